@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { LogLevel } from './action.js';
+
+/** The retained message on `…/agents/{id}/status`: the agent's birth, or its Last Will. */
+export const AgentOnline = z.object({
+  state: z.literal('online'),
+  agentId: z.string(),
+  hostname: z.string(),
+  pid: z.number().int(),
+  runtime: z.string(),
+  runtimeVersion: z.string(),
+  agentVersion: z.string(),
+  tags: z.array(z.string()),
+  startedAt: z.string(),
+});
+export const AgentOffline = z.object({ state: z.literal('offline'), agentId: z.string() });
+export const AgentStatus = z.discriminatedUnion('state', [AgentOnline, AgentOffline]);
+export type AgentOnline = z.infer<typeof AgentOnline>;
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+export const ACTION_STATES = ['installed', 'pending', 'error', 'paused', 'resumed', 'expired', 'hit_limit', 'removed'] as const;
+export const ActionState = z.enum(ACTION_STATES);
+export type ActionState = z.infer<typeof ActionState>;
+
+export const Location = z.object({ file: z.string(), line: z.number().int() });
+
+/** An agent's report on one action: installed where, or why not. */
+export const ActionStatusEvent = z.object({
+  kind: z.literal('action_status'),
+  agentId: z.string(),
+  time: z.string(),
+  actionId: z.string(),
+  state: ActionState,
+  message: z.string().optional(),
+  location: Location.optional(),
+});
+export type ActionStatusEvent = z.infer<typeof ActionStatusEvent>;
+
+/** One formatted line of live output, for the console and `liveprobe tail`. */
+export const OutputEvent = z.object({
+  kind: z.literal('output'),
+  agentId: z.string(),
+  time: z.string(),
+  actionId: z.string(),
+  level: LogLevel,
+  message: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  traceId: z.string().optional(),
+  spanId: z.string().optional(),
+});
+export type OutputEvent = z.infer<typeof OutputEvent>;
+
+/** Output the agent could not send (rate limit, full buffer): counted, never silent. */
+export const DroppedEvent = z.object({
+  kind: z.literal('dropped'),
+  agentId: z.string(),
+  time: z.string(),
+  actionId: z.string().optional(),
+  count: z.number().int(),
+  reason: z.string(),
+});
+export type DroppedEvent = z.infer<typeof DroppedEvent>;
+
+export const AgentEvent = z.discriminatedUnion('kind', [ActionStatusEvent, OutputEvent, DroppedEvent]);
+export type AgentEvent = z.infer<typeof AgentEvent>;

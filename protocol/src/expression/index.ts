@@ -1,0 +1,4 @@
+export * from './ast.js';
+export { ExpressionError } from './errors.js';
+export { checkExpression, MAX_EXPRESSION_LENGTH } from './check.js';
+export { checkTemplate, MAX_TEMPLATE_LENGTH } from './template.js';

@@ -1,0 +1,34 @@
+/** Every MQTT topic liveprobe uses, built in one place (ARCHITECTURE §3). */
+export const DEFAULT_TOPIC_PREFIX = 'liveprobe/v1';
+
+export interface Topics {
+  tagActions(tag: string): string;
+  agentActions(agentId: string): string;
+  agentStatus(agentId: string): string;
+  agentEvents(agentId: string): string;
+  /** Wildcards the control plane subscribes to. */
+  allAgentStatus: string;
+  allAgentEvents: string;
+  /** Parses `…/agents/{id}/{kind}` back into its parts; undefined for any other topic. */
+  parseAgentTopic(topic: string): { agentId: string; kind: 'status' | 'events' | 'actions' } | undefined;
+}
+
+export function topics(prefix: string = DEFAULT_TOPIC_PREFIX): Topics {
+  const base = prefix.replace(/\/+$/, '');
+  return {
+    tagActions: (tag) => `${base}/tags/${tag}/actions`,
+    agentActions: (agentId) => `${base}/agents/${agentId}/actions`,
+    agentStatus: (agentId) => `${base}/agents/${agentId}/status`,
+    agentEvents: (agentId) => `${base}/agents/${agentId}/events`,
+    allAgentStatus: `${base}/agents/+/status`,
+    allAgentEvents: `${base}/agents/+/events`,
+    parseAgentTopic(topic) {
+      if (!topic.startsWith(`${base}/agents/`)) return undefined;
+      const rest = topic.slice(base.length + '/agents/'.length).split('/');
+      if (rest.length !== 2) return undefined;
+      const [agentId, kind] = rest as [string, string];
+      if (kind !== 'status' && kind !== 'events' && kind !== 'actions') return undefined;
+      return { agentId, kind };
+    },
+  };
+}
