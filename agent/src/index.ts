@@ -1,0 +1,1 @@
+export { startAgent } from './main/agent-main.js';

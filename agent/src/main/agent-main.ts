@@ -1,0 +1,30 @@
+/**
+ * Starts the agent from inside the app: exposes the probe hook and spawns the worker that
+ * drives the inspector. Everything heavy (MQTT, zod, the OTel SDK) lives in the worker.
+ */
+import { isMainThread, MessageChannel, Worker } from 'node:worker_threads';
+import { HOOK_KEY } from '../bridge.js';
+import { AppOtel } from './app-otel.js';
+import { ProbeHook } from './probe-hook.js';
+
+export function startAgent(): void {
+  const key = Symbol.for(HOOK_KEY);
+  // Loaded twice (e.g. --import and --require both given) or inside a worker: one agent per process.
+  if (!isMainThread || key in globalThis) return;
+  const { port1, port2 } = new MessageChannel();
+  const hook = new ProbeHook(port1, new AppOtel());
+  Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
+  const worker = new Worker(new URL('../worker/worker.js', import.meta.url), {
+    workerData: { port: port2 },
+    transferList: [port2],
+    // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
+    execArgv: [],
+    name: 'liveprobe-agent',
+  });
+  worker.on('error', (err) => {
+    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  });
+  // The agent must never keep the app alive.
+  worker.unref();
+  port1.unref();
+}

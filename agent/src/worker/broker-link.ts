@@ -1,0 +1,97 @@
+/**
+ * The agent's MQTT side: birth and Last Will, the desired-state subscriptions, and
+ * events out. Desired state is reconciled by `rev` per topic, so redelivery is harmless.
+ */
+import { hostname } from 'node:os';
+import mqtt, { type MqttClient } from 'mqtt';
+import { DesiredState, type Action, type AgentEvent, type AgentOnline, type Topics } from '@liveprobe/protocol';
+import type { AgentConfig } from './config.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export class BrokerLink {
+  private client: MqttClient | undefined;
+  private readonly desired = new Map<string, { rev: number; actions: Action[] }>();
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly topics: Topics,
+    private readonly onDesired: (actions: Action[]) => void,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  start(): void {
+    const { config, topics } = this;
+    const statusTopic = topics.agentStatus(config.agentId);
+    const birth: AgentOnline = {
+      state: 'online', agentId: config.agentId, hostname: hostname(), pid: process.pid,
+      runtime: 'node', runtimeVersion: process.version, agentVersion: AGENT_VERSION,
+      tags: config.tags, startedAt: new Date().toISOString(),
+    };
+    const client = mqtt.connect(config.brokerUrl, {
+      clientId: `liveprobe-agent-${config.agentId}`,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: config.agentId })), qos: 1, retain: true },
+    });
+    this.client = client;
+    let everConnected = false;
+    client.on('connect', () => {
+      this.log(`${everConnected ? 'reconnected' : 'connected'} to ${config.brokerUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`);
+      everConnected = true;
+      client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
+      const subscriptions = [...config.tags.map((t) => topics.tagActions(t)), topics.agentActions(config.agentId)];
+      client.subscribe(subscriptions, { qos: 1 });
+    });
+    client.on('message', (topic, payload) => this.receive(topic, payload));
+    client.on('error', (err) => this.log(`broker ${config.brokerUrl}: ${err.message}`));
+    client.on('offline', () => { if (everConnected) this.log(`lost the broker ${config.brokerUrl}; reconnecting`); });
+  }
+
+  /** Publishes an event; false when the broker is unreachable (the caller counts it as dropped). */
+  publishEvent(event: AgentEvent): boolean {
+    if (this.client === undefined || !this.client.connected) return false;
+    this.client.publish(this.topics.agentEvents(this.config.agentId), JSON.stringify(event), { qos: 1 });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    if (client === undefined) return;
+    this.client = undefined;
+    if (client.connected) {
+      await client.publishAsync(this.topics.agentStatus(this.config.agentId), JSON.stringify({ state: 'offline', agentId: this.config.agentId }), { qos: 1, retain: true }).catch(() => undefined);
+    }
+    await client.endAsync();
+  }
+
+  private receive(topic: string, payload: Buffer): void {
+    let state: DesiredState;
+    if (payload.length === 0) state = { rev: Number.MAX_SAFE_INTEGER, actions: [] };
+    else {
+      let json: unknown;
+      try {
+        json = JSON.parse(payload.toString('utf8'));
+      } catch {
+        this.log(`ignored a message on ${topic}: not JSON`);
+        return;
+      }
+      const parsed = DesiredState.safeParse(json);
+      if (!parsed.success) {
+        this.log(`ignored a message on ${topic}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        return;
+      }
+      state = parsed.data;
+    }
+    const known = this.desired.get(topic);
+    if (known !== undefined && state.rev <= known.rev && payload.length !== 0) return;
+    this.desired.set(topic, state);
+    const union = new Map<string, Action>();
+    for (const set of this.desired.values()) for (const action of set.actions) union.set(action.id, action);
+    this.onDesired([...union.values()]);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The agent's own inspector session on the main thread. Open only while actions exist
+ * (ARCHITECTURE §8: V8 keeps memory for every breakpoint condition evaluation), and
+ * separate from any other inspector user in the process.
+ */
+import { Session } from 'node:inspector/promises';
+import { scriptPath } from './script-match.js';
+
+export interface LoadedScript {
+  scriptId: string;
+  url: string;
+  path: string;
+  endLine: number;
+}
+
+export interface BreakpointResult {
+  breakpointId: string;
+  /** 1-based line V8 resolved the breakpoint to, or undefined when it found no code there. */
+  line: number | undefined;
+}
+
+export class InspectorSession {
+  private session: Session | undefined;
+  private readonly scripts = new Map<string, LoadedScript>();
+  private readonly sources = new Map<string, Promise<string>>();
+
+  constructor(private readonly onScript: (script: LoadedScript) => void) {}
+
+  get isOpen(): boolean {
+    return this.session !== undefined;
+  }
+
+  async open(): Promise<void> {
+    if (this.session !== undefined) return;
+    const session = new Session();
+    session.connectToMainThread();
+    session.on('Debugger.scriptParsed', ({ params }) => {
+      const path = scriptPath(params.url);
+      if (path === undefined) return;
+      const script = { scriptId: params.scriptId, url: params.url, path, endLine: params.endLine + 1 };
+      this.scripts.set(path, script);
+      if (this.session !== undefined) this.onScript(script);
+    });
+    await session.post('Debugger.enable');
+    this.session = session;
+  }
+
+  /** Disconnecting drops every breakpoint this session set. */
+  close(): void {
+    this.session?.disconnect();
+    this.session = undefined;
+    this.scripts.clear();
+    this.sources.clear();
+  }
+
+  paths(): IterableIterator<string> {
+    return this.scripts.keys();
+  }
+
+  script(path: string): LoadedScript | undefined {
+    return this.scripts.get(path);
+  }
+
+  source(script: LoadedScript): Promise<string> {
+    let source = this.sources.get(script.scriptId);
+    if (source === undefined) {
+      source = this.require().post('Debugger.getScriptSource', { scriptId: script.scriptId }).then((r) => r.scriptSource);
+      this.sources.set(script.scriptId, source);
+    }
+    return source;
+  }
+
+  async setBreakpoint(script: LoadedScript, line: number, condition: string): Promise<BreakpointResult> {
+    const result = await this.require().post('Debugger.setBreakpointByUrl', { url: script.url, lineNumber: line - 1, condition });
+    const location = result.locations[0];
+    return { breakpointId: result.breakpointId, line: location === undefined ? undefined : location.lineNumber + 1 };
+  }
+
+  async removeBreakpoint(breakpointId: string): Promise<void> {
+    if (this.session === undefined) return;
+    await this.session.post('Debugger.removeBreakpoint', { breakpointId });
+  }
+
+  private require(): Session {
+    if (this.session === undefined) throw new Error('the inspector session is closed');
+    return this.session;
+  }
+}
