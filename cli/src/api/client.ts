@@ -1,0 +1,81 @@
+import type { ErrorBody } from '@liveprobe/control-plane';
+import { ApiError, ControlPlaneUnreachableError, UsageError } from '../errors.js';
+
+/** The control plane's REST API (docs/api.md), over fetch. */
+export class ApiClient {
+  readonly baseUrl: string;
+
+  constructor(server: string) {
+    if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol)) {
+      throw new UsageError(`--server "${server}" is not an http(s) URL; e.g. http://127.0.0.1:8080`);
+    }
+    this.baseUrl = server.replace(/\/+$/, '');
+  }
+
+  /** `/actions` → `<server>/api/v1/actions`; a server URL with a path (behind a proxy) keeps it. */
+  url(path: string, query: Record<string, string | undefined> = {}): string {
+    const url = new URL(`${this.baseUrl}/api/v1${path}`);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
+    return url.toString();
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.json<T>('GET', path);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>('POST', path, body);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.json<T>('DELETE', path);
+  }
+
+  /** Opens a streaming request; the caller reads the body. */
+  async open(path: string, query: Record<string, string | undefined>, signal: AbortSignal): Promise<Response> {
+    const response = await this.fetch(this.url(path, query), { headers: { accept: 'text/event-stream' }, signal });
+    if (!response.ok) throw await apiError(response);
+    return response;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { 'content-type': 'application/json' };
+    }
+    const response = await this.fetch(this.url(path), init);
+    if (!response.ok) throw await apiError(response);
+    return (await response.json()) as T;
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (init.signal?.aborted === true) throw err;
+      throw new ControlPlaneUnreachableError(this.baseUrl, failureReason(err));
+    }
+  }
+}
+
+/** fetch hides the socket error in `cause`: ECONNREFUSED and friends say it best, undici's own codes less so. */
+export function failureReason(err: unknown): string {
+  if (err instanceof ControlPlaneUnreachableError) return err.reason;
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code !== undefined && /^E[A-Z]+$/.test(code) ? code : cause.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function apiError(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  try {
+    const { error } = JSON.parse(text) as ErrorBody;
+    return new ApiError(response.status, error.code, error.message, error.issues);
+  } catch {
+    return new ApiError(response.status, 'http_error', `the control plane answered ${response.status} ${response.statusText}: ${text.slice(0, 200)}`);
+  }
+}

@@ -1,0 +1,29 @@
+import { InvalidArgumentError } from 'commander';
+
+/** `src/server.ts:42` → file and line; the last colon splits, so Windows drive letters survive. */
+export function parseLocation(text: string): { file: string; line: number } {
+  const colon = text.lastIndexOf(':');
+  const file = text.slice(0, colon);
+  const line = Number(text.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(line) || line < 1) {
+    throw new InvalidArgumentError(`"${text}" is not file:line, e.g. src/server.ts:42`);
+  }
+  return { file, line };
+}
+
+export function parseWholeNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`"${text}" is not a whole number`);
+  return value;
+}
+
+export function parsePort(text: string): number {
+  const port = parseWholeNumber(text);
+  if (port > 65535) throw new InvalidArgumentError(`${port} is not a port; use 0–65535 (0 picks a free one)`);
+  return port;
+}
+
+/** For repeatable options: `--tag a --tag b` → ['a', 'b']. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { ActionView } from '@liveprobe/control-plane';
+import type { Context } from '../context.js';
+import { formatFields, formatTable } from '../format/table.js';
+import { formatTargets } from '../format/targets.js';
+import { clockTime, relativeTime } from '../format/time.js';
+
+export function registerActions(program: Command, ctx: Context): void {
+  const actions = program.command('actions').description('list, show and remove actions');
+
+  actions
+    .command('list', { isDefault: true })
+    .description('list actions, newest first (the default)')
+    .option('--json', 'print the response body as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { actions: list } = await ctx.api(command).get<{ actions: ActionView[] }>('/actions');
+      if (options.json === true) return ctx.io.out(JSON.stringify({ actions: list }, null, 2));
+      if (list.length === 0) {
+        return ctx.io.out('no actions yet; add one with: liveprobe log add <file:line> "<template>" --tag <tag>');
+      }
+      const now = ctx.now();
+      const rows = list.map((a) => [
+        a.id,
+        a.type,
+        `${a.file}:${a.line}`,
+        formatTargets(a),
+        `${a.state}: ${a.summary}`,
+        String(a.statuses.reduce((sum, s) => sum + s.hits, 0)),
+        relativeTime(a.expiresAt, now),
+      ]);
+      for (const line of formatTable(['ID', 'TYPE', 'LOCATION', 'TARGET', 'STATE/SUMMARY', 'HITS', 'EXPIRES'], rows)) ctx.io.out(line);
+    });
+
+  actions
+    .command('show <id>')
+    .description('show one action and what each agent reported about it')
+    .option('--json', 'print the response body as JSON')
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const action = await ctx.api(command).get<ActionView>(`/actions/${encodeURIComponent(id)}`);
+      if (options.json === true) return ctx.io.out(JSON.stringify(action, null, 2));
+      for (const line of describeAction(action, ctx.now())) ctx.io.out(line);
+    });
+
+  actions
+    .command('rm <id>')
+    .description('remove an action from every agent')
+    .action(async (id: string, _options: object, command: Command) => {
+      const { deleted } = await ctx.api(command).delete<{ deleted: string }>(`/actions/${encodeURIComponent(id)}`);
+      ctx.io.out(`deleted ${deleted}`);
+    });
+}
+
+function describeAction(action: ActionView, now: Date): string[] {
+  const lines = formatFields([
+    ['id', action.id],
+    ['type', action.type],
+    ['location', `${action.file}:${action.line}`],
+    ['template', action.template],
+    ['condition', action.condition ?? '(none)'],
+    ['level', action.level],
+    ['target', formatTargets(action)],
+    ['max hits', String(action.maxHits)],
+    ['created', `${action.createdAt} (${relativeTime(action.createdAt, now)})`],
+    ['expires', `${action.expiresAt} (${relativeTime(action.expiresAt, now)})`],
+    ['state', action.state],
+    ['summary', action.summary],
+  ]);
+  if (action.statuses.length === 0) return lines;
+  const rows = action.statuses.map((s) => [
+    s.agentId,
+    s.state,
+    String(s.hits),
+    s.location === undefined ? '' : `${s.location.file}:${s.location.line}`,
+    clockTime(s.time),
+    s.message ?? '',
+  ]);
+  return [...lines, '', ...formatTable(['AGENT', 'STATE', 'HITS', 'RESOLVED TO', 'SINCE', 'MESSAGE'], rows)];
+}

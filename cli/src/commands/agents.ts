@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import type { AgentView } from '@liveprobe/control-plane';
+import type { Context } from '../context.js';
+import { formatTable } from '../format/table.js';
+import { relativeTime } from '../format/time.js';
+
+export function registerAgents(program: Command, ctx: Context): void {
+  program
+    .command('agents')
+    .description('list the agents that have connected, online ones first')
+    .option('--json', 'print the response body as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { agents } = await ctx.api(command).get<{ agents: AgentView[] }>('/agents');
+      if (options.json === true) return ctx.io.out(JSON.stringify({ agents }, null, 2));
+      if (agents.length === 0) {
+        return ctx.io.out('no agents yet; start your app with: node --import @liveprobe/agent/register app.js (LIVEPROBE_BROKER_URL and LIVEPROBE_TAGS set)');
+      }
+      const now = ctx.now();
+      const rows = agents.map((a) => [
+        a.agentId,
+        a.hostname,
+        String(a.pid),
+        a.tags.join(','),
+        `${a.runtime} ${a.runtimeVersion}`,
+        a.online ? 'online' : 'offline',
+        relativeTime(a.lastSeen, now),
+      ]);
+      for (const line of formatTable(['ID', 'HOST', 'PID', 'TAGS', 'RUNTIME', 'STATUS', 'LAST SEEN'], rows)) ctx.io.out(line);
+    });
+}

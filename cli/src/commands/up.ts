@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import type { ControlPlane } from '@liveprobe/control-plane';
+import { parsePort } from '../arguments.js';
+import { DEFAULT_SERVER, type Context } from '../context.js';
+import { startShop, shopLineOf, SHOP_SCRIPT, type Shop } from '../demo/shop.js';
+import { CliError } from '../errors.js';
+import { clockTime } from '../format/time.js';
+import { untilTerminated } from '../termination.js';
+
+interface UpOptions {
+  port: number;
+  host: string;
+  mqttPort: number;
+  dataDir: string;
+  broker?: string;
+  topicPrefix?: string;
+  demo?: boolean;
+  demoPort: number;
+}
+
+const LABEL_WIDTH = 'control plane'.length;
+
+export function registerUp(program: Command, ctx: Context): void {
+  program
+    .command('up')
+    .description('run the control plane (REST API, MQTT broker, database) in the foreground until Ctrl-C')
+    .option('--port <port>', 'HTTP port of the REST API (0 picks a free one)', parsePort, 8080)
+    .option('--host <host>', 'interface to listen on, for HTTP and the embedded broker', '127.0.0.1')
+    .option('--mqtt-port <port>', 'port of the embedded MQTT broker (0 picks a free one)', parsePort, 1883)
+    .option('--data-dir <dir>', 'where the database lives', './.liveprobe')
+    .option('--broker <url>', 'use this MQTT broker (e.g. mqtt://mosquitto:1883) instead of the embedded one')
+    .option('--topic-prefix <prefix>', 'MQTT topic prefix (default liveprobe/v1)')
+    .option('--demo', 'also run the example shop with the agent, tagged "demo"')
+    .option('--demo-port <port>', 'HTTP port of the example shop', parsePort, 3000)
+    .action(async (options: UpOptions) => {
+      const field = (label: string, value: string) => ctx.io.out(`${label.padEnd(LABEL_WIDTH)}  ${value}`);
+      const controlPlane = await start(options, (line) => ctx.io.out(`${clockTime(new Date().toISOString())} ${line}`));
+      const terminated = untilTerminated();
+      let shop: Shop | undefined;
+      try {
+        field('control plane', controlPlane.url);
+        field('mqtt broker', `${controlPlane.mqttUrl} (${controlPlane.embeddedBroker ? 'embedded' : 'external'})`);
+        field('database', controlPlane.dbPath);
+        if (options.demo === true) {
+          shop = await startShop({
+            brokerUrl: controlPlane.mqttUrl,
+            port: options.demoPort,
+            topicPrefix: options.topicPrefix,
+            env: process.env,
+            print: (line) => ctx.io.out(line),
+          });
+          field('demo app', `${shop.url} (${SHOP_SCRIPT} with the agent, tag demo)`);
+          ctx.io.out('');
+          ctx.io.out('try:');
+          for (const command of demoCommands(controlPlane.url, shop.url)) ctx.io.out(`  ${command}`);
+        }
+        ctx.io.out('liveprobe ready');
+        await terminated;
+      } finally {
+        terminated.cancel();
+        await shop?.stop();
+        await controlPlane.close();
+      }
+      ctx.io.out('stopped');
+    });
+}
+
+async function start(options: UpOptions, log: (line: string) => void): Promise<ControlPlane> {
+  // Loaded here so that the other commands do not pay for the server's dependencies.
+  const { startControlPlane, ControlPlaneError } = await import('@liveprobe/control-plane');
+  try {
+    return await startControlPlane({
+      port: options.port,
+      host: options.host,
+      mqttPort: options.mqttPort,
+      dataDir: options.dataDir,
+      ...(options.broker === undefined ? {} : { brokerUrl: options.broker }),
+      ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
+      log,
+    });
+  } catch (err) {
+    if (!(err instanceof ControlPlaneError)) throw err;
+    const hint = err.code === 'port_in_use' ? ' (liveprobe up --port, --mqtt-port)' : '';
+    throw new CliError(err.code, `${err.message}${hint}`);
+  }
+}
+
+function demoCommands(server: string, shopUrl: string): string[] {
+  const serverFlag = server === DEFAULT_SERVER ? '' : ` --server ${server}`;
+  const line = shopLineOf('order-created');
+  // A breakpoint fires before its line runs, so `order` is not assigned yet there; the id it is about to get is.
+  return [
+    `liveprobe log add ${SHOP_SCRIPT}:${line} "order {nextOrderId} for {userId}: {amount}" --tag demo${serverFlag}`,
+    `curl -s -XPOST localhost:${new URL(shopUrl).port}/checkout -d '{"user":"u1","items":[{"sku":"tea","quantity":2}]}'`,
+    `liveprobe tail${serverFlag}`,
+  ];
+}

@@ -1,0 +1,15 @@
+import type { AgentEvent } from '@liveprobe/protocol';
+import { clockTime } from './time.js';
+
+/** How `liveprobe tail` prints one agent event. */
+export function formatEvent(event: AgentEvent): string {
+  const time = clockTime(event.time);
+  switch (event.kind) {
+    case 'output':
+      return `${time} ${event.level.toUpperCase()} ${event.agentId} ${event.file}:${event.line} ${event.message}`;
+    case 'action_status':
+      return `${time} status ${event.actionId} on ${event.agentId}: ${event.state}${event.message === undefined ? '' : ` ${event.message}`}`;
+    case 'dropped':
+      return `${time} dropped ${event.count} on ${event.agentId}${event.actionId === undefined ? '' : ` for ${event.actionId}`}: ${event.reason}`;
+  }
+}

@@ -1,0 +1,24 @@
+import { createRequire } from 'node:module';
+import { Command, Option } from 'commander';
+import { registerActions } from './commands/actions.js';
+import { registerAgents } from './commands/agents.js';
+import { registerLog } from './commands/log-add.js';
+import { registerTail } from './commands/tail.js';
+import { registerUp } from './commands/up.js';
+import { DEFAULT_SERVER, type Context } from './context.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export function buildProgram(ctx: Context): Command {
+  const program = new Command('liveprobe')
+    .description('add logs to running Node.js code without a redeploy; output goes out through OpenTelemetry')
+    .version(version)
+    .addOption(new Option('--server <url>', 'control plane URL').env('LIVEPROBE_SERVER').default(DEFAULT_SERVER))
+    .showHelpAfterError();
+  registerUp(program, ctx);
+  registerLog(program, ctx);
+  registerActions(program, ctx);
+  registerAgents(program, ctx);
+  registerTail(program, ctx);
+  return program;
+}

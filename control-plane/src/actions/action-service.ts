@@ -1,0 +1,125 @@
+import { parseDuration } from '@liveprobe/protocol';
+import type { Action, ParsedActionInput } from '@liveprobe/protocol';
+import { DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
+import { ActionNotFoundError } from '../errors.js';
+import { SerialQueue } from '../serial-queue.js';
+import type { Store } from '../store/store.js';
+import { newActionId } from './action-id.js';
+import { toActionView, type ActionView } from './action-view.js';
+import { unknownTargetWarnings } from './target-warnings.js';
+
+export interface ActionServiceDeps {
+  store: Store;
+  desiredState: DesiredStatePublisher;
+  now: () => Date;
+  log: (line: string) => void;
+  /** How long a request waits for the broker to acknowledge the new desired state. */
+  ackTimeoutMs: number;
+}
+
+export interface CreatedAction {
+  action: ActionView;
+  warnings: string[];
+}
+
+/** Creates, lists, deletes and expires actions, keeping the published desired state in step. */
+export class ActionService {
+  // Store write and publish happen under one lock: otherwise a slower, older change could
+  // publish after a newer one and leave a stale set retained on the broker.
+  private readonly changes = new SerialQueue();
+
+  constructor(private readonly deps: ActionServiceDeps) {}
+
+  async create(input: ParsedActionInput): Promise<CreatedAction> {
+    const now = this.deps.now();
+    // ActionInput has already checked that expiresIn parses.
+    const ttl = parseDuration(input.expiresIn) as number;
+    const action: Action = {
+      id: newActionId(),
+      type: input.type,
+      file: input.file,
+      line: input.line,
+      ...(input.condition === undefined ? {} : { condition: input.condition }),
+      template: input.template,
+      level: input.level,
+      tags: [...new Set(input.tags)],
+      agents: [...new Set(input.agents)],
+      maxHits: input.maxHits,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttl).toISOString(),
+    };
+    // The ack is wrapped, not returned: returning a promise from the task would await it under the lock.
+    const { acked } = await this.changes.run(async () => {
+      const { rev } = await this.deps.store.createAction(action);
+      return this.deps.desiredState.publish(targetsOf([action]), rev);
+    });
+    this.deps.log(`created ${action.id} (${action.type} at ${action.file}:${action.line}) for ${describeTargets(action)}`);
+
+    const warnings = unknownTargetWarnings(action, await this.deps.store.listAgents());
+    if (!(await this.settledWithin(acked))) {
+      warnings.push(`the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the action once it does`);
+    }
+    return { action: toActionView(action, [], now), warnings };
+  }
+
+  async list(): Promise<ActionView[]> {
+    const actions = await this.deps.store.listActions();
+    const statuses = await this.deps.store.statuses(actions.map((a) => a.id));
+    const now = this.deps.now();
+    return actions.map((action) => toActionView(action, statuses.filter((s) => s.actionId === action.id), now));
+  }
+
+  async get(id: string): Promise<ActionView> {
+    const action = await this.deps.store.getAction(id);
+    if (action === undefined) throw new ActionNotFoundError(id);
+    return toActionView(action, await this.deps.store.statuses([id]), this.deps.now());
+  }
+
+  async delete(id: string): Promise<void> {
+    const { acked } = await this.changes.run(async () => {
+      const deleted = await this.deps.store.deleteAction(id, this.deps.now());
+      if (deleted === undefined) throw new ActionNotFoundError(id);
+      return this.deps.desiredState.publish(targetsOf([deleted.value]), deleted.rev);
+    });
+    this.deps.log(`deleted ${id}`);
+    await this.settledWithin(acked);
+  }
+
+  /** Takes actions whose time is up out of the desired set; they stay listed as expired. */
+  async expireDue(): Promise<void> {
+    await this.changes.run(async () => {
+      const expired = await this.deps.store.expireActions(this.deps.now());
+      if (expired === undefined) return;
+      for (const action of expired.value) this.deps.log(`expired ${action.id}`);
+      this.watch((await this.deps.desiredState.publish(targetsOf(expired.value), expired.rev)).acked);
+    });
+  }
+
+  /** Publishes every topic any action ever touched, under a fresh revision: what a (re)started broker needs. */
+  async republishAll(): Promise<void> {
+    await this.changes.run(async () => {
+      const rev = await this.deps.store.bumpRev();
+      this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
+    });
+  }
+
+  /** Resolves true when `acked` settled in time; a failed publish is logged, not thrown, since the store already changed. */
+  private settledWithin(acked: Promise<void>): Promise<boolean> {
+    const settled = this.watch(acked).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, this.deps.ackTimeoutMs, false);
+    });
+    return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private watch(acked: Promise<void>): Promise<void> {
+    return acked.catch((err: unknown) => {
+      this.deps.log(`could not publish desired state: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+}
+
+function describeTargets(action: Action): string {
+  return [...action.tags.map((t) => `tag:${t}`), ...action.agents.map((a) => `agent:${a}`)].join(', ');
+}

@@ -1,0 +1,31 @@
+import type { Action, ActionState } from '@liveprobe/protocol';
+import type { ActionStatusRecord, StoredAction } from '../store/store.js';
+import { summarize } from './summary.js';
+
+export interface ActionStatusView {
+  agentId: string;
+  state: ActionState;
+  message?: string;
+  location?: { file: string; line: number };
+  time: string;
+  hits: number;
+}
+
+/** An action as the REST API shows it: what was asked, and what the agents made of it. */
+export interface ActionView extends Action {
+  state: 'active' | 'expired';
+  statuses: ActionStatusView[];
+  summary: string;
+}
+
+export function toActionView(action: StoredAction, statuses: readonly ActionStatusRecord[], now: Date): ActionView {
+  const { expiredAt, ...fields } = action;
+  // The sweeper runs every second; between its runs the clock is the better judge.
+  const expired = expiredAt !== undefined || Date.parse(action.expiresAt) <= now.getTime();
+  return {
+    ...fields,
+    state: expired ? 'expired' : 'active',
+    statuses: statuses.map(({ actionId: _, ...status }) => status),
+    summary: summarize(statuses),
+  };
+}

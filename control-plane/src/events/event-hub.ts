@@ -1,0 +1,42 @@
+import type { AgentEvent } from '@liveprobe/protocol';
+
+export interface EventFilter {
+  actionId?: string | undefined;
+  agentId?: string | undefined;
+}
+
+export interface EventSubscriber {
+  deliver(event: AgentEvent): void;
+  /** The hub is shutting down: finish the stream. */
+  close(): void;
+}
+
+/** Fans agent events out to live subscribers (SSE streams); nothing is buffered for latecomers. */
+export class EventHub {
+  private readonly subscribers = new Map<EventSubscriber, EventFilter>();
+
+  subscribe(filter: EventFilter, subscriber: EventSubscriber): () => void {
+    this.subscribers.set(subscriber, filter);
+    return () => {
+      this.subscribers.delete(subscriber);
+    };
+  }
+
+  publish(event: AgentEvent): void {
+    for (const [subscriber, filter] of this.subscribers) {
+      if (filter.actionId !== undefined && event.actionId !== filter.actionId) continue;
+      if (filter.agentId !== undefined && event.agentId !== filter.agentId) continue;
+      subscriber.deliver(event);
+    }
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  close(): void {
+    const subscribers = [...this.subscribers.keys()];
+    this.subscribers.clear();
+    for (const subscriber of subscribers) subscriber.close();
+  }
+}

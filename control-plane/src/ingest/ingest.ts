@@ -1,0 +1,89 @@
+import { AgentEvent, AgentStatus } from '@liveprobe/protocol';
+import type { Topics } from '@liveprobe/protocol';
+import type { z } from 'zod';
+import { describeIssues } from '../body-issues.js';
+import type { EventHub } from '../events/event-hub.js';
+import { SerialQueue } from '../serial-queue.js';
+import type { Store } from '../store/store.js';
+
+export interface IngestDeps {
+  store: Store;
+  events: EventHub;
+  topics: Topics;
+  now: () => Date;
+  log: (line: string) => void;
+}
+
+/**
+ * Turns what agents publish (status, events) into stored state and live events.
+ * Messages are applied in arrival order; anything that fails validation is logged and dropped.
+ */
+export class Ingest {
+  private readonly writes = new SerialQueue();
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  handle(topic: string, payload: Buffer): void {
+    const parsed = this.deps.topics.parseAgentTopic(topic);
+    // An empty payload is a cleared retained message, not a report.
+    if (parsed === undefined || parsed.kind === 'actions' || payload.length === 0) return;
+    const schema = parsed.kind === 'status' ? AgentStatus : AgentEvent;
+    const message = this.validate(topic, payload, schema);
+    if (message === undefined) return;
+    if (message.agentId !== parsed.agentId) {
+      this.deps.log(`ignored a message on ${topic}: it is from agent "${message.agentId}", not "${parsed.agentId}"`);
+      return;
+    }
+    if ('kind' in message) {
+      // Live output goes out before it is counted: the console should not wait on the disk.
+      this.deps.events.publish(message);
+      this.enqueue(topic, () => this.applyEvent(message));
+    } else {
+      this.enqueue(topic, () => this.applyStatus(message));
+    }
+  }
+
+  /** Resolves once every message received so far has been stored. */
+  idle(): Promise<void> {
+    return this.writes.idle();
+  }
+
+  private async applyStatus(status: AgentStatus): Promise<void> {
+    const now = this.deps.now();
+    if (status.state === 'online') {
+      await this.deps.store.recordBirth(status, now);
+      this.deps.log(`agent ${status.agentId} online (${status.hostname} pid ${status.pid}, tags: ${status.tags.join(', ') || 'none'})`);
+    } else {
+      await this.deps.store.recordOffline(status.agentId, now);
+      this.deps.log(`agent ${status.agentId} offline`);
+    }
+  }
+
+  private async applyEvent(event: AgentEvent): Promise<void> {
+    if (event.kind === 'action_status') await this.deps.store.recordStatus(event);
+    else if (event.kind === 'output') await this.deps.store.recordHit(event);
+    await this.deps.store.touchAgent(event.agentId, this.deps.now());
+  }
+
+  private validate<S extends z.ZodType>(topic: string, payload: Buffer, schema: S): z.infer<S> | undefined {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      this.deps.log(`ignored a message on ${topic}: not JSON (${(err as Error).message})`);
+      return undefined;
+    }
+    const result = schema.safeParse(json);
+    if (!result.success) {
+      this.deps.log(`ignored a message on ${topic}: ${describeIssues(result.error)}`);
+      return undefined;
+    }
+    return result.data;
+  }
+
+  private enqueue(topic: string, apply: () => Promise<void>): void {
+    void this.writes.run(apply).catch((err: unknown) => {
+      this.deps.log(`could not store a message from ${topic}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+}

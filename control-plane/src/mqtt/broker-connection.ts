@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
+import type { RetainedPublisher } from '../desired-state/desired-state.js';
+import { BrokerUnreachableError } from '../errors.js';
+
+export interface BrokerConnection extends RetainedPublisher {
+  /** Subscribes at QoS 1; mqtt.js renews the subscriptions after every reconnect. */
+  subscribe(filters: string[], onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
+  /** Called after the connection came back; the broker may have restarted and lost its retained messages. */
+  onReconnect(handler: () => void): void;
+  close(): Promise<void>;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * The control plane's one MQTT client, for the embedded broker and an external one alike.
+ * Speaks MQTT 3.1.1, which aedes, Mosquitto and the clustered brokers all accept.
+ */
+export async function connectToBroker(url: string, log: (line: string) => void): Promise<BrokerConnection> {
+  const client = mqtt.connect(url, {
+    protocolVersion: 4,
+    clientId: `liveprobe-control-plane-${randomBytes(4).toString('hex')}`,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+  });
+  try {
+    await firstConnect(client);
+  } catch (err) {
+    client.end(true);
+    throw new BrokerUnreachableError(url, err instanceof Error ? err.message : String(err));
+  }
+
+  let lost = false;
+  const reconnectHandlers: Array<() => void> = [];
+  client.on('offline', () => {
+    if (!lost) log(`lost the MQTT broker at ${url}; reconnecting every second`);
+    lost = true;
+  });
+  client.on('connect', () => {
+    if (!lost) return;
+    lost = false;
+    log(`reconnected to the MQTT broker at ${url}`);
+    for (const handler of reconnectHandlers) handler();
+  });
+  // While reconnecting, every attempt fails the same way; the 'offline' line already said so.
+  client.on('error', (err) => {
+    if (!lost) log(`MQTT: ${err.message}`);
+  });
+
+  return {
+    async publishRetained(topic, payload) {
+      await client.publishAsync(topic, payload, { qos: 1, retain: true });
+    },
+    async subscribe(filters, onMessage) {
+      client.on('message', (topic, payload) => onMessage(topic, payload));
+      await client.subscribeAsync(filters, { qos: 1 });
+    },
+    onReconnect(handler) {
+      reconnectHandlers.push(handler);
+    },
+    async close() {
+      // A graceful end waits for unacknowledged publishes, which never come from a broker that is gone.
+      const graceful = client.endAsync(!client.connected);
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<boolean>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_TIMEOUT_MS, true);
+      });
+      if (await Promise.race([graceful.then(() => false), gaveUp])) await client.endAsync(true);
+      clearTimeout(timer);
+    },
+  };
+}
+
+function firstConnect(client: mqtt.MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onConnect = () => done();
+    const onError = (err: Error) => done(err);
+    const timer = setTimeout(() => done(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000}s`)), CONNECT_TIMEOUT_MS);
+    client.on('connect', onConnect);
+    client.on('error', onError);
+  });
+}

@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { DEFAULT_TOPIC_PREFIX } from '@liveprobe/protocol';
+import { InvalidOptionError } from './errors.js';
+
+export interface ControlPlaneOptions {
+  /** HTTP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface for HTTP and the embedded broker. Default 127.0.0.1. */
+  host?: string;
+  /** Port of the embedded MQTT broker; 0 picks a free one. Default 1883. Ignored with `brokerUrl`. */
+  mqttPort?: number;
+  /** Where `liveprobe.db` lives. Default `./.liveprobe`. */
+  dataDir?: string;
+  /** An external broker (e.g. `mqtt://mosquitto:1883`); when set, no broker is embedded. */
+  brokerUrl?: string;
+  /** MQTT topic prefix. Default `liveprobe/v1`. */
+  topicPrefix?: string;
+  log?: (line: string) => void;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  mqttPort: number;
+  dbPath: string;
+  brokerUrl: string | undefined;
+  topicPrefix: string;
+  log: (line: string) => void;
+}
+
+const BROKER_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'];
+
+export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
+  return {
+    port: checkPort('port', options.port ?? 8080),
+    host: options.host ?? '127.0.0.1',
+    mqttPort: checkPort('mqttPort', options.mqttPort ?? 1883),
+    dbPath: resolve(options.dataDir ?? '.liveprobe', 'liveprobe.db'),
+    brokerUrl: options.brokerUrl === undefined ? undefined : checkBrokerUrl(options.brokerUrl),
+    topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
+    log: options.log ?? (() => {}),
+  };
+}
+
+function checkPort(option: string, port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError(option, port, 'a port number from 0 to 65535');
+  return port;
+}
+
+function checkBrokerUrl(url: string): string {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || !BROKER_SCHEMES.includes(parsed.protocol)) {
+    throw new InvalidOptionError('brokerUrl', url, 'a broker URL such as mqtt://localhost:1883 (mqtt, mqtts, ws or wss)');
+  }
+  return url;
+}

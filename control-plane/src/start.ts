@@ -1,0 +1,87 @@
+import type { Hono } from 'hono';
+import { topics } from '@liveprobe/protocol';
+import { startSweeper } from './actions/sweeper.js';
+import { createApp } from './http/app.js';
+import { serveApp } from './http/serve.js';
+import { connectToBroker } from './mqtt/broker-connection.js';
+import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
+import { resolveOptions, type ControlPlaneOptions } from './options.js';
+import { createServices } from './services.js';
+import { openSqliteStore } from './store/sqlite.js';
+
+export interface ControlPlane {
+  /** Base URL of the REST API, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** The broker agents connect to: the embedded one or `brokerUrl`. */
+  mqttUrl: string;
+  embeddedBroker: boolean;
+  dbPath: string;
+  app: Hono;
+  /** Releases every socket, timer and file handle; safe to call twice. */
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const config = resolveOptions(options);
+  const { log } = config;
+  // Closers run in reverse order of opening, also when start-up fails half-way.
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((err: unknown) => log(`error while closing: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  };
+
+  try {
+    const store = await openSqliteStore(config.dbPath);
+    closers.push(() => store.close());
+
+    let mqttUrl = config.brokerUrl;
+    if (mqttUrl === undefined) {
+      const broker = await startEmbeddedBroker(config.host, config.mqttPort);
+      closers.push(() => broker.close());
+      mqttUrl = broker.url;
+    }
+
+    const names = topics(config.topicPrefix);
+    const connection = await connectToBroker(mqttUrl, log);
+    const services = createServices({ store, publisher: connection, topics: names, log });
+    closers.push(async () => {
+      await connection.close();
+      await services.ingest.idle();
+    });
+
+    // Agents still alive re-announce themselves: retained births on an external broker, reconnects on the embedded one.
+    await store.markAllAgentsOffline();
+    await connection.subscribe([names.allAgentStatus, names.allAgentEvents], (topic, payload) => services.ingest.handle(topic, payload));
+
+    await services.actions.expireDue();
+    await services.actions.republishAll();
+    connection.onReconnect(() => {
+      services.actions.republishAll().catch((err: unknown) => log(`could not republish desired state: ${err instanceof Error ? err.message : String(err)}`));
+    });
+    const sweeper = startSweeper(services.actions, SWEEP_INTERVAL_MS, log);
+    closers.push(() => sweeper.stop());
+
+    const app = createApp(services);
+    const http = await serveApp(app, config.host, config.port);
+    closers.push(() => http.close());
+    // Live streams end first, or the HTTP server would wait on them.
+    closers.push(async () => services.events.close());
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: http.url,
+      mqttUrl,
+      embeddedBroker: config.brokerUrl === undefined,
+      dbPath: config.dbPath,
+      app,
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,232 @@
+import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import { Action, ActionState, AgentOnline, Location } from '@liveprobe/protocol';
+import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
+import type { ActionsTable, ActionStatusTable, Database } from './schema.js';
+import type { ActionStatusRecord, AgentRecord, Revised, Store, StoredAction } from './store.js';
+
+/**
+ * The Store over Kysely. Queries stay within what SQLite and Postgres share
+ * (RETURNING, ON CONFLICT), so only the dialect differs between them.
+ */
+export class SqlStore implements Store {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  createAction(action: Action): Promise<Revised<Action>> {
+    return this.db.transaction().execute(async (trx) => {
+      const rev = await bumpRev(trx);
+      await trx.insertInto('actions').values(toActionRow(action, rev)).execute();
+      return { rev, value: action };
+    });
+  }
+
+  deleteAction(id: string, at: Date): Promise<Revised<Action> | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('actions')
+        .set({ deleted_at: at.toISOString() })
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      return { rev: await bumpRev(trx), value: fromActionRow(row) };
+    });
+  }
+
+  expireActions(now: Date): Promise<Revised<Action[]> | undefined> {
+    const at = now.toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('actions')
+        .set({ expired_at: at })
+        .where('deleted_at', 'is', null)
+        .where('expired_at', 'is', null)
+        .where('expires_at', '<=', at)
+        .returningAll()
+        .execute();
+      if (rows.length === 0) return undefined;
+      return { rev: await bumpRev(trx), value: rows.map(fromActionRow) };
+    });
+  }
+
+  bumpRev(): Promise<number> {
+    return this.db.transaction().execute(bumpRev);
+  }
+
+  async listActions(): Promise<StoredAction[]> {
+    const rows = await this.db.selectFrom('actions').selectAll().where('deleted_at', 'is', null).orderBy('rev', 'desc').execute();
+    return rows.map(fromStoredRow);
+  }
+
+  async getAction(id: string): Promise<StoredAction | undefined> {
+    const row = await this.db.selectFrom('actions').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return row === undefined ? undefined : fromStoredRow(row);
+  }
+
+  async liveActions(): Promise<Action[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .where('expired_at', 'is', null)
+      .orderBy('rev', 'asc')
+      .execute();
+    return rows.map(fromActionRow);
+  }
+
+  async allTargets(): Promise<{ tags: string[]; agents: string[] }> {
+    const rows = await this.db.selectFrom('actions').select(['tags', 'agents']).execute();
+    const tags = new Set<string>();
+    const agents = new Set<string>();
+    for (const row of rows) {
+      for (const tag of parseStrings(row.tags)) tags.add(tag);
+      for (const agent of parseStrings(row.agents)) agents.add(agent);
+    }
+    return { tags: [...tags], agents: [...agents] };
+  }
+
+  async statuses(actionIds: readonly string[]): Promise<ActionStatusRecord[]> {
+    if (actionIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('action_status')
+      .selectAll()
+      .where('action_id', 'in', actionIds)
+      .orderBy('agent_id', 'asc')
+      .execute();
+    return rows.map(fromStatusRow);
+  }
+
+  async recordStatus(event: ActionStatusEvent): Promise<void> {
+    const update = {
+      state: event.state,
+      message: event.message ?? null,
+      location: event.location === undefined ? null : JSON.stringify(event.location),
+      time: event.time,
+    };
+    await this.db
+      .insertInto('action_status')
+      .values({ action_id: event.actionId, agent_id: event.agentId, ...update })
+      .onConflict((oc) => oc.columns(['action_id', 'agent_id']).doUpdateSet(update))
+      .execute();
+  }
+
+  async recordHit(event: OutputEvent): Promise<void> {
+    // Output proves the action is installed there, even if its status report is still on the way.
+    await this.db
+      .insertInto('action_status')
+      .values({
+        action_id: event.actionId,
+        agent_id: event.agentId,
+        state: 'installed',
+        message: null,
+        location: JSON.stringify({ file: event.file, line: event.line }),
+        time: event.time,
+        hits: 1,
+      })
+      .onConflict((oc) => oc.columns(['action_id', 'agent_id']).doUpdateSet((eb) => ({ hits: eb('action_status.hits', '+', 1) })))
+      .execute();
+  }
+
+  async recordBirth(birth: AgentOnline, at: Date): Promise<void> {
+    const update = { birth: JSON.stringify(birth), online: 1, last_seen: at.toISOString() };
+    await this.db
+      .insertInto('agents')
+      .values({ agent_id: birth.agentId, ...update })
+      .onConflict((oc) => oc.column('agent_id').doUpdateSet(update))
+      .execute();
+  }
+
+  async recordOffline(agentId: string, at: Date): Promise<void> {
+    await this.db.updateTable('agents').set({ online: 0, last_seen: at.toISOString() }).where('agent_id', '=', agentId).execute();
+  }
+
+  async touchAgent(agentId: string, at: Date): Promise<void> {
+    await this.db.updateTable('agents').set({ last_seen: at.toISOString() }).where('agent_id', '=', agentId).execute();
+  }
+
+  async markAllAgentsOffline(): Promise<void> {
+    await this.db.updateTable('agents').set({ online: 0 }).where('online', '=', 1).execute();
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    const rows = await this.db.selectFrom('agents').selectAll().orderBy('agent_id', 'asc').execute();
+    return rows.map((row) => ({
+      agentId: row.agent_id,
+      birth: AgentOnline.parse(JSON.parse(row.birth)),
+      online: row.online === 1,
+      lastSeen: row.last_seen,
+    }));
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}
+
+async function bumpRev(trx: Transaction<Database>): Promise<number> {
+  const row = await trx
+    .updateTable('meta')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('key', '=', 'rev')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return row.value;
+}
+
+function toActionRow(action: Action, rev: number): ActionsTable {
+  return {
+    id: action.id,
+    rev,
+    type: action.type,
+    file: action.file,
+    line: action.line,
+    condition: action.condition ?? null,
+    template: action.template,
+    level: action.level,
+    tags: JSON.stringify(action.tags),
+    agents: JSON.stringify(action.agents),
+    max_hits: action.maxHits,
+    created_at: action.createdAt,
+    expires_at: action.expiresAt,
+    deleted_at: null,
+    expired_at: null,
+  };
+}
+
+function fromActionRow(row: Selectable<ActionsTable>): Action {
+  return Action.parse({
+    id: row.id,
+    type: row.type,
+    file: row.file,
+    line: row.line,
+    ...(row.condition === null ? {} : { condition: row.condition }),
+    template: row.template,
+    level: row.level,
+    tags: parseStrings(row.tags),
+    agents: parseStrings(row.agents),
+    maxHits: row.max_hits,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  });
+}
+
+function fromStoredRow(row: Selectable<ActionsTable>): StoredAction {
+  const action = fromActionRow(row);
+  return row.expired_at === null ? action : { ...action, expiredAt: row.expired_at };
+}
+
+function fromStatusRow(row: Selectable<ActionStatusTable>): ActionStatusRecord {
+  return {
+    actionId: row.action_id,
+    agentId: row.agent_id,
+    state: ActionState.parse(row.state),
+    ...(row.message === null ? {} : { message: row.message }),
+    ...(row.location === null ? {} : { location: Location.parse(JSON.parse(row.location)) }),
+    time: row.time,
+    hits: row.hits,
+  };
+}
+
+function parseStrings(json: string): string[] {
+  return JSON.parse(json) as string[];
+}

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createParser } from 'eventsource-parser';
+import type { ActionView, AgentView, CreatedAction, ErrorBody } from '@liveprobe/control-plane';
+import type { AgentEvent } from '@liveprobe/protocol';
+import { birth, defaultTopics, inProcess, logAction, postAction, receive, t0 } from './fixtures.js';
+
+const statusTopic = (agentId: string) => defaultTopics.agentStatus(agentId);
+const eventsTopic = (agentId: string) => defaultTopics.agentEvents(agentId);
+
+test('a template with an unclosed brace is rejected with 400 naming the template field', async (t) => {
+  const { app } = await inProcess(t);
+  const response = await postAction(app, logAction({ template: 'order {order.id' }));
+  assert.equal(response.status, 400);
+  const { error } = (await response.json()) as ErrorBody;
+  assert.equal(error.code, 'invalid_body');
+  assert.equal(error.issues?.length, 1);
+  assert.equal(error.issues?.[0]?.path, 'template');
+  assert.match(error.issues?.[0]?.message ?? '', /unclosed `\{`/);
+});
+
+test('every bad field is reported with its dotted path, unknown fields and missing ones included', async (t) => {
+  const { app } = await inProcess(t);
+  const response = await postAction(app, { type: 'log', line: 0, template: 'x', tags: ['ok', 'not ok'], colour: 'blue' });
+  assert.equal(response.status, 400);
+  const { error } = (await response.json()) as ErrorBody;
+  assert.deepEqual(
+    error.issues?.map((issue) => issue.path).sort(),
+    ['colour', 'file', 'line', 'tags.1'],
+  );
+  assert.equal(error.issues?.find((issue) => issue.path === 'file')?.message, 'required');
+});
+
+test('a body that is not JSON gets a 400 that says so', async (t) => {
+  const { app } = await inProcess(t);
+  const response = await postAction(app, '{"type": "log",');
+  assert.equal(response.status, 400);
+  const { error } = (await response.json()) as ErrorBody;
+  assert.equal(error.code, 'invalid_json');
+  assert.match(error.message, /not valid JSON/);
+});
+
+test('an action is created with a readable id, a default expiry of one hour, and is published to its tag', async (t) => {
+  const { app, published } = await inProcess(t);
+  const response = await postAction(app, logAction({ agents: ['api-7'] }));
+  assert.equal(response.status, 201);
+  const { action } = (await response.json()) as CreatedAction;
+  assert.match(action.id, /^act_[0-9a-z]{10}$/);
+  assert.equal(action.createdAt, new Date(t0).toISOString());
+  assert.equal(action.expiresAt, new Date(t0 + 3_600_000).toISOString());
+  assert.equal(action.state, 'active');
+  assert.equal(action.summary, 'waiting for agents');
+  assert.equal(action.level, 'info');
+  assert.equal(action.maxHits, 1000);
+
+  const tagMessage = published.find((m) => m.topic === 'liveprobe/v1/tags/checkout/actions');
+  const agentMessage = published.find((m) => m.topic === 'liveprobe/v1/agents/api-7/actions');
+  assert.deepEqual(tagMessage?.state.actions.map((a) => a.id), [action.id]);
+  assert.deepEqual(agentMessage?.state.actions.map((a) => a.id), [action.id]);
+  assert.equal(tagMessage?.state.rev, agentMessage?.state.rev);
+});
+
+test('an action for a tag no agent reported is still created, with a warning that lists the known tags', async (t) => {
+  const { app, services } = await inProcess(t);
+  await receive(services, statusTopic('api-1'), birth('api-1', ['production', 'eu']));
+  const response = await postAction(app, logAction({ tags: ['prodcution'] }));
+  assert.equal(response.status, 201);
+  const { warnings } = (await response.json()) as CreatedAction;
+  assert.deepEqual(warnings, ['no agent has reported tag "prodcution" yet (known tags: eu, production); the action will install when one joins']);
+
+  const known = await postAction(app, logAction({ tags: ['production'] }));
+  assert.deepEqual(((await known.json()) as CreatedAction).warnings, []);
+});
+
+test('actions are listed newest first; get returns one; an unknown id is a 404', async (t) => {
+  const { app } = await inProcess(t);
+  const ids: string[] = [];
+  for (const line of [1, 2, 3]) {
+    const response = await postAction(app, logAction({ line }));
+    ids.push(((await response.json()) as CreatedAction).action.id);
+  }
+  const list = (await (await app.request('/api/v1/actions')).json()) as { actions: ActionView[] };
+  assert.deepEqual(list.actions.map((a) => a.id), [...ids].reverse());
+
+  const one = (await (await app.request(`/api/v1/actions/${ids[0]}`)).json()) as ActionView;
+  assert.equal(one.line, 1);
+
+  const missing = await app.request('/api/v1/actions/act_nosuchthing');
+  assert.equal(missing.status, 404);
+  assert.equal(((await missing.json()) as ErrorBody).error.code, 'not_found');
+});
+
+test('deleting an action unlists it and republishes its tag with an empty set', async (t) => {
+  const { app, published } = await inProcess(t);
+  const { action } = (await (await postAction(app, logAction())).json()) as CreatedAction;
+  const created = published.at(-1);
+
+  const response = await app.request(`/api/v1/actions/${action.id}`, { method: 'DELETE' });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { deleted: action.id });
+
+  const last = published.at(-1);
+  assert.equal(last?.topic, 'liveprobe/v1/tags/checkout/actions');
+  assert.deepEqual(last?.state.actions, []);
+  assert.ok((last?.state.rev ?? 0) > (created?.state.rev ?? 0), 'the revision moves forward');
+
+  assert.equal((await app.request(`/api/v1/actions/${action.id}`)).status, 404);
+  assert.equal((await app.request(`/api/v1/actions/${action.id}`, { method: 'DELETE' })).status, 404);
+});
+
+test('an action whose time is up stays listed as expired and leaves the desired set', async (t) => {
+  const { app, services, published, advance } = await inProcess(t);
+  const { action } = (await (await postAction(app, logAction({ expiresIn: '30s' }))).json()) as CreatedAction;
+  const { action: keeper } = (await (await postAction(app, logAction({ line: 7, expiresIn: '2h' }))).json()) as CreatedAction;
+
+  advance(31_000);
+  await services.actions.expireDue();
+
+  const view = (await (await app.request(`/api/v1/actions/${action.id}`)).json()) as ActionView;
+  assert.equal(view.state, 'expired');
+  const last = published.at(-1);
+  assert.equal(last?.topic, 'liveprobe/v1/tags/checkout/actions');
+  assert.deepEqual(last?.state.actions.map((a) => a.id), [keeper.id]);
+});
+
+test('agent reports become per-agent statuses, hit counts and a summary', async (t) => {
+  const { app, services } = await inProcess(t);
+  const { action } = (await (await postAction(app, logAction())).json()) as CreatedAction;
+  const time = new Date(t0).toISOString();
+  const status = (agentId: string, state: 'installed' | 'error', message?: string): AgentEvent => ({
+    kind: 'action_status',
+    agentId,
+    time,
+    actionId: action.id,
+    state,
+    ...(message === undefined ? {} : { message }),
+    ...(state === 'installed' ? { location: { file: '/srv/app/src/orders.ts', line: 42 } } : {}),
+  });
+  await receive(services, eventsTopic('api-1'), status('api-1', 'installed'));
+  await receive(services, eventsTopic('api-2'), status('api-2', 'installed'));
+  await receive(services, eventsTopic('api-3'), status('api-3', 'error', 'no loaded script matches src/orders.ts'));
+  for (let i = 0; i < 3; i++) {
+    await receive(services, eventsTopic('api-1'), {
+      kind: 'output', agentId: 'api-1', time, actionId: action.id, level: 'info', message: `order ${i}`, file: 'src/orders.ts', line: 42,
+    });
+  }
+
+  const view = (await (await app.request(`/api/v1/actions/${action.id}`)).json()) as ActionView;
+  assert.equal(view.summary, 'installed on 2/3 agents; 1 error: api-3: no loaded script matches src/orders.ts');
+  assert.deepEqual(
+    view.statuses.map((s) => [s.agentId, s.state, s.hits]),
+    [['api-1', 'installed', 3], ['api-2', 'installed', 0], ['api-3', 'error', 0]],
+  );
+  assert.deepEqual(view.statuses[0]?.location, { file: '/srv/app/src/orders.ts', line: 42 });
+});
+
+test('agents appear with their birth data, and go offline when their Last Will arrives', async (t) => {
+  const { app, services } = await inProcess(t);
+  await receive(services, statusTopic('api-1'), birth('api-1', ['production']));
+  await receive(services, statusTopic('api-2'), birth('api-2', ['staging']));
+  await receive(services, statusTopic('api-1'), { state: 'offline', agentId: 'api-1' });
+
+  const { agents } = (await (await app.request('/api/v1/agents')).json()) as { agents: AgentView[] };
+  assert.deepEqual(agents.map((a) => [a.agentId, a.online]), [['api-2', true], ['api-1', false]]);
+  assert.deepEqual(agents[1], {
+    agentId: 'api-1',
+    hostname: 'host-1',
+    pid: 4242,
+    runtime: 'node',
+    runtimeVersion: 'v20.20.2',
+    agentVersion: '0.1.0',
+    tags: ['production'],
+    startedAt: new Date(t0).toISOString(),
+    online: false,
+    lastSeen: new Date(t0).toISOString(),
+  });
+});
+
+test('malformed agent messages are logged and ignored', async (t) => {
+  const { app, services, logs } = await inProcess(t);
+  await receive(services, statusTopic('api-1'), 'not json');
+  await receive(services, statusTopic('api-1'), JSON.stringify({ state: 'online', agentId: 'api-1' }));
+  await receive(services, statusTopic('api-1'), birth('someone-else', []));
+  const { agents } = (await (await app.request('/api/v1/agents')).json()) as { agents: AgentView[] };
+  assert.deepEqual(agents, []);
+  assert.equal(logs.filter((line) => line.startsWith('ignored a message on liveprobe/v1/agents/api-1/status')).length, 3);
+});
+
+test('the event stream delivers matching events named by kind, and forgets a client that disconnects', async (t) => {
+  const { app, services } = await inProcess(t);
+  const response = await app.request('/api/v1/events?action=act_wanted');
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const received: Array<{ event: string | undefined; data: unknown }> = [];
+  const parser = createParser({ onEvent: (message) => received.push({ event: message.event, data: JSON.parse(message.data) }) });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const readUntil = async (count: number) => {
+    while (received.length < count) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the stream ended early');
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  };
+  assert.equal(services.events.size, 1);
+
+  const time = new Date(t0).toISOString();
+  const output = (actionId: string): AgentEvent => ({ kind: 'output', agentId: 'api-1', time, actionId, level: 'warn', message: `from ${actionId}`, file: 'a.ts', line: 1 });
+  await receive(services, eventsTopic('api-1'), output('act_other'));
+  await receive(services, eventsTopic('api-1'), output('act_wanted'));
+  await receive(services, eventsTopic('api-1'), { kind: 'action_status', agentId: 'api-1', time, actionId: 'act_wanted', state: 'paused', message: 'over quota' });
+  await readUntil(2);
+  assert.deepEqual(received.map((r) => r.event), ['output', 'action_status']);
+  assert.equal((received[0]?.data as { message: string }).message, 'from act_wanted');
+
+  await reader.cancel();
+  assert.equal(services.events.size, 0);
+});
+
+test('health and unknown routes answer in the API error shape', async (t) => {
+  const { app } = await inProcess(t);
+  assert.deepEqual(await (await app.request('/api/v1/healthz')).json(), { ok: true });
+  assert.deepEqual(await (await app.request('/healthz')).json(), { ok: true });
+  const missing = await app.request('/api/v2/actions');
+  assert.equal(missing.status, 404);
+  assert.equal(((await missing.json()) as ErrorBody).error.code, 'not_found');
+});

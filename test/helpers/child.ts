@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { ObservedList } from './observed-list.js';
+import { repoRoot } from './paths.js';
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ChildOptions {
+  /** Short name used in diagnostics and in echoed output. */
+  name: string;
+  env?: Record<string, string>;
+}
+
+/** One output line, tagged with the stream it came from. */
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+// Children still running when the test process ends (a crash, a forgotten stop(), the runner
+// killing a file that timed out) would keep their ports and outlive the run: kill them first.
+const running = new Set<ChildProcess>();
+const killRunning = () => {
+  for (const child of running) child.kill('SIGKILL');
+};
+process.on('exit', killRunning);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killRunning();
+    process.kill(process.pid, signal); // the listener is gone, so this ends the process as usual
+  });
+}
+
+/**
+ * The environment a child starts from: ours, minus settings that would change what the child
+ * does (a developer's own OTEL_* or LIVEPROBE_* variables, node:test's marker for its workers).
+ */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (key.startsWith('OTEL_') || key.startsWith('LIVEPROBE_')) continue;
+    if (key === 'NODE_TEST_CONTEXT' || key === 'NODE_OPTIONS') continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** A process started for a test: its output is kept line by line, and stop() always ends it. */
+export class Child {
+  readonly name: string;
+  readonly lines = new ObservedList<OutputLine>();
+  readonly exited: Promise<ExitStatus>;
+  readonly #process: ChildProcess;
+  /** Resolves once the process exited and its output pipes are drained. */
+  readonly closed: Promise<void>;
+  #status: ExitStatus | undefined;
+
+  constructor(command: string, args: string[], options: ChildOptions) {
+    this.name = options.name;
+    this.#process = spawn(command, args, {
+      // Bare specifiers such as `@liveprobe/agent/register` resolve from the repository root.
+      cwd: repoRoot,
+      env: childEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(this.#process);
+    this.exited = new Promise((resolve) => {
+      const ended = (status: ExitStatus) => {
+        running.delete(this.#process);
+        this.#status ??= status;
+        resolve(this.#status);
+      };
+      this.#process.once('exit', (code, signal) => ended({ code, signal }));
+      // A process that could not be started emits 'error' and no 'exit'.
+      this.#process.on('error', (error) => {
+        if (this.#process.pid !== undefined) return; // a failed kill(): the process still runs
+        this.lines.push({ stream: 'stderr', text: `could not run ${command}: ${error.message}` });
+        ended({ code: null, signal: null });
+      });
+    });
+    this.closed = new Promise((resolve) => this.#process.once('close', () => resolve()));
+    this.#collect('stdout');
+    this.#collect('stderr');
+  }
+
+  get pid(): number {
+    if (this.#process.pid === undefined) throw new Error(`${this.name} did not start`);
+    return this.#process.pid;
+  }
+
+  /** How the process ended, or undefined while it runs. */
+  get status(): ExitStatus | undefined {
+    return this.#status;
+  }
+
+  /** Everything the process printed so far, stdout and stderr interleaved as they arrived. */
+  output(): string {
+    return this.lines.items().map((line) => line.text).join('\n');
+  }
+
+  /**
+   * Waits for a line matching `predicate`; fails early, with the output, if the process exits
+   * first, since a crashed process will never print it.
+   */
+  async waitForLine(
+    predicate: (text: string, stream: OutputLine['stream']) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<string> {
+    const done = new AbortController();
+    const line = this.lines.waitFor((l) => predicate(l.text, l.stream), timeoutMs, `${this.name} to print ${what}`, done.signal);
+    const exit = this.exited.then(async (status) => {
+      // 'exit' can come before the last output is read; a grandchild holding the pipe can
+      // delay 'close' forever, hence the bound.
+      await Promise.race([this.closed, new Promise((resolve) => setTimeout(resolve, 500))]);
+      throw new Error(`${this.name} exited (${exitDescription(status)}) before printing ${what}`);
+    });
+    exit.catch(() => {}); // it loses the race whenever the line arrives
+    try {
+      return (await Promise.race([line, exit])).text;
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; output:\n${this.output()}`);
+    } finally {
+      done.abort();
+    }
+  }
+
+  /** Sends `signal`, and SIGKILL if the process is still alive after `graceMs`. Idempotent. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<ExitStatus> {
+    if (this.#status !== undefined) return this.#status;
+    this.#process.kill(signal);
+    const timer = setTimeout(() => this.#process.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #collect(stream: 'stdout' | 'stderr'): void {
+    const source = this.#process[stream];
+    if (source === null) return;
+    const echo = process.env.LIVEPROBE_TEST_ECHO !== undefined;
+    createInterface({ input: source, crlfDelay: Infinity }).on('line', (text) => {
+      if (echo) process.stderr.write(`[${this.name}] ${text}\n`);
+      this.lines.push({ stream, text });
+    });
+  }
+}
+
+export function exitDescription(status: ExitStatus): string {
+  return status.signal === null ? `code ${status.code}` : `signal ${status.signal}`;
+}

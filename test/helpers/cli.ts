@@ -1,0 +1,70 @@
+import { Child, type ExitStatus } from './child.js';
+import { builtFile } from './paths.js';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Control plane base URL, passed as LIVEPROBE_SERVER. */
+  server: string;
+  timeoutMs?: number;
+}
+
+/** Runs `liveprobe <args>` to completion. */
+export async function cli(args: string[], options: CliOptions): Promise<CliResult> {
+  const child = startCli(args, options.server);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timer = setTimeout(() => void child.stop('SIGKILL'), timeoutMs);
+  try {
+    const status = await child.exited;
+    if (status.signal !== null) {
+      throw new Error(`liveprobe ${args.join(' ')} ended by ${status.signal} (timeout ${timeoutMs} ms); output:\n${child.output()}`);
+    }
+    // Output can still be in flight after 'exit'; the CLI holds no other pipe open.
+    await child.closed;
+    const text = (stream: 'stdout' | 'stderr') =>
+      child.lines.items().filter((line) => line.stream === stream).map((line) => `${line.text}\n`).join('');
+    return { code: status.code, stdout: text('stdout'), stderr: text('stderr') };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface Tail {
+  /** Lines printed so far on stdout. */
+  lines(): string[];
+  waitForLine(predicate: (line: string) => boolean, timeoutMs: number, what?: string): Promise<string>;
+  output(): string;
+  stop(): Promise<ExitStatus>;
+}
+
+/**
+ * `liveprobe tail <args>` left running. Resolves once it reports being connected (the
+ * `tailing <url>` line on stderr), so events published afterwards reach it.
+ */
+export async function tailCli(args: string[], options: { server: string; timeoutMs?: number }): Promise<Tail> {
+  const child = startCli(['tail', ...args], options.server);
+  try {
+    await child.waitForLine((text, stream) => stream === 'stderr' && text.startsWith('tailing '), options.timeoutMs ?? 10_000, '`tailing <url>`');
+  } catch (error) {
+    await child.stop('SIGKILL');
+    throw error;
+  }
+  return {
+    lines: () => child.lines.items().filter((line) => line.stream === 'stdout').map((line) => line.text),
+    waitForLine: (predicate, timeoutMs, what = 'a matching line') =>
+      child.waitForLine((text, stream) => stream === 'stdout' && predicate(text), timeoutMs, what),
+    output: () => child.output(),
+    stop: () => child.stop(),
+  };
+}
+
+function startCli(args: string[], server: string): Child {
+  return new Child(process.execPath, [builtFile('cli/dist/main.js'), ...args], {
+    name: `liveprobe ${args[0] ?? ''}`.trim(),
+    env: { LIVEPROBE_SERVER: server },
+  });
+}

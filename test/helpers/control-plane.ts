@@ -1,0 +1,111 @@
+import { Child, type ExitStatus } from './child.js';
+import { builtFile } from './paths.js';
+import { tempDir, type TempDir } from './temp-dir.js';
+
+export interface ControlPlaneOptions {
+  /** An external broker (e.g. from mosquitto()) instead of the embedded one. */
+  broker?: string;
+}
+
+export interface ControlPlane {
+  /** Base URL, e.g. http://127.0.0.1:43121 (the REST API is under /api/v1). */
+  readonly url: string;
+  /** Where agents connect: the embedded broker, or the external one. */
+  readonly mqttUrl: string;
+  readonly dataDir: string;
+  /** Everything the current process printed. */
+  output(): string;
+  /** SIGTERM, and removes the data dir. */
+  stop(): Promise<ExitStatus>;
+  /** SIGTERM, then starts again on the same ports and data dir, as an operator would. */
+  restart(): Promise<ExitStatus>;
+}
+
+const readyTimeoutMs = 30_000;
+
+/** `liveprobe up` on ephemeral ports in a fresh data dir, resolved once it prints `liveprobe ready`. */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const dir = await tempDir('liveprobe-cp-');
+  try {
+    const first = await launch(dir, options, { http: 0, mqtt: 0 });
+    return new RunningControlPlane(dir, options, first);
+  } catch (error) {
+    await dir.remove();
+    throw error;
+  }
+}
+
+interface Ports {
+  http: number;
+  mqtt: number;
+}
+
+interface Launched {
+  child: Child;
+  url: string;
+  mqttUrl: string;
+}
+
+class RunningControlPlane implements ControlPlane {
+  readonly url: string;
+  readonly mqttUrl: string;
+  readonly #dir: TempDir;
+  readonly #options: ControlPlaneOptions;
+  #child: Child;
+
+  constructor(dir: TempDir, options: ControlPlaneOptions, launched: Launched) {
+    this.#dir = dir;
+    this.#options = options;
+    this.#child = launched.child;
+    this.url = launched.url;
+    this.mqttUrl = launched.mqttUrl;
+  }
+
+  get dataDir(): string {
+    return this.#dir.path;
+  }
+
+  output(): string {
+    return this.#child.output();
+  }
+
+  async stop(): Promise<ExitStatus> {
+    const status = await this.#child.stop();
+    await this.#dir.remove();
+    return status;
+  }
+
+  async restart(): Promise<ExitStatus> {
+    const status = await this.#child.stop();
+    const ports = { http: portOf(this.url), mqtt: this.#options.broker === undefined ? portOf(this.mqttUrl) : 0 };
+    this.#child = (await launch(this.#dir, this.#options, ports)).child;
+    return status;
+  }
+}
+
+async function launch(dir: TempDir, options: ControlPlaneOptions, ports: Ports): Promise<Launched> {
+  const args = [builtFile('cli/dist/main.js'), 'up', '--port', String(ports.http), '--data-dir', dir.path];
+  if (options.broker === undefined) args.push('--mqtt-port', String(ports.mqtt));
+  else args.push('--broker', options.broker);
+  const child = new Child(process.execPath, args, { name: 'control-plane' });
+  try {
+    await child.waitForLine((line) => line.trim() === 'liveprobe ready', readyTimeoutMs, '`liveprobe ready`');
+    const output = child.output();
+    const url = matchUrl(output, /http:\/\/127\.0\.0\.1:\d+/, 'the HTTP URL');
+    const mqttUrl = options.broker ?? matchUrl(output, /mqtt:\/\/127\.0\.0\.1:\d+/, 'the MQTT URL');
+    return { child, url, mqttUrl };
+  } catch (error) {
+    await child.stop('SIGKILL');
+    throw error;
+  }
+}
+
+function matchUrl(output: string, pattern: RegExp, what: string): string {
+  const match = pattern.exec(output);
+  if (match === null) throw new Error(`liveprobe up did not print ${what}; output:\n${output}`);
+  return match[0];
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}

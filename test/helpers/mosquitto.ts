@@ -1,0 +1,67 @@
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { Child, exitDescription } from './child.js';
+import { freePort } from './free-port.js';
+import { tempDir } from './temp-dir.js';
+import { waitFor } from './wait-for.js';
+
+export interface Mosquitto {
+  /** mqtt://127.0.0.1:<port> */
+  readonly url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const binary = '/usr/sbin/mosquitto';
+
+/**
+ * A real Mosquitto broker (MQTT 5) on a free loopback port, for the external-broker tests.
+ * A missing binary is an error, never a skip: those tests are what proves `--broker` works.
+ */
+export async function mosquitto(): Promise<Mosquitto> {
+  try {
+    await access(binary, constants.X_OK);
+  } catch {
+    throw new Error(`${binary} not found: install it with \`apt-get install -y mosquitto\` (.ci/run does)`);
+  }
+  const dir = await tempDir('liveprobe-mosquitto-');
+  const port = await freePort();
+  const config = join(dir.path, 'mosquitto.conf');
+  await writeFile(
+    config,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
+  );
+  const child = new Child(binary, ['-c', config], { name: 'mosquitto' });
+  const stop = async () => {
+    await child.stop();
+    await dir.remove();
+  };
+  try {
+    await waitFor(
+      () => {
+        const status = child.status;
+        if (status !== undefined) throw new Error(`mosquitto exited (${exitDescription(status)}):\n${child.output()}`);
+        return accepts(port);
+      },
+      10_000,
+      `mosquitto to accept connections on port ${port}`,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `mqtt://127.0.0.1:${port}`, output: () => child.output(), stop };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { ObservedList } from './observed-list.js';
+import { decodeJsonLogs, decodeProtobufLogs, type LogRecord } from './otlp-logs.js';
+
+export type { LogRecord } from './otlp-logs.js';
+
+export type OtlpProtocol = 'http/json' | 'http/protobuf';
+
+export interface OtlpReceiver {
+  /** Base URL, the value for OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly url: string;
+  /** Environment that points an OTel SDK (the agent's included) at this receiver. */
+  env(protocol: OtlpProtocol): Record<string, string>;
+  logRecords(): LogRecord[];
+  waitForLog(predicate: (record: LogRecord) => boolean, timeoutMs: number, what?: string): Promise<LogRecord>;
+  /** Requests that could not be decoded, as "path: reason"; a test can assert there were none. */
+  errors(): string[];
+  stop(): Promise<void>;
+}
+
+const json = 'application/json';
+const protobuf = 'application/x-protobuf';
+
+/**
+ * A real OTLP/HTTP endpoint on 127.0.0.1: it decodes /v1/logs in both encodings and answers
+ * /v1/traces and /v1/metrics with success without reading them, so an app running a full SDK
+ * does not log export failures.
+ */
+export async function otlpReceiver(): Promise<OtlpReceiver> {
+  const records = new ObservedList<LogRecord>();
+  const errors: string[] = [];
+  const server = createServer((req, res) => {
+    void handle(req, res, records).catch((error: unknown) => {
+      errors.push(`${req.url ?? ''}: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    env: (protocol) => ({
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      OTEL_EXPORTER_OTLP_ENDPOINT: url,
+      // The default one-second batching delay is pure waiting in a test. The SDK that
+      // auto-instrumentations-node starts reads these; the agent's own exporter does not.
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    }),
+    logRecords: () => records.items(),
+    waitForLog: (predicate, timeoutMs, what = 'a matching log record') => records.waitFor(predicate, timeoutMs, what),
+    errors: () => [...errors],
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, records: ObservedList<LogRecord>): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://receiver').pathname;
+  if (req.method !== 'POST' || !['/v1/logs', '/v1/traces', '/v1/metrics'].includes(path)) {
+    res.writeHead(404).end();
+    return;
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
+  if (type !== json && type !== protobuf) {
+    res.writeHead(415, { 'content-type': 'text/plain' }).end(`unsupported content-type ${type ?? ''}`);
+    return;
+  }
+  let body = await readBody(req);
+  if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+  if (path === '/v1/logs') {
+    for (const record of type === json ? decodeJsonLogs(body) : decodeProtobufLogs(body)) records.push(record);
+  }
+  // An empty Export*ServiceResponse means full success in either encoding.
+  res.writeHead(200, { 'content-type': type }).end(type === json ? '{}' : undefined);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
