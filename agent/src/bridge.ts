@@ -67,4 +67,19 @@ export interface ProbeEvalError {
   count: number;
 }
 
-export type ToWorker = HitOutput | ProbeDone | ProbeEvalError;
+/** main → worker: the process is exiting; close the inspector session now. */
+export interface Exiting {
+  t: 'exit';
+}
+
+export type ToWorker = HitOutput | ProbeDone | ProbeEvalError | Exiting;
+
+/**
+ * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for
+ * the debugger to disconnect..." when a process exits with a session open, so the main
+ * thread asks the worker to close it and waits (bounded) on this flag.
+ */
+export interface WorkerData {
+  port: import('node:worker_threads').MessagePort;
+  sessionOpen: Int32Array;
+}

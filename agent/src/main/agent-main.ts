@@ -3,9 +3,12 @@
  * drives the inspector. Everything heavy (MQTT, zod, the OTel SDK) lives in the worker.
  */
 import { isMainThread, MessageChannel, Worker } from 'node:worker_threads';
-import { HOOK_KEY } from '../bridge.js';
+import { HOOK_KEY, type ToWorker, type WorkerData } from '../bridge.js';
 import { AppOtel } from './app-otel.js';
 import { ProbeHook } from './probe-hook.js';
+
+/** The longest an exiting app waits for the agent to close its inspector session. */
+const EXIT_WAIT_MS = 200;
 
 export function startAgent(): void {
   const key = Symbol.for(HOOK_KEY);
@@ -14,8 +17,16 @@ export function startAgent(): void {
   const { port1, port2 } = new MessageChannel();
   const hook = new ProbeHook(port1, new AppOtel());
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
+  const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
+  const data: WorkerData = { port: port2, sessionOpen };
+  process.once('exit', () => {
+    if (Atomics.load(sessionOpen, 0) === 0) return;
+    const message: ToWorker = { t: 'exit' };
+    port1.postMessage(message);
+    Atomics.wait(sessionOpen, 0, 1, EXIT_WAIT_MS);
+  });
   const worker = new Worker(new URL('../worker/worker.js', import.meta.url), {
-    workerData: { port: port2 },
+    workerData: data,
     transferList: [port2],
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
     execArgv: [],

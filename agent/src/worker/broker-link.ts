@@ -40,7 +40,9 @@ export class BrokerLink {
     });
     this.client = client;
     let everConnected = false;
+    let reportedError = false;
     client.on('connect', () => {
+      reportedError = false;
       this.log(`${everConnected ? 'reconnected' : 'connected'} to ${config.brokerUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`);
       everConnected = true;
       client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
@@ -48,7 +50,12 @@ export class BrokerLink {
       client.subscribe(subscriptions, { qos: 1 });
     });
     client.on('message', (topic, payload) => this.receive(topic, payload));
-    client.on('error', (err) => this.log(`broker ${config.brokerUrl}: ${err.message}`));
+    client.on('error', (err) => {
+      // mqtt.js retries every second; one line per outage is enough.
+      if (reportedError) return;
+      reportedError = true;
+      this.log(`broker ${config.brokerUrl}: ${err.message}; retrying every second`);
+    });
     client.on('offline', () => { if (everConnected) this.log(`lost the broker ${config.brokerUrl}; reconnecting`); });
   }
 

@@ -24,7 +24,10 @@ export class InspectorSession {
   private readonly scripts = new Map<string, LoadedScript>();
   private readonly sources = new Map<string, Promise<string>>();
 
-  constructor(private readonly onScript: (script: LoadedScript) => void) {}
+  constructor(
+    private readonly onScript: (script: LoadedScript) => void,
+    private readonly openFlag: Int32Array,
+  ) {}
 
   get isOpen(): boolean {
     return this.session !== undefined;
@@ -43,12 +46,15 @@ export class InspectorSession {
     });
     await session.post('Debugger.enable');
     this.session = session;
+    Atomics.store(this.openFlag, 0, 1);
   }
 
   /** Disconnecting drops every breakpoint this session set. */
   close(): void {
     this.session?.disconnect();
     this.session = undefined;
+    Atomics.store(this.openFlag, 0, 0);
+    Atomics.notify(this.openFlag, 0);
     this.scripts.clear();
     this.sources.clear();
   }
@@ -70,8 +76,12 @@ export class InspectorSession {
     return source;
   }
 
-  async setBreakpoint(script: LoadedScript, line: number, condition: string): Promise<BreakpointResult> {
-    const result = await this.require().post('Debugger.setBreakpointByUrl', { url: script.url, lineNumber: line - 1, condition });
+  /** `tag` makes the breakpoint unique, so several actions can share one line. */
+  async setBreakpoint(script: LoadedScript, line: number, condition: string, tag: number): Promise<BreakpointResult> {
+    // V8 allows one breakpoint per url and position; an alternative that never matches a real
+    // URL keeps each action's breakpoint separate without rebuilding a shared condition.
+    const urlRegex = `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$`;
+    const result = await this.require().post('Debugger.setBreakpointByUrl', { urlRegex, lineNumber: line - 1, condition });
     const location = result.locations[0];
     return { breakpointId: result.breakpointId, line: location === undefined ? undefined : location.lineNumber + 1 };
   }
@@ -85,4 +95,8 @@ export class InspectorSession {
     if (this.session === undefined) throw new Error('the inspector session is closed');
     return this.session;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

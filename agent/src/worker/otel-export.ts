@@ -52,6 +52,16 @@ export class OtelExport {
     await p?.provider.shutdown();
   }
 
+  /** The standard batch settings; this SDK line no longer reads them from the environment itself. */
+  private number(name: string): number | undefined {
+    const text = this.env[name]?.trim();
+    if (text === undefined || text === '') return undefined;
+    const value = Number(text);
+    if (Number.isFinite(value) && value >= 0) return value;
+    this.log(`${name}=${text} is not a non-negative number; using the default`);
+    return undefined;
+  }
+
   private async create(): Promise<{ provider: LoggerProvider; logger: Logger } | undefined> {
     const exporterName = (this.env.OTEL_LOGS_EXPORTER ?? 'otlp').trim();
     if (exporterName === 'none') return undefined;
@@ -72,7 +82,13 @@ export class OtelExport {
     const resource = resources.defaultResource()
       .merge(resources.detectResources({ detectors: [resources.envDetector] }))
       .merge(resources.resourceFromAttributes({ 'service.instance.id': this.agentId }));
-    const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter })] });
+    const batching = {
+      scheduledDelayMillis: this.number('OTEL_BLRP_SCHEDULE_DELAY'),
+      exportTimeoutMillis: this.number('OTEL_BLRP_EXPORT_TIMEOUT'),
+      maxQueueSize: this.number('OTEL_BLRP_MAX_QUEUE_SIZE'),
+      maxExportBatchSize: this.number('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+    };
+    const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter, ...batching })] });
     return { provider, logger: provider.getLogger('liveprobe', AGENT_VERSION) };
   }
 }

@@ -34,6 +34,7 @@ interface Probe {
   breakpointId?: string;
   file?: string;
   line?: number;
+  functionName?: string;
   expiryTimer?: NodeJS.Timeout;
 }
 
@@ -50,8 +51,9 @@ export class ProbeEngine {
     private readonly port: MessagePort,
     private readonly report: (status: StatusReport) => void,
     private readonly log: (line: string) => void,
+    sessionOpen: Int32Array,
   ) {
-    this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)));
+    this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), sessionOpen);
   }
 
   probeFor(key: number): Probe | undefined {
@@ -167,7 +169,7 @@ export class ProbeEngine {
       maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
       file: script.path, line: action.line, functionName,
     });
-    const result = await this.session.setBreakpoint(script, action.line, conditionSource(probe.key, arm.roots, arm.usesThis));
+    const result = await this.session.setBreakpoint(script, action.line, conditionSource(probe.key, arm.roots, arm.usesThis), probe.key);
     if (result.line === undefined) {
       await this.session.removeBreakpoint(result.breakpointId);
       this.post({ t: 'disarm', key: probe.key });
@@ -177,6 +179,7 @@ export class ProbeEngine {
     probe.breakpointId = result.breakpointId;
     probe.file = script.path;
     probe.line = result.line;
+    probe.functionName = functionName;
     const moved = result.line !== action.line ? `line ${action.line} has no code; installed at line ${result.line}, the next line with code` : undefined;
     this.report({ actionId: action.id, state: 'installed', message: moved, location: { file: script.path, line: result.line } });
   }

@@ -2,16 +2,16 @@
  * The agent's worker thread: connects to the broker, reconciles desired state into
  * breakpoints on the main thread, and turns hits into OpenTelemetry records and live events.
  */
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { topics, type ActionStatusEvent } from '@liveprobe/protocol';
-import type { ToWorker } from '../bridge.js';
+import type { ToWorker, WorkerData } from '../bridge.js';
 import { BrokerLink } from './broker-link.js';
 import { readConfig, type AgentConfig } from './config.js';
 import { LiveOutput } from './live-output.js';
 import { OtelExport } from './otel-export.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
 
-function start(port: MessagePort, config: AgentConfig): void {
+function start({ port, sessionOpen }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -21,13 +21,14 @@ function start(port: MessagePort, config: AgentConfig): void {
     if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     link.publishEvent(event);
   };
-  const engine = new ProbeEngine(port, report, log);
+  const engine = new ProbeEngine(port, report, log, sessionOpen);
   link = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log);
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => link.publishEvent(event));
   const otel = new OtelExport(config.agentId, process.env, log);
 
   port.postMessage({ t: 'init', agentId: config.agentId });
   port.on('message', (message: ToWorker) => {
+    if (message.t === 'exit') return engine.close();
     const probe = engine.probeFor(message.key);
     if (probe === undefined) return;
     const { action } = probe;
@@ -39,7 +40,11 @@ function start(port: MessagePort, config: AgentConfig): void {
           otel.emit({
             level: action.level, message: message.message, time: message.time,
             traceId: message.traceId, spanId: message.spanId, traceFlags: message.traceFlags,
-            attributes: { 'code.file.path': file, 'code.line.number': line, 'liveprobe.action.id': action.id, 'liveprobe.agent.id': config.agentId },
+            attributes: {
+              'code.file.path': file, 'code.line.number': line,
+              ...(probe.functionName === undefined ? {} : { 'code.function.name': probe.functionName }),
+              'liveprobe.action.id': action.id, 'liveprobe.agent.id': config.agentId,
+            },
           });
         }
         live.send({
@@ -64,10 +69,10 @@ function start(port: MessagePort, config: AgentConfig): void {
   link.start();
 }
 
-const { port } = workerData as { port: MessagePort };
+const data = workerData as WorkerData;
 try {
-  start(port, readConfig(process.env));
+  start(data, readConfig(process.env));
 } catch (err) {
   process.stderr.write(`[liveprobe] the agent is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
-  port.close();
+  data.port.close();
 }

@@ -1,0 +1,49 @@
+// Scenario pieces shared by the agent's end-to-end tests: a control plane, an app with the agent, actions.
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { ActionInput } from '@liveprobe/protocol';
+import { startApp, startControlPlane, type App, type AppOptions, type ControlPlane } from '../helpers/index.js';
+
+export const SHOP = 'examples/shop/server.js';
+export const ORDERS_CJS = 'test/fixtures/orders.cjs';
+
+export async function controlPlane(t: TestContext, options: { broker?: string } = {}): Promise<ControlPlane> {
+  const cp = await startControlPlane(options);
+  t.after(() => cp.stop());
+  return cp;
+}
+
+export async function app(t: TestContext, options: Partial<AppOptions> & { broker: string }): Promise<App> {
+  const started = await startApp({ script: SHOP, tags: ['e2e'], module: 'esm', ...options });
+  t.after(() => started.stop());
+  return started;
+}
+
+export interface ActionViewLike {
+  id: string;
+  state: string;
+  summary: string;
+  statuses: { agentId: string; state: string; message?: string; location?: { file: string; line: number }; hits: number }[];
+}
+
+export async function addAction(cp: ControlPlane, body: ActionInput): Promise<{ action: ActionViewLike; warnings: string[] }> {
+  const response = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  assert.equal(response.status, 201, `POST /actions answered ${response.status}: ${text}`);
+  return JSON.parse(text) as { action: ActionViewLike; warnings: string[] };
+}
+
+export async function getAction(cp: ControlPlane, id: string): Promise<ActionViewLike> {
+  const response = await fetch(`${cp.url}/api/v1/actions/${id}`);
+  assert.equal(response.status, 200);
+  return (await response.json()) as ActionViewLike;
+}
+
+export async function deleteAction(cp: ControlPlane, id: string): Promise<void> {
+  const response = await fetch(`${cp.url}/api/v1/actions/${id}`, { method: 'DELETE' });
+  assert.equal(response.status, 200);
+}
+
+export function checkout(appUrl: string, user = 'u1', quantity = 2): Promise<Response> {
+  return fetch(`${appUrl}/checkout`, { method: 'POST', body: JSON.stringify({ user, items: [{ sku: 'tea', quantity }] }) });
+}
