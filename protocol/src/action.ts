@@ -50,9 +50,18 @@ export const LogActionInput = z.object({
   level: LogLevel.default('info'),
 }).strict();
 
+export const MAX_WATCHES = 20;
+
+export const SnapshotActionInput = z.object({
+  type: z.literal('snapshot'),
+  ...Target,
+  maxHits: z.number().int().min(1).max(1000).default(1),
+  watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).default([]),
+}).strict();
+
 /** The body of `POST /api/v1/actions`. */
 export const ActionInput = z
-  .discriminatedUnion('type', [LogActionInput])
+  .discriminatedUnion('type', [LogActionInput, SnapshotActionInput])
   .superRefine((a, ctx) => {
     if (a.tags.length === 0 && a.agents.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['tags'], message: 'target at least one tag or agent id, e.g. "tags": ["production"]' });
@@ -61,21 +70,27 @@ export const ActionInput = z
 export type ActionInput = z.input<typeof ActionInput>;
 export type ParsedActionInput = z.output<typeof ActionInput>;
 
-/** An action as stored and as sent to agents. */
-export const Action = z.object({
+/** Fields every stored action has, whatever its type. */
+const Stored = {
   id: z.string(),
-  type: z.literal('log'),
   file: z.string(),
   line: z.number().int(),
   condition: z.string().optional(),
-  template: z.string(),
-  level: LogLevel,
   tags: z.array(z.string()),
   agents: z.array(z.string()),
   maxHits: z.number().int(),
   createdAt: z.string(),
   expiresAt: z.string(),
-});
+};
+
+export const LogAction = z.object({ ...Stored, type: z.literal('log'), template: z.string(), level: LogLevel });
+export type LogAction = z.infer<typeof LogAction>;
+
+export const SnapshotAction = z.object({ ...Stored, type: z.literal('snapshot'), watches: z.array(z.string()) });
+export type SnapshotAction = z.infer<typeof SnapshotAction>;
+
+/** An action as stored and as sent to agents. */
+export const Action = z.discriminatedUnion('type', [LogAction, SnapshotAction]);
 export type Action = z.infer<typeof Action>;
 
 /** The retained message on a tag's or agent's actions topic: the whole desired set. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LogLevel } from './action.js';
+import { SnapshotEvent } from './snapshot.js';
 
 /** The retained message on `…/agents/{id}/status`: the agent's birth, or its Last Will. */
 export const AgentOnline = z.object({
@@ -62,5 +63,5 @@ export const DroppedEvent = z.object({
 });
 export type DroppedEvent = z.infer<typeof DroppedEvent>;
 
-export const AgentEvent = z.discriminatedUnion('kind', [ActionStatusEvent, OutputEvent, DroppedEvent]);
+export const AgentEvent = z.discriminatedUnion('kind', [ActionStatusEvent, OutputEvent, DroppedEvent, SnapshotEvent]);
 export type AgentEvent = z.infer<typeof AgentEvent>;

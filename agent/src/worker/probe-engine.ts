@@ -3,7 +3,7 @@
  * reconciling toward the desired set. Operations run one at a time, in order.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { checkExpression, checkTemplate, ExpressionError, type Action, type ActionState, type Expr, type TemplatePart } from '@liveprobe/protocol';
+import { checkExpression, checkTemplate, ExpressionError, type Action, type ActionState, type LogAction, type Expr, type TemplatePart } from '@liveprobe/protocol';
 import type { ToMain } from '../bridge.js';
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from './function-name.js';
@@ -27,7 +27,7 @@ interface ArmSpec {
 }
 
 interface Probe {
-  action: Action;
+  action: LogAction;
   key: number;
   arm: ArmSpec;
   /** Set once installed; absent while waiting for the script to load. */
@@ -100,7 +100,12 @@ export class ProbeEngine {
     return run;
   }
 
-  private async install(action: Action): Promise<void> {
+  private async install(action: Action | LogAction): Promise<void> {
+    if (action.type !== 'log') {
+      this.finished.add(action.id);
+      this.report({ actionId: action.id, state: 'error', message: `this agent does not support ${action.type} actions yet` });
+      return;
+    }
     const remaining = Date.parse(action.expiresAt) - Date.now();
     if (!(remaining > 0)) {
       this.finished.add(action.id);

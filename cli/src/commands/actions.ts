@@ -50,14 +50,23 @@ export function registerActions(program: Command, ctx: Context): void {
     });
 }
 
+/** The fields only this action's type has. */
+function typeFields(action: ActionView): [string, string][] {
+  switch (action.type) {
+    case 'log':
+      return [['template', action.template], ['level', action.level]];
+    case 'snapshot':
+      return [['watches', action.watches.length === 0 ? '(none)' : action.watches.join(', ')]];
+  }
+}
+
 function describeAction(action: ActionView, now: Date): string[] {
   const lines = formatFields([
     ['id', action.id],
     ['type', action.type],
     ['location', `${action.file}:${action.line}`],
-    ['template', action.template],
+    ...typeFields(action),
     ['condition', action.condition ?? '(none)'],
-    ['level', action.level],
     ['target', formatTargets(action)],
     ['max hits', String(action.maxHits)],
     ['created', `${action.createdAt} (${relativeTime(action.createdAt, now)})`],

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CreatedAction } from '@liveprobe/control-plane';
-import { LOG_LEVELS, type ActionInput } from '@liveprobe/protocol';
+import { LOG_LEVELS, type ActionInput, type LogLevel } from '@liveprobe/protocol';
 import { collect, parseLocation, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 
@@ -8,7 +8,7 @@ interface LogAddOptions {
   tag?: string[];
   agent?: string[];
   condition?: string;
-  level?: ActionInput['level'];
+  level?: LogLevel;
   maxHits?: number;
   expires?: string;
   json?: boolean;

@@ -11,5 +11,7 @@ export function formatEvent(event: AgentEvent): string {
       return `${time} status ${event.actionId} on ${event.agentId}: ${event.state}${event.message === undefined ? '' : ` ${event.message}`}`;
     case 'dropped':
       return `${time} dropped ${event.count} on ${event.agentId}${event.actionId === undefined ? '' : ` for ${event.actionId}`}: ${event.reason}`;
+    case 'snapshot':
+      return `${time} snapshot ${event.id} on ${event.agentId} at ${event.snapshot.location.file}:${event.snapshot.location.line} for ${event.actionId}; see it with: liveprobe snapshots show ${event.id}`;
   }
 }

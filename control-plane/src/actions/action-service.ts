@@ -34,17 +34,12 @@ export class ActionService {
     const now = this.deps.now();
     // ActionInput has already checked that expiresIn parses.
     const ttl = parseDuration(input.expiresIn) as number;
+    const { expiresIn: _expiresIn, ...fields } = input;
     const action: Action = {
+      ...fields,
       id: newActionId(),
-      type: input.type,
-      file: input.file,
-      line: input.line,
-      ...(input.condition === undefined ? {} : { condition: input.condition }),
-      template: input.template,
-      level: input.level,
       tags: [...new Set(input.tags)],
       agents: [...new Set(input.agents)],
-      maxHits: input.maxHits,
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + ttl).toISOString(),
     };

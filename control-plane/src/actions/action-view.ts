@@ -12,11 +12,11 @@ export interface ActionStatusView {
 }
 
 /** An action as the REST API shows it: what was asked, and what the agents made of it. */
-export interface ActionView extends Action {
+export type ActionView = Action & {
   state: 'active' | 'expired';
   statuses: ActionStatusView[];
   summary: string;
-}
+};
 
 export function toActionView(action: StoredAction, statuses: readonly ActionStatusRecord[], now: Date): ActionView {
   const { expiredAt, ...fields } = action;

@@ -12,8 +12,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('file', 'text', (c) => c.notNull())
         .addColumn('line', 'integer', (c) => c.notNull())
         .addColumn('condition', 'text')
-        .addColumn('template', 'text', (c) => c.notNull())
-        .addColumn('level', 'text', (c) => c.notNull())
+        // The fields only one action type has (a log's template and level, a snapshot's watches), as JSON.
+        .addColumn('details', 'text', (c) => c.notNull())
         .addColumn('tags', 'text', (c) => c.notNull())
         .addColumn('agents', 'text', (c) => c.notNull())
         .addColumn('max_hits', 'integer', (c) => c.notNull())

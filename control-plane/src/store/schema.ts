@@ -16,8 +16,7 @@ export interface ActionsTable {
   file: string;
   line: number;
   condition: string | null;
-  template: string;
-  level: string;
+  details: string;
   tags: string;
   agents: string;
   max_hits: number;

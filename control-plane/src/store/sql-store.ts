@@ -181,8 +181,7 @@ function toActionRow(action: Action, rev: number): ActionsTable {
     file: action.file,
     line: action.line,
     condition: action.condition ?? null,
-    template: action.template,
-    level: action.level,
+    details: JSON.stringify(detailsOf(action)),
     tags: JSON.stringify(action.tags),
     agents: JSON.stringify(action.agents),
     max_hits: action.maxHits,
@@ -193,6 +192,12 @@ function toActionRow(action: Action, rev: number): ActionsTable {
   };
 }
 
+/** Everything but the columns every action type shares. */
+function detailsOf(action: Action): Record<string, unknown> {
+  const { id: _id, type: _type, file: _file, line: _line, condition: _condition, tags: _tags, agents: _agents, maxHits: _maxHits, createdAt: _createdAt, expiresAt: _expiresAt, ...details } = action;
+  return details;
+}
+
 function fromActionRow(row: Selectable<ActionsTable>): Action {
   return Action.parse({
     id: row.id,
@@ -200,8 +205,7 @@ function fromActionRow(row: Selectable<ActionsTable>): Action {
     file: row.file,
     line: row.line,
     ...(row.condition === null ? {} : { condition: row.condition }),
-    template: row.template,
-    level: row.level,
+    ...(JSON.parse(row.details) as object),
     tags: parseStrings(row.tags),
     agents: parseStrings(row.agents),
     maxHits: row.max_hits,

@@ -1,10 +1,10 @@
 import type { Action, ActionState, ActionStatusEvent, AgentOnline, OutputEvent } from '@liveprobe/protocol';
 
 /** An action as kept by the store: the wire `Action` plus what happened to it since. */
-export interface StoredAction extends Action {
+export type StoredAction = Action & {
   /** When the sweeper took it out of the desired set; it stays listed. */
   expiredAt?: string;
-}
+};
 
 /** What one agent last said about one action, and how often it fired there. */
 export interface ActionStatusRecord {

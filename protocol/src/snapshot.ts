@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { CapturedValue } from './captured-value.js';
+
+export const StackFrame = z.object({
+  function: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export type StackFrame = z.infer<typeof StackFrame>;
+
+export const NamedValue = z.object({ name: z.string(), value: CapturedValue });
+export type NamedValue = z.infer<typeof NamedValue>;
+
+/** One enclosing scope of the top frame: a block, the function itself, an outer function, the module. */
+export const ScopeCapture = z.object({
+  kind: z.enum(['local', 'closure', 'module']),
+  /** The function or block that owns the scope, when it has a name. */
+  name: z.string().optional(),
+  variables: z.array(NamedValue),
+});
+export type ScopeCapture = z.infer<typeof ScopeCapture>;
+
+export const WatchResult = z.object({
+  expression: z.string(),
+  value: CapturedValue.optional(),
+  error: z.string().optional(),
+});
+export type WatchResult = z.infer<typeof WatchResult>;
+
+/** What a snapshot action captured at one hit. */
+export const SnapshotData = z.object({
+  location: z.object({ file: z.string(), line: z.number().int(), function: z.string().optional() }),
+  stack: z.array(StackFrame),
+  arguments: z.array(NamedValue),
+  locals: z.array(NamedValue),
+  scopes: z.array(ScopeCapture),
+  this: CapturedValue.optional(),
+  watches: z.array(WatchResult),
+  /** How long the app's main thread spent in the capture, in milliseconds. */
+  stallMs: z.number(),
+  /** Bytes of the serialized capture, and whether a limit cut it short. */
+  bytes: z.number().int(),
+  truncated: z.boolean(),
+  traceId: z.string().optional(),
+  spanId: z.string().optional(),
+});
+export type SnapshotData = z.infer<typeof SnapshotData>;
+
+/** agent → control plane on the events topic. */
+export const SnapshotEvent = z.object({
+  kind: z.literal('snapshot'),
+  id: z.string(),
+  agentId: z.string(),
+  actionId: z.string(),
+  time: z.string(),
+  snapshot: SnapshotData,
+});
+export type SnapshotEvent = z.infer<typeof SnapshotEvent>;
