@@ -2,7 +2,7 @@
  * Messages between the app's main thread and the agent's worker. Plain objects only: the
  * main thread never loads zod or the protocol package (ARCHITECTURE §8: start-up cost).
  */
-import type { Expr, LogLevel, TemplatePart } from '@liveprobe/protocol';
+import type { Expr, LogLevel, SnapshotData, TemplatePart } from '@liveprobe/protocol';
 
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
@@ -12,18 +12,29 @@ export interface ArmProbe {
   t: 'arm';
   key: number;
   actionId: string;
-  level: LogLevel;
+  /** The names the breakpoint condition reads, in the order of the values it passes. */
   roots: string[];
   condition?: Expr;
   conditionSource?: string;
-  template: TemplatePart[];
   maxHits: number;
   expiresAt: number;
-  /** The resolved script path and line, for `code.*` attributes. */
+  /** The location in the user's source (after source maps), for `code.*` attributes. */
   file: string;
   line: number;
   functionName?: string;
+  log?: { level: LogLevel; template: TemplatePart[] };
+  snapshot?: { plan: SnapshotPlan; watches: { source: string; expr: Expr }[] };
 }
+
+/** The variables a snapshot reads at its line, by name (each is in `roots`). */
+export interface SnapshotPlan {
+  arguments: string[];
+  locals: string[];
+  scopes: { kind: 'closure' | 'module'; name?: string; variables: string[] }[];
+}
+
+/** A snapshot as captured on the main thread: stack positions are still in generated code. */
+export type CapturedSnapshot = Omit<SnapshotData, 'location'>;
 
 /** worker → main: forget a probe (its breakpoint is already gone). */
 export interface DisarmProbe {
@@ -72,7 +83,18 @@ export interface Exiting {
   t: 'exit';
 }
 
-export type ToWorker = HitOutput | ProbeDone | ProbeEvalError | Exiting;
+/** main → worker: a snapshot hit. */
+export interface SnapshotHit {
+  t: 'snap';
+  key: number;
+  id: string;
+  time: number;
+  data: CapturedSnapshot;
+  /** True when the span already went to the app's own OpenTelemetry SDK. */
+  emitted: boolean;
+}
+
+export type ToWorker = HitOutput | SnapshotHit | ProbeDone | ProbeEvalError | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

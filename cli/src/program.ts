@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { registerActions } from './commands/actions.js';
 import { registerAgents } from './commands/agents.js';
 import { registerLog } from './commands/log-add.js';
+import { registerSnapshot } from './commands/snapshot-add.js';
+import { registerSnapshots } from './commands/snapshots.js';
 import { registerTail } from './commands/tail.js';
 import { registerUp } from './commands/up.js';
 import { DEFAULT_SERVER, type Context } from './context.js';
@@ -11,12 +13,14 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 export function buildProgram(ctx: Context): Command {
   const program = new Command('liveprobe')
-    .description('add logs to running Node.js code without a redeploy; output goes out through OpenTelemetry')
+    .description('add logs and snapshots to running Node.js code without a redeploy; output goes out through OpenTelemetry')
     .version(version)
     .addOption(new Option('--server <url>', 'control plane URL').env('LIVEPROBE_SERVER').default(DEFAULT_SERVER))
     .showHelpAfterError();
   registerUp(program, ctx);
   registerLog(program, ctx);
+  registerSnapshot(program, ctx);
+  registerSnapshots(program, ctx);
   registerActions(program, ctx);
   registerAgents(program, ctx);
   registerTail(program, ctx);

@@ -34,6 +34,18 @@ export class ActionNotFoundError extends ControlPlaneError {
   }
 }
 
+export class SnapshotNotFoundError extends ControlPlaneError {
+  constructor(id: string) {
+    super('not_found', `no snapshot ${id}; list the stored ones with GET /api/v1/snapshots or \`liveprobe snapshots\` (each action keeps only its newest snapshots)`);
+  }
+}
+
+export class InvalidQueryError extends ControlPlaneError {
+  constructor(readonly issues: BodyIssue[]) {
+    super('invalid_query', `the query string has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
+
 export class RouteNotFoundError extends ControlPlaneError {
   constructor(method: string, path: string) {
     super('not_found', `no route ${method} ${path}; the API lives under /api/v1 (see docs/api.md)`);

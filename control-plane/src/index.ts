@@ -4,16 +4,22 @@ export { createApp, type AppServices } from './http/app.js';
 export { createServices, type Services, type ServicesDeps } from './services.js';
 export type { RetainedPublisher } from './desired-state/desired-state.js';
 export { openSqliteStore } from './store/sqlite.js';
-export type { Store, StoredAction, ActionStatusRecord, AgentRecord, Revised } from './store/store.js';
+export { openPostgresStore, type SharedStore } from './store/postgres.js';
+export type { PostgresCluster } from './store/postgres-cluster.js';
+export type { Store, StoredAction, ActionStatusRecord, AgentRecord, Revised, SnapshotQuery } from './store/store.js';
 export type { ActionView, ActionStatusView } from './actions/action-view.js';
 export type { CreatedAction } from './actions/action-service.js';
 export type { AgentView } from './agents/agent-directory.js';
 export type { ErrorBody } from './http/error-response.js';
+export type { SnapshotRecord, SnapshotSummary } from './snapshots/snapshot-summary.js';
+export type { LiveEvent, SnapshotNotice } from './events/live-event.js';
 export {
   ControlPlaneError,
   InvalidBodyError,
   InvalidJsonError,
   ActionNotFoundError,
+  SnapshotNotFoundError,
+  InvalidQueryError,
   RouteNotFoundError,
   PortInUseError,
   BrokerUnreachableError,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_TOPIC_PREFIX } from '@liveprobe/protocol';
 import { InvalidOptionError } from './errors.js';
+import { isPostgresUrl, redactDatabaseUrl } from './store/postgres.js';
 
 export interface ControlPlaneOptions {
   /** HTTP port; 0 picks a free one. Default 8080. */
@@ -13,6 +14,8 @@ export interface ControlPlaneOptions {
   dataDir?: string;
   /** An external broker (e.g. `mqtt://mosquitto:1883`); when set, no broker is embedded. */
   brokerUrl?: string;
+  /** A PostgreSQL URL (`postgres://user:pass@host/db`) instead of SQLite in `dataDir`; replicas may share it. */
+  databaseUrl?: string;
   /** MQTT topic prefix. Default `liveprobe/v1`. */
   topicPrefix?: string;
   log?: (line: string) => void;
@@ -24,6 +27,7 @@ export interface ResolvedOptions {
   mqttPort: number;
   dbPath: string;
   brokerUrl: string | undefined;
+  databaseUrl: string | undefined;
   topicPrefix: string;
   log: (line: string) => void;
 }
@@ -37,6 +41,7 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
     mqttPort: checkPort('mqttPort', options.mqttPort ?? 1883),
     dbPath: resolve(options.dataDir ?? '.liveprobe', 'liveprobe.db'),
     brokerUrl: options.brokerUrl === undefined ? undefined : checkBrokerUrl(options.brokerUrl),
+    databaseUrl: options.databaseUrl === undefined ? undefined : checkDatabaseUrl(options.databaseUrl),
     topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
     log: options.log ?? (() => {}),
   };
@@ -45,6 +50,13 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
 function checkPort(option: string, port: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError(option, port, 'a port number from 0 to 65535');
   return port;
+}
+
+function checkDatabaseUrl(url: string): string {
+  if (!isPostgresUrl(url) || !URL.canParse(url)) {
+    throw new InvalidOptionError('databaseUrl', redactDatabaseUrl(url), 'a PostgreSQL URL such as postgres://liveprobe:secret@db:5432/liveprobe');
+  }
+  return url;
 }
 
 function checkBrokerUrl(url: string): string {

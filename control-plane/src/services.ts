@@ -1,9 +1,10 @@
 import type { Topics } from '@liveprobe/protocol';
 import { ActionService } from './actions/action-service.js';
 import { AgentDirectory } from './agents/agent-directory.js';
-import { DesiredStatePublisher, type RetainedPublisher } from './desired-state/desired-state.js';
+import { DesiredStatePublisher, type PublishCoordination, type RetainedPublisher } from './desired-state/desired-state.js';
 import { EventHub } from './events/event-hub.js';
 import { Ingest } from './ingest/ingest.js';
+import { SnapshotArchive } from './snapshots/snapshot-archive.js';
 import type { Store } from './store/store.js';
 
 export interface ServicesDeps {
@@ -13,6 +14,14 @@ export interface ServicesDeps {
   log?: (line: string) => void;
   now?: () => Date;
   ackTimeoutMs?: number;
+  /** How many snapshots each action keeps, newest first. Default 100. */
+  snapshotsKeptPerAction?: number;
+  /** Set when replicas share the store (Postgres): publishes take turns, one replica stores agent reports. */
+  cluster?: ClusterCoordination;
+}
+
+export interface ClusterCoordination extends Omit<PublishCoordination, 'ackTimeoutMs'> {
+  isIngestLeader(): boolean;
 }
 
 export interface Services {
@@ -20,6 +29,7 @@ export interface Services {
   agents: AgentDirectory;
   events: EventHub;
   ingest: Ingest;
+  snapshots: SnapshotArchive;
   log: (line: string) => void;
 }
 
@@ -31,14 +41,20 @@ export function createServices(deps: ServicesDeps): Services {
   return {
     actions: new ActionService({
       store: deps.store,
-      desiredState: new DesiredStatePublisher(deps.store, deps.publisher, deps.topics),
+      desiredState: new DesiredStatePublisher(
+        deps.store,
+        deps.publisher,
+        deps.topics,
+        deps.cluster === undefined ? undefined : { exclusive: (task) => deps.cluster!.exclusive(task), currentRev: () => deps.cluster!.currentRev(), ackTimeoutMs: deps.ackTimeoutMs ?? 2000 },
+      ),
       now,
       log,
       ackTimeoutMs: deps.ackTimeoutMs ?? 2000,
     }),
     agents: new AgentDirectory(deps.store),
     events,
-    ingest: new Ingest({ store: deps.store, events, topics: deps.topics, now, log }),
+    ingest: new Ingest({ store: deps.store, events, topics: deps.topics, now, log, snapshotsKeptPerAction: deps.snapshotsKeptPerAction ?? 100, ...(deps.cluster === undefined ? {} : { stores: () => deps.cluster!.isIngestLeader() }) }),
+    snapshots: new SnapshotArchive(deps.store),
     log,
   };
 }

@@ -7,7 +7,7 @@ import { connectToBroker } from './mqtt/broker-connection.js';
 import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { resolveOptions, type ControlPlaneOptions } from './options.js';
 import { createServices } from './services.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open-store.js';
 
 export interface ControlPlane {
   /** Base URL of the REST API, e.g. `http://127.0.0.1:8080`. */
@@ -15,6 +15,7 @@ export interface ControlPlane {
   /** The broker agents connect to: the embedded one or `brokerUrl`. */
   mqttUrl: string;
   embeddedBroker: boolean;
+  /** The SQLite file, or the Postgres URL without its password. */
   dbPath: string;
   app: Hono;
   /** Releases every socket, timer and file handle; safe to call twice. */
@@ -35,7 +36,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 
   try {
-    const store = await openSqliteStore(config.dbPath);
+    const { store, cluster, description: database } = await openStore(config);
     closers.push(() => store.close());
 
     let mqttUrl = config.brokerUrl;
@@ -47,14 +48,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const names = topics(config.topicPrefix);
     const connection = await connectToBroker(mqttUrl, log);
-    const services = createServices({ store, publisher: connection, topics: names, log });
+    const services = createServices({ store, publisher: connection, topics: names, log, ...(cluster === undefined ? {} : { cluster }) });
     closers.push(async () => {
       await connection.close();
       await services.ingest.idle();
     });
 
     // Agents still alive re-announce themselves: retained births on an external broker, reconnects on the embedded one.
-    await store.markAllAgentsOffline();
+    // Replicas sharing a database leave presence alone: the others are running, and the broker's retained statuses are current.
+    if (cluster === undefined) await store.markAllAgentsOffline();
+    else await cluster.ready;
     await connection.subscribe([names.allAgentStatus, names.allAgentEvents], (topic, payload) => services.ingest.handle(topic, payload));
 
     await services.actions.expireDue();
@@ -76,7 +79,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       url: http.url,
       mqttUrl,
       embeddedBroker: config.brokerUrl === undefined,
-      dbPath: config.dbPath,
+      dbPath: database,
       app,
       close: () => (closing ??= closeAll()),
     };

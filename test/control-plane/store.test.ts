@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { openSqliteStore, type Store } from '@liveprobe/control-plane';
-import type { Action } from '@liveprobe/protocol';
+import type { LogAction } from '@liveprobe/protocol';
 import { tempDir } from '../helpers/index.js';
 import { t0 } from './fixtures.js';
 
@@ -18,7 +18,7 @@ async function open(t: TestContext, path: string): Promise<Store> {
   return store;
 }
 
-function action(id: string, overrides: Partial<Action> = {}): Action {
+function action(id: string, overrides: Partial<LogAction> = {}): LogAction {
   return {
     id,
     type: 'log',

@@ -12,6 +12,9 @@ export interface ChildOptions {
   /** Short name used in diagnostics and in echoed output. */
   name: string;
   env?: Record<string, string>;
+  /** Run as this user and group (a test running as root starting a server that refuses root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** One output line, tagged with the stream it came from. */
@@ -66,6 +69,8 @@ export class Child {
       cwd: repoRoot,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     running.add(this.#process);
     this.exited = new Promise((resolve) => {

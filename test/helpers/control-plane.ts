@@ -5,6 +5,11 @@ import { tempDir, type TempDir } from './temp-dir.js';
 export interface ControlPlaneOptions {
   /** An external broker (e.g. from mosquitto()) instead of the embedded one. */
   broker?: string;
+  /** A PostgreSQL URL (e.g. from postgres().createDatabase()) instead of SQLite in the data dir. */
+  database?: string;
+  /** More `liveprobe up` arguments. */
+  args?: string[];
+  env?: Record<string, string>;
 }
 
 export interface ControlPlane {
@@ -87,7 +92,9 @@ async function launch(dir: TempDir, options: ControlPlaneOptions, ports: Ports):
   const args = [builtFile('cli/dist/main.js'), 'up', '--port', String(ports.http), '--data-dir', dir.path];
   if (options.broker === undefined) args.push('--mqtt-port', String(ports.mqtt));
   else args.push('--broker', options.broker);
-  const child = new Child(process.execPath, args, { name: 'control-plane' });
+  if (options.database !== undefined) args.push('--database', options.database);
+  args.push(...(options.args ?? []));
+  const child = new Child(process.execPath, args, { name: 'control-plane', ...(options.env === undefined ? {} : { env: options.env }) });
   try {
     await child.waitForLine((line) => line.trim() === 'liveprobe ready', readyTimeoutMs, '`liveprobe ready`');
     const output = child.output();

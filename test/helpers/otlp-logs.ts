@@ -16,24 +16,27 @@ export interface LogRecord {
 // @opentelemetry/otlp-transformer only encodes requests (its reader decodes export responses),
 // so requests are decoded with protobufjs from the official .proto files vendored in ./proto.
 const protoDir = fileURLToPath(new URL('./proto/', import.meta.url));
-let requestType: protobuf.Type | undefined;
+const requestTypes = new Map<string, protobuf.Type>();
 
-function exportLogsRequest(): protobuf.Type {
-  if (requestType === undefined) {
+/** An Export*ServiceRequest in binary protobuf, as the OTLP/JSON shape (ids still base64). */
+export function decodeProtobufRequest(signal: 'logs' | 'trace', body: Uint8Array): object {
+  let type = requestTypes.get(signal);
+  if (type === undefined) {
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) => protoDir + target;
-    root.loadSync('opentelemetry/proto/collector/logs/v1/logs_service.proto');
-    requestType = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+    root.loadSync(`opentelemetry/proto/collector/${signal}/v1/${signal}_service.proto`);
+    type = root.lookupType(`opentelemetry.proto.collector.${signal}.v1.Export${signal === 'logs' ? 'Logs' : 'Trace'}ServiceRequest`);
+    requestTypes.set(signal, type);
   }
-  return requestType;
+  // longs as numbers and bytes as base64 give exactly the OTLP/JSON shape, except for ids.
+  return type.toObject(type.decode(body), { longs: Number, bytes: String });
 }
+
+export const base64IdToHex = (id: string): string => Buffer.from(id, 'base64').toString('hex');
 
 /** The records of an ExportLogsServiceRequest in binary protobuf encoding. */
 export function decodeProtobufLogs(body: Uint8Array): LogRecord[] {
-  const type = exportLogsRequest();
-  // longs as numbers and bytes as base64 give exactly the OTLP/JSON shape, except for ids.
-  const request = type.toObject(type.decode(body), { longs: Number, bytes: String });
-  return flatten(request, (id) => Buffer.from(id, 'base64').toString('hex'));
+  return flatten(decodeProtobufRequest('logs', body) as Request, base64IdToHex);
 }
 
 /** The records of an ExportLogsServiceRequest in OTLP/JSON encoding (ids already hex). */
@@ -42,11 +45,11 @@ export function decodeJsonLogs(body: Uint8Array): LogRecord[] {
 }
 
 // The subset of the OTLP/JSON request shape read here.
-interface KeyValue {
+export interface KeyValue {
   key: string;
   value?: AnyValue;
 }
-interface AnyValue {
+export interface AnyValue {
   stringValue?: string;
   boolValue?: boolean;
   intValue?: number | string;
@@ -92,7 +95,7 @@ function flatten(request: Request, idToHex: (id: string) => string): LogRecord[]
   return records;
 }
 
-function attributes(list: KeyValue[] | undefined): Record<string, unknown> {
+export function attributes(list: KeyValue[] | undefined): Record<string, unknown> {
   return Object.fromEntries((list ?? []).map((kv) => [kv.key, value(kv.value)]));
 }
 

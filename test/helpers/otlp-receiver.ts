@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { ObservedList } from './observed-list.js';
 import { decodeJsonLogs, decodeProtobufLogs, type LogRecord } from './otlp-logs.js';
+import { decodeJsonSpans, decodeProtobufSpans, type SpanRecord } from './otlp-spans.js';
 
 export type { LogRecord } from './otlp-logs.js';
+export type { SpanRecord } from './otlp-spans.js';
 
 export type OtlpProtocol = 'http/json' | 'http/protobuf';
 
@@ -14,6 +16,8 @@ export interface OtlpReceiver {
   /** Environment that points an OTel SDK (the agent's included) at this receiver. */
   env(protocol: OtlpProtocol): Record<string, string>;
   logRecords(): LogRecord[];
+  spans(): SpanRecord[];
+  waitForSpan(predicate: (span: SpanRecord) => boolean, timeoutMs: number, what?: string): Promise<SpanRecord>;
   waitForLog(predicate: (record: LogRecord) => boolean, timeoutMs: number, what?: string): Promise<LogRecord>;
   /** Requests that could not be decoded, as "path: reason"; a test can assert there were none. */
   errors(): string[];
@@ -30,9 +34,10 @@ const protobuf = 'application/x-protobuf';
  */
 export async function otlpReceiver(): Promise<OtlpReceiver> {
   const records = new ObservedList<LogRecord>();
+  const spans = new ObservedList<SpanRecord>();
   const errors: string[] = [];
   const server = createServer((req, res) => {
-    void handle(req, res, records).catch((error: unknown) => {
+    void handle(req, res, records, spans).catch((error: unknown) => {
       errors.push(`${req.url ?? ''}: ${String(error)}`);
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
       res.end(String(error));
@@ -51,6 +56,8 @@ export async function otlpReceiver(): Promise<OtlpReceiver> {
       OTEL_BSP_SCHEDULE_DELAY: '100',
     }),
     logRecords: () => records.items(),
+    spans: () => spans.items(),
+    waitForSpan: (predicate, timeoutMs, what = 'a matching span') => spans.waitFor(predicate, timeoutMs, what),
     waitForLog: (predicate, timeoutMs, what = 'a matching log record') => records.waitFor(predicate, timeoutMs, what),
     errors: () => [...errors],
     stop: () =>
@@ -61,7 +68,7 @@ export async function otlpReceiver(): Promise<OtlpReceiver> {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, records: ObservedList<LogRecord>): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, records: ObservedList<LogRecord>, spans: ObservedList<SpanRecord>): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://receiver').pathname;
   if (req.method !== 'POST' || !['/v1/logs', '/v1/traces', '/v1/metrics'].includes(path)) {
     res.writeHead(404).end();
@@ -76,6 +83,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, records: Observ
   if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
   if (path === '/v1/logs') {
     for (const record of type === json ? decodeJsonLogs(body) : decodeProtobufLogs(body)) records.push(record);
+  }
+  if (path === '/v1/traces') {
+    for (const span of type === json ? decodeJsonSpans(body) : decodeProtobufSpans(body)) spans.push(span);
   }
   // An empty Export*ServiceResponse means full success in either encoding.
   res.writeHead(200, { 'content-type': type }).end(type === json ? '{}' : undefined);

@@ -3,11 +3,13 @@
  * (e.g. auto-instrumentations-node/register), records go to its global LoggerProvider, so
  * they carry its resource and processors; otherwise the worker exports them.
  */
-import { context, trace, type SpanContext } from '@opentelemetry/api';
+import { context, trace, type Attributes, type SpanContext } from '@opentelemetry/api';
 import type { Logger, LoggerProvider, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
 
 const LOGS_API_KEY = Symbol.for('io.opentelemetry.js.api.logs');
+/** Where @opentelemetry/api 1.x keeps what the app registered; `trace` is set with a TracerProvider. */
+const API_KEY = Symbol.for('opentelemetry.js.api.1');
 const LOGS_API_COMPATIBILITY_VERSION = 1;
 const AGENT_VERSION = '0.1.0';
 
@@ -33,6 +35,14 @@ export class AppOtel {
       this.logger = provider.getLogger('liveprobe', AGENT_VERSION);
     }
     return this.logger;
+  }
+
+  /** Records a snapshot as a span, child of the active one, through the app's SDK; false when it has none. */
+  emitSpan(name: string, attributes: Attributes, time: number): boolean {
+    const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_KEY];
+    if (registered?.trace === undefined) return false;
+    trace.getTracer('liveprobe', AGENT_VERSION).startSpan(name, { attributes, startTime: time }, context.active()).end(time);
+    return true;
   }
 
   /** Emits through the app's SDK; false when there is none and the worker must export instead. */

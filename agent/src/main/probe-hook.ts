@@ -3,12 +3,20 @@
  * action's condition and template on the captured values, emits, and hands off to the worker.
  * Nothing here may throw into the application or keep its event loop alive.
  */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
 import type { ArmProbe, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
 import { compileExpression, compileTemplate, NOT_AVAILABLE, type Compiled, type CompiledTemplate, type Frame } from './compile.js';
+import { DEFAULT_CAPTURE_LIMITS, renderValue } from './serialize.js';
+import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
+
+/** The agent's own files: their frames are left out of snapshot stacks. */
+const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
+const MAX_SUMMARY_LENGTH = 1000;
 
 /** How often one probe may report evaluation errors; the rest are counted into the next report. */
 const ERROR_REPORT_INTERVAL_MS = 5000;
@@ -18,7 +26,11 @@ interface ArmedProbe {
   level: LogLevel;
   condition: Compiled | undefined;
   conditionSource: string | undefined;
-  format: CompiledTemplate;
+  /** Set for log actions. */
+  format: CompiledTemplate | undefined;
+  /** Set for snapshot actions. */
+  snapshot: CompiledSnapshot | undefined;
+  location: string;
   maxHits: number;
   expiresAt: number;
   hits: number;
@@ -43,6 +55,7 @@ export class ProbeHook {
   }
 
   hit(key: number, values: unknown[], self: unknown): void {
+    const startedAt = process.hrtime.bigint();
     try {
       let probe = this.probes.get(key);
       if (probe === undefined) {
@@ -65,17 +78,41 @@ export class ProbeHook {
         if (!pass) return;
       }
       probe.hits++;
-      const message = probe.format(frame);
-      const spanContext = activeSpanContext();
-      const emitted = this.otel.emit(probe.level, message, probe.attributes);
-      this.post({
-        t: 'out', key, time: now, message, emitted,
-        traceId: spanContext?.traceId, spanId: spanContext?.spanId, traceFlags: spanContext?.traceFlags,
-      });
+      if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt);
+      else if (probe.format !== undefined) this.log(probe, probe.format, frame, now);
       if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
     }
+  }
+
+  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number): void {
+    const { key } = probe;
+    const message = format(frame);
+    const spanContext = activeSpanContext();
+    const emitted = this.otel.emit(probe.level, message, probe.attributes);
+    this.post({
+      t: 'out', key, time: now, message, emitted,
+      traceId: spanContext?.traceId, spanId: spanContext?.spanId, traceFlags: spanContext?.traceFlags,
+    });
+  }
+
+  private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: bigint): void {
+    const data = captureSnapshot(compiled, frame, DEFAULT_CAPTURE_LIMITS, AGENT_DIR, startedAt);
+    const spanContext = activeSpanContext();
+    if (spanContext !== undefined) {
+      data.traceId = spanContext.traceId;
+      data.spanId = spanContext.spanId;
+    }
+    const id = `snap_${randomBytes(8).toString('hex')}`;
+    const summary = data.arguments.concat(data.locals).map((v) => `${v.name}=${renderValue(v.value)}`).join(', ');
+    const emitted = this.otel.emitSpan(`snapshot ${probe.location}`, {
+      ...probe.attributes,
+      'liveprobe.snapshot.id': id,
+      'liveprobe.snapshot.stall_ms': data.stallMs,
+      'liveprobe.snapshot.summary': summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH)}…` : summary,
+    }, now);
+    this.post({ t: 'snap', key: probe.key, id, time: now, data, emitted });
   }
 
   private finish(probe: ArmedProbe, reason: 'hit_limit' | 'expired'): void {
@@ -119,10 +156,12 @@ export class ProbeHook {
   private arm(spec: ArmProbe): void {
     const probe: ArmedProbe = {
       key: spec.key,
-      level: spec.level,
+      level: spec.log?.level ?? 'info',
       condition: spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots),
       conditionSource: spec.conditionSource,
-      format: compileTemplate(spec.template, spec.roots, (message) => this.evalError(probe, message, Date.now())),
+      format: spec.log === undefined ? undefined : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now())),
+      snapshot: spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots),
+      location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
       hits: 0,

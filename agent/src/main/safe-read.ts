@@ -1,6 +1,7 @@
 /**
  * Reads values without running application code: no getters, no Proxy traps, no
- * valueOf/toString/toJSON. Built-ins are captured at load so the app cannot replace them.
+ * valueOf/toString/toJSON, no iterators the app could replace. Built-ins are captured at load
+ * so the app cannot replace them.
  */
 import { types } from 'node:util';
 
@@ -8,47 +9,98 @@ export class ProbeEvalError extends Error {
   override name = 'ProbeEvalError';
 }
 
+/**
+ * What an expression gets when it reads a name the agent's redaction settings hide: it prints
+ * as `[REDACTED]` and refuses every operator and helper, so a condition cannot test it either.
+ */
+export const REDACTED: object = Object.freeze(Object.create(null) as object);
+
 const { getOwnPropertyDescriptor, getPrototypeOf, keys: objectKeys } = Object;
 const hasOwn = Object.prototype.hasOwnProperty;
 const apply = Reflect.apply;
-const mapSize = getOwnPropertyDescriptor(Map.prototype, 'size')!.get!;
-const setSize = getOwnPropertyDescriptor(Set.prototype, 'size')!.get!;
+const getterOf = (proto: object, key: PropertyKey): (...args: unknown[]) => unknown => getOwnPropertyDescriptor(proto, key)!.get!;
+const mapSize = getterOf(Map.prototype, 'size');
+const setSize = getterOf(Set.prototype, 'size');
 const mapHas = Map.prototype.has;
 const setHas = Set.prototype.has;
 const mapKeys = Map.prototype.keys;
-const typedArrayLength = getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype), 'length')!.get!;
+const mapIteratorNext = getPrototypeOf(new Map().keys()).next as (this: Iterator<unknown>) => IteratorResult<unknown>;
+const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayLength = getterOf(typedArrayPrototype, 'length');
 const stringStartsWith = String.prototype.startsWith;
 const stringEndsWith = String.prototype.endsWith;
 const stringIncludes = String.prototype.includes;
-const { isProxy, isMap, isSet, isTypedArray } = types;
+const ErrorConstructor = Error;
+const { isProxy, isMap, isSet, isTypedArray, isNativeError } = types;
 const MAX_PROTOTYPE_DEPTH = 64;
+/** A bigint `**` or `<<` by more than this could allocate without bound. */
+const MAX_BIGINT_SHIFT = 100_000n;
+
+/**
+ * Getters of built-in prototypes that only read an internal slot: `map.size`, `buf.length`,
+ * `re.source`. Recognised by identity, so an app-defined getter of the same name never runs.
+ * (`RegExp.prototype.flags` is left out: it reads other properties through lookups.)
+ */
+const SAFE_GETTERS: ReadonlySet<unknown> = new Set([
+  mapSize, setSize,
+  typedArrayLength, getterOf(typedArrayPrototype, 'byteLength'), getterOf(typedArrayPrototype, 'byteOffset'),
+  getterOf(ArrayBuffer.prototype, 'byteLength'), getterOf(DataView.prototype, 'byteLength'),
+  getterOf(Symbol.prototype, 'description'),
+  ...['source', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'sticky', 'hasIndices']
+    .filter((name) => getOwnPropertyDescriptor(RegExp.prototype, name) !== undefined)
+    .map((name) => getterOf(RegExp.prototype, name)),
+]);
 
 export function isPrimitive(value: unknown): value is string | number | bigint | boolean | symbol | null | undefined {
   return value === null || (typeof value !== 'object' && typeof value !== 'function');
 }
 
-/** `object[key]`, reading only data properties along the prototype chain. */
+/** `object[key]`, reading only data properties along the prototype chain (and built-in slot getters). */
 export function readProperty(object: unknown, key: unknown, what: string): unknown {
+  if (object === REDACTED) return REDACTED;
   if (typeof key !== 'string' && typeof key !== 'number') {
     throw new ProbeEvalError(`\`${what}\`: a key must be a string or a number, got ${describeType(key)}`);
   }
   if (typeof object === 'string') {
     if (key === 'length') return object.length;
     const index = typeof key === 'number' ? key : Number(key);
-    return Number.isInteger(index) ? object[index] : undefined;
+    // Out of range, `s[i]` would look on String.prototype, where the app may have put a getter.
+    return Number.isInteger(index) && index >= 0 && index < object.length ? object[index] : undefined;
   }
   if (isPrimitive(object)) return undefined;
-  let current: object | null = object as object;
+  const receiver = object as object;
+  let current: object | null = receiver;
   for (let depth = 0; current !== null && depth < MAX_PROTOTYPE_DEPTH; depth++) {
     if (isProxy(current)) throw new ProbeEvalError(`\`${what}\`: the value is a Proxy; liveprobe never reads through proxies`);
+    // V8 formats `stack` on its first read, running Error.prepareStackTrace if the app set one.
+    if (key === 'stack' && current === receiver && isNativeError(receiver)) return errorStack(receiver);
     const descriptor = getOwnPropertyDescriptor(current, key);
     if (descriptor !== undefined) {
       if ('value' in descriptor) return descriptor.value;
+      if (SAFE_GETTERS.has(descriptor.get)) return apply(descriptor.get!, receiver, []);
       throw new ProbeEvalError(`\`${what}\` is a getter; liveprobe never runs getters`);
     }
     current = getPrototypeOf(current);
   }
   return undefined;
+}
+
+/** Explains, when the stack cannot be read without running the app's formatter. */
+export const STACK_NOT_READ = '[not captured: Error.prepareStackTrace is set, and reading the stack would run it]';
+
+/** An error's stack, read only when no app formatter is installed (Node's own runs no app code). */
+export function errorStack(error: object): string | undefined {
+  const global = getOwnPropertyDescriptor(globalThis, 'Error');
+  const formatter = getOwnPropertyDescriptor(ErrorConstructor, 'prepareStackTrace');
+  const safe = global !== undefined && 'value' in global && global.value === ErrorConstructor
+    && (formatter === undefined || ('value' in formatter && formatter.value === undefined));
+  if (!safe) return STACK_NOT_READ;
+  const descriptor = getOwnPropertyDescriptor(error, 'stack');
+  return descriptor !== undefined && 'value' in descriptor && typeof descriptor.value === 'string' ? descriptor.value : undefined;
+}
+
+function refuseRedacted(value: unknown, what: string): void {
+  if (value === REDACTED) throw new ProbeEvalError(`${what}: the value is redacted by the agent's configuration`);
 }
 
 function describeType(value: unknown): string {
@@ -58,12 +110,15 @@ function describeType(value: unknown): string {
 }
 
 function requirePrimitive(value: unknown, operator: string): void {
+  refuseRedacted(value, `\`${operator}\``);
   if (!isPrimitive(value)) {
     throw new ProbeEvalError(`\`${operator}\` needs primitive operands (numbers, strings, booleans), got ${describeType(value)}`);
   }
 }
 
 export function binary(op: string, left: unknown, right: unknown): unknown {
+  refuseRedacted(left, `\`${op}\``);
+  refuseRedacted(right, `\`${op}\``);
   if (op === '===') return left === right;
   if (op === '!==') return left !== right;
   if (op === '==' || op === '!=') {
@@ -75,6 +130,9 @@ export function binary(op: string, left: unknown, right: unknown): unknown {
   }
   requirePrimitive(left, op);
   requirePrimitive(right, op);
+  if ((op === '**' || op === '<<') && typeof right === 'bigint' && right > MAX_BIGINT_SHIFT) {
+    throw new ProbeEvalError(`\`${op}\` with a bigint right operand above ${MAX_BIGINT_SHIFT} could exhaust memory`);
+  }
   const a = left as never;
   const b = right as never;
   switch (op) {
@@ -99,6 +157,7 @@ export function binary(op: string, left: unknown, right: unknown): unknown {
 }
 
 export function unary(op: string, value: unknown): unknown {
+  refuseRedacted(value, `\`${op}\``);
   if (op === '!') return !value;
   if (op === 'typeof') return typeof value;
   requirePrimitive(value, op);
@@ -111,20 +170,26 @@ export function unary(op: string, value: unknown): unknown {
 
 /** Own enumerable keys of a plain object, or the keys of a Map; never through a Proxy. */
 export function keysOf(value: unknown, limit: number): unknown[] {
+  refuseRedacted(value, 'keys()');
   if (isPrimitive(value)) return [];
   if (isProxy(value)) throw new ProbeEvalError('keys(): the value is a Proxy; liveprobe never reads through proxies');
   if (isMap(value)) {
     const out: unknown[] = [];
-    for (const k of apply(mapKeys, value, []) as IterableIterator<unknown>) {
-      if (out.length >= limit) break;
-      out.push(k);
+    const iterator = apply(mapKeys, value, []) as Iterator<unknown>;
+    while (out.length < limit) {
+      const step = apply(mapIteratorNext, iterator, []) as IteratorResult<unknown>;
+      if (step.done === true) break;
+      out[out.length] = step.value;
     }
     return out;
   }
-  return objectKeys(value as object).slice(0, limit);
+  const keys = objectKeys(value as object);
+  if (keys.length > limit) keys.length = limit;
+  return keys;
 }
 
 export function lengthOf(value: unknown): number {
+  refuseRedacted(value, 'len()');
   if (typeof value === 'string') return value.length;
   if (isPrimitive(value)) throw new ProbeEvalError(`len() needs a string, array, Map, Set or object, got ${describeType(value)}`);
   if (isProxy(value)) throw new ProbeEvalError('len(): the value is a Proxy; liveprobe never reads through proxies');
@@ -136,6 +201,7 @@ export function lengthOf(value: unknown): number {
 }
 
 export function hasKey(value: unknown, key: unknown): boolean {
+  refuseRedacted(value, 'has()');
   if (isPrimitive(value)) return false;
   if (isProxy(value)) throw new ProbeEvalError('has(): the value is a Proxy; liveprobe never reads through proxies');
   if (isMap(value)) return apply(mapHas, value, [key]) as boolean;
@@ -151,6 +217,8 @@ export function hasKey(value: unknown, key: unknown): boolean {
 }
 
 export function callMethod(name: 'startsWith' | 'endsWith' | 'includes', target: unknown, arg: unknown, what: string): boolean {
+  refuseRedacted(target, `\`${what}\``);
+  refuseRedacted(arg, `\`${what}\``);
   if (typeof target === 'string') {
     if (typeof arg !== 'string') throw new ProbeEvalError(`\`${what}\`: the argument must be a string, got ${describeType(arg)}`);
     const fn = name === 'startsWith' ? stringStartsWith : name === 'endsWith' ? stringEndsWith : stringIncludes;

@@ -1,23 +1,13 @@
-/** Names the innermost function around a line, for the `code.function.name` attribute. */
-import { parse, type Node } from 'acorn';
+/** Names the innermost function around a position, for `code.function.name` and snapshots. */
+import type { Node } from 'acorn';
+import type { AnalysedSource } from './source-analysis.js';
 
 type AnyNode = Node & Record<string, unknown>;
 
-export function functionNameAt(source: string, line: number): string | undefined {
-  let program: Node;
-  try {
-    program = parse(source, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowHashBang: true, allowReturnOutsideFunction: true });
-  } catch {
-    try {
-      program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowHashBang: true, allowReturnOutsideFunction: true });
-    } catch {
-      return undefined;
-    }
-  }
+export function functionNameAt(analysed: AnalysedSource, offset: number): string | undefined {
   let best: string | undefined;
   const visit = (node: AnyNode, name: string | undefined): void => {
-    const loc = node.loc;
-    if (loc === undefined || loc === null || loc.start.line > line || loc.end.line < line) return;
+    if (node.start > offset || node.end < offset) return;
     if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') {
       const own = (node.id as { name?: string } | null | undefined)?.name;
       best = own ?? name ?? '(anonymous)';
@@ -32,7 +22,7 @@ export function functionNameAt(source: string, line: number): string | undefined
       }
     }
   };
-  visit(program as AnyNode, undefined);
+  visit(analysed.program as unknown as AnyNode, undefined);
   return best;
 }
 

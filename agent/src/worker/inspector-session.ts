@@ -11,12 +11,14 @@ export interface LoadedScript {
   url: string;
   path: string;
   endLine: number;
+  /** What the script's `//# sourceMappingURL=` says, if anything. */
+  sourceMapURL?: string;
 }
 
 export interface BreakpointResult {
   breakpointId: string;
-  /** 1-based line V8 resolved the breakpoint to, or undefined when it found no code there. */
-  line: number | undefined;
+  /** Where V8 resolved the breakpoint (1-based line, 0-based column), or undefined when it found no code there. */
+  location: { line: number; column: number } | undefined;
 }
 
 export class InspectorSession {
@@ -40,7 +42,10 @@ export class InspectorSession {
     session.on('Debugger.scriptParsed', ({ params }) => {
       const path = scriptPath(params.url);
       if (path === undefined) return;
-      const script = { scriptId: params.scriptId, url: params.url, path, endLine: params.endLine + 1 };
+      const script: LoadedScript = {
+        scriptId: params.scriptId, url: params.url, path, endLine: params.endLine + 1,
+        ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
+      };
       this.scripts.set(path, script);
       if (this.session !== undefined) this.onScript(script);
     });
@@ -59,8 +64,8 @@ export class InspectorSession {
     this.sources.clear();
   }
 
-  paths(): IterableIterator<string> {
-    return this.scripts.keys();
+  all(): IterableIterator<LoadedScript> {
+    return this.scripts.values();
   }
 
   script(path: string): LoadedScript | undefined {
@@ -77,13 +82,13 @@ export class InspectorSession {
   }
 
   /** `tag` makes the breakpoint unique, so several actions can share one line. */
-  async setBreakpoint(script: LoadedScript, line: number, condition: string, tag: number): Promise<BreakpointResult> {
+  async setBreakpoint(script: LoadedScript, line: number, column: number | undefined, condition: string, tag: number): Promise<BreakpointResult> {
     // V8 allows one breakpoint per url and position; an alternative that never matches a real
     // URL keeps each action's breakpoint separate without rebuilding a shared condition.
     const urlRegex = `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$`;
-    const result = await this.require().post('Debugger.setBreakpointByUrl', { urlRegex, lineNumber: line - 1, condition });
+    const result = await this.require().post('Debugger.setBreakpointByUrl', { urlRegex, lineNumber: line - 1, ...(column === undefined ? {} : { columnNumber: column }), condition });
     const location = result.locations[0];
-    return { breakpointId: result.breakpointId, line: location === undefined ? undefined : location.lineNumber + 1 };
+    return { breakpointId: result.breakpointId, location: location === undefined ? undefined : { line: location.lineNumber + 1, column: location.columnNumber ?? 0 } };
   }
 
   async removeBreakpoint(breakpointId: string): Promise<void> {

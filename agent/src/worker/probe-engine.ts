@@ -1,14 +1,16 @@
 /**
- * Installs and removes log actions as non-pausing conditional breakpoints (install path 1),
+ * Installs and removes actions as non-pausing conditional breakpoints (install path 1),
  * reconciling toward the desired set. Operations run one at a time, in order.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { checkExpression, checkTemplate, ExpressionError, type Action, type ActionState, type LogAction, type Expr, type TemplatePart } from '@liveprobe/protocol';
+import { ExpressionError, type Action, type ActionState } from '@liveprobe/protocol';
 import type { ToMain } from '../bridge.js';
+import { armFields, type ArmFields } from './arm-spec.js';
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from './function-name.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
-import { matchScript, normalizeRequested } from './script-match.js';
+import { LocationError, LocationResolver } from './location-resolver.js';
+import { analyseSource, offsetOf, type AnalysedSource } from './source-analysis.js';
 
 export interface StatusReport {
   actionId: string;
@@ -17,21 +19,12 @@ export interface StatusReport {
   location?: { file: string; line: number };
 }
 
-/** What the breakpoint and the main-thread hook need, derived once from the action. */
-interface ArmSpec {
-  roots: string[];
-  usesThis: boolean;
-  template: TemplatePart[];
-  condition?: Expr;
-  conditionSource?: string;
-}
-
-interface Probe {
-  action: LogAction;
+export interface Probe {
+  action: Action;
   key: number;
-  arm: ArmSpec;
   /** Set once installed; absent while waiting for the script to load. */
   breakpointId?: string;
+  /** Where it is installed, in the user's source. */
   file?: string;
   line?: number;
   functionName?: string;
@@ -43,7 +36,9 @@ export class ProbeEngine {
   private readonly byKey = new Map<number, Probe>();
   /** Actions that reached their hit limit or expiry: never reinstalled while still desired. */
   private readonly finished = new Set<string>();
+  private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private readonly session: InspectorSession;
+  readonly locations: LocationResolver;
   private nextKey = 1;
   private queue: Promise<void> = Promise.resolve();
 
@@ -54,6 +49,7 @@ export class ProbeEngine {
     sessionOpen: Int32Array,
   ) {
     this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), sessionOpen);
+    this.locations = new LocationResolver(this.session);
   }
 
   probeFor(key: number): Probe | undefined {
@@ -91,7 +87,7 @@ export class ProbeEngine {
     for (const probe of this.probes.values()) clearTimeout(probe.expiryTimer);
     this.probes.clear();
     this.byKey.clear();
-    this.session.close();
+    this.closeSession();
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -100,36 +96,14 @@ export class ProbeEngine {
     return run;
   }
 
-  private async install(action: Action | LogAction): Promise<void> {
-    if (action.type !== 'log') {
-      this.finished.add(action.id);
-      this.report({ actionId: action.id, state: 'error', message: `this agent does not support ${action.type} actions yet` });
-      return;
-    }
+  private async install(action: Action): Promise<void> {
     const remaining = Date.parse(action.expiresAt) - Date.now();
     if (!(remaining > 0)) {
       this.finished.add(action.id);
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
       return;
     }
-    // The control plane checked these too; the agent never trusts what arrives over the broker.
-    let template, condition;
-    try {
-      template = checkTemplate(action.template);
-      condition = action.condition === undefined ? undefined : checkExpression(action.condition);
-    } catch (err) {
-      if (!(err instanceof ExpressionError)) throw err;
-      this.finished.add(action.id);
-      this.report({ actionId: action.id, state: 'error', message: err.message });
-      return;
-    }
-    const roots = [...template.roots];
-    for (const r of condition?.roots ?? []) if (!roots.includes(r)) roots.push(r);
-    const arm: ArmSpec = {
-      roots, usesThis: template.usesThis || (condition?.usesThis ?? false),
-      template: template.parts, condition: condition?.expr, conditionSource: condition?.source,
-    };
-    const probe: Probe = { action, key: this.nextKey++, arm };
+    const probe: Probe = { action, key: this.nextKey++ };
     probe.expiryTimer = setTimeout(() => void this.finish(probe.key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();
     this.probes.set(action.id, probe);
@@ -138,81 +112,104 @@ export class ProbeEngine {
     await this.place(probe);
   }
 
-  /** Tries to set the breakpoint; when the script is not loaded yet the probe stays pending. */
+  /** Tries to set the breakpoint; when no script matches yet the probe stays pending. */
   private async place(probe: Probe): Promise<void> {
     const { action } = probe;
-    const match = matchScript(action.file, this.session.paths());
-    if (match.kind === 'ambiguous') {
-      this.report({
-        actionId: action.id, state: 'error',
-        message: `\`${action.file}\` matches ${match.candidates.length} loaded scripts: ${match.candidates.join(', ')}; give more of the path`,
-      });
+    let resolved;
+    try {
+      resolved = await this.locations.resolve(action.file, action.line);
+    } catch (err) {
+      if (!(err instanceof LocationError)) throw err;
+      this.fail(probe, err.message, err.waiting);
       return;
     }
-    if (match.kind === 'none') {
-      const hint = match.similar.length > 0 ? `; loaded scripts with the same name: ${match.similar.join(', ')}` : '';
-      this.report({
-        actionId: action.id, state: 'error',
-        message: `no loaded script matches \`${normalizeRequested(action.file)}\`${hint} (it will install if such a script loads)`,
-      });
+    const { script, generated } = resolved;
+    const analysed = await this.analysis(script);
+    const offset = analysed === undefined ? 0 : offsetOf(analysed, generated.line, generated.column);
+    let arm: ArmFields;
+    try {
+      arm = armFields(action, analysed, offset);
+    } catch (err) {
+      if (!(err instanceof ExpressionError)) throw err;
+      this.fail(probe, err.message, false);
       return;
     }
-    const script = this.session.script(match.path)!;
-    await this.setBreakpoint(probe, script);
-  }
-
-  private async setBreakpoint(probe: Probe, script: LoadedScript): Promise<void> {
-    const { action, arm } = probe;
-    if (action.line > script.endLine) {
-      this.report({ actionId: action.id, state: 'error', message: `line ${action.line} is past the end of ${script.path} (${script.endLine} lines)` });
-      return;
-    }
-    const functionName = functionNameAt(await this.session.source(script), action.line);
+    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+    const { usesThis, ...fields } = arm;
     this.post({
-      t: 'arm', key: probe.key, actionId: action.id, level: action.level, roots: arm.roots,
-      condition: arm.condition, conditionSource: arm.conditionSource, template: arm.template,
+      t: 'arm', key: probe.key, actionId: action.id, ...fields,
       maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
-      file: script.path, line: action.line, functionName,
+      file: resolved.file, line: resolved.line, ...(functionName === undefined ? {} : { functionName }),
     });
-    const result = await this.session.setBreakpoint(script, action.line, conditionSource(probe.key, arm.roots, arm.usesThis), probe.key);
-    if (result.line === undefined) {
+    const result = await this.session.setBreakpoint(script, generated.line, generated.column, conditionSource(probe.key, arm.roots, usesThis), probe.key);
+    if (result.location === undefined) {
       await this.session.removeBreakpoint(result.breakpointId);
       this.post({ t: 'disarm', key: probe.key });
-      this.report({ actionId: action.id, state: 'error', message: `line ${action.line} of ${script.path} has no code V8 can stop at` });
+      this.fail(probe, `line ${action.line} of ${resolved.file} has no code V8 can stop at`, false);
       return;
     }
+    // V8 may move a breakpoint on a line without code to the next statement: report where it went.
+    const installedAt = resolved.map === undefined
+      ? { file: script.path, line: result.location.line }
+      : { file: resolved.file, line: resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line };
     probe.breakpointId = result.breakpointId;
-    probe.file = script.path;
-    probe.line = result.line;
+    probe.file = installedAt.file;
+    probe.line = installedAt.line;
     probe.functionName = functionName;
-    const moved = result.line !== action.line ? `line ${action.line} has no code; installed at line ${result.line}, the next line with code` : undefined;
-    this.report({ actionId: action.id, state: 'installed', message: moved, location: { file: script.path, line: result.line } });
+    const moved = installedAt.line !== action.line ? `line ${action.line} has no code; installed at line ${installedAt.line}, the next line with code` : undefined;
+    this.report({ actionId: action.id, state: 'installed', message: moved, location: installedAt });
+  }
+
+  private fail(probe: Probe, message: string, waiting: boolean): void {
+    this.report({ actionId: probe.action.id, state: 'error', message });
+    if (!waiting) {
+      // Nothing that loads later can fix this one: stop tracking it until the action changes.
+      this.forget(probe);
+      this.finished.add(probe.action.id);
+    }
+  }
+
+  private async analysis(script: LoadedScript): Promise<AnalysedSource | undefined> {
+    if (!this.analyses.has(script.scriptId)) this.analyses.set(script.scriptId, analyseSource(await this.session.source(script)));
+    return this.analyses.get(script.scriptId);
   }
 
   private async retryPending(script: LoadedScript): Promise<void> {
     for (const probe of this.probes.values()) {
       if (probe.breakpointId !== undefined) continue;
-      const match = matchScript(probe.action.file, [script.path]);
-      if (match.kind === 'found') await this.place(probe);
+      const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
+      // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
+      if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
+      await this.place(probe);
     }
   }
 
   private async remove(actionId: string, state: ActionState, message: string): Promise<void> {
     const probe = this.probes.get(actionId);
     if (probe === undefined) return;
-    this.probes.delete(actionId);
-    this.byKey.delete(probe.key);
-    clearTimeout(probe.expiryTimer);
+    this.forget(probe);
     if (probe.breakpointId !== undefined) await this.session.removeBreakpoint(probe.breakpointId);
     this.post({ t: 'disarm', key: probe.key });
     this.report({ actionId, state, message });
   }
 
+  private forget(probe: Probe): void {
+    this.probes.delete(probe.action.id);
+    this.byKey.delete(probe.key);
+    clearTimeout(probe.expiryTimer);
+  }
+
   private closeIfIdle(): void {
     if (this.probes.size === 0 && this.session.isOpen) {
-      this.session.close();
+      this.closeSession();
       this.log('no actions left; inspector session closed');
     }
+  }
+
+  private closeSession(): void {
+    this.session.close();
+    this.analyses.clear();
+    this.locations.forget();
   }
 
   private post(message: ToMain): void {

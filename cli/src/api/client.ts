@@ -19,8 +19,8 @@ export class ApiClient {
     return url.toString();
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.json<T>('GET', path);
+  get<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T> {
+    return this.json<T>('GET', path, undefined, query);
   }
 
   post<T>(path: string, body: unknown): Promise<T> {
@@ -38,13 +38,13 @@ export class ApiClient {
     return response;
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async json<T>(method: string, path: string, body?: unknown, query: Record<string, string | undefined> = {}): Promise<T> {
     const init: RequestInit = { method };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers = { 'content-type': 'application/json' };
     }
-    const response = await this.fetch(this.url(path), init);
+    const response = await this.fetch(this.url(path, query), init);
     if (!response.ok) throw await apiError(response);
     return (await response.json()) as T;
   }

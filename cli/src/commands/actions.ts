@@ -16,7 +16,7 @@ export function registerActions(program: Command, ctx: Context): void {
       const { actions: list } = await ctx.api(command).get<{ actions: ActionView[] }>('/actions');
       if (options.json === true) return ctx.io.out(JSON.stringify({ actions: list }, null, 2));
       if (list.length === 0) {
-        return ctx.io.out('no actions yet; add one with: liveprobe log add <file:line> "<template>" --tag <tag>');
+        return ctx.io.out('no actions yet; add one with: liveprobe log add <file:line> "<template>" --tag <tag>, or liveprobe snapshot add <file:line> --tag <tag>');
       }
       const now = ctx.now();
       const rows = list.map((a) => [

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { EventSourceMessage } from 'eventsource-parser';
+import type { SnapshotNotice } from '@liveprobe/control-plane';
 import { AgentEvent } from '@liveprobe/protocol';
 import { failureReason, type ApiClient } from '../api/client.js';
 import { readEventStream } from '../api/event-stream.js';
@@ -69,8 +70,11 @@ async function follow(api: ApiClient, options: TailOptions, ctx: Context, signal
 
 function describe(message: EventSourceMessage): string {
   try {
-    const event = AgentEvent.safeParse(JSON.parse(message.data));
-    if (event.success) return formatEvent(event.data);
+    const data: unknown = JSON.parse(message.data);
+    // Snapshot notices are the control plane's own summaries, not agent events.
+    if (message.event === 'snapshot') return formatEvent(data as SnapshotNotice);
+    const event = AgentEvent.safeParse(data);
+    if (event.success && event.data.kind !== 'snapshot') return formatEvent(event.data);
   } catch {
     // Not JSON: shown as received below.
   }

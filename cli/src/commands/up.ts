@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ControlPlane } from '@liveprobe/control-plane';
 import { parsePort } from '../arguments.js';
 import { DEFAULT_SERVER, type Context } from '../context.js';
@@ -13,6 +13,7 @@ interface UpOptions {
   mqttPort: number;
   dataDir: string;
   broker?: string;
+  database?: string;
   topicPrefix?: string;
   demo?: boolean;
   demoPort: number;
@@ -29,6 +30,7 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--mqtt-port <port>', 'port of the embedded MQTT broker (0 picks a free one)', parsePort, 1883)
     .option('--data-dir <dir>', 'where the database lives', './.liveprobe')
     .option('--broker <url>', 'use this MQTT broker (e.g. mqtt://mosquitto:1883) instead of the embedded one')
+    .addOption(new Option('--database <url>', 'keep state in PostgreSQL (postgres://user:pass@host/db) instead of SQLite in --data-dir; replicas may share it').env('LIVEPROBE_DATABASE_URL'))
     .option('--topic-prefix <prefix>', 'MQTT topic prefix (default liveprobe/v1)')
     .option('--demo', 'also run the example shop with the agent, tagged "demo"')
     .option('--demo-port <port>', 'HTTP port of the example shop', parsePort, 3000)
@@ -75,6 +77,7 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
       mqttPort: options.mqttPort,
       dataDir: options.dataDir,
       ...(options.broker === undefined ? {} : { brokerUrl: options.broker }),
+      ...(options.database === undefined ? {} : { databaseUrl: options.database }),
       ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
       log,
     });

@@ -1,8 +1,8 @@
-import type { AgentEvent } from '@liveprobe/protocol';
+import type { LiveEvent } from '@liveprobe/control-plane';
 import { clockTime } from './time.js';
 
-/** How `liveprobe tail` prints one agent event. */
-export function formatEvent(event: AgentEvent): string {
+/** How `liveprobe tail` prints one live event. */
+export function formatEvent(event: LiveEvent): string {
   const time = clockTime(event.time);
   switch (event.kind) {
     case 'output':
@@ -12,6 +12,6 @@ export function formatEvent(event: AgentEvent): string {
     case 'dropped':
       return `${time} dropped ${event.count} on ${event.agentId}${event.actionId === undefined ? '' : ` for ${event.actionId}`}: ${event.reason}`;
     case 'snapshot':
-      return `${time} snapshot ${event.id} on ${event.agentId} at ${event.snapshot.location.file}:${event.snapshot.location.line} for ${event.actionId}; see it with: liveprobe snapshots show ${event.id}`;
+      return `${time} snapshot ${event.id} on ${event.agentId} at ${event.location.file}:${event.location.line} for ${event.actionId}; see it with: liveprobe snapshots show ${event.id}`;
   }
 }

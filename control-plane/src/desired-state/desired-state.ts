@@ -7,6 +7,13 @@ export interface RetainedPublisher {
   publishRetained(topic: string, payload: string): Promise<void>;
 }
 
+/** How replicas sharing a database take turns publishing (see PostgresCluster). */
+export interface PublishCoordination {
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
+  currentRev(): Promise<number>;
+  ackTimeoutMs: number;
+}
+
 /** The tags and agent ids whose topics a change touches. */
 export interface Targets {
   tags: Iterable<string>;
@@ -26,6 +33,7 @@ export class DesiredStatePublisher {
     private readonly store: Store,
     private readonly broker: RetainedPublisher,
     private readonly topics: Topics,
+    private readonly cluster?: PublishCoordination,
   ) {}
 
   /**
@@ -33,6 +41,29 @@ export class DesiredStatePublisher {
    * holds); `acked` settles once the broker has acknowledged all of them.
    */
   async publish(targets: Targets, rev: number): Promise<{ acked: Promise<void> }> {
+    if (this.cluster !== undefined) return this.publishInCluster(this.cluster, targets);
+    return this.publishLive(targets, rev);
+  }
+
+  /**
+   * Replicas publish through different MQTT connections, so their own order means nothing to
+   * the broker: publishes take turns under a database lock held until the broker acknowledged
+   * (or `ackTimeoutMs` passed), and each sends the newest state under the newest revision. The
+   * revision is read before the actions, so a message is never older than its revision.
+   */
+  private async publishInCluster(cluster: PublishCoordination, targets: Targets): Promise<{ acked: Promise<void> }> {
+    return cluster.exclusive(async () => {
+      const { acked } = await this.publishLive(targets, await cluster.currentRev());
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, cluster.ackTimeoutMs);
+      });
+      await Promise.race([acked.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+      return { acked };
+    });
+  }
+
+  private async publishLive(targets: Targets, rev: number): Promise<{ acked: Promise<void> }> {
     const live = await this.store.liveActions();
     const acks: Promise<void>[] = [];
     for (const tag of new Set(targets.tags)) {

@@ -1,4 +1,4 @@
-import type { AgentEvent } from '@liveprobe/protocol';
+import type { LiveEvent } from './live-event.js';
 
 export interface EventFilter {
   actionId?: string | undefined;
@@ -6,12 +6,12 @@ export interface EventFilter {
 }
 
 export interface EventSubscriber {
-  deliver(event: AgentEvent): void;
+  deliver(event: LiveEvent): void;
   /** The hub is shutting down: finish the stream. */
   close(): void;
 }
 
-/** Fans agent events out to live subscribers (SSE streams); nothing is buffered for latecomers. */
+/** Fans live events out to subscribers (SSE streams); nothing is buffered for latecomers. */
 export class EventHub {
   private readonly subscribers = new Map<EventSubscriber, EventFilter>();
 
@@ -22,7 +22,7 @@ export class EventHub {
     };
   }
 
-  publish(event: AgentEvent): void {
+  publish(event: LiveEvent): void {
     for (const [subscriber, filter] of this.subscribers) {
       if (filter.actionId !== undefined && event.actionId !== filter.actionId) continue;
       if (filter.agentId !== undefined && event.agentId !== filter.agentId) continue;

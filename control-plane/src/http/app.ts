@@ -3,14 +3,17 @@ import type { ActionService } from '../actions/action-service.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import { RouteNotFoundError } from '../errors.js';
 import type { EventHub } from '../events/event-hub.js';
+import type { SnapshotArchive } from '../snapshots/snapshot-archive.js';
 import { actionsRoutes } from './actions-routes.js';
 import { errorResponse } from './error-response.js';
 import { eventsRoutes } from './events-routes.js';
+import { snapshotsRoutes } from './snapshots-routes.js';
 
 export interface AppServices {
   actions: ActionService;
   agents: AgentDirectory;
   events: EventHub;
+  snapshots: SnapshotArchive;
   log: (line: string) => void;
 }
 
@@ -20,6 +23,7 @@ export function createApp(services: AppServices): Hono {
     .route('/actions', actionsRoutes(services.actions))
     .get('/agents', async (c) => c.json({ agents: await services.agents.list() }))
     .route('/events', eventsRoutes(services.events))
+    .route('/snapshots', snapshotsRoutes(services.snapshots))
     .get('/healthz', (c) => c.json({ ok: true }));
 
   return new Hono()

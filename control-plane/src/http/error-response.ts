@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ControlPlaneError, InvalidBodyError, type BodyIssue } from '../errors.js';
+import { ControlPlaneError, InvalidBodyError, InvalidQueryError, type BodyIssue } from '../errors.js';
 
 /** The shape of every error the API returns. */
 export interface ErrorBody {
@@ -10,13 +10,14 @@ export interface ErrorBody {
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   invalid_body: 400,
   invalid_json: 400,
+  invalid_query: 400,
   not_found: 404,
 };
 
 export function errorResponse(c: Context, err: unknown, log: (line: string) => void): Response {
   if (err instanceof ControlPlaneError) {
     const body: ErrorBody = {
-      error: { code: err.code, message: err.message, ...(err instanceof InvalidBodyError ? { issues: err.issues } : {}) },
+      error: { code: err.code, message: err.message, ...(err instanceof InvalidBodyError || err instanceof InvalidQueryError ? { issues: err.issues } : {}) },
     };
     return c.json(body, STATUS_BY_CODE[err.code] ?? 500);
   }

@@ -1,9 +1,10 @@
 import { AgentEvent, AgentStatus } from '@liveprobe/protocol';
-import type { Topics } from '@liveprobe/protocol';
+import type { SnapshotEvent, Topics } from '@liveprobe/protocol';
 import type { z } from 'zod';
 import { describeIssues } from '../body-issues.js';
 import type { EventHub } from '../events/event-hub.js';
 import { SerialQueue } from '../serial-queue.js';
+import { summarizeSnapshot } from '../snapshots/snapshot-summary.js';
 import type { Store } from '../store/store.js';
 
 export interface IngestDeps {
@@ -12,6 +13,10 @@ export interface IngestDeps {
   topics: Topics;
   now: () => Date;
   log: (line: string) => void;
+  /** Older snapshots of an action are deleted as new ones arrive. */
+  snapshotsKeptPerAction: number;
+  /** False while another replica is the one storing agent reports; live events still go out. */
+  stores?: () => boolean;
 }
 
 /**
@@ -34,7 +39,10 @@ export class Ingest {
       this.deps.log(`ignored a message on ${topic}: it is from agent "${message.agentId}", not "${parsed.agentId}"`);
       return;
     }
-    if ('kind' in message) {
+    if ('kind' in message && message.kind === 'snapshot') {
+      // Announced once stored, so whoever follows the notice finds the snapshot, and a redelivery is not announced twice.
+      this.enqueue(topic, () => this.applySnapshot(message));
+    } else if ('kind' in message) {
       // Live output goes out before it is counted: the console should not wait on the disk.
       this.deps.events.publish(message);
       this.enqueue(topic, () => this.applyEvent(message));
@@ -59,10 +67,16 @@ export class Ingest {
     }
   }
 
-  private async applyEvent(event: AgentEvent): Promise<void> {
+  private async applyEvent(event: Exclude<AgentEvent, SnapshotEvent>): Promise<void> {
     if (event.kind === 'action_status') await this.deps.store.recordStatus(event);
     else if (event.kind === 'output') await this.deps.store.recordHit(event);
     await this.deps.store.touchAgent(event.agentId, this.deps.now());
+  }
+
+  private async applySnapshot(event: SnapshotEvent): Promise<void> {
+    const stored = await this.deps.store.recordSnapshot(event, this.deps.snapshotsKeptPerAction);
+    await this.deps.store.touchAgent(event.agentId, this.deps.now());
+    if (stored) this.deps.events.publish({ kind: 'snapshot', ...summarizeSnapshot(event) });
   }
 
   private validate<S extends z.ZodType>(topic: string, payload: Buffer, schema: S): z.infer<S> | undefined {
@@ -82,6 +96,7 @@ export class Ingest {
   }
 
   private enqueue(topic: string, apply: () => Promise<void>): void {
+    if (this.deps.stores?.() === false) return;
     void this.writes.run(apply).catch((err: unknown) => {
       this.deps.log(`could not store a message from ${topic}: ${err instanceof Error ? err.message : String(err)}`);
     });

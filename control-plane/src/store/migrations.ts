@@ -52,4 +52,24 @@ export const migrations: Record<string, Migration> = {
       await db.insertInto('meta').values({ key: 'rev', value: 0 }).execute();
     },
   },
+  '0002_snapshots': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('snapshots')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('action_id', 'text', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('time', 'text', (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('line', 'integer', (c) => c.notNull())
+        .addColumn('function', 'text')
+        .addColumn('stall_ms', 'double precision', (c) => c.notNull())
+        .addColumn('truncated', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      // Listing by action and pruning each action to its newest snapshots both walk this index.
+      await db.schema.createIndex('snapshots_by_action').on('snapshots').columns(['action_id', 'time']).execute();
+      await db.schema.createIndex('snapshots_by_time').on('snapshots').column('time').execute();
+    },
+  },
 };

@@ -6,6 +6,7 @@ export interface Database {
   action_status: ActionStatusTable;
   agents: AgentsTable;
   meta: MetaTable;
+  snapshots: SnapshotsTable;
 }
 
 export interface ActionsTable {
@@ -46,4 +47,20 @@ export interface AgentsTable {
 export interface MetaTable {
   key: string;
   value: number;
+}
+
+export interface SnapshotsTable {
+  id: string;
+  action_id: string;
+  agent_id: string;
+  /** The agent's capture time, ISO 8601 in UTC, so text order is time order. */
+  time: string;
+  /** The summary's fields have columns, so listing never parses the captured values. */
+  file: string;
+  line: number;
+  function: string | null;
+  stall_ms: number;
+  truncated: number;
+  /** The whole SnapshotData as JSON. */
+  data: string;
 }

@@ -1,8 +1,9 @@
 import { type Kysely, type Selectable, type Transaction } from 'kysely';
-import { Action, ActionState, AgentOnline, Location } from '@liveprobe/protocol';
-import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
-import type { ActionsTable, ActionStatusTable, Database } from './schema.js';
-import type { ActionStatusRecord, AgentRecord, Revised, Store, StoredAction } from './store.js';
+import { Action, ActionState, AgentOnline, Location, SnapshotData } from '@liveprobe/protocol';
+import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
+import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
+import type { ActionsTable, ActionStatusTable, Database, SnapshotsTable } from './schema.js';
+import type { ActionStatusRecord, AgentRecord, Revised, SnapshotQuery, Store, StoredAction } from './store.js';
 
 /**
  * The Store over Kysely. Queries stay within what SQLite and Postgres share
@@ -111,20 +112,42 @@ export class SqlStore implements Store {
   }
 
   async recordHit(event: OutputEvent): Promise<void> {
-    // Output proves the action is installed there, even if its status report is still on the way.
-    await this.db
-      .insertInto('action_status')
-      .values({
-        action_id: event.actionId,
-        agent_id: event.agentId,
-        state: 'installed',
-        message: null,
-        location: JSON.stringify({ file: event.file, line: event.line }),
-        time: event.time,
-        hits: 1,
-      })
-      .onConflict((oc) => oc.columns(['action_id', 'agent_id']).doUpdateSet((eb) => ({ hits: eb('action_status.hits', '+', 1) })))
-      .execute();
+    await countHit(this.db, event.actionId, event.agentId, { file: event.file, line: event.line }, event.time);
+  }
+
+  recordSnapshot(event: SnapshotEvent, keepPerAction: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('snapshots')
+        .values(toSnapshotRow(event))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      const { file, line } = event.snapshot.location;
+      await countHit(trx, event.actionId, event.agentId, { file, line }, event.time);
+      await trx
+        .deleteFrom('snapshots')
+        .where('action_id', '=', event.actionId)
+        .where('id', 'not in', (eb) =>
+          eb.selectFrom('snapshots').select('id').where('action_id', '=', event.actionId).orderBy('time', 'desc').orderBy('id', 'desc').limit(keepPerAction),
+        )
+        .execute();
+      return true;
+    });
+  }
+
+  async listSnapshots(query: SnapshotQuery): Promise<SnapshotSummary[]> {
+    let select = this.db.selectFrom('snapshots').select(['id', 'action_id', 'agent_id', 'time', 'file', 'line', 'function', 'stall_ms', 'truncated']);
+    if (query.actionId !== undefined) select = select.where('action_id', '=', query.actionId);
+    if (query.agentId !== undefined) select = select.where('agent_id', '=', query.agentId);
+    const rows = await select.orderBy('time', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+    return rows.map(fromSnapshotSummaryRow);
+  }
+
+  async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
+    const row = await this.db.selectFrom('snapshots').select(['id', 'action_id', 'agent_id', 'time', 'data']).where('id', '=', id).executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { id: row.id, actionId: row.action_id, agentId: row.agent_id, time: row.time, snapshot: SnapshotData.parse(JSON.parse(row.data)) };
   }
 
   async recordBirth(birth: AgentOnline, at: Date): Promise<void> {
@@ -161,6 +184,15 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     return this.db.destroy();
   }
+}
+
+/** A hit proves the action is installed there, even if the agent's status report is still on the way. */
+async function countHit(db: Kysely<Database>, actionId: string, agentId: string, location: { file: string; line: number }, time: string): Promise<void> {
+  await db
+    .insertInto('action_status')
+    .values({ action_id: actionId, agent_id: agentId, state: 'installed', message: null, location: JSON.stringify(location), time, hits: 1 })
+    .onConflict((oc) => oc.columns(['action_id', 'agent_id']).doUpdateSet((eb) => ({ hits: eb('action_status.hits', '+', 1) })))
+    .execute();
 }
 
 async function bumpRev(trx: Transaction<Database>): Promise<number> {
@@ -228,6 +260,34 @@ function fromStatusRow(row: Selectable<ActionStatusTable>): ActionStatusRecord {
     ...(row.location === null ? {} : { location: Location.parse(JSON.parse(row.location)) }),
     time: row.time,
     hits: row.hits,
+  };
+}
+
+function toSnapshotRow(event: SnapshotEvent): SnapshotsTable {
+  const { location } = event.snapshot;
+  return {
+    id: event.id,
+    action_id: event.actionId,
+    agent_id: event.agentId,
+    time: event.time,
+    file: location.file,
+    line: location.line,
+    function: location.function ?? null,
+    stall_ms: event.snapshot.stallMs,
+    truncated: event.snapshot.truncated ? 1 : 0,
+    data: JSON.stringify(event.snapshot),
+  };
+}
+
+function fromSnapshotSummaryRow(row: Omit<Selectable<SnapshotsTable>, 'data'>): SnapshotSummary {
+  return {
+    id: row.id,
+    actionId: row.action_id,
+    agentId: row.agent_id,
+    time: row.time,
+    location: { file: row.file, line: row.line, ...(row.function === null ? {} : { function: row.function }) },
+    stallMs: row.stall_ms,
+    truncated: row.truncated === 1,
   };
 }
 

@@ -1,4 +1,5 @@
-import type { Action, ActionState, ActionStatusEvent, AgentOnline, OutputEvent } from '@liveprobe/protocol';
+import type { Action, ActionState, ActionStatusEvent, AgentOnline, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
+import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
 
 /** An action as kept by the store: the wire `Action` plus what happened to it since. */
 export type StoredAction = Action & {
@@ -22,6 +23,13 @@ export interface AgentRecord {
   birth: AgentOnline;
   online: boolean;
   lastSeen: string;
+}
+
+/** Which snapshots to list, newest first. */
+export interface SnapshotQuery {
+  actionId?: string | undefined;
+  agentId?: string | undefined;
+  limit: number;
 }
 
 /** A change to the desired set, with the revision it was given. */
@@ -55,6 +63,14 @@ export interface Store {
   statuses(actionIds: readonly string[]): Promise<ActionStatusRecord[]>;
   recordStatus(event: ActionStatusEvent): Promise<void>;
   recordHit(event: OutputEvent): Promise<void>;
+
+  /**
+   * Stores a snapshot and counts it as a hit, keeping only the newest `keepPerAction` of its
+   * action; false when a snapshot with that id is already stored (MQTT may deliver twice).
+   */
+  recordSnapshot(event: SnapshotEvent, keepPerAction: number): Promise<boolean>;
+  listSnapshots(query: SnapshotQuery): Promise<SnapshotSummary[]>;
+  getSnapshot(id: string): Promise<SnapshotRecord | undefined>;
 
   recordBirth(birth: AgentOnline, at: Date): Promise<void>;
   recordOffline(agentId: string, at: Date): Promise<void>;

@@ -1,0 +1,106 @@
+/**
+ * Captures a snapshot on the main thread, inside the breakpoint condition: the values the
+ * condition read by name, serialized with one shared byte budget, and the call stack. The app
+ * never pauses; the stall is the capture itself, and it is measured.
+ */
+import { fileURLToPath } from 'node:url';
+import type { CapturedValue, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
+import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
+import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame } from './compile.js';
+import { CaptureBudget, serialize, type CaptureLimits } from './serialize.js';
+
+export interface CompiledSnapshot {
+  arguments: Slot[];
+  locals: Slot[];
+  scopes: { kind: 'closure' | 'module'; name?: string; slots: Slot[] }[];
+  watches: { source: string; evaluate: Compiled }[];
+}
+
+interface Slot {
+  name: string;
+  index: number;
+}
+
+const MAX_FRAMES = 50;
+const UNAVAILABLE: CapturedValue = { t: 'unavailable', reason: 'not kept by V8 at this line, or not initialised yet' };
+
+export function compileSnapshot(plan: SnapshotPlan, watches: { source: string; expr: import('@liveprobe/protocol').Expr }[], roots: readonly string[]): CompiledSnapshot {
+  const slots = (names: string[]): Slot[] => names.map((name) => ({ name, index: roots.indexOf(name) }));
+  return {
+    arguments: slots(plan.arguments),
+    locals: slots(plan.locals),
+    scopes: plan.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), slots: slots(s.variables) })),
+    watches: watches.map((w) => ({ source: w.source, evaluate: compileExpression(w.expr, roots) })),
+  };
+}
+
+/** `agentDir` frames (the hook itself) and the condition's own frame are not the app's. */
+export function captureSnapshot(
+  compiled: CompiledSnapshot,
+  frame: Frame,
+  limits: CaptureLimits,
+  agentDir: string,
+  startedAt: bigint,
+): CapturedSnapshot {
+  const stack = captureStack(agentDir);
+  const budget = new CaptureBudget(limits.totalBytes);
+  const value = (v: unknown): CapturedValue => (v === NOT_AVAILABLE ? UNAVAILABLE : serialize(v, limits, budget));
+  const named = (slots: Slot[]): NamedValue[] => slots.map((s) => ({ name: s.name, value: value(frame.values[s.index]) }));
+  const args = named(compiled.arguments);
+  const locals = named(compiled.locals);
+  const self = frame.self === undefined ? undefined : value(frame.self);
+  const watches: WatchResult[] = compiled.watches.map((w) => {
+    try {
+      return { expression: w.source, value: value(w.evaluate(frame)) };
+    } catch (err) {
+      return { expression: w.source, error: err instanceof Error ? err.message : String(err) };
+    }
+  });
+  const scopes: ScopeCapture[] = compiled.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), variables: named(s.slots) }));
+  const stallMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  return {
+    stack, arguments: args, locals, scopes, ...(self === undefined ? {} : { this: self }), watches,
+    stallMs, bytes: budget.used, truncated: budget.truncated,
+  };
+}
+
+/**
+ * The stack at the probed line, from V8's structured call sites. `Error.prepareStackTrace`
+ * is swapped for the duration of one synchronous call and always restored, so an app's
+ * own formatter (source-map-support, APM agents) is untouched.
+ */
+function captureStack(agentDir: string): StackFrame[] {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.stackTraceLimit = MAX_FRAMES + 10;
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder);
+    sites = holder.stack as NodeJS.CallSite[];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+  const frames: StackFrame[] = [];
+  let inApp = false;
+  for (const site of sites) {
+    const name = site.getFileName() ?? '';
+    // ES modules report file URLs, CommonJS plain paths.
+    const file = name.startsWith('file://') ? fileURLToPath(name) : name;
+    if (!inApp) {
+      // Skip the agent's frames and the breakpoint condition, which V8 runs as eval'd code.
+      if (file === '' || file.startsWith(agentDir) || site.isEval()) continue;
+      inApp = true;
+    }
+    if (frames.length >= MAX_FRAMES) break;
+    frames.push({
+      function: site.getFunctionName() ?? (site.getTypeName() !== null && site.getMethodName() !== null ? `${site.getTypeName()}.${site.getMethodName()}` : '(anonymous)'),
+      file,
+      line: site.getLineNumber() ?? 0,
+      column: site.getColumnNumber() ?? 0,
+    });
+  }
+  return frames;
+}

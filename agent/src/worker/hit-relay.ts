@@ -1,0 +1,105 @@
+/**
+ * What happens after a hit, off the app's thread: log records and snapshot spans go to
+ * OpenTelemetry (when the app's own SDK did not take them), live output and snapshots to the
+ * control plane, stacks are mapped back to the user's source.
+ */
+import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
+import type { HitOutput, SnapshotHit, ToWorker } from '../bridge.js';
+import type { BrokerLink } from './broker-link.js';
+import type { LiveOutput } from './live-output.js';
+import type { OtelExport } from './otel-export.js';
+import type { Probe, ProbeEngine, StatusReport } from './probe-engine.js';
+
+const MAX_SUMMARY_LENGTH = 1000;
+
+export class HitRelay {
+  constructor(
+    private readonly agentId: string,
+    private readonly engine: ProbeEngine,
+    private readonly live: LiveOutput,
+    private readonly otel: OtelExport,
+    private readonly link: BrokerLink,
+    private readonly report: (status: StatusReport) => void,
+  ) {}
+
+  handle(message: Exclude<ToWorker, { t: 'exit' }>): void {
+    const probe = this.engine.probeFor(message.key);
+    if (probe === undefined) return;
+    switch (message.t) {
+      case 'out':
+        return this.output(probe, message);
+      case 'snap':
+        void this.snapshot(probe, message);
+        return;
+      case 'done':
+        this.live.forget(probe.action.id);
+        void this.engine.finish(message.key, message.reason);
+        return;
+      case 'eval-error':
+        this.report({
+          actionId: probe.action.id, state: 'error',
+          message: `${message.message}${message.count > 1 ? ` (${message.count} times since the last report)` : ''}`,
+          ...(probe.file === undefined || probe.line === undefined ? {} : { location: { file: probe.file, line: probe.line } }),
+        });
+        return;
+    }
+  }
+
+  private attributes(probe: Probe): Record<string, string | number> {
+    return {
+      'code.file.path': probe.file ?? probe.action.file,
+      'code.line.number': probe.line ?? probe.action.line,
+      ...(probe.functionName === undefined ? {} : { 'code.function.name': probe.functionName }),
+      'liveprobe.action.id': probe.action.id,
+      'liveprobe.agent.id': this.agentId,
+    };
+  }
+
+  private output(probe: Probe, message: HitOutput): void {
+    const { action } = probe;
+    if (action.type !== 'log') return;
+    if (!message.emitted) {
+      this.otel.emit({
+        level: action.level, message: message.message, time: message.time, attributes: this.attributes(probe),
+        traceId: message.traceId, spanId: message.spanId, traceFlags: message.traceFlags,
+      });
+    }
+    this.live.send({
+      kind: 'output', agentId: this.agentId, time: new Date(message.time).toISOString(), actionId: action.id,
+      level: action.level, message: message.message, file: probe.file ?? action.file, line: probe.line ?? action.line,
+      ...(message.traceId === undefined ? {} : { traceId: message.traceId }),
+      ...(message.spanId === undefined ? {} : { spanId: message.spanId }),
+    });
+  }
+
+  private async snapshot(probe: Probe, message: SnapshotHit): Promise<void> {
+    const { data } = message;
+    const stack = await Promise.all(data.stack.map((frame) => this.mapFrame(frame)));
+    const location = { file: probe.file ?? probe.action.file, line: probe.line ?? probe.action.line, ...(probe.functionName === undefined ? {} : { function: probe.functionName }) };
+    if (!message.emitted) {
+      const summary = JSON.stringify(data.arguments.concat(data.locals).map((v) => [v.name, v.value]));
+      this.otel.emitSpan({
+        name: `snapshot ${location.file}:${location.line}`, time: message.time,
+        traceId: data.traceId, spanId: data.spanId,
+        attributes: {
+          ...this.attributes(probe), 'liveprobe.snapshot.id': message.id, 'liveprobe.snapshot.stall_ms': data.stallMs,
+          'liveprobe.snapshot.summary': summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH)}…` : summary,
+        },
+      });
+    }
+    const event: SnapshotEvent = {
+      kind: 'snapshot', id: message.id, agentId: this.agentId, actionId: probe.action.id,
+      time: new Date(message.time).toISOString(), snapshot: { ...data, stack, location },
+    };
+    if (!this.link.publishEvent(event)) {
+      const status: Omit<ActionStatusEvent, 'kind' | 'agentId' | 'time'> = { actionId: probe.action.id, state: 'error', message: `snapshot ${message.id} was captured but the broker was unreachable; it went to OpenTelemetry only` };
+      this.report(status);
+    }
+  }
+
+  /** Generated positions → the user's source, when the script has a source map. */
+  private async mapFrame(frame: StackFrame): Promise<StackFrame> {
+    const original = await this.engine.locations.original(frame.file, frame.line, frame.column - 1);
+    return original === undefined ? frame : { ...frame, file: original.file, line: original.line, column: original.column + 1 };
+  }
+}

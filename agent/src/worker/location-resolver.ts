@@ -1,0 +1,100 @@
+/**
+ * Turns the `file:line` a user names (as they see it: TypeScript, any path prefix) into a
+ * generated script position, through source maps when the script has one (ARCHITECTURE §4).
+ */
+import type { InspectorSession, LoadedScript } from './inspector-session.js';
+import { matchScript, normalizeRequested } from './script-match.js';
+import { loadSourceMap, SourceMapError, type ScriptSourceMap } from './source-maps.js';
+
+export interface ResolvedLocation {
+  script: LoadedScript;
+  map: ScriptSourceMap | undefined;
+  /** Where the breakpoint goes in the generated script. */
+  generated: { line: number; column: number | undefined };
+  /** The user's source file and the line that has code (the requested one or the next). */
+  file: string;
+  line: number;
+}
+
+/** Why an action cannot be placed; `waiting` means a script loaded later may still match. */
+export class LocationError extends Error {
+  override name = 'LocationError';
+  constructor(message: string, readonly waiting: boolean) {
+    super(message);
+  }
+}
+
+export class LocationResolver {
+  private readonly maps = new Map<string, Promise<ScriptSourceMap | SourceMapError>>();
+
+  constructor(private readonly session: InspectorSession) {}
+
+  async resolve(file: string, line: number): Promise<ResolvedLocation> {
+    const wanted = normalizeRequested(file);
+    const wantsDependencies = wanted.includes('node_modules/');
+    const candidates = new Map<string, { script: LoadedScript; map: ScriptSourceMap | undefined }[]>();
+    const add = (path: string, entry: { script: LoadedScript; map: ScriptSourceMap | undefined }): void => {
+      const list = candidates.get(path) ?? [];
+      list.push(entry);
+      candidates.set(path, list);
+    };
+    const mapErrors: string[] = [];
+    for (const script of [...this.session.all()]) {
+      // Dependencies' maps are read only when the user names a dependency: there can be thousands.
+      const readMap = script.sourceMapURL !== undefined && (wantsDependencies || !script.path.includes('/node_modules/'));
+      const map = readMap ? await this.mapOf(script) : undefined;
+      if (map instanceof SourceMapError) {
+        mapErrors.push(map.message);
+        add(script.path, { script, map: undefined });
+        continue;
+      }
+      add(script.path, { script, map });
+      for (const source of map?.sources() ?? []) if (source !== script.path) add(source, { script, map });
+    }
+    const match = matchScript(file, candidates.keys());
+    if (match.kind === 'ambiguous') {
+      throw new LocationError(`\`${file}\` matches ${match.candidates.length} loaded files: ${match.candidates.join(', ')}; give more of the path`, false);
+    }
+    if (match.kind === 'none') {
+      const similar = match.similar.length > 0 ? `; loaded files with the same name: ${match.similar.join(', ')}` : '';
+      const maps = mapErrors.length > 0 ? `; ${mapErrors.length} source map(s) could not be read, e.g. ${mapErrors[0]}` : '';
+      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps} (it will install if such a script loads)`, true);
+    }
+    const entries = candidates.get(match.path)!;
+    if (entries.length > 1) {
+      throw new LocationError(`${match.path} was bundled into ${entries.length} loaded scripts: ${entries.map((e) => e.script.path).join(', ')}; name the generated file instead`, false);
+    }
+    const { script, map } = entries[0]!;
+    if (map === undefined) {
+      if (line > script.endLine) throw new LocationError(`line ${line} is past the end of ${script.path} (${script.endLine} lines)`, false);
+      return { script, map, generated: { line, column: undefined }, file: script.path, line };
+    }
+    const generated = map.generatedFor(match.path, line);
+    if (generated === undefined) {
+      throw new LocationError(`line ${line} of ${match.path} has no code in ${script.path} (per its source map): it is past the last statement, or the compiler dropped it`, false);
+    }
+    return { script, map, generated: { line: generated.line, column: generated.column }, file: match.path, line: generated.originalLine };
+  }
+
+  /** Maps a generated position of a loaded script back to the user's source, when a map exists. */
+  async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
+    const script = this.session.script(path);
+    if (script?.sourceMapURL === undefined) return undefined;
+    const map = await this.mapOf(script);
+    return map instanceof SourceMapError ? undefined : map.originalFor(line, column);
+  }
+
+  forget(): void {
+    this.maps.clear();
+  }
+
+  private mapOf(script: LoadedScript): Promise<ScriptSourceMap | SourceMapError> {
+    let map = this.maps.get(script.scriptId);
+    if (map === undefined) {
+      map = loadSourceMap(script.path, script.sourceMapURL!).catch((err: unknown) =>
+        err instanceof SourceMapError ? err : new SourceMapError(String(err)));
+      this.maps.set(script.scriptId, map);
+    }
+    return map;
+  }
+}

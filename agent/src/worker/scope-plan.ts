@@ -1,0 +1,90 @@
+/**
+ * Which variables a snapshot reads at a line, found by real scope analysis: the function's
+ * arguments, its locals, then each enclosing function's and the module's bindings. The
+ * breakpoint condition reads them by name, so the app never pauses.
+ */
+import type { Scope, Variable } from 'eslint-scope';
+import { functionNameAt } from './function-name.js';
+import type { AnalysedSource } from './source-analysis.js';
+
+export interface PlannedScope {
+  kind: 'closure' | 'module';
+  name?: string;
+  variables: string[];
+}
+
+export interface ScopePlan {
+  arguments: string[];
+  locals: string[];
+  scopes: PlannedScope[];
+}
+
+/** Bounds the names one capture reads; inner scopes come first, so the nearest survive. */
+export const MAX_PLANNED_VARIABLES = 200;
+
+export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan {
+  const plan: ScopePlan = { arguments: [], locals: [], scopes: [] };
+  const innermost = innermostScope(analysed, offset);
+  if (innermost === undefined) return plan;
+  const own = innermost.variableScope;
+  const seen = new Set<string>();
+  let budget = MAX_PLANNED_VARIABLES;
+  const take = (variable: Variable, into: string[]): void => {
+    if (budget === 0 || seen.has(variable.name)) return;
+    seen.add(variable.name);
+    into.push(variable.name);
+    budget--;
+  };
+  for (let scope: Scope | null = innermost; scope !== null && scope.type !== 'global'; scope = scope.upper) {
+    const level = scope.variableScope;
+    const isModule = level.type === 'module' || isCommonJsWrapper(level);
+    let into: string[];
+    if (level === own && !isModule) into = plan.locals;
+    else {
+      const kind = isModule ? 'module' : 'closure';
+      const name = isModule ? undefined : functionNameAt(analysed, level.block.range?.[0] ?? 0);
+      let planned = plan.scopes.at(-1);
+      if (planned === undefined || planned.kind !== kind || planned.name !== name) {
+        planned = { kind, ...(name === undefined ? {} : { name }), variables: [] };
+        plan.scopes.push(planned);
+      }
+      into = planned.variables;
+    }
+    for (const variable of scope.variables) {
+      if (variable.defs.length === 0) continue; // implicit `arguments`
+      if (level === own && notYetInitialised(variable, offset)) continue;
+      if (level === own && !isModule && variable.defs[0]?.type === 'Parameter') take(variable, plan.arguments);
+      else take(variable, into);
+    }
+  }
+  plan.scopes = plan.scopes.filter((s) => s.variables.length > 0);
+  return plan;
+}
+
+function innermostScope(analysed: AnalysedSource, offset: number): Scope | undefined {
+  let best: Scope | undefined;
+  let bestSize = Infinity;
+  for (const scope of analysed.scopes.scopes) {
+    const range = scope.block.range;
+    if (range === undefined || offset < range[0] || offset > range[1]) continue;
+    const size = range[1] - range[0];
+    if (size <= bestSize) {
+      best = scope;
+      bestSize = size;
+    }
+  }
+  return best;
+}
+
+/** The function scope eslint-scope creates for a CommonJS file's module wrapper. */
+function isCommonJsWrapper(scope: Scope): boolean {
+  return scope.type === 'function' && scope.block.type === 'Program';
+}
+
+/** `let`, `const` and `class` bindings declared after the line are in their TDZ there. */
+function notYetInitialised(variable: Variable, offset: number): boolean {
+  const def = variable.defs[0];
+  if (def === undefined) return false;
+  const lexical = def.type === 'ClassName' || (def.type === 'Variable' && (def.parent as { kind?: string } | null)?.kind !== 'var');
+  return lexical && (def.name.range?.[0] ?? 0) > offset;
+}

@@ -1,0 +1,43 @@
+/**
+ * A loaded script parsed once (acorn) with its scopes analysed (eslint-scope), for naming the
+ * function around a line and for listing the variables a snapshot captures there.
+ */
+import { parse, type Program } from 'acorn';
+import { analyze, type ScopeManager } from 'eslint-scope';
+
+export interface AnalysedSource {
+  program: Program;
+  scopes: ScopeManager;
+  /** Offset of the first character of each line (index 0 is line 1). */
+  lineStarts: number[];
+  source: string;
+}
+
+const OPTIONS = { ecmaVersion: 'latest', locations: true, ranges: true, allowHashBang: true, allowReturnOutsideFunction: true } as const;
+
+/** undefined when neither a module nor a script parse succeeds (the file is not plain JavaScript). */
+export function analyseSource(source: string): AnalysedSource | undefined {
+  for (const sourceType of ['module', 'script'] as const) {
+    let program: Program;
+    try {
+      program = parse(source, { ...OPTIONS, sourceType });
+    } catch {
+      continue;
+    }
+    // CommonJS files run inside Node's module wrapper function: analyse them that way.
+    const scopes = analyze(program as never, { ecmaVersion: 2022, sourceType: sourceType === 'module' ? 'module' : 'commonjs' });
+    const lineStarts = [0];
+    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+    return { program, scopes, lineStarts, source };
+  }
+  return undefined;
+}
+
+/** Offset of a 1-based line and 0-based column (column undefined: the line's first non-blank character). */
+export function offsetOf(analysed: AnalysedSource, line: number, column?: number): number {
+  const start = analysed.lineStarts[line - 1] ?? analysed.source.length;
+  if (column !== undefined) return start + column;
+  let i = start;
+  while (i < analysed.source.length && (analysed.source[i] === ' ' || analysed.source[i] === '\t')) i++;
+  return i;
+}

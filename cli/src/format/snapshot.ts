@@ -1,0 +1,68 @@
+import type { SnapshotRecord } from '@liveprobe/control-plane';
+import type { NamedValue, ScopeCapture, StackFrame } from '@liveprobe/protocol';
+import { formatValueTree } from './captured-value.js';
+import { formatFields } from './table.js';
+import { relativeTime } from './time.js';
+
+/** `liveprobe snapshots show`: where and when, the stack, then every captured value as a tree. */
+export function formatSnapshot(record: SnapshotRecord, now: Date): string[] {
+  const { snapshot } = record;
+  const { location } = snapshot;
+  const fields: Array<[string, string]> = [
+    ['snapshot', record.id],
+    ['action', record.actionId],
+    ['agent', record.agentId],
+    ['time', `${record.time} (${relativeTime(record.time, now)})`],
+    ['location', `${location.file}:${location.line}${location.function === undefined ? '' : ` in ${functionName(location.function)}`}`],
+    ['stall', `${formatMs(snapshot.stallMs)} (the app's main thread, for this capture)`],
+    ['size', `${formatBytes(snapshot.bytes)}${snapshot.truncated ? '; truncated: a size limit cut some values short' : ''}`],
+  ];
+  if (snapshot.traceId !== undefined) fields.push(['trace', `${snapshot.traceId}${snapshot.spanId === undefined ? '' : ` span ${snapshot.spanId}`}`]);
+  return [
+    ...formatFields(fields),
+    '',
+    'stack',
+    ...formatStack(snapshot.stack),
+    '',
+    ...section('arguments', snapshot.arguments),
+    '',
+    ...section('locals', snapshot.locals),
+    ...snapshot.scopes.flatMap((scope) => ['', ...section(scopeTitle(scope), scope.variables)]),
+    '',
+    ...(snapshot.this === undefined ? ['this <not captured>'] : formatValueTree('this = ', snapshot.this)),
+    ...(snapshot.watches.length === 0 ? [] : ['', 'watches', ...snapshot.watches.flatMap((watch) =>
+      watch.value !== undefined
+        ? formatValueTree(`${watch.expression} = `, watch.value, '  ')
+        : [`  ${watch.expression}  ! ${watch.error ?? 'no value and no error reported'}`],
+    )]),
+  ];
+}
+
+function formatStack(stack: readonly StackFrame[]): string[] {
+  if (stack.length === 0) return ['  (not captured)'];
+  const names = stack.map((frame) => functionName(frame.function));
+  const width = Math.max(...names.map((name) => name.length));
+  return stack.map((frame, i) => `  ${(names[i] ?? '').padEnd(width)}  ${frame.file}:${frame.line}:${frame.column}`);
+}
+
+function section(title: string, variables: readonly NamedValue[]): string[] {
+  if (variables.length === 0) return [`${title} (none)`];
+  return [title, ...variables.flatMap((variable) => formatValueTree(`${variable.name} = `, variable.value, '  '))];
+}
+
+function scopeTitle(scope: ScopeCapture): string {
+  const owner = scope.name === undefined ? '' : ` (${scope.name})`;
+  return `${scope.kind} scope${owner}`;
+}
+
+function functionName(name: string): string {
+  return name === '' ? '(anonymous)' : name;
+}
+
+function formatMs(ms: number): string {
+  return `${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KB`;
+}

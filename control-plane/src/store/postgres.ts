@@ -1,0 +1,55 @@
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { StoreUnavailableError } from '../errors.js';
+import { migrations } from './migrations.js';
+import { PostgresCluster } from './postgres-cluster.js';
+import type { Database } from './schema.js';
+import { SqlStore } from './sql-store.js';
+
+/** A Store that several control-plane replicas share, and what they coordinate through it. */
+export interface SharedStore {
+  store: SqlStore;
+  cluster: PostgresCluster;
+}
+
+/** Opens a pool to `url` (`postgres://user:pass@host:5432/db`) and brings the schema up to date. */
+export async function openPostgresStore(url: string, log: (line: string) => void = () => {}): Promise<SharedStore> {
+  const where = redactDatabaseUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle client whose server went away emits 'error' on the pool; unhandled, it would end the process.
+  pool.on('error', (err) => log(`postgres: ${err.message}`));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw new StoreUnavailableError(where, err);
+  }
+  // Kysely's migrator takes a lock in the database, so replicas starting together migrate once.
+  const { error } = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateToLatest();
+  if (error !== undefined) {
+    await db.destroy();
+    throw new StoreUnavailableError(where, error);
+  }
+  const cluster = new PostgresCluster(db, log);
+  const store = new SqlStore(db);
+  const close = store.close.bind(store);
+  // The cluster's reserved connection has to go back to the pool before the pool can end.
+  store.close = async () => {
+    await cluster.close();
+    await close();
+  };
+  return { store, cluster };
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for logs and errors. */
+export function redactDatabaseUrl(url: string): string {
+  if (!URL.canParse(url)) return '(an unparsable database URL)';
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import mqtt from 'mqtt';
+import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
+import { lineOf, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
+import { ObservedList } from '../helpers/observed-list.js';
+import { addAction, app, checkout, controlPlane, getAction } from './fixtures.js';
+
+const WAIT = 15_000;
+const SHOP_TS = 'examples/shop/dist/server.js';
+const SERVER_TS = 'examples/shop/src/server.ts';
+const INVENTORY_TS = 'examples/shop/src/inventory.ts';
+const RETURN_LINE = lineOf(SERVER_TS, 'checkout-return');
+
+/** Every snapshot the agents publish, read straight off the broker. */
+async function snapshotsOnBroker(t: TestContext, mqttUrl: string): Promise<ObservedList<SnapshotEvent>> {
+  const client = await mqtt.connectAsync(mqttUrl);
+  t.after(() => client.endAsync());
+  const list = new ObservedList<SnapshotEvent>();
+  client.on('message', (_topic, payload) => {
+    const event = JSON.parse(payload.toString()) as { kind: string };
+    if (event.kind === 'snapshot') list.push(event as SnapshotEvent);
+  });
+  await client.subscribeAsync('liveprobe/v1/agents/+/events', { qos: 1 });
+  return list;
+}
+
+const find = (values: NamedValue[], name: string): CapturedValue => {
+  const found = values.find((v) => v.name === name);
+  assert.ok(found, `no ${name} among ${values.map((v) => v.name).join(', ')}`);
+  return found.value;
+};
+const prop = (value: CapturedValue, name: string): CapturedValue => {
+  assert.equal(value.t, 'object', `expected an object, got ${JSON.stringify(value)}`);
+  const entry = (value as Extract<CapturedValue, { t: 'object' }>).props.find(([key]) => key === name);
+  assert.ok(entry, `no property ${name} in ${JSON.stringify(value)}`);
+  return entry[1];
+};
+const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
+  event.event === 'action_status' && (event.data as { actionId: string; state: string }).actionId === actionId && (event.data as { state: string }).state === state;
+
+test('a snapshot at a TypeScript line captures arguments, locals, closure and module values, watches and a source-mapped stack', async (t) => {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: SHOP_TS, broker: cp.mqttUrl, agentId: 'ts-shop', env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'shop' } });
+
+  const { action } = await addAction(cp, { type: 'snapshot', file: 'src/server.ts', line: RETURN_LINE, watches: ['order.amount * 2', 'user.name', 'missing.field'], tags: ['e2e'] });
+  const installed = await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'the snapshot installs');
+  assert.deepEqual((installed.data as { location: unknown }).location, { file: `${process.cwd()}/${SERVER_TS}`, line: RETURN_LINE });
+
+  const order = (await (await checkout(shop.url, 'u1', 3)).json()) as { id: number; amount: number };
+  const event = await snapshots.waitFor((s) => s.actionId === action.id, WAIT, 'the snapshot');
+  const s = event.snapshot;
+
+  assert.equal(s.location.line, RETURN_LINE);
+  assert.match(s.location.file, /examples\/shop\/src\/server\.ts$/);
+  assert.equal(s.location.function, 'checkout');
+  assert.match(s.stack[0]?.file ?? '', /examples\/shop\/src\/server\.ts$/, 'the top frame is mapped to the TypeScript source');
+  assert.equal(s.stack[0]?.line, RETURN_LINE);
+  assert.equal(s.stack[0]?.function, 'checkout');
+
+  assert.deepEqual(find(s.arguments, 'userId'), { t: 'string', v: 'u1' });
+  assert.equal(find(s.arguments, 'items').t, 'array');
+  const captured = find(s.locals, 'order');
+  assert.deepEqual(prop(captured, 'id'), { t: 'number', v: order.id });
+  assert.deepEqual(prop(captured, 'amount'), { t: 'number', v: order.amount });
+  assert.deepEqual(prop(find(s.locals, 'user'), 'name'), { t: 'string', v: 'Ada' });
+  const module = s.scopes.find((scope) => scope.kind === 'module');
+  assert.ok(module, 'the module scope is captured');
+  const inventory = find(module.variables, 'inventory');
+  assert.equal(inventory.t === 'object' ? inventory.cls : inventory.t, 'Inventory');
+
+  assert.deepEqual(s.watches[0], { expression: 'order.amount * 2', value: { t: 'number', v: order.amount * 2 } });
+  assert.deepEqual(s.watches[1], { expression: 'user.name', value: { t: 'string', v: 'Ada' } });
+  assert.match(s.watches[2]?.error ?? '', /`missing` is not available at this line/);
+  assert.ok(s.stallMs > 0 && s.stallMs < 1000, `stall ${s.stallMs} ms`);
+  assert.ok(s.bytes > 0);
+
+  // maxHits defaults to 1 for snapshots.
+  await events.waitFor(isStatus(action.id, 'hit_limit'), WAIT, 'the hit limit');
+  const span = await otlp.waitForSpan((sp) => sp.attributes['liveprobe.snapshot.id'] === event.id, WAIT, 'the snapshot span');
+  assert.equal(span.name, `snapshot ${process.cwd()}/${SERVER_TS}:${RETURN_LINE}`);
+  assert.equal(span.attributes['liveprobe.action.id'], action.id);
+  assert.equal(span.resource['service.instance.id'], 'ts-shop');
+  assert.match(String(span.attributes['liveprobe.snapshot.summary']), /userId/);
+});
+
+test('actions named by a TypeScript file and line go through source maps; a line without code moves to the next', async (t) => {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: SHOP_TS, broker: cp.mqttUrl });
+  const reserve = lineOf(INVENTORY_TS, 'reserve');
+  const log = await addAction(cp, { type: 'log', file: INVENTORY_TS, line: reserve, template: 'reserving {quantity} of {sku}', tags: ['e2e'] });
+  // `interface OrderLine {` leaves nothing in the JavaScript.
+  const typeOnly = lineOf(SERVER_TS, 'type-only');
+  const moved = await addAction(cp, { type: 'log', file: SERVER_TS, line: typeOnly, template: 'x', tags: ['e2e'] });
+  await events.waitFor(isStatus(log.action.id, 'installed'), WAIT, 'the log installs');
+  const movedStatus = await events.waitFor(isStatus(moved.action.id, 'installed'), WAIT, 'the moved action installs');
+  const { message, location } = movedStatus.data as { message: string; location: { file: string; line: number } };
+  assert.match(message, new RegExp(`^line ${typeOnly} has no code; installed at line ${location.line}, the next line with code$`));
+  assert.ok(location.line > typeOnly);
+  assert.match(location.file, /src\/server\.ts$/);
+
+  await checkout(shop.url, 'u2', 2);
+  const output = await events.waitFor((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === log.action.id, WAIT, 'the output');
+  assert.equal((output.data as { message: string }).message, 'reserving 2 of tea');
+  assert.match((output.data as { file: string }).file, /examples\/shop\/src\/inventory\.ts$/);
+  assert.equal((output.data as { line: number }).line, reserve);
+  const view = await getAction(cp, log.action.id);
+  assert.ok(view.statuses.some((st) => st.location?.line === reserve && /inventory\.ts$/.test(st.location.file)));
+});
+
+test('with auto-instrumentations loaded, the snapshot span is a child of the HTTP server span', async (t) => {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, {
+    script: SHOP_TS, broker: cp.mqttUrl,
+    extraImports: ['./test/fixtures/otel-esm-hook.mjs', '@opentelemetry/auto-instrumentations-node/register'],
+    env: { ...otlp.env('http/json'), OTEL_SERVICE_NAME: 'traced-shop', OTEL_METRICS_EXPORTER: 'none' },
+  });
+  const { action } = await addAction(cp, { type: 'snapshot', file: SERVER_TS, line: RETURN_LINE, tags: ['e2e'] });
+  await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'installed');
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const response = await fetch(`${shop.url}/checkout`, {
+    method: 'POST', headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+    body: JSON.stringify({ user: 'u1', items: [{ sku: 'pot', quantity: 1 }] }),
+  });
+  assert.equal(response.status, 200);
+  const span = await otlp.waitForSpan((sp) => sp.attributes['liveprobe.action.id'] === action.id, WAIT, 'the snapshot span');
+  assert.equal(span.traceId, traceId);
+  const server = await otlp.waitForSpan((sp) => sp.traceId === traceId && sp.parentSpanId === 'b7ad6b7169203331', WAIT, 'the server span');
+  await waitFor(() => otlp.spans().some((sp) => sp.spanId === span.parentSpanId), WAIT, 'the snapshot span’s parent');
+  // The parent is the request's span (the server span, or a span inside it), never a foreign trace.
+  const parent = otlp.spans().find((sp) => sp.spanId === span.parentSpanId);
+  assert.equal(parent?.traceId, traceId);
+  assert.ok(server.spanId !== '');
+  assert.equal(span.resource['service.name'], 'traced-shop', 'it went through the app’s own SDK');
+});
+
+test('snapshots work while another debugger in the process resumes every pause it sees', async (t) => {
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: SHOP_TS, broker: cp.mqttUrl, extraImports: ['./test/fixtures/resume-every-pause.mjs'] });
+  const { action } = await addAction(cp, { type: 'snapshot', file: SERVER_TS, line: RETURN_LINE, tags: ['e2e'], maxHits: 3 });
+  await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'installed');
+  for (let i = 0; i < 3; i++) assert.equal((await checkout(shop.url)).status, 200);
+  await waitFor(() => snapshots.items().filter((s) => s.actionId === action.id).length === 3, WAIT, 'three snapshots');
+  for (const s of snapshots.items()) assert.equal(find(s.snapshot.arguments, 'userId').t, 'string');
+});
