@@ -3,6 +3,8 @@
  * main thread never loads zod or the protocol package (ARCHITECTURE §8: start-up cost).
  */
 import type { Expr, LogLevel, SnapshotData, TemplatePart } from '@liveprobe/protocol';
+import type { CaptureLimits } from './main/serialize.js';
+import type { RedactionSettings } from './redaction-settings.js';
 
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
@@ -42,10 +44,14 @@ export interface DisarmProbe {
   key: number;
 }
 
-/** worker → main, first message: who this agent is, for the attributes of every record. */
+/** worker → main, first message: who this agent is, and the agent's own capture and privacy settings. */
 export interface Init {
   t: 'init';
   agentId: string;
+  /** Bounds on captured values (snapshots, log placeholders, `str()`). */
+  capture: CaptureLimits;
+  /** What the main thread hides; it comes from the agent's configuration only, never from the control plane. */
+  redaction: RedactionSettings;
 }
 
 export type ToMain = Init | ArmProbe | DisarmProbe;

@@ -9,6 +9,8 @@ export interface RedactionSettings {
   patterns: BuiltInPattern[];
   /** Extra value patterns (RegExp sources, matched globally and case-insensitively). */
   regexes: string[];
+  /** Names hidden exactly as written: the blocklist's variables, wherever they appear in a captured value. */
+  exactKeys: string[];
 }
 
 export type BuiltInPattern = 'card' | 'bearer' | 'jwt' | 'email';

@@ -1,5 +1,9 @@
 export { startControlPlane, type ControlPlane } from './start.js';
-export type { ControlPlaneOptions } from './options.js';
+export type { ControlPlaneOptions, AuthOptions } from './options.js';
+export type { Role } from './auth/roles.js';
+export type { TokenView, CreatedToken } from './auth/api-tokens.js';
+export type { Principal } from './auth/principal.js';
+export type { OidcOptions } from './auth/oidc.js';
 export { createApp, type AppServices } from './http/app.js';
 export { createServices, type Services, type ServicesDeps } from './services.js';
 export type { RetainedPublisher } from './desired-state/desired-state.js';

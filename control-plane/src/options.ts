@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_TOPIC_PREFIX } from '@liveprobe/protocol';
 import { InvalidOptionError } from './errors.js';
+import type { OidcOptions } from './auth/oidc.js';
 import { isPostgresUrl, redactDatabaseUrl } from './store/postgres.js';
 
 export interface ControlPlaneOptions {
@@ -18,7 +19,21 @@ export interface ControlPlaneOptions {
   databaseUrl?: string;
   /** MQTT topic prefix. Default `liveprobe/v1`. */
   topicPrefix?: string;
+  /** Who may call the API (docs/security.md). */
+  auth?: AuthOptions;
   log?: (line: string) => void;
+}
+
+export interface AuthOptions {
+  /**
+   * `tokens`: every API call needs an API token or, with `oidc`, an identity provider's JWT.
+   * `off`: the API is open; only allowed on a loopback host. Default: `off` for this library
+   * on loopback (embedding, tests); `liveprobe up` defaults to `tokens`.
+   */
+  mode?: 'tokens' | 'off';
+  oidc?: OidcOptions;
+  /** Create and return an admin token when no active one exists (the first start). Default true. */
+  firstAdminToken?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -29,6 +44,7 @@ export interface ResolvedOptions {
   brokerUrl: string | undefined;
   databaseUrl: string | undefined;
   topicPrefix: string;
+  auth: { mode: 'tokens' | 'off'; oidc: OidcOptions | undefined; firstAdminToken: boolean };
   log: (line: string) => void;
 }
 
@@ -43,6 +59,7 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
     brokerUrl: options.brokerUrl === undefined ? undefined : checkBrokerUrl(options.brokerUrl),
     databaseUrl: options.databaseUrl === undefined ? undefined : checkDatabaseUrl(options.databaseUrl),
     topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
+    auth: resolveAuth(options.auth ?? {}, options.host ?? '127.0.0.1'),
     log: options.log ?? (() => {}),
   };
 }
@@ -50,6 +67,27 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
 function checkPort(option: string, port: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError(option, port, 'a port number from 0 to 65535');
   return port;
+}
+
+function resolveAuth(auth: AuthOptions, host: string): ResolvedOptions['auth'] {
+  const mode = auth.mode ?? (auth.oidc === undefined ? 'off' : 'tokens');
+  if (mode === 'off' && !isLoopback(host)) {
+    throw new InvalidOptionError('auth.mode', mode, `"tokens" when listening on ${host}: an API open to the network lets anyone read variables out of your processes`);
+  }
+  if (auth.oidc !== undefined) {
+    for (const key of ['issuer', 'audience'] as const) {
+      if (typeof auth.oidc[key] !== 'string' || auth.oidc[key].trim() === '') throw new InvalidOptionError(`auth.oidc.${key}`, auth.oidc[key], 'a non-empty string');
+    }
+    if (!URL.canParse(auth.oidc.issuer) && auth.oidc.jwksUrl === undefined) {
+      throw new InvalidOptionError('auth.oidc.issuer', auth.oidc.issuer, 'a URL (its /.well-known/openid-configuration names the keys), or give auth.oidc.jwksUrl');
+    }
+  }
+  return { mode, oidc: auth.oidc, firstAdminToken: auth.firstAdminToken ?? true };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function checkDatabaseUrl(url: string): string {

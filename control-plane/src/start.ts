@@ -8,6 +8,8 @@ import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { resolveOptions, type ControlPlaneOptions } from './options.js';
 import { createServices } from './services.js';
 import { openStore } from './store/open-store.js';
+import type { Role } from './auth/roles.js';
+import { setUpSecurity } from './auth/setup.js';
 
 export interface ControlPlane {
   /** Base URL of the REST API, e.g. `http://127.0.0.1:8080`. */
@@ -18,6 +20,10 @@ export interface ControlPlane {
   /** The SQLite file, or the Postgres URL without its password. */
   dbPath: string;
   app: Hono;
+  /** Set when this start created the first admin token (none was active): its secret, shown only now. */
+  firstAdminToken?: string;
+  /** Creates an API token, e.g. for `liveprobe up --demo` to print one that works. */
+  issueToken(name: string, role: Role, options?: { replacingSameName?: boolean }): Promise<string>;
   /** Releases every socket, timer and file handle; safe to call twice. */
   close(): Promise<void>;
 }
@@ -68,7 +74,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const sweeper = startSweeper(services.actions, SWEEP_INTERVAL_MS, log);
     closers.push(() => sweeper.stop());
 
-    const app = createApp(services);
+    const { security, firstAdminToken } = await setUpSecurity(config, store.db, () => new Date());
+    const app = createApp({ ...services, security });
     const http = await serveApp(app, config.host, config.port);
     closers.push(() => http.close());
     // Live streams end first, or the HTTP server would wait on them.
@@ -81,6 +88,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       embeddedBroker: config.brokerUrl === undefined,
       dbPath: database,
       app,
+      ...(firstAdminToken === undefined ? {} : { firstAdminToken }),
+      async issueToken(name, role, { replacingSameName = false } = {}) {
+        if (replacingSameName) await security.auth.tokens.revokeNamed(name);
+        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up' })).secret;
+      },
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {

@@ -3,8 +3,9 @@
  * only call the safe readers in safe-read.ts, so evaluating one never runs application code.
  */
 import type { Expr, TemplatePart } from '@liveprobe/protocol';
-import { describeForTemplate } from './describe.js';
-import { binary, callMethod, hasKey, keysOf, lengthOf, ProbeEvalError, readProperty, unary } from './safe-read.js';
+import type { Redaction } from './redaction.js';
+import { binary, callMethod, hasKey, keysOf, lengthOf, ProbeEvalError, readProperty, REDACTED, unary } from './safe-read.js';
+import { CaptureBudget, DEFAULT_CAPTURE_LIMITS, renderValue, serialize, type CaptureLimits } from './serialize.js';
 
 /** What a breakpoint condition captured at the line. */
 export interface Frame {
@@ -19,7 +20,21 @@ export type Compiled = (frame: Frame) => unknown;
 
 const MAX_KEYS = 100;
 
-export function compileExpression(expr: Expr, roots: readonly string[]): Compiled {
+/** How values become text (`str()`, log lines): the capture limits and the agent's redaction. */
+export interface TextOptions {
+  limits: CaptureLimits;
+  redaction?: Redaction;
+}
+
+const DEFAULT_TEXT: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
+
+/**
+ * `redaction` hides names at compile time where they are static (`password`, `user.token`)
+ * and at each read where the key is a variable (`headers[name]`).
+ */
+export function compileExpression(expr: Expr, roots: readonly string[], text: TextOptions = DEFAULT_TEXT): Compiled {
+  const redaction = text.redaction;
+  const sub = (e: Expr): Compiled => compileExpression(e, roots, text);
   switch (expr.k) {
     case 'lit': {
       const v = expr.v;
@@ -32,6 +47,7 @@ export function compileExpression(expr: Expr, roots: readonly string[]): Compile
     case 'id': {
       const index = roots.indexOf(expr.name);
       const name = expr.name;
+      if (redaction?.isSecretKey(name) === true) return () => REDACTED;
       return (f) => {
         const v = f.values[index];
         if (v === NOT_AVAILABLE) {
@@ -41,61 +57,66 @@ export function compileExpression(expr: Expr, roots: readonly string[]): Compile
       };
     }
     case 'member': {
-      const object = compileExpression(expr.object, roots);
-      const property = compileExpression(expr.property, roots);
+      const object = sub(expr.object);
+      const property = sub(expr.property);
       const { optional, src } = expr;
       const objectText = sourceOf(expr.object);
+      const staticKey = expr.property.k === 'lit' ? expr.property.v : undefined;
+      const hidden = typeof staticKey === 'string' && redaction?.isSecretKey(staticKey) === true;
       return (f) => {
         const o = object(f);
         if (o === null || o === undefined) {
           if (optional) return undefined;
           throw new ProbeEvalError(`\`${src}\`: ${objectText} is ${String(o)}`);
         }
-        return readProperty(o, property(f), src);
+        if (hidden) return REDACTED;
+        const key = property(f);
+        if (redaction !== undefined && typeof key === 'string' && redaction.isSecretKey(key)) return REDACTED;
+        return readProperty(o, key, src);
       };
     }
     case 'unary': {
-      const arg = compileExpression(expr.arg, roots);
+      const arg = sub(expr.arg);
       const op = expr.op;
       return (f) => unary(op, arg(f));
     }
     case 'binary': {
-      const left = compileExpression(expr.left, roots);
-      const right = compileExpression(expr.right, roots);
+      const left = sub(expr.left);
+      const right = sub(expr.right);
       const op = expr.op;
       return (f) => binary(op, left(f), right(f));
     }
     case 'logical': {
-      const left = compileExpression(expr.left, roots);
-      const right = compileExpression(expr.right, roots);
+      const left = sub(expr.left);
+      const right = sub(expr.right);
       if (expr.op === '&&') return (f) => left(f) && right(f);
       if (expr.op === '||') return (f) => left(f) || right(f);
       return (f) => left(f) ?? right(f);
     }
     case 'cond': {
-      const test = compileExpression(expr.test, roots);
-      const then = compileExpression(expr.then, roots);
-      const otherwise = compileExpression(expr.else, roots);
+      const test = sub(expr.test);
+      const then = sub(expr.then);
+      const otherwise = sub(expr.else);
       return (f) => (test(f) ? then(f) : otherwise(f));
     }
     case 'array': {
-      const items = expr.items.map((item) => compileExpression(item, roots));
+      const items = expr.items.map(sub);
       return (f) => items.map((item) => item(f));
     }
     case 'helper': {
-      const args = expr.args.map((arg) => compileExpression(arg, roots));
+      const args = expr.args.map(sub);
       const [first, second] = args as [Compiled, Compiled | undefined];
       switch (expr.name) {
         case 'len': return (f) => lengthOf(first(f));
         case 'keys': return (f) => keysOf(first(f), MAX_KEYS);
         case 'has': return (f) => hasKey(first(f), second!(f));
-        case 'str': return (f) => describeForTemplate(first(f));
+        case 'str': return (f) => toText(first(f), text, new CaptureBudget(text.limits.totalBytes));
       }
-      throw new ProbeEvalError("unknown helper");
+      throw new ProbeEvalError(`unknown helper \`${String((expr as { name: unknown }).name)}\``);
     }
     case 'method': {
-      const target = compileExpression(expr.target, roots);
-      const arg = compileExpression(expr.args[0]!, roots);
+      const target = sub(expr.target);
+      const arg = sub(expr.args[0]!);
       const { name, optional, src } = expr;
       return (f) => {
         const t = target(f);
@@ -119,21 +140,26 @@ function sourceOf(expr: Expr): string {
 
 export type CompiledTemplate = (frame: Frame) => string;
 
-/** `onError` receives a placeholder's failure; the line is still produced with the error in its place. */
+/**
+ * `onError` receives a placeholder's failure; the line is still produced with the error in its
+ * place. All placeholders of one line share one byte budget.
+ */
 export function compileTemplate(
   parts: readonly TemplatePart[],
   roots: readonly string[],
   onError: (message: string) => void,
+  text: TextOptions = DEFAULT_TEXT,
 ): CompiledTemplate {
-  const pieces = parts.map((part): Compiled | string => ('text' in part ? part.text : compileExpression(part.expr, roots)));
+  const pieces = parts.map((part): Compiled | string => ('text' in part ? part.text : compileExpression(part.expr, roots, text)));
   return (frame) => {
+    const budget = new CaptureBudget(text.limits.totalBytes);
     let out = '';
     for (const piece of pieces) {
       if (typeof piece === 'string') out += piece;
       else {
         // One failing placeholder should not hide the rest of the line.
         try {
-          out += describeForTemplate(piece(frame));
+          out += toText(piece(frame), text, budget);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           onError(message);
@@ -143,4 +169,11 @@ export function compileTemplate(
     }
     return out;
   };
+}
+
+/** A value as it reads in a log line: bounded, redacted, strings bare. */
+function toText(value: unknown, text: TextOptions, budget: CaptureBudget): string {
+  // The common case needs neither bounds nor redaction.
+  if ((typeof value === 'number' && value !== 0 && value === value) || typeof value === 'boolean') return `${value}`;
+  return renderValue(serialize(value, text.limits, budget, text.redaction));
 }

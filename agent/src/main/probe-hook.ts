@@ -10,7 +10,8 @@ import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
 import type { ArmProbe, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
-import { compileExpression, compileTemplate, NOT_AVAILABLE, type Compiled, type CompiledTemplate, type Frame } from './compile.js';
+import { compileExpression, compileTemplate, NOT_AVAILABLE, type Compiled, type CompiledTemplate, type Frame, type TextOptions } from './compile.js';
+import { Redaction } from './redaction.js';
 import { DEFAULT_CAPTURE_LIMITS, renderValue } from './serialize.js';
 import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
 
@@ -46,6 +47,8 @@ export class ProbeHook {
   readonly NA = NOT_AVAILABLE;
   private readonly probes = new Map<number, ArmedProbe>();
   private agentId = '';
+  /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
+  private text: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
 
   constructor(
     private readonly port: MessagePort,
@@ -143,6 +146,7 @@ export class ProbeHook {
     switch (message.t) {
       case 'init':
         this.agentId = message.agentId;
+        this.text = { limits: message.capture, redaction: new Redaction(message.redaction) };
         return;
       case 'arm':
         this.arm(message);
@@ -157,9 +161,9 @@ export class ProbeHook {
     const probe: ArmedProbe = {
       key: spec.key,
       level: spec.log?.level ?? 'info',
-      condition: spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots),
+      condition: spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots, this.text),
       conditionSource: spec.conditionSource,
-      format: spec.log === undefined ? undefined : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now())),
+      format: spec.log === undefined ? undefined : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now()), this.text),
       snapshot: spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots),
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,

@@ -32,12 +32,14 @@ const BUILT_IN: Record<BuiltInPattern, () => Masker> = {
 export class Redaction {
   private readonly keyWords: string[][];
   private readonly joinedKeys: Set<string>;
+  private readonly exactKeys: ReadonlySet<string>;
   private readonly maskers: Masker[];
   private readonly cache = new Map<string, boolean>();
 
   constructor(settings: RedactionSettings) {
     this.keyWords = settings.keys.map(words).filter((w) => w.length > 0);
     this.joinedKeys = new Set(this.keyWords.map((w) => w.join('')));
+    this.exactKeys = new Set(settings.exactKeys);
     this.maskers = [
       ...settings.patterns.map((name) => BUILT_IN[name]()),
       ...settings.regexes.map((source) => ({ regex: new RegExp(source, 'gi'), replace: () => REDACTED_TEXT })),
@@ -63,6 +65,7 @@ export class Redaction {
   }
 
   private matchesKey(key: string): boolean {
+    if (this.exactKeys.has(key)) return true;
     const parts = words(key);
     if (this.joinedKeys.has(parts.join(''))) return true;
     for (const part of parts) if (this.joinedKeys.has(part)) return true;

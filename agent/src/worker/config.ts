@@ -2,6 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../main/serialize.js';
+import { BUILT_IN_PATTERNS, DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type BuiltInPattern, type RedactionSettings } from '../redaction-settings.js';
+import type { BlocklistSettings } from './blocklist.js';
+import { AgentConfigError } from './config-error.js';
+import { readConfigFile, type ConfigFile } from './config-file.js';
 
 export interface AgentConfig {
   brokerUrl: string;
@@ -11,11 +16,12 @@ export interface AgentConfig {
   /** Live output events per second per action sent to the control plane; the rest are counted as dropped. */
   liveOutputPerSecond: number;
   logLevel: 'silent' | 'info' | 'debug';
-}
-
-export class AgentConfigError extends Error {
-  readonly code = 'invalid_agent_config';
-  override name = 'AgentConfigError';
+  /** Bounds on captured values: snapshots, log placeholders, `str()`. */
+  capture: CaptureLimits;
+  /** What the main thread hides; the control plane cannot change it. */
+  redaction: RedactionSettings;
+  /** What no action may read; the control plane cannot change it. */
+  blocklist: BlocklistSettings;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
@@ -31,6 +37,12 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
   }
   const rate = Number(env.LIVEPROBE_LIVE_OUTPUT_PER_SECOND ?? 50);
   if (!Number.isFinite(rate) || rate < 0) throw new AgentConfigError('LIVEPROBE_LIVE_OUTPUT_PER_SECOND must be a non-negative number');
+  const file: ConfigFile = env.LIVEPROBE_CONFIG?.trim() ? readConfigFile(env.LIVEPROBE_CONFIG.trim()) : {};
+  const blocklist: BlocklistSettings = {
+    files: [...list(env.LIVEPROBE_BLOCK_FILES), ...(file.block?.files ?? [])],
+    functions: [...list(env.LIVEPROBE_BLOCK_FUNCTIONS), ...(file.block?.functions ?? [])],
+    variables: [...list(env.LIVEPROBE_BLOCK_VARIABLES), ...(file.block?.variables ?? [])],
+  };
   return {
     brokerUrl: env.LIVEPROBE_BROKER_URL?.trim() || 'mqtt://127.0.0.1:1883',
     tags,
@@ -38,7 +50,70 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
     topicPrefix: env.LIVEPROBE_TOPIC_PREFIX?.trim() || DEFAULT_TOPIC_PREFIX,
     liveOutputPerSecond: rate,
     logLevel,
+    capture: readCaptureLimits(env, file),
+    // A blocked variable is also hidden where it appears as a field of a captured value.
+    redaction: { ...readRedaction(env, file), exactKeys: blocklist.variables },
+    blocklist,
   };
+}
+
+const CAPTURE_VARIABLES: Record<keyof CaptureLimits, string> = {
+  depth: 'LIVEPROBE_CAPTURE_DEPTH',
+  properties: 'LIVEPROBE_CAPTURE_PROPERTIES',
+  items: 'LIVEPROBE_CAPTURE_ITEMS',
+  stringLength: 'LIVEPROBE_CAPTURE_STRING_LENGTH',
+  totalBytes: 'LIVEPROBE_CAPTURE_BYTES',
+};
+
+/** Environment over file over defaults, one limit at a time. */
+function readCaptureLimits(env: NodeJS.ProcessEnv, file: ConfigFile): CaptureLimits {
+  const limits: CaptureLimits = { ...DEFAULT_CAPTURE_LIMITS, ...file.capture };
+  for (const [field, variable] of Object.entries(CAPTURE_VARIABLES) as [keyof CaptureLimits, string][]) {
+    const raw = env[variable]?.trim();
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new AgentConfigError(`${variable}: "${raw}" must be a positive integer`);
+    limits[field] = value;
+  }
+  if (limits.totalBytes < 64) throw new AgentConfigError(`${CAPTURE_VARIABLES.totalBytes}: ${limits.totalBytes} bytes cannot hold a useful capture; use at least 64`);
+  return limits;
+}
+
+/** Lists add to the defaults: the owner of the process can hide more, never less by accident. */
+function readRedaction(env: NodeJS.ProcessEnv, file: ConfigFile): Omit<RedactionSettings, 'exactKeys'> {
+  const keys = [...DEFAULT_REDACTED_KEYS, ...list(env.LIVEPROBE_REDACT_KEYS), ...(file.redact?.keys ?? [])];
+  const named = env.LIVEPROBE_REDACT_PATTERNS?.trim() ? list(env.LIVEPROBE_REDACT_PATTERNS) : (file.redact?.patterns ?? [...DEFAULT_PATTERNS]);
+  const patterns: BuiltInPattern[] = [];
+  for (const name of named) {
+    if (name === 'none') continue;
+    if (!(BUILT_IN_PATTERNS as readonly string[]).includes(name)) {
+      throw new AgentConfigError(`LIVEPROBE_REDACT_PATTERNS: "${name}" is not a built-in pattern; use ${BUILT_IN_PATTERNS.join(', ')} or none (own regular expressions go in LIVEPROBE_CONFIG under redact.regexes)`);
+    }
+    if (!patterns.includes(name as BuiltInPattern)) patterns.push(name as BuiltInPattern);
+  }
+  const emails = env.LIVEPROBE_REDACT_EMAILS?.trim() ? flag('LIVEPROBE_REDACT_EMAILS', env.LIVEPROBE_REDACT_EMAILS) : file.redact?.emails;
+  if (emails === true && !patterns.includes('email')) patterns.push('email');
+  if (emails === false && patterns.includes('email')) patterns.splice(patterns.indexOf('email'), 1);
+  const regexes = file.redact?.regexes ?? [];
+  for (const source of regexes) {
+    try {
+      new RegExp(source, 'gi');
+    } catch (err) {
+      throw new AgentConfigError(`LIVEPROBE_CONFIG: redact.regexes: ${JSON.stringify(source)} is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  return { keys, patterns, regexes };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function flag(variable: string, value: string): boolean {
+  const normalized = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+  if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
+  throw new AgentConfigError(`${variable}: "${value}" is not true or false`);
 }
 
 /** Readable and unique per process: host, pid and a random suffix. */

@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { ExpressionError, type Action, type ActionState } from '@liveprobe/protocol';
 import type { ToMain } from '../bridge.js';
 import { armFields, type ArmFields } from './arm-spec.js';
+import { armedExpressions, BlockedByAgentError, type Blocklist } from './blocklist.js';
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from './function-name.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
@@ -47,6 +48,8 @@ export class ProbeEngine {
     private readonly report: (status: StatusReport) => void,
     private readonly log: (line: string) => void,
     sessionOpen: Int32Array,
+    /** The agent's own blocklist: checked before every install, whatever the control plane sent. */
+    private readonly blocklist: Blocklist,
   ) {
     this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), sessionOpen);
     this.locations = new LocationResolver(this.session);
@@ -135,6 +138,14 @@ export class ProbeEngine {
       return;
     }
     const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+    // Checked on the resolved location too: a blocked file may be reached through a source map or another path.
+    try {
+      this.blocklist.check({ files: [action.file, resolved.file, script.path], functionName, expressions: armedExpressions(arm) });
+    } catch (err) {
+      if (!(err instanceof BlockedByAgentError)) throw err;
+      this.fail(probe, err.message, false);
+      return;
+    }
     const { usesThis, ...fields } = arm;
     this.post({
       t: 'arm', key: probe.key, actionId: action.id, ...fields,

@@ -4,7 +4,8 @@
  */
 import { workerData } from 'node:worker_threads';
 import { topics, type ActionStatusEvent } from '@liveprobe/protocol';
-import type { ToWorker, WorkerData } from '../bridge.js';
+import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
+import { Blocklist } from './blocklist.js';
 import { BrokerLink } from './broker-link.js';
 import { readConfig, type AgentConfig } from './config.js';
 import { HitRelay } from './hit-relay.js';
@@ -22,13 +23,13 @@ function start({ port, sessionOpen }: WorkerData, config: AgentConfig): void {
     if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     link?.publishEvent(event);
   };
-  const engine = new ProbeEngine(port, report, log, sessionOpen);
+  const engine = new ProbeEngine(port, report, log, sessionOpen, new Blocklist(config.blocklist));
   link = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log);
   const broker = link;
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
   const relay = new HitRelay(config.agentId, engine, live, new OtelExport(config.agentId, process.env, log), broker, report);
 
-  port.postMessage({ t: 'init', agentId: config.agentId });
+  port.postMessage({ t: 'init', agentId: config.agentId, capture: config.capture, redaction: config.redaction } satisfies ToMain);
   port.on('message', (message: ToWorker) => {
     if (message.t === 'exit') engine.close();
     else relay.handle(message);

@@ -12,6 +12,13 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   invalid_json: 400,
   invalid_query: 400,
   not_found: 404,
+  // Authentication, roles and input limits (auth/, limits/).
+  unauthenticated: 401,
+  forbidden: 403,
+  too_many_actions: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  idp_unavailable: 503,
 };
 
 export function errorResponse(c: Context, err: unknown, log: (line: string) => void): Response {

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { apiTokensMigration } from '../auth/token-migration.js';
 
 /** In-code migrations, applied in name order; never edit one that has shipped, add the next. */
 export const migrations: Record<string, Migration> = {
@@ -72,4 +73,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('snapshots_by_time').on('snapshots').column('time').execute();
     },
   },
+  '0003_api_tokens': apiTokensMigration,
 };

@@ -1,10 +1,10 @@
 import type { ClusterCoordination } from '../services.js';
 import { openPostgresStore, redactDatabaseUrl } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
-import type { Store } from './store.js';
+import type { SqlStore } from './sql-store.js';
 
 export interface OpenedStore {
-  store: Store;
+  store: SqlStore;
   /** Present when replicas may share the store. */
   cluster?: ClusterCoordination & { ready: Promise<void> };
   /** Where the data lives, safe to print (no password). */

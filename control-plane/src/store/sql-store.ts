@@ -10,7 +10,8 @@ import type { ActionStatusRecord, AgentRecord, Revised, SnapshotQuery, Store, St
  * (RETURNING, ON CONFLICT), so only the dialect differs between them.
  */
 export class SqlStore implements Store {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `db` is public so features with tables of their own (tokens, audit) share the connection. */
+  constructor(readonly db: Kysely<Database>) {}
 
   createAction(action: Action): Promise<Revised<Action>> {
     return this.db.transaction().execute(async (trx) => {

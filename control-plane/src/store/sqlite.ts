@@ -6,10 +6,9 @@ import { StoreUnavailableError } from '../errors.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
-import type { Store } from './store.js';
 
 /** Opens (creating if needed) the SQLite database at `dbPath` and brings its schema up to date. */
-export async function openSqliteStore(dbPath: string): Promise<Store> {
+export async function openSqliteStore(dbPath: string): Promise<SqlStore> {
   let db: Kysely<Database>;
   try {
     mkdirSync(dirname(dbPath), { recursive: true });

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** Each role can do what the ones before it can. */
+export const ROLES = ['viewer', 'editor', 'admin'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export function hasRole(granted: Role, needed: Role): boolean {
+  return ROLES.indexOf(granted) >= ROLES.indexOf(needed);
+}
+
+/** The highest role among `values`; undefined when none names a role. */
+export function highestRole(values: readonly unknown[]): Role | undefined {
+  let best: Role | undefined;
+  for (const value of values) {
+    const parsed = Role.safeParse(value);
+    if (parsed.success && (best === undefined || hasRole(parsed.data, best))) best = parsed.data;
+  }
+  return best;
+}

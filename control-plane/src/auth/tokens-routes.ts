@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { parseDuration } from '@liveprobe/protocol';
+import { toBodyIssues } from '../body-issues.js';
+import { InvalidBodyError, InvalidJsonError } from '../errors.js';
+import type { ApiTokens } from './api-tokens.js';
+import { TokenNotFoundError } from './auth-errors.js';
+import type { AuthVariables } from './authenticate.js';
+import { ANONYMOUS } from './principal.js';
+import { Role } from './roles.js';
+
+/** The body of `POST /api/v1/tokens`. */
+export const TokenInput = z
+  .object({
+    name: z.string().trim().min(1, 'name the token after who or what uses it, e.g. "ci-deploy"').max(100),
+    role: Role,
+    expiresIn: z
+      .string()
+      .refine((text) => parseDuration(text) !== undefined, 'not a duration; write e.g. 12h, 30d')
+      .optional(),
+  })
+  .strict();
+
+/** `/tokens` (admins only, see policy.ts) and `/whoami` (anyone signed in). */
+export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variables: AuthVariables }> {
+  return new Hono<{ Variables: AuthVariables }>()
+    .post('/tokens', async (c) => {
+      const input = await parseBody(c.req.text());
+      const principal = c.get('principal') ?? ANONYMOUS;
+      const expiresAt = input.expiresIn === undefined ? undefined : new Date(now().getTime() + (parseDuration(input.expiresIn) as number));
+      const created = await tokens.create({ name: input.name, role: input.role, createdBy: principal.name, ...(expiresAt === undefined ? {} : { expiresAt }) });
+      return c.json(created, 201);
+    })
+    .get('/tokens', async (c) => c.json({ tokens: await tokens.list() }))
+    .get('/tokens/:id', async (c) => {
+      const token = await tokens.get(c.req.param('id'));
+      if (token === undefined) throw new TokenNotFoundError(c.req.param('id'));
+      return c.json(token);
+    })
+    .delete('/tokens/:id', async (c) => c.json({ revoked: (await tokens.revoke(c.req.param('id'))).id }))
+    .get('/whoami', (c) => c.json(c.get('principal') ?? ANONYMOUS));
+}
+
+async function parseBody(text: Promise<string>): Promise<z.output<typeof TokenInput>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await text);
+  } catch (err) {
+    throw new InvalidJsonError((err as Error).message);
+  }
+  const parsed = TokenInput.safeParse(json);
+  if (!parsed.success) throw new InvalidBodyError(toBodyIssues(parsed.error));
+  return parsed.data;
+}

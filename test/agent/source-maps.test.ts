@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { build } from 'esbuild';
+import { lineOf, sseEvents, tempDir, type SseEvent, type SseStream } from '../helpers/index.js';
+import { fromRoot } from '../helpers/paths.js';
+import { addAction, app, checkout, controlPlane } from './fixtures.js';
+
+const WAIT = 15_000;
+const INVENTORY_TS = 'examples/shop/src/inventory.ts';
+const RESERVE = lineOf(INVENTORY_TS, 'reserve');
+
+type StatusData = { actionId: string; state: string; message?: string; location?: { file: string; line: number } };
+const statusOf = (events: SseStream, actionId: string, state?: string): Promise<SseEvent> =>
+  events.waitFor((e) => e.event === 'action_status' && (e.data as StatusData).actionId === actionId && (state === undefined || (e.data as StatusData).state === state), WAIT, `${actionId} ${state ?? 'status'}`);
+
+/** The shop bundled by esbuild into one file, as many services are deployed. */
+async function bundle(t: TestContext, sourcemap: 'linked' | 'inline'): Promise<string> {
+  const dir = await tempDir('liveprobe-bundle-');
+  t.after(() => dir.remove());
+  const outfile = join(dir.path, 'shop.bundle.mjs');
+  await build({ entryPoints: [fromRoot('examples/shop/src/server.ts')], bundle: true, platform: 'node', format: 'esm', sourcemap, outfile, logLevel: 'silent' });
+  return outfile;
+}
+
+async function stack(t: TestContext, script: string, extraImports: string[] = []) {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script, broker: cp.mqttUrl, extraImports });
+  return { cp, events, shop };
+}
+
+for (const sourcemap of ['linked', 'inline'] as const) {
+  test(`a line of TypeScript bundled by esbuild (${sourcemap} source map) is probed through the bundle's map`, async (t) => {
+    const { cp, events, shop } = await stack(t, await bundle(t, sourcemap));
+    const { action } = await addAction(cp, { type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'bundled: {quantity} x {sku}', tags: ['e2e'] });
+    const installed = (await statusOf(events, action.id, 'installed')).data as StatusData;
+    assert.deepEqual(installed.location, { file: fromRoot(INVENTORY_TS), line: RESERVE });
+    await checkout(shop.url, 'u1', 4);
+    const output = await events.waitFor((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id, WAIT, 'output');
+    assert.equal((output.data as { message: string }).message, 'bundled: 4 x tea');
+  });
+}
+
+test('a bundle whose source map was not deployed says exactly what is missing', async (t) => {
+  const script = await bundle(t, 'linked');
+  await rm(`${script}.map`);
+  const { cp, events } = await stack(t, script);
+  const { action } = await addAction(cp, { type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'x', tags: ['e2e'] });
+  const error = (await statusOf(events, action.id, 'error')).data as StatusData;
+  assert.match(error.message ?? '', /no loaded script matches `src\/inventory\.ts`/);
+  assert.match(error.message ?? '', new RegExp(`names the source map ${script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.map, but the file does not exist; deploy the \\.map files next to the scripts`));
+});
+
+test('TypeScript run through the tsx loader (inline maps) is probed at the line the user reads', async (t) => {
+  const { cp, events, shop } = await stack(t, 'examples/shop/src/server.ts', ['tsx']);
+  const line = lineOf('examples/shop/src/server.ts', 'checkout-return');
+  const { action } = await addAction(cp, { type: 'log', file: 'examples/shop/src/server.ts', line, template: 'tsx order {order.id} = {amount}', tags: ['e2e'] });
+  const installed = (await statusOf(events, action.id, 'installed')).data as StatusData;
+  assert.equal(installed.location?.line, line);
+  const order = (await (await checkout(shop.url, 'u2', 1)).json()) as { id: number; amount: number };
+  const output = await events.waitFor((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id, WAIT, 'output');
+  assert.equal((output.data as { message: string }).message, `tsx order ${order.id} = ${order.amount}`);
+});
+
+test('a path that matches several loaded files is an error listing the candidates', async (t) => {
+  const { cp, events } = await stack(t, 'test/fixtures/two-utils/main.cjs');
+  const { action } = await addAction(cp, { type: 'log', file: 'util.cjs', line: 1, template: 'x', tags: ['e2e'] });
+  const error = (await statusOf(events, action.id, 'error')).data as StatusData;
+  assert.match(error.message ?? '', /`util\.cjs` matches 2 loaded files: \S+two-utils\/a\/util\.cjs, \S+two-utils\/b\/util\.cjs; give more of the path/);
+  const precise = await addAction(cp, { type: 'log', file: 'b/util.cjs', line: lineOf('test/fixtures/two-utils/b/util.cjs', 'util-b'), template: 'n={n}', tags: ['e2e'] });
+  await statusOf(events, precise.action.id, 'installed');
+});
