@@ -26,6 +26,21 @@ export interface ArmProbe {
   functionName?: string;
   log?: { level: LogLevel; template: TemplatePart[] };
   snapshot?: { plan: SnapshotPlan; watches: { source: string; expr: Expr }[] };
+  metric?: MetricArm;
+}
+
+/**
+ * What one breakpoint of a metric action does: count a hit, record an expression's value,
+ * or start (tic) / stop (toc) a timer for the current invocation.
+ */
+export interface MetricArm {
+  role: 'count' | 'value' | 'tic' | 'toc';
+  /** The tic and toc breakpoints of one action share this id. */
+  pair?: number;
+  value?: { source: string; expr: Expr };
+  attributes: { key: string; source: string; expr: Expr }[];
+  /** For a function's exits: whether it returned or threw there. */
+  outcome?: 'return' | 'throw';
 }
 
 /** The variables a snapshot reads at its line, by name (each is in `roots`). */
@@ -100,7 +115,15 @@ export interface SnapshotHit {
   emitted: boolean;
 }
 
-export type ToWorker = HitOutput | SnapshotHit | ProbeDone | ProbeEvalError | Exiting;
+/** main → worker: one data point of a metric action. */
+export interface MetricHit {
+  t: 'metric';
+  key: number;
+  value: number;
+  attributes: Record<string, string | number | boolean>;
+}
+
+export type ToWorker = HitOutput | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

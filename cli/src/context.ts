@@ -8,7 +8,7 @@ export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 export interface Context {
   io: Io;
   now: () => Date;
-  /** A client for the `--server` of this invocation (global option or LIVEPROBE_SERVER). */
+  /** A client for the `--server` and `--token` of this invocation (global options or LIVEPROBE_SERVER, LIVEPROBE_TOKEN). */
   api(command: Command): ApiClient;
 }
 
@@ -16,6 +16,9 @@ export function createContext(io: Io): Context {
   return {
     io,
     now: () => new Date(),
-    api: (command) => new ApiClient(command.optsWithGlobals<{ server: string }>().server),
+    api: (command) => {
+      const { server, token } = command.optsWithGlobals<{ server: string; token?: string }>();
+      return new ApiClient(server, token);
+    },
   };
 }

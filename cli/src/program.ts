@@ -3,9 +3,12 @@ import { Command, Option } from 'commander';
 import { registerActions } from './commands/actions.js';
 import { registerAgents } from './commands/agents.js';
 import { registerLog } from './commands/log-add.js';
+import { registerMetrics } from './commands/metric-add.js';
 import { registerSnapshot } from './commands/snapshot-add.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerTail } from './commands/tail.js';
+import { registerAudit } from './commands/audit.js';
+import { registerToken } from './commands/token.js';
 import { registerUp } from './commands/up.js';
 import { DEFAULT_SERVER, type Context } from './context.js';
 
@@ -16,13 +19,17 @@ export function buildProgram(ctx: Context): Command {
     .description('add logs and snapshots to running Node.js code without a redeploy; output goes out through OpenTelemetry')
     .version(version)
     .addOption(new Option('--server <url>', 'control plane URL').env('LIVEPROBE_SERVER').default(DEFAULT_SERVER))
+    .addOption(new Option('--token <token>', 'API token (or an identity provider JWT) sent as Authorization: Bearer').env('LIVEPROBE_TOKEN'))
     .showHelpAfterError();
   registerUp(program, ctx);
   registerLog(program, ctx);
+  registerMetrics(program, ctx);
   registerSnapshot(program, ctx);
   registerSnapshots(program, ctx);
   registerActions(program, ctx);
   registerAgents(program, ctx);
   registerTail(program, ctx);
+  registerToken(program, ctx);
+  registerAudit(program, ctx);
   return program;
 }

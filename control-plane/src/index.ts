@@ -4,6 +4,7 @@ export type { Role } from './auth/roles.js';
 export type { TokenView, CreatedToken } from './auth/api-tokens.js';
 export type { Principal } from './auth/principal.js';
 export type { OidcOptions } from './auth/oidc.js';
+export type { AuditEntry } from './audit/audit-trail.js';
 export { createApp, type AppServices } from './http/app.js';
 export { createServices, type Services, type ServicesDeps } from './services.js';
 export type { RetainedPublisher } from './desired-state/desired-state.js';

@@ -74,7 +74,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const sweeper = startSweeper(services.actions, SWEEP_INTERVAL_MS, log);
     closers.push(() => sweeper.stop());
 
-    const { security, firstAdminToken } = await setUpSecurity(config, store.db, () => new Date());
+    const { security, firstAdminToken } = await setUpSecurity(config, store.db, () => new Date(), { actions: (id) => services.actions.get(id) }, process.env);
+    closers.push(() => security.audit.trail.close());
     const app = createApp({ ...services, security });
     const http = await serveApp(app, config.host, config.port);
     closers.push(() => http.close());

@@ -10,12 +10,14 @@ export interface CliResult {
 export interface CliOptions {
   /** Control plane base URL, passed as LIVEPROBE_SERVER. */
   server: string;
+  /** Passed as LIVEPROBE_TOKEN. */
+  token?: string;
   timeoutMs?: number;
 }
 
 /** Runs `liveprobe <args>` to completion. */
 export async function cli(args: string[], options: CliOptions): Promise<CliResult> {
-  const child = startCli(args, options.server);
+  const child = startCli(args, options.server, options.token);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const timer = setTimeout(() => void child.stop('SIGKILL'), timeoutMs);
   try {
@@ -62,9 +64,9 @@ export async function tailCli(args: string[], options: { server: string; timeout
   };
 }
 
-function startCli(args: string[], server: string): Child {
+function startCli(args: string[], server: string, token?: string): Child {
   return new Child(process.execPath, [builtFile('cli/dist/main.js'), ...args], {
     name: `liveprobe ${args[0] ?? ''}`.trim(),
-    env: { LIVEPROBE_SERVER: server },
+    env: { LIVEPROBE_SERVER: server, ...(token === undefined ? {} : { LIVEPROBE_TOKEN: token }) },
   });
 }

@@ -7,6 +7,11 @@ export interface ControlPlaneOptions {
   broker?: string;
   /** A PostgreSQL URL (e.g. from postgres().createDatabase()) instead of SQLite in the data dir. */
   database?: string;
+  /**
+   * Authentication as `liveprobe up` does by default (tokens; `token` is the first admin
+   * token it printed). Off unless asked for, so the other suites need not carry tokens.
+   */
+  auth?: boolean;
   /** More `liveprobe up` arguments. */
   args?: string[];
   env?: Record<string, string>;
@@ -18,6 +23,8 @@ export interface ControlPlane {
   /** Where agents connect: the embedded broker, or the external one. */
   readonly mqttUrl: string;
   readonly dataDir: string;
+  /** With `auth: true`, the admin token the first start printed. */
+  readonly token: string | undefined;
   /** Everything the current process printed. */
   output(): string;
   /** SIGTERM, and removes the data dir. */
@@ -49,11 +56,13 @@ interface Launched {
   child: Child;
   url: string;
   mqttUrl: string;
+  token: string | undefined;
 }
 
 class RunningControlPlane implements ControlPlane {
   readonly url: string;
   readonly mqttUrl: string;
+  readonly token: string | undefined;
   readonly #dir: TempDir;
   readonly #options: ControlPlaneOptions;
   #child: Child;
@@ -64,6 +73,7 @@ class RunningControlPlane implements ControlPlane {
     this.#child = launched.child;
     this.url = launched.url;
     this.mqttUrl = launched.mqttUrl;
+    this.token = launched.token;
   }
 
   get dataDir(): string {
@@ -93,6 +103,7 @@ async function launch(dir: TempDir, options: ControlPlaneOptions, ports: Ports):
   if (options.broker === undefined) args.push('--mqtt-port', String(ports.mqtt));
   else args.push('--broker', options.broker);
   if (options.database !== undefined) args.push('--database', options.database);
+  if (options.auth !== true) args.push('--auth', 'off');
   args.push(...(options.args ?? []));
   const child = new Child(process.execPath, args, { name: 'control-plane', ...(options.env === undefined ? {} : { env: options.env }) });
   try {
@@ -100,7 +111,8 @@ async function launch(dir: TempDir, options: ControlPlaneOptions, ports: Ports):
     const output = child.output();
     const url = matchUrl(output, /http:\/\/127\.0\.0\.1:\d+/, 'the HTTP URL');
     const mqttUrl = options.broker ?? matchUrl(output, /mqtt:\/\/127\.0\.0\.1:\d+/, 'the MQTT URL');
-    return { child, url, mqttUrl };
+    const token = /^admin token\s+(lpt_\S+)/m.exec(output)?.[1];
+    return { child, url, mqttUrl, token };
   } catch (error) {
     await child.stop('SIGKILL');
     throw error;

@@ -7,7 +7,7 @@ export { http, type HttpResult } from './http.js';
 export { lineOf } from './line-of.js';
 export { mosquitto, type Mosquitto } from './mosquitto.js';
 export { postgres, type Postgres } from './postgres.js';
-export { otlpReceiver, type LogRecord, type OtlpProtocol, type OtlpReceiver, type SpanRecord } from './otlp-receiver.js';
+export { otlpReceiver, type LogRecord, type OtlpProtocol, type OtlpReceiver, type SpanRecord, type MetricPoint } from './otlp-receiver.js';
 export { repoRoot } from './paths.js';
 export { sseEvents, type SseEvent, type SseFilters, type SseStream } from './sse.js';
 export { tempDir, type TempDir } from './temp-dir.js';

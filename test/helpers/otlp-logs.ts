@@ -19,13 +19,13 @@ const protoDir = fileURLToPath(new URL('./proto/', import.meta.url));
 const requestTypes = new Map<string, protobuf.Type>();
 
 /** An Export*ServiceRequest in binary protobuf, as the OTLP/JSON shape (ids still base64). */
-export function decodeProtobufRequest(signal: 'logs' | 'trace', body: Uint8Array): object {
+export function decodeProtobufRequest(signal: 'logs' | 'trace' | 'metrics', body: Uint8Array): object {
   let type = requestTypes.get(signal);
   if (type === undefined) {
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) => protoDir + target;
     root.loadSync(`opentelemetry/proto/collector/${signal}/v1/${signal}_service.proto`);
-    type = root.lookupType(`opentelemetry.proto.collector.${signal}.v1.Export${signal === 'logs' ? 'Logs' : 'Trace'}ServiceRequest`);
+    type = root.lookupType(`opentelemetry.proto.collector.${signal}.v1.Export${{ logs: 'Logs', trace: 'Trace', metrics: 'Metrics' }[signal]}ServiceRequest`);
     requestTypes.set(signal, type);
   }
   // longs as numbers and bytes as base64 give exactly the OTLP/JSON shape, except for ids.

@@ -4,9 +4,11 @@ import { gunzipSync } from 'node:zlib';
 import { ObservedList } from './observed-list.js';
 import { decodeJsonLogs, decodeProtobufLogs, type LogRecord } from './otlp-logs.js';
 import { decodeJsonSpans, decodeProtobufSpans, type SpanRecord } from './otlp-spans.js';
+import { decodeJsonMetrics, decodeProtobufMetrics, type MetricPoint } from './otlp-metrics.js';
 
 export type { LogRecord } from './otlp-logs.js';
 export type { SpanRecord } from './otlp-spans.js';
+export type { MetricPoint } from './otlp-metrics.js';
 
 export type OtlpProtocol = 'http/json' | 'http/protobuf';
 
@@ -17,6 +19,9 @@ export interface OtlpReceiver {
   env(protocol: OtlpProtocol): Record<string, string>;
   logRecords(): LogRecord[];
   spans(): SpanRecord[];
+  /** Every data point received, in arrival order (cumulative sums repeat with growing values). */
+  metricPoints(): MetricPoint[];
+  waitForMetric(predicate: (point: MetricPoint) => boolean, timeoutMs: number, what?: string): Promise<MetricPoint>;
   waitForSpan(predicate: (span: SpanRecord) => boolean, timeoutMs: number, what?: string): Promise<SpanRecord>;
   waitForLog(predicate: (record: LogRecord) => boolean, timeoutMs: number, what?: string): Promise<LogRecord>;
   /** Requests that could not be decoded, as "path: reason"; a test can assert there were none. */
@@ -35,9 +40,10 @@ const protobuf = 'application/x-protobuf';
 export async function otlpReceiver(): Promise<OtlpReceiver> {
   const records = new ObservedList<LogRecord>();
   const spans = new ObservedList<SpanRecord>();
+  const metrics = new ObservedList<MetricPoint>();
   const errors: string[] = [];
   const server = createServer((req, res) => {
-    void handle(req, res, records, spans).catch((error: unknown) => {
+    void handle(req, res, { records, spans, metrics }).catch((error: unknown) => {
       errors.push(`${req.url ?? ''}: ${String(error)}`);
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
       res.end(String(error));
@@ -54,9 +60,12 @@ export async function otlpReceiver(): Promise<OtlpReceiver> {
       // auto-instrumentations-node starts reads these; the agent's own exporter does not.
       OTEL_BLRP_SCHEDULE_DELAY: '100',
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
     }),
     logRecords: () => records.items(),
     spans: () => spans.items(),
+    metricPoints: () => metrics.items(),
+    waitForMetric: (predicate, timeoutMs, what = 'a matching data point') => metrics.waitFor(predicate, timeoutMs, what),
     waitForSpan: (predicate, timeoutMs, what = 'a matching span') => spans.waitFor(predicate, timeoutMs, what),
     waitForLog: (predicate, timeoutMs, what = 'a matching log record') => records.waitFor(predicate, timeoutMs, what),
     errors: () => [...errors],
@@ -68,7 +77,13 @@ export async function otlpReceiver(): Promise<OtlpReceiver> {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, records: ObservedList<LogRecord>, spans: ObservedList<SpanRecord>): Promise<void> {
+interface Received {
+  records: ObservedList<LogRecord>;
+  spans: ObservedList<SpanRecord>;
+  metrics: ObservedList<MetricPoint>;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, { records, spans, metrics }: Received): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://receiver').pathname;
   if (req.method !== 'POST' || !['/v1/logs', '/v1/traces', '/v1/metrics'].includes(path)) {
     res.writeHead(404).end();
@@ -83,6 +98,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, records: Observ
   if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
   if (path === '/v1/logs') {
     for (const record of type === json ? decodeJsonLogs(body) : decodeProtobufLogs(body)) records.push(record);
+  }
+  if (path === '/v1/metrics') {
+    for (const point of type === json ? decodeJsonMetrics(body) : decodeProtobufMetrics(body)) metrics.push(point);
   }
   if (path === '/v1/traces') {
     for (const span of type === json ? decodeJsonSpans(body) : decodeProtobufSpans(body)) spans.push(span);

@@ -2,6 +2,7 @@
  * Compiles a checked expression into a closure over a hit's captured values. The closures
  * only call the safe readers in safe-read.ts, so evaluating one never runs application code.
  */
+import { types } from 'node:util';
 import type { Expr, TemplatePart } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
 import { binary, callMethod, hasKey, keysOf, lengthOf, ProbeEvalError, readProperty, REDACTED, unary } from './safe-read.js';
@@ -18,6 +19,8 @@ export const NOT_AVAILABLE: unique symbol = Symbol('liveprobe.not-available');
 
 export type Compiled = (frame: Frame) => unknown;
 
+const { isNativeError } = types;
+
 const MAX_KEYS = 100;
 
 /** How values become text (`str()`, log lines): the capture limits and the agent's redaction. */
@@ -33,11 +36,37 @@ const DEFAULT_TEXT: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
  * and at each read where the key is a variable (`headers[name]`).
  */
 export function compileExpression(expr: Expr, roots: readonly string[], text: TextOptions = DEFAULT_TEXT): Compiled {
+  const evaluate = compileNode(expr, roots, text);
+  return (frame) => {
+    try {
+      return evaluate(frame);
+    } catch (err) {
+      throw asProbeError(err);
+    }
+  };
+}
+
+/**
+ * Engine errors (mixing a bigint with a number, a string too long) become ProbeEvalErrors, so
+ * the caller reports one kind of failure. Only the agent's own code ran, so `err` is either
+ * ours or the engine's; its message is still read as a data property, never through a getter.
+ */
+function asProbeError(err: unknown): ProbeEvalError {
+  if (err instanceof ProbeEvalError) return err;
+  const message = typeof err === 'object' && err !== null && isNativeError(err) ? Object.getOwnPropertyDescriptor(err, 'message')?.value : undefined;
+  return new ProbeEvalError(typeof message === 'string' ? message : 'the expression failed');
+}
+
+function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): Compiled {
   const redaction = text.redaction;
-  const sub = (e: Expr): Compiled => compileExpression(e, roots, text);
+  const sub = (e: Expr): Compiled => compileNode(e, roots, text);
   switch (expr.k) {
     case 'lit': {
       const v = expr.v;
+      return () => v;
+    }
+    case 'bigint': {
+      const v = BigInt(expr.v);
       return () => v;
     }
     case 'undef':

@@ -14,6 +14,8 @@ import { compileExpression, compileTemplate, NOT_AVAILABLE, type Compiled, type 
 import { Redaction } from './redaction.js';
 import { DEFAULT_CAPTURE_LIMITS, renderValue } from './serialize.js';
 import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
+import { InvocationTimers } from './invocation-timers.js';
+import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -31,6 +33,8 @@ interface ArmedProbe {
   format: CompiledTemplate | undefined;
   /** Set for snapshot actions. */
   snapshot: CompiledSnapshot | undefined;
+  /** Set for metric actions (counter, tictoc, duration, metric). */
+  metric: CompiledMetric | undefined;
   location: string;
   maxHits: number;
   expiresAt: number;
@@ -47,6 +51,7 @@ export class ProbeHook {
   readonly NA = NOT_AVAILABLE;
   private readonly probes = new Map<number, ArmedProbe>();
   private agentId = '';
+  private readonly timers = new InvocationTimers();
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
   private text: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
 
@@ -80,6 +85,14 @@ export class ProbeHook {
         }
         if (!pass) return;
       }
+      if (probe.metric?.role === 'tic') {
+        // A tic is half a measurement: the toc counts the hit.
+        this.timers.start(probe.metric.pair);
+        return;
+      }
+      if (probe.metric !== undefined) {
+        if (!this.metric(probe, probe.metric, frame, now)) return;
+      }
       probe.hits++;
       if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt);
       else if (probe.format !== undefined) this.log(probe, probe.format, frame, now);
@@ -100,8 +113,23 @@ export class ProbeHook {
     });
   }
 
+  /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
+  private metric(probe: ArmedProbe, metric: CompiledMetric, frame: Frame, now: number): boolean {
+    let value: number | undefined;
+    try {
+      value = metricValue(metric, frame, this.timers);
+    } catch (err) {
+      this.evalError(probe, errorMessage(err), now);
+      return false;
+    }
+    if (value === undefined) return false;
+    const attributes = metricAttributes(metric, frame, this.text, (message) => this.evalError(probe, message, now));
+    this.post({ t: 'metric', key: probe.key, value, attributes });
+    return true;
+  }
+
   private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: bigint): void {
-    const data = captureSnapshot(compiled, frame, DEFAULT_CAPTURE_LIMITS, AGENT_DIR, startedAt);
+    const data = captureSnapshot(compiled, frame, this.text, AGENT_DIR, startedAt);
     const spanContext = activeSpanContext();
     if (spanContext !== undefined) {
       data.traceId = spanContext.traceId;
@@ -164,7 +192,8 @@ export class ProbeHook {
       condition: spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots, this.text),
       conditionSource: spec.conditionSource,
       format: spec.log === undefined ? undefined : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now()), this.text),
-      snapshot: spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots),
+      snapshot: spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text),
+      metric: spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text),
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,

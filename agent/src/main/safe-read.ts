@@ -85,18 +85,36 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
   return undefined;
 }
 
-/** Explains, when the stack cannot be read without running the app's formatter. */
+/** Explains, when the stack cannot be read without running application code. */
 export const STACK_NOT_READ = '[not captured: Error.prepareStackTrace is set, and reading the stack would run it]';
+export const STACK_NOT_READ_HEADER = '[not captured: the error\'s name or message is a getter or an object, and formatting the stack would run it]';
 
-/** An error's stack, read only when no app formatter is installed (Node's own runs no app code). */
+/**
+ * An error's stack, read only when formatting it runs no application code. V8 formats `stack`
+ * on its first read: it calls `Error.prepareStackTrace` when the app set one, and reads `name`
+ * and `message` (through getters, and converting objects to strings) for the first line.
+ */
 export function errorStack(error: object): string | undefined {
   const global = getOwnPropertyDescriptor(globalThis, 'Error');
   const formatter = getOwnPropertyDescriptor(ErrorConstructor, 'prepareStackTrace');
-  const safe = global !== undefined && 'value' in global && global.value === ErrorConstructor
+  const noFormatter = global !== undefined && 'value' in global && global.value === ErrorConstructor
     && (formatter === undefined || ('value' in formatter && formatter.value === undefined));
-  if (!safe) return STACK_NOT_READ;
+  if (!noFormatter) return STACK_NOT_READ;
+  if (!isPlainText(error, 'name') || !isPlainText(error, 'message')) return STACK_NOT_READ_HEADER;
   const descriptor = getOwnPropertyDescriptor(error, 'stack');
   return descriptor !== undefined && 'value' in descriptor && typeof descriptor.value === 'string' ? descriptor.value : undefined;
+}
+
+/** True when `key` resolves, along the prototype chain, to a string data property or to nothing. */
+function isPlainText(object: object, key: string): boolean {
+  let current: object | null = object;
+  for (let depth = 0; current !== null && depth < MAX_PROTOTYPE_DEPTH; depth++) {
+    if (isProxy(current)) return false;
+    const descriptor = getOwnPropertyDescriptor(current, key);
+    if (descriptor !== undefined) return 'value' in descriptor && (typeof descriptor.value === 'string' || descriptor.value === undefined);
+    current = getPrototypeOf(current);
+  }
+  return true;
 }
 
 function refuseRedacted(value: unknown, what: string): void {
@@ -105,7 +123,8 @@ function refuseRedacted(value: unknown, what: string): void {
 
 function describeType(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value) && !isProxy(value)) return 'an array';
+  // Array.isArray throws on a revoked Proxy: ask isProxy first.
+  if (!isProxy(value) && Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 

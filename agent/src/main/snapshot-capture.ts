@@ -4,10 +4,10 @@
  * never pauses; the stall is the capture itself, and it is measured.
  */
 import { fileURLToPath } from 'node:url';
-import type { CapturedValue, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
+import type { CapturedValue, Expr, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
 import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
-import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame } from './compile.js';
-import { CaptureBudget, serialize, type CaptureLimits } from './serialize.js';
+import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
+import { CaptureBudget, serialize } from './serialize.js';
 
 export interface CompiledSnapshot {
   arguments: Slot[];
@@ -24,13 +24,13 @@ interface Slot {
 const MAX_FRAMES = 50;
 const UNAVAILABLE: CapturedValue = { t: 'unavailable', reason: 'not kept by V8 at this line, or not initialised yet' };
 
-export function compileSnapshot(plan: SnapshotPlan, watches: { source: string; expr: import('@liveprobe/protocol').Expr }[], roots: readonly string[]): CompiledSnapshot {
+export function compileSnapshot(plan: SnapshotPlan, watches: { source: string; expr: Expr }[], roots: readonly string[], text: TextOptions): CompiledSnapshot {
   const slots = (names: string[]): Slot[] => names.map((name) => ({ name, index: roots.indexOf(name) }));
   return {
     arguments: slots(plan.arguments),
     locals: slots(plan.locals),
     scopes: plan.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), slots: slots(s.variables) })),
-    watches: watches.map((w) => ({ source: w.source, evaluate: compileExpression(w.expr, roots) })),
+    watches: watches.map((w) => ({ source: w.source, evaluate: compileExpression(w.expr, roots, text) })),
   };
 }
 
@@ -38,14 +38,18 @@ export function compileSnapshot(plan: SnapshotPlan, watches: { source: string; e
 export function captureSnapshot(
   compiled: CompiledSnapshot,
   frame: Frame,
-  limits: CaptureLimits,
+  { limits, redaction }: TextOptions,
   agentDir: string,
   startedAt: bigint,
 ): CapturedSnapshot {
   const stack = captureStack(agentDir);
   const budget = new CaptureBudget(limits.totalBytes);
-  const value = (v: unknown): CapturedValue => (v === NOT_AVAILABLE ? UNAVAILABLE : serialize(v, limits, budget));
-  const named = (slots: Slot[]): NamedValue[] => slots.map((s) => ({ name: s.name, value: value(frame.values[s.index]) }));
+  const value = (v: unknown): CapturedValue => (v === NOT_AVAILABLE ? UNAVAILABLE : serialize(v, limits, budget, redaction));
+  // A variable whose name is on the redaction list is hidden whatever its value.
+  const named = (slots: Slot[]): NamedValue[] => slots.map((s) => ({
+    name: s.name,
+    value: redaction?.isSecretKey(s.name) === true ? { t: 'redacted' } : value(frame.values[s.index]),
+  }));
   const args = named(compiled.arguments);
   const locals = named(compiled.locals);
   const self = frame.self === undefined ? undefined : value(frame.self);

@@ -88,7 +88,7 @@ export function namesRead(expr: Expr): string[] {
       case 'array': e.items.forEach(visit); return;
       case 'helper': e.args.forEach(visit); return;
       case 'method': visit(e.target); e.args.forEach(visit); return;
-      case 'lit': case 'undef': case 'this': return;
+      case 'lit': case 'bigint': case 'undef': case 'this': return;
     }
   };
   visit(expr);

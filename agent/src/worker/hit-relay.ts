@@ -31,6 +31,18 @@ export class HitRelay {
       case 'snap':
         void this.snapshot(probe, message);
         return;
+      case 'metric': {
+        const { action } = probe;
+        if (action.type === 'log' || action.type === 'snapshot') return;
+        const { 'liveprobe.agent.id': _agent, ...attributes } = this.attributes(probe);
+        this.otel.record({ action, value: message.value, attributes: { ...attributes, ...message.attributes } });
+        this.live.send({
+          kind: 'output', agentId: this.agentId, time: new Date().toISOString(), actionId: action.id, level: 'info',
+          message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${Object.keys(message.attributes).length === 0 ? '' : ` ${JSON.stringify(message.attributes)}`}`,
+          file: probe.file ?? action.file, line: probe.line ?? action.line,
+        });
+        return;
+      }
       case 'done':
         this.live.forget(probe.action.id);
         void this.engine.finish(message.key, message.reason);

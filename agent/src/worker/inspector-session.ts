@@ -91,6 +91,16 @@ export class InspectorSession {
     return { breakpointId: result.breakpointId, location: location === undefined ? undefined : { line: location.lineNumber + 1, column: location.columnNumber ?? 0 } };
   }
 
+  /** The positions (1-based line, 0-based column) where a function returns, explicitly or at its end. */
+  async returnPositions(script: LoadedScript, start: { line: number; column: number }, end: { line: number; column: number }): Promise<{ line: number; column: number }[]> {
+    const { locations } = await this.require().post('Debugger.getPossibleBreakpoints', {
+      start: { scriptId: script.scriptId, lineNumber: start.line - 1, columnNumber: start.column },
+      end: { scriptId: script.scriptId, lineNumber: end.line - 1, columnNumber: end.column },
+      restrictToFunction: true,
+    });
+    return locations.filter((l) => l.type === 'return').map((l) => ({ line: l.lineNumber + 1, column: l.columnNumber ?? 0 }));
+  }
+
   async removeBreakpoint(breakpointId: string): Promise<void> {
     if (this.session === undefined) return;
     await this.session.post('Debugger.removeBreakpoint', { breakpointId });

@@ -4,7 +4,8 @@
  */
 import { ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
 import type { Logger, LogAttributes } from '@opentelemetry/api-logs';
-import type { LogLevel } from '@liveprobe/protocol';
+import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
+import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { AGENT_VERSION } from './broker-link.js';
 
@@ -29,7 +30,18 @@ export interface SpanToExport extends TraceParent {
   attributes: Attributes;
 }
 
-type Signal = 'logs' | 'traces';
+type Signal = 'logs' | 'traces' | 'metrics';
+
+/** Seconds-scale boundaries for tic-toc and duration histograms (the SDK's default suits milliseconds). */
+const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface MetricPoint {
+  action: AnyMetricAction;
+  value: number;
+  attributes: Attributes;
+}
+
+type Recorder = (value: number, attributes: Attributes) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
 interface Shutdown { shutdown(): Promise<void> }
 
@@ -37,6 +49,8 @@ export class OtelExport {
   private logger: Promise<Logger | undefined> | undefined;
   private tracer: Promise<import('@opentelemetry/api').Tracer | undefined> | undefined;
   private resource: Promise<Resource> | undefined;
+  private meter: Promise<Meter | undefined> | undefined;
+  private readonly recorders = new Map<string, Recorder>();
   private readonly providers: Shutdown[] = [];
 
   constructor(
@@ -60,6 +74,22 @@ export class OtelExport {
   emitSpan(span: SpanToExport): void {
     this.tracer ??= this.createTracer();
     void this.tracer.then((tracer) => tracer?.startSpan(span.name, { attributes: span.attributes, startTime: span.time }, parentContext(span)).end(span.time));
+  }
+
+  /** Metrics always go through the agent's own MeterProvider, so each action's instrument is ours to create. */
+  record(point: MetricPoint): void {
+    this.meter ??= this.createMeter();
+    void this.meter.then((meter) => {
+      if (meter === undefined) return;
+      const { action } = point;
+      const id = `${action.type}:${action.name}`;
+      let recorder = this.recorders.get(id);
+      if (recorder === undefined) {
+        recorder = instrument(meter, action);
+        this.recorders.set(id, recorder);
+      }
+      recorder(point.value, point.attributes);
+    });
   }
 
   async shutdown(): Promise<void> {
@@ -95,16 +125,32 @@ export class OtelExport {
     return provider.getTracer('liveprobe', AGENT_VERSION);
   }
 
+  private async createMeter(): Promise<Meter | undefined> {
+    const protocol = this.protocol('metrics');
+    if (protocol === undefined) return undefined;
+    const [{ MeterProvider, PeriodicExportingMetricReader }, exporter, resource] = await Promise.all([
+      import('@opentelemetry/sdk-metrics'), metricExporter(protocol), this.sharedResource(),
+    ]);
+    const reader = new PeriodicExportingMetricReader({
+      exporter,
+      ...(this.number('OTEL_METRIC_EXPORT_INTERVAL') === undefined ? {} : { exportIntervalMillis: this.number('OTEL_METRIC_EXPORT_INTERVAL') }),
+      ...(this.number('OTEL_METRIC_EXPORT_TIMEOUT') === undefined ? {} : { exportTimeoutMillis: this.number('OTEL_METRIC_EXPORT_TIMEOUT') }),
+    });
+    const provider = new MeterProvider({ resource, readers: [reader] });
+    this.providers.push(provider);
+    return provider.getMeter('liveprobe', AGENT_VERSION);
+  }
+
   /** The configured OTLP protocol for a signal, or undefined (with one log line) when it is off or unsupported. */
   private protocol(signal: Signal): Protocol | undefined {
-    const exporterVar = signal === 'logs' ? 'OTEL_LOGS_EXPORTER' : 'OTEL_TRACES_EXPORTER';
+    const exporterVar = { logs: 'OTEL_LOGS_EXPORTER', traces: 'OTEL_TRACES_EXPORTER', metrics: 'OTEL_METRICS_EXPORTER' }[signal];
     const exporterName = (this.env[exporterVar] ?? 'otlp').trim();
     if (exporterName === 'none') return undefined;
     if (exporterName !== 'otlp') {
       this.log(`${exporterVar}=${exporterName} is not supported by the agent's own exporter; use otlp or none`);
       return undefined;
     }
-    const specific = signal === 'logs' ? 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL' : 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL';
+    const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`;
     const protocol = (this.env[specific] ?? this.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
     if (protocol === 'grpc' || protocol === 'http/protobuf' || protocol === 'http/json') return protocol;
     this.log(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not one of grpc, http/protobuf, http/json; ${signal} are not exported`);
@@ -147,5 +193,33 @@ async function traceExporter(protocol: Protocol) {
     case 'http/protobuf': return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
     case 'http/json': return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
     case 'grpc': return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+  }
+}
+
+async function metricExporter(protocol: Protocol) {
+  switch (protocol) {
+    case 'http/protobuf': return new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter();
+    case 'http/json': return new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter();
+    case 'grpc': return new (await import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter();
+  }
+}
+
+function instrument(meter: Meter, action: AnyMetricAction): Recorder {
+  const description = action.description === undefined ? {} : { description: action.description };
+  switch (action.type) {
+    case 'counter': {
+      const counter = meter.createCounter(action.name, { unit: action.unit, ...description });
+      return (value, attributes) => counter.add(value, attributes);
+    }
+    case 'tictoc':
+    case 'duration': {
+      const histogram = meter.createHistogram(action.name, { unit: 's', ...description, advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+      return (value, attributes) => histogram.record(value, attributes);
+    }
+    case 'metric': {
+      const options = { ...(action.unit === undefined ? {} : { unit: action.unit }), ...description };
+      const recorder = action.instrument === 'gauge' ? meter.createGauge(action.name, options) : meter.createHistogram(action.name, options);
+      return (value, attributes) => recorder.record(value, attributes);
+    }
   }
 }

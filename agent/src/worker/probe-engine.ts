@@ -11,7 +11,8 @@ import { conditionSource } from './condition-source.js';
 import { functionNameAt } from './function-name.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
-import { analyseSource, offsetOf, type AnalysedSource } from './source-analysis.js';
+import { sitesFor, type Site, type SiteContext } from './sites.js';
+import { analyseSource, type AnalysedSource } from './source-analysis.js';
 
 export interface StatusReport {
   actionId: string;
@@ -22,9 +23,11 @@ export interface StatusReport {
 
 export interface Probe {
   action: Action;
+  /** The first breakpoint's key; tic-toc and duration actions have more. */
   key: number;
-  /** Set once installed; absent while waiting for the script to load. */
-  breakpointId?: string;
+  keys: number[];
+  /** Empty until installed (e.g. while waiting for the script to load). */
+  breakpointIds: string[];
   /** Where it is installed, in the user's source. */
   file?: string;
   line?: number;
@@ -40,6 +43,7 @@ export class ProbeEngine {
   private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private readonly session: InspectorSession;
   readonly locations: LocationResolver;
+  private readonly sites: SiteContext;
   private nextKey = 1;
   private queue: Promise<void> = Promise.resolve();
 
@@ -53,6 +57,7 @@ export class ProbeEngine {
   ) {
     this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), sessionOpen);
     this.locations = new LocationResolver(this.session);
+    this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
   }
 
   probeFor(key: number): Probe | undefined {
@@ -106,7 +111,8 @@ export class ProbeEngine {
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
       return;
     }
-    const probe: Probe = { action, key: this.nextKey++ };
+    const key = this.nextKey++;
+    const probe: Probe = { action, key, keys: [key], breakpointIds: [] };
     probe.expiryTimer = setTimeout(() => void this.finish(probe.key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();
     this.probes.set(action.id, probe);
@@ -115,60 +121,52 @@ export class ProbeEngine {
     await this.place(probe);
   }
 
-  /** Tries to set the breakpoint; when no script matches yet the probe stays pending. */
+  /** Tries to set the breakpoints; when no script matches yet the probe stays pending. */
   private async place(probe: Probe): Promise<void> {
     const { action } = probe;
-    let resolved;
+    let sites: Site[];
+    let arms: ArmFields[];
     try {
-      resolved = await this.locations.resolve(action.file, action.line);
+      sites = await sitesFor(action, probe.key, this.sites);
+      arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role));
     } catch (err) {
-      if (!(err instanceof LocationError)) throw err;
-      this.fail(probe, err.message, err.waiting);
-      return;
+      if (err instanceof LocationError) return this.fail(probe, err.message, err.waiting);
+      if (err instanceof ExpressionError) return this.fail(probe, err.message, false);
+      throw err;
     }
-    const { script, generated } = resolved;
-    const analysed = await this.analysis(script);
-    const offset = analysed === undefined ? 0 : offsetOf(analysed, generated.line, generated.column);
-    let arm: ArmFields;
-    try {
-      arm = armFields(action, analysed, offset);
-    } catch (err) {
-      if (!(err instanceof ExpressionError)) throw err;
-      this.fail(probe, err.message, false);
-      return;
+    const placed: { file: string; line: number; functionName?: string }[] = [];
+    for (const [index, site] of sites.entries()) {
+      const key = index === 0 ? probe.key : this.nextKey++;
+      if (index > 0) {
+        probe.keys.push(key);
+        this.byKey.set(key, probe);
+      }
+      const { resolved, analysed, offset } = site;
+      const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+      const { usesThis, ...fields } = arms[index]!;
+      this.post({
+        t: 'arm', key, actionId: action.id, ...fields,
+        maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
+        file: resolved.file, line: resolved.line, ...(functionName === undefined ? {} : { functionName }),
+      });
+      const result = await this.session.setBreakpoint(resolved.script, resolved.generated.line, resolved.generated.column, conditionSource(key, fields.roots, usesThis), key);
+      if (result.location === undefined) {
+        await this.session.removeBreakpoint(result.breakpointId);
+        await this.unset(probe);
+        return this.fail(probe, `line ${resolved.line} of ${resolved.file} has no code V8 can stop at`, false);
+      }
+      probe.breakpointIds.push(result.breakpointId);
+      // V8 may move a breakpoint on a line without code to the next statement: report where it went.
+      const line = resolved.map === undefined
+        ? result.location.line
+        : resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line;
+      placed.push({ file: resolved.map === undefined ? resolved.script.path : resolved.file, line, ...(functionName === undefined ? {} : { functionName }) });
     }
-    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
-    // Checked on the resolved location too: a blocked file may be reached through a source map or another path.
-    try {
-      this.blocklist.check({ files: [action.file, resolved.file, script.path], functionName, expressions: armedExpressions(arm) });
-    } catch (err) {
-      if (!(err instanceof BlockedByAgentError)) throw err;
-      this.fail(probe, err.message, false);
-      return;
-    }
-    const { usesThis, ...fields } = arm;
-    this.post({
-      t: 'arm', key: probe.key, actionId: action.id, ...fields,
-      maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
-      file: resolved.file, line: resolved.line, ...(functionName === undefined ? {} : { functionName }),
-    });
-    const result = await this.session.setBreakpoint(script, generated.line, generated.column, conditionSource(probe.key, arm.roots, usesThis), probe.key);
-    if (result.location === undefined) {
-      await this.session.removeBreakpoint(result.breakpointId);
-      this.post({ t: 'disarm', key: probe.key });
-      this.fail(probe, `line ${action.line} of ${resolved.file} has no code V8 can stop at`, false);
-      return;
-    }
-    // V8 may move a breakpoint on a line without code to the next statement: report where it went.
-    const installedAt = resolved.map === undefined
-      ? { file: script.path, line: result.location.line }
-      : { file: resolved.file, line: resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line };
-    probe.breakpointId = result.breakpointId;
-    probe.file = installedAt.file;
-    probe.line = installedAt.line;
-    probe.functionName = functionName;
-    const moved = installedAt.line !== action.line ? `line ${action.line} has no code; installed at line ${installedAt.line}, the next line with code` : undefined;
-    this.report({ actionId: action.id, state: 'installed', message: moved, location: installedAt });
+    const first = placed[0]!;
+    probe.file = first.file;
+    probe.line = first.line;
+    probe.functionName = first.functionName;
+    this.report({ actionId: action.id, state: 'installed', message: describePlacement(action, placed), location: { file: first.file, line: first.line } });
   }
 
   private fail(probe: Probe, message: string, waiting: boolean): void {
@@ -187,7 +185,7 @@ export class ProbeEngine {
 
   private async retryPending(script: LoadedScript): Promise<void> {
     for (const probe of this.probes.values()) {
-      if (probe.breakpointId !== undefined) continue;
+      if (probe.breakpointIds.length > 0) continue;
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
@@ -199,14 +197,19 @@ export class ProbeEngine {
     const probe = this.probes.get(actionId);
     if (probe === undefined) return;
     this.forget(probe);
-    if (probe.breakpointId !== undefined) await this.session.removeBreakpoint(probe.breakpointId);
-    this.post({ t: 'disarm', key: probe.key });
+    await this.unset(probe);
     this.report({ actionId, state, message });
+  }
+
+  /** Removes every breakpoint of the probe and disarms its keys on the main thread. */
+  private async unset(probe: Probe): Promise<void> {
+    for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
+    for (const key of probe.keys) this.post({ t: 'disarm', key });
   }
 
   private forget(probe: Probe): void {
     this.probes.delete(probe.action.id);
-    this.byKey.delete(probe.key);
+    for (const key of probe.keys) this.byKey.delete(key);
     clearTimeout(probe.expiryTimer);
   }
 
@@ -226,4 +229,15 @@ export class ProbeEngine {
   private post(message: ToMain): void {
     this.port.postMessage(message);
   }
+}
+
+/** The status message: where a moved line went, or what a duration measures. */
+function describePlacement(action: Action, placed: { line: number; functionName?: string }[]): string | undefined {
+  const first = placed[0]!;
+  if (action.type === 'duration') {
+    const exits = placed.length - 1;
+    return `measuring ${first.functionName ?? 'the function'} from line ${first.line} to its ${exits} exit${exits === 1 ? '' : 's'} (returns and throws)`;
+  }
+  if (action.type === 'tictoc') return `tic at line ${first.line}, toc at line ${placed[1]?.line ?? '?'}`;
+  return first.line !== action.line ? `line ${action.line} has no code; installed at line ${first.line}, the next line with code` : undefined;
 }

@@ -33,6 +33,18 @@ export function analyseSource(source: string): AnalysedSource | undefined {
   return undefined;
 }
 
+/** 1-based line and 0-based column of an offset. */
+export function positionOf(analysed: AnalysedSource, offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = analysed.lineStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (analysed.lineStarts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: offset - analysed.lineStarts[low]! };
+}
+
 /** Offset of a 1-based line and 0-based column (column undefined: the line's first non-blank character). */
 export function offsetOf(analysed: AnalysedSource, line: number, column?: number): number {
   const start = analysed.lineStarts[line - 1] ?? analysed.source.length;

@@ -5,7 +5,8 @@ import { ApiError, ControlPlaneUnreachableError, UsageError } from '../errors.js
 export class ApiClient {
   readonly baseUrl: string;
 
-  constructor(server: string) {
+  /** `token`: sent as `Authorization: Bearer <token>` on every request (--token, LIVEPROBE_TOKEN). */
+  constructor(server: string, private readonly token?: string) {
     if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol)) {
       throw new UsageError(`--server "${server}" is not an http(s) URL; e.g. http://127.0.0.1:8080`);
     }
@@ -33,20 +34,24 @@ export class ApiClient {
 
   /** Opens a streaming request; the caller reads the body. */
   async open(path: string, query: Record<string, string | undefined>, signal: AbortSignal): Promise<Response> {
-    const response = await this.fetch(this.url(path, query), { headers: { accept: 'text/event-stream' }, signal });
+    const response = await this.fetch(this.url(path, query), { headers: this.headers({ accept: 'text/event-stream' }), signal });
     if (!response.ok) throw await apiError(response);
     return response;
   }
 
   private async json<T>(method: string, path: string, body?: unknown, query: Record<string, string | undefined> = {}): Promise<T> {
-    const init: RequestInit = { method };
+    const init: RequestInit = { method, headers: this.headers({}) };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
-      init.headers = { 'content-type': 'application/json' };
+      init.headers = this.headers({ 'content-type': 'application/json' });
     }
     const response = await this.fetch(this.url(path, query), init);
     if (!response.ok) throw await apiError(response);
     return (await response.json()) as T;
+  }
+
+  private headers(headers: Record<string, string>): Record<string, string> {
+    return this.token === undefined || this.token === '' ? headers : { ...headers, authorization: `Bearer ${this.token}` };
   }
 
   private async fetch(url: string, init: RequestInit): Promise<Response> {

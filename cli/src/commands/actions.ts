@@ -57,6 +57,16 @@ function typeFields(action: ActionView): [string, string][] {
       return [['template', action.template], ['level', action.level]];
     case 'snapshot':
       return [['watches', action.watches.length === 0 ? '(none)' : action.watches.join(', ')]];
+    case 'counter':
+    case 'tictoc':
+    case 'duration':
+    case 'metric':
+      return [
+        ['metric', `${action.name}${action.type === 'counter' ? ` (${action.unit})` : action.type === 'metric' ? ` = ${action.expression} (${action.instrument})` : ' (s)'}`],
+        ...(action.type === 'tictoc' ? [['toc', `${action.toc.file ?? action.file}:${action.toc.line}`] as [string, string]] : []),
+        ...(action.type === 'duration' && action.function !== undefined ? [['function', action.function] as [string, string]] : []),
+        ['attributes', Object.entries(action.attributes).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'],
+      ];
   }
 }
 

@@ -6,8 +6,9 @@ import { startShop, shopLineOf, SHOP_SCRIPT, type Shop } from '../demo/shop.js';
 import { CliError } from '../errors.js';
 import { clockTime } from '../format/time.js';
 import { untilTerminated } from '../termination.js';
+import { authFlags, authOptions, describeAuth, type UpAuthOptions } from './up-auth.js';
 
-interface UpOptions {
+interface UpOptions extends UpAuthOptions {
   port: number;
   host: string;
   mqttPort: number;
@@ -22,7 +23,7 @@ interface UpOptions {
 const LABEL_WIDTH = 'control plane'.length;
 
 export function registerUp(program: Command, ctx: Context): void {
-  program
+  const up = program
     .command('up')
     .description('run the control plane (REST API, MQTT broker, database) in the foreground until Ctrl-C')
     .option('--port <port>', 'HTTP port of the REST API (0 picks a free one)', parsePort, 8080)
@@ -43,6 +44,8 @@ export function registerUp(program: Command, ctx: Context): void {
         field('control plane', controlPlane.url);
         field('mqtt broker', `${controlPlane.mqttUrl} (${controlPlane.embeddedBroker ? 'embedded' : 'external'})`);
         field('database', controlPlane.dbPath);
+        const auth = await describeAuth(controlPlane, options);
+        for (const [label, value] of auth.lines) field(label, value);
         if (options.demo === true) {
           shop = await startShop({
             brokerUrl: controlPlane.mqttUrl,
@@ -54,7 +57,8 @@ export function registerUp(program: Command, ctx: Context): void {
           field('demo app', `${shop.url} (${SHOP_SCRIPT} with the agent, tag demo)`);
           ctx.io.out('');
           ctx.io.out('try:');
-          for (const command of demoCommands(controlPlane.url, shop.url)) ctx.io.out(`  ${command}`);
+          const token = options.auth === 'off' ? undefined : await controlPlane.issueToken('demo', 'admin', { replacingSameName: true });
+          for (const command of demoCommands(controlPlane.url, shop.url, token)) ctx.io.out(`  ${command}`);
         }
         ctx.io.out('liveprobe ready');
         await terminated;
@@ -65,6 +69,7 @@ export function registerUp(program: Command, ctx: Context): void {
       }
       ctx.io.out('stopped');
     });
+  for (const flag of authFlags()) up.addOption(flag);
 }
 
 async function start(options: UpOptions, log: (line: string) => void): Promise<ControlPlane> {
@@ -79,6 +84,7 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
       ...(options.broker === undefined ? {} : { brokerUrl: options.broker }),
       ...(options.database === undefined ? {} : { databaseUrl: options.database }),
       ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
+      auth: authOptions(options, options.demo === true),
       log,
     });
   } catch (err) {
@@ -88,11 +94,13 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
   }
 }
 
-function demoCommands(server: string, shopUrl: string): string[] {
+function demoCommands(server: string, shopUrl: string, token: string | undefined): string[] {
   const serverFlag = server === DEFAULT_SERVER ? '' : ` --server ${server}`;
   const line = shopLineOf('order-created');
   // A breakpoint fires before its line runs, so `order` is not assigned yet there; the id it is about to get is.
   return [
+    // A fresh admin token every start (the previous demo token is revoked), so the commands below just work.
+    ...(token === undefined ? [] : [`export LIVEPROBE_TOKEN=${token}`]),
     `liveprobe log add ${SHOP_SCRIPT}:${line} "order {nextOrderId} for {userId}: {amount}" --tag demo${serverFlag}`,
     `curl -s -XPOST localhost:${new URL(shopUrl).port}/checkout -d '{"user":"u1","items":[{"sku":"tea","quantity":2}]}'`,
     `liveprobe tail${serverFlag}`,

@@ -35,14 +35,16 @@ export class ActionService {
     // ActionInput has already checked that expiresIn parses.
     const ttl = parseDuration(input.expiresIn) as number;
     const { expiresIn: _expiresIn, ...fields } = input;
-    const action: Action = {
+    const action = {
       ...fields,
+      // A duration named by its function has no line of its own.
+      line: fields.line ?? 0,
       id: newActionId(),
       tags: [...new Set(input.tags)],
       agents: [...new Set(input.agents)],
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + ttl).toISOString(),
-    };
+    } satisfies Action;
     // The ack is wrapped, not returned: returning a promise from the task would await it under the lock.
     const { acked } = await this.changes.run(async () => {
       const { rev } = await this.deps.store.createAction(action);

@@ -21,3 +21,9 @@ export class TokenNotFoundError extends ControlPlaneError {
     super('not_found', `no active API token ${id}; list them with GET /api/v1/tokens or \`liveprobe token list\``);
   }
 }
+
+export class NoRoleError extends ControlPlaneError {
+  constructor(who: string, claim: string) {
+    super('forbidden', `${who} signed in through the identity provider, but its token has no liveprobe role in the "${claim}" claim (viewer, editor or admin); ask your identity provider's admin to map one`);
+  }
+}

@@ -30,8 +30,9 @@ export function authentication(auth: Authenticator, apiPrefix = '/api/v1'): Midd
       if (err instanceof UnauthenticatedError) c.header('WWW-Authenticate', 'Bearer realm="liveprobe"');
       throw err;
     }) : ANONYMOUS;
-    if (!hasRole(principal.role, needed)) throw new ForbiddenError(describe(principal), principal.role, needed, `${c.req.method} ${c.req.path}`);
+    // Set before the role check, so the audit trail knows who was refused.
     c.set('principal', principal);
+    if (!hasRole(principal.role, needed)) throw new ForbiddenError(describe(principal), principal.role, needed, `${c.req.method} ${c.req.path}`);
     return next();
   };
 }

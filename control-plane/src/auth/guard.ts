@@ -1,4 +1,7 @@
 import type { Hono } from 'hono';
+import { auditing, type BeforeLoaders } from '../audit/audit-middleware.js';
+import { auditRoutes } from '../audit/audit-routes.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { ApiTokens } from './api-tokens.js';
 import { authentication, type Authenticator } from './authenticate.js';
 import { tokensRoutes } from './tokens-routes.js';
@@ -6,7 +9,9 @@ import { tokensRoutes } from './tokens-routes.js';
 /** Everything that stands between a request and the API's routes; built once by startControlPlane. */
 export interface ApiSecurity {
   auth: Authenticator;
+  audit: { trail: AuditTrail; before: BeforeLoaders };
   now: () => Date;
+  log: (line: string) => void;
 }
 
 /**
@@ -16,7 +21,10 @@ export interface ApiSecurity {
  */
 export function guardApi<A extends Hono<any>>(api: A, security: ApiSecurity | undefined): A {
   if (security === undefined) return api;
+  // Auditing wraps authentication, so it also sees the requests refused for their role.
+  api.use('*', auditing(security.audit.trail, security.audit.before, security.log));
   api.use('*', authentication(security.auth));
   api.route('/', tokensRoutes(security.auth.tokens as ApiTokens, security.now));
+  api.route('/', auditRoutes(security.audit.trail));
   return api;
 }

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ControlPlaneError } from '../errors.js';
-import { UnauthenticatedError } from './auth-errors.js';
+import { NoRoleError, UnauthenticatedError } from './auth-errors.js';
 import type { Principal } from './principal.js';
 import { highestRole } from './roles.js';
 
@@ -50,9 +50,7 @@ export class OidcVerifier {
     const role = highestRole(claimValues(payload, this.roleClaim));
     const subject = typeof payload.sub === 'string' ? payload.sub : '(no sub)';
     const name = [payload.email, payload.preferred_username, payload.sub].find((v): v is string => typeof v === 'string') ?? subject;
-    if (role === undefined) {
-      throw new UnauthenticatedError(`the identity provider's token for ${name} has no liveprobe role in its "${this.roleClaim}" claim (expected viewer, editor or admin)`);
-    }
+    if (role === undefined) throw new NoRoleError(name, this.roleClaim);
     return { kind: 'oidc', id: subject, name, role };
   }
 

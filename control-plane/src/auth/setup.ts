@@ -1,4 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { BeforeLoaders } from '../audit/audit-middleware.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { otelAuditSink } from '../audit/otel-audit.js';
 import type { ResolvedOptions } from '../options.js';
 import { ApiTokens } from './api-tokens.js';
 import type { ApiSecurity } from './guard.js';
@@ -12,13 +15,24 @@ export interface SecuritySetup {
 
 export const FIRST_ADMIN_TOKEN_NAME = 'first admin';
 
-export async function setUpSecurity(config: ResolvedOptions, db: Kysely<any>, now: () => Date): Promise<SecuritySetup> {
+export async function setUpSecurity(
+  config: ResolvedOptions,
+  db: Kysely<any>,
+  now: () => Date,
+  before: BeforeLoaders,
+  env: NodeJS.ProcessEnv,
+): Promise<SecuritySetup> {
   const tokens = new ApiTokens(db, now);
+  before.tokens ??= (id) => tokens.get(id);
+  const sink = await otelAuditSink(env);
   const { mode, oidc } = config.auth;
   const security: ApiSecurity = {
     auth: { enabled: mode === 'tokens', tokens, oidc: oidc === undefined ? undefined : new OidcVerifier(oidc) },
+    audit: { trail: new AuditTrail(db, now, sink === undefined ? [] : [sink]), before },
     now,
+    log: config.log,
   };
+  if (sink !== undefined) config.log('audit entries also go out as OpenTelemetry log records (OTEL_EXPORTER_OTLP_* is set)');
   if (mode === 'off') {
     config.log('AUTHENTICATION IS OFF: anyone who can reach this API can read variables out of your processes; fine on a laptop, never on a shared host');
     return { security };

@@ -6,6 +6,8 @@ export const styles = `
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
 }
 * { box-sizing: border-box; }
+/* Elements the scripts hide stay hidden whatever display their class gives them. */
+[hidden] { display: none !important; }
 body { margin: 0; background: #fff; }
 a { color: var(--accent); }
 code, .mono, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
@@ -16,7 +18,8 @@ header.top nav a { color: #c9d2e3; text-decoration: none; padding: 6px 10px; bor
 header.top nav a[aria-current="page"] { background: #2a3346; color: #fff; }
 header.top nav a:hover { color: #fff; }
 .session { margin-left: auto; display: flex; align-items: center; gap: 8px; color: #c9d2e3; }
-.session input { width: 180px; }
+.session input { width: 180px; background: #232b3b; border-color: #3a4457; color: #fff; }
+.session button { background: #232b3b; border-color: #3a4457; color: #fff; }
 main { padding: 20px 24px 40px; max-width: 1400px; }
 h1 { font-size: 20px; margin: 0 0 4px; }
 h2 { font-size: 16px; margin: 24px 0 8px; }
@@ -34,6 +37,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); background: var(--panel); }
 td.empty { color: var(--muted); text-align: center; padding: 24px; }
+td.hits, td.nowrap { white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; border: 1px solid currentColor; white-space: nowrap; }
 .badge.ok { color: var(--ok); } .badge.off, .badge.muted { color: var(--muted); } .badge.bad { color: var(--bad); } .badge.warn { color: var(--warn); }
 .chip { display: inline-block; background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 0 6px; margin: 0 4px 2px 0; font-size: 12px; }

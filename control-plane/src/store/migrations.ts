@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { auditLogMigration } from '../audit/audit-migration.js';
 import { apiTokensMigration } from '../auth/token-migration.js';
 
 /** In-code migrations, applied in name order; never edit one that has shipped, add the next. */
@@ -74,4 +75,5 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0003_api_tokens': apiTokensMigration,
+  '0004_audit_log': auditLogMigration,
 };

@@ -18,6 +18,8 @@ export async function openPostgresStore(url: string, log: (line: string) => void
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would end the process.
   pool.on('error', (err) => log(`postgres: ${err.message}`));
+  // A client in use when the server goes away emits 'error' too; its query fails on its own, so this only keeps the process alive.
+  pool.on('connect', (client) => client.on('error', (err) => log(`postgres: ${err.message}`)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

@@ -24,6 +24,8 @@ export type LogicalOp = '&&' | '||' | '??';
 
 export type Expr =
   | { k: 'lit'; v: Literal }
+  /** Decimal digits: bigints do not survive JSON. */
+  | { k: 'bigint'; v: string }
   | { k: 'undef' }
   | { k: 'id'; name: string }
   | { k: 'this' }

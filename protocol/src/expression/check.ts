@@ -4,6 +4,7 @@ import {
   type BinaryOp, type CheckedExpression, type Expr, type HelperName, type MethodName, type UnaryOp,
 } from './ast.js';
 import { ExpressionError } from './errors.js';
+import { explainSyntax } from './syntax-hints.js';
 
 export const MAX_EXPRESSION_LENGTH = 1000;
 
@@ -24,12 +25,16 @@ export function checkExpression(source: string): CheckedExpression {
   }
   let node: Expression;
   try {
-    node = parseExpressionAt(source, 0, { ecmaVersion: 'latest', allowAwaitOutsideFunction: true });
+    // preserveParens: without it, `(a + b)` parses as `a + b` ending before the `)`.
+    node = parseExpressionAt(source, 0, { ecmaVersion: 'latest', allowAwaitOutsideFunction: true, preserveParens: true });
   } catch (err) {
     throw syntaxError(source, err);
   }
   const rest = source.slice(node.end);
   if (rest.trim() !== '') {
+    // `yield x` and `let x = 1` parse as the name `yield` or `let` followed by stray text.
+    const explained = explainSyntax(source);
+    if (explained !== undefined) throw explained;
     const at = node.end + (rest.length - rest.trimStart().length);
     if (rest.trimStart().startsWith(';')) {
       throw new ExpressionError(source, at, 'statement separator `;`', 'an expression is a single value, not a list of statements', 'remove the `;` and everything after it');
@@ -44,9 +49,8 @@ export function checkExpression(source: string): CheckedExpression {
 
 function syntaxError(source: string, err: unknown): ExpressionError {
   const pos = typeof (err as { pos?: unknown }).pos === 'number' ? (err as { pos: number }).pos : 0;
-  if (/\byield\b/.test(source)) {
-    return new ExpressionError(source, source.search(/\byield\b/), '`yield`', 'generators cannot be resumed from a probe', 'read the value directly');
-  }
+  const explained = explainSyntax(source);
+  if (explained !== undefined) return explained;
   const message = err instanceof Error ? err.message.replace(/\s*\(\d+:\d+\)$/, '') : String(err);
   return new ExpressionError(source, pos, 'syntax error', message.charAt(0).toLowerCase() + message.slice(1), 'expressions use JavaScript syntax, e.g. `order.total > 100 && user.id`');
 }
@@ -66,7 +70,7 @@ function convert(source: string, node: AnyNode, roots: string[], state: { usesTh
       if ('regex' in n && n.regex !== undefined) {
         return reject(source, n, 'regular expression', 'constructing a RegExp can run for an unbounded time', 'use startsWith, endsWith or includes');
       }
-      if (typeof n.value === 'bigint') return { k: 'lit', v: Number(n.value) };
+      if (typeof n.value === 'bigint') return { k: 'bigint', v: n.value.toString() };
       return { k: 'lit', v: n.value as string | number | boolean | null };
     }
     case 'Identifier': {
@@ -84,19 +88,22 @@ function convert(source: string, node: AnyNode, roots: string[], state: { usesTh
       }
       return { k: 'lit', v: n.quasis.map((q) => q.value.cooked ?? '').join('') };
     case 'ChainExpression':
+    case 'ParenthesizedExpression':
       return sub(n.expression);
     case 'MemberExpression': {
       if (n.object.type === 'Super') return reject(source, n, '`super`', 'is only meaningful inside a class method body', 'read `this.field` instead');
       if (n.property.type === 'PrivateIdentifier') {
         return reject(source, n.property, `private field \`#${n.property.name}\``, 'private fields cannot be read from outside their class', 'read a public field instead');
       }
+      // The object first, so roots come out in reading order.
+      const object = sub(n.object);
       let property: Expr;
       if (!n.computed) property = { k: 'lit', v: (n.property as { name: string }).name };
       else if (n.property.type === 'Literal' || n.property.type === 'Identifier') property = sub(n.property);
       else {
         return reject(source, n.property, 'computed member access', 'brackets may hold only a literal or a variable name', 'write `items[0]`, `map["key"]` or `items[i]`');
       }
-      return { k: 'member', object: sub(n.object), property, optional: n.optional, src: text(n) };
+      return { k: 'member', object, property, optional: n.optional, src: text(n) };
     }
     case 'UnaryExpression': {
       if (n.operator === 'delete') return reject(source, n, '`delete`', 'removing a property changes the application\'s state', 'read the property instead');

@@ -1,0 +1,62 @@
+/**
+ * One data point of a metric action, computed at the hit: a count, an expression's value, or
+ * the seconds since the invocation's tic; plus the user's attribute expressions.
+ */
+import type { MetricArm } from '../bridge.js';
+import { compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
+import type { InvocationTimers } from './invocation-timers.js';
+import { isPrimitive, ProbeEvalError } from './safe-read.js';
+import { CaptureBudget, renderValue, serialize } from './serialize.js';
+
+export interface CompiledMetric {
+  role: MetricArm['role'];
+  pair: number;
+  value: { source: string; evaluate: Compiled } | undefined;
+  attributes: { key: string; source: string; evaluate: Compiled }[];
+  outcome: MetricArm['outcome'];
+}
+
+export function compileMetric(arm: MetricArm, roots: readonly string[], text: TextOptions): CompiledMetric {
+  return {
+    role: arm.role,
+    pair: arm.pair ?? 0,
+    value: arm.value === undefined ? undefined : { source: arm.value.source, evaluate: compileExpression(arm.value.expr, roots, text) },
+    attributes: arm.attributes.map((a) => ({ key: a.key, source: a.source, evaluate: compileExpression(a.expr, roots, text) })),
+    outcome: arm.outcome,
+  };
+}
+
+/** The point's value; undefined for a toc whose invocation saw no tic. Throws ProbeEvalError for a non-number. */
+export function metricValue(metric: CompiledMetric, frame: Frame, timers: InvocationTimers): number | undefined {
+  switch (metric.role) {
+    case 'count':
+    case 'tic':
+      return 1;
+    case 'toc':
+      return timers.stop(metric.pair);
+    case 'value': {
+      const value = metric.value!.evaluate(frame);
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new ProbeEvalError(`\`${metric.value!.source}\` is ${typeof value === 'number' ? String(value) : typeof value}, not a finite number`);
+      }
+      return value;
+    }
+  }
+}
+
+/** Attribute values are primitives; anything else is rendered as bounded text. A failing one is reported and left out. */
+export function metricAttributes(metric: CompiledMetric, frame: Frame, text: TextOptions, onError: (message: string) => void): Record<string, string | number | boolean> {
+  const attributes: Record<string, string | number | boolean> = {};
+  if (metric.outcome !== undefined) attributes['liveprobe.outcome'] = metric.outcome;
+  for (const attribute of metric.attributes) {
+    try {
+      const value = attribute.evaluate(frame);
+      attributes[attribute.key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? value
+        : isPrimitive(value) ? String(value) : renderValue(serialize(value, text.limits, new CaptureBudget(text.limits.totalBytes), text.redaction));
+    } catch (err) {
+      onError(`attribute ${attribute.key} = \`${attribute.source}\`: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return attributes;
+}

@@ -1,0 +1,75 @@
+/**
+ * Where an action's breakpoints go: one line for most actions, a tic and a toc line for
+ * tic-toc, and for a function's duration its entry plus every return and `throw`.
+ */
+import type { Action, DurationAction } from '@liveprobe/protocol';
+import type { MetricRole } from './arm-spec.js';
+import { functionAt, functionsNamed, type FunctionRange } from './function-range.js';
+import type { InspectorSession, LoadedScript } from './inspector-session.js';
+import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
+import { offsetOf, positionOf, type AnalysedSource } from './source-analysis.js';
+
+export interface Site {
+  resolved: ResolvedLocation;
+  analysed: AnalysedSource | undefined;
+  offset: number;
+  role?: MetricRole;
+}
+
+export interface SiteContext {
+  locations: LocationResolver;
+  session: InspectorSession;
+  analysis(script: LoadedScript): Promise<AnalysedSource | undefined>;
+}
+
+/** Tic and toc breakpoints of one action share a pair id; the action's first key is unique enough. */
+export async function sitesFor(action: Action, pair: number, ctx: SiteContext): Promise<Site[]> {
+  const at = async (file: string, line: number, role?: MetricRole): Promise<Site> => {
+    const resolved = await ctx.locations.resolve(file, line);
+    const analysed = await ctx.analysis(resolved.script);
+    const offset = analysed === undefined ? 0 : offsetOf(analysed, resolved.generated.line, resolved.generated.column);
+    return { resolved, analysed, offset, ...(role === undefined ? {} : { role }) };
+  };
+  switch (action.type) {
+    case 'tictoc':
+      return [
+        await at(action.file, action.line, { role: 'tic', pair }),
+        await at(action.toc.file ?? action.file, action.toc.line, { role: 'toc', pair }),
+      ];
+    case 'duration':
+      return durationSites(action, pair, ctx, await at(action.file, action.function === undefined ? action.line : 1));
+    default:
+      return [await at(action.file, action.line)];
+  }
+}
+
+async function durationSites(action: DurationAction, pair: number, ctx: SiteContext, anchor: Site): Promise<Site[]> {
+  const { analysed, resolved } = anchor;
+  if (analysed === undefined) throw new LocationError(`${resolved.script.path} could not be parsed, so its functions cannot be measured`, false);
+  let fn: FunctionRange | undefined;
+  if (action.function !== undefined) {
+    const named = functionsNamed(analysed, action.function);
+    if (named.length > 1) throw new LocationError(`${named.length} functions are named \`${action.function}\` in ${resolved.script.path}; name the function by a line inside it instead`, false);
+    fn = named[0];
+    if (fn === undefined) throw new LocationError(`no function named \`${action.function}\` in ${resolved.script.path}; use \`name\` or \`Class.method\`, or a line inside the function`, false);
+  } else {
+    fn = functionAt(analysed, anchor.offset);
+    if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.file} is not inside a function`, false);
+  }
+  const site = (offset: number, role: MetricRole): Site => {
+    const generated = positionOf(analysed, offset);
+    return { ...anchor, offset, role, resolved: { ...resolved, generated, ...original(resolved, generated) } };
+  };
+  const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, fn.bodyEnd));
+  return [
+    site(fn.entry, { role: 'tic', pair }),
+    ...exits.map((p) => site(offsetOf(analysed, p.line, p.column), { role: 'toc', pair, outcome: 'return' })),
+    ...fn.throws.map((offset) => site(offset, { role: 'toc', pair, outcome: 'throw' })),
+  ];
+}
+
+/** The user's file and line for a generated position. */
+function original(resolved: ResolvedLocation, generated: { line: number; column: number }): { file: string; line: number } {
+  if (resolved.map === undefined) return { file: resolved.script.path, line: generated.line };
+  return { file: resolved.file, line: resolved.map.originalFor(generated.line, generated.column)?.line ?? resolved.line };
+}

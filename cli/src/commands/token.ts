@@ -1,0 +1,60 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CreatedToken, Principal, TokenView } from '@liveprobe/control-plane';
+import type { Context } from '../context.js';
+import { formatTable } from '../format/table.js';
+import { relativeTime } from '../format/time.js';
+
+const ROLES = ['viewer', 'editor', 'admin'];
+
+function parseRole(text: string): string {
+  if (!ROLES.includes(text)) throw new InvalidArgumentError(`"${text}" is not a role; use viewer, editor or admin`);
+  return text;
+}
+
+/** `liveprobe token create|list|revoke` (admins) and `liveprobe whoami` (anyone with a token). */
+export function registerToken(program: Command, ctx: Context): void {
+  const token = program.command('token').description('manage API tokens (needs an admin token)');
+  token
+    .command('create')
+    .description('create an API token; its secret is printed once, keep it')
+    .requiredOption('--name <name>', 'who or what uses it, e.g. ci-deploy')
+    .option('--role <role>', 'viewer (read), editor (add and remove actions) or admin (tokens, audit)', parseRole, 'viewer')
+    .option('--expires <duration>', 'lifetime, e.g. 12h or 90d (default: until revoked)')
+    .option('--json', 'print the response body as JSON')
+    .action(async (options: { name: string; role: string; expires?: string; json?: boolean }, command: Command) => {
+      const created = await ctx.api(command).post<CreatedToken>('/tokens', {
+        name: options.name,
+        role: options.role,
+        ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
+      });
+      if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
+      ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);
+      ctx.io.out(created.secret);
+      ctx.io.err('this secret is shown once; use it as --token or LIVEPROBE_TOKEN');
+    });
+  token
+    .command('list')
+    .description('list the active API tokens (never their secrets)')
+    .option('--json', 'print the response body as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { tokens } = await ctx.api(command).get<{ tokens: TokenView[] }>('/tokens');
+      if (options.json === true) return ctx.io.out(JSON.stringify({ tokens }, null, 2));
+      const now = ctx.now();
+      const rows = tokens.map((t) => [t.id, t.name, t.role, t.createdBy, relativeTime(t.createdAt, now), t.lastUsedAt === undefined ? 'never' : relativeTime(t.lastUsedAt, now), t.expiresAt === undefined ? 'never' : relativeTime(t.expiresAt, now)]);
+      for (const line of formatTable(['ID', 'NAME', 'ROLE', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES'], rows)) ctx.io.out(line);
+    });
+  token
+    .command('revoke <id>')
+    .description('revoke an API token; requests with it are refused at once')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await ctx.api(command).delete(`/tokens/${encodeURIComponent(id)}`);
+      ctx.io.out(`revoked ${id}`);
+    });
+  program
+    .command('whoami')
+    .description('show who the control plane takes you for, and your role')
+    .action(async (_options: unknown, command: Command) => {
+      const me = await ctx.api(command).get<Principal>('/whoami');
+      ctx.io.out(`${me.name} (${me.kind === 'token' ? `API token ${me.id}` : me.kind === 'oidc' ? 'single sign-on' : me.kind}), role ${me.role}`);
+    });
+}

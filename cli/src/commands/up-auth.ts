@@ -1,0 +1,54 @@
+import { Option } from 'commander';
+import type { AuthOptions, ControlPlane } from '@liveprobe/control-plane';
+
+/** The `liveprobe up` flags about who may call the API. */
+export interface UpAuthOptions {
+  auth: 'tokens' | 'off';
+  oidcIssuer?: string;
+  oidcAudience?: string;
+  oidcRoleClaim?: string;
+  oidcJwksUrl?: string;
+  newAdminToken?: boolean;
+}
+
+export function authFlags(): Option[] {
+  return [
+    new Option('--auth <mode>', 'tokens: every API call needs a token; off: open API (loopback --host only)').choices(['tokens', 'off']).env('LIVEPROBE_AUTH').default('tokens'),
+    new Option('--oidc-issuer <url>', 'accept JWTs from this identity provider (its `iss`); keys from its OpenID discovery document').env('LIVEPROBE_OIDC_ISSUER'),
+    new Option('--oidc-audience <aud>', 'the `aud` those JWTs must carry (the client id registered for liveprobe)').env('LIVEPROBE_OIDC_AUDIENCE'),
+    new Option('--oidc-role-claim <path>', 'claim holding viewer/editor/admin, dotted for nested claims (default roles)').env('LIVEPROBE_OIDC_ROLE_CLAIM'),
+    new Option('--oidc-jwks-url <url>', 'where the signing keys are, instead of discovering them from the issuer').env('LIVEPROBE_OIDC_JWKS_URL'),
+    new Option('--new-admin-token', 'create and print another admin token (when the first one is lost)'),
+  ];
+}
+
+export function authOptions(options: UpAuthOptions, demo: boolean): AuthOptions {
+  const oidc =
+    options.oidcIssuer === undefined && options.oidcAudience === undefined
+      ? undefined
+      : {
+          issuer: options.oidcIssuer ?? '',
+          audience: options.oidcAudience ?? '',
+          ...(options.oidcRoleClaim === undefined ? {} : { roleClaim: options.oidcRoleClaim }),
+          ...(options.oidcJwksUrl === undefined ? {} : { jwksUrl: options.oidcJwksUrl }),
+        };
+  // The demo prints a token of its own every time, so a separate first admin token would only confuse.
+  return { mode: options.auth, ...(oidc === undefined ? {} : { oidc }), firstAdminToken: !demo };
+}
+
+/** What `liveprobe up` says about authentication, and the token to use when it made one. */
+export async function describeAuth(controlPlane: ControlPlane, options: UpAuthOptions): Promise<{ lines: Array<[string, string]>; token?: string }> {
+  if (options.auth === 'off') {
+    return { lines: [['auth', 'OFF (--auth off): anyone who can reach this machine\'s loopback can use the API']] };
+  }
+  const sso = options.oidcIssuer === undefined ? '' : ` and single sign-on (${options.oidcIssuer})`;
+  const lines: Array<[string, string]> = [['auth', `API tokens${sso}; send one as --token or LIVEPROBE_TOKEN`]];
+  let token = controlPlane.firstAdminToken;
+  if (options.newAdminToken === true) token = await controlPlane.issueToken('admin (--new-admin-token)', 'admin');
+  if (token !== undefined) {
+    lines.push(['admin token', `${token}  (shown once; keep it: export LIVEPROBE_TOKEN=${token})`]);
+    return { lines, token };
+  }
+  lines.push(['admin token', 'made on the first start and shown then; lost it? restart with --new-admin-token']);
+  return { lines };
+}

@@ -1,0 +1,92 @@
+// Browser module for /actions: the add form and the list of actions with each agent's status.
+import type { ActionView } from '../../actions/action-view.js';
+import { wireActionForm } from './action-form.js';
+import { api, ApiError } from './api.js';
+import { byId, emptyRow, h, replaceContent } from './dom.js';
+import { keepFresh } from './refresh.js';
+import { startSessionBox } from './session-box.js';
+import { relativeTime } from './time.js';
+
+const REFRESH_MS = 3000;
+const COLUMNS = 9;
+
+startSessionBox();
+const body = byId('actions', HTMLTableElement).tBodies[0] as HTMLTableSectionElement;
+const refresh = keepFresh(async () => render((await api<{ actions: ActionView[] }>('GET', '/actions')).actions), REFRESH_MS);
+wireActionForm(() => void refresh());
+
+function render(actions: readonly ActionView[]): void {
+  if (actions.length === 0) {
+    replaceContent(body, emptyRow(COLUMNS, 'No actions yet. Add one with the form above.'));
+    return;
+  }
+  const now = new Date();
+  replaceContent(body, ...actions.map((action) => row(action, now)));
+}
+
+function row(action: ActionView, now: Date): HTMLTableRowElement {
+  const hits = action.statuses.reduce((sum, status) => sum + status.hits, 0);
+  const remove = h('button', { type: 'button', class: 'danger', 'data-remove': action.id }, 'Remove');
+  remove.addEventListener('click', async () => {
+    remove.disabled = true;
+    try {
+      await api('DELETE', `/actions/${encodeURIComponent(action.id)}`);
+    } catch (err) {
+      // Already gone (removed elsewhere) is what the user wanted.
+      if (!(err instanceof ApiError && err.status === 404)) {
+        remove.disabled = false;
+        const state = document.getElementById('refresh-state');
+        if (state !== null) state.textContent = `could not remove ${action.id}: ${err instanceof Error ? err.message : String(err)}`;
+        return;
+      }
+    }
+    await refresh();
+  });
+  return h(
+    'tr',
+    { 'data-action-id': action.id },
+    h('td', { class: 'mono' }, action.id),
+    h('td', {}, action.type),
+    h('td', { class: 'mono' }, `${action.file}:${action.line}`),
+    h('td', {}, ...what(action)),
+    h('td', {}, ...action.tags.map((tag) => h('span', { class: 'chip' }, `tag:${tag}`)), ...action.agents.map((id) => h('span', { class: 'chip' }, `agent:${id}`))),
+    h(
+      'td',
+      { class: 'status' },
+      h('span', { class: `badge ${action.state === 'active' ? 'ok' : 'muted'}` }, action.state),
+      ' ',
+      h('span', { class: 'summary' }, action.summary),
+      h(
+        'ul',
+        { class: 'statuses' },
+        ...action.statuses.map((status) =>
+          h(
+            'li',
+            { class: status.state === 'error' ? 'bad' : '', 'data-agent-id': status.agentId },
+            `${status.agentId}: ${status.state === 'paused' ? 'paused by quota' : status.state}`,
+            status.location === undefined ? '' : ` at ${status.location.file}:${status.location.line}`,
+            status.message === undefined ? '' : ` — ${status.message}`,
+          ),
+        ),
+      ),
+    ),
+    h('td', { class: 'hits' }, String(hits), ` / ${action.maxHits}`),
+    h('td', { title: action.expiresAt }, relativeTime(action.expiresAt, now)),
+    h('td', {}, remove),
+  );
+}
+
+function what(action: ActionView): Array<HTMLElement | string> {
+  const condition = action.condition === undefined ? [] : [h('div', { class: 'muted' }, 'when ', h('code', {}, action.condition))];
+  if (action.type === 'log') return [h('code', {}, action.template), ' ', h('span', { class: 'chip' }, action.level), ...condition];
+  if (action.type === 'snapshot') {
+    return [
+      action.watches.length === 0 ? 'stack and variables' : h('span', {}, 'watches ', ...action.watches.map((watch) => h('code', { class: 'chip' }, watch))),
+      ...condition,
+      h('div', {}, h('a', { href: `/snapshots?action=${encodeURIComponent(action.id)}` }, 'snapshots →')),
+    ];
+  }
+  // Other types (metrics) are named instruments whose output goes to the metrics backend, not here.
+  const { name } = action as { name?: string };
+  return [name === undefined ? '' : h('code', {}, name), ...condition];
+}

@@ -1,0 +1,64 @@
+// Browser module for /agents: the agent list, filtered by tag, refreshed every few seconds.
+import type { AgentView } from '../../agents/agent-directory.js';
+import { api } from './api.js';
+import { byId, emptyRow, h, replaceContent } from './dom.js';
+import { keepFresh } from './refresh.js';
+import { startSessionBox } from './session-box.js';
+import { relativeTime } from './time.js';
+
+const REFRESH_MS = 3000;
+const COLUMNS = 8;
+
+startSessionBox();
+const filter = byId('tag-filter', HTMLSelectElement);
+const body = byId('agents', HTMLTableElement).tBodies[0] as HTMLTableSectionElement;
+let agents: AgentView[] = [];
+filter.value = new URLSearchParams(location.search).get('tag') ?? '';
+
+filter.addEventListener('change', () => {
+  const url = new URL(location.href);
+  if (filter.value === '') url.searchParams.delete('tag');
+  else url.searchParams.set('tag', filter.value);
+  history.replaceState(null, '', url);
+  render();
+});
+
+keepFresh(async () => {
+  agents = (await api<{ agents: AgentView[] }>('GET', '/agents')).agents;
+  render();
+}, REFRESH_MS);
+
+function render(): void {
+  const tags = [...new Set([...agents.flatMap((agent) => agent.tags), ...(filter.value === '' ? [] : [filter.value])])].sort();
+  const chosen = filter.value;
+  replaceContent(filter, h('option', { value: '' }, 'all tags'), ...tags.map((tag) => h('option', { value: tag, selected: tag === chosen }, tag)));
+  filter.value = chosen;
+
+  const shown = chosen === '' ? agents : agents.filter((agent) => agent.tags.includes(chosen));
+  if (shown.length === 0) {
+    const text =
+      agents.length === 0
+        ? 'No agent has connected yet. Start your app with: node --import @liveprobe/agent/register app.js (set LIVEPROBE_BROKER_URL and LIVEPROBE_TAGS).'
+        : `No agent has the tag "${chosen}".`;
+    replaceContent(body, emptyRow(COLUMNS, text));
+    return;
+  }
+  const now = new Date();
+  replaceContent(
+    body,
+    ...shown.map((agent) =>
+      h(
+        'tr',
+        { 'data-agent-id': agent.agentId },
+        h('td', { class: 'mono' }, agent.agentId),
+        h('td', {}, h('span', { class: `badge ${agent.online ? 'ok' : 'off'}` }, agent.online ? 'online' : 'offline')),
+        h('td', {}, ...agent.tags.map((tag) => h('span', { class: 'chip' }, tag))),
+        h('td', {}, `${agent.runtime} ${agent.runtimeVersion}`),
+        h('td', {}, agent.agentVersion),
+        h('td', {}, `${agent.hostname} / ${agent.pid}`),
+        h('td', { title: agent.startedAt }, relativeTime(agent.startedAt, now)),
+        h('td', { title: agent.lastSeen }, relativeTime(agent.lastSeen, now)),
+      ),
+    ),
+  );
+}

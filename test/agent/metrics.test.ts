@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cli, lineOf, otlpReceiver, sseEvents, type MetricPoint, type SseEvent } from '../helpers/index.js';
+import { addAction, app, checkout, controlPlane } from './fixtures.js';
+
+const WAIT = 15_000;
+const SHOP_TS = 'examples/shop/dist/server.js';
+const SERVER_TS = 'examples/shop/src/server.ts';
+const TIMING = 'test/fixtures/timing.mjs';
+
+const installed = (actionId: string) => (e: SseEvent) =>
+  e.event === 'action_status' && (e.data as { actionId: string; state: string }).actionId === actionId && (e.data as { state: string }).state === 'installed';
+
+/** The latest cumulative point of a metric for one attribute set (cumulative temporality repeats points). */
+function latest(points: MetricPoint[], name: string, match: (attributes: Record<string, unknown>) => boolean): MetricPoint | undefined {
+  return points.filter((p) => p.name === name && match(p.attributes)).at(-1);
+}
+
+async function setup(t: TestContext, script: string) {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const service = await app(t, { script, broker: cp.mqttUrl, agentId: 'metrics-1', env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'metrics-test' } });
+  return { cp, otlp, events, service };
+}
+
+test('a counter added with the CLI counts hits of a TypeScript line, with code attributes and user attributes', async (t) => {
+  const { cp, otlp, events, service } = await setup(t, SHOP_TS);
+  const line = lineOf(SERVER_TS, 'checkout-return');
+  const added = await cli(['counter', 'add', `${SERVER_TS}:${line}`, '--name', 'shop.checkouts', '--attr', 'user=userId', '--tag', 'e2e'], { server: cp.url });
+  assert.equal(added.code, 0, added.stderr);
+  const id = /created (act_\w+) \(counter at /.exec(added.stdout)?.[1];
+  assert.ok(id, added.stdout);
+  await events.waitFor(installed(id), WAIT, 'installed');
+  for (const user of ['u1', 'u1', 'u2']) assert.equal((await checkout(service.url, user)).status, 200);
+  await otlp.waitForMetric((p) => p.name === 'shop.checkouts' && p.attributes.user === 'u1' && p.value === 2, WAIT, 'u1 counted twice');
+  const u2 = await otlp.waitForMetric((p) => p.name === 'shop.checkouts' && p.attributes.user === 'u2' && p.value === 1, WAIT, 'u2 counted once');
+  assert.equal(u2.kind, 'sum');
+  assert.equal(u2.unit, '{hit}');
+  assert.equal(u2.attributes['liveprobe.action.id'], id);
+  assert.equal(u2.attributes['code.line.number'], line);
+  assert.match(String(u2.attributes['code.file.path']), /examples\/shop\/src\/server\.ts$/);
+  assert.equal(u2.attributes['code.function.name'], 'checkout');
+  assert.equal(u2.resource['service.instance.id'], 'metrics-1');
+});
+
+test('a metric action records an expression as a histogram, and as a gauge', async (t) => {
+  const { cp, otlp, events, service } = await setup(t, SHOP_TS);
+  const line = lineOf(SERVER_TS, 'checkout-return');
+  const histogram = await addAction(cp, { type: 'metric', file: SERVER_TS, line, expression: 'order.amount', name: 'shop.order.amount', unit: 'USD', tags: ['e2e'] });
+  const gauge = await addAction(cp, { type: 'metric', file: SERVER_TS, line, expression: 'len(order.lines)', instrument: 'gauge', name: 'shop.order.lines', tags: ['e2e'] });
+  await events.waitFor(installed(histogram.action.id), WAIT, 'histogram installed');
+  await events.waitFor(installed(gauge.action.id), WAIT, 'gauge installed');
+  const amounts: number[] = [];
+  for (const quantity of [1, 2, 3]) amounts.push(((await (await checkout(service.url, 'u2', quantity)).json()) as { amount: number }).amount);
+  const total = amounts.reduce((a, b) => a + b, 0);
+  const h = await otlp.waitForMetric((p) => p.name === 'shop.order.amount' && p.count === 3, WAIT, 'three recorded amounts');
+  assert.equal(h.kind, 'histogram');
+  assert.equal(h.unit, 'USD');
+  assert.ok(Math.abs((h.sum ?? 0) - total) < 1e-9, `sum ${h.sum} = ${total}`);
+  const g = await otlp.waitForMetric((p) => p.name === 'shop.order.lines', WAIT, 'the gauge');
+  assert.equal(g.kind, 'gauge');
+  assert.equal(g.value, 1);
+});
+
+test('tic-toc pairs each invocation across await while requests interleave', async (t) => {
+  const { cp, otlp, events, service } = await setup(t, TIMING);
+  const { action } = await addAction(cp, {
+    type: 'tictoc', file: TIMING, line: lineOf(TIMING, 'work-start'), toc: { line: lineOf(TIMING, 'work-end') },
+    name: 'timing.work', attributes: { ms: 'str(ms)' }, tags: ['e2e'],
+  });
+  await events.waitFor(installed(action.id), WAIT, 'installed');
+  // Overlapping, not nested: 300 ms starts first, 600 ms starts 100 ms later and ends last.
+  // A timer shared across invocations would pair the first toc with the second tic.
+  const slow = fetch(`${service.url}/work?ms=600`);
+  await sleep(100);
+  const fast = fetch(`${service.url}/work?ms=300`);
+  const waited = await Promise.all([fast, slow].map(async (r) => Number(await (await r).text())));
+  const point = (ms: string) => otlp.waitForMetric((p) => p.name === 'timing.work' && p.attributes.ms === ms && p.count === 1, WAIT, `the ${ms} ms point`);
+  const [p300, p600] = [await point('300'), await point('600')];
+  assert.equal(p300.unit, 's');
+  assert.ok(Math.abs((p300.sum ?? 0) - waited[0]! / 1000) < 0.05, `300 ms request measured ${p300.sum} s, waited ${waited[0]} ms`);
+  assert.ok(Math.abs((p600.sum ?? 0) - waited[1]! / 1000) < 0.05, `600 ms request measured ${p600.sum} s, waited ${waited[1]} ms`);
+});
+
+test('duration measures a function on every exit: returns, the end of an async body, and throws', async (t) => {
+  const { cp, otlp, events, service } = await setup(t, TIMING);
+  const risky = await addAction(cp, { type: 'duration', file: TIMING, function: 'risky', name: 'timing.risky', tags: ['e2e'] });
+  const work = await addAction(cp, { type: 'duration', file: TIMING, line: lineOf(TIMING, 'work-start'), name: 'timing.work.duration', tags: ['e2e'] });
+  const riskyStatus = await events.waitFor(installed(risky.action.id), WAIT, 'risky installed');
+  assert.match((riskyStatus.data as { message: string }).message, /^measuring risky from line \d+ to its \d+ exits \(returns and throws\)$/);
+  await events.waitFor(installed(work.action.id), WAIT, 'work installed');
+
+  assert.equal((await fetch(`${service.url}/risky?fail=0`)).status, 200);
+  assert.equal((await fetch(`${service.url}/risky?fail=1`)).status, 500, 'the exception still reaches the app');
+  assert.equal((await fetch(`${service.url}/risky?fail=1`)).status, 500);
+  const waited = Number(await (await fetch(`${service.url}/work?ms=200`)).text());
+
+  await otlp.waitForMetric((p) => p.name === 'timing.risky' && p.attributes['liveprobe.outcome'] === 'return' && p.count === 1, WAIT, 'one return');
+  await otlp.waitForMetric((p) => p.name === 'timing.risky' && p.attributes['liveprobe.outcome'] === 'throw' && p.count === 2, WAIT, 'two throws');
+  const w = await otlp.waitForMetric((p) => p.name === 'timing.work.duration' && p.count === 1, WAIT, 'the async function, measured until it settled');
+  assert.ok((w.sum ?? 0) >= 0.2 && Math.abs((w.sum ?? 0) - waited / 1000) < 0.05, `measured ${w.sum} s for ${waited} ms`);
+  assert.equal(latest(otlp.metricPoints(), 'timing.risky', (a) => a['liveprobe.outcome'] === 'throw')?.attributes['code.function.name'], 'risky');
+});
+
+test('bad metric input is rejected with the field and the reason', async (t) => {
+  const cp = await controlPlane(t);
+  const bad = await cli(['metric', 'add', `${SERVER_TS}:10`, 'order.amount', '--name', '9lives', '--tag', 'e2e'], { server: cp.url });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /error: name: a metric name starts with a letter/);
+  const both = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'duration', file: TIMING, line: 3, function: 'risky', name: 'x', tags: ['e2e'] }) });
+  assert.equal(both.status, 400);
+  assert.match(await both.text(), /give either `line` \(any line inside the function\) or `function` \(its name\), not both/);
+});
