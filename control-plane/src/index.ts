@@ -1,5 +1,6 @@
 export { startControlPlane, type ControlPlane } from './start.js';
 export type { ControlPlaneOptions, AuthOptions } from './options.js';
+export type { LimitOptions } from './limits/limits.js';
 export type { Role } from './auth/roles.js';
 export type { TokenView, CreatedToken } from './auth/api-tokens.js';
 export type { Principal } from './auth/principal.js';

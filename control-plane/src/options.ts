@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_TOPIC_PREFIX } from '@liveprobe/protocol';
 import { InvalidOptionError } from './errors.js';
 import type { OidcOptions } from './auth/oidc.js';
+import { DEFAULT_LIMITS, type LimitOptions, type ResolvedLimits } from './limits/limits.js';
 import { isPostgresUrl, redactDatabaseUrl } from './store/postgres.js';
 
 export interface ControlPlaneOptions {
@@ -21,6 +22,8 @@ export interface ControlPlaneOptions {
   topicPrefix?: string;
   /** Who may call the API (docs/security.md). */
   auth?: AuthOptions;
+  /** Request body size, API rate, actions per target (docs/security.md). */
+  limits?: LimitOptions;
   log?: (line: string) => void;
 }
 
@@ -45,6 +48,7 @@ export interface ResolvedOptions {
   databaseUrl: string | undefined;
   topicPrefix: string;
   auth: { mode: 'tokens' | 'off'; oidc: OidcOptions | undefined; firstAdminToken: boolean };
+  limits: ResolvedLimits;
   log: (line: string) => void;
 }
 
@@ -60,6 +64,7 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
     databaseUrl: options.databaseUrl === undefined ? undefined : checkDatabaseUrl(options.databaseUrl),
     topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
     auth: resolveAuth(options.auth ?? {}, options.host ?? '127.0.0.1'),
+    limits: resolveLimits(options.limits ?? {}),
     log: options.log ?? (() => {}),
   };
 }
@@ -83,6 +88,14 @@ function resolveAuth(auth: AuthOptions, host: string): ResolvedOptions['auth'] {
     }
   }
   return { mode, oidc: auth.oidc, firstAdminToken: auth.firstAdminToken ?? true };
+}
+
+function resolveLimits(limits: LimitOptions): ResolvedLimits {
+  const resolved = { ...DEFAULT_LIMITS, ...limits };
+  for (const [key, value] of Object.entries(resolved)) {
+    if (!Number.isFinite(value) || value <= 0) throw new InvalidOptionError(`limits.${key}`, value, 'a positive number');
+  }
+  return resolved;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */

@@ -74,7 +74,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const sweeper = startSweeper(services.actions, SWEEP_INTERVAL_MS, log);
     closers.push(() => sweeper.stop());
 
-    const { security, firstAdminToken } = await setUpSecurity(config, store.db, () => new Date(), { actions: (id) => services.actions.get(id) }, process.env);
+    const { security, firstAdminToken } = await setUpSecurity(config, store.db, store, () => new Date(), { actions: (id) => services.actions.get(id) }, process.env);
     closers.push(() => security.audit.trail.close());
     const app = createApp({ ...services, security });
     const http = await serveApp(app, config.host, config.port);

@@ -2,6 +2,8 @@ import type { Hono } from 'hono';
 import { auditing, type BeforeLoaders } from '../audit/audit-middleware.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { actionsPerTarget, requestLimits, type ResolvedLimits } from '../limits/limits.js';
+import type { Store } from '../store/store.js';
 import type { ApiTokens } from './api-tokens.js';
 import { authentication, type Authenticator } from './authenticate.js';
 import { tokensRoutes } from './tokens-routes.js';
@@ -10,6 +12,8 @@ import { tokensRoutes } from './tokens-routes.js';
 export interface ApiSecurity {
   auth: Authenticator;
   audit: { trail: AuditTrail; before: BeforeLoaders };
+  limits: ResolvedLimits;
+  store: Store;
   now: () => Date;
   log: (line: string) => void;
 }
@@ -21,9 +25,11 @@ export interface ApiSecurity {
  */
 export function guardApi<A extends Hono<any>>(api: A, security: ApiSecurity | undefined): A {
   if (security === undefined) return api;
+  for (const limit of requestLimits(security.limits)) api.use('*', limit);
   // Auditing wraps authentication, so it also sees the requests refused for their role.
   api.use('*', auditing(security.audit.trail, security.audit.before, security.log));
   api.use('*', authentication(security.auth));
+  api.post('/actions', actionsPerTarget(security.store, security.limits.maxActionsPerTarget));
   api.route('/', tokensRoutes(security.auth.tokens as ApiTokens, security.now));
   api.route('/', auditRoutes(security.audit.trail));
   return api;

@@ -3,6 +3,7 @@ import type { BeforeLoaders } from '../audit/audit-middleware.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { otelAuditSink } from '../audit/otel-audit.js';
 import type { ResolvedOptions } from '../options.js';
+import type { Store } from '../store/store.js';
 import { ApiTokens } from './api-tokens.js';
 import type { ApiSecurity } from './guard.js';
 import { OidcVerifier } from './oidc.js';
@@ -18,6 +19,7 @@ export const FIRST_ADMIN_TOKEN_NAME = 'first admin';
 export async function setUpSecurity(
   config: ResolvedOptions,
   db: Kysely<any>,
+  store: Store,
   now: () => Date,
   before: BeforeLoaders,
   env: NodeJS.ProcessEnv,
@@ -29,6 +31,8 @@ export async function setUpSecurity(
   const security: ApiSecurity = {
     auth: { enabled: mode === 'tokens', tokens, oidc: oidc === undefined ? undefined : new OidcVerifier(oidc) },
     audit: { trail: new AuditTrail(db, now, sink === undefined ? [] : [sink]), before },
+    limits: config.limits,
+    store,
     now,
     log: config.log,
   };

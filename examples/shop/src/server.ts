@@ -54,12 +54,14 @@ async function checkout(userId: string, items: { sku: string; quantity: number }
   const lines = items.map(({ sku, quantity }): OrderLine => {
     const product = inventory.find(sku);
     if (product === undefined) throw new HttpError(400, `no product ${sku}`);
-    return { sku, quantity, amount: product.price * quantity };
+    return { sku, quantity, amount: product.price * quantity }; // probe: line-amount
   });
   const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
   const amount = Math.round(subtotal * (1 - discountFor(user)) * 100) / 100;
   const order: Order = { id: nextOrderId++, userId, lines, amount }; // probe: order-created
-  for (const line of lines) inventory.reserve(line.sku, line.quantity);
+  for (const line of lines) {
+    inventory.reserve(line.sku, line.quantity); // probe: reserve-loop
+  }
   return order; // probe: checkout-return
 }
 

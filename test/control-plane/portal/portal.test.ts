@@ -1,0 +1,214 @@
+// The portal in a real browser against the real stack: `liveprobe up` with API tokens on, and
+// the example shop running with the agent.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import mqtt from 'mqtt';
+import type { Page } from 'playwright-core';
+import { topics } from '@liveprobe/protocol';
+import { lineOf, startApp, startControlPlane, type App, type ControlPlane } from '../../helpers/index.js';
+import { browser, type Browser } from '../../helpers/browser.js';
+import { publishSnapshot, snapshotEvent } from '../../fixtures/snapshot-event.js';
+
+const WAIT = 15_000;
+const SHOP = 'examples/shop/server.js';
+const RETURN_LINE = lineOf(SHOP, 'checkout-return');
+
+async function open(t: TestContext): Promise<Browser> {
+  const chromium = await browser();
+  t.after(() => chromium.close());
+  return chromium;
+}
+
+async function stack(t: TestContext): Promise<{ cp: ControlPlane; shop: App; token: string }> {
+  const cp = await startControlPlane({ auth: true });
+  t.after(() => cp.stop());
+  assert.ok(cp.token !== undefined, 'liveprobe up printed an admin token');
+  const shop = await startApp({ script: SHOP, broker: cp.mqttUrl, tags: ['e2e'], agentId: 'shop-1', module: 'esm' });
+  t.after(() => shop.stop());
+  return { cp, shop, token: cp.token };
+}
+
+function checkout(shop: App): Promise<Response> {
+  return fetch(`${shop.url}/checkout`, { method: 'POST', body: JSON.stringify({ user: 'u1', items: [{ sku: 'tea', quantity: 2 }] }) });
+}
+
+/** Fills the add-action form and submits it; resolves with the id the page reports. */
+async function addAction(page: Page, fields: { type: 'log' | 'snapshot'; template?: string; watches?: string; condition?: string }): Promise<string> {
+  await page.selectOption('#field-type', fields.type);
+  await page.fill('#field-file', SHOP);
+  await page.fill('#field-line', String(RETURN_LINE));
+  if (fields.template !== undefined) await page.fill('#field-template', fields.template);
+  if (fields.watches !== undefined) await page.fill('#field-watches', fields.watches);
+  await page.fill('#field-condition', fields.condition ?? '');
+  await page.fill('#field-tags', 'e2e');
+  await page.click('#action-form button[type=submit]');
+  const message = page.locator('#form-message');
+  await message.filter({ hasText: /Created act_/ }).waitFor({ timeout: WAIT });
+  const id = /Created (act_\w+)/.exec((await message.textContent()) ?? '')?.[1];
+  assert.ok(id !== undefined);
+  await page.locator(`tr[data-action-id="${id}"] .summary`).filter({ hasText: 'installed on 1/1 agent' }).waitFor({ timeout: WAIT });
+  return id;
+}
+
+test('a user signs in with a token, adds a log and a snapshot through the form, watches them in the console, opens the snapshot, and removes the action', async (t) => {
+  const { cp, shop, token } = await stack(t);
+  const chromium = await open(t);
+  const page = await chromium.newPage();
+
+  // Auth is on: the page says so, and the token box fixes it.
+  await page.goto(`${cp.url}/agents`);
+  await page.locator('#auth-notice').filter({ hasText: /Sign-in needed: this request has no token/ }).waitFor({ timeout: WAIT });
+  await page.fill('#session input[name=token]', token);
+  await page.click('#session button[name=use]');
+  await page.locator('#session-state').filter({ hasText: '(admin)' }).waitFor({ timeout: WAIT });
+  const agentRow = page.locator('tr[data-agent-id="shop-1"]');
+  await agentRow.locator('.badge', { hasText: 'online' }).waitFor({ timeout: WAIT });
+  assert.match((await agentRow.textContent()) ?? '', /e2e.*node v\d+/);
+  await page.selectOption('#tag-filter', 'e2e');
+  assert.equal(await page.locator('#agents tbody tr[data-agent-id]').count(), 1);
+  await chromium.screenshot(page, 'agents');
+
+  // The server's verdict on a bad expression appears at the field.
+  await page.goto(`${cp.url}/actions`);
+  await page.fill('#field-file', SHOP);
+  await page.fill('#field-line', String(RETURN_LINE));
+  await page.fill('#field-template', 'total {items.push(1)}');
+  await page.fill('#field-tags', 'e2e');
+  await page.click('#action-form button[type=submit]');
+  const templateError = page.locator('[data-error-for="template"]');
+  await templateError.filter({ hasText: /call to `items\.push`/ }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('[data-field="template"].invalid').count(), 1);
+  await chromium.screenshot(page, 'actions-validation');
+
+  const logId = await addAction(page, { type: 'log', template: 'order {order.id} for {userId}: {amount}' });
+  assert.equal(await templateError.textContent(), '', 'the old complaint is gone');
+  const snapshotId = await addAction(page, { type: 'snapshot', watches: 'order.amount * 2\nuser.name' });
+  await chromium.screenshot(page, 'actions');
+
+  // Live output and the snapshot notice arrive in the console.
+  await page.goto(`${cp.url}/console`);
+  await page.locator('#stream-state').filter({ hasText: 'live' }).waitFor({ timeout: WAIT });
+  const order = (await (await checkout(shop)).json()) as { id: number; amount: number };
+  await page.locator('li.output').filter({ hasText: `order ${order.id} for u1: ${order.amount}` }).waitFor({ timeout: WAIT });
+  const notice = page.locator('li.snapshot').filter({ hasText: snapshotId });
+  await notice.waitFor({ timeout: WAIT });
+  await chromium.screenshot(page, 'console');
+
+  // The viewer: location, stall, frames, variables as a tree, watch results.
+  await notice.locator('a', { hasText: 'open' }).click();
+  await page.locator('#snapshot-location').waitFor({ timeout: WAIT });
+  assert.match((await page.locator('#snapshot-location').textContent()) ?? '', new RegExp(`examples/shop/server\\.js:${RETURN_LINE} in checkout$`));
+  assert.match((await page.locator('#snapshot-stall').textContent()) ?? '', /^\d+\.\d\d ms of the app's main thread$/);
+  assert.match((await page.locator('#frames li').first().textContent()) ?? '', new RegExp(`^checkout.*server\\.js:${RETURN_LINE}:\\d+$`));
+  const locals = page.locator('[data-section="locals"]');
+  const orderNode = locals.locator(':scope > details').filter({ has: page.locator(':scope > summary .name', { hasText: /^order$/ }) });
+  assert.equal(await orderNode.getAttribute('open'), '', 'a variable starts expanded');
+  assert.match((await orderNode.textContent()) ?? '', new RegExp(`id: ${order.id}`));
+  const lines = orderNode.locator('details').filter({ has: page.locator(':scope > summary .name', { hasText: /^lines:$/ }) });
+  assert.equal(await lines.getAttribute('open'), null, 'deeper levels start collapsed');
+  await lines.locator(':scope > summary').click();
+  await lines.locator(':scope > ul > li > details > summary', { hasText: '[0]: Object' }).waitFor({ state: 'visible', timeout: WAIT });
+  const watches = page.locator('[data-section="watches"]');
+  assert.match((await watches.textContent()) ?? '', new RegExp(`order\\.amount \\* 2 ${order.amount * 2}.*user\\.name "Ada"`));
+  await chromium.screenshot(page, 'snapshot');
+
+  await page.goto(`${cp.url}/snapshots?action=${snapshotId}`);
+  await page.locator('#snapshots tbody tr[data-snapshot-id]').first().waitFor({ timeout: WAIT });
+  await chromium.screenshot(page, 'snapshots');
+
+  // Removing the log action takes it out of the list and out of the API.
+  await page.goto(`${cp.url}/actions`);
+  await page.locator(`button[data-remove="${logId}"]`).click();
+  await page.locator(`tr[data-action-id="${logId}"]`).waitFor({ state: 'detached', timeout: WAIT });
+  const gone = await fetch(`${cp.url}/api/v1/actions/${logId}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(gone.status, 404);
+  assert.equal(await page.locator(`tr[data-action-id="${snapshotId}"]`).count(), 1, 'the other action stays');
+  assert.deepEqual(chromium.pageErrors, []);
+});
+
+/** Publishes agent events the way an agent does. */
+async function publishEvents(mqttUrl: string, events: readonly object[]): Promise<void> {
+  const client = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, reconnectPeriod: 0 });
+  try {
+    for (const event of events) await client.publishAsync(topics().agentEvents('shop-1'), JSON.stringify(event), { qos: 1 });
+  } finally {
+    await client.endAsync();
+  }
+}
+
+test('the console shows quota pauses, drops and status changes as such, filters by action, agent and level, pauses and clears', async (t) => {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  const chromium = await open(t);
+  const page = await chromium.newPage();
+  await page.goto(`${cp.url}/console`);
+  await page.locator('#stream-state').filter({ hasText: 'live' }).waitFor({ timeout: WAIT });
+
+  const time = new Date().toISOString();
+  const output = (actionId: string, level: string, message: string) => ({ kind: 'output', agentId: 'shop-1', time, actionId, level, message, file: 'src/orders.ts', line: 42 });
+  await publishEvents(cp.mqttUrl, [
+    { kind: 'action_status', agentId: 'shop-1', time, actionId: 'act_a', state: 'installed', location: { file: '/srv/src/orders.ts', line: 42 } },
+    output('act_a', 'info', 'order 1 paid'),
+    output('act_b', 'debug', 'cache miss'),
+    { kind: 'action_status', agentId: 'shop-1', time, actionId: 'act_a', state: 'paused', message: 'over 50 hits/s' },
+    { kind: 'dropped', agentId: 'shop-1', time, actionId: 'act_a', count: 120, reason: 'live output rate limit' },
+    { kind: 'action_status', agentId: 'shop-1', time, actionId: 'act_a', state: 'resumed' },
+  ]);
+  const lines = page.locator('#console-lines li');
+  await page.locator('li.quota').filter({ hasText: 'resumed' }).waitFor({ timeout: WAIT });
+  assert.match((await page.locator('li.status').textContent()) ?? '', /STATUS\s*act_a on shop-1: installed/);
+  assert.match((await page.locator('li.quota').first().textContent()) ?? '', /QUOTA\s*act_a on shop-1: paused by quota — over 50 hits\/s/);
+  assert.match((await page.locator('li.dropped').textContent()) ?? '', /DROPPED\s*120 events dropped on shop-1 for act_a: live output rate limit/);
+  await chromium.screenshot(page, 'console-notices');
+
+  await page.selectOption('#filter-level', 'info');
+  assert.equal(await page.locator('li.output').count(), 1, 'debug output is filtered out');
+  await page.selectOption('#filter-level', '');
+  await page.locator('#filter-action option[value="act_b"]').waitFor({ state: 'attached', timeout: WAIT }).catch(() => undefined);
+  // Actions the control plane does not know (these were made up) are not offered; the filter still works by id.
+  await page.evaluate(() => {
+    const select = document.getElementById('filter-action') as HTMLSelectElement;
+    select.add(new Option('act_b', 'act_b'));
+    select.value = 'act_b';
+    select.dispatchEvent(new Event('change'));
+  });
+  assert.deepEqual(await page.locator('li.output').allTextContents().then((texts) => texts.map((text) => /cache miss|order 1 paid/.exec(text)?.[0])), ['cache miss']);
+  await page.selectOption('#filter-action', '');
+
+  await page.click('#pause');
+  await publishEvents(cp.mqttUrl, [output('act_a', 'warn', 'held while paused')]);
+  await page.locator('#stream-state').filter({ hasText: 'paused: 1 new event held' }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('li.output', { hasText: 'held while paused' }).count(), 0);
+  await page.click('#pause');
+  await page.locator('li.output', { hasText: 'held while paused' }).waitFor({ timeout: WAIT });
+
+  await page.click('#clear');
+  assert.equal(await lines.count(), 0);
+  assert.equal(await page.locator('#console-placeholder').isVisible(), true);
+  assert.deepEqual(chromium.pageErrors, []);
+});
+
+test('the snapshot viewer says what the agent left out, and an unknown snapshot says where to look', async (t) => {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  await publishSnapshot(cp.mqttUrl, snapshotEvent({ id: 'snp_markers' }));
+  const chromium = await open(t);
+  const page = await chromium.newPage();
+
+  await page.goto(`${cp.url}/snapshots`);
+  await page.locator('tr[data-snapshot-id="snp_markers"] a').click();
+  await page.locator('#snapshot-location').waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('#frames li').count(), 3);
+  const text = (await page.locator('#variables').textContent()) ?? '';
+  for (const expected of ['email: [Redacted]', 'profile: [Getter]', '"a very long note"…+1000 more chars', 'order <not available: not initialized yet at this line>',
+    'next: [Circular]', 'level1: [Config: depth limit]', 'wrapped [Proxy]', 'digest Uint8Array(32) [1, 2, 3, …+29 more]', '…+1 more', 'module scope',
+    'order.id order is not available at this line']) {
+    assert.ok(text.includes(expected), `the viewer shows ${expected}`);
+  }
+  assert.match((await page.locator('.snapshot-head').textContent()) ?? '', /truncated: a size limit cut some values short/);
+  await chromium.screenshot(page, 'snapshot-markers');
+
+  await page.goto(`${cp.url}/snapshots/snp_gone`);
+  await page.locator('#snapshot .message.error').filter({ hasText: /no snapshot snp_gone/ }).waitFor({ timeout: WAIT });
+  assert.deepEqual(chromium.pageErrors, []);
+});
