@@ -5,6 +5,7 @@
 import type { Expr, LogLevel, SnapshotData, TemplatePart } from '@liveprobe/protocol';
 import type { CaptureLimits } from './main/serialize.js';
 import type { RedactionSettings } from './redaction-settings.js';
+import type { QuotaSettings } from './main/quota.js';
 
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
@@ -67,9 +68,17 @@ export interface Init {
   capture: CaptureLimits;
   /** What the main thread hides; it comes from the agent's configuration only, never from the control plane. */
   redaction: RedactionSettings;
+  /** Footprint guards, from the agent's configuration only. */
+  quotas: QuotaSettings;
 }
 
-export type ToMain = Init | ArmProbe | DisarmProbe;
+/** worker → main: the action's breakpoints are back; accept hits on these keys again. */
+export interface ResumeProbe {
+  t: 'resume';
+  keys: number[];
+}
+
+export type ToMain = Init | ArmProbe | DisarmProbe | ResumeProbe;
 
 /** main → worker: one hit's formatted output. */
 export interface HitOutput {
@@ -123,7 +132,14 @@ export interface MetricHit {
   attributes: Record<string, string | number | boolean>;
 }
 
-export type ToWorker = HitOutput | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | Exiting;
+/** main → worker: a quota is exceeded; take the action's breakpoints out of V8 for a while. */
+export interface ProbePaused {
+  t: 'paused';
+  key: number;
+  reason: string;
+}
+
+export type ToWorker = HitOutput | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

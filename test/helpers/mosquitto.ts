@@ -12,6 +12,10 @@ export interface Mosquitto {
   readonly url: string;
   output(): string;
   stop(): Promise<void>;
+  /** Stops the broker (clients see it go away), leaving the port free until `start()`. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, as an operator restarting the service would. */
+  start(): Promise<void>;
 }
 
 const binary = '/usr/sbin/mosquitto';
@@ -33,11 +37,26 @@ export async function mosquitto(): Promise<Mosquitto> {
     config,
     [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
   );
-  const child = new Child(binary, ['-c', config], { name: 'mosquitto' });
+  let child = await launch(config, port);
   const stop = async () => {
     await child.stop();
     await dir.remove();
   };
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    output: () => child.output(),
+    stop,
+    kill: async () => {
+      await child.stop();
+    },
+    start: async () => {
+      child = await launch(config, port);
+    },
+  };
+}
+
+async function launch(config: string, port: number): Promise<Child> {
+  const child = new Child(binary, ['-c', config], { name: 'mosquitto' });
   try {
     await waitFor(
       () => {
@@ -49,10 +68,10 @@ export async function mosquitto(): Promise<Mosquitto> {
       `mosquitto to accept connections on port ${port}`,
     );
   } catch (error) {
-    await stop();
+    await child.stop();
     throw error;
   }
-  return { url: `mqtt://127.0.0.1:${port}`, output: () => child.output(), stop };
+  return child;
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -15,6 +15,7 @@ import { Redaction } from './redaction.js';
 import { DEFAULT_CAPTURE_LIMITS, renderValue } from './serialize.js';
 import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
 import { InvocationTimers } from './invocation-timers.js';
+import { CpuBudget, DEFAULT_QUOTAS, RateLimit, type QuotaSettings } from './quota.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
@@ -40,6 +41,10 @@ interface ArmedProbe {
   expiresAt: number;
   hits: number;
   done: boolean;
+  /** Over a quota: its breakpoints are leaving V8; the worker resumes it. */
+  paused: boolean;
+  hitRate: RateLimit;
+  byteRate: RateLimit;
   attributes: LogAttributes;
   pendingErrors: number;
   lastErrorReport: number;
@@ -52,6 +57,8 @@ export class ProbeHook {
   private readonly probes = new Map<number, ArmedProbe>();
   private agentId = '';
   private readonly timers = new InvocationTimers();
+  private quotas: QuotaSettings = DEFAULT_QUOTAS;
+  private cpu = new CpuBudget(DEFAULT_QUOTAS);
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
   private text: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
 
@@ -72,39 +79,63 @@ export class ProbeHook {
         probe = this.probes.get(key);
         if (probe === undefined) return;
       }
-      if (probe.done) return;
+      if (probe.done || probe.paused) return;
       const now = Date.now();
-      if (now >= probe.expiresAt) return this.finish(probe, 'expired');
-      const frame: Frame = { values, self };
-      if (probe.condition !== undefined) {
-        let pass: unknown;
-        try {
-          pass = probe.condition(frame);
-        } catch (err) {
-          return this.evalError(probe, `condition \`${probe.conditionSource}\`: ${errorMessage(err)}`, now);
-        }
-        if (!pass) return;
+      this.run(probe, { values, self }, now, startedAt);
+      // Every hit costs, whether or not its condition passed.
+      const hookUs = Number(process.hrtime.bigint() - startedAt) / 1000;
+      if (!this.cpu.spend(hookUs, now) && !probe.done) {
+        this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
       }
-      if (probe.metric?.role === 'tic') {
-        // A tic is half a measurement: the toc counts the hit.
-        this.timers.start(probe.metric.pair);
-        return;
-      }
-      if (probe.metric !== undefined) {
-        if (!this.metric(probe, probe.metric, frame, now)) return;
-      }
-      probe.hits++;
-      if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt);
-      else if (probe.format !== undefined) this.log(probe, probe.format, frame, now);
-      if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
     }
   }
 
+  private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: bigint): void {
+    if (now >= probe.expiresAt) return this.finish(probe, 'expired');
+    if (!probe.hitRate.take(1, now)) {
+      return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`);
+    }
+    if (probe.condition !== undefined) {
+      let pass: unknown;
+      try {
+        pass = probe.condition(frame);
+      } catch (err) {
+        return this.evalError(probe, `condition \`${probe.conditionSource}\`: ${errorMessage(err)}`, now);
+      }
+      if (!pass) return;
+    }
+    if (probe.metric?.role === 'tic') {
+      // A tic is half a measurement: the toc counts the hit.
+      this.timers.start(probe.metric.pair);
+      return;
+    }
+    if (probe.metric !== undefined) {
+      if (!this.metric(probe, probe.metric, frame, now)) return;
+    }
+    probe.hits++;
+    if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt);
+    else if (probe.format !== undefined) this.log(probe, probe.format, frame, now);
+    if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  /** Output bytes count against the action's quota; the output that crosses it is dropped. */
+  private spendBytes(probe: ArmedProbe, bytes: number, now: number): boolean {
+    if (probe.byteRate.take(bytes, now)) return true;
+    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`);
+    return false;
+  }
+
+  private pause(probe: ArmedProbe, reason: string): void {
+    probe.paused = true;
+    this.post({ t: 'paused', key: probe.key, reason });
+  }
+
   private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number): void {
     const { key } = probe;
     const message = format(frame);
+    if (!this.spendBytes(probe, message.length, now)) return;
     const spanContext = activeSpanContext();
     const emitted = this.otel.emit(probe.level, message, probe.attributes);
     this.post({
@@ -130,6 +161,7 @@ export class ProbeHook {
 
   private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: bigint): void {
     const data = captureSnapshot(compiled, frame, this.text, AGENT_DIR, startedAt);
+    if (!this.spendBytes(probe, data.bytes, now)) return;
     const spanContext = activeSpanContext();
     if (spanContext !== undefined) {
       data.traceId = spanContext.traceId;
@@ -175,6 +207,17 @@ export class ProbeHook {
       case 'init':
         this.agentId = message.agentId;
         this.text = { limits: message.capture, redaction: new Redaction(message.redaction) };
+        this.quotas = message.quotas;
+        this.cpu = new CpuBudget(message.quotas);
+        return;
+      case 'resume':
+        for (const key of message.keys) {
+          const probe = this.probes.get(key);
+          if (probe === undefined) continue;
+          probe.paused = false;
+          probe.hitRate.refill();
+          probe.byteRate.refill();
+        }
         return;
       case 'arm':
         this.arm(message);
@@ -199,6 +242,9 @@ export class ProbeHook {
       expiresAt: spec.expiresAt,
       hits: 0,
       done: false,
+      paused: false,
+      hitRate: new RateLimit(this.quotas.hitsPerSecond),
+      byteRate: new RateLimit(this.quotas.bytesPerSecond),
       attributes: {
         'code.file.path': spec.file,
         'code.line.number': spec.line,

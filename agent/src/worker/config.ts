@@ -7,6 +7,8 @@ import { BUILT_IN_PATTERNS, DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type BuiltI
 import type { BlocklistSettings } from './blocklist.js';
 import { AgentConfigError } from './config-error.js';
 import { readConfigFile, type ConfigFile } from './config-file.js';
+import { readQuotas } from './quota-config.js';
+import type { QuotaSettings } from '../main/quota.js';
 
 export interface AgentConfig {
   brokerUrl: string;
@@ -22,6 +24,8 @@ export interface AgentConfig {
   redaction: RedactionSettings;
   /** What no action may read; the control plane cannot change it. */
   blocklist: BlocklistSettings;
+  /** Footprint guards: per-action rates and the agent's CPU budget. */
+  quotas: QuotaSettings;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
@@ -54,6 +58,7 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
     // A blocked variable is also hidden where it appears as a field of a captured value.
     redaction: { ...readRedaction(env, file), exactKeys: blocklist.variables },
     blocklist,
+    quotas: readQuotas(env),
   };
 }
 

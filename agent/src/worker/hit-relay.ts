@@ -43,6 +43,9 @@ export class HitRelay {
         });
         return;
       }
+      case 'paused':
+        void this.engine.pause(message.key, message.reason);
+        return;
       case 'done':
         this.live.forget(probe.action.id);
         void this.engine.finish(message.key, message.reason);

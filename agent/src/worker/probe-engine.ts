@@ -33,7 +33,24 @@ export interface Probe {
   line?: number;
   functionName?: string;
   expiryTimer?: NodeJS.Timeout;
+  /** What it takes to set the breakpoints again after a pause. */
+  placements: Placement[];
+  /** Set while a quota keeps it out of V8. */
+  pause?: { timer: NodeJS.Timeout };
+  /** Recent pauses, for backing off an action that keeps exceeding its quota. */
+  pauses: number[];
 }
+
+interface Placement {
+  script: LoadedScript;
+  line: number;
+  column: number | undefined;
+  condition: string;
+  key: number;
+}
+
+const FIRST_PAUSE_MS = 1000;
+const LONGEST_PAUSE_MS = 60_000;
 
 export class ProbeEngine {
   private readonly probes = new Map<string, Probe>();
@@ -92,7 +109,10 @@ export class ProbeEngine {
   }
 
   close(): void {
-    for (const probe of this.probes.values()) clearTimeout(probe.expiryTimer);
+    for (const probe of this.probes.values()) {
+      clearTimeout(probe.expiryTimer);
+      clearTimeout(probe.pause?.timer);
+    }
     this.probes.clear();
     this.byKey.clear();
     this.closeSession();
@@ -112,7 +132,7 @@ export class ProbeEngine {
       return;
     }
     const key = this.nextKey++;
-    const probe: Probe = { action, key, keys: [key], breakpointIds: [] };
+    const probe: Probe = { action, key, keys: [key], breakpointIds: [], placements: [], pauses: [] };
     probe.expiryTimer = setTimeout(() => void this.finish(probe.key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();
     this.probes.set(action.id, probe);
@@ -149,13 +169,15 @@ export class ProbeEngine {
         maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
         file: resolved.file, line: resolved.line, ...(functionName === undefined ? {} : { functionName }),
       });
-      const result = await this.session.setBreakpoint(resolved.script, resolved.generated.line, resolved.generated.column, conditionSource(key, fields.roots, usesThis), key);
+      const placement: Placement = { script: resolved.script, line: resolved.generated.line, column: resolved.generated.column, condition: conditionSource(key, fields.roots, usesThis), key };
+      const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
       if (result.location === undefined) {
         await this.session.removeBreakpoint(result.breakpointId);
         await this.unset(probe);
         return this.fail(probe, `line ${resolved.line} of ${resolved.file} has no code V8 can stop at`, false);
       }
       probe.breakpointIds.push(result.breakpointId);
+      probe.placements.push(placement);
       // V8 may move a breakpoint on a line without code to the next statement: report where it went.
       const line = resolved.map === undefined
         ? result.location.line
@@ -167,6 +189,38 @@ export class ProbeEngine {
     probe.line = first.line;
     probe.functionName = first.functionName;
     this.report({ actionId: action.id, state: 'installed', message: describePlacement(action, placed), location: { file: first.file, line: first.line } });
+  }
+
+  /**
+   * A quota was exceeded: the breakpoints leave V8 (one left in place keeps its callers slow),
+   * and come back when the quota has refilled; an action that keeps exceeding waits longer.
+   */
+  pause(key: number, reason: string): Promise<void> {
+    return this.enqueue(async () => {
+      const probe = this.byKey.get(key);
+      if (probe === undefined || probe.pause !== undefined) return;
+      for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
+      const now = Date.now();
+      probe.pauses = probe.pauses.filter((t) => now - t < LONGEST_PAUSE_MS).concat(now);
+      const delay = Math.min(FIRST_PAUSE_MS * 2 ** (probe.pauses.length - 1), LONGEST_PAUSE_MS);
+      const timer = setTimeout(() => void this.resume(probe, delay), delay);
+      timer.unref();
+      probe.pause = { timer };
+      this.report({ actionId: probe.action.id, state: 'paused', message: `${reason}; resuming in ${delay / 1000} s` });
+    });
+  }
+
+  private resume(probe: Probe, after: number): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.probes.get(probe.action.id) !== probe || probe.pause === undefined) return;
+      probe.pause = undefined;
+      this.post({ t: 'resume', keys: probe.keys });
+      for (const p of probe.placements) {
+        const result = await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key);
+        probe.breakpointIds.push(result.breakpointId);
+      }
+      this.report({ actionId: probe.action.id, state: 'resumed', message: `resumed after ${after / 1000} s; the quota has refilled` });
+    });
   }
 
   private fail(probe: Probe, message: string, waiting: boolean): void {
@@ -185,7 +239,7 @@ export class ProbeEngine {
 
   private async retryPending(script: LoadedScript): Promise<void> {
     for (const probe of this.probes.values()) {
-      if (probe.breakpointIds.length > 0) continue;
+      if (probe.breakpointIds.length > 0 || probe.pause !== undefined) continue;
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
@@ -211,6 +265,7 @@ export class ProbeEngine {
     this.probes.delete(probe.action.id);
     for (const key of probe.keys) this.byKey.delete(key);
     clearTimeout(probe.expiryTimer);
+    clearTimeout(probe.pause?.timer);
   }
 
   private closeIfIdle(): void {

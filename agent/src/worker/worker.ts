@@ -29,7 +29,7 @@ function start({ port, sessionOpen }: WorkerData, config: AgentConfig): void {
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
   const relay = new HitRelay(config.agentId, engine, live, new OtelExport(config.agentId, process.env, log), broker, report);
 
-  port.postMessage({ t: 'init', agentId: config.agentId, capture: config.capture, redaction: config.redaction } satisfies ToMain);
+  port.postMessage({ t: 'init', agentId: config.agentId, capture: config.capture, redaction: config.redaction, quotas: config.quotas } satisfies ToMain);
   port.on('message', (message: ToWorker) => {
     if (message.t === 'exit') engine.close();
     else relay.handle(message);

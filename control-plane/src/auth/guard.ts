@@ -1,12 +1,16 @@
+import { createRequire } from 'node:module';
 import type { Hono } from 'hono';
 import { auditing, type BeforeLoaders } from '../audit/audit-middleware.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { actionsPerTarget, requestLimits, type ResolvedLimits } from '../limits/limits.js';
 import type { Store } from '../store/store.js';
+import { openApiDocument } from '../openapi/openapi.js';
 import type { ApiTokens } from './api-tokens.js';
 import { authentication, type Authenticator } from './authenticate.js';
 import { tokensRoutes } from './tokens-routes.js';
+
+const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Everything that stands between a request and the API's routes; built once by startControlPlane. */
 export interface ApiSecurity {
@@ -24,6 +28,8 @@ export interface ApiSecurity {
  * the API is open, as before.
  */
 export function guardApi<A extends Hono<any>>(api: A, security: ApiSecurity | undefined): A {
+  let document: Record<string, unknown> | undefined;
+  api.get('/openapi.json', (c) => c.json((document ??= openApiDocument(VERSION))));
   if (security === undefined) return api;
   for (const limit of requestLimits(security.limits)) api.use('*', limit);
   // Auditing wraps authentication, so it also sees the requests refused for their role.

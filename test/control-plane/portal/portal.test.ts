@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
-import { topics } from '@liveprobe/protocol';
+import { topics, type AgentEvent, type AgentOnline, type LogLevel } from '@liveprobe/protocol';
 import { lineOf, startApp, startControlPlane, type App, type ControlPlane } from '../../helpers/index.js';
 import { browser, type Browser } from '../../helpers/browser.js';
 import { publishSnapshot, snapshotEvent } from '../../fixtures/snapshot-event.js';
@@ -126,57 +126,69 @@ test('a user signs in with a token, adds a log and a snapshot through the form, 
   assert.deepEqual(chromium.pageErrors, []);
 });
 
-/** Publishes agent events the way an agent does. */
-async function publishEvents(mqttUrl: string, events: readonly object[]): Promise<void> {
+/** Publishes agent messages the way an agent does: status retained, events not. */
+async function publishAsAgent(mqttUrl: string, messages: ReadonlyArray<AgentOnline | AgentEvent>): Promise<void> {
   const client = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, reconnectPeriod: 0 });
   try {
-    for (const event of events) await client.publishAsync(topics().agentEvents('shop-1'), JSON.stringify(event), { qos: 1 });
+    for (const message of messages) {
+      const status = !('kind' in message);
+      const topic = status ? topics().agentStatus(message.agentId) : topics().agentEvents(message.agentId);
+      await client.publishAsync(topic, JSON.stringify(message), { qos: 1, retain: status });
+    }
   } finally {
     await client.endAsync();
   }
 }
 
+async function createLogAction(cp: ControlPlane, line: number): Promise<string> {
+  const response = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'log', file: 'src/orders.ts', line, template: 'x', tags: ['e2e'] }) });
+  assert.equal(response.status, 201);
+  return ((await response.json()) as { action: { id: string } }).action.id;
+}
+
 test('the console shows quota pauses, drops and status changes as such, filters by action, agent and level, pauses and clears', async (t) => {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
+  const [first, second] = [await createLogAction(cp, 42), await createLogAction(cp, 43)];
+  const birth = (agentId: string): AgentOnline => ({ state: 'online', agentId, hostname: 'h', pid: 1, runtime: 'node', runtimeVersion: 'v20', agentVersion: '0.1.0', tags: ['e2e'], startedAt: new Date().toISOString() });
+  await publishAsAgent(cp.mqttUrl, [birth('shop-1'), birth('shop-2')]);
   const chromium = await open(t);
   const page = await chromium.newPage();
   await page.goto(`${cp.url}/console`);
   await page.locator('#stream-state').filter({ hasText: 'live' }).waitFor({ timeout: WAIT });
+  await page.locator('#filter-agent option[value="shop-2"]').waitFor({ state: 'attached', timeout: WAIT });
 
   const time = new Date().toISOString();
-  const output = (actionId: string, level: string, message: string) => ({ kind: 'output', agentId: 'shop-1', time, actionId, level, message, file: 'src/orders.ts', line: 42 });
-  await publishEvents(cp.mqttUrl, [
-    { kind: 'action_status', agentId: 'shop-1', time, actionId: 'act_a', state: 'installed', location: { file: '/srv/src/orders.ts', line: 42 } },
-    output('act_a', 'info', 'order 1 paid'),
-    output('act_b', 'debug', 'cache miss'),
-    { kind: 'action_status', agentId: 'shop-1', time, actionId: 'act_a', state: 'paused', message: 'over 50 hits/s' },
-    { kind: 'dropped', agentId: 'shop-1', time, actionId: 'act_a', count: 120, reason: 'live output rate limit' },
-    { kind: 'action_status', agentId: 'shop-1', time, actionId: 'act_a', state: 'resumed' },
+  const output = (agentId: string, actionId: string, level: LogLevel, message: string): AgentEvent => ({ kind: 'output', agentId, time, actionId, level, message, file: 'src/orders.ts', line: 42 });
+  await publishAsAgent(cp.mqttUrl, [
+    { kind: 'action_status', agentId: 'shop-1', time, actionId: first, state: 'installed', location: { file: '/srv/src/orders.ts', line: 42 } },
+    output('shop-1', first, 'info', 'order 1 paid'),
+    output('shop-1', second, 'debug', 'cache miss'),
+    output('shop-2', first, 'warn', 'order 2 slow'),
+    { kind: 'action_status', agentId: 'shop-1', time, actionId: first, state: 'paused', message: 'over 50 hits/s' },
+    { kind: 'dropped', agentId: 'shop-1', time, actionId: first, count: 120, reason: 'live output rate limit' },
+    { kind: 'action_status', agentId: 'shop-1', time, actionId: first, state: 'resumed' },
   ]);
   const lines = page.locator('#console-lines li');
+  const outputs = async () => (await page.locator('li.output').allTextContents()).map((text) => /order 1 paid|cache miss|order 2 slow/.exec(text)?.[0]);
   await page.locator('li.quota').filter({ hasText: 'resumed' }).waitFor({ timeout: WAIT });
-  assert.match((await page.locator('li.status').textContent()) ?? '', /STATUS\s*act_a on shop-1: installed/);
-  assert.match((await page.locator('li.quota').first().textContent()) ?? '', /QUOTA\s*act_a on shop-1: paused by quota — over 50 hits\/s/);
-  assert.match((await page.locator('li.dropped').textContent()) ?? '', /DROPPED\s*120 events dropped on shop-1 for act_a: live output rate limit/);
+  assert.match((await page.locator('li.status').textContent()) ?? '', new RegExp(`STATUS\\s*${first} on shop-1: installed`));
+  assert.match((await page.locator('li.quota').first().textContent()) ?? '', new RegExp(`QUOTA\\s*${first} on shop-1: paused by quota — over 50 hits/s`));
+  assert.match((await page.locator('li.dropped').textContent()) ?? '', new RegExp(`DROPPED\\s*120 events dropped on shop-1 for ${first}: live output rate limit`));
   await chromium.screenshot(page, 'console-notices');
 
   await page.selectOption('#filter-level', 'info');
-  assert.equal(await page.locator('li.output').count(), 1, 'debug output is filtered out');
+  assert.deepEqual(await outputs(), ['order 1 paid', 'order 2 slow'], 'info and above');
   await page.selectOption('#filter-level', '');
-  await page.locator('#filter-action option[value="act_b"]').waitFor({ state: 'attached', timeout: WAIT }).catch(() => undefined);
-  // Actions the control plane does not know (these were made up) are not offered; the filter still works by id.
-  await page.evaluate(() => {
-    const select = document.getElementById('filter-action') as HTMLSelectElement;
-    select.add(new Option('act_b', 'act_b'));
-    select.value = 'act_b';
-    select.dispatchEvent(new Event('change'));
-  });
-  assert.deepEqual(await page.locator('li.output').allTextContents().then((texts) => texts.map((text) => /cache miss|order 1 paid/.exec(text)?.[0])), ['cache miss']);
+  await page.selectOption('#filter-action', second);
+  assert.deepEqual(await outputs(), ['cache miss']);
   await page.selectOption('#filter-action', '');
+  await page.selectOption('#filter-agent', 'shop-2');
+  assert.deepEqual(await outputs(), ['order 2 slow']);
+  await page.selectOption('#filter-agent', '');
 
   await page.click('#pause');
-  await publishEvents(cp.mqttUrl, [output('act_a', 'warn', 'held while paused')]);
+  await publishAsAgent(cp.mqttUrl, [output('shop-1', first, 'warn', 'held while paused')]);
   await page.locator('#stream-state').filter({ hasText: 'paused: 1 new event held' }).waitFor({ timeout: WAIT });
   assert.equal(await page.locator('li.output', { hasText: 'held while paused' }).count(), 0);
   await page.click('#pause');
