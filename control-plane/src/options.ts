@@ -24,6 +24,8 @@ export interface ControlPlaneOptions {
   auth?: AuthOptions;
   /** Request body size, API rate, actions per target (docs/security.md). */
   limits?: LimitOptions;
+  /** Ed25519 key that signs desired state (PKCS#8 PEM); created if missing. Default `<dataDir>/signing-key.pem`. Replicas must share one. */
+  signingKeyFile?: string;
   log?: (line: string) => void;
 }
 
@@ -49,6 +51,7 @@ export interface ResolvedOptions {
   topicPrefix: string;
   auth: { mode: 'tokens' | 'off'; oidc: OidcOptions | undefined; firstAdminToken: boolean };
   limits: ResolvedLimits;
+  signingKeyFile: string;
   log: (line: string) => void;
 }
 
@@ -65,6 +68,7 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
     topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
     auth: resolveAuth(options.auth ?? {}, options.host ?? '127.0.0.1'),
     limits: resolveLimits(options.limits ?? {}),
+    signingKeyFile: resolve(options.signingKeyFile ?? resolve(options.dataDir ?? '.liveprobe', 'signing-key.pem')),
     log: options.log ?? (() => {}),
   };
 }

@@ -18,6 +18,8 @@ export interface ServicesDeps {
   snapshotsKeptPerAction?: number;
   /** Set when replicas share the store (Postgres): publishes take turns, one replica stores agent reports. */
   cluster?: ClusterCoordination;
+  /** Signs desired-state messages (signing/desired-state-signer.ts). */
+  signer?: { signed(topic: string, payload: string): string };
 }
 
 export interface ClusterCoordination extends Omit<PublishCoordination, 'ackTimeoutMs'> {
@@ -46,6 +48,7 @@ export function createServices(deps: ServicesDeps): Services {
         deps.publisher,
         deps.topics,
         deps.cluster === undefined ? undefined : { exclusive: (task) => deps.cluster!.exclusive(task), currentRev: () => deps.cluster!.currentRev(), ackTimeoutMs: deps.ackTimeoutMs ?? 2000 },
+        deps.signer,
       ),
       now,
       log,

@@ -10,6 +10,7 @@ import { createServices } from './services.js';
 import { openStore } from './store/open-store.js';
 import type { Role } from './auth/roles.js';
 import { setUpSecurity } from './auth/setup.js';
+import { DesiredStateSigner } from './signing/desired-state-signer.js';
 
 export interface ControlPlane {
   /** Base URL of the REST API, e.g. `http://127.0.0.1:8080`. */
@@ -20,6 +21,8 @@ export interface ControlPlane {
   /** The SQLite file, or the Postgres URL without its password. */
   dbPath: string;
   app: Hono;
+  /** Agents given this (LIVEPROBE_PUBLIC_KEY) accept only desired state this control plane signed. */
+  signing: { publicKey: string; keyFile: string; created: boolean };
   /** Set when this start created the first admin token (none was active): its secret, shown only now. */
   firstAdminToken?: string;
   /** Creates an API token, e.g. for `liveprobe up --demo` to print one that works. */
@@ -54,7 +57,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const names = topics(config.topicPrefix);
     const connection = await connectToBroker(mqttUrl, log);
-    const services = createServices({ store, publisher: connection, topics: names, log, ...(cluster === undefined ? {} : { cluster }) });
+    const signer = await DesiredStateSigner.load(config.signingKeyFile);
+    const services = createServices({ store, publisher: connection, topics: names, log, signer, ...(cluster === undefined ? {} : { cluster }) });
     closers.push(async () => {
       await connection.close();
       await services.ingest.idle();
@@ -90,6 +94,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dbPath: database,
       app,
       ...(firstAdminToken === undefined ? {} : { firstAdminToken }),
+      signing: { publicKey: signer.publicKey, keyFile: signer.path, created: signer.created },
       async issueToken(name, role, { replacingSameName = false } = {}) {
         if (replacingSameName) await security.auth.tokens.revokeNamed(name);
         return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up' })).secret;

@@ -164,5 +164,7 @@ export type Action = z.infer<typeof Action>;
 export const DesiredState = z.object({
   rev: z.number().int().nonnegative(),
   actions: z.array(Action),
+  /** Ed25519 signature by the control plane over desiredStateSigningInput(topic, rev, actions), base64. */
+  sig: z.string().optional(),
 });
 export type DesiredState = z.infer<typeof DesiredState>;

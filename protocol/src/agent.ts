@@ -63,5 +63,15 @@ export const DroppedEvent = z.object({
 });
 export type DroppedEvent = z.infer<typeof DroppedEvent>;
 
-export const AgentEvent = z.discriminatedUnion('kind', [ActionStatusEvent, OutputEvent, DroppedEvent, SnapshotEvent]);
+/** Sent periodically so the control plane's last-seen time stays current between other events. */
+export const HeartbeatEvent = z.object({
+  kind: z.literal('heartbeat'),
+  agentId: z.string(),
+  time: z.string(),
+  /** Actions the agent has installed, pending or paused. */
+  actions: z.number().int(),
+});
+export type HeartbeatEvent = z.infer<typeof HeartbeatEvent>;
+
+export const AgentEvent = z.discriminatedUnion('kind', [ActionStatusEvent, OutputEvent, DroppedEvent, SnapshotEvent, HeartbeatEvent]);
 export type AgentEvent = z.infer<typeof AgentEvent>;

@@ -6,3 +6,4 @@ export * from './topics.js';
 export * from './names.js';
 export * from './duration.js';
 export * from './expression/index.js';
+export * from './signing.js';

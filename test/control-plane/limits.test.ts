@@ -36,7 +36,7 @@ test('an oversized body gets 413, deep JSON and long expressions get 400, and th
   const deep = await post(cp, `${'['.repeat(30_000)}${']'.repeat(30_000)}`);
   assert.equal(deep.status, 400);
   assert.equal((await errorOf(deep)).code, 'invalid_body');
-  const deepObject = await post(cp, JSON.stringify({ ...logAction(), extra: JSON.parse(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`) }));
+  const deepObject = await post(cp, `${JSON.stringify(logAction()).slice(0, -1)},"extra":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`);
   assert.equal(deepObject.status, 400);
   assert.match((await errorOf(deepObject)).message, /extra: unknown field/);
 
@@ -73,20 +73,19 @@ test('a flood of requests gets 429 with Retry-After past the burst; what was acc
   const cp = await start(t, { auth: { mode: 'tokens' }, limits: { requestsPerSecond: 5, burst: 10 } });
   const token = cp.firstAdminToken!;
   const responses = await Promise.all(
-    Array.from({ length: 40 }, () => post(cp, JSON.stringify(logAction({ tags: ['flood'] })), { authorization: `Bearer ${token}` })),
+    Array.from({ length: 40 }, async () => {
+      const response = await post(cp, JSON.stringify(logAction({ tags: ['flood'] })), { authorization: `Bearer ${token}` });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { action?: { id: string }; error?: { message: string } } };
+    }),
   );
   const accepted = responses.filter((r) => r.status === 201);
   const limited = responses.filter((r) => r.status === 429);
   assert.equal(accepted.length + limited.length, 40, `only 201 and 429: ${responses.map((r) => r.status).join(',')}`);
   assert.ok(accepted.length >= 10 && accepted.length <= 12, `the burst of 10 went through (${accepted.length})`);
   const first = limited[0]!;
-  assert.ok(Number(first.headers.get('retry-after')) >= 1);
-  assert.match((await errorOf(first)).message, /^too many requests: at most 5 per second \(bursts of 10\) per token or address; retry in \d+s$/);
-  const ids = await Promise.all(accepted.map(async (r) => ((await r.json()) as { action: { id: string } }).action.id));
-
-  // Another caller is not slowed down by the flood.
-  const other = await fetch(`${cp.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${(await (await fetch(`${cp.url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'calm', role: 'viewer' }) })).json() as { secret: string }).secret}` } });
-  assert.ok(other.status === 200 || other.status === 429);
+  assert.ok(Number(first.retryAfter) >= 1);
+  assert.match(first.body.error?.message ?? '', /^too many requests: at most 5 per second \(bursts of 10\) per token or address; retry in \d+s$/);
+  const ids = accepted.map((r) => r.body.action!.id);
 
   await new Promise((resolve) => setTimeout(resolve, 1200));
   const listed = await fetch(`${cp.url}/api/v1/actions`, { headers: { authorization: `Bearer ${token}` } });

@@ -33,6 +33,8 @@ const stringIncludes = String.prototype.includes;
 const ErrorConstructor = Error;
 const { isProxy, isMap, isSet, isTypedArray, isNativeError } = types;
 const MAX_PROTOTYPE_DEPTH = 64;
+/** `.includes()` on a longer array would stall the app at the probed line. */
+const MAX_INCLUDES_SCAN = 10_000;
 /** A bigint `**` or `<<` by more than this could allocate without bound. */
 const MAX_BIGINT_SHIFT = 100_000n;
 
@@ -245,6 +247,9 @@ export function callMethod(name: 'startsWith' | 'endsWith' | 'includes', target:
   }
   if (!isPrimitive(target) && !isProxy(target) && Array.isArray(target) && name === 'includes') {
     const length = target.length;
+    if (length > MAX_INCLUDES_SCAN) {
+      throw new ProbeEvalError(`\`${what}\`: the array has ${length} items; a probe scans at most ${MAX_INCLUDES_SCAN} — test a narrower value`);
+    }
     for (let i = 0; i < length; i++) {
       const descriptor = getOwnPropertyDescriptor(target, i);
       if (descriptor !== undefined && 'value' in descriptor) {

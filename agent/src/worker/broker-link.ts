@@ -6,12 +6,20 @@ import { hostname } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DesiredState, type Action, type AgentEvent, type AgentOnline, type Topics } from '@liveprobe/protocol';
 import type { AgentConfig } from './config.js';
+import { DesiredStateTrust } from './desired-state-trust.js';
 
 export const AGENT_VERSION = '0.1.0';
+const MAX_UNSENT_STATUS = 1000;
+export const HEARTBEAT_SECONDS = 30;
 
 export class BrokerLink {
   private client: MqttClient | undefined;
+  /** Each action's latest status while the broker is away, sent on reconnect; bounded. */
+  private readonly unsentStatus = new Map<string, AgentEvent>();
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly desired = new Map<string, { rev: number; actions: Action[] }>();
+  /** Set when LIVEPROBE_PUBLIC_KEY is: only desired state the control plane signed is applied. */
+  private readonly trust = DesiredStateTrust.fromEnv(process.env);
 
   constructor(
     private readonly config: AgentConfig,
@@ -46,6 +54,8 @@ export class BrokerLink {
       this.log(`${everConnected ? 'reconnected' : 'connected'} to ${config.brokerUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`);
       everConnected = true;
       client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
+      for (const event of this.unsentStatus.values()) this.publishEvent(event);
+      this.unsentStatus.clear();
       const subscriptions = [...config.tags.map((t) => topics.tagActions(t)), topics.agentActions(config.agentId)];
       client.subscribe(subscriptions, { qos: 1 });
     });
@@ -59,6 +69,22 @@ export class BrokerLink {
     client.on('offline', () => { if (everConnected) this.log(`lost the broker ${config.brokerUrl}; reconnecting`); });
   }
 
+  /** Action status is kept (the latest per action, bounded) while the broker is away, and sent on reconnect. */
+  publishStatus(event: Extract<AgentEvent, { kind: 'action_status' }>): void {
+    if (this.publishEvent(event)) return;
+    this.unsentStatus.delete(event.actionId);
+    if (this.unsentStatus.size >= MAX_UNSENT_STATUS) this.unsentStatus.delete(this.unsentStatus.keys().next().value!);
+    this.unsentStatus.set(event.actionId, event);
+  }
+
+  /** Every `seconds`, tells the control plane the agent is alive and how many actions it runs. */
+  startHeartbeat(seconds: number, actions: () => number): void {
+    this.heartbeat = setInterval(() => {
+      this.publishEvent({ kind: 'heartbeat', agentId: this.config.agentId, time: new Date().toISOString(), actions: actions() });
+    }, seconds * 1000);
+    this.heartbeat.unref();
+  }
+
   /** Publishes an event; false when the broker is unreachable (the caller counts it as dropped). */
   publishEvent(event: AgentEvent): boolean {
     if (this.client === undefined || !this.client.connected) return false;
@@ -67,6 +93,7 @@ export class BrokerLink {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     const client = this.client;
     if (client === undefined) return;
     this.client = undefined;
@@ -87,6 +114,8 @@ export class BrokerLink {
         this.log(`ignored a message on ${topic}: not JSON`);
         return;
       }
+      const refusal = this.trust?.refusal(topic, json);
+      if (refusal !== undefined) return this.refuse(topic, refusal);
       const parsed = DesiredState.safeParse(json);
       if (!parsed.success) {
         this.log(`ignored a message on ${topic}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -95,10 +124,17 @@ export class BrokerLink {
       state = parsed.data;
     }
     const known = this.desired.get(topic);
+    if (known !== undefined && state.rev < known.rev && payload.length !== 0 && this.trust !== undefined) return this.refuse(topic, `it is a replay: revision ${state.rev} is older than ${known.rev}, already applied`);
     if (known !== undefined && state.rev <= known.rev && payload.length !== 0) return;
     this.desired.set(topic, state);
     const union = new Map<string, Action>();
     for (const set of this.desired.values()) for (const action of set.actions) union.set(action.id, action);
     this.onDesired([...union.values()]);
+  }
+
+  /** Logs and reports a desired state that is not applied, as a `dropped` event the console and `liveprobe tail` show. */
+  private refuse(topic: string, reason: string): void {
+    this.log(`refused the desired state on ${topic}: ${reason}`);
+    this.publishEvent({ kind: 'dropped', agentId: this.config.agentId, time: new Date().toISOString(), count: 1, reason: `refused the desired state on ${topic}: ${reason}` });
   }
 }

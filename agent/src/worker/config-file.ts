@@ -41,11 +41,11 @@ function validate(value: unknown, path: string): ConfigFile {
   const where = (field: string): string => `LIVEPROBE_CONFIG: ${path}: \`${field}\``;
   if (!isRecord(value)) throw new AgentConfigError(`LIVEPROBE_CONFIG: ${path} must hold a JSON object with "redact", "block" and/or "capture"`);
   for (const [section, body] of Object.entries(value)) {
-    const fields = SECTIONS[section as keyof ConfigFile];
+    const fields = Object.hasOwn(SECTIONS, section) ? SECTIONS[section as keyof ConfigFile] : undefined;
     if (fields === undefined) throw new AgentConfigError(`${where(section)} is not a setting; use "redact", "block" or "capture"`);
     if (!isRecord(body)) throw new AgentConfigError(`${where(section)} must be an object`);
     for (const [field, fieldValue] of Object.entries(body)) {
-      const kind = fields[field];
+      const kind = Object.hasOwn(fields, field) ? fields[field] : undefined;
       const name = `${section}.${field}`;
       if (kind === undefined) throw new AgentConfigError(`${where(name)} is not a setting; use one of ${Object.keys(fields).map((f) => `${section}.${f}`).join(', ')}`);
       if (kind === 'strings' && !(Array.isArray(fieldValue) && fieldValue.every((v) => typeof v === 'string'))) {

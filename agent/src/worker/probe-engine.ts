@@ -77,6 +77,11 @@ export class ProbeEngine {
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
   }
 
+  /** Actions installed, waiting for their script, or paused. */
+  get size(): number {
+    return this.probes.size;
+  }
+
   probeFor(key: number): Probe | undefined {
     return this.byKey.get(key);
   }

@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads';
 import { topics, type ActionStatusEvent } from '@liveprobe/protocol';
 import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { Blocklist } from './blocklist.js';
-import { BrokerLink } from './broker-link.js';
+import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
 import { readConfig, type AgentConfig } from './config.js';
 import { HitRelay } from './hit-relay.js';
 import { LiveOutput } from './live-output.js';
@@ -21,7 +21,7 @@ function start({ port, sessionOpen }: WorkerData, config: AgentConfig): void {
   const report = (status: StatusReport): void => {
     const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
     if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
-    link?.publishEvent(event);
+    link?.publishStatus(event);
   };
   const engine = new ProbeEngine(port, report, log, sessionOpen, new Blocklist(config.blocklist));
   link = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log);
@@ -35,6 +35,7 @@ function start({ port, sessionOpen }: WorkerData, config: AgentConfig): void {
     else relay.handle(message);
   });
   broker.start();
+  broker.startHeartbeat(HEARTBEAT_SECONDS, () => engine.size);
 }
 
 const data = workerData as WorkerData;

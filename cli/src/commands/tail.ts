@@ -74,7 +74,7 @@ function describe(message: EventSourceMessage): string {
     // Snapshot notices are the control plane's own summaries, not agent events.
     if (message.event === 'snapshot') return formatEvent(data as SnapshotNotice);
     const event = AgentEvent.safeParse(data);
-    if (event.success && event.data.kind !== 'snapshot') return formatEvent(event.data);
+    if (event.success && event.data.kind !== 'snapshot' && event.data.kind !== 'heartbeat') return formatEvent(event.data);
   } catch {
     // Not JSON: shown as received below.
   }

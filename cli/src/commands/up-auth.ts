@@ -9,6 +9,7 @@ export interface UpAuthOptions {
   oidcRoleClaim?: string;
   oidcJwksUrl?: string;
   newAdminToken?: boolean;
+  signingKeyFile?: string;
 }
 
 export function authFlags(): Option[] {
@@ -19,6 +20,7 @@ export function authFlags(): Option[] {
     new Option('--oidc-role-claim <path>', 'claim holding viewer/editor/admin, dotted for nested claims (default roles)').env('LIVEPROBE_OIDC_ROLE_CLAIM'),
     new Option('--oidc-jwks-url <url>', 'where the signing keys are, instead of discovering them from the issuer').env('LIVEPROBE_OIDC_JWKS_URL'),
     new Option('--new-admin-token', 'create and print another admin token (when the first one is lost)'),
+    new Option('--signing-key-file <file>', 'Ed25519 key (PKCS#8 PEM) that signs desired state; created if missing; replicas share one (default <data-dir>/signing-key.pem)').env('LIVEPROBE_SIGNING_KEY_FILE'),
   ];
 }
 
@@ -38,11 +40,12 @@ export function authOptions(options: UpAuthOptions, demo: boolean): AuthOptions 
 
 /** What `liveprobe up` says about authentication, and the token to use when it made one. */
 export async function describeAuth(controlPlane: ControlPlane, options: UpAuthOptions): Promise<{ lines: Array<[string, string]>; token?: string }> {
+  const signing: [string, string] = ['signing key', `${controlPlane.signing.keyFile}${controlPlane.signing.created ? ' (new)' : ''}; agents: LIVEPROBE_PUBLIC_KEY=${controlPlane.signing.publicKey}`];
   if (options.auth === 'off') {
-    return { lines: [['auth', 'OFF (--auth off): anyone who can reach this machine\'s loopback can use the API']] };
+    return { lines: [signing, ['auth', 'OFF (--auth off): anyone who can reach this machine\'s loopback can use the API']] };
   }
   const sso = options.oidcIssuer === undefined ? '' : ` and single sign-on (${options.oidcIssuer})`;
-  const lines: Array<[string, string]> = [['auth', `API tokens${sso}; send one as --token or LIVEPROBE_TOKEN`]];
+  const lines: Array<[string, string]> = [signing, ['auth', `API tokens${sso}; send one as --token or LIVEPROBE_TOKEN`]];
   let token = controlPlane.firstAdminToken;
   if (options.newAdminToken === true) token = await controlPlane.issueToken('admin (--new-admin-token)', 'admin');
   if (token !== undefined) {

@@ -85,6 +85,7 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
       ...(options.database === undefined ? {} : { databaseUrl: options.database }),
       ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
       auth: authOptions(options, options.demo === true),
+      ...(options.signingKeyFile === undefined ? {} : { signingKeyFile: options.signingKeyFile }),
       log,
     });
   } catch (err) {

@@ -34,6 +34,8 @@ export class DesiredStatePublisher {
     private readonly broker: RetainedPublisher,
     private readonly topics: Topics,
     private readonly cluster?: PublishCoordination,
+    /** Adds the control plane's signature to each message (signing/). */
+    private readonly signer?: { signed(topic: string, payload: string): string },
   ) {}
 
   /**
@@ -77,6 +79,7 @@ export class DesiredStatePublisher {
 
   private send(topic: string, rev: number, actions: Action[]): Promise<void> {
     const state: DesiredState = { rev, actions };
-    return this.broker.publishRetained(topic, JSON.stringify(state));
+    const payload = JSON.stringify(state);
+    return this.broker.publishRetained(topic, this.signer === undefined ? payload : this.signer.signed(topic, payload));
   }
 }

@@ -1,4 +1,4 @@
-import type { AgentEvent, SnapshotEvent } from '@liveprobe/protocol';
+import type { AgentEvent, HeartbeatEvent, SnapshotEvent } from '@liveprobe/protocol';
 import type { SnapshotSummary } from '../snapshots/snapshot-summary.js';
 
 /**
@@ -7,5 +7,5 @@ import type { SnapshotSummary } from '../snapshots/snapshot-summary.js';
  */
 export type SnapshotNotice = { kind: 'snapshot' } & SnapshotSummary;
 
-/** What `GET /api/v1/events` streams: agent events as received, snapshots as notices. */
-export type LiveEvent = Exclude<AgentEvent, SnapshotEvent> | SnapshotNotice;
+/** What `GET /api/v1/events` streams: agent events as received (heartbeats only update `last seen`), snapshots as notices. */
+export type LiveEvent = Exclude<AgentEvent, SnapshotEvent | HeartbeatEvent> | SnapshotNotice;

@@ -4,8 +4,8 @@ import { toBodyIssues } from '../body-issues.js';
 import { InvalidQueryError } from '../errors.js';
 import type { SnapshotArchive } from '../snapshots/snapshot-archive.js';
 
-export const DEFAULT_SNAPSHOT_LIMIT = 50;
-export const MAX_SNAPSHOT_LIMIT = 500;
+const DEFAULT_SNAPSHOT_LIMIT = 50;
+const MAX_SNAPSHOT_LIMIT = 500;
 
 const ListQuery = z.object({
   action: z.string().min(1).optional(),

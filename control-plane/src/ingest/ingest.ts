@@ -44,7 +44,8 @@ export class Ingest {
       this.enqueue(topic, () => this.applySnapshot(message));
     } else if ('kind' in message) {
       // Live output goes out before it is counted: the console should not wait on the disk.
-      this.deps.events.publish(message);
+      // Heartbeats only keep `last seen` current; nobody watches them.
+      if (message.kind !== 'heartbeat') this.deps.events.publish(message);
       this.enqueue(topic, () => this.applyEvent(message));
     } else {
       this.enqueue(topic, () => this.applyStatus(message));

@@ -29,7 +29,9 @@ export function requestLimits(limits: ResolvedLimits): MiddlewareHandler[] {
   return [
     bodyLimit({
       maxSize: limits.maxBodyBytes,
-      onError: () => {
+      onError: (c) => {
+        // The unread rest of the body is still on its way: this connection cannot carry another request.
+        c.header('Connection', 'close');
         throw new PayloadTooLargeError(limits.maxBodyBytes);
       },
     }),

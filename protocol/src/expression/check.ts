@@ -8,11 +8,12 @@ import { explainSyntax } from './syntax-hints.js';
 
 export const MAX_EXPRESSION_LENGTH = 1000;
 
-const LITERAL_NAMES: Record<string, Expr> = {
-  undefined: { k: 'undef' },
-  NaN: { k: 'lit', v: Number.NaN },
-  Infinity: { k: 'lit', v: Number.POSITIVE_INFINITY },
-};
+// A Map, not an object literal: `valueOf` or `constructor` must not find Object.prototype's.
+const LITERAL_NAMES: ReadonlyMap<string, Expr> = new Map<string, Expr>([
+  ['undefined', { k: 'undef' }],
+  ['NaN', { k: 'lit', v: Number.NaN }],
+  ['Infinity', { k: 'lit', v: Number.POSITIVE_INFINITY }],
+]);
 
 const ALLOWED_SUMMARY =
   'expressions may read variables and fields, compare, do arithmetic and call len, keys, has, str, startsWith, endsWith or includes';
@@ -74,7 +75,7 @@ function convert(source: string, node: AnyNode, roots: string[], state: { usesTh
       return { k: 'lit', v: n.value as string | number | boolean | null };
     }
     case 'Identifier': {
-      const named = LITERAL_NAMES[n.name];
+      const named = LITERAL_NAMES.get(n.name);
       if (named !== undefined) return named;
       if (!roots.includes(n.name)) roots.push(n.name);
       return { k: 'id', name: n.name };

@@ -62,7 +62,7 @@ test('dates, regexps, errors with their stack, boxed primitives, functions and c
   const error = Object.assign(new RangeError('too far'), { code: 'E_FAR' });
   // The test runner (tsx) installs a stack formatter, which the serializer would refuse to run.
   const formatter = Error.prepareStackTrace;
-  Error.prepareStackTrace = undefined;
+  Reflect.deleteProperty(Error, 'prepareStackTrace');
   let captured: Extract<CapturedValue, { t: 'error' }>;
   try {
     captured = capture(error) as Extract<CapturedValue, { t: 'error' }>;
@@ -169,7 +169,7 @@ test('an error whose name is a getter keeps its stack unread, since formatting i
     }
   }
   const formatter = Error.prepareStackTrace;
-  Error.prepareStackTrace = undefined;
+  Reflect.deleteProperty(Error, 'prepareStackTrace');
   try {
     const value = capture(new Custom('m')) as Extract<CapturedValue, { t: 'error' }>;
     assert.equal(ran, 0);

@@ -5,6 +5,7 @@ import { checkExpression, checkTemplate, ExpressionError, MAX_EXPRESSION_LENGTH 
 test('the whole language is accepted: names, this, member access, literals, operators, ternary, helpers and string/array methods', () => {
   const accepted: [source: string, roots: string[]][] = [
     ['order', ['order']],
+    ['valueOf + constructor', ['valueOf', 'constructor']],
     ['this.total', []],
     ['order.items[0].sku', ['order']],
     ['headers["content-type"]', ['headers']],
