@@ -80,6 +80,11 @@ export interface ResumeProbe {
 
 export type ToMain = Init | ArmProbe | DisarmProbe | ResumeProbe;
 
+/** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
+export interface HookChannel {
+  postMessage(message: ToMain): void;
+}
+
 /** main → worker: one hit's formatted output. */
 export interface HitOutput {
   t: 'out';

@@ -95,11 +95,13 @@ export function namesRead(expr: Expr): string[] {
   return names;
 }
 
-/** Every expression an armed action evaluates: its condition, template placeholders and watches. */
-export function armedExpressions(fields: Pick<ArmProbe, 'condition' | 'log' | 'snapshot'>): Expr[] {
+/** Every expression an armed action evaluates: its condition, template placeholders, watches, metric value and attributes. */
+export function armedExpressions(fields: Pick<ArmProbe, 'condition' | 'log' | 'snapshot' | 'metric'>): Expr[] {
   const out: Expr[] = [];
   if (fields.condition !== undefined) out.push(fields.condition);
   for (const part of fields.log?.template ?? []) if ('expr' in part) out.push(part.expr);
   for (const watch of fields.snapshot?.watches ?? []) out.push(watch.expr);
+  if (fields.metric?.value !== undefined) out.push(fields.metric.value.expr);
+  for (const attribute of fields.metric?.attributes ?? []) out.push(attribute.expr);
   return out;
 }

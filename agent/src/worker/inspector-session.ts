@@ -3,7 +3,8 @@
  * (ARCHITECTURE §8: V8 keeps memory for every breakpoint condition evaluation), and
  * separate from any other inspector user in the process.
  */
-import { Session } from 'node:inspector/promises';
+import type { Debugger } from 'node:inspector';
+import type { CdpTransport } from './cdp-transport.js';
 import { scriptPath } from './script-match.js';
 
 export interface LoadedScript {
@@ -22,13 +23,14 @@ export interface BreakpointResult {
 }
 
 export class InspectorSession {
-  private session: Session | undefined;
+  private session: CdpTransport | undefined;
   private readonly scripts = new Map<string, LoadedScript>();
   private readonly sources = new Map<string, Promise<string>>();
 
   constructor(
     private readonly onScript: (script: LoadedScript) => void,
-    private readonly openFlag: Int32Array,
+    /** A new transport for each time the session opens. */
+    private readonly transport: () => CdpTransport,
   ) {}
 
   get isOpen(): boolean {
@@ -37,9 +39,9 @@ export class InspectorSession {
 
   async open(): Promise<void> {
     if (this.session !== undefined) return;
-    const session = new Session();
-    session.connectToMainThread();
-    session.on('Debugger.scriptParsed', ({ params }) => {
+    const session = this.transport();
+    await session.connect();
+    session.onScriptParsed((params) => {
       const path = scriptPath(params.url);
       if (path === undefined) return;
       const script: LoadedScript = {
@@ -51,15 +53,12 @@ export class InspectorSession {
     });
     await session.post('Debugger.enable');
     this.session = session;
-    Atomics.store(this.openFlag, 0, 1);
   }
 
   /** Disconnecting drops every breakpoint this session set. */
   close(): void {
     this.session?.disconnect();
     this.session = undefined;
-    Atomics.store(this.openFlag, 0, 0);
-    Atomics.notify(this.openFlag, 0);
     this.scripts.clear();
     this.sources.clear();
   }
@@ -75,7 +74,7 @@ export class InspectorSession {
   source(script: LoadedScript): Promise<string> {
     let source = this.sources.get(script.scriptId);
     if (source === undefined) {
-      source = this.require().post('Debugger.getScriptSource', { scriptId: script.scriptId }).then((r) => r.scriptSource);
+      source = this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then((r) => r.scriptSource);
       this.sources.set(script.scriptId, source);
     }
     return source;
@@ -86,14 +85,14 @@ export class InspectorSession {
     // V8 allows one breakpoint per url and position; an alternative that never matches a real
     // URL keeps each action's breakpoint separate without rebuilding a shared condition.
     const urlRegex = `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$`;
-    const result = await this.require().post('Debugger.setBreakpointByUrl', { urlRegex, lineNumber: line - 1, ...(column === undefined ? {} : { columnNumber: column }), condition });
+    const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', { urlRegex, lineNumber: line - 1, ...(column === undefined ? {} : { columnNumber: column }), condition });
     const location = result.locations[0];
     return { breakpointId: result.breakpointId, location: location === undefined ? undefined : { line: location.lineNumber + 1, column: location.columnNumber ?? 0 } };
   }
 
   /** The positions (1-based line, 0-based column) where a function returns, explicitly or at its end. */
   async returnPositions(script: LoadedScript, start: { line: number; column: number }, end: { line: number; column: number }): Promise<{ line: number; column: number }[]> {
-    const { locations } = await this.require().post('Debugger.getPossibleBreakpoints', {
+    const { locations } = await this.call<Debugger.GetPossibleBreakpointsReturnType>('Debugger.getPossibleBreakpoints', {
       start: { scriptId: script.scriptId, lineNumber: start.line - 1, columnNumber: start.column },
       end: { scriptId: script.scriptId, lineNumber: end.line - 1, columnNumber: end.column },
       restrictToFunction: true,
@@ -106,9 +105,9 @@ export class InspectorSession {
     await this.session.post('Debugger.removeBreakpoint', { breakpointId });
   }
 
-  private require(): Session {
+  private async call<T>(method: string, params: object): Promise<T> {
     if (this.session === undefined) throw new Error('the inspector session is closed');
-    return this.session;
+    return (await this.session.post(method, params)) as T;
   }
 }
 

@@ -2,9 +2,9 @@
  * Installs and removes actions as non-pausing conditional breakpoints (install path 1),
  * reconciling toward the desired set. Operations run one at a time, in order.
  */
-import type { MessagePort } from 'node:worker_threads';
 import { ExpressionError, type Action, type ActionState } from '@liveprobe/protocol';
-import type { ToMain } from '../bridge.js';
+import type { HookChannel, ToMain } from '../bridge.js';
+import type { CdpTransport } from './cdp-transport.js';
 import { armFields, type ArmFields } from './arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist } from './blocklist.js';
 import { conditionSource } from './condition-source.js';
@@ -65,14 +65,16 @@ export class ProbeEngine {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly port: MessagePort,
+    /** Where the probe hook listens: the app's main thread, or an injected hook in a remote target. */
+    private readonly hook: HookChannel,
     private readonly report: (status: StatusReport) => void,
     private readonly log: (line: string) => void,
-    sessionOpen: Int32Array,
+    /** A new CDP session each time one is needed (the session is open only while actions exist). */
+    transport: () => CdpTransport,
     /** The agent's own blocklist: checked before every install, whatever the control plane sent. */
     private readonly blocklist: Blocklist,
   ) {
-    this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), sessionOpen);
+    this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), transport);
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
   }
@@ -158,6 +160,19 @@ export class ProbeEngine {
       if (err instanceof LocationError) return this.fail(probe, err.message, err.waiting);
       if (err instanceof ExpressionError) return this.fail(probe, err.message, false);
       throw err;
+    }
+    // The agent's own blocklist, at every site: a blocked file may also be reached through a source map.
+    for (const [index, { resolved, analysed, offset }] of sites.entries()) {
+      try {
+        this.blocklist.check({
+          files: [action.file, resolved.file, resolved.script.path],
+          functionName: analysed === undefined ? undefined : functionNameAt(analysed, offset),
+          expressions: armedExpressions(arms[index]!),
+        });
+      } catch (err) {
+        if (err instanceof BlockedByAgentError) return this.fail(probe, err.message, false);
+        throw err;
+      }
     }
     const placed: { file: string; line: number; functionName?: string }[] = [];
     for (const [index, site] of sites.entries()) {
@@ -287,7 +302,7 @@ export class ProbeEngine {
   }
 
   private post(message: ToMain): void {
-    this.port.postMessage(message);
+    this.hook.postMessage(message);
   }
 }
 

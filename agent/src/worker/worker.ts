@@ -7,6 +7,7 @@ import { topics, type ActionStatusEvent } from '@liveprobe/protocol';
 import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { Blocklist } from './blocklist.js';
 import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
+import { MainThreadTransport } from './cdp-transport.js';
 import { readConfig, type AgentConfig } from './config.js';
 import { HitRelay } from './hit-relay.js';
 import { LiveOutput } from './live-output.js';
@@ -23,7 +24,7 @@ function start({ port, sessionOpen }: WorkerData, config: AgentConfig): void {
     if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     link?.publishStatus(event);
   };
-  const engine = new ProbeEngine(port, report, log, sessionOpen, new Blocklist(config.blocklist));
+  const engine = new ProbeEngine(port, report, log, () => new MainThreadTransport(sessionOpen), new Blocklist(config.blocklist));
   link = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log);
   const broker = link;
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));

@@ -1,0 +1,51 @@
+/**
+ * The Chrome DevTools Protocol session the engine drives, behind one small interface: the
+ * in-process session on the app's main thread (the default), or a remote target reached with
+ * chrome-remote-interface (`liveprobe attach`).
+ */
+import { Session } from 'node:inspector/promises';
+
+export interface ScriptParsed {
+  scriptId: string;
+  url: string;
+  endLine: number;
+  sourceMapURL?: string;
+}
+
+export interface CdpTransport {
+  connect(): Promise<void>;
+  /** Sends a CDP command; resolves with its result. */
+  post(method: string, params?: object): Promise<unknown>;
+  onScriptParsed(handler: (script: ScriptParsed) => void): void;
+  /** Ends the session; V8 drops every breakpoint the session set. */
+  disconnect(): void;
+  /** Which target this session drives, for messages. */
+  readonly name: string;
+}
+
+/** The agent's own session on the app's main thread, from its worker thread. */
+export class MainThreadTransport implements CdpTransport {
+  readonly name = 'main thread';
+  private readonly session = new Session();
+
+  constructor(private readonly openFlag: Int32Array) {}
+
+  async connect(): Promise<void> {
+    this.session.connectToMainThread();
+    Atomics.store(this.openFlag, 0, 1);
+  }
+
+  post(method: string, params?: object): Promise<unknown> {
+    return (this.session.post as (method: string, params?: object) => Promise<unknown>)(method, params);
+  }
+
+  onScriptParsed(handler: (script: ScriptParsed) => void): void {
+    this.session.on('Debugger.scriptParsed', ({ params }) => handler(params));
+  }
+
+  disconnect(): void {
+    this.session.disconnect();
+    Atomics.store(this.openFlag, 0, 0);
+    Atomics.notify(this.openFlag, 0);
+  }
+}
