@@ -42,12 +42,11 @@ fi
 work="$cache/build"
 rm -rf "$work"
 mkdir -p "$work"
-"$builder" --config "$manifest" --skip-get-modules --skip-compilation
-# The builder's own `go mod tidy` also resolves the test-only imports of every component's
-# dependencies, some of which the module proxy here does not serve; `-e` records everything the
-# binary needs and leaves those out. A module the binary does need still fails the build below.
-(cd "$work" && go mod tidy -e -compat=1.25)
-"$builder" --config "$manifest" --skip-generate --skip-get-modules
+# The builder's `go mod tidy` also resolves the test-only imports of every component's
+# dependencies, some of which the module proxy here does not serve. `-e` (in GOFLAGS, applied only
+# to the go commands that know it: tidy) records everything the binary needs and leaves those out;
+# a module the binary does need still fails the compile.
+GOFLAGS="-e $(go env GOFLAGS)" "$builder" --config "$manifest"
 
 mkdir -p "$cache/$key"
 cp "$work/otelcol-liveprobe" "$binary.tmp"

@@ -11,6 +11,10 @@ import { openStore } from './store/open-store.js';
 import type { Role } from './auth/roles.js';
 import { setUpSecurity } from './auth/setup.js';
 import { DesiredStateSigner } from './signing/desired-state-signer.js';
+import { ApiTokens } from './auth/api-tokens.js';
+import { controlPlaneCredentials, type BrokerAccess } from './mqtt/broker-access.js';
+import { TopicAcl } from './mqtt/topic-acl.js';
+import { redactDatabaseUrl } from './store/postgres.js';
 
 export interface ControlPlane {
   /** Base URL of the REST API, e.g. `http://127.0.0.1:8080`. */
@@ -26,7 +30,7 @@ export interface ControlPlane {
   /** Set when this start created the first admin token (none was active): its secret, shown only now. */
   firstAdminToken?: string;
   /** Creates an API token, e.g. for `liveprobe up --demo` to print one that works. */
-  issueToken(name: string, role: Role, options?: { replacingSameName?: boolean }): Promise<string>;
+  issueToken(name: string, role: Role, options?: { replacingSameName?: boolean; tags?: string[] }): Promise<string>;
   /** Releases every socket, timer and file handle; safe to call twice. */
   close(): Promise<void>;
 }
@@ -48,15 +52,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const { store, cluster, description: database } = await openStore(config);
     closers.push(() => store.close());
 
+    // With authentication on, the embedded broker wants credentials too: agent tokens for agents (docs/security.md).
+    const tokensForBroker = new ApiTokens(store.db, () => new Date());
+    const brokerAccess: BrokerAccess | undefined =
+      config.auth.mode === 'off' || config.brokerUrl !== undefined
+        ? undefined
+        : { controlPlane: controlPlaneCredentials(), agent: (password) => tokensForBroker.authenticateAgent(password), acl: new TopicAcl(topics(config.topicPrefix)), log };
     let mqttUrl = config.brokerUrl;
     if (mqttUrl === undefined) {
-      const broker = await startEmbeddedBroker(config.host, config.mqttPort);
+      const broker = await startEmbeddedBroker(config.host, config.mqttPort, brokerAccess);
       closers.push(() => broker.close());
       mqttUrl = broker.url;
     }
 
     const names = topics(config.topicPrefix);
-    const connection = await connectToBroker(mqttUrl, log);
+    const connection = await connectToBroker(mqttUrl, log, brokerAccess?.controlPlane);
     const signer = await DesiredStateSigner.load(config.signingKeyFile);
     const services = createServices({ store, publisher: connection, topics: names, log, signer, ...(cluster === undefined ? {} : { cluster }) });
     closers.push(async () => {
@@ -89,15 +99,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     let closing: Promise<void> | undefined;
     return {
       url: http.url,
-      mqttUrl,
+      // An external broker's URL may carry the control plane's password.
+      mqttUrl: redactDatabaseUrl(mqttUrl),
       embeddedBroker: config.brokerUrl === undefined,
       dbPath: database,
       app,
       ...(firstAdminToken === undefined ? {} : { firstAdminToken }),
       signing: { publicKey: signer.publicKey, keyFile: signer.path, created: signer.created },
-      async issueToken(name, role, { replacingSameName = false } = {}) {
+      async issueToken(name, role, { replacingSameName = false, tags } = {}) {
         if (replacingSameName) await security.auth.tokens.revokeNamed(name);
-        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up' })).secret;
+        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...(tags === undefined ? {} : { tags }) })).secret;
       },
       close: () => (closing ??= closeAll()),
     };

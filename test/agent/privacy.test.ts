@@ -49,7 +49,7 @@ test('secrets never leave the agent: redacted keys and patterns in log lines and
 
   await waitFor(() => snapshots.some((s) => s.actionId === snapshot.action.id), WAIT, 'the snapshot');
   const captured = JSON.stringify(snapshots.find((s) => s.actionId === snapshot.action.id));
-  for (const secret of ['hunter2', '4111', 'ada@example.com', 'abcdefghijklmnop', 'db.internal', '"v":300']) {
+  for (const secret of ['hunter2', '4111', 'ada@example.com', 'abcdefghijklmnop', 'db.internal', '["balance",{"t":"number"']) {
     assert.ok(!captured.includes(secret), `${secret} leaked into the snapshot`);
   }
   assert.match(captured, /\{"name":"dbConfig","value":\{"t":"redacted"\}\}/, 'a blocked variable is hidden from snapshots');

@@ -41,7 +41,8 @@ export class BrokerLink {
       tags: config.tags, startedAt: new Date().toISOString(),
     };
     const client = mqtt.connect(config.brokerUrl, {
-      clientId: `liveprobe-agent-${config.agentId}`,
+      // The client id is the agent id, so brokers' topic ACLs can name the agent's own topics (Mosquitto's %c).
+      clientId: config.agentId,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: config.agentId })), qos: 1, retain: true },

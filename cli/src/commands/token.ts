@@ -1,13 +1,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CreatedToken, Principal, TokenView } from '@liveprobe/control-plane';
+import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';
 import { relativeTime } from '../format/time.js';
 
-const ROLES = ['viewer', 'editor', 'admin'];
+const ROLES = ['agent', 'viewer', 'editor', 'admin'];
 
 function parseRole(text: string): string {
-  if (!ROLES.includes(text)) throw new InvalidArgumentError(`"${text}" is not a role; use viewer, editor or admin`);
+  if (!ROLES.includes(text)) throw new InvalidArgumentError(`"${text}" is not a role; use viewer, editor, admin, or agent (MQTT only)`);
   return text;
 }
 
@@ -18,13 +19,15 @@ export function registerToken(program: Command, ctx: Context): void {
     .command('create')
     .description('create an API token; its secret is printed once, keep it')
     .requiredOption('--name <name>', 'who or what uses it, e.g. ci-deploy')
-    .option('--role <role>', 'viewer (read), editor (add and remove actions) or admin (tokens, audit)', parseRole, 'viewer')
+    .option('--role <role>', 'viewer (read), editor (add and remove actions), admin (tokens, audit), or agent (the embedded broker only)', parseRole, 'viewer')
+    .option('--tag <tag>', 'agent tokens: a tag whose actions the agent may read (repeat; * for all)', collect)
     .option('--expires <duration>', 'lifetime, e.g. 12h or 90d (default: until revoked)')
     .option('--json', 'print the response body as JSON')
-    .action(async (options: { name: string; role: string; expires?: string; json?: boolean }, command: Command) => {
+    .action(async (options: { name: string; role: string; tag?: string[]; expires?: string; json?: boolean }, command: Command) => {
       const created = await ctx.api(command).post<CreatedToken>('/tokens', {
         name: options.name,
         role: options.role,
+        ...(options.tag === undefined ? {} : { tags: options.tag }),
         ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
       });
       if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));

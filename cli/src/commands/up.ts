@@ -47,8 +47,10 @@ export function registerUp(program: Command, ctx: Context): void {
         const auth = await describeAuth(controlPlane, options);
         for (const [label, value] of auth.lines) field(label, value);
         if (options.demo === true) {
+          // With authentication on, the embedded broker wants the shop's agent to present an agent token.
+          const agentToken = options.auth === 'off' || !controlPlane.embeddedBroker ? undefined : await controlPlane.issueToken('demo-shop', 'agent', { replacingSameName: true, tags: ['demo'] });
           shop = await startShop({
-            brokerUrl: controlPlane.mqttUrl,
+            brokerUrl: agentToken === undefined ? controlPlane.mqttUrl : controlPlane.mqttUrl.replace('mqtt://', `mqtt://demo-shop:${agentToken}@`),
             port: options.demoPort,
             topicPrefix: options.topicPrefix,
             env: process.env,

@@ -14,6 +14,7 @@ export interface ApiTokensTable {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  tags: string | null;
 }
 
 /** A token as the API lists it: never its secret. */
@@ -25,6 +26,15 @@ export interface TokenView {
   createdBy: string;
   expiresAt?: string;
   lastUsedAt?: string;
+  /** Agent tokens only: the tags whose desired state the agent may read (`*`: all). */
+  tags?: string[];
+}
+
+/** Who an agent token stands for on the MQTT broker. */
+export interface AgentCredential {
+  tokenId: string;
+  name: string;
+  tags: string[];
 }
 
 export interface CreatedToken {
@@ -55,7 +65,7 @@ export class ApiTokens {
     this.db = db as Kysely<TokenDatabase>;
   }
 
-  async create(input: { name: string; role: Role; createdBy: string; expiresAt?: Date }): Promise<CreatedToken> {
+  async create(input: { name: string; role: Role; createdBy: string; expiresAt?: Date; tags?: string[] }): Promise<CreatedToken> {
     const secret = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row: ApiTokensTable = {
       id: `tok_${randomBytes(6).toString('hex')}`,
@@ -67,6 +77,7 @@ export class ApiTokens {
       expires_at: input.expiresAt?.toISOString() ?? null,
       revoked_at: null,
       last_used_at: null,
+      tags: input.role === 'agent' ? JSON.stringify(input.tags ?? []) : null,
     };
     await this.db.insertInto('api_tokens').values(row).execute();
     return { token: toView(row), secret };
@@ -111,6 +122,14 @@ export class ApiTokens {
     return { kind: 'token', id: row.id, name: row.name, role: Role.parse(row.role) };
   }
 
+  /** The agent behind an MQTT password; undefined unless it is an active token with the agent role. */
+  async authenticateAgent(secret: string): Promise<AgentCredential | undefined> {
+    if (!secret.startsWith(TOKEN_PREFIX)) return undefined;
+    const row = await this.active().selectAll().where('secret_sha256', '=', sha256(secret)).where('role', '=', 'agent').executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { tokenId: row.id, name: row.name, tags: row.tags === null ? [] : (JSON.parse(row.tags) as string[]) };
+  }
+
   /** Whether any active token has the admin role: if none does, nobody could ever create one. */
   async hasActiveAdmin(): Promise<boolean> {
     return (await this.active().select('id').where('role', '=', 'admin').executeTakeFirst()) !== undefined;
@@ -138,5 +157,6 @@ function toView(row: Selectable<ApiTokensTable>): TokenView {
     createdBy: row.created_by,
     ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
     ...(row.last_used_at === null ? {} : { lastUsedAt: row.last_used_at }),
+    ...(row.tags === null ? {} : { tags: JSON.parse(row.tags) as string[] }),
   };
 }

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** Each role can do what the ones before it can. */
-export const ROLES = ['viewer', 'editor', 'admin'] as const;
+/**
+ * Each role can do what the ones before it can. `agent` is for MQTT only: an agent token opens
+ * the embedded broker (within its tags) and no REST route, since every route needs viewer or above.
+ */
+export const ROLES = ['agent', 'viewer', 'editor', 'admin'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 

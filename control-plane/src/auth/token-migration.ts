@@ -17,3 +17,10 @@ export const apiTokensMigration: Migration = {
       .execute();
   },
 };
+
+/** Agent tokens name the tags whose desired state they may read over MQTT (JSON array; `["*"]` for all). */
+export const agentTokenTagsMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('api_tokens').addColumn('tags', 'text').execute();
+  },
+};

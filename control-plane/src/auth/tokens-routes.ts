@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { parseDuration } from '@liveprobe/protocol';
+import { parseDuration, Tag } from '@liveprobe/protocol';
 import { toBodyIssues } from '../body-issues.js';
 import { InvalidBodyError, InvalidJsonError } from '../errors.js';
 import type { ApiTokens } from './api-tokens.js';
@@ -14,12 +14,15 @@ export const TokenInput = z
   .object({
     name: z.string().trim().min(1, 'name the token after who or what uses it, e.g. "ci-deploy"').max(100),
     role: Role,
+    /** Agent tokens: the tags whose desired state the agent may read over MQTT; `*` for all. */
+    tags: z.array(z.union([Tag, z.literal('*')])).max(100).optional(),
     expiresIn: z
       .string()
       .refine((text) => parseDuration(text) !== undefined, 'not a duration; write e.g. 12h, 30d')
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((t) => t.tags === undefined || t.role === 'agent', { path: ['tags'], message: 'only agent tokens have tags; they scope what an agent may read over MQTT' });
 
 /** `/tokens` (admins only, see policy.ts) and `/whoami` (anyone signed in). */
 export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variables: AuthVariables }> {
@@ -28,7 +31,13 @@ export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variabl
       const input = await parseBody(c.req.text());
       const principal = c.get('principal') ?? ANONYMOUS;
       const expiresAt = input.expiresIn === undefined ? undefined : new Date(now().getTime() + (parseDuration(input.expiresIn) as number));
-      const created = await tokens.create({ name: input.name, role: input.role, createdBy: principal.name, ...(expiresAt === undefined ? {} : { expiresAt }) });
+      const created = await tokens.create({
+        name: input.name,
+        role: input.role,
+        createdBy: principal.name,
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+        ...(input.tags === undefined ? {} : { tags: input.tags }),
+      });
       return c.json(created, 201);
     })
     .get('/tokens', async (c) => c.json({ tokens: await tokens.list() }))

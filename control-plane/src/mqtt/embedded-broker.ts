@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { connectableUrl, listen } from '../listen.js';
+import { accessHooks, type BrokerAccess } from './broker-access.js';
 
 export interface EmbeddedBroker {
   url: string;
@@ -8,8 +9,9 @@ export interface EmbeddedBroker {
 }
 
 /** An in-process aedes broker for single-machine setups; retained messages live in memory. */
-export async function startEmbeddedBroker(host: string, port: number): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker();
+export async function startEmbeddedBroker(host: string, port: number, access?: BrokerAccess): Promise<EmbeddedBroker> {
+  // Without `access` (authentication off) the broker is open, as before.
+  const aedes = await Aedes.createBroker(access === undefined ? {} : accessHooks(access));
   const server = createServer(aedes.handle);
   const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   let actualPort: number;

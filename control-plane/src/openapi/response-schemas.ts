@@ -48,6 +48,7 @@ export const TokenViewSchema = z.object({
   createdBy: z.string(),
   expiresAt: z.string().optional(),
   lastUsedAt: z.string().optional(),
+  tags: z.array(z.string()).optional(),
 });
 
 export const CreatedTokenSchema = z.object({ token: TokenViewSchema, secret: z.string().meta({ description: 'the bearer secret (lpt_…), returned only here' }) });

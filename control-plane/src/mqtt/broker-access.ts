@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import type { AedesOptions, Client } from 'aedes';
+import { isTopicSafe } from '@liveprobe/protocol';
+import type { AgentCredential } from '../auth/api-tokens.js';
+import { TopicAcl, type MqttIdentity } from './topic-acl.js';
+
+/** Who may connect to the embedded broker, and what each may do there. */
+export interface BrokerAccess {
+  /** The control plane's own client; a fresh password each start, never written anywhere. */
+  controlPlane: { username: string; password: string };
+  /** Looks an agent's password (an API token with the agent role) up. */
+  agent(password: string): Promise<AgentCredential | undefined>;
+  acl: TopicAcl;
+  log: (line: string) => void;
+}
+
+export const CONTROL_PLANE_MQTT_USER = 'liveprobe-control-plane';
+
+export function controlPlaneCredentials(): BrokerAccess['controlPlane'] {
+  return { username: CONTROL_PLANE_MQTT_USER, password: randomBytes(24).toString('base64url') };
+}
+
+const identities = new WeakMap<Client, MqttIdentity>();
+
+/** aedes hooks enforcing `access`: CONNACK 4 for bad credentials, SUBACK 0x80 and dropped publishes for what the rules refuse. */
+export function accessHooks(access: BrokerAccess): Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'> {
+  return {
+    authenticate(client, username, password, done) {
+      const secret = password?.toString('utf8') ?? '';
+      if (username === access.controlPlane.username) {
+        if (secret === access.controlPlane.password) identities.set(client, { kind: 'control-plane' });
+        return done(secret === access.controlPlane.password ? null : badCredentials(), secret === access.controlPlane.password);
+      }
+      // The client id is the agent id, a topic level of its own topics: no wildcards, no slashes.
+      if (!isTopicSafe(client.id)) {
+        access.log(`MQTT: refused client id "${client.id}": an agent's client id is its agent id (letters, digits, ".", "_", ":", "-")`);
+        return done(Object.assign(new Error('bad client id'), { returnCode: 2 }), false);
+      }
+      access
+        .agent(secret)
+        .then((agent) => {
+          if (agent === undefined) {
+            access.log(`MQTT: refused ${client.id}: its password is not an active agent token`);
+            return done(badCredentials(), false);
+          }
+          identities.set(client, { kind: 'agent', agentId: client.id, tags: agent.tags });
+          done(null, true);
+        })
+        .catch((err: unknown) => done(Object.assign(err instanceof Error ? err : new Error(String(err)), { returnCode: 3 }), false));
+    },
+    authorizePublish(client, packet, callback) {
+      const who = client === null ? undefined : identities.get(client);
+      // A null client is the broker itself (e.g. a Last Will already checked at connect).
+      if (client === null || (who !== undefined && access.acl.mayPublish(who, packet.topic))) return callback(null);
+      access.log(`MQTT: refused a publish by ${client.id} on ${packet.topic}`);
+      callback(new Error(`not allowed to publish on ${packet.topic}`));
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      const who = identities.get(client);
+      if (who !== undefined && access.acl.maySubscribe(who, subscription.topic)) return callback(null, subscription);
+      access.log(`MQTT: refused a subscription by ${client.id} to ${subscription.topic}`);
+      // A null subscription makes aedes answer this one with SUBACK 0x80 and keep the connection.
+      callback(null, null);
+    },
+  };
+}
+
+function badCredentials(): Error & { returnCode: number } {
+  return Object.assign(new Error('bad user name or password'), { returnCode: 4 });
+}
