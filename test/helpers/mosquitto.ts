@@ -24,7 +24,12 @@ const binary = '/usr/sbin/mosquitto';
  * A real Mosquitto broker (MQTT 5) on a free loopback port, for the external-broker tests.
  * A missing binary is an error, never a skip: those tests are what proves `--broker` works.
  */
-export async function mosquitto(): Promise<Mosquitto> {
+export interface MosquittoOptions {
+  /** Config lines instead of `allow_anonymous true`, e.g. a password_file and an acl_file. */
+  auth?: string[];
+}
+
+export async function mosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   try {
     await access(binary, constants.X_OK);
   } catch {
@@ -35,7 +40,7 @@ export async function mosquitto(): Promise<Mosquitto> {
   const config = join(dir.path, 'mosquitto.conf');
   await writeFile(
     config,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
+    [`listener ${port} 127.0.0.1`, ...(options.auth ?? ['allow_anonymous true']), 'persistence false', 'log_dest stderr', ''].join('\n'),
   );
   let child = await launch(config, port);
   const stop = async () => {
