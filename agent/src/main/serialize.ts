@@ -433,8 +433,45 @@ function moreBytes(count: number): number {
   return 8 + `${count}`.length;
 }
 
+/**
+ * The UTF-8 bytes of `JSON.stringify(value)`, for the nodes this file builds (plain objects,
+ * arrays, strings, finite numbers, booleans), without building the JSON text.
+ */
 function jsonBytes(value: unknown): number {
-  return byteLength(jsonStringify(value) as string, 'utf8');
+  switch (typeof value) {
+    case 'string': return jsonStringBytes(value);
+    case 'number': return `${value}`.length;
+    case 'boolean': return value ? 4 : 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (isArray(value)) {
+        let bytes = value.length > 1 ? value.length + 1 : 2;
+        for (let i = 0; i < value.length; i++) bytes += jsonBytes(value[i]);
+        return bytes;
+      }
+      let bytes = 2;
+      let fields = 0;
+      for (const key of objectKeys(value)) {
+        const field = (value as Record<string, unknown>)[key];
+        // JSON leaves out undefined fields, and the comma with them.
+        if (field === undefined) continue;
+        bytes += jsonStringBytes(key) + 1 + jsonBytes(field);
+        fields++;
+      }
+      return fields > 1 ? bytes + fields - 1 : bytes;
+    }
+    default: return 0;
+  }
+}
+
+// Printable ASCII other than `"` and `\\`: one byte each, no escapes. Its own `exec` keeps `test` off the prototype.
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+Object.defineProperty(PLAIN_JSON_TEXT, 'exec', { value: RegExp.prototype.exec });
+const regexpTest = RegExp.prototype.test;
+
+function jsonStringBytes(text: string): number {
+  if (apply(regexpTest, PLAIN_JSON_TEXT, [text]) === true) return text.length + 2;
+  return byteLength(jsonStringify(text) as string, 'utf8');
 }
 
 /** Non-finite numbers and -0 do not survive JSON: they travel as text. */

@@ -18,15 +18,14 @@ function start({ port, sessionOpen }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
-  let link: BrokerLink | undefined;
+  // Desired state only arrives after broker.start(), by which time the engine exists.
+  const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log);
   const report = (status: StatusReport): void => {
     const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
     if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
-    link?.publishStatus(event);
+    broker.publishStatus(event);
   };
   const engine = new ProbeEngine(port, report, log, () => new MainThreadTransport(sessionOpen), new Blocklist(config.blocklist));
-  link = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log);
-  const broker = link;
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
   const relay = new HitRelay(config.agentId, engine, live, new OtelExport(config.agentId, process.env, log), broker, report);
 
