@@ -37,6 +37,8 @@ const Target = {
   file: z.string().trim().min(1, 'name the source file, e.g. `src/server.ts`').max(1024),
   line: z.number().int('a line number is a whole number').min(1, 'lines are numbered from 1'),
   condition: Condition.optional(),
+  /** The line's text as the user's editor shows it: the agent refuses to probe a line that differs. */
+  lineText: z.string().max(1000).optional(),
   tags: z.array(Tag).max(100).default([]),
   agents: z.array(AgentId).max(1000).default([]),
   maxHits: z.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_HITS),
@@ -125,6 +127,7 @@ const Stored = {
   file: z.string(),
   line: z.number().int(),
   condition: z.string().optional(),
+  lineText: z.string().optional(),
   tags: z.array(z.string()),
   agents: z.array(z.string()),
   maxHits: z.number().int(),

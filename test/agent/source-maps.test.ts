@@ -73,3 +73,13 @@ test('a path that matches several loaded files is an error listing the candidate
   const precise = await addAction(cp, { type: 'log', file: 'b/util.cjs', line: lineOf('test/fixtures/two-utils/b/util.cjs', 'util-b'), template: 'n={n}', tags: ['e2e'] });
   await statusOf(events, precise.action.id, 'installed');
 });
+
+test('an action that carries the line as the editor shows it is refused where the deployed source differs', async (t) => {
+  const { cp, events } = await stack(t, 'examples/shop/dist/server.js');
+  const line = lineOf('examples/shop/src/server.ts', 'checkout-return');
+  const same = await addAction(cp, { type: 'log', file: 'src/server.ts', line, lineText: '  return order; // probe: checkout-return', template: 'x', tags: ['e2e'] });
+  await statusOf(events, same.action.id, 'installed');
+  const differs = await addAction(cp, { type: 'log', file: 'src/server.ts', line, lineText: 'return order.total;', template: 'x', tags: ['e2e'] });
+  const error = (await statusOf(events, differs.action.id, 'error')).data as StatusData;
+  assert.match(error.message ?? '', /^deployed source differs at \S+examples\/shop\/src\/server\.ts:\d+: the running code has `return order; \/\/ probe: checkout-return` where you expect `return order\.total;`/);
+});

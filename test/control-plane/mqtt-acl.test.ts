@@ -1,5 +1,6 @@
-// MQTT authentication and topic ACLs: one suite, run against the control plane's embedded
-// broker and against a real Mosquitto configured with the repository's mosquitto/acl.
+// MQTT authentication and topic ACLs, against the control plane's embedded broker and against a
+// real Mosquitto configured with the repository's mosquitto/acl: an agent reads only its tags'
+// and its own desired state, and publishes only its own status and events.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, copyFile, writeFile } from 'node:fs/promises';
@@ -10,16 +11,11 @@ import mqtt from 'mqtt';
 import { startControlPlane } from '@liveprobe/control-plane';
 import { mosquitto, tempDir, waitFor } from '../helpers/index.js';
 import { fromRoot } from '../helpers/paths.js';
+import { logAction } from './fixtures.js';
 
 const run = promisify(execFile);
-
-interface Broker {
-  url: string;
-  /** The control plane's credentials: it may do anything. */
-  controlPlane: { username: string; password: string };
-  /** Credentials of an agent allowed the tag `checkout` only. */
-  checkoutAgent: { username: string; password: string };
-}
+const P = 'liveprobe/v1';
+const RETAINED = [`${P}/tags/checkout/actions`, `${P}/tags/payments/actions`, `${P}/agents/shop-1/actions`, `${P}/agents/shop-2/actions`];
 
 async function connect(t: TestContext, url: string, clientId: string, credentials: { username: string; password: string }): Promise<mqtt.MqttClient> {
   const client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, protocolVersion: 4, ...credentials });
@@ -27,94 +23,75 @@ async function connect(t: TestContext, url: string, clientId: string, credential
   return client;
 }
 
-async function granted(client: mqtt.MqttClient, filter: string): Promise<boolean> {
-  const [grant] = await client.subscribeAsync(filter, { qos: 1 });
-  return grant !== undefined && grant.qos !== 128;
+/** Which of the retained desired states an agent can read, whatever filters it tries. */
+async function readable(client: mqtt.MqttClient): Promise<string[]> {
+  const received = new Set<string>();
+  client.on('message', (topic) => received.add(topic));
+  for (const filter of [...RETAINED, `${P}/tags/+/actions`, `${P}/agents/+/actions`, `${P}/#`, '#']) {
+    await client.subscribeAsync(filter, { qos: 1 }).catch(() => undefined); // a refusal may come as SUBACK 0x80
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return [...received].sort();
 }
 
-async function suite(t: TestContext, broker: Broker): Promise<void> {
-  await assert.rejects(
-    mqtt.connectAsync(broker.url, { clientId: 'shop-x', reconnectPeriod: 0, username: broker.checkoutAgent.username, password: 'wrong' }),
-    /Bad username or password|Not authorized/i,
-    'a wrong password is refused',
-  );
-  await assert.rejects(mqtt.connectAsync(broker.url, { clientId: 'shop-y', reconnectPeriod: 0 }), /Bad username or password|Not authorized/i, 'no password is refused');
-
-  const controlPlane = await connect(t, broker.url, 'observer', broker.controlPlane);
-  const seen: string[] = [];
-  controlPlane.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
-  await controlPlane.subscribeAsync(['liveprobe/v1/agents/+/status', 'liveprobe/v1/agents/+/events', 'liveprobe/v1/tags/+/actions'], { qos: 1 });
-
-  const agent = await connect(t, broker.url, 'shop-1', broker.checkoutAgent);
-  assert.equal(await granted(agent, 'liveprobe/v1/tags/checkout/actions'), true, 'its tag');
-  assert.equal(await granted(agent, 'liveprobe/v1/agents/shop-1/actions'), true, 'its own actions');
-  assert.equal(await granted(agent, 'liveprobe/v1/tags/payments/actions'), false, 'another tag');
-  assert.equal(await granted(agent, 'liveprobe/v1/agents/shop-2/actions'), false, 'another agent’s actions');
-  assert.equal(await granted(agent, 'liveprobe/v1/tags/+/actions'), false, 'a wildcard over every tag');
-  assert.equal(await granted(agent, 'liveprobe/v1/agents/+/events'), false, 'other agents’ events');
-
-  // Refused publishes never reach anyone (the broker may also drop the connection, as aedes does).
-  const attempt = async (topic: string, payload: string) => {
-    const client = agent.connected ? agent : await connect(t, broker.url, 'shop-1', broker.checkoutAgent);
-    await client.publishAsync(topic, payload, { qos: 1, retain: true }).catch(() => undefined);
-  };
-  await attempt('liveprobe/v1/tags/checkout/actions', '{"rev":999,"actions":[]}');
-  await attempt('liveprobe/v1/agents/shop-2/status', '{"state":"offline","agentId":"shop-2"}');
-  await attempt('liveprobe/v1/agents/shop-2/events', '{"forged":true}');
-  await attempt('liveprobe/v1/agents/shop-1/events', '{"own":true}');
-  await waitFor(() => seen.some((m) => m === 'liveprobe/v1/agents/shop-1/events {"own":true}'), 5000, 'its own event to arrive');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.deepEqual(seen, ['liveprobe/v1/agents/shop-1/events {"own":true}'], 'only its own event got through');
+async function refusesBadCredentials(url: string, username: string, others: string[]): Promise<void> {
+  for (const password of ['wrong', ...others]) {
+    await assert.rejects(mqtt.connectAsync(url, { clientId: 'shop-x', reconnectPeriod: 0, username, password }), /Bad username or password|Not authorized/i, `password ${password.slice(0, 8)}… refused`);
+  }
+  await assert.rejects(mqtt.connectAsync(url, { clientId: 'shop-y', reconnectPeriod: 0 }), /Bad username or password|Not authorized/i, 'no password is refused');
 }
 
-test('the embedded broker (authentication on) takes agent tokens and enforces the topic rules', async (t) => {
+test('the embedded broker takes agent tokens and holds agents to their tags and their own topics', async (t) => {
   const dir = await tempDir('liveprobe-acl-');
   t.after(() => dir.remove());
   const cp = await startControlPlane({ port: 0, mqttPort: 0, dataDir: dir.path, auth: { mode: 'tokens' } });
   t.after(() => cp.close());
+  const admin = cp.firstAdminToken!;
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`${cp.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  // Desired state retained on every topic the agent might try.
+  await api('POST', '/actions', logAction({ tags: ['checkout', 'payments'], agents: ['shop-1', 'shop-2'] }));
   const agentToken = await cp.issueToken('checkout-agents', 'agent', { tags: ['checkout'] });
-  const observerToken = await cp.issueToken('all-tags', 'agent', { tags: ['*'] });
-  // The control plane's own MQTT client is internal (a fresh password each start): what reaches it is watched through its event stream.
-  const events: string[] = [];
-  const response = await fetch(`${cp.url}/api/v1/events`, { headers: { authorization: `Bearer ${cp.firstAdminToken}` } });
-  void (async () => {
-    for await (const chunk of response.body!) events.push(Buffer.from(chunk).toString());
-  })().catch(() => undefined);
-  t.after(() => response.body?.cancel().catch(() => undefined));
+  const everyTag = await cp.issueToken('all-tags', 'agent', { tags: ['*'] });
 
-  await assert.rejects(mqtt.connectAsync(cp.mqttUrl, { clientId: 'x', reconnectPeriod: 0, username: 'x', password: 'lpt_nope' }), /Bad username or password/);
-  await assert.rejects(mqtt.connectAsync(cp.mqttUrl, { clientId: 'x', reconnectPeriod: 0, username: 'x', password: cp.firstAdminToken! }), /Bad username or password/, 'an admin token is not an agent token');
+  await refusesBadCredentials(cp.mqttUrl, 'checkout-agents', ['lpt_unknown', admin]);
   await assert.rejects(mqtt.connectAsync(cp.mqttUrl, { clientId: 'a/+', reconnectPeriod: 0, username: 'x', password: agentToken }), /Identifier rejected/, 'a client id that is not an agent id');
 
   const agent = await connect(t, cp.mqttUrl, 'shop-1', { username: 'checkout-agents', password: agentToken });
-  assert.equal(await granted(agent, 'liveprobe/v1/tags/checkout/actions'), true);
-  assert.equal(await granted(agent, 'liveprobe/v1/agents/shop-1/actions'), true);
-  assert.equal(await granted(agent, 'liveprobe/v1/tags/payments/actions'), false);
-  assert.equal(await granted(agent, 'liveprobe/v1/agents/shop-2/actions'), false);
-  assert.equal(await granted(agent, 'liveprobe/v1/tags/+/actions'), false);
-  const wide = await connect(t, cp.mqttUrl, 'shop-9', { username: 'all-tags', password: observerToken });
-  assert.equal(await granted(wide, 'liveprobe/v1/tags/payments/actions'), true, '`*` reaches every tag');
-  assert.equal(await granted(wide, 'liveprobe/v1/tags/#'), false, 'but never by wildcard');
+  assert.deepEqual(await readable(agent), [`${P}/agents/shop-1/actions`, `${P}/tags/checkout/actions`]);
+  const wide = await connect(t, cp.mqttUrl, 'shop-9', { username: 'all-tags', password: everyTag });
+  assert.deepEqual(await readable(wide), [`${P}/agents/shop-9/actions`, `${P}/tags/checkout/actions`, `${P}/tags/payments/actions`].filter((topic) => topic !== `${P}/agents/shop-9/actions`), '`*` reads every tag, and never another agent’s topic');
 
-  const retained: string[] = [];
-  wide.on('message', (topic, payload) => retained.push(`${topic} ${payload.toString()}`));
-  await agent.publishAsync('liveprobe/v1/tags/payments/actions', '{"rev":999,"actions":[]}', { qos: 1, retain: true }).catch(() => undefined);
+  const forged: string[] = [];
+  wide.on('message', (topic, payload) => forged.push(`${topic} ${payload.toString()}`));
+  const events = await fetch(`${cp.url}/api/v1/events`, { headers: { authorization: `Bearer ${admin}` } });
+  const streamed: string[] = [];
+  void (async () => {
+    for await (const chunk of events.body!) streamed.push(Buffer.from(chunk).toString());
+  })().catch(() => undefined);
+  t.after(() => events.body?.cancel().catch(() => undefined));
+
+  await agent.publishAsync(`${P}/tags/payments/actions`, '{"rev":999,"actions":[]}', { qos: 1, retain: true }).catch(() => undefined);
   await waitFor(() => !agent.connected, 5000, 'aedes to drop a client that publishes where it may not');
   const again = await connect(t, cp.mqttUrl, 'shop-1', { username: 'checkout-agents', password: agentToken });
-  await again.publishAsync('liveprobe/v1/agents/shop-1/events', JSON.stringify({ kind: 'dropped', agentId: 'shop-1', time: new Date().toISOString(), count: 1, reason: 'own event' }), { qos: 1 });
-  await waitFor(() => events.join('').includes('own event'), 5000, 'its own event to reach the control plane');
+  await again.publishAsync(`${P}/agents/shop-2/status`, JSON.stringify({ state: 'online', agentId: 'shop-2', hostname: 'h', pid: 1, runtime: 'node', runtimeVersion: 'v20', agentVersion: '0', tags: [], startedAt: new Date().toISOString() }), { qos: 1 }).catch(() => undefined);
+  const third = await connect(t, cp.mqttUrl, 'shop-1', { username: 'checkout-agents', password: agentToken });
+  await third.publishAsync(`${P}/agents/shop-1/events`, JSON.stringify({ kind: 'dropped', agentId: 'shop-1', time: new Date().toISOString(), count: 1, reason: 'own event' }), { qos: 1 });
+  await waitFor(() => streamed.join('').includes('own event'), 5000, 'its own event to reach the control plane');
   await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.ok(!retained.some((m) => m.includes('"rev":999')), 'the forged desired state reached no one');
+  assert.ok(!forged.some((m) => m.includes('"rev":999')), 'the forged desired state reached no one');
+  const agents = (await (await api('GET', '/agents')).json()) as { agents: { agentId: string }[] };
+  assert.ok(!agents.agents.some((a) => a.agentId === 'shop-2'), 'no status was published for another agent');
 
-  // Revoking the token shuts the next connection out.
-  const { revoked } = (await (await fetch(`${cp.url}/api/v1/tokens`, { headers: { authorization: `Bearer ${cp.firstAdminToken}` } })).json() as { tokens: { id: string; name: string }[] }).tokens
-    .filter((tok) => tok.name === 'checkout-agents')
-    .map((tok) => ({ revoked: tok.id }))[0]!;
-  await fetch(`${cp.url}/api/v1/tokens/${revoked}`, { method: 'DELETE', headers: { authorization: `Bearer ${cp.firstAdminToken}` } });
-  await assert.rejects(mqtt.connectAsync(cp.mqttUrl, { clientId: 'shop-1', reconnectPeriod: 0, username: 'checkout-agents', password: agentToken }), /Bad username or password/);
+  const tokens = (await (await api('GET', '/tokens')).json()) as { tokens: { id: string; name: string; role: string; tags?: string[] }[] };
+  const scoped = tokens.tokens.find((tok) => tok.name === 'checkout-agents')!;
+  assert.deepEqual([scoped.role, scoped.tags], ['agent', ['checkout']]);
+  assert.equal((await fetch(`${cp.url}/api/v1/actions`, { headers: { authorization: `Bearer ${agentToken}` } })).status, 403, 'an agent token opens no REST route');
+  await api('DELETE', `/tokens/${scoped.id}`);
+  await assert.rejects(mqtt.connectAsync(cp.mqttUrl, { clientId: 'shop-1', reconnectPeriod: 0, username: 'checkout-agents', password: agentToken }), /Bad username or password/, 'a revoked agent token is refused');
 });
 
-test('Mosquitto with the repository’s mosquitto/acl enforces the same rules', async (t) => {
+test('Mosquitto with the repository’s mosquitto/acl holds agents to the same rules', async (t) => {
   const dir = await tempDir('liveprobe-mosquitto-acl-');
   t.after(() => dir.remove());
   const passwords = join(dir.path, 'passwords');
@@ -128,9 +105,26 @@ test('Mosquitto with the repository’s mosquitto/acl enforces the same rules', 
   for (const file of [passwords, acl]) await chmod(file, 0o644);
   const broker = await mosquitto({ auth: ['allow_anonymous false', `password_file ${passwords}`, `acl_file ${acl}`] });
   t.after(() => broker.stop());
-  await suite(t, {
-    url: broker.url,
-    controlPlane: { username: 'liveprobe-control-plane', password: 'cp-secret' },
-    checkoutAgent: { username: 'checkout-agents', password: 'agent-secret' },
-  });
+
+  await refusesBadCredentials(broker.url, 'checkout-agents', ['cp-secret']);
+  const controlPlane = await connect(t, broker.url, 'liveprobe-control-plane-1', { username: 'liveprobe-control-plane', password: 'cp-secret' });
+  for (const topic of RETAINED) await controlPlane.publishAsync(topic, '{"rev":1,"actions":[]}', { qos: 1, retain: true });
+  const seen: string[] = [];
+  controlPlane.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+  await controlPlane.subscribeAsync([`${P}/agents/+/status`, `${P}/agents/+/events`], { qos: 1 });
+
+  const agent = await connect(t, broker.url, 'shop-1', { username: 'checkout-agents', password: 'agent-secret' });
+  assert.deepEqual(await readable(agent), [`${P}/agents/shop-1/actions`, `${P}/tags/checkout/actions`]);
+
+  const watcher = await connect(t, broker.url, 'liveprobe-control-plane-2', { username: 'liveprobe-control-plane', password: 'cp-secret' });
+  const desired: string[] = [];
+  watcher.on('message', (topic, payload) => desired.push(`${topic} ${payload.toString()}`));
+  for (const topic of [`${P}/tags/checkout/actions`, `${P}/agents/shop-2/status`, `${P}/agents/shop-2/events`, `${P}/agents/shop-1/events`]) {
+    await agent.publishAsync(topic, topic.endsWith('shop-1/events') ? '{"own":true}' : '{"rev":999,"forged":true}', { qos: 1, retain: !topic.endsWith('events') }).catch(() => undefined);
+  }
+  await watcher.subscribeAsync(`${P}/tags/+/actions`, { qos: 1 });
+  await waitFor(() => seen.includes(`${P}/agents/shop-1/events {"own":true}`), 5000, 'its own event to arrive');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(seen, [`${P}/agents/shop-1/events {"own":true}`], 'only its own event got through');
+  assert.ok(!desired.some((m) => m.includes('forged')), `no forged desired state is retained: ${desired.join('; ')}`);
 });

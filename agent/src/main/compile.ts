@@ -5,7 +5,7 @@
 import { types } from 'node:util';
 import type { Expr, TemplatePart } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
-import { binary, callMethod, hasKey, keysOf, lengthOf, ProbeEvalError, readProperty, REDACTED, unary } from './safe-read.js';
+import { binaryOperator, callMethod, hasKey, keysOf, lengthOf, ProbeEvalError, readProperty, REDACTED, unaryOperator } from './safe-read.js';
 import { CaptureBudget, DEFAULT_CAPTURE_LIMITS, renderValue, serialize, type CaptureLimits } from './serialize.js';
 
 /** What a breakpoint condition captured at the line. */
@@ -87,18 +87,30 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
     }
     case 'member': {
       const object = sub(expr.object);
-      const property = sub(expr.property);
       const { optional, src } = expr;
       const objectText = sourceOf(expr.object);
-      const staticKey = expr.property.k === 'lit' ? expr.property.v : undefined;
-      const hidden = typeof staticKey === 'string' && redaction?.isSecretKey(staticKey) === true;
+      const missing = (o: unknown): undefined => {
+        if (optional) return undefined;
+        throw new ProbeEvalError(`\`${src}\`: ${objectText} is ${String(o)}`);
+      };
+      if (expr.property.k === 'lit') {
+        // The common case, `user.name` or `items[0]`: the key and whether it is hidden are known now.
+        const key = expr.property.v;
+        if (typeof key === 'string' && redaction?.isSecretKey(key) === true) {
+          return (f) => {
+            const o = object(f);
+            return o === null || o === undefined ? missing(o) : REDACTED;
+          };
+        }
+        return (f) => {
+          const o = object(f);
+          return o === null || o === undefined ? missing(o) : readProperty(o, key, src);
+        };
+      }
+      const property = sub(expr.property);
       return (f) => {
         const o = object(f);
-        if (o === null || o === undefined) {
-          if (optional) return undefined;
-          throw new ProbeEvalError(`\`${src}\`: ${objectText} is ${String(o)}`);
-        }
-        if (hidden) return REDACTED;
+        if (o === null || o === undefined) return missing(o);
         const key = property(f);
         if (redaction !== undefined && typeof key === 'string' && redaction.isSecretKey(key)) return REDACTED;
         return readProperty(o, key, src);
@@ -106,14 +118,14 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
     }
     case 'unary': {
       const arg = sub(expr.arg);
-      const op = expr.op;
-      return (f) => unary(op, arg(f));
+      const operate = unaryOperator(expr.op);
+      return (f) => operate(arg(f));
     }
     case 'binary': {
       const left = sub(expr.left);
       const right = sub(expr.right);
-      const op = expr.op;
-      return (f) => binary(op, left(f), right(f));
+      const operate = binaryOperator(expr.op);
+      return (f) => operate(left(f), right(f));
     }
     case 'logical': {
       const left = sub(expr.left);

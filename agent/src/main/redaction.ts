@@ -11,23 +11,41 @@ const regexpExec = RegExp.prototype.exec;
 const stringSlice = String.prototype.slice;
 const stringToLowerCase = String.prototype.toLowerCase;
 const stringCharCodeAt = String.prototype.charCodeAt;
+const stringIncludes = String.prototype.includes;
 
 /** Keys seen so far and whether they are secret; keys repeat, so this keeps redaction cheap. */
 const KEY_CACHE_LIMIT = 4096;
 
 interface Masker {
+  /** A cheap test that rules most strings out before the regex runs. */
+  mayMatch: (text: string) => boolean;
   regex: RegExp;
   /** The replacement for one match, or undefined to leave it (a digit run failing Luhn). */
   replace: (match: string) => string | undefined;
 }
 
+const always = (): boolean => true;
+
 const BUILT_IN: Record<BuiltInPattern, () => Masker> = {
   // 13–19 digits, optionally grouped by spaces or dashes, starting like a real card (2–6).
-  card: () => ({ regex: /(?<![\d])[2-6](?:[ -]?\d){12,18}(?![\d])/g, replace: (m) => (passesLuhn(m) ? REDACTED_TEXT : undefined) }),
-  bearer: () => ({ regex: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi, replace: (m) => `${schemeOf(m)} ${REDACTED_TEXT}` }),
-  jwt: () => ({ regex: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: () => REDACTED_TEXT }),
-  email: () => ({ regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g, replace: () => REDACTED_TEXT }),
+  card: () => ({ mayMatch: hasDigits(13), regex: /(?<![\d])[2-6](?:[ -]?\d){12,18}(?![\d])/g, replace: (m) => (passesLuhn(m) ? REDACTED_TEXT : undefined) }),
+  bearer: () => ({ mayMatch: always, regex: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi, replace: (m) => `${schemeOf(m)} ${REDACTED_TEXT}` }),
+  jwt: () => ({ mayMatch: (text) => apply(stringIncludes, text, ['eyJ']) as boolean, regex: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: () => REDACTED_TEXT }),
+  email: () => ({ mayMatch: (text) => apply(stringIncludes, text, ['@']) as boolean, regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g, replace: () => REDACTED_TEXT }),
 };
+
+/** True when `text` holds at least `count` ASCII digits. */
+function hasDigits(count: number): (text: string) => boolean {
+  return (text) => {
+    if (text.length < count) return false;
+    let digits = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = apply(stringCharCodeAt, text, [i]) as number;
+      if (code >= 48 && code <= 57 && ++digits >= count) return true;
+    }
+    return false;
+  };
+}
 
 export class Redaction {
   private readonly keyWords: string[][];
@@ -42,7 +60,7 @@ export class Redaction {
     this.exactKeys = new Set(settings.exactKeys);
     this.maskers = [
       ...settings.patterns.map((name) => BUILT_IN[name]()),
-      ...settings.regexes.map((source) => ({ regex: new RegExp(source, 'gi'), replace: () => REDACTED_TEXT })),
+      ...settings.regexes.map((source) => ({ mayMatch: always, regex: new RegExp(source, 'gi'), replace: () => REDACTED_TEXT })),
     ];
     for (const masker of this.maskers) Object.defineProperty(masker.regex, 'exec', { value: regexpExec });
   }
@@ -60,7 +78,7 @@ export class Redaction {
   /** `text` with every configured value pattern replaced by `[REDACTED]`. */
   scrub(text: string): string {
     let out = text;
-    for (const masker of this.maskers) out = mask(out, masker);
+    for (const masker of this.maskers) if (masker.mayMatch(out)) out = mask(out, masker);
     return out;
   }
 

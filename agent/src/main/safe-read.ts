@@ -137,56 +137,61 @@ function requirePrimitive(value: unknown, operator: string): void {
   }
 }
 
-export function binary(op: string, left: unknown, right: unknown): unknown {
-  refuseRedacted(left, `\`${op}\``);
-  refuseRedacted(right, `\`${op}\``);
-  if (op === '===') return left === right;
-  if (op === '!==') return left !== right;
-  if (op === '==' || op === '!=') {
-    // Loose equality runs ToPrimitive only when one side is an object and the other a non-nullish primitive.
-    if (isPrimitive(left) !== isPrimitive(right) && (isPrimitive(left) ? left : right) != null) {
-      throw new ProbeEvalError(`\`${op}\` between an object and a primitive would convert the object; compare a field, or use \`===\``);
-    }
-    return op === '==' ? left == right : left != right;
-  }
-  requirePrimitive(left, op);
-  requirePrimitive(right, op);
-  if ((op === '**' || op === '<<') && typeof right === 'bigint' && right > MAX_BIGINT_SHIFT) {
-    throw new ProbeEvalError(`\`${op}\` with a bigint right operand above ${MAX_BIGINT_SHIFT} could exhaust memory`);
-  }
-  const a = left as never;
-  const b = right as never;
+type Binary = (left: unknown, right: unknown) => unknown;
+
+/** The arithmetic, bitwise and ordering operators: JS semantics, once both operands are primitives. */
+const ARITHMETIC: Record<string, (a: never, b: never) => unknown> = {
+  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b,
+  '+': (a: number, b: number) => a + b, '-': (a: number, b: number) => a - b, '*': (a: number, b: number) => a * b,
+  '/': (a: number, b: number) => a / b, '%': (a: number, b: number) => a % b, '**': (a: number, b: number) => a ** b,
+  '&': (a: number, b: number) => a & b, '|': (a: number, b: number) => a | b, '^': (a: number, b: number) => a ^ b,
+  '<<': (a: number, b: number) => a << b, '>>': (a: number, b: number) => a >> b, '>>>': (a: number, b: number) => a >>> b,
+};
+
+/** A binary operator that never converts an object (no valueOf, toString, Symbol.toPrimitive), chosen once at compile time. */
+export function binaryOperator(op: string): Binary {
+  const what = `\`${op}\``;
   switch (op) {
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
-    case '+': return (a as number) + (b as number);
-    case '-': return (a as number) - (b as number);
-    case '*': return (a as number) * (b as number);
-    case '/': return (a as number) / (b as number);
-    case '%': return (a as number) % (b as number);
-    case '**': return (a as number) ** (b as number);
-    case '&': return (a as number) & (b as number);
-    case '|': return (a as number) | (b as number);
-    case '^': return (a as number) ^ (b as number);
-    case '<<': return (a as number) << (b as number);
-    case '>>': return (a as number) >> (b as number);
-    case '>>>': return (a as number) >>> (b as number);
-    default: throw new ProbeEvalError(`operator \`${op}\` is not supported`);
+    case '===': return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left === right);
+    case '!==': return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left !== right);
+    case '==':
+    case '!=': {
+      const negate = op === '!=';
+      return (left, right) => {
+        refuseRedacted(left, what);
+        refuseRedacted(right, what);
+        // Loose equality runs ToPrimitive only when one side is an object and the other a non-nullish primitive.
+        if (isPrimitive(left) !== isPrimitive(right) && (isPrimitive(left) ? left : right) != null) {
+          throw new ProbeEvalError(`${what} between an object and a primitive would convert the object; compare a field, or use \`===\``);
+        }
+        return negate ? left != right : left == right;
+      };
+    }
   }
+  const compute = Object.hasOwn(ARITHMETIC, op) ? ARITHMETIC[op]! : undefined;
+  if (compute === undefined) throw new ProbeEvalError(`operator ${what} is not supported`);
+  const bigintGuard = op === '**' || op === '<<';
+  return (left, right) => {
+    requirePrimitive(left, op);
+    requirePrimitive(right, op);
+    if (bigintGuard && typeof right === 'bigint' && right > MAX_BIGINT_SHIFT) {
+      throw new ProbeEvalError(`${what} with a bigint right operand above ${MAX_BIGINT_SHIFT} could exhaust memory`);
+    }
+    return compute(left as never, right as never);
+  };
 }
 
-export function unary(op: string, value: unknown): unknown {
-  refuseRedacted(value, `\`${op}\``);
-  if (op === '!') return !value;
-  if (op === 'typeof') return typeof value;
-  requirePrimitive(value, op);
-  const v = value as number;
-  if (op === '-') return -v;
-  if (op === '+') return +v;
-  if (op === '~') return ~v;
-  throw new ProbeEvalError(`operator \`${op}\` is not supported`);
+/** A unary operator; `-`, `+` and `~` refuse objects like the binary ones. */
+export function unaryOperator(op: string): (value: unknown) => unknown {
+  const what = `\`${op}\``;
+  switch (op) {
+    case '!': return (value) => (refuseRedacted(value, what), !value);
+    case 'typeof': return (value) => (refuseRedacted(value, what), typeof value);
+    case '-': return (value) => (requirePrimitive(value, op), -(value as number));
+    case '+': return (value) => (requirePrimitive(value, op), +(value as number));
+    case '~': return (value) => (requirePrimitive(value, op), ~(value as number));
+  }
+  throw new ProbeEvalError(`operator ${what} is not supported`);
 }
 
 /** Own enumerable keys of a plain object, or the keys of a Map; never through a Proxy. */

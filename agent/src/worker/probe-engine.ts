@@ -10,6 +10,7 @@ import { armedExpressions, BlockedByAgentError, type Blocklist } from './blockli
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from './function-name.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
+import { checkLineText, SourceDiffersError } from './line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import { sitesFor, type Site, type SiteContext } from './sites.js';
 import { analyseSource, type AnalysedSource } from './source-analysis.js';
@@ -155,10 +156,11 @@ export class ProbeEngine {
     let arms: ArmFields[];
     try {
       sites = await sitesFor(action, probe.key, this.sites);
+      if (action.lineText !== undefined && action.line > 0) await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
       arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role));
     } catch (err) {
       if (err instanceof LocationError) return this.fail(probe, err.message, err.waiting);
-      if (err instanceof ExpressionError) return this.fail(probe, err.message, false);
+      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
       throw err;
     }
     // The agent's own blocklist, at every site: a blocked file may also be reached through a source map.

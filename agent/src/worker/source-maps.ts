@@ -36,6 +36,12 @@ export class ScriptSourceMap {
     });
   }
 
+  /** The original text of a source, when the map embeds it (`sourcesContent`). */
+  sourceContent(source: string): string | undefined {
+    const index = this.byPath.get(source);
+    return index === undefined ? undefined : this.map.sourcesContent?.[index] ?? undefined;
+  }
+
   /** Absolute paths of the original sources this script was generated from. */
   sources(): IterableIterator<string> {
     return this.byPath.keys();

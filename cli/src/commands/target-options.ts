@@ -11,6 +11,7 @@ export interface TargetOptions {
   condition?: string;
   maxHits?: number;
   expires?: string;
+  lineText?: string;
   json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function withTargetOptions(command: Command, maxHitsHelp: string): Comman
     .option('--condition <expr>', 'act only when this expression is true at the line, e.g. "amount > 100"')
     .option('--max-hits <n>', maxHitsHelp, parseWholeNumber)
     .option('--expires <duration>', 'remove the action after this long, e.g. 30m, 2h (default 1h, at most 7d)')
+    .option('--line-text <text>', 'the line as your editor shows it: agents running different code refuse the action instead of probing the wrong statement')
     .option('--json', 'print the response body as JSON');
 }
 
@@ -32,6 +34,7 @@ export function targetFields(options: TargetOptions) {
     ...(options.condition === undefined ? {} : { condition: options.condition }),
     ...(options.maxHits === undefined ? {} : { maxHits: options.maxHits }),
     ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
+    ...(options.lineText === undefined ? {} : { lineText: options.lineText }),
   };
 }
 
