@@ -52,6 +52,10 @@ mkdir -p "$cache/$key"
 cp "$work/otelcol-liveprobe" "$binary.tmp"
 mv "$binary.tmp" "$binary"
 rm -rf "$work"
+# Binaries of earlier manifests are ~90 MB each and never used again.
+for old in "$cache"/*/otelcol-liveprobe; do
+  [ "$old" = "$binary" ] || rm -rf "$(dirname "$old")"
+done
 echo "built otelcol-liveprobe in $(($(date +%s) - started)) s, $(du -m "$binary" | cut -f1) MB"
 "$binary" components >/dev/null
 echo "$PWD/$binary"

@@ -154,4 +154,6 @@ export type ToWorker = HitOutput | SnapshotHit | MetricHit | ProbeDone | ProbeEv
 export interface WorkerData {
   port: import('node:worker_threads').MessagePort;
   sessionOpen: Int32Array;
+  /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
+  prepared?: import('node:worker_threads').MessagePort;
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { registerActions } from './commands/actions.js';
 import { registerAgents } from './commands/agents.js';
+import { registerAttach } from './commands/attach.js';
 import { registerLog } from './commands/log-add.js';
 import { registerMetrics } from './commands/metric-add.js';
 import { registerSnapshot } from './commands/snapshot-add.js';
@@ -31,5 +32,6 @@ export function buildProgram(ctx: Context): Command {
   registerTail(program, ctx);
   registerToken(program, ctx);
   registerAudit(program, ctx);
+  registerAttach(program, ctx);
   return program;
 }

@@ -6,6 +6,7 @@ import { isMainThread, MessageChannel, Worker } from 'node:worker_threads';
 import { HOOK_KEY, type ToWorker, type WorkerData } from '../bridge.js';
 import { AppOtel } from './app-otel.js';
 import { ProbeHook } from './probe-hook.js';
+import { installPrepare } from '../prepare/install.js';
 
 /** The longest an exiting app waits for the agent to close its inspector session. */
 const EXIT_WAIT_MS = 200;
@@ -18,7 +19,9 @@ export function startAgent(): void {
   const hook = new ProbeHook(port1, new AppOtel());
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
   const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
-  const data: WorkerData = { port: port2, sessionOpen };
+  // Install path 2: prepared files (LIVEPROBE_PREPARE); undefined when nothing is prepared.
+  const prepared = installPrepare(hook, process.env, sessionOpen);
+  const data: WorkerData = { port: port2, sessionOpen, ...(prepared === undefined ? {} : { prepared }) };
   process.once('exit', () => {
     if (Atomics.load(sessionOpen, 0) === 0) return;
     const message: ToWorker = { t: 'exit' };
@@ -27,7 +30,7 @@ export function startAgent(): void {
   });
   const worker = new Worker(new URL('../worker/worker.js', import.meta.url), {
     workerData: data,
-    transferList: [port2],
+    transferList: prepared === undefined ? [port2] : [port2, prepared],
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
     execArgv: [],
     name: 'liveprobe-agent',

@@ -4,47 +4,49 @@
  * worker's `init` message); nothing the control plane sends can change them.
  */
 import { REDACTED_TEXT, type BuiltInPattern, type RedactionSettings } from '../redaction-settings.js';
+import { mapClear, mapGet, mapSet, mapSize, regexpExec, setHas, stringCharCodeAt, stringIncludes, stringSlice, stringToLowerCase } from './builtins.js';
 
-const apply = Reflect.apply;
-// Captured at load, and our regexes get their own `exec`, so a patched prototype never runs here.
-const regexpExec = RegExp.prototype.exec;
-const stringSlice = String.prototype.slice;
-const stringToLowerCase = String.prototype.toLowerCase;
-const stringCharCodeAt = String.prototype.charCodeAt;
-const stringIncludes = String.prototype.includes;
 
 /** Keys seen so far and whether they are secret; keys repeat, so this keeps redaction cheap. */
 const KEY_CACHE_LIMIT = 4096;
 
 interface Masker {
   /** A cheap test that rules most strings out before the regex runs. */
-  mayMatch: (text: string) => boolean;
+  mayMatch: (text: string, scan: Scan) => boolean;
   regex: RegExp;
   /** The replacement for one match, or undefined to leave it (a digit run failing Luhn). */
   replace: (match: string) => string | undefined;
+}
+
+/** What one pass over a string tells the prefilters. */
+interface Scan {
+  digits: number;
+  at: boolean;
+  space: boolean;
 }
 
 const always = (): boolean => true;
 
 const BUILT_IN: Record<BuiltInPattern, () => Masker> = {
   // 13–19 digits, optionally grouped by spaces or dashes, starting like a real card (2–6).
-  card: () => ({ mayMatch: hasDigits(13), regex: /(?<![\d])[2-6](?:[ -]?\d){12,18}(?![\d])/g, replace: (m) => (passesLuhn(m) ? REDACTED_TEXT : undefined) }),
-  bearer: () => ({ mayMatch: always, regex: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi, replace: (m) => `${schemeOf(m)} ${REDACTED_TEXT}` }),
-  jwt: () => ({ mayMatch: (text) => apply(stringIncludes, text, ['eyJ']) as boolean, regex: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: () => REDACTED_TEXT }),
-  email: () => ({ mayMatch: (text) => apply(stringIncludes, text, ['@']) as boolean, regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g, replace: () => REDACTED_TEXT }),
+  card: () => ({ mayMatch: (_text, scan) => scan.digits >= 13, regex: /(?<![\d])[2-6](?:[ -]?\d){12,18}(?![\d])/g, replace: (m) => (passesLuhn(m) ? REDACTED_TEXT : undefined) }),
+  // "Basic " and eight characters at least.
+  bearer: () => ({ mayMatch: (text, scan) => scan.space && text.length >= 14, regex: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi, replace: (m) => `${schemeOf(m)} ${REDACTED_TEXT}` }),
+  jwt: () => ({ mayMatch: (text) => text.length >= 20 && stringIncludes(text, 'eyJ'), regex: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: () => REDACTED_TEXT }),
+  email: () => ({ mayMatch: (_text, scan) => scan.at, regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g, replace: () => REDACTED_TEXT }),
 };
 
-/** True when `text` holds at least `count` ASCII digits. */
-function hasDigits(count: number): (text: string) => boolean {
-  return (text) => {
-    if (text.length < count) return false;
-    let digits = 0;
-    for (let i = 0; i < text.length; i++) {
-      const code = apply(stringCharCodeAt, text, [i]) as number;
-      if (code >= 48 && code <= 57 && ++digits >= count) return true;
-    }
-    return false;
-  };
+function scan(text: string): Scan {
+  let digits = 0;
+  let at = false;
+  let space = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = stringCharCodeAt(text, i);
+    if (code >= 48 && code <= 57) digits++;
+    else if (code === 64) at = true;
+    else if (code === 32 || code === 9 || code === 10 || code === 13) space = true;
+  }
+  return { digits, at, space };
 }
 
 export class Redaction {
@@ -62,31 +64,31 @@ export class Redaction {
       ...settings.patterns.map((name) => BUILT_IN[name]()),
       ...settings.regexes.map((source) => ({ mayMatch: always, regex: new RegExp(source, 'gi'), replace: () => REDACTED_TEXT })),
     ];
-    for (const masker of this.maskers) Object.defineProperty(masker.regex, 'exec', { value: regexpExec });
   }
 
   /** True when a property or variable of this name must never be shown. */
   isSecretKey(key: string): boolean {
-    const cached = this.cache.get(key);
+    const cached = mapGet(this.cache, key);
     if (cached !== undefined) return cached;
     const secret = this.matchesKey(key);
-    if (this.cache.size >= KEY_CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, secret);
+    if (mapSize(this.cache) >= KEY_CACHE_LIMIT) mapClear(this.cache);
+    mapSet(this.cache, key, secret);
     return secret;
   }
 
   /** `text` with every configured value pattern replaced by `[REDACTED]`. */
   scrub(text: string): string {
+    const facts = scan(text);
     let out = text;
-    for (const masker of this.maskers) if (masker.mayMatch(out)) out = mask(out, masker);
+    for (const masker of this.maskers) if (masker.mayMatch(out, facts)) out = mask(out, masker);
     return out;
   }
 
   private matchesKey(key: string): boolean {
-    if (this.exactKeys.has(key)) return true;
+    if (setHas(this.exactKeys, key)) return true;
     const parts = words(key);
-    if (this.joinedKeys.has(parts.join(''))) return true;
-    for (const part of parts) if (this.joinedKeys.has(part)) return true;
+    if (setHas(this.joinedKeys, parts.join(''))) return true;
+    for (const part of parts) if (setHas(this.joinedKeys, part)) return true;
     for (const entry of this.keyWords) if (containsRun(parts, entry)) return true;
     return false;
   }
@@ -97,17 +99,17 @@ function words(key: string): string[] {
   const out: string[] = [];
   let word = '';
   const flush = (): void => {
-    if (word !== '') out[out.length] = apply(stringToLowerCase, word, []) as string;
+    if (word !== '') out[out.length] = stringToLowerCase(word);
     word = '';
   };
   for (let i = 0; i < key.length; i++) {
-    const kind = charKind(apply(stringCharCodeAt, key, [i]) as number);
+    const kind = charKind(stringCharCodeAt(key, i));
     if (kind === 'other') {
       flush();
       continue;
     }
-    const previous = i > 0 ? charKind(apply(stringCharCodeAt, key, [i - 1]) as number) : 'other';
-    const next = i + 1 < key.length ? charKind(apply(stringCharCodeAt, key, [i + 1]) as number) : 'other';
+    const previous = i > 0 ? charKind(stringCharCodeAt(key, i - 1)) : 'other';
+    const next = i + 1 < key.length ? charKind(stringCharCodeAt(key, i + 1)) : 'other';
     // A word starts at `aB` (camelCase) and at the last capital of `APIKey`.
     if (kind === 'upper' && (previous === 'lower' || previous === 'digit' || (previous === 'upper' && next === 'lower'))) flush();
     word += key[i];
@@ -137,23 +139,23 @@ function mask(text: string, masker: Masker): string {
   regex.lastIndex = 0;
   let out = '';
   let from = 0;
-  for (let m = apply(regexpExec, regex, [text]) as RegExpExecArray | null; m !== null; m = apply(regexpExec, regex, [text]) as RegExpExecArray | null) {
+  for (let m = regexpExec(regex, text); m !== null; m = regexpExec(regex, text)) {
     const found = m[0];
     const replacement = replace(found);
     if (replacement !== undefined) {
-      out += (apply(stringSlice, text, [from, m.index]) as string) + replacement;
+      out += stringSlice(text, from, m.index) + replacement;
       from = m.index + found.length;
     }
     if (found.length === 0) regex.lastIndex++;
   }
-  return from === 0 ? text : out + (apply(stringSlice, text, [from]) as string);
+  return from === 0 ? text : out + stringSlice(text, from);
 }
 
 function passesLuhn(candidate: string): boolean {
   let sum = 0;
   let double = false;
   for (let i = candidate.length - 1; i >= 0; i--) {
-    const code = apply(stringCharCodeAt, candidate, [i]) as number;
+    const code = stringCharCodeAt(candidate, i);
     if (code < 48 || code > 57) continue;
     let digit = code - 48;
     if (double) {
@@ -168,6 +170,6 @@ function passesLuhn(candidate: string): boolean {
 
 function schemeOf(match: string): string {
   let end = 0;
-  while (end < match.length && charKind(apply(stringCharCodeAt, match, [end]) as number) !== 'other') end++;
-  return apply(stringSlice, match, [0, end]) as string;
+  while (end < match.length && charKind(stringCharCodeAt(match, end)) !== 'other') end++;
+  return stringSlice(match, 0, end);
 }

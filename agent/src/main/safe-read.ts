@@ -4,6 +4,7 @@
  * so the app cannot replace them.
  */
 import { types } from 'node:util';
+import { setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
 
 export class ProbeEvalError extends Error {
   override name = 'ProbeEvalError';
@@ -27,9 +28,6 @@ const mapKeys = Map.prototype.keys;
 const mapIteratorNext = getPrototypeOf(new Map().keys()).next as (this: Iterator<unknown>) => IteratorResult<unknown>;
 const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayLength = getterOf(typedArrayPrototype, 'length');
-const stringStartsWith = String.prototype.startsWith;
-const stringEndsWith = String.prototype.endsWith;
-const stringIncludes = String.prototype.includes;
 const ErrorConstructor = Error;
 const { isProxy, isMap, isSet, isTypedArray, isNativeError } = types;
 const MAX_PROTOTYPE_DEPTH = 64;
@@ -79,7 +77,7 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
     const descriptor = getOwnPropertyDescriptor(current, key);
     if (descriptor !== undefined) {
       if ('value' in descriptor) return descriptor.value;
-      if (SAFE_GETTERS.has(descriptor.get)) return apply(descriptor.get!, receiver, []);
+      if (setContains(SAFE_GETTERS, descriptor.get)) return apply(descriptor.get!, receiver, []);
       throw new ProbeEvalError(`\`${what}\` is a getter; liveprobe never runs getters`);
     }
     current = getPrototypeOf(current);
@@ -248,7 +246,7 @@ export function callMethod(name: 'startsWith' | 'endsWith' | 'includes', target:
   if (typeof target === 'string') {
     if (typeof arg !== 'string') throw new ProbeEvalError(`\`${what}\`: the argument must be a string, got ${describeType(arg)}`);
     const fn = name === 'startsWith' ? stringStartsWith : name === 'endsWith' ? stringEndsWith : stringIncludes;
-    return apply(fn, target, [arg]) as boolean;
+    return fn(target, arg);
   }
   if (!isPrimitive(target) && !isProxy(target) && Array.isArray(target) && name === 'includes') {
     const length = target.length;

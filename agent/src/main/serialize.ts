@@ -11,6 +11,7 @@
 import { types } from 'node:util';
 import type { CapturedValue } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
+import { arrayIncludes, stringCharCodeAt, stringSlice } from './builtins.js';
 import { errorStack, REDACTED } from './safe-read.js';
 
 export interface CaptureLimits {
@@ -79,7 +80,6 @@ const apply = Reflect.apply;
 const isArray = Array.isArray;
 const jsonStringify = JSON.stringify;
 const byteLength = Buffer.byteLength;
-const stringSlice = String.prototype.slice;
 const symbolToString = Symbol.prototype.toString;
 const dateGetTime = Date.prototype.getTime;
 const dateToISOString = Date.prototype.toISOString;
@@ -161,7 +161,7 @@ class Serializer {
     if (value === REDACTED) return this.leaf({ t: 'redacted' }, overhead);
     const object = value as object;
     if (isProxy(object)) return this.leaf({ t: 'proxy' }, overhead);
-    if (this.ancestors.includes(object)) return this.leaf({ t: 'circular' }, overhead);
+    if (arrayIncludes(this.ancestors, object)) return this.leaf({ t: 'circular' }, overhead);
     try {
       return this.object(object, depth, overhead);
     } catch {
@@ -190,34 +190,35 @@ class Serializer {
   }
 
   private enter<T>(object: object, body: () => T): T {
-    this.ancestors.push(object);
+    const ancestors = this.ancestors;
+    ancestors[ancestors.length] = object;
     try {
       return body();
     } finally {
-      this.ancestors.pop();
+      ancestors.length--;
     }
   }
 
   private leaf(node: CapturedValue, overhead: number): CapturedValue | undefined {
-    return this.budget.spend(jsonBytes(node) + overhead) ? node : undefined;
+    return this.budget.spend(leafBytes(node) + overhead) ? node : undefined;
   }
 
   private cut(text: string): string {
     if (text.length <= this.limits.stringLength) return text;
     this.budget.markTruncated();
-    return apply(stringSlice, text, [0, this.limits.stringLength]) as string;
+    return stringSlice(text, 0, this.limits.stringLength);
   }
 
   private string(text: string, maxLength: number, overhead: number): CapturedValue | undefined {
     const shown = this.visibleText(text, maxLength);
     const node: CapturedValue = text.length > maxLength ? { t: 'string', v: shown, len: text.length } : { t: 'string', v: shown };
-    if (this.budget.spend(jsonBytes(node) + overhead)) return node;
+    if (this.budget.spend(leafBytes(node) + overhead)) return node;
     // Too long for what is left: show a shorter prefix rather than nothing.
     const room = this.budget.remaining - overhead - jsonBytes({ t: 'string', v: '', len: text.length });
     if (room < MIN_STRING_CUT) return undefined;
-    let prefix = apply(stringSlice, shown, [0, room]) as string;
+    let prefix = stringSlice(shown, 0, room);
     while (prefix !== '' && jsonBytes({ t: 'string', v: prefix, len: text.length }) + overhead > this.budget.remaining) {
-      prefix = apply(stringSlice, prefix, [0, (prefix.length * 3) >> 2]) as string;
+      prefix = stringSlice(prefix, 0, (prefix.length * 3) >> 2);
     }
     const cutNode: CapturedValue = { t: 'string', v: prefix, len: text.length };
     return this.budget.spend(jsonBytes(cutNode) + overhead) ? cutNode : undefined;
@@ -227,11 +228,11 @@ class Serializer {
   private visibleText(text: string, maxLength: number): string {
     const cut = text.length > maxLength;
     if (cut) this.budget.markTruncated();
-    if (this.redaction === undefined) return cut ? (apply(stringSlice, text, [0, maxLength]) as string) : text;
-    const window = cut ? (apply(stringSlice, text, [0, maxLength + REDACTION_MARGIN]) as string) : text;
+    if (this.redaction === undefined) return cut ? stringSlice(text, 0, maxLength) : text;
+    const window = cut ? stringSlice(text, 0, maxLength + REDACTION_MARGIN) : text;
     const scrubbed = this.redaction.scrub(window);
     if (!cut) return scrubbed;
-    return apply(stringSlice, scrubbed, [0, maxLength]) as string;
+    return stringSlice(scrubbed, 0, maxLength);
   }
 
   private functionNode(fn: object): CapturedValue {
@@ -433,6 +434,27 @@ function moreBytes(count: number): number {
   return 8 + `${count}`.length;
 }
 
+// JSON bytes of the fixed parts of the commonest leaves, so the hot path does not walk them.
+const STRING_NODE_BYTES = jsonBytes({ t: 'string', v: '' }) - 2;
+const LEN_FIELD_BYTES = jsonBytes({ t: 'string', v: '', len: 0 }) - jsonBytes({ t: 'string', v: '' }) - 1;
+const NUMBER_NODE_BYTES = jsonBytes({ t: 'number', v: 0 }) - 1;
+
+const FIXED_BYTES: Partial<Record<CapturedValue['t'], number>> = Object.fromEntries(
+  (['undefined', 'null', 'hole', 'circular', 'getter', 'proxy', 'redacted', 'truncated'] as const).map((t) => [t, jsonBytes({ t })]),
+);
+const BOOLEAN_BYTES = { true: jsonBytes({ t: 'boolean', v: true }), false: jsonBytes({ t: 'boolean', v: false }) };
+
+function leafBytes(node: CapturedValue): number {
+  switch (node.t) {
+    case 'undefined': case 'null': case 'hole': case 'circular': case 'getter': case 'proxy': case 'redacted': case 'truncated':
+      return FIXED_BYTES[node.t]!;
+    case 'boolean': return node.v ? BOOLEAN_BYTES.true : BOOLEAN_BYTES.false;
+    case 'string': return STRING_NODE_BYTES + jsonStringBytes(node.v) + (node.len === undefined ? 0 : LEN_FIELD_BYTES + `${node.len}`.length);
+    case 'number': return NUMBER_NODE_BYTES + (typeof node.v === 'number' ? `${node.v}`.length : node.v.length + 2);
+    default: return jsonBytes(node);
+  }
+}
+
 /**
  * The UTF-8 bytes of `JSON.stringify(value)`, for the nodes this file builds (plain objects,
  * arrays, strings, finite numbers, booleans), without building the JSON text.
@@ -464,14 +486,14 @@ function jsonBytes(value: unknown): number {
   }
 }
 
-// Printable ASCII other than `"` and `\\`: one byte each, no escapes. Its own `exec` keeps `test` off the prototype.
-const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-Object.defineProperty(PLAIN_JSON_TEXT, 'exec', { value: RegExp.prototype.exec });
-const regexpTest = RegExp.prototype.test;
 
 function jsonStringBytes(text: string): number {
-  if (apply(regexpTest, PLAIN_JSON_TEXT, [text]) === true) return text.length + 2;
-  return byteLength(jsonStringify(text) as string, 'utf8');
+  // Printable ASCII other than `"` and `\\` is one byte each, unescaped: the common case, counted without building the JSON.
+  for (let i = 0; i < text.length; i++) {
+    const code = stringCharCodeAt(text, i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return byteLength(jsonStringify(text) as string, 'utf8');
+  }
+  return text.length + 2;
 }
 
 /** Non-finite numbers and -0 do not survive JSON: they travel as text. */

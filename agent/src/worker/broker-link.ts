@@ -26,6 +26,8 @@ export class BrokerLink {
     private readonly topics: Topics,
     private readonly onDesired: (actions: Action[]) => void,
     private readonly log: (line: string) => void,
+    /** What the birth message says about the debugged process when it is not this one (`liveprobe attach`). */
+    private readonly identity: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>> = {},
   ) {}
 
   get connected(): boolean {
@@ -38,7 +40,7 @@ export class BrokerLink {
     const birth: AgentOnline = {
       state: 'online', agentId: config.agentId, hostname: hostname(), pid: process.pid,
       runtime: 'node', runtimeVersion: process.version, agentVersion: AGENT_VERSION,
-      tags: config.tags, startedAt: new Date().toISOString(),
+      tags: config.tags, startedAt: new Date().toISOString(), ...this.identity,
     };
     const client = mqtt.connect(config.brokerUrl, {
       // The client id is the agent id, so brokers' topic ACLs can name the agent's own topics (Mosquitto's %c).

@@ -14,6 +14,7 @@ import { checkLineText, SourceDiffersError } from './line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import { sitesFor, type Site, type SiteContext } from './sites.js';
 import { analyseSource, type AnalysedSource } from './source-analysis.js';
+import type { PreparedPlacement, PreparedSites } from '../prepare/prepared-sites.js';
 
 export interface StatusReport {
   actionId: string;
@@ -36,6 +37,8 @@ export interface Probe {
   expiryTimer?: NodeJS.Timeout;
   /** What it takes to set the breakpoints again after a pause. */
   placements: Placement[];
+  /** Set when installed on a prepared site (install path 2) instead of breakpoints. */
+  prepared?: PreparedPlacement;
   /** Set while a quota keeps it out of V8. */
   pause?: { timer: NodeJS.Timeout };
   /** Recent pauses, for backing off an action that keeps exceeding its quota. */
@@ -74,6 +77,8 @@ export class ProbeEngine {
     transport: () => CdpTransport,
     /** The agent's own blocklist: checked before every install, whatever the control plane sent. */
     private readonly blocklist: Blocklist,
+    /** Prepared files (install path 2): an action on a prepared line flips a flag instead of opening the inspector. */
+    private readonly prepared?: PreparedSites,
   ) {
     this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), transport);
     this.locations = new LocationResolver(this.session);
@@ -145,8 +150,30 @@ export class ProbeEngine {
     probe.expiryTimer.unref();
     this.probes.set(action.id, probe);
     this.byKey.set(probe.key, probe);
+    if (this.placePrepared(probe)) return;
     await this.session.open();
     await this.place(probe);
+  }
+
+  /** Installs on a prepared site when the line has one; false when it has none (use breakpoints). */
+  private placePrepared(probe: Probe): boolean {
+    try {
+      probe.prepared = this.prepared?.install(probe.action, probe.key, {
+        blocklist: this.blocklist,
+        post: (message) => this.post(message),
+        installed: (_placement, at) => {
+          Object.assign(probe, at);
+          this.report({ actionId: probe.action.id, state: 'installed', message: 'prepared site (no breakpoint)', location: { file: at.file, line: at.line } });
+        },
+      });
+    } catch (err) {
+      if (err instanceof ExpressionError || err instanceof BlockedByAgentError) {
+        this.fail(probe, err.message, false);
+        return true;
+      }
+      throw err;
+    }
+    return probe.prepared !== undefined;
   }
 
   /** Tries to set the breakpoints; when no script matches yet the probe stays pending. */
@@ -210,7 +237,8 @@ export class ProbeEngine {
     probe.file = first.file;
     probe.line = first.line;
     probe.functionName = first.functionName;
-    this.report({ actionId: action.id, state: 'installed', message: describePlacement(action, placed), location: { file: first.file, line: first.line } });
+    const described = describePlacement(action, placed);
+    this.report({ actionId: action.id, state: 'installed', message: described === undefined ? 'breakpoint' : `breakpoint; ${described}`, location: { file: first.file, line: first.line } });
   }
 
   /**
@@ -222,6 +250,7 @@ export class ProbeEngine {
       const probe = this.byKey.get(key);
       if (probe === undefined || probe.pause !== undefined) return;
       for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
+      if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, false);
       const now = Date.now();
       probe.pauses = probe.pauses.filter((t) => now - t < LONGEST_PAUSE_MS).concat(now);
       const delay = Math.min(FIRST_PAUSE_MS * 2 ** (probe.pauses.length - 1), LONGEST_PAUSE_MS);
@@ -237,6 +266,7 @@ export class ProbeEngine {
       if (this.probes.get(probe.action.id) !== probe || probe.pause === undefined) return;
       probe.pause = undefined;
       this.post({ t: 'resume', keys: probe.keys });
+      if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, true);
       for (const p of probe.placements) {
         const result = await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key);
         probe.breakpointIds.push(result.breakpointId);
@@ -261,7 +291,7 @@ export class ProbeEngine {
 
   private async retryPending(script: LoadedScript): Promise<void> {
     for (const probe of this.probes.values()) {
-      if (probe.breakpointIds.length > 0 || probe.pause !== undefined) continue;
+      if (probe.breakpointIds.length > 0 || probe.pause !== undefined || probe.prepared !== undefined) continue;
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
@@ -280,6 +310,7 @@ export class ProbeEngine {
   /** Removes every breakpoint of the probe and disarms its keys on the main thread. */
   private async unset(probe: Probe): Promise<void> {
     for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
+    if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, false);
     for (const key of probe.keys) this.post({ t: 'disarm', key });
   }
 

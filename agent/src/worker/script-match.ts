@@ -1,8 +1,15 @@
 /** Finds the loaded script a user means by `file`, matching by path suffix (ARCHITECTURE §4). */
 import { fileURLToPath } from 'node:url';
 
-/** The filesystem path of a script URL, or undefined for Node internals and eval'd code. */
+/**
+ * The filesystem path of a script URL, or undefined for Node internals and eval'd code. A
+ * page's scripts (`liveprobe attach` to a browser) keep their http(s) URL, without query or hash.
+ */
 export function scriptPath(url: string): string | undefined {
+  if (url.startsWith('http://') || url.startsWith('https://')) {
+    const end = url.search(/[?#]/);
+    return end === -1 ? url : url.slice(0, end);
+  }
   if (url.startsWith('file://')) {
     try {
       return fileURLToPath(url);

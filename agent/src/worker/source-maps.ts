@@ -89,17 +89,27 @@ export class ScriptSourceMap {
   }
 }
 
+/** A page's map is fetched over HTTP; these bound how long and how much. */
+const FETCH_TIMEOUT_MS = 10_000;
+const MAX_MAP_BYTES = 64 * 1024 * 1024;
+
 /**
- * Loads the map a script points at (`//# sourceMappingURL=`): inline data URLs, or files
- * relative to the script. Throws SourceMapError saying exactly what is missing.
+ * Loads the map a script points at (`//# sourceMappingURL=`): inline data URLs, files
+ * relative to the script, or, for a page's script, URLs relative to it.
+ * Throws SourceMapError saying exactly what is missing.
  */
 export async function loadSourceMap(scriptPath: string, sourceMapURL: string): Promise<ScriptSourceMap> {
+  const web = isWebUrl(scriptPath);
   if (sourceMapURL.startsWith('data:')) {
     const comma = sourceMapURL.indexOf(',');
     const meta = sourceMapURL.slice(5, comma);
     const payload = sourceMapURL.slice(comma + 1);
     const text = meta.endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
-    return parseMap(text, pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`);
+    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`);
+  }
+  if (web) {
+    const mapUrl = new URL(sourceMapURL, scriptPath).href;
+    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl);
   }
   const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
   let text: string;
@@ -120,7 +130,28 @@ function parseMap(text: string, mapUrl: string, what: string): ScriptSourceMap {
   }
 }
 
+async function fetchMap(scriptUrl: string, mapUrl: string): Promise<string> {
+  const missing = (reason: string): SourceMapError =>
+    new SourceMapError(`${scriptUrl} names the source map ${mapUrl}, but ${reason}; serve the .map files next to the scripts`);
+  let response: Response;
+  try {
+    response = await fetch(mapUrl, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (err) {
+    throw missing(`it could not be fetched (${(err as Error).message})`);
+  }
+  if (!response.ok) throw missing(`it answered HTTP ${response.status}`);
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_MAP_BYTES) throw missing(`it is larger than ${MAX_MAP_BYTES} bytes`);
+  const text = await response.text();
+  if (text.length > MAX_MAP_BYTES) throw missing(`it is larger than ${MAX_MAP_BYTES} bytes`);
+  return text;
+}
+
+function isWebUrl(text: string): boolean {
+  return text.startsWith('http://') || text.startsWith('https://');
+}
+
 function toPath(source: string): string | undefined {
+  if (isWebUrl(source)) return source;
   if (source.startsWith('file://')) {
     try {
       return fileURLToPath(source);

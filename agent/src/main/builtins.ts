@@ -1,0 +1,23 @@
+/**
+ * Built-ins the agent applies to application values, and those its own bookkeeping calls for
+ * every value it reads, captured when the agent loads and "uncurried": `stringSlice(text, 0, 5)`
+ * calls the original `String.prototype.slice` without looking up `slice`, `call` or `apply` on
+ * a prototype the app may have replaced since.
+ */
+const bindCall = Function.prototype.call.bind(Function.prototype.bind, Function.prototype.call) as <T, A extends unknown[], R>(
+  fn: (this: T, ...args: A) => R,
+) => (self: T, ...args: A) => R;
+
+export const stringSlice = bindCall(String.prototype.slice);
+export const stringCharCodeAt = bindCall(String.prototype.charCodeAt);
+export const stringIncludes = bindCall(String.prototype.includes);
+export const stringStartsWith = bindCall(String.prototype.startsWith);
+export const stringEndsWith = bindCall(String.prototype.endsWith);
+export const stringToLowerCase = bindCall(String.prototype.toLowerCase);
+export const regexpExec = bindCall(RegExp.prototype.exec);
+export const setHas = bindCall(Set.prototype.has) as (set: ReadonlySet<unknown>, value: unknown) => boolean;
+export const mapGet = bindCall(Map.prototype.get) as <K, V>(map: ReadonlyMap<K, V>, key: K) => V | undefined;
+export const mapSet = bindCall(Map.prototype.set) as <K, V>(map: Map<K, V>, key: K, value: V) => Map<K, V>;
+export const mapClear = bindCall(Map.prototype.clear) as (map: Map<unknown, unknown>) => void;
+export const mapSize = bindCall(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!) as (map: ReadonlyMap<unknown, unknown>) => number;
+export const arrayIncludes = bindCall(Array.prototype.includes) as (array: readonly unknown[], value: unknown) => boolean;

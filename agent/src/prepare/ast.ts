@@ -1,0 +1,51 @@
+/** The slice of the ESTree shape the transform reads; acorn nodes carry offsets. */
+export interface AstNode {
+  type: string;
+  start: number;
+  end: number;
+  // ESTree fields vary by node type; the transform checks `type` before reading them.
+  [field: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
+}
+
+/** Child nodes in source order. */
+export function childrenOf(node: AstNode): AstNode[] {
+  const out: AstNode[] = [];
+  for (const key in node) {
+    if (key === 'loc' || key === 'range') continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) out.push(item);
+    } else if (isNode(value)) out.push(value);
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+export function isFunction(node: AstNode): boolean {
+  return node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression';
+}
+
+/** The names a parameter pattern binds, in order. */
+export function boundNames(pattern: AstNode, out: string[] = []): string[] {
+  switch (pattern.type) {
+    case 'Identifier':
+      out.push(pattern.name);
+      break;
+    case 'AssignmentPattern':
+      boundNames(pattern.left, out);
+      break;
+    case 'RestElement':
+      boundNames(pattern.argument, out);
+      break;
+    case 'ArrayPattern':
+      for (const element of pattern.elements) if (element !== null) boundNames(element, out);
+      break;
+    case 'ObjectPattern':
+      for (const property of pattern.properties) boundNames(property.type === 'RestElement' ? property : property.value, out);
+      break;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * `module.register()` hooks that prepare matching ES modules. They run on Node's hooks thread
+ * (off the main thread in Node 20), so the transform's cost does not block the app's event
+ * loop between imports; outcomes go to the main thread over a port. A prepared module imports
+ * its flags from a synthetic module served here, which has no imports of its own, so import
+ * cycles between prepared modules still work.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { PrepareCache } from './prepare-cache.js';
+import { prepareFile } from './prepare-file.js';
+import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
+import type { PreparedOutput } from './prepared-output.js';
+import { FLAGS_SCHEME, moduleHeader, REGISTRY_KEY, type PreparedOutcomeReport } from './prepared-messages.js';
+
+export interface HooksData {
+  settings: PrepareSettings;
+  version: string;
+  port: MessagePort;
+}
+
+let data: HooksData | undefined;
+let cache: PrepareCache | undefined;
+const outputs = new Map<string, PreparedOutput>();
+
+export function initialize(initial: HooksData): void {
+  data = initial;
+  cache = initial.settings.cacheDir === undefined ? undefined : new PrepareCache(initial.settings.cacheDir, initial.version);
+}
+
+interface ResolveResult { url: string; format?: string | null; shortCircuit?: boolean }
+interface LoadResult { format: string | null | undefined; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }
+
+export async function resolve(specifier: string, context: unknown, next: (specifier: string, context: unknown) => Promise<ResolveResult>): Promise<ResolveResult> {
+  if (specifier.startsWith(FLAGS_SCHEME)) return { url: specifier, format: 'module', shortCircuit: true };
+  return next(specifier, context);
+}
+
+export async function load(url: string, context: unknown, next: (url: string, context: unknown) => Promise<LoadResult>): Promise<LoadResult> {
+  if (url.startsWith(FLAGS_SCHEME)) return { format: 'module', source: flagsModule(decodeURIComponent(url.slice(FLAGS_SCHEME.length))), shortCircuit: true };
+  const result = await next(url, context);
+  if (data === undefined || result.format !== 'module' || !url.startsWith('file:') || result.source == null) return result;
+  const path = fileURLToPath(url);
+  if (!shouldPrepare(data.settings, path)) return result;
+  const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+  const outcome = prepareFile(source, 'module', moduleHeader(url), cache);
+  const report: PreparedOutcomeReport = { t: 'outcome', path, kind: outcome.kind, ms: outcome.ms, bytes: outcome.bytes, ...(outcome.kind === 'failed' ? { reason: outcome.reason } : {}) };
+  data.port.postMessage(report);
+  if (outcome.kind === 'failed') return result;
+  outputs.set(url, outcome.output);
+  return { ...result, source: outcome.output.code };
+}
+
+/** Binds the file's flag tables on the main thread; without an agent there, every flag stays off. */
+function flagsModule(url: string): string {
+  const output = outputs.get(url);
+  const sites = output?.sites ?? [];
+  const functions = output?.functions ?? 0;
+  return [
+    `const registry = globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})];`,
+    `const lp = registry === undefined ? { F: new Uint8Array(${functions}), S: new Uint8Array(${sites.length / 3}), hit() {} }`,
+    `  : registry.file(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})});`,
+    'export { lp as $lp };',
+    'export const $lpF = lp.F, $lpS = lp.S;',
+  ].join('\n');
+}

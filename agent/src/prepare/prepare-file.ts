@@ -1,0 +1,27 @@
+/**
+ * Prepares one file as it loads, from the cache when it can. Never throws: a file that fails to
+ * parse or transform loads untouched, and the outcome says why.
+ */
+import { performance } from 'node:perf_hooks';
+import type { PrepareCache } from './prepare-cache.js';
+import type { PreparedOutput } from './prepared-output.js';
+import { prepareSource } from './transform.js';
+
+export type PrepareOutcome =
+  | { kind: 'prepared' | 'cached'; output: PreparedOutput; ms: number; bytes: number }
+  | { kind: 'failed'; reason: string; ms: number; bytes: number };
+
+export function prepareFile(source: string, kind: 'module' | 'commonjs', header: string, cache: PrepareCache | undefined): PrepareOutcome {
+  const started = performance.now();
+  const bytes = Buffer.byteLength(source);
+  const key = cache?.key(source, kind, header);
+  const cached = key === undefined ? undefined : cache!.get(key);
+  if (cached !== undefined) return { kind: 'cached', output: cached, ms: performance.now() - started, bytes };
+  try {
+    const output = prepareSource(source, { kind, header });
+    if (key !== undefined) cache!.put(key, output);
+    return { kind: 'prepared', output, ms: performance.now() - started, bytes };
+  } catch (err) {
+    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err), ms: performance.now() - started, bytes };
+  }
+}

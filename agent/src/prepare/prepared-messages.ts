@@ -1,0 +1,52 @@
+/**
+ * Messages on the prepared-sites channel between the app's main thread and the agent's worker
+ * (separate from the probe hook's channel). Plain objects only.
+ */
+
+/** main → worker: a prepared file was loaded; its sites can take actions. */
+export interface PreparedFileLoaded {
+  t: 'file';
+  /** The registry's index for the file. */
+  file: number;
+  /** A path (CommonJS) or a file URL (ESM), as V8 names the script. */
+  path: string;
+  /** Flat triples `[line, column, functionFlag]`, see PreparedOutput.sites. */
+  sites: number[];
+}
+
+/** worker → main: turn an action's sites on or off. `roots` name the values its expressions read. */
+export interface PreparedFlags {
+  t: 'flags';
+  file: number;
+  key: number;
+  roots: string[];
+  sites: number[];
+  on: boolean;
+}
+
+/** Hooks thread → main: how one ES module fared, for the start-up report. */
+export interface PreparedOutcomeReport {
+  t: 'outcome';
+  path: string;
+  kind: 'prepared' | 'cached' | 'failed';
+  reason?: string;
+  ms: number;
+  bytes: number;
+}
+
+export type PreparedToWorker = PreparedFileLoaded;
+export type PreparedToMain = PreparedFlags;
+
+/** The global symbol the prepared files' header (or synthetic module) reads the registry from. */
+export const REGISTRY_KEY = 'liveprobe.prepared';
+
+/** ESM files import their flags from this scheme, served by the loader hooks. */
+export const FLAGS_SCHEME = 'liveprobe-prepared:';
+
+export function commonJsHeader(): string {
+  return `const $lp = globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})].file(__filename), $lpF = $lp.F, $lpS = $lp.S;`;
+}
+
+export function moduleHeader(url: string): string {
+  return `import { $lp, $lpF, $lpS } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
+}

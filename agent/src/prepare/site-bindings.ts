@@ -1,0 +1,98 @@
+/**
+ * The bindings a probe site passes by name: only those definitely initialised there (no TDZ)
+ * and only what the original function already sees (its own scopes, plus outer variables it
+ * references), found by scope analysis. Passing more would change how V8 allocates the outer
+ * scope (ARCHITECTURE §4, §8).
+ */
+import type { Scope, Variable } from 'eslint-scope';
+import type { AstNode } from './ast.js';
+
+/** Bounds the scope object a site builds (inner scopes first). */
+export const MAX_SITE_BINDINGS = 64;
+
+export interface SiteFunction {
+  /** The scope where walking up stops (the function's, or the module's). */
+  scope: Scope;
+  /** undefined at the top level of a file. */
+  node: AstNode | undefined;
+  /** The functions around it, innermost first: a hoisted declaration may run before outer `let`s. */
+  outer: readonly AstNode[];
+}
+
+export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): string[] {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
+    if (scope.type === 'global') break;
+    for (const variable of scope.variables) {
+      if (seen.has(variable.name)) continue;
+      seen.add(variable.name);
+      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+      if (initialisedAt(variable, scope, offset)) names.push(variable.name);
+    }
+    if (scope === fn.scope) break;
+  }
+  const node = fn.node;
+  if (node !== undefined) {
+    for (const reference of fn.scope.through) {
+      const variable = reference.resolved;
+      if (variable === null || seen.has(variable.name)) continue;
+      seen.add(variable.name);
+      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+      if (initialisedBefore(variable, node, fn.outer)) names.push(variable.name);
+    }
+  }
+  return names.slice(0, MAX_SITE_BINDINGS);
+}
+
+/** A binding of the site's own function, at `offset`. */
+function initialisedAt(variable: Variable, scope: Scope, offset: number): boolean {
+  const def = variable.defs[0]!;
+  switch (def.type) {
+    case 'Parameter':
+    case 'FunctionName':
+    case 'CatchClause':
+      return true;
+    case 'ImportBinding':
+      // An import cycle can leave an imported binding uninitialised when the site runs.
+      return false;
+    case 'ClassName':
+      return scope.type !== 'class' && (def.node as unknown as AstNode).end <= offset;
+    case 'Variable':
+      if (def.parent.kind === 'var') return true;
+      // A `case` can be entered past another case's declaration.
+      if (scope.type === 'switch') return false;
+      return (def.node as unknown as AstNode).end <= offset;
+    default:
+      return false;
+  }
+}
+
+/** An outer binding the function references: initialised whenever the function can run. */
+function initialisedBefore(variable: Variable, fn: AstNode, outer: readonly AstNode[]): boolean {
+  const def = variable.defs[0]!;
+  switch (def.type) {
+    case 'Parameter':
+    case 'FunctionName':
+    case 'CatchClause':
+      return true;
+    case 'ImportBinding':
+      return false;
+    case 'ClassName':
+    case 'Variable': {
+      if (def.type === 'Variable' && def.parent.kind === 'var') return true;
+      if (variable.scope.type === 'class' || variable.scope.type === 'switch') return false;
+      const declaredEnd = (def.node as unknown as AstNode).end;
+      if (declaredEnd > fn.start) return false;
+      // A function declaration is hoisted: it (and closures it creates) can run before the `let`.
+      const owner = variable.scope.block as unknown as AstNode;
+      for (const f of [fn, ...outer]) {
+        if (f.start < owner.start || f.end > owner.end) break;
+        if (f.type === 'FunctionDeclaration') return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}

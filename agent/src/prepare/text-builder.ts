@@ -1,0 +1,138 @@
+/**
+ * Builds prepared text from the original plus insertions, recording where each generated
+ * column came from. Inserted text never contains a line break, so every original line keeps
+ * its number; a flattened copy (a twin body) turns line breaks and comments into spaces of
+ * the same length, so it stays on one line and maps back column for column.
+ */
+export interface Insert {
+  at: number;
+  text: string;
+  /** Pairs `[relativeColumn, originalOffset]` inside `text` (a twin body); -1 marks inserted code. */
+  segments?: number[];
+}
+
+export interface Built {
+  text: string;
+  /** Pairs `[relativeColumn, originalOffset]` for the whole output, for single-line (flattened) output. */
+  segments: number[];
+  /** Generated line → flat triples `[column, originalLine, originalColumn]`, changed lines only. */
+  lines: Record<number, number[]>;
+}
+
+const BREAKS = /\r\n?|[\n\u2028\u2029]/g;
+
+/**
+ * Copies `source[from, to)` with `inserts` (sorted stably by offset) spliced in.
+ * `blank` ranges (comments) are replaced by spaces when `flatten` is set.
+ */
+export function build(source: string, from: number, to: number, inserts: readonly Insert[], flatten: boolean, blank: readonly [number, number][], lineStarts: readonly number[]): Built {
+  const parts: string[] = [];
+  const segments: number[] = [];
+  const lines: Record<number, number[]> = {};
+  const dirty = new Set<number>();
+  let line = lineOf(lineStarts, from);
+  let column = from - lineStarts[line - 1]!;
+  let current: number[] = [];
+  lines[line] = current;
+  const mark = (origin: number): void => {
+    segments.push(relative(), origin);
+    if (origin < 0) current.push(column, -1, -1);
+    else {
+      const l = lineOf(lineStarts, origin);
+      current.push(column, l, origin - lineStarts[l - 1]!);
+    }
+  };
+  let emitted = 0;
+  const relative = (): number => emitted;
+  const copy = (a: number, b: number): void => {
+    if (a >= b) return;
+    if (flatten) {
+      let text = source.slice(a, b);
+      for (const [s, e] of blank) {
+        if (e <= a || s >= b) continue;
+        const cs = Math.max(s, a) - a;
+        const ce = Math.min(e, b) - a;
+        text = text.slice(0, cs) + ' '.repeat(ce - cs) + text.slice(ce);
+      }
+      text = text.replace(/[\n\r\u2028\u2029]/g, ' ');
+      mark(a);
+      // Each original line inside the chunk gets its own segment, so lookups land on the right line.
+      for (let l = lineOf(lineStarts, a) + 1; l <= lineStarts.length && lineStarts[l - 1]! < b; l++) {
+        const at = lineStarts[l - 1]!;
+        segments.push(emitted + (at - a), at);
+        current.push(column + (at - a), l, 0);
+      }
+      parts.push(text);
+      emitted += text.length;
+      column += text.length;
+      return;
+    }
+    const text = source.slice(a, b);
+    mark(a);
+    let offset = a;
+    BREAKS.lastIndex = a;
+    for (let m = BREAKS.exec(source); m !== null && m.index + m[0].length <= b; m = BREAKS.exec(source)) {
+      offset = m.index + m[0].length;
+      line++;
+      column = 0;
+      current = [0, line, 0];
+      lines[line] = current;
+    }
+    column += b - offset;
+    parts.push(text);
+    emitted += text.length;
+  };
+  let pos = from;
+  for (const insert of inserts) {
+    copy(pos, insert.at);
+    pos = Math.max(pos, insert.at);
+    dirty.add(line);
+    const start = column;
+    const startEmitted = emitted;
+    if (insert.segments === undefined) mark(-1);
+    else {
+      for (let i = 0; i < insert.segments.length; i += 2) {
+        const origin = insert.segments[i + 1]!;
+        segments.push(startEmitted + insert.segments[i]!, origin);
+        if (origin < 0) current.push(start + insert.segments[i]!, -1, -1);
+        else {
+          const l = lineOf(lineStarts, origin);
+          current.push(start + insert.segments[i]!, l, origin - lineStarts[l - 1]!);
+        }
+      }
+    }
+    parts.push(insert.text);
+    emitted += insert.text.length;
+    column += insert.text.length;
+  }
+  copy(pos, to);
+  const changed: Record<number, number[]> = {};
+  for (const l of dirty) changed[l] = lines[l]!;
+  return { text: parts.join(''), segments, lines: changed };
+}
+
+/** 1-based line of an offset. */
+export function lineOf(lineStarts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (lineStarts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low + 1;
+}
+
+/** Offsets where lines start, counting the line breaks V8 counts (LF, CR, CRLF, LS, PS). */
+export function lineStartsOf(source: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10 || c === 0x2028 || c === 0x2029) starts.push(i + 1);
+    else if (c === 13) {
+      if (source.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}

@@ -1,0 +1,78 @@
+/**
+ * The engine's channel to a probe hook injected into a remote target: `ToMain` messages go
+ * in with Runtime.evaluate, in order on the shared connection; the hook's batched `ToWorker`
+ * messages come back through a binding.
+ */
+import { readFile } from 'node:fs/promises';
+import { HOOK_KEY, type HookChannel, type ToMain, type ToWorker } from '../bridge.js';
+import { AttachError } from './attach-error.js';
+import { errorMessage, type RemoteConnection } from './chrome-remote-transport.js';
+import { HOOK_BINDING } from './target/binding.js';
+import type { Batch, InstallResult } from './target/hook-entry.js';
+
+const HOOK = `globalThis[Symbol.for(${JSON.stringify(HOOK_KEY)})]`;
+
+interface EvaluateResult {
+  result: { value?: unknown; description?: string };
+  exceptionDetails?: { text: string; exception?: { description?: string } };
+}
+
+export class CdpHookChannel implements HookChannel {
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: RemoteConnection,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /**
+   * Adds the binding and injects the hook; returns the platform it runs on. Refuses a target
+   * that already has a liveprobe hook (an in-process agent, or another attach).
+   */
+  async inject(onMessage: (message: ToWorker) => void, onDropped: (count: number) => void): Promise<'node' | 'conservative'> {
+    const existing = await this.evaluate(`typeof ${HOOK} === 'undefined' ? 'none' : typeof ${HOOK}.detach === 'function' ? 'attached' : 'in-process'`);
+    if (existing === 'attached') throw new AttachError('already_attached', 'another `liveprobe attach` is attached to this target; detach it first');
+    if (existing === 'in-process') throw new AttachError('already_attached', 'the target already runs the liveprobe agent (started with --import @liveprobe/agent/register); add actions for its tags instead of attaching');
+    this.unsubscribe = this.connection.on<{ name: string; payload: string }>('Runtime.bindingCalled', ({ name, payload }) => {
+      if (name !== HOOK_BINDING) return;
+      let batch: Batch;
+      try {
+        batch = JSON.parse(payload) as Batch;
+      } catch {
+        return this.log('ignored a malformed message from the injected hook');
+      }
+      if (batch.dropped > 0) onDropped(batch.dropped);
+      for (const message of batch.messages) onMessage(message);
+    });
+    await this.connection.send('Runtime.enable');
+    await this.connection.send('Runtime.addBinding', { name: HOOK_BINDING });
+    const script = await readFile(new URL('./probe-hook.bundle.js', import.meta.url), 'utf8');
+    const result = await this.evaluate(script) as InstallResult;
+    if (result !== 'node' && result !== 'conservative') {
+      throw new AttachError('inject_failed', `the probe hook did not install in the target (${result})`);
+    }
+    return result;
+  }
+
+  postMessage(message: ToMain): void {
+    this.evaluate(`${HOOK}?.receive(${JSON.stringify(JSON.stringify(message))})`).catch((err: unknown) => {
+      this.log(`could not send ${message.t} to the injected hook: ${errorMessage(err)}`);
+    });
+  }
+
+  /** Removes the hook and the binding: breakpoint conditions left anywhere find nothing and return false. */
+  async remove(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await this.evaluate(`${HOOK}?.detach?.()`);
+    await this.connection.send('Runtime.removeBinding', { name: HOOK_BINDING });
+  }
+
+  async evaluate(expression: string): Promise<unknown> {
+    const reply = await this.connection.send<EvaluateResult>('Runtime.evaluate', { expression, returnByValue: true, silent: true });
+    if (reply.exceptionDetails !== undefined) {
+      throw new Error(reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text);
+    }
+    return reply.result.value;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Stands in for every `node:*` module the probe hook imports when it is bundled for a remote
+ * target (agent/scripts/bundle-remote-hook.mjs resolves each `node:` import here). In a Node
+ * target each export is the real built-in; elsewhere it is the safest equivalent.
+ */
+import type * as asyncHooks from 'node:async_hooks';
+import type * as util from 'node:util';
+import { builtin, nodeProcess } from './platform.js';
+
+const never = (): boolean => false;
+
+/**
+ * Without `node:util` nothing proves an object is not a Proxy, and reading a Proxy runs the
+ * page's traps: every object and function counts as one, so the hook never reads through it.
+ */
+const conservativeTypes = {
+  isProxy: (value: unknown): boolean => value !== null && (typeof value === 'object' || typeof value === 'function'),
+  isMap: never, isSet: never, isDate: never, isRegExp: never, isNativeError: never, isTypedArray: never,
+  isBoxedPrimitive: never, isArrayBuffer: never, isSharedArrayBuffer: never, isDataView: never,
+  isNumberObject: never, isStringObject: never, isBooleanObject: never, isBigIntObject: never,
+};
+
+export const types: typeof util.types = nodeProcess === undefined
+  ? (conservativeTypes as unknown as typeof util.types)
+  : builtin<typeof util>('node:util').types;
+
+/** Only `.toString('hex')` is used: snapshot ids. */
+export function randomBytes(size: number): { toString(encoding: 'hex'): string } {
+  const bytes = crypto.getRandomValues(new Uint8Array(size));
+  return { toString: () => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') };
+}
+
+/** File URLs become paths; the hook's own `liveprobe://` URL and page URLs stay as they are. */
+export function fileURLToPath(url: string | URL): string {
+  const text = String(url);
+  return text.startsWith('file://') ? decodeURIComponent(new URL(text).pathname) : text;
+}
+
+/** A remote hook has no port queue: `receive` is called directly, in order, over CDP. */
+export function receiveMessageOnPort(): undefined {
+  return undefined;
+}
+
+/** Pages have no async context: a tic and its toc pair only within one synchronous run. */
+class SyncLocalStorage<T> {
+  private store: T | undefined;
+  getStore(): T | undefined {
+    return this.store;
+  }
+  enterWith(store: T): void {
+    this.store = store;
+  }
+}
+
+export const AsyncLocalStorage: typeof asyncHooks.AsyncLocalStorage = nodeProcess === undefined
+  ? (SyncLocalStorage as unknown as typeof asyncHooks.AsyncLocalStorage)
+  : builtin<typeof asyncHooks>('node:async_hooks').AsyncLocalStorage;

@@ -1,0 +1,70 @@
+/**
+ * The agent's engine side, wherever it runs: the worker thread of an in-process agent, or a
+ * sidecar attached to a remote target (`liveprobe attach`). It joins the fleet over MQTT,
+ * reconciles desired state into breakpoints through a CDP transport, and turns the hook's
+ * messages into OpenTelemetry and live events.
+ */
+import { topics, type ActionStatusEvent, type AgentOnline } from '@liveprobe/protocol';
+import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
+import { Blocklist } from './blocklist.js';
+import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
+import type { CdpTransport } from './cdp-transport.js';
+import type { AgentConfig } from './config.js';
+import { HitRelay } from './hit-relay.js';
+import { LiveOutput } from './live-output.js';
+import { OtelExport } from './otel-export.js';
+import { ProbeEngine, type StatusReport } from './probe-engine.js';
+import type { PreparedSites } from '../prepare/prepared-sites.js';
+
+export interface RuntimeOptions {
+  config: AgentConfig;
+  /** Where the probe hook listens. */
+  hook: HookChannel;
+  /** A new CDP session each time the engine needs one. */
+  transport: () => CdpTransport;
+  /** What the birth message says about the process being debugged, when it is not this one. */
+  identity?: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>>;
+  log: (line: string) => void;
+  /** Prepared files of an in-process agent (install path 2). */
+  prepared?: PreparedSites;
+}
+
+export interface AgentRuntime {
+  readonly engine: ProbeEngine;
+  readonly link: BrokerLink;
+  /** One message from the hook. */
+  handle(message: ToWorker): void;
+  /** Removes every breakpoint and leaves the fleet. */
+  close(): Promise<void>;
+}
+
+export function startRuntime({ config, hook, transport, identity, log, prepared }: RuntimeOptions): AgentRuntime {
+  // Desired state only arrives after broker.start(), by which time the engine exists.
+  const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log, identity);
+  const report = (status: StatusReport): void => {
+    const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
+    if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
+    broker.publishStatus(event);
+  };
+  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared);
+  const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
+  const otel = new OtelExport(config.agentId, process.env, log);
+  const relay = new HitRelay(config.agentId, engine, live, otel, broker, report);
+
+  hook.postMessage({ t: 'init', agentId: config.agentId, capture: config.capture, redaction: config.redaction, quotas: config.quotas } satisfies ToMain);
+  broker.start();
+  broker.startHeartbeat(HEARTBEAT_SECONDS, () => engine.size);
+  return {
+    engine,
+    link: broker,
+    handle(message) {
+      if (message.t === 'exit') engine.close();
+      else relay.handle(message);
+    },
+    async close() {
+      engine.close();
+      await broker.close();
+      await otel.shutdown();
+    },
+  };
+}

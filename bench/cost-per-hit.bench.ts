@@ -1,0 +1,167 @@
+/**
+ * What one hit costs the app's main thread: a small function called in a loop, with no agent,
+ * with the agent loaded but idle, and with a log, snapshot or counter action on its line
+ * (install path 1: a conditional breakpoint that never pauses). Quotas are off in the probed
+ * app, so every call is a hit. Rounds interleave the two apps so drift on a busy machine
+ * hits every row alike; ratios are taken within a round.
+ */
+import type { ActionInput } from '@liveprobe/protocol';
+import { agentConnected, startFixtureApp } from './lib/apps.js';
+import type { Benchmark, Report } from './lib/benchmark.js';
+import { startBenchControlPlane } from './lib/control-plane.js';
+import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
+import { duration, ms, ratio, range } from './lib/format.js';
+import type { NodeProcess } from './lib/node-process.js';
+import { startOtlpSink } from './lib/otlp-sink.js';
+import { fixture } from './lib/paths.js';
+import { lineOf } from './lib/source-lines.js';
+import { max, median, min } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+const FILE = 'bench/fixtures/hot-path.mjs';
+const AGENT_ID = 'bench-cost-per-hit';
+/** A line the loop never calls, for the action that keeps the session open while the others come and go. */
+const KEEPER_FILE = 'bench/fixtures/frame-small.mjs';
+
+interface Probe {
+  key: string;
+  label: string;
+  action: (line: number) => ActionInput;
+  /** Calls measured; at most the action's hit limit minus the warm-up. */
+  calls: number;
+  warmup: number;
+}
+
+const PROBES: Probe[] = [
+  {
+    key: 'log', label: 'log action on the line (conditional breakpoint), quotas off', calls: 2000, warmup: 100,
+    action: (line) => ({ type: 'log', file: FILE, line, template: 'order {order.id} total {total}', agents: [AGENT_ID], maxHits: 1_000_000 }),
+  },
+  {
+    key: 'snapshot', label: 'snapshot action on the line (maxHits 1000), quotas off', calls: 500, warmup: 20,
+    action: (line) => ({ type: 'snapshot', file: FILE, line, agents: [AGENT_ID], maxHits: 1000 }),
+  },
+  {
+    key: 'counter', label: 'counter action on the line, quotas off', calls: 2000, warmup: 100,
+    action: (line) => ({ type: 'counter', file: FILE, line, name: 'bench.hot.calls', agents: [AGENT_ID] }),
+  },
+];
+
+interface Measured {
+  nsPerCall: number;
+  calls: number;
+}
+
+const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
+  app.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
+
+const longestDelay = async (app: NodeProcess) => (await app.request<{ maxMs: number }>('delay')).maxMs;
+
+const benchmark: Benchmark = {
+  name: 'cost-per-hit',
+  title: 'Cost per hit: hand-written capture vs conditional breakpoint',
+  async run(ctx): Promise<Report> {
+    const rounds = ctx.options.rounds ?? 5;
+    const line = lineOf(FILE, 'hot');
+    const keeperLine = lineOf(KEEPER_FILE, 'small-frame');
+    const cp = await startBenchControlPlane();
+    const sink = await startOtlpSink();
+    const api = new ControlPlaneApi(cp.url);
+    const script = fixture('probe-target.mjs');
+    const bare = await startFixtureApp({ name: 'app without the agent', script });
+    const probed = await startFixtureApp({ name: 'app with the agent', script, agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'off' } });
+    const samples = new Map<string, number[]>();
+    const ratios = new Map<string, number[]>();
+    const firstInstallStalls: number[] = [];
+    const installStalls: number[] = [];
+    const idleStalls: number[] = [];
+    const events = await api.events({ agent: AGENT_ID });
+    try {
+      await agentConnected(probed);
+      for (let round = 1; round <= rounds; round++) {
+        ctx.progress(`cost-per-hit: round ${round}/${rounds}`);
+        const plain = (await measure(bare, 'plain')).nsPerCall;
+        const record = (key: string, ns: number) => {
+          samples.set(key, [...(samples.get(key) ?? []), ns]);
+          ratios.set(key, [...(ratios.get(key) ?? []), ns / plain]);
+        };
+        record('plain', plain);
+        record('hand', (await measure(bare, 'handWritten')).nsPerCall);
+        record('idle', (await measure(probed, 'untouched')).nsPerCall);
+
+        await probed.request('resetDelay');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        idleStalls.push(await longestDelay(probed));
+        // The first action opens the inspector session; the others find it open.
+        await probed.request('resetDelay');
+        const keeper = await api.addAction({ type: 'log', file: KEEPER_FILE, line: keeperLine, template: 'never hit here', agents: [AGENT_ID] });
+        await api.waitForStatus(keeper, AGENT_ID, 'installed');
+        firstInstallStalls.push(await longestDelay(probed));
+        for (const probe of PROBES) {
+          await probed.request('resetDelay');
+          const id = await api.addAction(probe.action(line));
+          await api.waitForStatus(id, AGENT_ID, 'installed');
+          installStalls.push(await longestDelay(probed));
+          const measured = await measure(probed, 'plain', { calls: probe.calls, warmup: probe.warmup });
+          const status = (await api.action(id)).statuses.find((s) => s.agentId === AGENT_ID);
+          if (status?.state !== 'installed') throw new Error(`${probe.key} action ended up ${status?.state ?? 'without a status'} during the measurement: ${status?.message ?? ''}`);
+          record(probe.key, measured.nsPerCall);
+          await api.deleteAction(id);
+          await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${probe.key} action ${id}`);
+        }
+        await api.deleteAction(keeper);
+        await events.waitFor(isStatus(keeper, 'removed'), 30_000, 'the agent to remove the last action');
+        record('after', (await measure(probed, 'plain')).nsPerCall);
+        // The plain call again at the end of the round, so a drift within the round shows.
+        record('plain', (await measure(bare, 'plain')).nsPerCall);
+      }
+    } finally {
+      events.close();
+      await Promise.all([bare.stop(), probed.stop()]);
+      await Promise.all([cp.stop(), sink.close()]);
+    }
+
+    const plainMedian = median(samples.get('plain')!);
+    const rows: Array<[string, string]> = [
+      ['plain', 'plain function call, no agent'],
+      ['hand', 'the same capture written by hand (template formatted into a ring buffer), no agent'],
+      ['idle', 'an identical function, agent loaded, never probed (agent idle)'],
+      ...PROBES.map((p): [string, string] => [p.key, p.label]),
+      ['after', 'the probed function after its actions were removed (session closed)'],
+    ];
+    const table = renderTable(
+      ['mechanism', 'per call (median)', 'range over rounds', '× plain call', 'added per hit'],
+      rows.map(([key, label]) => {
+        const values = samples.get(key)!;
+        return [
+          label,
+          duration(median(values)),
+          range(duration(min(values)), duration(max(values))),
+          key === 'plain' ? '×1' : ratio(median(ratios.get(key)!)),
+          key === 'plain' ? '—' : duration(Math.max(0, median(values) - plainMedian)),
+        ];
+      }),
+      ['left', 'right', 'right', 'right', 'right'],
+    );
+    const stalls = renderTable(
+      ['main thread, longest event-loop delay', 'median', 'max'],
+      [
+        ['while the first action installs (opens the inspector session: Debugger.enable reports every loaded script)', ms(median(firstInstallStalls)), ms(max(firstInstallStalls))],
+        ['while another action installs (session open: script found, breakpoint set)', ms(median(installStalls)), ms(max(installStalls))],
+        ['idle, 500 ms, same process (scheduling noise)', ms(median(idleStalls)), ms(max(idleStalls))],
+      ],
+      ['left', 'right', 'right'],
+    );
+    return {
+      blocks: [
+        `${rounds} rounds; in each, the plain call is measured at the start and end of the round and every other row in between; "× plain call" is the median of the per-round ratios. ` +
+          `Plain and hand-written rows run as many calls as fill 200 ms; probed rows run ${PROBES.map((p) => `${p.calls} (${p.key})`).join(', ')} calls after a warm-up. ` +
+          `Probed rows have quotas off (LIVEPROBE_QUOTA_HITS_PER_SECOND=0, LIVEPROBE_QUOTA_BYTES_PER_SECOND=0, LIVEPROBE_CPU_BUDGET_MS_PER_SECOND=0), so every call is a hit; the agent exports to a local OTLP sink.`,
+        table,
+        stalls,
+      ],
+    };
+  },
+};
+
+export default benchmark;

@@ -1,0 +1,107 @@
+/**
+ * npm run bench [-- <name>… --soak <s> --fleet 100,1000,5000 --rounds <n> --duration <s>]
+ *
+ * Runs every bench/<name>.bench.ts (or the named ones) one after the other and prints a
+ * Markdown report on stdout: the command and the machine, then one section per benchmark.
+ * Progress goes to stderr.
+ */
+import { readdir } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BenchOptions, Benchmark } from './lib/benchmark.js';
+import { describeMachine } from './lib/machine.js';
+
+const USAGE = `usage: npm run bench -- [name…] [options]
+
+  name                 run only these benchmarks (default: all); --list shows them
+  --soak <seconds>     duration of the memory soak (default 60; 600 for the 10-minute soak)
+  --fleet <n,n,…>      simulated fleet sizes for the propagation benchmark (default 100,1000,5000)
+  --rounds <n>         rounds of interleaved measurements (default: each benchmark's own)
+  --duration <seconds> length of each HTTP load run (default 5)
+  --list               list the benchmarks and exit`;
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const extension = import.meta.url.endsWith('.ts') ? '.bench.ts' : '.bench.js';
+
+async function discover(): Promise<Benchmark[]> {
+  const files = (await readdir(here)).filter((f) => f.endsWith(extension)).sort();
+  const found: Benchmark[] = [];
+  for (const file of files) {
+    const module = (await import(new URL(file, import.meta.url).href)) as { default?: Benchmark };
+    if (module.default === undefined) throw new Error(`${file} has no default export; a benchmark exports { name, title, run }`);
+    found.push(module.default);
+  }
+  return found;
+}
+
+function positive(option: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${option}: "${text}" is not a positive number`);
+  return value;
+}
+
+function commandLine(args: string[]): string {
+  const rest = args.length === 0 ? '' : ` ${args.join(' ')}`;
+  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${rest === '' ? '' : ` --${rest}`}` : `node bench/dist/${basename(fileURLToPath(import.meta.url))}${rest}`;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      soak: { type: 'string' },
+      fleet: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    console.log(USAGE);
+    return;
+  }
+  const all = await discover();
+  if (values.list === true) {
+    for (const b of all) console.log(`${b.name.padEnd(16)} ${b.title}`);
+    return;
+  }
+  const unknown = positionals.filter((name) => !all.some((b) => b.name === name));
+  if (unknown.length > 0) throw new Error(`no benchmark named ${unknown.join(', ')}; there are ${all.map((b) => b.name).join(', ')}`);
+  const chosen = positionals.length === 0 ? all : all.filter((b) => positionals.includes(b.name));
+  const options: BenchOptions = {
+    soakSeconds: positive('--soak', values.soak, 60),
+    fleetSizes: (values.fleet ?? '100,1000,5000').split(',').map((n) => positive('--fleet', n.trim(), 0)),
+    rounds: values.rounds === undefined ? undefined : positive('--rounds', values.rounds, 1),
+    httpSeconds: positive('--duration', values.duration, 5),
+  };
+
+  console.log('# liveprobe benchmarks\n');
+  const header: Array<[string, string]> = [['command', `\`${commandLine(args)}\``], ['date', new Date().toISOString()], ...describeMachine()];
+  for (const [key, value] of header) console.log(`- ${key}: ${value}`);
+  let failed = 0;
+  for (const benchmark of chosen) {
+    const started = Date.now();
+    process.stderr.write(`bench: ${benchmark.name} …\n`);
+    console.log(`\n## ${benchmark.title}\n`);
+    try {
+      const report = await benchmark.run({ options, progress: (line) => process.stderr.write(`bench: ${line}\n`) });
+      console.log(report.blocks.join('\n\n'));
+    } catch (err) {
+      failed++;
+      console.log(`**failed**: ${err instanceof Error ? err.message : String(err)}`);
+      process.stderr.write(`bench: ${benchmark.name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    }
+    console.log(`\n_${benchmark.name}: ${((Date.now() - started) / 1000).toFixed(0)} s_`);
+  }
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,99 @@
+/**
+ * Install path 2 end to end: an app whose files are prepared at load time (CommonJS through
+ * the module loader, ESM through module.register hooks, with an import cycle), a control
+ * plane, and actions that land on prepared sites without ever opening the inspector.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
+import { fromRoot } from '../../helpers/paths.js';
+import { lineOf, sseEvents, waitFor } from '../../helpers/index.js';
+import { addAction, app, controlPlane, deleteAction, getAction } from '../fixtures.js';
+
+const WAIT = 15_000;
+const SERVER = 'test/fixtures/prepared/server.mjs';
+
+async function get(url: string, path: string): Promise<unknown> {
+  return (await fetch(`${url}${path}`)).json();
+}
+
+async function installed(cp: { url: string }, id: string): Promise<string> {
+  let message = '';
+  await waitFor(async () => {
+    const status = (await getAction(cp as never, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
+    message = `${status?.state}: ${status?.message}`;
+    return status !== undefined;
+  }, WAIT, `${id} installed`);
+  return message;
+}
+
+async function start(t: TestContext, module: 'cjs' | 'esm') {
+  const cp = await controlPlane(t);
+  const shop = await app(t, {
+    script: SERVER, broker: cp.mqttUrl, agentId: `prepared-${module}`, module: 'esm',
+    env: {
+      WORK_MODULE: module,
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`,
+      LIVEPROBE_PREPARE_CACHE: 'off',
+      LIVEPROBE_LIVE_OUTPUT_PER_SECOND: '1000',
+    },
+  });
+  return { cp, shop, file: `test/fixtures/prepared/work.${module === 'cjs' ? 'cjs' : 'mjs'}` };
+}
+
+for (const module of ['esm', 'cjs'] as const) {
+  test(`${module}: an action on a prepared line fires on every hit, with no inspector session; removing it clears the flag`, async (t) => {
+    const { cp, shop, file } = await start(t, module);
+    await waitFor(() => /prepared [1-9]\d* files/.test(shop.output()), WAIT, 'the start-up report');
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'work-line'), template: 'n={n}', tags: ['e2e'] });
+    assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+    for (let n = 0; n < 40; n++) assert.equal(await get(shop.url, `/work?n=${n}`), n * n + 1);
+    await waitFor(() => events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id).length >= 40, WAIT, '40 outputs');
+    const lines = events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id).map((e) => (e.data as OutputEvent).message);
+    assert.deepEqual(lines, Array.from({ length: 40 }, (_, n) => `n=${n}`));
+    assert.equal(await get(shop.url, '/state'), false, 'the inspector session was never opened');
+
+    // An inline site (a function with a closure) works the same way.
+    const inline = await addAction(cp, { type: 'log', file, line: lineOf(file, 'inline-line'), template: 'total={total}', tags: ['e2e'] });
+    assert.equal(await installed(cp, inline.action.id), 'installed: prepared site (no breakpoint)');
+    await get(shop.url, '/inline?n=2');
+    await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'total=6', WAIT, 'inline site output');
+
+    await deleteAction(cp, action.id);
+    await events.waitFor((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id && (e.data as ActionStatusEvent).state === 'removed', WAIT, 'removed');
+    await get(shop.url, '/work?n=99');
+    await get(shop.url, '/inline?n=1');
+    await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'total=3', WAIT, 'a later output');
+    assert.ok(!events.events().some((e) => e.event === 'output' && (e.data as OutputEvent).message === 'n=99'), 'no output after removal');
+    assert.equal(await get(shop.url, '/state'), false);
+  });
+
+  test(`${module}: a line without a prepared site falls back to a breakpoint, which still works`, async (t) => {
+    const { cp, shop, file } = await start(t, module);
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'arrow-line'), template: 'arrow {n}', tags: ['e2e'] });
+    assert.match(await installed(cp, action.id), /^installed: breakpoint/);
+    assert.equal(await get(shop.url, '/state'), true, 'the breakpoint path opened the session');
+    assert.equal(await get(shop.url, '/arrow?n=5'), 105);
+    await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'arrow 5', WAIT, 'breakpoint output');
+    assert.equal(await get(shop.url, '/tag?n=3'), '#3:function', 'the import cycle resolved');
+  });
+
+  test(`${module}: an error thrown from prepared code names the original file and line, with and without a twin running`, async (t) => {
+    const { cp, shop, file } = await start(t, module);
+    const boomLine = lineOf(file, 'boom-line');
+    const expected = new RegExp(`at (\\w+\\.)?boom \\((file://)?${fromRoot(file).replace(/[.]/g, '\\.')}:${boomLine}:\\d+\\)`);
+    const before = String(await get(shop.url, '/boom?n=1'));
+    assert.match(before, expected);
+    const { action } = await addAction(cp, { type: 'log', file, line: boomLine - 1, template: 'boom {n}', tags: ['e2e'] });
+    assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+    const during = String(await get(shop.url, '/boom?n=2'));
+    assert.match(during, expected, during);
+    assert.doesNotMatch(during, /\$lp/);
+    // The guard's own frame is hidden: boom appears once.
+    assert.equal(during.split('\n').filter((l) => /at (\w+\.)?boom /.test(l)).length, 1, during);
+  });
+}

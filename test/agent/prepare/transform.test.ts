@@ -1,0 +1,210 @@
+/**
+ * The construct suite: every rule of ARCHITECTURE §4 for prepared files, checked on the
+ * transform's output and by running the prepared code.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PrepareError, prepareSource } from '../../../agent/src/prepare/transform.js';
+import { siteEntries } from '../../../agent/src/prepare/prepared-output.js';
+import { loadOriginal, loadPrepared, prepareCommonJs } from './prepared-module.js';
+
+const FILE = '/virtual/construct.cjs';
+
+function modeAt(source: string, line: number, kind: 'module' | 'commonjs' = 'commonjs'): { mode: string; reason?: string } {
+  const out = prepareSource(source, { kind, header: kind === 'module' ? 'import { $lp, $lpF, $lpS } from "x";' : 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S;' });
+  const found = out.functionsReport.find((f) => f.line === line);
+  assert.ok(found, `no function reported on line ${line}: ${JSON.stringify(out.functionsReport)}`);
+  return found;
+}
+
+/** The scope object the first site on `line` passes, from a run with every flag on. */
+function scopeAt(source: string, line: number, call: (exports: any) => unknown): Record<string, unknown> | undefined {
+  const loaded = loadPrepared(source, FILE, 'sites');
+  call(loaded.exports);
+  const ids = new Set(siteEntries(loaded.prepared.sites).filter((s) => s.line === line).map((s) => s.id));
+  return loaded.hits.find((h) => ids.has(h.site))?.scope;
+}
+
+test('a leaf function gets an entry guard and a twin on the line where its statement ends; every line keeps its number', () => {
+  const source = ['function add(a, b) {', '  const sum = a + b;', '  return sum;', '}', 'module.exports = { add };', ''].join('\n');
+  const out = prepareCommonJs(source);
+  const lines = out.code.split('\n');
+  assert.equal(lines.length, source.split('\n').length);
+  assert.match(lines[0]!, /^const \$lp = __lp, \$lpF = \$lp.F, \$lpS = \$lp.S;function add\(a, b\) \{if \(\$lpF\[0\] !== 0\) return add\$lp0\.call\(this, a, b\);$/);
+  assert.match(lines[3]!, /^\};function add\$lp0\(a, b\)\{.*if \(\$lpS\[\d+\] !== 0\) \$lp\.hit\(\d+, this, \{a, b\}\);const sum = a \+ b;/);
+  assert.deepEqual(modeAt(source, 1), { line: 1, column: 0, mode: 'twin' });
+  // The twin's sites carry the original lines.
+  const twinSites = siteEntries(out.sites).filter((s) => s.fn === 0).map((s) => s.line);
+  assert.deepEqual(twinSites, [2, 3]);
+});
+
+test('functions that cannot be twinned get inline guards, each for its stated reason', () => {
+  const cases: [string, number, string][] = [
+    ['function outer() {\n  return () => { return 1; };\n}', 1, 'contains a nested function'],
+    ['function f() {\n  return arguments.length;\n}', 1, '`arguments`'],
+    ['class A extends Object { m() {\n  return super.toString();\n} }', 1, '`super`'],
+    ['function F() {\n  return new.target;\n}', 1, '`new.target`'],
+    ['class A { #x = 1; get x() {\n  return this.#x;\n} }', 1, '`#private` member (the twin lives outside the class)'],
+    ['const f = function g(n) {\n  return n > 0 ? g(n - 1) : 0;\n};', 1, 'refers to its own name'],
+    ['function t(tag) {\n  return tag`a\nb`;\n}', 1, 'multi-line template'],
+    ['function* gen() {\n  yield 1;\n}', 1, 'generator'],
+    ['(function () {\n  module.exports = 1;\n})();', 1, 'immediately invoked'],
+    ['(function (root, factory) { root.x = factory(); })(this,\nfunction () {\n  return 1;\n});', 2, 'module factory'],
+    ['function f(a, b) {\n  return class { x = a; };\n}', 1, 'contains a class'],
+  ];
+  for (const [source, line, reason] of cases) {
+    const found = modeAt(source, line);
+    const mode = found.reason === reason ? found : modeAt(source, line);
+    assert.equal(mode.reason, reason, source);
+    assert.equal(mode.mode, 'inline', source);
+  }
+});
+
+test('a closure in a loop body is twinned inside the loop, where it still sees the loop variable', () => {
+  const source = 'const out = [];\nfor (let i = 0; i < 3; i++) {\n  out.push(() => { return i; });\n}\nmodule.exports = () => out.map((f) => f());\n';
+  assert.equal(modeAt(source, 3).mode, 'twin');
+  for (const mode of ['off', 'functions', 'sites'] as const) {
+    assert.deepEqual((loadPrepared(source, FILE, mode).exports as () => number[])(), [0, 1, 2]);
+  }
+});
+
+test('a twin that could not see a closure variable where it would go is not made', () => {
+  // The arrow in a single-statement loop body reads `i`, which only exists inside the loop.
+  const source = 'const out = [];\nfor (let i = 0; i < 3; i++) out.push(() => { return i; });\nmodule.exports = out;\n';
+  assert.equal(modeAt(source, 2).reason, 'uses a variable not visible where its twin would go');
+});
+
+test('expression-bodied arrows and functions with direct eval or with stay unprepared; eval at the top level refuses the file', () => {
+  assert.deepEqual(modeAt('const f = (x) => x + 1;', 1), { line: 1, column: 10, mode: 'none', reason: 'expression body' });
+  assert.equal(modeAt('function f(s) {\n  return eval(s);\n}', 1).mode, 'none');
+  assert.equal(modeAt('function f(o) {\n  with (o) { return a; }\n}', 1).mode, 'none');
+  assert.throws(() => prepareCommonJs('eval("1");\nfunction f() { return 1; }'), PrepareError);
+  assert.throws(() => prepareCommonJs('function ('), (err: unknown) => err instanceof PrepareError && /cannot parse/.test(err.message));
+});
+
+test('a site passes only bindings definitely initialised there (TDZ, switch cases, hoisted callers, imports)', () => {
+  const source = [
+    'let late;',
+    'function early() {',
+    '  return typeof late;',
+    '}',
+    'function g(a) {',
+    '  const before = 1;',
+    '  let after = 2;',
+    '  switch (a) { case 1: let inCase = 1; break; case 2:',
+    '    return before + after; }',
+    '  return [early, before, after];',
+    '}',
+    'module.exports = { g, early };',
+  ].join('\n');
+  // Line 6: `before` is not yet initialised; `after` neither.
+  assert.deepEqual(Object.keys(scopeAt(source, 6, (e) => e.g(0)) ?? {}).sort(), ['a', 'early']);
+  // Line 9 is in a case: a `let` of another case is left out.
+  assert.deepEqual(Object.keys(scopeAt(source, 9, (e) => e.g(2)) ?? {}).sort(), ['a', 'after', 'before', 'early']);
+  // `early` is a hoisted declaration: it may run before `late` is initialised, so `late` is not passed.
+  assert.deepEqual(Object.keys(scopeAt(source, 3, (e) => e.early()) ?? {}), []);
+  const esm = prepareSource('import { x } from "./x.js";\nexport function f() {\n  return x;\n}\n', { kind: 'module', header: 'import { $lp, $lpF, $lpS } from "lp";' });
+  assert.doesNotMatch(esm.code, /\{x\}/);
+});
+
+test('a site passes only what the function already sees: its own bindings and the outer ones it references', () => {
+  const source = [
+    'const used = 1;',
+    'const unused = 2;',
+    'const f = function (a) {',
+    '  const local = a + used;',
+    '  return local;',
+    '};',
+    'module.exports = { f };',
+  ].join('\n');
+  assert.deepEqual(scopeAt(source, 5, (e) => e.f(1)), { a: 1, local: 2, used: 1 });
+});
+
+test('no `this` from arrows or before super(); `this` from methods', () => {
+  const source = [
+    'class Base { constructor() { this.x = 1; } }',
+    'class Derived extends Base {',
+    '  constructor() {',
+    '    super();',
+    '    this.y = () => { const z = 1; return z; };',
+    '  }',
+    '  m() {',
+    '    return this.x;',
+    '  }',
+    '}',
+    'module.exports = { Derived };',
+  ].join('\n');
+  const loaded = loadPrepared(source, FILE, 'sites');
+  const d = new (loaded.exports as any).Derived();
+  d.y();
+  d.m();
+  const at = (line: number) => {
+    const ids = new Set(siteEntries(loaded.prepared.sites).filter((s) => s.line === line).map((s) => s.id));
+    return loaded.hits.filter((h) => ids.has(h.site));
+  };
+  assert.equal(at(4)[0]?.self, undefined, 'before super()');
+  assert.equal(at(5)[0]?.self, undefined, 'a derived constructor passes no `this`');
+  assert.equal(at(5).length, 3, "the constructor's site and the arrow twin's two sites");
+  assert.equal(at(5)[1]?.self, undefined, 'an arrow passes no `this`');
+  assert.equal(at(8)[0]?.self, d);
+});
+
+test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {
+  const source = 'function f() {\n  "use strict"\n  return this;\n}\nfunction g() {\n  return this === undefined;\n}\nmodule.exports = { f, g };\n';
+  for (const mode of ['off', 'functions', 'sites'] as const) {
+    const { f, g } = loadPrepared(source, FILE, mode).exports as any;
+    assert.equal(f(), undefined, mode);
+    assert.equal(g(), false, mode);
+  }
+  const strictFile = '"use strict"\nmodule.exports = function () { return this; };\n';
+  assert.match(prepareCommonJs(strictFile).code, /^"use strict";const \$lp/);
+  const strictFn = loadPrepared(strictFile, FILE, 'sites').exports as () => unknown;
+  assert.equal(strictFn(), undefined);
+});
+
+test('statements relying on automatic semicolon insertion, comments and single-statement bodies survive flattening', () => {
+  const source = [
+    'function f(a) {',
+    '  let x = a // no semicolon',
+    '  let y = [1, 2] /* block',
+    '  comment */',
+    '  x++',
+    '  if (x > 1) y.push(x)',
+    '  else y.push(-x)',
+    '  for (const v of y) x += v',
+    '  do x-- ; while (x > 100)',
+    '  return x',
+    '    + y.length',
+    '}',
+    'module.exports = { f };',
+  ].join('\n');
+  const original = loadOriginal(source, FILE) as any;
+  for (const mode of ['off', 'functions', 'sites'] as const) {
+    const loaded = loadPrepared(source, FILE, mode);
+    assert.equal(modeAt(source, 1).mode, 'twin');
+    for (const a of [0, 1, 5, 200]) assert.equal((loaded.exports as any).f(a), original.f(a), `${mode} f(${a})`);
+    assert.equal(loaded.prepared.code.split('\n').length, source.split('\n').length);
+  }
+});
+
+test('every statement in a list and every single-statement body gets a site on its own line', () => {
+  const source = 'function f(a) {\n  if (a)\n    return 1;\n  while (a < 0)\n    a++;\n  return 0;\n}\nmodule.exports = { f };\n';
+  const out = prepareCommonJs(source);
+  const lines = new Set(siteEntries(out.sites).filter((s) => s.fn === 0).map((s) => s.line));
+  assert.deepEqual([...lines].sort(), [2, 3, 4, 5, 6]);
+});
+
+test('async functions are twinned and keep their results; generators keep inline guards', async () => {
+  const source = 'async function f(a) {\n  const b = await a;\n  return b * 2;\n}\nfunction* g() {\n  yield 1;\n  yield 2;\n}\nmodule.exports = { f, g };\n';
+  assert.equal(modeAt(source, 1).mode, 'twin');
+  for (const mode of ['off', 'functions', 'sites'] as const) {
+    const e = loadPrepared(source, FILE, mode).exports as any;
+    assert.equal(await e.f(Promise.resolve(21)), 42);
+    assert.deepEqual([...e.g()], [1, 2]);
+  }
+});
+
+test('a hashbang line stays first and ESM output imports the flags', () => {
+  const out = prepareSource('#!/usr/bin/env node\nexport const a = 1;\n', { kind: 'module', header: 'import { $lp, $lpF, $lpS } from "lp";' });
+  assert.match(out.code, /^#!\/usr\/bin\/env node\nimport \{ \$lp, \$lpF, \$lpS \} from "lp";if \(\$lpS\[0\]/);
+});
