@@ -1,16 +1,18 @@
 /**
- * The control plane for benchmarks, in its own process as in production: the library with
- * authentication off (loopback) and the API rate limit raised, since benchmarks create
- * hundreds of actions and poll. Prints one JSON line with its URLs once ready.
+ * The control plane for benchmarks, in its own process as in production: the library with its
+ * embedded aedes broker (or the broker given), authentication off (loopback) and the API rate
+ * limit raised, since benchmarks create hundreds of actions and poll. Prints one JSON line
+ * with its URLs once ready.
  */
 import { startControlPlane } from '@liveprobe/control-plane';
 
-const dataDir = process.argv[2];
-if (dataDir === undefined) throw new Error('usage: control-plane-main.js <data-dir>');
+const [dataDir, brokerUrl] = process.argv.slice(2);
+if (dataDir === undefined) throw new Error('usage: control-plane-main.js <data-dir> [<broker-url>]');
 const controlPlane = await startControlPlane({
   port: 0,
   mqttPort: 0,
   dataDir,
+  ...(brokerUrl === undefined ? {} : { brokerUrl }),
   auth: { mode: 'off' },
   limits: { requestsPerSecond: 100_000, burst: 100_000 },
   log: process.env.LIVEPROBE_BENCH_ECHO === undefined ? () => {} : (line) => console.error(line),

@@ -11,11 +11,11 @@ export interface BenchControlPlane {
   stop(): Promise<void>;
 }
 
-/** A control plane with an embedded aedes broker and SQLite in a temporary directory. */
-export async function startBenchControlPlane(): Promise<BenchControlPlane> {
+/** A control plane with SQLite in a temporary directory, and its embedded aedes broker unless `broker` is given. */
+export async function startBenchControlPlane(options: { broker?: string } = {}): Promise<BenchControlPlane> {
   const dataDir = await mkdtemp(join(tmpdir(), 'liveprobe-bench-cp-'));
   const main = fileURLToPath(new URL(`./control-plane-main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
-  const child = new NodeProcess(main, { name: 'control plane', args: [dataDir] });
+  const child = new NodeProcess(main, { name: 'control plane', args: [dataDir, ...(options.broker === undefined ? [] : [options.broker])] });
   try {
     const match = await child.waitForLine(/^\{"url".*\}$/, 30_000, 'the control plane to start');
     const { url, mqttUrl } = JSON.parse(match[0]) as { url: string; mqttUrl: string };

@@ -24,6 +24,8 @@ export interface ControlPlaneOptions {
   auth?: AuthOptions;
   /** Request body size, API rate, actions per target (docs/security.md). */
   limits?: LimitOptions;
+  /** HTTPS for the API and MQTT over TLS for the embedded broker, with this PEM certificate (chain) and key. */
+  tls?: { certFile: string; keyFile: string };
   /** Ed25519 key that signs desired state (PKCS#8 PEM); created if missing. Default `<dataDir>/signing-key.pem`. Replicas must share one. */
   signingKeyFile?: string;
   log?: (line: string) => void;
@@ -52,6 +54,7 @@ export interface ResolvedOptions {
   auth: { mode: 'tokens' | 'off'; oidc: OidcOptions | undefined; firstAdminToken: boolean };
   limits: ResolvedLimits;
   signingKeyFile: string;
+  tls: { certFile: string; keyFile: string } | undefined;
   log: (line: string) => void;
 }
 
@@ -68,6 +71,7 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
     topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
     auth: resolveAuth(options.auth ?? {}, options.host ?? '127.0.0.1'),
     limits: resolveLimits(options.limits ?? {}),
+    tls: options.tls === undefined ? undefined : { certFile: resolve(options.tls.certFile), keyFile: resolve(options.tls.keyFile) },
     signingKeyFile: resolve(options.signingKeyFile ?? resolve(options.dataDir ?? '.liveprobe', 'signing-key.pem')),
     log: options.log ?? (() => {}),
   };

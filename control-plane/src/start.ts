@@ -14,6 +14,7 @@ import { DesiredStateSigner } from './signing/desired-state-signer.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { controlPlaneCredentials, type BrokerAccess } from './mqtt/broker-access.js';
 import { TopicAcl } from './mqtt/topic-acl.js';
+import { readTlsFiles } from './tls/tls-files.js';
 import { redactDatabaseUrl } from './store/postgres.js';
 
 export interface ControlPlane {
@@ -58,15 +59,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       config.auth.mode === 'off' || config.brokerUrl !== undefined
         ? undefined
         : { controlPlane: controlPlaneCredentials(), agent: (password) => tokensForBroker.authenticateAgent(password), acl: new TopicAcl(topics(config.topicPrefix)), log };
+    const tls = config.tls === undefined ? undefined : await readTlsFiles(config.tls.certFile, config.tls.keyFile);
     let mqttUrl = config.brokerUrl;
     if (mqttUrl === undefined) {
-      const broker = await startEmbeddedBroker(config.host, config.mqttPort, brokerAccess);
+      const broker = await startEmbeddedBroker(config.host, config.mqttPort, brokerAccess, tls);
       closers.push(() => broker.close());
       mqttUrl = broker.url;
     }
 
     const names = topics(config.topicPrefix);
-    const connection = await connectToBroker(mqttUrl, log, brokerAccess?.controlPlane);
+    const connection = await connectToBroker(mqttUrl, log, brokerAccess?.controlPlane, config.brokerUrl === undefined ? tls?.trusted : undefined);
     const signer = await DesiredStateSigner.load(config.signingKeyFile);
     const services = createServices({ store, publisher: connection, topics: names, log, signer, ...(cluster === undefined ? {} : { cluster }) });
     closers.push(async () => {
@@ -91,7 +93,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const { security, firstAdminToken } = await setUpSecurity(config, store.db, store, () => new Date(), { actions: (id) => services.actions.get(id) }, process.env);
     closers.push(() => security.audit.trail.close());
     const app = createApp({ ...services, security });
-    const http = await serveApp(app, config.host, config.port);
+    const http = await serveApp(app, config.host, config.port, tls);
     closers.push(() => http.close());
     // Live streams end first, or the HTTP server would wait on them.
     closers.push(async () => services.events.close());

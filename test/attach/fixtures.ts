@@ -31,8 +31,8 @@ export interface AttachCli {
 }
 
 /** `liveprobe attach <args>`, resolved once it printed what it attached to. */
-export async function attachCli(t: TestContext, args: string[], cp: ControlPlane): Promise<AttachCli> {
-  const child = startAttach(args, cp);
+export async function attachCli(t: TestContext, args: string[], cp: ControlPlane, env: Record<string, string> = {}): Promise<AttachCli> {
+  const child = startAttach(args, cp, env);
   t.after(() => child.stop('SIGKILL'));
   await child.waitForLine((text) => text.startsWith('[liveprobe] connected to '), WAIT, 'the broker connection');
   return {
@@ -56,8 +56,8 @@ export async function attachFails(args: string[], cp: ControlPlane): Promise<{ c
   return { code: status.code, output: child.output() };
 }
 
-function startAttach(args: string[], cp: ControlPlane): Child {
-  return new Child(process.execPath, [builtFile('cli/dist/main.js'), 'attach', ...args, '--broker', cp.mqttUrl], { name: 'liveprobe attach' });
+function startAttach(args: string[], cp: ControlPlane, env: Record<string, string> = {}): Child {
+  return new Child(process.execPath, [builtFile('cli/dist/main.js'), 'attach', ...args, '--broker', cp.mqttUrl], { name: 'liveprobe attach', env });
 }
 
 /** Whether anything answers /json/list at 127.0.0.1:port. */
@@ -83,7 +83,11 @@ export async function staticServer(t: TestContext, dir: string): Promise<string>
     stream.pipe(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(() => new Promise<void>((resolve) => {
+    // The browser keeps its connections alive; close() alone would wait for them.
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
   const address = server.address();
   assert.ok(address !== null && typeof address === 'object');
   return `http://127.0.0.1:${address.port}/`;

@@ -8,7 +8,7 @@ import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { openSqliteStore, startControlPlane, type ControlPlane } from '@liveprobe/control-plane';
-import { cli, startControlPlane as startUp, tempDir } from '../helpers/index.js';
+import { cli, startControlPlane as startUp, tempDir, waitFor } from '../helpers/index.js';
 import { logAction } from './fixtures.js';
 
 type Options = NonNullable<Parameters<typeof startControlPlane>[0]>;
@@ -253,6 +253,8 @@ test('`liveprobe up --demo` (npm start) prints a working token among the command
   assert.ok(first, `no token among the demo commands:\n${cp.output()}`);
   const listed = await cli(['actions'], { server: cp.url, token: first });
   assert.equal(listed.code, 0, listed.stderr);
+  // The shop's agent got an agent token of its own for the embedded broker, which wants one now.
+  await waitFor(async () => / online /.test((await cli(['agents'], { server: cp.url, token: first })).stdout), 15_000, 'the demo shop online');
 
   await cp.restart();
   const second = demoToken();

@@ -109,8 +109,8 @@ async function launch(dir: TempDir, options: ControlPlaneOptions, ports: Ports):
   try {
     await child.waitForLine((line) => line.trim() === 'liveprobe ready', readyTimeoutMs, '`liveprobe ready`');
     const output = child.output();
-    const url = matchUrl(output, /http:\/\/127\.0\.0\.1:\d+/, 'the HTTP URL');
-    const mqttUrl = options.broker ?? matchUrl(output, /mqtt:\/\/127\.0\.0\.1:\d+/, 'the MQTT URL');
+    const url = matchUrl(output, /https?:\/\/127\.0\.0\.1:\d+/, 'the HTTP URL');
+    const mqttUrl = options.broker ?? matchUrl(output, /mqtts?:\/\/127\.0\.0\.1:\d+/, 'the MQTT URL');
     const token = /^admin token\s+(lpt_\S+)/m.exec(output)?.[1];
     return { child, url, mqttUrl, token };
   } catch (error) {

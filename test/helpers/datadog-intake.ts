@@ -38,13 +38,11 @@ export interface DatadogIntake {
   series(): DatadogSeries[];
   sketches(): DatadogSketch[];
   logs(): DatadogLog[];
-  /** Trace payloads (/api/v0.2/traces), decompressed but not decoded: strings appear in them as written. */
-  tracePayloads(): Buffer[];
   /** Every request as "METHOD path", in order (host metadata, traces, API key checks…). */
   requests(): string[];
   waitForSeries(predicate: (series: DatadogSeries) => boolean, timeoutMs: number, what?: string): Promise<DatadogSeries>;
-  waitForSketch(predicate: (sketch: DatadogSketch) => boolean, timeoutMs: number, what?: string): Promise<DatadogSketch>;
   waitForLog(predicate: (log: DatadogLog) => boolean, timeoutMs: number, what?: string): Promise<DatadogLog>;
+  /** Waits for a trace payload (/api/v0.2/traces), decompressed but not decoded: strings appear in it as written. */
   waitForTracePayload(predicate: (payload: Buffer) => boolean, timeoutMs: number, what?: string): Promise<Buffer>;
   /** Requests that could not be decoded, as "path: reason". */
   errors(): string[];
@@ -112,10 +110,8 @@ export async function datadogIntake(): Promise<DatadogIntake> {
     series: () => series.items(),
     sketches: () => sketches.items(),
     logs: () => logs.items(),
-    tracePayloads: () => traces.items(),
     requests: () => [...requests],
     waitForSeries: (predicate, timeoutMs, what = 'a matching Datadog series') => series.waitFor(predicate, timeoutMs, what),
-    waitForSketch: (predicate, timeoutMs, what = 'a matching Datadog distribution') => sketches.waitFor(predicate, timeoutMs, what),
     waitForLog: (predicate, timeoutMs, what = 'a matching Datadog log') => logs.waitFor(predicate, timeoutMs, what),
     waitForTracePayload: (predicate, timeoutMs, what = 'a matching Datadog trace payload') => traces.waitFor(predicate, timeoutMs, what),
     errors: () => [...errors],

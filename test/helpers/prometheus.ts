@@ -9,7 +9,7 @@ import { waitFor } from './wait-for.js';
 export interface PrometheusOptions {
   /** host:port targets scraped every second, with honor_labels as collector-config/prometheus-scrape.yaml advises. */
   scrape?: string[];
-  /** Accept remote write at /api/v1/write (--web.enable-remote-write-receiver). */
+  /** Accept remote write at <url>/api/v1/write (--web.enable-remote-write-receiver). */
   remoteWriteReceiver?: boolean;
 }
 
@@ -22,8 +22,6 @@ export interface Sample {
 export interface Prometheus {
   /** http://127.0.0.1:<port> */
   readonly url: string;
-  /** Where a remote-write client sends samples. */
-  readonly remoteWriteUrl: string;
   /** A PromQL instant query through the HTTP API. */
   query(promql: string): Promise<Sample[]>;
   /** Repeats the query until `accept` approves its result (data arrives on the next scrape or write). */
@@ -81,7 +79,6 @@ export async function prometheus(options: PrometheusOptions = {}): Promise<Prome
   };
   return {
     url,
-    remoteWriteUrl: `${url}/api/v1/write`,
     query,
     waitForQuery: async (promql, accept, timeoutMs, what) => {
       let last: Sample[] = [];

@@ -33,7 +33,8 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
 
   const header = commonJsHeader();
   installCommonJsLoader((filename, content) => {
-    if (!shouldPrepare(settings, filename)) return undefined;
+    // `.mjs` reaching the CommonJS loader is require(esm): the ESM hooks see it, not this.
+    if (filename.endsWith('.mjs') || !shouldPrepare(settings, filename)) return undefined;
     const outcome = prepareFile(content, 'commonjs', header, cache);
     report.add({ path: filename, ...outcome, ...(outcome.kind === 'failed' ? { reason: outcome.reason } : {}) });
     if (outcome.kind === 'failed') return undefined;

@@ -108,6 +108,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     transport: () => new ChromeRemoteTransport(connection, pending),
     identity,
     log: options.log,
+    env: options.env,
   });
   const description = facts.kind === 'node'
     ? `node ${facts.version} pid ${facts.pid} (${facts.where}) at ${connection.target.url}`

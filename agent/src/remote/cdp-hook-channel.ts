@@ -19,6 +19,8 @@ interface EvaluateResult {
 
 export class CdpHookChannel implements HookChannel {
   private unsubscribe: (() => void) | undefined;
+  /** Set once this channel added the binding: only then is there anything of ours to remove. */
+  private injected = false;
 
   constructor(
     private readonly connection: RemoteConnection,
@@ -45,6 +47,7 @@ export class CdpHookChannel implements HookChannel {
       for (const message of batch.messages) onMessage(message);
     });
     await this.connection.send('Runtime.enable');
+    this.injected = true;
     await this.connection.send('Runtime.addBinding', { name: HOOK_BINDING });
     const script = await readFile(new URL('./probe-hook.bundle.js', import.meta.url), 'utf8');
     const result = await this.evaluate(script) as InstallResult;
@@ -64,6 +67,9 @@ export class CdpHookChannel implements HookChannel {
   async remove(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    // A refused attach must not remove the hook of the agent that is already there.
+    if (!this.injected) return;
+    this.injected = false;
     await this.evaluate(`${HOOK}?.detach?.()`);
     await this.connection.send('Runtime.removeBinding', { name: HOOK_BINDING });
   }

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   log: (line: string) => void;
   /** Prepared files of an in-process agent (install path 2). */
   prepared?: PreparedSites;
+  /** Where the OpenTelemetry exporters read their `OTEL_*` settings; the process's environment by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface AgentRuntime {
@@ -38,7 +40,7 @@ export interface AgentRuntime {
   close(): Promise<void>;
 }
 
-export function startRuntime({ config, hook, transport, identity, log, prepared }: RuntimeOptions): AgentRuntime {
+export function startRuntime({ config, hook, transport, identity, log, prepared, env = process.env }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log, identity);
   const report = (status: StatusReport): void => {
@@ -48,7 +50,7 @@ export function startRuntime({ config, hook, transport, identity, log, prepared 
   };
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared);
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
-  const otel = new OtelExport(config.agentId, process.env, log);
+  const otel = new OtelExport(config.agentId, env, log);
   const relay = new HitRelay(config.agentId, engine, live, otel, broker, report);
 
   hook.postMessage({ t: 'init', agentId: config.agentId, capture: config.capture, redaction: config.redaction, quotas: config.quotas } satisfies ToMain);

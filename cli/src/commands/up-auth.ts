@@ -10,6 +10,8 @@ export interface UpAuthOptions {
   oidcJwksUrl?: string;
   newAdminToken?: boolean;
   signingKeyFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function authFlags(): Option[] {
@@ -20,6 +22,8 @@ export function authFlags(): Option[] {
     new Option('--oidc-role-claim <path>', 'claim holding viewer/editor/admin, dotted for nested claims (default roles)').env('LIVEPROBE_OIDC_ROLE_CLAIM'),
     new Option('--oidc-jwks-url <url>', 'where the signing keys are, instead of discovering them from the issuer').env('LIVEPROBE_OIDC_JWKS_URL'),
     new Option('--new-admin-token', 'create and print another admin token (when the first one is lost)'),
+    new Option('--tls-cert <file>', 'serve HTTPS, and MQTT over TLS on the embedded broker, with this PEM certificate (chain)').env('LIVEPROBE_TLS_CERT'),
+    new Option('--tls-key <file>', 'the PEM private key of --tls-cert').env('LIVEPROBE_TLS_KEY'),
     new Option('--signing-key-file <file>', 'Ed25519 key (PKCS#8 PEM) that signs desired state; created if missing; replicas share one (default <data-dir>/signing-key.pem)').env('LIVEPROBE_SIGNING_KEY_FILE'),
   ];
 }

@@ -50,7 +50,7 @@ export function registerUp(program: Command, ctx: Context): void {
           // With authentication on, the embedded broker wants the shop's agent to present an agent token.
           const agentToken = options.auth === 'off' || !controlPlane.embeddedBroker ? undefined : await controlPlane.issueToken('demo-shop', 'agent', { replacingSameName: true, tags: ['demo'] });
           shop = await startShop({
-            brokerUrl: agentToken === undefined ? controlPlane.mqttUrl : controlPlane.mqttUrl.replace('mqtt://', `mqtt://demo-shop:${agentToken}@`),
+            brokerUrl: agentToken === undefined ? controlPlane.mqttUrl : controlPlane.mqttUrl.replace(/^(mqtts?:\/\/)/, `$1demo-shop:${agentToken}@`),
             port: options.demoPort,
             topicPrefix: options.topicPrefix,
             env: process.env,
@@ -88,6 +88,7 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
       ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
       auth: authOptions(options, options.demo === true),
       ...(options.signingKeyFile === undefined ? {} : { signingKeyFile: options.signingKeyFile }),
+      ...(options.tlsCert === undefined && options.tlsKey === undefined ? {} : { tls: { certFile: requireBoth(options.tlsCert, '--tls-cert'), keyFile: requireBoth(options.tlsKey, '--tls-key') } }),
       log,
     });
   } catch (err) {
@@ -95,6 +96,11 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
     const hint = err.code === 'port_in_use' ? ' (liveprobe up --port, --mqtt-port)' : '';
     throw new CliError(err.code, `${err.message}${hint}`);
   }
+}
+
+function requireBoth(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new CliError('usage', `${flag} is missing: --tls-cert and --tls-key go together`);
+  return value;
 }
 
 function demoCommands(server: string, shopUrl: string, token: string | undefined): string[] {

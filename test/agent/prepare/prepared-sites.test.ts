@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
+import mqtt from 'mqtt';
+import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
+import { ObservedList } from '../../helpers/observed-list.js';
 import { fromRoot } from '../../helpers/paths.js';
 import { lineOf, sseEvents, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, deleteAction, getAction } from '../fixtures.js';
@@ -97,3 +99,24 @@ for (const module of ['esm', 'cjs'] as const) {
     assert.equal(during.split('\n').filter((l) => /at (\w+\.)?boom /.test(l)).length, 1, during);
   });
 }
+
+test('esm: a snapshot at a prepared line captures arguments and locals without pausing or opening the inspector', async (t) => {
+  const { cp, shop, file } = await start(t, 'esm');
+  const client = await mqtt.connectAsync(cp.mqttUrl);
+  t.after(() => client.endAsync());
+  const snapshots = new ObservedList<SnapshotEvent>();
+  client.on('message', (_topic, payload) => {
+    const event = JSON.parse(payload.toString()) as { kind: string };
+    if (event.kind === 'snapshot') snapshots.push(event as SnapshotEvent);
+  });
+  await client.subscribeAsync('liveprobe/v1/agents/+/events', { qos: 1 });
+  const { action } = await addAction(cp, { type: 'snapshot', file, line: lineOf(file, 'work-line') + 1, watches: ['squared * 2'], tags: ['e2e'] });
+  assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+  await get(shop.url, '/work?n=7');
+  const event = await snapshots.waitFor((s) => s.actionId === action.id, WAIT, 'the snapshot');
+  const s = event.snapshot;
+  assert.deepEqual(s.arguments.find((v) => v.name === 'n')?.value, { t: 'number', v: 7 });
+  assert.deepEqual(s.locals.find((v) => v.name === 'squared')?.value, { t: 'number', v: 49 });
+  assert.deepEqual(s.watches[0]?.value, { t: 'number', v: 98 });
+  assert.equal(await get(shop.url, '/state'), false);
+});

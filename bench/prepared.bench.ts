@@ -1,0 +1,240 @@
+/**
+ * Install path 2, prepared probe sites (ARCHITECTURE §4), side by side with the alternatives:
+ * - cost per hit of an action on a prepared line vs the same capture written by hand vs a
+ *   conditional breakpoint, and the cost of prepared code with every flag off;
+ * - requests per second of an Express 4 app with the app and all of node_modules prepared
+ *   (flags off, one site on) vs the same app unprepared, and the RSS of each;
+ * - what preparing costs per MB, cold and from the cache, and acorn vs oxc-parser.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import type { ActionInput } from '@liveprobe/protocol';
+import { pathToFileURL } from 'node:url';
+import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
+import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
+import { agentConnected, startFixtureApp, startHttpApp } from './lib/apps.js';
+import type { Benchmark, Report } from './lib/benchmark.js';
+import { startBenchControlPlane } from './lib/control-plane.js';
+import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
+import { duration, mib, ms, ratio, sig } from './lib/format.js';
+import { rssOf, type NodeProcess } from './lib/node-process.js';
+import { startOtlpSink } from './lib/otlp-sink.js';
+import { fixture, fromRoot } from './lib/paths.js';
+import { lineOf } from './lib/source-lines.js';
+import { median } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+const HOT = 'bench/fixtures/hot-path.mjs';
+const EXPRESS = 'bench/fixtures/express-app.cjs';
+const CONNECTIONS = 10;
+
+interface Measured {
+  nsPerCall: number;
+  calls: number;
+}
+
+const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
+  app.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
+
+async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number): Promise<string[]> {
+  const cp = await startBenchControlPlane();
+  const sink = await startOtlpSink();
+  const api = new ControlPlaneApi(cp.url);
+  const script = fixture('probe-target.mjs');
+  const agent = (agentId: string) => ({ broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'off' as const });
+  const bare = await startFixtureApp({ name: 'no agent', script });
+  const prepared = await startFixtureApp({ name: 'prepared', script, agent: { ...agent('bench-prepared'), env: { LIVEPROBE_PREPARE: fromRoot(HOT), LIVEPROBE_PREPARE_CACHE: 'off' } } });
+  const breakpoint = await startFixtureApp({ name: 'breakpoint', script, agent: agent('bench-breakpoint') });
+  const line = lineOf(HOT, 'hot');
+  const samples = new Map<string, number[]>();
+  const record = (key: string, ns: number) => samples.set(key, [...(samples.get(key) ?? []), ns]);
+  const events = await api.events();
+  try {
+    await Promise.all([agentConnected(prepared), agentConnected(breakpoint)]);
+    for (let round = 1; round <= rounds; round++) {
+      ctx.progress(`prepared: cost per hit, round ${round}/${rounds}`);
+      record('plain', (await measure(bare, 'plain')).nsPerCall);
+      record('hand', (await measure(bare, 'handWritten')).nsPerCall);
+      record('off', (await measure(prepared, 'plain')).nsPerCall);
+      for (const [key, app, agentId, calls] of [['site', prepared, 'bench-prepared', 50_000], ['breakpoint', breakpoint, 'bench-breakpoint', 2000]] as const) {
+        for (const type of ['quiet', 'log', 'counter'] as const) {
+          const action: ActionInput = type === 'counter'
+            ? { type, file: HOT, line, name: 'bench.prepared.calls', agents: [agentId] }
+            : { type: 'log', file: HOT, line, template: 'order {order.id} total {total}', agents: [agentId], maxHits: 1_000_000, ...(type === 'quiet' ? { condition: 'total < 0' } : {}) };
+          const id = await api.addAction(action);
+          await api.waitForStatus(id, agentId, 'installed');
+          record(`${key}-${type}`, (await measure(app, 'plain', { calls, warmup: Math.min(calls, 5000) })).nsPerCall);
+          await api.deleteAction(id);
+          await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
+        }
+      }
+    }
+  } finally {
+    events.close();
+    await Promise.all([bare.stop(), prepared.stop(), breakpoint.stop()]);
+    await Promise.all([cp.stop(), sink.close()]);
+  }
+  const hand = median(samples.get('hand')!);
+  const rows: [string, string][] = [
+    ['plain', 'plain function call, no agent'],
+    ['hand', 'the log line written by hand (template formatted into a ring buffer), no agent'],
+    ['off', 'prepared function (twin guard), agent loaded, no action'],
+    ['site-quiet', 'log action on a prepared site whose condition is false (flag, scope object, hook, condition)'],
+    ['site-log', 'log action on a prepared site (flag on), quotas off'],
+    ['site-counter', 'counter action on a prepared site, quotas off'],
+    ['breakpoint-quiet', 'log action on a conditional breakpoint whose condition is false'],
+    ['breakpoint-log', 'log action on a conditional breakpoint, quotas off'],
+    ['breakpoint-counter', 'counter action on a conditional breakpoint, quotas off'],
+  ];
+  return [
+    `Cost per hit: ${rounds} rounds, medians; hand-written and plain rows fill 200 ms, prepared-site rows 50,000 calls, breakpoint rows 2,000 calls. ` +
+      'Every hit of a log action formats the line, emits an OTel log record and posts it to the worker; a counter posts a data point.',
+    renderTable(
+      ['mechanism', 'per call', '× hand-written'],
+      rows.map(([key, label]) => [label, duration(median(samples.get(key)!)), ratio(median(samples.get(key)!) / hand)]),
+      ['left', 'right', 'right'],
+    ),
+  ];
+}
+
+async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: number, seconds: number): Promise<string[]> {
+  const cp = await startBenchControlPlane();
+  const sink = await startOtlpSink();
+  const api = new ControlPlaneApi(cp.url);
+  const prepare = { LIVEPROBE_PREPARE: `${fromRoot(EXPRESS)},${fromRoot('node_modules')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' };
+  const variants = [
+    { key: 'original', label: 'agent loaded, nothing prepared', env: {} },
+    { key: 'off', label: 'app + node_modules prepared, flags off', env: prepare },
+    { key: 'site', label: 'app + node_modules prepared, one counter action on the request path (quotas off)', env: prepare },
+  ];
+  const apps = new Map<string, { app: NodeProcess; url: string }>();
+  const rps = new Map<string, number[]>(variants.map((v) => [v.key, []]));
+  const ratios = new Map<string, number[]>(variants.map((v) => [v.key, []]));
+  const rss = new Map<string, number>();
+  let preparedLine = '';
+  try {
+    for (const v of variants) {
+      const started = await startHttpApp({ name: `express (${v.label})`, script: fromRoot(EXPRESS), agent: { broker: cp.mqttUrl, agentId: `bench-express-${v.key}`, otlpEndpoint: sink.url, quotas: 'off', env: v.env } });
+      await agentConnected(started.app);
+      apps.set(v.key, started);
+    }
+    const id = await api.addAction({ type: 'counter', file: EXPRESS, line: lineOf(EXPRESS, 'express-product'), name: 'bench.express.products', agents: ['bench-express-site'] });
+    await api.waitForStatus(id, 'bench-express-site', 'installed');
+    const load = async (url: string, s: number) => {
+      const result = await autocannon({ url: `${url}/products/tea`, connections: CONNECTIONS, duration: s });
+      return result.requests.total / result.duration;
+    };
+    for (const v of variants) await load(apps.get(v.key)!.url, 2);
+    for (let round = 0; round < rounds; round++) {
+      ctx.progress(`prepared: express, round ${round + 1}/${rounds}`);
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+      const results = new Map<string, number>();
+      for (const v of order) results.set(v.key, await load(apps.get(v.key)!.url, seconds));
+      for (const v of variants) {
+        rps.get(v.key)!.push(results.get(v.key)!);
+        ratios.get(v.key)!.push(results.get(v.key)! / results.get('original')!);
+      }
+    }
+    for (const v of variants) rss.set(v.key, (await rssOf(apps.get(v.key)!.app.pid)) ?? 0);
+    preparedLine = apps.get('off')!.app.output().split('\n').find((l) => l.includes('prepared ')) ?? '';
+  } finally {
+    await Promise.all([...apps.values()].map((a) => a.app.stop()));
+    await Promise.all([cp.stop(), sink.close()]);
+  }
+  return [
+    `Express 4, GET /products/tea, autocannon ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s per variant after a 2 s warm-up, order rotating; "× original" is the median of per-round ratios. ` +
+      `Start-up report of the prepared app: \`${preparedLine.replace(/^\[liveprobe\] /, '')}\`.`,
+    renderTable(
+      ['express app', 'req/s (median)', '× original', 'RSS after the runs'],
+      variants.map((v) => [v.label, sig(median(rps.get(v.key)!)), v.key === 'original' ? '×1' : ratio(median(ratios.get(v.key)!)), mib(rss.get(v.key)!)]),
+      ['left', 'right', 'right', 'right'],
+    ),
+  ];
+}
+
+function jsFiles(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) jsFiles(path, out);
+    else if (entry.name.endsWith('.js') && statSync(path).size > 0) out.push(path);
+  }
+  return out;
+}
+
+/** The built agent, loaded from the repository root whether this runs from bench/ or bench/dist/. */
+async function agentModule<T>(path: string): Promise<T> {
+  return (await import(pathToFileURL(fromRoot('agent', 'dist', path)).href)) as T;
+}
+
+async function prepareCost(): Promise<string[]> {
+  const { PrepareCache } = await agentModule<typeof CacheModule>('prepare/prepare-cache.js');
+  const { prepareFile } = await agentModule<typeof PrepareFileModule>('prepare/prepare-file.js');
+  const corpora = [
+    { label: 'marked 12 (lib/marked.cjs)', files: [fromRoot('node_modules/marked/lib/marked.cjs')], kind: 'commonjs' as const },
+    { label: 'acorn 8 (dist/acorn.js)', files: [fromRoot('node_modules/acorn/dist/acorn.js')], kind: 'commonjs' as const },
+    { label: 'express 4 (lib/**)', files: jsFiles(fromRoot('node_modules/express/lib')), kind: 'commonjs' as const },
+  ];
+  const rows: string[][] = [];
+  const parseRows: string[][] = [];
+  const { parse } = await import('acorn');
+  const { analyze } = await import('eslint-scope');
+  let oxc: { parseSync(file: string, source: string): unknown } | undefined;
+  try {
+    oxc = (await import('oxc-parser' as string)) as { parseSync(file: string, source: string): unknown };
+  } catch {
+    oxc = undefined;
+  }
+  for (const corpus of corpora) {
+    const sources = corpus.files.map((f) => readFileSync(f, 'utf8'));
+    const bytes = sources.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
+    const mb = bytes / 1048576;
+    const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-cache-'));
+    try {
+      const cache = new PrepareCache(dir, 'bench');
+      const time = (fn: () => void) => {
+        const started = performance.now();
+        fn();
+        return performance.now() - started;
+      };
+      const cold = time(() => sources.forEach((s) => prepareFile(s, corpus.kind, 'const $lp = 0;', cache)));
+      const warm = time(() => sources.forEach((s) => prepareFile(s, corpus.kind, 'const $lp = 0;', cache)));
+      const outBytes = sources.reduce((sum, s) => {
+        const o = prepareFile(s, corpus.kind, 'const $lp = 0;', cache);
+        return sum + (o.kind === 'failed' ? 0 : Buffer.byteLength(o.output.code));
+      }, 0);
+      rows.push([corpus.label, `${(bytes / 1024).toFixed(0)} KB`, ms(cold / mb), ms(warm / mb), `×${(outBytes / bytes).toFixed(2)}`]);
+      // Parsers: the best of three passes, so JIT warm-up does not favour whichever runs last.
+      const best = (fn: () => void) => Math.min(time(fn), time(fn), time(fn));
+      const acornMs = best(() => sources.forEach((s) => parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowHashBang: true, allowReturnOutsideFunction: true })));
+      const scopeMs = best(() => sources.forEach((s) => analyze(parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowReturnOutsideFunction: true }) as never, { ecmaVersion: 2022, sourceType: 'commonjs' })));
+      const oxcMs = oxc === undefined ? undefined : best(() => sources.forEach((s, i) => oxc!.parseSync(corpus.files[i]!, s)));
+      parseRows.push([corpus.label, ms(acornMs / mb), ms(scopeMs / mb), oxcMs === undefined ? 'not installed' : ms(oxcMs / mb)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return [
+    'Prepare cost, in this process (one warm-up-free pass each, as at a cold start): cold = parse + scope analysis + rewrite + write to the cache; from cache = hash + read.',
+    renderTable(['library', 'size', 'cold, per MB', 'from cache, per MB', 'output size'], rows, ['left', 'right', 'right', 'right', 'right']),
+    'Parsers, per MB, best of three passes (the transform needs ESTree with ranges and scope analysis; oxc-parser returns ESTree from native code but needs the AST copied into JS and still needs eslint-scope):',
+    renderTable(['library', 'acorn parse', 'acorn + eslint-scope', 'oxc-parser parseSync'], parseRows, ['left', 'right', 'right', 'right']),
+  ];
+}
+
+const benchmark: Benchmark = {
+  name: 'prepared',
+  title: 'Prepared probe sites: cost per hit, HTTP throughput and prepare cost',
+  async run(ctx): Promise<Report> {
+    const rounds = ctx.options.rounds ?? 3;
+    const blocks: string[] = [];
+    blocks.push(...(await prepareCost()));
+    blocks.push(...(await costPerHit(ctx, rounds)));
+    blocks.push(...(await httpThroughput(ctx, rounds, ctx.options.httpSeconds)));
+    return { blocks };
+  },
+};
+
+export default benchmark;
