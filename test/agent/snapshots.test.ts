@@ -102,7 +102,7 @@ test('actions named by a TypeScript file and line go through source maps; a line
   await events.waitFor(isStatus(log.action.id, 'installed'), WAIT, 'the log installs');
   const movedStatus = await events.waitFor(isStatus(moved.action.id, 'installed'), WAIT, 'the moved action installs');
   const { message, location } = movedStatus.data as { message: string; location: { file: string; line: number } };
-  assert.match(message, new RegExp(`^line ${typeOnly} has no code; installed at line ${location.line}, the next line with code$`));
+  assert.match(message, new RegExp(`^breakpoint; line ${typeOnly} has no code; installed at line ${location.line}, the next line with code$`));
   assert.ok(location.line > typeOnly);
   assert.match(location.file, /src\/server\.ts$/);
 

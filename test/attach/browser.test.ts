@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import CDP from 'chrome-remote-interface';
 import { build } from 'esbuild';
 import type { ActionStatusEvent } from '@liveprobe/protocol';
-import { lineOf, otlpReceiver, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
+import { lineOf, otlpReceiver, sseEvents, tempDir, waitFor, type SseEvent } from '../helpers/index.js';
 import { fromRoot } from '../helpers/paths.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { attachCli, chromium, PAGE_DIR, snapshot, snapshotsOf, staticServer, WAIT } from './fixtures.js';
@@ -35,6 +35,18 @@ async function clickBuy(port: number): Promise<string> {
     }
     const text = await client.Runtime.evaluate({ expression: 'document.getElementById("out").textContent', returnByValue: true });
     return text.result.value as string;
+  } finally {
+    await client.close();
+  }
+}
+
+async function reload(port: number): Promise<void> {
+  const client = await CDP({ port, local: true });
+  try {
+    await client.Page.enable();
+    const loaded = client.Page.loadEventFired();
+    await client.Page.reload({});
+    await loaded;
   } finally {
     await client.close();
   }
@@ -92,10 +104,17 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
   assert.equal(await clickBuy(browser.port), 'bought tea x2');
   await otlp.waitForMetric((p) => p.name === 'page.buys' && p.value === 2, WAIT, 'two buys counted');
 
+  // A reload gives the page a new global object: the sidecar injects the hook again and re-arms.
+  await reload(browser.port);
+  await sidecar.child.waitForLine((text) => text.includes('the page loaded again; hook injected, 2 probe(s) re-armed'), WAIT, 'the re-injection');
+  assert.equal(await clickBuy(browser.port), 'bought tea x1', 'a fresh page');
+  await waitFor(() => otlp.logRecords().filter((r) => r.body === 'buying tea, click 1').length === 2, WAIT, 'the log after the reload');
+  await otlp.waitForMetric((p) => p.name === 'page.buys' && p.value === 3, WAIT, 'the counter after the reload');
+
   assert.equal(await sidecar.detach(), 0, sidecar.child.output());
   const client = await CDP({ port: browser.port, local: true });
   t.after(() => client.close());
   const left = await client.Runtime.evaluate({ expression: `[Symbol.for('liveprobe.hook') in globalThis, '__liveprobe_send' in globalThis]`, returnByValue: true });
   assert.deepEqual(left.result.value, [false, false], 'the hook and its binding are gone');
-  assert.equal(await clickBuy(browser.port), 'bought tea x3', 'the page still works');
+  assert.equal(await clickBuy(browser.port), 'bought tea x2', 'the page still works');
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
-import { lineOf, sseEvents, type SseEvent } from '../helpers/index.js';
+import { lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { attachCli, inspectorAnswers, plainNodeService, snapshot, snapshotsOf, TARGET, WAIT } from './fixtures.js';
 
@@ -24,9 +24,11 @@ test('attach --pid to a Node process started without flags: a log and a snapshot
   const sidecar = await attachCli(t, ['--pid', String(service.child.pid), '--tag', 'attached', '--agent-id', 'sidecar-1'], cp);
   const printed = sidecar.child.output();
   assert.match(printed, new RegExp(`attached to node v\\d+\\.\\d+\\.\\d+ pid ${service.child.pid} \\(.*attach-target\\.mjs\\) at ws://127\\.0\\.0\\.1:${INSPECTOR_PORT}/`));
-  const agents = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; pid?: number; tags: string[] }[] };
-  const joined = agents.agents.find((a) => a.agentId === 'sidecar-1');
-  assert.ok(joined, `the sidecar joined the fleet: ${JSON.stringify(agents)}`);
+  // The birth message is published on connect; the control plane records it a moment later.
+  const joined = await waitFor(async () => {
+    const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; pid?: number; tags: string[] }[] };
+    return agents.find((a) => a.agentId === 'sidecar-1');
+  }, WAIT, 'the sidecar in the fleet');
   assert.equal(joined.pid, service.child.pid, 'the fleet sees the target’s pid, not the sidecar’s');
   assert.deepEqual(joined.tags, ['attached']);
 

@@ -12,12 +12,14 @@ export interface CliOptions {
   server: string;
   /** Passed as LIVEPROBE_TOKEN. */
   token?: string;
+  /** More environment, e.g. NODE_EXTRA_CA_CERTS. */
+  env?: Record<string, string>;
   timeoutMs?: number;
 }
 
 /** Runs `liveprobe <args>` to completion. */
 export async function cli(args: string[], options: CliOptions): Promise<CliResult> {
-  const child = startCli(args, options.server, options.token);
+  const child = startCli(args, options.server, options.token, options.env);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const timer = setTimeout(() => void child.stop('SIGKILL'), timeoutMs);
   try {
@@ -64,9 +66,9 @@ export async function tailCli(args: string[], options: { server: string; timeout
   };
 }
 
-function startCli(args: string[], server: string, token?: string): Child {
+function startCli(args: string[], server: string, token?: string, env: Record<string, string> = {}): Child {
   return new Child(process.execPath, [builtFile('cli/dist/main.js'), ...args], {
     name: `liveprobe ${args[0] ?? ''}`.trim(),
-    env: { LIVEPROBE_SERVER: server, ...(token === undefined ? {} : { LIVEPROBE_TOKEN: token }) },
+    env: { LIVEPROBE_SERVER: server, ...(token === undefined ? {} : { LIVEPROBE_TOKEN: token }), ...env },
   });
 }

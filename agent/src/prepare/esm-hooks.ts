@@ -59,7 +59,7 @@ function flagsModule(url: string): string {
   return [
     `const registry = globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})];`,
     `const lp = registry === undefined ? { F: new Uint8Array(${functions}), S: new Uint8Array(${sites.length / 3}), hit() {} }`,
-    `  : registry.file(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})});`,
+    `  : registry.file(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})}, ${JSON.stringify(output?.sourceMappingURL)});`,
     'export { lp as $lp };',
     'export const $lpF = lp.F, $lpS = lp.S;',
   ].join('\n');

@@ -12,6 +12,8 @@ export interface PreparedFileLoaded {
   path: string;
   /** Flat triples `[line, column, functionFlag]`, see PreparedOutput.sites. */
   sites: number[];
+  /** The file's own source map, as its `//# sourceMappingURL=` names it. */
+  sourceMappingURL?: string;
 }
 
 /** worker → main: turn an action's sites on or off. `roots` name the values its expressions read. */

@@ -14,6 +14,8 @@ export interface PreparedOutput {
    * column, only for lines the transform changed; originalLine -1 marks inserted code.
    */
   map: Record<number, number[]>;
+  /** The file's own `//# sourceMappingURL=` (tsc output, bundles), for matching `file:line` in the user's source. */
+  sourceMappingURL?: string;
   /** How each function was prepared, for the start-up report and tests. */
   functionsReport: FunctionReport[];
 }

@@ -85,7 +85,7 @@ export class PreparedRegistry {
   }
 
   /** Called by a prepared file's header (CommonJS) or its flags module (ESM) as it evaluates. */
-  file(path: string, sites?: number[], functions?: number, map?: Record<number, number[]>): PreparedFile {
+  file(path: string, sites?: number[], functions?: number, map?: Record<number, number[]>, sourceMappingURL?: string): PreparedFile {
     const known = this.byPath.get(path);
     if (known !== undefined) return known;
     const expected = this.expected.get(path);
@@ -93,7 +93,8 @@ export class PreparedRegistry {
     const file = new PreparedFile(this.files.length, path, sites ?? expected?.sites ?? [], functions ?? expected?.functions ?? 0, map ?? expected?.map ?? {}, this.target);
     this.files.push(file);
     this.byPath.set(path, file);
-    const message: PreparedToWorker = { t: 'file', file: file.index, path, sites: [...file.sites] };
+    const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
+    const message: PreparedToWorker = { t: 'file', file: file.index, path, sites: [...file.sites], ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }) };
     this.worker.postMessage(message);
     return file;
   }

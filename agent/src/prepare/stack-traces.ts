@@ -75,7 +75,7 @@ function describe(frame: NodeJS.CallSite, name: string | null, line: number, col
   const asyncPrefix = (frame as NodeJS.CallSite & { isAsync?: () => boolean }).isAsync?.() === true ? 'async ' : '';
   if (frame.isConstructor()) return `${asyncPrefix}new ${name ?? '<anonymous>'} (${location})`;
   const type = frame.isToplevel() ? null : frame.getTypeName();
-  const label = name === null ? null : type !== null && type !== 'Object' && !name.startsWith(`${type}.`) ? `${type}.${name}` : name;
+  const label = name === null ? null : type !== null && !name.startsWith(`${type}.`) ? `${type}.${name}` : name;
   return label === null ? `${asyncPrefix}${location}` : `${asyncPrefix}${label} (${location})`;
 }
 

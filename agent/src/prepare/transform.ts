@@ -27,7 +27,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 1;
+export const TRANSFORM_VERSION = 2;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -114,7 +114,12 @@ class Preparer {
     this.list(program.body, ctx);
     inserts.sort((a, b) => a.at - b.at);
     const built = build(this.source, 0, this.source.length, inserts, false, [], this.lineStarts);
-    return { code: built.text, sites: this.sites, functions: this.functions, map: built.lines, functionsReport: this.report };
+    let sourceMappingURL: string | undefined;
+    for (const comment of this.comments) sourceMappingURL = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(comment.value)?.[1] ?? sourceMappingURL;
+    return {
+      code: built.text, sites: this.sites, functions: this.functions, map: built.lines, functionsReport: this.report,
+      ...(sourceMappingURL === undefined ? {} : { sourceMappingURL }),
+    };
   }
 
   /** After a hashbang line and (CommonJS) after the directive prologue, so `'use strict'` keeps working. */

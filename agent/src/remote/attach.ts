@@ -61,7 +61,11 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     opened = inspector.openedByUs;
     connection = await RemoteConnection.open({ wsUrl: inspector.target.url });
   } else {
-    connection = await RemoteConnection.open(parseEndpoint(options.inspect!));
+    const endpoint = parseEndpoint(options.inspect!);
+    if ('host' in endpoint && !isLoopback(endpoint.host)) {
+      options.log(`warning: ${endpoint.host} is not a loopback address; an inspector reachable over the network gives anyone who reaches it full control of the target (docs/attach.md)`);
+    }
+    connection = await RemoteConnection.open(endpoint);
   }
   const channel = new CdpHookChannel(connection, options.log);
   const cleanUp = async (): Promise<void> => {
@@ -88,6 +92,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     platform = await channel.inject((message) => runtime?.handle(message), (count) => {
       runtime?.link.publishEvent({ kind: 'dropped', agentId: config.agentId, time: new Date().toISOString(), count, reason: 'the injected hook’s queue to the sidecar was full' });
     });
+    if (facts.kind === 'browser') await channel.followNavigations();
   } catch (err) {
     await cleanUp();
     throw err instanceof AttachError ? err : new AttachError('inject_failed', `cannot set up the target: ${errorMessage(err)}`);
@@ -152,6 +157,10 @@ function parseEndpoint(text: string): { wsUrl: string } | { host: string; port: 
   const port = Number(match?.[3]);
   if (match === null || !(port > 0 && port < 65536)) throw new AttachError('no_target', `--inspect "${text}" is not host:port, a port, or a ws:// URL`);
   return { host: match[1] || match[2] || LOOPBACK, port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 async function pidOf(target: TargetInfo): Promise<number> {

@@ -150,15 +150,15 @@ export class ProbeEngine {
     probe.expiryTimer.unref();
     this.probes.set(action.id, probe);
     this.byKey.set(probe.key, probe);
-    if (this.placePrepared(probe)) return;
+    if (await this.placePrepared(probe)) return;
     await this.session.open();
     await this.place(probe);
   }
 
   /** Installs on a prepared site when the line has one; false when it has none (use breakpoints). */
-  private placePrepared(probe: Probe): boolean {
+  private async placePrepared(probe: Probe): Promise<boolean> {
     try {
-      probe.prepared = this.prepared?.install(probe.action, probe.key, {
+      probe.prepared = await this.prepared?.install(probe.action, probe.key, {
         blocklist: this.blocklist,
         post: (message) => this.post(message),
         installed: (_placement, at) => {

@@ -50,6 +50,10 @@ export async function describeAuth(controlPlane: ControlPlane, options: UpAuthOp
   }
   const sso = options.oidcIssuer === undefined ? '' : ` and single sign-on (${options.oidcIssuer})`;
   const lines: Array<[string, string]> = [signing, ['auth', `API tokens${sso}; send one as --token or LIVEPROBE_TOKEN`]];
+  if (controlPlane.embeddedBroker) {
+    const broker = new URL(controlPlane.mqttUrl);
+    lines.push(['agents', `need an agent token on this broker: liveprobe token create --name my-agents --role agent --tag <tag>, then LIVEPROBE_BROKER_URL=${broker.protocol}//my-agents:<token>@${broker.host}`]);
+  }
   let token = controlPlane.firstAdminToken;
   if (options.newAdminToken === true) token = await controlPlane.issueToken('admin (--new-admin-token)', 'admin');
   if (token !== undefined) {

@@ -10,7 +10,7 @@ import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/p
 import { ObservedList } from '../../helpers/observed-list.js';
 import { fromRoot } from '../../helpers/paths.js';
 import { lineOf, sseEvents, waitFor } from '../../helpers/index.js';
-import { addAction, app, controlPlane, deleteAction, getAction } from '../fixtures.js';
+import { addAction, app, checkout, controlPlane, deleteAction, getAction } from '../fixtures.js';
 
 const WAIT = 15_000;
 const SERVER = 'test/fixtures/prepared/server.mjs';
@@ -32,7 +32,8 @@ async function installed(cp: { url: string }, id: string): Promise<string> {
 async function start(t: TestContext, module: 'cjs' | 'esm') {
   const cp = await controlPlane(t);
   const shop = await app(t, {
-    script: SERVER, broker: cp.mqttUrl, agentId: `prepared-${module}`, module: 'esm',
+    // The CommonJS variant also loads the agent with --require (synchronously, through require(esm)).
+    script: SERVER, broker: cp.mqttUrl, agentId: `prepared-${module}`, module,
     env: {
       WORK_MODULE: module,
       LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`,
@@ -119,4 +120,23 @@ test('esm: a snapshot at a prepared line captures arguments and locals without p
   assert.deepEqual(s.locals.find((v) => v.name === 'squared')?.value, { t: 'number', v: 49 });
   assert.deepEqual(s.watches[0]?.value, { t: 'number', v: 98 });
   assert.equal(await get(shop.url, '/state'), false);
+});
+
+test('an action named by a TypeScript file and line lands on the prepared site of the compiled file, through its source map', async (t) => {
+  const cp = await controlPlane(t);
+  const shop = await app(t, {
+    script: 'examples/shop/dist/server.js', broker: cp.mqttUrl, agentId: 'prepared-ts',
+    env: { LIVEPROBE_PREPARE: `${fromRoot('examples/shop/dist')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' },
+  });
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const source = 'examples/shop/src/server.ts';
+  const line = lineOf(source, 'checkout-return');
+  const { action } = await addAction(cp, { type: 'log', file: source, line, template: 'order {order.id} for {userId}', tags: ['e2e'] });
+  assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+  const status = (await getAction(cp, action.id)).statuses[0];
+  assert.match(status?.location?.file ?? '', /examples\/shop\/src\/server\.ts$/);
+  assert.equal(status?.location?.line, line);
+  const order = (await (await checkout(shop.url)).json()) as { id: number };
+  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === `order ${order.id} for u1`, WAIT, 'the output');
 });
