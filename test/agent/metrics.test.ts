@@ -91,7 +91,7 @@ test('duration measures a function on every exit: returns, the end of an async b
   const risky = await addAction(cp, { type: 'duration', file: TIMING, function: 'risky', name: 'timing.risky', tags: ['e2e'] });
   const work = await addAction(cp, { type: 'duration', file: TIMING, line: lineOf(TIMING, 'work-start'), name: 'timing.work.duration', tags: ['e2e'] });
   const riskyStatus = await events.waitFor(installed(risky.action.id), WAIT, 'risky installed');
-  assert.match((riskyStatus.data as { message: string }).message, /^measuring risky from line \d+ to its \d+ exits \(returns and throws\)$/);
+  assert.match((riskyStatus.data as { message: string }).message, /^breakpoint; measuring risky from line \d+ to its \d+ exits \(returns and throws\)$/);
   await events.waitFor(installed(work.action.id), WAIT, 'work installed');
 
   assert.equal((await fetch(`${service.url}/risky?fail=0`)).status, 200);

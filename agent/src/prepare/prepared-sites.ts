@@ -11,6 +11,7 @@ import { armFields } from '../worker/arm-spec.js';
 import { armedExpressions, type Blocklist } from '../worker/blocklist.js';
 import { functionNameAt } from '../worker/function-name.js';
 import { matchScript, scriptPath } from '../worker/script-match.js';
+import { checkLineText } from '../worker/line-text.js';
 import { analyseSource, offsetOf, type AnalysedSource } from '../worker/source-analysis.js';
 import { loadSourceMap, type ScriptSourceMap } from '../worker/source-maps.js';
 import { siteEntries, type SiteEntry } from './prepared-output.js';
@@ -46,22 +47,64 @@ const SINGLE_SITE = new Set<Action['type']>(['log', 'snapshot', 'counter', 'metr
 export class PreparedSites {
   private readonly files = new Map<string, KnownFile>();
   private readonly analyses = new Map<string, AnalysedSource | undefined>();
+  private readonly listeners: (() => void)[] = [];
 
   constructor(private readonly port: MessagePort) {
     port.on('message', (message: PreparedToWorker) => {
       if (message.t !== 'file') return;
       const path = scriptPath(message.path) ?? message.path;
       this.files.set(path, { index: message.file, path, sites: siteEntries(message.sites), ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }) });
+      for (const listener of this.listeners) listener();
     });
     port.unref();
   }
 
+  /** Called whenever a prepared file loads (e.g. a lazy `import()` after its action arrived). */
+  onFile(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether the action's line has a prepared site (no side effects). */
+  async hasSite(action: Action): Promise<boolean> {
+    return SINGLE_SITE.has(action.type) && (await this.locate(action)) !== undefined;
+  }
+
   /**
    * Installs the action on a prepared site when its line has one. Returns undefined when it
-   * does not (the caller uses a breakpoint). Throws what armFields and the blocklist throw.
+   * does not (the caller uses a breakpoint). Throws what armFields, the blocklist and the
+   * deployed-source check throw.
    */
   async install(action: Action, key: number, ctx: PreparedInstallContext): Promise<PreparedPlacement | undefined> {
-    if (!SINGLE_SITE.has(action.type) || this.files.size === 0) return undefined;
+    if (!SINGLE_SITE.has(action.type)) return undefined;
+    const located = await this.locate(action);
+    if (located === undefined) return undefined;
+    const { known, map, path, first } = located;
+    const analysed = this.analysis(known.path);
+    if (action.lineText !== undefined && action.line > 0) {
+      const script = { scriptId: `prepared:${known.index}`, url: known.path, path: known.path, endLine: known.sites.at(-1)?.line ?? 0 };
+      await checkLineText(action.lineText, action.line, { script, map, generated: { line: first.line, column: first.column }, file: path, line: action.line }, analysed);
+    }
+    const offset = analysed === undefined ? 0 : offsetOf(analysed, first.line, first.column);
+    // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
+    const { usesThis: _, ...fields } = armFields(action, analysed, offset);
+    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+    ctx.blocklist.check({ files: [action.file, known.path], functionName, expressions: armedExpressions(fields) });
+    // Attributes and status name the user's source: through the map when there is one.
+    const shown = map === undefined ? { file: known.path, line: first.line } : { file: path, line: map.originalFor(first.line, first.column)?.line ?? action.line };
+    ctx.post({
+      t: 'arm', key, actionId: action.id, ...fields,
+      maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
+      ...shown, ...(functionName === undefined ? {} : { functionName }),
+    });
+    const placement: PreparedPlacement = { file: known.index, key, roots: fields.roots, sites: [first.id] };
+    this.set(placement, true);
+    ctx.installed(placement, { ...shown, ...(functionName === undefined ? {} : { functionName }) });
+    return placement;
+  }
+
+  /** The prepared file and first site for the action's `file:line`, or undefined. */
+  private async locate(action: Action): Promise<{ known: KnownFile; map?: ScriptSourceMap; path: string; first: SiteEntry } | undefined> {
+    if (this.files.size === 0) return undefined;
     // The user names the file as they see it: the generated .js, or a source its map names (.ts).
     const candidates = new Map<string, { known: KnownFile; map?: ScriptSourceMap }>();
     for (const known of this.files.values()) {
@@ -76,23 +119,7 @@ export class PreparedSites {
     const onLine = known.sites.filter((s) => s.line === line);
     if (onLine.length === 0) return undefined;
     const first = onLine.reduce((a, b) => (b.column < a.column ? b : a));
-    const analysed = this.analysis(known.path);
-    const offset = analysed === undefined ? 0 : offsetOf(analysed, first.line, first.column);
-    // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
-    const { usesThis: _, ...fields } = armFields(action, analysed, offset);
-    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
-    ctx.blocklist.check({ files: [action.file, known.path], functionName, expressions: armedExpressions(fields) });
-    // Attributes and status name the user's source: through the map when there is one.
-    const shown = map === undefined ? { file: known.path, line: first.line } : { file: match.path, line: map.originalFor(first.line, first.column)?.line ?? action.line };
-    ctx.post({
-      t: 'arm', key, actionId: action.id, ...fields,
-      maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
-      ...shown, ...(functionName === undefined ? {} : { functionName }),
-    });
-    const placement: PreparedPlacement = { file: known.index, key, roots: fields.roots, sites: [first.id] };
-    this.set(placement, true);
-    ctx.installed(placement, { ...shown, ...(functionName === undefined ? {} : { functionName }) });
-    return placement;
+    return { known, ...(map === undefined ? {} : { map }), path: match.path, first };
   }
 
   set(placement: PreparedPlacement, on: boolean): void {

@@ -83,6 +83,7 @@ export class ProbeEngine {
     this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), transport);
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
+    prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
   }
 
   /** Actions installed, waiting for their script, or paused. */
@@ -167,13 +168,25 @@ export class ProbeEngine {
         },
       });
     } catch (err) {
-      if (err instanceof ExpressionError || err instanceof BlockedByAgentError) {
+      if (err instanceof ExpressionError || err instanceof BlockedByAgentError || err instanceof SourceDiffersError) {
         this.fail(probe, err.message, false);
         return true;
       }
       throw err;
     }
     return probe.prepared !== undefined;
+  }
+
+  /** A prepared file loaded after some actions took breakpoints or began waiting: move those that now have a site. */
+  private async preferPrepared(): Promise<void> {
+    for (const probe of [...this.probes.values()]) {
+      if (probe.prepared !== undefined || probe.pause !== undefined || probe.keys.length > 1) continue;
+      if (!(await this.prepared!.hasSite(probe.action))) continue;
+      for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
+      probe.placements = [];
+      await this.placePrepared(probe);
+    }
+    this.closeIfIdle();
   }
 
   /** Tries to set the breakpoints; when no script matches yet the probe stays pending. */
@@ -322,9 +335,10 @@ export class ProbeEngine {
   }
 
   private closeIfIdle(): void {
-    if (this.probes.size === 0 && this.session.isOpen) {
+    // Actions on prepared sites do not need the session.
+    if (this.session.isOpen && [...this.probes.values()].every((p) => p.prepared !== undefined)) {
       this.closeSession();
-      this.log('no actions left; inspector session closed');
+      this.log(this.probes.size === 0 ? 'no actions left; inspector session closed' : 'no breakpoints left; inspector session closed');
     }
   }
 

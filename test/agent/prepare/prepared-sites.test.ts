@@ -139,4 +139,45 @@ test('an action named by a TypeScript file and line lands on the prepared site o
   assert.equal(status?.location?.line, line);
   const order = (await (await checkout(shop.url)).json()) as { id: number };
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === `order ${order.id} for u1`, WAIT, 'the output');
+
+  // The deployed-source check applies on prepared sites too.
+  const same = await addAction(cp, { type: 'log', file: source, line, lineText: '  return order; // probe: checkout-return', template: 'x', tags: ['e2e'] });
+  assert.equal(await installed(cp, same.action.id), 'installed: prepared site (no breakpoint)');
+  const differs = await addAction(cp, { type: 'log', file: source, line, lineText: 'return order.total;', template: 'x', tags: ['e2e'] });
+  assert.match(await installed(cp, differs.action.id), /^error: deployed source differs at \S*examples\/shop\/src\/server\.ts:\d+/);
+});
+
+test('esm: over its quota an action on a prepared site pauses (its flag goes off) and resumes (back on)', async (t) => {
+  const cp = await controlPlane(t);
+  const shop = await app(t, {
+    script: SERVER, broker: cp.mqttUrl, agentId: 'prepared-quota',
+    env: { WORK_MODULE: 'esm', LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/work.mjs`, LIVEPROBE_PREPARE_CACHE: 'off', LIVEPROBE_QUOTA_HITS_PER_SECOND: '5' },
+  });
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const file = 'test/fixtures/prepared/work.mjs';
+  const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'work-line'), template: 'n={n}', tags: ['e2e'] });
+  assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+  for (let n = 0; n < 30; n++) await get(shop.url, `/work?n=${n}`);
+  const status = (state: string) => (e: { event: string; data: unknown }) =>
+    e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id && (e.data as ActionStatusEvent).state === state;
+  await events.waitFor(status('paused'), WAIT, 'paused');
+  await events.waitFor(status('resumed'), WAIT, 'resumed');
+  await get(shop.url, '/work?n=1000');
+  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'n=1000', WAIT, 'output after resuming');
+  assert.equal(await get(shop.url, '/state'), false);
+});
+
+test('esm: an action that arrived before its file was imported moves to the prepared site once the file loads, and the session closes', async (t) => {
+  const { cp, shop } = await start(t, 'esm');
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const file = 'test/fixtures/prepared/lazy.mjs';
+  const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'lazy-line'), template: 'lazy {n}', tags: ['e2e'] });
+  await events.waitFor((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id, WAIT, 'a first status');
+  assert.equal(await get(shop.url, '/lazy?n=1'), 3);
+  await events.waitFor((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id && (e.data as ActionStatusEvent).message === 'prepared site (no breakpoint)', WAIT, 'moved to the prepared site');
+  assert.equal(await get(shop.url, '/lazy?n=2'), 6);
+  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'lazy 2', WAIT, 'output from the prepared site');
+  await waitFor(async () => (await get(shop.url, '/state')) === false, WAIT, 'the inspector session to close');
 });
