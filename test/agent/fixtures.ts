@@ -4,7 +4,7 @@ import type { TestContext } from 'node:test';
 import type { ActionInput } from '@liveprobe/protocol';
 import { startApp, startControlPlane, type App, type AppOptions, type ControlPlane } from '../helpers/index.js';
 
-export const SHOP = 'examples/shop/server.js';
+export const SHOP = 'examples/shop/dist/server.js';
 export const ORDERS_CJS = 'test/fixtures/orders.cjs';
 
 export async function controlPlane(t: TestContext, options: { broker?: string } = {}): Promise<ControlPlane> {

@@ -6,7 +6,7 @@ import { addAction, app, checkout, controlPlane, deleteAction, getAction, ORDERS
 
 const WAIT = 15_000;
 const RETURN_LINE = lineOf(SHOP, 'checkout-return');
-const INVENTORY = 'examples/shop/inventory.js';
+const INVENTORY = 'examples/shop/dist/inventory.js';
 
 const isOutput = (actionId: string, predicate: (e: OutputEvent) => boolean = () => true) => (event: SseEvent) =>
   event.event === 'output' && (event.data as OutputEvent).actionId === actionId && predicate(event.data as OutputEvent);
@@ -40,14 +40,14 @@ test('a log action added over REST and another over the CLI print formatted line
   const order = (await (await checkout(shop.url)).json()) as { id: number; amount: number };
   const expected = `order ${order.id} for u1: ${order.amount}`;
   const printed = await tail.waitForLine((line) => line.endsWith(expected), WAIT, expected);
-  assert.match(printed, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO shop-1 \\S*examples/shop/server\\.js:${RETURN_LINE} `));
+  assert.match(printed, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO shop-1 \\S*examples/shop/dist/server\\.js:${RETURN_LINE} `));
   await tail.waitForLine((line) => / WARN shop-1 .*inventory\.js:\d+ reserving 2 of tea$/.test(line), WAIT, 'the CLI action line');
 
   const record = await otlp.waitForLog((r) => r.body === expected, WAIT, 'the log record of the REST action');
   assert.equal(record.severityText, 'INFO');
   assert.equal(record.attributes['liveprobe.action.id'], action.id);
   assert.equal(record.attributes['code.line.number'], RETURN_LINE);
-  assert.match(String(record.attributes['code.file.path']), /examples\/shop\/server\.js$/);
+  assert.match(String(record.attributes['code.file.path']), /examples\/shop\/dist\/server\.js$/);
   assert.equal(record.attributes['code.function.name'], 'checkout');
   assert.equal(record.resource['service.name'], 'shop');
   assert.equal(record.resource['service.instance.id'], 'shop-1');

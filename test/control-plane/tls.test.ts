@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { cli, lineOf, startApp, startControlPlane, tempDir, waitFor } from '../helpers/index.js';
 
 const run = promisify(execFile);
-const SHOP = 'examples/shop/server.js';
+const SHOP = 'examples/shop/dist/server.js';
 
 test('with --tls-cert and --tls-key the API is HTTPS and agents reach the embedded broker over mqtts', { timeout: 60_000 }, async (t) => {
   const dir = await tempDir('liveprobe-tls-');
@@ -45,4 +45,6 @@ test('with --tls-cert and --tls-key the API is HTTPS and agents reach the embedd
   const added = await cli(['log', 'add', `${SHOP}:${lineOf(SHOP, 'checkout-return')}`, 'order {order.id}', '--tag', 'tls'], { server: cp.url, token: cp.token!, env: trust });
   assert.equal(added.code, 0, added.stderr);
   await waitFor(async () => /installed on 1\/1 agent/.test((await cli(['actions'], { server: cp.url, token: cp.token!, env: trust })).stdout), 15_000, 'the action installed over mqtts');
+  assert.match(shop.output(), /connected to mqtts:\/\/tls-agents:\*\*\*@/, 'the agent says where it connected');
+  assert.ok(!shop.output().includes(agentToken), 'but never prints its token');
 });

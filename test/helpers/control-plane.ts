@@ -20,7 +20,10 @@ export interface ControlPlaneOptions {
 export interface ControlPlane {
   /** Base URL, e.g. http://127.0.0.1:43121 (the REST API is under /api/v1). */
   readonly url: string;
-  /** Where agents connect: the embedded broker, or the external one. */
+  /**
+   * Where agents connect: the embedded broker, or the external one. With `auth: true` the
+   * embedded broker wants an agent token: this URL carries one, good for every tag.
+   */
   readonly mqttUrl: string;
   readonly dataDir: string;
   /** With `auth: true`, the admin token the first start printed. */
@@ -40,6 +43,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const dir = await tempDir('liveprobe-cp-');
   try {
     const first = await launch(dir, options, { http: 0, mqtt: 0 });
+    if (options.auth === true && options.broker === undefined && first.token !== undefined && first.url.startsWith('http:')) {
+      first.mqttUrl = await withAgentToken(first.url, first.mqttUrl, first.token).catch(async (error: unknown) => {
+        await first.child.stop('SIGKILL');
+        throw error;
+      });
+    }
     return new RunningControlPlane(dir, options, first);
   } catch (error) {
     await dir.remove();
@@ -117,6 +126,18 @@ async function launch(dir: TempDir, options: ControlPlaneOptions, ports: Ports):
     await child.stop('SIGKILL');
     throw error;
   }
+}
+
+/** mqtt://host:port → mqtt://test-agents:<agent token for every tag>@host:port */
+async function withAgentToken(url: string, mqttUrl: string, adminToken: string): Promise<string> {
+  const response = await fetch(`${url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'test-agents', role: 'agent', tags: ['*'] }),
+  });
+  const body = (await response.json()) as { secret?: string };
+  if (response.status !== 201 || body.secret === undefined) throw new Error(`could not create an agent token: ${response.status} ${JSON.stringify(body)}`);
+  return mqttUrl.replace(/^(mqtts?:\/\/)/, `$1test-agents:${body.secret}@`);
 }
 
 function matchUrl(output: string, pattern: RegExp, what: string): string {

@@ -50,11 +50,13 @@ export class BrokerLink {
       will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: config.agentId })), qos: 1, retain: true },
     });
     this.client = client;
+    // The URL may carry the agent's token as its password: never print it.
+    const shownUrl = withoutPassword(config.brokerUrl);
     let everConnected = false;
     let reportedError = false;
     client.on('connect', () => {
       reportedError = false;
-      this.log(`${everConnected ? 'reconnected' : 'connected'} to ${config.brokerUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`);
+      this.log(`${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`);
       everConnected = true;
       client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
       for (const event of this.unsentStatus.values()) this.publishEvent(event);
@@ -67,9 +69,9 @@ export class BrokerLink {
       // mqtt.js retries every second; one line per outage is enough.
       if (reportedError) return;
       reportedError = true;
-      this.log(`broker ${config.brokerUrl}: ${err.message}; retrying every second`);
+      this.log(`broker ${shownUrl}: ${err.message}; retrying every second`);
     });
-    client.on('offline', () => { if (everConnected) this.log(`lost the broker ${config.brokerUrl}; reconnecting`); });
+    client.on('offline', () => { if (everConnected) this.log(`lost the broker ${shownUrl}; reconnecting`); });
   }
 
   /** Action status is kept (the latest per action, bounded) while the broker is away, and sent on reconnect. */
@@ -139,5 +141,16 @@ export class BrokerLink {
   private refuse(topic: string, reason: string): void {
     this.log(`refused the desired state on ${topic}: ${reason}`);
     this.publishEvent({ kind: 'dropped', agentId: this.config.agentId, time: new Date().toISOString(), count: 1, reason: `refused the desired state on ${topic}: ${reason}` });
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   }
 }

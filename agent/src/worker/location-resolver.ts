@@ -65,9 +65,11 @@ export class LocationResolver {
       throw new LocationError(`${match.path} was bundled into ${entries.length} loaded scripts: ${entries.map((e) => e.script.path).join(', ')}; name the generated file instead`, false);
     }
     const { script, map } = entries[0]!;
-    if (map === undefined) {
+    // Naming the generated file itself (dist/server.js) probes it as it is; only a loader that
+    // keeps the source's own path (tsx) needs its map for the script's own lines.
+    if (map === undefined || (match.path === script.path && !map.hasSource(match.path))) {
       if (line > script.endLine) throw new LocationError(`line ${line} is past the end of ${script.path} (${script.endLine} lines)`, false);
-      return { script, map, generated: { line, column: undefined }, file: script.path, line };
+      return { script, map: undefined, generated: { line, column: undefined }, file: script.path, line };
     }
     const generated = map.generatedFor(match.path, line);
     if (generated === undefined) {

@@ -115,7 +115,7 @@ export class ProbeEngine {
     return this.enqueue(async () => {
       const probe = this.byKey.get(key);
       if (probe === undefined) return;
-      const message = reason === 'hit_limit' ? `reached its limit of ${probe.action.maxHits} hits` : 'expired';
+      const message = reason === 'hit_limit' ? `reached its limit of ${probe.action.maxHits} hit${probe.action.maxHits === 1 ? '' : 's'}` : 'expired';
       await this.remove(probe.action.id, reason, message);
       this.finished.add(probe.action.id);
       this.closeIfIdle();

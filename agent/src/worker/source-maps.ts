@@ -42,6 +42,10 @@ export class ScriptSourceMap {
     return index === undefined ? undefined : this.map.sourcesContent?.[index] ?? undefined;
   }
 
+  hasSource(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
   /** Absolute paths of the original sources this script was generated from. */
   sources(): IterableIterator<string> {
     return this.byPath.keys();

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ControlPlane } from '@liveprobe/control-plane';
 import { parsePort } from '../arguments.js';
 import { DEFAULT_SERVER, type Context } from '../context.js';
-import { startShop, shopLineOf, SHOP_SCRIPT, type Shop } from '../demo/shop.js';
+import { startShop, shopLineOf, SHOP_SCRIPT, SHOP_SOURCE, type Shop } from '../demo/shop.js';
 import { CliError } from '../errors.js';
 import { clockTime } from '../format/time.js';
 import { untilTerminated } from '../termination.js';
@@ -110,7 +110,7 @@ function demoCommands(server: string, shopUrl: string, token: string | undefined
   return [
     // A fresh admin token every start (the previous demo token is revoked), so the commands below just work.
     ...(token === undefined ? [] : [`export LIVEPROBE_TOKEN=${token}`]),
-    `liveprobe log add ${SHOP_SCRIPT}:${line} "order {nextOrderId} for {userId}: {amount}" --tag demo${serverFlag}`,
+    `liveprobe log add ${SHOP_SOURCE}:${line} "order {nextOrderId} for {userId}: {amount}" --tag demo${serverFlag}`,
     `curl -s -XPOST localhost:${new URL(shopUrl).port}/checkout -d '{"user":"u1","items":[{"sku":"tea","quantity":2}]}'`,
     `liveprobe tail${serverFlag}`,
   ];

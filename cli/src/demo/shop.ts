@@ -7,7 +7,10 @@ import { DemoError } from '../errors.js';
 
 // From cli/dist/demo/ up to the repository root: --demo runs from a clone, where the example lives.
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const SHOP_SCRIPT = 'examples/shop/server.js';
+/** What runs: tsc's output, with source maps. */
+export const SHOP_SCRIPT = 'examples/shop/dist/server.js';
+/** What the user reads and names in actions. */
+export const SHOP_SOURCE = 'examples/shop/src/server.ts';
 const LISTENING = /listening on (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 3000;
@@ -27,11 +30,11 @@ export interface Shop {
   stop(): Promise<void>;
 }
 
-/** 1-based line of the comment `probe: <marker>` in the shop's server.js. */
+/** 1-based line of the comment `probe: <marker>` in the shop's TypeScript source. */
 export function shopLineOf(marker: string): number {
-  const lines = readFileSync(shopPath(), 'utf8').split('\n');
+  const lines = readFileSync(join(repoRoot, SHOP_SOURCE), 'utf8').split('\n');
   const index = lines.findIndex((line) => line.includes(`probe: ${marker}`));
-  if (index === -1) throw new DemoError(`${SHOP_SCRIPT} has no line marked "probe: ${marker}"; the demo commands cannot point at it`);
+  if (index === -1) throw new DemoError(`${SHOP_SOURCE} has no line marked "probe: ${marker}"; the demo commands cannot point at it`);
   return index + 1;
 }
 
@@ -78,7 +81,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
 
 function shopPath(): string {
   const path = join(repoRoot, SHOP_SCRIPT);
-  if (!existsSync(path)) throw new DemoError(`the demo app is not at ${path}; --demo works from a clone of the liveprobe repository`);
+  if (!existsSync(path)) throw new DemoError(`the demo app is not at ${path}; --demo works from a clone of the liveprobe repository after \`npm ci\` (which builds it)`);
   return path;
 }
 

@@ -10,8 +10,10 @@ import { browser, type Browser } from '../../helpers/browser.js';
 import { publishSnapshot, snapshotEvent } from '../../fixtures/snapshot-event.js';
 
 const WAIT = 15_000;
-const SHOP = 'examples/shop/server.js';
-const RETURN_LINE = lineOf(SHOP, 'checkout-return');
+const SHOP = 'examples/shop/dist/server.js';
+/** What the user reads and names: the TypeScript source (the agent follows the source map). */
+const SOURCE = 'examples/shop/src/server.ts';
+const RETURN_LINE = lineOf(SOURCE, 'checkout-return');
 
 async function open(t: TestContext): Promise<Browser> {
   const chromium = await browser();
@@ -35,7 +37,7 @@ function checkout(shop: App): Promise<Response> {
 /** Fills the add-action form and submits it; resolves with the id the page reports. */
 async function addAction(page: Page, fields: { type: 'log' | 'snapshot'; template?: string; watches?: string; condition?: string }): Promise<string> {
   await page.selectOption('#field-type', fields.type);
-  await page.fill('#field-file', SHOP);
+  await page.fill('#field-file', SOURCE);
   await page.fill('#field-line', String(RETURN_LINE));
   if (fields.template !== undefined) await page.fill('#field-template', fields.template);
   if (fields.watches !== undefined) await page.fill('#field-watches', fields.watches);
@@ -70,7 +72,7 @@ test('a user signs in with a token, adds a log and a snapshot through the form, 
 
   // The server's verdict on a bad expression appears at the field.
   await page.goto(`${cp.url}/actions`);
-  await page.fill('#field-file', SHOP);
+  await page.fill('#field-file', SOURCE);
   await page.fill('#field-line', String(RETURN_LINE));
   await page.fill('#field-template', 'total {items.push(1)}');
   await page.fill('#field-tags', 'e2e');
@@ -97,9 +99,9 @@ test('a user signs in with a token, adds a log and a snapshot through the form, 
   // The viewer: location, stall, frames, variables as a tree, watch results.
   await notice.locator('a', { hasText: 'open' }).click();
   await page.locator('#snapshot-location').waitFor({ timeout: WAIT });
-  assert.match((await page.locator('#snapshot-location').textContent()) ?? '', new RegExp(`examples/shop/server\\.js:${RETURN_LINE} in checkout$`));
+  assert.match((await page.locator('#snapshot-location').textContent()) ?? '', new RegExp(`examples/shop/src/server\\.ts:${RETURN_LINE} in checkout$`));
   assert.match((await page.locator('#snapshot-stall').textContent()) ?? '', /^\d+\.\d\d ms of the app's main thread$/);
-  assert.match((await page.locator('#frames li').first().textContent()) ?? '', new RegExp(`^checkout.*server\\.js:${RETURN_LINE}:\\d+$`));
+  assert.match((await page.locator('#frames li').first().textContent()) ?? '', new RegExp(`^checkout.*src/server\\.ts:${RETURN_LINE}:\\d+$`));
   const locals = page.locator('[data-section="locals"]');
   const orderNode = locals.locator(':scope > details').filter({ has: page.locator(':scope > summary .name', { hasText: /^order$/ }) });
   assert.equal(await orderNode.getAttribute('open'), '', 'a variable starts expanded');
