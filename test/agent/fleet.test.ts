@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import mqtt from 'mqtt';
 import type { ActionStatusEvent } from '@liveprobe/protocol';
 import { lineOf, mosquitto, sseEvents, startApp, startControlPlane, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction, app, checkout, controlPlane, getAction, SHOP } from './fixtures.js';
@@ -90,4 +91,24 @@ test('an agent that stops shows offline with its last-seen time, and gets its ac
   await waitFor(() => events.events().filter(status(action.id, 'installed', 'phoenix')).length === 2, WAIT, 'installed again');
   const order = (await (await checkout(again.url)).json()) as { id: number };
   await events.waitFor((e) => e.event === 'output' && (e.data as { message: string }).message === `phoenix ${order.id}`, WAIT, 'output from the restarted agent');
+});
+
+test('after its tag topic is cleared (an empty retained message), an agent still applies the next desired state', async (t) => {
+  const broker = await mosquitto();
+  t.after(() => broker.stop());
+  const cp = await startControlPlane({ broker: broker.url });
+  t.after(() => cp.stop());
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  await app(t, { broker: broker.url, agentId: 'cleared-1', tags: ['cleared'] });
+  const first = await addAction(cp, { type: 'log', file: SHOP, line: LINE, template: 'first', tags: ['cleared'] });
+  await events.waitFor(status(first.action.id, 'installed', 'cleared-1'), WAIT, 'installed');
+
+  const operator = await mqtt.connectAsync(broker.url);
+  await operator.publishAsync('liveprobe/v1/tags/cleared/actions', '', { qos: 1, retain: true });
+  await operator.endAsync();
+  await events.waitFor(status(first.action.id, 'removed', 'cleared-1'), WAIT, 'the clear empties the set');
+
+  const second = await addAction(cp, { type: 'log', file: SHOP, line: LINE, template: 'second', tags: ['cleared'] });
+  await events.waitFor(status(second.action.id, 'installed', 'cleared-1'), WAIT, 'the next revision applies');
 });

@@ -110,7 +110,8 @@ export class BrokerLink {
 
   private receive(topic: string, payload: Buffer): void {
     let state: DesiredState;
-    if (payload.length === 0) state = { rev: Number.MAX_SAFE_INTEGER, actions: [] };
+    // A cleared retained message empties the topic's set; any revision that follows applies.
+    if (payload.length === 0) state = { rev: -1, actions: [] };
     else {
       let json: unknown;
       try {
