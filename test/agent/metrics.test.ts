@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, lineOf, otlpReceiver, sseEvents, type MetricPoint, type SseEvent } from '../helpers/index.js';
+import { cli, lineOf, otlpReceiver, sseEvents, waitFor, type MetricPoint, type SseEvent } from '../helpers/index.js';
 import { addAction, app, checkout, controlPlane } from './fixtures.js';
 
 const WAIT = 15_000;
@@ -114,4 +114,58 @@ test('bad metric input is rejected with the field and the reason', async (t) => 
   const both = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'duration', file: TIMING, line: 3, function: 'risky', name: 'x', tags: ['e2e'] }) });
   assert.equal(both.status, 400);
   assert.match(await both.text(), /give either `line` \(any line inside the function\) or `function` \(its name\), not both/);
+  const unit = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'counter', file: TIMING, line: 3, name: 'ok.name', unit: 'per second', tags: ['e2e'] }) });
+  assert.equal(unit.status, 400);
+  assert.match(await unit.text(), /"path":"unit","message":"a unit is printable ASCII without spaces/);
+});
+
+test('tic-toc and duration are right for 100 concurrent, interleaved async requests', async (t) => {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  // 400 hits in about a second is over the default quotas, which would pause the actions: this test is about pairing.
+  const service = await app(t, {
+    script: TIMING, broker: cp.mqttUrl,
+    env: { ...otlp.env('http/protobuf'), LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
+  });
+  const tictoc = await addAction(cp, {
+    type: 'tictoc', file: TIMING, line: lineOf(TIMING, 'work-start'), toc: { line: lineOf(TIMING, 'work-end') },
+    name: 'timing.many', attributes: { ms: 'str(ms)' }, tags: ['e2e'],
+  });
+  const duration = await addAction(cp, { type: 'duration', file: TIMING, function: 'work', name: 'timing.many.duration', attributes: { ms: 'str(ms)' }, tags: ['e2e'] });
+  await events.waitFor(installed(tictoc.action.id), WAIT, 'tictoc installed');
+  await events.waitFor(installed(duration.action.id), WAIT, 'duration installed');
+
+  // 100 requests, each with its own delay, started in a shuffled order so they overlap every which way.
+  const delays = Array.from({ length: 100 }, (_, i) => 50 + i * 7);
+  const order = [...delays].sort((a, b) => ((a * 7919) % 101) - ((b * 7919) % 101));
+  const waited = new Map<number, number>();
+  await Promise.all(order.map(async (ms) => waited.set(ms, Number(await (await fetch(`${service.url}/work?ms=${ms}`)).text()))));
+
+  for (const name of ['timing.many', 'timing.many.duration']) {
+    await waitFor(() => new Set(otlp.metricPoints().filter((p) => p.name === name && p.count === 1).map((p) => p.attributes.ms)).size === 100, WAIT, `100 series of ${name}`);
+    for (const ms of delays) {
+      const point = latest(otlp.metricPoints(), name, (a) => a.ms === String(ms))!;
+      const measured = (point.sum ?? 0) * 1000;
+      // The app measured its own wait; the probe adds only the hook's time around it.
+      assert.ok(Math.abs(measured - waited.get(ms)!) < 40, `${name} for the ${ms} ms request: measured ${measured.toFixed(1)} ms, the app waited ${waited.get(ms)} ms`);
+    }
+  }
+});
+
+test('removing a metric action stops its series', async (t) => {
+  const { cp, otlp, events, service } = await setup(t, SHOP_TS);
+  const { action } = await addAction(cp, { type: 'counter', file: SERVER_TS, line: lineOf(SERVER_TS, 'checkout-return'), name: 'shop.removed', tags: ['e2e'] });
+  await events.waitFor(installed(action.id), WAIT, 'installed');
+  await checkout(service.url);
+  await otlp.waitForMetric((p) => p.name === 'shop.removed' && p.value === 1, WAIT, 'the first point');
+  assert.equal((await fetch(`${cp.url}/api/v1/actions/${action.id}`, { method: 'DELETE' })).status, 200);
+  await events.waitFor((e) => e.event === 'action_status' && (e.data as { actionId: string; state: string }).actionId === action.id && (e.data as { state: string }).state === 'removed', WAIT, 'removed');
+  // The last points are flushed at removal; after that, export intervals (300 ms here) pass without any.
+  await sleep(1000);
+  const after = otlp.metricPoints().filter((p) => p.name === 'shop.removed').length;
+  await sleep(1500);
+  assert.equal(otlp.metricPoints().filter((p) => p.name === 'shop.removed').length, after, 'no points after the action was removed');
 });

@@ -47,6 +47,7 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
     const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
     if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     broker.publishStatus(event);
+    if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
   };
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared);
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));

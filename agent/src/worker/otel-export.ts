@@ -49,8 +49,8 @@ export class OtelExport {
   private logger: Promise<Logger | undefined> | undefined;
   private tracer: Promise<import('@opentelemetry/api').Tracer | undefined> | undefined;
   private resource: Promise<Resource> | undefined;
-  private meter: Promise<Meter | undefined> | undefined;
-  private readonly recorders = new Map<string, Recorder>();
+  /** One MeterProvider per metric action, so removing the action ends its series. */
+  private readonly meters = new Map<string, Promise<{ provider: Shutdown; record: Recorder } | undefined>>();
   private readonly providers: Shutdown[] = [];
 
   constructor(
@@ -76,24 +76,33 @@ export class OtelExport {
     void this.tracer.then((tracer) => tracer?.startSpan(span.name, { attributes: span.attributes, startTime: span.time }, parentContext(span)).end(span.time));
   }
 
-  /** Metrics always go through the agent's own MeterProvider, so each action's instrument is ours to create. */
+  /**
+   * Metrics always go through the agent's own MeterProviders, one per action: the SDK cannot
+   * delete an instrument, but shutting the action's provider down exports its last points and
+   * ends its series.
+   */
   record(point: MetricPoint): void {
-    this.meter ??= this.createMeter();
-    void this.meter.then((meter) => {
-      if (meter === undefined) return;
-      const { action } = point;
-      const id = `${action.type}:${action.name}`;
-      let recorder = this.recorders.get(id);
-      if (recorder === undefined) {
-        recorder = instrument(meter, action);
-        this.recorders.set(id, recorder);
-      }
-      recorder(point.value, point.attributes);
-    });
+    const { action } = point;
+    let meter = this.meters.get(action.id);
+    if (meter === undefined) {
+      meter = this.createMeter().then((created) => created && { provider: created.provider, record: instrument(created.meter, action) });
+      this.meters.set(action.id, meter);
+    }
+    void meter.then((m) => m?.record(point.value, point.attributes));
+  }
+
+  /** The action is gone (removed, expired, at its hit limit): flush its last points and stop its series. */
+  endMetrics(actionId: string): void {
+    const meter = this.meters.get(actionId);
+    if (meter === undefined) return;
+    this.meters.delete(actionId);
+    void meter.then((m) => m?.provider.shutdown()).catch((err: unknown) => this.log(`could not flush the metrics of ${actionId}: ${String(err)}`));
   }
 
   async shutdown(): Promise<void> {
-    await Promise.all(this.providers.map((p) => p.shutdown()));
+    const meters = await Promise.all(this.meters.values());
+    this.meters.clear();
+    await Promise.all([...this.providers, ...meters.flatMap((m) => (m === undefined ? [] : [m.provider]))].map((p) => p.shutdown()));
   }
 
   private async createLogger(): Promise<Logger | undefined> {
@@ -125,7 +134,7 @@ export class OtelExport {
     return provider.getTracer('liveprobe', AGENT_VERSION);
   }
 
-  private async createMeter(): Promise<Meter | undefined> {
+  private async createMeter(): Promise<{ provider: Shutdown; meter: Meter } | undefined> {
     const protocol = this.protocol('metrics');
     if (protocol === undefined) return undefined;
     const [{ MeterProvider, PeriodicExportingMetricReader }, exporter, resource] = await Promise.all([
@@ -137,8 +146,7 @@ export class OtelExport {
       ...(this.number('OTEL_METRIC_EXPORT_TIMEOUT') === undefined ? {} : { exportTimeoutMillis: this.number('OTEL_METRIC_EXPORT_TIMEOUT') }),
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
-    this.providers.push(provider);
-    return provider.getMeter('liveprobe', AGENT_VERSION);
+    return { provider, meter: provider.getMeter('liveprobe', AGENT_VERSION) };
   }
 
   /** The configured OTLP protocol for a signal, or undefined (with one log line) when it is off or unsupported. */
