@@ -10,7 +10,7 @@ import { agentConnected, startHttpApp, type AgentSettings } from './lib/apps.js'
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
-import { ratio, sig } from './lib/format.js';
+import { range, ratio, sig } from './lib/format.js';
 import type { NodeProcess } from './lib/node-process.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
 import { fromRoot } from './lib/paths.js';
@@ -49,6 +49,9 @@ async function load(url: string, seconds: number): Promise<Run> {
   const result = await autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: seconds });
   return { requests: result.requests.total, rps: result.requests.total / result.duration, p99Ms: result.latency.p99, failures: result.errors + result.timeouts + result.non2xx };
 }
+
+/** autocannon records whole milliseconds on loopback: 0 means under one. */
+const latency = (msValue: number) => (msValue === 0 ? '< 1 ms' : `${sig(msValue)} ms`);
 
 const benchmark: Benchmark = {
   name: 'http-overhead',
@@ -118,9 +121,9 @@ const benchmark: Benchmark = {
         return [
           variant.label,
           sig(median(rps)),
-          `${sig(min(rps))} – ${sig(max(rps))}`,
+          range(sig(min(rps)), sig(max(rps))),
           variant.key === 'none' ? '×1' : ratio(median(ratios.get(variant.key)!)),
-          `${sig(median(runs.get(variant.key)!.map((r) => r.p99Ms)))} ms`,
+          latency(median(runs.get(variant.key)!.map((r) => r.p99Ms))),
           h === undefined ? '—' : `${sig((100 * h.count) / requestsTo(variant.key))}%`,
           h === undefined ? '—' : String(h.pauses),
         ];

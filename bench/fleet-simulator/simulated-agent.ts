@@ -9,6 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Action, ActionState, ActionStatusEvent, AgentEvent, AgentOnline, Topics } from '@liveprobe/protocol';
 
 export const SIMULATED_AGENT_VERSION = '0.1.0-simulated';
+const STOP_STEP_MS = 2000;
 
 /** What the fleet learns from one agent; `at` is epoch milliseconds with sub-millisecond precision. */
 export type AgentNotice =
@@ -123,11 +124,12 @@ export class SimulatedAgent {
     const client = this.#client;
     this.#client = undefined;
     if (client === undefined) return;
+    // A broker that went away mid-stop would leave the PUBACK, or the clean end, pending forever.
     if (client.connected) {
       const offline = JSON.stringify({ state: 'offline', agentId: this.agentId });
-      await client.publishAsync(this.#options.topics.agentStatus(this.agentId), offline, { qos: 1, retain: true }).catch(() => undefined);
+      await bounded(client.publishAsync(this.#options.topics.agentStatus(this.agentId), offline, { qos: 1, retain: true }), STOP_STEP_MS);
     }
-    await client.endAsync();
+    if (!(await bounded(client.endAsync(), STOP_STEP_MS))) client.end(true);
   }
 
   /** Dies as a killed process does: the socket closes without DISCONNECT, so the broker publishes the Last Will. */
@@ -240,6 +242,19 @@ export class SimulatedAgent {
  * output, and parsing each message with zod in thousands of agents would make the simulator,
  * not the system under test, the bottleneck.
  */
+/** True when `promise` settled within `ms` (whether it resolved or rejected). */
+async function bounded(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A broker URL without its password, for messages. */
 export function redact(url: string): string {
   try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { startFleet } from '../../bench/fleet-simulator/index.js';
+import { startFleet, type Fleet, type FleetOptions } from '../../bench/fleet-simulator/index.js';
 import { startControlPlane, waitFor, type ControlPlane } from '../helpers/index.js';
 import { Child } from '../helpers/child.js';
 import { builtFile } from '../helpers/paths.js';
@@ -24,16 +24,27 @@ async function addLogAction(cp: ControlPlane, tags: string[]): Promise<string> {
   return (JSON.parse(text) as { action: { id: string } }).action.id;
 }
 
-async function controlPlane(t: TestContext): Promise<ControlPlane> {
+/** A control plane, and simulated fleets on its broker that leave before it stops. */
+async function controlPlane(t: TestContext): Promise<{ cp: ControlPlane; simulate(options: Omit<FleetOptions, 'broker'>): Promise<Fleet> }> {
   const cp = await startControlPlane();
-  t.after(() => cp.stop());
-  return cp;
+  const fleets: Fleet[] = [];
+  t.after(async () => {
+    await Promise.all(fleets.map((f) => f.stop()));
+    await cp.stop();
+  });
+  return {
+    cp,
+    async simulate(options) {
+      const fleet = await startFleet({ broker: cp.mqttUrl, ...options });
+      fleets.push(fleet);
+      return fleet;
+    },
+  };
 }
 
 test('200 simulated agents against a real control plane are all online and all install an action for their tag', async (t) => {
-  const cp = await controlPlane(t);
-  const fleet = await startFleet({ broker: cp.mqttUrl, agents: 200, tags: ['fleet', 'eu'] });
-  t.after(() => fleet.stop());
+  const { cp, simulate } = await controlPlane(t);
+  const fleet = await simulate({ agents: 200, tags: ['fleet', 'eu'] });
   await waitFor(async () => (await agentsOf(cp)).filter((a) => a.online).length === 200, WAIT, '200 agents online');
 
   const actionId = await addLogAction(cp, ['fleet']);
@@ -50,10 +61,9 @@ test('200 simulated agents against a real control plane are all online and all i
 });
 
 test('a simulated agent that joins later gets the current actions, and one that crashes goes offline through its Last Will', async (t) => {
-  const cp = await controlPlane(t);
+  const { cp, simulate } = await controlPlane(t);
   const actionId = await addLogAction(cp, ['late']);
-  const fleet = await startFleet({ broker: cp.mqttUrl, agents: 3, tags: ['late'], idPrefix: 'late' });
-  t.after(() => fleet.stop());
+  const fleet = await simulate({ agents: 3, tags: ['late'], idPrefix: 'late' });
   await fleet.waitFor(actionId, 'installed', 3, WAIT);
   await waitFor(async () => (await actionOf(cp, actionId)).summary === 'installed on 3/3 agents', WAIT, 'installed on 3/3');
 
@@ -63,7 +73,7 @@ test('a simulated agent that joins later gets the current actions, and one that 
 });
 
 test('the CLI spreads agents over processes, reports installs, and takes every agent offline on Ctrl-C', async (t) => {
-  const cp = await controlPlane(t);
+  const { cp } = await controlPlane(t);
   const cli = new Child(process.execPath, [builtFile('bench/dist/fleet-simulator/fleet-simulator.js'), '--broker', cp.mqttUrl, '--agents', '40', '--tags', 'a,b', '--processes', '2', '--id-prefix', 'cli'], { name: 'fleet-simulator' });
   t.after(() => cli.stop('SIGKILL'));
   await cli.waitForLine((line) => line.startsWith('fleet-simulator: all 40 online'), WAIT, 'all online');

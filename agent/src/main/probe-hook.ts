@@ -22,6 +22,9 @@ import { compileMetric, metricAttributes, metricValue, type CompiledMetric } fro
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MAX_SUMMARY_LENGTH = 1000;
 
+/** The most hits handed to the worker in one message. */
+const MAX_BATCH = 64;
+
 /** How often one probe may report evaluation errors; the rest are counted into the next report. */
 const ERROR_REPORT_INTERVAL_MS = 5000;
 
@@ -57,6 +60,7 @@ export class ProbeHook {
   private readonly probes = new Map<number, ArmedProbe>();
   private agentId = '';
   private readonly timers = new InvocationTimers();
+  private outbox: ToWorker[] = [];
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
   private cpu = new CpuBudget(DEFAULT_QUOTAS);
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
@@ -192,9 +196,27 @@ export class ProbeHook {
     probe.lastErrorReport = now;
   }
 
+  /**
+   * Hits are handed off in batches: one postMessage per synchronous run of the app (a request,
+   * a loop) instead of one per hit, which was most of a cheap hit's cost. A microtask flushes
+   * the batch; a long synchronous loop flushes every MAX_BATCH messages so the batch stays bounded.
+   */
   private post(message: ToWorker): void {
-    this.port.postMessage(message);
+    this.outbox.push(message);
+    if (this.outbox.length >= MAX_BATCH) this.flush();
+    else if (this.outbox.length === 1) queueMicrotask(this.flush);
   }
+
+  private readonly flush = (): void => {
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    try {
+      this.port.postMessage(batch);
+    } catch {
+      // A closed port (the agent stopped) must not surface in the app's microtask queue.
+    }
+  };
 
   private drain(): void {
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {

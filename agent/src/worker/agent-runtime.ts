@@ -35,7 +35,7 @@ export interface AgentRuntime {
   readonly engine: ProbeEngine;
   readonly link: BrokerLink;
   /** One message from the hook. */
-  handle(message: ToWorker): void;
+  handle(message: ToWorker | ToWorker[]): void;
   /** Removes every breakpoint and leaves the fleet. */
   close(): Promise<void>;
 }
@@ -60,9 +60,12 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
   return {
     engine,
     link: broker,
-    handle(message) {
-      if (message.t === 'exit') engine.close();
-      else relay.handle(message);
+    handle(received) {
+      // The main thread sends hits in batches; the exit notice comes alone.
+      for (const message of Array.isArray(received) ? received : [received]) {
+        if (message.t === 'exit') engine.close();
+        else relay.handle(message);
+      }
     },
     async close() {
       engine.close();

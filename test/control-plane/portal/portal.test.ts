@@ -34,16 +34,32 @@ function checkout(shop: App): Promise<Response> {
   return fetch(`${shop.url}/checkout`, { method: 'POST', body: JSON.stringify({ user: 'u1', items: [{ sku: 'tea', quantity: 2 }] }) });
 }
 
-/** Fills the add-action form and submits it; resolves with the id the page reports. */
-async function addAction(page: Page, fields: { type: 'log' | 'snapshot'; template?: string; watches?: string; condition?: string }): Promise<string> {
+interface FormFields {
+  type: 'log' | 'snapshot' | 'counter';
+  template?: string;
+  watches?: string;
+  condition?: string;
+  name?: string;
+  attributes?: string;
+}
+
+/** Fills the add-action form and submits it. */
+async function submitAction(page: Page, fields: FormFields): Promise<void> {
   await page.selectOption('#field-type', fields.type);
   await page.fill('#field-file', SOURCE);
   await page.fill('#field-line', String(RETURN_LINE));
   if (fields.template !== undefined) await page.fill('#field-template', fields.template);
   if (fields.watches !== undefined) await page.fill('#field-watches', fields.watches);
+  if (fields.name !== undefined) await page.fill('#field-name', fields.name);
+  if (fields.attributes !== undefined) await page.fill('#field-attributes', fields.attributes);
   await page.fill('#field-condition', fields.condition ?? '');
   await page.fill('#field-tags', 'e2e');
   await page.click('#action-form button[type=submit]');
+}
+
+/** Adds an action through the form; resolves with the id the page reports once the agent installed it. */
+async function addAction(page: Page, fields: FormFields): Promise<string> {
+  await submitAction(page, fields);
   const message = page.locator('#form-message');
   await message.filter({ hasText: /Created act_/ }).waitFor({ timeout: WAIT });
   const id = /Created (act_\w+)/.exec((await message.textContent()) ?? '')?.[1];
@@ -52,7 +68,7 @@ async function addAction(page: Page, fields: { type: 'log' | 'snapshot'; templat
   return id;
 }
 
-test('a user signs in with a token, adds a log and a snapshot through the form, watches them in the console, opens the snapshot, and removes the action', async (t) => {
+test('a user signs in with a token, adds a log, a snapshot and a counter through the form, watches them in the console, opens the snapshot, and removes the action', async (t) => {
   const { cp, shop, token } = await stack(t);
   const chromium = await open(t);
   const page = await chromium.newPage();
@@ -80,11 +96,29 @@ test('a user signs in with a token, adds a log and a snapshot through the form, 
   const templateError = page.locator('[data-error-for="template"]');
   await templateError.filter({ hasText: /call to `items\.push`/ }).waitFor({ timeout: WAIT });
   assert.equal(await page.locator('[data-field="template"].invalid').count(), 1);
+
+  // A metric type shows its own fields only, and nested paths (`attributes.tier`) find theirs.
+  await page.selectOption('#field-type', 'counter');
+  assert.equal(await page.locator('#field-template').isVisible(), false);
+  assert.equal(await page.locator('#field-toc-line').isVisible(), false, 'tictoc only');
+  assert.equal(await page.locator('#field-maxHits').getAttribute('placeholder'), '1000000', 'the metric default');
+  await submitAction(page, { type: 'counter', name: '9lives', attributes: 'tier = user.tier.push(1)' });
+  await page.locator('[data-error-for="name"]').filter({ hasText: /a metric name starts with a letter/ }).waitFor({ timeout: WAIT });
+  assert.match((await page.locator('[data-error-for="attributes"]').textContent()) ?? '', /^tier: call to `user\.tier\.push`/);
+  assert.equal(await page.locator('#form-message').textContent(), '', 'every complaint found its field');
+  await page.selectOption('#field-type', 'tictoc');
+  await page.fill('#field-toc-line', '0');
+  await page.click('#action-form button[type=submit]');
+  await page.locator('[data-error-for="toc.line"]').filter({ hasText: 'lines are numbered from 1' }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('.field.invalid').count(), 3, 'name, attributes and toc.line');
   await chromium.screenshot(page, 'actions-validation');
+  await page.fill('#field-toc-line', '');
 
   const logId = await addAction(page, { type: 'log', template: 'order {order.id} for {userId}: {amount}' });
   assert.equal(await templateError.textContent(), '', 'the old complaint is gone');
   const snapshotId = await addAction(page, { type: 'snapshot', watches: 'order.amount * 2\nuser.name' });
+  const counterId = await addAction(page, { type: 'counter', name: 'shop.checkouts', attributes: 'tier = user.tier' });
+  assert.match((await page.locator(`tr[data-action-id="${counterId}"] .metric-name`).textContent()) ?? '', /^shop\.checkouts$/, 'the list names the metric');
   await chromium.screenshot(page, 'actions');
 
   // Live output and the snapshot notice arrive in the console.
@@ -92,6 +126,7 @@ test('a user signs in with a token, adds a log and a snapshot through the form, 
   await page.locator('#stream-state').filter({ hasText: 'live' }).waitFor({ timeout: WAIT });
   const order = (await (await checkout(shop)).json()) as { id: number; amount: number };
   await page.locator('li.output').filter({ hasText: `order ${order.id} for u1: ${order.amount}` }).waitFor({ timeout: WAIT });
+  await page.locator('li.output').filter({ hasText: 'shop.checkouts +1 {"tier":"gold"}' }).waitFor({ timeout: WAIT });
   const notice = page.locator('li.snapshot').filter({ hasText: snapshotId });
   await notice.waitFor({ timeout: WAIT });
   await chromium.screenshot(page, 'console');

@@ -1,22 +1,27 @@
 // Browser module: the "Add an action" form. It checks nothing itself: the server validates,
 // and each problem it reports is shown at the field it names.
 import type { CreatedAction } from '../../actions/action-service.js';
+import { locationOf } from './action-location.js';
 import { api, ApiError, type Issue } from './api.js';
 import { byId, h, replaceContent } from './dom.js';
 
-const FIELDS_BY_TYPE: Record<string, readonly string[]> = { log: ['template', 'level'], snapshot: ['watches'] };
+/** Fields that say what to do rather than where: emptied after a success, as the next action usually differs there. */
+const WHAT_FIELDS = ['template', 'watches', 'condition', 'name', 'function', 'expression', 'toc.line', 'attributes', 'description'];
+/** Inputs whose placeholder shows the server's default for the chosen type (`data-<type>-default`). */
+const DEFAULTED_FIELDS = ['maxHits', 'unit'];
 
 export function wireActionForm(onCreated: (created: CreatedAction) => void): void {
   const form = byId('action-form', HTMLFormElement);
   const type = byId('field-type', HTMLSelectElement);
   const message = byId('form-message', HTMLParagraphElement);
   const submit = form.querySelector('button[type=submit]') as HTMLButtonElement;
+  // The page marks each type-specific field with the types it belongs to (`data-types`).
   const showFieldsOfType = () => {
-    for (const [owner, names] of Object.entries(FIELDS_BY_TYPE)) {
-      for (const name of names) fieldBox(form, name).hidden = owner !== type.value;
+    for (const box of form.querySelectorAll<HTMLElement>('[data-types]')) box.hidden = !(box.dataset.types ?? '').split(' ').includes(type.value);
+    for (const name of DEFAULTED_FIELDS) {
+      const input = form.elements.namedItem(name) as HTMLInputElement;
+      input.placeholder = input.dataset[`${type.value}Default`] ?? '';
     }
-    const maxHits = byId('field-maxHits', HTMLInputElement);
-    maxHits.placeholder = maxHits.dataset[`${type.value}Default`] ?? '';
   };
   type.addEventListener('change', showFieldsOfType);
   showFieldsOfType();
@@ -29,8 +34,8 @@ export function wireActionForm(onCreated: (created: CreatedAction) => void): voi
       const created = await api<CreatedAction>('POST', '/actions', bodyOf(form));
       const { action, warnings } = created;
       message.className = `message ${warnings.length === 0 ? 'success' : 'warning'}`;
-      replaceContent(message, `Created ${action.id} (${action.type} at ${action.file}:${action.line}).`, ...warnings.map((w) => h('span', { class: 'warning-line' }, ` Warning: ${w}`)));
-      for (const name of ['template', 'watches', 'condition']) (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement).value = '';
+      replaceContent(message, `Created ${action.id} (${action.type} at ${locationOf(action)}).`, ...warnings.map((w) => h('span', { class: 'warning-line' }, ` Warning: ${w}`)));
+      for (const name of WHAT_FIELDS) (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement).value = '';
       onCreated(created);
     } catch (err) {
       if (err instanceof ApiError && err.issues.length > 0) showProblems(form, message, err.issues);
@@ -41,18 +46,31 @@ export function wireActionForm(onCreated: (created: CreatedAction) => void): voi
   });
 }
 
-/** The JSON body, from what the user typed; blank optional fields are left out so the server's defaults apply. */
+/**
+ * The JSON body, from what the user typed, with only the chosen type's fields; blank optional
+ * fields are left out so the server's defaults apply.
+ */
 function bodyOf(form: HTMLFormElement): Record<string, unknown> {
   const text = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement).value.trim();
   const list = (name: string, separator: RegExp) => text(name).split(separator).map((item) => item.trim()).filter((item) => item !== '');
   const number = (name: string) => (text(name) === '' ? undefined : Number(text(name)));
+  const optional = (name: string, key = name) => (text(name) === '' ? {} : { [key]: text(name) });
   const type = text('type');
+  const metric = { name: text('name'), attributes: attributesOf(list('attributes', /\r?\n/)), ...optional('description') };
+  const what: Record<string, Record<string, unknown>> = {
+    log: { template: text('template'), level: text('level') },
+    snapshot: { watches: list('watches', /\r?\n/) },
+    counter: { ...metric, ...optional('unit') },
+    tictoc: { ...metric, toc: { ...optional('toc.file', 'file'), line: number('toc.line') } },
+    duration: { ...metric, ...optional('function') },
+    metric: { ...metric, expression: text('expression'), instrument: text('instrument'), ...optional('unit') },
+  };
   return {
     type,
     file: text('file'),
     line: number('line'),
-    ...(type === 'log' ? { template: text('template'), level: text('level') } : { watches: list('watches', /\r?\n/) }),
-    ...(text('condition') === '' ? {} : { condition: text('condition') }),
+    ...what[type],
+    ...optional('condition'),
     tags: list('tags', /,/),
     agents: list('agents', /,/),
     ...(text('maxHits') === '' ? {} : { maxHits: number('maxHits') }),
@@ -60,10 +78,26 @@ function bodyOf(form: HTMLFormElement): Record<string, unknown> {
   };
 }
 
-function fieldBox(form: HTMLFormElement, name: string): HTMLElement {
-  const box = form.querySelector(`[data-field="${name}"]`);
-  if (!(box instanceof HTMLElement)) throw new Error(`the form has no field ${name}`);
-  return box;
+/**
+ * `tier = user.tier` lines to `{tier: 'user.tier'}`. A line without `=` becomes a key with an empty
+ * expression, so the server's complaint lands at that attribute instead of the line vanishing.
+ */
+function attributesOf(lines: readonly string[]): Record<string, string> {
+  return Object.fromEntries(lines.map((line) => {
+    const at = line.indexOf('=');
+    return at === -1 ? [line, ''] : [line.slice(0, at).trim(), line.slice(at + 1).trim()];
+  }));
+}
+
+/** The field an issue's path names, with what is left of the path: `attributes.user.tier` → attributes, `user.tier`. */
+function fieldOf(form: HTMLFormElement, path: string): { box: HTMLElement; name: string; rest: string } | undefined {
+  const parts = path.split('.');
+  for (let length = parts.length; length > 0; length--) {
+    const name = parts.slice(0, length).join('.');
+    const box = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    if (box instanceof HTMLElement && !box.hidden) return { box, name, rest: parts.slice(length).join('.') };
+  }
+  return undefined;
 }
 
 function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
@@ -73,19 +107,22 @@ function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
   message.textContent = '';
 }
 
-/** `watches.1` lands at the watches field as "line 2: …"; a path no field owns goes above the button. */
+/**
+ * `toc.line` lands at its own field; `watches.1` at the watches field as "line 2: …" and
+ * `attributes.tier` at the attributes field as "tier: …"; a path no field owns goes above the button.
+ */
 function showProblems(form: HTMLFormElement, message: HTMLElement, issues: readonly Issue[]): void {
   let first: HTMLElement | undefined;
   const unplaced: string[] = [];
   for (const issue of issues) {
-    const [name = '', index] = issue.path.split('.');
-    const box = form.querySelector(`[data-field="${name}"]`);
-    if (!(box instanceof HTMLElement) || box.hidden) {
+    const field = fieldOf(form, issue.path);
+    if (field === undefined) {
       unplaced.push(`${issue.path}: ${issue.message}`);
       continue;
     }
+    const { box, name, rest } = field;
     const error = box.querySelector('.field-error') as HTMLElement;
-    const where = index === undefined ? '' : name === 'watches' ? `line ${Number(index) + 1}: ` : `item ${Number(index) + 1}: `;
+    const where = rest === '' ? '' : name === 'attributes' ? `${rest}: ` : name === 'watches' ? `line ${Number(rest) + 1}: ` : `item ${Number(rest) + 1}: `;
     error.textContent = `${error.textContent === '' ? '' : `${error.textContent}\n`}${where}${issue.message}`;
     box.classList.add('invalid');
     first ??= box;

@@ -1,6 +1,7 @@
 // Browser module for /actions: the add form and the list of actions with each agent's status.
 import type { ActionView } from '../../actions/action-view.js';
 import { wireActionForm } from './action-form.js';
+import { locationOf } from './action-location.js';
 import { api, ApiError } from './api.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
 import { keepFresh } from './refresh.js';
@@ -47,7 +48,7 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
     { 'data-action-id': action.id },
     h('td', { class: 'mono' }, action.id),
     h('td', {}, action.type),
-    h('td', { class: 'mono' }, `${action.file}:${action.line}`),
+    h('td', { class: 'mono' }, locationOf(action)),
     h('td', {}, ...what(action)),
     h('td', {}, ...action.tags.map((tag) => h('span', { class: 'chip' }, `tag:${tag}`)), ...action.agents.map((id) => h('span', { class: 'chip' }, `agent:${id}`))),
     h(
@@ -86,7 +87,21 @@ function what(action: ActionView): Array<HTMLElement | string> {
       h('div', {}, h('a', { href: `/snapshots?action=${encodeURIComponent(action.id)}` }, 'snapshots →')),
     ];
   }
-  // Other types (metrics) are named instruments whose output goes to the metrics backend, not here.
-  const { name } = action as { name?: string };
-  return [name === undefined ? '' : h('code', {}, name), ...condition];
+  // A metric is named by its instrument, which is what the user looks for in the metrics backend.
+  const attributes = Object.entries(action.attributes).map(([key, source]) => h('code', { class: 'chip' }, `${key}=${source}`));
+  return [h('code', { class: 'metric-name' }, action.name), ' ', ...measures(action), ...(attributes.length === 0 ? [] : [h('div', {}, ...attributes)]), ...condition];
+}
+
+/** What a metric action records, after its name. */
+function measures(action: Extract<ActionView, { name: string }>): Array<HTMLElement | string> {
+  switch (action.type) {
+    case 'counter':
+      return [h('span', { class: 'chip' }, `+1 ${action.unit}`)];
+    case 'tictoc':
+      return [h('span', { class: 'muted' }, `until ${action.toc.file === undefined ? 'line ' : `${action.toc.file}:`}${action.toc.line}, s`)];
+    case 'duration':
+      return [h('span', { class: 'muted' }, action.function === undefined ? 'the function around the line, s' : `${action.function}(), s`)];
+    case 'metric':
+      return [h('code', {}, `= ${action.expression}`), ' ', h('span', { class: 'chip' }, action.unit === undefined ? action.instrument : `${action.instrument} ${action.unit}`)];
+  }
 }

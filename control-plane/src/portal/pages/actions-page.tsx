@@ -1,18 +1,27 @@
-import { DEFAULT_EXPIRES_IN, DEFAULT_MAX_HITS, LOG_LEVELS, MAX_WATCHES } from '@liveprobe/protocol';
+import { DEFAULT_EXPIRES_IN, DEFAULT_MAX_HITS, LOG_LEVELS, MAX_METRIC_ATTRIBUTES, MAX_WATCHES, METRIC_ACTION_TYPES, METRIC_MAX_HITS } from '@liveprobe/protocol';
 import type { Child } from 'hono/jsx';
 import { Layout } from '../layout.js';
 
-/** A labelled input with the place where the server's complaint about it appears. */
-function Field({ name, label, hint, size, children }: { name: string; label: string; hint?: string; size?: 'wide' | 'full'; children: Child }) {
+/** The element id of a field: `toc.line` is `field-toc-line`, as a dot would read as a class in a CSS selector. */
+const idOf = (name: string) => name.replace(/\./g, '-');
+
+/**
+ * A labelled input with the place where the server's complaint about it appears. `name` is the
+ * body's path (`toc.line`), so an issue at that path finds it; `types` are the action types the
+ * field belongs to (all when absent), and the form shows it only for those.
+ */
+function Field({ name, label, hint, size, types, children }: { name: string; label: string; hint?: string; size?: 'wide' | 'full'; types?: readonly string[]; children: Child }) {
   return (
-    <div class={`field${size === undefined ? '' : ` ${size}`}`} data-field={name}>
-      <label for={`field-${name}`}>{label}</label>
+    <div class={`field${size === undefined ? '' : ` ${size}`}`} data-field={name} data-types={types?.join(' ')}>
+      <label for={`field-${idOf(name)}`}>{label}</label>
       {children}
       {hint === undefined ? null : <span class="hint">{hint}</span>}
-      <p class="field-error" data-error-for={name} id={`error-${name}`} aria-live="polite"></p>
+      <p class="field-error" data-error-for={name} id={`error-${idOf(name)}`} aria-live="polite"></p>
     </div>
   );
 }
+
+const METRICS = METRIC_ACTION_TYPES;
 
 export function ActionsPage() {
   return (
@@ -27,6 +36,10 @@ export function ActionsPage() {
             <select id="field-type" name="type">
               <option value="log">log: print a message</option>
               <option value="snapshot">snapshot: capture stack and variables</option>
+              <option value="counter">counter: count the hits of a line</option>
+              <option value="tictoc">tictoc: time from one line to another</option>
+              <option value="duration">duration: time a whole function</option>
+              <option value="metric">metric: record an expression's value</option>
             </select>
           </Field>
           <Field name="file" label="File" hint="as in your editor, e.g. src/orders.ts" size="wide">
@@ -35,18 +48,48 @@ export function ActionsPage() {
           <Field name="line" label="Line">
             <input id="field-line" name="line" type="number" min="1" placeholder="42" aria-describedby="error-line" />
           </Field>
-          <Field name="template" label="Message template" hint="{expressions} are evaluated at the line" size="wide">
+          <Field name="template" label="Message template" hint="{expressions} are evaluated at the line" size="wide" types={['log']}>
             <input id="field-template" name="template" type="text" placeholder="order {order.id} for {user.name}" aria-describedby="error-template" />
           </Field>
-          <Field name="level" label="Level">
+          <Field name="level" label="Level" types={['log']}>
             <select id="field-level" name="level">
               {LOG_LEVELS.map((level) => (
                 <option value={level} selected={level === 'info'}>{level}</option>
               ))}
             </select>
           </Field>
-          <Field name="watches" label="Watch expressions" hint={`one per line, at most ${MAX_WATCHES}`} size="wide">
+          <Field name="watches" label="Watch expressions" hint={`one per line, at most ${MAX_WATCHES}`} size="wide" types={['snapshot']}>
             <textarea id="field-watches" name="watches" rows={3} placeholder={'order.id\nlen(order.lines)'} aria-describedby="error-watches"></textarea>
+          </Field>
+          <Field name="name" label="Metric name" hint="letters, digits, _ . - /" types={METRICS}>
+            <input id="field-name" name="name" type="text" placeholder="shop.checkout.amount" aria-describedby="error-name" />
+          </Field>
+          <Field name="function" label="Function (or a line inside it)" hint="name or Class.method; leave empty to give a line" types={['duration']}>
+            <input id="field-function" name="function" type="text" placeholder="checkout" aria-describedby="error-function" />
+          </Field>
+          <Field name="expression" label="Expression" hint="its value at the line is recorded" size="wide" types={['metric']}>
+            <input id="field-expression" name="expression" type="text" placeholder="order.amount" aria-describedby="error-expression" />
+          </Field>
+          <Field name="instrument" label="Instrument" types={['metric']}>
+            <select id="field-instrument" name="instrument">
+              <option value="histogram" selected>histogram</option>
+              <option value="gauge">gauge</option>
+            </select>
+          </Field>
+          <Field name="toc.file" label="Toc file (optional)" hint="where timing stops; the line above starts it" size="wide" types={['tictoc']}>
+            <input id="field-toc-file" name="toc.file" type="text" placeholder="the same file" aria-describedby="error-toc-file" />
+          </Field>
+          <Field name="toc.line" label="Toc line" types={['tictoc']}>
+            <input id="field-toc-line" name="toc.line" type="number" min="1" placeholder="57" aria-describedby="error-toc-line" />
+          </Field>
+          <Field name="unit" label="Unit (optional)" hint="e.g. ms, By, {order}" types={['counter', 'metric']}>
+            <input id="field-unit" name="unit" type="text" data-counter-default="{hit}" aria-describedby="error-unit" />
+          </Field>
+          <Field name="attributes" label="Attributes (optional)" hint={`one key = expression per line, at most ${MAX_METRIC_ATTRIBUTES}`} size="wide" types={METRICS}>
+            <textarea id="field-attributes" name="attributes" rows={2} placeholder={'tier = user.tier'} aria-describedby="error-attributes"></textarea>
+          </Field>
+          <Field name="description" label="Description (optional)" size="wide" types={METRICS}>
+            <input id="field-description" name="description" type="text" aria-describedby="error-description" />
           </Field>
           <Field name="condition" label="Condition (optional)" hint="only when this is true" size="wide">
             <input id="field-condition" name="condition" type="text" placeholder="amount > 100" aria-describedby="error-condition" />
@@ -58,7 +101,7 @@ export function ActionsPage() {
             <input id="field-agents" name="agents" type="text" aria-describedby="error-agents" />
           </Field>
           <Field name="maxHits" label="Max hits">
-            <input id="field-maxHits" name="maxHits" type="number" min="1" placeholder={String(DEFAULT_MAX_HITS)} data-log-default={String(DEFAULT_MAX_HITS)} data-snapshot-default="1" aria-describedby="error-maxHits" />
+            <input id="field-maxHits" name="maxHits" type="number" min="1" placeholder={String(DEFAULT_MAX_HITS)} data-log-default={String(DEFAULT_MAX_HITS)} data-snapshot-default="1" {...Object.fromEntries(METRICS.map((type) => [`data-${type}-default`, String(METRIC_MAX_HITS)]))} aria-describedby="error-maxHits" />
           </Field>
           <Field name="expiresIn" label="Expires in">
             <input id="field-expiresIn" name="expiresIn" type="text" placeholder={DEFAULT_EXPIRES_IN} aria-describedby="error-expiresIn" />
