@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { scriptPath as pathOfUrl } from './script-match.js';
 import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
@@ -31,7 +32,7 @@ export class ScriptSourceMap {
 
   constructor(private readonly map: TraceMap) {
     map.resolvedSources.forEach((source, index) => {
-      const path = toPath(source);
+      const path = pathOfUrl(source);
       if (path !== undefined) this.byPath.set(path, index);
     });
   }
@@ -68,7 +69,7 @@ export class ScriptSourceMap {
   originalFor(line: number, column: number): OriginalPosition | undefined {
     const found = originalPositionFor(this.map, { line, column: Math.max(0, column) });
     if (found.source === null) return undefined;
-    const file = toPath(found.source) ?? found.source;
+    const file = pathOfUrl(found.source) ?? found.source;
     return { file, line: found.line, column: found.column };
   }
 
@@ -154,14 +155,3 @@ function isWebUrl(text: string): boolean {
   return text.startsWith('http://') || text.startsWith('https://');
 }
 
-function toPath(source: string): string | undefined {
-  if (isWebUrl(source)) return source;
-  if (source.startsWith('file://')) {
-    try {
-      return fileURLToPath(source);
-    } catch {
-      return undefined;
-    }
-  }
-  return source.startsWith('/') ? source : undefined;
-}
