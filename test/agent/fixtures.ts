@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { ActionInput } from '@liveprobe/protocol';
-import { startApp, startControlPlane, type App, type AppOptions, type ControlPlane } from '../helpers/index.js';
+import { mosquitto, startApp, startControlPlane, type App, type AppOptions, type ControlPlane, type Mosquitto } from '../helpers/index.js';
 
 export const SHOP = 'examples/shop/dist/server.js';
 export const ORDERS_CJS = 'test/fixtures/orders.cjs';
@@ -11,6 +11,13 @@ export async function controlPlane(t: TestContext, options: { broker?: string } 
   const cp = await startControlPlane(options);
   t.after(() => cp.stop());
   return cp;
+}
+
+/** A real Mosquitto broker with a control plane on it (`--broker`), both stopped after the test. */
+export async function mosquittoStack(t: TestContext): Promise<{ broker: Mosquitto; cp: ControlPlane }> {
+  const broker = await mosquitto();
+  t.after(() => broker.stop());
+  return { broker, cp: await controlPlane(t, { broker: broker.url }) };
 }
 
 export async function app(t: TestContext, options: Partial<AppOptions> & { broker: string }): Promise<App> {

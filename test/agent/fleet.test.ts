@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqtt from 'mqtt';
 import type { ActionStatusEvent } from '@liveprobe/protocol';
-import { lineOf, mosquitto, sseEvents, startApp, startControlPlane, waitFor, type SseEvent } from '../helpers/index.js';
-import { addAction, app, checkout, controlPlane, getAction, SHOP } from './fixtures.js';
+import { lineOf, sseEvents, startApp, waitFor, type SseEvent } from '../helpers/index.js';
+import { addAction, app, checkout, controlPlane, getAction, mosquittoStack, SHOP } from './fixtures.js';
 
 const WAIT = 20_000;
 const LINE = lineOf(SHOP, 'checkout-return');
@@ -53,10 +53,7 @@ test('restarting the control plane (and its embedded broker) loses nothing: agen
 });
 
 test('after a Mosquitto restart agents and the control plane reconnect, re-subscribe and reconcile', async (t) => {
-  const broker = await mosquitto();
-  t.after(() => broker.stop());
-  const cp = await startControlPlane({ broker: broker.url });
-  t.after(() => cp.stop());
+  const { broker, cp } = await mosquittoStack(t);
   const shop = await app(t, { broker: broker.url, agentId: 'mosq-survivor' });
   const first = await addAction(cp, { type: 'log', file: SHOP, line: LINE, template: 'first {order.id}', tags: ['e2e'] });
   await waitFor(async () => (await getAction(cp, first.action.id)).statuses.some((s) => s.state === 'installed'), WAIT, 'installed');
@@ -94,10 +91,7 @@ test('an agent that stops shows offline with its last-seen time, and gets its ac
 });
 
 test('after its tag topic is cleared (an empty retained message), an agent still applies the next desired state', async (t) => {
-  const broker = await mosquitto();
-  t.after(() => broker.stop());
-  const cp = await startControlPlane({ broker: broker.url });
-  t.after(() => cp.stop());
+  const { broker, cp } = await mosquittoStack(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   await app(t, { broker: broker.url, agentId: 'cleared-1', tags: ['cleared'] });

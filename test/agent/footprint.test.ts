@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ActionStatusEvent } from '@liveprobe/protocol';
-import { lineOf, mosquitto, sseEvents, startControlPlane, waitFor, type SseEvent } from '../helpers/index.js';
-import { addAction, app, controlPlane } from './fixtures.js';
+import { lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
+import { addAction, app, controlPlane, mosquittoStack } from './fixtures.js';
 
 const WAIT = 15_000;
 const HOT = 'test/fixtures/hot-loop.mjs';
@@ -49,10 +49,7 @@ test('the agent-wide CPU budget pauses a logpoint hit in a tight loop', async (t
 });
 
 test('while the broker is down, live output is dropped and counted instead of buffered, and the count is reported on reconnect', async (t) => {
-  const broker = await mosquitto();
-  t.after(() => broker.stop());
-  const cp = await startControlPlane({ broker: broker.url });
-  t.after(() => cp.stop());
+  const { broker, cp } = await mosquittoStack(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const service = await app(t, { script: HOT, broker: broker.url, agentId: 'offline-1', env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' } });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OutputEvent, ActionStatusEvent } from '@liveprobe/protocol';
-import { cli, lineOf, mosquitto, otlpReceiver, sseEvents, tailCli, waitFor, type SseEvent } from '../helpers/index.js';
-import { addAction, app, checkout, controlPlane, deleteAction, getAction, ORDERS_CJS, SHOP } from './fixtures.js';
+import { cli, lineOf, otlpReceiver, sseEvents, tailCli, waitFor, type SseEvent } from '../helpers/index.js';
+import { addAction, app, checkout, controlPlane, deleteAction, getAction, mosquittoStack, ORDERS_CJS, SHOP } from './fixtures.js';
 
 const WAIT = 15_000;
 const RETURN_LINE = lineOf(SHOP, 'checkout-return');
@@ -139,9 +139,7 @@ test('maxHits and expiresIn are honoured', async (t) => {
 });
 
 test('the same path works through a real Mosquitto broker', async (t) => {
-  const broker = await mosquitto();
-  t.after(() => broker.stop());
-  const cp = await controlPlane(t, { broker: broker.url });
+  const { broker, cp } = await mosquittoStack(t);
   const shop = await app(t, { broker: broker.url, agentId: 'via-mosquitto' });
   const tail = await tailCli([], { server: cp.url });
   t.after(() => tail.stop());
