@@ -78,7 +78,12 @@ export interface ResumeProbe {
   keys: number[];
 }
 
-export type ToMain = Init | ArmProbe | DisarmProbe | ResumeProbe;
+/** worker → main: the session was recycled; count condition runs from zero. */
+export interface SessionRecycled {
+  t: 'recycled';
+}
+
+export type ToMain = Init | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -144,7 +149,13 @@ export interface ProbePaused {
   reason: string;
 }
 
-export type ToWorker = HitOutput | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | Exiting;
+/** main → worker: breakpoint conditions ran this many times since the last recycle; time for a new session. */
+export interface RecycleSession {
+  t: 'recycle';
+  hits: number;
+}
+
+export type ToWorker = HitOutput | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | RecycleSession | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

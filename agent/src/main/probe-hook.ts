@@ -61,6 +61,8 @@ export class ProbeHook {
   private agentId = '';
   private readonly timers = new InvocationTimers();
   private outbox: ToWorker[] = [];
+  /** Hook calls since the worker last opened its session (prepared sites count too: harmless). */
+  private conditionRuns = 0;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
   private cpu = new CpuBudget(DEFAULT_QUOTAS);
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
@@ -84,6 +86,7 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       if (probe.done || probe.paused) return;
+      if (++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
       const now = Date.now();
       this.run(probe, { values, self }, now, startedAt);
       // Every hit costs, whether or not its condition passed.
@@ -231,6 +234,9 @@ export class ProbeHook {
         this.text = { limits: message.capture, redaction: new Redaction(message.redaction) };
         this.quotas = message.quotas;
         this.cpu = new CpuBudget(message.quotas);
+        return;
+      case 'recycled':
+        this.conditionRuns = 0;
         return;
       case 'resume':
         for (const key of message.keys) {

@@ -12,9 +12,14 @@ export interface QuotaSettings {
   cpuMsPerSecond: number;
   /** What V8 spends per hit before the hook runs (evaluating the condition), in microseconds. */
   breakpointCostUs: number;
+  /**
+   * Breakpoint hits after which the inspector session is closed and reopened: V8 keeps memory for
+   * every condition it evaluates, and only a new session lets it be reused; 0 never recycles.
+   */
+  recycleAfterHits: number;
 }
 
-export const DEFAULT_QUOTAS: QuotaSettings = { hitsPerSecond: 200, bytesPerSecond: 256 * 1024, cpuMsPerSecond: 50, breakpointCostUs: 150 };
+export const DEFAULT_QUOTAS: QuotaSettings = { hitsPerSecond: 200, bytesPerSecond: 256 * 1024, cpuMsPerSecond: 50, breakpointCostUs: 150, recycleAfterHits: 50_000 };
 
 /** A token bucket: `rate` per second, bursts up to one second's worth. */
 export class RateLimit {

@@ -64,6 +64,7 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
       // The main thread sends hits in batches; the exit notice comes alone.
       for (const message of Array.isArray(received) ? received : [received]) {
         if (message.t === 'exit') engine.close();
+        else if (message.t === 'recycle') void engine.recycle(message.hits);
         else relay.handle(message);
       }
     },

@@ -22,7 +22,7 @@ export class HitRelay {
     private readonly report: (status: StatusReport) => void,
   ) {}
 
-  handle(message: Exclude<ToWorker, { t: 'exit' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' }>): void {
     const probe = this.engine.probeFor(message.key);
     if (probe === undefined) return;
     switch (message.t) {

@@ -288,6 +288,27 @@ export class ProbeEngine {
     });
   }
 
+  /**
+   * V8 keeps memory for every breakpoint condition it evaluates (ARCHITECTURE §8) and reuses it
+   * only in a new session: after enough hits, close the session and set every breakpoint again.
+   * Hits in the few milliseconds between are not seen.
+   */
+  recycle(hits: number): Promise<void> {
+    return this.enqueue(async () => {
+      const installed = [...this.probes.values()].filter((p) => p.breakpointIds.length > 0);
+      if (this.session.isOpen) {
+        this.closeSession();
+        await this.session.open();
+        for (const probe of installed) {
+          probe.breakpointIds = [];
+          for (const p of probe.placements) probe.breakpointIds.push((await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key)).breakpointId);
+        }
+        this.log(`recycled the inspector session after ${hits} breakpoint hits, so V8 can reuse what it kept for them; ${installed.length} action(s) set again`);
+      }
+      this.post({ t: 'recycled' });
+    });
+  }
+
   private fail(probe: Probe, message: string, waiting: boolean): void {
     this.report({ actionId: probe.action.id, state: 'error', message });
     if (!waiting) {

@@ -7,6 +7,7 @@ const VARIABLES: Record<keyof QuotaSettings, string> = {
   bytesPerSecond: 'LIVEPROBE_QUOTA_BYTES_PER_SECOND',
   cpuMsPerSecond: 'LIVEPROBE_CPU_BUDGET_MS_PER_SECOND',
   breakpointCostUs: 'LIVEPROBE_BREAKPOINT_COST_US',
+  recycleAfterHits: 'LIVEPROBE_SESSION_RECYCLE_HITS',
 };
 
 export function readQuotas(env: NodeJS.ProcessEnv): QuotaSettings {
