@@ -5,7 +5,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-type Starts = Map<number, bigint[]>;
+/** performance.now() of each open tic. */
+type Starts = Map<number, number[]>;
 
 export class InvocationTimers {
   // Created on the first tic: an AsyncLocalStorage in use has a cost for every promise.
@@ -15,13 +16,13 @@ export class InvocationTimers {
     this.storage ??= new AsyncLocalStorage<Starts>();
     const starts: Starts = new Map(this.storage.getStore());
     // Copied, so sibling invocations never see each other's starts; a stack, for recursion.
-    starts.set(pair, [...(starts.get(pair) ?? []), process.hrtime.bigint()]);
+    starts.set(pair, [...(starts.get(pair) ?? []), performance.now()]);
     this.storage.enterWith(starts);
   }
 
   /** Seconds since the matching tic, or undefined when this invocation had none. */
   stop(pair: number): number | undefined {
     const started = this.storage?.getStore()?.get(pair)?.pop();
-    return started === undefined ? undefined : Number(process.hrtime.bigint() - started) / 1e9;
+    return started === undefined ? undefined : (performance.now() - started) / 1000;
   }
 }

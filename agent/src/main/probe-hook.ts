@@ -76,7 +76,8 @@ export class ProbeHook {
   }
 
   hit(key: number, values: unknown[], self: unknown): void {
-    const startedAt = process.hrtime.bigint();
+    // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
+    const startedAt = performance.now();
     try {
       let probe = this.probes.get(key);
       if (probe === undefined) {
@@ -90,7 +91,7 @@ export class ProbeHook {
       const now = Date.now();
       this.run(probe, { values, self }, now, startedAt);
       // Every hit costs, whether or not its condition passed.
-      const hookUs = Number(process.hrtime.bigint() - startedAt) / 1000;
+      const hookUs = (performance.now() - startedAt) * 1000;
       if (!this.cpu.spend(hookUs, now) && !probe.done) {
         this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
       }
@@ -99,7 +100,7 @@ export class ProbeHook {
     }
   }
 
-  private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: bigint): void {
+  private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
     if (!probe.hitRate.take(1, now)) {
       return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`);
@@ -166,7 +167,7 @@ export class ProbeHook {
     return true;
   }
 
-  private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: bigint): void {
+  private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: number): void {
     const data = captureSnapshot(compiled, frame, this.text, AGENT_DIR, startedAt);
     if (!this.spendBytes(probe, data.bytes, now)) return;
     const spanContext = activeSpanContext();

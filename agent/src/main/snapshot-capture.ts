@@ -40,7 +40,8 @@ export function captureSnapshot(
   frame: Frame,
   { limits, redaction }: TextOptions,
   agentDir: string,
-  startedAt: bigint,
+  /** performance.now() at the hook's entry. */
+  startedAt: number,
 ): CapturedSnapshot {
   const stack = captureStack(agentDir);
   const budget = new CaptureBudget(limits.totalBytes);
@@ -61,7 +62,7 @@ export function captureSnapshot(
     }
   });
   const scopes: ScopeCapture[] = compiled.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), variables: named(s.slots) }));
-  const stallMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  const stallMs = performance.now() - startedAt;
   return {
     stack, arguments: args, locals, scopes, ...(self === undefined ? {} : { this: self }), watches,
     stallMs, bytes: budget.used, truncated: budget.truncated,

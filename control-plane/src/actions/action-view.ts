@@ -1,15 +1,9 @@
-import type { Action, ActionState } from '@liveprobe/protocol';
+import type { Action } from '@liveprobe/protocol';
 import type { ActionStatusRecord, StoredAction } from '../store/store.js';
 import { summarize } from './summary.js';
 
-export interface ActionStatusView {
-  agentId: string;
-  state: ActionState;
-  message?: string;
-  location?: { file: string; line: number };
-  time: string;
-  hits: number;
-}
+/** What one agent reported about the action: the stored record, without the action's id. */
+export type ActionStatusView = Omit<ActionStatusRecord, 'actionId'>;
 
 /** An action as the REST API shows it: what was asked, and what the agents made of it. */
 export type ActionView = Action & {
