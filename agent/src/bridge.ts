@@ -90,9 +90,8 @@ export interface HookChannel {
   postMessage(message: ToMain): void;
 }
 
-/** main → worker: one hit's formatted output. */
+/** One log hit's formatted output, as the worker unpacks it from PackedLogs. */
 export interface HitOutput {
-  t: 'out';
   key: number;
   time: number;
   message: string;
@@ -101,6 +100,27 @@ export interface HitOutput {
   traceFlags?: number;
   /** True when the record already went to the app's own OpenTelemetry SDK. */
   emitted: boolean;
+}
+
+/**
+ * main → worker: log hits, seven values each: key, time, message, emitted, then traceId,
+ * spanId and traceFlags (null outside a trace; JSON, on the attach path, has no undefined).
+ */
+export interface PackedLogs {
+  t: 'logs';
+  hits: (number | string | boolean | null)[];
+}
+
+/** main → worker: counter hits since the last batch, as key and count pairs. */
+export interface PackedCounts {
+  t: 'counts';
+  hits: number[];
+}
+
+/** main → worker: data points of metric actions without attributes, as key and value pairs. */
+export interface PackedValues {
+  t: 'values';
+  hits: number[];
 }
 
 /** main → worker: the probe reached maxHits or its expiry; remove its breakpoint. */
@@ -134,7 +154,7 @@ export interface SnapshotHit {
   emitted: boolean;
 }
 
-/** main → worker: one data point of a metric action. */
+/** main → worker: one data point of a metric action that has attributes. */
 export interface MetricHit {
   t: 'metric';
   key: number;
@@ -155,7 +175,7 @@ export interface RecycleSession {
   hits: number;
 }
 
-export type ToWorker = HitOutput | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | RecycleSession | Exiting;
+export type ToWorker = PackedLogs | PackedCounts | PackedValues | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | RecycleSession | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

@@ -17,13 +17,12 @@ import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snaps
 import { InvocationTimers } from './invocation-timers.js';
 import { CpuBudget, DEFAULT_QUOTAS, RateLimit, type QuotaSettings } from './quota.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
+import { HitBatch } from './hit-batch.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MAX_SUMMARY_LENGTH = 1000;
-
-/** The most hits handed to the worker in one message. */
-const MAX_BATCH = 64;
+const TIME_ORIGIN = performance.timeOrigin;
 
 /** How often one probe may report evaluation errors; the rest are counted into the next report. */
 const ERROR_REPORT_INTERVAL_MS = 5000;
@@ -60,7 +59,7 @@ export class ProbeHook {
   private readonly probes = new Map<number, ArmedProbe>();
   private agentId = '';
   private readonly timers = new InvocationTimers();
-  private outbox: ToWorker[] = [];
+  private readonly batch: HitBatch;
   /** Hook calls since the worker last opened its session (prepared sites count too: harmless). */
   private conditionRuns = 0;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
@@ -73,9 +72,17 @@ export class ProbeHook {
     private readonly otel: AppOtel,
   ) {
     port.on('message', (message: ToMain) => this.receive(message));
+    this.batch = new HitBatch((batch) => {
+      try {
+        port.postMessage(batch);
+      } catch {
+        // A closed port (the agent stopped) must not surface in the app.
+      }
+    });
   }
 
-  hit(key: number, values: unknown[], self: unknown): void {
+  /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
+  hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
     const startedAt = performance.now();
     try {
@@ -87,12 +94,14 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       if (probe.done || probe.paused) return;
-      if (++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
-      const now = Date.now();
-      this.run(probe, { values, self }, now, startedAt);
-      // Every hit costs, whether or not its condition passed.
-      const hookUs = (performance.now() - startedAt) * 1000;
-      if (!this.cpu.spend(hookUs, now) && !probe.done) {
+      if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
+      // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
+      const now = TIME_ORIGIN + startedAt;
+      this.run(probe, { values, self }, now, startedAt, prepared);
+      if (this.quotas.cpuMsPerSecond <= 0) return;
+      // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
+      const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
+      if (!this.cpu.spend(spentUs, now) && !probe.done) {
         this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
       }
     } catch {
@@ -100,9 +109,10 @@ export class ProbeHook {
     }
   }
 
-  private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number): void {
+  private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
-    if (!probe.hitRate.take(1, now)) {
+    // The hit quota stands for a breakpoint's ~200 µs; a prepared hit's own time counts in the CPU budget.
+    if (!prepared && !probe.hitRate.take(1, now)) {
       return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`);
     }
     if (probe.condition !== undefined) {
@@ -144,12 +154,8 @@ export class ProbeHook {
     const { key } = probe;
     const message = format(frame);
     if (!this.spendBytes(probe, message.length, now)) return;
-    const spanContext = activeSpanContext();
     const emitted = this.otel.emit(probe.level, message, probe.attributes);
-    this.post({
-      t: 'out', key, time: now, message, emitted,
-      traceId: spanContext?.traceId, spanId: spanContext?.spanId, traceFlags: spanContext?.traceFlags,
-    });
+    this.batch.log(key, now, message, emitted, activeSpanContext());
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
@@ -162,6 +168,11 @@ export class ProbeHook {
       return false;
     }
     if (value === undefined) return false;
+    if (metric.attributes.length === 0 && metric.outcome === undefined) {
+      if (metric.role === 'count') this.batch.count(probe.key);
+      else this.batch.value(probe.key, value);
+      return true;
+    }
     const attributes = metricAttributes(metric, frame, this.text, (message) => this.evalError(probe, message, now));
     this.post({ t: 'metric', key: probe.key, value, attributes });
     return true;
@@ -200,27 +211,9 @@ export class ProbeHook {
     probe.lastErrorReport = now;
   }
 
-  /**
-   * Hits are handed off in batches: one postMessage per synchronous run of the app (a request,
-   * a loop) instead of one per hit, which was most of a cheap hit's cost. A microtask flushes
-   * the batch; a long synchronous loop flushes every MAX_BATCH messages so the batch stays bounded.
-   */
   private post(message: ToWorker): void {
-    this.outbox.push(message);
-    if (this.outbox.length >= MAX_BATCH) this.flush();
-    else if (this.outbox.length === 1) queueMicrotask(this.flush);
+    this.batch.message(message);
   }
-
-  private readonly flush = (): void => {
-    if (this.outbox.length === 0) return;
-    const batch = this.outbox;
-    this.outbox = [];
-    try {
-      this.port.postMessage(batch);
-    } catch {
-      // A closed port (the agent stopped) must not surface in the app's microtask queue.
-    }
-  };
 
   private drain(): void {
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {

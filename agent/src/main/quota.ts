@@ -53,13 +53,13 @@ export class CpuBudget {
   constructor(private readonly settings: QuotaSettings) {}
 
   /** Adds one hit's cost; false when the window's budget is now spent. */
-  spend(hookUs: number, now: number): boolean {
+  spend(costUs: number, now: number): boolean {
     if (this.settings.cpuMsPerSecond <= 0) return true;
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.spentUs = 0;
     }
-    this.spentUs += hookUs + this.settings.breakpointCostUs;
+    this.spentUs += costUs;
     return this.spentUs <= this.settings.cpuMsPerSecond * 1000;
   }
 }

@@ -10,7 +10,7 @@ import type { PreparedFlags, PreparedToMain, PreparedToWorker } from './prepared
 
 /** The part of the probe hook a prepared site calls. */
 export interface HitTarget {
-  hit(key: number, values: unknown[], self: unknown): void;
+  hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
 }
 
 interface ArmedSite {
@@ -44,7 +44,7 @@ export class PreparedFile {
       if (armed === undefined) return;
       for (const { key, roots } of armed) {
         const values = roots.map((name) => (Object.hasOwn(scope, name) ? scope[name] : NOT_AVAILABLE));
-        this.target.hit(key, values, self);
+        this.target.hit(key, values, self, true);
       }
     } catch {
       // A probe never throws into the app.

@@ -4,7 +4,7 @@
  * control plane, stacks are mapped back to the user's source.
  */
 import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
-import type { HitOutput, SnapshotHit, ToWorker } from '../bridge.js';
+import type { HitOutput, MetricHit, PackedLogs, SnapshotHit, ToWorker } from '../bridge.js';
 import type { BrokerLink } from './broker-link.js';
 import type { LiveOutput } from './live-output.js';
 import type { OtelExport } from './otel-export.js';
@@ -23,26 +23,22 @@ export class HitRelay {
   ) {}
 
   handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' }>): void {
+    switch (message.t) {
+      case 'logs':
+        return this.unpackLogs(message.hits);
+      case 'counts':
+      case 'values':
+        for (let i = 0; i < message.hits.length; i += 2) this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} });
+        return;
+      case 'metric':
+        return this.metric(message);
+    }
     const probe = this.engine.probeFor(message.key);
     if (probe === undefined) return;
     switch (message.t) {
-      case 'out':
-        return this.output(probe, message);
       case 'snap':
         void this.snapshot(probe, message);
         return;
-      case 'metric': {
-        const { action } = probe;
-        if (action.type === 'log' || action.type === 'snapshot') return;
-        const { 'liveprobe.agent.id': _agent, ...attributes } = this.attributes(probe);
-        this.otel.record({ action, value: message.value, attributes: { ...attributes, ...message.attributes } });
-        this.live.send({
-          kind: 'output', agentId: this.agentId, time: new Date().toISOString(), actionId: action.id, level: 'info',
-          message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${Object.keys(message.attributes).length === 0 ? '' : ` ${JSON.stringify(message.attributes)}`}`,
-          file: probe.file ?? action.file, line: probe.line ?? action.line,
-        });
-        return;
-      }
       case 'paused':
         void this.engine.pause(message.key, message.reason);
         return;
@@ -58,6 +54,33 @@ export class HitRelay {
         });
         return;
     }
+  }
+
+  private unpackLogs(hits: PackedLogs['hits']): void {
+    for (let i = 0; i < hits.length; i += 7) {
+      const probe = this.engine.probeFor(hits[i] as number);
+      if (probe === undefined) continue;
+      const [traceId, spanId, traceFlags] = [hits[i + 4], hits[i + 5], hits[i + 6]];
+      this.output(probe, {
+        key: hits[i] as number, time: hits[i + 1] as number, message: hits[i + 2] as string, emitted: hits[i + 3] === true,
+        ...(typeof traceId === 'string' && typeof spanId === 'string' ? { traceId, spanId, traceFlags: typeof traceFlags === 'number' ? traceFlags : 0 } : {}),
+      });
+    }
+  }
+
+  /** A counter's hits since the last batch arrive as one point: `+n`. */
+  private metric(message: Omit<MetricHit, 't'>): void {
+    const probe = this.engine.probeFor(message.key);
+    if (probe === undefined) return;
+    const { action } = probe;
+    if (action.type === 'log' || action.type === 'snapshot') return;
+    const { 'liveprobe.agent.id': _agent, ...attributes } = this.attributes(probe);
+    this.otel.record({ action, value: message.value, attributes: { ...attributes, ...message.attributes } });
+    this.live.send({
+      kind: 'output', agentId: this.agentId, time: new Date().toISOString(), actionId: action.id, level: 'info',
+      message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${Object.keys(message.attributes).length === 0 ? '' : ` ${JSON.stringify(message.attributes)}`}`,
+      file: probe.file ?? action.file, line: probe.line ?? action.line,
+    });
   }
 
   private attributes(probe: Probe): Record<string, string | number> {

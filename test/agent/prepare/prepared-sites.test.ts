@@ -10,23 +10,13 @@ import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/p
 import { ObservedList } from '../../helpers/observed-list.js';
 import { fromRoot } from '../../helpers/paths.js';
 import { lineOf, sseEvents, waitFor } from '../../helpers/index.js';
-import { addAction, app, checkout, controlPlane, deleteAction, getAction } from '../fixtures.js';
+import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed } from '../fixtures.js';
 
 const WAIT = 15_000;
 const SERVER = 'test/fixtures/prepared/server.mjs';
 
 async function get(url: string, path: string): Promise<unknown> {
   return (await fetch(`${url}${path}`)).json();
-}
-
-async function installed(cp: { url: string }, id: string): Promise<string> {
-  let message = '';
-  await waitFor(async () => {
-    const status = (await getAction(cp as never, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
-    message = `${status?.state}: ${status?.message}`;
-    return status !== undefined;
-  }, WAIT, `${id} installed`);
-  return message;
 }
 
 async function start(t: TestContext, module: 'cjs' | 'esm') {
@@ -147,11 +137,11 @@ test('an action named by a TypeScript file and line lands on the prepared site o
   assert.match(await installed(cp, differs.action.id), /^error: deployed source differs at \S*examples\/shop\/src\/server\.ts:\d+/);
 });
 
-test('esm: over its quota an action on a prepared site pauses (its flag goes off) and resumes (back on)', async (t) => {
+test('esm: over its byte quota an action on a prepared site pauses (its flag goes off) and resumes (back on)', async (t) => {
   const cp = await controlPlane(t);
   const shop = await app(t, {
     script: SERVER, broker: cp.mqttUrl, agentId: 'prepared-quota',
-    env: { WORK_MODULE: 'esm', LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/work.mjs`, LIVEPROBE_PREPARE_CACHE: 'off', LIVEPROBE_QUOTA_HITS_PER_SECOND: '5' },
+    env: { WORK_MODULE: 'esm', LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/work.mjs`, LIVEPROBE_PREPARE_CACHE: 'off', LIVEPROBE_QUOTA_BYTES_PER_SECOND: '40' },
   });
   const events = await sseEvents(cp.url);
   t.after(() => events.close());

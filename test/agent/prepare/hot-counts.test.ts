@@ -1,0 +1,48 @@
+/**
+ * A counter on a hot prepared line: every hit counts, however fast they come. Hits reach the
+ * worker summed per batch, so the series and the live console must add up to exactly the
+ * calls the app made, with no quota in the way.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { OutputEvent } from '@liveprobe/protocol';
+import { fromRoot } from '../../helpers/paths.js';
+import { lineOf, otlpReceiver, sseEvents, waitFor } from '../../helpers/index.js';
+import { addAction, app, controlPlane, installed } from '../fixtures.js';
+
+const WAIT = 15_000;
+const FILE = 'test/fixtures/prepared/work.mjs';
+
+test('a counter on a prepared line counts every hit of a hot loop, and the console shows the hits summed', async (t) => {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const shop = await app(t, {
+    script: 'test/fixtures/prepared/server.mjs', broker: cp.mqttUrl, agentId: 'prepared-hot',
+    env: {
+      ...otlp.env('http/protobuf'),
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+      WORK_MODULE: 'esm',
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.mjs,!**/server.mjs`,
+      LIVEPROBE_PREPARE_CACHE: 'off',
+      // The default quotas, on: a prepared site is cheap enough that they should not need raising.
+    },
+  });
+  await waitFor(() => /prepared [1-9]\d* files/.test(shop.output()), WAIT, 'the start-up report');
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const { action } = await addAction(cp, { type: 'counter', file: FILE, line: lineOf(FILE, 'work-line'), name: 'prepared.work.calls', tags: ['e2e'] });
+  assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+
+  const calls = [2000, 1, 3000, 3];
+  for (const n of calls) assert.equal((await fetch(`${shop.url}/repeat?n=${n}`)).status, 200);
+  const total = calls.reduce((a, b) => a + b, 0);
+  await otlp.waitForMetric((p) => p.name === 'prepared.work.calls' && p.value === total, WAIT, `the counter at ${total}`);
+
+  const counted = () => events.events()
+    .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id)
+    .map((e) => (e.data as OutputEvent).message);
+  await waitFor(() => counted().reduce((sum, line) => sum + Number(/^prepared\.work\.calls \+(\d+)$/.exec(line)?.[1] ?? NaN), 0) === total, WAIT, `console lines adding up to ${total}`);
+  assert.ok(counted().length < total / 100, `hits arrive summed, not one line each (${counted().length} lines)`);
+  assert.ok(!events.events().some((e) => e.event === 'action_status' && (e.data as { state: string }).state === 'paused'), 'no quota paused the counter');
+});
