@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { ActionInput } from '@liveprobe/protocol';
-import { mosquitto, startApp, startControlPlane, type App, type AppOptions, type ControlPlane, type Mosquitto } from '../helpers/index.js';
+import { mosquitto, startApp, startControlPlane, waitFor, type App, type AppOptions, type ControlPlane, type Mosquitto } from '../helpers/index.js';
 
 export const SHOP = 'examples/shop/dist/server.js';
 export const ORDERS_CJS = 'test/fixtures/orders.cjs';
@@ -44,6 +44,17 @@ export async function getAction(cp: ControlPlane, id: string): Promise<ActionVie
   const response = await fetch(`${cp.url}/api/v1/actions/${id}`);
   assert.equal(response.status, 200);
   return (await response.json()) as ActionViewLike;
+}
+
+/** Waits for the action's first `installed` or `error` status, as `state: message`. */
+export async function installed(cp: ControlPlane, id: string, timeoutMs = 15_000): Promise<string> {
+  let message = '';
+  await waitFor(async () => {
+    const status = (await getAction(cp, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
+    message = `${status?.state}: ${status?.message}`;
+    return status !== undefined;
+  }, timeoutMs, `${id} installed`);
+  return message;
 }
 
 export async function deleteAction(cp: ControlPlane, id: string): Promise<void> {
