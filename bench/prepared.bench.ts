@@ -115,6 +115,7 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
     { key: 'original', label: 'agent loaded, nothing prepared', env: {} },
     { key: 'off', label: 'app + node_modules prepared, flags off', env: prepare },
     { key: 'site', label: 'app + node_modules prepared, one counter action on the request path (quotas off)', env: prepare },
+    { key: 'log', label: 'app + node_modules prepared, one log action on the request path (quotas off), every line exported over OTLP', env: prepare },
   ];
   const apps = new Map<string, { app: NodeProcess; url: string }>();
   const rps = new Map<string, number[]>(variants.map((v) => [v.key, []]));
@@ -127,8 +128,11 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
       await agentConnected(started.app);
       apps.set(v.key, started);
     }
-    const id = await api.addAction({ type: 'counter', file: EXPRESS, line: lineOf(EXPRESS, 'express-product'), name: 'bench.express.products', agents: ['bench-express-site'] });
-    await api.waitForStatus(id, 'bench-express-site', 'installed');
+    const line = lineOf(EXPRESS, 'express-product');
+    const counter = await api.addAction({ type: 'counter', file: EXPRESS, line, name: 'bench.express.products', agents: ['bench-express-site'] });
+    const log = await api.addAction({ type: 'log', file: EXPRESS, line, template: 'product {req.params.sku}', agents: ['bench-express-log'], maxHits: 1_000_000 });
+    await api.waitForStatus(counter, 'bench-express-site', 'installed');
+    await api.waitForStatus(log, 'bench-express-log', 'installed');
     const load = async (url: string, s: number) => {
       const result = await autocannon({ url: `${url}/products/tea`, connections: CONNECTIONS, duration: s });
       return result.requests.total / result.duration;
