@@ -1,9 +1,10 @@
 /**
  * Stack traces through prepared files point at the original lines: positions inside a twin
  * map back to the statement it copies, the twin's `$lpN` name is dropped, and the entry guard's
- * own frame (inserted code) is hidden. Installed as `Error.prepareStackTrace`, composed with a
- * formatter the app had already set; with source maps enabled, positions continue through the
- * file's own map (`--enable-source-maps` would otherwise be bypassed by any prepareStackTrace).
+ * own frame (inserted code) is hidden. Installed as `Error.prepareStackTrace`, composed with the
+ * app's formatter, whether it was set before the agent or after (source-map-support, depd's
+ * save-set-restore); with source maps enabled, positions continue through the file's own map
+ * (`--enable-source-maps` would otherwise be bypassed by any prepareStackTrace).
  */
 import { findSourceMap } from 'node:module';
 
@@ -16,12 +17,33 @@ type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 const TWIN_SUFFIX = /\$lp\d+$/;
 
 export function installStackTraces(maps: PositionMaps): void {
-  const previous = Error.prepareStackTrace as Formatter | undefined;
-  const prepare: Formatter = (error, frames) => {
-    const mapped = remap(maps, frames);
-    return previous === undefined ? format(error, mapped) : previous(error, mapped);
+  // Error.prepareStackTrace becomes an accessor: what the app assigns is kept as its formatter,
+  // and what anyone reads is that formatter behind the remapping. Reading, then assigning the
+  // value back (the usual save-and-restore) must restore the app's formatter, not wrap it twice.
+  const wrappers = new Map<Formatter | undefined, Formatter>();
+  const inner = new WeakMap<Formatter, Formatter | undefined>();
+  const wrap = (formatter: Formatter | undefined): Formatter => {
+    let wrapper = wrappers.get(formatter);
+    if (wrapper === undefined) {
+      wrapper = (error, frames) => {
+        const mapped = remap(maps, frames);
+        return formatter === undefined ? format(error, mapped) : formatter(error, mapped);
+      };
+      wrappers.set(formatter, wrapper);
+      inner.set(wrapper, formatter);
+    }
+    return wrapper;
   };
-  Error.prepareStackTrace = prepare as typeof Error.prepareStackTrace;
+  let current = Error.prepareStackTrace as Formatter | undefined;
+  Object.defineProperty(Error, 'prepareStackTrace', {
+    configurable: true,
+    enumerable: false,
+    get: () => wrap(current),
+    set: (value: unknown) => {
+      const formatter = typeof value === 'function' ? (value as Formatter) : undefined;
+      current = formatter !== undefined && inner.has(formatter) ? inner.get(formatter) : formatter;
+    },
+  });
 }
 
 function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[] {

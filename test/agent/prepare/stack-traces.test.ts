@@ -45,3 +45,31 @@ test('with a twin running, frames read as V8 would print the original: same line
   const off = loadPrepared(SOURCE, FILE, 'off', running.prepared).exports as { boom(n: number): void };
   assert.match(stackOf(() => off.boom(1)), /at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/, 'flags off: the original function');
 });
+
+test('a formatter the app sets after the agent still gets mapped frames, and saving then restoring it leaves one mapping', () => {
+  const running = loadPrepared(SOURCE, FILE, 'functions');
+  const exports = running.exports as { boom(n: number): void; outer(items: unknown[]): void };
+  installStackTraces({ mapOf: (path) => (path === FILE ? running.prepared.map : undefined) });
+
+  // Installed late, as source-map-support would be: it formats, the agent's mapping still applies.
+  Error.prepareStackTrace = (error, frames) => `${String(error)}|${frames.map((f) => `${f.getFunctionName()}:${f.getLineNumber()}`).join(',')}`;
+  const late = stackOf(() => exports.outer([1, 2]));
+  assert.match(late, /^Error: boom 2\|boom:3,inner:6,outer:7,/, late);
+  assert.doesNotMatch(late, /\$lp/);
+
+  // depd and callsites read the formatter, set their own to get CallSites, then put it back.
+  const saved = Error.prepareStackTrace;
+  Error.prepareStackTrace = (_error, frames) => frames;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    exports.boom(3);
+  } catch (err) {
+    sites = (err as { stack: unknown }).stack as NodeJS.CallSite[];
+  }
+  Error.prepareStackTrace = saved;
+  assert.deepEqual([sites[0]!.getFunctionName(), sites[0]!.getLineNumber()], ['boom', 3]);
+  assert.match(stackOf(() => exports.boom(4)), /^Error: boom 4\|boom:3,/, 'the late formatter is back, mapped once');
+
+  Error.prepareStackTrace = undefined;
+  assert.match(stackOf(() => exports.boom(5)), /^Error: boom 5\n\s+at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/, 'unset: V8\'s layout, still mapped');
+});
