@@ -185,6 +185,11 @@ export type ToWorker = PackedLogs | PackedCounts | PackedValues | SnapshotHit | 
 export interface WorkerData {
   port: import('node:worker_threads').MessagePort;
   sessionOpen: Int32Array;
+  /**
+   * Shared with the worker: 1 once the worker, told the app is exiting, has closed its session
+   * and flushed its OpenTelemetry exports (or failed to). The exiting main thread waits on it.
+   */
+  exitFlushed: Int32Array;
   /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
   prepared?: import('node:worker_threads').MessagePort;
 }

@@ -20,6 +20,8 @@ export interface App {
   readonly url: string;
   readonly pid: number;
   output(): string;
+  /** Resolves when the app exits on its own or is stopped. */
+  readonly exited: Promise<ExitStatus>;
   stop(): Promise<ExitStatus>;
 }
 
@@ -46,7 +48,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   try {
     const line = await child.waitForLine((text) => listening.test(text), listeningTimeoutMs, '`listening on <url>`');
     const url = listening.exec(line)?.[1] ?? '';
-    return { url, pid: child.pid, output: () => child.output(), stop: () => child.stop() };
+    return { url, pid: child.pid, output: () => child.output(), exited: child.exited, stop: () => child.stop() };
   } catch (error) {
     await child.stop('SIGKILL');
     throw error;

@@ -57,6 +57,8 @@ export class ProbeHook {
   /** Breakpoint conditions put this in place of a variable V8 did not keep. */
   readonly NA = NOT_AVAILABLE;
   private readonly probes = new Map<number, ArmedProbe>();
+  /** Whether any probe was ever armed: only then can output be on its way at exit. */
+  private armedAny = false;
   private agentId = '';
   private readonly timers = new InvocationTimers();
   private readonly batch: HitBatch;
@@ -211,6 +213,12 @@ export class ProbeHook {
     probe.lastErrorReport = now;
   }
 
+  /** The app is exiting: hand over the batched hits now. True when output may still be on its way. */
+  flushForExit(): boolean {
+    this.batch.flush();
+    return this.armedAny;
+  }
+
   private post(message: ToWorker): void {
     this.batch.message(message);
   }
@@ -279,6 +287,7 @@ export class ProbeHook {
       lastError: '',
     };
     this.probes.set(spec.key, probe);
+    this.armedAny = true;
   }
 }
 

@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   prepared?: PreparedSites;
   /** Where the OpenTelemetry exporters read their `OTEL_*` settings; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
+  /** Called once the app's exit notice has been handled: session closed, exports flushed. */
+  exited?: () => void;
 }
 
 export interface AgentRuntime {
@@ -40,7 +42,7 @@ export interface AgentRuntime {
   close(): Promise<void>;
 }
 
-export function startRuntime({ config, hook, transport, identity, log, prepared, env = process.env }: RuntimeOptions): AgentRuntime {
+export function startRuntime({ config, hook, transport, identity, log, prepared, env = process.env, exited }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log, identity);
   const report = (status: StatusReport): void => {
@@ -63,7 +65,11 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
     handle(received) {
       // The main thread sends hits in batches; the exit notice comes alone.
       for (const message of Array.isArray(received) ? received : [received]) {
-        if (message.t === 'exit') engine.close();
+        if (message.t === 'exit') {
+          engine.close();
+          // Batched records would wait for their timers, which an exiting process does not have.
+          otel.flush().catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${err instanceof Error ? err.message : String(err)}`)).finally(() => exited?.());
+        }
         else if (message.t === 'recycle') void engine.recycle(message.hits);
         else relay.handle(message);
       }

@@ -43,15 +43,15 @@ export interface MetricPoint {
 
 type Recorder = (value: number, attributes: Attributes) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
-interface Shutdown { shutdown(): Promise<void> }
+interface Provider { shutdown(): Promise<void>; forceFlush(): Promise<void> }
 
 export class OtelExport {
   private logger: Promise<Logger | undefined> | undefined;
   private tracer: Promise<import('@opentelemetry/api').Tracer | undefined> | undefined;
   private resource: Promise<Resource> | undefined;
   /** One MeterProvider per metric action, so removing the action ends its series. */
-  private readonly meters = new Map<string, Promise<{ provider: Shutdown; record: Recorder } | undefined>>();
-  private readonly providers: Shutdown[] = [];
+  private readonly meters = new Map<string, Promise<{ provider: Provider; record: Recorder } | undefined>>();
+  private readonly providers: Provider[] = [];
 
   constructor(
     private readonly agentId: string,
@@ -99,6 +99,14 @@ export class OtelExport {
     void meter.then((m) => m?.provider.shutdown()).catch((err: unknown) => this.log(`could not flush the metrics of ${actionId}: ${String(err)}`));
   }
 
+  /** Exports everything recorded so far: the app is exiting, and batches would otherwise wait for their timers. */
+  async flush(): Promise<void> {
+    // Records emitted while a provider was still being created wait on that promise: settle them first.
+    await Promise.all([this.logger, this.tracer]);
+    const meters = await Promise.all(this.meters.values());
+    await Promise.all([...this.providers, ...meters.flatMap((m) => (m === undefined ? [] : [m.provider]))].map((p) => p.forceFlush()));
+  }
+
   async shutdown(): Promise<void> {
     const meters = await Promise.all(this.meters.values());
     this.meters.clear();
@@ -134,7 +142,7 @@ export class OtelExport {
     return provider.getTracer('liveprobe', AGENT_VERSION);
   }
 
-  private async createMeter(): Promise<{ provider: Shutdown; meter: Meter } | undefined> {
+  private async createMeter(): Promise<{ provider: Provider; meter: Meter } | undefined> {
     const protocol = this.protocol('metrics');
     if (protocol === undefined) return undefined;
     const [{ MeterProvider, PeriodicExportingMetricReader }, exporter, resource] = await Promise.all([

@@ -70,6 +70,6 @@ test('a formatter the app sets after the agent still gets mapped frames, and sav
   assert.deepEqual([sites[0]!.getFunctionName(), sites[0]!.getLineNumber()], ['boom', 3]);
   assert.match(stackOf(() => exports.boom(4)), /^Error: boom 4\|boom:3,/, 'the late formatter is back, mapped once');
 
-  Error.prepareStackTrace = undefined;
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
   assert.match(stackOf(() => exports.boom(5)), /^Error: boom 5\n\s+at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/, 'unset: V8\'s layout, still mapped');
 });
