@@ -2,7 +2,27 @@ import { z } from 'zod';
 import { LogLevel } from './action.js';
 import { SnapshotEvent } from './snapshot.js';
 
-/** The retained message on `…/agents/{id}/status`: the agent's birth, or its Last Will. */
+/** How many files left untouched a prepare summary names; the rest are only counted. */
+export const PREPARE_FAILURES_LISTED = 20;
+
+/**
+ * How the files an in-process agent prepared at load time fared (install path 2,
+ * LIVEPROBE_PREPARE). Files that load later (a lazy `require` or `import()`) update it.
+ */
+export const PrepareSummary = z.object({
+  transformed: z.number().int().nonnegative().meta({ description: 'files rewritten with probe sites as they loaded' }),
+  cached: z.number().int().nonnegative().meta({ description: 'files prepared from the on-disk cache' }),
+  failed: z.number().int().nonnegative().meta({ description: 'files that could not be prepared and loaded untouched: their lines take actions as breakpoints' }),
+  failures: z
+    .array(z.object({ path: z.string(), reason: z.string() }))
+    .meta({ description: `the first ${PREPARE_FAILURES_LISTED} files left untouched, and why` }),
+});
+export type PrepareSummary = z.infer<typeof PrepareSummary>;
+
+/**
+ * The retained message on `…/agents/{id}/status`: the agent's birth, or its Last Will. The
+ * agent publishes it again, same `startedAt`, when what it says about itself changes.
+ */
 export const AgentOnline = z.object({
   state: z.literal('online'),
   agentId: z.string(),
@@ -13,6 +33,8 @@ export const AgentOnline = z.object({
   agentVersion: z.string(),
   tags: z.array(z.string()),
   startedAt: z.string(),
+  /** Absent when the agent prepares no files. */
+  prepare: PrepareSummary.optional(),
 });
 export const AgentOffline = z.object({ state: z.literal('offline'), agentId: z.string() });
 export const AgentStatus = z.discriminatedUnion('state', [AgentOnline, AgentOffline]);

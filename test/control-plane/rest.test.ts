@@ -176,6 +176,23 @@ test('agents appear with their birth data, and go offline when their Last Will a
   });
 });
 
+test('an agent that prepares files says how they fared; its status sent again replaces the summary, and the log says what changed', async (t) => {
+  const { app, services, logs } = await inProcess(t);
+  const started = birth('api-1', ['production']);
+  const summary = { transformed: 3, cached: 0, failed: 0, failures: [] };
+  await receive(services, statusTopic('api-1'), { ...started, prepare: summary });
+  const later = { transformed: 3, cached: 1, failed: 1, failures: [{ path: '/srv/dist/legacy.js', reason: 'cannot parse: Unexpected token (3:4)' }] };
+  await receive(services, statusTopic('api-1'), { ...started, prepare: later });
+
+  const { agents } = (await (await app.request('/api/v1/agents')).json()) as { agents: AgentView[] };
+  assert.deepEqual(agents[0]?.prepare, later);
+  assert.equal(agents[0]?.startedAt, started.startedAt);
+  assert.deepEqual(logs.filter((line) => line.startsWith('agent api-1 online')), [
+    'agent api-1 online (host-1 pid 4242, tags: production; prepared 3 files)',
+    'agent api-1 online (host-1 pid 4242, tags: production; prepared 4 files, 1 left untouched)',
+  ]);
+});
+
 test('malformed agent messages are logged and ignored', async (t) => {
   const { app, services, logs } = await inProcess(t);
   await receive(services, statusTopic('api-1'), 'not json');

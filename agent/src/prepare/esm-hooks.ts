@@ -11,7 +11,7 @@ import { PrepareCache } from './prepare-cache.js';
 import { prepareFile } from './prepare-file.js';
 import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
 import type { PreparedOutput } from './prepared-output.js';
-import { FLAGS_SCHEME, moduleHeader, REGISTRY_KEY, type PreparedOutcomeReport } from './prepared-messages.js';
+import { FLAGS_SCHEME, moduleHeader, outcomeReport, REGISTRY_KEY } from './prepared-messages.js';
 
 export interface HooksData {
   settings: PrepareSettings;
@@ -44,8 +44,7 @@ export async function load(url: string, context: unknown, next: (url: string, co
   if (!shouldPrepare(data.settings, path)) return result;
   const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   const outcome = prepareFile(source, 'module', moduleHeader(url), cache);
-  const report: PreparedOutcomeReport = { t: 'outcome', path, kind: outcome.kind, ms: outcome.ms, bytes: outcome.bytes, ...(outcome.kind === 'failed' ? { reason: outcome.reason } : {}) };
-  data.port.postMessage(report);
+  data.port.postMessage(outcomeReport(path, outcome));
   if (outcome.kind === 'failed') return result;
   outputs.set(url, outcome.output);
   return { ...result, source: outcome.output.code };

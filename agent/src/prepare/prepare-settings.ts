@@ -1,10 +1,12 @@
 /**
  * Which files the agent prepares, read once at start-up: `LIVEPROBE_PREPARE` globs (relative to
  * the working directory or absolute, `!` excludes; files under `node_modules` only when a pattern
- * names `node_modules`) and `LIVEPROBE_PREPARE_CACHE` (a directory, or `off`).
+ * names `node_modules`) and `LIVEPROBE_PREPARE_CACHE` (a directory, or `off`). Each may instead
+ * come from the `prepare` section of LIVEPROBE_CONFIG (`files`, `cache`); the environment wins.
  */
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { readPrepareSection } from '../worker/config-file.js';
 import { globToRegExp, normalizePath } from '../worker/glob.js';
 
 export interface PrepareSettings {
@@ -18,19 +20,21 @@ export interface PrepareSettings {
 
 export const WARN_BYTES = 1024 * 1024;
 
+/** Throws AgentConfigError for a mistake in the config file, naming the file and the field. */
 export function readPrepareSettings(env: NodeJS.ProcessEnv, cwd: string): PrepareSettings | undefined {
-  const raw = env.LIVEPROBE_PREPARE?.trim();
-  if (raw === undefined || raw === '') return undefined;
+  const file = env.LIVEPROBE_CONFIG?.trim() ? readPrepareSection(env.LIVEPROBE_CONFIG.trim()) : {};
+  const globs = env.LIVEPROBE_PREPARE?.trim() ? env.LIVEPROBE_PREPARE.split(',') : (file.files ?? []);
   const include: PrepareSettings['include'] = [];
   const exclude: RegExp[] = [];
-  for (const item of raw.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const item of globs.map((p) => p.trim()).filter((p) => p !== '')) {
     const negated = item.startsWith('!');
     const pattern = negated ? item.slice(1) : item;
     const absolute = globToRegExp(isAbsolute(pattern) ? pattern : join(cwd, pattern));
     if (negated) exclude.push(absolute);
     else include.push({ pattern: absolute, namesNodeModules: pattern.includes('node_modules') });
   }
-  const cache = env.LIVEPROBE_PREPARE_CACHE?.trim();
+  if (include.length === 0) return undefined;
+  const cache = env.LIVEPROBE_PREPARE_CACHE?.trim() || file.cache?.trim();
   const cacheDir = cache === 'off' ? undefined : cache || join(tmpdir(), 'liveprobe-prepare-cache');
   return { include, exclude, cacheDir, warnBytes: WARN_BYTES };
 }

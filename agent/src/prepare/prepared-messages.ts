@@ -2,6 +2,7 @@
  * Messages on the prepared-sites channel between the app's main thread and the agent's worker
  * (separate from the probe hook's channel). Plain objects only.
  */
+import type { PrepareOutcome } from './prepare-file.js';
 
 /** main → worker: a prepared file was loaded; its sites can take actions. */
 export interface PreparedFileLoaded {
@@ -26,7 +27,10 @@ export interface PreparedFlags {
   on: boolean;
 }
 
-/** Hooks thread → main: how one ES module fared, for the start-up report. */
+/**
+ * How one file fared: hooks thread → main for ES modules, then main → worker for every file
+ * (the start-up report on the main thread, the agent's status from the worker).
+ */
 export interface PreparedOutcomeReport {
   t: 'outcome';
   path: string;
@@ -36,7 +40,12 @@ export interface PreparedOutcomeReport {
   bytes: number;
 }
 
-export type PreparedToWorker = PreparedFileLoaded;
+/** The outcome without the prepared output, which stays where the file loads. */
+export function outcomeReport(path: string, outcome: PrepareOutcome): PreparedOutcomeReport {
+  return { t: 'outcome', path, kind: outcome.kind, ms: outcome.ms, bytes: outcome.bytes, ...(outcome.kind === 'failed' ? { reason: outcome.reason } : {}) };
+}
+
+export type PreparedToWorker = PreparedFileLoaded | PreparedOutcomeReport;
 export type PreparedToMain = PreparedFlags;
 
 /** The global symbol the prepared files' header (or synthetic module) reads the registry from. */

@@ -17,6 +17,9 @@ export class BrokerLink {
   /** Each action's latest status while the broker is away, sent on reconnect; bounded. */
   private readonly unsentStatus = new Map<string, AgentEvent>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private birth: AgentOnline | undefined;
+  /** What changed since the birth (e.g. the prepared-files summary): the retained status carries both. */
+  private statusUpdate: Partial<Pick<AgentOnline, 'prepare'>> = {};
   private readonly desired = new Map<string, { rev: number; actions: Action[] }>();
   /** Set when LIVEPROBE_PUBLIC_KEY is: only desired state the control plane signed is applied. */
   private readonly trust = DesiredStateTrust.fromEnv(process.env);
@@ -37,7 +40,7 @@ export class BrokerLink {
   start(): void {
     const { config, topics } = this;
     const statusTopic = topics.agentStatus(config.agentId);
-    const birth: AgentOnline = {
+    this.birth = {
       state: 'online', agentId: config.agentId, hostname: hostname(), pid: process.pid,
       runtime: 'node', runtimeVersion: process.version, agentVersion: AGENT_VERSION,
       tags: config.tags, startedAt: new Date().toISOString(), ...this.identity,
@@ -58,7 +61,7 @@ export class BrokerLink {
       reportedError = false;
       this.log(`${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`);
       everConnected = true;
-      client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
+      this.publishStatusMessage();
       for (const event of this.unsentStatus.values()) this.publishEvent(event);
       this.unsentStatus.clear();
       const subscriptions = [...config.tags.map((t) => topics.tagActions(t)), topics.agentActions(config.agentId)];
@@ -72,6 +75,15 @@ export class BrokerLink {
       this.log(`broker ${shownUrl}: ${err.message}; retrying every second`);
     });
     client.on('offline', () => { if (everConnected) this.log(`lost the broker ${shownUrl}; reconnecting`); });
+  }
+
+  /**
+   * Changes what the retained status says (e.g. the prepared-files summary) and publishes it
+   * again; while the broker is away, the next connection publishes the latest.
+   */
+  updateStatus(update: Partial<Pick<AgentOnline, 'prepare'>>): void {
+    this.statusUpdate = { ...this.statusUpdate, ...update };
+    this.publishStatusMessage();
   }
 
   /** Action status is kept (the latest per action, bounded) while the broker is away, and sent on reconnect. */
@@ -106,6 +118,12 @@ export class BrokerLink {
       await client.publishAsync(this.topics.agentStatus(this.config.agentId), JSON.stringify({ state: 'offline', agentId: this.config.agentId }), { qos: 1, retain: true }).catch(() => undefined);
     }
     await client.endAsync();
+  }
+
+  private publishStatusMessage(): void {
+    if (this.client === undefined || !this.client.connected || this.birth === undefined) return;
+    const status: AgentOnline = { ...this.birth, ...this.statusUpdate };
+    this.client.publish(this.topics.agentStatus(this.config.agentId), JSON.stringify(status), { qos: 1, retain: true });
   }
 
   private receive(topic: string, payload: Buffer): void {

@@ -7,16 +7,22 @@ import type { ToWorker, WorkerData } from '../bridge.js';
 import { startRuntime } from './agent-runtime.js';
 import { MainThreadTransport } from './cdp-transport.js';
 import { readConfig, type AgentConfig } from './config.js';
+import { PrepareTally } from '../prepare/prepare-summary.js';
 import { PreparedSites } from '../prepare/prepared-sites.js';
 
-function start({ port, sessionOpen, prepared }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
   const runtime = startRuntime({
     config, hook: port, transport: () => new MainThreadTransport(sessionOpen), log,
+    exited: () => {
+      Atomics.store(exitFlushed, 0, 1);
+      Atomics.notify(exitFlushed, 0);
+    },
     ...(prepared === undefined ? {} : { prepared: new PreparedSites(prepared) }),
   });
+  if (prepared !== undefined) new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }));
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 

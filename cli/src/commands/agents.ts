@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import type { AgentView } from '@liveprobe/control-plane';
 import type { Context } from '../context.js';
+import { preparedCell, untouchedLines } from '../format/prepare.js';
 import { formatTable } from '../format/table.js';
 import { relativeTime } from '../format/time.js';
 
 export function registerAgents(program: Command, ctx: Context): void {
   program
     .command('agents')
-    .description('list the agents that have connected, online ones first')
+    .description('list the agents that have connected, online ones first, with the files each prepared at load time')
     .option('--json', 'print the response body as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { agents } = await ctx.api(command).get<{ agents: AgentView[] }>('/agents');
@@ -24,7 +25,14 @@ export function registerAgents(program: Command, ctx: Context): void {
         `${a.runtime} ${a.runtimeVersion}`,
         a.online ? 'online' : 'offline',
         relativeTime(a.lastSeen, now),
+        preparedCell(a.prepare),
       ]);
-      for (const line of formatTable(['ID', 'HOST', 'PID', 'TAGS', 'RUNTIME', 'STATUS', 'LAST SEEN'], rows)) ctx.io.out(line);
+      for (const line of formatTable(['ID', 'HOST', 'PID', 'TAGS', 'RUNTIME', 'STATUS', 'LAST SEEN', 'PREPARED'], rows)) ctx.io.out(line);
+      for (const agent of agents) {
+        const untouched = untouchedLines(agent.agentId, agent.prepare);
+        if (untouched.length === 0) continue;
+        ctx.io.out('');
+        for (const line of untouched) ctx.io.out(line);
+      }
     });
 }

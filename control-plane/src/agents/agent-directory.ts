@@ -1,18 +1,8 @@
+import type { AgentOnline } from '@liveprobe/protocol';
 import type { Store } from '../store/store.js';
 
-/** An agent as the REST API shows it: its birth announcement plus presence. */
-export interface AgentView {
-  agentId: string;
-  hostname: string;
-  pid: number;
-  runtime: string;
-  runtimeVersion: string;
-  agentVersion: string;
-  tags: string[];
-  startedAt: string;
-  online: boolean;
-  lastSeen: string;
-}
+/** An agent as the REST API shows it: its latest status message (the birth, updated since) plus presence. */
+export type AgentView = Omit<AgentOnline, 'state'> & { online: boolean; lastSeen: string };
 
 export class AgentDirectory {
   constructor(private readonly store: Store) {}

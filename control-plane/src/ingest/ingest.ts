@@ -1,5 +1,5 @@
 import { AgentEvent, AgentStatus } from '@liveprobe/protocol';
-import type { SnapshotEvent, Topics } from '@liveprobe/protocol';
+import type { PrepareSummary, SnapshotEvent, Topics } from '@liveprobe/protocol';
 import type { z } from 'zod';
 import { describeIssues } from '../body-issues.js';
 import type { EventHub } from '../events/event-hub.js';
@@ -61,7 +61,9 @@ export class Ingest {
     const now = this.deps.now();
     if (status.state === 'online') {
       await this.deps.store.recordBirth(status, now);
-      this.deps.log(`agent ${status.agentId} online (${status.hostname} pid ${status.pid}, tags: ${status.tags.join(', ') || 'none'})`);
+      // The agent publishes its status again as more of its files are prepared: the line says what changed.
+      const prepare = status.prepare === undefined ? '' : `; ${describePrepare(status.prepare)}`;
+      this.deps.log(`agent ${status.agentId} online (${status.hostname} pid ${status.pid}, tags: ${status.tags.join(', ') || 'none'}${prepare})`);
     } else {
       await this.deps.store.recordOffline(status.agentId, now);
       this.deps.log(`agent ${status.agentId} offline`);
@@ -102,4 +104,8 @@ export class Ingest {
       this.deps.log(`could not store a message from ${topic}: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
+}
+
+function describePrepare({ transformed, cached, failed }: PrepareSummary): string {
+  return `prepared ${transformed + cached} files${failed === 0 ? '' : `, ${failed} left untouched`}`;
 }

@@ -237,6 +237,35 @@ test('the console shows quota pauses, drops and status changes as such, filters 
   assert.deepEqual(chromium.pageErrors, []);
 });
 
+test('the agents page shows the files each agent prepared, and the ones it left untouched with why', async (t) => {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  const birth = (agentId: string, prepare?: AgentOnline['prepare']): AgentOnline => ({
+    state: 'online', agentId, hostname: 'h', pid: 1, runtime: 'node', runtimeVersion: 'v20', agentVersion: '0.1.0', tags: ['e2e'], startedAt: new Date().toISOString(),
+    ...(prepare === undefined ? {} : { prepare }),
+  });
+  await publishAsAgent(cp.mqttUrl, [
+    birth('api-1', { transformed: 12, cached: 30, failed: 21, failures: [{ path: '/srv/dist/legacy.js', reason: 'cannot parse: Unexpected token (3:4)' }] }),
+    birth('api-2', { transformed: 5, cached: 0, failed: 0, failures: [] }),
+    birth('api-3'),
+  ]);
+  const chromium = await open(t);
+  const page = await chromium.newPage();
+  await page.goto(`${cp.url}/agents`);
+  const cell = (agentId: string) => page.locator(`tr[data-agent-id="${agentId}"] td.prepared`);
+  await cell('api-1').waitFor({ timeout: WAIT });
+  assert.equal(await cell('api-2').textContent(), '5');
+  assert.equal(await cell('api-3').textContent(), '—');
+  assert.equal(await cell('api-1').locator('summary').textContent(), '42 21 untouched');
+  assert.equal(await cell('api-1').locator('li').first().isVisible(), false, 'the list opens on a click');
+  await cell('api-1').locator('summary').click();
+  assert.deepEqual(await cell('api-1').locator('li').allTextContents(), ['/srv/dist/legacy.js: cannot parse: Unexpected token (3:4)', '… and 20 more']);
+  await page.locator('#refresh-state').filter({ hasNotText: (await page.locator('#refresh-state').textContent()) ?? '' }).waitFor({ timeout: WAIT });
+  assert.equal(await cell('api-1').locator('li').first().isVisible(), true, 'still open after the page refreshed');
+  await chromium.screenshot(page, 'agents-prepared');
+  assert.deepEqual(chromium.pageErrors, []);
+});
+
 test('the snapshot viewer says what the agent left out, and an unknown snapshot says where to look', async (t) => {
   const cp = await startControlPlane();
   t.after(() => cp.stop());

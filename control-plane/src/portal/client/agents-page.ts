@@ -1,4 +1,5 @@
 // Browser module for /agents: the agent list, filtered by tag, refreshed every few seconds.
+import type { PrepareSummary } from '@liveprobe/protocol';
 import type { AgentView } from '../../agents/agent-directory.js';
 import { api } from './api.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
@@ -7,12 +8,14 @@ import { startSessionBox } from './session-box.js';
 import { relativeTime } from './time.js';
 
 const REFRESH_MS = 3000;
-const COLUMNS = 8;
+const COLUMNS = 9;
 
 startSessionBox();
 const filter = byId('tag-filter', HTMLSelectElement);
 const body = byId('agents', HTMLTableElement).tBodies[0] as HTMLTableSectionElement;
 let agents: AgentView[] = [];
+/** Agents whose list of untouched files is open: it stays open across refreshes. */
+const openUntouched = new Set<string>();
 filter.value = new URLSearchParams(location.search).get('tag') ?? '';
 
 filter.addEventListener('change', () => {
@@ -58,7 +61,33 @@ function render(): void {
         h('td', {}, `${agent.hostname} / ${agent.pid}`),
         h('td', { title: agent.startedAt }, relativeTime(agent.startedAt, now)),
         h('td', { title: agent.lastSeen }, relativeTime(agent.lastSeen, now)),
+        preparedCell(agent.agentId, agent.prepare),
       ),
     ),
   );
+}
+
+/** Files prepared at load time; the ones left untouched, and why, one click away. */
+function preparedCell(agentId: string, summary: PrepareSummary | undefined): HTMLTableCellElement {
+  if (summary === undefined) return h('td', { class: 'prepared', title: 'this agent prepares no files' }, '—');
+  const prepared = String(summary.transformed + summary.cached);
+  const title = `${summary.transformed} transformed, ${summary.cached} from the cache`;
+  if (summary.failed === 0) return h('td', { class: 'prepared', title }, prepared);
+  const more = summary.failed - summary.failures.length;
+  const details = h(
+    'details',
+    { open: openUntouched.has(agentId) },
+    h('summary', {}, `${prepared} `, h('span', { class: 'badge warn' }, `${summary.failed} untouched`)),
+    h(
+      'ul',
+      { class: 'statuses' },
+      ...summary.failures.map((f) => h('li', {}, h('span', { class: 'mono' }, f.path), `: ${f.reason}`)),
+      more > 0 && h('li', {}, `… and ${more} more`),
+    ),
+  );
+  details.addEventListener('toggle', () => {
+    if (details.open) openUntouched.add(agentId);
+    else openUntouched.delete(agentId);
+  });
+  return h('td', { class: 'prepared', title }, details);
 }

@@ -25,11 +25,12 @@ export function AgentsPage() {
             <th>Host / PID</th>
             <th>Started</th>
             <th>Last seen</th>
+            <th title="files prepared at load time (LIVEPROBE_PREPARE); untouched ones take actions as breakpoints">Prepared</th>
           </tr>
         </thead>
         <tbody>
           <tr>
-            <td class="empty" colspan={8}>loading…</td>
+            <td class="empty" colspan={9}>loading…</td>
           </tr>
         </tbody>
       </table>
