@@ -1,48 +1,82 @@
 /**
- * The worker's view of prepared files (install path 2): which lines have a prepared site, and
- * installing an action there by arming the hook and flipping the site's flag over the
- * prepared-sites channel: no breakpoint, no inspector session.
+ * The worker's view of prepared files (install path 2): which positions have a prepared site,
+ * and installing an action there by arming the hook and flipping the sites' flags over the
+ * prepared-sites channel: no breakpoint, no inspector session. An action takes prepared sites
+ * only when every position it needs has one (tic and toc; a function's entry and exits), never
+ * half on sites and half on breakpoints.
  */
 import { readFileSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import type { Action } from '@liveprobe/protocol';
-import type { ToMain } from '../bridge.js';
-import { armFields } from '../worker/arm-spec.js';
+import type { Action, DurationAction } from '@liveprobe/protocol';
+import type { ArmProbe, ToMain } from '../bridge.js';
+import { armFields, type MetricRole } from '../worker/arm-spec.js';
 import { armedExpressions, type Blocklist } from '../worker/blocklist.js';
+import { functionAt, functionsNamed, type FunctionRange } from '../worker/function-range.js';
 import { functionNameAt } from '../worker/function-name.js';
 import { matchScript, scriptPath } from '../worker/script-match.js';
 import { checkLineText } from '../worker/line-text.js';
-import { analyseSource, offsetOf, type AnalysedSource } from '../worker/source-analysis.js';
+import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../worker/source-analysis.js';
 import { loadSourceMap, type ScriptSourceMap } from '../worker/source-maps.js';
 import { siteEntries, type SiteEntry } from './prepared-output.js';
 import type { PreparedFlags, PreparedToWorker } from './prepared-messages.js';
+import { timedExits } from './timed-exits.js';
 
 interface KnownFile {
   index: number;
   /** Filesystem path (ESM URLs converted). */
   path: string;
   sites: SiteEntry[];
+  /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
+  byPosition?: Map<string, SiteEntry>;
   sourceMappingURL?: string;
   /** Loaded on first use; undefined when the file has none or it cannot be read (then its lines use breakpoints). */
   map?: Promise<ScriptSourceMap | undefined>;
 }
 
-/** Where an action sits on a prepared file: what to flip on and off. */
-export interface PreparedPlacement {
-  file: number;
-  key: number;
-  roots: string[];
-  sites: number[];
+/** A prepared file as the user named it: the generated .js, or a source its map names (.ts). */
+interface NamedFile {
+  known: KnownFile;
+  /** Set when the user named a source of the file's map. */
+  map?: ScriptSourceMap;
+  /** The name that matched. */
+  path: string;
+}
+
+/** One position an action needs, and the site there. */
+export interface PlannedSite extends NamedFile {
+  site: SiteEntry;
+  role?: Omit<MetricRole, 'pair'>;
+}
+
+/** A line's site, or why it has none (undefined: its file is not prepared). */
+type Located = PlannedSite | { unprepared: string | undefined };
+
+/**
+ * Whether an action can go on prepared sites: every site it needs, or the reason it cannot
+ * (undefined when its file is not prepared, or when the breakpoint path will report what is wrong).
+ */
+export type PreparedPlan = { sites: PlannedSite[] } | { unprepared: string | undefined };
+
+/** What one key of an action flips on and off: its sites in one prepared file. */
+export type PreparedSwitch = Omit<PreparedFlags, 't' | 'on'>;
+
+/** Where an action sits on prepared files: one switch per key (tic-toc and duration have several). */
+export type PreparedPlacement = PreparedSwitch[];
+
+/** Where one site is in the user's source. */
+export interface PlacedSite {
+  file: string;
+  line: number;
+  functionName?: string;
 }
 
 export interface PreparedInstallContext {
   blocklist: Blocklist;
   post(message: ToMain): void;
-  installed(placement: PreparedPlacement, location: { file: string; line: number; functionName?: string }): void;
+  /** The key for the action's n-th site: 0 is the action's own key (which also pairs its tic with its tocs), later ones are new. */
+  key(index: number): number;
+  installed(placed: PlacedSite[]): void;
 }
-
-/** Action types that need one line; tic-toc and duration (entry and every exit) stay on breakpoints. */
-const SINGLE_SITE = new Set<Action['type']>(['log', 'snapshot', 'counter', 'metric']);
 
 export class PreparedSites {
   private readonly files = new Map<string, KnownFile>();
@@ -64,67 +98,127 @@ export class PreparedSites {
     this.listeners.push(listener);
   }
 
-  /** Whether the action's line has a prepared site (no side effects). */
-  async hasSite(action: Action): Promise<boolean> {
-    return SINGLE_SITE.has(action.type) && (await this.locate(action)) !== undefined;
+  /** The sites the action would take, or why it cannot take any (no side effects). */
+  async plan(action: Action): Promise<PreparedPlan> {
+    if (this.files.size === 0) return { unprepared: undefined };
+    switch (action.type) {
+      case 'tictoc': {
+        const tocFile = action.toc.file ?? action.file;
+        const tic = await this.siteOnLine(action.file, action.line);
+        const toc = await this.siteOnLine(tocFile, action.toc.line);
+        if ('site' in tic && 'site' in toc) return { sites: [{ ...tic, role: { role: 'tic' } }, { ...toc, role: { role: 'toc' } }] };
+        const missing = (part: string, file: string, located: Located): string | undefined =>
+          'site' in located ? undefined : `the ${part}: ${located.unprepared ?? `${file} is not a prepared file`}`;
+        const neitherPrepared = !('site' in tic) && !('site' in toc) && tic.unprepared === undefined && toc.unprepared === undefined;
+        return { unprepared: neitherPrepared ? undefined : missing('tic', action.file, tic) ?? missing('toc', tocFile, toc) };
+      }
+      case 'duration':
+        return this.planDuration(action);
+      default: {
+        const one = await this.siteOnLine(action.file, action.line);
+        return 'site' in one ? { sites: [one] } : one;
+      }
+    }
   }
 
   /**
-   * Installs the action on a prepared site when its line has one. Returns undefined when it
-   * does not (the caller uses a breakpoint). Throws what armFields, the blocklist and the
-   * deployed-source check throw.
+   * Installs the action on the planned sites. Throws what armFields, the blocklist and the
+   * deployed-source check throw, before anything is armed.
    */
-  async install(action: Action, key: number, ctx: PreparedInstallContext): Promise<PreparedPlacement | undefined> {
-    if (!SINGLE_SITE.has(action.type)) return undefined;
-    const located = await this.locate(action);
-    if (located === undefined) return undefined;
-    const { known, map, path, first } = located;
-    const analysed = this.analysis(known.path);
+  async install(action: Action, plan: { sites: PlannedSite[] }, ctx: PreparedInstallContext): Promise<PreparedPlacement> {
+    const first = plan.sites[0]!;
     if (action.lineText !== undefined && action.line > 0) {
+      const { known, map, path, site } = first;
       const script = { scriptId: `prepared:${known.index}`, url: known.path, path: known.path, endLine: known.sites.at(-1)?.line ?? 0 };
-      await checkLineText(action.lineText, action.line, { script, map, generated: { line: first.line, column: first.column }, file: path, line: action.line }, analysed);
+      await checkLineText(action.lineText, action.line, { script, map, generated: { line: site.line, column: site.column }, file: path, line: action.line }, this.analysis(known.path));
     }
-    const offset = analysed === undefined ? 0 : offsetOf(analysed, first.line, first.column);
-    // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
-    const { usesThis: _, ...fields } = armFields(action, analysed, offset);
-    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
-    ctx.blocklist.check({ files: [action.file, known.path], functionName, expressions: armedExpressions(fields) });
-    // Attributes and status name the user's source: through the map when there is one.
-    const shown = map === undefined ? { file: known.path, line: first.line } : { file: path, line: map.originalFor(first.line, first.column)?.line ?? action.line };
-    ctx.post({
-      t: 'arm', key, actionId: action.id, ...fields,
-      maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
-      ...shown, ...(functionName === undefined ? {} : { functionName }),
+    const pair = ctx.key(0);
+    const arms = plan.sites.map((planned) => this.armFor(action, planned, pair, ctx.blocklist));
+    const placement: PreparedPlacement = arms.map(({ message, file, site }, index) => {
+      const key = ctx.key(index);
+      ctx.post({ ...message, key });
+      return { file, key, roots: message.roots, sites: [site] };
     });
-    const placement: PreparedPlacement = { file: known.index, key, roots: fields.roots, sites: [first.id] };
     this.set(placement, true);
-    ctx.installed(placement, { ...shown, ...(functionName === undefined ? {} : { functionName }) });
+    ctx.installed(arms.map((a) => a.placed));
     return placement;
   }
 
-  /** The prepared file and first site for the action's `file:line`, or undefined. */
-  private async locate(action: Action): Promise<{ known: KnownFile; map?: ScriptSourceMap; path: string; first: SiteEntry } | undefined> {
-    if (this.files.size === 0) return undefined;
-    // The user names the file as they see it: the generated .js, or a source its map names (.ts).
-    const candidates = new Map<string, { known: KnownFile; map?: ScriptSourceMap }>();
-    for (const known of this.files.values()) {
-      candidates.set(known.path, { known });
-      const map = await this.mapOf(known);
-      for (const source of map?.sources() ?? []) if (!candidates.has(source)) candidates.set(source, { known, map });
+  set(placement: PreparedPlacement, on: boolean): void {
+    for (const flags of placement) {
+      const message: PreparedFlags = { t: 'flags', ...flags, on };
+      this.port.postMessage(message);
     }
-    const match = matchScript(action.file, candidates.keys());
-    if (match.kind !== 'found') return undefined;
-    const { known, map } = candidates.get(match.path)!;
-    const line = map === undefined ? action.line : map.generatedFor(match.path, action.line)?.line;
-    const onLine = known.sites.filter((s) => s.line === line);
-    if (onLine.length === 0) return undefined;
-    const first = onLine.reduce((a, b) => (b.column < a.column ? b : a));
-    return { known, ...(map === undefined ? {} : { map }), path: match.path, first };
   }
 
-  set(placement: PreparedPlacement, on: boolean): void {
-    const message: PreparedFlags = { t: 'flags', ...placement, on };
-    this.port.postMessage(message);
+  /** The arm message for one site (all but its key), once the blocklist allows it. */
+  private armFor(action: Action, planned: PlannedSite, pair: number, blocklist: Blocklist): { message: Omit<ArmProbe, 'key'>; file: number; site: number; placed: PlacedSite } {
+    const { known, site, role } = planned;
+    const analysed = this.analysis(known.path);
+    const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);
+    // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
+    const { usesThis: _, ...fields } = armFields(action, analysed, offset, role === undefined ? undefined : { ...role, pair });
+    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+    blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
+    const placed: PlacedSite = { ...shown(planned, site, action.line), ...(functionName === undefined ? {} : { functionName }) };
+    return {
+      message: { t: 'arm', actionId: action.id, ...fields, maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt), ...placed },
+      file: known.index,
+      site: site.id,
+      placed,
+    };
+  }
+
+  /** The first site that starts on the line (where a breakpoint on the line stops), or why there is none. */
+  private async siteOnLine(file: string, line: number): Promise<Located> {
+    const named = await this.named(file);
+    if (named === undefined) return { unprepared: undefined };
+    const generated = named.map === undefined ? line : named.map.generatedFor(named.path, line)?.line;
+    const onLine = named.known.sites.filter((s) => s.line === generated);
+    if (onLine.length === 0) return { unprepared: `line ${line} of ${named.path} has no prepared site` };
+    const site = onLine.reduce((a, b) => (b.column < a.column ? b : a));
+    return { ...named, site };
+  }
+
+  /** A function's entry, returns and throws, when sites time them as breakpoints do (timed-exits.ts). */
+  private async planDuration(action: DurationAction): Promise<PreparedPlan> {
+    const named = await this.named(action.file);
+    const analysed = named === undefined ? undefined : this.analysis(named.known.path);
+    const fn = named === undefined || analysed === undefined ? undefined : functionFor(action, named, analysed);
+    // No such function: the breakpoint path says what is wrong.
+    if (named === undefined || analysed === undefined || fn === undefined) return { unprepared: undefined };
+    const lineAt = (offset: number): number => {
+      const at = positionOf(analysed, offset);
+      return shown(named, at, at.line).line;
+    };
+    const exits = timedExits(analysed, fn);
+    if ('why' in exits) return { unprepared: `line ${lineAt(exits.at)} ${exits.why}` };
+    type Position = [offset: number, role: Omit<MetricRole, 'pair'>];
+    const positions: Position[] = [
+      [exits.entry, { role: 'tic' }],
+      ...exits.returns.map((offset): Position => [offset, { role: 'toc', outcome: 'return' }]),
+      ...exits.throws.map((offset): Position => [offset, { role: 'toc', outcome: 'throw' }]),
+    ];
+    const sites: PlannedSite[] = [];
+    for (const [offset, role] of positions) {
+      const { line, column } = positionOf(analysed, offset);
+      const site = siteAt(named.known, line, column);
+      if (site === undefined) return { unprepared: `line ${lineAt(offset)} has no prepared site` };
+      sites.push({ ...named, site, role });
+    }
+    return { sites };
+  }
+
+  /** The prepared file the user means by `file`. */
+  private async named(file: string): Promise<NamedFile | undefined> {
+    const candidates = new Map<string, NamedFile>();
+    for (const known of this.files.values()) {
+      candidates.set(known.path, { known, path: known.path });
+      const map = await this.mapOf(known);
+      for (const source of map?.sources() ?? []) if (!candidates.has(source)) candidates.set(source, { known, map, path: source });
+    }
+    const match = matchScript(file, candidates.keys());
+    return match.kind === 'found' ? candidates.get(match.path) : undefined;
   }
 
   private mapOf(known: KnownFile): Promise<ScriptSourceMap | undefined> {
@@ -146,4 +240,24 @@ export class PreparedSites {
     }
     return this.analyses.get(path);
   }
+}
+
+function functionFor(action: DurationAction, named: NamedFile, analysed: AnalysedSource): FunctionRange | undefined {
+  if (action.function !== undefined) {
+    const found = functionsNamed(analysed, action.function);
+    return found.length === 1 ? found[0] : undefined;
+  }
+  const generated = named.map === undefined ? { line: action.line, column: undefined } : named.map.generatedFor(named.path, action.line);
+  return generated === undefined ? undefined : functionAt(analysed, offsetOf(analysed, generated.line, generated.column));
+}
+
+function siteAt(known: KnownFile, line: number, column: number): SiteEntry | undefined {
+  known.byPosition ??= new Map(known.sites.map((s) => [`${s.line}:${s.column}`, s]));
+  return known.byPosition.get(`${line}:${column}`);
+}
+
+/** A generated position as the user sees it: through the map when they named one of its sources. */
+function shown(named: NamedFile, at: { line: number; column: number }, fallbackLine: number): { file: string; line: number } {
+  if (named.map === undefined) return { file: named.known.path, line: at.line };
+  return { file: named.path, line: named.map.originalFor(at.line, at.column)?.line ?? fallbackLine };
 }

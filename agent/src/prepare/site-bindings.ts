@@ -46,7 +46,7 @@ export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): 
 }
 
 /** A binding of the site's own function, at `offset`. */
-function initialisedAt(variable: Variable, scope: Scope, offset: number): boolean {
+export function initialisedAt(variable: Variable, scope: Scope, offset: number): boolean {
   const def = variable.defs[0]!;
   switch (def.type) {
     case 'Parameter':

@@ -6,6 +6,8 @@ type AnyNode = Node & Record<string, unknown>;
 
 export interface FunctionRange {
   name: string;
+  /** The function itself: prepared sites time its exits from its statements (prepare/timed-exits.ts). */
+  node: Node;
   /** Offset of the first statement (or of the body, for an expression-bodied arrow). */
   entry: number;
   bodyStart: number;
@@ -60,7 +62,7 @@ function rangeOf(node: AnyNode, name: string): FunctionRange {
   };
   visit(body);
   const entry = body.type !== 'BlockStatement' ? body.start : statements[0]?.start ?? body.end - 1;
-  return { name, entry, bodyStart: body.start, bodyEnd: body.end, throws };
+  return { name, node, entry, bodyStart: body.start, bodyEnd: body.end, throws };
 }
 
 /** The innermost function around an offset. */

@@ -14,7 +14,7 @@ import { checkLineText, SourceDiffersError } from './line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import { sitesFor, type Site, type SiteContext } from './sites.js';
 import { analyseSource, type AnalysedSource } from './source-analysis.js';
-import type { PreparedPlacement, PreparedSites } from '../prepare/prepared-sites.js';
+import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from '../prepare/prepared-sites.js';
 
 export interface StatusReport {
   actionId: string;
@@ -37,8 +37,10 @@ export interface Probe {
   expiryTimer?: NodeJS.Timeout;
   /** What it takes to set the breakpoints again after a pause. */
   placements: Placement[];
-  /** Set when installed on a prepared site (install path 2) instead of breakpoints. */
+  /** Set when installed on prepared sites (install path 2) instead of breakpoints. */
   prepared?: PreparedPlacement;
+  /** Why an action on a prepared file could not take prepared sites, for the status. */
+  unprepared?: string;
   /** Set while a quota keeps it out of V8. */
   pause?: { timer: NodeJS.Timeout };
   /** Recent pauses, for backing off an action that keeps exceeding its quota. */
@@ -156,37 +158,62 @@ export class ProbeEngine {
     await this.place(probe);
   }
 
-  /** Installs on a prepared site when the line has one; false when it has none (use breakpoints). */
+  /** Installs on prepared sites when every position the action needs has one; false otherwise (use breakpoints). */
   private async placePrepared(probe: Probe): Promise<boolean> {
+    const plan = await this.prepared?.plan(probe.action);
+    if (plan === undefined || !('sites' in plan)) {
+      probe.unprepared = plan?.unprepared;
+      return false;
+    }
+    await this.installPrepared(probe, plan);
+    return true;
+  }
+
+  private async installPrepared(probe: Probe, plan: { sites: PlannedSite[] }): Promise<void> {
+    const { action } = probe;
     try {
-      probe.prepared = await this.prepared?.install(probe.action, probe.key, {
+      probe.prepared = await this.prepared!.install(action, plan, {
         blocklist: this.blocklist,
         post: (message) => this.post(message),
-        installed: (_placement, at) => {
-          Object.assign(probe, at);
-          this.report({ actionId: probe.action.id, state: 'installed', message: 'prepared site (no breakpoint)', location: { file: at.file, line: at.line } });
+        key: (index) => this.keyFor(probe, index),
+        installed: (placed) => {
+          Object.assign(probe, placed[0]);
+          const described = placed.length > 1 ? describePlacement(action, placed) : undefined;
+          const message = described === undefined ? 'prepared site (no breakpoint)' : `prepared sites (no breakpoint); ${described}`;
+          this.report({ actionId: action.id, state: 'installed', message, location: { file: placed[0]!.file, line: placed[0]!.line } });
         },
       });
     } catch (err) {
-      if (err instanceof ExpressionError || err instanceof BlockedByAgentError || err instanceof SourceDiffersError) {
-        this.fail(probe, err.message, false);
-        return true;
-      }
+      if (err instanceof ExpressionError || err instanceof BlockedByAgentError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
       throw err;
     }
-    return probe.prepared !== undefined;
   }
 
-  /** A prepared file loaded after some actions took breakpoints or began waiting: move those that now have a site. */
+  /** A prepared file loaded after some actions took breakpoints or began waiting: move those that now have every site they need. */
   private async preferPrepared(): Promise<void> {
     for (const probe of [...this.probes.values()]) {
-      if (probe.prepared !== undefined || probe.pause !== undefined || probe.keys.length > 1) continue;
-      if (!(await this.prepared!.hasSite(probe.action))) continue;
+      if (probe.prepared !== undefined || probe.pause !== undefined) continue;
+      const plan = await this.prepared!.plan(probe.action);
+      if (!('sites' in plan)) {
+        probe.unprepared = plan.unprepared;
+        continue;
+      }
       for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
       probe.placements = [];
-      await this.placePrepared(probe);
+      for (const key of probe.keys) this.post({ t: 'disarm', key });
+      for (const key of probe.keys.splice(1)) this.byKey.delete(key);
+      await this.installPrepared(probe, plan);
     }
     this.closeIfIdle();
+  }
+
+  /** The key of the probe's n-th site: its own key first, then new ones. */
+  private keyFor(probe: Probe, index: number): number {
+    if (index === 0) return probe.key;
+    const key = this.nextKey++;
+    probe.keys.push(key);
+    this.byKey.set(key, probe);
+    return key;
   }
 
   /** Tries to set the breakpoints; when no script matches yet the probe stays pending. */
@@ -216,13 +243,9 @@ export class ProbeEngine {
         throw err;
       }
     }
-    const placed: { file: string; line: number; functionName?: string }[] = [];
+    const placed: PlacedSite[] = [];
     for (const [index, site] of sites.entries()) {
-      const key = index === 0 ? probe.key : this.nextKey++;
-      if (index > 0) {
-        probe.keys.push(key);
-        this.byKey.set(key, probe);
-      }
+      const key = this.keyFor(probe, index);
       const { resolved, analysed, offset } = site;
       const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
       const { usesThis, ...fields } = arms[index]!;
@@ -251,7 +274,8 @@ export class ProbeEngine {
     probe.line = first.line;
     probe.functionName = first.functionName;
     const described = describePlacement(action, placed);
-    this.report({ actionId: action.id, state: 'installed', message: described === undefined ? 'breakpoint' : `breakpoint; ${described}`, location: { file: first.file, line: first.line } });
+    const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
+    this.report({ actionId: action.id, state: 'installed', message: described === undefined ? path : `${path}; ${described}`, location: { file: first.file, line: first.line } });
   }
 
   /**
@@ -374,8 +398,8 @@ export class ProbeEngine {
   }
 }
 
-/** The status message: where a moved line went, or what a duration measures. */
-function describePlacement(action: Action, placed: { line: number; functionName?: string }[]): string | undefined {
+/** The status message: where a moved line went, or what a tic-toc or a duration measures. */
+function describePlacement(action: Action, placed: PlacedSite[]): string | undefined {
   const first = placed[0]!;
   if (action.type === 'duration') {
     const exits = placed.length - 1;
