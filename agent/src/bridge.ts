@@ -72,6 +72,18 @@ export interface Init {
   quotas: QuotaSettings;
 }
 
+/** The part of `init` that follows the agent's configuration file when it changes. */
+export type HookSettings = Pick<Init, 'capture' | 'redaction' | 'quotas'>;
+
+/**
+ * worker → main: the agent's configuration changed. Every armed probe is compiled again with
+ * these settings (keeping its hits and its paused or done state), then `settings-applied` says so.
+ */
+export interface ApplySettings extends HookSettings {
+  t: 'settings';
+  version: number;
+}
+
 /** worker → main: the action's breakpoints are back; accept hits on these keys again. */
 export interface ResumeProbe {
   t: 'resume';
@@ -83,7 +95,12 @@ export interface SessionRecycled {
   t: 'recycled';
 }
 
-export type ToMain = Init | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled;
+/** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
+export interface AgentReady {
+  t: 'ready';
+}
+
+export type ToMain = Init | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -175,7 +192,13 @@ export interface RecycleSession {
   hits: number;
 }
 
-export type ToWorker = PackedLogs | PackedCounts | PackedValues | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | RecycleSession | Exiting;
+/** main → worker: from now on every hit uses the settings of this `settings` message. */
+export interface SettingsApplied {
+  t: 'settings-applied';
+  version: number;
+}
+
+export type ToWorker = PackedLogs | PackedCounts | PackedValues | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | RecycleSession | SettingsApplied | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

@@ -2,14 +2,14 @@
 // synchronously on every Node 20 release, and for breakpoints it does not need to: probes
 // install later. Prepared files (LIVEPROBE_PREPARE, or `prepare` in LIVEPROBE_CONFIG) must be
 // hooked before the entry module loads, so then the agent is required synchronously where Node
-// can (require(esm), 20.19+).
+// can (require(esm), 20.19+). CommonJS cannot wait at start-up: LIVEPROBE_STARTUP_WAIT_MS needs --import.
 const fail = (err: unknown): void => {
   process.stderr.write(`[liveprobe] the agent could not start and is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
 };
 let started = false;
 if (process.env.LIVEPROBE_PREPARE?.trim() || process.env.LIVEPROBE_CONFIG?.trim()) {
   try {
-    require('./register.js');
+    require('./start.js');
     started = true;
   } catch (err) {
     const code = (err as { code?: string }).code;
@@ -18,4 +18,7 @@ if (process.env.LIVEPROBE_PREPARE?.trim() || process.env.LIVEPROBE_CONFIG?.trim(
     else Object.defineProperty(globalThis, Symbol.for('liveprobe.lateStart'), { value: true });
   }
 }
-if (!started) import('./register.js').catch(fail);
+if (!started) import('./start.js').catch(fail);
+if (process.env.LIVEPROBE_STARTUP_WAIT_MS?.trim()) {
+  process.stderr.write('[liveprobe] LIVEPROBE_STARTUP_WAIT_MS needs the agent loaded with --import; with --require the app starts without waiting\n');
+}

@@ -1,8 +1,6 @@
 // `node --import @liveprobe/agent/register app.js`
-import { startAgent } from './main/agent-main.js';
+import './start.js';
+import { agentStarted } from './main/agent-main.js';
 
-try {
-  startAgent();
-} catch (err) {
-  process.stderr.write(`[liveprobe] the agent could not start and is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
-}
+// With LIVEPROBE_STARTUP_WAIT_MS the app's own modules load once the agent applied its actions.
+await agentStarted();

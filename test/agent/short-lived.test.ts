@@ -1,9 +1,12 @@
 /**
- * A process that exits right after a hit still delivers it: the agent hands over the batched
- * hits and flushes its OpenTelemetry exports before the process ends (ARCHITECTURE §8).
+ * Short-lived processes (ARCHITECTURE §8): one that exits right after a hit still delivers it
+ * (the agent hands over the batched hits and flushes its exports before the process ends), and
+ * one started with LIVEPROBE_STARTUP_WAIT_MS has its first lines probed.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Child } from '../helpers/child.js';
+import { fromRoot } from '../helpers/paths.js';
 import { lineOf, otlpReceiver } from '../helpers/index.js';
 import { addAction, app, controlPlane, installed } from './fixtures.js';
 
@@ -28,4 +31,30 @@ test('a log and a counter hit just before the process exits reach the OTLP recei
   const record = await otlp.waitForLog((r) => r.body === 'settled 7: 42', WAIT, 'the last log line');
   assert.equal(record.attributes['liveprobe.action.id'], log.action.id);
   await otlp.waitForMetric((p) => p.name === 'job.settled' && p.value === 1, WAIT, 'the last count');
+});
+
+test('with LIVEPROBE_STARTUP_WAIT_MS a job\'s first line is probed: the app waits until the agent applied its actions', async (t) => {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const file = 'test/fixtures/startup-job.mjs';
+  const log = await addAction(cp, { type: 'log', file, line: lineOf(file, 'job-settle'), template: 'job settled {order.id}: {total}', tags: ['jobs'] });
+  const run = async (env: Record<string, string>) => {
+    const job = new Child(process.execPath, ['--import', '@liveprobe/agent/register', fromRoot(file)], {
+      name: 'startup job',
+      env: { LIVEPROBE_BROKER_URL: cp.mqttUrl, LIVEPROBE_TAGS: 'jobs', ...otlp.env('http/protobuf'), ...env },
+    });
+    t.after(() => job.stop('SIGKILL'));
+    assert.equal((await job.exited).code, 0, job.output());
+    return job.output();
+  };
+
+  // Without the wait, the job's line runs before the agent even connected: nothing to see.
+  assert.match(await run({ LIVEPROBE_AGENT_ID: 'job-1' }), /settled 10/);
+  const waited = await run({ LIVEPROBE_AGENT_ID: 'job-2', LIVEPROBE_STARTUP_WAIT_MS: '15000' });
+  assert.match(waited, /settled 10/);
+  assert.doesNotMatch(waited, /ran out/);
+  const record = await otlp.waitForLog((r) => r.body === 'job settled 9: 10', WAIT, 'the job\'s log line');
+  assert.equal(record.attributes['liveprobe.action.id'], log.action.id);
+  assert.equal(otlp.logRecords().filter((r) => r.body === 'job settled 9: 10').length, 1, 'only the job that waited was probed');
 });

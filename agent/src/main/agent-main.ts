@@ -2,8 +2,9 @@
  * Starts the agent from inside the app: exposes the probe hook and spawns the worker that
  * drives the inspector. Everything heavy (MQTT, zod, the OTel SDK) lives in the worker.
  */
-import { isMainThread, MessageChannel, Worker } from 'node:worker_threads';
-import { HOOK_KEY, type ToWorker, type WorkerData } from '../bridge.js';
+import { isMainThread, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
+import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from '../prepare/install.js';
@@ -11,16 +12,30 @@ import { installPrepare } from '../prepare/install.js';
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;
 
+/** The hook's end of the channel to the worker, once the agent started in this process. */
+let hookPort: MessagePort | undefined;
+
+/**
+ * Settles when the app may go on: at once, or with LIVEPROBE_STARTUP_WAIT_MS once the agent has
+ * applied its first desired state (so a short job's first lines are probed) or the wait ran out.
+ * Called by the `--import` entry right after startAgent; CommonJS cannot wait.
+ */
+export function agentStarted(): Promise<void> {
+  const waitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_STARTUP_WAIT_MS', 0);
+  return hookPort === undefined || waitMs === 0 ? Promise.resolve() : readyOrTimeout(hookPort, waitMs);
+}
+
 export function startAgent(): void {
   const key = Symbol.for(HOOK_KEY);
   // Loaded twice (e.g. --import and --require both given) or inside a worker: one agent per process.
   if (!isMainThread || key in globalThis) return;
   const { port1, port2 } = new MessageChannel();
   const hook = new ProbeHook(port1, new AppOtel());
+  hookPort = port1;
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
   const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
   const exitFlushed = new Int32Array(new SharedArrayBuffer(4));
-  const exitWaitMs = exitFlushMs(process.env);
+  const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
   // Install path 2: prepared files (LIVEPROBE_PREPARE); undefined when nothing is prepared.
   const prepared = installPrepare(hook, process.env, sessionOpen);
   const data: WorkerData = { port: port2, sessionOpen, exitFlushed, ...(prepared === undefined ? {} : { prepared }) };
@@ -48,12 +63,17 @@ export function startAgent(): void {
   port1.unref();
 }
 
-/** LIVEPROBE_EXIT_FLUSH_MS; read here because the main thread never loads the agent's config reader. */
-function exitFlushMs(env: NodeJS.ProcessEnv): number {
-  const text = env.LIVEPROBE_EXIT_FLUSH_MS?.trim();
-  if (text === undefined || text === '') return EXIT_FLUSH_MS;
-  const value = Number(text);
-  if (Number.isFinite(value) && value >= 0) return value;
-  process.stderr.write(`[liveprobe] LIVEPROBE_EXIT_FLUSH_MS="${text}" is not a number of milliseconds (0 or more); using ${EXIT_FLUSH_MS}\n`);
-  return EXIT_FLUSH_MS;
+function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    // Referenced on purpose: while it runs, it is what keeps the app's start-up waiting.
+    const timer = setTimeout(() => {
+      process.stderr.write(`[liveprobe] the app goes on before the agent applied its actions: LIVEPROBE_STARTUP_WAIT_MS (${waitMs} ms) ran out\n`);
+      resolve();
+    }, waitMs);
+    port.on('message', (message: ToMain) => {
+      if (message.t !== 'ready') return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
-import type { ArmProbe, ToMain, ToWorker } from '../bridge.js';
+import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
 import { compileExpression, compileTemplate, NOT_AVAILABLE, type Compiled, type CompiledTemplate, type Frame, type TextOptions } from './compile.js';
 import { Redaction } from './redaction.js';
@@ -29,6 +29,8 @@ const ERROR_REPORT_INTERVAL_MS = 5000;
 
 interface ArmedProbe {
   key: number;
+  /** What it was armed with: compiled again when the agent's settings change. */
+  spec: ArmProbe;
   level: LogLevel;
   condition: Compiled | undefined;
   conditionSource: string | undefined;
@@ -233,12 +235,19 @@ export class ProbeHook {
     switch (message.t) {
       case 'init':
         this.agentId = message.agentId;
-        this.text = { limits: message.capture, redaction: new Redaction(message.redaction) };
-        this.quotas = message.quotas;
-        this.cpu = new CpuBudget(message.quotas);
+        this.useSettings(message);
+        return;
+      case 'settings':
+        this.useSettings(message);
+        for (const probe of this.probes.values()) this.compile(probe);
+        // Behind any hit batched before it: the worker logs the reload once nothing old is on its way.
+        this.post({ t: 'settings-applied', version: message.version });
         return;
       case 'recycled':
         this.conditionRuns = 0;
+        return;
+      case 'ready':
+        // For the start-up wait (agent-main); nothing for the hook to do.
         return;
       case 'resume':
         for (const key of message.keys) {
@@ -258,23 +267,32 @@ export class ProbeHook {
     }
   }
 
+  private useSettings(settings: HookSettings): void {
+    this.text = { limits: settings.capture, redaction: new Redaction(settings.redaction) };
+    this.quotas = settings.quotas;
+    this.cpu = new CpuBudget(settings.quotas);
+    // Runs are counted up to an exact match: a lower limit than the count so far must not skip it.
+    if (this.quotas.recycleAfterHits > 0 && this.conditionRuns >= this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
+  }
+
   private arm(spec: ArmProbe): void {
     const probe: ArmedProbe = {
       key: spec.key,
+      spec,
       level: spec.log?.level ?? 'info',
-      condition: spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots, this.text),
+      condition: undefined,
       conditionSource: spec.conditionSource,
-      format: spec.log === undefined ? undefined : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now()), this.text),
-      snapshot: spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text),
-      metric: spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text),
+      format: undefined,
+      snapshot: undefined,
+      metric: undefined,
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
       hits: 0,
       done: false,
       paused: false,
-      hitRate: new RateLimit(this.quotas.hitsPerSecond),
-      byteRate: new RateLimit(this.quotas.bytesPerSecond),
+      hitRate: new RateLimit(0),
+      byteRate: new RateLimit(0),
       attributes: {
         'code.file.path': spec.file,
         'code.line.number': spec.line,
@@ -286,8 +304,20 @@ export class ProbeHook {
       lastErrorReport: 0,
       lastError: '',
     };
+    this.compile(probe);
     this.probes.set(spec.key, probe);
     this.armedAny = true;
+  }
+
+  /** Compiles the probe's expressions and sets its quotas with the current settings; its hits and state stay. */
+  private compile(probe: ArmedProbe): void {
+    const { spec } = probe;
+    probe.condition = spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots, this.text);
+    probe.format = spec.log === undefined ? undefined : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now()), this.text);
+    probe.snapshot = spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
+    probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
+    probe.hitRate = new RateLimit(this.quotas.hitsPerSecond);
+    probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
   }
 }
 

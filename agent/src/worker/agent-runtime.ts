@@ -8,6 +8,7 @@ import { topics, type ActionStatusEvent, type AgentOnline } from '@liveprobe/pro
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
 import { Blocklist } from './blocklist.js';
 import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
+import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
 import type { AgentConfig } from './config.js';
 import { HitRelay } from './hit-relay.js';
@@ -44,7 +45,9 @@ export interface AgentRuntime {
 
 export function startRuntime({ config, hook, transport, identity, log, prepared, env = process.env, exited }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
-  const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => void engine.reconcile(actions), log, identity);
+  const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
+  const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => readiness.desired(engine.reconcile(actions)), log, identity);
+  broker.onSubscribed(() => readiness.subscribed());
   const report = (status: StatusReport): void => {
     const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
     if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);

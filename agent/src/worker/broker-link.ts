@@ -23,6 +23,7 @@ export class BrokerLink {
   private readonly desired = new Map<string, { rev: number; actions: Action[] }>();
   /** Set when LIVEPROBE_PUBLIC_KEY is: only desired state the control plane signed is applied. */
   private readonly trust = DesiredStateTrust.fromEnv(process.env);
+  private readonly subscribedListeners: (() => void)[] = [];
 
   constructor(
     private readonly config: AgentConfig,
@@ -32,6 +33,11 @@ export class BrokerLink {
     /** What the birth message says about the debugged process when it is not this one (`liveprobe attach`). */
     private readonly identity: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>> = {},
   ) {}
+
+  /** Called each time the broker acknowledged the agent's subscriptions (on every connection). */
+  onSubscribed(listener: () => void): void {
+    this.subscribedListeners.push(listener);
+  }
 
   get connected(): boolean {
     return this.client?.connected ?? false;
@@ -65,7 +71,9 @@ export class BrokerLink {
       for (const event of this.unsentStatus.values()) this.publishEvent(event);
       this.unsentStatus.clear();
       const subscriptions = [...config.tags.map((t) => topics.tagActions(t)), topics.agentActions(config.agentId)];
-      client.subscribe(subscriptions, { qos: 1 });
+      client.subscribe(subscriptions, { qos: 1 }, (err) => {
+        if (err === null || err === undefined) for (const listener of this.subscribedListeners) listener();
+      });
     });
     client.on('message', (topic, payload) => this.receive(topic, payload));
     client.on('error', (err) => {

@@ -1,0 +1,8 @@
+// Starts the agent, synchronously and without top-level await, so CommonJS can require it.
+import { startAgent } from './main/agent-main.js';
+
+try {
+  startAgent();
+} catch (err) {
+  process.stderr.write(`[liveprobe] the agent could not start and is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
+}
