@@ -4,6 +4,7 @@
  *   conditional breakpoint, and the cost of prepared code with every flag off;
  * - requests per second of an Express 4 app with the app and all of node_modules prepared
  *   (flags off, one site on) vs the same app unprepared, and the RSS of each;
+ * - CPU-bound work in marked and acorn, prepared in full with flags off, vs the same unprepared;
  * - what preparing costs per MB, cold and from the cache, and acorn vs oxc-parser.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
 const HOT = 'bench/fixtures/hot-path.mjs';
+const LIBRARIES = 'bench/fixtures/library-work.mjs';
 const EXPRESS = 'bench/fixtures/express-app.cjs';
 const CONNECTIONS = 10;
 
@@ -36,7 +38,7 @@ interface Measured {
   calls: number;
 }
 
-const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
+const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number; targetMs?: number } = {}) =>
   app.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
 
 async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number): Promise<string[]> {
@@ -165,6 +167,53 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
   ];
 }
 
+/** marked and acorn prepared in full (flags off) against the same libraries unprepared, in two apps side by side. */
+async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number): Promise<string[]> {
+  const cp = await startBenchControlPlane();
+  const sink = await startOtlpSink();
+  const agent = (agentId: string, env: Record<string, string>) => ({ broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'default' as const, env });
+  const script = fromRoot(LIBRARIES);
+  const original = await startFixtureApp({ name: 'libraries, original', script, agent: agent('bench-lib-original', {}) });
+  const prepared = await startFixtureApp({
+    name: 'libraries, prepared', script,
+    agent: agent('bench-lib-prepared', { LIVEPROBE_PREPARE: `${fromRoot('node_modules/marked')}/**,${fromRoot('node_modules/acorn')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' }),
+  });
+  const work = [
+    { key: 'marked', label: 'marked 12: README and docs/*.md rendered to HTML' },
+    { key: 'acorn', label: 'acorn 8: parse acorn.js (241 KB)' },
+  ];
+  const times = new Map<string, { original: number[]; prepared: number[]; ratio: number[] }>(work.map((w) => [w.key, { original: [], prepared: [], ratio: [] }]));
+  try {
+    await Promise.all([agentConnected(original), agentConnected(prepared)]);
+    for (let round = 1; round <= rounds; round++) {
+      ctx.progress(`prepared: library work, round ${round}/${rounds}`);
+      for (const w of work) {
+        const apps = round % 2 === 0 ? [prepared, original] : [original, prepared];
+        const measured = new Map<NodeProcess, number>();
+        for (const app of apps) measured.set(app, (await measure(app, w.key, { targetMs: 400, warmup: 5 })).nsPerCall);
+        const t = times.get(w.key)!;
+        t.original.push(measured.get(original)!);
+        t.prepared.push(measured.get(prepared)!);
+        t.ratio.push(measured.get(prepared)! / measured.get(original)!);
+      }
+    }
+  } finally {
+    await Promise.all([original.stop(), prepared.stop()]);
+    await Promise.all([cp.stop(), sink.close()]);
+  }
+  return [
+    `CPU-bound library work: ${rounds} rounds, each run fills 400 ms after 5 warm-up calls, the order alternating; both apps load the agent, one prepares marked and acorn in full (every file of both packages, flags off). "× original" is the median of per-round ratios (above 1 is slower).`,
+    renderTable(
+      ['work', 'original, per call', 'prepared, per call', '× original'],
+      work.map((w) => {
+        const t = times.get(w.key)!;
+        return [w.label, duration(median(t.original)), duration(median(t.prepared)), ratio(median(t.ratio))];
+      }),
+      ['left', 'right', 'right', 'right'],
+    ),
+  ];
+}
+
 function jsFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -242,6 +291,7 @@ const benchmark: Benchmark = {
     const blocks: string[] = [];
     blocks.push(...(await prepareCost()));
     blocks.push(...(await costPerHit(ctx, rounds)));
+    blocks.push(...(await libraryWork(ctx, rounds)));
     blocks.push(...(await httpThroughput(ctx, rounds, ctx.options.httpSeconds)));
     return { blocks };
   },

@@ -100,7 +100,7 @@ export interface AgentReady {
   t: 'ready';
 }
 
-export type ToMain = Init | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady;
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {

@@ -216,3 +216,25 @@ test('two actions on the same line both print', async (t) => {
   await events.waitFor(isOutput(first.action.id, (e) => e.message === `first ${order.id}`), WAIT, 'first line');
   await events.waitFor(isOutput(second.action.id, (e) => e.message === `second ${order.amount}`), WAIT, 'second line');
 });
+
+// The worker hears of a new script only once it runs: before each new script runs, while an
+// action waits for one, the main thread pauses until the action is placed.
+for (const other of [false, true]) {
+  test(`an action on a lazily imported module's top-level line fires the one time it runs, as the module loads${other ? ', with another debugger in the process that resumes every pause' : ''}`, async (t) => {
+    const cp = await controlPlane(t);
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const service = await app(t, { script: 'test/fixtures/lazy-import.mjs', broker: cp.mqttUrl, ...(other ? { extraImports: ['./test/fixtures/resume-every-pause.mjs'] } : {}) });
+    const file = 'test/fixtures/lazy-imported.mjs';
+    const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'module-level'), template: 'loading {loaded.name}', tags: ['e2e'] });
+    const waiting = await events.waitFor(isStatus(action.id, 'error'), WAIT, 'the action waits for its file');
+    assert.match((waiting.data as ActionStatusEvent).message ?? '', /it will install if such a script loads/);
+
+    assert.equal(await (await fetch(`${service.url}/load`)).text(), '1');
+    await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'installed as the module loads');
+    await events.waitFor(isOutput(action.id, (e) => e.message === 'loading lazy-imported'), WAIT, 'the line that ran once');
+    assert.equal(await (await fetch(`${service.url}/load`)).text(), '1', 'the app keeps serving');
+    assert.equal(outputs(events.events(), action.id).length, 1);
+    assert.match(service.output(), /lazy-imported loaded/);
+  });
+}

@@ -88,6 +88,7 @@ export class CdpHookChannel implements HookChannel {
 
   postMessage(message: ToMain): void {
     if (message.t === 'init') this.init = message;
+    else if (message.t === 'settings' && this.init !== undefined) this.init = { ...this.init, capture: message.capture, redaction: message.redaction, quotas: message.quotas };
     else if (message.t === 'arm') this.arms.set(message.key, message);
     else if (message.t === 'disarm') this.arms.delete(message.key);
     this.evaluate(receive(message)).catch((err: unknown) => {

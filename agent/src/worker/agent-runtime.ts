@@ -10,12 +10,16 @@ import { Blocklist } from './blocklist.js';
 import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
 import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
-import type { AgentConfig } from './config.js';
+import type { AgentConfig, AgentSettings } from './config.js';
+import { watchConfigFile } from './config-watch.js';
 import { HitRelay } from './hit-relay.js';
+import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
 import { OtelExport } from './otel-export.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
 import type { PreparedSites } from '../prepare/prepared-sites.js';
+import type { SettingsChanges } from './settings-changes.js';
+import { SettingsReload } from './settings-reload.js';
 
 export interface RuntimeOptions {
   config: AgentConfig;
@@ -62,6 +66,19 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
   hook.postMessage({ t: 'init', agentId: config.agentId, capture: config.capture, redaction: config.redaction, quotas: config.quotas } satisfies ToMain);
   broker.start();
   broker.startHeartbeat(HEARTBEAT_SECONDS, () => engine.size);
+
+  const hookSettings = new HookSettingsSender(hook);
+  const applySettings = async (settings: AgentSettings, changes: SettingsChanges): Promise<void> => {
+    await Promise.all([
+      changes.hook ? hookSettings.send(settings) : undefined,
+      changes.blocklist ? engine.applyBlocklist(new Blocklist(settings.blocklist)) : undefined,
+    ]);
+  };
+  let stopWatching: (() => void) | undefined;
+  if (config.configFile !== undefined) {
+    const reload = new SettingsReload({ path: config.configFile, env, settings: config, prepare: config.prepareSection, apply: applySettings, log });
+    stopWatching = watchConfigFile(config.configFile, () => reload.reload());
+  }
   return {
     engine,
     link: broker,
@@ -74,10 +91,12 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
           otel.flush().catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${err instanceof Error ? err.message : String(err)}`)).finally(() => exited?.());
         }
         else if (message.t === 'recycle') void engine.recycle(message.hits);
+        else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else relay.handle(message);
       }
     },
     async close() {
+      stopWatching?.();
       engine.close();
       await broker.close();
       await otel.shutdown();

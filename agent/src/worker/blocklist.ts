@@ -32,7 +32,7 @@ export class BlockedByAgentError extends Error {
     readonly rule: string,
     what: string,
   ) {
-    super(`${what} is blocked by this agent's configuration (blocklist rule ${rule}); the agent never reads it, whatever the control plane asks. Probe another line, or change the agent's LIVEPROBE_BLOCK_* settings`);
+    super(`${what} is blocked by this agent's configuration (blocklist rule ${rule}); the agent never reads it, whatever the control plane asks. Probe another line, or change the agent's LIVEPROBE_BLOCK_* settings or the \`block\` section of its LIVEPROBE_CONFIG file`);
   }
 }
 
@@ -41,14 +41,26 @@ export class Blocklist {
   private readonly functions: { pattern: string; regex: RegExp }[];
   private readonly variables: ReadonlySet<string>;
 
-  constructor(settings: BlocklistSettings) {
+  constructor(
+    private readonly settings: BlocklistSettings,
+    private readonly onCheck?: (target: BlocklistTarget) => void,
+  ) {
     this.files = settings.files.map((pattern) => ({ pattern, regex: globToRegExp(pattern) }));
     this.functions = settings.functions.map((pattern) => ({ pattern, regex: namePatternToRegExp(pattern) }));
     this.variables = new Set(settings.variables);
   }
 
+  /**
+   * The same rules, telling `onCheck` what each check was about: the engine keeps the targets
+   * of an installed action, to check them again when the agent's configuration changes.
+   */
+  recording(onCheck: (target: BlocklistTarget) => void): Blocklist {
+    return new Blocklist(this.settings, onCheck);
+  }
+
   /** Throws BlockedByAgentError naming the first rule the action breaks. */
   check(target: BlocklistTarget): void {
+    this.onCheck?.(target);
     for (const file of target.files) {
       const path = normalizePath(file);
       const rule = this.files.find((r) => r.regex.test(path));

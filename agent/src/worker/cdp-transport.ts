@@ -12,11 +12,23 @@ export interface ScriptParsed {
   sourceMapURL?: string;
 }
 
+/** A pause of the target, as `Debugger.paused` reports it: the parts the agent reads. */
+export interface Paused {
+  reason: string;
+  /** With reason 'instrumentation': the script about to run. */
+  data?: { scriptId?: string; url?: string };
+}
+
 export interface CdpTransport {
   connect(): Promise<void>;
   /** Sends a CDP command; resolves with its result. */
   post(method: string, params?: object): Promise<unknown>;
   onScriptParsed(handler: (script: ScriptParsed) => void): void;
+  /**
+   * Every pause of the target, whoever caused it. Absent when the transport keeps the target
+   * from ever pausing (a remote target skips all pauses): then nothing pauses it for the agent.
+   */
+  onPaused?(handler: (pause: Paused) => void): void;
   /** Ends the session; V8 drops every breakpoint the session set. */
   disconnect(): void;
   /** Which target this session drives, for messages. */
@@ -41,6 +53,10 @@ export class MainThreadTransport implements CdpTransport {
 
   onScriptParsed(handler: (script: ScriptParsed) => void): void {
     this.session.on('Debugger.scriptParsed', ({ params }) => handler(params));
+  }
+
+  onPaused(handler: (pause: Paused) => void): void {
+    this.session.on('Debugger.paused', ({ params }) => handler({ reason: params.reason, data: params.data as Paused['data'] }));
   }
 
   disconnect(): void {

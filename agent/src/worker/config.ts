@@ -1,4 +1,8 @@
-/** The agent's configuration, read once from the environment when the worker starts. */
+/**
+ * The agent's configuration, from the environment and the optional LIVEPROBE_CONFIG file. The
+ * connection settings are read once when the worker starts; the settings that guard the app
+ * (AgentSettings) are read again whenever the file changes (settings-reload.ts).
+ */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
@@ -6,11 +10,23 @@ import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../main/serialize.js
 import { BUILT_IN_PATTERNS, DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type BuiltInPattern, type RedactionSettings } from '../redaction-settings.js';
 import type { BlocklistSettings } from './blocklist.js';
 import { AgentConfigError } from './config-error.js';
-import { readConfigFile, type ConfigFile } from './config-file.js';
+import { MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from './config-file.js';
 import { readQuotas } from './quota-config.js';
 import type { QuotaSettings } from '../main/quota.js';
 
-export interface AgentConfig {
+/** What the agent's own configuration decides and the control plane cannot change; reloaded with the file. */
+export interface AgentSettings {
+  /** Bounds on captured values: snapshots, log placeholders, `str()`. */
+  capture: CaptureLimits;
+  /** What the main thread hides. */
+  redaction: RedactionSettings;
+  /** What no action may read. */
+  blocklist: BlocklistSettings;
+  /** Footprint guards: per-action rates and the agent's CPU budget. */
+  quotas: QuotaSettings;
+}
+
+export interface AgentConfig extends AgentSettings {
   brokerUrl: string;
   tags: string[];
   agentId: string;
@@ -18,14 +34,10 @@ export interface AgentConfig {
   /** Live output events per second per action sent to the control plane; the rest are counted as dropped. */
   liveOutputPerSecond: number;
   logLevel: 'silent' | 'info' | 'debug';
-  /** Bounds on captured values: snapshots, log placeholders, `str()`. */
-  capture: CaptureLimits;
-  /** What the main thread hides; the control plane cannot change it. */
-  redaction: RedactionSettings;
-  /** What no action may read; the control plane cannot change it. */
-  blocklist: BlocklistSettings;
-  /** Footprint guards: per-action rates and the agent's CPU budget. */
-  quotas: QuotaSettings;
+  /** LIVEPROBE_CONFIG, when set: the file the worker watches. */
+  configFile: string | undefined;
+  /** Its `prepare` section as read at start-up, to tell when it changed (it applies at the next start). */
+  prepareSection: string | undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
@@ -41,12 +53,8 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
   }
   const rate = Number(env.LIVEPROBE_LIVE_OUTPUT_PER_SECOND ?? 50);
   if (!Number.isFinite(rate) || rate < 0) throw new AgentConfigError('LIVEPROBE_LIVE_OUTPUT_PER_SECOND must be a non-negative number');
-  const file: ConfigFile = env.LIVEPROBE_CONFIG?.trim() ? readConfigFile(env.LIVEPROBE_CONFIG.trim()) : {};
-  const blocklist: BlocklistSettings = {
-    files: [...list(env.LIVEPROBE_BLOCK_FILES), ...(file.block?.files ?? [])],
-    functions: [...list(env.LIVEPROBE_BLOCK_FUNCTIONS), ...(file.block?.functions ?? [])],
-    variables: [...list(env.LIVEPROBE_BLOCK_VARIABLES), ...(file.block?.variables ?? [])],
-  };
+  const configFile = env.LIVEPROBE_CONFIG?.trim() || undefined;
+  const file = configFile === undefined ? { settings: {}, prepare: undefined } : readConfigFile(configFile);
   return {
     brokerUrl: env.LIVEPROBE_BROKER_URL?.trim() || 'mqtt://127.0.0.1:1883',
     tags,
@@ -54,11 +62,25 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
     topicPrefix: env.LIVEPROBE_TOPIC_PREFIX?.trim() || DEFAULT_TOPIC_PREFIX,
     liveOutputPerSecond: rate,
     logLevel,
+    configFile,
+    prepareSection: file.prepare,
+    ...readSettings(env, file.settings),
+  };
+}
+
+/** The environment over the file's settings: lists add up, single values from the environment win. */
+export function readSettings(env: NodeJS.ProcessEnv, file: ConfigFile): AgentSettings {
+  const blocklist: BlocklistSettings = {
+    files: [...list(env.LIVEPROBE_BLOCK_FILES), ...(file.block?.files ?? [])],
+    functions: [...list(env.LIVEPROBE_BLOCK_FUNCTIONS), ...(file.block?.functions ?? [])],
+    variables: [...list(env.LIVEPROBE_BLOCK_VARIABLES), ...(file.block?.variables ?? [])],
+  };
+  return {
     capture: readCaptureLimits(env, file),
     // A blocked variable is also hidden where it appears as a field of a captured value.
     redaction: { ...readRedaction(env, file), exactKeys: blocklist.variables },
     blocklist,
-    quotas: readQuotas(env),
+    quotas: readQuotas(env, file.quotas ?? {}),
   };
 }
 
@@ -80,7 +102,8 @@ function readCaptureLimits(env: NodeJS.ProcessEnv, file: ConfigFile): CaptureLim
     if (!Number.isInteger(value) || value <= 0) throw new AgentConfigError(`${variable}: "${raw}" must be a positive integer`);
     limits[field] = value;
   }
-  if (limits.totalBytes < 64) throw new AgentConfigError(`${CAPTURE_VARIABLES.totalBytes}: ${limits.totalBytes} bytes cannot hold a useful capture; use at least 64`);
+  // Only the environment's value can be too small here: the file's is checked with the file.
+  if (limits.totalBytes < MIN_CAPTURE_BYTES) throw new AgentConfigError(`${CAPTURE_VARIABLES.totalBytes}: ${limits.totalBytes} bytes cannot hold a useful capture; use at least ${MIN_CAPTURE_BYTES}`);
   return limits;
 }
 
@@ -91,6 +114,7 @@ function readRedaction(env: NodeJS.ProcessEnv, file: ConfigFile): Omit<Redaction
   const patterns: BuiltInPattern[] = [];
   for (const name of named) {
     if (name === 'none') continue;
+    // Only the environment's names can be unknown here: the file's are checked with the file.
     if (!(BUILT_IN_PATTERNS as readonly string[]).includes(name)) {
       throw new AgentConfigError(`LIVEPROBE_REDACT_PATTERNS: "${name}" is not a built-in pattern; use ${BUILT_IN_PATTERNS.join(', ')} or none (own regular expressions go in LIVEPROBE_CONFIG under redact.regexes)`);
     }
@@ -99,15 +123,7 @@ function readRedaction(env: NodeJS.ProcessEnv, file: ConfigFile): Omit<Redaction
   const emails = env.LIVEPROBE_REDACT_EMAILS?.trim() ? flag('LIVEPROBE_REDACT_EMAILS', env.LIVEPROBE_REDACT_EMAILS) : file.redact?.emails;
   if (emails === true && !patterns.includes('email')) patterns.push('email');
   if (emails === false && patterns.includes('email')) patterns.splice(patterns.indexOf('email'), 1);
-  const regexes = file.redact?.regexes ?? [];
-  for (const source of regexes) {
-    try {
-      new RegExp(source, 'gi');
-    } catch (err) {
-      throw new AgentConfigError(`LIVEPROBE_CONFIG: redact.regexes: ${JSON.stringify(source)} is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
-  return { keys, patterns, regexes };
+  return { keys, patterns, regexes: file.redact?.regexes ?? [] };
 }
 
 function list(value: string | undefined): string[] {

@@ -22,7 +22,7 @@ export class HitRelay {
     private readonly report: (status: StatusReport) => void,
   ) {}
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' }>): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message.hits);

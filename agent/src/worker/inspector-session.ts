@@ -4,7 +4,7 @@
  * separate from any other inspector user in the process.
  */
 import type { Debugger } from 'node:inspector';
-import type { CdpTransport } from './cdp-transport.js';
+import type { CdpTransport, Paused } from './cdp-transport.js';
 import { scriptPath } from './script-match.js';
 
 export interface LoadedScript {
@@ -31,10 +31,17 @@ export class InspectorSession {
     private readonly onScript: (script: LoadedScript) => void,
     /** A new transport for each time the session opens. */
     private readonly transport: () => CdpTransport,
+    /** Every pause of the main thread, ours or not. */
+    private readonly onPause: (pause: Paused) => void,
   ) {}
 
   get isOpen(): boolean {
     return this.session !== undefined;
+  }
+
+  /** Whether the open session can pause the target before its scripts run. */
+  get canPause(): boolean {
+    return this.session?.onPaused !== undefined;
   }
 
   async open(): Promise<void> {
@@ -51,6 +58,7 @@ export class InspectorSession {
       this.scripts.set(path, script);
       if (this.session !== undefined) this.onScript(script);
     });
+    session.onPaused?.((pause) => this.onPause(pause));
     await session.post('Debugger.enable');
     this.session = session;
   }
@@ -98,6 +106,20 @@ export class InspectorSession {
       restrictToFunction: true,
     });
     return locations.filter((l) => l.type === 'return').map((l) => ({ line: l.lineNumber + 1, column: l.columnNumber ?? 0 }));
+  }
+
+  /**
+   * Pauses the target before each script parsed from now on runs (`Debugger.paused` with reason
+   * 'instrumentation'), until the returned breakpoint is removed.
+   */
+  async pauseBeforeScripts(): Promise<string> {
+    return (await this.call<{ breakpointId: string }>('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' })).breakpointId;
+  }
+
+  /** A closed session has nothing to resume: disconnecting released any pause it held. */
+  async resume(): Promise<void> {
+    if (this.session === undefined) return;
+    await this.session.post('Debugger.resume');
   }
 
   async removeBreakpoint(breakpointId: string): Promise<void> {

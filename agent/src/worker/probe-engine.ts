@@ -6,12 +6,13 @@ import { ExpressionError, type Action, type ActionState } from '@liveprobe/proto
 import type { HookChannel, ToMain } from '../bridge.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { armFields, type ArmFields } from './arm-spec.js';
-import { armedExpressions, BlockedByAgentError, type Blocklist } from './blocklist.js';
+import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from './blocklist.js';
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from './function-name.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { checkLineText, SourceDiffersError } from './line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
+import { ScriptStartPause } from './script-start-pause.js';
 import { sitesFor, type Site, type SiteContext } from './sites.js';
 import { analyseSource, type AnalysedSource } from './source-analysis.js';
 import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from '../prepare/prepared-sites.js';
@@ -45,6 +46,8 @@ export interface Probe {
   pause?: { timer: NodeJS.Timeout };
   /** Recent pauses, for backing off an action that keeps exceeding its quota. */
   pauses: number[];
+  /** What the blocklist was asked about when it was installed, to ask again when the blocklist changes. */
+  checked: BlocklistTarget[];
 }
 
 interface Placement {
@@ -63,8 +66,13 @@ export class ProbeEngine {
   private readonly byKey = new Map<number, Probe>();
   /** Actions that reached their hit limit or expiry: never reinstalled while still desired. */
   private readonly finished = new Set<string>();
+  /** Finished because the blocklist refused them, with what it was asked: installed again when a new one allows that. */
+  private readonly blocked = new Map<string, { action: Action; checked: BlocklistTarget[] }>();
   private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private readonly session: InspectorSession;
+  private readonly scriptStarts: ScriptStartPause;
+  /** The placement each newly loaded script started, until it is done: a pause before the script runs waits for it. */
+  private readonly retries = new Map<string, Promise<void>>();
   readonly locations: LocationResolver;
   private readonly sites: SiteContext;
   private nextKey = 1;
@@ -78,11 +86,12 @@ export class ProbeEngine {
     /** A new CDP session each time one is needed (the session is open only while actions exist). */
     transport: () => CdpTransport,
     /** The agent's own blocklist: checked before every install, whatever the control plane sent. */
-    private readonly blocklist: Blocklist,
+    private blocklist: Blocklist,
     /** Prepared files (install path 2): an action on a prepared line flips a flag instead of opening the inspector. */
     private readonly prepared?: PreparedSites,
   ) {
-    this.session = new InspectorSession((script) => this.enqueue(() => this.retryPending(script)), transport);
+    this.session = new InspectorSession((script) => this.retryOnLoad(script), transport, (pause) => this.scriptStarts.paused(pause));
+    this.scriptStarts = new ScriptStartPause(this.session, (scriptId) => this.retries.get(scriptId) ?? Promise.resolve(), log);
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
@@ -105,6 +114,7 @@ export class ProbeEngine {
         if (!wanted.has(id)) await this.remove(id, 'removed', 'the action was removed');
       }
       for (const id of this.finished) if (!wanted.has(id)) this.finished.delete(id);
+      for (const id of this.blocked.keys()) if (!wanted.has(id)) this.blocked.delete(id);
       for (const action of wanted.values()) {
         if (!this.probes.has(action.id) && !this.finished.has(action.id)) await this.install(action);
       }
@@ -135,7 +145,14 @@ export class ProbeEngine {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task).catch((err: unknown) => this.log(`internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    const run = this.queue.then(async () => {
+      try {
+        await task();
+      } finally {
+        // Only tasks change which actions wait for their script.
+        await this.scriptStarts.update([...this.probes.values()].some(waitsForScript));
+      }
+    }).catch((err: unknown) => this.log(`internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
     this.queue = run;
     return run;
   }
@@ -148,7 +165,7 @@ export class ProbeEngine {
       return;
     }
     const key = this.nextKey++;
-    const probe: Probe = { action, key, keys: [key], breakpointIds: [], placements: [], pauses: [] };
+    const probe: Probe = { action, key, keys: [key], breakpointIds: [], placements: [], pauses: [], checked: [] };
     probe.expiryTimer = setTimeout(() => void this.finish(probe.key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();
     this.probes.set(action.id, probe);
@@ -171,9 +188,10 @@ export class ProbeEngine {
 
   private async installPrepared(probe: Probe, plan: { sites: PlannedSite[] }): Promise<void> {
     const { action } = probe;
+    probe.checked = [];
     try {
       probe.prepared = await this.prepared!.install(action, plan, {
-        blocklist: this.blocklist,
+        blocklist: this.blocklist.recording((target) => probe.checked.push(target)),
         post: (message) => this.post(message),
         key: (index) => this.keyFor(probe, index),
         installed: (placed) => {
@@ -184,7 +202,8 @@ export class ProbeEngine {
         },
       });
     } catch (err) {
-      if (err instanceof ExpressionError || err instanceof BlockedByAgentError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
+      if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
+      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
       throw err;
     }
   }
@@ -231,15 +250,18 @@ export class ProbeEngine {
       throw err;
     }
     // The agent's own blocklist, at every site: a blocked file may also be reached through a source map.
+    probe.checked = [];
     for (const [index, { resolved, analysed, offset }] of sites.entries()) {
+      const target: BlocklistTarget = {
+        files: [action.file, resolved.file, resolved.script.path],
+        functionName: analysed === undefined ? undefined : functionNameAt(analysed, offset),
+        expressions: armedExpressions(arms[index]!),
+      };
+      probe.checked.push(target);
       try {
-        this.blocklist.check({
-          files: [action.file, resolved.file, resolved.script.path],
-          functionName: analysed === undefined ? undefined : functionNameAt(analysed, offset),
-          expressions: armedExpressions(arms[index]!),
-        });
+        this.blocklist.check(target);
       } catch (err) {
-        if (err instanceof BlockedByAgentError) return this.fail(probe, err.message, false);
+        if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
         throw err;
       }
     }
@@ -333,6 +355,34 @@ export class ProbeEngine {
     });
   }
 
+  /**
+   * The agent's configuration has a new blocklist: actions it forbids leave the app now, with a
+   * status naming the rule, and those only the previous one refused are installed again.
+   */
+  applyBlocklist(blocklist: Blocklist): Promise<void> {
+    return this.enqueue(async () => {
+      this.blocklist = blocklist;
+      for (const probe of [...this.probes.values()]) {
+        const refusal = refusalOf(blocklist, probe.checked);
+        if (refusal === undefined) continue;
+        await this.unset(probe);
+        this.block(probe, `removed after the agent's configuration changed: ${refusal.message}`);
+      }
+      for (const [id, { action, checked }] of [...this.blocked]) {
+        if (refusalOf(blocklist, checked) !== undefined) continue;
+        this.blocked.delete(id);
+        this.finished.delete(id);
+        await this.install(action);
+      }
+      this.closeIfIdle();
+    });
+  }
+
+  private block(probe: Probe, message: string): void {
+    this.fail(probe, message, false);
+    this.blocked.set(probe.action.id, { action: probe.action, checked: probe.checked });
+  }
+
   private fail(probe: Probe, message: string, waiting: boolean): void {
     this.report({ actionId: probe.action.id, state: 'error', message });
     if (!waiting) {
@@ -347,9 +397,15 @@ export class ProbeEngine {
     return this.analyses.get(script.scriptId);
   }
 
+  private retryOnLoad(script: LoadedScript): void {
+    const retry = this.enqueue(() => this.retryPending(script));
+    this.retries.set(script.scriptId, retry);
+    void retry.then(() => this.retries.delete(script.scriptId));
+  }
+
   private async retryPending(script: LoadedScript): Promise<void> {
     for (const probe of this.probes.values()) {
-      if (probe.breakpointIds.length > 0 || probe.pause !== undefined || probe.prepared !== undefined) continue;
+      if (!waitsForScript(probe)) continue;
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
@@ -389,6 +445,7 @@ export class ProbeEngine {
 
   private closeSession(): void {
     this.session.close();
+    this.scriptStarts.dropped();
     this.analyses.clear();
     this.locations.forget();
   }
@@ -396,6 +453,21 @@ export class ProbeEngine {
   private post(message: ToMain): void {
     this.hook.postMessage(message);
   }
+}
+
+function refusalOf(blocklist: Blocklist, targets: readonly BlocklistTarget[]): BlockedByAgentError | undefined {
+  try {
+    for (const target of targets) blocklist.check(target);
+    return undefined;
+  } catch (err) {
+    if (err instanceof BlockedByAgentError) return err;
+    throw err;
+  }
+}
+
+/** Neither installed (breakpoints or prepared sites) nor held back by a quota: no loaded script matched it yet. */
+function waitsForScript(probe: Probe): boolean {
+  return probe.breakpointIds.length === 0 && probe.pause === undefined && probe.prepared === undefined;
 }
 
 /** The status message: where a moved line went, or what a tic-toc or a duration measures. */

@@ -1,4 +1,4 @@
-/** The footprint guards' settings from the agent's environment (the control plane cannot change them). */
+/** The footprint guards' settings from the agent's own configuration (the control plane cannot change them). */
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../main/quota.js';
 import { AgentConfigError } from './config-error.js';
 
@@ -10,8 +10,9 @@ const VARIABLES: Record<keyof QuotaSettings, string> = {
   recycleAfterHits: 'LIVEPROBE_SESSION_RECYCLE_HITS',
 };
 
-export function readQuotas(env: NodeJS.ProcessEnv): QuotaSettings {
-  const quotas = { ...DEFAULT_QUOTAS };
+/** Environment over the config file's `quotas` section (already checked) over the defaults, one guard at a time. */
+export function readQuotas(env: NodeJS.ProcessEnv, file: Partial<QuotaSettings>): QuotaSettings {
+  const quotas = { ...DEFAULT_QUOTAS, ...file };
   for (const [key, variable] of Object.entries(VARIABLES) as [keyof QuotaSettings, string][]) {
     const text = env[variable]?.trim();
     if (text === undefined || text === '') continue;

@@ -27,7 +27,7 @@ test('file globs match at any directory boundary, file URLs and Windows paths in
 });
 
 test('function patterns and variable names block an action, and the message says what to do', () => {
-  assert.match(blockedBy({ files: ['a.js'], functionName: 'hashPassword', expressions: [] }), /^function `hashPassword` is blocked .* rule functions: `hashPassword`.*Probe another line, or change the agent's LIVEPROBE_BLOCK_\* settings$/);
+  assert.match(blockedBy({ files: ['a.js'], functionName: 'hashPassword', expressions: [] }), /^function `hashPassword` is blocked .* rule functions: `hashPassword`.*Probe another line, or change the agent's LIVEPROBE_BLOCK_\* settings or the `block` section of its LIVEPROBE_CONFIG file$/);
   assert.match(blockedBy({ files: ['a.js'], functionName: 'refreshAccessTokens', expressions: [] }), /rule functions: `\*Token\*`/);
   assert.match(blockedBy({ files: ['a.js'], expressions: exprs('dbConfig.host') }), /^variable `dbConfig` is blocked .*rule variables: `dbConfig`/);
   assert.match(blockedBy({ files: ['a.js'], expressions: exprs('this.vault != null') }), /variable `vault`/);

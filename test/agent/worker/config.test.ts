@@ -70,10 +70,13 @@ test('every mistake in the agent\'s privacy settings names the setting and how t
     [{ LIVEPROBE_CAPTURE_BYTES: '10' }, /LIVEPROBE_CAPTURE_BYTES: 10 bytes cannot hold a useful capture; use at least 64/],
     [{ LIVEPROBE_CONFIG: join(dir, 'missing.json') }, /LIVEPROBE_CONFIG: cannot read .*missing\.json \(ENOENT\); fix the path or unset the variable/],
     [{ LIVEPROBE_CONFIG: write('bad.json', '{') }, /LIVEPROBE_CONFIG: .*bad\.json is not valid JSON/],
-    [{ LIVEPROBE_CONFIG: write('extra.json', '{"redaction": {}}') }, /`redaction` is not a setting; use "redact", "block", "capture" or "prepare"/],
+    [{ LIVEPROBE_CONFIG: write('extra.json', '{"redaction": {}}') }, /`redaction` is not a setting; use "redact", "block", "capture", "quotas" or "prepare"/],
     [{ LIVEPROBE_CONFIG: write('field.json', '{"block": {"paths": []}}') }, /`block\.paths` is not a setting; use one of block\.files, block\.functions, block\.variables/],
     [{ LIVEPROBE_CONFIG: write('type.json', '{"block": {"files": "src/**"}}') }, /`block\.files` must be an array of strings/],
-    [{ LIVEPROBE_CONFIG: write('regex.json', '{"redact": {"regexes": ["("]}}') }, /redact\.regexes: "\(" is not a valid regular expression/],
+    [{ LIVEPROBE_CONFIG: write('regex.json', '{"redact": {"regexes": ["("]}}') }, /regex\.json: `redact\.regexes`: "\(" is not a valid regular expression/],
+    [{ LIVEPROBE_CONFIG: write('pattern.json', '{"redact": {"patterns": ["cards"]}}') }, /pattern\.json: `redact\.patterns`: "cards" is not a built-in pattern; use card, bearer, jwt, email or none/],
+    [{ LIVEPROBE_CONFIG: write('bytes.json', '{"capture": {"totalBytes": 10}}') }, /bytes\.json: `capture\.totalBytes`: 10 bytes cannot hold a useful capture; use at least 64/],
+    [{ LIVEPROBE_CONFIG: write('quota.json', '{"quotas": {"hitsPerSecond": "5"}}') }, /quota\.json: `quotas\.hitsPerSecond` must be a number, 0 or more \(0 turns the limit off\)/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => readConfig(env), (err: Error) => {
