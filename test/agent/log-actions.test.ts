@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OutputEvent, ActionStatusEvent } from '@liveprobe/protocol';
 import { cli, lineOf, otlpReceiver, sseEvents, tailCli, waitFor, type SseEvent } from '../helpers/index.js';
-import { addAction, app, checkout, controlPlane, deleteAction, getAction, mosquittoStack, ORDERS_CJS, SHOP } from './fixtures.js';
+import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed, mosquittoStack, ORDERS_CJS, SHOP } from './fixtures.js';
 
 const WAIT = 15_000;
 const RETURN_LINE = lineOf(SHOP, 'checkout-return');
@@ -238,3 +238,16 @@ for (const other of [false, true]) {
     assert.match(service.output(), /lazy-imported loaded/);
   });
 }
+
+test('a `debugger;` statement in the app does not stop it while the agent\'s inspector session is open', async (t) => {
+  const cp = await controlPlane(t);
+  const file = 'test/fixtures/debugger-statement.mjs';
+  const service = await app(t, { script: file, broker: cp.mqttUrl, agentId: 'debugger-app' });
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'debugger-app'), template: 'doubled {doubled}', tags: ['e2e'] });
+  assert.match(await installed(cp, action.id), /^installed/);
+  const answer = await fetch(`${service.url}/?n=21`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(await answer.text(), '42');
+  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'doubled 42', WAIT, 'the log line');
+});

@@ -60,6 +60,10 @@ export class InspectorSession {
     });
     session.onPaused?.((pause) => this.onPause(pause));
     await session.post('Debugger.enable');
+    // Enabling the debugger would let a `debugger;` statement in the app pause it with nobody to
+    // resume it. Skipping pauses is per session: another debugger attached to the app still stops
+    // there, and breakpoint conditions (the probes) still run.
+    await session.post('Debugger.setSkipAllPauses', { skip: true });
     this.session = session;
   }
 
@@ -113,7 +117,15 @@ export class InspectorSession {
    * 'instrumentation'), until the returned breakpoint is removed.
    */
   async pauseBeforeScripts(): Promise<string> {
+    await this.call('Debugger.setSkipAllPauses', { skip: false });
     return (await this.call<{ breakpointId: string }>('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' })).breakpointId;
+  }
+
+  /** Undoes pauseBeforeScripts: the session skips every pause again. */
+  async stopPausingBeforeScripts(breakpointId: string): Promise<void> {
+    if (this.session === undefined) return;
+    await this.session.post('Debugger.removeBreakpoint', { breakpointId });
+    await this.session.post('Debugger.setSkipAllPauses', { skip: true });
   }
 
   /** A closed session has nothing to resume: disconnecting released any pause it held. */

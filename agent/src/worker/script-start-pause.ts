@@ -18,7 +18,7 @@ import type { InspectorSession } from './inspector-session.js';
 const HOLD_MS = 2000;
 
 /** What of the agent's inspector session this needs. */
-export type PausingSession = Pick<InspectorSession, 'canPause' | 'pauseBeforeScripts' | 'removeBreakpoint' | 'resume'>;
+export type PausingSession = Pick<InspectorSession, 'canPause' | 'pauseBeforeScripts' | 'stopPausingBeforeScripts' | 'resume'>;
 
 export class ScriptStartPause {
   private breakpointId: string | undefined;
@@ -37,7 +37,7 @@ export class ScriptStartPause {
     } else if (!waiting && this.breakpointId !== undefined) {
       const id = this.breakpointId;
       this.breakpointId = undefined;
-      await this.session.removeBreakpoint(id);
+      await this.session.stopPausingBeforeScripts(id);
     }
   }
 

@@ -9,7 +9,7 @@ function fakeSession(canPause = true): PausingSession & { calls: string[] } {
     calls,
     canPause,
     pauseBeforeScripts: async () => (calls.push('set'), 'instrumentation:1'),
-    removeBreakpoint: async (id: string) => void calls.push(`remove ${id}`),
+    stopPausingBeforeScripts: async (id: string) => void calls.push(`remove ${id}`),
     resume: async () => void calls.push('resume'),
   };
 }
