@@ -38,7 +38,7 @@ interface Measured {
   calls: number;
 }
 
-const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number; targetMs?: number } = {}) =>
+const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
   app.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
 
 async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number): Promise<string[]> {
@@ -108,61 +108,78 @@ async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number):
   ];
 }
 
+/**
+ * Two apps side by side, one unprepared and one with the app and all of node_modules prepared.
+ * The actions go on and off in the prepared app between runs, so "one site on" is measured in
+ * the same process as "flags off": process-to-process noise on this machine is several percent.
+ */
 async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: number, seconds: number): Promise<string[]> {
   const cp = await startBenchControlPlane();
   const sink = await startOtlpSink();
   const api = new ControlPlaneApi(cp.url);
+  const events = await api.events();
   const prepare = { LIVEPROBE_PREPARE: `${fromRoot(EXPRESS)},${fromRoot('node_modules')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' };
-  const variants = [
-    { key: 'original', label: 'agent loaded, nothing prepared', env: {} },
-    { key: 'off', label: 'app + node_modules prepared, flags off', env: prepare },
-    { key: 'site', label: 'app + node_modules prepared, one counter action on the request path (quotas off)', env: prepare },
-    { key: 'log', label: 'app + node_modules prepared, one log action on the request path (quotas off), every line exported over OTLP', env: prepare },
+  const line = lineOf(EXPRESS, 'express-product');
+  const variants: { key: string; label: string; app: 'original' | 'prepared'; action?: ActionInput }[] = [
+    { key: 'original', label: 'agent loaded, nothing prepared', app: 'original' },
+    { key: 'off', label: 'app + node_modules prepared, flags off', app: 'prepared' },
+    { key: 'site', label: 'the same app, one counter action on the request path (quotas off)', app: 'prepared', action: { type: 'counter', file: EXPRESS, line, name: 'bench.express.products', agents: ['bench-express-prepared'] } },
+    { key: 'log', label: 'the same app, one log action on the request path (quotas off), every line exported over OTLP', app: 'prepared', action: { type: 'log', file: EXPRESS, line, template: 'product {req.params.sku}', agents: ['bench-express-prepared'], maxHits: 1_000_000 } },
   ];
-  const apps = new Map<string, { app: NodeProcess; url: string }>();
+  const apps = new Map<'original' | 'prepared', { app: NodeProcess; url: string }>();
   const rps = new Map<string, number[]>(variants.map((v) => [v.key, []]));
   const ratios = new Map<string, number[]>(variants.map((v) => [v.key, []]));
+  const onOff = new Map<string, number[]>(variants.map((v) => [v.key, []]));
   const rss = new Map<string, number>();
   let preparedLine = '';
+  const load = async (url: string, s: number) => {
+    const result = await autocannon({ url: `${url}/products/tea`, connections: CONNECTIONS, duration: s });
+    return result.requests.total / result.duration;
+  };
   try {
-    for (const v of variants) {
-      const started = await startHttpApp({ name: `express (${v.label})`, script: fromRoot(EXPRESS), agent: { broker: cp.mqttUrl, agentId: `bench-express-${v.key}`, otlpEndpoint: sink.url, quotas: 'off', env: v.env } });
+    for (const [key, env] of [['original', {}], ['prepared', prepare]] as const) {
+      const started = await startHttpApp({ name: `express (${key})`, script: fromRoot(EXPRESS), agent: { broker: cp.mqttUrl, agentId: `bench-express-${key}`, otlpEndpoint: sink.url, quotas: 'off', env } });
       await agentConnected(started.app);
-      apps.set(v.key, started);
+      apps.set(key, started);
     }
-    const line = lineOf(EXPRESS, 'express-product');
-    const counter = await api.addAction({ type: 'counter', file: EXPRESS, line, name: 'bench.express.products', agents: ['bench-express-site'] });
-    const log = await api.addAction({ type: 'log', file: EXPRESS, line, template: 'product {req.params.sku}', agents: ['bench-express-log'], maxHits: 1_000_000 });
-    await api.waitForStatus(counter, 'bench-express-site', 'installed');
-    await api.waitForStatus(log, 'bench-express-log', 'installed');
-    const load = async (url: string, s: number) => {
-      const result = await autocannon({ url: `${url}/products/tea`, connections: CONNECTIONS, duration: s });
-      return result.requests.total / result.duration;
-    };
-    for (const v of variants) await load(apps.get(v.key)!.url, 2);
+    for (const app of apps.values()) await load(app.url, 2);
     for (let round = 0; round < rounds; round++) {
       ctx.progress(`prepared: express, round ${round + 1}/${rounds}`);
       const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
       const results = new Map<string, number>();
-      for (const v of order) results.set(v.key, await load(apps.get(v.key)!.url, seconds));
+      for (const v of order) {
+        const id = v.action === undefined ? undefined : await api.addAction(v.action);
+        if (id !== undefined) await api.waitForStatus(id, 'bench-express-prepared', 'installed');
+        results.set(v.key, await load(apps.get(v.app)!.url, seconds));
+        if (id === undefined) continue;
+        await api.deleteAction(id);
+        await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
+      }
       for (const v of variants) {
         rps.get(v.key)!.push(results.get(v.key)!);
         ratios.get(v.key)!.push(results.get(v.key)! / results.get('original')!);
+        onOff.get(v.key)!.push(results.get(v.key)! / results.get('off')!);
       }
     }
-    for (const v of variants) rss.set(v.key, (await rssOf(apps.get(v.key)!.app.pid)) ?? 0);
-    preparedLine = apps.get('off')!.app.output().split('\n').find((l) => l.includes('prepared ')) ?? '';
+    for (const [key, app] of apps) rss.set(key, (await rssOf(app.app.pid)) ?? 0);
+    preparedLine = apps.get('prepared')!.app.output().split('\n').find((l) => l.includes('prepared ')) ?? '';
   } finally {
+    events.close();
     await Promise.all([...apps.values()].map((a) => a.app.stop()));
     await Promise.all([cp.stop(), sink.close()]);
   }
   return [
-    `Express 4, GET /products/tea, autocannon ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s per variant after a 2 s warm-up, order rotating; "× original" is the median of per-round ratios. ` +
-      `Start-up report of the prepared app: \`${preparedLine.replace(/^\[liveprobe\] /, '')}\`.`,
+    `Express 4, GET /products/tea, autocannon ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s per variant after a 2 s warm-up, order rotating; ratios are medians of per-round ratios. ` +
+      `The action rows run in the prepared app, the action added before the run and removed after it. Start-up report of the prepared app: \`${preparedLine.replace(/^\[liveprobe\] /, '')}\`.`,
     renderTable(
-      ['express app', 'req/s (median)', '× original', 'RSS after the runs'],
-      variants.map((v) => [v.label, sig(median(rps.get(v.key)!)), v.key === 'original' ? '×1' : ratio(median(ratios.get(v.key)!)), mib(rss.get(v.key)!)]),
-      ['left', 'right', 'right', 'right'],
+      ['express app', 'req/s (median)', '× original', '× prepared, flags off', 'RSS after the runs'],
+      variants.map((v) => [
+        v.label, sig(median(rps.get(v.key)!)),
+        v.key === 'original' ? '×1' : ratio(median(ratios.get(v.key)!)),
+        v.app === 'original' ? '' : v.key === 'off' ? '×1' : ratio(median(onOff.get(v.key)!)),
+        v.key === 'original' || v.key === 'off' ? mib(rss.get(v.app)!) : '',
+      ]),
+      ['left', 'right', 'right', 'right', 'right'],
     ),
   ];
 }
@@ -173,11 +190,20 @@ async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number)
   const sink = await startOtlpSink();
   const agent = (agentId: string, env: Record<string, string>) => ({ broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'default' as const, env });
   const script = fromRoot(LIBRARIES);
-  const original = await startFixtureApp({ name: 'libraries, original', script, agent: agent('bench-lib-original', {}) });
-  const prepared = await startFixtureApp({
-    name: 'libraries, prepared', script,
-    agent: agent('bench-lib-prepared', { LIVEPROBE_PREPARE: `${fromRoot('node_modules/marked')}/**,${fromRoot('node_modules/acorn')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' }),
-  });
+  const started = await Promise.allSettled([
+    startFixtureApp({ name: 'libraries, original', script, agent: agent('bench-lib-original', {}) }),
+    startFixtureApp({
+      name: 'libraries, prepared', script,
+      agent: agent('bench-lib-prepared', { LIVEPROBE_PREPARE: `${fromRoot('node_modules/marked')}/**,${fromRoot('node_modules/acorn')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' }),
+    }),
+  ]);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    await Promise.all([cp.stop(), sink.close()]);
+    throw failed.reason;
+  }
+  const [original, prepared] = started.map((s) => (s as PromiseFulfilledResult<NodeProcess>).value) as [NodeProcess, NodeProcess];
   const work = [
     { key: 'marked', label: 'marked 12: README and docs/*.md rendered to HTML' },
     { key: 'acorn', label: 'acorn 8: parse acorn.js (241 KB)' },
@@ -190,7 +216,7 @@ async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number)
       for (const w of work) {
         const apps = round % 2 === 0 ? [prepared, original] : [original, prepared];
         const measured = new Map<NodeProcess, number>();
-        for (const app of apps) measured.set(app, (await measure(app, w.key, { targetMs: 400, warmup: 5 })).nsPerCall);
+        for (const app of apps) measured.set(app, (await measure(app, w.key, { calls: 40, warmup: 5 })).nsPerCall);
         const t = times.get(w.key)!;
         t.original.push(measured.get(original)!);
         t.prepared.push(measured.get(prepared)!);
@@ -202,7 +228,7 @@ async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number)
     await Promise.all([cp.stop(), sink.close()]);
   }
   return [
-    `CPU-bound library work: ${rounds} rounds, each run fills 400 ms after 5 warm-up calls, the order alternating; both apps load the agent, one prepares marked and acorn in full (every file of both packages, flags off). "× original" is the median of per-round ratios (above 1 is slower).`,
+    `CPU-bound library work: ${rounds} rounds, each run 40 calls after 5 warm-up calls, the order alternating; both apps load the agent, one prepares marked and acorn in full (every file of both packages, flags off). "× original" is the median of per-round ratios (above 1 is slower).`,
     renderTable(
       ['work', 'original, per call', 'prepared, per call', '× original'],
       work.map((w) => {

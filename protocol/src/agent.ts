@@ -71,6 +71,8 @@ export const OutputEvent = z.object({
   line: z.number().int(),
   traceId: z.string().optional(),
   spanId: z.string().optional(),
+  /** The hits this line stands for: a counter's line sums its hits since the last one. 1 when absent. */
+  hits: z.number().int().positive().optional(),
 });
 export type OutputEvent = z.infer<typeof OutputEvent>;
 

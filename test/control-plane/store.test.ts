@@ -83,7 +83,10 @@ test('output counts as a hit even before the status report arrives, and a later 
   await store.recordHit(output);
   await store.recordHit(output);
   assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.hits]), [['installed', 2]]);
+  // A counter's line stands for every hit since its last one.
+  await store.recordHit({ ...output, message: 'shop.checkouts +40', hits: 40 });
+  assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.hits]), [['installed', 42]]);
 
-  await store.recordStatus({ kind: 'action_status', agentId: 'api-1', time, actionId: 'act_a', state: 'hit_limit', message: 'reached 2 hits' });
-  assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.message, s.hits]), [['hit_limit', 'reached 2 hits', 2]]);
+  await store.recordStatus({ kind: 'action_status', agentId: 'api-1', time, actionId: 'act_a', state: 'hit_limit', message: 'reached 42 hits' });
+  assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.message, s.hits]), [['hit_limit', 'reached 42 hits', 42]]);
 });

@@ -6,6 +6,7 @@
 import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
 import type { HitOutput, MetricHit, PackedLogs, SnapshotHit, ToWorker } from '../bridge.js';
 import type { BrokerLink } from './broker-link.js';
+import { CounterLines } from './counter-lines.js';
 import type { LiveOutput } from './live-output.js';
 import type { OtelExport } from './otel-export.js';
 import type { Probe, ProbeEngine, StatusReport } from './probe-engine.js';
@@ -20,7 +21,11 @@ export class HitRelay {
     private readonly otel: OtelExport,
     private readonly link: BrokerLink,
     private readonly report: (status: StatusReport) => void,
-  ) {}
+  ) {
+    this.counterLines = new CounterLines(live);
+  }
+
+  private readonly counterLines: CounterLines;
 
   handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' }>): void {
     switch (message.t) {
@@ -28,7 +33,7 @@ export class HitRelay {
         return this.unpackLogs(message.hits);
       case 'counts':
       case 'values':
-        for (let i = 0; i < message.hits.length; i += 2) this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} });
+        for (let i = 0; i < message.hits.length; i += 2) this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} }, message.t === 'counts');
         return;
       case 'metric':
         return this.metric(message);
@@ -43,6 +48,7 @@ export class HitRelay {
         void this.engine.pause(message.key, message.reason);
         return;
       case 'done':
+        this.counterLines.flush(probe.action.id);
         this.live.forget(probe.action.id);
         void this.engine.finish(message.key, message.reason);
         return;
@@ -68,18 +74,19 @@ export class HitRelay {
     }
   }
 
-  /** A counter's hits since the last batch arrive as one point: `+n`. */
-  private metric(message: Omit<MetricHit, 't'>): void {
+  /** `counted`: a counter's hits since the last batch, as one point of value n. */
+  private metric(message: Omit<MetricHit, 't'>, counted = false): void {
     const probe = this.engine.probeFor(message.key);
     if (probe === undefined) return;
     const { action } = probe;
     if (action.type === 'log' || action.type === 'snapshot') return;
     const { 'liveprobe.agent.id': _agent, ...attributes } = this.attributes(probe);
     this.otel.record({ action, value: message.value, attributes: { ...attributes, ...message.attributes } });
+    const line = { kind: 'output', agentId: this.agentId, actionId: action.id, level: 'info', file: probe.file ?? action.file, line: probe.line ?? action.line } as const;
+    if (counted) return this.counterLines.add({ ...line, name: action.name }, message.value);
     this.live.send({
-      kind: 'output', agentId: this.agentId, time: new Date().toISOString(), actionId: action.id, level: 'info',
+      ...line, time: new Date().toISOString(),
       message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${Object.keys(message.attributes).length === 0 ? '' : ` ${JSON.stringify(message.attributes)}`}`,
-      file: probe.file ?? action.file, line: probe.line ?? action.line,
     });
   }
 

@@ -113,7 +113,7 @@ export class SqlStore implements Store {
   }
 
   async recordHit(event: OutputEvent): Promise<void> {
-    await countHit(this.db, event.actionId, event.agentId, { file: event.file, line: event.line }, event.time);
+    await countHit(this.db, event.actionId, event.agentId, { file: event.file, line: event.line }, event.time, event.hits ?? 1);
   }
 
   recordSnapshot(event: SnapshotEvent, keepPerAction: number): Promise<boolean> {
@@ -188,11 +188,11 @@ export class SqlStore implements Store {
 }
 
 /** A hit proves the action is installed there, even if the agent's status report is still on the way. */
-async function countHit(db: Kysely<Database>, actionId: string, agentId: string, location: { file: string; line: number }, time: string): Promise<void> {
+async function countHit(db: Kysely<Database>, actionId: string, agentId: string, location: { file: string; line: number }, time: string, hits = 1): Promise<void> {
   await db
     .insertInto('action_status')
-    .values({ action_id: actionId, agent_id: agentId, state: 'installed', message: null, location: JSON.stringify(location), time, hits: 1 })
-    .onConflict((oc) => oc.columns(['action_id', 'agent_id']).doUpdateSet((eb) => ({ hits: eb('action_status.hits', '+', 1) })))
+    .values({ action_id: actionId, agent_id: agentId, state: 'installed', message: null, location: JSON.stringify(location), time, hits })
+    .onConflict((oc) => oc.columns(['action_id', 'agent_id']).doUpdateSet((eb) => ({ hits: eb('action_status.hits', '+', hits) })))
     .execute();
 }
 
