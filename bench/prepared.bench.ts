@@ -162,7 +162,7 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
       }
     }
     for (const [key, app] of apps) rss.set(key, (await rssOf(app.app.pid)) ?? 0);
-    preparedLine = apps.get('prepared')!.app.output().split('\n').find((l) => l.includes('prepared ')) ?? '';
+    preparedLine = apps.get('prepared')!.app.output().split('\n').find((l) => /\] prepared \d+ files/.test(l)) ?? '';
   } finally {
     events.close();
     await Promise.all([...apps.values()].map((a) => a.app.stop()));
