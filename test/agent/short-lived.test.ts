@@ -58,3 +58,16 @@ test('with LIVEPROBE_STARTUP_WAIT_MS a job\'s first line is probed: the app wait
   assert.equal(record.attributes['liveprobe.action.id'], log.action.id);
   assert.equal(otlp.logRecords().filter((r) => r.body === 'job settled 9: 10').length, 1, 'only the job that waited was probed');
 });
+
+test('an agent disabled by a bad setting does not hold up an app that waits for it at start-up', async (t) => {
+  const file = 'test/fixtures/startup-job.mjs';
+  const job = new Child(process.execPath, ['--import', '@liveprobe/agent/register', fromRoot(file)], {
+    name: 'startup job, bad setting',
+    env: { LIVEPROBE_BROKER_URL: 'mqtt://127.0.0.1:1', LIVEPROBE_QUOTA_HITS_PER_SECOND: 'lots', LIVEPROBE_STARTUP_WAIT_MS: '60000' },
+  });
+  t.after(() => job.stop('SIGKILL'));
+  assert.equal((await job.exited).code, 0, job.output());
+  assert.match(job.output(), /the agent is disabled: .*LIVEPROBE_QUOTA_HITS_PER_SECOND/);
+  assert.match(job.output(), /settled 10/);
+  assert.doesNotMatch(job.output(), /ran out/);
+});

@@ -9,5 +9,6 @@ export interface TempDir {
 
 export async function tempDir(prefix = 'liveprobe-test-'): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), prefix));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+  // A browser's helper processes can still be writing into its profile as the browser exits: retry.
+  return { path, remove: () => rm(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }

@@ -3,7 +3,7 @@
  * breakpoints on the main thread, and turns hits into OpenTelemetry and live events.
  */
 import { workerData } from 'node:worker_threads';
-import type { ToWorker, WorkerData } from '../bridge.js';
+import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { startRuntime } from './agent-runtime.js';
 import { MainThreadTransport } from './cdp-transport.js';
 import { readConfig, type AgentConfig } from './config.js';
@@ -31,5 +31,7 @@ try {
   start(data, readConfig(process.env));
 } catch (err) {
   process.stderr.write(`[liveprobe] the agent is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
+  // An app waiting for the agent at start-up (LIVEPROBE_STARTUP_WAIT_MS) has nothing to wait for.
+  data.port.postMessage({ t: 'ready' } satisfies ToMain);
   data.port.close();
 }
