@@ -276,6 +276,9 @@ export class ProbeHook {
   }
 
   private arm(spec: ArmProbe): void {
+    // The same key armed again is the action moving from its breakpoint to a prepared site: it
+    // keeps counting toward maxHits from where it was.
+    const previous = this.probes.get(spec.key);
     const probe: ArmedProbe = {
       key: spec.key,
       spec,
@@ -288,7 +291,7 @@ export class ProbeHook {
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
-      hits: 0,
+      hits: previous?.hits ?? 0,
       done: false,
       paused: false,
       hitRate: new RateLimit(0),

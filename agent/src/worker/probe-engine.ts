@@ -219,8 +219,11 @@ export class ProbeEngine {
       }
       for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
       probe.placements = [];
-      for (const key of probe.keys) this.post({ t: 'disarm', key });
-      for (const key of probe.keys.splice(1)) this.byKey.delete(key);
+      // The first key is armed again on the prepared site, with the hits it already counted.
+      for (const key of probe.keys.splice(1)) {
+        this.post({ t: 'disarm', key });
+        this.byKey.delete(key);
+      }
       await this.installPrepared(probe, plan);
     }
     this.closeIfIdle();
