@@ -64,7 +64,7 @@ export class ProbeHook {
   private agentId = '';
   private readonly timers = new InvocationTimers();
   private readonly batch: HitBatch;
-  /** Hook calls since the worker last opened its session (prepared sites count too: harmless). */
+  /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
   private conditionRuns = 0;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
   private cpu = new CpuBudget(DEFAULT_QUOTAS);
