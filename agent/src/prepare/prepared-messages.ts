@@ -15,6 +15,13 @@ export interface PreparedFileLoaded {
   sites: number[];
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */
   sourceMappingURL?: string;
+  /**
+   * The file's function and site flags, in shared memory: the worker turns an action's flags on
+   * itself, at once, so a site the app reaches right after (a module's first lines, as it loads)
+   * already fires; the main thread takes the `flags` message it posted just before on that hit.
+   */
+  F: Uint8Array;
+  S: Uint8Array;
 }
 
 /** worker → main: turn an action's sites on or off. `roots` name the values its expressions read. */

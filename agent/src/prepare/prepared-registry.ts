@@ -3,7 +3,7 @@
  * a site's scope object into the probe hook's `values` (in the action's `roots` order) so the
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { NOT_AVAILABLE } from '../main/compile.js';
 import type { PreparedOutput } from './prepared-output.js';
 import type { PreparedFlags, PreparedToMain, PreparedToWorker } from './prepared-messages.js';
@@ -32,16 +32,22 @@ export class PreparedFile {
     functions: number,
     readonly map: Readonly<Record<number, number[]>>,
     private readonly target: HitTarget,
+    /** Takes the worker's queued flag messages now: it may have turned a flag on before they arrived. */
+    private readonly drain: () => void,
   ) {
-    this.F = new Uint8Array(functions);
-    this.S = new Uint8Array(sites.length / 3);
+    this.F = new Uint8Array(new SharedArrayBuffer(functions));
+    this.S = new Uint8Array(new SharedArrayBuffer(sites.length / 3));
     this.functionUse = new Uint32Array(functions);
   }
 
   hit(site: number, self: unknown, scope: Record<string, unknown>): void {
     try {
-      const armed = this.armed.get(site);
-      if (armed === undefined) return;
+      let armed = this.armed.get(site);
+      if (armed === undefined) {
+        this.drain();
+        armed = this.armed.get(site);
+        if (armed === undefined) return;
+      }
       for (const { key, roots } of armed) {
         const values = roots.map((name) => (Object.hasOwn(scope, name) ? scope[name] : NOT_AVAILABLE));
         this.target.hit(key, values, self, true);
@@ -53,17 +59,17 @@ export class PreparedFile {
 
   setFlags({ key, roots, sites, on }: PreparedFlags): void {
     for (const site of sites) {
+      // Counted from the armed lists, not the flags: the worker sets a flag on before this runs.
+      const wasOn = this.armed.has(site);
       const list = (this.armed.get(site) ?? []).filter((a) => a.key !== key);
       if (on) list.push({ key, roots });
       if (list.length > 0) this.armed.set(site, list);
       else this.armed.delete(site);
+      const isOn = list.length > 0;
+      this.S[site] = isOn ? 1 : 0;
       const fn = this.sites[site * 3 + 2]!;
-      const wasOn = this.S[site] !== 0;
-      this.S[site] = list.length > 0 ? 1 : 0;
-      if (fn >= 0 && wasOn !== (this.S[site] !== 0)) {
-        this.functionUse[fn] = this.functionUse[fn]! + (on ? 1 : -1);
-        this.F[fn] = this.functionUse[fn]! > 0 ? 1 : 0;
-      }
+      if (fn >= 0 && wasOn !== isOn) this.functionUse[fn] = this.functionUse[fn]! + (isOn ? 1 : -1);
+      if (fn >= 0) this.F[fn] = this.functionUse[fn]! > 0 ? 1 : 0;
     }
   }
 }
@@ -75,10 +81,16 @@ export class PreparedRegistry {
   private readonly expected = new Map<string, PreparedOutput>();
 
   constructor(private readonly target: HitTarget, private readonly worker: MessagePort, private readonly sessionOpen: Int32Array) {
-    worker.on('message', (message: PreparedToMain) => {
-      if (message.t === 'flags') this.files[message.file]?.setFlags(message);
-    });
+    worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
+
+  private receive(message: PreparedToMain): void {
+    if (message.t === 'flags') this.files[message.file]?.setFlags(message);
+  }
+
+  private readonly drain = (): void => {
+    for (let m = receiveMessageOnPort(this.worker); m !== undefined; m = receiveMessageOnPort(this.worker)) this.receive(m.message as PreparedToMain);
+  };
 
   expect(path: string, output: PreparedOutput): void {
     this.expected.set(path, output);
@@ -90,11 +102,11 @@ export class PreparedRegistry {
     if (known !== undefined) return known;
     const expected = this.expected.get(path);
     this.expected.delete(path);
-    const file = new PreparedFile(this.files.length, path, sites ?? expected?.sites ?? [], functions ?? expected?.functions ?? 0, map ?? expected?.map ?? {}, this.target);
+    const file = new PreparedFile(this.files.length, path, sites ?? expected?.sites ?? [], functions ?? expected?.functions ?? 0, map ?? expected?.map ?? {}, this.target, this.drain);
     this.files.push(file);
     this.byPath.set(path, file);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
-    const message: PreparedToWorker = { t: 'file', file: file.index, path, sites: [...file.sites], ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }) };
+    const message: PreparedToWorker = { t: 'file', file: file.index, path, sites: [...file.sites], F: file.F, S: file.S, ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }) };
     this.worker.postMessage(message);
     return file;
   }

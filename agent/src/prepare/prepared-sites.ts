@@ -6,7 +6,7 @@
  * half on sites and half on breakpoints.
  */
 import { readFileSync } from 'node:fs';
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Action, DurationAction } from '@liveprobe/protocol';
 import type { ArmProbe, ToMain } from '../bridge.js';
 import { armFields, type MetricRole } from '../worker/arm-spec.js';
@@ -23,6 +23,9 @@ import { timedExits } from './timed-exits.js';
 
 interface KnownFile {
   index: number;
+  /** The file's flags, shared with the main thread (see PreparedFileLoaded). */
+  F: Uint8Array;
+  S: Uint8Array;
   /** Filesystem path (ESM URLs converted). */
   path: string;
   sites: SiteEntry[];
@@ -80,17 +83,36 @@ export interface PreparedInstallContext {
 
 export class PreparedSites {
   private readonly files = new Map<string, KnownFile>();
+  private readonly byIndex = new Map<number, KnownFile>();
   private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private readonly listeners: (() => void)[] = [];
 
   constructor(private readonly port: MessagePort) {
-    port.on('message', (message: PreparedToWorker) => {
-      if (message.t !== 'file') return;
-      const path = scriptPath(message.path) ?? message.path;
-      this.files.set(path, { index: message.file, path, sites: siteEntries(message.sites), ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }) });
-      for (const listener of this.listeners) listener();
-    });
+    port.on('message', (message: PreparedToWorker) => this.receive(message));
     port.unref();
+  }
+
+  /**
+   * Takes the files the main thread announced and this thread has not heard of yet. While the
+   * app is paused before a script runs, a prepared file loaded just before it must be known, or
+   * an action waiting for it would take a breakpoint and move only once the app has run on.
+   */
+  drainFiles(): void {
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
+      const message = m.message as PreparedToWorker;
+      // Taken off the port, a message reaches no listener: hand the others (outcomes) on.
+      if (message.t === 'file') this.receive(message);
+      else this.port.emit('message', message);
+    }
+  }
+
+  private receive(message: PreparedToWorker): void {
+    if (message.t !== 'file') return;
+    const path = scriptPath(message.path) ?? message.path;
+    const known: KnownFile = { index: message.file, path, sites: siteEntries(message.sites), F: message.F, S: message.S, ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }) };
+    this.files.set(path, known);
+    this.byIndex.set(known.index, known);
+    for (const listener of this.listeners) listener();
   }
 
   /** Called whenever a prepared file loads (e.g. a lazy `import()` after its action arrived). */
@@ -144,10 +166,26 @@ export class PreparedSites {
     return placement;
   }
 
+  /**
+   * Posts the flag changes to the main thread. Turning on, the shared flags are also set here,
+   * after the messages (and the arm messages before them) are queued: the next run of the
+   * site fires, even if the main thread is busy until then. Turning off is left to the main
+   * thread, which knows whether another action still uses the site.
+   */
   set(placement: PreparedPlacement, on: boolean): void {
     for (const flags of placement) {
       const message: PreparedFlags = { t: 'flags', ...flags, on };
       this.port.postMessage(message);
+    }
+    if (!on) return;
+    for (const { file, sites } of placement) {
+      const known = this.byIndex.get(file);
+      if (known === undefined) continue;
+      for (const site of sites) {
+        Atomics.store(known.S, site, 1);
+        const fn = known.sites[site]?.fn ?? -1;
+        if (fn >= 0) Atomics.store(known.F, fn, 1);
+      }
     }
   }
 

@@ -91,7 +91,12 @@ export class ProbeEngine {
     private readonly prepared?: PreparedSites,
   ) {
     this.session = new InspectorSession((script) => this.retryOnLoad(script), transport, (pause) => this.scriptStarts.paused(pause));
-    this.scriptStarts = new ScriptStartPause(this.session, (scriptId) => this.retries.get(scriptId) ?? Promise.resolve(), log);
+    // Paused before a script runs: place what waits for it, and move what a prepared file loaded
+    // just before it can take (its announcement may still be queued), before the app goes on.
+    this.scriptStarts = new ScriptStartPause(this.session, (scriptId) => {
+      this.prepared?.drainFiles();
+      return Promise.all([this.retries.get(scriptId), this.queue]).then(() => undefined);
+    }, log);
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));

@@ -169,5 +169,8 @@ test('esm: an action that arrived before its file was imported moves to the prep
   await events.waitFor((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id && (e.data as ActionStatusEvent).message === 'prepared site (no breakpoint)', WAIT, 'moved to the prepared site');
   assert.equal(await get(shop.url, '/lazy?n=2'), 6);
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'lazy 2', WAIT, 'output from the prepared site');
+  // The first call, made as the file loaded, counts too (ARCHITECTURE §8), and only once.
+  const lines = events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id).map((e) => (e.data as OutputEvent).message);
+  assert.deepEqual(lines, ['lazy 1', 'lazy 2']);
   await waitFor(async () => (await get(shop.url, '/state')) === false, WAIT, 'the inspector session to close');
 });
