@@ -255,6 +255,15 @@ test('`liveprobe up --demo` (npm start) prints a working token among the command
   assert.equal(listed.code, 0, listed.stderr);
   // The shop's agent got an agent token of its own for the embedded broker, which wants one now.
   await waitFor(async () => / online /.test((await cli(['agents'], { server: cp.url, token: first })).stdout), 15_000, 'the demo shop online');
+  // The demo prepares the shop's compiled files: the README's first action lands on a prepared site.
+  const added = await cli(['log', 'add', 'examples/shop/src/server.ts:65', 'order {order.id}', '--tag', 'demo'], { server: cp.url, token: first });
+  assert.equal(added.code, 0, added.stderr);
+  const id = /created (act_\w+)/.exec(added.stdout)?.[1];
+  await waitFor(async () => {
+    const { stdout } = await cli(['actions', '--json'], { server: cp.url, token: first });
+    const action = (JSON.parse(stdout) as { actions: { id: string; statuses: { message?: string }[] }[] }).actions.find((a) => a.id === id);
+    return action?.statuses.some((s) => s.message === 'prepared site (no breakpoint)') === true;
+  }, 15_000, 'the demo action installed on a prepared site');
 
   await cp.restart();
   const second = demoToken();

@@ -47,6 +47,8 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ...options.env,
       LIVEPROBE_BROKER_URL: options.brokerUrl,
       LIVEPROBE_TAGS: 'demo',
+      // The shop's compiled files are prepared at load time (install path 2), unless the user chose otherwise.
+      LIVEPROBE_PREPARE: options.env.LIVEPROBE_PREPARE ?? 'examples/shop/dist/**',
       ...(options.topicPrefix === undefined ? {} : { LIVEPROBE_TOPIC_PREFIX: options.topicPrefix }),
       PORT: String(options.port),
       OTEL_SERVICE_NAME: 'shop',
