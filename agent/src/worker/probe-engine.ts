@@ -71,8 +71,6 @@ export class ProbeEngine {
   private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private readonly session: InspectorSession;
   private readonly scriptStarts: ScriptStartPause;
-  /** The placement each newly loaded script started, until it is done: a pause before the script runs waits for it. */
-  private readonly retries = new Map<string, Promise<void>>();
   readonly locations: LocationResolver;
   private readonly sites: SiteContext;
   private nextKey = 1;
@@ -90,12 +88,13 @@ export class ProbeEngine {
     /** Prepared files (install path 2): an action on a prepared line flips a flag instead of opening the inspector. */
     private readonly prepared?: PreparedSites,
   ) {
-    this.session = new InspectorSession((script) => this.retryOnLoad(script), transport, (pause) => this.scriptStarts.paused(pause));
-    // Paused before a script runs: place what waits for it, and move what a prepared file loaded
-    // just before it can take (its announcement may still be queued), before the app goes on.
-    this.scriptStarts = new ScriptStartPause(this.session, (scriptId) => {
+    this.session = new InspectorSession((script) => void this.enqueue(() => this.retryPending(script)), transport, (pause) => this.scriptStarts.paused(pause));
+    // Paused before a script runs: place what waits for it (its placement was queued when the
+    // script was parsed, before the pause), and move what a prepared file loaded just before it
+    // can take (its announcement may still be queued), before the app goes on.
+    this.scriptStarts = new ScriptStartPause(this.session, () => {
       this.prepared?.drainFiles();
-      return Promise.all([this.retries.get(scriptId), this.queue]).then(() => undefined);
+      return this.queue;
     }, log);
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
@@ -403,12 +402,6 @@ export class ProbeEngine {
   private async analysis(script: LoadedScript): Promise<AnalysedSource | undefined> {
     if (!this.analyses.has(script.scriptId)) this.analyses.set(script.scriptId, analyseSource(await this.session.source(script)));
     return this.analyses.get(script.scriptId);
-  }
-
-  private retryOnLoad(script: LoadedScript): void {
-    const retry = this.enqueue(() => this.retryPending(script));
-    this.retries.set(script.scriptId, retry);
-    void retry.then(() => this.retries.delete(script.scriptId));
   }
 
   private async retryPending(script: LoadedScript): Promise<void> {
