@@ -11,7 +11,8 @@ import { checkExpression, checkTemplate } from '@liveprobe/protocol';
 import type * as Compile from '../agent/dist/main/compile.js';
 import type * as RedactionModule from '../agent/dist/main/redaction.js';
 import type * as Serialize from '../agent/dist/main/serialize.js';
-import type * as RedactionSettings from '../agent/dist/redaction-settings.js';
+import type * as CaptureSettings from '../agent/dist/settings/capture-settings.js';
+import type * as RedactionSettings from '../agent/dist/settings/redaction-settings.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { duration, ratio } from './lib/format.js';
 import { fromRoot } from './lib/paths.js';
@@ -34,8 +35,9 @@ interface Case {
 async function cases(): Promise<Case[]> {
   const { compileExpression, compileTemplate } = await agentModule<typeof Compile>('main/compile.js');
   const { Redaction } = await agentModule<typeof RedactionModule>('main/redaction.js');
-  const { CaptureBudget, DEFAULT_CAPTURE_LIMITS, serialize } = await agentModule<typeof Serialize>('main/serialize.js');
-  const { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } = await agentModule<typeof RedactionSettings>('redaction-settings.js');
+  const { CaptureBudget, serialize } = await agentModule<typeof Serialize>('main/serialize.js');
+  const { DEFAULT_CAPTURE_LIMITS } = await agentModule<typeof CaptureSettings>('settings/capture-settings.js');
+  const { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } = await agentModule<typeof RedactionSettings>('settings/redaction-settings.js');
   const redaction = new Redaction({ keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] });
   const text = { limits: DEFAULT_CAPTURE_LIMITS, redaction };
 

@@ -25,6 +25,7 @@ const USAGE = `usage: fleet-simulator --broker <url> --agents <n> --tags <a,b> [
 const REPORTED_STATES: readonly ActionState[] = ['installed', 'removed', 'expired'];
 
 async function runCli(argv: string[]): Promise<void> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: parseArgs infers the type from the options it is given below
   let values;
   try {
     ({ values } = parseArgs({

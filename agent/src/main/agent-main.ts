@@ -7,7 +7,7 @@ import { HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge
 import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
 import { ProbeHook } from './probe-hook.js';
-import { installPrepare } from '../prepare/install.js';
+import { installPrepare } from './prepared-install.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;

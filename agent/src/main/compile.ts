@@ -6,7 +6,8 @@ import { types } from 'node:util';
 import type { Expr, TemplatePart } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
 import { binaryOperator, callMethod, hasKey, keysOf, lengthOf, ProbeEvalError, readProperty, REDACTED, unaryOperator } from './safe-read.js';
-import { CaptureBudget, DEFAULT_CAPTURE_LIMITS, renderValue, serialize, type CaptureLimits } from './serialize.js';
+import { CaptureBudget, renderValue, serialize } from './serialize.js';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
 /** What a breakpoint condition captured at the line. */
 export interface Frame {

@@ -12,10 +12,12 @@ import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
 import { compileExpression, compileTemplate, NOT_AVAILABLE, type Compiled, type CompiledTemplate, type Frame, type TextOptions } from './compile.js';
 import { Redaction } from './redaction.js';
-import { DEFAULT_CAPTURE_LIMITS, renderValue } from './serialize.js';
+import { renderValue } from './serialize.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../settings/capture-settings.js';
 import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
 import { InvocationTimers } from './invocation-timers.js';
-import { CpuBudget, DEFAULT_QUOTAS, RateLimit, type QuotaSettings } from './quota.js';
+import { CpuBudget, RateLimit } from './quota.js';
+import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
 

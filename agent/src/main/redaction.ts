@@ -3,7 +3,7 @@
  * patterns masked inside strings. Settings come from the agent's own configuration (via the
  * worker's `init` message); nothing the control plane sends can change them.
  */
-import { REDACTED_TEXT, type BuiltInPattern, type RedactionSettings } from '../redaction-settings.js';
+import { REDACTED_TEXT, type BuiltInPattern, type RedactionSettings } from '../settings/redaction-settings.js';
 import { mapClear, mapGet, mapSet, mapSize, regexpExec, setHas, stringCharCodeAt, stringIncludes, stringSlice, stringToLowerCase } from './builtins.js';
 
 

@@ -13,27 +13,7 @@ import type { CapturedValue } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
 import { arrayIncludes, stringCharCodeAt, stringSlice } from './builtins.js';
 import { errorStack, REDACTED } from './safe-read.js';
-
-export interface CaptureLimits {
-  /** Nesting levels of objects shown; deeper ones become `{ t: 'depth' }`. */
-  depth: number;
-  /** Properties shown per object. */
-  properties: number;
-  /** Items shown per array, Map, Set or typed array. */
-  items: number;
-  /** Characters shown per string (error stacks get eight times this). */
-  stringLength: number;
-  /** JSON bytes of all values of one capture together. */
-  totalBytes: number;
-}
-
-export const DEFAULT_CAPTURE_LIMITS: Readonly<CaptureLimits> = Object.freeze({
-  depth: 3,
-  properties: 20,
-  items: 20,
-  stringLength: 256,
-  totalBytes: 16384,
-});
+import type { CaptureLimits } from '../settings/capture-settings.js';
 
 /** The bytes one capture may still spend; shared across all the values of that capture. */
 export class CaptureBudget {

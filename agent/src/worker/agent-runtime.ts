@@ -6,7 +6,7 @@
  */
 import { topics, type ActionStatusEvent, type AgentOnline } from '@liveprobe/protocol';
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
-import { Blocklist } from './blocklist.js';
+import { Blocklist } from '../locate/blocklist.js';
 import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
 import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
@@ -17,7 +17,7 @@ import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
 import { OtelExport } from './otel-export.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
-import type { PreparedSites } from '../prepare/prepared-sites.js';
+import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
 

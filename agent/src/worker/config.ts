@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
-import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../main/serialize.js';
-import { BUILT_IN_PATTERNS, DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type BuiltInPattern, type RedactionSettings } from '../redaction-settings.js';
-import type { BlocklistSettings } from './blocklist.js';
-import { AgentConfigError } from './config-error.js';
-import { MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from './config-file.js';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
+import { BUILT_IN_PATTERNS, DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type BuiltInPattern, type RedactionSettings } from '../settings/redaction-settings.js';
+import type { BlocklistSettings } from '../locate/blocklist.js';
+import { AgentConfigError } from '../settings/config-error.js';
+import { MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from '../settings/config-file.js';
 import { readQuotas } from './quota-config.js';
-import type { QuotaSettings } from '../main/quota.js';
+import type { QuotaSettings } from '../settings/quota-settings.js';
 
 /** What the agent's own configuration decides and the control plane cannot change; reloaded with the file. */
 export interface AgentSettings {

@@ -5,7 +5,7 @@
  */
 import type { Debugger } from 'node:inspector';
 import type { CdpTransport, Paused } from './cdp-transport.js';
-import { scriptPath } from './script-match.js';
+import { scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
   scriptId: string;

@@ -3,8 +3,8 @@
  * generated script position, through source maps when the script has one (ARCHITECTURE §4).
  */
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
-import { matchScript, normalizeRequested } from './script-match.js';
-import { loadSourceMap, SourceMapError, type ScriptSourceMap } from './source-maps.js';
+import { matchScript, normalizeRequested } from '../locate/script-match.js';
+import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
 
 export interface ResolvedLocation {
   script: LoadedScript;

@@ -5,17 +5,17 @@
 import { ExpressionError, type Action, type ActionState } from '@liveprobe/protocol';
 import type { HookChannel, ToMain } from '../bridge.js';
 import type { CdpTransport } from './cdp-transport.js';
-import { armFields, type ArmFields } from './arm-spec.js';
-import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from './blocklist.js';
+import { armFields, type ArmFields } from '../locate/arm-spec.js';
+import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { conditionSource } from './condition-source.js';
-import { functionNameAt } from './function-name.js';
+import { functionNameAt } from '../locate/function-name.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
-import { checkLineText, SourceDiffersError } from './line-text.js';
+import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import { ScriptStartPause } from './script-start-pause.js';
 import { sitesFor, type Site, type SiteContext } from './sites.js';
-import { analyseSource, type AnalysedSource } from './source-analysis.js';
-import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from '../prepare/prepared-sites.js';
+import { analyseSource, type AnalysedSource } from '../locate/source-analysis.js';
+import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from './prepared/prepared-sites.js';
 
 export interface StatusReport {
   actionId: string;

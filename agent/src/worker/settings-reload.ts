@@ -4,8 +4,8 @@
  * still wins, and a file that no longer checks out leaves the settings in use untouched: a
  * mistake while editing must never turn off the redaction of a running agent, or the agent.
  */
-import { AgentConfigError } from './config-error.js';
-import { readConfigFile, type ConfigFileRead } from './config-file.js';
+import { AgentConfigError } from '../settings/config-error.js';
+import { readConfigFile, type ConfigFileRead } from '../settings/config-file.js';
 import { readSettings, type AgentSettings } from './config.js';
 import { settingsChanges, type SettingsChanges } from './settings-changes.js';
 

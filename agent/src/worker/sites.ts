@@ -3,11 +3,11 @@
  * tic-toc, and for a function's duration its entry plus every return and `throw`.
  */
 import type { Action, DurationAction } from '@liveprobe/protocol';
-import type { MetricRole } from './arm-spec.js';
-import { functionAt, functionsNamed, type FunctionRange } from './function-range.js';
+import type { MetricRole } from '../locate/arm-spec.js';
+import { functionAt, functionsNamed, type FunctionRange } from '../locate/function-range.js';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
-import { offsetOf, positionOf, type AnalysedSource } from './source-analysis.js';
+import { offsetOf, positionOf, type AnalysedSource } from '../locate/source-analysis.js';
 
 export interface Site {
   resolved: ResolvedLocation;

@@ -33,7 +33,7 @@ async function run(options: AttachCommandOptions, ctx: Context): Promise<void> {
     // Loaded here: the other commands never load the agent.
     const { attach, AttachError } = await import('@liveprobe/agent/attach');
     const terminated = untilTerminated();
-    let attachment;
+    let attachment: Awaited<ReturnType<typeof attach>>;
     try {
       attachment = await attach({
         ...(options.pid === undefined ? {} : { pid: options.pid }),

@@ -31,7 +31,7 @@ export function checkTemplate(source: string): CheckedTemplate {
     }
     const inner = source.slice(i + 1, close);
     if (inner.trim() === '') throw new ExpressionError(source, i, 'empty `{}`', 'there is no expression inside', 'write `{variable}` or `{{}}` for literal braces');
-    let checked;
+    let checked: ReturnType<typeof checkExpression>;
     try {
       checked = checkExpression(inner);
     } catch (err) {

@@ -5,8 +5,8 @@ import { checkExpression, checkTemplate, MAX_EXPRESSION_LENGTH } from '@liveprob
 import { compileExpression, compileTemplate, type Frame, type TextOptions } from '../../../agent/src/main/compile.js';
 import { Redaction } from '../../../agent/src/main/redaction.js';
 import { ProbeEvalError } from '../../../agent/src/main/safe-read.js';
-import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/main/serialize.js';
-import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/redaction-settings.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
 import { build, fingerprint, sameFingerprint, shape, TEMPTING_KEYS } from './trap-graph.js';
 
 const text: TextOptions = {

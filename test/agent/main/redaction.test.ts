@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Redaction } from '../../../agent/src/main/redaction.js';
-import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type RedactionSettings } from '../../../agent/src/redaction-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type RedactionSettings } from '../../../agent/src/settings/redaction-settings.js';
 
 const defaults: RedactionSettings = { keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] };
 

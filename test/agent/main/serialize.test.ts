@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { CapturedValue } from '@liveprobe/protocol';
 import { Redaction } from '../../../agent/src/main/redaction.js';
-import { CaptureBudget, DEFAULT_CAPTURE_LIMITS, renderValue, serialize, type CaptureLimits } from '../../../agent/src/main/serialize.js';
-import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/redaction-settings.js';
+import { CaptureBudget, renderValue, serialize } from '../../../agent/src/main/serialize.js';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../../../agent/src/settings/capture-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
 import { build, fingerprint, sameFingerprint, shape } from './trap-graph.js';
 
 const capture = (value: unknown, limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS, redaction?: Redaction): CapturedValue =>

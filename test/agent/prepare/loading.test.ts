@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { PrepareCache } from '../../../agent/src/prepare/prepare-cache.js';
 import { prepareFile } from '../../../agent/src/prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
-import { StartReport } from '../../../agent/src/prepare/start-report.js';
+import { StartReport } from '../../../agent/src/main/start-report.js';
 import { tempDir } from '../../helpers/index.js';
 
 test('globs are relative to the working directory or absolute, `!` excludes, and node_modules needs naming', () => {

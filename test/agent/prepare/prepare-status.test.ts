@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import type { AgentView } from '@liveprobe/control-plane';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
-import { PrepareTally } from '../../../agent/src/prepare/prepare-summary.js';
+import { PrepareTally } from '../../../agent/src/worker/prepared/prepare-summary.js';
 import type { PreparedOutcomeReport } from '../../../agent/src/prepare/prepared-messages.js';
 import { fromRoot } from '../../helpers/paths.js';
 import { cli, waitFor } from '../../helpers/index.js';

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readConfig } from '../../../agent/src/worker/config.js';
-import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/main/serialize.js';
-import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/redaction-settings.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
 import { tempDir } from '../../helpers/index.js';
 
 test('with nothing configured, the default key names and patterns are redacted, nothing is blocked, and the default limits apply', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
-import { matchScript, scriptPath } from '../../../agent/src/worker/script-match.js';
-import { loadSourceMap, SourceMapError } from '../../../agent/src/worker/source-maps.js';
+import { matchScript, scriptPath } from '../../../agent/src/locate/script-match.js';
+import { loadSourceMap, SourceMapError } from '../../../agent/src/locate/source-maps.js';
 
 test('a page’s scripts are named by their URL without query or hash, and match by path suffix', () => {
   assert.equal(scriptPath('https://shop.test/assets/app.js?v=3#x'), 'https://shop.test/assets/app.js');

@@ -31,7 +31,7 @@ test('property: any token soup is either accepted or rejected with an Expression
 test('property: arbitrary text is never accepted as a call, an assignment or a definition', () => {
   fc.assert(
     fc.property(fc.string({ maxLength: 60 }), (source) => {
-      let accepted;
+      let accepted: ReturnType<typeof checkExpression>;
       try {
         accepted = checkExpression(source);
       } catch (err) {

@@ -1,8 +1,8 @@
 /** Stack traces through prepared code: original lines, no twin names, no guard frames. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { installStackTraces } from '../../../agent/src/prepare/stack-traces.js';
-import { loadPrepared } from './prepared-module.js';
+import { installStackTraces } from '../../../agent/src/main/stack-traces.js';
+import { loadPrepared } from '../prepare/prepared-module.js';
 
 const FILE = '/virtual/stack.cjs';
 const SOURCE = [

@@ -12,10 +12,10 @@
  * too, never reach here: eslint-scope cannot analyse them, so their files are not prepared.)
  */
 import type { Variable } from 'eslint-scope';
-import { childrenOf, isFunction, type AstNode } from './ast.js';
-import { initialisedAt } from './site-bindings.js';
-import type { FunctionRange } from '../worker/function-range.js';
-import type { AnalysedSource } from '../worker/source-analysis.js';
+import { childrenOf, isFunction, type AstNode } from '../../prepare/ast.js';
+import { initialisedAt } from '../../prepare/site-bindings.js';
+import type { FunctionRange } from '../../locate/function-range.js';
+import type { AnalysedSource } from '../../locate/source-analysis.js';
 
 /** Offsets in the analysed file. */
 export interface TimedExits {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkExpression, checkTemplate, type Expr } from '@liveprobe/protocol';
-import { BlockedByAgentError, Blocklist, namesRead } from '../../../agent/src/worker/blocklist.js';
+import { BlockedByAgentError, Blocklist, namesRead } from '../../../agent/src/locate/blocklist.js';
 
 const blocklist = new Blocklist({ files: ['src/auth/**', '**/secrets.js', '/etc/app/*.js'], functions: ['hashPassword', '*Token*'], variables: ['dbConfig', 'vault'] });
 const exprs = (...sources: string[]): Expr[] => sources.map((s) => checkExpression(s).expr);

@@ -4,9 +4,9 @@
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { NOT_AVAILABLE } from '../main/compile.js';
-import type { PreparedOutput } from './prepared-output.js';
-import type { PreparedFlags, PreparedToMain, PreparedToWorker } from './prepared-messages.js';
+import { NOT_AVAILABLE } from './compile.js';
+import type { PreparedOutput } from '../prepare/prepared-output.js';
+import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
 /** The part of the probe hook a prepared site calls. */
 export interface HitTarget {

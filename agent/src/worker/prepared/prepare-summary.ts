@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
-import type { PreparedOutcomeReport, PreparedToWorker } from './prepared-messages.js';
+import type { PreparedOutcomeReport, PreparedToWorker } from '../../prepare/prepared-messages.js';
 
 const QUIET_MS = 300;
 /** Keeps the status small whatever an error message holds. */

@@ -6,7 +6,7 @@ type AnyNode = Node & Record<string, unknown>;
 
 export interface FunctionRange {
   name: string;
-  /** The function itself: prepared sites time its exits from its statements (prepare/timed-exits.ts). */
+  /** The function itself: prepared sites time its exits from its statements (worker/prepared/timed-exits.ts). */
   node: Node;
   /** Offset of the first statement (or of the body, for an expression-bodied arrow). */
   entry: number;

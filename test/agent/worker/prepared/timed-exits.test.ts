@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { Session } from 'node:inspector/promises';
 import { test } from 'node:test';
 import { runInThisContext } from 'node:vm';
-import { childrenOf, type AstNode } from '../../../agent/src/prepare/ast.js';
-import { timedExits, type TimedExits, type UntimedExit } from '../../../agent/src/prepare/timed-exits.js';
-import { functionsNamed } from '../../../agent/src/worker/function-range.js';
-import { analyseSource, positionOf, type AnalysedSource } from '../../../agent/src/worker/source-analysis.js';
+import { childrenOf, type AstNode } from '../../../../agent/src/prepare/ast.js';
+import { timedExits, type TimedExits, type UntimedExit } from '../../../../agent/src/worker/prepared/timed-exits.js';
+import { functionsNamed } from '../../../../agent/src/locate/function-range.js';
+import { analyseSource, positionOf, type AnalysedSource } from '../../../../agent/src/locate/source-analysis.js';
 
 function exitsOf(source: string, name: string): { analysed: AnalysedSource; exits: TimedExits | UntimedExit } {
   const analysed = analyseSource(source);

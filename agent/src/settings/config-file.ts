@@ -13,8 +13,8 @@
  * time the file changes.
  */
 import { readFileSync } from 'node:fs';
-import type { QuotaSettings } from '../main/quota.js';
-import { BUILT_IN_PATTERNS } from '../redaction-settings.js';
+import type { QuotaSettings } from './quota-settings.js';
+import { BUILT_IN_PATTERNS } from './redaction-settings.js';
 import { AgentConfigError } from './config-error.js';
 
 export interface ConfigFile {

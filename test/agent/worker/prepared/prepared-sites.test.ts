@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import { ObservedList } from '../../helpers/observed-list.js';
-import { fromRoot } from '../../helpers/paths.js';
-import { lineOf, sseEvents, waitFor } from '../../helpers/index.js';
-import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed } from '../fixtures.js';
+import { ObservedList } from '../../../helpers/observed-list.js';
+import { fromRoot } from '../../../helpers/paths.js';
+import { lineOf, sseEvents, waitFor } from '../../../helpers/index.js';
+import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed } from '../../fixtures.js';
 
 const WAIT = 15_000;
 const SERVER = 'test/fixtures/prepared/server.mjs';

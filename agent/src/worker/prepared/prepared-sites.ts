@@ -8,17 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Action, DurationAction } from '@liveprobe/protocol';
-import type { ArmProbe, ToMain } from '../bridge.js';
-import { armFields, type MetricRole } from '../worker/arm-spec.js';
-import { armedExpressions, type Blocklist } from '../worker/blocklist.js';
-import { functionAt, functionsNamed, type FunctionRange } from '../worker/function-range.js';
-import { functionNameAt } from '../worker/function-name.js';
-import { matchScript, scriptPath } from '../worker/script-match.js';
-import { checkLineText } from '../worker/line-text.js';
-import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../worker/source-analysis.js';
-import { loadSourceMap, type ScriptSourceMap } from '../worker/source-maps.js';
-import { siteEntries, type SiteEntry } from './prepared-output.js';
-import type { PreparedFlags, PreparedToWorker } from './prepared-messages.js';
+import type { ArmProbe, ToMain } from '../../bridge.js';
+import { armFields, type MetricRole } from '../../locate/arm-spec.js';
+import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
+import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
+import { functionNameAt } from '../../locate/function-name.js';
+import { matchScript, scriptPath } from '../../locate/script-match.js';
+import { checkLineText } from '../../locate/line-text.js';
+import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
+import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
+import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
+import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 
 interface KnownFile {
@@ -150,9 +150,8 @@ export class PreparedSites {
   async install(action: Action, plan: { sites: PlannedSite[] }, ctx: PreparedInstallContext): Promise<PreparedPlacement> {
     const first = plan.sites[0]!;
     if (action.lineText !== undefined && action.line > 0) {
-      const { known, map, path, site } = first;
-      const script = { scriptId: `prepared:${known.index}`, url: known.path, path: known.path, endLine: known.sites.at(-1)?.line ?? 0 };
-      await checkLineText(action.lineText, action.line, { script, map, generated: { line: site.line, column: site.column }, file: path, line: action.line }, this.analysis(known.path));
+      const { known, map, path } = first;
+      await checkLineText(action.lineText, action.line, { map, file: path }, this.analysis(known.path));
     }
     const pair = ctx.key(0);
     const arms = plan.sites.map((planned) => this.armFor(action, planned, pair, ctx.blocklist));
