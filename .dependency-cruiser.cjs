@@ -43,7 +43,8 @@ module.exports = {
     },
     {
       name: 'prepare-is-thread-free',
-      comment: 'prepare/ (the transform and the loader hooks) runs on the hooks thread too: it imports neither the main thread nor the worker.',
+      comment:
+        'prepare/ (the transform and the loader hooks) runs on the hooks thread too: it imports neither the main thread nor the worker.',
       severity: 'error',
       from: { path: '^agent/src/prepare/' },
       to: { path: '^agent/src/(main|worker|remote)/' },

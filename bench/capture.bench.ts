@@ -47,7 +47,11 @@ async function cases(): Promise<Case[]> {
     id: 4211,
     userId: 'u1',
     amount: 123.45,
-    lines: [{ sku: 'tea', quantity: 2, amount: 9 }, { sku: 'mug', quantity: 1, amount: 12 }, { sku: 'pot', quantity: 3, amount: 105 }],
+    lines: [
+      { sku: 'tea', quantity: 2, amount: 9 },
+      { sku: 'mug', quantity: 1, amount: 12 },
+      { sku: 'pot', quantity: 3, amount: 105 },
+    ],
     tags: new Set(['gift', 'express']),
     status: 'paid',
   };
@@ -71,12 +75,36 @@ async function cases(): Promise<Case[]> {
   };
 
   return [
-    { name: 'condition `order.amount > 100 && user.tier == "gold"`', probe: expression('order.amount > 100 && user.tier == "gold"'), hand: () => order.amount > 100 && user.tier === 'gold' },
-    { name: 'condition `order.lines[0].sku.startsWith("te")`', probe: expression('order.lines[0].sku.startsWith("te")'), hand: () => order.lines[0]!.sku.startsWith('te') },
-    { name: 'log `order {order.id} for {userId}: {amount}`', probe: template('order {order.id} for {userId}: {amount}'), hand: () => `order ${order.id} for ${user.id}: ${order.amount}` },
-    { name: 'log `{user.name} ({user.tier}) paid {order.status}`', probe: template('{user.name} ({user.tier}) paid {order.status}'), hand: () => `${user.name} (${user.tier}) paid ${order.status}` },
-    { name: 'log `order {order}` (a whole object; by hand: JSON.stringify)', probe: template('order {order}'), hand: () => `order ${JSON.stringify(order)}` },
-    { name: 'snapshot of order, user, amount, userId (by hand: JSON.stringify)', probe: snapshot([order, user, order.amount, user.id]), hand: () => JSON.stringify({ order, user, amount: order.amount, userId: user.id }) },
+    {
+      name: 'condition `order.amount > 100 && user.tier == "gold"`',
+      probe: expression('order.amount > 100 && user.tier == "gold"'),
+      hand: () => order.amount > 100 && user.tier === 'gold',
+    },
+    {
+      name: 'condition `order.lines[0].sku.startsWith("te")`',
+      probe: expression('order.lines[0].sku.startsWith("te")'),
+      hand: () => order.lines[0]!.sku.startsWith('te'),
+    },
+    {
+      name: 'log `order {order.id} for {userId}: {amount}`',
+      probe: template('order {order.id} for {userId}: {amount}'),
+      hand: () => `order ${order.id} for ${user.id}: ${order.amount}`,
+    },
+    {
+      name: 'log `{user.name} ({user.tier}) paid {order.status}`',
+      probe: template('{user.name} ({user.tier}) paid {order.status}'),
+      hand: () => `${user.name} (${user.tier}) paid ${order.status}`,
+    },
+    {
+      name: 'log `order {order}` (a whole object; by hand: JSON.stringify)',
+      probe: template('order {order}'),
+      hand: () => `order ${JSON.stringify(order)}`,
+    },
+    {
+      name: 'snapshot of order, user, amount, userId (by hand: JSON.stringify)',
+      probe: snapshot([order, user, order.amount, user.id]),
+      hand: () => JSON.stringify({ order, user, amount: order.amount, userId: user.id }),
+    },
   ];
 }
 
@@ -123,9 +151,9 @@ const benchmark: Benchmark = {
     return {
       blocks: [
         renderTable(['capture', 'by hand', 'liveprobe', 'ratio'], rows, ['left', 'right', 'right', 'right']),
-        `Medians of ${rounds} interleaved rounds of ~${TARGET_MS_PER_SAMPLE} ms each. Default capture limits and redaction (key names; card, bearer and JWT patterns). `
-          + 'Hand-written conditions are a few nanoseconds because the JIT folds them; every liveprobe read checks for a Proxy and reads a property descriptor, '
-          + 'so no getter or trap can run. Either side is small next to the ~150–250 µs of the conditional breakpoint that calls it (see cost-per-hit).',
+        `Medians of ${rounds} interleaved rounds of ~${TARGET_MS_PER_SAMPLE} ms each. Default capture limits and redaction (key names; card, bearer and JWT patterns). ` +
+          'Hand-written conditions are a few nanoseconds because the JIT folds them; every liveprobe read checks for a Proxy and reads a property descriptor, ' +
+          'so no getter or trap can run. Either side is small next to the ~150–250 µs of the conditional breakpoint that calls it (see cost-per-hit).',
       ],
     };
   },

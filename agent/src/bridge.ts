@@ -198,7 +198,18 @@ export interface SettingsApplied {
   version: number;
 }
 
-export type ToWorker = PackedLogs | PackedCounts | PackedValues | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | RecycleSession | SettingsApplied | Exiting;
+export type ToWorker =
+  | PackedLogs
+  | PackedCounts
+  | PackedValues
+  | SnapshotHit
+  | MetricHit
+  | ProbeDone
+  | ProbeEvalError
+  | ProbePaused
+  | RecycleSession
+  | SettingsApplied
+  | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

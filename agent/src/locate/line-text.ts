@@ -21,7 +21,12 @@ export class SourceDiffersError extends Error {
 const normalize = (text: string): string => text.trim().replace(/\s+/g, ' ');
 
 /** Throws SourceDiffersError on a mismatch; says nothing when the deployed text cannot be read. */
-export async function checkLineText(expected: string, line: number, resolved: ResolvedFile, analysed: AnalysedSource | undefined): Promise<void> {
+export async function checkLineText(
+  expected: string,
+  line: number,
+  resolved: ResolvedFile,
+  analysed: AnalysedSource | undefined,
+): Promise<void> {
   const text = await deployedText(resolved, analysed);
   if (text === undefined) return;
   const actual = text.split('\n')[line - 1] ?? '';

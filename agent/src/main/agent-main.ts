@@ -56,7 +56,7 @@ export function startAgent(): void {
     name: 'liveprobe-agent',
   });
   worker.on('error', (err) => {
-    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   });
   // The agent must never keep the app alive.
   worker.unref();
@@ -67,7 +67,9 @@ function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
   return new Promise((resolve) => {
     // Referenced on purpose: while it runs, it is what keeps the app's start-up waiting.
     const timer = setTimeout(() => {
-      process.stderr.write(`[liveprobe] the app goes on before the agent applied its actions: LIVEPROBE_STARTUP_WAIT_MS (${waitMs} ms) ran out\n`);
+      process.stderr.write(
+        `[liveprobe] the app goes on before the agent applied its actions: LIVEPROBE_STARTUP_WAIT_MS (${waitMs} ms) ran out\n`,
+      );
       resolve();
     }, waitMs);
     port.on('message', (message: ToMain) => {

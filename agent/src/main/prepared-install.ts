@@ -29,7 +29,8 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const log = (line: string): void => {
     if (!silent) process.stderr.write(`[liveprobe] ${line}\n`);
   };
-  if (Symbol.for(LATE_START_KEY) in globalThis) log('prepared files with --require need Node 20.19 or later; load the agent with --import to prepare the entry module');
+  if (Symbol.for(LATE_START_KEY) in globalThis)
+    log('prepared files with --require need Node 20.19 or later; load the agent with --import to prepare the entry module');
   const report = new StartReport(log, settings.warnBytes);
   const version = `${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}+t${TRANSFORM_VERSION}`;
   const cache = settings.cacheDir === undefined ? undefined : new PrepareCache(settings.cacheDir, version);

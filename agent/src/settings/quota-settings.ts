@@ -15,4 +15,10 @@ export interface QuotaSettings {
   recycleAfterHits: number;
 }
 
-export const DEFAULT_QUOTAS: QuotaSettings = { hitsPerSecond: 200, bytesPerSecond: 256 * 1024, cpuMsPerSecond: 50, breakpointCostUs: 150, recycleAfterHits: 50_000 };
+export const DEFAULT_QUOTAS: QuotaSettings = {
+  hitsPerSecond: 200,
+  bytesPerSecond: 256 * 1024,
+  cpuMsPerSecond: 50,
+  breakpointCostUs: 150,
+  recycleAfterHits: 50_000,
+};

@@ -17,7 +17,8 @@ export function readQuotas(env: NodeJS.ProcessEnv, file: Partial<QuotaSettings>)
     const text = env[variable]?.trim();
     if (text === undefined || text === '') continue;
     const value = Number(text);
-    if (!Number.isFinite(value) || value < 0) throw new AgentConfigError(`${variable}: "${text}" is not a non-negative number (0 turns the limit off)`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new AgentConfigError(`${variable}: "${text}" is not a non-negative number (0 turns the limit off)`);
     quotas[key] = value;
   }
   return quotas;

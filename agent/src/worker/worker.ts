@@ -15,7 +15,10 @@ function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config:
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
   const runtime = startRuntime({
-    config, hook: port, transport: () => new MainThreadTransport(sessionOpen), log,
+    config,
+    hook: port,
+    transport: () => new MainThreadTransport(sessionOpen),
+    log,
     exited: () => {
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);

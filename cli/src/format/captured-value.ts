@@ -28,7 +28,10 @@ export function describeValue(value: CapturedValue): string {
     case 'bigint':
       return `${value.v}n`;
     case 'string':
-      return JSON.stringify(value.v) + (value.len !== undefined && value.len > value.v.length ? `…+${value.len - value.v.length} more chars` : '');
+      return (
+        JSON.stringify(value.v) +
+        (value.len !== undefined && value.len > value.v.length ? `…+${value.len - value.v.length} more chars` : '')
+      );
     case 'symbol':
       return value.v;
     case 'function':

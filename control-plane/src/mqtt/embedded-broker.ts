@@ -10,7 +10,12 @@ export interface EmbeddedBroker {
 }
 
 /** An in-process aedes broker for single-machine setups; retained messages live in memory. */
-export async function startEmbeddedBroker(host: string, port: number, access?: BrokerAccess, tls?: { cert: Buffer; key: Buffer }): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(
+  host: string,
+  port: number,
+  access?: BrokerAccess,
+  tls?: { cert: Buffer; key: Buffer },
+): Promise<EmbeddedBroker> {
   // Without `access` (authentication off) the broker is open, as before; with `tls` it speaks MQTT over TLS only.
   const aedes = await Aedes.createBroker(access === undefined ? {} : accessHooks(access));
   const server = tls === undefined ? createServer(aedes.handle) : createTlsServer({ cert: tls.cert, key: tls.key }, aedes.handle);

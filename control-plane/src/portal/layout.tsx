@@ -37,17 +37,25 @@ export function Layout({ title, page, script, children }: LayoutProps) {
         </head>
         <body>
           <header class="top">
-            <a class="brand" href="/">liveprobe</a>
+            <a class="brand" href="/">
+              liveprobe
+            </a>
             <nav aria-label="Sections">
               {NAV.map(([name, label, href]) => (
-                <a href={href} aria-current={name === page ? 'page' : undefined}>{label}</a>
+                <a href={href} aria-current={name === page ? 'page' : undefined}>
+                  {label}
+                </a>
               ))}
             </nav>
             <form class="session" id="session" autocomplete="off">
               <span id="session-state">no token</span>
               <input type="password" name="token" placeholder="API token" aria-label="API token" />
-              <button type="submit" name="use">Use token</button>
-              <button type="button" name="forget" hidden>Forget token</button>
+              <button type="submit" name="use">
+                Use token
+              </button>
+              <button type="button" name="forget" hidden>
+                Forget token
+              </button>
             </form>
           </header>
           <p id="auth-notice" class="message error" role="alert"></p>

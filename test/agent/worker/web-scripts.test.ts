@@ -30,7 +30,10 @@ test('a page script’s source map is fetched relative to it, and a missing one 
 
   await assert.rejects(loadSourceMap(script, 'missing.js.map'), (err: unknown) => {
     assert.ok(err instanceof SourceMapError);
-    assert.equal(err.message, `${script} names the source map http://127.0.0.1:${port}/assets/missing.js.map, but it answered HTTP 404; serve the .map files next to the scripts`);
+    assert.equal(
+      err.message,
+      `${script} names the source map http://127.0.0.1:${port}/assets/missing.js.map, but it answered HTTP 404; serve the .map files next to the scripts`,
+    );
     return true;
   });
 });

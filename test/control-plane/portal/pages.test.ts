@@ -12,7 +12,8 @@ test('each portal page is server-rendered HTML with the navigation, the token bo
     assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
     const html = await response.text();
     assert.match(html, /^<!doctype html>/);
-    for (const section of ['/agents', '/actions', '/console', '/snapshots']) assert.ok(html.includes(`href="${section}"`), `${path} links ${section}`);
+    for (const section of ['/agents', '/actions', '/console', '/snapshots'])
+      assert.ok(html.includes(`href="${section}"`), `${path} links ${section}`);
     assert.match(html, /<form class="session" id="session"/);
     const script = /<script type="module" src="(\/assets\/portal\/[a-z-]+\.js)"><\/script>/.exec(html)?.[1];
     assert.ok(script !== undefined, `${path} loads a module`);
@@ -53,7 +54,12 @@ test('the browser modules import only each other, by relative path, and the asse
     }
   }
   assert.ok(seen.has('value-tree.js') && seen.has('event-stream.js'));
-  for (const path of ['/assets/portal/missing.js', '/assets/portal/..%2Fportal-routes.js', '/assets/portal/api.d.ts', '/assets/portal/api.js.map']) {
+  for (const path of [
+    '/assets/portal/missing.js',
+    '/assets/portal/..%2Fportal-routes.js',
+    '/assets/portal/api.d.ts',
+    '/assets/portal/api.js.map',
+  ]) {
     assert.equal((await app.request(path)).status, 404, path);
   }
 });

@@ -109,7 +109,14 @@ export class PreparedSites {
   private receive(message: PreparedToWorker): void {
     if (message.t !== 'file') return;
     const path = scriptPath(message.path) ?? message.path;
-    const known: KnownFile = { index: message.file, path, sites: siteEntries(message.sites), F: message.F, S: message.S, ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }) };
+    const known: KnownFile = {
+      index: message.file,
+      path,
+      sites: siteEntries(message.sites),
+      F: message.F,
+      S: message.S,
+      ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }),
+    };
     this.files.set(path, known);
     this.byIndex.set(known.index, known);
     for (const listener of this.listeners) listener();
@@ -128,11 +135,17 @@ export class PreparedSites {
         const tocFile = action.toc.file ?? action.file;
         const tic = await this.siteOnLine(action.file, action.line);
         const toc = await this.siteOnLine(tocFile, action.toc.line);
-        if ('site' in tic && 'site' in toc) return { sites: [{ ...tic, role: { role: 'tic' } }, { ...toc, role: { role: 'toc' } }] };
+        if ('site' in tic && 'site' in toc)
+          return {
+            sites: [
+              { ...tic, role: { role: 'tic' } },
+              { ...toc, role: { role: 'toc' } },
+            ],
+          };
         const missing = (part: string, file: string, located: Located): string | undefined =>
           'site' in located ? undefined : `the ${part}: ${located.unprepared ?? `${file} is not a prepared file`}`;
         const neitherPrepared = !('site' in tic) && !('site' in toc) && tic.unprepared === undefined && toc.unprepared === undefined;
-        return { unprepared: neitherPrepared ? undefined : missing('tic', action.file, tic) ?? missing('toc', tocFile, toc) };
+        return { unprepared: neitherPrepared ? undefined : (missing('tic', action.file, tic) ?? missing('toc', tocFile, toc)) };
       }
       case 'duration':
         return this.planDuration(action);
@@ -189,7 +202,12 @@ export class PreparedSites {
   }
 
   /** The arm message for one site (all but its key), once the blocklist allows it. */
-  private armFor(action: Action, planned: PlannedSite, pair: number, blocklist: Blocklist): { message: Omit<ArmProbe, 'key'>; file: number; site: number; placed: PlacedSite } {
+  private armFor(
+    action: Action,
+    planned: PlannedSite,
+    pair: number,
+    blocklist: Blocklist,
+  ): { message: Omit<ArmProbe, 'key'>; file: number; site: number; placed: PlacedSite } {
     const { known, site, role } = planned;
     const analysed = this.analysis(known.path);
     const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);

@@ -45,7 +45,10 @@ function describe(value: CapturedValue): HTMLElement {
     case 'set':
       return text('kind', `Set(${value.size})`);
     case 'typedarray':
-      return text('kind', `${value.cls}(${value.len}) [${[...value.items.map(String), ...(value.more === undefined ? [] : [`…+${value.more} more`])].join(', ')}]`);
+      return text(
+        'kind',
+        `${value.cls}(${value.len}) [${[...value.items.map(String), ...(value.more === undefined ? [] : [`…+${value.more} more`])].join(', ')}]`,
+      );
     case 'date':
       return text('t-date', `Date(${value.v})`);
     case 'regexp':
