@@ -10,8 +10,7 @@ interface User {
   email: string;
 }
 
-interface OrderLine {
-  // probe: type-only
+interface OrderLine { // probe: type-only
   sku: string;
   quantity: number;
   amount: number;
@@ -25,10 +24,7 @@ interface Order {
 }
 
 class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  constructor(readonly status: number, message: string) {
     super(message);
   }
 }
@@ -73,15 +69,9 @@ function readJson(req: IncomingMessage): Promise<{ user?: string; items?: unknow
   return new Promise((resolve, reject) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-    });
+    req.on('data', (chunk: string) => { body += chunk; });
     req.on('end', () => {
-      try {
-        resolve(body === '' ? {} : JSON.parse(body));
-      } catch {
-        reject(new HttpError(400, 'body is not JSON'));
-      }
+      try { resolve(body === '' ? {} : JSON.parse(body)); } catch { reject(new HttpError(400, 'body is not JSON')); }
     });
   });
 }
