@@ -6,9 +6,11 @@ import { ExpressionError, type Action, type ActionState } from '@liveprobe/proto
 import type { HookChannel, ToMain } from '../bridge.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { armFields, type ArmFields } from '../locate/arm-spec.js';
+import { AgentFileError } from '../locate/agent-files.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from '../locate/function-name.js';
+import { globalNamesAt } from '../locate/global-names.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
@@ -218,7 +220,8 @@ export class ProbeEngine {
       });
     } catch (err) {
       if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
-      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
+      if (err instanceof ExpressionError || err instanceof SourceDiffersError || err instanceof AgentFileError)
+        return this.fail(probe, err.message, false);
       throw err;
     }
   }
@@ -281,6 +284,7 @@ export class ProbeEngine {
         this.blocklist.check(target);
       } catch (err) {
         if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
+        if (err instanceof AgentFileError) return this.fail(probe, err.message, false);
         throw err;
       }
     }
@@ -305,7 +309,7 @@ export class ProbeEngine {
         script: resolved.script,
         line: resolved.generated.line,
         column: resolved.generated.column,
-        condition: conditionSource(key, fields.roots, usesThis),
+        condition: conditionSource(key, fields.roots, usesThis, globalNamesAt(analysed, offset, fields.roots)),
         key,
       };
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
@@ -499,6 +503,8 @@ function refusalOf(blocklist: Blocklist, targets: readonly BlocklistTarget[]): B
     return undefined;
   } catch (err) {
     if (err instanceof BlockedByAgentError) return err;
+    // The agent's own files were refused at install: an installed action is on none of them.
+    if (err instanceof AgentFileError) return undefined;
     throw err;
   }
 }
