@@ -220,7 +220,7 @@ function boundWork(op: string, left: unknown, right: unknown): void {
   spend(textSteps(leftText + rightText));
 }
 
-/** Two strings compare character by character: long ones cost steps. */
+/** Two strings compare character by character: long ones cost steps. (Not Math.min: the app may have replaced it.) */
 function compareSteps(left: unknown, right: unknown): void {
   if (typeof left === 'string' && typeof right === 'string') spend(textSteps(left.length < right.length ? left.length : right.length));
 }

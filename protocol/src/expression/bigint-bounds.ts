@@ -13,11 +13,17 @@ export const MAX_BIGINT_BITS = 65_536;
 
 const TOO_BIG = 1n << BigInt(MAX_BIGINT_BITS);
 
+// The agent runs these checks inside the app, which may replace built-ins after the agent
+// loaded: everything is captured now and called without a lookup on a prototype.
+const { max, abs } = Math;
+const toNumber = Number;
+const bigintToString = Function.prototype.call.bind(BigInt.prototype.toString) as (value: bigint, radix: number) => string;
+
 /** Bits of `|value|`, or MAX_BIGINT_BITS + 1 for anything larger (found without converting it). */
 export function bigintBits(value: bigint): number {
   const magnitude = value < 0n ? -value : value;
   if (magnitude >= TOO_BIG) return MAX_BIGINT_BITS + 1;
-  return magnitude === 0n ? 0 : magnitude.toString(2).length;
+  return magnitude === 0n ? 0 : bigintToString(magnitude, 2).length;
 }
 
 /** Why `left op right` would be too much work for a probe; undefined when it is within the bound. */
@@ -26,10 +32,10 @@ export function bigintRefusal(op: string, left: bigint, right: bigint): string |
   const b = bigintBits(right);
   const limit = `a probe computes bigints of at most ${MAX_BIGINT_BITS} bits`;
   if (a > MAX_BIGINT_BITS || b > MAX_BIGINT_BITS) return `an operand has more than ${MAX_BIGINT_BITS} bits; ${limit}`;
-  let result = Math.max(a, b) + 1;
+  let result = max(a, b) + 1;
   if (op === '*') result = a + b;
-  else if (op === '**') result = a <= 1 || right <= 0n ? a : a * Number(right);
-  else if ((op === '<<' && right > 0n) || (op === '>>' && right < 0n)) result = a === 0 ? 0 : a + Math.abs(Number(right));
+  else if (op === '**') result = a <= 1 || right <= 0n ? a : a * toNumber(right);
+  else if ((op === '<<' && right > 0n) || (op === '>>' && right < 0n)) result = a === 0 ? 0 : a + abs(toNumber(right));
   return result > MAX_BIGINT_BITS ? `the result would have about ${result} bits; ${limit}` : undefined;
 }
 
