@@ -6,7 +6,7 @@ import { ExpressionError, type Action, type ActionState } from '@liveprobe/proto
 import type { HookChannel, ToMain } from '../bridge.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { armFields, type ArmFields } from '../locate/arm-spec.js';
-import { AgentFileError } from '../locate/agent-files.js';
+import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from '../locate/function-name.js';
@@ -179,6 +179,14 @@ export class ProbeEngine {
     if (!(remaining > 0)) {
       this.finished.add(action.id);
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
+      return;
+    }
+    // Named as the agent's own file: refused at once, before waiting for it to load (the blocklist
+    // check at each site catches the agent's files reached under another name).
+    const own = agentFileAmong(action.type === 'tictoc' && action.toc.file !== undefined ? [action.file, action.toc.file] : [action.file]);
+    if (own !== undefined) {
+      this.finished.add(action.id);
+      this.report({ actionId: action.id, state: 'error', message: new AgentFileError(own).message });
       return;
     }
     const key = this.nextKey++;
