@@ -1,6 +1,6 @@
 import { parseDuration } from '@liveprobe/protocol';
-import type { Action, ParsedActionInput } from '@liveprobe/protocol';
-import { DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
+import type { Action, CreatedAction, ParsedActionInput } from '@liveprobe/protocol';
+import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Store } from '../store/store.js';
@@ -17,10 +17,7 @@ export interface ActionServiceDeps {
   ackTimeoutMs: number;
 }
 
-export interface CreatedAction {
-  action: ActionView;
-  warnings: string[];
-}
+export type { CreatedAction };
 
 /** Creates, lists, deletes and expires actions, keeping the published desired state in step. */
 export class ActionService {
