@@ -289,3 +289,21 @@ for (const mode of ['breakpoint', 'prepared'] as const) {
       assert.equal(events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === id).length, 0);
   });
 }
+
+test("cjs (--require): module bindings and Node's own globals are still read at a breakpoint", async (t) => {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const script = 'test/fixtures/orders.cjs';
+  const service = await app(t, { script, module: 'cjs', broker: cp.mqttUrl, tags: ['cjs-names'] });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: script,
+    line: lineOf(script, 'cjs-total'),
+    template: 'fn {typeof priceOf} buffer {typeof Buffer} pid {process.pid > 0} url {typeof URL} total {total} order {order.quantity}',
+    tags: ['cjs-names'],
+  });
+  await statusOf(events, action.id, 'installed');
+  assert.equal((await fetch(`${service.url}/?id=1`)).status, 200);
+  assert.equal(await outputOf(events, action.id), 'fn function buffer function pid true url function total 21 order 3');
+});

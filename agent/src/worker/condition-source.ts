@@ -11,17 +11,24 @@
  * a getter: the hook reads those without running it.
  */
 import { HOOK_GLOBAL } from '../bridge.js';
+import type { ReadKind } from '../locate/global-names.js';
 
 /**
- * `globals`: the roots that resolve to the global object at the line (global-names.ts), or
- * undefined when the file could not be analysed: then every read is guarded against global getters.
+ * `kinds`: how each root resolves at the line (global-names.ts), or undefined when the file
+ * could not be analysed: then every read is guarded against global getters.
  */
-export function conditionSource(key: number, roots: readonly string[], usesThis: boolean, globals: readonly string[] | undefined): string {
+export function conditionSource(
+  key: number,
+  roots: readonly string[],
+  usesThis: boolean,
+  kinds: Readonly<Record<string, ReadKind>> | undefined,
+): string {
   // `roots` are identifiers the expression checker accepted, so they are safe to splice in.
   const reads = roots.map((name) => {
     const quoted = JSON.stringify(name);
-    if (globals?.includes(name) === true) return `${HOOK_GLOBAL}.global(${quoted})`;
-    const read = globals === undefined ? `${HOOK_GLOBAL}.guard(${quoted}) || ${name}` : name;
+    const kind = kinds?.[name] ?? 'either';
+    if (kind === 'global') return `${HOOK_GLOBAL}.global(${quoted})`;
+    const read = kind === 'either' ? `${HOOK_GLOBAL}.guard(${quoted}) || ${name}` : name;
     return `(() => { try { return ${read}; } catch { return ${HOOK_GLOBAL}.NA; } })()`;
   });
   return (

@@ -10,7 +10,7 @@ import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { conditionSource } from './condition-source.js';
 import { functionNameAt } from '../locate/function-name.js';
-import { globalNamesAt } from '../locate/global-names.js';
+import { readKindsAt, UnsafeLineError } from '../locate/global-names.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
@@ -228,7 +228,12 @@ export class ProbeEngine {
       });
     } catch (err) {
       if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
-      if (err instanceof ExpressionError || err instanceof SourceDiffersError || err instanceof AgentFileError)
+      if (
+        err instanceof ExpressionError ||
+        err instanceof SourceDiffersError ||
+        err instanceof AgentFileError ||
+        err instanceof UnsafeLineError
+      )
         return this.fail(probe, err.message, false);
       throw err;
     }
@@ -276,7 +281,8 @@ export class ProbeEngine {
       arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role));
     } catch (err) {
       if (err instanceof LocationError) return this.fail(probe, err.message, err.waiting);
-      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
+      if (err instanceof ExpressionError || err instanceof SourceDiffersError || err instanceof UnsafeLineError)
+        return this.fail(probe, err.message, false);
       throw err;
     }
     // The agent's own blocklist, at every site: a blocked file may also be reached through a source map.
@@ -317,7 +323,7 @@ export class ProbeEngine {
         script: resolved.script,
         line: resolved.generated.line,
         column: resolved.generated.column,
-        condition: conditionSource(key, fields.roots, usesThis, globalNamesAt(analysed, offset, fields.roots)),
+        condition: conditionSource(key, fields.roots, usesThis, readKindsAt(analysed, offset, fields.roots)),
         key,
       };
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);

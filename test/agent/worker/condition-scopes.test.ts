@@ -15,7 +15,7 @@ import { guardGlobal, readGlobal } from '../../../agent/src/main/global-read.js'
 import { NOT_AVAILABLE } from '../../../agent/src/main/frame-markers.js';
 import { Redaction } from '../../../agent/src/main/redaction.js';
 import { ProbeEvalError } from '../../../agent/src/main/safe-read.js';
-import { globalNamesAt } from '../../../agent/src/locate/global-names.js';
+import { globalNamesAt, readKindsAt } from '../../../agent/src/locate/global-names.js';
 import { analyseSource } from '../../../agent/src/locate/source-analysis.js';
 import { conditionSource } from '../../../agent/src/worker/condition-source.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
@@ -147,7 +147,7 @@ test(`property: ${RUNS} random conditions in a real scope chain never run a gett
           { for: trap('Symbol.for of a local named Symbol') },
           3n ** 30_000n,
         ];
-        const globals = analysedFile ? globalNamesAt(analysed, CONDITION_AT, checked.roots) : undefined;
+        const globals = analysedFile ? readKindsAt(analysed, CONDITION_AT, checked.roots) : undefined;
         const condition = conditionSource(1, checked.roots, checked.usesThis, globals);
         hits.length = 0;
         fired.length = 0;
@@ -177,7 +177,7 @@ test('globals are read without their getters; a local that shadows a global gett
   withGlobals((hits) => {
     const evaluate = (source: string, analysedFile: boolean) => {
       const checked = checkExpression(source);
-      const globals = analysedFile ? globalNamesAt(analysed, CONDITION_AT, checked.roots) : undefined;
+      const globals = analysedFile ? readKindsAt(analysed, CONDITION_AT, checked.roots) : undefined;
       hits.length = 0;
       run([1, 2, 3, 4, 5, 6, 'local g2', 8, 9n, 'long', 'local Symbol', 12n], conditionSource(1, checked.roots, checked.usesThis, globals));
       try {
@@ -210,7 +210,7 @@ test('globals are read without their getters; a local that shadows a global gett
 test("the agent's own names are out of reach at run time too, and the condition looks nothing up the app could replace", () => {
   withGlobals((hits) => {
     // Past the checker (it refuses these), the condition still never hands over the agent's objects.
-    for (const globals of [['$lp$hook', '$lp$v', '$lp$h'], undefined]) {
+    for (const globals of [{ $lp$hook: 'global', $lp$v: 'global', $lp$h: 'global' } as const, undefined]) {
       run([], conditionSource(1, ['$lp$hook', '$lp$v', '$lp$h'], false, globals));
       assert.ok(
         hits[0]!.values.every((v) => typeof v === 'symbol'),
@@ -218,7 +218,7 @@ test("the agent's own names are out of reach at run time too, and the condition 
       );
       hits.length = 0;
     }
-    const source = conditionSource(7, ['l0'], true, []);
+    const source = conditionSource(7, ['l0'], true, { l0: 'local' });
     assert.doesNotMatch(source, /globalThis|Symbol|\.push|\$lp\$[vh]\b/);
     // Array.prototype.push and Symbol.for replaced by the app: the condition still reaches the hook and calls neither.
     const push = Array.prototype.push;
