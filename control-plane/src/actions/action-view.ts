@@ -7,7 +7,8 @@ export type ActionStatusView = Omit<ActionStatusRecord, 'actionId'>;
 
 /** An action as the REST API shows it: what was asked, and what the agents made of it. */
 export type ActionView = Action & {
-  state: 'active' | 'expired';
+  /** `disabled`: kept with its hits and history, but on no agent until enabled again. */
+  state: 'active' | 'expired' | 'disabled';
   statuses: ActionStatusView[];
   summary: string;
 };
@@ -18,7 +19,7 @@ export function toActionView(action: StoredAction, statuses: readonly ActionStat
   const expired = expiredAt !== undefined || Date.parse(action.expiresAt) <= now.getTime();
   return {
     ...fields,
-    state: expired ? 'expired' : 'active',
+    state: expired ? 'expired' : action.enabled === false ? 'disabled' : 'active',
     statuses: statuses.map(({ actionId: _, ...status }) => status),
     summary: summarize(statuses),
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionInput } from '@liveprobe/protocol';
+import { ActionInput, ActionPatch } from '@liveprobe/protocol';
 import { AuditQueryInput } from '../audit/audit-routes.js';
 import { requiredRole } from '../auth/policy.js';
 import { TokenInput } from '../auth/tokens-routes.js';
@@ -17,7 +17,7 @@ import {
 } from './response-schemas.js';
 
 interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI path template below /api/v1, e.g. `/actions/{id}`. */
   path: string;
   summary: string;
@@ -37,6 +37,13 @@ const OPERATIONS: Operation[] = [
   },
   { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, z.object({ actions: z.array(ActionViewSchema) })] },
   { method: 'get', path: '/actions/{id}', summary: 'one action with each agent’s status', ok: [200, ActionViewSchema] },
+  {
+    method: 'patch',
+    path: '/actions/{id}',
+    summary: 'edit an action (condition, template, level, watches, hit limit, expiry) or disable/enable it; hits and history stay',
+    body: ActionPatch,
+    ok: [200, z.object({ action: ActionViewSchema, warnings: z.array(z.string()) })],
+  },
   { method: 'delete', path: '/actions/{id}', summary: 'remove an action from every agent', ok: [200, z.object({ deleted: z.string() })] },
   {
     method: 'get',

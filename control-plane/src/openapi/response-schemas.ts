@@ -16,7 +16,7 @@ export const ErrorBodySchema = z.object({
 export const ActionViewSchema = z.intersection(
   Action,
   z.object({
-    state: z.enum(['active', 'expired']),
+    state: z.enum(['active', 'expired', 'disabled']),
     statuses: z.array(
       z.object({
         agentId: z.string(),
