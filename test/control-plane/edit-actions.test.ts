@@ -153,4 +153,17 @@ test('editors edit, viewers cannot; the audit trail holds each edit with before 
   assert.equal((change.before as { condition: string }).condition, 'amount > 10');
   assert.equal((change.after as { action: { condition: string; level: string } }).action.condition, 'amount > 500');
   assert.equal((change.after as { action: { level: string } }).action.level, 'error');
+
+  const document = (await (await fetch(`${cp.url}/api/v1/openapi.json`)).json()) as any;
+  const operation = document.paths['/actions/{id}'].patch;
+  assert.equal(operation['x-liveprobe-role'], 'editor');
+  assert.deepEqual(Object.keys(operation.requestBody.content['application/json'].schema.properties).sort(), [
+    'condition',
+    'enabled',
+    'expiresIn',
+    'level',
+    'maxHits',
+    'template',
+    'watches',
+  ]);
 });
