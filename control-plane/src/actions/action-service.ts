@@ -1,6 +1,6 @@
 import { parseDuration } from '@liveprobe/protocol';
 import type { Action, ParsedActionInput } from '@liveprobe/protocol';
-import { DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
+import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +16,13 @@ export interface ActionServiceDeps {
   /** How long a request waits for the broker to acknowledge the new desired state. */
   ackTimeoutMs: number;
 }
+
+/**
+ * What became of a change's publish, as the request that made it sees it. The store changed
+ * either way: a failed publish is logged, not thrown, and an unacknowledged one reaches agents
+ * once the broker acknowledges it.
+ */
+export type PublishOutcome = { kind: 'acknowledged' } | { kind: 'failed'; reason: string } | { kind: 'unacknowledged'; waitedMs: number };
 
 export interface CreatedAction {
   action: ActionView;
@@ -53,9 +60,10 @@ export class ActionService {
     this.deps.log(`created ${action.id} (${action.type} at ${action.file}:${action.line}) for ${describeTargets(action)}`);
 
     const warnings = unknownTargetWarnings(action, await this.deps.store.listAgents());
-    if (!(await this.settledWithin(acked))) {
+    const outcome = await this.outcomeWithin(acked);
+    if (outcome.kind === 'unacknowledged') {
       warnings.push(
-        `the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the action once it does`,
+        `the MQTT broker has not acknowledged the new desired state within ${outcome.waitedMs} ms; agents will get the action once it does`,
       );
     }
     return { action: toActionView(action, [], now), warnings };
@@ -87,7 +95,7 @@ export class ActionService {
       return this.deps.desiredState.publish(targetsOf([deleted.value]), deleted.rev);
     });
     this.deps.log(`deleted ${id}`);
-    await this.settledWithin(acked);
+    await this.outcomeWithin(acked);
   }
 
   /** Takes actions whose time is up out of the desired set; they stay listed as expired. */
@@ -96,7 +104,7 @@ export class ActionService {
       const expired = await this.deps.store.expireActions(this.deps.now());
       if (expired === undefined) return;
       for (const action of expired.value) this.deps.log(`expired ${action.id}`);
-      this.watch((await this.deps.desiredState.publish(targetsOf(expired.value), expired.rev)).acked);
+      void this.watch((await this.deps.desiredState.publish(targetsOf(expired.value), expired.rev)).acked);
     });
   }
 
@@ -104,24 +112,30 @@ export class ActionService {
   async republishAll(): Promise<void> {
     await this.changes.run(async () => {
       const rev = await this.deps.store.bumpRev();
-      this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
+      void this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
     });
   }
 
-  /** Resolves true when `acked` settled in time; a failed publish is logged, not thrown, since the store already changed. */
-  private settledWithin(acked: Promise<void>): Promise<boolean> {
-    const settled = this.watch(acked).then(() => true);
+  /** How the publish fared within the ack timeout; a failure is logged here. */
+  private outcomeWithin(acked: Promise<void>): Promise<PublishOutcome> {
+    const settled = this.watch(acked);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(resolve, this.deps.ackTimeoutMs, false);
+    const waitedMs = this.deps.ackTimeoutMs;
+    const timeout = new Promise<PublishOutcome>((resolve) => {
+      timer = setTimeout(resolve, waitedMs, { kind: 'unacknowledged', waitedMs });
     });
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private watch(acked: Promise<void>): Promise<void> {
-    return acked.catch((err: unknown) => {
-      this.deps.log(`could not publish desired state: ${err instanceof Error ? err.message : String(err)}`);
-    });
+  private watch(acked: Promise<void>): Promise<PublishOutcome> {
+    return acked.then(
+      (): PublishOutcome => ({ kind: 'acknowledged' }),
+      (err: unknown): PublishOutcome => {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.deps.log(`could not publish desired state: ${reason}`);
+        return { kind: 'failed', reason };
+      },
+    );
   }
 }
 
