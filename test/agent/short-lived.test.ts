@@ -1,5 +1,5 @@
 /**
- * Short-lived processes (ARCHITECTURE §8): one that exits right after a hit still delivers it
+ * Short-lived processes (docs/architecture.md §8): one that exits right after a hit still delivers it
  * (the agent hands over the batched hits and flushes its exports before the process ends), and
  * one started with LIVEPROBE_STARTUP_WAIT_MS has its first lines probed.
  */

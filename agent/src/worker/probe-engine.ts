@@ -357,8 +357,8 @@ export class ProbeEngine {
   }
 
   /**
-   * V8 keeps memory for every breakpoint condition it evaluates (docs/architecture.md, "What
-   * a breakpoint costs") and reuses it only in a new session: after enough hits, close the
+   * V8 keeps memory for every breakpoint condition it evaluates (docs/architecture.md §8) and
+   * reuses it only in a new session: after enough hits, close the
    * session and set every breakpoint again. Hits in the few milliseconds between are not seen.
    */
   recycle(hits: number): Promise<void> {
