@@ -75,7 +75,15 @@ test('attach --pid to a Node process started without flags: a log and a snapshot
   assert.equal(await inspectorAnswers(INSPECTOR_PORT), false, '/json/list refuses: the inspector it opened is closed');
   const quiet = events.events().filter(isOutput(log.action.id)).length;
   assert.equal(await (await fetch(`${service.url}/?name=bo`)).text(), 'hello bo #2', 'it keeps serving');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The sidecar's offline status is the last thing it says: any output it relayed came before.
+  await waitFor(
+    async () => {
+      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; online: boolean }[] };
+      return agents.find((a) => a.agentId === 'sidecar-1')?.online === false;
+    },
+    WAIT,
+    'the sidecar reported offline',
+  );
   assert.equal(events.events().filter(isOutput(log.action.id)).length, quiet, 'no output after detaching');
   assert.equal(service.child.status, undefined, 'the service still runs');
   assert.doesNotMatch(service.child.output(), /Error|Warning/, 'the service printed no error');
