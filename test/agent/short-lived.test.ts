@@ -1,9 +1,11 @@
 /**
  * Short-lived processes (docs/architecture.md §8): one that exits right after a hit still delivers it
  * (the agent hands over the batched hits and flushes its exports before the process ends), and
- * one started with LIVEPROBE_STARTUP_WAIT_MS has its first lines probed.
+ * one started with LIVEPROBE_STARTUP_WAIT_MS has its first lines probed; LIVEPROBE_EXIT_FLUSH_MS
+ * bounds how long the exit waits.
  */
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { Child } from '../helpers/child.js';
 import { fromRoot } from '../helpers/paths.js';
@@ -81,4 +83,52 @@ test('an agent disabled by a bad setting does not hold up an app that waits for 
   assert.match(job.output(), /the agent is disabled: .*LIVEPROBE_QUOTA_HITS_PER_SECOND/);
   assert.match(job.output(), /settled 10/);
   assert.doesNotMatch(job.output(), /ran out/);
+});
+
+test('LIVEPROBE_EXIT_FLUSH_MS bounds the exit: an OTLP endpoint that never answers does not hold the app', async (t) => {
+  const cp = await controlPlane(t);
+  // Accepts every connection and never answers: a flush that waited for it would never end.
+  const sockets = new Set<Socket>();
+  const stuck = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => stuck.close(() => resolve()));
+  });
+  const job = await app(t, {
+    script: JOB,
+    broker: cp.mqttUrl,
+    agentId: 'stuck-export',
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(stuck.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '600000',
+      OTEL_BLRP_EXPORT_TIMEOUT: '600000',
+      OTEL_BLRP_SCHEDULE_DELAY: '60000',
+      LIVEPROBE_EXIT_FLUSH_MS: '300',
+    },
+  });
+  const log = await addAction(cp, { type: 'log', file: JOB, line: lineOf(JOB, 'settle'), template: 'settled', tags: ['e2e'] });
+  assert.match(await installed(cp, log.action.id), /^installed/);
+  assert.equal(await (await fetch(`${job.url}/finish`)).text(), 'bye');
+  assert.equal((await job.exited).code, 0, job.output());
+  assert.doesNotMatch(job.output(), /Waiting for the debugger/);
+});
+
+test('a LIVEPROBE_EXIT_FLUSH_MS that is not a number of milliseconds is named on stderr, and the default still delivers the last hit', async (t) => {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const job = await app(t, {
+    script: JOB,
+    broker: cp.mqttUrl,
+    agentId: 'bad-flush-setting',
+    env: { ...otlp.env('http/protobuf'), OTEL_BLRP_SCHEDULE_DELAY: '60000', LIVEPROBE_EXIT_FLUSH_MS: 'soon' },
+  });
+  const log = await addAction(cp, { type: 'log', file: JOB, line: lineOf(JOB, 'settle'), template: 'settled {order.id}', tags: ['e2e'] });
+  assert.match(await installed(cp, log.action.id), /^installed/);
+  assert.equal(await (await fetch(`${job.url}/finish`)).text(), 'bye');
+  assert.equal((await job.exited).code, 0);
+  assert.match(job.output(), /\[liveprobe\] LIVEPROBE_EXIT_FLUSH_MS="soon" is not a number of milliseconds \(0 or more\); using 1000/);
+  await otlp.waitForLog((r) => r.body === 'settled 7', WAIT, 'the last log line');
 });
