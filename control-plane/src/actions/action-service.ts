@@ -60,10 +60,9 @@ export class ActionService {
     this.deps.log(`created ${action.id} (${action.type} at ${action.file}:${action.line}) for ${describeTargets(action)}`);
 
     const warnings = unknownTargetWarnings(action, await this.deps.store.listAgents());
-    const outcome = await this.outcomeWithin(acked);
-    if (outcome.kind === 'unacknowledged') {
+    if (!(await this.settledWithin(acked))) {
       warnings.push(
-        `the MQTT broker has not acknowledged the new desired state within ${outcome.waitedMs} ms; agents will get the action once it does`,
+        `the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the action once it does`,
       );
     }
     return { action: toActionView(action, [], now), warnings };
@@ -95,7 +94,7 @@ export class ActionService {
       return this.deps.desiredState.publish(targetsOf([deleted.value]), deleted.rev);
     });
     this.deps.log(`deleted ${id}`);
-    await this.outcomeWithin(acked);
+    await this.settledWithin(acked);
   }
 
   /** Takes actions whose time is up out of the desired set; they stay listed as expired. */
@@ -114,6 +113,11 @@ export class ActionService {
       const rev = await this.deps.store.bumpRev();
       void this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
     });
+  }
+
+  /** Whether the publish settled (acknowledged, or failed and logged) within the ack timeout. */
+  private async settledWithin(acked: Promise<void>): Promise<boolean> {
+    return (await this.outcomeWithin(acked)).kind !== 'unacknowledged';
   }
 
   /** How the publish fared within the ack timeout; a failure is logged here. */
