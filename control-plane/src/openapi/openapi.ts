@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ActionInput } from '@liveprobe/protocol';
-import { AuditQueryInput } from '../audit/audit-routes.js';
+import { AuditQueryInput } from '../http/audit-routes.js';
 import { requiredRole } from '../auth/policy.js';
-import { TokenInput } from '../auth/tokens-routes.js';
+import { TokenInput } from '../http/tokens-routes.js';
 import {
   ActionViewSchema,
   AgentViewSchema,
