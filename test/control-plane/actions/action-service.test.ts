@@ -10,7 +10,7 @@ import { ActionInput, type DesiredState, topics } from '@liveprobe/protocol';
 import { ActionService } from '../../../control-plane/src/actions/action-service.js';
 import { DesiredStatePublisher } from '../../../control-plane/src/desired-state/desired-state.js';
 import { ActionNotFoundError } from '../../../control-plane/src/errors.js';
-import { openSqliteStore } from '../../../control-plane/src/store/sqlite.js';
+import { openSqliteStore } from '../../../control-plane/src/database.js';
 import { tempDir } from '../../helpers/index.js';
 import { t0 } from '../fixtures.js';
 
