@@ -4,6 +4,7 @@
  * resolved to the line asked, or to none where the target has no code), and a hook channel that
  * records what the engine posts to the main thread.
  */
+import type { Action } from '@liveprobe/protocol';
 import type { ToMain } from '../../../agent/src/bridge.js';
 import type { CdpTransport, Paused, ScriptParsed } from '../../../agent/src/worker/cdp-transport.js';
 import type { StatusReport } from '../../../agent/src/worker/probe-engine.js';
@@ -103,4 +104,23 @@ export class FakeTarget {
   lines(): number[] {
     return [...this.breakpoints.values()].map((b) => b.line).sort((a, b) => a - b);
   }
+}
+
+/** A log action on line 2 of `src/work.mjs`, expiring in an hour; `fields` change any of it. */
+export function testAction(id: string, fields: Record<string, unknown> = {}): Action {
+  const now = Date.now();
+  return {
+    id,
+    type: 'log',
+    file: 'src/work.mjs',
+    line: 2,
+    template: 'n={n}',
+    level: 'info',
+    tags: [],
+    agents: [],
+    maxHits: 10,
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + 3_600_000).toISOString(),
+    ...fields,
+  } as Action;
 }

@@ -13,29 +13,11 @@ import type { PreparedFileLoaded } from '../../../agent/src/prepare/prepared-mes
 import { Blocklist, type BlocklistSettings } from '../../../agent/src/locate/blocklist.js';
 import { PreparedSites } from '../../../agent/src/worker/prepared/prepared-sites.js';
 import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
-import { FakeTarget } from './fake-target.js';
+import { FakeTarget, testAction } from './fake-target.js';
 
 const WORK = ['export function work(n) {', '  const squared = n * n;', '  return squared + 1;', '}', ''].join('\n');
 const PATH = '/app/src/work.mjs';
 const OPEN: BlocklistSettings = { files: [], functions: [], variables: [] };
-
-function logAction(id: string, fields: Partial<Action> = {}): Action {
-  const now = Date.now();
-  return {
-    id,
-    type: 'log',
-    file: 'src/work.mjs',
-    line: 2,
-    template: 'n={n}',
-    level: 'info',
-    tags: [],
-    agents: [],
-    maxHits: 10,
-    createdAt: new Date(now).toISOString(),
-    expiresAt: new Date(now + 3_600_000).toISOString(),
-    ...fields,
-  } as Action;
-}
 
 function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared?: PreparedSites): ProbeEngine {
   const engine = new ProbeEngine(target.hook, target.report, target.log, target.transport, new Blocklist(blocklist), prepared);
@@ -46,7 +28,7 @@ function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared
 test('an action whose script has not loaded waits, pausing scripts as they start, and takes its breakpoint when the script loads', async (t) => {
   const target = new FakeTarget();
   const engine = engineOn(target, t);
-  const action = logAction('a1');
+  const action = testAction('a1');
   await engine.reconcile([action]);
   assert.deepEqual(target.states('a1'), ['error']);
   assert.match(target.statuses[0]!.message!, /^no loaded script matches `src\/work\.mjs` \(it will install if such a script loads\)/);
@@ -72,7 +54,7 @@ test('a quota pause takes the breakpoints out of V8 until the quota refills, and
   const target = new FakeTarget();
   target.load(PATH, WORK);
   const engine = engineOn(target, t);
-  const action = logAction('a1');
+  const action = testAction('a1');
   await engine.reconcile([action]);
   const key = target.messages('arm')[0]!.key;
 
@@ -103,7 +85,7 @@ test('an action at its hit limit leaves the app and stays out while it is desire
   const target = new FakeTarget();
   target.load(PATH, WORK);
   const engine = engineOn(target, t);
-  const action = logAction('a1', { maxHits: 1 });
+  const action = testAction('a1', { maxHits: 1 });
   await engine.reconcile([action]);
   const key = target.messages('arm')[0]!.key;
 
@@ -127,7 +109,7 @@ test('an action that expired before it arrived is reported expired and never pla
   target.load(PATH, WORK);
   const engine = engineOn(target, t);
   const expiresAt = new Date(Date.now() - 1000).toISOString();
-  await engine.reconcile([logAction('old', { expiresAt })]);
+  await engine.reconcile([testAction('old', { expiresAt })]);
   assert.deepEqual(target.statuses, [{ actionId: 'old', state: 'expired', message: `expired at ${expiresAt}` }]);
   assert.deepEqual([target.connects, target.posted.length, engine.size], [0, 0, 0]);
 });
@@ -137,7 +119,7 @@ test('a line where V8 finds no code ends in error, leaving nothing set, and a sc
   target.load(PATH, WORK);
   target.noCode.add(`file://${PATH}:3`);
   const engine = engineOn(target, t);
-  const action = logAction('a1', { line: 3 });
+  const action = testAction('a1', { line: 3 });
   await engine.reconcile([action]);
   assert.deepEqual(target.statuses, [{ actionId: 'a1', state: 'error', message: `line 3 of ${PATH} has no code V8 can stop at` }]);
   const key = target.messages('arm')[0]!.key;
@@ -154,7 +136,7 @@ test("the agent's blocklist refuses an action, a new one that allows it installs
   const target = new FakeTarget();
   target.load(PATH, WORK);
   const engine = engineOn(target, t, { ...OPEN, functions: ['work'] });
-  const action = logAction('a1');
+  const action = testAction('a1');
   await engine.reconcile([action]);
   assert.equal(target.states('a1').join(), 'error');
   assert.match(target.statuses[0]!.message!, /blocklist rule functions: `work`/);
@@ -175,8 +157,8 @@ test('a removed action leaves V8 and the main thread; recycling opens a new sess
   const target = new FakeTarget();
   target.load(PATH, WORK);
   const engine = engineOn(target, t);
-  const kept = logAction('kept', { line: 3 });
-  await engine.reconcile([logAction('gone'), kept]);
+  const kept = testAction('kept', { line: 3 });
+  await engine.reconcile([testAction('gone'), kept]);
   const [gone] = target.messages('arm');
   assert.deepEqual(target.lines(), [2, 3]);
 
@@ -198,7 +180,7 @@ test('a tic-toc takes one key per site, and every key is disarmed when it goes',
   const target = new FakeTarget();
   target.load(PATH, WORK);
   const engine = engineOn(target, t);
-  const tictoc = { ...logAction('tt'), type: 'tictoc', name: 'work.time', attributes: {}, toc: { line: 3 } } as unknown as Action;
+  const tictoc = { ...testAction('tt'), type: 'tictoc', name: 'work.time', attributes: {}, toc: { line: 3 } } as unknown as Action;
   await engine.reconcile([tictoc]);
   assert.deepEqual(target.statuses[0], {
     actionId: 'tt',
@@ -227,7 +209,7 @@ test('an action on a breakpoint moves to a prepared site once its prepared file 
   const target = new FakeTarget();
   target.load(path, WORK);
   const engine = engineOn(target, t, OPEN, prepared);
-  const action = logAction('a1', { file: 'work.mjs' });
+  const action = testAction('a1', { file: 'work.mjs' });
   await engine.reconcile([action]);
   assert.deepEqual(target.states('a1'), ['installed']);
   assert.equal(target.statuses[0]!.message, 'breakpoint');

@@ -14,6 +14,7 @@ import type { ToMain } from '../../../../agent/src/bridge.js';
 import { Blocklist } from '../../../../agent/src/locate/blocklist.js';
 import type { PreparedFileLoaded, PreparedFlags } from '../../../../agent/src/prepare/prepared-messages.js';
 import { PreparedSites } from '../../../../agent/src/worker/prepared/prepared-sites.js';
+import { testAction } from '../fake-target.js';
 
 const SOURCE = ['function work(n) {', '  const squared = n * n;', '  return squared + 1;', '}', '', 'module.exports = { work };', ''].join(
   '\n',
@@ -21,21 +22,7 @@ const SOURCE = ['function work(n) {', '  const squared = n * n;', '  return squa
 const OPEN = new Blocklist({ files: [], functions: [], variables: [] });
 
 function action(fields: Record<string, unknown>): Action {
-  const now = Date.now();
-  return {
-    id: 'a1',
-    type: 'log',
-    file: 'work.cjs',
-    line: 2,
-    template: 'n={n}',
-    level: 'info',
-    tags: [],
-    agents: [],
-    maxHits: 5,
-    createdAt: new Date(now).toISOString(),
-    expiresAt: new Date(now + 60_000).toISOString(),
-    ...fields,
-  } as Action;
+  return testAction('a1', { file: 'work.cjs', ...fields });
 }
 
 /** A prepared file with sites on lines 2 and 3 (inside function 0), announced as the main thread does. */
