@@ -42,7 +42,9 @@ export type ActionStatusView = z.infer<typeof ActionStatusView>;
 export const ActionView = z.intersection(
   Action,
   z.object({
-    state: z.enum(['active', 'expired']),
+    state: z
+      .enum(['active', 'expired', 'disabled'])
+      .meta({ description: '`disabled`: kept with its hits and history, but on no agent until enabled again' }),
     statuses: z.array(ActionStatusView),
     summary: z.string().meta({ description: 'e.g. "installed on 3/4 agents; 1 error"' }),
   }),

@@ -10,7 +10,7 @@ export function toActionView(action: StoredAction, statuses: readonly ActionStat
   const expired = expiredAt !== undefined || Date.parse(action.expiresAt) <= now.getTime();
   return {
     ...fields,
-    state: expired ? 'expired' : 'active',
+    state: expired ? 'expired' : action.enabled === false ? 'disabled' : 'active',
     statuses: statuses.map(({ actionId: _, ...status }) => status),
     summary: summarize(statuses),
   };

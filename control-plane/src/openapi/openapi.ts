@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   ActionInput,
+  ActionPatch,
   ActionView,
   AgentView,
   AuditEntry,
@@ -13,12 +14,12 @@ import {
   SnapshotSummary,
   TokenView,
 } from '@liveprobe/protocol';
-import { AuditQueryInput } from '../audit/audit-routes.js';
+import { AuditQueryInput } from '../http/audit-routes.js';
 import { requiredRole } from '../auth/policy.js';
-import { TokenInput } from '../auth/tokens-routes.js';
+import { TokenInput } from '../http/tokens-routes.js';
 
 interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI path template below /api/v1, e.g. `/actions/{id}`. */
   path: string;
   summary: string;
@@ -38,6 +39,13 @@ const OPERATIONS: Operation[] = [
   },
   { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, z.object({ actions: z.array(ActionView) })] },
   { method: 'get', path: '/actions/{id}', summary: 'one action with each agent’s status', ok: [200, ActionView] },
+  {
+    method: 'patch',
+    path: '/actions/{id}',
+    summary: 'edit an action (condition, template, level, watches, hit limit, expiry) or disable/enable it; hits and history stay',
+    body: ActionPatch,
+    ok: [200, CreatedAction],
+  },
   { method: 'delete', path: '/actions/{id}', summary: 'remove an action from every agent', ok: [200, z.object({ deleted: z.string() })] },
   {
     method: 'get',

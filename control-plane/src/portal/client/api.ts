@@ -30,7 +30,7 @@ export function apiUrl(path: string, query: Record<string, string | undefined> =
 }
 
 export async function api<T>(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
   query?: Record<string, string | undefined>,
