@@ -28,6 +28,8 @@ export interface ArmProbe {
   conditionSource?: string;
   maxHits: number;
   expiresAt: number;
+  /** The action's own sampling rate (log and snapshot actions); absent: the agent's hit quota. */
+  ratePerSecond?: number;
   /** The location in the user's source (after source maps), for `code.*` attributes. */
   file: string;
   line: number;
@@ -141,6 +143,15 @@ export interface PackedCounts {
   hits: number[];
 }
 
+/**
+ * main → worker: hits of a prepared site over its rate, bytes or the CPU budget since the last
+ * batch, as key and count pairs: counted, not captured.
+ */
+export interface PackedSampled {
+  t: 'sampled';
+  hits: number[];
+}
+
 /** main → worker: data points of metric actions without attributes, as key and value pairs. */
 export interface PackedValues {
   t: 'values';
@@ -208,6 +219,7 @@ export interface SettingsApplied {
 export type ToWorker =
   | PackedLogs
   | PackedCounts
+  | PackedSampled
   | PackedValues
   | SnapshotHit
   | MetricHit

@@ -17,6 +17,14 @@ export function parseWholeNumber(text: string): number {
   return value;
 }
 
+/** A rate such as `10` or `0.5` (one every two seconds): a positive number. */
+export function parseRate(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError(`"${text}" is not a rate; give hits per second above 0, e.g. 10 or 0.5`);
+  return value;
+}
+
 export function parsePort(text: string): number {
   const port = parseWholeNumber(text);
   if (port > 65535) throw new InvalidArgumentError(`${port} is not a port; use 0–65535 (0 picks a free one)`);

@@ -1,7 +1,7 @@
 // The body of `PATCH /api/v1/actions/{id}`: what an edit may change. Where, what type and for
 // which agents an action is stay fixed (a new action says those); each field is checked as on create.
 import { z } from 'zod';
-import { Condition, Duration, LogLevel, MAX_WATCHES, METRIC_MAX_HITS, Template } from './action.js';
+import { Condition, Duration, LogLevel, MAX_WATCHES, METRIC_MAX_HITS, RatePerSecond, Template } from './action.js';
 
 export const ActionPatch = z
   .object({
@@ -11,6 +11,7 @@ export const ActionPatch = z
     level: LogLevel.optional(),
     watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).optional(),
     maxHits: z.number().int().min(1).max(METRIC_MAX_HITS).optional(),
+    ratePerSecond: RatePerSecond.optional(),
     /** A new lifetime, counted from the edit (at most 7d). */
     expiresIn: Duration.optional(),
     /** false takes the action off every agent, keeping its definition, hits and snapshots; true puts it back. */
@@ -18,7 +19,7 @@ export const ActionPatch = z
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, {
-    message: 'name at least one field to change: condition, template, level, watches, maxHits, expiresIn or enabled',
+    message: 'name at least one field to change: condition, template, level, watches, maxHits, ratePerSecond, expiresIn or enabled',
   });
 export type ActionPatch = z.output<typeof ActionPatch>;
 
@@ -27,4 +28,5 @@ export const PATCH_FIELD_TYPES: Partial<Record<keyof ActionPatch, readonly strin
   template: ['log'],
   level: ['log'],
   watches: ['snapshot'],
+  ratePerSecond: ['log', 'snapshot'],
 };

@@ -45,10 +45,26 @@ const Target = {
   expiresIn: Duration.default(DEFAULT_EXPIRES_IN),
 };
 
+/** The fastest a log or snapshot action may ask to be sampled at; the agent's own quotas may cap it lower. */
+export const MAX_RATE_PER_SECOND = 1000;
+
+/**
+ * Hits captured per second at most: on a prepared site the hits beyond it are counted, not
+ * captured, so output is a steady stream at this rate. Fractions sample slower than once a second.
+ */
+export const RatePerSecond = z
+  .number({ error: 'ratePerSecond is a number of hits per second, e.g. 10 or 0.5' })
+  .positive('ratePerSecond must be above 0, e.g. 0.5 for one hit every two seconds; remove the action to stop it')
+  .max(
+    MAX_RATE_PER_SECOND,
+    `ratePerSecond is at most ${MAX_RATE_PER_SECOND}; for every hit of a hotter line use a counter or metric action`,
+  );
+
 export const LogActionInput = z
   .object({
     type: z.literal('log'),
     ...Target,
+    ratePerSecond: RatePerSecond.optional(),
     template: Template,
     level: LogLevel.default('info'),
   })
@@ -60,6 +76,7 @@ export const SnapshotActionInput = z
   .object({
     type: z.literal('snapshot'),
     ...Target,
+    ratePerSecond: RatePerSecond.optional(),
     maxHits: z.number().int().min(1).max(1000).default(1),
     watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).default([]),
   })
@@ -171,10 +188,13 @@ const Stored = {
   updatedAt: z.string().optional(),
 };
 
-export const LogAction = z.object({ ...Stored, type: z.literal('log'), template: z.string(), level: LogLevel });
+/** Absent: the agent's own quota sets the rate. */
+const StoredRate = { ratePerSecond: z.number().optional() };
+
+export const LogAction = z.object({ ...Stored, ...StoredRate, type: z.literal('log'), template: z.string(), level: LogLevel });
 export type LogAction = z.infer<typeof LogAction>;
 
-export const SnapshotAction = z.object({ ...Stored, type: z.literal('snapshot'), watches: z.array(z.string()) });
+export const SnapshotAction = z.object({ ...Stored, ...StoredRate, type: z.literal('snapshot'), watches: z.array(z.string()) });
 export type SnapshotAction = z.infer<typeof SnapshotAction>;
 
 const StoredMetric = { ...Stored, name: z.string(), description: z.string().optional(), attributes: z.record(z.string(), z.string()) };

@@ -74,3 +74,10 @@ export function armFields(action: Action, analysed: AnalysedSource | undefined, 
   fields.usesThis = usesThis;
   return fields;
 }
+
+/** The action's own sampling rate, when it set one (log and snapshot actions). */
+export function rateOf(action: Action): { ratePerSecond?: number } {
+  return (action.type === 'log' || action.type === 'snapshot') && action.ratePerSecond !== undefined
+    ? { ratePerSecond: action.ratePerSecond }
+    : {};
+}

@@ -6,7 +6,7 @@
  * pause, a finished probe) leaves at the end of the current synchronous run, behind the hits
  * batched before it, so the worker sees a probe's hits before the news that it finished.
  */
-import type { PackedCounts, PackedLogs, PackedValues, ToWorker } from '../bridge.js';
+import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
 
 /** How long a hit may wait for company before it goes to the worker. */
 export const HIT_FLUSH_MS = 20;
@@ -22,6 +22,7 @@ export interface TraceIds {
 export class HitBatch {
   private logs: PackedLogs['hits'] = [];
   private counts = new Map<number, number>();
+  private sampledOut = new Map<number, number>();
   private values: PackedValues['hits'] = [];
   private messages: ToWorker[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -37,6 +38,12 @@ export class HitBatch {
 
   count(key: number): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.hitAdded(0);
+  }
+
+  /** A hit over its sampling rate: counted, not captured. */
+  sampled(key: number): void {
+    this.sampledOut.set(key, (this.sampledOut.get(key) ?? 0) + 1);
     this.hitAdded(0);
   }
 
@@ -62,11 +69,13 @@ export class HitBatch {
     const batch: ToWorker[] = [];
     if (this.logs.length > 0) batch.push({ t: 'logs', hits: this.logs });
     if (this.counts.size > 0) batch.push({ t: 'counts', hits: [...this.counts].flat() } satisfies PackedCounts);
+    if (this.sampledOut.size > 0) batch.push({ t: 'sampled', hits: [...this.sampledOut].flat() } satisfies PackedSampled);
     if (this.values.length > 0) batch.push({ t: 'values', hits: this.values });
     batch.push(...this.messages);
     if (batch.length === 0) return;
     this.logs = [];
     this.counts = new Map();
+    this.sampledOut = new Map();
     this.values = [];
     this.messages = [];
     this.send(batch);

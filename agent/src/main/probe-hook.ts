@@ -60,6 +60,8 @@ interface ArmedProbe {
   paused: boolean;
   hitRate: RateLimit;
   byteRate: RateLimit;
+  /** Log and snapshot actions: on a prepared site, the hits beyond this rate are counted, not captured. */
+  sample: RateLimit | undefined;
   attributes: LogAttributes;
   pendingErrors: number;
   lastErrorReport: number;
@@ -116,11 +118,14 @@ export class ProbeHook {
       if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
       // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
       const now = TIME_ORIGIN + startedAt;
+      // A sampling site over the CPU budget stays on: its hits are counted until the next window.
+      const sampling = prepared && probe.sample !== undefined;
+      if (sampling && this.cpu.spent(now)) return this.batch.sampled(key);
       this.run(probe, { values, self }, now, startedAt, prepared);
       if (this.quotas.cpuMsPerSecond <= 0) return;
       // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
       const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
-      if (!this.cpu.spend(spentUs, now) && !probe.done) {
+      if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) {
         this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
       }
     } catch {
@@ -151,15 +156,21 @@ export class ProbeHook {
     if (probe.metric !== undefined) {
       if (!this.metric(probe, probe.metric, frame, now)) return;
     }
+    // A prepared site costs nanoseconds a hit: over its rate it stays on, and the hit is only counted.
+    if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
-    if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt);
-    else if (probe.format !== undefined) this.log(probe, probe.format, frame, now);
+    if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt, prepared);
+    else if (probe.format !== undefined) this.log(probe, probe.format, frame, now, prepared);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
-  /** Output bytes count against the action's quota; the output that crosses it is dropped. */
-  private spendBytes(probe: ArmedProbe, bytes: number, now: number): boolean {
+  /** Output bytes count against the action's quota; the output that crosses it is dropped (counted as sampled on a prepared site). */
+  private spendBytes(probe: ArmedProbe, bytes: number, now: number, prepared: boolean): boolean {
     if (probe.byteRate.take(bytes, now)) return true;
+    if (prepared) {
+      this.batch.sampled(probe.key);
+      return false;
+    }
     this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`);
     return false;
   }
@@ -169,10 +180,10 @@ export class ProbeHook {
     this.post({ t: 'paused', key: probe.key, reason });
   }
 
-  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number): void {
+  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
     const { key } = probe;
     const message = format(frame);
-    if (!this.spendBytes(probe, message.length, now)) return;
+    if (!this.spendBytes(probe, message.length, now, prepared)) return;
     const emitted = this.otel.emit(probe.level, message, probe.attributes);
     this.batch.log(key, now, message, emitted, activeSpanContext());
   }
@@ -197,9 +208,9 @@ export class ProbeHook {
     return true;
   }
 
-  private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: number): void {
+  private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
     const data = captureSnapshot(compiled, frame, this.text, AGENT_DIR, startedAt);
-    if (!this.spendBytes(probe, data.bytes, now)) return;
+    if (!this.spendBytes(probe, data.bytes, now, prepared)) return;
     const spanContext = activeSpanContext();
     if (spanContext !== undefined) {
       data.traceId = spanContext.traceId;
@@ -319,6 +330,7 @@ export class ProbeHook {
       paused: false,
       hitRate: new RateLimit(0),
       byteRate: new RateLimit(0),
+      sample: undefined,
       attributes: {
         'code.file.path': spec.file,
         'code.line.number': spec.line,
@@ -346,9 +358,18 @@ export class ProbeHook {
     probe.snapshot =
       spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
-    probe.hitRate = new RateLimit(this.quotas.hitsPerSecond);
+    const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
+    // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
+    probe.hitRate = new RateLimit(rate);
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
+    probe.sample = spec.log !== undefined || spec.snapshot !== undefined ? new RateLimit(rate) : undefined;
   }
+}
+
+/** The action's rate within the agent's hit quota (0, off, leaves the action's own rate, or none). */
+function sampleRate(ratePerSecond: number | undefined, hitsPerSecond: number): number {
+  if (ratePerSecond === undefined) return hitsPerSecond;
+  return hitsPerSecond > 0 ? Math.min(ratePerSecond, hitsPerSecond) : ratePerSecond;
 }
 
 function errorMessage(err: unknown): string {

@@ -1,23 +1,26 @@
 /**
  * Footprint guards evaluated on the main thread at every hit (docs/architecture.md §4): a per-action
  * rate of hits and of output bytes, and a per-agent budget of time spent in probes. Over any
- * of them the action is paused: its breakpoints leave V8, so it costs nothing until it resumes.
+ * of them an action on breakpoints is paused (its breakpoints leave V8, so it costs nothing until
+ * it resumes); a log or snapshot on a prepared site stays on and samples: the hits over are counted.
  */
 import type { QuotaSettings } from '../settings/quota-settings.js';
 
-/** A token bucket: `rate` per second, bursts up to one second's worth. */
+/** A token bucket: `rate` per second, bursts up to one second's worth (at least one, so 0.5 per second lets a hit through). */
 export class RateLimit {
   private tokens: number;
   private last = 0;
+  private readonly burst: number;
 
   constructor(private readonly rate: number) {
-    this.tokens = rate;
+    this.burst = Math.max(rate, 1);
+    this.tokens = this.burst;
   }
 
   /** Takes `amount`; false when the bucket cannot cover it. Always true when the limit is off. */
   take(amount: number, now: number): boolean {
     if (this.rate <= 0) return true;
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
     this.last = now;
     if (this.tokens < amount) return false;
     this.tokens -= amount;
@@ -25,7 +28,7 @@ export class RateLimit {
   }
 
   refill(): void {
-    this.tokens = this.rate;
+    this.tokens = this.burst;
   }
 }
 
@@ -45,5 +48,10 @@ export class CpuBudget {
     }
     this.spentUs += costUs;
     return this.spentUs <= this.settings.cpuMsPerSecond * 1000;
+  }
+
+  /** Whether this window's budget is already spent; a new window has all of it. */
+  spent(now: number): boolean {
+    return this.settings.cpuMsPerSecond > 0 && now - this.windowStart < 1000 && this.spentUs > this.settings.cpuMsPerSecond * 1000;
   }
 }

@@ -15,6 +15,7 @@ import { watchConfigFile } from './config-watch.js';
 import { HitRelay } from './hit-relay.js';
 import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
+import { NotExported } from './not-exported.js';
 import { OtelExport } from './otel-export.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
 import type { PreparedSites } from './prepared/prepared-sites.js';
@@ -77,7 +78,17 @@ export function startRuntime({
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared);
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
   const otel = new OtelExport(config.agentId, env, log);
-  const relay = new HitRelay(config.agentId, engine, live, otel, broker, report);
+  const notExported = new NotExported({
+    agentId: config.agentId,
+    publish: (event) => broker.publishEvent(event),
+    metric: (actionId, reason, count) => otel.countNotExported(actionId, reason, count),
+    status: (actionId, totals) => {
+      const status = engine.statusOf(actionId);
+      if (status !== undefined) report({ ...status, message: `${status.message}; not exported so far: ${totals}` });
+    },
+  });
+  otel.notExported = (actionId, reason, count) => notExported.add(actionId, reason, count);
+  const relay = new HitRelay(config.agentId, engine, live, otel, broker, report, notExported);
 
   hook.postMessage({
     t: 'init',
@@ -128,6 +139,7 @@ export function startRuntime({
     },
     async close() {
       stopWatching?.();
+      notExported.close();
       engine.close();
       await broker.close();
       await otel.shutdown();

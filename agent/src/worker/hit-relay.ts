@@ -8,6 +8,7 @@ import type { HitOutput, MetricHit, PackedLogs, SnapshotHit, ToWorker } from '..
 import type { BrokerLink } from './broker-link.js';
 import { CounterLines } from './counter-lines.js';
 import type { LiveOutput } from './live-output.js';
+import type { NotExported } from './not-exported.js';
 import type { OtelExport } from './otel-export.js';
 import type { Probe, ProbeEngine, StatusReport } from './probe-engine.js';
 
@@ -21,6 +22,7 @@ export class HitRelay {
     private readonly otel: OtelExport,
     private readonly link: BrokerLink,
     private readonly report: (status: StatusReport) => void,
+    private readonly notExported: NotExported,
   ) {
     this.counterLines = new CounterLines(live);
   }
@@ -38,6 +40,12 @@ export class HitRelay {
         return;
       case 'metric':
         return this.metric(message);
+      case 'sampled':
+        for (let i = 0; i < message.hits.length; i += 2) {
+          const probe = this.engine.probeFor(message.hits[i]!);
+          if (probe !== undefined) this.notExported.add(probe.action.id, 'sampled', message.hits[i + 1]!);
+        }
+        return;
     }
     const probe = this.engine.probeFor(message.key);
     if (probe === undefined) return;
@@ -51,6 +59,7 @@ export class HitRelay {
       case 'done':
         this.counterLines.flush(probe.action.id);
         this.live.forget(probe.action.id);
+        this.notExported.forget(probe.action.id);
         void this.engine.finish(message.key, message.reason);
         return;
       case 'eval-error':
@@ -119,7 +128,7 @@ export class HitRelay {
     const { action } = probe;
     if (action.type !== 'log') return;
     if (!message.emitted) {
-      this.otel.emit({
+      const queued = this.otel.emit({
         level: action.level,
         message: message.message,
         time: message.time,
@@ -128,6 +137,7 @@ export class HitRelay {
         spanId: message.spanId,
         traceFlags: message.traceFlags,
       });
+      if (!queued) this.notExported.add(action.id, 'export_queue_full', 1);
     }
     this.live.send({
       kind: 'output',

@@ -7,9 +7,14 @@ import type { Logger, LogAttributes } from '@opentelemetry/api-logs';
 import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AGENT_VERSION } from './broker-link.js';
 import type { MetricPoint } from './metric-record.js';
+import type { NotExportedReason } from './not-exported.js';
 import { StatsdExport } from './statsd-export.js';
+
+/** The SDK's default OTEL_BLRP_MAX_QUEUE_SIZE. */
+const DEFAULT_LOG_QUEUE = 2048;
 
 const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
@@ -38,6 +43,7 @@ type Signal = 'logs' | 'traces' | 'metrics';
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 type Recorder = (value: number, attributes: Attributes) => void;
+type NotExportedSink = (actionId: string, reason: NotExportedReason, count: number) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
 interface Provider {
   shutdown(): Promise<void>;
@@ -53,6 +59,15 @@ export class OtelExport {
   private readonly providers: Provider[] = [];
   /** Set when OTEL_METRICS_EXPORTER names `statsd`. */
   private readonly statsd: StatsdExport | undefined;
+  /**
+   * Log records emitted and not yet handed to the exporter. The SDK's batch processor drops what
+   * overflows its queue without saying so; kept below that bound here, every drop is counted.
+   */
+  private logsQueued = 0;
+  private readonly logQueueSize: number;
+  private notExportedCounter: Promise<import('@opentelemetry/api').Counter | undefined> | undefined;
+  /** Where records that did not leave are counted, by the action in their attributes. */
+  notExported: NotExportedSink = () => {};
 
   constructor(
     private readonly agentId: string,
@@ -60,20 +75,43 @@ export class OtelExport {
     private readonly log: (line: string) => void,
   ) {
     this.statsd = exporterNames(env, 'metrics').includes('statsd') ? new StatsdExport(agentId, env, log) : undefined;
+    this.logQueueSize = this.number('OTEL_BLRP_MAX_QUEUE_SIZE') ?? DEFAULT_LOG_QUEUE;
   }
 
-  emit(record: RecordToExport): void {
+  /** False when the record was dropped because the exporter's queue is full (the caller counts it). */
+  emit(record: RecordToExport): boolean {
+    if (this.logsQueued >= this.logQueueSize) return false;
+    this.logsQueued++;
     this.logger ??= this.createLogger();
-    void this.logger.then((logger) =>
-      logger?.emit({
+    void this.logger.then((logger) => {
+      if (logger === undefined) {
+        this.logsQueued--;
+        return;
+      }
+      logger.emit({
         timestamp: record.time,
         severityNumber: SEVERITY_NUMBER[record.level],
         severityText: record.level.toUpperCase(),
         body: record.message,
         attributes: record.attributes,
         context: parentContext(record),
-      }),
-    );
+      });
+    });
+    return true;
+  }
+
+  /** Adds to `liveprobe.hits.not_exported`, on the agent's own MeterProvider, when metrics go out over OTLP. */
+  countNotExported(actionId: string, reason: NotExportedReason, count: number): void {
+    if (!exporterNames(this.env, 'metrics').includes('otlp')) return;
+    this.notExportedCounter ??= this.createMeter().then((created) => {
+      if (created === undefined) return undefined;
+      this.providers.push(created.provider);
+      return created.meter.createCounter('liveprobe.hits.not_exported', {
+        unit: '{hit}',
+        description: 'hits of liveprobe actions that were not exported: sampled out, or dropped by the exporter',
+      });
+    });
+    void this.notExportedCounter.then((counter) => counter?.add(count, { 'liveprobe.action.id': actionId, 'liveprobe.reason': reason }));
   }
 
   emitSpan(span: SpanToExport): void {
@@ -141,9 +179,28 @@ export class OtelExport {
       maxQueueSize: this.number('OTEL_BLRP_MAX_QUEUE_SIZE'),
       maxExportBatchSize: this.number('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
     };
-    const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter, ...batching })] });
+    const counted = this.countedExporter(exporter);
+    const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: counted, ...batching })] });
     this.providers.push(provider);
     return provider.getLogger('liveprobe', AGENT_VERSION);
+  }
+
+  /** The exporter, telling how many records left the queue and which failed to export. */
+  private countedExporter(exporter: LogRecordExporter): LogRecordExporter {
+    return {
+      export: (records, done) => {
+        this.logsQueued -= records.length;
+        exporter.export(records, (result) => {
+          // 0 is ExportResultCode.SUCCESS: the constant is not worth loading @opentelemetry/core at start.
+          if (result.code !== 0) {
+            for (const [actionId, count] of byAction(records)) this.notExported(actionId, 'export_failed', count);
+          }
+          done(result);
+        });
+      },
+      shutdown: () => exporter.shutdown(),
+      forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+    };
   }
 
   private async createTracer(): Promise<import('@opentelemetry/api').Tracer | undefined> {
@@ -231,6 +288,15 @@ function exporterNames(env: NodeJS.ProcessEnv, signal: Signal): string[] {
     .map((name) => name.trim())
     .filter((name) => name !== '');
   return names.length === 0 ? ['otlp'] : names;
+}
+
+function byAction(records: readonly ReadableLogRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const record of records) {
+    const id = record.attributes['liveprobe.action.id'];
+    if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
 }
 
 function parentContext(parent: TraceParent): Context {

@@ -7,7 +7,7 @@ import { type Action, type ActionState, ExpressionError } from '@liveprobe/proto
 import type { HookChannel, ToMain } from '../bridge.js';
 import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
-import { type ArmFields, armFields } from '../locate/arm-spec.js';
+import { type ArmFields, armFields, rateOf } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { functionNameAt } from '../locate/function-name.js';
 import { readKindsAt, UnsafeLineError } from '../locate/global-names.js';
@@ -216,7 +216,12 @@ export class ProbeEngine {
           this.locate(probe, placed[0]!);
           const described = placed.length > 1 ? describePlacement(action, placed) : undefined;
           const message = described === undefined ? 'prepared site (no breakpoint)' : `prepared sites (no breakpoint); ${described}`;
-          this.report({ actionId: action.id, state: 'installed', message, location: { file: placed[0]!.file, line: placed[0]!.line } });
+          this.reportInstalled(probe, {
+            actionId: action.id,
+            state: 'installed',
+            message,
+            location: { file: placed[0]!.file, line: placed[0]!.line },
+          });
         },
       });
       advance(probe, { kind: 'prepared', placement });
@@ -321,6 +326,7 @@ export class ProbeEngine {
         ...fields,
         maxHits: action.maxHits,
         expiresAt: Date.parse(action.expiresAt),
+        ...rateOf(action),
         file: resolved.file,
         line: resolved.line,
         ...(functionName === undefined ? {} : { functionName }),
@@ -355,12 +361,24 @@ export class ProbeEngine {
     this.locate(probe, first);
     const described = describePlacement(action, placed);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
-    this.report({
+    this.reportInstalled(probe, {
       actionId: action.id,
       state: 'installed',
       message: described === undefined ? path : `${path}; ${described}`,
       location: { file: first.file, line: first.line },
     });
+  }
+
+  private reportInstalled(probe: Probe, status: NonNullable<Probe['installed']>): void {
+    probe.installed = status;
+    this.report(status);
+  }
+
+  /** How the action was installed, while it is (for a status that adds to it); undefined while paused, waiting or ended. */
+  statusOf(actionId: string): Probe['installed'] {
+    const probe = this.probes.get(actionId);
+    const kind = probe?.state.kind;
+    return kind === 'prepared' || kind === 'breakpoints' ? probe?.installed : undefined;
   }
 
   /**

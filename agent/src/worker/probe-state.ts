@@ -63,6 +63,8 @@ export interface Probe {
   pauses: number[];
   /** What the blocklist was asked about when it was installed, to ask again when the blocklist changes. */
   checked: BlocklistTarget[];
+  /** Its last `installed` status, which reports of hits not exported add to. */
+  installed?: { actionId: string; state: 'installed'; message: string; location?: { file: string; line: number } };
   /** Why an action on a prepared file could not take prepared sites, for the status. */
   unprepared?: string;
 }

@@ -95,6 +95,9 @@ function describeAction(action: ActionView, now: Date): string[] {
     ['condition', action.condition ?? '(none)'],
     ['target', formatTargets(action)],
     ['max hits', String(action.maxHits)],
+    ...('ratePerSecond' in action && action.ratePerSecond !== undefined
+      ? [['rate', `at most ${action.ratePerSecond} hits per second; the rest counted, not captured`] as [string, string]]
+      : []),
     ['created', `${action.createdAt} (${relativeTime(action.createdAt, now)})`],
     ['expires', `${action.expiresAt} (${relativeTime(action.expiresAt, now)})`],
     ...(action.updatedAt === undefined

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { LOG_LEVELS, type LogLevel } from '@liveprobe/protocol';
 import { parseLocation } from '../arguments.js';
 import type { Context } from '../context.js';
-import { createAction, targetFields, withTargetOptions, type TargetOptions } from './target-options.js';
+import { createAction, rateField, targetFields, withRateOption, withTargetOptions, type TargetOptions } from './target-options.js';
 
 interface LogAddOptions extends TargetOptions {
   level?: LogLevel;
@@ -11,12 +11,14 @@ interface LogAddOptions extends TargetOptions {
 export function registerLog(program: Command, ctx: Context): void {
   const log = program.command('log').description('log actions: print a message from a line of running code, no redeploy');
   withTargetOptions(
-    log
-      .command('add')
-      .description('add a log action; {expressions} in the template are evaluated in scope at that line')
-      .argument('<file:line>', 'where, as you see it in your editor, e.g. src/server.ts:42', parseLocation)
-      .argument('<template>', 'the message, e.g. "order {order.id} for {user.name}"')
-      .addOption(new Option('--level <level>', 'severity (default info)').choices(LOG_LEVELS)),
+    withRateOption(
+      log
+        .command('add')
+        .description('add a log action; {expressions} in the template are evaluated in scope at that line')
+        .argument('<file:line>', 'where, as you see it in your editor, e.g. src/server.ts:42', parseLocation)
+        .argument('<template>', 'the message, e.g. "order {order.id} for {user.name}"')
+        .addOption(new Option('--level <level>', 'severity (default info)').choices(LOG_LEVELS)),
+    ),
     'stop after this many hits (default 1000)',
   ).action(async (location: { file: string; line: number }, template: string, options: LogAddOptions, command: Command) => {
     await createAction(
@@ -27,6 +29,7 @@ export function registerLog(program: Command, ctx: Context): void {
         ...location,
         template,
         ...targetFields(options),
+        ...rateField(options),
         ...(options.level === undefined ? {} : { level: options.level }),
       },
       options,

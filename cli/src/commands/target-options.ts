@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CreatedAction } from '@liveprobe/protocol';
 import type { ActionInput } from '@liveprobe/protocol';
-import { collect, parseWholeNumber } from '../arguments.js';
+import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 
 export interface TargetOptions {
@@ -12,7 +12,17 @@ export interface TargetOptions {
   maxHits?: number;
   expires?: string;
   lineText?: string;
+  rate?: number;
   json?: boolean;
+}
+
+/** `--rate` for the actions that produce output (log, snapshot): the action's own sampling rate. */
+export function withRateOption(command: Command): Command {
+  return command.option(
+    '--rate <per-second>',
+    "capture at most this many hits per second (e.g. 10, or 0.5 for one every 2 s); on prepared sites the rest are counted, not captured (default: the agent's hit quota)",
+    parseRate,
+  );
 }
 
 export function withTargetOptions(command: Command, maxHitsHelp: string): Command {
@@ -39,6 +49,11 @@ export function targetFields(options: TargetOptions) {
     ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
     ...(options.lineText === undefined ? {} : { lineText: options.lineText }),
   };
+}
+
+/** The body field `--rate` sets. */
+export function rateField(options: TargetOptions): { ratePerSecond?: number } {
+  return options.rate === undefined ? {} : { ratePerSecond: options.rate };
 }
 
 /** POSTs the action and prints what was created (or the JSON body), then any warnings. */

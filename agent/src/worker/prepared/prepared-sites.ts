@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Action, DurationAction } from '@liveprobe/protocol';
 import type { ArmProbe, ToMain } from '../../bridge.js';
-import { armFields, type MetricRole } from '../../locate/arm-spec.js';
+import { armFields, type MetricRole, rateOf } from '../../locate/arm-spec.js';
 import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
 import { functionNameAt } from '../../locate/function-name.js';
@@ -225,7 +225,15 @@ export class PreparedSites {
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
     const placed: PlacedSite = { ...shown(planned, site, action.line), ...(functionName === undefined ? {} : { functionName }) };
     return {
-      message: { t: 'arm', actionId: action.id, ...fields, maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt), ...placed },
+      message: {
+        t: 'arm',
+        actionId: action.id,
+        ...fields,
+        maxHits: action.maxHits,
+        expiresAt: Date.parse(action.expiresAt),
+        ...rateOf(action),
+        ...placed,
+      },
       file: known.index,
       site: site.id,
       placed,
