@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
-import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
+import type { ActionStatusEvent, DroppedEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
 import { ObservedList } from '../../../helpers/observed-list.js';
 import { fromRoot } from '../../../helpers/paths.js';
 import { lineOf, sseEvents, waitFor } from '../../../helpers/index.js';
@@ -172,7 +172,7 @@ test('an action named by a TypeScript file and line lands on the prepared site o
   assert.match(await installed(cp, differs.action.id), /^error: deployed source differs at \S*examples\/shop\/src\/server\.ts:\d+/);
 });
 
-test('esm: over its byte quota an action on a prepared site pauses (its flag goes off) and resumes (back on)', async (t) => {
+test('esm: over its byte quota a log on a prepared site stays on and samples: the lines over are counted, and output goes on', async (t) => {
   const cp = await controlPlane(t);
   const shop = await app(t, {
     script: SERVER,
@@ -191,13 +191,27 @@ test('esm: over its byte quota an action on a prepared site pauses (its flag goe
   const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'work-line'), template: 'n={n}', tags: ['e2e'] });
   assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
   for (let n = 0; n < 30; n++) await get(shop.url, `/work?n=${n}`);
-  const status = (state: string) => (e: { event: string; data: unknown }) =>
-    e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id && (e.data as ActionStatusEvent).state === state;
-  await events.waitFor(status('paused'), WAIT, 'paused');
-  await events.waitFor(status('resumed'), WAIT, 'resumed');
-  await get(shop.url, '/work?n=1000');
-  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'n=1000', WAIT, 'output after resuming');
-  assert.equal(await get(shop.url, '/state'), false);
+  // 30 lines of 3-4 bytes against a 40-byte bucket: most are counted as sampled, none pauses the site.
+  await events.waitFor(
+    (e) =>
+      e.event === 'dropped' && (e.data as DroppedEvent).actionId === action.id && (e.data as DroppedEvent).reason.startsWith('sampled:'),
+    WAIT,
+    'the lines over the quota, counted as sampled',
+  );
+  // The bucket refills at 40 bytes a second: a later line goes out.
+  await waitFor(
+    async () => {
+      await get(shop.url, '/work?n=1000');
+      return events.events().some((e) => e.event === 'output' && (e.data as OutputEvent).message === 'n=1000');
+    },
+    WAIT,
+    'output once the quota refilled',
+  );
+  assert.ok(
+    !events.events().some((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).state === 'paused'),
+    'sampling is not a pause',
+  );
+  assert.equal(await get(shop.url, '/state'), false, 'and no inspector session opened');
 });
 
 test('esm: an action that arrived before its file was imported moves to the prepared site once the file loads, and the session closes', async (t) => {
