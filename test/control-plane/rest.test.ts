@@ -28,6 +28,30 @@ test('every bad field is reported with its dotted path, unknown fields and missi
   assert.equal(error.issues?.find((issue) => issue.path === 'file')?.message, 'required');
 });
 
+test('ratePerSecond is kept on log and snapshot actions and sent to agents; out of range or on a counter it is refused, naming the field', async (t) => {
+  const { app, published } = await inProcess(t);
+  const created = await postAction(app, logAction({ ratePerSecond: 0.5 }));
+  assert.equal(created.status, 201);
+  const { action } = (await created.json()) as CreatedAction;
+  assert.equal(action.type === 'log' ? action.ratePerSecond : undefined, 0.5);
+  const sent = published.find((m) => m.topic === 'liveprobe/v1/tags/checkout/actions')?.state.actions[0];
+  assert.equal(sent?.type === 'log' ? sent.ratePerSecond : undefined, 0.5);
+  for (const [body, message] of [
+    [logAction({ ratePerSecond: 0 }), /above 0/],
+    [logAction({ ratePerSecond: 5000 }), /at most 1000/],
+    [{ ...logAction(), ratePerSecond: 'fast' }, /number of hits per second/],
+  ] as const) {
+    const response = await postAction(app, body);
+    assert.equal(response.status, 400);
+    const { error } = (await response.json()) as ErrorBody;
+    assert.equal(error.issues?.[0]?.path, 'ratePerSecond');
+    assert.match(error.issues?.[0]?.message ?? '', message);
+  }
+  const counter = await postAction(app, { type: 'counter', file: 'a.js', line: 1, name: 'c', tags: ['x'], ratePerSecond: 5 });
+  assert.equal(counter.status, 400);
+  assert.equal(((await counter.json()) as ErrorBody).error.issues?.[0]?.path, 'ratePerSecond');
+});
+
 test('a body that is not JSON gets a 400 that says so', async (t) => {
   const { app } = await inProcess(t);
   const response = await postAction(app, '{"type": "log",');

@@ -1,0 +1,169 @@
+/**
+ * Steady sampling (issue 21): a log action on a hot line, driven at a steady call rate, with the
+ * agent's default quotas. On a prepared site the action stays on and samples to its rate; on a
+ * breakpoint it is paused over its quota and resumed with a back-off. Side by side in one run:
+ * records exported per second of hit time (min / median / max over the run's whole seconds),
+ * hits counted as sampled, pauses, and whether exported + sampled adds up to the calls made.
+ */
+import type { ActionInput } from '@liveprobe/protocol';
+import { agentConnected, startFixtureApp } from './lib/apps.js';
+import type { Benchmark, BenchContext, Report } from './lib/benchmark.js';
+import { startBenchControlPlane } from './lib/control-plane.js';
+import { ControlPlaneApi, type EventStream, isStatus } from './lib/control-plane-api.js';
+import { sig } from './lib/format.js';
+import type { NodeProcess } from './lib/node-process.js';
+import { startOtlpLogCounter } from './lib/otlp-log-counter.js';
+import { fixture, fromRoot } from './lib/paths.js';
+import { lineOf } from './lib/source-lines.js';
+import { max, median, min } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+const HOT = 'bench/fixtures/hot-path.mjs';
+/** What the exporter and the control plane need to report the last records and counts. */
+const SETTLE_MS = 3000;
+
+interface Case {
+  label: string;
+  app: NodeProcess;
+  agentId: string;
+  callsPerSecond: number;
+  ratePerSecond: number | undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function runCase(
+  c: Case,
+  api: ControlPlaneApi,
+  events: EventStream,
+  counter: Awaited<ReturnType<typeof startOtlpLogCounter>>,
+  seconds: number,
+) {
+  const action: ActionInput = {
+    type: 'log',
+    file: HOT,
+    line: lineOf(HOT, 'hot'),
+    template: 'order {order.id} total {total}',
+    agents: [c.agentId],
+    maxHits: 1_000_000,
+    ...(c.ratePerSecond === undefined ? {} : { ratePerSecond: c.ratePerSecond }),
+  };
+  const id = await api.addAction(action);
+  await api.waitForStatus(id, c.agentId, 'installed');
+  const before = (await c.app.request<{ driven: number }>('stopDrive')).driven;
+  const started = Date.now();
+  await c.app.request('drive', { names: ['plain'], perSecond: c.callsPerSecond });
+  await sleep(seconds * 1000);
+  const driven = (await c.app.request<{ driven: number }>('stopDrive')).driven - before;
+  const stopped = Date.now();
+  await sleep(SETTLE_MS);
+  await api.deleteAction(id);
+  await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
+  const mine = events.events.filter((e) => e.data.actionId === id);
+  const sampled = mine
+    .filter((e) => e.event === 'dropped' && String(e.data.reason).startsWith('sampled:'))
+    .reduce((sum, e) => sum + Number(e.data.count ?? 0), 0);
+  const pauses = mine.filter((e) => e.event === 'action_status' && e.data.state === 'paused').length;
+  // Whole seconds inside the run only: the first and last are partial.
+  const perSecond = counter.perSecond(id);
+  const seconds_ = [];
+  for (let s = Math.floor(started / 1000) + 1; s < Math.floor(stopped / 1000); s++) seconds_.push(perSecond.get(s) ?? 0);
+  const exported = counter.total(id);
+  return { driven, exported, sampled, pauses, perSecond: seconds_, elapsedS: (stopped - started) / 1000 };
+}
+
+const benchmark: Benchmark = {
+  name: 'sampling',
+  title: 'Steady sampling: a log on a hot line, prepared site vs breakpoint, default quotas',
+  async run(ctx: BenchContext): Promise<Report> {
+    const seconds = Math.max(10, ctx.options.httpSeconds * 2);
+    const cp = await startBenchControlPlane();
+    const counter = await startOtlpLogCounter();
+    const api = new ControlPlaneApi(cp.url);
+    const script = fixture('probe-target.mjs');
+    const agent = (agentId: string, env: Record<string, string> = {}) => ({
+      broker: cp.mqttUrl,
+      agentId,
+      otlpEndpoint: counter.url,
+      quotas: 'default' as const,
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none', ...env },
+    });
+    const prepared = await startFixtureApp({
+      name: 'prepared',
+      script,
+      agent: agent('bench-sampling-prepared', { LIVEPROBE_PREPARE: fromRoot(HOT), LIVEPROBE_PREPARE_CACHE: 'off' }),
+    });
+    const breakpoint = await startFixtureApp({ name: 'breakpoint', script, agent: agent('bench-sampling-breakpoint') });
+    const events = await api.events();
+    const rows: string[][] = [];
+    try {
+      await Promise.all([agentConnected(prepared), agentConnected(breakpoint)]);
+      const cases: Case[] = [
+        {
+          label: 'prepared site, ratePerSecond 50',
+          app: prepared,
+          agentId: 'bench-sampling-prepared',
+          callsPerSecond: 20_000,
+          ratePerSecond: 50,
+        },
+        {
+          label: "prepared site, the agent's hit quota (200/s)",
+          app: prepared,
+          agentId: 'bench-sampling-prepared',
+          callsPerSecond: 20_000,
+          ratePerSecond: undefined,
+        },
+        {
+          label: 'breakpoint, ratePerSecond 50 (pause and back-off)',
+          app: breakpoint,
+          agentId: 'bench-sampling-breakpoint',
+          callsPerSecond: 2000,
+          ratePerSecond: 50,
+        },
+      ];
+      for (const c of cases) {
+        ctx.progress(`sampling: ${c.label}, ${c.callsPerSecond} calls/s for ${seconds} s`);
+        const r = await runCase(c, api, events, counter, seconds);
+        const rate = c.ratePerSecond ?? 200;
+        rows.push([
+          c.label,
+          String(c.callsPerSecond),
+          String(r.driven),
+          String(r.exported),
+          `${min(r.perSecond)} / ${median(r.perSecond)} / ${max(r.perSecond)}`,
+          `${sig(r.exported / r.elapsedS)} (≤ ${sig(rate + rate / r.elapsedS)})`,
+          String(r.sampled),
+          String(r.driven - r.exported - r.sampled),
+          String(r.pauses),
+        ]);
+        events.clear();
+      }
+    } finally {
+      events.close();
+      await Promise.all([prepared.stop(), breakpoint.stop()]);
+      await Promise.all([cp.stop(), counter.close()]);
+    }
+    return {
+      blocks: [
+        renderTable(
+          [
+            'case',
+            'calls/s driven',
+            'calls',
+            'records exported',
+            'records per second, min / median / max',
+            'records/s over the run (bound: rate + burst)',
+            'counted as sampled',
+            'neither (not seen while paused)',
+            'pauses',
+          ],
+          rows,
+          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        ),
+        `Each case drives the probed function at a steady rate for ${seconds} s on the app's main thread (bench/fixtures/ipc-driver.mjs \`drive\`); records are counted at an OTLP/JSON sink by their hit time. The per-second columns cover the run's whole seconds.`,
+      ],
+    };
+  },
+};
+
+export default benchmark;
