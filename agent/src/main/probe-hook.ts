@@ -10,6 +10,7 @@ import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
+import type { AppOutput, LineFields } from './app-output.js';
 import {
   compileExpression,
   compileTemplate,
@@ -84,6 +85,8 @@ export class ProbeHook {
   constructor(
     private readonly port: MessagePort,
     private readonly otel: AppOtel,
+    /** The app's console and logger; absent in a remote target (attach), where log lines go to OpenTelemetry and the live stream. */
+    private readonly appOutput?: AppOutput,
   ) {
     port.on('message', (message: ToMain) => this.receive(message));
     this.batch = new HitBatch((batch) => {
@@ -168,8 +171,20 @@ export class ProbeHook {
     const { key } = probe;
     const message = format(frame);
     if (!this.spendBytes(probe, message.length, now)) return;
-    const emitted = this.otel.emit(probe.level, message, probe.attributes);
-    this.batch.log(key, now, message, emitted, activeSpanContext());
+    const outputs = probe.spec.log?.outputs ?? this.appOutput?.defaults;
+    if (outputs === undefined) {
+      this.batch.log(key, now, message, this.otel.emit(probe.level, message, probe.attributes), true, activeSpanContext());
+      return;
+    }
+    // Already exported, or not for OpenTelemetry at all: the worker does not export it either.
+    const emitted = !outputs.includes('otel') || this.otel.emit(probe.level, message, probe.attributes);
+    const live = outputs.includes('live');
+    if (!emitted || live) this.batch.log(key, now, message, emitted, live, activeSpanContext());
+    const fields = probe.attributes as unknown as LineFields;
+    // Without a logger from the app, its console is the app's own output there is.
+    if (outputs.includes('logger') && !this.appOutput!.logger(probe.level, message, fields))
+      this.appOutput!.console(probe.level, now, message, fields);
+    else if (outputs.includes('console')) this.appOutput!.console(probe.level, now, message, fields);
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
