@@ -180,11 +180,12 @@ export class ProbeHook {
     const emitted = !outputs.includes('otel') || this.otel.emit(probe.level, message, probe.attributes);
     const live = outputs.includes('live');
     if (!emitted || live) this.batch.log(key, now, message, emitted, live, activeSpanContext());
+    const app = this.appOutput;
+    if (app === undefined) return;
     const fields = probe.attributes as unknown as LineFields;
+    const logged = outputs.includes('logger') && app.logger(probe.level, message, fields);
     // Without a logger from the app, its console is the app's own output there is.
-    if (outputs.includes('logger') && !this.appOutput!.logger(probe.level, message, fields))
-      this.appOutput!.console(probe.level, now, message, fields);
-    else if (outputs.includes('console')) this.appOutput!.console(probe.level, now, message, fields);
+    if (outputs.includes('console') || (outputs.includes('logger') && !logged)) app.console(probe.level, now, message, fields);
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
