@@ -18,10 +18,17 @@ test('the console output prints in the app’s stdout (stderr from warn up) in t
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const shop = await app(t, { broker: cp.mqttUrl, agentId: 'console-1', env: { OTEL_LOGS_EXPORTER: 'none' } });
-  const added = await cli(['log', 'add', `${SERVER_TS}:${LINE}`, 'order {order.id} for {userId}', '--tag', 'e2e', '--output', 'console'], {
-    server: cp.url,
+  const shop = await app(t, {
+    broker: cp.mqttUrl,
+    agentId: 'console-1',
+    env: { OTEL_LOGS_EXPORTER: 'none', LIVEPROBE_REDACT_EMAILS: 'true' },
   });
+  const added = await cli(
+    ['log', 'add', `${SERVER_TS}:${LINE}`, 'order {order.id} for {userId} at {user.email}', '--tag', 'e2e', '--output', 'console'],
+    {
+      server: cp.url,
+    },
+  );
   assert.equal(added.code, 0, added.stderr);
   const consoleOnly = /created (act_\w+)/.exec(added.stdout)![1]!;
   const { action: warn } = await addAction(cp, {
@@ -42,11 +49,16 @@ test('the console output prints in the app’s stdout (stderr from warn up) in t
       `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ${level} \\[liveprobe ${id}\\] \\S*examples/shop/src/server\\.ts:${LINE} ${message}$`,
     );
   const lines = () => shop.output().split('\n');
-  await waitFor(() => lines().some((l) => format('INFO', consoleOnly, 'order \\d+ for u2').test(l)), WAIT, 'the info line on stdout');
+  await waitFor(
+    () => lines().some((l) => format('INFO', consoleOnly, 'order \\d+ for u2 at \\[REDACTED\\]').test(l)),
+    WAIT,
+    'the info line on stdout',
+  );
   await waitFor(() => lines().some((l) => format('WARN', warn.id, 'big order 9').test(l)), WAIT, 'the warn line');
   // The live copy of the second action comes after the first one's would have.
   await waitFor(() => printed(events.events(), warn.id).length === 1, WAIT, 'the live copy of the warn line');
   assert.deepEqual(printed(events.events(), consoleOnly), [], 'the console-only action sent nothing live');
+  assert.doesNotMatch(shop.output(), /linus@example\.com/, 'redaction applies to the console too');
 });
 
 test('the logger output goes through the app’s pino logger (bridged by instrumentation-pino), with the action’s fields', async (t) => {
