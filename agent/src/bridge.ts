@@ -71,10 +71,12 @@ export interface Init {
   redaction: RedactionSettings;
   /** Footprint guards, from the agent's configuration only. */
   quotas: QuotaSettings;
+  /** Where log actions' lines go when an action names no outputs. */
+  logOutputs: LogOutput[];
 }
 
 /** The part of `init` that follows the agent's configuration file when it changes. */
-export type HookSettings = Pick<Init, 'capture' | 'redaction' | 'quotas'>;
+export type HookSettings = Pick<Init, 'capture' | 'redaction' | 'quotas' | 'logOutputs'>;
 
 /**
  * worker → main: the agent's configuration changed. Every armed probe is compiled again with

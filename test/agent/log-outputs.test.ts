@@ -61,14 +61,14 @@ test('the console output prints in the app’s stdout (stderr from warn up) in t
   assert.doesNotMatch(shop.output(), /linus@example\.com/, 'redaction applies to the console too');
 });
 
-test('the logger output goes through the app’s pino logger (bridged by instrumentation-pino), with the action’s fields', async (t) => {
+test('the logger output (here the agent’s default) goes through the app’s pino logger, bridged by instrumentation-pino, with the action’s fields', async (t) => {
   const cp = await controlPlane(t);
   const service = await app(t, {
     script: PINO_APP,
     module: 'cjs',
     broker: cp.mqttUrl,
     agentId: 'pino-1',
-    env: { OTEL_LOGS_EXPORTER: 'none' },
+    env: { OTEL_LOGS_EXPORTER: 'none', LIVEPROBE_LOG_OUTPUTS: 'logger' },
   });
   const { action } = await addAction(cp, {
     type: 'log',
@@ -76,8 +76,7 @@ test('the logger output goes through the app’s pino logger (bridged by instrum
     line: lineOf(PINO_APP, 'pino-total'),
     template: 'total {total} for {sku}',
     level: 'warn',
-    outputs: ['logger'],
-    tags: ['e2e'],
+    tags: ['e2e'], // no outputs: the agent's default, LIVEPROBE_LOG_OUTPUTS
   });
   await installed(cp, action.id);
   await fetch(`${service.url}/?sku=tea&quantity=3`);

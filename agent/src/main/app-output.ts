@@ -3,11 +3,9 @@
  * `console` output), or the logger the app made with pino or winston (the `logger` output),
  * noticed as those modules load, the way their OpenTelemetry instrumentations find them.
  */
-import type { LogLevel, LogOutput } from '@liveprobe/protocol';
+import type { LogLevel } from '@liveprobe/protocol';
 import { appLogger, watchAppLoggers } from './app-loggers.cjs';
 
-export const DEFAULT_LOG_OUTPUTS: readonly LogOutput[] = ['otel', 'live'];
-const ALL_OUTPUTS: readonly string[] = ['otel', 'live', 'console', 'logger'];
 const TO_STDERR = new Set<LogLevel>(['warn', 'error', 'fatal']);
 /** winston's default (npm) levels have no trace or fatal. */
 const WINSTON_LEVEL: Record<LogLevel, string> = {
@@ -28,9 +26,7 @@ export interface LineFields {
 }
 
 export class AppOutput {
-  readonly defaults: readonly LogOutput[];
   constructor(env: NodeJS.ProcessEnv, warn: (line: string) => void) {
-    this.defaults = parseOutputs(env.LIVEPROBE_LOG_OUTPUTS, warn);
     if (env.LIVEPROBE_APP_LOGGER?.trim() === 'off') return;
     try {
       watchAppLoggers();
@@ -55,16 +51,4 @@ export class AppOutput {
     else app.logger.log(WINSTON_LEVEL[level], message, fields);
     return true;
   }
-}
-
-/** `otel,live,console`; an unknown name is said once on stderr and the default used. */
-export function parseOutputs(text: string | undefined, warn: (line: string) => void): readonly LogOutput[] {
-  if (text === undefined || text.trim() === '') return DEFAULT_LOG_OUTPUTS;
-  const names = [...new Set(text.split(',').map((name) => name.trim()))].filter((name) => name !== '');
-  const unknown = names.filter((name) => !ALL_OUTPUTS.includes(name));
-  if (unknown.length > 0 || names.length === 0) {
-    warn(`LIVEPROBE_LOG_OUTPUTS=${text}: ${unknown.join(', ') || 'nothing'} is not one of otel, live, console, logger; using otel,live`);
-    return DEFAULT_LOG_OUTPUTS;
-  }
-  return names as LogOutput[];
 }

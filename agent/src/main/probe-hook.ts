@@ -11,6 +11,7 @@ import type { LogLevel } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
 import type { AppOutput, LineFields } from './app-output.js';
+import type { LogOutput } from '@liveprobe/protocol';
 import {
   compileExpression,
   compileTemplate,
@@ -78,6 +79,8 @@ export class ProbeHook {
   /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
   private conditionRuns = 0;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
+  /** The agent's default for log actions that name no outputs; `init` sets it. */
+  private logOutputs: readonly LogOutput[] = ['otel', 'live'];
   private cpu = new CpuBudget(DEFAULT_QUOTAS);
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
   private text: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
@@ -171,11 +174,7 @@ export class ProbeHook {
     const { key } = probe;
     const message = format(frame);
     if (!this.spendBytes(probe, message.length, now)) return;
-    const outputs = probe.spec.log?.outputs ?? this.appOutput?.defaults;
-    if (outputs === undefined) {
-      this.batch.log(key, now, message, this.otel.emit(probe.level, message, probe.attributes), true, activeSpanContext());
-      return;
-    }
+    const outputs = probe.spec.log?.outputs ?? this.logOutputs;
     // Already exported, or not for OpenTelemetry at all: the worker does not export it either.
     const emitted = !outputs.includes('otel') || this.otel.emit(probe.level, message, probe.attributes);
     const live = outputs.includes('live');
@@ -301,6 +300,7 @@ export class ProbeHook {
   }
 
   private useSettings(settings: HookSettings): void {
+    this.logOutputs = settings.logOutputs;
     this.text = { limits: settings.capture, redaction: new Redaction(settings.redaction) };
     this.quotas = settings.quotas;
     this.cpu = new CpuBudget(settings.quotas);
