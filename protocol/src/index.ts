@@ -8,3 +8,4 @@ export * from './duration.js';
 export * from './expression/index.js';
 export * from './signing.js';
 export * from './action-patch.js';
+export * from './rest.js';

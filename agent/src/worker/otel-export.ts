@@ -8,6 +8,7 @@ import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { AGENT_VERSION } from './broker-link.js';
+import type { MetricPoint } from './metric-record.js';
 import { StatsdExport } from './statsd-export.js';
 
 const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
@@ -35,12 +36,6 @@ type Signal = 'logs' | 'traces' | 'metrics';
 
 /** Seconds-scale boundaries for tic-toc and duration histograms (the SDK's default suits milliseconds). */
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-export interface MetricPoint {
-  action: AnyMetricAction;
-  value: number;
-  attributes: Attributes;
-}
 
 type Recorder = (value: number, attributes: Attributes) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';

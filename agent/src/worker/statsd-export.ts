@@ -4,7 +4,7 @@
  * Each point is sent as it is recorded: the daemon aggregates, as StatsD clients expect.
  */
 import type { StatsD, Tags } from 'hot-shots';
-import type { MetricPoint } from './otel-export.js';
+import type { MetricPoint } from './metric-record.js';
 
 export const DEFAULT_STATSD_ENDPOINT = '127.0.0.1:8125';
 

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@liveprobe/control-plane';
+import type { ErrorBody } from '@liveprobe/protocol';
 import { ApiError, ControlPlaneUnreachableError, UsageError } from '../errors.js';
 
 /** The control plane's REST API (docs/api.md), over fetch. */

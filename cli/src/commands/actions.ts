@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ActionView } from '@liveprobe/control-plane';
+import type { ActionView } from '@liveprobe/protocol';
 import type { Context } from '../context.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatTargets } from '../format/targets.js';

@@ -1,5 +1,5 @@
 import { parseDuration } from '@liveprobe/protocol';
-import type { Action, ActionPatch, ParsedActionInput } from '@liveprobe/protocol';
+import type { Action, ActionPatch, CreatedAction, ParsedActionInput } from '@liveprobe/protocol';
 import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
@@ -18,10 +18,7 @@ export interface ActionServiceDeps {
   ackTimeoutMs: number;
 }
 
-export interface CreatedAction {
-  action: ActionView;
-  warnings: string[];
-}
+export type { CreatedAction };
 
 /** Creates, lists, deletes and expires actions, keeping the published desired state in step. */
 export class ActionService {

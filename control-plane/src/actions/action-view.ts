@@ -1,17 +1,8 @@
-import type { Action } from '@liveprobe/protocol';
+import type { ActionStatusView, ActionView } from '@liveprobe/protocol';
 import type { ActionStatusRecord, StoredAction } from '../store/store.js';
 import { summarize } from './summary.js';
 
-/** What one agent reported about the action: the stored record, without the action's id. */
-export type ActionStatusView = Omit<ActionStatusRecord, 'actionId'>;
-
-/** An action as the REST API shows it: what was asked, and what the agents made of it. */
-export type ActionView = Action & {
-  /** `disabled`: kept with its hits and history, but on no agent until enabled again. */
-  state: 'active' | 'expired' | 'disabled';
-  statuses: ActionStatusView[];
-  summary: string;
-};
+export type { ActionStatusView, ActionView };
 
 export function toActionView(action: StoredAction, statuses: readonly ActionStatusRecord[], now: Date): ActionView {
   const { expiredAt, ...fields } = action;

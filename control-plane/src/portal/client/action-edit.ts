@@ -1,6 +1,6 @@
 // Browser module for /actions: each action's Edit dialog and its Disable/Enable button. The
 // dialog lives outside the table, which is redrawn every few seconds, so an edit in progress stays.
-import type { ActionView } from '../../actions/action-view.js';
+import type { ActionView } from '@liveprobe/protocol';
 import { clearProblems, showProblems } from './action-form.js';
 import { api, ApiError } from './api.js';
 import { h } from './dom.js';

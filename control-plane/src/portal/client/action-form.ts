@@ -1,6 +1,6 @@
 // Browser module: the "Add an action" form. It checks nothing itself: the server validates,
 // and each problem it reports is shown at the field it names.
-import type { CreatedAction } from '../../actions/action-service.js';
+import type { CreatedAction } from '@liveprobe/protocol';
 import { locationOf } from './action-location.js';
 import { api, ApiError, type Issue } from './api.js';
 import { byId, h, replaceContent } from './dom.js';

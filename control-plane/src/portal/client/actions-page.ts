@@ -1,5 +1,5 @@
 // Browser module for /actions: the add form and the list of actions with each agent's status.
-import type { ActionView } from '../../actions/action-view.js';
+import type { ActionView } from '@liveprobe/protocol';
 import { editControls } from './action-edit.js';
 import { wireActionForm } from './action-form.js';
 import { locationOf } from './action-location.js';
