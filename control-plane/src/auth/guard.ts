@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { auditing, type BeforeLoaders } from '../audit/audit-middleware.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { actionsPerTarget, requestLimits, type ResolvedLimits } from '../limits/limits.js';
+import { actionsPerTarget, requestLimits, revivalPerTarget, type ResolvedLimits } from '../limits/limits.js';
 import type { Store } from '../store/store.js';
 import { openApiDocument } from '../openapi/openapi.js';
 import type { ApiTokens } from './api-tokens.js';
@@ -36,6 +36,7 @@ export function guardApi<A extends Hono<any>>(api: A, security: ApiSecurity | un
   api.use('*', auditing(security.audit.trail, security.audit.before, security.log));
   api.use('*', authentication(security.auth));
   api.post('/actions', actionsPerTarget(security.store, security.limits.maxActionsPerTarget));
+  api.patch('/actions/:id', revivalPerTarget(security.store, security.limits.maxActionsPerTarget));
   api.route('/', tokensRoutes(security.auth.tokens as ApiTokens, security.now));
   api.route('/', auditRoutes(security.audit.trail));
   return api;
