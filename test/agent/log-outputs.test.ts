@@ -10,6 +10,15 @@ const WAIT = 15_000;
 const SERVER_TS = 'examples/shop/src/server.ts';
 const LINE = lineOf(SERVER_TS, 'checkout-return');
 const PINO_APP = 'test/fixtures/pino-app.cjs';
+const WINSTON_APP = 'test/fixtures/winston-app.cjs';
+
+/** The JSON lines an app's logger wrote, parsed. */
+const jsonLines = (output: string) =>
+  output
+    .split('\n')
+    .map((line) => /^\{.*\}$/.exec(line)?.[0])
+    .filter((line) => line !== undefined)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 const printed = (events: SseEvent[], actionId: string) =>
   events.filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === actionId).map((e) => (e.data as OutputEvent).message);
@@ -82,14 +91,7 @@ test('the logger output (here the agent’s default) goes through the app’s pi
   await fetch(`${service.url}/?sku=tea&quantity=3`);
 
   const record = await waitFor(
-    () =>
-      service
-        .output()
-        .split('\n')
-        .map((line) => /^\{.*\}$/.exec(line)?.[0])
-        .filter((line) => line !== undefined)
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .find((r) => r.msg === 'total 12 for tea'),
+    () => jsonLines(service.output()).find((r) => r.msg === 'total 12 for tea'),
     WAIT,
     'the line in pino’s output',
   );
@@ -98,4 +100,35 @@ test('the logger output (here the agent’s default) goes through the app’s pi
   assert.equal(record['liveprobe.action.id'], action.id);
   assert.equal(record['code.line.number'], lineOf(PINO_APP, 'pino-total'));
   assert.match(String(record['code.file.path']), /pino-app\.cjs$/);
+});
+
+test('the logger output goes through the app’s winston logger, at its nearest level, with the action’s fields', async (t) => {
+  const cp = await controlPlane(t);
+  const service = await app(t, {
+    script: WINSTON_APP,
+    module: 'cjs',
+    broker: cp.mqttUrl,
+    agentId: 'winston-1',
+    env: { OTEL_LOGS_EXPORTER: 'none' },
+  });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: WINSTON_APP,
+    line: lineOf(WINSTON_APP, 'winston-total'),
+    template: 'total {total}',
+    level: 'fatal',
+    outputs: ['logger', 'live'],
+    tags: ['e2e'],
+  });
+  await installed(cp, action.id);
+  await fetch(`${service.url}/?quantity=2`);
+  const record = await waitFor(
+    () => jsonLines(service.output()).find((r) => r.message === 'total 8'),
+    WAIT,
+    'the line in winston’s output',
+  );
+  assert.equal(record.level, 'error', 'winston has no fatal: its nearest level');
+  assert.equal(record.app, 'winston-app', 'the app’s own logger, with its default meta');
+  assert.equal(record['liveprobe.action.id'], action.id);
+  assert.equal(record['code.line.number'], lineOf(WINSTON_APP, 'winston-total'));
 });
