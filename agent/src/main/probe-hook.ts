@@ -7,11 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
-import type { LogLevel } from '@liveprobe/protocol';
+import type { LogLevel, LogOutput } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
 import type { AppOutput, LineFields } from './app-output.js';
-import type { LogOutput } from '@liveprobe/protocol';
 import {
   compileExpression,
   compileTemplate,
