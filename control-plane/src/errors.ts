@@ -1,4 +1,7 @@
+import type { BodyIssue } from '@liveprobe/protocol';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export type { BodyIssue };
 
 /**
  * Every code the control plane reports, beside the HTTP status the REST API answers it with.
@@ -36,12 +39,6 @@ export class ControlPlaneError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
-}
-
-/** One problem in a request body, located by the dotted path of the field. */
-export interface BodyIssue {
-  path: string;
-  message: string;
 }
 
 export class InvalidBodyError extends ControlPlaneError {

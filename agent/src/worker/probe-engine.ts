@@ -5,6 +5,7 @@
  */
 import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
 import type { HookChannel, ToMain } from '../bridge.js';
+import { ActionEdits } from './action-edits.js';
 import { type ArmFields, armFields } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { functionNameAt } from '../locate/function-name.js';
@@ -42,6 +43,9 @@ export class ProbeEngine {
   readonly locations: LocationResolver;
   private readonly sites: SiteContext;
   private nextKey = 1;
+  private readonly edits = new ActionEdits();
+  /** Edited actions' first keys, armed again by their new definition so the main thread keeps their hit counts. */
+  private readonly editedKeys = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -90,14 +94,32 @@ export class ProbeEngine {
   reconcile(desired: readonly Action[]): Promise<void> {
     return this.enqueue(async () => {
       const wanted = new Map(desired.map((a) => [a.id, a]));
+      for (const id of this.edits.changed(desired)) await this.dropEdited(id);
       for (const probe of [...this.probes.values()]) {
         if (wanted.has(probe.action.id)) continue;
         if (isEnded(probe.state)) this.probes.delete(probe.action.id);
         else await this.remove(probe);
       }
       for (const action of wanted.values()) if (!this.probes.has(action.id)) await this.install(action);
+      for (const [id, key] of this.editedKeys) if (this.probes.get(id)?.keys[0] !== key) this.post({ t: 'disarm', key });
+      this.editedKeys.clear();
       this.closeIfIdle();
     });
+  }
+
+  /**
+   * An edited action leaves V8 (or its prepared sites) so its new definition installs fresh,
+   * except its first key, which stays armed on the main thread until armed again: its hits count
+   * on toward the limit. One that had ended (hit limit, expiry, blocked, an error) gets another try.
+   */
+  private async dropEdited(id: string): Promise<void> {
+    const probe = this.probes.get(id);
+    if (probe === undefined) return;
+    this.probes.delete(id);
+    if (isEnded(probe.state)) return;
+    const first = probe.keys[0];
+    await this.unset(probe, first);
+    if (first !== undefined) this.editedKeys.set(id, first);
   }
 
   /** The main thread saw the hit limit or the expiry. */
@@ -149,7 +171,7 @@ export class ProbeEngine {
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
       return;
     }
-    const key = this.nextKey++;
+    const key = this.editedKeys.get(action.id) ?? this.nextKey++;
     const probe: Probe = { action, state: { kind: 'waiting' }, keys: [key], pauses: [], checked: [] };
     probe.expiryTimer = setTimeout(() => void this.finish(key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();
@@ -435,15 +457,15 @@ export class ProbeEngine {
     advance(probe, state);
   }
 
-  /** Removes what the probe has in the app (breakpoints, flags, armed keys) and stops its timers. */
-  private async unset(probe: Probe): Promise<void> {
+  /** Removes what the probe has in the app (breakpoints, flags, armed keys but `keepArmed`) and stops its timers. */
+  private async unset(probe: Probe, keepArmed?: number): Promise<void> {
     const { state } = probe;
     this.stopTimers(probe);
     for (const key of probe.keys) this.byKey.delete(key);
     if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);
     const placement = preparedPlacement(state);
     if (placement !== undefined) this.prepared?.set(placement, false);
-    for (const key of probe.keys) this.post({ t: 'disarm', key });
+    for (const key of probe.keys) if (key !== keepArmed) this.post({ t: 'disarm', key });
   }
 
   private stopTimers(probe: Probe): void {

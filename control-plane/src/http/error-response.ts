@@ -1,10 +1,6 @@
 import type { Context } from 'hono';
-import { type BodyIssue, ControlPlaneError, ERROR_STATUS, InvalidBodyError, InvalidQueryError } from '../errors.js';
-
-/** The shape of every error the API returns. */
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: BodyIssue[] };
-}
+import type { ErrorBody } from '@liveprobe/protocol';
+import { ControlPlaneError, ERROR_STATUS, InvalidBodyError, InvalidQueryError } from '../errors.js';
 
 export function errorResponse(c: Context, err: unknown, log: (line: string) => void): Response {
   if (err instanceof ControlPlaneError) {
@@ -27,3 +23,5 @@ export function errorResponse(c: Context, err: unknown, log: (line: string) => v
   };
   return c.json(body, 500);
 }
+
+export type { ErrorBody };

@@ -1,6 +1,6 @@
-import type { SnapshotRecord, SnapshotSummary } from '../store/store.js';
+import type { SnapshotRecord, SnapshotSummary } from '@liveprobe/protocol';
 
-export type { SnapshotRecord, SnapshotSummary } from '../store/store.js';
+export type { SnapshotRecord, SnapshotSummary };
 
 export function summarizeSnapshot(snapshot: SnapshotRecord): SnapshotSummary {
   const { location, stallMs, truncated } = snapshot.snapshot;

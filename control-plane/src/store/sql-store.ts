@@ -29,6 +29,26 @@ export class SqlStore implements Store {
     });
   }
 
+  updateAction(action: Action, at: Date): Promise<Revised<Action>> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = toActionRow(action, 0);
+      const revived = row.expires_at > at.toISOString();
+      await trx
+        .updateTable('actions')
+        .set({
+          condition: row.condition,
+          details: row.details,
+          max_hits: row.max_hits,
+          expires_at: row.expires_at,
+          ...(revived ? { expired_at: null } : {}),
+        })
+        .where('id', '=', action.id)
+        .where('deleted_at', 'is', null)
+        .execute();
+      return { rev: await bumpRev(trx), value: action };
+    });
+  }
+
   deleteAction(id: string, at: Date): Promise<Revised<Action> | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
@@ -81,7 +101,8 @@ export class SqlStore implements Store {
       .where('expired_at', 'is', null)
       .orderBy('rev', 'asc')
       .execute();
-    return rows.map(fromActionRow);
+    // `enabled` lives in the details column, beside the other fields not every query needs.
+    return rows.map(fromActionRow).filter((action) => action.enabled !== false);
   }
 
   async allTargets(): Promise<{ tags: string[]; agents: string[] }> {
