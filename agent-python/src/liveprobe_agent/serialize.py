@@ -155,7 +155,7 @@ class Capture:
                         entries.append((name, attr.__get__(value, type(value))))
                     except AttributeError:
                         pass
-                elif is_a(attr, property):
+                elif is_a(attr, property) and not name.startswith('__'):
                     entries.append((name, {'t': 'getter'}))
         return self._props(entries, len(entries), cls_name, depth, path)
 

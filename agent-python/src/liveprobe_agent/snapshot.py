@@ -35,8 +35,9 @@ def capture_snapshot(frame: types.FrameType, capture: Capture, watches: list[tup
     count = code.co_argcount + code.co_kwonlyargcount
     count += bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
     argument_names = list(code.co_varnames[:count])
-    this_name = argument_names[0] if argument_names and argument_names[0] in ('self', 'cls') else None
     free = set(code.co_freevars)
+    # A method's `self`, or the `self` a closure inside a method captured.
+    this_name = argument_names[0] if argument_names and argument_names[0] in ('self', 'cls') else 'self' if 'self' in free else None
 
     def named(names: list[str]) -> list[dict[str, Any]]:
         return [capture.named(n, values[n]) if not is_blocked(n) else {'name': n, 'value': {'t': 'redacted'}} for n in names if n in values]
@@ -44,7 +45,7 @@ def capture_snapshot(frame: types.FrameType, capture: Capture, watches: list[tup
     arguments = named([n for n in argument_names if n != this_name])
     local_names = [n for n in values if n not in argument_names and n not in free]
     locals_ = named(local_names)
-    closure = named([n for n in code.co_freevars])
+    closure = named([n for n in code.co_freevars if n != this_name])
     module = frame.f_globals
     module_names = [n for n in dict.fromkeys(code.co_names) if n in module and not issubclass(type(module[n]), SKIPPED_GLOBALS) and not n.startswith('__')]
     scopes = [{'kind': 'local', 'name': function_name(code), 'variables': arguments + locals_}]

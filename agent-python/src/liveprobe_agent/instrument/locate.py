@@ -41,7 +41,7 @@ def loaded_files() -> set[str]:
     files: set[str] = set()
     for module in list(sys.modules.values()):
         path = getattr(module, '__file__', None) if isinstance(module, types.ModuleType) else None
-        if isinstance(path, str) and path.endswith('.py'):
+        if isinstance(path, str) and not path.endswith(('.pyc', '.so', '.pyd')):
             files.add(os.path.realpath(path))
     return files
 
