@@ -102,23 +102,28 @@ class Agent:
             getattr(self, 'on_' + item[0])(*item[1:])
 
     def attributes(self, probe: ArmedProbe) -> dict[str, Any]:
+        if probe.otel_attributes is not None:
+            return probe.otel_attributes
         out: dict[str, Any] = {'code.file.path': probe.file, 'code.line.number': probe.line}
         if probe.function:
             out['code.function.name'] = probe.function
         out['liveprobe.action.id'] = probe.id
         out['liveprobe.agent.id'] = self.config.agent_id
+        probe.otel_attributes = out
         return out
 
     def line_of(self, probe: ArmedProbe) -> dict[str, Any]:
         return {'kind': 'output', 'agentId': self.config.agent_id, 'actionId': probe.id, 'level': probe.action.get('level', 'info'), 'file': probe.file, 'line': probe.line}
 
     def on_log(self, probe: ArmedProbe, time_s: float, message: str, ids: tuple[str, str, int] | None) -> None:
-        level = probe.action['level']
-        self.otel.emit(level, message, time_s, self.attributes(probe), ids)
+        self.otel.emit(probe.action['level'], message, time_s, self.attributes(probe), ids)
+        if not self.live.admit(probe.id):
+            return
         event = {**self.line_of(probe), 'time': iso(time_s), 'message': message}
         if ids is not None:
             event['traceId'], event['spanId'] = ids[0], ids[1]
-        self.live.send(event)
+        if not self.link.publish_event(event):
+            self.live.dropped[probe.id] = self.live.dropped.get(probe.id, 0) + 1
 
     def on_snap(self, probe: ArmedProbe, time_s: float, snapshot_id: str, data: dict[str, Any]) -> None:
         data['location'] = {'file': probe.file, 'line': probe.line, **({'function': probe.function} if probe.function else {})}
@@ -152,6 +157,11 @@ class Agent:
         self.report(probe.id, 'error', message + suffix, {'file': probe.file, 'line': probe.line})
 
     def drain_counts(self, probe: ArmedProbe) -> None:
+        if probe.overflow:
+            count = probe.overflow
+            probe.overflow -= count
+            self.link.publish_event({'kind': 'dropped', 'agentId': self.config.agent_id, 'time': now_iso(), 'actionId': probe.id, 'count': count,
+                                     'reason': "the agent's thread fell behind the action's hits; these hits were not exported"})
         if probe.counted:
             count = probe.counted
             probe.counted -= count

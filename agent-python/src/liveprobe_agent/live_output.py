@@ -19,16 +19,22 @@ class LiveOutput:
         self.counts: dict[str, tuple[dict[str, Any], int]] = {}
         self.last_tick = time.monotonic()
 
-    def send(self, event: dict[str, Any]) -> None:
+    def admit(self, action_id: str) -> bool:
+        """Whether the action may send a line now; a line over the rate is counted as dropped."""
         now = time.monotonic()
-        window = self.windows.get(event['actionId'])
+        window = self.windows.get(action_id)
         if window is None or now - window[0] >= 1.0:
             window = [now, 0]
-            self.windows[event['actionId']] = window
-        if window[1] >= self.per_second or not self.publish(event):
-            self.dropped[event['actionId']] = self.dropped.get(event['actionId'], 0) + 1
-            return
+            self.windows[action_id] = window
+        if window[1] >= self.per_second:
+            self.dropped[action_id] = self.dropped.get(action_id, 0) + 1
+            return False
         window[1] += 1
+        return True
+
+    def send(self, event: dict[str, Any]) -> None:
+        if self.admit(event['actionId']) and not self.publish(event):
+            self.dropped[event['actionId']] = self.dropped.get(event['actionId'], 0) + 1
 
     def count(self, line: dict[str, Any], name: str, hits: int) -> None:
         known = self.counts.get(line['actionId'])

@@ -26,6 +26,8 @@ from .serialize import Capture, CaptureLimits, render
 from .snapshot import capture_snapshot
 
 ERROR_REPORT_SECONDS = 5.0
+# Hits waiting for the agent's thread; past this, hits are counted and reported as dropped.
+MAX_OUTBOX = 20_000
 MAX_OPEN_DURATIONS = 10_000
 _perf = time.perf_counter
 _now = time.time
@@ -66,6 +68,8 @@ class ArmedProbe:
         self.pending_errors = 0
         self.last_error_report = 0.0
         self.counted = 0  # counter hits not yet handed to the agent thread
+        self.overflow = 0  # hits dropped because the agent's thread was behind
+        self.otel_attributes: dict[str, Any] | None = None  # made once by the agent thread
         text = self.text
         redaction = settings.redaction
         self.condition = compile_expression(parse_expression(action['condition']), redaction, text) if action.get('condition') else None
@@ -89,6 +93,13 @@ class ArmedProbe:
         return out
 
     def text(self, value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            shown = self.settings.redaction.scrub(value)
+            limit = self.settings.capture.string_length
+            return shown if len(shown) <= limit else f'{shown[:limit]}…(+{len(shown) - limit} chars)'
+        if kind is int or kind is float:
+            return repr(value)
         return render(Capture(self.settings.capture, self.settings.redaction).value(value))
 
     # Sites call one of these with the probed frame.
@@ -128,6 +139,9 @@ class ArmedProbe:
 
     def run(self, frame: types.FrameType, scope: FrameScope, now: float, started: float) -> None:
         kind = self.type
+        if len(self.outbox) >= MAX_OUTBOX and kind in ('log', 'snapshot', 'metric'):
+            self.overflow += 1
+            return
         if kind == 'log':
             message = self.format(scope, now)
             if not self.spend_bytes(len(message), now):
