@@ -6,7 +6,8 @@ import type { TestContext } from 'node:test';
 import { Child } from '../helpers/child.js';
 import { fromRoot } from '../helpers/paths.js';
 
-export const VENV = fromRoot('.venv-agent-python');
+/** LIVEPROBE_TEST_PYTHON_VENV runs the suite on another interpreter's venv (e.g. a Python 3.12 one). */
+export const VENV = process.env.LIVEPROBE_TEST_PYTHON_VENV ?? fromRoot('.venv-agent-python');
 export const PYTHON = `${VENV}/bin/python`;
 export const FIXTURES = 'test/agent-python/fixtures';
 

@@ -31,3 +31,15 @@ def start() -> Any:
         _agent = Agent(config)
         _agent.start()
         return _agent
+
+
+def _after_fork() -> None:
+    """A forked child has none of the agent's threads: its probes go quiet, and start() may run again."""
+    global _agent
+    if _agent:
+        for entry in _agent.engine.installed.values():
+            entry.probe.off = True
+    _agent = None
+
+
+os.register_at_fork(after_in_child=_after_fork)
