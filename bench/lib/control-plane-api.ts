@@ -32,7 +32,11 @@ export class ControlPlaneApi {
   constructor(readonly url: string) {}
 
   async addAction(body: ActionInput): Promise<string> {
-    const response = await fetch(`${this.url}/api/v1/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${this.url}/api/v1/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     if (response.status !== 201) throw new Error(`POST /actions answered ${response.status}: ${text}`);
     return (JSON.parse(text) as { action: { id: string } }).action.id;
@@ -54,11 +58,16 @@ export class ControlPlaneApi {
 
   /** Polls until `agentId` reports `state` for the action; rejects on timeout, or at once on an error status. */
   async waitForStatus(actionId: string, agentId: string, state: ActionState, timeoutMs = 30_000): Promise<ActionStatusView> {
-    return waitUntil(async () => {
-      const status = (await this.action(actionId)).statuses.find((s) => s.agentId === agentId);
-      if (status?.state === 'error' && state !== 'error') throw new FatalWait(`${agentId} could not install ${actionId}: ${status.message ?? 'no reason given'}`);
-      return status?.state === state ? status : undefined;
-    }, timeoutMs, `${agentId} to report ${actionId} ${state}`);
+    return waitUntil(
+      async () => {
+        const status = (await this.action(actionId)).statuses.find((s) => s.agentId === agentId);
+        if (status?.state === 'error' && state !== 'error')
+          throw new FatalWait(`${agentId} could not install ${actionId}: ${status.message ?? 'no reason given'}`);
+        return status?.state === state ? status : undefined;
+      },
+      timeoutMs,
+      `${agentId} to report ${actionId} ${state}`,
+    );
   }
 
   /** Subscribes to `GET /events`; resolves once the stream is open, so nothing published later is missed. */
@@ -70,7 +79,8 @@ export class ControlPlaneApi {
     if (!response.ok || response.body === null) throw new Error(`GET ${endpoint} answered ${response.status}`);
     const stream = new EventStream(() => abort.abort());
     const parser = createParser({
-      onEvent: (message) => stream.push({ event: message.event ?? 'message', data: JSON.parse(message.data) as Record<string, unknown>, at: preciseNow() }),
+      onEvent: (message) =>
+        stream.push({ event: message.event ?? 'message', data: JSON.parse(message.data) as Record<string, unknown>, at: preciseNow() }),
       onComment: (comment) => {
         const dropped = /^ ?(\d+) events dropped/.exec(comment);
         if (dropped !== null) stream.dropped += Number(dropped[1]);
@@ -141,14 +151,23 @@ export class EventStream {
 
 /** Matches an `action_status` event. */
 export function isStatus(actionId: string, state: ActionState, agentId?: string): (event: LiveEvent) => boolean {
-  return (e) => e.event === 'action_status' && e.data.actionId === actionId && e.data.state === state && (agentId === undefined || e.data.agentId === agentId);
+  return (e) =>
+    e.event === 'action_status' &&
+    e.data.actionId === actionId &&
+    e.data.state === state &&
+    (agentId === undefined || e.data.agentId === agentId);
 }
 
 /** Thrown from a waitUntil probe to stop waiting at once. */
 export class FatalWait extends Error {}
 
 /** Polls `probe` every `intervalMs` until it returns something other than undefined or false. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string, intervalMs = 50): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -159,7 +178,10 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | false> |
       if (err instanceof FatalWait) throw err;
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : `; last error: ${String(lastError)}`}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : `; last error: ${String(lastError)}`}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

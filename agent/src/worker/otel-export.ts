@@ -43,7 +43,10 @@ export interface MetricPoint {
 
 type Recorder = (value: number, attributes: Attributes) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
-interface Provider { shutdown(): Promise<void>; forceFlush(): Promise<void> }
+interface Provider {
+  shutdown(): Promise<void>;
+  forceFlush(): Promise<void>;
+}
 
 export class OtelExport {
   private logger: Promise<Logger | undefined> | undefined;
@@ -61,19 +64,23 @@ export class OtelExport {
 
   emit(record: RecordToExport): void {
     this.logger ??= this.createLogger();
-    void this.logger.then((logger) => logger?.emit({
-      timestamp: record.time,
-      severityNumber: SEVERITY_NUMBER[record.level],
-      severityText: record.level.toUpperCase(),
-      body: record.message,
-      attributes: record.attributes,
-      context: parentContext(record),
-    }));
+    void this.logger.then((logger) =>
+      logger?.emit({
+        timestamp: record.time,
+        severityNumber: SEVERITY_NUMBER[record.level],
+        severityText: record.level.toUpperCase(),
+        body: record.message,
+        attributes: record.attributes,
+        context: parentContext(record),
+      }),
+    );
   }
 
   emitSpan(span: SpanToExport): void {
     this.tracer ??= this.createTracer();
-    void this.tracer.then((tracer) => tracer?.startSpan(span.name, { attributes: span.attributes, startTime: span.time }, parentContext(span)).end(span.time));
+    void this.tracer.then((tracer) =>
+      tracer?.startSpan(span.name, { attributes: span.attributes, startTime: span.time }, parentContext(span)).end(span.time),
+    );
   }
 
   /**
@@ -96,7 +103,9 @@ export class OtelExport {
     const meter = this.meters.get(actionId);
     if (meter === undefined) return;
     this.meters.delete(actionId);
-    void meter.then((m) => m?.provider.shutdown()).catch((err: unknown) => this.log(`could not flush the metrics of ${actionId}: ${String(err)}`));
+    void meter
+      .then((m) => m?.provider.shutdown())
+      .catch((err: unknown) => this.log(`could not flush the metrics of ${actionId}: ${String(err)}`));
   }
 
   /** Exports everything recorded so far: the app is exiting, and batches would otherwise wait for their timers. */
@@ -117,7 +126,9 @@ export class OtelExport {
     const protocol = this.protocol('logs');
     if (protocol === undefined) return undefined;
     const [{ BatchLogRecordProcessor, LoggerProvider }, exporter, resource] = await Promise.all([
-      import('@opentelemetry/sdk-logs'), logExporter(protocol), this.sharedResource(),
+      import('@opentelemetry/sdk-logs'),
+      logExporter(protocol),
+      this.sharedResource(),
     ]);
     const batching = {
       scheduledDelayMillis: this.number('OTEL_BLRP_SCHEDULE_DELAY'),
@@ -135,7 +146,9 @@ export class OtelExport {
     if (protocol === undefined) return undefined;
     // The shim's BatchSpanProcessor reads OTEL_BSP_* itself.
     const [{ BasicTracerProvider, BatchSpanProcessor }, exporter, resource] = await Promise.all([
-      import('@opentelemetry/sdk-trace-base'), traceExporter(protocol), this.sharedResource(),
+      import('@opentelemetry/sdk-trace-base'),
+      traceExporter(protocol),
+      this.sharedResource(),
     ]);
     const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
     this.providers.push(provider);
@@ -146,12 +159,18 @@ export class OtelExport {
     const protocol = this.protocol('metrics');
     if (protocol === undefined) return undefined;
     const [{ MeterProvider, PeriodicExportingMetricReader }, exporter, resource] = await Promise.all([
-      import('@opentelemetry/sdk-metrics'), metricExporter(protocol), this.sharedResource(),
+      import('@opentelemetry/sdk-metrics'),
+      metricExporter(protocol),
+      this.sharedResource(),
     ]);
     const reader = new PeriodicExportingMetricReader({
       exporter,
-      ...(this.number('OTEL_METRIC_EXPORT_INTERVAL') === undefined ? {} : { exportIntervalMillis: this.number('OTEL_METRIC_EXPORT_INTERVAL') }),
-      ...(this.number('OTEL_METRIC_EXPORT_TIMEOUT') === undefined ? {} : { exportTimeoutMillis: this.number('OTEL_METRIC_EXPORT_TIMEOUT') }),
+      ...(this.number('OTEL_METRIC_EXPORT_INTERVAL') === undefined
+        ? {}
+        : { exportIntervalMillis: this.number('OTEL_METRIC_EXPORT_INTERVAL') }),
+      ...(this.number('OTEL_METRIC_EXPORT_TIMEOUT') === undefined
+        ? {}
+        : { exportTimeoutMillis: this.number('OTEL_METRIC_EXPORT_TIMEOUT') }),
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
     return { provider, meter: provider.getMeter('liveprobe', AGENT_VERSION) };
@@ -174,9 +193,12 @@ export class OtelExport {
   }
 
   private sharedResource(): Promise<Resource> {
-    this.resource ??= import('@opentelemetry/resources').then((r) => r.defaultResource()
-      .merge(r.detectResources({ detectors: [r.envDetector] }))
-      .merge(r.resourceFromAttributes({ 'service.instance.id': this.agentId })));
+    this.resource ??= import('@opentelemetry/resources').then((r) =>
+      r
+        .defaultResource()
+        .merge(r.detectResources({ detectors: [r.envDetector] }))
+        .merge(r.resourceFromAttributes({ 'service.instance.id': this.agentId })),
+    );
     return this.resource;
   }
 
@@ -193,30 +215,44 @@ export class OtelExport {
 
 function parentContext(parent: TraceParent): Context {
   if (parent.traceId === undefined || parent.spanId === undefined) return ROOT_CONTEXT;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.traceFlags ?? TraceFlags.NONE, isRemote: true });
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: parent.traceId,
+    spanId: parent.spanId,
+    traceFlags: parent.traceFlags ?? TraceFlags.NONE,
+    isRemote: true,
+  });
 }
 
 async function logExporter(protocol: Protocol) {
   switch (protocol) {
-    case 'http/protobuf': return new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter();
-    case 'http/json': return new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter();
-    case 'grpc': return new (await import('@opentelemetry/exporter-logs-otlp-grpc')).OTLPLogExporter();
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter();
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter();
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-logs-otlp-grpc')).OTLPLogExporter();
   }
 }
 
 async function traceExporter(protocol: Protocol) {
   switch (protocol) {
-    case 'http/protobuf': return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
-    case 'http/json': return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
-    case 'grpc': return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
   }
 }
 
 async function metricExporter(protocol: Protocol) {
   switch (protocol) {
-    case 'http/protobuf': return new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter();
-    case 'http/json': return new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter();
-    case 'grpc': return new (await import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter();
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter();
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter();
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter();
   }
 }
 
@@ -229,12 +265,17 @@ function instrument(meter: Meter, action: AnyMetricAction): Recorder {
     }
     case 'tictoc':
     case 'duration': {
-      const histogram = meter.createHistogram(action.name, { unit: 's', ...description, advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+      const histogram = meter.createHistogram(action.name, {
+        unit: 's',
+        ...description,
+        advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+      });
       return (value, attributes) => histogram.record(value, attributes);
     }
     case 'metric': {
       const options = { ...(action.unit === undefined ? {} : { unit: action.unit }), ...description };
-      const recorder = action.instrument === 'gauge' ? meter.createGauge(action.name, options) : meter.createHistogram(action.name, options);
+      const recorder =
+        action.instrument === 'gauge' ? meter.createGauge(action.name, options) : meter.createHistogram(action.name, options);
       return (value, attributes) => recorder.record(value, attributes);
     }
   }

@@ -16,7 +16,9 @@ export function registerActions(program: Command, ctx: Context): void {
       const { actions: list } = await ctx.api(command).get<{ actions: ActionView[] }>('/actions');
       if (options.json === true) return ctx.io.out(JSON.stringify({ actions: list }, null, 2));
       if (list.length === 0) {
-        return ctx.io.out('no actions yet; add one with: liveprobe log add <file:line> "<template>" --tag <tag>, or liveprobe snapshot add <file:line> --tag <tag>');
+        return ctx.io.out(
+          'no actions yet; add one with: liveprobe log add <file:line> "<template>" --tag <tag>, or liveprobe snapshot add <file:line> --tag <tag>',
+        );
       }
       const now = ctx.now();
       const rows = list.map((a) => [
@@ -54,7 +56,10 @@ export function registerActions(program: Command, ctx: Context): void {
 function typeFields(action: ActionView): [string, string][] {
   switch (action.type) {
     case 'log':
-      return [['template', action.template], ['level', action.level]];
+      return [
+        ['template', action.template],
+        ['level', action.level],
+      ];
     case 'snapshot':
       return [['watches', action.watches.length === 0 ? '(none)' : action.watches.join(', ')]];
     case 'counter':
@@ -62,10 +67,18 @@ function typeFields(action: ActionView): [string, string][] {
     case 'duration':
     case 'metric':
       return [
-        ['metric', `${action.name}${action.type === 'counter' ? ` (${action.unit})` : action.type === 'metric' ? ` = ${action.expression} (${action.instrument})` : ' (s)'}`],
+        [
+          'metric',
+          `${action.name}${action.type === 'counter' ? ` (${action.unit})` : action.type === 'metric' ? ` = ${action.expression} (${action.instrument})` : ' (s)'}`,
+        ],
         ...(action.type === 'tictoc' ? [['toc', `${action.toc.file ?? action.file}:${action.toc.line}`] as [string, string]] : []),
         ...(action.type === 'duration' && action.function !== undefined ? [['function', action.function] as [string, string]] : []),
-        ['attributes', Object.entries(action.attributes).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'],
+        [
+          'attributes',
+          Object.entries(action.attributes)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || '(none)',
+        ],
       ];
   }
 }

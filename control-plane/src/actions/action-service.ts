@@ -54,7 +54,9 @@ export class ActionService {
 
     const warnings = unknownTargetWarnings(action, await this.deps.store.listAgents());
     if (!(await this.settledWithin(acked))) {
-      warnings.push(`the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the action once it does`);
+      warnings.push(
+        `the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the action once it does`,
+      );
     }
     return { action: toActionView(action, [], now), warnings };
   }
@@ -63,7 +65,13 @@ export class ActionService {
     const actions = await this.deps.store.listActions();
     const statuses = await this.deps.store.statuses(actions.map((a) => a.id));
     const now = this.deps.now();
-    return actions.map((action) => toActionView(action, statuses.filter((s) => s.actionId === action.id), now));
+    return actions.map((action) =>
+      toActionView(
+        action,
+        statuses.filter((s) => s.actionId === action.id),
+        now,
+      ),
+    );
   }
 
   async get(id: string): Promise<ActionView> {

@@ -75,7 +75,11 @@ export class AuditTrail {
   async record(input: NewAuditEntry): Promise<AuditEntry> {
     const time = this.now();
     // Sorts by time first; the random tail keeps ids from replicas in the same millisecond apart.
-    const entry: AuditEntry = { id: `aud_${time.getTime().toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`, time: time.toISOString(), ...input };
+    const entry: AuditEntry = {
+      id: `aud_${time.getTime().toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`,
+      time: time.toISOString(),
+      ...input,
+    };
     await this.db.insertInto('audit_log').values(toRow(entry)).execute();
     for (const sink of this.sinks) sink.emit(entry);
     return entry;

@@ -108,7 +108,12 @@ export class ApiTokens {
 
   /** Revokes every active token with this name (e.g. the previous demo token). */
   async revokeNamed(name: string): Promise<void> {
-    await this.db.updateTable('api_tokens').set({ revoked_at: this.now().toISOString() }).where('name', '=', name).where('revoked_at', 'is', null).execute();
+    await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: this.now().toISOString() })
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   /** The principal a bearer secret stands for; undefined when it is unknown, revoked or expired. */

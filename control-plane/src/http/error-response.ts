@@ -24,14 +24,21 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
 export function errorResponse(c: Context, err: unknown, log: (line: string) => void): Response {
   if (err instanceof ControlPlaneError) {
     const body: ErrorBody = {
-      error: { code: err.code, message: err.message, ...(err instanceof InvalidBodyError || err instanceof InvalidQueryError ? { issues: err.issues } : {}) },
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err instanceof InvalidBodyError || err instanceof InvalidQueryError ? { issues: err.issues } : {}),
+      },
     };
     return c.json(body, STATUS_BY_CODE[err.code] ?? 500);
   }
   const reason = err instanceof Error ? err.message : String(err);
   log(`${c.req.method} ${c.req.path} failed: ${err instanceof Error && err.stack !== undefined ? err.stack : reason}`);
   const body: ErrorBody = {
-    error: { code: 'internal', message: `the control plane failed to handle ${c.req.method} ${c.req.path} (${reason}); its log has the details` },
+    error: {
+      code: 'internal',
+      message: `the control plane failed to handle ${c.req.method} ${c.req.path} (${reason}); its log has the details`,
+    },
   };
   return c.json(body, 500);
 }

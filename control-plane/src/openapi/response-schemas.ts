@@ -17,7 +17,16 @@ export const ActionViewSchema = z.intersection(
   Action,
   z.object({
     state: z.enum(['active', 'expired']),
-    statuses: z.array(z.object({ agentId: z.string(), state: ActionState, message: z.string().optional(), location: Location.optional(), time: z.string(), hits: z.number().int() })),
+    statuses: z.array(
+      z.object({
+        agentId: z.string(),
+        state: ActionState,
+        message: z.string().optional(),
+        location: Location.optional(),
+        time: z.string(),
+        hits: z.number().int(),
+      }),
+    ),
     summary: z.string(),
   }),
 );
@@ -38,7 +47,12 @@ export const SnapshotRecordSchema = SnapshotEvent.omit({ kind: true });
 
 export const LiveEventSchema = AgentEvent;
 
-export const PrincipalSchema = z.object({ kind: z.enum(['token', 'oidc', 'anonymous', 'system']), id: z.string(), name: z.string(), role: Role });
+export const PrincipalSchema = z.object({
+  kind: z.enum(['token', 'oidc', 'anonymous', 'system']),
+  id: z.string(),
+  name: z.string(),
+  role: Role,
+});
 
 export const TokenViewSchema = z.object({
   id: z.string(),
@@ -51,7 +65,10 @@ export const TokenViewSchema = z.object({
   tags: z.array(z.string()).optional(),
 });
 
-export const CreatedTokenSchema = z.object({ token: TokenViewSchema, secret: z.string().meta({ description: 'the bearer secret (lpt_…), returned only here' }) });
+export const CreatedTokenSchema = z.object({
+  token: TokenViewSchema,
+  secret: z.string().meta({ description: 'the bearer secret (lpt_…), returned only here' }),
+});
 
 export const AuditEntrySchema = z.object({
   id: z.string(),

@@ -50,7 +50,12 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
     h('td', {}, action.type),
     h('td', { class: 'mono' }, locationOf(action)),
     h('td', {}, ...what(action)),
-    h('td', {}, ...action.tags.map((tag) => h('span', { class: 'chip' }, `tag:${tag}`)), ...action.agents.map((id) => h('span', { class: 'chip' }, `agent:${id}`))),
+    h(
+      'td',
+      {},
+      ...action.tags.map((tag) => h('span', { class: 'chip' }, `tag:${tag}`)),
+      ...action.agents.map((id) => h('span', { class: 'chip' }, `agent:${id}`)),
+    ),
     h(
       'td',
       { class: 'status' },
@@ -82,14 +87,22 @@ function what(action: ActionView): Array<HTMLElement | string> {
   if (action.type === 'log') return [h('code', {}, action.template), ' ', h('span', { class: 'chip' }, action.level), ...condition];
   if (action.type === 'snapshot') {
     return [
-      action.watches.length === 0 ? 'stack and variables' : h('span', {}, 'watches ', ...action.watches.map((watch) => h('code', { class: 'chip' }, watch))),
+      action.watches.length === 0
+        ? 'stack and variables'
+        : h('span', {}, 'watches ', ...action.watches.map((watch) => h('code', { class: 'chip' }, watch))),
       ...condition,
       h('div', {}, h('a', { href: `/snapshots?action=${encodeURIComponent(action.id)}` }, 'snapshots →')),
     ];
   }
   // A metric is named by its instrument, which is what the user looks for in the metrics backend.
   const attributes = Object.entries(action.attributes).map(([key, source]) => h('code', { class: 'chip' }, `${key}=${source}`));
-  return [h('code', { class: 'metric-name' }, action.name), ' ', ...measures(action), ...(attributes.length === 0 ? [] : [h('div', {}, ...attributes)]), ...condition];
+  return [
+    h('code', { class: 'metric-name' }, action.name),
+    ' ',
+    ...measures(action),
+    ...(attributes.length === 0 ? [] : [h('div', {}, ...attributes)]),
+    ...condition,
+  ];
 }
 
 /** What a metric action records, after its name. */
@@ -98,10 +111,16 @@ function measures(action: Extract<ActionView, { name: string }>): Array<HTMLElem
     case 'counter':
       return [h('span', { class: 'chip' }, `+1 ${action.unit}`)];
     case 'tictoc':
-      return [h('span', { class: 'muted' }, `until ${action.toc.file === undefined ? 'line ' : `${action.toc.file}:`}${action.toc.line}, s`)];
+      return [
+        h('span', { class: 'muted' }, `until ${action.toc.file === undefined ? 'line ' : `${action.toc.file}:`}${action.toc.line}, s`),
+      ];
     case 'duration':
       return [h('span', { class: 'muted' }, action.function === undefined ? 'the function around the line, s' : `${action.function}(), s`)];
     case 'metric':
-      return [h('code', {}, `= ${action.expression}`), ' ', h('span', { class: 'chip' }, action.unit === undefined ? action.instrument : `${action.instrument} ${action.unit}`)];
+      return [
+        h('code', {}, `= ${action.expression}`),
+        ' ',
+        h('span', { class: 'chip' }, action.unit === undefined ? action.instrument : `${action.instrument} ${action.unit}`),
+      ];
   }
 }

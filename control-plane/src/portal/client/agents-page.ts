@@ -34,7 +34,11 @@ keepFresh(async () => {
 function render(): void {
   const tags = [...new Set([...agents.flatMap((agent) => agent.tags), ...(filter.value === '' ? [] : [filter.value])])].sort();
   const chosen = filter.value;
-  replaceContent(filter, h('option', { value: '' }, 'all tags'), ...tags.map((tag) => h('option', { value: tag, selected: tag === chosen }, tag)));
+  replaceContent(
+    filter,
+    h('option', { value: '' }, 'all tags'),
+    ...tags.map((tag) => h('option', { value: tag, selected: tag === chosen }, tag)),
+  );
   filter.value = chosen;
 
   const shown = chosen === '' ? agents : agents.filter((agent) => agent.tags.includes(chosen));

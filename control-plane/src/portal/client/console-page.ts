@@ -66,7 +66,13 @@ followEvents({
   },
   onState: (state) => {
     if (state.state === 'live' && connection.state !== 'live') add(note('connection', 'connected to the live stream'));
-    if (state.state === 'down') add(note('connection', `lost the live stream (${state.reason}); reconnecting in ${state.retryMs / 1000}s; events in between are not replayed`));
+    if (state.state === 'down')
+      add(
+        note(
+          'connection',
+          `lost the live stream (${state.reason}); reconnecting in ${state.retryMs / 1000}s; events in between are not replayed`,
+        ),
+      );
     if (state.state === 'refused') add(note('connection', `the control plane refused the live stream: ${state.reason}`));
     connection = state;
     showState();
@@ -114,15 +120,32 @@ function line(entry: Entry): HTMLLIElement {
     case 'note':
       return item(entry.tone, entry.tone === 'dropped' ? 'DROPPED' : '·', entry.text);
     case 'output':
-      return item(`output level-${entry.level}`, entry.level.toUpperCase(), h('span', { class: 'where' }, `${entry.agentId} ${entry.file}:${entry.line}`), entry.message);
+      return item(
+        `output level-${entry.level}`,
+        entry.level.toUpperCase(),
+        h('span', { class: 'where' }, `${entry.agentId} ${entry.file}:${entry.line}`),
+        entry.message,
+      );
     case 'action_status':
       if (entry.state === 'paused' || entry.state === 'resumed') {
         const what = entry.state === 'paused' ? 'paused by quota' : 'resumed after a quota pause';
-        return item('quota', 'QUOTA', `${entry.actionId} on ${entry.agentId}: ${what}${entry.message === undefined ? '' : ` — ${entry.message}`}`);
+        return item(
+          'quota',
+          'QUOTA',
+          `${entry.actionId} on ${entry.agentId}: ${what}${entry.message === undefined ? '' : ` — ${entry.message}`}`,
+        );
       }
-      return item(`status${entry.state === 'error' ? ' level-error' : ''}`, 'STATUS', `${entry.actionId} on ${entry.agentId}: ${entry.state}${entry.message === undefined ? '' : ` — ${entry.message}`}`);
+      return item(
+        `status${entry.state === 'error' ? ' level-error' : ''}`,
+        'STATUS',
+        `${entry.actionId} on ${entry.agentId}: ${entry.state}${entry.message === undefined ? '' : ` — ${entry.message}`}`,
+      );
     case 'dropped':
-      return item('dropped', 'DROPPED', `${entry.count} event${entry.count === 1 ? '' : 's'} dropped on ${entry.agentId}${entry.actionId === undefined ? '' : ` for ${entry.actionId}`}: ${entry.reason}`);
+      return item(
+        'dropped',
+        'DROPPED',
+        `${entry.count} event${entry.count === 1 ? '' : 's'} dropped on ${entry.agentId}${entry.actionId === undefined ? '' : ` for ${entry.actionId}`}: ${entry.reason}`,
+      );
     case 'snapshot':
       return item(
         'snapshot',
@@ -153,9 +176,20 @@ function showState(): void {
 /** Fills the action and agent filters from the API, keeping the user's choice even if it went away. */
 async function refreshOptions(): Promise<void> {
   try {
-    const [{ actions }, { agents }] = await Promise.all([api<{ actions: ActionView[] }>('GET', '/actions'), api<{ agents: AgentView[] }>('GET', '/agents')]);
-    fill(actionFilter, 'all actions', actions.map((a) => [a.id, `${a.id} (${a.type} at ${a.file}:${a.line})`]));
-    fill(agentFilter, 'all agents', agents.map((a) => [a.agentId, `${a.agentId}${a.online ? '' : ' (offline)'}`]));
+    const [{ actions }, { agents }] = await Promise.all([
+      api<{ actions: ActionView[] }>('GET', '/actions'),
+      api<{ agents: AgentView[] }>('GET', '/agents'),
+    ]);
+    fill(
+      actionFilter,
+      'all actions',
+      actions.map((a) => [a.id, `${a.id} (${a.type} at ${a.file}:${a.line})`]),
+    );
+    fill(
+      agentFilter,
+      'all agents',
+      agents.map((a) => [a.agentId, `${a.agentId}${a.online ? '' : ' (offline)'}`]),
+    );
   } catch {
     // The stream still works without the filter lists; the session notice explains an auth refusal.
   }

@@ -43,7 +43,15 @@ async function load(): Promise<void> {
 
 function render(snapshots: readonly SnapshotSummary[], action: string): void {
   if (snapshots.length === 0) {
-    replaceContent(body, emptyRow(COLUMNS, action === '' ? 'No snapshots yet. Add a snapshot action on the Actions page.' : `No snapshots of ${action} yet: one appears each time an agent runs its line.`));
+    replaceContent(
+      body,
+      emptyRow(
+        COLUMNS,
+        action === ''
+          ? 'No snapshots yet. Add a snapshot action on the Actions page.'
+          : `No snapshots of ${action} yet: one appears each time an agent runs its line.`,
+      ),
+    );
     return;
   }
   const now = new Date();
@@ -57,7 +65,12 @@ function render(snapshots: readonly SnapshotSummary[], action: string): void {
         h('td', { title: s.time }, `${clockTime(s.time)} (${relativeTime(s.time, now)})`),
         h('td', { class: 'mono' }, s.actionId),
         h('td', { class: 'mono' }, s.agentId),
-        h('td', { class: 'mono' }, `${s.location.file}:${s.location.line}`, s.location.function === undefined || s.location.function === '' ? '' : ` in ${s.location.function}`),
+        h(
+          'td',
+          { class: 'mono' },
+          `${s.location.file}:${s.location.line}`,
+          s.location.function === undefined || s.location.function === '' ? '' : ` in ${s.location.function}`,
+        ),
         h('td', {}, `${s.stallMs.toFixed(2)} ms`),
         h('td', {}, s.truncated ? h('span', { class: 'badge warn' }, 'truncated') : 'no'),
       ),

@@ -21,7 +21,11 @@ export function armFields(action: Action, analysed: AnalysedSource | undefined, 
   };
   const condition = action.condition === undefined ? undefined : checkExpression(action.condition);
   let usesThis = condition?.usesThis ?? false;
-  const fields: ArmFields = { roots, usesThis, ...(condition === undefined ? {} : { condition: condition.expr, conditionSource: condition.source }) };
+  const fields: ArmFields = {
+    roots,
+    usesThis,
+    ...(condition === undefined ? {} : { condition: condition.expr, conditionSource: condition.source }),
+  };
   addRoots(condition?.roots ?? []);
   switch (action.type) {
     case 'log': {

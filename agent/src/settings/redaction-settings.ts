@@ -18,9 +18,25 @@ export type BuiltInPattern = 'card' | 'bearer' | 'jwt' | 'email';
 export const BUILT_IN_PATTERNS: readonly BuiltInPattern[] = ['card', 'bearer', 'jwt', 'email'];
 
 export const DEFAULT_REDACTED_KEYS: readonly string[] = [
-  'password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'authorization', 'cookie',
-  'api_key', 'apikey', 'access_key', 'private_key', 'session_id', 'ssn', 'credit_card',
-  'card_number', 'cardnumber', 'cvv', 'cvc',
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'token',
+  'authorization',
+  'cookie',
+  'api_key',
+  'apikey',
+  'access_key',
+  'private_key',
+  'session_id',
+  'ssn',
+  'credit_card',
+  'card_number',
+  'cardnumber',
+  'cvv',
+  'cvc',
 ];
 
 /** Emails are off by default: they are often what a developer is debugging. */

@@ -6,7 +6,7 @@ type AnyNode = Node & Record<string, unknown>;
 
 export interface FunctionRange {
   name: string;
-  /** The function itself: prepared sites time its exits from its statements (prepare/timed-exits.ts). */
+  /** The function itself: prepared sites time its exits from its statements (worker/prepared/timed-exits.ts). */
   node: Node;
   /** Offset of the first statement (or of the body, for an expression-bodied arrow). */
   entry: number;
@@ -37,14 +37,21 @@ function allFunctions(analysed: AnalysedSource): { node: AnyNode; name: string }
       const own = (node.id as { name?: string } | null | undefined)?.name ?? name ?? '(anonymous)';
       found.push({ node, name: owner === undefined ? own : `${owner}.${own}` });
     }
-    const className = node.type === 'ClassDeclaration' || node.type === 'ClassExpression' ? (node.id as { name?: string } | null)?.name : undefined;
+    const className =
+      node.type === 'ClassDeclaration' || node.type === 'ClassExpression' ? (node.id as { name?: string } | null)?.name : undefined;
     for (const child of children(node)) {
-      const key = (node.key as { name?: string; value?: unknown } | undefined);
+      const key = node.key as { name?: string; value?: unknown } | undefined;
       const keyName = key?.name ?? (typeof key?.value === 'string' ? key.value : undefined);
       let childName: string | undefined;
-      if ((node.type === 'MethodDefinition' || node.type === 'Property' || node.type === 'PropertyDefinition') && node.value === child) childName = keyName;
+      if ((node.type === 'MethodDefinition' || node.type === 'Property' || node.type === 'PropertyDefinition') && node.value === child)
+        childName = keyName;
       else if (node.type === 'VariableDeclarator' && node.init === child) childName = (node.id as { name?: string }).name;
-      visit(child, childName, className ?? (node.type === 'ClassBody' || node.type === 'MethodDefinition' || node.type === 'PropertyDefinition' ? owner : undefined));
+      visit(
+        child,
+        childName,
+        className ??
+          (node.type === 'ClassBody' || node.type === 'MethodDefinition' || node.type === 'PropertyDefinition' ? owner : undefined),
+      );
     }
   };
   visit(analysed.program as unknown as AnyNode, undefined, undefined);
@@ -61,7 +68,7 @@ function rangeOf(node: AnyNode, name: string): FunctionRange {
     for (const child of children(n)) visit(child);
   };
   visit(body);
-  const entry = body.type !== 'BlockStatement' ? body.start : statements[0]?.start ?? body.end - 1;
+  const entry = body.type !== 'BlockStatement' ? body.start : (statements[0]?.start ?? body.end - 1);
   return { name, node, entry, bodyStart: body.start, bodyEnd: body.end, throws };
 }
 
@@ -76,5 +83,7 @@ export function functionAt(analysed: AnalysedSource, offset: number): FunctionRa
 
 /** Functions named `name` or `Class.method`. */
 export function functionsNamed(analysed: AnalysedSource, name: string): FunctionRange[] {
-  return allFunctions(analysed).filter((f) => f.name === name).map((f) => rangeOf(f.node, f.name));
+  return allFunctions(analysed)
+    .filter((f) => f.name === name)
+    .map((f) => rangeOf(f.node, f.name));
 }

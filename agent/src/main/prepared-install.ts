@@ -7,17 +7,17 @@
  */
 import { createRequire, register } from 'node:module';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { AgentConfigError } from '../worker/config-error.js';
+import { AgentConfigError } from '../settings/config-error.js';
 import { installCommonJsLoader } from './commonjs-loader.js';
-import type { HooksData } from './esm-hooks.js';
-import { PrepareCache } from './prepare-cache.js';
-import { prepareFile } from './prepare-file.js';
-import { readPrepareSettings, shouldPrepare, type PrepareSettings } from './prepare-settings.js';
-import { commonJsHeader, outcomeReport, REGISTRY_KEY, type PreparedOutcomeReport } from './prepared-messages.js';
+import type { HooksData } from '../prepare/esm-hooks.js';
+import { PrepareCache } from '../prepare/prepare-cache.js';
+import { prepareFile } from '../prepare/prepare-file.js';
+import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
+import { commonJsHeader, outcomeReport, REGISTRY_KEY, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
 import { installStackTraces } from './stack-traces.js';
 import { StartReport } from './start-report.js';
-import { TRANSFORM_VERSION } from './transform.js';
+import { TRANSFORM_VERSION } from '../prepare/transform.js';
 
 /** Set by register-cjs.cts when `--require` could not start the agent before the entry module. */
 const LATE_START_KEY = 'liveprobe.lateStart';
@@ -29,7 +29,8 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const log = (line: string): void => {
     if (!silent) process.stderr.write(`[liveprobe] ${line}\n`);
   };
-  if (Symbol.for(LATE_START_KEY) in globalThis) log('prepared files with --require need Node 20.19 or later; load the agent with --import to prepare the entry module');
+  if (Symbol.for(LATE_START_KEY) in globalThis)
+    log('prepared files with --require need Node 20.19 or later; load the agent with --import to prepare the entry module');
   const report = new StartReport(log, settings.warnBytes);
   const version = `${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}+t${TRANSFORM_VERSION}`;
   const cache = settings.cacheDir === undefined ? undefined : new PrepareCache(settings.cacheDir, version);
@@ -59,7 +60,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   outcomes.port1.on('message', record);
   outcomes.port1.unref();
   const data: HooksData = { settings, version, port: outcomes.port2 };
-  register(new URL('./esm-hooks.js', import.meta.url), { data, transferList: [outcomes.port2] });
+  register(new URL('../prepare/esm-hooks.js', import.meta.url), { data, transferList: [outcomes.port2] });
 
   installStackTraces(registry);
   process.once('exit', () => report.flush());

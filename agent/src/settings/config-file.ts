@@ -13,8 +13,8 @@
  * time the file changes.
  */
 import { readFileSync } from 'node:fs';
-import type { QuotaSettings } from '../main/quota.js';
-import { BUILT_IN_PATTERNS } from '../redaction-settings.js';
+import type { QuotaSettings } from './quota-settings.js';
+import { BUILT_IN_PATTERNS } from './redaction-settings.js';
 import { AgentConfigError } from './config-error.js';
 
 export interface ConfigFile {
@@ -36,7 +36,13 @@ const SECTIONS: Record<keyof ConfigFile, Record<string, FieldKind>> = {
   redact: { keys: 'strings', patterns: 'patterns', regexes: 'regexes', emails: 'boolean' },
   block: { files: 'strings', functions: 'strings', variables: 'strings' },
   capture: { depth: 'count', properties: 'count', items: 'count', stringLength: 'count', totalBytes: 'bytes' },
-  quotas: { hitsPerSecond: 'limit', bytesPerSecond: 'limit', cpuMsPerSecond: 'limit', breakpointCostUs: 'limit', recycleAfterHits: 'limit' },
+  quotas: {
+    hitsPerSecond: 'limit',
+    bytesPerSecond: 'limit',
+    cpuMsPerSecond: 'limit',
+    breakpointCostUs: 'limit',
+    recycleAfterHits: 'limit',
+  },
   prepare: { files: 'strings', cache: 'directory' },
 };
 
@@ -73,7 +79,9 @@ function readObject(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new AgentConfigError(`LIVEPROBE_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); fix the path or unset the variable`);
+    throw new AgentConfigError(
+      `LIVEPROBE_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); fix the path or unset the variable`,
+    );
   }
   let parsed: unknown;
   try {
@@ -91,22 +99,38 @@ function checkSection(path: string, section: keyof ConfigFile, body: unknown): v
   for (const [field, value] of Object.entries(body)) {
     const kind = Object.hasOwn(fields, field) ? fields[field] : undefined;
     const name = `${section}.${field}`;
-    if (kind === undefined) throw new AgentConfigError(`${where(path, name)} is not a setting; use one of ${Object.keys(fields).map((f) => `${section}.${f}`).join(', ')}`);
-    if ((kind === 'strings' || kind === 'patterns' || kind === 'regexes') && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+    if (kind === undefined)
+      throw new AgentConfigError(
+        `${where(path, name)} is not a setting; use one of ${Object.keys(fields)
+          .map((f) => `${section}.${f}`)
+          .join(', ')}`,
+      );
+    if (
+      (kind === 'strings' || kind === 'patterns' || kind === 'regexes') &&
+      !(Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    ) {
       throw new AgentConfigError(`${where(path, name)} must be an array of strings`);
     }
-    const unknownPattern = kind === 'patterns' ? (value as string[]).find((p) => p !== 'none' && !(BUILT_IN_PATTERNS as readonly string[]).includes(p)) : undefined;
+    const unknownPattern =
+      kind === 'patterns'
+        ? (value as string[]).find((p) => p !== 'none' && !(BUILT_IN_PATTERNS as readonly string[]).includes(p))
+        : undefined;
     if (unknownPattern !== undefined) {
-      throw new AgentConfigError(`${where(path, name)}: "${unknownPattern}" is not a built-in pattern; use ${BUILT_IN_PATTERNS.join(', ')} or none (own regular expressions go in redact.regexes)`);
+      throw new AgentConfigError(
+        `${where(path, name)}: "${unknownPattern}" is not a built-in pattern; use ${BUILT_IN_PATTERNS.join(', ')} or none (own regular expressions go in redact.regexes)`,
+      );
     }
     if (kind === 'regexes') for (const source of value as string[]) checkRegex(path, name, source);
-    if (kind === 'directory' && !(typeof value === 'string' && value.trim() !== '')) throw new AgentConfigError(`${where(path, name)} must be a directory path, or "off"`);
+    if (kind === 'directory' && !(typeof value === 'string' && value.trim() !== ''))
+      throw new AgentConfigError(`${where(path, name)} must be a directory path, or "off"`);
     if (kind === 'boolean' && typeof value !== 'boolean') throw new AgentConfigError(`${where(path, name)} must be true or false`);
     if ((kind === 'count' || kind === 'bytes') && !(Number.isInteger(value) && (value as number) > 0)) {
       throw new AgentConfigError(`${where(path, name)} must be a positive integer`);
     }
     if (kind === 'bytes' && (value as number) < MIN_CAPTURE_BYTES) {
-      throw new AgentConfigError(`${where(path, name)}: ${value as number} bytes cannot hold a useful capture; use at least ${MIN_CAPTURE_BYTES}`);
+      throw new AgentConfigError(
+        `${where(path, name)}: ${value as number} bytes cannot hold a useful capture; use at least ${MIN_CAPTURE_BYTES}`,
+      );
     }
     if (kind === 'limit' && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
       throw new AgentConfigError(`${where(path, name)} must be a number, 0 or more (0 turns the limit off)`);
@@ -119,7 +143,9 @@ function checkRegex(path: string, name: string, source: string): void {
   try {
     new RegExp(source, 'gi');
   } catch (err) {
-    throw new AgentConfigError(`${where(path, name)}: ${JSON.stringify(source)} is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`);
+    throw new AgentConfigError(
+      `${where(path, name)}: ${JSON.stringify(source)} is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }
 

@@ -8,17 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Action, DurationAction } from '@liveprobe/protocol';
-import type { ArmProbe, ToMain } from '../bridge.js';
-import { armFields, type MetricRole } from '../worker/arm-spec.js';
-import { armedExpressions, type Blocklist } from '../worker/blocklist.js';
-import { functionAt, functionsNamed, type FunctionRange } from '../worker/function-range.js';
-import { functionNameAt } from '../worker/function-name.js';
-import { matchScript, scriptPath } from '../worker/script-match.js';
-import { checkLineText } from '../worker/line-text.js';
-import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../worker/source-analysis.js';
-import { loadSourceMap, type ScriptSourceMap } from '../worker/source-maps.js';
-import { siteEntries, type SiteEntry } from './prepared-output.js';
-import type { PreparedFlags, PreparedToWorker } from './prepared-messages.js';
+import type { ArmProbe, ToMain } from '../../bridge.js';
+import { armFields, type MetricRole } from '../../locate/arm-spec.js';
+import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
+import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
+import { functionNameAt } from '../../locate/function-name.js';
+import { matchScript, scriptPath } from '../../locate/script-match.js';
+import { checkLineText } from '../../locate/line-text.js';
+import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
+import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
+import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
+import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 
 interface KnownFile {
@@ -109,7 +109,14 @@ export class PreparedSites {
   private receive(message: PreparedToWorker): void {
     if (message.t !== 'file') return;
     const path = scriptPath(message.path) ?? message.path;
-    const known: KnownFile = { index: message.file, path, sites: siteEntries(message.sites), F: message.F, S: message.S, ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }) };
+    const known: KnownFile = {
+      index: message.file,
+      path,
+      sites: siteEntries(message.sites),
+      F: message.F,
+      S: message.S,
+      ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }),
+    };
     this.files.set(path, known);
     this.byIndex.set(known.index, known);
     for (const listener of this.listeners) listener();
@@ -128,11 +135,17 @@ export class PreparedSites {
         const tocFile = action.toc.file ?? action.file;
         const tic = await this.siteOnLine(action.file, action.line);
         const toc = await this.siteOnLine(tocFile, action.toc.line);
-        if ('site' in tic && 'site' in toc) return { sites: [{ ...tic, role: { role: 'tic' } }, { ...toc, role: { role: 'toc' } }] };
+        if ('site' in tic && 'site' in toc)
+          return {
+            sites: [
+              { ...tic, role: { role: 'tic' } },
+              { ...toc, role: { role: 'toc' } },
+            ],
+          };
         const missing = (part: string, file: string, located: Located): string | undefined =>
           'site' in located ? undefined : `the ${part}: ${located.unprepared ?? `${file} is not a prepared file`}`;
         const neitherPrepared = !('site' in tic) && !('site' in toc) && tic.unprepared === undefined && toc.unprepared === undefined;
-        return { unprepared: neitherPrepared ? undefined : missing('tic', action.file, tic) ?? missing('toc', tocFile, toc) };
+        return { unprepared: neitherPrepared ? undefined : (missing('tic', action.file, tic) ?? missing('toc', tocFile, toc)) };
       }
       case 'duration':
         return this.planDuration(action);
@@ -150,9 +163,8 @@ export class PreparedSites {
   async install(action: Action, plan: { sites: PlannedSite[] }, ctx: PreparedInstallContext): Promise<PreparedPlacement> {
     const first = plan.sites[0]!;
     if (action.lineText !== undefined && action.line > 0) {
-      const { known, map, path, site } = first;
-      const script = { scriptId: `prepared:${known.index}`, url: known.path, path: known.path, endLine: known.sites.at(-1)?.line ?? 0 };
-      await checkLineText(action.lineText, action.line, { script, map, generated: { line: site.line, column: site.column }, file: path, line: action.line }, this.analysis(known.path));
+      const { known, map, path } = first;
+      await checkLineText(action.lineText, action.line, { map, file: path }, this.analysis(known.path));
     }
     const pair = ctx.key(0);
     const arms = plan.sites.map((planned) => this.armFor(action, planned, pair, ctx.blocklist));
@@ -190,7 +202,12 @@ export class PreparedSites {
   }
 
   /** The arm message for one site (all but its key), once the blocklist allows it. */
-  private armFor(action: Action, planned: PlannedSite, pair: number, blocklist: Blocklist): { message: Omit<ArmProbe, 'key'>; file: number; site: number; placed: PlacedSite } {
+  private armFor(
+    action: Action,
+    planned: PlannedSite,
+    pair: number,
+    blocklist: Blocklist,
+  ): { message: Omit<ArmProbe, 'key'>; file: number; site: number; placed: PlacedSite } {
     const { known, site, role } = planned;
     const analysed = this.analysis(known.path);
     const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);

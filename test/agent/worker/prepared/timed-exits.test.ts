@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { Session } from 'node:inspector/promises';
 import { test } from 'node:test';
 import { runInThisContext } from 'node:vm';
-import { childrenOf, type AstNode } from '../../../agent/src/prepare/ast.js';
-import { timedExits, type TimedExits, type UntimedExit } from '../../../agent/src/prepare/timed-exits.js';
-import { functionsNamed } from '../../../agent/src/worker/function-range.js';
-import { analyseSource, positionOf, type AnalysedSource } from '../../../agent/src/worker/source-analysis.js';
+import { childrenOf, type AstNode } from '../../../../agent/src/prepare/ast.js';
+import { timedExits, type TimedExits, type UntimedExit } from '../../../../agent/src/worker/prepared/timed-exits.js';
+import { functionsNamed } from '../../../../agent/src/locate/function-range.js';
+import { analyseSource, positionOf, type AnalysedSource } from '../../../../agent/src/locate/source-analysis.js';
 
 function exitsOf(source: string, name: string): { analysed: AnalysedSource; exits: TimedExits | UntimedExit } {
   const analysed = analyseSource(source);
@@ -88,7 +88,9 @@ test('prepared sites time a function whose returns compute nothing and whose end
         restrictToFunction: true,
       });
       const v8 = locations.filter((l) => l.type === 'return').map((l) => `${l.lineNumber + 1}:${l.columnNumber}`);
-      const ours = exits.returns.map((offset) => positionOf(analysed, statementAt(analysed, offset).end)).map((p) => `${p.line}:${p.column}`);
+      const ours = exits.returns
+        .map((offset) => positionOf(analysed, statementAt(analysed, offset).end))
+        .map((p) => `${p.line}:${p.column}`);
       assert.deepEqual(ours, v8, `${name}: the returns are where V8 stops, and V8 has no return at the closing brace`);
       assert.deepEqual(exits.throws, fn!.throws, name);
     }
@@ -109,7 +111,12 @@ test('a function stays on breakpoints when a site before an exit would not time 
   const cases: [string, string, number, RegExp][] = [
     ['function f(x) {\n  return x + 1;\n}', 'f', 2, /^returns a computed value/],
     ['async function f(x) {\n  return await x;\n}', 'f', 2, /^returns a computed value/],
-    ['function f(k) {\n  switch (k) {\n    case 1: let x = 1; break;\n    case 2: return x;\n  }\n  return 0;\n}', 'f', 4, /^returns a computed value/],
+    [
+      'function f(k) {\n  switch (k) {\n    case 1: let x = 1; break;\n    case 2: return x;\n  }\n  return 0;\n}',
+      'f',
+      4,
+      /^returns a computed value/,
+    ],
     ['function f() {\n  return later;\n}\nconst later = 1;', 'f', 2, /^returns a computed value/],
     ['function f() {\n  try {\n    return 1;\n  } finally {\n    cleanup();\n  }\n}', 'f', 3, /^returns inside `try … finally`/],
     ['function f(xs) {\n  for (const x of xs) {\n    return x;\n  }\n  return 0;\n}', 'f', 3, /^returns inside `for … of`/],

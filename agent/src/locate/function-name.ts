@@ -30,7 +30,8 @@ export function functionNameAt(analysed: AnalysedSource, offset: number): string
 function nameFor(parent: AnyNode, child: AnyNode): string | undefined {
   const key = parent.key as { type?: string; name?: string; value?: unknown } | undefined;
   const keyName = key?.type === 'Identifier' ? key.name : typeof key?.value === 'string' ? key.value : undefined;
-  if ((parent.type === 'MethodDefinition' || parent.type === 'Property' || parent.type === 'PropertyDefinition') && parent.value === child) return keyName;
+  if ((parent.type === 'MethodDefinition' || parent.type === 'Property' || parent.type === 'PropertyDefinition') && parent.value === child)
+    return keyName;
   if (parent.type === 'VariableDeclarator' && parent.init === child) return (parent.id as { name?: string }).name;
   if (parent.type === 'AssignmentExpression' && parent.right === child) {
     const left = parent.left as { type?: string; name?: string; property?: { name?: string } };

@@ -34,6 +34,9 @@ export function normalizePath(path: string): string {
 
 /** Function-name patterns: `*` matches any run of characters (names have no path segments). */
 export function namePatternToRegExp(pattern: string): RegExp {
-  const body = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}$`);
 }

@@ -26,7 +26,11 @@ export type ScriptMatch =
   | { kind: 'ambiguous'; candidates: string[] };
 
 export function normalizeRequested(file: string): string {
-  return file.trim().replace(/\\/g, '/').replace(/^file:\/\//, '').replace(/^(\.\/)+/, '');
+  return file
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^file:\/\//, '')
+    .replace(/^(\.\/)+/, '');
 }
 
 export function matchScript(file: string, paths: Iterable<string>): ScriptMatch {

@@ -32,7 +32,9 @@ export class BlockedByAgentError extends Error {
     readonly rule: string,
     what: string,
   ) {
-    super(`${what} is blocked by this agent's configuration (blocklist rule ${rule}); the agent never reads it, whatever the control plane asks. Probe another line, or change the agent's LIVEPROBE_BLOCK_* settings or the \`block\` section of its LIVEPROBE_CONFIG file`);
+    super(
+      `${what} is blocked by this agent's configuration (blocklist rule ${rule}); the agent never reads it, whatever the control plane asks. Probe another line, or change the agent's LIVEPROBE_BLOCK_* settings or the \`block\` section of its LIVEPROBE_CONFIG file`,
+    );
   }
 }
 
@@ -88,19 +90,42 @@ export function namesRead(expr: Expr): string[] {
   const names: string[] = [];
   const visit = (e: Expr): void => {
     switch (e.k) {
-      case 'id': names.push(e.name); return;
+      case 'id':
+        names.push(e.name);
+        return;
       case 'member':
         visit(e.object);
         if (e.property.k === 'lit' && typeof e.property.v === 'string') names.push(e.property.v);
         else visit(e.property);
         return;
-      case 'unary': visit(e.arg); return;
-      case 'binary': case 'logical': visit(e.left); visit(e.right); return;
-      case 'cond': visit(e.test); visit(e.then); visit(e.else); return;
-      case 'array': e.items.forEach(visit); return;
-      case 'helper': e.args.forEach(visit); return;
-      case 'method': visit(e.target); e.args.forEach(visit); return;
-      case 'lit': case 'bigint': case 'undef': case 'this': return;
+      case 'unary':
+        visit(e.arg);
+        return;
+      case 'binary':
+      case 'logical':
+        visit(e.left);
+        visit(e.right);
+        return;
+      case 'cond':
+        visit(e.test);
+        visit(e.then);
+        visit(e.else);
+        return;
+      case 'array':
+        e.items.forEach(visit);
+        return;
+      case 'helper':
+        e.args.forEach(visit);
+        return;
+      case 'method':
+        visit(e.target);
+        e.args.forEach(visit);
+        return;
+      case 'lit':
+      case 'bigint':
+      case 'undef':
+      case 'this':
+        return;
     }
   };
   visit(expr);

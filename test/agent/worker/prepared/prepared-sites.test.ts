@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import { ObservedList } from '../../helpers/observed-list.js';
-import { fromRoot } from '../../helpers/paths.js';
-import { lineOf, sseEvents, waitFor } from '../../helpers/index.js';
-import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed } from '../fixtures.js';
+import { ObservedList } from '../../../helpers/observed-list.js';
+import { fromRoot } from '../../../helpers/paths.js';
+import { lineOf, sseEvents, waitFor } from '../../../helpers/index.js';
+import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed } from '../../fixtures.js';
 
 const WAIT = 15_000;
 const SERVER = 'test/fixtures/prepared/server.mjs';
@@ -23,7 +23,10 @@ async function start(t: TestContext, module: 'cjs' | 'esm') {
   const cp = await controlPlane(t);
   const shop = await app(t, {
     // The CommonJS variant also loads the agent with --require (synchronously, through require(esm)).
-    script: SERVER, broker: cp.mqttUrl, agentId: `prepared-${module}`, module,
+    script: SERVER,
+    broker: cp.mqttUrl,
+    agentId: `prepared-${module}`,
+    module,
     env: {
       WORK_MODULE: module,
       LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`,
@@ -43,9 +46,19 @@ for (const module of ['esm', 'cjs'] as const) {
     const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'work-line'), template: 'n={n}', tags: ['e2e'] });
     assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
     for (let n = 0; n < 40; n++) assert.equal(await get(shop.url, `/work?n=${n}`), n * n + 1);
-    await waitFor(() => events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id).length >= 40, WAIT, '40 outputs');
-    const lines = events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id).map((e) => (e.data as OutputEvent).message);
-    assert.deepEqual(lines, Array.from({ length: 40 }, (_, n) => `n=${n}`));
+    await waitFor(
+      () => events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id).length >= 40,
+      WAIT,
+      '40 outputs',
+    );
+    const lines = events
+      .events()
+      .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id)
+      .map((e) => (e.data as OutputEvent).message);
+    assert.deepEqual(
+      lines,
+      Array.from({ length: 40 }, (_, n) => `n=${n}`),
+    );
     assert.equal(await get(shop.url, '/state'), false, 'the inspector session was never opened');
 
     // An inline site (a function with a closure) works the same way.
@@ -55,7 +68,14 @@ for (const module of ['esm', 'cjs'] as const) {
     await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'total=6', WAIT, 'inline site output');
 
     await deleteAction(cp, action.id);
-    await events.waitFor((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id && (e.data as ActionStatusEvent).state === 'removed', WAIT, 'removed');
+    await events.waitFor(
+      (e) =>
+        e.event === 'action_status' &&
+        (e.data as ActionStatusEvent).actionId === action.id &&
+        (e.data as ActionStatusEvent).state === 'removed',
+      WAIT,
+      'removed',
+    );
     await get(shop.url, '/work?n=99');
     await get(shop.url, '/inline?n=1');
     await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'total=3', WAIT, 'a later output');
@@ -101,7 +121,13 @@ test('esm: a snapshot at a prepared line captures arguments and locals without p
     if (event.kind === 'snapshot') snapshots.push(event as SnapshotEvent);
   });
   await client.subscribeAsync('liveprobe/v1/agents/+/events', { qos: 1 });
-  const { action } = await addAction(cp, { type: 'snapshot', file, line: lineOf(file, 'work-line') + 1, watches: ['squared * 2'], tags: ['e2e'] });
+  const { action } = await addAction(cp, {
+    type: 'snapshot',
+    file,
+    line: lineOf(file, 'work-line') + 1,
+    watches: ['squared * 2'],
+    tags: ['e2e'],
+  });
   assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
   await get(shop.url, '/work?n=7');
   const event = await snapshots.waitFor((s) => s.actionId === action.id, WAIT, 'the snapshot');
@@ -115,7 +141,9 @@ test('esm: a snapshot at a prepared line captures arguments and locals without p
 test('an action named by a TypeScript file and line lands on the prepared site of the compiled file, through its source map', async (t) => {
   const cp = await controlPlane(t);
   const shop = await app(t, {
-    script: 'examples/shop/dist/server.js', broker: cp.mqttUrl, agentId: 'prepared-ts',
+    script: 'examples/shop/dist/server.js',
+    broker: cp.mqttUrl,
+    agentId: 'prepared-ts',
     env: { LIVEPROBE_PREPARE: `${fromRoot('examples/shop/dist')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' },
   });
   const events = await sseEvents(cp.url);
@@ -131,7 +159,14 @@ test('an action named by a TypeScript file and line lands on the prepared site o
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === `order ${order.id} for u1`, WAIT, 'the output');
 
   // The deployed-source check applies on prepared sites too.
-  const same = await addAction(cp, { type: 'log', file: source, line, lineText: '  return order; // probe: checkout-return', template: 'x', tags: ['e2e'] });
+  const same = await addAction(cp, {
+    type: 'log',
+    file: source,
+    line,
+    lineText: '  return order; // probe: checkout-return',
+    template: 'x',
+    tags: ['e2e'],
+  });
   assert.equal(await installed(cp, same.action.id), 'installed: prepared site (no breakpoint)');
   const differs = await addAction(cp, { type: 'log', file: source, line, lineText: 'return order.total;', template: 'x', tags: ['e2e'] });
   assert.match(await installed(cp, differs.action.id), /^error: deployed source differs at \S*examples\/shop\/src\/server\.ts:\d+/);
@@ -140,8 +175,15 @@ test('an action named by a TypeScript file and line lands on the prepared site o
 test('esm: over its byte quota an action on a prepared site pauses (its flag goes off) and resumes (back on)', async (t) => {
   const cp = await controlPlane(t);
   const shop = await app(t, {
-    script: SERVER, broker: cp.mqttUrl, agentId: 'prepared-quota',
-    env: { WORK_MODULE: 'esm', LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/work.mjs`, LIVEPROBE_PREPARE_CACHE: 'off', LIVEPROBE_QUOTA_BYTES_PER_SECOND: '40' },
+    script: SERVER,
+    broker: cp.mqttUrl,
+    agentId: 'prepared-quota',
+    env: {
+      WORK_MODULE: 'esm',
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/work.mjs`,
+      LIVEPROBE_PREPARE_CACHE: 'off',
+      LIVEPROBE_QUOTA_BYTES_PER_SECOND: '40',
+    },
   });
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
@@ -166,11 +208,21 @@ test('esm: an action that arrived before its file was imported moves to the prep
   const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'lazy-line'), template: 'lazy {n}', tags: ['e2e'] });
   await events.waitFor((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id, WAIT, 'a first status');
   assert.equal(await get(shop.url, '/lazy?n=1'), 3);
-  await events.waitFor((e) => e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === action.id && (e.data as ActionStatusEvent).message === 'prepared site (no breakpoint)', WAIT, 'moved to the prepared site');
+  await events.waitFor(
+    (e) =>
+      e.event === 'action_status' &&
+      (e.data as ActionStatusEvent).actionId === action.id &&
+      (e.data as ActionStatusEvent).message === 'prepared site (no breakpoint)',
+    WAIT,
+    'moved to the prepared site',
+  );
   assert.equal(await get(shop.url, '/lazy?n=2'), 6);
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'lazy 2', WAIT, 'output from the prepared site');
   // The first call, made as the file loaded, counts too (ARCHITECTURE §8), and only once.
-  const lines = events.events().filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id).map((e) => (e.data as OutputEvent).message);
+  const lines = events
+    .events()
+    .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id)
+    .map((e) => (e.data as OutputEvent).message);
   assert.deepEqual(lines, ['lazy 1', 'lazy 2']);
   await waitFor(async () => (await get(shop.url, '/state')) === false, WAIT, 'the inspector session to close');
 });

@@ -16,11 +16,16 @@ export class StartReport {
   private outcomes: FileOutcome[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly log: (line: string) => void, private readonly warnBytes: number) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly warnBytes: number,
+  ) {}
 
   add(outcome: FileOutcome): void {
     if (outcome.bytes > this.warnBytes) {
-      this.log(`warning: prepared a large file, ${(outcome.bytes / 1048576).toFixed(1)} MB, in ${Math.round(outcome.ms)} ms: ${outcome.path} (exclude it with LIVEPROBE_PREPARE=…,!<glob> if start-up suffers)`);
+      this.log(
+        `warning: prepared a large file, ${(outcome.bytes / 1048576).toFixed(1)} MB, in ${Math.round(outcome.ms)} ms: ${outcome.path} (exclude it with LIVEPROBE_PREPARE=…,!<glob> if start-up suffers)`,
+      );
     }
     this.outcomes.push(outcome);
     clearTimeout(this.timer);
@@ -38,7 +43,12 @@ export class StartReport {
     const failed = done.filter((o) => o.kind === 'failed');
     const ms = done.reduce((sum, o) => sum + o.ms, 0);
     const mb = done.reduce((sum, o) => sum + o.bytes, 0) / 1048576;
-    const skipped = failed.length === 0 ? '' : `; ${failed.length} left untouched (breakpoints only): ${failed.map((o) => `${o.path} (${o.reason ?? 'unknown'})`).join(', ')}`;
-    this.log(`prepared ${prepared + cached} files (${prepared} transformed, ${cached} from cache, ${mb.toFixed(2)} MB) in ${Math.round(ms)} ms${skipped}`);
+    const skipped =
+      failed.length === 0
+        ? ''
+        : `; ${failed.length} left untouched (breakpoints only): ${failed.map((o) => `${o.path} (${o.reason ?? 'unknown'})`).join(', ')}`;
+    this.log(
+      `prepared ${prepared + cached} files (${prepared} transformed, ${cached} from cache, ${mb.toFixed(2)} MB) in ${Math.round(ms)} ms${skipped}`,
+    );
   }
 }

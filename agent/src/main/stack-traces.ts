@@ -117,7 +117,9 @@ function throughSourceMap(frame: NodeJS.CallSite): string {
   const line = frame.getLineNumber();
   const column = frame.getColumnNumber();
   if (file === undefined || file === null || line === null || column === null) return String(frame);
-  const entry = findSourceMap(file)?.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+  const entry = findSourceMap(file)?.findEntry(line - 1, column - 1) as
+    | { originalSource?: string; originalLine?: number; originalColumn?: number }
+    | undefined;
   if (entry?.originalSource === undefined || entry.originalLine === undefined) return String(frame);
   const name = frame.getFunctionName();
   const location = `${entry.originalSource}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;

@@ -12,10 +12,10 @@
  * too, never reach here: eslint-scope cannot analyse them, so their files are not prepared.)
  */
 import type { Variable } from 'eslint-scope';
-import { childrenOf, isFunction, type AstNode } from './ast.js';
-import { initialisedAt } from './site-bindings.js';
-import type { FunctionRange } from '../worker/function-range.js';
-import type { AnalysedSource } from '../worker/source-analysis.js';
+import { childrenOf, isFunction, type AstNode } from '../../prepare/ast.js';
+import { initialisedAt } from '../../prepare/site-bindings.js';
+import type { FunctionRange } from '../../locate/function-range.js';
+import type { AnalysedSource } from '../../locate/source-analysis.js';
 
 /** Offsets in the analysed file. */
 export interface TimedExits {
@@ -39,16 +39,20 @@ const CONSTANT_GLOBALS = new Set(['undefined', 'NaN', 'Infinity']);
 
 export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedExits | UntimedExit {
   const node = fn.node as unknown as AstNode;
-  if (node.async === true && node.generator === true) return { at: node.start, why: `starts an async generator, whose \`return\` awaits its value, which ${BEFORE_RETURN}` };
-  if (node.body.type !== 'BlockStatement') return { at: node.start, why: 'starts an expression-bodied arrow function, which has no prepared sites' };
+  if (node.async === true && node.generator === true)
+    return { at: node.start, why: `starts an async generator, whose \`return\` awaits its value, which ${BEFORE_RETURN}` };
+  if (node.body.type !== 'BlockStatement')
+    return { at: node.start, why: 'starts an expression-bodied arrow function, which has no prepared sites' };
   const statements = node.body.body as AstNode[];
-  if (!statements.some(abrupt)) return { at: node.body.end - 1, why: `ends ${fn.name} without a \`return\`, and a function's end has no prepared site` };
+  if (!statements.some(abrupt))
+    return { at: node.body.end - 1, why: `ends ${fn.name} without a \`return\`, and a function's end has no prepared site` };
   const returns: TimedExits['returns'] = [];
   let untimed: UntimedExit | undefined;
   const visit = (n: AstNode, ancestors: AstNode[]): void => {
     if (untimed !== undefined || (n !== node && isFunction(n))) return;
     if (n.type === 'ReturnStatement') {
-      const why = untimedReturn(n, ancestors) ?? (inert(analysed, node, n) ? undefined : `returns a computed value, which ${BEFORE_RETURN}`);
+      const why =
+        untimedReturn(n, ancestors) ?? (inert(analysed, node, n) ? undefined : `returns a computed value, which ${BEFORE_RETURN}`);
       if (why === undefined) returns.push(n.start);
       else untimed = { at: n.start, why };
       return;
@@ -75,7 +79,10 @@ function abrupt(statement: AstNode): boolean {
     case 'IfStatement':
       return statement.alternate !== null && abrupt(statement.consequent) && abrupt(statement.alternate);
     case 'TryStatement':
-      return (statement.finalizer !== null && abrupt(statement.finalizer)) || (abrupt(statement.block) && (statement.handler === null || abrupt(statement.handler.body)));
+      return (
+        (statement.finalizer !== null && abrupt(statement.finalizer)) ||
+        (abrupt(statement.block) && (statement.handler === null || abrupt(statement.handler.body)))
+      );
     default:
       // Loops, labels and `switch` can be left by `break`: assume they complete.
       return false;
@@ -86,8 +93,10 @@ function abrupt(statement: AstNode): boolean {
 function untimedReturn(ret: AstNode, ancestors: AstNode[]): string | undefined {
   for (const [i, ancestor] of ancestors.entries()) {
     const child = ancestors[i + 1] ?? ret;
-    if (ancestor.type === 'TryStatement' && ancestor.finalizer !== null && child !== ancestor.finalizer) return `returns inside \`try … finally\`, whose \`finally\` block ${BEFORE_RETURN}`;
-    if (ancestor.type === 'ForOfStatement' && child === ancestor.body) return `returns inside \`for … of\`, whose iterator closing ${BEFORE_RETURN}`;
+    if (ancestor.type === 'TryStatement' && ancestor.finalizer !== null && child !== ancestor.finalizer)
+      return `returns inside \`try … finally\`, whose \`finally\` block ${BEFORE_RETURN}`;
+    if (ancestor.type === 'ForOfStatement' && child === ancestor.body)
+      return `returns inside \`for … of\`, whose iterator closing ${BEFORE_RETURN}`;
   }
   return undefined;
 }
@@ -121,5 +130,10 @@ function initialisedVariable(analysed: AnalysedSource, fn: AstNode, identifier: 
   const block = variable.scope.block as unknown as AstNode;
   if (block.start >= fn.start && block.end <= fn.end) return initialisedAt(variable, variable.scope, offset);
   // An outer `let`, `const` or class may still be uninitialised when the function runs (a hoisted caller).
-  return def.type === 'Parameter' || def.type === 'FunctionName' || def.type === 'CatchClause' || (def.type === 'Variable' && def.parent.kind === 'var');
+  return (
+    def.type === 'Parameter' ||
+    def.type === 'FunctionName' ||
+    def.type === 'CatchClause' ||
+    (def.type === 'Variable' && def.parent.kind === 'var')
+  );
 }

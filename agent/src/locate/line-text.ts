@@ -4,8 +4,14 @@
  * statement of a different build.
  */
 import { readFile } from 'node:fs/promises';
-import type { ResolvedLocation } from './location-resolver.js';
+import type { ScriptSourceMap } from './source-maps.js';
 import type { AnalysedSource } from './source-analysis.js';
+
+/** Where the action resolved to: the user's file, through the script's source map if it has one. */
+interface ResolvedFile {
+  file: string;
+  map: ScriptSourceMap | undefined;
+}
 
 export class SourceDiffersError extends Error {
   readonly code = 'source_differs';
@@ -15,7 +21,12 @@ export class SourceDiffersError extends Error {
 const normalize = (text: string): string => text.trim().replace(/\s+/g, ' ');
 
 /** Throws SourceDiffersError on a mismatch; says nothing when the deployed text cannot be read. */
-export async function checkLineText(expected: string, line: number, resolved: ResolvedLocation, analysed: AnalysedSource | undefined): Promise<void> {
+export async function checkLineText(
+  expected: string,
+  line: number,
+  resolved: ResolvedFile,
+  analysed: AnalysedSource | undefined,
+): Promise<void> {
   const text = await deployedText(resolved, analysed);
   if (text === undefined) return;
   const actual = text.split('\n')[line - 1] ?? '';
@@ -25,7 +36,7 @@ export async function checkLineText(expected: string, line: number, resolved: Re
   );
 }
 
-async function deployedText(resolved: ResolvedLocation, analysed: AnalysedSource | undefined): Promise<string | undefined> {
+async function deployedText(resolved: ResolvedFile, analysed: AnalysedSource | undefined): Promise<string | undefined> {
   if (resolved.map === undefined) return analysed?.source;
   const embedded = resolved.map.sourceContent(resolved.file);
   if (embedded !== undefined) return embedded;

@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
-import type { PreparedOutcomeReport, PreparedToWorker } from './prepared-messages.js';
+import type { PreparedOutcomeReport, PreparedToWorker } from '../../prepare/prepared-messages.js';
 
 const QUIET_MS = 300;
 /** Keeps the status small whatever an error message holds. */
@@ -15,7 +15,10 @@ export class PrepareTally {
   private readonly summary: PrepareSummary = { transformed: 0, cached: 0, failed: 0, failures: [] };
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(port: MessagePort, private readonly changed: (summary: PrepareSummary) => void) {
+  constructor(
+    port: MessagePort,
+    private readonly changed: (summary: PrepareSummary) => void,
+  ) {
     port.on('message', (message: PreparedToWorker) => {
       if (message.t === 'outcome') this.add(message);
     });
@@ -30,7 +33,8 @@ export class PrepareTally {
     else if (outcome.kind === 'cached') summary.cached++;
     else {
       summary.failed++;
-      if (summary.failures.length < PREPARE_FAILURES_LISTED) summary.failures.push({ path: outcome.path, reason: shorten(outcome.reason ?? 'unknown') });
+      if (summary.failures.length < PREPARE_FAILURES_LISTED)
+        summary.failures.push({ path: outcome.path, reason: shorten(outcome.reason ?? 'unknown') });
     }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.changed(this.copy()), QUIET_MS);

@@ -4,9 +4,9 @@
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { NOT_AVAILABLE } from '../main/compile.js';
-import type { PreparedOutput } from './prepared-output.js';
-import type { PreparedFlags, PreparedToMain, PreparedToWorker } from './prepared-messages.js';
+import { NOT_AVAILABLE } from './compile.js';
+import type { PreparedOutput } from '../prepare/prepared-output.js';
+import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
 /** The part of the probe hook a prepared site calls. */
 export interface HitTarget {
@@ -80,7 +80,11 @@ export class PreparedRegistry {
   /** CommonJS: output prepared for a file about to compile; its header asks for it by `__filename`. */
   private readonly expected = new Map<string, PreparedOutput>();
 
-  constructor(private readonly target: HitTarget, private readonly worker: MessagePort, private readonly sessionOpen: Int32Array) {
+  constructor(
+    private readonly target: HitTarget,
+    private readonly worker: MessagePort,
+    private readonly sessionOpen: Int32Array,
+  ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
 
@@ -89,7 +93,8 @@ export class PreparedRegistry {
   }
 
   private readonly drain = (): void => {
-    for (let m = receiveMessageOnPort(this.worker); m !== undefined; m = receiveMessageOnPort(this.worker)) this.receive(m.message as PreparedToMain);
+    for (let m = receiveMessageOnPort(this.worker); m !== undefined; m = receiveMessageOnPort(this.worker))
+      this.receive(m.message as PreparedToMain);
   };
 
   expect(path: string, output: PreparedOutput): void {
@@ -102,11 +107,27 @@ export class PreparedRegistry {
     if (known !== undefined) return known;
     const expected = this.expected.get(path);
     this.expected.delete(path);
-    const file = new PreparedFile(this.files.length, path, sites ?? expected?.sites ?? [], functions ?? expected?.functions ?? 0, map ?? expected?.map ?? {}, this.target, this.drain);
+    const file = new PreparedFile(
+      this.files.length,
+      path,
+      sites ?? expected?.sites ?? [],
+      functions ?? expected?.functions ?? 0,
+      map ?? expected?.map ?? {},
+      this.target,
+      this.drain,
+    );
     this.files.push(file);
     this.byPath.set(path, file);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
-    const message: PreparedToWorker = { t: 'file', file: file.index, path, sites: [...file.sites], F: file.F, S: file.S, ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }) };
+    const message: PreparedToWorker = {
+      t: 'file',
+      file: file.index,
+      path,
+      sites: [...file.sites],
+      F: file.F,
+      S: file.S,
+      ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
+    };
     this.worker.postMessage(message);
     return file;
   }

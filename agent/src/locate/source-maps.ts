@@ -40,7 +40,7 @@ export class ScriptSourceMap {
   /** The original text of a source, when the map embeds it (`sourcesContent`). */
   sourceContent(source: string): string | undefined {
     const index = this.byPath.get(source);
-    return index === undefined ? undefined : this.map.sourcesContent?.[index] ?? undefined;
+    return index === undefined ? undefined : (this.map.sourcesContent?.[index] ?? undefined);
   }
 
   hasSource(path: string): boolean {
@@ -154,4 +154,3 @@ async function fetchMap(scriptUrl: string, mapUrl: string): Promise<string> {
 function isWebUrl(text: string): boolean {
   return text.startsWith('http://') || text.startsWith('https://');
 }
-

@@ -1,8 +1,8 @@
 /** Stack traces through prepared code: original lines, no twin names, no guard frames. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { installStackTraces } from '../../../agent/src/prepare/stack-traces.js';
-import { loadPrepared } from './prepared-module.js';
+import { installStackTraces } from '../../../agent/src/main/stack-traces.js';
+import { loadPrepared } from '../prepare/prepared-module.js';
 
 const FILE = '/virtual/stack.cjs';
 const SOURCE = [
@@ -39,11 +39,15 @@ test('with a twin running, frames read as V8 would print the original: same line
   assert.match(frames[0]!, /^\s+at boom \(\/virtual\/stack\.cjs:3:9\)$/, mapped);
   assert.match(frames[1]!, /^\s+at inner \(\/virtual\/stack\.cjs:6:32\)$/, mapped);
   assert.match(frames[2]!, /^\s+at Object\.outer \(\/virtual\/stack\.cjs:7:10\)$/, mapped);
-  assert.equal(frames.length, 3, 'the guards\' own frames are hidden');
+  assert.equal(frames.length, 3, "the guards' own frames are hidden");
   assert.doesNotMatch(mapped, /\$lp/);
 
   const off = loadPrepared(SOURCE, FILE, 'off', running.prepared).exports as { boom(n: number): void };
-  assert.match(stackOf(() => off.boom(1)), /at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/, 'flags off: the original function');
+  assert.match(
+    stackOf(() => off.boom(1)),
+    /at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/,
+    'flags off: the original function',
+  );
 });
 
 test('a formatter the app sets after the agent still gets mapped frames, and saving then restoring it leaves one mapping', () => {
@@ -52,7 +56,8 @@ test('a formatter the app sets after the agent still gets mapped frames, and sav
   installStackTraces({ mapOf: (path) => (path === FILE ? running.prepared.map : undefined) });
 
   // Installed late, as source-map-support would be: it formats, the agent's mapping still applies.
-  Error.prepareStackTrace = (error, frames) => `${String(error)}|${frames.map((f) => `${f.getFunctionName()}:${f.getLineNumber()}`).join(',')}`;
+  Error.prepareStackTrace = (error, frames) =>
+    `${String(error)}|${frames.map((f) => `${f.getFunctionName()}:${f.getLineNumber()}`).join(',')}`;
   const late = stackOf(() => exports.outer([1, 2]));
   assert.match(late, /^Error: boom 2\|boom:3,inner:6,outer:7,/, late);
   assert.doesNotMatch(late, /\$lp/);
@@ -68,8 +73,16 @@ test('a formatter the app sets after the agent still gets mapped frames, and sav
   }
   Error.prepareStackTrace = saved;
   assert.deepEqual([sites[0]!.getFunctionName(), sites[0]!.getLineNumber()], ['boom', 3]);
-  assert.match(stackOf(() => exports.boom(4)), /^Error: boom 4\|boom:3,/, 'the late formatter is back, mapped once');
+  assert.match(
+    stackOf(() => exports.boom(4)),
+    /^Error: boom 4\|boom:3,/,
+    'the late formatter is back, mapped once',
+  );
 
   (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
-  assert.match(stackOf(() => exports.boom(5)), /^Error: boom 5\n\s+at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/, 'unset: V8\'s layout, still mapped');
+  assert.match(
+    stackOf(() => exports.boom(5)),
+    /^Error: boom 5\n\s+at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/,
+    "unset: V8's layout, still mapped",
+  );
 });
