@@ -30,9 +30,19 @@ class PythonChild {
   readonly #waiters = new Set<() => void>();
   readonly #child: ChildProcess;
 
-  constructor(readonly name: string, args: string[], env: Record<string, string>) {
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('LIVEPROBE_'))) as Record<string, string>;
-    this.#child = spawn(args[0]!, args.slice(1), { cwd: fromRoot(), env: { ...base, PYTHONUNBUFFERED: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(
+    readonly name: string,
+    args: string[],
+    env: Record<string, string>,
+  ) {
+    const base = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('LIVEPROBE_')),
+    ) as Record<string, string>;
+    this.#child = spawn(args[0]!, args.slice(1), {
+      cwd: fromRoot(),
+      env: { ...base, PYTHONUNBUFFERED: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         this.lines.push(line);
@@ -43,13 +53,18 @@ class PythonChild {
   }
 
   async line(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
-    return waitUntil(() => {
-      for (const line of this.lines.slice(from)) {
-        const match = pattern.exec(line);
-        if (match !== null) return match;
-      }
-      return undefined;
-    }, 60_000, `${this.name} to print ${pattern}`, 20);
+    return waitUntil(
+      () => {
+        for (const line of this.lines.slice(from)) {
+          const match = pattern.exec(line);
+          if (match !== null) return match;
+        }
+        return undefined;
+      },
+      60_000,
+      `${this.name} to print ${pattern}`,
+      20,
+    );
   }
 
   async request<T>(body: unknown): Promise<T> {
@@ -89,7 +104,12 @@ const benchmark: Benchmark = {
       const variants = [
         { key: 'none', label: 'no agent', args: [`${VENV}/bin/python`, APP], env: {} },
         { key: 'idle', label: 'agent loaded, no action', args: [`${VENV}/bin/liveprobe-run`, 'python', APP], env: agent('bench-py-idle') },
-        { key: 'log', label: 'log action on every request, quotas off', args: [`${VENV}/bin/liveprobe-run`, 'python', APP], env: agent('bench-py-log') },
+        {
+          key: 'log',
+          label: 'log action on every request, quotas off',
+          args: [`${VENV}/bin/liveprobe-run`, 'python', APP],
+          env: agent('bench-py-log'),
+        },
       ];
       const urls = new Map<string, string>();
       for (const variant of variants) {
@@ -97,9 +117,21 @@ const benchmark: Benchmark = {
         children.push(child);
         urls.set(variant.key, (await child.line(/listening on (http:\/\/\S+)/))[1]!);
       }
-      await waitUntil(async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith('bench-py-')).length === 2, 30_000, 'both agents online');
+      await waitUntil(
+        async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith('bench-py-')).length === 2,
+        30_000,
+        'both agents online',
+      );
       const line = lineOf(APP, 'product-lookup');
-      const logId = await api.addAction({ type: 'log', file: APP, line, template: 'product {sku}: {item}', agents: ['bench-py-log'], maxHits: 1_000_000, expiresIn: '1h' });
+      const logId = await api.addAction({
+        type: 'log',
+        file: APP,
+        line,
+        template: 'product {sku}: {item}',
+        agents: ['bench-py-log'],
+        maxHits: 1_000_000,
+        expiresIn: '1h',
+      });
       await api.waitForStatus(logId, 'bench-py-log', 'installed');
 
       const rps = new Map<string, number[]>(variants.map((v) => [v.key, []]));
@@ -116,14 +148,31 @@ const benchmark: Benchmark = {
       const hot = new PythonChild('hot path', [`${VENV}/bin/python`, HOT], agent('bench-py-hot'));
       children.push(hot);
       await hot.line(/^ready$/);
-      await waitUntil(async () => (await api.agents()).some((a) => a.online && a.agentId === 'bench-py-hot'), 30_000, 'the hot-path agent online');
-      const ns = new Map<string, number[]>([['plain', []], ['probed', []], ['hand-otel', []], ['hand-logging', []]]);
+      await waitUntil(
+        async () => (await api.agents()).some((a) => a.online && a.agentId === 'bench-py-hot'),
+        30_000,
+        'the hot-path agent online',
+      );
+      const ns = new Map<string, number[]>([
+        ['plain', []],
+        ['probed', []],
+        ['hand-otel', []],
+        ['hand-logging', []],
+      ]);
       const hotLine = lineOf(HOT, 'hot-line');
       const events = await api.events({ agent: 'bench-py-hot' });
       for (let round = 0; round < rounds; round++) {
         ctx.progress(`python-agent: per-hit round ${round + 1}/${rounds}`);
-        for (const variant of ['plain', 'hand-otel', 'hand-logging']) ns.get(variant)!.push((await hot.request<{ nsPerCall: number }>({ variant })).nsPerCall);
-        const id = await api.addAction({ type: 'log', file: HOT, line: hotLine, template: 'order {order_id} total {total}', agents: ['bench-py-hot'], maxHits: 1_000_000 });
+        for (const variant of ['plain', 'hand-otel', 'hand-logging'])
+          ns.get(variant)!.push((await hot.request<{ nsPerCall: number }>({ variant })).nsPerCall);
+        const id = await api.addAction({
+          type: 'log',
+          file: HOT,
+          line: hotLine,
+          template: 'order {order_id} total {total}',
+          agents: ['bench-py-hot'],
+          maxHits: 1_000_000,
+        });
         await api.waitForStatus(id, 'bench-py-hot', 'installed');
         ns.get('probed')!.push((await hot.request<{ nsPerCall: number }>({ variant: 'probed' })).nsPerCall);
         await api.deleteAction(id);
@@ -135,15 +184,31 @@ const benchmark: Benchmark = {
       const httpRows = variants.map((v) => {
         const values = rps.get(v.key)!;
         const ratios = values.map((value, i) => value / none[i]!);
-        return [v.label, `${sig(median(values))} (${range(sig(min(values)), sig(max(values)))})`, v.key === 'none' ? '—' : `${ratio(median(ratios))} (${range(ratio(min(ratios)), ratio(max(ratios)))})`];
+        return [
+          v.label,
+          `${sig(median(values))} (${range(sig(min(values)), sig(max(values)))})`,
+          v.key === 'none' ? '—' : `${ratio(median(ratios))} (${range(ratio(min(ratios)), ratio(max(ratios)))})`,
+        ];
       });
       const plain = ns.get('plain')!;
       const extra = (key: string) => ns.get(key)!.map((value, i) => value - plain[i]!);
       const hitRows = [
         ['the function, no action', duration(median(plain)), '—'],
-        ['log action on its line (`order {order_id} total {total}`), quotas off', duration(median(ns.get('probed')!)), duration(median(extra('probed')))],
-        ['the same line by hand, OpenTelemetry Logs API (batching, OTLP export)', duration(median(ns.get('hand-otel')!)), duration(median(extra('hand-otel')))],
-        ['the same line by hand, `logging` to a stream handler', duration(median(ns.get('hand-logging')!)), duration(median(extra('hand-logging')))],
+        [
+          'log action on its line (`order {order_id} total {total}`), quotas off',
+          duration(median(ns.get('probed')!)),
+          duration(median(extra('probed'))),
+        ],
+        [
+          'the same line by hand, OpenTelemetry Logs API (batching, OTLP export)',
+          duration(median(ns.get('hand-otel')!)),
+          duration(median(extra('hand-otel'))),
+        ],
+        [
+          'the same line by hand, `logging` to a stream handler',
+          duration(median(ns.get('hand-logging')!)),
+          duration(median(extra('hand-logging'))),
+        ],
       ];
       return {
         blocks: [

@@ -13,7 +13,7 @@ interface Vectors {
 
 const vectors = JSON.parse(readFileSync(fromRoot('protocol/expression-vectors.json'), 'utf8')) as Vectors;
 
-test('the control plane\'s checker still produces every tree in the shared expression vectors', () => {
+test("the control plane's checker still produces every tree in the shared expression vectors", () => {
   assert.ok(vectors.expressions.length >= 40);
   for (const { source, expr } of vectors.expressions) assert.deepEqual(checkExpression(source).expr, expr, source);
   for (const { source, parts } of vectors.templates) assert.deepEqual(checkTemplate(source).parts, parts, source);

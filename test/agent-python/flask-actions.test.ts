@@ -13,11 +13,20 @@ const SHOP = `${FIXTURES}/flask_shop.py`;
 const isStatus = (actionId: string, state: string) => (e: SseEvent) =>
   e.event === 'action_status' && (e.data as { actionId: string }).actionId === actionId && (e.data as { state: string }).state === state;
 const isOutput = (actionId: string) => (e: SseEvent) => e.event === 'output' && (e.data as { actionId: string }).actionId === actionId;
-const post = (url: string, path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
+const post = (url: string, path: string, body: unknown) =>
+  fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
 
-async function add(cp: ControlPlane, events: Awaited<ReturnType<typeof sseEvents>>, body: ActionInput): Promise<{ id: string; message: string }> {
+async function add(
+  cp: ControlPlane,
+  events: Awaited<ReturnType<typeof sseEvents>>,
+  body: ActionInput,
+): Promise<{ id: string; message: string }> {
   const { action } = await addAction(cp, body);
-  const installed = await events.waitFor((e) => (e.data as { actionId?: string }).actionId === action.id && e.event === 'action_status', WAIT, `${action.id} reports`);
+  const installed = await events.waitFor(
+    (e) => (e.data as { actionId?: string }).actionId === action.id && e.event === 'action_status',
+    WAIT,
+    `${action.id} reports`,
+  );
   const data = installed.data as { state: string; message: string };
   assert.equal(data.state, 'installed', `${body.type} action: ${data.message}`);
   return { id: action.id, message: data.message };
@@ -32,8 +41,12 @@ async function stack(t: TestContext, signed: boolean) {
   const publicKey = /LIVEPROBE_PUBLIC_KEY=(\S+)/.exec(cp.output())?.[1];
   assert.ok(publicKey, 'the control plane prints its public key');
   const env = {
-    ...otlp.env('http/protobuf'), OTEL_LOGS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp',
-    OTEL_SERVICE_NAME: 'flask-shop', ...(signed ? { LIVEPROBE_PUBLIC_KEY: publicKey } : {}),
+    ...otlp.env('http/protobuf'),
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_SERVICE_NAME: 'flask-shop',
+    ...(signed ? { LIVEPROBE_PUBLIC_KEY: publicKey } : {}),
   };
   const shop = await startPythonApp(t, { script: 'flask_shop.py', broker: cp.mqttUrl, tags: ['py'], agentId: 'flask-1', env });
   return { cp, otlp, events, shop };
@@ -41,13 +54,27 @@ async function stack(t: TestContext, signed: boolean) {
 
 test('a Flask app run with liveprobe-run joins the fleet as a python agent and applies signed log actions, out over OTLP and live', async (t) => {
   const { cp, otlp, events, shop } = await stack(t, true);
-  await waitFor(async () => {
-    const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; runtime: string; online: boolean }[] };
-    return agents.some((a) => a.agentId === 'flask-1' && a.runtime === 'python' && a.online);
-  }, WAIT, 'the agent listed as python and online');
+  await waitFor(
+    async () => {
+      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as {
+        agents: { agentId: string; runtime: string; online: boolean }[];
+      };
+      return agents.some((a) => a.agentId === 'flask-1' && a.runtime === 'python' && a.online);
+    },
+    WAIT,
+    'the agent listed as python and online',
+  );
 
   const line = lineOf(SHOP, 'checkout-return');
-  const log = await add(cp, events, { type: 'log', file: 'flask_shop.py', line, template: 'order {order.id} for {user_id}: {amount} {order}', level: 'warn', condition: 'amount > 5', tags: ['py'] });
+  const log = await add(cp, events, {
+    type: 'log',
+    file: 'flask_shop.py',
+    line,
+    template: 'order {order.id} for {user_id}: {amount} {order}',
+    level: 'warn',
+    condition: 'amount > 5',
+    tags: ['py'],
+  });
   assert.match(log.message, /patched code object|sys\.monitoring/);
   await post(shop.url, '/checkout', { user: 'u0', items: [{ sku: 'tea', quantity: 1 }] }); // 4.5: the condition is false
   const order = (await post(shop.url, '/checkout', { user: 'u1', items: [{ sku: 'tea', quantity: 2 }] })) as { id: number };
@@ -66,23 +93,51 @@ test('a Flask app run with liveprobe-run joins the fleet as a python agent and a
   assert.equal(record.resource['service.instance.id'], 'flask-1');
 
   // Expressions outside what Python can read safely fail per placeholder, with a status.
-  const moved = await add(cp, events, { type: 'log', file: SHOP, line: line - 1, template: 'kept {order.nothing.here}', tags: ['py'], lineText: 'orders.append(order)' });
+  const moved = await add(cp, events, {
+    type: 'log',
+    file: SHOP,
+    line: line - 1,
+    template: 'kept {order.nothing.here}',
+    tags: ['py'],
+    lineText: 'orders.append(order)',
+  });
   await post(shop.url, '/checkout', { user: 'u2', items: [{ sku: 'pot', quantity: 1 }] });
   const error = await events.waitFor(isStatus(moved.id, 'error'), WAIT, 'the evaluation error');
-  assert.match((error.data as { message: string }).message, /template `\{order\.nothing\.here\}`: `order\.nothing\.here`: `order\.nothing` is None/);
+  assert.match(
+    (error.data as { message: string }).message,
+    /template `\{order\.nothing\.here\}`: `order\.nothing\.here`: `order\.nothing` is None/,
+  );
   const differs = await addAction(cp, { type: 'log', file: SHOP, line, template: 'x', tags: ['py'], lineText: 'return something_else()' });
   const refused = await events.waitFor(isStatus(differs.action.id, 'error'), WAIT, 'the lineText refusal');
-  assert.match((refused.data as { message: string }).message, /^deployed source differs at \S+flask_shop\.py:\d+: the running code has `return jsonify/);
+  assert.match(
+    (refused.data as { message: string }).message,
+    /^deployed source differs at \S+flask_shop\.py:\d+: the running code has `return jsonify/,
+  );
 });
 
 test('counter, metric, duration and tic-toc actions in a Flask app record OpenTelemetry instruments', async (t) => {
   const { cp, otlp, events, shop } = await stack(t, false);
   const ret = lineOf(SHOP, 'checkout-return');
   const counter = await add(cp, events, { type: 'counter', file: SHOP, line: ret, name: 'shop.checkouts', tags: ['py'] });
-  const metric = await add(cp, events, { type: 'metric', file: SHOP, line: ret, name: 'shop.amount', expression: 'amount', attributes: { user: 'user_id' }, tags: ['py'] });
+  const metric = await add(cp, events, {
+    type: 'metric',
+    file: SHOP,
+    line: ret,
+    name: 'shop.amount',
+    expression: 'amount',
+    attributes: { user: 'user_id' },
+    tags: ['py'],
+  });
   const duration = await add(cp, events, { type: 'duration', file: SHOP, function: 'price_of', name: 'shop.pricing', tags: ['py'] });
   assert.match(duration.message, /measuring price_of from line \d+ to its returns/);
-  const tictoc = await add(cp, events, { type: 'tictoc', file: SHOP, line: lineOf(SHOP, 'checkout-order'), toc: { line: ret }, name: 'shop.checkout_time', tags: ['py'] });
+  const tictoc = await add(cp, events, {
+    type: 'tictoc',
+    file: SHOP,
+    line: lineOf(SHOP, 'checkout-order'),
+    toc: { line: ret },
+    name: 'shop.checkout_time',
+    tags: ['py'],
+  });
   assert.match(tictoc.message, /tic at line \d+, toc at line \d+/);
 
   for (const quantity of [1, 2, 3]) await post(shop.url, '/checkout', { user: 'u7', items: [{ sku: 'tea', quantity }] });
@@ -96,7 +151,11 @@ test('counter, metric, duration and tic-toc actions in a Flask app record OpenTe
   assert.ok(pricing.sum! > 0 && pricing.sum! < 1, `price_of took ${pricing.sum} s in total`);
   const timed = await otlp.waitForMetric((p) => p.name === 'shop.checkout_time' && p.count === 3, WAIT, 'three tic-toc times');
   assert.ok(timed.sum! > 0 && timed.sum! < 1);
-  const line = await events.waitFor((e) => isOutput(counter.id)(e) && /^shop\.checkouts \+\d+$/.test((e.data as { message: string }).message), WAIT, 'the counter line');
+  const line = await events.waitFor(
+    (e) => isOutput(counter.id)(e) && /^shop\.checkouts \+\d+$/.test((e.data as { message: string }).message),
+    WAIT,
+    'the counter line',
+  );
   assert.ok((line.data as { hits: number }).hits >= 1);
 });
 
@@ -109,7 +168,13 @@ const named = (values: NamedValue[], name: string): CapturedValue => {
 test('a snapshot inside a closure created per call captures its argument, local, closure cells, `self` and watches, as a span too', async (t) => {
   const { cp, otlp, events, shop } = await stack(t, false);
   const line = lineOf(SHOP, 'inventory-take');
-  const snap = await add(cp, events, { type: 'snapshot', file: SHOP, line, watches: ['self.stock[sku] * 2', 'len(reserved)', 'self.session_token'], tags: ['py'] });
+  const snap = await add(cp, events, {
+    type: 'snapshot',
+    file: SHOP,
+    line,
+    watches: ['self.stock[sku] * 2', 'len(reserved)', 'self.session_token'],
+    tags: ['py'],
+  });
   // The closure `take` is created after the action was installed: its parent's code carries the probe.
   await post(shop.url, '/reserve', { sku: 'tea', quantity: 3 });
   await events.waitFor((e) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === snap.id, WAIT, 'the snapshot notice');
@@ -117,7 +182,10 @@ test('a snapshot inside a closure created per call captures its argument, local,
   const s = ((await (await fetch(`${cp.url}/api/v1/snapshots/${snapshots[0]!.id}`)).json()) as { snapshot: SnapshotData }).snapshot;
 
   assert.equal(s.location.function, 'Inventory.reserve.take');
-  assert.deepEqual(s.stack.slice(0, 2).map((f) => f.function), ['Inventory.reserve.take', 'Inventory.reserve']);
+  assert.deepEqual(
+    s.stack.slice(0, 2).map((f) => f.function),
+    ['Inventory.reserve.take', 'Inventory.reserve'],
+  );
   assert.deepEqual(named(s.arguments, 'n'), { t: 'number', v: 3 });
   const closure = s.scopes.find((scope) => scope.kind === 'closure');
   assert.ok(closure, 'a closure scope');
@@ -141,19 +209,42 @@ test('a snapshot inside a closure created per call captures its argument, local,
 test('hostile objects: no property, __getattr__, __getattribute__, __eq__, __repr__, __str__, __len__, __bool__ or __class__ of the app runs', async (t) => {
   const { cp, events, shop } = await stack(t, false);
   const line = lineOf(SHOP, 'hostile-line');
-  const log = await add(cp, events, { type: 'log', file: SHOP, line, template: '{h} | {h.visible} | {h.prop} | {h.missing} | {h == 1} | {len(h)} | {str(items)} | {h ? 1 : 0} | {h === h}', condition: 'h && len(items) == 2', tags: ['py'] });
-  const snap = await add(cp, events, { type: 'snapshot', file: SHOP, line, watches: ['h.prop', 'has(h, "prop")', 'keys(h)', 'items[1].inner'], tags: ['py'] });
+  const log = await add(cp, events, {
+    type: 'log',
+    file: SHOP,
+    line,
+    template: '{h} | {h.visible} | {h.prop} | {h.missing} | {h == 1} | {len(h)} | {str(items)} | {h ? 1 : 0} | {h === h}',
+    condition: 'h && len(items) == 2',
+    tags: ['py'],
+  });
+  const snap = await add(cp, events, {
+    type: 'snapshot',
+    file: SHOP,
+    line,
+    watches: ['h.prop', 'has(h, "prop")', 'keys(h)', 'items[1].inner'],
+    tags: ['py'],
+  });
   await fetch(`${shop.url}/hostile`);
   const output = await events.waitFor(isOutput(log.id), WAIT, 'the hostile log line');
-  assert.equal((output.data as { message: string }).message, [
-    'Hostile { visible: "plain field", prop: [Getter] }', 'plain field',
-    '<`h.prop` is a property; liveprobe never runs properties>',
-    "<`h.missing`: not an attribute of the object, and liveprobe never runs its class's __getattr__>",
-    '<`==` between an object and a primitive would convert the object; compare one of its fields>',
-    '1', '[Hostile { visible: "plain field", prop: [Getter] }, { inner: Hostile { visible: "plain field", prop: [Getter] } }]',
-    '1', 'True',
-  ].join(' | '));
-  await events.waitFor((e) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === snap.id, WAIT, 'the hostile snapshot');
+  assert.equal(
+    (output.data as { message: string }).message,
+    [
+      'Hostile { visible: "plain field", prop: [Getter] }',
+      'plain field',
+      '<`h.prop` is a property; liveprobe never runs properties>',
+      "<`h.missing`: not an attribute of the object, and liveprobe never runs its class's __getattr__>",
+      '<`==` between an object and a primitive would convert the object; compare one of its fields>',
+      '1',
+      '[Hostile { visible: "plain field", prop: [Getter] }, { inner: Hostile { visible: "plain field", prop: [Getter] } }]',
+      '1',
+      'True',
+    ].join(' | '),
+  );
+  await events.waitFor(
+    (e) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === snap.id,
+    WAIT,
+    'the hostile snapshot',
+  );
   const ran = (await (await fetch(`${shop.url}/ran`)).json()) as string[];
   assert.deepEqual(ran, [], 'the probes ran none of the hostile hooks');
 });

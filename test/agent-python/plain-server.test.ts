@@ -10,28 +10,47 @@ import { FIXTURES, startPythonApp } from './python-app.js';
 const WAIT = 20_000;
 const SERVER = `${FIXTURES}/plain_server.py`;
 const status = (actionId: string, agentId?: string) => (e: SseEvent) =>
-  e.event === 'action_status' && (e.data as { actionId: string }).actionId === actionId && (agentId === undefined || (e.data as { agentId: string }).agentId === agentId);
+  e.event === 'action_status' &&
+  (e.data as { actionId: string }).actionId === actionId &&
+  (agentId === undefined || (e.data as { agentId: string }).agentId === agentId);
 const message = (e: SseEvent) => e.data as { state: string; message: string; agentId: string };
 
-test('tic-toc pairs each asyncio task\'s own tic and toc across `await`, with tasks interleaved', async (t) => {
+test("tic-toc pairs each asyncio task's own tic and toc across `await`, with tasks interleaved", async (t) => {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const app = await startPythonApp(t, {
-    script: 'plain_server.py', launcher: 'start()', broker: cp.mqttUrl, tags: ['plain'], agentId: 'plain-1',
+    script: 'plain_server.py',
+    launcher: 'start()',
+    broker: cp.mqttUrl,
+    tags: ['plain'],
+    agentId: 'plain-1',
     env: { ...otlp.env('http/protobuf'), OTEL_METRICS_EXPORTER: 'otlp' },
   });
   const { action } = await addAction(cp, {
-    type: 'tictoc', file: SERVER, line: lineOf(SERVER, 'job-tic'), toc: { line: lineOf(SERVER, 'job-toc') },
-    name: 'jobs.time', attributes: { task: 'began' }, tags: ['plain'],
+    type: 'tictoc',
+    file: SERVER,
+    line: lineOf(SERVER, 'job-tic'),
+    toc: { line: lineOf(SERVER, 'job-toc') },
+    name: 'jobs.time',
+    attributes: { task: 'began' },
+    tags: ['plain'],
   });
   assert.equal(message(await events.waitFor(status(action.id), WAIT, 'installed')).state, 'installed');
   assert.deepEqual(await (await fetch(`${app.url}/async`)).json(), ['slow', 'fast']);
   // The slow task's tic came first and its toc last: a timer shared between tasks would pair them wrongly.
-  const slow = await otlp.waitForMetric((p) => p.name === 'jobs.time' && p.attributes.task === 'slow' && p.count === 1, WAIT, 'the slow task');
-  const fast = await otlp.waitForMetric((p) => p.name === 'jobs.time' && p.attributes.task === 'fast' && p.count === 1, WAIT, 'the fast task');
+  const slow = await otlp.waitForMetric(
+    (p) => p.name === 'jobs.time' && p.attributes.task === 'slow' && p.count === 1,
+    WAIT,
+    'the slow task',
+  );
+  const fast = await otlp.waitForMetric(
+    (p) => p.name === 'jobs.time' && p.attributes.task === 'fast' && p.count === 1,
+    WAIT,
+    'the fast task',
+  );
   assert.ok(slow.sum! >= 0.14 && slow.sum! < 0.5, `slow took ${slow.sum} s`);
   assert.ok(fast.sum! >= 0.04 && fast.sum! < 0.14, `fast took ${fast.sum} s`);
 });
@@ -40,23 +59,54 @@ test('an action waits for a module imported later, and a module-level line that 
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const app = await startPythonApp(t, { script: 'plain_server.py', launcher: 'start()', broker: cp.mqttUrl, tags: ['plain'], agentId: 'plain-2' });
+  const app = await startPythonApp(t, {
+    script: 'plain_server.py',
+    launcher: 'start()',
+    broker: cp.mqttUrl,
+    tags: ['plain'],
+    agentId: 'plain-2',
+  });
   const lazy = `${FIXTURES}/lazy_module.py`;
-  const waiting = await addAction(cp, { type: 'log', file: 'lazy_module.py', line: lineOf(lazy, 'lazy-line'), template: 'doubling {n}', tags: ['plain'] });
+  const waiting = await addAction(cp, {
+    type: 'log',
+    file: 'lazy_module.py',
+    line: lineOf(lazy, 'lazy-line'),
+    template: 'doubling {n}',
+    tags: ['plain'],
+  });
   const first = message(await events.waitFor(status(waiting.action.id), WAIT, 'the waiting status'));
   assert.equal(first.state, 'error');
   assert.equal(first.message, 'no loaded script matches `lazy_module.py` (it will install if such a script loads)');
   assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
   await events.waitFor((e) => status(waiting.action.id)(e) && message(e).state === 'installed', WAIT, 'installed once imported');
   assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
-  const line = await events.waitFor((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === waiting.action.id, WAIT, 'its output');
+  const line = await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === waiting.action.id,
+    WAIT,
+    'its output',
+  );
   assert.equal((line.data as { message: string }).message, 'doubling 3');
 
-  const moduleLevel = await addAction(cp, { type: 'log', file: SERVER, line: lineOf(SERVER, 'module-level'), template: 'never', tags: ['plain'] });
+  const moduleLevel = await addAction(cp, {
+    type: 'log',
+    file: SERVER,
+    line: lineOf(SERVER, 'module-level'),
+    template: 'never',
+    tags: ['plain'],
+  });
   const refused = message(await events.waitFor(status(moduleLevel.action.id), WAIT, 'the module-level status'));
   assert.equal(refused.state, 'error');
-  assert.match(refused.message, /^line \d+ of \S+plain_server\.py is module-level code, which ran once when the module was imported and will not run again; probe a line inside a function$/);
-  const greet = await addAction(cp, { type: 'log', file: SERVER, line: lineOf(SERVER, 'greet-text') - 1, template: 'greeting {name}', tags: ['plain'] });
+  assert.match(
+    refused.message,
+    /^line \d+ of \S+plain_server\.py is module-level code, which ran once when the module was imported and will not run again; probe a line inside a function$/,
+  );
+  const greet = await addAction(cp, {
+    type: 'log',
+    file: SERVER,
+    line: lineOf(SERVER, 'greet-text') - 1,
+    template: 'greeting {name}',
+    tags: ['plain'],
+  });
   const moved = message(await events.waitFor(status(greet.action.id), WAIT, 'the def line moves to the body'));
   assert.equal(moved.state, 'installed');
   assert.match(moved.message, /line \d+ has no code; installed at line \d+, the next line with code$/);
@@ -66,7 +116,13 @@ test('a Node and a Python service on one tag both install one action and both se
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const node = await startApp({ script: `${FIXTURES}/twin/node-app.cjs`, module: 'cjs', broker: cp.mqttUrl, tags: ['twins'], agentId: 'twin-node' });
+  const node = await startApp({
+    script: `${FIXTURES}/twin/node-app.cjs`,
+    module: 'cjs',
+    broker: cp.mqttUrl,
+    tags: ['twins'],
+    agentId: 'twin-node',
+  });
   t.after(() => node.stop());
   const python = await startPythonApp(t, { script: 'twin/python_app.py', broker: cp.mqttUrl, tags: ['twins'], agentId: 'twin-python' });
   const { action } = await addAction(cp, { type: 'log', file: 'greet', line: 3, template: 'said {text}', tags: ['twins'] });
@@ -76,8 +132,15 @@ test('a Node and a Python service on one tag both install one action and both se
   }
   await fetch(node.url);
   await fetch(python.url);
-  for (const [agentId, said] of [['twin-node', 'said hello ada from node'], ['twin-python', 'said hello ada from python']]) {
-    const line = await events.waitFor((e) => e.event === 'output' && (e.data as { agentId: string }).agentId === agentId, WAIT, `${agentId} output`);
+  for (const [agentId, said] of [
+    ['twin-node', 'said hello ada from node'],
+    ['twin-python', 'said hello ada from python'],
+  ]) {
+    const line = await events.waitFor(
+      (e) => e.event === 'output' && (e.data as { agentId: string }).agentId === agentId,
+      WAIT,
+      `${agentId} output`,
+    );
     assert.equal((line.data as { message: string }).message, said);
   }
 });

@@ -8,7 +8,10 @@ import { ensureVenv, PYTHON } from './python-app.js';
 
 test('pytest passes agent-python/tests', () => {
   ensureVenv();
-  const result = spawnSync(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', fromRoot('agent-python/tests')], { encoding: 'utf8', cwd: fromRoot('agent-python') });
+  const result = spawnSync(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', fromRoot('agent-python/tests')], {
+    encoding: 'utf8',
+    cwd: fromRoot('agent-python'),
+  });
   assert.equal(result.status, 0, `pytest failed:\n${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /\d+ passed/);
 });

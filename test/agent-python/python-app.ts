@@ -21,7 +21,8 @@ export function ensureVenv(): void {
   ];
   for (const [command, args] of steps) {
     const result = spawnSync(command, args, { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`could not prepare the Python agent's environment: ${command} ${args.join(' ')} exited ${result.status}`);
+    if (result.status !== 0)
+      throw new Error(`could not prepare the Python agent's environment: ${command} ${args.join(' ')} exited ${result.status}`);
   }
 }
 
@@ -49,9 +50,15 @@ export async function startPythonApp(t: TestContext, options: PythonAppOptions):
   const child = new Child(command, args, {
     name: `python ${options.script}`,
     env: {
-      PORT: '0', PYTHONUNBUFFERED: '1', PYTHONPATH: fromRoot(FIXTURES),
-      LIVEPROBE_BROKER_URL: options.broker, LIVEPROBE_TAGS: options.tags.join(','), LIVEPROBE_AGENT_ID: options.agentId,
-      OTEL_LOGS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none',
+      PORT: '0',
+      PYTHONUNBUFFERED: '1',
+      PYTHONPATH: fromRoot(FIXTURES),
+      LIVEPROBE_BROKER_URL: options.broker,
+      LIVEPROBE_TAGS: options.tags.join(','),
+      LIVEPROBE_AGENT_ID: options.agentId,
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
       ...options.env,
     },
   });
