@@ -9,7 +9,6 @@ import os
 import platform
 import socket
 import ssl
-import sys
 import threading
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -126,7 +125,7 @@ class BrokerLink:
 
     def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
-            self._receive(message.topic, message.payload)
+            self._receive(message.topic, bytes(message.payload))
         except Exception as err:  # a bad message must never stop the network thread
             self.log(f'internal error handling {message.topic}: {err!r}')
 
@@ -165,7 +164,3 @@ class BrokerLink:
         self.log(f'refused the desired state on {topic}: {reason}')
         self.publish_event({'kind': 'dropped', 'agentId': self.config.agent_id, 'time': now_iso(), 'count': 1,
                             'reason': f'refused the desired state on {topic}: {reason}'})
-
-
-def python_description() -> str:
-    return f'{platform.python_implementation()} {sys.version.split()[0]}'

@@ -192,7 +192,7 @@ class Engine:
         for entry in list(self.installed.values()):
             probe = entry.probe
             if entry.resume_at is not None and now >= entry.resume_at:
-                delay = entry.pauses and min(FIRST_PAUSE_S * 2 ** (len(entry.pauses) - 1), LONGEST_PAUSE_S)
+                delay = min(FIRST_PAUSE_S * 2 ** (len(entry.pauses) - 1), LONGEST_PAUSE_S)
                 entry.resume_at = None
                 probe.byte_rate.refill()
                 probe.off = False

@@ -76,37 +76,39 @@ class OtelOut:
 
     def logger(self) -> Any:
         if self._logger is None:
-            app = _logs.get_logger_provider()
-            if _is_sdk(app):
-                self._logger = app.get_logger('liveprobe', __version__)
-            elif self._enabled('OTEL_LOGS_EXPORTER'):
-                from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
-                from opentelemetry.sdk._logs import LoggerProvider
-                from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
-                provider = LoggerProvider(resource=self.resource())
-                provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
-                self.providers.append(provider)
-                self._logger = provider.get_logger('liveprobe', __version__)
-            else:
-                self._logger = False
+            self._logger = self._source(_logs.get_logger_provider(), 'OTEL_LOGS_EXPORTER', self._own_logger_provider, 'get_logger')
         return self._logger or None
 
     def tracer(self) -> Any:
         if self._tracer is None:
-            app = trace.get_tracer_provider()
-            if _is_sdk(app):
-                self._tracer = app.get_tracer('liveprobe', __version__)
-            elif self._enabled('OTEL_TRACES_EXPORTER'):
-                from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-                from opentelemetry.sdk.trace import TracerProvider
-                from opentelemetry.sdk.trace.export import BatchSpanProcessor
-                provider = TracerProvider(resource=self.resource())
-                provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-                self.providers.append(provider)
-                self._tracer = provider.get_tracer('liveprobe', __version__)
-            else:
-                self._tracer = False
+            self._tracer = self._source(trace.get_tracer_provider(), 'OTEL_TRACES_EXPORTER', self._own_tracer_provider, 'get_tracer')
         return self._tracer or None
+
+    def _source(self, app: Any, variable: str, own: Callable[[], Any], getter: str) -> Any:
+        """The app's provider when it registered one; else the agent's own (False when exporting is off)."""
+        if _is_sdk(app):
+            return getattr(app, getter)('liveprobe', __version__)
+        if not self._enabled(variable):
+            return False
+        provider = own()
+        self.providers.append(provider)
+        return getattr(provider, getter)('liveprobe', __version__)
+
+    def _own_logger_provider(self) -> Any:
+        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+        provider = LoggerProvider(resource=self.resource())
+        provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+        return provider
+
+    def _own_tracer_provider(self) -> Any:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        provider = TracerProvider(resource=self.resource())
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        return provider
 
     def _meter(self, action: dict[str, Any]) -> tuple[Any, Callable[[float, dict[str, Any]], None]] | None:
         if not self._enabled('OTEL_METRICS_EXPORTER'):

@@ -109,9 +109,9 @@ class Capture:
             shown = [self.value(m, depth + 1, inner) for m in members[: self.limits.items]]
             return {'t': 'set', 'size': len(members), 'items': shown, **({'more': len(members) - len(shown)} if len(members) > len(shown) else {})}
         if is_a(value, (bytes, bytearray)):
-            base = bytes if is_a(value, bytes) else bytearray
-            length = base.__len__(value)
-            shown = list(base.__getitem__(value, slice(0, self.limits.items)))
+            raw: Any = bytes if is_a(value, bytes) else bytearray
+            length = raw.__len__(value)
+            shown = list(raw.__getitem__(value, slice(0, self.limits.items)))
             return {'t': 'typedarray', 'cls': cls_name, 'len': length, 'items': shown, **({'more': length - len(shown)} if length > len(shown) else {})}
         return self._object(value, cls_name, depth, inner)
 

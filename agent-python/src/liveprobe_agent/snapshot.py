@@ -19,7 +19,7 @@ SKIPPED_GLOBALS = (types.ModuleType, types.FunctionType, type, types.BuiltinFunc
 
 
 def stack_of(frame: types.FrameType | None) -> list[dict[str, Any]]:
-    frames = []
+    frames: list[dict[str, Any]] = []
     while frame is not None and len(frames) < MAX_FRAMES:
         code = frame.f_code
         frames.append({'function': function_name(code), 'file': code.co_filename, 'line': frame.f_lineno or 0, 'column': 1})

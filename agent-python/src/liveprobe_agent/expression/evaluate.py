@@ -8,7 +8,7 @@ import math
 from typing import Any, Callable
 
 from ..redaction import Redaction
-from ..safe_read import EvalError, Unavailable, is_a, is_primitive, read_attribute, read_item, safe_has, safe_keys, safe_len
+from ..safe_read import EvalError, is_a, is_primitive, read_attribute, read_item, safe_has, safe_keys, safe_len
 from ..serialize import REDACTED, Redacted
 
 Scope = Any  # liveprobe_agent.frame_scope.FrameScope
@@ -307,5 +307,3 @@ def _describe(expr: dict[str, Any]) -> str:
         return f'`{expr["name"]}`'
     return 'the value'
 
-
-__all__ = ['compile_expression', 'truthy', 'EvalError', 'Unavailable']

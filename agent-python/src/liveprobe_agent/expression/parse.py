@@ -79,7 +79,7 @@ class _Parser:
         left = self.unary()
         while True:
             token = self.peek()
-            precedence = BINARY_PRECEDENCE.get(token.value) if token.kind == 'punct' else None  # type: ignore[arg-type]
+            precedence = BINARY_PRECEDENCE.get(str(token.value)) if token.kind == 'punct' else None
             if precedence is None or precedence < min_precedence:
                 return left
             self.take()

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import gc
 import types
-from typing import Iterable
-
+from typing import Any, cast
 from bytecode import Bytecode, Instr, Label
 
 from .sites import Site
-
-PROLOGUE = {'MAKE_CELL', 'COPY_FREE_VARS', 'RETURN_GENERATOR', 'POP_TOP', 'RESUME', 'NOP'}
-
 
 class CodePatcher:
     def __init__(self, parents: dict[types.CodeType, types.CodeType]) -> None:
@@ -61,10 +57,10 @@ class CodePatcher:
         return code
 
 
-def _call(site: Site, location: object) -> list[Instr]:
+def _call(site: Site, location: Any) -> list[Instr]:
     return [
         Instr('PUSH_NULL', location=location),
-        Instr('LOAD_CONST', site.fire, location=location),
+        Instr('LOAD_CONST', cast(Any, site.fire), location=location),
         Instr('PRECALL', 0, location=location),
         Instr('CALL', 0, location=location),
         Instr('POP_TOP', location=location),
@@ -112,9 +108,3 @@ def _swap_functions(swaps: dict[types.CodeType, types.CodeType]) -> None:
             replacement = swaps.get(obj.__code__)
             if replacement is not None and replacement is not obj.__code__:
                 obj.__code__ = replacement
-
-
-def nested(code: types.CodeType) -> Iterable[types.CodeType]:
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield const
