@@ -110,6 +110,12 @@ const benchmark: Benchmark = {
           args: [`${VENV}/bin/liveprobe-run`, 'python', APP],
           env: agent('bench-py-log'),
         },
+        {
+          key: 'log-no-export',
+          label: 'the same, OpenTelemetry export off (OTEL_LOGS_EXPORTER=none)',
+          args: [`${VENV}/bin/liveprobe-run`, 'python', APP],
+          env: { ...agent('bench-py-quiet'), OTEL_LOGS_EXPORTER: 'none' },
+        },
       ];
       const urls = new Map<string, string>();
       for (const variant of variants) {
@@ -118,9 +124,9 @@ const benchmark: Benchmark = {
         urls.set(variant.key, (await child.line(/listening on (http:\/\/\S+)/))[1]!);
       }
       await waitUntil(
-        async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith('bench-py-')).length === 2,
+        async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith('bench-py-')).length === 3,
         30_000,
-        'both agents online',
+        'the three agents online',
       );
       const line = lineOf(APP, 'product-lookup');
       const logId = await api.addAction({
@@ -128,11 +134,11 @@ const benchmark: Benchmark = {
         file: APP,
         line,
         template: 'product {sku}: {item}',
-        agents: ['bench-py-log'],
+        agents: ['bench-py-log', 'bench-py-quiet'],
         maxHits: 1_000_000,
         expiresIn: '1h',
       });
-      await api.waitForStatus(logId, 'bench-py-log', 'installed');
+      for (const agentId of ['bench-py-log', 'bench-py-quiet']) await api.waitForStatus(logId, agentId, 'installed');
 
       const rps = new Map<string, number[]>(variants.map((v) => [v.key, []]));
       for (const variant of variants) await load(urls.get(variant.key)!, 2); // warm-up
@@ -145,38 +151,45 @@ const benchmark: Benchmark = {
       }
       for (const child of children.splice(0)) child.stop();
 
+      // Two hot-path processes: the agent exporting over OTLP, and the agent with export off.
       const hot = new PythonChild('hot path', [`${VENV}/bin/python`, HOT], agent('bench-py-hot'));
-      children.push(hot);
-      await hot.line(/^ready$/);
+      const quiet = new PythonChild('hot path, no export', [`${VENV}/bin/python`, HOT], {
+        ...agent('bench-py-hot-quiet'),
+        OTEL_LOGS_EXPORTER: 'none',
+      });
+      children.push(hot, quiet);
+      for (const child of [hot, quiet]) await child.line(/^ready$/);
       await waitUntil(
-        async () => (await api.agents()).some((a) => a.online && a.agentId === 'bench-py-hot'),
+        async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith('bench-py-hot')).length === 2,
         30_000,
-        'the hot-path agent online',
+        'the hot-path agents online',
       );
-      const ns = new Map<string, number[]>([
-        ['plain', []],
-        ['probed', []],
-        ['hand-otel', []],
-        ['hand-logging', []],
-      ]);
+      const ns = new Map<string, number[]>(
+        ['plain', 'probed', 'hand-otel', 'hand-logging', 'quiet-plain', 'quiet-probed'].map((k) => [k, []]),
+      );
+      const measure = async (key: string, child: PythonChild, variant: string) =>
+        ns.get(key)!.push((await child.request<{ nsPerCall: number }>({ variant })).nsPerCall);
       const hotLine = lineOf(HOT, 'hot-line');
-      const events = await api.events({ agent: 'bench-py-hot' });
+      const events = await api.events();
       for (let round = 0; round < rounds; round++) {
         ctx.progress(`python-agent: per-hit round ${round + 1}/${rounds}`);
-        for (const variant of ['plain', 'hand-otel', 'hand-logging'])
-          ns.get(variant)!.push((await hot.request<{ nsPerCall: number }>({ variant })).nsPerCall);
+        for (const variant of ['plain', 'hand-otel', 'hand-logging']) await measure(variant, hot, variant);
+        await measure('quiet-plain', quiet, 'plain');
         const id = await api.addAction({
           type: 'log',
           file: HOT,
           line: hotLine,
           template: 'order {order_id} total {total}',
-          agents: ['bench-py-hot'],
+          agents: ['bench-py-hot', 'bench-py-hot-quiet'],
           maxHits: 1_000_000,
         });
-        await api.waitForStatus(id, 'bench-py-hot', 'installed');
-        ns.get('probed')!.push((await hot.request<{ nsPerCall: number }>({ variant: 'probed' })).nsPerCall);
+        for (const agentId of ['bench-py-hot', 'bench-py-hot-quiet']) await api.waitForStatus(id, agentId, 'installed');
+        await measure('probed', hot, 'probed');
+        await measure('quiet-probed', quiet, 'probed');
         await api.deleteAction(id);
-        await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
+        for (const agentId of ['bench-py-hot', 'bench-py-hot-quiet']) {
+          await events.waitFor(isStatus(id, 'removed', agentId), 30_000, `${agentId} to remove ${id}`);
+        }
       }
       events.close();
 
@@ -209,12 +222,17 @@ const benchmark: Benchmark = {
           duration(median(ns.get('hand-logging')!)),
           duration(median(extra('hand-logging'))),
         ],
+        [
+          "log action, the agent's OpenTelemetry export off (its own work: format, queue, live output)",
+          duration(median(ns.get('quiet-probed')!)),
+          duration(median(ns.get('quiet-probed')!.map((value, i) => value - ns.get('quiet-plain')![i]!))),
+        ],
       ];
       return {
         blocks: [
           `${version}; agent mechanism: ${version.includes('3.11') ? 'patched code objects' : 'sys.monitoring local events'}. autocannon (library) on loopback, ${CONNECTIONS} connections, GET /products/tea served by waitress (4 threads), ${rounds} rounds × ${seconds} s per variant after a 2 s warm-up each; the order rotates every round; "× no agent" is the median of the per-round ratios. The log action is on \`${APP}:${line}\` (template \`product {sku}: {item}\`), exported over OTLP to a sink.`,
           renderTable(['variant', 'requests/s, median (min–max)', '× no agent, median (min–max)'], httpRows),
-          `Per call of a small function in a loop (medians of ${rounds} rounds, each at least 0.3 s of calls); "per hit" is the time over the function without an action, measured in the same round. The agent's hit formats the line and queues it on the app's thread; its own thread exports it (in the same process, so its CPU time shows here too).`,
+          `Per call of a small function in a loop (medians of ${rounds} rounds, each at least 0.3 s of calls); "per hit" is the time over the function without an action, measured in the same round. The agent's hit formats the line and queues it on the app's thread; its own thread exports it when the queue is drained (in the same process, so its CPU time shows here too; the OpenTelemetry SDK's batch exporter encodes in yet another thread, after the loop). The last row is a second process whose agent has OTEL_LOGS_EXPORTER=none.`,
           renderTable(['variant', 'per call', 'per hit (over the bare function)'], hitRows),
         ],
       };
