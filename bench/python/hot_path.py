@@ -29,8 +29,12 @@ def handle(order_id, total):
 
 
 def handle_otel(order_id, total):
-    otel_logger.emit(body=f'order {order_id} total {total}', severity_number=SeverityNumber.INFO, severity_text='INFO')
+    otel_logger.emit(body=f'order {order_id} total {total}', severity_number=SeverityNumber.INFO, severity_text='INFO', attributes=CODE)
     return total + order_id
+
+
+# What OpenTelemetry's logging integration attaches to a record: where it was written.
+CODE = {'code.file.path': __file__, 'code.line.number': handle_otel.__code__.co_firstlineno + 1, 'code.function.name': 'handle_otel'}
 
 
 def handle_logging(order_id, total):
