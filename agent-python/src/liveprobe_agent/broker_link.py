@@ -63,8 +63,8 @@ class BrokerLink:
         if url.username is not None:
             self.client.username_pw_set(unquote(url.username), unquote(url.password or ''))
         if url.scheme in ('mqtts', 'ssl', 'tls'):
-            context = ssl.create_default_context(cafile=os.environ.get('LIVEPROBE_CA_FILE') or None)
-            self.client.tls_set_context(context)
+            # The system's roots; a private CA through OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR.
+            self.client.tls_set_context(ssl.create_default_context())
         offline = json.dumps({'state': 'offline', 'agentId': self.config.agent_id})
         self.client.will_set(self.status_topic, offline, qos=1, retain=True)
         self.client.reconnect_delay_set(1, 1)
