@@ -198,7 +198,9 @@ class Engine:
                 probe.off = False
                 self.report(probe.id, 'resumed', f'resumed after {delay:g} s; the quota has refilled', None)
             if time.time() >= probe.expires_at and not probe.done:
-                probe.finish('expired')
+                # Here, not through the outbox: the control plane's own expiry sweep may follow at once.
+                probe.done = probe.off = True
+                self.finish(probe, 'expired')
         if self.waiting and len(sys.modules) != self.modules_seen:
             self.modules_seen = len(sys.modules)
             for action in list(self.waiting.values()):

@@ -1,0 +1,119 @@
+// What keeps a Python agent's actions bounded and its output where the app wants it: the byte
+// quota pauses and resumes an action, actions expire, the agent's blocklist refuses what it
+// names whatever the control plane asks, and an app's own OpenTelemetry SDK carries the records.
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { lineOf, otlpReceiver, sseEvents, type SseEvent } from '../helpers/index.js';
+import { addAction, controlPlane } from '../agent/fixtures.js';
+import { FIXTURES, startPythonApp } from './python-app.js';
+
+const WAIT = 20_000;
+const SERVER = `${FIXTURES}/plain_server.py`;
+const GREET = lineOf(SERVER, 'greet-text');
+const state = (actionId: string, wanted: string) => (e: SseEvent) =>
+  e.event === 'action_status' && (e.data as { actionId: string }).actionId === actionId && (e.data as { state: string }).state === wanted;
+const text = (e: SseEvent) => (e.data as { message: string }).message;
+
+async function server(t: TestContext, agentId: string, env: Record<string, string>) {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const app = await startPythonApp(t, {
+    script: 'plain_server.py',
+    launcher: 'start()',
+    broker: cp.mqttUrl,
+    tags: ['guards'],
+    agentId,
+    env,
+  });
+  const greet = (name: string) => fetch(`${app.url}/greet?name=${name}`).then((r) => r.json());
+  return { cp, events, app, greet };
+}
+
+test('over the byte quota an action pauses, says so, and resumes once the quota refilled; a short-lived action expires', async (t) => {
+  const { cp, events, greet } = await server(t, 'guards-1', { LIVEPROBE_QUOTA_BYTES_PER_SECOND: '40' });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: SERVER,
+    line: GREET,
+    template: 'greeting {name}',
+    tags: ['guards'],
+  });
+  await events.waitFor(state(action.id, 'installed'), WAIT, 'installed');
+  // 40 bytes a second, bursts of 40: the fifth line of ten bytes crosses it.
+  for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) await greet(name);
+  const paused = await events.waitFor(state(action.id, 'paused'), WAIT, 'paused');
+  assert.equal(text(paused), 'paused: its output is over the quota of 40 bytes per second; resuming in 1 s');
+  const resumed = await events.waitFor(state(action.id, 'resumed'), WAIT, 'resumed');
+  assert.equal(text(resumed), 'resumed after 1 s; the quota has refilled');
+  await greet('z');
+  await events.waitFor((e) => e.event === 'output' && text(e) === 'greeting z', WAIT, 'output after the resume');
+
+  const brief = await addAction(cp, { type: 'counter', file: SERVER, line: GREET, name: 'greetings', expiresIn: '2s', tags: ['guards'] });
+  await events.waitFor(state(brief.action.id, 'installed'), WAIT, 'the brief action installed');
+  assert.equal(text(await events.waitFor(state(brief.action.id, 'expired'), WAIT, 'expired')), 'expired');
+});
+
+test("the agent's blocklist refuses files, functions and variables, and redaction hides secrets in values", async (t) => {
+  const { cp, events, app, greet } = await server(t, 'guards-2', {
+    LIVEPROBE_BLOCK_FILES: 'fixtures/lazy_*.py',
+    LIVEPROBE_BLOCK_FUNCTIONS: 'job',
+    LIVEPROBE_BLOCK_VARIABLES: 'text',
+  });
+  const variable = await addAction(cp, { type: 'log', file: SERVER, line: GREET, template: '{text}', tags: ['guards'] });
+  assert.match(
+    text(await events.waitFor(state(variable.action.id, 'error'), WAIT, 'variable refused')),
+    /^variable `text` is blocked by this agent's configuration \(blocklist rule variables: `text`\); the agent never reads it, whatever the control plane asks/,
+  );
+  const fn = await addAction(cp, { type: 'log', file: SERVER, line: lineOf(SERVER, 'job-tic'), template: 'x', tags: ['guards'] });
+  assert.match(
+    text(await events.waitFor(state(fn.action.id, 'error'), WAIT, 'function refused')),
+    /^function `job` is blocked .*rule functions: `job`/,
+  );
+  const snap = await addAction(cp, {
+    type: 'snapshot',
+    file: SERVER,
+    line: GREET + 1,
+    watches: ['"Bearer abcdefgh12345678 card 4111 1111 1111 1111"'],
+    tags: ['guards'],
+  });
+  await events.waitFor(state(snap.action.id, 'installed'), WAIT, 'the snapshot installed');
+  await greet('4111111111111111');
+  await events.waitFor((e) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === snap.action.id, WAIT, 'the snapshot');
+  const { snapshots } = (await (await fetch(`${cp.url}/api/v1/snapshots?action=${snap.action.id}`)).json()) as {
+    snapshots: { id: string }[];
+  };
+  const captured = JSON.stringify(await (await fetch(`${cp.url}/api/v1/snapshots/${snapshots[0]!.id}`)).json());
+  assert.ok(!captured.includes('4111111111111111'), `a card number leaked: ${captured}`);
+  assert.ok(captured.includes('Bearer [REDACTED] card [REDACTED]'), captured);
+  assert.ok(captured.includes('"name":"text","value":{"t":"redacted"}'), `the blocked variable is hidden: ${captured}`);
+
+  // A blocked file is refused when it is imported, not merely while it waits.
+  const lazy = `${FIXTURES}/lazy_module.py`;
+  const file = await addAction(cp, { type: 'log', file: lazy, line: lineOf(lazy, 'lazy-line'), template: 'x', tags: ['guards'] });
+  await events.waitFor(state(file.action.id, 'error'), WAIT, 'the file action waits');
+  assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
+  const blocked = await events.waitFor((e) => state(file.action.id, 'error')(e) && /is blocked/.test(text(e)), WAIT, 'the file refused');
+  assert.match(
+    text(blocked),
+    /^file `\S+lazy_module\.py` is blocked by this agent's configuration \(blocklist rule files: `fixtures\/lazy_\*\.py`\)/,
+  );
+});
+
+test("an app that registered its own OpenTelemetry SDK gets the agent's log records through it", async (t) => {
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const { cp, events, greet } = await server(t, 'guards-3', {
+    ...otlp.env('http/protobuf'),
+    APP_OWN_OTEL: '1',
+    OTEL_LOGS_EXPORTER: 'otlp',
+  });
+  const { action } = await addAction(cp, { type: 'log', file: SERVER, line: GREET, template: 'greeting {name}', tags: ['guards'] });
+  await events.waitFor(state(action.id, 'installed'), WAIT, 'installed');
+  await greet('ada');
+  const record = await otlp.waitForLog((r) => r.body === 'greeting ada', WAIT, 'the record');
+  assert.equal(record.resource['service.name'], 'app-with-own-sdk');
+  assert.equal(record.resource['deployment.environment'], 'test');
+  assert.equal(record.attributes['liveprobe.action.id'], action.id);
+  assert.equal(record.attributes['liveprobe.agent.id'], 'guards-3');
+});
