@@ -100,10 +100,10 @@ test("the agent's blocklist refuses files, functions and variables, and redactio
   );
 });
 
-test("an app that registered its own OpenTelemetry SDK gets the agent's log records through it", async (t) => {
+test("an app that registered its own OpenTelemetry SDK gets the agent's records through it, in the request's trace", async (t) => {
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
-  const { cp, events, greet } = await server(t, 'guards-3', {
+  const { cp, events, app, greet } = await server(t, 'guards-3', {
     ...otlp.env('http/protobuf'),
     APP_OWN_OTEL: '1',
     OTEL_LOGS_EXPORTER: 'otlp',
@@ -116,4 +116,16 @@ test("an app that registered its own OpenTelemetry SDK gets the agent's log reco
   assert.equal(record.resource['deployment.environment'], 'test');
   assert.equal(record.attributes['liveprobe.action.id'], action.id);
   assert.equal(record.attributes['liveprobe.agent.id'], 'guards-3');
+
+  const snap = await addAction(cp, { type: 'snapshot', file: SERVER, line: GREET, tags: ['guards'] });
+  await events.waitFor(state(snap.action.id, 'installed'), WAIT, 'the snapshot installed');
+  await fetch(`${app.url}/traced-greet?name=grace`);
+  const request = await otlp.waitForSpan((s) => s.name === 'traced-greet', WAIT, "the app's span");
+  const traced = await otlp.waitForLog((r) => r.body === 'greeting grace', WAIT, 'the traced record');
+  assert.equal(traced.traceId, request.traceId);
+  assert.equal(traced.spanId, request.spanId);
+  const snapshotSpan = await otlp.waitForSpan((s) => s.attributes['liveprobe.action.id'] === snap.action.id, WAIT, 'the snapshot span');
+  assert.equal(snapshotSpan.traceId, request.traceId);
+  assert.equal(snapshotSpan.parentSpanId, request.spanId);
+  assert.equal(snapshotSpan.resource['service.name'], 'app-with-own-sdk');
 });
