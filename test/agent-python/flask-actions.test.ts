@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { ActionInput, CapturedValue, NamedValue, SnapshotData } from '@liveprobe/protocol';
-import { lineOf, otlpReceiver, sseEvents, waitFor, type ControlPlane, type SseEvent } from '../helpers/index.js';
+import { cli, lineOf, otlpReceiver, sseEvents, waitFor, type ControlPlane, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { FIXTURES, startPythonApp } from './python-app.js';
 
@@ -107,8 +107,14 @@ test('a Flask app run with liveprobe-run joins the fleet as a python agent and a
     (error.data as { message: string }).message,
     /template `\{order\.nothing\.here\}`: `order\.nothing\.here`: `order\.nothing` is None/,
   );
-  const differs = await addAction(cp, { type: 'log', file: SHOP, line, template: 'x', tags: ['py'], lineText: 'return something_else()' });
-  const refused = await events.waitFor(isStatus(differs.action.id, 'error'), WAIT, 'the lineText refusal');
+  // The CLI, unchanged, names a Python file and the line the editor shows.
+  const added = await cli(['log', 'add', `${SHOP}:${line}`, 'x', '--tag', 'py', '--line-text', 'return something_else()'], {
+    server: cp.url,
+  });
+  assert.equal(added.code, 0, added.stderr);
+  const differs = /created (act_\w+)/.exec(added.stdout)?.[1];
+  assert.ok(differs, added.stdout);
+  const refused = await events.waitFor(isStatus(differs, 'error'), WAIT, 'the lineText refusal');
   assert.match(
     (refused.data as { message: string }).message,
     /^deployed source differs at \S+flask_shop\.py:\d+: the running code has `return jsonify/,

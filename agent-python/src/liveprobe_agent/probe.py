@@ -227,7 +227,7 @@ class ArmedProbe:
     def spend_bytes(self, count: int, now: float) -> bool:
         if self.byte_rate.take(count, now):
             return True
-        self.pause(f'paused: its output is over the quota of {int(self.settings.bytes_per_second)} bytes per second')
+        self.pause(f'paused: its output is over the quota of {self.settings.bytes_per_second:g} bytes per second')
         return False
 
     def spend(self, started: float) -> None:
@@ -235,7 +235,7 @@ class ArmedProbe:
             return
         ended = _perf()
         if not self.settings.cpu.spend(ended - started, ended) and not self.done:
-            self.pause(f'paused: the agent spent its CPU budget of {int(self.settings.cpu_ms_per_second)} ms per second in probes')
+            self.pause(f'paused: the agent spent its CPU budget of {self.settings.cpu_ms_per_second:g} ms per second in probes')
 
     def pause(self, reason: str) -> None:
         if self.off:
