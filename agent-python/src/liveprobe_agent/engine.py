@@ -73,6 +73,9 @@ class Engine:
             probe = ArmedProbe(action, self.settings, self.outbox, action['file'], action.get('line', 0), None)
         except ExpressionError as err:
             return self.fail(action_id, str(err))
+        except (KeyError, TypeError, ValueError) as err:
+            # Desired state that did not come from a control plane (only signatures rule that out).
+            return self.fail(action_id, f'the agent cannot read this action ({type(err).__name__}: {err}); is the control plane newer than the agent?')
         if time.time() >= probe.expires_at:
             self.finished.add(action_id)
             return self.report(action_id, 'expired', f'expired at {action["expiresAt"]}', None)
