@@ -77,7 +77,11 @@ test('an action waits for a module imported later, and a module-level line that 
   assert.equal(first.state, 'error');
   assert.equal(first.message, 'no loaded script matches `lazy_module.py` (it will install if such a script loads)');
   assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
-  await events.waitFor((e) => status(waiting.action.id)(e) && message(e).state === 'installed', WAIT, 'installed once imported');
+  const installedOnce = await events.waitFor(
+    (e) => status(waiting.action.id)(e) && message(e).state === 'installed',
+    WAIT,
+    'installed once imported',
+  );
   assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
   const line = await events.waitFor(
     (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === waiting.action.id,
@@ -85,6 +89,24 @@ test('an action waits for a module imported later, and a module-level line that 
     'its output',
   );
   assert.equal((line.data as { message: string }).message, 'doubling 3');
+  // An edit keeps the action's id: the agent installs the new definition.
+  const patched = await fetch(`${cp.url}/api/v1/actions/${waiting.action.id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'tripling {n}: {n * 3}' }),
+  });
+  assert.equal(patched.status, 200, await patched.text());
+  await events.waitFor(
+    (e) => status(waiting.action.id)(e) && message(e).state === 'installed' && e !== installedOnce,
+    WAIT,
+    'the edit installed',
+  );
+  await fetch(`${app.url}/lazy`);
+  await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { message: string }).message === 'tripling 3: 9',
+    WAIT,
+    'the edited output',
+  );
 
   const moduleLevel = await addAction(cp, {
     type: 'log',

@@ -4,6 +4,7 @@ and reporting each action's status with the Node agent's wording. Actions whose 
 imported yet wait and install when it is."""
 from __future__ import annotations
 
+import json
 import linecache
 import sys
 import time
@@ -53,9 +54,17 @@ class Engine:
         self.finished: set[str] = set()
         self.registry: dict[tuple[types.CodeType, str, int], Site] = {}
         self.modules_seen = 0
+        # Each desired action's definition: an edit (PATCH) keeps the id and changes the rest.
+        self.definitions: dict[str, str] = {}
 
     def reconcile(self, desired: list[dict[str, Any]]) -> None:
         wanted = {a['id']: a for a in desired}
+        definitions = {a['id']: json.dumps(a, sort_keys=True) for a in desired}
+        carried: dict[str, int] = {}
+        for action_id, definition in definitions.items():
+            if action_id in self.definitions and self.definitions[action_id] != definition:
+                carried[action_id] = self.drop_edited(action_id)
+        self.definitions = definitions
         for action_id in list(self.installed):
             if action_id not in wanted:
                 self.remove(action_id, 'removed', 'the action was removed')
@@ -66,6 +75,19 @@ class Engine:
         for action in wanted.values():
             if action['id'] not in self.installed and action['id'] not in self.finished and action['id'] not in self.waiting:
                 self.install(action)
+                if action['id'] in self.installed:
+                    self.installed[action['id']].probe.hits = carried.get(action['id'], 0)
+
+    def drop_edited(self, action_id: str) -> int:
+        """An edited action leaves its sites so its new definition installs fresh; its hits count on."""
+        self.finished.discard(action_id)
+        self.waiting.pop(action_id, None)
+        entry = self.installed.pop(action_id, None)
+        if entry is None:
+            return 0
+        entry.probe.done = entry.probe.off = True
+        self.detach(entry)
+        return entry.probe.hits
 
     def install(self, action: dict[str, Any], retry: bool = False) -> None:
         action_id = action['id']
