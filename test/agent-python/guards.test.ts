@@ -2,10 +2,10 @@
 // quota pauses and resumes an action, actions expire, the agent's blocklist refuses what it
 // names whatever the control plane asks, and an app's own OpenTelemetry SDK carries the records.
 import assert from 'node:assert/strict';
-import { type TestContext, test } from 'node:test';
-import { lineOf, otlpReceiver, sseEvents, type SseEvent } from '../helpers/index.js';
-import { addAction, controlPlane } from '../agent/fixtures.js';
-import { FIXTURES, startPythonApp } from './python-app.js';
+import { test } from 'node:test';
+import { lineOf, otlpReceiver, type SseEvent } from '../helpers/index.js';
+import { addAction } from '../agent/fixtures.js';
+import { FIXTURES, plainServer } from './python-app.js';
 
 const WAIT = 20_000;
 const SERVER = `${FIXTURES}/plain_server.py`;
@@ -14,24 +14,8 @@ const state = (actionId: string, wanted: string) => (e: SseEvent) =>
   e.event === 'action_status' && (e.data as { actionId: string }).actionId === actionId && (e.data as { state: string }).state === wanted;
 const text = (e: SseEvent) => (e.data as { message: string }).message;
 
-async function server(t: TestContext, agentId: string, env: Record<string, string>) {
-  const cp = await controlPlane(t);
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  const app = await startPythonApp(t, {
-    script: 'plain_server.py',
-    launcher: 'start()',
-    broker: cp.mqttUrl,
-    tags: ['guards'],
-    agentId,
-    env,
-  });
-  const greet = (name: string) => fetch(`${app.url}/greet?name=${name}`).then((r) => r.json());
-  return { cp, events, app, greet };
-}
-
 test('over the byte quota an action pauses, says so, and resumes once the quota refilled; a short-lived action expires', async (t) => {
-  const { cp, events, greet } = await server(t, 'guards-1', { LIVEPROBE_QUOTA_BYTES_PER_SECOND: '40' });
+  const { cp, events, greet } = await plainServer(t, 'guards-1', 'guards', { LIVEPROBE_QUOTA_BYTES_PER_SECOND: '40' });
   const { action } = await addAction(cp, {
     type: 'log',
     file: SERVER,
@@ -55,7 +39,7 @@ test('over the byte quota an action pauses, says so, and resumes once the quota 
 });
 
 test("the agent's blocklist refuses files, functions and variables, and redaction hides secrets in values", async (t) => {
-  const { cp, events, app, greet } = await server(t, 'guards-2', {
+  const { cp, events, app, greet } = await plainServer(t, 'guards-2', 'guards', {
     LIVEPROBE_BLOCK_FILES: 'fixtures/lazy_*.py',
     LIVEPROBE_BLOCK_FUNCTIONS: 'job',
     LIVEPROBE_BLOCK_VARIABLES: 'text',
@@ -103,7 +87,7 @@ test("the agent's blocklist refuses files, functions and variables, and redactio
 test("an app that registered its own OpenTelemetry SDK gets the agent's records through it, in the request's trace", async (t) => {
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
-  const { cp, events, app, greet } = await server(t, 'guards-3', {
+  const { cp, events, app, greet } = await plainServer(t, 'guards-3', 'guards', {
     ...otlp.env('http/protobuf'),
     APP_OWN_OTEL: '1',
     OTEL_LOGS_EXPORTER: 'otlp',

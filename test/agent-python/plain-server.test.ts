@@ -2,10 +2,10 @@
 // app: tic-toc across interleaved asyncio tasks, a module imported after the action was created,
 // a module-level line, and a Node and a Python service on one tag installing one action.
 import assert from 'node:assert/strict';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
-import { FIXTURES, startPythonApp } from './python-app.js';
+import { FIXTURES, plainServer, startPythonApp } from './python-app.js';
 
 const WAIT = 20_000;
 const SERVER = `${FIXTURES}/plain_server.py`;
@@ -15,26 +15,10 @@ const status = (actionId: string, agentId?: string) => (e: SseEvent) =>
   (agentId === undefined || (e.data as { agentId: string }).agentId === agentId);
 const message = (e: SseEvent) => e.data as { state: string; message: string; agentId: string };
 
-/** A control plane, its live events, and plain_server.py starting the agent itself. */
-async function plainServer(t: TestContext, agentId: string, env: Record<string, string> = {}) {
-  const cp = await controlPlane(t);
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  const app = await startPythonApp(t, {
-    script: 'plain_server.py',
-    launcher: 'start()',
-    broker: cp.mqttUrl,
-    tags: ['plain'],
-    agentId,
-    env,
-  });
-  return { cp, events, app };
-}
-
 test("tic-toc pairs each asyncio task's own tic and toc across `await`, with tasks interleaved", async (t) => {
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
-  const { cp, events, app } = await plainServer(t, 'plain-1', { ...otlp.env('http/protobuf'), OTEL_METRICS_EXPORTER: 'otlp' });
+  const { cp, events, app } = await plainServer(t, 'plain-1', 'plain', { ...otlp.env('http/protobuf'), OTEL_METRICS_EXPORTER: 'otlp' });
   const { action } = await addAction(cp, {
     type: 'tictoc',
     file: SERVER,
@@ -64,7 +48,7 @@ test("tic-toc pairs each asyncio task's own tic and toc across `await`, with tas
 });
 
 test('an action waits for a module imported later, and a module-level line that already ran is reported as such', async (t) => {
-  const { cp, events, app } = await plainServer(t, 'plain-2');
+  const { cp, events, app } = await plainServer(t, 'plain-2', 'plain');
   const lazy = `${FIXTURES}/lazy_module.py`;
   const waiting = await addAction(cp, {
     type: 'log',

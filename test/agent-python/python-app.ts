@@ -3,7 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
+import { controlPlane } from '../agent/fixtures.js';
 import { Child } from '../helpers/child.js';
+import { sseEvents } from '../helpers/index.js';
 import { fromRoot } from '../helpers/paths.js';
 
 /** LIVEPROBE_TEST_PYTHON_VENV runs the suite on another interpreter's venv (e.g. a Python 3.12 one). */
@@ -72,4 +74,14 @@ export async function startPythonApp(t: TestContext, options: PythonAppOptions):
     await child.stop('SIGKILL');
     throw error;
   }
+}
+
+/** A control plane, its live events, and plain_server.py starting the agent itself (tag `tag`). */
+export async function plainServer(t: TestContext, agentId: string, tag: string, env: Record<string, string> = {}) {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const app = await startPythonApp(t, { script: 'plain_server.py', launcher: 'start()', broker: cp.mqttUrl, tags: [tag], agentId, env });
+  const greet = (name: string) => fetch(`${app.url}/greet?name=${name}`).then((r) => r.json());
+  return { cp, events, app, greet };
 }
