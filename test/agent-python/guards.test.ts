@@ -3,7 +3,9 @@
 // names whatever the control plane asks, and an app's own OpenTelemetry SDK carries the records.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf, otlpReceiver, type SseEvent } from '../helpers/index.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { lineOf, otlpReceiver, tempDir, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction } from '../agent/fixtures.js';
 import { FIXTURES, plainServer } from './python-app.js';
 
@@ -112,4 +114,37 @@ test("an app that registered its own OpenTelemetry SDK gets the agent's records 
   assert.equal(snapshotSpan.traceId, request.traceId);
   assert.equal(snapshotSpan.parentSpanId, request.spanId);
   assert.equal(snapshotSpan.resource['service.name'], 'app-with-own-sdk');
+});
+
+test('an edit of LIVEPROBE_CONFIG applies while the app runs: a new blocklist removes an action, new redaction hides a name, a broken edit changes nothing', async (t) => {
+  const dir = await tempDir('liveprobe-py-config-');
+  t.after(() => dir.remove());
+  const file = join(dir.path, 'liveprobe.json');
+  const write = (settings: unknown) => writeFile(file, typeof settings === 'string' ? settings : JSON.stringify(settings));
+  await write({ block: { variables: [] } });
+  const { cp, events, app, greet } = await plainServer(t, 'guards-4', 'guards', { LIVEPROBE_CONFIG: file });
+  const { action } = await addAction(cp, { type: 'log', file: SERVER, line: GREET, template: 'greeting {name}', tags: ['guards'] });
+  await events.waitFor(state(action.id, 'installed'), WAIT, 'installed');
+
+  await write({ block: { variables: ['name'] } });
+  const removed = await events.waitFor(state(action.id, 'error'), WAIT, 'removed by the new blocklist');
+  assert.match(text(removed), /^removed after the agent's configuration changed: variable `name` is blocked by this agent's configuration/);
+
+  await write({ redact: { keys: ['name'] } });
+  await events.waitFor(
+    (e) => state(action.id, 'installed')(e) && e !== removed && events.events().indexOf(e) > events.events().indexOf(removed),
+    WAIT,
+    'installed again',
+  );
+  await greet('ada');
+  await events.waitFor((e) => e.event === 'output' && text(e) === 'greeting [REDACTED]', WAIT, 'the name redacted');
+
+  await write('{ "redact": ');
+  await waitFor(() => app.output().includes('kept the settings in use: LIVEPROBE_CONFIG:'), WAIT, 'the broken edit reported');
+  await greet('bob');
+  await events.waitFor(
+    (e) => e.event === 'output' && text(e) === 'greeting [REDACTED]' && events.events().filter((x) => x.event === 'output').length === 2,
+    WAIT,
+    'redaction still on',
+  );
 });

@@ -4,6 +4,7 @@ threads only run probes; nothing here waits on them."""
 from __future__ import annotations
 
 import atexit
+import os
 import queue
 import sys
 import threading
@@ -14,17 +15,29 @@ from typing import Any
 
 from .blocklist import Blocklist
 from .broker_link import HEARTBEAT_SECONDS, BrokerLink, now_iso
-from .config import AgentConfig
+from .config import AgentConfig, ConfigError, read_config
 from .engine import Engine
 from .live_output import LiveOutput
 from .otel_out import OtelOut
 from .probe import ArmedProbe, Settings
-from .quota import CpuBudget
+from .quota import CpuBudget, RateLimit
 from .redaction import Redaction
 from .serialize import render
 
 DRAIN_SECONDS = 0.02
+CONFIG_POLL_SECONDS = 1.0
 MAX_SUMMARY_LENGTH = 1000
+
+
+def _stamp(path: str | None) -> tuple[int, int] | None:
+    """What tells a changed file (polling survives editors and ConfigMaps that replace it)."""
+    if path is None:
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
 
 
 def iso(time_s: float) -> str:
@@ -40,8 +53,10 @@ class Agent:
         settings = Settings(
             capture=config.capture, redaction=Redaction(config.redaction), bytes_per_second=config.quotas.bytes_per_second,
             cpu=CpuBudget(config.quotas.cpu_ms_per_second), cpu_ms_per_second=config.quotas.cpu_ms_per_second,
-            is_blocked_variable=blocklist.is_blocked_variable,
+            is_blocked_variable=lambda name: self.engine.blocklist.is_blocked_variable(name),
         )
+        self.settings = settings
+        self.config_stamp = _stamp(config.config_file)
         self.link = BrokerLink(config, lambda actions: self.tasks.put(('desired', actions)), self.log)
         self.engine = Engine(settings, blocklist, self.outbox, self.report, self.log)
         self.live = LiveOutput(config.live_output_per_second, config.agent_id, self.link.publish_event)
@@ -49,6 +64,7 @@ class Agent:
         self.thread = threading.Thread(target=self.loop, name='liveprobe-agent', daemon=True)
         self.stopped = threading.Event()
         self.armed_any = False
+        self.config_checked = 0.0
 
     def start(self) -> None:
         self.link.start()
@@ -88,11 +104,38 @@ class Agent:
                 self.drain()
                 self.engine.tick()
                 self.live.tick()
+                self.reload_settings()
                 if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
                     last_heartbeat = time.monotonic()
                     self.link.publish_event({'kind': 'heartbeat', 'agentId': self.config.agent_id, 'time': now_iso(), 'actions': len(self.engine.installed)})
             except Exception as err:
                 self.log(f'internal error: {err!r}')
+
+    def reload_settings(self) -> None:
+        """LIVEPROBE_CONFIG changed: new capture, redaction, quota and blocklist settings apply now; a broken edit changes nothing."""
+        path = self.config.config_file
+        if path is None or time.monotonic() - self.config_checked < CONFIG_POLL_SECONDS:
+            return
+        self.config_checked = time.monotonic()
+        stamp = _stamp(path)
+        if stamp == self.config_stamp:
+            return
+        self.config_stamp = stamp
+        try:
+            fresh = read_config({**os.environ, 'LIVEPROBE_AGENT_ID': self.config.agent_id})
+        except ConfigError as err:
+            self.log(f'kept the settings in use: {err}')
+            return
+        settings = self.settings
+        settings.capture = fresh.capture
+        settings.redaction = Redaction(fresh.redaction)
+        settings.bytes_per_second = fresh.quotas.bytes_per_second
+        settings.cpu_ms_per_second = settings.cpu.ms_per_second = fresh.quotas.cpu_ms_per_second
+        for entry in self.engine.installed.values():
+            entry.probe.byte_rate = RateLimit(fresh.quotas.bytes_per_second)
+            entry.probe.compile()
+        self.engine.apply_blocklist(Blocklist(fresh.blocklist))
+        self.log(f'applied the settings of {path}')
 
     def drain(self) -> None:
         for entry in list(self.engine.installed.values()):

@@ -54,6 +54,7 @@ class AgentConfig:
     blocklist: Blocklist
     quotas: Quotas
     exit_flush_ms: int = 1000
+    config_file: str | None = None
 
 
 def _list(value: str | None) -> list[str]:
@@ -136,6 +137,7 @@ def read_config(env: Mapping[str, str] = os.environ) -> AgentConfig:
             cpu_ms_per_second=_number(env, 'LIVEPROBE_CPU_BUDGET_MS_PER_SECOND', quota_file.get('cpuMsPerSecond', 50)),
         ),
         exit_flush_ms=int(_number(env, 'LIVEPROBE_EXIT_FLUSH_MS', 1000)),
+        config_file=path or None,
     )
 
 

@@ -56,6 +56,8 @@ class Engine:
         self.modules_seen = 0
         # Each desired action's definition: an edit (PATCH) keeps the id and changes the rest.
         self.definitions: dict[str, str] = {}
+        # Refused by the blocklist: installed again when a new configuration allows them.
+        self.blocked: dict[str, dict[str, Any]] = {}
 
     def reconcile(self, desired: list[dict[str, Any]]) -> None:
         wanted = {a['id']: a for a in desired}
@@ -71,6 +73,7 @@ class Engine:
         for action_id in list(self.waiting):
             if action_id not in wanted:
                 del self.waiting[action_id]
+        self.blocked = {k: v for k, v in self.blocked.items() if k in wanted}
         self.finished &= set(wanted)
         for action in wanted.values():
             if action['id'] not in self.installed and action['id'] not in self.finished and action['id'] not in self.waiting:
@@ -78,10 +81,31 @@ class Engine:
                 if action['id'] in self.installed:
                     self.installed[action['id']].probe.hits = carried.get(action['id'], 0)
 
+    def apply_blocklist(self, blocklist: Blocklist) -> None:
+        """A new configuration: installed actions it forbids leave now; those only the old one refused install."""
+        self.blocklist = blocklist
+        previously = dict(self.blocked)
+        for action_id, entry in list(self.installed.items()):
+            probe = entry.probe
+            try:
+                blocklist.check([probe.action['file'], probe.file], probe.function, probe.expressions())
+            except BlockedByAgentError as err:
+                del self.installed[action_id]
+                probe.done = probe.off = True
+                self.detach(entry)
+                self.blocked[action_id] = probe.action
+                self.finished.add(action_id)
+                self.report(action_id, 'error', f"removed after the agent's configuration changed: {err}", None)
+        for action_id, action in previously.items():
+            del self.blocked[action_id]
+            self.finished.discard(action_id)
+            self.install(action)
+
     def drop_edited(self, action_id: str) -> int:
         """An edited action leaves its sites so its new definition installs fresh; its hits count on."""
         self.finished.discard(action_id)
         self.waiting.pop(action_id, None)
+        self.blocked.pop(action_id, None)
         entry = self.installed.pop(action_id, None)
         if entry is None:
             return 0
@@ -114,7 +138,10 @@ class Engine:
                 self.waiting[action_id] = action
                 return None if retry else self.report(action_id, 'error', str(err), None)
             return self.fail(action_id, str(err))
-        except (BlockedByAgentError, SourceDiffersError, ExpressionError) as err:
+        except BlockedByAgentError as err:
+            self.blocked[action_id] = action
+            return self.fail(action_id, str(err))
+        except (SourceDiffersError, ExpressionError) as err:
             return self.fail(action_id, str(err))
         self.waiting.pop(action_id, None)
         entry = Installed(probe)

@@ -70,16 +70,19 @@ class ArmedProbe:
         self.counted = 0  # counter hits not yet handed to the agent thread
         self.overflow = 0  # hits dropped because the agent's thread was behind
         self.otel_attributes: dict[str, Any] | None = None  # made once by the agent thread
-        text = self.text
-        redaction = settings.redaction
+        self.compile()
+        self.tic: contextvars.ContextVar[float | None] = contextvars.ContextVar(f'liveprobe_tic_{self.id}', default=None)
+        self.open_durations: dict[int, float] = {}
+
+    def compile(self) -> None:
+        """Compiles the action's expressions with the agent's current redaction (again when it changes)."""
+        action, text, redaction = self.action, self.text, self.settings.redaction
         self.condition = compile_expression(parse_expression(action['condition']), redaction, text) if action.get('condition') else None
         self.template = [(p['text'], None) if 'text' in p else (p['source'], compile_expression(p['expr'], redaction, text))
                          for p in parse_template(action['template'])] if self.type == 'log' else []
         self.watches = [(w, compile_expression(parse_expression(w), redaction, text)) for w in action.get('watches', [])]
         self.value = compile_expression(parse_expression(action['expression']), redaction, text) if self.type == 'metric' else None
         self.attributes = [(k, compile_expression(parse_expression(v), redaction, text)) for k, v in action.get('attributes', {}).items()]
-        self.tic: contextvars.ContextVar[float | None] = contextvars.ContextVar(f'liveprobe_tic_{self.id}', default=None)
-        self.open_durations: dict[int, float] = {}
 
     def expressions(self) -> list[dict[str, Any]]:
         """Every checked tree the action evaluates, for the blocklist."""
