@@ -71,6 +71,7 @@ export class PortInUseError extends ControlPlaneError {
 }
 
 export class BrokerUnreachableError extends ControlPlaneError {
+  /** `url` as shown to people: without its password (redactUrl). */
   constructor(url: string, reason: string) {
     super(
       'broker_unreachable',

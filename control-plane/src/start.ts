@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { topics } from '@liveprobe/protocol';
+import { redactUrl, topics } from '@liveprobe/protocol';
 import { startSweeper } from './actions/sweeper.js';
 import { createApp } from './http/app.js';
 import { serveApp } from './http/serve.js';
@@ -15,7 +15,6 @@ import { ApiTokens } from './auth/api-tokens.js';
 import { controlPlaneCredentials, type BrokerAccess } from './mqtt/broker-access.js';
 import { TopicAcl } from './mqtt/topic-acl.js';
 import { readTlsFiles } from './tls/tls-files.js';
-import { redactDatabaseUrl } from './store/postgres.js';
 
 export interface ControlPlane {
   /** Base URL of the REST API, e.g. `http://127.0.0.1:8080`. */
@@ -67,7 +66,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const tls = config.tls === undefined ? undefined : await readTlsFiles(config.tls.certFile, config.tls.keyFile);
     let mqttUrl = config.brokerUrl;
     if (mqttUrl === undefined) {
-      const broker = await startEmbeddedBroker(config.host, config.mqttPort, brokerAccess, tls);
+      const { limits } = config;
+      const broker = await startEmbeddedBroker(
+        config.host,
+        config.mqttPort,
+        {
+          maxPacketBytesBeforeLogin: limits.mqttMaxPacketBytesBeforeLogin,
+          maxPacketBytes: limits.mqttMaxPacketBytes,
+          maxUnauthenticated: limits.mqttMaxUnauthenticated,
+          connectTimeoutMs: limits.mqttConnectTimeoutMs,
+        },
+        log,
+        brokerAccess,
+        tls,
+      );
       closers.push(() => broker.close());
       mqttUrl = broker.url;
     }
@@ -128,7 +140,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     return {
       url: http.url,
       // An external broker's URL may carry the control plane's password.
-      mqttUrl: redactDatabaseUrl(mqttUrl),
+      mqttUrl: redactUrl(mqttUrl),
       embeddedBroker: config.brokerUrl === undefined,
       dbPath: database,
       app,

@@ -7,3 +7,4 @@ export * from './names.js';
 export * from './duration.js';
 export * from './expression/index.js';
 export * from './signing.js';
+export * from './redact-url.js';

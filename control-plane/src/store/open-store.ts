@@ -1,5 +1,6 @@
 import type { ClusterCoordination } from '../services.js';
-import { openPostgresStore, redactDatabaseUrl } from './postgres.js';
+import { redactUrl } from '@liveprobe/protocol';
+import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { SqlStore } from './sql-store.js';
 
@@ -21,5 +22,5 @@ export async function openStore(options: {
     return { store: await openSqliteStore(options.dbPath), description: options.dbPath };
   }
   const { store, cluster } = await openPostgresStore(options.databaseUrl, options.log);
-  return { store, cluster, description: redactDatabaseUrl(options.databaseUrl) };
+  return { store, cluster, description: redactUrl(options.databaseUrl) };
 }

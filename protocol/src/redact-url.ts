@@ -1,0 +1,23 @@
+/**
+ * URLs in logs, banners and errors without their credentials: a broker URL carries an agent
+ * token or a Mosquitto password as its password, a database URL its password, and a query
+ * string may carry a token (`?token=`, `?access_token=`, `?password=`, `?client_secret=`).
+ */
+
+/** Query parameters whose values are credentials, matched by word parts (`access_token`, `clientSecret`, `X-Api-Key`). */
+const SECRET_PARAM = /(^|[^a-z])(pass(word|wd)?|pwd|secret|token|auth|credentials?|key|sig(nature)?)([^a-z]|$)/i;
+
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return url.replace(/\/\/([^:@/\s]*):[^@/\s]*@/, '//$1:***@');
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_PARAM.test(splitWords(name))) parsed.searchParams.set(name, '***');
+  }
+  return parsed.toString().replaceAll('%2A%2A%2A', '***');
+}
+
+/** `clientSecret` → `client Secret`, so the word test above sees its parts. */
+function splitWords(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1 $2');
+}
