@@ -1,3 +1,5 @@
+import { redactUrlsIn } from '@liveprobe/protocol';
+
 /** Every failure the control plane reports has a stable code; the REST layer maps codes to statuses. */
 export class ControlPlaneError extends Error {
   constructor(
@@ -75,7 +77,7 @@ export class BrokerUnreachableError extends ControlPlaneError {
   constructor(url: string, reason: string) {
     super(
       'broker_unreachable',
-      `cannot connect to the MQTT broker at ${url} (${reason}); check that it is running and reachable, or omit the broker URL to use the embedded one`,
+      `cannot connect to the MQTT broker at ${url} (${redactUrlsIn(reason)}); check that it is running and reachable, or omit the broker URL to use the embedded one`,
     );
   }
 }
@@ -84,7 +86,7 @@ export class StoreUnavailableError extends ControlPlaneError {
   constructor(dbPath: string, cause: unknown) {
     super(
       'store_unavailable',
-      `cannot prepare the database at ${dbPath} (${cause instanceof Error ? cause.message : String(cause)}); check the file is writable and was created by a compatible liveprobe version`,
+      `cannot prepare the database at ${dbPath} (${redactUrlsIn(cause instanceof Error ? cause.message : String(cause))}); check the file is writable and was created by a compatible liveprobe version`,
       { cause },
     );
   }

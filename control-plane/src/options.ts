@@ -122,11 +122,7 @@ export function isLoopback(host: string): boolean {
 
 function checkDatabaseUrl(url: string): string {
   if (!isPostgresUrl(url) || !URL.canParse(url)) {
-    throw new InvalidOptionError(
-      'databaseUrl',
-      redactUrl(url),
-      'a PostgreSQL URL such as postgres://liveprobe:secret@db:5432/liveprobe',
-    );
+    throw new InvalidOptionError('databaseUrl', redactUrl(url), 'a PostgreSQL URL such as postgres://liveprobe:secret@db:5432/liveprobe');
   }
   return url;
 }

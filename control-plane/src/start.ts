@@ -30,7 +30,7 @@ export interface ControlPlane {
   /** Set when this start created the first admin token (none was active): its secret, shown only now. */
   firstAdminToken?: string;
   /** Creates an API token, e.g. for `liveprobe up --demo` to print one that works. */
-  issueToken(name: string, role: Role, options?: { replacingSameName?: boolean; tags?: string[] }): Promise<string>;
+  issueToken(name: string, role: Role, options?: { replacingSameName?: boolean; tags?: string[]; agents?: string[] }): Promise<string>;
   /** Releases every socket, timer and file handle; safe to call twice. */
   close(): Promise<void>;
 }
@@ -146,10 +146,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       app,
       ...(firstAdminToken === undefined ? {} : { firstAdminToken }),
       signing: { publicKey: signer.publicKey, keyFile: signer.path, created: signer.created },
-      async issueToken(name, role, { replacingSameName = false, tags } = {}) {
+      async issueToken(name, role, { replacingSameName = false, tags, agents } = {}) {
         if (replacingSameName) await security.auth.tokens.revokeNamed(name);
-        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...(tags === undefined ? {} : { tags }) }))
-          .secret;
+        const scope = { ...(tags === undefined ? {} : { tags }), ...(agents === undefined ? {} : { agents }) };
+        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...scope })).secret;
       },
       close: () => (closing ??= closeAll()),
     };

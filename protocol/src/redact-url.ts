@@ -17,6 +17,11 @@ export function redactUrl(url: string): string {
   return parsed.toString().replaceAll('%2A%2A%2A', '***');
 }
 
+/** Every URL inside `text` (an error message that quotes one) without its credentials. */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactUrl(url));
+}
+
 /** `clientSecret` → `client Secret`, so the word test above sees its parts. */
 function splitWords(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, '$1 $2');

@@ -24,3 +24,10 @@ export const agentTokenTagsMigration: Migration = {
     await db.schema.alterTable('api_tokens').addColumn('tags', 'text').execute();
   },
 };
+
+/** Agent tokens name the agent ids (MQTT client ids) they may connect as (JSON array of `id`, `prefix*`, `*`). */
+export const agentTokenIdsMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('api_tokens').addColumn('agents', 'text').execute();
+  },
+};

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
-import { redactUrl } from '@liveprobe/protocol';
+import { redactUrl, redactUrlsIn } from '@liveprobe/protocol';
 import type { RetainedPublisher } from '../desired-state/desired-state.js';
 import { BrokerUnreachableError } from '../errors.js';
 
@@ -60,7 +60,7 @@ export async function connectToBroker(
   });
   // While reconnecting, every attempt fails the same way; the 'offline' line already said so.
   client.on('error', (err) => {
-    if (!lost) log(`MQTT: ${err.message}`);
+    if (!lost) log(`MQTT: ${redactUrlsIn(err.message)}`);
   });
 
   return {

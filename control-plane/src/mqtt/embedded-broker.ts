@@ -4,7 +4,7 @@ import { Aedes, type Client } from 'aedes';
 import { connectableUrl, listen } from '../listen.js';
 import { accessHooks, type BrokerAccess } from './broker-access.js';
 import { PacketSizeGuard, PacketTooLargeError } from './packet-size-guard.js';
-import { OncePerReason } from './once-per-reason.js';
+import { OncePerReason } from '../once-per-reason.js';
 
 export interface EmbeddedBroker {
   url: string;
@@ -42,9 +42,7 @@ export async function startEmbeddedBroker(
   const accept = (socket: Socket) => {
     // Counted from the first byte to the CONNACK: a flood of connections that never log in holds at most this many.
     if (waiting >= limits.maxUnauthenticated) {
-      once.log(
-        `MQTT: refused connections: ${limits.maxUnauthenticated} are already waiting to log in (limits.mqttMaxUnauthenticated)`,
-      );
+      once.log(`MQTT: refused connections: ${limits.maxUnauthenticated} are already waiting to log in (limits.mqttMaxUnauthenticated)`);
       socket.destroy();
       return;
     }

@@ -14,7 +14,9 @@ export class PacketTooLargeError extends Error {
     readonly limit: number,
     readonly authenticated: boolean,
   ) {
-    super(`a packet announced ${announced} bytes, more than the ${limit} a client may send ${authenticated ? 'after' : 'before'} it logged in`);
+    super(
+      `a packet announced ${announced} bytes, more than the ${limit} a client may send ${authenticated ? 'after' : 'before'} it logged in`,
+    );
   }
 }
 

@@ -63,6 +63,7 @@ export const TokenViewSchema = z.object({
   expiresAt: z.string().optional(),
   lastUsedAt: z.string().optional(),
   tags: z.array(z.string()).optional(),
+  agents: z.array(z.string()).optional(),
 });
 
 export const CreatedTokenSchema = z.object({

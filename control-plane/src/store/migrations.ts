@@ -1,6 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { auditLogMigration } from '../audit/audit-migration.js';
-import { agentTokenTagsMigration, apiTokensMigration } from '../auth/token-migration.js';
+import { agentTokenIdsMigration, agentTokenTagsMigration, apiTokensMigration } from '../auth/token-migration.js';
 
 /** In-code migrations, applied in name order; never edit one that has shipped, add the next. */
 export const migrations: Record<string, Migration> = {
@@ -77,4 +77,5 @@ export const migrations: Record<string, Migration> = {
   '0003_api_tokens': apiTokensMigration,
   '0004_audit_log': auditLogMigration,
   '0005_agent_token_tags': agentTokenTagsMigration,
+  '0006_agent_token_ids': agentTokenIdsMigration,
 };
