@@ -4,8 +4,12 @@
  * string may carry a token (`?token=`, `?access_token=`, `?password=`, `?client_secret=`).
  */
 
-/** Query parameters whose values are credentials, matched by word parts (`access_token`, `clientSecret`, `X-Api-Key`). */
-const SECRET_PARAM = /(^|[^a-z])(pass(word|wd)?|pwd|secret|token|auth|credentials?|key|sig(nature)?)([^a-z]|$)/i;
+/**
+ * Query parameters whose values are credentials: names containing password, secret, token or
+ * credential anywhere (`sslpassword`, `access_token`), and short words only as word parts
+ * (`X-Api-Key` and `clientKey` but not `monkey`, `auth` but not `author`).
+ */
+const SECRET_PARAM = /pass(word|wd|phrase)|secret|token|credential|(^|[^a-z])(pass|pwd|key|auth|sig|signature)([^a-z]|$)/i;
 
 export function redactUrl(url: string): string {
   if (!URL.canParse(url)) return url.replace(/\/\/([^:@/\s]*):[^@/\s]*@/, '//$1:***@');

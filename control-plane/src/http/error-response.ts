@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { redactUrlsIn } from '@liveprobe/protocol';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ControlPlaneError, InvalidBodyError, InvalidQueryError, type BodyIssue } from '../errors.js';
 
@@ -32,8 +33,9 @@ export function errorResponse(c: Context, err: unknown, log: (line: string) => v
     };
     return c.json(body, STATUS_BY_CODE[err.code] ?? 500);
   }
-  const reason = err instanceof Error ? err.message : String(err);
-  log(`${c.req.method} ${c.req.path} failed: ${err instanceof Error && err.stack !== undefined ? err.stack : reason}`);
+  // A failure quoting a connection URL (database, broker) must not print its password.
+  const reason = redactUrlsIn(err instanceof Error ? err.message : String(err));
+  log(`${c.req.method} ${c.req.path} failed: ${redactUrlsIn(err instanceof Error && err.stack !== undefined ? err.stack : reason)}`);
   const body: ErrorBody = {
     error: {
       code: 'internal',
