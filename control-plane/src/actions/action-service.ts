@@ -1,6 +1,6 @@
 import { parseDuration } from '@liveprobe/protocol';
 import type { Action, ParsedActionInput } from '@liveprobe/protocol';
-import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
+import { DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Store } from '../store/store.js';

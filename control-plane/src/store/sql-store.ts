@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, type Transaction } from 'kysely';
 import { Action, ActionState, AgentOnline, Location, SnapshotData } from '@liveprobe/protocol';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
 import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
