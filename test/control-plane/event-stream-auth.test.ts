@@ -7,6 +7,7 @@ import { createParser } from 'eventsource-parser';
 import mqtt from 'mqtt';
 import { topics } from '@liveprobe/protocol';
 import { cli, startControlPlane, waitFor, type ControlPlane } from '../helpers/index.js';
+import { identityProvider } from '../helpers/identity-provider.js';
 
 interface Stream {
   events: Array<{ event: string; data: string }>;
@@ -98,5 +99,20 @@ test('a token’s open event stream ends when the token expires', async (t) => {
   endedBecauseUnauthenticated(expiring);
   await agentEvent(t, cp, 'later');
   await waitFor(() => lasting.events.some((e) => e.data.includes('later')), 10_000, 'the stream of the token still valid to go on');
+  assert.equal(lasting.isEnded(), false);
+});
+
+test('a single sign-on JWT’s open event stream ends when the JWT expires', async (t) => {
+  const idp = await identityProvider();
+  t.after(() => idp.stop());
+  const cp = await startControlPlane({ auth: true, args: ['--oidc-issuer', idp.issuer, '--oidc-audience', 'liveprobe'] });
+  t.after(() => cp.stop());
+  // Expiry is checked with 5 s of clock tolerance, as for every request.
+  const expiring = await openStream(t, cp, await idp.sign({ roles: ['viewer'] }, { expiresIn: '2s' }));
+  const lasting = await openStream(t, cp, await idp.sign({ roles: ['viewer'] }, { expiresIn: '10m' }));
+  await expiring.ended;
+  endedBecauseUnauthenticated(expiring);
+  await agentEvent(t, cp, 'later');
+  await waitFor(() => lasting.events.some((e) => e.data.includes('later')), 10_000, 'the stream of the valid JWT to go on');
   assert.equal(lasting.isEnded(), false);
 });
