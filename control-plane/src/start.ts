@@ -4,9 +4,10 @@ import { startSweeper } from './actions/sweeper.js';
 import { createApp } from './http/app.js';
 import { serveApp } from './http/serve.js';
 import { connectToBroker } from './mqtt/broker-connection.js';
-import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
+import { brokerLimits, startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { resolveOptions, type ControlPlaneOptions } from './options.js';
 import { createServices } from './services.js';
+import { MIGRATIONS } from './database.js';
 import { openStore } from './store/open-store.js';
 import type { Role } from './auth/roles.js';
 import { setUpSecurity } from './auth/setup.js';
@@ -49,7 +50,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 
   try {
-    const { store, cluster, description: database } = await openStore(config);
+    const { store, cluster, description: database } = await openStore({ ...config, migrations: MIGRATIONS });
     closers.push(() => store.close());
 
     // With authentication on, the embedded broker wants credentials too: agent tokens for agents (docs/security.md).
@@ -66,20 +67,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const tls = config.tls === undefined ? undefined : await readTlsFiles(config.tls.certFile, config.tls.keyFile);
     let mqttUrl = config.brokerUrl;
     if (mqttUrl === undefined) {
-      const { limits } = config;
-      const broker = await startEmbeddedBroker(
-        config.host,
-        config.mqttPort,
-        {
-          maxPacketBytesBeforeLogin: limits.mqttMaxPacketBytesBeforeLogin,
-          maxPacketBytes: limits.mqttMaxPacketBytes,
-          maxUnauthenticated: limits.mqttMaxUnauthenticated,
-          connectTimeoutMs: limits.mqttConnectTimeoutMs,
-        },
-        log,
-        brokerAccess,
-        tls,
-      );
+      const broker = await startEmbeddedBroker(config.host, config.mqttPort, brokerAccess, tls, brokerLimits(config.limits), log);
       closers.push(() => broker.close());
       mqttUrl = broker.url;
     }

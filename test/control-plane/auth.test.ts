@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
-import { openSqliteStore, startControlPlane, type ControlPlane } from '@liveprobe/control-plane';
-import { cli, startControlPlane as startUp, tempDir, waitFor } from '../helpers/index.js';
 import { generateKeyPair } from 'jose';
+import { openSqliteStore, startControlPlane, type ControlPlane } from '@liveprobe/control-plane';
 import { identityProvider } from '../helpers/identity-provider.js';
+import { cli, startControlPlane as startUp, tempDir, waitFor } from '../helpers/index.js';
 import { logAction } from './fixtures.js';
 
 type Options = NonNullable<Parameters<typeof startControlPlane>[0]>;
@@ -170,6 +170,8 @@ test('auth cannot be off on a host other machines reach', async () => {
     /auth\.mode is "off"; expected "tokens" when listening on 0\.0\.0\.0/,
   );
 });
+
+// --- OIDC: a local identity provider with a real key set, and real signed JWTs ---
 
 test('OIDC: a valid JWT with a role claim is accepted; expired, wrong audience, wrong issuer, wrong key and role-less ones are not', async (t) => {
   const idp = await identityProvider();

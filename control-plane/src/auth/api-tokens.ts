@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { CreatedToken, TokenView } from '@liveprobe/protocol';
 import type { Kysely, Selectable } from 'kysely';
 import { TokenNotFoundError } from './auth-errors.js';
 import type { Principal } from './principal.js';
@@ -19,19 +20,6 @@ export interface ApiTokensTable {
 }
 
 /** A token as the API lists it: never its secret. */
-export interface TokenView {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  createdBy: string;
-  expiresAt?: string;
-  lastUsedAt?: string;
-  /** Agent tokens only: the tags whose desired state the agent may read (`*`: all). */
-  tags?: string[];
-  /** Agent tokens only: the agent ids it may connect as (`id`, `prefix*`, `*`); see agent-ids.ts. */
-  agents?: string[];
-}
 
 /** Who an agent token stands for on the MQTT broker. */
 export interface AgentCredential {
@@ -40,12 +28,6 @@ export interface AgentCredential {
   tags: string[];
   /** Undefined for a token made before agent tokens were bound to ids: it may connect as none. */
   agents: string[] | undefined;
-}
-
-export interface CreatedToken {
-  token: TokenView;
-  /** The bearer secret; shown here once and never stored. */
-  secret: string;
 }
 
 /** Secrets start with this, so they are recognisable (and findable by secret scanners). */
@@ -184,3 +166,5 @@ function toView(row: Selectable<ApiTokensTable>): TokenView {
     ...(row.agents === null ? {} : { agents: JSON.parse(row.agents) as string[] }),
   };
 }
+
+export type { CreatedToken, TokenView };

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { Migrations } from '../store/migrations.js';
 
 /** API tokens: only a SHA-256 of each secret is kept; the secret is shown once, at creation. */
 export const apiTokensMigration: Migration = {
@@ -30,4 +31,11 @@ export const agentTokenIdsMigration: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.alterTable('api_tokens').addColumn('agents', 'text').execute();
   },
+};
+
+/** The tables authentication adds to the store, in the store's one sequence of names. */
+export const authMigrations: Migrations = {
+  '0003_api_tokens': apiTokensMigration,
+  '0005_agent_token_tags': agentTokenTagsMigration,
+  '0006_agent_token_ids': agentTokenIdsMigration,
 };

@@ -1,10 +1,12 @@
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
+import { DEFAULT_LIMITS, type ResolvedLimits } from '../limits/limits.js';
 import { connectableUrl, listen } from '../listen.js';
 import { accessHooks, type BrokerAccess } from './broker-access.js';
 import { PacketSizeGuard, PacketTooLargeError } from './packet-size-guard.js';
 import { OncePerReason } from '../once-per-reason.js';
+import { indexedMemoryPersistence } from './retained-index.js';
 
 export interface EmbeddedBroker {
   url: string;
@@ -23,17 +25,28 @@ export interface BrokerLimits {
   connectTimeoutMs: number;
 }
 
+/** The broker's part of the control plane's limits. */
+export function brokerLimits(limits: ResolvedLimits): BrokerLimits {
+  return {
+    maxPacketBytesBeforeLogin: limits.mqttMaxPacketBytesBeforeLogin,
+    maxPacketBytes: limits.mqttMaxPacketBytes,
+    maxUnauthenticated: limits.mqttMaxUnauthenticated,
+    connectTimeoutMs: limits.mqttConnectTimeoutMs,
+  };
+}
+
 /** An in-process aedes broker for single-machine setups; retained messages live in memory. */
 export async function startEmbeddedBroker(
   host: string,
   port: number,
-  limits: BrokerLimits,
-  log: (line: string) => void,
   access?: BrokerAccess,
   tls?: { cert: Buffer; key: Buffer },
+  limits: BrokerLimits = brokerLimits(DEFAULT_LIMITS),
+  log: (line: string) => void = () => {},
 ): Promise<EmbeddedBroker> {
   // Without `access` (authentication off) the broker is open, as before; with `tls` it speaks MQTT over TLS only.
   const aedes = await Aedes.createBroker({
+    persistence: indexedMemoryPersistence(),
     connectTimeout: limits.connectTimeoutMs,
     ...(access === undefined ? {} : accessHooks(access)),
   });

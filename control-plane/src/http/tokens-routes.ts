@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { parseDuration, Tag } from '@liveprobe/protocol';
 import { toBodyIssues } from '../body-issues.js';
 import { InvalidBodyError, InvalidJsonError } from '../errors.js';
-import type { ApiTokens } from './api-tokens.js';
-import { TokenNotFoundError } from './auth-errors.js';
-import type { AuthVariables } from './authenticate.js';
-import { ANONYMOUS } from './principal.js';
-import { AgentIdPattern } from './agent-ids.js';
-import { Role } from './roles.js';
+import type { ApiTokens } from '../auth/api-tokens.js';
+import { TokenNotFoundError } from '../auth/auth-errors.js';
+import type { AuthVariables } from '../auth/authenticate.js';
+import { ANONYMOUS } from '../auth/principal.js';
+import { AgentIdPattern } from '../auth/agent-ids.js';
+import { Role } from '../auth/roles.js';
 
 /** The body of `POST /api/v1/tokens`. */
 export const TokenInput = z
@@ -42,7 +42,7 @@ export const TokenInput = z
       'an agent token names the agent ids it may connect as (its MQTT client id is its agent id): an id such as "shop-1", a prefix such as "checkout-*", or "*" for any (CLI: --agent)',
   });
 
-/** `/tokens` (admins only, see policy.ts) and `/whoami` (anyone signed in). */
+/** `/tokens` (admins only, see auth/policy.ts) and `/whoami` (anyone signed in). */
 export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variables: AuthVariables }> {
   return new Hono<{ Variables: AuthVariables }>()
     .post('/tokens', async (c) => {
