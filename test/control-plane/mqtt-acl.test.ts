@@ -28,14 +28,23 @@ async function connect(
   return client;
 }
 
-/** Which of the retained desired states an agent can read, whatever filters it tries. */
-async function readable(client: mqtt.MqttClient): Promise<string[]> {
+/**
+ * Which of the retained desired states an agent can read, whatever filters it tries. `marker`
+ * then changes a desired state the agent reads: once that arrives, every retained message its
+ * subscriptions could bring has arrived before it.
+ */
+async function readable(client: mqtt.MqttClient, marker: () => Promise<string>): Promise<string[]> {
   const received = new Set<string>();
-  client.on('message', (topic) => received.add(topic));
+  const payloads: string[] = [];
+  client.on('message', (topic, payload) => {
+    received.add(topic);
+    payloads.push(payload.toString());
+  });
   for (const filter of [...RETAINED, `${P}/tags/+/actions`, `${P}/agents/+/actions`, `${P}/#`, '#']) {
     await client.subscribeAsync(filter, { qos: 1 }).catch(() => undefined); // a refusal may come as SUBACK 0x80
   }
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  const id = await marker();
+  await waitFor(() => payloads.some((p) => p.includes(id)), 5000, 'the marker desired state');
   return [...received].sort();
 }
 
@@ -78,11 +87,14 @@ test('the embedded broker takes agent tokens and holds agents to their tags and 
     'a client id that is not an agent id',
   );
 
+  // A new action on the checkout tag, which both agents below read.
+  const marker = async () =>
+    ((await (await api('POST', '/actions', logAction({ tags: ['checkout'], line: 7 }))).json()) as { action: { id: string } }).action.id;
   const agent = await connect(t, cp.mqttUrl, 'shop-1', { username: 'checkout-agents', password: agentToken });
-  assert.deepEqual(await readable(agent), [`${P}/agents/shop-1/actions`, `${P}/tags/checkout/actions`]);
+  assert.deepEqual(await readable(agent, marker), [`${P}/agents/shop-1/actions`, `${P}/tags/checkout/actions`]);
   const wide = await connect(t, cp.mqttUrl, 'shop-9', { username: 'all-tags', password: everyTag });
   assert.deepEqual(
-    await readable(wide),
+    await readable(wide, marker),
     [`${P}/tags/checkout/actions`, `${P}/tags/payments/actions`],
     '`*` reads every tag, and never another agent’s topic',
   );
@@ -122,8 +134,8 @@ test('the embedded broker takes agent tokens and holds agents to their tags and 
     JSON.stringify({ kind: 'dropped', agentId: 'shop-1', time: new Date().toISOString(), count: 1, reason: 'own event' }),
     { qos: 1 },
   );
+  // The forged publishes were refused (their connections closed) before this one connected.
   await waitFor(() => streamed.join('').includes('own event'), 5000, 'its own event to reach the control plane');
-  await new Promise((resolve) => setTimeout(resolve, 300));
   assert.ok(!forged.some((m) => m.includes('"rev":999')), 'the forged desired state reached no one');
   const agents = (await (await api('GET', '/agents')).json()) as { agents: { agentId: string }[] };
   assert.ok(!agents.agents.some((a) => a.agentId === 'shop-2'), 'no status was published for another agent');
