@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { createParser } from 'eventsource-parser';
 import mqtt from 'mqtt';
 import { topics } from '@liveprobe/protocol';
-import { cli, startControlPlane, waitFor, type ControlPlane } from '../helpers/index.js';
+import { cli, startControlPlane, tailCli, waitFor, type ControlPlane } from '../helpers/index.js';
 import { identityProvider } from '../helpers/identity-provider.js';
 
 interface Stream {
@@ -115,4 +115,22 @@ test('a single sign-on JWT’s open event stream ends when the JWT expires', asy
   await agentEvent(t, cp, 'later');
   await waitFor(() => lasting.events.some((e) => e.data.includes('later')), 10_000, 'the stream of the valid JWT to go on');
   assert.equal(lasting.isEnded(), false);
+});
+
+test('`liveprobe tail` stops when its token is revoked, and says why', async (t) => {
+  const cp = await startControlPlane({ auth: true });
+  t.after(() => cp.stop());
+  const viewer = await token(cp, 'terminal', 'viewer');
+  const tail = await tailCli([], { server: cp.url, token: viewer.secret });
+  t.after(() => tail.stop());
+  await agentEvent(t, cp, 'seen by tail');
+  await tail.waitForLine((line) => line.includes('seen by tail'), 10_000, 'the event');
+  const revoked = await cli(['token', 'revoke', viewer.id], { server: cp.url, token: cp.token! });
+  assert.equal(revoked.code, 0, revoked.stderr);
+  const status = await tail.exited;
+  assert.equal(status.code, 1);
+  assert.match(
+    tail.output(),
+    /error: the control plane ended the stream: the token of this stream was revoked or has expired; run liveprobe tail again with a valid token/,
+  );
 });
