@@ -60,6 +60,18 @@ export const RatePerSecond = z
     `ratePerSecond is at most ${MAX_RATE_PER_SECOND}; for every hit of a hotter line use a counter or metric action`,
   );
 
+/**
+ * Where a log action's lines go: the agent's OpenTelemetry pipeline, the live stream to the
+ * control plane, the app's stdout/stderr, or the app's own logger (pino, winston).
+ */
+export const LOG_OUTPUTS = ['otel', 'live', 'console', 'logger'] as const;
+export const LogOutput = z.enum(LOG_OUTPUTS);
+export type LogOutput = z.infer<typeof LogOutput>;
+export const LogOutputs = z
+  .array(LogOutput)
+  .min(1, 'name at least one output: otel, live, console or logger')
+  .refine((outputs) => new Set(outputs).size === outputs.length, 'each output at most once');
+
 export const LogActionInput = z
   .object({
     type: z.literal('log'),
@@ -67,6 +79,8 @@ export const LogActionInput = z
     ratePerSecond: RatePerSecond.optional(),
     template: Template,
     level: LogLevel.default('info'),
+    /** Absent: the agent's default (LIVEPROBE_LOG_OUTPUTS, itself `otel,live` unless set). */
+    outputs: LogOutputs.optional(),
   })
   .strict();
 
@@ -191,7 +205,14 @@ const Stored = {
 /** Absent: the agent's own quota sets the rate. */
 const StoredRate = { ratePerSecond: z.number().optional() };
 
-export const LogAction = z.object({ ...Stored, ...StoredRate, type: z.literal('log'), template: z.string(), level: LogLevel });
+export const LogAction = z.object({
+  ...Stored,
+  ...StoredRate,
+  type: z.literal('log'),
+  template: z.string(),
+  level: LogLevel,
+  outputs: z.array(LogOutput).optional(),
+});
 export type LogAction = z.infer<typeof LogAction>;
 
 export const SnapshotAction = z.object({ ...Stored, ...StoredRate, type: z.literal('snapshot'), watches: z.array(z.string()) });
