@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import type { CreatedAction } from '@liveprobe/control-plane';
 import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@liveprobe/protocol';
-import { collect, parseWholeNumber } from '../arguments.js';
+import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { outputOption } from './log-outputs.js';
@@ -15,6 +15,7 @@ interface EditOptions {
   watch?: string[];
   noWatches?: boolean;
   maxHits?: number;
+  rate?: number;
   expires?: string;
   json?: boolean;
 }
@@ -31,13 +32,14 @@ export function registerActionEdits(actions: Command, ctx: Context): void {
     .option('--watch <expr>', 'a snapshot’s watch expressions, replacing the old ones (repeatable)', collect)
     .option('--no-watches', 'a snapshot without watch expressions')
     .option('--max-hits <n>', 'a new hit limit', parseWholeNumber)
+    .option('--rate <per-second>', 'a log or snapshot action’s new sampling rate, hits captured per second (e.g. 10 or 0.5)', parseRate)
     .option('--expires <duration>', 'expire this long from now, e.g. 30m, 2h (at most 7d)')
     .option('--json', 'print the response body as JSON')
     .action(async (id: string, options: EditOptions, command: Command) => {
       const patch = patchOf(options, command);
       if (Object.keys(patch).length === 0) {
         throw new UsageError(
-          'say what to change: --condition, --no-condition, --template, --level, --output, --watch, --no-watches, --max-hits or --expires',
+          'say what to change: --condition, --no-condition, --template, --level, --output, --watch, --no-watches, --max-hits, --rate or --expires',
         );
       }
       await send(ctx, command, id, patch, options, 'edited');
@@ -71,6 +73,7 @@ function patchOf(options: EditOptions, command: Command): ActionPatch {
     ...(options.output === undefined ? {} : { outputs: options.output }),
     ...(options.watch !== undefined ? { watches: options.watch } : given('watches') ? { watches: [] } : {}),
     ...(options.maxHits === undefined ? {} : { maxHits: options.maxHits }),
+    ...(options.rate === undefined ? {} : { ratePerSecond: options.rate }),
     ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
   };
 }
