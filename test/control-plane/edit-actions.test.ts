@@ -106,6 +106,24 @@ test('edits are checked as creates are: each bad field named, fields the type la
   assert.equal((await patch(app, 'act_nosuchthing', { enabled: false })).status, 404);
 });
 
+test("a log or snapshot action's ratePerSecond can be edited and is published; out of range or on a counter it is refused", async (t) => {
+  const { app, published } = await inProcess(t);
+  const { action } = (await (await postAction(app, logAction())).json()) as CreatedAction;
+  const edited = await patch(app, action.id, { ratePerSecond: 2.5 });
+  assert.equal(edited.status, 200, await edited.clone().text());
+  const sent = published.at(-1)?.state.actions.find((a) => a.id === action.id);
+  assert.equal(sent?.type === 'log' ? sent.ratePerSecond : undefined, 2.5);
+  const refused = await patch(app, action.id, { ratePerSecond: -1 });
+  assert.equal(refused.status, 400);
+  assert.equal(((await refused.json()) as { error: { issues: { path: string }[] } }).error.issues[0]?.path, 'ratePerSecond');
+  const counter = (await (
+    await postAction(app, { type: 'counter', file: 'src/orders.ts', line: 42, name: 'orders', tags: ['checkout'] })
+  ).json()) as CreatedAction;
+  const onCounter = await patch(app, counter.action.id, { ratePerSecond: 5 });
+  assert.equal(onCounter.status, 400);
+  assert.equal(((await onCounter.json()) as { error: { issues: { path: string }[] } }).error.issues[0]?.path, 'ratePerSecond');
+});
+
 test('editors edit, viewers cannot; the audit trail holds each edit with before and after; the CLI edits', async (t) => {
   const dir = await tempDir('liveprobe-edit-');
   t.after(() => dir.remove());
