@@ -64,6 +64,8 @@ export class OtelExport {
    * overflows its queue without saying so; kept below that bound here, every drop is counted.
    */
   private logsQueued = 0;
+  /** OTEL_LOGS_EXPORTER has no `otlp`: records go nowhere by choice, and none counts as dropped. */
+  private logsOff = false;
   private readonly logQueueSize: number;
   private notExportedCounter: Promise<import('@opentelemetry/api').Counter | undefined> | undefined;
   /** Where records that did not leave are counted, by the action in their attributes. */
@@ -80,9 +82,10 @@ export class OtelExport {
 
   /** False when the record was dropped because the exporter's queue is full (the caller counts it). */
   emit(record: RecordToExport): boolean {
+    this.logger ??= this.createLogger();
+    if (this.logsOff) return true;
     if (this.logsQueued >= this.logQueueSize) return false;
     this.logsQueued++;
-    this.logger ??= this.createLogger();
     void this.logger.then((logger) => {
       if (logger === undefined) {
         this.logsQueued--;
@@ -167,7 +170,11 @@ export class OtelExport {
 
   private async createLogger(): Promise<Logger | undefined> {
     const protocol = this.protocol('logs');
-    if (protocol === undefined) return undefined;
+    if (protocol === undefined) {
+      // Set before the first await, so the emit that created the logger already sees it.
+      this.logsOff = true;
+      return undefined;
+    }
     const [{ BatchLogRecordProcessor, LoggerProvider }, exporter, resource] = await Promise.all([
       import('@opentelemetry/sdk-logs'),
       logExporter(protocol),
