@@ -5,6 +5,7 @@
  */
 import { types } from 'node:util';
 import { setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
+import { isPlatformGetter } from './platform-getters.js';
 
 export class ProbeEvalError extends Error {
   override name = 'ProbeEvalError';
@@ -81,7 +82,8 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
     const descriptor = getOwnPropertyDescriptor(current, key);
     if (descriptor !== undefined) {
       if ('value' in descriptor) return descriptor.value;
-      if (setContains(SAFE_GETTERS, descriptor.get)) return apply(descriptor.get!, receiver, []);
+      if (setContains(SAFE_GETTERS, descriptor.get) || isPlatformGetter(descriptor.get, receiver))
+        return apply(descriptor.get!, receiver, []);
       throw new ProbeEvalError(`\`${what}\` is a getter; liveprobe never runs getters`);
     }
     current = getPrototypeOf(current);
