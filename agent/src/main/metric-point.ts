@@ -46,7 +46,10 @@ export function metricValue(metric: CompiledMetric, frame: Frame, timers: Invoca
   }
 }
 
-/** Attribute values are primitives; anything else is rendered as bounded text. A failing one is reported and left out. */
+/**
+ * Attribute values are primitives; anything else is rendered as bounded text. A failing one is
+ * reported and left out; one that is undefined or null is left out.
+ */
 export function metricAttributes(
   metric: CompiledMetric,
   frame: Frame,
@@ -58,6 +61,8 @@ export function metricAttributes(
   for (const attribute of metric.attributes) {
     try {
       const value = attribute.evaluate(frame);
+      // An absent value leaves the attribute out, as OpenTelemetry does, rather than label a series "undefined".
+      if (value === undefined || value === null) continue;
       attributes[attribute.key] =
         typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
           ? value
