@@ -4,6 +4,7 @@ import type { CreatedAction } from '@liveprobe/control-plane';
 import type { ActionInput } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
+import { actionLocation } from '../format/action-location.js';
 
 export interface TargetOptions {
   tag?: string[];
@@ -55,8 +56,6 @@ export async function createAction(
     return;
   }
   const { action } = created;
-  const where =
-    action.type === 'duration' && action.function !== undefined ? `${action.file}:${action.function}` : `${action.file}:${action.line}`;
-  ctx.io.out(`created ${action.id} (${action.type} at ${where})${next === undefined ? '' : `; ${next(action.id)}`}`);
+  ctx.io.out(`created ${action.id} (${action.type} at ${actionLocation(action)})${next === undefined ? '' : `; ${next(action.id)}`}`);
   for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
 }
