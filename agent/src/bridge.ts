@@ -17,6 +17,8 @@ export interface ArmProbe {
   actionId: string;
   /** The names the breakpoint condition reads, in the order of the values it passes. */
   roots: string[];
+  /** Those of `roots` in their temporal dead zone at the line (a `const` declared below it). */
+  uninitialised?: string[];
   condition?: Expr;
   conditionSource?: string;
   maxHits: number;

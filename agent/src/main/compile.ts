@@ -27,6 +27,8 @@ export interface Frame {
 
 /** Marks a variable V8 did not keep in the paused frame's scope. */
 export const NOT_AVAILABLE: unique symbol = Symbol('liveprobe.not-available');
+/** Marks a `let`/`const`/`class` declared after the line: in its temporal dead zone there. */
+export const NOT_INITIALISED: unique symbol = Symbol('liveprobe.not-initialised');
 
 export type Compiled = (frame: Frame) => unknown;
 
@@ -91,6 +93,9 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       if (redaction?.isSecretKey(name) === true) return () => REDACTED;
       return (f) => {
         const v = f.values[index];
+        if (v === NOT_INITIALISED) {
+          throw new ProbeEvalError(`\`${name}\` is not initialised yet at this line: it is declared further down (a let, const or class)`);
+        }
         if (v === NOT_AVAILABLE) {
           throw new ProbeEvalError(
             `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
