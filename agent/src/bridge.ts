@@ -157,6 +157,12 @@ export interface ProbeEvalError {
   count: number;
 }
 
+/** main → worker: something the user should read once on the agent's stderr (e.g. the app's log pipeline is broken). */
+export interface AgentNotice {
+  t: 'notice';
+  message: string;
+}
+
 /** main → worker: the process is exiting; close the inspector session now. */
 export interface Exiting {
   t: 'exit';
@@ -211,6 +217,7 @@ export type ToWorker =
   | ProbePaused
   | RecycleSession
   | SettingsApplied
+  | AgentNotice
   | Exiting;
 
 /**

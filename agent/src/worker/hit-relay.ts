@@ -27,7 +27,7 @@ export class HitRelay {
 
   private readonly counterLines: CounterLines;
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' | 'notice' }>): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message.hits);
