@@ -179,6 +179,8 @@ export class HitRelay {
         actionId: probe.action.id,
         state: 'error',
         message: `snapshot ${message.id} was captured but the broker was unreachable; it went to OpenTelemetry only`,
+        // With its location: the action is installed, the failure is at a hit.
+        ...(probe.file === undefined || probe.line === undefined ? {} : { location: { file: probe.file, line: probe.line } }),
       };
       this.report(status);
     }
