@@ -124,8 +124,9 @@ function demoCommands(server: string, shopUrl: string, token: string | undefined
   return [
     // A fresh admin token every start (the previous demo token is revoked), so the commands below just work.
     ...(token === undefined ? [] : [`export LIVEPROBE_TOKEN=${token}`]),
+    // The tail shows only what happens while it runs: it comes before the hit it is there to show.
+    `npx liveprobe tail${serverFlag}   # keeps running: run the next lines in another terminal, after the export`,
     `npx liveprobe log add ${SHOP_SOURCE}:${line} "order {nextOrderId} for {userId}: {amount}" --tag demo${serverFlag}`,
     `curl -s -XPOST localhost:${new URL(shopUrl).port}/checkout -d '{"user":"u1","items":[{"sku":"tea","quantity":2}]}'`,
-    `npx liveprobe tail${serverFlag}`,
   ];
 }
