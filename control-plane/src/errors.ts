@@ -1,4 +1,7 @@
 /** Every failure the control plane reports has a stable code; the REST layer maps codes to statuses. */
+import type { BodyIssue } from '@liveprobe/protocol';
+
+export type { BodyIssue };
 export class ControlPlaneError extends Error {
   constructor(
     readonly code: string,
@@ -8,12 +11,6 @@ export class ControlPlaneError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
-}
-
-/** One problem in a request body, located by the dotted path of the field. */
-export interface BodyIssue {
-  path: string;
-  message: string;
 }
 
 export class InvalidBodyError extends ControlPlaneError {

@@ -43,11 +43,14 @@ for (const module of ['cjs', 'esm'] as const) {
       tags: ['sdk'],
     });
     const snapshot = await addAction(cp, { type: 'snapshot', file: script, line, tags: ['sdk'] });
-    for (const { action } of [log, snapshot]) {
+    for (const [what, { action }] of [
+      ['log', log],
+      ['snapshot', snapshot],
+    ] as const) {
       await waitFor(
         async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'),
         WAIT,
-        `${action.type} installed`,
+        `the ${what} installed`,
       );
     }
 

@@ -15,9 +15,7 @@ test('add commands print each agent’s outcome: installed (where, how), waiting
   const shop = await startApp({ script: SHOP, module: 'esm', tags: ['e2e'], agentId: 'shop-out', broker: cp.mqttUrl });
   t.after(() => shop.stop());
   const server = { server: cp.url };
-  // The agent is online once the control plane lists it.
-  for (let i = 0; i < 100 && !(await cli(['agents'], server)).stdout.includes('shop-out'); i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor(async () => (await cli(['agents'], server)).stdout.includes('shop-out'), 15_000, 'the agent online');
 
   const line = lineOf(SERVER_TS, 'checkout-return');
   const installed = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e'], server);

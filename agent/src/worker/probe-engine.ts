@@ -3,6 +3,7 @@
  * reconciling toward the desired set. Operations run one at a time, in order.
  */
 import { ExpressionError, type Action, type ActionState } from '@liveprobe/protocol';
+import { ActionEdits } from './action-edits.js';
 import type { HookChannel, ToMain } from '../bridge.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { armFields, type ArmFields } from '../locate/arm-spec.js';
@@ -74,6 +75,9 @@ export class ProbeEngine {
   readonly locations: LocationResolver;
   private readonly sites: SiteContext;
   private nextKey = 1;
+  private readonly edits = new ActionEdits();
+  /** Edited actions' first keys, armed again by their new definition so the main thread keeps their hit counts. */
+  private readonly editedKeys = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -122,6 +126,8 @@ export class ProbeEngine {
   reconcile(desired: readonly Action[]): Promise<void> {
     return this.enqueue(async () => {
       const wanted = new Map(desired.map((a) => [a.id, a]));
+      const edited = this.edits.changed(desired);
+      for (const id of edited) await this.dropEdited(id);
       for (const id of [...this.probes.keys()]) {
         if (!wanted.has(id)) await this.remove(id, 'removed', 'the action was removed');
       }
@@ -130,8 +136,27 @@ export class ProbeEngine {
       for (const action of wanted.values()) {
         if (!this.probes.has(action.id) && !this.finished.has(action.id)) await this.install(action);
       }
+      for (const [id, key] of this.editedKeys) if (this.probes.get(id)?.key !== key) this.post({ t: 'disarm', key });
+      this.editedKeys.clear();
       this.closeIfIdle();
     });
+  }
+
+  /**
+   * An edited action leaves V8 (or its prepared sites) so its new definition installs fresh,
+   * except its first key, which stays armed on the main thread until armed again: its hits count
+   * on toward the limit. One that had finished (hit limit, expiry, an error) gets another try.
+   */
+  private async dropEdited(id: string): Promise<void> {
+    this.finished.delete(id);
+    this.blocked.delete(id);
+    const probe = this.probes.get(id);
+    if (probe === undefined) return;
+    for (const breakpointId of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(breakpointId);
+    if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, false);
+    for (const key of probe.keys.splice(1)) this.post({ t: 'disarm', key });
+    this.forget(probe);
+    this.editedKeys.set(id, probe.key);
   }
 
   /** The main thread saw the hit limit or the expiry. */
@@ -179,7 +204,7 @@ export class ProbeEngine {
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
       return;
     }
-    const key = this.nextKey++;
+    const key = this.editedKeys.get(action.id) ?? this.nextKey++;
     const probe: Probe = { action, key, keys: [key], breakpointIds: [], placements: [], pauses: [], checked: [] };
     probe.expiryTimer = setTimeout(() => void this.finish(probe.key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();

@@ -3,7 +3,7 @@
  * and says per agent what became of it: installed (breakpoint or prepared site, where), waiting
  * for its file, or refused and why.
  */
-import type { ActionView, AgentView } from '@liveprobe/control-plane';
+import type { ActionView, AgentView } from '@liveprobe/protocol';
 import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
 

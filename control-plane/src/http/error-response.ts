@@ -1,11 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ControlPlaneError, InvalidBodyError, InvalidQueryError, type BodyIssue } from '../errors.js';
-
-/** The shape of every error the API returns. */
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: BodyIssue[] };
-}
+import type { ErrorBody } from '@liveprobe/protocol';
+import { ControlPlaneError, InvalidBodyError, InvalidQueryError } from '../errors.js';
 
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   invalid_body: 400,
@@ -42,3 +38,5 @@ export function errorResponse(c: Context, err: unknown, log: (line: string) => v
   };
   return c.json(body, 500);
 }
+
+export type { ErrorBody };

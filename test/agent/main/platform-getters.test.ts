@@ -57,7 +57,7 @@ function refused(source: string, scope: Record<string, unknown>): string {
   assert.fail(`${source} ran`);
 }
 
-async function twoRequests(): Promise<[IncomingMessage, ServerResponse][]> {
+async function twoRequests(): Promise<[[IncomingMessage, ServerResponse], [IncomingMessage, ServerResponse]]> {
   const got: [IncomingMessage, ServerResponse][] = [];
   let release: () => void = () => {};
   const done = new Promise<void>((resolve) => {
@@ -75,7 +75,7 @@ async function twoRequests(): Promise<[IncomingMessage, ServerResponse][]> {
   for (const [, res] of got) res.end('ok');
   await Promise.all(calls.map(async (c) => (await c).text()));
   server.close();
-  return got;
+  return [got[0]!, got[1]!];
 }
 
 test("IncomingMessage.headers (memoizing), ServerResponse.headersSent and writableEnded read like the app's own first read", async () => {
