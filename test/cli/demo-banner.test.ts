@@ -46,7 +46,8 @@ test('every command the demo banner suggests works, in order, and gives the prom
       continue;
     }
     if (/^npx liveprobe tail\b/.test(command)) {
-      tail = shell(command, env);
+      // What npx runs here, started directly: npx would leave it running when the test stops it.
+      tail = shell(command.replace(/^npx liveprobe/, 'node_modules/.bin/liveprobe'), env);
       await tail.waitForLine((text) => text.startsWith('tailing '), WAIT, 'the tail running');
       continue;
     }
