@@ -51,3 +51,33 @@ for (const [path, env, installedAs] of [
     assert.ok(!statuses.some((s) => s.state === 'error'), `no expression error: ${JSON.stringify(statuses)}`);
   });
 }
+
+test("express's req.path and req.hostname run only when LIVEPROBE_FRAMEWORK_GETTERS lists them", async (t) => {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const line = async (tag: string, env: Record<string, string>): Promise<string> => {
+    const service = await startApp({ script: APP, broker: cp.mqttUrl, tags: [tag], module: 'cjs', env });
+    t.after(() => service.stop());
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file: APP,
+      line: lineOf(APP, 'headers-line'),
+      template: '{req.path} on {req.hostname}',
+      tags: [tag],
+    });
+    await waitFor(async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'), WAIT, `installed (${tag})`);
+    await call(service.url);
+    const event = await events.waitFor(
+      (e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id,
+      WAIT,
+      `the line (${tag})`,
+    );
+    return (event.data as OutputEvent).message;
+  };
+  assert.equal(await line('opted-in', { LIVEPROBE_FRAMEWORK_GETTERS: 'express:path,express:hostname' }), '/items/7 on 127.0.0.1');
+  assert.equal(
+    await line('default', {}),
+    '<`req.path` is a getter; liveprobe never runs getters> on <`req.hostname` is a getter; liveprobe never runs getters>',
+  );
+});

@@ -9,6 +9,7 @@
 import { IncomingMessage, OutgoingMessage } from 'node:http';
 import { types } from 'node:util';
 import { arrayIncludes, setHas } from './builtins.js';
+import { FrameworkGetters, parseFrameworkGetters } from './framework-getters.js';
 
 type Getter = (...args: unknown[]) => unknown;
 
@@ -105,11 +106,24 @@ function headersIsPlatformOnly(receiver: object): boolean {
   return method?.value === addHeaderLine && addHeaderLine !== undefined && raw !== undefined && 'value' in raw;
 }
 
-/** True when `getter`, found on `receiver`'s prototype chain, is a platform getter safe to run on it. */
+/** The framework getters the agent's configuration opts into (an unreadable list allows none, and says so). */
+const frameworkGetters = ((): FrameworkGetters | undefined => {
+  const text = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.LIVEPROBE_FRAMEWORK_GETTERS;
+  try {
+    const wanted = parseFrameworkGetters(text);
+    return wanted.length === 0 ? undefined : new FrameworkGetters(wanted);
+  } catch (err) {
+    process.stderr.write(`[liveprobe] ${err instanceof Error ? err.message : String(err)}; no framework getter is allowed\n`);
+    return undefined;
+  }
+})();
+
+/** True when `getter`, found on `receiver`'s prototype chain, is a platform getter safe to run on it (or an opted-in framework getter). */
 export function isPlatformGetter(getter: unknown, receiver: object): boolean {
   if (getter === undefined) return false;
   if (getter === headersGetter) return headersIsPlatformOnly(receiver);
   if (setHas(allowed, getter)) return true;
+  if (frameworkGetters?.allows(getter) === true) return true;
   if (fetchResolved) return false;
   resolveFetchClasses();
   return setHas(allowed, getter);

@@ -5,6 +5,7 @@
  */
 import type * as asyncHooks from 'node:async_hooks';
 import type * as httpTypes from 'node:http';
+import type * as moduleTypes from 'node:module';
 import type * as util from 'node:util';
 import { builtin, nodeProcess } from './platform.js';
 
@@ -75,3 +76,14 @@ export const IncomingMessage: typeof httpTypes.IncomingMessage =
   http?.IncomingMessage ?? (NoGetters as unknown as typeof httpTypes.IncomingMessage);
 export const OutgoingMessage: typeof httpTypes.OutgoingMessage =
   http?.OutgoingMessage ?? (NoGetters as unknown as typeof httpTypes.OutgoingMessage);
+
+/** Framework getters (framework-getters.ts) come from the app's loaded modules; a page has none. */
+export const createRequire: typeof moduleTypes.createRequire =
+  nodeProcess === undefined
+    ? ((() => ({
+        cache: {},
+        resolve: () => {
+          throw new Error('no modules in this target');
+        },
+      })) as unknown as typeof moduleTypes.createRequire)
+    : builtin<typeof moduleTypes>('node:module').createRequire;
