@@ -1,6 +1,6 @@
 /**
  * Messages between the app's main thread and the agent's worker. Plain objects only: the
- * main thread never loads zod or the protocol package (ARCHITECTURE §8: start-up cost).
+ * main thread never loads zod or the protocol package (docs/architecture.md §8: start-up cost).
  */
 import type { Expr, LogLevel, SnapshotData, TemplatePart } from '@liveprobe/protocol';
 import type { CaptureLimits } from './settings/capture-settings.js';
@@ -9,6 +9,13 @@ import type { QuotaSettings } from './settings/quota-settings.js';
 
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
+
+/**
+ * The global, non-enumerable name breakpoint conditions call the hook by (condition-source.ts):
+ * a plain name, so a condition looks up neither `globalThis` nor `Symbol`, which the app's own
+ * scope could shadow. Its `$lp` prefix is reserved: no expression may name it.
+ */
+export const HOOK_GLOBAL = '$lp$hook';
 
 /** worker → main: arm a probe before its breakpoint is set, so the first hit counts. */
 export interface ArmProbe {
