@@ -68,7 +68,7 @@ export function describeValue(value: CapturedValue): string {
   }
 }
 
-function childrenOf(value: CapturedValue): Array<[string, CapturedValue]> {
+export function childrenOf(value: CapturedValue): Array<[string, CapturedValue]> {
   switch (value.t) {
     case 'object':
       return value.props.map(([key, child]) => [`${key} = `, child]);
@@ -85,7 +85,7 @@ function childrenOf(value: CapturedValue): Array<[string, CapturedValue]> {
   }
 }
 
-function moreOf(value: CapturedValue): number {
+export function moreOf(value: CapturedValue): number {
   switch (value.t) {
     case 'object':
     case 'array':
