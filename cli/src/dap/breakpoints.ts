@@ -29,7 +29,7 @@ export class Breakpoints {
 
   constructor(
     private readonly api: ApiClient,
-    private readonly target: () => Targeting,
+    private readonly target: () => Promise<Targeting>,
     private readonly mapping: PathMapping,
     private readonly changed: (bp: Tracked) => void,
   ) {}
@@ -85,7 +85,7 @@ export class Breakpoints {
   private async create(localPath: string, bp: DebugProtocol.SourceBreakpoint, key: string, lineText: string | undefined): Promise<Tracked> {
     const tracked: Tracked = { id: this.#nextId++, key, localPath, line: bp.line, verified: false, message: 'waiting for agents' };
     try {
-      const body = actionForBreakpoint(bp, agentFileOf(localPath, this.mapping), lineText, this.target());
+      const body = actionForBreakpoint(bp, agentFileOf(localPath, this.mapping), lineText, await this.target());
       tracked.type = body.type;
       const created = await this.api.post<CreatedAction>('/actions', body);
       tracked.actionId = created.action.id;

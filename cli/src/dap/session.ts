@@ -12,6 +12,7 @@ import type { AgentView, SnapshotRecord } from '@liveprobe/control-plane';
 import { ApiClient } from '../api/client.js';
 import { followEvents } from '../api/follow-events.js';
 import { CliError } from '../errors.js';
+import { BreakpointRefused, type Targeting } from './breakpoint-action.js';
 import { Breakpoints, type Tracked } from './breakpoints.js';
 import { NotCaptured, SnapshotView } from './snapshot-view.js';
 import type { PathMapping } from './paths.js';
@@ -74,7 +75,9 @@ export class LiveprobeDebugSession extends DebugSession {
     await this.begin(response, args);
   }
 
-  private async begin(response: DebugProtocol.Response, args: LiveprobeLaunchArguments): Promise<void> {
+  private async begin(response: DebugProtocol.Response, given: LiveprobeLaunchArguments | undefined): Promise<void> {
+    // A client sends no `arguments` at all for an empty configuration.
+    const args = given ?? {};
     const d = this.defaults;
     this.#config = { ...args, server: args.server ?? d.server, token: args.token ?? d.token, tags: args.tags ?? d.tags, agents: args.agents ?? d.agents, root: args.root ?? d.root };
     const mapping: PathMapping = { ...(this.#config.root === undefined ? {} : { root: this.#config.root }), ...(args.pathMap === undefined ? {} : { map: args.pathMap }) };
@@ -85,8 +88,7 @@ export class LiveprobeDebugSession extends DebugSession {
       if (args.snapshot !== undefined) {
         this.#pending = await api.get<SnapshotRecord>(`/snapshots/${encodeURIComponent(args.snapshot)}`);
       } else {
-        const target = await this.targeting(api);
-        this.#breakpoints = new Breakpoints(api, () => target, mapping, (bp) => this.sendEvent(new BreakpointEvent('changed', this.toBreakpoint(bp))));
+        this.#breakpoints = new Breakpoints(api, () => this.targeting(api), mapping, (bp) => this.sendEvent(new BreakpointEvent('changed', this.toBreakpoint(bp))));
         await this.subscribe(api);
       }
     } catch (err) {
@@ -96,15 +98,22 @@ export class LiveprobeDebugSession extends DebugSession {
     this.sendEvent(new InitializedEvent());
   }
 
-  /** The configured tags and agents; with neither, every tag of the agents online now. */
-  private async targeting(api: ApiClient) {
+  /**
+   * The configured tags and agents; with neither, every tag of the agents online when the first
+   * breakpoint is set (kept from then on, so one session's actions all go to the same agents).
+   */
+  private async targeting(api: ApiClient): Promise<Targeting> {
+    const expiry = this.#config.expiresIn === undefined ? {} : { expiresIn: this.#config.expiresIn };
     const tags = this.#config.tags ?? [];
     const agents = this.#config.agents ?? [];
-    if (tags.length > 0 || agents.length > 0) return { tags, agents, ...(this.#config.expiresIn === undefined ? {} : { expiresIn: this.#config.expiresIn }) };
+    if (tags.length > 0 || agents.length > 0) return { tags, agents, ...expiry };
     const online = (await api.get<{ agents: AgentView[] }>('/agents')).agents.filter((a) => a.online);
+    if (online.length === 0) throw new BreakpointRefused('no agent is online and the launch configuration names no `tags` or `agents`; start the app with the agent, or set `tags`');
     const known = [...new Set(online.flatMap((a) => a.tags))];
-    this.log(`liveprobe: no tags or agents configured; targeting ${known.length > 0 ? `tags ${known.join(', ')} (every tag of the online agents)` : `agents ${online.map((a) => a.agentId).join(', ') || '(none online)'}`}\n`);
-    return known.length > 0 ? { tags: known, agents: [] } : { tags: [], agents: online.map((a) => a.agentId) };
+    this.#config.tags = known;
+    this.#config.agents = known.length > 0 ? [] : online.map((a) => a.agentId);
+    this.log(`liveprobe: no tags or agents configured; targeting ${known.length > 0 ? `tags ${known.join(', ')}` : `agents ${this.#config.agents.join(', ')}`} (the agents online now)\n`);
+    return { tags: this.#config.tags, agents: this.#config.agents, ...expiry };
   }
 
   /** Resolves once the event stream is open, so no output of a new action can be missed. */
