@@ -1,0 +1,36 @@
+/** One state per action for the gutter, from its per-agent statuses, and the words for it. */
+import type { ActionView } from '@liveprobe/control-plane';
+
+export type GutterState = 'installed' | 'prepared' | 'paused' | 'error' | 'waiting';
+export const GUTTER_STATES: GutterState[] = ['installed', 'prepared', 'paused', 'error', 'waiting'];
+
+const WAITING_FOR_FILE = /will install if such a script loads/;
+
+export function gutterState(action: ActionView): GutterState {
+  const s = action.statuses;
+  if (s.some((x) => x.state === 'paused')) return 'paused';
+  if (s.some((x) => x.state === 'error' && !WAITING_FOR_FILE.test(x.message ?? ''))) return 'error';
+  const live = s.filter((x) => x.state === 'installed' || x.state === 'resumed');
+  if (live.length > 0) return live.some((x) => /prepared site/.test(x.message ?? '')) ? 'prepared' : 'installed';
+  return 'waiting';
+}
+
+export function hitsOf(action: ActionView): number {
+  return action.statuses.reduce((sum, s) => sum + s.hits, 0);
+}
+
+/** `log "order {order.id}"`, `counter checkout.calls`: what the action does, in a few words. */
+export function describeAction(action: ActionView): string {
+  switch (action.type) {
+    case 'log':
+      return `log "${action.template}"`;
+    case 'snapshot':
+      return action.watches.length > 0 ? `snapshot (${action.watches.join(', ')})` : 'snapshot';
+    case 'metric':
+      return `metric ${action.name} = ${action.expression}`;
+    case 'tictoc':
+      return `tic-toc ${action.name} → line ${action.toc.line}`;
+    default:
+      return `${action.type} ${action.name}`;
+  }
+}
