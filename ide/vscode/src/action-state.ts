@@ -1,8 +1,9 @@
 /** One state per action for the gutter, from its per-agent statuses, and the words for it. */
 import type { ActionView } from '@liveprobe/control-plane';
 
-export type GutterState = 'installed' | 'prepared' | 'paused' | 'error' | 'waiting';
-export const GUTTER_STATES: GutterState[] = ['installed', 'prepared', 'paused', 'error', 'waiting'];
+export type GutterState = 'installed' | 'prepared' | 'paused' | 'error' | 'waiting' | 'done';
+/** From least to most in need of attention: a line with several actions shows the last that applies. */
+export const GUTTER_STATES: GutterState[] = ['done', 'waiting', 'installed', 'prepared', 'paused', 'error'];
 
 const WAITING_FOR_FILE = /will install if such a script loads/;
 
@@ -12,6 +13,7 @@ export function gutterState(action: ActionView): GutterState {
   if (s.some((x) => x.state === 'error' && !WAITING_FOR_FILE.test(x.message ?? ''))) return 'error';
   const live = s.filter((x) => x.state === 'installed' || x.state === 'resumed');
   if (live.length > 0) return live.some((x) => /prepared site/.test(x.message ?? '')) ? 'prepared' : 'installed';
+  if (s.length > 0 && s.every((x) => x.state === 'hit_limit' || x.state === 'expired' || x.state === 'removed')) return 'done';
   return 'waiting';
 }
 

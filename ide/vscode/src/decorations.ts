@@ -9,10 +9,10 @@ import type { ActionsStore } from './actions-store.js';
 import { namesDocument } from './files.js';
 
 const COLORS: Record<GutterState, string> = {
-  installed: 'charts.green', prepared: 'charts.green', paused: 'charts.orange', error: 'errorForeground', waiting: 'descriptionForeground',
+  installed: 'charts.green', prepared: 'charts.green', paused: 'charts.orange', error: 'errorForeground', waiting: 'descriptionForeground', done: 'descriptionForeground',
 };
 const WORDS: Record<GutterState, string> = {
-  installed: 'installed', prepared: 'installed on prepared sites', paused: 'paused (over quota)', error: 'error', waiting: 'waiting',
+  installed: 'installed', prepared: 'installed on prepared sites', paused: 'paused (over quota)', error: 'error', waiting: 'waiting', done: 'done (hit limit reached)',
 };
 
 export function decorations(store: ActionsStore, media: vscode.Uri): vscode.Disposable {
@@ -31,7 +31,7 @@ export function decorations(store: ActionsStore, media: vscode.Uri): vscode.Disp
     }
     for (const [line, actions] of byLine) {
       const states = actions.map(gutterState);
-      const worst = GUTTER_STATES.slice().reverse().find((s) => s !== 'waiting' && states.includes(s)) ?? 'waiting';
+      const worst = GUTTER_STATES.slice().reverse().find((s) => states.includes(s)) ?? 'waiting';
       const text = actions.map((a) => `${a.type} · ${hitsOf(a)} hit${hitsOf(a) === 1 ? '' : 's'} · ${WORDS[gutterState(a)]}`).join('  |  ');
       const end = editor.document.lineAt(line - 1).range.end;
       byState.get(worst)?.push({

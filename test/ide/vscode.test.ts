@@ -1,0 +1,199 @@
+// The VS Code extension for real: packaged with vsce, installed into code-server, driven through
+// the workbench in Chromium against `liveprobe up` and the example shop running with the agent.
+// One code-server per file: it starts an extension host per browser connection.
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { test, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { AgentView } from '@liveprobe/control-plane';
+import { lineOf, repoRoot, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../helpers/index.js';
+import { browser, SCREENSHOT_DIR } from '../helpers/browser.js';
+import { fromRoot } from '../helpers/paths.js';
+import { codeServer, packageExtension } from './code-server.js';
+
+const WAIT = 30_000;
+const SOURCE = 'examples/shop/src/server.ts';
+const RETURN_LINE = lineOf(SOURCE, 'checkout-return');
+const CREATED_LINE = lineOf(SOURCE, 'order-created');
+const AMOUNT_LINE = lineOf(SOURCE, 'line-amount');
+
+async function stack(t: TestContext): Promise<{ cp: ControlPlane; shop: App }> {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  // A low hit quota, so a burst of requests pauses an action the way production traffic would.
+  const shop = await startApp({ script: 'examples/shop/dist/server.js', broker: cp.mqttUrl, tags: ['e2e'], agentId: 'shop-1', module: 'esm', env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '5' } });
+  t.after(() => shop.stop());
+  await waitFor(async () => ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] }).agents.some((a) => a.online), WAIT, 'the shop\'s agent to be online');
+  return { cp, shop };
+}
+
+function checkout(shop: App): Promise<Response> {
+  return fetch(`${shop.url}/checkout`, { method: 'POST', body: JSON.stringify({ user: 'u1', items: [{ sku: 'tea', quantity: 2 }] }) });
+}
+
+/** Monaco renders spaces as no-break spaces. */
+function text(s: string | null): string {
+  return (s ?? '').replace(/\u00a0/g, ' ');
+}
+
+/** Runs a command from the palette, as a user types it. */
+async function command(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: WAIT });
+  await input.fill(`>${name}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: WAIT });
+  await page.keyboard.press('Enter');
+}
+
+/** Answers the open input box or quick pick whose prompt, title or placeholder contains `prompt`. */
+async function answer(page: Page, prompt: string, value: string): Promise<void> {
+  await page.waitForFunction((wanted) => {
+    const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+    const input = widget?.querySelector<HTMLInputElement>('input.input');
+    return widget !== null && widget !== undefined && widget.style.display !== 'none' && ((widget.textContent ?? '').includes(wanted) || (input?.placeholder ?? '').includes(wanted));
+  }, prompt, { timeout: WAIT });
+  await page.locator('.quick-input-widget input.input').fill(value);
+  await page.keyboard.press('Enter');
+  // The next step reuses the widget: let this one go first.
+  await page.waitForTimeout(200);
+}
+
+async function openAt(page: Page, file: string, line: number): Promise<void> {
+  await page.keyboard.press('Control+p');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: WAIT });
+  await input.fill(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').at(-1) as string }).first().waitFor({ timeout: WAIT });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab[aria-label^="${file.split('/').at(-1)}"]`).first().waitFor({ timeout: WAIT });
+  await goTo(page, line);
+}
+
+async function goTo(page: Page, line: number): Promise<void> {
+  await page.locator('.monaco-editor textarea').first().focus();
+  await page.keyboard.press('Control+g');
+  await page.locator('.quick-input-widget input.input').fill(`:${line}`);
+  await page.keyboard.press('Enter');
+}
+
+/** The `after` decoration texts shown in the editor (CSS ::after content, not innerText). */
+function decorationTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-lines span')]
+    .map((el) => getComputedStyle(el, '::after').content)
+    .filter((c) => c !== 'none' && c !== 'normal' && c.includes('liveprobe')));
+}
+
+async function waitForDecoration(page: Page, pattern: RegExp): Promise<string> {
+  let last: string[] = [];
+  await waitFor(async () => {
+    last = await decorationTexts(page);
+    return last.some((d) => pattern.test(d));
+  }, WAIT, `a decoration matching ${pattern}`).catch((error: unknown) => {
+    throw new Error(`${String(error)}; decorations: ${JSON.stringify(last)}`);
+  });
+  return last.find((d) => pattern.test(d)) as string;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const path = `${SCREENSHOT_DIR}/vscode-${name}.png`;
+  await page.screenshot({ path });
+  // The README shows these: refreshed by each run.
+  await copyFile(path, fromRoot(`docs/screenshots/vscode-${name}.png`));
+}
+
+async function addAction(page: Page, kind: string, answers: [string, string][]): Promise<void> {
+  await command(page, `liveprobe: Add ${kind} here`);
+  for (const [prompt, value] of answers) await answer(page, prompt, value);
+  await page.locator('.notifications-toasts', { hasText: new RegExp(`liveprobe: ${kind} act_\\w+ added at ${SOURCE}`) }).waitFor({ timeout: WAIT });
+}
+
+test('in code-server: a log and a snapshot added at the cursor, their output and captured locals, an expression error and a paused action as decorations and problems', { timeout: 280_000 }, async (t) => {
+  const vsix = packageExtension();
+  const { cp, shop } = await stack(t);
+  const server = await codeServer(repoRoot, { 'liveprobe.server': cp.url }, vsix);
+  t.after(() => server.stop());
+  const chromium = await browser();
+  t.after(() => chromium.close());
+  const page = await chromium.newPage();
+  try {
+    await page.goto(server.workbench);
+    // The palette caches its list when it opens: wait until the extension is up.
+    await page.locator('.statusbar-item', { hasText: 'liveprobe: 1 agent online' }).waitFor({ timeout: 60_000 });
+
+    // A log at the cursor: template checked as typed, targets picked from what the server knows.
+    await openAt(page, SOURCE, RETURN_LINE);
+    await command(page, 'liveprobe: Add log here');
+    const template = page.locator('.quick-input-widget', { hasText: 'Message:' });
+    await template.waitFor({ timeout: WAIT });
+    await template.locator('input.input').fill('order {order.id');
+    // The checker's message replaces the prompt while the text is wrong.
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: /unclosed `\{` at column 7/ }).waitFor({ timeout: WAIT });
+    await answer(page, 'liveprobe: log at', 'order {order.id} for {userId}: {order.amount}');
+    await answer(page, 'Level', '');
+    await answer(page, 'Condition', '');
+    await answer(page, 'Hit limit and expiry', '');
+    await answer(page, 'Which agents?', '');
+    await page.locator('.notifications-toasts', { hasText: /liveprobe: log act_\w+ added at examples\/shop\/src\/server\.ts/ }).waitFor({ timeout: WAIT });
+    await waitForDecoration(page, /log · 0 hits · installed/);
+
+    const [action] = ((await (await fetch(`${cp.url}/api/v1/actions`)).json()) as { actions: { file: string; line: number; lineText?: string; tags: string[] }[] }).actions;
+    assert.deepEqual([action?.file, action?.line, action?.tags], [SOURCE, RETURN_LINE, ['e2e']], 'workspace-relative file, the cursor line, the online agent\'s tag');
+    assert.equal(action?.lineText, '  return order; // probe: checkout-return');
+
+    assert.equal((await checkout(shop)).status, 200);
+    await command(page, 'liveprobe: Show live output');
+    const output = page.locator('.part.panel .view-lines');
+    await waitFor(async () => /shop-1 .*server\.ts:\d+ INFO order \d+ for u1: 8\.1/.test(text(await output.textContent())), WAIT, 'the log line in the output view');
+    await waitForDecoration(page, /log · 1 hit · installed/);
+    await screenshot(page, 'log');
+
+    // A snapshot on the line above; opened in the debugger's own views.
+    await goTo(page, CREATED_LINE + 1);
+    await addAction(page, 'snapshot', [['Watch expressions', 'order.lines[0].sku'], ['Condition', ''], ['Hit limit and expiry', ''], ['Which agents?', '']]);
+    await waitForDecoration(page, /snapshot · 0 hits · installed/);
+    assert.equal((await checkout(shop)).status, 200);
+    await waitForDecoration(page, /snapshot · 1 hit/);
+    await command(page, 'liveprobe: Open snapshot');
+    await answer(page, 'open snapshot', '');
+    const variables = page.locator('.debug-variables');
+    await variables.locator('.monaco-list-row', { hasText: 'Arguments' }).click();
+    await variables.locator('.monaco-list-row', { hasText: 'userId' }).waitFor({ timeout: WAIT });
+    await variables.locator('.monaco-list-row', { hasText: 'Locals' }).click();
+    await variables.locator('.monaco-list-row', { hasText: /^order/ }).first().click();
+    await waitFor(async () => /amount\s*=\s*8\.1/.test(text(await variables.textContent())), WAIT, 'order.amount in the Variables view');
+    assert.match(text(await variables.textContent()), /userId\s*=\s*"u1"/);
+    await page.locator('.debug-call-stack', { hasText: 'checkout' }).waitFor({ timeout: WAIT });
+    await screenshot(page, 'snapshot');
+    // An attach session ends with Disconnect (Shift+F5).
+    await page.keyboard.press('Shift+F5');
+
+    // An expression the agent cannot evaluate: an error decoration and a problem.
+    await goTo(page, CREATED_LINE);
+    await addAction(page, 'log', [['Message:', 'discount {nosuch.rate}'], ['Level', ''], ['Condition', ''], ['Hit limit and expiry', ''], ['Which agents?', '']]);
+    assert.equal((await checkout(shop)).status, 200);
+    await waitForDecoration(page, /log · \d+ hits? · error/);
+
+    // A burst of requests over the agent's hit quota pauses a counter.
+    await goTo(page, AMOUNT_LINE);
+    await addAction(page, 'counter', [['Metric name', 'shop.line.calls'], ['Condition', ''], ['Hit limit and expiry', ''], ['Which agents?', '']]);
+    await waitForDecoration(page, /counter · 0 hits · installed/);
+    await Promise.all(Array.from({ length: 20 }, () => checkout(shop)));
+    await waitForDecoration(page, /counter · \d+ hits? · paused \(over quota\)/);
+
+    await command(page, 'View: Focus Problems');
+    const problems = page.locator('.markers-panel');
+    await waitFor(async () => {
+      const shown = text(await problems.textContent());
+      return /nosuch/.test(shown) && /paused due to high call rate/.test(shown);
+    }, WAIT, 'the expression error and the pause in the Problems view');
+    await screenshot(page, 'problems');
+  } catch (error) {
+    // The last screen, for whoever reads the failure.
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/vscode-failure.png` }).catch(() => undefined);
+    await writeFile(`${SCREENSHOT_DIR}/vscode-failure.html`, await page.content()).catch(() => undefined);
+    throw error;
+  }
+});
