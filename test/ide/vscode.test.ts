@@ -27,8 +27,30 @@ async function stack(t: TestContext): Promise<{ cp: ControlPlane; shop: App }> {
   return { cp, shop };
 }
 
-function checkout(shop: App): Promise<Response> {
-  return fetch(`${shop.url}/checkout`, { method: 'POST', body: JSON.stringify({ user: 'u1', items: [{ sku: 'tea', quantity: 2 }] }) });
+function checkout(shop: App, user = 'u1'): Promise<Response> {
+  return fetch(`${shop.url}/checkout`, { method: 'POST', body: JSON.stringify({ user, items: [{ sku: 'tea', quantity: 2 }] }) });
+}
+
+/** Requests back to back until stopped: production traffic, over the agent's hit quota. */
+function traffic(shop: App): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) await checkout(shop).then((r) => r.arrayBuffer()).catch(() => undefined);
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+async function problemsShow(page: Page, patterns: RegExp[], what: string): Promise<void> {
+  const problems = page.locator('.markers-panel');
+  await waitFor(async () => {
+    const shown = text(await problems.textContent());
+    return patterns.every((p) => p.test(shown));
+  }, WAIT, what);
 }
 
 /** Monaco renders spaces as no-break spaces. */
@@ -147,7 +169,10 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
     const output = page.locator('.part.panel .view-lines');
     await waitFor(async () => /shop-1 .*server\.ts:\d+ INFO order \d+ for u1: 8\.1/.test(text(await output.textContent())), WAIT, 'the log line in the output view');
     await waitForDecoration(page, /log · 1 hit · installed/);
+    // Room for the code and its decoration: the side bar hidden.
+    await page.keyboard.press('Control+b');
     await screenshot(page, 'log');
+    await page.keyboard.press('Control+b');
 
     // A snapshot on the line above; opened in the debugger's own views.
     await goTo(page, CREATED_LINE + 1);
@@ -169,26 +194,28 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
     // An attach session ends with Disconnect (Shift+F5).
     await page.keyboard.press('Shift+F5');
 
-    // An expression the agent cannot evaluate: an error decoration and a problem.
+    // An expression the agent cannot evaluate (only for user u2, so the traffic below leaves it be): an error decoration and a problem.
     await goTo(page, CREATED_LINE);
-    await addAction(page, 'log', [['Message:', 'discount {nosuch.rate}'], ['Level', ''], ['Condition', ''], ['Hit limit and expiry', ''], ['Which agents?', '']]);
-    assert.equal((await checkout(shop)).status, 200);
+    await addAction(page, 'log', [['Message:', 'discount {nosuch.rate}'], ['Level', ''], ['Condition', 'userId == "u2"'], ['Hit limit and expiry', ''], ['Which agents?', '']]);
+    await waitForDecoration(page, /log · 0 hits · installed/);
+    assert.equal((await checkout(shop, 'u2')).status, 200);
     await waitForDecoration(page, /log · \d+ hits? · error/);
+    await command(page, 'View: Focus Problems');
+    await problemsShow(page, [/`nosuch` is not available at this line/], 'the expression error in the Problems view');
 
-    // A burst of requests over the agent's hit quota pauses a counter.
+    // Traffic over the agent's hit quota pauses a counter (and keeps pausing it, for longer each time).
     await goTo(page, AMOUNT_LINE);
     await addAction(page, 'counter', [['Metric name', 'shop.line.calls'], ['Condition', ''], ['Hit limit and expiry', ''], ['Which agents?', '']]);
     await waitForDecoration(page, /counter · 0 hits · installed/);
-    await Promise.all(Array.from({ length: 20 }, () => checkout(shop)));
-    await waitForDecoration(page, /counter · \d+ hits? · paused \(over quota\)/);
-
-    await command(page, 'View: Focus Problems');
-    const problems = page.locator('.markers-panel');
-    await waitFor(async () => {
-      const shown = text(await problems.textContent());
-      return /nosuch/.test(shown) && /paused due to high call rate/.test(shown);
-    }, WAIT, 'the expression error and the pause in the Problems view');
-    await screenshot(page, 'problems');
+    const load = traffic(shop);
+    try {
+      await waitForDecoration(page, /counter · \d+ hits? · paused \(over quota\)/);
+      await command(page, 'View: Focus Problems');
+      await problemsShow(page, [/`nosuch` is not available at this line/, /counter action act_\w+ on shop-1: paused due to high call rate/], 'the pause next to the error in the Problems view');
+      await screenshot(page, 'problems');
+    } finally {
+      await load.stop();
+    }
   } catch (error) {
     // The last screen, for whoever reads the failure.
     await mkdir(SCREENSHOT_DIR, { recursive: true });

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ActionView } from '@liveprobe/control-plane';
+import { WAITING_FOR_FILE } from './action-state.js';
 import type { Connection } from './connection.js';
 
 const EVERY_MS = 15_000;
@@ -23,7 +24,10 @@ export class ActionsStore implements vscode.Disposable {
       connection.onDidChangeState((state) => {
         if (state.kind === 'connected') this.schedule();
       }),
-      connection.onEvent(() => this.schedule()),
+      connection.onEvent((message) => {
+        this.noteError(message.data);
+        this.schedule();
+      }),
     ];
     this.#interval = setInterval(() => this.schedule(), EVERY_MS);
   }
@@ -43,6 +47,27 @@ export class ActionsStore implements vscode.Disposable {
     }
   }
 
+  /**
+   * An agent's last evaluation or install error per action, kept while the action lives: the
+   * status that follows (paused, resumed) replaces it on the server, but the expression is
+   * still wrong, so the Problems view and the gutter keep saying so.
+   */
+  readonly #errors = new Map<string, Map<string, string>>();
+
+  errorsOf(actionId: string): ReadonlyMap<string, string> {
+    return this.#errors.get(actionId) ?? new Map();
+  }
+
+  private noteError(data: string): void {
+    const event = JSON.parse(data) as { kind?: string; state?: string; actionId?: string; agentId?: string; message?: string };
+    if (event.kind !== 'action_status' || event.actionId === undefined || event.agentId === undefined) return;
+    const errors = this.#errors.get(event.actionId) ?? new Map<string, string>();
+    if (event.state === 'error' && event.message !== undefined && !WAITING_FOR_FILE.test(event.message)) errors.set(event.agentId, event.message);
+    // A new install (the action moved, the agent restarted) starts clean; a resume does not fix an expression.
+    else if (event.state === 'installed' || event.state === 'removed') errors.delete(event.agentId);
+    this.#errors.set(event.actionId, errors);
+  }
+
   /** An action this editor just created: known at once, before its first output arrives. */
   remember(action: ActionView): void {
     this.actions = [action, ...this.actions.filter((a) => a.id !== action.id)];
@@ -51,6 +76,7 @@ export class ActionsStore implements vscode.Disposable {
 
   forget(id: string): void {
     this.actions = this.actions.filter((a) => a.id !== id);
+    this.#errors.delete(id);
     this.#changed.fire(this.actions);
   }
 

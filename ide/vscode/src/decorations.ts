@@ -30,13 +30,13 @@ export function decorations(store: ActionsStore, media: vscode.Uri): vscode.Disp
       byLine.set(action.line, [...(byLine.get(action.line) ?? []), action]);
     }
     for (const [line, actions] of byLine) {
-      const states = actions.map(gutterState);
+      const states = actions.map((a) => gutterState(a, store.errorsOf(a.id)));
       const worst = GUTTER_STATES.slice().reverse().find((s) => states.includes(s)) ?? 'waiting';
-      const text = actions.map((a) => `${a.type} · ${hitsOf(a)} hit${hitsOf(a) === 1 ? '' : 's'} · ${WORDS[gutterState(a)]}`).join('  |  ');
+      const text = actions.map((a) => `${a.type} · ${hitsOf(a)} hit${hitsOf(a) === 1 ? '' : 's'} · ${WORDS[gutterState(a, store.errorsOf(a.id))]}`).join('  |  ');
       const end = editor.document.lineAt(line - 1).range.end;
       byState.get(worst)?.push({
         range: new vscode.Range(end, end),
-        hoverMessage: hover(actions),
+        hoverMessage: hover(actions, store),
         renderOptions: { after: { contentText: `liveprobe ${text}` } },
       });
     }
@@ -50,12 +50,13 @@ export function decorations(store: ActionsStore, media: vscode.Uri): vscode.Disp
   );
 }
 
-function hover(actions: ActionView[]): vscode.MarkdownString {
+function hover(actions: ActionView[], store: ActionsStore): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   for (const a of actions) {
     md.appendMarkdown(`**liveprobe ${a.id}** — `).appendText(describeAction(a)).appendMarkdown('\n\n');
     md.appendText(a.summary).appendMarkdown('\n\n');
     for (const s of a.statuses) md.appendMarkdown(`- \`${s.agentId}\`: ${s.state}, ${s.hits} hits`).appendText(s.message === undefined ? '' : ` — ${s.message}`).appendMarkdown('\n');
+    for (const [agent, message] of store.errorsOf(a.id)) md.appendMarkdown(`- \`${agent}\`: last error`).appendText(` — ${message}`).appendMarkdown('\n');
     md.appendMarkdown('\n');
   }
   return md;

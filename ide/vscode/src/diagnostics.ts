@@ -10,11 +10,17 @@ export function diagnostics(store: ActionsStore): vscode.Disposable {
     for (const action of store.actions) {
       const uri = localUri(action.file);
       if (uri === undefined || action.state !== 'active') continue;
+      const problems: [string, string, vscode.DiagnosticSeverity][] = [];
+      const remembered = store.errorsOf(action.id);
       for (const status of action.statuses) {
-        const severity = status.state === 'error' ? vscode.DiagnosticSeverity.Error : status.state === 'paused' ? vscode.DiagnosticSeverity.Warning : undefined;
-        if (severity === undefined) continue;
-        const line = Math.max(0, action.line - 1);
-        const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), `${action.type} action ${action.id} on ${status.agentId}: ${status.message ?? status.state}`, severity);
+        if (status.state === 'error') problems.push([status.agentId, status.message ?? 'error', vscode.DiagnosticSeverity.Error]);
+        else if (status.state === 'paused') problems.push([status.agentId, status.message ?? 'paused', vscode.DiagnosticSeverity.Warning]);
+        const earlier = remembered.get(status.agentId);
+        if (status.state !== 'error' && earlier !== undefined) problems.push([status.agentId, earlier, vscode.DiagnosticSeverity.Error]);
+      }
+      const line = Math.max(0, action.line - 1);
+      for (const [agent, message, severity] of problems) {
+        const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), `${action.type} action ${action.id} on ${agent}: ${message}`, severity);
         d.source = 'liveprobe';
         byFile.set(uri.toString(), [...(byFile.get(uri.toString()) ?? []), d]);
       }

@@ -36,9 +36,15 @@ export function liveOutput(connection: Connection, store: ActionsStore, channel:
     else if (event.kind === 'dropped') channel.appendLine(`${time} ${event.agentId} ${where} ${event.count ?? 0} lines dropped: ${event.reason ?? ''}`);
     else if (event.kind === 'action_status' && (event.state === 'error' || event.state === 'paused')) channel.appendLine(`${time} ${event.agentId} ${where} ${event.state}: ${event.message ?? ''}`);
   };
+  let last: string | undefined;
   const states = connection.onDidChangeState((state) => {
+    // The state is re-announced as the agent count changes: say only what changed.
+    const now = `${state.kind} ${state.server}`;
+    if (now === last) return;
+    last = now;
     if (state.kind === 'unreachable') channel.appendLine(`lost ${state.server} (${state.reason}); retrying in ${state.retryMs / 1000}s`);
     if (state.kind === 'connected') channel.appendLine(`connected to ${state.server}`);
+    if (state.kind === 'signed-out') channel.appendLine(`${state.server} refused the token (${state.reason}); run liveprobe: Sign in`);
   });
   return vscode.Disposable.from(connection.onEvent(write), states);
 }

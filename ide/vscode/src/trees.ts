@@ -47,7 +47,7 @@ export class ActionsTree implements vscode.TreeDataProvider<ActionNode> {
     item.description = `${hitsOf(a)} hits · ${a.state === 'expired' ? 'expired' : a.summary}`;
     item.tooltip = `${a.id} · ${a.summary}`;
     item.contextValue = 'action';
-    item.iconPath = vscode.Uri.joinPath(this.media, `${gutterState(a)}.svg`);
+    item.iconPath = vscode.Uri.joinPath(this.media, `${gutterState(a, this.store.errorsOf(a.id))}.svg`);
     const uri = localUri(a.file);
     if (uri !== undefined) item.command = { title: 'Open', command: 'vscode.open', arguments: [uri, { selection: new vscode.Range(a.line - 1, 0, a.line - 1, 0) }] };
     return item;
