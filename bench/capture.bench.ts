@@ -11,7 +11,8 @@ import { checkExpression, checkTemplate } from '@liveprobe/protocol';
 import type * as Compile from '../agent/dist/main/compile.js';
 import type * as RedactionModule from '../agent/dist/main/redaction.js';
 import type * as Serialize from '../agent/dist/main/serialize.js';
-import type * as RedactionSettings from '../agent/dist/redaction-settings.js';
+import type * as CaptureSettings from '../agent/dist/settings/capture-settings.js';
+import type * as RedactionSettings from '../agent/dist/settings/redaction-settings.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { duration, ratio } from './lib/format.js';
 import { fromRoot } from './lib/paths.js';
@@ -34,8 +35,9 @@ interface Case {
 async function cases(): Promise<Case[]> {
   const { compileExpression, compileTemplate } = await agentModule<typeof Compile>('main/compile.js');
   const { Redaction } = await agentModule<typeof RedactionModule>('main/redaction.js');
-  const { CaptureBudget, DEFAULT_CAPTURE_LIMITS, serialize } = await agentModule<typeof Serialize>('main/serialize.js');
-  const { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } = await agentModule<typeof RedactionSettings>('redaction-settings.js');
+  const { CaptureBudget, serialize } = await agentModule<typeof Serialize>('main/serialize.js');
+  const { DEFAULT_CAPTURE_LIMITS } = await agentModule<typeof CaptureSettings>('settings/capture-settings.js');
+  const { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } = await agentModule<typeof RedactionSettings>('settings/redaction-settings.js');
   const redaction = new Redaction({ keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] });
   const text = { limits: DEFAULT_CAPTURE_LIMITS, redaction };
 
@@ -45,7 +47,11 @@ async function cases(): Promise<Case[]> {
     id: 4211,
     userId: 'u1',
     amount: 123.45,
-    lines: [{ sku: 'tea', quantity: 2, amount: 9 }, { sku: 'mug', quantity: 1, amount: 12 }, { sku: 'pot', quantity: 3, amount: 105 }],
+    lines: [
+      { sku: 'tea', quantity: 2, amount: 9 },
+      { sku: 'mug', quantity: 1, amount: 12 },
+      { sku: 'pot', quantity: 3, amount: 105 },
+    ],
     tags: new Set(['gift', 'express']),
     status: 'paid',
   };
@@ -69,12 +75,36 @@ async function cases(): Promise<Case[]> {
   };
 
   return [
-    { name: 'condition `order.amount > 100 && user.tier == "gold"`', probe: expression('order.amount > 100 && user.tier == "gold"'), hand: () => order.amount > 100 && user.tier === 'gold' },
-    { name: 'condition `order.lines[0].sku.startsWith("te")`', probe: expression('order.lines[0].sku.startsWith("te")'), hand: () => order.lines[0]!.sku.startsWith('te') },
-    { name: 'log `order {order.id} for {userId}: {amount}`', probe: template('order {order.id} for {userId}: {amount}'), hand: () => `order ${order.id} for ${user.id}: ${order.amount}` },
-    { name: 'log `{user.name} ({user.tier}) paid {order.status}`', probe: template('{user.name} ({user.tier}) paid {order.status}'), hand: () => `${user.name} (${user.tier}) paid ${order.status}` },
-    { name: 'log `order {order}` (a whole object; by hand: JSON.stringify)', probe: template('order {order}'), hand: () => `order ${JSON.stringify(order)}` },
-    { name: 'snapshot of order, user, amount, userId (by hand: JSON.stringify)', probe: snapshot([order, user, order.amount, user.id]), hand: () => JSON.stringify({ order, user, amount: order.amount, userId: user.id }) },
+    {
+      name: 'condition `order.amount > 100 && user.tier == "gold"`',
+      probe: expression('order.amount > 100 && user.tier == "gold"'),
+      hand: () => order.amount > 100 && user.tier === 'gold',
+    },
+    {
+      name: 'condition `order.lines[0].sku.startsWith("te")`',
+      probe: expression('order.lines[0].sku.startsWith("te")'),
+      hand: () => order.lines[0]!.sku.startsWith('te'),
+    },
+    {
+      name: 'log `order {order.id} for {userId}: {amount}`',
+      probe: template('order {order.id} for {userId}: {amount}'),
+      hand: () => `order ${order.id} for ${user.id}: ${order.amount}`,
+    },
+    {
+      name: 'log `{user.name} ({user.tier}) paid {order.status}`',
+      probe: template('{user.name} ({user.tier}) paid {order.status}'),
+      hand: () => `${user.name} (${user.tier}) paid ${order.status}`,
+    },
+    {
+      name: 'log `order {order}` (a whole object; by hand: JSON.stringify)',
+      probe: template('order {order}'),
+      hand: () => `order ${JSON.stringify(order)}`,
+    },
+    {
+      name: 'snapshot of order, user, amount, userId (by hand: JSON.stringify)',
+      probe: snapshot([order, user, order.amount, user.id]),
+      hand: () => JSON.stringify({ order, user, amount: order.amount, userId: user.id }),
+    },
   ];
 }
 
@@ -121,9 +151,9 @@ const benchmark: Benchmark = {
     return {
       blocks: [
         renderTable(['capture', 'by hand', 'liveprobe', 'ratio'], rows, ['left', 'right', 'right', 'right']),
-        `Medians of ${rounds} interleaved rounds of ~${TARGET_MS_PER_SAMPLE} ms each. Default capture limits and redaction (key names; card, bearer and JWT patterns). `
-          + 'Hand-written conditions are a few nanoseconds because the JIT folds them; every liveprobe read checks for a Proxy and reads a property descriptor, '
-          + 'so no getter or trap can run. Either side is small next to the ~150–250 µs of the conditional breakpoint that calls it (see cost-per-hit).',
+        `Medians of ${rounds} interleaved rounds of ~${TARGET_MS_PER_SAMPLE} ms each. Default capture limits and redaction (key names; card, bearer and JWT patterns). ` +
+          'Hand-written conditions are a few nanoseconds because the JIT folds them; every liveprobe read checks for a Proxy and reads a property descriptor, ' +
+          'so no getter or trap can run. Either side is small next to the ~150–250 µs of the conditional breakpoint that calls it (see cost-per-hit).',
       ],
     };
   },

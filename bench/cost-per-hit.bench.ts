@@ -34,15 +34,31 @@ interface Probe {
 
 const PROBES: Probe[] = [
   {
-    key: 'log', label: 'log action on the line (conditional breakpoint), quotas off', calls: 2000, warmup: 100,
-    action: (line) => ({ type: 'log', file: FILE, line, template: 'order {order.id} total {total}', agents: [AGENT_ID], maxHits: 1_000_000 }),
+    key: 'log',
+    label: 'log action on the line (conditional breakpoint), quotas off',
+    calls: 2000,
+    warmup: 100,
+    action: (line) => ({
+      type: 'log',
+      file: FILE,
+      line,
+      template: 'order {order.id} total {total}',
+      agents: [AGENT_ID],
+      maxHits: 1_000_000,
+    }),
   },
   {
-    key: 'snapshot', label: 'snapshot action on the line (maxHits 1000), quotas off', calls: 500, warmup: 20,
+    key: 'snapshot',
+    label: 'snapshot action on the line (maxHits 1000), quotas off',
+    calls: 500,
+    warmup: 20,
     action: (line) => ({ type: 'snapshot', file: FILE, line, agents: [AGENT_ID], maxHits: 1000 }),
   },
   {
-    key: 'counter', label: 'counter action on the line, quotas off', calls: 2000, warmup: 100,
+    key: 'counter',
+    label: 'counter action on the line, quotas off',
+    calls: 2000,
+    warmup: 100,
     action: (line) => ({ type: 'counter', file: FILE, line, name: 'bench.hot.calls', agents: [AGENT_ID] }),
   },
 ];
@@ -69,7 +85,11 @@ const benchmark: Benchmark = {
     const api = new ControlPlaneApi(cp.url);
     const script = fixture('probe-target.mjs');
     const bare = await startFixtureApp({ name: 'app without the agent', script });
-    const probed = await startFixtureApp({ name: 'app with the agent', script, agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'off' } });
+    const probed = await startFixtureApp({
+      name: 'app with the agent',
+      script,
+      agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'off' },
+    });
     const samples = new Map<string, number[]>();
     const ratios = new Map<string, number[]>();
     const firstInstallStalls: number[] = [];
@@ -94,7 +114,13 @@ const benchmark: Benchmark = {
         idleStalls.push(await longestDelay(probed));
         // The first action opens the inspector session; the others find it open.
         await probed.request('resetDelay');
-        const keeper = await api.addAction({ type: 'log', file: KEEPER_FILE, line: keeperLine, template: 'never hit here', agents: [AGENT_ID] });
+        const keeper = await api.addAction({
+          type: 'log',
+          file: KEEPER_FILE,
+          line: keeperLine,
+          template: 'never hit here',
+          agents: [AGENT_ID],
+        });
         await api.waitForStatus(keeper, AGENT_ID, 'installed');
         firstInstallStalls.push(await longestDelay(probed));
         for (const probe of PROBES) {
@@ -104,7 +130,10 @@ const benchmark: Benchmark = {
           installStalls.push(await longestDelay(probed));
           const measured = await measure(probed, 'plain', { calls: probe.calls, warmup: probe.warmup });
           const status = (await api.action(id)).statuses.find((s) => s.agentId === AGENT_ID);
-          if (status?.state !== 'installed') throw new Error(`${probe.key} action ended up ${status?.state ?? 'without a status'} during the measurement: ${status?.message ?? ''}`);
+          if (status?.state !== 'installed')
+            throw new Error(
+              `${probe.key} action ended up ${status?.state ?? 'without a status'} during the measurement: ${status?.message ?? ''}`,
+            );
           record(probe.key, measured.nsPerCall);
           await api.deleteAction(id);
           await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${probe.key} action ${id}`);
@@ -146,7 +175,11 @@ const benchmark: Benchmark = {
     const stalls = renderTable(
       ['main thread, longest event-loop delay', 'median', 'max'],
       [
-        ['while the first action installs (opens the inspector session: Debugger.enable reports every loaded script)', ms(median(firstInstallStalls)), ms(max(firstInstallStalls))],
+        [
+          'while the first action installs (opens the inspector session: Debugger.enable reports every loaded script)',
+          ms(median(firstInstallStalls)),
+          ms(max(firstInstallStalls)),
+        ],
         ['while another action installs (session open: script found, breakpoint set)', ms(median(installStalls)), ms(max(installStalls))],
         ['idle, 500 ms, same process (scheduling noise)', ms(median(idleStalls)), ms(max(idleStalls))],
       ],

@@ -34,8 +34,18 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { key: 'none', label: 'no agent', logpoint: false },
   { key: 'idle', label: 'agent loaded, no action', agent: { agentId: 'bench-shop-idle', quotas: 'default' }, logpoint: false },
-  { key: 'quota', label: 'one logpoint on the request path, default quotas (200 hits/s, 50 ms CPU/s)', agent: { agentId: 'bench-shop-quota', quotas: 'default' }, logpoint: true },
-  { key: 'free', label: 'one logpoint on the request path, quotas off', agent: { agentId: 'bench-shop-free', quotas: 'off' }, logpoint: true },
+  {
+    key: 'quota',
+    label: 'one logpoint on the request path, default quotas (200 hits/s, 50 ms CPU/s)',
+    agent: { agentId: 'bench-shop-quota', quotas: 'default' },
+    logpoint: true,
+  },
+  {
+    key: 'free',
+    label: 'one logpoint on the request path, quotas off',
+    agent: { agentId: 'bench-shop-free', quotas: 'off' },
+    logpoint: true,
+  },
 ];
 
 interface Run {
@@ -47,7 +57,12 @@ interface Run {
 
 async function load(url: string, seconds: number): Promise<Run> {
   const result = await autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: seconds });
-  return { requests: result.requests.total, rps: result.requests.total / result.duration, p99Ms: result.latency.p99, failures: result.errors + result.timeouts + result.non2xx };
+  return {
+    requests: result.requests.total,
+    rps: result.requests.total / result.duration,
+    p99Ms: result.latency.p99,
+    failures: result.errors + result.timeouts + result.non2xx,
+  };
 }
 
 /** autocannon records whole milliseconds on loopback: 0 means under one. */
@@ -72,7 +87,11 @@ const benchmark: Benchmark = {
       const urls = new Map<string, string>();
       for (const variant of VARIANTS) {
         const agent = variant.agent === undefined ? undefined : { ...variant.agent, broker: cp.mqttUrl, otlpEndpoint: sink.url };
-        const started = await startHttpApp({ name: `shop (${variant.label})`, script: fromRoot(SERVER), ...(agent === undefined ? {} : { agent }) });
+        const started = await startHttpApp({
+          name: `shop (${variant.label})`,
+          script: fromRoot(SERVER),
+          ...(agent === undefined ? {} : { agent }),
+        });
         apps.push(started.app);
         if (agent !== undefined) await agentConnected(started.app);
         urls.set(variant.key, started.url);
@@ -80,7 +99,14 @@ const benchmark: Benchmark = {
       const actionIds = new Map<string, string>();
       for (const variant of VARIANTS.filter((v) => v.logpoint)) {
         const agentId = variant.agent!.agentId;
-        const id = await api.addAction({ type: 'log', file: SOURCE, line: lineOf(SOURCE, 'product-lookup'), template: 'product {sku}', agents: [agentId], maxHits: 1_000_000 });
+        const id = await api.addAction({
+          type: 'log',
+          file: SOURCE,
+          line: lineOf(SOURCE, 'product-lookup'),
+          template: 'product {sku}',
+          agents: [agentId],
+          maxHits: 1_000_000,
+        });
         await api.waitForStatus(id, agentId, 'installed');
         actionIds.set(variant.key, id);
       }

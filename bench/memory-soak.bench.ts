@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
-import { ControlPlaneApi, waitUntil, type LiveEvent } from './lib/control-plane-api.js';
+import { ControlPlaneApi, waitUntil, type TimedEvent } from './lib/control-plane-api.js';
 import { mib, sig } from './lib/format.js';
 import type { NodeProcess } from './lib/node-process.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
@@ -75,7 +75,9 @@ const benchmark: Benchmark = {
     const events = await api.events({ agent: AGENT_ACTIONS });
     const start = async (name: string, agentId?: string) => {
       const app = await startFixtureApp({
-        name, script, execArgv: ['--expose-gc'],
+        name,
+        script,
+        execArgv: ['--expose-gc'],
         ...(agentId === undefined ? {} : { agent: { broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'default' as const } }),
       });
       apps.push(app);
@@ -98,9 +100,26 @@ const benchmark: Benchmark = {
       const expiresIn = `${Math.ceil((soakSeconds + 600) / 60)}m`;
       const ids: string[] = [];
       for (let k = 0; k < FUNCTIONS; k++) {
-        ids.push(await api.addAction({ type: 'log', file: SCRIPT_NAME, line: lines[k]!, template: `f${k} total {total}`, agents: [AGENT_ACTIONS], maxHits: 1_000_000, expiresIn }));
+        ids.push(
+          await api.addAction({
+            type: 'log',
+            file: SCRIPT_NAME,
+            line: lines[k]!,
+            template: `f${k} total {total}`,
+            agents: [AGENT_ACTIONS],
+            maxHits: 1_000_000,
+            expiresIn,
+          }),
+        );
       }
-      await waitUntil(() => new Set(events.events.filter((e) => e.event === 'action_status' && e.data.state === 'installed').map((e) => e.data.actionId)).size === FUNCTIONS, 120_000, `${FUNCTIONS} actions installed`, 200);
+      await waitUntil(
+        () =>
+          new Set(events.events.filter((e) => e.event === 'action_status' && e.data.state === 'installed').map((e) => e.data.actionId))
+            .size === FUNCTIONS,
+        120_000,
+        `${FUNCTIONS} actions installed`,
+        200,
+      );
       const failed = events.events.filter((e) => e.event === 'action_status' && e.data.state === 'error');
       if (failed.length > 0) throw new Error(`actions failed to install: ${String(failed[0]!.data.message)}`);
       await measureAll(`${FUNCTIONS} actions installed on the third, none hit yet`);
@@ -111,7 +130,7 @@ const benchmark: Benchmark = {
       await measureAll('each action hit 10 times');
 
       const idsSet = new Set(ids);
-      const mine = (e: LiveEvent) => idsSet.has(String(e.data.actionId));
+      const mine = (e: TimedEvent) => idsSet.has(String(e.data.actionId));
       let hits = 0;
       const off = events.on((e) => {
         if (!mine(e)) return;
@@ -120,7 +139,9 @@ const benchmark: Benchmark = {
       });
       hitsCounted = () => hits;
       events.clear();
-      ctx.progress(`memory-soak: soak of ${soakSeconds} s, ${FIRING} actions firing ${CALLS_PER_SECOND} times a second each, a sample every ${interval} s`);
+      ctx.progress(
+        `memory-soak: soak of ${soakSeconds} s, ${FIRING} actions firing ${CALLS_PER_SECOND} times a second each, a sample every ${interval} s`,
+      );
       const names = Array.from({ length: FIRING }, (_, k) => `f${k}`);
       await Promise.all([bare, busy].map((app) => app.request('drive', { names, perSecond: CALLS_PER_SECOND })));
       const started = Date.now();
@@ -138,7 +159,12 @@ const benchmark: Benchmark = {
       // Does the memory go when the last action does (the agent then closes its inspector session)?
       events.clear();
       for (const id of ids) await api.deleteAction(id);
-      await waitUntil(() => events.events.filter((e) => e.event === 'action_status' && e.data.state === 'removed').length >= FUNCTIONS, 120_000, 'every action removed', 200);
+      await waitUntil(
+        () => events.events.filter((e) => e.event === 'action_status' && e.data.state === 'removed').length >= FUNCTIONS,
+        120_000,
+        'every action removed',
+        200,
+      );
       await new Promise((resolve) => setTimeout(resolve, 2000));
       await measureAll('all actions removed (inspector session closed)');
     } finally {
@@ -149,7 +175,14 @@ const benchmark: Benchmark = {
     }
 
     const memoryTable = renderTable(
-      ['moment', 'no agent: RSS / heap', 'agent idle: RSS / heap', 'agent, 100 actions: RSS / heap', '100 actions vs agent idle (RSS / heap)', 'agent idle vs no agent (RSS / heap)'],
+      [
+        'moment',
+        'no agent: RSS / heap',
+        'agent idle: RSS / heap',
+        'agent, 100 actions: RSS / heap',
+        '100 actions vs agent idle (RSS / heap)',
+        'agent idle vs no agent (RSS / heap)',
+      ],
       snapshots.map(({ label, memory: [bare, idle, busy] }) => [
         label,
         `${mib(bare!.rss)} / ${mib(bare!.heapUsed)}`,
@@ -162,26 +195,55 @@ const benchmark: Benchmark = {
     );
     const soakTable = renderTable(
       ['t', 'hits so far', 'agent + 100 actions: RSS', 'heap after GC', 'no agent: RSS', 'heap after GC'],
-      samples.map((s) => [`${Math.round(s.t)} s`, sig(s.hits), mib(s.agent.rss), mib(s.agent.heapUsed), mib(s.bare.rss), mib(s.bare.heapUsed)]),
+      samples.map((s) => [
+        `${Math.round(s.t)} s`,
+        sig(s.hits),
+        mib(s.agent.rss),
+        mib(s.agent.heapUsed),
+        mib(s.bare.rss),
+        mib(s.bare.heapUsed),
+      ]),
       ['right', 'right', 'right', 'right', 'right', 'right'],
     );
     // Least squares over every sample: RSS moves in steps (heaps grow, then a GC gives pages
     // back), so a short window would mostly measure where the step fell.
-    const perMinute = (pick: (s: (typeof samples)[number]) => number) => (slope(samples.map((s) => s.t), samples.map(pick)) * 60) / 1024 / 1024;
-    const spread = (pick: (s: (typeof samples)[number]) => number) => `${mib(Math.min(...samples.map(pick)))} – ${mib(Math.max(...samples.map(pick)))}`;
+    const perMinute = (pick: (s: (typeof samples)[number]) => number) =>
+      (slope(
+        samples.map((s) => s.t),
+        samples.map(pick),
+      ) *
+        60) /
+      1024 /
+      1024;
+    const spread = (pick: (s: (typeof samples)[number]) => number) =>
+      `${mib(Math.min(...samples.map(pick)))} – ${mib(Math.max(...samples.map(pick)))}`;
     const firstLast = (pick: (s: (typeof samples)[number]) => number) => `${mib(pick(samples[0]!))} → ${mib(pick(samples.at(-1)!))}`;
     const slopes = renderTable(
       ['over the soak', 'RSS min – max', 'RSS slope', 'RSS first → last', 'heap after GC: slope', 'heap first → last'],
       [
-        ['agent + 100 actions (10 firing)', spread((s) => s.agent.rss), `${sig(perMinute((s) => s.agent.rss))} MiB/min`, firstLast((s) => s.agent.rss), `${sig(perMinute((s) => s.agent.heapUsed))} MiB/min`, firstLast((s) => s.agent.heapUsed)],
-        ['no agent, same calls', spread((s) => s.bare.rss), `${sig(perMinute((s) => s.bare.rss))} MiB/min`, firstLast((s) => s.bare.rss), `${sig(perMinute((s) => s.bare.heapUsed))} MiB/min`, firstLast((s) => s.bare.heapUsed)],
+        [
+          'agent + 100 actions (10 firing)',
+          spread((s) => s.agent.rss),
+          `${sig(perMinute((s) => s.agent.rss))} MiB/min`,
+          firstLast((s) => s.agent.rss),
+          `${sig(perMinute((s) => s.agent.heapUsed))} MiB/min`,
+          firstLast((s) => s.agent.heapUsed),
+        ],
+        [
+          'no agent, same calls',
+          spread((s) => s.bare.rss),
+          `${sig(perMinute((s) => s.bare.rss))} MiB/min`,
+          firstLast((s) => s.bare.rss),
+          `${sig(perMinute((s) => s.bare.heapUsed))} MiB/min`,
+          firstLast((s) => s.bare.heapUsed),
+        ],
       ],
       ['left', 'right', 'right', 'right', 'right', 'right'],
     );
     return {
       blocks: [
         `Three copies of a generated module of ${FUNCTIONS} small functions, started side by side (\`node --expose-gc\`): without the agent, with the agent and no action, with the agent and ${FUNCTIONS} log actions (one per function, default quotas). ` +
-          'Heap is the main thread\'s `heapUsed` right after `global.gc()` (the agent\'s worker thread has its own heap, seen only in RSS); RSS is the whole process\'s resident set.',
+          "Heap is the main thread's `heapUsed` right after `global.gc()` (the agent's worker thread has its own heap, seen only in RSS); RSS is the whole process's resident set.",
         memoryTable,
         `Soak: ${soakSeconds} s, ${FIRING} of the ${FUNCTIONS} actions fire ${CALLS_PER_SECOND} times a second each (${FIRING * CALLS_PER_SECOND} hits/s, meant to stay under the default quotas; a pause, if any, is counted below); the no-agent app makes the same calls. ` +
           `A sample every ${interval} s; ${sig(hitsCounted())} hits captured in all (live output plus the output counted as dropped), ${pauses} quota pauses.`,

@@ -49,7 +49,11 @@ async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number):
   const agent = (agentId: string) => ({ broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'off' as const });
   // Without the agent, with the OpenTelemetry logs SDK the hand-written OTel row logs through.
   const bare = await startFixtureApp({ name: 'no agent', script, env: { BENCH_LOGS_SDK: '1', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } });
-  const prepared = await startFixtureApp({ name: 'prepared', script, agent: { ...agent('bench-prepared'), env: { LIVEPROBE_PREPARE: fromRoot(HOT), LIVEPROBE_PREPARE_CACHE: 'off' } } });
+  const prepared = await startFixtureApp({
+    name: 'prepared',
+    script,
+    agent: { ...agent('bench-prepared'), env: { LIVEPROBE_PREPARE: fromRoot(HOT), LIVEPROBE_PREPARE_CACHE: 'off' } },
+  });
   const breakpoint = await startFixtureApp({ name: 'breakpoint', script, agent: agent('bench-breakpoint') });
   const line = lineOf(HOT, 'hot');
   const samples = new Map<string, number[]>();
@@ -64,11 +68,23 @@ async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number):
       record('hand-otel', (await measure(bare, 'handWrittenOtel')).nsPerCall);
       record('off', (await measure(prepared, 'plain')).nsPerCall);
       // Prepared-site rows warm up as long as they measure: the hook's code is only optimised once an action runs.
-      for (const [key, app, agentId, calls, warmup] of [['site', prepared, 'bench-prepared', 100_000, 100_000], ['breakpoint', breakpoint, 'bench-breakpoint', 2000, 2000]] as const) {
+      for (const [key, app, agentId, calls, warmup] of [
+        ['site', prepared, 'bench-prepared', 100_000, 100_000],
+        ['breakpoint', breakpoint, 'bench-breakpoint', 2000, 2000],
+      ] as const) {
         for (const type of ['quiet', 'log', 'counter'] as const) {
-          const action: ActionInput = type === 'counter'
-            ? { type, file: HOT, line, name: 'bench.prepared.calls', agents: [agentId] }
-            : { type: 'log', file: HOT, line, template: 'order {order.id} total {total}', agents: [agentId], maxHits: 1_000_000, ...(type === 'quiet' ? { condition: 'total < 0' } : {}) };
+          const action: ActionInput =
+            type === 'counter'
+              ? { type, file: HOT, line, name: 'bench.prepared.calls', agents: [agentId] }
+              : {
+                  type: 'log',
+                  file: HOT,
+                  line,
+                  template: 'order {order.id} total {total}',
+                  agents: [agentId],
+                  maxHits: 1_000_000,
+                  ...(type === 'quiet' ? { condition: 'total < 0' } : {}),
+                };
           const id = await api.addAction(action);
           await api.waitForStatus(id, agentId, 'installed');
           record(`${key}-${type}`, (await measure(app, 'plain', { calls, warmup })).nsPerCall);
@@ -99,10 +115,15 @@ async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number):
   return [
     `Cost per hit: ${rounds} rounds, medians; hand-written and plain rows fill 200 ms; prepared-site rows 100,000 calls after as many to warm up, breakpoint rows 2,000 after 2,000. ` +
       'Every hit of a log action formats the line and hands it to the worker, which emits the OTel log record; a counter adds one to a count the worker records every 20 ms. ' +
-      'The OTel Logs API row and the agent\'s worker both use the SDK\'s batch processor with its defaults (which drop records beyond a queue of 2,048).',
+      "The OTel Logs API row and the agent's worker both use the SDK's batch processor with its defaults (which drop records beyond a queue of 2,048).",
     renderTable(
       ['mechanism', 'per call', '× hand-written (ring buffer)', '× hand-written (OTel Logs API)'],
-      rows.map(([key, label]) => [label, duration(median(samples.get(key)!)), ratio(median(samples.get(key)!) / hand), ratio(median(samples.get(key)!) / handOtel)]),
+      rows.map(([key, label]) => [
+        label,
+        duration(median(samples.get(key)!)),
+        ratio(median(samples.get(key)!) / hand),
+        ratio(median(samples.get(key)!) / handOtel),
+      ]),
       ['left', 'right', 'right', 'right'],
     ),
   ];
@@ -123,8 +144,25 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
   const variants: { key: string; label: string; app: 'original' | 'prepared'; action?: ActionInput }[] = [
     { key: 'original', label: 'agent loaded, nothing prepared', app: 'original' },
     { key: 'off', label: 'app + node_modules prepared, flags off', app: 'prepared' },
-    { key: 'site', label: 'the same app, one counter action on the request path (quotas off)', app: 'prepared', action: { type: 'counter', file: EXPRESS, line, name: 'bench.express.products', agents: ['bench-express-prepared'] } },
-    { key: 'log', label: 'the same app, one log action on the request path (quotas off), every line exported over OTLP', app: 'prepared', action: { type: 'log', file: EXPRESS, line, template: 'product {req.params.sku}', agents: ['bench-express-prepared'], maxHits: 1_000_000 } },
+    {
+      key: 'site',
+      label: 'the same app, one counter action on the request path (quotas off)',
+      app: 'prepared',
+      action: { type: 'counter', file: EXPRESS, line, name: 'bench.express.products', agents: ['bench-express-prepared'] },
+    },
+    {
+      key: 'log',
+      label: 'the same app, one log action on the request path (quotas off), every line exported over OTLP',
+      app: 'prepared',
+      action: {
+        type: 'log',
+        file: EXPRESS,
+        line,
+        template: 'product {req.params.sku}',
+        agents: ['bench-express-prepared'],
+        maxHits: 1_000_000,
+      },
+    },
   ];
   const apps = new Map<'original' | 'prepared', { app: NodeProcess; url: string }>();
   const rps = new Map<string, number[]>(variants.map((v) => [v.key, []]));
@@ -137,8 +175,15 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
     return result.requests.total / result.duration;
   };
   try {
-    for (const [key, env] of [['original', {}], ['prepared', prepare]] as const) {
-      const started = await startHttpApp({ name: `express (${key})`, script: fromRoot(EXPRESS), agent: { broker: cp.mqttUrl, agentId: `bench-express-${key}`, otlpEndpoint: sink.url, quotas: 'off', env } });
+    for (const [key, env] of [
+      ['original', {}],
+      ['prepared', prepare],
+    ] as const) {
+      const started = await startHttpApp({
+        name: `express (${key})`,
+        script: fromRoot(EXPRESS),
+        agent: { broker: cp.mqttUrl, agentId: `bench-express-${key}`, otlpEndpoint: sink.url, quotas: 'off', env },
+      });
       await agentConnected(started.app);
       apps.set(key, started);
     }
@@ -162,7 +207,12 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
       }
     }
     for (const [key, app] of apps) rss.set(key, (await rssOf(app.app.pid)) ?? 0);
-    preparedLine = apps.get('prepared')!.app.output().split('\n').find((l) => /\] prepared \d+ files/.test(l)) ?? '';
+    preparedLine =
+      apps
+        .get('prepared')!
+        .app.output()
+        .split('\n')
+        .find((l) => /\] prepared \d+ files/.test(l)) ?? '';
   } finally {
     events.close();
     await Promise.all([...apps.values()].map((a) => a.app.stop()));
@@ -174,7 +224,8 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
     renderTable(
       ['express app', 'req/s (median)', '× original', '× prepared, flags off', 'RSS after the runs'],
       variants.map((v) => [
-        v.label, sig(median(rps.get(v.key)!)),
+        v.label,
+        sig(median(rps.get(v.key)!)),
         v.key === 'original' ? '×1' : ratio(median(ratios.get(v.key)!)),
         v.app === 'original' ? '' : v.key === 'off' ? '×1' : ratio(median(onOff.get(v.key)!)),
         v.key === 'original' || v.key === 'off' ? mib(rss.get(v.app)!) : '',
@@ -188,13 +239,23 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
 async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number): Promise<string[]> {
   const cp = await startBenchControlPlane();
   const sink = await startOtlpSink();
-  const agent = (agentId: string, env: Record<string, string>) => ({ broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'default' as const, env });
+  const agent = (agentId: string, env: Record<string, string>) => ({
+    broker: cp.mqttUrl,
+    agentId,
+    otlpEndpoint: sink.url,
+    quotas: 'default' as const,
+    env,
+  });
   const script = fromRoot(LIBRARIES);
   const started = await Promise.allSettled([
     startFixtureApp({ name: 'libraries, original', script, agent: agent('bench-lib-original', {}) }),
     startFixtureApp({
-      name: 'libraries, prepared', script,
-      agent: agent('bench-lib-prepared', { LIVEPROBE_PREPARE: `${fromRoot('node_modules/marked')}/**,${fromRoot('node_modules/acorn')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' }),
+      name: 'libraries, prepared',
+      script,
+      agent: agent('bench-lib-prepared', {
+        LIVEPROBE_PREPARE: `${fromRoot('node_modules/marked')}/**,${fromRoot('node_modules/acorn')}/**`,
+        LIVEPROBE_PREPARE_CACHE: 'off',
+      }),
     }),
   ]);
   const failed = started.find((s) => s.status === 'rejected');
@@ -208,7 +269,9 @@ async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number)
     { key: 'marked', label: 'marked 12: README and docs/*.md rendered to HTML' },
     { key: 'acorn', label: 'acorn 8: parse acorn.js (241 KB)' },
   ];
-  const times = new Map<string, { original: number[]; prepared: number[]; ratio: number[] }>(work.map((w) => [w.key, { original: [], prepared: [], ratio: [] }]));
+  const times = new Map<string, { original: number[]; prepared: number[]; ratio: number[] }>(
+    work.map((w) => [w.key, { original: [], prepared: [], ratio: [] }]),
+  );
   try {
     await Promise.all([agentConnected(original), agentConnected(prepared)]);
     for (let round = 1; round <= rounds; round++) {
@@ -293,8 +356,19 @@ async function prepareCost(): Promise<string[]> {
       rows.push([corpus.label, `${(bytes / 1024).toFixed(0)} KB`, ms(cold / mb), ms(warm / mb), `×${(outBytes / bytes).toFixed(2)}`]);
       // Parsers: the best of three passes, so JIT warm-up does not favour whichever runs last.
       const best = (fn: () => void) => Math.min(time(fn), time(fn), time(fn));
-      const acornMs = best(() => sources.forEach((s) => parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowHashBang: true, allowReturnOutsideFunction: true })));
-      const scopeMs = best(() => sources.forEach((s) => analyze(parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowReturnOutsideFunction: true }) as never, { ecmaVersion: 2022, sourceType: 'commonjs' })));
+      const acornMs = best(() =>
+        sources.forEach((s) =>
+          parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowHashBang: true, allowReturnOutsideFunction: true }),
+        ),
+      );
+      const scopeMs = best(() =>
+        sources.forEach((s) =>
+          analyze(parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowReturnOutsideFunction: true }) as never, {
+            ecmaVersion: 2022,
+            sourceType: 'commonjs',
+          }),
+        ),
+      );
       const oxcMs = oxc === undefined ? undefined : best(() => sources.forEach((s, i) => oxc!.parseSync(corpus.files[i]!, s)));
       parseRows.push([corpus.label, ms(acornMs / mb), ms(scopeMs / mb), oxcMs === undefined ? 'not installed' : ms(oxcMs / mb)]);
     } finally {
@@ -303,7 +377,13 @@ async function prepareCost(): Promise<string[]> {
   }
   return [
     'Prepare cost, in this process (one warm-up-free pass each, as at a cold start): cold = parse + scope analysis + rewrite + write to the cache; from cache = hash + read.',
-    renderTable(['library', 'size', 'cold, per MB', 'from cache, per MB', 'output size'], rows, ['left', 'right', 'right', 'right', 'right']),
+    renderTable(['library', 'size', 'cold, per MB', 'from cache, per MB', 'output size'], rows, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+    ]),
     'Parsers, per MB, best of three passes (the transform needs ESTree with ranges and scope analysis; oxc-parser returns ESTree from native code but needs the AST copied into JS and still needs eslint-scope):',
     renderTable(['library', 'acorn parse', 'acorn + eslint-scope', 'oxc-parser parseSync'], parseRows, ['left', 'right', 'right', 'right']),
   ];

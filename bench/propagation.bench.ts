@@ -52,7 +52,17 @@ const benchmark: Benchmark = {
       try {
         for (const size of ctx.options.fleetSizes) {
           try {
-            results.push(await measureSize(ctx.progress, broker, cp.mqttUrl, [cp.pid, ...(mosquitto === undefined ? [] : [mosquitto.pid])], api, size, actionsPerSize));
+            results.push(
+              await measureSize(
+                ctx.progress,
+                broker,
+                cp.mqttUrl,
+                [cp.pid, ...(mosquitto === undefined ? [] : [mosquitto.pid])],
+                api,
+                size,
+                actionsPerSize,
+              ),
+            );
           } catch (err) {
             failures.push(`${size} agents on ${broker}: ${err instanceof Error ? err.message : String(err)}`);
             ctx.progress(`propagation: ${size} agents on ${broker} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -66,14 +76,36 @@ const benchmark: Benchmark = {
 
     const dist = (values: number[]) => `${ms(median(values))} / ${ms(percentile(values, 99))} / ${ms(max(values))}`;
     const table = renderTable(
-      ['broker', 'agents', 'actions', 'delivered to the agent: p50 / p99 / max', 'installed, seen by the control plane: p50 / p99 / max', '`GET /actions/:id` says N/N (median)', 'fleet connect', 'control plane + broker RSS', 'simulator RSS'],
+      [
+        'broker',
+        'agents',
+        'actions',
+        'delivered to the agent: p50 / p99 / max',
+        'installed, seen by the control plane: p50 / p99 / max',
+        '`GET /actions/:id` says N/N (median)',
+        'fleet connect',
+        'control plane + broker RSS',
+        'simulator RSS',
+      ],
       results.map((r) => [
-        r.broker, sig(r.agents), String(r.actions), dist(r.delivered), dist(r.seen), ms(median(r.rest)), `${sig(r.connectSeconds)} s`,
-        r.controlPlaneRss === undefined ? '—' : mib(r.controlPlaneRss), r.simulatorRss === undefined ? '—' : mib(r.simulatorRss),
+        r.broker,
+        sig(r.agents),
+        String(r.actions),
+        dist(r.delivered),
+        dist(r.seen),
+        ms(median(r.rest)),
+        `${sig(r.connectSeconds)} s`,
+        r.controlPlaneRss === undefined ? '—' : mib(r.controlPlaneRss),
+        r.simulatorRss === undefined ? '—' : mib(r.simulatorRss),
       ]),
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     );
-    const dropped = results.filter((r) => r.droppedByStream > 0).map((r) => `${r.broker}, ${r.agents} agents: ${r.droppedByStream} live events dropped by the control plane's SSE back-pressure (those agents' "seen" times come from the REST poll)`);
+    const dropped = results
+      .filter((r) => r.droppedByStream > 0)
+      .map(
+        (r) =>
+          `${r.broker}, ${r.agents} agents: ${r.droppedByStream} live events dropped by the control plane's SSE back-pressure (those agents' "seen" times come from the REST poll)`,
+      );
     return {
       blocks: [
         'Control plane in its own process (SQLite) with its embedded aedes broker, then with Mosquitto (`--broker`) when /usr/sbin/mosquitto exists; ' +
@@ -89,7 +121,15 @@ const benchmark: Benchmark = {
   },
 };
 
-async function measureSize(progress: (line: string) => void, broker: Broker, brokerUrl: string, serverPids: number[], api: ControlPlaneApi, size: number, actions: number): Promise<SizeResult> {
+async function measureSize(
+  progress: (line: string) => void,
+  broker: Broker,
+  brokerUrl: string,
+  serverPids: number[],
+  api: ControlPlaneApi,
+  size: number,
+  actions: number,
+): Promise<SizeResult> {
   const tag = `propagation-${size}`;
   progress(`propagation: starting ${size} simulated agents on ${broker}`);
   const installedAt = new Map<string, number[]>();
@@ -100,22 +140,52 @@ async function measureSize(progress: (line: string) => void, broker: Broker, bro
     list.push(notice.at);
   };
   const connectStarted = preciseNow();
-  const fleet = await startFleetProcesses({ broker: brokerUrl, agents: size, tags: [tag], idPrefix: `p${size}`, processes: PROCESSES, onNotice });
+  const fleet = await startFleetProcesses({
+    broker: brokerUrl,
+    agents: size,
+    tags: [tag],
+    idPrefix: `p${size}`,
+    processes: PROCESSES,
+    onNotice,
+  });
   const connectSeconds = (preciseNow() - connectStarted) / 1000;
   const events = await api.events();
-  const result: SizeResult = { broker, agents: size, actions: 0, connectSeconds, delivered: [], seen: [], rest: [], controlPlaneRss: undefined, simulatorRss: undefined, droppedByStream: 0 };
+  const result: SizeResult = {
+    broker,
+    agents: size,
+    actions: 0,
+    connectSeconds,
+    delivered: [],
+    seen: [],
+    rest: [],
+    controlPlaneRss: undefined,
+    simulatorRss: undefined,
+    droppedByStream: 0,
+  };
   try {
-    await waitUntil(async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith(`p${size}-`)).length === size, 120_000, `${size} agents online in the control plane`, 250);
+    await waitUntil(
+      async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith(`p${size}-`)).length === size,
+      120_000,
+      `${size} agents online in the control plane`,
+      250,
+    );
     for (let i = 1; i <= actions; i++) {
       progress(`propagation: ${size} agents on ${broker}, action ${i}/${actions}`);
       events.clear();
       const posted = preciseNow();
       const id = await api.addAction({ type: 'log', file: 'src/orders.ts', line: 40 + i, template: 'order {order.id}', tags: [tag] });
-      const rest = await waitUntil(async () => ((await api.action(id)).summary === `installed on ${size}/${size} agents` ? preciseNow() : undefined), INSTALL_TIMEOUT_MS, `installed on ${size}/${size} agents`, 100);
+      const rest = await waitUntil(
+        async () => ((await api.action(id)).summary === `installed on ${size}/${size} agents` ? preciseNow() : undefined),
+        INSTALL_TIMEOUT_MS,
+        `installed on ${size}/${size} agents`,
+        100,
+      );
       await fleet.waitFor(id, 'installed', size, INSTALL_TIMEOUT_MS);
       result.rest.push(rest - posted);
       result.delivered.push(...(installedAt.get(id) ?? []).map((at) => at - posted));
-      const seen = events.events.filter((e) => e.event === 'action_status' && e.data.actionId === id && e.data.state === 'installed').map((e) => e.at - posted);
+      const seen = events.events
+        .filter((e) => e.event === 'action_status' && e.data.actionId === id && e.data.state === 'installed')
+        .map((e) => e.at - posted);
       // Events the stream dropped are visible in the REST summary: count them at its time.
       result.seen.push(...seen, ...Array<number>(Math.max(0, size - seen.length)).fill(rest - posted));
       result.actions++;

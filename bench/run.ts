@@ -44,7 +44,9 @@ function positive(option: string, text: string | undefined, fallback: number): n
 
 function commandLine(args: string[]): string {
   const rest = args.length === 0 ? '' : ` ${args.join(' ')}`;
-  return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${rest === '' ? '' : ` --${rest}`}` : `node bench/dist/${basename(fileURLToPath(import.meta.url))}${rest}`;
+  return process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${rest === '' ? '' : ` --${rest}`}`
+    : `node bench/dist/${basename(fileURLToPath(import.meta.url))}${rest}`;
 }
 
 async function main(): Promise<void> {
@@ -81,7 +83,11 @@ async function main(): Promise<void> {
   };
 
   console.log('# liveprobe benchmarks\n');
-  const header: Array<[string, string]> = [['command', `\`${commandLine(args)}\``], ['date', new Date().toISOString()], ...describeMachine()];
+  const header: Array<[string, string]> = [
+    ['command', `\`${commandLine(args)}\``],
+    ['date', new Date().toISOString()],
+    ...describeMachine(),
+  ];
   for (const [key, value] of header) console.log(`- ${key}: ${value}`);
   let failed = 0;
   for (const benchmark of chosen) {

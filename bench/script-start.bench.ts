@@ -44,7 +44,11 @@ const benchmark: Benchmark = {
     const api = new ControlPlaneApi(cp.url);
     const script = fixture('module-loads.mjs');
     const bare = await startFixtureApp({ name: 'app without the agent', script });
-    const probed = await startFixtureApp({ name: 'app with the agent', script, agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'default' } });
+    const probed = await startFixtureApp({
+      name: 'app with the agent',
+      script,
+      agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'default' },
+    });
     /** ns per item, by task and state; ratios to the app without the agent in the same round. */
     const samples = new Map<string, number[]>();
     const ratios = new Map<string, number[]>();
@@ -68,10 +72,22 @@ const benchmark: Benchmark = {
         ctx.progress(`script-start: round ${round}/${rounds}`);
         const baseline = await measureAll(bare, 'bare');
         await measureAll(probed, 'idle', baseline);
-        const keeper = await api.addAction({ type: 'log', file: FILE, line: lineOf(FILE, 'keeper'), template: 'never hit', agents: [AGENT_ID] });
+        const keeper = await api.addAction({
+          type: 'log',
+          file: FILE,
+          line: lineOf(FILE, 'keeper'),
+          template: 'never hit',
+          agents: [AGENT_ID],
+        });
         await api.waitForStatus(keeper, AGENT_ID, 'installed');
         await measureAll(probed, 'installed', baseline);
-        const waiting = await api.addAction({ type: 'log', file: 'bench/fixtures/never-loaded.mjs', line: 1, template: 'never loaded', agents: [AGENT_ID] });
+        const waiting = await api.addAction({
+          type: 'log',
+          file: 'bench/fixtures/never-loaded.mjs',
+          line: 1,
+          template: 'never loaded',
+          agents: [AGENT_ID],
+        });
         await api.waitForStatus(waiting, AGENT_ID, 'error');
         await measureAll(probed, 'waiting', baseline);
         for (const id of [waiting, keeper]) {
@@ -87,14 +103,20 @@ const benchmark: Benchmark = {
 
     const table = renderTable(
       ['script loaded', 'app', 'per script (median)', 'range over rounds', '× no agent', 'added by the wait'],
-      TASKS.flatMap((task) => STATES.map((state) => {
-        const values = samples.get(`${task.key} ${state.key}`)!;
-        const added = state.key === 'waiting' ? duration(median(values) - median(samples.get(`${task.key} installed`)!)) : '—';
-        return [
-          task.label, state.label, duration(median(values)), range(duration(min(values)), duration(max(values))),
-          state.key === 'bare' ? '×1' : ratio(median(ratios.get(`${task.key} ${state.key}`)!)), added,
-        ];
-      })),
+      TASKS.flatMap((task) =>
+        STATES.map((state) => {
+          const values = samples.get(`${task.key} ${state.key}`)!;
+          const added = state.key === 'waiting' ? duration(median(values) - median(samples.get(`${task.key} installed`)!)) : '—';
+          return [
+            task.label,
+            state.label,
+            duration(median(values)),
+            range(duration(min(values)), duration(max(values))),
+            state.key === 'bare' ? '×1' : ratio(median(ratios.get(`${task.key} ${state.key}`)!)),
+            added,
+          ];
+        }),
+      ),
       ['left', 'left', 'right', 'right', 'right', 'right'],
     );
     return {

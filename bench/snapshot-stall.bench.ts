@@ -28,8 +28,20 @@ interface Frame {
 }
 
 const FRAMES: Frame[] = [
-  { key: 'small', label: 'small frame: 2 arguments, 2 locals, numbers and a short string', loop: 'smallFrame', file: 'bench/fixtures/frame-small.mjs', marker: 'small-frame' },
-  { key: 'large', label: 'large frame: 500-line order, 20 KB string, 5,000-name catalog, 1,000 customers in scope', loop: 'largeFrame', file: 'bench/fixtures/frame-large.mjs', marker: 'large-frame' },
+  {
+    key: 'small',
+    label: 'small frame: 2 arguments, 2 locals, numbers and a short string',
+    loop: 'smallFrame',
+    file: 'bench/fixtures/frame-small.mjs',
+    marker: 'small-frame',
+  },
+  {
+    key: 'large',
+    label: 'large frame: 500-line order, 20 KB string, 5,000-name catalog, 1,000 customers in scope',
+    loop: 'largeFrame',
+    file: 'bench/fixtures/frame-large.mjs',
+    marker: 'large-frame',
+  },
 ];
 
 interface SnapshotNotice {
@@ -47,7 +59,11 @@ const benchmark: Benchmark = {
     const cp = await startBenchControlPlane();
     const sink = await startOtlpSink();
     const api = new ControlPlaneApi(cp.url);
-    const app = await startFixtureApp({ name: 'app with the agent', script: fixture('probe-target.mjs'), agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'off' } });
+    const app = await startFixtureApp({
+      name: 'app with the agent',
+      script: fixture('probe-target.mjs'),
+      agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'off' },
+    });
     const events = await api.events({ agent: AGENT_ID });
     const perCall = new Map<string, number[]>();
     const actions = new Map<string, string>();
@@ -57,7 +73,13 @@ const benchmark: Benchmark = {
     try {
       await agentConnected(app);
       for (const frame of FRAMES) {
-        const body: ActionInput = { type: 'snapshot', file: frame.file, line: lineOf(frame.file, frame.marker), agents: [AGENT_ID], maxHits: Math.min(1000, expected) };
+        const body: ActionInput = {
+          type: 'snapshot',
+          file: frame.file,
+          line: lineOf(frame.file, frame.marker),
+          agents: [AGENT_ID],
+          maxHits: Math.min(1000, expected),
+        };
         const id = await api.addAction(body);
         await api.waitForStatus(id, AGENT_ID, 'installed');
         actions.set(frame.key, id);
@@ -71,11 +93,16 @@ const benchmark: Benchmark = {
       }
       const notices = () => events.events.filter((e) => e.event === 'snapshot').map((e) => e.data as unknown as SnapshotNotice);
       const byFrame = () => new Map(FRAMES.map((f) => [f.key, notices().filter((n) => n.actionId === actions.get(f.key))]));
-      await waitUntil(() => [...byFrame().values()].every((list) => list.length >= expected), 120_000, `${expected} snapshots of each frame`, 200);
+      await waitUntil(
+        () => [...byFrame().values()].every((list) => list.length >= expected),
+        120_000,
+        `${expected} snapshots of each frame`,
+        200,
+      );
       stalls = byFrame();
       for (const frame of FRAMES) {
         const last = stalls.get(frame.key)!.at(-1)!;
-        const full = await (await fetch(`${cp.url}/api/v1/snapshots/${last.id}`)).json() as { snapshot: { bytes: number } };
+        const full = (await (await fetch(`${cp.url}/api/v1/snapshots/${last.id}`)).json()) as { snapshot: { bytes: number } };
         bytes.set(frame.key, full.snapshot.bytes);
       }
     } finally {
@@ -90,8 +117,14 @@ const benchmark: Benchmark = {
         const list = stalls.get(frame.key)!;
         const values = list.map((n) => n.stallMs);
         return [
-          frame.label, String(list.length), ms(median(values)), ms(percentile(values, 99)), ms(max(values)),
-          duration(median(perCall.get(frame.key)!) ), `${bytes.get(frame.key)} bytes`, `${list.filter((n) => n.truncated).length}/${list.length}`,
+          frame.label,
+          String(list.length),
+          ms(median(values)),
+          ms(percentile(values, 99)),
+          ms(max(values)),
+          duration(median(perCall.get(frame.key)!)),
+          `${bytes.get(frame.key)} bytes`,
+          `${list.filter((n) => n.truncated).length}/${list.length}`,
         ];
       }),
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],

@@ -22,14 +22,16 @@ const result = await build({
   inject: [`${target}globals.ts`],
   define: { 'import.meta.url': JSON.stringify(HOOK_URL) },
   logLevel: 'warning',
-  plugins: [{
-    name: 'node-shims',
-    setup(b) {
-      // Every node: import of the hook resolves to one module of stand-ins; an import it does not
-      // provide fails the build instead of failing in the target.
-      b.onResolve({ filter: /^node:/ }, () => ({ path: `${target}node-shims.ts` }));
+  plugins: [
+    {
+      name: 'node-shims',
+      setup(b) {
+        // Every node: import of the hook resolves to one module of stand-ins; an import it does not
+        // provide fails the build instead of failing in the target.
+        b.onResolve({ filter: /^node:/ }, () => ({ path: `${target}node-shims.ts` }));
+      },
     },
-  }],
+  ],
 });
 const code = result.outputFiles[0].text;
 // Wrapped in a function so the bundle's top-level `var` stays local, and the value of the

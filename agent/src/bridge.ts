@@ -3,9 +3,9 @@
  * main thread never loads zod or the protocol package (ARCHITECTURE §8: start-up cost).
  */
 import type { Expr, LogLevel, SnapshotData, TemplatePart } from '@liveprobe/protocol';
-import type { CaptureLimits } from './main/serialize.js';
-import type { RedactionSettings } from './redaction-settings.js';
-import type { QuotaSettings } from './main/quota.js';
+import type { CaptureLimits } from './settings/capture-settings.js';
+import type { RedactionSettings } from './settings/redaction-settings.js';
+import type { QuotaSettings } from './settings/quota-settings.js';
 
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
@@ -198,7 +198,18 @@ export interface SettingsApplied {
   version: number;
 }
 
-export type ToWorker = PackedLogs | PackedCounts | PackedValues | SnapshotHit | MetricHit | ProbeDone | ProbeEvalError | ProbePaused | RecycleSession | SettingsApplied | Exiting;
+export type ToWorker =
+  | PackedLogs
+  | PackedCounts
+  | PackedValues
+  | SnapshotHit
+  | MetricHit
+  | ProbeDone
+  | ProbeEvalError
+  | ProbePaused
+  | RecycleSession
+  | SettingsApplied
+  | Exiting;
 
 /**
  * Shared with the worker: 1 while its inspector session is open. Node prints "Waiting for

@@ -20,5 +20,7 @@ if (process.env.LIVEPROBE_PREPARE?.trim() || process.env.LIVEPROBE_CONFIG?.trim(
 }
 if (!started) import('./start.js').catch(fail);
 if (process.env.LIVEPROBE_STARTUP_WAIT_MS?.trim()) {
-  process.stderr.write('[liveprobe] LIVEPROBE_STARTUP_WAIT_MS needs the agent loaded with --import; with --require the app starts without waiting\n');
+  process.stderr.write(
+    '[liveprobe] LIVEPROBE_STARTUP_WAIT_MS needs the agent loaded with --import; with --require the app starts without waiting\n',
+  );
 }

@@ -28,10 +28,7 @@ export interface FleetProcesses {
 }
 
 /** Child → parent. */
-export type ChildMessage =
-  | { t: 'ready' }
-  | { t: 'failed'; message: string }
-  | { t: 'notices'; notices: AgentNotice[] };
+export type ChildMessage = { t: 'ready' } | { t: 'failed'; message: string } | { t: 'notices'; notices: AgentNotice[] };
 
 /** Parent → child. */
 export type ParentMessage = { t: 'stop' };
@@ -54,7 +51,10 @@ export async function startFleetProcesses(options: FleetProcessesOptions): Promi
   for (let i = 0; i < processes; i++) {
     const share = Math.floor(options.agents / processes) + (i < options.agents % processes ? 1 : 0);
     const childOptions: ChildOptions = {
-      broker: options.broker, agents: share, tags: options.tags, firstIndex,
+      broker: options.broker,
+      agents: share,
+      tags: options.tags,
+      firstIndex,
       ...(options.idPrefix === undefined ? {} : { idPrefix: options.idPrefix }),
       ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
       ...(options.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: options.heartbeatSeconds }),
@@ -68,22 +68,24 @@ export async function startFleetProcesses(options: FleetProcessesOptions): Promi
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
-    starts.push(new Promise<void>((resolve, reject) => {
-      child.on('message', (message: ChildMessage) => {
-        if (message.t === 'ready') resolve();
-        else if (message.t === 'failed') reject(new Error(message.message));
-        else {
-          for (const notice of message.notices) {
-            if (notice.kind === 'status') book.record(notice.actionId, notice.agentId, notice.state);
-            options.onNotice?.(notice);
+    starts.push(
+      new Promise<void>((resolve, reject) => {
+        child.on('message', (message: ChildMessage) => {
+          if (message.t === 'ready') resolve();
+          else if (message.t === 'failed') reject(new Error(message.message));
+          else {
+            for (const notice of message.notices) {
+              if (notice.kind === 'status') book.record(notice.actionId, notice.agentId, notice.state);
+              options.onNotice?.(notice);
+            }
           }
-        }
-      });
-      child.once('exit', (code, signal) => {
-        reject(new Error(`a fleet-simulator process ended before its agents were online (${signal ?? `code ${code}`})`));
-        if (!stopping) options.onChildExit?.(child.pid ?? 0, code, signal);
-      });
-    }));
+        });
+        child.once('exit', (code, signal) => {
+          reject(new Error(`a fleet-simulator process ended before its agents were online (${signal ?? `code ${code}`})`));
+          if (!stopping) options.onChildExit?.(child.pid ?? 0, code, signal);
+        });
+      }),
+    );
   }
 
   const stop = async () => {

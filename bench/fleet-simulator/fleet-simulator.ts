@@ -25,6 +25,7 @@ const USAGE = `usage: fleet-simulator --broker <url> --agents <n> --tags <a,b> [
 const REPORTED_STATES: readonly ActionState[] = ['installed', 'removed', 'expired'];
 
 async function runCli(argv: string[]): Promise<void> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: parseArgs infers the type from the options it is given below
   let values;
   try {
     ({ values } = parseArgs({
@@ -53,25 +54,42 @@ async function runCli(argv: string[]): Promise<void> {
   const processes = count('--processes', values.processes, 1);
   const heartbeatSeconds = count('--heartbeat', values.heartbeat, 0);
   const connectConcurrency = count('--connect-concurrency', values['connect-concurrency'], 1);
-  const tags = values.tags.split(',').map((t) => t.trim()).filter((t) => t !== '');
-  for (const tag of tags) if (!isTopicSafe(tag)) return fail(`--tags: "${tag}" is not a valid tag; use letters, digits, ".", "_", ":" or "-"`);
+  const tags = values.tags
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  for (const tag of tags)
+    if (!isTopicSafe(tag)) return fail(`--tags: "${tag}" is not a valid tag; use letters, digits, ".", "_", ":" or "-"`);
   const idPrefix = values['id-prefix'];
   if (!isTopicSafe(agentIdOf(idPrefix, 0))) return fail(`--id-prefix: "${idPrefix}" does not make valid agent ids`);
 
   const progress = new InstallProgress(agents);
   const options = {
-    broker: values.broker, agents, tags, idPrefix, heartbeatSeconds, connectConcurrency,
+    broker: values.broker,
+    agents,
+    tags,
+    idPrefix,
+    heartbeatSeconds,
+    connectConcurrency,
     ...(values['topic-prefix'] === undefined ? {} : { topicPrefix: values['topic-prefix'] }),
     onNotice: (notice: AgentNotice) => progress.notice(notice),
   };
   const last = agentIdOf(idPrefix, agents - 1);
-  console.log(`fleet-simulator: ${agents} agent${agents === 1 ? '' : 's'} (${agentIdOf(idPrefix, 0)}${agents > 1 ? ` … ${last}` : ''}), tags ${tags.join(', ') || 'none'}, on ${redact(values.broker)}, in ${processes} process${processes === 1 ? '' : 'es'}`);
+  console.log(
+    `fleet-simulator: ${agents} agent${agents === 1 ? '' : 's'} (${agentIdOf(idPrefix, 0)}${agents > 1 ? ` … ${last}` : ''}), tags ${tags.join(', ') || 'none'}, on ${redact(values.broker)}, in ${processes} process${processes === 1 ? '' : 'es'}`,
+  );
   const started = preciseNow();
   let fleet: Fleet | FleetProcesses;
   try {
-    fleet = processes === 1
-      ? await startFleet(options)
-      : await startFleetProcesses({ ...options, processes, onChildExit: (pid, code, signal) => console.error(`fleet-simulator: process ${pid} ended (${signal ?? `code ${code}`}); its agents are gone`) });
+    fleet =
+      processes === 1
+        ? await startFleet(options)
+        : await startFleetProcesses({
+            ...options,
+            processes,
+            onChildExit: (pid, code, signal) =>
+              console.error(`fleet-simulator: process ${pid} ended (${signal ?? `code ${code}`}); its agents are gone`),
+          });
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }
@@ -97,7 +115,9 @@ class InstallProgress {
     entry.count++;
     this.#seen.set(key, entry);
     if (entry.count === this.agents) {
-      console.log(`fleet-simulator: ${notice.actionId} ${notice.state} on ${this.agents}/${this.agents} agents, ${(notice.at - entry.first).toFixed(0)} ms from the first to the last`);
+      console.log(
+        `fleet-simulator: ${notice.actionId} ${notice.state} on ${this.agents}/${this.agents} agents, ${(notice.at - entry.first).toFixed(0)} ms from the first to the last`,
+      );
     }
   }
 }

@@ -53,16 +53,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     options.onNotice?.(notice);
   };
   const host = `simulated-${hostname()}`;
-  const agents = Array.from({ length: options.agents }, (_, i) => new SimulatedAgent({
-    broker: options.broker,
-    agentId: agentIdOf(prefix, first + i),
-    tags: options.tags,
-    topics: names,
-    hostname: host,
-    heartbeatSeconds: options.heartbeatSeconds ?? 30,
-    connectTimeoutSeconds: options.connectTimeoutSeconds ?? 30,
-    notify,
-  }));
+  const agents = Array.from(
+    { length: options.agents },
+    (_, i) =>
+      new SimulatedAgent({
+        broker: options.broker,
+        agentId: agentIdOf(prefix, first + i),
+        tags: options.tags,
+        topics: names,
+        hostname: host,
+        heartbeatSeconds: options.heartbeatSeconds ?? 30,
+        connectTimeoutSeconds: options.connectTimeoutSeconds ?? 30,
+        notify,
+      }),
+  );
 
   const stop = async () => {
     await Promise.all(agents.map((agent) => agent.stop()));

@@ -67,9 +67,15 @@ export class SimulatedAgent {
     const { topics, agentId, tags } = this.#options;
     const statusTopic = topics.agentStatus(agentId);
     const birth: AgentOnline = {
-      state: 'online', agentId, hostname: this.#options.hostname, pid: process.pid,
-      runtime: 'node', runtimeVersion: process.version, agentVersion: SIMULATED_AGENT_VERSION,
-      tags: [...tags], startedAt: this.#startedAt,
+      state: 'online',
+      agentId,
+      hostname: this.#options.hostname,
+      pid: process.pid,
+      runtime: 'node',
+      runtimeVersion: process.version,
+      agentVersion: SIMULATED_AGENT_VERSION,
+      tags: [...tags],
+      startedAt: this.#startedAt,
     };
     const client = mqtt.connect(this.#options.broker, {
       // As the real agent: the client id is the agent id, so topic ACLs can name its own topics.
@@ -87,7 +93,11 @@ export class SimulatedAgent {
     });
     const subscribed = new Promise<void>((resolve, reject) => {
       const deadline = setTimeout(() => {
-        reject(new Error(`${agentId} could not connect to ${redact(this.#options.broker)} and subscribe within ${this.#options.connectTimeoutSeconds} s: ${lastError}`));
+        reject(
+          new Error(
+            `${agentId} could not connect to ${redact(this.#options.broker)} and subscribe within ${this.#options.connectTimeoutSeconds} s: ${lastError}`,
+          ),
+        );
       }, this.#options.connectTimeoutSeconds * 1000);
       const settle = (err?: Error) => {
         clearTimeout(deadline);
@@ -113,7 +123,8 @@ export class SimulatedAgent {
     client.subscribe(filters, { qos: 1 }, (err, granted) => {
       if (err) return done(err);
       const refused = granted?.filter((g) => g.qos === 128) ?? [];
-      if (refused.length > 0) return done(new Error(`${agentId}: the broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}`));
+      if (refused.length > 0)
+        return done(new Error(`${agentId}: the broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}`));
       done();
     });
   }
@@ -182,10 +193,13 @@ export class SimulatedAgent {
     }
     this.#installed.set(action.id, action);
     // Timers longer than 2^31 ms fire at once; actions expire within 7 days anyway.
-    const timer = setTimeout(() => {
-      this.#uninstall(action.id, 'expired', `expired at ${action.expiresAt}`);
-      this.#finished.add(action.id);
-    }, Math.min(remaining, 2 ** 31 - 1));
+    const timer = setTimeout(
+      () => {
+        this.#uninstall(action.id, 'expired', `expired at ${action.expiresAt}`);
+        this.#finished.add(action.id);
+      },
+      Math.min(remaining, 2 ** 31 - 1),
+    );
     timer.unref();
     this.#expiry.set(action.id, timer);
     this.#report(action.id, 'installed', 'installed on a simulated agent (no breakpoint)', { file: action.file, line: action.line });
@@ -200,7 +214,12 @@ export class SimulatedAgent {
 
   #report(actionId: string, state: ActionState, message: string, location?: { file: string; line: number }): void {
     const event: ActionStatusEvent = {
-      kind: 'action_status', agentId: this.agentId, time: new Date().toISOString(), actionId, state, message,
+      kind: 'action_status',
+      agentId: this.agentId,
+      time: new Date().toISOString(),
+      actionId,
+      state,
+      message,
       ...(location === undefined ? {} : { location }),
     };
     this.#publish(event);
@@ -221,11 +240,14 @@ export class SimulatedAgent {
       this.#publish({ kind: 'heartbeat', agentId: this.agentId, time: new Date().toISOString(), actions: this.#installed.size });
     };
     // Spread over the period, so a fleet started at once does not beat in step.
-    this.#heartbeat = setTimeout(() => {
-      beat();
-      this.#heartbeat = setInterval(beat, seconds * 1000);
-      this.#heartbeat.unref();
-    }, Math.random() * seconds * 1000);
+    this.#heartbeat = setTimeout(
+      () => {
+        beat();
+        this.#heartbeat = setInterval(beat, seconds * 1000);
+        this.#heartbeat.unref();
+      },
+      Math.random() * seconds * 1000,
+    );
     this.#heartbeat.unref();
   }
 
@@ -249,7 +271,13 @@ async function bounded(promise: Promise<unknown>, ms: number): Promise<boolean> 
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

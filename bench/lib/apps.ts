@@ -21,7 +21,11 @@ export interface AppSettings {
   env?: Record<string, string>;
 }
 
-export const QUOTAS_OFF = { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_QUOTA_BYTES_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' };
+export const QUOTAS_OFF = {
+  LIVEPROBE_QUOTA_HITS_PER_SECOND: '0',
+  LIVEPROBE_QUOTA_BYTES_PER_SECOND: '0',
+  LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0',
+};
 
 export function appProcess(settings: AppSettings): NodeProcess {
   const execArgv = [...(settings.execArgv ?? [])];

@@ -1,28 +1,10 @@
 /** The control plane's REST API and live events, as the benchmarks use them. */
 import { createParser } from 'eventsource-parser';
-import type { ActionInput, ActionState } from '@liveprobe/protocol';
+import type { ActionInput, ActionState, ActionStatusView, ActionView, AgentView } from '@liveprobe/protocol';
 import { preciseNow } from '../fleet-simulator/simulated-agent.js';
 
-export interface ActionStatusView {
-  agentId: string;
-  state: ActionState;
-  message?: string;
-  hits: number;
-}
-
-export interface ActionView {
-  id: string;
-  summary: string;
-  statuses: ActionStatusView[];
-}
-
-export interface AgentView {
-  agentId: string;
-  online: boolean;
-}
-
 /** One server-sent event and when it arrived here (epoch ms, sub-ms precision). */
-export interface LiveEvent {
+export interface TimedEvent {
   event: string;
   data: Record<string, unknown>;
   at: number;
@@ -32,7 +14,11 @@ export class ControlPlaneApi {
   constructor(readonly url: string) {}
 
   async addAction(body: ActionInput): Promise<string> {
-    const response = await fetch(`${this.url}/api/v1/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${this.url}/api/v1/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     if (response.status !== 201) throw new Error(`POST /actions answered ${response.status}: ${text}`);
     return (JSON.parse(text) as { action: { id: string } }).action.id;
@@ -54,11 +40,16 @@ export class ControlPlaneApi {
 
   /** Polls until `agentId` reports `state` for the action; rejects on timeout, or at once on an error status. */
   async waitForStatus(actionId: string, agentId: string, state: ActionState, timeoutMs = 30_000): Promise<ActionStatusView> {
-    return waitUntil(async () => {
-      const status = (await this.action(actionId)).statuses.find((s) => s.agentId === agentId);
-      if (status?.state === 'error' && state !== 'error') throw new FatalWait(`${agentId} could not install ${actionId}: ${status.message ?? 'no reason given'}`);
-      return status?.state === state ? status : undefined;
-    }, timeoutMs, `${agentId} to report ${actionId} ${state}`);
+    return waitUntil(
+      async () => {
+        const status = (await this.action(actionId)).statuses.find((s) => s.agentId === agentId);
+        if (status?.state === 'error' && state !== 'error')
+          throw new FatalWait(`${agentId} could not install ${actionId}: ${status.message ?? 'no reason given'}`);
+        return status?.state === state ? status : undefined;
+      },
+      timeoutMs,
+      `${agentId} to report ${actionId} ${state}`,
+    );
   }
 
   /** Subscribes to `GET /events`; resolves once the stream is open, so nothing published later is missed. */
@@ -70,7 +61,8 @@ export class ControlPlaneApi {
     if (!response.ok || response.body === null) throw new Error(`GET ${endpoint} answered ${response.status}`);
     const stream = new EventStream(() => abort.abort());
     const parser = createParser({
-      onEvent: (message) => stream.push({ event: message.event ?? 'message', data: JSON.parse(message.data) as Record<string, unknown>, at: preciseNow() }),
+      onEvent: (message) =>
+        stream.push({ event: message.event ?? 'message', data: JSON.parse(message.data) as Record<string, unknown>, at: preciseNow() }),
       onComment: (comment) => {
         const dropped = /^ ?(\d+) events dropped/.exec(comment);
         if (dropped !== null) stream.dropped += Number(dropped[1]);
@@ -96,19 +88,19 @@ export class ControlPlaneApi {
 }
 
 export class EventStream {
-  readonly events: LiveEvent[] = [];
+  readonly events: TimedEvent[] = [];
   /** Events the control plane said it dropped because this client read too slowly. */
   dropped = 0;
-  readonly #listeners = new Set<(event: LiveEvent) => void>();
+  readonly #listeners = new Set<(event: TimedEvent) => void>();
 
   constructor(readonly close: () => void) {}
 
-  push(event: LiveEvent): void {
+  push(event: TimedEvent): void {
     this.events.push(event);
     for (const listener of this.#listeners) listener(event);
   }
 
-  on(listener: (event: LiveEvent) => void): () => void {
+  on(listener: (event: TimedEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -116,7 +108,7 @@ export class EventStream {
   }
 
   /** The first event (already received or still to come) matching `predicate`. */
-  waitFor(predicate: (event: LiveEvent) => boolean, timeoutMs: number, what: string): Promise<LiveEvent> {
+  waitFor(predicate: (event: TimedEvent) => boolean, timeoutMs: number, what: string): Promise<TimedEvent> {
     const seen = this.events.find(predicate);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -140,15 +132,24 @@ export class EventStream {
 }
 
 /** Matches an `action_status` event. */
-export function isStatus(actionId: string, state: ActionState, agentId?: string): (event: LiveEvent) => boolean {
-  return (e) => e.event === 'action_status' && e.data.actionId === actionId && e.data.state === state && (agentId === undefined || e.data.agentId === agentId);
+export function isStatus(actionId: string, state: ActionState, agentId?: string): (event: TimedEvent) => boolean {
+  return (e) =>
+    e.event === 'action_status' &&
+    e.data.actionId === actionId &&
+    e.data.state === state &&
+    (agentId === undefined || e.data.agentId === agentId);
 }
 
 /** Thrown from a waitUntil probe to stop waiting at once. */
 export class FatalWait extends Error {}
 
 /** Polls `probe` every `intervalMs` until it returns something other than undefined or false. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string, intervalMs = 50): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -159,7 +160,10 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | false> |
       if (err instanceof FatalWait) throw err;
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : `; last error: ${String(lastError)}`}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : `; last error: ${String(lastError)}`}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -4,8 +4,16 @@ import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'no
 export function describeMachine(): Array<[string, string]> {
   const cpu = cpus()[0]?.model.trim() || 'unknown CPU';
   return [
-    ['machine', `${cpu}, ${availableParallelism()} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB RAM, ${type()} ${release()} ${process.arch}`],
+    [
+      'machine',
+      `${cpu}, ${availableParallelism()} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB RAM, ${type()} ${release()} ${process.arch}`,
+    ],
     ['node', process.version],
-    ['load', `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start (other work on the machine adds noise; figures in one table are measured side by side)`],
+    [
+      'load',
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} at start (other work on the machine adds noise; figures in one table are measured side by side)`,
+    ],
   ];
 }

@@ -14,7 +14,10 @@ export interface BenchMosquitto {
 }
 
 export async function mosquittoAvailable(): Promise<boolean> {
-  return access(BINARY, constants.X_OK).then(() => true, () => false);
+  return access(BINARY, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A Mosquitto broker on a free loopback port, anonymous, without persistence. */
@@ -22,7 +25,12 @@ export async function startMosquitto(): Promise<BenchMosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'liveprobe-bench-mosquitto-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
-  await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 10000', 'log_dest none', ''].join('\n'));
+  await writeFile(
+    config,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 10000', 'log_dest none', ''].join(
+      '\n',
+    ),
+  );
   const child = spawn(BINARY, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {

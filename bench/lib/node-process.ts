@@ -54,7 +54,8 @@ export class NodeProcess {
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
         running.delete(this.#child);
-        for (const { reject } of this.#pending.values()) reject(new Error(`${this.name} exited (${signal ?? `code ${code}`}); output:\n${this.output()}`));
+        for (const { reject } of this.#pending.values())
+          reject(new Error(`${this.name} exited (${signal ?? `code ${code}`}); output:\n${this.output()}`));
         this.#pending.clear();
         resolve({ code, signal });
       });
@@ -88,39 +89,51 @@ export class NodeProcess {
 
   /** The first IPC message matching `predicate` (e.g. a fixture's `{ready: true}`). */
   message<T>(predicate: (message: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-    return this.#until<T>((resolve) => {
-      const listener = (message: T) => {
-        if (!predicate(message)) return;
-        this.#child.off('message', listener);
-        resolve(message);
-      };
-      this.#child.on('message', listener);
-      return () => this.#child.off('message', listener);
-    }, timeoutMs, what);
+    return this.#until<T>(
+      (resolve) => {
+        const listener = (message: T) => {
+          if (!predicate(message)) return;
+          this.#child.off('message', listener);
+          resolve(message);
+        };
+        this.#child.on('message', listener);
+        return () => this.#child.off('message', listener);
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   /** The first output line (already printed or still to come) matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
     const seen = this.#lines.map((l) => pattern.exec(l)).find((m) => m !== null);
     if (seen !== undefined && seen !== null) return Promise.resolve(seen);
-    return this.#until<RegExpExecArray>((resolve) => {
-      const waiter = (line: string) => {
-        const match = pattern.exec(line);
-        if (match !== null) resolve(match);
-      };
-      this.#lineWaiters.add(waiter);
-      return () => this.#lineWaiters.delete(waiter);
-    }, timeoutMs, what);
+    return this.#until<RegExpExecArray>(
+      (resolve) => {
+        const waiter = (line: string) => {
+          const match = pattern.exec(line);
+          if (match !== null) resolve(match);
+        };
+        this.#lineWaiters.add(waiter);
+        return () => this.#lineWaiters.delete(waiter);
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   /** Sends `{id, cmd, ...fields}` and resolves with the child's `result`. */
   request<T>(cmd: string, fields: Record<string, unknown> = {}, timeoutMs = 120_000): Promise<T> {
     const id = this.#nextId++;
-    return this.#until<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: (value) => resolve(value as T), reject });
-      this.#child.send({ id, cmd, ...fields });
-      return () => this.#pending.delete(id);
-    }, timeoutMs, `${cmd} to answer`);
+    return this.#until<T>(
+      (resolve, reject) => {
+        this.#pending.set(id, { resolve: (value) => resolve(value as T), reject });
+        this.#child.send({ id, cmd, ...fields });
+        return () => this.#pending.delete(id);
+      },
+      timeoutMs,
+      `${cmd} to answer`,
+    );
   }
 
   /** SIGTERM (or a closed IPC channel for fixtures that wait on it), SIGKILL after `graceMs`. */
@@ -141,9 +154,23 @@ export class NodeProcess {
         cleanup();
         fn();
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}; output:\n${this.output()}`))), timeoutMs);
-      void this.exited.then((status) => done(() => reject(new Error(`${this.name} exited (${status.signal ?? `code ${status.code}`}) while waiting for ${what}; output:\n${this.output()}`))));
-      cleanup = start((value) => done(() => resolve(value)), (err) => done(() => reject(err)));
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`${this.name}: timed out after ${timeoutMs} ms waiting for ${what}; output:\n${this.output()}`))),
+        timeoutMs,
+      );
+      void this.exited.then((status) =>
+        done(() =>
+          reject(
+            new Error(
+              `${this.name} exited (${status.signal ?? `code ${status.code}`}) while waiting for ${what}; output:\n${this.output()}`,
+            ),
+          ),
+        ),
+      );
+      cleanup = start(
+        (value) => done(() => resolve(value)),
+        (err) => done(() => reject(err)),
+      );
     });
   }
 }

@@ -1,5 +1,9 @@
 /** A Markdown table with padded columns: readable in a terminal, pasteable into docs. */
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, align: ReadonlyArray<'left' | 'right'> = []): string {
+export function renderTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  align: ReadonlyArray<'left' | 'right'> = [],
+): string {
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
   const cell = (text: string, i: number) => {
     const pad = ' '.repeat(widths[i]! - width(text));

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Committed so npm can link the command before the build has produced dist/.
-import "../dist/main.js";
+import '../dist/main.js';

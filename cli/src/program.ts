@@ -21,7 +21,9 @@ export function buildProgram(ctx: Context): Command {
     .description('add logs and snapshots to running Node.js code without a redeploy; output goes out through OpenTelemetry')
     .version(version)
     .addOption(new Option('--server <url>', 'control plane URL').env('LIVEPROBE_SERVER').default(DEFAULT_SERVER))
-    .addOption(new Option('--token <token>', 'API token (or an identity provider JWT) sent as Authorization: Bearer').env('LIVEPROBE_TOKEN'))
+    .addOption(
+      new Option('--token <token>', 'API token (or an identity provider JWT) sent as Authorization: Bearer').env('LIVEPROBE_TOKEN'),
+    )
     .showHelpAfterError();
   registerUp(program, ctx);
   registerLog(program, ctx);

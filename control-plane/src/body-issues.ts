@@ -9,7 +9,8 @@ export function toBodyIssues(error: z.ZodError): BodyIssue[] {
       return issue.keys.map((key) => ({ path: [...prefix, key].join('.'), message: 'unknown field' }));
     }
     // A record's bad key is reported as "Invalid key in record"; the key schema's own issues say why.
-    const message = issue.code === 'invalid_key' && issue.issues.length > 0 ? issue.issues.map((inner) => inner.message).join('; ') : issue.message;
+    const message =
+      issue.code === 'invalid_key' && issue.issues.length > 0 ? issue.issues.map((inner) => inner.message).join('; ') : issue.message;
     return [{ path: prefix.length === 0 ? '(body)' : prefix.join('.'), message }];
   });
 }

@@ -1,4 +1,7 @@
 /** Every failure the control plane reports has a stable code; the REST layer maps codes to statuses. */
+import type { BodyIssue } from '@liveprobe/protocol';
+
+export type { BodyIssue };
 export class ControlPlaneError extends Error {
   constructor(
     readonly code: string,
@@ -10,15 +13,12 @@ export class ControlPlaneError extends Error {
   }
 }
 
-/** One problem in a request body, located by the dotted path of the field. */
-export interface BodyIssue {
-  path: string;
-  message: string;
-}
-
 export class InvalidBodyError extends ControlPlaneError {
   constructor(readonly issues: BodyIssue[]) {
-    super('invalid_body', `the request body has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    super(
+      'invalid_body',
+      `the request body has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
   }
 }
 
@@ -36,13 +36,19 @@ export class ActionNotFoundError extends ControlPlaneError {
 
 export class SnapshotNotFoundError extends ControlPlaneError {
   constructor(id: string) {
-    super('not_found', `no snapshot ${id}; list the stored ones with GET /api/v1/snapshots or \`liveprobe snapshots\` (each action keeps only its newest snapshots)`);
+    super(
+      'not_found',
+      `no snapshot ${id}; list the stored ones with GET /api/v1/snapshots or \`liveprobe snapshots\` (each action keeps only its newest snapshots)`,
+    );
   }
 }
 
 export class InvalidQueryError extends ControlPlaneError {
   constructor(readonly issues: BodyIssue[]) {
-    super('invalid_query', `the query string has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    super(
+      'invalid_query',
+      `the query string has ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
   }
 }
 
@@ -54,19 +60,29 @@ export class RouteNotFoundError extends ControlPlaneError {
 
 export class PortInUseError extends ControlPlaneError {
   constructor(what: string, host: string, port: number) {
-    super('port_in_use', `cannot listen for ${what} on ${host}:${port}: the port is already in use; stop the other process or choose another port (0 picks a free one)`);
+    super(
+      'port_in_use',
+      `cannot listen for ${what} on ${host}:${port}: the port is already in use; stop the other process or choose another port (0 picks a free one)`,
+    );
   }
 }
 
 export class BrokerUnreachableError extends ControlPlaneError {
   constructor(url: string, reason: string) {
-    super('broker_unreachable', `cannot connect to the MQTT broker at ${url} (${reason}); check that it is running and reachable, or omit the broker URL to use the embedded one`);
+    super(
+      'broker_unreachable',
+      `cannot connect to the MQTT broker at ${url} (${reason}); check that it is running and reachable, or omit the broker URL to use the embedded one`,
+    );
   }
 }
 
 export class StoreUnavailableError extends ControlPlaneError {
   constructor(dbPath: string, cause: unknown) {
-    super('store_unavailable', `cannot prepare the database at ${dbPath} (${cause instanceof Error ? cause.message : String(cause)}); check the file is writable and was created by a compatible liveprobe version`, { cause });
+    super(
+      'store_unavailable',
+      `cannot prepare the database at ${dbPath} (${cause instanceof Error ? cause.message : String(cause)}); check the file is writable and was created by a compatible liveprobe version`,
+      { cause },
+    );
   }
 }
 

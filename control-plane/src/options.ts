@@ -85,14 +85,23 @@ function checkPort(option: string, port: number): number {
 function resolveAuth(auth: AuthOptions, host: string): ResolvedOptions['auth'] {
   const mode = auth.mode ?? (auth.oidc === undefined ? 'off' : 'tokens');
   if (mode === 'off' && !isLoopback(host)) {
-    throw new InvalidOptionError('auth.mode', mode, `"tokens" when listening on ${host}: an API open to the network lets anyone read variables out of your processes`);
+    throw new InvalidOptionError(
+      'auth.mode',
+      mode,
+      `"tokens" when listening on ${host}: an API open to the network lets anyone read variables out of your processes`,
+    );
   }
   if (auth.oidc !== undefined) {
     for (const key of ['issuer', 'audience'] as const) {
-      if (typeof auth.oidc[key] !== 'string' || auth.oidc[key].trim() === '') throw new InvalidOptionError(`auth.oidc.${key}`, auth.oidc[key], 'a non-empty string');
+      if (typeof auth.oidc[key] !== 'string' || auth.oidc[key].trim() === '')
+        throw new InvalidOptionError(`auth.oidc.${key}`, auth.oidc[key], 'a non-empty string');
     }
     if (!URL.canParse(auth.oidc.issuer) && auth.oidc.jwksUrl === undefined) {
-      throw new InvalidOptionError('auth.oidc.issuer', auth.oidc.issuer, 'a URL (its /.well-known/openid-configuration names the keys), or give auth.oidc.jwksUrl');
+      throw new InvalidOptionError(
+        'auth.oidc.issuer',
+        auth.oidc.issuer,
+        'a URL (its /.well-known/openid-configuration names the keys), or give auth.oidc.jwksUrl',
+      );
     }
   }
   return { mode, oidc: auth.oidc, firstAdminToken: auth.firstAdminToken ?? true };
@@ -113,7 +122,11 @@ export function isLoopback(host: string): boolean {
 
 function checkDatabaseUrl(url: string): string {
   if (!isPostgresUrl(url) || !URL.canParse(url)) {
-    throw new InvalidOptionError('databaseUrl', redactDatabaseUrl(url), 'a PostgreSQL URL such as postgres://liveprobe:secret@db:5432/liveprobe');
+    throw new InvalidOptionError(
+      'databaseUrl',
+      redactDatabaseUrl(url),
+      'a PostgreSQL URL such as postgres://liveprobe:secret@db:5432/liveprobe',
+    );
   }
   return url;
 }

@@ -47,7 +47,13 @@ export function createServices(deps: ServicesDeps): Services {
         deps.store,
         deps.publisher,
         deps.topics,
-        deps.cluster === undefined ? undefined : { exclusive: (task) => deps.cluster!.exclusive(task), currentRev: () => deps.cluster!.currentRev(), ackTimeoutMs: deps.ackTimeoutMs ?? 2000 },
+        deps.cluster === undefined
+          ? undefined
+          : {
+              exclusive: (task) => deps.cluster!.exclusive(task),
+              currentRev: () => deps.cluster!.currentRev(),
+              ackTimeoutMs: deps.ackTimeoutMs ?? 2000,
+            },
         deps.signer,
       ),
       now,
@@ -56,7 +62,15 @@ export function createServices(deps: ServicesDeps): Services {
     }),
     agents: new AgentDirectory(deps.store),
     events,
-    ingest: new Ingest({ store: deps.store, events, topics: deps.topics, now, log, snapshotsKeptPerAction: deps.snapshotsKeptPerAction ?? 100, ...(deps.cluster === undefined ? {} : { stores: () => deps.cluster!.isIngestLeader() }) }),
+    ingest: new Ingest({
+      store: deps.store,
+      events,
+      topics: deps.topics,
+      now,
+      log,
+      snapshotsKeptPerAction: deps.snapshotsKeptPerAction ?? 100,
+      ...(deps.cluster === undefined ? {} : { stores: () => deps.cluster!.isIngestLeader() }),
+    }),
     snapshots: new SnapshotArchive(deps.store),
     log,
   };

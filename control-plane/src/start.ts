@@ -58,7 +58,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const brokerAccess: BrokerAccess | undefined =
       config.auth.mode === 'off' || config.brokerUrl !== undefined
         ? undefined
-        : { controlPlane: controlPlaneCredentials(), agent: (password) => tokensForBroker.authenticateAgent(password), acl: new TopicAcl(topics(config.topicPrefix)), log };
+        : {
+            controlPlane: controlPlaneCredentials(),
+            agent: (password) => tokensForBroker.authenticateAgent(password),
+            acl: new TopicAcl(topics(config.topicPrefix)),
+            log,
+          };
     const tls = config.tls === undefined ? undefined : await readTlsFiles(config.tls.certFile, config.tls.keyFile);
     let mqttUrl = config.brokerUrl;
     if (mqttUrl === undefined) {
@@ -68,9 +73,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     }
 
     const names = topics(config.topicPrefix);
-    const connection = await connectToBroker(mqttUrl, log, brokerAccess?.controlPlane, config.brokerUrl === undefined ? tls?.trusted : undefined);
+    const connection = await connectToBroker(
+      mqttUrl,
+      log,
+      brokerAccess?.controlPlane,
+      config.brokerUrl === undefined ? tls?.trusted : undefined,
+    );
     const signer = await DesiredStateSigner.load(config.signingKeyFile);
-    const services = createServices({ store, publisher: connection, topics: names, log, signer, ...(cluster === undefined ? {} : { cluster }) });
+    const services = createServices({
+      store,
+      publisher: connection,
+      topics: names,
+      log,
+      signer,
+      ...(cluster === undefined ? {} : { cluster }),
+    });
     closers.push(async () => {
       await connection.close();
       await services.ingest.idle();
@@ -85,12 +102,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await services.actions.expireDue();
     await services.actions.republishAll();
     connection.onReconnect(() => {
-      services.actions.republishAll().catch((err: unknown) => log(`could not republish desired state: ${err instanceof Error ? err.message : String(err)}`));
+      services.actions
+        .republishAll()
+        .catch((err: unknown) => log(`could not republish desired state: ${err instanceof Error ? err.message : String(err)}`));
     });
     const sweeper = startSweeper(services.actions, SWEEP_INTERVAL_MS, log);
     closers.push(() => sweeper.stop());
 
-    const { security, firstAdminToken } = await setUpSecurity(config, store.db, store, () => new Date(), { actions: (id) => services.actions.get(id) }, process.env);
+    const { security, firstAdminToken } = await setUpSecurity(
+      config,
+      store.db,
+      store,
+      () => new Date(),
+      { actions: (id) => services.actions.get(id) },
+      process.env,
+    );
     closers.push(() => security.audit.trail.close());
     const app = createApp({ ...services, security });
     const http = await serveApp(app, config.host, config.port, tls);
@@ -110,7 +136,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       signing: { publicKey: signer.publicKey, keyFile: signer.path, created: signer.created },
       async issueToken(name, role, { replacingSameName = false, tags } = {}) {
         if (replacingSameName) await security.auth.tokens.revokeNamed(name);
-        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...(tags === undefined ? {} : { tags }) })).secret;
+        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...(tags === undefined ? {} : { tags }) }))
+          .secret;
       },
       close: () => (closing ??= closeAll()),
     };

@@ -26,7 +26,7 @@ function expressionField(check: (source: string) => unknown) {
 export const Condition = expressionField(checkExpression);
 export const Template = expressionField(checkTemplate);
 
-const Duration = z.string().superRefine((text, ctx) => {
+export const Duration = z.string().superRefine((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined) ctx.addIssue({ code: 'custom', message: `\`${text}\` is not a duration; write e.g. 30s, 15m, 1h or 2d` });
   else if (ms > MAX_EXPIRES_MS) ctx.addIssue({ code: 'custom', message: `\`${text}\` is longer than the 7d maximum; actions must expire` });
@@ -45,29 +45,44 @@ const Target = {
   expiresIn: Duration.default(DEFAULT_EXPIRES_IN),
 };
 
-export const LogActionInput = z.object({
-  type: z.literal('log'),
-  ...Target,
-  template: Template,
-  level: LogLevel.default('info'),
-}).strict();
+export const LogActionInput = z
+  .object({
+    type: z.literal('log'),
+    ...Target,
+    template: Template,
+    level: LogLevel.default('info'),
+  })
+  .strict();
 
 export const MAX_WATCHES = 20;
 
-export const SnapshotActionInput = z.object({
-  type: z.literal('snapshot'),
-  ...Target,
-  maxHits: z.number().int().min(1).max(1000).default(1),
-  watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).default([]),
-}).strict();
+export const SnapshotActionInput = z
+  .object({
+    type: z.literal('snapshot'),
+    ...Target,
+    maxHits: z.number().int().min(1).max(1000).default(1),
+    watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).default([]),
+  })
+  .strict();
 
 /** OpenTelemetry's instrument name syntax. */
-export const MetricName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/, 'a metric name starts with a letter and has up to 255 letters, digits, `_`, `.`, `-` or `/`, e.g. `shop.checkout.amount`');
-const MetricUnit = z.string().max(63).regex(/^[\x21-\x7e]*$/, 'a unit is printable ASCII without spaces, e.g. `s`, `ms`, `By`, `{order}`');
-const AttributeKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.]{0,127}$/, 'an attribute key starts with a letter and has letters, digits, `_` or `.`');
+export const MetricName = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/,
+    'a metric name starts with a letter and has up to 255 letters, digits, `_`, `.`, `-` or `/`, e.g. `shop.checkout.amount`',
+  );
+const MetricUnit = z
+  .string()
+  .max(63)
+  .regex(/^[\x21-\x7e]*$/, 'a unit is printable ASCII without spaces, e.g. `s`, `ms`, `By`, `{order}`');
+const AttributeKey = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.]{0,127}$/, 'an attribute key starts with a letter and has letters, digits, `_` or `.`');
 export const MAX_METRIC_ATTRIBUTES = 10;
 /** Extra attributes on every data point: key → expression evaluated at the line. */
-const MetricAttributes = z.record(AttributeKey, Condition)
+const MetricAttributes = z
+  .record(AttributeKey, Condition)
   .refine((a) => Object.keys(a).length <= MAX_METRIC_ATTRIBUTES, `at most ${MAX_METRIC_ATTRIBUTES} attributes`)
   .default({});
 export const METRIC_MAX_HITS = 1_000_000;
@@ -84,35 +99,52 @@ const Metric = {
 export const CounterActionInput = z.object({ type: z.literal('counter'), ...Metric, unit: MetricUnit.default('{hit}') }).strict();
 
 /** Time from the tic line to the toc line within one invocation, in seconds. */
-export const TicTocActionInput = z.object({
-  type: z.literal('tictoc'),
-  ...Metric,
-  toc: z.object({ file: Target.file.optional(), line: Target.line }).strict(),
-}).strict();
+export const TicTocActionInput = z
+  .object({
+    type: z.literal('tictoc'),
+    ...Metric,
+    toc: z.object({ file: Target.file.optional(), line: Target.line }).strict(),
+  })
+  .strict();
 
 /** `checkout` or `Inventory.reserve`: a function or method named in the file. */
 const FunctionName = z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/, 'name a function as `name` or `Class.method`');
 
 /** The duration of a whole function, named or by any line inside it, in seconds. */
-export const DurationActionInput = z.object({
-  type: z.literal('duration'),
-  ...Metric,
-  line: Target.line.optional(),
-  function: FunctionName.optional(),
-}).strict().refine((a) => (a.line === undefined) !== (a.function === undefined), { message: 'give either `line` (any line inside the function) or `function` (its name), not both', path: ['function'] });
+export const DurationActionInput = z
+  .object({
+    type: z.literal('duration'),
+    ...Metric,
+    line: Target.line.optional(),
+    function: FunctionName.optional(),
+  })
+  .strict()
+  .refine((a) => (a.line === undefined) !== (a.function === undefined), {
+    message: 'give either `line` (any line inside the function) or `function` (its name), not both',
+    path: ['function'],
+  });
 
 /** The value of an expression at a line, as a histogram or a gauge. */
-export const MetricActionInput = z.object({
-  type: z.literal('metric'),
-  ...Metric,
-  expression: Condition,
-  instrument: z.enum(['histogram', 'gauge']).default('histogram'),
-  unit: MetricUnit.optional(),
-}).strict();
+export const MetricActionInput = z
+  .object({
+    type: z.literal('metric'),
+    ...Metric,
+    expression: Condition,
+    instrument: z.enum(['histogram', 'gauge']).default('histogram'),
+    unit: MetricUnit.optional(),
+  })
+  .strict();
 
 /** The body of `POST /api/v1/actions`. */
 export const ActionInput = z
-  .discriminatedUnion('type', [LogActionInput, SnapshotActionInput, CounterActionInput, TicTocActionInput, DurationActionInput, MetricActionInput])
+  .discriminatedUnion('type', [
+    LogActionInput,
+    SnapshotActionInput,
+    CounterActionInput,
+    TicTocActionInput,
+    DurationActionInput,
+    MetricActionInput,
+  ])
   .superRefine((a, ctx) => {
     if (a.tags.length === 0 && a.agents.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['tags'], message: 'target at least one tag or agent id, e.g. "tags": ["production"]' });
@@ -133,6 +165,10 @@ const Stored = {
   maxHits: z.number().int(),
   createdAt: z.string(),
   expiresAt: z.string(),
+  /** False while disabled: the action stays listed with its hits, but is in no desired set. Absent means enabled. */
+  enabled: z.boolean().optional(),
+  /** When it was last edited (PATCH), if ever. */
+  updatedAt: z.string().optional(),
 };
 
 export const LogAction = z.object({ ...Stored, type: z.literal('log'), template: z.string(), level: LogLevel });
@@ -146,14 +182,24 @@ const StoredMetric = { ...Stored, name: z.string(), description: z.string().opti
 export const CounterAction = z.object({ ...StoredMetric, type: z.literal('counter'), unit: z.string() });
 export type CounterAction = z.infer<typeof CounterAction>;
 
-export const TicTocAction = z.object({ ...StoredMetric, type: z.literal('tictoc'), toc: z.object({ file: z.string().optional(), line: z.number().int() }) });
+export const TicTocAction = z.object({
+  ...StoredMetric,
+  type: z.literal('tictoc'),
+  toc: z.object({ file: z.string().optional(), line: z.number().int() }),
+});
 export type TicTocAction = z.infer<typeof TicTocAction>;
 
 /** `line` is 0 when the function is named instead. */
 export const DurationAction = z.object({ ...StoredMetric, type: z.literal('duration'), function: z.string().optional() });
 export type DurationAction = z.infer<typeof DurationAction>;
 
-export const MetricAction = z.object({ ...StoredMetric, type: z.literal('metric'), expression: z.string(), instrument: z.enum(['histogram', 'gauge']), unit: z.string().optional() });
+export const MetricAction = z.object({
+  ...StoredMetric,
+  type: z.literal('metric'),
+  expression: z.string(),
+  instrument: z.enum(['histogram', 'gauge']),
+  unit: z.string().optional(),
+});
 export type MetricAction = z.infer<typeof MetricAction>;
 
 export type AnyMetricAction = CounterAction | TicTocAction | DurationAction | MetricAction;

@@ -12,7 +12,11 @@ export const PREPARE_FAILURES_LISTED = 20;
 export const PrepareSummary = z.object({
   transformed: z.number().int().nonnegative().meta({ description: 'files rewritten with probe sites as they loaded' }),
   cached: z.number().int().nonnegative().meta({ description: 'files prepared from the on-disk cache' }),
-  failed: z.number().int().nonnegative().meta({ description: 'files that could not be prepared and loaded untouched: their lines take actions as breakpoints' }),
+  failed: z
+    .number()
+    .int()
+    .nonnegative()
+    .meta({ description: 'files that could not be prepared and loaded untouched: their lines take actions as breakpoints' }),
   failures: z
     .array(z.object({ path: z.string(), reason: z.string() }))
     .meta({ description: `the first ${PREPARE_FAILURES_LISTED} files left untouched, and why` }),

@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { ActionInput } from '@liveprobe/protocol';
-import { mosquitto, startApp, startControlPlane, waitFor, type App, type AppOptions, type ControlPlane, type Mosquitto } from '../helpers/index.js';
+import {
+  mosquitto,
+  startApp,
+  startControlPlane,
+  waitFor,
+  type App,
+  type AppOptions,
+  type ControlPlane,
+  type Mosquitto,
+} from '../helpers/index.js';
 
 export const SHOP = 'examples/shop/dist/server.js';
 export const ORDERS_CJS = 'test/fixtures/orders.cjs';
@@ -34,7 +43,11 @@ export interface ActionViewLike {
 }
 
 export async function addAction(cp: ControlPlane, body: ActionInput): Promise<{ action: ActionViewLike; warnings: string[] }> {
-  const response = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${cp.url}/api/v1/actions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   assert.equal(response.status, 201, `POST /actions answered ${response.status}: ${text}`);
   return JSON.parse(text) as { action: ActionViewLike; warnings: string[] };
@@ -49,11 +62,15 @@ export async function getAction(cp: ControlPlane, id: string): Promise<ActionVie
 /** Waits for the action's first `installed` or `error` status, as `state: message`. */
 export async function installed(cp: ControlPlane, id: string, timeoutMs = 15_000): Promise<string> {
   let message = '';
-  await waitFor(async () => {
-    const status = (await getAction(cp, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
-    message = `${status?.state}: ${status?.message}`;
-    return status !== undefined;
-  }, timeoutMs, `${id} installed`);
+  await waitFor(
+    async () => {
+      const status = (await getAction(cp, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
+      message = `${status?.state}: ${status?.message}`;
+      return status !== undefined;
+    },
+    timeoutMs,
+    `${id} installed`,
+  );
   return message;
 }
 

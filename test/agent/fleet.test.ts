@@ -10,9 +10,12 @@ const LINE = lineOf(SHOP, 'checkout-return');
 
 const status = (actionId: string, state: string, agentId?: string) => (e: SseEvent) => {
   const data = e.data as ActionStatusEvent;
-  return e.event === 'action_status' && data.actionId === actionId && data.state === state && (agentId === undefined || data.agentId === agentId);
+  return (
+    e.event === 'action_status' && data.actionId === actionId && data.state === state && (agentId === undefined || data.agentId === agentId)
+  );
 };
-const agentsOf = async (url: string) => ((await (await fetch(`${url}/api/v1/agents`)).json()) as { agents: { agentId: string; online: boolean; lastSeen: string }[] }).agents;
+const agentsOf = async (url: string) =>
+  ((await (await fetch(`${url}/api/v1/agents`)).json()) as { agents: { agentId: string; online: boolean; lastSeen: string }[] }).agents;
 
 test('actions reach the agents of their tags and the agents they name, and no others', async (t) => {
   const cp = await controlPlane(t);
@@ -25,12 +28,19 @@ test('actions reach the agents of their tags and the agents they name, and no ot
   ]);
   const blue = await addAction(cp, { type: 'log', file: SHOP, line: LINE, template: 'blue', tags: ['blue'] });
   const named = await addAction(cp, { type: 'log', file: SHOP, line: LINE, template: 'named', agents: ['green-1'] });
-  await waitFor(async () => (await getAction(cp, blue.action.id)).statuses.filter((s) => s.state === 'installed').length === 2, WAIT, 'blue on two agents');
+  await waitFor(
+    async () => (await getAction(cp, blue.action.id)).statuses.filter((s) => s.state === 'installed').length === 2,
+    WAIT,
+    'blue on two agents',
+  );
   await events.waitFor(status(named.action.id, 'installed', 'green-1'), WAIT, 'the named agent');
   const view = await getAction(cp, blue.action.id);
   assert.deepEqual(view.statuses.map((s) => s.agentId).sort(), ['blue-1', 'both-1']);
   assert.match(view.summary, /installed on 2\/2 agents/);
-  assert.deepEqual((await getAction(cp, named.action.id)).statuses.map((s) => s.agentId), ['green-1']);
+  assert.deepEqual(
+    (await getAction(cp, named.action.id)).statuses.map((s) => s.agentId),
+    ['green-1'],
+  );
 });
 
 test('restarting the control plane (and its embedded broker) loses nothing: agents reconnect, reconcile and keep printing', async (t) => {
@@ -48,7 +58,11 @@ test('restarting the control plane (and its embedded broker) loses nothing: agen
   await events.waitFor(status(after.action.id, 'installed', 'survivor'), WAIT, 'a new action installs after the restart');
   const order = (await (await checkout(shop.url)).json()) as { id: number };
   for (const prefix of ['before', 'after']) {
-    await events.waitFor((e) => e.event === 'output' && (e.data as { message: string }).message === `${prefix} ${order.id}`, WAIT, `${prefix} line`);
+    await events.waitFor(
+      (e) => e.event === 'output' && (e.data as { message: string }).message === `${prefix} ${order.id}`,
+      WAIT,
+      `${prefix} line`,
+    );
   }
 });
 
@@ -67,7 +81,11 @@ test('after a Mosquitto restart agents and the control plane reconnect, re-subsc
   await events.waitFor(status(second.action.id, 'installed', 'mosq-survivor'), WAIT, 'installed after the broker restart');
   const order = (await (await checkout(shop.url)).json()) as { id: number };
   for (const prefix of ['first', 'second']) {
-    await events.waitFor((e) => e.event === 'output' && (e.data as { message: string }).message === `${prefix} ${order.id}`, WAIT, `${prefix} line`);
+    await events.waitFor(
+      (e) => e.event === 'output' && (e.data as { message: string }).message === `${prefix} ${order.id}`,
+      WAIT,
+      `${prefix} line`,
+    );
   }
 });
 
@@ -87,7 +105,11 @@ test('an agent that stops shows offline with its last-seen time, and gets its ac
   await waitFor(async () => (await agentsOf(cp.url)).some((a) => a.agentId === 'phoenix' && a.online), WAIT, 'online again');
   await waitFor(() => events.events().filter(status(action.id, 'installed', 'phoenix')).length === 2, WAIT, 'installed again');
   const order = (await (await checkout(again.url)).json()) as { id: number };
-  await events.waitFor((e) => e.event === 'output' && (e.data as { message: string }).message === `phoenix ${order.id}`, WAIT, 'output from the restarted agent');
+  await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { message: string }).message === `phoenix ${order.id}`,
+    WAIT,
+    'output from the restarted agent',
+  );
 });
 
 test('after its tag topic is cleared (an empty retained message), an agent still applies the next desired state', async (t) => {

@@ -17,13 +17,20 @@ test('over the per-action hit quota the breakpoint leaves V8, a pause is reporte
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const service = await app(t, { script: HOT, broker: cp.mqttUrl, env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '50', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' } });
+  const service = await app(t, {
+    script: HOT,
+    broker: cp.mqttUrl,
+    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '50', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
+  });
   const { action } = await addAction(cp, { type: 'log', file: HOT, line: HOT_LINE, template: 'i={i}', tags: ['e2e'], maxHits: 1_000_000 });
   await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
 
   assert.equal(await spin(service.url, 5000), expectedTotal(5000), 'the app computes the same result');
   const paused = await events.waitFor(status(action.id, 'paused'), WAIT, 'the pause');
-  assert.match((paused.data as ActionStatusEvent).message ?? '', /^paused due to high call rate: over the quota of 50 hits per second; resuming in 1 s$/);
+  assert.match(
+    (paused.data as ActionStatusEvent).message ?? '',
+    /^paused due to high call rate: over the quota of 50 hits per second; resuming in 1 s$/,
+  );
   const lines = () => events.events().filter((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id).length;
   await waitFor(() => lines() >= 50, WAIT, 'the first second’s lines');
   assert.ok(lines() <= 51, `at most the quota's burst printed, got ${lines()}`);
@@ -38,13 +45,28 @@ test('the agent-wide CPU budget pauses a logpoint hit in a tight loop', async (t
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const service = await app(t, { script: HOT, broker: cp.mqttUrl, env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '5' } });
-  const { action } = await addAction(cp, { type: 'log', file: HOT, line: HOT_LINE, template: 'i={i}', condition: 'i % 2 == 0', tags: ['e2e'], maxHits: 1_000_000 });
+  const service = await app(t, {
+    script: HOT,
+    broker: cp.mqttUrl,
+    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '5' },
+  });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: HOT,
+    line: HOT_LINE,
+    template: 'i={i}',
+    condition: 'i % 2 == 0',
+    tags: ['e2e'],
+    maxHits: 1_000_000,
+  });
   await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
   assert.equal(await spin(service.url, 20_000), expectedTotal(20_000));
   const paused = await events.waitFor(status(action.id, 'paused'), WAIT, 'the pause');
-  assert.match((paused.data as ActionStatusEvent).message ?? '', /^paused: the agent spent its CPU budget of 5 ms per second in probes; resuming in 1 s$/);
-  const view = await (await fetch(`${cp.url}/api/v1/actions/${action.id}`)).json() as { summary: string };
+  assert.match(
+    (paused.data as ActionStatusEvent).message ?? '',
+    /^paused: the agent spent its CPU budget of 5 ms per second in probes; resuming in 1 s$/,
+  );
+  const view = (await (await fetch(`${cp.url}/api/v1/actions/${action.id}`)).json()) as { summary: string };
   assert.match(view.summary, /paused/);
 });
 
@@ -52,14 +74,23 @@ test('while the broker is down, live output is dropped and counted instead of bu
   const { broker, cp } = await mosquittoStack(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const service = await app(t, { script: HOT, broker: broker.url, agentId: 'offline-1', env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' } });
+  const service = await app(t, {
+    script: HOT,
+    broker: broker.url,
+    agentId: 'offline-1',
+    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
+  });
   const { action } = await addAction(cp, { type: 'log', file: HOT, line: HOT_LINE, template: 'i={i}', tags: ['e2e'], maxHits: 1_000_000 });
   await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
 
   await broker.kill();
   assert.equal(await spin(service.url, 300), expectedTotal(300), 'the app is unaffected while the broker is away');
   await broker.start();
-  const dropped = await events.waitFor((e) => e.event === 'dropped' && (e.data as { agentId: string }).agentId === 'offline-1', 30_000, 'the dropped count');
+  const dropped = await events.waitFor(
+    (e) => e.event === 'dropped' && (e.data as { agentId: string }).agentId === 'offline-1',
+    30_000,
+    'the dropped count',
+  );
   assert.ok((dropped.data as { count: number }).count >= 300 - 50, `dropped ${(dropped.data as { count: number }).count}`);
 });
 
@@ -68,10 +99,19 @@ test('after enough hits the agent recycles its inspector session, so V8 can reus
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const service = await app(t, {
-    script: HOT, broker: cp.mqttUrl,
+    script: HOT,
+    broker: cp.mqttUrl,
     env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0', LIVEPROBE_SESSION_RECYCLE_HITS: '200' },
   });
-  const { action } = await addAction(cp, { type: 'log', file: HOT, line: HOT_LINE, template: 'i={i}', condition: 'i == 5', tags: ['e2e'], maxHits: 1_000_000 });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: HOT,
+    line: HOT_LINE,
+    template: 'i={i}',
+    condition: 'i == 5',
+    tags: ['e2e'],
+    maxHits: 1_000_000,
+  });
   await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
   const fives = () => events.events().filter((e) => e.event === 'output' && (e.data as { message: string }).message === 'i=5').length;
 

@@ -2,16 +2,31 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OutputEvent, ActionStatusEvent } from '@liveprobe/protocol';
 import { cli, lineOf, otlpReceiver, sseEvents, tailCli, waitFor, type SseEvent } from '../helpers/index.js';
-import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed, mosquittoStack, ORDERS_CJS, SHOP } from './fixtures.js';
+import {
+  addAction,
+  app,
+  checkout,
+  controlPlane,
+  deleteAction,
+  getAction,
+  installed,
+  mosquittoStack,
+  ORDERS_CJS,
+  SHOP,
+} from './fixtures.js';
 
 const WAIT = 15_000;
 const RETURN_LINE = lineOf(SHOP, 'checkout-return');
 const INVENTORY = 'examples/shop/dist/inventory.js';
 
-const isOutput = (actionId: string, predicate: (e: OutputEvent) => boolean = () => true) => (event: SseEvent) =>
-  event.event === 'output' && (event.data as OutputEvent).actionId === actionId && predicate(event.data as OutputEvent);
+const isOutput =
+  (actionId: string, predicate: (e: OutputEvent) => boolean = () => true) =>
+  (event: SseEvent) =>
+    event.event === 'output' && (event.data as OutputEvent).actionId === actionId && predicate(event.data as OutputEvent);
 const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
-  event.event === 'action_status' && (event.data as ActionStatusEvent).actionId === actionId && (event.data as ActionStatusEvent).state === state;
+  event.event === 'action_status' &&
+  (event.data as ActionStatusEvent).actionId === actionId &&
+  (event.data as ActionStatusEvent).state === state;
 const outputs = (events: SseEvent[], actionId: string) => events.filter(isOutput(actionId)).map((e) => e.data as OutputEvent);
 
 test('a log action added over REST and another over the CLI print formatted lines in `liveprobe tail` and reach a real OTLP receiver', async (t) => {
@@ -19,13 +34,20 @@ test('a log action added over REST and another over the CLI print formatted line
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
   const shop = await app(t, {
-    broker: cp.mqttUrl, agentId: 'shop-1',
+    broker: cp.mqttUrl,
+    agentId: 'shop-1',
     env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'shop', OTEL_BLRP_SCHEDULE_DELAY: '100' },
   });
   const tail = await tailCli([], { server: cp.url });
   t.after(() => tail.stop());
 
-  const { action } = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'order {order.id} for {userId}: {amount}', tags: ['e2e'] });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: RETURN_LINE,
+    template: 'order {order.id} for {userId}: {amount}',
+    tags: ['e2e'],
+  });
   const added = await cli(
     ['log', 'add', `${INVENTORY}:${lineOf(INVENTORY, 'reserve')}`, 'reserving {quantity} of {sku}', '--tag', 'e2e', '--level', 'warn'],
     { server: cp.url },
@@ -34,7 +56,11 @@ test('a log action added over REST and another over the CLI print formatted line
   const cliId = /created (act_\w+)/.exec(added.stdout)?.[1];
   assert.ok(cliId, `no action id in: ${added.stdout}`);
   for (const id of [action.id, cliId]) {
-    await waitFor(async () => (await getAction(cp, id)).statuses.some((s) => s.agentId === 'shop-1' && s.state === 'installed'), WAIT, `${id} installed`);
+    await waitFor(
+      async () => (await getAction(cp, id)).statuses.some((s) => s.agentId === 'shop-1' && s.state === 'installed'),
+      WAIT,
+      `${id} installed`,
+    );
   }
 
   const order = (await (await checkout(shop.url)).json()) as { id: number; amount: number };
@@ -63,10 +89,23 @@ for (const module of ['cjs', 'esm'] as const) {
     const otlp = await otlpReceiver();
     t.after(() => otlp.stop());
     const script = module === 'cjs' ? ORDERS_CJS : SHOP;
-    const extraImports = [...(module === 'esm' ? ['./test/fixtures/otel-esm-hook.mjs'] : []), '@opentelemetry/auto-instrumentations-node/register'];
+    const extraImports = [
+      ...(module === 'esm' ? ['./test/fixtures/otel-esm-hook.mjs'] : []),
+      '@opentelemetry/auto-instrumentations-node/register',
+    ];
     const service = await app(t, {
-      script, module, extraImports, broker: cp.mqttUrl, agentId: `traced-${module}`,
-      env: { ...otlp.env('http/json'), OTEL_SERVICE_NAME: `traced-${module}`, OTEL_METRICS_EXPORTER: 'none', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_BSP_SCHEDULE_DELAY: '100' },
+      script,
+      module,
+      extraImports,
+      broker: cp.mqttUrl,
+      agentId: `traced-${module}`,
+      env: {
+        ...otlp.env('http/json'),
+        OTEL_SERVICE_NAME: `traced-${module}`,
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
     });
     const line = module === 'cjs' ? lineOf(ORDERS_CJS, 'cjs-total') : RETURN_LINE;
     const template = module === 'cjs' ? 'total {total} for order {order.id}' : 'order {order.id} paid {amount}';
@@ -76,13 +115,21 @@ for (const module of ['cjs', 'esm'] as const) {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parentSpanId = '00f067aa0ba902b7';
     const headers = { traceparent: `00-${traceId}-${parentSpanId}-01` };
-    const response = module === 'cjs'
-      ? await fetch(`${service.url}/?id=o-77`, { headers })
-      : await fetch(`${service.url}/checkout`, { method: 'POST', headers, body: JSON.stringify({ user: 'u2', items: [{ sku: 'mug', quantity: 1 }] }) });
+    const response =
+      module === 'cjs'
+        ? await fetch(`${service.url}/?id=o-77`, { headers })
+        : await fetch(`${service.url}/checkout`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ user: 'u2', items: [{ sku: 'mug', quantity: 1 }] }),
+          });
     assert.equal(response.status, 200);
 
     const record = await otlp.waitForLog((r) => r.attributes['liveprobe.action.id'] === action.id, WAIT, 'the log record');
-    assert.equal(record.body, module === 'cjs' ? 'total 21 for order o-77' : `order ${((await response.json()) as { id: number }).id} paid 12`);
+    assert.equal(
+      record.body,
+      module === 'cjs' ? 'total 21 for order o-77' : `order ${((await response.json()) as { id: number }).id} paid 12`,
+    );
     assert.equal(record.traceId, traceId, 'the record belongs to the request’s trace');
     assert.match(record.spanId, /^[0-9a-f]{16}$/);
     assert.notEqual(record.spanId, parentSpanId, 'the record is tied to the server span, not the caller’s');
@@ -106,7 +153,13 @@ test('an agent that starts after the action was created receives it, and deletin
   await deleteAction(cp, created.action.id);
   await events.waitFor(isStatus(created.action.id, 'removed'), WAIT, 'the agent removes the action');
   // A second action on the same line proves a later request was probed, and the deleted one stayed silent.
-  const sentinel = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'sentinel {order.id}', tags: ['late-joiners'] });
+  const sentinel = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: RETURN_LINE,
+    template: 'sentinel {order.id}',
+    tags: ['late-joiners'],
+  });
   await events.waitFor(isStatus(sentinel.action.id, 'installed'), WAIT, 'the sentinel installs');
   const before = outputs(events.events(), created.action.id).length;
   await checkout(shop.url);
@@ -119,8 +172,22 @@ test('maxHits and expiresIn are honoured', async (t) => {
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const shop = await app(t, { broker: cp.mqttUrl });
-  const limited = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'limited {order.id}', tags: ['e2e'], maxHits: 2 });
-  const expiring = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'expiring {order.id}', tags: ['e2e'], expiresIn: '3s' });
+  const limited = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: RETURN_LINE,
+    template: 'limited {order.id}',
+    tags: ['e2e'],
+    maxHits: 2,
+  });
+  const expiring = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: RETURN_LINE,
+    template: 'expiring {order.id}',
+    tags: ['e2e'],
+    expiresIn: '3s',
+  });
   await events.waitFor(isStatus(limited.action.id, 'installed'), WAIT, 'limited installs');
   await events.waitFor(isStatus(expiring.action.id, 'installed'), WAIT, 'expiring installs');
 
@@ -143,10 +210,24 @@ test('the same path works through a real Mosquitto broker', async (t) => {
   const shop = await app(t, { broker: broker.url, agentId: 'via-mosquitto' });
   const tail = await tailCli([], { server: cp.url });
   t.after(() => tail.stop());
-  const { action } = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'mosquitto order {order.id} of {userId}', tags: ['e2e'] });
-  await waitFor(async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'), WAIT, 'installed via Mosquitto');
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: RETURN_LINE,
+    template: 'mosquitto order {order.id} of {userId}',
+    tags: ['e2e'],
+  });
+  await waitFor(
+    async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'),
+    WAIT,
+    'installed via Mosquitto',
+  );
   const order = (await (await checkout(shop.url, 'u2')).json()) as { id: number };
-  await tail.waitForLine((line) => line.includes('via-mosquitto') && line.endsWith(`mosquitto order ${order.id} of u2`), WAIT, 'the line via Mosquitto');
+  await tail.waitForLine(
+    (line) => line.includes('via-mosquitto') && line.endsWith(`mosquitto order ${order.id} of u2`),
+    WAIT,
+    'the line via Mosquitto',
+  );
 });
 
 test('bad input gets a clear error where the user looks, and the app keeps serving', async (t) => {
@@ -157,10 +238,14 @@ test('bad input gets a clear error where the user looks, and the app keeps servi
 
   const statusOf = async (id: string) => {
     let found: { state: string; message?: string; location?: { line: number } } | undefined;
-    await waitFor(async () => {
-      found = (await getAction(cp, id)).statuses.find((s) => s.agentId === 'shop-bad');
-      return found !== undefined;
-    }, WAIT, `a status for ${id}`);
+    await waitFor(
+      async () => {
+        found = (await getAction(cp, id)).statuses.find((s) => s.agentId === 'shop-bad');
+        return found !== undefined;
+      },
+      WAIT,
+      `a status for ${id}`,
+    );
     return found!;
   };
 
@@ -184,7 +269,10 @@ test('bad input gets a clear error where the user looks, and the app keeps servi
   const badTemplate = await cli(['log', 'add', `${SHOP}:${RETURN_LINE}`, 'order {order.id', '--tag', 'e2e'], { server: cp.url });
   assert.equal(badTemplate.code, 1);
   assert.match(badTemplate.stderr, /error: template: unclosed `\{` at column 7/);
-  const rest = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'log', file: SHOP, line: RETURN_LINE, template: 'total {items.push(1)}', tags: ['e2e'] }) });
+  const rest = await fetch(`${cp.url}/api/v1/actions`, {
+    method: 'POST',
+    body: JSON.stringify({ type: 'log', file: SHOP, line: RETURN_LINE, template: 'total {items.push(1)}', tags: ['e2e'] }),
+  });
   assert.equal(rest.status, 400);
   const body = (await rest.json()) as { error: { issues: { path: string; message: string }[] } };
   assert.equal(body.error.issues[0]?.path, 'template');
@@ -194,12 +282,22 @@ test('bad input gets a clear error where the user looks, and the app keeps servi
   assert.equal(unknownTag.code, 0);
   assert.match(unknownTag.stderr, /warning: no agent has reported tag "e2ee" yet \(known tags: e2e\)/);
 
-  const failing = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'user {user.name}', condition: 'order.missing.field > 1', tags: ['e2e'] });
+  const failing = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: RETURN_LINE,
+    template: 'user {user.name}',
+    condition: 'order.missing.field > 1',
+    tags: ['e2e'],
+  });
   await events.waitFor(isStatus(failing.action.id, 'installed'), WAIT, 'the failing action installs');
   const response = await checkout(shop.url);
   assert.equal(response.status, 200, 'the app keeps serving');
   const error = await events.waitFor(isStatus(failing.action.id, 'error'), WAIT, 'the evaluation error is reported');
-  assert.match((error.data as ActionStatusEvent).message ?? '', /condition `order\.missing\.field > 1`: `order\.missing\.field`: order\.missing is undefined/);
+  assert.match(
+    (error.data as ActionStatusEvent).message ?? '',
+    /condition `order\.missing\.field > 1`: `order\.missing\.field`: order\.missing is undefined/,
+  );
   assert.equal(outputs(events.events(), failing.action.id).length, 0);
 });
 
@@ -209,12 +307,27 @@ test('two actions on the same line both print', async (t) => {
   t.after(() => events.close());
   const shop = await app(t, { broker: cp.mqttUrl });
   const first = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'first {order.id}', tags: ['e2e'] });
-  const second = await addAction(cp, { type: 'log', file: SHOP, line: RETURN_LINE, template: 'second {amount}', condition: 'amount > 5', tags: ['e2e'] });
+  const second = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: RETURN_LINE,
+    template: 'second {amount}',
+    condition: 'amount > 5',
+    tags: ['e2e'],
+  });
   await events.waitFor(isStatus(first.action.id, 'installed'), WAIT, 'first installs');
   await events.waitFor(isStatus(second.action.id, 'installed'), WAIT, 'second installs');
   const order = (await (await checkout(shop.url)).json()) as { id: number; amount: number };
-  await events.waitFor(isOutput(first.action.id, (e) => e.message === `first ${order.id}`), WAIT, 'first line');
-  await events.waitFor(isOutput(second.action.id, (e) => e.message === `second ${order.amount}`), WAIT, 'second line');
+  await events.waitFor(
+    isOutput(first.action.id, (e) => e.message === `first ${order.id}`),
+    WAIT,
+    'first line',
+  );
+  await events.waitFor(
+    isOutput(second.action.id, (e) => e.message === `second ${order.amount}`),
+    WAIT,
+    'second line',
+  );
 });
 
 // The worker hears of a new script only once it runs: before each new script runs, while an
@@ -224,28 +337,48 @@ for (const other of [false, true]) {
     const cp = await controlPlane(t);
     const events = await sseEvents(cp.url);
     t.after(() => events.close());
-    const service = await app(t, { script: 'test/fixtures/lazy-import.mjs', broker: cp.mqttUrl, ...(other ? { extraImports: ['./test/fixtures/resume-every-pause.mjs'] } : {}) });
+    const service = await app(t, {
+      script: 'test/fixtures/lazy-import.mjs',
+      broker: cp.mqttUrl,
+      ...(other ? { extraImports: ['./test/fixtures/resume-every-pause.mjs'] } : {}),
+    });
     const file = 'test/fixtures/lazy-imported.mjs';
-    const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'module-level'), template: 'loading {loaded.name}', tags: ['e2e'] });
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file,
+      line: lineOf(file, 'module-level'),
+      template: 'loading {loaded.name}',
+      tags: ['e2e'],
+    });
     const waiting = await events.waitFor(isStatus(action.id, 'error'), WAIT, 'the action waits for its file');
     assert.match((waiting.data as ActionStatusEvent).message ?? '', /it will install if such a script loads/);
 
     assert.equal(await (await fetch(`${service.url}/load`)).text(), '1');
     await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'installed as the module loads');
-    await events.waitFor(isOutput(action.id, (e) => e.message === 'loading lazy-imported'), WAIT, 'the line that ran once');
+    await events.waitFor(
+      isOutput(action.id, (e) => e.message === 'loading lazy-imported'),
+      WAIT,
+      'the line that ran once',
+    );
     assert.equal(await (await fetch(`${service.url}/load`)).text(), '1', 'the app keeps serving');
     assert.equal(outputs(events.events(), action.id).length, 1);
     assert.match(service.output(), /lazy-imported loaded/);
   });
 }
 
-test('a `debugger;` statement in the app does not stop it while the agent\'s inspector session is open', async (t) => {
+test("a `debugger;` statement in the app does not stop it while the agent's inspector session is open", async (t) => {
   const cp = await controlPlane(t);
   const file = 'test/fixtures/debugger-statement.mjs';
   const service = await app(t, { script: file, broker: cp.mqttUrl, agentId: 'debugger-app' });
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'debugger-app'), template: 'doubled {doubled}', tags: ['e2e'] });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file,
+    line: lineOf(file, 'debugger-app'),
+    template: 'doubled {doubled}',
+    tags: ['e2e'],
+  });
   assert.match(await installed(cp, action.id), /^installed/);
   const answer = await fetch(`${service.url}/?n=21`, { signal: AbortSignal.timeout(10_000) });
   assert.equal(await answer.text(), '42');

@@ -10,7 +10,9 @@ const SERVER_TS = 'examples/shop/src/server.ts';
 const TIMING = 'test/fixtures/timing.mjs';
 
 const installed = (actionId: string) => (e: SseEvent) =>
-  e.event === 'action_status' && (e.data as { actionId: string; state: string }).actionId === actionId && (e.data as { state: string }).state === 'installed';
+  e.event === 'action_status' &&
+  (e.data as { actionId: string; state: string }).actionId === actionId &&
+  (e.data as { state: string }).state === 'installed';
 
 /** The latest cumulative point of a metric for one attribute set (cumulative temporality repeats points). */
 function latest(points: MetricPoint[], name: string, match: (attributes: Record<string, unknown>) => boolean): MetricPoint | undefined {
@@ -23,21 +25,32 @@ async function setup(t: TestContext, script: string) {
   t.after(() => otlp.stop());
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const service = await app(t, { script, broker: cp.mqttUrl, agentId: 'metrics-1', env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'metrics-test' } });
+  const service = await app(t, {
+    script,
+    broker: cp.mqttUrl,
+    agentId: 'metrics-1',
+    env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'metrics-test' },
+  });
   return { cp, otlp, events, service };
 }
 
 test('a counter added with the CLI counts hits of a TypeScript line, with code attributes and user attributes', async (t) => {
   const { cp, otlp, events, service } = await setup(t, SHOP_TS);
   const line = lineOf(SERVER_TS, 'checkout-return');
-  const added = await cli(['counter', 'add', `${SERVER_TS}:${line}`, '--name', 'shop.checkouts', '--attr', 'user=userId', '--tag', 'e2e'], { server: cp.url });
+  const added = await cli(['counter', 'add', `${SERVER_TS}:${line}`, '--name', 'shop.checkouts', '--attr', 'user=userId', '--tag', 'e2e'], {
+    server: cp.url,
+  });
   assert.equal(added.code, 0, added.stderr);
   const id = /created (act_\w+) \(counter at /.exec(added.stdout)?.[1];
   assert.ok(id, added.stdout);
   await events.waitFor(installed(id), WAIT, 'installed');
   for (const user of ['u1', 'u1', 'u2']) assert.equal((await checkout(service.url, user)).status, 200);
   await otlp.waitForMetric((p) => p.name === 'shop.checkouts' && p.attributes.user === 'u1' && p.value === 2, WAIT, 'u1 counted twice');
-  const u2 = await otlp.waitForMetric((p) => p.name === 'shop.checkouts' && p.attributes.user === 'u2' && p.value === 1, WAIT, 'u2 counted once');
+  const u2 = await otlp.waitForMetric(
+    (p) => p.name === 'shop.checkouts' && p.attributes.user === 'u2' && p.value === 1,
+    WAIT,
+    'u2 counted once',
+  );
   assert.equal(u2.kind, 'sum');
   assert.equal(u2.unit, '{hit}');
   assert.equal(u2.attributes['liveprobe.action.id'], id);
@@ -50,12 +63,29 @@ test('a counter added with the CLI counts hits of a TypeScript line, with code a
 test('a metric action records an expression as a histogram, and as a gauge', async (t) => {
   const { cp, otlp, events, service } = await setup(t, SHOP_TS);
   const line = lineOf(SERVER_TS, 'checkout-return');
-  const histogram = await addAction(cp, { type: 'metric', file: SERVER_TS, line, expression: 'order.amount', name: 'shop.order.amount', unit: 'USD', tags: ['e2e'] });
-  const gauge = await addAction(cp, { type: 'metric', file: SERVER_TS, line, expression: 'len(order.lines)', instrument: 'gauge', name: 'shop.order.lines', tags: ['e2e'] });
+  const histogram = await addAction(cp, {
+    type: 'metric',
+    file: SERVER_TS,
+    line,
+    expression: 'order.amount',
+    name: 'shop.order.amount',
+    unit: 'USD',
+    tags: ['e2e'],
+  });
+  const gauge = await addAction(cp, {
+    type: 'metric',
+    file: SERVER_TS,
+    line,
+    expression: 'len(order.lines)',
+    instrument: 'gauge',
+    name: 'shop.order.lines',
+    tags: ['e2e'],
+  });
   await events.waitFor(installed(histogram.action.id), WAIT, 'histogram installed');
   await events.waitFor(installed(gauge.action.id), WAIT, 'gauge installed');
   const amounts: number[] = [];
-  for (const quantity of [1, 2, 3]) amounts.push(((await (await checkout(service.url, 'u2', quantity)).json()) as { amount: number }).amount);
+  for (const quantity of [1, 2, 3])
+    amounts.push(((await (await checkout(service.url, 'u2', quantity)).json()) as { amount: number }).amount);
   const total = amounts.reduce((a, b) => a + b, 0);
   const h = await otlp.waitForMetric((p) => p.name === 'shop.order.amount' && p.count === 3, WAIT, 'three recorded amounts');
   assert.equal(h.kind, 'histogram');
@@ -69,8 +99,13 @@ test('a metric action records an expression as a histogram, and as a gauge', asy
 test('tic-toc pairs each invocation across await while requests interleave', async (t) => {
   const { cp, otlp, events, service } = await setup(t, TIMING);
   const { action } = await addAction(cp, {
-    type: 'tictoc', file: TIMING, line: lineOf(TIMING, 'work-start'), toc: { line: lineOf(TIMING, 'work-end') },
-    name: 'timing.work', attributes: { ms: 'str(ms)' }, tags: ['e2e'],
+    type: 'tictoc',
+    file: TIMING,
+    line: lineOf(TIMING, 'work-start'),
+    toc: { line: lineOf(TIMING, 'work-end') },
+    name: 'timing.work',
+    attributes: { ms: 'str(ms)' },
+    tags: ['e2e'],
   });
   await events.waitFor(installed(action.id), WAIT, 'installed');
   // Overlapping, not nested: 300 ms starts first, 600 ms starts 100 ms later and ends last.
@@ -79,7 +114,8 @@ test('tic-toc pairs each invocation across await while requests interleave', asy
   await sleep(100);
   const fast = fetch(`${service.url}/work?ms=300`);
   const waited = await Promise.all([fast, slow].map(async (r) => Number(await (await r).text())));
-  const point = (ms: string) => otlp.waitForMetric((p) => p.name === 'timing.work' && p.attributes.ms === ms && p.count === 1, WAIT, `the ${ms} ms point`);
+  const point = (ms: string) =>
+    otlp.waitForMetric((p) => p.name === 'timing.work' && p.attributes.ms === ms && p.count === 1, WAIT, `the ${ms} ms point`);
   const [p300, p600] = [await point('300'), await point('600')];
   assert.equal(p300.unit, 's');
   assert.ok(Math.abs((p300.sum ?? 0) - waited[0]! / 1000) < 0.05, `300 ms request measured ${p300.sum} s, waited ${waited[0]} ms`);
@@ -89,9 +125,18 @@ test('tic-toc pairs each invocation across await while requests interleave', asy
 test('duration measures a function on every exit: returns, the end of an async body, and throws', async (t) => {
   const { cp, otlp, events, service } = await setup(t, TIMING);
   const risky = await addAction(cp, { type: 'duration', file: TIMING, function: 'risky', name: 'timing.risky', tags: ['e2e'] });
-  const work = await addAction(cp, { type: 'duration', file: TIMING, line: lineOf(TIMING, 'work-start'), name: 'timing.work.duration', tags: ['e2e'] });
+  const work = await addAction(cp, {
+    type: 'duration',
+    file: TIMING,
+    line: lineOf(TIMING, 'work-start'),
+    name: 'timing.work.duration',
+    tags: ['e2e'],
+  });
   const riskyStatus = await events.waitFor(installed(risky.action.id), WAIT, 'risky installed');
-  assert.match((riskyStatus.data as { message: string }).message, /^breakpoint; measuring risky from line \d+ to its \d+ exits \(returns and throws\)$/);
+  assert.match(
+    (riskyStatus.data as { message: string }).message,
+    /^breakpoint; measuring risky from line \d+ to its \d+ exits \(returns and throws\)$/,
+  );
   await events.waitFor(installed(work.action.id), WAIT, 'work installed');
 
   assert.equal((await fetch(`${service.url}/risky?fail=0`)).status, 200);
@@ -99,11 +144,26 @@ test('duration measures a function on every exit: returns, the end of an async b
   assert.equal((await fetch(`${service.url}/risky?fail=1`)).status, 500);
   const waited = Number(await (await fetch(`${service.url}/work?ms=200`)).text());
 
-  await otlp.waitForMetric((p) => p.name === 'timing.risky' && p.attributes['liveprobe.outcome'] === 'return' && p.count === 1, WAIT, 'one return');
-  await otlp.waitForMetric((p) => p.name === 'timing.risky' && p.attributes['liveprobe.outcome'] === 'throw' && p.count === 2, WAIT, 'two throws');
-  const w = await otlp.waitForMetric((p) => p.name === 'timing.work.duration' && p.count === 1, WAIT, 'the async function, measured until it settled');
+  await otlp.waitForMetric(
+    (p) => p.name === 'timing.risky' && p.attributes['liveprobe.outcome'] === 'return' && p.count === 1,
+    WAIT,
+    'one return',
+  );
+  await otlp.waitForMetric(
+    (p) => p.name === 'timing.risky' && p.attributes['liveprobe.outcome'] === 'throw' && p.count === 2,
+    WAIT,
+    'two throws',
+  );
+  const w = await otlp.waitForMetric(
+    (p) => p.name === 'timing.work.duration' && p.count === 1,
+    WAIT,
+    'the async function, measured until it settled',
+  );
   assert.ok((w.sum ?? 0) >= 0.2 && Math.abs((w.sum ?? 0) - waited / 1000) < 0.05, `measured ${w.sum} s for ${waited} ms`);
-  assert.equal(latest(otlp.metricPoints(), 'timing.risky', (a) => a['liveprobe.outcome'] === 'throw')?.attributes['code.function.name'], 'risky');
+  assert.equal(
+    latest(otlp.metricPoints(), 'timing.risky', (a) => a['liveprobe.outcome'] === 'throw')?.attributes['code.function.name'],
+    'risky',
+  );
 });
 
 test('bad metric input is rejected with the field and the reason', async (t) => {
@@ -111,10 +171,16 @@ test('bad metric input is rejected with the field and the reason', async (t) => 
   const bad = await cli(['metric', 'add', `${SERVER_TS}:10`, 'order.amount', '--name', '9lives', '--tag', 'e2e'], { server: cp.url });
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /error: name: a metric name starts with a letter/);
-  const both = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'duration', file: TIMING, line: 3, function: 'risky', name: 'x', tags: ['e2e'] }) });
+  const both = await fetch(`${cp.url}/api/v1/actions`, {
+    method: 'POST',
+    body: JSON.stringify({ type: 'duration', file: TIMING, line: 3, function: 'risky', name: 'x', tags: ['e2e'] }),
+  });
   assert.equal(both.status, 400);
   assert.match(await both.text(), /give either `line` \(any line inside the function\) or `function` \(its name\), not both/);
-  const unit = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'counter', file: TIMING, line: 3, name: 'ok.name', unit: 'per second', tags: ['e2e'] }) });
+  const unit = await fetch(`${cp.url}/api/v1/actions`, {
+    method: 'POST',
+    body: JSON.stringify({ type: 'counter', file: TIMING, line: 3, name: 'ok.name', unit: 'per second', tags: ['e2e'] }),
+  });
   assert.equal(unit.status, 400);
   assert.match(await unit.text(), /"path":"unit","message":"a unit is printable ASCII without spaces/);
 });
@@ -127,14 +193,27 @@ test('tic-toc and duration are right for 100 concurrent, interleaved async reque
   t.after(() => events.close());
   // 400 hits in about a second is over the default quotas, which would pause the actions: this test is about pairing.
   const service = await app(t, {
-    script: TIMING, broker: cp.mqttUrl,
+    script: TIMING,
+    broker: cp.mqttUrl,
     env: { ...otlp.env('http/protobuf'), LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
   });
   const tictoc = await addAction(cp, {
-    type: 'tictoc', file: TIMING, line: lineOf(TIMING, 'work-start'), toc: { line: lineOf(TIMING, 'work-end') },
-    name: 'timing.many', attributes: { ms: 'str(ms)' }, tags: ['e2e'],
+    type: 'tictoc',
+    file: TIMING,
+    line: lineOf(TIMING, 'work-start'),
+    toc: { line: lineOf(TIMING, 'work-end') },
+    name: 'timing.many',
+    attributes: { ms: 'str(ms)' },
+    tags: ['e2e'],
   });
-  const duration = await addAction(cp, { type: 'duration', file: TIMING, function: 'work', name: 'timing.many.duration', attributes: { ms: 'str(ms)' }, tags: ['e2e'] });
+  const duration = await addAction(cp, {
+    type: 'duration',
+    file: TIMING,
+    function: 'work',
+    name: 'timing.many.duration',
+    attributes: { ms: 'str(ms)' },
+    tags: ['e2e'],
+  });
   await events.waitFor(installed(tictoc.action.id), WAIT, 'tictoc installed');
   await events.waitFor(installed(duration.action.id), WAIT, 'duration installed');
 
@@ -145,24 +224,50 @@ test('tic-toc and duration are right for 100 concurrent, interleaved async reque
   await Promise.all(order.map(async (ms) => waited.set(ms, Number(await (await fetch(`${service.url}/work?ms=${ms}`)).text()))));
 
   for (const name of ['timing.many', 'timing.many.duration']) {
-    await waitFor(() => new Set(otlp.metricPoints().filter((p) => p.name === name && p.count === 1).map((p) => p.attributes.ms)).size === 100, WAIT, `100 series of ${name}`);
+    await waitFor(
+      () =>
+        new Set(
+          otlp
+            .metricPoints()
+            .filter((p) => p.name === name && p.count === 1)
+            .map((p) => p.attributes.ms),
+        ).size === 100,
+      WAIT,
+      `100 series of ${name}`,
+    );
     for (const ms of delays) {
       const point = latest(otlp.metricPoints(), name, (a) => a.ms === String(ms))!;
       const measured = (point.sum ?? 0) * 1000;
       // The app measured its own wait; the probe adds only the hook's time around it.
-      assert.ok(Math.abs(measured - waited.get(ms)!) < 40, `${name} for the ${ms} ms request: measured ${measured.toFixed(1)} ms, the app waited ${waited.get(ms)} ms`);
+      assert.ok(
+        Math.abs(measured - waited.get(ms)!) < 40,
+        `${name} for the ${ms} ms request: measured ${measured.toFixed(1)} ms, the app waited ${waited.get(ms)} ms`,
+      );
     }
   }
 });
 
 test('removing a metric action stops its series', async (t) => {
   const { cp, otlp, events, service } = await setup(t, SHOP_TS);
-  const { action } = await addAction(cp, { type: 'counter', file: SERVER_TS, line: lineOf(SERVER_TS, 'checkout-return'), name: 'shop.removed', tags: ['e2e'] });
+  const { action } = await addAction(cp, {
+    type: 'counter',
+    file: SERVER_TS,
+    line: lineOf(SERVER_TS, 'checkout-return'),
+    name: 'shop.removed',
+    tags: ['e2e'],
+  });
   await events.waitFor(installed(action.id), WAIT, 'installed');
   await checkout(service.url);
   await otlp.waitForMetric((p) => p.name === 'shop.removed' && p.value === 1, WAIT, 'the first point');
   assert.equal((await fetch(`${cp.url}/api/v1/actions/${action.id}`, { method: 'DELETE' })).status, 200);
-  await events.waitFor((e) => e.event === 'action_status' && (e.data as { actionId: string; state: string }).actionId === action.id && (e.data as { state: string }).state === 'removed', WAIT, 'removed');
+  await events.waitFor(
+    (e) =>
+      e.event === 'action_status' &&
+      (e.data as { actionId: string; state: string }).actionId === action.id &&
+      (e.data as { state: string }).state === 'removed',
+    WAIT,
+    'removed',
+  );
   // The last points are flushed at removal; after that, export intervals (300 ms here) pass without any.
   await sleep(1000);
   const after = otlp.metricPoints().filter((p) => p.name === 'shop.removed').length;

@@ -18,7 +18,12 @@ test('a log and a counter hit just before the process exits reach the OTLP recei
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
   // Export timers far beyond the process's life: only the flush at exit can deliver.
-  const job = await app(t, { script: JOB, broker: cp.mqttUrl, agentId: 'short-job', env: { ...otlp.env('http/protobuf'), OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000' } });
+  const job = await app(t, {
+    script: JOB,
+    broker: cp.mqttUrl,
+    agentId: 'short-job',
+    env: { ...otlp.env('http/protobuf'), OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000' },
+  });
   const line = lineOf(JOB, 'settle');
   const log = await addAction(cp, { type: 'log', file: JOB, line, template: 'settled {order.id}: {total}', tags: ['e2e'] });
   const counter = await addAction(cp, { type: 'counter', file: JOB, line, name: 'job.settled', tags: ['e2e'] });
@@ -33,12 +38,18 @@ test('a log and a counter hit just before the process exits reach the OTLP recei
   await otlp.waitForMetric((p) => p.name === 'job.settled' && p.value === 1, WAIT, 'the last count');
 });
 
-test('with LIVEPROBE_STARTUP_WAIT_MS a job\'s first line is probed: the app waits until the agent applied its actions', async (t) => {
+test("with LIVEPROBE_STARTUP_WAIT_MS a job's first line is probed: the app waits until the agent applied its actions", async (t) => {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
   const file = 'test/fixtures/startup-job.mjs';
-  const log = await addAction(cp, { type: 'log', file, line: lineOf(file, 'job-settle'), template: 'job settled {order.id}: {total}', tags: ['jobs'] });
+  const log = await addAction(cp, {
+    type: 'log',
+    file,
+    line: lineOf(file, 'job-settle'),
+    template: 'job settled {order.id}: {total}',
+    tags: ['jobs'],
+  });
   const run = async (env: Record<string, string>) => {
     const job = new Child(process.execPath, ['--import', '@liveprobe/agent/register', fromRoot(file)], {
       name: 'startup job',
@@ -54,7 +65,7 @@ test('with LIVEPROBE_STARTUP_WAIT_MS a job\'s first line is probed: the app wait
   const waited = await run({ LIVEPROBE_AGENT_ID: 'job-2', LIVEPROBE_STARTUP_WAIT_MS: '15000' });
   assert.match(waited, /settled 10/);
   assert.doesNotMatch(waited, /ran out/);
-  const record = await otlp.waitForLog((r) => r.body === 'job settled 9: 10', WAIT, 'the job\'s log line');
+  const record = await otlp.waitForLog((r) => r.body === 'job settled 9: 10', WAIT, "the job's log line");
   assert.equal(record.attributes['liveprobe.action.id'], log.action.id);
   assert.equal(otlp.logRecords().filter((r) => r.body === 'job settled 9: 10').length, 1, 'only the job that waited was probed');
 });

@@ -22,7 +22,14 @@ test('an agent given the public key applies signed desired state and refuses uns
 
   const line = lineOf(SHOP, 'checkout-return');
   const first = await addAction(cp, { type: 'log', file: SHOP, line, template: 'real {order.id}', tags: ['signed'] });
-  await events.waitFor((e) => e.event === 'action_status' && (e.data as { actionId: string; state: string }).actionId === first.action.id && (e.data as { state: string }).state === 'installed', WAIT, 'the signed action installed');
+  await events.waitFor(
+    (e) =>
+      e.event === 'action_status' &&
+      (e.data as { actionId: string; state: string }).actionId === first.action.id &&
+      (e.data as { state: string }).state === 'installed',
+    WAIT,
+    'the signed action installed',
+  );
 
   // Whoever can publish to the broker: here, a plain client of the embedded one.
   const intruder = await mqtt.connectAsync(cp.mqttUrl, { reconnectPeriod: 0 });
@@ -35,7 +42,8 @@ test('an agent given the public key applies signed desired state and refuses uns
   const state = JSON.parse(genuine) as DesiredState;
   assert.match(state.sig ?? '', /^[A-Za-z0-9+/]{86}==$/, 'the control plane signs with Ed25519');
   const forgedAction = { ...state.actions[0]!, id: 'act_forged', template: 'stolen {userId}' };
-  const publish = (topic: string, message: unknown) => intruder.publishAsync(topic, typeof message === 'string' ? message : JSON.stringify(message), { qos: 1, retain: true });
+  const publish = (topic: string, message: unknown) =>
+    intruder.publishAsync(topic, typeof message === 'string' ? message : JSON.stringify(message), { qos: 1, retain: true });
 
   await publish(tagTopic, { rev: state.rev + 100, actions: [...state.actions, forgedAction] });
   await events.waitFor(refused(/on liveprobe\/v1\/tags\/signed\/actions: it is unsigned/), WAIT, 'the unsigned message refused');
@@ -48,20 +56,40 @@ test('an agent given the public key applies signed desired state and refuses uns
 
   const altered = { ...state, rev: state.rev + 102 };
   await publish(tagTopic, altered);
-  await waitFor(() => events.events().filter(refused(/signature does not match/)).length >= 2, WAIT, 'a genuine signature on altered content refused');
+  await waitFor(
+    () => events.events().filter(refused(/signature does not match/)).length >= 2,
+    WAIT,
+    'a genuine signature on altered content refused',
+  );
 
   await publish('liveprobe/v1/agents/shop-s/actions', genuine);
-  await events.waitFor(refused(/on liveprobe\/v1\/agents\/shop-s\/actions: its signature does not match/), WAIT, 'a genuine message moved to another topic refused');
+  await events.waitFor(
+    refused(/on liveprobe\/v1\/agents\/shop-s\/actions: its signature does not match/),
+    WAIT,
+    'a genuine message moved to another topic refused',
+  );
 
   // A newer genuine state, then the older genuine one again.
   const second = await addAction(cp, { type: 'log', file: SHOP, line, template: 'second {order.id}', tags: ['signed'] });
-  await events.waitFor((e) => e.event === 'action_status' && (e.data as { actionId: string }).actionId === second.action.id, WAIT, 'the second action applied');
+  await events.waitFor(
+    (e) => e.event === 'action_status' && (e.data as { actionId: string }).actionId === second.action.id,
+    WAIT,
+    'the second action applied',
+  );
   await publish(tagTopic, genuine);
   await events.waitFor(refused(/it is a replay: revision \d+ is older than \d+/), WAIT, 'the replayed older state refused');
 
   await checkout(shop.url);
-  await events.waitFor((e) => e.event === 'output' && (e.data as { message: string }).message.startsWith('second '), WAIT, 'the real actions still work');
-  await waitFor(() => events.events().some((e) => e.event === 'output' && (e.data as { message: string }).message.startsWith('real ')), WAIT, 'the first real action too');
+  await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { message: string }).message.startsWith('second '),
+    WAIT,
+    'the real actions still work',
+  );
+  await waitFor(
+    () => events.events().some((e) => e.event === 'output' && (e.data as { message: string }).message.startsWith('real ')),
+    WAIT,
+    'the first real action too',
+  );
   assert.ok(!events.events().some((e) => (e.data as { actionId?: string }).actionId === 'act_forged'), 'the forged action never ran');
   assert.match(shop.output(), /refused the desired state on liveprobe\/v1\/tags\/signed\/actions: it is unsigned/);
 });

@@ -37,7 +37,9 @@ const prop = (value: CapturedValue, name: string): CapturedValue => {
   return entry[1];
 };
 const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
-  event.event === 'action_status' && (event.data as { actionId: string; state: string }).actionId === actionId && (event.data as { state: string }).state === state;
+  event.event === 'action_status' &&
+  (event.data as { actionId: string; state: string }).actionId === actionId &&
+  (event.data as { state: string }).state === state;
 
 test('a snapshot at a TypeScript line captures arguments, locals, closure and module values, watches and a source-mapped stack', async (t) => {
   const cp = await controlPlane(t);
@@ -46,9 +48,20 @@ test('a snapshot at a TypeScript line captures arguments, locals, closure and mo
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const shop = await app(t, { script: SHOP_TS, broker: cp.mqttUrl, agentId: 'ts-shop', env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'shop' } });
+  const shop = await app(t, {
+    script: SHOP_TS,
+    broker: cp.mqttUrl,
+    agentId: 'ts-shop',
+    env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'shop' },
+  });
 
-  const { action } = await addAction(cp, { type: 'snapshot', file: 'src/server.ts', line: RETURN_LINE, watches: ['order.amount * 2', 'user.name', 'missing.field'], tags: ['e2e'] });
+  const { action } = await addAction(cp, {
+    type: 'snapshot',
+    file: 'src/server.ts',
+    line: RETURN_LINE,
+    watches: ['order.amount * 2', 'user.name', 'missing.field'],
+    tags: ['e2e'],
+  });
   const installed = await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'the snapshot installs');
   assert.deepEqual((installed.data as { location: unknown }).location, { file: `${process.cwd()}/${SERVER_TS}`, line: RETURN_LINE });
 
@@ -95,19 +108,32 @@ test('actions named by a TypeScript file and line go through source maps; a line
   t.after(() => events.close());
   const shop = await app(t, { script: SHOP_TS, broker: cp.mqttUrl });
   const reserve = lineOf(INVENTORY_TS, 'reserve');
-  const log = await addAction(cp, { type: 'log', file: INVENTORY_TS, line: reserve, template: 'reserving {quantity} of {sku}', tags: ['e2e'] });
+  const log = await addAction(cp, {
+    type: 'log',
+    file: INVENTORY_TS,
+    line: reserve,
+    template: 'reserving {quantity} of {sku}',
+    tags: ['e2e'],
+  });
   // `interface OrderLine {` leaves nothing in the JavaScript.
   const typeOnly = lineOf(SERVER_TS, 'type-only');
   const moved = await addAction(cp, { type: 'log', file: SERVER_TS, line: typeOnly, template: 'x', tags: ['e2e'] });
   await events.waitFor(isStatus(log.action.id, 'installed'), WAIT, 'the log installs');
   const movedStatus = await events.waitFor(isStatus(moved.action.id, 'installed'), WAIT, 'the moved action installs');
   const { message, location } = movedStatus.data as { message: string; location: { file: string; line: number } };
-  assert.match(message, new RegExp(`^breakpoint; line ${typeOnly} has no code; installed at line ${location.line}, the next line with code$`));
+  assert.match(
+    message,
+    new RegExp(`^breakpoint; line ${typeOnly} has no code; installed at line ${location.line}, the next line with code$`),
+  );
   assert.ok(location.line > typeOnly);
   assert.match(location.file, /src\/server\.ts$/);
 
   await checkout(shop.url, 'u2', 2);
-  const output = await events.waitFor((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === log.action.id, WAIT, 'the output');
+  const output = await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === log.action.id,
+    WAIT,
+    'the output',
+  );
   assert.equal((output.data as { message: string }).message, 'reserving 2 of tea');
   assert.match((output.data as { file: string }).file, /examples\/shop\/src\/inventory\.ts$/);
   assert.equal((output.data as { line: number }).line, reserve);
@@ -122,7 +148,8 @@ test('with auto-instrumentations loaded, the snapshot span is a child of the HTT
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const shop = await app(t, {
-    script: SHOP_TS, broker: cp.mqttUrl,
+    script: SHOP_TS,
+    broker: cp.mqttUrl,
     extraImports: ['./test/fixtures/otel-esm-hook.mjs', '@opentelemetry/auto-instrumentations-node/register'],
     env: { ...otlp.env('http/json'), OTEL_SERVICE_NAME: 'traced-shop', OTEL_METRICS_EXPORTER: 'none' },
   });
@@ -130,7 +157,8 @@ test('with auto-instrumentations loaded, the snapshot span is a child of the HTT
   await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'installed');
   const traceId = '0af7651916cd43dd8448eb211c80319c';
   const response = await fetch(`${shop.url}/checkout`, {
-    method: 'POST', headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+    method: 'POST',
+    headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
     body: JSON.stringify({ user: 'u1', items: [{ sku: 'pot', quantity: 1 }] }),
   });
   assert.equal(response.status, 200);
@@ -164,15 +192,44 @@ test('snapshots in a class method, inside a closure and in a loop capture the ri
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const shop = await app(t, { script: SHOP_TS, broker: cp.mqttUrl });
-  const method = await addAction(cp, { type: 'snapshot', file: INVENTORY_TS, line: lineOf(INVENTORY_TS, 'reserve'), watches: ['this.reservations'], tags: ['e2e'] });
+  const method = await addAction(cp, {
+    type: 'snapshot',
+    file: INVENTORY_TS,
+    line: lineOf(INVENTORY_TS, 'reserve'),
+    watches: ['this.reservations'],
+    tags: ['e2e'],
+  });
   const closure = await addAction(cp, { type: 'snapshot', file: SERVER_TS, line: lineOf(SERVER_TS, 'line-amount'), tags: ['e2e'] });
-  const loop = await addAction(cp, { type: 'snapshot', file: SERVER_TS, line: lineOf(SERVER_TS, 'reserve-loop'), maxHits: 2, tags: ['e2e'] });
+  const loop = await addAction(cp, {
+    type: 'snapshot',
+    file: SERVER_TS,
+    line: lineOf(SERVER_TS, 'reserve-loop'),
+    maxHits: 2,
+    tags: ['e2e'],
+  });
   for (const a of [method, closure, loop]) await events.waitFor(isStatus(a.action.id, 'installed'), WAIT, `${a.action.id} installed`);
 
-  const response = await fetch(`${shop.url}/checkout`, { method: 'POST', body: JSON.stringify({ user: 'u1', items: [{ sku: 'tea', quantity: 2 }, { sku: 'mug', quantity: 1 }] }) });
+  const response = await fetch(`${shop.url}/checkout`, {
+    method: 'POST',
+    body: JSON.stringify({
+      user: 'u1',
+      items: [
+        { sku: 'tea', quantity: 2 },
+        { sku: 'mug', quantity: 1 },
+      ],
+    }),
+  });
   assert.equal(response.status, 200);
-  const of = (id: string) => snapshots.items().filter((s) => s.actionId === id).map((s) => s.snapshot);
-  await waitFor(() => of(loop.action.id).length === 2 && of(method.action.id).length === 1 && of(closure.action.id).length === 1, WAIT, 'all snapshots');
+  const of = (id: string) =>
+    snapshots
+      .items()
+      .filter((s) => s.actionId === id)
+      .map((s) => s.snapshot);
+  await waitFor(
+    () => of(loop.action.id).length === 2 && of(method.action.id).length === 1 && of(closure.action.id).length === 1,
+    WAIT,
+    'all snapshots',
+  );
 
   const [inMethod] = of(method.action.id);
   assert.equal(inMethod!.location.function, 'reserve');
@@ -195,7 +252,14 @@ test('snapshots in a class method, inside a closure and in a loop capture the ri
   assert.equal(find(module!.variables, 'inventory').t, 'object', 'what the callback does use is there');
 
   const skus = of(loop.action.id).map((s) => prop(find(s.locals, 'line'), 'sku'));
-  assert.deepEqual(skus, [{ t: 'string', v: 'tea' }, { t: 'string', v: 'mug' }], 'one snapshot per iteration, each with its own loop variable');
+  assert.deepEqual(
+    skus,
+    [
+      { t: 'string', v: 'tea' },
+      { t: 'string', v: 'mug' },
+    ],
+    'one snapshot per iteration, each with its own loop variable',
+  );
   assert.equal((await checkout(shop.url)).status, 200, 'the service keeps answering');
 });
 
@@ -204,7 +268,13 @@ test('a snapshot on a line that is never hit expires and says so; one on an unkn
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   await app(t, { script: SHOP_TS, broker: cp.mqttUrl });
-  const idle = await addAction(cp, { type: 'snapshot', file: SERVER_TS, line: lineOf(SERVER_TS, 'product-lookup'), expiresIn: '2s', tags: ['e2e'] });
+  const idle = await addAction(cp, {
+    type: 'snapshot',
+    file: SERVER_TS,
+    line: lineOf(SERVER_TS, 'product-lookup'),
+    expiresIn: '2s',
+    tags: ['e2e'],
+  });
   await events.waitFor(isStatus(idle.action.id, 'installed'), WAIT, 'installed');
   const expired = await events.waitFor(isStatus(idle.action.id, 'expired'), WAIT, 'expired');
   assert.equal((expired.data as { message: string }).message, 'expired');
@@ -212,5 +282,8 @@ test('a snapshot on a line that is never hit expires and says so; one on an unkn
 
   const unknown = await addAction(cp, { type: 'snapshot', file: 'lib/server.ts', line: 3, tags: ['e2e'] });
   const error = await events.waitFor(isStatus(unknown.action.id, 'error'), WAIT, 'the error');
-  assert.match((error.data as { message: string }).message, /no loaded script matches `lib\/server\.ts`; loaded files with the same name: \S*examples\/shop\/src\/server\.ts/);
+  assert.match(
+    (error.data as { message: string }).message,
+    /no loaded script matches `lib\/server\.ts`; loaded files with the same name: \S*examples\/shop\/src\/server\.ts/,
+  );
 });

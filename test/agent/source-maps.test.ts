@@ -13,14 +13,29 @@ const RESERVE = lineOf(INVENTORY_TS, 'reserve');
 
 type StatusData = { actionId: string; state: string; message?: string; location?: { file: string; line: number } };
 const statusOf = (events: SseStream, actionId: string, state?: string): Promise<SseEvent> =>
-  events.waitFor((e) => e.event === 'action_status' && (e.data as StatusData).actionId === actionId && (state === undefined || (e.data as StatusData).state === state), WAIT, `${actionId} ${state ?? 'status'}`);
+  events.waitFor(
+    (e) =>
+      e.event === 'action_status' &&
+      (e.data as StatusData).actionId === actionId &&
+      (state === undefined || (e.data as StatusData).state === state),
+    WAIT,
+    `${actionId} ${state ?? 'status'}`,
+  );
 
 /** The shop bundled by esbuild into one file, as many services are deployed. */
 async function bundle(t: TestContext, sourcemap: 'linked' | 'inline'): Promise<string> {
   const dir = await tempDir('liveprobe-bundle-');
   t.after(() => dir.remove());
   const outfile = join(dir.path, 'shop.bundle.mjs');
-  await build({ entryPoints: [fromRoot('examples/shop/src/server.ts')], bundle: true, platform: 'node', format: 'esm', sourcemap, outfile, logLevel: 'silent' });
+  await build({
+    entryPoints: [fromRoot('examples/shop/src/server.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    sourcemap,
+    outfile,
+    logLevel: 'silent',
+  });
   return outfile;
 }
 
@@ -35,11 +50,21 @@ async function stack(t: TestContext, script: string, extraImports: string[] = []
 for (const sourcemap of ['linked', 'inline'] as const) {
   test(`a line of TypeScript bundled by esbuild (${sourcemap} source map) is probed through the bundle's map`, async (t) => {
     const { cp, events, shop } = await stack(t, await bundle(t, sourcemap));
-    const { action } = await addAction(cp, { type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'bundled: {quantity} x {sku}', tags: ['e2e'] });
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file: 'src/inventory.ts',
+      line: RESERVE,
+      template: 'bundled: {quantity} x {sku}',
+      tags: ['e2e'],
+    });
     const installed = (await statusOf(events, action.id, 'installed')).data as StatusData;
     assert.deepEqual(installed.location, { file: fromRoot(INVENTORY_TS), line: RESERVE });
     await checkout(shop.url, 'u1', 4);
-    const output = await events.waitFor((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id, WAIT, 'output');
+    const output = await events.waitFor(
+      (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id,
+      WAIT,
+      'output',
+    );
     assert.equal((output.data as { message: string }).message, 'bundled: 4 x tea');
   });
 }
@@ -51,17 +76,32 @@ test('a bundle whose source map was not deployed says exactly what is missing', 
   const { action } = await addAction(cp, { type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'x', tags: ['e2e'] });
   const error = (await statusOf(events, action.id, 'error')).data as StatusData;
   assert.match(error.message ?? '', /no loaded script matches `src\/inventory\.ts`/);
-  assert.match(error.message ?? '', new RegExp(`names the source map ${script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.map, but the file does not exist; deploy the \\.map files next to the scripts`));
+  assert.match(
+    error.message ?? '',
+    new RegExp(
+      `names the source map ${script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.map, but the file does not exist; deploy the \\.map files next to the scripts`,
+    ),
+  );
 });
 
 test('TypeScript run through the tsx loader (inline maps) is probed at the line the user reads', async (t) => {
   const { cp, events, shop } = await stack(t, 'examples/shop/src/server.ts', ['tsx']);
   const line = lineOf('examples/shop/src/server.ts', 'checkout-return');
-  const { action } = await addAction(cp, { type: 'log', file: 'examples/shop/src/server.ts', line, template: 'tsx order {order.id} = {amount}', tags: ['e2e'] });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: 'examples/shop/src/server.ts',
+    line,
+    template: 'tsx order {order.id} = {amount}',
+    tags: ['e2e'],
+  });
   const installed = (await statusOf(events, action.id, 'installed')).data as StatusData;
   assert.equal(installed.location?.line, line);
   const order = (await (await checkout(shop.url, 'u2', 1)).json()) as { id: number; amount: number };
-  const output = await events.waitFor((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id, WAIT, 'output');
+  const output = await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id,
+    WAIT,
+    'output',
+  );
   assert.equal((output.data as { message: string }).message, `tsx order ${order.id} = ${order.amount}`);
 });
 
@@ -69,17 +109,43 @@ test('a path that matches several loaded files is an error listing the candidate
   const { cp, events } = await stack(t, 'test/fixtures/two-utils/main.cjs');
   const { action } = await addAction(cp, { type: 'log', file: 'util.cjs', line: 1, template: 'x', tags: ['e2e'] });
   const error = (await statusOf(events, action.id, 'error')).data as StatusData;
-  assert.match(error.message ?? '', /`util\.cjs` matches 2 loaded files: \S+two-utils\/a\/util\.cjs, \S+two-utils\/b\/util\.cjs; give more of the path/);
-  const precise = await addAction(cp, { type: 'log', file: 'b/util.cjs', line: lineOf('test/fixtures/two-utils/b/util.cjs', 'util-b'), template: 'n={n}', tags: ['e2e'] });
+  assert.match(
+    error.message ?? '',
+    /`util\.cjs` matches 2 loaded files: \S+two-utils\/a\/util\.cjs, \S+two-utils\/b\/util\.cjs; give more of the path/,
+  );
+  const precise = await addAction(cp, {
+    type: 'log',
+    file: 'b/util.cjs',
+    line: lineOf('test/fixtures/two-utils/b/util.cjs', 'util-b'),
+    template: 'n={n}',
+    tags: ['e2e'],
+  });
   await statusOf(events, precise.action.id, 'installed');
 });
 
 test('an action that carries the line as the editor shows it is refused where the deployed source differs', async (t) => {
   const { cp, events } = await stack(t, 'examples/shop/dist/server.js');
   const line = lineOf('examples/shop/src/server.ts', 'checkout-return');
-  const same = await addAction(cp, { type: 'log', file: 'src/server.ts', line, lineText: '  return order; // probe: checkout-return', template: 'x', tags: ['e2e'] });
+  const same = await addAction(cp, {
+    type: 'log',
+    file: 'src/server.ts',
+    line,
+    lineText: '  return order; // probe: checkout-return',
+    template: 'x',
+    tags: ['e2e'],
+  });
   await statusOf(events, same.action.id, 'installed');
-  const differs = await addAction(cp, { type: 'log', file: 'src/server.ts', line, lineText: 'return order.total;', template: 'x', tags: ['e2e'] });
+  const differs = await addAction(cp, {
+    type: 'log',
+    file: 'src/server.ts',
+    line,
+    lineText: 'return order.total;',
+    template: 'x',
+    tags: ['e2e'],
+  });
   const error = (await statusOf(events, differs.action.id, 'error')).data as StatusData;
-  assert.match(error.message ?? '', /^deployed source differs at \S+examples\/shop\/src\/server\.ts:\d+: the running code has `return order; \/\/ probe: checkout-return` where you expect `return order\.total;`/);
+  assert.match(
+    error.message ?? '',
+    /^deployed source differs at \S+examples\/shop\/src\/server\.ts:\d+: the running code has `return order; \/\/ probe: checkout-return` where you expect `return order\.total;`/,
+  );
 });

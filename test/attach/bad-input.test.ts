@@ -30,14 +30,23 @@ test('a pid that is not Node is refused before any signal: SIGUSR1 would have en
 test('an inspector port held by another process is refused, and neither process is changed', async (t) => {
   assert.equal(await inspectorAnswers(INSPECTOR_PORT), false, `something already listens on ${INSPECTOR_PORT}`);
   const cp = await controlPlane(t);
-  const other = new Child(process.execPath, [`--inspect=127.0.0.1:${INSPECTOR_PORT}`, builtFile(TARGET)], { name: 'other inspected process' });
+  const other = new Child(process.execPath, [`--inspect=127.0.0.1:${INSPECTOR_PORT}`, builtFile(TARGET)], {
+    name: 'other inspected process',
+  });
   t.after(() => other.stop('SIGKILL'));
-  const otherUrl = (await other.waitForLine((text) => text.startsWith('listening on '), WAIT, '`listening on`')).slice('listening on '.length);
+  const otherUrl = (await other.waitForLine((text) => text.startsWith('listening on '), WAIT, '`listening on`')).slice(
+    'listening on '.length,
+  );
   const service = await plainNodeService(t);
 
   const { code, output } = await attachFails(['--pid', String(service.child.pid)], cp);
   assert.equal(code, 1);
-  assert.match(output, new RegExp(`error: 127\\.0\\.0\\.1:${INSPECTOR_PORT} is already used by another inspector \\(pid ${other.pid}\\), so pid ${service.child.pid} cannot open its own there`));
+  assert.match(
+    output,
+    new RegExp(
+      `error: 127\\.0\\.0\\.1:${INSPECTOR_PORT} is already used by another inspector \\(pid ${other.pid}\\), so pid ${service.child.pid} cannot open its own there`,
+    ),
+  );
   assert.deepEqual(await stateOf(service.url), { hook: false, binding: false, inspector: null }, 'the target was not signalled');
   assert.equal((await stateOf(otherUrl)).hook, false, 'nothing was injected into the other process');
 });
@@ -65,9 +74,13 @@ test('a target that goes away mid-session ends the sidecar with a clear error an
   assert.ok(status !== undefined, `the sidecar kept running; output:\n${sidecar.child.output()}`);
   assert.equal(status.code, 1);
   assert.match(sidecar.child.output(), /error: the target went away \(ws:\/\/127\.0\.0\.1:9229\/[^)]+\); the sidecar stopped/);
-  await waitFor(async () => {
-    const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; online: boolean }[] };
-    return agents.find((a) => a.agentId === 'orphan')?.online === false;
-  }, WAIT, 'the sidecar reported offline');
+  await waitFor(
+    async () => {
+      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; online: boolean }[] };
+      return agents.find((a) => a.agentId === 'orphan')?.online === false;
+    },
+    WAIT,
+    'the sidecar reported offline',
+  );
   assert.equal(await inspectorAnswers(INSPECTOR_PORT), false);
 });

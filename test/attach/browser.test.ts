@@ -14,12 +14,22 @@ const CART = `${PAGE_DIR}/src/cart.ts`;
 const ON_BUY = lineOf(CART, 'on-buy');
 
 const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
-  event.event === 'action_status' && (event.data as ActionStatusEvent).actionId === actionId && (event.data as ActionStatusEvent).state === state;
+  event.event === 'action_status' &&
+  (event.data as ActionStatusEvent).actionId === actionId &&
+  (event.data as ActionStatusEvent).state === state;
 
 /** The page's TypeScript, bundled and minified (names kept: a snapshot shows the generated names) with an external source map. */
 async function builtPage(): Promise<{ dir: string; remove(): Promise<void> }> {
   const out = await tempDir('liveprobe-attach-page-');
-  await build({ entryPoints: [fromRoot(CART)], bundle: true, minifyWhitespace: true, minifySyntax: true, sourcemap: true, outfile: join(out.path, 'bundle.js'), logLevel: 'silent' });
+  await build({
+    entryPoints: [fromRoot(CART)],
+    bundle: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: true,
+    outfile: join(out.path, 'bundle.js'),
+    logLevel: 'silent',
+  });
   await copyFile(fromRoot(`${PAGE_DIR}/index.html`), join(out.path, 'index.html'));
   return { dir: out.path, remove: () => out.remove() };
 }
@@ -28,7 +38,10 @@ async function builtPage(): Promise<{ dir: string; remove(): Promise<void> }> {
 async function clickBuy(port: number): Promise<string> {
   const client = await CDP({ port, local: true });
   try {
-    const box = await client.Runtime.evaluate({ expression: 'JSON.stringify(document.getElementById("buy").getBoundingClientRect())', returnByValue: true });
+    const box = await client.Runtime.evaluate({
+      expression: 'JSON.stringify(document.getElementById("buy").getBoundingClientRect())',
+      returnByValue: true,
+    });
     const { x, y, width, height } = JSON.parse(box.result.value as string) as DOMRectLike;
     for (const type of ['mousePressed', 'mouseReleased'] as const) {
       await client.Input.dispatchMouseEvent({ type, x: x + width / 2, y: y + height / 2, button: 'left', clickCount: 1 });
@@ -70,13 +83,27 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
 
-  const otel = { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'shop-page', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' };
+  const otel = {
+    ...otlp.env('http/protobuf'),
+    OTEL_SERVICE_NAME: 'shop-page',
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_BLRP_SCHEDULE_DELAY: '100',
+  };
   const sidecar = await attachCli(t, ['--inspect', `127.0.0.1:${browser.port}`, '--tag', 'web', '--agent-id', 'page-1'], cp, otel);
-  assert.match(sidecar.child.output(), new RegExp(`attached to browser page ${url.replace(/[./]/g, '\\$&')} at ws://127\\.0\\.0\\.1:${browser.port}/devtools/page/`));
+  assert.match(
+    sidecar.child.output(),
+    new RegExp(`attached to browser page ${url.replace(/[./]/g, '\\$&')} at ws://127\\.0\\.0\\.1:${browser.port}/devtools/page/`),
+  );
   assert.match(sidecar.child.output(), /values: primitives only/);
 
   const snap = await addAction(cp, { type: 'snapshot', file: 'src/cart.ts', line: ON_BUY, tags: ['web'] });
-  const log = await addAction(cp, { type: 'log', file: 'src/cart.ts', line: ON_BUY, template: 'buying {sku}, click {clicks}', tags: ['web'] });
+  const log = await addAction(cp, {
+    type: 'log',
+    file: 'src/cart.ts',
+    line: ON_BUY,
+    template: 'buying {sku}, click {clicks}',
+    tags: ['web'],
+  });
   const counter = await addAction(cp, { type: 'counter', file: 'src/cart.ts', line: ON_BUY, name: 'page.buys', tags: ['web'] });
   for (const id of [log.action.id, counter.action.id]) await events.waitFor(isStatus(id, 'installed'), WAIT, `${id} installed`);
   const installed = await events.waitFor(isStatus(snap.action.id, 'installed'), WAIT, 'installed through the source map');
@@ -106,7 +133,11 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
 
   // A reload gives the page a new global object: the sidecar injects the hook again and re-arms.
   await reload(browser.port);
-  await sidecar.child.waitForLine((text) => text.includes('the page loaded again; hook injected, 2 probe(s) re-armed'), WAIT, 'the re-injection');
+  await sidecar.child.waitForLine(
+    (text) => text.includes('the page loaded again; hook injected, 2 probe(s) re-armed'),
+    WAIT,
+    'the re-injection',
+  );
   assert.equal(await clickBuy(browser.port), 'bought tea x1', 'a fresh page');
   await waitFor(() => otlp.logRecords().filter((r) => r.body === 'buying tea, click 1').length === 2, WAIT, 'the log after the reload');
   await otlp.waitForMetric((p) => p.name === 'page.buys' && p.value === 3, WAIT, 'the counter after the reload');
@@ -114,7 +145,10 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
   assert.equal(await sidecar.detach(), 0, sidecar.child.output());
   const client = await CDP({ port: browser.port, local: true });
   t.after(() => client.close());
-  const left = await client.Runtime.evaluate({ expression: `[Symbol.for('liveprobe.hook') in globalThis, '__liveprobe_send' in globalThis]`, returnByValue: true });
+  const left = await client.Runtime.evaluate({
+    expression: `[Symbol.for('liveprobe.hook') in globalThis, '__liveprobe_send' in globalThis]`,
+    returnByValue: true,
+  });
   assert.deepEqual(left.result.value, [false, false], 'the hook and its binding are gone');
   assert.equal(await clickBuy(browser.port), 'bought tea x2', 'the page still works');
 });

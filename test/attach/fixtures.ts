@@ -14,7 +14,16 @@ export const TARGET = 'test/fixtures/attach-target.mjs';
 export const PAGE_DIR = 'test/fixtures/attach-page';
 const CHROMIUM = process.env.LIVEPROBE_CHROMIUM ?? '/usr/bin/chromium';
 // The machine has no network: keep chromium from trying to reach any service of its own.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The fixture service, started with plain `node`: no --inspect, no agent. */
 export async function plainNodeService(t: TestContext): Promise<{ child: Child; url: string }> {
@@ -57,7 +66,10 @@ export async function attachFails(args: string[], cp: ControlPlane): Promise<{ c
 }
 
 function startAttach(args: string[], cp: ControlPlane, env: Record<string, string> = {}): Child {
-  return new Child(process.execPath, [builtFile('cli/dist/main.js'), 'attach', ...args, '--broker', cp.mqttUrl], { name: 'liveprobe attach', env });
+  return new Child(process.execPath, [builtFile('cli/dist/main.js'), 'attach', ...args, '--broker', cp.mqttUrl], {
+    name: 'liveprobe attach',
+    env,
+  });
 }
 
 /** Whether anything answers /json/list at 127.0.0.1:port. */
@@ -83,11 +95,14 @@ export async function staticServer(t: TestContext, dir: string): Promise<string>
     stream.pipe(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    // The browser keeps its connections alive; close() alone would wait for them.
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        // The browser keeps its connections alive; close() alone would wait for them.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const address = server.address();
   assert.ok(address !== null && typeof address === 'object');
   return `http://127.0.0.1:${address.port}/`;
@@ -97,16 +112,25 @@ export async function staticServer(t: TestContext, dir: string): Promise<string>
 export async function chromium(t: TestContext, url: string): Promise<{ port: number; child: Child }> {
   const profile = await tempDir('liveprobe-attach-chromium-');
   const port = await freePort();
-  const child = new Child(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profile.path}`, url], { name: 'chromium' });
+  const child = new Child(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profile.path}`, url], {
+    name: 'chromium',
+  });
   t.after(async () => {
     await child.stop('SIGTERM');
     await profile.remove();
   });
-  await waitFor(async () => {
-    if (child.status !== undefined) throw new Error(`chromium exited (apt-get install chromium, or set LIVEPROBE_CHROMIUM); output:\n${child.output()}`);
-    const list = await fetch(`http://127.0.0.1:${port}/json/list`).then((r) => r.json() as Promise<{ url: string }[]>).catch(() => []);
-    return list.some((target) => target.url === url);
-  }, WAIT, 'chromium to show the page');
+  await waitFor(
+    async () => {
+      if (child.status !== undefined)
+        throw new Error(`chromium exited (apt-get install chromium, or set LIVEPROBE_CHROMIUM); output:\n${child.output()}`);
+      const list = await fetch(`http://127.0.0.1:${port}/json/list`)
+        .then((r) => r.json() as Promise<{ url: string }[]>)
+        .catch(() => []);
+      return list.some((target) => target.url === url);
+    },
+    WAIT,
+    'chromium to show the page',
+  );
   return { port, child };
 }
 
@@ -116,7 +140,10 @@ export async function snapshotsOf(cp: ControlPlane, actionId: string): Promise<{
   return ((await response.json()) as { snapshots: { id: string; agentId: string }[] }).snapshots;
 }
 
-export async function snapshot(cp: ControlPlane, id: string): Promise<{ snapshot: Record<string, unknown> & { locals: { name: string; value: unknown }[] } }> {
+export async function snapshot(
+  cp: ControlPlane,
+  id: string,
+): Promise<{ snapshot: Record<string, unknown> & { locals: { name: string; value: unknown }[] } }> {
   const response = await fetch(`${cp.url}/api/v1/snapshots/${id}`);
   assert.equal(response.status, 200);
   return (await response.json()) as { snapshot: Record<string, unknown> & { locals: { name: string; value: unknown }[] } };

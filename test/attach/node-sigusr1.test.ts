@@ -9,7 +9,9 @@ const GREET = lineOf(TARGET, 'greet');
 const INSPECTOR_PORT = 9229;
 
 const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
-  event.event === 'action_status' && (event.data as ActionStatusEvent).actionId === actionId && (event.data as ActionStatusEvent).state === state;
+  event.event === 'action_status' &&
+  (event.data as ActionStatusEvent).actionId === actionId &&
+  (event.data as ActionStatusEvent).state === state;
 const isOutput = (actionId: string) => (event: SseEvent) => event.event === 'output' && (event.data as OutputEvent).actionId === actionId;
 
 test('attach --pid to a Node process started without flags: a log and a snapshot work, and detaching leaves the process as it was', async (t) => {
@@ -23,12 +25,23 @@ test('attach --pid to a Node process started without flags: a log and a snapshot
 
   const sidecar = await attachCli(t, ['--pid', String(service.child.pid), '--tag', 'attached', '--agent-id', 'sidecar-1'], cp);
   const printed = sidecar.child.output();
-  assert.match(printed, new RegExp(`attached to node v\\d+\\.\\d+\\.\\d+ pid ${service.child.pid} \\(.*attach-target\\.mjs\\) at ws://127\\.0\\.0\\.1:${INSPECTOR_PORT}/`));
+  assert.match(
+    printed,
+    new RegExp(
+      `attached to node v\\d+\\.\\d+\\.\\d+ pid ${service.child.pid} \\(.*attach-target\\.mjs\\) at ws://127\\.0\\.0\\.1:${INSPECTOR_PORT}/`,
+    ),
+  );
   // The birth message is published on connect; the control plane records it a moment later.
-  const joined = await waitFor(async () => {
-    const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; pid?: number; tags: string[] }[] };
-    return agents.find((a) => a.agentId === 'sidecar-1');
-  }, WAIT, 'the sidecar in the fleet');
+  const joined = await waitFor(
+    async () => {
+      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as {
+        agents: { agentId: string; pid?: number; tags: string[] }[];
+      };
+      return agents.find((a) => a.agentId === 'sidecar-1');
+    },
+    WAIT,
+    'the sidecar in the fleet',
+  );
   assert.equal(joined.pid, service.child.pid, 'the fleet sees the target’s pid, not the sidecar’s');
   assert.deepEqual(joined.tags, ['attached']);
 
@@ -44,14 +57,21 @@ test('attach --pid to a Node process started without flags: a log and a snapshot
   assert.ok(summary, 'a snapshot was stored');
   assert.equal(summary.agentId, 'sidecar-1');
   const { snapshot: captured } = await snapshot(cp, summary.id);
-  assert.deepEqual(captured.arguments, [{ name: 'name', value: { t: 'string', v: 'ada' } }, { name: 'count', value: { t: 'number', v: 1 } }]);
+  assert.deepEqual(captured.arguments, [
+    { name: 'name', value: { t: 'string', v: 'ada' } },
+    { name: 'count', value: { t: 'number', v: 1 } },
+  ]);
   assert.match(JSON.stringify(captured.stack), /attach-target\.mjs/);
   const during = await (await fetch(`${service.url}/state`)).json();
   assert.equal((during as { hook: boolean }).hook, true);
 
   assert.equal(await sidecar.detach(), 0, sidecar.child.output());
   assert.match(sidecar.child.output(), /detached: breakpoints and the hook removed/);
-  assert.deepEqual(await (await fetch(`${service.url}/state`)).json(), { hook: false, binding: false, inspector: null }, 'no hook, no binding, inspector closed');
+  assert.deepEqual(
+    await (await fetch(`${service.url}/state`)).json(),
+    { hook: false, binding: false, inspector: null },
+    'no hook, no binding, inspector closed',
+  );
   assert.equal(await inspectorAnswers(INSPECTOR_PORT), false, '/json/list refuses: the inspector it opened is closed');
   const quiet = events.events().filter(isOutput(log.action.id)).length;
   assert.equal(await (await fetch(`${service.url}/?name=bo`)).text(), 'hello bo #2', 'it keeps serving');

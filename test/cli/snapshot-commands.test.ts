@@ -19,12 +19,32 @@ async function stored(controlPlane: ControlPlane, id: string): Promise<void> {
 test('`snapshot add` sends every flag, prints the new id and how to list its snapshots, and `actions` lists it', async (t) => {
   const controlPlane = await start(t);
   const added = await cli(
-    ['snapshot', 'add', 'examples/shop/server.js:37', '--watch', 'user.name', '--watch', 'len(lines)', '--condition', 'amount > 10',
-      '--max-hits', '3', '--tag', 'e2e', '--agent', 'shop-1', '--expires', '15m'],
+    [
+      'snapshot',
+      'add',
+      'examples/shop/server.js:37',
+      '--watch',
+      'user.name',
+      '--watch',
+      'len(lines)',
+      '--condition',
+      'amount > 10',
+      '--max-hits',
+      '3',
+      '--tag',
+      'e2e',
+      '--agent',
+      'shop-1',
+      '--expires',
+      '15m',
+    ],
     { server: controlPlane.url },
   );
   assert.equal(added.code, 0, added.stderr);
-  const id = /^created (act_\w+) \(snapshot at examples\/shop\/server\.js:37\); list its snapshots with: liveprobe snapshots --action (act_\w+)$/m.exec(added.stdout);
+  const id =
+    /^created (act_\w+) \(snapshot at examples\/shop\/server\.js:37\); list its snapshots with: liveprobe snapshots --action (act_\w+)$/m.exec(
+      added.stdout,
+    );
   assert.ok(id !== null && id[1] === id[2], added.stdout);
   assert.match(added.stderr, /warning: no agent has reported tag "e2e" yet/);
 
@@ -37,7 +57,13 @@ test('`snapshot add` sends every flag, prints the new id and how to list its sna
   assert.equal(Date.parse(action.expiresAt) - Date.parse(action.createdAt), 15 * 60_000);
 
   const listed = await cli(['actions'], { server: controlPlane.url });
-  assert.match(listed.stdout, new RegExp(`^${id[1]}\\s+snapshot\\s+examples/shop/server\\.js:37\\s+tag:e2e, agent:shop-1\\s+active: waiting for agents\\s+0\\s+in 1[45]m$`, 'm'));
+  assert.match(
+    listed.stdout,
+    new RegExp(
+      `^${id[1]}\\s+snapshot\\s+examples/shop/server\\.js:37\\s+tag:e2e, agent:shop-1\\s+active: waiting for agents\\s+0\\s+in 1[45]m$`,
+      'm',
+    ),
+  );
   const shown = await cli(['actions', 'show', id[1] ?? ''], { server: controlPlane.url });
   assert.match(shown.stdout, /^watches +user\.name, len\(lines\)$/m);
 });
@@ -49,7 +75,9 @@ test('`snapshot add` defaults to one hit, and a bad watch expression is reported
   const { action } = JSON.parse(added.stdout) as { action: ActionView };
   assert.deepEqual([action.type, action.maxHits, action.type === 'snapshot' ? action.watches : undefined], ['snapshot', 1, []]);
 
-  const bad = await cli(['snapshot', 'add', 'src/orders.ts:42', '--tag', 'e2e', '--watch', 'user.name', '--watch', 'items.push(1)'], { server: controlPlane.url });
+  const bad = await cli(['snapshot', 'add', 'src/orders.ts:42', '--tag', 'e2e', '--watch', 'user.name', '--watch', 'items.push(1)'], {
+    server: controlPlane.url,
+  });
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^error: watches\.1: call to `items\.push`/m);
 });
@@ -60,7 +88,9 @@ test('`snapshots show` prints location, stall, stack and every value as a tree, 
   await stored(controlPlane, 'snp_tree');
   const shown = await cli(['snapshots', 'show', 'snp_tree'], { server: controlPlane.url });
   assert.equal(shown.code, 0, shown.stderr);
-  assert.equal(shown.stdout.replace(/^time {6}2030-01-01T00:00:00\.000Z \(.+\)$/m, 'time      <time>'), `snapshot  snp_tree
+  assert.equal(
+    shown.stdout.replace(/^time {6}2030-01-01T00:00:00\.000Z \(.+\)$/m, 'time      <time>'),
+    `snapshot  snp_tree
 action    act_0000000001
 agent     shop-1
 time      <time>
@@ -129,7 +159,8 @@ this = undefined
 watches
   user.name = "Ada"
   order.id  ! order is not available at this line
-`);
+`,
+  );
 
   const json = await cli(['snapshots', 'show', 'snp_tree', '--json'], { server: controlPlane.url });
   const { kind: _kind, ...expected } = snapshotEvent({ id: 'snp_tree' });
@@ -144,16 +175,32 @@ test('`snapshots` filters by action, says when there are none, and an unknown id
   await stored(controlPlane, 'snp_b');
 
   const all = await cli(['snapshots', '--json'], { server: controlPlane.url });
-  assert.deepEqual((JSON.parse(all.stdout) as { snapshots: { id: string }[] }).snapshots.map((s) => s.id), ['snp_b', 'snp_a']);
+  assert.deepEqual(
+    (JSON.parse(all.stdout) as { snapshots: { id: string }[] }).snapshots.map((s) => s.id),
+    ['snp_b', 'snp_a'],
+  );
   const one = await cli(['snapshots', '--action', 'act_a'], { server: controlPlane.url });
-  assert.deepEqual(one.stdout.trimEnd().split('\n').slice(1).map((line) => line.split(/\s+/)[0]), ['snp_a']);
+  assert.deepEqual(
+    one.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(/\s+/)[0]),
+    ['snp_a'],
+  );
 
   const none = await cli(['snapshots', '--action', 'act_quiet'], { server: controlPlane.url });
-  assert.equal(none.stdout, 'no snapshots of act_quiet yet; one appears each time an agent runs its line (see: liveprobe actions show act_quiet)\n');
+  assert.equal(
+    none.stdout,
+    'no snapshots of act_quiet yet; one appears each time an agent runs its line (see: liveprobe actions show act_quiet)\n',
+  );
 
   const missing = await cli(['snapshots', 'show', 'snp_gone'], { server: controlPlane.url });
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^error: no snapshot snp_gone; list the stored ones with GET \/api\/v1\/snapshots or `liveprobe snapshots`/m);
+  assert.match(
+    missing.stderr,
+    /^error: no snapshot snp_gone; list the stored ones with GET \/api\/v1\/snapshots or `liveprobe snapshots`/m,
+  );
 
   const badLimit = await cli(['snapshots', '--limit', '0'], { server: controlPlane.url });
   assert.equal(badLimit.code, 1);

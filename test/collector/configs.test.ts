@@ -9,7 +9,12 @@ import { collectorBinary, tempDir, validateCollectorConfig } from '../helpers/in
 import { fromRoot } from '../helpers/paths.js';
 
 // Every collector config we ship: the default and the variants.
-const CONFIGS = ['otel-collector.yaml', ...readdirSync(fromRoot('collector-config')).filter((f) => f.endsWith('.yaml') && f !== 'builder-config.yaml').map((f) => `collector-config/${f}`)];
+const CONFIGS = [
+  'otel-collector.yaml',
+  ...readdirSync(fromRoot('collector-config'))
+    .filter((f) => f.endsWith('.yaml') && f !== 'builder-config.yaml')
+    .map((f) => `collector-config/${f}`),
+];
 
 // Values for every ${env:…} placeholder without a default, as an operator would set them.
 const REQUIRED_ENV = {
@@ -104,11 +109,15 @@ test('every config masks the same secrets as otel-collector.yaml, in every pipel
       if (typeOf(id) !== 'redaction') continue;
       assert.equal(settings?.allow_all_keys, true, `${config}: ${id} must mask, not drop, unknown attributes`);
       assert.deepEqual(settings?.blocked_key_patterns, reference.blocked_key_patterns, `${config}: ${id} key patterns`);
-      if (settings?.blocked_values !== undefined) assert.deepEqual(settings.blocked_values, reference.blocked_values, `${config}: ${id} value patterns`);
+      if (settings?.blocked_values !== undefined)
+        assert.deepEqual(settings.blocked_values, reference.blocked_values, `${config}: ${id} value patterns`);
     }
     for (const [name, pipeline] of Object.entries(service.pipelines)) {
       if (pipeline.receivers.every((r) => r in connectors)) continue;
-      assert.ok(pipeline.processors?.some((p) => typeOf(p) === 'redaction'), `${config}: pipeline ${name} has no redaction`);
+      assert.ok(
+        pipeline.processors?.some((p) => typeOf(p) === 'redaction'),
+        `${config}: pipeline ${name} has no redaction`,
+      );
     }
   }
 });

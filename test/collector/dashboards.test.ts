@@ -8,7 +8,12 @@ const PROMETHEUS_LABEL = 'liveprobe_action_id';
 const DATADOG_TAG = 'liveprobe.action.id';
 // The Prometheus names the collector gives our instruments (test/collector/otel-collector.test.ts
 // sees them): counters end in _total, tictoc and duration histograms in _seconds_bucket.
-const EMITTED = ['shop_checkouts_total', 'shop_checkout_duration_seconds_bucket', 'shop_checkout_duration_seconds_sum', 'shop_checkout_duration_seconds_count'];
+const EMITTED = [
+  'shop_checkouts_total',
+  'shop_checkout_duration_seconds_bucket',
+  'shop_checkout_duration_seconds_sum',
+  'shop_checkout_duration_seconds_count',
+];
 
 interface GrafanaTarget {
   datasource: { type: string; uid: string };
@@ -58,15 +63,24 @@ test('the Grafana dashboard is well-formed and queries liveprobe’s metrics, lo
   const patterns = byType('prometheus').flatMap((t) => [...(t.expr ?? '').matchAll(/__name__=~"([^"]+)"/g)].map((m) => m[1]!));
   assert.ok(patterns.length > 0);
   for (const pattern of new Set(patterns)) {
-    assert.ok(EMITTED.some((name) => new RegExp(`^(?:${pattern})$`).test(name)), `${pattern} matches none of ${EMITTED.join(', ')}`);
+    assert.ok(
+      EMITTED.some((name) => new RegExp(`^(?:${pattern})$`).test(name)),
+      `${pattern} matches none of ${EMITTED.join(', ')}`,
+    );
   }
-  assert.ok(byType('tempo').every((t) => /snapshot/.test(t.query ?? '')), 'the Tempo panels look for snapshot spans');
+  assert.ok(
+    byType('tempo').every((t) => /snapshot/.test(t.query ?? '')),
+    'the Tempo panels look for snapshot spans',
+  );
 });
 
 test('the Datadog dashboard is well-formed and every widget filters or groups by the action id tag', () => {
   const dashboard = read<DatadogDashboard>('collector-config/dashboards/datadog-liveprobe.json');
   assert.equal(dashboard.layout_type, 'ordered');
-  assert.deepEqual(dashboard.template_variables.map((v) => v.prefix), ['service', DATADOG_TAG]);
+  assert.deepEqual(
+    dashboard.template_variables.map((v) => v.prefix),
+    ['service', DATADOG_TAG],
+  );
   const queries = dashboard.widgets.flatMap((w) => [
     ...(w.definition.query === undefined ? [] : [w.definition.query]),
     ...(w.definition.requests ?? []).flatMap((r) => r.queries.map((q) => q.query ?? q.search?.query ?? '')),
@@ -74,8 +88,14 @@ test('the Datadog dashboard is well-formed and every widget filters or groups by
   assert.ok(queries.length >= 5, `${queries.length} queries`);
   for (const query of queries) assert.match(query, /liveprobe\.action\.id|\$action_id/, query);
   // Datadog keeps the names the actions chose; these are the example shop's (docs/opentelemetry.md).
-  const metrics = dashboard.widgets.flatMap((w) => (w.definition.requests ?? []).flatMap((r) => r.queries.filter((q) => q.data_source === 'metrics').map((q) => /^\w+:([\w.]+)\{/.exec(q.query ?? '')?.[1])));
+  const metrics = dashboard.widgets.flatMap((w) =>
+    (w.definition.requests ?? []).flatMap((r) =>
+      r.queries.filter((q) => q.data_source === 'metrics').map((q) => /^\w+:([\w.]+)\{/.exec(q.query ?? '')?.[1]),
+    ),
+  );
   assert.deepEqual([...new Set(metrics)].sort(), ['shop.checkout.duration', 'shop.checkouts']);
-  const sources = new Set(dashboard.widgets.flatMap((w) => (w.definition.requests ?? []).flatMap((r) => r.queries.map((q) => q.data_source))));
+  const sources = new Set(
+    dashboard.widgets.flatMap((w) => (w.definition.requests ?? []).flatMap((r) => r.queries.map((q) => q.data_source))),
+  );
   assert.deepEqual([...sources].sort(), ['logs', 'metrics', 'spans']);
 });

@@ -20,21 +20,40 @@ test('a counter action reaches Prometheus by remote write, with job, instance an
   const cp = await startControlPlane();
   t.after(() => cp.stop());
   const shop = await startApp({
-    script: 'examples/shop/dist/server.js', module: 'esm', broker: cp.mqttUrl, tags: ['e2e'], agentId: 'remote-write-1',
+    script: 'examples/shop/dist/server.js',
+    module: 'esm',
+    broker: cp.mqttUrl,
+    tags: ['e2e'],
+    agentId: 'remote-write-1',
     // This variant carries metrics only, so the app sends nothing else.
-    env: { ...collector.otelEnv('grpc'), OTEL_SERVICE_NAME: 'shop', OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_LOGS_EXPORTER: 'none', OTEL_TRACES_EXPORTER: 'none' },
+    env: {
+      ...collector.otelEnv('grpc'),
+      OTEL_SERVICE_NAME: 'shop',
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_TRACES_EXPORTER: 'none',
+    },
   });
   t.after(() => shop.stop());
 
   const line = lineOf(SERVER_TS, 'checkout-return');
   const { action } = await addAction(cp, { type: 'counter', file: SERVER_TS, line, name: 'shop.checkouts', tags: ['e2e'] });
-  await waitFor(async () => {
-    const view = (await (await fetch(`${cp.url}/api/v1/actions/${action.id}`)).json()) as { statuses: { state: string }[] };
-    return view.statuses.some((s) => s.state === 'installed');
-  }, WAIT, 'the counter installed');
+  await waitFor(
+    async () => {
+      const view = (await (await fetch(`${cp.url}/api/v1/actions/${action.id}`)).json()) as { statuses: { state: string }[] };
+      return view.statuses.some((s) => s.state === 'installed');
+    },
+    WAIT,
+    'the counter installed',
+  );
   for (const user of ['u1', 'u2']) assert.equal((await checkout(shop.url, user)).status, 200);
 
-  const [series] = await prom.waitForQuery(`shop_checkouts_total{liveprobe_action_id="${action.id}"}`, (s) => s[0]?.value === 2, WAIT, 'two checkouts written to Prometheus');
+  const [series] = await prom.waitForQuery(
+    `shop_checkouts_total{liveprobe_action_id="${action.id}"}`,
+    (s) => s[0]?.value === 2,
+    WAIT,
+    'two checkouts written to Prometheus',
+  );
   assert.equal(series!.labels.job, 'shop');
   assert.equal(series!.labels.instance, 'remote-write-1');
   assert.equal(series!.labels.code_line_number, String(line));

@@ -17,7 +17,12 @@ async function start(t: TestContext, dataDir: string): Promise<ControlPlane> {
 async function call(cp: ControlPlane, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(`${cp.url}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'audit-test/1.0', 'x-forwarded-for': '203.0.113.9' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'user-agent': 'audit-test/1.0',
+      'x-forwarded-for': '203.0.113.9',
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: await response.json() };
@@ -38,19 +43,26 @@ test('changes and refused changes are recorded with who, what, when, from where,
   await call(cp, 'GET', '/actions', editor);
   assert.equal((await call(cp, 'POST', '/actions', viewer, logAction())).status, 403);
   assert.equal((await call(cp, 'DELETE', `/actions/${id}`, editor)).status, 200);
-  assert.equal((await call(cp, 'POST', '/actions', editor, { type: 'log' })).status, 400, 'an invalid request changes nothing and is not recorded');
+  assert.equal(
+    (await call(cp, 'POST', '/actions', editor, { type: 'log' })).status,
+    400,
+    'an invalid request changes nothing and is not recorded',
+  );
   assert.equal((await call(cp, 'DELETE', `/tokens/${editorToken.body.token.id}`, admin)).status, 200);
 
   const { body } = await call(cp, 'GET', '/audit', admin);
   const entries = body.entries as AuditEntry[];
-  assert.deepEqual(entries.map((e) => [e.action, e.actor.name, e.outcome]), [
-    ['token.revoke', 'first admin', 'ok'],
-    ['action.delete', 'ci-deploy', 'ok'],
-    ['action.create', 'dashboards', 'denied'],
-    ['action.create', 'ci-deploy', 'ok'],
-    ['token.create', 'first admin', 'ok'],
-    ['token.create', 'first admin', 'ok'],
-  ]);
+  assert.deepEqual(
+    entries.map((e) => [e.action, e.actor.name, e.outcome]),
+    [
+      ['token.revoke', 'first admin', 'ok'],
+      ['action.delete', 'ci-deploy', 'ok'],
+      ['action.create', 'dashboards', 'denied'],
+      ['action.create', 'ci-deploy', 'ok'],
+      ['token.create', 'first admin', 'ok'],
+      ['token.create', 'first admin', 'ok'],
+    ],
+  );
   const [revoke, remove, denied, create, tokenCreate] = entries as [AuditEntry, AuditEntry, AuditEntry, AuditEntry, AuditEntry];
   assert.equal(create.target, id);
   assert.equal((create.after as { action: { template: string } }).action.template, 'order {order.id}');
@@ -70,14 +82,23 @@ test('changes and refused changes are recorded with who, what, when, from where,
   const page = await call(cp, 'GET', '/audit?limit=2', admin);
   assert.equal(page.body.entries.length, 2);
   const rest = await call(cp, 'GET', `/audit?limit=10&before=${page.body.next}`, admin);
-  assert.deepEqual(rest.body.entries.map((e: AuditEntry) => e.id), entries.slice(2).map((e) => e.id));
+  assert.deepEqual(
+    rest.body.entries.map((e: AuditEntry) => e.id),
+    entries.slice(2).map((e) => e.id),
+  );
   const byActor = await call(cp, 'GET', '/audit?actor=ci-deploy', admin);
-  assert.deepEqual(byActor.body.entries.map((e: AuditEntry) => e.action), ['action.delete', 'action.create']);
+  assert.deepEqual(
+    byActor.body.entries.map((e: AuditEntry) => e.action),
+    ['action.delete', 'action.create'],
+  );
   assert.equal((await call(cp, 'GET', '/audit?limit=0', admin)).status, 400);
 
   const printed = await cli(['audit', '--action', 'action.create'], { server: cp.url, token: admin });
   assert.equal(printed.code, 0, printed.stderr);
-  assert.match(printed.stdout, /^TIME\s+WHO\s+ROLE\s+ACTION\s+OUTCOME\s+TARGET\s+FROM\n.*dashboards\s+viewer\s+action\.create\s+denied\s+127\.0\.0\.1\n.*ci-deploy\s+editor\s+action\.create\s+ok\s+act_\w+\s+127\.0\.0\.1\n$/);
+  assert.match(
+    printed.stdout,
+    /^TIME\s+WHO\s+ROLE\s+ACTION\s+OUTCOME\s+TARGET\s+FROM\n.*dashboards\s+viewer\s+action\.create\s+denied\s+127\.0\.0\.1\n.*ci-deploy\s+editor\s+action\.create\s+ok\s+act_\w+\s+127\.0\.0\.1\n$/,
+  );
 });
 
 test('the audit log is append-only in SQLite and in PostgreSQL: the database itself refuses UPDATE and DELETE', async (t) => {
@@ -96,7 +117,10 @@ test('the audit log is append-only in SQLite and in PostgreSQL: the database its
   await sql`insert into audit_log (id, time, actor_kind, actor_id, actor_name, actor_role, action, outcome, request, source)
     values ('aud_1', 't', 'system', 's', 's', 'admin', 'x', 'ok', 'r', 's')`.execute(shared.store.db);
 
-  for (const [name, db] of [['sqlite', sqlite.db], ['postgres', shared.store.db]] as const) {
+  for (const [name, db] of [
+    ['sqlite', sqlite.db],
+    ['postgres', shared.store.db],
+  ] as const) {
     await assert.rejects(sql`update audit_log set actor_name = 'someone else'`.execute(db), /append-only/, `${name} refuses UPDATE`);
     await assert.rejects(sql`delete from audit_log`.execute(db), /append-only/, `${name} refuses DELETE`);
     const { rows } = await sql<{ n: number | string }>`select count(*) as n from audit_log`.execute(db);

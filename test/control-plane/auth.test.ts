@@ -25,10 +25,20 @@ async function start(t: TestContext, options: Options): Promise<ControlPlane> {
   return cp;
 }
 
-async function call(cp: ControlPlane, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+async function call(
+  cp: ControlPlane,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${cp.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${cp.url}/api/v1${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await response.text();
   if (path === '/events' && response.ok) return { status: response.status, body: undefined, headers: response.headers };
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
@@ -48,9 +58,16 @@ test('the first start creates an admin token, stores only its hash, and a restar
   await first.close();
 
   const store = await openSqliteStore(join(dir, 'liveprobe.db'));
-  const { rows } = await sql<{ name: string; role: string; secret_sha256: string }>`select name, role, secret_sha256 from api_tokens`.execute(store.db);
+  const { rows } = await sql<{
+    name: string;
+    role: string;
+    secret_sha256: string;
+  }>`select name, role, secret_sha256 from api_tokens`.execute(store.db);
   await store.close();
-  assert.deepEqual(rows.map((r) => [r.name, r.role]), [['first admin', 'admin']]);
+  assert.deepEqual(
+    rows.map((r) => [r.name, r.role]),
+    [['first admin', 'admin']],
+  );
   assert.ok(!JSON.stringify(rows).includes(admin!.slice(4)), 'the secret itself is not stored');
 
   const again = await start(t, { dataDir: dir });
@@ -97,7 +114,8 @@ test('roles: viewers read, editors change actions, only admins manage tokens; fo
     for (const [role, token] of Object.entries(tokens) as Array<[keyof typeof rank, string]>) {
       const controller = new AbortController();
       const response = await fetch(`${cp.url}/api/v1${path}`, {
-        method, signal: controller.signal,
+        method,
+        signal: controller.signal,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
@@ -125,7 +143,10 @@ test('a revoked token is refused at once, and token secrets are never listed', a
   assert.equal((await call(cp, 'GET', '/actions', secret)).status, 200);
   const listed = await call(cp, 'GET', '/tokens', admin);
   assert.ok(!JSON.stringify(listed.body).includes(secret), 'no secret in the list');
-  assert.deepEqual(listed.body.tokens.map((x: { name: string }) => x.name), ['first admin', 'ci']);
+  assert.deepEqual(
+    listed.body.tokens.map((x: { name: string }) => x.name),
+    ['first admin', 'ci'],
+  );
 
   assert.equal((await call(cp, 'DELETE', `/tokens/${created.body.token.id}`, admin)).status, 200);
   const refused = await call(cp, 'GET', '/actions', secret);
@@ -145,14 +166,20 @@ test('a token that expired is refused', async (t) => {
 });
 
 test('auth cannot be off on a host other machines reach', async () => {
-  await assert.rejects(startControlPlane({ port: 0, mqttPort: 0, host: '0.0.0.0', auth: { mode: 'off' } }), /auth\.mode is "off"; expected "tokens" when listening on 0\.0\.0\.0/);
+  await assert.rejects(
+    startControlPlane({ port: 0, mqttPort: 0, host: '0.0.0.0', auth: { mode: 'off' } }),
+    /auth\.mode is "off"; expected "tokens" when listening on 0\.0\.0\.0/,
+  );
 });
 
 // --- OIDC: a local identity provider with a real key set, and real signed JWTs ---
 
 interface IdentityProvider {
   issuer: string;
-  sign(claims: Record<string, unknown>, options?: { expiresIn?: string | number; audience?: string; key?: CryptoKey; kid?: string; issuer?: string }): Promise<string>;
+  sign(
+    claims: Record<string, unknown>,
+    options?: { expiresIn?: string | number; audience?: string; key?: CryptoKey; kid?: string; issuer?: string },
+  ): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -187,7 +214,10 @@ async function identityProvider(): Promise<IdentityProvider> {
 test('OIDC: a valid JWT with a role claim is accepted; expired, wrong audience, wrong issuer, wrong key and role-less ones are not', async (t) => {
   const idp = await identityProvider();
   t.after(() => idp.stop());
-  const cp = await start(t, { dataDir: await dataDir(t), auth: { oidc: { issuer: idp.issuer, audience: 'liveprobe', roleClaim: 'realm_access.roles' } } });
+  const cp = await start(t, {
+    dataDir: await dataDir(t),
+    auth: { oidc: { issuer: idp.issuer, audience: 'liveprobe', roleClaim: 'realm_access.roles' } },
+  });
   const roles = (list: string[]) => ({ realm_access: { roles: ['offline_access', ...list] }, email: 'ada@example.com' });
 
   const editor = await idp.sign(roles(['editor']));
@@ -195,7 +225,11 @@ test('OIDC: a valid JWT with a role claim is accepted; expired, wrong audience, 
   assert.deepEqual(me.body, { kind: 'oidc', id: 'user-42', name: 'ada@example.com', role: 'editor' });
   assert.equal((await call(cp, 'POST', '/actions', editor, logAction())).status, 201);
   assert.equal((await call(cp, 'GET', '/tokens', editor)).status, 403);
-  assert.equal((await call(cp, 'GET', '/tokens', await idp.sign(roles(['viewer', 'admin'])))).body.tokens.length, 1, 'the highest role wins');
+  assert.equal(
+    (await call(cp, 'GET', '/tokens', await idp.sign(roles(['viewer', 'admin'])))).body.tokens.length,
+    1,
+    'the highest role wins',
+  );
 
   const expired = await call(cp, 'GET', '/actions', await idp.sign(roles(['admin']), { expiresIn: Math.floor(Date.now() / 1000) - 60 }));
   assert.equal(expired.status, 401);
@@ -254,16 +288,29 @@ test('`liveprobe up --demo` (npm start) prints a working token among the command
   const listed = await cli(['actions'], { server: cp.url, token: first });
   assert.equal(listed.code, 0, listed.stderr);
   // The shop's agent got an agent token of its own for the embedded broker, which wants one now.
-  await waitFor(async () => / online /.test((await cli(['agents'], { server: cp.url, token: first })).stdout), 15_000, 'the demo shop online');
+  await waitFor(
+    async () => / online /.test((await cli(['agents'], { server: cp.url, token: first })).stdout),
+    15_000,
+    'the demo shop online',
+  );
   // The demo prepares the shop's compiled files: the README's first action lands on a prepared site.
-  const added = await cli(['log', 'add', 'examples/shop/src/server.ts:65', 'order {order.id}', '--tag', 'demo'], { server: cp.url, token: first });
+  const added = await cli(['log', 'add', 'examples/shop/src/server.ts:65', 'order {order.id}', '--tag', 'demo'], {
+    server: cp.url,
+    token: first,
+  });
   assert.equal(added.code, 0, added.stderr);
   const id = /created (act_\w+)/.exec(added.stdout)?.[1];
-  await waitFor(async () => {
-    const { stdout } = await cli(['actions', '--json'], { server: cp.url, token: first });
-    const action = (JSON.parse(stdout) as { actions: { id: string; statuses: { message?: string }[] }[] }).actions.find((a) => a.id === id);
-    return action?.statuses.some((s) => s.message === 'prepared site (no breakpoint)') === true;
-  }, 15_000, 'the demo action installed on a prepared site');
+  await waitFor(
+    async () => {
+      const { stdout } = await cli(['actions', '--json'], { server: cp.url, token: first });
+      const action = (JSON.parse(stdout) as { actions: { id: string; statuses: { message?: string }[] }[] }).actions.find(
+        (a) => a.id === id,
+      );
+      return action?.statuses.some((s) => s.message === 'prepared site (no breakpoint)') === true;
+    },
+    15_000,
+    'the demo action installed on a prepared site',
+  );
 
   await cp.restart();
   const second = demoToken();

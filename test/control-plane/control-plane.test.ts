@@ -36,12 +36,21 @@ test('an agent that connects after the action was created gets it as a retained 
   const { action } = await create(controlPlane, logAction({ tags: ['checkout'], agents: ['api-7'] }));
 
   const agent = await watchMqtt(t, controlPlane.mqttUrl, 'liveprobe/v1/+/+/actions');
-  const tag = await agent.waitFor(isState('liveprobe/v1/tags/checkout/actions', (s) => s.actions.length === 1), 'the tag topic');
+  const tag = await agent.waitFor(
+    isState('liveprobe/v1/tags/checkout/actions', (s) => s.actions.length === 1),
+    'the tag topic',
+  );
   assert.equal(tag.retain, true);
   const state = tag.payload as DesiredState;
   assert.equal(state.actions[0]?.id, action.id);
-  assert.deepEqual(state.actions.map((a) => [a.type, a.type === 'log' ? a.template : undefined]), [['log', 'order {order.id}']]);
-  const direct = await agent.waitFor(isState('liveprobe/v1/agents/api-7/actions', (s) => s.actions.length === 1), 'the agent topic');
+  assert.deepEqual(
+    state.actions.map((a) => [a.type, a.type === 'log' ? a.template : undefined]),
+    [['log', 'order {order.id}']],
+  );
+  const direct = await agent.waitFor(
+    isState('liveprobe/v1/agents/api-7/actions', (s) => s.actions.length === 1),
+    'the agent topic',
+  );
   assert.equal(direct.retain, true);
 });
 
@@ -50,11 +59,17 @@ test('deleting an action republishes its tag with an empty set and a higher revi
   const { action } = await create(controlPlane, logAction({ tags: ['checkout'] }));
   const topic = 'liveprobe/v1/tags/checkout/actions';
   const agent = await watchMqtt(t, controlPlane.mqttUrl, topic);
-  const before = await agent.waitFor(isState(topic, (s) => s.actions.length === 1), 'the action');
+  const before = await agent.waitFor(
+    isState(topic, (s) => s.actions.length === 1),
+    'the action',
+  );
 
   const response = await fetch(`${controlPlane.url}/api/v1/actions/${action.id}`, { method: 'DELETE' });
   assert.equal(response.status, 200);
-  const after = await agent.waitFor(isState(topic, (s) => s.actions.length === 0), 'the empty set');
+  const after = await agent.waitFor(
+    isState(topic, (s) => s.actions.length === 0),
+    'the empty set',
+  );
   assert.ok((after.payload as DesiredState).rev > (before.payload as DesiredState).rev);
 
   // A newcomer sees the empty set too, not the deleted action.
@@ -69,7 +84,10 @@ test('an action that reaches its expiry while the control plane runs leaves the 
   const { action } = await create(controlPlane, logAction({ tags: ['checkout'], expiresIn: '1s' }));
   const topic = 'liveprobe/v1/tags/checkout/actions';
   const agent = await watchMqtt(t, controlPlane.mqttUrl, topic);
-  await agent.waitFor(isState(topic, (s) => s.actions.length === 0), 'the set to empty on expiry');
+  await agent.waitFor(
+    isState(topic, (s) => s.actions.length === 0),
+    'the set to empty on expiry',
+  );
   const view = (await (await fetch(`${controlPlane.url}/api/v1/actions/${action.id}`)).json()) as ActionView;
   assert.equal(view.state, 'expired');
 });
@@ -86,7 +104,10 @@ test('actions survive a restart on the same data dir and are published again to 
 
   const second = await start(t, { dataDir: dir });
   const list = (await (await fetch(`${second.url}/api/v1/actions`)).json()) as { actions: ActionView[] };
-  assert.deepEqual(list.actions.map((a) => a.id), [created.action.id]);
+  assert.deepEqual(
+    list.actions.map((a) => a.id),
+    [created.action.id],
+  );
   const agent = await watchMqtt(t, second.mqttUrl, 'liveprobe/v1/tags/checkout/actions');
   const message = await agent.waitFor((m) => (m.payload as DesiredState).actions.length === 1, 'the republished action');
   assert.equal(message.retain, true);
@@ -122,7 +143,10 @@ test('with an external Mosquitto broker nothing is embedded, and desired state a
   const message = await agent.waitFor((m) => (m.payload as DesiredState).actions.length === 1, 'the action under the custom prefix');
   assert.equal(message.retain, true);
 
-  await agent.client.publishAsync('acme/liveprobe/agents/api-1/status', JSON.stringify(birth('api-1', ['checkout'])), { qos: 1, retain: true });
+  await agent.client.publishAsync('acme/liveprobe/agents/api-1/status', JSON.stringify(birth('api-1', ['checkout'])), {
+    qos: 1,
+    retain: true,
+  });
   const agents = async () => ((await (await fetch(`${controlPlane.url}/api/v1/agents`)).json()) as { agents: AgentView[] }).agents;
   await waitFor(async () => (await agents()).find((a) => a.agentId === 'api-1' && a.online), 5000, 'api-1 online');
 });

@@ -65,7 +65,11 @@ export async function inProcess(t: TestContext): Promise<InProcess> {
 
 export function postAction(app: Hono, body: unknown): Promise<Response> {
   return Promise.resolve(
-    app.request('/api/v1/actions', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    app.request('/api/v1/actions', {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    }),
   );
 }
 
@@ -88,7 +92,11 @@ export function birth(agentId: string, tags: string[]): AgentOnline {
 }
 
 /** Feeds an agent's message to ingest as if it had arrived over MQTT, and waits until it is stored. */
-export async function receive(services: Services, topic: string, message: AgentOnline | AgentEvent | { state: 'offline'; agentId: string } | string): Promise<void> {
+export async function receive(
+  services: Services,
+  topic: string,
+  message: AgentOnline | AgentEvent | { state: 'offline'; agentId: string } | string,
+): Promise<void> {
   services.ingest.handle(topic, Buffer.from(typeof message === 'string' ? message : JSON.stringify(message)));
   await services.ingest.idle();
 }

@@ -31,7 +31,10 @@ test('an oversized body gets 413, deep JSON and long expressions get 400, and th
   const cp = await start(t);
   const huge = await post(cp, JSON.stringify({ ...logAction(), template: 'x'.repeat(200_000) }));
   assert.equal(huge.status, 413);
-  assert.deepEqual(await errorOf(huge), { code: 'payload_too_large', message: 'the request body is larger than 65536 bytes; an action is a few hundred bytes, so this is not one' });
+  assert.deepEqual(await errorOf(huge), {
+    code: 'payload_too_large',
+    message: 'the request body is larger than 65536 bytes; an action is a few hundred bytes, so this is not one',
+  });
 
   const deep = await post(cp, `${'['.repeat(30_000)}${']'.repeat(30_000)}`);
   assert.equal(deep.status, 400);
@@ -62,7 +65,8 @@ test('a tag or agent id takes at most maxActionsPerTarget live actions; 409 past
   assert.equal(refused.status, 409);
   assert.deepEqual(await errorOf(refused), {
     code: 'too_many_actions',
-    message: 'tag busy already has 3 live actions, the most one target may have; remove some (liveprobe actions rm <id>) or let them expire',
+    message:
+      'tag busy already has 3 live actions, the most one target may have; remove some (liveprobe actions rm <id>) or let them expire',
   });
   assert.equal((await post(cp, JSON.stringify(logAction({ tags: ['quiet'] })))).status, 201, 'other tags are not affected');
   await fetch(`${cp.url}/api/v1/actions/${ids[0]}`, { method: 'DELETE' });
@@ -75,7 +79,11 @@ test('a flood of requests gets 429 with Retry-After past the burst; what was acc
   const responses = await Promise.all(
     Array.from({ length: 40 }, async () => {
       const response = await post(cp, JSON.stringify(logAction({ tags: ['flood'] })), { authorization: `Bearer ${token}` });
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { action?: { id: string }; error?: { message: string } } };
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        body: (await response.json()) as { action?: { id: string }; error?: { message: string } },
+      };
     }),
   );
   const accepted = responses.filter((r) => r.status === 201);
@@ -84,7 +92,10 @@ test('a flood of requests gets 429 with Retry-After past the burst; what was acc
   assert.ok(accepted.length >= 10 && accepted.length <= 12, `the burst of 10 went through (${accepted.length})`);
   const first = limited[0]!;
   assert.ok(Number(first.retryAfter) >= 1);
-  assert.match(first.body.error?.message ?? '', /^too many requests: at most 5 per second \(bursts of 10\) per token or address; retry in \d+s$/);
+  assert.match(
+    first.body.error?.message ?? '',
+    /^too many requests: at most 5 per second \(bursts of 10\) per token or address; retry in \d+s$/,
+  );
   const ids = accepted.map((r) => r.body.action!.id);
 
   await new Promise((resolve) => setTimeout(resolve, 1200));
@@ -99,7 +110,16 @@ test('GET /api/v1/openapi.json is public and describes every route of the API, w
   const cp = await start(t, { auth: { mode: 'tokens' } });
   const response = await fetch(`${cp.url}/api/v1/openapi.json`);
   assert.equal(response.status, 200);
-  const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { oneOf?: unknown[]; anyOf?: unknown[] } }> }; 'x-liveprobe-role'?: string }>> };
+  const document = (await response.json()) as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<
+        string,
+        { requestBody?: { content: Record<string, { schema: { oneOf?: unknown[]; anyOf?: unknown[] } }> }; 'x-liveprobe-role'?: string }
+      >
+    >;
+  };
   assert.equal(document.openapi, '3.1.0');
 
   const routes = new Set(
@@ -107,8 +127,11 @@ test('GET /api/v1/openapi.json is public and describes every route of the API, w
       .filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL' && !r.path.endsWith('*'))
       .map((r) => `${r.method} ${r.path.slice('/api/v1'.length).replace(/:(\w+)/g, '{$1}')}`),
   );
-  const documented = new Set(Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
-  for (const route of routes) assert.ok(documented.has(route), `${route} is served but missing from the OpenAPI document (control-plane/src/openapi/openapi.ts)`);
+  const documented = new Set(
+    Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+  );
+  for (const route of routes)
+    assert.ok(documented.has(route), `${route} is served but missing from the OpenAPI document (control-plane/src/openapi/openapi.ts)`);
   for (const op of documented) assert.ok(routes.has(op), `${op} is documented but not served`);
 
   const actionBody = document.paths['/actions']?.post?.requestBody?.content['application/json']?.schema;

@@ -17,7 +17,12 @@ const run = promisify(execFile);
 const P = 'liveprobe/v1';
 const RETAINED = [`${P}/tags/checkout/actions`, `${P}/tags/payments/actions`, `${P}/agents/shop-1/actions`, `${P}/agents/shop-2/actions`];
 
-async function connect(t: TestContext, url: string, clientId: string, credentials: { username: string; password: string }): Promise<mqtt.MqttClient> {
+async function connect(
+  t: TestContext,
+  url: string,
+  clientId: string,
+  credentials: { username: string; password: string },
+): Promise<mqtt.MqttClient> {
   const client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, protocolVersion: 4, ...credentials });
   t.after(() => client.endAsync(true));
   return client;
@@ -36,9 +41,17 @@ async function readable(client: mqtt.MqttClient): Promise<string[]> {
 
 async function refusesBadCredentials(url: string, username: string, others: string[]): Promise<void> {
   for (const password of ['wrong', ...others]) {
-    await assert.rejects(mqtt.connectAsync(url, { clientId: 'shop-x', reconnectPeriod: 0, username, password }), /Bad username or password|Not authorized/i, `password ${password.slice(0, 8)}… refused`);
+    await assert.rejects(
+      mqtt.connectAsync(url, { clientId: 'shop-x', reconnectPeriod: 0, username, password }),
+      /Bad username or password|Not authorized/i,
+      `password ${password.slice(0, 8)}… refused`,
+    );
   }
-  await assert.rejects(mqtt.connectAsync(url, { clientId: 'shop-y', reconnectPeriod: 0 }), /Bad username or password|Not authorized/i, 'no password is refused');
+  await assert.rejects(
+    mqtt.connectAsync(url, { clientId: 'shop-y', reconnectPeriod: 0 }),
+    /Bad username or password|Not authorized/i,
+    'no password is refused',
+  );
 }
 
 test('the embedded broker takes agent tokens and holds agents to their tags and their own topics', { timeout: 30_000 }, async (t) => {
@@ -48,19 +61,31 @@ test('the embedded broker takes agent tokens and holds agents to their tags and 
   t.after(() => cp.close());
   const admin = cp.firstAdminToken!;
   const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${cp.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    fetch(`${cp.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   // Desired state retained on every topic the agent might try.
   await api('POST', '/actions', logAction({ tags: ['checkout', 'payments'], agents: ['shop-1', 'shop-2'] }));
   const agentToken = await cp.issueToken('checkout-agents', 'agent', { tags: ['checkout'] });
   const everyTag = await cp.issueToken('all-tags', 'agent', { tags: ['*'] });
 
   await refusesBadCredentials(cp.mqttUrl, 'checkout-agents', ['lpt_unknown', admin]);
-  await assert.rejects(mqtt.connectAsync(cp.mqttUrl, { clientId: 'a/+', reconnectPeriod: 0, username: 'x', password: agentToken }), /Identifier rejected/, 'a client id that is not an agent id');
+  await assert.rejects(
+    mqtt.connectAsync(cp.mqttUrl, { clientId: 'a/+', reconnectPeriod: 0, username: 'x', password: agentToken }),
+    /Identifier rejected/,
+    'a client id that is not an agent id',
+  );
 
   const agent = await connect(t, cp.mqttUrl, 'shop-1', { username: 'checkout-agents', password: agentToken });
   assert.deepEqual(await readable(agent), [`${P}/agents/shop-1/actions`, `${P}/tags/checkout/actions`]);
   const wide = await connect(t, cp.mqttUrl, 'shop-9', { username: 'all-tags', password: everyTag });
-  assert.deepEqual(await readable(wide), [`${P}/tags/checkout/actions`, `${P}/tags/payments/actions`], '`*` reads every tag, and never another agent’s topic');
+  assert.deepEqual(
+    await readable(wide),
+    [`${P}/tags/checkout/actions`, `${P}/tags/payments/actions`],
+    '`*` reads every tag, and never another agent’s topic',
+  );
 
   const forged: string[] = [];
   wide.on('message', (topic, payload) => forged.push(`${topic} ${payload.toString()}`));
@@ -75,10 +100,28 @@ test('the embedded broker takes agent tokens and holds agents to their tags and 
   await agent.publishAsync(`${P}/tags/payments/actions`, '{"rev":999,"actions":[]}', { qos: 0, retain: true });
   await waitFor(() => !agent.connected, 5000, 'aedes to drop a client that publishes where it may not');
   const again = await connect(t, cp.mqttUrl, 'shop-1', { username: 'checkout-agents', password: agentToken });
-  await again.publishAsync(`${P}/agents/shop-2/status`, JSON.stringify({ state: 'online', agentId: 'shop-2', hostname: 'h', pid: 1, runtime: 'node', runtimeVersion: 'v20', agentVersion: '0', tags: [], startedAt: new Date().toISOString() }), { qos: 0 });
+  await again.publishAsync(
+    `${P}/agents/shop-2/status`,
+    JSON.stringify({
+      state: 'online',
+      agentId: 'shop-2',
+      hostname: 'h',
+      pid: 1,
+      runtime: 'node',
+      runtimeVersion: 'v20',
+      agentVersion: '0',
+      tags: [],
+      startedAt: new Date().toISOString(),
+    }),
+    { qos: 0 },
+  );
   await waitFor(() => !again.connected, 5000, 'aedes to drop it again');
   const third = await connect(t, cp.mqttUrl, 'shop-1', { username: 'checkout-agents', password: agentToken });
-  await third.publishAsync(`${P}/agents/shop-1/events`, JSON.stringify({ kind: 'dropped', agentId: 'shop-1', time: new Date().toISOString(), count: 1, reason: 'own event' }), { qos: 1 });
+  await third.publishAsync(
+    `${P}/agents/shop-1/events`,
+    JSON.stringify({ kind: 'dropped', agentId: 'shop-1', time: new Date().toISOString(), count: 1, reason: 'own event' }),
+    { qos: 1 },
+  );
   await waitFor(() => streamed.join('').includes('own event'), 5000, 'its own event to reach the control plane');
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.ok(!forged.some((m) => m.includes('"rev":999')), 'the forged desired state reached no one');
@@ -88,9 +131,17 @@ test('the embedded broker takes agent tokens and holds agents to their tags and 
   const tokens = (await (await api('GET', '/tokens')).json()) as { tokens: { id: string; name: string; role: string; tags?: string[] }[] };
   const scoped = tokens.tokens.find((tok) => tok.name === 'checkout-agents')!;
   assert.deepEqual([scoped.role, scoped.tags], ['agent', ['checkout']]);
-  assert.equal((await fetch(`${cp.url}/api/v1/actions`, { headers: { authorization: `Bearer ${agentToken}` } })).status, 403, 'an agent token opens no REST route');
+  assert.equal(
+    (await fetch(`${cp.url}/api/v1/actions`, { headers: { authorization: `Bearer ${agentToken}` } })).status,
+    403,
+    'an agent token opens no REST route',
+  );
   await api('DELETE', `/tokens/${scoped.id}`);
-  await assert.rejects(mqtt.connectAsync(cp.mqttUrl, { clientId: 'shop-1', reconnectPeriod: 0, username: 'checkout-agents', password: agentToken }), /Bad username or password/, 'a revoked agent token is refused');
+  await assert.rejects(
+    mqtt.connectAsync(cp.mqttUrl, { clientId: 'shop-1', reconnectPeriod: 0, username: 'checkout-agents', password: agentToken }),
+    /Bad username or password/,
+    'a revoked agent token is refused',
+  );
 });
 
 test('Mosquitto with the repository’s mosquitto/acl holds agents to the same rules', { timeout: 30_000 }, async (t) => {
@@ -109,7 +160,10 @@ test('Mosquitto with the repository’s mosquitto/acl holds agents to the same r
   t.after(() => broker.stop());
 
   await refusesBadCredentials(broker.url, 'checkout-agents', ['cp-secret']);
-  const controlPlane = await connect(t, broker.url, 'liveprobe-control-plane-1', { username: 'liveprobe-control-plane', password: 'cp-secret' });
+  const controlPlane = await connect(t, broker.url, 'liveprobe-control-plane-1', {
+    username: 'liveprobe-control-plane',
+    password: 'cp-secret',
+  });
   for (const topic of RETAINED) await controlPlane.publishAsync(topic, '{"rev":1,"actions":[]}', { qos: 1, retain: true });
   const seen: string[] = [];
   controlPlane.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
@@ -121,8 +175,18 @@ test('Mosquitto with the repository’s mosquitto/acl holds agents to the same r
   const watcher = await connect(t, broker.url, 'liveprobe-control-plane-2', { username: 'liveprobe-control-plane', password: 'cp-secret' });
   const desired: string[] = [];
   watcher.on('message', (topic, payload) => desired.push(`${topic} ${payload.toString()}`));
-  for (const topic of [`${P}/tags/checkout/actions`, `${P}/agents/shop-2/status`, `${P}/agents/shop-2/events`, `${P}/agents/shop-1/events`]) {
-    await agent.publishAsync(topic, topic.endsWith('shop-1/events') ? '{"own":true}' : '{"rev":999,"forged":true}', { qos: 1, retain: !topic.endsWith('events') }).catch(() => undefined);
+  for (const topic of [
+    `${P}/tags/checkout/actions`,
+    `${P}/agents/shop-2/status`,
+    `${P}/agents/shop-2/events`,
+    `${P}/agents/shop-1/events`,
+  ]) {
+    await agent
+      .publishAsync(topic, topic.endsWith('shop-1/events') ? '{"own":true}' : '{"rev":999,"forged":true}', {
+        qos: 1,
+        retain: !topic.endsWith('events'),
+      })
+      .catch(() => undefined);
   }
   await watcher.subscribeAsync(`${P}/tags/+/actions`, { qos: 1 });
   await waitFor(() => seen.includes(`${P}/agents/shop-1/events {"own":true}`), 5000, 'its own event to arrive');

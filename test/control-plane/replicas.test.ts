@@ -40,13 +40,29 @@ test('an action created on one replica is listed, streamed and deletable on the 
   });
   const shop = await app(t, { broker: broker.url, tags: ['replicas'], agentId: 'shop-r' });
 
-  const { action } = await addAction(one, { type: 'log', file: SHOP, line: lineOf(SHOP, 'checkout-return'), template: 'order {order.id}', tags: ['replicas'] });
-  await Promise.all([fromOne, fromTwo].map((s) => s.waitFor(isStatus(action.id, 'installed'), WAIT, 'installed, streamed by each replica')));
+  const { action } = await addAction(one, {
+    type: 'log',
+    file: SHOP,
+    line: lineOf(SHOP, 'checkout-return'),
+    template: 'order {order.id}',
+    tags: ['replicas'],
+  });
+  await Promise.all(
+    [fromOne, fromTwo].map((s) => s.waitFor(isStatus(action.id, 'installed'), WAIT, 'installed, streamed by each replica')),
+  );
   const listed = (await (await fetch(`${two.url}/api/v1/actions`)).json()) as { actions: { id: string }[] };
-  assert.deepEqual(listed.actions.map((a) => a.id), [action.id], 'the other replica lists it');
+  assert.deepEqual(
+    listed.actions.map((a) => a.id),
+    [action.id],
+    'the other replica lists it',
+  );
 
   for (let i = 0; i < 3; i += 1) assert.equal((await checkout(shop.url)).status, 200);
-  await Promise.all([fromOne, fromTwo].map((s) => waitFor(() => s.events().filter(isOutput(action.id)).length === 3, WAIT, 'three output events on each replica')));
+  await Promise.all(
+    [fromOne, fromTwo].map((s) =>
+      waitFor(() => s.events().filter(isOutput(action.id)).length === 3, WAIT, 'three output events on each replica'),
+    ),
+  );
   await waitFor(async () => (await getAction(two, action.id)).statuses[0]?.hits === 3, WAIT, 'three hits stored');
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal((await getAction(one, action.id)).statuses[0]?.hits, 3, 'each hit is counted once, not once per replica');
@@ -57,6 +73,10 @@ test('an action created on one replica is listed, streamed and deletable on the 
   assert.equal((await fetch(`${one.url}/api/v1/actions/${action.id}`)).status, 404);
 
   await waitFor(() => states.at(-1)?.actions.length === 0, WAIT, 'the emptied desired state');
-  assert.deepEqual(revs, [...revs].sort((a, b) => a - b), `revisions on the topic never go back: ${revs.join(', ')}`);
+  assert.deepEqual(
+    revs,
+    [...revs].sort((a, b) => a - b),
+    `revisions on the topic never go back: ${revs.join(', ')}`,
+  );
   assert.equal(new Set(revs).size, revs.length, `no revision is published twice: ${revs.join(', ')}`);
 });

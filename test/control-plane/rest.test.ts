@@ -24,10 +24,7 @@ test('every bad field is reported with its dotted path, unknown fields and missi
   const response = await postAction(app, { type: 'log', line: 0, template: 'x', tags: ['ok', 'not ok'], colour: 'blue' });
   assert.equal(response.status, 400);
   const { error } = (await response.json()) as ErrorBody;
-  assert.deepEqual(
-    error.issues?.map((issue) => issue.path).sort(),
-    ['colour', 'file', 'line', 'tags.1'],
-  );
+  assert.deepEqual(error.issues?.map((issue) => issue.path).sort(), ['colour', 'file', 'line', 'tags.1']);
   assert.equal(error.issues?.find((issue) => issue.path === 'file')?.message, 'required');
 });
 
@@ -55,8 +52,14 @@ test('an action is created with a readable id, a default expiry of one hour, and
 
   const tagMessage = published.find((m) => m.topic === 'liveprobe/v1/tags/checkout/actions');
   const agentMessage = published.find((m) => m.topic === 'liveprobe/v1/agents/api-7/actions');
-  assert.deepEqual(tagMessage?.state.actions.map((a) => a.id), [action.id]);
-  assert.deepEqual(agentMessage?.state.actions.map((a) => a.id), [action.id]);
+  assert.deepEqual(
+    tagMessage?.state.actions.map((a) => a.id),
+    [action.id],
+  );
+  assert.deepEqual(
+    agentMessage?.state.actions.map((a) => a.id),
+    [action.id],
+  );
   assert.equal(tagMessage?.state.rev, agentMessage?.state.rev);
 });
 
@@ -66,7 +69,9 @@ test('an action for a tag no agent reported is still created, with a warning tha
   const response = await postAction(app, logAction({ tags: ['prodcution'] }));
   assert.equal(response.status, 201);
   const { warnings } = (await response.json()) as CreatedAction;
-  assert.deepEqual(warnings, ['no agent has reported tag "prodcution" yet (known tags: eu, production); the action will install when one joins']);
+  assert.deepEqual(warnings, [
+    'no agent has reported tag "prodcution" yet (known tags: eu, production); the action will install when one joins',
+  ]);
 
   const known = await postAction(app, logAction({ tags: ['production'] }));
   assert.deepEqual(((await known.json()) as CreatedAction).warnings, []);
@@ -80,7 +85,10 @@ test('actions are listed newest first; get returns one; an unknown id is a 404',
     ids.push(((await response.json()) as CreatedAction).action.id);
   }
   const list = (await (await app.request('/api/v1/actions')).json()) as { actions: ActionView[] };
-  assert.deepEqual(list.actions.map((a) => a.id), [...ids].reverse());
+  assert.deepEqual(
+    list.actions.map((a) => a.id),
+    [...ids].reverse(),
+  );
 
   const one = (await (await app.request(`/api/v1/actions/${ids[0]}`)).json()) as ActionView;
   assert.equal(one.line, 1);
@@ -120,7 +128,10 @@ test('an action whose time is up stays listed as expired and leaves the desired 
   assert.equal(view.state, 'expired');
   const last = published.at(-1);
   assert.equal(last?.topic, 'liveprobe/v1/tags/checkout/actions');
-  assert.deepEqual(last?.state.actions.map((a) => a.id), [keeper.id]);
+  assert.deepEqual(
+    last?.state.actions.map((a) => a.id),
+    [keeper.id],
+  );
 });
 
 test('agent reports become per-agent statuses, hit counts and a summary', async (t) => {
@@ -141,7 +152,14 @@ test('agent reports become per-agent statuses, hit counts and a summary', async 
   await receive(services, eventsTopic('api-3'), status('api-3', 'error', 'no loaded script matches src/orders.ts'));
   for (let i = 0; i < 3; i++) {
     await receive(services, eventsTopic('api-1'), {
-      kind: 'output', agentId: 'api-1', time, actionId: action.id, level: 'info', message: `order ${i}`, file: 'src/orders.ts', line: 42,
+      kind: 'output',
+      agentId: 'api-1',
+      time,
+      actionId: action.id,
+      level: 'info',
+      message: `order ${i}`,
+      file: 'src/orders.ts',
+      line: 42,
     });
   }
 
@@ -149,7 +167,11 @@ test('agent reports become per-agent statuses, hit counts and a summary', async 
   assert.equal(view.summary, 'installed on 2/3 agents; 1 error: api-3: no loaded script matches src/orders.ts');
   assert.deepEqual(
     view.statuses.map((s) => [s.agentId, s.state, s.hits]),
-    [['api-1', 'installed', 3], ['api-2', 'installed', 0], ['api-3', 'error', 0]],
+    [
+      ['api-1', 'installed', 3],
+      ['api-2', 'installed', 0],
+      ['api-3', 'error', 0],
+    ],
   );
   assert.deepEqual(view.statuses[0]?.location, { file: '/srv/app/src/orders.ts', line: 42 });
 });
@@ -161,7 +183,13 @@ test('agents appear with their birth data, and go offline when their Last Will a
   await receive(services, statusTopic('api-1'), { state: 'offline', agentId: 'api-1' });
 
   const { agents } = (await (await app.request('/api/v1/agents')).json()) as { agents: AgentView[] };
-  assert.deepEqual(agents.map((a) => [a.agentId, a.online]), [['api-2', true], ['api-1', false]]);
+  assert.deepEqual(
+    agents.map((a) => [a.agentId, a.online]),
+    [
+      ['api-2', true],
+      ['api-1', false],
+    ],
+  );
   assert.deepEqual(agents[1], {
     agentId: 'api-1',
     hostname: 'host-1',
@@ -181,16 +209,24 @@ test('an agent that prepares files says how they fared; its status sent again re
   const started = birth('api-1', ['production']);
   const summary = { transformed: 3, cached: 0, failed: 0, failures: [] };
   await receive(services, statusTopic('api-1'), { ...started, prepare: summary });
-  const later = { transformed: 3, cached: 1, failed: 1, failures: [{ path: '/srv/dist/legacy.js', reason: 'cannot parse: Unexpected token (3:4)' }] };
+  const later = {
+    transformed: 3,
+    cached: 1,
+    failed: 1,
+    failures: [{ path: '/srv/dist/legacy.js', reason: 'cannot parse: Unexpected token (3:4)' }],
+  };
   await receive(services, statusTopic('api-1'), { ...started, prepare: later });
 
   const { agents } = (await (await app.request('/api/v1/agents')).json()) as { agents: AgentView[] };
   assert.deepEqual(agents[0]?.prepare, later);
   assert.equal(agents[0]?.startedAt, started.startedAt);
-  assert.deepEqual(logs.filter((line) => line.startsWith('agent api-1 online')), [
-    'agent api-1 online (host-1 pid 4242, tags: production; prepared 3 files)',
-    'agent api-1 online (host-1 pid 4242, tags: production; prepared 4 files, 1 left untouched)',
-  ]);
+  assert.deepEqual(
+    logs.filter((line) => line.startsWith('agent api-1 online')),
+    [
+      'agent api-1 online (host-1 pid 4242, tags: production; prepared 3 files)',
+      'agent api-1 online (host-1 pid 4242, tags: production; prepared 4 files, 1 left untouched)',
+    ],
+  );
 });
 
 test('malformed agent messages are logged and ignored', async (t) => {
@@ -221,12 +257,31 @@ test('the event stream delivers matching events named by kind, and forgets a cli
   assert.equal(services.events.size, 1);
 
   const time = new Date(t0).toISOString();
-  const output = (actionId: string): AgentEvent => ({ kind: 'output', agentId: 'api-1', time, actionId, level: 'warn', message: `from ${actionId}`, file: 'a.ts', line: 1 });
+  const output = (actionId: string): AgentEvent => ({
+    kind: 'output',
+    agentId: 'api-1',
+    time,
+    actionId,
+    level: 'warn',
+    message: `from ${actionId}`,
+    file: 'a.ts',
+    line: 1,
+  });
   await receive(services, eventsTopic('api-1'), output('act_other'));
   await receive(services, eventsTopic('api-1'), output('act_wanted'));
-  await receive(services, eventsTopic('api-1'), { kind: 'action_status', agentId: 'api-1', time, actionId: 'act_wanted', state: 'paused', message: 'over quota' });
+  await receive(services, eventsTopic('api-1'), {
+    kind: 'action_status',
+    agentId: 'api-1',
+    time,
+    actionId: 'act_wanted',
+    state: 'paused',
+    message: 'over quota',
+  });
   await readUntil(2);
-  assert.deepEqual(received.map((r) => r.event), ['output', 'action_status']);
+  assert.deepEqual(
+    received.map((r) => r.event),
+    ['output', 'action_status'],
+  );
   assert.equal((received[0]?.data as { message: string }).message, 'from act_wanted');
 
   await reader.cancel();

@@ -15,16 +15,25 @@ test('a snapshot an agent publishes through the embedded broker is stored, annou
   const event = snapshotEvent({ id: 'snp_mqtt', actionId: 'act_0000000001', agentId: 'shop-1' });
   await publishSnapshot(controlPlane.mqttUrl, event);
 
-  const listed = await waitFor(async () => {
-    const { snapshots } = (await (await fetch(`${controlPlane.url}/api/v1/snapshots?action=act_0000000001`)).json()) as { snapshots: SnapshotSummary[] };
-    return snapshots.find((s) => s.id === 'snp_mqtt');
-  }, 5000, 'the snapshot to be listed');
+  const listed = await waitFor(
+    async () => {
+      const { snapshots } = (await (await fetch(`${controlPlane.url}/api/v1/snapshots?action=act_0000000001`)).json()) as {
+        snapshots: SnapshotSummary[];
+      };
+      return snapshots.find((s) => s.id === 'snp_mqtt');
+    },
+    5000,
+    'the snapshot to be listed',
+  );
   assert.equal(listed.stallMs, 0.42);
   const full = (await (await fetch(`${controlPlane.url}/api/v1/snapshots/snp_mqtt`)).json()) as SnapshotRecord;
   assert.deepEqual(full.snapshot, event.snapshot);
 
   await tail.waitForLine(
-    (line) => / snapshot snp_mqtt on shop-1 at \/srv\/shop\/examples\/shop\/server\.js:37 for act_0000000001; see it with: liveprobe snapshots show snp_mqtt$/.test(line),
+    (line) =>
+      / snapshot snp_mqtt on shop-1 at \/srv\/shop\/examples\/shop\/server\.js:37 for act_0000000001; see it with: liveprobe snapshots show snp_mqtt$/.test(
+        line,
+      ),
     5000,
     'the snapshot notice',
   );
@@ -33,7 +42,10 @@ test('a snapshot an agent publishes through the embedded broker is stored, annou
   assert.equal(table.code, 0, table.stderr);
   const [header, row] = table.stdout.trimEnd().split('\n');
   assert.match(header ?? '', /^ID\s+ACTION\s+AGENT\s+CAPTURED\s+STALL\s+TRUNCATED\s+LOCATION$/);
-  assert.match(row ?? '', /^snp_mqtt\s+act_0000000001\s+shop-1\s+\S.*\s+0\.42 ms\s+yes\s+\/srv\/shop\/examples\/shop\/server\.js:37 \(checkout\)$/);
+  assert.match(
+    row ?? '',
+    /^snp_mqtt\s+act_0000000001\s+shop-1\s+\S.*\s+0\.42 ms\s+yes\s+\/srv\/shop\/examples\/shop\/server\.js:37 \(checkout\)$/,
+  );
 
   const shown = await cli(['snapshots', 'show', 'snp_mqtt'], { server: controlPlane.url });
   assert.equal(shown.code, 0, shown.stderr);

@@ -71,7 +71,9 @@ test('each action keeps only its newest 100 snapshots', async (t) => {
     const time = new Date(Date.UTC(2030, 0, 1, 0, 1, 0, i)).toISOString();
     await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: `snp_${String(i).padStart(3, '0')}`, actionId: 'act_busy', time }));
   }
-  const { snapshots } = (await (await app.request('/api/v1/snapshots?action=act_busy&limit=500')).json()) as { snapshots: SnapshotSummary[] };
+  const { snapshots } = (await (await app.request('/api/v1/snapshots?action=act_busy&limit=500')).json()) as {
+    snapshots: SnapshotSummary[];
+  };
   assert.equal(snapshots.length, 100);
   assert.equal(snapshots[0]?.id, 'snp_100');
   assert.equal(snapshots.at(-1)?.id, 'snp_001', 'the oldest one went');
@@ -83,7 +85,14 @@ test('every snapshot counts as a hit of its action, once even when MQTT delivers
   const { app, services } = await inProcess(t);
   const created = await app.request('/api/v1/actions', {
     method: 'POST',
-    body: JSON.stringify({ type: 'snapshot', file: 'examples/shop/server.js', line: 37, watches: ['user.name'], tags: ['e2e'], maxHits: 5 }),
+    body: JSON.stringify({
+      type: 'snapshot',
+      file: 'examples/shop/server.js',
+      line: 37,
+      watches: ['user.name'],
+      tags: ['e2e'],
+      maxHits: 5,
+    }),
   });
   assert.equal(created.status, 201);
   const { action } = (await created.json()) as { action: ActionView };
@@ -94,9 +103,10 @@ test('every snapshot counts as a hit of its action, once even when MQTT delivers
   await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_2', actionId: action.id, time: at(2) }));
 
   const view = (await (await app.request(`/api/v1/actions/${action.id}`)).json()) as ActionView;
-  assert.deepEqual(view.statuses.map((s) => [s.agentId, s.state, s.hits, s.location]), [
-    ['shop-1', 'installed', 2, { file: '/srv/shop/examples/shop/server.js', line: 37 }],
-  ]);
+  assert.deepEqual(
+    view.statuses.map((s) => [s.agentId, s.state, s.hits, s.location]),
+    [['shop-1', 'installed', 2, { file: '/srv/shop/examples/shop/server.js', line: 37 }]],
+  );
 });
 
 test('the live stream announces a stored snapshot by its summary, without the captured values', async (t) => {
@@ -117,7 +127,14 @@ test('the live stream announces a stored snapshot by its summary, without the ca
     parser.feed(decoder.decode(value, { stream: true }));
   }
   await reader.cancel();
-  assert.deepEqual(received.map((r) => [r.event, r.data.id]), [['snapshot', 'snp_1'], ['snapshot', 'snp_2']], 'a redelivery is not announced again');
+  assert.deepEqual(
+    received.map((r) => [r.event, r.data.id]),
+    [
+      ['snapshot', 'snp_1'],
+      ['snapshot', 'snp_2'],
+    ],
+    'a redelivery is not announced again',
+  );
   assert.deepEqual(received[0]?.data, {
     kind: 'snapshot',
     id: 'snp_1',
@@ -136,5 +153,8 @@ test('a snapshot that does not match the protocol is logged and dropped', async 
   const broken = { ...event, snapshot: { ...event.snapshot, locals: [{ name: 'x', value: { t: 'mystery' } }] } };
   await receive(services, eventsTopic('shop-1'), JSON.stringify(broken));
   assert.equal((await app.request('/api/v1/snapshots/snp_bad')).status, 404);
-  assert.match(logs.find((line) => line.startsWith('ignored a message on liveprobe/v1/agents/shop-1/events')) ?? '', /snapshot\.locals\.0\.value/);
+  assert.match(
+    logs.find((line) => line.startsWith('ignored a message on liveprobe/v1/agents/shop-1/events')) ?? '',
+    /snapshot\.locals\.0\.value/,
+  );
 });

@@ -35,8 +35,18 @@ type LogAction = Extract<Action, { type: 'log' }>;
 
 function action(id: string, overrides: Partial<LogAction> = {}): LogAction {
   return {
-    id, type: 'log', file: 'src/a.ts', line: 1, template: 'x', level: 'info', tags: ['t'], agents: [], maxHits: 1000,
-    createdAt: new Date(t0).toISOString(), expiresAt: new Date(t0 + 60_000).toISOString(), ...overrides,
+    id,
+    type: 'log',
+    file: 'src/a.ts',
+    line: 1,
+    template: 'x',
+    level: 'info',
+    tags: ['t'],
+    agents: [],
+    maxHits: 1000,
+    createdAt: new Date(t0).toISOString(),
+    expiresAt: new Date(t0 + 60_000).toISOString(),
+    ...overrides,
   };
 }
 
@@ -48,7 +58,10 @@ for (const [name, open] of Object.entries(backends)) {
       const { template: _template, level: _level, ...common } = action('act_b');
       const b = await store.createAction({ ...common, type: 'snapshot', watches: ['user.id'], maxHits: 1 });
       assert.equal(b.rev, a.rev + 1);
-      assert.deepEqual((await store.listActions()).map((x) => x.id), ['act_b', 'act_a']);
+      assert.deepEqual(
+        (await store.listActions()).map((x) => x.id),
+        ['act_b', 'act_a'],
+      );
       assert.deepEqual(await store.getAction('act_b'), b.value);
       assert.deepEqual(await store.liveActions(), [a.value, b.value]);
       const deleted = await store.deleteAction('act_a', new Date(t0));
@@ -63,26 +76,63 @@ for (const [name, open] of Object.entries(backends)) {
       await store.createAction(action('act_short'));
       await store.createAction(action('act_long', { expiresAt: new Date(t0 + 3_600_000).toISOString() }));
       assert.equal(await store.expireActions(new Date(t0)), undefined);
-      assert.deepEqual((await store.expireActions(new Date(t0 + 60_000)))?.value.map((x) => x.id), ['act_short']);
+      assert.deepEqual(
+        (await store.expireActions(new Date(t0 + 60_000)))?.value.map((x) => x.id),
+        ['act_short'],
+      );
       assert.equal(await store.expireActions(new Date(t0 + 60_000)), undefined);
-      assert.deepEqual((await store.listActions()).map((x) => [x.id, x.expiredAt !== undefined]), [['act_long', false], ['act_short', true]]);
+      assert.deepEqual(
+        (await store.listActions()).map((x) => [x.id, x.expiredAt !== undefined]),
+        [
+          ['act_long', false],
+          ['act_short', true],
+        ],
+      );
     });
 
     test('counts hits and keeps the latest status per agent; tracks presence', async (t) => {
       const store = await open(t);
       const time = new Date(t0).toISOString();
-      const output = { kind: 'output', agentId: 'api-1', time, actionId: 'act_a', level: 'info', message: 'm', file: 'src/a.ts', line: 1 } as const;
+      const output = {
+        kind: 'output',
+        agentId: 'api-1',
+        time,
+        actionId: 'act_a',
+        level: 'info',
+        message: 'm',
+        file: 'src/a.ts',
+        line: 1,
+      } as const;
       await store.recordHit(output);
       await store.recordHit(output);
-      await store.recordStatus({ kind: 'action_status', agentId: 'api-1', time, actionId: 'act_a', state: 'hit_limit', message: 'reached 2 hits' });
-      assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.message, s.hits]), [['hit_limit', 'reached 2 hits', 2]]);
+      await store.recordStatus({
+        kind: 'action_status',
+        agentId: 'api-1',
+        time,
+        actionId: 'act_a',
+        state: 'hit_limit',
+        message: 'reached 2 hits',
+      });
+      assert.deepEqual(
+        (await store.statuses(['act_a'])).map((s) => [s.state, s.message, s.hits]),
+        [['hit_limit', 'reached 2 hits', 2]],
+      );
 
       await store.recordBirth(birth('api-1', ['t']), new Date(t0));
       await store.recordBirth(birth('api-2', ['t']), new Date(t0));
       await store.recordOffline('api-2', new Date(t0 + 1000));
-      assert.deepEqual((await store.listAgents()).map((x) => [x.agentId, x.online]), [['api-1', true], ['api-2', false]]);
+      assert.deepEqual(
+        (await store.listAgents()).map((x) => [x.agentId, x.online]),
+        [
+          ['api-1', true],
+          ['api-2', false],
+        ],
+      );
       await store.markAllAgentsOffline();
-      assert.deepEqual((await store.listAgents()).map((x) => x.online), [false, false]);
+      assert.deepEqual(
+        (await store.listAgents()).map((x) => x.online),
+        [false, false],
+      );
     });
   });
 }

@@ -39,13 +39,29 @@ test('actions, the revision and agents survive closing and reopening the databas
   const path = await sqliteFile(t);
   const first = await openSqliteStore(path);
   const created = await first.createAction(action('act_a', { condition: 'n > 1', agents: ['api-1'] }));
-  await first.recordBirth({ state: 'online', agentId: 'api-1', hostname: 'h', pid: 1, runtime: 'node', runtimeVersion: 'v20', agentVersion: '0.1.0', tags: ['t'], startedAt: new Date(t0).toISOString() }, new Date(t0));
+  await first.recordBirth(
+    {
+      state: 'online',
+      agentId: 'api-1',
+      hostname: 'h',
+      pid: 1,
+      runtime: 'node',
+      runtimeVersion: 'v20',
+      agentVersion: '0.1.0',
+      tags: ['t'],
+      startedAt: new Date(t0).toISOString(),
+    },
+    new Date(t0),
+  );
   await first.close();
 
   const again = await open(t, path);
   assert.deepEqual(await again.liveActions(), [created.value]);
   assert.equal(await again.bumpRev(), created.rev + 1);
-  assert.deepEqual((await again.listAgents()).map((a) => a.agentId), ['api-1']);
+  assert.deepEqual(
+    (await again.listAgents()).map((a) => a.agentId),
+    ['api-1'],
+  );
 });
 
 test('each change gets the next revision; a sweep with nothing due changes nothing', async (t) => {
@@ -67,10 +83,22 @@ test('expired actions stay listed but leave the live set; deleted ones leave bot
   await store.deleteAction('act_gone', new Date(t0));
 
   const expired = await store.expireActions(new Date(t0 + 60_000));
-  assert.deepEqual(expired?.value.map((a) => a.id), ['act_short']);
+  assert.deepEqual(
+    expired?.value.map((a) => a.id),
+    ['act_short'],
+  );
 
-  assert.deepEqual((await store.listActions()).map((a) => [a.id, a.expiredAt !== undefined]), [['act_long', false], ['act_short', true]]);
-  assert.deepEqual((await store.liveActions()).map((a) => a.id), ['act_long']);
+  assert.deepEqual(
+    (await store.listActions()).map((a) => [a.id, a.expiredAt !== undefined]),
+    [
+      ['act_long', false],
+      ['act_short', true],
+    ],
+  );
+  assert.deepEqual(
+    (await store.liveActions()).map((a) => a.id),
+    ['act_long'],
+  );
   const targets = await store.allTargets();
   assert.deepEqual([...targets.tags].sort(), ['gone', 'short', 't']);
   assert.deepEqual(targets.agents, ['api-9']);
@@ -79,14 +107,39 @@ test('expired actions stay listed but leave the live set; deleted ones leave bot
 test('output counts as a hit even before the status report arrives, and a later status keeps the count', async (t) => {
   const store = await open(t, await sqliteFile(t));
   const time = new Date(t0).toISOString();
-  const output = { kind: 'output', agentId: 'api-1', time, actionId: 'act_a', level: 'info', message: 'm', file: 'src/a.ts', line: 1 } as const;
+  const output = {
+    kind: 'output',
+    agentId: 'api-1',
+    time,
+    actionId: 'act_a',
+    level: 'info',
+    message: 'm',
+    file: 'src/a.ts',
+    line: 1,
+  } as const;
   await store.recordHit(output);
   await store.recordHit(output);
-  assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.hits]), [['installed', 2]]);
+  assert.deepEqual(
+    (await store.statuses(['act_a'])).map((s) => [s.state, s.hits]),
+    [['installed', 2]],
+  );
   // A counter's line stands for every hit since its last one.
   await store.recordHit({ ...output, message: 'shop.checkouts +40', hits: 40 });
-  assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.hits]), [['installed', 42]]);
+  assert.deepEqual(
+    (await store.statuses(['act_a'])).map((s) => [s.state, s.hits]),
+    [['installed', 42]],
+  );
 
-  await store.recordStatus({ kind: 'action_status', agentId: 'api-1', time, actionId: 'act_a', state: 'hit_limit', message: 'reached 42 hits' });
-  assert.deepEqual((await store.statuses(['act_a'])).map((s) => [s.state, s.message, s.hits]), [['hit_limit', 'reached 42 hits', 42]]);
+  await store.recordStatus({
+    kind: 'action_status',
+    agentId: 'api-1',
+    time,
+    actionId: 'act_a',
+    state: 'hit_limit',
+    message: 'reached 42 hits',
+  });
+  assert.deepEqual(
+    (await store.statuses(['act_a'])).map((s) => [s.state, s.message, s.hits]),
+    [['hit_limit', 'reached 42 hits', 42]],
+  );
 });

@@ -16,7 +16,25 @@ test('with --tls-cert and --tls-key the API is HTTPS and agents reach the embedd
   t.after(() => dir.remove());
   const cert = join(dir.path, 'cert.pem');
   const key = join(dir.path, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=liveprobe-test', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=liveprobe-test',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
 
   const cp = await startControlPlane({ auth: true, args: ['--tls-cert', cert, '--tls-key', key] });
   t.after(() => cp.stop());
@@ -36,15 +54,34 @@ test('with --tls-cert and --tls-key the API is HTTPS and agents reach the embedd
   plain.end(true);
   assert.equal(outcome, 'closed', 'plain MQTT gets no answer');
 
-  const created = await cli(['token', 'create', '--name', 'tls-agents', '--role', 'agent', '--tag', 'tls'], { server: cp.url, token: cp.token!, env: trust });
+  const created = await cli(['token', 'create', '--name', 'tls-agents', '--role', 'agent', '--tag', 'tls'], {
+    server: cp.url,
+    token: cp.token!,
+    env: trust,
+  });
   assert.equal(created.code, 0, created.stderr);
   const agentToken = created.stdout.split('\n')[1]!;
-  const shop = await startApp({ script: SHOP, module: 'esm', tags: ['tls'], agentId: 'shop-tls', broker: cp.mqttUrl.replace('mqtts://', `mqtts://tls-agents:${agentToken}@`), env: trust });
+  const shop = await startApp({
+    script: SHOP,
+    module: 'esm',
+    tags: ['tls'],
+    agentId: 'shop-tls',
+    broker: cp.mqttUrl.replace('mqtts://', `mqtts://tls-agents:${agentToken}@`),
+    env: trust,
+  });
   t.after(() => shop.stop());
 
-  const added = await cli(['log', 'add', `${SHOP}:${lineOf(SHOP, 'checkout-return')}`, 'order {order.id}', '--tag', 'tls'], { server: cp.url, token: cp.token!, env: trust });
+  const added = await cli(['log', 'add', `${SHOP}:${lineOf(SHOP, 'checkout-return')}`, 'order {order.id}', '--tag', 'tls'], {
+    server: cp.url,
+    token: cp.token!,
+    env: trust,
+  });
   assert.equal(added.code, 0, added.stderr);
-  await waitFor(async () => /installed on 1\/1 agent/.test((await cli(['actions'], { server: cp.url, token: cp.token!, env: trust })).stdout), 15_000, 'the action installed over mqtts');
+  await waitFor(
+    async () => /installed on 1\/1 agent/.test((await cli(['actions'], { server: cp.url, token: cp.token!, env: trust })).stdout),
+    15_000,
+    'the action installed over mqtts',
+  );
   assert.match(shop.output(), /connected to mqtts:\/\/tls-agents:\*\*\*@/, 'the agent says where it connected');
   assert.ok(!shop.output().includes(agentToken), 'but never prints its token');
 });

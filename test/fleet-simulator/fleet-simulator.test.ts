@@ -7,8 +7,16 @@ import { builtFile } from '../helpers/paths.js';
 
 const WAIT = 60_000;
 
-interface AgentView { agentId: string; online: boolean; tags: string[] }
-interface ActionView { id: string; summary: string; statuses: { agentId: string; state: string }[] }
+interface AgentView {
+  agentId: string;
+  online: boolean;
+  tags: string[];
+}
+interface ActionView {
+  id: string;
+  summary: string;
+  statuses: { agentId: string; state: string }[];
+}
 
 const agentsOf = async (cp: ControlPlane) => ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] }).agents;
 const actionOf = async (cp: ControlPlane, id: string) => (await (await fetch(`${cp.url}/api/v1/actions/${id}`)).json()) as ActionView;
@@ -25,7 +33,9 @@ async function addLogAction(cp: ControlPlane, tags: string[]): Promise<string> {
 }
 
 /** A control plane, and simulated fleets on its broker that leave before it stops. */
-async function controlPlane(t: TestContext): Promise<{ cp: ControlPlane; simulate(options: Omit<FleetOptions, 'broker'>): Promise<Fleet> }> {
+async function controlPlane(
+  t: TestContext,
+): Promise<{ cp: ControlPlane; simulate(options: Omit<FleetOptions, 'broker'>): Promise<Fleet> }> {
   const cp = await startControlPlane();
   const fleets: Fleet[] = [];
   t.after(async () => {
@@ -56,7 +66,10 @@ test('200 simulated agents against a real control plane are all online and all i
 
   const agents = await agentsOf(cp);
   assert.equal(agents.length, 200);
-  assert.ok(agents.every((a) => a.online && a.tags.join() === 'fleet,eu'), 'every agent online with its tags');
+  assert.ok(
+    agents.every((a) => a.online && a.tags.join() === 'fleet,eu'),
+    'every agent online with its tags',
+  );
   assert.deepEqual(agents.map((a) => a.agentId).sort(), fleet.agents.map((a) => a.agentId).sort());
 });
 
@@ -68,13 +81,33 @@ test('a simulated agent that joins later gets the current actions, and one that 
   await waitFor(async () => (await actionOf(cp, actionId)).summary === 'installed on 3/3 agents', WAIT, 'installed on 3/3');
 
   fleet.agents[0]!.crash();
-  await waitFor(async () => (await agentsOf(cp)).find((a) => a.agentId === 'late-00000')?.online === false, WAIT, 'the crashed agent offline');
+  await waitFor(
+    async () => (await agentsOf(cp)).find((a) => a.agentId === 'late-00000')?.online === false,
+    WAIT,
+    'the crashed agent offline',
+  );
   assert.equal((await agentsOf(cp)).filter((a) => a.online).length, 2);
 });
 
 test('the CLI spreads agents over processes, reports installs, and takes every agent offline on Ctrl-C', async (t) => {
   const { cp } = await controlPlane(t);
-  const cli = new Child(process.execPath, [builtFile('bench/dist/fleet-simulator/fleet-simulator.js'), '--broker', cp.mqttUrl, '--agents', '40', '--tags', 'a,b', '--processes', '2', '--id-prefix', 'cli'], { name: 'fleet-simulator' });
+  const cli = new Child(
+    process.execPath,
+    [
+      builtFile('bench/dist/fleet-simulator/fleet-simulator.js'),
+      '--broker',
+      cp.mqttUrl,
+      '--agents',
+      '40',
+      '--tags',
+      'a,b',
+      '--processes',
+      '2',
+      '--id-prefix',
+      'cli',
+    ],
+    { name: 'fleet-simulator' },
+  );
   t.after(() => cli.stop('SIGKILL'));
   await cli.waitForLine((line) => line.startsWith('fleet-simulator: all 40 online'), WAIT, 'all online');
   assert.equal((await agentsOf(cp)).filter((a) => a.online).length, 40);

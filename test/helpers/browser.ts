@@ -13,7 +13,15 @@ const CHROMIUM = process.env.LIVEPROBE_CHROMIUM ?? '/usr/bin/chromium';
 /** A laptop screen. */
 const VIEWPORT = { width: 1366, height: 800 };
 // The machine has no network: keep chromium from trying to reach any service of its own.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface Browser {
   /** A new tab; uncaught errors in its scripts are collected in `pageErrors`. */
@@ -30,10 +38,17 @@ export async function browser(): Promise<Browser> {
   const profile: TempDir = await tempDir('liveprobe-chromium-');
   let context: BrowserContext;
   try {
-    context = await chromium.launchPersistentContext(profile.path, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: VIEWPORT });
+    context = await chromium.launchPersistentContext(profile.path, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: VIEWPORT,
+    });
   } catch (error) {
     await profile.remove();
-    throw new Error(`cannot start ${CHROMIUM} (apt-get install chromium, or set LIVEPROBE_CHROMIUM): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `cannot start ${CHROMIUM} (apt-get install chromium, or set LIVEPROBE_CHROMIUM): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const pageErrors: string[] = [];
   return {

@@ -104,18 +104,17 @@ export class Child {
 
   /** Everything the process printed so far, stdout and stderr interleaved as they arrived. */
   output(): string {
-    return this.lines.items().map((line) => line.text).join('\n');
+    return this.lines
+      .items()
+      .map((line) => line.text)
+      .join('\n');
   }
 
   /**
    * Waits for a line matching `predicate`; fails early, with the output, if the process exits
    * first, since a crashed process will never print it.
    */
-  async waitForLine(
-    predicate: (text: string, stream: OutputLine['stream']) => boolean,
-    timeoutMs: number,
-    what: string,
-  ): Promise<string> {
+  async waitForLine(predicate: (text: string, stream: OutputLine['stream']) => boolean, timeoutMs: number, what: string): Promise<string> {
     const done = new AbortController();
     const line = this.lines.waitFor((l) => predicate(l.text, l.stream), timeoutMs, `${this.name} to print ${what}`, done.signal);
     const exit = this.exited.then(async (status) => {

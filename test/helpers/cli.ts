@@ -30,7 +30,11 @@ export async function cli(args: string[], options: CliOptions): Promise<CliResul
     // Output can still be in flight after 'exit'; the CLI holds no other pipe open.
     await child.closed;
     const text = (stream: 'stdout' | 'stderr') =>
-      child.lines.items().filter((line) => line.stream === stream).map((line) => `${line.text}\n`).join('');
+      child.lines
+        .items()
+        .filter((line) => line.stream === stream)
+        .map((line) => `${line.text}\n`)
+        .join('');
     return { code: status.code, stdout: text('stdout'), stderr: text('stderr') };
   } finally {
     clearTimeout(timer);
@@ -52,13 +56,21 @@ export interface Tail {
 export async function tailCli(args: string[], options: { server: string; timeoutMs?: number }): Promise<Tail> {
   const child = startCli(['tail', ...args], options.server);
   try {
-    await child.waitForLine((text, stream) => stream === 'stderr' && text.startsWith('tailing '), options.timeoutMs ?? 10_000, '`tailing <url>`');
+    await child.waitForLine(
+      (text, stream) => stream === 'stderr' && text.startsWith('tailing '),
+      options.timeoutMs ?? 10_000,
+      '`tailing <url>`',
+    );
   } catch (error) {
     await child.stop('SIGKILL');
     throw error;
   }
   return {
-    lines: () => child.lines.items().filter((line) => line.stream === 'stdout').map((line) => line.text),
+    lines: () =>
+      child.lines
+        .items()
+        .filter((line) => line.stream === 'stdout')
+        .map((line) => line.text),
     waitForLine: (predicate, timeoutMs, what = 'a matching line') =>
       child.waitForLine((text, stream) => stream === 'stdout' && predicate(text), timeoutMs, what),
     output: () => child.output(),

@@ -50,7 +50,9 @@ const readyTimeoutMs = 30_000;
 export function collectorBinary(): string {
   const path = execFileSync('bash', [fromRoot('scripts/build-collector.sh'), '--path'], { encoding: 'utf8' }).trim();
   if (!existsSync(path)) {
-    throw new Error(`otelcol-liveprobe is not built for the current collector-config/builder-config.yaml: run \`bash scripts/build-collector.sh\` (.ci/run does); expected ${path}`);
+    throw new Error(
+      `otelcol-liveprobe is not built for the current collector-config/builder-config.yaml: run \`bash scripts/build-collector.sh\` (.ci/run does); expected ${path}`,
+    );
   }
   return path;
 }
@@ -61,7 +63,11 @@ export function collectorBinary(): string {
  */
 export function validateCollectorConfig(configs: string[], env: Record<string, string>): { ok: boolean; output: string } {
   const args = ['--net', '--', collectorBinary(), 'validate', ...configs.map((config) => `--config=${fromRoot(config)}`)];
-  const result = spawnSync('/usr/bin/unshare', args, { cwd: repoRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env } });
+  const result = spawnSync('/usr/bin/unshare', args, {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+  });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
 }
 

@@ -136,7 +136,8 @@ async function withAgentToken(url: string, mqttUrl: string, adminToken: string):
     body: JSON.stringify({ name: 'test-agents', role: 'agent', tags: ['*'] }),
   });
   const body = (await response.json()) as { secret?: string };
-  if (response.status !== 201 || body.secret === undefined) throw new Error(`could not create an agent token: ${response.status} ${JSON.stringify(body)}`);
+  if (response.status !== 201 || body.secret === undefined)
+    throw new Error(`could not create an agent token: ${response.status} ${JSON.stringify(body)}`);
   return mqttUrl.replace(/^(mqtts?:\/\/)/, `$1test-agents:${body.secret}@`);
 }
 

@@ -37,7 +37,8 @@ const firstOutboundPort = 20_000;
  * inside (netns-relay.mjs) and servers here in the test process. Needs root (CI runs as root).
  */
 export async function isolatedNetwork(options: IsolatedNetworkOptions): Promise<IsolatedNetwork> {
-  if (process.getuid?.() !== 0) throw new Error('an isolated network namespace needs root (unshare --net): run the collector tests as root, as CI does');
+  if (process.getuid?.() !== 0)
+    throw new Error('an isolated network namespace needs root (unshare --net): run the collector tests as root, as CI does');
   const dir = await tempDir('liveprobe-netns-');
   const servers: Server[] = [];
   const connections = new Set<Socket>();
@@ -60,15 +61,28 @@ export async function isolatedNetwork(options: IsolatedNetworkOptions): Promise<
     // Outbound: the relay inside connects to our socket; we connect on to the real server.
     for (const route of outbound) {
       const [host, port] = splitAddress(route.address);
-      servers.push(await listen(createServer((client) => pipe(connections, client, connect(port, host))), route.socket));
+      servers.push(
+        await listen(
+          createServer((client) => pipe(connections, client, connect(port, host))),
+          route.socket,
+        ),
+      );
     }
     const inbound = options.inbound.map((port) => ({ port, socket: join(dir.path, `in-${port}.sock`) }));
     const spec = JSON.stringify({ inbound, outbound: outbound.map(({ port, socket }) => ({ port, socket })) });
-    relay = new Child('/usr/bin/unshare', ['--net', '--', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, relayScript, spec], { name: 'netns relay' });
+    relay = new Child(
+      '/usr/bin/unshare',
+      ['--net', '--', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, relayScript, spec],
+      { name: 'netns relay' },
+    );
     await relay.waitForLine((line) => line === 'relay ready', 10_000, '`relay ready`');
     // Inbound: a test connects to our port; we connect to the relay's socket inside.
     for (const route of inbound) {
-      const server = await listen(createServer((client) => pipe(connections, client, connect(route.socket))), 0, '127.0.0.1');
+      const server = await listen(
+        createServer((client) => pipe(connections, client, connect(route.socket))),
+        0,
+        '127.0.0.1',
+      );
       servers.push(server);
       const address = server.address();
       if (address === null || typeof address === 'string') throw new Error('could not read the port of a bridge listener');
@@ -91,7 +105,8 @@ export async function isolatedNetwork(options: IsolatedNetworkOptions): Promise<
       return address;
     },
     // nsenter execs the program in the relay's namespace, so the child's pid is the program's.
-    spawn: (command, args, childOptions) => new Child('/usr/bin/nsenter', [`--net=/proc/${relayPid}/ns/net`, '--', command, ...args], childOptions),
+    spawn: (command, args, childOptions) =>
+      new Child('/usr/bin/nsenter', [`--net=/proc/${relayPid}/ns/net`, '--', command, ...args], childOptions),
     stop,
   };
 }

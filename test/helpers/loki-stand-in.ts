@@ -34,7 +34,8 @@ export async function lokiStandIn(): Promise<LokiStandIn> {
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
       let body = await readBody(req);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const decoded = type === 'application/json' ? decodeJsonLogs(body) : type === 'application/x-protobuf' ? decodeProtobufLogs(body) : undefined;
+      const decoded =
+        type === 'application/json' ? decodeJsonLogs(body) : type === 'application/x-protobuf' ? decodeProtobufLogs(body) : undefined;
       if (decoded === undefined) {
         res.writeHead(415, { 'content-type': 'text/plain' }).end(`unsupported content-type ${type ?? ''}`);
         return;

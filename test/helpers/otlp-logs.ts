@@ -25,7 +25,9 @@ export function decodeProtobufRequest(signal: 'logs' | 'trace' | 'metrics', body
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) => protoDir + target;
     root.loadSync(`opentelemetry/proto/collector/${signal}/v1/${signal}_service.proto`);
-    type = root.lookupType(`opentelemetry.proto.collector.${signal}.v1.Export${{ logs: 'Logs', trace: 'Trace', metrics: 'Metrics' }[signal]}ServiceRequest`);
+    type = root.lookupType(
+      `opentelemetry.proto.collector.${signal}.v1.Export${{ logs: 'Logs', trace: 'Trace', metrics: 'Metrics' }[signal]}ServiceRequest`,
+    );
     requestTypes.set(signal, type);
   }
   // longs as numbers and bytes as base64 give exactly the OTLP/JSON shape, except for ids.

@@ -14,13 +14,27 @@ export interface MetricPoint {
   resource: Record<string, unknown>;
 }
 
-interface NumberPoint { attributes?: KeyValue[]; asInt?: number | string; asDouble?: number }
-interface HistogramPoint { attributes?: KeyValue[]; count?: number | string; sum?: number }
+interface NumberPoint {
+  attributes?: KeyValue[];
+  asInt?: number | string;
+  asDouble?: number;
+}
+interface HistogramPoint {
+  attributes?: KeyValue[];
+  count?: number | string;
+  sum?: number;
+}
 interface Request {
   resourceMetrics?: {
     resource?: { attributes?: KeyValue[] };
     scopeMetrics?: {
-      metrics?: { name?: string; unit?: string; sum?: { dataPoints?: NumberPoint[] }; gauge?: { dataPoints?: NumberPoint[] }; histogram?: { dataPoints?: HistogramPoint[] } }[];
+      metrics?: {
+        name?: string;
+        unit?: string;
+        sum?: { dataPoints?: NumberPoint[] };
+        gauge?: { dataPoints?: NumberPoint[] };
+        histogram?: { dataPoints?: HistogramPoint[] };
+      }[];
     }[];
   }[];
 }
@@ -40,11 +54,22 @@ function flatten(request: Request): MetricPoint[] {
     for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
       for (const metric of scopeMetrics.metrics ?? []) {
         const base = { name: metric.name ?? '', unit: metric.unit ?? '', resource };
-        const number = (kind: 'sum' | 'gauge', p: NumberPoint): MetricPoint => ({ ...base, kind, attributes: attributes(p.attributes), value: Number(p.asInt ?? p.asDouble ?? 0) });
+        const number = (kind: 'sum' | 'gauge', p: NumberPoint): MetricPoint => ({
+          ...base,
+          kind,
+          attributes: attributes(p.attributes),
+          value: Number(p.asInt ?? p.asDouble ?? 0),
+        });
         for (const p of metric.sum?.dataPoints ?? []) points.push(number('sum', p));
         for (const p of metric.gauge?.dataPoints ?? []) points.push(number('gauge', p));
         for (const p of metric.histogram?.dataPoints ?? []) {
-          points.push({ ...base, kind: 'histogram', attributes: attributes(p.attributes), count: Number(p.count ?? 0), sum: Number(p.sum ?? 0) });
+          points.push({
+            ...base,
+            kind: 'histogram',
+            attributes: attributes(p.attributes),
+            count: Number(p.count ?? 0),
+            sum: Number(p.sum ?? 0),
+          });
         }
       }
     }

@@ -47,13 +47,47 @@ export async function postgres(): Promise<Postgres> {
       for (const path of [dir.path, data, join(dir.path, 'pwfile')]) await chown(path, user.uid, user.gid);
     }
     const asUser = user === undefined ? {} : { uid: user.uid, gid: user.gid };
-    await run(join(bin, 'initdb'), ['-D', data, '-U', 'liveprobe', `--pwfile=${join(dir.path, 'pwfile')}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--locale=C'], asUser)
-      .catch((error: Error & { stderr?: string }) => {
-        throw new Error(`initdb failed: ${error.message}\n${error.stderr ?? ''}`);
-      });
+    await run(
+      join(bin, 'initdb'),
+      [
+        '-D',
+        data,
+        '-U',
+        'liveprobe',
+        `--pwfile=${join(dir.path, 'pwfile')}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--no-sync',
+        '--locale=C',
+      ],
+      asUser,
+    ).catch((error: Error & { stderr?: string }) => {
+      throw new Error(`initdb failed: ${error.message}\n${error.stderr ?? ''}`);
+    });
     port = await freePort();
     // Durability is not what these tests are about; speed is.
-    child = new Child(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir.path, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'], { name: 'postgres', ...asUser });
+    child = new Child(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir.path,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ],
+      { name: 'postgres', ...asUser },
+    );
     await child.waitForLine((line) => line.includes('database system is ready to accept connections'), readyTimeoutMs, 'that it is ready');
   } catch (error) {
     await stop();

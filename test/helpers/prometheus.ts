@@ -83,10 +83,14 @@ export async function prometheus(options: PrometheusOptions = {}): Promise<Prome
     waitForQuery: async (promql, accept, timeoutMs, what) => {
       let last: Sample[] = [];
       try {
-        return await waitFor(async () => {
-          last = await query(promql);
-          return accept(last) ? last : undefined;
-        }, timeoutMs, what);
+        return await waitFor(
+          async () => {
+            last = await query(promql);
+            return accept(last) ? last : undefined;
+          },
+          timeoutMs,
+          what,
+        );
       } catch (error) {
         throw new Error(`${error instanceof Error ? error.message : String(error)}; last result of ${promql}: ${JSON.stringify(last)}`);
       }

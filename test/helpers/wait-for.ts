@@ -3,11 +3,7 @@
  * A throw counts as "not yet": the last error is quoted in the timeout message, which usually
  * explains the failure better than the timeout itself.
  */
-export async function waitFor<T>(
-  fn: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<Exclude<T, undefined | null | false>> {
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -7,7 +7,7 @@ import { HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge
 import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
 import { ProbeHook } from './probe-hook.js';
-import { installPrepare } from '../prepare/install.js';
+import { installPrepare } from './prepared-install.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;
@@ -54,20 +54,28 @@ export function startAgent(): void {
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
     execArgv: [],
     name: 'liveprobe-agent',
+    // V8 sizes a new isolate's young generation for an app; the agent's allocations are small
+    // and short-lived, and the default semi-spaces alone cost every process ~8 MiB of RSS.
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
   });
   worker.on('error', (err) => {
-    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   });
   // The agent must never keep the app alive.
   worker.unref();
   port1.unref();
 }
 
+/** Measured in docs/BENCHMARKS.md (agent memory): the RSS it saves against the throughput it keeps. */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
   return new Promise((resolve) => {
     // Referenced on purpose: while it runs, it is what keeps the app's start-up waiting.
     const timer = setTimeout(() => {
-      process.stderr.write(`[liveprobe] the app goes on before the agent applied its actions: LIVEPROBE_STARTUP_WAIT_MS (${waitMs} ms) ran out\n`);
+      process.stderr.write(
+        `[liveprobe] the app goes on before the agent applied its actions: LIVEPROBE_STARTUP_WAIT_MS (${waitMs} ms) ran out\n`,
+      );
       resolve();
     }, waitMs);
     port.on('message', (message: ToMain) => {

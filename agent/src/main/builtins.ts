@@ -19,5 +19,7 @@ export const setHas = bindCall(Set.prototype.has) as (set: ReadonlySet<unknown>,
 export const mapGet = bindCall(Map.prototype.get) as <K, V>(map: ReadonlyMap<K, V>, key: K) => V | undefined;
 export const mapSet = bindCall(Map.prototype.set) as <K, V>(map: Map<K, V>, key: K, value: V) => Map<K, V>;
 export const mapClear = bindCall(Map.prototype.clear) as (map: Map<unknown, unknown>) => void;
-export const mapSize = bindCall(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!) as (map: ReadonlyMap<unknown, unknown>) => number;
+export const mapSize = bindCall(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!) as (
+  map: ReadonlyMap<unknown, unknown>,
+) => number;
 export const arrayIncludes = bindCall(Array.prototype.includes) as (array: readonly unknown[], value: unknown) => boolean;

@@ -5,8 +5,19 @@
 import { types } from 'node:util';
 import type { Expr, TemplatePart } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
-import { binaryOperator, callMethod, hasKey, keysOf, lengthOf, ProbeEvalError, readProperty, REDACTED, unaryOperator } from './safe-read.js';
-import { CaptureBudget, DEFAULT_CAPTURE_LIMITS, renderValue, serialize, type CaptureLimits } from './serialize.js';
+import {
+  binaryOperator,
+  callMethod,
+  hasKey,
+  keysOf,
+  lengthOf,
+  ProbeEvalError,
+  readProperty,
+  REDACTED,
+  unaryOperator,
+} from './safe-read.js';
+import { CaptureBudget, renderValue, serialize } from './serialize.js';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
 /** What a breakpoint condition captured at the line. */
 export interface Frame {
@@ -53,7 +64,8 @@ export function compileExpression(expr: Expr, roots: readonly string[], text: Te
  */
 function asProbeError(err: unknown): ProbeEvalError {
   if (err instanceof ProbeEvalError) return err;
-  const message = typeof err === 'object' && err !== null && isNativeError(err) ? Object.getOwnPropertyDescriptor(err, 'message')?.value : undefined;
+  const message =
+    typeof err === 'object' && err !== null && isNativeError(err) ? Object.getOwnPropertyDescriptor(err, 'message')?.value : undefined;
   return new ProbeEvalError(typeof message === 'string' ? message : 'the expression failed');
 }
 
@@ -80,7 +92,9 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       return (f) => {
         const v = f.values[index];
         if (v === NOT_AVAILABLE) {
-          throw new ProbeEvalError(`\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`);
+          throw new ProbeEvalError(
+            `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
+          );
         }
         return v;
       };
@@ -148,10 +162,14 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       const args = expr.args.map(sub);
       const [first, second] = args as [Compiled, Compiled | undefined];
       switch (expr.name) {
-        case 'len': return (f) => lengthOf(first(f));
-        case 'keys': return (f) => keysOf(first(f), MAX_KEYS);
-        case 'has': return (f) => hasKey(first(f), second!(f));
-        case 'str': return (f) => toText(first(f), text, new CaptureBudget(text.limits.totalBytes));
+        case 'len':
+          return (f) => lengthOf(first(f));
+        case 'keys':
+          return (f) => keysOf(first(f), MAX_KEYS);
+        case 'has':
+          return (f) => hasKey(first(f), second!(f));
+        case 'str':
+          return (f) => toText(first(f), text, new CaptureBudget(text.limits.totalBytes));
       }
       throw new ProbeEvalError(`unknown helper \`${String((expr as { name: unknown }).name)}\``);
     }
@@ -171,11 +189,16 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
 /** A short source-like rendering of a node, for error messages. */
 function sourceOf(expr: Expr): string {
   switch (expr.k) {
-    case 'id': return expr.name;
-    case 'this': return 'this';
-    case 'member': return expr.src;
-    case 'method': return expr.src;
-    default: return 'the value';
+    case 'id':
+      return expr.name;
+    case 'this':
+      return 'this';
+    case 'member':
+      return expr.src;
+    case 'method':
+      return expr.src;
+    default:
+      return 'the value';
   }
 }
 

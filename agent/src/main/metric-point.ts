@@ -37,7 +37,9 @@ export function metricValue(metric: CompiledMetric, frame: Frame, timers: Invoca
     case 'value': {
       const value = metric.value!.evaluate(frame);
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new ProbeEvalError(`\`${metric.value!.source}\` is ${typeof value === 'number' ? String(value) : typeof value}, not a finite number`);
+        throw new ProbeEvalError(
+          `\`${metric.value!.source}\` is ${typeof value === 'number' ? String(value) : typeof value}, not a finite number`,
+        );
       }
       return value;
     }
@@ -45,15 +47,23 @@ export function metricValue(metric: CompiledMetric, frame: Frame, timers: Invoca
 }
 
 /** Attribute values are primitives; anything else is rendered as bounded text. A failing one is reported and left out. */
-export function metricAttributes(metric: CompiledMetric, frame: Frame, text: TextOptions, onError: (message: string) => void): Record<string, string | number | boolean> {
+export function metricAttributes(
+  metric: CompiledMetric,
+  frame: Frame,
+  text: TextOptions,
+  onError: (message: string) => void,
+): Record<string, string | number | boolean> {
   const attributes: Record<string, string | number | boolean> = {};
   if (metric.outcome !== undefined) attributes['liveprobe.outcome'] = metric.outcome;
   for (const attribute of metric.attributes) {
     try {
       const value = attribute.evaluate(frame);
-      attributes[attribute.key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-        ? value
-        : isPrimitive(value) ? String(value) : renderValue(serialize(value, text.limits, new CaptureBudget(text.limits.totalBytes), text.redaction));
+      attributes[attribute.key] =
+        typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+          ? value
+          : isPrimitive(value)
+            ? String(value)
+            : renderValue(serialize(value, text.limits, new CaptureBudget(text.limits.totalBytes), text.redaction));
     } catch (err) {
       onError(`attribute ${attribute.key} = \`${attribute.source}\`: ${err instanceof Error ? err.message : String(err)}`);
     }

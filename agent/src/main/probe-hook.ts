@@ -10,12 +10,22 @@ import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
-import { compileExpression, compileTemplate, NOT_AVAILABLE, type Compiled, type CompiledTemplate, type Frame, type TextOptions } from './compile.js';
+import {
+  compileExpression,
+  compileTemplate,
+  NOT_AVAILABLE,
+  type Compiled,
+  type CompiledTemplate,
+  type Frame,
+  type TextOptions,
+} from './compile.js';
 import { Redaction } from './redaction.js';
-import { DEFAULT_CAPTURE_LIMITS, renderValue } from './serialize.js';
+import { renderValue } from './serialize.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../settings/capture-settings.js';
 import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
 import { InvocationTimers } from './invocation-timers.js';
-import { CpuBudget, DEFAULT_QUOTAS, RateLimit, type QuotaSettings } from './quota.js';
+import { CpuBudget, RateLimit } from './quota.js';
+import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
 
@@ -191,13 +201,20 @@ export class ProbeHook {
       data.spanId = spanContext.spanId;
     }
     const id = `snap_${randomBytes(8).toString('hex')}`;
-    const summary = data.arguments.concat(data.locals).map((v) => `${v.name}=${renderValue(v.value)}`).join(', ');
-    const emitted = this.otel.emitSpan(`snapshot ${probe.location}`, {
-      ...probe.attributes,
-      'liveprobe.snapshot.id': id,
-      'liveprobe.snapshot.stall_ms': data.stallMs,
-      'liveprobe.snapshot.summary': summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH)}…` : summary,
-    }, now);
+    const summary = data.arguments
+      .concat(data.locals)
+      .map((v) => `${v.name}=${renderValue(v.value)}`)
+      .join(', ');
+    const emitted = this.otel.emitSpan(
+      `snapshot ${probe.location}`,
+      {
+        ...probe.attributes,
+        'liveprobe.snapshot.id': id,
+        'liveprobe.snapshot.stall_ms': data.stallMs,
+        'liveprobe.snapshot.summary': summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH)}…` : summary,
+      },
+      now,
+    );
     this.post({ t: 'snap', key: probe.key, id, time: now, data, emitted });
   }
 
@@ -272,7 +289,8 @@ export class ProbeHook {
     this.quotas = settings.quotas;
     this.cpu = new CpuBudget(settings.quotas);
     // Runs are counted up to an exact match: a lower limit than the count so far must not skip it.
-    if (this.quotas.recycleAfterHits > 0 && this.conditionRuns >= this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
+    if (this.quotas.recycleAfterHits > 0 && this.conditionRuns >= this.quotas.recycleAfterHits)
+      this.post({ t: 'recycle', hits: this.conditionRuns });
   }
 
   private arm(spec: ArmProbe): void {
@@ -316,8 +334,12 @@ export class ProbeHook {
   private compile(probe: ArmedProbe): void {
     const { spec } = probe;
     probe.condition = spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots, this.text);
-    probe.format = spec.log === undefined ? undefined : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now()), this.text);
-    probe.snapshot = spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
+    probe.format =
+      spec.log === undefined
+        ? undefined
+        : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now()), this.text);
+    probe.snapshot =
+      spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
     probe.hitRate = new RateLimit(this.quotas.hitsPerSecond);
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);

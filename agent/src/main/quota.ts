@@ -3,23 +3,7 @@
  * rate of hits and of output bytes, and a per-agent budget of time spent in probes. Over any
  * of them the action is paused: its breakpoints leave V8, so it costs nothing until it resumes.
  */
-export interface QuotaSettings {
-  /** Per action; 0 turns the limit off. */
-  hitsPerSecond: number;
-  /** Per action, output bytes (log lines, snapshots); 0 turns the limit off. */
-  bytesPerSecond: number;
-  /** Per agent, milliseconds of probe time per second of wall time; 0 turns the budget off. */
-  cpuMsPerSecond: number;
-  /** What V8 spends per hit before the hook runs (evaluating the condition), in microseconds. */
-  breakpointCostUs: number;
-  /**
-   * Breakpoint hits after which the inspector session is closed and reopened: V8 keeps memory for
-   * every condition it evaluates, and only a new session lets it be reused; 0 never recycles.
-   */
-  recycleAfterHits: number;
-}
-
-export const DEFAULT_QUOTAS: QuotaSettings = { hitsPerSecond: 200, bytesPerSecond: 256 * 1024, cpuMsPerSecond: 50, breakpointCostUs: 150, recycleAfterHits: 50_000 };
+import type { QuotaSettings } from '../settings/quota-settings.js';
 
 /** A token bucket: `rate` per second, bursts up to one second's worth. */
 export class RateLimit {

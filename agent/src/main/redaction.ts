@@ -3,9 +3,19 @@
  * patterns masked inside strings. Settings come from the agent's own configuration (via the
  * worker's `init` message); nothing the control plane sends can change them.
  */
-import { REDACTED_TEXT, type BuiltInPattern, type RedactionSettings } from '../redaction-settings.js';
-import { mapClear, mapGet, mapSet, mapSize, regexpExec, setHas, stringCharCodeAt, stringIncludes, stringSlice, stringToLowerCase } from './builtins.js';
-
+import { REDACTED_TEXT, type BuiltInPattern, type RedactionSettings } from '../settings/redaction-settings.js';
+import {
+  mapClear,
+  mapGet,
+  mapSet,
+  mapSize,
+  regexpExec,
+  setHas,
+  stringCharCodeAt,
+  stringIncludes,
+  stringSlice,
+  stringToLowerCase,
+} from './builtins.js';
 
 /** Keys seen so far and whether they are secret; keys repeat, so this keeps redaction cheap. */
 const KEY_CACHE_LIMIT = 4096;
@@ -29,11 +39,27 @@ const always = (): boolean => true;
 
 const BUILT_IN: Record<BuiltInPattern, () => Masker> = {
   // 13–19 digits, optionally grouped by spaces or dashes, starting like a real card (2–6).
-  card: () => ({ mayMatch: (_text, scan) => scan.digits >= 13, regex: /(?<![\d])[2-6](?:[ -]?\d){12,18}(?![\d])/g, replace: (m) => (passesLuhn(m) ? REDACTED_TEXT : undefined) }),
+  card: () => ({
+    mayMatch: (_text, scan) => scan.digits >= 13,
+    regex: /(?<![\d])[2-6](?:[ -]?\d){12,18}(?![\d])/g,
+    replace: (m) => (passesLuhn(m) ? REDACTED_TEXT : undefined),
+  }),
   // "Basic " and eight characters at least.
-  bearer: () => ({ mayMatch: (text, scan) => scan.space && text.length >= 14, regex: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi, replace: (m) => `${schemeOf(m)} ${REDACTED_TEXT}` }),
-  jwt: () => ({ mayMatch: (text) => text.length >= 20 && stringIncludes(text, 'eyJ'), regex: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: () => REDACTED_TEXT }),
-  email: () => ({ mayMatch: (_text, scan) => scan.at, regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g, replace: () => REDACTED_TEXT }),
+  bearer: () => ({
+    mayMatch: (text, scan) => scan.space && text.length >= 14,
+    regex: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi,
+    replace: (m) => `${schemeOf(m)} ${REDACTED_TEXT}`,
+  }),
+  jwt: () => ({
+    mayMatch: (text) => text.length >= 20 && stringIncludes(text, 'eyJ'),
+    regex: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+    replace: () => REDACTED_TEXT,
+  }),
+  email: () => ({
+    mayMatch: (_text, scan) => scan.at,
+    regex: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g,
+    replace: () => REDACTED_TEXT,
+  }),
 };
 
 function scan(text: string): Scan {

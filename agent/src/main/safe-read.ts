@@ -19,7 +19,7 @@ export const REDACTED: object = Object.freeze(Object.create(null) as object);
 const { getOwnPropertyDescriptor, getPrototypeOf, keys: objectKeys } = Object;
 const hasOwn = Object.prototype.hasOwnProperty;
 const apply = Reflect.apply;
-const getterOf = (proto: object, key: PropertyKey): (...args: unknown[]) => unknown => getOwnPropertyDescriptor(proto, key)!.get!;
+const getterOf = (proto: object, key: PropertyKey): ((...args: unknown[]) => unknown) => getOwnPropertyDescriptor(proto, key)!.get!;
 const mapSize = getterOf(Map.prototype, 'size');
 const setSize = getterOf(Set.prototype, 'size');
 const mapHas = Map.prototype.has;
@@ -42,9 +42,13 @@ const MAX_BIGINT_SHIFT = 100_000n;
  * (`RegExp.prototype.flags` is left out: it reads other properties through lookups.)
  */
 const SAFE_GETTERS: ReadonlySet<unknown> = new Set([
-  mapSize, setSize,
-  typedArrayLength, getterOf(typedArrayPrototype, 'byteLength'), getterOf(typedArrayPrototype, 'byteOffset'),
-  getterOf(ArrayBuffer.prototype, 'byteLength'), getterOf(DataView.prototype, 'byteLength'),
+  mapSize,
+  setSize,
+  typedArrayLength,
+  getterOf(typedArrayPrototype, 'byteLength'),
+  getterOf(typedArrayPrototype, 'byteOffset'),
+  getterOf(ArrayBuffer.prototype, 'byteLength'),
+  getterOf(DataView.prototype, 'byteLength'),
   getterOf(Symbol.prototype, 'description'),
   ...['source', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'sticky', 'hasIndices']
     .filter((name) => getOwnPropertyDescriptor(RegExp.prototype, name) !== undefined)
@@ -87,7 +91,8 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
 
 /** Explains, when the stack cannot be read without running application code. */
 export const STACK_NOT_READ = '[not captured: Error.prepareStackTrace is set, and reading the stack would run it]';
-export const STACK_NOT_READ_HEADER = '[not captured: the error\'s name or message is a getter or an object, and formatting the stack would run it]';
+export const STACK_NOT_READ_HEADER =
+  "[not captured: the error's name or message is a getter or an object, and formatting the stack would run it]";
 
 /**
  * An error's stack, read only when formatting it runs no application code. V8 formats `stack`
@@ -97,8 +102,11 @@ export const STACK_NOT_READ_HEADER = '[not captured: the error\'s name or messag
 export function errorStack(error: object): string | undefined {
   const global = getOwnPropertyDescriptor(globalThis, 'Error');
   const formatter = getOwnPropertyDescriptor(ErrorConstructor, 'prepareStackTrace');
-  const noFormatter = global !== undefined && 'value' in global && global.value === ErrorConstructor
-    && (formatter === undefined || ('value' in formatter && formatter.value === undefined));
+  const noFormatter =
+    global !== undefined &&
+    'value' in global &&
+    global.value === ErrorConstructor &&
+    (formatter === undefined || ('value' in formatter && formatter.value === undefined));
   if (!noFormatter) return STACK_NOT_READ;
   if (!isPlainText(error, 'name') || !isPlainText(error, 'message')) return STACK_NOT_READ_HEADER;
   const descriptor = getOwnPropertyDescriptor(error, 'stack');
@@ -139,19 +147,32 @@ type Binary = (left: unknown, right: unknown) => unknown;
 
 /** The arithmetic, bitwise and ordering operators: JS semantics, once both operands are primitives. */
 const ARITHMETIC: Record<string, (a: never, b: never) => unknown> = {
-  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b,
-  '+': (a: number, b: number) => a + b, '-': (a: number, b: number) => a - b, '*': (a: number, b: number) => a * b,
-  '/': (a: number, b: number) => a / b, '%': (a: number, b: number) => a % b, '**': (a: number, b: number) => a ** b,
-  '&': (a: number, b: number) => a & b, '|': (a: number, b: number) => a | b, '^': (a: number, b: number) => a ^ b,
-  '<<': (a: number, b: number) => a << b, '>>': (a: number, b: number) => a >> b, '>>>': (a: number, b: number) => a >>> b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '+': (a: number, b: number) => a + b,
+  '-': (a: number, b: number) => a - b,
+  '*': (a: number, b: number) => a * b,
+  '/': (a: number, b: number) => a / b,
+  '%': (a: number, b: number) => a % b,
+  '**': (a: number, b: number) => a ** b,
+  '&': (a: number, b: number) => a & b,
+  '|': (a: number, b: number) => a | b,
+  '^': (a: number, b: number) => a ^ b,
+  '<<': (a: number, b: number) => a << b,
+  '>>': (a: number, b: number) => a >> b,
+  '>>>': (a: number, b: number) => a >>> b,
 };
 
 /** A binary operator that never converts an object (no valueOf, toString, Symbol.toPrimitive), chosen once at compile time. */
 export function binaryOperator(op: string): Binary {
   const what = `\`${op}\``;
   switch (op) {
-    case '===': return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left === right);
-    case '!==': return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left !== right);
+    case '===':
+      return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left === right);
+    case '!==':
+      return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left !== right);
     case '==':
     case '!=': {
       const negate = op === '!=';
@@ -183,11 +204,16 @@ export function binaryOperator(op: string): Binary {
 export function unaryOperator(op: string): (value: unknown) => unknown {
   const what = `\`${op}\``;
   switch (op) {
-    case '!': return (value) => (refuseRedacted(value, what), !value);
-    case 'typeof': return (value) => (refuseRedacted(value, what), typeof value);
-    case '-': return (value) => (requirePrimitive(value, op), -(value as number));
-    case '+': return (value) => (requirePrimitive(value, op), +(value as number));
-    case '~': return (value) => (requirePrimitive(value, op), ~(value as number));
+    case '!':
+      return (value) => (refuseRedacted(value, what), !value);
+    case 'typeof':
+      return (value) => (refuseRedacted(value, what), typeof value);
+    case '-':
+      return (value) => (requirePrimitive(value, op), -(value as number));
+    case '+':
+      return (value) => (requirePrimitive(value, op), +(value as number));
+    case '~':
+      return (value) => (requirePrimitive(value, op), ~(value as number));
   }
   throw new ProbeEvalError(`operator ${what} is not supported`);
 }
@@ -251,7 +277,9 @@ export function callMethod(name: 'startsWith' | 'endsWith' | 'includes', target:
   if (!isPrimitive(target) && !isProxy(target) && Array.isArray(target) && name === 'includes') {
     const length = target.length;
     if (length > MAX_INCLUDES_SCAN) {
-      throw new ProbeEvalError(`\`${what}\`: the array has ${length} items; a probe scans at most ${MAX_INCLUDES_SCAN} — test a narrower value`);
+      throw new ProbeEvalError(
+        `\`${what}\`: the array has ${length} items; a probe scans at most ${MAX_INCLUDES_SCAN} — test a narrower value`,
+      );
     }
     for (let i = 0; i < length; i++) {
       const descriptor = getOwnPropertyDescriptor(target, i);
@@ -262,5 +290,7 @@ export function callMethod(name: 'startsWith' | 'endsWith' | 'includes', target:
     }
     return false;
   }
-  throw new ProbeEvalError(`\`${what}\`: .${name}() works on ${name === 'includes' ? 'strings and arrays' : 'strings'}, got ${describeType(target)}`);
+  throw new ProbeEvalError(
+    `\`${what}\`: .${name}() works on ${name === 'includes' ? 'strings and arrays' : 'strings'}, got ${describeType(target)}`,
+  );
 }

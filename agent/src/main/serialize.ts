@@ -13,27 +13,7 @@ import type { CapturedValue } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
 import { arrayIncludes, stringCharCodeAt, stringSlice } from './builtins.js';
 import { errorStack, REDACTED } from './safe-read.js';
-
-export interface CaptureLimits {
-  /** Nesting levels of objects shown; deeper ones become `{ t: 'depth' }`. */
-  depth: number;
-  /** Properties shown per object. */
-  properties: number;
-  /** Items shown per array, Map, Set or typed array. */
-  items: number;
-  /** Characters shown per string (error stacks get eight times this). */
-  stringLength: number;
-  /** JSON bytes of all values of one capture together. */
-  totalBytes: number;
-}
-
-export const DEFAULT_CAPTURE_LIMITS: Readonly<CaptureLimits> = Object.freeze({
-  depth: 3,
-  properties: 20,
-  items: 20,
-  stringLength: 256,
-  totalBytes: 16384,
-});
+import type { CaptureLimits } from '../settings/capture-settings.js';
 
 /** The bytes one capture may still spend; shared across all the values of that capture. */
 export class CaptureBudget {
@@ -83,11 +63,20 @@ const byteLength = Buffer.byteLength;
 const symbolToString = Symbol.prototype.toString;
 const dateGetTime = Date.prototype.getTime;
 const dateToISOString = Date.prototype.toISOString;
-const getter = (proto: object, key: PropertyKey): (...args: unknown[]) => unknown => getOwnPropertyDescriptor(proto, key)!.get!;
+const getter = (proto: object, key: PropertyKey): ((...args: unknown[]) => unknown) => getOwnPropertyDescriptor(proto, key)!.get!;
 const regexpSource = getter(RegExp.prototype, 'source');
 // Not the `flags` getter: it reads `global`, `sticky`… through property lookups the app can intercept.
 const regexpFlagGetters: [string, (...args: unknown[]) => unknown][] = (
-  [['hasIndices', 'd'], ['global', 'g'], ['ignoreCase', 'i'], ['multiline', 'm'], ['dotAll', 's'], ['unicode', 'u'], ['unicodeSets', 'v'], ['sticky', 'y']] as const
+  [
+    ['hasIndices', 'd'],
+    ['global', 'g'],
+    ['ignoreCase', 'i'],
+    ['multiline', 'm'],
+    ['dotAll', 's'],
+    ['unicode', 'u'],
+    ['unicodeSets', 'v'],
+    ['sticky', 'y'],
+  ] as const
 )
   .filter(([name]) => getOwnPropertyDescriptor(RegExp.prototype, name) !== undefined)
   .map(([name, flag]) => [flag, getter(RegExp.prototype, name)]);
@@ -111,8 +100,21 @@ const boxedValueOf = {
   Symbol: Symbol.prototype.valueOf,
 };
 const {
-  isProxy, isMap, isSet, isDate, isRegExp, isNativeError, isTypedArray, isBoxedPrimitive, isArrayBuffer,
-  isSharedArrayBuffer, isDataView, isNumberObject, isStringObject, isBooleanObject, isBigIntObject,
+  isProxy,
+  isMap,
+  isSet,
+  isDate,
+  isRegExp,
+  isNativeError,
+  isTypedArray,
+  isBoxedPrimitive,
+  isArrayBuffer,
+  isSharedArrayBuffer,
+  isDataView,
+  isNumberObject,
+  isStringObject,
+  isBooleanObject,
+  isBigIntObject,
 } = types;
 
 const BOXED_KEY = '[[PrimitiveValue]]';
@@ -147,12 +149,18 @@ class Serializer {
   /** The node for `value`, with `overhead` extra bytes (separators around it) spent with it; undefined if it does not fit. */
   value(value: unknown, depth: number, overhead: number): CapturedValue | undefined {
     switch (typeof value) {
-      case 'undefined': return this.leaf({ t: 'undefined' }, overhead);
-      case 'boolean': return this.leaf({ t: 'boolean', v: value }, overhead);
-      case 'number': return this.leaf({ t: 'number', v: numberValue(value) }, overhead);
-      case 'bigint': return this.bigint(value, overhead);
-      case 'string': return this.string(value, this.limits.stringLength, overhead);
-      case 'symbol': return this.leaf({ t: 'symbol', v: this.cut(apply(symbolToString, value, []) as string) }, overhead);
+      case 'undefined':
+        return this.leaf({ t: 'undefined' }, overhead);
+      case 'boolean':
+        return this.leaf({ t: 'boolean', v: value }, overhead);
+      case 'number':
+        return this.leaf({ t: 'number', v: numberValue(value) }, overhead);
+      case 'bigint':
+        return this.bigint(value, overhead);
+      case 'string':
+        return this.string(value, this.limits.stringLength, overhead);
+      case 'symbol':
+        return this.leaf({ t: 'symbol', v: this.cut(apply(symbolToString, value, []) as string) }, overhead);
       case 'function':
         if (isProxy(value)) return this.leaf({ t: 'proxy' }, overhead);
         return this.leaf(this.functionNode(value as object), overhead);
@@ -248,7 +256,15 @@ class Serializer {
   }
 
   private boxed(object: object, overhead: number): CapturedValue | undefined {
-    const kind = isNumberObject(object) ? 'Number' : isStringObject(object) ? 'String' : isBooleanObject(object) ? 'Boolean' : isBigIntObject(object) ? 'BigInt' : 'Symbol';
+    const kind = isNumberObject(object)
+      ? 'Number'
+      : isStringObject(object)
+        ? 'String'
+        : isBooleanObject(object)
+          ? 'Boolean'
+          : isBigIntObject(object)
+            ? 'BigInt'
+            : 'Symbol';
     const primitive: unknown = apply(boxedValueOf[kind], object, []);
     const skeleton: CapturedValue = { t: 'object', cls: className(object) ?? kind, props: [] };
     const keyBytes = jsonBytes(BOXED_KEY) + 3;
@@ -276,7 +292,9 @@ class Serializer {
     const message = dataValue(error, 'message', false);
     const cls = typeof name === 'string' && name !== '' ? name : (className(error) ?? 'Error');
     const node: { t: 'error'; cls: string; message: string; stack?: string; props?: [string, CapturedValue][] } = {
-      t: 'error', cls: this.cut(cls), message: typeof message === 'string' ? this.visibleText(message, this.limits.stringLength) : '',
+      t: 'error',
+      cls: this.cut(cls),
+      message: typeof message === 'string' ? this.visibleText(message, this.limits.stringLength) : '',
     };
     const stack = errorStack(error);
     if (stack !== undefined) node.stack = this.visibleText(stack, this.limits.stringLength * 8);
@@ -348,9 +366,12 @@ class Serializer {
     const items = node.items;
     for (let i = 0; i < length && i < this.limits.items; i++) {
       const descriptor = getOwnPropertyDescriptor(array, i);
-      const item = descriptor === undefined
-        ? this.leaf({ t: 'hole' }, 1)
-        : 'value' in descriptor ? this.value(descriptor.value, depth + 1, 1) : this.leaf({ t: 'getter' }, 1);
+      const item =
+        descriptor === undefined
+          ? this.leaf({ t: 'hole' }, 1)
+          : 'value' in descriptor
+            ? this.value(descriptor.value, depth + 1, 1)
+            : this.leaf({ t: 'getter' }, 1);
       if (item === undefined) break;
       items[items.length] = item;
     }
@@ -360,7 +381,12 @@ class Serializer {
   private typedArray(array: object, overhead: number): CapturedValue | undefined {
     const length = apply(typedArrayLength, array, []) as number;
     const cls = className(array) ?? (apply(typedArrayTag, array, []) as string);
-    const node: { t: 'typedarray'; cls: string; len: number; items: (number | string)[]; more?: number } = { t: 'typedarray', cls: this.cut(cls), len: length, items: [] };
+    const node: { t: 'typedarray'; cls: string; len: number; items: (number | string)[]; more?: number } = {
+      t: 'typedarray',
+      cls: this.cut(cls),
+      len: length,
+      items: [],
+    };
     const reserved = moreBytes(length);
     if (!this.budget.spend(jsonBytes(node) + overhead + reserved)) return undefined;
     const items = node.items;
@@ -446,12 +472,23 @@ const BOOLEAN_BYTES = { true: jsonBytes({ t: 'boolean', v: true }), false: jsonB
 
 function leafBytes(node: CapturedValue): number {
   switch (node.t) {
-    case 'undefined': case 'null': case 'hole': case 'circular': case 'getter': case 'proxy': case 'redacted': case 'truncated':
+    case 'undefined':
+    case 'null':
+    case 'hole':
+    case 'circular':
+    case 'getter':
+    case 'proxy':
+    case 'redacted':
+    case 'truncated':
       return FIXED_BYTES[node.t]!;
-    case 'boolean': return node.v ? BOOLEAN_BYTES.true : BOOLEAN_BYTES.false;
-    case 'string': return STRING_NODE_BYTES + jsonStringBytes(node.v) + (node.len === undefined ? 0 : LEN_FIELD_BYTES + `${node.len}`.length);
-    case 'number': return NUMBER_NODE_BYTES + (typeof node.v === 'number' ? `${node.v}`.length : node.v.length + 2);
-    default: return jsonBytes(node);
+    case 'boolean':
+      return node.v ? BOOLEAN_BYTES.true : BOOLEAN_BYTES.false;
+    case 'string':
+      return STRING_NODE_BYTES + jsonStringBytes(node.v) + (node.len === undefined ? 0 : LEN_FIELD_BYTES + `${node.len}`.length);
+    case 'number':
+      return NUMBER_NODE_BYTES + (typeof node.v === 'number' ? `${node.v}`.length : node.v.length + 2);
+    default:
+      return jsonBytes(node);
   }
 }
 
@@ -461,9 +498,12 @@ function leafBytes(node: CapturedValue): number {
  */
 function jsonBytes(value: unknown): number {
   switch (typeof value) {
-    case 'string': return jsonStringBytes(value);
-    case 'number': return `${value}`.length;
-    case 'boolean': return value ? 4 : 5;
+    case 'string':
+      return jsonStringBytes(value);
+    case 'number':
+      return `${value}`.length;
+    case 'boolean':
+      return value ? 4 : 5;
     case 'object': {
       if (value === null) return 4;
       if (isArray(value)) {
@@ -482,10 +522,10 @@ function jsonBytes(value: unknown): number {
       }
       return fields > 1 ? bytes + fields - 1 : bytes;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
-
 
 function jsonStringBytes(text: string): number {
   // Printable ASCII other than `"` and `\\` is one byte each, unescaped: the common case, counted without building the JSON.
@@ -546,14 +586,22 @@ export function renderValue(value: CapturedValue): string {
 
 function render(value: CapturedValue): string {
   switch (value.t) {
-    case 'undefined': return 'undefined';
-    case 'null': return 'null';
-    case 'boolean': return value.v ? 'true' : 'false';
-    case 'number': return `${value.v}`;
-    case 'bigint': return `${value.v}n`;
-    case 'string': return stringText(value.v, value.len, true);
-    case 'symbol': return value.v;
-    case 'function': return `[${value.cls ?? 'Function'} ${value.name === '' ? '(anonymous)' : value.name}]`;
+    case 'undefined':
+      return 'undefined';
+    case 'null':
+      return 'null';
+    case 'boolean':
+      return value.v ? 'true' : 'false';
+    case 'number':
+      return `${value.v}`;
+    case 'bigint':
+      return `${value.v}n`;
+    case 'string':
+      return stringText(value.v, value.len, true);
+    case 'symbol':
+      return value.v;
+    case 'function':
+      return `[${value.cls ?? 'Function'} ${value.name === '' ? '(anonymous)' : value.name}]`;
     case 'object': {
       const boxed = value.props.length === 1 && value.props[0]![0] === BOXED_KEY ? value.props[0]![1] : undefined;
       if (boxed !== undefined) return `[${value.cls ?? 'Object'}: ${render(boxed)}]`;
@@ -570,19 +618,35 @@ function render(value: CapturedValue): string {
       if (value.more !== undefined) items.push(`…+${value.more} more`);
       return `${value.cls}(${value.len}) [${items.join(', ')}]`;
     }
-    case 'map': return `Map(${value.size}) ${braces(value.entries.map(([k, v]) => `${render(k)} => ${render(v)}`), value.more)}`;
-    case 'set': return `Set(${value.size}) ${braces(value.items.map(render), value.more)}`;
-    case 'date': return value.v;
-    case 'regexp': return value.v;
-    case 'error': return value.message === '' ? value.cls : `${value.cls}: ${value.message}`;
-    case 'hole': return '<empty>';
-    case 'circular': return '[Circular]';
-    case 'depth': return `[${value.cls ?? 'Object'}]`;
-    case 'getter': return '[Getter]';
-    case 'proxy': return '[Proxy]';
-    case 'redacted': return '[REDACTED]';
-    case 'unavailable': return value.reason === undefined ? '<unavailable>' : `<unavailable: ${value.reason}>`;
-    case 'truncated': return '…';
+    case 'map':
+      return `Map(${value.size}) ${braces(
+        value.entries.map(([k, v]) => `${render(k)} => ${render(v)}`),
+        value.more,
+      )}`;
+    case 'set':
+      return `Set(${value.size}) ${braces(value.items.map(render), value.more)}`;
+    case 'date':
+      return value.v;
+    case 'regexp':
+      return value.v;
+    case 'error':
+      return value.message === '' ? value.cls : `${value.cls}: ${value.message}`;
+    case 'hole':
+      return '<empty>';
+    case 'circular':
+      return '[Circular]';
+    case 'depth':
+      return `[${value.cls ?? 'Object'}]`;
+    case 'getter':
+      return '[Getter]';
+    case 'proxy':
+      return '[Proxy]';
+    case 'redacted':
+      return '[REDACTED]';
+    case 'unavailable':
+      return value.reason === undefined ? '<unavailable>' : `<unavailable: ${value.reason}>`;
+    case 'truncated':
+      return '…';
   }
 }
 
@@ -592,7 +656,7 @@ function braces(items: string[], more: number | undefined): string {
 }
 
 function stringText(text: string, length: number | undefined, quoted: boolean): string {
-  const body = quoted ? jsonStringify(text) as string : text;
+  const body = quoted ? (jsonStringify(text) as string) : text;
   return length === undefined || length <= text.length ? body : `${body}…(+${length - text.length} chars)`;
 }
 

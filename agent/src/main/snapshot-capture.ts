@@ -24,7 +24,12 @@ interface Slot {
 const MAX_FRAMES = 50;
 const UNAVAILABLE: CapturedValue = { t: 'unavailable', reason: 'not kept by V8 at this line, or not initialised yet' };
 
-export function compileSnapshot(plan: SnapshotPlan, watches: { source: string; expr: Expr }[], roots: readonly string[], text: TextOptions): CompiledSnapshot {
+export function compileSnapshot(
+  plan: SnapshotPlan,
+  watches: { source: string; expr: Expr }[],
+  roots: readonly string[],
+  text: TextOptions,
+): CompiledSnapshot {
   const slots = (names: string[]): Slot[] => names.map((name) => ({ name, index: roots.indexOf(name) }));
   return {
     arguments: slots(plan.arguments),
@@ -47,10 +52,11 @@ export function captureSnapshot(
   const budget = new CaptureBudget(limits.totalBytes);
   const value = (v: unknown): CapturedValue => (v === NOT_AVAILABLE ? UNAVAILABLE : serialize(v, limits, budget, redaction));
   // A variable whose name is on the redaction list is hidden whatever its value.
-  const named = (slots: Slot[]): NamedValue[] => slots.map((s) => ({
-    name: s.name,
-    value: redaction?.isSecretKey(s.name) === true ? { t: 'redacted' } : value(frame.values[s.index]),
-  }));
+  const named = (slots: Slot[]): NamedValue[] =>
+    slots.map((s) => ({
+      name: s.name,
+      value: redaction?.isSecretKey(s.name) === true ? { t: 'redacted' } : value(frame.values[s.index]),
+    }));
   const args = named(compiled.arguments);
   const locals = named(compiled.locals);
   const self = frame.self === undefined ? undefined : value(frame.self);
@@ -61,11 +67,22 @@ export function captureSnapshot(
       return { expression: w.source, error: err instanceof Error ? err.message : String(err) };
     }
   });
-  const scopes: ScopeCapture[] = compiled.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), variables: named(s.slots) }));
+  const scopes: ScopeCapture[] = compiled.scopes.map((s) => ({
+    kind: s.kind,
+    ...(s.name === undefined ? {} : { name: s.name }),
+    variables: named(s.slots),
+  }));
   const stallMs = performance.now() - startedAt;
   return {
-    stack, arguments: args, locals, scopes, ...(self === undefined ? {} : { this: self }), watches,
-    stallMs, bytes: budget.used, truncated: budget.truncated,
+    stack,
+    arguments: args,
+    locals,
+    scopes,
+    ...(self === undefined ? {} : { this: self }),
+    watches,
+    stallMs,
+    bytes: budget.used,
+    truncated: budget.truncated,
   };
 }
 
@@ -101,7 +118,9 @@ function captureStack(agentDir: string): StackFrame[] {
     }
     if (frames.length >= MAX_FRAMES) break;
     frames.push({
-      function: site.getFunctionName() ?? (site.getTypeName() !== null && site.getMethodName() !== null ? `${site.getTypeName()}.${site.getMethodName()}` : '(anonymous)'),
+      function:
+        site.getFunctionName() ??
+        (site.getTypeName() !== null && site.getMethodName() !== null ? `${site.getTypeName()}.${site.getMethodName()}` : '(anonymous)'),
       file,
       line: site.getLineNumber() ?? 0,
       column: site.getColumnNumber() ?? 0,

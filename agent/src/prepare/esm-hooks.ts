@@ -28,16 +28,33 @@ export function initialize(initial: HooksData): void {
   cache = initial.settings.cacheDir === undefined ? undefined : new PrepareCache(initial.settings.cacheDir, initial.version);
 }
 
-interface ResolveResult { url: string; format?: string | null; shortCircuit?: boolean }
-interface LoadResult { format: string | null | undefined; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }
+interface ResolveResult {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+}
+interface LoadResult {
+  format: string | null | undefined;
+  source?: string | ArrayBuffer | Uint8Array | null;
+  shortCircuit?: boolean;
+}
 
-export async function resolve(specifier: string, context: unknown, next: (specifier: string, context: unknown) => Promise<ResolveResult>): Promise<ResolveResult> {
+export async function resolve(
+  specifier: string,
+  context: unknown,
+  next: (specifier: string, context: unknown) => Promise<ResolveResult>,
+): Promise<ResolveResult> {
   if (specifier.startsWith(FLAGS_SCHEME)) return { url: specifier, format: 'module', shortCircuit: true };
   return next(specifier, context);
 }
 
-export async function load(url: string, context: unknown, next: (url: string, context: unknown) => Promise<LoadResult>): Promise<LoadResult> {
-  if (url.startsWith(FLAGS_SCHEME)) return { format: 'module', source: flagsModule(decodeURIComponent(url.slice(FLAGS_SCHEME.length))), shortCircuit: true };
+export async function load(
+  url: string,
+  context: unknown,
+  next: (url: string, context: unknown) => Promise<LoadResult>,
+): Promise<LoadResult> {
+  if (url.startsWith(FLAGS_SCHEME))
+    return { format: 'module', source: flagsModule(decodeURIComponent(url.slice(FLAGS_SCHEME.length))), shortCircuit: true };
   const result = await next(url, context);
   if (data === undefined || result.format !== 'module' || !url.startsWith('file:') || result.source == null) return result;
   const path = fileURLToPath(url);

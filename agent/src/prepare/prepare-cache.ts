@@ -10,7 +10,10 @@ import type { PreparedOutput } from './prepared-output.js';
 export class PrepareCache {
   private ready = false;
 
-  constructor(private readonly dir: string, private readonly version: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly version: string,
+  ) {}
 
   key(source: string, kind: string, header: string): string {
     return createHash('sha256').update(`${this.version}\0${kind}\0${header}\0`).update(source).digest('hex');

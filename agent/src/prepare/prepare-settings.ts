@@ -6,8 +6,8 @@
  */
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { readPrepareSection } from '../worker/config-file.js';
-import { globToRegExp, normalizePath } from '../worker/glob.js';
+import { readPrepareSection } from '../settings/config-file.js';
+import { globToRegExp, normalizePath } from '../locate/glob.js';
 
 export interface PrepareSettings {
   include: { pattern: RegExp; namesNodeModules: boolean }[];

@@ -49,7 +49,14 @@ export interface PreparedOutcomeReport {
 
 /** The outcome without the prepared output, which stays where the file loads. */
 export function outcomeReport(path: string, outcome: PrepareOutcome): PreparedOutcomeReport {
-  return { t: 'outcome', path, kind: outcome.kind, ms: outcome.ms, bytes: outcome.bytes, ...(outcome.kind === 'failed' ? { reason: outcome.reason } : {}) };
+  return {
+    t: 'outcome',
+    path,
+    kind: outcome.kind,
+    ms: outcome.ms,
+    bytes: outcome.bytes,
+    ...(outcome.kind === 'failed' ? { reason: outcome.reason } : {}),
+  };
 }
 
 export type PreparedToWorker = PreparedFileLoaded | PreparedOutcomeReport;

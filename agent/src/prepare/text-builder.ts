@@ -25,7 +25,15 @@ const BREAKS = /\r\n?|[\n\u2028\u2029]/g;
  * Copies `source[from, to)` with `inserts` (sorted stably by offset) spliced in.
  * `blank` ranges (comments) are replaced by spaces when `flatten` is set.
  */
-export function build(source: string, from: number, to: number, inserts: readonly Insert[], flatten: boolean, blank: readonly [number, number][], lineStarts: readonly number[]): Built {
+export function build(
+  source: string,
+  from: number,
+  to: number,
+  inserts: readonly Insert[],
+  flatten: boolean,
+  blank: readonly [number, number][],
+  lineStarts: readonly number[],
+): Built {
   const parts: string[] = [];
   const segments: number[] = [];
   const lines: Record<number, number[]> = {};

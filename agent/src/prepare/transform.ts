@@ -91,7 +91,8 @@ class Preparer {
   ) {
     this.lineStarts = lineStartsOf(source);
     for (const scope of scopes.scopes) {
-      if (scope.type === 'with' || (scope as Scope & { directCallToEvalScope?: boolean }).directCallToEvalScope === true) this.dynamic.add(scope.variableScope);
+      if (scope.type === 'with' || (scope as Scope & { directCallToEvalScope?: boolean }).directCallToEvalScope === true)
+        this.dynamic.add(scope.variableScope);
     }
   }
 
@@ -117,7 +118,11 @@ class Preparer {
     let sourceMappingURL: string | undefined;
     for (const comment of this.comments) sourceMappingURL = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(comment.value)?.[1] ?? sourceMappingURL;
     return {
-      code: built.text, sites: this.sites, functions: this.functions, map: built.lines, functionsReport: this.report,
+      code: built.text,
+      sites: this.sites,
+      functions: this.functions,
+      map: built.lines,
+      functionsReport: this.report,
       ...(sourceMappingURL === undefined ? {} : { sourceMappingURL }),
     };
   }
@@ -127,10 +132,12 @@ class Preparer {
     let at = 0;
     if (this.source.startsWith('#!')) {
       const end = this.source.search(/[\n\r\u2028\u2029]/);
-      at = end === -1 ? this.source.length : this.lineStarts[1] ?? this.source.length;
+      at = end === -1 ? this.source.length : (this.lineStarts[1] ?? this.source.length);
     }
     if (this.options.kind === 'commonjs') {
-      const directives = (program.body as AstNode[]).filter((s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined));
+      const directives = (program.body as AstNode[]).filter(
+        (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
+      );
       const last = directives.at(-1);
       if (last !== undefined) at = last.end;
     }
@@ -237,7 +244,16 @@ class Preparer {
     }
   }
 
-  private prepareFunction(fn: AstNode, ctx: Context, inner: Context, scope: Scope, fnContext: SiteFunction, parent: AstNode | undefined, grandparent: AstNode | undefined, position: { line: number; column: number }): void {
+  private prepareFunction(
+    fn: AstNode,
+    ctx: Context,
+    inner: Context,
+    scope: Scope,
+    fnContext: SiteFunction,
+    parent: AstNode | undefined,
+    grandparent: AstNode | undefined,
+    position: { line: number; column: number },
+  ): void {
     if (fn.body.type !== 'BlockStatement') {
       this.report.push({ ...position, mode: 'none', reason: 'expression body' });
       // Block-bodied functions inside it still get prepared.
@@ -266,7 +282,14 @@ class Preparer {
     const arrow = fn.type === 'ArrowFunctionExpression';
     const inserts: Insert[] = [];
     const twinContext: Context = {
-      ...ctx, scope, fn: fnContext, self: arrow ? 'undefined' : 'this', twin: id, inserts, pending: [], placement: scope,
+      ...ctx,
+      scope,
+      fn: fnContext,
+      self: arrow ? 'undefined' : 'this',
+      twin: id,
+      inserts,
+      pending: [],
+      placement: scope,
     };
     this.list(fn.body.body, twinContext);
     inserts.sort((a, b) => a.at - b.at);
@@ -278,7 +301,9 @@ class Preparer {
     const segments = [0, -1, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, -1];
     ctx.pending.push({ at: fn.body.end, text: `${head}${body.text}}`, segments });
     // The entry guard goes after the directive prologue, which must stay first.
-    const directives = (fn.body.body as AstNode[]).filter((s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined));
+    const directives = (fn.body.body as AstNode[]).filter(
+      (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
+    );
     const last = directives.at(-1);
     const at = last === undefined ? from : last.end;
     const semicolon = last !== undefined && this.source[last.end - 1] !== ';' ? ';' : '';
@@ -332,9 +357,18 @@ function nameOf(fn: AstNode, parent: AstNode | undefined): string {
   let name: string | undefined = fn.id?.name;
   if (name === undefined && parent !== undefined) {
     if (parent.type === 'VariableDeclarator' && parent.id.type === 'Identifier') name = parent.id.name;
-    else if ((parent.type === 'Property' || parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') && parent.key.type === 'Identifier') name = parent.key.name;
+    else if (
+      (parent.type === 'Property' || parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') &&
+      parent.key.type === 'Identifier'
+    )
+      name = parent.key.name;
     else if (parent.type === 'AssignmentExpression' && parent.left.type === 'Identifier') name = parent.left.name;
-    else if (parent.type === 'AssignmentExpression' && parent.left.type === 'MemberExpression' && parent.left.property.type === 'Identifier') name = parent.left.property.name;
+    else if (
+      parent.type === 'AssignmentExpression' &&
+      parent.left.type === 'MemberExpression' &&
+      parent.left.property.type === 'Identifier'
+    )
+      name = parent.left.property.name;
   }
   return name !== undefined && /^[A-Za-z_$][\w$]*$/.test(name) ? name : 'anonymous';
 }

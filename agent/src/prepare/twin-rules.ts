@@ -5,7 +5,13 @@
 import type { Scope } from 'eslint-scope';
 import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
 
-export function twinBlocker(fn: AstNode, parent: AstNode | undefined, grandparent: AstNode | undefined, atTopLevel: boolean, scope: Scope): string | undefined {
+export function twinBlocker(
+  fn: AstNode,
+  parent: AstNode | undefined,
+  grandparent: AstNode | undefined,
+  atTopLevel: boolean,
+  scope: Scope,
+): string | undefined {
   if (fn.body.type !== 'BlockStatement') return 'expression body';
   if (fn.generator) return 'generator';
   if (parent !== undefined && isCalledAtOnce(fn, parent, grandparent)) return 'immediately invoked';
@@ -22,7 +28,9 @@ export function twinBlocker(fn: AstNode, parent: AstNode | undefined, grandparen
 function isCalledAtOnce(fn: AstNode, parent: AstNode, grandparent: AstNode | undefined): boolean {
   if (parent.type === 'CallExpression' && parent.callee === fn) return true;
   // (function () {}).call(this) and .apply
-  return parent.type === 'MemberExpression' && parent.object === fn && grandparent?.type === 'CallExpression' && grandparent.callee === parent;
+  return (
+    parent.type === 'MemberExpression' && parent.object === fn && grandparent?.type === 'CallExpression' && grandparent.callee === parent
+  );
 }
 
 /** UMD: `(function (root, factory) {…})(this, function () {…})`, or AMD's `define(…, factory)`. */

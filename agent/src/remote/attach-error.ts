@@ -2,7 +2,17 @@
 export class AttachError extends Error {
   override name = 'AttachError';
   constructor(
-    readonly code: 'not_found' | 'not_node' | 'not_permitted' | 'inspector_in_use' | 'inspector_timeout' | 'not_inspector' | 'no_target' | 'unreachable' | 'already_attached' | 'inject_failed',
+    readonly code:
+      | 'not_found'
+      | 'not_node'
+      | 'not_permitted'
+      | 'inspector_in_use'
+      | 'inspector_timeout'
+      | 'not_inspector'
+      | 'no_target'
+      | 'unreachable'
+      | 'already_attached'
+      | 'inject_failed',
     message: string,
   ) {
     super(message);

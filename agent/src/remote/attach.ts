@@ -63,7 +63,9 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
   } else {
     const endpoint = parseEndpoint(options.inspect!);
     if ('host' in endpoint && !isLoopback(endpoint.host)) {
-      options.log(`warning: ${endpoint.host} is not a loopback address; an inspector reachable over the network gives anyone who reaches it full control of the target (docs/attach.md)`);
+      options.log(
+        `warning: ${endpoint.host} is not a loopback address; an inspector reachable over the network gives anyone who reaches it full control of the target (docs/attach.md)`,
+      );
     }
     connection = await RemoteConnection.open(endpoint);
   }
@@ -89,9 +91,18 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
   });
   try {
     facts = (await channel.evaluate(FACTS)) as TargetFacts;
-    platform = await channel.inject((message) => runtime?.handle(message), (count) => {
-      runtime?.link.publishEvent({ kind: 'dropped', agentId: config.agentId, time: new Date().toISOString(), count, reason: 'the injected hook’s queue to the sidecar was full' });
-    });
+    platform = await channel.inject(
+      (message) => runtime?.handle(message),
+      (count) => {
+        runtime?.link.publishEvent({
+          kind: 'dropped',
+          agentId: config.agentId,
+          time: new Date().toISOString(),
+          count,
+          reason: 'the injected hook’s queue to the sidecar was full',
+        });
+      },
+    );
     if (facts.kind === 'browser') await channel.followNavigations();
   } catch (err) {
     await cleanUp();
@@ -104,9 +115,10 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     ...(options.tags === undefined || options.tags.length === 0 ? {} : { LIVEPROBE_TAGS: options.tags.join(',') }),
     ...(options.brokerUrl === undefined ? {} : { LIVEPROBE_BROKER_URL: options.brokerUrl }),
   });
-  const identity: Partial<AgentOnline> = facts.kind === 'node'
-    ? { pid: facts.pid!, runtime: 'node', runtimeVersion: facts.version }
-    : { pid: 0, runtime: 'browser', runtimeVersion: facts.version };
+  const identity: Partial<AgentOnline> =
+    facts.kind === 'node'
+      ? { pid: facts.pid!, runtime: 'node', runtimeVersion: facts.version }
+      : { pid: 0, runtime: 'browser', runtimeVersion: facts.version };
   runtime = startRuntime({
     config,
     hook: channel,
@@ -115,9 +127,10 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     log: options.log,
     env: options.env,
   });
-  const description = facts.kind === 'node'
-    ? `node ${facts.version} pid ${facts.pid} (${facts.where}) at ${connection.target.url}`
-    : `browser page ${facts.where} at ${connection.target.url}`;
+  const description =
+    facts.kind === 'node'
+      ? `node ${facts.version} pid ${facts.pid} (${facts.where}) at ${connection.target.url}`
+      : `browser page ${facts.where} at ${connection.target.url}`;
   return {
     agentId: config.agentId,
     description,
@@ -155,7 +168,8 @@ function parseEndpoint(text: string): { wsUrl: string } | { host: string; port: 
   if (/^wss?:\/\//.test(text)) return { wsUrl: text };
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text.trim()) ?? /^()()(\d+)$/.exec(text.trim());
   const port = Number(match?.[3]);
-  if (match === null || !(port > 0 && port < 65536)) throw new AttachError('no_target', `--inspect "${text}" is not host:port, a port, or a ws:// URL`);
+  if (match === null || !(port > 0 && port < 65536))
+    throw new AttachError('no_target', `--inspect "${text}" is not host:port, a port, or a ws:// URL`);
   return { host: match[1] || match[2] || LOOPBACK, port };
 }
 
@@ -166,7 +180,10 @@ function isLoopback(host: string): boolean {
 async function pidOf(target: TargetInfo): Promise<number> {
   const connection = await RemoteConnection.open({ wsUrl: target.url });
   try {
-    const reply = await connection.send<{ result: { value?: unknown } }>('Runtime.evaluate', { expression: 'process.pid', returnByValue: true });
+    const reply = await connection.send<{ result: { value?: unknown } }>('Runtime.evaluate', {
+      expression: 'process.pid',
+      returnByValue: true,
+    });
     const pid = reply.result.value;
     if (typeof pid !== 'number') throw new AttachError('not_node', `the inspector at ${target.url} is not a Node process`);
     return pid;
@@ -176,6 +193,9 @@ async function pidOf(target: TargetInfo): Promise<number> {
 }
 
 function defaultAgentId(facts: TargetFacts): string {
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'host';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40) || 'host';
   return `${host}-${facts.kind === 'node' ? facts.pid : 'browser'}-attach-${randomBytes(3).toString('hex')}`;
 }

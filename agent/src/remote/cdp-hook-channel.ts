@@ -37,9 +37,16 @@ export class CdpHookChannel implements HookChannel {
    * that already has a liveprobe hook (an in-process agent, or another attach).
    */
   async inject(onMessage: (message: ToWorker) => void, onDropped: (count: number) => void): Promise<'node' | 'conservative'> {
-    const existing = await this.evaluate(`typeof ${HOOK} === 'undefined' ? 'none' : typeof ${HOOK}.detach === 'function' ? 'attached' : 'in-process'`);
-    if (existing === 'attached') throw new AttachError('already_attached', 'another `liveprobe attach` is attached to this target; detach it first');
-    if (existing === 'in-process') throw new AttachError('already_attached', 'the target already runs the liveprobe agent (started with --import @liveprobe/agent/register); add actions for its tags instead of attaching');
+    const existing = await this.evaluate(
+      `typeof ${HOOK} === 'undefined' ? 'none' : typeof ${HOOK}.detach === 'function' ? 'attached' : 'in-process'`,
+    );
+    if (existing === 'attached')
+      throw new AttachError('already_attached', 'another `liveprobe attach` is attached to this target; detach it first');
+    if (existing === 'in-process')
+      throw new AttachError(
+        'already_attached',
+        'the target already runs the liveprobe agent (started with --import @liveprobe/agent/register); add actions for its tags instead of attaching',
+      );
     this.unsubscribe = this.connection.on<{ name: string; payload: string }>('Runtime.bindingCalled', ({ name, payload }) => {
       if (name !== HOOK_BINDING) return;
       let batch: Batch;
@@ -56,7 +63,7 @@ export class CdpHookChannel implements HookChannel {
     await this.connection.send('Runtime.addBinding', { name: HOOK_BINDING });
     const script = await readFile(new URL('./probe-hook.bundle.js', import.meta.url), 'utf8');
     this.script = script;
-    const result = await this.evaluate(script) as InstallResult;
+    const result = (await this.evaluate(script)) as InstallResult;
     if (result !== 'node' && result !== 'conservative') {
       throw new AttachError('inject_failed', `the probe hook did not install in the target (${result})`);
     }
@@ -71,10 +78,15 @@ export class CdpHookChannel implements HookChannel {
   async followNavigations(): Promise<void> {
     const { frameTree } = await this.connection.send<{ frameTree: { frame: { id: string } } }>('Page.getFrameTree');
     const mainFrame = frameTree.frame.id;
-    this.unfollow = this.connection.on<{ context: { id: number; auxData?: { isDefault?: boolean; frameId?: string } } }>('Runtime.executionContextCreated', ({ context }) => {
-      if (context.auxData?.isDefault !== true || context.auxData.frameId !== mainFrame) return;
-      this.reinject(context.id).catch((err: unknown) => this.log(`could not inject the hook into the reloaded page: ${errorMessage(err)}`));
-    });
+    this.unfollow = this.connection.on<{ context: { id: number; auxData?: { isDefault?: boolean; frameId?: string } } }>(
+      'Runtime.executionContextCreated',
+      ({ context }) => {
+        if (context.auxData?.isDefault !== true || context.auxData.frameId !== mainFrame) return;
+        this.reinject(context.id).catch((err: unknown) =>
+          this.log(`could not inject the hook into the reloaded page: ${errorMessage(err)}`),
+        );
+      },
+    );
   }
 
   private async reinject(contextId: number): Promise<void> {
@@ -88,7 +100,8 @@ export class CdpHookChannel implements HookChannel {
 
   postMessage(message: ToMain): void {
     if (message.t === 'init') this.init = message;
-    else if (message.t === 'settings' && this.init !== undefined) this.init = { ...this.init, capture: message.capture, redaction: message.redaction, quotas: message.quotas };
+    else if (message.t === 'settings' && this.init !== undefined)
+      this.init = { ...this.init, capture: message.capture, redaction: message.redaction, quotas: message.quotas };
     else if (message.t === 'arm') this.arms.set(message.key, message);
     else if (message.t === 'disarm') this.arms.delete(message.key);
     this.evaluate(receive(message)).catch((err: unknown) => {
@@ -110,7 +123,12 @@ export class CdpHookChannel implements HookChannel {
   }
 
   async evaluate(expression: string, contextId?: number): Promise<unknown> {
-    const reply = await this.connection.send<EvaluateResult>('Runtime.evaluate', { expression, returnByValue: true, silent: true, ...(contextId === undefined ? {} : { contextId }) });
+    const reply = await this.connection.send<EvaluateResult>('Runtime.evaluate', {
+      expression,
+      returnByValue: true,
+      silent: true,
+      ...(contextId === undefined ? {} : { contextId }),
+    });
     if (reply.exceptionDetails !== undefined) {
       throw new Error(reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text);
     }

@@ -41,8 +41,10 @@ export class RemoteConnection {
     else {
       const listed = await listTargets(where.host, where.port);
       // A browser lists its own UI (chrome://) as pages too: the first web page is the one meant.
-      const chosen = listed.find((t) => t.type === 'page' && !t.pageUrl.startsWith('chrome')) ?? listed.find((t) => t.type === 'node') ?? listed[0];
-      if (chosen === undefined) throw new AttachError('no_target', `the inspector at ${where.host}:${where.port} lists no target to attach to`);
+      const chosen =
+        listed.find((t) => t.type === 'page' && !t.pageUrl.startsWith('chrome')) ?? listed.find((t) => t.type === 'node') ?? listed[0];
+      if (chosen === undefined)
+        throw new AttachError('no_target', `the inspector at ${where.host}:${where.port} lists no target to attach to`);
       target = chosen;
     }
     let client: Client;
@@ -81,7 +83,9 @@ export class RemoteConnection {
 
 /** `/json/list` of an inspector endpoint. */
 export async function listTargets(host: string, port: number, timeoutMs = 2000): Promise<TargetInfo[]> {
-  const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/json/list`, { signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/json/list`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (!response.ok) throw new AttachError('not_inspector', `${host}:${port}/json/list answered ${response.status}; is it a CDP endpoint?`);
   const list = (await response.json()) as { webSocketDebuggerUrl?: string; type?: string; title?: string; url?: string }[];
   return list

@@ -22,12 +22,16 @@ async function describeProcess(pid: number): Promise<{ exe: string; command: str
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') throw new AttachError('not_found', `no process has pid ${pid}`);
-    if (code === 'EPERM') throw new AttachError('not_permitted', `not allowed to signal pid ${pid}; run liveprobe attach as the user that runs it`);
+    if (code === 'EPERM')
+      throw new AttachError('not_permitted', `not allowed to signal pid ${pid}; run liveprobe attach as the user that runs it`);
     throw err;
   }
   try {
     const exe = await readlink(`/proc/${pid}/exe`).catch(() => '');
-    const command = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter((s) => s !== '').join(' ');
+    const command = (await readFile(`/proc/${pid}/cmdline`, 'utf8'))
+      .split('\0')
+      .filter((s) => s !== '')
+      .join(' ');
     return { exe, command };
   } catch {
     const { stdout } = await promisify(execFile)('ps', ['-o', 'comm=', '-p', String(pid)]);
@@ -60,17 +64,27 @@ export interface OpenedInspector {
  * Opens the inspector of a running Node process with SIGUSR1 and finds its target.
  * `pidOf` connects to a listed target and reads its pid, so a port held by another process is told apart.
  */
-export async function openNodeInspector(pid: number, pidOf: (target: TargetInfo) => Promise<number>, port = DEFAULT_INSPECTOR_PORT): Promise<OpenedInspector> {
+export async function openNodeInspector(
+  pid: number,
+  pidOf: (target: TargetInfo) => Promise<number>,
+  port = DEFAULT_INSPECTOR_PORT,
+): Promise<OpenedInspector> {
   const { exe, command } = await describeProcess(pid);
   if (!looksLikeNode(exe, command)) {
-    throw new AttachError('not_node', `pid ${pid} is not Node.js (${command || exe || 'unknown program'}); SIGUSR1 would end it, so it was not sent. For another CDP runtime use --inspect host:port`);
+    throw new AttachError(
+      'not_node',
+      `pid ${pid} is not Node.js (${command || exe || 'unknown program'}); SIGUSR1 would end it, so it was not sent. For another CDP runtime use --inspect host:port`,
+    );
   }
   const before = await inspectorAt(port);
   if (before !== undefined) {
     const node = before.find((t) => t.type === 'node') ?? before[0];
     const owner = node === undefined ? undefined : await pidOf(node).catch(() => undefined);
     if (node !== undefined && owner === pid) return { target: node, openedByUs: false };
-    throw new AttachError('inspector_in_use', `${LOOPBACK}:${port} is already used by another inspector${owner === undefined ? '' : ` (pid ${owner})`}, so pid ${pid} cannot open its own there; stop that one, or start the target with --inspect-port and use --inspect`);
+    throw new AttachError(
+      'inspector_in_use',
+      `${LOOPBACK}:${port} is already used by another inspector${owner === undefined ? '' : ` (pid ${owner})`}, so pid ${pid} cannot open its own there; stop that one, or start the target with --inspect-port and use --inspect`,
+    );
   }
   process.kill(pid, 'SIGUSR1');
   const deadline = Date.now() + OPEN_TIMEOUT_MS;
@@ -84,5 +98,8 @@ export async function openNodeInspector(pid: number, pidOf: (target: TargetInfo)
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new AttachError('inspector_timeout', `pid ${pid} did not open its inspector on ${LOOPBACK}:${port} within ${OPEN_TIMEOUT_MS / 1000} s (started with --disable-sigusr1, or an inspector on another port? see its stderr; then use --inspect)`);
+  throw new AttachError(
+    'inspector_timeout',
+    `pid ${pid} did not open its inspector on ${LOOPBACK}:${port} within ${OPEN_TIMEOUT_MS / 1000} s (started with --disable-sigusr1, or an inspector on another port? see its stderr; then use --inspect)`,
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { topics, type ActionStatusEvent, type AgentOnline } from '@liveprobe/protocol';
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
-import { Blocklist } from './blocklist.js';
+import { Blocklist } from '../locate/blocklist.js';
 import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
 import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
@@ -17,7 +17,7 @@ import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
 import { OtelExport } from './otel-export.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
-import type { PreparedSites } from '../prepare/prepared-sites.js';
+import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
 
@@ -47,14 +47,30 @@ export interface AgentRuntime {
   close(): Promise<void>;
 }
 
-export function startRuntime({ config, hook, transport, identity, log, prepared, env = process.env, exited }: RuntimeOptions): AgentRuntime {
+export function startRuntime({
+  config,
+  hook,
+  transport,
+  identity,
+  log,
+  prepared,
+  env = process.env,
+  exited,
+}: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
-  const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => readiness.desired(engine.reconcile(actions)), log, identity);
+  const broker = new BrokerLink(
+    config,
+    topics(config.topicPrefix),
+    (actions) => readiness.desired(engine.reconcile(actions)),
+    log,
+    identity,
+  );
   broker.onSubscribed(() => readiness.subscribed());
   const report = (status: StatusReport): void => {
     const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
-    if (config.logLevel === 'debug') log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
+    if (config.logLevel === 'debug')
+      log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     broker.publishStatus(event);
     if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
   };
@@ -63,7 +79,13 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
   const otel = new OtelExport(config.agentId, env, log);
   const relay = new HitRelay(config.agentId, engine, live, otel, broker, report);
 
-  hook.postMessage({ t: 'init', agentId: config.agentId, capture: config.capture, redaction: config.redaction, quotas: config.quotas } satisfies ToMain);
+  hook.postMessage({
+    t: 'init',
+    agentId: config.agentId,
+    capture: config.capture,
+    redaction: config.redaction,
+    quotas: config.quotas,
+  } satisfies ToMain);
   broker.start();
   broker.startHeartbeat(HEARTBEAT_SECONDS, () => engine.size);
 
@@ -76,7 +98,14 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
   };
   let stopWatching: (() => void) | undefined;
   if (config.configFile !== undefined) {
-    const reload = new SettingsReload({ path: config.configFile, env, settings: config, prepare: config.prepareSection, apply: applySettings, log });
+    const reload = new SettingsReload({
+      path: config.configFile,
+      env,
+      settings: config,
+      prepare: config.prepareSection,
+      apply: applySettings,
+      log,
+    });
     stopWatching = watchConfigFile(config.configFile, () => reload.reload());
   }
   return {
@@ -88,9 +117,11 @@ export function startRuntime({ config, hook, transport, identity, log, prepared,
         if (message.t === 'exit') {
           engine.close();
           // Batched records would wait for their timers, which an exiting process does not have.
-          otel.flush().catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${err instanceof Error ? err.message : String(err)}`)).finally(() => exited?.());
-        }
-        else if (message.t === 'recycle') void engine.recycle(message.hits);
+          otel
+            .flush()
+            .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${err instanceof Error ? err.message : String(err)}`))
+            .finally(() => exited?.());
+        } else if (message.t === 'recycle') void engine.recycle(message.hits);
         else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else relay.handle(message);
       }

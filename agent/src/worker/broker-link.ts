@@ -47,16 +47,28 @@ export class BrokerLink {
     const { config, topics } = this;
     const statusTopic = topics.agentStatus(config.agentId);
     this.birth = {
-      state: 'online', agentId: config.agentId, hostname: hostname(), pid: process.pid,
-      runtime: 'node', runtimeVersion: process.version, agentVersion: AGENT_VERSION,
-      tags: config.tags, startedAt: new Date().toISOString(), ...this.identity,
+      state: 'online',
+      agentId: config.agentId,
+      hostname: hostname(),
+      pid: process.pid,
+      runtime: 'node',
+      runtimeVersion: process.version,
+      agentVersion: AGENT_VERSION,
+      tags: config.tags,
+      startedAt: new Date().toISOString(),
+      ...this.identity,
     };
     const client = mqtt.connect(config.brokerUrl, {
       // The client id is the agent id, so brokers' topic ACLs can name the agent's own topics (Mosquitto's %c).
       clientId: config.agentId,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
-      will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: config.agentId })), qos: 1, retain: true },
+      will: {
+        topic: statusTopic,
+        payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: config.agentId })),
+        qos: 1,
+        retain: true,
+      },
     });
     this.client = client;
     // The URL may carry the agent's token as its password: never print it.
@@ -65,7 +77,9 @@ export class BrokerLink {
     let reportedError = false;
     client.on('connect', () => {
       reportedError = false;
-      this.log(`${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`);
+      this.log(
+        `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`,
+      );
       everConnected = true;
       this.publishStatusMessage();
       for (const event of this.unsentStatus.values()) this.publishEvent(event);
@@ -82,7 +96,9 @@ export class BrokerLink {
       reportedError = true;
       this.log(`broker ${shownUrl}: ${err.message}; retrying every second`);
     });
-    client.on('offline', () => { if (everConnected) this.log(`lost the broker ${shownUrl}; reconnecting`); });
+    client.on('offline', () => {
+      if (everConnected) this.log(`lost the broker ${shownUrl}; reconnecting`);
+    });
   }
 
   /**
@@ -123,7 +139,12 @@ export class BrokerLink {
     if (client === undefined) return;
     this.client = undefined;
     if (client.connected) {
-      await client.publishAsync(this.topics.agentStatus(this.config.agentId), JSON.stringify({ state: 'offline', agentId: this.config.agentId }), { qos: 1, retain: true }).catch(() => undefined);
+      await client
+        .publishAsync(this.topics.agentStatus(this.config.agentId), JSON.stringify({ state: 'offline', agentId: this.config.agentId }), {
+          qos: 1,
+          retain: true,
+        })
+        .catch(() => undefined);
     }
     await client.endAsync();
   }
@@ -156,7 +177,8 @@ export class BrokerLink {
       state = parsed.data;
     }
     const known = this.desired.get(topic);
-    if (known !== undefined && state.rev < known.rev && payload.length !== 0 && this.trust !== undefined) return this.refuse(topic, `it is a replay: revision ${state.rev} is older than ${known.rev}, already applied`);
+    if (known !== undefined && state.rev < known.rev && payload.length !== 0 && this.trust !== undefined)
+      return this.refuse(topic, `it is a replay: revision ${state.rev} is older than ${known.rev}, already applied`);
     if (known !== undefined && state.rev <= known.rev && payload.length !== 0) return;
     this.desired.set(topic, state);
     const union = new Map<string, Action>();
@@ -167,7 +189,13 @@ export class BrokerLink {
   /** Logs and reports a desired state that is not applied, as a `dropped` event the console and `liveprobe tail` show. */
   private refuse(topic: string, reason: string): void {
     this.log(`refused the desired state on ${topic}: ${reason}`);
-    this.publishEvent({ kind: 'dropped', agentId: this.config.agentId, time: new Date().toISOString(), count: 1, reason: `refused the desired state on ${topic}: ${reason}` });
+    this.publishEvent({
+      kind: 'dropped',
+      agentId: this.config.agentId,
+      time: new Date().toISOString(),
+      count: 1,
+      reason: `refused the desired state on ${topic}: ${reason}`,
+    });
   }
 }
 

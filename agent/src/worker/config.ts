@@ -6,13 +6,19 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
-import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../main/serialize.js';
-import { BUILT_IN_PATTERNS, DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type BuiltInPattern, type RedactionSettings } from '../redaction-settings.js';
-import type { BlocklistSettings } from './blocklist.js';
-import { AgentConfigError } from './config-error.js';
-import { MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from './config-file.js';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
+import {
+  BUILT_IN_PATTERNS,
+  DEFAULT_PATTERNS,
+  DEFAULT_REDACTED_KEYS,
+  type BuiltInPattern,
+  type RedactionSettings,
+} from '../settings/redaction-settings.js';
+import type { BlocklistSettings } from '../locate/blocklist.js';
+import { AgentConfigError } from '../settings/config-error.js';
+import { MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from '../settings/config-file.js';
 import { readQuotas } from './quota-config.js';
-import type { QuotaSettings } from '../main/quota.js';
+import type { QuotaSettings } from '../settings/quota-settings.js';
 
 /** What the agent's own configuration decides and the control plane cannot change; reloaded with the file. */
 export interface AgentSettings {
@@ -41,12 +47,17 @@ export interface AgentConfig extends AgentSettings {
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
-  const tags = (env.LIVEPROBE_TAGS ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const tags = (env.LIVEPROBE_TAGS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
   for (const tag of tags) {
-    if (!isTopicSafe(tag)) throw new AgentConfigError(`LIVEPROBE_TAGS: "${tag}" is not a valid tag; use letters, digits, ".", "_", ":" or "-"`);
+    if (!isTopicSafe(tag))
+      throw new AgentConfigError(`LIVEPROBE_TAGS: "${tag}" is not a valid tag; use letters, digits, ".", "_", ":" or "-"`);
   }
   const agentId = env.LIVEPROBE_AGENT_ID?.trim() || defaultAgentId();
-  if (!isTopicSafe(agentId)) throw new AgentConfigError(`LIVEPROBE_AGENT_ID: "${agentId}" is not a valid id; use letters, digits, ".", "_", ":" or "-"`);
+  if (!isTopicSafe(agentId))
+    throw new AgentConfigError(`LIVEPROBE_AGENT_ID: "${agentId}" is not a valid id; use letters, digits, ".", "_", ":" or "-"`);
   const logLevel = env.LIVEPROBE_LOG_LEVEL ?? 'info';
   if (logLevel !== 'silent' && logLevel !== 'info' && logLevel !== 'debug') {
     throw new AgentConfigError(`LIVEPROBE_LOG_LEVEL: "${logLevel}" is not one of silent, info, debug`);
@@ -103,20 +114,27 @@ function readCaptureLimits(env: NodeJS.ProcessEnv, file: ConfigFile): CaptureLim
     limits[field] = value;
   }
   // Only the environment's value can be too small here: the file's is checked with the file.
-  if (limits.totalBytes < MIN_CAPTURE_BYTES) throw new AgentConfigError(`${CAPTURE_VARIABLES.totalBytes}: ${limits.totalBytes} bytes cannot hold a useful capture; use at least ${MIN_CAPTURE_BYTES}`);
+  if (limits.totalBytes < MIN_CAPTURE_BYTES)
+    throw new AgentConfigError(
+      `${CAPTURE_VARIABLES.totalBytes}: ${limits.totalBytes} bytes cannot hold a useful capture; use at least ${MIN_CAPTURE_BYTES}`,
+    );
   return limits;
 }
 
 /** Lists add to the defaults: the owner of the process can hide more, never less by accident. */
 function readRedaction(env: NodeJS.ProcessEnv, file: ConfigFile): Omit<RedactionSettings, 'exactKeys'> {
   const keys = [...DEFAULT_REDACTED_KEYS, ...list(env.LIVEPROBE_REDACT_KEYS), ...(file.redact?.keys ?? [])];
-  const named = env.LIVEPROBE_REDACT_PATTERNS?.trim() ? list(env.LIVEPROBE_REDACT_PATTERNS) : (file.redact?.patterns ?? [...DEFAULT_PATTERNS]);
+  const named = env.LIVEPROBE_REDACT_PATTERNS?.trim()
+    ? list(env.LIVEPROBE_REDACT_PATTERNS)
+    : (file.redact?.patterns ?? [...DEFAULT_PATTERNS]);
   const patterns: BuiltInPattern[] = [];
   for (const name of named) {
     if (name === 'none') continue;
     // Only the environment's names can be unknown here: the file's are checked with the file.
     if (!(BUILT_IN_PATTERNS as readonly string[]).includes(name)) {
-      throw new AgentConfigError(`LIVEPROBE_REDACT_PATTERNS: "${name}" is not a built-in pattern; use ${BUILT_IN_PATTERNS.join(', ')} or none (own regular expressions go in LIVEPROBE_CONFIG under redact.regexes)`);
+      throw new AgentConfigError(
+        `LIVEPROBE_REDACT_PATTERNS: "${name}" is not a built-in pattern; use ${BUILT_IN_PATTERNS.join(', ')} or none (own regular expressions go in LIVEPROBE_CONFIG under redact.regexes)`,
+      );
     }
     if (!patterns.includes(name as BuiltInPattern)) patterns.push(name as BuiltInPattern);
   }
@@ -127,7 +145,10 @@ function readRedaction(env: NodeJS.ProcessEnv, file: ConfigFile): Omit<Redaction
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function flag(variable: string, value: string): boolean {
@@ -139,6 +160,9 @@ function flag(variable: string, value: string): boolean {
 
 /** Readable and unique per process: host, pid and a random suffix. */
 function defaultAgentId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'host';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40) || 'host';
   return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }

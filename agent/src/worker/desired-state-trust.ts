@@ -19,11 +19,17 @@ export class DesiredStateTrust {
     const text = env.LIVEPROBE_PUBLIC_KEY?.trim();
     if (text === undefined || text === '') return undefined;
     try {
-      const key = text.includes('-----BEGIN') ? createPublicKey(text) : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
-      if (key.asymmetricKeyType !== 'ed25519') return new DesiredStateTrust(undefined, `LIVEPROBE_PUBLIC_KEY is a ${key.asymmetricKeyType ?? 'non-Ed25519'} key, not Ed25519`);
+      const key = text.includes('-----BEGIN')
+        ? createPublicKey(text)
+        : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+      if (key.asymmetricKeyType !== 'ed25519')
+        return new DesiredStateTrust(undefined, `LIVEPROBE_PUBLIC_KEY is a ${key.asymmetricKeyType ?? 'non-Ed25519'} key, not Ed25519`);
       return new DesiredStateTrust(key, undefined);
     } catch (err) {
-      return new DesiredStateTrust(undefined, `LIVEPROBE_PUBLIC_KEY is not a public key (${err instanceof Error ? err.message : String(err)}); use the value \`liveprobe up\` prints`);
+      return new DesiredStateTrust(
+        undefined,
+        `LIVEPROBE_PUBLIC_KEY is not a public key (${err instanceof Error ? err.message : String(err)}); use the value \`liveprobe up\` prints`,
+      );
     }
   }
 
@@ -41,6 +47,8 @@ export class DesiredStateTrust {
       return `it cannot be checked (${err instanceof Error ? err.message : String(err)})`;
     }
     const valid = verify(null, input, this.key, Buffer.from(sig, 'base64'));
-    return valid ? undefined : 'its signature does not match the control plane key for this topic (forged, altered, or replayed from another topic)';
+    return valid
+      ? undefined
+      : 'its signature does not match the control plane key for this topic (forged, altered, or replayed from another topic)';
   }
 }

@@ -33,7 +33,8 @@ export class HitRelay {
         return this.unpackLogs(message.hits);
       case 'counts':
       case 'values':
-        for (let i = 0; i < message.hits.length; i += 2) this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} }, message.t === 'counts');
+        for (let i = 0; i < message.hits.length; i += 2)
+          this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} }, message.t === 'counts');
         return;
       case 'metric':
         return this.metric(message);
@@ -54,7 +55,8 @@ export class HitRelay {
         return;
       case 'eval-error':
         this.report({
-          actionId: probe.action.id, state: 'error',
+          actionId: probe.action.id,
+          state: 'error',
           message: `${message.message}${message.count > 1 ? ` (${message.count} times since the last report)` : ''}`,
           ...(probe.file === undefined || probe.line === undefined ? {} : { location: { file: probe.file, line: probe.line } }),
         });
@@ -68,8 +70,13 @@ export class HitRelay {
       if (probe === undefined) continue;
       const [traceId, spanId, traceFlags] = [hits[i + 4], hits[i + 5], hits[i + 6]];
       this.output(probe, {
-        key: hits[i] as number, time: hits[i + 1] as number, message: hits[i + 2] as string, emitted: hits[i + 3] === true,
-        ...(typeof traceId === 'string' && typeof spanId === 'string' ? { traceId, spanId, traceFlags: typeof traceFlags === 'number' ? traceFlags : 0 } : {}),
+        key: hits[i] as number,
+        time: hits[i + 1] as number,
+        message: hits[i + 2] as string,
+        emitted: hits[i + 3] === true,
+        ...(typeof traceId === 'string' && typeof spanId === 'string'
+          ? { traceId, spanId, traceFlags: typeof traceFlags === 'number' ? traceFlags : 0 }
+          : {}),
       });
     }
   }
@@ -82,10 +89,18 @@ export class HitRelay {
     if (action.type === 'log' || action.type === 'snapshot') return;
     const { 'liveprobe.agent.id': _agent, ...attributes } = this.attributes(probe);
     this.otel.record({ action, value: message.value, attributes: { ...attributes, ...message.attributes } });
-    const line = { kind: 'output', agentId: this.agentId, actionId: action.id, level: 'info', file: probe.file ?? action.file, line: probe.line ?? action.line } as const;
+    const line = {
+      kind: 'output',
+      agentId: this.agentId,
+      actionId: action.id,
+      level: 'info',
+      file: probe.file ?? action.file,
+      line: probe.line ?? action.line,
+    } as const;
     if (counted) return this.counterLines.add({ ...line, name: action.name }, message.value);
     this.live.send({
-      ...line, time: new Date().toISOString(),
+      ...line,
+      time: new Date().toISOString(),
       message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${Object.keys(message.attributes).length === 0 ? '' : ` ${JSON.stringify(message.attributes)}`}`,
     });
   }
@@ -105,13 +120,24 @@ export class HitRelay {
     if (action.type !== 'log') return;
     if (!message.emitted) {
       this.otel.emit({
-        level: action.level, message: message.message, time: message.time, attributes: this.attributes(probe),
-        traceId: message.traceId, spanId: message.spanId, traceFlags: message.traceFlags,
+        level: action.level,
+        message: message.message,
+        time: message.time,
+        attributes: this.attributes(probe),
+        traceId: message.traceId,
+        spanId: message.spanId,
+        traceFlags: message.traceFlags,
       });
     }
     this.live.send({
-      kind: 'output', agentId: this.agentId, time: new Date(message.time).toISOString(), actionId: action.id,
-      level: action.level, message: message.message, file: probe.file ?? action.file, line: probe.line ?? action.line,
+      kind: 'output',
+      agentId: this.agentId,
+      time: new Date(message.time).toISOString(),
+      actionId: action.id,
+      level: action.level,
+      message: message.message,
+      file: probe.file ?? action.file,
+      line: probe.line ?? action.line,
       ...(message.traceId === undefined ? {} : { traceId: message.traceId }),
       ...(message.spanId === undefined ? {} : { spanId: message.spanId }),
     });
@@ -120,24 +146,40 @@ export class HitRelay {
   private async snapshot(probe: Probe, message: SnapshotHit): Promise<void> {
     const { data } = message;
     const stack = await Promise.all(data.stack.map((frame) => this.mapFrame(frame)));
-    const location = { file: probe.file ?? probe.action.file, line: probe.line ?? probe.action.line, ...(probe.functionName === undefined ? {} : { function: probe.functionName }) };
+    const location = {
+      file: probe.file ?? probe.action.file,
+      line: probe.line ?? probe.action.line,
+      ...(probe.functionName === undefined ? {} : { function: probe.functionName }),
+    };
     if (!message.emitted) {
       const summary = JSON.stringify(data.arguments.concat(data.locals).map((v) => [v.name, v.value]));
       this.otel.emitSpan({
-        name: `snapshot ${location.file}:${location.line}`, time: message.time,
-        traceId: data.traceId, spanId: data.spanId,
+        name: `snapshot ${location.file}:${location.line}`,
+        time: message.time,
+        traceId: data.traceId,
+        spanId: data.spanId,
         attributes: {
-          ...this.attributes(probe), 'liveprobe.snapshot.id': message.id, 'liveprobe.snapshot.stall_ms': data.stallMs,
+          ...this.attributes(probe),
+          'liveprobe.snapshot.id': message.id,
+          'liveprobe.snapshot.stall_ms': data.stallMs,
           'liveprobe.snapshot.summary': summary.length > MAX_SUMMARY_LENGTH ? `${summary.slice(0, MAX_SUMMARY_LENGTH)}…` : summary,
         },
       });
     }
     const event: SnapshotEvent = {
-      kind: 'snapshot', id: message.id, agentId: this.agentId, actionId: probe.action.id,
-      time: new Date(message.time).toISOString(), snapshot: { ...data, stack, location },
+      kind: 'snapshot',
+      id: message.id,
+      agentId: this.agentId,
+      actionId: probe.action.id,
+      time: new Date(message.time).toISOString(),
+      snapshot: { ...data, stack, location },
     };
     if (!this.link.publishEvent(event)) {
-      const status: Omit<ActionStatusEvent, 'kind' | 'agentId' | 'time'> = { actionId: probe.action.id, state: 'error', message: `snapshot ${message.id} was captured but the broker was unreachable; it went to OpenTelemetry only` };
+      const status: Omit<ActionStatusEvent, 'kind' | 'agentId' | 'time'> = {
+        actionId: probe.action.id,
+        state: 'error',
+        message: `snapshot ${message.id} was captured but the broker was unreachable; it went to OpenTelemetry only`,
+      };
       this.report(status);
     }
   }

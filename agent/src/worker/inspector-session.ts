@@ -5,7 +5,7 @@
  */
 import type { Debugger } from 'node:inspector';
 import type { CdpTransport, Paused } from './cdp-transport.js';
-import { scriptPath } from './script-match.js';
+import { scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
   scriptId: string;
@@ -52,7 +52,10 @@ export class InspectorSession {
       const path = scriptPath(params.url);
       if (path === undefined) return;
       const script: LoadedScript = {
-        scriptId: params.scriptId, url: params.url, path, endLine: params.endLine + 1,
+        scriptId: params.scriptId,
+        url: params.url,
+        path,
+        endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
       };
       this.scripts.set(path, script);
@@ -86,24 +89,44 @@ export class InspectorSession {
   source(script: LoadedScript): Promise<string> {
     let source = this.sources.get(script.scriptId);
     if (source === undefined) {
-      source = this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then((r) => r.scriptSource);
+      source = this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then(
+        (r) => r.scriptSource,
+      );
       this.sources.set(script.scriptId, source);
     }
     return source;
   }
 
   /** `tag` makes the breakpoint unique, so several actions can share one line. */
-  async setBreakpoint(script: LoadedScript, line: number, column: number | undefined, condition: string, tag: number): Promise<BreakpointResult> {
+  async setBreakpoint(
+    script: LoadedScript,
+    line: number,
+    column: number | undefined,
+    condition: string,
+    tag: number,
+  ): Promise<BreakpointResult> {
     // V8 allows one breakpoint per url and position; an alternative that never matches a real
     // URL keeps each action's breakpoint separate without rebuilding a shared condition.
     const urlRegex = `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$`;
-    const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', { urlRegex, lineNumber: line - 1, ...(column === undefined ? {} : { columnNumber: column }), condition });
+    const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', {
+      urlRegex,
+      lineNumber: line - 1,
+      ...(column === undefined ? {} : { columnNumber: column }),
+      condition,
+    });
     const location = result.locations[0];
-    return { breakpointId: result.breakpointId, location: location === undefined ? undefined : { line: location.lineNumber + 1, column: location.columnNumber ?? 0 } };
+    return {
+      breakpointId: result.breakpointId,
+      location: location === undefined ? undefined : { line: location.lineNumber + 1, column: location.columnNumber ?? 0 },
+    };
   }
 
   /** The positions (1-based line, 0-based column) where a function returns, explicitly or at its end. */
-  async returnPositions(script: LoadedScript, start: { line: number; column: number }, end: { line: number; column: number }): Promise<{ line: number; column: number }[]> {
+  async returnPositions(
+    script: LoadedScript,
+    start: { line: number; column: number },
+    end: { line: number; column: number },
+  ): Promise<{ line: number; column: number }[]> {
     const { locations } = await this.call<Debugger.GetPossibleBreakpointsReturnType>('Debugger.getPossibleBreakpoints', {
       start: { scriptId: script.scriptId, lineNumber: start.line - 1, columnNumber: start.column },
       end: { scriptId: script.scriptId, lineNumber: end.line - 1, columnNumber: end.column },
@@ -118,7 +141,9 @@ export class InspectorSession {
    */
   async pauseBeforeScripts(): Promise<string> {
     await this.call('Debugger.setSkipAllPauses', { skip: false });
-    return (await this.call<{ breakpointId: string }>('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' })).breakpointId;
+    return (
+      await this.call<{ breakpointId: string }>('Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' })
+    ).breakpointId;
   }
 
   /** Undoes pauseBeforeScripts: the session skips every pause again. */

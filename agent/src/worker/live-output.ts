@@ -46,7 +46,11 @@ export class LiveOutput {
   private reportDropped(): void {
     for (const [actionId, count] of this.dropped) {
       const sent = this.publish({
-        kind: 'dropped', agentId: this.agentId, time: new Date().toISOString(), actionId, count,
+        kind: 'dropped',
+        agentId: this.agentId,
+        time: new Date().toISOString(),
+        actionId,
+        count,
         reason: `live output is limited to ${this.perSecond} lines per second per action, or the broker was unreachable; every line still went to OpenTelemetry`,
       });
       if (sent) this.dropped.delete(actionId);

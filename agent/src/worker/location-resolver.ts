@@ -3,8 +3,8 @@
  * generated script position, through source maps when the script has one (ARCHITECTURE §4).
  */
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
-import { matchScript, normalizeRequested } from './script-match.js';
-import { loadSourceMap, SourceMapError, type ScriptSourceMap } from './source-maps.js';
+import { matchScript, normalizeRequested } from '../locate/script-match.js';
+import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
 
 export interface ResolvedLocation {
   script: LoadedScript;
@@ -19,7 +19,10 @@ export interface ResolvedLocation {
 /** Why an action cannot be placed; `waiting` means a script loaded later may still match. */
 export class LocationError extends Error {
   override name = 'LocationError';
-  constructor(message: string, readonly waiting: boolean) {
+  constructor(
+    message: string,
+    readonly waiting: boolean,
+  ) {
     super(message);
   }
 }
@@ -53,7 +56,10 @@ export class LocationResolver {
     }
     const match = matchScript(file, candidates.keys());
     if (match.kind === 'ambiguous') {
-      throw new LocationError(`\`${file}\` matches ${match.candidates.length} loaded files: ${match.candidates.join(', ')}; give more of the path`, false);
+      throw new LocationError(
+        `\`${file}\` matches ${match.candidates.length} loaded files: ${match.candidates.join(', ')}; give more of the path`,
+        false,
+      );
     }
     if (match.kind === 'none') {
       const similar = match.similar.length > 0 ? `; loaded files with the same name: ${match.similar.join(', ')}` : '';
@@ -62,7 +68,10 @@ export class LocationResolver {
     }
     const entries = candidates.get(match.path)!;
     if (entries.length > 1) {
-      throw new LocationError(`${match.path} was bundled into ${entries.length} loaded scripts: ${entries.map((e) => e.script.path).join(', ')}; name the generated file instead`, false);
+      throw new LocationError(
+        `${match.path} was bundled into ${entries.length} loaded scripts: ${entries.map((e) => e.script.path).join(', ')}; name the generated file instead`,
+        false,
+      );
     }
     const { script, map } = entries[0]!;
     // Naming the generated file itself (dist/server.js) probes it as it is; only a loader that
@@ -73,7 +82,10 @@ export class LocationResolver {
     }
     const generated = map.generatedFor(match.path, line);
     if (generated === undefined) {
-      throw new LocationError(`line ${line} of ${match.path} has no code in ${script.path} (per its source map): it is past the last statement, or the compiler dropped it`, false);
+      throw new LocationError(
+        `line ${line} of ${match.path} has no code in ${script.path} (per its source map): it is past the last statement, or the compiler dropped it`,
+        false,
+      );
     }
     return { script, map, generated: { line: generated.line, column: generated.column }, file: match.path, line: generated.originalLine };
   }
@@ -94,7 +106,8 @@ export class LocationResolver {
     let map = this.maps.get(script.scriptId);
     if (map === undefined) {
       map = loadSourceMap(script.path, script.sourceMapURL!).catch((err: unknown) =>
-        err instanceof SourceMapError ? err : new SourceMapError(String(err)));
+        err instanceof SourceMapError ? err : new SourceMapError(String(err)),
+      );
       this.maps.set(script.scriptId, map);
     }
     return map;

@@ -8,6 +8,8 @@ import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { AGENT_VERSION } from './broker-link.js';
+import type { MetricPoint } from './metric-record.js';
+import { StatsdExport } from './statsd-export.js';
 
 const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
@@ -35,15 +37,12 @@ type Signal = 'logs' | 'traces' | 'metrics';
 /** Seconds-scale boundaries for tic-toc and duration histograms (the SDK's default suits milliseconds). */
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export interface MetricPoint {
-  action: AnyMetricAction;
-  value: number;
-  attributes: Attributes;
-}
-
 type Recorder = (value: number, attributes: Attributes) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
-interface Provider { shutdown(): Promise<void>; forceFlush(): Promise<void> }
+interface Provider {
+  shutdown(): Promise<void>;
+  forceFlush(): Promise<void>;
+}
 
 export class OtelExport {
   private logger: Promise<Logger | undefined> | undefined;
@@ -52,28 +51,36 @@ export class OtelExport {
   /** One MeterProvider per metric action, so removing the action ends its series. */
   private readonly meters = new Map<string, Promise<{ provider: Provider; record: Recorder } | undefined>>();
   private readonly providers: Provider[] = [];
+  /** Set when OTEL_METRICS_EXPORTER names `statsd`. */
+  private readonly statsd: StatsdExport | undefined;
 
   constructor(
     private readonly agentId: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.statsd = exporterNames(env, 'metrics').includes('statsd') ? new StatsdExport(agentId, env, log) : undefined;
+  }
 
   emit(record: RecordToExport): void {
     this.logger ??= this.createLogger();
-    void this.logger.then((logger) => logger?.emit({
-      timestamp: record.time,
-      severityNumber: SEVERITY_NUMBER[record.level],
-      severityText: record.level.toUpperCase(),
-      body: record.message,
-      attributes: record.attributes,
-      context: parentContext(record),
-    }));
+    void this.logger.then((logger) =>
+      logger?.emit({
+        timestamp: record.time,
+        severityNumber: SEVERITY_NUMBER[record.level],
+        severityText: record.level.toUpperCase(),
+        body: record.message,
+        attributes: record.attributes,
+        context: parentContext(record),
+      }),
+    );
   }
 
   emitSpan(span: SpanToExport): void {
     this.tracer ??= this.createTracer();
-    void this.tracer.then((tracer) => tracer?.startSpan(span.name, { attributes: span.attributes, startTime: span.time }, parentContext(span)).end(span.time));
+    void this.tracer.then((tracer) =>
+      tracer?.startSpan(span.name, { attributes: span.attributes, startTime: span.time }, parentContext(span)).end(span.time),
+    );
   }
 
   /**
@@ -82,6 +89,8 @@ export class OtelExport {
    * ends its series.
    */
   record(point: MetricPoint): void {
+    this.statsd?.record(point);
+    if (!exporterNames(this.env, 'metrics').includes('otlp')) return;
     const { action } = point;
     let meter = this.meters.get(action.id);
     if (meter === undefined) {
@@ -96,7 +105,9 @@ export class OtelExport {
     const meter = this.meters.get(actionId);
     if (meter === undefined) return;
     this.meters.delete(actionId);
-    void meter.then((m) => m?.provider.shutdown()).catch((err: unknown) => this.log(`could not flush the metrics of ${actionId}: ${String(err)}`));
+    void meter
+      .then((m) => m?.provider.shutdown())
+      .catch((err: unknown) => this.log(`could not flush the metrics of ${actionId}: ${String(err)}`));
   }
 
   /** Exports everything recorded so far: the app is exiting, and batches would otherwise wait for their timers. */
@@ -110,14 +121,19 @@ export class OtelExport {
   async shutdown(): Promise<void> {
     const meters = await Promise.all(this.meters.values());
     this.meters.clear();
-    await Promise.all([...this.providers, ...meters.flatMap((m) => (m === undefined ? [] : [m.provider]))].map((p) => p.shutdown()));
+    await Promise.all([
+      ...[...this.providers, ...meters.flatMap((m) => (m === undefined ? [] : [m.provider]))].map((p) => p.shutdown()),
+      this.statsd?.shutdown(),
+    ]);
   }
 
   private async createLogger(): Promise<Logger | undefined> {
     const protocol = this.protocol('logs');
     if (protocol === undefined) return undefined;
     const [{ BatchLogRecordProcessor, LoggerProvider }, exporter, resource] = await Promise.all([
-      import('@opentelemetry/sdk-logs'), logExporter(protocol), this.sharedResource(),
+      import('@opentelemetry/sdk-logs'),
+      logExporter(protocol),
+      this.sharedResource(),
     ]);
     const batching = {
       scheduledDelayMillis: this.number('OTEL_BLRP_SCHEDULE_DELAY'),
@@ -135,7 +151,9 @@ export class OtelExport {
     if (protocol === undefined) return undefined;
     // The shim's BatchSpanProcessor reads OTEL_BSP_* itself.
     const [{ BasicTracerProvider, BatchSpanProcessor }, exporter, resource] = await Promise.all([
-      import('@opentelemetry/sdk-trace-base'), traceExporter(protocol), this.sharedResource(),
+      import('@opentelemetry/sdk-trace-base'),
+      traceExporter(protocol),
+      this.sharedResource(),
     ]);
     const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
     this.providers.push(provider);
@@ -146,12 +164,18 @@ export class OtelExport {
     const protocol = this.protocol('metrics');
     if (protocol === undefined) return undefined;
     const [{ MeterProvider, PeriodicExportingMetricReader }, exporter, resource] = await Promise.all([
-      import('@opentelemetry/sdk-metrics'), metricExporter(protocol), this.sharedResource(),
+      import('@opentelemetry/sdk-metrics'),
+      metricExporter(protocol),
+      this.sharedResource(),
     ]);
     const reader = new PeriodicExportingMetricReader({
       exporter,
-      ...(this.number('OTEL_METRIC_EXPORT_INTERVAL') === undefined ? {} : { exportIntervalMillis: this.number('OTEL_METRIC_EXPORT_INTERVAL') }),
-      ...(this.number('OTEL_METRIC_EXPORT_TIMEOUT') === undefined ? {} : { exportTimeoutMillis: this.number('OTEL_METRIC_EXPORT_TIMEOUT') }),
+      ...(this.number('OTEL_METRIC_EXPORT_INTERVAL') === undefined
+        ? {}
+        : { exportIntervalMillis: this.number('OTEL_METRIC_EXPORT_INTERVAL') }),
+      ...(this.number('OTEL_METRIC_EXPORT_TIMEOUT') === undefined
+        ? {}
+        : { exportTimeoutMillis: this.number('OTEL_METRIC_EXPORT_TIMEOUT') }),
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
     return { provider, meter: provider.getMeter('liveprobe', AGENT_VERSION) };
@@ -159,13 +183,13 @@ export class OtelExport {
 
   /** The configured OTLP protocol for a signal, or undefined (with one log line) when it is off or unsupported. */
   private protocol(signal: Signal): Protocol | undefined {
-    const exporterVar = { logs: 'OTEL_LOGS_EXPORTER', traces: 'OTEL_TRACES_EXPORTER', metrics: 'OTEL_METRICS_EXPORTER' }[signal];
-    const exporterName = (this.env[exporterVar] ?? 'otlp').trim();
-    if (exporterName === 'none') return undefined;
-    if (exporterName !== 'otlp') {
-      this.log(`${exporterVar}=${exporterName} is not supported by the agent's own exporter; use otlp or none`);
-      return undefined;
+    const names = exporterNames(this.env, signal);
+    const supported = signal === 'metrics' ? ['otlp', 'statsd', 'none'] : ['otlp', 'none'];
+    const unknown = names.filter((name) => !supported.includes(name));
+    if (unknown.length > 0) {
+      this.log(`${EXPORTER_VARS[signal]}=${unknown.join(',')} is not supported by the agent's own exporter; use ${supported.join(', ')}`);
     }
+    if (!names.includes('otlp')) return undefined;
     const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`;
     const protocol = (this.env[specific] ?? this.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
     if (protocol === 'grpc' || protocol === 'http/protobuf' || protocol === 'http/json') return protocol;
@@ -174,9 +198,12 @@ export class OtelExport {
   }
 
   private sharedResource(): Promise<Resource> {
-    this.resource ??= import('@opentelemetry/resources').then((r) => r.defaultResource()
-      .merge(r.detectResources({ detectors: [r.envDetector] }))
-      .merge(r.resourceFromAttributes({ 'service.instance.id': this.agentId })));
+    this.resource ??= import('@opentelemetry/resources').then((r) =>
+      r
+        .defaultResource()
+        .merge(r.detectResources({ detectors: [r.envDetector] }))
+        .merge(r.resourceFromAttributes({ 'service.instance.id': this.agentId })),
+    );
     return this.resource;
   }
 
@@ -191,32 +218,61 @@ export class OtelExport {
   }
 }
 
+const EXPORTER_VARS: Record<Signal, string> = {
+  logs: 'OTEL_LOGS_EXPORTER',
+  traces: 'OTEL_TRACES_EXPORTER',
+  metrics: 'OTEL_METRICS_EXPORTER',
+};
+
+/** OTEL_*_EXPORTER as the specification reads it: a comma-separated list, `otlp` when unset; `none` alone turns the signal off. */
+function exporterNames(env: NodeJS.ProcessEnv, signal: Signal): string[] {
+  const names = (env[EXPORTER_VARS[signal]] ?? 'otlp')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return names.length === 0 ? ['otlp'] : names;
+}
+
 function parentContext(parent: TraceParent): Context {
   if (parent.traceId === undefined || parent.spanId === undefined) return ROOT_CONTEXT;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.traceFlags ?? TraceFlags.NONE, isRemote: true });
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: parent.traceId,
+    spanId: parent.spanId,
+    traceFlags: parent.traceFlags ?? TraceFlags.NONE,
+    isRemote: true,
+  });
 }
 
 async function logExporter(protocol: Protocol) {
   switch (protocol) {
-    case 'http/protobuf': return new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter();
-    case 'http/json': return new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter();
-    case 'grpc': return new (await import('@opentelemetry/exporter-logs-otlp-grpc')).OTLPLogExporter();
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter();
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter();
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-logs-otlp-grpc')).OTLPLogExporter();
   }
 }
 
 async function traceExporter(protocol: Protocol) {
   switch (protocol) {
-    case 'http/protobuf': return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
-    case 'http/json': return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
-    case 'grpc': return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
   }
 }
 
 async function metricExporter(protocol: Protocol) {
   switch (protocol) {
-    case 'http/protobuf': return new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter();
-    case 'http/json': return new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter();
-    case 'grpc': return new (await import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter();
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter();
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter();
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter();
   }
 }
 
@@ -229,12 +285,17 @@ function instrument(meter: Meter, action: AnyMetricAction): Recorder {
     }
     case 'tictoc':
     case 'duration': {
-      const histogram = meter.createHistogram(action.name, { unit: 's', ...description, advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+      const histogram = meter.createHistogram(action.name, {
+        unit: 's',
+        ...description,
+        advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+      });
       return (value, attributes) => histogram.record(value, attributes);
     }
     case 'metric': {
       const options = { ...(action.unit === undefined ? {} : { unit: action.unit }), ...description };
-      const recorder = action.instrument === 'gauge' ? meter.createGauge(action.name, options) : meter.createHistogram(action.name, options);
+      const recorder =
+        action.instrument === 'gauge' ? meter.createGauge(action.name, options) : meter.createHistogram(action.name, options);
       return (value, attributes) => recorder.record(value, attributes);
     }
   }

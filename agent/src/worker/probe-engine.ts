@@ -3,19 +3,20 @@
  * reconciling toward the desired set. Operations run one at a time, in order.
  */
 import { ExpressionError, type Action, type ActionState } from '@liveprobe/protocol';
+import { ActionEdits } from './action-edits.js';
 import type { HookChannel, ToMain } from '../bridge.js';
 import type { CdpTransport } from './cdp-transport.js';
-import { armFields, type ArmFields } from './arm-spec.js';
-import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from './blocklist.js';
+import { armFields, type ArmFields } from '../locate/arm-spec.js';
+import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { conditionSource } from './condition-source.js';
-import { functionNameAt } from './function-name.js';
+import { functionNameAt } from '../locate/function-name.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
-import { checkLineText, SourceDiffersError } from './line-text.js';
+import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import { ScriptStartPause } from './script-start-pause.js';
 import { sitesFor, type Site, type SiteContext } from './sites.js';
-import { analyseSource, type AnalysedSource } from './source-analysis.js';
-import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from '../prepare/prepared-sites.js';
+import { analyseSource, type AnalysedSource } from '../locate/source-analysis.js';
+import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from './prepared/prepared-sites.js';
 
 export interface StatusReport {
   actionId: string;
@@ -74,6 +75,9 @@ export class ProbeEngine {
   readonly locations: LocationResolver;
   private readonly sites: SiteContext;
   private nextKey = 1;
+  private readonly edits = new ActionEdits();
+  /** Edited actions' first keys, armed again by their new definition so the main thread keeps their hit counts. */
+  private readonly editedKeys = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -88,14 +92,22 @@ export class ProbeEngine {
     /** Prepared files (install path 2): an action on a prepared line flips a flag instead of opening the inspector. */
     private readonly prepared?: PreparedSites,
   ) {
-    this.session = new InspectorSession((script) => void this.enqueue(() => this.retryPending(script)), transport, (pause) => this.scriptStarts.paused(pause));
+    this.session = new InspectorSession(
+      (script) => void this.enqueue(() => this.retryPending(script)),
+      transport,
+      (pause) => this.scriptStarts.paused(pause),
+    );
     // Paused before a script runs: place what waits for it (its placement was queued when the
     // script was parsed, before the pause), and move what a prepared file loaded just before it
     // can take (its announcement may still be queued), before the app goes on.
-    this.scriptStarts = new ScriptStartPause(this.session, () => {
-      this.prepared?.drainFiles();
-      return this.queue;
-    }, log);
+    this.scriptStarts = new ScriptStartPause(
+      this.session,
+      () => {
+        this.prepared?.drainFiles();
+        return this.queue;
+      },
+      log,
+    );
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
@@ -114,6 +126,8 @@ export class ProbeEngine {
   reconcile(desired: readonly Action[]): Promise<void> {
     return this.enqueue(async () => {
       const wanted = new Map(desired.map((a) => [a.id, a]));
+      const edited = this.edits.changed(desired);
+      for (const id of edited) await this.dropEdited(id);
       for (const id of [...this.probes.keys()]) {
         if (!wanted.has(id)) await this.remove(id, 'removed', 'the action was removed');
       }
@@ -122,8 +136,27 @@ export class ProbeEngine {
       for (const action of wanted.values()) {
         if (!this.probes.has(action.id) && !this.finished.has(action.id)) await this.install(action);
       }
+      for (const [id, key] of this.editedKeys) if (this.probes.get(id)?.key !== key) this.post({ t: 'disarm', key });
+      this.editedKeys.clear();
       this.closeIfIdle();
     });
+  }
+
+  /**
+   * An edited action leaves V8 (or its prepared sites) so its new definition installs fresh,
+   * except its first key, which stays armed on the main thread until armed again: its hits count
+   * on toward the limit. One that had finished (hit limit, expiry, an error) gets another try.
+   */
+  private async dropEdited(id: string): Promise<void> {
+    this.finished.delete(id);
+    this.blocked.delete(id);
+    const probe = this.probes.get(id);
+    if (probe === undefined) return;
+    for (const breakpointId of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(breakpointId);
+    if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, false);
+    for (const key of probe.keys.splice(1)) this.post({ t: 'disarm', key });
+    this.forget(probe);
+    this.editedKeys.set(id, probe.key);
   }
 
   /** The main thread saw the hit limit or the expiry. */
@@ -131,7 +164,8 @@ export class ProbeEngine {
     return this.enqueue(async () => {
       const probe = this.byKey.get(key);
       if (probe === undefined) return;
-      const message = reason === 'hit_limit' ? `reached its limit of ${probe.action.maxHits} hit${probe.action.maxHits === 1 ? '' : 's'}` : 'expired';
+      const message =
+        reason === 'hit_limit' ? `reached its limit of ${probe.action.maxHits} hit${probe.action.maxHits === 1 ? '' : 's'}` : 'expired';
       await this.remove(probe.action.id, reason, message);
       this.finished.add(probe.action.id);
       this.closeIfIdle();
@@ -149,14 +183,16 @@ export class ProbeEngine {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(async () => {
-      try {
-        await task();
-      } finally {
-        // Only tasks change which actions wait for their script.
-        await this.scriptStarts.update([...this.probes.values()].some(waitsForScript));
-      }
-    }).catch((err: unknown) => this.log(`internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    const run = this.queue
+      .then(async () => {
+        try {
+          await task();
+        } finally {
+          // Only tasks change which actions wait for their script.
+          await this.scriptStarts.update([...this.probes.values()].some(waitsForScript));
+        }
+      })
+      .catch((err: unknown) => this.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     this.queue = run;
     return run;
   }
@@ -168,7 +204,7 @@ export class ProbeEngine {
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
       return;
     }
-    const key = this.nextKey++;
+    const key = this.editedKeys.get(action.id) ?? this.nextKey++;
     const probe: Probe = { action, key, keys: [key], breakpointIds: [], placements: [], pauses: [], checked: [] };
     probe.expiryTimer = setTimeout(() => void this.finish(probe.key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();
@@ -249,7 +285,8 @@ export class ProbeEngine {
     let arms: ArmFields[];
     try {
       sites = await sitesFor(action, probe.key, this.sites);
-      if (action.lineText !== undefined && action.line > 0) await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
+      if (action.lineText !== undefined && action.line > 0)
+        await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
       arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role));
     } catch (err) {
       if (err instanceof LocationError) return this.fail(probe, err.message, err.waiting);
@@ -279,11 +316,23 @@ export class ProbeEngine {
       const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
       const { usesThis, ...fields } = arms[index]!;
       this.post({
-        t: 'arm', key, actionId: action.id, ...fields,
-        maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt),
-        file: resolved.file, line: resolved.line, ...(functionName === undefined ? {} : { functionName }),
+        t: 'arm',
+        key,
+        actionId: action.id,
+        ...fields,
+        maxHits: action.maxHits,
+        expiresAt: Date.parse(action.expiresAt),
+        file: resolved.file,
+        line: resolved.line,
+        ...(functionName === undefined ? {} : { functionName }),
       });
-      const placement: Placement = { script: resolved.script, line: resolved.generated.line, column: resolved.generated.column, condition: conditionSource(key, fields.roots, usesThis), key };
+      const placement: Placement = {
+        script: resolved.script,
+        line: resolved.generated.line,
+        column: resolved.generated.column,
+        condition: conditionSource(key, fields.roots, usesThis),
+        key,
+      };
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
       if (result.location === undefined) {
         await this.session.removeBreakpoint(result.breakpointId);
@@ -293,10 +342,15 @@ export class ProbeEngine {
       probe.breakpointIds.push(result.breakpointId);
       probe.placements.push(placement);
       // V8 may move a breakpoint on a line without code to the next statement: report where it went.
-      const line = resolved.map === undefined
-        ? result.location.line
-        : resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line;
-      placed.push({ file: resolved.map === undefined ? resolved.script.path : resolved.file, line, ...(functionName === undefined ? {} : { functionName }) });
+      const line =
+        resolved.map === undefined
+          ? result.location.line
+          : (resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line);
+      placed.push({
+        file: resolved.map === undefined ? resolved.script.path : resolved.file,
+        line,
+        ...(functionName === undefined ? {} : { functionName }),
+      });
     }
     const first = placed[0]!;
     probe.file = first.file;
@@ -304,7 +358,12 @@ export class ProbeEngine {
     probe.functionName = first.functionName;
     const described = describePlacement(action, placed);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
-    this.report({ actionId: action.id, state: 'installed', message: described === undefined ? path : `${path}; ${described}`, location: { file: first.file, line: first.line } });
+    this.report({
+      actionId: action.id,
+      state: 'installed',
+      message: described === undefined ? path : `${path}; ${described}`,
+      location: { file: first.file, line: first.line },
+    });
   }
 
   /**
@@ -354,9 +413,12 @@ export class ProbeEngine {
         await this.session.open();
         for (const probe of installed) {
           probe.breakpointIds = [];
-          for (const p of probe.placements) probe.breakpointIds.push((await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key)).breakpointId);
+          for (const p of probe.placements)
+            probe.breakpointIds.push((await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key)).breakpointId);
         }
-        this.log(`recycled the inspector session after ${hits} breakpoint hits, so V8 can reuse what it kept for them; ${installed.length} action(s) set again`);
+        this.log(
+          `recycled the inspector session after ${hits} breakpoint hits, so V8 can reuse what it kept for them; ${installed.length} action(s) set again`,
+        );
       }
       this.post({ t: 'recycled' });
     });
@@ -479,5 +541,7 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
     return `measuring ${first.functionName ?? 'the function'} from line ${first.line} to its ${exits} exit${exits === 1 ? '' : 's'} (returns and throws)`;
   }
   if (action.type === 'tictoc') return `tic at line ${first.line}, toc at line ${placed[1]?.line ?? '?'}`;
-  return first.line !== action.line ? `line ${action.line} has no code; installed at line ${first.line}, the next line with code` : undefined;
+  return first.line !== action.line
+    ? `line ${action.line} has no code; installed at line ${first.line}, the next line with code`
+    : undefined;
 }

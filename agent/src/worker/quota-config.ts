@@ -1,6 +1,6 @@
 /** The footprint guards' settings from the agent's own configuration (the control plane cannot change them). */
-import { DEFAULT_QUOTAS, type QuotaSettings } from '../main/quota.js';
-import { AgentConfigError } from './config-error.js';
+import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
+import { AgentConfigError } from '../settings/config-error.js';
 
 const VARIABLES: Record<keyof QuotaSettings, string> = {
   hitsPerSecond: 'LIVEPROBE_QUOTA_HITS_PER_SECOND',
@@ -17,7 +17,8 @@ export function readQuotas(env: NodeJS.ProcessEnv, file: Partial<QuotaSettings>)
     const text = env[variable]?.trim();
     if (text === undefined || text === '') continue;
     const value = Number(text);
-    if (!Number.isFinite(value) || value < 0) throw new AgentConfigError(`${variable}: "${text}" is not a non-negative number (0 turns the limit off)`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new AgentConfigError(`${variable}: "${text}" is not a non-negative number (0 turns the limit off)`);
     quotas[key] = value;
   }
   return quotas;

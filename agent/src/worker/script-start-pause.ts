@@ -61,7 +61,9 @@ export class ScriptStartPause {
     try {
       const placed = scriptId === undefined ? Promise.resolve(false) : this.place(scriptId).then(() => false as const);
       if (await Promise.race([placed, outOfTime])) {
-        this.log(`the app went on after ${HOLD_MS} ms paused before ${script} ran, the agent still busy: an action waiting for it installs late and may miss what runs as it loads`);
+        this.log(
+          `the app went on after ${HOLD_MS} ms paused before ${script} ran, the agent still busy: an action waiting for it installs late and may miss what runs as it loads`,
+        );
       }
     } catch (err) {
       this.log(`could not place the actions waiting for ${script}: ${message(err)}`);

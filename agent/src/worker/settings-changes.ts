@@ -32,7 +32,10 @@ export function settingsChanges(before: AgentSettings, after: AgentSettings): Se
 }
 
 function listChange(name: string, before: readonly string[], after: readonly string[]): string[] {
-  const items = [...after.filter((item) => !before.includes(item)).map((item) => `+${item}`), ...before.filter((item) => !after.includes(item)).map((item) => `-${item}`)];
+  const items = [
+    ...after.filter((item) => !before.includes(item)).map((item) => `+${item}`),
+    ...before.filter((item) => !after.includes(item)).map((item) => `-${item}`),
+  ];
   return items.length === 0 ? [] : [`${name} ${items.join(' ')}`];
 }
 
@@ -41,4 +44,3 @@ function valueChanges<T extends object>(section: string, before: T, after: T): s
     .filter((field) => before[field] !== after[field])
     .map((field) => `${section}.${String(field)} ${String(before[field])} → ${String(after[field])}`);
 }
-

@@ -4,8 +4,8 @@
  * still wins, and a file that no longer checks out leaves the settings in use untouched: a
  * mistake while editing must never turn off the redaction of a running agent, or the agent.
  */
-import { AgentConfigError } from './config-error.js';
-import { readConfigFile, type ConfigFileRead } from './config-file.js';
+import { AgentConfigError } from '../settings/config-error.js';
+import { readConfigFile, type ConfigFileRead } from '../settings/config-file.js';
 import { readSettings, type AgentSettings } from './config.js';
 import { settingsChanges, type SettingsChanges } from './settings-changes.js';
 
@@ -42,7 +42,10 @@ export class SettingsReload {
       read = readConfigFile(path);
       next = readSettings(this.options.env, read.settings);
     } catch (err) {
-      const message = err instanceof AgentConfigError ? err.message : `LIVEPROBE_CONFIG: could not read ${path} again (${err instanceof Error ? err.message : String(err)})`;
+      const message =
+        err instanceof AgentConfigError
+          ? err.message
+          : `LIVEPROBE_CONFIG: could not read ${path} again (${err instanceof Error ? err.message : String(err)})`;
       if (message !== this.complaint) log(`${message}; keeping the settings in use until the file is fixed`);
       this.complaint = message;
       return;
@@ -62,7 +65,8 @@ export class SettingsReload {
     this.settings = next;
     this.options.apply(next, changes).then(
       () => log(`LIVEPROBE_CONFIG: reloaded ${path}: ${changes.described.join('; ')}`),
-      (err: unknown) => log(`LIVEPROBE_CONFIG: reloaded ${path}, but could not apply all of it: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) =>
+        log(`LIVEPROBE_CONFIG: reloaded ${path}, but could not apply all of it: ${err instanceof Error ? err.message : String(err)}`),
     );
   }
 }

@@ -3,11 +3,11 @@
  * tic-toc, and for a function's duration its entry plus every return and `throw`.
  */
 import type { Action, DurationAction } from '@liveprobe/protocol';
-import type { MetricRole } from './arm-spec.js';
-import { functionAt, functionsNamed, type FunctionRange } from './function-range.js';
+import type { MetricRole } from '../locate/arm-spec.js';
+import { functionAt, functionsNamed, type FunctionRange } from '../locate/function-range.js';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
-import { offsetOf, positionOf, type AnalysedSource } from './source-analysis.js';
+import { offsetOf, positionOf, type AnalysedSource } from '../locate/source-analysis.js';
 
 export interface Site {
   resolved: ResolvedLocation;
@@ -45,13 +45,22 @@ export async function sitesFor(action: Action, pair: number, ctx: SiteContext): 
 
 async function durationSites(action: DurationAction, pair: number, ctx: SiteContext, anchor: Site): Promise<Site[]> {
   const { analysed, resolved } = anchor;
-  if (analysed === undefined) throw new LocationError(`${resolved.script.path} could not be parsed, so its functions cannot be measured`, false);
+  if (analysed === undefined)
+    throw new LocationError(`${resolved.script.path} could not be parsed, so its functions cannot be measured`, false);
   let fn: FunctionRange | undefined;
   if (action.function !== undefined) {
     const named = functionsNamed(analysed, action.function);
-    if (named.length > 1) throw new LocationError(`${named.length} functions are named \`${action.function}\` in ${resolved.script.path}; name the function by a line inside it instead`, false);
+    if (named.length > 1)
+      throw new LocationError(
+        `${named.length} functions are named \`${action.function}\` in ${resolved.script.path}; name the function by a line inside it instead`,
+        false,
+      );
     fn = named[0];
-    if (fn === undefined) throw new LocationError(`no function named \`${action.function}\` in ${resolved.script.path}; use \`name\` or \`Class.method\`, or a line inside the function`, false);
+    if (fn === undefined)
+      throw new LocationError(
+        `no function named \`${action.function}\` in ${resolved.script.path}; use \`name\` or \`Class.method\`, or a line inside the function`,
+        false,
+      );
   } else {
     fn = functionAt(analysed, anchor.offset);
     if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.file} is not inside a function`, false);

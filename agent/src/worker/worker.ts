@@ -7,15 +7,18 @@ import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { startRuntime } from './agent-runtime.js';
 import { MainThreadTransport } from './cdp-transport.js';
 import { readConfig, type AgentConfig } from './config.js';
-import { PrepareTally } from '../prepare/prepare-summary.js';
-import { PreparedSites } from '../prepare/prepared-sites.js';
+import { PrepareTally } from './prepared/prepare-summary.js';
+import { PreparedSites } from './prepared/prepared-sites.js';
 
 function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
   const runtime = startRuntime({
-    config, hook: port, transport: () => new MainThreadTransport(sessionOpen), log,
+    config,
+    hook: port,
+    transport: () => new MainThreadTransport(sessionOpen),
+    log,
     exited: () => {
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@liveprobe/control-plane';
+import type { ErrorBody } from '@liveprobe/protocol';
 import { ApiError, ControlPlaneUnreachableError, UsageError } from '../errors.js';
 
 /** The control plane's REST API (docs/api.md), over fetch. */
@@ -6,7 +6,10 @@ export class ApiClient {
   readonly baseUrl: string;
 
   /** `token`: sent as `Authorization: Bearer <token>` on every request (--token, LIVEPROBE_TOKEN). */
-  constructor(server: string, private readonly token?: string) {
+  constructor(
+    server: string,
+    private readonly token?: string,
+  ) {
     if (!URL.canParse(server) || !/^https?:$/.test(new URL(server).protocol)) {
       throw new UsageError(`--server "${server}" is not an http(s) URL; e.g. http://127.0.0.1:8080`);
     }
@@ -26,6 +29,10 @@ export class ApiClient {
 
   post<T>(path: string, body: unknown): Promise<T> {
     return this.json<T>('POST', path, body);
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>('PATCH', path, body);
   }
 
   delete<T>(path: string): Promise<T> {
@@ -81,6 +88,10 @@ async function apiError(response: Response): Promise<ApiError> {
     const { error } = JSON.parse(text) as ErrorBody;
     return new ApiError(response.status, error.code, error.message, error.issues);
   } catch {
-    return new ApiError(response.status, 'http_error', `the control plane answered ${response.status} ${response.statusText}: ${text.slice(0, 200)}`);
+    return new ApiError(
+      response.status,
+      'http_error',
+      `the control plane answered ${response.status} ${response.statusText}: ${text.slice(0, 200)}`,
+    );
   }
 }

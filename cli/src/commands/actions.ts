@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import type { ActionView } from '@liveprobe/control-plane';
+import type { ActionView } from '@liveprobe/protocol';
 import type { Context } from '../context.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatTargets } from '../format/targets.js';
 import { clockTime, relativeTime } from '../format/time.js';
+import { registerActionEdits } from './actions-edit.js';
 
 export function registerActions(program: Command, ctx: Context): void {
-  const actions = program.command('actions').description('list, show and remove actions');
+  const actions = program.command('actions').description('list, show, edit, disable, enable and remove actions');
 
   actions
     .command('list', { isDefault: true })
@@ -16,7 +17,9 @@ export function registerActions(program: Command, ctx: Context): void {
       const { actions: list } = await ctx.api(command).get<{ actions: ActionView[] }>('/actions');
       if (options.json === true) return ctx.io.out(JSON.stringify({ actions: list }, null, 2));
       if (list.length === 0) {
-        return ctx.io.out('no actions yet; add one with: liveprobe log add <file:line> "<template>" --tag <tag>, or liveprobe snapshot add <file:line> --tag <tag>');
+        return ctx.io.out(
+          'no actions yet; add one with: liveprobe log add <file:line> "<template>" --tag <tag>, or liveprobe snapshot add <file:line> --tag <tag>',
+        );
       }
       const now = ctx.now();
       const rows = list.map((a) => [
@@ -48,13 +51,18 @@ export function registerActions(program: Command, ctx: Context): void {
       const { deleted } = await ctx.api(command).delete<{ deleted: string }>(`/actions/${encodeURIComponent(id)}`);
       ctx.io.out(`deleted ${deleted}`);
     });
+
+  registerActionEdits(actions, ctx);
 }
 
 /** The fields only this action's type has. */
 function typeFields(action: ActionView): [string, string][] {
   switch (action.type) {
     case 'log':
-      return [['template', action.template], ['level', action.level]];
+      return [
+        ['template', action.template],
+        ['level', action.level],
+      ];
     case 'snapshot':
       return [['watches', action.watches.length === 0 ? '(none)' : action.watches.join(', ')]];
     case 'counter':
@@ -62,10 +70,18 @@ function typeFields(action: ActionView): [string, string][] {
     case 'duration':
     case 'metric':
       return [
-        ['metric', `${action.name}${action.type === 'counter' ? ` (${action.unit})` : action.type === 'metric' ? ` = ${action.expression} (${action.instrument})` : ' (s)'}`],
+        [
+          'metric',
+          `${action.name}${action.type === 'counter' ? ` (${action.unit})` : action.type === 'metric' ? ` = ${action.expression} (${action.instrument})` : ' (s)'}`,
+        ],
         ...(action.type === 'tictoc' ? [['toc', `${action.toc.file ?? action.file}:${action.toc.line}`] as [string, string]] : []),
         ...(action.type === 'duration' && action.function !== undefined ? [['function', action.function] as [string, string]] : []),
-        ['attributes', Object.entries(action.attributes).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'],
+        [
+          'attributes',
+          Object.entries(action.attributes)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || '(none)',
+        ],
       ];
   }
 }
@@ -81,6 +97,9 @@ function describeAction(action: ActionView, now: Date): string[] {
     ['max hits', String(action.maxHits)],
     ['created', `${action.createdAt} (${relativeTime(action.createdAt, now)})`],
     ['expires', `${action.expiresAt} (${relativeTime(action.expiresAt, now)})`],
+    ...(action.updatedAt === undefined
+      ? []
+      : [['edited', `${action.updatedAt} (${relativeTime(action.updatedAt, now)})`] as [string, string]]),
     ['state', action.state],
     ['summary', action.summary],
   ]);

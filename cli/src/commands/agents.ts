@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AgentView } from '@liveprobe/control-plane';
+import type { AgentView } from '@liveprobe/protocol';
 import type { Context } from '../context.js';
 import { preparedCell, untouchedLines } from '../format/prepare.js';
 import { formatTable } from '../format/table.js';
@@ -14,7 +14,9 @@ export function registerAgents(program: Command, ctx: Context): void {
       const { agents } = await ctx.api(command).get<{ agents: AgentView[] }>('/agents');
       if (options.json === true) return ctx.io.out(JSON.stringify({ agents }, null, 2));
       if (agents.length === 0) {
-        return ctx.io.out('no agents yet; start your app with: node --import @liveprobe/agent/register app.js (LIVEPROBE_BROKER_URL and LIVEPROBE_TAGS set)');
+        return ctx.io.out(
+          'no agents yet; start your app with: node --import @liveprobe/agent/register app.js (LIVEPROBE_BROKER_URL and LIVEPROBE_TAGS set)',
+        );
       }
       const now = ctx.now();
       const rows = agents.map((a) => [

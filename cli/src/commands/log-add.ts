@@ -19,8 +19,17 @@ export function registerLog(program: Command, ctx: Context): void {
       .addOption(new Option('--level <level>', 'severity (default info)').choices(LOG_LEVELS)),
     'stop after this many hits (default 1000)',
   ).action(async (location: { file: string; line: number }, template: string, options: LogAddOptions, command: Command) => {
-    await createAction(ctx, command, {
-      type: 'log', ...location, template, ...targetFields(options), ...(options.level === undefined ? {} : { level: options.level }),
-    }, options);
+    await createAction(
+      ctx,
+      command,
+      {
+        type: 'log',
+        ...location,
+        template,
+        ...targetFields(options),
+        ...(options.level === undefined ? {} : { level: options.level }),
+      },
+      options,
+    );
   });
 }

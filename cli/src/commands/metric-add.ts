@@ -28,7 +28,10 @@ function parseFunctionOrLine(text: string): { file: string; line?: number; funct
 
 function metricCommand(parent: Command, name: string, description: string): Command {
   return withTargetOptions(
-    parent.command(name).command('add').description(description)
+    parent
+      .command(name)
+      .command('add')
+      .description(description)
       .requiredOption('--name <metric>', 'the metric name, e.g. shop.checkout.duration')
       .option('--description <text>', 'the metric description')
       .option('--attr <key=expr>', 'an extra attribute evaluated at the line, e.g. tier=user.tier (repeatable)', collectAttribute),
@@ -48,7 +51,12 @@ export function registerMetrics(program: Command, ctx: Context): void {
     .argument('<file:line>', 'the line to count, e.g. src/server.ts:42', parseLocation)
     .option('--unit <unit>', 'the unit (default {hit})')
     .action(async (location: { file: string; line: number }, options: MetricOptions, command: Command) => {
-      await createAction(ctx, command, { type: 'counter', ...location, ...common(options), ...(options.unit === undefined ? {} : { unit: options.unit }) }, options);
+      await createAction(
+        ctx,
+        command,
+        { type: 'counter', ...location, ...common(options), ...(options.unit === undefined ? {} : { unit: options.unit }) },
+        options,
+      );
     });
 
   metricCommand(program, 'tictoc', 'time from one line (tic) to another (toc) in the same invocation, as a histogram in seconds')
@@ -58,8 +66,16 @@ export function registerMetrics(program: Command, ctx: Context): void {
       await createAction(ctx, command, { type: 'tictoc', ...tic, toc: { file: toc.file, line: toc.line }, ...common(options) }, options);
     });
 
-  metricCommand(program, 'duration', 'measure a whole function on every exit (returns, throws; async functions until they settle), as a histogram in seconds')
-    .argument('<file:function-or-line>', 'the function by name (src/orders.ts:checkout, src/x.ts:Class.method) or by any line inside it', parseFunctionOrLine)
+  metricCommand(
+    program,
+    'duration',
+    'measure a whole function on every exit (returns, throws; async functions until they settle), as a histogram in seconds',
+  )
+    .argument(
+      '<file:function-or-line>',
+      'the function by name (src/orders.ts:checkout, src/x.ts:Class.method) or by any line inside it',
+      parseFunctionOrLine,
+    )
     .action(async (target: { file: string; line?: number; function?: string }, options: MetricOptions, command: Command) => {
       await createAction(ctx, command, { type: 'duration', ...target, ...common(options) }, options);
     });
@@ -70,9 +86,18 @@ export function registerMetrics(program: Command, ctx: Context): void {
     .option('--unit <unit>', 'the unit, e.g. USD, By, ms')
     .option('--gauge', 'record the last value as a gauge instead of a histogram')
     .action(async (location: { file: string; line: number }, expression: string, options: MetricOptions, command: Command) => {
-      await createAction(ctx, command, {
-        type: 'metric', ...location, expression, instrument: options.gauge === true ? 'gauge' : 'histogram',
-        ...(options.unit === undefined ? {} : { unit: options.unit }), ...common(options),
-      }, options);
+      await createAction(
+        ctx,
+        command,
+        {
+          type: 'metric',
+          ...location,
+          expression,
+          instrument: options.gauge === true ? 'gauge' : 'histogram',
+          ...(options.unit === undefined ? {} : { unit: options.unit }),
+          ...common(options),
+        },
+        options,
+      );
     });
 }

@@ -19,7 +19,12 @@ export function registerSnapshot(program: Command, ctx: Context): void {
       .option('--watch <expr>', 'also evaluate this expression at the line, e.g. "order.lines[0].sku" (repeatable)', collect),
     'stop after this many snapshots (default 1)',
   ).action(async (location: { file: string; line: number }, options: SnapshotAddOptions, command: Command) => {
-    await createAction(ctx, command, { type: 'snapshot', ...location, watches: options.watch ?? [], ...targetFields(options) }, options,
-      (id) => `list its snapshots with: liveprobe snapshots --action ${id}`);
+    await createAction(
+      ctx,
+      command,
+      { type: 'snapshot', ...location, watches: options.watch ?? [], ...targetFields(options) },
+      options,
+      (id) => `list its snapshots with: liveprobe snapshots --action ${id}`,
+    );
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SnapshotRecord, SnapshotSummary } from '@liveprobe/control-plane';
+import type { SnapshotRecord, SnapshotSummary } from '@liveprobe/protocol';
 import { parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatSnapshot } from '../format/snapshot.js';
@@ -24,7 +24,11 @@ export function registerSnapshots(program: Command, ctx: Context): void {
     .option('--limit <n>', 'at most this many (default 50, at most 500)', parseWholeNumber)
     .option('--json', 'print the response body as JSON')
     .action(async (options: ListOptions, command: Command) => {
-      const query = { action: options.action, agent: options.agent, limit: options.limit === undefined ? undefined : String(options.limit) };
+      const query = {
+        action: options.action,
+        agent: options.agent,
+        limit: options.limit === undefined ? undefined : String(options.limit),
+      };
       const { snapshots: list } = await ctx.api(command).get<{ snapshots: SnapshotSummary[] }>('/snapshots', query);
       if (options.json === true) return ctx.io.out(JSON.stringify({ snapshots: list }, null, 2));
       if (list.length === 0) {

@@ -1,6 +1,6 @@
 /** The options every `<type> add` command shares: which agents, a condition, limits, and how to print. */
 import type { Command } from 'commander';
-import type { CreatedAction } from '@liveprobe/control-plane';
+import type { CreatedAction } from '@liveprobe/protocol';
 import type { ActionInput } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
@@ -22,7 +22,10 @@ export function withTargetOptions(command: Command, maxHitsHelp: string): Comman
     .option('--condition <expr>', 'act only when this expression is true at the line, e.g. "amount > 100"')
     .option('--max-hits <n>', maxHitsHelp, parseWholeNumber)
     .option('--expires <duration>', 'remove the action after this long, e.g. 30m, 2h (default 1h, at most 7d)')
-    .option('--line-text <text>', 'the line as your editor shows it: agents running different code refuse the action instead of probing the wrong statement')
+    .option(
+      '--line-text <text>',
+      'the line as your editor shows it: agents running different code refuse the action instead of probing the wrong statement',
+    )
     .option('--json', 'print the response body as JSON');
 }
 
@@ -39,14 +42,21 @@ export function targetFields(options: TargetOptions) {
 }
 
 /** POSTs the action and prints what was created (or the JSON body), then any warnings. */
-export async function createAction(ctx: Context, command: Command, body: ActionInput, options: TargetOptions, next?: (id: string) => string): Promise<void> {
+export async function createAction(
+  ctx: Context,
+  command: Command,
+  body: ActionInput,
+  options: TargetOptions,
+  next?: (id: string) => string,
+): Promise<void> {
   const created = await ctx.api(command).post<CreatedAction>('/actions', body);
   if (options.json === true) {
     ctx.io.out(JSON.stringify(created, null, 2));
     return;
   }
   const { action } = created;
-  const where = action.type === 'duration' && action.function !== undefined ? `${action.file}:${action.function}` : `${action.file}:${action.line}`;
+  const where =
+    action.type === 'duration' && action.function !== undefined ? `${action.file}:${action.function}` : `${action.file}:${action.line}`;
   ctx.io.out(`created ${action.id} (${action.type} at ${where})${next === undefined ? '' : `; ${next(action.id)}`}`);
   for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedToken, Principal, TokenView } from '@liveprobe/control-plane';
+import type { CreatedToken, Principal, TokenView } from '@liveprobe/protocol';
 import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';
@@ -19,7 +19,12 @@ export function registerToken(program: Command, ctx: Context): void {
     .command('create')
     .description('create an API token; its secret is printed once, keep it')
     .requiredOption('--name <name>', 'who or what uses it, e.g. ci-deploy')
-    .option('--role <role>', 'viewer (read), editor (add and remove actions), admin (tokens, audit), or agent (the embedded broker only)', parseRole, 'viewer')
+    .option(
+      '--role <role>',
+      'viewer (read), editor (add and remove actions), admin (tokens, audit), or agent (the embedded broker only)',
+      parseRole,
+      'viewer',
+    )
     .option('--tag <tag>', 'agent tokens: a tag whose actions the agent may read (repeat; * for all)', collect)
     .option('--expires <duration>', 'lifetime, e.g. 12h or 90d (default: until revoked)')
     .option('--json', 'print the response body as JSON')
@@ -43,7 +48,15 @@ export function registerToken(program: Command, ctx: Context): void {
       const { tokens } = await ctx.api(command).get<{ tokens: TokenView[] }>('/tokens');
       if (options.json === true) return ctx.io.out(JSON.stringify({ tokens }, null, 2));
       const now = ctx.now();
-      const rows = tokens.map((t) => [t.id, t.name, t.role, t.createdBy, relativeTime(t.createdAt, now), t.lastUsedAt === undefined ? 'never' : relativeTime(t.lastUsedAt, now), t.expiresAt === undefined ? 'never' : relativeTime(t.expiresAt, now)]);
+      const rows = tokens.map((t) => [
+        t.id,
+        t.name,
+        t.role,
+        t.createdBy,
+        relativeTime(t.createdAt, now),
+        t.lastUsedAt === undefined ? 'never' : relativeTime(t.lastUsedAt, now),
+        t.expiresAt === undefined ? 'never' : relativeTime(t.expiresAt, now),
+      ]);
       for (const line of formatTable(['ID', 'NAME', 'ROLE', 'CREATED BY', 'CREATED', 'LAST USED', 'EXPIRES'], rows)) ctx.io.out(line);
     });
   token
@@ -58,6 +71,8 @@ export function registerToken(program: Command, ctx: Context): void {
     .description('show who the control plane takes you for, and your role')
     .action(async (_options: unknown, command: Command) => {
       const me = await ctx.api(command).get<Principal>('/whoami');
-      ctx.io.out(`${me.name} (${me.kind === 'token' ? `API token ${me.id}` : me.kind === 'oidc' ? 'single sign-on' : me.kind}), role ${me.role}`);
+      ctx.io.out(
+        `${me.name} (${me.kind === 'token' ? `API token ${me.id}` : me.kind === 'oidc' ? 'single sign-on' : me.kind}), role ${me.role}`,
+      );
     });
 }

@@ -16,15 +16,31 @@ export interface UpAuthOptions {
 
 export function authFlags(): Option[] {
   return [
-    new Option('--auth <mode>', 'tokens: every API call needs a token; off: open API (loopback --host only)').choices(['tokens', 'off']).env('LIVEPROBE_AUTH').default('tokens'),
-    new Option('--oidc-issuer <url>', 'accept JWTs from this identity provider (its `iss`); keys from its OpenID discovery document').env('LIVEPROBE_OIDC_ISSUER'),
-    new Option('--oidc-audience <aud>', 'the `aud` those JWTs must carry (the client id registered for liveprobe)').env('LIVEPROBE_OIDC_AUDIENCE'),
-    new Option('--oidc-role-claim <path>', 'claim holding viewer/editor/admin, dotted for nested claims (default roles)').env('LIVEPROBE_OIDC_ROLE_CLAIM'),
-    new Option('--oidc-jwks-url <url>', 'where the signing keys are, instead of discovering them from the issuer').env('LIVEPROBE_OIDC_JWKS_URL'),
+    new Option('--auth <mode>', 'tokens: every API call needs a token; off: open API (loopback --host only)')
+      .choices(['tokens', 'off'])
+      .env('LIVEPROBE_AUTH')
+      .default('tokens'),
+    new Option('--oidc-issuer <url>', 'accept JWTs from this identity provider (its `iss`); keys from its OpenID discovery document').env(
+      'LIVEPROBE_OIDC_ISSUER',
+    ),
+    new Option('--oidc-audience <aud>', 'the `aud` those JWTs must carry (the client id registered for liveprobe)').env(
+      'LIVEPROBE_OIDC_AUDIENCE',
+    ),
+    new Option('--oidc-role-claim <path>', 'claim holding viewer/editor/admin, dotted for nested claims (default roles)').env(
+      'LIVEPROBE_OIDC_ROLE_CLAIM',
+    ),
+    new Option('--oidc-jwks-url <url>', 'where the signing keys are, instead of discovering them from the issuer').env(
+      'LIVEPROBE_OIDC_JWKS_URL',
+    ),
     new Option('--new-admin-token', 'create and print another admin token (when the first one is lost)'),
-    new Option('--tls-cert <file>', 'serve HTTPS, and MQTT over TLS on the embedded broker, with this PEM certificate (chain)').env('LIVEPROBE_TLS_CERT'),
+    new Option('--tls-cert <file>', 'serve HTTPS, and MQTT over TLS on the embedded broker, with this PEM certificate (chain)').env(
+      'LIVEPROBE_TLS_CERT',
+    ),
     new Option('--tls-key <file>', 'the PEM private key of --tls-cert').env('LIVEPROBE_TLS_KEY'),
-    new Option('--signing-key-file <file>', 'Ed25519 key (PKCS#8 PEM) that signs desired state; created if missing; replicas share one (default <data-dir>/signing-key.pem)').env('LIVEPROBE_SIGNING_KEY_FILE'),
+    new Option(
+      '--signing-key-file <file>',
+      'Ed25519 key (PKCS#8 PEM) that signs desired state; created if missing; replicas share one (default <data-dir>/signing-key.pem)',
+    ).env('LIVEPROBE_SIGNING_KEY_FILE'),
   ];
 }
 
@@ -43,16 +59,25 @@ export function authOptions(options: UpAuthOptions, demo: boolean): AuthOptions 
 }
 
 /** What `liveprobe up` says about authentication, and the token to use when it made one. */
-export async function describeAuth(controlPlane: ControlPlane, options: UpAuthOptions): Promise<{ lines: Array<[string, string]>; token?: string }> {
-  const signing: [string, string] = ['signing key', `${controlPlane.signing.keyFile}${controlPlane.signing.created ? ' (new)' : ''}; agents: LIVEPROBE_PUBLIC_KEY=${controlPlane.signing.publicKey}`];
+export async function describeAuth(
+  controlPlane: ControlPlane,
+  options: UpAuthOptions,
+): Promise<{ lines: Array<[string, string]>; token?: string }> {
+  const signing: [string, string] = [
+    'signing key',
+    `${controlPlane.signing.keyFile}${controlPlane.signing.created ? ' (new)' : ''}; agents: LIVEPROBE_PUBLIC_KEY=${controlPlane.signing.publicKey}`,
+  ];
   if (options.auth === 'off') {
-    return { lines: [signing, ['auth', 'OFF (--auth off): anyone who can reach this machine\'s loopback can use the API']] };
+    return { lines: [signing, ['auth', "OFF (--auth off): anyone who can reach this machine's loopback can use the API"]] };
   }
   const sso = options.oidcIssuer === undefined ? '' : ` and single sign-on (${options.oidcIssuer})`;
   const lines: Array<[string, string]> = [signing, ['auth', `API tokens${sso}; send one as --token or LIVEPROBE_TOKEN`]];
   if (controlPlane.embeddedBroker) {
     const broker = new URL(controlPlane.mqttUrl);
-    lines.push(['agents', `need an agent token on this broker: liveprobe token create --name my-agents --role agent --tag <tag>, then LIVEPROBE_BROKER_URL=${broker.protocol}//my-agents:<token>@${broker.host}`]);
+    lines.push([
+      'agents',
+      `need an agent token on this broker: liveprobe token create --name my-agents --role agent --tag <tag>, then LIVEPROBE_BROKER_URL=${broker.protocol}//my-agents:<token>@${broker.host}`,
+    ]);
   }
   let token = controlPlane.firstAdminToken;
   if (options.newAdminToken === true) token = await controlPlane.issueToken('admin (--new-admin-token)', 'admin');

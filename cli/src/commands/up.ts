@@ -31,7 +31,12 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--mqtt-port <port>', 'port of the embedded MQTT broker (0 picks a free one)', parsePort, 1883)
     .option('--data-dir <dir>', 'where the database lives', './.liveprobe')
     .option('--broker <url>', 'use this MQTT broker (e.g. mqtt://mosquitto:1883) instead of the embedded one')
-    .addOption(new Option('--database <url>', 'keep state in PostgreSQL (postgres://user:pass@host/db) instead of SQLite in --data-dir; replicas may share it').env('LIVEPROBE_DATABASE_URL'))
+    .addOption(
+      new Option(
+        '--database <url>',
+        'keep state in PostgreSQL (postgres://user:pass@host/db) instead of SQLite in --data-dir; replicas may share it',
+      ).env('LIVEPROBE_DATABASE_URL'),
+    )
     .option('--topic-prefix <prefix>', 'MQTT topic prefix (default liveprobe/v1)')
     .option('--demo', 'also run the example shop with the agent, tagged "demo"')
     .option('--demo-port <port>', 'HTTP port of the example shop', parsePort, 3000)
@@ -48,9 +53,15 @@ export function registerUp(program: Command, ctx: Context): void {
         for (const [label, value] of auth.lines) field(label, value);
         if (options.demo === true) {
           // With authentication on, the embedded broker wants the shop's agent to present an agent token.
-          const agentToken = options.auth === 'off' || !controlPlane.embeddedBroker ? undefined : await controlPlane.issueToken('demo-shop', 'agent', { replacingSameName: true, tags: ['demo'] });
+          const agentToken =
+            options.auth === 'off' || !controlPlane.embeddedBroker
+              ? undefined
+              : await controlPlane.issueToken('demo-shop', 'agent', { replacingSameName: true, tags: ['demo'] });
           shop = await startShop({
-            brokerUrl: agentToken === undefined ? controlPlane.mqttUrl : controlPlane.mqttUrl.replace(/^(mqtts?:\/\/)/, `$1demo-shop:${agentToken}@`),
+            brokerUrl:
+              agentToken === undefined
+                ? controlPlane.mqttUrl
+                : controlPlane.mqttUrl.replace(/^(mqtts?:\/\/)/, `$1demo-shop:${agentToken}@`),
             port: options.demoPort,
             topicPrefix: options.topicPrefix,
             env: process.env,
@@ -88,7 +99,9 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
       ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
       auth: authOptions(options, options.demo === true),
       ...(options.signingKeyFile === undefined ? {} : { signingKeyFile: options.signingKeyFile }),
-      ...(options.tlsCert === undefined && options.tlsKey === undefined ? {} : { tls: { certFile: requireBoth(options.tlsCert, '--tls-cert'), keyFile: requireBoth(options.tlsKey, '--tls-key') } }),
+      ...(options.tlsCert === undefined && options.tlsKey === undefined
+        ? {}
+        : { tls: { certFile: requireBoth(options.tlsCert, '--tls-cert'), keyFile: requireBoth(options.tlsKey, '--tls-key') } }),
       log,
     });
   } catch (err) {

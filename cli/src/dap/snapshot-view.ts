@@ -7,7 +7,7 @@ import { Handles, Scope, Source, StackFrame } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SnapshotRecord } from '@liveprobe/control-plane';
 import type { CapturedValue, NamedValue } from '@liveprobe/protocol';
-import { childrenOf, describeValue, moreOf } from '../format/captured-value.js';
+import { valueChildren, valueHeadText, valueMore } from '@liveprobe/protocol/value-tree';
 import { localFileOf, type PathMapping } from './paths.js';
 
 type Container = { kind: 'named'; entries: NamedValue[] } | { kind: 'value'; value: CapturedValue };
@@ -73,8 +73,8 @@ export class SnapshotView {
     const container = this.#containers.get(reference);
     if (container === undefined) return [];
     if (container.kind === 'named') return container.entries.map((e) => this.variable(e.name, e.value));
-    const children = childrenOf(container.value).map(([label, child]) => this.variable(label.replace(/ = $| => $/, ''), child));
-    const more = moreOf(container.value);
+    const children = valueChildren(container.value).map((child) => this.variable(child.label, child.value));
+    const more = valueMore(container.value);
     if (more > 0) children.push({ name: '…', value: `+${more} more not captured`, variablesReference: 0 });
     return children;
   }
@@ -98,7 +98,7 @@ export class SnapshotView {
       for (const step of (path[2] ?? '').match(/\.[\w$]+|\[\d+\]/g) ?? []) {
         if (value === undefined) break;
         const key = step.startsWith('.') ? step.slice(1) : step;
-        value = childrenOf(value).find(([label]) => label.replace(/ = $| => $/, '') === key)?.[1];
+        value = valueChildren(value).find((child) => child.label === key)?.value;
       }
       if (value !== undefined) return this.variable(expression, value);
     }
@@ -106,8 +106,8 @@ export class SnapshotView {
   }
 
   private variable(name: string, value: CapturedValue): DebugProtocol.Variable {
-    const expandable = childrenOf(value).length > 0 || moreOf(value) > 0;
-    return { name, value: describeValue(value), type: value.t, variablesReference: expandable ? this.#containers.create({ kind: 'value', value }) : 0 };
+    const expandable = valueChildren(value).length > 0 || valueMore(value) > 0;
+    return { name, value: valueHeadText(value), type: value.t, variablesReference: expandable ? this.#containers.create({ kind: 'value', value }) : 0 };
   }
 }
 

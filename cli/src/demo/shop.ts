@@ -57,7 +57,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DemoError(`the demo shop did not report "listening on" within ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new DemoError(`the demo shop did not report "listening on" within ${START_TIMEOUT_MS / 1000}s`)),
+      START_TIMEOUT_MS,
+    );
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         options.print(`[shop] ${line}`);
@@ -83,7 +86,10 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
 
 function shopPath(): string {
   const path = join(repoRoot, SHOP_SCRIPT);
-  if (!existsSync(path)) throw new DemoError(`the demo app is not at ${path}; --demo works from a clone of the liveprobe repository after \`npm ci\` (which builds it)`);
+  if (!existsSync(path))
+    throw new DemoError(
+      `the demo app is not at ${path}; --demo works from a clone of the liveprobe repository after \`npm ci\` (which builds it)`,
+    );
   return path;
 }
 

@@ -1,4 +1,4 @@
-import type { SnapshotRecord } from '@liveprobe/control-plane';
+import type { SnapshotRecord } from '@liveprobe/protocol';
 import type { NamedValue, ScopeCapture, StackFrame } from '@liveprobe/protocol';
 import { formatValueTree } from './captured-value.js';
 import { formatFields } from './table.js';
@@ -17,7 +17,8 @@ export function formatSnapshot(record: SnapshotRecord, now: Date): string[] {
     ['stall', `${formatMs(snapshot.stallMs)} (the app's main thread, for this capture)`],
     ['size', `${formatBytes(snapshot.bytes)}${snapshot.truncated ? '; truncated: a size limit cut some values short' : ''}`],
   ];
-  if (snapshot.traceId !== undefined) fields.push(['trace', `${snapshot.traceId}${snapshot.spanId === undefined ? '' : ` span ${snapshot.spanId}`}`]);
+  if (snapshot.traceId !== undefined)
+    fields.push(['trace', `${snapshot.traceId}${snapshot.spanId === undefined ? '' : ` span ${snapshot.spanId}`}`]);
   return [
     ...formatFields(fields),
     '',
@@ -30,11 +31,17 @@ export function formatSnapshot(record: SnapshotRecord, now: Date): string[] {
     ...snapshot.scopes.flatMap((scope) => ['', ...section(scopeTitle(scope), scope.variables)]),
     '',
     ...(snapshot.this === undefined ? ['this <not captured>'] : formatValueTree('this = ', snapshot.this)),
-    ...(snapshot.watches.length === 0 ? [] : ['', 'watches', ...snapshot.watches.flatMap((watch) =>
-      watch.value !== undefined
-        ? formatValueTree(`${watch.expression} = `, watch.value, '  ')
-        : [`  ${watch.expression}  ! ${watch.error ?? 'no value and no error reported'}`],
-    )]),
+    ...(snapshot.watches.length === 0
+      ? []
+      : [
+          '',
+          'watches',
+          ...snapshot.watches.flatMap((watch) =>
+            watch.value !== undefined
+              ? formatValueTree(`${watch.expression} = `, watch.value, '  ')
+              : [`  ${watch.expression}  ! ${watch.error ?? 'no value and no error reported'}`],
+          ),
+        ]),
   ];
 }
 

@@ -1,11 +1,12 @@
 import { parseDuration } from '@liveprobe/protocol';
-import type { Action, ParsedActionInput } from '@liveprobe/protocol';
-import { DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
+import type { Action, ActionPatch, CreatedAction, ParsedActionInput } from '@liveprobe/protocol';
+import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Store } from '../store/store.js';
 import { newActionId } from './action-id.js';
 import { toActionView, type ActionView } from './action-view.js';
+import { applyPatch } from './apply-patch.js';
 import { unknownTargetWarnings } from './target-warnings.js';
 
 export interface ActionServiceDeps {
@@ -17,10 +18,7 @@ export interface ActionServiceDeps {
   ackTimeoutMs: number;
 }
 
-export interface CreatedAction {
-  action: ActionView;
-  warnings: string[];
-}
+export type { CreatedAction };
 
 /** Creates, lists, deletes and expires actions, keeping the published desired state in step. */
 export class ActionService {
@@ -54,7 +52,9 @@ export class ActionService {
 
     const warnings = unknownTargetWarnings(action, await this.deps.store.listAgents());
     if (!(await this.settledWithin(acked))) {
-      warnings.push(`the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the action once it does`);
+      warnings.push(
+        `the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the action once it does`,
+      );
     }
     return { action: toActionView(action, [], now), warnings };
   }
@@ -63,13 +63,41 @@ export class ActionService {
     const actions = await this.deps.store.listActions();
     const statuses = await this.deps.store.statuses(actions.map((a) => a.id));
     const now = this.deps.now();
-    return actions.map((action) => toActionView(action, statuses.filter((s) => s.actionId === action.id), now));
+    return actions.map((action) =>
+      toActionView(
+        action,
+        statuses.filter((s) => s.actionId === action.id),
+        now,
+      ),
+    );
   }
 
   async get(id: string): Promise<ActionView> {
     const action = await this.deps.store.getAction(id);
     if (action === undefined) throw new ActionNotFoundError(id);
     return toActionView(action, await this.deps.store.statuses([id]), this.deps.now());
+  }
+
+  /**
+   * Changes what an action does, or disables or enables it, keeping its id, hits and snapshots;
+   * agents converge through the next revision of its targets' desired state.
+   */
+  async update(id: string, patch: ActionPatch): Promise<CreatedAction> {
+    const now = this.deps.now();
+    const { acked, action } = await this.changes.run(async () => {
+      const current = await this.deps.store.getAction(id);
+      if (current === undefined) throw new ActionNotFoundError(id);
+      const edited = applyPatch(current, patch, now);
+      const { rev } = await this.deps.store.updateAction(edited, now);
+      return { action: edited, ...(await this.deps.desiredState.publish(targetsOf([edited]), rev)) };
+    });
+    this.deps.log(`edited ${id} (${Object.keys(patch).join(', ')})`);
+    const warnings = (await this.settledWithin(acked))
+      ? []
+      : [
+          `the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the change once it does`,
+        ];
+    return { action: await this.get(action.id), warnings };
   }
 
   async delete(id: string): Promise<void> {

@@ -11,7 +11,9 @@ export function unknownTargetWarnings(action: Action, agents: readonly AgentReco
   const warnings: string[] = [];
   for (const tag of action.tags) {
     if (!knownTags.includes(tag)) {
-      warnings.push(`no agent has reported tag "${tag}" yet (known tags: ${knownTags.length > 0 ? knownTags.join(', ') : 'none'}); the action will install when one joins`);
+      warnings.push(
+        `no agent has reported tag "${tag}" yet (known tags: ${knownTags.length > 0 ? knownTags.join(', ') : 'none'}); the action will install when one joins`,
+      );
     }
   }
   for (const id of action.agents) {

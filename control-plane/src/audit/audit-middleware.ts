@@ -14,11 +14,19 @@ const VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'u
  * Reads are not recorded. New routes are covered without a change here: the entry's action is
  * named after the path, `POST /actions` → `action.create`, `POST /actions/{id}/pause` → `action.pause`.
  */
-export function auditing(trail: AuditTrail, loaders: BeforeLoaders, log: (line: string) => void, apiPrefix = '/api/v1'): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function auditing(
+  trail: AuditTrail,
+  loaders: BeforeLoaders,
+  log: (line: string) => void,
+  apiPrefix = '/api/v1',
+): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const method = c.req.method;
     if (VERBS[method] === undefined) return next();
-    const [resource = '', rawId, sub] = c.req.path.slice(apiPrefix.length).split('/').filter((s) => s !== '');
+    const [resource = '', rawId, sub] = c.req.path
+      .slice(apiPrefix.length)
+      .split('/')
+      .filter((s) => s !== '');
     const id = rawId === undefined ? undefined : decodeURIComponent(rawId);
     const load = loaders[resource];
     const before = id !== undefined && load !== undefined ? await load(id).catch(() => undefined) : undefined;
@@ -29,7 +37,15 @@ export function auditing(trail: AuditTrail, loaders: BeforeLoaders, log: (line: 
     const status = c.res.status;
     // No principal: the request was not authenticated (401) and is no one's change.
     if (principal === undefined || (status >= 400 && status !== 403)) return;
-    const after = status < 300 && method !== 'DELETE' ? redactSecrets(await c.res.clone().json().catch(() => undefined)) : undefined;
+    const after =
+      status < 300 && method !== 'DELETE'
+        ? redactSecrets(
+            await c.res
+              .clone()
+              .json()
+              .catch(() => undefined),
+          )
+        : undefined;
     const target = id ?? createdId(after);
     const entry: NewAuditEntry = {
       actor: principal,
@@ -68,7 +84,8 @@ function optional<K extends string>(key: K, value: string | undefined): Partial<
 function createdId(body: unknown): string | undefined {
   if (body === null || typeof body !== 'object') return undefined;
   for (const value of Object.values(body)) {
-    if (value !== null && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id;
+    if (value !== null && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string')
+      return (value as { id: string }).id;
   }
   return typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : undefined;
 }

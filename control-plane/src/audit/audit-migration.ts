@@ -31,8 +31,10 @@ export const auditLogMigration: Migration = {
         for each row execute function liveprobe_audit_append_only()`.execute(db);
     } else {
       for (const operation of ['update', 'delete']) {
-        await sql.raw(`create trigger audit_log_no_${operation} before ${operation} on audit_log
-          begin select raise(abort, 'the audit log is append-only'); end`).execute(db);
+        await sql
+          .raw(`create trigger audit_log_no_${operation} before ${operation} on audit_log
+          begin select raise(abort, 'the audit log is append-only'); end`)
+          .execute(db);
       }
     }
   },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditEntry } from '@liveprobe/protocol';
 import type { Kysely, Selectable } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 
@@ -18,28 +19,6 @@ export interface AuditLogTable {
   user_agent: string | null;
   before: string | null;
   after: string | null;
-}
-
-/** One change, or one refused attempt at a change. */
-export interface AuditEntry {
-  id: string;
-  time: string;
-  actor: Principal;
-  /** `action.create`, `action.delete`, `token.create`, `token.revoke`, … */
-  action: string;
-  /** `ok`, or `denied` when the caller's role did not allow it. */
-  outcome: 'ok' | 'denied';
-  /** The id of what changed, when there is one. */
-  target?: string;
-  /** `METHOD /path` as received. */
-  request: string;
-  /** The peer address of the connection. */
-  source: string;
-  /** The X-Forwarded-For header as sent (informational: any client can set it). */
-  forwardedFor?: string;
-  userAgent?: string;
-  before?: unknown;
-  after?: unknown;
 }
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'>;
@@ -75,7 +54,11 @@ export class AuditTrail {
   async record(input: NewAuditEntry): Promise<AuditEntry> {
     const time = this.now();
     // Sorts by time first; the random tail keeps ids from replicas in the same millisecond apart.
-    const entry: AuditEntry = { id: `aud_${time.getTime().toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`, time: time.toISOString(), ...input };
+    const entry: AuditEntry = {
+      id: `aud_${time.getTime().toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`,
+      time: time.toISOString(),
+      ...input,
+    };
     await this.db.insertInto('audit_log').values(toRow(entry)).execute();
     for (const sink of this.sinks) sink.emit(entry);
     return entry;
@@ -134,3 +117,5 @@ function fromRow(row: Selectable<AuditLogTable>): AuditEntry {
     ...(row.after === null ? {} : { after: JSON.parse(row.after) as unknown }),
   };
 }
+
+export type { AuditEntry };

@@ -24,6 +24,9 @@ export class TokenNotFoundError extends ControlPlaneError {
 
 export class NoRoleError extends ControlPlaneError {
   constructor(who: string, claim: string) {
-    super('forbidden', `${who} signed in through the identity provider, but its token has no liveprobe role in the "${claim}" claim (viewer, editor or admin); ask your identity provider's admin to map one`);
+    super(
+      'forbidden',
+      `${who} signed in through the identity provider, but its token has no liveprobe role in the "${claim}" claim (viewer, editor or admin); ask your identity provider's admin to map one`,
+    );
   }
 }

@@ -26,13 +26,16 @@ export function authentication(auth: Authenticator, apiPrefix = '/api/v1'): Midd
     const path = c.req.path.slice(apiPrefix.length) || '/';
     const needed = requiredRole(c.req.method, path);
     if (needed === undefined) return next();
-    const principal = auth.enabled ? await identify(auth, c.req.header('authorization')).catch((err: unknown) => {
-      if (err instanceof UnauthenticatedError) c.header('WWW-Authenticate', 'Bearer realm="liveprobe"');
-      throw err;
-    }) : ANONYMOUS;
+    const principal = auth.enabled
+      ? await identify(auth, c.req.header('authorization')).catch((err: unknown) => {
+          if (err instanceof UnauthenticatedError) c.header('WWW-Authenticate', 'Bearer realm="liveprobe"');
+          throw err;
+        })
+      : ANONYMOUS;
     // Set before the role check, so the audit trail knows who was refused.
     c.set('principal', principal);
-    if (!hasRole(principal.role, needed)) throw new ForbiddenError(describe(principal), principal.role, needed, `${c.req.method} ${c.req.path}`);
+    if (!hasRole(principal.role, needed))
+      throw new ForbiddenError(describe(principal), principal.role, needed, `${c.req.method} ${c.req.path}`);
     return next();
   };
 }
@@ -49,10 +52,16 @@ async function identify(auth: Authenticator, header: string | undefined): Promis
   }
   if (auth.oidc !== undefined && credential.split('.').length === 3) return auth.oidc.authenticate(credential);
   throw new UnauthenticatedError(
-    auth.oidc === undefined ? `the bearer token is not a liveprobe API token (they start with ${TOKEN_PREFIX}), and single sign-on is not configured` : 'the bearer token is neither a liveprobe API token nor a JWT',
+    auth.oidc === undefined
+      ? `the bearer token is not a liveprobe API token (they start with ${TOKEN_PREFIX}), and single sign-on is not configured`
+      : 'the bearer token is neither a liveprobe API token nor a JWT',
   );
 }
 
 function describe(principal: Principal): string {
-  return principal.kind === 'token' ? `the API token "${principal.name}" (${principal.id})` : principal.kind === 'oidc' ? `${principal.name} (single sign-on)` : principal.name;
+  return principal.kind === 'token'
+    ? `the API token "${principal.name}" (${principal.id})`
+    : principal.kind === 'oidc'
+      ? `${principal.name} (single sign-on)`
+      : principal.name;
 }

@@ -17,7 +17,10 @@ export interface OidcOptions {
 
 export class IdentityProviderUnavailableError extends ControlPlaneError {
   constructor(url: string, reason: string) {
-    super('idp_unavailable', `cannot read the identity provider's keys from ${url} (${reason}); check --oidc-issuer / --oidc-jwks-url and that the control plane can reach it`);
+    super(
+      'idp_unavailable',
+      `cannot read the identity provider's keys from ${url} (${reason}); check --oidc-issuer / --oidc-jwks-url and that the control plane can reach it`,
+    );
   }
 }
 
@@ -76,9 +79,11 @@ export class OidcVerifier {
 
   private explain(err: unknown): Error {
     if (err instanceof ControlPlaneError) return err;
-    if (err instanceof errors.JWTExpired) return new UnauthenticatedError('the identity provider\'s token has expired');
+    if (err instanceof errors.JWTExpired) return new UnauthenticatedError("the identity provider's token has expired");
     if (err instanceof errors.JWTClaimValidationFailed) {
-      return new UnauthenticatedError(`the identity provider's token was refused: ${err.claim} ${err.reason === 'check_failed' ? 'does not match' : err.reason} (expected issuer ${this.options.issuer}, audience ${this.options.audience})`);
+      return new UnauthenticatedError(
+        `the identity provider's token was refused: ${err.claim} ${err.reason === 'check_failed' ? 'does not match' : err.reason} (expected issuer ${this.options.issuer}, audience ${this.options.audience})`,
+      );
     }
     if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWSSignatureVerificationFailed) {
       return new UnauthenticatedError('the token is not signed by a key of the configured identity provider');
@@ -88,7 +93,10 @@ export class OidcVerifier {
     }
     if (err instanceof errors.JOSEError) return new UnauthenticatedError(`the bearer token is not a valid JWT (${err.message})`);
     // fetch failures reaching the JWKS endpoint
-    return new IdentityProviderUnavailableError(this.options.jwksUrl ?? this.options.issuer, err instanceof Error ? err.message : String(err));
+    return new IdentityProviderUnavailableError(
+      this.options.jwksUrl ?? this.options.issuer,
+      err instanceof Error ? err.message : String(err),
+    );
   }
 }
 

@@ -38,7 +38,9 @@ export async function setUpSecurity(
   };
   if (sink !== undefined) config.log('audit entries also go out as OpenTelemetry log records (OTEL_EXPORTER_OTLP_* is set)');
   if (mode === 'off') {
-    config.log('AUTHENTICATION IS OFF: anyone who can reach this API can read variables out of your processes; fine on a laptop, never on a shared host');
+    config.log(
+      'AUTHENTICATION IS OFF: anyone who can reach this API can read variables out of your processes; fine on a laptop, never on a shared host',
+    );
     return { security };
   }
   if (!config.auth.firstAdminToken || (await tokens.hasActiveAdmin())) return { security };

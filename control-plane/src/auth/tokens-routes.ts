@@ -15,14 +15,20 @@ export const TokenInput = z
     name: z.string().trim().min(1, 'name the token after who or what uses it, e.g. "ci-deploy"').max(100),
     role: Role,
     /** Agent tokens: the tags whose desired state the agent may read over MQTT; `*` for all. */
-    tags: z.array(z.union([Tag, z.literal('*')])).max(100).optional(),
+    tags: z
+      .array(z.union([Tag, z.literal('*')]))
+      .max(100)
+      .optional(),
     expiresIn: z
       .string()
       .refine((text) => parseDuration(text) !== undefined, 'not a duration; write e.g. 12h, 30d')
       .optional(),
   })
   .strict()
-  .refine((t) => t.tags === undefined || t.role === 'agent', { path: ['tags'], message: 'only agent tokens have tags; they scope what an agent may read over MQTT' });
+  .refine((t) => t.tags === undefined || t.role === 'agent', {
+    path: ['tags'],
+    message: 'only agent tokens have tags; they scope what an agent may read over MQTT',
+  });
 
 /** `/tokens` (admins only, see policy.ts) and `/whoami` (anyone signed in). */
 export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variables: AuthVariables }> {

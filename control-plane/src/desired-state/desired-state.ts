@@ -69,10 +69,22 @@ export class DesiredStatePublisher {
     const live = await this.store.liveActions();
     const acks: Promise<void>[] = [];
     for (const tag of new Set(targets.tags)) {
-      acks.push(this.send(this.topics.tagActions(tag), rev, live.filter((a) => a.tags.includes(tag))));
+      acks.push(
+        this.send(
+          this.topics.tagActions(tag),
+          rev,
+          live.filter((a) => a.tags.includes(tag)),
+        ),
+      );
     }
     for (const agentId of new Set(targets.agents)) {
-      acks.push(this.send(this.topics.agentActions(agentId), rev, live.filter((a) => a.agents.includes(agentId))));
+      acks.push(
+        this.send(
+          this.topics.agentActions(agentId),
+          rev,
+          live.filter((a) => a.agents.includes(agentId)),
+        ),
+      );
     }
     return { acked: Promise.all(acks).then(() => undefined) };
   }

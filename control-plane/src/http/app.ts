@@ -30,11 +30,13 @@ export function createApp(services: AppServices): Hono {
     .route('/snapshots', snapshotsRoutes(services.snapshots))
     .get('/healthz', (c) => c.json({ ok: true }));
 
-  return new Hono()
-    .route('/api/v1', api)
-    .route('/', portalRoutes())
-    // Also at the root, where load balancers and orchestrators look by default.
-    .get('/healthz', (c) => c.json({ ok: true }))
-    .notFound((c) => errorResponse(c, new RouteNotFoundError(c.req.method, c.req.path), services.log))
-    .onError((err, c) => errorResponse(c, err, services.log));
+  return (
+    new Hono()
+      .route('/api/v1', api)
+      .route('/', portalRoutes())
+      // Also at the root, where load balancers and orchestrators look by default.
+      .get('/healthz', (c) => c.json({ ok: true }))
+      .notFound((c) => errorResponse(c, new RouteNotFoundError(c.req.method, c.req.path), services.log))
+      .onError((err, c) => errorResponse(c, err, services.log))
+  );
 }

@@ -10,48 +10,50 @@ const MAX_PENDING_WRITES = 1000;
 export function eventsRoutes(events: EventHub): Hono {
   return new Hono().get('/', (c) => {
     const filter = { actionId: c.req.query('action') || undefined, agentId: c.req.query('agent') || undefined };
-    return streamSSE(c, (stream) =>
-      new Promise<void>((resolve) => {
-        // Writes are chained so events reach the client in the order they arrived.
-        let writing: Promise<unknown> = Promise.resolve();
-        let pending = 0;
-        let dropped = 0;
-        const send = (write: () => Promise<unknown>) => {
-          pending += 1;
-          writing = writing
-            .then(write)
-            .catch(finish)
-            .finally(() => {
-              pending -= 1;
-            });
-        };
-        send(() => stream.write(': connected\n\n'));
-        const unsubscribe = events.subscribe(filter, {
-          deliver: (event) => {
-            if (pending >= MAX_PENDING_WRITES) {
-              dropped += 1;
-              return;
-            }
-            if (dropped > 0) {
-              const count = dropped;
-              dropped = 0;
-              send(() => stream.write(`: ${count} events dropped because this client reads too slowly\n\n`));
-            }
-            send(() => stream.writeSSE({ event: event.kind, data: JSON.stringify(event) }));
-          },
-          close: finish,
-        });
-        // Proxies and load balancers close connections that stay silent.
-        const ping = setInterval(() => send(() => stream.write(': ping\n\n')), PING_INTERVAL_MS);
-        stream.onAbort(finish);
+    return streamSSE(
+      c,
+      (stream) =>
+        new Promise<void>((resolve) => {
+          // Writes are chained so events reach the client in the order they arrived.
+          let writing: Promise<unknown> = Promise.resolve();
+          let pending = 0;
+          let dropped = 0;
+          const send = (write: () => Promise<unknown>) => {
+            pending += 1;
+            writing = writing
+              .then(write)
+              .catch(finish)
+              .finally(() => {
+                pending -= 1;
+              });
+          };
+          send(() => stream.write(': connected\n\n'));
+          const unsubscribe = events.subscribe(filter, {
+            deliver: (event) => {
+              if (pending >= MAX_PENDING_WRITES) {
+                dropped += 1;
+                return;
+              }
+              if (dropped > 0) {
+                const count = dropped;
+                dropped = 0;
+                send(() => stream.write(`: ${count} events dropped because this client reads too slowly\n\n`));
+              }
+              send(() => stream.writeSSE({ event: event.kind, data: JSON.stringify(event) }));
+            },
+            close: finish,
+          });
+          // Proxies and load balancers close connections that stay silent.
+          const ping = setInterval(() => send(() => stream.write(': ping\n\n')), PING_INTERVAL_MS);
+          stream.onAbort(finish);
 
-        function finish(): void {
-          clearInterval(ping);
-          unsubscribe();
-          // Let queued events out before hono closes the stream.
-          void writing.finally(resolve);
-        }
-      }),
+          function finish(): void {
+            clearInterval(ping);
+            unsubscribe();
+            // Let queued events out before hono closes the stream.
+            void writing.finally(resolve);
+          }
+        }),
     );
   });
 }

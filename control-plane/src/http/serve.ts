@@ -15,7 +15,9 @@ const IDLE_SWEEP_MS = 20;
 /** HTTPS when `tls` (a PEM certificate and key) is given. */
 export async function serveApp(app: Hono, host: string, port: number, tls?: { cert: Buffer; key: Buffer }): Promise<HttpServer> {
   const server = (
-    tls === undefined ? createAdaptorServer({ fetch: app.fetch }) : createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } })
+    tls === undefined
+      ? createAdaptorServer({ fetch: app.fetch })
+      : createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } })
   ) as Server;
   const actualPort = await listen(server, port, host, tls === undefined ? 'HTTP' : 'HTTPS');
   return {

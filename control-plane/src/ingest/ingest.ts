@@ -63,7 +63,9 @@ export class Ingest {
       await this.deps.store.recordBirth(status, now);
       // The agent publishes its status again as more of its files are prepared: the line says what changed.
       const prepare = status.prepare === undefined ? '' : `; ${describePrepare(status.prepare)}`;
-      this.deps.log(`agent ${status.agentId} online (${status.hostname} pid ${status.pid}, tags: ${status.tags.join(', ') || 'none'}${prepare})`);
+      this.deps.log(
+        `agent ${status.agentId} online (${status.hostname} pid ${status.pid}, tags: ${status.tags.join(', ') || 'none'}${prepare})`,
+      );
     } else {
       await this.deps.store.recordOffline(status.agentId, now);
       this.deps.log(`agent ${status.agentId} offline`);

@@ -12,12 +12,18 @@ export class RateLimitedError extends ControlPlaneError {
     perSecond: number,
     burst: number,
   ) {
-    super('rate_limited', `too many requests: at most ${perSecond} per second (bursts of ${burst}) per token or address; retry in ${retryAfterSeconds}s`);
+    super(
+      'rate_limited',
+      `too many requests: at most ${perSecond} per second (bursts of ${burst}) per token or address; retry in ${retryAfterSeconds}s`,
+    );
   }
 }
 
 export class TooManyActionsError extends ControlPlaneError {
   constructor(target: string, max: number) {
-    super('too_many_actions', `${target} already has ${max} live actions, the most one target may have; remove some (liveprobe actions rm <id>) or let them expire`);
+    super(
+      'too_many_actions',
+      `${target} already has ${max} live actions, the most one target may have; remove some (liveprobe actions rm <id>) or let them expire`,
+    );
   }
 }

@@ -65,7 +65,8 @@ export function actionsPerTarget(store: Store, max: number): MiddlewareHandler {
     if (wanted.length > 0) {
       const counts = new Map<string, number>();
       for (const action of await store.liveActions()) {
-        for (const target of [...action.tags.map((t) => `tag:${t}`), ...action.agents.map((a) => `agent:${a}`)]) counts.set(target, (counts.get(target) ?? 0) + 1);
+        for (const target of [...action.tags.map((t) => `tag:${t}`), ...action.agents.map((a) => `agent:${a}`)])
+          counts.set(target, (counts.get(target) ?? 0) + 1);
       }
       const full = wanted.find((target) => (counts.get(target) ?? 0) >= max);
       if (full !== undefined) throw new TooManyActionsError(full.replace(':', ' '), max);

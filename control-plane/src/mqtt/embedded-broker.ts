@@ -3,6 +3,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import { connectableUrl, listen } from '../listen.js';
 import { accessHooks, type BrokerAccess } from './broker-access.js';
+import { indexedMemoryPersistence } from './retained-index.js';
 
 export interface EmbeddedBroker {
   url: string;
@@ -10,9 +11,14 @@ export interface EmbeddedBroker {
 }
 
 /** An in-process aedes broker for single-machine setups; retained messages live in memory. */
-export async function startEmbeddedBroker(host: string, port: number, access?: BrokerAccess, tls?: { cert: Buffer; key: Buffer }): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(
+  host: string,
+  port: number,
+  access?: BrokerAccess,
+  tls?: { cert: Buffer; key: Buffer },
+): Promise<EmbeddedBroker> {
   // Without `access` (authentication off) the broker is open, as before; with `tls` it speaks MQTT over TLS only.
-  const aedes = await Aedes.createBroker(access === undefined ? {} : accessHooks(access));
+  const aedes = await Aedes.createBroker({ persistence: indexedMemoryPersistence(), ...(access === undefined ? {} : accessHooks(access)) });
   const server = tls === undefined ? createServer(aedes.handle) : createTlsServer({ cert: tls.cert, key: tls.key }, aedes.handle);
   const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   let actualPort: number;

@@ -1,23 +1,25 @@
 import { z } from 'zod';
-import { ActionInput } from '@liveprobe/protocol';
+import {
+  ActionInput,
+  ActionPatch,
+  ActionView,
+  AgentView,
+  AuditEntry,
+  CreatedAction,
+  CreatedToken,
+  ErrorBody,
+  LiveEvent,
+  Principal,
+  SnapshotRecord,
+  SnapshotSummary,
+  TokenView,
+} from '@liveprobe/protocol';
 import { AuditQueryInput } from '../audit/audit-routes.js';
 import { requiredRole } from '../auth/policy.js';
 import { TokenInput } from '../auth/tokens-routes.js';
-import {
-  ActionViewSchema,
-  AgentViewSchema,
-  AuditEntrySchema,
-  CreatedTokenSchema,
-  ErrorBodySchema,
-  LiveEventSchema,
-  PrincipalSchema,
-  SnapshotRecordSchema,
-  SnapshotSummarySchema,
-  TokenViewSchema,
-} from './response-schemas.js';
 
 interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI path template below /api/v1, e.g. `/actions/{id}`. */
   path: string;
   summary: string;
@@ -28,27 +30,67 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
-  { method: 'post', path: '/actions', summary: 'create an action', body: ActionInput, ok: [201, z.object({ action: ActionViewSchema, warnings: z.array(z.string()) })] },
-  { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, z.object({ actions: z.array(ActionViewSchema) })] },
-  { method: 'get', path: '/actions/{id}', summary: 'one action with each agent’s status', ok: [200, ActionViewSchema] },
+  {
+    method: 'post',
+    path: '/actions',
+    summary: 'create an action',
+    body: ActionInput,
+    ok: [201, CreatedAction],
+  },
+  { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, z.object({ actions: z.array(ActionView) })] },
+  { method: 'get', path: '/actions/{id}', summary: 'one action with each agent’s status', ok: [200, ActionView] },
+  {
+    method: 'patch',
+    path: '/actions/{id}',
+    summary: 'edit an action (condition, template, level, watches, hit limit, expiry) or disable/enable it; hits and history stay',
+    body: ActionPatch,
+    ok: [200, CreatedAction],
+  },
   { method: 'delete', path: '/actions/{id}', summary: 'remove an action from every agent', ok: [200, z.object({ deleted: z.string() })] },
-  { method: 'get', path: '/agents', summary: 'agents that have connected, online first', ok: [200, z.object({ agents: z.array(AgentViewSchema) })] },
   {
-    method: 'get', path: '/events', summary: 'live agent events as server-sent events, named by kind',
-    query: z.object({ action: z.string().optional(), agent: z.string().optional() }), ok: [200, 'sse'],
+    method: 'get',
+    path: '/agents',
+    summary: 'agents that have connected, online first',
+    ok: [200, z.object({ agents: z.array(AgentView) })],
   },
   {
-    method: 'get', path: '/snapshots', summary: 'snapshot summaries, newest first',
+    method: 'get',
+    path: '/events',
+    summary: 'live agent events as server-sent events, named by kind',
+    query: z.object({ action: z.string().optional(), agent: z.string().optional() }),
+    ok: [200, 'sse'],
+  },
+  {
+    method: 'get',
+    path: '/snapshots',
+    summary: 'snapshot summaries, newest first',
     query: z.object({ action: z.string().optional(), agent: z.string().optional(), limit: z.number().int().min(1).max(500).optional() }),
-    ok: [200, z.object({ snapshots: z.array(SnapshotSummarySchema) })],
+    ok: [200, z.object({ snapshots: z.array(SnapshotSummary) })],
   },
-  { method: 'get', path: '/snapshots/{id}', summary: 'one snapshot with everything captured', ok: [200, SnapshotRecordSchema] },
-  { method: 'post', path: '/tokens', summary: 'create an API token; the secret is in this response only', body: TokenInput, ok: [201, CreatedTokenSchema] },
-  { method: 'get', path: '/tokens', summary: 'active API tokens, without secrets', ok: [200, z.object({ tokens: z.array(TokenViewSchema) })] },
-  { method: 'get', path: '/tokens/{id}', summary: 'one active API token', ok: [200, TokenViewSchema] },
+  { method: 'get', path: '/snapshots/{id}', summary: 'one snapshot with everything captured', ok: [200, SnapshotRecord] },
+  {
+    method: 'post',
+    path: '/tokens',
+    summary: 'create an API token; the secret is in this response only',
+    body: TokenInput,
+    ok: [201, CreatedToken],
+  },
+  {
+    method: 'get',
+    path: '/tokens',
+    summary: 'active API tokens, without secrets',
+    ok: [200, z.object({ tokens: z.array(TokenView) })],
+  },
+  { method: 'get', path: '/tokens/{id}', summary: 'one active API token', ok: [200, TokenView] },
   { method: 'delete', path: '/tokens/{id}', summary: 'revoke an API token, at once', ok: [200, z.object({ revoked: z.string() })] },
-  { method: 'get', path: '/whoami', summary: 'who the API takes the caller for', ok: [200, PrincipalSchema] },
-  { method: 'get', path: '/audit', summary: 'the audit trail, newest first; `next` pages on', query: AuditQueryInput, ok: [200, z.object({ entries: z.array(AuditEntrySchema), next: z.string().optional() })] },
+  { method: 'get', path: '/whoami', summary: 'who the API takes the caller for', ok: [200, Principal] },
+  {
+    method: 'get',
+    path: '/audit',
+    summary: 'the audit trail, newest first; `next` pages on',
+    query: AuditQueryInput,
+    ok: [200, z.object({ entries: z.array(AuditEntry), next: z.string().optional() })],
+  },
   { method: 'get', path: '/healthz', summary: 'liveness', ok: [200, z.object({ ok: z.literal(true) })] },
   { method: 'get', path: '/openapi.json', summary: 'this document', ok: [200, z.object({})] },
 ];
@@ -74,7 +116,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
     const role = requiredRole(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, 'x'));
     const parameters = [
       ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
-      ...Object.entries(op.query?.shape ?? {}).map(([name, field]) => ({ name, in: 'query', required: false, schema: schema(field as z.ZodType, 'input') })),
+      ...Object.entries(op.query?.shape ?? {}).map(([name, field]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema: schema(field as z.ZodType, 'input'),
+      })),
     ];
     const [status, body] = op.ok;
     paths[op.path] ??= {};
@@ -82,25 +129,46 @@ export function openApiDocument(version: string): Record<string, unknown> {
       summary: op.summary,
       ...(role === undefined ? { security: [] } : { description: `Needs the role **${role}** or above.`, 'x-liveprobe-role': role }),
       ...(parameters.length === 0 ? {} : { parameters }),
-      ...(op.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body, 'input') } } } }),
+      ...(op.body === undefined
+        ? {}
+        : { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body, 'input') } } } }),
       responses: {
-        [String(status)]: body === 'sse'
-          ? { description: 'text/event-stream; each event is named by its kind, its data is one of these', content: { 'text/event-stream': { schema: schema(LiveEventSchema, 'output') } } }
-          : { description: 'success', content: { 'application/json': { schema: schema(body, 'output') } } },
-        ...Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [code, { $ref: `#/components/responses/E${code}`, description }])),
+        [String(status)]:
+          body === 'sse'
+            ? {
+                description: 'text/event-stream; each event is named by its kind, its data is one of these',
+                content: { 'text/event-stream': { schema: schema(LiveEvent, 'output') } },
+              }
+            : { description: 'success', content: { 'application/json': { schema: schema(body, 'output') } } },
+        ...Object.fromEntries(
+          Object.entries(ERRORS).map(([code, description]) => [code, { $ref: `#/components/responses/E${code}`, description }]),
+        ),
       },
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'liveprobe control plane', version, description: 'Add logs, snapshots and metrics to running Node.js code. See docs/api.md and docs/api-reference.md.' },
+    info: {
+      title: 'liveprobe control plane',
+      version,
+      description: 'Add logs, snapshots and metrics to running Node.js code. See docs/api.md and docs/api-reference.md.',
+    },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (lpt_…) or, with single sign-on configured, an identity provider’s JWT.' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token (lpt_…) or, with single sign-on configured, an identity provider’s JWT.',
+        },
+      },
       responses: Object.fromEntries(
-        Object.entries(ERRORS).map(([code, description]) => [`E${code}`, { description, content: { 'application/json': { schema: schema(ErrorBodySchema, 'output') } } }]),
+        Object.entries(ERRORS).map(([code, description]) => [
+          `E${code}`,
+          { description, content: { 'application/json': { schema: schema(ErrorBody, 'output') } } },
+        ]),
       ),
     },
   };

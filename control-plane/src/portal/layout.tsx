@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { styles } from './styles.js';
+import { IMPORT_MAP } from './import-map.js';
 
 export type PageName = 'agents' | 'actions' | 'console' | 'snapshots';
 
@@ -34,20 +35,29 @@ export function Layout({ title, page, script, children }: LayoutProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${title} · liveprobe`}</title>
           <style>{raw(styles)}</style>
+          <script type="importmap">{raw(IMPORT_MAP)}</script>
         </head>
         <body>
           <header class="top">
-            <a class="brand" href="/">liveprobe</a>
+            <a class="brand" href="/">
+              liveprobe
+            </a>
             <nav aria-label="Sections">
               {NAV.map(([name, label, href]) => (
-                <a href={href} aria-current={name === page ? 'page' : undefined}>{label}</a>
+                <a href={href} aria-current={name === page ? 'page' : undefined}>
+                  {label}
+                </a>
               ))}
             </nav>
             <form class="session" id="session" autocomplete="off">
               <span id="session-state">no token</span>
               <input type="password" name="token" placeholder="API token" aria-label="API token" />
-              <button type="submit" name="use">Use token</button>
-              <button type="button" name="forget" hidden>Forget token</button>
+              <button type="submit" name="use">
+                Use token
+              </button>
+              <button type="button" name="forget" hidden>
+                Forget token
+              </button>
             </form>
           </header>
           <p id="auth-notice" class="message error" role="alert"></p>

@@ -6,7 +6,10 @@ import { ControlPlaneError } from '../errors.js';
 
 export class SigningKeyError extends ControlPlaneError {
   constructor(path: string, reason: string) {
-    super('signing_key_unusable', `cannot use the desired-state signing key ${path} (${reason}); it must be an Ed25519 private key in PKCS#8 PEM, e.g. from \`openssl genpkey -algorithm ed25519\``);
+    super(
+      'signing_key_unusable',
+      `cannot use the desired-state signing key ${path} (${reason}); it must be an Ed25519 private key in PKCS#8 PEM, e.g. from \`openssl genpkey -algorithm ed25519\``,
+    );
   }
 }
 
@@ -36,10 +39,12 @@ export class DesiredStateSigner {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SigningKeyError(path, (err as Error).message);
       const { privateKey } = generateKeyPairSync('ed25519');
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
-        // Another replica sharing the directory wrote it first: use theirs.
-        if (error.code !== 'EEXIST') throw new SigningKeyError(path, error.message);
-      });
+      await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' }).catch(
+        async (error: NodeJS.ErrnoException) => {
+          // Another replica sharing the directory wrote it first: use theirs.
+          if (error.code !== 'EEXIST') throw new SigningKeyError(path, error.message);
+        },
+      );
       return new DesiredStateSigner(createPrivateKey(await readFile(path, 'utf8')), path, true);
     }
     let key: KeyObject;

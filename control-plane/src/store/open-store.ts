@@ -12,7 +12,11 @@ export interface OpenedStore {
 }
 
 /** Postgres when a database URL is given, else the SQLite file in the data dir. */
-export async function openStore(options: { databaseUrl: string | undefined; dbPath: string; log: (line: string) => void }): Promise<OpenedStore> {
+export async function openStore(options: {
+  databaseUrl: string | undefined;
+  dbPath: string;
+  log: (line: string) => void;
+}): Promise<OpenedStore> {
   if (options.databaseUrl === undefined) {
     return { store: await openSqliteStore(options.dbPath), description: options.dbPath };
   }

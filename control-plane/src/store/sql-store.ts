@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Action, ActionState, AgentOnline, Location, SnapshotData } from '@liveprobe/protocol';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
 import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
@@ -18,6 +18,26 @@ export class SqlStore implements Store {
       const rev = await bumpRev(trx);
       await trx.insertInto('actions').values(toActionRow(action, rev)).execute();
       return { rev, value: action };
+    });
+  }
+
+  updateAction(action: Action, at: Date): Promise<Revised<Action>> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = toActionRow(action, 0);
+      const revived = row.expires_at > at.toISOString();
+      await trx
+        .updateTable('actions')
+        .set({
+          condition: row.condition,
+          details: row.details,
+          max_hits: row.max_hits,
+          expires_at: row.expires_at,
+          ...(revived ? { expired_at: null } : {}),
+        })
+        .where('id', '=', action.id)
+        .where('deleted_at', 'is', null)
+        .execute();
+      return { rev: await bumpRev(trx), value: action };
     });
   }
 
@@ -73,7 +93,8 @@ export class SqlStore implements Store {
       .where('expired_at', 'is', null)
       .orderBy('rev', 'asc')
       .execute();
-    return rows.map(fromActionRow);
+    // `enabled` lives in the details column, beside the other fields not every query needs.
+    return rows.map(fromActionRow).filter((action) => action.enabled !== false);
   }
 
   async allTargets(): Promise<{ tags: string[]; agents: string[] }> {
@@ -130,7 +151,13 @@ export class SqlStore implements Store {
         .deleteFrom('snapshots')
         .where('action_id', '=', event.actionId)
         .where('id', 'not in', (eb) =>
-          eb.selectFrom('snapshots').select('id').where('action_id', '=', event.actionId).orderBy('time', 'desc').orderBy('id', 'desc').limit(keepPerAction),
+          eb
+            .selectFrom('snapshots')
+            .select('id')
+            .where('action_id', '=', event.actionId)
+            .orderBy('time', 'desc')
+            .orderBy('id', 'desc')
+            .limit(keepPerAction),
         )
         .execute();
       return true;
@@ -138,7 +165,9 @@ export class SqlStore implements Store {
   }
 
   async listSnapshots(query: SnapshotQuery): Promise<SnapshotSummary[]> {
-    let select = this.db.selectFrom('snapshots').select(['id', 'action_id', 'agent_id', 'time', 'file', 'line', 'function', 'stall_ms', 'truncated']);
+    let select = this.db
+      .selectFrom('snapshots')
+      .select(['id', 'action_id', 'agent_id', 'time', 'file', 'line', 'function', 'stall_ms', 'truncated']);
     if (query.actionId !== undefined) select = select.where('action_id', '=', query.actionId);
     if (query.agentId !== undefined) select = select.where('agent_id', '=', query.agentId);
     const rows = await select.orderBy('time', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
@@ -146,9 +175,19 @@ export class SqlStore implements Store {
   }
 
   async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
-    const row = await this.db.selectFrom('snapshots').select(['id', 'action_id', 'agent_id', 'time', 'data']).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('snapshots')
+      .select(['id', 'action_id', 'agent_id', 'time', 'data'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (row === undefined) return undefined;
-    return { id: row.id, actionId: row.action_id, agentId: row.agent_id, time: row.time, snapshot: SnapshotData.parse(JSON.parse(row.data)) };
+    return {
+      id: row.id,
+      actionId: row.action_id,
+      agentId: row.agent_id,
+      time: row.time,
+      snapshot: SnapshotData.parse(JSON.parse(row.data)),
+    };
   }
 
   async recordBirth(birth: AgentOnline, at: Date): Promise<void> {
@@ -188,7 +227,14 @@ export class SqlStore implements Store {
 }
 
 /** A hit proves the action is installed there, even if the agent's status report is still on the way. */
-async function countHit(db: Kysely<Database>, actionId: string, agentId: string, location: { file: string; line: number }, time: string, hits = 1): Promise<void> {
+async function countHit(
+  db: Kysely<Database>,
+  actionId: string,
+  agentId: string,
+  location: { file: string; line: number },
+  time: string,
+  hits = 1,
+): Promise<void> {
   await db
     .insertInto('action_status')
     .values({ action_id: actionId, agent_id: agentId, state: 'installed', message: null, location: JSON.stringify(location), time, hits })
@@ -227,7 +273,19 @@ function toActionRow(action: Action, rev: number): ActionsTable {
 
 /** Everything but the columns every action type shares. */
 function detailsOf(action: Action): Record<string, unknown> {
-  const { id: _id, type: _type, file: _file, line: _line, condition: _condition, tags: _tags, agents: _agents, maxHits: _maxHits, createdAt: _createdAt, expiresAt: _expiresAt, ...details } = action;
+  const {
+    id: _id,
+    type: _type,
+    file: _file,
+    line: _line,
+    condition: _condition,
+    tags: _tags,
+    agents: _agents,
+    maxHits: _maxHits,
+    createdAt: _createdAt,
+    expiresAt: _expiresAt,
+    ...details
+  } = action;
   return details;
 }
 

@@ -17,9 +17,10 @@ export class TlsFileError extends ControlPlaneError {
 }
 
 export async function readTlsFiles(certFile: string, keyFile: string): Promise<TlsMaterial> {
-  const read = (path: string) => readFile(path).catch((err: Error) => {
-    throw new TlsFileError(path, err.message);
-  });
+  const read = (path: string) =>
+    readFile(path).catch((err: Error) => {
+      throw new TlsFileError(path, err.message);
+    });
   const [cert, key] = await Promise.all([read(certFile), read(keyFile)]);
   // The system's roots plus the certificate itself: enough for a CA-issued one and a self-signed one alike.
   return { cert, key, trusted: [...rootCertificates, cert.toString('utf8')] };

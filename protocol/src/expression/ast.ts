@@ -14,9 +14,26 @@ export const UNARY_OPS = ['!', '-', '+', '~', 'typeof'] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 export const BINARY_OPS = [
-  '==', '!=', '===', '!==', '<', '<=', '>', '>=',
-  '+', '-', '*', '/', '%', '**',
-  '&', '|', '^', '<<', '>>', '>>>',
+  '==',
+  '!=',
+  '===',
+  '!==',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '**',
+  '&',
+  '|',
+  '^',
+  '<<',
+  '>>',
+  '>>>',
 ] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
 

@@ -9,9 +9,7 @@ export class ExpressionError extends Error {
     readonly reason: string,
     readonly hint?: string,
   ) {
-    super(
-      `${construct} at column ${position + 1} of \`${source}\`: ${reason}` + (hint === undefined ? '' : ` — ${hint}`),
-    );
+    super(`${construct} at column ${position + 1} of \`${source}\`: ${reason}` + (hint === undefined ? '' : ` — ${hint}`));
     this.name = 'ExpressionError';
   }
 

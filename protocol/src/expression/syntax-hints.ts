@@ -12,7 +12,27 @@ interface Explanation {
   hint: string;
 }
 
-const STATEMENTS = new Set(['if', 'else', 'for', 'while', 'do', 'switch', 'case', 'return', 'throw', 'try', 'catch', 'finally', 'var', 'let', 'const', 'break', 'continue', 'debugger', 'with']);
+const STATEMENTS = new Set([
+  'if',
+  'else',
+  'for',
+  'while',
+  'do',
+  'switch',
+  'case',
+  'return',
+  'throw',
+  'try',
+  'catch',
+  'finally',
+  'var',
+  'let',
+  'const',
+  'break',
+  'continue',
+  'debugger',
+  'with',
+]);
 
 /** What a token starts, when it starts something outside the language. */
 function explain(tokens: Token[], i: number): Explanation | undefined {
@@ -21,15 +41,27 @@ function explain(tokens: Token[], i: number): Explanation | undefined {
   const value = tokenValue(token);
   const word = token.type.label === 'name' || token.type.keyword !== undefined ? value : undefined;
   const followedByDot = next?.type.label === '.';
-  if (word === 'yield') return { construct: '`yield`', reason: 'generators cannot be resumed from a probe', hint: 'read the value directly' };
-  if (word === 'import' && followedByDot) return { construct: '`import.meta`', reason: 'is only defined inside a module\'s own code', hint: 'read a variable in scope instead' };
-  if (word === 'new' && followedByDot) return { construct: '`new.target`', reason: 'is only defined inside a function\'s own code', hint: 'read a variable in scope instead' };
-  if (word === 'super') return { construct: '`super`', reason: 'is only meaningful inside a class method body', hint: 'read `this.field` instead' };
+  if (word === 'yield')
+    return { construct: '`yield`', reason: 'generators cannot be resumed from a probe', hint: 'read the value directly' };
+  if (word === 'import' && followedByDot)
+    return { construct: '`import.meta`', reason: "is only defined inside a module's own code", hint: 'read a variable in scope instead' };
+  if (word === 'new' && followedByDot)
+    return { construct: '`new.target`', reason: "is only defined inside a function's own code", hint: 'read a variable in scope instead' };
+  if (word === 'super')
+    return { construct: '`super`', reason: 'is only meaningful inside a class method body', hint: 'read `this.field` instead' };
   if (token.type.label === 'privateId') {
-    return { construct: `private field \`#${value}\``, reason: 'private fields cannot be read from outside their class', hint: 'read a public field instead' };
+    return {
+      construct: `private field \`#${value}\``,
+      reason: 'private fields cannot be read from outside their class',
+      hint: 'read a public field instead',
+    };
   }
   if (word !== undefined && STATEMENTS.has(word) && !(word === 'let' && next?.type.label !== 'name')) {
-    return { construct: `statement \`${word}\``, reason: 'a probe evaluates one expression, not statements', hint: 'use the ternary `cond ? a : b` to choose between values' };
+    return {
+      construct: `statement \`${word}\``,
+      reason: 'a probe evaluates one expression, not statements',
+      hint: 'use the ternary `cond ? a : b` to choose between values',
+    };
   }
   return undefined;
 }

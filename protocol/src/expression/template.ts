@@ -10,7 +10,13 @@ export const MAX_TEMPLATE_LENGTH = 4000;
  */
 export function checkTemplate(source: string): CheckedTemplate {
   if (source.length > MAX_TEMPLATE_LENGTH) {
-    throw new ExpressionError(source.slice(0, 40) + '…', 0, 'template', `is ${source.length} characters long; the limit is ${MAX_TEMPLATE_LENGTH}`, 'log fewer values per action');
+    throw new ExpressionError(
+      source.slice(0, 40) + '…',
+      0,
+      'template',
+      `is ${source.length} characters long; the limit is ${MAX_TEMPLATE_LENGTH}`,
+      'log fewer values per action',
+    );
   }
   const parts: TemplatePart[] = [];
   const roots: string[] = [];
@@ -19,25 +25,53 @@ export function checkTemplate(source: string): CheckedTemplate {
   let i = 0;
   while (i < source.length) {
     const ch = source[i];
-    if (ch === '{' && source[i + 1] === '{') { text += '{'; i += 2; continue; }
-    if (ch === '}' && source[i + 1] === '}') { text += '}'; i += 2; continue; }
+    if (ch === '{' && source[i + 1] === '{') {
+      text += '{';
+      i += 2;
+      continue;
+    }
+    if (ch === '}' && source[i + 1] === '}') {
+      text += '}';
+      i += 2;
+      continue;
+    }
     if (ch === '}') {
       throw new ExpressionError(source, i, 'unmatched `}`', 'there is no `{` before it', 'write `}}` for a literal brace');
     }
-    if (ch !== '{') { text += ch; i += 1; continue; }
+    if (ch !== '{') {
+      text += ch;
+      i += 1;
+      continue;
+    }
     const close = findClose(source, i + 1);
     if (close === -1) {
-      throw new ExpressionError(source, i, 'unclosed `{`', 'the expression has no closing `}`', 'close it, or write `{{` for a literal brace');
+      throw new ExpressionError(
+        source,
+        i,
+        'unclosed `{`',
+        'the expression has no closing `}`',
+        'close it, or write `{{` for a literal brace',
+      );
     }
     const inner = source.slice(i + 1, close);
-    if (inner.trim() === '') throw new ExpressionError(source, i, 'empty `{}`', 'there is no expression inside', 'write `{variable}` or `{{}}` for literal braces');
-    let checked;
+    if (inner.trim() === '')
+      throw new ExpressionError(
+        source,
+        i,
+        'empty `{}`',
+        'there is no expression inside',
+        'write `{variable}` or `{{}}` for literal braces',
+      );
+    let checked: ReturnType<typeof checkExpression>;
     try {
       checked = checkExpression(inner);
     } catch (err) {
       throw err instanceof ExpressionError ? err.within(source, i + 1) : err;
     }
-    if (text !== '') { parts.push({ text }); text = ''; }
+    if (text !== '') {
+      parts.push({ text });
+      text = '';
+    }
     parts.push({ source: inner.trim(), offset: i + 1, expr: checked.expr });
     for (const r of checked.roots) if (!roots.includes(r)) roots.push(r);
     usesThis ||= checked.usesThis;

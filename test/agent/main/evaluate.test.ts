@@ -5,8 +5,8 @@ import { checkExpression, checkTemplate, MAX_EXPRESSION_LENGTH } from '@liveprob
 import { compileExpression, compileTemplate, type Frame, type TextOptions } from '../../../agent/src/main/compile.js';
 import { Redaction } from '../../../agent/src/main/redaction.js';
 import { ProbeEvalError } from '../../../agent/src/main/safe-read.js';
-import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/main/serialize.js';
-import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/redaction-settings.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
 import { build, fingerprint, sameFingerprint, shape, TEMPTING_KEYS } from './trap-graph.js';
 
 const text: TextOptions = {
@@ -33,7 +33,12 @@ function evaluationError(source: string, scope: Record<string, unknown>): string
 function format(template: string, scope: Record<string, unknown>): { line: string; errors: string[] } {
   const checked = checkTemplate(template);
   const errors: string[] = [];
-  const line = compileTemplate(checked.parts, checked.roots, (m) => errors.push(m), text)({ values: checked.roots.map((r) => scope[r]), self: undefined });
+  const line = compileTemplate(
+    checked.parts,
+    checked.roots,
+    (m) => errors.push(m),
+    text,
+  )({ values: checked.roots.map((r) => scope[r]), self: undefined });
   return { line, errors };
 }
 
@@ -85,7 +90,16 @@ test('getters, proxies and conversion hooks never run: the read fails with a mes
       return 2;
     },
   };
-  const proxy = new Proxy({ id: 1 }, { get: () => ran++, getOwnPropertyDescriptor: () => { ran++; return undefined; } });
+  const proxy = new Proxy(
+    { id: 1 },
+    {
+      get: () => ran++,
+      getOwnPropertyDescriptor: () => {
+        ran++;
+        return undefined;
+      },
+    },
+  );
   assert.equal(evaluationError('user.name', { user }), '`user.name` is a getter; liveprobe never runs getters');
   assert.equal(evaluationError('p.id', { p: proxy }), '`p.id`: the value is a Proxy; liveprobe never reads through proxies');
   assert.match(evaluationError('user + 1', { user }), /`\+` needs primitive operands \(numbers, strings, booleans\), got an object/);
@@ -109,7 +123,10 @@ test('an evaluation error names the expression and what was missing', () => {
 test('redacted names read as [REDACTED] in log lines and refuse every operator, so a condition cannot test them', () => {
   const user = { id: 1, password: 'hunter2', profile: { apiKey: 'k', card: '4111 1111 1111 1111' } };
   const { line } = format('user {user.id} pw {user.password} key {user.profile.apiKey} card {user.profile.card} all {user}', { user });
-  assert.equal(line, 'user 1 pw [REDACTED] key [REDACTED] card [REDACTED] all { id: 1, password: [REDACTED], profile: { apiKey: [REDACTED], card: "[REDACTED]" } }');
+  assert.equal(
+    line,
+    'user 1 pw [REDACTED] key [REDACTED] card [REDACTED] all { id: 1, password: [REDACTED], profile: { apiKey: [REDACTED], card: "[REDACTED]" } }',
+  );
   assert.equal(format('{password}', { password: 'hunter2' }).line, '[REDACTED]');
   assert.equal(format('{headers[name]}', { headers: { authorization: 'Bearer x' }, name: 'authorization' }).line, '[REDACTED]');
   assert.match(evaluationError('user.password == "hunter2"', { user }), /redacted by the agent's configuration/);
@@ -137,7 +154,17 @@ const expressionSource: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) =>
   const e = tie('e');
   const key = fc.constantFrom(...TEMPTING_KEYS);
   const literal = fc.oneof(
-    fc.double().map((n) => (Number.isNaN(n) ? 'NaN' : n === Infinity ? 'Infinity' : n === -Infinity ? '(-Infinity)' : `(${Object.is(n, -0) ? '-0' : String(n)})`)),
+    fc
+      .double()
+      .map((n) =>
+        Number.isNaN(n)
+          ? 'NaN'
+          : n === Infinity
+            ? 'Infinity'
+            : n === -Infinity
+              ? '(-Infinity)'
+              : `(${Object.is(n, -0) ? '-0' : String(n)})`,
+      ),
     fc.string({ maxLength: 12 }).map((s) => JSON.stringify(s)),
     fc.constantFrom('true', 'false', 'null', 'undefined', '10n', '`plain`', '0', '""'),
   );
@@ -146,15 +173,56 @@ const expressionSource: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) =>
       { depthSize: 'small', withCrossShrink: true },
       fc.constantFrom('v0', 'v1', 'v2', 'v3', 'this'),
       literal,
-      fc.tuple(e, key, fc.constantFrom('.', '?.')).map(([o, k, dot]) => (/^\d/.test(k) ? `(${o})${dot === '?.' ? '?.' : ''}[${k}]` : `(${o})${dot}${k}`)),
-      fc.tuple(e, fc.oneof(key.map((k) => JSON.stringify(k)), fc.constantFrom('v0', 'v1', '0', '2'))).map(([o, k]) => `(${o})[${k}]`),
+      fc
+        .tuple(e, key, fc.constantFrom('.', '?.'))
+        .map(([o, k, dot]) => (/^\d/.test(k) ? `(${o})${dot === '?.' ? '?.' : ''}[${k}]` : `(${o})${dot}${k}`)),
+      fc
+        .tuple(
+          e,
+          fc.oneof(
+            key.map((k) => JSON.stringify(k)),
+            fc.constantFrom('v0', 'v1', '0', '2'),
+          ),
+        )
+        .map(([o, k]) => `(${o})[${k}]`),
       fc.tuple(fc.constantFrom('!', '-', '+', '~', 'typeof '), e).map(([op, a]) => `${op}(${a})`),
-      fc.tuple(e, fc.constantFrom('==', '!=', '===', '!==', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', '**', '&', '|', '^', '<<', '>>', '>>>', '&&', '||', '??'), e)
+      fc
+        .tuple(
+          e,
+          fc.constantFrom(
+            '==',
+            '!=',
+            '===',
+            '!==',
+            '<',
+            '<=',
+            '>',
+            '>=',
+            '+',
+            '-',
+            '*',
+            '/',
+            '%',
+            '**',
+            '&',
+            '|',
+            '^',
+            '<<',
+            '>>',
+            '>>>',
+            '&&',
+            '||',
+            '??',
+          ),
+          e,
+        )
         .map(([a, op, b]) => `(${a}) ${op} (${b})`),
       fc.tuple(e, e, e).map(([a, b, c]) => `(${a}) ? (${b}) : (${c})`),
       fc.tuple(fc.constantFrom('len', 'keys', 'str'), e).map(([h, a]) => `${h}(${a})`),
       fc.tuple(e, e).map(([a, b]) => `has(${a}, ${b})`),
-      fc.tuple(e, fc.constantFrom('startsWith', 'endsWith', 'includes'), fc.constantFrom('.', '?.'), e).map(([t, m, dot, a]) => `(${t})${dot}${m}(${a})`),
+      fc
+        .tuple(e, fc.constantFrom('startsWith', 'endsWith', 'includes'), fc.constantFrom('.', '?.'), e)
+        .map(([t, m, dot, a]) => `(${t})${dot}${m}(${a})`),
       fc.array(e, { maxLength: 3 }).map((items) => `[${items.join(', ')}]`),
     ),
   };

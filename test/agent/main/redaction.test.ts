@@ -1,13 +1,33 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Redaction } from '../../../agent/src/main/redaction.js';
-import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type RedactionSettings } from '../../../agent/src/redaction-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS, type RedactionSettings } from '../../../agent/src/settings/redaction-settings.js';
 
 const defaults: RedactionSettings = { keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] };
 
 test('key names match word by word, in any case and any separator style', () => {
   const redaction = new Redaction(defaults);
-  for (const key of ['password', 'userPassword', 'PASSWORD', 'db_password', 'x-api-key', 'apiKey', 'API_KEY', 'apikey', 'accessToken', 'csrf-token', 'set-cookie', 'Authorization', 'creditCardNumber', 'card_number', 'cvv', 'ssn', 'clientSecret', 'privateKey', 'sessionId']) {
+  for (const key of [
+    'password',
+    'userPassword',
+    'PASSWORD',
+    'db_password',
+    'x-api-key',
+    'apiKey',
+    'API_KEY',
+    'apikey',
+    'accessToken',
+    'csrf-token',
+    'set-cookie',
+    'Authorization',
+    'creditCardNumber',
+    'card_number',
+    'cvv',
+    'ssn',
+    'clientSecret',
+    'privateKey',
+    'sessionId',
+  ]) {
     assert.equal(redaction.isSecretKey(key), true, key);
   }
   for (const key of ['className', 'tokenizer', 'passage', 'id', 'name', 'secretary', 'keyboard', 'cardinality', 'lessons', 'email']) {
@@ -15,7 +35,7 @@ test('key names match word by word, in any case and any separator style', () => 
   }
 });
 
-test('exact keys (the blocklist\'s variables) hide only that name', () => {
+test("exact keys (the blocklist's variables) hide only that name", () => {
   const redaction = new Redaction({ ...defaults, exactKeys: ['dbConfig'] });
   assert.equal(redaction.isSecretKey('dbConfig'), true);
   assert.equal(redaction.isSecretKey('dbConfigs'), false);
@@ -40,7 +60,7 @@ test('bearer and basic credentials and JWTs are masked; emails only when asked f
   assert.equal(new Redaction({ ...defaults, patterns: [...DEFAULT_PATTERNS, 'email'] }).scrub('mail ann@example.com!'), 'mail [REDACTED]!');
 });
 
-test('the agent owner\'s own patterns are masked too', () => {
+test("the agent owner's own patterns are masked too", () => {
   const redaction = new Redaction({ ...defaults, regexes: ['ACCT-\\d{6}'] });
   assert.equal(redaction.scrub('account acct-123456 closed'), 'account [REDACTED] closed');
 });
@@ -49,7 +69,13 @@ test('a RegExp.prototype.exec the app patched later is not the one redaction cal
   const redaction = new Redaction(defaults);
   const original = Object.getOwnPropertyDescriptor(RegExp.prototype, 'exec')!;
   let called = 0;
-  Object.defineProperty(RegExp.prototype, 'exec', { ...original, value(this: RegExp, s: string) { called++; return original.value.call(this, s); } });
+  Object.defineProperty(RegExp.prototype, 'exec', {
+    ...original,
+    value(this: RegExp, s: string) {
+      called++;
+      return original.value.call(this, s);
+    },
+  });
   try {
     assert.equal(redaction.scrub('4111111111111111'), '[REDACTED]');
   } finally {

@@ -3,14 +3,20 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { CapturedValue } from '@liveprobe/protocol';
 import { Redaction } from '../../../agent/src/main/redaction.js';
-import { CaptureBudget, DEFAULT_CAPTURE_LIMITS, renderValue, serialize, type CaptureLimits } from '../../../agent/src/main/serialize.js';
-import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/redaction-settings.js';
+import { CaptureBudget, renderValue, serialize } from '../../../agent/src/main/serialize.js';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../../../agent/src/settings/capture-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
 import { build, fingerprint, sameFingerprint, shape } from './trap-graph.js';
 
 const capture = (value: unknown, limits: CaptureLimits = DEFAULT_CAPTURE_LIMITS, redaction?: Redaction): CapturedValue =>
   serialize(value, limits, new CaptureBudget(limits.totalBytes), redaction);
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
-const redaction = new Redaction({ keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS, 'email'], regexes: [], exactKeys: ['dbConfig'] });
+const redaction = new Redaction({
+  keys: [...DEFAULT_REDACTED_KEYS],
+  patterns: [...DEFAULT_PATTERNS, 'email'],
+  regexes: [],
+  exactKeys: ['dbConfig'],
+});
 
 test('primitives keep what JSON would lose: -0, NaN, Infinity, bigints and symbols travel as text', () => {
   assert.deepEqual(capture(-0), { t: 'number', v: '-0' });
@@ -33,10 +39,30 @@ test('long strings are cut with their original length, and the cut shows when re
 });
 
 test('collections: Map, Set, arrays (sparse and huge), typed arrays and Buffer show their size and what was left out', () => {
-  const map = new Map<unknown, unknown>([['a', 1], [{ k: 1 }, [1, 2]]]);
+  const map = new Map<unknown, unknown>([
+    ['a', 1],
+    [{ k: 1 }, [1, 2]],
+  ]);
   assert.deepEqual(capture(map), {
-    t: 'map', size: 2,
-    entries: [[{ t: 'string', v: 'a' }, { t: 'number', v: 1 }], [{ t: 'object', props: [['k', { t: 'number', v: 1 }]] }, { t: 'array', len: 2, items: [{ t: 'number', v: 1 }, { t: 'number', v: 2 }] }]],
+    t: 'map',
+    size: 2,
+    entries: [
+      [
+        { t: 'string', v: 'a' },
+        { t: 'number', v: 1 },
+      ],
+      [
+        { t: 'object', props: [['k', { t: 'number', v: 1 }]] },
+        {
+          t: 'array',
+          len: 2,
+          items: [
+            { t: 'number', v: 1 },
+            { t: 'number', v: 2 },
+          ],
+        },
+      ],
+    ],
   });
   assert.deepEqual(capture(new Set(['x'])), { t: 'set', size: 1, items: [{ t: 'string', v: 'x' }] });
   // eslint-disable-next-line no-sparse-arrays
@@ -76,8 +102,14 @@ test('dates, regexps, errors with their stack, boxed primitives, functions and c
   assert.equal(renderValue(captured), 'RangeError: too far');
   assert.deepEqual(capture(new Number(5)), { t: 'object', cls: 'Number', props: [['[[PrimitiveValue]]', { t: 'number', v: 5 }]] });
   assert.equal(renderValue(capture(new String('s'))), '[String: "s"]');
-  assert.deepEqual(capture(function handler() {}), { t: 'function', name: 'handler' });
-  assert.deepEqual(capture(async () => {}), { t: 'function', name: '', cls: 'AsyncFunction' });
+  assert.deepEqual(
+    capture(function handler() {}),
+    { t: 'function', name: 'handler' },
+  );
+  assert.deepEqual(
+    capture(async () => {}),
+    { t: 'function', name: '', cls: 'AsyncFunction' },
+  );
   class Order {
     id = 7;
   }
@@ -95,9 +127,25 @@ test('getters, setters and proxies are shown as markers and never run', () => {
     set onlySet(_v: number) {
       ran++;
     },
-    proxy: new Proxy({}, { get: () => ran++, ownKeys: () => { ran++; return []; } }),
+    proxy: new Proxy(
+      {},
+      {
+        get: () => ran++,
+        ownKeys: () => {
+          ran++;
+          return [];
+        },
+      },
+    ),
   };
-  assert.deepEqual(capture(object), { t: 'object', props: [['computed', { t: 'getter' }], ['onlySet', { t: 'getter' }], ['proxy', { t: 'proxy' }]] });
+  assert.deepEqual(capture(object), {
+    t: 'object',
+    props: [
+      ['computed', { t: 'getter' }],
+      ['onlySet', { t: 'getter' }],
+      ['proxy', { t: 'proxy' }],
+    ],
+  });
   assert.equal(ran, 0);
   assert.equal(renderValue(capture(object)), '{ computed: [Getter], onlySet: [Getter], proxy: [Proxy] }');
 });
@@ -105,7 +153,13 @@ test('getters, setters and proxies are shown as markers and never run', () => {
 test('cycles are marked, depth is bounded, and both are visible', () => {
   const a: Record<string, unknown> = { name: 'a' };
   a.self = a;
-  assert.deepEqual(capture(a), { t: 'object', props: [['name', { t: 'string', v: 'a' }], ['self', { t: 'circular' }]] });
+  assert.deepEqual(capture(a), {
+    t: 'object',
+    props: [
+      ['name', { t: 'string', v: 'a' }],
+      ['self', { t: 'circular' }],
+    ],
+  });
   const deep = { l1: { l2: { l3: { l4: 1 } } } };
   assert.equal(renderValue(capture(deep)), '{ l1: { l2: { l3: [Object] } } }');
   const shared = { x: 1 };
@@ -130,7 +184,10 @@ test('one budget is shared by all the values of a capture, and its bytes bound t
   const spent = values.reduce((sum, v) => sum + jsonBytes(v), 0);
   assert.ok(budget.used <= 600, `used ${budget.used}`);
   assert.ok(spent <= budget.used + 17 * values.filter((v) => v.t === 'truncated').length, `spent ${spent}, used ${budget.used}`);
-  assert.ok(values.some((v) => v.t === 'truncated'), 'later values are cut once the budget is spent');
+  assert.ok(
+    values.some((v) => v.t === 'truncated'),
+    'later values are cut once the budget is spent',
+  );
   assert.equal(budget.truncated, true);
   assert.equal(renderValue(values.at(-1)!), '…');
 });
@@ -138,7 +195,10 @@ test('one budget is shared by all the values of a capture, and its bytes bound t
 test('redaction hides secret keys anywhere in a value, blocked variable names, and card numbers, tokens and emails inside strings', () => {
   const request = {
     user: { id: 1, password: 'hunter2', apiKey: 'k-123', profile: { 'x-api-key': 'k', email: 'ann@example.com' } },
-    headers: new Map([['authorization', 'Bearer abc'], ['accept', 'json']]),
+    headers: new Map([
+      ['authorization', 'Bearer abc'],
+      ['accept', 'json'],
+    ]),
     note: 'card 4111 1111 1111 1111 exp 12/30, auth Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc',
     order: 4111111111111112,
     dbConfig: { host: 'db' },
@@ -200,23 +260,36 @@ test('built-ins the app replaces after the agent loaded are not the ones the ser
   const calls: string[] = [];
   const mapIteratorProto = Object.getPrototypeOf(new Map().entries()) as { next: unknown };
   const patches: [object, PropertyKey][] = [
-    [Map.prototype, 'entries'], [Set.prototype, 'values'], [mapIteratorProto, 'next'], [Object, 'keys'],
-    [Date.prototype, 'toISOString'], [Symbol.prototype, 'toString'], [JSON, 'stringify'], [String.prototype, 'slice'],
+    [Map.prototype, 'entries'],
+    [Set.prototype, 'values'],
+    [mapIteratorProto, 'next'],
+    [Object, 'keys'],
+    [Date.prototype, 'toISOString'],
+    [Symbol.prototype, 'toString'],
+    [JSON, 'stringify'],
+    [String.prototype, 'slice'],
   ];
   const saved = patches.map(([target, key]) => Object.getOwnPropertyDescriptor(target, key)!);
   try {
     for (const [target, key] of patches) {
       const original = (target as Record<PropertyKey, (...args: unknown[]) => unknown>)[key]!;
       Object.defineProperty(target, key, {
-        configurable: true, writable: true,
+        configurable: true,
+        writable: true,
         value: function (this: unknown, ...args: unknown[]) {
           calls.push(String(key));
           return Reflect.apply(original, this, args);
         },
       });
     }
-    const value = serialize({ m: new Map([[1, 2]]), s: new Set([3]), d: new Date(0), y: Symbol('q'), long: 'z'.repeat(300) }, DEFAULT_CAPTURE_LIMITS, new CaptureBudget(16384), redaction);
-    for (const [target, key] of patches) Object.defineProperty(target, key, saved[patches.findIndex(([t, k]) => t === target && k === key)]!);
+    const value = serialize(
+      { m: new Map([[1, 2]]), s: new Set([3]), d: new Date(0), y: Symbol('q'), long: 'z'.repeat(300) },
+      DEFAULT_CAPTURE_LIMITS,
+      new CaptureBudget(16384),
+      redaction,
+    );
+    for (const [target, key] of patches)
+      Object.defineProperty(target, key, saved[patches.findIndex(([t, k]) => t === target && k === key)]!);
     assert.deepEqual(calls, []);
     assert.equal(value.t, 'object');
   } finally {

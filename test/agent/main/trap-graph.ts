@@ -20,7 +20,12 @@ export type Primitive =
 
 export type Shape =
   | { k: 'prim'; v: Primitive }
-  | { k: 'object'; proto: 'object' | 'null' | 'class' | 'trap-class' | 'proxy' | 'getter-chain'; props: Prop[]; lock: 'none' | 'freeze' | 'seal' | 'preventExtensions' }
+  | {
+      k: 'object';
+      proto: 'object' | 'null' | 'class' | 'trap-class' | 'proxy' | 'getter-chain';
+      props: Prop[];
+      lock: 'none' | 'freeze' | 'seal' | 'preventExtensions';
+    }
   | { k: 'proxy'; mode: 'throw' | 'forward' | 'revoked'; target: Shape }
   | { k: 'array'; items: (Shape | null)[]; extraLength: number; lock: 'none' | 'freeze' }
   | { k: 'map'; entries: [Shape, Shape][] }
@@ -43,9 +48,35 @@ export interface Prop {
 
 /** Property names chosen to tempt a careless reader: conversion hooks, prototype links, getters. */
 export const TEMPTING_KEYS = [
-  'valueOf', 'toString', 'toJSON', 'constructor', 'prototype', '__proto__', 'then', 'length', 'size', 'stack',
-  'message', 'name', 'caller', 'callee', 'arguments', 'source', 'global', 'byteLength', 'description',
-  'a', 'b', 'id', '0', '1', 'password', 'token', 'apiKey', 'nested', 'items',
+  'valueOf',
+  'toString',
+  'toJSON',
+  'constructor',
+  'prototype',
+  '__proto__',
+  'then',
+  'length',
+  'size',
+  'stack',
+  'message',
+  'name',
+  'caller',
+  'callee',
+  'arguments',
+  'source',
+  'global',
+  'byteLength',
+  'description',
+  'a',
+  'b',
+  'id',
+  '0',
+  '1',
+  'password',
+  'token',
+  'apiKey',
+  'nested',
+  'items',
 ] as const;
 
 const primitive: fc.Arbitrary<Primitive> = fc.oneof(
@@ -53,7 +84,9 @@ const primitive: fc.Arbitrary<Primitive> = fc.oneof(
   fc.integer().map((v) => ({ p: 'number' as const, v })),
   fc.string({ unit: 'binary', maxLength: 40 }).map((v) => ({ p: 'string' as const, v })),
   fc.string({ maxLength: 600 }).map((v) => ({ p: 'string' as const, v })),
-  fc.constantFrom('4111 1111 1111 1111', 'Bearer abcdefghijklmnopqrstuvwxyz012345', 'ann@example.com').map((v) => ({ p: 'string' as const, v })),
+  fc
+    .constantFrom('4111 1111 1111 1111', 'Bearer abcdefghijklmnopqrstuvwxyz012345', 'ann@example.com')
+    .map((v) => ({ p: 'string' as const, v })),
   fc.boolean().map((v) => ({ p: 'boolean' as const, v })),
   fc.constant({ p: 'null' as const }),
   fc.constant({ p: 'undefined' as const }),
@@ -72,17 +105,36 @@ export const shape: fc.Arbitrary<Shape> = fc.letrec<{ shape: Shape; prop: Prop }
       lock: fc.constantFrom('none', 'freeze', 'seal', 'preventExtensions'),
     }),
     fc.record({ k: fc.constant('proxy' as const), mode: fc.constantFrom('throw', 'forward', 'revoked'), target: tie('shape') }),
-    fc.record({ k: fc.constant('array' as const), items: fc.array(fc.option(tie('shape'), { nil: null }), { maxLength: 6 }), extraLength: fc.constantFrom(0, 0, 3, 1000, 2 ** 32 - 100), lock: fc.constantFrom('none', 'freeze') }),
+    fc.record({
+      k: fc.constant('array' as const),
+      items: fc.array(fc.option(tie('shape'), { nil: null }), { maxLength: 6 }),
+      extraLength: fc.constantFrom(0, 0, 3, 1000, 2 ** 32 - 100),
+      lock: fc.constantFrom('none', 'freeze'),
+    }),
     fc.record({ k: fc.constant('map' as const), entries: fc.array(fc.tuple(tie('shape'), tie('shape')), { maxLength: 4 }) }),
     fc.record({ k: fc.constant('set' as const), items: fc.array(tie('shape'), { maxLength: 4 }) }),
     fc.constant({ k: 'coercible' as const }),
-    fc.record({ k: fc.constant('typed' as const), kind: fc.constantFrom('Uint8Array', 'Float64Array', 'BigInt64Array', 'Buffer', 'Int16Array'), length: fc.constantFrom(0, 3, 100) }),
-    fc.record({ k: fc.constant('date' as const), time: fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.constant(Number.NaN)), trapped: fc.boolean() }),
+    fc.record({
+      k: fc.constant('typed' as const),
+      kind: fc.constantFrom('Uint8Array', 'Float64Array', 'BigInt64Array', 'Buffer', 'Int16Array'),
+      length: fc.constantFrom(0, 3, 100),
+    }),
+    fc.record({
+      k: fc.constant('date' as const),
+      time: fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.constant(Number.NaN)),
+      trapped: fc.boolean(),
+    }),
     fc.record({ k: fc.constant('regexp' as const), trapped: fc.boolean() }),
     fc.record({ k: fc.constant('error' as const), trapped: fc.boolean(), cause: fc.option(tie('shape'), { nil: null }) }),
     fc.record({ k: fc.constant('boxed' as const), kind: fc.constantFrom('Number', 'String', 'Boolean') }),
-    fc.record({ k: fc.constant('function' as const), kind: fc.constantFrom('plain', 'arrow', 'async', 'generator', 'class', 'bound', 'getter-name') }),
-    fc.record({ k: fc.constant('exotic' as const), kind: fc.constantFrom('arguments', 'weakmap', 'promise', 'arraybuffer', 'dataview', 'null-proto-getter-chain') }),
+    fc.record({
+      k: fc.constant('function' as const),
+      kind: fc.constantFrom('plain', 'arrow', 'async', 'generator', 'class', 'bound', 'getter-name'),
+    }),
+    fc.record({
+      k: fc.constant('exotic' as const),
+      kind: fc.constantFrom('arguments', 'weakmap', 'promise', 'arraybuffer', 'dataview', 'null-proto-getter-chain'),
+    }),
     fc.record({ k: fc.constant('ref' as const), index: fc.nat(20) }),
   ),
   prop: fc.record({
@@ -119,7 +171,21 @@ export function build(s: Shape): BuiltGraph {
 
   const trapHandler = (mode: 'throw' | 'forward'): ProxyHandler<object> => {
     const handler: ProxyHandler<object> = {};
-    for (const trap of ['get', 'set', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'setPrototypeOf', 'defineProperty', 'deleteProperty', 'isExtensible', 'preventExtensions', 'apply', 'construct'] as const) {
+    for (const trap of [
+      'get',
+      'set',
+      'has',
+      'ownKeys',
+      'getOwnPropertyDescriptor',
+      'getPrototypeOf',
+      'setPrototypeOf',
+      'defineProperty',
+      'deleteProperty',
+      'isExtensible',
+      'preventExtensions',
+      'apply',
+      'construct',
+    ] as const) {
       (handler as Record<string, unknown>)[trap] = (...args: unknown[]) => {
         if (mode === 'throw') return fire(`proxy.${trap}`);
         record(`proxy.${trap}`);
@@ -142,7 +208,12 @@ export function build(s: Shape): BuiltGraph {
   const withHooks = <T extends object>(target: T): T => {
     const hooks = coercionHooks();
     for (const key of Reflect.ownKeys(hooks)) {
-      Object.defineProperty(target, key, { value: (hooks as Record<PropertyKey, unknown>)[key], writable: true, configurable: true, enumerable: true });
+      Object.defineProperty(target, key, {
+        value: (hooks as Record<PropertyKey, unknown>)[key],
+        writable: true,
+        configurable: true,
+        enumerable: true,
+      });
     }
     return target;
   };
@@ -165,21 +236,31 @@ export function build(s: Shape): BuiltGraph {
 
   const primitiveValue = (p: Primitive): unknown => {
     switch (p.p) {
-      case 'number': return p.v;
-      case 'string': return p.v;
-      case 'boolean': return p.v;
-      case 'null': return null;
-      case 'undefined': return undefined;
-      case 'bigint': return BigInt(p.v);
-      case 'symbol': return Symbol(p.v);
+      case 'number':
+        return p.v;
+      case 'string':
+        return p.v;
+      case 'boolean':
+        return p.v;
+      case 'null':
+        return null;
+      case 'undefined':
+        return undefined;
+      case 'bigint':
+        return BigInt(p.v);
+      case 'symbol':
+        return Symbol(p.v);
     }
   };
 
   const make = (sh: Shape): unknown => {
     switch (sh.k) {
-      case 'prim': return primitiveValue(sh.v);
-      case 'ref': return created.length === 0 ? null : created[sh.index % created.length];
-      case 'coercible': return track(coercionHooks());
+      case 'prim':
+        return primitiveValue(sh.v);
+      case 'ref':
+        return created.length === 0 ? null : created[sh.index % created.length];
+      case 'coercible':
+        return track(coercionHooks());
       case 'object': {
         let proto: object | null = Object.prototype;
         if (sh.proto === 'null') proto = null;
@@ -196,12 +277,29 @@ export function build(s: Shape): BuiltGraph {
           const value = make(prop.value);
           switch (prop.kind) {
             // Defined, not assigned: assignment would walk to a Proxy prototype's `set` trap.
-            case 'data': Object.defineProperty(o, prop.key, { value, enumerable: true, configurable: true, writable: true }); break;
-            case 'non-enumerable': Object.defineProperty(o, prop.key, { value, enumerable: false, configurable: true, writable: true }); break;
-            case 'symbol': Object.defineProperty(o, Symbol(prop.key), { value, enumerable: true, configurable: true, writable: true }); break;
-            case 'getter': Object.defineProperty(o, prop.key, { get: () => fire(`getter ${prop.key}`), enumerable: true, configurable: true }); break;
-            case 'setter': Object.defineProperty(o, prop.key, { set: () => fire(`setter ${prop.key}`), enumerable: true, configurable: true }); break;
-            case 'accessor': Object.defineProperty(o, prop.key, { get: () => fire(`getter ${prop.key}`), set: () => fire(`setter ${prop.key}`), enumerable: true, configurable: true }); break;
+            case 'data':
+              Object.defineProperty(o, prop.key, { value, enumerable: true, configurable: true, writable: true });
+              break;
+            case 'non-enumerable':
+              Object.defineProperty(o, prop.key, { value, enumerable: false, configurable: true, writable: true });
+              break;
+            case 'symbol':
+              Object.defineProperty(o, Symbol(prop.key), { value, enumerable: true, configurable: true, writable: true });
+              break;
+            case 'getter':
+              Object.defineProperty(o, prop.key, { get: () => fire(`getter ${prop.key}`), enumerable: true, configurable: true });
+              break;
+            case 'setter':
+              Object.defineProperty(o, prop.key, { set: () => fire(`setter ${prop.key}`), enumerable: true, configurable: true });
+              break;
+            case 'accessor':
+              Object.defineProperty(o, prop.key, {
+                get: () => fire(`getter ${prop.key}`),
+                set: () => fire(`setter ${prop.key}`),
+                enumerable: true,
+                configurable: true,
+              });
+              break;
           }
         }
         if (sh.lock === 'freeze') Object.freeze(o);
@@ -211,7 +309,7 @@ export function build(s: Shape): BuiltGraph {
       }
       case 'proxy': {
         const target = make(sh.target);
-        const t = typeof target === 'object' && target !== null || typeof target === 'function' ? (target as object) : track({});
+        const t = (typeof target === 'object' && target !== null) || typeof target === 'function' ? (target as object) : track({});
         if (sh.mode === 'revoked') {
           const { proxy, revoke } = Proxy.revocable(t, trapHandler('throw'));
           revoke();
@@ -279,14 +377,38 @@ export function build(s: Shape): BuiltGraph {
       }
       case 'function': {
         switch (sh.kind) {
-          case 'plain': return track(withHooks(function plain() { return fire('function called'); }));
-          case 'arrow': return track(() => fire('arrow called'));
-          case 'async': return track(async () => fire('async called'));
-          case 'generator': return track(function* gen() { yield fire('generator called'); });
-          case 'class': return track(class Secretive { static get x(): never { return fire('static getter'); } });
-          case 'bound': return track(function target() { return fire('bound called'); }.bind(null));
+          case 'plain':
+            return track(
+              withHooks(function plain() {
+                return fire('function called');
+              }),
+            );
+          case 'arrow':
+            return track(() => fire('arrow called'));
+          case 'async':
+            return track(async () => fire('async called'));
+          case 'generator':
+            return track(function* gen() {
+              yield fire('generator called');
+            });
+          case 'class':
+            return track(
+              class Secretive {
+                static get x(): never {
+                  return fire('static getter');
+                }
+              },
+            );
+          case 'bound':
+            return track(
+              function target() {
+                return fire('bound called');
+              }.bind(null),
+            );
           case 'getter-name': {
-            const f = function named() { return fire('function called'); };
+            const f = function named() {
+              return fire('function called');
+            };
             Object.defineProperty(f, 'name', { get: () => fire('function name getter') });
             return track(f);
           }
@@ -295,15 +417,23 @@ export function build(s: Shape): BuiltGraph {
       }
       case 'exotic': {
         switch (sh.kind) {
-          case 'arguments': return track((function (this: unknown, ..._args: unknown[]) { return arguments; })(1, 'two', { three: 3 }));
-          case 'weakmap': return track(new WeakMap([[{}, 1]]));
+          case 'arguments':
+            return track(
+              (function (this: unknown, ..._args: unknown[]) {
+                return arguments;
+              })(1, 'two', { three: 3 }),
+            );
+          case 'weakmap':
+            return track(new WeakMap([[{}, 1]]));
           case 'promise': {
             const p = Promise.resolve(1);
             Object.defineProperty(p, 'then', { get: () => fire('promise then getter') });
             return track(p);
           }
-          case 'arraybuffer': return track(new ArrayBuffer(16));
-          case 'dataview': return track(new DataView(new ArrayBuffer(8)));
+          case 'arraybuffer':
+            return track(new ArrayBuffer(16));
+          case 'dataview':
+            return track(new DataView(new ArrayBuffer(8)));
           case 'null-proto-getter-chain': {
             const base = Object.create(null, { deep: { get: () => fire('deep getter'), enumerable: true } }) as object;
             return track(Object.create(Object.create(base) as object, { own: { value: 1, enumerable: true } }));

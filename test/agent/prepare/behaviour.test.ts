@@ -50,7 +50,10 @@ test('acorn (a UMD bundle) prepared in full parses its own source to the identic
   const file = join(repoRoot, 'node_modules/acorn/dist/acorn.js');
   const source = readFileSync(file, 'utf8');
   const prepared = prepareCommonJs(source);
-  assert.ok(prepared.functionsReport.some((f) => f.reason === 'module factory'), 'the UMD factory is not twinned');
+  assert.ok(
+    prepared.functionsReport.some((f) => f.reason === 'module factory'),
+    'the UMD factory is not twinned',
+  );
   const input = source + '\n' + readFileSync(join(repoRoot, 'node_modules/marked/lib/marked.cjs'), 'utf8');
   const options = { ecmaVersion: 'latest', sourceType: 'script', locations: true };
   const expected = JSON.stringify((loadOriginal(source, file) as any).parse(input, options));

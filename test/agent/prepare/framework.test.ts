@@ -41,7 +41,11 @@ test('express 4, app and framework prepared in full, serves identical responses 
   const original = await startApp({ script: APP, broker: cp.mqttUrl, tags: ['original'], module: 'esm' });
   t.after(() => original.stop());
   const prepared = await startApp({
-    script: APP, broker: cp.mqttUrl, tags: ['prepared'], agentId: 'express-prepared', module: 'esm',
+    script: APP,
+    broker: cp.mqttUrl,
+    tags: ['prepared'],
+    agentId: 'express-prepared',
+    module: 'esm',
     env: { LIVEPROBE_PREPARE: `${fromRoot(APP)},${fromRoot('node_modules')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' },
   });
   t.after(() => prepared.stop());
@@ -53,8 +57,19 @@ test('express 4, app and framework prepared in full, serves identical responses 
 
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const { action } = await addAction(cp, { type: 'log', file: APP, line: lineOf(APP, 'express-order'), template: 'order {req.params.id}', tags: ['prepared'] });
-  await waitFor(async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'prepared site (no breakpoint)'), WAIT, 'installed on a prepared site');
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: APP,
+    line: lineOf(APP, 'express-order'),
+    template: 'order {req.params.id}',
+    tags: ['prepared'],
+  });
+  await waitFor(
+    async () =>
+      (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'prepared site (no breakpoint)'),
+    WAIT,
+    'installed on a prepared site',
+  );
   // The app keeps state (POST adds an order): the original takes the same second round.
   assert.deepEqual(await responses(prepared.url), await responses(original.url), 'one site on');
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order 7', WAIT, 'the action fired');

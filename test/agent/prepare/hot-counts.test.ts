@@ -19,7 +19,9 @@ test('a counter on a prepared line counts every hit of a hot loop, and the conso
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
   const shop = await app(t, {
-    script: 'test/fixtures/prepared/server.mjs', broker: cp.mqttUrl, agentId: 'prepared-hot',
+    script: 'test/fixtures/prepared/server.mjs',
+    broker: cp.mqttUrl,
+    agentId: 'prepared-hot',
     env: {
       ...otlp.env('http/protobuf'),
       OTEL_METRIC_EXPORT_INTERVAL: '500',
@@ -32,7 +34,13 @@ test('a counter on a prepared line counts every hit of a hot loop, and the conso
   await waitFor(() => /prepared [1-9]\d* files/.test(shop.output()), WAIT, 'the start-up report');
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const { action } = await addAction(cp, { type: 'counter', file: FILE, line: lineOf(FILE, 'work-line'), name: 'prepared.work.calls', tags: ['e2e'] });
+  const { action } = await addAction(cp, {
+    type: 'counter',
+    file: FILE,
+    line: lineOf(FILE, 'work-line'),
+    name: 'prepared.work.calls',
+    tags: ['e2e'],
+  });
   assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
 
   const calls = [2000, 1, 3000, 3];
@@ -40,12 +48,21 @@ test('a counter on a prepared line counts every hit of a hot loop, and the conso
   const total = calls.reduce((a, b) => a + b, 0);
   await otlp.waitForMetric((p) => p.name === 'prepared.work.calls' && p.value === total, WAIT, `the counter at ${total}`);
 
-  const counted = () => events.events()
-    .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id)
-    .map((e) => (e.data as OutputEvent).message);
-  await waitFor(() => counted().reduce((sum, line) => sum + Number(/^prepared\.work\.calls \+(\d+)$/.exec(line)?.[1] ?? NaN), 0) === total, WAIT, `console lines adding up to ${total}`);
+  const counted = () =>
+    events
+      .events()
+      .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id)
+      .map((e) => (e.data as OutputEvent).message);
+  await waitFor(
+    () => counted().reduce((sum, line) => sum + Number(/^prepared\.work\.calls \+(\d+)$/.exec(line)?.[1] ?? NaN), 0) === total,
+    WAIT,
+    `console lines adding up to ${total}`,
+  );
   assert.ok(counted().length <= 10, `hits arrive summed, a line a second at most, not one each (${counted().length} lines)`);
   // The action's status counts every hit, not every line.
   await waitFor(async () => (await getAction(cp, action.id)).statuses[0]?.hits === total, WAIT, `the action's status at ${total} hits`);
-  assert.ok(!events.events().some((e) => e.event === 'action_status' && (e.data as { state: string }).state === 'paused'), 'no quota paused the counter');
+  assert.ok(
+    !events.events().some((e) => e.event === 'action_status' && (e.data as { state: string }).state === 'paused'),
+    'no quota paused the counter',
+  );
 });

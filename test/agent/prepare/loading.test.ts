@@ -5,11 +5,14 @@ import { test } from 'node:test';
 import { PrepareCache } from '../../../agent/src/prepare/prepare-cache.js';
 import { prepareFile } from '../../../agent/src/prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
-import { StartReport } from '../../../agent/src/prepare/start-report.js';
+import { StartReport } from '../../../agent/src/main/start-report.js';
 import { tempDir } from '../../helpers/index.js';
 
 test('globs are relative to the working directory or absolute, `!` excludes, and node_modules needs naming', () => {
-  const settings = readPrepareSettings({ LIVEPROBE_PREPARE: 'dist/**, !dist/vendor/**, /opt/lib/*.js, node_modules/express/**', LIVEPROBE_PREPARE_CACHE: 'off' }, '/srv/app')!;
+  const settings = readPrepareSettings(
+    { LIVEPROBE_PREPARE: 'dist/**, !dist/vendor/**, /opt/lib/*.js, node_modules/express/**', LIVEPROBE_PREPARE_CACHE: 'off' },
+    '/srv/app',
+  )!;
   assert.equal(settings.cacheDir, undefined);
   assert.ok(shouldPrepare(settings, '/srv/app/dist/server.js'));
   assert.ok(shouldPrepare(settings, '/srv/app/dist/routes/orders.mjs'));
@@ -35,7 +38,11 @@ test('the cache serves a file prepared before, keyed by content, header and vers
   assert.deepEqual(second.kind === 'cached' && second.output, first.kind === 'prepared' && first.output);
   assert.equal(prepareFile(source + '\n', 'commonjs', 'const $lp = 0;', cache).kind, 'prepared', 'other content');
   assert.equal(prepareFile(source, 'commonjs', 'const $lp = 1;', cache).kind, 'prepared', 'other header');
-  assert.equal(prepareFile(source, 'commonjs', 'const $lp = 0;', new PrepareCache(dir.path, '1.0.1+t1')).kind, 'prepared', 'other agent version');
+  assert.equal(
+    prepareFile(source, 'commonjs', 'const $lp = 0;', new PrepareCache(dir.path, '1.0.1+t1')).kind,
+    'prepared',
+    'other agent version',
+  );
   assert.equal(readdirSync(dir.path).filter((f) => f.endsWith('.json')).length, 4);
 });
 
@@ -50,5 +57,8 @@ test('a file that cannot be prepared loads untouched and the start-up report say
   report.add({ path: '/app/huge.js', kind: 'prepared', ms: 2000, bytes: 3 * 1024 * 1024 });
   report.flush();
   assert.match(lines[0]!, /^warning: prepared a large file, 3\.0 MB, in 2000 ms: \/app\/huge\.js/);
-  assert.match(lines[1]!, /^prepared 3 files \(2 transformed, 1 from cache, 3\.00 MB\) in \d+ ms; 1 left untouched \(breakpoints only\): \/app\/evil\.js \(direct `eval` or `with` at the top level: left to breakpoints\)$/);
+  assert.match(
+    lines[1]!,
+    /^prepared 3 files \(2 transformed, 1 from cache, 3\.00 MB\) in \d+ ms; 1 left untouched \(breakpoints only\): \/app\/evil\.js \(direct `eval` or `with` at the top level: left to breakpoints\)$/,
+  );
 });

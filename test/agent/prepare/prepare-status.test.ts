@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import type { AgentView } from '@liveprobe/control-plane';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
-import { PrepareTally } from '../../../agent/src/prepare/prepare-summary.js';
+import { PrepareTally } from '../../../agent/src/worker/prepared/prepare-summary.js';
 import type { PreparedOutcomeReport } from '../../../agent/src/prepare/prepared-messages.js';
 import { fromRoot } from '../../helpers/paths.js';
 import { cli, waitFor } from '../../helpers/index.js';
@@ -25,11 +25,20 @@ test('the tally counts every file, lists the first untouched ones with a short r
   assert.equal(summaries.length, 1);
   assert.deepEqual(summaries[0], { transformed: 0, cached: 0, failed: 0, failures: [] }, 'zeros from the start');
 
-  const outcome = (path: string, kind: PreparedOutcomeReport['kind'], reason?: string): PreparedOutcomeReport =>
-    ({ t: 'outcome', path, kind, ms: 1, bytes: 10, ...(reason === undefined ? {} : { reason }) });
+  const outcome = (path: string, kind: PreparedOutcomeReport['kind'], reason?: string): PreparedOutcomeReport => ({
+    t: 'outcome',
+    path,
+    kind,
+    ms: 1,
+    bytes: 10,
+    ...(reason === undefined ? {} : { reason }),
+  });
   for (let i = 0; i < 3; i++) port1.postMessage(outcome(`/app/p${i}.js`, 'prepared'));
   port1.postMessage(outcome('/app/c.js', 'cached'));
-  for (let i = 0; i < 25; i++) port1.postMessage(outcome(`/app/f${i}.js`, 'failed', i === 0 ? `cannot parse: ${'x'.repeat(1000)}` : 'cannot parse: Unexpected token (1:1)'));
+  for (let i = 0; i < 25; i++)
+    port1.postMessage(
+      outcome(`/app/f${i}.js`, 'failed', i === 0 ? `cannot parse: ${'x'.repeat(1000)}` : 'cannot parse: Unexpected token (1:1)'),
+    );
   await waitFor(() => summaries.length === 2, WAIT, 'one update for the burst');
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(summaries.length, 2);
@@ -42,15 +51,25 @@ test('the tally counts every file, lists the first untouched ones with a short r
 test('a file that cannot be prepared loads untouched, and the agent’s status names it and why, in the API and `liveprobe agents`', async (t) => {
   const cp = await controlPlane(t);
   const shop = await app(t, {
-    script: 'test/fixtures/prepared/server.mjs', broker: cp.mqttUrl, agentId: 'prepare-status',
-    env: { WORK_MODULE: 'esm', LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`, LIVEPROBE_PREPARE_CACHE: 'off' },
+    script: 'test/fixtures/prepared/server.mjs',
+    broker: cp.mqttUrl,
+    agentId: 'prepare-status',
+    env: {
+      WORK_MODULE: 'esm',
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`,
+      LIVEPROBE_PREPARE_CACHE: 'off',
+    },
   });
   const prepareOnceIt = (ready: (summary: PrepareSummary) => boolean, what: string): Promise<PrepareSummary> =>
-    waitFor(async () => {
-      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] };
-      const summary = agents.find((a) => a.agentId === 'prepare-status')?.prepare;
-      return summary !== undefined && ready(summary) && summary;
-    }, WAIT, what);
+    waitFor(
+      async () => {
+        const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] };
+        const summary = agents.find((a) => a.agentId === 'prepare-status')?.prepare;
+        return summary !== undefined && ready(summary) && summary;
+      },
+      WAIT,
+      what,
+    );
 
   // work.mjs and cycle.mjs load at start-up; untouched.cjs on the first /untouched request.
   const before = await prepareOnceIt((s) => s.transformed >= 2, 'the start-up files in the status');
@@ -60,7 +79,11 @@ test('a file that cannot be prepared loads untouched, and the agent’s status n
   const after = await prepareOnceIt((s) => s.failed === 1, 'the lazily loaded file in the status');
   assert.deepEqual(after.failures, [{ path: UNTOUCHED, reason: EVAL_REASON }]);
   assert.equal(after.transformed, before.transformed);
-  await waitFor(() => shop.output().includes(`1 left untouched (breakpoints only): ${UNTOUCHED} (${EVAL_REASON})`), WAIT, 'the start-up report');
+  await waitFor(
+    () => shop.output().includes(`1 left untouched (breakpoints only): ${UNTOUCHED} (${EVAL_REASON})`),
+    WAIT,
+    'the start-up report',
+  );
 
   const json = await cli(['agents', '--json'], { server: cp.url });
   assert.equal(json.code, 0, json.stderr);
@@ -71,7 +94,10 @@ test('a file that cannot be prepared loads untouched, and the agent’s status n
   assert.equal(human.code, 0, human.stderr);
   const lines = human.stdout.split('\n');
   assert.match(lines[0]!, /LAST SEEN\s+PREPARED$/);
-  assert.match(lines.find((l) => l.startsWith('prepare-status ')) ?? '', new RegExp(`\\s${after.transformed + after.cached}, 1 untouched$`));
+  assert.match(
+    lines.find((l) => l.startsWith('prepare-status ')) ?? '',
+    new RegExp(`\\s${after.transformed + after.cached}, 1 untouched$`),
+  );
   assert.ok(lines.includes('prepare-status: 1 file left untouched (their lines take actions as breakpoints):'), human.stdout);
   assert.ok(lines.includes(`  ${UNTOUCHED}: ${EVAL_REASON}`), human.stdout);
 });

@@ -20,7 +20,10 @@ async function start(t: TestContext, module: 'cjs' | 'esm') {
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
   const shop = await app(t, {
-    script: SERVER, broker: cp.mqttUrl, agentId: `prepared-timers-${module}`, module,
+    script: SERVER,
+    broker: cp.mqttUrl,
+    agentId: `prepared-timers-${module}`,
+    module,
     env: {
       ...otlp.env('http/protobuf'),
       WORK_MODULE: module,
@@ -38,30 +41,43 @@ async function get(url: string, path: string): Promise<unknown> {
 /** The action's first installed (or error) status, as `state: message`. */
 async function status(cp: { url: string }, id: string): Promise<string> {
   let message = '';
-  await waitFor(async () => {
-    const found = (await getAction(cp as never, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
-    message = `${found?.state}: ${found?.message}`;
-    return found !== undefined;
-  }, WAIT, `${id} installed`);
+  await waitFor(
+    async () => {
+      const found = (await getAction(cp as never, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
+      message = `${found?.state}: ${found?.message}`;
+      return found !== undefined;
+    },
+    WAIT,
+    `${id} installed`,
+  );
   return message;
 }
 
 /** Overlapping requests, one per delay; what each invocation waited by the app's own clock, by delay. */
 async function overlapping(url: string, path: string): Promise<Map<number, number>> {
   const waited = new Map<number, number>();
-  await Promise.all(DELAYS.map(async (ms, i) => {
-    await sleep(i * 50);
-    waited.set(ms, Number(await get(url, `${path}?n=${ms}`)));
-  }));
+  await Promise.all(
+    DELAYS.map(async (ms, i) => {
+      await sleep(i * 50);
+      waited.set(ms, Number(await get(url, `${path}?n=${ms}`)));
+    }),
+  );
   return waited;
 }
 
 /** One data point per invocation, each within a few ms of what the app measured (never less: the site is outside the app's clock calls). */
 async function agreesWithApp(otlp: Awaited<ReturnType<typeof otlpReceiver>>, name: string, waited: Map<number, number>): Promise<void> {
   for (const [ms, appMs] of waited) {
-    const point = await otlp.waitForMetric((p) => p.name === name && p.attributes.ms === String(ms) && p.count === 1, WAIT, `${name} for the ${ms} ms call`);
+    const point = await otlp.waitForMetric(
+      (p) => p.name === name && p.attributes.ms === String(ms) && p.count === 1,
+      WAIT,
+      `${name} for the ${ms} ms call`,
+    );
     const measured = (point.sum ?? 0) * 1000;
-    assert.ok(measured >= appMs - 2 && measured - appMs < 50, `${name} for the ${ms} ms call: measured ${measured.toFixed(1)} ms, the app waited ${appMs} ms`);
+    assert.ok(
+      measured >= appMs - 2 && measured - appMs < 50,
+      `${name} for the ${ms} ms call: measured ${measured.toFixed(1)} ms, the app waited ${appMs} ms`,
+    );
   }
 }
 
@@ -70,14 +86,41 @@ for (const module of ['esm', 'cjs'] as const) {
     const { cp, otlp, shop, file } = await start(t, module);
     const ticLine = lineOf(file, 'pause-start');
     const tictoc = await addAction(cp, {
-      type: 'tictoc', file, line: ticLine, toc: { line: lineOf(file, 'pause-end') },
-      name: 'prepared.pause', attributes: { ms: 'str(ms)' }, tags: ['e2e'],
+      type: 'tictoc',
+      file,
+      line: ticLine,
+      toc: { line: lineOf(file, 'pause-end') },
+      name: 'prepared.pause',
+      attributes: { ms: 'str(ms)' },
+      tags: ['e2e'],
     });
-    const duration = await addAction(cp, { type: 'duration', file, function: 'pause', name: 'prepared.pause.duration', attributes: { ms: 'str(ms)' }, tags: ['e2e'] });
-    const risky = await addAction(cp, { type: 'duration', file, line: lineOf(file, 'risky-return'), name: 'prepared.risky', tags: ['e2e'] });
-    assert.equal(await status(cp, tictoc.action.id), `installed: prepared sites (no breakpoint); tic at line ${ticLine}, toc at line ${lineOf(file, 'pause-end')}`);
-    assert.equal(await status(cp, duration.action.id), `installed: prepared sites (no breakpoint); measuring pause from line ${ticLine} to its 1 exit (returns and throws)`);
-    assert.match(await status(cp, risky.action.id), /^installed: prepared sites \(no breakpoint\); measuring risky from line \d+ to its 2 exits \(returns and throws\)$/);
+    const duration = await addAction(cp, {
+      type: 'duration',
+      file,
+      function: 'pause',
+      name: 'prepared.pause.duration',
+      attributes: { ms: 'str(ms)' },
+      tags: ['e2e'],
+    });
+    const risky = await addAction(cp, {
+      type: 'duration',
+      file,
+      line: lineOf(file, 'risky-return'),
+      name: 'prepared.risky',
+      tags: ['e2e'],
+    });
+    assert.equal(
+      await status(cp, tictoc.action.id),
+      `installed: prepared sites (no breakpoint); tic at line ${ticLine}, toc at line ${lineOf(file, 'pause-end')}`,
+    );
+    assert.equal(
+      await status(cp, duration.action.id),
+      `installed: prepared sites (no breakpoint); measuring pause from line ${ticLine} to its 1 exit (returns and throws)`,
+    );
+    assert.match(
+      await status(cp, risky.action.id),
+      /^installed: prepared sites \(no breakpoint\); measuring risky from line \d+ to its 2 exits \(returns and throws\)$/,
+    );
     // The tic-toc and pause's duration share its two sites (entry and return); risky's entry, return and throw.
     assert.deepEqual(await get(shop.url, '/flags'), { sites: 5, functions: 2 });
 
@@ -87,13 +130,25 @@ for (const module of ['esm', 'cjs'] as const) {
     assert.equal(await get(shop.url, '/risky?n=1'), 'risky failed');
     await agreesWithApp(otlp, 'prepared.pause', waited);
     await agreesWithApp(otlp, 'prepared.pause.duration', waited);
-    await otlp.waitForMetric((p) => p.name === 'prepared.risky' && p.attributes['liveprobe.outcome'] === 'return' && p.count === 1, WAIT, 'one return');
-    const thrown = await otlp.waitForMetric((p) => p.name === 'prepared.risky' && p.attributes['liveprobe.outcome'] === 'throw' && p.count === 2, WAIT, 'two throws');
+    await otlp.waitForMetric(
+      (p) => p.name === 'prepared.risky' && p.attributes['liveprobe.outcome'] === 'return' && p.count === 1,
+      WAIT,
+      'one return',
+    );
+    const thrown = await otlp.waitForMetric(
+      (p) => p.name === 'prepared.risky' && p.attributes['liveprobe.outcome'] === 'throw' && p.count === 2,
+      WAIT,
+      'two throws',
+    );
     assert.equal(thrown.attributes['code.function.name'], 'risky');
     assert.equal(await get(shop.url, '/state'), false, 'the inspector session was never opened');
 
     for (const { action } of [tictoc, duration, risky]) await deleteAction(cp, action.id);
-    await waitFor(async () => JSON.stringify(await get(shop.url, '/flags')) === JSON.stringify({ sites: 0, functions: 0 }), WAIT, 'every flag off');
+    await waitFor(
+      async () => JSON.stringify(await get(shop.url, '/flags')) === JSON.stringify({ sites: 0, functions: 0 }),
+      WAIT,
+      'every flag off',
+    );
     assert.equal(await get(shop.url, '/state'), false);
   });
 }
@@ -101,19 +156,37 @@ for (const module of ['esm', 'cjs'] as const) {
 test('esm: a tic-toc whose toc line has no prepared site, and a duration whose return computes its value, stay whole on breakpoints and still time each invocation', async (t) => {
   const { cp, otlp, shop, file } = await start(t, 'esm');
   const tictoc = await addAction(cp, {
-    type: 'tictoc', file, line: lineOf(file, 'pause-start'), toc: { line: lineOf(file, 'pause-continuation') },
-    name: 'breakpoint.pause', attributes: { ms: 'str(ms)' }, tags: ['e2e'],
+    type: 'tictoc',
+    file,
+    line: lineOf(file, 'pause-start'),
+    toc: { line: lineOf(file, 'pause-continuation') },
+    name: 'breakpoint.pause',
+    attributes: { ms: 'str(ms)' },
+    tags: ['e2e'],
   });
-  const duration = await addAction(cp, { type: 'duration', file, function: 'pauseComputed', name: 'breakpoint.pause.duration', attributes: { ms: 'str(ms)' }, tags: ['e2e'] });
+  const duration = await addAction(cp, {
+    type: 'duration',
+    file,
+    function: 'pauseComputed',
+    name: 'breakpoint.pause.duration',
+    attributes: { ms: 'str(ms)' },
+    tags: ['e2e'],
+  });
   assert.match(
     await status(cp, tictoc.action.id),
-    new RegExp(`^installed: breakpoint \\(not on prepared sites: the toc: line ${lineOf(file, 'pause-continuation')} of \\S+work\\.mjs has no prepared site\\); tic at line \\d+, toc at line \\d+$`),
+    new RegExp(
+      `^installed: breakpoint \\(not on prepared sites: the toc: line ${lineOf(file, 'pause-continuation')} of \\S+work\\.mjs has no prepared site\\); tic at line \\d+, toc at line \\d+$`,
+    ),
   );
   assert.match(
     await status(cp, duration.action.id),
     /^installed: breakpoint \(not on prepared sites: line \d+ returns a computed value, which a site before the `return` would not time\); measuring pauseComputed from line \d+ to its \d+ exits? \(returns and throws\)$/,
   );
-  assert.deepEqual(await get(shop.url, '/flags'), { sites: 0, functions: 0 }, 'the tic line has a site, but the action is never half on sites');
+  assert.deepEqual(
+    await get(shop.url, '/flags'),
+    { sites: 0, functions: 0 },
+    'the tic line has a site, but the action is never half on sites',
+  );
   assert.equal(await get(shop.url, '/state'), true, 'the breakpoint path opened the session');
 
   const pauses = await overlapping(shop.url, '/pause');
@@ -128,8 +201,18 @@ test('esm: a duration that arrived before its file was imported moves whole to p
   const { action } = await addAction(cp, { type: 'duration', file, function: 'later', name: 'prepared.later', tags: ['e2e'] });
   assert.match(await status(cp, action.id), /^error: no loaded script matches/);
   assert.equal(await get(shop.url, '/lazy?n=1'), 3);
-  await waitFor(async () => (await getAction(cp, action.id)).statuses[0]?.message === `prepared sites (no breakpoint); measuring later from line ${lineOf(file, 'lazy-line')} to its 1 exit (returns and throws)`, WAIT, 'moved to prepared sites');
+  await waitFor(
+    async () =>
+      (await getAction(cp, action.id)).statuses[0]?.message ===
+      `prepared sites (no breakpoint); measuring later from line ${lineOf(file, 'lazy-line')} to its 1 exit (returns and throws)`,
+    WAIT,
+    'moved to prepared sites',
+  );
   await waitFor(async () => (await get(shop.url, '/state')) === false, WAIT, 'the inspector session to close');
   assert.equal(await get(shop.url, '/lazy?n=2'), 6);
-  await otlp.waitForMetric((p) => p.name === 'prepared.later' && p.attributes['liveprobe.outcome'] === 'return' && (p.count ?? 0) >= 1, WAIT, 'a point from the prepared sites');
+  await otlp.waitForMetric(
+    (p) => p.name === 'prepared.later' && p.attributes['liveprobe.outcome'] === 'return' && (p.count ?? 0) >= 1,
+    WAIT,
+    'a point from the prepared sites',
+  );
 });

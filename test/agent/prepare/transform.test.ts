@@ -11,7 +11,10 @@ import { loadOriginal, loadPrepared, prepareCommonJs } from './prepared-module.j
 const FILE = '/virtual/construct.cjs';
 
 function modeAt(source: string, line: number, kind: 'module' | 'commonjs' = 'commonjs'): { mode: string; reason?: string } {
-  const out = prepareSource(source, { kind, header: kind === 'module' ? 'import { $lp, $lpF, $lpS } from "x";' : 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S;' });
+  const out = prepareSource(source, {
+    kind,
+    header: kind === 'module' ? 'import { $lp, $lpF, $lpS } from "x";' : 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S;',
+  });
   const found = out.functionsReport.find((f) => f.line === line);
   assert.ok(found, `no function reported on line ${line}: ${JSON.stringify(out.functionsReport)}`);
   return found;
@@ -21,7 +24,11 @@ function modeAt(source: string, line: number, kind: 'module' | 'commonjs' = 'com
 function scopeAt(source: string, line: number, call: (exports: any) => unknown): Record<string, unknown> | undefined {
   const loaded = loadPrepared(source, FILE, 'sites');
   call(loaded.exports);
-  const ids = new Set(siteEntries(loaded.prepared.sites).filter((s) => s.line === line).map((s) => s.id));
+  const ids = new Set(
+    siteEntries(loaded.prepared.sites)
+      .filter((s) => s.line === line)
+      .map((s) => s.id),
+  );
   return loaded.hits.find((h) => ids.has(h.site))?.scope;
 }
 
@@ -30,11 +37,19 @@ test('a leaf function gets an entry guard and a twin on the line where its state
   const out = prepareCommonJs(source);
   const lines = out.code.split('\n');
   assert.equal(lines.length, source.split('\n').length);
-  assert.match(lines[0]!, /^const \$lp = __lp, \$lpF = \$lp.F, \$lpS = \$lp.S;function add\(a, b\) \{if \(\$lpF\[0\] !== 0\) return add\$lp0\.call\(this, a, b\);$/);
-  assert.match(lines[3]!, /^\};function add\$lp0\(a, b\)\{.*if \(\$lpS\[\d+\] !== 0\) \$lp\.hit\(\d+, this, \{a, b\}\);const sum = a \+ b;/);
+  assert.match(
+    lines[0]!,
+    /^const \$lp = __lp, \$lpF = \$lp.F, \$lpS = \$lp.S;function add\(a, b\) \{if \(\$lpF\[0\] !== 0\) return add\$lp0\.call\(this, a, b\);$/,
+  );
+  assert.match(
+    lines[3]!,
+    /^\};function add\$lp0\(a, b\)\{.*if \(\$lpS\[\d+\] !== 0\) \$lp\.hit\(\d+, this, \{a, b\}\);const sum = a \+ b;/,
+  );
   assert.deepEqual(modeAt(source, 1), { line: 1, column: 0, mode: 'twin' });
   // The twin's sites carry the original lines.
-  const twinSites = siteEntries(out.sites).filter((s) => s.fn === 0).map((s) => s.line);
+  const twinSites = siteEntries(out.sites)
+    .filter((s) => s.fn === 0)
+    .map((s) => s.line);
   assert.deepEqual(twinSites, [2, 3]);
 });
 
@@ -61,7 +76,8 @@ test('functions that cannot be twinned get inline guards, each for its stated re
 });
 
 test('a closure in a loop body is twinned inside the loop, where it still sees the loop variable', () => {
-  const source = 'const out = [];\nfor (let i = 0; i < 3; i++) {\n  out.push(() => { return i; });\n}\nmodule.exports = () => out.map((f) => f());\n';
+  const source =
+    'const out = [];\nfor (let i = 0; i < 3; i++) {\n  out.push(() => { return i; });\n}\nmodule.exports = () => out.map((f) => f());\n';
   assert.equal(modeAt(source, 3).mode, 'twin');
   for (const mode of ['off', 'functions', 'sites'] as const) {
     assert.deepEqual((loadPrepared(source, FILE, mode).exports as () => number[])(), [0, 1, 2]);
@@ -79,7 +95,10 @@ test('expression-bodied arrows and functions with direct eval or with stay unpre
   assert.equal(modeAt('function f(s) {\n  return eval(s);\n}', 1).mode, 'none');
   assert.equal(modeAt('function f(o) {\n  with (o) { return a; }\n}', 1).mode, 'none');
   assert.throws(() => prepareCommonJs('eval("1");\nfunction f() { return 1; }'), PrepareError);
-  assert.throws(() => prepareCommonJs('function ('), (err: unknown) => err instanceof PrepareError && /cannot parse/.test(err.message));
+  assert.throws(
+    () => prepareCommonJs('function ('),
+    (err: unknown) => err instanceof PrepareError && /cannot parse/.test(err.message),
+  );
 });
 
 test('a site passes only bindings definitely initialised there (TDZ, switch cases, hoisted callers, imports)', () => {
@@ -103,7 +122,10 @@ test('a site passes only bindings definitely initialised there (TDZ, switch case
   assert.deepEqual(Object.keys(scopeAt(source, 9, (e) => e.g(2)) ?? {}).sort(), ['a', 'after', 'before', 'early']);
   // `early` is a hoisted declaration: it may run before `late` is initialised, so `late` is not passed.
   assert.deepEqual(Object.keys(scopeAt(source, 3, (e) => e.early()) ?? {}), []);
-  const esm = prepareSource('import { x } from "./x.js";\nexport function f() {\n  return x;\n}\n', { kind: 'module', header: 'import { $lp, $lpF, $lpS } from "lp";' });
+  const esm = prepareSource('import { x } from "./x.js";\nexport function f() {\n  return x;\n}\n', {
+    kind: 'module',
+    header: 'import { $lp, $lpF, $lpS } from "lp";',
+  });
   assert.doesNotMatch(esm.code, /\{x\}/);
 });
 
@@ -117,7 +139,10 @@ test('a site passes only what the function already sees: its own bindings and th
     '};',
     'module.exports = { f };',
   ].join('\n');
-  assert.deepEqual(scopeAt(source, 5, (e) => e.f(1)), { a: 1, local: 2, used: 1 });
+  assert.deepEqual(
+    scopeAt(source, 5, (e) => e.f(1)),
+    { a: 1, local: 2, used: 1 },
+  );
 });
 
 test('no `this` from arrows or before super(); `this` from methods', () => {
@@ -139,7 +164,11 @@ test('no `this` from arrows or before super(); `this` from methods', () => {
   d.y();
   d.m();
   const at = (line: number) => {
-    const ids = new Set(siteEntries(loaded.prepared.sites).filter((s) => s.line === line).map((s) => s.id));
+    const ids = new Set(
+      siteEntries(loaded.prepared.sites)
+        .filter((s) => s.line === line)
+        .map((s) => s.id),
+    );
     return loaded.hits.filter((h) => ids.has(h.site));
   };
   assert.equal(at(4)[0]?.self, undefined, 'before super()');
@@ -150,7 +179,8 @@ test('no `this` from arrows or before super(); `this` from methods', () => {
 });
 
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {
-  const source = 'function f() {\n  "use strict"\n  return this;\n}\nfunction g() {\n  return this === undefined;\n}\nmodule.exports = { f, g };\n';
+  const source =
+    'function f() {\n  "use strict"\n  return this;\n}\nfunction g() {\n  return this === undefined;\n}\nmodule.exports = { f, g };\n';
   for (const mode of ['off', 'functions', 'sites'] as const) {
     const { f, g } = loadPrepared(source, FILE, mode).exports as any;
     assert.equal(f(), undefined, mode);
@@ -190,12 +220,17 @@ test('statements relying on automatic semicolon insertion, comments and single-s
 test('every statement in a list and every single-statement body gets a site on its own line', () => {
   const source = 'function f(a) {\n  if (a)\n    return 1;\n  while (a < 0)\n    a++;\n  return 0;\n}\nmodule.exports = { f };\n';
   const out = prepareCommonJs(source);
-  const lines = new Set(siteEntries(out.sites).filter((s) => s.fn === 0).map((s) => s.line));
+  const lines = new Set(
+    siteEntries(out.sites)
+      .filter((s) => s.fn === 0)
+      .map((s) => s.line),
+  );
   assert.deepEqual([...lines].sort(), [2, 3, 4, 5, 6]);
 });
 
 test('async functions are twinned and keep their results; generators keep inline guards', async () => {
-  const source = 'async function f(a) {\n  const b = await a;\n  return b * 2;\n}\nfunction* g() {\n  yield 1;\n  yield 2;\n}\nmodule.exports = { f, g };\n';
+  const source =
+    'async function f(a) {\n  const b = await a;\n  return b * 2;\n}\nfunction* g() {\n  yield 1;\n  yield 2;\n}\nmodule.exports = { f, g };\n';
   assert.equal(modeAt(source, 1).mode, 'twin');
   for (const mode of ['off', 'functions', 'sites'] as const) {
     const e = loadPrepared(source, FILE, mode).exports as any;
@@ -205,6 +240,9 @@ test('async functions are twinned and keep their results; generators keep inline
 });
 
 test('a hashbang line stays first and ESM output imports the flags', () => {
-  const out = prepareSource('#!/usr/bin/env node\nexport const a = 1;\n', { kind: 'module', header: 'import { $lp, $lpF, $lpS } from "lp";' });
+  const out = prepareSource('#!/usr/bin/env node\nexport const a = 1;\n', {
+    kind: 'module',
+    header: 'import { $lp, $lpF, $lpS } from "lp";',
+  });
   assert.match(out.code, /^#!\/usr\/bin\/env node\nimport \{ \$lp, \$lpF, \$lpS \} from "lp";if \(\$lpS\[0\]/);
 });

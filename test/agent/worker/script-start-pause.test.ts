@@ -18,7 +18,11 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test('the breakpoint is set once while something waits, removed once nothing does, and forgotten with the session', async () => {
   const session = fakeSession();
-  const pause = new ScriptStartPause(session, async () => undefined, () => undefined);
+  const pause = new ScriptStartPause(
+    session,
+    async () => undefined,
+    () => undefined,
+  );
   await pause.update(true);
   await pause.update(true);
   await pause.update(false);
@@ -33,15 +37,23 @@ test('the breakpoint is set once while something waits, removed once nothing doe
 
 test('a transport that never pauses its target gets no breakpoint', async () => {
   const session = fakeSession(false);
-  await new ScriptStartPause(session, async () => undefined, () => undefined).update(true);
+  await new ScriptStartPause(
+    session,
+    async () => undefined,
+    () => undefined,
+  ).update(true);
   assert.deepEqual(session.calls, []);
 });
 
-test('our pause is resumed once the script\'s placement is done; other pauses are left alone', async () => {
+test("our pause is resumed once the script's placement is done; other pauses are left alone", async () => {
   const session = fakeSession();
   let placed!: () => void;
   const asked: string[] = [];
-  const pause = new ScriptStartPause(session, (scriptId) => (asked.push(scriptId), new Promise<void>((resolve) => (placed = resolve))), () => undefined);
+  const pause = new ScriptStartPause(
+    session,
+    (scriptId) => (asked.push(scriptId), new Promise<void>((resolve) => (placed = resolve))),
+    () => undefined,
+  );
   pause.paused({ reason: 'other' });
   pause.paused({ reason: 'exception' });
   pause.paused({ reason: 'instrumentation', data: { scriptId: '42', url: 'file:///app/job.mjs' } });
@@ -58,7 +70,11 @@ test('the app is resumed after the bound when placement never ends, and when it 
   t.after(() => mock.timers.reset());
   const session = fakeSession();
   const logged: string[] = [];
-  const stuck = new ScriptStartPause(session, () => new Promise<void>(() => undefined), (line) => logged.push(line));
+  const stuck = new ScriptStartPause(
+    session,
+    () => new Promise<void>(() => undefined),
+    (line) => logged.push(line),
+  );
   stuck.paused({ reason: 'instrumentation', data: { scriptId: '7', url: 'file:///app/big.mjs' } });
   await settle();
   mock.timers.tick(1999);
@@ -67,9 +83,18 @@ test('the app is resumed after the bound when placement never ends, and when it 
   mock.timers.tick(1);
   await settle();
   assert.deepEqual(session.calls, ['resume']);
-  assert.match(logged[0] ?? '', /^the app went on after 2000 ms paused before file:\/\/\/app\/big\.mjs ran, the agent still busy: an action waiting for it installs late/);
+  assert.match(
+    logged[0] ?? '',
+    /^the app went on after 2000 ms paused before file:\/\/\/app\/big\.mjs ran, the agent still busy: an action waiting for it installs late/,
+  );
 
-  const failing = new ScriptStartPause(session, async () => { throw new Error('boom'); }, (line) => logged.push(line));
+  const failing = new ScriptStartPause(
+    session,
+    async () => {
+      throw new Error('boom');
+    },
+    (line) => logged.push(line),
+  );
   failing.paused({ reason: 'instrumentation', data: { scriptId: '8', url: 'file:///app/a.mjs' } });
   await settle();
   assert.deepEqual(session.calls, ['resume', 'resume']);

@@ -27,13 +27,20 @@ async function harness(t: { after(fn: () => Promise<void>): void }, initial: unk
   const logs: string[] = [];
   const applied: Harness['applied'] = [];
   const reload = new SettingsReload({
-    path: file, env, settings: config, prepare: config.prepareSection, log: (line) => logs.push(line),
+    path: file,
+    env,
+    settings: config,
+    prepare: config.prepareSection,
+    log: (line) => logs.push(line),
     apply: async (settings, changes) => {
       applied.push({ settings, changes });
     },
   });
   return {
-    file, write, logs, applied,
+    file,
+    write,
+    logs,
+    applied,
     // The applied line is logged once `apply` resolves.
     reload: async () => {
       reload.reload();
@@ -53,21 +60,41 @@ test('a changed file applies what changed, tells the hook and the engine apart, 
   assert.equal(settings.quotas.hitsPerSecond, 5);
   assert.equal(changes.hook, true);
   assert.equal(changes.blocklist, true);
-  assert.deepEqual(h.logs, [`LIVEPROBE_CONFIG: reloaded ${h.file}: redact.keys +card_ref; capture.depth 2 → 4; quotas.hitsPerSecond 200 → 5; block.variables +vault`]);
+  assert.deepEqual(h.logs, [
+    `LIVEPROBE_CONFIG: reloaded ${h.file}: redact.keys +card_ref; capture.depth 2 → 4; quotas.hitsPerSecond 200 → 5; block.variables +vault`,
+  ]);
 
-  h.write({ redact: { keys: ['iban', 'card_ref'] }, block: { variables: ['vault'], functions: ['charge'] }, capture: { depth: 4 }, quotas: { hitsPerSecond: 5 } });
+  h.write({
+    redact: { keys: ['iban', 'card_ref'] },
+    block: { variables: ['vault'], functions: ['charge'] },
+    capture: { depth: 4 },
+    quotas: { hitsPerSecond: 5 },
+  });
   await h.reload();
-  assert.deepEqual(h.applied[1]?.changes, { described: ['block.functions +charge'], hook: false, blocklist: true }, 'only the engine has something to do');
+  assert.deepEqual(
+    h.applied[1]?.changes,
+    { described: ['block.functions +charge'], hook: false, blocklist: true },
+    'only the engine has something to do',
+  );
 });
 
 test('an invalid file keeps the settings in use and says which field is wrong, once; fixing it is noted', async (t) => {
   const h = await harness(t, { redact: { keys: ['iban'] } });
   const broken: [content: unknown, message: string][] = [
     ['{"redact": {"keys": ["iban"]', 'LIVEPROBE_CONFIG: FILE is not valid JSON'],
-    [{ redact: { keys: 'iban' } }, `LIVEPROBE_CONFIG: FILE: \`redact.keys\` must be an array of strings; keeping the settings in use until the file is fixed`],
-    [{ quotas: { hitsPerSecond: -1 } }, `LIVEPROBE_CONFIG: FILE: \`quotas.hitsPerSecond\` must be a number, 0 or more (0 turns the limit off); keeping the settings in use until the file is fixed`],
+    [
+      { redact: { keys: 'iban' } },
+      `LIVEPROBE_CONFIG: FILE: \`redact.keys\` must be an array of strings; keeping the settings in use until the file is fixed`,
+    ],
+    [
+      { quotas: { hitsPerSecond: -1 } },
+      `LIVEPROBE_CONFIG: FILE: \`quotas.hitsPerSecond\` must be a number, 0 or more (0 turns the limit off); keeping the settings in use until the file is fixed`,
+    ],
     [{ redact: { regexes: ['('] } }, 'LIVEPROBE_CONFIG: FILE: `redact.regexes`: "(" is not a valid regular expression'],
-    [{ capture: { totalBytes: 10 } }, 'LIVEPROBE_CONFIG: FILE: `capture.totalBytes`: 10 bytes cannot hold a useful capture; use at least 64; keeping the settings in use until the file is fixed'],
+    [
+      { capture: { totalBytes: 10 } },
+      'LIVEPROBE_CONFIG: FILE: `capture.totalBytes`: 10 bytes cannot hold a useful capture; use at least 64; keeping the settings in use until the file is fixed',
+    ],
     [{ quota: {} }, 'LIVEPROBE_CONFIG: FILE: `quota` is not a setting; use "redact", "block", "capture", "quotas" or "prepare"'],
   ];
   for (const [content, message] of broken) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
-import { matchScript, scriptPath } from '../../../agent/src/worker/script-match.js';
-import { loadSourceMap, SourceMapError } from '../../../agent/src/worker/source-maps.js';
+import { matchScript, scriptPath } from '../../../agent/src/locate/script-match.js';
+import { loadSourceMap, SourceMapError } from '../../../agent/src/locate/source-maps.js';
 
 test('a page’s scripts are named by their URL without query or hash, and match by path suffix', () => {
   assert.equal(scriptPath('https://shop.test/assets/app.js?v=3#x'), 'https://shop.test/assets/app.js');
@@ -30,7 +30,10 @@ test('a page script’s source map is fetched relative to it, and a missing one 
 
   await assert.rejects(loadSourceMap(script, 'missing.js.map'), (err: unknown) => {
     assert.ok(err instanceof SourceMapError);
-    assert.equal(err.message, `${script} names the source map http://127.0.0.1:${port}/assets/missing.js.map, but it answered HTTP 404; serve the .map files next to the scripts`);
+    assert.equal(
+      err.message,
+      `${script} names the source map http://127.0.0.1:${port}/assets/missing.js.map, but it answered HTTP 404; serve the .map files next to the scripts`,
+    );
     return true;
   });
 });

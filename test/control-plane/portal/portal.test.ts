@@ -75,7 +75,10 @@ test('a user signs in with a token, adds a log, a snapshot and a counter through
 
   // Auth is on: the page says so, and the token box fixes it.
   await page.goto(`${cp.url}/agents`);
-  await page.locator('#auth-notice').filter({ hasText: /Sign-in needed: this request has no token/ }).waitFor({ timeout: WAIT });
+  await page
+    .locator('#auth-notice')
+    .filter({ hasText: /Sign-in needed: this request has no token/ })
+    .waitFor({ timeout: WAIT });
   await page.fill('#session input[name=token]', token);
   await page.click('#session button[name=use]');
   await page.locator('#session-state').filter({ hasText: '(admin)' }).waitFor({ timeout: WAIT });
@@ -103,7 +106,10 @@ test('a user signs in with a token, adds a log, a snapshot and a counter through
   assert.equal(await page.locator('#field-toc-line').isVisible(), false, 'tictoc only');
   assert.equal(await page.locator('#field-maxHits').getAttribute('placeholder'), '1000000', 'the metric default');
   await submitAction(page, { type: 'counter', name: '9lives', attributes: 'tier = user.tier.push(1)' });
-  await page.locator('[data-error-for="name"]').filter({ hasText: /a metric name starts with a letter/ }).waitFor({ timeout: WAIT });
+  await page
+    .locator('[data-error-for="name"]')
+    .filter({ hasText: /a metric name starts with a letter/ })
+    .waitFor({ timeout: WAIT });
   assert.match((await page.locator('[data-error-for="attributes"]').textContent()) ?? '', /^tier: call to `user\.tier\.push`/);
   assert.equal(await page.locator('#form-message').textContent(), '', 'every complaint found its field');
   await page.selectOption('#field-type', 'tictoc');
@@ -118,14 +124,21 @@ test('a user signs in with a token, adds a log, a snapshot and a counter through
   assert.equal(await templateError.textContent(), '', 'the old complaint is gone');
   const snapshotId = await addAction(page, { type: 'snapshot', watches: 'order.amount * 2\nuser.name' });
   const counterId = await addAction(page, { type: 'counter', name: 'shop.checkouts', attributes: 'tier = user.tier' });
-  assert.match((await page.locator(`tr[data-action-id="${counterId}"] .metric-name`).textContent()) ?? '', /^shop\.checkouts$/, 'the list names the metric');
+  assert.match(
+    (await page.locator(`tr[data-action-id="${counterId}"] .metric-name`).textContent()) ?? '',
+    /^shop\.checkouts$/,
+    'the list names the metric',
+  );
   await chromium.screenshot(page, 'actions');
 
   // Live output and the snapshot notice arrive in the console.
   await page.goto(`${cp.url}/console`);
   await page.locator('#stream-state').filter({ hasText: 'live' }).waitFor({ timeout: WAIT });
   const order = (await (await checkout(shop)).json()) as { id: number; amount: number };
-  await page.locator('li.output').filter({ hasText: `order ${order.id} for u1: ${order.amount}` }).waitFor({ timeout: WAIT });
+  await page
+    .locator('li.output')
+    .filter({ hasText: `order ${order.id} for u1: ${order.amount}` })
+    .waitFor({ timeout: WAIT });
   await page.locator('li.output').filter({ hasText: 'shop.checkouts +1 {"tier":"gold"}' }).waitFor({ timeout: WAIT });
   const notice = page.locator('li.snapshot').filter({ hasText: snapshotId });
   await notice.waitFor({ timeout: WAIT });
@@ -134,9 +147,15 @@ test('a user signs in with a token, adds a log, a snapshot and a counter through
   // The viewer: location, stall, frames, variables as a tree, watch results.
   await notice.locator('a', { hasText: 'open' }).click();
   await page.locator('#snapshot-location').waitFor({ timeout: WAIT });
-  assert.match((await page.locator('#snapshot-location').textContent()) ?? '', new RegExp(`examples/shop/src/server\\.ts:${RETURN_LINE} in checkout$`));
+  assert.match(
+    (await page.locator('#snapshot-location').textContent()) ?? '',
+    new RegExp(`examples/shop/src/server\\.ts:${RETURN_LINE} in checkout$`),
+  );
   assert.match((await page.locator('#snapshot-stall').textContent()) ?? '', /^\d+\.\d\d ms of the app's main thread$/);
-  assert.match((await page.locator('#frames li').first().textContent()) ?? '', new RegExp(`^checkout.*src/server\\.ts:${RETURN_LINE}:\\d+$`));
+  assert.match(
+    (await page.locator('#frames li').first().textContent()) ?? '',
+    new RegExp(`^checkout.*src/server\\.ts:${RETURN_LINE}:\\d+$`),
+  );
   const locals = page.locator('[data-section="locals"]');
   const orderNode = locals.locator(':scope > details').filter({ has: page.locator(':scope > summary .name', { hasText: /^order$/ }) });
   assert.equal(await orderNode.getAttribute('open'), '', 'a variable starts expanded');
@@ -178,7 +197,10 @@ async function publishAsAgent(mqttUrl: string, messages: ReadonlyArray<AgentOnli
 }
 
 async function createLogAction(cp: ControlPlane, line: number): Promise<string> {
-  const response = await fetch(`${cp.url}/api/v1/actions`, { method: 'POST', body: JSON.stringify({ type: 'log', file: 'src/orders.ts', line, template: 'x', tags: ['e2e'] }) });
+  const response = await fetch(`${cp.url}/api/v1/actions`, {
+    method: 'POST',
+    body: JSON.stringify({ type: 'log', file: 'src/orders.ts', line, template: 'x', tags: ['e2e'] }),
+  });
   assert.equal(response.status, 201);
   return ((await response.json()) as { action: { id: string } }).action.id;
 }
@@ -187,7 +209,17 @@ test('the console shows quota pauses, drops and status changes as such, filters 
   const cp = await startControlPlane();
   t.after(() => cp.stop());
   const [first, second] = [await createLogAction(cp, 42), await createLogAction(cp, 43)];
-  const birth = (agentId: string): AgentOnline => ({ state: 'online', agentId, hostname: 'h', pid: 1, runtime: 'node', runtimeVersion: 'v20', agentVersion: '0.1.0', tags: ['e2e'], startedAt: new Date().toISOString() });
+  const birth = (agentId: string): AgentOnline => ({
+    state: 'online',
+    agentId,
+    hostname: 'h',
+    pid: 1,
+    runtime: 'node',
+    runtimeVersion: 'v20',
+    agentVersion: '0.1.0',
+    tags: ['e2e'],
+    startedAt: new Date().toISOString(),
+  });
   await publishAsAgent(cp.mqttUrl, [birth('shop-1'), birth('shop-2')]);
   const chromium = await open(t);
   const page = await chromium.newPage();
@@ -196,9 +228,25 @@ test('the console shows quota pauses, drops and status changes as such, filters 
   await page.locator('#filter-agent option[value="shop-2"]').waitFor({ state: 'attached', timeout: WAIT });
 
   const time = new Date().toISOString();
-  const output = (agentId: string, actionId: string, level: LogLevel, message: string): AgentEvent => ({ kind: 'output', agentId, time, actionId, level, message, file: 'src/orders.ts', line: 42 });
+  const output = (agentId: string, actionId: string, level: LogLevel, message: string): AgentEvent => ({
+    kind: 'output',
+    agentId,
+    time,
+    actionId,
+    level,
+    message,
+    file: 'src/orders.ts',
+    line: 42,
+  });
   await publishAsAgent(cp.mqttUrl, [
-    { kind: 'action_status', agentId: 'shop-1', time, actionId: first, state: 'installed', location: { file: '/srv/src/orders.ts', line: 42 } },
+    {
+      kind: 'action_status',
+      agentId: 'shop-1',
+      time,
+      actionId: first,
+      state: 'installed',
+      location: { file: '/srv/src/orders.ts', line: 42 },
+    },
     output('shop-1', first, 'info', 'order 1 paid'),
     output('shop-1', second, 'debug', 'cache miss'),
     output('shop-2', first, 'warn', 'order 2 slow'),
@@ -207,11 +255,18 @@ test('the console shows quota pauses, drops and status changes as such, filters 
     { kind: 'action_status', agentId: 'shop-1', time, actionId: first, state: 'resumed' },
   ]);
   const lines = page.locator('#console-lines li');
-  const outputs = async () => (await page.locator('li.output').allTextContents()).map((text) => /order 1 paid|cache miss|order 2 slow/.exec(text)?.[0]);
+  const outputs = async () =>
+    (await page.locator('li.output').allTextContents()).map((text) => /order 1 paid|cache miss|order 2 slow/.exec(text)?.[0]);
   await page.locator('li.quota').filter({ hasText: 'resumed' }).waitFor({ timeout: WAIT });
   assert.match((await page.locator('li.status').textContent()) ?? '', new RegExp(`STATUS\\s*${first} on shop-1: installed`));
-  assert.match((await page.locator('li.quota').first().textContent()) ?? '', new RegExp(`QUOTA\\s*${first} on shop-1: paused by quota — over 50 hits/s`));
-  assert.match((await page.locator('li.dropped').textContent()) ?? '', new RegExp(`DROPPED\\s*120 events dropped on shop-1 for ${first}: live output rate limit`));
+  assert.match(
+    (await page.locator('li.quota').first().textContent()) ?? '',
+    new RegExp(`QUOTA\\s*${first} on shop-1: paused by quota — over 50 hits/s`),
+  );
+  assert.match(
+    (await page.locator('li.dropped').textContent()) ?? '',
+    new RegExp(`DROPPED\\s*120 events dropped on shop-1 for ${first}: live output rate limit`),
+  );
   await chromium.screenshot(page, 'console-notices');
 
   await page.selectOption('#filter-level', 'info');
@@ -241,11 +296,24 @@ test('the agents page shows the files each agent prepared, and the ones it left 
   const cp = await startControlPlane();
   t.after(() => cp.stop());
   const birth = (agentId: string, prepare?: AgentOnline['prepare']): AgentOnline => ({
-    state: 'online', agentId, hostname: 'h', pid: 1, runtime: 'node', runtimeVersion: 'v20', agentVersion: '0.1.0', tags: ['e2e'], startedAt: new Date().toISOString(),
+    state: 'online',
+    agentId,
+    hostname: 'h',
+    pid: 1,
+    runtime: 'node',
+    runtimeVersion: 'v20',
+    agentVersion: '0.1.0',
+    tags: ['e2e'],
+    startedAt: new Date().toISOString(),
     ...(prepare === undefined ? {} : { prepare }),
   });
   await publishAsAgent(cp.mqttUrl, [
-    birth('api-1', { transformed: 12, cached: 30, failed: 21, failures: [{ path: '/srv/dist/legacy.js', reason: 'cannot parse: Unexpected token (3:4)' }] }),
+    birth('api-1', {
+      transformed: 12,
+      cached: 30,
+      failed: 21,
+      failures: [{ path: '/srv/dist/legacy.js', reason: 'cannot parse: Unexpected token (3:4)' }],
+    }),
     birth('api-2', { transformed: 5, cached: 0, failed: 0, failures: [] }),
     birth('api-3'),
   ]);
@@ -259,8 +327,14 @@ test('the agents page shows the files each agent prepared, and the ones it left 
   assert.equal(await cell('api-1').locator('summary').textContent(), '42 21 untouched');
   assert.equal(await cell('api-1').locator('li').first().isVisible(), false, 'the list opens on a click');
   await cell('api-1').locator('summary').click();
-  assert.deepEqual(await cell('api-1').locator('li').allTextContents(), ['/srv/dist/legacy.js: cannot parse: Unexpected token (3:4)', '… and 20 more']);
-  await page.locator('#refresh-state').filter({ hasNotText: (await page.locator('#refresh-state').textContent()) ?? '' }).waitFor({ timeout: WAIT });
+  assert.deepEqual(await cell('api-1').locator('li').allTextContents(), [
+    '/srv/dist/legacy.js: cannot parse: Unexpected token (3:4)',
+    '… and 20 more',
+  ]);
+  await page
+    .locator('#refresh-state')
+    .filter({ hasNotText: (await page.locator('#refresh-state').textContent()) ?? '' })
+    .waitFor({ timeout: WAIT });
   assert.equal(await cell('api-1').locator('li').first().isVisible(), true, 'still open after the page refreshed');
   await chromium.screenshot(page, 'agents-prepared');
   assert.deepEqual(chromium.pageErrors, []);
@@ -278,15 +352,28 @@ test('the snapshot viewer says what the agent left out, and an unknown snapshot 
   await page.locator('#snapshot-location').waitFor({ timeout: WAIT });
   assert.equal(await page.locator('#frames li').count(), 3);
   const text = (await page.locator('#variables').textContent()) ?? '';
-  for (const expected of ['email: [Redacted]', 'profile: [Getter]', '"a very long note"…+1000 more chars', 'order <not available: not initialized yet at this line>',
-    'next: [Circular]', 'level1: [Config: depth limit]', 'wrapped [Proxy]', 'digest Uint8Array(32) [1, 2, 3, …+29 more]', '…+1 more', 'module scope',
-    'order.id order is not available at this line']) {
+  for (const expected of [
+    'email: [Redacted]',
+    'profile: [Getter]',
+    '"a very long note"…+1000 more chars',
+    'order <not available: not initialized yet at this line>',
+    'next: [Circular]',
+    'level1: [Config: depth limit]',
+    'wrapped [Proxy]',
+    'digest Uint8Array(32) [1, 2, 3, …+29 more]',
+    '…+1 more',
+    'module scope',
+    'order.id order is not available at this line',
+  ]) {
     assert.ok(text.includes(expected), `the viewer shows ${expected}`);
   }
   assert.match((await page.locator('.snapshot-head').textContent()) ?? '', /truncated: a size limit cut some values short/);
   await chromium.screenshot(page, 'snapshot-markers');
 
   await page.goto(`${cp.url}/snapshots/snp_gone`);
-  await page.locator('#snapshot .message.error').filter({ hasText: /no snapshot snp_gone/ }).waitFor({ timeout: WAIT });
+  await page
+    .locator('#snapshot .message.error')
+    .filter({ hasText: /no snapshot snp_gone/ })
+    .waitFor({ timeout: WAIT });
   assert.deepEqual(chromium.pageErrors, []);
 });

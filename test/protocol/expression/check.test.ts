@@ -60,7 +60,12 @@ const REJECTED: Rejection[] = [
   { source: 'save(order)', construct: 'call to `save`', column: 1, instead: 'only len(x), keys(x), has(x, k), str(x)' },
   { source: 'user.save()', construct: 'call to `user.save`', column: 1, instead: 'only len(x)' },
   { source: 'x?.()', construct: 'call to `x`', column: 1, instead: 'only len(x)' },
-  { source: 'x.constructor.constructor("return 1")()', construct: 'call to `x.constructor.constructor("return 1")`', column: 1, instead: 'only len(x)' },
+  {
+    source: 'x.constructor.constructor("return 1")()',
+    construct: 'call to `x.constructor.constructor("return 1")`',
+    column: 1,
+    instead: 'only len(x)',
+  },
   { source: 'eval("1")', construct: 'call to `eval`', column: 1, instead: 'only len(x)' },
   { source: 'x = 1', construct: 'assignment `=`', column: 1, instead: 'to compare, write `==` or `===`' },
   { source: 'a && (b = 1)', construct: 'assignment `=`', column: 7, instead: 'write `==` or `===`' },
@@ -87,7 +92,12 @@ const REJECTED: Rejection[] = [
   { source: '({ id: 1 })', construct: 'object literal', column: 2, instead: 'compare or log fields one at a time' },
   { source: '[...items]', construct: 'spread `...`', column: 2, instead: 'list the items' },
   { source: 'len(...args)', construct: 'spread `...`', column: 5, instead: 'pass the arguments one by one' },
-  { source: '`total: ${total}`', construct: 'template literal with `${…}`', column: 1, instead: 'use a log template `{expr}` or `str(x)` instead' },
+  {
+    source: '`total: ${total}`',
+    construct: 'template literal with `${…}`',
+    column: 1,
+    instead: 'use a log template `{expr}` or `str(x)` instead',
+  },
   { source: 'err instanceof TypeError', construct: '`instanceof`', column: 1, instead: 'compare a field instead' },
   { source: '"id" in user', construct: '`in`', column: 1, instead: 'use `has(obj, "key")`' },
   { source: 'void 0', construct: '`void`', column: 1, instead: 'write `undefined`' },
@@ -127,7 +137,10 @@ test('every rejected construct is named, with its column and what to write inste
 
 test('a keyword inside a string literal is text, not a construct', () => {
   assert.equal(checkExpression('status == "if yield super"').roots[0], 'status');
-  assert.throws(() => checkExpression('"yield" +'), (err: ExpressionError) => err.construct === 'syntax error');
+  assert.throws(
+    () => checkExpression('"yield" +'),
+    (err: ExpressionError) => err.construct === 'syntax error',
+  );
 });
 
 test('a template names the placeholder error at its column in the whole template', () => {
@@ -140,12 +153,15 @@ test('a template names the placeholder error at its column in the whole template
     ['two {a; b}', 'statement separator `;`', 7],
   ];
   for (const [template, construct, column] of cases) {
-    assert.throws(() => checkTemplate(template), (err: ExpressionError) => {
-      assert.equal(err.construct, construct, template);
-      assert.equal(err.position, column - 1, `${template}: ${err.message}`);
-      assert.ok(err.message.includes(`of \`${template}\``), err.message);
-      return true;
-    });
+    assert.throws(
+      () => checkTemplate(template),
+      (err: ExpressionError) => {
+        assert.equal(err.construct, construct, template);
+        assert.equal(err.position, column - 1, `${template}: ${err.message}`);
+        assert.ok(err.message.includes(`of \`${template}\``), err.message);
+        return true;
+      },
+    );
   }
   const checked = checkTemplate('{{literal}} {user.id} paid {amount} for {"}"}');
   assert.deepEqual(checked.roots, ['user', 'amount']);

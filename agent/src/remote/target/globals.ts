@@ -16,4 +16,6 @@ const pageBuffer = { byteLength: (text: string): number => encoder.encode(text).
 const nodeGlobals = globalThis as { process?: unknown; Buffer?: unknown };
 
 export const process = (nodeProcess === undefined ? pageProcess : nodeGlobals.process) as NodeJS.Process;
-export const Buffer = (nodeProcess === undefined || nodeGlobals.Buffer === undefined ? pageBuffer : nodeGlobals.Buffer) as typeof globalThis.Buffer;
+export const Buffer = (
+  nodeProcess === undefined || nodeGlobals.Buffer === undefined ? pageBuffer : nodeGlobals.Buffer
+) as typeof globalThis.Buffer;

@@ -15,14 +15,24 @@ const never = (): boolean => false;
  */
 const conservativeTypes = {
   isProxy: (value: unknown): boolean => value !== null && (typeof value === 'object' || typeof value === 'function'),
-  isMap: never, isSet: never, isDate: never, isRegExp: never, isNativeError: never, isTypedArray: never,
-  isBoxedPrimitive: never, isArrayBuffer: never, isSharedArrayBuffer: never, isDataView: never,
-  isNumberObject: never, isStringObject: never, isBooleanObject: never, isBigIntObject: never,
+  isMap: never,
+  isSet: never,
+  isDate: never,
+  isRegExp: never,
+  isNativeError: never,
+  isTypedArray: never,
+  isBoxedPrimitive: never,
+  isArrayBuffer: never,
+  isSharedArrayBuffer: never,
+  isDataView: never,
+  isNumberObject: never,
+  isStringObject: never,
+  isBooleanObject: never,
+  isBigIntObject: never,
 };
 
-export const types: typeof util.types = nodeProcess === undefined
-  ? (conservativeTypes as unknown as typeof util.types)
-  : builtin<typeof util>('node:util').types;
+export const types: typeof util.types =
+  nodeProcess === undefined ? (conservativeTypes as unknown as typeof util.types) : builtin<typeof util>('node:util').types;
 
 /** Only `.toString('hex')` is used: snapshot ids. */
 export function randomBytes(size: number): { toString(encoding: 'hex'): string } {
@@ -52,6 +62,7 @@ class SyncLocalStorage<T> {
   }
 }
 
-export const AsyncLocalStorage: typeof asyncHooks.AsyncLocalStorage = nodeProcess === undefined
-  ? (SyncLocalStorage as unknown as typeof asyncHooks.AsyncLocalStorage)
-  : builtin<typeof asyncHooks>('node:async_hooks').AsyncLocalStorage;
+export const AsyncLocalStorage: typeof asyncHooks.AsyncLocalStorage =
+  nodeProcess === undefined
+    ? (SyncLocalStorage as unknown as typeof asyncHooks.AsyncLocalStorage)
+    : builtin<typeof asyncHooks>('node:async_hooks').AsyncLocalStorage;

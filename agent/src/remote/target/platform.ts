@@ -11,7 +11,9 @@ const candidate = (globalThis as { process?: Partial<NodeProcess> }).process;
 
 /** The target's `process` when it is Node with `getBuiltinModule`, else undefined. */
 export const nodeProcess: NodeProcess | undefined =
-  typeof candidate?.getBuiltinModule === 'function' && typeof candidate.hrtime?.bigint === 'function' ? (candidate as NodeProcess) : undefined;
+  typeof candidate?.getBuiltinModule === 'function' && typeof candidate.hrtime?.bigint === 'function'
+    ? (candidate as NodeProcess)
+    : undefined;
 
 /**
  * `node`: the hook reads values exactly as the in-process one does. `conservative`: no

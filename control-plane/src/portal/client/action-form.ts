@@ -1,6 +1,6 @@
 // Browser module: the "Add an action" form. It checks nothing itself: the server validates,
 // and each problem it reports is shown at the field it names.
-import type { CreatedAction } from '../../actions/action-service.js';
+import type { CreatedAction } from '@liveprobe/protocol';
 import { locationOf } from './action-location.js';
 import { api, ApiError, type Issue } from './api.js';
 import { byId, h, replaceContent } from './dom.js';
@@ -17,7 +17,8 @@ export function wireActionForm(onCreated: (created: CreatedAction) => void): voi
   const submit = form.querySelector('button[type=submit]') as HTMLButtonElement;
   // The page marks each type-specific field with the types it belongs to (`data-types`).
   const showFieldsOfType = () => {
-    for (const box of form.querySelectorAll<HTMLElement>('[data-types]')) box.hidden = !(box.dataset.types ?? '').split(' ').includes(type.value);
+    for (const box of form.querySelectorAll<HTMLElement>('[data-types]'))
+      box.hidden = !(box.dataset.types ?? '').split(' ').includes(type.value);
     for (const name of DEFAULTED_FIELDS) {
       const input = form.elements.namedItem(name) as HTMLInputElement;
       input.placeholder = input.dataset[`${type.value}Default`] ?? '';
@@ -34,7 +35,11 @@ export function wireActionForm(onCreated: (created: CreatedAction) => void): voi
       const created = await api<CreatedAction>('POST', '/actions', bodyOf(form));
       const { action, warnings } = created;
       message.className = `message ${warnings.length === 0 ? 'success' : 'warning'}`;
-      replaceContent(message, `Created ${action.id} (${action.type} at ${locationOf(action)}).`, ...warnings.map((w) => h('span', { class: 'warning-line' }, ` Warning: ${w}`)));
+      replaceContent(
+        message,
+        `Created ${action.id} (${action.type} at ${locationOf(action)}).`,
+        ...warnings.map((w) => h('span', { class: 'warning-line' }, ` Warning: ${w}`)),
+      );
       for (const name of WHAT_FIELDS) (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement).value = '';
       onCreated(created);
     } catch (err) {
@@ -52,7 +57,11 @@ export function wireActionForm(onCreated: (created: CreatedAction) => void): voi
  */
 function bodyOf(form: HTMLFormElement): Record<string, unknown> {
   const text = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement).value.trim();
-  const list = (name: string, separator: RegExp) => text(name).split(separator).map((item) => item.trim()).filter((item) => item !== '');
+  const list = (name: string, separator: RegExp) =>
+    text(name)
+      .split(separator)
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   const number = (name: string) => (text(name) === '' ? undefined : Number(text(name)));
   const optional = (name: string, key = name) => (text(name) === '' ? {} : { [key]: text(name) });
   const type = text('type');
@@ -83,10 +92,12 @@ function bodyOf(form: HTMLFormElement): Record<string, unknown> {
  * expression, so the server's complaint lands at that attribute instead of the line vanishing.
  */
 function attributesOf(lines: readonly string[]): Record<string, string> {
-  return Object.fromEntries(lines.map((line) => {
-    const at = line.indexOf('=');
-    return at === -1 ? [line, ''] : [line.slice(0, at).trim(), line.slice(at + 1).trim()];
-  }));
+  return Object.fromEntries(
+    lines.map((line) => {
+      const at = line.indexOf('=');
+      return at === -1 ? [line, ''] : [line.slice(0, at).trim(), line.slice(at + 1).trim()];
+    }),
+  );
 }
 
 /** The field an issue's path names, with what is left of the path: `attributes.user.tier` → attributes, `user.tier`. */
@@ -100,7 +111,7 @@ function fieldOf(form: HTMLFormElement, path: string): { box: HTMLElement; name:
   return undefined;
 }
 
-function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
+export function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
   for (const box of form.querySelectorAll('.field.invalid')) box.classList.remove('invalid');
   for (const error of form.querySelectorAll('.field-error')) error.textContent = '';
   message.className = 'message';
@@ -111,7 +122,7 @@ function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
  * `toc.line` lands at its own field; `watches.1` at the watches field as "line 2: …" and
  * `attributes.tier` at the attributes field as "tier: …"; a path no field owns goes above the button.
  */
-function showProblems(form: HTMLFormElement, message: HTMLElement, issues: readonly Issue[]): void {
+export function showProblems(form: HTMLFormElement, message: HTMLElement, issues: readonly Issue[]): void {
   let first: HTMLElement | undefined;
   const unplaced: string[] = [];
   for (const issue of issues) {
@@ -122,7 +133,14 @@ function showProblems(form: HTMLFormElement, message: HTMLElement, issues: reado
     }
     const { box, name, rest } = field;
     const error = box.querySelector('.field-error') as HTMLElement;
-    const where = rest === '' ? '' : name === 'attributes' ? `${rest}: ` : name === 'watches' ? `line ${Number(rest) + 1}: ` : `item ${Number(rest) + 1}: `;
+    const where =
+      rest === ''
+        ? ''
+        : name === 'attributes'
+          ? `${rest}: `
+          : name === 'watches'
+            ? `line ${Number(rest) + 1}: `
+            : `item ${Number(rest) + 1}: `;
     error.textContent = `${error.textContent === '' ? '' : `${error.textContent}\n`}${where}${issue.message}`;
     box.classList.add('invalid');
     first ??= box;

@@ -1,5 +1,6 @@
 // Browser module for /actions: the add form and the list of actions with each agent's status.
-import type { ActionView } from '../../actions/action-view.js';
+import type { ActionView } from '@liveprobe/protocol';
+import { editControls } from './action-edit.js';
 import { wireActionForm } from './action-form.js';
 import { locationOf } from './action-location.js';
 import { api, ApiError } from './api.js';
@@ -50,11 +51,16 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
     h('td', {}, action.type),
     h('td', { class: 'mono' }, locationOf(action)),
     h('td', {}, ...what(action)),
-    h('td', {}, ...action.tags.map((tag) => h('span', { class: 'chip' }, `tag:${tag}`)), ...action.agents.map((id) => h('span', { class: 'chip' }, `agent:${id}`))),
+    h(
+      'td',
+      {},
+      ...action.tags.map((tag) => h('span', { class: 'chip' }, `tag:${tag}`)),
+      ...action.agents.map((id) => h('span', { class: 'chip' }, `agent:${id}`)),
+    ),
     h(
       'td',
       { class: 'status' },
-      h('span', { class: `badge ${action.state === 'active' ? 'ok' : 'muted'}` }, action.state),
+      h('span', { class: `badge ${action.state === 'active' ? 'ok' : 'muted'}`, 'data-state': action.state }, action.state),
       ' ',
       h('span', { class: 'summary' }, action.summary),
       h(
@@ -73,7 +79,7 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
     ),
     h('td', { class: 'hits' }, String(hits), ` / ${action.maxHits}`),
     h('td', { title: action.expiresAt }, relativeTime(action.expiresAt, now)),
-    h('td', {}, remove),
+    h('td', { class: 'row-controls' }, ...editControls(action, refresh), remove),
   );
 }
 
@@ -82,14 +88,22 @@ function what(action: ActionView): Array<HTMLElement | string> {
   if (action.type === 'log') return [h('code', {}, action.template), ' ', h('span', { class: 'chip' }, action.level), ...condition];
   if (action.type === 'snapshot') {
     return [
-      action.watches.length === 0 ? 'stack and variables' : h('span', {}, 'watches ', ...action.watches.map((watch) => h('code', { class: 'chip' }, watch))),
+      action.watches.length === 0
+        ? 'stack and variables'
+        : h('span', {}, 'watches ', ...action.watches.map((watch) => h('code', { class: 'chip' }, watch))),
       ...condition,
       h('div', {}, h('a', { href: `/snapshots?action=${encodeURIComponent(action.id)}` }, 'snapshots →')),
     ];
   }
   // A metric is named by its instrument, which is what the user looks for in the metrics backend.
   const attributes = Object.entries(action.attributes).map(([key, source]) => h('code', { class: 'chip' }, `${key}=${source}`));
-  return [h('code', { class: 'metric-name' }, action.name), ' ', ...measures(action), ...(attributes.length === 0 ? [] : [h('div', {}, ...attributes)]), ...condition];
+  return [
+    h('code', { class: 'metric-name' }, action.name),
+    ' ',
+    ...measures(action),
+    ...(attributes.length === 0 ? [] : [h('div', {}, ...attributes)]),
+    ...condition,
+  ];
 }
 
 /** What a metric action records, after its name. */
@@ -98,10 +112,16 @@ function measures(action: Extract<ActionView, { name: string }>): Array<HTMLElem
     case 'counter':
       return [h('span', { class: 'chip' }, `+1 ${action.unit}`)];
     case 'tictoc':
-      return [h('span', { class: 'muted' }, `until ${action.toc.file === undefined ? 'line ' : `${action.toc.file}:`}${action.toc.line}, s`)];
+      return [
+        h('span', { class: 'muted' }, `until ${action.toc.file === undefined ? 'line ' : `${action.toc.file}:`}${action.toc.line}, s`),
+      ];
     case 'duration':
       return [h('span', { class: 'muted' }, action.function === undefined ? 'the function around the line, s' : `${action.function}(), s`)];
     case 'metric':
-      return [h('code', {}, `= ${action.expression}`), ' ', h('span', { class: 'chip' }, action.unit === undefined ? action.instrument : `${action.instrument} ${action.unit}`)];
+      return [
+        h('code', {}, `= ${action.expression}`),
+        ' ',
+        h('span', { class: 'chip' }, action.unit === undefined ? action.instrument : `${action.instrument} ${action.unit}`),
+      ];
   }
 }

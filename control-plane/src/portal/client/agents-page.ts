@@ -1,6 +1,6 @@
 // Browser module for /agents: the agent list, filtered by tag, refreshed every few seconds.
 import type { PrepareSummary } from '@liveprobe/protocol';
-import type { AgentView } from '../../agents/agent-directory.js';
+import type { AgentView } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
 import { keepFresh } from './refresh.js';
@@ -34,7 +34,11 @@ keepFresh(async () => {
 function render(): void {
   const tags = [...new Set([...agents.flatMap((agent) => agent.tags), ...(filter.value === '' ? [] : [filter.value])])].sort();
   const chosen = filter.value;
-  replaceContent(filter, h('option', { value: '' }, 'all tags'), ...tags.map((tag) => h('option', { value: tag, selected: tag === chosen }, tag)));
+  replaceContent(
+    filter,
+    h('option', { value: '' }, 'all tags'),
+    ...tags.map((tag) => h('option', { value: tag, selected: tag === chosen }, tag)),
+  );
   filter.value = chosen;
 
   const shown = chosen === '' ? agents : agents.filter((agent) => agent.tags.includes(chosen));

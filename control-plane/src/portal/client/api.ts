@@ -1,10 +1,9 @@
 // Browser module: the REST API under /api/v1, with the session's bearer token when one is set.
+import type { BodyIssue } from '@liveprobe/protocol';
 import { currentToken, showAuthProblem } from './session.js';
 
-export interface Issue {
-  path: string;
-  message: string;
-}
+/** One problem in a request body, as the API reports it. */
+export type Issue = BodyIssue;
 
 export class ApiError extends Error {
   constructor(
@@ -30,14 +29,23 @@ export function apiUrl(path: string, query: Record<string, string | undefined> =
   return url.toString();
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  query?: Record<string, string | undefined>,
+): Promise<T> {
   const init: RequestInit = { method, headers: apiHeaders(body === undefined ? {} : { 'content-type': 'application/json' }) };
   if (body !== undefined) init.body = JSON.stringify(body);
   let response: Response;
   try {
     response = await fetch(apiUrl(path, query), init);
   } catch (err) {
-    throw new ApiError(0, 'unreachable', `cannot reach the control plane (${err instanceof Error ? err.message : String(err)}); is it still running?`);
+    throw new ApiError(
+      0,
+      'unreachable',
+      `cannot reach the control plane (${err instanceof Error ? err.message : String(err)}); is it still running?`,
+    );
   }
   if (response.ok) return (await response.json()) as T;
   const error = await toApiError(response);

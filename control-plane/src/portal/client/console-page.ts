@@ -1,8 +1,6 @@
 // Browser module for /console: the live event stream, filtered by action, agent and level,
 // with pause and clear. Quota pauses, drops and status changes are shown as such.
-import type { ActionView } from '../../actions/action-view.js';
-import type { AgentView } from '../../agents/agent-directory.js';
-import type { LiveEvent } from '../../events/live-event.js';
+import type { ActionView, AgentView, LiveEvent } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { followEvents, type StreamState } from './event-stream.js';
@@ -66,7 +64,13 @@ followEvents({
   },
   onState: (state) => {
     if (state.state === 'live' && connection.state !== 'live') add(note('connection', 'connected to the live stream'));
-    if (state.state === 'down') add(note('connection', `lost the live stream (${state.reason}); reconnecting in ${state.retryMs / 1000}s; events in between are not replayed`));
+    if (state.state === 'down')
+      add(
+        note(
+          'connection',
+          `lost the live stream (${state.reason}); reconnecting in ${state.retryMs / 1000}s; events in between are not replayed`,
+        ),
+      );
     if (state.state === 'refused') add(note('connection', `the control plane refused the live stream: ${state.reason}`));
     connection = state;
     showState();
@@ -114,15 +118,32 @@ function line(entry: Entry): HTMLLIElement {
     case 'note':
       return item(entry.tone, entry.tone === 'dropped' ? 'DROPPED' : '·', entry.text);
     case 'output':
-      return item(`output level-${entry.level}`, entry.level.toUpperCase(), h('span', { class: 'where' }, `${entry.agentId} ${entry.file}:${entry.line}`), entry.message);
+      return item(
+        `output level-${entry.level}`,
+        entry.level.toUpperCase(),
+        h('span', { class: 'where' }, `${entry.agentId} ${entry.file}:${entry.line}`),
+        entry.message,
+      );
     case 'action_status':
       if (entry.state === 'paused' || entry.state === 'resumed') {
         const what = entry.state === 'paused' ? 'paused by quota' : 'resumed after a quota pause';
-        return item('quota', 'QUOTA', `${entry.actionId} on ${entry.agentId}: ${what}${entry.message === undefined ? '' : ` — ${entry.message}`}`);
+        return item(
+          'quota',
+          'QUOTA',
+          `${entry.actionId} on ${entry.agentId}: ${what}${entry.message === undefined ? '' : ` — ${entry.message}`}`,
+        );
       }
-      return item(`status${entry.state === 'error' ? ' level-error' : ''}`, 'STATUS', `${entry.actionId} on ${entry.agentId}: ${entry.state}${entry.message === undefined ? '' : ` — ${entry.message}`}`);
+      return item(
+        `status${entry.state === 'error' ? ' level-error' : ''}`,
+        'STATUS',
+        `${entry.actionId} on ${entry.agentId}: ${entry.state}${entry.message === undefined ? '' : ` — ${entry.message}`}`,
+      );
     case 'dropped':
-      return item('dropped', 'DROPPED', `${entry.count} event${entry.count === 1 ? '' : 's'} dropped on ${entry.agentId}${entry.actionId === undefined ? '' : ` for ${entry.actionId}`}: ${entry.reason}`);
+      return item(
+        'dropped',
+        'DROPPED',
+        `${entry.count} event${entry.count === 1 ? '' : 's'} dropped on ${entry.agentId}${entry.actionId === undefined ? '' : ` for ${entry.actionId}`}: ${entry.reason}`,
+      );
     case 'snapshot':
       return item(
         'snapshot',
@@ -153,9 +174,20 @@ function showState(): void {
 /** Fills the action and agent filters from the API, keeping the user's choice even if it went away. */
 async function refreshOptions(): Promise<void> {
   try {
-    const [{ actions }, { agents }] = await Promise.all([api<{ actions: ActionView[] }>('GET', '/actions'), api<{ agents: AgentView[] }>('GET', '/agents')]);
-    fill(actionFilter, 'all actions', actions.map((a) => [a.id, `${a.id} (${a.type} at ${a.file}:${a.line})`]));
-    fill(agentFilter, 'all agents', agents.map((a) => [a.agentId, `${a.agentId}${a.online ? '' : ' (offline)'}`]));
+    const [{ actions }, { agents }] = await Promise.all([
+      api<{ actions: ActionView[] }>('GET', '/actions'),
+      api<{ agents: AgentView[] }>('GET', '/agents'),
+    ]);
+    fill(
+      actionFilter,
+      'all actions',
+      actions.map((a) => [a.id, `${a.id} (${a.type} at ${a.file}:${a.line})`]),
+    );
+    fill(
+      agentFilter,
+      'all agents',
+      agents.map((a) => [a.agentId, `${a.agentId}${a.online ? '' : ' (offline)'}`]),
+    );
   } catch {
     // The stream still works without the filter lists; the session notice explains an auth refusal.
   }

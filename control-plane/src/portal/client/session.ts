@@ -16,6 +16,9 @@ export function rememberToken(token: string | undefined): void {
 /** The API refused the request: say why, and where to put a token. */
 export function showAuthProblem(status: number, message: string): void {
   const notice = byId('auth-notice', HTMLParagraphElement);
-  const hint = currentToken() === undefined ? 'paste an API token in the box at the top right' : 'the token in use was refused; paste another one at the top right';
+  const hint =
+    currentToken() === undefined
+      ? 'paste an API token in the box at the top right'
+      : 'the token in use was refused; paste another one at the top right';
   notice.textContent = `${status === 401 ? 'Sign-in needed' : 'Not allowed'}: ${message} (${hint}).`;
 }

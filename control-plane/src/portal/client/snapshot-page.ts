@@ -1,6 +1,6 @@
 // Browser module for /snapshots/{id}: where and when, the stack, and every captured value as a tree.
 import type { NamedValue, StackFrame } from '@liveprobe/protocol';
-import type { SnapshotRecord } from '../../snapshots/snapshot-summary.js';
+import type { SnapshotRecord } from '@liveprobe/protocol';
 import { api, ApiError } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { startSessionBox } from './session-box.js';
@@ -26,14 +26,26 @@ function show(record: SnapshotRecord): void {
   const { location } = snapshot;
   const where = `${location.file}:${location.line}`;
   const facts: Array<[string, Child]> = [
-    ['Location', h('span', { class: 'mono', id: 'snapshot-location' }, where, location.function === undefined || location.function === '' ? '' : ` in ${location.function}`)],
+    [
+      'Location',
+      h(
+        'span',
+        { class: 'mono', id: 'snapshot-location' },
+        where,
+        location.function === undefined || location.function === '' ? '' : ` in ${location.function}`,
+      ),
+    ],
     ['Captured', `${record.time} (${relativeTime(record.time)})`],
     ['Agent', h('span', { class: 'mono' }, record.agentId)],
     ['Action', h('a', { class: 'mono', href: `/snapshots?action=${encodeURIComponent(record.actionId)}` }, record.actionId)],
     ['Capture stall', h('span', { id: 'snapshot-stall' }, `${snapshot.stallMs.toFixed(2)} ms of the app's main thread`)],
     ['Size', `${snapshot.bytes} bytes${snapshot.truncated ? ' — truncated: a size limit cut some values short' : ''}`],
   ];
-  if (snapshot.traceId !== undefined) facts.push(['Trace', h('span', { class: 'mono' }, snapshot.traceId, snapshot.spanId === undefined ? '' : ` / span ${snapshot.spanId}`)]);
+  if (snapshot.traceId !== undefined)
+    facts.push([
+      'Trace',
+      h('span', { class: 'mono' }, snapshot.traceId, snapshot.spanId === undefined ? '' : ` / span ${snapshot.spanId}`),
+    ]);
 
   replaceContent(
     article,
@@ -48,8 +60,15 @@ function show(record: SnapshotRecord): void {
         { class: 'variables tree', id: 'variables' },
         variables('Arguments', snapshot.arguments),
         variables('Locals', snapshot.locals),
-        ...snapshot.scopes.map((scope) => variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables)),
-        h('section', { 'data-section': 'this' }, h('h3', {}, 'this'), snapshot.this === undefined ? h('p', { class: 'muted' }, 'not captured') : valueTree('this', snapshot.this)),
+        ...snapshot.scopes.map((scope) =>
+          variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables),
+        ),
+        h(
+          'section',
+          { 'data-section': 'this' },
+          h('h3', {}, 'this'),
+          snapshot.this === undefined ? h('p', { class: 'muted' }, 'not captured') : valueTree('this', snapshot.this),
+        ),
         snapshot.watches.length === 0
           ? null
           : h(
@@ -59,7 +78,13 @@ function show(record: SnapshotRecord): void {
               ...snapshot.watches.map((watch) =>
                 watch.value !== undefined
                   ? valueTree(watch.expression, watch.value)
-                  : h('div', { class: 'leaf' }, h('span', { class: 'name' }, watch.expression), ' ', h('span', { class: 'watch-error' }, watch.error ?? 'no value and no error reported')),
+                  : h(
+                      'div',
+                      { class: 'leaf' },
+                      h('span', { class: 'name' }, watch.expression),
+                      ' ',
+                      h('span', { class: 'watch-error' }, watch.error ?? 'no value and no error reported'),
+                    ),
               ),
             ),
       ),

@@ -1,6 +1,5 @@
 // Browser module for /snapshots: the stored snapshots, newest first, filtered by action.
-import type { ActionView } from '../../actions/action-view.js';
-import type { SnapshotSummary } from '../../snapshots/snapshot-summary.js';
+import type { ActionView, SnapshotSummary } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
 import { keepFresh } from './refresh.js';
@@ -43,7 +42,15 @@ async function load(): Promise<void> {
 
 function render(snapshots: readonly SnapshotSummary[], action: string): void {
   if (snapshots.length === 0) {
-    replaceContent(body, emptyRow(COLUMNS, action === '' ? 'No snapshots yet. Add a snapshot action on the Actions page.' : `No snapshots of ${action} yet: one appears each time an agent runs its line.`));
+    replaceContent(
+      body,
+      emptyRow(
+        COLUMNS,
+        action === ''
+          ? 'No snapshots yet. Add a snapshot action on the Actions page.'
+          : `No snapshots of ${action} yet: one appears each time an agent runs its line.`,
+      ),
+    );
     return;
   }
   const now = new Date();
@@ -57,7 +64,12 @@ function render(snapshots: readonly SnapshotSummary[], action: string): void {
         h('td', { title: s.time }, `${clockTime(s.time)} (${relativeTime(s.time, now)})`),
         h('td', { class: 'mono' }, s.actionId),
         h('td', { class: 'mono' }, s.agentId),
-        h('td', { class: 'mono' }, `${s.location.file}:${s.location.line}`, s.location.function === undefined || s.location.function === '' ? '' : ` in ${s.location.function}`),
+        h(
+          'td',
+          { class: 'mono' },
+          `${s.location.file}:${s.location.line}`,
+          s.location.function === undefined || s.location.function === '' ? '' : ` in ${s.location.function}`,
+        ),
         h('td', {}, `${s.stallMs.toFixed(2)} ms`),
         h('td', {}, s.truncated ? h('span', { class: 'badge warn' }, 'truncated') : 'no'),
       ),

@@ -15,6 +15,12 @@ export function relativeTime(iso: string, now = new Date()): string {
   if (Math.abs(ms) < 1000) return 'just now';
   const seconds = Math.floor(Math.abs(ms) / 1000);
   const span =
-    seconds < 60 ? `${seconds}s` : seconds < 3600 ? `${Math.floor(seconds / 60)}m` : seconds < 172_800 ? `${Math.floor(seconds / 3600)}h` : `${Math.floor(seconds / 86_400)}d`;
+    seconds < 60
+      ? `${seconds}s`
+      : seconds < 3600
+        ? `${Math.floor(seconds / 60)}m`
+        : seconds < 172_800
+          ? `${Math.floor(seconds / 3600)}h`
+          : `${Math.floor(seconds / 86_400)}d`;
   return ms > 0 ? `in ${span}` : `${span} ago`;
 }

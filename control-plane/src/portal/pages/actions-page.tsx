@@ -1,4 +1,12 @@
-import { DEFAULT_EXPIRES_IN, DEFAULT_MAX_HITS, LOG_LEVELS, MAX_METRIC_ATTRIBUTES, MAX_WATCHES, METRIC_ACTION_TYPES, METRIC_MAX_HITS } from '@liveprobe/protocol';
+import {
+  DEFAULT_EXPIRES_IN,
+  DEFAULT_MAX_HITS,
+  LOG_LEVELS,
+  MAX_METRIC_ATTRIBUTES,
+  MAX_WATCHES,
+  METRIC_ACTION_TYPES,
+  METRIC_MAX_HITS,
+} from '@liveprobe/protocol';
 import type { Child } from 'hono/jsx';
 import { Layout } from '../layout.js';
 
@@ -10,7 +18,21 @@ const idOf = (name: string) => name.replace(/\./g, '-');
  * body's path (`toc.line`), so an issue at that path finds it; `types` are the action types the
  * field belongs to (all when absent), and the form shows it only for those.
  */
-function Field({ name, label, hint, size, types, children }: { name: string; label: string; hint?: string; size?: 'wide' | 'full'; types?: readonly string[]; children: Child }) {
+function Field({
+  name,
+  label,
+  hint,
+  size,
+  types,
+  children,
+}: {
+  name: string;
+  label: string;
+  hint?: string;
+  size?: 'wide' | 'full';
+  types?: readonly string[];
+  children: Child;
+}) {
   return (
     <div class={`field${size === undefined ? '' : ` ${size}`}`} data-field={name} data-types={types?.join(' ')}>
       <label for={`field-${idOf(name)}`}>{label}</label>
@@ -30,7 +52,9 @@ export function ActionsPage() {
       <p class="lead">What the agents do at a line of running code. Actions always expire; removing one takes it out of every agent.</p>
 
       <section class="panel" aria-labelledby="add-title">
-        <h2 id="add-title" style="margin-top:0">Add an action</h2>
+        <h2 id="add-title" style="margin-top:0">
+          Add an action
+        </h2>
         <form id="action-form" class="action-form" novalidate>
           <Field name="type" label="Type">
             <select id="field-type" name="type">
@@ -49,22 +73,41 @@ export function ActionsPage() {
             <input id="field-line" name="line" type="number" min="1" placeholder="42" aria-describedby="error-line" />
           </Field>
           <Field name="template" label="Message template" hint="{expressions} are evaluated at the line" size="wide" types={['log']}>
-            <input id="field-template" name="template" type="text" placeholder="order {order.id} for {user.name}" aria-describedby="error-template" />
+            <input
+              id="field-template"
+              name="template"
+              type="text"
+              placeholder="order {order.id} for {user.name}"
+              aria-describedby="error-template"
+            />
           </Field>
           <Field name="level" label="Level" types={['log']}>
             <select id="field-level" name="level">
               {LOG_LEVELS.map((level) => (
-                <option value={level} selected={level === 'info'}>{level}</option>
+                <option value={level} selected={level === 'info'}>
+                  {level}
+                </option>
               ))}
             </select>
           </Field>
           <Field name="watches" label="Watch expressions" hint={`one per line, at most ${MAX_WATCHES}`} size="wide" types={['snapshot']}>
-            <textarea id="field-watches" name="watches" rows={3} placeholder={'order.id\nlen(order.lines)'} aria-describedby="error-watches"></textarea>
+            <textarea
+              id="field-watches"
+              name="watches"
+              rows={3}
+              placeholder={'order.id\nlen(order.lines)'}
+              aria-describedby="error-watches"
+            ></textarea>
           </Field>
           <Field name="name" label="Metric name" hint="letters, digits, _ . - /" types={METRICS}>
             <input id="field-name" name="name" type="text" placeholder="shop.checkout.amount" aria-describedby="error-name" />
           </Field>
-          <Field name="function" label="Function (or a line inside it)" hint="name or Class.method; leave empty to give a line" types={['duration']}>
+          <Field
+            name="function"
+            label="Function (or a line inside it)"
+            hint="name or Class.method; leave empty to give a line"
+            types={['duration']}
+          >
             <input id="field-function" name="function" type="text" placeholder="checkout" aria-describedby="error-function" />
           </Field>
           <Field name="expression" label="Expression" hint="its value at the line is recorded" size="wide" types={['metric']}>
@@ -72,11 +115,19 @@ export function ActionsPage() {
           </Field>
           <Field name="instrument" label="Instrument" types={['metric']}>
             <select id="field-instrument" name="instrument">
-              <option value="histogram" selected>histogram</option>
+              <option value="histogram" selected>
+                histogram
+              </option>
               <option value="gauge">gauge</option>
             </select>
           </Field>
-          <Field name="toc.file" label="Toc file (optional)" hint="where timing stops; the line above starts it" size="wide" types={['tictoc']}>
+          <Field
+            name="toc.file"
+            label="Toc file (optional)"
+            hint="where timing stops; the line above starts it"
+            size="wide"
+            types={['tictoc']}
+          >
             <input id="field-toc-file" name="toc.file" type="text" placeholder="the same file" aria-describedby="error-toc-file" />
           </Field>
           <Field name="toc.line" label="Toc line" types={['tictoc']}>
@@ -85,8 +136,20 @@ export function ActionsPage() {
           <Field name="unit" label="Unit (optional)" hint="e.g. ms, By, {order}" types={['counter', 'metric']}>
             <input id="field-unit" name="unit" type="text" data-counter-default="{hit}" aria-describedby="error-unit" />
           </Field>
-          <Field name="attributes" label="Attributes (optional)" hint={`one key = expression per line, at most ${MAX_METRIC_ATTRIBUTES}`} size="wide" types={METRICS}>
-            <textarea id="field-attributes" name="attributes" rows={2} placeholder={'tier = user.tier'} aria-describedby="error-attributes"></textarea>
+          <Field
+            name="attributes"
+            label="Attributes (optional)"
+            hint={`one key = expression per line, at most ${MAX_METRIC_ATTRIBUTES}`}
+            size="wide"
+            types={METRICS}
+          >
+            <textarea
+              id="field-attributes"
+              name="attributes"
+              rows={2}
+              placeholder={'tier = user.tier'}
+              aria-describedby="error-attributes"
+            ></textarea>
           </Field>
           <Field name="description" label="Description (optional)" size="wide" types={METRICS}>
             <input id="field-description" name="description" type="text" aria-describedby="error-description" />
@@ -101,13 +164,25 @@ export function ActionsPage() {
             <input id="field-agents" name="agents" type="text" aria-describedby="error-agents" />
           </Field>
           <Field name="maxHits" label="Max hits">
-            <input id="field-maxHits" name="maxHits" type="number" min="1" placeholder={String(DEFAULT_MAX_HITS)} data-log-default={String(DEFAULT_MAX_HITS)} data-snapshot-default="1" {...Object.fromEntries(METRICS.map((type) => [`data-${type}-default`, String(METRIC_MAX_HITS)]))} aria-describedby="error-maxHits" />
+            <input
+              id="field-maxHits"
+              name="maxHits"
+              type="number"
+              min="1"
+              placeholder={String(DEFAULT_MAX_HITS)}
+              data-log-default={String(DEFAULT_MAX_HITS)}
+              data-snapshot-default="1"
+              {...Object.fromEntries(METRICS.map((type) => [`data-${type}-default`, String(METRIC_MAX_HITS)]))}
+              aria-describedby="error-maxHits"
+            />
           </Field>
           <Field name="expiresIn" label="Expires in">
             <input id="field-expiresIn" name="expiresIn" type="text" placeholder={DEFAULT_EXPIRES_IN} aria-describedby="error-expiresIn" />
           </Field>
           <div class="form-actions">
-            <button type="submit" class="primary">Add action</button>
+            <button type="submit" class="primary">
+              Add action
+            </button>
             <p id="form-message" class="message" role="status"></p>
           </div>
         </form>
@@ -133,7 +208,9 @@ export function ActionsPage() {
         </thead>
         <tbody>
           <tr>
-            <td class="empty" colspan={9}>loading…</td>
+            <td class="empty" colspan={9}>
+              loading…
+            </td>
           </tr>
         </tbody>
       </table>

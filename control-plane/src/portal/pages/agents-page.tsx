@@ -30,7 +30,9 @@ export function AgentsPage() {
         </thead>
         <tbody>
           <tr>
-            <td class="empty" colspan={9}>loading…</td>
+            <td class="empty" colspan={9}>
+              loading…
+            </td>
           </tr>
         </tbody>
       </table>

@@ -5,7 +5,9 @@ export function ConsolePage() {
   return (
     <Layout title="Live console" page="console" script="console-page.js">
       <h1>Live console</h1>
-      <p class="lead">Output and status from the agents as it happens. Nothing is replayed: lines appear from the moment this page is open.</p>
+      <p class="lead">
+        Output and status from the agents as it happens. Nothing is replayed: lines appear from the moment this page is open.
+      </p>
       <div class="toolbar">
         <label>
           Action
@@ -28,13 +30,21 @@ export function ConsolePage() {
             ))}
           </select>
         </label>
-        <button type="button" id="pause">Pause</button>
-        <button type="button" id="clear">Clear</button>
-        <span id="stream-state" class="state" role="status">connecting…</span>
+        <button type="button" id="pause">
+          Pause
+        </button>
+        <button type="button" id="clear">
+          Clear
+        </button>
+        <span id="stream-state" class="state" role="status">
+          connecting…
+        </span>
       </div>
       <div class="console" id="console">
         <ol id="console-lines" aria-live="polite"></ol>
-        <p class="placeholder" id="console-placeholder">waiting for events…</p>
+        <p class="placeholder" id="console-placeholder">
+          waiting for events…
+        </p>
       </div>
     </Layout>
   );

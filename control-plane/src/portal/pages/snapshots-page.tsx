@@ -28,7 +28,9 @@ export function SnapshotsPage() {
         </thead>
         <tbody>
           <tr>
-            <td class="empty" colspan={7}>loading…</td>
+            <td class="empty" colspan={7}>
+              loading…
+            </td>
           </tr>
         </tbody>
       </table>

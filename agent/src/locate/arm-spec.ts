@@ -1,0 +1,74 @@
+/**
+ * What the main thread needs to run one action at one breakpoint: the checked expressions,
+ * for snapshots the variables in scope there, for metrics the breakpoint's role. The control
+ * plane checked the expressions too; the agent never trusts what arrives over the broker.
+ */
+import { checkExpression, checkTemplate, type Action } from '@liveprobe/protocol';
+import type { ArmProbe, MetricArm } from '../bridge.js';
+import { scopePlanAt } from './scope-plan.js';
+import type { AnalysedSource } from './source-analysis.js';
+
+export type ArmFields = Pick<ArmProbe, 'roots' | 'condition' | 'conditionSource' | 'log' | 'snapshot' | 'metric'> & { usesThis: boolean };
+
+/** A metric breakpoint's part in its action: see MetricArm. */
+export type MetricRole = Pick<MetricArm, 'role' | 'pair' | 'outcome'>;
+
+/** Throws ExpressionError for an expression outside the language. */
+export function armFields(action: Action, analysed: AnalysedSource | undefined, offset: number, role?: MetricRole): ArmFields {
+  const roots: string[] = [];
+  const addRoots = (names: readonly string[]): void => {
+    for (const name of names) if (!roots.includes(name)) roots.push(name);
+  };
+  const condition = action.condition === undefined ? undefined : checkExpression(action.condition);
+  let usesThis = condition?.usesThis ?? false;
+  const fields: ArmFields = {
+    roots,
+    usesThis,
+    ...(condition === undefined ? {} : { condition: condition.expr, conditionSource: condition.source }),
+  };
+  addRoots(condition?.roots ?? []);
+  switch (action.type) {
+    case 'log': {
+      const template = checkTemplate(action.template);
+      addRoots(template.roots);
+      usesThis ||= template.usesThis;
+      fields.log = { level: action.level, template: template.parts };
+      break;
+    }
+    case 'snapshot': {
+      const watches = action.watches.map((source) => checkExpression(source));
+      const plan = analysed === undefined ? { arguments: [], locals: [], scopes: [] } : scopePlanAt(analysed, offset);
+      addRoots(plan.arguments);
+      addRoots(plan.locals);
+      for (const scope of plan.scopes) addRoots(scope.variables);
+      for (const watch of watches) addRoots(watch.roots);
+      // A snapshot always shows `this`.
+      usesThis = true;
+      fields.snapshot = { plan, watches: watches.map((w) => ({ source: w.source, expr: w.expr })) };
+      break;
+    }
+    case 'counter':
+    case 'tictoc':
+    case 'duration':
+    case 'metric': {
+      const attributes = Object.entries(action.attributes).map(([key, source]) => ({ key, source, check: checkExpression(source) }));
+      for (const a of attributes) {
+        addRoots(a.check.roots);
+        usesThis ||= a.check.usesThis;
+      }
+      const value = action.type === 'metric' ? checkExpression(action.expression) : undefined;
+      if (value !== undefined) {
+        addRoots(value.roots);
+        usesThis ||= value.usesThis;
+      }
+      fields.metric = {
+        ...(role ?? { role: action.type === 'metric' ? 'value' : 'count' }),
+        ...(value === undefined ? {} : { value: { source: value.source, expr: value.expr } }),
+        attributes: attributes.map((a) => ({ key: a.key, source: a.source, expr: a.check.expr })),
+      };
+      break;
+    }
+  }
+  fields.usesThis = usesThis;
+  return fields;
+}

@@ -1,0 +1,156 @@
+/**
+ * Source maps of loaded scripts: the user names a line in the source they read (TypeScript,
+ * pre-bundle), the breakpoint goes on the generated position, and stacks map back.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { scriptPath as pathOfUrl } from './script-match.js';
+import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+
+export interface OriginalPosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface GeneratedPosition {
+  line: number;
+  column: number;
+  /** The original line the position maps from: the requested one, or the next line with code. */
+  originalLine: number;
+}
+
+export class SourceMapError extends Error {
+  readonly code = 'source_map_unreadable';
+  override name = 'SourceMapError';
+}
+
+export class ScriptSourceMap {
+  private readonly byPath = new Map<string, number>();
+  private lineIndex: Map<number, Map<number, { line: number; column: number }>> | undefined;
+
+  constructor(private readonly map: TraceMap) {
+    map.resolvedSources.forEach((source, index) => {
+      const path = pathOfUrl(source);
+      if (path !== undefined) this.byPath.set(path, index);
+    });
+  }
+
+  /** The original text of a source, when the map embeds it (`sourcesContent`). */
+  sourceContent(source: string): string | undefined {
+    const index = this.byPath.get(source);
+    return index === undefined ? undefined : (this.map.sourcesContent?.[index] ?? undefined);
+  }
+
+  hasSource(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
+  /** Absolute paths of the original sources this script was generated from. */
+  sources(): IterableIterator<string> {
+    return this.byPath.keys();
+  }
+
+  /** The earliest generated position for `line` of `source`, or of the next original line that has code. */
+  generatedFor(source: string, line: number): GeneratedPosition | undefined {
+    const index = this.byPath.get(source);
+    if (index === undefined) return undefined;
+    const lines = this.index().get(index);
+    if (lines === undefined) return undefined;
+    let best: number | undefined;
+    for (const original of lines.keys()) if (original >= line && (best === undefined || original < best)) best = original;
+    if (best === undefined) return undefined;
+    const generated = lines.get(best)!;
+    return { ...generated, originalLine: best };
+  }
+
+  /** 1-based line, 0-based column in the generated script → the original position. */
+  originalFor(line: number, column: number): OriginalPosition | undefined {
+    const found = originalPositionFor(this.map, { line, column: Math.max(0, column) });
+    if (found.source === null) return undefined;
+    const file = pathOfUrl(found.source) ?? found.source;
+    return { file, line: found.line, column: found.column };
+  }
+
+  private index(): Map<number, Map<number, { line: number; column: number }>> {
+    if (this.lineIndex !== undefined) return this.lineIndex;
+    const index = new Map<number, Map<number, { line: number; column: number }>>();
+    const sourceIndex = new Map(this.map.resolvedSources.map((s, i) => [s, i]));
+    eachMapping(this.map, (m) => {
+      if (m.source === null || m.originalLine === null) return;
+      const i = sourceIndex.get(m.source);
+      if (i === undefined) return;
+      let lines = index.get(i);
+      if (lines === undefined) index.set(i, (lines = new Map()));
+      const known = lines.get(m.originalLine);
+      // The first statement of a line is the earliest generated position mapped from it.
+      if (known === undefined || m.generatedLine < known.line || (m.generatedLine === known.line && m.generatedColumn < known.column)) {
+        lines.set(m.originalLine, { line: m.generatedLine, column: m.generatedColumn });
+      }
+    });
+    this.lineIndex = index;
+    return index;
+  }
+}
+
+/** A page's map is fetched over HTTP; these bound how long and how much. */
+const FETCH_TIMEOUT_MS = 10_000;
+const MAX_MAP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Loads the map a script points at (`//# sourceMappingURL=`): inline data URLs, files
+ * relative to the script, or, for a page's script, URLs relative to it.
+ * Throws SourceMapError saying exactly what is missing.
+ */
+export async function loadSourceMap(scriptPath: string, sourceMapURL: string): Promise<ScriptSourceMap> {
+  const web = isWebUrl(scriptPath);
+  if (sourceMapURL.startsWith('data:')) {
+    const comma = sourceMapURL.indexOf(',');
+    const meta = sourceMapURL.slice(5, comma);
+    const payload = sourceMapURL.slice(comma + 1);
+    const text = meta.endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
+    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`);
+  }
+  if (web) {
+    const mapUrl = new URL(sourceMapURL, scriptPath).href;
+    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl);
+  }
+  const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
+  let text: string;
+  try {
+    text = await readFile(mapPath, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
+    throw new SourceMapError(`${scriptPath} names the source map ${mapPath}, but ${reason}; deploy the .map files next to the scripts`);
+  }
+  return parseMap(text, pathToFileURL(mapPath).href, mapPath);
+}
+
+function parseMap(text: string, mapUrl: string, what: string): ScriptSourceMap {
+  try {
+    return new ScriptSourceMap(new TraceMap(text, mapUrl));
+  } catch (err) {
+    throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
+  }
+}
+
+async function fetchMap(scriptUrl: string, mapUrl: string): Promise<string> {
+  const missing = (reason: string): SourceMapError =>
+    new SourceMapError(`${scriptUrl} names the source map ${mapUrl}, but ${reason}; serve the .map files next to the scripts`);
+  let response: Response;
+  try {
+    response = await fetch(mapUrl, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (err) {
+    throw missing(`it could not be fetched (${(err as Error).message})`);
+  }
+  if (!response.ok) throw missing(`it answered HTTP ${response.status}`);
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_MAP_BYTES) throw missing(`it is larger than ${MAX_MAP_BYTES} bytes`);
+  const text = await response.text();
+  if (text.length > MAX_MAP_BYTES) throw missing(`it is larger than ${MAX_MAP_BYTES} bytes`);
+  return text;
+}
+
+function isWebUrl(text: string): boolean {
+  return text.startsWith('http://') || text.startsWith('https://');
+}

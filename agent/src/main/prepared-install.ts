@@ -1,0 +1,79 @@
+/**
+ * Sets up install path 2 on the app's main thread when files are to be prepared
+ * (`LIVEPROBE_PREPARE`, or `prepare` in LIVEPROBE_CONFIG): the registry the prepared files
+ * bind to, the CommonJS and ESM loaders, the stack-trace mapping, and each file's outcome for
+ * the start-up report and the agent's status. Returns the worker's end of the prepared-sites
+ * channel.
+ */
+import { createRequire, register } from 'node:module';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { AgentConfigError } from '../settings/config-error.js';
+import { installCommonJsLoader } from './commonjs-loader.js';
+import type { HooksData } from '../prepare/esm-hooks.js';
+import { PrepareCache } from '../prepare/prepare-cache.js';
+import { prepareFile } from '../prepare/prepare-file.js';
+import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
+import { commonJsHeader, outcomeReport, REGISTRY_KEY, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
+import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
+import { installStackTraces } from './stack-traces.js';
+import { StartReport } from './start-report.js';
+import { TRANSFORM_VERSION } from '../prepare/transform.js';
+
+/** Set by register-cjs.cts when `--require` could not start the agent before the entry module. */
+const LATE_START_KEY = 'liveprobe.lateStart';
+
+export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessionOpen: Int32Array): MessagePort | undefined {
+  const settings = settingsOrNone(env);
+  if (settings === undefined) return undefined;
+  const silent = env.LIVEPROBE_LOG_LEVEL === 'silent';
+  const log = (line: string): void => {
+    if (!silent) process.stderr.write(`[liveprobe] ${line}\n`);
+  };
+  if (Symbol.for(LATE_START_KEY) in globalThis)
+    log('prepared files with --require need Node 20.19 or later; load the agent with --import to prepare the entry module');
+  const report = new StartReport(log, settings.warnBytes);
+  const version = `${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}+t${TRANSFORM_VERSION}`;
+  const cache = settings.cacheDir === undefined ? undefined : new PrepareCache(settings.cacheDir, version);
+
+  const { port1, port2 } = new MessageChannel();
+  const registry = new PreparedRegistry(target, port1, sessionOpen);
+  Object.defineProperty(globalThis, Symbol.for(REGISTRY_KEY), { value: registry, enumerable: false });
+  port1.unref();
+  const record = (outcome: PreparedOutcomeReport): void => {
+    report.add(outcome);
+    // The worker keeps the tally the agent's status carries; files that load later update it.
+    port1.postMessage(outcome);
+  };
+
+  const header = commonJsHeader();
+  installCommonJsLoader((filename, content) => {
+    // `.mjs` reaching the CommonJS loader is require(esm): the ESM hooks see it, not this.
+    if (filename.endsWith('.mjs') || !shouldPrepare(settings, filename)) return undefined;
+    const outcome = prepareFile(content, 'commonjs', header, cache);
+    record(outcomeReport(filename, outcome));
+    if (outcome.kind === 'failed') return undefined;
+    registry.expect(filename, outcome.output);
+    return outcome.output.code;
+  });
+
+  const outcomes = new MessageChannel();
+  outcomes.port1.on('message', record);
+  outcomes.port1.unref();
+  const data: HooksData = { settings, version, port: outcomes.port2 };
+  register(new URL('../prepare/esm-hooks.js', import.meta.url), { data, transferList: [outcomes.port2] });
+
+  installStackTraces(registry);
+  process.once('exit', () => report.flush());
+  return port2;
+}
+
+/** A mistake in the settings turns preparing off, never the app: the rest of the agent still starts. */
+function settingsOrNone(env: NodeJS.ProcessEnv): PrepareSettings | undefined {
+  try {
+    return readPrepareSettings(env, process.cwd());
+  } catch (err) {
+    if (!(err instanceof AgentConfigError)) throw err;
+    process.stderr.write(`[liveprobe] not preparing files: ${err.message}\n`);
+    return undefined;
+  }
+}

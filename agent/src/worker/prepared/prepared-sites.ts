@@ -1,0 +1,318 @@
+/**
+ * The worker's view of prepared files (install path 2): which positions have a prepared site,
+ * and installing an action there by arming the hook and flipping the sites' flags over the
+ * prepared-sites channel: no breakpoint, no inspector session. An action takes prepared sites
+ * only when every position it needs has one (tic and toc; a function's entry and exits), never
+ * half on sites and half on breakpoints.
+ */
+import { readFileSync } from 'node:fs';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { Action, DurationAction } from '@liveprobe/protocol';
+import type { ArmProbe, ToMain } from '../../bridge.js';
+import { armFields, type MetricRole } from '../../locate/arm-spec.js';
+import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
+import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
+import { functionNameAt } from '../../locate/function-name.js';
+import { matchScript, scriptPath } from '../../locate/script-match.js';
+import { checkLineText } from '../../locate/line-text.js';
+import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
+import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
+import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
+import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
+import { timedExits } from './timed-exits.js';
+
+interface KnownFile {
+  index: number;
+  /** The file's flags, shared with the main thread (see PreparedFileLoaded). */
+  F: Uint8Array;
+  S: Uint8Array;
+  /** Filesystem path (ESM URLs converted). */
+  path: string;
+  sites: SiteEntry[];
+  /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
+  byPosition?: Map<string, SiteEntry>;
+  sourceMappingURL?: string;
+  /** Loaded on first use; undefined when the file has none or it cannot be read (then its lines use breakpoints). */
+  map?: Promise<ScriptSourceMap | undefined>;
+}
+
+/** A prepared file as the user named it: the generated .js, or a source its map names (.ts). */
+interface NamedFile {
+  known: KnownFile;
+  /** Set when the user named a source of the file's map. */
+  map?: ScriptSourceMap;
+  /** The name that matched. */
+  path: string;
+}
+
+/** One position an action needs, and the site there. */
+export interface PlannedSite extends NamedFile {
+  site: SiteEntry;
+  role?: Omit<MetricRole, 'pair'>;
+}
+
+/** A line's site, or why it has none (undefined: its file is not prepared). */
+type Located = PlannedSite | { unprepared: string | undefined };
+
+/**
+ * Whether an action can go on prepared sites: every site it needs, or the reason it cannot
+ * (undefined when its file is not prepared, or when the breakpoint path will report what is wrong).
+ */
+export type PreparedPlan = { sites: PlannedSite[] } | { unprepared: string | undefined };
+
+/** What one key of an action flips on and off: its sites in one prepared file. */
+export type PreparedSwitch = Omit<PreparedFlags, 't' | 'on'>;
+
+/** Where an action sits on prepared files: one switch per key (tic-toc and duration have several). */
+export type PreparedPlacement = PreparedSwitch[];
+
+/** Where one site is in the user's source. */
+export interface PlacedSite {
+  file: string;
+  line: number;
+  functionName?: string;
+}
+
+export interface PreparedInstallContext {
+  blocklist: Blocklist;
+  post(message: ToMain): void;
+  /** The key for the action's n-th site: 0 is the action's own key (which also pairs its tic with its tocs), later ones are new. */
+  key(index: number): number;
+  installed(placed: PlacedSite[]): void;
+}
+
+export class PreparedSites {
+  private readonly files = new Map<string, KnownFile>();
+  private readonly byIndex = new Map<number, KnownFile>();
+  private readonly analyses = new Map<string, AnalysedSource | undefined>();
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(private readonly port: MessagePort) {
+    port.on('message', (message: PreparedToWorker) => this.receive(message));
+    port.unref();
+  }
+
+  /**
+   * Takes the files the main thread announced and this thread has not heard of yet. While the
+   * app is paused before a script runs, a prepared file loaded just before it must be known, or
+   * an action waiting for it would take a breakpoint and move only once the app has run on.
+   */
+  drainFiles(): void {
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
+      const message = m.message as PreparedToWorker;
+      // Taken off the port, a message reaches no listener: hand the others (outcomes) on.
+      if (message.t === 'file') this.receive(message);
+      else this.port.emit('message', message);
+    }
+  }
+
+  private receive(message: PreparedToWorker): void {
+    if (message.t !== 'file') return;
+    const path = scriptPath(message.path) ?? message.path;
+    const known: KnownFile = {
+      index: message.file,
+      path,
+      sites: siteEntries(message.sites),
+      F: message.F,
+      S: message.S,
+      ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }),
+    };
+    this.files.set(path, known);
+    this.byIndex.set(known.index, known);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Called whenever a prepared file loads (e.g. a lazy `import()` after its action arrived). */
+  onFile(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** The sites the action would take, or why it cannot take any (no side effects). */
+  async plan(action: Action): Promise<PreparedPlan> {
+    if (this.files.size === 0) return { unprepared: undefined };
+    switch (action.type) {
+      case 'tictoc': {
+        const tocFile = action.toc.file ?? action.file;
+        const tic = await this.siteOnLine(action.file, action.line);
+        const toc = await this.siteOnLine(tocFile, action.toc.line);
+        if ('site' in tic && 'site' in toc)
+          return {
+            sites: [
+              { ...tic, role: { role: 'tic' } },
+              { ...toc, role: { role: 'toc' } },
+            ],
+          };
+        const missing = (part: string, file: string, located: Located): string | undefined =>
+          'site' in located ? undefined : `the ${part}: ${located.unprepared ?? `${file} is not a prepared file`}`;
+        const neitherPrepared = !('site' in tic) && !('site' in toc) && tic.unprepared === undefined && toc.unprepared === undefined;
+        return { unprepared: neitherPrepared ? undefined : (missing('tic', action.file, tic) ?? missing('toc', tocFile, toc)) };
+      }
+      case 'duration':
+        return this.planDuration(action);
+      default: {
+        const one = await this.siteOnLine(action.file, action.line);
+        return 'site' in one ? { sites: [one] } : one;
+      }
+    }
+  }
+
+  /**
+   * Installs the action on the planned sites. Throws what armFields, the blocklist and the
+   * deployed-source check throw, before anything is armed.
+   */
+  async install(action: Action, plan: { sites: PlannedSite[] }, ctx: PreparedInstallContext): Promise<PreparedPlacement> {
+    const first = plan.sites[0]!;
+    if (action.lineText !== undefined && action.line > 0) {
+      const { known, map, path } = first;
+      await checkLineText(action.lineText, action.line, { map, file: path }, this.analysis(known.path));
+    }
+    const pair = ctx.key(0);
+    const arms = plan.sites.map((planned) => this.armFor(action, planned, pair, ctx.blocklist));
+    const placement: PreparedPlacement = arms.map(({ message, file, site }, index) => {
+      const key = ctx.key(index);
+      ctx.post({ ...message, key });
+      return { file, key, roots: message.roots, sites: [site] };
+    });
+    this.set(placement, true);
+    ctx.installed(arms.map((a) => a.placed));
+    return placement;
+  }
+
+  /**
+   * Posts the flag changes to the main thread. Turning on, the shared flags are also set here,
+   * after the messages (and the arm messages before them) are queued: the next run of the
+   * site fires, even if the main thread is busy until then. Turning off is left to the main
+   * thread, which knows whether another action still uses the site.
+   */
+  set(placement: PreparedPlacement, on: boolean): void {
+    for (const flags of placement) {
+      const message: PreparedFlags = { t: 'flags', ...flags, on };
+      this.port.postMessage(message);
+    }
+    if (!on) return;
+    for (const { file, sites } of placement) {
+      const known = this.byIndex.get(file);
+      if (known === undefined) continue;
+      for (const site of sites) {
+        Atomics.store(known.S, site, 1);
+        const fn = known.sites[site]?.fn ?? -1;
+        if (fn >= 0) Atomics.store(known.F, fn, 1);
+      }
+    }
+  }
+
+  /** The arm message for one site (all but its key), once the blocklist allows it. */
+  private armFor(
+    action: Action,
+    planned: PlannedSite,
+    pair: number,
+    blocklist: Blocklist,
+  ): { message: Omit<ArmProbe, 'key'>; file: number; site: number; placed: PlacedSite } {
+    const { known, site, role } = planned;
+    const analysed = this.analysis(known.path);
+    const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);
+    // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
+    const { usesThis: _, ...fields } = armFields(action, analysed, offset, role === undefined ? undefined : { ...role, pair });
+    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+    blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
+    const placed: PlacedSite = { ...shown(planned, site, action.line), ...(functionName === undefined ? {} : { functionName }) };
+    return {
+      message: { t: 'arm', actionId: action.id, ...fields, maxHits: action.maxHits, expiresAt: Date.parse(action.expiresAt), ...placed },
+      file: known.index,
+      site: site.id,
+      placed,
+    };
+  }
+
+  /** The first site that starts on the line (where a breakpoint on the line stops), or why there is none. */
+  private async siteOnLine(file: string, line: number): Promise<Located> {
+    const named = await this.named(file);
+    if (named === undefined) return { unprepared: undefined };
+    const generated = named.map === undefined ? line : named.map.generatedFor(named.path, line)?.line;
+    const onLine = named.known.sites.filter((s) => s.line === generated);
+    if (onLine.length === 0) return { unprepared: `line ${line} of ${named.path} has no prepared site` };
+    const site = onLine.reduce((a, b) => (b.column < a.column ? b : a));
+    return { ...named, site };
+  }
+
+  /** A function's entry, returns and throws, when sites time them as breakpoints do (timed-exits.ts). */
+  private async planDuration(action: DurationAction): Promise<PreparedPlan> {
+    const named = await this.named(action.file);
+    const analysed = named === undefined ? undefined : this.analysis(named.known.path);
+    const fn = named === undefined || analysed === undefined ? undefined : functionFor(action, named, analysed);
+    // No such function: the breakpoint path says what is wrong.
+    if (named === undefined || analysed === undefined || fn === undefined) return { unprepared: undefined };
+    const lineAt = (offset: number): number => {
+      const at = positionOf(analysed, offset);
+      return shown(named, at, at.line).line;
+    };
+    const exits = timedExits(analysed, fn);
+    if ('why' in exits) return { unprepared: `line ${lineAt(exits.at)} ${exits.why}` };
+    type Position = [offset: number, role: Omit<MetricRole, 'pair'>];
+    const positions: Position[] = [
+      [exits.entry, { role: 'tic' }],
+      ...exits.returns.map((offset): Position => [offset, { role: 'toc', outcome: 'return' }]),
+      ...exits.throws.map((offset): Position => [offset, { role: 'toc', outcome: 'throw' }]),
+    ];
+    const sites: PlannedSite[] = [];
+    for (const [offset, role] of positions) {
+      const { line, column } = positionOf(analysed, offset);
+      const site = siteAt(named.known, line, column);
+      if (site === undefined) return { unprepared: `line ${lineAt(offset)} has no prepared site` };
+      sites.push({ ...named, site, role });
+    }
+    return { sites };
+  }
+
+  /** The prepared file the user means by `file`. */
+  private async named(file: string): Promise<NamedFile | undefined> {
+    const candidates = new Map<string, NamedFile>();
+    for (const known of this.files.values()) {
+      candidates.set(known.path, { known, path: known.path });
+      const map = await this.mapOf(known);
+      for (const source of map?.sources() ?? []) if (!candidates.has(source)) candidates.set(source, { known, map, path: source });
+    }
+    const match = matchScript(file, candidates.keys());
+    return match.kind === 'found' ? candidates.get(match.path) : undefined;
+  }
+
+  private mapOf(known: KnownFile): Promise<ScriptSourceMap | undefined> {
+    if (known.sourceMappingURL === undefined) return Promise.resolve(undefined);
+    known.map ??= loadSourceMap(known.path, known.sourceMappingURL).catch(() => undefined);
+    return known.map;
+  }
+
+  /** The original file, for naming the function and planning snapshots (its lines are the prepared file's lines). */
+  private analysis(path: string): AnalysedSource | undefined {
+    if (!this.analyses.has(path)) {
+      let source: string | undefined;
+      try {
+        source = readFileSync(path, 'utf8');
+      } catch {
+        source = undefined;
+      }
+      this.analyses.set(path, source === undefined ? undefined : analyseSource(source));
+    }
+    return this.analyses.get(path);
+  }
+}
+
+function functionFor(action: DurationAction, named: NamedFile, analysed: AnalysedSource): FunctionRange | undefined {
+  if (action.function !== undefined) {
+    const found = functionsNamed(analysed, action.function);
+    return found.length === 1 ? found[0] : undefined;
+  }
+  const generated = named.map === undefined ? { line: action.line, column: undefined } : named.map.generatedFor(named.path, action.line);
+  return generated === undefined ? undefined : functionAt(analysed, offsetOf(analysed, generated.line, generated.column));
+}
+
+function siteAt(known: KnownFile, line: number, column: number): SiteEntry | undefined {
+  known.byPosition ??= new Map(known.sites.map((s) => [`${s.line}:${s.column}`, s]));
+  return known.byPosition.get(`${line}:${column}`);
+}
+
+/** A generated position as the user sees it: through the map when they named one of its sources. */
+function shown(named: NamedFile, at: { line: number; column: number }, fallbackLine: number): { file: string; line: number } {
+  if (named.map === undefined) return { file: named.known.path, line: at.line };
+  return { file: named.path, line: named.map.originalFor(at.line, at.column)?.line ?? fallbackLine };
+}

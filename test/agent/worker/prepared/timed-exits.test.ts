@@ -1,0 +1,148 @@
+/**
+ * Duration on prepared sites: which functions prepared sites can time exactly as the
+ * breakpoint path does, checked against the return positions V8 itself reports.
+ */
+import assert from 'node:assert/strict';
+import { Session } from 'node:inspector/promises';
+import { test } from 'node:test';
+import { runInThisContext } from 'node:vm';
+import { childrenOf, type AstNode } from '../../../../agent/src/prepare/ast.js';
+import { timedExits, type TimedExits, type UntimedExit } from '../../../../agent/src/worker/prepared/timed-exits.js';
+import { functionsNamed } from '../../../../agent/src/locate/function-range.js';
+import { analyseSource, positionOf, type AnalysedSource } from '../../../../agent/src/locate/source-analysis.js';
+
+function exitsOf(source: string, name: string): { analysed: AnalysedSource; exits: TimedExits | UntimedExit } {
+  const analysed = analyseSource(source);
+  assert.ok(analysed, 'parses');
+  const [fn] = functionsNamed(analysed, name);
+  assert.ok(fn, `function ${name}`);
+  return { analysed, exits: timedExits(analysed, fn) };
+}
+
+/** The statement that starts at `offset` (V8 stops for a `return` at its end). */
+function statementAt(analysed: AnalysedSource, offset: number): AstNode {
+  const visit = (node: AstNode): AstNode | undefined => {
+    if (node.start === offset && node.type.endsWith('Statement')) return node;
+    for (const child of childrenOf(node)) {
+      if (child.start <= offset && offset < child.end) return visit(child);
+    }
+    return undefined;
+  };
+  const found = visit(analysed.program as unknown as AstNode);
+  assert.ok(found, `a statement at ${offset}`);
+  return found;
+}
+
+const TIMED = `
+function risky(fail) {
+  if (fail) {
+    throw new Error('boom');
+  }
+  return 'ok';
+}
+async function work(ms) {
+  const started = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const waited = Date.now() - started;
+  return waited;
+}
+function pick(a, b) {
+  'use strict';
+  function helper() { return b(); }
+  if (a) return a;
+  else { return -1; }
+}
+function search(xs, wanted) {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (x === wanted) return x;
+  }
+  throw new RangeError('not found');
+}
+function nothing(x) {
+  if (x) return;
+  return undefined;
+}
+`;
+
+test('prepared sites time a function whose returns compute nothing and whose end is unreachable, at the positions V8 reports', async () => {
+  const url = 'liveprobe-timed-exits-fixture.js';
+  const source = `(function () {${TIMED}return [risky, work, pick, search, nothing];})()`;
+  const session = new Session();
+  session.connect();
+  const scripts = new Map<string, string>();
+  session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.url, m.params.scriptId));
+  await session.post('Debugger.enable');
+  // V8 reports positions only in functions it has seen and still holds.
+  const held: unknown = runInThisContext(source, { filename: url });
+  try {
+    for (const name of ['risky', 'work', 'pick', 'search', 'nothing']) {
+      const { analysed, exits } = exitsOf(source, name);
+      assert.ok(!('why' in exits), `${name}: ${'why' in exits ? exits.why : ''}`);
+      const [fn] = functionsNamed(analysed, name);
+      const start = positionOf(analysed, fn!.bodyStart);
+      const end = positionOf(analysed, fn!.bodyEnd);
+      const { locations } = await session.post('Debugger.getPossibleBreakpoints', {
+        start: { scriptId: scripts.get(url)!, lineNumber: start.line - 1, columnNumber: start.column },
+        end: { scriptId: scripts.get(url)!, lineNumber: end.line - 1, columnNumber: end.column },
+        restrictToFunction: true,
+      });
+      const v8 = locations.filter((l) => l.type === 'return').map((l) => `${l.lineNumber + 1}:${l.columnNumber}`);
+      const ours = exits.returns
+        .map((offset) => positionOf(analysed, statementAt(analysed, offset).end))
+        .map((p) => `${p.line}:${p.column}`);
+      assert.deepEqual(ours, v8, `${name}: the returns are where V8 stops, and V8 has no return at the closing brace`);
+      assert.deepEqual(exits.throws, fn!.throws, name);
+    }
+  } finally {
+    session.disconnect();
+  }
+  assert.equal((held as unknown[]).length, 5);
+});
+
+test('the timer starts at the first statement that runs: past directives and hoisted declarations', () => {
+  const { analysed, exits } = exitsOf(TIMED, 'pick');
+  assert.ok(!('why' in exits));
+  const entry = positionOf(analysed, exits.entry);
+  assert.equal(TIMED.split('\n')[entry.line - 1]!.slice(entry.column), 'if (a) return a;');
+});
+
+test('a function stays on breakpoints when a site before an exit would not time what a breakpoint times, and says which line', () => {
+  const cases: [string, string, number, RegExp][] = [
+    ['function f(x) {\n  return x + 1;\n}', 'f', 2, /^returns a computed value/],
+    ['async function f(x) {\n  return await x;\n}', 'f', 2, /^returns a computed value/],
+    [
+      'function f(k) {\n  switch (k) {\n    case 1: let x = 1; break;\n    case 2: return x;\n  }\n  return 0;\n}',
+      'f',
+      4,
+      /^returns a computed value/,
+    ],
+    ['function f() {\n  return later;\n}\nconst later = 1;', 'f', 2, /^returns a computed value/],
+    ['function f() {\n  try {\n    return 1;\n  } finally {\n    cleanup();\n  }\n}', 'f', 3, /^returns inside `try … finally`/],
+    ['function f(xs) {\n  for (const x of xs) {\n    return x;\n  }\n  return 0;\n}', 'f', 3, /^returns inside `for … of`/],
+    ['function f(x) {\n  if (x) return 1;\n  go();\n}', 'f', 4, /^ends f without a `return`/],
+    ['function f() {\n  while (true) { if (done()) return 1; }\n}', 'f', 3, /^ends f without a `return`/],
+    ['async function* f() {\n  return 1;\n}', 'f', 1, /^starts an async generator/],
+    ['const f = (x) =>\n  x * 2;', 'f', 1, /^starts an expression-bodied arrow/],
+  ];
+  for (const [source, name, line, why] of cases) {
+    const { analysed, exits } = exitsOf(source, name);
+    assert.ok('why' in exits, `${source}: timed`);
+    assert.match(exits.why, why, source);
+    assert.equal(positionOf(analysed, exits.at).line, line, source);
+  }
+});
+
+test('a returned variable counts as computing nothing only where it is certainly initialised', () => {
+  const ok = [
+    'function f(p) {\n  let r = p;\n  if (r) return r;\n  return p;\n}',
+    'var shared = 1;\nfunction f() {\n  return shared;\n}',
+    'function f() {\n  try { go(); } catch (err) { return err; }\n  return NaN;\n}',
+    'function f() {\n  return `plain`;\n}',
+    'function f() {\n  return -1;\n}',
+  ];
+  for (const source of ok) {
+    const { exits } = exitsOf(source, 'f');
+    assert.ok(!('why' in exits), `${source}: ${'why' in exits ? exits.why : ''}`);
+  }
+});
