@@ -26,9 +26,19 @@ interface Adapter {
 async function stack(t: TestContext): Promise<{ cp: ControlPlane; shop: App }> {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
-  const shop = await startApp({ script: 'examples/shop/dist/server.js', broker: cp.mqttUrl, tags: ['dap'], agentId: 'shop-dap', module: 'esm' });
+  const shop = await startApp({
+    script: 'examples/shop/dist/server.js',
+    broker: cp.mqttUrl,
+    tags: ['dap'],
+    agentId: 'shop-dap',
+    module: 'esm',
+  });
   t.after(() => shop.stop());
-  await waitFor(async () => ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] }).agents.some((a) => a.online), WAIT, 'the shop\'s agent to be online');
+  await waitFor(
+    async () => ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] }).agents.some((a) => a.online),
+    WAIT,
+    "the shop's agent to be online",
+  );
   return { cp, shop };
 }
 
@@ -38,7 +48,8 @@ async function adapter(t: TestContext, cp: ControlPlane, launch: Record<string, 
   const dc = new DebugClient(command, '', 'liveprobe', { shell: true, env: { ...process.env, LIVEPROBE_SERVER: cp.url } }, true);
   dc.defaultTimeout = WAIT;
   const events = new ObservedList<DebugProtocol.Event>();
-  for (const name of ['breakpoint', 'output', 'stopped', 'initialized', 'thread']) dc.on(name, (event: DebugProtocol.Event) => events.push(event));
+  for (const name of ['breakpoint', 'output', 'stopped', 'initialized', 'thread'])
+    dc.on(name, (event: DebugProtocol.Event) => events.push(event));
   await dc.start();
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= dc.stop());
@@ -54,18 +65,27 @@ function checkout(shop: App): Promise<Response> {
 }
 
 function verified(events: ObservedList<DebugProtocol.Event>, id: number | undefined): Promise<DebugProtocol.Event> {
-  return events.waitFor((e) => e.event === 'breakpoint' && e.body.breakpoint.id === id && e.body.breakpoint.verified === true, WAIT, `breakpoint ${id} to be verified`);
+  return events.waitFor(
+    (e) => e.event === 'breakpoint' && e.body.breakpoint.id === id && e.body.breakpoint.verified === true,
+    WAIT,
+    `breakpoint ${id} to be verified`,
+  );
 }
 
 async function actions(cp: ControlPlane): Promise<ActionView[]> {
   return ((await (await fetch(`${cp.url}/api/v1/actions`)).json()) as { actions: ActionView[] }).actions;
 }
 
-test('a logpoint becomes a log action: verified once installed, its lines arrive as output events at the source line, and removing it deletes the action', { timeout: 120_000 }, async (t) => {
+test('a logpoint becomes a log action: verified once installed, its lines arrive as output events at the source line, and removing it deletes the action', {
+  timeout: 120_000,
+}, async (t) => {
   const { cp, shop } = await stack(t);
   // No tags in the launch configuration: the adapter targets the tags of the agents online.
   const { dc, events } = await adapter(t, cp);
-  const set = await dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: RETURN_LINE, logMessage: 'order {order.id} for {userId}: {order.amount}', condition: 'order.amount > 1' }] });
+  const set = await dc.setBreakpointsRequest({
+    source: { path: SOURCE },
+    breakpoints: [{ line: RETURN_LINE, logMessage: 'order {order.id} for {userId}: {order.amount}', condition: 'order.amount > 1' }],
+  });
   await dc.configurationDoneRequest();
   const [bp] = set.body.breakpoints;
   assert.equal(bp?.verified, false, 'not verified before an agent installed it');
@@ -79,7 +99,11 @@ test('a logpoint becomes a log action: verified once installed, its lines arrive
   assert.equal(action?.lineText, '  return order; // probe: checkout-return', 'the line as the editor has it travels with the action');
 
   assert.equal((await checkout(shop)).status, 200);
-  const output = await events.waitFor((e) => e.event === 'output' && /order \d+ for u1: 8\.1/.test(e.body.output), WAIT, 'the formatted log line');
+  const output = await events.waitFor(
+    (e) => e.event === 'output' && /order \d+ for u1: 8\.1/.test(e.body.output),
+    WAIT,
+    'the formatted log line',
+  );
   assert.match(output.body.output, /^\[shop-dap\] order \d+ for u1: 8\.1\n$/);
   assert.equal(output.body.source?.path, SOURCE);
   assert.equal(output.body.line, RETURN_LINE);
@@ -88,7 +112,9 @@ test('a logpoint becomes a log action: verified once installed, its lines arrive
   assert.deepEqual(await actions(cp), [], 'removing the breakpoint deleted the action');
 });
 
-test('a breakpoint without a log message takes a snapshot: a stopped event whose stack, scopes, variables and watches are the captured ones', { timeout: 120_000 }, async (t) => {
+test('a breakpoint without a log message takes a snapshot: a stopped event whose stack, scopes, variables and watches are the captured ones', {
+  timeout: 120_000,
+}, async (t) => {
   const { cp, shop } = await stack(t);
   const { dc, events } = await adapter(t, cp, { tags: ['dap'] });
   const set = await dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: RETURN_LINE }] });
@@ -109,7 +135,10 @@ test('a breakpoint without a log message takes a snapshot: a stopped event whose
   assert.equal(stackFrames[0]?.line, RETURN_LINE);
 
   const { scopes } = (await dc.scopesRequest({ frameId: stackFrames[0]?.id as number })).body;
-  assert.deepEqual(scopes.slice(0, 2).map((s) => s.name), ['Arguments', 'Locals']);
+  assert.deepEqual(
+    scopes.slice(0, 2).map((s) => s.name),
+    ['Arguments', 'Locals'],
+  );
   const args = (await dc.variablesRequest({ variablesReference: scopes[0]?.variablesReference as number })).body.variables;
   assert.equal(args.find((v) => v.name === 'userId')?.value, '"u1"');
   const locals = (await dc.variablesRequest({ variablesReference: scopes[1]?.variablesReference as number })).body.variables;
@@ -120,12 +149,20 @@ test('a breakpoint without a log message takes a snapshot: a stopped event whose
   assert.equal(fields.find((v) => v.name === 'userId')?.value, '"u1"');
 
   // Watch and hover read what was captured; nothing is evaluated in the app.
-  assert.equal((await dc.evaluateRequest({ expression: 'order.lines[0].sku', frameId: stackFrames[0]?.id as number, context: 'watch' })).body.result, '"tea"');
-  await assert.rejects(dc.evaluateRequest({ expression: 'inventory.items.size + 1', frameId: stackFrames[0]?.id as number, context: 'watch' }), /was not captured; add it as a watch expression/);
+  assert.equal(
+    (await dc.evaluateRequest({ expression: 'order.lines[0].sku', frameId: stackFrames[0]?.id as number, context: 'watch' })).body.result,
+    '"tea"',
+  );
+  await assert.rejects(
+    dc.evaluateRequest({ expression: 'inventory.items.size + 1', frameId: stackFrames[0]?.id as number, context: 'watch' }),
+    /was not captured; add it as a watch expression/,
+  );
   await assert.rejects(dc.nextRequest({ threadId }), /nothing to step/);
 });
 
-test('a bad expression or hit count gives an unverified breakpoint with the reason, an agent-side error its message, and ending the session removes its actions', { timeout: 120_000 }, async (t) => {
+test('a bad expression or hit count gives an unverified breakpoint with the reason, an agent-side error its message, and ending the session removes its actions', {
+  timeout: 120_000,
+}, async (t) => {
   const { cp } = await stack(t);
   const { dc, events, stop } = await adapter(t, cp, { tags: ['dap'] });
   const set = await dc.setBreakpointsRequest({
@@ -136,7 +173,10 @@ test('a bad expression or hit count gives an unverified breakpoint with the reas
       { line: CREATED_LINE, hitCondition: '% 2' },
     ],
   });
-  const elsewhere = await dc.setBreakpointsRequest({ source: { path: NOT_DEPLOYED }, breakpoints: [{ line: 3, logMessage: 'never {here}' }] });
+  const elsewhere = await dc.setBreakpointsRequest({
+    source: { path: NOT_DEPLOYED },
+    breakpoints: [{ line: 3, logMessage: 'never {here}' }],
+  });
   await dc.configurationDoneRequest();
   const [template, condition, hits] = set.body.breakpoints;
   const unknown = elsewhere.body.breakpoints[0];
@@ -148,9 +188,16 @@ test('a bad expression or hit count gives an unverified breakpoint with the reas
   assert.equal((await actions(cp)).length, 1, 'only the valid breakpoint reached the server');
   assert.equal(unknown?.verified, false);
 
-  const error = await events.waitFor((e) => e.event === 'breakpoint' && e.body.breakpoint.id === unknown?.id && /not-deployed\.ts/.test(e.body.breakpoint.message ?? ''), WAIT, 'the agent\'s error on the breakpoint');
+  const error = await events.waitFor(
+    (e) => e.event === 'breakpoint' && e.body.breakpoint.id === unknown?.id && /not-deployed\.ts/.test(e.body.breakpoint.message ?? ''),
+    WAIT,
+    "the agent's error on the breakpoint",
+  );
   assert.equal(error.body.breakpoint.verified, false);
-  assert.match(error.body.breakpoint.message, /^shop-dap: no loaded script matches `examples\/shop\/src\/not-deployed\.ts`.*it will install if such a script loads/);
+  assert.match(
+    error.body.breakpoint.message,
+    /^shop-dap: no loaded script matches `examples\/shop\/src\/not-deployed\.ts`.*it will install if such a script loads/,
+  );
 
   await stop();
   assert.deepEqual(await actions(cp), [], 'the session took its actions with it');

@@ -37,33 +37,61 @@ function run(args: string[]): void {
 
 /** A fresh code-server on a loopback port with the extension installed and `settings` as the user's. */
 export async function codeServer(folder: string, settings: Record<string, unknown>, vsix: string): Promise<CodeServer> {
-  if (!existsSync(ENTRY) || !existsSync(NODE)) throw new Error('code-server is not installed: run .ci/run, or `npm ci` in ide/code-server (see docs/editors.md)');
+  if (!existsSync(ENTRY) || !existsSync(NODE))
+    throw new Error('code-server is not installed: run .ci/run, or `npm ci` in ide/code-server (see docs/editors.md)');
   const dir = await tempDir('liveprobe-code-server-');
   const userData = join(dir.path, 'user-data');
   const extensions = join(dir.path, 'extensions');
   const config = join(dir.path, 'config.yaml');
   await mkdir(join(userData, 'User'), { recursive: true });
   await writeFile(config, 'auth: none\ncert: false\n');
-  await writeFile(join(userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'workbench.enableExperiments': false,
-    'workbench.tips.enabled': false,
-    'chat.disableAIFeatures': true,
-    ...settings,
-  }, null, 2));
+  await writeFile(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.enableExperiments': false,
+        'workbench.tips.enabled': false,
+        'chat.disableAIFeatures': true,
+        ...settings,
+      },
+      null,
+      2,
+    ),
+  );
   const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
   run([...common, '--install-extension', vsix]);
-  const child = new Child(NODE, [ENTRY, ...common, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', folder], {
-    name: 'code-server',
-    env: { XDG_CONFIG_HOME: join(dir.path, 'config'), XDG_DATA_HOME: join(dir.path, 'data') },
-  });
+  const child = new Child(
+    NODE,
+    [
+      ENTRY,
+      ...common,
+      '--bind-addr',
+      '127.0.0.1:0',
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      folder,
+    ],
+    {
+      name: 'code-server',
+      env: { XDG_CONFIG_HOME: join(dir.path, 'config'), XDG_DATA_HOME: join(dir.path, 'data') },
+    },
+  );
   try {
-    const line = await child.waitForLine((text) => /HTTP server listening on http:\/\/127\.0\.0\.1:\d+/.test(text), 60_000, 'code-server to listen');
+    const line = await child.waitForLine(
+      (text) => /HTTP server listening on http:\/\/127\.0\.0\.1:\d+/.test(text),
+      60_000,
+      'code-server to listen',
+    );
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(line)?.[0] ?? '';
     return {
       url,

@@ -21,9 +21,20 @@ async function stack(t: TestContext): Promise<{ cp: ControlPlane; shop: App }> {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
   // A low hit quota, so a burst of requests pauses an action the way production traffic would.
-  const shop = await startApp({ script: 'examples/shop/dist/server.js', broker: cp.mqttUrl, tags: ['e2e'], agentId: 'shop-1', module: 'esm', env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '5' } });
+  const shop = await startApp({
+    script: 'examples/shop/dist/server.js',
+    broker: cp.mqttUrl,
+    tags: ['e2e'],
+    agentId: 'shop-1',
+    module: 'esm',
+    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '5' },
+  });
   t.after(() => shop.stop());
-  await waitFor(async () => ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] }).agents.some((a) => a.online), WAIT, 'the shop\'s agent to be online');
+  await waitFor(
+    async () => ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] }).agents.some((a) => a.online),
+    WAIT,
+    "the shop's agent to be online",
+  );
   return { cp, shop };
 }
 
@@ -35,7 +46,10 @@ function checkout(shop: App, user = 'u1'): Promise<Response> {
 function traffic(shop: App): { stop(): Promise<void> } {
   let running = true;
   const loop = (async () => {
-    while (running) await checkout(shop).then((r) => r.arrayBuffer()).catch(() => undefined);
+    while (running)
+      await checkout(shop)
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined);
   })();
   return {
     async stop() {
@@ -47,10 +61,14 @@ function traffic(shop: App): { stop(): Promise<void> } {
 
 async function problemsShow(page: Page, patterns: RegExp[], what: string): Promise<void> {
   const problems = page.locator('.markers-panel');
-  await waitFor(async () => {
-    const shown = text(await problems.textContent());
-    return patterns.every((p) => p.test(shown));
-  }, WAIT, what);
+  await waitFor(
+    async () => {
+      const shown = text(await problems.textContent());
+      return patterns.every((p) => p.test(shown));
+    },
+    WAIT,
+    what,
+  );
 }
 
 /** Monaco renders spaces as no-break spaces. */
@@ -70,11 +88,20 @@ async function command(page: Page, name: string): Promise<void> {
 
 /** Answers the open input box or quick pick whose prompt, title or placeholder contains `prompt`. */
 async function answer(page: Page, prompt: string, value: string): Promise<void> {
-  await page.waitForFunction((wanted) => {
-    const widget = document.querySelector<HTMLElement>('.quick-input-widget');
-    const input = widget?.querySelector<HTMLInputElement>('input.input');
-    return widget !== null && widget !== undefined && widget.style.display !== 'none' && ((widget.textContent ?? '').includes(wanted) || (input?.placeholder ?? '').includes(wanted));
-  }, prompt, { timeout: WAIT });
+  await page.waitForFunction(
+    (wanted) => {
+      const widget = document.querySelector<HTMLElement>('.quick-input-widget');
+      const input = widget?.querySelector<HTMLInputElement>('input.input');
+      return (
+        widget !== null &&
+        widget !== undefined &&
+        widget.style.display !== 'none' &&
+        ((widget.textContent ?? '').includes(wanted) || (input?.placeholder ?? '').includes(wanted))
+      );
+    },
+    prompt,
+    { timeout: WAIT },
+  );
   await page.locator('.quick-input-widget input.input').fill(value);
   await page.keyboard.press('Enter');
   // The next step reuses the widget: let this one go first.
@@ -86,9 +113,15 @@ async function openAt(page: Page, file: string, line: number): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: WAIT });
   await input.fill(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').at(-1) as string }).first().waitFor({ timeout: WAIT });
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').at(-1) as string })
+    .first()
+    .waitFor({ timeout: WAIT });
   await page.keyboard.press('Enter');
-  await page.locator(`.tab[aria-label^="${file.split('/').at(-1)}"]`).first().waitFor({ timeout: WAIT });
+  await page
+    .locator(`.tab[aria-label^="${file.split('/').at(-1)}"]`)
+    .first()
+    .waitFor({ timeout: WAIT });
   await goTo(page, line);
 }
 
@@ -101,17 +134,23 @@ async function goTo(page: Page, line: number): Promise<void> {
 
 /** The `after` decoration texts shown in the editor (CSS ::after content, not innerText). */
 function decorationTexts(page: Page): Promise<string[]> {
-  return page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-lines span')]
-    .map((el) => getComputedStyle(el, '::after').content)
-    .filter((c) => c !== 'none' && c !== 'normal' && c.includes('liveprobe')));
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.monaco-editor .view-lines span')]
+      .map((el) => getComputedStyle(el, '::after').content)
+      .filter((c) => c !== 'none' && c !== 'normal' && c.includes('liveprobe')),
+  );
 }
 
 async function waitForDecoration(page: Page, pattern: RegExp): Promise<string> {
   let last: string[] = [];
-  await waitFor(async () => {
-    last = await decorationTexts(page);
-    return last.some((d) => pattern.test(d));
-  }, WAIT, `a decoration matching ${pattern}`).catch((error: unknown) => {
+  await waitFor(
+    async () => {
+      last = await decorationTexts(page);
+      return last.some((d) => pattern.test(d));
+    },
+    WAIT,
+    `a decoration matching ${pattern}`,
+  ).catch((error: unknown) => {
     throw new Error(`${String(error)}; decorations: ${JSON.stringify(last)}`);
   });
   return last.find((d) => pattern.test(d)) as string;
@@ -128,10 +167,14 @@ async function screenshot(page: Page, name: string): Promise<void> {
 async function addAction(page: Page, kind: string, answers: [string, string][]): Promise<void> {
   await command(page, `liveprobe: Add ${kind} here`);
   for (const [prompt, value] of answers) await answer(page, prompt, value);
-  await page.locator('.notifications-toasts', { hasText: new RegExp(`liveprobe: ${kind} act_\\w+ added at ${SOURCE}`) }).waitFor({ timeout: WAIT });
+  await page
+    .locator('.notifications-toasts', { hasText: new RegExp(`liveprobe: ${kind} act_\\w+ added at ${SOURCE}`) })
+    .waitFor({ timeout: WAIT });
 }
 
-test('in code-server: a log and a snapshot added at the cursor, their output and captured locals, an expression error and a paused action as decorations and problems', { timeout: 280_000 }, async (t) => {
+test('in code-server: a log and a snapshot added at the cursor, their output and captured locals, an expression error and a paused action as decorations and problems', {
+  timeout: 280_000,
+}, async (t) => {
   const vsix = packageExtension();
   const { cp, shop } = await stack(t);
   const server = await codeServer(repoRoot, { 'liveprobe.server': cp.url }, vsix);
@@ -157,17 +200,31 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
     await answer(page, 'Condition', '');
     await answer(page, 'Hit limit and expiry', '');
     await answer(page, 'Which agents?', '');
-    await page.locator('.notifications-toasts', { hasText: /liveprobe: log act_\w+ added at examples\/shop\/src\/server\.ts/ }).waitFor({ timeout: WAIT });
+    await page
+      .locator('.notifications-toasts', { hasText: /liveprobe: log act_\w+ added at examples\/shop\/src\/server\.ts/ })
+      .waitFor({ timeout: WAIT });
     await waitForDecoration(page, /log · 0 hits · installed/);
 
-    const [action] = ((await (await fetch(`${cp.url}/api/v1/actions`)).json()) as { actions: { file: string; line: number; lineText?: string; tags: string[] }[] }).actions;
-    assert.deepEqual([action?.file, action?.line, action?.tags], [SOURCE, RETURN_LINE, ['e2e']], 'workspace-relative file, the cursor line, the online agent\'s tag');
+    const [action] = (
+      (await (await fetch(`${cp.url}/api/v1/actions`)).json()) as {
+        actions: { file: string; line: number; lineText?: string; tags: string[] }[];
+      }
+    ).actions;
+    assert.deepEqual(
+      [action?.file, action?.line, action?.tags],
+      [SOURCE, RETURN_LINE, ['e2e']],
+      "workspace-relative file, the cursor line, the online agent's tag",
+    );
     assert.equal(action?.lineText, '  return order; // probe: checkout-return');
 
     assert.equal((await checkout(shop)).status, 200);
     await command(page, 'liveprobe: Show live output');
     const output = page.locator('.part.panel .view-lines');
-    await waitFor(async () => /shop-1 .*server\.ts:\d+ INFO order \d+ for u1: 8\.1/.test(text(await output.textContent())), WAIT, 'the log line in the output view');
+    await waitFor(
+      async () => /shop-1 .*server\.ts:\d+ INFO order \d+ for u1: 8\.1/.test(text(await output.textContent())),
+      WAIT,
+      'the log line in the output view',
+    );
     await waitForDecoration(page, /log · 1 hit · installed/);
     // Room for the code and its decoration: the side bar hidden.
     await page.keyboard.press('Control+b');
@@ -176,7 +233,12 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
 
     // A snapshot on the line above; opened in the debugger's own views.
     await goTo(page, CREATED_LINE + 1);
-    await addAction(page, 'snapshot', [['Watch expressions', 'order.lines[0].sku'], ['Condition', ''], ['Hit limit and expiry', ''], ['Which agents?', '']]);
+    await addAction(page, 'snapshot', [
+      ['Watch expressions', 'order.lines[0].sku'],
+      ['Condition', ''],
+      ['Hit limit and expiry', ''],
+      ['Which agents?', ''],
+    ]);
     await waitForDecoration(page, /snapshot · 0 hits · installed/);
     assert.equal((await checkout(shop)).status, 200);
     await waitForDecoration(page, /snapshot · 1 hit/);
@@ -186,7 +248,10 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
     await variables.locator('.monaco-list-row', { hasText: 'Arguments' }).click();
     await variables.locator('.monaco-list-row', { hasText: 'userId' }).waitFor({ timeout: WAIT });
     await variables.locator('.monaco-list-row', { hasText: 'Locals' }).click();
-    await variables.locator('.monaco-list-row', { hasText: /^order/ }).first().click();
+    await variables
+      .locator('.monaco-list-row', { hasText: /^order/ })
+      .first()
+      .click();
     await waitFor(async () => /amount\s*=\s*8\.1/.test(text(await variables.textContent())), WAIT, 'order.amount in the Variables view');
     assert.match(text(await variables.textContent()), /userId\s*=\s*"u1"/);
     await page.locator('.debug-call-stack', { hasText: 'checkout' }).waitFor({ timeout: WAIT });
@@ -196,7 +261,13 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
 
     // An expression the agent cannot evaluate (only for user u2, so the traffic below leaves it be): an error decoration and a problem.
     await goTo(page, CREATED_LINE);
-    await addAction(page, 'log', [['Message:', 'discount {nosuch.rate}'], ['Level', ''], ['Condition', 'userId == "u2"'], ['Hit limit and expiry', ''], ['Which agents?', '']]);
+    await addAction(page, 'log', [
+      ['Message:', 'discount {nosuch.rate}'],
+      ['Level', ''],
+      ['Condition', 'userId == "u2"'],
+      ['Hit limit and expiry', ''],
+      ['Which agents?', ''],
+    ]);
     await waitForDecoration(page, /log · 0 hits · installed/);
     assert.equal((await checkout(shop, 'u2')).status, 200);
     await waitForDecoration(page, /log · \d+ hits? · error/);
@@ -205,13 +276,22 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
 
     // Traffic over the agent's hit quota pauses a counter (and keeps pausing it, for longer each time).
     await goTo(page, AMOUNT_LINE);
-    await addAction(page, 'counter', [['Metric name', 'shop.line.calls'], ['Condition', ''], ['Hit limit and expiry', ''], ['Which agents?', '']]);
+    await addAction(page, 'counter', [
+      ['Metric name', 'shop.line.calls'],
+      ['Condition', ''],
+      ['Hit limit and expiry', ''],
+      ['Which agents?', ''],
+    ]);
     await waitForDecoration(page, /counter · 0 hits · installed/);
     const load = traffic(shop);
     try {
       await waitForDecoration(page, /counter · \d+ hits? · paused \(over quota\)/);
       await command(page, 'View: Focus Problems');
-      await problemsShow(page, [/`nosuch` is not available at this line/, /counter action act_\w+ on shop-1: paused due to high call rate/], 'the pause next to the error in the Problems view');
+      await problemsShow(
+        page,
+        [/`nosuch` is not available at this line/, /counter action act_\w+ on shop-1: paused due to high call rate/],
+        'the pause next to the error in the Problems view',
+      );
       await screenshot(page, 'problems');
     } finally {
       await load.stop();

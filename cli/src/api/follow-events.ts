@@ -26,7 +26,12 @@ export interface FollowOptions {
 }
 
 /** Resolves when `signal` aborts; rejects only as `options` ask. */
-export async function followEvents(api: ApiClient, handlers: FollowHandlers, signal: AbortSignal, options: FollowOptions = {}): Promise<void> {
+export async function followEvents(
+  api: ApiClient,
+  handlers: FollowHandlers,
+  signal: AbortSignal,
+  options: FollowOptions = {},
+): Promise<void> {
   let connected = false;
   let retryMs = FIRST_RETRY_MS;
   while (!signal.aborted) {

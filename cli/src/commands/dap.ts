@@ -16,8 +16,11 @@ export function registerDap(program: Command, _ctx: Context): void {
     .description('serve the Debug Adapter Protocol on stdin/stdout: breakpoints become log and snapshot actions (see docs/editors.md)')
     .option('--tag <tag>', 'breakpoints apply to agents with this tag (repeatable; the launch configuration may override)', collect)
     .option('--agent <id>', 'breakpoints apply to this agent id (repeatable)', collect)
-    .option('--root <dir>', 'the project folder files are named relative to (default: the launch configuration\'s `root`, else the current folder)')
-      .action((options: DapOptions, command: Command) => {
+    .option(
+      '--root <dir>',
+      "the project folder files are named relative to (default: the launch configuration's `root`, else the current folder)",
+    )
+    .action((options: DapOptions, command: Command) => {
       const { server, token } = command.optsWithGlobals<{ server: string; token?: string }>();
       const session = new LiveprobeDebugSession({
         server,

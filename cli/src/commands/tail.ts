@@ -38,11 +38,16 @@ async function follow(api: ApiClient, options: TailOptions, ctx: Context, signal
   const print = (message: EventSourceMessage) => ctx.io.out(options.json === true ? message.data : describe(message));
   const query = { action: options.action, agent: options.agent };
   const source = api.url('/events', query);
-  await followEvents(api, {
-    onEvent: print,
-    onConnected: (again) => ctx.io.err(again ? `reconnected to ${api.baseUrl}` : `tailing ${source}; press Ctrl-C to stop`),
-    onLost: (reason, retryMs) => ctx.io.err(`lost the control plane at ${api.baseUrl} (${reason}); reconnecting in ${retryMs / 1000}s`),
-  }, signal, { query, failFirst: true, failOnApiError: true });
+  await followEvents(
+    api,
+    {
+      onEvent: print,
+      onConnected: (again) => ctx.io.err(again ? `reconnected to ${api.baseUrl}` : `tailing ${source}; press Ctrl-C to stop`),
+      onLost: (reason, retryMs) => ctx.io.err(`lost the control plane at ${api.baseUrl} (${reason}); reconnecting in ${retryMs / 1000}s`),
+    },
+    signal,
+    { query, failFirst: true, failOnApiError: true },
+  );
 }
 
 function describe(message: EventSourceMessage): string {

@@ -14,7 +14,12 @@ export interface Targeting {
 
 export class BreakpointRefused extends Error {}
 
-export function actionForBreakpoint(bp: DebugProtocol.SourceBreakpoint, file: string, lineText: string | undefined, target: Targeting): ActionInput {
+export function actionForBreakpoint(
+  bp: DebugProtocol.SourceBreakpoint,
+  file: string,
+  lineText: string | undefined,
+  target: Targeting,
+): ActionInput {
   const common = {
     file,
     line: bp.line,
@@ -52,7 +57,9 @@ function hitLimit(text: string): number {
   const match = /^\s*(?:<=|==)?\s*(\d+)\s*$/.exec(text);
   const n = match === null ? NaN : Number(match[1]);
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new BreakpointRefused(`hit count \`${text}\`: liveprobe takes a hit limit, a whole number from 1, e.g. \`10\` to stop after 10 hits`);
+    throw new BreakpointRefused(
+      `hit count \`${text}\`: liveprobe takes a hit limit, a whole number from 1, e.g. \`10\` to stop after 10 hits`,
+    );
   }
   return n;
 }

@@ -43,15 +43,17 @@ export class Breakpoints {
     const before = this.#bySource.get(localPath) ?? [];
     const keep = new Map(before.map((bp) => [bp.key, bp]));
     const lines = readLines(localPath);
-    const result = await Promise.all(wanted.map(async (bp) => {
-      const key = breakpointKey(bp);
-      const existing = keep.get(key);
-      if (existing !== undefined) {
-        keep.delete(key);
-        return existing;
-      }
-      return this.create(localPath, bp, key, lines?.[bp.line - 1]);
-    }));
+    const result = await Promise.all(
+      wanted.map(async (bp) => {
+        const key = breakpointKey(bp);
+        const existing = keep.get(key);
+        if (existing !== undefined) {
+          keep.delete(key);
+          return existing;
+        }
+        return this.create(localPath, bp, key, lines?.[bp.line - 1]);
+      }),
+    );
     this.#bySource.set(localPath, result);
     await Promise.all([...keep.values()].map((bp) => this.remove(bp)));
     return result;
@@ -70,9 +72,12 @@ export class Breakpoints {
     if (bp === undefined) return;
     try {
       const view = await this.api.get<ActionView>(`/actions/${encodeURIComponent(actionId)}`);
-      const installed = view.statuses.some((s) => s.state === 'installed' || s.state === 'resumed' || s.state === 'paused' || s.state === 'hit_limit');
+      const installed = view.statuses.some(
+        (s) => s.state === 'installed' || s.state === 'resumed' || s.state === 'paused' || s.state === 'hit_limit',
+      );
       const errors = view.statuses.filter((s) => s.state === 'error');
-      const message = errors.length > 0 && !installed ? errors.map((s) => `${s.agentId}: ${s.message ?? 'error'}`).join('; ') : view.summary;
+      const message =
+        errors.length > 0 && !installed ? errors.map((s) => `${s.agentId}: ${s.message ?? 'error'}`).join('; ') : view.summary;
       if (bp.verified === installed && bp.message === message) return;
       bp.verified = installed;
       bp.message = message;

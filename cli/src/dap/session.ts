@@ -5,7 +5,17 @@
  * paused, so stepping is refused. With `snapshot` in the launch arguments the session only shows
  * that one snapshot (how the editor plugin opens snapshots).
  */
-import { Breakpoint, BreakpointEvent, DebugSession, InitializedEvent, OutputEvent, Source, StoppedEvent, TerminatedEvent, ThreadEvent } from '@vscode/debugadapter';
+import {
+  Breakpoint,
+  BreakpointEvent,
+  DebugSession,
+  InitializedEvent,
+  OutputEvent,
+  Source,
+  StoppedEvent,
+  TerminatedEvent,
+  ThreadEvent,
+} from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { AgentView, SnapshotRecord } from '@liveprobe/control-plane';
@@ -79,8 +89,18 @@ export class LiveprobeDebugSession extends DebugSession {
     // A client sends no `arguments` at all for an empty configuration.
     const args = given ?? {};
     const d = this.defaults;
-    this.#config = { ...args, server: args.server ?? d.server, token: args.token ?? d.token, tags: args.tags ?? d.tags, agents: args.agents ?? d.agents, root: args.root ?? d.root };
-    const mapping: PathMapping = { ...(this.#config.root === undefined ? {} : { root: this.#config.root }), ...(args.pathMap === undefined ? {} : { map: args.pathMap }) };
+    this.#config = {
+      ...args,
+      server: args.server ?? d.server,
+      token: args.token ?? d.token,
+      tags: args.tags ?? d.tags,
+      agents: args.agents ?? d.agents,
+      root: args.root ?? d.root,
+    };
+    const mapping: PathMapping = {
+      ...(this.#config.root === undefined ? {} : { root: this.#config.root }),
+      ...(args.pathMap === undefined ? {} : { map: args.pathMap }),
+    };
     this.#view = new SnapshotView(mapping);
     try {
       const api = new ApiClient(this.#config.server ?? d.server, this.#config.token);
@@ -88,7 +108,12 @@ export class LiveprobeDebugSession extends DebugSession {
       if (args.snapshot !== undefined) {
         this.#pending = await api.get<SnapshotRecord>(`/snapshots/${encodeURIComponent(args.snapshot)}`);
       } else {
-        this.#breakpoints = new Breakpoints(api, () => this.targeting(api), mapping, (bp) => this.sendEvent(new BreakpointEvent('changed', this.toBreakpoint(bp))));
+        this.#breakpoints = new Breakpoints(
+          api,
+          () => this.targeting(api),
+          mapping,
+          (bp) => this.sendEvent(new BreakpointEvent('changed', this.toBreakpoint(bp))),
+        );
         await this.subscribe(api);
       }
     } catch (err) {
@@ -108,32 +133,58 @@ export class LiveprobeDebugSession extends DebugSession {
     const agents = this.#config.agents ?? [];
     if (tags.length > 0 || agents.length > 0) return { tags, agents, ...expiry };
     const online = (await api.get<{ agents: AgentView[] }>('/agents')).agents.filter((a) => a.online);
-    if (online.length === 0) throw new BreakpointRefused('no agent is online and the launch configuration names no `tags` or `agents`; start the app with the agent, or set `tags`');
+    if (online.length === 0)
+      throw new BreakpointRefused(
+        'no agent is online and the launch configuration names no `tags` or `agents`; start the app with the agent, or set `tags`',
+      );
     const known = [...new Set(online.flatMap((a) => a.tags))];
     this.#config.tags = known;
     this.#config.agents = known.length > 0 ? [] : online.map((a) => a.agentId);
-    this.log(`liveprobe: no tags or agents configured; targeting ${known.length > 0 ? `tags ${known.join(', ')}` : `agents ${this.#config.agents.join(', ')}`} (the agents online now)\n`);
+    this.log(
+      `liveprobe: no tags or agents configured; targeting ${known.length > 0 ? `tags ${known.join(', ')}` : `agents ${this.#config.agents.join(', ')}`} (the agents online now)\n`,
+    );
     return { tags: this.#config.tags, agents: this.#config.agents, ...expiry };
   }
 
   /** Resolves once the event stream is open, so no output of a new action can be missed. */
   private subscribe(api: ApiClient): Promise<void> {
     return new Promise((resolve, reject) => {
-      followEvents(api, {
-        onEvent: (message) => this.onEvent(message),
-        onConnected: (again) => (again ? this.log(`liveprobe: reconnected to ${api.baseUrl}\n`) : resolve()),
-        onLost: (reason, retryMs) => this.log(`liveprobe: lost the control plane at ${api.baseUrl} (${reason}); retrying in ${retryMs / 1000}s\n`),
-      }, this.#stop.signal, { failFirst: true }).catch(reject);
+      followEvents(
+        api,
+        {
+          onEvent: (message) => this.onEvent(message),
+          onConnected: (again) => (again ? this.log(`liveprobe: reconnected to ${api.baseUrl}\n`) : resolve()),
+          onLost: (reason, retryMs) =>
+            this.log(`liveprobe: lost the control plane at ${api.baseUrl} (${reason}); retrying in ${retryMs / 1000}s\n`),
+        },
+        this.#stop.signal,
+        { failFirst: true },
+      ).catch(reject);
     });
   }
 
   private onEvent(message: EventSourceMessage): void {
-    const event = JSON.parse(message.data) as { kind: string; actionId?: string; agentId: string; id?: string; message?: string; level?: string; count?: number; reason?: string };
+    const event = JSON.parse(message.data) as {
+      kind: string;
+      actionId?: string;
+      agentId: string;
+      id?: string;
+      message?: string;
+      level?: string;
+      count?: number;
+      reason?: string;
+    };
     const bp = event.actionId === undefined ? undefined : this.#breakpoints?.forAction(event.actionId);
     if (bp === undefined) return;
     if (event.kind === 'action_status') void this.#breakpoints?.refresh(event.actionId as string);
-    else if (event.kind === 'output') this.output(`[${event.agentId}] ${event.message ?? ''}\n`, bp, event.level === 'error' || event.level === 'fatal' ? 'stderr' : 'stdout');
-    else if (event.kind === 'dropped') this.output(`[${event.agentId}] ${event.count ?? 0} lines dropped (${event.reason ?? ''})\n`, bp, 'console');
+    else if (event.kind === 'output')
+      this.output(
+        `[${event.agentId}] ${event.message ?? ''}\n`,
+        bp,
+        event.level === 'error' || event.level === 'fatal' ? 'stderr' : 'stdout',
+      );
+    else if (event.kind === 'dropped')
+      this.output(`[${event.agentId}] ${event.count ?? 0} lines dropped (${event.reason ?? ''})\n`, bp, 'console');
     else if (event.kind === 'snapshot' && event.id !== undefined) void this.fetchSnapshot(event.id, bp);
   }
 
@@ -155,10 +206,19 @@ export class LiveprobeDebugSession extends DebugSession {
     this.sendEvent(stopped);
   }
 
-  protected override async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
+  protected override async setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): Promise<void> {
     const path = args.source.path;
     if (this.#breakpoints === undefined || path === undefined) {
-      response.body = { breakpoints: (args.breakpoints ?? []).map((bp) => ({ verified: false, line: bp.line, message: 'this session shows one snapshot; it sets no actions' })) };
+      response.body = {
+        breakpoints: (args.breakpoints ?? []).map((bp) => ({
+          verified: false,
+          line: bp.line,
+          message: 'this session shows one snapshot; it sets no actions',
+        })),
+      };
       return this.sendResponse(response);
     }
     const wanted = (args.breakpoints ?? []).map((bp) => ({ ...bp, line: this.convertClientLineToDebugger(bp.line) }));
@@ -234,7 +294,11 @@ export class LiveprobeDebugSession extends DebugSession {
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
-    this.sendErrorResponse(response, { id: 4, format: 'liveprobe never pauses the app; add a breakpoint to take a snapshot', showUser: true });
+    this.sendErrorResponse(response, {
+      id: 4,
+      format: 'liveprobe never pauses the app; add a breakpoint to take a snapshot',
+      showUser: true,
+    });
   }
 
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
@@ -261,11 +325,20 @@ export class LiveprobeDebugSession extends DebugSession {
   }
 
   private refuseStepping(response: DebugProtocol.Response): void {
-    this.sendErrorResponse(response, { id: 5, format: 'a snapshot is a copy of values taken without pausing; there is nothing to step', showUser: true });
+    this.sendErrorResponse(response, {
+      id: 5,
+      format: 'a snapshot is a copy of values taken without pausing; there is nothing to step',
+      showUser: true,
+    });
   }
 
   private toBreakpoint(bp: Tracked): DebugProtocol.Breakpoint {
-    const out = new Breakpoint(bp.verified, this.convertDebuggerLineToClient(bp.line), undefined, new Source(bp.localPath.split(/[\\/]/).at(-1) ?? bp.localPath, this.convertDebuggerPathToClient(bp.localPath))) as DebugProtocol.Breakpoint;
+    const out = new Breakpoint(
+      bp.verified,
+      this.convertDebuggerLineToClient(bp.line),
+      undefined,
+      new Source(bp.localPath.split(/[\\/]/).at(-1) ?? bp.localPath, this.convertDebuggerPathToClient(bp.localPath)),
+    ) as DebugProtocol.Breakpoint;
     out.id = bp.id;
     out.message = bp.message;
     return out;

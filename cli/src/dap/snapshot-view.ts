@@ -49,7 +49,13 @@ export class SnapshotView {
       const local = localFileOf(frame.file, this.mapping);
       const source = new Source(basename(local ?? frame.file), local ?? frame.file);
       if (local === undefined) (source as DebugProtocol.Source).presentationHint = 'deemphasize';
-      return new StackFrame(threadId * FRAMES_PER_THREAD + i, frame.function === '' ? '(anonymous)' : frame.function, source, frame.line, frame.column);
+      return new StackFrame(
+        threadId * FRAMES_PER_THREAD + i,
+        frame.function === '' ? '(anonymous)' : frame.function,
+        source,
+        frame.line,
+        frame.column,
+      );
     });
   }
 
@@ -58,14 +64,21 @@ export class SnapshotView {
     const record = this.#threads.get(Math.floor(frameId / FRAMES_PER_THREAD));
     if (record === undefined || frameId % FRAMES_PER_THREAD !== 0) return [];
     const s = record.snapshot;
-    const named = (name: string, entries: NamedValue[], expensive = false) => new Scope(name, this.#containers.create({ kind: 'named', entries }), expensive);
+    const named = (name: string, entries: NamedValue[], expensive = false) =>
+      new Scope(name, this.#containers.create({ kind: 'named', entries }), expensive);
     const scopes = [named('Arguments', s.arguments), named('Locals', s.locals)];
     for (const scope of s.scopes) {
       const label = scope.kind === 'module' ? 'Module' : scope.kind === 'closure' ? 'Closure' : 'Block';
       scopes.push(named(scope.name === undefined ? label : `${label} (${scope.name})`, scope.variables, scope.kind === 'module'));
     }
     if (s.this !== undefined && s.this.t !== 'undefined') scopes.push(named('this', [{ name: 'this', value: s.this }]));
-    if (s.watches.length > 0) scopes.push(named('Watches', s.watches.map((w) => ({ name: w.expression, value: w.value ?? { t: 'unavailable', reason: w.error } }))));
+    if (s.watches.length > 0)
+      scopes.push(
+        named(
+          'Watches',
+          s.watches.map((w) => ({ name: w.expression, value: w.value ?? { t: 'unavailable', reason: w.error } })),
+        ),
+      );
     return scopes;
   }
 
@@ -93,7 +106,12 @@ export class SnapshotView {
     if (watch?.error !== undefined) throw new NotCaptured(watch.error);
     const path = /^\s*([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*|\[\d+\])*)\s*$/.exec(expression);
     if (path !== null) {
-      const all = [...s.locals, ...s.arguments, ...s.scopes.flatMap((scope) => scope.variables), ...(s.this === undefined ? [] : [{ name: 'this', value: s.this }])];
+      const all = [
+        ...s.locals,
+        ...s.arguments,
+        ...s.scopes.flatMap((scope) => scope.variables),
+        ...(s.this === undefined ? [] : [{ name: 'this', value: s.this }]),
+      ];
       let value = all.find((v) => v.name === path[1])?.value;
       for (const step of (path[2] ?? '').match(/\.[\w$]+|\[\d+\]/g) ?? []) {
         if (value === undefined) break;
@@ -107,7 +125,12 @@ export class SnapshotView {
 
   private variable(name: string, value: CapturedValue): DebugProtocol.Variable {
     const expandable = valueChildren(value).length > 0 || valueMore(value) > 0;
-    return { name, value: valueHeadText(value), type: value.t, variablesReference: expandable ? this.#containers.create({ kind: 'value', value }) : 0 };
+    return {
+      name,
+      value: valueHeadText(value),
+      type: value.t,
+      variablesReference: expandable ? this.#containers.create({ kind: 'value', value }) : 0,
+    };
   }
 }
 

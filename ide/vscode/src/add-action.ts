@@ -16,8 +16,21 @@ type Kind = 'log' | 'snapshot' | 'counter' | 'tictoc' | 'duration' | 'metric';
 type Fields = Record<string, unknown>;
 
 export function addActionCommands(connection: Connection, store: ActionsStore): vscode.Disposable {
-  const kinds: [string, Kind][] = [['addLog', 'log'], ['addSnapshot', 'snapshot'], ['addCounter', 'counter'], ['addTicToc', 'tictoc'], ['addDuration', 'duration'], ['addMetric', 'metric']];
-  return vscode.Disposable.from(...kinds.map(([command, kind]) => vscode.commands.registerCommand(`liveprobe.${command}`, (arg?: { lineNumber?: number }) => add(kind, connection, store, arg?.lineNumber))));
+  const kinds: [string, Kind][] = [
+    ['addLog', 'log'],
+    ['addSnapshot', 'snapshot'],
+    ['addCounter', 'counter'],
+    ['addTicToc', 'tictoc'],
+    ['addDuration', 'duration'],
+    ['addMetric', 'metric'],
+  ];
+  return vscode.Disposable.from(
+    ...kinds.map(([command, kind]) =>
+      vscode.commands.registerCommand(`liveprobe.${command}`, (arg?: { lineNumber?: number }) =>
+        add(kind, connection, store, arg?.lineNumber),
+      ),
+    ),
+  );
 }
 
 async function add(kind: Kind, connection: Connection, store: ActionsStore, gutterLine?: number): Promise<void> {
@@ -27,9 +40,16 @@ async function add(kind: Kind, connection: Connection, store: ActionsStore, gutt
   const title = `liveprobe: ${kind} at ${vscode.workspace.asRelativePath(editor.document.uri)}:${line}`;
   const fields = await typeFields(kind, title, editor, line);
   if (fields === undefined) return;
-  const condition = kind === 'duration' ? '' : await ask(title, 'Condition: act only when this expression is true, e.g. `order.amount > 100`', validExpression, { optional: true });
+  const condition =
+    kind === 'duration'
+      ? ''
+      : await ask(title, 'Condition: act only when this expression is true, e.g. `order.amount > 100`', validExpression, {
+          optional: true,
+        });
   if (condition === undefined) return;
-  const limitsText = await ask(title, 'Hit limit and expiry, e.g. `100 30m` (defaults: 1000 hits, 1 snapshot; 1h)', validLimits, { optional: true });
+  const limitsText = await ask(title, 'Hit limit and expiry, e.g. `100 30m` (defaults: 1000 hits, 1 snapshot; 1h)', validLimits, {
+    optional: true,
+  });
   if (limitsText === undefined) return;
   const target = await targets(connection, title);
   if (target === undefined) return;
@@ -59,9 +79,17 @@ async function add(kind: Kind, connection: Connection, store: ActionsStore, gutt
 async function typeFields(kind: Kind, title: string, editor: vscode.TextEditor, line: number): Promise<Fields | undefined> {
   switch (kind) {
     case 'log': {
-      const template = await ask(title, 'Message: `{expressions}` are evaluated at the line, e.g. `order {order.id} for {userId}`', validTemplate);
+      const template = await ask(
+        title,
+        'Message: `{expressions}` are evaluated at the line, e.g. `order {order.id} for {userId}`',
+        validTemplate,
+      );
       if (template === undefined) return undefined;
-      const level = await vscode.window.showQuickPick(['info', ...LOG_LEVELS.filter((l) => l !== 'info')], { title, placeHolder: 'Level', ignoreFocusOut: true });
+      const level = await vscode.window.showQuickPick(['info', ...LOG_LEVELS.filter((l) => l !== 'info')], {
+        title,
+        placeHolder: 'Level',
+        ignoreFocusOut: true,
+      });
       return level === undefined ? undefined : { template, level };
     }
     case 'snapshot': {
@@ -76,7 +104,12 @@ async function typeFields(kind: Kind, title: string, editor: vscode.TextEditor, 
     }
     case 'tictoc': {
       const last = editor.selection.end.line + 1;
-      const toc = last !== line ? String(last) : await ask(title, 'Toc line: where the measurement ends (or select from the tic line to the toc line first)', (t) => (/^\d+$/.test(t) && Number(t) > 0 ? undefined : 'a line number'));
+      const toc =
+        last !== line
+          ? String(last)
+          : await ask(title, 'Toc line: where the measurement ends (or select from the tic line to the toc line first)', (t) =>
+              /^\d+$/.test(t) && Number(t) > 0 ? undefined : 'a line number',
+            );
       if (toc === undefined) return undefined;
       const name = await ask(title, 'Metric name, e.g. `shop.checkout.seconds`', validMetricName);
       return name === undefined ? undefined : { toc: { line: Number(toc) }, name };
@@ -100,14 +133,27 @@ async function targets(connection: Connection, title: string): Promise<{ tags: s
   const allTags = [...new Set(connection.agents.flatMap((a) => a.tags))].sort();
   type Item = vscode.QuickPickItem & { tag?: string; agent?: string };
   const items: Item[] = [
-    ...allTags.map((tag) => ({ label: `tag: ${tag}`, tag, picked: onlineTags.has(tag), description: `${online.filter((a) => a.tags.includes(tag)).length} online` })),
+    ...allTags.map((tag) => ({
+      label: `tag: ${tag}`,
+      tag,
+      picked: onlineTags.has(tag),
+      description: `${online.filter((a) => a.tags.includes(tag)).length} online`,
+    })),
     ...connection.agents.map((a) => ({ label: `agent: ${a.agentId}`, agent: a.agentId, description: a.online ? 'online' : 'offline' })),
   ];
   if (items.length === 0) {
     void vscode.window.showErrorMessage('liveprobe: no agent has connected yet; start your app with the agent, or set `liveprobe.tags`');
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which agents? (the tags of the agents online are selected)', canPickMany: true, ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: 'Which agents? (the tags of the agents online are selected)',
+    canPickMany: true,
+    ignoreFocusOut: true,
+  });
   if (picked === undefined || picked.length === 0) return undefined;
-  return { tags: picked.flatMap((p) => (p.tag === undefined ? [] : [p.tag])), agents: picked.flatMap((p) => (p.agent === undefined ? [] : [p.agent])) };
+  return {
+    tags: picked.flatMap((p) => (p.tag === undefined ? [] : [p.tag])),
+    agents: picked.flatMap((p) => (p.agent === undefined ? [] : [p.agent])),
+  };
 }

@@ -3,7 +3,12 @@ import * as vscode from 'vscode';
 import { checkExpression, checkTemplate, ExpressionError, MetricName } from '@liveprobe/protocol';
 
 /** Resolves with the text, '' for a skipped optional step, or undefined when the user pressed Escape. */
-export function ask(title: string, prompt: string, validate: (text: string) => string | undefined, options: { value?: string; optional?: boolean; placeHolder?: string } = {}): Thenable<string | undefined> {
+export function ask(
+  title: string,
+  prompt: string,
+  validate: (text: string) => string | undefined,
+  options: { value?: string; optional?: boolean; placeHolder?: string } = {},
+): Thenable<string | undefined> {
   return vscode.window.showInputBox({
     title,
     prompt: options.optional === true ? `${prompt} (optional: Enter to skip)` : prompt,
@@ -39,7 +44,10 @@ export const validWatches = (text: string): string | undefined => {
 };
 
 export function splitWatches(text: string): string[] {
-  return text.split(';').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export const validMetricName = (text: string): string | undefined => {
@@ -50,7 +58,10 @@ export const validMetricName = (text: string): string | undefined => {
 /** `100`, `30m` or `100 30m`: a hit limit, an expiry, or both. */
 export function parseLimits(text: string): { maxHits?: number; expiresIn?: string } | string {
   const out: { maxHits?: number; expiresIn?: string } = {};
-  for (const word of text.trim().split(/\s+/).filter((w) => w !== '')) {
+  for (const word of text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '')) {
     if (/^\d+$/.test(word)) out.maxHits = Number(word);
     else if (/^(\d+[smhd])+$/.test(word)) out.expiresIn = word;
     else return `\`${word}\` is neither a hit limit (a whole number) nor an expiry (30s, 15m, 2h, 1h30m, up to 7d)`;

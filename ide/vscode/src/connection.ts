@@ -49,7 +49,8 @@ export class Connection implements vscode.Disposable {
 
   /** The API client, or an error the user can act on. */
   api(): ApiClient {
-    if (this.#api === undefined) throw new CliError('not_connected', 'liveprobe is not connected: check `liveprobe.server` and run `liveprobe: Sign in`');
+    if (this.#api === undefined)
+      throw new CliError('not_connected', 'liveprobe is not connected: check `liveprobe.server` and run `liveprobe: Sign in`');
     return this.#api;
   }
 
@@ -69,11 +70,16 @@ export class Connection implements vscode.Disposable {
     this.setState({ kind: 'connecting', server });
     void this.pollAgents(api, stop.signal);
     try {
-      await followEvents(api, {
-        onEvent: (message) => this.#event.fire(message),
-        onConnected: () => this.setState({ kind: 'connected', server }),
-        onLost: (reason, retryMs) => this.setState({ kind: 'unreachable', server, reason, retryMs }),
-      }, stop.signal, { failOnApiError: true });
+      await followEvents(
+        api,
+        {
+          onEvent: (message) => this.#event.fire(message),
+          onConnected: () => this.setState({ kind: 'connected', server }),
+          onLost: (reason, retryMs) => this.setState({ kind: 'unreachable', server, reason, retryMs }),
+        },
+        stop.signal,
+        { failOnApiError: true },
+      );
     } catch (err) {
       if (stop.signal.aborted) return;
       this.refused(err, server);

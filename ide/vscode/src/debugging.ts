@@ -39,14 +39,23 @@ async function openSnapshot(connection: Connection, given?: string): Promise<voi
   let id = given;
   if (id === undefined) {
     const { snapshots } = await connection.api().get<{ snapshots: SnapshotSummary[] }>('/snapshots', { limit: '30' });
-    if (snapshots.length === 0) return void vscode.window.showInformationMessage('liveprobe: no snapshots yet; add a snapshot action on a line and let it run');
-    const picked = await vscode.window.showQuickPick(snapshots.map((s) => ({
-      label: `${s.location.file.split('/').at(-1)}:${s.location.line}${s.location.function === undefined ? '' : ` (${s.location.function})`}`,
-      description: `${s.agentId} · ${s.time.slice(11, 19)}`,
-      detail: s.id,
-    })), { title: 'liveprobe: open snapshot (newest first)' });
+    if (snapshots.length === 0)
+      return void vscode.window.showInformationMessage('liveprobe: no snapshots yet; add a snapshot action on a line and let it run');
+    const picked = await vscode.window.showQuickPick(
+      snapshots.map((s) => ({
+        label: `${s.location.file.split('/').at(-1)}:${s.location.line}${s.location.function === undefined ? '' : ` (${s.location.function})`}`,
+        description: `${s.agentId} · ${s.time.slice(11, 19)}`,
+        detail: s.id,
+      })),
+      { title: 'liveprobe: open snapshot (newest first)' },
+    );
     id = picked?.detail;
   }
   if (id === undefined) return;
-  await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], { type: 'liveprobe', request: 'attach', name: `liveprobe snapshot ${id}`, snapshot: id });
+  await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+    type: 'liveprobe',
+    request: 'attach',
+    name: `liveprobe snapshot ${id}`,
+    snapshot: id,
+  });
 }

@@ -9,30 +9,56 @@ import type { ActionsStore } from './actions-store.js';
 import { namesDocument } from './files.js';
 
 const COLORS: Record<GutterState, string> = {
-  installed: 'charts.green', prepared: 'charts.green', paused: 'charts.orange', error: 'errorForeground', waiting: 'descriptionForeground', done: 'descriptionForeground',
+  installed: 'charts.green',
+  prepared: 'charts.green',
+  paused: 'charts.orange',
+  error: 'errorForeground',
+  waiting: 'descriptionForeground',
+  done: 'descriptionForeground',
 };
 const WORDS: Record<GutterState, string> = {
-  installed: 'installed', prepared: 'installed on prepared sites', paused: 'paused (over quota)', error: 'error', waiting: 'waiting', done: 'done (hit limit reached)',
+  installed: 'installed',
+  prepared: 'installed on prepared sites',
+  paused: 'paused (over quota)',
+  error: 'error',
+  waiting: 'waiting',
+  done: 'done (hit limit reached)',
 };
 
 export function decorations(store: ActionsStore, media: vscode.Uri): vscode.Disposable {
-  const types = new Map(GUTTER_STATES.map((state) => [state, vscode.window.createTextEditorDecorationType({
-    gutterIconPath: vscode.Uri.joinPath(media, `${state}.svg`),
-    gutterIconSize: 'contain',
-    after: { color: new vscode.ThemeColor(COLORS[state]), margin: '0 0 0 2em' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  })]));
+  const types = new Map(
+    GUTTER_STATES.map((state) => [
+      state,
+      vscode.window.createTextEditorDecorationType({
+        gutterIconPath: vscode.Uri.joinPath(media, `${state}.svg`),
+        gutterIconSize: 'contain',
+        after: { color: new vscode.ThemeColor(COLORS[state]), margin: '0 0 0 2em' },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      }),
+    ]),
+  );
   const paint = (editor: vscode.TextEditor) => {
     const byState = new Map<GutterState, vscode.DecorationOptions[]>(GUTTER_STATES.map((s) => [s, []]));
     const byLine = new Map<number, ActionView[]>();
     for (const action of store.actions) {
-      if (action.state !== 'active' || action.line < 1 || action.line > editor.document.lineCount || !namesDocument(action.file, editor.document.uri)) continue;
+      if (
+        action.state !== 'active' ||
+        action.line < 1 ||
+        action.line > editor.document.lineCount ||
+        !namesDocument(action.file, editor.document.uri)
+      )
+        continue;
       byLine.set(action.line, [...(byLine.get(action.line) ?? []), action]);
     }
     for (const [line, actions] of byLine) {
       const states = actions.map((a) => gutterState(a, store.errorsOf(a.id)));
-      const worst = GUTTER_STATES.slice().reverse().find((s) => states.includes(s)) ?? 'waiting';
-      const text = actions.map((a) => `${a.type} · ${hitsOf(a)} hit${hitsOf(a) === 1 ? '' : 's'} · ${WORDS[gutterState(a, store.errorsOf(a.id))]}`).join('  |  ');
+      const worst =
+        GUTTER_STATES.slice()
+          .reverse()
+          .find((s) => states.includes(s)) ?? 'waiting';
+      const text = actions
+        .map((a) => `${a.type} · ${hitsOf(a)} hit${hitsOf(a) === 1 ? '' : 's'} · ${WORDS[gutterState(a, store.errorsOf(a.id))]}`)
+        .join('  |  ');
       const end = editor.document.lineAt(line - 1).range.end;
       byState.get(worst)?.push({
         range: new vscode.Range(end, end),
@@ -43,11 +69,7 @@ export function decorations(store: ActionsStore, media: vscode.Uri): vscode.Disp
     for (const [state, options] of byState) editor.setDecorations(types.get(state) as vscode.TextEditorDecorationType, options);
   };
   const paintAll = () => vscode.window.visibleTextEditors.forEach(paint);
-  return vscode.Disposable.from(
-    ...types.values(),
-    store.onDidChange(paintAll),
-    vscode.window.onDidChangeVisibleTextEditors(paintAll),
-  );
+  return vscode.Disposable.from(...types.values(), store.onDidChange(paintAll), vscode.window.onDidChangeVisibleTextEditors(paintAll));
 }
 
 function hover(actions: ActionView[], store: ActionsStore): vscode.MarkdownString {
@@ -55,8 +77,12 @@ function hover(actions: ActionView[], store: ActionsStore): vscode.MarkdownStrin
   for (const a of actions) {
     md.appendMarkdown(`**liveprobe ${a.id}** — `).appendText(describeAction(a)).appendMarkdown('\n\n');
     md.appendText(a.summary).appendMarkdown('\n\n');
-    for (const s of a.statuses) md.appendMarkdown(`- \`${s.agentId}\`: ${s.state}, ${s.hits} hits`).appendText(s.message === undefined ? '' : ` — ${s.message}`).appendMarkdown('\n');
-    for (const [agent, message] of store.errorsOf(a.id)) md.appendMarkdown(`- \`${agent}\`: last error`).appendText(` — ${message}`).appendMarkdown('\n');
+    for (const s of a.statuses)
+      md.appendMarkdown(`- \`${s.agentId}\`: ${s.state}, ${s.hits} hits`)
+        .appendText(s.message === undefined ? '' : ` — ${s.message}`)
+        .appendMarkdown('\n');
+    for (const [agent, message] of store.errorsOf(a.id))
+      md.appendMarkdown(`- \`${agent}\`: last error`).appendText(` — ${message}`).appendMarkdown('\n');
     md.appendMarkdown('\n');
   }
   return md;

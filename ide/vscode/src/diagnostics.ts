@@ -20,7 +20,11 @@ export function diagnostics(store: ActionsStore): vscode.Disposable {
       }
       const line = Math.max(0, action.line - 1);
       for (const [agent, message, severity] of problems) {
-        const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), `${action.type} action ${action.id} on ${agent}: ${message}`, severity);
+        const d = new vscode.Diagnostic(
+          new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER),
+          `${action.type} action ${action.id} on ${agent}: ${message}`,
+          severity,
+        );
         d.source = 'liveprobe';
         byFile.set(uri.toString(), [...(byFile.get(uri.toString()) ?? []), d]);
       }

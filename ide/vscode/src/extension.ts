@@ -19,7 +19,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('liveprobe');
   const media = vscode.Uri.joinPath(context.extensionUri, 'media');
   context.subscriptions.push(
-    connection, store, channel,
+    connection,
+    store,
+    channel,
     statusBar(connection),
     decorations(store, media),
     diagnostics(store),
@@ -35,12 +37,18 @@ export function activate(context: vscode.ExtensionContext): void {
       await context.secrets.delete(TOKEN_KEY);
       void connection.start();
     }),
-    vscode.commands.registerCommand('liveprobe.removeAction', (node?: { action?: { id: string } }) => remove(connection, store, node?.action === undefined ? [] : [node.action.id])),
+    vscode.commands.registerCommand('liveprobe.removeAction', (node?: { action?: { id: string } }) =>
+      remove(connection, store, node?.action === undefined ? [] : [node.action.id]),
+    ),
     vscode.commands.registerCommand('liveprobe.removeActionsHere', (arg?: { lineNumber?: number }) => {
       const editor = vscode.window.activeTextEditor;
       if (editor === undefined) return;
       const line = arg?.lineNumber ?? editor.selection.active.line + 1;
-      return remove(connection, store, store.actions.filter((a) => a.line === line && namesDocument(a.file, editor.document.uri)).map((a) => a.id));
+      return remove(
+        connection,
+        store,
+        store.actions.filter((a) => a.line === line && namesDocument(a.file, editor.document.uri)).map((a) => a.id),
+      );
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('liveprobe.server')) void connection.start();
@@ -52,7 +60,8 @@ export function activate(context: vscode.ExtensionContext): void {
 async function signIn(secrets: vscode.SecretStorage, connection: Connection): Promise<void> {
   const token = await vscode.window.showInputBox({
     title: `liveprobe: sign in to ${connection.server}`,
-    prompt: 'An API token (lpt_…, from `liveprobe token create` or the portal) or your identity provider\'s token; it is kept in the editor\'s secret storage',
+    prompt:
+      "An API token (lpt_…, from `liveprobe token create` or the portal) or your identity provider's token; it is kept in the editor's secret storage",
     password: true,
     ignoreFocusOut: true,
   });
@@ -73,7 +82,8 @@ async function remove(connection: Connection, store: ActionsStore, ids: string[]
       await connection.api().delete(`/actions/${encodeURIComponent(id)}`);
       store.forget(id);
     } catch (err) {
-      if (!connection.refused(err)) void vscode.window.showErrorMessage(`liveprobe: could not remove ${id}: ${err instanceof CliError ? err.message : String(err)}`);
+      if (!connection.refused(err))
+        void vscode.window.showErrorMessage(`liveprobe: could not remove ${id}: ${err instanceof CliError ? err.message : String(err)}`);
     }
   }
 }

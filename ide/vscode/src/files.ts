@@ -9,7 +9,9 @@ import { agentFileOf, localFileOf, type PathMapping } from 'liveprobe/dist/dap/p
 
 export function mappingFor(folder: vscode.WorkspaceFolder): PathMapping {
   const configured = vscode.workspace.getConfiguration('liveprobe', folder.uri).get<Record<string, string>>('pathMappings', {});
-  const map = Object.fromEntries(Object.entries(configured).map(([local, remote]) => [isAbsolute(local) ? local : join(folder.uri.fsPath, local), remote]));
+  const map = Object.fromEntries(
+    Object.entries(configured).map(([local, remote]) => [isAbsolute(local) ? local : join(folder.uri.fsPath, local), remote]),
+  );
   return { root: folder.uri.fsPath, map };
 }
 

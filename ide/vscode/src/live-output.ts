@@ -31,10 +31,14 @@ export function liveOutput(connection: Connection, store: ActionsStore, channel:
     if (uri === undefined) return;
     const where = `${uri.fsPath}:${action.line}`;
     const time = event.time.slice(11, 23);
-    if (event.kind === 'output') channel.appendLine(`${time} ${event.agentId} ${where} ${(event.level ?? 'info').toUpperCase()} ${event.message ?? ''}`);
-    else if (event.kind === 'snapshot') channel.appendLine(`${time} ${event.agentId} ${where} snapshot ${event.id ?? ''} captured (liveprobe: Open snapshot)`);
-    else if (event.kind === 'dropped') channel.appendLine(`${time} ${event.agentId} ${where} ${event.count ?? 0} lines dropped: ${event.reason ?? ''}`);
-    else if (event.kind === 'action_status' && (event.state === 'error' || event.state === 'paused')) channel.appendLine(`${time} ${event.agentId} ${where} ${event.state}: ${event.message ?? ''}`);
+    if (event.kind === 'output')
+      channel.appendLine(`${time} ${event.agentId} ${where} ${(event.level ?? 'info').toUpperCase()} ${event.message ?? ''}`);
+    else if (event.kind === 'snapshot')
+      channel.appendLine(`${time} ${event.agentId} ${where} snapshot ${event.id ?? ''} captured (liveprobe: Open snapshot)`);
+    else if (event.kind === 'dropped')
+      channel.appendLine(`${time} ${event.agentId} ${where} ${event.count ?? 0} lines dropped: ${event.reason ?? ''}`);
+    else if (event.kind === 'action_status' && (event.state === 'error' || event.state === 'paused'))
+      channel.appendLine(`${time} ${event.agentId} ${where} ${event.state}: ${event.message ?? ''}`);
   };
   let last: string | undefined;
   const states = connection.onDidChangeState((state) => {

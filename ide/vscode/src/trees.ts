@@ -12,15 +12,25 @@ export class ActionsTree implements vscode.TreeDataProvider<ActionNode> {
   readonly #changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.#changed.event;
 
-  constructor(private readonly store: ActionsStore, private readonly connection: Connection, private readonly media: vscode.Uri) {
+  constructor(
+    private readonly store: ActionsStore,
+    private readonly connection: Connection,
+    private readonly media: vscode.Uri,
+  ) {
     store.onDidChange(() => this.#changed.fire());
   }
 
   async getChildren(node?: ActionNode): Promise<ActionNode[]> {
     if (node === undefined) return [...new Set(this.store.actions.map((a) => a.file))].sort().map((file) => ({ kind: 'file', file }));
-    if (node.kind === 'file') return this.store.actions.filter((a) => a.file === node.file).sort((a, b) => a.line - b.line).map((action) => ({ kind: 'action', action }));
+    if (node.kind === 'file')
+      return this.store.actions
+        .filter((a) => a.file === node.file)
+        .sort((a, b) => a.line - b.line)
+        .map((action) => ({ kind: 'action', action }));
     if (node.kind === 'action' && node.action.type === 'snapshot') {
-      const { snapshots } = await this.connection.api().get<{ snapshots: SnapshotSummary[] }>('/snapshots', { action: node.action.id, limit: '20' });
+      const { snapshots } = await this.connection
+        .api()
+        .get<{ snapshots: SnapshotSummary[] }>('/snapshots', { action: node.action.id, limit: '20' });
       return snapshots.map((snapshot) => ({ kind: 'snapshot', snapshot }));
     }
     return [];
@@ -29,7 +39,10 @@ export class ActionsTree implements vscode.TreeDataProvider<ActionNode> {
   getTreeItem(node: ActionNode): vscode.TreeItem {
     if (node.kind === 'file') {
       const uri = localUri(node.file);
-      const item = uri === undefined ? new vscode.TreeItem(node.file, vscode.TreeItemCollapsibleState.Expanded) : new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.Expanded);
+      const item =
+        uri === undefined
+          ? new vscode.TreeItem(node.file, vscode.TreeItemCollapsibleState.Expanded)
+          : new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.Expanded);
       item.description = uri === undefined ? 'not in this workspace' : node.file;
       return item;
     }
@@ -42,14 +55,22 @@ export class ActionsTree implements vscode.TreeDataProvider<ActionNode> {
       return item;
     }
     const a = node.action;
-    const item = new vscode.TreeItem(`${a.line}: ${describeAction(a)}`, a.type === 'snapshot' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      `${a.line}: ${describeAction(a)}`,
+      a.type === 'snapshot' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = a.id;
     item.description = `${hitsOf(a)} hits · ${a.state === 'expired' ? 'expired' : a.summary}`;
     item.tooltip = `${a.id} · ${a.summary}`;
     item.contextValue = 'action';
     item.iconPath = vscode.Uri.joinPath(this.media, `${gutterState(a, this.store.errorsOf(a.id))}.svg`);
     const uri = localUri(a.file);
-    if (uri !== undefined) item.command = { title: 'Open', command: 'vscode.open', arguments: [uri, { selection: new vscode.Range(a.line - 1, 0, a.line - 1, 0) }] };
+    if (uri !== undefined)
+      item.command = {
+        title: 'Open',
+        command: 'vscode.open',
+        arguments: [uri, { selection: new vscode.Range(a.line - 1, 0, a.line - 1, 0) }],
+      };
     return item;
   }
 }
