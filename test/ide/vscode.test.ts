@@ -2,16 +2,25 @@
 // the workbench in Chromium against `liveprobe up` and the example shop running with the agent.
 // One code-server per file: it starts an extension host per browser connection.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { AgentView } from '@liveprobe/control-plane';
 import { lineOf, repoRoot, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../helpers/index.js';
-import { browser, SCREENSHOT_DIR } from '../helpers/browser.js';
-import { fromRoot } from '../helpers/paths.js';
 import { codeServer, packageExtension } from './code-server.js';
+import {
+  answer,
+  command,
+  goTo,
+  keepFailure,
+  openAt,
+  openWorkbench,
+  problemsShow,
+  screenshot,
+  text,
+  WAIT,
+  waitForDecoration,
+} from './workbench.js';
 
-const WAIT = 30_000;
 const SOURCE = 'examples/shop/src/server.ts';
 const RETURN_LINE = lineOf(SOURCE, 'checkout-return');
 const CREATED_LINE = lineOf(SOURCE, 'order-created');
@@ -59,111 +68,6 @@ function traffic(shop: App): { stop(): Promise<void> } {
   };
 }
 
-async function problemsShow(page: Page, patterns: RegExp[], what: string): Promise<void> {
-  const problems = page.locator('.markers-panel');
-  await waitFor(
-    async () => {
-      const shown = text(await problems.textContent());
-      return patterns.every((p) => p.test(shown));
-    },
-    WAIT,
-    what,
-  );
-}
-
-/** Monaco renders spaces as no-break spaces. */
-function text(s: string | null): string {
-  return (s ?? '').replace(/\u00a0/g, ' ');
-}
-
-/** Runs a command from the palette, as a user types it. */
-async function command(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: WAIT });
-  await input.fill(`>${name}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: WAIT });
-  await page.keyboard.press('Enter');
-}
-
-/** Answers the open input box or quick pick whose prompt, title or placeholder contains `prompt`. */
-async function answer(page: Page, prompt: string, value: string): Promise<void> {
-  await page.waitForFunction(
-    (wanted) => {
-      const widget = document.querySelector<HTMLElement>('.quick-input-widget');
-      const input = widget?.querySelector<HTMLInputElement>('input.input');
-      return (
-        widget !== null &&
-        widget !== undefined &&
-        widget.style.display !== 'none' &&
-        ((widget.textContent ?? '').includes(wanted) || (input?.placeholder ?? '').includes(wanted))
-      );
-    },
-    prompt,
-    { timeout: WAIT },
-  );
-  await page.locator('.quick-input-widget input.input').fill(value);
-  await page.keyboard.press('Enter');
-  // The next step reuses the widget: let this one go first.
-  await page.waitForTimeout(200);
-}
-
-async function openAt(page: Page, file: string, line: number): Promise<void> {
-  await page.keyboard.press('Control+p');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: WAIT });
-  await input.fill(file);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').at(-1) as string })
-    .first()
-    .waitFor({ timeout: WAIT });
-  await page.keyboard.press('Enter');
-  await page
-    .locator(`.tab[aria-label^="${file.split('/').at(-1)}"]`)
-    .first()
-    .waitFor({ timeout: WAIT });
-  await goTo(page, line);
-}
-
-async function goTo(page: Page, line: number): Promise<void> {
-  await page.locator('.monaco-editor textarea').first().focus();
-  await page.keyboard.press('Control+g');
-  await page.locator('.quick-input-widget input.input').fill(`:${line}`);
-  await page.keyboard.press('Enter');
-}
-
-/** The `after` decoration texts shown in the editor (CSS ::after content, not innerText). */
-function decorationTexts(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('.monaco-editor .view-lines span')]
-      .map((el) => getComputedStyle(el, '::after').content)
-      .filter((c) => c !== 'none' && c !== 'normal' && c.includes('liveprobe')),
-  );
-}
-
-async function waitForDecoration(page: Page, pattern: RegExp): Promise<string> {
-  let last: string[] = [];
-  await waitFor(
-    async () => {
-      last = await decorationTexts(page);
-      return last.some((d) => pattern.test(d));
-    },
-    WAIT,
-    `a decoration matching ${pattern}`,
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; decorations: ${JSON.stringify(last)}`);
-  });
-  return last.find((d) => pattern.test(d)) as string;
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const path = `${SCREENSHOT_DIR}/vscode-${name}.png`;
-  await page.screenshot({ path });
-  // The README shows these: refreshed by each run.
-  await copyFile(path, fromRoot(`docs/screenshots/vscode-${name}.png`));
-}
-
 async function addAction(page: Page, kind: string, answers: [string, string][]): Promise<void> {
   await command(page, `liveprobe: Add ${kind} here`);
   for (const [prompt, value] of answers) await answer(page, prompt, value);
@@ -179,14 +83,8 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
   const { cp, shop } = await stack(t);
   const server = await codeServer(repoRoot, { 'liveprobe.server': cp.url }, vsix);
   t.after(() => server.stop());
-  const chromium = await browser();
-  t.after(() => chromium.close());
-  const page = await chromium.newPage();
-  try {
-    await page.goto(server.workbench);
-    // The palette caches its list when it opens: wait until the extension is up.
-    await page.locator('.statusbar-item', { hasText: 'liveprobe: 1 agent online' }).waitFor({ timeout: 60_000 });
-
+  const page = await openWorkbench(t, server, 'liveprobe: 1 agent online');
+  await keepFailure(page, 'vscode', async () => {
     // A log at the cursor: template checked as typed, targets picked from what the server knows.
     await openAt(page, SOURCE, RETURN_LINE);
     await command(page, 'liveprobe: Add log here');
@@ -296,11 +194,5 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
     } finally {
       await load.stop();
     }
-  } catch (error) {
-    // The last screen, for whoever reads the failure.
-    await mkdir(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: `${SCREENSHOT_DIR}/vscode-failure.png` }).catch(() => undefined);
-    await writeFile(`${SCREENSHOT_DIR}/vscode-failure.html`, await page.content()).catch(() => undefined);
-    throw error;
-  }
+  });
 });
