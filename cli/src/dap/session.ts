@@ -48,6 +48,7 @@ export interface SessionDefaults {
   tags?: string[];
   agents?: string[];
   root?: string;
+  pathMap?: Record<string, string>;
 }
 
 export class LiveprobeDebugSession extends DebugSession {
@@ -99,7 +100,7 @@ export class LiveprobeDebugSession extends DebugSession {
     };
     const mapping: PathMapping = {
       ...(this.#config.root === undefined ? {} : { root: this.#config.root }),
-      ...(args.pathMap === undefined ? {} : { map: args.pathMap }),
+      ...((args.pathMap ?? d.pathMap) === undefined ? {} : { map: args.pathMap ?? d.pathMap }),
     };
     this.#view = new SnapshotView(mapping);
     try {
@@ -164,16 +165,12 @@ export class LiveprobeDebugSession extends DebugSession {
   }
 
   private onEvent(message: EventSourceMessage): void {
-    const event = JSON.parse(message.data) as {
-      kind: string;
-      actionId?: string;
-      agentId: string;
-      id?: string;
-      message?: string;
-      level?: string;
-      count?: number;
-      reason?: string;
-    };
+    let event: LiveEventData;
+    try {
+      event = JSON.parse(message.data) as LiveEventData;
+    } catch {
+      return; // Not an event of ours; the stream goes on.
+    }
     const bp = event.actionId === undefined ? undefined : this.#breakpoints?.forAction(event.actionId);
     if (bp === undefined) return;
     if (event.kind === 'action_status') void this.#breakpoints?.refresh(event.actionId as string);
@@ -354,6 +351,18 @@ export class LiveprobeDebugSession extends DebugSession {
   private log(text: string): void {
     this.sendEvent(new OutputEvent(text, 'console'));
   }
+}
+
+/** The fields of a live event this session reads (docs/api.md#live-events). */
+interface LiveEventData {
+  kind: string;
+  actionId?: string;
+  agentId: string;
+  id?: string;
+  message?: string;
+  level?: string;
+  count?: number;
+  reason?: string;
 }
 
 function messageOf(err: unknown): string {

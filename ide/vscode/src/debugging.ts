@@ -23,9 +23,8 @@ export function debugging(connection: Connection): vscode.Disposable {
         ...(mapping.root === undefined ? {} : { root: mapping.root }),
         ...(tags.length > 0 ? { tags } : {}),
         ...(agents.length > 0 ? { agents } : {}),
+        ...(mapping.map === undefined ? {} : { pathMap: mapping.map }),
       });
-      // The session's own launch arguments carry the path mappings.
-      if (mapping.map !== undefined && session.configuration.pathMap === undefined) session.configuration.pathMap = mapping.map;
       return new vscode.DebugAdapterInlineImplementation(adapter as unknown as vscode.DebugAdapter);
     },
   };
