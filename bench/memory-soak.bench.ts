@@ -2,7 +2,7 @@
  * The agent's memory: one app without the agent, one with the agent idle, one with the agent
  * and 100 active log actions (one per function), measured side by side; then a soak in which
  * 10 of those actions fire steadily (default quotas) while the no-agent app runs the same
- * calls, sampling RSS and the heap after a full GC (ARCHITECTURE §8: the V8 inspector keeps
+ * calls, sampling RSS and the heap after a full GC (docs/architecture.md §8: the V8 inspector keeps
  * memory for breakpoint conditions; memory must stay flat).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

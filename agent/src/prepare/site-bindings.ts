@@ -2,7 +2,7 @@
  * The bindings a probe site passes by name: only those definitely initialised there (no TDZ)
  * and only what the original function already sees (its own scopes, plus outer variables it
  * references), found by scope analysis. Passing more would change how V8 allocates the outer
- * scope (ARCHITECTURE §4, §8).
+ * scope (docs/architecture.md §4).
  */
 import type { Scope, Variable } from 'eslint-scope';
 import type { AstNode } from './ast.js';

@@ -1,5 +1,5 @@
 /**
- * Whether a function may get an instrumented twin (ARCHITECTURE §4): only leaf functions
+ * Whether a function may get an instrumented twin (docs/architecture.md §4): only leaf functions
  * whose body means the same when copied next to them. Returns why not, or undefined.
  */
 import type { Scope } from 'eslint-scope';

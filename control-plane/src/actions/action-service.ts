@@ -18,6 +18,13 @@ export interface ActionServiceDeps {
   ackTimeoutMs: number;
 }
 
+/**
+ * What became of a change's publish, as the request that made it sees it. The store changed
+ * either way: a failed publish is logged, not thrown, and an unacknowledged one reaches agents
+ * once the broker acknowledges it.
+ */
+export type PublishOutcome = { kind: 'acknowledged' } | { kind: 'failed'; reason: string } | { kind: 'unacknowledged'; waitedMs: number };
+
 export type { CreatedAction };
 
 /** Creates, lists, deletes and expires actions, keeping the published desired state in step. */
@@ -116,7 +123,7 @@ export class ActionService {
       const expired = await this.deps.store.expireActions(this.deps.now());
       if (expired === undefined) return;
       for (const action of expired.value) this.deps.log(`expired ${action.id}`);
-      this.watch((await this.deps.desiredState.publish(targetsOf(expired.value), expired.rev)).acked);
+      void this.watch((await this.deps.desiredState.publish(targetsOf(expired.value), expired.rev)).acked);
     });
   }
 
@@ -124,24 +131,35 @@ export class ActionService {
   async republishAll(): Promise<void> {
     await this.changes.run(async () => {
       const rev = await this.deps.store.bumpRev();
-      this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
+      void this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
     });
   }
 
-  /** Resolves true when `acked` settled in time; a failed publish is logged, not thrown, since the store already changed. */
-  private settledWithin(acked: Promise<void>): Promise<boolean> {
-    const settled = this.watch(acked).then(() => true);
+  /** Whether the publish settled (acknowledged, or failed and logged) within the ack timeout. */
+  private async settledWithin(acked: Promise<void>): Promise<boolean> {
+    return (await this.outcomeWithin(acked)).kind !== 'unacknowledged';
+  }
+
+  /** How the publish fared within the ack timeout; a failure is logged here. */
+  private outcomeWithin(acked: Promise<void>): Promise<PublishOutcome> {
+    const settled = this.watch(acked);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(resolve, this.deps.ackTimeoutMs, false);
+    const waitedMs = this.deps.ackTimeoutMs;
+    const timeout = new Promise<PublishOutcome>((resolve) => {
+      timer = setTimeout(resolve, waitedMs, { kind: 'unacknowledged', waitedMs });
     });
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private watch(acked: Promise<void>): Promise<void> {
-    return acked.catch((err: unknown) => {
-      this.deps.log(`could not publish desired state: ${err instanceof Error ? err.message : String(err)}`);
-    });
+  private watch(acked: Promise<void>): Promise<PublishOutcome> {
+    return acked.then(
+      (): PublishOutcome => ({ kind: 'acknowledged' }),
+      (err: unknown): PublishOutcome => {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.deps.log(`could not publish desired state: ${reason}`);
+        return { kind: 'failed', reason };
+      },
+    );
   }
 }
 

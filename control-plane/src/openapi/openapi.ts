@@ -14,9 +14,9 @@ import {
   SnapshotSummary,
   TokenView,
 } from '@liveprobe/protocol';
-import { AuditQueryInput } from '../audit/audit-routes.js';
+import { AuditQueryInput } from '../http/audit-routes.js';
 import { requiredRole } from '../auth/policy.js';
-import { TokenInput } from '../auth/tokens-routes.js';
+import { TokenInput } from '../http/tokens-routes.js';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';

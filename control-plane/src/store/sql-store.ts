@@ -1,9 +1,17 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Action, ActionState, AgentOnline, Location, SnapshotData } from '@liveprobe/protocol';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
 import type { ActionsTable, ActionStatusTable, Database, SnapshotsTable } from './schema.js';
-import type { ActionStatusRecord, AgentRecord, Revised, SnapshotQuery, Store, StoredAction } from './store.js';
+import type {
+  ActionStatusRecord,
+  AgentRecord,
+  Revised,
+  SnapshotQuery,
+  SnapshotRecord,
+  SnapshotSummary,
+  Store,
+  StoredAction,
+} from './store.js';
 
 /**
  * The Store over Kysely. Queries stay within what SQLite and Postgres share

@@ -1,5 +1,15 @@
-import type { Action, ActionState, ActionStatusEvent, AgentOnline, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
+import type {
+  Action,
+  ActionState,
+  ActionStatusEvent,
+  AgentOnline,
+  OutputEvent,
+  SnapshotEvent,
+  SnapshotRecord,
+  SnapshotSummary,
+} from '@liveprobe/protocol';
+
+export type { SnapshotRecord, SnapshotSummary };
 
 /** An action as kept by the store: the wire `Action` plus what happened to it since. */
 export type StoredAction = Action & {
