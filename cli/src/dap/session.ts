@@ -18,14 +18,14 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { AgentView, SnapshotRecord } from '@liveprobe/control-plane';
+import type { SnapshotRecord } from '@liveprobe/control-plane';
 import { ApiClient } from '../api/client.js';
 import { followEvents } from '../api/follow-events.js';
 import { CliError } from '../errors.js';
-import { BreakpointRefused, type Targeting } from './breakpoint-action.js';
 import { Breakpoints, type Tracked } from './breakpoints.js';
 import { NotCaptured, SnapshotView } from './snapshot-view.js';
 import type { PathMapping } from './paths.js';
+import { SessionTarget } from './session-target.js';
 
 /** What `launch` and `attach` take (editors pass them from their debug configuration). */
 export interface LiveprobeLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -59,6 +59,7 @@ export class LiveprobeDebugSession extends DebugSession {
   readonly #stop = new AbortController();
   /** In snapshot mode: shown once the client has finished configuring. */
   #pending: SnapshotRecord | undefined;
+  #target: SessionTarget | undefined;
 
   constructor(private readonly defaults: SessionDefaults) {
     super();
@@ -106,12 +107,13 @@ export class LiveprobeDebugSession extends DebugSession {
     try {
       const api = new ApiClient(this.#config.server ?? d.server, this.#config.token);
       this.#api = api;
+      this.#target = new SessionTarget(api, this.#config, (text) => this.log(text));
       if (args.snapshot !== undefined) {
         this.#pending = await api.get<SnapshotRecord>(`/snapshots/${encodeURIComponent(args.snapshot)}`);
       } else {
         this.#breakpoints = new Breakpoints(
           api,
-          () => this.targeting(api),
+          () => (this.#target as SessionTarget).resolve(),
           mapping,
           (bp) => this.sendEvent(new BreakpointEvent('changed', this.toBreakpoint(bp))),
         );
@@ -122,29 +124,6 @@ export class LiveprobeDebugSession extends DebugSession {
     }
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
-  }
-
-  /**
-   * The configured tags and agents; with neither, every tag of the agents online when the first
-   * breakpoint is set (kept from then on, so one session's actions all go to the same agents).
-   */
-  private async targeting(api: ApiClient): Promise<Targeting> {
-    const expiry = this.#config.expiresIn === undefined ? {} : { expiresIn: this.#config.expiresIn };
-    const tags = this.#config.tags ?? [];
-    const agents = this.#config.agents ?? [];
-    if (tags.length > 0 || agents.length > 0) return { tags, agents, ...expiry };
-    const online = (await api.get<{ agents: AgentView[] }>('/agents')).agents.filter((a) => a.online);
-    if (online.length === 0)
-      throw new BreakpointRefused(
-        'no agent is online and the launch configuration names no `tags` or `agents`; start the app with the agent, or set `tags`',
-      );
-    const known = [...new Set(online.flatMap((a) => a.tags))];
-    this.#config.tags = known;
-    this.#config.agents = known.length > 0 ? [] : online.map((a) => a.agentId);
-    this.log(
-      `liveprobe: no tags or agents configured; targeting ${known.length > 0 ? `tags ${known.join(', ')}` : `agents ${this.#config.agents.join(', ')}`} (the agents online now)\n`,
-    );
-    return { tags: this.#config.tags, agents: this.#config.agents, ...expiry };
   }
 
   /** Resolves once the event stream is open, so no output of a new action can be missed. */
