@@ -125,6 +125,7 @@ test('a breakpoint without a log message takes a snapshot: a stopped event whose
   assert.equal((await checkout(shop)).status, 200);
   const stopped = await events.waitFor((e) => e.event === 'stopped', WAIT, 'the snapshot as a stopped event');
   assert.equal(stopped.body.reason, 'breakpoint');
+  assert.equal(stopped.body.description, 'Snapshot, app not paused');
   assert.deepEqual(stopped.body.hitBreakpointIds, [set.body.breakpoints[0]?.id]);
   const threadId = stopped.body.threadId as number;
   assert.match((await dc.threadsRequest()).body.threads.find((th) => th.id === threadId)?.name ?? '', /^snapshot snap_\w+ · shop-dap · /);

@@ -153,6 +153,7 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
     await waitFor(async () => /amount\s*=\s*8\.1/.test(text(await variables.textContent())), WAIT, 'order.amount in the Variables view');
     assert.match(text(await variables.textContent()), /userId\s*=\s*"u1"/);
     await page.locator('.debug-call-stack', { hasText: 'checkout' }).waitFor({ timeout: WAIT });
+    await page.locator('.pane-header', { hasText: 'Snapshot, app not paused' }).waitFor({ timeout: WAIT });
     await screenshot(page, 'snapshot');
     // An attach session ends with Disconnect (Shift+F5).
     await page.keyboard.press('Shift+F5');

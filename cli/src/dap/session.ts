@@ -176,6 +176,8 @@ export class LiveprobeDebugSession extends DebugSession {
     const threadId = this.#view.add(record);
     this.sendEvent(new ThreadEvent('started', threadId));
     const stopped = new StoppedEvent('breakpoint', threadId, `snapshot ${record.id} from ${record.agentId}`) as DebugProtocol.StoppedEvent;
+    // Editors show the description where they would say "Paused on breakpoint": the app never paused.
+    stopped.body.description = 'Snapshot, app not paused';
     stopped.body.allThreadsStopped = false;
     stopped.body.preserveFocusHint = false;
     if (bp !== undefined) stopped.body.hitBreakpointIds = [bp.id];
