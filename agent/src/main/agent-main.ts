@@ -3,9 +3,10 @@
  * drives the inspector. Everything heavy (MQTT, zod, the OTel SDK) lives in the worker.
  */
 import { isMainThread, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
+import { HOOK_GLOBAL, HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
 import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
+import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
 
@@ -30,9 +31,11 @@ export function startAgent(): void {
   // Loaded twice (e.g. --import and --require both given) or inside a worker: one agent per process.
   if (!isMainThread || key in globalThis) return;
   const { port1, port2 } = new MessageChannel();
-  const hook = new ProbeHook(port1, new AppOtel());
+  const appOutput = new AppOutput(process.env, (line) => process.stderr.write(`[liveprobe] ${line}\n`));
+  const hook = new ProbeHook(port1, new AppOtel(), appOutput);
   hookPort = port1;
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
+  Object.defineProperty(globalThis, HOOK_GLOBAL, { value: hook, enumerable: false });
   const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
   const exitFlushed = new Int32Array(new SharedArrayBuffer(4));
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);

@@ -8,6 +8,9 @@ import { NOT_AVAILABLE } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
 import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
+/** Captured at load: the app may replace Object.hasOwn later, and a hit must not call its version. */
+const hasOwn = Object.hasOwn;
+
 /** The part of the probe hook a prepared site calls. */
 export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
@@ -49,7 +52,7 @@ export class PreparedFile {
         if (armed === undefined) return;
       }
       for (const { key, roots } of armed) {
-        const values = roots.map((name) => (Object.hasOwn(scope, name) ? scope[name] : NOT_AVAILABLE));
+        const values = roots.map((name) => (hasOwn(scope, name) ? scope[name] : NOT_AVAILABLE));
         this.target.hit(key, values, self, true);
       }
     } catch {
