@@ -182,6 +182,7 @@ test('editors edit, viewers cannot; the audit trail holds each edit with before 
     'level',
     'maxHits',
     'outputs',
+    'ratePerSecond',
     'template',
     'watches',
   ]);
