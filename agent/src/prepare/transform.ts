@@ -2,10 +2,10 @@
  * The prepare transform (install path 2, ARCHITECTURE §4): a pure function from a file's
  * source to prepared source, its probe sites and a position map.
  *
- * - A leaf function gets a guard at entry, `if ($lpF[n] !== 0) return name$lpn.call(this, …)`,
- *   and a twin declared right after the statement that contains it (same scope, so the same
- *   closure variables), flattened onto that statement's last line, with a site before each
- *   of its statements.
+ * - A leaf function gets, at entry, `if ($lpF[n] !== 0) {…; return;}` holding its twin: an
+ *   instrumented copy of its body, flattened onto the line where the body starts, with a site
+ *   before each statement. The twin runs in the same invocation, so scope, strictness, `this`,
+ *   `arguments`, async ticks and stack frames are the original's, and it calls nothing.
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
  *
@@ -18,7 +18,7 @@ import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { bindingsAt, type SiteFunction } from './site-bindings.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
-import { readsThis, twinBlocker } from './twin-rules.js';
+import { twinBlocker } from './twin-rules.js';
 
 export interface PrepareOptions {
   kind: 'module' | 'commonjs';
@@ -42,10 +42,6 @@ interface Context {
   /** The twin's function flag while building a twin, else -1. */
   twin: number;
   inserts: Insert[];
-  /** Twins of leaves found inside the current statement: they go right after it. */
-  pending: Insert[];
-  /** The scope a twin declared after the current statement would live in. */
-  placement: Scope;
 }
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
@@ -108,8 +104,6 @@ class Preparer {
       self: this.options.kind === 'commonjs' ? 'this' : 'undefined',
       twin: -1,
       inserts,
-      pending: [],
-      placement: top,
     };
     this.ancestors.push(program);
     this.list(program.body, ctx);
@@ -154,10 +148,9 @@ class Preparer {
   private list(statements: AstNode[], ctx: Context): void {
     for (const statement of statements) {
       if (siteable(statement)) this.site(statement.start, ctx);
-      const pending: Insert[] = [];
-      this.walk(statement, { ...ctx, pending, placement: ctx.scope });
+      this.walk(statement, ctx);
+      // A flattened twin loses the line breaks automatic semicolon insertion relied on.
       if (ctx.twin >= 0 && this.source[statement.end - 1] !== ';') ctx.inserts.push({ at: statement.end, text: ';' });
-      for (const twin of pending) ctx.inserts.push({ ...twin, at: statement.end });
     }
   }
 
@@ -199,7 +192,7 @@ class Preparer {
         return this.list(node.body, here);
       case 'StaticBlock': {
         const scope = inner ?? here.scope;
-        return this.list(node.body, { ...here, scope, self: 'this', fn: { scope, node, outer: outerOf(here) }, placement: scope });
+        return this.list(node.body, { ...here, scope, self: 'this', fn: { scope, node, outer: outerOf(here) } });
       }
       case 'SwitchCase':
         if (node.test !== null) this.walk(node.test, here);
@@ -238,7 +231,7 @@ class Preparer {
     const inner: Context = { ...ctx, scope, fn: fnContext };
     this.ancestors.push(fn);
     try {
-      this.prepareFunction(fn, ctx, inner, scope, fnContext, parent, grandparent, position);
+      this.prepareFunction(fn, ctx, inner, parent, grandparent, position);
     } finally {
       this.ancestors.pop();
     }
@@ -248,67 +241,60 @@ class Preparer {
     fn: AstNode,
     ctx: Context,
     inner: Context,
-    scope: Scope,
-    fnContext: SiteFunction,
     parent: AstNode | undefined,
     grandparent: AstNode | undefined,
     position: { line: number; column: number },
   ): void {
+    // A twin holds no block-bodied functions (leaf rule), and its copies of the expression-bodied
+    // ones were reported with the original.
+    if (ctx.twin >= 0) return;
     if (fn.body.type !== 'BlockStatement') {
       this.report.push({ ...position, mode: 'none', reason: 'expression body' });
       // Block-bodied functions inside it still get prepared.
       for (const child of childrenOf(fn)) this.walk(child, inner);
       return;
     }
-    if (ctx.twin >= 0) return; // a twin holds no block-bodied functions (leaf rule)
-    let blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4, scope);
-    if (blocker === undefined && !visibleFrom(scope, ctx.placement)) blocker = 'uses a variable not visible where its twin would go';
+    const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
+    const blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
+    for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
     if (blocker === undefined) {
-      this.twin(fn, ctx, scope, fnContext, parent);
+      this.twin(fn, { ...inner, self });
       this.report.push({ ...position, mode: 'twin' });
       return;
     }
     this.report.push({ ...position, mode: 'inline', reason: blocker });
-    const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
-    const body: Context = { ...inner, self, twin: -1, placement: scope };
-    for (const param of fn.params) this.walk(param, body);
-    this.list(fn.body.body, body);
+    this.list(fn.body.body, { ...inner, self, twin: -1 });
   }
 
-  private twin(fn: AstNode, ctx: Context, scope: Scope, fnContext: SiteFunction, parent: AstNode | undefined): void {
+  /**
+   * `if ($lpF[n] !== 0) {<twin> return;}` after the directive prologue. The twin is the body
+   * copied with a site before each statement; its `let`s and `const`s live in the guard's block,
+   * its `var`s are the function's own, and reaching its end returns as the original would.
+   */
+  private twin(fn: AstNode, inner: Context): void {
     const id = this.functions++;
-    const name = `${nameOf(fn, parent)}$lp${id}`;
-    const params = (fn.params as AstNode[]).flatMap((p) => boundNames(p));
-    const arrow = fn.type === 'ArrowFunctionExpression';
-    const inserts: Insert[] = [];
-    const twinContext: Context = {
-      ...ctx,
-      scope,
-      fn: fnContext,
-      self: arrow ? 'undefined' : 'this',
-      twin: id,
-      inserts,
-      pending: [],
-      placement: scope,
-    };
-    this.list(fn.body.body, twinContext);
-    inserts.sort((a, b) => a.at - b.at);
-    const from = fn.body.start + 1;
-    const to = fn.body.end - 1;
-    const blanks = this.comments.filter((c) => c.end > from && c.start < to).map((c): [number, number] => [c.start, c.end]);
-    const body = build(this.source, from, to, inserts, true, blanks, this.lineStarts);
-    const head = `;${fn.async ? 'async ' : ''}function ${name}(${params.join(', ')}){`;
-    const segments = [0, -1, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, -1];
-    ctx.pending.push({ at: fn.body.end, text: `${head}${body.text}}`, segments });
-    // The entry guard goes after the directive prologue, which must stay first.
-    const directives = (fn.body.body as AstNode[]).filter(
-      (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
-    );
+    const statements = fn.body.body as AstNode[];
+    const directives = statements.filter((s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined));
     const last = directives.at(-1);
-    const at = last === undefined ? from : last.end;
-    const semicolon = last !== undefined && this.source[last.end - 1] !== ';' ? ';' : '';
-    const call = arrow && !readsThis(fn) ? `${name}(${params.join(', ')})` : `${name}.call(${['this', ...params].join(', ')})`;
-    ctx.inserts.push({ at, text: `${semicolon}if ($lpF[${id}] !== 0) return ${call};` });
+    const at = last === undefined ? fn.body.start + 1 : last.end;
+    const to = fn.body.end - 1;
+    const inserts: Insert[] = [];
+    this.list(statements.slice(directives.length), { ...inner, twin: id, inserts });
+    inserts.sort((a, b) => a.at - b.at);
+    const blanks = this.comments.filter((c) => c.end > at && c.start < to).map((c): [number, number] => [c.start, c.end]);
+    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
+    const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
+    const tail = 'return;}';
+    // The guard stands for the body's first statement; the closing `return;` for the closing brace.
+    const first = statements[directives.length]?.start ?? to;
+    const segments = [
+      0,
+      first,
+      ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)),
+      head.length + body.text.length,
+      to,
+    ];
+    inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
   }
 
   private position(offset: number): { line: number; column: number } {
@@ -339,36 +325,9 @@ function siteable(statement: AstNode): boolean {
   }
 }
 
-/** Every outer variable the function references is declared in `placement` or around it. */
-function visibleFrom(scope: Scope, placement: Scope): boolean {
-  const chain = new Set<Scope>();
-  for (let s: Scope | null = placement; s !== null; s = s.upper) chain.add(s);
-  return scope.through.every((reference) => reference.resolved === null || chain.has(reference.resolved.scope));
-}
-
 function isDerivedConstructor(parent: AstNode | undefined, ancestors: AstNode[]): boolean {
   if (parent?.type !== 'MethodDefinition' || parent.kind !== 'constructor') return false;
   // ancestors end with …, class, ClassBody, MethodDefinition, the function
   const cls = ancestors.at(-4);
   return cls !== undefined && cls.superClass != null;
-}
-
-function nameOf(fn: AstNode, parent: AstNode | undefined): string {
-  let name: string | undefined = fn.id?.name;
-  if (name === undefined && parent !== undefined) {
-    if (parent.type === 'VariableDeclarator' && parent.id.type === 'Identifier') name = parent.id.name;
-    else if (
-      (parent.type === 'Property' || parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') &&
-      parent.key.type === 'Identifier'
-    )
-      name = parent.key.name;
-    else if (parent.type === 'AssignmentExpression' && parent.left.type === 'Identifier') name = parent.left.name;
-    else if (
-      parent.type === 'AssignmentExpression' &&
-      parent.left.type === 'MemberExpression' &&
-      parent.left.property.type === 'Identifier'
-    )
-      name = parent.left.property.name;
-  }
-  return name !== undefined && /^[A-Za-z_$][\w$]*$/.test(name) ? name : 'anonymous';
 }
