@@ -28,6 +28,11 @@ export interface Frame {
 /** Marks a variable V8 did not keep in the paused frame's scope. */
 export const NOT_AVAILABLE: unique symbol = Symbol('liveprobe.not-available');
 
+/** A variable the site could not read, and why: a prepared site knows the reason. */
+export class Unavailable {
+  constructor(readonly reason: string) {}
+}
+
 export type Compiled = (frame: Frame) => unknown;
 
 const { isNativeError } = types;
@@ -96,6 +101,7 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
             `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
           );
         }
+        if (v instanceof Unavailable) throw new ProbeEvalError(v.reason);
         return v;
       };
     }

@@ -42,7 +42,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const cache = settings.cacheDir === undefined ? undefined : new PrepareCache(settings.cacheDir, version);
 
   const { port1, port2 } = new MessageChannel();
-  const registry = new PreparedRegistry(target, port1, sessionOpen);
+  const registry = new PreparedRegistry(target, port1, sessionOpen, allFlagsOn(env));
   Object.defineProperty(globalThis, REGISTRY_GLOBAL, {
     // A bound function: calling it looks nothing up on objects the app can reach.
     value: registry.file.bind(registry),
@@ -82,6 +82,15 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   installStackTraces(registry);
   process.once('exit', () => report.flush());
   return port2;
+}
+
+/** LIVEPROBE_PREPARE_FLAGS=all runs every twin and fires every site: how the project checks that prepared code behaves as the original. */
+function allFlagsOn(env: NodeJS.ProcessEnv): boolean {
+  const value = env.LIVEPROBE_PREPARE_FLAGS;
+  if (value === undefined || value === '' || value === 'off') return false;
+  if (value === 'all') return true;
+  process.stderr.write(`[liveprobe] LIVEPROBE_PREPARE_FLAGS: "${value}" is not one of off, all; flags stay off\n`);
+  return false;
 }
 
 /** A mistake in the settings turns preparing off, never the app: the rest of the agent still starts. */

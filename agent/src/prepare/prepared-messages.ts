@@ -73,9 +73,9 @@ export const REGISTRY_GLOBAL = '$lpPrepared';
 export const FLAGS_SCHEME = 'liveprobe-prepared:';
 
 export function commonJsHeader(): string {
-  return `const $lp = ${REGISTRY_GLOBAL}(__filename), $lpF = $lp.F, $lpS = $lp.S;`;
+  return `const $lp = ${REGISTRY_GLOBAL}(__filename), $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H;`;
 }
 
 export function moduleHeader(url: string): string {
-  return `import { $lp, $lpF, $lpS } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
+  return `import { $lpF, $lpS, $lpH } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
 }

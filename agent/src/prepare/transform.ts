@@ -9,8 +9,10 @@
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
  *
- * A site guard is `if ($lpS[n] !== 0) $lp.hit(n, this, {a, b})`; the scope object is only
- * built when the flag is on. Nothing inserted contains a line break, so every line keeps its number.
+ * A site guard is `if ($lpS[n] !== 0) $lpH({$lp: n, this: this, a, b, '$lp:c': () => c})`: one
+ * argument, so the guard adds no register to the function's frame (recursion depth), an outer
+ * binding that may still be in its TDZ read through an arrow (which throws, and is reported as
+ * not initialised yet), and the object is only built when the flag is on. Nothing inserted contains a line break, so every line keeps its number.
  */
 import { parse, type Comment } from 'acorn';
 import { analyze, type Scope, type ScopeManager } from 'eslint-scope';
@@ -170,8 +172,9 @@ class Preparer {
     const id = this.sites.length / 3;
     const line = lineOf(this.lineStarts, offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
-    const names = bindingsAt(ctx.scope, offset, ctx.fn);
-    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) $lp.hit(${id}, ${ctx.self}, {${names.join(', ')}});` });
+    const fields = [`$lp: ${id}`, ...(ctx.self === 'this' ? ['this: this'] : [])];
+    for (const { name, lazy } of bindingsAt(ctx.scope, offset, ctx.fn)) fields.push(lazy ? `'$lp:${name}': () => ${name}` : name);
+    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) $lpH({${fields.join(', ')}});` });
   }
 
   private walk(node: AstNode, ctx: Context): void {
