@@ -9,8 +9,6 @@ import type { PreparedOutput } from '../prepare/prepared-output.js';
 import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
 // Captured before the app runs, which may replace these globals.
-const hasOwn = Object.hasOwn;
-const ownKeys = Reflect.ownKeys;
 const U8 = Uint8Array;
 const Shared = SharedArrayBuffer;
 
@@ -19,20 +17,30 @@ export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
 }
 
-/** What a site passes: `$lp` its id, `this` its receiver, its bindings, and `'$lp:name'` readers of bindings that may be in their TDZ. */
-export type SiteScope = Record<string, unknown> & { $lp: number; this?: unknown };
+/**
+ * What a site passes: `[site, this, name, value, …]`, where a name starting with `*` comes with a
+ * reader of a binding that may be in its TDZ.
+ */
+export type SitePass = unknown[];
 
-const LAZY = '$lp:';
 const NOT_PASSED = (name: string): Unavailable =>
   new Unavailable(
     `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`,
   );
 
 /** A binding's value at the site, or why it cannot be read. */
-function valueOf(scope: SiteScope, name: string): unknown {
-  if (hasOwn(scope, name)) return scope[name];
-  const reader = scope[LAZY + name];
-  if (typeof reader !== 'function') return NOT_PASSED(name);
+function valueOf(pass: SitePass, name: string): unknown {
+  for (let i = 2; i < pass.length; i += 2) {
+    const key = pass[i] as string;
+    if (key === name) return pass[i + 1];
+    if (key.length === name.length + 1 && key.charCodeAt(0) === STAR && key.endsWith(name)) return readLazily(pass[i + 1], name);
+  }
+  return NOT_PASSED(name);
+}
+
+const STAR = 42;
+
+function readLazily(reader: unknown, name: string): unknown {
   try {
     return (reader as () => unknown)();
   } catch {
@@ -68,30 +76,34 @@ export class PreparedFile {
     this.F = new U8(new Shared(functions));
     this.S = new U8(new Shared(sites.length / 3));
     this.functionUse = new Uint32Array(functions);
+    const file = this;
+    this.H = function H(pass: SitePass): void {
+      file.hit(pass);
+    };
     if (allOn) {
       this.F.fill(1);
       this.S.fill(1);
     }
   }
 
-  /** A site whose flag is on calls this, with the bindings it sees. */
-  readonly H = (scope: SiteScope): void => this.hit(scope);
+  /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees. */
+  readonly H: (pass: SitePass) => void;
 
-  private hit(scope: SiteScope): void {
+  private hit(pass: SitePass): void {
     try {
-      const site = scope.$lp;
+      const site = pass[0] as number;
       let armed = this.armed.get(site);
       if (armed === undefined) {
         this.drain();
         armed = this.armed.get(site);
         if (armed === undefined) {
-          if (this.allOn) readAll(scope);
+          if (this.allOn) readAll(pass);
           return;
         }
       }
       for (const { key, roots } of armed) {
-        const values = roots.map((name) => valueOf(scope, name));
-        this.target.hit(key, values, scope.this, true);
+        const values = roots.map((name) => valueOf(pass, name));
+        this.target.hit(key, values, pass[1], true);
       }
     } catch {
       // A probe never throws into the app.
@@ -115,11 +127,9 @@ export class PreparedFile {
   }
 }
 
-/** Reads every binding a site passed, as an action would. */
-function readAll(scope: SiteScope): void {
-  for (const key of ownKeys(scope)) {
-    if (typeof key === 'string' && key.startsWith(LAZY) && key !== '$lp') valueOf(scope, key.slice(LAZY.length));
-  }
+/** Reads every lazily passed binding, as an action would. */
+function readAll(pass: SitePass): void {
+  for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1], '');
 }
 
 export class PreparedRegistry {

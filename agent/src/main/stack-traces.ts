@@ -1,13 +1,15 @@
 /**
  * Stack traces through prepared files point at the original lines: positions inside a twin
  * map back to the statement it copies, positions in a guard to the statement it guards. The
- * twin runs in the original's own frame, so frames are neither added nor hidden, and a mapped
- * frame's text is V8's own with only the position changed. Installed as `Error.prepareStackTrace`, composed with the
+ * twin runs in the original's own frame, so frames are neither added nor hidden (but for the
+ * CommonJS loader's wrapper, under a module's top level), and a mapped frame's text is V8's own
+ * with only the position changed. Installed as `Error.prepareStackTrace`, composed with the
  * app's formatter, whether it was set before the agent or after (source-map-support, depd's
  * save-set-restore); with source maps enabled, positions continue through the file's own map
  * (`--enable-source-maps` would otherwise be bypassed by any prepareStackTrace).
  */
 import { findSourceMap } from 'node:module';
+import { LOADER_FILE } from './commonjs-loader.js';
 
 export interface PositionMaps {
   mapOf(path: string): Readonly<Record<number, number[]>> | undefined;
@@ -55,6 +57,8 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[]
   const out: NodeJS.CallSite[] = [];
   for (const frame of frames) {
     const file = frame.getFileName();
+    // The loader's wrapper around Module.prototype._compile, under a module's top-level frames.
+    if (file === LOADER_FILE) continue;
     const map = file === undefined || file === null ? undefined : maps.mapOf(file);
     const line = frame.getLineNumber();
     const column = frame.getColumnNumber();

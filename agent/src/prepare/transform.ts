@@ -9,10 +9,14 @@
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
  *
- * A site guard is `if ($lpS[n] !== 0) $lpH({$lp: n, this: this, a, b, '$lp:c': () => c})`: one
- * argument, so the guard adds no register to the function's frame (recursion depth), an outer
- * binding that may still be in its TDZ read through an arrow (which throws, and is reported as
- * not initialised yet), and the object is only built when the flag is on. Nothing inserted contains a line break, so every line keeps its number.
+ * A site guard is `if ($lpS[n] !== 0) new $lpH([n, this, "a", a, "*c", () => c])`: the site, its
+ * receiver and its bindings by name, built only when the flag is on. One argument, so the guard
+ * adds at most one register to the function's frame (recursion depth); an outer binding that may
+ * still be in its TDZ (`*`) is read through an arrow, which throws there and is reported as not
+ * initialised yet. `new` and an array leave V8's inference of anonymous functions' names as it
+ * was: a call would drop the last pending function of the enclosing expression from it, and an
+ * object literal's keys would name them. Nothing inserted contains a line break, so every line
+ * keeps its number.
  */
 import { parse, type Comment } from 'acorn';
 import { analyze, type Scope, type ScopeManager } from 'eslint-scope';
@@ -29,7 +33,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 2;
+export const TRANSFORM_VERSION = 4;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -172,9 +176,10 @@ class Preparer {
     const id = this.sites.length / 3;
     const line = lineOf(this.lineStarts, offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
-    const fields = [`$lp: ${id}`, ...(ctx.self === 'this' ? ['this: this'] : [])];
-    for (const { name, lazy } of bindingsAt(ctx.scope, offset, ctx.fn)) fields.push(lazy ? `'$lp:${name}': () => ${name}` : name);
-    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) $lpH({${fields.join(', ')}});` });
+    const fields = [String(id), ctx.self === 'this' ? 'this' : 'void 0'];
+    for (const { name, lazy } of bindingsAt(ctx.scope, offset, ctx.fn))
+      fields.push(lazy ? `"*${name}", () => ${name}` : `"${name}", ${name}`);
+    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${fields.join(', ')}]);` });
   }
 
   private walk(node: AstNode, ctx: Context): void {
@@ -277,7 +282,9 @@ class Preparer {
   private twin(fn: AstNode, inner: Context): void {
     const id = this.functions++;
     const statements = fn.body.body as AstNode[];
-    const directives = statements.filter((s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined));
+    const directives = statements.filter(
+      (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
+    );
     const last = directives.at(-1);
     const at = last === undefined ? fn.body.start + 1 : last.end;
     const to = fn.body.end - 1;
@@ -290,13 +297,7 @@ class Preparer {
     const tail = 'return;}';
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
     const first = statements[directives.length]?.start ?? to;
-    const segments = [
-      0,
-      first,
-      ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)),
-      head.length + body.text.length,
-      to,
-    ];
+    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
     inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
   }
 

@@ -32,7 +32,10 @@ test('in every flag mode, frames read exactly as V8 prints the original: lines, 
   assert.match(expected, /at Object\.outer \(\/virtual\/stack\.cjs:7:10\)/);
   const modes = (['off', 'functions', 'sites'] as const).map((mode) => loadPrepared(SOURCE, FILE, mode));
   // Before mapping, a twin's frame is on the line where its function's body starts.
-  assert.match(stackOf(() => (modes[1]!.exports as typeof original).outer([1, 2])), /at boom \(\/virtual\/stack\.cjs:1:/);
+  assert.match(
+    stackOf(() => (modes[1]!.exports as typeof original).outer([1, 2])),
+    /at boom \(\/virtual\/stack\.cjs:1:/,
+  );
   let current = modes[0]!;
   installStackTraces({ mapOf: (path) => (path === FILE ? current.prepared.map : undefined) });
   for (const loaded of modes) {

@@ -38,22 +38,22 @@ export function loadPrepared(source: string, filename: string, mode: FlagMode, p
   const counts = { hits: 0 };
   const F = new Uint8Array(prepared.functions).fill(mode === 'off' ? 0 : 1);
   const S = new Uint8Array(prepared.sites.length / 3).fill(mode === 'sites' ? 1 : 0);
-  const H = (passed: Record<string, unknown>): void => {
+  const H = (pass: unknown[]): void => {
     if (counts.hits++ >= MAX_RECORDED_HITS) return;
-    // Bindings by name; the ones passed lazily read now, as an action would.
+    // `[site, this, name, value, …]`; a `*name` comes with a reader, read now as an action would.
     const scope: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(passed)) {
-      if (key === '$lp' || key === 'this') continue;
-      if (!key.startsWith('$lp:')) scope[key] = value;
+    for (let i = 2; i < pass.length; i += 2) {
+      const key = pass[i] as string;
+      if (!key.startsWith('*')) scope[key] = pass[i + 1];
       else {
         try {
-          scope[key.slice(4)] = (value as () => unknown)();
+          scope[key.slice(1)] = (pass[i + 1] as () => unknown)();
         } catch {
-          scope[key.slice(4)] = IN_TDZ;
+          scope[key.slice(1)] = IN_TDZ;
         }
       }
     }
-    hits.push({ site: passed.$lp as number, self: passed.this, scope });
+    hits.push({ site: pass[0] as number, self: pass[1], scope });
   };
   return { exports: runCommonJs(prepared.code, filename, { __lp: { F, S, H } }), hits, counts, prepared };
 }
