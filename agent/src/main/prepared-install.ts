@@ -43,6 +43,9 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
 
   const { port1, port2 } = new MessageChannel();
   const registry = new PreparedRegistry(target, port1, sessionOpen, allFlagsOn(env));
+  // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
+  // prepared code never reads it.
+  Object.defineProperty(globalThis, Symbol.for('liveprobe.prepared'), { value: registry, enumerable: false });
   Object.defineProperty(globalThis, REGISTRY_GLOBAL, {
     // A bound function: calling it looks nothing up on objects the app can reach.
     value: registry.file.bind(registry),
