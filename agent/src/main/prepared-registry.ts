@@ -29,7 +29,7 @@ const NOT_PASSED = (name: string): Unavailable =>
   );
 
 /** A binding's value at the site, or why it cannot be read. */
-function valueOf(pass: SitePass, name: string): unknown {
+function bindingValue(pass: SitePass, name: string): unknown {
   for (let i = 2; i < pass.length; i += 2) {
     const key = pass[i] as string;
     if (key === name) return pass[i + 1];
@@ -102,7 +102,7 @@ export class PreparedFile {
         }
       }
       for (const { key, roots } of armed) {
-        const values = roots.map((name) => valueOf(pass, name));
+        const values = roots.map((name) => bindingValue(pass, name));
         this.target.hit(key, values, pass[1], true);
       }
     } catch {

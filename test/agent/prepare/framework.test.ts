@@ -46,7 +46,11 @@ test('express 4, app and framework prepared in full, serves identical responses 
     tags: ['prepared'],
     agentId: 'express-prepared',
     module: 'esm',
-    env: { LIVEPROBE_PREPARE: `${fromRoot(APP)},${fromRoot('node_modules')}/**`, LIVEPROBE_PREPARE_CACHE: 'off', LIVEPROBE_LOG_LEVEL: 'debug' },
+    env: {
+      LIVEPROBE_PREPARE: `${fromRoot(APP)},${fromRoot('node_modules')}/**`,
+      LIVEPROBE_PREPARE_CACHE: 'off',
+      LIVEPROBE_LOG_LEVEL: 'debug',
+    },
   });
   t.after(() => prepared.stop());
   await waitFor(() => /prepared \d{2,} files/.test(prepared.output()), WAIT, 'the start-up report');

@@ -38,7 +38,7 @@ export function loadPrepared(source: string, filename: string, mode: FlagMode, p
   const counts = { hits: 0 };
   const F = new Uint8Array(prepared.functions).fill(mode === 'off' ? 0 : 1);
   const S = new Uint8Array(prepared.sites.length / 3).fill(mode === 'sites' ? 1 : 0);
-  const H = (pass: unknown[]): void => {
+  const H = function H(pass: unknown[]): void {
     if (counts.hits++ >= MAX_RECORDED_HITS) return;
     // `[site, this, name, value, …]`; a `*name` comes with a reader, read now as an action would.
     const scope: Record<string, unknown> = {};

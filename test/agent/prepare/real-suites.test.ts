@@ -60,7 +60,9 @@ function runSuite(pkg: string, mode: (typeof MODES)[number]): Promise<SuiteRun> 
       const count = (label: string): number => Number(new RegExp(`^# ${label}\\s+(\\d+)$`, 'm').exec(stdout)?.[1] ?? 0);
       let prepared = 0;
       const untouched: string[] = [];
-      for (const m of stderr.matchAll(/^\[liveprobe\] prepared (\d+) files[^;\n]*(?:; \d+ left untouched \(breakpoints only\): (.*))?$/gm)) {
+      for (const m of stderr.matchAll(
+        /^\[liveprobe\] prepared (\d+) files[^;\n]*(?:; \d+ left untouched \(breakpoints only\): (.*))?$/gm,
+      )) {
         prepared += Number(m[1]);
         if (m[2] !== undefined) untouched.push(m[2]);
       }
@@ -73,7 +75,10 @@ function runSuite(pkg: string, mode: (typeof MODES)[number]): Promise<SuiteRun> 
         ms: performance.now() - started,
         prepared,
         untouched,
-        output: `${stdout.split('\n').filter((l) => l.startsWith('not ok') || l.startsWith('#')).join('\n')}\n${stderr}`.slice(-4000),
+        output: `${stdout
+          .split('\n')
+          .filter((l) => l.startsWith('not ok') || l.startsWith('#'))
+          .join('\n')}\n${stderr}`.slice(-4000),
       });
     });
   });
@@ -89,12 +94,18 @@ for (const pkg of SUITES) {
       default: { version: string };
     };
     for (const run of runs)
-      table.push(`| ${pkg} ${version.default.version} | ${run.mode} | ${run.tests} | ${run.pass} | ${run.fail} | ${(run.ms / 1000).toFixed(1)} s |`);
+      table.push(
+        `| ${pkg} ${version.default.version} | ${run.mode} | ${run.tests} | ${run.pass} | ${run.fail} | ${(run.ms / 1000).toFixed(1)} s |`,
+      );
     const [original] = runs;
     assert.ok(original!.tests > 0 && original!.fail === 0 && original!.status === 0, `the original suite must pass:\n${original!.output}`);
     for (const run of runs.slice(1)) {
       assert.equal(run.status, 0, `${pkg}, ${run.mode}:\n${run.output}`);
-      assert.deepEqual({ tests: run.tests, pass: run.pass, fail: run.fail }, { tests: original!.tests, pass: original!.pass, fail: 0 }, `${pkg}, ${run.mode}:\n${run.output}`);
+      assert.deepEqual(
+        { tests: run.tests, pass: run.pass, fail: run.fail },
+        { tests: original!.tests, pass: original!.pass, fail: 0 },
+        `${pkg}, ${run.mode}:\n${run.output}`,
+      );
       assert.ok(run.prepared > 0, `${pkg}, ${run.mode}: the agent prepared no file\n${run.output}`);
       assert.deepEqual(run.untouched, [], `${pkg}, ${run.mode}: every file of the package is prepared`);
     }

@@ -50,7 +50,10 @@ test('on a prepared site as on a breakpoint: module state read from a hoisted fu
     const order = (await (await checkout(shop.url)).json()) as { id: number };
     // The site runs before the line: `nextOrderId` is the id this order is about to take.
     await events.waitFor(
-      (e) => e.event === 'output' && (e.data as OutputEvent).actionId === log.action.id && (e.data as OutputEvent).message === `order ${order.id} for u1`,
+      (e) =>
+        e.event === 'output' &&
+        (e.data as OutputEvent).actionId === log.action.id &&
+        (e.data as OutputEvent).message === `order ${order.id} for u1`,
       WAIT,
       `${tag}: the module-level let read on the line`,
     );
