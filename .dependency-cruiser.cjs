@@ -50,6 +50,14 @@ module.exports = {
       to: { path: '^agent/src/(main|worker|remote)/' },
     },
     {
+      name: 'control-plane-store-imports-no-feature',
+      comment:
+        "The control plane's store/ knows no feature: a feature's tables come as migrations it registers in database.ts, its types stay with it or move into store/.",
+      severity: 'error',
+      from: { path: '^control-plane/src/store/' },
+      to: { path: '^control-plane/src/[^/]+/', pathNot: '^control-plane/src/store/' },
+    },
+    {
       name: 'main-and-worker-apart',
       comment: 'The app thread and the worker talk through bridge.ts messages only.',
       severity: 'error',

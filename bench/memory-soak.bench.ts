@@ -2,7 +2,7 @@
  * The agent's memory: one app without the agent, one with the agent idle, one with the agent
  * and 100 active log actions (one per function), measured side by side; then a soak in which
  * 10 of those actions fire steadily (default quotas) while the no-agent app runs the same
- * calls, sampling RSS and the heap after a full GC (ARCHITECTURE §8: the V8 inspector keeps
+ * calls, sampling RSS and the heap after a full GC (docs/architecture.md §8: the V8 inspector keeps
  * memory for breakpoint conditions; memory must stay flat).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
-import { ControlPlaneApi, waitUntil, type LiveEvent } from './lib/control-plane-api.js';
+import { ControlPlaneApi, waitUntil, type TimedEvent } from './lib/control-plane-api.js';
 import { mib, sig } from './lib/format.js';
 import type { NodeProcess } from './lib/node-process.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
@@ -130,7 +130,7 @@ const benchmark: Benchmark = {
       await measureAll('each action hit 10 times');
 
       const idsSet = new Set(ids);
-      const mine = (e: LiveEvent) => idsSet.has(String(e.data.actionId));
+      const mine = (e: TimedEvent) => idsSet.has(String(e.data.actionId));
       let hits = 0;
       const off = events.on((e) => {
         if (!mine(e)) return;

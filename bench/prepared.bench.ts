@@ -1,5 +1,5 @@
 /**
- * Install path 2, prepared probe sites (ARCHITECTURE §4), side by side with the alternatives:
+ * Install path 2, prepared probe sites (docs/architecture.md §4), side by side with the alternatives:
  * - cost per hit of an action on a prepared line vs the same capture written by hand vs a
  *   conditional breakpoint, and the cost of prepared code with every flag off;
  * - requests per second of an Express 4 app with the app and all of node_modules prepared

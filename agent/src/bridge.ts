@@ -1,6 +1,6 @@
 /**
  * Messages between the app's main thread and the agent's worker. Plain objects only: the
- * main thread never loads zod or the protocol package (ARCHITECTURE §8: start-up cost).
+ * main thread never loads zod or the protocol package (docs/architecture.md §8: start-up cost).
  */
 import type { Expr, LogLevel, SnapshotData, TemplatePart } from '@liveprobe/protocol';
 import type { CaptureLimits } from './settings/capture-settings.js';

@@ -1,5 +1,5 @@
 /**
- * One simulated agent: the agent's MQTT contract (ARCHITECTURE §3) without an app or an
+ * One simulated agent: the agent's MQTT contract (docs/architecture.md §3) without an app or an
  * inspector. Birth and Last Will on its status topic, its tags' and own desired-state topics,
  * reconciliation by `rev`, an `installed` status for every new action, `removed` and `expired`
  * as the real agent reports them, and heartbeats.

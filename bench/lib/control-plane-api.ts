@@ -1,28 +1,10 @@
 /** The control plane's REST API and live events, as the benchmarks use them. */
 import { createParser } from 'eventsource-parser';
-import type { ActionInput, ActionState } from '@liveprobe/protocol';
+import type { ActionInput, ActionState, ActionStatusView, ActionView, AgentView } from '@liveprobe/protocol';
 import { preciseNow } from '../fleet-simulator/simulated-agent.js';
 
-export interface ActionStatusView {
-  agentId: string;
-  state: ActionState;
-  message?: string;
-  hits: number;
-}
-
-export interface ActionView {
-  id: string;
-  summary: string;
-  statuses: ActionStatusView[];
-}
-
-export interface AgentView {
-  agentId: string;
-  online: boolean;
-}
-
 /** One server-sent event and when it arrived here (epoch ms, sub-ms precision). */
-export interface LiveEvent {
+export interface TimedEvent {
   event: string;
   data: Record<string, unknown>;
   at: number;
@@ -106,19 +88,19 @@ export class ControlPlaneApi {
 }
 
 export class EventStream {
-  readonly events: LiveEvent[] = [];
+  readonly events: TimedEvent[] = [];
   /** Events the control plane said it dropped because this client read too slowly. */
   dropped = 0;
-  readonly #listeners = new Set<(event: LiveEvent) => void>();
+  readonly #listeners = new Set<(event: TimedEvent) => void>();
 
   constructor(readonly close: () => void) {}
 
-  push(event: LiveEvent): void {
+  push(event: TimedEvent): void {
     this.events.push(event);
     for (const listener of this.#listeners) listener(event);
   }
 
-  on(listener: (event: LiveEvent) => void): () => void {
+  on(listener: (event: TimedEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -126,7 +108,7 @@ export class EventStream {
   }
 
   /** The first event (already received or still to come) matching `predicate`. */
-  waitFor(predicate: (event: LiveEvent) => boolean, timeoutMs: number, what: string): Promise<LiveEvent> {
+  waitFor(predicate: (event: TimedEvent) => boolean, timeoutMs: number, what: string): Promise<TimedEvent> {
     const seen = this.events.find(predicate);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -150,7 +132,7 @@ export class EventStream {
 }
 
 /** Matches an `action_status` event. */
-export function isStatus(actionId: string, state: ActionState, agentId?: string): (event: LiveEvent) => boolean {
+export function isStatus(actionId: string, state: ActionState, agentId?: string): (event: TimedEvent) => boolean {
   return (e) =>
     e.event === 'action_status' &&
     e.data.actionId === actionId &&

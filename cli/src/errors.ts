@@ -1,4 +1,4 @@
-import type { BodyIssue } from '@liveprobe/control-plane';
+import type { BodyIssue } from '@liveprobe/protocol';
 
 /** A failure the CLI reports as `error: <message>` and exit status 1. */
 export class CliError extends Error {

@@ -1,19 +1,44 @@
-/** Every failure the control plane reports has a stable code; the REST layer maps codes to statuses. */
+import type { BodyIssue } from '@liveprobe/protocol';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export type { BodyIssue };
+
+/**
+ * Every code the control plane reports, beside the HTTP status the REST API answers it with.
+ * The start-up codes (below the line) never reach a request; if one did, it would be a 500.
+ */
+export const ERROR_STATUS = {
+  invalid_body: 400,
+  invalid_json: 400,
+  invalid_query: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  too_many_actions: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  idp_unavailable: 503,
+  // Start-up: options, ports, the broker, the store, keys and certificates.
+  invalid_option: 500,
+  port_in_use: 500,
+  broker_unreachable: 500,
+  store_unavailable: 500,
+  signing_key_unusable: 500,
+  tls_unusable: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Every failure the control plane reports has a stable code from ERROR_STATUS. */
 export class ControlPlaneError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = new.target.name;
   }
-}
-
-/** One problem in a request body, located by the dotted path of the field. */
-export interface BodyIssue {
-  path: string;
-  message: string;
 }
 
 export class InvalidBodyError extends ControlPlaneError {

@@ -7,6 +7,7 @@ import { connectToBroker } from './mqtt/broker-connection.js';
 import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { resolveOptions, type ControlPlaneOptions } from './options.js';
 import { createServices } from './services.js';
+import { MIGRATIONS } from './database.js';
 import { openStore } from './store/open-store.js';
 import type { Role } from './auth/roles.js';
 import { setUpSecurity } from './auth/setup.js';
@@ -50,7 +51,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 
   try {
-    const { store, cluster, description: database } = await openStore(config);
+    const { store, cluster, description: database } = await openStore({ ...config, migrations: MIGRATIONS });
     closers.push(() => store.close());
 
     // With authentication on, the embedded broker wants credentials too: agent tokens for agents (docs/security.md).

@@ -26,7 +26,7 @@ function expressionField(check: (source: string) => unknown) {
 export const Condition = expressionField(checkExpression);
 export const Template = expressionField(checkTemplate);
 
-const Duration = z.string().superRefine((text, ctx) => {
+export const Duration = z.string().superRefine((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined) ctx.addIssue({ code: 'custom', message: `\`${text}\` is not a duration; write e.g. 30s, 15m, 1h or 2d` });
   else if (ms > MAX_EXPIRES_MS) ctx.addIssue({ code: 'custom', message: `\`${text}\` is longer than the 7d maximum; actions must expire` });
@@ -165,6 +165,10 @@ const Stored = {
   maxHits: z.number().int(),
   createdAt: z.string(),
   expiresAt: z.string(),
+  /** False while disabled: the action stays listed with its hits, but is in no desired set. Absent means enabled. */
+  enabled: z.boolean().optional(),
+  /** When it was last edited (PATCH), if ever. */
+  updatedAt: z.string().optional(),
 };
 
 export const LogAction = z.object({ ...Stored, type: z.literal('log'), template: z.string(), level: LogLevel });

@@ -7,3 +7,5 @@ export * from './names.js';
 export * from './duration.js';
 export * from './expression/index.js';
 export * from './signing.js';
+export * from './action-patch.js';
+export * from './rest.js';

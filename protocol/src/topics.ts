@@ -1,4 +1,4 @@
-/** Every MQTT topic liveprobe uses, built in one place (ARCHITECTURE §3). */
+/** Every MQTT topic liveprobe uses, built in one place (docs/architecture.md §3). */
 export const DEFAULT_TOPIC_PREFIX = 'liveprobe/v1';
 
 export interface Topics {

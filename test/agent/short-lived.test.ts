@@ -1,38 +1,52 @@
 /**
- * Short-lived processes (ARCHITECTURE §8): one that exits right after a hit still delivers it
+ * Short-lived processes (docs/architecture.md §8): one that exits right after a hit still delivers it
  * (the agent hands over the batched hits and flushes its exports before the process ends), and
- * one started with LIVEPROBE_STARTUP_WAIT_MS has its first lines probed.
+ * one started with LIVEPROBE_STARTUP_WAIT_MS has its first lines probed; LIVEPROBE_EXIT_FLUSH_MS
+ * bounds how long the exit waits.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type TestContext, test } from 'node:test';
 import { Child } from '../helpers/child.js';
 import { fromRoot } from '../helpers/paths.js';
+import type { App } from '../helpers/app.js';
 import { lineOf, otlpReceiver } from '../helpers/index.js';
 import { addAction, app, controlPlane, installed } from './fixtures.js';
 
 const WAIT = 15_000;
 const JOB = 'test/fixtures/short-job.mjs';
+const SETTLE = lineOf(JOB, 'settle');
+
+/** The job with a log action installed on its last line. */
+async function jobWithLog(t: TestContext, agentId: string, env: Record<string, string>, template: string) {
+  const cp = await controlPlane(t);
+  const job = await app(t, { script: JOB, broker: cp.mqttUrl, agentId, env });
+  const log = await addAction(cp, { type: 'log', file: JOB, line: SETTLE, template, tags: ['e2e'] });
+  assert.match(await installed(cp, log.action.id), /^installed/);
+  return { cp, job, log };
+}
+
+/** Asks the job to finish: it answers, hits the probed line and exits at once. */
+async function finish(job: App): Promise<void> {
+  assert.equal(await (await fetch(`${job.url}/finish`)).text(), 'bye');
+  assert.equal((await job.exited).code, 0, job.output());
+  assert.doesNotMatch(job.output(), /Waiting for the debugger/);
+}
 
 test('a log and a counter hit just before the process exits reach the OTLP receiver', async (t) => {
-  const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
   // Export timers far beyond the process's life: only the flush at exit can deliver.
-  const job = await app(t, {
-    script: JOB,
-    broker: cp.mqttUrl,
-    agentId: 'short-job',
-    env: { ...otlp.env('http/protobuf'), OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000' },
-  });
-  const line = lineOf(JOB, 'settle');
-  const log = await addAction(cp, { type: 'log', file: JOB, line, template: 'settled {order.id}: {total}', tags: ['e2e'] });
-  const counter = await addAction(cp, { type: 'counter', file: JOB, line, name: 'job.settled', tags: ['e2e'] });
-  assert.match(await installed(cp, log.action.id), /^installed/);
+  const { cp, job, log } = await jobWithLog(
+    t,
+    'short-job',
+    { ...otlp.env('http/protobuf'), OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000' },
+    'settled {order.id}: {total}',
+  );
+  const counter = await addAction(cp, { type: 'counter', file: JOB, line: SETTLE, name: 'job.settled', tags: ['e2e'] });
   assert.match(await installed(cp, counter.action.id), /^installed/);
 
-  assert.equal(await (await fetch(`${job.url}/finish`)).text(), 'bye');
-  assert.equal((await job.exited).code, 0);
-  assert.doesNotMatch(job.output(), /Waiting for the debugger/);
+  await finish(job);
   const record = await otlp.waitForLog((r) => r.body === 'settled 7: 42', WAIT, 'the last log line');
   assert.equal(record.attributes['liveprobe.action.id'], log.action.id);
   await otlp.waitForMetric((p) => p.name === 'job.settled' && p.value === 1, WAIT, 'the last count');
@@ -81,4 +95,43 @@ test('an agent disabled by a bad setting does not hold up an app that waits for 
   assert.match(job.output(), /the agent is disabled: .*LIVEPROBE_QUOTA_HITS_PER_SECOND/);
   assert.match(job.output(), /settled 10/);
   assert.doesNotMatch(job.output(), /ran out/);
+});
+
+test('LIVEPROBE_EXIT_FLUSH_MS bounds the exit: an OTLP endpoint that never answers does not hold the app', async (t) => {
+  // Accepts every connection and never answers: a flush that waited for it would never end.
+  const sockets = new Set<Socket>();
+  const stuck = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => stuck.close(() => resolve()));
+  });
+  const { job } = await jobWithLog(
+    t,
+    'stuck-export',
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(stuck.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '600000',
+      OTEL_BLRP_EXPORT_TIMEOUT: '600000',
+      OTEL_BLRP_SCHEDULE_DELAY: '60000',
+      LIVEPROBE_EXIT_FLUSH_MS: '300',
+    },
+    'settled',
+  );
+  await finish(job);
+});
+
+test('a LIVEPROBE_EXIT_FLUSH_MS that is not a number of milliseconds is named on stderr, and the default still delivers the last hit', async (t) => {
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const { job } = await jobWithLog(
+    t,
+    'bad-flush-setting',
+    { ...otlp.env('http/protobuf'), OTEL_BLRP_SCHEDULE_DELAY: '60000', LIVEPROBE_EXIT_FLUSH_MS: 'soon' },
+    'settled {order.id}',
+  );
+  await finish(job);
+  assert.match(job.output(), /\[liveprobe\] LIVEPROBE_EXIT_FLUSH_MS="soon" is not a number of milliseconds \(0 or more\); using 1000/);
+  await otlp.waitForLog((r) => r.body === 'settled 7', WAIT, 'the last log line');
 });

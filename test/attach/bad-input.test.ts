@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Child } from '../helpers/child.js';
 import { builtFile } from '../helpers/paths.js';
-import { waitFor } from '../helpers/index.js';
 import { controlPlane } from '../agent/fixtures.js';
-import { attachCli, attachFails, inspectorAnswers, plainNodeService, TARGET, WAIT } from './fixtures.js';
+import { attachCli, attachFails, inspectorAnswers, plainNodeService, sidecarOffline, TARGET, WAIT } from './fixtures.js';
 
 const INSPECTOR_PORT = 9229;
 
@@ -74,13 +73,6 @@ test('a target that goes away mid-session ends the sidecar with a clear error an
   assert.ok(status !== undefined, `the sidecar kept running; output:\n${sidecar.child.output()}`);
   assert.equal(status.code, 1);
   assert.match(sidecar.child.output(), /error: the target went away \(ws:\/\/127\.0\.0\.1:9229\/[^)]+\); the sidecar stopped/);
-  await waitFor(
-    async () => {
-      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; online: boolean }[] };
-      return agents.find((a) => a.agentId === 'orphan')?.online === false;
-    },
-    WAIT,
-    'the sidecar reported offline',
-  );
+  await sidecarOffline(cp, 'orphan');
   assert.equal(await inspectorAnswers(INSPECTOR_PORT), false);
 });

@@ -39,6 +39,18 @@ export interface AttachCli {
   detach(): Promise<number | null>;
 }
 
+/** Settles once the control plane lists the sidecar offline: the last thing a sidecar says. */
+export async function sidecarOffline(cp: ControlPlane, agentId: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; online: boolean }[] };
+      return agents.find((a) => a.agentId === agentId)?.online === false;
+    },
+    WAIT,
+    `${agentId} reported offline`,
+  );
+}
+
 /** `liveprobe attach <args>`, resolved once it printed what it attached to. */
 export async function attachCli(t: TestContext, args: string[], cp: ControlPlane, env: Record<string, string> = {}): Promise<AttachCli> {
   const child = startAttach(args, cp, env);

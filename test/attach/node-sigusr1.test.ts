@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
 import { lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
-import { attachCli, inspectorAnswers, plainNodeService, snapshot, snapshotsOf, TARGET, WAIT } from './fixtures.js';
+import { attachCli, inspectorAnswers, plainNodeService, sidecarOffline, snapshot, snapshotsOf, TARGET, WAIT } from './fixtures.js';
 
 const GREET = lineOf(TARGET, 'greet');
 const INSPECTOR_PORT = 9229;
@@ -75,7 +75,8 @@ test('attach --pid to a Node process started without flags: a log and a snapshot
   assert.equal(await inspectorAnswers(INSPECTOR_PORT), false, '/json/list refuses: the inspector it opened is closed');
   const quiet = events.events().filter(isOutput(log.action.id)).length;
   assert.equal(await (await fetch(`${service.url}/?name=bo`)).text(), 'hello bo #2', 'it keeps serving');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The sidecar's offline status is the last thing it says: any output it relayed came before.
+  await sidecarOffline(cp, 'sidecar-1');
   assert.equal(events.events().filter(isOutput(log.action.id)).length, quiet, 'no output after detaching');
   assert.equal(service.child.status, undefined, 'the service still runs');
   assert.doesNotMatch(service.child.output(), /Error|Warning/, 'the service printed no error');

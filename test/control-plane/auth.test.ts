@@ -1,13 +1,12 @@
 // Who may call the API: API tokens and roles, OIDC against a real JWKS served on loopback,
 // and the CLI's side (`liveprobe up` prints the first admin token, --token / LIVEPROBE_TOKEN).
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { generateKeyPair } from 'jose';
 import { openSqliteStore, startControlPlane, type ControlPlane } from '@liveprobe/control-plane';
+import { identityProvider } from '../helpers/identity-provider.js';
 import { cli, startControlPlane as startUp, tempDir, waitFor } from '../helpers/index.js';
 import { logAction } from './fixtures.js';
 
@@ -173,43 +172,6 @@ test('auth cannot be off on a host other machines reach', async () => {
 });
 
 // --- OIDC: a local identity provider with a real key set, and real signed JWTs ---
-
-interface IdentityProvider {
-  issuer: string;
-  sign(
-    claims: Record<string, unknown>,
-    options?: { expiresIn?: string | number; audience?: string; key?: CryptoKey; kid?: string; issuer?: string },
-  ): Promise<string>;
-  stop(): Promise<void>;
-}
-
-async function identityProvider(): Promise<IdentityProvider> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
-  let issuer = '';
-  const server: Server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/openid-configuration') res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks.json` }));
-    else if (req.url === '/jwks.json') res.end(JSON.stringify({ keys: [jwk] }));
-    else res.writeHead(404).end('{}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    issuer,
-    async sign(claims, options = {}) {
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'key-1' })
-        .setIssuer(options.issuer ?? issuer)
-        .setAudience(options.audience ?? 'liveprobe')
-        .setSubject('user-42')
-        .setIssuedAt()
-        .setExpirationTime(options.expiresIn ?? '5m')
-        .sign(options.key ?? privateKey);
-    },
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 test('OIDC: a valid JWT with a role claim is accepted; expired, wrong audience, wrong issuer, wrong key and role-less ones are not', async (t) => {
   const idp = await identityProvider();

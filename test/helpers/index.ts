@@ -13,6 +13,7 @@ export { postgres, type Postgres } from './postgres.js';
 export { prometheus, type Prometheus, type PrometheusOptions, type Sample } from './prometheus.js';
 export { otlpReceiver, type LogRecord, type OtlpProtocol, type OtlpReceiver, type SpanRecord, type MetricPoint } from './otlp-receiver.js';
 export { repoRoot } from './paths.js';
+export { statsdListener, type StatsdLine, type StatsdListener } from './statsd-listener.js';
 export { sseEvents, type SseEvent, type SseFilters, type SseStream } from './sse.js';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { waitFor } from './wait-for.js';

@@ -1,4 +1,4 @@
-/** Finds the loaded script a user means by `file`, matching by path suffix (ARCHITECTURE §4). */
+/** Finds the loaded script a user means by `file`, matching by path suffix (docs/architecture.md §4). */
 import { fileURLToPath } from 'node:url';
 
 /**

@@ -54,6 +54,9 @@ export function startAgent(): void {
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
     execArgv: [],
     name: 'liveprobe-agent',
+    // V8 sizes a new isolate's young generation for an app; the agent's allocations are small
+    // and short-lived, and the default semi-spaces alone cost every process ~8 MiB of RSS.
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
   });
   worker.on('error', (err) => {
     process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -62,6 +65,9 @@ export function startAgent(): void {
   worker.unref();
   port1.unref();
 }
+
+/** Measured in docs/BENCHMARKS.md (agent memory): the RSS it saves against the throughput it keeps. */
+const WORKER_YOUNG_GENERATION_MB = 4;
 
 function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
 /**
- * Footprint guards evaluated on the main thread at every hit (ARCHITECTURE §4): a per-action
+ * Footprint guards evaluated on the main thread at every hit (docs/architecture.md §4): a per-action
  * rate of hits and of output bytes, and a per-agent budget of time spent in probes. Over any
  * of them the action is paused: its breakpoints leave V8, so it costs nothing until it resumes.
  */

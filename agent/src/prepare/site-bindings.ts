@@ -2,7 +2,7 @@
  * The bindings a probe site passes by name: only those definitely initialised there (no TDZ)
  * and only what the original function already sees (its own scopes, plus outer variables it
  * references), found by scope analysis. Passing more would change how V8 allocates the outer
- * scope (ARCHITECTURE §4, §8). An outer `let`/`const`/`class` or import the function uses may be
+ * scope (docs/architecture.md §4). An outer `let`/`const`/`class` or import the function uses may be
  * uninitialised when it runs (a hoisted caller, an import cycle): it is passed lazily, read when
  * an action asks for it, and a read in its TDZ is reported as such.
  */

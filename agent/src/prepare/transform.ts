@@ -1,5 +1,5 @@
 /**
- * The prepare transform (install path 2, ARCHITECTURE §4): a pure function from a file's
+ * The prepare transform (install path 2, docs/architecture.md §4): a pure function from a file's
  * source to prepared source, its probe sites and a position map.
  *
  * - A leaf function gets, at entry, `if ($lpF[n] !== 0) {…; return;}` holding its twin: an

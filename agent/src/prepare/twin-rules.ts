@@ -1,5 +1,5 @@
 /**
- * Whether a function may get an instrumented twin (ARCHITECTURE §4): a copy of its body inside
+ * Whether a function may get an instrumented twin (docs/architecture.md §4): a copy of its body inside
  * itself, behind its entry guard. Only leaf functions (a nested function in the copy would be
  * another function object, with no sites of its own), only bodies that can be flattened onto
  * one line, and not code that runs once. Returns why not, or undefined.

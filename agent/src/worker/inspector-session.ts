@@ -1,6 +1,6 @@
 /**
  * The agent's own inspector session on the main thread. Open only while actions exist
- * (ARCHITECTURE §8: V8 keeps memory for every breakpoint condition evaluation), and
+ * (docs/architecture.md §8: V8 keeps memory for every breakpoint condition evaluation), and
  * separate from any other inspector user in the process.
  */
 import type { Debugger } from 'node:inspector';

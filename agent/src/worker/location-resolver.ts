@@ -1,6 +1,6 @@
 /**
  * Turns the `file:line` a user names (as they see it: TypeScript, any path prefix) into a
- * generated script position, through source maps when the script has one (ARCHITECTURE §4).
+ * generated script position, through source maps when the script has one (docs/architecture.md §4).
  */
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';

@@ -8,6 +8,8 @@ import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { AGENT_VERSION } from './broker-link.js';
+import type { MetricPoint } from './metric-record.js';
+import { StatsdExport } from './statsd-export.js';
 
 const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
@@ -35,12 +37,6 @@ type Signal = 'logs' | 'traces' | 'metrics';
 /** Seconds-scale boundaries for tic-toc and duration histograms (the SDK's default suits milliseconds). */
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export interface MetricPoint {
-  action: AnyMetricAction;
-  value: number;
-  attributes: Attributes;
-}
-
 type Recorder = (value: number, attributes: Attributes) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
 interface Provider {
@@ -55,12 +51,16 @@ export class OtelExport {
   /** One MeterProvider per metric action, so removing the action ends its series. */
   private readonly meters = new Map<string, Promise<{ provider: Provider; record: Recorder } | undefined>>();
   private readonly providers: Provider[] = [];
+  /** Set when OTEL_METRICS_EXPORTER names `statsd`. */
+  private readonly statsd: StatsdExport | undefined;
 
   constructor(
     private readonly agentId: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.statsd = exporterNames(env, 'metrics').includes('statsd') ? new StatsdExport(agentId, env, log) : undefined;
+  }
 
   emit(record: RecordToExport): void {
     this.logger ??= this.createLogger();
@@ -89,6 +89,8 @@ export class OtelExport {
    * ends its series.
    */
   record(point: MetricPoint): void {
+    this.statsd?.record(point);
+    if (!exporterNames(this.env, 'metrics').includes('otlp')) return;
     const { action } = point;
     let meter = this.meters.get(action.id);
     if (meter === undefined) {
@@ -119,7 +121,10 @@ export class OtelExport {
   async shutdown(): Promise<void> {
     const meters = await Promise.all(this.meters.values());
     this.meters.clear();
-    await Promise.all([...this.providers, ...meters.flatMap((m) => (m === undefined ? [] : [m.provider]))].map((p) => p.shutdown()));
+    await Promise.all([
+      ...[...this.providers, ...meters.flatMap((m) => (m === undefined ? [] : [m.provider]))].map((p) => p.shutdown()),
+      this.statsd?.shutdown(),
+    ]);
   }
 
   private async createLogger(): Promise<Logger | undefined> {
@@ -178,13 +183,13 @@ export class OtelExport {
 
   /** The configured OTLP protocol for a signal, or undefined (with one log line) when it is off or unsupported. */
   private protocol(signal: Signal): Protocol | undefined {
-    const exporterVar = { logs: 'OTEL_LOGS_EXPORTER', traces: 'OTEL_TRACES_EXPORTER', metrics: 'OTEL_METRICS_EXPORTER' }[signal];
-    const exporterName = (this.env[exporterVar] ?? 'otlp').trim();
-    if (exporterName === 'none') return undefined;
-    if (exporterName !== 'otlp') {
-      this.log(`${exporterVar}=${exporterName} is not supported by the agent's own exporter; use otlp or none`);
-      return undefined;
+    const names = exporterNames(this.env, signal);
+    const supported = signal === 'metrics' ? ['otlp', 'statsd', 'none'] : ['otlp', 'none'];
+    const unknown = names.filter((name) => !supported.includes(name));
+    if (unknown.length > 0) {
+      this.log(`${EXPORTER_VARS[signal]}=${unknown.join(',')} is not supported by the agent's own exporter; use ${supported.join(', ')}`);
     }
+    if (!names.includes('otlp')) return undefined;
     const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`;
     const protocol = (this.env[specific] ?? this.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
     if (protocol === 'grpc' || protocol === 'http/protobuf' || protocol === 'http/json') return protocol;
@@ -211,6 +216,21 @@ export class OtelExport {
     this.log(`${name}=${text} is not a non-negative number; using the default`);
     return undefined;
   }
+}
+
+const EXPORTER_VARS: Record<Signal, string> = {
+  logs: 'OTEL_LOGS_EXPORTER',
+  traces: 'OTEL_TRACES_EXPORTER',
+  metrics: 'OTEL_METRICS_EXPORTER',
+};
+
+/** OTEL_*_EXPORTER as the specification reads it: a comma-separated list, `otlp` when unset; `none` alone turns the signal off. */
+function exporterNames(env: NodeJS.ProcessEnv, signal: Signal): string[] {
+  const names = (env[EXPORTER_VARS[signal]] ?? 'otlp')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return names.length === 0 ? ['otlp'] : names;
 }
 
 function parentContext(parent: TraceParent): Context {

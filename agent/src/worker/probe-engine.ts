@@ -1,21 +1,26 @@
 /**
- * Installs and removes actions as non-pausing conditional breakpoints (install path 1),
- * reconciling toward the desired set. Operations run one at a time, in order.
+ * Installs and removes actions as non-pausing conditional breakpoints (install path 1) or on
+ * prepared sites (install path 2), reconciling toward the desired set. Operations run one at a
+ * time, in order; each probe's state and the moves between states are in probe-state.ts.
  */
-import { ExpressionError, type Action, type ActionState } from '@liveprobe/protocol';
+import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
 import type { HookChannel, ToMain } from '../bridge.js';
-import type { CdpTransport } from './cdp-transport.js';
-import { armFields, type ArmFields } from '../locate/arm-spec.js';
+import { ActionEdits } from './action-edits.js';
+import { type ArmFields, armFields } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
-import { conditionSource } from './condition-source.js';
 import { functionNameAt } from '../locate/function-name.js';
-import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
+import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
+import type { CdpTransport } from './cdp-transport.js';
+import { conditionSource } from './condition-source.js';
+import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
+import type { PlacedSite, PlannedSite, PreparedSites } from './prepared/prepared-sites.js';
+import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
 import { ScriptStartPause } from './script-start-pause.js';
-import { sitesFor, type Site, type SiteContext } from './sites.js';
-import { analyseSource, type AnalysedSource } from '../locate/source-analysis.js';
-import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from './prepared/prepared-sites.js';
+import { type Site, type SiteContext, sitesFor } from './sites.js';
+
+export type { Probe } from './probe-state.js';
 
 export interface StatusReport {
   actionId: string;
@@ -24,56 +29,23 @@ export interface StatusReport {
   location?: { file: string; line: number };
 }
 
-export interface Probe {
-  action: Action;
-  /** The first breakpoint's key; tic-toc and duration actions have more. */
-  key: number;
-  keys: number[];
-  /** Empty until installed (e.g. while waiting for the script to load). */
-  breakpointIds: string[];
-  /** Where it is installed, in the user's source. */
-  file?: string;
-  line?: number;
-  functionName?: string;
-  expiryTimer?: NodeJS.Timeout;
-  /** What it takes to set the breakpoints again after a pause. */
-  placements: Placement[];
-  /** Set when installed on prepared sites (install path 2) instead of breakpoints. */
-  prepared?: PreparedPlacement;
-  /** Why an action on a prepared file could not take prepared sites, for the status. */
-  unprepared?: string;
-  /** Set while a quota keeps it out of V8. */
-  pause?: { timer: NodeJS.Timeout };
-  /** Recent pauses, for backing off an action that keeps exceeding its quota. */
-  pauses: number[];
-  /** What the blocklist was asked about when it was installed, to ask again when the blocklist changes. */
-  checked: BlocklistTarget[];
-}
-
-interface Placement {
-  script: LoadedScript;
-  line: number;
-  column: number | undefined;
-  condition: string;
-  key: number;
-}
-
 const FIRST_PAUSE_MS = 1000;
 const LONGEST_PAUSE_MS = 60_000;
 
 export class ProbeEngine {
+  /** Every desired action the engine has seen, live or ended (an ended one is not installed again). */
   private readonly probes = new Map<string, Probe>();
+  /** Live probes by each of their keys. */
   private readonly byKey = new Map<number, Probe>();
-  /** Actions that reached their hit limit or expiry: never reinstalled while still desired. */
-  private readonly finished = new Set<string>();
-  /** Finished because the blocklist refused them, with what it was asked: installed again when a new one allows that. */
-  private readonly blocked = new Map<string, { action: Action; checked: BlocklistTarget[] }>();
   private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private readonly session: InspectorSession;
   private readonly scriptStarts: ScriptStartPause;
   readonly locations: LocationResolver;
   private readonly sites: SiteContext;
   private nextKey = 1;
+  private readonly edits = new ActionEdits();
+  /** Edited actions' first keys, armed again by their new definition so the main thread keeps their hit counts. */
+  private readonly editedKeys = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -89,7 +61,7 @@ export class ProbeEngine {
     private readonly prepared?: PreparedSites,
   ) {
     this.session = new InspectorSession(
-      (script) => void this.enqueue(() => this.retryPending(script)),
+      (script) => void this.enqueue(() => this.retryWaiting(script)),
       transport,
       (pause) => this.scriptStarts.paused(pause),
     );
@@ -111,7 +83,7 @@ export class ProbeEngine {
 
   /** Actions installed, waiting for their script, or paused. */
   get size(): number {
-    return this.probes.size;
+    return this.live().length;
   }
 
   /** A generated position → the user's source: through the inspector's scripts, or a prepared file's own map. */
@@ -127,16 +99,32 @@ export class ProbeEngine {
   reconcile(desired: readonly Action[]): Promise<void> {
     return this.enqueue(async () => {
       const wanted = new Map(desired.map((a) => [a.id, a]));
-      for (const id of [...this.probes.keys()]) {
-        if (!wanted.has(id)) await this.remove(id, 'removed', 'the action was removed');
+      for (const id of this.edits.changed(desired)) await this.dropEdited(id);
+      for (const probe of [...this.probes.values()]) {
+        if (wanted.has(probe.action.id)) continue;
+        if (isEnded(probe.state)) this.probes.delete(probe.action.id);
+        else await this.remove(probe);
       }
-      for (const id of this.finished) if (!wanted.has(id)) this.finished.delete(id);
-      for (const id of this.blocked.keys()) if (!wanted.has(id)) this.blocked.delete(id);
-      for (const action of wanted.values()) {
-        if (!this.probes.has(action.id) && !this.finished.has(action.id)) await this.install(action);
-      }
+      for (const action of wanted.values()) if (!this.probes.has(action.id)) await this.install(action);
+      for (const [id, key] of this.editedKeys) if (this.probes.get(id)?.keys[0] !== key) this.post({ t: 'disarm', key });
+      this.editedKeys.clear();
       this.closeIfIdle();
     });
+  }
+
+  /**
+   * An edited action leaves V8 (or its prepared sites) so its new definition installs fresh,
+   * except its first key, which stays armed on the main thread until armed again: its hits count
+   * on toward the limit. One that had ended (hit limit, expiry, blocked, an error) gets another try.
+   */
+  private async dropEdited(id: string): Promise<void> {
+    const probe = this.probes.get(id);
+    if (probe === undefined) return;
+    this.probes.delete(id);
+    if (isEnded(probe.state)) return;
+    const first = probe.keys[0];
+    await this.unset(probe, first);
+    if (first !== undefined) this.editedKeys.set(id, first);
   }
 
   /** The main thread saw the hit limit or the expiry. */
@@ -144,19 +132,19 @@ export class ProbeEngine {
     return this.enqueue(async () => {
       const probe = this.byKey.get(key);
       if (probe === undefined) return;
-      const message =
-        reason === 'hit_limit' ? `reached its limit of ${probe.action.maxHits} hit${probe.action.maxHits === 1 ? '' : 's'}` : 'expired';
-      await this.remove(probe.action.id, reason, message);
-      this.finished.add(probe.action.id);
+      const { maxHits } = probe.action;
+      await this.end(probe, { kind: 'finished', reason });
+      this.report({
+        actionId: probe.action.id,
+        state: reason,
+        message: reason === 'hit_limit' ? `reached its limit of ${maxHits} hit${maxHits === 1 ? '' : 's'}` : 'expired',
+      });
       this.closeIfIdle();
     });
   }
 
   close(): void {
-    for (const probe of this.probes.values()) {
-      clearTimeout(probe.expiryTimer);
-      clearTimeout(probe.pause?.timer);
-    }
+    for (const probe of this.live()) this.stopTimers(probe);
     this.probes.clear();
     this.byKey.clear();
     this.closeSession();
@@ -169,7 +157,7 @@ export class ProbeEngine {
           await task();
         } finally {
           // Only tasks change which actions wait for their script.
-          await this.scriptStarts.update([...this.probes.values()].some(waitsForScript));
+          await this.scriptStarts.update(this.live().some((p) => p.state.kind === 'waiting'));
         }
       })
       .catch((err: unknown) => this.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
@@ -177,19 +165,23 @@ export class ProbeEngine {
     return run;
   }
 
+  private live(): Probe[] {
+    return [...this.probes.values()].filter((p) => !isEnded(p.state));
+  }
+
   private async install(action: Action): Promise<void> {
     const remaining = Date.parse(action.expiresAt) - Date.now();
     if (!(remaining > 0)) {
-      this.finished.add(action.id);
+      this.probes.set(action.id, { action, state: { kind: 'finished', reason: 'expired' }, keys: [], pauses: [], checked: [] });
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
       return;
     }
-    const key = this.nextKey++;
-    const probe: Probe = { action, key, keys: [key], breakpointIds: [], placements: [], pauses: [], checked: [] };
-    probe.expiryTimer = setTimeout(() => void this.finish(probe.key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
+    const key = this.editedKeys.get(action.id) ?? this.nextKey++;
+    const probe: Probe = { action, state: { kind: 'waiting' }, keys: [key], pauses: [], checked: [] };
+    probe.expiryTimer = setTimeout(() => void this.finish(key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
     probe.expiryTimer.unref();
     this.probes.set(action.id, probe);
-    this.byKey.set(probe.key, probe);
+    this.byKey.set(key, probe);
     if (await this.placePrepared(probe)) return;
     await this.session.open();
     await this.place(probe);
@@ -198,8 +190,8 @@ export class ProbeEngine {
   /** Installs on prepared sites when every position the action needs has one; false otherwise (use breakpoints). */
   private async placePrepared(probe: Probe): Promise<boolean> {
     const plan = await this.prepared?.plan(probe.action);
-    if (plan === undefined || !('sites' in plan)) {
-      probe.unprepared = plan?.unprepared;
+    if (plan === undefined || plan.kind !== 'sites') {
+      probe.unprepared = plan?.kind === 'unprepared' ? plan.reason : undefined;
       return false;
     }
     await this.installPrepared(probe, plan);
@@ -210,35 +202,39 @@ export class ProbeEngine {
     const { action } = probe;
     probe.checked = [];
     try {
-      probe.prepared = await this.prepared!.install(action, plan, {
+      const placement = await this.prepared!.install(action, plan, {
         blocklist: this.blocklist.recording((target) => probe.checked.push(target)),
         post: (message) => this.post(message),
         key: (index) => this.keyFor(probe, index),
         installed: (placed) => {
-          Object.assign(probe, placed[0]);
+          this.locate(probe, placed[0]!);
           const described = placed.length > 1 ? describePlacement(action, placed) : undefined;
           const message = described === undefined ? 'prepared site (no breakpoint)' : `prepared sites (no breakpoint); ${described}`;
           this.report({ actionId: action.id, state: 'installed', message, location: { file: placed[0]!.file, line: placed[0]!.line } });
         },
       });
+      advance(probe, { kind: 'prepared', placement });
     } catch (err) {
       if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
-      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
+      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message);
       throw err;
     }
   }
 
   /** A prepared file loaded after some actions took breakpoints or began waiting: move those that now have every site they need. */
   private async preferPrepared(): Promise<void> {
-    for (const probe of [...this.probes.values()]) {
-      if (probe.prepared !== undefined || probe.pause !== undefined) continue;
+    for (const probe of this.live()) {
+      const { state } = probe;
+      if (state.kind !== 'waiting' && state.kind !== 'breakpoints') continue;
       const plan = await this.prepared!.plan(probe.action);
-      if (!('sites' in plan)) {
-        probe.unprepared = plan.unprepared;
+      if (plan.kind !== 'sites') {
+        probe.unprepared = plan.kind === 'unprepared' ? plan.reason : undefined;
         continue;
       }
-      for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
-      probe.placements = [];
+      if (state.kind === 'breakpoints') {
+        for (const id of state.ids) await this.session.removeBreakpoint(id);
+        advance(probe, { kind: 'waiting' });
+      }
       // The first key is armed again on the prepared site, with the hits it already counted.
       for (const key of probe.keys.splice(1)) {
         this.post({ t: 'disarm', key });
@@ -251,26 +247,30 @@ export class ProbeEngine {
 
   /** The key of the probe's n-th site: its own key first, then new ones. */
   private keyFor(probe: Probe, index: number): number {
-    if (index === 0) return probe.key;
+    if (index === 0) return probe.keys[0]!;
     const key = this.nextKey++;
     probe.keys.push(key);
     this.byKey.set(key, probe);
     return key;
   }
 
-  /** Tries to set the breakpoints; when no script matches yet the probe stays pending. */
+  /** Tries to set the breakpoints; when no script matches yet the probe keeps waiting. */
   private async place(probe: Probe): Promise<void> {
     const { action } = probe;
     let sites: Site[];
     let arms: ArmFields[];
     try {
-      sites = await sitesFor(action, probe.key, this.sites);
+      sites = await sitesFor(action, probe.keys[0]!, this.sites);
       if (action.lineText !== undefined && action.line > 0)
         await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
       arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role));
     } catch (err) {
-      if (err instanceof LocationError) return this.fail(probe, err.message, err.waiting);
-      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message, false);
+      if (err instanceof LocationError && err.waiting) {
+        this.report({ actionId: action.id, state: 'error', message: err.message });
+        return;
+      }
+      if (err instanceof LocationError || err instanceof ExpressionError || err instanceof SourceDiffersError)
+        return this.fail(probe, err.message);
       throw err;
     }
     // The agent's own blocklist, at every site: a blocked file may also be reached through a source map.
@@ -289,6 +289,7 @@ export class ProbeEngine {
         throw err;
       }
     }
+    const state: OnBreakpoints = { kind: 'breakpoints', ids: [], placements: [] };
     const placed: PlacedSite[] = [];
     for (const [index, site] of sites.entries()) {
       const key = this.keyFor(probe, index);
@@ -315,12 +316,11 @@ export class ProbeEngine {
       };
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
       if (result.location === undefined) {
-        await this.session.removeBreakpoint(result.breakpointId);
-        await this.unset(probe);
-        return this.fail(probe, `line ${resolved.line} of ${resolved.file} has no code V8 can stop at`, false);
+        for (const id of [...state.ids, result.breakpointId]) await this.session.removeBreakpoint(id);
+        return this.fail(probe, `line ${resolved.line} of ${resolved.file} has no code V8 can stop at`);
       }
-      probe.breakpointIds.push(result.breakpointId);
-      probe.placements.push(placement);
+      state.ids.push(result.breakpointId);
+      state.placements.push(placement);
       // V8 may move a breakpoint on a line without code to the next statement: report where it went.
       const line =
         resolved.map === undefined
@@ -332,10 +332,9 @@ export class ProbeEngine {
         ...(functionName === undefined ? {} : { functionName }),
       });
     }
+    advance(probe, state);
     const first = placed[0]!;
-    probe.file = first.file;
-    probe.line = first.line;
-    probe.functionName = first.functionName;
+    this.locate(probe, first);
     const described = describePlacement(action, placed);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
     this.report({
@@ -353,48 +352,51 @@ export class ProbeEngine {
   pause(key: number, reason: string): Promise<void> {
     return this.enqueue(async () => {
       const probe = this.byKey.get(key);
-      if (probe === undefined || probe.pause !== undefined) return;
-      for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
-      if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, false);
+      const state = probe?.state;
+      if (probe === undefined || (state?.kind !== 'breakpoints' && state?.kind !== 'prepared')) return;
+      if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);
+      else this.prepared?.set(state.placement, false);
       const now = Date.now();
       probe.pauses = probe.pauses.filter((t) => now - t < LONGEST_PAUSE_MS).concat(now);
       const delay = Math.min(FIRST_PAUSE_MS * 2 ** (probe.pauses.length - 1), LONGEST_PAUSE_MS);
       const timer = setTimeout(() => void this.resume(probe, delay), delay);
       timer.unref();
-      probe.pause = { timer };
+      const resumes = state.kind === 'breakpoints' ? { kind: state.kind, placements: state.placements } : state;
+      advance(probe, { kind: 'paused', timer, resumes });
       this.report({ actionId: probe.action.id, state: 'paused', message: `${reason}; resuming in ${delay / 1000} s` });
     });
   }
 
   private resume(probe: Probe, after: number): Promise<void> {
     return this.enqueue(async () => {
-      if (this.probes.get(probe.action.id) !== probe || probe.pause === undefined) return;
-      probe.pause = undefined;
+      const { state } = probe;
+      if (this.probes.get(probe.action.id) !== probe || state.kind !== 'paused') return;
       this.post({ t: 'resume', keys: probe.keys });
-      if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, true);
-      for (const p of probe.placements) {
-        const result = await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key);
-        probe.breakpointIds.push(result.breakpointId);
+      if (state.resumes.kind === 'prepared') {
+        this.prepared?.set(state.resumes.placement, true);
+        advance(probe, state.resumes);
+      } else {
+        const { placements } = state.resumes;
+        advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
       }
       this.report({ actionId: probe.action.id, state: 'resumed', message: `resumed after ${after / 1000} s; the quota has refilled` });
     });
   }
 
   /**
-   * V8 keeps memory for every breakpoint condition it evaluates (ARCHITECTURE §8) and reuses it
-   * only in a new session: after enough hits, close the session and set every breakpoint again.
-   * Hits in the few milliseconds between are not seen.
+   * V8 keeps memory for every breakpoint condition it evaluates (docs/architecture.md §8) and
+   * reuses it only in a new session: after enough hits, close the
+   * session and set every breakpoint again. Hits in the few milliseconds between are not seen.
    */
   recycle(hits: number): Promise<void> {
     return this.enqueue(async () => {
-      const installed = [...this.probes.values()].filter((p) => p.breakpointIds.length > 0);
       if (this.session.isOpen) {
+        const installed = this.live().filter((p) => p.state.kind === 'breakpoints');
         this.closeSession();
         await this.session.open();
         for (const probe of installed) {
-          probe.breakpointIds = [];
-          for (const p of probe.placements)
-            probe.breakpointIds.push((await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key)).breakpointId);
+          const { placements } = probe.state as OnBreakpoints;
+          advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
         }
         this.log(
           `recycled the inspector session after ${hits} breakpoint hits, so V8 can reuse what it kept for them; ${installed.length} action(s) set again`,
@@ -411,34 +413,69 @@ export class ProbeEngine {
   applyBlocklist(blocklist: Blocklist): Promise<void> {
     return this.enqueue(async () => {
       this.blocklist = blocklist;
-      for (const probe of [...this.probes.values()]) {
+      for (const probe of this.live()) {
         const refusal = refusalOf(blocklist, probe.checked);
-        if (refusal === undefined) continue;
-        await this.unset(probe);
-        this.block(probe, `removed after the agent's configuration changed: ${refusal.message}`);
+        if (refusal !== undefined) await this.block(probe, `removed after the agent's configuration changed: ${refusal.message}`);
       }
-      for (const [id, { action, checked }] of [...this.blocked]) {
-        if (refusalOf(blocklist, checked) !== undefined) continue;
-        this.blocked.delete(id);
-        this.finished.delete(id);
-        await this.install(action);
+      for (const probe of [...this.probes.values()]) {
+        if (probe.state.kind !== 'blocked' || refusalOf(blocklist, probe.state.checked) !== undefined) continue;
+        this.probes.delete(probe.action.id);
+        await this.install(probe.action);
       }
       this.closeIfIdle();
     });
   }
 
-  private block(probe: Probe, message: string): void {
-    this.fail(probe, message, false);
-    this.blocked.set(probe.action.id, { action: probe.action, checked: probe.checked });
+  private async setAgain(placements: readonly Placement[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const p of placements) ids.push((await this.session.setBreakpoint(p.script, p.line, p.column, p.condition, p.key)).breakpointId);
+    return ids;
   }
 
-  private fail(probe: Probe, message: string, waiting: boolean): void {
+  private locate(probe: Probe, placed: PlacedSite): void {
+    probe.file = placed.file;
+    probe.line = placed.line;
+    probe.functionName = placed.functionName;
+  }
+
+  private async block(probe: Probe, message: string): Promise<void> {
+    await this.end(probe, { kind: 'blocked', checked: probe.checked });
     this.report({ actionId: probe.action.id, state: 'error', message });
-    if (!waiting) {
-      // Nothing that loads later can fix this one: stop tracking it until the action changes.
-      this.forget(probe);
-      this.finished.add(probe.action.id);
-    }
+  }
+
+  /** Nothing that loads later can fix this one: stop tracking it until the action changes. */
+  private async fail(probe: Probe, message: string): Promise<void> {
+    await this.end(probe, { kind: 'error', message });
+    this.report({ actionId: probe.action.id, state: 'error', message });
+  }
+
+  /** The action is no longer desired: it leaves the app and the engine. */
+  private async remove(probe: Probe): Promise<void> {
+    await this.unset(probe);
+    this.probes.delete(probe.action.id);
+    this.report({ actionId: probe.action.id, state: 'removed', message: 'the action was removed' });
+  }
+
+  /** Takes the probe out of the app and keeps it, ended, while the action is still desired. */
+  private async end(probe: Probe, state: EndedState): Promise<void> {
+    await this.unset(probe);
+    advance(probe, state);
+  }
+
+  /** Removes what the probe has in the app (breakpoints, flags, armed keys but `keepArmed`) and stops its timers. */
+  private async unset(probe: Probe, keepArmed?: number): Promise<void> {
+    const { state } = probe;
+    this.stopTimers(probe);
+    for (const key of probe.keys) this.byKey.delete(key);
+    if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);
+    const placement = preparedPlacement(state);
+    if (placement !== undefined) this.prepared?.set(placement, false);
+    for (const key of probe.keys) if (key !== keepArmed) this.post({ t: 'disarm', key });
+  }
+
+  private stopTimers(probe: Probe): void {
+    clearTimeout(probe.expiryTimer);
+    if (probe.state.kind === 'paused') clearTimeout(probe.state.timer);
   }
 
   private async analysis(script: LoadedScript): Promise<AnalysedSource | undefined> {
@@ -446,9 +483,9 @@ export class ProbeEngine {
     return this.analyses.get(script.scriptId);
   }
 
-  private async retryPending(script: LoadedScript): Promise<void> {
-    for (const probe of this.probes.values()) {
-      if (!waitsForScript(probe)) continue;
+  private async retryWaiting(script: LoadedScript): Promise<void> {
+    for (const probe of this.live()) {
+      if (probe.state.kind !== 'waiting') continue;
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
@@ -456,33 +493,12 @@ export class ProbeEngine {
     }
   }
 
-  private async remove(actionId: string, state: ActionState, message: string): Promise<void> {
-    const probe = this.probes.get(actionId);
-    if (probe === undefined) return;
-    this.forget(probe);
-    await this.unset(probe);
-    this.report({ actionId, state, message });
-  }
-
-  /** Removes every breakpoint of the probe and disarms its keys on the main thread. */
-  private async unset(probe: Probe): Promise<void> {
-    for (const id of probe.breakpointIds.splice(0)) await this.session.removeBreakpoint(id);
-    if (probe.prepared !== undefined) this.prepared?.set(probe.prepared, false);
-    for (const key of probe.keys) this.post({ t: 'disarm', key });
-  }
-
-  private forget(probe: Probe): void {
-    this.probes.delete(probe.action.id);
-    for (const key of probe.keys) this.byKey.delete(key);
-    clearTimeout(probe.expiryTimer);
-    clearTimeout(probe.pause?.timer);
-  }
-
   private closeIfIdle(): void {
     // Actions on prepared sites do not need the session.
-    if (this.session.isOpen && [...this.probes.values()].every((p) => p.prepared !== undefined)) {
+    const live = this.live();
+    if (this.session.isOpen && live.every((p) => preparedPlacement(p.state) !== undefined)) {
       this.closeSession();
-      this.log(this.probes.size === 0 ? 'no actions left; inspector session closed' : 'no breakpoints left; inspector session closed');
+      this.log(live.length === 0 ? 'no actions left; inspector session closed' : 'no breakpoints left; inspector session closed');
     }
   }
 
@@ -506,11 +522,6 @@ function refusalOf(blocklist: Blocklist, targets: readonly BlocklistTarget[]): B
     if (err instanceof BlockedByAgentError) return err;
     throw err;
   }
-}
-
-/** Neither installed (breakpoints or prepared sites) nor held back by a quota: no loaded script matched it yet. */
-function waitsForScript(probe: Probe): boolean {
-  return probe.breakpointIds.length === 0 && probe.pause === undefined && probe.prepared === undefined;
 }
 
 /** The status message: where a moved line went, or what a tic-toc or a duration measures. */

@@ -1,5 +1,5 @@
 /**
- * Applies the agent's config file again when it changes (ARCHITECTURE §8: settings apply
+ * Applies the agent's config file again when it changes (docs/architecture.md §8: settings apply
  * without restarting the app). The file is read and checked as at start-up, the environment
  * still wins, and a file that no longer checks out leaves the settings in use untouched: a
  * mistake while editing must never turn off the redaction of a running agent, or the agent.

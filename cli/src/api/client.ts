@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@liveprobe/control-plane';
+import type { ErrorBody } from '@liveprobe/protocol';
 import { ApiError, ControlPlaneUnreachableError, UsageError } from '../errors.js';
 
 /** The control plane's REST API (docs/api.md), over fetch. */
@@ -29,6 +29,10 @@ export class ApiClient {
 
   post<T>(path: string, body: unknown): Promise<T> {
     return this.json<T>('POST', path, body);
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>('PATCH', path, body);
   }
 
   delete<T>(path: string): Promise<T> {

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import type { ActionView } from '@liveprobe/control-plane';
+import type { ActionView } from '@liveprobe/protocol';
 import type { Context } from '../context.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatTargets } from '../format/targets.js';
 import { clockTime, relativeTime } from '../format/time.js';
+import { registerActionEdits } from './actions-edit.js';
 
 export function registerActions(program: Command, ctx: Context): void {
-  const actions = program.command('actions').description('list, show and remove actions');
+  const actions = program.command('actions').description('list, show, edit, disable, enable and remove actions');
 
   actions
     .command('list', { isDefault: true })
@@ -50,6 +51,8 @@ export function registerActions(program: Command, ctx: Context): void {
       const { deleted } = await ctx.api(command).delete<{ deleted: string }>(`/actions/${encodeURIComponent(id)}`);
       ctx.io.out(`deleted ${deleted}`);
     });
+
+  registerActionEdits(actions, ctx);
 }
 
 /** The fields only this action's type has. */
@@ -94,6 +97,9 @@ function describeAction(action: ActionView, now: Date): string[] {
     ['max hits', String(action.maxHits)],
     ['created', `${action.createdAt} (${relativeTime(action.createdAt, now)})`],
     ['expires', `${action.expiresAt} (${relativeTime(action.expiresAt, now)})`],
+    ...(action.updatedAt === undefined
+      ? []
+      : [['edited', `${action.updatedAt} (${relativeTime(action.updatedAt, now)})`] as [string, string]]),
     ['state', action.state],
     ['summary', action.summary],
   ]);

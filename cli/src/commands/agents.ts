@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AgentView } from '@liveprobe/control-plane';
+import type { AgentView } from '@liveprobe/protocol';
 import type { Context } from '../context.js';
 import { preparedCell, untouchedLines } from '../format/prepare.js';
 import { formatTable } from '../format/table.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AuditEntry } from '@liveprobe/control-plane';
+import type { AuditEntry } from '@liveprobe/protocol';
 import { parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SnapshotRecord, SnapshotSummary } from '@liveprobe/control-plane';
+import type { SnapshotRecord, SnapshotSummary } from '@liveprobe/protocol';
 import { parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatSnapshot } from '../format/snapshot.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { SnapshotNotice } from '@liveprobe/control-plane';
+import type { SnapshotNotice } from '@liveprobe/protocol';
 import { AgentEvent } from '@liveprobe/protocol';
 import { failureReason, type ApiClient } from '../api/client.js';
 import { readEventStream } from '../api/event-stream.js';

@@ -1,6 +1,6 @@
 /** The options every `<type> add` command shares: which agents, a condition, limits, and how to print. */
 import type { Command } from 'commander';
-import type { CreatedAction } from '@liveprobe/control-plane';
+import type { CreatedAction } from '@liveprobe/protocol';
 import type { ActionInput } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';

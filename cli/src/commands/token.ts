@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedToken, Principal, TokenView } from '@liveprobe/control-plane';
+import type { CreatedToken, Principal, TokenView } from '@liveprobe/protocol';
 import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';

@@ -1,6 +1,14 @@
 import type { CapturedValue } from '@liveprobe/protocol';
+import { type ValueChild, valueChildren, valueHeadText, valueMore } from '@liveprobe/protocol/value-tree';
 
 const INDENT = '  ';
+
+const LABEL: Record<ValueChild['kind'], (label: string) => string> = {
+  property: (label) => `${label} = `,
+  index: (label) => `${label} = `,
+  entry: (label) => `${label} => `,
+  member: () => '',
+};
 
 /**
  * `label` and the value as an indented tree: a scalar on one line, an object's fields,
@@ -8,94 +16,9 @@ const INDENT = '  ';
  * said as such (`…+3 more`, `[Redacted]`, `<not available: …>`).
  */
 export function formatValueTree(label: string, value: CapturedValue, indent = ''): string[] {
-  const lines = [`${indent}${label}${describeValue(value)}`];
-  for (const [childLabel, child] of childrenOf(value)) lines.push(...formatValueTree(childLabel, child, indent + INDENT));
-  const more = moreOf(value);
+  const lines = [`${indent}${label}${valueHeadText(value)}`];
+  for (const child of valueChildren(value)) lines.push(...formatValueTree(LABEL[child.kind](child.label), child.value, indent + INDENT));
+  const more = valueMore(value);
   if (more > 0) lines.push(`${indent}${INDENT}…+${more} more`);
   return lines;
-}
-
-/** The value on one line; containers show their kind and size, their contents come from childrenOf. */
-export function describeValue(value: CapturedValue): string {
-  switch (value.t) {
-    case 'undefined':
-    case 'null':
-      return value.t;
-    case 'boolean':
-      return String(value.v);
-    case 'number':
-      return String(value.v);
-    case 'bigint':
-      return `${value.v}n`;
-    case 'string':
-      return (
-        JSON.stringify(value.v) +
-        (value.len !== undefined && value.len > value.v.length ? `…+${value.len - value.v.length} more chars` : '')
-      );
-    case 'symbol':
-      return value.v;
-    case 'function':
-      return `[${value.cls ?? 'Function'}: ${value.name === '' ? '(anonymous)' : value.name}]`;
-    case 'object':
-      return `${value.cls ?? 'Object'}${value.props.length === 0 && value.more === undefined ? ' {}' : ''}`;
-    case 'array':
-      return `${value.cls ?? 'Array'}(${value.len})${value.len === 0 ? ' []' : ''}`;
-    case 'map':
-      return `Map(${value.size})`;
-    case 'set':
-      return `Set(${value.size})`;
-    case 'typedarray':
-      return `${value.cls}(${value.len}) [${[...value.items.map(String), ...(value.more === undefined ? [] : [`…+${value.more} more`])].join(', ')}]`;
-    case 'date':
-      return `Date(${value.v})`;
-    case 'regexp':
-      return value.v;
-    case 'error':
-      return `${value.cls}: ${value.message}`;
-    case 'hole':
-      return '<empty>';
-    case 'circular':
-      return '[Circular]';
-    case 'depth':
-      return `[${value.cls ?? 'Object'}: depth limit]`;
-    case 'getter':
-      return '[Getter]';
-    case 'proxy':
-      return '[Proxy]';
-    case 'redacted':
-      return '[Redacted]';
-    case 'unavailable':
-      return value.reason === undefined ? '<not available>' : `<not available: ${value.reason}>`;
-    case 'truncated':
-      return '[Truncated: the snapshot size limit was reached]';
-  }
-}
-
-function childrenOf(value: CapturedValue): Array<[string, CapturedValue]> {
-  switch (value.t) {
-    case 'object':
-      return value.props.map(([key, child]) => [`${key} = `, child]);
-    case 'error':
-      return (value.props ?? []).map(([key, child]) => [`${key} = `, child]);
-    case 'array':
-      return value.items.map((child, i) => [`[${i}] = `, child]);
-    case 'map':
-      return value.entries.map(([key, child]) => [`${describeValue(key)} => `, child]);
-    case 'set':
-      return value.items.map((child) => ['', child]);
-    default:
-      return [];
-  }
-}
-
-function moreOf(value: CapturedValue): number {
-  switch (value.t) {
-    case 'object':
-    case 'array':
-    case 'map':
-    case 'set':
-      return value.more ?? 0;
-    default:
-      return 0;
-  }
 }

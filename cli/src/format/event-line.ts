@@ -1,4 +1,4 @@
-import type { LiveEvent } from '@liveprobe/control-plane';
+import type { LiveEvent } from '@liveprobe/protocol';
 import { clockTime } from './time.js';
 
 /** How `liveprobe tail` prints one live event. */

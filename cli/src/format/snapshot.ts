@@ -1,4 +1,4 @@
-import type { SnapshotRecord } from '@liveprobe/control-plane';
+import type { SnapshotRecord } from '@liveprobe/protocol';
 import type { NamedValue, ScopeCapture, StackFrame } from '@liveprobe/protocol';
 import { formatValueTree } from './captured-value.js';
 import { formatFields } from './table.js';

@@ -1,11 +1,12 @@
 import { parseDuration } from '@liveprobe/protocol';
-import type { Action, ParsedActionInput } from '@liveprobe/protocol';
-import { DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
+import type { Action, ActionPatch, CreatedAction, ParsedActionInput } from '@liveprobe/protocol';
+import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Store } from '../store/store.js';
 import { newActionId } from './action-id.js';
 import { toActionView, type ActionView } from './action-view.js';
+import { applyPatch } from './apply-patch.js';
 import { unknownTargetWarnings } from './target-warnings.js';
 
 export interface ActionServiceDeps {
@@ -17,10 +18,14 @@ export interface ActionServiceDeps {
   ackTimeoutMs: number;
 }
 
-export interface CreatedAction {
-  action: ActionView;
-  warnings: string[];
-}
+/**
+ * What became of a change's publish, as the request that made it sees it. The store changed
+ * either way: a failed publish is logged, not thrown, and an unacknowledged one reaches agents
+ * once the broker acknowledges it.
+ */
+export type PublishOutcome = { kind: 'acknowledged' } | { kind: 'failed'; reason: string } | { kind: 'unacknowledged'; waitedMs: number };
+
+export type { CreatedAction };
 
 /** Creates, lists, deletes and expires actions, keeping the published desired state in step. */
 export class ActionService {
@@ -80,6 +85,28 @@ export class ActionService {
     return toActionView(action, await this.deps.store.statuses([id]), this.deps.now());
   }
 
+  /**
+   * Changes what an action does, or disables or enables it, keeping its id, hits and snapshots;
+   * agents converge through the next revision of its targets' desired state.
+   */
+  async update(id: string, patch: ActionPatch): Promise<CreatedAction> {
+    const now = this.deps.now();
+    const { acked, action } = await this.changes.run(async () => {
+      const current = await this.deps.store.getAction(id);
+      if (current === undefined) throw new ActionNotFoundError(id);
+      const edited = applyPatch(current, patch, now);
+      const { rev } = await this.deps.store.updateAction(edited, now);
+      return { action: edited, ...(await this.deps.desiredState.publish(targetsOf([edited]), rev)) };
+    });
+    this.deps.log(`edited ${id} (${Object.keys(patch).join(', ')})`);
+    const warnings = (await this.settledWithin(acked))
+      ? []
+      : [
+          `the MQTT broker has not acknowledged the new desired state within ${this.deps.ackTimeoutMs} ms; agents will get the change once it does`,
+        ];
+    return { action: await this.get(action.id), warnings };
+  }
+
   async delete(id: string): Promise<void> {
     const { acked } = await this.changes.run(async () => {
       const deleted = await this.deps.store.deleteAction(id, this.deps.now());
@@ -96,7 +123,7 @@ export class ActionService {
       const expired = await this.deps.store.expireActions(this.deps.now());
       if (expired === undefined) return;
       for (const action of expired.value) this.deps.log(`expired ${action.id}`);
-      this.watch((await this.deps.desiredState.publish(targetsOf(expired.value), expired.rev)).acked);
+      void this.watch((await this.deps.desiredState.publish(targetsOf(expired.value), expired.rev)).acked);
     });
   }
 
@@ -104,24 +131,35 @@ export class ActionService {
   async republishAll(): Promise<void> {
     await this.changes.run(async () => {
       const rev = await this.deps.store.bumpRev();
-      this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
+      void this.watch((await this.deps.desiredState.publish(await this.deps.store.allTargets(), rev)).acked);
     });
   }
 
-  /** Resolves true when `acked` settled in time; a failed publish is logged, not thrown, since the store already changed. */
-  private settledWithin(acked: Promise<void>): Promise<boolean> {
-    const settled = this.watch(acked).then(() => true);
+  /** Whether the publish settled (acknowledged, or failed and logged) within the ack timeout. */
+  private async settledWithin(acked: Promise<void>): Promise<boolean> {
+    return (await this.outcomeWithin(acked)).kind !== 'unacknowledged';
+  }
+
+  /** How the publish fared within the ack timeout; a failure is logged here. */
+  private outcomeWithin(acked: Promise<void>): Promise<PublishOutcome> {
+    const settled = this.watch(acked);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(resolve, this.deps.ackTimeoutMs, false);
+    const waitedMs = this.deps.ackTimeoutMs;
+    const timeout = new Promise<PublishOutcome>((resolve) => {
+      timer = setTimeout(resolve, waitedMs, { kind: 'unacknowledged', waitedMs });
     });
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
-  private watch(acked: Promise<void>): Promise<void> {
-    return acked.catch((err: unknown) => {
-      this.deps.log(`could not publish desired state: ${err instanceof Error ? err.message : String(err)}`);
-    });
+  private watch(acked: Promise<void>): Promise<PublishOutcome> {
+    return acked.then(
+      (): PublishOutcome => ({ kind: 'acknowledged' }),
+      (err: unknown): PublishOutcome => {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.deps.log(`could not publish desired state: ${reason}`);
+        return { kind: 'failed', reason };
+      },
+    );
   }
 }
 

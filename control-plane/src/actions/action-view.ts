@@ -1,16 +1,8 @@
-import type { Action } from '@liveprobe/protocol';
+import type { ActionStatusView, ActionView } from '@liveprobe/protocol';
 import type { ActionStatusRecord, StoredAction } from '../store/store.js';
 import { summarize } from './summary.js';
 
-/** What one agent reported about the action: the stored record, without the action's id. */
-export type ActionStatusView = Omit<ActionStatusRecord, 'actionId'>;
-
-/** An action as the REST API shows it: what was asked, and what the agents made of it. */
-export type ActionView = Action & {
-  state: 'active' | 'expired';
-  statuses: ActionStatusView[];
-  summary: string;
-};
+export type { ActionStatusView, ActionView };
 
 export function toActionView(action: StoredAction, statuses: readonly ActionStatusRecord[], now: Date): ActionView {
   const { expiredAt, ...fields } = action;
@@ -18,7 +10,7 @@ export function toActionView(action: StoredAction, statuses: readonly ActionStat
   const expired = expiredAt !== undefined || Date.parse(action.expiresAt) <= now.getTime();
   return {
     ...fields,
-    state: expired ? 'expired' : 'active',
+    state: expired ? 'expired' : action.enabled === false ? 'disabled' : 'active',
     statuses: statuses.map(({ actionId: _, ...status }) => status),
     summary: summarize(statuses),
   };

@@ -1,8 +1,8 @@
-import type { AgentOnline } from '@liveprobe/protocol';
+import type { AgentView } from '@liveprobe/protocol';
 import type { Store } from '../store/store.js';
 
 /** An agent as the REST API shows it: its latest status message (the birth, updated since) plus presence. */
-export type AgentView = Omit<AgentOnline, 'state'> & { online: boolean; lastSeen: string };
+export type { AgentView };
 
 export class AgentDirectory {
   constructor(private readonly store: Store) {}

@@ -1,4 +1,5 @@
 import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+import type { Migrations } from '../store/migrations.js';
 
 /** The audit trail: rows are only ever inserted; triggers in the database refuse UPDATE and DELETE. */
 export const auditLogMigration: Migration = {
@@ -39,3 +40,6 @@ export const auditLogMigration: Migration = {
     }
   },
 };
+
+/** The table the audit trail adds to the store, in the store's one sequence of names. */
+export const auditMigrations: Migrations = { '0004_audit_log': auditLogMigration };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditEntry } from '@liveprobe/protocol';
 import type { Kysely, Selectable } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 
@@ -18,28 +19,6 @@ export interface AuditLogTable {
   user_agent: string | null;
   before: string | null;
   after: string | null;
-}
-
-/** One change, or one refused attempt at a change. */
-export interface AuditEntry {
-  id: string;
-  time: string;
-  actor: Principal;
-  /** `action.create`, `action.delete`, `token.create`, `token.revoke`, … */
-  action: string;
-  /** `ok`, or `denied` when the caller's role did not allow it. */
-  outcome: 'ok' | 'denied';
-  /** The id of what changed, when there is one. */
-  target?: string;
-  /** `METHOD /path` as received. */
-  request: string;
-  /** The peer address of the connection. */
-  source: string;
-  /** The X-Forwarded-For header as sent (informational: any client can set it). */
-  forwardedFor?: string;
-  userAgent?: string;
-  before?: unknown;
-  after?: unknown;
 }
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'>;
@@ -138,3 +117,5 @@ function fromRow(row: Selectable<AuditLogTable>): AuditEntry {
     ...(row.after === null ? {} : { after: JSON.parse(row.after) as unknown }),
   };
 }
+
+export type { AuditEntry };

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { CreatedToken, TokenView } from '@liveprobe/protocol';
 import type { Kysely, Selectable } from 'kysely';
 import { TokenNotFoundError } from './auth-errors.js';
 import type { Principal } from './principal.js';
@@ -18,29 +19,12 @@ export interface ApiTokensTable {
 }
 
 /** A token as the API lists it: never its secret. */
-export interface TokenView {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  createdBy: string;
-  expiresAt?: string;
-  lastUsedAt?: string;
-  /** Agent tokens only: the tags whose desired state the agent may read (`*`: all). */
-  tags?: string[];
-}
 
 /** Who an agent token stands for on the MQTT broker. */
 export interface AgentCredential {
   tokenId: string;
   name: string;
   tags: string[];
-}
-
-export interface CreatedToken {
-  token: TokenView;
-  /** The bearer secret; shown here once and never stored. */
-  secret: string;
 }
 
 /** Secrets start with this, so they are recognisable (and findable by secret scanners). */
@@ -165,3 +149,5 @@ function toView(row: Selectable<ApiTokensTable>): TokenView {
     ...(row.tags === null ? {} : { tags: JSON.parse(row.tags) as string[] }),
   };
 }
+
+export type { CreatedToken, TokenView };

@@ -1,12 +1,10 @@
-import { z } from 'zod';
+import { ROLES, Role } from '@liveprobe/protocol';
 
 /**
  * Each role can do what the ones before it can. `agent` is for MQTT only: an agent token opens
  * the embedded broker (within its tags) and no REST route, since every route needs viewer or above.
  */
-export const ROLES = ['agent', 'viewer', 'editor', 'admin'] as const;
-export const Role = z.enum(ROLES);
-export type Role = z.infer<typeof Role>;
+export { ROLES, Role };
 
 export function hasRole(granted: Role, needed: Role): boolean {
   return ROLES.indexOf(granted) >= ROLES.indexOf(needed);

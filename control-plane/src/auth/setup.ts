@@ -2,11 +2,22 @@ import type { Kysely } from 'kysely';
 import type { BeforeLoaders } from '../audit/audit-middleware.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { otelAuditSink } from '../audit/otel-audit.js';
+import type { ResolvedLimits } from '../limits/limits.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Store } from '../store/store.js';
 import { ApiTokens } from './api-tokens.js';
-import type { ApiSecurity } from './guard.js';
+import type { Authenticator } from './authenticate.js';
 import { OidcVerifier } from './oidc.js';
+
+/** Everything that stands between a request and the API's routes (mounted by http/app.ts). */
+export interface ApiSecurity {
+  auth: Authenticator;
+  audit: { trail: AuditTrail; before: BeforeLoaders };
+  limits: ResolvedLimits;
+  store: Store;
+  now: () => Date;
+  log: (line: string) => void;
+}
 
 export interface SecuritySetup {
   security: ApiSecurity;

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { Migrations } from '../store/migrations.js';
 
 /** API tokens: only a SHA-256 of each secret is kept; the secret is shown once, at creation. */
 export const apiTokensMigration: Migration = {
@@ -24,3 +25,6 @@ export const agentTokenTagsMigration: Migration = {
     await db.schema.alterTable('api_tokens').addColumn('tags', 'text').execute();
   },
 };
+
+/** The tables authentication adds to the store, in the store's one sequence of names. */
+export const authMigrations: Migrations = { '0003_api_tokens': apiTokensMigration, '0005_agent_token_tags': agentTokenTagsMigration };

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { ActionInput } from '@liveprobe/protocol';
+import { ActionInput, ActionPatch } from '@liveprobe/protocol';
+import type { z } from 'zod';
 import type { ActionService } from '../actions/action-service.js';
 import { toBodyIssues } from '../body-issues.js';
 import { InvalidBodyError, InvalidJsonError } from '../errors.js';
@@ -7,19 +8,9 @@ import { InvalidBodyError, InvalidJsonError } from '../errors.js';
 export function actionsRoutes(actions: ActionService): Hono {
   return new Hono()
     .post('/', async (c) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(await c.req.text());
-      } catch (err) {
-        throw new InvalidJsonError((err as Error).message);
-      }
-      const parsed = ActionInput.safeParse(json, {
-        // zod's default for a missing field ("expected string, received undefined") reads like a type error.
-        error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined),
-      });
-      if (!parsed.success) throw new InvalidBodyError(toBodyIssues(parsed.error));
-      return c.json(await actions.create(parsed.data), 201);
+      return c.json(await actions.create(parseBody(ActionInput, await c.req.text())), 201);
     })
+    .patch('/:id', async (c) => c.json(await actions.update(c.req.param('id'), parseBody(ActionPatch, await c.req.text()))))
     .get('/', async (c) => c.json({ actions: await actions.list() }))
     .get('/:id', async (c) => c.json(await actions.get(c.req.param('id'))))
     .delete('/:id', async (c) => {
@@ -27,4 +18,19 @@ export function actionsRoutes(actions: ActionService): Hono {
       await actions.delete(id);
       return c.json({ deleted: id });
     });
+}
+
+function parseBody<T extends z.ZodType>(schema: T, text: string): z.output<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidJsonError((err as Error).message);
+  }
+  const parsed = schema.safeParse(json, {
+    // zod's default for a missing field ("expected string, received undefined") reads like a type error.
+    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined),
+  });
+  if (!parsed.success) throw new InvalidBodyError(toBodyIssues(parsed.error));
+  return parsed.data;
 }

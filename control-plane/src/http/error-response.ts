@@ -1,25 +1,6 @@
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ControlPlaneError, InvalidBodyError, InvalidQueryError, type BodyIssue } from '../errors.js';
-
-/** The shape of every error the API returns. */
-export interface ErrorBody {
-  error: { code: string; message: string; issues?: BodyIssue[] };
-}
-
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
-  invalid_body: 400,
-  invalid_json: 400,
-  invalid_query: 400,
-  not_found: 404,
-  // Authentication, roles and input limits (auth/, limits/).
-  unauthenticated: 401,
-  forbidden: 403,
-  too_many_actions: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  idp_unavailable: 503,
-};
+import type { ErrorBody } from '@liveprobe/protocol';
+import { ControlPlaneError, ERROR_STATUS, InvalidBodyError, InvalidQueryError } from '../errors.js';
 
 export function errorResponse(c: Context, err: unknown, log: (line: string) => void): Response {
   if (err instanceof ControlPlaneError) {
@@ -30,7 +11,7 @@ export function errorResponse(c: Context, err: unknown, log: (line: string) => v
         ...(err instanceof InvalidBodyError || err instanceof InvalidQueryError ? { issues: err.issues } : {}),
       },
     };
-    return c.json(body, STATUS_BY_CODE[err.code] ?? 500);
+    return c.json(body, ERROR_STATUS[err.code]);
   }
   const reason = err instanceof Error ? err.message : String(err);
   log(`${c.req.method} ${c.req.path} failed: ${err instanceof Error && err.stack !== undefined ? err.stack : reason}`);
@@ -42,3 +23,5 @@ export function errorResponse(c: Context, err: unknown, log: (line: string) => v
   };
   return c.json(body, 500);
 }
+
+export type { ErrorBody };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AedesOptions, Client } from 'aedes';
 import { isTopicSafe } from '@liveprobe/protocol';
 import type { AgentCredential } from '../auth/api-tokens.js';
-import { TopicAcl, type MqttIdentity } from './topic-acl.js';
+import type { TopicAcl, MqttIdentity } from './topic-acl.js';
 
 /** Who may connect to the embedded broker, and what each may do there. */
 export interface BrokerAccess {

@@ -3,6 +3,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import { connectableUrl, listen } from '../listen.js';
 import { accessHooks, type BrokerAccess } from './broker-access.js';
+import { indexedMemoryPersistence } from './retained-index.js';
 
 export interface EmbeddedBroker {
   url: string;
@@ -17,7 +18,7 @@ export async function startEmbeddedBroker(
   tls?: { cert: Buffer; key: Buffer },
 ): Promise<EmbeddedBroker> {
   // Without `access` (authentication off) the broker is open, as before; with `tls` it speaks MQTT over TLS only.
-  const aedes = await Aedes.createBroker(access === undefined ? {} : accessHooks(access));
+  const aedes = await Aedes.createBroker({ persistence: indexedMemoryPersistence(), ...(access === undefined ? {} : accessHooks(access)) });
   const server = tls === undefined ? createServer(aedes.handle) : createTlsServer({ cert: tls.cert, key: tls.key }, aedes.handle);
   const closeAedes = () => new Promise<void>((resolve) => aedes.close(() => resolve()));
   let actualPort: number;

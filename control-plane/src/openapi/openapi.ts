@@ -1,23 +1,25 @@
 import { z } from 'zod';
-import { ActionInput } from '@liveprobe/protocol';
-import { AuditQueryInput } from '../audit/audit-routes.js';
-import { requiredRole } from '../auth/policy.js';
-import { TokenInput } from '../auth/tokens-routes.js';
 import {
-  ActionViewSchema,
-  AgentViewSchema,
-  AuditEntrySchema,
-  CreatedTokenSchema,
-  ErrorBodySchema,
-  LiveEventSchema,
-  PrincipalSchema,
-  SnapshotRecordSchema,
-  SnapshotSummarySchema,
-  TokenViewSchema,
-} from './response-schemas.js';
+  ActionInput,
+  ActionPatch,
+  ActionView,
+  AgentView,
+  AuditEntry,
+  CreatedAction,
+  CreatedToken,
+  ErrorBody,
+  LiveEvent,
+  Principal,
+  SnapshotRecord,
+  SnapshotSummary,
+  TokenView,
+} from '@liveprobe/protocol';
+import { AuditQueryInput } from '../http/audit-routes.js';
+import { requiredRole } from '../auth/policy.js';
+import { TokenInput } from '../http/tokens-routes.js';
 
 interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI path template below /api/v1, e.g. `/actions/{id}`. */
   path: string;
   summary: string;
@@ -33,16 +35,23 @@ const OPERATIONS: Operation[] = [
     path: '/actions',
     summary: 'create an action',
     body: ActionInput,
-    ok: [201, z.object({ action: ActionViewSchema, warnings: z.array(z.string()) })],
+    ok: [201, CreatedAction],
   },
-  { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, z.object({ actions: z.array(ActionViewSchema) })] },
-  { method: 'get', path: '/actions/{id}', summary: 'one action with each agent’s status', ok: [200, ActionViewSchema] },
+  { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, z.object({ actions: z.array(ActionView) })] },
+  { method: 'get', path: '/actions/{id}', summary: 'one action with each agent’s status', ok: [200, ActionView] },
+  {
+    method: 'patch',
+    path: '/actions/{id}',
+    summary: 'edit an action (condition, template, level, watches, hit limit, expiry) or disable/enable it; hits and history stay',
+    body: ActionPatch,
+    ok: [200, CreatedAction],
+  },
   { method: 'delete', path: '/actions/{id}', summary: 'remove an action from every agent', ok: [200, z.object({ deleted: z.string() })] },
   {
     method: 'get',
     path: '/agents',
     summary: 'agents that have connected, online first',
-    ok: [200, z.object({ agents: z.array(AgentViewSchema) })],
+    ok: [200, z.object({ agents: z.array(AgentView) })],
   },
   {
     method: 'get',
@@ -56,31 +65,31 @@ const OPERATIONS: Operation[] = [
     path: '/snapshots',
     summary: 'snapshot summaries, newest first',
     query: z.object({ action: z.string().optional(), agent: z.string().optional(), limit: z.number().int().min(1).max(500).optional() }),
-    ok: [200, z.object({ snapshots: z.array(SnapshotSummarySchema) })],
+    ok: [200, z.object({ snapshots: z.array(SnapshotSummary) })],
   },
-  { method: 'get', path: '/snapshots/{id}', summary: 'one snapshot with everything captured', ok: [200, SnapshotRecordSchema] },
+  { method: 'get', path: '/snapshots/{id}', summary: 'one snapshot with everything captured', ok: [200, SnapshotRecord] },
   {
     method: 'post',
     path: '/tokens',
     summary: 'create an API token; the secret is in this response only',
     body: TokenInput,
-    ok: [201, CreatedTokenSchema],
+    ok: [201, CreatedToken],
   },
   {
     method: 'get',
     path: '/tokens',
     summary: 'active API tokens, without secrets',
-    ok: [200, z.object({ tokens: z.array(TokenViewSchema) })],
+    ok: [200, z.object({ tokens: z.array(TokenView) })],
   },
-  { method: 'get', path: '/tokens/{id}', summary: 'one active API token', ok: [200, TokenViewSchema] },
+  { method: 'get', path: '/tokens/{id}', summary: 'one active API token', ok: [200, TokenView] },
   { method: 'delete', path: '/tokens/{id}', summary: 'revoke an API token, at once', ok: [200, z.object({ revoked: z.string() })] },
-  { method: 'get', path: '/whoami', summary: 'who the API takes the caller for', ok: [200, PrincipalSchema] },
+  { method: 'get', path: '/whoami', summary: 'who the API takes the caller for', ok: [200, Principal] },
   {
     method: 'get',
     path: '/audit',
     summary: 'the audit trail, newest first; `next` pages on',
     query: AuditQueryInput,
-    ok: [200, z.object({ entries: z.array(AuditEntrySchema), next: z.string().optional() })],
+    ok: [200, z.object({ entries: z.array(AuditEntry), next: z.string().optional() })],
   },
   { method: 'get', path: '/healthz', summary: 'liveness', ok: [200, z.object({ ok: z.literal(true) })] },
   { method: 'get', path: '/openapi.json', summary: 'this document', ok: [200, z.object({})] },
@@ -128,7 +137,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           body === 'sse'
             ? {
                 description: 'text/event-stream; each event is named by its kind, its data is one of these',
-                content: { 'text/event-stream': { schema: schema(LiveEventSchema, 'output') } },
+                content: { 'text/event-stream': { schema: schema(LiveEvent, 'output') } },
               }
             : { description: 'success', content: { 'application/json': { schema: schema(body, 'output') } } },
         ...Object.fromEntries(
@@ -158,7 +167,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: Object.fromEntries(
         Object.entries(ERRORS).map(([code, description]) => [
           `E${code}`,
-          { description, content: { 'application/json': { schema: schema(ErrorBodySchema, 'output') } } },
+          { description, content: { 'application/json': { schema: schema(ErrorBody, 'output') } } },
         ]),
       ),
     },

@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { styles } from './styles.js';
+import { IMPORT_MAP } from './import-map.js';
 
 export type PageName = 'agents' | 'actions' | 'console' | 'snapshots';
 
@@ -34,6 +35,7 @@ export function Layout({ title, page, script, children }: LayoutProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${title} · liveprobe`}</title>
           <style>{raw(styles)}</style>
+          <script type="importmap">{raw(IMPORT_MAP)}</script>
         </head>
         <body>
           <header class="top">

@@ -1,9 +1,13 @@
 import type { Kysely, Migration } from 'kysely';
-import { auditLogMigration } from '../audit/audit-migration.js';
-import { agentTokenTagsMigration, apiTokensMigration } from '../auth/token-migration.js';
 
-/** In-code migrations, applied in name order; never edit one that has shipped, add the next. */
-export const migrations: Record<string, Migration> = {
+/**
+ * Migrations by name, applied in name order across every feature (the names share one
+ * sequence); never edit one that has shipped, add the next.
+ */
+export type Migrations = Readonly<Record<string, Migration>>;
+
+/** The store's own tables: actions, their statuses, agents, the revision, snapshots. */
+export const storeMigrations: Migrations = {
   '0001_initial': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -74,7 +78,4 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('snapshots_by_time').on('snapshots').column('time').execute();
     },
   },
-  '0003_api_tokens': apiTokensMigration,
-  '0004_audit_log': auditLogMigration,
-  '0005_agent_token_tags': agentTokenTagsMigration,
 };

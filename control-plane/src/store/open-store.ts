@@ -1,12 +1,13 @@
-import type { ClusterCoordination } from '../services.js';
-import { openPostgresStore, redactDatabaseUrl } from './postgres.js';
-import { openSqliteStore } from './sqlite.js';
+import type { Migrations } from './migrations.js';
+import type { PostgresCluster } from './postgres-cluster.js';
+import { openPostgres, redactDatabaseUrl } from './postgres.js';
+import { openSqlite } from './sqlite.js';
 import type { SqlStore } from './sql-store.js';
 
 export interface OpenedStore {
   store: SqlStore;
   /** Present when replicas may share the store. */
-  cluster?: ClusterCoordination & { ready: Promise<void> };
+  cluster?: PostgresCluster;
   /** Where the data lives, safe to print (no password). */
   description: string;
 }
@@ -16,10 +17,11 @@ export async function openStore(options: {
   databaseUrl: string | undefined;
   dbPath: string;
   log: (line: string) => void;
+  migrations: Migrations;
 }): Promise<OpenedStore> {
   if (options.databaseUrl === undefined) {
-    return { store: await openSqliteStore(options.dbPath), description: options.dbPath };
+    return { store: await openSqlite(options.dbPath, options.migrations), description: options.dbPath };
   }
-  const { store, cluster } = await openPostgresStore(options.databaseUrl, options.log);
+  const { store, cluster } = await openPostgres(options.databaseUrl, options.migrations, options.log);
   return { store, cluster, description: redactDatabaseUrl(options.databaseUrl) };
 }

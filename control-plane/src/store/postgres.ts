@@ -1,7 +1,7 @@
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { StoreUnavailableError } from '../errors.js';
-import { migrations } from './migrations.js';
+import type { Migrations } from './migrations.js';
 import { PostgresCluster } from './postgres-cluster.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
@@ -12,8 +12,8 @@ export interface SharedStore {
   cluster: PostgresCluster;
 }
 
-/** Opens a pool to `url` (`postgres://user:pass@host:5432/db`) and brings the schema up to date. */
-export async function openPostgresStore(url: string, log: (line: string) => void = () => {}): Promise<SharedStore> {
+/** Opens a pool to `url` (`postgres://user:pass@host:5432/db`) and brings the schema up to date with `migrations`. */
+export async function openPostgres(url: string, migrations: Migrations, log: (line: string) => void = () => {}): Promise<SharedStore> {
   const where = redactDatabaseUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would end the process.

@@ -1,9 +1,17 @@
-import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Action, ActionState, AgentOnline, Location, SnapshotData } from '@liveprobe/protocol';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
 import type { ActionsTable, ActionStatusTable, Database, SnapshotsTable } from './schema.js';
-import type { ActionStatusRecord, AgentRecord, Revised, SnapshotQuery, Store, StoredAction } from './store.js';
+import type {
+  ActionStatusRecord,
+  AgentRecord,
+  Revised,
+  SnapshotQuery,
+  SnapshotRecord,
+  SnapshotSummary,
+  Store,
+  StoredAction,
+} from './store.js';
 
 /**
  * The Store over Kysely. Queries stay within what SQLite and Postgres share
@@ -18,6 +26,26 @@ export class SqlStore implements Store {
       const rev = await bumpRev(trx);
       await trx.insertInto('actions').values(toActionRow(action, rev)).execute();
       return { rev, value: action };
+    });
+  }
+
+  updateAction(action: Action, at: Date): Promise<Revised<Action>> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = toActionRow(action, 0);
+      const revived = row.expires_at > at.toISOString();
+      await trx
+        .updateTable('actions')
+        .set({
+          condition: row.condition,
+          details: row.details,
+          max_hits: row.max_hits,
+          expires_at: row.expires_at,
+          ...(revived ? { expired_at: null } : {}),
+        })
+        .where('id', '=', action.id)
+        .where('deleted_at', 'is', null)
+        .execute();
+      return { rev: await bumpRev(trx), value: action };
     });
   }
 
@@ -73,7 +101,8 @@ export class SqlStore implements Store {
       .where('expired_at', 'is', null)
       .orderBy('rev', 'asc')
       .execute();
-    return rows.map(fromActionRow);
+    // `enabled` lives in the details column, beside the other fields not every query needs.
+    return rows.map(fromActionRow).filter((action) => action.enabled !== false);
   }
 
   async allTargets(): Promise<{ tags: string[]; agents: string[] }> {

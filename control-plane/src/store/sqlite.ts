@@ -3,12 +3,15 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { StoreUnavailableError } from '../errors.js';
-import { migrations } from './migrations.js';
+import type { Migrations } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore } from './sql-store.js';
 
-/** Opens (creating if needed) the SQLite database at `dbPath` and brings its schema up to date. */
-export async function openSqliteStore(dbPath: string): Promise<SqlStore> {
+/**
+ * Opens (creating if needed) the SQLite database at `dbPath` and brings its schema up to date
+ * with `migrations` (every feature's: see control-plane/src/database.ts).
+ */
+export async function openSqlite(dbPath: string, migrations: Migrations): Promise<SqlStore> {
   let db: Kysely<Database>;
   try {
     mkdirSync(dirname(dbPath), { recursive: true });

@@ -1,5 +1,15 @@
-import type { Action, ActionState, ActionStatusEvent, AgentOnline, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import type { SnapshotRecord, SnapshotSummary } from '../snapshots/snapshot-summary.js';
+import type {
+  Action,
+  ActionState,
+  ActionStatusEvent,
+  AgentOnline,
+  OutputEvent,
+  SnapshotEvent,
+  SnapshotRecord,
+  SnapshotSummary,
+} from '@liveprobe/protocol';
+
+export type { SnapshotRecord, SnapshotSummary };
 
 /** An action as kept by the store: the wire `Action` plus what happened to it since. */
 export type StoredAction = Action & {
@@ -45,6 +55,11 @@ export interface Revised<T> {
 export interface Store {
   /** Inserts the action and bumps the revision, atomically. */
   createAction(action: Action): Promise<Revised<Action>>;
+  /**
+   * Replaces an action's definition (same id, targets and creation) and bumps the revision;
+   * an expired one whose new expiry is after `at` is live again. Statuses and hits stay.
+   */
+  updateAction(action: Action, at: Date): Promise<Revised<Action>>;
   /** Marks a listed action deleted and bumps the revision; undefined when there is no such action. */
   deleteAction(id: string, at: Date): Promise<Revised<Action> | undefined>;
   /** Marks every action whose `expiresAt` is not after `now` expired; undefined when none was due. */
@@ -55,7 +70,7 @@ export interface Store {
   /** Listed actions (expired included, deleted not), newest first. */
   listActions(): Promise<StoredAction[]>;
   getAction(id: string): Promise<StoredAction | undefined>;
-  /** The desired set: neither deleted nor expired. */
+  /** The desired set: neither deleted, expired nor disabled. */
   liveActions(): Promise<Action[]>;
   /** Every tag and agent id any action ever named, deleted ones included, so their topics can be corrected. */
   allTargets(): Promise<{ tags: string[]; agents: string[] }>;

@@ -1,5 +1,5 @@
 /**
- * The construct suite: every rule of ARCHITECTURE §4 for prepared files, checked on the
+ * The construct suite: every rule of docs/architecture.md §4 for prepared files, checked on the
  * transform's output and by running the prepared code.
  */
 import assert from 'node:assert/strict';

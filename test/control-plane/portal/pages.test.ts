@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { inProcess } from '../fixtures.js';
 
@@ -30,14 +31,25 @@ test('the portal loads nothing from elsewhere, and its policy forbids it', async
     const response = await app.request(path);
     const policy = response.headers.get('content-security-policy') ?? '';
     assert.match(policy, /default-src 'self'/);
-    assert.match(policy, /script-src 'self'(;|$)/, 'no inline or remote script');
     const html = await response.text();
+    // The one inline script is the import map, allowed by its hash; no other inline or remote script runs.
+    const inline = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([^<]*)<\/script>/g)];
+    assert.deepEqual(
+      inline.map((m) => m[0].slice(0, m[0].indexOf('>') + 1)),
+      ['<script type="importmap">'],
+    );
+    const hash = createHash('sha256')
+      .update(inline[0]?.[1] ?? '')
+      .digest('base64');
+    assert.match(policy, new RegExp(`script-src 'self' 'sha256-${hash.replace(/[+/]/g, '\\$&')}'(;|$)`));
     assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//, `${path} references another origin`);
   }
 });
 
-test('the browser modules import only each other, by relative path, and the asset route serves nothing else', async (t) => {
+test('the browser modules import each other by relative path and shared modules through the import map; nothing else is served', async (t) => {
   const { app } = await inProcess(t);
+  const html = await (await app.request('/actions')).text();
+  const importMap = JSON.parse(/<script type="importmap">([^<]*)<\/script>/.exec(html)?.[1] ?? '{}') as { imports: Record<string, string> };
   const seen = new Set<string>();
   const queue = ['actions-page.js', 'agents-page.js', 'console-page.js', 'snapshots-page.js', 'snapshot-page.js'];
   while (queue.length > 0) {
@@ -48,17 +60,27 @@ test('the browser modules import only each other, by relative path, and the asse
     assert.equal(response.status, 200, name);
     assert.match(response.headers.get('content-type') ?? '', /^text\/javascript/);
     const source = await response.text();
-    for (const [, specifier] of source.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)) {
-      assert.match(specifier ?? '', /^\.\/[a-z-]+\.js$/, `${name} imports ${specifier}, which a browser cannot load from here`);
-      queue.push((specifier ?? '').slice(2));
+    for (const [, specifier = ''] of source.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)) {
+      const shared = importMap.imports[specifier];
+      if (shared !== undefined) {
+        const module = await app.request(shared);
+        assert.equal(module.status, 200, `${specifier} is served at ${shared}`);
+        assert.doesNotMatch(await module.text(), /^import\s[^'"]*['"]/m, `${specifier} runs in the browser as is: no imports`);
+        seen.add(specifier);
+        continue;
+      }
+      assert.match(specifier, /^\.\/[a-z-]+\.js$/, `${name} imports ${specifier}, which a browser cannot load from here`);
+      queue.push(specifier.slice(2));
     }
   }
-  assert.ok(seen.has('value-tree.js') && seen.has('event-stream.js'));
+  assert.ok(seen.has('value-tree.js') && seen.has('event-stream.js') && seen.has('@liveprobe/protocol/value-tree'));
   for (const path of [
     '/assets/portal/missing.js',
     '/assets/portal/..%2Fportal-routes.js',
     '/assets/portal/api.d.ts',
     '/assets/portal/api.js.map',
+    '/assets/shared/index.js',
+    '/assets/shared/..%2Fpackage.json',
   ]) {
     assert.equal((await app.request(path)).status, 404, path);
   }

@@ -52,14 +52,19 @@ export interface PlannedSite extends NamedFile {
   role?: Omit<MetricRole, 'pair'>;
 }
 
-/** A line's site, or why it has none (undefined: its file is not prepared). */
-type Located = PlannedSite | { unprepared: string | undefined };
-
 /**
- * Whether an action can go on prepared sites: every site it needs, or the reason it cannot
- * (undefined when its file is not prepared, or when the breakpoint path will report what is wrong).
+ * Whether an action can go on prepared sites: every site it needs; or, its file being
+ * prepared, why it cannot (for the status of the breakpoint it takes instead); or no prepared
+ * file is involved (or the breakpoint path will report what is wrong).
  */
-export type PreparedPlan = { sites: PlannedSite[] } | { unprepared: string | undefined };
+export type PreparedPlan = { kind: 'sites'; sites: PlannedSite[] } | NoSites;
+
+type NoSites = { kind: 'unprepared'; reason: string } | { kind: 'not-prepared' };
+
+/** One line's site, or why it has none. */
+type Located = { kind: 'site'; planned: PlannedSite } | NoSites;
+
+const NOT_PREPARED: NoSites = { kind: 'not-prepared' };
 
 /** What one key of an action flips on and off: its sites in one prepared file. */
 export type PreparedSwitch = Omit<PreparedFlags, 't' | 'on'>;
@@ -130,29 +135,32 @@ export class PreparedSites {
 
   /** The sites the action would take, or why it cannot take any (no side effects). */
   async plan(action: Action): Promise<PreparedPlan> {
-    if (this.files.size === 0) return { unprepared: undefined };
+    if (this.files.size === 0) return NOT_PREPARED;
     switch (action.type) {
       case 'tictoc': {
         const tocFile = action.toc.file ?? action.file;
         const tic = await this.siteOnLine(action.file, action.line);
         const toc = await this.siteOnLine(tocFile, action.toc.line);
-        if ('site' in tic && 'site' in toc)
+        if (tic.kind === 'site' && toc.kind === 'site')
           return {
+            kind: 'sites',
             sites: [
-              { ...tic, role: { role: 'tic' } },
-              { ...toc, role: { role: 'toc' } },
+              { ...tic.planned, role: { role: 'tic' } },
+              { ...toc.planned, role: { role: 'toc' } },
             ],
           };
+        if (tic.kind === 'not-prepared' && toc.kind === 'not-prepared') return NOT_PREPARED;
         const missing = (part: string, file: string, located: Located): string | undefined =>
-          'site' in located ? undefined : `the ${part}: ${located.unprepared ?? `${file} is not a prepared file`}`;
-        const neitherPrepared = !('site' in tic) && !('site' in toc) && tic.unprepared === undefined && toc.unprepared === undefined;
-        return { unprepared: neitherPrepared ? undefined : (missing('tic', action.file, tic) ?? missing('toc', tocFile, toc)) };
+          located.kind === 'site'
+            ? undefined
+            : `the ${part}: ${located.kind === 'unprepared' ? located.reason : `${file} is not a prepared file`}`;
+        return { kind: 'unprepared', reason: (missing('tic', action.file, tic) ?? missing('toc', tocFile, toc))! };
       }
       case 'duration':
         return this.planDuration(action);
       default: {
         const one = await this.siteOnLine(action.file, action.line);
-        return 'site' in one ? { sites: [one] } : one;
+        return one.kind === 'site' ? { kind: 'sites', sites: [one.planned] } : one;
       }
     }
   }
@@ -228,12 +236,12 @@ export class PreparedSites {
   /** The first site that starts on the line (where a breakpoint on the line stops), or why there is none. */
   private async siteOnLine(file: string, line: number): Promise<Located> {
     const named = await this.named(file);
-    if (named === undefined) return { unprepared: undefined };
+    if (named === undefined) return NOT_PREPARED;
     const generated = named.map === undefined ? line : named.map.generatedFor(named.path, line)?.line;
     const onLine = named.known.sites.filter((s) => s.line === generated);
-    if (onLine.length === 0) return { unprepared: `line ${line} of ${named.path} has no prepared site` };
+    if (onLine.length === 0) return { kind: 'unprepared', reason: `line ${line} of ${named.path} has no prepared site` };
     const site = onLine.reduce((a, b) => (b.column < a.column ? b : a));
-    return { ...named, site };
+    return { kind: 'site', planned: { ...named, site } };
   }
 
   /** A function's entry, returns and throws, when sites time them as breakpoints do (timed-exits.ts). */
@@ -242,13 +250,13 @@ export class PreparedSites {
     const analysed = named === undefined ? undefined : this.analysis(named.known.path);
     const fn = named === undefined || analysed === undefined ? undefined : functionFor(action, named, analysed);
     // No such function: the breakpoint path says what is wrong.
-    if (named === undefined || analysed === undefined || fn === undefined) return { unprepared: undefined };
+    if (named === undefined || analysed === undefined || fn === undefined) return NOT_PREPARED;
     const lineAt = (offset: number): number => {
       const at = positionOf(analysed, offset);
       return shown(named, at, at.line).line;
     };
     const exits = timedExits(analysed, fn);
-    if ('why' in exits) return { unprepared: `line ${lineAt(exits.at)} ${exits.why}` };
+    if ('why' in exits) return { kind: 'unprepared', reason: `line ${lineAt(exits.at)} ${exits.why}` };
     type Position = [offset: number, role: Omit<MetricRole, 'pair'>];
     const positions: Position[] = [
       [exits.entry, { role: 'tic' }],
@@ -259,10 +267,10 @@ export class PreparedSites {
     for (const [offset, role] of positions) {
       const { line, column } = positionOf(analysed, offset);
       const site = siteAt(named.known, line, column);
-      if (site === undefined) return { unprepared: `line ${lineAt(offset)} has no prepared site` };
+      if (site === undefined) return { kind: 'unprepared', reason: `line ${lineAt(offset)} has no prepared site` };
       sites.push({ ...named, site, role });
     }
-    return { sites };
+    return { kind: 'sites', sites };
   }
 
   /** The prepared file the user means by `file`. */

@@ -1,6 +1,6 @@
 // Browser module: the "Add an action" form. It checks nothing itself: the server validates,
 // and each problem it reports is shown at the field it names.
-import type { CreatedAction } from '../../actions/action-service.js';
+import type { CreatedAction } from '@liveprobe/protocol';
 import { locationOf } from './action-location.js';
 import { api, ApiError, type Issue } from './api.js';
 import { byId, h, replaceContent } from './dom.js';
@@ -111,7 +111,7 @@ function fieldOf(form: HTMLFormElement, path: string): { box: HTMLElement; name:
   return undefined;
 }
 
-function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
+export function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
   for (const box of form.querySelectorAll('.field.invalid')) box.classList.remove('invalid');
   for (const error of form.querySelectorAll('.field-error')) error.textContent = '';
   message.className = 'message';
@@ -122,7 +122,7 @@ function clearProblems(form: HTMLFormElement, message: HTMLElement): void {
  * `toc.line` lands at its own field; `watches.1` at the watches field as "line 2: …" and
  * `attributes.tier` at the attributes field as "tier: …"; a path no field owns goes above the button.
  */
-function showProblems(form: HTMLFormElement, message: HTMLElement, issues: readonly Issue[]): void {
+export function showProblems(form: HTMLFormElement, message: HTMLElement, issues: readonly Issue[]): void {
   let first: HTMLElement | undefined;
   const unplaced: string[] = [];
   for (const issue of issues) {

@@ -1,5 +1,6 @@
 // Browser module for /actions: the add form and the list of actions with each agent's status.
-import type { ActionView } from '../../actions/action-view.js';
+import type { ActionView } from '@liveprobe/protocol';
+import { editControls } from './action-edit.js';
 import { wireActionForm } from './action-form.js';
 import { locationOf } from './action-location.js';
 import { api, ApiError } from './api.js';
@@ -59,7 +60,7 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
     h(
       'td',
       { class: 'status' },
-      h('span', { class: `badge ${action.state === 'active' ? 'ok' : 'muted'}` }, action.state),
+      h('span', { class: `badge ${action.state === 'active' ? 'ok' : 'muted'}`, 'data-state': action.state }, action.state),
       ' ',
       h('span', { class: 'summary' }, action.summary),
       h(
@@ -78,7 +79,7 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
     ),
     h('td', { class: 'hits' }, String(hits), ` / ${action.maxHits}`),
     h('td', { title: action.expiresAt }, relativeTime(action.expiresAt, now)),
-    h('td', {}, remove),
+    h('td', { class: 'row-controls' }, ...editControls(action, refresh), remove),
   );
 }
 

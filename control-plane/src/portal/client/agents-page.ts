@@ -1,6 +1,6 @@
 // Browser module for /agents: the agent list, filtered by tag, refreshed every few seconds.
 import type { PrepareSummary } from '@liveprobe/protocol';
-import type { AgentView } from '../../agents/agent-directory.js';
+import type { AgentView } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
 import { keepFresh } from './refresh.js';

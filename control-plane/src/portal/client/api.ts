@@ -1,10 +1,9 @@
 // Browser module: the REST API under /api/v1, with the session's bearer token when one is set.
+import type { BodyIssue } from '@liveprobe/protocol';
 import { currentToken, showAuthProblem } from './session.js';
 
-export interface Issue {
-  path: string;
-  message: string;
-}
+/** One problem in a request body, as the API reports it. */
+export type Issue = BodyIssue;
 
 export class ApiError extends Error {
   constructor(
@@ -31,7 +30,7 @@ export function apiUrl(path: string, query: Record<string, string | undefined> =
 }
 
 export async function api<T>(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
   query?: Record<string, string | undefined>,

@@ -1,8 +1,6 @@
 // Browser module for /console: the live event stream, filtered by action, agent and level,
 // with pause and clear. Quota pauses, drops and status changes are shown as such.
-import type { ActionView } from '../../actions/action-view.js';
-import type { AgentView } from '../../agents/agent-directory.js';
-import type { LiveEvent } from '../../events/live-event.js';
+import type { ActionView, AgentView, LiveEvent } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { followEvents, type StreamState } from './event-stream.js';

@@ -1,15 +1,9 @@
 // Browser module: the header's token box. It says who the API takes this tab for, and setting
 // or forgetting a token reloads the page, so every request after it carries the new one.
+import type { Principal } from '@liveprobe/protocol';
 import { api, ApiError } from './api.js';
 import { byId } from './dom.js';
 import { currentToken, rememberToken } from './session.js';
-
-/** What GET /api/v1/whoami answers. */
-interface Principal {
-  kind: 'token' | 'oidc' | 'anonymous' | 'system';
-  name: string;
-  role: string;
-}
 
 export function startSessionBox(): void {
   const form = byId('session', HTMLFormElement);

@@ -1,6 +1,6 @@
 // Browser module for /snapshots/{id}: where and when, the stack, and every captured value as a tree.
 import type { NamedValue, StackFrame } from '@liveprobe/protocol';
-import type { SnapshotRecord } from '../../snapshots/snapshot-summary.js';
+import type { SnapshotRecord } from '@liveprobe/protocol';
 import { api, ApiError } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { startSessionBox } from './session-box.js';

@@ -1,6 +1,5 @@
 // Browser module for /snapshots: the stored snapshots, newest first, filtered by action.
-import type { ActionView } from '../../actions/action-view.js';
-import type { SnapshotSummary } from '../../snapshots/snapshot-summary.js';
+import type { ActionView, SnapshotSummary } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
 import { keepFresh } from './refresh.js';

@@ -219,7 +219,7 @@ test('esm: an action that arrived before its file was imported moves to the prep
   );
   assert.equal(await get(shop.url, '/lazy?n=2'), 6);
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'lazy 2', WAIT, 'output from the prepared site');
-  // The first call, made as the file loaded, counts too (ARCHITECTURE §8), and only once.
+  // The first call, made as the file loaded, counts too (docs/architecture.md §5), and only once.
   const lines = events
     .events()
     .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === action.id)

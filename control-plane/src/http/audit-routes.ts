@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { toBodyIssues } from '../body-issues.js';
 import { InvalidQueryError } from '../errors.js';
-import type { AuditTrail } from './audit-trail.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 
 export const MAX_AUDIT_PAGE = 500;
 
@@ -16,7 +16,7 @@ export const AuditQueryInput = z
   })
   .strict();
 
-/** `GET /audit` (admins only, see policy.ts): newest first; `next` pages on. */
+/** `GET /audit` (admins only, see auth/policy.ts): newest first; `next` pages on. */
 export function auditRoutes(trail: AuditTrail): Hono {
   return new Hono().get('/audit', async (c) => {
     const parsed = AuditQueryInput.safeParse(c.req.query());

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { parseDuration, Tag } from '@liveprobe/protocol';
 import { toBodyIssues } from '../body-issues.js';
 import { InvalidBodyError, InvalidJsonError } from '../errors.js';
-import type { ApiTokens } from './api-tokens.js';
-import { TokenNotFoundError } from './auth-errors.js';
-import type { AuthVariables } from './authenticate.js';
-import { ANONYMOUS } from './principal.js';
-import { Role } from './roles.js';
+import type { ApiTokens } from '../auth/api-tokens.js';
+import { TokenNotFoundError } from '../auth/auth-errors.js';
+import type { AuthVariables } from '../auth/authenticate.js';
+import { ANONYMOUS } from '../auth/principal.js';
+import { Role } from '../auth/roles.js';
 
 /** The body of `POST /api/v1/tokens`. */
 export const TokenInput = z
@@ -30,7 +30,7 @@ export const TokenInput = z
     message: 'only agent tokens have tags; they scope what an agent may read over MQTT',
   });
 
-/** `/tokens` (admins only, see policy.ts) and `/whoami` (anyone signed in). */
+/** `/tokens` (admins only, see auth/policy.ts) and `/whoami` (anyone signed in). */
 export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variables: AuthVariables }> {
   return new Hono<{ Variables: AuthVariables }>()
     .post('/tokens', async (c) => {

@@ -1,0 +1,39 @@
+// An edit applied to a stored action: checked as the whole action would be on create, so an
+// edit cannot make an action that a create would refuse (a snapshot past 1000 hits, a
+// template on a counter).
+import { Action, ActionInput, parseDuration, PATCH_FIELD_TYPES, type ActionPatch } from '@liveprobe/protocol';
+import { toBodyIssues } from '../body-issues.js';
+import { InvalidBodyError, type BodyIssue } from '../errors.js';
+import type { StoredAction } from '../store/store.js';
+
+export function applyPatch(current: StoredAction, patch: ActionPatch, now: Date): Action {
+  const { expiredAt: _expiredAt, ...stored } = current;
+  const misplaced: BodyIssue[] = Object.entries(PATCH_FIELD_TYPES)
+    .filter(([field, types]) => patch[field as keyof ActionPatch] !== undefined && !types.includes(current.type))
+    .map(([field, types]) => ({
+      path: field,
+      message: `only ${types.join(' and ')} actions have \`${field}\`; ${current.id} is a ${current.type} action`,
+    }));
+  if (misplaced.length > 0) throw new InvalidBodyError(misplaced);
+
+  const { enabled, expiresIn, condition, ...fields } = patch;
+  const edited: Record<string, unknown> = { ...stored, ...fields, updatedAt: now.toISOString() };
+  if (condition === null) delete edited.condition;
+  else if (condition !== undefined) edited.condition = condition;
+  // Expiry counts from the edit; ActionPatch has already checked that it parses.
+  if (expiresIn !== undefined) edited.expiresAt = new Date(now.getTime() + (parseDuration(expiresIn) as number)).toISOString();
+  if (enabled === false) edited.enabled = false;
+  else if (enabled === true) delete edited.enabled;
+
+  const checked = ActionInput.safeParse(asInput(edited, expiresIn));
+  if (!checked.success) throw new InvalidBodyError(toBodyIssues(checked.error));
+  return Action.parse(edited);
+}
+
+/** The create body this action would have come from, to run the create's checks on it. */
+function asInput(action: Record<string, unknown>, expiresIn: string | undefined): Record<string, unknown> {
+  const { id: _id, createdAt: _c, expiresAt: _e, enabled: _en, updatedAt: _u, ...input } = action;
+  // A duration named by its function is stored at line 0, which a create body leaves out.
+  if (input.type === 'duration' && input.function !== undefined) delete input.line;
+  return { ...input, ...(expiresIn === undefined ? {} : { expiresIn }) };
+}

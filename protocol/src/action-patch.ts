@@ -1,0 +1,30 @@
+// The body of `PATCH /api/v1/actions/{id}`: what an edit may change. Where, what type and for
+// which agents an action is stay fixed (a new action says those); each field is checked as on create.
+import { z } from 'zod';
+import { Condition, Duration, LogLevel, MAX_WATCHES, METRIC_MAX_HITS, Template } from './action.js';
+
+export const ActionPatch = z
+  .object({
+    /** A new condition, or `null` to act on every hit again. */
+    condition: Condition.nullable().optional(),
+    template: Template.optional(),
+    level: LogLevel.optional(),
+    watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).optional(),
+    maxHits: z.number().int().min(1).max(METRIC_MAX_HITS).optional(),
+    /** A new lifetime, counted from the edit (at most 7d). */
+    expiresIn: Duration.optional(),
+    /** false takes the action off every agent, keeping its definition, hits and snapshots; true puts it back. */
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, {
+    message: 'name at least one field to change: condition, template, level, watches, maxHits, expiresIn or enabled',
+  });
+export type ActionPatch = z.output<typeof ActionPatch>;
+
+/** Which action types have each type-specific field, for the error that names a field the action lacks. */
+export const PATCH_FIELD_TYPES: Partial<Record<keyof ActionPatch, readonly string[]>> = {
+  template: ['log'],
+  level: ['log'],
+  watches: ['snapshot'],
+};

@@ -1,0 +1,237 @@
+/**
+ * The probe engine's states and the moves between them, driven through a fake CDP target and
+ * hook channel (fake-target.ts): no process, no inspector, each test well under a second.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { mock, type TestContext, test } from 'node:test';
+import type { Action } from '@liveprobe/protocol';
+import type { PreparedFileLoaded } from '../../../agent/src/prepare/prepared-messages.js';
+import { Blocklist, type BlocklistSettings } from '../../../agent/src/locate/blocklist.js';
+import { PreparedSites } from '../../../agent/src/worker/prepared/prepared-sites.js';
+import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
+import { FakeTarget, testAction } from './fake-target.js';
+
+const WORK = ['export function work(n) {', '  const squared = n * n;', '  return squared + 1;', '}', ''].join('\n');
+const PATH = '/app/src/work.mjs';
+const OPEN: BlocklistSettings = { files: [], functions: [], variables: [] };
+
+function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared?: PreparedSites): ProbeEngine {
+  const engine = new ProbeEngine(target.hook, target.report, target.log, target.transport, new Blocklist(blocklist), prepared);
+  t.after(() => engine.close());
+  return engine;
+}
+
+test('an action whose script has not loaded waits, pausing scripts as they start, and takes its breakpoint when the script loads', async (t) => {
+  const target = new FakeTarget();
+  const engine = engineOn(target, t);
+  const action = testAction('a1');
+  await engine.reconcile([action]);
+  assert.deepEqual(target.states('a1'), ['error']);
+  assert.match(target.statuses[0]!.message!, /^no loaded script matches `src\/work\.mjs` \(it will install if such a script loads\)/);
+  assert.equal(engine.size, 1, 'a waiting action is tracked');
+  assert.equal(target.instrumentation, true, 'scripts pause before they run while an action waits');
+
+  target.load('/app/src/other.mjs', 'export const x = 1;\n');
+  target.load(PATH, WORK);
+  await engine.reconcile([action]);
+  assert.deepEqual(target.states('a1'), ['error', 'installed']);
+  assert.deepEqual(target.statuses[1], { actionId: 'a1', state: 'installed', message: 'breakpoint', location: { file: PATH, line: 2 } });
+  assert.deepEqual(target.lines(), [2]);
+  assert.equal(target.instrumentation, false, 'nothing waits any more');
+  const [arm] = target.messages('arm');
+  assert.equal(arm?.actionId, 'a1');
+  assert.equal(engine.probeFor(arm!.key)?.state.kind, 'breakpoints');
+  assert.equal(engine.probeFor(arm!.key)?.functionName, 'work');
+});
+
+test('a quota pause takes the breakpoints out of V8 until the quota refills, and a second pause soon after waits twice as long', async (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  t.after(() => mock.timers.reset());
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const engine = engineOn(target, t);
+  const action = testAction('a1');
+  await engine.reconcile([action]);
+  const key = target.messages('arm')[0]!.key;
+
+  await engine.pause(key, 'over its CPU quota');
+  await engine.pause(key, 'over its CPU quota');
+  assert.deepEqual(target.lines(), [], 'no breakpoint while paused');
+  assert.deepEqual(target.states('a1'), ['installed', 'paused'], 'a second pause of a paused action changes nothing');
+  assert.equal(target.statuses[1]!.message, 'over its CPU quota; resuming in 1 s');
+  assert.equal(engine.probeFor(key)?.state.kind, 'paused');
+
+  mock.timers.tick(1000);
+  await engine.reconcile([action]);
+  assert.deepEqual(target.lines(), [2]);
+  assert.deepEqual(target.messages('resume'), [{ t: 'resume', keys: [key] }]);
+  assert.deepEqual(target.states('a1'), ['installed', 'paused', 'resumed']);
+
+  await engine.pause(key, 'over its byte quota');
+  assert.equal(target.statuses[3]!.message, 'over its byte quota; resuming in 2 s');
+  mock.timers.tick(1999);
+  await engine.reconcile([action]);
+  assert.deepEqual(target.lines(), [], 'still paused just before the longer wait ends');
+  mock.timers.tick(1);
+  await engine.reconcile([action]);
+  assert.deepEqual(target.lines(), [2]);
+});
+
+test('an action at its hit limit leaves the app and stays out while it is desired; the session closes with the last breakpoint', async (t) => {
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const engine = engineOn(target, t);
+  const action = testAction('a1', { maxHits: 1 });
+  await engine.reconcile([action]);
+  const key = target.messages('arm')[0]!.key;
+
+  await engine.finish(key, 'hit_limit');
+  assert.deepEqual(target.statuses.at(-1), { actionId: 'a1', state: 'hit_limit', message: 'reached its limit of 1 hit' });
+  assert.deepEqual(target.messages('disarm'), [{ t: 'disarm', key }]);
+  assert.equal(engine.probeFor(key), undefined, 'hits still queued for it are dropped');
+  assert.equal(engine.size, 0);
+  assert.deepEqual([target.connects, target.disconnects], [1, 1]);
+  assert.deepEqual(target.logged, ['no actions left; inspector session closed']);
+
+  await engine.reconcile([action]);
+  assert.deepEqual(target.states('a1'), ['installed', 'hit_limit'], 'not installed again');
+  assert.equal(target.connects, 1);
+  await engine.finish(key, 'expired');
+  assert.deepEqual(target.states('a1'), ['installed', 'hit_limit'], 'a late expiry of a finished action says nothing');
+});
+
+test('an action that expired before it arrived is reported expired and never placed', async (t) => {
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const engine = engineOn(target, t);
+  const expiresAt = new Date(Date.now() - 1000).toISOString();
+  await engine.reconcile([testAction('old', { expiresAt })]);
+  assert.deepEqual(target.statuses, [{ actionId: 'old', state: 'expired', message: `expired at ${expiresAt}` }]);
+  assert.deepEqual([target.connects, target.posted.length, engine.size], [0, 0, 0]);
+});
+
+test('a line where V8 finds no code ends in error, leaving nothing set, and a script loaded later does not retry it', async (t) => {
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  target.noCode.add(`file://${PATH}:3`);
+  const engine = engineOn(target, t);
+  const action = testAction('a1', { line: 3 });
+  await engine.reconcile([action]);
+  assert.deepEqual(target.statuses, [{ actionId: 'a1', state: 'error', message: `line 3 of ${PATH} has no code V8 can stop at` }]);
+  const key = target.messages('arm')[0]!.key;
+  assert.deepEqual(target.messages('disarm'), [{ t: 'disarm', key }]);
+  assert.equal(target.breakpoints.size, 0);
+  assert.equal(engine.size, 0);
+
+  target.load('/app/lib/work.mjs', WORK);
+  await engine.reconcile([action]);
+  assert.equal(target.statuses.length, 1);
+});
+
+test("the agent's blocklist refuses an action, a new one that allows it installs it, and a newer one that forbids it removes it", async (t) => {
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const engine = engineOn(target, t, { ...OPEN, functions: ['work'] });
+  const action = testAction('a1');
+  await engine.reconcile([action]);
+  assert.equal(target.states('a1').join(), 'error');
+  assert.match(target.statuses[0]!.message!, /blocklist rule functions: `work`/);
+  assert.equal(target.breakpoints.size, 0);
+
+  await engine.applyBlocklist(new Blocklist(OPEN));
+  assert.deepEqual(target.states('a1'), ['error', 'installed']);
+  assert.deepEqual(target.lines(), [2]);
+
+  await engine.applyBlocklist(new Blocklist({ ...OPEN, files: ['**/src/**'] }));
+  assert.deepEqual(target.states('a1'), ['error', 'installed', 'error']);
+  assert.match(target.statuses[2]!.message!, /^removed after the agent's configuration changed: .*blocklist rule files: `\*\*\/src\/\*\*`/);
+  assert.equal(target.breakpoints.size, 0);
+  assert.equal(engine.size, 0);
+});
+
+test('a removed action leaves V8 and the main thread; recycling opens a new session with the same breakpoints', async (t) => {
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const engine = engineOn(target, t);
+  const kept = testAction('kept', { line: 3 });
+  await engine.reconcile([testAction('gone'), kept]);
+  const [gone] = target.messages('arm');
+  assert.deepEqual(target.lines(), [2, 3]);
+
+  await engine.recycle(5000);
+  assert.deepEqual([target.connects, target.disconnects], [2, 1]);
+  assert.deepEqual(target.lines(), [2, 3], 'set again in the new session');
+  assert.deepEqual(target.messages('recycled'), [{ t: 'recycled' }]);
+  assert.match(target.logged[0]!, /^recycled the inspector session after 5000 breakpoint hits, .*; 2 action\(s\) set again$/);
+
+  await engine.reconcile([kept]);
+  assert.deepEqual(target.lines(), [3]);
+  assert.deepEqual(target.messages('disarm'), [{ t: 'disarm', key: gone!.key }]);
+  assert.deepEqual(target.statuses.at(-1), { actionId: 'gone', state: 'removed', message: 'the action was removed' });
+  await engine.reconcile([]);
+  assert.deepEqual([target.connects, target.disconnects, engine.size], [2, 2, 0]);
+});
+
+test('a tic-toc takes one key per site, and every key is disarmed when it goes', async (t) => {
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const engine = engineOn(target, t);
+  const tictoc = { ...testAction('tt'), type: 'tictoc', name: 'work.time', attributes: {}, toc: { line: 3 } } as unknown as Action;
+  await engine.reconcile([tictoc]);
+  assert.deepEqual(target.statuses[0], {
+    actionId: 'tt',
+    state: 'installed',
+    message: 'breakpoint; tic at line 2, toc at line 3',
+    location: { file: PATH, line: 2 },
+  });
+  const keys = target.messages('arm').map((m) => m.key);
+  assert.equal(new Set(keys).size, 2);
+  await engine.reconcile([]);
+  assert.deepEqual(
+    target.messages('disarm').map((m) => m.key),
+    keys,
+  );
+});
+
+test('an action on a breakpoint moves to a prepared site once its prepared file loads, and the session closes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'probe-engine-'));
+  const path = join(dir, 'work.mjs');
+  writeFileSync(path, WORK);
+  const channel = new MessageChannel();
+  t.after(() => channel.port1.close());
+  const prepared = new PreparedSites(channel.port1);
+  // The agent's port never keeps the app alive; here it must, until the file's message arrives.
+  channel.port1.ref();
+  const target = new FakeTarget();
+  target.load(path, WORK);
+  const engine = engineOn(target, t, OPEN, prepared);
+  const action = testAction('a1', { file: 'work.mjs' });
+  await engine.reconcile([action]);
+  assert.deepEqual(target.states('a1'), ['installed']);
+  assert.equal(target.statuses[0]!.message, 'breakpoint');
+  const key = target.messages('arm')[0]!.key;
+
+  // The main thread announces the prepared file (its site on line 2); the engine hears of it
+  // through drainFiles, as when the app pauses before a script runs.
+  const S = new Uint8Array(new SharedArrayBuffer(1));
+  const announced: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, -1], F: new Uint8Array(new SharedArrayBuffer(1)), S };
+  channel.port2.postMessage(announced);
+  await new Promise((resolve) => channel.port1.once('message', resolve));
+  await engine.reconcile([action]);
+  assert.deepEqual(target.states('a1'), ['installed', 'installed']);
+  assert.deepEqual(target.statuses[1], {
+    actionId: 'a1',
+    state: 'installed',
+    message: 'prepared site (no breakpoint)',
+    location: { file: path, line: 2 },
+  });
+  assert.equal(S[0], 1, 'the site flag is on');
+  assert.equal(target.breakpoints.size, 0);
+  assert.equal(engine.probeFor(key)?.state.kind, 'prepared', 'the same key, armed again on the site');
+  assert.deepEqual([target.connects, target.disconnects], [1, 1]);
+  assert.deepEqual(target.logged, ['no breakpoints left; inspector session closed']);
+});
