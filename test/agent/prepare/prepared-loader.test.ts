@@ -195,3 +195,52 @@ test("the agent leaves the app's stderr alone: the routine start-up line only at
   const debug = run(dir.path, 'app.cjs', 'off', { LIVEPROBE_LOG_LEVEL: 'debug' });
   assert.match(debug.stderr, /^app line\n\[liveprobe\] prepared 2 files \(2 transformed, 0 from cache, 0\.00 MB\) in \d+ ms\n$/);
 });
+
+test('ES modules (prepared through the loader hooks): ticks, receivers, module state and stacks are the original', async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.remove());
+  files(dir.path, {
+    'lib.mjs': [
+      'export const log = [];',
+      'export function early() {',
+      '  return typeof counter;',
+      '}',
+      'export async function a() {',
+      '  log.push("a");',
+      '  await null;',
+      '  log.push("a done");',
+      '}',
+      'export class K {',
+      '  m() { return typeof this; }',
+      '  boom() { throw new Error("boom"); }',
+      '}',
+      'let counter = 0;',
+      'export function next() {',
+      '  counter += 1;',
+      '  return counter;',
+      '}',
+      '',
+    ].join('\n'),
+    'app.mjs': [
+      "import { log, a, K, next, early } from './lib.mjs';",
+      'const tick = () => Promise.resolve().then(() => log.push("t1")).then(() => log.push("t2")).then(() => log.push("t3"));',
+      'await Promise.all([a(), tick()]);',
+      'let stack;',
+      'try { new K().boom(); } catch (e) { stack = e.stack.split("\\n").slice(0, 3).map((l) => l.replace(/file:\\/\\/\\S+\\//, "")); }',
+      'console.log(JSON.stringify([log, K.prototype.m.call(5), next(), next(), early(), stack]));',
+      '',
+    ].join('\n'),
+  });
+  const original = assertSameThreeWays(dir.path, 'app.mjs');
+  assert.equal(
+    original.stdout.trim(),
+    JSON.stringify([
+      ['a', 't1', 'a done', 't2', 't3'],
+      'number',
+      1,
+      2,
+      'number',
+      ['Error: boom', '    at K.boom (lib.mjs:12:18)', '    at app.mjs:5:21'],
+    ]),
+  );
+});
