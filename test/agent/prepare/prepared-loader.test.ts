@@ -235,12 +235,12 @@ test('ES modules (prepared through the loader hooks): ticks, receivers, module s
   assert.equal(
     original.stdout.trim(),
     JSON.stringify([
-      ['a', 't1', 'a done', 't2', 't3'],
+      ['a', 'a done', 't1', 't2', 't3'],
       'number',
       1,
       2,
       'number',
-      ['Error: boom', '    at K.boom (lib.mjs:12:18)', '    at app.mjs:5:21'],
+      ['Error: boom', '    at K.boom (lib.mjs:12:18)', '    at app.mjs:5:15'],
     ]),
   );
 });
