@@ -10,6 +10,13 @@ import type { QuotaSettings } from './settings/quota-settings.js';
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
 
+/**
+ * The global, non-enumerable name breakpoint conditions call the hook by (condition-source.ts):
+ * a plain name, so a condition looks up neither `globalThis` nor `Symbol`, which the app's own
+ * scope could shadow. Its `$lp` prefix is reserved: no expression may name it.
+ */
+export const HOOK_GLOBAL = '$lp$hook';
+
 /** worker → main: arm a probe before its breakpoint is set, so the first hit counts. */
 export interface ArmProbe {
   t: 'arm';

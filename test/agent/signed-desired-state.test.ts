@@ -79,6 +79,17 @@ test('an agent given the public key applies signed desired state and refuses uns
   await publish(tagTopic, genuine);
   await events.waitFor(refused(/it is a replay: revision \d+ is older than \d+/), WAIT, 'the replayed older state refused');
 
+  // Clearing the retained message, then replaying the older state: the clear is refused, so the
+  // agent still knows the newest revision it applied and refuses the replay again, on both topics.
+  for (const topic of [tagTopic, 'liveprobe/v1/agents/shop-s/actions']) {
+    const replays = events.events().filter(refused(/it is a replay/)).length;
+    await publish(topic, '');
+    await events.waitFor(refused(new RegExp(`on ${topic}: it is an unsigned clear`)), WAIT, `the clear of ${topic} refused`);
+    if (topic !== tagTopic) continue;
+    await publish(topic, genuine);
+    await waitFor(() => events.events().filter(refused(/it is a replay/)).length > replays, WAIT, 'the replay after the clear refused');
+  }
+
   await checkout(shop.url);
   await events.waitFor(
     (e) => e.event === 'output' && (e.data as { message: string }).message.startsWith('second '),

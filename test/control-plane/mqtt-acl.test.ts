@@ -123,7 +123,11 @@ test('the embedded broker takes agent tokens and holds agents to their tags and 
     { qos: 1 },
   );
   await waitFor(() => streamed.join('').includes('own event'), 5000, 'its own event to reach the control plane');
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The broker delivers one topic's messages in the order it took them: a genuine change of the
+  // payments topic, published after the forged one, arrives after it had it got through.
+  const genuine = (m: string) => m.startsWith(`${P}/tags/payments/actions `) && !m.includes('"rev":999');
+  assert.equal((await api('POST', '/actions', logAction({ tags: ['payments'] }))).status, 201);
+  await waitFor(() => forged.some(genuine), 5000, 'the genuine change');
   assert.ok(!forged.some((m) => m.includes('"rev":999')), 'the forged desired state reached no one');
   const agents = (await (await api('GET', '/agents')).json()) as { agents: { agentId: string }[] };
   assert.ok(!agents.agents.some((a) => a.agentId === 'shop-2'), 'no status was published for another agent');
@@ -189,8 +193,16 @@ test('Mosquitto with the repository’s mosquitto/acl holds agents to the same r
       .catch(() => undefined);
   }
   await watcher.subscribeAsync(`${P}/tags/+/actions`, { qos: 1 });
+  // The agent published its own event last, and Mosquitto forwards one client's messages in order:
+  // anything forged that got through would have arrived before it.
   await waitFor(() => seen.includes(`${P}/agents/shop-1/events {"own":true}`), 5000, 'its own event to arrive');
-  await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(seen, [`${P}/agents/shop-1/events {"own":true}`], 'only its own event got through');
+  // Each tag topic retains one message, the genuine one or a forgery that replaced it.
+  const retainedTopics = () => new Set(desired.map((m) => m.split(' ')[0]));
+  await waitFor(
+    () => retainedTopics().has(`${P}/tags/checkout/actions`) && retainedTopics().has(`${P}/tags/payments/actions`),
+    5000,
+    'the retained tag states',
+  );
   assert.ok(!desired.some((m) => m.includes('forged')), `no forged desired state is retained: ${desired.join('; ')}`);
 });

@@ -5,6 +5,7 @@
  */
 import { checkExpression, checkTemplate, type Action } from '@liveprobe/protocol';
 import type { ArmProbe, MetricArm } from '../bridge.js';
+import { assertNotInsideWith } from './global-names.js';
 import { scopePlanAt } from './scope-plan.js';
 import type { AnalysedSource } from './source-analysis.js';
 
@@ -13,8 +14,9 @@ export type ArmFields = Pick<ArmProbe, 'roots' | 'condition' | 'conditionSource'
 /** A metric breakpoint's part in its action: see MetricArm. */
 export type MetricRole = Pick<MetricArm, 'role' | 'pair' | 'outcome'>;
 
-/** Throws ExpressionError for an expression outside the language. */
+/** Throws ExpressionError for an expression outside the language, UnsafeLineError for a line inside `with`. */
 export function armFields(action: Action, analysed: AnalysedSource | undefined, offset: number, role?: MetricRole): ArmFields {
+  assertNotInsideWith(analysed, offset, action.line);
   const roots: string[] = [];
   const addRoots = (names: readonly string[]): void => {
     for (const name of names) if (!roots.includes(name)) roots.push(name);

@@ -4,6 +4,7 @@
  */
 import type { Expr } from '@liveprobe/protocol';
 import type { ArmProbe } from '../bridge.js';
+import { agentFileAmong, AgentFileError } from './agent-files.js';
 import { globToRegExp, namePatternToRegExp, normalizePath } from './glob.js';
 
 export interface BlocklistSettings {
@@ -60,9 +61,11 @@ export class Blocklist {
     return new Blocklist(this.settings, onCheck);
   }
 
-  /** Throws BlockedByAgentError naming the first rule the action breaks. */
+  /** Throws AgentFileError for the agent's own files, else BlockedByAgentError naming the first rule the action breaks. */
   check(target: BlocklistTarget): void {
     this.onCheck?.(target);
+    const own = agentFileAmong(target.files);
+    if (own !== undefined) throw new AgentFileError(own);
     for (const file of target.files) {
       const path = normalizePath(file);
       const rule = this.files.find((r) => r.regex.test(path));

@@ -61,7 +61,7 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan
   return plan;
 }
 
-function innermostScope(analysed: AnalysedSource, offset: number): Scope | undefined {
+export function innermostScope(analysed: AnalysedSource, offset: number): Scope | undefined {
   let best: Scope | undefined;
   let bestSize = Infinity;
   for (const scope of analysed.scopes.scopes) {

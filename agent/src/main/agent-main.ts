@@ -3,7 +3,7 @@
  * drives the inspector. Everything heavy (MQTT, zod, the OTel SDK) lives in the worker.
  */
 import { isMainThread, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
+import { HOOK_GLOBAL, HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
 import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
 import { ProbeHook } from './probe-hook.js';
@@ -33,6 +33,7 @@ export function startAgent(): void {
   const hook = new ProbeHook(port1, new AppOtel());
   hookPort = port1;
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
+  Object.defineProperty(globalThis, HOOK_GLOBAL, { value: hook, enumerable: false });
   const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
   const exitFlushed = new Int32Array(new SharedArrayBuffer(4));
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);

@@ -9,6 +9,7 @@ import {
   binaryOperator,
   callMethod,
   hasKey,
+  isPrimitive,
   keysOf,
   lengthOf,
   ProbeEvalError,
@@ -16,6 +17,8 @@ import {
   REDACTED,
   unaryOperator,
 } from './safe-read.js';
+import { startEvaluation } from './eval-work.js';
+import { GLOBAL_GETTER, NOT_AVAILABLE } from './frame-markers.js';
 import { CaptureBudget, renderValue, serialize } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
@@ -25,8 +28,7 @@ export interface Frame {
   self: unknown;
 }
 
-/** Marks a variable V8 did not keep in the paused frame's scope. */
-export const NOT_AVAILABLE: unique symbol = Symbol('liveprobe.not-available');
+export { NOT_AVAILABLE };
 
 /** A variable the site could not read, and why: a prepared site knows the reason. */
 export class Unavailable {
@@ -53,8 +55,10 @@ const DEFAULT_TEXT: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
  */
 export function compileExpression(expr: Expr, roots: readonly string[], text: TextOptions = DEFAULT_TEXT): Compiled {
   const evaluate = compileNode(expr, roots, text);
+  const nodes = countNodes(expr);
   return (frame) => {
     try {
+      startEvaluation(nodes);
       return evaluate(frame);
     } catch (err) {
       throw asProbeError(err);
@@ -102,6 +106,7 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
           );
         }
         if (v instanceof Unavailable) throw new ProbeEvalError(v.reason);
+        if (v === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
         return v;
       };
     }
@@ -122,9 +127,12 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
             return o === null || o === undefined ? missing(o) : REDACTED;
           };
         }
+        const paired = redaction !== undefined && typeof key === 'number' && (key & 1) === 1;
         return (f) => {
           const o = object(f);
-          return o === null || o === undefined ? missing(o) : readProperty(o, key, src);
+          if (o === null || o === undefined) return missing(o);
+          const v = readProperty(o, key, src);
+          return paired && isPairedSecret(redaction, o, key) ? REDACTED : v;
         };
       }
       const property = sub(expr.property);
@@ -133,7 +141,8 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
         if (o === null || o === undefined) return missing(o);
         const key = property(f);
         if (redaction !== undefined && typeof key === 'string' && redaction.isSecretKey(key)) return REDACTED;
-        return readProperty(o, key, src);
+        const v = readProperty(o, key, src);
+        return redaction !== undefined && typeof key === 'number' && isPairedSecret(redaction, o, key) ? REDACTED : v;
       };
     }
     case 'unary': {
@@ -186,9 +195,36 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       return (f) => {
         const t = target(f);
         if ((t === null || t === undefined) && optional) return undefined;
-        return callMethod(name, t, arg(f), src);
+        return callMethod(name, t, arg(f), src, redaction);
       };
     }
+  }
+}
+
+/** `rawHeaders[1]` when `rawHeaders[0]` is `Cookie`: the value half of a name/value list. */
+function isPairedSecret(redaction: Redaction, o: unknown, key: number): boolean {
+  return !isPrimitive(o) && !types.isProxy(o) && Array.isArray(o) && redaction.hidesPairedItem(o, key);
+}
+
+/** The nodes of an expression: what evaluating it costs before anything it reads. */
+function countNodes(expr: Expr): number {
+  switch (expr.k) {
+    case 'member':
+      return 1 + countNodes(expr.object) + countNodes(expr.property);
+    case 'unary':
+      return 1 + countNodes(expr.arg);
+    case 'binary':
+    case 'logical':
+      return 1 + countNodes(expr.left) + countNodes(expr.right);
+    case 'cond':
+      return 1 + countNodes(expr.test) + countNodes(expr.then) + countNodes(expr.else);
+    case 'array':
+    case 'helper':
+      return (expr.k === 'array' ? expr.items : expr.args).reduce((sum, e) => sum + countNodes(e), 1);
+    case 'method':
+      return 1 + countNodes(expr.target) + countNodes(expr.args[0]!);
+    default:
+      return 1;
   }
 }
 
@@ -244,6 +280,7 @@ export function compileTemplate(
 /** A value as it reads in a log line: bounded, redacted, strings bare. */
 function toText(value: unknown, text: TextOptions, budget: CaptureBudget): string {
   // The common case needs neither bounds nor redaction.
-  if ((typeof value === 'number' && value !== 0 && value === value) || typeof value === 'boolean') return `${value}`;
+  if (typeof value === 'boolean') return `${value}`;
+  if (typeof value === 'number' && value !== 0 && value === value && (value < 1e12 || text.redaction === undefined)) return `${value}`;
   return renderValue(serialize(value, text.limits, budget, text.redaction));
 }

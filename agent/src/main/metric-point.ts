@@ -5,7 +5,7 @@
 import type { MetricArm } from '../bridge.js';
 import { compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
 import type { InvocationTimers } from './invocation-timers.js';
-import { isPrimitive, ProbeEvalError } from './safe-read.js';
+import { ProbeEvalError } from './safe-read.js';
 import { CaptureBudget, renderValue, serialize } from './serialize.js';
 
 export interface CompiledMetric {
@@ -27,7 +27,7 @@ export function compileMetric(arm: MetricArm, roots: readonly string[], text: Te
 }
 
 /** The point's value; undefined for a toc whose invocation saw no tic. Throws ProbeEvalError for a non-number. */
-export function metricValue(metric: CompiledMetric, frame: Frame, timers: InvocationTimers): number | undefined {
+export function metricValue(metric: CompiledMetric, frame: Frame, timers: InvocationTimers, text?: TextOptions): number | undefined {
   switch (metric.role) {
     case 'count':
     case 'tic':
@@ -39,6 +39,11 @@ export function metricValue(metric: CompiledMetric, frame: Frame, timers: Invoca
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw new ProbeEvalError(
           `\`${metric.value!.source}\` is ${typeof value === 'number' ? String(value) : typeof value}, not a finite number`,
+        );
+      }
+      if (text?.redaction?.hidesNumber(value) === true) {
+        throw new ProbeEvalError(
+          `\`${metric.value!.source}\` looks like a card number, which the agent's redaction hides; it is not recorded`,
         );
       }
       return value;
@@ -58,12 +63,12 @@ export function metricAttributes(
   for (const attribute of metric.attributes) {
     try {
       const value = attribute.evaluate(frame);
+      // Numbers and booleans go out as they are, unless redaction hides them (a card number);
+      // everything else, strings included, is redacted and bounded like a log placeholder.
       attributes[attribute.key] =
-        typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        typeof value === 'boolean' || (typeof value === 'number' && text.redaction?.hidesNumber(value) !== true)
           ? value
-          : isPrimitive(value)
-            ? String(value)
-            : renderValue(serialize(value, text.limits, new CaptureBudget(text.limits.totalBytes), text.redaction));
+          : renderValue(serialize(value, text.limits, new CaptureBudget(text.limits.totalBytes), text.redaction));
     } catch (err) {
       onError(`attribute ${attribute.key} = \`${attribute.source}\`: ${err instanceof Error ? err.message : String(err)}`);
     }

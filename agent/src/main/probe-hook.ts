@@ -19,6 +19,7 @@ import {
   type Frame,
   type TextOptions,
 } from './compile.js';
+import { guardGlobal, readGlobal } from './global-read.js';
 import { Redaction } from './redaction.js';
 import { renderValue } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../settings/capture-settings.js';
@@ -68,6 +69,10 @@ interface ArmedProbe {
 export class ProbeHook {
   /** Breakpoint conditions put this in place of a variable V8 did not keep. */
   readonly NA = NOT_AVAILABLE;
+  /** Breakpoint conditions read a name the probed file does not bind with this: a global getter does not run. */
+  readonly global = readGlobal;
+  /** For a file the agent could not analyse: whether reading the name could run a global getter. */
+  readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
   /** Whether any probe was ever armed: only then can output be on its way at exit. */
   private armedAny = false;
@@ -176,7 +181,7 @@ export class ProbeHook {
   private metric(probe: ArmedProbe, metric: CompiledMetric, frame: Frame, now: number): boolean {
     let value: number | undefined;
     try {
-      value = metricValue(metric, frame, this.timers);
+      value = metricValue(metric, frame, this.timers, this.text);
     } catch (err) {
       this.evalError(probe, errorMessage(err), now);
       return false;

@@ -4,11 +4,12 @@
  * so the app cannot replace them.
  */
 import { types } from 'node:util';
+import { bigintRefusal } from '@liveprobe/protocol/expression/bounds';
 import { setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
+import { MAX_BUILT_STRING, spend, textSteps } from './eval-work.js';
+import { ProbeEvalError } from './probe-eval-error.js';
 
-export class ProbeEvalError extends Error {
-  override name = 'ProbeEvalError';
-}
+export { ProbeEvalError };
 
 /**
  * What an expression gets when it reads a name the agent's redaction settings hide: it prints
@@ -33,8 +34,6 @@ const { isProxy, isMap, isSet, isTypedArray, isNativeError } = types;
 const MAX_PROTOTYPE_DEPTH = 64;
 /** `.includes()` on a longer array would stall the app at the probed line. */
 const MAX_INCLUDES_SCAN = 10_000;
-/** A bigint `**` or `<<` by more than this could allocate without bound. */
-const MAX_BIGINT_SHIFT = 100_000n;
 
 /**
  * Getters of built-in prototypes that only read an internal slot: `map.size`, `buf.length`,
@@ -170,9 +169,9 @@ export function binaryOperator(op: string): Binary {
   const what = `\`${op}\``;
   switch (op) {
     case '===':
-      return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left === right);
+      return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), compareSteps(left, right), left === right);
     case '!==':
-      return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), left !== right);
+      return (left, right) => (refuseRedacted(left, what), refuseRedacted(right, what), compareSteps(left, right), left !== right);
     case '==':
     case '!=': {
       const negate = op === '!=';
@@ -183,21 +182,55 @@ export function binaryOperator(op: string): Binary {
         if (isPrimitive(left) !== isPrimitive(right) && (isPrimitive(left) ? left : right) != null) {
           throw new ProbeEvalError(`${what} between an object and a primitive would convert the object; compare a field, or use \`===\``);
         }
+        compareSteps(left, right);
         return negate ? left != right : left == right;
       };
     }
   }
   const compute = Object.hasOwn(ARITHMETIC, op) ? ARITHMETIC[op]! : undefined;
   if (compute === undefined) throw new ProbeEvalError(`operator ${what} is not supported`);
-  const bigintGuard = op === '**' || op === '<<';
   return (left, right) => {
     requirePrimitive(left, op);
     requirePrimitive(right, op);
-    if (bigintGuard && typeof right === 'bigint' && right > MAX_BIGINT_SHIFT) {
-      throw new ProbeEvalError(`${what} with a bigint right operand above ${MAX_BIGINT_SHIFT} could exhaust memory`);
-    }
+    boundWork(op, left, right);
     return compute(left as never, right as never);
   };
+}
+
+/**
+ * Refuses an operation that would do unbounded work, before it runs: a bigint result or operand
+ * over MAX_BIGINT_BITS, a string over MAX_BUILT_STRING; long strings and big bigints cost steps.
+ */
+function boundWork(op: string, left: unknown, right: unknown): void {
+  if (typeof left === 'bigint' && typeof right === 'bigint') {
+    // Comparing reads each word once, however long: no bound needed.
+    if (op === '<' || op === '<=' || op === '>' || op === '>=') return;
+    const refusal = bigintRefusal(op, left, right);
+    if (refusal !== undefined) throw new ProbeEvalError(`\`${op}\`: ${refusal}`);
+    return;
+  }
+  const leftText = typeof left === 'string' ? left.length : 0;
+  const rightText = typeof right === 'string' ? right.length : 0;
+  if (leftText + rightText === 0) return;
+  if (op === '+' && leftText + rightText > MAX_BUILT_STRING) {
+    throw new ProbeEvalError(
+      `\`+\`: the string would have ${leftText + rightText} characters; a probe builds strings of at most ${MAX_BUILT_STRING}`,
+    );
+  }
+  spend(textSteps(leftText + rightText));
+}
+
+/** Two strings compare character by character: long ones cost steps. (Not Math.min: the app may have replaced it.) */
+function compareSteps(left: unknown, right: unknown): void {
+  if (typeof left === 'string' && typeof right === 'string') spend(textSteps(left.length < right.length ? left.length : right.length));
+}
+
+/** Unary `-` and `~` on a bigint allocate one of the same size: bounded like the binary operators. */
+function boundUnary(op: string, value: unknown): void {
+  if (typeof value === 'bigint') {
+    const refusal = bigintRefusal(op, value, 0n);
+    if (refusal !== undefined) throw new ProbeEvalError(`\`${op}\`: ${refusal}`);
+  }
 }
 
 /** A unary operator; `-`, `+` and `~` refuse objects like the binary ones. */
@@ -209,11 +242,11 @@ export function unaryOperator(op: string): (value: unknown) => unknown {
     case 'typeof':
       return (value) => (refuseRedacted(value, what), typeof value);
     case '-':
-      return (value) => (requirePrimitive(value, op), -(value as number));
+      return (value) => (requirePrimitive(value, op), boundUnary(op, value), -(value as number));
     case '+':
       return (value) => (requirePrimitive(value, op), +(value as number));
     case '~':
-      return (value) => (requirePrimitive(value, op), ~(value as number));
+      return (value) => (requirePrimitive(value, op), boundUnary(op, value), ~(value as number));
   }
   throw new ProbeEvalError(`operator ${what} is not supported`);
 }
@@ -234,6 +267,7 @@ export function keysOf(value: unknown, limit: number): unknown[] {
     return out;
   }
   const keys = objectKeys(value as object);
+  spend(keys.length);
   if (keys.length > limit) keys.length = limit;
   return keys;
 }
@@ -247,7 +281,9 @@ export function lengthOf(value: unknown): number {
   if (isSet(value)) return apply(setSize, value, []) as number;
   if (isTypedArray(value)) return apply(typedArrayLength, value, []) as number;
   if (Array.isArray(value)) return value.length;
-  return objectKeys(value as object).length;
+  const keys = objectKeys(value as object);
+  spend(keys.length);
+  return keys.length;
 }
 
 export function hasKey(value: unknown, key: unknown): boolean {
@@ -266,12 +302,20 @@ export function hasKey(value: unknown, key: unknown): boolean {
   return false;
 }
 
-export function callMethod(name: 'startsWith' | 'endsWith' | 'includes', target: unknown, arg: unknown, what: string): boolean {
+/** `redaction`: an array's items it hides (the values of `rawHeaders`) never match. */
+export function callMethod(
+  name: 'startsWith' | 'endsWith' | 'includes',
+  target: unknown,
+  arg: unknown,
+  what: string,
+  redaction?: { hidesPairedItem(array: readonly unknown[], index: number): boolean },
+): boolean {
   refuseRedacted(target, `\`${what}\``);
   refuseRedacted(arg, `\`${what}\``);
   if (typeof target === 'string') {
     if (typeof arg !== 'string') throw new ProbeEvalError(`\`${what}\`: the argument must be a string, got ${describeType(arg)}`);
     const fn = name === 'startsWith' ? stringStartsWith : name === 'endsWith' ? stringEndsWith : stringIncludes;
+    spend(textSteps(name === 'includes' ? target.length + arg.length : arg.length));
     return fn(target, arg);
   }
   if (!isPrimitive(target) && !isProxy(target) && Array.isArray(target) && name === 'includes') {
@@ -281,11 +325,12 @@ export function callMethod(name: 'startsWith' | 'endsWith' | 'includes', target:
         `\`${what}\`: the array has ${length} items; a probe scans at most ${MAX_INCLUDES_SCAN} — test a narrower value`,
       );
     }
+    spend(length);
     for (let i = 0; i < length; i++) {
       const descriptor = getOwnPropertyDescriptor(target, i);
       if (descriptor !== undefined && 'value' in descriptor) {
         const item: unknown = descriptor.value;
-        if (item === arg || (item !== item && arg !== arg)) return true;
+        if ((item === arg || (item !== item && arg !== arg)) && redaction?.hidesPairedItem(target, i) !== true) return true;
       }
     }
     return false;

@@ -124,6 +124,9 @@ const TRUNCATED_BYTES = 17; // {"t":"truncated"}
 const MIN_STRING_CUT = 24;
 /** Longer than any card number or token prefix a cut could split. */
 const REDACTION_MARGIN = 64;
+/** Bigints up to this many bits (about 1,230 digits) print; larger ones would take long to convert. */
+const PRINTED_BIGINT_BITS = 4096;
+const MAX_PRINTED_BIGINT = 1n << BigInt(PRINTED_BIGINT_BITS);
 
 /**
  * Serializes one value, spending from `budget`. When even the `truncated` marker does not fit
@@ -154,8 +157,10 @@ class Serializer {
       case 'boolean':
         return this.leaf({ t: 'boolean', v: value }, overhead);
       case 'number':
+        if (this.redaction?.hidesNumber(value) === true) return this.leaf({ t: 'redacted' }, overhead);
         return this.leaf({ t: 'number', v: numberValue(value) }, overhead);
       case 'bigint':
+        if (this.redaction?.hidesNumber(value) === true) return this.leaf({ t: 'redacted' }, overhead);
         return this.bigint(value, overhead);
       case 'string':
         return this.string(value, this.limits.stringLength, overhead);
@@ -252,6 +257,12 @@ class Serializer {
   }
 
   private bigint(value: bigint, overhead: number): CapturedValue | undefined {
+    // Printing in decimal takes time quadratic in the digits (3 s for 10 million bits): a
+    // bigint too long to show in full is described instead.
+    if (value >= MAX_PRINTED_BIGINT || value <= -MAX_PRINTED_BIGINT) {
+      this.budget.markTruncated();
+      return this.leaf({ t: 'unavailable', reason: `a bigint of more than ${PRINTED_BIGINT_BITS} bits, too long to print` }, overhead);
+    }
     return this.leaf({ t: 'bigint', v: this.cut(`${value}`) }, overhead);
   }
 
@@ -369,9 +380,11 @@ class Serializer {
       const item =
         descriptor === undefined
           ? this.leaf({ t: 'hole' }, 1)
-          : 'value' in descriptor
-            ? this.value(descriptor.value, depth + 1, 1)
-            : this.leaf({ t: 'getter' }, 1);
+          : !('value' in descriptor)
+            ? this.leaf({ t: 'getter' }, 1)
+            : this.redaction?.hidesPairedItem(array, i) === true
+              ? this.leaf({ t: 'redacted' }, 1)
+              : this.value(descriptor.value, depth + 1, 1);
       if (item === undefined) break;
       items[items.length] = item;
     }

@@ -7,6 +7,7 @@
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { readPrepareSection } from '../settings/config-file.js';
+import { agentFileAmong } from '../locate/agent-files.js';
 import { globToRegExp, normalizePath } from '../locate/glob.js';
 
 export interface PrepareSettings {
@@ -43,6 +44,8 @@ export function shouldPrepare(settings: PrepareSettings, file: string): boolean 
   const path = normalizePath(file);
   if (!path.endsWith('.js') && !path.endsWith('.cjs') && !path.endsWith('.mjs')) return false;
   if (settings.exclude.some((p) => p.test(path))) return false;
+  // The agent's own files never get probe sites, whatever the patterns say.
+  if (agentFileAmong([path]) !== undefined) return false;
   const dependency = path.includes('/node_modules/');
   return settings.include.some((i) => (!dependency || i.namesNodeModules) && i.pattern.test(path));
 }

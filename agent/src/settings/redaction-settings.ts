@@ -3,7 +3,10 @@
  * own configuration and sends it in the `init` message (the main thread never parses config).
  */
 export interface RedactionSettings {
-  /** Key names whose values are never shown, matched word by word (`api_key` hides `x-api-key` and `apiKey`). */
+  /**
+   * Key names whose values are never shown, matched word by word and case-insensitively, plurals
+   * and numbered copies included (`api_key` hides `x-api-key`, `apiKey` and `API_KEYS`).
+   */
   keys: string[];
   /** Built-in value patterns to mask inside strings. */
   patterns: BuiltInPattern[];
@@ -13,9 +16,9 @@ export interface RedactionSettings {
   exactKeys: string[];
 }
 
-export type BuiltInPattern = 'card' | 'bearer' | 'jwt' | 'email';
+export type BuiltInPattern = 'card' | 'bearer' | 'jwt' | 'url' | 'email';
 
-export const BUILT_IN_PATTERNS: readonly BuiltInPattern[] = ['card', 'bearer', 'jwt', 'email'];
+export const BUILT_IN_PATTERNS: readonly BuiltInPattern[] = ['card', 'bearer', 'jwt', 'url', 'email'];
 
 export const DEFAULT_REDACTED_KEYS: readonly string[] = [
   'password',
@@ -24,8 +27,11 @@ export const DEFAULT_REDACTED_KEYS: readonly string[] = [
   'passphrase',
   'secret',
   'token',
+  'auth',
   'authorization',
+  'credential',
   'cookie',
+  'jwt',
   'api_key',
   'apikey',
   'access_key',
@@ -40,6 +46,6 @@ export const DEFAULT_REDACTED_KEYS: readonly string[] = [
 ];
 
 /** Emails are off by default: they are often what a developer is debugging. */
-export const DEFAULT_PATTERNS: readonly BuiltInPattern[] = ['card', 'bearer', 'jwt'];
+export const DEFAULT_PATTERNS: readonly BuiltInPattern[] = ['card', 'bearer', 'jwt', 'url'];
 
 export const REDACTED_TEXT = '[REDACTED]';

@@ -157,9 +157,13 @@ export class BrokerLink {
 
   private receive(topic: string, payload: Buffer): void {
     let state: DesiredState;
-    // A cleared retained message empties the topic's set; any revision that follows applies.
-    if (payload.length === 0) state = { rev: -1, actions: [] };
-    else {
+    // A cleared retained message empties the topic's set. The control plane never clears one (it
+    // publishes an empty signed set), so with a key an unsigned clear is refused like any unsigned
+    // message: it would remove every action, and the revisions applied with it.
+    if (payload.length === 0) {
+      if (this.trust !== undefined) return this.refuse(topic, 'it is an unsigned clear (an empty retained message)');
+      state = { rev: -1, actions: [] };
+    } else {
       let json: unknown;
       try {
         json = JSON.parse(payload.toString('utf8'));

@@ -1,16 +1,38 @@
 /**
  * The JavaScript V8 evaluates as a breakpoint condition: it reads the named variables in the
  * paused frame (each guarded, since V8 may not have kept it), calls the main thread's hook
- * and returns false, so the breakpoint never pauses.
+ * and yields false, so the breakpoint never pauses.
+ *
+ * The condition runs in the app's scope, so it binds no name of its own: each variable is read
+ * inside an arrow function of its own, where only the app's bindings are in scope, and the one
+ * name it needs besides them is the hook's global, `$lp$hook`, a name the expression checker
+ * refuses. It looks nothing up on a prototype the app could have replaced (no `push`, no
+ * `Symbol.for`). A name the file does not bind is a property of the global object, which may be
+ * a getter: the hook reads those without running it.
  */
-import { HOOK_KEY } from '../bridge.js';
+import { HOOK_GLOBAL } from '../bridge.js';
+import type { ReadKind } from '../locate/global-names.js';
 
-export function conditionSource(key: number, roots: readonly string[], usesThis: boolean): string {
-  // `roots` are identifiers the expression parser accepted, so they are safe to splice in.
-  const reads = roots.map((name) => `try { $lp$v.push(${name}); } catch { $lp$v.push($lp$h.NA); }`).join(' ');
+/**
+ * `kinds`: how each root resolves at the line (global-names.ts), or undefined when the file
+ * could not be analysed: then every read is guarded against global getters.
+ */
+export function conditionSource(
+  key: number,
+  roots: readonly string[],
+  usesThis: boolean,
+  kinds: Readonly<Record<string, ReadKind>> | undefined,
+): string {
+  // `roots` are identifiers the expression checker accepted, so they are safe to splice in.
+  const reads = roots.map((name) => {
+    const quoted = JSON.stringify(name);
+    const kind = kinds?.[name] ?? 'either';
+    if (kind === 'global') return `${HOOK_GLOBAL}.global(${quoted})`;
+    const read = kind === 'either' ? `${HOOK_GLOBAL}.guard(${quoted}) || ${name}` : name;
+    return `(() => { try { return ${read}; } catch { return ${HOOK_GLOBAL}.NA; } })()`;
+  });
   return (
-    `(() => { const $lp$h = globalThis[Symbol.for(${JSON.stringify(HOOK_KEY)})]; ` +
-    `if ($lp$h === undefined) return false; const $lp$v = []; ${reads} ` +
-    `$lp$h.hit(${key}, $lp$v, ${usesThis ? 'this' : 'undefined'}); return false; })()`
+    `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ` +
+    `void ${HOOK_GLOBAL}.hit(${key}, [${reads.join(', ')}], ${usesThis ? 'this' : 'undefined'})`
   );
 }

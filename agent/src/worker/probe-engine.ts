@@ -6,9 +6,11 @@
 import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
 import type { HookChannel, ToMain } from '../bridge.js';
 import { ActionEdits } from './action-edits.js';
+import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armFields } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { functionNameAt } from '../locate/function-name.js';
+import { readKindsAt, UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
 import type { CdpTransport } from './cdp-transport.js';
@@ -176,6 +178,15 @@ export class ProbeEngine {
       this.report({ actionId: action.id, state: 'expired', message: `expired at ${action.expiresAt}` });
       return;
     }
+    // Named as the agent's own file: refused at once, before waiting for it to load (the blocklist
+    // check at each site catches the agent's files reached under another name).
+    const own = agentFileAmong(action.type === 'tictoc' && action.toc.file !== undefined ? [action.file, action.toc.file] : [action.file]);
+    if (own !== undefined) {
+      const message = new AgentFileError(own).message;
+      this.probes.set(action.id, { action, state: { kind: 'error', message }, keys: [], pauses: [], checked: [] });
+      this.report({ actionId: action.id, state: 'error', message });
+      return;
+    }
     const key = this.editedKeys.get(action.id) ?? this.nextKey++;
     const probe: Probe = { action, state: { kind: 'waiting' }, keys: [key], pauses: [], checked: [] };
     probe.expiryTimer = setTimeout(() => void this.finish(key, 'expired'), Math.min(remaining, 2 ** 31 - 1));
@@ -216,7 +227,13 @@ export class ProbeEngine {
       advance(probe, { kind: 'prepared', placement });
     } catch (err) {
       if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
-      if (err instanceof ExpressionError || err instanceof SourceDiffersError) return this.fail(probe, err.message);
+      if (
+        err instanceof ExpressionError ||
+        err instanceof SourceDiffersError ||
+        err instanceof AgentFileError ||
+        err instanceof UnsafeLineError
+      )
+        return this.fail(probe, err.message);
       throw err;
     }
   }
@@ -269,7 +286,12 @@ export class ProbeEngine {
         this.report({ actionId: action.id, state: 'error', message: err.message });
         return;
       }
-      if (err instanceof LocationError || err instanceof ExpressionError || err instanceof SourceDiffersError)
+      if (
+        err instanceof LocationError ||
+        err instanceof ExpressionError ||
+        err instanceof SourceDiffersError ||
+        err instanceof UnsafeLineError
+      )
         return this.fail(probe, err.message);
       throw err;
     }
@@ -286,6 +308,7 @@ export class ProbeEngine {
         this.blocklist.check(target);
       } catch (err) {
         if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
+        if (err instanceof AgentFileError) return this.fail(probe, err.message);
         throw err;
       }
     }
@@ -311,7 +334,7 @@ export class ProbeEngine {
         script: resolved.script,
         line: resolved.generated.line,
         column: resolved.generated.column,
-        condition: conditionSource(key, fields.roots, usesThis),
+        condition: conditionSource(key, fields.roots, usesThis, readKindsAt(analysed, offset, fields.roots)),
         key,
       };
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
@@ -520,6 +543,8 @@ function refusalOf(blocklist: Blocklist, targets: readonly BlocklistTarget[]): B
     return undefined;
   } catch (err) {
     if (err instanceof BlockedByAgentError) return err;
+    // The agent's own files were refused at install: an installed action is on none of them.
+    if (err instanceof AgentFileError) return undefined;
     throw err;
   }
 }

@@ -13,6 +13,8 @@ import {
 } from './ast.js';
 import { ExpressionError } from './errors.js';
 import { explainSyntax } from './syntax-hints.js';
+import { checkBigintSizes } from './bigint-bounds.js';
+import { RESERVED_PREFIX } from './reserved.js';
 
 export const MAX_EXPRESSION_LENGTH = 1000;
 
@@ -78,6 +80,7 @@ export function checkExpression(source: string): CheckedExpression {
   const roots: string[] = [];
   const state = { usesThis: false };
   const expr = convert(source, node, roots, state);
+  checkBigintSizes(source, expr);
   return { source, expr, roots, usesThis: state.usesThis };
 }
 
@@ -122,6 +125,15 @@ function convert(source: string, node: AnyNode, roots: string[], state: { usesTh
     case 'Identifier': {
       const named = LITERAL_NAMES.get(n.name);
       if (named !== undefined) return named;
+      if (n.name.startsWith(RESERVED_PREFIX)) {
+        return reject(
+          source,
+          n,
+          `name \`${n.name}\``,
+          `names starting with \`${RESERVED_PREFIX}\` are reserved for the liveprobe agent's own code, which expressions never see`,
+          'read a variable of the application',
+        );
+      }
       if (!roots.includes(n.name)) roots.push(n.name);
       return { k: 'id', name: n.name };
     }

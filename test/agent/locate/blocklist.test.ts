@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkExpression, checkTemplate, type Expr } from '@liveprobe/protocol';
+import { fileURLToPath } from 'node:url';
+import { AgentFileError } from '../../../agent/src/locate/agent-files.js';
 import { BlockedByAgentError, Blocklist, namesRead } from '../../../agent/src/locate/blocklist.js';
 
 const blocklist = new Blocklist({
@@ -56,4 +58,30 @@ test('names read are collected from every part of an expression', () => {
   const template = checkTemplate('{a.b} {c ? d[e] : f.startsWith(g)} {len(h)} {[i]}');
   const names = template.parts.flatMap((p) => ('expr' in p ? namesRead(p.expr) : []));
   assert.deepEqual(names, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']);
+});
+
+test("the agent's own files are refused whatever the blocklist says, under every name they go by", () => {
+  const open = new Blocklist({ files: [], functions: [], variables: [] });
+  const agentDir = fileURLToPath(new URL('../../../agent/', import.meta.url));
+  for (const file of [
+    'node_modules/@liveprobe/agent/dist/main/probe-hook.js',
+    '/srv/app/node_modules/@liveprobe/agent/dist/main/compile.js',
+    'file:///srv/app/node_modules/@liveprobe/protocol/dist/index.js',
+    'C:\\app\\node_modules\\@liveprobe\\agent\\dist\\worker\\worker.js',
+    `${agentDir}dist/main/redaction.js`,
+    `${agentDir}src/main/probe-hook.ts`,
+    'liveprobe://hook/main/probe-hook.js',
+  ]) {
+    assert.throws(
+      () => open.check({ files: ['src/app.js', file], expressions: [] }),
+      (err: unknown) =>
+        err instanceof AgentFileError &&
+        err.code === 'agent_file' &&
+        err.message.startsWith(`file \`${file}\` is part of the liveprobe agent itself; the agent never probes its own code`),
+      file,
+    );
+  }
+  for (const file of ['/srv/app/agent/dist/main.js', '/srv/app/node_modules/liveprobe-clone/index.js', 'src/liveprobe/hook.js']) {
+    assert.doesNotThrow(() => open.check({ files: [file], expressions: [] }), file);
+  }
 });

@@ -83,3 +83,76 @@ test('a RegExp.prototype.exec the app patched later is not the one redaction cal
   }
   assert.equal(called, 0);
 });
+
+test('plurals, numbered copies and common shapes of secret names are hidden, in any case', () => {
+  const redaction = new Redaction(defaults);
+  for (const key of [
+    'passwords',
+    'PASSWORDS',
+    'userPasswords',
+    'password2',
+    'tokens',
+    'refreshTokens',
+    'secrets',
+    'cookies',
+    'Cookie',
+    'credentials',
+    'awsCredentials',
+    'auth',
+    'Auth',
+    'x-auth-token',
+    'OAuth',
+    'apiKeys',
+    'X-API-KEY',
+    'sessionId',
+    'SESSION_ID',
+    'sessionid',
+    'jwt',
+    'idJwt',
+  ]) {
+    assert.equal(redaction.isSecretKey(key), true, key);
+  }
+  for (const key of ['author', 'authorName', 'keys', 'session', 'status', 'address', 'access', 'tokenizers', 'cookbook', 'credit']) {
+    assert.equal(redaction.isSecretKey(key), false, key);
+  }
+});
+
+test('the value half of a raw header list (req.rawHeaders) is hidden when its name is a secret', () => {
+  const redaction = new Redaction(defaults);
+  const raw = ['Host', 'shop.test', 'Cookie', 'sid=abc', 'authorization', 'Bearer x', 'X-Api-Key', 'k1', 'Accept', '*/*'];
+  assert.deepEqual(
+    raw.map((_, i) => redaction.hidesPairedItem(raw, i)),
+    [false, false, false, true, false, true, false, true, false, false],
+  );
+  // An odd-length list is not name/value pairs.
+  assert.equal(redaction.hidesPairedItem(['Cookie', 'sid=abc', 'x'], 1), false);
+});
+
+test('passwords in URLs and secret-named parameters are masked; other parameters stay', () => {
+  const redaction = new Redaction(defaults);
+  assert.equal(redaction.scrub('postgres://app:hunter2@db:5432/shop'), 'postgres://app:[REDACTED]@db:5432/shop');
+  assert.equal(redaction.scrub('connect amqps://u:p%40ss@mq/vhost ok'), 'connect amqps://u:[REDACTED]@mq/vhost ok');
+  assert.equal(
+    redaction.scrub('https://shop.test/login?user=ann&password=hunter2&next=/'),
+    'https://shop.test/login?user=ann&password=[REDACTED]&next=/',
+  );
+  assert.equal(redaction.scrub('/cb?access_token=abc123&state=xyz'), '/cb?access_token=[REDACTED]&state=xyz');
+  assert.equal(redaction.scrub('user=ann&Passwords=a;b'), 'user=ann&Passwords=[REDACTED];b');
+  assert.equal(redaction.scrub('retry with apiKey=k-99 soon'), 'retry with apiKey=[REDACTED] soon');
+  assert.equal(redaction.scrub('https://shop.test/items?page=2&sort=asc'), 'https://shop.test/items?page=2&sort=asc');
+  assert.equal(redaction.scrub('mailto ann@example.com'), 'mailto ann@example.com');
+});
+
+test('card numbers separated by dots, and card numbers held as numbers, are hidden', () => {
+  const redaction = new Redaction(defaults);
+  assert.equal(redaction.scrub('card 4111.1111.1111.1111 ok'), 'card [REDACTED] ok');
+  assert.equal(redaction.scrub('amex 3782.822463.10005'), 'amex [REDACTED]');
+  assert.equal(redaction.scrub('version 4.1.11'), 'version 4.1.11');
+  assert.equal(redaction.scrub('pi 3.1415926535897932'), 'pi 3.1415926535897932');
+  assert.equal(redaction.hidesNumber(4111111111111111), true);
+  assert.equal(redaction.hidesNumber(4111111111111111n), true);
+  assert.equal(redaction.hidesNumber(4111111111111112), false);
+  assert.equal(redaction.hidesNumber(1700000000000), false);
+  assert.equal(redaction.hidesNumber(42), false);
+  assert.equal(new Redaction({ ...defaults, patterns: [] }).hidesNumber(4111111111111111), false);
+});

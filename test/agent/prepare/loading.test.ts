@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { PrepareCache } from '../../../agent/src/prepare/prepare-cache.js';
 import { prepareFile } from '../../../agent/src/prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
@@ -65,4 +66,13 @@ test('a file that cannot be prepared loads untouched and the start-up report say
     lines[1]!,
     /^prepared 3 files \(2 transformed, 1 from cache, 3\.00 MB\) in \d+ ms; 1 left untouched \(breakpoints only\): \/app\/evil\.js \(direct `eval` or `with` at the top level: left to breakpoints\)$/,
   );
+});
+
+test("the agent's own files are never prepared, even when a pattern names them", () => {
+  const settings = readPrepareSettings({ LIVEPROBE_PREPARE: '/srv/app/**, node_modules/**', LIVEPROBE_PREPARE_CACHE: 'off' }, '/srv/app')!;
+  assert.ok(shouldPrepare(settings, '/srv/app/node_modules/express/index.js'));
+  assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/@liveprobe/agent/dist/main/probe-hook.js'));
+  assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/@liveprobe/protocol/dist/index.js'));
+  const everything = readPrepareSettings({ LIVEPROBE_PREPARE: '/**', LIVEPROBE_PREPARE_CACHE: 'off' }, '/')!;
+  assert.ok(!shouldPrepare(everything, fileURLToPath(new URL('../../../agent/dist/main/compile.js', import.meta.url))));
 });

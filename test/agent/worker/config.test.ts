@@ -73,7 +73,7 @@ test("every mistake in the agent's privacy settings names the setting and how to
   const cases: [env: NodeJS.ProcessEnv, message: RegExp][] = [
     [
       { LIVEPROBE_REDACT_PATTERNS: 'cards' },
-      /LIVEPROBE_REDACT_PATTERNS: "cards" is not a built-in pattern; use card, bearer, jwt, email or none/,
+      /LIVEPROBE_REDACT_PATTERNS: "cards" is not a built-in pattern; use card, bearer, jwt, url, email or none/,
     ],
     [{ LIVEPROBE_REDACT_EMAILS: 'maybe' }, /LIVEPROBE_REDACT_EMAILS: "maybe" is not true or false/],
     [{ LIVEPROBE_CAPTURE_DEPTH: '-1' }, /LIVEPROBE_CAPTURE_DEPTH: "-1" must be a positive integer/],
@@ -98,7 +98,7 @@ test("every mistake in the agent's privacy settings names the setting and how to
     ],
     [
       { LIVEPROBE_CONFIG: write('pattern.json', '{"redact": {"patterns": ["cards"]}}') },
-      /pattern\.json: `redact\.patterns`: "cards" is not a built-in pattern; use card, bearer, jwt, email or none/,
+      /pattern\.json: `redact\.patterns`: "cards" is not a built-in pattern; use card, bearer, jwt, url, email or none/,
     ],
     [
       { LIVEPROBE_CONFIG: write('bytes.json', '{"capture": {"totalBytes": 10}}') },

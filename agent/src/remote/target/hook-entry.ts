@@ -5,7 +5,7 @@
  * messages go back in batches through a binding (Runtime.addBinding / Runtime.bindingCalled).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { HOOK_KEY, type ToMain, type ToWorker } from '../../bridge.js';
+import { HOOK_GLOBAL, HOOK_KEY, type ToMain, type ToWorker } from '../../bridge.js';
 import { AppOtel } from '../../main/app-otel.js';
 import { ProbeHook } from '../../main/probe-hook.js';
 import { HOOK_BINDING } from './binding.js';
@@ -22,6 +22,8 @@ export interface Batch {
 
 interface RemoteHook {
   readonly NA: unknown;
+  global(name: string): unknown;
+  guard(name: string): unknown;
   readonly platform: typeof platform;
   hit(key: number, values: unknown[], self: unknown): void;
   receive(json: string): void;
@@ -74,15 +76,19 @@ function install(): InstallResult {
   const hook = new ProbeHook(port as unknown as MessagePort, new AppOtel());
   const remote: RemoteHook = {
     NA: hook.NA,
+    global: hook.global,
+    guard: hook.guard,
     platform,
     hit: (k, values, self) => hook.hit(k, values, self),
     receive: (json) => listener?.(JSON.parse(json) as ToMain),
     detach: () => {
       delete slots[key];
+      delete slots[HOOK_GLOBAL];
       delete slots[HOOK_BINDING];
     },
   };
   Object.defineProperty(globalThis, key, { value: remote, enumerable: false, configurable: true });
+  Object.defineProperty(globalThis, HOOK_GLOBAL, { value: remote, enumerable: false, configurable: true });
   return platform;
 }
 

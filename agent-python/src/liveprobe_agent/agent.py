@@ -1,0 +1,232 @@
+"""The agent: joins the fleet over MQTT and runs one daemon thread that reconciles desired state
+and turns what probes left in the outbox into OpenTelemetry and live events. The application's
+threads only run probes; nothing here waits on them."""
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from datetime import datetime, timezone
+from typing import Any
+
+from .blocklist import Blocklist
+from .broker_link import HEARTBEAT_SECONDS, BrokerLink, now_iso
+from .config import AgentConfig, ConfigError, read_config
+from .engine import Engine
+from .live_output import LiveOutput
+from .otel_out import OtelOut
+from .probe import ArmedProbe, Settings
+from .quota import CpuBudget, RateLimit
+from .redaction import Redaction
+from .serialize import render
+
+DRAIN_SECONDS = 0.02
+CONFIG_POLL_SECONDS = 1.0
+MAX_SUMMARY_LENGTH = 1000
+
+
+def _stamp(path: str | None) -> tuple[int, int] | None:
+    """What tells a changed file (polling survives editors and ConfigMaps that replace it)."""
+    if path is None:
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
+def iso(time_s: float) -> str:
+    return datetime.fromtimestamp(time_s, timezone.utc).isoformat(timespec='milliseconds').replace('+00:00', 'Z')
+
+
+class Agent:
+    def __init__(self, config: AgentConfig) -> None:
+        self.config = config
+        self.outbox: deque[tuple[Any, ...]] = deque()
+        self.tasks: queue.Queue[tuple[str, Any]] = queue.Queue()
+        blocklist = Blocklist(config.blocklist)
+        settings = Settings(
+            capture=config.capture, redaction=Redaction(config.redaction), bytes_per_second=config.quotas.bytes_per_second,
+            cpu=CpuBudget(config.quotas.cpu_ms_per_second), cpu_ms_per_second=config.quotas.cpu_ms_per_second,
+            is_blocked_variable=lambda name: self.engine.blocklist.is_blocked_variable(name),
+        )
+        self.settings = settings
+        self.config_stamp = _stamp(config.config_file)
+        self.link = BrokerLink(config, lambda actions: self.tasks.put(('desired', actions)), self.log)
+        self.engine = Engine(settings, blocklist, self.outbox, self.report, self.log)
+        self.live = LiveOutput(config.live_output_per_second, config.agent_id, self.link.publish_event)
+        self.otel = OtelOut(config.agent_id, self.log)
+        self.thread = threading.Thread(target=self.loop, name='liveprobe-agent', daemon=True)
+        self.stopped = threading.Event()
+        self.armed_any = False
+        self.config_checked = 0.0
+
+    def start(self) -> None:
+        self.link.start()
+        self.thread.start()
+        atexit.register(self.exit)
+
+    def log(self, line: str) -> None:
+        if self.config.log_level != 'silent':
+            print(f'[liveprobe] {line}', file=sys.stderr, flush=True)
+
+    def report(self, action_id: str, state: str, message: str | None, location: dict[str, Any] | None) -> None:
+        event: dict[str, Any] = {'kind': 'action_status', 'agentId': self.config.agent_id, 'time': now_iso(), 'actionId': action_id, 'state': state}
+        if message is not None:
+            event['message'] = message
+        if location is not None:
+            event['location'] = location
+        if self.config.log_level == 'debug':
+            self.log(f'{action_id}: {state}{"" if message is None else f" ({message})"}')
+        self.link.publish_status(event)
+        if state in ('removed', 'expired', 'hit_limit'):
+            self.otel.end_metrics(action_id)
+            self.live.forget(action_id)
+
+    def loop(self) -> None:
+        last_heartbeat = time.monotonic()
+        while not self.stopped.is_set():
+            try:
+                kind, payload = self.tasks.get(timeout=DRAIN_SECONDS)
+                if kind == 'desired':
+                    self.armed_any = self.armed_any or bool(payload)
+                    self.engine.reconcile(payload)
+            except queue.Empty:
+                pass
+            except Exception as err:
+                self.log(f'internal error: {err!r}')
+            try:
+                self.drain()
+                self.engine.tick()
+                self.live.tick()
+                self.reload_settings()
+                if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
+                    last_heartbeat = time.monotonic()
+                    self.link.publish_event({'kind': 'heartbeat', 'agentId': self.config.agent_id, 'time': now_iso(), 'actions': len(self.engine.installed)})
+            except Exception as err:
+                self.log(f'internal error: {err!r}')
+
+    def reload_settings(self) -> None:
+        """LIVEPROBE_CONFIG changed: new capture, redaction, quota and blocklist settings apply now; a broken edit changes nothing."""
+        path = self.config.config_file
+        if path is None or time.monotonic() - self.config_checked < CONFIG_POLL_SECONDS:
+            return
+        self.config_checked = time.monotonic()
+        stamp = _stamp(path)
+        if stamp == self.config_stamp:
+            return
+        self.config_stamp = stamp
+        try:
+            fresh = read_config({**os.environ, 'LIVEPROBE_AGENT_ID': self.config.agent_id})
+        except ConfigError as err:
+            self.log(f'kept the settings in use: {err}')
+            return
+        settings = self.settings
+        settings.capture = fresh.capture
+        settings.redaction = Redaction(fresh.redaction)
+        settings.bytes_per_second = fresh.quotas.bytes_per_second
+        settings.cpu_ms_per_second = settings.cpu.ms_per_second = fresh.quotas.cpu_ms_per_second
+        for entry in self.engine.installed.values():
+            entry.probe.byte_rate = RateLimit(fresh.quotas.bytes_per_second)
+            entry.probe.compile()
+        self.engine.apply_blocklist(Blocklist(fresh.blocklist))
+        self.log(f'applied the settings of {path}')
+
+    def drain(self) -> None:
+        for entry in list(self.engine.installed.values()):
+            self.drain_counts(entry.probe)
+        while self.outbox:
+            item = self.outbox.popleft()
+            getattr(self, 'on_' + item[0])(*item[1:])
+
+    def attributes(self, probe: ArmedProbe) -> dict[str, Any]:
+        if probe.otel_attributes is not None:
+            return probe.otel_attributes
+        out: dict[str, Any] = {'code.file.path': probe.file, 'code.line.number': probe.line}
+        if probe.function:
+            out['code.function.name'] = probe.function
+        out['liveprobe.action.id'] = probe.id
+        out['liveprobe.agent.id'] = self.config.agent_id
+        probe.otel_attributes = out
+        return out
+
+    def line_of(self, probe: ArmedProbe) -> dict[str, Any]:
+        return {'kind': 'output', 'agentId': self.config.agent_id, 'actionId': probe.id, 'level': probe.action.get('level', 'info'), 'file': probe.file, 'line': probe.line}
+
+    def on_log(self, probe: ArmedProbe, time_s: float, message: str, ids: tuple[str, str, int] | None) -> None:
+        self.otel.emit(probe.action['level'], message, time_s, self.attributes(probe), ids)
+        if not self.live.admit(probe.id):
+            return
+        event = {**self.line_of(probe), 'time': iso(time_s), 'message': message}
+        if ids is not None:
+            event['traceId'], event['spanId'] = ids[0], ids[1]
+        if not self.link.publish_event(event):
+            self.live.dropped[probe.id] = self.live.dropped.get(probe.id, 0) + 1
+
+    def on_snap(self, probe: ArmedProbe, time_s: float, snapshot_id: str, data: dict[str, Any]) -> None:
+        data['location'] = {'file': probe.file, 'line': probe.line, **({'function': probe.function} if probe.function else {})}
+        summary = ', '.join(f'{v["name"]}={render(v["value"], False)}' for v in data['arguments'] + data['locals'])
+        ids = (data['traceId'], data['spanId'], 1) if 'traceId' in data else None
+        self.otel.emit_span(f'snapshot {probe.file}:{probe.line}', time_s, {
+            **self.attributes(probe), 'liveprobe.snapshot.id': snapshot_id, 'liveprobe.snapshot.stall_ms': data['stallMs'],
+            'liveprobe.snapshot.summary': summary if len(summary) <= MAX_SUMMARY_LENGTH else summary[:MAX_SUMMARY_LENGTH] + '…',
+        }, ids)
+        event = {'kind': 'snapshot', 'id': snapshot_id, 'agentId': self.config.agent_id, 'actionId': probe.id, 'time': iso(time_s), 'snapshot': data}
+        if not self.link.publish_event(event):
+            self.report(probe.id, 'error', f'snapshot {snapshot_id} was captured but the broker was unreachable; it went to OpenTelemetry only', None)
+
+    def on_metric(self, probe: ArmedProbe, value: float, attributes: dict[str, Any]) -> None:
+        base = {k: v for k, v in self.attributes(probe).items() if k != 'liveprobe.agent.id'}
+        self.otel.record(probe.action, value, {**base, **attributes})
+        shown = f'{value:g}' if probe.type == 'metric' else f'{value:.6f}'.rstrip('0').rstrip('.')
+        extra = '' if not attributes else ' ' + ', '.join(f'{k}={v}' for k, v in attributes.items())
+        plus = '+' if probe.type == 'counter' else ''
+        self.live.send({**self.line_of(probe), 'time': now_iso(), 'message': f'{probe.action["name"]} {plus}{shown}{extra}'})
+
+    def on_paused(self, probe: ArmedProbe, reason: str) -> None:
+        self.engine.pause(probe, reason)
+
+    def on_done(self, probe: ArmedProbe, reason: str) -> None:
+        self.drain_counts(probe)
+        self.engine.finish(probe, reason)
+
+    def on_error(self, probe: ArmedProbe, message: str, count: int) -> None:
+        suffix = f' ({count} times since the last report)' if count > 1 else ''
+        self.report(probe.id, 'error', message + suffix, {'file': probe.file, 'line': probe.line})
+
+    def drain_counts(self, probe: ArmedProbe) -> None:
+        if probe.overflow:
+            count = probe.overflow
+            probe.overflow -= count
+            self.link.publish_event({'kind': 'dropped', 'agentId': self.config.agent_id, 'time': now_iso(), 'actionId': probe.id, 'count': count,
+                                     'reason': "the agent's thread fell behind the action's hits; these hits were not exported"})
+        if probe.counted:
+            count = probe.counted
+            probe.counted -= count
+            self.otel.record(probe.action, count, {})
+            self.live.count(self.line_of(probe), probe.action['name'], count)
+
+    def exit(self) -> None:
+        """The app is exiting: hand over the last hits and flush the exports, bounded."""
+        if self.armed_any and self.config.exit_flush_ms > 0:
+            done = threading.Event()
+            self.tasks.put(('noop', None))
+            deadline = time.monotonic() + self.config.exit_flush_ms / 1000
+            while self.outbox and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+            def flush() -> None:
+                try:
+                    self.otel.flush()
+                finally:
+                    done.set()
+            threading.Thread(target=flush, daemon=True).start()
+            done.wait(max(0.0, deadline - time.monotonic()))
+        self.stopped.set()
+        self.engine.close()
+        self.link.close()

@@ -1,0 +1,126 @@
+"""Turns the `file:line` a user names into a loaded code object and the line that has code:
+the file is matched by path suffix among loaded modules (as the Node agent matches scripts),
+its functions are found through the garbage collector, and nested code constants are walked
+so that closures and methods are reached. A line outside every function is module-level code,
+which ran once when the module was imported."""
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import types
+from dataclasses import dataclass
+
+
+class LocationError(Exception):
+    """Why an action cannot be placed; `waiting` means a module imported later may still match."""
+
+    def __init__(self, message: str, waiting: bool) -> None:
+        super().__init__(message)
+        self.waiting = waiting
+
+
+@dataclass
+class Located:
+    path: str
+    code: types.CodeType
+    line: int
+    parents: dict[types.CodeType, types.CodeType]
+
+
+def normalize(file: str) -> str:
+    out = file.strip().replace('\\', '/')
+    if out.startswith('file://'):
+        out = out[len('file://'):]
+    while out.startswith('./'):
+        out = out[2:]
+    return out
+
+
+def loaded_files() -> set[str]:
+    files: set[str] = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, '__file__', None) if isinstance(module, types.ModuleType) else None
+        if isinstance(path, str) and not path.endswith(('.pyc', '.so', '.pyd')):
+            files.add(os.path.realpath(path))
+    return files
+
+
+def match_file(file: str, paths: set[str]) -> str:
+    wanted = normalize(file)
+    base = wanted.rsplit('/', 1)[-1]
+    matches = sorted(p for p in paths if p == wanted or (not wanted.startswith('/') and p.endswith('/' + wanted)))
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise LocationError(f'`{file}` matches {len(matches)} loaded files: {", ".join(matches)}; give more of the path', False)
+    similar = sorted(p for p in paths if p.endswith('/' + base))[:5]
+    also = f'; loaded files with the same name: {", ".join(similar)}' if similar else ''
+    raise LocationError(f'no loaded script matches `{wanted}`{also} (it will install if such a script loads)', True)
+
+
+def code_objects(path: str) -> tuple[list[types.CodeType], dict[types.CodeType, types.CodeType]]:
+    """Every code object of the file's functions (as loaded, nested ones too) and their parents."""
+    found: dict[int, types.CodeType] = {}
+    parents: dict[types.CodeType, types.CodeType] = {}
+    names = {path}
+    for obj in gc.get_objects():
+        if type(obj) is types.FunctionType:
+            code = obj.__code__
+            if code.co_filename in names or os.path.realpath(code.co_filename) == path:
+                names.add(code.co_filename)
+                found[id(code)] = code
+    stack = list(found.values())
+    while stack:
+        code = stack.pop()
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                parents[const] = code
+                if id(const) not in found:
+                    found[id(const)] = const
+                    stack.append(const)
+    return list(found.values()), parents
+
+
+def lines_of(code: types.CodeType) -> list[int]:
+    """The body's lines with code; the `def` line (its prologue) only for a one-line function."""
+    lines = sorted({line for _, _, line in code.co_lines() if line is not None})
+    body = [line for line in lines if line > code.co_firstlineno]
+    return body or lines
+
+
+def locate(file: str, line: int, originals: dict[types.CodeType, types.CodeType]) -> Located:
+    path = match_file(file, loaded_files())
+    codes, parents = code_objects(path)
+    # Already patched code is looked up as its original.
+    codes = list({id(c): c for c in (originals.get(code, code) for code in codes)}.values())
+    best: tuple[types.CodeType, int] | None = None
+    for code in codes:
+        if code.co_name == '<module>':
+            continue
+        lines = lines_of(code)
+        if not lines or not (code.co_firstlineno <= line <= lines[-1]):
+            continue
+        at = next(candidate for candidate in lines if candidate >= line)
+        if best is None or code.co_firstlineno > best[0].co_firstlineno:
+            best = (code, at)
+    if best is None:
+        total = _line_count(path)
+        if line > total:
+            raise LocationError(f'line {line} is past the end of {path} ({total} lines)', False)
+        raise LocationError(
+            f'line {line} of {path} is module-level code, which ran once when the module was imported and will not run again; '
+            'probe a line inside a function', False)
+    return Located(path, best[0], best[1], parents)
+
+
+def function_name(code: types.CodeType) -> str:
+    return getattr(code, 'co_qualname', code.co_name).replace('.<locals>', '')
+
+
+def _line_count(path: str) -> int:
+    try:
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            return sum(1 for _ in handle)
+    except OSError:
+        return 0

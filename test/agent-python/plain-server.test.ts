@@ -1,0 +1,151 @@
+// The Python agent started by the app itself (`liveprobe_agent.start()`) in a plain http.server
+// app: tic-toc across interleaved asyncio tasks, a module imported after the action was created,
+// a module-level line, and a Node and a Python service on one tag installing one action.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
+import { addAction, controlPlane } from '../agent/fixtures.js';
+import { FIXTURES, plainServer, startPythonApp } from './python-app.js';
+
+const WAIT = 20_000;
+const SERVER = `${FIXTURES}/plain_server.py`;
+const status = (actionId: string, agentId?: string) => (e: SseEvent) =>
+  e.event === 'action_status' &&
+  (e.data as { actionId: string }).actionId === actionId &&
+  (agentId === undefined || (e.data as { agentId: string }).agentId === agentId);
+const message = (e: SseEvent) => e.data as { state: string; message: string; agentId: string };
+
+test("tic-toc pairs each asyncio task's own tic and toc across `await`, with tasks interleaved", async (t) => {
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const { cp, events, app } = await plainServer(t, 'plain-1', 'plain', { ...otlp.env('http/protobuf'), OTEL_METRICS_EXPORTER: 'otlp' });
+  const { action } = await addAction(cp, {
+    type: 'tictoc',
+    file: SERVER,
+    line: lineOf(SERVER, 'job-tic'),
+    toc: { line: lineOf(SERVER, 'job-toc') },
+    name: 'jobs.time',
+    attributes: { task: 'began' },
+    tags: ['plain'],
+  });
+  assert.equal(message(await events.waitFor(status(action.id), WAIT, 'installed')).state, 'installed');
+  assert.deepEqual(await (await fetch(`${app.url}/async`)).json(), ['slow', 'fast']);
+  // The slow task's tic came first and its toc last: a timer shared between tasks would pair
+  // them wrongly. Sleeps never end early, so the lower bounds hold on a loaded machine too.
+  const slow = await otlp.waitForMetric(
+    (p) => p.name === 'jobs.time' && p.attributes.task === 'slow' && p.count === 1,
+    WAIT,
+    'the slow task',
+  );
+  const fast = await otlp.waitForMetric(
+    (p) => p.name === 'jobs.time' && p.attributes.task === 'fast' && p.count === 1,
+    WAIT,
+    'the fast task',
+  );
+  assert.ok(slow.sum! >= 0.145, `slow took ${slow.sum} s`);
+  assert.ok(fast.sum! >= 0.045, `fast took ${fast.sum} s`);
+  assert.ok(slow.sum! > fast.sum!, `slow ${slow.sum} s, fast ${fast.sum} s`);
+});
+
+test('an action waits for a module imported later, and a module-level line that already ran is reported as such', async (t) => {
+  const { cp, events, app } = await plainServer(t, 'plain-2', 'plain');
+  const lazy = `${FIXTURES}/lazy_module.py`;
+  const waiting = await addAction(cp, {
+    type: 'log',
+    file: 'lazy_module.py',
+    line: lineOf(lazy, 'lazy-line'),
+    template: 'doubling {n}',
+    tags: ['plain'],
+  });
+  const first = message(await events.waitFor(status(waiting.action.id), WAIT, 'the waiting status'));
+  assert.equal(first.state, 'error');
+  assert.equal(first.message, 'no loaded script matches `lazy_module.py` (it will install if such a script loads)');
+  assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
+  const installedOnce = await events.waitFor(
+    (e) => status(waiting.action.id)(e) && message(e).state === 'installed',
+    WAIT,
+    'installed once imported',
+  );
+  assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
+  const line = await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === waiting.action.id,
+    WAIT,
+    'its output',
+  );
+  assert.equal((line.data as { message: string }).message, 'doubling 3');
+  // An edit keeps the action's id: the agent installs the new definition.
+  const patched = await fetch(`${cp.url}/api/v1/actions/${waiting.action.id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'tripling {n}: {n * 3}' }),
+  });
+  assert.equal(patched.status, 200, await patched.text());
+  await events.waitFor(
+    (e) => status(waiting.action.id)(e) && message(e).state === 'installed' && e !== installedOnce,
+    WAIT,
+    'the edit installed',
+  );
+  await fetch(`${app.url}/lazy`);
+  await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { message: string }).message === 'tripling 3: 9',
+    WAIT,
+    'the edited output',
+  );
+
+  const moduleLevel = await addAction(cp, {
+    type: 'log',
+    file: SERVER,
+    line: lineOf(SERVER, 'module-level'),
+    template: 'never',
+    tags: ['plain'],
+  });
+  const refused = message(await events.waitFor(status(moduleLevel.action.id), WAIT, 'the module-level status'));
+  assert.equal(refused.state, 'error');
+  assert.match(
+    refused.message,
+    /^line \d+ of \S+plain_server\.py is module-level code, which ran once when the module was imported and will not run again; probe a line inside a function$/,
+  );
+  const greet = await addAction(cp, {
+    type: 'log',
+    file: SERVER,
+    line: lineOf(SERVER, 'greet-text') - 1,
+    template: 'greeting {name}',
+    tags: ['plain'],
+  });
+  const moved = message(await events.waitFor(status(greet.action.id), WAIT, 'the def line moves to the body'));
+  assert.equal(moved.state, 'installed');
+  assert.match(moved.message, /line \d+ has no code; installed at line \d+, the next line with code$/);
+});
+
+test('a Node and a Python service on one tag both install one action and both send its output', async (t) => {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const node = await startApp({
+    script: `${FIXTURES}/twin/node-app.cjs`,
+    module: 'cjs',
+    broker: cp.mqttUrl,
+    tags: ['twins'],
+    agentId: 'twin-node',
+  });
+  t.after(() => node.stop());
+  const python = await startPythonApp(t, { script: 'twin/python_app.py', broker: cp.mqttUrl, tags: ['twins'], agentId: 'twin-python' });
+  const { action } = await addAction(cp, { type: 'log', file: 'greet', line: 3, template: 'said {text}', tags: ['twins'] });
+  for (const agentId of ['twin-node', 'twin-python']) {
+    const installed = message(await events.waitFor(status(action.id, agentId), WAIT, `${agentId} reports`));
+    assert.equal(installed.state, 'installed', `${agentId}: ${installed.message}`);
+  }
+  await fetch(node.url);
+  await fetch(python.url);
+  for (const [agentId, said] of [
+    ['twin-node', 'said hello ada from node'],
+    ['twin-python', 'said hello ada from python'],
+  ]) {
+    const line = await events.waitFor(
+      (e) => e.event === 'output' && (e.data as { agentId: string }).agentId === agentId,
+      WAIT,
+      `${agentId} output`,
+    );
+    assert.equal((line.data as { message: string }).message, said);
+  }
+});
