@@ -53,7 +53,7 @@ export function captureSnapshot(
   const value = (v: unknown): CapturedValue =>
     v === NOT_AVAILABLE
       ? UNAVAILABLE
-      : v instanceof Unavailable
+      : Unavailable.is(v)
         ? { t: 'unavailable', reason: v.reason }
         : serialize(v, limits, budget, redaction);
   // A variable whose name is on the redaction list is hidden whatever its value.

@@ -43,7 +43,7 @@ test('a site passes its bindings by name; a binding in its TDZ and a name the si
   const [values] = seen.map((s) => s.values);
   assert.equal(seen[0]!.self, 'self');
   assert.equal(values![0], 1);
-  assert.ok(values![1] instanceof Unavailable);
+  assert.ok(Unavailable.is(values![1]));
   assert.match((values![1] as Unavailable).reason, /^`late` is not initialised yet at this line/);
   assert.equal(values![2], 5);
   assert.match(
