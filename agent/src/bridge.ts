@@ -2,7 +2,7 @@
  * Messages between the app's main thread and the agent's worker. Plain objects only: the
  * main thread never loads zod or the protocol package (docs/architecture.md §8: start-up cost).
  */
-import type { Expr, LogLevel, SnapshotData, TemplatePart } from '@liveprobe/protocol';
+import type { Expr, LogLevel, LogOutput, SnapshotData, TemplatePart } from '@liveprobe/protocol';
 import type { CaptureLimits } from './settings/capture-settings.js';
 import type { RedactionSettings } from './settings/redaction-settings.js';
 import type { QuotaSettings } from './settings/quota-settings.js';
@@ -32,7 +32,8 @@ export interface ArmProbe {
   file: string;
   line: number;
   functionName?: string;
-  log?: { level: LogLevel; template: TemplatePart[] };
+  /** `outputs` absent: the agent's default (LIVEPROBE_LOG_OUTPUTS). */
+  log?: { level: LogLevel; template: TemplatePart[]; outputs?: LogOutput[] };
   snapshot?: { plan: SnapshotPlan; watches: { source: string; expr: Expr }[] };
   metric?: MetricArm;
 }
@@ -77,10 +78,12 @@ export interface Init {
   redaction: RedactionSettings;
   /** Footprint guards, from the agent's configuration only. */
   quotas: QuotaSettings;
+  /** Where log actions' lines go when an action names no outputs. */
+  logOutputs: LogOutput[];
 }
 
 /** The part of `init` that follows the agent's configuration file when it changes. */
-export type HookSettings = Pick<Init, 'capture' | 'redaction' | 'quotas'>;
+export type HookSettings = Pick<Init, 'capture' | 'redaction' | 'quotas' | 'logOutputs'>;
 
 /**
  * worker → main: the agent's configuration changed. Every armed probe is compiled again with
@@ -122,12 +125,14 @@ export interface HitOutput {
   traceId?: string;
   spanId?: string;
   traceFlags?: number;
-  /** True when the record already went to the app's own OpenTelemetry SDK. */
+  /** True when the record already went to the app's own OpenTelemetry SDK, or is not for OpenTelemetry at all. */
   emitted: boolean;
+  /** False when the action's outputs leave out the live stream. */
+  live: boolean;
 }
 
 /**
- * main → worker: log hits, seven values each: key, time, message, emitted, then traceId,
+ * main → worker: log hits, seven values each: key, time, message, flags (1: emitted, 2: not for the live stream), then traceId,
  * spanId and traceFlags (null outside a trace; JSON, on the attach path, has no undefined).
  */
 export interface PackedLogs {

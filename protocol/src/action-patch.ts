@@ -1,7 +1,7 @@
 // The body of `PATCH /api/v1/actions/{id}`: what an edit may change. Where, what type and for
 // which agents an action is stay fixed (a new action says those); each field is checked as on create.
 import { z } from 'zod';
-import { Condition, Duration, LogLevel, MAX_WATCHES, METRIC_MAX_HITS, Template } from './action.js';
+import { Condition, Duration, LogLevel, LogOutputs, MAX_WATCHES, METRIC_MAX_HITS, Template } from './action.js';
 
 export const ActionPatch = z
   .object({
@@ -9,6 +9,7 @@ export const ActionPatch = z
     condition: Condition.nullable().optional(),
     template: Template.optional(),
     level: LogLevel.optional(),
+    outputs: LogOutputs.optional(),
     watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).optional(),
     maxHits: z.number().int().min(1).max(METRIC_MAX_HITS).optional(),
     /** A new lifetime, counted from the edit (at most 7d). */
@@ -18,7 +19,7 @@ export const ActionPatch = z
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, {
-    message: 'name at least one field to change: condition, template, level, watches, maxHits, expiresIn or enabled',
+    message: 'name at least one field to change: condition, template, level, outputs, watches, maxHits, expiresIn or enabled',
   });
 export type ActionPatch = z.output<typeof ActionPatch>;
 
@@ -26,5 +27,6 @@ export type ActionPatch = z.output<typeof ActionPatch>;
 export const PATCH_FIELD_TYPES: Partial<Record<keyof ActionPatch, readonly string[]>> = {
   template: ['log'],
   level: ['log'],
+  outputs: ['log'],
   watches: ['snapshot'],
 };

@@ -45,12 +45,26 @@ const Target = {
   expiresIn: Duration.default(DEFAULT_EXPIRES_IN),
 };
 
+/**
+ * Where a log action's lines go: the agent's OpenTelemetry pipeline, the live stream to the
+ * control plane, the app's stdout/stderr, or the app's own logger (pino, winston).
+ */
+export const LOG_OUTPUTS = ['otel', 'live', 'console', 'logger'] as const;
+export const LogOutput = z.enum(LOG_OUTPUTS);
+export type LogOutput = z.infer<typeof LogOutput>;
+export const LogOutputs = z
+  .array(LogOutput)
+  .min(1, 'name at least one output: otel, live, console or logger')
+  .refine((outputs) => new Set(outputs).size === outputs.length, 'each output at most once');
+
 export const LogActionInput = z
   .object({
     type: z.literal('log'),
     ...Target,
     template: Template,
     level: LogLevel.default('info'),
+    /** Absent: the agent's default (LIVEPROBE_LOG_OUTPUTS, itself `otel,live` unless set). */
+    outputs: LogOutputs.optional(),
   })
   .strict();
 
@@ -171,7 +185,13 @@ const Stored = {
   updatedAt: z.string().optional(),
 };
 
-export const LogAction = z.object({ ...Stored, type: z.literal('log'), template: z.string(), level: LogLevel });
+export const LogAction = z.object({
+  ...Stored,
+  type: z.literal('log'),
+  template: z.string(),
+  level: LogLevel,
+  outputs: z.array(LogOutput).optional(),
+});
 export type LogAction = z.infer<typeof LogAction>;
 
 export const SnapshotAction = z.object({ ...Stored, type: z.literal('snapshot'), watches: z.array(z.string()) });

@@ -163,7 +163,28 @@ test('editors edit, viewers cannot; the audit trail holds each edit with before 
     'expiresIn',
     'level',
     'maxHits',
+    'outputs',
     'template',
     'watches',
   ]);
+});
+
+test('enabling an action counts against the live actions a target may have, as a create does', async (t) => {
+  const dir = await tempDir('liveprobe-edit-limit-');
+  t.after(() => dir.remove());
+  const cp = await startControlPlane({ port: 0, mqttPort: 0, dataDir: dir.path, limits: { maxActionsPerTarget: 1 } });
+  t.after(() => cp.close());
+  const send = async (method: string, path: string, body: unknown) => {
+    const init = body === undefined ? {} : { body: JSON.stringify(body) };
+    const response = await fetch(`${cp.url}/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, ...init });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const first = (await send('POST', '/actions', logAction({ tags: ['busy'] }))).body.action.id as string;
+  assert.equal((await send('PATCH', `/actions/${first}`, { enabled: false })).status, 200);
+  assert.equal((await send('POST', '/actions', logAction({ tags: ['busy'] }))).status, 201, 'a disabled action leaves room');
+  const refused = await send('PATCH', `/actions/${first}`, { enabled: true });
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.error.code, 'too_many_actions');
+  assert.equal((await send('GET', `/actions/${first}`, undefined)).body.state, 'disabled');
+  assert.equal((await send('PATCH', `/actions/${first}`, { condition: 'amount > 1' })).status, 200, 'other edits are not counted');
 });

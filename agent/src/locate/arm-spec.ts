@@ -34,7 +34,7 @@ export function armFields(action: Action, analysed: AnalysedSource | undefined, 
       const template = checkTemplate(action.template);
       addRoots(template.roots);
       usesThis ||= template.usesThis;
-      fields.log = { level: action.level, template: template.parts };
+      fields.log = { level: action.level, template: template.parts, ...(action.outputs === undefined ? {} : { outputs: action.outputs }) };
       break;
     }
     case 'snapshot': {

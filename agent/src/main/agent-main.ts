@@ -6,6 +6,7 @@ import { isMainThread, MessageChannel, Worker, type MessagePort } from 'node:wor
 import { HOOK_GLOBAL, HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
 import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
+import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
 
@@ -30,7 +31,8 @@ export function startAgent(): void {
   // Loaded twice (e.g. --import and --require both given) or inside a worker: one agent per process.
   if (!isMainThread || key in globalThis) return;
   const { port1, port2 } = new MessageChannel();
-  const hook = new ProbeHook(port1, new AppOtel());
+  const appOutput = new AppOutput(process.env, (line) => process.stderr.write(`[liveprobe] ${line}\n`));
+  const hook = new ProbeHook(port1, new AppOtel(), appOutput);
   hookPort = port1;
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
   Object.defineProperty(globalThis, HOOK_GLOBAL, { value: hook, enumerable: false });

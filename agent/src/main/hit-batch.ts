@@ -29,9 +29,12 @@ export class HitBatch {
 
   constructor(private readonly send: (batch: ToWorker[]) => void) {}
 
-  log(key: number, time: number, message: string, emitted: boolean, trace: TraceIds | undefined): void {
-    if (trace === undefined) this.logs.push(key, time, message, emitted, null, null, null);
-    else this.logs.push(key, time, message, emitted, trace.traceId, trace.spanId, trace.traceFlags);
+  /** `emitted`: the worker need not export it; `live`: it goes to the live stream. */
+  log(key: number, time: number, message: string, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
+    // One slot for both flags keeps seven values a hit: bit 1 emitted, bit 2 kept off the live stream.
+    const flags = (emitted ? 1 : 0) | (live ? 0 : 2);
+    if (trace === undefined) this.logs.push(key, time, message, flags, null, null, null);
+    else this.logs.push(key, time, message, flags, trace.traceId, trace.spanId, trace.traceFlags);
     this.hitAdded(this.logs.length);
   }
 

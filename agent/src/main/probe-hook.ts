@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
-import type { LogLevel } from '@liveprobe/protocol';
+import type { LogLevel, LogOutput } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, type AppOtel } from './app-otel.js';
+import type { AppOutput, LineFields } from './app-output.js';
 import {
   compileExpression,
   compileTemplate,
@@ -82,6 +83,8 @@ export class ProbeHook {
   /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
   private conditionRuns = 0;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
+  /** The agent's default for log actions that name no outputs; `init` sets it. */
+  private logOutputs: readonly LogOutput[] = ['otel', 'live'];
   private cpu = new CpuBudget(DEFAULT_QUOTAS);
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
   private text: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
@@ -89,6 +92,8 @@ export class ProbeHook {
   constructor(
     private readonly port: MessagePort,
     private readonly otel: AppOtel,
+    /** The app's console and logger; absent in a remote target (attach), where log lines go to OpenTelemetry and the live stream. */
+    private readonly appOutput?: AppOutput,
   ) {
     port.on('message', (message: ToMain) => this.receive(message));
     this.batch = new HitBatch((batch) => {
@@ -173,8 +178,17 @@ export class ProbeHook {
     const { key } = probe;
     const message = format(frame);
     if (!this.spendBytes(probe, message.length, now)) return;
-    const emitted = this.otel.emit(probe.level, message, probe.attributes);
-    this.batch.log(key, now, message, emitted, activeSpanContext());
+    const outputs = probe.spec.log?.outputs ?? this.logOutputs;
+    // Already exported, or not for OpenTelemetry at all: the worker does not export it either.
+    const emitted = !outputs.includes('otel') || this.otel.emit(probe.level, message, probe.attributes);
+    const live = outputs.includes('live');
+    if (!emitted || live) this.batch.log(key, now, message, emitted, live, activeSpanContext());
+    const app = this.appOutput;
+    if (app === undefined) return;
+    const fields = probe.attributes as unknown as LineFields;
+    const logged = outputs.includes('logger') && app.logger(probe.level, message, fields);
+    // Without a logger from the app, its console is the app's own output there is.
+    if (outputs.includes('console') || (outputs.includes('logger') && !logged)) app.console(probe.level, now, message, fields);
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
@@ -290,6 +304,7 @@ export class ProbeHook {
   }
 
   private useSettings(settings: HookSettings): void {
+    this.logOutputs = settings.logOutputs;
     this.text = { limits: settings.capture, redaction: new Redaction(settings.redaction) };
     this.quotas = settings.quotas;
     this.cpu = new CpuBudget(settings.quotas);

@@ -6,7 +6,8 @@
  *     "block": { "files": ["src/auth/**"], "functions": ["hashPassword"], "variables": ["dbConfig"] },
  *     "capture": { "depth": 4, "totalBytes": 32768 },
  *     "quotas": { "hitsPerSecond": 100, "cpuMsPerSecond": 20 },
- *     "prepare": { "files": ["dist/**"], "cache": "off" } }
+ *     "prepare": { "files": ["dist/**"], "cache": "off" },
+ *     "output": { "log": ["otel", "live", "console"] } }
  *
  * Light on purpose (no zod): the app's main thread reads `prepare` at start-up, before the
  * worker exists, and owns that section; the worker checks the others, at start-up and each
@@ -24,10 +25,15 @@ export interface ConfigFile {
   quotas?: Partial<QuotaSettings>;
   /** Globs as in LIVEPROBE_PREPARE (relative to the working directory), and LIVEPROBE_PREPARE_CACHE. */
   prepare?: { files?: string[]; cache?: string };
+  /** Where log actions' lines go when an action names no outputs (LIVEPROBE_LOG_OUTPUTS). */
+  output?: { log?: string[] };
 }
 
 /** `limit`: a non-negative number, 0 turning the guard off; `bytes`: a count of at least MIN_CAPTURE_BYTES. */
-type FieldKind = 'strings' | 'patterns' | 'regexes' | 'directory' | 'boolean' | 'count' | 'bytes' | 'limit';
+type FieldKind = 'strings' | 'patterns' | 'regexes' | 'directory' | 'boolean' | 'count' | 'bytes' | 'limit' | 'outputs';
+
+/** A log action's outputs (the protocol's LOG_OUTPUTS: this file loads without the protocol package). */
+export const LOG_OUTPUT_NAMES = ['otel', 'live', 'console', 'logger'] as const;
 
 /** Less cannot hold a useful capture. */
 export const MIN_CAPTURE_BYTES = 64;
@@ -44,6 +50,7 @@ const SECTIONS: Record<keyof ConfigFile, Record<string, FieldKind>> = {
     recycleAfterHits: 'limit',
   },
   prepare: { files: 'strings', cache: 'directory' },
+  output: { log: 'outputs' },
 };
 
 export interface ConfigFileRead {
@@ -121,6 +128,7 @@ function checkSection(path: string, section: keyof ConfigFile, body: unknown): v
       );
     }
     if (kind === 'regexes') for (const source of value as string[]) checkRegex(path, name, source);
+    if (kind === 'outputs') checkOutputs(`${where(path, name)}`, value);
     if (kind === 'directory' && !(typeof value === 'string' && value.trim() !== ''))
       throw new AgentConfigError(`${where(path, name)} must be a directory path, or "off"`);
     if (kind === 'boolean' && typeof value !== 'boolean') throw new AgentConfigError(`${where(path, name)} must be true or false`);
@@ -165,4 +173,12 @@ function isSection(name: string): name is keyof ConfigFile {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A non-empty list of otel, live, console, logger; `where` names the setting in the error. */
+export function checkOutputs(where: string, value: unknown): void {
+  const names: readonly string[] = LOG_OUTPUT_NAMES;
+  if (!(Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && names.includes(v)))) {
+    throw new AgentConfigError(`${where} must list one or more of ${LOG_OUTPUT_NAMES.join(', ')}, e.g. ["otel", "live", "console"]`);
+  }
 }

@@ -85,6 +85,7 @@ export function startRuntime({
     capture: config.capture,
     redaction: config.redaction,
     quotas: config.quotas,
+    logOutputs: config.logOutputs,
   } satisfies ToMain);
   broker.start();
   broker.startHeartbeat(HEARTBEAT_SECONDS, () => engine.size);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
+import { DEFAULT_TOPIC_PREFIX, isTopicSafe, type LogOutput } from '@liveprobe/protocol';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 import {
   BUILT_IN_PATTERNS,
@@ -16,7 +16,7 @@ import {
 } from '../settings/redaction-settings.js';
 import type { BlocklistSettings } from '../locate/blocklist.js';
 import { AgentConfigError } from '../settings/config-error.js';
-import { MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from '../settings/config-file.js';
+import { checkOutputs, MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from '../settings/config-file.js';
 import { readQuotas } from './quota-config.js';
 import type { QuotaSettings } from '../settings/quota-settings.js';
 
@@ -30,6 +30,8 @@ export interface AgentSettings {
   blocklist: BlocklistSettings;
   /** Footprint guards: per-action rates and the agent's CPU budget. */
   quotas: QuotaSettings;
+  /** Where log actions' lines go when an action names no outputs. */
+  logOutputs: LogOutput[];
 }
 
 export interface AgentConfig extends AgentSettings {
@@ -92,7 +94,16 @@ export function readSettings(env: NodeJS.ProcessEnv, file: ConfigFile): AgentSet
     redaction: { ...readRedaction(env, file), exactKeys: blocklist.variables },
     blocklist,
     quotas: readQuotas(env, file.quotas ?? {}),
+    logOutputs: readLogOutputs(env, file),
   };
+}
+
+/** LIVEPROBE_LOG_OUTPUTS over the file's `output.log` over `otel,live`. */
+function readLogOutputs(env: NodeJS.ProcessEnv, file: ConfigFile): LogOutput[] {
+  const fromEnv = list(env.LIVEPROBE_LOG_OUTPUTS);
+  if (fromEnv.length === 0) return (file.output?.log as LogOutput[] | undefined) ?? ['otel', 'live'];
+  checkOutputs('LIVEPROBE_LOG_OUTPUTS', fromEnv);
+  return [...new Set(fromEnv)] as LogOutput[];
 }
 
 const CAPTURE_VARIABLES: Record<keyof CaptureLimits, string> = {

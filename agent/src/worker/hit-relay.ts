@@ -73,7 +73,8 @@ export class HitRelay {
         key: hits[i] as number,
         time: hits[i + 1] as number,
         message: hits[i + 2] as string,
-        emitted: hits[i + 3] === true,
+        emitted: ((hits[i + 3] as number) & 1) !== 0,
+        live: ((hits[i + 3] as number) & 2) === 0,
         ...(typeof traceId === 'string' && typeof spanId === 'string'
           ? { traceId, spanId, traceFlags: typeof traceFlags === 'number' ? traceFlags : 0 }
           : {}),
@@ -129,6 +130,7 @@ export class HitRelay {
         traceFlags: message.traceFlags,
       });
     }
+    if (!message.live) return;
     this.live.send({
       kind: 'output',
       agentId: this.agentId,

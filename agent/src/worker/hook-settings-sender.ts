@@ -13,10 +13,10 @@ export class HookSettingsSender {
   constructor(private readonly hook: HookChannel) {}
 
   /** Resolves when the hook confirms. */
-  send({ capture, redaction, quotas }: AgentSettings): Promise<void> {
+  send({ capture, redaction, quotas, logOutputs }: AgentSettings): Promise<void> {
     const version = ++this.version;
     const confirmed = new Promise<void>((resolve) => this.unconfirmed.set(version, resolve));
-    this.hook.postMessage({ t: 'settings', version, capture, redaction, quotas } satisfies ToMain);
+    this.hook.postMessage({ t: 'settings', version, capture, redaction, quotas, logOutputs } satisfies ToMain);
     return confirmed;
   }
 

@@ -7,7 +7,7 @@ import type { AgentSettings } from './config.js';
 export interface SettingsChanges {
   /** One entry per changed setting. */
   described: string[];
-  /** Capture limits, redaction or quotas changed: the main thread compiles its probes again. */
+  /** Capture limits, redaction, quotas or log outputs changed: the main thread compiles its probes again. */
   hook: boolean;
   /** The blocklist changed: installed actions are checked against it again. */
   blocklist: boolean;
@@ -26,6 +26,7 @@ export function settingsChanges(before: AgentSettings, after: AgentSettings): Se
     listChange('redact.regexes', before.redaction.regexes, after.redaction.regexes),
     valueChanges('capture', before.capture, after.capture),
     valueChanges('quotas', before.quotas, after.quotas),
+    listChange('output.log', before.logOutputs, after.logOutputs),
   ].flat();
   // Blocked variables are also hidden inside captured values, which is the main thread's part.
   return { described: [...hook, ...blocklist], hook: hook.length > 0 || variables.length > 0, blocklist: blocklist.length > 0 };

@@ -1,15 +1,17 @@
 /** `liveprobe actions edit|disable|enable`: change an action in place, keeping its id, hits and snapshots. */
 import { type Command, Option } from 'commander';
 import type { CreatedAction } from '@liveprobe/control-plane';
-import { LOG_LEVELS, type ActionPatch, type LogLevel } from '@liveprobe/protocol';
+import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { outputOption } from './log-outputs.js';
 
 interface EditOptions {
   condition?: string | false;
   template?: string;
   level?: LogLevel;
+  output?: LogOutput[];
   watch?: string[];
   noWatches?: boolean;
   maxHits?: number;
@@ -25,6 +27,7 @@ export function registerActionEdits(actions: Command, ctx: Context): void {
     .option('--no-condition', 'act on every hit again')
     .option('--template <template>', 'a log action’s new template')
     .addOption(new Option('--level <level>', 'a log action’s new severity').choices(LOG_LEVELS))
+    .addOption(outputOption())
     .option('--watch <expr>', 'a snapshot’s watch expressions, replacing the old ones (repeatable)', collect)
     .option('--no-watches', 'a snapshot without watch expressions')
     .option('--max-hits <n>', 'a new hit limit', parseWholeNumber)
@@ -34,7 +37,7 @@ export function registerActionEdits(actions: Command, ctx: Context): void {
       const patch = patchOf(options, command);
       if (Object.keys(patch).length === 0) {
         throw new UsageError(
-          'say what to change: --condition, --no-condition, --template, --level, --watch, --no-watches, --max-hits or --expires',
+          'say what to change: --condition, --no-condition, --template, --level, --output, --watch, --no-watches, --max-hits or --expires',
         );
       }
       await send(ctx, command, id, patch, options, 'edited');
@@ -65,6 +68,7 @@ function patchOf(options: EditOptions, command: Command): ActionPatch {
     ...(given('condition') ? { condition: options.condition === false ? null : String(options.condition) } : {}),
     ...(options.template === undefined ? {} : { template: options.template }),
     ...(options.level === undefined ? {} : { level: options.level }),
+    ...(options.output === undefined ? {} : { outputs: options.output }),
     ...(options.watch !== undefined ? { watches: options.watch } : given('watches') ? { watches: [] } : {}),
     ...(options.maxHits === undefined ? {} : { maxHits: options.maxHits }),
     ...(options.expires === undefined ? {} : { expiresIn: options.expires }),

@@ -1,11 +1,13 @@
 import { Option, type Command } from 'commander';
-import { LOG_LEVELS, type LogLevel } from '@liveprobe/protocol';
+import { LOG_LEVELS, type LogLevel, type LogOutput } from '@liveprobe/protocol';
 import { parseLocation } from '../arguments.js';
+import { outputOption } from './log-outputs.js';
 import type { Context } from '../context.js';
 import { createAction, targetFields, withTargetOptions, type TargetOptions } from './target-options.js';
 
 interface LogAddOptions extends TargetOptions {
   level?: LogLevel;
+  output?: LogOutput[];
 }
 
 export function registerLog(program: Command, ctx: Context): void {
@@ -16,7 +18,8 @@ export function registerLog(program: Command, ctx: Context): void {
       .description('add a log action; {expressions} in the template are evaluated in scope at that line')
       .argument('<file:line>', 'where, as you see it in your editor, e.g. src/server.ts:42', parseLocation)
       .argument('<template>', 'the message, e.g. "order {order.id} for {user.name}"')
-      .addOption(new Option('--level <level>', 'severity (default info)').choices(LOG_LEVELS)),
+      .addOption(new Option('--level <level>', 'severity (default info)').choices(LOG_LEVELS))
+      .addOption(outputOption()),
     'stop after this many hits (default 1000)',
   ).action(async (location: { file: string; line: number }, template: string, options: LogAddOptions, command: Command) => {
     await createAction(
@@ -28,6 +31,7 @@ export function registerLog(program: Command, ctx: Context): void {
         template,
         ...targetFields(options),
         ...(options.level === undefined ? {} : { level: options.level }),
+        ...(options.output === undefined ? {} : { outputs: options.output }),
       },
       options,
     );

@@ -5,7 +5,7 @@ import { AgentEvent } from '@liveprobe/protocol';
 import { failureReason, type ApiClient } from '../api/client.js';
 import { readEventStream } from '../api/event-stream.js';
 import type { Context } from '../context.js';
-import { ApiError } from '../errors.js';
+import { ApiError, CliError } from '../errors.js';
 import { formatEvent } from '../format/event-line.js';
 import { untilTerminated } from '../termination.js';
 
@@ -41,7 +41,12 @@ export function registerTail(program: Command, ctx: Context): void {
 }
 
 async function follow(api: ApiClient, options: TailOptions, ctx: Context, signal: AbortSignal): Promise<void> {
-  const print = (message: EventSourceMessage) => ctx.io.out(options.json === true ? message.data : describe(message));
+  // The control plane ends a stream whose token was revoked or expired: reconnecting cannot help.
+  let endedBecause: string | undefined;
+  const print = (message: EventSourceMessage) => {
+    if (message.event === 'end') endedBecause = endReason(message.data);
+    else ctx.io.out(options.json === true ? message.data : describe(message));
+  };
   const query = { action: options.action, agent: options.agent };
   const source = api.url('/events', query);
   let connected = false;
@@ -54,11 +59,16 @@ async function follow(api: ApiClient, options: TailOptions, ctx: Context, signal
       connected = true;
       retryMs = FIRST_RETRY_MS;
       await readEventStream(response, print, IDLE_LIMIT_MS);
+      if (endedBecause !== undefined)
+        throw new CliError(
+          'unauthenticated',
+          `the control plane ended the stream: ${endedBecause}; run liveprobe tail again with a valid token`,
+        );
       reason = 'the server closed the stream';
     } catch (err) {
       if (signal.aborted) return;
       // Before the first connection, and for answers that retrying cannot change, fail at once.
-      if (!connected || err instanceof ApiError) throw err;
+      if (!connected || err instanceof ApiError || endedBecause !== undefined) throw err;
       reason = failureReason(err);
     }
     if (signal.aborted) return;
@@ -66,6 +76,16 @@ async function follow(api: ApiClient, options: TailOptions, ctx: Context, signal
     await sleep(retryMs, signal);
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   }
+}
+
+function endReason(data: string): string {
+  try {
+    const { message } = JSON.parse(data) as { message?: unknown };
+    if (typeof message === 'string') return message;
+  } catch {
+    // Shown as received below.
+  }
+  return data;
 }
 
 function describe(message: EventSourceMessage): string {

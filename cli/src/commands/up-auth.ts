@@ -76,7 +76,7 @@ export async function describeAuth(
     const broker = new URL(controlPlane.mqttUrl);
     lines.push([
       'agents',
-      `need an agent token on this broker: liveprobe token create --name my-agents --role agent --tag <tag>, then LIVEPROBE_BROKER_URL=${broker.protocol}//my-agents:<token>@${broker.host}`,
+      `need an agent token on this broker: liveprobe token create --name my-agents --role agent --tag <tag> --agent <id or prefix*>, then LIVEPROBE_BROKER_URL=${broker.protocol}//my-agents:<token>@${broker.host}`,
     ]);
   }
   let token = controlPlane.firstAdminToken;

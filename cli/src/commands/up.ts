@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ControlPlane } from '@liveprobe/control-plane';
 import { parsePort } from '../arguments.js';
 import { DEFAULT_SERVER, type Context } from '../context.js';
-import { startShop, shopLineOf, SHOP_SCRIPT, SHOP_SOURCE, type Shop } from '../demo/shop.js';
+import { DEMO_AGENT_PREFIX, startShop, shopLineOf, SHOP_SCRIPT, SHOP_SOURCE, type Shop } from '../demo/shop.js';
 import { CliError } from '../errors.js';
 import { clockTime } from '../format/time.js';
 import { untilTerminated } from '../termination.js';
@@ -56,7 +56,11 @@ export function registerUp(program: Command, ctx: Context): void {
           const agentToken =
             options.auth === 'off' || !controlPlane.embeddedBroker
               ? undefined
-              : await controlPlane.issueToken('demo-shop', 'agent', { replacingSameName: true, tags: ['demo'] });
+              : await controlPlane.issueToken('demo-shop', 'agent', {
+                  replacingSameName: true,
+                  tags: ['demo'],
+                  agents: [`${DEMO_AGENT_PREFIX}*`],
+                });
           shop = await startShop({
             brokerUrl:
               agentToken === undefined

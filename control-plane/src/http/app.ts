@@ -12,7 +12,7 @@ import { authentication } from '../auth/authenticate.js';
 import type { ApiSecurity } from '../auth/setup.js';
 import { RouteNotFoundError } from '../errors.js';
 import type { EventHub } from '../events/event-hub.js';
-import { actionsPerTarget, requestLimits } from '../limits/limits.js';
+import { actionsPerTarget, requestLimits, revivalPerTarget } from '../limits/limits.js';
 import { openApiDocument } from '../openapi/openapi.js';
 import { portalRoutes } from '../portal/portal-routes.js';
 import type { SnapshotArchive } from '../snapshots/snapshot-archive.js';
@@ -48,6 +48,7 @@ export function createApp(services: AppServices): Hono {
     api.use('*', auditing(security.audit.trail, security.audit.before, security.log));
     api.use('*', authentication(security.auth));
     api.post('/actions', actionsPerTarget(security.store, security.limits.maxActionsPerTarget));
+    api.patch('/actions/:id', revivalPerTarget(security.store, security.limits.maxActionsPerTarget));
     api.route('/', tokensRoutes(security.auth.tokens as ApiTokens, security.now));
     api.route('/', auditRoutes(security.audit.trail));
   }

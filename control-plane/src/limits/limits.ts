@@ -15,11 +15,30 @@ export interface LimitOptions {
   burst?: number;
   /** Live actions one tag or one agent id may have. Default 100. */
   maxActionsPerTarget?: number;
+  /** Embedded broker: largest MQTT packet a client may send before it logged in. Default 64 KiB. */
+  mqttMaxPacketBytesBeforeLogin?: number;
+  /** Embedded broker: largest MQTT packet after login (a snapshot, a desired state). Default 4 MiB. */
+  mqttMaxPacketBytes?: number;
+  /** Embedded broker: connections not logged in yet; more are closed at once. Default 100. */
+  mqttMaxUnauthenticated?: number;
+  /** Embedded broker: how long a new connection may take to send its CONNECT. Default 10 s. */
+  mqttConnectTimeoutMs?: number;
 }
 
 export type ResolvedLimits = Required<LimitOptions>;
 
-export const DEFAULT_LIMITS: ResolvedLimits = { maxBodyBytes: 64 * 1024, requestsPerSecond: 20, burst: 100, maxActionsPerTarget: 100 };
+export const DEFAULT_LIMITS: ResolvedLimits = {
+  maxBodyBytes: 64 * 1024,
+  requestsPerSecond: 20,
+  burst: 100,
+  maxActionsPerTarget: 100,
+  // A CONNECT is a client id, a token and a Last Will: a few hundred bytes.
+  mqttMaxPacketBytesBeforeLogin: 64 * 1024,
+  // Desired state: at most maxActionsPerTarget actions of a few KiB each; a snapshot: LIVEPROBE_CAPTURE_BYTES (16 KiB) of values.
+  mqttMaxPacketBytes: 4 * 1024 * 1024,
+  mqttMaxUnauthenticated: 100,
+  mqttConnectTimeoutMs: 10_000,
+};
 
 /** Body size first (before anything reads the body), then the caller's rate. */
 export function requestLimits(limits: ResolvedLimits): MiddlewareHandler[] {
@@ -62,17 +81,44 @@ export function actionsPerTarget(store: Store, max: number): MiddlewareHandler {
       return next(); // the route explains bad JSON
     }
     const wanted = [...strings(body?.tags).map((t) => `tag:${t}`), ...strings(body?.agents).map((a) => `agent:${a}`)];
-    if (wanted.length > 0) {
-      const counts = new Map<string, number>();
-      for (const action of await store.liveActions()) {
-        for (const target of [...action.tags.map((t) => `tag:${t}`), ...action.agents.map((a) => `agent:${a}`)])
-          counts.set(target, (counts.get(target) ?? 0) + 1);
-      }
-      const full = wanted.find((target) => (counts.get(target) ?? 0) >= max);
-      if (full !== undefined) throw new TooManyActionsError(full.replace(':', ' '), max);
-    }
+    const full = await fullTarget(store, wanted, max);
+    if (full !== undefined) throw new TooManyActionsError(full.replace(':', ' '), max);
     return next();
   };
+}
+
+/**
+ * `PATCH /actions/{id}` that would put an action back in the desired set (`enabled: true`, or a
+ * new expiry for an expired one) counts against the same limit as a create.
+ */
+export function revivalPerTarget(store: Store, max: number): MiddlewareHandler {
+  return async (c, next) => {
+    let body: { enabled?: unknown; expiresIn?: unknown };
+    try {
+      body = JSON.parse(await c.req.text()) as typeof body;
+    } catch {
+      return next();
+    }
+    if (body?.enabled !== true && body?.expiresIn === undefined) return next();
+    const action = await store.getAction(c.req.param('id') ?? '');
+    if (action === undefined) return next(); // the route says 404
+    const wanted = [...action.tags.map((t) => `tag:${t}`), ...action.agents.map((a) => `agent:${a}`)];
+    const full = await fullTarget(store, wanted, max, action.id);
+    if (full !== undefined) throw new TooManyActionsError(full.replace(':', ' '), max);
+    return next();
+  };
+}
+
+/** The first of `wanted` (`tag:x`, `agent:y`) that already has `max` live actions, not counting `except`. */
+async function fullTarget(store: Store, wanted: readonly string[], max: number, except?: string): Promise<string | undefined> {
+  if (wanted.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const action of await store.liveActions()) {
+    if (action.id === except) continue;
+    for (const target of [...action.tags.map((t) => `tag:${t}`), ...action.agents.map((a) => `agent:${a}`)])
+      counts.set(target, (counts.get(target) ?? 0) + 1);
+  }
+  return wanted.find((target) => (counts.get(target) ?? 0) >= max);
 }
 
 /** One address may make this many times a single caller's requests (several tokens behind one NAT). */

@@ -85,7 +85,7 @@ test("every mistake in the agent's privacy settings names the setting and how to
     [{ LIVEPROBE_CONFIG: write('bad.json', '{') }, /LIVEPROBE_CONFIG: .*bad\.json is not valid JSON/],
     [
       { LIVEPROBE_CONFIG: write('extra.json', '{"redaction": {}}') },
-      /`redaction` is not a setting; use "redact", "block", "capture", "quotas" or "prepare"/,
+      /`redaction` is not a setting; use "redact", "block", "capture", "quotas", "prepare" or "output"/,
     ],
     [
       { LIVEPROBE_CONFIG: write('field.json', '{"block": {"paths": []}}') },

@@ -95,7 +95,7 @@ test('an invalid file keeps the settings in use and says which field is wrong, o
       { capture: { totalBytes: 10 } },
       'LIVEPROBE_CONFIG: FILE: `capture.totalBytes`: 10 bytes cannot hold a useful capture; use at least 64; keeping the settings in use until the file is fixed',
     ],
-    [{ quota: {} }, 'LIVEPROBE_CONFIG: FILE: `quota` is not a setting; use "redact", "block", "capture", "quotas" or "prepare"'],
+    [{ quota: {} }, 'LIVEPROBE_CONFIG: FILE: `quota` is not a setting; use "redact", "block", "capture", "quotas", "prepare" or "output"'],
   ];
   for (const [content, message] of broken) {
     h.logs.length = 0;

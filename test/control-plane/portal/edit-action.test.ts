@@ -2,7 +2,7 @@
 // the Edit dialog shows the server's complaints at the field, and Disable/Enable round-trips.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf, startApp, startControlPlane } from '../../helpers/index.js';
+import { lineOf, startApp, startControlPlane, waitFor } from '../../helpers/index.js';
 import { browser } from '../../helpers/browser.js';
 
 const WAIT = 15_000;
@@ -50,10 +50,12 @@ test('the action page edits a log action in a dialog, shows a bad condition at i
   await dialog.locator('[data-field="condition"].invalid .field-error').filter({ hasText: /./ }).waitFor({ timeout: WAIT });
   await chromium.screenshot(page, 'action-edit');
   await dialog.locator('#edit-condition').fill('amount > 1');
+  await dialog.locator('#edit-outputs').fill('console, live');
   await dialog.locator('button[type=submit]').click();
   await dialog.waitFor({ state: 'detached', timeout: WAIT });
   await row.locator('code', { hasText: 'paid {amount} for {order.id}' }).waitFor({ timeout: WAIT });
   await row.locator('code', { hasText: 'amount > 1' }).waitFor({ timeout: WAIT });
+  await row.locator('[data-outputs]', { hasText: '→ console, live' }).waitFor({ timeout: WAIT });
   assert.match((await row.locator('.hits').textContent()) ?? '', /^1 \//, 'the edit keeps the hits');
 
   await row.locator('button[data-toggle]', { hasText: 'Disable' }).click();
@@ -64,5 +66,7 @@ test('the action page edits a log action in a dialog, shows a bad condition at i
   await row.locator('li[data-agent-id="shop-1"]').filter({ hasText: 'installed' }).waitFor({ timeout: WAIT });
   await checkout();
   await row.locator('.hits').filter({ hasText: /^2 \// }).waitFor({ timeout: WAIT });
+  const consoleLine = new RegExp(`INFO \\[liveprobe ${id}\\] \\S+server\\.ts:${RETURN_LINE} paid [\\d.]+ for \\d+`);
+  await waitFor(() => consoleLine.test(shop.output()), WAIT, 'the line in the app’s console, the output the edit added');
   assert.deepEqual(chromium.pageErrors, []);
 });

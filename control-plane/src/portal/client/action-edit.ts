@@ -48,6 +48,10 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
     action.type === 'log'
       ? h('select', { id: 'edit-level' }, ...LEVELS.map((l) => h('option', { value: l, selected: l === action.level }, l)))
       : undefined;
+  const outputs =
+    action.type === 'log'
+      ? h('input', { id: 'edit-outputs', value: action.outputs?.join(', ') ?? '', placeholder: "the agent's default" })
+      : undefined;
   const watches =
     action.type === 'snapshot' ? h('textarea', { id: 'edit-watches', rows: 3, class: 'mono' }, action.watches.join('\n')) : undefined;
   const message = h('p', { class: 'message' });
@@ -58,6 +62,7 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
     h('p', { class: 'muted' }, 'Its hits and history stay; agents pick up the change with the next desired state.'),
     template === undefined ? null : field('template', 'Template', template),
     level === undefined ? null : field('level', 'Level', level),
+    outputs === undefined ? null : field('outputs', 'Outputs', outputs, 'otel, live, console, logger'),
     watches === undefined ? null : field('watches', 'Watch expressions', watches, 'one per line'),
     field('condition', 'Condition', condition, 'empty: every hit'),
     field('maxHits', 'Hit limit', maxHits),
@@ -79,6 +84,14 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
     if (expires.value.trim() !== '') patch.expiresIn = expires.value.trim();
     if (template !== undefined && action.type === 'log' && template.value !== action.template) patch.template = template.value;
     if (level !== undefined && action.type === 'log' && level.value !== action.level) patch.level = level.value;
+    if (outputs !== undefined && action.type === 'log') {
+      const list = outputs.value
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '');
+      // Blank keeps what the action has: an action cannot go back to the agent's default by an edit.
+      if (list.length > 0 && list.join(',') !== (action.outputs ?? []).join(',')) patch.outputs = list;
+    }
     if (watches !== undefined && action.type === 'snapshot') {
       const lines = watches.value
         .split('\n')

@@ -6,7 +6,18 @@ import { api, ApiError, type Issue } from './api.js';
 import { byId, h, replaceContent } from './dom.js';
 
 /** Fields that say what to do rather than where: emptied after a success, as the next action usually differs there. */
-const WHAT_FIELDS = ['template', 'watches', 'condition', 'name', 'function', 'expression', 'toc.line', 'attributes', 'description'];
+const WHAT_FIELDS = [
+  'template',
+  'outputs',
+  'watches',
+  'condition',
+  'name',
+  'function',
+  'expression',
+  'toc.line',
+  'attributes',
+  'description',
+];
 /** Inputs whose placeholder shows the server's default for the chosen type (`data-<type>-default`). */
 const DEFAULTED_FIELDS = ['maxHits', 'unit'];
 
@@ -67,7 +78,7 @@ function bodyOf(form: HTMLFormElement): Record<string, unknown> {
   const type = text('type');
   const metric = { name: text('name'), attributes: attributesOf(list('attributes', /\r?\n/)), ...optional('description') };
   const what: Record<string, Record<string, unknown>> = {
-    log: { template: text('template'), level: text('level') },
+    log: { template: text('template'), level: text('level'), ...(text('outputs') === '' ? {} : { outputs: list('outputs', /,/) }) },
     snapshot: { watches: list('watches', /\r?\n/) },
     counter: { ...metric, ...optional('unit') },
     tictoc: { ...metric, toc: { ...optional('toc.file', 'file'), line: number('toc.line') } },

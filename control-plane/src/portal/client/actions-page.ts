@@ -85,7 +85,11 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
 
 function what(action: ActionView): Array<HTMLElement | string> {
   const condition = action.condition === undefined ? [] : [h('div', { class: 'muted' }, 'when ', h('code', {}, action.condition))];
-  if (action.type === 'log') return [h('code', {}, action.template), ' ', h('span', { class: 'chip' }, action.level), ...condition];
+  if (action.type === 'log') {
+    const outputs =
+      action.outputs === undefined ? [] : [h('span', { class: 'chip', 'data-outputs': '' }, `→ ${action.outputs.join(', ')}`)];
+    return [h('code', {}, action.template), ' ', h('span', { class: 'chip' }, action.level), ...outputs, ...condition];
+  }
   if (action.type === 'snapshot') {
     return [
       action.watches.length === 0

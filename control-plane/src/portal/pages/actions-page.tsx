@@ -90,6 +90,9 @@ export function ActionsPage() {
               ))}
             </select>
           </Field>
+          <Field name="outputs" label="Outputs" hint="otel, live, console, logger; blank: the agent's default" types={['log']}>
+            <input id="field-outputs" name="outputs" type="text" placeholder="otel, live" aria-describedby="error-outputs" />
+          </Field>
           <Field name="watches" label="Watch expressions" hint={`one per line, at most ${MAX_WATCHES}`} size="wide" types={['snapshot']}>
             <textarea
               id="field-watches"
