@@ -31,7 +31,17 @@ function run(dir: string, entry: string, flags: 'off' | 'all' | undefined, env: 
     timeout: 60_000,
     env: {
       PATH: process.env.PATH ?? '',
-      ...(flags === undefined ? {} : { LIVEPROBE_PREPARE: `${dir}/**`, LIVEPROBE_PREPARE_FLAGS: flags, LIVEPROBE_PREPARE_CACHE: 'off' }),
+      ...(flags === undefined
+        ? {}
+        : {
+            LIVEPROBE_PREPARE: `${dir}/**`,
+            LIVEPROBE_PREPARE_FLAGS: flags,
+            LIVEPROBE_PREPARE_CACHE: 'off',
+            // The pino/winston watch (require-in-the-middle) wraps `require` itself: two frames in
+            // every require's stack, and `Function.prototype.call` used at each require. That is
+            // the logger output's cost, not preparing's; these tests measure preparing alone.
+            LIVEPROBE_APP_LOGGER: 'off',
+          }),
       ...env,
     },
   });
