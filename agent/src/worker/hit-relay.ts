@@ -27,7 +27,7 @@ export class HitRelay {
 
   private readonly counterLines: CounterLines;
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' | 'notice' }>): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message.hits);
@@ -181,6 +181,8 @@ export class HitRelay {
         actionId: probe.action.id,
         state: 'error',
         message: `snapshot ${message.id} was captured but the broker was unreachable; it went to OpenTelemetry only`,
+        // With its location: the action is installed, the failure is at a hit.
+        ...(probe.file === undefined || probe.line === undefined ? {} : { location: { file: probe.file, line: probe.line } }),
       };
       this.report(status);
     }

@@ -48,7 +48,13 @@ export function registerToken(program: Command, ctx: Context): void {
         if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
         ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);
         ctx.io.out(created.secret);
-        ctx.io.err('this secret is shown once; use it as --token or LIVEPROBE_TOKEN');
+        if (created.token.role === 'agent') {
+          // An agent token is a broker credential: the REST API refuses it.
+          const user = encodeURIComponent(created.token.name);
+          ctx.io.err(
+            `this secret is shown once; it is a broker credential for agents, not an API token: start agents with LIVEPROBE_BROKER_URL=mqtt://${user}:<secret>@<broker host>:<port> (the broker \`liveprobe up\` printed)`,
+          );
+        } else ctx.io.err('this secret is shown once; use it as --token or LIVEPROBE_TOKEN');
       },
     );
   token

@@ -62,6 +62,7 @@ export function authOptions(options: UpAuthOptions, demo: boolean): AuthOptions 
 export async function describeAuth(
   controlPlane: ControlPlane,
   options: UpAuthOptions,
+  demo = false,
 ): Promise<{ lines: Array<[string, string]>; token?: string }> {
   const signing: [string, string] = [
     'signing key',
@@ -85,6 +86,12 @@ export async function describeAuth(
     lines.push(['admin token', `${token}  (shown once; keep it: export LIVEPROBE_TOKEN=${token})`]);
     return { lines, token };
   }
-  lines.push(['admin token', 'made on the first start and shown then; lost it? restart with --new-admin-token']);
+  // The demo makes no first admin token: it prints a fresh one of its own under "try:" on every start.
+  lines.push([
+    'admin token',
+    demo
+      ? 'the demo prints a new one below on every start (export LIVEPROBE_TOKEN=…)'
+      : 'made on the first start and shown then; lost it? restart with --new-admin-token',
+  ]);
   return { lines };
 }

@@ -64,6 +64,11 @@ async function addAction(page: Page, fields: FormFields): Promise<string> {
   await message.filter({ hasText: /Created act_/ }).waitFor({ timeout: WAIT });
   const id = /Created (act_\w+)/.exec((await message.textContent()) ?? '')?.[1];
   assert.ok(id !== undefined);
+  // Like the CLI's add commands, the form then shows what each targeted agent made of it.
+  await message
+    .locator('.agent-answer')
+    .filter({ hasText: /^\S+: installed at \S+:\d+ \(/ })
+    .waitFor({ timeout: WAIT });
   await page.locator(`tr[data-action-id="${id}"] .summary`).filter({ hasText: 'installed on 1/1 agent' }).waitFor({ timeout: WAIT });
   return id;
 }

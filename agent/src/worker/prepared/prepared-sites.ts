@@ -12,6 +12,7 @@ import type { ArmProbe, ToMain } from '../../bridge.js';
 import { armFields, type MetricRole } from '../../locate/arm-spec.js';
 import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
+import { originalNames } from '../../locate/original-names.js';
 import { functionNameAt } from '../../locate/function-name.js';
 import { matchScript, scriptPath } from '../../locate/script-match.js';
 import { checkLineText } from '../../locate/line-text.js';
@@ -317,7 +318,7 @@ export class PreparedSites {
 
 function functionFor(action: DurationAction, named: NamedFile, analysed: AnalysedSource): FunctionRange | undefined {
   if (action.function !== undefined) {
-    const found = functionsNamed(analysed, action.function);
+    const found = functionsNamed(analysed, action.function, named.map && originalNames(named.map, named.path, analysed));
     return found.length === 1 ? found[0] : undefined;
   }
   const generated = named.map === undefined ? { line: action.line, column: undefined } : named.map.generatedFor(named.path, action.line);
