@@ -10,7 +10,7 @@ import { SHOP } from '../agent/fixtures.js';
 test('an agent token is explained as a broker credential, and the LIVEPROBE_BROKER_URL it suggests connects an agent', async (t) => {
   const cp = await startControlPlane({ auth: true });
   t.after(() => cp.stop());
-  const created = await cli(['token', 'create', '--name', 'edge agents', '--role', 'agent', '--tag', 'edge'], {
+  const created = await cli(['token', 'create', '--name', 'edge agents', '--role', 'agent', '--tag', 'edge', '--agent', 'edge-*'], {
     server: cp.url,
     token: cp.token!,
   });

@@ -30,6 +30,17 @@ export interface Frame {
 
 export { NOT_AVAILABLE, NOT_INITIALISED };
 
+/** A variable the site could not read, and why: a prepared site knows the reason. */
+export class Unavailable {
+  readonly #brand = true;
+  constructor(readonly reason: string) {}
+
+  /** A brand check, not `instanceof`: on an app's Proxy that would run its `getPrototypeOf` trap. */
+  static is(value: unknown): value is Unavailable {
+    return typeof value === 'object' && value !== null && #brand in value;
+  }
+}
+
 export type Compiled = (frame: Frame) => unknown;
 
 const { isNativeError } = types;
@@ -103,6 +114,7 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
             `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
           );
         }
+        if (Unavailable.is(v)) throw new ProbeEvalError(v.reason);
         if (v === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
         return v;
       };

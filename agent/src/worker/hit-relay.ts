@@ -200,7 +200,7 @@ export class HitRelay {
 
   /** Generated positions → the user's source, when the script has a source map. */
   private async mapFrame(frame: StackFrame): Promise<StackFrame> {
-    const original = await this.engine.locations.original(frame.file, frame.line, frame.column - 1);
+    const original = await this.engine.originalPosition(frame.file, frame.line, frame.column - 1);
     return original === undefined ? frame : { ...frame, file: original.file, line: original.line, column: original.column + 1 };
   }
 }

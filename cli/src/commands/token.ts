@@ -52,7 +52,7 @@ export function registerToken(program: Command, ctx: Context): void {
           // An agent token is a broker credential: the REST API refuses it.
           const user = encodeURIComponent(created.token.name);
           ctx.io.err(
-            `this secret is shown once; it is a broker credential for agents, not an API token: start agents with LIVEPROBE_BROKER_URL=mqtt://${user}:<secret>@<broker host>:<port> (the broker \`liveprobe up\` printed)`,
+            `this secret is shown once; it is a broker credential for agents, not an API token: start agents with LIVEPROBE_BROKER_URL=mqtt://${user}:<secret>@<broker host>:<port> (the broker \`liveprobe up\` printed) and LIVEPROBE_AGENT_ID set to an id it names (${(created.token.agents ?? []).join(', ')})`,
           );
         } else ctx.io.err('this secret is shown once; use it as --token or LIVEPROBE_TOKEN');
       },

@@ -17,6 +17,7 @@ import { functionNameAt } from '../../locate/function-name.js';
 import { matchScript, scriptPath } from '../../locate/script-match.js';
 import { checkLineText } from '../../locate/line-text.js';
 import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
+import { fileURLToPath } from 'node:url';
 import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
 import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
@@ -291,6 +292,15 @@ export class PreparedSites {
     }
     const match = matchScript(file, candidates.keys());
     return match.kind === 'found' ? candidates.get(match.path) : undefined;
+  }
+
+  /** A position in a prepared file → the user's source, through the file's own source map (snapshot stacks). */
+  async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
+    for (const known of this.files.values()) {
+      if (known.path !== path && !(known.path.startsWith('file:') && fileURLToPath(known.path) === path)) continue;
+      return (await this.mapOf(known))?.originalFor(line, column);
+    }
+    return undefined;
   }
 
   private mapOf(known: KnownFile): Promise<ScriptSourceMap | undefined> {
