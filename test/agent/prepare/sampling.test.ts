@@ -29,6 +29,8 @@ async function preparedShop(t: test.TestContext, agentId: string, env: Record<st
       WORK_MODULE: 'esm',
       LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.mjs,!**/server.mjs`,
       LIVEPROBE_PREPARE_CACHE: 'off',
+      // The start-up report says how many files were prepared only at debug level.
+      LIVEPROBE_LOG_LEVEL: 'debug',
       ...env,
     },
   });
