@@ -111,7 +111,9 @@ test('a Flask app run with liveprobe-run joins the fleet as a python agent and a
   const added = await cli(['log', 'add', `${SHOP}:${line}`, 'x', '--tag', 'py', '--line-text', 'return something_else()'], {
     server: cp.url,
   });
-  assert.equal(added.code, 0, added.stderr);
+  // Every agent that answered refused it: the CLI says so and exits 1, and the status says why.
+  assert.equal(added.code, 1, added.stderr);
+  assert.match(added.stderr, /every agent that answered refused/);
   const differs = /created (act_\w+)/.exec(added.stdout)?.[1];
   assert.ok(differs, added.stdout);
   const refused = await events.waitFor(isStatus(differs, 'error'), WAIT, 'the lineText refusal');

@@ -195,7 +195,7 @@ for (const mode of ['breakpoint', 'prepared'] as const) {
     const global =
       mode === 'breakpoint'
         ? '<`tenantSettings` is a getter of the global object; liveprobe never runs getters>'
-        : '<`tenantSettings` is not available at this line (not defined here, or not kept by V8 because the function never uses it)>';
+        : '<`tenantSettings` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)>';
     assert.ok(
       line.startsWith(
         `global ${global} module <\`moduleConfig.lazyClient\` is a getter; liveprobe never runs getters> closure <\`closureState.counter\` is a getter`,

@@ -185,7 +185,8 @@ test('a tic-toc takes one key per site, and every key is disarmed when it goes',
   assert.deepEqual(target.statuses[0], {
     actionId: 'tt',
     state: 'installed',
-    message: 'breakpoint; tic at line 2, toc at line 3',
+    message:
+      "breakpoint; tic at line 2, toc at line 3; timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; prepare the file (LIVEPROBE_PREPARE) to time the app alone",
     location: { file: PATH, line: 2 },
   });
   const keys = target.messages('arm').map((m) => m.key);
