@@ -88,6 +88,11 @@ export class ProbeEngine {
     return this.live().length;
   }
 
+  /** A key no probe of this engine uses, for another part of the agent that arms probes (the exception watch). */
+  newKey(): number {
+    return this.nextKey++;
+  }
+
   probeFor(key: number): Probe | undefined {
     return this.byKey.get(key);
   }

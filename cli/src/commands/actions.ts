@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ActionView } from '@liveprobe/protocol';
+import { type ActionView, actionWhere } from '@liveprobe/protocol';
 import type { Context } from '../context.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatTargets } from '../format/targets.js';
@@ -25,7 +25,7 @@ export function registerActions(program: Command, ctx: Context): void {
       const rows = list.map((a) => [
         a.id,
         a.type,
-        `${a.file}:${a.line}`,
+        actionWhere(a),
         formatTargets(a),
         `${a.state}: ${a.summary}`,
         String(a.statuses.reduce((sum, s) => sum + s.hits, 0)),
@@ -63,6 +63,12 @@ function typeFields(action: ActionView): [string, string][] {
         ['template', action.template],
         ['level', action.level],
       ];
+    case 'exception':
+      return [
+        ['error type', action.errorType ?? '(any)'],
+        ['message pattern', action.messagePattern ?? '(any)'],
+        ['rate', `${action.ratePerMinute} a minute per distinct stack`],
+      ];
     case 'snapshot':
       return [['watches', action.watches.length === 0 ? '(none)' : action.watches.join(', ')]];
     case 'counter':
@@ -90,7 +96,7 @@ function describeAction(action: ActionView, now: Date): string[] {
   const lines = formatFields([
     ['id', action.id],
     ['type', action.type],
-    ['location', `${action.file}:${action.line}`],
+    ['location', actionWhere(action)],
     ...typeFields(action),
     ['condition', action.condition ?? '(none)'],
     ['target', formatTargets(action)],

@@ -1,6 +1,6 @@
 /** The options every `<type> add` command shares: which agents, a condition, limits, and how to print. */
 import type { Command } from 'commander';
-import type { CreatedAction } from '@liveprobe/protocol';
+import { actionWhere, type CreatedAction } from '@liveprobe/protocol';
 import type { ActionInput } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
@@ -55,8 +55,7 @@ export async function createAction(
     return;
   }
   const { action } = created;
-  const where =
-    action.type === 'duration' && action.function !== undefined ? `${action.file}:${action.function}` : `${action.file}:${action.line}`;
+  const where = actionWhere(action);
   ctx.io.out(`created ${action.id} (${action.type} at ${where})${next === undefined ? '' : `; ${next(action.id)}`}`);
   for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
 }
