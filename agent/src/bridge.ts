@@ -24,6 +24,8 @@ export interface ArmProbe {
   actionId: string;
   /** The names the breakpoint condition reads, in the order of the values it passes. */
   roots: string[];
+  /** Those of `roots` in their temporal dead zone at the line (a `const` declared below it). */
+  uninitialised?: string[];
   condition?: Expr;
   conditionSource?: string;
   maxHits: number;
@@ -176,6 +178,12 @@ export interface ProbeEvalError {
   count: number;
 }
 
+/** main → worker: something the user should read once on the agent's stderr (e.g. the app's log pipeline is broken). */
+export interface AgentNotice {
+  t: 'notice';
+  message: string;
+}
+
 /** main → worker: the process is exiting; close the inspector session now. */
 export interface Exiting {
   t: 'exit';
@@ -230,6 +238,7 @@ export type ToWorker =
   | ProbePaused
   | RecycleSession
   | SettingsApplied
+  | AgentNotice
   | Exiting;
 
 /**

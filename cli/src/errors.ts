@@ -1,4 +1,4 @@
-import type { BodyIssue } from '@liveprobe/protocol';
+import { redactUrl, type BodyIssue } from '@liveprobe/protocol';
 
 /** A failure the CLI reports as `error: <message>` and exit status 1. */
 export class CliError extends Error {
@@ -21,7 +21,7 @@ export class ControlPlaneUnreachableError extends CliError {
     url: string,
     readonly reason: string,
   ) {
-    super('unreachable', `cannot reach the control plane at ${url} (${reason}); start it with "liveprobe up" or pass --server`);
+    super('unreachable', `cannot reach the control plane at ${redactUrl(url)} (${reason}); start it with "liveprobe up" or pass --server`);
   }
 }
 

@@ -10,6 +10,7 @@ import { registerSnapshot } from './commands/snapshot-add.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerTail } from './commands/tail.js';
 import { registerAudit } from './commands/audit.js';
+import { registerDap } from './commands/dap.js';
 import { registerToken } from './commands/token.js';
 import { registerUp } from './commands/up.js';
 import { DEFAULT_SERVER, type Context } from './context.js';
@@ -37,5 +38,6 @@ export function buildProgram(ctx: Context): Command {
   registerToken(program, ctx);
   registerAudit(program, ctx);
   registerAttach(program, ctx);
+  registerDap(program, ctx);
   return program;
 }

@@ -1,4 +1,4 @@
-import type { BodyIssue } from '@liveprobe/protocol';
+import { redactUrlsIn, type BodyIssue } from '@liveprobe/protocol';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type { BodyIssue };
@@ -96,10 +96,11 @@ export class PortInUseError extends ControlPlaneError {
 }
 
 export class BrokerUnreachableError extends ControlPlaneError {
+  /** `url` as shown to people: without its password (redactUrl). */
   constructor(url: string, reason: string) {
     super(
       'broker_unreachable',
-      `cannot connect to the MQTT broker at ${url} (${reason}); check that it is running and reachable, or omit the broker URL to use the embedded one`,
+      `cannot connect to the MQTT broker at ${url} (${redactUrlsIn(reason)}); check that it is running and reachable, or omit the broker URL to use the embedded one`,
     );
   }
 }
@@ -108,7 +109,7 @@ export class StoreUnavailableError extends ControlPlaneError {
   constructor(dbPath: string, cause: unknown) {
     super(
       'store_unavailable',
-      `cannot prepare the database at ${dbPath} (${cause instanceof Error ? cause.message : String(cause)}); check the file is writable and was created by a compatible liveprobe version`,
+      `cannot prepare the database at ${dbPath} (${redactUrlsIn(cause instanceof Error ? cause.message : String(cause))}); check the file is writable and was created by a compatible liveprobe version`,
       { cause },
     );
   }

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { DEFAULT_TOPIC_PREFIX } from '@liveprobe/protocol';
+import { DEFAULT_TOPIC_PREFIX, redactUrl } from '@liveprobe/protocol';
 import { InvalidOptionError } from './errors.js';
 import type { OidcOptions } from './auth/oidc.js';
 import { DEFAULT_LIMITS, type LimitOptions, type ResolvedLimits } from './limits/limits.js';
-import { isPostgresUrl, redactDatabaseUrl } from './store/postgres.js';
+import { isPostgresUrl } from './store/postgres.js';
 
 export interface ControlPlaneOptions {
   /** HTTP port; 0 picks a free one. Default 8080. */
@@ -122,11 +122,7 @@ export function isLoopback(host: string): boolean {
 
 function checkDatabaseUrl(url: string): string {
   if (!isPostgresUrl(url) || !URL.canParse(url)) {
-    throw new InvalidOptionError(
-      'databaseUrl',
-      redactDatabaseUrl(url),
-      'a PostgreSQL URL such as postgres://liveprobe:secret@db:5432/liveprobe',
-    );
+    throw new InvalidOptionError('databaseUrl', redactUrl(url), 'a PostgreSQL URL such as postgres://liveprobe:secret@db:5432/liveprobe');
   }
   return url;
 }
@@ -134,7 +130,7 @@ function checkDatabaseUrl(url: string): string {
 function checkBrokerUrl(url: string): string {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed === undefined || !BROKER_SCHEMES.includes(parsed.protocol)) {
-    throw new InvalidOptionError('brokerUrl', url, 'a broker URL such as mqtt://localhost:1883 (mqtt, mqtts, ws or wss)');
+    throw new InvalidOptionError('brokerUrl', redactUrl(url), 'a broker URL such as mqtt://localhost:1883 (mqtt, mqtts, ws or wss)');
   }
   return url;
 }

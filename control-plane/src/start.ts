@@ -1,10 +1,10 @@
 import type { Hono } from 'hono';
-import { topics } from '@liveprobe/protocol';
+import { redactUrl, topics } from '@liveprobe/protocol';
 import { startSweeper } from './actions/sweeper.js';
 import { createApp } from './http/app.js';
 import { serveApp } from './http/serve.js';
 import { connectToBroker } from './mqtt/broker-connection.js';
-import { startEmbeddedBroker } from './mqtt/embedded-broker.js';
+import { brokerLimits, startEmbeddedBroker } from './mqtt/embedded-broker.js';
 import { resolveOptions, type ControlPlaneOptions } from './options.js';
 import { createServices } from './services.js';
 import { MIGRATIONS } from './database.js';
@@ -16,7 +16,6 @@ import { ApiTokens } from './auth/api-tokens.js';
 import { controlPlaneCredentials, type BrokerAccess } from './mqtt/broker-access.js';
 import { TopicAcl } from './mqtt/topic-acl.js';
 import { readTlsFiles } from './tls/tls-files.js';
-import { redactDatabaseUrl } from './store/postgres.js';
 
 export interface ControlPlane {
   /** Base URL of the REST API, e.g. `http://127.0.0.1:8080`. */
@@ -32,7 +31,7 @@ export interface ControlPlane {
   /** Set when this start created the first admin token (none was active): its secret, shown only now. */
   firstAdminToken?: string;
   /** Creates an API token, e.g. for `liveprobe up --demo` to print one that works. */
-  issueToken(name: string, role: Role, options?: { replacingSameName?: boolean; tags?: string[] }): Promise<string>;
+  issueToken(name: string, role: Role, options?: { replacingSameName?: boolean; tags?: string[]; agents?: string[] }): Promise<string>;
   /** Releases every socket, timer and file handle; safe to call twice. */
   close(): Promise<void>;
 }
@@ -68,7 +67,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const tls = config.tls === undefined ? undefined : await readTlsFiles(config.tls.certFile, config.tls.keyFile);
     let mqttUrl = config.brokerUrl;
     if (mqttUrl === undefined) {
-      const broker = await startEmbeddedBroker(config.host, config.mqttPort, brokerAccess, tls);
+      const broker = await startEmbeddedBroker(config.host, config.mqttPort, brokerAccess, tls, brokerLimits(config.limits), log);
       closers.push(() => broker.close());
       mqttUrl = broker.url;
     }
@@ -129,16 +128,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     return {
       url: http.url,
       // An external broker's URL may carry the control plane's password.
-      mqttUrl: redactDatabaseUrl(mqttUrl),
+      mqttUrl: redactUrl(mqttUrl),
       embeddedBroker: config.brokerUrl === undefined,
       dbPath: database,
       app,
       ...(firstAdminToken === undefined ? {} : { firstAdminToken }),
       signing: { publicKey: signer.publicKey, keyFile: signer.path, created: signer.created },
-      async issueToken(name, role, { replacingSameName = false, tags } = {}) {
+      async issueToken(name, role, { replacingSameName = false, tags, agents } = {}) {
         if (replacingSameName) await security.auth.tokens.revokeNamed(name);
-        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...(tags === undefined ? {} : { tags }) }))
-          .secret;
+        const scope = { ...(tags === undefined ? {} : { tags }), ...(agents === undefined ? {} : { agents }) };
+        return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...scope })).secret;
       },
       close: () => (closing ??= closeAll()),
     };

@@ -51,6 +51,12 @@ export type ActionState = z.infer<typeof ActionState>;
 
 export const Location = z.object({ file: z.string(), line: z.number().int() });
 
+/**
+ * Ends the message of an `error` status whose action still waits for its script to load (it
+ * installs when one matches): tools tell "waiting" from "refused" by it.
+ */
+export const WAITING_FOR_SCRIPT = '(it will install if such a script loads)';
+
 /** An agent's report on one action: installed where, or why not. */
 export const ActionStatusEvent = z.object({
   kind: z.literal('action_status'),

@@ -9,3 +9,4 @@ export * from './expression/index.js';
 export * from './signing.js';
 export * from './action-patch.js';
 export * from './rest.js';
+export * from './redact-url.js';

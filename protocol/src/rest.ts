@@ -105,6 +105,10 @@ export const TokenView = z.object({
     .array(z.string())
     .optional()
     .meta({ description: 'agent tokens only: the tags whose desired state the agent may read (`*`: all)' }),
+  agents: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'agent tokens only: the agent ids (MQTT client ids) it may connect as: `id`, `prefix*`, or `*`' }),
 });
 export type TokenView = z.infer<typeof TokenView>;
 

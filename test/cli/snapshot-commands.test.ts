@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { startControlPlane, type ActionView, type ControlPlane, type SnapshotRecord } from '@liveprobe/control-plane';
 import { cli, tempDir, waitFor } from '../helpers/index.js';
-import { publishSnapshot, snapshotEvent } from '../fixtures/snapshot-event.js';
+import { publishSnapshot, snapshotActionFor, snapshotEvent } from '../fixtures/snapshot-event.js';
 
 async function start(t: TestContext): Promise<ControlPlane> {
   const dir = await tempDir('liveprobe-cp-');
@@ -84,14 +84,15 @@ test('`snapshot add` defaults to one hit, and a bad watch expression is reported
 
 test('`snapshots show` prints location, stall, stack and every value as a tree, saying what the agent left out', async (t) => {
   const controlPlane = await start(t);
-  await publishSnapshot(controlPlane.mqttUrl, snapshotEvent({ id: 'snp_tree' }));
+  const actionId = await snapshotActionFor(controlPlane.url);
+  await publishSnapshot(controlPlane.mqttUrl, snapshotEvent({ id: 'snp_tree', actionId }));
   await stored(controlPlane, 'snp_tree');
   const shown = await cli(['snapshots', 'show', 'snp_tree'], { server: controlPlane.url });
   assert.equal(shown.code, 0, shown.stderr);
   assert.equal(
     shown.stdout.replace(/^time {6}2030-01-01T00:00:00\.000Z \(.+\)$/m, 'time      <time>'),
     `snapshot  snp_tree
-action    act_0000000001
+action    ${actionId}
 agent     shop-1
 time      <time>
 location  /srv/shop/examples/shop/server.js:37 in checkout
@@ -163,14 +164,15 @@ watches
   );
 
   const json = await cli(['snapshots', 'show', 'snp_tree', '--json'], { server: controlPlane.url });
-  const { kind: _kind, ...expected } = snapshotEvent({ id: 'snp_tree' });
+  const { kind: _kind, ...expected } = snapshotEvent({ id: 'snp_tree', actionId });
   assert.deepEqual(JSON.parse(json.stdout) as SnapshotRecord, expected);
 });
 
 test('`snapshots` filters by action, says when there are none, and an unknown id is an error that says where to look', async (t) => {
   const controlPlane = await start(t);
-  await publishSnapshot(controlPlane.mqttUrl, snapshotEvent({ id: 'snp_a', actionId: 'act_a' }));
-  await publishSnapshot(controlPlane.mqttUrl, snapshotEvent({ id: 'snp_b', actionId: 'act_b', time: '2030-01-01T00:00:01.000Z' }));
+  const [act_a, act_b] = [await snapshotActionFor(controlPlane.url), await snapshotActionFor(controlPlane.url)];
+  await publishSnapshot(controlPlane.mqttUrl, snapshotEvent({ id: 'snp_a', actionId: act_a }));
+  await publishSnapshot(controlPlane.mqttUrl, snapshotEvent({ id: 'snp_b', actionId: act_b, time: '2030-01-01T00:00:01.000Z' }));
   await stored(controlPlane, 'snp_a');
   await stored(controlPlane, 'snp_b');
 
@@ -179,7 +181,7 @@ test('`snapshots` filters by action, says when there are none, and an unknown id
     (JSON.parse(all.stdout) as { snapshots: { id: string }[] }).snapshots.map((s) => s.id),
     ['snp_b', 'snp_a'],
   );
-  const one = await cli(['snapshots', '--action', 'act_a'], { server: controlPlane.url });
+  const one = await cli(['snapshots', '--action', act_a], { server: controlPlane.url });
   assert.deepEqual(
     one.stdout
       .trimEnd()

@@ -147,6 +147,7 @@ test('agent reports become per-agent statuses, hit counts and a summary', async 
     ...(message === undefined ? {} : { message }),
     ...(state === 'installed' ? { location: { file: '/srv/app/src/orders.ts', line: 42 } } : {}),
   });
+  for (const agentId of ['api-1', 'api-2', 'api-3']) await receive(services, statusTopic(agentId), birth(agentId, ['checkout']));
   await receive(services, eventsTopic('api-1'), status('api-1', 'installed'));
   await receive(services, eventsTopic('api-2'), status('api-2', 'installed'));
   await receive(services, eventsTopic('api-3'), status('api-3', 'error', 'no loaded script matches src/orders.ts'));
@@ -241,7 +242,11 @@ test('malformed agent messages are logged and ignored', async (t) => {
 
 test('the event stream delivers matching events named by kind, and forgets a client that disconnects', async (t) => {
   const { app, services } = await inProcess(t);
-  const response = await app.request('/api/v1/events?action=act_wanted');
+  const created = async (line: number) =>
+    ((await (await postAction(app, logAction({ line, tags: [], agents: ['api-1'] }))).json()) as CreatedAction).action.id;
+  const wanted = await created(1);
+  const other = await created(2);
+  const response = await app.request(`/api/v1/events?action=${wanted}`);
   assert.equal(response.headers.get('content-type'), 'text/event-stream');
   const received: Array<{ event: string | undefined; data: unknown }> = [];
   const parser = createParser({ onEvent: (message) => received.push({ event: message.event, data: JSON.parse(message.data) }) });
@@ -263,17 +268,17 @@ test('the event stream delivers matching events named by kind, and forgets a cli
     time,
     actionId,
     level: 'warn',
-    message: `from ${actionId}`,
+    message: actionId === wanted ? 'from the wanted action' : 'from another',
     file: 'a.ts',
     line: 1,
   });
-  await receive(services, eventsTopic('api-1'), output('act_other'));
-  await receive(services, eventsTopic('api-1'), output('act_wanted'));
+  await receive(services, eventsTopic('api-1'), output(other));
+  await receive(services, eventsTopic('api-1'), output(wanted));
   await receive(services, eventsTopic('api-1'), {
     kind: 'action_status',
     agentId: 'api-1',
     time,
-    actionId: 'act_wanted',
+    actionId: wanted,
     state: 'paused',
     message: 'over quota',
   });
@@ -282,7 +287,7 @@ test('the event stream delivers matching events named by kind, and forgets a cli
     received.map((r) => r.event),
     ['output', 'action_status'],
   );
-  assert.equal((received[0]?.data as { message: string }).message, 'from act_wanted');
+  assert.equal((received[0]?.data as { message: string }).message, 'from the wanted action');
 
   await reader.cancel();
   assert.equal(services.events.size, 0);

@@ -12,12 +12,19 @@ test('a snapshot an agent publishes through the embedded broker is stored, annou
   const tail = await tailCli([], { server: controlPlane.url });
   t.after(() => tail.stop());
 
-  const event = snapshotEvent({ id: 'snp_mqtt', actionId: 'act_0000000001', agentId: 'shop-1' });
+  // The control plane stores a snapshot only for an action that targets the agent that sent it.
+  const created = await fetch(`${controlPlane.url}/api/v1/actions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'snapshot', file: 'examples/shop/server.js', line: 37, agents: ['shop-1'] }),
+  });
+  const actionId = ((await created.json()) as { action: { id: string } }).action.id;
+  const event = snapshotEvent({ id: 'snp_mqtt', actionId, agentId: 'shop-1' });
   await publishSnapshot(controlPlane.mqttUrl, event);
 
   const listed = await waitFor(
     async () => {
-      const { snapshots } = (await (await fetch(`${controlPlane.url}/api/v1/snapshots?action=act_0000000001`)).json()) as {
+      const { snapshots } = (await (await fetch(`${controlPlane.url}/api/v1/snapshots?action=${actionId}`)).json()) as {
         snapshots: SnapshotSummary[];
       };
       return snapshots.find((s) => s.id === 'snp_mqtt');
@@ -31,8 +38,8 @@ test('a snapshot an agent publishes through the embedded broker is stored, annou
 
   await tail.waitForLine(
     (line) =>
-      / snapshot snp_mqtt on shop-1 at \/srv\/shop\/examples\/shop\/server\.js:37 for act_0000000001; see it with: liveprobe snapshots show snp_mqtt$/.test(
-        line,
+      line.endsWith(
+        ` snapshot snp_mqtt on shop-1 at /srv/shop/examples/shop/server.js:37 for ${actionId}; see it with: liveprobe snapshots show snp_mqtt`,
       ),
     5000,
     'the snapshot notice',
@@ -44,7 +51,7 @@ test('a snapshot an agent publishes through the embedded broker is stored, annou
   assert.match(header ?? '', /^ID\s+ACTION\s+AGENT\s+CAPTURED\s+STALL\s+TRUNCATED\s+LOCATION$/);
   assert.match(
     row ?? '',
-    /^snp_mqtt\s+act_0000000001\s+shop-1\s+\S.*\s+0\.42 ms\s+yes\s+\/srv\/shop\/examples\/shop\/server\.js:37 \(checkout\)$/,
+    /^snp_mqtt\s+act_[0-9a-z]{10}\s+shop-1\s+\S.*\s+0\.42 ms\s+yes\s+\/srv\/shop\/examples\/shop\/server\.js:37 \(checkout\)$/,
   );
 
   const shown = await cli(['snapshots', 'show', 'snp_mqtt'], { server: controlPlane.url });

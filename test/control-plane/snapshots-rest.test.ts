@@ -3,14 +3,20 @@ import { test } from 'node:test';
 import { createParser } from 'eventsource-parser';
 import type { ActionView, ErrorBody, SnapshotRecord, SnapshotSummary } from '@liveprobe/control-plane';
 import { snapshotEvent } from '../fixtures/snapshot-event.js';
-import { defaultTopics, inProcess, receive } from './fixtures.js';
+import { defaultTopics, inProcess, logAction, postAction, receive } from './fixtures.js';
 
 const eventsTopic = (agentId: string) => defaultTopics.agentEvents(agentId);
 const at = (second: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, second)).toISOString();
 
+/** An action aimed at the agents shop-1 and shop-2 by id: the control plane stores snapshots only for actions that target their agent. */
+async function actionFor(app: Awaited<ReturnType<typeof inProcess>>['app'], line = 37): Promise<string> {
+  const response = await postAction(app, logAction({ line, tags: [], agents: ['shop-1', 'shop-2'] }));
+  return ((await response.json()) as { action: ActionView }).action.id;
+}
+
 test('a snapshot from an agent is stored whole and listed as a summary', async (t) => {
   const { app, services } = await inProcess(t);
-  const event = snapshotEvent({ id: 'snp_1' });
+  const event = snapshotEvent({ id: 'snp_1', actionId: await actionFor(app) });
   await receive(services, eventsTopic('shop-1'), event);
 
   const list = (await (await app.request('/api/v1/snapshots')).json()) as { snapshots: SnapshotSummary[] };
@@ -34,16 +40,17 @@ test('a snapshot from an agent is stored whole and listed as a summary', async (
 
 test('snapshots are listed newest first, filtered by action and agent, and limited', async (t) => {
   const { app, services } = await inProcess(t);
-  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_a1', actionId: 'act_a', agentId: 'shop-1', time: at(1) }));
-  await receive(services, eventsTopic('shop-2'), snapshotEvent({ id: 'snp_a2', actionId: 'act_a', agentId: 'shop-2', time: at(3) }));
-  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_b1', actionId: 'act_b', agentId: 'shop-1', time: at(2) }));
+  const [act_a, act_b] = [await actionFor(app, 1), await actionFor(app, 2)];
+  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_a1', actionId: act_a, agentId: 'shop-1', time: at(1) }));
+  await receive(services, eventsTopic('shop-2'), snapshotEvent({ id: 'snp_a2', actionId: act_a, agentId: 'shop-2', time: at(3) }));
+  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_b1', actionId: act_b, agentId: 'shop-1', time: at(2) }));
   const ids = async (query: string) =>
     ((await (await app.request(`/api/v1/snapshots${query}`)).json()) as { snapshots: SnapshotSummary[] }).snapshots.map((s) => s.id);
 
   assert.deepEqual(await ids(''), ['snp_a2', 'snp_b1', 'snp_a1']);
-  assert.deepEqual(await ids('?action=act_a'), ['snp_a2', 'snp_a1']);
+  assert.deepEqual(await ids(`?action=${act_a}`), ['snp_a2', 'snp_a1']);
   assert.deepEqual(await ids('?agent=shop-1'), ['snp_b1', 'snp_a1']);
-  assert.deepEqual(await ids('?action=act_a&agent=shop-1'), ['snp_a1']);
+  assert.deepEqual(await ids(`?action=${act_a}&agent=shop-1`), ['snp_a1']);
   assert.deepEqual(await ids('?limit=1'), ['snp_a2']);
   assert.deepEqual(await ids('?action=&agent=&limit='), ['snp_a2', 'snp_b1', 'snp_a1'], 'blank parameters are no filter');
 });
@@ -66,12 +73,13 @@ test('a bad limit is a 400 naming the parameter; an unknown snapshot is a 404 in
 
 test('each action keeps only its newest 100 snapshots', async (t) => {
   const { app, services } = await inProcess(t);
-  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_other', actionId: 'act_other', time: at(0) }));
+  const [busy, other] = [await actionFor(app, 1), await actionFor(app, 2)];
+  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_other', actionId: other, time: at(0) }));
   for (let i = 0; i < 101; i++) {
     const time = new Date(Date.UTC(2030, 0, 1, 0, 1, 0, i)).toISOString();
-    await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: `snp_${String(i).padStart(3, '0')}`, actionId: 'act_busy', time }));
+    await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: `snp_${String(i).padStart(3, '0')}`, actionId: busy, time }));
   }
-  const { snapshots } = (await (await app.request('/api/v1/snapshots?action=act_busy&limit=500')).json()) as {
+  const { snapshots } = (await (await app.request(`/api/v1/snapshots?action=${busy}&limit=500`)).json()) as {
     snapshots: SnapshotSummary[];
   };
   assert.equal(snapshots.length, 100);
@@ -90,7 +98,7 @@ test('every snapshot counts as a hit of its action, once even when MQTT delivers
       file: 'examples/shop/server.js',
       line: 37,
       watches: ['user.name'],
-      tags: ['e2e'],
+      agents: ['shop-1'],
       maxHits: 5,
     }),
   });
@@ -111,16 +119,17 @@ test('every snapshot counts as a hit of its action, once even when MQTT delivers
 
 test('the live stream announces a stored snapshot by its summary, without the captured values', async (t) => {
   const { app, services } = await inProcess(t);
-  const response = await app.request('/api/v1/events?action=act_wanted');
+  const [wanted, other] = [await actionFor(app, 1), await actionFor(app, 2)];
+  const response = await app.request(`/api/v1/events?action=${wanted}`);
   const received: Array<{ event: string | undefined; data: Record<string, unknown> }> = [];
   const parser = createParser({ onEvent: (message) => received.push({ event: message.event, data: JSON.parse(message.data) }) });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
 
-  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_skip', actionId: 'act_other' }));
-  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_1', actionId: 'act_wanted' }));
-  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_1', actionId: 'act_wanted' }));
-  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_2', actionId: 'act_wanted' }));
+  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_skip', actionId: other }));
+  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_1', actionId: wanted }));
+  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_1', actionId: wanted }));
+  await receive(services, eventsTopic('shop-1'), snapshotEvent({ id: 'snp_2', actionId: wanted }));
   while (received.length < 2) {
     const { value, done } = await reader.read();
     if (done) throw new Error('the stream ended early');
@@ -138,7 +147,7 @@ test('the live stream announces a stored snapshot by its summary, without the ca
   assert.deepEqual(received[0]?.data, {
     kind: 'snapshot',
     id: 'snp_1',
-    actionId: 'act_wanted',
+    actionId: wanted,
     agentId: 'shop-1',
     time: '2030-01-01T00:00:00.000Z',
     location: { file: '/srv/shop/examples/shop/server.js', line: 37, function: 'checkout' },

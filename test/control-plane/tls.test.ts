@@ -54,7 +54,7 @@ test('with --tls-cert and --tls-key the API is HTTPS and agents reach the embedd
   plain.end(true);
   assert.equal(outcome, 'closed', 'plain MQTT gets no answer');
 
-  const created = await cli(['token', 'create', '--name', 'tls-agents', '--role', 'agent', '--tag', 'tls'], {
+  const created = await cli(['token', 'create', '--name', 'tls-agents', '--role', 'agent', '--tag', 'tls', '--agent', 'shop-tls'], {
     server: cp.url,
     token: cp.token!,
     env: trust,

@@ -12,6 +12,8 @@ export interface AppOptions {
   module: 'esm' | 'cjs';
   /** Loaded before the agent, e.g. '@opentelemetry/auto-instrumentations-node/register'. */
   extraImports?: string[];
+  /** false: the app starts the agent itself (LiveprobeInstrumentation in its OpenTelemetry set-up). */
+  agent?: boolean;
   env?: Record<string, string>;
 }
 
@@ -35,7 +37,7 @@ const listening = /listening on (http:\/\/\S+)/;
 export async function startApp(options: AppOptions): Promise<App> {
   const args: string[] = [];
   for (const specifier of options.extraImports ?? []) args.push('--import', specifier);
-  args.push(options.module === 'esm' ? '--import' : '--require', '@liveprobe/agent/register');
+  if (options.agent !== false) args.push(options.module === 'esm' ? '--import' : '--require', '@liveprobe/agent/register');
   args.push(fromRoot(options.script));
   const env: Record<string, string> = {
     PORT: '0',

@@ -47,14 +47,16 @@ export interface Tail {
   waitForLine(predicate: (line: string) => boolean, timeoutMs: number, what?: string): Promise<string>;
   output(): string;
   stop(): Promise<ExitStatus>;
+  /** Resolves when it exits on its own. */
+  readonly exited: Promise<ExitStatus>;
 }
 
 /**
  * `liveprobe tail <args>` left running. Resolves once it reports being connected (the
  * `tailing <url>` line on stderr), so events published afterwards reach it.
  */
-export async function tailCli(args: string[], options: { server: string; timeoutMs?: number }): Promise<Tail> {
-  const child = startCli(['tail', ...args], options.server);
+export async function tailCli(args: string[], options: { server: string; token?: string; timeoutMs?: number }): Promise<Tail> {
+  const child = startCli(['tail', ...args], options.server, options.token);
   try {
     await child.waitForLine(
       (text, stream) => stream === 'stderr' && text.startsWith('tailing '),
@@ -75,6 +77,7 @@ export async function tailCli(args: string[], options: { server: string; timeout
       child.waitForLine((text, stream) => stream === 'stdout' && predicate(text), timeoutMs, what),
     output: () => child.output(),
     stop: () => child.stop(),
+    exited: child.exited,
   };
 }
 

@@ -22,7 +22,7 @@ export interface ControlPlane {
   readonly url: string;
   /**
    * Where agents connect: the embedded broker, or the external one. With `auth: true` the
-   * embedded broker wants an agent token: this URL carries one, good for every tag.
+   * embedded broker wants an agent token: this URL carries one, good for every tag and agent id.
    */
   readonly mqttUrl: string;
   readonly dataDir: string;
@@ -30,6 +30,8 @@ export interface ControlPlane {
   readonly token: string | undefined;
   /** Everything the current process printed. */
   output(): string;
+  /** The process id of the current `liveprobe up`. */
+  readonly pid: number;
   /** SIGTERM, and removes the data dir. */
   stop(): Promise<ExitStatus>;
   /** SIGTERM, then starts again on the same ports and data dir, as an operator would. */
@@ -93,6 +95,10 @@ class RunningControlPlane implements ControlPlane {
     return this.#child.output();
   }
 
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   async stop(): Promise<ExitStatus> {
     const status = await this.#child.stop();
     await this.#dir.remove();
@@ -133,7 +139,7 @@ async function withAgentToken(url: string, mqttUrl: string, adminToken: string):
   const response = await fetch(`${url}/api/v1/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'test-agents', role: 'agent', tags: ['*'] }),
+    body: JSON.stringify({ name: 'test-agents', role: 'agent', tags: ['*'], agents: ['*'] }),
   });
   const body = (await response.json()) as { secret?: string };
   if (response.status !== 201 || body.secret === undefined)

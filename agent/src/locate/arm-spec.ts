@@ -7,9 +7,12 @@ import { checkExpression, checkTemplate, type Action } from '@liveprobe/protocol
 import type { ArmProbe, MetricArm } from '../bridge.js';
 import { assertNotInsideWith } from './global-names.js';
 import { scopePlanAt } from './scope-plan.js';
+import { uninitialisedAt } from './uninitialised.js';
 import type { AnalysedSource } from './source-analysis.js';
 
-export type ArmFields = Pick<ArmProbe, 'roots' | 'condition' | 'conditionSource' | 'log' | 'snapshot' | 'metric'> & { usesThis: boolean };
+export type ArmFields = Pick<ArmProbe, 'roots' | 'uninitialised' | 'condition' | 'conditionSource' | 'log' | 'snapshot' | 'metric'> & {
+  usesThis: boolean;
+};
 
 /** A metric breakpoint's part in its action: see MetricArm. */
 export type MetricRole = Pick<MetricArm, 'role' | 'pair' | 'outcome'>;
@@ -72,5 +75,7 @@ export function armFields(action: Action, analysed: AnalysedSource | undefined, 
     }
   }
   fields.usesThis = usesThis;
+  const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, roots);
+  if (uninitialised.length > 0) fields.uninitialised = uninitialised;
   return fields;
 }

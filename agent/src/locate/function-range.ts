@@ -29,23 +29,42 @@ function children(node: AnyNode): AnyNode[] {
   return out;
 }
 
-/** Every function with the name it is known by: `f`, `Class.method`, `obj.key`, or `(anonymous)`. */
-function allFunctions(analysed: AnalysedSource): { node: AnyNode; name: string }[] {
+/**
+ * How a generated script's code relates to the user's source, from its source map: a bundler
+ * merges files and renames what collides (esbuild's `PriceCalculator2`), keeping the name the
+ * user wrote in the map's `names`.
+ */
+export interface OriginalNames {
+  /** The name the user wrote for the identifier at this offset, when the map records one. */
+  nameAt(offset: number): string | undefined;
+  /** Whether the code at this offset comes from the user's file. */
+  inFile(offset: number): boolean;
+}
+
+type Identifier = { name?: string; start: number } | null | undefined;
+
+/**
+ * Every function with the name it is known by: `f`, `Class.method`, `obj.key`, or `(anonymous)`.
+ * A class assigned to a variable (`var PriceCalculator = class {`, as bundlers write classes)
+ * is known by the variable's name.
+ */
+function allFunctions(analysed: AnalysedSource, names?: OriginalNames): { node: AnyNode; name: string }[] {
   const found: { node: AnyNode; name: string }[] = [];
+  const nameOf = (id: Identifier): string | undefined => (id?.name === undefined ? undefined : (names?.nameAt(id.start) ?? id.name));
   const visit = (node: AnyNode, name: string | undefined, owner: string | undefined): void => {
     if (FUNCTION_TYPES.has(node.type)) {
-      const own = (node.id as { name?: string } | null | undefined)?.name ?? name ?? '(anonymous)';
+      const own = nameOf(node.id as Identifier) ?? name ?? '(anonymous)';
       found.push({ node, name: owner === undefined ? own : `${owner}.${own}` });
     }
     const className =
-      node.type === 'ClassDeclaration' || node.type === 'ClassExpression' ? (node.id as { name?: string } | null)?.name : undefined;
+      node.type === 'ClassDeclaration' || node.type === 'ClassExpression' ? (nameOf(node.id as Identifier) ?? name) : undefined;
     for (const child of children(node)) {
       const key = node.key as { name?: string; value?: unknown } | undefined;
       const keyName = key?.name ?? (typeof key?.value === 'string' ? key.value : undefined);
       let childName: string | undefined;
       if ((node.type === 'MethodDefinition' || node.type === 'Property' || node.type === 'PropertyDefinition') && node.value === child)
         childName = keyName;
-      else if (node.type === 'VariableDeclarator' && node.init === child) childName = (node.id as { name?: string }).name;
+      else if (node.type === 'VariableDeclarator' && node.init === child) childName = nameOf(node.id as Identifier);
       visit(
         child,
         childName,
@@ -81,9 +100,9 @@ export function functionAt(analysed: AnalysedSource, offset: number): FunctionRa
   return best === undefined ? undefined : rangeOf(best.node, best.name);
 }
 
-/** Functions named `name` or `Class.method`. */
-export function functionsNamed(analysed: AnalysedSource, name: string): FunctionRange[] {
-  return allFunctions(analysed)
-    .filter((f) => f.name === name)
+/** Functions named `name` or `Class.method`; with `names`, only those of the user's file, by the names written there. */
+export function functionsNamed(analysed: AnalysedSource, name: string, names?: OriginalNames): FunctionRange[] {
+  return allFunctions(analysed, names)
+    .filter((f) => f.name === name && (names === undefined || names.inFile(f.node.start)))
     .map((f) => rangeOf(f.node, f.name));
 }

@@ -73,6 +73,11 @@ export class ScriptSourceMap {
     return { file, line: found.line, column: found.column };
   }
 
+  /** The name the source recorded for the identifier at a generated position (1-based line, 0-based column). */
+  originalNameFor(line: number, column: number): string | undefined {
+    return originalPositionFor(this.map, { line, column: Math.max(0, column) }).name ?? undefined;
+  }
+
   private index(): Map<number, Map<number, { line: number; column: number }>> {
     if (this.lineIndex !== undefined) return this.lineIndex;
     const index = new Map<number, Map<number, { line: number; column: number }>>();

@@ -26,13 +26,15 @@ export function agentStarted(): Promise<void> {
   return hookPort === undefined || waitMs === 0 ? Promise.resolve() : readyOrTimeout(hookPort, waitMs);
 }
 
-export function startAgent(): void {
+/** `settings`: LIVEPROBE_* values over the environment's (the OpenTelemetry instrumentation's options). */
+export function startAgent(settings?: Record<string, string>): void {
   const key = Symbol.for(HOOK_KEY);
   // Loaded twice (e.g. --import and --require both given) or inside a worker: one agent per process.
   if (!isMainThread || key in globalThis) return;
   const { port1, port2 } = new MessageChannel();
+  const notice = (message: string): void => port1.postMessage({ t: 'notice', message } satisfies ToWorker);
   const appOutput = new AppOutput(process.env, (line) => process.stderr.write(`[liveprobe] ${line}\n`));
-  const hook = new ProbeHook(port1, new AppOtel(), appOutput);
+  const hook = new ProbeHook(port1, new AppOtel(notice), appOutput);
   hookPort = port1;
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
   Object.defineProperty(globalThis, HOOK_GLOBAL, { value: hook, enumerable: false });
@@ -56,6 +58,7 @@ export function startAgent(): void {
     transferList: prepared === undefined ? [port2] : [port2, prepared],
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
     execArgv: [],
+    ...(settings === undefined ? {} : { env: { ...process.env, ...settings } }),
     name: 'liveprobe-agent',
     // V8 sizes a new isolate's young generation for an app; the agent's allocations are small
     // and short-lived, and the default semi-spaces alone cost every process ~8 MiB of RSS.

@@ -3,7 +3,7 @@
  * (e.g. auto-instrumentations-node/register), records go to its global LoggerProvider, so
  * they carry its resource and processors; otherwise the worker exports them.
  */
-import { context, trace, type Attributes, type SpanContext } from '@opentelemetry/api';
+import { context, trace, type Attributes, type SpanContext, type TracerProvider } from '@opentelemetry/api';
 import type { Logger, LoggerProvider, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
 
@@ -11,6 +11,15 @@ const LOGS_API_KEY = Symbol.for('io.opentelemetry.js.api.logs');
 /** Where @opentelemetry/api 1.x keeps what the app registered; `trace` is set with a TracerProvider. */
 const API_KEY = Symbol.for('opentelemetry.js.api.1');
 const LOGS_API_COMPATIBILITY_VERSION = 1;
+/** The providers an SDK handed to LiveprobeInstrumentation (opentelemetry.cts): used when none is registered globally. */
+const PROVIDERS_KEY = Symbol.for('liveprobe.otel.providers');
+
+interface GivenProviders {
+  loggerProvider?: LoggerProvider;
+  tracerProvider?: TracerProvider;
+}
+
+const given = (): GivenProviders | undefined => (globalThis as Record<symbol, GivenProviders | undefined>)[PROVIDERS_KEY];
 const AGENT_VERSION = '0.1.0';
 
 export const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
@@ -23,16 +32,33 @@ export function activeSpanContext(): SpanContext | undefined {
 export class AppOtel {
   private provider: LoggerProvider | undefined;
   private logger: Logger | undefined;
+  private toldNoProcessor = false;
 
-  /** The app's global logger, or undefined when the app registered no logs SDK. */
+  /** `notice`: says something to the user once, through the agent's own messages. */
+  constructor(private readonly notice: (message: string) => void = () => {}) {}
+
+  /**
+   * The app's global logger, or undefined when the app registered no logs SDK, or one whose
+   * records go nowhere (a LoggerProvider without a processor): then the worker exports them.
+   */
   private appLogger(): Logger | undefined {
     const getter = (globalThis as Record<symbol, unknown>)[LOGS_API_KEY];
-    if (typeof getter !== 'function') return undefined;
-    const provider = (getter as (version: number) => LoggerProvider | undefined)(LOGS_API_COMPATIBILITY_VERSION);
+    // The registered global first: the SDK hands instrumentations a proxy before it has a provider.
+    const registered =
+      typeof getter === 'function'
+        ? (getter as (version: number) => LoggerProvider | undefined)(LOGS_API_COMPATIBILITY_VERSION)
+        : undefined;
+    const provider = registered ?? given()?.loggerProvider;
     if (provider === undefined) return undefined;
     if (provider !== this.provider) {
       this.provider = provider;
-      this.logger = provider.getLogger('liveprobe', AGENT_VERSION);
+      this.logger = hasNoProcessor(provider) ? undefined : provider.getLogger('liveprobe', AGENT_VERSION);
+      if (this.logger === undefined && !this.toldNoProcessor) {
+        this.toldNoProcessor = true;
+        this.notice(
+          "the app's OpenTelemetry LoggerProvider has no log record processor, so its log records go nowhere; liveprobe exports its own from OTEL_EXPORTER_OTLP_* instead. Give the provider a processor (processors: [new BatchLogRecordProcessor(exporter)]) to send them through the app's pipeline",
+        );
+      }
     }
     return this.logger;
   }
@@ -40,8 +66,10 @@ export class AppOtel {
   /** Records a snapshot as a span, child of the active one, through the app's SDK; false when it has none. */
   emitSpan(name: string, attributes: Attributes, time: number): boolean {
     const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_KEY];
-    if (registered?.trace === undefined) return false;
-    trace.getTracer('liveprobe', AGENT_VERSION).startSpan(name, { attributes, startTime: time }, context.active()).end(time);
+    const provider = registered?.trace === undefined ? given()?.tracerProvider : undefined;
+    if (provider === undefined && registered?.trace === undefined) return false;
+    const tracer = provider === undefined ? trace.getTracer('liveprobe', AGENT_VERSION) : provider.getTracer('liveprobe', AGENT_VERSION);
+    tracer.startSpan(name, { attributes, startTime: time }, context.active()).end(time);
     return true;
   }
 
@@ -58,4 +86,15 @@ export class AppOtel {
     });
     return true;
   }
+}
+
+/**
+ * True for the SDK's LoggerProvider (sdk-logs) created without processors: it hands every
+ * record to a no-op. Read as plain data, never through a getter of the app's object.
+ */
+function hasNoProcessor(provider: LoggerProvider): boolean {
+  const state = Object.getOwnPropertyDescriptor(provider, '_sharedState')?.value as object | undefined;
+  if (typeof state !== 'object' || state === null) return false;
+  const processors: unknown = Object.getOwnPropertyDescriptor(state, 'processors')?.value;
+  return Array.isArray(processors) && processors.length === 0;
 }

@@ -18,7 +18,7 @@ import {
   unaryOperator,
 } from './safe-read.js';
 import { startEvaluation } from './eval-work.js';
-import { GLOBAL_GETTER, NOT_AVAILABLE } from './frame-markers.js';
+import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
 import { CaptureBudget, renderValue, serialize } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
@@ -28,7 +28,18 @@ export interface Frame {
   self: unknown;
 }
 
-export { NOT_AVAILABLE };
+export { NOT_AVAILABLE, NOT_INITIALISED };
+
+/** A variable the site could not read, and why: a prepared site knows the reason. */
+export class Unavailable {
+  readonly #brand = true;
+  constructor(readonly reason: string) {}
+
+  /** A brand check, not `instanceof`: on an app's Proxy that would run its `getPrototypeOf` trap. */
+  static is(value: unknown): value is Unavailable {
+    return typeof value === 'object' && value !== null && #brand in value;
+  }
+}
 
 export type Compiled = (frame: Frame) => unknown;
 
@@ -95,11 +106,15 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       if (redaction?.isSecretKey(name) === true) return () => REDACTED;
       return (f) => {
         const v = f.values[index];
+        if (v === NOT_INITIALISED) {
+          throw new ProbeEvalError(`\`${name}\` is not initialised yet at this line: it is declared further down (a let, const or class)`);
+        }
         if (v === NOT_AVAILABLE) {
           throw new ProbeEvalError(
             `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
           );
         }
+        if (Unavailable.is(v)) throw new ProbeEvalError(v.reason);
         if (v === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
         return v;
       };

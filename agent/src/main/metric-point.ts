@@ -51,7 +51,10 @@ export function metricValue(metric: CompiledMetric, frame: Frame, timers: Invoca
   }
 }
 
-/** Attribute values are primitives; anything else is rendered as bounded text. A failing one is reported and left out. */
+/**
+ * Attribute values are primitives; anything else is rendered as bounded text. A failing one is
+ * reported and left out; one that is undefined or null is left out.
+ */
 export function metricAttributes(
   metric: CompiledMetric,
   frame: Frame,
@@ -63,6 +66,8 @@ export function metricAttributes(
   for (const attribute of metric.attributes) {
     try {
       const value = attribute.evaluate(frame);
+      // An absent value leaves the attribute out, as OpenTelemetry does, rather than label a series "undefined".
+      if (value === undefined || value === null) continue;
       // Numbers and booleans go out as they are, unless redaction hides them (a card number);
       // everything else, strings included, is redacted and bounded like a log placeholder.
       attributes[attribute.key] =

@@ -13,11 +13,13 @@ import type { HooksData } from '../prepare/esm-hooks.js';
 import { PrepareCache } from '../prepare/prepare-cache.js';
 import { prepareFile } from '../prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
-import { commonJsHeader, outcomeReport, REGISTRY_KEY, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
+import { commonJsHeader, outcomeReport, REGISTRY_GLOBAL, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
 import { installStackTraces } from './stack-traces.js';
 import { StartReport } from './start-report.js';
 import { TRANSFORM_VERSION } from '../prepare/transform.js';
+
+const REQUIRE_ESM = 'an ES module loaded with require() (require(esm)) is not prepared';
 
 /** Set by register-cjs.cts when `--require` could not start the agent before the entry module. */
 const LATE_START_KEY = 'liveprobe.lateStart';
@@ -25,19 +27,32 @@ const LATE_START_KEY = 'liveprobe.lateStart';
 export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessionOpen: Int32Array): MessagePort | undefined {
   const settings = settingsOrNone(env);
   if (settings === undefined) return undefined;
-  const silent = env.LIVEPROBE_LOG_LEVEL === 'silent';
-  const log = (line: string): void => {
-    if (!silent) process.stderr.write(`[liveprobe] ${line}\n`);
+  const level = env.LIVEPROBE_LOG_LEVEL ?? 'info';
+  // The app's stderr is the app's: warnings by default, the routine summary only when asked for.
+  const warn = (line: string): void => {
+    if (level !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
+  };
+  const info = (line: string): void => {
+    if (level === 'debug') process.stderr.write(`[liveprobe] ${line}\n`);
   };
   if (Symbol.for(LATE_START_KEY) in globalThis)
-    log('prepared files with --require need Node 20.19 or later; load the agent with --import to prepare the entry module');
-  const report = new StartReport(log, settings.warnBytes);
+    warn('prepared files with --require need Node 20.19 or later; load the agent with --import to prepare the entry module');
+  const report = new StartReport({ info, warn }, settings.warnBytes);
   const version = `${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}+t${TRANSFORM_VERSION}`;
   const cache = settings.cacheDir === undefined ? undefined : new PrepareCache(settings.cacheDir, version);
 
   const { port1, port2 } = new MessageChannel();
-  const registry = new PreparedRegistry(target, port1, sessionOpen);
-  Object.defineProperty(globalThis, Symbol.for(REGISTRY_KEY), { value: registry, enumerable: false });
+  const registry = new PreparedRegistry(target, port1, sessionOpen, allFlagsOn(env));
+  // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
+  // prepared code never reads it.
+  Object.defineProperty(globalThis, Symbol.for('liveprobe.prepared'), { value: registry, enumerable: false });
+  Object.defineProperty(globalThis, REGISTRY_GLOBAL, {
+    // A bound function: calling it looks nothing up on objects the app can reach.
+    value: registry.file.bind(registry),
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
   port1.unref();
   const record = (outcome: PreparedOutcomeReport): void => {
     report.add(outcome);
@@ -46,9 +61,14 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   };
 
   const header = commonJsHeader();
-  installCommonJsLoader((filename, content) => {
-    // `.mjs` reaching the CommonJS loader is require(esm): the ESM hooks see it, not this.
-    if (filename.endsWith('.mjs') || !shouldPrepare(settings, filename)) return undefined;
+  installCommonJsLoader((filename, content, format) => {
+    if (!shouldPrepare(settings, filename)) return undefined;
+    if (format === 'module' || filename.endsWith('.mjs')) {
+      // require(esm): Node compiles it as an ES module, outside the loader hooks, where the
+      // flags import of a prepared module cannot load. It runs as written, and says so.
+      record({ t: 'outcome', path: filename, kind: 'failed', reason: REQUIRE_ESM, ms: 0, bytes: Buffer.byteLength(content) });
+      return undefined;
+    }
     const outcome = prepareFile(content, 'commonjs', header, cache);
     record(outcomeReport(filename, outcome));
     if (outcome.kind === 'failed') return undefined;
@@ -65,6 +85,15 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   installStackTraces(registry);
   process.once('exit', () => report.flush());
   return port2;
+}
+
+/** LIVEPROBE_PREPARE_FLAGS=all runs every twin and fires every site: how the project checks that prepared code behaves as the original. */
+function allFlagsOn(env: NodeJS.ProcessEnv): boolean {
+  const value = env.LIVEPROBE_PREPARE_FLAGS;
+  if (value === undefined || value === '' || value === 'off') return false;
+  if (value === 'all') return true;
+  process.stderr.write(`[liveprobe] LIVEPROBE_PREPARE_FLAGS: "${value}" is not one of off, all; flags stay off\n`);
+  return false;
 }
 
 /** A mistake in the settings turns preparing off, never the app: the rest of the agent still starts. */

@@ -1,19 +1,52 @@
 /**
- * The main thread's side of prepared files: each file's flag tables and `$lp.hit`, which turns
+ * The main thread's side of prepared files: each file's flag tables and `$lpH`, which turns
  * a site's scope object into the probe hook's `values` (in the action's `roots` order) so the
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { NOT_AVAILABLE } from './compile.js';
+import { Unavailable } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
 import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
-/** Captured at load: the app may replace Object.hasOwn later, and a hit must not call its version. */
-const hasOwn = Object.hasOwn;
+// Captured before the app runs, which may replace these globals.
+const U8 = Uint8Array;
+const Shared = SharedArrayBuffer;
 
 /** The part of the probe hook a prepared site calls. */
 export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
+}
+
+/**
+ * What a site passes: `[site, this, name, value, …]`, where a name starting with `*` comes with a
+ * reader of a binding that may be in its TDZ.
+ */
+export type SitePass = unknown[];
+
+const NOT_PASSED = (name: string): Unavailable =>
+  new Unavailable(
+    `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`,
+  );
+
+/** A binding's value at the site, or why it cannot be read. */
+function bindingValue(pass: SitePass, name: string): unknown {
+  for (let i = 2; i < pass.length; i += 2) {
+    const key = pass[i] as string;
+    if (key === name) return pass[i + 1];
+    if (key.length === name.length + 1 && key.charCodeAt(0) === STAR && key.endsWith(name)) return readLazily(pass[i + 1], name);
+  }
+  return NOT_PASSED(name);
+}
+
+const STAR = 42;
+
+function readLazily(reader: unknown, name: string): unknown {
+  try {
+    return (reader as () => unknown)();
+  } catch {
+    // Only a TDZ read throws here: the reader is `() => name`.
+    return new Unavailable(`\`${name}\` is not initialised yet at this line (its \`let\`, \`const\`, \`class\` or import has not run)`);
+  }
 }
 
 interface ArmedSite {
@@ -21,7 +54,7 @@ interface ArmedSite {
   roots: string[];
 }
 
-/** What a prepared file's header binds to `$lp`; `$lpF` and `$lpS` are its F and S. */
+/** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS` and `$lpH` are its F, S and H. */
 export class PreparedFile {
   readonly F: Uint8Array;
   readonly S: Uint8Array;
@@ -37,23 +70,40 @@ export class PreparedFile {
     private readonly target: HitTarget,
     /** Takes the worker's queued flag messages now: it may have turned a flag on before they arrived. */
     private readonly drain: () => void,
+    /** LIVEPROBE_PREPARE_FLAGS=all: every twin runs and every site fires, with no action behind it. */
+    private readonly allOn: boolean,
   ) {
-    this.F = new Uint8Array(new SharedArrayBuffer(functions));
-    this.S = new Uint8Array(new SharedArrayBuffer(sites.length / 3));
+    this.F = new U8(new Shared(functions));
+    this.S = new U8(new Shared(sites.length / 3));
     this.functionUse = new Uint32Array(functions);
+    const file = this;
+    this.H = function H(pass: SitePass): void {
+      file.hit(pass);
+    };
+    if (allOn) {
+      this.F.fill(1);
+      this.S.fill(1);
+    }
   }
 
-  hit(site: number, self: unknown, scope: Record<string, unknown>): void {
+  /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees. */
+  readonly H: (pass: SitePass) => void;
+
+  private hit(pass: SitePass): void {
     try {
+      const site = pass[0] as number;
       let armed = this.armed.get(site);
       if (armed === undefined) {
         this.drain();
         armed = this.armed.get(site);
-        if (armed === undefined) return;
+        if (armed === undefined) {
+          if (this.allOn) readAll(pass);
+          return;
+        }
       }
       for (const { key, roots } of armed) {
-        const values = roots.map((name) => (hasOwn(scope, name) ? scope[name] : NOT_AVAILABLE));
-        this.target.hit(key, values, self, true);
+        const values = roots.map((name) => bindingValue(pass, name));
+        this.target.hit(key, values, pass[1], true);
       }
     } catch {
       // A probe never throws into the app.
@@ -69,12 +119,17 @@ export class PreparedFile {
       if (list.length > 0) this.armed.set(site, list);
       else this.armed.delete(site);
       const isOn = list.length > 0;
-      this.S[site] = isOn ? 1 : 0;
+      this.S[site] = isOn || this.allOn ? 1 : 0;
       const fn = this.sites[site * 3 + 2]!;
       if (fn >= 0 && wasOn !== isOn) this.functionUse[fn] = this.functionUse[fn]! + (isOn ? 1 : -1);
-      if (fn >= 0) this.F[fn] = this.functionUse[fn]! > 0 ? 1 : 0;
+      if (fn >= 0) this.F[fn] = this.functionUse[fn]! > 0 || this.allOn ? 1 : 0;
     }
   }
+}
+
+/** Reads every lazily passed binding, as an action would. */
+function readAll(pass: SitePass): void {
+  for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1], '');
 }
 
 export class PreparedRegistry {
@@ -87,6 +142,7 @@ export class PreparedRegistry {
     private readonly target: HitTarget,
     private readonly worker: MessagePort,
     private readonly sessionOpen: Int32Array,
+    private readonly allOn = false,
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
@@ -118,6 +174,7 @@ export class PreparedRegistry {
       map ?? expected?.map ?? {},
       this.target,
       this.drain,
+      this.allOn,
     );
     this.files.push(file);
     this.byPath.set(path, file);

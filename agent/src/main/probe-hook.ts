@@ -15,6 +15,7 @@ import {
   compileExpression,
   compileTemplate,
   NOT_AVAILABLE,
+  NOT_INITIALISED,
   type Compiled,
   type CompiledTemplate,
   type Frame,
@@ -65,6 +66,8 @@ interface ArmedProbe {
   pendingErrors: number;
   lastErrorReport: number;
   lastError: string;
+  /** Indexes in `roots` of the bindings in their temporal dead zone at the line. */
+  uninitialised: number[] | undefined;
 }
 
 export class ProbeHook {
@@ -121,6 +124,9 @@ export class ProbeHook {
       if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
       // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
       const now = TIME_ORIGIN + startedAt;
+      // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
+      const uninitialised = probe.uninitialised;
+      if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
       this.run(probe, { values, self }, now, startedAt, prepared);
       if (this.quotas.cpuMsPerSecond <= 0) return;
       // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
@@ -348,6 +354,7 @@ export class ProbeHook {
       pendingErrors: 0,
       lastErrorReport: 0,
       lastError: '',
+      uninitialised: spec.uninitialised?.map((name) => spec.roots.indexOf(name)).filter((index) => index >= 0),
     };
     this.compile(probe);
     this.probes.set(spec.key, probe);

@@ -7,6 +7,7 @@ import { types } from 'node:util';
 import { bigintRefusal } from '@liveprobe/protocol/expression/bounds';
 import { setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
 import { MAX_BUILT_STRING, spend, textSteps } from './eval-work.js';
+import { isPlatformGetter } from './platform-getters.js';
 import { ProbeEvalError } from './probe-eval-error.js';
 
 export { ProbeEvalError };
@@ -80,7 +81,8 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
     const descriptor = getOwnPropertyDescriptor(current, key);
     if (descriptor !== undefined) {
       if ('value' in descriptor) return descriptor.value;
-      if (setContains(SAFE_GETTERS, descriptor.get)) return apply(descriptor.get!, receiver, []);
+      if (setContains(SAFE_GETTERS, descriptor.get) || isPlatformGetter(descriptor.get, receiver))
+        return apply(descriptor.get!, receiver, []);
       throw new ProbeEvalError(`\`${what}\` is a getter; liveprobe never runs getters`);
     }
     current = getPrototypeOf(current);

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import type { CapturedValue, Expr, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
 import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
-import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
+import { NOT_AVAILABLE, Unavailable, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
 import { CaptureBudget, serialize } from './serialize.js';
 
 export interface CompiledSnapshot {
@@ -50,7 +50,12 @@ export function captureSnapshot(
 ): CapturedSnapshot {
   const stack = captureStack(agentDir);
   const budget = new CaptureBudget(limits.totalBytes);
-  const value = (v: unknown): CapturedValue => (v === NOT_AVAILABLE ? UNAVAILABLE : serialize(v, limits, budget, redaction));
+  const value = (v: unknown): CapturedValue =>
+    v === NOT_AVAILABLE
+      ? UNAVAILABLE
+      : Unavailable.is(v)
+        ? { t: 'unavailable', reason: v.reason }
+        : serialize(v, limits, budget, redaction);
   // A variable whose name is on the redaction list is hidden whatever its value.
   const named = (slots: Slot[]): NamedValue[] =>
     slots.map((s) => ({

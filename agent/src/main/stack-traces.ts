@@ -1,12 +1,15 @@
 /**
  * Stack traces through prepared files point at the original lines: positions inside a twin
- * map back to the statement it copies, the twin's `$lpN` name is dropped, and the entry guard's
- * own frame (inserted code) is hidden. Installed as `Error.prepareStackTrace`, composed with the
+ * map back to the statement it copies, positions in a guard to the statement it guards. The
+ * twin runs in the original's own frame, so frames are neither added nor hidden (but for the
+ * CommonJS loader's wrapper, under a module's top level), and a mapped frame's text is V8's own
+ * with only the position changed. Installed as `Error.prepareStackTrace`, composed with the
  * app's formatter, whether it was set before the agent or after (source-map-support, depd's
  * save-set-restore); with source maps enabled, positions continue through the file's own map
  * (`--enable-source-maps` would otherwise be bypassed by any prepareStackTrace).
  */
 import { findSourceMap } from 'node:module';
+import { LOADER_FILE } from './commonjs-loader.js';
 
 export interface PositionMaps {
   mapOf(path: string): Readonly<Record<number, number[]>> | undefined;
@@ -14,7 +17,11 @@ export interface PositionMaps {
 
 type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 
-const TWIN_SUFFIX = /\$lp\d+$/;
+// Captured before the app runs: it may replace these globals, and a formatter that throws
+// would change every error's stack.
+const { apply, get } = Reflect;
+const ProxyConstructor = Proxy;
+const errorToString = Error.prototype.toString;
 
 export function installStackTraces(maps: PositionMaps): void {
   // Error.prepareStackTrace becomes an accessor: what the app assigns is kept as its formatter,
@@ -50,6 +57,8 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[]
   const out: NodeJS.CallSite[] = [];
   for (const frame of frames) {
     const file = frame.getFileName();
+    // The loader's wrapper around Module.prototype._compile, under a module's top-level frames.
+    if (file === LOADER_FILE) continue;
     const map = file === undefined || file === null ? undefined : maps.mapOf(file);
     const line = frame.getLineNumber();
     const column = frame.getColumnNumber();
@@ -60,56 +69,49 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[]
     }
     let i = 0;
     while (i + 3 < segments.length && segments[i + 3]! <= column - 1) i += 3;
-    const originalLine = segments[i + 1]!;
-    if (originalLine === -1) continue; // the guard's `return twin.call(…)`: inserted code
-    out.push(mappedFrame(frame, originalLine, segments[i + 2]! + (column - 1 - segments[i]!) + 1));
+    out.push(mappedFrame(frame, segments[i + 1]!, segments[i + 2]! + (column - 1 - segments[i]!) + 1));
   }
   return out;
 }
 
 function mappedFrame(frame: NodeJS.CallSite, line: number, column: number): NodeJS.CallSite {
-  const strip = (name: string | null): string | null => (name === null ? null : name.replace(TWIN_SUFFIX, ''));
-  return new Proxy(frame, {
+  return new ProxyConstructor(frame, {
     get(target, property) {
       switch (property) {
         case 'getLineNumber':
           return () => line;
         case 'getColumnNumber':
           return () => column;
-        case 'getFunctionName':
-          return () => strip(target.getFunctionName());
-        case 'getMethodName':
-          return () => strip(target.getMethodName());
         case 'toString':
-          return () => describe(target, strip(target.getFunctionName()), line, column);
+          return () => relocated(target, line, column);
         default: {
-          const value = Reflect.get(target, property) as unknown;
-          return typeof value === 'function' ? value.bind(target) : value;
+          const value = get(target, property) as unknown;
+          return typeof value === 'function' ? (...args: unknown[]) => apply(value, target, args) : value;
         }
       }
     },
   });
 }
 
-/** V8's own layout of one frame. */
-function describe(frame: NodeJS.CallSite, name: string | null, line: number, column: number): string {
-  const location = `${frame.getFileName() ?? '<anonymous>'}:${line}:${column}`;
-  const asyncPrefix = (frame as NodeJS.CallSite & { isAsync?: () => boolean }).isAsync?.() === true ? 'async ' : '';
-  if (frame.isConstructor()) return `${asyncPrefix}new ${name ?? '<anonymous>'} (${location})`;
-  const type = frame.isToplevel() ? null : frame.getTypeName();
-  const label = name === null ? null : type !== null && !name.startsWith(`${type}.`) ? `${type}.${name}` : name;
-  return label === null ? `${asyncPrefix}${location}` : `${asyncPrefix}${label} (${location})`;
+/** V8's own text for the frame (`[as alias]`, `new K`, `Object.<anonymous>`, `async`), at the original position. */
+function relocated(frame: NodeJS.CallSite, line: number, column: number): string {
+  const text = frame.toString();
+  const position = `:${frame.getLineNumber()}:${frame.getColumnNumber()}`;
+  const at = text.lastIndexOf(position);
+  return at === -1 ? text : `${text.slice(0, at)}:${line}:${column}${text.slice(at + position.length)}`;
 }
 
 function format(error: Error, frames: NodeJS.CallSite[]): string {
   let header: string;
   try {
-    header = Error.prototype.toString.call(error);
+    header = apply(errorToString, error, []) as string;
   } catch {
     header = 'Error';
   }
   const useMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
-  return header + frames.map((frame) => `\n    at ${useMaps ? throughSourceMap(frame) : String(frame)}`).join('');
+  let text = header;
+  for (const frame of frames) text += `\n    at ${useMaps ? throughSourceMap(frame) : frame.toString()}`;
+  return text;
 }
 
 function throughSourceMap(frame: NodeJS.CallSite): string {

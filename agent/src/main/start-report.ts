@@ -1,6 +1,8 @@
 /**
  * The start-up log line for prepared files: how many were prepared or came from the cache,
- * which were left untouched and why, and the time spent. Printed once loading goes quiet.
+ * which were left untouched and why, and the time spent. Printed once loading goes quiet: as a
+ * warning when a file was left untouched or is large, else as a routine line (which the agent
+ * writes only at LIVEPROBE_LOG_LEVEL=debug: it must not change the app's own stderr).
  */
 const QUIET_MS = 300;
 
@@ -12,18 +14,23 @@ export interface FileOutcome {
   bytes: number;
 }
 
+export interface ReportLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
 export class StartReport {
   private outcomes: FileOutcome[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly log: (line: string) => void,
+    private readonly log: ReportLog,
     private readonly warnBytes: number,
   ) {}
 
   add(outcome: FileOutcome): void {
     if (outcome.bytes > this.warnBytes) {
-      this.log(
+      this.log.warn(
         `warning: prepared a large file, ${(outcome.bytes / 1048576).toFixed(1)} MB, in ${Math.round(outcome.ms)} ms: ${outcome.path} (exclude it with LIVEPROBE_PREPARE=…,!<glob> if start-up suffers)`,
       );
     }
@@ -47,7 +54,7 @@ export class StartReport {
       failed.length === 0
         ? ''
         : `; ${failed.length} left untouched (breakpoints only): ${failed.map((o) => `${o.path} (${o.reason ?? 'unknown'})`).join(', ')}`;
-    this.log(
+    (failed.length === 0 ? this.log.info : this.log.warn)(
       `prepared ${prepared + cached} files (${prepared} transformed, ${cached} from cache, ${mb.toFixed(2)} MB) in ${Math.round(ms)} ms${skipped}`,
     );
   }

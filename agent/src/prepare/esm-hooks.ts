@@ -11,7 +11,7 @@ import { PrepareCache } from './prepare-cache.js';
 import { prepareFile } from './prepare-file.js';
 import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
 import type { PreparedOutput } from './prepared-output.js';
-import { FLAGS_SCHEME, moduleHeader, outcomeReport, REGISTRY_KEY } from './prepared-messages.js';
+import { FLAGS_SCHEME, moduleHeader, outcomeReport, REGISTRY_GLOBAL } from './prepared-messages.js';
 
 export interface HooksData {
   settings: PrepareSettings;
@@ -67,16 +67,19 @@ export async function load(
   return { ...result, source: outcome.output.code };
 }
 
-/** Binds the file's flag tables on the main thread; without an agent there, every flag stays off. */
+/**
+ * Binds the file's flag tables on the main thread. Without an agent there (a worker thread that
+ * inherited the hooks), every flag stays off: zeros made from literals, so even then the module
+ * reads no global the app could have replaced.
+ */
 function flagsModule(url: string): string {
   const output = outputs.get(url);
   const sites = output?.sites ?? [];
   const functions = output?.functions ?? 0;
   return [
-    `const registry = globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})];`,
-    `const lp = registry === undefined ? { F: new Uint8Array(${functions}), S: new Uint8Array(${sites.length / 3}), hit() {} }`,
-    `  : registry.file(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})}, ${JSON.stringify(output?.sourceMappingURL)});`,
-    'export { lp as $lp };',
-    'export const $lpF = lp.F, $lpS = lp.S;',
+    'const zeros = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };',
+    `const lp = typeof ${REGISTRY_GLOBAL} !== 'function' ? { F: zeros(${functions}), S: zeros(${sites.length / 3}), H: function () {} }`,
+    `  : ${REGISTRY_GLOBAL}(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})}, ${JSON.stringify(output?.sourceMappingURL)});`,
+    'export const $lpF = lp.F, $lpS = lp.S, $lpH = lp.H;',
   ].join('\n');
 }

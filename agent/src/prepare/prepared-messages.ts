@@ -62,16 +62,20 @@ export function outcomeReport(path: string, outcome: PrepareOutcome): PreparedOu
 export type PreparedToWorker = PreparedFileLoaded | PreparedOutcomeReport;
 export type PreparedToMain = PreparedFlags;
 
-/** The global symbol the prepared files' header (or synthetic module) reads the registry from. */
-export const REGISTRY_KEY = 'liveprobe.prepared';
+/**
+ * The global function a prepared file's header (or flags module) calls to bind its flag tables.
+ * A bare name, defined non-writable and non-configurable before the app runs: the inserted code
+ * looks up nothing the app can replace (`Symbol`, `Object`, `Function.prototype.call`…).
+ */
+export const REGISTRY_GLOBAL = '$lpPrepared';
 
 /** ESM files import their flags from this scheme, served by the loader hooks. */
 export const FLAGS_SCHEME = 'liveprobe-prepared:';
 
 export function commonJsHeader(): string {
-  return `const $lp = globalThis[Symbol.for(${JSON.stringify(REGISTRY_KEY)})].file(__filename), $lpF = $lp.F, $lpS = $lp.S;`;
+  return `const $lp = ${REGISTRY_GLOBAL}(__filename), $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H;`;
 }
 
 export function moduleHeader(url: string): string {
-  return `import { $lp, $lpF, $lpS } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
+  return `import { $lpF, $lpS, $lpH } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
 }

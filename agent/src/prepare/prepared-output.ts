@@ -11,7 +11,7 @@ export interface PreparedOutput {
   functions: number;
   /**
    * Generated line → flat triples `[generatedColumn, originalLine, originalColumn]`, sorted by
-   * column, only for lines the transform changed; originalLine -1 marks inserted code.
+   * column, only for lines the transform changed; inserted code maps to the statement it guards.
    */
   map: Record<number, number[]>;
   /** The file's own `//# sourceMappingURL=` (tsc output, bundles), for matching `file:line` in the user's source. */

@@ -2,7 +2,9 @@
  * The bindings a probe site passes by name: only those definitely initialised there (no TDZ)
  * and only what the original function already sees (its own scopes, plus outer variables it
  * references), found by scope analysis. Passing more would change how V8 allocates the outer
- * scope (docs/architecture.md §4).
+ * scope (docs/architecture.md §4). An outer `let`/`const`/`class` or import the function uses may be
+ * uninitialised when it runs (a hoisted caller, an import cycle): it is passed lazily, read when
+ * an action asks for it, and a read in its TDZ is reported as such.
  */
 import type { Scope, Variable } from 'eslint-scope';
 import type { AstNode } from './ast.js';
@@ -19,8 +21,14 @@ export interface SiteFunction {
   outer: readonly AstNode[];
 }
 
-export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): string[] {
-  const names: string[] = [];
+export interface SiteBinding {
+  name: string;
+  /** Read through a closure when asked: it may be in its TDZ. */
+  lazy: boolean;
+}
+
+export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): SiteBinding[] {
+  const names: SiteBinding[] = [];
   const seen = new Set<string>();
   for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
     if (scope.type === 'global') break;
@@ -28,7 +36,7 @@ export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): 
       if (seen.has(variable.name)) continue;
       seen.add(variable.name);
       if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-      if (initialisedAt(variable, scope, offset)) names.push(variable.name);
+      if (initialisedAt(variable, scope, offset)) names.push({ name: variable.name, lazy: false });
     }
     if (scope === fn.scope) break;
   }
@@ -39,7 +47,7 @@ export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): 
       if (variable === null || seen.has(variable.name)) continue;
       seen.add(variable.name);
       if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-      if (initialisedBefore(variable, node, fn.outer)) names.push(variable.name);
+      names.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer) });
     }
   }
   return names.slice(0, MAX_SITE_BINDINGS);

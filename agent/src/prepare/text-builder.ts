@@ -7,7 +7,7 @@
 export interface Insert {
   at: number;
   text: string;
-  /** Pairs `[relativeColumn, originalOffset]` inside `text` (a twin body); -1 marks inserted code. */
+  /** Pairs `[relativeColumn, originalOffset]` inside `text` (a twin body). Without them, the text stands for the code at `at`. */
   segments?: number[];
 }
 
@@ -44,11 +44,8 @@ export function build(
   lines[line] = current;
   const mark = (origin: number): void => {
     segments.push(relative(), origin);
-    if (origin < 0) current.push(column, -1, -1);
-    else {
-      const l = lineOf(lineStarts, origin);
-      current.push(column, l, origin - lineStarts[l - 1]!);
-    }
+    const l = lineOf(lineStarts, origin);
+    current.push(column, l, origin - lineStarts[l - 1]!);
   };
   let emitted = 0;
   const relative = (): number => emitted;
@@ -97,16 +94,14 @@ export function build(
     dirty.add(line);
     const start = column;
     const startEmitted = emitted;
-    if (insert.segments === undefined) mark(-1);
+    // A site's guard maps to the statement it precedes: a stack taken at the site starts on that line.
+    if (insert.segments === undefined) mark(insert.at);
     else {
       for (let i = 0; i < insert.segments.length; i += 2) {
         const origin = insert.segments[i + 1]!;
         segments.push(startEmitted + insert.segments[i]!, origin);
-        if (origin < 0) current.push(start + insert.segments[i]!, -1, -1);
-        else {
-          const l = lineOf(lineStarts, origin);
-          current.push(start + insert.segments[i]!, l, origin - lineStarts[l - 1]!);
-        }
+        const l = lineOf(lineStarts, origin);
+        current.push(start + insert.segments[i]!, l, origin - lineStarts[l - 1]!);
       }
     }
     parts.push(insert.text);

@@ -2,15 +2,21 @@
  * The prepare transform (install path 2, docs/architecture.md §4): a pure function from a file's
  * source to prepared source, its probe sites and a position map.
  *
- * - A leaf function gets a guard at entry, `if ($lpF[n] !== 0) return name$lpn.call(this, …)`,
- *   and a twin declared right after the statement that contains it (same scope, so the same
- *   closure variables), flattened onto that statement's last line, with a site before each
- *   of its statements.
+ * - A leaf function gets, at entry, `if ($lpF[n] !== 0) {…; return;}` holding its twin: an
+ *   instrumented copy of its body, flattened onto the line where the body starts, with a site
+ *   before each statement. The twin runs in the same invocation, so scope, strictness, `this`,
+ *   `arguments`, async ticks and stack frames are the original's, and it calls nothing.
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
  *
- * A site guard is `if ($lpS[n] !== 0) $lp.hit(n, this, {a, b})`; the scope object is only
- * built when the flag is on. Nothing inserted contains a line break, so every line keeps its number.
+ * A site guard is `if ($lpS[n] !== 0) new $lpH([n, this, "a", a, "*c", () => c])`: the site, its
+ * receiver and its bindings by name, built only when the flag is on. One argument, so the guard
+ * adds at most one register to the function's frame (recursion depth); an outer binding that may
+ * still be in its TDZ (`*`) is read through an arrow, which throws there and is reported as not
+ * initialised yet. `new` and an array leave V8's inference of anonymous functions' names as it
+ * was: a call would drop the last pending function of the enclosing expression from it, and an
+ * object literal's keys would name them. Nothing inserted contains a line break, so every line
+ * keeps its number.
  */
 import { parse, type Comment } from 'acorn';
 import { analyze, type Scope, type ScopeManager } from 'eslint-scope';
@@ -18,7 +24,7 @@ import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { bindingsAt, type SiteFunction } from './site-bindings.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
-import { readsThis, twinBlocker } from './twin-rules.js';
+import { twinBlocker } from './twin-rules.js';
 
 export interface PrepareOptions {
   kind: 'module' | 'commonjs';
@@ -27,7 +33,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 2;
+export const TRANSFORM_VERSION = 4;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -42,10 +48,6 @@ interface Context {
   /** The twin's function flag while building a twin, else -1. */
   twin: number;
   inserts: Insert[];
-  /** Twins of leaves found inside the current statement: they go right after it. */
-  pending: Insert[];
-  /** The scope a twin declared after the current statement would live in. */
-  placement: Scope;
 }
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
@@ -108,8 +110,6 @@ class Preparer {
       self: this.options.kind === 'commonjs' ? 'this' : 'undefined',
       twin: -1,
       inserts,
-      pending: [],
-      placement: top,
     };
     this.ancestors.push(program);
     this.list(program.body, ctx);
@@ -154,10 +154,9 @@ class Preparer {
   private list(statements: AstNode[], ctx: Context): void {
     for (const statement of statements) {
       if (siteable(statement)) this.site(statement.start, ctx);
-      const pending: Insert[] = [];
-      this.walk(statement, { ...ctx, pending, placement: ctx.scope });
+      this.walk(statement, ctx);
+      // A flattened twin loses the line breaks automatic semicolon insertion relied on.
       if (ctx.twin >= 0 && this.source[statement.end - 1] !== ';') ctx.inserts.push({ at: statement.end, text: ';' });
-      for (const twin of pending) ctx.inserts.push({ ...twin, at: statement.end });
     }
   }
 
@@ -177,8 +176,10 @@ class Preparer {
     const id = this.sites.length / 3;
     const line = lineOf(this.lineStarts, offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
-    const names = bindingsAt(ctx.scope, offset, ctx.fn);
-    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) $lp.hit(${id}, ${ctx.self}, {${names.join(', ')}});` });
+    const fields = [String(id), ctx.self === 'this' ? 'this' : 'void 0'];
+    for (const { name, lazy } of bindingsAt(ctx.scope, offset, ctx.fn))
+      fields.push(lazy ? `"*${name}", () => ${name}` : `"${name}", ${name}`);
+    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${fields.join(', ')}]);` });
   }
 
   private walk(node: AstNode, ctx: Context): void {
@@ -199,7 +200,7 @@ class Preparer {
         return this.list(node.body, here);
       case 'StaticBlock': {
         const scope = inner ?? here.scope;
-        return this.list(node.body, { ...here, scope, self: 'this', fn: { scope, node, outer: outerOf(here) }, placement: scope });
+        return this.list(node.body, { ...here, scope, self: 'this', fn: { scope, node, outer: outerOf(here) } });
       }
       case 'SwitchCase':
         if (node.test !== null) this.walk(node.test, here);
@@ -238,7 +239,7 @@ class Preparer {
     const inner: Context = { ...ctx, scope, fn: fnContext };
     this.ancestors.push(fn);
     try {
-      this.prepareFunction(fn, ctx, inner, scope, fnContext, parent, grandparent, position);
+      this.prepareFunction(fn, ctx, inner, parent, grandparent, position);
     } finally {
       this.ancestors.pop();
     }
@@ -248,67 +249,56 @@ class Preparer {
     fn: AstNode,
     ctx: Context,
     inner: Context,
-    scope: Scope,
-    fnContext: SiteFunction,
     parent: AstNode | undefined,
     grandparent: AstNode | undefined,
     position: { line: number; column: number },
   ): void {
+    // A twin holds no block-bodied functions (leaf rule), and its copies of the expression-bodied
+    // ones were reported with the original.
+    if (ctx.twin >= 0) return;
     if (fn.body.type !== 'BlockStatement') {
       this.report.push({ ...position, mode: 'none', reason: 'expression body' });
       // Block-bodied functions inside it still get prepared.
       for (const child of childrenOf(fn)) this.walk(child, inner);
       return;
     }
-    if (ctx.twin >= 0) return; // a twin holds no block-bodied functions (leaf rule)
-    let blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4, scope);
-    if (blocker === undefined && !visibleFrom(scope, ctx.placement)) blocker = 'uses a variable not visible where its twin would go';
+    const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
+    const blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
+    for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
     if (blocker === undefined) {
-      this.twin(fn, ctx, scope, fnContext, parent);
+      this.twin(fn, { ...inner, self });
       this.report.push({ ...position, mode: 'twin' });
       return;
     }
     this.report.push({ ...position, mode: 'inline', reason: blocker });
-    const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
-    const body: Context = { ...inner, self, twin: -1, placement: scope };
-    for (const param of fn.params) this.walk(param, body);
-    this.list(fn.body.body, body);
+    this.list(fn.body.body, { ...inner, self, twin: -1 });
   }
 
-  private twin(fn: AstNode, ctx: Context, scope: Scope, fnContext: SiteFunction, parent: AstNode | undefined): void {
+  /**
+   * `if ($lpF[n] !== 0) {<twin> return;}` after the directive prologue. The twin is the body
+   * copied with a site before each statement; its `let`s and `const`s live in the guard's block,
+   * its `var`s are the function's own, and reaching its end returns as the original would.
+   */
+  private twin(fn: AstNode, inner: Context): void {
     const id = this.functions++;
-    const name = `${nameOf(fn, parent)}$lp${id}`;
-    const params = (fn.params as AstNode[]).flatMap((p) => boundNames(p));
-    const arrow = fn.type === 'ArrowFunctionExpression';
-    const inserts: Insert[] = [];
-    const twinContext: Context = {
-      ...ctx,
-      scope,
-      fn: fnContext,
-      self: arrow ? 'undefined' : 'this',
-      twin: id,
-      inserts,
-      pending: [],
-      placement: scope,
-    };
-    this.list(fn.body.body, twinContext);
-    inserts.sort((a, b) => a.at - b.at);
-    const from = fn.body.start + 1;
-    const to = fn.body.end - 1;
-    const blanks = this.comments.filter((c) => c.end > from && c.start < to).map((c): [number, number] => [c.start, c.end]);
-    const body = build(this.source, from, to, inserts, true, blanks, this.lineStarts);
-    const head = `;${fn.async ? 'async ' : ''}function ${name}(${params.join(', ')}){`;
-    const segments = [0, -1, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, -1];
-    ctx.pending.push({ at: fn.body.end, text: `${head}${body.text}}`, segments });
-    // The entry guard goes after the directive prologue, which must stay first.
-    const directives = (fn.body.body as AstNode[]).filter(
+    const statements = fn.body.body as AstNode[];
+    const directives = statements.filter(
       (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
     );
     const last = directives.at(-1);
-    const at = last === undefined ? from : last.end;
-    const semicolon = last !== undefined && this.source[last.end - 1] !== ';' ? ';' : '';
-    const call = arrow && !readsThis(fn) ? `${name}(${params.join(', ')})` : `${name}.call(${['this', ...params].join(', ')})`;
-    ctx.inserts.push({ at, text: `${semicolon}if ($lpF[${id}] !== 0) return ${call};` });
+    const at = last === undefined ? fn.body.start + 1 : last.end;
+    const to = fn.body.end - 1;
+    const inserts: Insert[] = [];
+    this.list(statements.slice(directives.length), { ...inner, twin: id, inserts });
+    inserts.sort((a, b) => a.at - b.at);
+    const blanks = this.comments.filter((c) => c.end > at && c.start < to).map((c): [number, number] => [c.start, c.end]);
+    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
+    const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
+    const tail = 'return;}';
+    // The guard stands for the body's first statement; the closing `return;` for the closing brace.
+    const first = statements[directives.length]?.start ?? to;
+    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
+    inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
   }
 
   private position(offset: number): { line: number; column: number } {
@@ -339,36 +329,9 @@ function siteable(statement: AstNode): boolean {
   }
 }
 
-/** Every outer variable the function references is declared in `placement` or around it. */
-function visibleFrom(scope: Scope, placement: Scope): boolean {
-  const chain = new Set<Scope>();
-  for (let s: Scope | null = placement; s !== null; s = s.upper) chain.add(s);
-  return scope.through.every((reference) => reference.resolved === null || chain.has(reference.resolved.scope));
-}
-
 function isDerivedConstructor(parent: AstNode | undefined, ancestors: AstNode[]): boolean {
   if (parent?.type !== 'MethodDefinition' || parent.kind !== 'constructor') return false;
   // ancestors end with …, class, ClassBody, MethodDefinition, the function
   const cls = ancestors.at(-4);
   return cls !== undefined && cls.superClass != null;
-}
-
-function nameOf(fn: AstNode, parent: AstNode | undefined): string {
-  let name: string | undefined = fn.id?.name;
-  if (name === undefined && parent !== undefined) {
-    if (parent.type === 'VariableDeclarator' && parent.id.type === 'Identifier') name = parent.id.name;
-    else if (
-      (parent.type === 'Property' || parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition') &&
-      parent.key.type === 'Identifier'
-    )
-      name = parent.key.name;
-    else if (parent.type === 'AssignmentExpression' && parent.left.type === 'Identifier') name = parent.left.name;
-    else if (
-      parent.type === 'AssignmentExpression' &&
-      parent.left.type === 'MemberExpression' &&
-      parent.left.property.type === 'Identifier'
-    )
-      name = parent.left.property.name;
-  }
-  return name !== undefined && /^[A-Za-z_$][\w$]*$/.test(name) ? name : 'anonymous';
 }

@@ -1,28 +1,22 @@
 /**
- * Whether a function may get an instrumented twin (docs/architecture.md §4): only leaf functions
- * whose body means the same when copied next to them. Returns why not, or undefined.
+ * Whether a function may get an instrumented twin (docs/architecture.md §4): a copy of its body inside
+ * itself, behind its entry guard. Only leaf functions (a nested function in the copy would be
+ * another function object, with no sites of its own), only bodies that can be flattened onto
+ * one line, and not code that runs once. Returns why not, or undefined.
  */
-import type { Scope } from 'eslint-scope';
-import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
+import { childrenOf, isFunction, type AstNode } from './ast.js';
 
 export function twinBlocker(
   fn: AstNode,
   parent: AstNode | undefined,
   grandparent: AstNode | undefined,
   atTopLevel: boolean,
-  scope: Scope,
 ): string | undefined {
   if (fn.body.type !== 'BlockStatement') return 'expression body';
-  if (fn.generator) return 'generator';
+  // Code that runs once would carry a second copy of itself for nothing.
   if (parent !== undefined && isCalledAtOnce(fn, parent, grandparent)) return 'immediately invoked';
   if (parent?.type === 'CallExpression' && atTopLevel && parent.callee !== fn && isModuleWrapperCall(parent)) return 'module factory';
-  const names = fn.params.flatMap((p: AstNode) => boundNames(p));
-  if (new Set(names).size !== names.length) return 'duplicate parameter names';
-  const inside = scanBody(fn);
-  if (inside !== undefined) return inside;
-  if (usesArguments(scope)) return '`arguments`';
-  if (fn.type === 'FunctionExpression' && fn.id !== null && selfReferenced(scope)) return 'refers to its own name';
-  return undefined;
+  return scanBody(fn);
 }
 
 function isCalledAtOnce(fn: AstNode, parent: AstNode, grandparent: AstNode | undefined): boolean {
@@ -40,7 +34,8 @@ function isModuleWrapperCall(call: AstNode): boolean {
 }
 
 function scanBody(fn: AstNode): string | undefined {
-  const stack: AstNode[] = [...fn.params, fn.body];
+  // Only the body is copied: functions in parameter defaults are prepared on their own.
+  const stack: AstNode[] = [fn.body];
   while (stack.length > 0) {
     const node = stack.pop()!;
     switch (node.type) {
@@ -53,13 +48,6 @@ function scanBody(fn: AstNode): string | undefined {
       case 'ClassDeclaration':
       case 'ClassExpression':
         return 'contains a class';
-      case 'Super':
-        return '`super`';
-      case 'MetaProperty':
-        if (node.meta.name === 'new') return '`new.target`';
-        break;
-      case 'PrivateIdentifier':
-        return '`#private` member (the twin lives outside the class)';
       case 'WithStatement':
         return '`with`';
       case 'CallExpression':
@@ -75,32 +63,4 @@ function scanBody(fn: AstNode): string | undefined {
     stack.push(...childrenOf(node));
   }
   return undefined;
-}
-
-function usesArguments(scope: Scope): boolean {
-  const stack: Scope[] = [scope];
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    if (s.references.some((r) => r.identifier.name === 'arguments')) return true;
-    stack.push(...s.childScopes);
-  }
-  return false;
-}
-
-function selfReferenced(scope: Scope): boolean {
-  const upper = scope.upper;
-  if (upper === null || upper.type !== 'function-expression-name') return false;
-  return upper.variables.some((v) => v.references.length > 0);
-}
-
-/** Whether the function or an arrow inside it reads `this`. */
-export function readsThis(fn: AstNode): boolean {
-  const stack: AstNode[] = [fn.body];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.type === 'ThisExpression') return true;
-    if (isFunction(node) && node.type !== 'ArrowFunctionExpression') continue;
-    stack.push(...childrenOf(node));
-  }
-  return false;
 }

@@ -10,10 +10,12 @@ import { CounterLines } from './counter-lines.js';
 import type { LiveOutput } from './live-output.js';
 import type { OtelExport } from './otel-export.js';
 import type { ExceptionHit, ExceptionWatch } from './exception-watch.js';
-import type { LocationResolver } from './location-resolver.js';
 import type { Probe, ProbeEngine, StatusReport } from './probe-engine.js';
 
 /** What a snapshot's publication needs to know about where it was taken. */
+/** A generated position → the user's source, or undefined without a source map. */
+type OriginalPosition = (path: string, line: number, column: number) => Promise<{ file: string; line: number; column: number } | undefined>;
+
 type Site = Pick<Probe, 'action' | 'file' | 'line' | 'functionName'> & Partial<Pick<ExceptionHit, 'thrown' | 'stacktrace'>>;
 
 const MAX_SUMMARY_LENGTH = 1000;
@@ -33,7 +35,7 @@ export class HitRelay {
 
   private readonly counterLines: CounterLines;
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' | 'notice' }>): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message.hits);
@@ -50,7 +52,9 @@ export class HitRelay {
       // An exception capture is a one-hit probe: only its snapshot matters; the watch counts hits.
       const hit = message.t === 'snap' ? this.exceptions.hitFor(message.key) : undefined;
       if (hit !== undefined && message.t === 'snap')
-        void this.snapshot(hit, message, this.exceptions.locations).finally(() => this.exceptions.delivered(message.key));
+        void this.snapshot(hit, message, (path, line, column) => this.exceptions.locations.original(path, line, column)).finally(() =>
+          this.exceptions.delivered(message.key),
+        );
       return;
     }
     switch (message.t) {
@@ -164,9 +168,13 @@ export class HitRelay {
     });
   }
 
-  private async snapshot(probe: Site, message: SnapshotHit, locations = this.engine.locations): Promise<void> {
+  private async snapshot(
+    probe: Site,
+    message: SnapshotHit,
+    original: OriginalPosition = (path, line, column) => this.engine.originalPosition(path, line, column),
+  ): Promise<void> {
     const { data } = message;
-    const stack = await Promise.all(data.stack.map((frame) => this.mapFrame(frame, locations)));
+    const stack = await Promise.all(data.stack.map((frame) => this.mapFrame(frame, original)));
     const location = {
       file: probe.file ?? probe.action.file,
       line: probe.line ?? probe.action.line,
@@ -200,14 +208,16 @@ export class HitRelay {
         actionId: probe.action.id,
         state: 'error',
         message: `snapshot ${message.id} was captured but the broker was unreachable; it went to OpenTelemetry only`,
+        // With its location: the action is installed, the failure is at a hit.
+        ...(probe.file === undefined || probe.line === undefined ? {} : { location: { file: probe.file, line: probe.line } }),
       };
       this.report(status);
     }
   }
 
   /** Generated positions → the user's source, when the script has a source map. */
-  private async mapFrame(frame: StackFrame, locations: LocationResolver): Promise<StackFrame> {
-    const original = await locations.original(frame.file, frame.line, frame.column - 1);
-    return original === undefined ? frame : { ...frame, file: original.file, line: original.line, column: original.column + 1 };
+  private async mapFrame(frame: StackFrame, original: OriginalPosition): Promise<StackFrame> {
+    const position = await original(frame.file, frame.line, frame.column - 1);
+    return position === undefined ? frame : { ...frame, file: position.file, line: position.line, column: position.column + 1 };
   }
 }

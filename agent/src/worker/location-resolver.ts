@@ -2,6 +2,7 @@
  * Turns the `file:line` a user names (as they see it: TypeScript, any path prefix) into a
  * generated script position, through source maps when the script has one (docs/architecture.md §4).
  */
+import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
@@ -64,7 +65,7 @@ export class LocationResolver {
     if (match.kind === 'none') {
       const similar = match.similar.length > 0 ? `; loaded files with the same name: ${match.similar.join(', ')}` : '';
       const maps = mapErrors.length > 0 ? `; ${mapErrors.length} source map(s) could not be read, e.g. ${mapErrors[0]}` : '';
-      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps} (it will install if such a script loads)`, true);
+      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps} ${WAITING_FOR_SCRIPT}`, true);
     }
     const entries = candidates.get(match.path)!;
     if (entries.length > 1) {

@@ -93,6 +93,11 @@ export class ProbeEngine {
     return this.nextKey++;
   }
 
+  /** A generated position → the user's source: through the inspector's scripts, or a prepared file's own map. */
+  async originalPosition(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
+    return (await this.locations.original(path, line, column)) ?? (await this.prepared?.original(path, line, column));
+  }
+
   probeFor(key: number): Probe | undefined {
     return this.byKey.get(key);
   }
@@ -360,10 +365,11 @@ export class ProbeEngine {
     this.locate(probe, first);
     const described = describePlacement(action, placed);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
+    const parts = [path, ...(described === undefined ? [] : [described]), ...(timedOnBreakpoints(action) ? [BREAKPOINT_TIMING] : [])];
     this.report({
       actionId: action.id,
       state: 'installed',
-      message: described === undefined ? path : `${path}; ${described}`,
+      message: parts.join('; '),
       location: { file: first.file, line: first.line },
     });
   }
@@ -560,4 +566,15 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
   return first.line !== action.line
     ? `line ${action.line} has no code; installed at line ${first.line}, the next line with code`
     : undefined;
+}
+
+/**
+ * A duration or tic-toc on breakpoints measures from inside one breakpoint's condition to inside
+ * another's: V8's own work around them (pausing, building the scope) falls inside the interval.
+ */
+const BREAKPOINT_TIMING =
+  "timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; prepare the file (LIVEPROBE_PREPARE) to time the app alone";
+
+function timedOnBreakpoints(action: Action): boolean {
+  return action.type === 'duration' || action.type === 'tictoc';
 }

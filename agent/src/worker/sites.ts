@@ -5,6 +5,7 @@
 import type { Action, DurationAction } from '@liveprobe/protocol';
 import type { MetricRole } from '../locate/arm-spec.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../locate/function-range.js';
+import { originalNames } from '../locate/original-names.js';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
 import { offsetOf, positionOf, type AnalysedSource } from '../locate/source-analysis.js';
@@ -49,7 +50,7 @@ async function durationSites(action: DurationAction, pair: number, ctx: SiteCont
     throw new LocationError(`${resolved.script.path} could not be parsed, so its functions cannot be measured`, false);
   let fn: FunctionRange | undefined;
   if (action.function !== undefined) {
-    const named = functionsNamed(analysed, action.function);
+    const named = functionsNamed(analysed, action.function, resolved.map && originalNames(resolved.map, resolved.file, analysed));
     if (named.length > 1)
       throw new LocationError(
         `${named.length} functions are named \`${action.function}\` in ${resolved.script.path}; name the function by a line inside it instead`,

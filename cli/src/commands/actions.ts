@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { type ActionView, actionWhere } from '@liveprobe/protocol';
+import type { ActionView } from '@liveprobe/protocol';
+import { actionLocation } from '../format/action-location.js';
 import type { Context } from '../context.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatTargets } from '../format/targets.js';
@@ -25,7 +26,7 @@ export function registerActions(program: Command, ctx: Context): void {
       const rows = list.map((a) => [
         a.id,
         a.type,
-        actionWhere(a),
+        actionLocation(a),
         formatTargets(a),
         `${a.state}: ${a.summary}`,
         String(a.statuses.reduce((sum, s) => sum + s.hits, 0)),
@@ -96,7 +97,7 @@ function describeAction(action: ActionView, now: Date): string[] {
   const lines = formatFields([
     ['id', action.id],
     ['type', action.type],
-    ['location', actionWhere(action)],
+    ['location', actionLocation(action)],
     ...typeFields(action),
     ['condition', action.condition ?? '(none)'],
     ['target', formatTargets(action)],

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { redactUrl } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
@@ -59,7 +60,7 @@ async function run(options: AttachCommandOptions, ctx: Context): Promise<void> {
     throw err;
   }
   ctx.io.out(`attached to ${attachment.description}`);
-  ctx.io.out(`agent ${attachment.agentId}, tags ${options.tag?.join(', ') || 'none'}, broker ${options.broker}`);
+  ctx.io.out(`agent ${attachment.agentId}, tags ${options.tag?.join(', ') || 'none'}, broker ${redactUrl(options.broker ?? '')}`);
   if (attachment.platform === 'conservative')
     ctx.io.out('values: primitives only (no node:util in this target to tell proxies apart; see docs/attach.md)');
   const ended = await Promise.race([terminated.then((signal) => ({ signal })), attachment.lost.then((reason) => ({ reason }))]);

@@ -26,12 +26,14 @@ function parseFunctionOrLine(text: string): { file: string; line?: number; funct
   return /^\d+$/.test(rest) ? parseLocation(text) : { file: text.slice(0, colon), function: rest };
 }
 
+/** Each metric type is a group (`counter add …`); its description is the one `liveprobe --help` lists. */
 function metricCommand(parent: Command, name: string, description: string): Command {
   return withTargetOptions(
     parent
       .command(name)
+      .description(`${name} actions: ${description}`)
       .command('add')
-      .description(description)
+      .description(`add a ${name} action: ${description}`)
       .requiredOption('--name <metric>', 'the metric name, e.g. shop.checkout.duration')
       .option('--description <text>', 'the metric description')
       .option('--attr <key=expr>', 'an extra attribute evaluated at the line, e.g. tier=user.tier (repeatable)', collectAttribute),

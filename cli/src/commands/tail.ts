@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { SnapshotNotice } from '@liveprobe/protocol';
 import { AgentEvent } from '@liveprobe/protocol';
-import { failureReason, type ApiClient } from '../api/client.js';
-import { readEventStream } from '../api/event-stream.js';
+import type { ApiClient } from '../api/client.js';
+import { followEvents, StreamEndedError } from '../api/follow-events.js';
+import { CliError } from '../errors.js';
 import type { Context } from '../context.js';
-import { ApiError } from '../errors.js';
 import { formatEvent } from '../format/event-line.js';
 import { untilTerminated } from '../termination.js';
 
@@ -14,11 +14,6 @@ interface TailOptions {
   agent?: string;
   json?: boolean;
 }
-
-const FIRST_RETRY_MS = 500;
-const MAX_RETRY_MS = 10_000;
-// Three missed pings of the server's 15-second heartbeat.
-const IDLE_LIMIT_MS = 45_000;
 
 export function registerTail(program: Command, ctx: Context): void {
   program
@@ -44,28 +39,19 @@ async function follow(api: ApiClient, options: TailOptions, ctx: Context, signal
   const print = (message: EventSourceMessage) => ctx.io.out(options.json === true ? message.data : describe(message));
   const query = { action: options.action, agent: options.agent };
   const source = api.url('/events', query);
-  let connected = false;
-  let retryMs = FIRST_RETRY_MS;
-  while (!signal.aborted) {
-    let reason: string;
-    try {
-      const response = await api.open('/events', query, signal);
-      ctx.io.err(connected ? `reconnected to ${api.baseUrl}` : `tailing ${source}; press Ctrl-C to stop`);
-      connected = true;
-      retryMs = FIRST_RETRY_MS;
-      await readEventStream(response, print, IDLE_LIMIT_MS);
-      reason = 'the server closed the stream';
-    } catch (err) {
-      if (signal.aborted) return;
-      // Before the first connection, and for answers that retrying cannot change, fail at once.
-      if (!connected || err instanceof ApiError) throw err;
-      reason = failureReason(err);
-    }
-    if (signal.aborted) return;
-    ctx.io.err(`lost the control plane at ${api.baseUrl} (${reason}); reconnecting in ${retryMs / 1000}s`);
-    await sleep(retryMs, signal);
-    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-  }
+  await followEvents(
+    api,
+    {
+      onEvent: print,
+      onConnected: (again) => ctx.io.err(again ? `reconnected to ${api.baseUrl}` : `tailing ${source}; press Ctrl-C to stop`),
+      onLost: (reason, retryMs) => ctx.io.err(`lost the control plane at ${api.baseUrl} (${reason}); reconnecting in ${retryMs / 1000}s`),
+    },
+    signal,
+    { query, failFirst: true, failOnApiError: true },
+  ).catch((err: unknown) => {
+    if (err instanceof StreamEndedError) throw new CliError(err.code, `${err.message}; run liveprobe tail again with a valid token`);
+    throw err;
+  });
 }
 
 function describe(message: EventSourceMessage): string {
@@ -79,16 +65,4 @@ function describe(message: EventSourceMessage): string {
     // Not JSON: shown as received below.
   }
   return `${message.event ?? 'message'} ${message.data}`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

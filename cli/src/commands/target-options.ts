@@ -1,9 +1,12 @@
 /** The options every `<type> add` command shares: which agents, a condition, limits, and how to print. */
 import type { Command } from 'commander';
-import { actionWhere, type CreatedAction } from '@liveprobe/protocol';
+import type { CreatedAction } from '@liveprobe/protocol';
 import type { ActionInput } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
+import { actionLocation } from '../format/action-location.js';
+import { CliError } from '../errors.js';
+import { describeOutcome, FIRST_STATUS_WAIT_MS, firstOutcomes } from './first-outcomes.js';
 
 export interface TargetOptions {
   tag?: string[];
@@ -13,6 +16,8 @@ export interface TargetOptions {
   expires?: string;
   lineText?: string;
   json?: boolean;
+  /** false with --no-wait. */
+  wait?: boolean;
 }
 
 export function withTargetOptions(command: Command, maxHitsHelp: string): Command {
@@ -26,7 +31,8 @@ export function withTargetOptions(command: Command, maxHitsHelp: string): Comman
       '--line-text <text>',
       'the line as your editor shows it: agents running different code refuse the action instead of probing the wrong statement',
     )
-    .option('--json', 'print the response body as JSON');
+    .option('--json', 'print the response body as JSON')
+    .option('--no-wait', `return at once instead of waiting up to ${FIRST_STATUS_WAIT_MS / 1000} s for each targeted agent's first status`);
 }
 
 /** The body fields the shared options set. */
@@ -41,7 +47,11 @@ export function targetFields(options: TargetOptions) {
   };
 }
 
-/** POSTs the action and prints what was created (or the JSON body), then any warnings. */
+/**
+ * POSTs the action and prints what was created (or the JSON body, with `outcomes`), then any
+ * warnings, then each targeted agent's first answer. Fails when every agent that answered
+ * refused the action (it stays, for agents that join later: `liveprobe actions rm` removes it).
+ */
 export async function createAction(
   ctx: Context,
   command: Command,
@@ -49,13 +59,21 @@ export async function createAction(
   options: TargetOptions,
   next?: (id: string) => string,
 ): Promise<void> {
-  const created = await ctx.api(command).post<CreatedAction>('/actions', body);
-  if (options.json === true) {
-    ctx.io.out(JSON.stringify(created, null, 2));
-    return;
-  }
+  const api = ctx.api(command);
+  const created = await api.post<CreatedAction>('/actions', body);
   const { action } = created;
-  const where = actionWhere(action);
-  ctx.io.out(`created ${action.id} (${action.type} at ${where})${next === undefined ? '' : `; ${next(action.id)}`}`);
-  for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
+  const outcomes = options.wait === false ? undefined : await firstOutcomes(api, action, FIRST_STATUS_WAIT_MS);
+  if (options.json === true) ctx.io.out(JSON.stringify(outcomes === undefined ? created : { ...created, outcomes }, null, 2));
+  else {
+    ctx.io.out(`created ${action.id} (${action.type} at ${actionLocation(action)})${next === undefined ? '' : `; ${next(action.id)}`}`);
+    for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
+    for (const outcome of outcomes ?? []) ctx.io.out(`  ${describeOutcome(outcome, FIRST_STATUS_WAIT_MS)}`);
+  }
+  const answered = (outcomes ?? []).filter((o) => o.outcome !== 'no answer');
+  if (answered.length > 0 && answered.every((o) => o.outcome === 'refused')) {
+    throw new CliError(
+      'refused',
+      `every agent that answered refused ${action.id} (above); fix the action and add it again, and remove this one with: liveprobe actions rm ${action.id}`,
+    );
+  }
 }

@@ -26,20 +26,37 @@ export function registerToken(program: Command, ctx: Context): void {
       'viewer',
     )
     .option('--tag <tag>', 'agent tokens: a tag whose actions the agent may read (repeat; * for all)', collect)
+    .option(
+      '--agent <id>',
+      'agent tokens (required): an agent id it may connect as, or a prefix ending in * such as checkout-* (repeat; * for any)',
+      collect,
+    )
     .option('--expires <duration>', 'lifetime, e.g. 12h or 90d (default: until revoked)')
     .option('--json', 'print the response body as JSON')
-    .action(async (options: { name: string; role: string; tag?: string[]; expires?: string; json?: boolean }, command: Command) => {
-      const created = await ctx.api(command).post<CreatedToken>('/tokens', {
-        name: options.name,
-        role: options.role,
-        ...(options.tag === undefined ? {} : { tags: options.tag }),
-        ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
-      });
-      if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
-      ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);
-      ctx.io.out(created.secret);
-      ctx.io.err('this secret is shown once; use it as --token or LIVEPROBE_TOKEN');
-    });
+    .action(
+      async (
+        options: { name: string; role: string; tag?: string[]; agent?: string[]; expires?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const created = await ctx.api(command).post<CreatedToken>('/tokens', {
+          name: options.name,
+          role: options.role,
+          ...(options.tag === undefined ? {} : { tags: options.tag }),
+          ...(options.agent === undefined ? {} : { agents: options.agent }),
+          ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
+        });
+        if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
+        ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);
+        ctx.io.out(created.secret);
+        if (created.token.role === 'agent') {
+          // An agent token is a broker credential: the REST API refuses it.
+          const user = encodeURIComponent(created.token.name);
+          ctx.io.err(
+            `this secret is shown once; it is a broker credential for agents, not an API token: start agents with LIVEPROBE_BROKER_URL=mqtt://${user}:<secret>@<broker host>:<port> (the broker \`liveprobe up\` printed) and LIVEPROBE_AGENT_ID set to an id it names (${(created.token.agents ?? []).join(', ')})`,
+          );
+        } else ctx.io.err('this secret is shown once; use it as --token or LIVEPROBE_TOKEN');
+      },
+    );
   token
     .command('list')
     .description('list the active API tokens (never their secrets)')

@@ -62,6 +62,7 @@ export function authOptions(options: UpAuthOptions, demo: boolean): AuthOptions 
 export async function describeAuth(
   controlPlane: ControlPlane,
   options: UpAuthOptions,
+  demo = false,
 ): Promise<{ lines: Array<[string, string]>; token?: string }> {
   const signing: [string, string] = [
     'signing key',
@@ -76,7 +77,7 @@ export async function describeAuth(
     const broker = new URL(controlPlane.mqttUrl);
     lines.push([
       'agents',
-      `need an agent token on this broker: liveprobe token create --name my-agents --role agent --tag <tag>, then LIVEPROBE_BROKER_URL=${broker.protocol}//my-agents:<token>@${broker.host}`,
+      `need an agent token on this broker: liveprobe token create --name my-agents --role agent --tag <tag> --agent <id or prefix*>, then LIVEPROBE_BROKER_URL=${broker.protocol}//my-agents:<token>@${broker.host}`,
     ]);
   }
   let token = controlPlane.firstAdminToken;
@@ -85,6 +86,12 @@ export async function describeAuth(
     lines.push(['admin token', `${token}  (shown once; keep it: export LIVEPROBE_TOKEN=${token})`]);
     return { lines, token };
   }
-  lines.push(['admin token', 'made on the first start and shown then; lost it? restart with --new-admin-token']);
+  // The demo makes no first admin token: it prints a fresh one of its own under "try:" on every start.
+  lines.push([
+    'admin token',
+    demo
+      ? 'the demo prints a new one below on every start (export LIVEPROBE_TOKEN=…)'
+      : 'made on the first start and shown then; lost it? restart with --new-admin-token',
+  ]);
   return { lines };
 }

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ControlPlane } from '@liveprobe/control-plane';
 import { parsePort } from '../arguments.js';
 import { DEFAULT_SERVER, type Context } from '../context.js';
-import { startShop, shopLineOf, SHOP_SCRIPT, SHOP_SOURCE, type Shop } from '../demo/shop.js';
+import { DEMO_AGENT_PREFIX, startShop, shopLineOf, SHOP_SCRIPT, SHOP_SOURCE, type Shop } from '../demo/shop.js';
 import { CliError } from '../errors.js';
 import { clockTime } from '../format/time.js';
 import { untilTerminated } from '../termination.js';
@@ -49,14 +49,18 @@ export function registerUp(program: Command, ctx: Context): void {
         field('control plane', controlPlane.url);
         field('mqtt broker', `${controlPlane.mqttUrl} (${controlPlane.embeddedBroker ? 'embedded' : 'external'})`);
         field('database', controlPlane.dbPath);
-        const auth = await describeAuth(controlPlane, options);
+        const auth = await describeAuth(controlPlane, options, options.demo === true);
         for (const [label, value] of auth.lines) field(label, value);
         if (options.demo === true) {
           // With authentication on, the embedded broker wants the shop's agent to present an agent token.
           const agentToken =
             options.auth === 'off' || !controlPlane.embeddedBroker
               ? undefined
-              : await controlPlane.issueToken('demo-shop', 'agent', { replacingSameName: true, tags: ['demo'] });
+              : await controlPlane.issueToken('demo-shop', 'agent', {
+                  replacingSameName: true,
+                  tags: ['demo'],
+                  agents: [`${DEMO_AGENT_PREFIX}*`],
+                });
           shop = await startShop({
             brokerUrl:
               agentToken === undefined
@@ -119,12 +123,14 @@ function requireBoth(value: string | undefined, flag: string): string {
 function demoCommands(server: string, shopUrl: string, token: string | undefined): string[] {
   const serverFlag = server === DEFAULT_SERVER ? '' : ` --server ${server}`;
   const line = shopLineOf('order-created');
+  // `npx liveprobe`, as in the README: from the clone, where `liveprobe` alone is not on PATH.
   // A breakpoint fires before its line runs, so `order` is not assigned yet there; the id it is about to get is.
   return [
     // A fresh admin token every start (the previous demo token is revoked), so the commands below just work.
     ...(token === undefined ? [] : [`export LIVEPROBE_TOKEN=${token}`]),
-    `liveprobe log add ${SHOP_SOURCE}:${line} "order {nextOrderId} for {userId}: {amount}" --tag demo${serverFlag}`,
+    // The tail shows only what happens while it runs: it comes before the hit it is there to show.
+    `npx liveprobe tail${serverFlag}   # keeps running: run the next lines in another terminal, after the export`,
+    `npx liveprobe log add ${SHOP_SOURCE}:${line} "order {nextOrderId} for {userId}: {amount}" --tag demo${serverFlag}`,
     `curl -s -XPOST localhost:${new URL(shopUrl).port}/checkout -d '{"user":"u1","items":[{"sku":"tea","quantity":2}]}'`,
-    `liveprobe tail${serverFlag}`,
   ];
 }

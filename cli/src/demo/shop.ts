@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,6 +39,9 @@ export function shopLineOf(marker: string): number {
   return index + 1;
 }
 
+/** The demo shop's agent id starts with this, and its agent token may connect as `demo-shop-*` only. */
+export const DEMO_AGENT_PREFIX = 'demo-shop-';
+
 /** Runs the example shop with the agent loaded, and resolves once it listens. */
 export async function startShop(options: ShopOptions): Promise<Shop> {
   const child = spawn(process.execPath, ['--import', '@liveprobe/agent/register', shopPath()], {
@@ -47,6 +51,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       ...options.env,
       LIVEPROBE_BROKER_URL: options.brokerUrl,
       LIVEPROBE_TAGS: 'demo',
+      LIVEPROBE_AGENT_ID: `${DEMO_AGENT_PREFIX}${randomBytes(3).toString('hex')}`,
       // The shop's compiled files are prepared at load time (install path 2), unless the user chose otherwise.
       LIVEPROBE_PREPARE: options.env.LIVEPROBE_PREPARE ?? 'examples/shop/dist/**',
       ...(options.topicPrefix === undefined ? {} : { LIVEPROBE_TOPIC_PREFIX: options.topicPrefix }),

@@ -12,20 +12,35 @@ const OTHER_STATES: ReadonlyArray<[ActionState, string]> = [
   ['removed', 'removed'],
 ];
 
-/** One line for people: `installed on 2/3 agents; 1 error: api-7: no loaded script matches …`. */
+/**
+ * An error an agent reports with the location it installed the action at happened at a hit (an
+ * expression failed there): the action is installed and running. One without a location is
+ * why the agent could not install it.
+ */
+const errorAtHits = (s: ActionStatusRecord): boolean => s.state === 'error' && s.location !== undefined;
+
+function listed(statuses: readonly ActionStatusRecord[], what: string): string {
+  const shown = statuses.slice(0, MAX_ERRORS_SHOWN).map((s) => `${s.agentId}: ${s.message ?? 'no reason given'}`);
+  const more = statuses.length > MAX_ERRORS_SHOWN ? ` (and ${statuses.length - MAX_ERRORS_SHOWN} more)` : '';
+  return `${statuses.length} ${what}: ${shown.join(', ')}${more}`;
+}
+
+/**
+ * One line for people: `installed on 2/3 agents; 1 error: api-7: no loaded script matches …`,
+ * or `installed on 1/1 agent; 1 with errors at hits: api-1: \`order.x\` …` for an action that
+ * is installed and printing while one of its expressions fails.
+ */
 export function summarize(statuses: readonly ActionStatusRecord[]): string {
   if (statuses.length === 0) return 'waiting for agents';
   const total = statuses.length;
   // A resumed action is installed again.
-  const installed = statuses.filter((s) => s.state === 'installed' || s.state === 'resumed').length;
+  const installed = statuses.filter((s) => s.state === 'installed' || s.state === 'resumed' || errorAtHits(s)).length;
   const parts = [`installed on ${installed}/${total} agent${total === 1 ? '' : 's'}`];
 
-  const errors = statuses.filter((s) => s.state === 'error');
-  if (errors.length > 0) {
-    const shown = errors.slice(0, MAX_ERRORS_SHOWN).map((s) => `${s.agentId}: ${s.message ?? 'no reason given'}`);
-    const more = errors.length > MAX_ERRORS_SHOWN ? ` (and ${errors.length - MAX_ERRORS_SHOWN} more)` : '';
-    parts.push(`${errors.length} error${errors.length === 1 ? '' : 's'}: ${shown.join(', ')}${more}`);
-  }
+  const atHits = statuses.filter(errorAtHits);
+  if (atHits.length > 0) parts.push(listed(atHits, 'with errors at hits'));
+  const errors = statuses.filter((s) => s.state === 'error' && !errorAtHits(s));
+  if (errors.length > 0) parts.push(listed(errors, `error${errors.length === 1 ? '' : 's'}`));
   for (const [state, label] of OTHER_STATES) {
     const count = statuses.filter((s) => s.state === state).length;
     if (count > 0) parts.push(`${count} ${label}`);

@@ -16,6 +16,7 @@ export interface ApiTokensTable {
   revoked_at: string | null;
   last_used_at: string | null;
   tags: string | null;
+  agents: string | null;
 }
 
 /** A token as the API lists it: never its secret. */
@@ -25,6 +26,8 @@ export interface AgentCredential {
   tokenId: string;
   name: string;
   tags: string[];
+  /** Undefined for a token made before agent tokens were bound to ids: it may connect as none. */
+  agents: string[] | undefined;
 }
 
 /** Secrets start with this, so they are recognisable (and findable by secret scanners). */
@@ -49,7 +52,14 @@ export class ApiTokens {
     this.db = db as Kysely<TokenDatabase>;
   }
 
-  async create(input: { name: string; role: Role; createdBy: string; expiresAt?: Date; tags?: string[] }): Promise<CreatedToken> {
+  async create(input: {
+    name: string;
+    role: Role;
+    createdBy: string;
+    expiresAt?: Date;
+    tags?: string[];
+    agents?: string[];
+  }): Promise<CreatedToken> {
     const secret = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row: ApiTokensTable = {
       id: `tok_${randomBytes(6).toString('hex')}`,
@@ -62,6 +72,7 @@ export class ApiTokens {
       revoked_at: null,
       last_used_at: null,
       tags: input.role === 'agent' ? JSON.stringify(input.tags ?? []) : null,
+      agents: input.role === 'agent' ? JSON.stringify(input.agents ?? []) : null,
     };
     await this.db.insertInto('api_tokens').values(row).execute();
     return { token: toView(row), secret };
@@ -116,7 +127,12 @@ export class ApiTokens {
     if (!secret.startsWith(TOKEN_PREFIX)) return undefined;
     const row = await this.active().selectAll().where('secret_sha256', '=', sha256(secret)).where('role', '=', 'agent').executeTakeFirst();
     if (row === undefined) return undefined;
-    return { tokenId: row.id, name: row.name, tags: row.tags === null ? [] : (JSON.parse(row.tags) as string[]) };
+    return {
+      tokenId: row.id,
+      name: row.name,
+      tags: row.tags === null ? [] : (JSON.parse(row.tags) as string[]),
+      agents: row.agents === null ? undefined : (JSON.parse(row.agents) as string[]),
+    };
   }
 
   /** Whether any active token has the admin role: if none does, nobody could ever create one. */
@@ -147,6 +163,7 @@ function toView(row: Selectable<ApiTokensTable>): TokenView {
     ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
     ...(row.last_used_at === null ? {} : { lastUsedAt: row.last_used_at }),
     ...(row.tags === null ? {} : { tags: JSON.parse(row.tags) as string[] }),
+    ...(row.agents === null ? {} : { agents: JSON.parse(row.agents) as string[] }),
   };
 }
 

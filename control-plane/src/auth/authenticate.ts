@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiTokens } from './api-tokens.js';
 import { TOKEN_PREFIX } from './api-tokens.js';
 import { ForbiddenError, UnauthenticatedError } from './auth-errors.js';
-import type { OidcVerifier } from './oidc.js';
+import { IdentityProviderUnavailableError, type OidcVerifier } from './oidc.js';
 import { requiredRole } from './policy.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import { hasRole } from './roles.js';
@@ -14,8 +14,12 @@ export interface Authenticator {
   oidc?: OidcVerifier | undefined;
 }
 
-/** What handlers below the auth middleware find on the context. */
-export type AuthVariables = { principal: Principal };
+/**
+ * What handlers below the auth middleware find on the context. `stillValid` checks the
+ * request's credential again (revoked? expired?), for responses that outlive the moment they
+ * were authorized: the live event stream.
+ */
+export type AuthVariables = { principal: Principal; stillValid?: () => Promise<boolean> };
 
 /**
  * Mounted on /api/v1/*: identifies the caller from `Authorization: Bearer …` (an API token, or
@@ -34,6 +38,16 @@ export function authentication(auth: Authenticator, apiPrefix = '/api/v1'): Midd
       : ANONYMOUS;
     // Set before the role check, so the audit trail knows who was refused.
     c.set('principal', principal);
+    if (auth.enabled) {
+      const header = c.req.header('authorization');
+      c.set('stillValid', () =>
+        identify(auth, header).then(
+          () => true,
+          // An identity provider that cannot be reached for a moment has not revoked anyone.
+          (err: unknown) => err instanceof IdentityProviderUnavailableError,
+        ),
+      );
+    }
     if (!hasRole(principal.role, needed))
       throw new ForbiddenError(describe(principal), principal.role, needed, `${c.req.method} ${c.req.path}`);
     return next();

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { redactUrl, redactUrlsIn } from '@liveprobe/protocol';
 import { ControlPlaneError } from '../errors.js';
 import { NoRoleError, UnauthenticatedError } from './auth-errors.js';
 import type { Principal } from './principal.js';
@@ -19,7 +20,7 @@ export class IdentityProviderUnavailableError extends ControlPlaneError {
   constructor(url: string, reason: string) {
     super(
       'idp_unavailable',
-      `cannot read the identity provider's keys from ${url} (${reason}); check --oidc-issuer / --oidc-jwks-url and that the control plane can reach it`,
+      `cannot read the identity provider's keys from ${redactUrl(url)} (${redactUrlsIn(reason)}); check --oidc-issuer / --oidc-jwks-url and that the control plane can reach it`,
     );
   }
 }

@@ -26,5 +26,16 @@ export const agentTokenTagsMigration: Migration = {
   },
 };
 
+/** Agent tokens name the agent ids (MQTT client ids) they may connect as (JSON array of `id`, `prefix*`, `*`). */
+export const agentTokenIdsMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('api_tokens').addColumn('agents', 'text').execute();
+  },
+};
+
 /** The tables authentication adds to the store, in the store's one sequence of names. */
-export const authMigrations: Migrations = { '0003_api_tokens': apiTokensMigration, '0005_agent_token_tags': agentTokenTagsMigration };
+export const authMigrations: Migrations = {
+  '0003_api_tokens': apiTokensMigration,
+  '0005_agent_token_tags': agentTokenTagsMigration,
+  '0006_agent_token_ids': agentTokenIdsMigration,
+};

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { ErrorBody } from '@liveprobe/protocol';
+import { redactUrlsIn, type ErrorBody } from '@liveprobe/protocol';
 import { ControlPlaneError, ERROR_STATUS, InvalidBodyError, InvalidQueryError } from '../errors.js';
 
 export function errorResponse(c: Context, err: unknown, log: (line: string) => void): Response {
@@ -13,8 +13,9 @@ export function errorResponse(c: Context, err: unknown, log: (line: string) => v
     };
     return c.json(body, ERROR_STATUS[err.code]);
   }
-  const reason = err instanceof Error ? err.message : String(err);
-  log(`${c.req.method} ${c.req.path} failed: ${err instanceof Error && err.stack !== undefined ? err.stack : reason}`);
+  // A failure quoting a connection URL (database, broker) must not print its password.
+  const reason = redactUrlsIn(err instanceof Error ? err.message : String(err));
+  log(`${c.req.method} ${c.req.path} failed: ${redactUrlsIn(err instanceof Error && err.stack !== undefined ? err.stack : reason)}`);
   const body: ErrorBody = {
     error: {
       code: 'internal',

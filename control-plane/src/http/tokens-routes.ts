@@ -7,6 +7,7 @@ import type { ApiTokens } from '../auth/api-tokens.js';
 import { TokenNotFoundError } from '../auth/auth-errors.js';
 import type { AuthVariables } from '../auth/authenticate.js';
 import { ANONYMOUS } from '../auth/principal.js';
+import { AgentIdPattern } from '../auth/agent-ids.js';
 import { Role } from '../auth/roles.js';
 
 /** The body of `POST /api/v1/tokens`. */
@@ -19,6 +20,8 @@ export const TokenInput = z
       .array(z.union([Tag, z.literal('*')]))
       .max(100)
       .optional(),
+    /** Agent tokens: the agent ids (MQTT client ids) the agent may connect as: `id`, `prefix*`, or `*`. */
+    agents: z.array(AgentIdPattern).min(1).max(100).optional(),
     expiresIn: z
       .string()
       .refine((text) => parseDuration(text) !== undefined, 'not a duration; write e.g. 12h, 30d')
@@ -28,6 +31,15 @@ export const TokenInput = z
   .refine((t) => t.tags === undefined || t.role === 'agent', {
     path: ['tags'],
     message: 'only agent tokens have tags; they scope what an agent may read over MQTT',
+  })
+  .refine((t) => t.agents === undefined || t.role === 'agent', {
+    path: ['agents'],
+    message: 'only agent tokens have agent ids; they say which agents a token may connect as over MQTT',
+  })
+  .refine((t) => t.agents !== undefined || t.role !== 'agent', {
+    path: ['agents'],
+    message:
+      'an agent token names the agent ids it may connect as (its MQTT client id is its agent id): an id such as "shop-1", a prefix such as "checkout-*", or "*" for any (CLI: --agent)',
   });
 
 /** `/tokens` (admins only, see auth/policy.ts) and `/whoami` (anyone signed in). */
@@ -43,6 +55,7 @@ export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variabl
         createdBy: principal.name,
         ...(expiresAt === undefined ? {} : { expiresAt }),
         ...(input.tags === undefined ? {} : { tags: input.tags }),
+        ...(input.agents === undefined ? {} : { agents: input.agents }),
       });
       return c.json(created, 201);
     })

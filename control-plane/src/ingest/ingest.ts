@@ -3,9 +3,11 @@ import type { PrepareSummary, SnapshotEvent, Topics } from '@liveprobe/protocol'
 import type { z } from 'zod';
 import { describeIssues } from '../body-issues.js';
 import type { EventHub } from '../events/event-hub.js';
+import { OncePerReason } from '../once-per-reason.js';
 import { SerialQueue } from '../serial-queue.js';
 import { summarizeSnapshot } from '../snapshots/snapshot-summary.js';
 import type { Store } from '../store/store.js';
+import { ReportScope } from './report-scope.js';
 
 export interface IngestDeps {
   store: Store;
@@ -25,8 +27,15 @@ export interface IngestDeps {
  */
 export class Ingest {
   private readonly writes = new SerialQueue();
+  /** Events wait here, in arrival order, for the check that their action targets their agent. */
+  private readonly checks = new SerialQueue();
+  private readonly scope: ReportScope;
+  private readonly once: OncePerReason;
 
-  constructor(private readonly deps: IngestDeps) {}
+  constructor(private readonly deps: IngestDeps) {
+    this.scope = new ReportScope(deps.store);
+    this.once = new OncePerReason(deps.log);
+  }
 
   handle(topic: string, payload: Buffer): void {
     const parsed = this.deps.topics.parseAgentTopic(topic);
@@ -39,22 +48,44 @@ export class Ingest {
       this.deps.log(`ignored a message on ${topic}: it is from agent "${message.agentId}", not "${parsed.agentId}"`);
       return;
     }
-    if ('kind' in message && message.kind === 'snapshot') {
-      // Announced once stored, so whoever follows the notice finds the snapshot, and a redelivery is not announced twice.
-      this.enqueue(topic, () => this.applySnapshot(message));
-    } else if ('kind' in message) {
-      // Live output goes out before it is counted: the console should not wait on the disk.
-      // Heartbeats only keep `last seen` current; nobody watches them.
-      if (message.kind !== 'heartbeat') this.deps.events.publish(message);
-      this.enqueue(topic, () => this.applyEvent(message));
-    } else {
+    if (!('kind' in message)) {
+      if (message.state === 'online') this.scope.birth(message);
       this.enqueue(topic, () => this.applyStatus(message));
+      return;
     }
+    void this.checks
+      .run(async () => {
+        if (!(await this.inScope(message))) return;
+        if (message.kind === 'snapshot') {
+          // Announced once stored, so whoever follows the notice finds the snapshot, and a redelivery is not announced twice.
+          this.enqueue(topic, () => this.applySnapshot(message));
+          return;
+        }
+        // Live output goes out before it is counted: the console should not wait on the disk.
+        // Heartbeats only keep `last seen` current; nobody watches them.
+        if (message.kind !== 'heartbeat') this.deps.events.publish(message);
+        this.enqueue(topic, () => this.applyEvent(message));
+      })
+      .catch((err: unknown) =>
+        this.deps.log(`could not check a message from ${topic}: ${err instanceof Error ? err.message : String(err)}`),
+      );
   }
 
   /** Resolves once every message received so far has been stored. */
-  idle(): Promise<void> {
-    return this.writes.idle();
+  async idle(): Promise<void> {
+    await this.checks.idle();
+    await this.writes.idle();
+  }
+
+  /** Reports about an action count only from agents it targets (report-scope.ts). */
+  private async inScope(event: AgentEvent): Promise<boolean> {
+    if (event.kind === 'heartbeat' || (event.kind === 'dropped' && event.actionId === undefined)) return true;
+    const actionId = event.actionId as string;
+    const kind = event.kind === 'output' || event.kind === 'snapshot' ? 'counted' : 'status';
+    const refusal = await this.scope.refusal(event.agentId, actionId, kind);
+    if (refusal === undefined) return true;
+    this.once.log(`ignored ${event.kind} from agent ${event.agentId}: ${refusal}`);
+    return false;
   }
 
   private async applyStatus(status: AgentStatus): Promise<void> {

@@ -15,11 +15,30 @@ export interface LimitOptions {
   burst?: number;
   /** Live actions one tag or one agent id may have. Default 100. */
   maxActionsPerTarget?: number;
+  /** Embedded broker: largest MQTT packet a client may send before it logged in. Default 64 KiB. */
+  mqttMaxPacketBytesBeforeLogin?: number;
+  /** Embedded broker: largest MQTT packet after login (a snapshot, a desired state). Default 4 MiB. */
+  mqttMaxPacketBytes?: number;
+  /** Embedded broker: connections not logged in yet; more are closed at once. Default 100. */
+  mqttMaxUnauthenticated?: number;
+  /** Embedded broker: how long a new connection may take to send its CONNECT. Default 10 s. */
+  mqttConnectTimeoutMs?: number;
 }
 
 export type ResolvedLimits = Required<LimitOptions>;
 
-export const DEFAULT_LIMITS: ResolvedLimits = { maxBodyBytes: 64 * 1024, requestsPerSecond: 20, burst: 100, maxActionsPerTarget: 100 };
+export const DEFAULT_LIMITS: ResolvedLimits = {
+  maxBodyBytes: 64 * 1024,
+  requestsPerSecond: 20,
+  burst: 100,
+  maxActionsPerTarget: 100,
+  // A CONNECT is a client id, a token and a Last Will: a few hundred bytes.
+  mqttMaxPacketBytesBeforeLogin: 64 * 1024,
+  // Desired state: at most maxActionsPerTarget actions of a few KiB each; a snapshot: LIVEPROBE_CAPTURE_BYTES (16 KiB) of values.
+  mqttMaxPacketBytes: 4 * 1024 * 1024,
+  mqttMaxUnauthenticated: 100,
+  mqttConnectTimeoutMs: 10_000,
+};
 
 /** Body size first (before anything reads the body), then the caller's rate. */
 export function requestLimits(limits: ResolvedLimits): MiddlewareHandler[] {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
+import { redactUrl, redactUrlsIn } from '@liveprobe/protocol';
 import type { RetainedPublisher } from '../desired-state/desired-state.js';
 import { BrokerUnreachableError } from '../errors.js';
 
@@ -40,24 +41,26 @@ export async function connectToBroker(
     await firstConnect(client);
   } catch (err) {
     client.end(true);
-    throw new BrokerUnreachableError(url, err instanceof Error ? err.message : String(err));
+    throw new BrokerUnreachableError(redactUrl(url), err instanceof Error ? err.message : String(err));
   }
 
+  // The URL may carry the broker password: every line below shows it without.
+  const shown = redactUrl(url);
   let lost = false;
   const reconnectHandlers: Array<() => void> = [];
   client.on('offline', () => {
-    if (!lost) log(`lost the MQTT broker at ${url}; reconnecting every second`);
+    if (!lost) log(`lost the MQTT broker at ${shown}; reconnecting every second`);
     lost = true;
   });
   client.on('connect', () => {
     if (!lost) return;
     lost = false;
-    log(`reconnected to the MQTT broker at ${url}`);
+    log(`reconnected to the MQTT broker at ${shown}`);
     for (const handler of reconnectHandlers) handler();
   });
   // While reconnecting, every attempt fails the same way; the 'offline' line already said so.
   client.on('error', (err) => {
-    if (!lost) log(`MQTT: ${err.message}`);
+    if (!lost) log(`MQTT: ${redactUrlsIn(err.message)}`);
   });
 
   return {

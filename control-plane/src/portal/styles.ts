@@ -50,6 +50,7 @@ form.action-form .field.wide { grid-column: span 2; }
 form.action-form .field.full { grid-column: 1 / -1; }
 form.action-form label { font-size: 12px; color: var(--muted); }
 form.action-form .hint { font-size: 12px; color: var(--muted); }
+#form-message .agent-answer { display: block; font-family: var(--mono, monospace); font-size: 12px; }
 dialog#edit-dialog { border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; width: min(560px, 90vw); }
 dialog#edit-dialog .field { display: flex; flex-direction: column; gap: 3px; margin-bottom: 10px; }
 dialog#edit-dialog label, dialog#edit-dialog .field .muted { font-size: 12px; color: var(--muted); margin: 0; }

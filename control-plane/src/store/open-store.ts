@@ -1,6 +1,7 @@
 import type { Migrations } from './migrations.js';
 import type { PostgresCluster } from './postgres-cluster.js';
-import { openPostgres, redactDatabaseUrl } from './postgres.js';
+import { redactUrl } from '@liveprobe/protocol';
+import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
 import type { SqlStore } from './sql-store.js';
 
@@ -23,5 +24,5 @@ export async function openStore(options: {
     return { store: await openSqlite(options.dbPath, options.migrations), description: options.dbPath };
   }
   const { store, cluster } = await openPostgres(options.databaseUrl, options.migrations, options.log);
-  return { store, cluster, description: redactDatabaseUrl(options.databaseUrl) };
+  return { store, cluster, description: redactUrl(options.databaseUrl) };
 }

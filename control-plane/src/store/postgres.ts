@@ -1,5 +1,6 @@
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { redactUrl } from '@liveprobe/protocol';
 import { StoreUnavailableError } from '../errors.js';
 import type { Migrations } from './migrations.js';
 import { PostgresCluster } from './postgres-cluster.js';
@@ -14,7 +15,7 @@ export interface SharedStore {
 
 /** Opens a pool to `url` (`postgres://user:pass@host:5432/db`) and brings the schema up to date with `migrations`. */
 export async function openPostgres(url: string, migrations: Migrations, log: (line: string) => void = () => {}): Promise<SharedStore> {
-  const where = redactDatabaseUrl(url);
+  const where = redactUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would end the process.
   pool.on('error', (err) => log(`postgres: ${err.message}`));
@@ -42,14 +43,6 @@ export async function openPostgres(url: string, migrations: Migrations, log: (li
     await close();
   };
   return { store, cluster };
-}
-
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for logs and errors. */
-export function redactDatabaseUrl(url: string): string {
-  if (!URL.canParse(url)) return '(an unparsable database URL)';
-  const parsed = new URL(url);
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
 }
 
 export function isPostgresUrl(url: string): boolean {

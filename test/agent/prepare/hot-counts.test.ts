@@ -27,6 +27,7 @@ test('a counter on a prepared line counts every hit of a hot loop, and the conso
       OTEL_METRIC_EXPORT_INTERVAL: '500',
       WORK_MODULE: 'esm',
       LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.mjs,!**/server.mjs`,
+      LIVEPROBE_LOG_LEVEL: 'debug',
       LIVEPROBE_PREPARE_CACHE: 'off',
       // The default quotas, on: a prepared site is cheap enough that they should not need raising.
     },

@@ -51,12 +51,16 @@ test('a file that cannot be prepared loads untouched and the start-up report say
   const outcome = prepareFile('eval("x");\n', 'commonjs', 'const $lp = 0;', undefined);
   assert.equal(outcome.kind, 'failed');
   const lines: string[] = [];
-  const report = new StartReport((line) => lines.push(line), 1024 * 1024);
+  const report = new StartReport({ info: (line) => lines.push(`info: ${line}`), warn: (line) => lines.push(line) }, 1024 * 1024);
   report.add({ path: '/app/a.js', kind: 'prepared', ms: 10, bytes: 1000 });
   report.add({ path: '/app/b.js', kind: 'cached', ms: 1, bytes: 1000 });
   report.add({ path: '/app/evil.js', ...outcome, reason: outcome.kind === 'failed' ? outcome.reason : '' });
   report.add({ path: '/app/huge.js', kind: 'prepared', ms: 2000, bytes: 3 * 1024 * 1024 });
   report.flush();
+  // A file left untouched makes the summary a warning; without one it is a routine line.
+  report.add({ path: '/app/c.js', kind: 'prepared', ms: 1, bytes: 10 });
+  report.flush();
+  assert.match(lines[2]!, /^info: prepared 1 files \(1 transformed, 0 from cache, 0\.00 MB\) in \d+ ms$/);
   assert.match(lines[0]!, /^warning: prepared a large file, 3\.0 MB, in 2000 ms: \/app\/huge\.js/);
   assert.match(
     lines[1]!,

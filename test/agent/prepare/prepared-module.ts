@@ -23,7 +23,10 @@ export interface Loaded {
 
 const MAX_RECORDED_HITS = 10_000;
 
-export const TEST_HEADER = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S;';
+export const TEST_HEADER = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H;';
+
+/** What a lazily passed binding reads as while in its temporal dead zone. */
+export const IN_TDZ = '<in its TDZ>';
 
 export function prepareCommonJs(source: string): PreparedOutput {
   return prepareSource(source, { kind: 'commonjs', header: TEST_HEADER });
@@ -35,10 +38,24 @@ export function loadPrepared(source: string, filename: string, mode: FlagMode, p
   const counts = { hits: 0 };
   const F = new Uint8Array(prepared.functions).fill(mode === 'off' ? 0 : 1);
   const S = new Uint8Array(prepared.sites.length / 3).fill(mode === 'sites' ? 1 : 0);
-  const hit = (site: number, self: unknown, scope: Record<string, unknown>): void => {
-    if (counts.hits++ < MAX_RECORDED_HITS) hits.push({ site, self, scope });
+  const H = function H(pass: unknown[]): void {
+    if (counts.hits++ >= MAX_RECORDED_HITS) return;
+    // `[site, this, name, value, …]`; a `*name` comes with a reader, read now as an action would.
+    const scope: Record<string, unknown> = {};
+    for (let i = 2; i < pass.length; i += 2) {
+      const key = pass[i] as string;
+      if (!key.startsWith('*')) scope[key] = pass[i + 1];
+      else {
+        try {
+          scope[key.slice(1)] = (pass[i + 1] as () => unknown)();
+        } catch {
+          scope[key.slice(1)] = IN_TDZ;
+        }
+      }
+    }
+    hits.push({ site: pass[0] as number, self: pass[1], scope });
   };
-  return { exports: runCommonJs(prepared.code, filename, { __lp: { F, S, hit } }), hits, counts, prepared };
+  return { exports: runCommonJs(prepared.code, filename, { __lp: { F, S, H } }), hits, counts, prepared };
 }
 
 export function loadOriginal(source: string, filename: string): unknown {

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { topics, type AgentEvent, type AgentOnline, type LogLevel } from '@liveprobe/protocol';
 import { lineOf, startApp, startControlPlane, type App, type ControlPlane } from '../../helpers/index.js';
 import { browser, type Browser } from '../../helpers/browser.js';
-import { publishSnapshot, snapshotEvent } from '../../fixtures/snapshot-event.js';
+import { publishSnapshot, snapshotActionFor, snapshotEvent } from '../../fixtures/snapshot-event.js';
 
 const WAIT = 15_000;
 const SHOP = 'examples/shop/dist/server.js';
@@ -64,6 +64,11 @@ async function addAction(page: Page, fields: FormFields): Promise<string> {
   await message.filter({ hasText: /Created act_/ }).waitFor({ timeout: WAIT });
   const id = /Created (act_\w+)/.exec((await message.textContent()) ?? '')?.[1];
   assert.ok(id !== undefined);
+  // Like the CLI's add commands, the form then shows what each targeted agent made of it.
+  await message
+    .locator('.agent-answer')
+    .filter({ hasText: /^\S+: installed at \S+:\d+ \(/ })
+    .waitFor({ timeout: WAIT });
   await page.locator(`tr[data-action-id="${id}"] .summary`).filter({ hasText: 'installed on 1/1 agent' }).waitFor({ timeout: WAIT });
   return id;
 }
@@ -343,7 +348,7 @@ test('the agents page shows the files each agent prepared, and the ones it left 
 test('the snapshot viewer says what the agent left out, and an unknown snapshot says where to look', async (t) => {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
-  await publishSnapshot(cp.mqttUrl, snapshotEvent({ id: 'snp_markers' }));
+  await publishSnapshot(cp.mqttUrl, snapshotEvent({ id: 'snp_markers', actionId: await snapshotActionFor(cp.url) }));
   const chromium = await open(t);
   const page = await chromium.newPage();
 

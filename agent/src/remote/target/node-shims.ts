@@ -4,6 +4,8 @@
  * target each export is the real built-in; elsewhere it is the safest equivalent.
  */
 import type * as asyncHooks from 'node:async_hooks';
+import type * as httpTypes from 'node:http';
+import type * as moduleTypes from 'node:module';
 import type * as util from 'node:util';
 import { builtin, nodeProcess } from './platform.js';
 
@@ -66,3 +68,22 @@ export const AsyncLocalStorage: typeof asyncHooks.AsyncLocalStorage =
   nodeProcess === undefined
     ? (SyncLocalStorage as unknown as typeof asyncHooks.AsyncLocalStorage)
     : builtin<typeof asyncHooks>('node:async_hooks').AsyncLocalStorage;
+
+/** The http classes whose getters expressions may run (platform-getters.ts); a page has none, so no getter of theirs. */
+const http = nodeProcess === undefined ? undefined : builtin<typeof httpTypes>('node:http');
+const NoGetters = class {};
+export const IncomingMessage: typeof httpTypes.IncomingMessage =
+  http?.IncomingMessage ?? (NoGetters as unknown as typeof httpTypes.IncomingMessage);
+export const OutgoingMessage: typeof httpTypes.OutgoingMessage =
+  http?.OutgoingMessage ?? (NoGetters as unknown as typeof httpTypes.OutgoingMessage);
+
+/** Framework getters (framework-getters.ts) come from the app's loaded modules; a page has none. */
+export const createRequire: typeof moduleTypes.createRequire =
+  nodeProcess === undefined
+    ? ((() => ({
+        cache: {},
+        resolve: () => {
+          throw new Error('no modules in this target');
+        },
+      })) as unknown as typeof moduleTypes.createRequire)
+    : builtin<typeof moduleTypes>('node:module').createRequire;

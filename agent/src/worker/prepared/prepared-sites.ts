@@ -12,10 +12,12 @@ import type { ArmProbe, ToMain } from '../../bridge.js';
 import { armFields, type MetricRole } from '../../locate/arm-spec.js';
 import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
+import { originalNames } from '../../locate/original-names.js';
 import { functionNameAt } from '../../locate/function-name.js';
 import { matchScript, scriptPath } from '../../locate/script-match.js';
 import { checkLineText } from '../../locate/line-text.js';
 import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
+import { fileURLToPath } from 'node:url';
 import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
 import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
@@ -284,6 +286,15 @@ export class PreparedSites {
     return match.kind === 'found' ? candidates.get(match.path) : undefined;
   }
 
+  /** A position in a prepared file → the user's source, through the file's own source map (snapshot stacks). */
+  async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
+    for (const known of this.files.values()) {
+      if (known.path !== path && !(known.path.startsWith('file:') && fileURLToPath(known.path) === path)) continue;
+      return (await this.mapOf(known))?.originalFor(line, column);
+    }
+    return undefined;
+  }
+
   private mapOf(known: KnownFile): Promise<ScriptSourceMap | undefined> {
     if (known.sourceMappingURL === undefined) return Promise.resolve(undefined);
     known.map ??= loadSourceMap(known.path, known.sourceMappingURL).catch(() => undefined);
@@ -307,7 +318,7 @@ export class PreparedSites {
 
 function functionFor(action: DurationAction, named: NamedFile, analysed: AnalysedSource): FunctionRange | undefined {
   if (action.function !== undefined) {
-    const found = functionsNamed(analysed, action.function);
+    const found = functionsNamed(analysed, action.function, named.map && originalNames(named.map, named.path, analysed));
     return found.length === 1 ? found[0] : undefined;
   }
   const generated = named.map === undefined ? { line: action.line, column: undefined } : named.map.generatedFor(named.path, action.line);

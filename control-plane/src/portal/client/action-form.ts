@@ -2,6 +2,7 @@
 // and each problem it reports is shown at the field it names.
 import type { CreatedAction } from '@liveprobe/protocol';
 import { locationOf } from './action-location.js';
+import { agentAnswers } from './agent-answers.js';
 import { api, ApiError, type Issue } from './api.js';
 import { byId, h, replaceContent } from './dom.js';
 
@@ -53,6 +54,7 @@ export function wireActionForm(onCreated: (created: CreatedAction) => void): voi
       );
       for (const name of WHAT_FIELDS) (form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement).value = '';
       onCreated(created);
+      for (const line of await agentAnswers(action).catch(() => [])) message.append(h('span', { class: 'agent-answer' }, line));
     } catch (err) {
       if (err instanceof ApiError && err.issues.length > 0) showProblems(form, message, err.issues);
       else showFormError(message, err instanceof Error ? err.message : String(err));

@@ -30,6 +30,7 @@ async function start(t: TestContext, module: 'cjs' | 'esm') {
     env: {
       WORK_MODULE: module,
       LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`,
+      LIVEPROBE_LOG_LEVEL: 'debug',
       LIVEPROBE_PREPARE_CACHE: 'off',
       LIVEPROBE_LIVE_OUTPUT_PER_SECOND: '1000',
     },

@@ -1,0 +1,110 @@
+/**
+ * Stands between a client's socket and the embedded broker, and ends the connection as soon
+ * as a packet announces more bytes than the connection may send: the MQTT parser would
+ * otherwise buffer the whole announced packet (up to 256 MB) before anyone checked who sent it.
+ * It reads only each packet's fixed header (a type byte, then the remaining length in one to
+ * four bytes) as bytes arrive, and lets everything else through untouched.
+ */
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+
+export class PacketTooLargeError extends Error {
+  constructor(
+    readonly announced: number,
+    readonly limit: number,
+    readonly authenticated: boolean,
+  ) {
+    super(
+      `a packet announced ${announced} bytes, more than the ${limit} a client may send ${authenticated ? 'after' : 'before'} it logged in`,
+    );
+  }
+}
+
+export class PacketSizeGuard extends Duplex {
+  #limit: number;
+  #authenticated = false;
+  /** Bytes of the current packet's body still to pass through. */
+  #body = 0;
+  /** Fixed-header bytes read of the next packet; 0 between packets. */
+  #headerBytes = 0;
+  #length = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    limitBeforeLogin: number,
+    private readonly limitAfterLogin: number,
+  ) {
+    super({ allowHalfOpen: false });
+    this.#limit = limitBeforeLogin;
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.#scan(chunk)) return;
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => this.destroy());
+  }
+
+  get authenticated(): boolean {
+    return this.#authenticated;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  /** The client logged in: from now on its packets may be as large as desired state and snapshots get. */
+  loggedIn(): void {
+    this.#authenticated = true;
+    this.#limit = this.limitAfterLogin;
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.socket.write(chunk, callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    this.socket.end(callback);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.socket.destroy();
+    callback(err);
+  }
+
+  /** False (and the connection destroyed) when a header in `chunk` announces too much. */
+  #scan(chunk: Buffer): boolean {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.#body > 0) {
+        const n = Math.min(this.#body, chunk.length - i);
+        this.#body -= n;
+        i += n;
+        continue;
+      }
+      const byte = chunk[i++] as number;
+      if (this.#headerBytes === 0) {
+        // The type byte; the remaining length follows.
+        this.#headerBytes = 1;
+        this.#length = 0;
+        continue;
+      }
+      this.#length += (byte & 0x7f) * 128 ** (this.#headerBytes - 1);
+      this.#headerBytes += 1;
+      // A fifth length byte is malformed; the parser would refuse it too, but only later.
+      if ((byte & 0x80) !== 0 && this.#headerBytes <= 4) continue;
+      this.#headerBytes = 0;
+      if ((byte & 0x80) !== 0 || this.#length > this.#limit) {
+        this.socket.destroy();
+        this.destroy(new PacketTooLargeError(this.#length, this.#limit, this.#authenticated));
+        return false;
+      }
+      this.#body = this.#length;
+    }
+    return true;
+  }
+}

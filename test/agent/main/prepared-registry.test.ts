@@ -1,0 +1,76 @@
+/**
+ * What an action reads on a prepared site, through the main thread's `$lpH`: values by name,
+ * outer bindings read lazily, and the real reason when a name cannot be read.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileExpression, Unavailable, type Frame } from '../../../agent/src/main/compile.js';
+import { PreparedFile } from '../../../agent/src/main/prepared-registry.js';
+import { checkExpression } from '@liveprobe/protocol';
+import { loadPrepared } from '../prepare/prepared-module.js';
+
+interface Seen {
+  values: unknown[];
+  self: unknown;
+}
+
+function fileWith(roots: string[]): { file: PreparedFile; seen: Seen[] } {
+  const seen: Seen[] = [];
+  const file = new PreparedFile(
+    0,
+    '/app/x.js',
+    [1, 0, -1],
+    0,
+    {},
+    { hit: (_key, values, self) => seen.push({ values, self }) },
+    () => {},
+    false,
+  );
+  file.setFlags({ t: 'flags', file: 0, key: 7, roots, sites: [0], on: true });
+  return { file, seen };
+}
+
+test('a site passes its bindings by name; a binding in its TDZ and a name the site never had each say why', () => {
+  const { file, seen } = fileWith(['a', 'late', 'ready', 'other']);
+  {
+    // The inserted reader `() => late`, called while `late` is in its TDZ.
+    const read = (): number => late;
+    const ready = 5;
+    new (file.H as unknown as new (pass: unknown[]) => unknown)([0, 'self', 'a', 1, '*late', read, '*ready', () => ready]);
+    const late = 2;
+    assert.equal(read(), 2);
+  }
+  const [values] = seen.map((s) => s.values);
+  assert.equal(seen[0]!.self, 'self');
+  assert.equal(values![0], 1);
+  assert.ok(Unavailable.is(values![1]));
+  assert.match((values![1] as Unavailable).reason, /^`late` is not initialised yet at this line/);
+  assert.equal(values![2], 5);
+  assert.match(
+    (values![3] as Unavailable).reason,
+    /^`other` is not available at this line \(not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses/,
+  );
+  // An expression over them reports the same reason.
+  const frame: Frame = { values: values!, self: undefined };
+  const checked = checkExpression('late + 1');
+  const evaluate = compileExpression(checked.expr, ['a', 'late', 'ready', 'other']);
+  assert.throws(() => evaluate(frame), /`late` is not initialised yet at this line/);
+});
+
+test('module-level let, const and class used by a hoisted function are read at the site; before their declaration ran, they are in their TDZ', () => {
+  const safe = [
+    'const early = report(false);',
+    'let counter = 1;',
+    'class Store {}',
+    'function report(ready) {',
+    '  return ready ? [counter, Store.name] : [];',
+    '}',
+    'module.exports = { early, report };',
+  ].join('\n');
+  const run = loadPrepared(safe, '/app/state.cjs', 'sites');
+  (run.exports as { report(ready: boolean): unknown }).report(true);
+  const atLine5 = run.hits.filter((h) => run.prepared.sites[h.site * 3] === 5).map((h) => h.scope);
+  assert.deepEqual(atLine5[0], { ready: false, counter: '<in its TDZ>', Store: '<in its TDZ>' });
+  assert.deepEqual(atLine5[1], { ready: true, counter: 1, Store: atLine5[1]!.Store });
+  assert.equal((atLine5[1]!.Store as { name: string }).name, 'Store');
+});

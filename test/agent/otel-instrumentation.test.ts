@@ -1,0 +1,101 @@
+/**
+ * LiveprobeInstrumentation listed in a Node SDK set up in code starts the agent without an
+ * extra `--import`, in a CommonJS and an ESM app: log records and snapshot spans go through
+ * the SDK (its resource), tied to the HTTP request's trace by the auto-instrumentations.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lineOf, otlpReceiver, startApp, waitFor } from '../helpers/index.js';
+import { addAction, controlPlane, getAction } from './fixtures.js';
+
+const WAIT = 20_000;
+
+for (const module of ['cjs', 'esm'] as const) {
+  test(`NodeSDK with getNodeAutoInstrumentations() and new LiveprobeInstrumentation() (${module} app): traced log records and snapshot spans`, async (t) => {
+    const script = `test/fixtures/otel-sdk/server.${module === 'cjs' ? 'cjs' : 'mjs'}`;
+    const cp = await controlPlane(t);
+    const otlp = await otlpReceiver();
+    t.after(() => otlp.stop());
+    const service = await startApp({
+      script,
+      module,
+      agent: false,
+      ...(module === 'esm' ? { extraImports: ['./test/fixtures/otel-sdk/telemetry.mjs'] } : {}),
+      broker: cp.mqttUrl,
+      tags: [],
+      agentId: `sdk-${module}`,
+      env: {
+        ...otlp.env('http/json'),
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+    t.after(() => service.stop());
+    const line = lineOf(script, 'sdk-total');
+    const log = await addAction(cp, {
+      type: 'log',
+      file: script,
+      line,
+      template: 'order {order.id}: {order.quantity} x {order.price}',
+      tags: ['sdk'],
+    });
+    const snapshot = await addAction(cp, { type: 'snapshot', file: script, line, tags: ['sdk'] });
+    for (const [what, { action }] of [
+      ['log', log],
+      ['snapshot', snapshot],
+    ] as const) {
+      await waitFor(
+        async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'),
+        WAIT,
+        `the ${what} installed`,
+      );
+    }
+
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
+    const callerSpanId = '10f067aa0ba902b7';
+    const response = await fetch(`${service.url}/?id=o-9`, { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } });
+    assert.equal(await response.text(), '21');
+
+    const record = await otlp.waitForLog((r) => r.attributes['liveprobe.action.id'] === log.action.id, WAIT, 'the log record');
+    assert.equal(record.body, 'order o-9: 3 x 7');
+    assert.equal(record.traceId, traceId, 'the record belongs to the request’s trace');
+    assert.notEqual(record.spanId, callerSpanId, 'tied to the server span, not the caller’s');
+    assert.equal(record.resource['service.name'], `sdk-app-${module}`, 'it went through the SDK set up in code');
+
+    const span = await otlp.waitForSpan((sp) => sp.attributes['liveprobe.action.id'] === snapshot.action.id, WAIT, 'the snapshot span');
+    const server = await otlp.waitForSpan((sp) => sp.traceId === traceId && sp.parentSpanId === callerSpanId, WAIT, 'the server span');
+    assert.equal(span.traceId, traceId);
+    assert.equal(span.parentSpanId, server.spanId, 'the snapshot span is a child of the request’s server span');
+    assert.equal(span.resource['service.name'], `sdk-app-${module}`);
+  });
+}
+
+test('when the app’s LoggerProvider has no processor, the agent says so once and exports its records itself', async (t) => {
+  const script = 'test/fixtures/otel-sdk/no-processor.cjs';
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const service = await startApp({
+    script,
+    module: 'cjs',
+    broker: cp.mqttUrl,
+    tags: ['e2e'],
+    env: { ...otlp.env('http/json'), OTEL_BLRP_SCHEDULE_DELAY: '100' },
+  });
+  t.after(() => service.stop());
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: script,
+    line: lineOf(script, 'broken-total'),
+    template: 'order {order.id}',
+    tags: ['e2e'],
+  });
+  await waitFor(async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'), WAIT, 'installed');
+  for (const id of ['a', 'b']) assert.equal(await (await fetch(`${service.url}/?id=${id}`)).text(), '10');
+  for (const id of ['a', 'b']) await otlp.waitForLog((r) => r.body === `order ${id}`, WAIT, `the record of order ${id}`);
+  const notices = service.output().match(/LoggerProvider has no log record processor/g) ?? [];
+  assert.equal(notices.length, 1, service.output());
+});

@@ -1,0 +1,41 @@
+/**
+ * Every add command waits (bounded) for the targeted agents' first statuses and prints each
+ * agent's outcome; it fails when every agent that answered refused the action.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cli, lineOf, startApp, startControlPlane, waitFor } from '../helpers/index.js';
+import { SHOP } from '../agent/fixtures.js';
+
+const SERVER_TS = 'examples/shop/src/server.ts';
+
+test('add commands print each agent’s outcome: installed (where, how), waiting for its file, refused (non-zero exit)', async (t) => {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  const shop = await startApp({ script: SHOP, module: 'esm', tags: ['e2e'], agentId: 'shop-out', broker: cp.mqttUrl });
+  t.after(() => shop.stop());
+  const server = { server: cp.url };
+  await waitFor(async () => (await cli(['agents'], server)).stdout.includes('shop-out'), 15_000, 'the agent online');
+
+  const line = lineOf(SERVER_TS, 'checkout-return');
+  const installed = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e'], server);
+  assert.equal(installed.code, 0, installed.stderr);
+  assert.match(installed.stdout, new RegExp(`^  shop-out: installed at \\S*examples/shop/src/server\\.ts:${line} \\(breakpoint\\)$`, 'm'));
+
+  const counter = await cli(['counter', 'add', `${SERVER_TS}:${line}`, '--name', 'shop.returns', '--tag', 'e2e'], server);
+  assert.equal(counter.code, 0, counter.stderr);
+  assert.match(counter.stdout, /^ {2}shop-out: installed at /m, 'the metric commands wait too');
+
+  const waiting = await cli(['log', 'add', 'src/later.ts:3', 'x', '--tag', 'e2e'], server);
+  assert.equal(waiting.code, 0, waiting.stderr);
+  assert.match(waiting.stdout, /^ {2}shop-out: waiting for its file: no loaded script matches `src\/later\.ts`/m);
+
+  const refused = await cli(['log', 'add', `${SERVER_TS}:9999`, 'x', '--tag', 'e2e'], server);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stdout, /^ {2}shop-out: refused: /m);
+  assert.match(refused.stderr, /error: every agent that answered refused act_\w+ \(above\)/);
+
+  const noWait = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e', '--no-wait'], server);
+  assert.equal(noWait.code, 0, noWait.stderr);
+  assert.doesNotMatch(noWait.stdout, /shop-out/);
+});

@@ -1,0 +1,34 @@
+/**
+ * Mistyped commands and options are errors a script notices (non-zero exit) with the closest
+ * command when there is one; every command group has a description in `liveprobe --help`.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cli } from '../helpers/index.js';
+
+// No control plane is needed: these fail, or print help, before any request.
+const server = 'http://127.0.0.1:9';
+
+test('an unknown command exits non-zero and names it; a near miss gets the closest command', async () => {
+  const unknown = await cli(['nosuch'], { server });
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /unknown command 'nosuch'/);
+  assert.match(unknown.stderr, /Commands:\n[^]*\blog\b/, 'the commands there are');
+  const nearMiss = await cli(['snapshts', 'list'], { server });
+  assert.notEqual(nearMiss.code, 0);
+  assert.match(nearMiss.stderr, /unknown command 'snapshts'\n\(Did you mean snapshots\?\)/);
+});
+
+test('an unknown option exits non-zero and names it, with the closest option', async () => {
+  const result = await cli(['actions', 'list', '--jsn'], { server });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /unknown option '--jsn'\n\(Did you mean --json\?\)/);
+});
+
+test('`liveprobe --help` describes every command group, the metric ones included', async () => {
+  const help = await cli(['--help'], { server });
+  assert.equal(help.code, 0);
+  for (const group of ['log', 'counter', 'tictoc', 'duration', 'metric', 'snapshot']) {
+    assert.match(help.stdout, new RegExp(`^  ${group} +${group} actions: \\S`, 'm'), `${group} has a description`);
+  }
+});
