@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
+import { Child } from '../helpers/child.js';
 import { cli } from '../helpers/cli.js';
+import { fromRoot } from '../helpers/paths.js';
 import { lineOf, otlpReceiver, sseEvents, type SseEvent } from '../helpers/index.js';
 import { ObservedList } from '../helpers/observed-list.js';
 import { addAction, app, controlPlane } from './fixtures.js';
@@ -135,14 +137,24 @@ test('an error thrown in an async function nobody awaits (an unhandled rejection
   assert.equal(find(s.locals, 'ledger').t, 'object');
 });
 
-test('an app without an uncaughtException handler still crashes with exit code 1, after its snapshot is sent', async (t) => {
+/** How the app ends on its first uncaught error without the agent: the code the agent must keep. */
+async function crashWithoutAgent(): Promise<number | null> {
+  const child = new Child(process.execPath, [fromRoot(APP)], { name: 'failing app without the agent', env: { PORT: '0', CRASH: '1' } });
+  const line = await child.waitForLine((text) => /listening on/.test(text), WAIT, '`listening on <url>`');
+  await fetch(`${/(http:\/\/\S+)/.exec(line)?.[1]}/validate?amount=-1`).catch(() => undefined);
+  return (await child.exited).code;
+}
+
+test('an app without an uncaughtException handler still crashes with the code it has without the agent, after its snapshot is sent', async (t) => {
+  const withoutAgent = await crashWithoutAgent();
+  assert.equal(withoutAgent, 1, 'Node ends an uncaught error with code 1');
   const { cp, snapshots, events, shop } = await stack(t, { CRASH: '1' });
   const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'] });
   await events.waitFor(installed(action.id), WAIT, 'the exception action installs');
 
   await fetch(`${shop.url}/validate?amount=-1`).catch(() => undefined);
   const status = await shop.exited;
-  assert.deepEqual(status, { code: 1, signal: null }, 'Node exits an uncaught error with code 1');
+  assert.deepEqual(status, { code: withoutAgent, signal: null });
   assert.match(shop.output(), /ValidationError: invalid order: negative amount/, 'Node still prints the error');
   const { snapshot } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the crash');
   assert.equal(snapshot.exception?.type, 'ValidationError');
