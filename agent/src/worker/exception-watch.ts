@@ -107,6 +107,9 @@ export class ExceptionWatch {
   }
 
   private async paused(pause: Paused): Promise<void> {
+    // The probe engine pauses before scripts run (script-start-pause.ts) and resumes when it has
+    // placed its breakpoints: that pause is not this session's to end.
+    if (pause.reason === 'instrumentation') return;
     try {
       if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.capture(pause);
     } catch (err) {
