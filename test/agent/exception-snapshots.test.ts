@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
 import { Child } from '../helpers/child.js';
 import { cli } from '../helpers/cli.js';
 import { fromRoot } from '../helpers/paths.js';
-import { lineOf, otlpReceiver, sseEvents, type SseEvent } from '../helpers/index.js';
+import { lineOf, otlpReceiver, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
 import { ObservedList } from '../helpers/observed-list.js';
 import { addAction, app, controlPlane } from './fixtures.js';
 
@@ -158,4 +159,45 @@ test('an app without an uncaughtException handler still crashes with the code it
   assert.match(shop.output(), /ValidationError: invalid order: negative amount/, 'Node still prints the error');
   const { snapshot } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the crash');
   assert.equal(snapshot.exception?.type, 'ValidationError');
+});
+
+test('in a TypeScript app the throw site and the stack are named in the TypeScript source, through its source map', async (t) => {
+  const TS = 'test/fixtures/failing-ts/server.ts';
+  const out = await tempDir('liveprobe-failing-ts-');
+  t.after(() => out.remove());
+  const tsc = new Child(
+    process.execPath,
+    [
+      fromRoot('node_modules/typescript/bin/tsc'),
+      '--outDir',
+      out.path,
+      '--sourceMap',
+      '--module',
+      'commonjs',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      fromRoot(TS),
+    ],
+    { name: 'tsc' },
+  );
+  assert.equal((await tsc.exited).code, 0, tsc.output());
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const refunds = await app(t, { script: join(out.path, 'server.js'), broker: cp.mqttUrl, module: 'cjs' });
+  const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'], errorType: 'RangeError' });
+  await events.waitFor(installed(action.id), WAIT, 'the exception action installs');
+
+  assert.equal((await fetch(`${refunds.url}/?order=o-7&cents=9000`)).status, 500);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
+  assert.match(s.location.file, /failing-ts\/server\.ts$/);
+  assert.equal(s.location.line, lineOf(TS, 'throw-refund'));
+  assert.match(s.stack[0]?.file ?? '', /failing-ts\/server\.ts$/, 'the top frame is mapped to the TypeScript source');
+  assert.equal(s.stack[0]?.line, lineOf(TS, 'throw-refund'));
+  assert.deepEqual(find(s.arguments, 'cents'), { t: 'number', v: 9000 });
+  assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
+  assert.equal(s.exception?.message, 'refund of 9000 over the limit of 5000');
 });
