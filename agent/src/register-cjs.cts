@@ -6,13 +6,12 @@
 const fail = (err: unknown): void => {
   process.stderr.write(`[liveprobe] the agent could not start and is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
 };
-// The app's pino or winston logger is made as its modules load: watch before they do.
-if (process.env.LIVEPROBE_APP_LOGGER?.trim() !== 'off') {
-  try {
-    (require('./main/app-loggers.cjs') as typeof import('./main/app-loggers.cjs')).watchAppLoggers();
-  } catch {
-    // The agent says so once it starts (AppOutput).
-  }
+// The app's pino or winston logger is made as its modules load: watch before they do (when asked to).
+try {
+  const loggers = require('./main/app-loggers.cjs') as typeof import('./main/app-loggers.cjs');
+  if (loggers.wantsAppLoggers(process.env)) loggers.watchAppLoggers();
+} catch {
+  // The agent says so once it starts (AppOutput).
 }
 let started = false;
 if (process.env.LIVEPROBE_PREPARE?.trim() || process.env.LIVEPROBE_CONFIG?.trim()) {

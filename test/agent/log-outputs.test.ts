@@ -109,7 +109,7 @@ test('the logger output goes through the app’s winston logger, at its nearest 
     module: 'cjs',
     broker: cp.mqttUrl,
     agentId: 'winston-1',
-    env: { OTEL_LOGS_EXPORTER: 'none' },
+    env: { OTEL_LOGS_EXPORTER: 'none', LIVEPROBE_APP_LOGGER: 'on' },
   });
   const { action } = await addAction(cp, {
     type: 'log',

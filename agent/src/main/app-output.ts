@@ -4,7 +4,7 @@
  * noticed as those modules load, the way their OpenTelemetry instrumentations find them.
  */
 import type { LogLevel } from '@liveprobe/protocol';
-import { appLogger, watchAppLoggers } from './app-loggers.cjs';
+import { appLogger, wantsAppLoggers, watchAppLoggers } from './app-loggers.cjs';
 
 const TO_STDERR = new Set<LogLevel>(['warn', 'error', 'fatal']);
 /** winston's default (npm) levels have no trace or fatal. */
@@ -27,7 +27,7 @@ export interface LineFields {
 
 export class AppOutput {
   constructor(env: NodeJS.ProcessEnv, warn: (line: string) => void) {
-    if (env.LIVEPROBE_APP_LOGGER?.trim() === 'off') return;
+    if (!wantsAppLoggers(env)) return;
     try {
       watchAppLoggers();
     } catch (err) {
