@@ -40,6 +40,15 @@ export interface ArmProbe {
   log?: { level: LogLevel; template: TemplatePart[]; outputs?: LogOutput[] };
   snapshot?: { plan: SnapshotPlan; watches: { source: string; expr: Expr }[] };
   metric?: MetricArm;
+  /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
+  exception?: ExceptionAttributes;
+}
+
+/** OpenTelemetry's semantic conventions for an exception on a span. */
+export interface ExceptionAttributes {
+  'exception.type': string;
+  'exception.message': string;
+  'exception.stacktrace': string;
 }
 
 /**

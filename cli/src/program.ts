@@ -5,6 +5,7 @@ import { registerAgents } from './commands/agents.js';
 import { registerAttach } from './commands/attach.js';
 import { registerLog } from './commands/log-add.js';
 import { registerMetrics } from './commands/metric-add.js';
+import { registerException } from './commands/exception-add.js';
 import { registerSnapshot } from './commands/snapshot-add.js';
 import { registerSnapshots } from './commands/snapshots.js';
 import { registerTail } from './commands/tail.js';
@@ -29,6 +30,7 @@ export function buildProgram(ctx: Context): Command {
   registerLog(program, ctx);
   registerMetrics(program, ctx);
   registerSnapshot(program, ctx);
+  registerException(program, ctx);
   registerSnapshots(program, ctx);
   registerActions(program, ctx);
   registerAgents(program, ctx);

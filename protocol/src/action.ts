@@ -166,6 +166,43 @@ export const MetricActionInput = z
   })
   .strict();
 
+export const DEFAULT_EXCEPTION_RATE = 3;
+export const DEFAULT_EXCEPTION_MAX_HITS = 100;
+
+/** A JavaScript regular expression, checked here so a bad one is refused before any agent sees it. */
+const MessagePattern = z
+  .string()
+  .min(1)
+  .max(500)
+  .superRefine((source, ctx) => {
+    try {
+      new RegExp(source);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `not a regular expression (${(err as Error).message}); write e.g. \`timeout|ECONNRESET\`` });
+    }
+  });
+
+/**
+ * Captures the throw site of errors the app does not catch, wherever they are thrown: no file or
+ * line. Each distinct stack gives at most `ratePerMinute` snapshots a minute.
+ */
+export const ExceptionActionInput = z
+  .object({
+    type: z.literal('exception'),
+    tags: Target.tags,
+    agents: Target.agents,
+    maxHits: z.number().int().min(1).max(10_000).default(DEFAULT_EXCEPTION_MAX_HITS),
+    expiresIn: Target.expiresIn,
+    /** The error's class name, or one of its base classes' (`TypeError`, `ValidationError`). */
+    errorType: z
+      .string()
+      .regex(/^[A-Za-z_$][\w$]*$/, 'name an error class, e.g. `TypeError`')
+      .optional(),
+    messagePattern: MessagePattern.optional(),
+    ratePerMinute: z.number().int().min(1, 'at least 1 snapshot a minute per stack').max(600).default(DEFAULT_EXCEPTION_RATE),
+  })
+  .strict();
+
 /** The body of `POST /api/v1/actions`. */
 export const ActionInput = z
   .discriminatedUnion('type', [
@@ -175,6 +212,7 @@ export const ActionInput = z
     TicTocActionInput,
     DurationActionInput,
     MetricActionInput,
+    ExceptionActionInput,
   ])
   .superRefine((a, ctx) => {
     if (a.tags.length === 0 && a.agents.length === 0) {
@@ -243,11 +281,36 @@ export const MetricAction = z.object({
 });
 export type MetricAction = z.infer<typeof MetricAction>;
 
+/** Stored with `file` '' and `line` 0: it applies wherever an error is thrown. */
+export const ExceptionAction = z.object({
+  ...Stored,
+  type: z.literal('exception'),
+  errorType: z.string().optional(),
+  messagePattern: z.string().optional(),
+  ratePerMinute: z.number().int(),
+});
+export type ExceptionAction = z.infer<typeof ExceptionAction>;
+
+/** Where an action applies, as people read it: `src/server.ts:65`, `src/server.ts:checkout`, or any uncaught error. */
+export function actionWhere(action: Action): string {
+  if (action.type === 'exception') return action.errorType === undefined ? 'uncaught errors' : `uncaught ${action.errorType}`;
+  if (action.type === 'duration' && action.function !== undefined) return `${action.file}:${action.function}`;
+  return `${action.file}:${action.line}`;
+}
+
 export type AnyMetricAction = CounterAction | TicTocAction | DurationAction | MetricAction;
 export const METRIC_ACTION_TYPES = ['counter', 'tictoc', 'duration', 'metric'] as const;
 
 /** An action as stored and as sent to agents. */
-export const Action = z.discriminatedUnion('type', [LogAction, SnapshotAction, CounterAction, TicTocAction, DurationAction, MetricAction]);
+export const Action = z.discriminatedUnion('type', [
+  LogAction,
+  SnapshotAction,
+  CounterAction,
+  TicTocAction,
+  DurationAction,
+  MetricAction,
+  ExceptionAction,
+]);
 export type Action = z.infer<typeof Action>;
 
 /** The retained message on a tag's or agent's actions topic: the whole desired set. */

@@ -28,6 +28,16 @@ export const WatchResult = z.object({
 });
 export type WatchResult = z.infer<typeof WatchResult>;
 
+/** For an exception action: the error that was thrown, and the errors it names as its `cause`, outermost first. */
+export const ThrownError = z.object({
+  type: z.string(),
+  message: z.string(),
+  causes: z.array(z.object({ type: z.string(), message: z.string() })),
+  /** Whether the error was rejected from a promise nobody handled, rather than thrown. */
+  rejection: z.boolean().optional(),
+});
+export type ThrownError = z.infer<typeof ThrownError>;
+
 /** What a snapshot action captured at one hit. */
 export const SnapshotData = z.object({
   location: z.object({ file: z.string(), line: z.number().int(), function: z.string().optional() }),
@@ -44,6 +54,7 @@ export const SnapshotData = z.object({
   truncated: z.boolean(),
   traceId: z.string().optional(),
   spanId: z.string().optional(),
+  exception: ThrownError.optional(),
 });
 export type SnapshotData = z.infer<typeof SnapshotData>;
 

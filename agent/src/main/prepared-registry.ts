@@ -194,7 +194,7 @@ export class PreparedRegistry {
 
   /** Whether the agent's inspector session is open now: actions on prepared lines never open it. */
   get inspectorSessionOpen(): boolean {
-    return Atomics.load(this.sessionOpen, 0) === 1;
+    return Atomics.load(this.sessionOpen, 0) > 0;
   }
 
   /** The position map of a prepared script, by the name V8 gives it. */

@@ -242,7 +242,7 @@ export class ProbeHook {
       .map((v) => `${v.name}=${renderValue(v.value)}`)
       .join(', ');
     const emitted = this.otel.emitSpan(
-      `snapshot ${probe.location}`,
+      probe.spec.exception === undefined ? `snapshot ${probe.location}` : `exception ${probe.spec.exception['exception.type']}`,
       {
         ...probe.attributes,
         'liveprobe.snapshot.id': id,
@@ -252,6 +252,9 @@ export class ProbeHook {
       now,
     );
     this.post({ t: 'snap', key: probe.key, id, time: now, data, emitted });
+    // An exception capture runs while the app is paused, so no timer would send the batch: the
+    // worker waits for this snapshot before it lets the app go on.
+    if (probe.spec.exception !== undefined) this.batch.flush();
   }
 
   private finish(probe: ArmedProbe, reason: 'hit_limit' | 'expired'): void {
@@ -358,6 +361,7 @@ export class ProbeHook {
         ...(spec.functionName === undefined ? {} : { 'code.function.name': spec.functionName }),
         'liveprobe.action.id': spec.actionId,
         'liveprobe.agent.id': this.agentId,
+        ...spec.exception,
       },
       pendingErrors: 0,
       lastErrorReport: 0,

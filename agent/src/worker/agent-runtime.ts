@@ -4,7 +4,7 @@
  * reconciles desired state into breakpoints through a CDP transport, and turns the hook's
  * messages into OpenTelemetry and live events.
  */
-import { topics, type ActionStatusEvent, type AgentOnline } from '@liveprobe/protocol';
+import { type Action, type ActionStatusEvent, type AgentOnline, type ExceptionAction, topics } from '@liveprobe/protocol';
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
 import { Blocklist } from '../locate/blocklist.js';
 import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
@@ -12,6 +12,7 @@ import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
 import type { AgentConfig, AgentSettings } from './config.js';
 import { watchConfigFile } from './config-watch.js';
+import { ExceptionWatch } from './exception-watch.js';
 import { HitRelay } from './hit-relay.js';
 import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
@@ -60,13 +61,7 @@ export function startRuntime({
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
-  const broker = new BrokerLink(
-    config,
-    topics(config.topicPrefix),
-    (actions) => readiness.desired(engine.reconcile(actions)),
-    log,
-    identity,
-  );
+  const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => readiness.desired(reconcile(actions)), log, identity);
   broker.onSubscribed(() => readiness.subscribed());
   const report = (status: StatusReport): void => {
     const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
@@ -76,6 +71,12 @@ export function startRuntime({
     if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
   };
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared);
+  // Exception actions have no line: they go to their own session, not to breakpoints.
+  const exceptions = new ExceptionWatch(hook, report, transport, () => engine.newKey(), log);
+  const reconcile = async (actions: readonly Action[]): Promise<void> => {
+    const isException = (a: Action): a is ExceptionAction => a.type === 'exception';
+    await Promise.all([engine.reconcile(actions.filter((a) => !isException(a))), exceptions.reconcile(actions.filter(isException))]);
+  };
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
   const otel = new OtelExport(config.agentId, env, log);
   const notExported = new NotExported({
@@ -88,7 +89,7 @@ export function startRuntime({
     },
   });
   otel.notExported = (actionId, reason, count) => notExported.add(actionId, reason, count);
-  const relay = new HitRelay(config.agentId, engine, live, otel, broker, report, notExported);
+  const relay = new HitRelay(config.agentId, engine, exceptions, live, otel, broker, report, notExported);
 
   hook.postMessage({
     t: 'init',
@@ -128,6 +129,7 @@ export function startRuntime({
       for (const message of Array.isArray(received) ? received : [received]) {
         if (message.t === 'exit') {
           engine.close();
+          exceptions.close();
           // Batched records would wait for their timers, which an exiting process does not have.
           otel
             .flush()
@@ -143,6 +145,7 @@ export function startRuntime({
       stopWatching?.();
       notExported.close();
       engine.close();
+      exceptions.close();
       await broker.close();
       await otel.shutdown();
     },

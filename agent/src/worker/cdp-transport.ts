@@ -15,8 +15,27 @@ export interface ScriptParsed {
 /** A pause of the target, as `Debugger.paused` reports it: the parts the agent reads. */
 export interface Paused {
   reason: string;
-  /** With reason 'instrumentation': the script about to run. */
-  data?: { scriptId?: string; url?: string };
+  /** With reason 'instrumentation': the script about to run; with 'exception' or 'promiseRejection': the thrown value. */
+  data?: { scriptId?: string; url?: string } & Partial<ThrownValue>;
+  /** The paused stack, innermost first. */
+  callFrames?: PausedFrame[];
+}
+
+/** A CDP RemoteObject for the thrown value: `objectId` when it is an object, `value` when a primitive. */
+export interface ThrownValue {
+  type: string;
+  className: string;
+  description: string;
+  objectId: string;
+  value: unknown;
+}
+
+export interface PausedFrame {
+  callFrameId: string;
+  functionName: string;
+  url: string;
+  /** 0-based, as CDP sends it. */
+  location: { scriptId: string; lineNumber: number; columnNumber?: number };
 }
 
 export interface CdpTransport {
@@ -42,9 +61,13 @@ export class MainThreadTransport implements CdpTransport {
 
   constructor(private readonly openFlag: Int32Array) {}
 
+  private connected = false;
+
+  /** The flag counts open sessions: the probe engine's and the exception watch's each count once. */
   async connect(): Promise<void> {
     this.session.connectToMainThread();
-    Atomics.store(this.openFlag, 0, 1);
+    this.connected = true;
+    Atomics.add(this.openFlag, 0, 1);
   }
 
   post(method: string, params?: object): Promise<unknown> {
@@ -56,12 +79,16 @@ export class MainThreadTransport implements CdpTransport {
   }
 
   onPaused(handler: (pause: Paused) => void): void {
-    this.session.on('Debugger.paused', ({ params }) => handler({ reason: params.reason, data: params.data as Paused['data'] }));
+    this.session.on('Debugger.paused', ({ params }) =>
+      handler({ reason: params.reason, data: params.data as Paused['data'], callFrames: params.callFrames as PausedFrame[] }),
+    );
   }
 
   disconnect(): void {
     this.session.disconnect();
-    Atomics.store(this.openFlag, 0, 0);
+    if (!this.connected) return;
+    this.connected = false;
+    Atomics.sub(this.openFlag, 0, 1);
     Atomics.notify(this.openFlag, 0);
   }
 }

@@ -10,7 +10,14 @@ import { CounterLines } from './counter-lines.js';
 import type { LiveOutput } from './live-output.js';
 import type { NotExported } from './not-exported.js';
 import type { OtelExport } from './otel-export.js';
+import type { ExceptionHit, ExceptionWatch } from './exception-watch.js';
 import type { Probe, ProbeEngine, StatusReport } from './probe-engine.js';
+
+/** What a snapshot's publication needs to know about where it was taken. */
+/** A generated position → the user's source, or undefined without a source map. */
+type OriginalPosition = (path: string, line: number, column: number) => Promise<{ file: string; line: number; column: number } | undefined>;
+
+type Site = Pick<Probe, 'action' | 'file' | 'line' | 'functionName'> & Partial<Pick<ExceptionHit, 'thrown' | 'stacktrace'>>;
 
 const MAX_SUMMARY_LENGTH = 1000;
 
@@ -18,6 +25,7 @@ export class HitRelay {
   constructor(
     private readonly agentId: string,
     private readonly engine: ProbeEngine,
+    private readonly exceptions: ExceptionWatch,
     private readonly live: LiveOutput,
     private readonly otel: OtelExport,
     private readonly link: BrokerLink,
@@ -48,7 +56,15 @@ export class HitRelay {
         return;
     }
     const probe = this.engine.probeFor(message.key);
-    if (probe === undefined) return;
+    if (probe === undefined) {
+      // An exception capture is a one-hit probe: only its snapshot matters; the watch counts hits.
+      const hit = message.t === 'snap' ? this.exceptions.hitFor(message.key) : undefined;
+      if (hit !== undefined && message.t === 'snap')
+        void this.snapshot(hit, message, (path, line, column) => this.exceptions.locations.original(path, line, column)).finally(() =>
+          this.exceptions.delivered(message.key),
+        );
+      return;
+    }
     switch (message.t) {
       case 'snap':
         void this.snapshot(probe, message);
@@ -96,7 +112,7 @@ export class HitRelay {
     const probe = this.engine.probeFor(message.key);
     if (probe === undefined) return;
     const { action } = probe;
-    if (action.type === 'log' || action.type === 'snapshot') return;
+    if (action.type === 'log' || action.type === 'snapshot' || action.type === 'exception') return;
     const { 'liveprobe.agent.id': _agent, ...attributes } = this.attributes(probe);
     this.otel.record({ action, value: message.value, attributes: { ...attributes, ...message.attributes } });
     const line = {
@@ -115,8 +131,15 @@ export class HitRelay {
     });
   }
 
-  private attributes(probe: Probe): Record<string, string | number> {
+  private attributes(probe: Site): Record<string, string | number> {
     return {
+      ...(probe.thrown === undefined
+        ? {}
+        : {
+            'exception.type': probe.thrown.type,
+            'exception.message': probe.thrown.message,
+            'exception.stacktrace': probe.stacktrace ?? '',
+          }),
       'code.file.path': probe.file ?? probe.action.file,
       'code.line.number': probe.line ?? probe.action.line,
       ...(probe.functionName === undefined ? {} : { 'code.function.name': probe.functionName }),
@@ -155,9 +178,13 @@ export class HitRelay {
     });
   }
 
-  private async snapshot(probe: Probe, message: SnapshotHit): Promise<void> {
+  private async snapshot(
+    probe: Site,
+    message: SnapshotHit,
+    original: OriginalPosition = (path, line, column) => this.engine.originalPosition(path, line, column),
+  ): Promise<void> {
     const { data } = message;
-    const stack = await Promise.all(data.stack.map((frame) => this.mapFrame(frame)));
+    const stack = await Promise.all(data.stack.map((frame) => this.mapFrame(frame, original)));
     const location = {
       file: probe.file ?? probe.action.file,
       line: probe.line ?? probe.action.line,
@@ -166,7 +193,7 @@ export class HitRelay {
     if (!message.emitted) {
       const summary = JSON.stringify(data.arguments.concat(data.locals).map((v) => [v.name, v.value]));
       this.otel.emitSpan({
-        name: `snapshot ${location.file}:${location.line}`,
+        name: probe.thrown === undefined ? `snapshot ${location.file}:${location.line}` : `exception ${probe.thrown.type}`,
         time: message.time,
         traceId: data.traceId,
         spanId: data.spanId,
@@ -184,7 +211,7 @@ export class HitRelay {
       agentId: this.agentId,
       actionId: probe.action.id,
       time: new Date(message.time).toISOString(),
-      snapshot: { ...data, stack, location },
+      snapshot: { ...data, stack, location, ...(probe.thrown === undefined ? {} : { exception: probe.thrown }) },
     };
     if (!this.link.publishEvent(event)) {
       const status: Omit<ActionStatusEvent, 'kind' | 'agentId' | 'time'> = {
@@ -199,8 +226,8 @@ export class HitRelay {
   }
 
   /** Generated positions → the user's source, when the script has a source map. */
-  private async mapFrame(frame: StackFrame): Promise<StackFrame> {
-    const original = await this.engine.originalPosition(frame.file, frame.line, frame.column - 1);
-    return original === undefined ? frame : { ...frame, file: original.file, line: original.line, column: original.column + 1 };
+  private async mapFrame(frame: StackFrame, original: OriginalPosition): Promise<StackFrame> {
+    const position = await original(frame.file, frame.line, frame.column - 1);
+    return position === undefined ? frame : { ...frame, file: position.file, line: position.line, column: position.column + 1 };
   }
 }

@@ -82,6 +82,12 @@ export class InspectorSession {
     return this.scripts.values();
   }
 
+  /** A loaded script by V8's id for it (a paused frame's `url` may be empty). */
+  scriptById(scriptId: string): LoadedScript | undefined {
+    for (const script of this.scripts.values()) if (script.scriptId === scriptId) return script;
+    return undefined;
+  }
+
   script(path: string): LoadedScript | undefined {
     return this.scripts.get(path);
   }
@@ -151,6 +157,37 @@ export class InspectorSession {
     if (this.session === undefined) return;
     await this.session.post('Debugger.removeBreakpoint', { breakpointId });
     await this.session.post('Debugger.setSkipAllPauses', { skip: true });
+  }
+
+  /**
+   * From now on this session pauses the target where V8 predicts a thrown error (or a rejected
+   * promise) will not be caught, and at nothing else it can skip.
+   */
+  async pauseOnExceptions(): Promise<void> {
+    await this.call('Debugger.setSkipAllPauses', { skip: false });
+    await this.call('Debugger.setPauseOnExceptions', { state: 'uncaught' });
+  }
+
+  /** Runs `expression` in a frame of the paused target; its result and any error are ignored. */
+  async evaluateOn(callFrameId: string, expression: string): Promise<unknown> {
+    return await this.call('Debugger.evaluateOnCallFrame', { callFrameId, expression, silent: true });
+  }
+
+  /** Calls `fn` with `this` = the object, under V8's side-effect check; its result by value, or undefined if it threw. */
+  async callOn(objectId: string, fn: string): Promise<unknown> {
+    const result = await this.call<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration: fn,
+      returnByValue: true,
+      throwOnSideEffect: true,
+      silent: true,
+    });
+    return result.exceptionDetails === undefined ? result.result.value : undefined;
+  }
+
+  /** A script's source by its id, whether or not its URL names a file. */
+  async sourceById(scriptId: string): Promise<string> {
+    return (await this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId })).scriptSource;
   }
 
   /** A closed session has nothing to resume: disconnecting released any pause it held. */

@@ -88,6 +88,11 @@ export class ProbeEngine {
     return this.live().length;
   }
 
+  /** A key no probe of this engine uses, for another part of the agent that arms probes (the exception watch). */
+  newKey(): number {
+    return this.nextKey++;
+  }
+
   /** A generated position → the user's source: through the inspector's scripts, or a prepared file's own map. */
   async originalPosition(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
     return (await this.locations.original(path, line, column)) ?? (await this.prepared?.original(path, line, column));

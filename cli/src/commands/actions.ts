@@ -64,6 +64,12 @@ function typeFields(action: ActionView): [string, string][] {
         ['template', action.template],
         ['level', action.level],
       ];
+    case 'exception':
+      return [
+        ['error type', action.errorType ?? '(any)'],
+        ['message pattern', action.messagePattern ?? '(any)'],
+        ['rate', `${action.ratePerMinute} a minute per distinct stack`],
+      ];
     case 'snapshot':
       return [['watches', action.watches.length === 0 ? '(none)' : action.watches.join(', ')]];
     case 'counter':

@@ -17,6 +17,11 @@ export function formatSnapshot(record: SnapshotRecord, now: Date): string[] {
     ['stall', `${formatMs(snapshot.stallMs)} (the app's main thread, for this capture)`],
     ['size', `${formatBytes(snapshot.bytes)}${snapshot.truncated ? '; truncated: a size limit cut some values short' : ''}`],
   ];
+  const thrown = snapshot.exception;
+  if (thrown !== undefined) {
+    fields.push(['error', `${thrown.type}: ${thrown.message}${thrown.rejection === true ? ' (unhandled rejection)' : ''}`]);
+    for (const cause of thrown.causes) fields.push(['caused by', `${cause.type}: ${cause.message}`]);
+  }
   if (snapshot.traceId !== undefined)
     fields.push(['trace', `${snapshot.traceId}${snapshot.spanId === undefined ? '' : ` span ${snapshot.spanId}`}`]);
   return [

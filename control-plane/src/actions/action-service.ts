@@ -1,4 +1,4 @@
-import { parseDuration } from '@liveprobe/protocol';
+import { actionWhere, parseDuration } from '@liveprobe/protocol';
 import type { Action, ActionPatch, CreatedAction, ParsedActionInput } from '@liveprobe/protocol';
 import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
@@ -42,8 +42,9 @@ export class ActionService {
     const { expiresIn: _expiresIn, ...fields } = input;
     const action = {
       ...fields,
-      // A duration named by its function has no line of its own.
-      line: fields.line ?? 0,
+      // A duration named by its function has no line of its own; an exception action no location at all.
+      file: 'file' in fields ? fields.file : '',
+      line: 'line' in fields ? (fields.line ?? 0) : 0,
       id: newActionId(),
       tags: [...new Set(input.tags)],
       agents: [...new Set(input.agents)],
@@ -55,7 +56,7 @@ export class ActionService {
       const { rev } = await this.deps.store.createAction(action);
       return this.deps.desiredState.publish(targetsOf([action]), rev);
     });
-    this.deps.log(`created ${action.id} (${action.type} at ${action.file}:${action.line}) for ${describeTargets(action)}`);
+    this.deps.log(`created ${action.id} (${action.type} at ${actionWhere(action)}) for ${describeTargets(action)}`);
 
     const warnings = unknownTargetWarnings(action, await this.deps.store.listAgents());
     if (!(await this.settledWithin(acked))) {

@@ -33,6 +33,8 @@ export function describeAction(action: ActionView): string {
       return `metric ${action.name} = ${action.expression}`;
     case 'tictoc':
       return `tic-toc ${action.name} → line ${action.toc.line}`;
+    case 'exception':
+      return action.errorType === undefined ? 'exception snapshots' : `exception snapshots (${action.errorType})`;
     default:
       return `${action.type} ${action.name}`;
   }

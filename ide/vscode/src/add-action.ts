@@ -54,9 +54,10 @@ async function add(kind: Kind, connection: Connection, store: ActionsStore, gutt
   const target = await targets(connection, title);
   if (target === undefined) return;
   const limits = parseLimits(limitsText) as { maxHits?: number; expiresIn?: string };
+  const file = agentFile(editor.document.uri);
   const body = {
     type: kind,
-    file: agentFile(editor.document.uri),
+    file,
     line,
     lineText: editor.document.lineAt(line - 1).text.slice(0, 1000),
     ...fields,
@@ -68,7 +69,7 @@ async function add(kind: Kind, connection: Connection, store: ActionsStore, gutt
     const created = await connection.api().post<CreatedAction>('/actions', body);
     store.remember(created.action);
     const warnings = created.warnings.length > 0 ? ` (${created.warnings.join('; ')})` : '';
-    void vscode.window.showInformationMessage(`liveprobe: ${kind} ${created.action.id} added at ${body.file}:${line}${warnings}`);
+    void vscode.window.showInformationMessage(`liveprobe: ${kind} ${created.action.id} added at ${file}:${line}${warnings}`);
   } catch (err) {
     if (connection.refused(err)) return;
     const message = err instanceof ApiError ? err.lines().join('; ') : err instanceof Error ? err.message : String(err);

@@ -90,6 +90,13 @@ function what(action: ActionView): Array<HTMLElement | string> {
       action.outputs === undefined ? [] : [h('span', { class: 'chip', 'data-outputs': '' }, `→ ${action.outputs.join(', ')}`)];
     return [h('code', {}, action.template), ' ', h('span', { class: 'chip' }, action.level), ...outputs, ...condition];
   }
+  if (action.type === 'exception') {
+    const filters = [
+      action.messagePattern === undefined ? [] : [h('span', {}, 'message ', h('code', {}, `/${action.messagePattern}/`))],
+      h('span', { class: 'chip' }, `${action.ratePerMinute}/min per stack`),
+    ].flat();
+    return [...filters, h('div', {}, h('a', { href: `/snapshots?action=${encodeURIComponent(action.id)}` }, 'snapshots →'))];
+  }
   if (action.type === 'snapshot') {
     return [
       action.watches.length === 0

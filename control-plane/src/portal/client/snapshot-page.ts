@@ -41,6 +41,12 @@ function show(record: SnapshotRecord): void {
     ['Capture stall', h('span', { id: 'snapshot-stall' }, `${snapshot.stallMs.toFixed(2)} ms of the app's main thread`)],
     ['Size', `${snapshot.bytes} bytes${snapshot.truncated ? ' — truncated: a size limit cut some values short' : ''}`],
   ];
+  const thrown = snapshot.exception;
+  if (thrown !== undefined) {
+    const error = `${thrown.type}: ${thrown.message}${thrown.rejection === true ? ' (unhandled rejection)' : ''}`;
+    facts.splice(1, 0, ['Error', h('span', { class: 'mono', id: 'snapshot-error' }, error)]);
+    for (const cause of thrown.causes) facts.splice(2, 0, ['Caused by', h('span', { class: 'mono' }, `${cause.type}: ${cause.message}`)]);
+  }
   if (snapshot.traceId !== undefined)
     facts.push([
       'Trace',

@@ -1,6 +1,7 @@
 // Browser module for /snapshots: the stored snapshots, newest first, filtered by action.
 import type { ActionView, SnapshotSummary } from '@liveprobe/protocol';
 import { api } from './api.js';
+import { locationOf } from './action-location.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
 import { keepFresh } from './refresh.js';
 import { startSessionBox } from './session-box.js';
@@ -29,7 +30,9 @@ async function load(): Promise<void> {
     api<{ actions: ActionView[] }>('GET', '/actions'),
     api<{ snapshots: SnapshotSummary[] }>('GET', '/snapshots', undefined, { action: selected, limit: '200' }),
   ]);
-  const options = actions.filter((a) => a.type === 'snapshot').map((a) => [a.id, `${a.id} (${a.file}:${a.line})`] as const);
+  const options = actions
+    .filter((a) => a.type === 'snapshot' || a.type === 'exception')
+    .map((a) => [a.id, `${a.id} (${locationOf(a)})`] as const);
   replaceContent(
     filter,
     h('option', { value: '' }, 'all actions'),

@@ -1,0 +1,43 @@
+/** `liveprobe exception add`: capture the throw site of errors the app does not catch, at no chosen line. */
+import type { Command } from 'commander';
+import { collect, parseWholeNumber } from '../arguments.js';
+import type { Context } from '../context.js';
+import { createAction, targetFields, type TargetOptions } from './target-options.js';
+
+interface ExceptionAddOptions extends Omit<TargetOptions, 'condition' | 'lineText'> {
+  type?: string;
+  message?: string;
+  rate?: number;
+}
+
+export function registerException(program: Command, ctx: Context): void {
+  const exception = program
+    .command('exception')
+    .description('exception actions: capture the variables where an uncaught error was thrown, without choosing a line');
+  exception
+    .command('add')
+    .description('add an exception action; each uncaught error (or unhandled rejection) captures its throw site like a snapshot')
+    .option('--tag <tag>', 'apply to agents started with this tag (repeatable)', collect)
+    .option('--agent <id>', 'apply to this agent id (repeatable)', collect)
+    .option('--type <name>', 'only errors of this class or a subclass of it, e.g. TypeError')
+    .option('--message <regex>', 'only errors whose message matches this regular expression, e.g. "timeout|ECONNRESET"')
+    .option('--rate <n>', 'at most this many snapshots a minute for each distinct stack (default 3)', parseWholeNumber)
+    .option('--max-hits <n>', 'stop after this many snapshots (default 100)', parseWholeNumber)
+    .option('--expires <duration>', 'remove the action after this long, e.g. 30m, 2h (default 1h, at most 7d)')
+    .option('--json', 'print the response body as JSON')
+    .action(async (options: ExceptionAddOptions, command: Command) => {
+      await createAction(
+        ctx,
+        command,
+        {
+          type: 'exception',
+          ...targetFields(options),
+          ...(options.type === undefined ? {} : { errorType: options.type }),
+          ...(options.message === undefined ? {} : { messagePattern: options.message }),
+          ...(options.rate === undefined ? {} : { ratePerMinute: options.rate }),
+        },
+        options,
+        (id) => `list its snapshots with: liveprobe snapshots --action ${id}`,
+      );
+    });
+}
