@@ -5,6 +5,7 @@
  * autocannon drives each variant in turn on loopback; the order rotates every round, and each
  * ratio is taken against the no-agent run of the same round.
  */
+import { defined } from '@liveprobe/protocol/util';
 import autocannon from 'autocannon';
 import { agentConnected, startHttpApp, type AgentSettings } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -90,7 +91,7 @@ const benchmark: Benchmark = {
         const started = await startHttpApp({
           name: `shop (${variant.label})`,
           script: fromRoot(SERVER),
-          ...(agent === undefined ? {} : { agent }),
+          ...defined({ agent }),
         });
         apps.push(started.app);
         if (agent !== undefined) await agentConnected(started.app);

@@ -4,6 +4,7 @@
  * fleet size gets its own tag and several actions, one after the other; latencies are pooled
  * over agents and actions.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { startFleetProcesses, type AgentNotice } from './fleet-simulator/index.js';
 import { preciseNow } from './fleet-simulator/simulated-agent.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -64,8 +65,8 @@ const benchmark: Benchmark = {
               ),
             );
           } catch (err) {
-            failures.push(`${size} agents on ${broker}: ${err instanceof Error ? err.message : String(err)}`);
-            ctx.progress(`propagation: ${size} agents on ${broker} failed: ${err instanceof Error ? err.message : String(err)}`);
+            failures.push(`${size} agents on ${broker}: ${errorMessage(err)}`);
+            ctx.progress(`propagation: ${size} agents on ${broker} failed: ${errorMessage(err)}`);
           }
         }
       } finally {

@@ -5,6 +5,7 @@
  * Markdown report on stdout: the command and the machine, then one section per benchmark.
  * Progress goes to stderr.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       console.log(report.blocks.join('\n\n'));
     } catch (err) {
       failed++;
-      console.log(`**failed**: ${err instanceof Error ? err.message : String(err)}`);
+      console.log(`**failed**: ${errorMessage(err)}`);
       process.stderr.write(`bench: ${benchmark.name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     }
     console.log(`\n_${benchmark.name}: ${((Date.now() - started) / 1000).toFixed(0)} s_`);
@@ -108,6 +109,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`bench: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+  console.error(`bench: ${errorMessage(err)}\n\n${USAGE}`);
   process.exitCode = 2;
 });

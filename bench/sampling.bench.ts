@@ -5,6 +5,7 @@
  * records exported per second of hit time (min / median / max over the run's whole seconds),
  * hits counted as sampled, pauses, and whether exported + sampled adds up to the calls made.
  */
+import { defined } from '@liveprobe/protocol/util';
 import type { ActionInput } from '@liveprobe/protocol';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, BenchContext, Report } from './lib/benchmark.js';
@@ -46,7 +47,7 @@ async function runCase(
     template: 'order {order.id} total {total}',
     agents: [c.agentId],
     maxHits: 1_000_000,
-    ...(c.ratePerSecond === undefined ? {} : { ratePerSecond: c.ratePerSecond }),
+    ...defined({ ratePerSecond: c.ratePerSecond }),
   };
   const id = await api.addAction(action);
   await api.waitForStatus(id, c.agentId, 'installed');

@@ -3,6 +3,7 @@
  * the system under test). Each child runs `startFleet` on its share of the agents and reports
  * over IPC; the parent keeps the same counts as an in-process fleet.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ActionState } from '@liveprobe/protocol';
@@ -55,11 +56,11 @@ export async function startFleetProcesses(options: FleetProcessesOptions): Promi
       agents: share,
       tags: options.tags,
       firstIndex,
-      ...(options.idPrefix === undefined ? {} : { idPrefix: options.idPrefix }),
-      ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
-      ...(options.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: options.heartbeatSeconds }),
-      ...(options.connectConcurrency === undefined ? {} : { connectConcurrency: options.connectConcurrency }),
-      ...(options.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: options.connectTimeoutSeconds }),
+      ...defined({ idPrefix: options.idPrefix }),
+      ...defined({ topicPrefix: options.topicPrefix }),
+      ...defined({ heartbeatSeconds: options.heartbeatSeconds }),
+      ...defined({ connectConcurrency: options.connectConcurrency }),
+      ...defined({ connectTimeoutSeconds: options.connectTimeoutSeconds }),
       forwardDesired: options.forwardDesired ?? false,
     };
     firstIndex += share;

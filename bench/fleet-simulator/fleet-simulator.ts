@@ -5,6 +5,7 @@
  * Runs simulated agents until Ctrl-C, then takes them offline cleanly. Prints when the fleet
  * is online and when every agent has installed (removed, expired) an action.
  */
+import { defined, errorMessage } from '@liveprobe/protocol/util';
 import { parseArgs } from 'node:util';
 import { isTopicSafe, type ActionState } from '@liveprobe/protocol';
 import { agentIdOf, startFleet, type Fleet } from './fleet.js';
@@ -43,7 +44,7 @@ async function runCli(argv: string[]): Promise<void> {
       },
     }));
   } catch (err) {
-    return fail(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return fail(`${errorMessage(err)}\n${USAGE}`);
   }
   if (values.help === true) {
     console.log(USAGE);
@@ -71,7 +72,7 @@ async function runCli(argv: string[]): Promise<void> {
     idPrefix,
     heartbeatSeconds,
     connectConcurrency,
-    ...(values['topic-prefix'] === undefined ? {} : { topicPrefix: values['topic-prefix'] }),
+    ...defined({ topicPrefix: values['topic-prefix'] }),
     onNotice: (notice: AgentNotice) => progress.notice(notice),
   };
   const last = agentIdOf(idPrefix, agents - 1);
@@ -91,7 +92,7 @@ async function runCli(argv: string[]): Promise<void> {
               console.error(`fleet-simulator: process ${pid} ended (${signal ?? `code ${code}`}); its agents are gone`),
           });
   } catch (err) {
-    return fail(err instanceof Error ? err.message : String(err));
+    return fail(errorMessage(err));
   }
   console.log(`fleet-simulator: all ${agents} online after ${((preciseNow() - started) / 1000).toFixed(2)} s; Ctrl-C takes them offline`);
   await new Promise<void>((resolve) => {
@@ -144,7 +145,7 @@ async function runChild(json: string): Promise<void> {
   try {
     fleet = await startFleet({ ...options, onNotice });
   } catch (err) {
-    send({ t: 'failed', message: err instanceof Error ? err.message : String(err) });
+    send({ t: 'failed', message: errorMessage(err) });
     process.disconnect?.();
     return;
   }

@@ -4,6 +4,7 @@
  * reconciliation by `rev`, an `installed` status for every new action, `removed` and `expired`
  * as the real agent reports them, and heartbeats.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Action, ActionState, ActionStatusEvent, AgentEvent, AgentOnline, Topics } from '@liveprobe/protocol';
@@ -220,7 +221,7 @@ export class SimulatedAgent {
       actionId,
       state,
       message,
-      ...(location === undefined ? {} : { location }),
+      ...defined({ location }),
     };
     this.#publish(event);
     this.#options.notify({ kind: 'status', agentId: this.agentId, actionId, state, at: preciseNow() });

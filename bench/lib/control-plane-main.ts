@@ -4,6 +4,7 @@
  * limit raised, since benchmarks create hundreds of actions and poll. Prints one JSON line
  * with its URLs once ready.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { startControlPlane } from '@liveprobe/control-plane';
 
 const [dataDir, brokerUrl] = process.argv.slice(2);
@@ -12,7 +13,7 @@ const controlPlane = await startControlPlane({
   port: 0,
   mqttPort: 0,
   dataDir,
-  ...(brokerUrl === undefined ? {} : { brokerUrl }),
+  ...defined({ brokerUrl }),
   auth: { mode: 'off' },
   limits: { requestsPerSecond: 100_000, burst: 100_000 },
   log: process.env.LIVEPROBE_BENCH_ECHO === undefined ? () => {} : (line) => console.error(line),

@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { redactUrlsIn, type BodyIssue } from '@liveprobe/protocol';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
@@ -109,7 +110,7 @@ export class StoreUnavailableError extends ControlPlaneError {
   constructor(dbPath: string, cause: unknown) {
     super(
       'store_unavailable',
-      `cannot prepare the database at ${dbPath} (${redactUrlsIn(cause instanceof Error ? cause.message : String(cause))}); check the file is writable and was created by a compatible liveprobe version`,
+      `cannot prepare the database at ${dbPath} (${redactUrlsIn(errorMessage(cause))}); check the file is writable and was created by a compatible liveprobe version`,
       { cause },
     );
   }

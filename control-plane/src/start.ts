@@ -1,3 +1,4 @@
+import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { Hono } from 'hono';
 import { redactUrl, topics } from '@liveprobe/protocol';
 import { startSweeper } from './actions/sweeper.js';
@@ -45,7 +46,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) {
-      await close().catch((err: unknown) => log(`error while closing: ${err instanceof Error ? err.message : String(err)}`));
+      await close().catch((err: unknown) => log(`error while closing: ${errorMessage(err)}`));
     }
   };
 
@@ -86,7 +87,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       topics: names,
       log,
       signer,
-      ...(cluster === undefined ? {} : { cluster }),
+      ...defined({ cluster }),
     });
     closers.push(async () => {
       await connection.close();
@@ -102,9 +103,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await services.actions.expireDue();
     await services.actions.republishAll();
     connection.onReconnect(() => {
-      services.actions
-        .republishAll()
-        .catch((err: unknown) => log(`could not republish desired state: ${err instanceof Error ? err.message : String(err)}`));
+      services.actions.republishAll().catch((err: unknown) => log(`could not republish desired state: ${errorMessage(err)}`));
     });
     const sweeper = startSweeper(services.actions, SWEEP_INTERVAL_MS, log);
     closers.push(() => sweeper.stop());
@@ -132,11 +131,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       embeddedBroker: config.brokerUrl === undefined,
       dbPath: database,
       app,
-      ...(firstAdminToken === undefined ? {} : { firstAdminToken }),
+      ...defined({ firstAdminToken }),
       signing: { publicKey: signer.publicKey, keyFile: signer.path, created: signer.created },
       async issueToken(name, role, { replacingSameName = false, tags, agents } = {}) {
         if (replacingSameName) await security.auth.tokens.revokeNamed(name);
-        const scope = { ...(tags === undefined ? {} : { tags }), ...(agents === undefined ? {} : { agents }) };
+        const scope = { ...defined({ tags }), ...defined({ agents }) };
         return (await security.auth.tokens.create({ name, role, createdBy: 'liveprobe up', ...scope })).secret;
       },
       close: () => (closing ??= closeAll()),

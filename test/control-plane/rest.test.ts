@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createParser } from 'eventsource-parser';
@@ -168,7 +169,7 @@ test('agent reports become per-agent statuses, hit counts and a summary', async 
     time,
     actionId: action.id,
     state,
-    ...(message === undefined ? {} : { message }),
+    ...defined({ message }),
     ...(state === 'installed' ? { location: { file: '/srv/app/src/orders.ts', line: 42 } } : {}),
   });
   for (const agentId of ['api-1', 'api-2', 'api-3']) await receive(services, statusTopic(agentId), birth(agentId, ['checkout']));

@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { Child, type ExitStatus } from './child.js';
 import { fromRoot } from './paths.js';
 
@@ -43,7 +44,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     PORT: '0',
     LIVEPROBE_BROKER_URL: options.broker,
     LIVEPROBE_TAGS: options.tags.join(','),
-    ...(options.agentId === undefined ? {} : { LIVEPROBE_AGENT_ID: options.agentId }),
+    ...defined({ LIVEPROBE_AGENT_ID: options.agentId }),
     ...options.env,
   };
   const child = new Child(process.execPath, args, { name: `app ${options.script}`, env });

@@ -1,5 +1,6 @@
 // A real browser for the portal's tests: Debian's chromium driven by playwright-core. Kept out
 // of index.ts so that suites without a browser do not load playwright.
+import { errorMessage } from '@liveprobe/protocol/util';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -46,9 +47,7 @@ export async function browser(): Promise<Browser> {
     });
   } catch (error) {
     await profile.remove();
-    throw new Error(
-      `cannot start ${CHROMIUM} (apt-get install chromium, or set LIVEPROBE_CHROMIUM): ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new Error(`cannot start ${CHROMIUM} (apt-get install chromium, or set LIVEPROBE_CHROMIUM): ${errorMessage(error)}`);
   }
   const pageErrors: string[] = [];
   return {

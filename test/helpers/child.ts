@@ -1,3 +1,4 @@
+import { defined, errorMessage } from '@liveprobe/protocol/util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ObservedList } from './observed-list.js';
@@ -69,8 +70,8 @@ export class Child {
       cwd: repoRoot,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.uid === undefined ? {} : { uid: options.uid }),
-      ...(options.gid === undefined ? {} : { gid: options.gid }),
+      ...defined({ uid: options.uid }),
+      ...defined({ gid: options.gid }),
     });
     running.add(this.#process);
     this.exited = new Promise((resolve) => {
@@ -127,7 +128,7 @@ export class Child {
     try {
       return (await Promise.race([line, exit])).text;
     } catch (error) {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}; output:\n${this.output()}`);
+      throw new Error(`${errorMessage(error)}; output:\n${this.output()}`);
     } finally {
       done.abort();
     }

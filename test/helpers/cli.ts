@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { Child, type ExitStatus } from './child.js';
 import { builtFile } from './paths.js';
 
@@ -84,6 +85,6 @@ export async function tailCli(args: string[], options: { server: string; token?:
 function startCli(args: string[], server: string, token?: string, env: Record<string, string> = {}): Child {
   return new Child(process.execPath, [builtFile('cli/dist/main.js'), ...args], {
     name: `liveprobe ${args[0] ?? ''}`.trim(),
-    env: { LIVEPROBE_SERVER: server, ...(token === undefined ? {} : { LIVEPROBE_TOKEN: token }), ...env },
+    env: { LIVEPROBE_SERVER: server, ...defined({ LIVEPROBE_TOKEN: token }), ...env },
   });
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { ExitStatus } from './child.js';
@@ -100,7 +101,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     );
   } catch (error) {
     await stop();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\ncollector output:\n${child.output()}`);
+    throw new Error(`${errorMessage(error)}\ncollector output:\n${child.output()}`);
   }
   const otlpHttpUrl = `http://${local(inside.otlpHttp)}`;
   const otlpGrpcUrl = `http://${local(inside.otlpGrpc)}`;

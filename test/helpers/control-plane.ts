@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { Child, type ExitStatus } from './child.js';
 import { builtFile } from './paths.js';
 import { tempDir, type TempDir } from './temp-dir.js';
@@ -120,7 +121,7 @@ async function launch(dir: TempDir, options: ControlPlaneOptions, ports: Ports):
   if (options.database !== undefined) args.push('--database', options.database);
   if (options.auth !== true) args.push('--auth', 'off');
   args.push(...(options.args ?? []));
-  const child = new Child(process.execPath, args, { name: 'control-plane', ...(options.env === undefined ? {} : { env: options.env }) });
+  const child = new Child(process.execPath, args, { name: 'control-plane', ...defined({ env: options.env }) });
   try {
     await child.waitForLine((line) => line.trim() === 'liveprobe ready', readyTimeoutMs, '`liveprobe ready`');
     const output = child.output();

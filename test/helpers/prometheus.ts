@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -92,7 +93,7 @@ export async function prometheus(options: PrometheusOptions = {}): Promise<Prome
           what,
         );
       } catch (error) {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}; last result of ${promql}: ${JSON.stringify(last)}`);
+        throw new Error(`${errorMessage(error)}; last result of ${promql}: ${JSON.stringify(last)}`);
       }
     },
     output: () => child.output(),

@@ -3,6 +3,7 @@
  * for snapshots the variables in scope there, for metrics the breakpoint's role. The control
  * plane checked the expressions too; the agent never trusts what arrives over the broker.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { checkExpression, checkTemplate, type Action } from '@liveprobe/protocol';
 import type { ArmProbe, MetricArm } from '../bridge.js';
 import { assertNotInsideWith } from './global-names.js';
@@ -37,7 +38,7 @@ export function armFields(action: Action, analysed: AnalysedSource | undefined, 
       const template = checkTemplate(action.template);
       addRoots(template.roots);
       usesThis ||= template.usesThis;
-      fields.log = { level: action.level, template: template.parts, ...(action.outputs === undefined ? {} : { outputs: action.outputs }) };
+      fields.log = { level: action.level, template: template.parts, ...defined({ outputs: action.outputs }) };
       break;
     }
     case 'snapshot': {

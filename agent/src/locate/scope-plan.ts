@@ -3,6 +3,7 @@
  * arguments, its locals, then each enclosing function's and the module's bindings. The
  * breakpoint condition reads them by name, so the app never pauses.
  */
+import { defined } from '@liveprobe/protocol/util';
 import type { Scope, Variable } from 'eslint-scope';
 import { functionNameAt } from './function-name.js';
 import type { AnalysedSource } from './source-analysis.js';
@@ -45,7 +46,7 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan
       const name = isModule ? undefined : functionNameAt(analysed, level.block.range?.[0] ?? 0);
       let planned = plan.scopes.at(-1);
       if (planned === undefined || planned.kind !== kind || planned.name !== name) {
-        planned = { kind, ...(name === undefined ? {} : { name }), variables: [] };
+        planned = { kind, ...defined({ name }), variables: [] };
         plan.scopes.push(planned);
       }
       into = planned.variables;

@@ -3,6 +3,7 @@
  * `console` output), or the logger the app made with pino or winston (the `logger` output),
  * noticed as those modules load, the way their OpenTelemetry instrumentations find them.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import type { LogLevel } from '@liveprobe/protocol';
 import { appLogger, wantsAppLoggers, watchAppLoggers } from './app-loggers.cjs';
 
@@ -31,9 +32,7 @@ export class AppOutput {
     try {
       watchAppLoggers();
     } catch (err) {
-      warn(
-        `cannot watch for the app's pino or winston logger (${err instanceof Error ? err.message : String(err)}); the logger output prints to the console`,
-      );
+      warn(`cannot watch for the app's pino or winston logger (${errorMessage(err)}); the logger output prints to the console`);
     }
   }
 

@@ -2,6 +2,7 @@
  * Compiles a checked expression into a closure over a hit's captured values. The closures
  * only call the safe readers in safe-read.ts, so evaluating one never runs application code.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { types } from 'node:util';
 import type { Expr, TemplatePart } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
@@ -276,7 +277,7 @@ export function compileTemplate(
         try {
           out += toText(piece(frame), text, budget);
         } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
+          const message = errorMessage(err);
           onError(message);
           out += `<${message}>`;
         }

@@ -2,6 +2,7 @@
  * One data point of a metric action, computed at the hit: a count, an expression's value, or
  * the seconds since the invocation's tic; plus the user's attribute expressions.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import type { MetricArm } from '../bridge.js';
 import { compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
 import type { InvocationTimers } from './invocation-timers.js';
@@ -75,7 +76,7 @@ export function metricAttributes(
           ? value
           : renderValue(serialize(value, text.limits, new CaptureBudget(text.limits.totalBytes), text.redaction));
     } catch (err) {
-      onError(`attribute ${attribute.key} = \`${attribute.source}\`: ${err instanceof Error ? err.message : String(err)}`);
+      onError(`attribute ${attribute.key} = \`${attribute.source}\`: ${errorMessage(err)}`);
     }
   }
   return attributes;

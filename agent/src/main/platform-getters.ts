@@ -6,6 +6,7 @@
  * function taken from the platform when the agent starts, so an app's getter with the same
  * name, or on a subclass, is still refused.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { IncomingMessage, OutgoingMessage } from 'node:http';
 import { types } from 'node:util';
 import { arrayIncludes, setHas } from './builtins.js';
@@ -113,7 +114,7 @@ const frameworkGetters = ((): FrameworkGetters | undefined => {
     const wanted = parseFrameworkGetters(text);
     return wanted.length === 0 ? undefined : new FrameworkGetters(wanted);
   } catch (err) {
-    process.stderr.write(`[liveprobe] ${err instanceof Error ? err.message : String(err)}; no framework getter is allowed\n`);
+    process.stderr.write(`[liveprobe] ${errorMessage(err)}; no framework getter is allowed\n`);
     return undefined;
   }
 })();

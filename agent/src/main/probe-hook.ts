@@ -399,5 +399,5 @@ function sampleRate(ratePerSecond: number | undefined, hitsPerSecond: number): n
 }
 
 function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

@@ -3,6 +3,7 @@
  * condition read by name, serialized with one shared byte budget, and the call stack. The app
  * never pauses; the stall is the capture itself, and it is measured.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { fileURLToPath } from 'node:url';
 import type { CapturedValue, Expr, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
 import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
@@ -69,7 +70,7 @@ export function captureSnapshot(
     try {
       return { expression: w.source, value: value(w.evaluate(frame)) };
     } catch (err) {
-      return { expression: w.source, error: err instanceof Error ? err.message : String(err) };
+      return { expression: w.source, error: errorMessage(err) };
     }
   });
   const scopes: ScopeCapture[] = compiled.scopes.map((s) => ({

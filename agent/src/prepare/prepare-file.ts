@@ -2,6 +2,7 @@
  * Prepares one file as it loads, from the cache when it can. Never throws: a file that fails to
  * parse or transform loads untouched, and the outcome says why.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { performance } from 'node:perf_hooks';
 import type { PrepareCache } from './prepare-cache.js';
 import type { PreparedOutput } from './prepared-output.js';
@@ -22,6 +23,6 @@ export function prepareFile(source: string, kind: 'module' | 'commonjs', header:
     if (key !== undefined) cache!.put(key, output);
     return { kind: 'prepared', output, ms: performance.now() - started, bytes };
   } catch (err) {
-    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err), ms: performance.now() - started, bytes };
+    return { kind: 'failed', reason: errorMessage(err), ms: performance.now() - started, bytes };
   }
 }

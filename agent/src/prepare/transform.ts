@@ -18,6 +18,7 @@
  * object literal's keys would name them. Nothing inserted contains a line break, so every line
  * keeps its number.
  */
+import { defined, errorMessage } from '@liveprobe/protocol/util';
 import { parse, type Comment } from 'acorn';
 import { analyze, type Scope, type ScopeManager } from 'eslint-scope';
 import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
@@ -64,13 +65,13 @@ export function prepareSource(source: string, options: PrepareOptions): Prepared
       onComment: comments,
     }) as unknown as AstNode;
   } catch (err) {
-    throw new PrepareError(`cannot parse: ${err instanceof Error ? err.message : String(err)}`);
+    throw new PrepareError(`cannot parse: ${errorMessage(err)}`);
   }
   let scopes: ScopeManager;
   try {
     scopes = analyze(program as never, { ecmaVersion: 2022, sourceType: options.kind === 'module' ? 'module' : 'commonjs' });
   } catch (err) {
-    throw new PrepareError(`cannot analyse scopes: ${err instanceof Error ? err.message : String(err)}`);
+    throw new PrepareError(`cannot analyse scopes: ${errorMessage(err)}`);
   }
   return new Preparer(source, options, scopes, comments).run(program);
 }
@@ -123,7 +124,7 @@ class Preparer {
       functions: this.functions,
       map: built.lines,
       functionsReport: this.report,
-      ...(sourceMappingURL === undefined ? {} : { sourceMappingURL }),
+      ...defined({ sourceMappingURL }),
     };
   }
 

@@ -3,6 +3,7 @@
  * target's CDP endpoint, injects the probe hook, and runs the same engine as the in-process
  * agent, joining the fleet with its own agent id and tags.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AgentOnline } from '@liveprobe/protocol';
@@ -113,7 +114,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     ...options.env,
     LIVEPROBE_AGENT_ID: agentId,
     ...(options.tags === undefined || options.tags.length === 0 ? {} : { LIVEPROBE_TAGS: options.tags.join(',') }),
-    ...(options.brokerUrl === undefined ? {} : { LIVEPROBE_BROKER_URL: options.brokerUrl }),
+    ...defined({ LIVEPROBE_BROKER_URL: options.brokerUrl }),
   });
   const identity: Partial<AgentOnline> =
     facts.kind === 'node'

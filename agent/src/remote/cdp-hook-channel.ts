@@ -3,6 +3,7 @@
  * in with Runtime.evaluate, in order on the shared connection; the hook's batched `ToWorker`
  * messages come back through a binding.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { readFile } from 'node:fs/promises';
 import { HOOK_KEY, type ArmProbe, type HookChannel, type Init, type ToMain, type ToWorker } from '../bridge.js';
 import { AttachError } from './attach-error.js';
@@ -127,7 +128,7 @@ export class CdpHookChannel implements HookChannel {
       expression,
       returnByValue: true,
       silent: true,
-      ...(contextId === undefined ? {} : { contextId }),
+      ...defined({ contextId }),
     });
     if (reply.exceptionDetails !== undefined) {
       throw new Error(reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text);

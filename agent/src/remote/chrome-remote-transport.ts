@@ -137,5 +137,5 @@ export class ChromeRemoteTransport implements CdpTransport {
 }
 
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

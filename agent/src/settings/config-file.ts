@@ -13,6 +13,7 @@
  * worker exists, and owns that section; the worker checks the others, at start-up and each
  * time the file changes.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { readFileSync } from 'node:fs';
 import type { QuotaSettings } from './quota-settings.js';
 import { BUILT_IN_PATTERNS } from './redaction-settings.js';
@@ -94,7 +95,7 @@ function readObject(path: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new AgentConfigError(`LIVEPROBE_CONFIG: ${path} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new AgentConfigError(`LIVEPROBE_CONFIG: ${path} is not valid JSON (${errorMessage(err)})`);
   }
   if (!isRecord(parsed)) throw new AgentConfigError(`LIVEPROBE_CONFIG: ${path} must hold a JSON object with ${sectionNames('and/or')}`);
   return parsed;
@@ -151,9 +152,7 @@ function checkRegex(path: string, name: string, source: string): void {
   try {
     new RegExp(source, 'gi');
   } catch (err) {
-    throw new AgentConfigError(
-      `${where(path, name)}: ${JSON.stringify(source)} is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`,
-    );
+    throw new AgentConfigError(`${where(path, name)}: ${JSON.stringify(source)} is not a valid regular expression (${errorMessage(err)})`);
   }
 }
 

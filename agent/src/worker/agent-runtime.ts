@@ -4,6 +4,7 @@
  * reconciles desired state into breakpoints through a CDP transport, and turns the hook's
  * messages into OpenTelemetry and live events.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { type Action, type ActionStatusEvent, type AgentOnline, type ExceptionAction, topics } from '@liveprobe/protocol';
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
 import { Blocklist } from '../locate/blocklist.js';
@@ -133,7 +134,7 @@ export function startRuntime({
           // Batched records would wait for their timers, which an exiting process does not have.
           otel
             .flush()
-            .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${err instanceof Error ? err.message : String(err)}`))
+            .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${errorMessage(err)}`))
             .finally(() => exited?.());
         } else if (message.t === 'recycle') void engine.recycle(message.hits);
         else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);

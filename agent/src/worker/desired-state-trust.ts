@@ -4,6 +4,7 @@
  * and no revision older than one it already applied: a broker, or anyone who can publish to
  * it, cannot make the agent read variables it was not asked to by the control plane.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { desiredStateSigningInput } from '@liveprobe/protocol';
 
@@ -28,7 +29,7 @@ export class DesiredStateTrust {
     } catch (err) {
       return new DesiredStateTrust(
         undefined,
-        `LIVEPROBE_PUBLIC_KEY is not a public key (${err instanceof Error ? err.message : String(err)}); use the value \`liveprobe up\` prints`,
+        `LIVEPROBE_PUBLIC_KEY is not a public key (${errorMessage(err)}); use the value \`liveprobe up\` prints`,
       );
     }
   }
@@ -44,7 +45,7 @@ export class DesiredStateTrust {
     try {
       input = desiredStateSigningInput(topic, rev, actions);
     } catch (err) {
-      return `it cannot be checked (${err instanceof Error ? err.message : String(err)})`;
+      return `it cannot be checked (${errorMessage(err)})`;
     }
     const valid = verify(null, input, this.key, Buffer.from(sig, 'base64'));
     return valid

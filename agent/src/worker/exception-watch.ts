@@ -7,6 +7,7 @@
  * its condition in the throwing frame: the values go through the same hook, serializer,
  * redaction and quotas as a snapshot action's.
  */
+import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import type { HookChannel } from '../bridge.js';
 import { armFields } from '../locate/arm-spec.js';
@@ -114,7 +115,7 @@ export class ExceptionWatch {
       if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.capture(pause);
     } catch (err) {
       // A capture that fails must still let the app go on, and never throw into it.
-      this.log(`could not capture the exception: ${err instanceof Error ? err.message : String(err)}`);
+      this.log(`could not capture the exception: ${errorMessage(err)}`);
     } finally {
       await this.session.resume().catch(() => {});
     }
@@ -167,7 +168,7 @@ export class ExceptionWatch {
       action,
       file: original?.file ?? path,
       line: original?.line ?? line,
-      ...(functionName === undefined ? {} : { functionName }),
+      ...defined({ functionName }),
       thrown,
       stacktrace,
     };
@@ -181,7 +182,7 @@ export class ExceptionWatch {
       expiresAt: Date.parse(action.expiresAt),
       file: hit.file!,
       line: hit.line!,
-      ...(functionName === undefined ? {} : { functionName }),
+      ...defined({ functionName }),
       exception: { 'exception.type': thrown.type, 'exception.message': thrown.message, 'exception.stacktrace': stacktrace },
     });
     const handedOff = new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@
  * OpenTelemetry (when the app's own SDK did not take them), live output and snapshots to the
  * control plane, stacks are mapped back to the user's source.
  */
+import { defined } from '@liveprobe/protocol/util';
 import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
 import type { HitOutput, MetricHit, PackedLogs, SnapshotHit, ToWorker } from '../bridge.js';
 import type { BrokerLink } from './broker-link.js';
@@ -173,8 +174,8 @@ export class HitRelay {
       message: message.message,
       file: probe.file ?? action.file,
       line: probe.line ?? action.line,
-      ...(message.traceId === undefined ? {} : { traceId: message.traceId }),
-      ...(message.spanId === undefined ? {} : { spanId: message.spanId }),
+      ...defined({ traceId: message.traceId }),
+      ...defined({ spanId: message.spanId }),
     });
   }
 
@@ -188,7 +189,7 @@ export class HitRelay {
     const location = {
       file: probe.file ?? probe.action.file,
       line: probe.line ?? probe.action.line,
-      ...(probe.functionName === undefined ? {} : { function: probe.functionName }),
+      ...defined({ function: probe.functionName }),
     };
     if (!message.emitted) {
       const summary = JSON.stringify(data.arguments.concat(data.locals).map((v) => [v.name, v.value]));
@@ -211,7 +212,7 @@ export class HitRelay {
       agentId: this.agentId,
       actionId: probe.action.id,
       time: new Date(message.time).toISOString(),
-      snapshot: { ...data, stack, location, ...(probe.thrown === undefined ? {} : { exception: probe.thrown }) },
+      snapshot: { ...data, stack, location, ...defined({ exception: probe.thrown }) },
     };
     if (!this.link.publishEvent(event)) {
       const status: Omit<ActionStatusEvent, 'kind' | 'agentId' | 'time'> = {

@@ -3,6 +3,7 @@
  * (docs/architecture.md §8: V8 keeps memory for every breakpoint condition evaluation), and
  * separate from any other inspector user in the process.
  */
+import { defined } from '@liveprobe/protocol/util';
 import type { Debugger } from 'node:inspector';
 import type { CdpTransport, Paused } from './cdp-transport.js';
 import { scriptPath } from '../locate/script-match.js';
@@ -117,7 +118,7 @@ export class InspectorSession {
     const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', {
       urlRegex,
       lineNumber: line - 1,
-      ...(column === undefined ? {} : { columnNumber: column }),
+      ...defined({ columnNumber: column }),
       condition,
     });
     const location = result.locations[0];

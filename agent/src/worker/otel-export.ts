@@ -2,6 +2,7 @@
  * Exports log records and snapshot spans when the app registered no OpenTelemetry SDK of its
  * own: private providers configured from the standard OTEL_* variables, created on first use.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
 import type { Logger, LogAttributes } from '@opentelemetry/api-logs';
 import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
@@ -366,7 +367,7 @@ function instrument(meter: Meter, action: AnyMetricAction): Recorder {
       return (value, attributes) => histogram.record(value, attributes);
     }
     case 'metric': {
-      const options = { ...(action.unit === undefined ? {} : { unit: action.unit }), ...description };
+      const options = { ...defined({ unit: action.unit }), ...description };
       const recorder =
         action.instrument === 'gauge' ? meter.createGauge(action.name, options) : meter.createHistogram(action.name, options);
       return (value, attributes) => recorder.record(value, attributes);

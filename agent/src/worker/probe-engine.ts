@@ -3,6 +3,7 @@
  * prepared sites (install path 2), reconciling toward the desired set. Operations run one at a
  * time, in order; each probe's state and the moves between states are in probe-state.ts.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
 import type { HookChannel, ToMain } from '../bridge.js';
 import { ActionEdits } from './action-edits.js';
@@ -339,7 +340,7 @@ export class ProbeEngine {
         ...rateOf(action),
         file: resolved.file,
         line: resolved.line,
-        ...(functionName === undefined ? {} : { functionName }),
+        ...defined({ functionName }),
       });
       const placement: Placement = {
         script: resolved.script,
@@ -363,7 +364,7 @@ export class ProbeEngine {
       placed.push({
         file: resolved.map === undefined ? resolved.script.path : resolved.file,
         line,
-        ...(functionName === undefined ? {} : { functionName }),
+        ...defined({ functionName }),
       });
     }
     advance(probe, state);

@@ -11,6 +11,7 @@
  * CommonJS modules: Node compiles those as functions, which V8 does not pause before
  * (nodejs/node#31138).
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import type { Paused } from './cdp-transport.js';
 import type { InspectorSession } from './inspector-session.js';
 
@@ -75,5 +76,5 @@ export class ScriptStartPause {
 }
 
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

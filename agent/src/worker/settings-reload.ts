@@ -4,6 +4,7 @@
  * still wins, and a file that no longer checks out leaves the settings in use untouched: a
  * mistake while editing must never turn off the redaction of a running agent, or the agent.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { AgentConfigError } from '../settings/config-error.js';
 import { readConfigFile, type ConfigFileRead } from '../settings/config-file.js';
 import { readSettings, type AgentSettings } from './config.js';
@@ -43,9 +44,7 @@ export class SettingsReload {
       next = readSettings(this.options.env, read.settings);
     } catch (err) {
       const message =
-        err instanceof AgentConfigError
-          ? err.message
-          : `LIVEPROBE_CONFIG: could not read ${path} again (${err instanceof Error ? err.message : String(err)})`;
+        err instanceof AgentConfigError ? err.message : `LIVEPROBE_CONFIG: could not read ${path} again (${errorMessage(err)})`;
       if (message !== this.complaint) log(`${message}; keeping the settings in use until the file is fixed`);
       this.complaint = message;
       return;
@@ -65,8 +64,7 @@ export class SettingsReload {
     this.settings = next;
     this.options.apply(next, changes).then(
       () => log(`LIVEPROBE_CONFIG: reloaded ${path}: ${changes.described.join('; ')}`),
-      (err: unknown) =>
-        log(`LIVEPROBE_CONFIG: reloaded ${path}, but could not apply all of it: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => log(`LIVEPROBE_CONFIG: reloaded ${path}, but could not apply all of it: ${errorMessage(err)}`),
     );
   }
 }

@@ -2,6 +2,7 @@
  * Where an action's breakpoints go: one line for most actions, a tic and a toc line for
  * tic-toc, and for a function's duration its entry plus every return and `throw`.
  */
+import { defined } from '@liveprobe/protocol/util';
 import type { Action, DurationAction } from '@liveprobe/protocol';
 import type { MetricRole } from '../locate/arm-spec.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../locate/function-range.js';
@@ -29,7 +30,7 @@ export async function sitesFor(action: Action, pair: number, ctx: SiteContext): 
     const resolved = await ctx.locations.resolve(file, line);
     const analysed = await ctx.analysis(resolved.script);
     const offset = analysed === undefined ? 0 : offsetOf(analysed, resolved.generated.line, resolved.generated.column);
-    return { resolved, analysed, offset, ...(role === undefined ? {} : { role }) };
+    return { resolved, analysed, offset, ...defined({ role }) };
   };
   switch (action.type) {
     case 'tictoc':

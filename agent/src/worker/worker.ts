@@ -2,6 +2,7 @@
  * The agent's worker thread: connects to the broker, reconciles desired state into
  * breakpoints on the main thread, and turns hits into OpenTelemetry and live events.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { workerData } from 'node:worker_threads';
 import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { startRuntime } from './agent-runtime.js';
@@ -33,7 +34,7 @@ const data = workerData as WorkerData;
 try {
   start(data, readConfig(process.env));
 } catch (err) {
-  process.stderr.write(`[liveprobe] the agent is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`[liveprobe] the agent is disabled: ${errorMessage(err)}\n`);
   // An app waiting for the agent at start-up (LIVEPROBE_STARTUP_WAIT_MS) has nothing to wait for.
   data.port.postMessage({ t: 'ready' } satisfies ToMain);
   data.port.close();

@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import type { ErrorBody } from '@liveprobe/protocol';
 import { ApiError, ControlPlaneUnreachableError, UsageError } from '../errors.js';
 
@@ -79,7 +80,7 @@ export function failureReason(err: unknown): string {
     const code = (cause as NodeJS.ErrnoException).code;
     return code !== undefined && /^E[A-Z]+$/.test(code) ? code : cause.message;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 async function apiError(response: Response): Promise<ApiError> {

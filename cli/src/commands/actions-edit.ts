@@ -1,4 +1,5 @@
 /** `liveprobe actions edit|disable|enable`: change an action in place, keeping its id, hits and snapshots. */
+import { defined } from '@liveprobe/protocol/util';
 import { type Command, Option } from 'commander';
 import type { CreatedAction } from '@liveprobe/control-plane';
 import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@liveprobe/protocol';
@@ -68,13 +69,13 @@ function patchOf(options: EditOptions, command: Command): ActionPatch {
   const given = (name: string) => command.getOptionValueSource(name) === 'cli';
   return {
     ...(given('condition') ? { condition: options.condition === false ? null : String(options.condition) } : {}),
-    ...(options.template === undefined ? {} : { template: options.template }),
-    ...(options.level === undefined ? {} : { level: options.level }),
-    ...(options.output === undefined ? {} : { outputs: options.output }),
+    ...defined({ template: options.template }),
+    ...defined({ level: options.level }),
+    ...defined({ outputs: options.output }),
     ...(options.watch !== undefined ? { watches: options.watch } : given('watches') ? { watches: [] } : {}),
-    ...(options.maxHits === undefined ? {} : { maxHits: options.maxHits }),
-    ...(options.rate === undefined ? {} : { ratePerSecond: options.rate }),
-    ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
+    ...defined({ maxHits: options.maxHits }),
+    ...defined({ ratePerSecond: options.rate }),
+    ...defined({ expiresIn: options.expires }),
   };
 }
 

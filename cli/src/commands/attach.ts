@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { redactUrl } from '@liveprobe/protocol';
 import { collect, parseWholeNumber } from '../arguments.js';
@@ -46,11 +47,11 @@ async function run(options: AttachCommandOptions, ctx: Context): Promise<void> {
   let attachment: Awaited<ReturnType<typeof attach>>;
   try {
     attachment = await attach({
-      ...(options.pid === undefined ? {} : { pid: options.pid }),
-      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+      ...defined({ pid: options.pid }),
+      ...defined({ inspect: options.inspect }),
       tags: options.tag ?? [],
-      ...(options.agentId === undefined ? {} : { agentId: options.agentId }),
-      ...(options.broker === undefined ? {} : { brokerUrl: options.broker }),
+      ...defined({ agentId: options.agentId }),
+      ...defined({ brokerUrl: options.broker }),
       env: process.env,
       log: (line) => ctx.io.err(`[liveprobe] ${line}`),
     });

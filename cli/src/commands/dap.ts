@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import type { Command } from 'commander';
 import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
@@ -25,9 +26,9 @@ export function registerDap(program: Command, _ctx: Context): void {
       const session = new LiveprobeDebugSession({
         server,
         root: options.root ?? process.cwd(),
-        ...(token === undefined ? {} : { token }),
-        ...(options.tag === undefined ? {} : { tags: options.tag }),
-        ...(options.agent === undefined ? {} : { agents: options.agent }),
+        ...defined({ token }),
+        ...defined({ tags: options.tag }),
+        ...defined({ agents: options.agent }),
       });
       // stdout carries the protocol: nothing else may be written there.
       session.setRunAsServer(false);

@@ -1,4 +1,5 @@
 /** `liveprobe exception add`: capture the throw site of errors the app does not catch, at no chosen line. */
+import { defined } from '@liveprobe/protocol/util';
 import type { Command } from 'commander';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
@@ -32,9 +33,9 @@ export function registerException(program: Command, ctx: Context): void {
         {
           type: 'exception',
           ...targetFields(options),
-          ...(options.type === undefined ? {} : { errorType: options.type }),
-          ...(options.message === undefined ? {} : { messagePattern: options.message }),
-          ...(options.rate === undefined ? {} : { ratePerMinute: options.rate }),
+          ...defined({ errorType: options.type }),
+          ...defined({ messagePattern: options.message }),
+          ...defined({ ratePerMinute: options.rate }),
         },
         options,
         (id) => `list its snapshots with: liveprobe snapshots --action ${id}`,

@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { Option, type Command } from 'commander';
 import { LOG_LEVELS, type LogLevel, type LogOutput } from '@liveprobe/protocol';
 import { parseLocation } from '../arguments.js';
@@ -33,8 +34,8 @@ export function registerLog(program: Command, ctx: Context): void {
         template,
         ...targetFields(options),
         ...rateField(options),
-        ...(options.level === undefined ? {} : { level: options.level }),
-        ...(options.output === undefined ? {} : { outputs: options.output }),
+        ...defined({ level: options.level }),
+        ...defined({ outputs: options.output }),
       },
       options,
     );

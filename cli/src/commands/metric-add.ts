@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseLocation } from '../arguments.js';
 import type { Context } from '../context.js';
@@ -43,7 +44,7 @@ function metricCommand(parent: Command, name: string, description: string): Comm
 
 const common = (options: MetricOptions) => ({
   name: options.name,
-  ...(options.description === undefined ? {} : { description: options.description }),
+  ...defined({ description: options.description }),
   attributes: options.attr ?? {},
   ...targetFields(options),
 });
@@ -53,12 +54,7 @@ export function registerMetrics(program: Command, ctx: Context): void {
     .argument('<file:line>', 'the line to count, e.g. src/server.ts:42', parseLocation)
     .option('--unit <unit>', 'the unit (default {hit})')
     .action(async (location: { file: string; line: number }, options: MetricOptions, command: Command) => {
-      await createAction(
-        ctx,
-        command,
-        { type: 'counter', ...location, ...common(options), ...(options.unit === undefined ? {} : { unit: options.unit }) },
-        options,
-      );
+      await createAction(ctx, command, { type: 'counter', ...location, ...common(options), ...defined({ unit: options.unit }) }, options);
     });
 
   metricCommand(program, 'tictoc', 'time from one line (tic) to another (toc) in the same invocation, as a histogram in seconds')
@@ -96,7 +92,7 @@ export function registerMetrics(program: Command, ctx: Context): void {
           ...location,
           expression,
           instrument: options.gauge === true ? 'gauge' : 'histogram',
-          ...(options.unit === undefined ? {} : { unit: options.unit }),
+          ...defined({ unit: options.unit }),
           ...common(options),
         },
         options,

@@ -1,4 +1,5 @@
 /** The options every `<type> add` command shares: which agents, a condition, limits, and how to print. */
+import { defined } from '@liveprobe/protocol/util';
 import type { Command } from 'commander';
 import type { CreatedAction } from '@liveprobe/protocol';
 import type { ActionInput } from '@liveprobe/protocol';
@@ -50,10 +51,10 @@ export function targetFields(options: TargetOptions) {
   return {
     tags: options.tag ?? [],
     agents: options.agent ?? [],
-    ...(options.condition === undefined ? {} : { condition: options.condition }),
-    ...(options.maxHits === undefined ? {} : { maxHits: options.maxHits }),
-    ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
-    ...(options.lineText === undefined ? {} : { lineText: options.lineText }),
+    ...defined({ condition: options.condition }),
+    ...defined({ maxHits: options.maxHits }),
+    ...defined({ expiresIn: options.expires }),
+    ...defined({ lineText: options.lineText }),
   };
 }
 

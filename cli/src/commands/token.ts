@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CreatedToken, Principal, TokenView } from '@liveprobe/protocol';
 import { collect } from '../arguments.js';
@@ -41,9 +42,9 @@ export function registerToken(program: Command, ctx: Context): void {
         const created = await ctx.api(command).post<CreatedToken>('/tokens', {
           name: options.name,
           role: options.role,
-          ...(options.tag === undefined ? {} : { tags: options.tag }),
-          ...(options.agent === undefined ? {} : { agents: options.agent }),
-          ...(options.expires === undefined ? {} : { expiresIn: options.expires }),
+          ...defined({ tags: options.tag }),
+          ...defined({ agents: options.agent }),
+          ...defined({ expiresIn: options.expires }),
         });
         if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
         ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);

@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { Option } from 'commander';
 import type { AuthOptions, ControlPlane } from '@liveprobe/control-plane';
 
@@ -51,11 +52,11 @@ export function authOptions(options: UpAuthOptions, demo: boolean): AuthOptions 
       : {
           issuer: options.oidcIssuer ?? '',
           audience: options.oidcAudience ?? '',
-          ...(options.oidcRoleClaim === undefined ? {} : { roleClaim: options.oidcRoleClaim }),
-          ...(options.oidcJwksUrl === undefined ? {} : { jwksUrl: options.oidcJwksUrl }),
+          ...defined({ roleClaim: options.oidcRoleClaim }),
+          ...defined({ jwksUrl: options.oidcJwksUrl }),
         };
   // The demo prints a token of its own every time, so a separate first admin token would only confuse.
-  return { mode: options.auth, ...(oidc === undefined ? {} : { oidc }), firstAdminToken: !demo };
+  return { mode: options.auth, ...defined({ oidc }), firstAdminToken: !demo };
 }
 
 /** What `liveprobe up` says about authentication, and the token to use when it made one. */

@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { Option, type Command } from 'commander';
 import type { ControlPlane } from '@liveprobe/control-plane';
 import { parsePort } from '../arguments.js';
@@ -98,11 +99,11 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
       host: options.host,
       mqttPort: options.mqttPort,
       dataDir: options.dataDir,
-      ...(options.broker === undefined ? {} : { brokerUrl: options.broker }),
-      ...(options.database === undefined ? {} : { databaseUrl: options.database }),
-      ...(options.topicPrefix === undefined ? {} : { topicPrefix: options.topicPrefix }),
+      ...defined({ brokerUrl: options.broker }),
+      ...defined({ databaseUrl: options.database }),
+      ...defined({ topicPrefix: options.topicPrefix }),
       auth: authOptions(options, options.demo === true),
-      ...(options.signingKeyFile === undefined ? {} : { signingKeyFile: options.signingKeyFile }),
+      ...defined({ signingKeyFile: options.signingKeyFile }),
       ...(options.tlsCert === undefined && options.tlsKey === undefined
         ? {}
         : { tls: { certFile: requireBoth(options.tlsCert, '--tls-cert'), keyFile: requireBoth(options.tlsKey, '--tls-key') } }),

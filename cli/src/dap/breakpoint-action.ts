@@ -3,6 +3,7 @@
  * a snapshot; `condition` is the action's condition and `hitCondition` its hit limit. Expressions
  * are checked here with the server's own checker, so a bad one is refused before any request.
  */
+import { defined } from '@liveprobe/protocol/util';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkExpression, checkTemplate, ExpressionError, type ActionInput } from '@liveprobe/protocol';
 
@@ -25,7 +26,7 @@ export function actionForBreakpoint(
     line: bp.line,
     tags: target.tags,
     agents: target.agents,
-    ...(target.expiresIn === undefined ? {} : { expiresIn: target.expiresIn }),
+    ...defined({ expiresIn: target.expiresIn }),
     ...(lineText === undefined || lineText.trim() === '' ? {} : { lineText: lineText.slice(0, 1000) }),
     ...(hasText(bp.condition) ? { condition: checked('condition', bp.condition, checkExpression) } : {}),
     ...(hasText(bp.hitCondition) ? { maxHits: hitLimit(bp.hitCondition) } : {}),

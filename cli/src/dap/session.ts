@@ -5,6 +5,7 @@
  * paused, so stepping is refused. With `snapshot` in the launch arguments the session only shows
  * that one snapshot (how the editor plugin opens snapshots).
  */
+import { defined, errorMessage } from '@liveprobe/protocol/util';
 import {
   Breakpoint,
   BreakpointEvent,
@@ -243,7 +244,7 @@ export class LiveprobeDebugSession extends DebugSession {
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     try {
       const v = this.#view.evaluate(args.expression, args.frameId);
-      response.body = { result: v.value, variablesReference: v.variablesReference, ...(v.type === undefined ? {} : { type: v.type }) };
+      response.body = { result: v.value, variablesReference: v.variablesReference, ...defined({ type: v.type }) };
       this.sendResponse(response);
     } catch (err) {
       if (!(err instanceof NotCaptured)) throw err;
@@ -348,5 +349,5 @@ interface LiveEventData {
 
 function messageOf(err: unknown): string {
   if (err instanceof CliError) return err.lines().join('; ');
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -54,7 +55,7 @@ export async function startShop(options: ShopOptions): Promise<Shop> {
       LIVEPROBE_AGENT_ID: `${DEMO_AGENT_PREFIX}${randomBytes(3).toString('hex')}`,
       // The shop's compiled files are prepared at load time (install path 2), unless the user chose otherwise.
       LIVEPROBE_PREPARE: options.env.LIVEPROBE_PREPARE ?? 'examples/shop/dist/**',
-      ...(options.topicPrefix === undefined ? {} : { LIVEPROBE_TOPIC_PREFIX: options.topicPrefix }),
+      ...defined({ LIVEPROBE_TOPIC_PREFIX: options.topicPrefix }),
       PORT: String(options.port),
       OTEL_SERVICE_NAME: 'shop',
     },

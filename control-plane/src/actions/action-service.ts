@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { actionWhere, parseDuration } from '@liveprobe/protocol';
 import type { Action, ActionPatch, CreatedAction, ParsedActionInput } from '@liveprobe/protocol';
 import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
@@ -156,7 +157,7 @@ export class ActionService {
     return acked.then(
       (): PublishOutcome => ({ kind: 'acknowledged' }),
       (err: unknown): PublishOutcome => {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorMessage(err);
         this.deps.log(`could not publish desired state: ${reason}`);
         return { kind: 'failed', reason };
       },

@@ -1,6 +1,7 @@
 // An edit applied to a stored action: checked as the whole action would be on create, so an
 // edit cannot make an action that a create would refuse (a snapshot past 1000 hits, a
 // template on a counter).
+import { defined } from '@liveprobe/protocol/util';
 import { Action, ActionInput, parseDuration, PATCH_FIELD_TYPES, type ActionPatch } from '@liveprobe/protocol';
 import { toBodyIssues } from '../body-issues.js';
 import { InvalidBodyError, type BodyIssue } from '../errors.js';
@@ -35,5 +36,5 @@ function asInput(action: Record<string, unknown>, expiresIn: string | undefined)
   const { id: _id, createdAt: _c, expiresAt: _e, enabled: _en, updatedAt: _u, ...input } = action;
   // A duration named by its function is stored at line 0, which a create body leaves out.
   if (input.type === 'duration' && input.function !== undefined) delete input.line;
-  return { ...input, ...(expiresIn === undefined ? {} : { expiresIn }) };
+  return { ...input, ...defined({ expiresIn }) };
 }

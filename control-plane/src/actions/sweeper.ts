@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import type { ActionService } from './action-service.js';
 
 export interface Sweeper {
@@ -11,7 +12,7 @@ export function startSweeper(actions: ActionService, intervalMs: number, log: (l
     if (running !== undefined) return;
     running = actions
       .expireDue()
-      .catch((err: unknown) => log(`could not expire actions: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => log(`could not expire actions: ${errorMessage(err)}`))
       .finally(() => {
         running = undefined;
       });

@@ -1,3 +1,4 @@
+import { defined, errorMessage } from '@liveprobe/protocol/util';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthVariables } from '../auth/authenticate.js';
@@ -51,19 +52,19 @@ export function auditing(
       actor: principal,
       action: `${resource.replace(/s$/, '')}.${sub ?? (resource === 'tokens' && method === 'DELETE' ? 'revoke' : VERBS[method])}`,
       outcome: status === 403 ? 'denied' : 'ok',
-      ...(target === undefined ? {} : { target }),
+      ...defined({ target }),
       request: `${method} ${c.req.path}`,
       source: peerAddress(c),
       ...optional('forwardedFor', c.req.header('x-forwarded-for')),
       ...optional('userAgent', c.req.header('user-agent')),
-      ...(before === undefined ? {} : { before }),
-      ...(after === undefined ? {} : { after }),
+      ...defined({ before }),
+      ...defined({ after }),
     };
     try {
       await trail.record(entry);
     } catch (err) {
       // The change itself is done; say loudly that its record is missing.
-      log(`AUDIT: could not record ${entry.action} by ${principal.name}: ${err instanceof Error ? err.message : String(err)}`);
+      log(`AUDIT: could not record ${entry.action} by ${principal.name}: ${errorMessage(err)}`);
     }
   };
 }

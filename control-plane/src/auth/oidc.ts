@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { redactUrl, redactUrlsIn } from '@liveprobe/protocol';
 import { ControlPlaneError } from '../errors.js';
@@ -74,7 +75,7 @@ export class OidcVerifier {
       if (typeof jwksUri !== 'string') throw new Error('the discovery document has no jwks_uri');
       return jwksUri;
     } catch (err) {
-      throw new IdentityProviderUnavailableError(url, err instanceof Error ? err.message : String(err));
+      throw new IdentityProviderUnavailableError(url, errorMessage(err));
     }
   }
 
@@ -94,10 +95,7 @@ export class OidcVerifier {
     }
     if (err instanceof errors.JOSEError) return new UnauthenticatedError(`the bearer token is not a valid JWT (${err.message})`);
     // fetch failures reaching the JWKS endpoint
-    return new IdentityProviderUnavailableError(
-      this.options.jwksUrl ?? this.options.issuer,
-      err instanceof Error ? err.message : String(err),
-    );
+    return new IdentityProviderUnavailableError(this.options.jwksUrl ?? this.options.issuer, errorMessage(err));
   }
 }
 

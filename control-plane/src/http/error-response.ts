@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import type { Context } from 'hono';
 import { redactUrlsIn, type ErrorBody } from '@liveprobe/protocol';
 import { ControlPlaneError, ERROR_STATUS, InvalidBodyError, InvalidQueryError } from '../errors.js';
@@ -14,7 +15,7 @@ export function errorResponse(c: Context, err: unknown, log: (line: string) => v
     return c.json(body, ERROR_STATUS[err.code]);
   }
   // A failure quoting a connection URL (database, broker) must not print its password.
-  const reason = redactUrlsIn(err instanceof Error ? err.message : String(err));
+  const reason = redactUrlsIn(errorMessage(err));
   log(`${c.req.method} ${c.req.path} failed: ${redactUrlsIn(err instanceof Error && err.stack !== undefined ? err.stack : reason)}`);
   const body: ErrorBody = {
     error: {

@@ -1,3 +1,4 @@
+import { defined } from '@liveprobe/protocol/util';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDuration, Tag } from '@liveprobe/protocol';
@@ -53,9 +54,9 @@ export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variabl
         name: input.name,
         role: input.role,
         createdBy: principal.name,
-        ...(expiresAt === undefined ? {} : { expiresAt }),
-        ...(input.tags === undefined ? {} : { tags: input.tags }),
-        ...(input.agents === undefined ? {} : { agents: input.agents }),
+        ...defined({ expiresAt }),
+        ...defined({ tags: input.tags }),
+        ...defined({ agents: input.agents }),
       });
       return c.json(created, 201);
     })

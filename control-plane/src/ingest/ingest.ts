@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { AgentEvent, AgentStatus } from '@liveprobe/protocol';
 import type { PrepareSummary, SnapshotEvent, Topics } from '@liveprobe/protocol';
 import type { z } from 'zod';
@@ -66,9 +67,7 @@ export class Ingest {
         if (message.kind !== 'heartbeat') this.deps.events.publish(message);
         this.enqueue(topic, () => this.applyEvent(message));
       })
-      .catch((err: unknown) =>
-        this.deps.log(`could not check a message from ${topic}: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      .catch((err: unknown) => this.deps.log(`could not check a message from ${topic}: ${errorMessage(err)}`));
   }
 
   /** Resolves once every message received so far has been stored. */
@@ -134,7 +133,7 @@ export class Ingest {
   private enqueue(topic: string, apply: () => Promise<void>): void {
     if (this.deps.stores?.() === false) return;
     void this.writes.run(apply).catch((err: unknown) => {
-      this.deps.log(`could not store a message from ${topic}: ${err instanceof Error ? err.message : String(err)}`);
+      this.deps.log(`could not store a message from ${topic}: ${errorMessage(err)}`);
     });
   }
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { redactUrl, redactUrlsIn } from '@liveprobe/protocol';
@@ -41,7 +42,7 @@ export async function connectToBroker(
     await firstConnect(client);
   } catch (err) {
     client.end(true);
-    throw new BrokerUnreachableError(redactUrl(url), err instanceof Error ? err.message : String(err));
+    throw new BrokerUnreachableError(redactUrl(url), errorMessage(err));
   }
 
   // The URL may carry the broker password: every line below shows it without.

@@ -1,3 +1,4 @@
+import { errorMessage } from '@liveprobe/protocol/util';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -86,7 +87,7 @@ export class PostgresCluster {
           if (this.leader) await sql`select pg_advisory_unlock(${INGEST_LOCK})`.execute(conn);
         });
       } catch (err) {
-        if (this.leader) this.log(`lost the ingest lock: ${err instanceof Error ? err.message : String(err)}`);
+        if (this.leader) this.log(`lost the ingest lock: ${errorMessage(err)}`);
         this.settled?.();
         await this.pause();
       } finally {

@@ -3,6 +3,7 @@
  * expiry (all optional), then the targets if the settings name none. The file is named as
  * agents match it and the line's text goes along, so agents running other code refuse it.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
 import type { CreatedAction } from '@liveprobe/control-plane';
 import { LOG_LEVELS, type ActionInput } from '@liveprobe/protocol';
@@ -72,7 +73,7 @@ async function add(kind: Kind, connection: Connection, store: ActionsStore, gutt
     void vscode.window.showInformationMessage(`liveprobe: ${kind} ${created.action.id} added at ${file}:${line}${warnings}`);
   } catch (err) {
     if (connection.refused(err)) return;
-    const message = err instanceof ApiError ? err.lines().join('; ') : err instanceof Error ? err.message : String(err);
+    const message = err instanceof ApiError ? err.lines().join('; ') : errorMessage(err);
     void vscode.window.showErrorMessage(`liveprobe: the ${kind} was not added: ${message}`);
   }
 }

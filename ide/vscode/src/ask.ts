@@ -1,4 +1,5 @@
 /** Input steps for the add-action flows: each checks as the user types, with the server's own rules. */
+import { defined } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
 import { checkExpression, checkTemplate, ExpressionError, MetricName } from '@liveprobe/protocol';
 
@@ -14,7 +15,7 @@ export function ask(
     prompt: options.optional === true ? `${prompt} (optional: Enter to skip)` : prompt,
     value: options.value ?? '',
     ignoreFocusOut: true,
-    ...(options.placeHolder === undefined ? {} : { placeHolder: options.placeHolder }),
+    ...defined({ placeHolder: options.placeHolder }),
     validateInput: (text) => (options.optional === true && text.trim() === '' ? undefined : validate(text)),
   });
 }

@@ -3,6 +3,7 @@
  * secret storage, the live event stream (reconnecting with backoff), and the agents online. Its
  * state drives the status bar; a refused token stops everything until the user signs in again.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { AgentView } from '@liveprobe/control-plane';
@@ -64,7 +65,7 @@ export class Connection implements vscode.Disposable {
       this.#api = new ApiClient(server, this.#token);
     } catch (err) {
       this.#api = undefined;
-      return this.setState({ kind: 'misconfigured', server, reason: err instanceof Error ? err.message : String(err) });
+      return this.setState({ kind: 'misconfigured', server, reason: errorMessage(err) });
     }
     const api = this.#api;
     this.setState({ kind: 'connecting', server });

@@ -3,6 +3,7 @@
  * `liveprobe dap`, run in-process: opening a snapshot starts a read-only `liveprobe` session;
  * a `liveprobe` launch configuration turns the editor's breakpoints and logpoints into actions.
  */
+import { defined } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
 import type { SnapshotSummary } from '@liveprobe/control-plane';
 import { LiveprobeDebugSession } from 'liveprobe/dist/dap/session.js';
@@ -19,11 +20,11 @@ export function debugging(connection: Connection): vscode.Disposable {
       const agents = config.get<string[]>('agents', []);
       const adapter = new LiveprobeDebugSession({
         server: connection.server,
-        ...(connection.token === undefined ? {} : { token: connection.token }),
-        ...(mapping.root === undefined ? {} : { root: mapping.root }),
+        ...defined({ token: connection.token }),
+        ...defined({ root: mapping.root }),
         ...(tags.length > 0 ? { tags } : {}),
         ...(agents.length > 0 ? { agents } : {}),
-        ...(mapping.map === undefined ? {} : { pathMap: mapping.map }),
+        ...defined({ pathMap: mapping.map }),
       });
       return new vscode.DebugAdapterInlineImplementation(adapter as unknown as vscode.DebugAdapter);
     },

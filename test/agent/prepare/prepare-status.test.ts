@@ -2,6 +2,7 @@
  * The agent's status says how its prepared files fared: counts, and each file left untouched
  * with why, in `GET /api/v1/agents` and `liveprobe agents`. Files that load later update it.
  */
+import { defined } from '@liveprobe/protocol/util';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
@@ -31,7 +32,7 @@ test('the tally counts every file, lists the first untouched ones with a short r
     kind,
     ms: 1,
     bytes: 10,
-    ...(reason === undefined ? {} : { reason }),
+    ...defined({ reason }),
   });
   for (let i = 0; i < 3; i++) port1.postMessage(outcome(`/app/p${i}.js`, 'prepared'));
   port1.postMessage(outcome('/app/c.js', 'cached'));

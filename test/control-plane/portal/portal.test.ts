@@ -1,5 +1,6 @@
 // The portal in a real browser against the real stack: `liveprobe up` with API tokens on, and
 // the example shop running with the agent.
+import { defined } from '@liveprobe/protocol/util';
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
@@ -310,7 +311,7 @@ test('the agents page shows the files each agent prepared, and the ones it left 
     agentVersion: '0.1.0',
     tags: ['e2e'],
     startedAt: new Date().toISOString(),
-    ...(prepare === undefined ? {} : { prepare }),
+    ...defined({ prepare }),
   });
   await publishAsAgent(cp.mqttUrl, [
     birth('api-1', {

@@ -5,6 +5,7 @@
  * only when every position it needs has one (tic and toc; a function's entry and exits), never
  * half on sites and half on breakpoints.
  */
+import { defined } from '@liveprobe/protocol/util';
 import { readFileSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Action, DurationAction } from '@liveprobe/protocol';
@@ -122,7 +123,7 @@ export class PreparedSites {
       sites: siteEntries(message.sites),
       F: message.F,
       S: message.S,
-      ...(message.sourceMappingURL === undefined ? {} : { sourceMappingURL: message.sourceMappingURL }),
+      ...defined({ sourceMappingURL: message.sourceMappingURL }),
     };
     this.files.set(path, known);
     this.byIndex.set(known.index, known);
@@ -225,7 +226,7 @@ export class PreparedSites {
     const { usesThis: _, ...fields } = armFields(action, analysed, offset, role === undefined ? undefined : { ...role, pair });
     const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
-    const placed: PlacedSite = { ...shown(planned, site, action.line), ...(functionName === undefined ? {} : { functionName }) };
+    const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }) };
     return {
       message: {
         t: 'arm',
