@@ -3,6 +3,7 @@
  * (e.g. auto-instrumentations-node/register), records go to its global LoggerProvider, so
  * they carry its resource and processors; otherwise the worker exports them.
  */
+import { AGENT_VERSION } from '../settings/agent-version.js';
 import { context, trace, type Attributes, type SpanContext, type TracerProvider } from '@opentelemetry/api';
 import type { Logger, LoggerProvider, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
@@ -20,7 +21,6 @@ interface GivenProviders {
 }
 
 const given = (): GivenProviders | undefined => (globalThis as Record<symbol, GivenProviders | undefined>)[PROVIDERS_KEY];
-const AGENT_VERSION = '0.1.0';
 
 export const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 

@@ -3,6 +3,7 @@
  * action's condition and template on the captured values, emits, and hands off to the worker.
  * Nothing here may throw into the application or keep its event loop alive.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -396,8 +397,4 @@ export class ProbeHook {
 function sampleRate(ratePerSecond: number | undefined, hitsPerSecond: number): number {
   if (ratePerSecond === undefined) return hitsPerSecond;
   return hitsPerSecond > 0 ? Math.min(ratePerSecond, hitsPerSecond) : ratePerSecond;
-}
-
-function errorMessage(err: unknown): string {
-  return errorMessage(err);
 }

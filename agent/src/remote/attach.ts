@@ -11,7 +11,8 @@ import { startRuntime, type AgentRuntime } from '../worker/agent-runtime.js';
 import { readConfig } from '../worker/config.js';
 import { AttachError } from './attach-error.js';
 import { CdpHookChannel } from './cdp-hook-channel.js';
-import { ChromeRemoteTransport, errorMessage, RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
+import { errorMessage } from '@liveprobe/protocol/util';
+import { ChromeRemoteTransport, RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
 import { LOOPBACK, openNodeInspector } from './node-target.js';
 
 export interface AttachOptions {

@@ -7,7 +7,8 @@ import { defined } from '@liveprobe/protocol/util';
 import { readFile } from 'node:fs/promises';
 import { HOOK_KEY, type ArmProbe, type HookChannel, type Init, type ToMain, type ToWorker } from '../bridge.js';
 import { AttachError } from './attach-error.js';
-import { errorMessage, type RemoteConnection } from './chrome-remote-transport.js';
+import { errorMessage } from '@liveprobe/protocol/util';
+import type { RemoteConnection } from './chrome-remote-transport.js';
 import { HOOK_BINDING } from './target/binding.js';
 import type { Batch, InstallResult } from './target/hook-entry.js';
 

@@ -3,6 +3,7 @@
  * chrome-remote-interface. One WebSocket per attach: the hook channel and the engine's
  * debugger sessions share it, so an `arm` sent before a breakpoint reaches the target first.
  */
+import { errorMessage } from '@liveprobe/protocol/util';
 import type { EventEmitter } from 'node:events';
 import type CDP from 'chrome-remote-interface';
 import type { CdpTransport, ScriptParsed } from '../worker/cdp-transport.js';
@@ -134,8 +135,4 @@ export class ChromeRemoteTransport implements CdpTransport {
     this.pending.add(disabling);
     void disabling.finally(() => this.pending.delete(disabling));
   }
-}
-
-export function errorMessage(err: unknown): string {
-  return errorMessage(err);
 }

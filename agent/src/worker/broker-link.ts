@@ -3,12 +3,12 @@
  * events out. Desired state is reconciled by `rev` per topic, so redelivery is harmless.
  */
 import { hostname } from 'node:os';
+import { AGENT_VERSION } from '../settings/agent-version.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DesiredState, type Action, type AgentEvent, type AgentOnline, type Topics } from '@liveprobe/protocol';
 import type { AgentConfig } from './config.js';
 import { DesiredStateTrust } from './desired-state-trust.js';
 
-export const AGENT_VERSION = '0.1.0';
 const MAX_UNSENT_STATUS = 1000;
 export const HEARTBEAT_SECONDS = 30;
 

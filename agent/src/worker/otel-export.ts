@@ -9,7 +9,7 @@ import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { AGENT_VERSION } from './broker-link.js';
+import { AGENT_VERSION } from '../settings/agent-version.js';
 import type { MetricPoint } from './metric-record.js';
 import type { NotExportedReason } from './not-exported.js';
 import { StatsdExport } from './statsd-export.js';
