@@ -56,11 +56,13 @@ export async function startFleetProcesses(options: FleetProcessesOptions): Promi
       agents: share,
       tags: options.tags,
       firstIndex,
-      ...defined({ idPrefix: options.idPrefix }),
-      ...defined({ topicPrefix: options.topicPrefix }),
-      ...defined({ heartbeatSeconds: options.heartbeatSeconds }),
-      ...defined({ connectConcurrency: options.connectConcurrency }),
-      ...defined({ connectTimeoutSeconds: options.connectTimeoutSeconds }),
+      ...defined({
+        idPrefix: options.idPrefix,
+        topicPrefix: options.topicPrefix,
+        heartbeatSeconds: options.heartbeatSeconds,
+        connectConcurrency: options.connectConcurrency,
+        connectTimeoutSeconds: options.connectTimeoutSeconds,
+      }),
       forwardDesired: options.forwardDesired ?? false,
     };
     firstIndex += share;

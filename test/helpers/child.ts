@@ -70,8 +70,7 @@ export class Child {
       cwd: repoRoot,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...defined({ uid: options.uid }),
-      ...defined({ gid: options.gid }),
+      ...defined({ uid: options.uid, gid: options.gid }),
     });
     running.add(this.#process);
     this.exited = new Promise((resolve) => {

@@ -174,8 +174,7 @@ export class HitRelay {
       message: message.message,
       file: probe.file ?? action.file,
       line: probe.line ?? action.line,
-      ...defined({ traceId: message.traceId }),
-      ...defined({ spanId: message.spanId }),
+      ...defined({ traceId: message.traceId, spanId: message.spanId }),
     });
   }
 

@@ -69,13 +69,9 @@ function patchOf(options: EditOptions, command: Command): ActionPatch {
   const given = (name: string) => command.getOptionValueSource(name) === 'cli';
   return {
     ...(given('condition') ? { condition: options.condition === false ? null : String(options.condition) } : {}),
-    ...defined({ template: options.template }),
-    ...defined({ level: options.level }),
-    ...defined({ outputs: options.output }),
+    ...defined({ template: options.template, level: options.level, outputs: options.output }),
     ...(options.watch !== undefined ? { watches: options.watch } : given('watches') ? { watches: [] } : {}),
-    ...defined({ maxHits: options.maxHits }),
-    ...defined({ ratePerSecond: options.rate }),
-    ...defined({ expiresIn: options.expires }),
+    ...defined({ maxHits: options.maxHits, ratePerSecond: options.rate, expiresIn: options.expires }),
   };
 }
 

@@ -47,11 +47,9 @@ async function run(options: AttachCommandOptions, ctx: Context): Promise<void> {
   let attachment: Awaited<ReturnType<typeof attach>>;
   try {
     attachment = await attach({
-      ...defined({ pid: options.pid }),
-      ...defined({ inspect: options.inspect }),
+      ...defined({ pid: options.pid, inspect: options.inspect }),
       tags: options.tag ?? [],
-      ...defined({ agentId: options.agentId }),
-      ...defined({ brokerUrl: options.broker }),
+      ...defined({ agentId: options.agentId, brokerUrl: options.broker }),
       env: process.env,
       log: (line) => ctx.io.err(`[liveprobe] ${line}`),
     });

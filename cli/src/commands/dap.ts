@@ -26,9 +26,7 @@ export function registerDap(program: Command, _ctx: Context): void {
       const session = new LiveprobeDebugSession({
         server,
         root: options.root ?? process.cwd(),
-        ...defined({ token }),
-        ...defined({ tags: options.tag }),
-        ...defined({ agents: options.agent }),
+        ...defined({ token, tags: options.tag, agents: options.agent }),
       });
       // stdout carries the protocol: nothing else may be written there.
       session.setRunAsServer(false);

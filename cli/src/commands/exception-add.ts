@@ -33,9 +33,7 @@ export function registerException(program: Command, ctx: Context): void {
         {
           type: 'exception',
           ...targetFields(options),
-          ...defined({ errorType: options.type }),
-          ...defined({ messagePattern: options.message }),
-          ...defined({ ratePerMinute: options.rate }),
+          ...defined({ errorType: options.type, messagePattern: options.message, ratePerMinute: options.rate }),
         },
         options,
         (id) => `list its snapshots with: liveprobe snapshots --action ${id}`,

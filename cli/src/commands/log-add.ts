@@ -34,8 +34,7 @@ export function registerLog(program: Command, ctx: Context): void {
         template,
         ...targetFields(options),
         ...rateField(options),
-        ...defined({ level: options.level }),
-        ...defined({ outputs: options.output }),
+        ...defined({ level: options.level, outputs: options.output }),
       },
       options,
     );

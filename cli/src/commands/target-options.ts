@@ -51,10 +51,7 @@ export function targetFields(options: TargetOptions) {
   return {
     tags: options.tag ?? [],
     agents: options.agent ?? [],
-    ...defined({ condition: options.condition }),
-    ...defined({ maxHits: options.maxHits }),
-    ...defined({ expiresIn: options.expires }),
-    ...defined({ lineText: options.lineText }),
+    ...defined({ condition: options.condition, maxHits: options.maxHits, expiresIn: options.expires, lineText: options.lineText }),
   };
 }
 

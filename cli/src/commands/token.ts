@@ -42,9 +42,7 @@ export function registerToken(program: Command, ctx: Context): void {
         const created = await ctx.api(command).post<CreatedToken>('/tokens', {
           name: options.name,
           role: options.role,
-          ...defined({ tags: options.tag }),
-          ...defined({ agents: options.agent }),
-          ...defined({ expiresIn: options.expires }),
+          ...defined({ tags: options.tag, agents: options.agent, expiresIn: options.expires }),
         });
         if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
         ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);

@@ -52,8 +52,7 @@ export function authOptions(options: UpAuthOptions, demo: boolean): AuthOptions 
       : {
           issuer: options.oidcIssuer ?? '',
           audience: options.oidcAudience ?? '',
-          ...defined({ roleClaim: options.oidcRoleClaim }),
-          ...defined({ jwksUrl: options.oidcJwksUrl }),
+          ...defined({ roleClaim: options.oidcRoleClaim, jwksUrl: options.oidcJwksUrl }),
         };
   // The demo prints a token of its own every time, so a separate first admin token would only confuse.
   return { mode: options.auth, ...defined({ oidc }), firstAdminToken: !demo };

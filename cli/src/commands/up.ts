@@ -99,9 +99,7 @@ async function start(options: UpOptions, log: (line: string) => void): Promise<C
       host: options.host,
       mqttPort: options.mqttPort,
       dataDir: options.dataDir,
-      ...defined({ brokerUrl: options.broker }),
-      ...defined({ databaseUrl: options.database }),
-      ...defined({ topicPrefix: options.topicPrefix }),
+      ...defined({ brokerUrl: options.broker, databaseUrl: options.database, topicPrefix: options.topicPrefix }),
       auth: authOptions(options, options.demo === true),
       ...defined({ signingKeyFile: options.signingKeyFile }),
       ...(options.tlsCert === undefined && options.tlsKey === undefined

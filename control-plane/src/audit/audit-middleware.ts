@@ -57,8 +57,7 @@ export function auditing(
       source: peerAddress(c),
       ...optional('forwardedFor', c.req.header('x-forwarded-for')),
       ...optional('userAgent', c.req.header('user-agent')),
-      ...defined({ before }),
-      ...defined({ after }),
+      ...defined({ before, after }),
     };
     try {
       await trail.record(entry);

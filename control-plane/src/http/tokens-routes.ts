@@ -54,9 +54,7 @@ export function tokensRoutes(tokens: ApiTokens, now: () => Date): Hono<{ Variabl
         name: input.name,
         role: input.role,
         createdBy: principal.name,
-        ...defined({ expiresAt }),
-        ...defined({ tags: input.tags }),
-        ...defined({ agents: input.agents }),
+        ...defined({ expiresAt, tags: input.tags, agents: input.agents }),
       });
       return c.json(created, 201);
     })

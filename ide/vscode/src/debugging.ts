@@ -20,8 +20,7 @@ export function debugging(connection: Connection): vscode.Disposable {
       const agents = config.get<string[]>('agents', []);
       const adapter = new LiveprobeDebugSession({
         server: connection.server,
-        ...defined({ token: connection.token }),
-        ...defined({ root: mapping.root }),
+        ...defined({ token: connection.token, root: mapping.root }),
         ...(tags.length > 0 ? { tags } : {}),
         ...(agents.length > 0 ? { agents } : {}),
         ...defined({ pathMap: mapping.map }),
