@@ -17,8 +17,16 @@ module.exports = {
       name: 'no-file-cycles',
       comment: 'Files that import each other in a loop.',
       severity: 'error',
-      from: { path: '^(agent|protocol|control-plane|cli)/src' },
+      from: { path: '^(agent|protocol|control-plane|cli|harness)/src' },
       to: { circular: true },
+    },
+    {
+      name: 'harness-serves-tests-and-benchmarks',
+      comment:
+        'harness/ is what test/ and bench/ share: it imports neither of them (that would tie one to the other) nor the packages they exercise, beyond protocol/.',
+      severity: 'error',
+      from: { path: '^harness/src' },
+      to: { path: '^(test|bench|agent|control-plane|cli)/' },
     },
     {
       name: 'agent-and-control-plane-apart',

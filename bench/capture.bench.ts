@@ -6,25 +6,19 @@
  * default capture limits, default redaction. Rounds interleave both sides; each ratio is the
  * median of the per-round ratios.
  */
-import { pathToFileURL } from 'node:url';
 import { checkExpression, checkTemplate } from '@liveprobe/protocol';
 import type * as Compile from '../agent/dist/main/compile.js';
 import type * as RedactionModule from '../agent/dist/main/redaction.js';
 import type * as Serialize from '../agent/dist/main/serialize.js';
 import type * as CaptureSettings from '../agent/dist/settings/capture-settings.js';
 import type * as RedactionSettings from '../agent/dist/settings/redaction-settings.js';
+import { agentModule } from './lib/agent-module.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { duration, ratio } from './lib/format.js';
-import { fromRoot } from './lib/paths.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
 const TARGET_MS_PER_SAMPLE = 100;
-
-/** The agent's main-thread modules, as built (they are internal: not in its package exports). */
-async function agentModule<T>(path: string): Promise<T> {
-  return (await import(pathToFileURL(fromRoot('agent', 'dist', path)).href)) as T;
-}
 
 interface Case {
   name: string;

@@ -5,16 +5,14 @@
  * app, so every call is a hit. Rounds interleave the two apps so drift on a busy machine
  * hits every row alike; ratios are taken within a round.
  */
+import { lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import type { ActionInput } from '@liveprobe/protocol';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { duration, ms, ratio, range } from './lib/format.js';
-import type { NodeProcess } from './lib/node-process.js';
-import { startOtlpSink } from './lib/otlp-sink.js';
 import { fixture } from './lib/paths.js';
-import { lineOf } from './lib/source-lines.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -68,10 +66,10 @@ interface Measured {
   calls: number;
 }
 
-const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
-  app.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
+const measure = (app: Child, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
+  app.ipc.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
 
-const longestDelay = async (app: NodeProcess) => (await app.request<{ maxMs: number }>('delay')).maxMs;
+const longestDelay = async (app: Child) => (await app.ipc.request<{ maxMs: number }>('delay')).maxMs;
 
 const benchmark: Benchmark = {
   name: 'cost-per-hit',
@@ -81,7 +79,7 @@ const benchmark: Benchmark = {
     const line = lineOf(FILE, 'hot');
     const keeperLine = lineOf(KEEPER_FILE, 'small-frame');
     const cp = await startBenchControlPlane();
-    const sink = await startOtlpSink();
+    const sink = await otlpReceiver({ decode: false });
     const api = new ControlPlaneApi(cp.url);
     const script = fixture('probe-target.mjs');
     const bare = await startFixtureApp({ name: 'app without the agent', script });
@@ -109,11 +107,11 @@ const benchmark: Benchmark = {
         record('hand', (await measure(bare, 'handWritten')).nsPerCall);
         record('idle', (await measure(probed, 'untouched')).nsPerCall);
 
-        await probed.request('resetDelay');
+        await probed.ipc.request('resetDelay');
         await new Promise((resolve) => setTimeout(resolve, 500));
         idleStalls.push(await longestDelay(probed));
         // The first action opens the inspector session; the others find it open.
-        await probed.request('resetDelay');
+        await probed.ipc.request('resetDelay');
         const keeper = await api.addAction({
           type: 'log',
           file: KEEPER_FILE,
@@ -124,7 +122,7 @@ const benchmark: Benchmark = {
         await api.waitForStatus(keeper, AGENT_ID, 'installed');
         firstInstallStalls.push(await longestDelay(probed));
         for (const probe of PROBES) {
-          await probed.request('resetDelay');
+          await probed.ipc.request('resetDelay');
           const id = await api.addAction(probe.action(line));
           await api.waitForStatus(id, AGENT_ID, 'installed');
           installStalls.push(await longestDelay(probed));
@@ -147,7 +145,7 @@ const benchmark: Benchmark = {
     } finally {
       events.close();
       await Promise.all([bare.stop(), probed.stop()]);
-      await Promise.all([cp.stop(), sink.close()]);
+      await Promise.all([cp.stop(), sink.stop()]);
     }
 
     const plainMedian = median(samples.get('plain')!);

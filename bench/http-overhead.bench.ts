@@ -5,6 +5,7 @@
  * autocannon drives each variant in turn on loopback; the order rotates every round, and each
  * ratio is taken against the no-agent run of the same round.
  */
+import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { defined } from '@liveprobe/protocol/util';
 import autocannon from 'autocannon';
 import { agentConnected, startHttpApp, type AgentSettings } from './lib/apps.js';
@@ -12,10 +13,6 @@ import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { range, ratio, sig } from './lib/format.js';
-import type { NodeProcess } from './lib/node-process.js';
-import { startOtlpSink } from './lib/otlp-sink.js';
-import { fromRoot } from './lib/paths.js';
-import { lineOf } from './lib/source-lines.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -76,9 +73,9 @@ const benchmark: Benchmark = {
     const rounds = ctx.options.rounds ?? 3;
     const seconds = ctx.options.httpSeconds;
     const cp = await startBenchControlPlane();
-    const sink = await startOtlpSink();
+    const sink = await otlpReceiver({ decode: false });
     const api = new ControlPlaneApi(cp.url);
-    const apps: NodeProcess[] = [];
+    const apps: Child[] = [];
     const runs = new Map<string, Run[]>(VARIANTS.map((v) => [v.key, []]));
     const ratios = new Map<string, number[]>(VARIANTS.map((v) => [v.key, []]));
     const hits = new Map<string, { count: number; pauses: number }>();
@@ -127,7 +124,7 @@ const benchmark: Benchmark = {
       // Dropped-output counts are reported once a second: let the last ones arrive.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       for (const [key, id] of actionIds) {
-        const mine = events.events.filter((e) => e.data.actionId === id);
+        const mine = events.events().filter((e) => e.data.actionId === id);
         const output = mine.filter((e) => e.event === 'output').length;
         const dropped = mine.filter((e) => e.event === 'dropped').reduce((sum, e) => sum + Number(e.data.count ?? 0), 0);
         const pauses = mine.filter((e) => e.event === 'action_status' && e.data.state === 'paused').length;
@@ -136,7 +133,7 @@ const benchmark: Benchmark = {
     } finally {
       events.close();
       await Promise.all(apps.map((app) => app.stop()));
-      await Promise.all([cp.stop(), sink.close()]);
+      await Promise.all([cp.stop(), sink.stop()]);
     }
 
     const requestsTo = (key: string) => (warmupRequests.get(key) ?? 0) + runs.get(key)!.reduce((sum, r) => sum + r.requests, 0);

@@ -5,6 +5,7 @@
  * calls, sampling RSS and the heap after a full GC (docs/architecture.md §8: the V8 inspector keeps
  * memory for breakpoint conditions; memory must stay flat).
  */
+import { otlpReceiver, waitFor, type Child, type SseEvent } from '@liveprobe/harness';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
-import { ControlPlaneApi, waitUntil, type TimedEvent } from './lib/control-plane-api.js';
+import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { mib, sig } from './lib/format.js';
-import type { NodeProcess } from './lib/node-process.js';
-import { startOtlpSink } from './lib/otlp-sink.js';
 import { fixture } from './lib/paths.js';
 import { slope } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
@@ -56,7 +55,7 @@ function hundredFunctions(): { source: string; lines: number[] } {
   return { source: out.join('\n'), lines };
 }
 
-const memoryOf = (app: NodeProcess) => app.request<Memory>('memory', { gc: true });
+const memoryOf = (app: Child) => app.ipc.request<Memory>('memory', { gc: true });
 
 const benchmark: Benchmark = {
   name: 'memory-soak',
@@ -69,9 +68,9 @@ const benchmark: Benchmark = {
     const script = join(dir, SCRIPT_NAME);
     await writeFile(script, source);
     const cp = await startBenchControlPlane();
-    const sink = await startOtlpSink();
+    const sink = await otlpReceiver({ decode: false });
     const api = new ControlPlaneApi(cp.url);
-    const apps: NodeProcess[] = [];
+    const apps: Child[] = [];
     const events = await api.events({ agent: AGENT_ACTIONS });
     const start = async (name: string, agentId?: string) => {
       const app = await startFixtureApp({
@@ -112,25 +111,29 @@ const benchmark: Benchmark = {
           }),
         );
       }
-      await waitUntil(
+      await waitFor(
         () =>
-          new Set(events.events.filter((e) => e.event === 'action_status' && e.data.state === 'installed').map((e) => e.data.actionId))
-            .size === FUNCTIONS,
+          new Set(
+            events
+              .events()
+              .filter((e) => e.event === 'action_status' && e.data.state === 'installed')
+              .map((e) => e.data.actionId),
+          ).size === FUNCTIONS,
         120_000,
         `${FUNCTIONS} actions installed`,
         200,
       );
-      const failed = events.events.filter((e) => e.event === 'action_status' && e.data.state === 'error');
+      const failed = events.events().filter((e) => e.event === 'action_status' && e.data.state === 'error');
       if (failed.length > 0) throw new Error(`actions failed to install: ${String(failed[0]!.data.message)}`);
       await measureAll(`${FUNCTIONS} actions installed on the third, none hit yet`);
 
       // Every action hit once (10 times), so each condition has run.
-      for (const app of trio) for (let k = 0; k < FUNCTIONS; k++) await app.request('measure', { loop: `f${k}`, calls: 10 });
+      for (const app of trio) for (let k = 0; k < FUNCTIONS; k++) await app.ipc.request('measure', { loop: `f${k}`, calls: 10 });
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await measureAll('each action hit 10 times');
 
       const idsSet = new Set(ids);
-      const mine = (e: TimedEvent) => idsSet.has(String(e.data.actionId));
+      const mine = (e: SseEvent) => idsSet.has(String(e.data.actionId));
       let hits = 0;
       const off = events.on((e) => {
         if (!mine(e)) return;
@@ -143,7 +146,7 @@ const benchmark: Benchmark = {
         `memory-soak: soak of ${soakSeconds} s, ${FIRING} actions firing ${CALLS_PER_SECOND} times a second each, a sample every ${interval} s`,
       );
       const names = Array.from({ length: FIRING }, (_, k) => `f${k}`);
-      await Promise.all([bare, busy].map((app) => app.request('drive', { names, perSecond: CALLS_PER_SECOND })));
+      await Promise.all([bare, busy].map((app) => app.ipc.request('drive', { names, perSecond: CALLS_PER_SECOND })));
       const started = Date.now();
       for (let t = 0; t <= soakSeconds; t += interval) {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + t * 1000 - Date.now())));
@@ -151,16 +154,16 @@ const benchmark: Benchmark = {
         samples.push({ t: (Date.now() - started) / 1000, bare: bareMemory, agent: agentMemory, hits });
         ctx.progress(`memory-soak: ${Math.round((Date.now() - started) / 1000)} s, agent RSS ${mib(agentMemory.rss)}, ${hits} hits`);
       }
-      await Promise.all([bare, busy].map((app) => app.request('stopDrive')));
+      await Promise.all([bare, busy].map((app) => app.ipc.request('stopDrive')));
       off();
-      pauses = events.events.filter((e) => e.event === 'action_status' && e.data.state === 'paused').length;
+      pauses = events.events().filter((e) => e.event === 'action_status' && e.data.state === 'paused').length;
       await measureAll(`after the soak (${sig(hits)} hits)`);
 
       // Does the memory go when the last action does (the agent then closes its inspector session)?
       events.clear();
       for (const id of ids) await api.deleteAction(id);
-      await waitUntil(
-        () => events.events.filter((e) => e.event === 'action_status' && e.data.state === 'removed').length >= FUNCTIONS,
+      await waitFor(
+        () => events.events().filter((e) => e.event === 'action_status' && e.data.state === 'removed').length >= FUNCTIONS,
         120_000,
         'every action removed',
         200,
@@ -170,7 +173,7 @@ const benchmark: Benchmark = {
     } finally {
       events.close();
       await Promise.all(apps.map((app) => app.stop()));
-      await Promise.all([cp.stop(), sink.close()]);
+      await Promise.all([cp.stop(), sink.stop()]);
       await rm(dir, { recursive: true, force: true });
     }
 

@@ -7,24 +7,23 @@
  * - CPU-bound work in marked and acorn, prepared in full with flags off, vs the same unprepared;
  * - what preparing costs per MB, cold and from the cache, and acorn vs oxc-parser.
  */
+import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { ActionInput } from '@liveprobe/protocol';
-import { pathToFileURL } from 'node:url';
 import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
 import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
 import { agentConnected, startFixtureApp, startHttpApp } from './lib/apps.js';
+import { agentModule } from './lib/agent-module.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { duration, mib, ms, ratio, sig } from './lib/format.js';
-import { rssOf, type NodeProcess } from './lib/node-process.js';
-import { startOtlpSink } from './lib/otlp-sink.js';
-import { fixture, fromRoot } from './lib/paths.js';
-import { lineOf } from './lib/source-lines.js';
+import { rssOf } from './lib/rss.js';
+import { fixture } from './lib/paths.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -38,12 +37,12 @@ interface Measured {
   calls: number;
 }
 
-const measure = (app: NodeProcess, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
-  app.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
+const measure = (app: Child, loop: string, fields: { calls?: number; warmup?: number } = {}) =>
+  app.ipc.request<Measured>('measure', { loop, targetMs: 200, warmup: 200_000, ...fields });
 
 async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number): Promise<string[]> {
   const cp = await startBenchControlPlane();
-  const sink = await startOtlpSink();
+  const sink = await otlpReceiver({ decode: false });
   const api = new ControlPlaneApi(cp.url);
   const script = fixture('probe-target.mjs');
   const agent = (agentId: string) => ({ broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'off' as const });
@@ -96,7 +95,7 @@ async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number):
   } finally {
     events.close();
     await Promise.all([bare.stop(), prepared.stop(), breakpoint.stop()]);
-    await Promise.all([cp.stop(), sink.close()]);
+    await Promise.all([cp.stop(), sink.stop()]);
   }
   const hand = median(samples.get('hand')!);
   const handOtel = median(samples.get('hand-otel')!);
@@ -136,7 +135,7 @@ async function costPerHit(ctx: Parameters<Benchmark['run']>[0], rounds: number):
  */
 async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: number, seconds: number): Promise<string[]> {
   const cp = await startBenchControlPlane();
-  const sink = await startOtlpSink();
+  const sink = await otlpReceiver({ decode: false });
   const api = new ControlPlaneApi(cp.url);
   const events = await api.events();
   const prepare = { LIVEPROBE_PREPARE: `${fromRoot(EXPRESS)},${fromRoot('node_modules')}/**`, LIVEPROBE_PREPARE_CACHE: 'off' };
@@ -164,7 +163,7 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
       },
     },
   ];
-  const apps = new Map<'original' | 'prepared', { app: NodeProcess; url: string }>();
+  const apps = new Map<'original' | 'prepared', { app: Child; url: string }>();
   const rps = new Map<string, number[]>(variants.map((v) => [v.key, []]));
   const ratios = new Map<string, number[]>(variants.map((v) => [v.key, []]));
   const onOff = new Map<string, number[]>(variants.map((v) => [v.key, []]));
@@ -216,7 +215,7 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
   } finally {
     events.close();
     await Promise.all([...apps.values()].map((a) => a.app.stop()));
-    await Promise.all([cp.stop(), sink.close()]);
+    await Promise.all([cp.stop(), sink.stop()]);
   }
   return [
     `Express 4, GET /products/tea, autocannon ${CONNECTIONS} connections, ${rounds} rounds × ${seconds} s per variant after a 2 s warm-up, order rotating; ratios are medians of per-round ratios. ` +
@@ -238,7 +237,7 @@ async function httpThroughput(ctx: Parameters<Benchmark['run']>[0], rounds: numb
 /** marked and acorn prepared in full (flags off) against the same libraries unprepared, in two apps side by side. */
 async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number): Promise<string[]> {
   const cp = await startBenchControlPlane();
-  const sink = await startOtlpSink();
+  const sink = await otlpReceiver({ decode: false });
   const agent = (agentId: string, env: Record<string, string>) => ({
     broker: cp.mqttUrl,
     agentId,
@@ -261,10 +260,10 @@ async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number)
   const failed = started.find((s) => s.status === 'rejected');
   if (failed !== undefined) {
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
-    await Promise.all([cp.stop(), sink.close()]);
+    await Promise.all([cp.stop(), sink.stop()]);
     throw failed.reason;
   }
-  const [original, prepared] = started.map((s) => (s as PromiseFulfilledResult<NodeProcess>).value) as [NodeProcess, NodeProcess];
+  const [original, prepared] = started.map((s) => (s as PromiseFulfilledResult<Child>).value) as [Child, Child];
   const work = [
     { key: 'marked', label: 'marked 12: README and docs/*.md rendered to HTML' },
     { key: 'acorn', label: 'acorn 8: parse acorn.js (241 KB)' },
@@ -278,7 +277,7 @@ async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number)
       ctx.progress(`prepared: library work, round ${round}/${rounds}`);
       for (const w of work) {
         const apps = round % 2 === 0 ? [prepared, original] : [original, prepared];
-        const measured = new Map<NodeProcess, number>();
+        const measured = new Map<Child, number>();
         for (const app of apps) measured.set(app, (await measure(app, w.key, { calls: 40, warmup: 5 })).nsPerCall);
         const t = times.get(w.key)!;
         t.original.push(measured.get(original)!);
@@ -288,7 +287,7 @@ async function libraryWork(ctx: Parameters<Benchmark['run']>[0], rounds: number)
     }
   } finally {
     await Promise.all([original.stop(), prepared.stop()]);
-    await Promise.all([cp.stop(), sink.close()]);
+    await Promise.all([cp.stop(), sink.stop()]);
   }
   return [
     `CPU-bound library work: ${rounds} rounds, each run 40 calls after 5 warm-up calls, the order alternating; both apps load the agent, one prepares marked and acorn in full (every file of both packages, flags off). "× original" is the median of per-round ratios (above 1 is slower).`,
@@ -310,11 +309,6 @@ function jsFiles(dir: string, out: string[] = []): string[] {
     else if (entry.name.endsWith('.js') && statSync(path).size > 0) out.push(path);
   }
   return out;
-}
-
-/** The built agent, loaded from the repository root whether this runs from bench/ or bench/dist/. */
-async function agentModule<T>(path: string): Promise<T> {
-  return (await import(pathToFileURL(fromRoot('agent', 'dist', path)).href)) as T;
 }
 
 async function prepareCost(): Promise<string[]> {

@@ -4,15 +4,15 @@
  * fleet size gets its own tag and several actions, one after the other; latencies are pooled
  * over agents and actions.
  */
+import { mosquitto as startMosquitto, mosquittoAvailable, waitFor } from '@liveprobe/harness';
 import { errorMessage } from '@liveprobe/protocol/util';
 import { startFleetProcesses, type AgentNotice } from './fleet-simulator/index.js';
-import { preciseNow } from './fleet-simulator/simulated-agent.js';
+import { preciseNow } from '@liveprobe/harness/clock';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
-import { ControlPlaneApi, waitUntil } from './lib/control-plane-api.js';
+import { rssOf } from './lib/rss.js';
+import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { mib, ms, sig } from './lib/format.js';
-import { rssOf } from './lib/node-process.js';
-import { mosquittoAvailable, startMosquitto } from './lib/mosquitto.js';
 import { max, median, percentile } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -47,7 +47,7 @@ const benchmark: Benchmark = {
     const results: SizeResult[] = [];
     const failures: string[] = [];
     for (const broker of brokers) {
-      const mosquitto = broker === 'Mosquitto' ? await startMosquitto() : undefined;
+      const mosquitto = broker === 'Mosquitto' ? await startMosquitto({ quiet: true, settings: ['max_queued_messages 10000'] }) : undefined;
       const cp = await startBenchControlPlane(mosquitto === undefined ? {} : { broker: mosquitto.url });
       const api = new ControlPlaneApi(cp.url);
       try {
@@ -164,7 +164,7 @@ async function measureSize(
     droppedByStream: 0,
   };
   try {
-    await waitUntil(
+    await waitFor(
       async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith(`p${size}-`)).length === size,
       120_000,
       `${size} agents online in the control plane`,
@@ -175,7 +175,7 @@ async function measureSize(
       events.clear();
       const posted = preciseNow();
       const id = await api.addAction({ type: 'log', file: 'src/orders.ts', line: 40 + i, template: 'order {order.id}', tags: [tag] });
-      const rest = await waitUntil(
+      const rest = await waitFor(
         async () => ((await api.action(id)).summary === `installed on ${size}/${size} agents` ? preciseNow() : undefined),
         INSTALL_TIMEOUT_MS,
         `installed on ${size}/${size} agents`,
@@ -184,7 +184,8 @@ async function measureSize(
       await fleet.waitFor(id, 'installed', size, INSTALL_TIMEOUT_MS);
       result.rest.push(rest - posted);
       result.delivered.push(...(installedAt.get(id) ?? []).map((at) => at - posted));
-      const seen = events.events
+      const seen = events
+        .events()
         .filter((e) => e.event === 'action_status' && e.data.actionId === id && e.data.state === 'installed')
         .map((e) => e.at - posted);
       // Events the stream dropped are visible in the REST summary: count them at its time.
@@ -192,7 +193,7 @@ async function measureSize(
       result.actions++;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    result.droppedByStream = events.dropped;
+    result.droppedByStream = events.dropped();
     const servers = await Promise.all(serverPids.map((pid) => rssOf(pid)));
     result.controlPlaneRss = servers.every((r) => r !== undefined) ? servers.reduce((a, b) => a! + b!, 0) : undefined;
     const simulators = await Promise.all(fleet.pids.map((pid) => rssOf(pid)));

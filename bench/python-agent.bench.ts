@@ -4,17 +4,14 @@
  * the same log line written by hand (OpenTelemetry Logs API, and stdlib logging). Everything runs
  * against a real control plane; variants are interleaved and ratios taken within a round.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Child, fromRoot, lineOf, otlpReceiver, waitFor } from '@liveprobe/harness';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
-import { ControlPlaneApi, isStatus, waitUntil } from './lib/control-plane-api.js';
+import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { duration, range, ratio, sig } from './lib/format.js';
-import { startOtlpSink } from './lib/otlp-sink.js';
-import { fromRoot } from './lib/paths.js';
-import { lineOf } from './lib/source-lines.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -24,59 +21,36 @@ const HOT = 'bench/python/hot_path.py';
 const QUOTAS_OFF = { LIVEPROBE_QUOTA_BYTES_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' };
 const CONNECTIONS = 10;
 
-/** A Python child: output kept, one JSON request per line on stdin, one JSON answer per line on stdout. */
+/** A Python fixture: one JSON request per line on stdin, one JSON answer per line on stdout, in order. */
 class PythonChild {
-  readonly lines: string[] = [];
-  readonly #waiters = new Set<() => void>();
-  readonly #child: ChildProcess;
+  readonly #child: Child;
 
-  constructor(
-    readonly name: string,
-    args: string[],
-    env: Record<string, string>,
-  ) {
-    const base = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('LIVEPROBE_')),
-    ) as Record<string, string>;
-    this.#child = spawn(args[0]!, args.slice(1), {
-      cwd: fromRoot(),
-      env: { ...base, PYTHONUNBUFFERED: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        this.lines.push(line);
-        if (process.env.LIVEPROBE_BENCH_ECHO !== undefined) process.stderr.write(`[${name}] ${line}\n`);
-        for (const waiter of this.#waiters) waiter();
-      });
-    }
+  constructor(name: string, args: string[], env: Record<string, string>) {
+    this.#child = new Child(args[0]!, args.slice(1), { name, env: { PYTHONUNBUFFERED: '1', ...env }, input: true });
   }
 
-  async line(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
-    return waitUntil(
-      () => {
-        for (const line of this.lines.slice(from)) {
-          const match = pattern.exec(line);
-          if (match !== null) return match;
-        }
-        return undefined;
-      },
-      60_000,
-      `${this.name} to print ${pattern}`,
-      20,
-    );
+  get name(): string {
+    return this.#child.name;
+  }
+
+  line(pattern: RegExp): Promise<RegExpExecArray> {
+    return this.#child.waitForMatch(pattern, 60_000, String(pattern));
   }
 
   async request<T>(body: unknown): Promise<T> {
-    const from = this.lines.length;
-    this.#child.stdin!.write(`${JSON.stringify(body)}\n`);
-    return JSON.parse((await this.line(/^\{"nsPerCall".*\}$/, from))[0]) as T;
+    const answers = () => this.#child.lines.items().filter((line) => ANSWER.test(line.text));
+    const answered = answers().length;
+    this.#child.write(`${JSON.stringify(body)}\n`);
+    const answer = await waitFor(() => answers()[answered], 60_000, `${this.name} to answer ${JSON.stringify(body)}`, 20);
+    return JSON.parse(answer.text) as T;
   }
 
   stop(): void {
-    this.#child.kill('SIGTERM');
+    void this.#child.stop();
   }
 }
+
+const ANSWER = /^\{"nsPerCall".*\}$/;
 
 async function load(url: string, seconds: number): Promise<number> {
   const result = await autocannon({ url: `${url}/products/tea`, connections: CONNECTIONS, duration: seconds });
@@ -95,7 +69,7 @@ const benchmark: Benchmark = {
     const rounds = ctx.options.rounds ?? 3;
     const seconds = ctx.options.httpSeconds;
     const cp = await startBenchControlPlane();
-    const sink = await startOtlpSink();
+    const sink = await otlpReceiver({ decode: false });
     const api = new ControlPlaneApi(cp.url);
     const children: PythonChild[] = [];
     try {
@@ -123,7 +97,7 @@ const benchmark: Benchmark = {
         children.push(child);
         urls.set(variant.key, (await child.line(/listening on (http:\/\/\S+)/))[1]!);
       }
-      await waitUntil(
+      await waitFor(
         async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith('bench-py-')).length === 3,
         30_000,
         'the three agents online',
@@ -159,7 +133,7 @@ const benchmark: Benchmark = {
       });
       children.push(hot, quiet);
       for (const child of [hot, quiet]) await child.line(/^ready$/);
-      await waitUntil(
+      await waitFor(
         async () => (await api.agents()).filter((a) => a.online && a.agentId.startsWith('bench-py-hot')).length === 2,
         30_000,
         'the hot-path agents online',
@@ -238,7 +212,7 @@ const benchmark: Benchmark = {
       };
     } finally {
       for (const child of children) child.stop();
-      await sink.close();
+      await sink.stop();
       await cp.stop();
     }
   },

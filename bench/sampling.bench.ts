@@ -5,17 +5,15 @@
  * records exported per second of hit time (min / median / max over the run's whole seconds),
  * hits counted as sampled, pauses, and whether exported + sampled adds up to the calls made.
  */
+import { fromRoot, lineOf, otlpReceiver, type Child, type OtlpReceiver, type SseStream } from '@liveprobe/harness';
 import { defined } from '@liveprobe/protocol/util';
 import type { ActionInput } from '@liveprobe/protocol';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, BenchContext, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
-import { ControlPlaneApi, type EventStream, isStatus } from './lib/control-plane-api.js';
+import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { sig } from './lib/format.js';
-import type { NodeProcess } from './lib/node-process.js';
-import { startOtlpLogCounter } from './lib/otlp-log-counter.js';
-import { fixture, fromRoot } from './lib/paths.js';
-import { lineOf } from './lib/source-lines.js';
+import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -25,7 +23,7 @@ const SETTLE_MS = 3000;
 
 interface Case {
   label: string;
-  app: NodeProcess;
+  app: Child;
   agentId: string;
   callsPerSecond: number;
   ratePerSecond: number | undefined;
@@ -33,13 +31,7 @@ interface Case {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function runCase(
-  c: Case,
-  api: ControlPlaneApi,
-  events: EventStream,
-  counter: Awaited<ReturnType<typeof startOtlpLogCounter>>,
-  seconds: number,
-) {
+async function runCase(c: Case, api: ControlPlaneApi, events: SseStream, receiver: OtlpReceiver, seconds: number) {
   const action: ActionInput = {
     type: 'log',
     file: HOT,
@@ -51,25 +43,27 @@ async function runCase(
   };
   const id = await api.addAction(action);
   await api.waitForStatus(id, c.agentId, 'installed');
-  const before = (await c.app.request<{ driven: number }>('stopDrive')).driven;
+  const before = (await c.app.ipc.request<{ driven: number }>('stopDrive')).driven;
   const started = Date.now();
-  await c.app.request('drive', { names: ['plain'], perSecond: c.callsPerSecond });
+  await c.app.ipc.request('drive', { names: ['plain'], perSecond: c.callsPerSecond });
   await sleep(seconds * 1000);
-  const driven = (await c.app.request<{ driven: number }>('stopDrive')).driven - before;
+  const driven = (await c.app.ipc.request<{ driven: number }>('stopDrive')).driven - before;
   const stopped = Date.now();
   await sleep(SETTLE_MS);
   await api.deleteAction(id);
   await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
-  const mine = events.events.filter((e) => e.data.actionId === id);
+  const mine = events.events().filter((e) => e.data.actionId === id);
   const sampled = mine
     .filter((e) => e.event === 'dropped' && String(e.data.reason).startsWith('sampled:'))
     .reduce((sum, e) => sum + Number(e.data.count ?? 0), 0);
   const pauses = mine.filter((e) => e.event === 'action_status' && e.data.state === 'paused').length;
   // Whole seconds inside the run only: the first and last are partial.
-  const perSecond = counter.perSecond(id);
+  const records = receiver.logRecords().filter((r) => r.attributes['liveprobe.action.id'] === id);
+  const perSecond = new Map<number, number>();
+  for (const { timeMs } of records) perSecond.set(Math.floor(timeMs / 1000), (perSecond.get(Math.floor(timeMs / 1000)) ?? 0) + 1);
   const seconds_ = [];
   for (let s = Math.floor(started / 1000) + 1; s < Math.floor(stopped / 1000); s++) seconds_.push(perSecond.get(s) ?? 0);
-  const exported = counter.total(id);
+  const exported = records.length;
   return { driven, exported, sampled, pauses, perSecond: seconds_, elapsedS: (stopped - started) / 1000 };
 }
 
@@ -79,13 +73,13 @@ const benchmark: Benchmark = {
   async run(ctx: BenchContext): Promise<Report> {
     const seconds = Math.max(10, ctx.options.httpSeconds * 2);
     const cp = await startBenchControlPlane();
-    const counter = await startOtlpLogCounter();
+    const receiver = await otlpReceiver();
     const api = new ControlPlaneApi(cp.url);
     const script = fixture('probe-target.mjs');
     const agent = (agentId: string, env: Record<string, string> = {}) => ({
       broker: cp.mqttUrl,
       agentId,
-      otlpEndpoint: counter.url,
+      otlpEndpoint: receiver.url,
       quotas: 'default' as const,
       env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_METRICS_EXPORTER: 'none', ...env },
     });
@@ -124,7 +118,7 @@ const benchmark: Benchmark = {
       ];
       for (const c of cases) {
         ctx.progress(`sampling: ${c.label}, ${c.callsPerSecond} calls/s for ${seconds} s`);
-        const r = await runCase(c, api, events, counter, seconds);
+        const r = await runCase(c, api, events, receiver, seconds);
         const rate = c.ratePerSecond ?? 200;
         rows.push([
           c.label,
@@ -142,7 +136,7 @@ const benchmark: Benchmark = {
     } finally {
       events.close();
       await Promise.all([prepared.stop(), breakpoint.stop()]);
-      await Promise.all([cp.stop(), counter.close()]);
+      await Promise.all([cp.stop(), receiver.stop()]);
     }
     return {
       blocks: [

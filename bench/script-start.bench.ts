@@ -6,15 +6,13 @@
  * session), one installed action (session open, nothing waiting), and one installed plus one
  * waiting for a file that never loads. Rounds interleave the two apps; ratios are per round.
  */
+import { lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { duration, range, ratio } from './lib/format.js';
-import type { NodeProcess } from './lib/node-process.js';
-import { startOtlpSink } from './lib/otlp-sink.js';
 import { fixture } from './lib/paths.js';
-import { lineOf } from './lib/source-lines.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -40,7 +38,7 @@ const benchmark: Benchmark = {
   async run(ctx): Promise<Report> {
     const rounds = ctx.options.rounds ?? 5;
     const cp = await startBenchControlPlane();
-    const sink = await startOtlpSink();
+    const sink = await otlpReceiver({ decode: false });
     const api = new ControlPlaneApi(cp.url);
     const script = fixture('module-loads.mjs');
     const bare = await startFixtureApp({ name: 'app without the agent', script });
@@ -53,10 +51,10 @@ const benchmark: Benchmark = {
     const samples = new Map<string, number[]>();
     const ratios = new Map<string, number[]>();
     const events = await api.events({ agent: AGENT_ID });
-    const measureAll = async (app: NodeProcess, state: string, baseline?: Map<string, number>): Promise<Map<string, number>> => {
+    const measureAll = async (app: Child, state: string, baseline?: Map<string, number>): Promise<Map<string, number>> => {
       const measured = new Map<string, number>();
       for (const task of TASKS) {
-        const ns = (await app.request<{ nsPerItem: number }>('measureTask', { task: task.key, count: COUNT })).nsPerItem;
+        const ns = (await app.ipc.request<{ nsPerItem: number }>('measureTask', { task: task.key, count: COUNT })).nsPerItem;
         measured.set(task.key, ns);
         const key = `${task.key} ${state}`;
         samples.set(key, [...(samples.get(key) ?? []), ns]);
@@ -67,7 +65,7 @@ const benchmark: Benchmark = {
     try {
       await agentConnected(probed);
       // V8 compiles the module loader's own code on the first imports: out of every round.
-      for (const app of [bare, probed]) for (const task of TASKS) await app.request('measureTask', { task: task.key, count: COUNT });
+      for (const app of [bare, probed]) for (const task of TASKS) await app.ipc.request('measureTask', { task: task.key, count: COUNT });
       for (let round = 1; round <= rounds; round++) {
         ctx.progress(`script-start: round ${round}/${rounds}`);
         const baseline = await measureAll(bare, 'bare');
@@ -98,7 +96,7 @@ const benchmark: Benchmark = {
     } finally {
       events.close();
       await Promise.all([bare.stop(), probed.stop()]);
-      await Promise.all([cp.stop(), sink.close()]);
+      await Promise.all([cp.stop(), sink.stop()]);
     }
 
     const table = renderTable(

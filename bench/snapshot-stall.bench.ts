@@ -4,15 +4,14 @@
  * small frame and a large one, captured alternately. Beside it, the whole cost of a hit as the
  * app sees it (V8's breakpoint and condition, the capture, the hand-off to the worker).
  */
+import { lineOf, otlpReceiver, waitFor } from '@liveprobe/harness';
 import type { ActionInput } from '@liveprobe/protocol';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
-import { ControlPlaneApi, waitUntil } from './lib/control-plane-api.js';
+import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { duration, ms } from './lib/format.js';
-import { startOtlpSink } from './lib/otlp-sink.js';
 import { fixture } from './lib/paths.js';
-import { lineOf } from './lib/source-lines.js';
 import { max, median, percentile } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -57,7 +56,7 @@ const benchmark: Benchmark = {
   async run(ctx): Promise<Report> {
     const rounds = ctx.options.rounds ?? 6;
     const cp = await startBenchControlPlane();
-    const sink = await startOtlpSink();
+    const sink = await otlpReceiver({ decode: false });
     const api = new ControlPlaneApi(cp.url);
     const app = await startFixtureApp({
       name: 'app with the agent',
@@ -87,13 +86,17 @@ const benchmark: Benchmark = {
       for (let round = 1; round <= rounds; round++) {
         ctx.progress(`snapshot-stall: round ${round}/${rounds}`);
         for (const frame of FRAMES) {
-          const { nsPerCall } = await app.request<{ nsPerCall: number }>('measure', { loop: frame.loop, calls: CALLS_PER_ROUND });
+          const { nsPerCall } = await app.ipc.request<{ nsPerCall: number }>('measure', { loop: frame.loop, calls: CALLS_PER_ROUND });
           perCall.set(frame.key, [...(perCall.get(frame.key) ?? []), nsPerCall]);
         }
       }
-      const notices = () => events.events.filter((e) => e.event === 'snapshot').map((e) => e.data as unknown as SnapshotNotice);
+      const notices = () =>
+        events
+          .events()
+          .filter((e) => e.event === 'snapshot')
+          .map((e) => e.data as unknown as SnapshotNotice);
       const byFrame = () => new Map(FRAMES.map((f) => [f.key, notices().filter((n) => n.actionId === actions.get(f.key))]));
-      await waitUntil(
+      await waitFor(
         () => [...byFrame().values()].every((list) => list.length >= expected),
         120_000,
         `${expected} snapshots of each frame`,
@@ -108,7 +111,7 @@ const benchmark: Benchmark = {
     } finally {
       events.close();
       await app.stop();
-      await Promise.all([cp.stop(), sink.close()]);
+      await Promise.all([cp.stop(), sink.stop()]);
     }
 
     const table = renderTable(

@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { isTopicSafe, type ActionState } from '@liveprobe/protocol';
 import { agentIdOf, startFleet, type Fleet } from './fleet.js';
 import { startFleetProcesses, type ChildMessage, type ChildOptions, type FleetProcesses, type ParentMessage } from './fleet-processes.js';
-import { preciseNow, redact, type AgentNotice } from './simulated-agent.js';
+import { preciseNow } from '@liveprobe/harness/clock';
+import { redact, type AgentNotice } from './simulated-agent.js';
 
 const USAGE = `usage: fleet-simulator --broker <url> --agents <n> --tags <a,b> [options]
 

@@ -1,4 +1,4 @@
 // The fleet simulator as a library: simulated agents for tests and benchmarks.
 export { startFleet, agentIdOf, type Fleet, type FleetOptions } from './fleet.js';
 export { startFleetProcesses, type FleetProcesses, type FleetProcessesOptions } from './fleet-processes.js';
-export { SimulatedAgent, preciseNow, type AgentNotice, type SimulatedAgentOptions } from './simulated-agent.js';
+export { SimulatedAgent, type AgentNotice, type SimulatedAgentOptions } from './simulated-agent.js';

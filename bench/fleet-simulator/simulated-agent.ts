@@ -4,8 +4,8 @@
  * reconciliation by `rev`, an `installed` status for every new action, `removed` and `expired`
  * as the real agent reports them, and heartbeats.
  */
+import { preciseNow } from '@liveprobe/harness/clock';
 import { defined } from '@liveprobe/protocol/util';
-import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Action, ActionState, ActionStatusEvent, AgentEvent, AgentOnline, Topics } from '@liveprobe/protocol';
 
@@ -29,11 +29,6 @@ export interface SimulatedAgentOptions {
   /** Seconds an MQTT connect may take before mqtt.js gives up and retries. */
   connectTimeoutSeconds: number;
   notify: (notice: AgentNotice) => void;
-}
-
-/** Wall-clock milliseconds comparable across the processes of one machine. */
-export function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 export class SimulatedAgent {

@@ -1,5 +1,5 @@
 /** Apps under test, started as users start them: `node [--import @liveprobe/agent/register] app.js`. */
-import { NodeProcess } from './node-process.js';
+import { Child } from '@liveprobe/harness';
 
 export interface AgentSettings {
   broker: string;
@@ -27,7 +27,8 @@ export const QUOTAS_OFF = {
   LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0',
 };
 
-export function appProcess(settings: AppSettings): NodeProcess {
+/** The app as a child with an IPC channel (fixtures answer requests on it; HTTP apps ignore it). */
+export function appProcess(settings: AppSettings): Child {
   const execArgv = [...(settings.execArgv ?? [])];
   let env: Record<string, string> = { ...settings.env };
   const { agent } = settings;
@@ -44,24 +45,24 @@ export function appProcess(settings: AppSettings): NodeProcess {
       ...agent.env,
     };
   }
-  return new NodeProcess(settings.script, { name: settings.name, execArgv, env });
+  return new Child(process.execPath, [...execArgv, settings.script], { name: settings.name, env, ipc: true });
 }
 
 /** An IPC-driven fixture (bench/fixtures/ipc-driver.mjs), resolved once it says it is ready. */
-export async function startFixtureApp(settings: AppSettings): Promise<NodeProcess> {
+export async function startFixtureApp(settings: AppSettings): Promise<Child> {
   const app = appProcess(settings);
-  await app.message<{ ready?: boolean }>((m) => m.ready === true, 30_000, 'the app to start');
+  await app.ipc.message<{ ready?: boolean }>((m) => m.ready === true, 30_000, 'the app to start');
   return app;
 }
 
 /** An HTTP app that prints `listening on <url>` (the example shop), with PORT=0. */
-export async function startHttpApp(settings: AppSettings): Promise<{ app: NodeProcess; url: string }> {
+export async function startHttpApp(settings: AppSettings): Promise<{ app: Child; url: string }> {
   const app = appProcess({ ...settings, env: { PORT: '0', ...settings.env } });
-  const match = await app.waitForLine(/listening on (http:\/\/\S+)/, 30_000, '`listening on <url>`');
+  const match = await app.waitForMatch(/listening on (http:\/\/\S+)/, 30_000, '`listening on <url>`');
   return { app, url: match[1]! };
 }
 
 /** Resolves once the agent printed that it is connected, so actions can target it. */
-export async function agentConnected(app: NodeProcess): Promise<void> {
-  await app.waitForLine(/\[liveprobe\] connected to /, 30_000, 'the agent to connect');
+export async function agentConnected(app: Child): Promise<void> {
+  await app.waitForMatch(/\[liveprobe\] connected to /, 30_000, 'the agent to connect');
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { checkExpression, checkTemplate } from '@liveprobe/protocol';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 
 interface Vectors {
   expressions: { source: string; expr: unknown }[];

@@ -4,9 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { controlPlane } from '../agent/fixtures.js';
-import { Child } from '../helpers/child.js';
+import { Child, fromRoot } from '@liveprobe/harness';
 import { sseEvents } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
 
 /** LIVEPROBE_TEST_PYTHON_VENV runs the suite on another interpreter's venv (e.g. a Python 3.12 one). */
 export const VENV = process.env.LIVEPROBE_TEST_PYTHON_VENV ?? fromRoot('.venv-agent-python');

@@ -9,7 +9,7 @@ import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
 import { lineOf, otlpReceiver, sseEvents, waitFor, type SseEvent, type SseStream } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { addAction, app, controlPlane } from './fixtures.js';
 
 const WAIT = 20_000;

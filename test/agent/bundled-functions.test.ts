@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 20_000;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { otlpReceiver, startApp, waitFor } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 20_000;

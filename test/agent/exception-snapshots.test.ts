@@ -3,11 +3,9 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
-import { Child } from '../helpers/child.js';
+import { Child, fromRoot, ObservedList } from '@liveprobe/harness';
 import { cli } from '../helpers/cli.js';
-import { fromRoot } from '../helpers/paths.js';
 import { lineOf, otlpReceiver, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
-import { ObservedList } from '../helpers/observed-list.js';
 import { addAction, app, controlPlane } from './fixtures.js';
 
 const WAIT = 15_000;

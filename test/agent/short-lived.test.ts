@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
-import { Child } from '../helpers/child.js';
-import { fromRoot } from '../helpers/paths.js';
+import { Child, fromRoot } from '@liveprobe/harness';
 import type { App } from '../helpers/app.js';
 import { lineOf, otlpReceiver } from '../helpers/index.js';
 import { addAction, app, controlPlane, installed } from './fixtures.js';

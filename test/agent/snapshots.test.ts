@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
 import { lineOf, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
-import { ObservedList } from '../helpers/observed-list.js';
+import { ObservedList } from '@liveprobe/harness';
 import { addAction, app, checkout, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 15_000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { build } from 'esbuild';
 import { lineOf, sseEvents, tempDir, type SseEvent, type SseStream } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { addAction, app, checkout, controlPlane } from './fixtures.js';
 
 const WAIT = 15_000;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Child } from '../helpers/child.js';
-import { builtFile } from '../helpers/paths.js';
+import { Child, builtFile } from '@liveprobe/harness';
 import { controlPlane } from '../agent/fixtures.js';
 import { attachCli, attachFails, inspectorAnswers, plainNodeService, sidecarOffline, TARGET, WAIT } from './fixtures.js';
 

@@ -6,7 +6,7 @@ import CDP from 'chrome-remote-interface';
 import { build } from 'esbuild';
 import type { ActionStatusEvent } from '@liveprobe/protocol';
 import { lineOf, otlpReceiver, sseEvents, tempDir, waitFor, type SseEvent } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { attachCli, chromium, PAGE_DIR, snapshot, snapshotsOf, staticServer, WAIT } from './fixtures.js';
 

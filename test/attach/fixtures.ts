@@ -5,8 +5,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { Child } from '../helpers/child.js';
-import { builtFile, fromRoot } from '../helpers/paths.js';
+import { Child, builtFile, fromRoot } from '@liveprobe/harness';
 import { freePort, tempDir, waitFor, type ControlPlane } from '../helpers/index.js';
 
 export const WAIT = 15_000;

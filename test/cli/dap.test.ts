@@ -6,8 +6,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ActionView, AgentView } from '@liveprobe/control-plane';
 import { lineOf, repoRoot, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../helpers/index.js';
-import { builtFile, fromRoot } from '../helpers/paths.js';
-import { ObservedList } from '../helpers/observed-list.js';
+import { builtFile, fromRoot, ObservedList } from '@liveprobe/harness';
 
 const WAIT = 20_000;
 const SOURCE = fromRoot('examples/shop/src/server.ts');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Child } from '../helpers/child.js';
+import { Child } from '@liveprobe/harness';
 import { startControlPlane } from '../helpers/index.js';
 
 const WAIT = 30_000;

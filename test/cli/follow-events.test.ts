@@ -6,7 +6,7 @@ import { ApiClient } from '../../cli/src/api/client.js';
 import { followEvents } from '../../cli/src/api/follow-events.js';
 import { ApiError, ControlPlaneUnreachableError } from '../../cli/src/errors.js';
 import { startControlPlane } from '../helpers/index.js';
-import { ObservedList } from '../helpers/observed-list.js';
+import { ObservedList } from '@liveprobe/harness';
 
 const WAIT = 20_000;
 

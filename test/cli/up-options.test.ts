@@ -12,8 +12,7 @@ import mqtt from 'mqtt';
 import { type DesiredState, desiredStateSigningInput } from '@liveprobe/protocol';
 import { identityProvider } from '../helpers/identity-provider.js';
 import { type ControlPlaneOptions, startControlPlane, tempDir } from '../helpers/index.js';
-import { Child } from '../helpers/child.js';
-import { builtFile } from '../helpers/paths.js';
+import { Child, builtFile } from '@liveprobe/harness';
 
 const api = (url: string, path: string, token?: string, init: RequestInit = {}) =>
   fetch(`${url}/api/v1${path}`, {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { collectorBinary, tempDir, validateCollectorConfig } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 
 // Every collector config we ship: the default and the variants.
 const CONFIGS = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 
 // The attribute every liveprobe metric, log record and snapshot span carries, as each backend names it.
 const PROMETHEUS_LABEL = 'liveprobe_action_id';

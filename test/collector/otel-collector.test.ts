@@ -20,7 +20,7 @@ import {
   type Prometheus,
 } from '../helpers/index.js';
 import { addAction, checkout } from '../agent/fixtures.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 
 const WAIT = 30_000;
 const SHOP = 'examples/shop/dist/server.js';

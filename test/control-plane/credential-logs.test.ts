@@ -8,9 +8,8 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { Child } from '../helpers/child.js';
+import { Child, builtFile } from '@liveprobe/harness';
 import { cli, freePort, mosquitto, startControlPlane, tempDir, waitFor } from '../helpers/index.js';
-import { builtFile } from '../helpers/paths.js';
 import { attachCli, plainNodeService } from '../attach/fixtures.js';
 
 const run = promisify(execFile);

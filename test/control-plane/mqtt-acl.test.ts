@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { startControlPlane } from '@liveprobe/control-plane';
 import { cli, mosquitto, startControlPlane as startUp, tempDir, waitFor } from '../helpers/index.js';
-import { fromRoot } from '../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { logAction } from './fixtures.js';
 
 const run = promisify(execFile);

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { startFleet, type Fleet, type FleetOptions } from '../../bench/fleet-simulator/index.js';
 import { startControlPlane, waitFor, type ControlPlane } from '../helpers/index.js';
-import { Child } from '../helpers/child.js';
-import { builtFile } from '../helpers/paths.js';
+import { Child, builtFile } from '@liveprobe/harness';
 
 const WAIT = 60_000;
 

@@ -1,6 +1,5 @@
 import { defined } from '@liveprobe/protocol/util';
-import { Child, type ExitStatus } from './child.js';
-import { fromRoot } from './paths.js';
+import { Child, type ExitStatus, fromRoot } from '@liveprobe/harness';
 
 export interface AppOptions {
   /** The app's entry file, absolute or relative to the repository root. */

@@ -4,8 +4,7 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { fromRoot } from './paths.js';
-import { tempDir, type TempDir } from './temp-dir.js';
+import { fromRoot, tempDir, type TempDir } from '@liveprobe/harness';
 
 /** Where screenshots go (gitignored); the README's copies live in docs/screenshots/. */
 export const SCREENSHOT_DIR = fromRoot('test-artifacts/portal');

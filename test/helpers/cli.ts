@@ -1,6 +1,5 @@
 import { defined } from '@liveprobe/protocol/util';
-import { Child, type ExitStatus } from './child.js';
-import { builtFile } from './paths.js';
+import { Child, type ExitStatus, builtFile } from '@liveprobe/harness';
 
 export interface CliResult {
   code: number | null;

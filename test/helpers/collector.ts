@@ -1,10 +1,8 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { ExitStatus } from './child.js';
+import { type ExitStatus, fromRoot, repoRoot, waitFor } from '@liveprobe/harness';
 import { isolatedNetwork } from './isolated-network.js';
-import { fromRoot, repoRoot } from './paths.js';
-import { waitFor } from './wait-for.js';
 
 export interface CollectorOptions {
   /** Config files, repository-relative, merged in order (repeated `--config`). */

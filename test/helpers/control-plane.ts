@@ -1,7 +1,5 @@
 import { defined } from '@liveprobe/protocol/util';
-import { Child, type ExitStatus } from './child.js';
-import { builtFile } from './paths.js';
-import { tempDir, type TempDir } from './temp-dir.js';
+import { Child, type ExitStatus, builtFile, tempDir, type TempDir } from '@liveprobe/harness';
 
 export interface ControlPlaneOptions {
   /** An external broker (e.g. from mosquitto()) instead of the embedded one. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import protobuf from 'protobufjs';
-import { ObservedList } from './observed-list.js';
+import { ObservedList } from '@liveprobe/harness';
 
 /** One metric series as the Datadog exporter sent it (/api/v2/series). */
 export interface DatadogSeries {

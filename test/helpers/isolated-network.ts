@@ -1,8 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Child, type ChildOptions } from './child.js';
-import { tempDir } from './temp-dir.js';
+import { Child, type ChildOptions, tempDir } from '@liveprobe/harness';
 
 export interface IsolatedNetworkOptions {
   /** Ports inside that the test reaches from outside: each gets a port on 127.0.0.1 outside. */

@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { ObservedList } from './observed-list.js';
-import { decodeJsonLogs, decodeProtobufLogs, type LogRecord } from './otlp-logs.js';
+import { ObservedList, decodeJsonLogs, decodeProtobufLogs, type LogRecord } from '@liveprobe/harness';
 
 export interface LokiStandIn {
   /** The value for a collector's Loki exporter endpoint: <base>/otlp, as for a real Loki. */

@@ -5,9 +5,7 @@ import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { Child } from './child.js';
-import { freePort } from './free-port.js';
-import { tempDir } from './temp-dir.js';
+import { Child, freePort, tempDir } from '@liveprobe/harness';
 
 const run = promisify(execFile);
 

@@ -2,10 +2,7 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Child, exitDescription } from './child.js';
-import { freePort } from './free-port.js';
-import { tempDir } from './temp-dir.js';
-import { waitFor } from './wait-for.js';
+import { Child, exitDescription, freePort, tempDir, waitFor } from '@liveprobe/harness';
 
 export interface PrometheusOptions {
   /** host:port targets scraped every second, with honor_labels as collector-config/prometheus-scrape.yaml advises. */

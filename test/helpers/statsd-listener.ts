@@ -1,7 +1,7 @@
 // A StatsD daemon stand-in: a real UDP socket on loopback that parses every line it receives
 // (`name:value|type|@rate|#tag:value,…`, the DogStatsD form of the StatsD protocol).
 import { createSocket } from 'node:dgram';
-import { ObservedList } from './observed-list.js';
+import { ObservedList } from '@liveprobe/harness';
 
 export interface StatsdLine {
   name: string;

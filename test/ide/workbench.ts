@@ -4,8 +4,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import type { TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browser, SCREENSHOT_DIR } from '../helpers/browser.js';
-import { fromRoot } from '../helpers/paths.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { fromRoot, waitFor } from '@liveprobe/harness';
 import type { CodeServer } from './code-server.js';
 
 export const WAIT = 30_000;

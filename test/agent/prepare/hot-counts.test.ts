@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OutputEvent } from '@liveprobe/protocol';
-import { fromRoot } from '../../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { lineOf, otlpReceiver, sseEvents, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, getAction, installed } from '../fixtures.js';
 

@@ -10,7 +10,7 @@ import type { AgentView } from '@liveprobe/control-plane';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
 import { PrepareTally } from '../../../agent/src/worker/prepared/prepare-summary.js';
 import type { PreparedOutcomeReport } from '../../../agent/src/prepare/prepared-messages.js';
-import { fromRoot } from '../../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { cli, waitFor } from '../../helpers/index.js';
 import { app, controlPlane } from '../fixtures.js';
 

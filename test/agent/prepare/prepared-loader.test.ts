@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { tempDir } from '../../helpers/index.js';
-import { fromRoot } from '../../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 
 const AGENT = pathToFileURL(fromRoot('agent/dist/register.js')).href;
 

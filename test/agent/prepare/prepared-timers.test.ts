@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fromRoot } from '../../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { lineOf, otlpReceiver, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, deleteAction, getAction } from '../fixtures.js';
 

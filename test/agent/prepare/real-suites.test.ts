@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { fromRoot } from '../../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 
 /** Packages whose published tarball has its tape suite under test/. */
 const SUITES = ['minimist', 'qs', 'side-channel', 'function-bind', 'is-regex', 'es-to-primitive'];

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DroppedEvent } from '@liveprobe/protocol';
-import { fromRoot } from '../../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { lineOf, type OtlpReceiver, otlpReceiver, type SseStream, sseEvents, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, getAction, installed } from '../fixtures.js';
 

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { AgentView } from '@liveprobe/control-plane';
 import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
 import { readConfig } from '../../../agent/src/worker/config.js';
-import { fromRoot } from '../../helpers/paths.js';
+import { fromRoot } from '@liveprobe/harness';
 import { lineOf, tempDir, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, installed } from '../fixtures.js';
 

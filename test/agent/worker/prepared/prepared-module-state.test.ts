@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqtt from 'mqtt';
 import type { OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import { ObservedList } from '../../../helpers/observed-list.js';
-import { fromRoot } from '../../../helpers/paths.js';
+import { ObservedList, fromRoot } from '@liveprobe/harness';
 import { lineOf, sseEvents } from '../../../helpers/index.js';
 import { addAction, app, checkout, controlPlane, installed } from '../../fixtures.js';
 

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { ActionStatusEvent, DroppedEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import { ObservedList } from '../../../helpers/observed-list.js';
-import { fromRoot } from '../../../helpers/paths.js';
+import { ObservedList, fromRoot } from '@liveprobe/harness';
 import { lineOf, sseEvents, waitFor } from '../../../helpers/index.js';
 import { addAction, app, checkout, controlPlane, deleteAction, getAction, installed } from '../../fixtures.js';
 

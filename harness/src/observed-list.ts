@@ -1,3 +1,4 @@
+/** A stream's arrivals kept in order, with waits for the first match (see ObservedList). */
 interface Waiter<T> {
   predicate: (item: T) => boolean;
   resolve: (item: T) => void;
@@ -10,9 +11,11 @@ interface Waiter<T> {
 export class ObservedList<T> {
   readonly #items: T[] = [];
   readonly #waiters = new Set<Waiter<T>>();
+  readonly #listeners = new Set<(item: T) => void>();
 
   push(item: T): void {
     this.#items.push(item);
+    for (const listener of this.#listeners) listener(item);
     for (const waiter of this.#waiters) {
       if (waiter.predicate(item)) {
         this.#waiters.delete(waiter);
@@ -23,6 +26,19 @@ export class ObservedList<T> {
 
   items(): T[] {
     return [...this.#items];
+  }
+
+  /** Calls `listener` with every item pushed from now on; returns the function that stops it. */
+  on(listener: (item: T) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Forgets the items so far (a long run that only needs what comes next); waits go on. */
+  clear(): void {
+    this.#items.length = 0;
   }
 
   /** `signal` abandons the wait early (its promise then never settles), freeing its timer. */

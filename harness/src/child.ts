@@ -1,6 +1,11 @@
+/**
+ * A process a test or a benchmark starts: its output kept line by line, optionally an IPC
+ * channel for requests to a Node.js fixture, and stop() that always ends it.
+ */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { IpcChannel } from './ipc-channel.js';
 import { ObservedList } from './observed-list.js';
 import { repoRoot } from './paths.js';
 
@@ -16,6 +21,10 @@ export interface ChildOptions {
   /** Run as this user and group (a test running as root starting a server that refuses root). */
   uid?: number;
   gid?: number;
+  /** Opens an IPC channel (the command must be node): see `ipc`. */
+  ipc?: boolean;
+  /** Keeps stdin open for `write` (a child reading requests line by line); otherwise stdin is closed. */
+  input?: boolean;
 }
 
 /** One output line, tagged with the stream it came from. */
@@ -62,6 +71,7 @@ export class Child {
   /** Resolves once the process exited and its output pipes are drained. */
   readonly closed: Promise<void>;
   #status: ExitStatus | undefined;
+  readonly #ipc: IpcChannel | undefined;
 
   constructor(command: string, args: string[], options: ChildOptions) {
     this.name = options.name;
@@ -69,7 +79,7 @@ export class Child {
       // Bare specifiers such as `@liveprobe/agent/register` resolve from the repository root.
       cwd: repoRoot,
       env: childEnv(options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === true ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.ipc === true ? (['ipc'] as const) : [])],
       ...defined({ uid: options.uid, gid: options.gid }),
     });
     running.add(this.#process);
@@ -90,6 +100,13 @@ export class Child {
     this.closed = new Promise((resolve) => this.#process.once('close', () => resolve()));
     this.#collect('stdout');
     this.#collect('stderr');
+    if (options.ipc === true) this.#ipc = new IpcChannel(this.#process, this);
+  }
+
+  /** The IPC channel to a fixture started with `ipc: true`. */
+  get ipc(): IpcChannel {
+    if (this.#ipc === undefined) throw new Error(`${this.name} was started without an IPC channel (ChildOptions.ipc)`);
+    return this.#ipc;
   }
 
   get pid(): number {
@@ -133,6 +150,17 @@ export class Child {
     }
   }
 
+  /** Writes to the stdin of a child started with `input: true`. */
+  write(text: string): void {
+    if (this.#process.stdin === null) throw new Error(`${this.name} was started without stdin (ChildOptions.input)`);
+    this.#process.stdin.write(text);
+  }
+
+  /** The first output line matching `pattern` (either stream), with its groups. */
+  async waitForMatch(pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+    return pattern.exec(await this.waitForLine((text) => pattern.test(text), timeoutMs, what))!;
+  }
+
   /** Sends `signal`, and SIGKILL if the process is still alive after `graceMs`. Idempotent. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<ExitStatus> {
     if (this.#status !== undefined) return this.#status;
@@ -148,7 +176,7 @@ export class Child {
   #collect(stream: 'stdout' | 'stderr'): void {
     const source = this.#process[stream];
     if (source === null) return;
-    const echo = process.env.LIVEPROBE_TEST_ECHO !== undefined;
+    const echo = process.env.LIVEPROBE_TEST_ECHO !== undefined || process.env.LIVEPROBE_BENCH_ECHO !== undefined;
     createInterface({ input: source, crlfDelay: Infinity }).on('line', (text) => {
       if (echo) process.stderr.write(`[${this.name}] ${text}\n`);
       this.lines.push({ stream, text });

@@ -6,7 +6,7 @@ import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs
 import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
-import { otlpReceiver, type OtlpProtocol } from './index.js';
+import { otlpReceiver, waitFor, type OtlpProtocol } from '@liveprobe/harness';
 
 const exporters: Record<OtlpProtocol, (url: string) => LogRecordExporter> = {
   'http/json': (url) => new JsonLogExporter({ url }),
@@ -22,6 +22,7 @@ for (const [protocol, exporterFor] of Object.entries(exporters)) {
       processors: [new SimpleLogRecordProcessor({ exporter: exporterFor(`${receiver.url}/v1/logs`) })],
     });
     t.after(() => provider.shutdown());
+    const before = Date.now();
     const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
 
     provider.getLogger('self-test').emit({
@@ -35,6 +36,7 @@ for (const [protocol, exporterFor] of Object.entries(exporters)) {
     const record = await receiver.waitForLog((r) => r.body === 'order 7 for Ada', 5000);
     assert.equal(record.severityText, 'WARN');
     assert.equal(record.severityNumber, SeverityNumber.WARN);
+    assert.ok(record.timeMs >= before - 1 && record.timeMs <= Date.now() + 1, `the record's time ${record.timeMs} is when it was emitted`);
     assert.deepEqual(record.attributes, {
       'code.line.number': 36,
       ratio: 0.5,
@@ -49,7 +51,20 @@ for (const [protocol, exporterFor] of Object.entries(exporters)) {
   });
 }
 
-test('the OTLP receiver accepts traces and metrics without decoding them', async (t) => {
+test('an OTLP receiver with decode: false answers every export with success, counts the requests and keeps nothing', async (t) => {
+  const receiver = await otlpReceiver({ decode: false });
+  t.after(() => receiver.stop());
+  const provider = new LoggerProvider({
+    processors: [new SimpleLogRecordProcessor({ exporter: exporters['http/protobuf'](`${receiver.url}/v1/logs`) })],
+  });
+  t.after(() => provider.shutdown());
+  for (let i = 0; i < 3; i++) provider.getLogger('discarded').emit({ body: `line ${i}` });
+  await waitFor(() => receiver.requests().get('/v1/logs') === 3, 5000, 'three export requests');
+  assert.deepEqual(receiver.logRecords(), []);
+  assert.deepEqual(receiver.errors(), []);
+});
+
+test('the OTLP receiver accepts empty trace and metric exports', async (t) => {
   const receiver = await otlpReceiver();
   t.after(() => receiver.stop());
   for (const path of ['/v1/traces', '/v1/metrics']) {

@@ -10,6 +10,8 @@ import { waitFor } from './wait-for.js';
 export interface Mosquitto {
   /** mqtt://127.0.0.1:<port> */
   readonly url: string;
+  /** The broker's process id (a benchmark reads its memory). */
+  readonly pid: number;
   output(): string;
   stop(): Promise<void>;
   /** Stops the broker (clients see it go away), leaving the port free until `start()`. */
@@ -20,27 +22,43 @@ export interface Mosquitto {
 
 const binary = '/usr/sbin/mosquitto';
 
-/**
- * A real Mosquitto broker (MQTT 5) on a free loopback port, for the external-broker tests.
- * A missing binary is an error, never a skip: those tests are what proves `--broker` works.
- */
 export interface MosquittoOptions {
   /** Config lines instead of `allow_anonymous true`, e.g. a password_file and an acl_file. */
   auth?: string[];
+  /** More config lines, e.g. `max_queued_messages 10000` for a large fleet. */
+  settings?: string[];
+  /** No log lines (a benchmark connecting thousands of clients); by default they go to output(). */
+  quiet?: boolean;
 }
 
+/** Whether /usr/sbin/mosquitto exists (a benchmark leaves the Mosquitto rows out without it). */
+export function mosquittoAvailable(): Promise<boolean> {
+  return access(binary, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * A real Mosquitto broker (MQTT 5) on a free loopback port, for the external-broker tests and
+ * benchmarks. A missing binary is an error, never a skip: those tests are what proves `--broker` works.
+ */
 export async function mosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
-  try {
-    await access(binary, constants.X_OK);
-  } catch {
+  if (!(await mosquittoAvailable()))
     throw new Error(`${binary} not found: install it with \`apt-get install -y mosquitto\` (.ci/run does)`);
-  }
   const dir = await tempDir('liveprobe-mosquitto-');
   const port = await freePort();
   const config = join(dir.path, 'mosquitto.conf');
   await writeFile(
     config,
-    [`listener ${port} 127.0.0.1`, ...(options.auth ?? ['allow_anonymous true']), 'persistence false', 'log_dest stderr', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      ...(options.auth ?? ['allow_anonymous true']),
+      'persistence false',
+      options.quiet === true ? 'log_dest none' : 'log_dest stderr',
+      ...(options.settings ?? []),
+      '',
+    ].join('\n'),
   );
   let child = await launch(config, port);
   const stop = async () => {
@@ -49,6 +67,9 @@ export async function mosquitto(options: MosquittoOptions = {}): Promise<Mosquit
   };
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid;
+    },
     output: () => child.output(),
     stop,
     kill: async () => {

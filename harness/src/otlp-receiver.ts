@@ -26,24 +26,38 @@ export interface OtlpReceiver {
   waitForLog(predicate: (record: LogRecord) => boolean, timeoutMs: number, what?: string): Promise<LogRecord>;
   /** Requests that could not be decoded, as "path: reason"; a test can assert there were none. */
   errors(): string[];
+  /** Export requests received, per path (`/v1/logs`, `/v1/traces`, `/v1/metrics`). */
+  requests(): Map<string, number>;
   stop(): Promise<void>;
 }
 
 const json = 'application/json';
 const protobuf = 'application/x-protobuf';
 
+export interface OtlpReceiverOptions {
+  /**
+   * false: answer every export with success and only count requests, keeping nothing (where
+   * agents export during a benchmark: as in production, at little cost to the machine).
+   */
+  decode?: boolean;
+}
+
 /**
- * A real OTLP/HTTP endpoint on 127.0.0.1: it decodes /v1/logs in both encodings and answers
- * /v1/traces and /v1/metrics with success without reading them, so an app running a full SDK
+ * A real OTLP/HTTP endpoint on 127.0.0.1: it decodes logs, spans and metrics in both encodings
+ * (JSON and protobuf), and answers every export with success, so an app running a full SDK
  * does not log export failures.
  */
-export async function otlpReceiver(): Promise<OtlpReceiver> {
+export async function otlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const records = new ObservedList<LogRecord>();
   const spans = new ObservedList<SpanRecord>();
   const metrics = new ObservedList<MetricPoint>();
   const errors: string[] = [];
+  const requests = new Map<string, number>();
+  const received = options.decode === false ? undefined : { records, spans, metrics };
   const server = createServer((req, res) => {
-    void handle(req, res, { records, spans, metrics }).catch((error: unknown) => {
+    const path = new URL(req.url ?? '/', 'http://receiver').pathname;
+    requests.set(path, (requests.get(path) ?? 0) + 1);
+    void handle(req, res, path, received).catch((error: unknown) => {
       errors.push(`${req.url ?? ''}: ${String(error)}`);
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
       res.end(String(error));
@@ -69,6 +83,7 @@ export async function otlpReceiver(): Promise<OtlpReceiver> {
     waitForSpan: (predicate, timeoutMs, what = 'a matching span') => spans.waitFor(predicate, timeoutMs, what),
     waitForLog: (predicate, timeoutMs, what = 'a matching log record') => records.waitFor(predicate, timeoutMs, what),
     errors: () => [...errors],
+    requests: () => new Map(requests),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)));
@@ -83,8 +98,7 @@ interface Received {
   metrics: ObservedList<MetricPoint>;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, { records, spans, metrics }: Received): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://receiver').pathname;
+async function handle(req: IncomingMessage, res: ServerResponse, path: string, received: Received | undefined): Promise<void> {
   if (req.method !== 'POST' || !['/v1/logs', '/v1/traces', '/v1/metrics'].includes(path)) {
     res.writeHead(404).end();
     return;
@@ -94,8 +108,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, { records, span
     res.writeHead(415, { 'content-type': 'text/plain' }).end(`unsupported content-type ${type ?? ''}`);
     return;
   }
-  let body = await readBody(req);
-  if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+  const body = await readBody(req);
+  if (received !== undefined) decode(path, type, req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body, received);
+  // An empty Export*ServiceResponse means full success in either encoding.
+  res.writeHead(200, { 'content-type': type }).end(type === json ? '{}' : undefined);
+}
+
+function decode(path: string, type: string, body: Buffer, { records, spans, metrics }: Received): void {
   if (path === '/v1/logs') {
     for (const record of type === json ? decodeJsonLogs(body) : decodeProtobufLogs(body)) records.push(record);
   }
@@ -105,8 +124,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, { records, span
   if (path === '/v1/traces') {
     for (const span of type === json ? decodeJsonSpans(body) : decodeProtobufSpans(body)) spans.push(span);
   }
-  // An empty Export*ServiceResponse means full success in either encoding.
-  res.writeHead(200, { 'content-type': type }).end(type === json ? '{}' : undefined);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -6,6 +6,8 @@ export interface LogRecord {
   body: unknown;
   severityText: string;
   severityNumber: number;
+  /** When the hit happened, epoch ms (0 when the record carries no time). */
+  timeMs: number;
   attributes: Record<string, unknown>;
   /** Hex, '' when the record carries no trace context. */
   traceId: string;
@@ -14,8 +16,8 @@ export interface LogRecord {
 }
 
 // @opentelemetry/otlp-transformer only encodes requests (its reader decodes export responses),
-// so requests are decoded with protobufjs from the official .proto files vendored in ./proto.
-const protoDir = fileURLToPath(new URL('./proto/', import.meta.url));
+// so requests are decoded with protobufjs from the official .proto files vendored in harness/proto.
+const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
 const requestTypes = new Map<string, protobuf.Type>();
 
 /** An Export*ServiceRequest in binary protobuf, as the OTLP/JSON shape (ids still base64). */
@@ -68,6 +70,7 @@ interface Request {
         body?: AnyValue;
         severityText?: string;
         severityNumber?: number;
+        timeUnixNano?: number | string;
         attributes?: KeyValue[];
         traceId?: string;
         spanId?: string;
@@ -86,6 +89,7 @@ function flatten(request: Request, idToHex: (id: string) => string): LogRecord[]
           body: value(record.body),
           severityText: record.severityText ?? '',
           severityNumber: record.severityNumber ?? 0,
+          timeMs: Number(record.timeUnixNano ?? 0) / 1e6,
           attributes: attributes(record.attributes),
           traceId: record.traceId === undefined ? '' : idToHex(record.traceId),
           spanId: record.spanId === undefined ? '' : idToHex(record.spanId),
