@@ -5,7 +5,7 @@
  * app sees it (V8's breakpoint and condition, the capture, the hand-off to the worker).
  */
 import { lineOf, otlpReceiver, waitFor } from '@liveprobe/harness';
-import type { ActionInput } from '@liveprobe/protocol';
+import type { ActionInput, SnapshotNotice } from '@liveprobe/protocol';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
@@ -42,13 +42,6 @@ const FRAMES: Frame[] = [
     marker: 'large-frame',
   },
 ];
-
-interface SnapshotNotice {
-  id: string;
-  actionId: string;
-  stallMs: number;
-  truncated: boolean;
-}
 
 const benchmark: Benchmark = {
   name: 'snapshot-stall',
@@ -94,7 +87,7 @@ const benchmark: Benchmark = {
         events
           .events()
           .filter((e) => e.event === 'snapshot')
-          .map((e) => e.data as unknown as SnapshotNotice);
+          .map((e) => e.data as SnapshotNotice);
       const byFrame = () => new Map(FRAMES.map((f) => [f.key, notices().filter((n) => n.actionId === actions.get(f.key))]));
       await waitFor(
         () => [...byFrame().values()].every((list) => list.length >= expected),
@@ -105,8 +98,7 @@ const benchmark: Benchmark = {
       stalls = byFrame();
       for (const frame of FRAMES) {
         const last = stalls.get(frame.key)!.at(-1)!;
-        const full = (await (await fetch(`${cp.url}/api/v1/snapshots/${last.id}`)).json()) as { snapshot: { bytes: number } };
-        bytes.set(frame.key, full.snapshot.bytes);
+        bytes.set(frame.key, (await api.snapshot(last.id)).snapshot.bytes);
       }
     } finally {
       events.close();

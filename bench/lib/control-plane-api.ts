@@ -1,6 +1,15 @@
 /** The control plane's REST API and live events, as the benchmarks use them. */
 import { StopWaiting, sseEvents, waitFor, type SseEvent, type SseFilters, type SseStream } from '@liveprobe/harness';
-import type { ActionInput, ActionState, ActionStatusView, ActionView, AgentView, CreatedAction } from '@liveprobe/protocol';
+import type {
+  ActionInput,
+  ActionState,
+  ActionStatusView,
+  ActionView,
+  AgentList,
+  AgentView,
+  CreatedAction,
+  SnapshotRecord,
+} from '@liveprobe/protocol';
 
 export class ControlPlaneApi {
   constructor(readonly url: string) {}
@@ -26,8 +35,12 @@ export class ControlPlaneApi {
     if (!response.ok) throw new Error(`DELETE /actions/${id} answered ${response.status}`);
   }
 
+  async snapshot(id: string): Promise<SnapshotRecord> {
+    return this.#get<SnapshotRecord>(`/api/v1/snapshots/${id}`);
+  }
+
   async agents(): Promise<AgentView[]> {
-    return (await this.#get<{ agents: AgentView[] }>('/api/v1/agents')).agents;
+    return (await this.#get<AgentList>('/api/v1/agents')).agents;
   }
 
   /** Polls until `agentId` reports `state` for the action; rejects on timeout, or at once on an error status. */

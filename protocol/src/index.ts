@@ -9,4 +9,5 @@ export * from './expression/index.js';
 export * from './signing.js';
 export * from './action-patch.js';
 export * from './rest.js';
+export * from './rest-requests.js';
 export * from './redact-url.js';

@@ -133,3 +133,27 @@ export const AuditEntry = z.object({
   after: z.unknown().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
+
+// The list and confirmation bodies, so a client names them instead of re-typing their fields.
+export const ActionList = z.object({ actions: z.array(ActionView) });
+/** `GET /actions`, newest first. */
+export type ActionList = z.infer<typeof ActionList>;
+export const DeletedAction = z.object({ deleted: z.string().meta({ description: 'the id of the action removed' }) });
+export type DeletedAction = z.infer<typeof DeletedAction>;
+export const AgentList = z.object({ agents: z.array(AgentView) });
+/** `GET /agents`, online first. */
+export type AgentList = z.infer<typeof AgentList>;
+export const SnapshotList = z.object({ snapshots: z.array(SnapshotSummary) });
+/** `GET /snapshots`, newest first. */
+export type SnapshotList = z.infer<typeof SnapshotList>;
+export const TokenList = z.object({ tokens: z.array(TokenView) });
+/** `GET /tokens`: the active tokens, without secrets. */
+export type TokenList = z.infer<typeof TokenList>;
+export const RevokedToken = z.object({ revoked: z.string().meta({ description: 'the id of the token revoked' }) });
+export type RevokedToken = z.infer<typeof RevokedToken>;
+export const AuditPage = z.object({
+  entries: z.array(AuditEntry),
+  next: z.string().optional().meta({ description: 'pass as `before` for the next page; absent on the last one' }),
+});
+/** `GET /audit`, newest first. */
+export type AuditPage = z.infer<typeof AuditPage>;

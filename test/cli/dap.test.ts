@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ActionView, AgentView } from '@liveprobe/control-plane';
+import type { ActionView, AgentView } from '@liveprobe/protocol';
 import { lineOf, repoRoot, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../helpers/index.js';
 import { builtFile, fromRoot, ObservedList } from '@liveprobe/harness';
 

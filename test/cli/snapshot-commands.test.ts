@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { startControlPlane, type ActionView, type ControlPlane, type SnapshotRecord } from '@liveprobe/control-plane';
+import type { ActionView, SnapshotRecord } from '@liveprobe/protocol';
+import { startControlPlane, type ControlPlane } from '@liveprobe/control-plane';
 import { cli, tempDir, waitFor } from '../helpers/index.js';
 import { publishSnapshot, snapshotActionFor, snapshotEvent } from '../fixtures/snapshot-event.js';
 

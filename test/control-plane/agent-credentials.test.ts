@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import { topics, type AgentEvent, type AgentOnline } from '@liveprobe/protocol';
-import type { ActionView } from '@liveprobe/control-plane';
+import type { ActionView } from '@liveprobe/protocol';
 import { cli, startControlPlane, waitFor, type ControlPlane } from '../helpers/index.js';
 import { snapshotEvent } from '../fixtures/snapshot-event.js';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
-import { startControlPlane, type ActionView, type AgentView, type ControlPlane, type CreatedAction } from '@liveprobe/control-plane';
-import type { DesiredState } from '@liveprobe/protocol';
+import { startControlPlane, type ControlPlane } from '@liveprobe/control-plane';
+import type { ActionView, AgentView, CreatedAction, DesiredState } from '@liveprobe/protocol';
 import { mosquitto, tempDir, waitFor } from '../helpers/index.js';
 import { birth, logAction, watchMqtt } from './fixtures.js';
 

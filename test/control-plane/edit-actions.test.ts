@@ -2,7 +2,8 @@
 // disabled actions kept but on no agent, viewers refused, and every edit in the audit trail.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startControlPlane, type ActionView, type AuditEntry, type CreatedAction } from '@liveprobe/control-plane';
+import type { ActionView, CreatedAction } from '@liveprobe/protocol';
+import { startControlPlane, type AuditEntry } from '@liveprobe/control-plane';
 import { cli, tempDir } from '../helpers/index.js';
 import { inProcess, logAction, postAction, t0 } from './fixtures.js';
 

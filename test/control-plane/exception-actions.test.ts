@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ActionView, CreatedAction, ErrorBody } from '@liveprobe/control-plane';
+import type { ActionView, CreatedAction } from '@liveprobe/protocol';
+import type { ErrorBody } from '@liveprobe/control-plane';
 import { inProcess, postAction } from './fixtures.js';
 
 test('an exception action needs no file or line: it is created with its defaults, listed and described by what it catches', async (t) => {

@@ -2,8 +2,8 @@ import { defined } from '@liveprobe/protocol/util';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createParser } from 'eventsource-parser';
-import type { ActionView, AgentView, CreatedAction, ErrorBody } from '@liveprobe/control-plane';
-import type { AgentEvent } from '@liveprobe/protocol';
+import type { ErrorBody } from '@liveprobe/control-plane';
+import type { ActionView, AgentEvent, AgentView, CreatedAction } from '@liveprobe/protocol';
 import { birth, defaultTopics, inProcess, logAction, postAction, receive, t0 } from './fixtures.js';
 
 const statusTopic = (agentId: string) => defaultTopics.agentStatus(agentId);

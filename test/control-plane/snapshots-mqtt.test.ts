@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startControlPlane, type SnapshotRecord, type SnapshotSummary } from '@liveprobe/control-plane';
+import type { SnapshotRecord, SnapshotSummary } from '@liveprobe/protocol';
+import { startControlPlane } from '@liveprobe/control-plane';
 import { cli, tailCli, tempDir, waitFor } from '../helpers/index.js';
 import { publishSnapshot, snapshotEvent } from '../fixtures/snapshot-event.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createParser } from 'eventsource-parser';
-import type { ActionView, ErrorBody, SnapshotRecord, SnapshotSummary } from '@liveprobe/control-plane';
+import type { ActionView, SnapshotRecord, SnapshotSummary } from '@liveprobe/protocol';
+import type { ErrorBody } from '@liveprobe/control-plane';
 import { snapshotEvent } from '../fixtures/snapshot-event.js';
 import { defaultTopics, inProcess, logAction, postAction, receive } from './fixtures.js';
 

@@ -3,7 +3,7 @@
 // context menu, removing an action, and a revoked token making it ask to sign in again.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ActionView, AgentView } from '@liveprobe/control-plane';
+import type { ActionView, AgentView } from '@liveprobe/protocol';
 import { lineOf, repoRoot, startApp, startControlPlane, waitFor } from '../helpers/index.js';
 import { codeServer, packageExtension } from './code-server.js';
 import { answer, command, decorationTexts, keepFailure, openAt, openWorkbench, WAIT, waitForDecoration } from './workbench.js';

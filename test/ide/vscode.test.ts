@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { AgentView } from '@liveprobe/control-plane';
+import type { AgentView } from '@liveprobe/protocol';
 import { lineOf, repoRoot, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../helpers/index.js';
 import { codeServer, packageExtension } from './code-server.js';
 import {

@@ -1,7 +1,7 @@
 /** `liveprobe actions edit|disable|enable`: change an action in place, keeping its id, hits and snapshots. */
 import { defined } from '@liveprobe/protocol/util';
 import { type Command, Option } from 'commander';
-import type { CreatedAction } from '@liveprobe/control-plane';
+import type { CreatedAction } from '@liveprobe/protocol';
 import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@liveprobe/protocol';
 import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';

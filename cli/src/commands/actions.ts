@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ActionView } from '@liveprobe/protocol';
+import type { ActionList, ActionView, DeletedAction } from '@liveprobe/protocol';
 import { actionLocation } from '../format/action-location.js';
 import type { Context } from '../context.js';
 import { formatFields, formatTable } from '../format/table.js';
@@ -15,7 +15,7 @@ export function registerActions(program: Command, ctx: Context): void {
     .description('list actions, newest first (the default)')
     .option('--json', 'print the response body as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const { actions: list } = await ctx.api(command).get<{ actions: ActionView[] }>('/actions');
+      const { actions: list } = await ctx.api(command).get<ActionList>('/actions');
       if (options.json === true) return ctx.io.out(JSON.stringify({ actions: list }, null, 2));
       if (list.length === 0) {
         return ctx.io.out(
@@ -49,7 +49,7 @@ export function registerActions(program: Command, ctx: Context): void {
     .command('rm <id>')
     .description('remove an action from every agent')
     .action(async (id: string, _options: object, command: Command) => {
-      const { deleted } = await ctx.api(command).delete<{ deleted: string }>(`/actions/${encodeURIComponent(id)}`);
+      const { deleted } = await ctx.api(command).delete<DeletedAction>(`/actions/${encodeURIComponent(id)}`);
       ctx.io.out(`deleted ${deleted}`);
     });
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AgentView } from '@liveprobe/protocol';
+import type { AgentList } from '@liveprobe/protocol';
 import type { Context } from '../context.js';
 import { preparedCell, untouchedLines } from '../format/prepare.js';
 import { formatTable } from '../format/table.js';
@@ -11,7 +11,7 @@ export function registerAgents(program: Command, ctx: Context): void {
     .description('list the agents that have connected, online ones first, with the files each prepared at load time')
     .option('--json', 'print the response body as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const { agents } = await ctx.api(command).get<{ agents: AgentView[] }>('/agents');
+      const { agents } = await ctx.api(command).get<AgentList>('/agents');
       if (options.json === true) return ctx.io.out(JSON.stringify({ agents }, null, 2));
       if (agents.length === 0) {
         return ctx.io.out(

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AuditEntry } from '@liveprobe/protocol';
+import type { AuditPage } from '@liveprobe/protocol';
 import { parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';
@@ -15,7 +15,7 @@ export function registerAudit(program: Command, ctx: Context): void {
     .option('--before <id>', 'entries older than this one (the last id of the previous page)')
     .option('--json', 'print the response body as JSON, with the state before and after each change')
     .action(async (options: { limit: number; actor?: string; action?: string; before?: string; json?: boolean }, command: Command) => {
-      const page = await ctx.api(command).get<{ entries: AuditEntry[]; next?: string }>('/audit', {
+      const page = await ctx.api(command).get<AuditPage>('/audit', {
         limit: String(options.limit),
         actor: options.actor,
         action: options.action,

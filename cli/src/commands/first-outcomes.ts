@@ -3,7 +3,7 @@
  * and says per agent what became of it: installed (breakpoint or prepared site, where), waiting
  * for its file, or refused and why.
  */
-import type { ActionView, AgentView } from '@liveprobe/protocol';
+import type { ActionView, AgentList, AgentView } from '@liveprobe/protocol';
 import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
 
@@ -33,7 +33,7 @@ const targets = (action: ActionView, agent: AgentView): boolean =>
   agent.online && (action.agents.includes(agent.agentId) || agent.tags.some((tag) => action.tags.includes(tag)));
 
 export async function firstOutcomes(api: ApiClient, action: ActionView, waitMs: number): Promise<AgentOutcome[]> {
-  const { agents } = await api.get<{ agents: AgentView[] }>('/agents');
+  const { agents } = await api.get<AgentList>('/agents');
   const expected = agents.filter((agent) => targets(action, agent)).map((agent) => agent.agentId);
   const deadline = Date.now() + waitMs;
   let statuses: Status[] = [];

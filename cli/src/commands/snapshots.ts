@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SnapshotRecord, SnapshotSummary } from '@liveprobe/protocol';
+import type { SnapshotList, SnapshotRecord } from '@liveprobe/protocol';
 import { parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatSnapshot } from '../format/snapshot.js';
@@ -29,7 +29,7 @@ export function registerSnapshots(program: Command, ctx: Context): void {
         agent: options.agent,
         limit: options.limit === undefined ? undefined : String(options.limit),
       };
-      const { snapshots: list } = await ctx.api(command).get<{ snapshots: SnapshotSummary[] }>('/snapshots', query);
+      const { snapshots: list } = await ctx.api(command).get<SnapshotList>('/snapshots', query);
       if (options.json === true) return ctx.io.out(JSON.stringify({ snapshots: list }, null, 2));
       if (list.length === 0) {
         return ctx.io.out(

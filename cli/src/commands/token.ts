@@ -1,16 +1,15 @@
 import { defined } from '@liveprobe/protocol/util';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CreatedToken, Principal, TokenView } from '@liveprobe/protocol';
+import { Role, type CreatedToken, type Principal, type TokenInput, type TokenList } from '@liveprobe/protocol';
 import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';
 import { relativeTime } from '../format/time.js';
 
-const ROLES = ['agent', 'viewer', 'editor', 'admin'];
-
-function parseRole(text: string): string {
-  if (!ROLES.includes(text)) throw new InvalidArgumentError(`"${text}" is not a role; use viewer, editor, admin, or agent (MQTT only)`);
-  return text;
+function parseRole(text: string): Role {
+  const role = Role.safeParse(text);
+  if (!role.success) throw new InvalidArgumentError(`"${text}" is not a role; use viewer, editor, admin, or agent (MQTT only)`);
+  return role.data;
 }
 
 /** `liveprobe token create|list|revoke` (admins) and `liveprobe whoami` (anyone with a token). */
@@ -36,14 +35,14 @@ export function registerToken(program: Command, ctx: Context): void {
     .option('--json', 'print the response body as JSON')
     .action(
       async (
-        options: { name: string; role: string; tag?: string[]; agent?: string[]; expires?: string; json?: boolean },
+        options: { name: string; role: Role; tag?: string[]; agent?: string[]; expires?: string; json?: boolean },
         command: Command,
       ) => {
         const created = await ctx.api(command).post<CreatedToken>('/tokens', {
           name: options.name,
           role: options.role,
           ...defined({ tags: options.tag, agents: options.agent, expiresIn: options.expires }),
-        });
+        } satisfies TokenInput);
         if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
         ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);
         ctx.io.out(created.secret);
@@ -61,7 +60,7 @@ export function registerToken(program: Command, ctx: Context): void {
     .description('list the active API tokens (never their secrets)')
     .option('--json', 'print the response body as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const { tokens } = await ctx.api(command).get<{ tokens: TokenView[] }>('/tokens');
+      const { tokens } = await ctx.api(command).get<TokenList>('/tokens');
       if (options.json === true) return ctx.io.out(JSON.stringify({ tokens }, null, 2));
       const now = ctx.now();
       const rows = tokens.map((t) => [

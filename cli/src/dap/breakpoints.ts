@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ActionView, CreatedAction } from '@liveprobe/control-plane';
+import type { ActionView, CreatedAction } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../errors.js';
 import { actionForBreakpoint, breakpointKey, BreakpointRefused, type Targeting } from './breakpoint-action.js';

@@ -3,7 +3,7 @@
  * every tag of the agents online when the first breakpoint is set, kept from then on so one
  * session's actions all reach the same agents (and the debug console says which).
  */
-import type { AgentView } from '@liveprobe/control-plane';
+import type { AgentList } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
 import { BreakpointRefused, type Targeting } from './breakpoint-action.js';
 
@@ -25,7 +25,7 @@ export class SessionTarget {
     const tags = this.config.tags ?? [];
     const agents = this.config.agents ?? [];
     if (tags.length > 0 || agents.length > 0) return { tags, agents, ...expiry };
-    const online = (await this.api.get<{ agents: AgentView[] }>('/agents')).agents.filter((a) => a.online);
+    const online = (await this.api.get<AgentList>('/agents')).agents.filter((a) => a.online);
     if (online.length === 0) {
       throw new BreakpointRefused(
         'no agent is online and the launch configuration names no `tags` or `agents`; start the app with the agent, or set `tags`',

@@ -19,7 +19,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { SnapshotRecord } from '@liveprobe/control-plane';
+import type { SnapshotRecord } from '@liveprobe/protocol';
 import { ApiClient } from '../api/client.js';
 import { followEvents } from '../api/follow-events.js';
 import { CliError } from '../errors.js';

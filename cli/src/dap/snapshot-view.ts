@@ -5,8 +5,7 @@
  */
 import { Handles, Scope, Source, StackFrame } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { SnapshotRecord } from '@liveprobe/control-plane';
-import type { CapturedValue, NamedValue } from '@liveprobe/protocol';
+import type { CapturedValue, NamedValue, SnapshotRecord } from '@liveprobe/protocol';
 import { valueChildren, valueHeadText, valueMore } from '@liveprobe/protocol/value-tree';
 import { localFileOf, type PathMapping } from './paths.js';
 

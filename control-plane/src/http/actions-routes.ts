@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ActionInput, ActionPatch } from '@liveprobe/protocol';
+import { ActionInput, ActionPatch, type ActionList, type DeletedAction } from '@liveprobe/protocol';
 import type { z } from 'zod';
 import type { ActionService } from '../actions/action-service.js';
 import { toBodyIssues } from '../body-issues.js';
@@ -11,12 +11,12 @@ export function actionsRoutes(actions: ActionService): Hono {
       return c.json(await actions.create(parseBody(ActionInput, await c.req.text())), 201);
     })
     .patch('/:id', async (c) => c.json(await actions.update(c.req.param('id'), parseBody(ActionPatch, await c.req.text()))))
-    .get('/', async (c) => c.json({ actions: await actions.list() }))
+    .get('/', async (c) => c.json({ actions: await actions.list() } satisfies ActionList))
     .get('/:id', async (c) => c.json(await actions.get(c.req.param('id'))))
     .delete('/:id', async (c) => {
       const id = c.req.param('id');
       await actions.delete(id);
-      return c.json({ deleted: id });
+      return c.json({ deleted: id } satisfies DeletedAction);
     });
 }
 

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Hono } from 'hono';
+import type { AgentList } from '@liveprobe/protocol';
 import type { ActionService } from '../actions/action-service.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import { auditing } from '../audit/audit-middleware.js';
@@ -54,7 +55,7 @@ export function createApp(services: AppServices): Hono {
   }
   api
     .route('/actions', actionsRoutes(services.actions))
-    .get('/agents', async (c) => c.json({ agents: await services.agents.list() }))
+    .get('/agents', async (c) => c.json({ agents: await services.agents.list() } satisfies AgentList))
     .route('/events', eventsRoutes(services.events))
     .route('/snapshots', snapshotsRoutes(services.snapshots))
     .get('/healthz', (c) => c.json({ ok: true }));

@@ -1,3 +1,4 @@
+import { EventsQuery } from '@liveprobe/protocol';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AuthVariables } from '../auth/authenticate.js';
@@ -16,7 +17,8 @@ export const STREAM_RECHECK_MS = 2000;
 export function eventsRoutes(events: EventHub): Hono<{ Variables: AuthVariables }> {
   return new Hono<{ Variables: AuthVariables }>().get('/', (c) => {
     const stillValid = c.get('stillValid');
-    const filter = { actionId: c.req.query('action') || undefined, agentId: c.req.query('agent') || undefined };
+    const { action, agent } = EventsQuery.parse(c.req.query());
+    const filter = { actionId: action || undefined, agentId: agent || undefined };
     return streamSSE(
       c,
       (stream) =>

@@ -1,22 +1,28 @@
 import { z } from 'zod';
 import {
   ActionInput,
+  ActionList,
   ActionPatch,
   ActionView,
-  AgentView,
-  AuditEntry,
+  AgentList,
+  AuditPage,
+  AuditQueryInput,
   CreatedAction,
   CreatedToken,
+  DeletedAction,
   ErrorBody,
+  EventsQuery,
   LiveEvent,
   Principal,
+  RevokedToken,
+  SnapshotList,
+  SnapshotListQuery,
   SnapshotRecord,
-  SnapshotSummary,
+  TokenInput,
+  TokenList,
   TokenView,
 } from '@liveprobe/protocol';
-import { AuditQueryInput } from '../http/audit-routes.js';
 import { requiredRole } from '../auth/policy.js';
-import { TokenInput } from '../http/tokens-routes.js';
 
 interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -37,7 +43,7 @@ const OPERATIONS: Operation[] = [
     body: ActionInput,
     ok: [201, CreatedAction],
   },
-  { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, z.object({ actions: z.array(ActionView) })] },
+  { method: 'get', path: '/actions', summary: 'list actions, newest first', ok: [200, ActionList] },
   { method: 'get', path: '/actions/{id}', summary: 'one action with each agent’s status', ok: [200, ActionView] },
   {
     method: 'patch',
@@ -46,26 +52,26 @@ const OPERATIONS: Operation[] = [
     body: ActionPatch,
     ok: [200, CreatedAction],
   },
-  { method: 'delete', path: '/actions/{id}', summary: 'remove an action from every agent', ok: [200, z.object({ deleted: z.string() })] },
+  { method: 'delete', path: '/actions/{id}', summary: 'remove an action from every agent', ok: [200, DeletedAction] },
   {
     method: 'get',
     path: '/agents',
     summary: 'agents that have connected, online first',
-    ok: [200, z.object({ agents: z.array(AgentView) })],
+    ok: [200, AgentList],
   },
   {
     method: 'get',
     path: '/events',
     summary: 'live agent events as server-sent events, named by kind',
-    query: z.object({ action: z.string().optional(), agent: z.string().optional() }),
+    query: EventsQuery,
     ok: [200, 'sse'],
   },
   {
     method: 'get',
     path: '/snapshots',
     summary: 'snapshot summaries, newest first',
-    query: z.object({ action: z.string().optional(), agent: z.string().optional(), limit: z.number().int().min(1).max(500).optional() }),
-    ok: [200, z.object({ snapshots: z.array(SnapshotSummary) })],
+    query: SnapshotListQuery,
+    ok: [200, SnapshotList],
   },
   { method: 'get', path: '/snapshots/{id}', summary: 'one snapshot with everything captured', ok: [200, SnapshotRecord] },
   {
@@ -79,17 +85,17 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/tokens',
     summary: 'active API tokens, without secrets',
-    ok: [200, z.object({ tokens: z.array(TokenView) })],
+    ok: [200, TokenList],
   },
   { method: 'get', path: '/tokens/{id}', summary: 'one active API token', ok: [200, TokenView] },
-  { method: 'delete', path: '/tokens/{id}', summary: 'revoke an API token, at once', ok: [200, z.object({ revoked: z.string() })] },
+  { method: 'delete', path: '/tokens/{id}', summary: 'revoke an API token, at once', ok: [200, RevokedToken] },
   { method: 'get', path: '/whoami', summary: 'who the API takes the caller for', ok: [200, Principal] },
   {
     method: 'get',
     path: '/audit',
     summary: 'the audit trail, newest first; `next` pages on',
     query: AuditQueryInput,
-    ok: [200, z.object({ entries: z.array(AuditEntry), next: z.string().optional() })],
+    ok: [200, AuditPage],
   },
   { method: 'get', path: '/healthz', summary: 'liveness', ok: [200, z.object({ ok: z.literal(true) })] },
   { method: 'get', path: '/openapi.json', summary: 'this document', ok: [200, z.object({})] },

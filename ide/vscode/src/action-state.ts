@@ -1,5 +1,5 @@
 /** One state per action for the gutter, from its per-agent statuses, and the words for it. */
-import type { ActionView } from '@liveprobe/control-plane';
+import type { ActionView } from '@liveprobe/protocol';
 
 export type GutterState = 'installed' | 'prepared' | 'paused' | 'error' | 'waiting' | 'done';
 /** From least to most in need of attention: a line with several actions shows the last that applies. */

@@ -4,7 +4,7 @@
  * diagnostics and the Actions view all draw from it.
  */
 import * as vscode from 'vscode';
-import type { ActionView } from '@liveprobe/control-plane';
+import type { ActionList, ActionView } from '@liveprobe/protocol';
 import { WAITING_FOR_FILE } from './action-state.js';
 import type { Connection } from './connection.js';
 
@@ -40,7 +40,7 @@ export class ActionsStore implements vscode.Disposable {
   async refresh(): Promise<void> {
     if (this.connection.state.kind !== 'connected') return;
     try {
-      this.actions = (await this.connection.api().get<{ actions: ActionView[] }>('/actions')).actions;
+      this.actions = (await this.connection.api().get<ActionList>('/actions')).actions;
       this.#changed.fire(this.actions);
     } catch (err) {
       this.connection.refused(err);

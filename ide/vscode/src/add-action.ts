@@ -5,7 +5,7 @@
  */
 import { errorMessage } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
-import type { CreatedAction } from '@liveprobe/control-plane';
+import type { CreatedAction } from '@liveprobe/protocol';
 import { LOG_LEVELS, type ActionInput } from '@liveprobe/protocol';
 import { ApiError } from 'liveprobe/dist/errors.js';
 import type { ActionsStore } from './actions-store.js';

@@ -6,7 +6,7 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { AgentView } from '@liveprobe/control-plane';
+import type { AgentList, AgentView } from '@liveprobe/protocol';
 import { ApiClient } from 'liveprobe/dist/api/client.js';
 import { followEvents, sleep } from 'liveprobe/dist/api/follow-events.js';
 import { ApiError, CliError } from 'liveprobe/dist/errors.js';
@@ -102,7 +102,7 @@ export class Connection implements vscode.Disposable {
   private async pollAgents(api: ApiClient, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        this.agents = (await api.get<{ agents: AgentView[] }>('/agents')).agents;
+        this.agents = (await api.get<AgentList>('/agents')).agents;
         this.#agentsChanged.fire(this.agents);
         if (this.#state.kind === 'connected') this.#stateChanged.fire(this.#state);
       } catch (err) {

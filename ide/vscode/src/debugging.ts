@@ -5,7 +5,7 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
-import type { SnapshotSummary } from '@liveprobe/control-plane';
+import type { SnapshotList } from '@liveprobe/protocol';
 import { LiveprobeDebugSession } from 'liveprobe/dist/dap/session.js';
 import type { Connection } from './connection.js';
 import { mappingFor } from './files.js';
@@ -37,7 +37,7 @@ export function debugging(connection: Connection): vscode.Disposable {
 async function openSnapshot(connection: Connection, given?: string): Promise<void> {
   let id = given;
   if (id === undefined) {
-    const { snapshots } = await connection.api().get<{ snapshots: SnapshotSummary[] }>('/snapshots', { limit: '30' });
+    const { snapshots } = await connection.api().get<SnapshotList>('/snapshots', { limit: '30' });
     if (snapshots.length === 0)
       return void vscode.window.showInformationMessage('liveprobe: no snapshots yet; add a snapshot action on a line and let it run');
     const picked = await vscode.window.showQuickPick(

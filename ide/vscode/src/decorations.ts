@@ -3,7 +3,7 @@
  * after the line, and a hover with each agent's status and message.
  */
 import * as vscode from 'vscode';
-import type { ActionView } from '@liveprobe/control-plane';
+import type { ActionView } from '@liveprobe/protocol';
 import { describeAction, GUTTER_STATES, gutterState, hitsOf, type GutterState } from './action-state.js';
 import type { ActionsStore } from './actions-store.js';
 import { namesDocument } from './files.js';

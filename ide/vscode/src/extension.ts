@@ -1,5 +1,6 @@
 /** The extension's entry point: wires the connection to the views, the editor and the commands. */
 import * as vscode from 'vscode';
+import type { Principal } from '@liveprobe/protocol';
 import { ApiClient } from 'liveprobe/dist/api/client.js';
 import { CliError } from 'liveprobe/dist/errors.js';
 import { addActionCommands } from './add-action.js';
@@ -67,7 +68,7 @@ async function signIn(secrets: vscode.SecretStorage, connection: Connection): Pr
   });
   if (token === undefined || token.trim() === '') return;
   try {
-    const who = await new ApiClient(connection.server, token.trim()).get<{ name: string; role: string }>('/whoami');
+    const who = await new ApiClient(connection.server, token.trim()).get<Principal>('/whoami');
     await secrets.store(TOKEN_KEY, token.trim());
     void vscode.window.showInformationMessage(`liveprobe: signed in as ${who.name} (${who.role})`);
     void connection.start();

@@ -1,6 +1,6 @@
 /** The Actions view (by file, snapshots under snapshot actions) and the Agents view. */
 import * as vscode from 'vscode';
-import type { ActionView, AgentView, SnapshotSummary } from '@liveprobe/control-plane';
+import type { ActionView, AgentView, SnapshotList, SnapshotSummary } from '@liveprobe/protocol';
 import { describeAction, gutterState, hitsOf } from './action-state.js';
 import type { ActionsStore } from './actions-store.js';
 import type { Connection } from './connection.js';
@@ -28,9 +28,7 @@ export class ActionsTree implements vscode.TreeDataProvider<ActionNode> {
         .sort((a, b) => a.line - b.line)
         .map((action) => ({ kind: 'action', action }));
     if (node.kind === 'action' && node.action.type === 'snapshot') {
-      const { snapshots } = await this.connection
-        .api()
-        .get<{ snapshots: SnapshotSummary[] }>('/snapshots', { action: node.action.id, limit: '20' });
+      const { snapshots } = await this.connection.api().get<SnapshotList>('/snapshots', { action: node.action.id, limit: '20' });
       return snapshots.map((snapshot) => ({ kind: 'snapshot', snapshot }));
     }
     return [];

@@ -6,7 +6,7 @@ import { defined } from '@liveprobe/protocol/util';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
-import type { AgentView } from '@liveprobe/control-plane';
+import type { AgentView } from '@liveprobe/protocol';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
 import { PrepareTally } from '../../../agent/src/worker/prepared/prepare-summary.js';
 import type { PreparedOutcomeReport } from '../../../agent/src/prepare/prepared-messages.js';

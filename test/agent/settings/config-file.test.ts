@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { AgentView } from '@liveprobe/control-plane';
+import type { AgentView } from '@liveprobe/protocol';
 import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
 import { readConfig } from '../../../agent/src/worker/config.js';
 import { fromRoot } from '@liveprobe/harness';

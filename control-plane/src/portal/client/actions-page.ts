@@ -1,5 +1,5 @@
 // Browser module for /actions: the add form and the list of actions with each agent's status.
-import type { ActionView } from '@liveprobe/protocol';
+import type { ActionList, ActionView } from '@liveprobe/protocol';
 import { editControls } from './action-edit.js';
 import { wireActionForm } from './action-form.js';
 import { locationOf } from './action-location.js';
@@ -14,7 +14,7 @@ const COLUMNS = 9;
 
 startSessionBox();
 const body = byId('actions', HTMLTableElement).tBodies[0] as HTMLTableSectionElement;
-const refresh = keepFresh(async () => render((await api<{ actions: ActionView[] }>('GET', '/actions')).actions), REFRESH_MS);
+const refresh = keepFresh(async () => render((await api<ActionList>('GET', '/actions')).actions), REFRESH_MS);
 wireActionForm(() => void refresh());
 
 function render(actions: readonly ActionView[]): void {

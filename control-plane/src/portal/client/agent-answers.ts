@@ -1,7 +1,7 @@
 // Browser module: after the form adds an action, each targeted online agent's first answer
 // (waited for up to 5 s), as the CLI's add commands print it: installed where and how,
 // waiting for its file, or refused and why.
-import type { ActionView, AgentView } from '@liveprobe/protocol';
+import type { ActionView, AgentList } from '@liveprobe/protocol';
 import { api } from './api.js';
 
 const WAIT_MS = 5000;
@@ -22,7 +22,7 @@ function answerLine(status: Status): string {
 
 /** One line per targeted online agent, once each answered or the wait ran out. */
 export async function agentAnswers(action: ActionView): Promise<string[]> {
-  const { agents } = await api<{ agents: AgentView[] }>('GET', '/agents');
+  const { agents } = await api<AgentList>('GET', '/agents');
   const targeted = agents
     .filter((a) => a.online && (action.agents.includes(a.agentId) || a.tags.some((tag) => action.tags.includes(tag))))
     .map((a) => a.agentId);

@@ -1,5 +1,5 @@
 // Browser module for /agents: the agent list, filtered by tag, refreshed every few seconds.
-import type { PrepareSummary } from '@liveprobe/protocol';
+import type { AgentList, PrepareSummary } from '@liveprobe/protocol';
 import type { AgentView } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
@@ -27,7 +27,7 @@ filter.addEventListener('change', () => {
 });
 
 keepFresh(async () => {
-  agents = (await api<{ agents: AgentView[] }>('GET', '/agents')).agents;
+  agents = (await api<AgentList>('GET', '/agents')).agents;
   render();
 }, REFRESH_MS);
 

@@ -1,6 +1,6 @@
 // Browser module for /console: the live event stream, filtered by action, agent and level,
 // with pause and clear. Quota pauses, drops and status changes are shown as such.
-import type { ActionView, AgentView, LiveEvent } from '@liveprobe/protocol';
+import type { ActionList, AgentList, LiveEvent } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { followEvents, type StreamState } from './event-stream.js';
@@ -174,10 +174,7 @@ function showState(): void {
 /** Fills the action and agent filters from the API, keeping the user's choice even if it went away. */
 async function refreshOptions(): Promise<void> {
   try {
-    const [{ actions }, { agents }] = await Promise.all([
-      api<{ actions: ActionView[] }>('GET', '/actions'),
-      api<{ agents: AgentView[] }>('GET', '/agents'),
-    ]);
+    const [{ actions }, { agents }] = await Promise.all([api<ActionList>('GET', '/actions'), api<AgentList>('GET', '/agents')]);
     fill(
       actionFilter,
       'all actions',

@@ -1,5 +1,5 @@
 // Browser module for /snapshots: the stored snapshots, newest first, filtered by action.
-import type { ActionView, SnapshotSummary } from '@liveprobe/protocol';
+import type { ActionList, SnapshotList, SnapshotSummary } from '@liveprobe/protocol';
 import { api } from './api.js';
 import { locationOf } from './action-location.js';
 import { byId, emptyRow, h, replaceContent } from './dom.js';
@@ -27,8 +27,8 @@ filter.addEventListener('change', () => {
 async function load(): Promise<void> {
   const selected = filter.value === '' ? chosen : filter.value;
   const [{ actions }, { snapshots }] = await Promise.all([
-    api<{ actions: ActionView[] }>('GET', '/actions'),
-    api<{ snapshots: SnapshotSummary[] }>('GET', '/snapshots', undefined, { action: selected, limit: '200' }),
+    api<ActionList>('GET', '/actions'),
+    api<SnapshotList>('GET', '/snapshots', undefined, { action: selected, limit: '200' }),
   ]);
   const options = actions
     .filter((a) => a.type === 'snapshot' || a.type === 'exception')
