@@ -5,6 +5,7 @@ export { preciseNow } from './clock.js';
 export { freePort } from './free-port.js';
 export { IpcChannel } from './ipc-channel.js';
 export { lineOf } from './line-of.js';
+export { loopbackServer, type LoopbackServer } from './loopback-server.js';
 export { mosquitto, mosquittoAvailable, type Mosquitto, type MosquittoOptions } from './mosquitto.js';
 export { ObservedList } from './observed-list.js';
 export { attributes, base64IdToHex, decodeJsonLogs, decodeProtobufLogs, decodeProtobufRequest, type KeyValue } from './otlp-logs.js';

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { loopbackServer } from './loopback-server.js';
 import { ObservedList } from './observed-list.js';
 import { decodeJsonLogs, decodeProtobufLogs, type LogRecord } from './otlp-logs.js';
 import { decodeJsonSpans, decodeProtobufSpans, type SpanRecord } from './otlp-spans.js';
@@ -51,20 +51,14 @@ export async function otlpReceiver(options: OtlpReceiverOptions = {}): Promise<O
   const records = new ObservedList<LogRecord>();
   const spans = new ObservedList<SpanRecord>();
   const metrics = new ObservedList<MetricPoint>();
-  const errors: string[] = [];
   const requests = new Map<string, number>();
   const received = options.decode === false ? undefined : { records, spans, metrics };
-  const server = createServer((req, res) => {
+  const server = await loopbackServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://receiver').pathname;
     requests.set(path, (requests.get(path) ?? 0) + 1);
-    void handle(req, res, path, received).catch((error: unknown) => {
-      errors.push(`${req.url ?? ''}: ${String(error)}`);
-      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end(String(error));
-    });
+    await handle(req, res, path, received);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url } = server;
   return {
     url,
     env: (protocol) => ({
@@ -82,13 +76,9 @@ export async function otlpReceiver(options: OtlpReceiverOptions = {}): Promise<O
     waitForMetric: (predicate, timeoutMs, what = 'a matching data point') => metrics.waitFor(predicate, timeoutMs, what),
     waitForSpan: (predicate, timeoutMs, what = 'a matching span') => spans.waitFor(predicate, timeoutMs, what),
     waitForLog: (predicate, timeoutMs, what = 'a matching log record') => records.waitFor(predicate, timeoutMs, what),
-    errors: () => [...errors],
+    errors: () => server.errors(),
     requests: () => new Map(requests),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    stop: () => server.close(),
   };
 }
 

@@ -2,10 +2,9 @@
 // running, a page served to headless chromium, and what the control plane reports.
 import assert from 'node:assert/strict';
 import { createReadStream } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { Child, builtFile, fromRoot } from '@liveprobe/harness';
+import { Child, builtFile, fromRoot, loopbackServer } from '@liveprobe/harness';
 import { freePort, tempDir, waitFor, type ControlPlane } from '../helpers/index.js';
 
 export const WAIT = 15_000;
@@ -97,7 +96,7 @@ export async function inspectorAnswers(port: number): Promise<boolean> {
 export async function staticServer(t: TestContext, dir: string): Promise<string> {
   const root = fromRoot(dir);
   const types: Record<string, string> = { html: 'text/html', js: 'text/javascript', map: 'application/json' };
-  const server: Server = createServer((request, response) => {
+  const server = await loopbackServer((request, response) => {
     const name = new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/+/, '') || 'index.html';
     if (name.includes('..')) return void response.writeHead(400).end();
     const stream = createReadStream(join(root, name));
@@ -105,18 +104,9 @@ export async function staticServer(t: TestContext, dir: string): Promise<string>
     stream.once('error', () => response.writeHead(404).end());
     stream.pipe(response);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        // The browser keeps its connections alive; close() alone would wait for them.
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  assert.ok(address !== null && typeof address === 'object');
-  return `http://127.0.0.1:${address.port}/`;
+  // The browser keeps its connections alive: close() ends them.
+  t.after(() => server.close());
+  return `${server.url}/`;
 }
 
 /** Headless Debian chromium showing `url`, with its remote debugging port on loopback. */

@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import protobuf from 'protobufjs';
-import { ObservedList } from '@liveprobe/harness';
+import { ObservedList, loopbackServer } from '@liveprobe/harness';
 
 /** One metric series as the Datadog exporter sent it (/api/v2/series). */
 export interface DatadogSeries {
@@ -83,30 +82,22 @@ export async function datadogIntake(): Promise<DatadogIntake> {
   const logs = new ObservedList<DatadogLog>();
   const traces = new ObservedList<Buffer>();
   const requests: string[] = [];
-  const errors: string[] = [];
-  const server = createServer((req, res) => {
+  const server = await loopbackServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://intake').pathname;
     requests.push(`${req.method ?? ''} ${path}`);
-    void (async () => {
-      const body = decompress(await readBody(req), req.headers['content-encoding']);
-      if (path === '/api/v1/validate') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"valid":true}');
-        return;
-      }
-      if (path === '/api/v2/series') for (const s of decodeSeries(body)) series.push(s);
-      if (path === '/api/beta/sketches') for (const s of decodeSketches(body)) sketches.push(s);
-      if (path === '/api/v2/logs') for (const l of decodeLogs(body)) logs.push(l);
-      if (path === '/api/v0.2/traces') traces.push(body);
-      res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
-    })().catch((error: unknown) => {
-      errors.push(`${path}: ${String(error)}`);
-      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end(String(error));
-    });
+    const body = decompress(await readBody(req), req.headers['content-encoding']);
+    if (path === '/api/v1/validate') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"valid":true}');
+      return;
+    }
+    if (path === '/api/v2/series') for (const s of decodeSeries(body)) series.push(s);
+    if (path === '/api/beta/sketches') for (const s of decodeSketches(body)) sketches.push(s);
+    if (path === '/api/v2/logs') for (const l of decodeLogs(body)) logs.push(l);
+    if (path === '/api/v0.2/traces') traces.push(body);
+    res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     series: () => series.items(),
     sketches: () => sketches.items(),
     logs: () => logs.items(),
@@ -114,12 +105,8 @@ export async function datadogIntake(): Promise<DatadogIntake> {
     waitForSeries: (predicate, timeoutMs, what = 'a matching Datadog series') => series.waitFor(predicate, timeoutMs, what),
     waitForLog: (predicate, timeoutMs, what = 'a matching Datadog log') => logs.waitFor(predicate, timeoutMs, what),
     waitForTracePayload: (predicate, timeoutMs, what = 'a matching Datadog trace payload') => traces.waitFor(predicate, timeoutMs, what),
-    errors: () => [...errors],
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    errors: () => server.errors(),
+    stop: () => server.close(),
   };
 }
 

@@ -2,8 +2,7 @@
  * A local OpenID Connect identity provider for tests: a real RS256 key set served over HTTP
  * (discovery document and JWKS, or the JWKS alone at a path of its own), and real signed JWTs.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { loopbackServer } from '@liveprobe/harness';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 export interface IdentityProvider {
@@ -23,15 +22,14 @@ export async function identityProvider(options: { discovery?: boolean } = {}): P
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
   const jwksPath = options.discovery === false ? '/keys/signing.json' : '/jwks.json';
   let issuer = '';
-  const server: Server = createServer((req, res) => {
+  const server = await loopbackServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/.well-known/openid-configuration' && options.discovery !== false)
       res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}${jwksPath}` }));
     else if (req.url === jwksPath) res.end(JSON.stringify({ keys: [jwk] }));
     else res.writeHead(404).end('{}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = server.url;
   return {
     issuer,
     jwksUrl: `${issuer}${jwksPath}`,
@@ -45,6 +43,6 @@ export async function identityProvider(options: { discovery?: boolean } = {}): P
         .setExpirationTime(signing.expiresIn ?? '5m')
         .sign(signing.key ?? privateKey);
     },
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () => server.close(),
   };
 }

@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { ObservedList, decodeJsonLogs, decodeProtobufLogs, type LogRecord } from '@liveprobe/harness';
+import { ObservedList, decodeJsonLogs, loopbackServer, decodeProtobufLogs, type LogRecord } from '@liveprobe/harness';
 
 export interface LokiStandIn {
   /** The value for a collector's Loki exporter endpoint: <base>/otlp, as for a real Loki. */
@@ -22,43 +21,31 @@ export interface LokiStandIn {
  */
 export async function lokiStandIn(): Promise<LokiStandIn> {
   const records = new ObservedList<LogRecord>();
-  const errors: string[] = [];
-  const server = createServer((req, res) => {
-    void (async () => {
-      const path = new URL(req.url ?? '/', 'http://loki').pathname;
-      if (req.method !== 'POST' || path !== '/otlp/v1/logs') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
-        return;
-      }
-      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
-      let body = await readBody(req);
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const decoded =
-        type === 'application/json' ? decodeJsonLogs(body) : type === 'application/x-protobuf' ? decodeProtobufLogs(body) : undefined;
-      if (decoded === undefined) {
-        res.writeHead(415, { 'content-type': 'text/plain' }).end(`unsupported content-type ${type ?? ''}`);
-        return;
-      }
-      for (const record of decoded) records.push(record);
-      res.writeHead(204).end();
-    })().catch((error: unknown) => {
-      errors.push(`${req.url ?? ''}: ${String(error)}`);
-      if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end(String(error));
-    });
+  const server = await loopbackServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://loki').pathname;
+    if (req.method !== 'POST' || path !== '/otlp/v1/logs') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
+      return;
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
+    let body = await readBody(req);
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    const decoded =
+      type === 'application/json' ? decodeJsonLogs(body) : type === 'application/x-protobuf' ? decodeProtobufLogs(body) : undefined;
+    if (decoded === undefined) {
+      res.writeHead(415, { 'content-type': 'text/plain' }).end(`unsupported content-type ${type ?? ''}`);
+      return;
+    }
+    for (const record of decoded) records.push(record);
+    res.writeHead(204).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url } = server;
   return {
     otlpEndpoint: `${url}/otlp`,
     records: () => records.items(),
     waitForLog: (predicate, timeoutMs, what = 'a matching log record in the Loki stand-in') => records.waitFor(predicate, timeoutMs, what),
-    errors: () => [...errors],
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    errors: () => server.errors(),
+    stop: () => server.close(),
   };
 }
 
