@@ -1,3 +1,4 @@
+// The built agent's internal modules, for benchmarks that time its work in-process.
 import { fromRoot } from '@liveprobe/harness';
 import { pathToFileURL } from 'node:url';
 

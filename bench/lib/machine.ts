@@ -1,3 +1,4 @@
+// The machine a report was measured on, printed at its top.
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
 
 /** What a reader needs to compare our figures with theirs. */

@@ -1,3 +1,4 @@
+// Memory of any process, for the memory benchmarks.
 import { readFile } from 'node:fs/promises';
 
 /** Resident set size of any process, from /proc (Linux); undefined elsewhere. */

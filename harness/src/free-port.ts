@@ -1,3 +1,4 @@
+// Free loopback ports, for the programs that cannot be told to bind port 0.
 import { createServer } from 'node:net';
 
 /**

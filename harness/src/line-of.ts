@@ -1,3 +1,4 @@
+// Lines of example and fixture code found by their `// probe: <marker>` comment, not by number.
 import { readFileSync } from 'node:fs';
 import { fromRoot } from './paths.js';
 

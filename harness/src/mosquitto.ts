@@ -1,3 +1,4 @@
+// A real Mosquitto broker in a child process, for the external-broker tests and the propagation benchmark.
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';

@@ -1,3 +1,4 @@
+// OTLP log export requests decoded (JSON or protobuf) into flat records a test can assert on.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 

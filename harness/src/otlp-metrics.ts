@@ -1,3 +1,4 @@
+// OTLP metric export requests decoded (JSON or protobuf) into one data point per entry.
 import { attributes, decodeProtobufRequest, type KeyValue } from './otlp-logs.js';
 
 /** One OTLP data point, flattened with its metric and resource for easy assertions. */

@@ -1,3 +1,4 @@
+// An OTLP/HTTP endpoint that keeps what apps and agents export (or only counts it, for benchmarks).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { loopbackServer } from './loopback-server.js';

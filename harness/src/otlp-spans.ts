@@ -1,3 +1,4 @@
+// OTLP trace export requests decoded (JSON or protobuf) into flat spans a test can assert on.
 import { attributes, base64IdToHex, decodeProtobufRequest, type KeyValue } from './otlp-logs.js';
 
 /** One OTLP span, flattened with its resource for easy assertions. */

@@ -1,3 +1,4 @@
+// Paths in this repository, whether the caller runs from source (tests under tsx) or from dist/ (benchmarks).
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// Temporary directories that their owner removes, with retries for helpers still writing into them.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
