@@ -1,7 +1,7 @@
 // Scenario pieces shared by the agent's end-to-end tests: a control plane, an app with the agent, actions.
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { ActionInput } from '@liveprobe/protocol';
+import type { ActionInput, ActionView, CreatedAction } from '@liveprobe/protocol';
 import {
   mosquitto,
   startApp,
@@ -35,14 +35,7 @@ export async function app(t: TestContext, options: Partial<AppOptions> & { broke
   return started;
 }
 
-export interface ActionViewLike {
-  id: string;
-  state: string;
-  summary: string;
-  statuses: { agentId: string; state: string; message?: string; location?: { file: string; line: number }; hits: number }[];
-}
-
-export async function addAction(cp: ControlPlane, body: ActionInput): Promise<{ action: ActionViewLike; warnings: string[] }> {
+export async function addAction(cp: ControlPlane, body: ActionInput): Promise<CreatedAction> {
   const response = await fetch(`${cp.url}/api/v1/actions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -50,13 +43,13 @@ export async function addAction(cp: ControlPlane, body: ActionInput): Promise<{ 
   });
   const text = await response.text();
   assert.equal(response.status, 201, `POST /actions answered ${response.status}: ${text}`);
-  return JSON.parse(text) as { action: ActionViewLike; warnings: string[] };
+  return JSON.parse(text) as CreatedAction;
 }
 
-export async function getAction(cp: ControlPlane, id: string): Promise<ActionViewLike> {
+export async function getAction(cp: ControlPlane, id: string): Promise<ActionView> {
   const response = await fetch(`${cp.url}/api/v1/actions/${id}`);
   assert.equal(response.status, 200);
-  return (await response.json()) as ActionViewLike;
+  return (await response.json()) as ActionView;
 }
 
 /** Waits for the action's first `installed` or `error` status, as `state: message`. */

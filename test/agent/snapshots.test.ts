@@ -270,7 +270,9 @@ test('a snapshot on a line that is never hit expires and says so; one on an unkn
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  await app(t, { script: SHOP_TS, broker: cp.mqttUrl });
+  const shop = await app(t, { script: SHOP_TS, broker: cp.mqttUrl });
+  // The action expires 2 s after it is created: an agent still connecting then never sees it.
+  await waitFor(() => shop.output().includes('[liveprobe] connected to'), WAIT, 'the agent to connect');
   const idle = await addAction(cp, {
     type: 'snapshot',
     file: SERVER_TS,
