@@ -5,23 +5,12 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Child, builtFile, fromRoot, loopbackServer } from '@liveprobe/harness';
+import { CHROMIUM, CHROMIUM_OFFLINE_ARGS } from '../helpers/browser.js';
 import { freePort, tempDir, waitFor, type ControlPlane } from '../helpers/index.js';
 
 export const WAIT = 15_000;
 export const TARGET = 'test/fixtures/attach-target.mjs';
 export const PAGE_DIR = 'test/fixtures/attach-page';
-const CHROMIUM = process.env.LIVEPROBE_CHROMIUM ?? '/usr/bin/chromium';
-// The machine has no network: keep chromium from trying to reach any service of its own.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The fixture service, started with plain `node`: no --inspect, no agent. */
 export async function plainNodeService(t: TestContext): Promise<{ child: Child; url: string }> {
@@ -113,9 +102,13 @@ export async function staticServer(t: TestContext, dir: string): Promise<string>
 export async function chromium(t: TestContext, url: string): Promise<{ port: number; child: Child }> {
   const profile = await tempDir('liveprobe-attach-chromium-');
   const port = await freePort();
-  const child = new Child(CHROMIUM, [...CHROMIUM_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profile.path}`, url], {
-    name: 'chromium',
-  });
+  const child = new Child(
+    CHROMIUM,
+    ['--headless', ...CHROMIUM_OFFLINE_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profile.path}`, url],
+    {
+      name: 'chromium',
+    },
+  );
   t.after(async () => {
     await child.stop('SIGTERM');
     await profile.remove();

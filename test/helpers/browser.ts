@@ -9,11 +9,12 @@ import { fromRoot, tempDir, type TempDir } from '@liveprobe/harness';
 /** Where screenshots go (gitignored); the README's copies live in docs/screenshots/. */
 export const SCREENSHOT_DIR = fromRoot('test-artifacts/portal');
 
-const CHROMIUM = process.env.LIVEPROBE_CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's chromium, or LIVEPROBE_CHROMIUM. */
+export const CHROMIUM = process.env.LIVEPROBE_CHROMIUM ?? '/usr/bin/chromium';
 /** A laptop screen. */
 const VIEWPORT = { width: 1366, height: 800 };
 // The machine has no network: keep chromium from trying to reach any service of its own.
-const ARGS = [
+export const CHROMIUM_OFFLINE_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -41,7 +42,7 @@ export async function browser(): Promise<Browser> {
     context = await chromium.launchPersistentContext(profile.path, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ARGS,
+      args: CHROMIUM_OFFLINE_ARGS,
       viewport: VIEWPORT,
     });
   } catch (error) {
