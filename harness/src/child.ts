@@ -33,7 +33,7 @@ export interface OutputLine {
   text: string;
 }
 
-// Children still running when the test process ends (a crash, a forgotten stop(), the runner
+// Children still running when the test or bench process ends (a crash, a forgotten stop(), the runner
 // killing a file that timed out) would keep their ports and outlive the run: kill them first.
 const running = new Set<ChildProcess>();
 const killRunning = () => {
@@ -62,7 +62,7 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, ...extra };
 }
 
-/** A process started for a test: its output is kept line by line, and stop() always ends it. */
+/** A process started for a test or a benchmark: its output is kept line by line, and stop() always ends it. */
 export class Child {
   readonly name: string;
   readonly lines = new ObservedList<OutputLine>();
