@@ -91,6 +91,8 @@ function* measurements(markdown) {
     }
     if (/^:?-+:?$/.test(cells[0] ?? '')) continue;
     for (let column = 1; column < cells.length; column++) {
+      // A range column holds one value when a run has one round: the same figure again.
+      if (/^range/.test(headings[column] ?? '')) continue;
       const value = parseValue(cells[column]);
       if (value !== undefined) yield [`${headings[0]} / ${cells[0]} / ${headings[column]}`, value];
     }
