@@ -42,6 +42,8 @@ export interface ArmProbe {
   metric?: MetricArm;
   /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
   exception?: ExceptionAttributes;
+  /** A tic or toc of the agent's own calibration (main/break-calibration.ts): its intervals are V8's cost, not output. */
+  calibration?: true;
 }
 
 /** OpenTelemetry's semantic conventions for an exception on a span. */
@@ -59,6 +61,11 @@ export interface MetricArm {
   role: 'count' | 'value' | 'tic' | 'toc';
   /** The tic and toc breakpoints of one action share this id. */
   pair?: number;
+  /**
+   * Tic and toc: the position it runs at (a script's or a prepared file's), the same for every
+   * action timed there, so the actions passing it together take one time (invocation-timers.ts).
+   */
+  at?: string;
   value?: { source: string; expr: Expr };
   attributes: { key: string; source: string; expr: Expr }[];
   /** For a function's exits: whether it returned or threw there. */
@@ -123,7 +130,13 @@ export interface AgentReady {
   t: 'ready';
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady;
+/** worker → main: the calibration's breakpoints are set; call its target this many times. */
+export interface Calibrate {
+  t: 'calibrate';
+  runs: number;
+}
+
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady | Calibrate;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -195,6 +208,14 @@ export interface AgentNotice {
   message: string;
 }
 
+/** main → worker: what the calibration measured; its breakpoints can go. */
+export interface Calibrated {
+  t: 'calibrated';
+  /** V8's own cost of one breakpoint-timed measurement, now taken off each; undefined when no call was timed. */
+  overheadMs: number | undefined;
+  samples: number;
+}
+
 /** main → worker: the process is exiting; close the inspector session now. */
 export interface Exiting {
   t: 'exit';
@@ -251,6 +272,7 @@ export type ToWorker =
   | RecycleSession
   | SettingsApplied
   | AgentNotice
+  | Calibrated
   | Exiting;
 
 /**

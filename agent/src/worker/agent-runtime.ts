@@ -139,6 +139,7 @@ export function startRuntime({
         } else if (message.t === 'recycle') void engine.recycle(message.hits);
         else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else if (message.t === 'notice') log(message.message);
+        else if (message.t === 'calibrated') engine.calibrated(message);
         else relay.handle(message);
       }
     },
