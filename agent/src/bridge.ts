@@ -6,6 +6,8 @@ import type { Expr, LogLevel, LogOutput, SnapshotData, TemplatePart } from '@liv
 import type { CaptureLimits } from './settings/capture-settings.js';
 import type { RedactionSettings } from './settings/redaction-settings.js';
 import type { QuotaSettings } from './settings/quota-settings.js';
+import type { InstrumentSpec } from './metric-instruments.js';
+import type { Attributes } from '@opentelemetry/api';
 
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
@@ -136,7 +138,13 @@ export interface Calibrate {
   runs: number;
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady | Calibrate;
+/** worker → main: metric points for the app's SDK MeterProvider (main → worker `app-meter` asked for them). */
+export interface MetricPoints {
+  t: 'metric-points';
+  points: { actionId: string; instrument: InstrumentSpec; value: number; attributes: Attributes }[];
+}
+
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady | Calibrate | MetricPoints;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -216,6 +224,15 @@ export interface Calibrated {
   samples: number;
 }
 
+/**
+ * main → worker: whether the app's SDK MeterProvider, handed to LiveprobeInstrumentation,
+ * collects metrics (it has a reader): then metric points go there, through the main thread.
+ */
+export interface AppMeterChanged {
+  t: 'app-meter';
+  usable: boolean;
+}
+
 /** main → worker: the process is exiting; close the inspector session now. */
 export interface Exiting {
   t: 'exit';
@@ -273,6 +290,7 @@ export type ToWorker =
   | SettingsApplied
   | AgentNotice
   | Calibrated
+  | AppMeterChanged
   | Exiting;
 
 /**

@@ -14,7 +14,11 @@ const WAIT = 20_000;
 const APP = 'test/fixtures/measured.mjs';
 
 for (const [path, env, installedAs] of [
-  ['breakpoints', {}, /^breakpoint; .*timed on breakpoints: V8's own cost of the two breakpoint hits, \d+ µs at least as measured in this process, is taken off/],
+  [
+    'breakpoints',
+    {},
+    /^breakpoint; .*timed on breakpoints: V8's own cost of the two breakpoint hits, \d+ µs at least as measured in this process, is taken off/,
+  ],
   ['prepared sites', { LIVEPROBE_PREPARE: fromRoot(APP), LIVEPROBE_PREPARE_CACHE: 'off' }, /^prepared sites? \(no breakpoint\)/],
 ] as const) {
   test(`on ${path}, two durations of one function each lie between the app's inner and outer timing of the call`, async (t) => {

@@ -11,7 +11,6 @@
  * where the target is never timed.)
  */
 
-
 /** Between calls: back to back, the caches stay warm and V8's cost reads lower than an app's call sees it. */
 const GAP_MS = 5;
 

@@ -111,6 +111,8 @@ export class ProbeHook {
         // A closed port (the agent stopped) must not surface in the app.
       }
     });
+    // Metric actions go through the app's MeterProvider once LiveprobeInstrumentation has a collecting one.
+    otel.watchMeterProvider((usable) => this.post({ t: 'app-meter', usable }));
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
@@ -327,6 +329,9 @@ export class ProbeHook {
         return;
       case 'arm':
         this.arm(message);
+        return;
+      case 'metric-points':
+        this.otel.recordMetrics(message.points);
         return;
       case 'calibrate':
         void this.calibration.run(message.runs).then((result) => this.post({ t: 'calibrated', ...result }));

@@ -74,7 +74,13 @@ export class BreakCalibration {
           calibration: true,
         });
         const { generated } = resolved;
-        const set = await this.session.setBreakpoint(resolved.script, generated.line, generated.column, conditionSource(key, [], false, {}), key);
+        const set = await this.session.setBreakpoint(
+          resolved.script,
+          generated.line,
+          generated.column,
+          conditionSource(key, [], false, {}),
+          key,
+        );
         ids.push(set.breakpointId);
       }
       const result = await new Promise<Calibrated | undefined>((resolve) => {

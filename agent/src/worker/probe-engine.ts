@@ -83,7 +83,13 @@ export class ProbeEngine {
     );
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
-    this.calibration = new BreakCalibration(this.sites, this.session, (message) => this.post(message), () => this.newKey(), log);
+    this.calibration = new BreakCalibration(
+      this.sites,
+      this.session,
+      (message) => this.post(message),
+      () => this.newKey(),
+      log,
+    );
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
   }
 
@@ -382,7 +388,11 @@ export class ProbeEngine {
     this.locate(probe, first);
     const described = describePlacement(action, placed);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
-    const parts = [path, ...(described === undefined ? [] : [described]), ...(timedOnBreakpoints(action) ? [breakpointTiming(overheadMs)] : [])];
+    const parts = [
+      path,
+      ...(described === undefined ? [] : [described]),
+      ...(timedOnBreakpoints(action) ? [breakpointTiming(overheadMs)] : []),
+    ];
     this.reportInstalled(probe, {
       actionId: action.id,
       state: 'installed',
