@@ -6,9 +6,9 @@
  * cost of one measurement (pausing at the exit, building the frame's scope for the condition,
  * resuming after the entry). It is taken off every breakpoint-timed interval, clamped at 0. The
  * shortest, not a typical one: V8's cost varies by a factor of 2–4 from one hit to the next, and
- * taking off more than a call's own share would report it shorter than the app's time; what it
- * costs above the least stays in. (Plain timers only: this is bundled into remote targets too,
- * where the target is never timed.)
+ * a typical cost taken off would report most short calls shorter than the app's time; with the
+ * least, short calls come out centred on it and longer ones above (docs/BENCHMARKS.md). (Plain
+ * timers only: this is bundled into remote targets too, where the target is never timed.)
  */
 
 /** Between calls: back to back, the caches stay warm and V8's cost reads lower than an app's call sees it. */

@@ -611,14 +611,14 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
 /**
  * A duration or tic-toc on breakpoints measures from the end of one breakpoint's condition to the
  * start of another's: V8's own work between (pausing, building the scope for the condition,
- * resuming) falls inside the interval. The calibration measured its least and takes it off; what
- * it costs above that (a larger frame, a busy machine) stays in.
+ * resuming) falls inside the interval. The calibration measured its least and takes it off; its
+ * variation from one hit to the next stays in.
  */
 function breakpointTiming(overheadMs: number | undefined): string {
   const prepare = 'prepare the file (LIVEPROBE_PREPARE) to time the app alone';
   if (overheadMs === undefined)
     return `timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; ${prepare}`;
-  return `timed on breakpoints: V8's own cost of the two breakpoint hits, ${Math.round(overheadMs * 1000)} µs at least as measured in this process, is taken off each measurement; what it costs above that (a large frame, a busy machine) stays in, so functions under about 1 ms may read long; ${prepare}`;
+  return `timed on breakpoints: V8's own cost of the two breakpoint hits, ${Math.round(overheadMs * 1000)} µs at least as measured in this process, is taken off each measurement; it varies from hit to hit (more with a large frame or a busy machine), so one measurement can be off by tens of µs either way; ${prepare}`;
 }
 
 function timedOnBreakpoints(action: Action): boolean {
