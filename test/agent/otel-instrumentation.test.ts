@@ -101,51 +101,53 @@ test('when the app’s LoggerProvider has no processor, the agent says so once a
   assert.equal(notices.length, 1, service.output());
 });
 
-test('metric actions go through the MeterProvider of a NodeSDK with a metric reader: the app’s resource, not the agent’s exporter', async (t) => {
-  const script = 'test/fixtures/otel-sdk/metrics-app.cjs';
-  const cp = await controlPlane(t);
-  const otlp = await otlpReceiver();
-  t.after(() => otlp.stop());
-  const service = await startApp({
-    script,
-    module: 'cjs',
-    agent: false,
-    broker: cp.mqttUrl,
-    tags: [],
-    agentId: 'sdk-metrics',
-    // The agent's own exporter stays on, to the same receiver: a point from it would carry its resource.
-    env: { ...otlp.env('http/json'), OTEL_METRIC_EXPORT_INTERVAL: '300' },
-  });
-  t.after(() => service.stop());
-  const line = lineOf(script, 'metrics-total');
-  const counter = await addAction(cp, { type: 'counter', file: script, line, name: 'sdk.orders', tags: ['sdk'] });
-  const duration = await addAction(cp, { type: 'duration', file: script, function: 'total', name: 'sdk.total.duration', tags: ['sdk'] });
-  for (const [what, { action }] of [
-    ['counter', counter],
-    ['duration', duration],
-  ] as const) {
-    await waitFor(
-      async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'),
-      WAIT,
-      `the ${what} installed`,
-    );
-  }
-  for (const id of ['a', 'b', 'c']) assert.equal(await (await fetch(`${service.url}/?id=${id}`)).text(), '10');
+for (const module of ['cjs', 'esm'] as const) {
+  test(`metric actions go through the MeterProvider of a NodeSDK with a metric reader (${module} app): the app’s resource, not the agent’s exporter`, async (t) => {
+    const script = `test/fixtures/otel-sdk/metrics-app.${module === 'cjs' ? 'cjs' : 'mjs'}`;
+    const cp = await controlPlane(t);
+    const otlp = await otlpReceiver();
+    t.after(() => otlp.stop());
+    const service = await startApp({
+      script,
+      module,
+      agent: false,
+      broker: cp.mqttUrl,
+      tags: [],
+      agentId: `sdk-metrics-${module}`,
+      // The agent's own exporter stays on, to the same receiver: a point from it would carry its resource.
+      env: { ...otlp.env('http/json'), OTEL_METRIC_EXPORT_INTERVAL: '300' },
+    });
+    t.after(() => service.stop());
+    const line = lineOf(script, 'metrics-total');
+    const counter = await addAction(cp, { type: 'counter', file: script, line, name: 'sdk.orders', tags: ['sdk'] });
+    const duration = await addAction(cp, { type: 'duration', file: script, function: 'total', name: 'sdk.total.duration', tags: ['sdk'] });
+    for (const [what, { action }] of [
+      ['counter', counter],
+      ['duration', duration],
+    ] as const) {
+      await waitFor(
+        async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'),
+        WAIT,
+        `the ${what} installed`,
+      );
+    }
+    for (const id of ['a', 'b', 'c']) assert.equal(await (await fetch(`${service.url}/?id=${id}`)).text(), '10');
 
-  const orders = await otlp.waitForMetric((p) => p.name === 'sdk.orders' && p.value === 3, WAIT, 'the counter at 3');
-  assert.equal(orders.resource['service.name'], 'sdk-metrics-app', 'the point went through the SDK set up in code');
-  assert.equal(orders.attributes['liveprobe.action.id'], counter.action.id);
-  const timed = await otlp.waitForMetric((p) => p.name === 'sdk.total.duration' && p.count === 3, WAIT, 'three durations');
-  assert.equal(timed.resource['service.name'], 'sdk-metrics-app');
-  assert.equal(timed.unit, 's');
-  // Three more exports of the SDK's reader after the last point: the agent's own exporter, on the
-  // same interval, would have sent any point it took by then.
-  await waitFor(
-    async () => otlp.metricPoints().filter((p) => p.name === 'sdk.orders' && p.value === 3).length >= 3,
-    WAIT,
-    'three exports of the counter at 3',
-  );
-  const own = otlp.metricPoints().filter((p) => p.name.startsWith('sdk.') && p.resource['service.name'] !== 'sdk-metrics-app');
-  assert.deepEqual(own, [], 'no point went through the agent’s own exporter');
-  assert.match(service.output(), /metric actions go through the app's OpenTelemetry MeterProvider/);
-});
+    const orders = await otlp.waitForMetric((p) => p.name === 'sdk.orders' && p.value === 3, WAIT, 'the counter at 3');
+    assert.equal(orders.resource['service.name'], 'sdk-metrics-app', 'the point went through the SDK set up in code');
+    assert.equal(orders.attributes['liveprobe.action.id'], counter.action.id);
+    const timed = await otlp.waitForMetric((p) => p.name === 'sdk.total.duration' && p.count === 3, WAIT, 'three durations');
+    assert.equal(timed.resource['service.name'], 'sdk-metrics-app');
+    assert.equal(timed.unit, 's');
+    // Three more exports of the SDK's reader after the last point: the agent's own exporter, on the
+    // same interval, would have sent any point it took by then.
+    await waitFor(
+      async () => otlp.metricPoints().filter((p) => p.name === 'sdk.orders' && p.value === 3).length >= 3,
+      WAIT,
+      'three exports of the counter at 3',
+    );
+    const own = otlp.metricPoints().filter((p) => p.name.startsWith('sdk.') && p.resource['service.name'] !== 'sdk-metrics-app');
+    assert.deepEqual(own, [], 'no point went through the agent’s own exporter');
+    assert.match(service.output(), /metric actions go through the app's OpenTelemetry MeterProvider/);
+  });
+}
