@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf, otlpReceiver, startApp, waitFor } from '../helpers/index.js';
+import { freePort, lineOf, otlpReceiver, startApp, waitFor } from '../helpers/index.js';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 20_000;
@@ -151,3 +151,45 @@ for (const module of ['cjs', 'esm'] as const) {
     assert.match(service.output(), /metric actions go through the app's OpenTelemetry MeterProvider/);
   });
 }
+
+test('with OTEL_METRICS_EXPORTER=prometheus, the NodeSDK’s Prometheus exporter serves a counter action’s series, labelled with the app’s resource', async (t) => {
+  const script = 'test/fixtures/otel-sdk/server.cjs';
+  const cp = await controlPlane(t);
+  const port = await freePort();
+  const service = await startApp({
+    script,
+    module: 'cjs',
+    agent: false,
+    broker: cp.mqttUrl,
+    tags: [],
+    agentId: 'sdk-prometheus',
+    // The SDK reads these; the agent's own exporter cannot serve Prometheus, so only the SDK's route shows the series.
+    env: {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_TRACES_EXPORTER: 'none',
+    },
+  });
+  t.after(() => service.stop());
+  const { action } = await addAction(cp, {
+    type: 'counter',
+    file: script,
+    line: lineOf(script, 'sdk-total'),
+    name: 'sdk.totals',
+    tags: ['sdk'],
+  });
+  await waitFor(async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'), WAIT, 'the counter installed');
+  for (const id of ['a', 'b']) assert.equal(await (await fetch(`${service.url}/?id=${id}`)).text(), '21');
+  let scraped = '';
+  await waitFor(
+    async () => {
+      scraped = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return new RegExp(`^sdk_totals(_total)?\\{[^}]*liveprobe_action_id="${action.id}"[^}]*\\} 2$`, 'm').test(scraped);
+    },
+    WAIT,
+    'the counter at 2 on the Prometheus endpoint',
+  );
+  assert.match(scraped, /^target_info\{[^}]*service_name="sdk-app-cjs"/m, 'served by the SDK set up in code');
+});
