@@ -36,6 +36,8 @@ export class InvocationTimers {
   // Created on the first tic: an AsyncLocalStorage in use has a cost for every promise.
   private storage: AsyncLocalStorage<Starts> | undefined;
   private passage: Passage | undefined;
+  /** Set by a tic, so only the hit that opened one stamps: any other hit runs after app code did. */
+  private unstamped = false;
 
   /** Opens a tic; its time is set by the `stamp` that ends its hit. */
   start(pair: number, at: string): void {
@@ -46,12 +48,15 @@ export class InvocationTimers {
     starts.set(pair, [...(starts.get(pair) ?? []), start]);
     this.storage.enterWith(starts);
     this.join('tic', pair, at, Number.NaN).opened.push(start);
+    this.unstamped = true;
   }
 
-  /** The last step of a hit: the tics of the current passage start now. */
+  /** The last step of every hit: when it opened a tic, the tics of its passage start now. */
   stamp(): void {
+    if (!this.unstamped) return;
+    this.unstamped = false;
     const passage = this.passage;
-    if (passage?.role !== 'tic' || passage.opened.length === 0) return;
+    if (passage === undefined) return;
     const now = performance.now();
     for (const start of passage.opened) start.time = now;
   }

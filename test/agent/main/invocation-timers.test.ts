@@ -50,6 +50,18 @@ test('an invocation resuming later at the same position is a passage of its own'
   assert.ok(second > first, `first ${first} s, second ${second} s`);
 });
 
+test('a hit that opened no tic (a log line further down) leaves the start where it was', () => {
+  const timers = new InvocationTimers();
+  tic(timers, 1);
+  const afterTic = performance.now();
+  while (performance.now() - afterTic < 2) {
+    // The app's own work after the entry.
+  }
+  timers.stamp();
+  const seconds = timers.stop(1, EXIT, performance.now());
+  assert.ok(seconds !== undefined && seconds * 1000 >= 2, `${seconds} s leaves out the work after the entry`);
+});
+
 test('a toc without a tic in its invocation reports nothing', () => {
   assert.equal(new InvocationTimers().stop(1, EXIT, performance.now()), undefined);
 });
