@@ -23,6 +23,12 @@ import { renderTable } from './lib/table.js';
 const FILE = 'bench/fixtures/timed-work.mjs';
 /** The function's own busy time per call, µs: the issue's 20 µs case, and longer ones. */
 const WORK_US = [20, 200, 2000];
+/** The probed functions: the same work in a 6-line function and in a 250-line one with more locals. */
+const FUNCTIONS = [
+  { name: 'work', label: '6 lines' },
+  { name: 'workLarge', label: '250 lines' },
+] as const;
+type FunctionName = (typeof FUNCTIONS)[number]['name'];
 const CALLS = 30;
 const GAP_MS = 40;
 /** Calls left out of the per-call figures: the first hits compile the conditions and the hook's code. */
@@ -36,6 +42,7 @@ interface Path {
 
 interface Sample {
   path: Path['key'];
+  fn: FunctionName;
   us: number;
   /** The app's time around the call and inside it, ms; `bare`: with no action. */
   outer: number;
@@ -58,16 +65,17 @@ async function measureRound(
   api: ControlPlaneApi,
   events: EventStream,
   path: Path,
+  fn: FunctionName,
   us: number,
   round: number,
   calibrations: Set<number>,
 ): Promise<Sample[]> {
-  const bareCalls = await path.app.request<Timed>('timeCalls', { us, calls: CALLS, gapMs: GAP_MS });
+  const bareCalls = await path.app.request<Timed>('timeCalls', { fn, us, calls: CALLS, gapMs: GAP_MS });
   const bare = { outer: median(bareCalls.outer), inner: median(bareCalls.inner) };
-  const names = [`bench.duration.${path.key}.a${round}.${us}`, `bench.duration.${path.key}.b${round}.${us}`];
+  const names = [`bench.duration.${path.key}.${fn}.a${round}.${us}`, `bench.duration.${path.key}.${fn}.b${round}.${us}`];
   const ids: string[] = [];
   for (const name of names) {
-    const action: ActionInput = { type: 'duration', file: FILE, function: 'work', name, agents: [path.agentId] };
+    const action: ActionInput = { type: 'duration', file: FILE, function: fn, name, agents: [path.agentId] };
     const id = await api.addAction(action);
     const status = await api.waitForStatus(id, path.agentId, 'installed');
     const calibrated = /(\d+) µs at least as measured/.exec(status.message ?? '');
@@ -75,7 +83,7 @@ async function measureRound(
     ids.push(id);
   }
   events.clear();
-  const timed = await path.app.request<Timed>('timeCalls', { us, calls: CALLS, gapMs: GAP_MS });
+  const timed = await path.app.request<Timed>('timeCalls', { fn, us, calls: CALLS, gapMs: GAP_MS });
   const reported = await Promise.all(
     ids.map(async (id) => {
       const values: number[] = [];
@@ -97,6 +105,7 @@ async function measureRound(
   }
   return timed.outer.map((outer, i) => ({
     path: path.key,
+    fn,
     us,
     outer,
     inner: timed.inner[i]!,
@@ -139,10 +148,12 @@ const benchmark: Benchmark = {
       await Promise.all(paths.map((p) => agentConnected(p.app)));
       for (let round = 1; round <= rounds; round++) {
         const order = round % 2 === 0 ? [...paths].reverse() : paths;
-        for (const us of WORK_US) {
-          for (const path of order) {
-            ctx.progress(`duration-accuracy: round ${round}/${rounds}, ${us} µs, ${path.key}`);
-            samples.push(...(await measureRound(api, events, path, us, round, calibrations)));
+        for (const { name: fn } of FUNCTIONS) {
+          for (const us of WORK_US) {
+            for (const path of order) {
+              ctx.progress(`duration-accuracy: round ${round}/${rounds}, ${fn}, ${us} µs, ${path.key}`);
+              samples.push(...(await measureRound(api, events, path, fn, us, round, calibrations)));
+            }
           }
         }
       }
@@ -154,33 +165,37 @@ const benchmark: Benchmark = {
 
     const us = (msValue: number): string => `${sig(msValue * 1000)} µs`;
     const rows = paths.flatMap((path) =>
-      WORK_US.map((work) => {
-        const all = samples.filter((s) => s.path === path.key && s.us === work);
-        const warm = all.filter((s) => !s.first);
-        const errors = warm.map(error);
-        return [
-          path.key,
-          `${work} µs`,
-          us(median(warm.map((s) => s.bare.outer))),
-          us(median(warm.map((s) => s.outer))),
-          us(median(warm.map((s) => s.reported[0]))),
-          `${us(percentile(errors, 10))} / ${us(median(errors))} / ${us(percentile(errors, 90))}`,
-          `${Math.round((100 * warm.filter(within).length) / warm.length)}%`,
-          `${Math.round((100 * warm.filter((s) => s.reported[0] < s.inner).length) / warm.length)}%`,
-          us(median(all.filter((s) => s.first).map(error))),
-          `${all.filter((s) => s.reported[0] === s.reported[1]).length}/${all.length}`,
-        ];
-      }),
+      FUNCTIONS.flatMap(({ name: fn, label }) =>
+        WORK_US.map((work) => {
+          const all = samples.filter((s) => s.path === path.key && s.fn === fn && s.us === work);
+          const warm = all.filter((s) => !s.first);
+          const errors = warm.map(error);
+          return [
+            path.key,
+            label,
+            `${work} µs`,
+            us(median(warm.map((s) => s.bare.outer))),
+            us(median(warm.map((s) => s.outer))),
+            us(median(warm.map((s) => s.reported[0]))),
+            `${us(percentile(errors, 10))} / ${us(median(errors))} / ${us(percentile(errors, 90))}`,
+            `${Math.round((100 * warm.filter(within).length) / warm.length)}%`,
+            `${Math.round((100 * warm.filter((s) => s.reported[0] < s.inner).length) / warm.length)}%`,
+            us(median(all.filter((s) => s.first).map(error))),
+            `${all.filter((s) => s.reported[0] === s.reported[1]).length}/${all.length}`,
+          ];
+        }),
+      ),
     );
     return {
       blocks: [
-        `${rounds} rounds; in each, for every work size, two duration actions on \`work\` in each app (the order of the apps alternating), then ${CALLS} calls ${GAP_MS} ms apart, each timed by the app. ` +
+        `${rounds} rounds; in each, for every function and work size, two duration actions on the function in each app (the order of the apps alternating), then ${CALLS} calls ${GAP_MS} ms apart, each timed by the app. ` +
           `App columns and "reported" are medians per call. "error" is, per call, the reported duration minus the app's own time of that call (its time inside, plus the median cost of a call around that with no action); "below the app inside" counts calls reported shorter than the app's time inside the function. ` +
           `The first ${WARMUP} calls after an install are left out and shown apart. Quotas off; live output carries each reported value.` +
           (calibrations.size === 0 ? '' : ` V8's cost the breakpoint app measured and took off: ${[...calibrations].join(', ')} µs.`),
         renderTable(
           [
             'path',
+            'function',
             'work',
             'app: call, no action',
             'app: call, actions on',
@@ -192,7 +207,7 @@ const benchmark: Benchmark = {
             'both actions equal',
           ],
           rows,
-          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+          ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
         ),
       ],
     };

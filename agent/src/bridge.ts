@@ -72,6 +72,8 @@ export interface MetricArm {
   attributes: { key: string; source: string; expr: Expr }[];
   /** For a function's exits: whether it returned or threw there. */
   outcome?: 'return' | 'throw';
+  /** A toc on breakpoints: V8's own cost of a measurement, in seconds, taken off each (main/break-calibration.ts). */
+  overheadSeconds?: number;
 }
 
 /** The variables a snapshot reads at its line, by name (each is in `roots`). */
@@ -136,6 +138,19 @@ export interface AgentReady {
 export interface Calibrate {
   t: 'calibrate';
   runs: number;
+  /** A copy of the measured function to time; absent: the agent's own `calibrationTarget`. */
+  copy?: FunctionCopy;
+}
+
+/**
+ * A copy of the measured function for the calibration, compiled on the main thread as
+ * `new Function(...params, body)` (an async one for `async`) and called; its body never runs the
+ * measured function's statements (worker/function-copy.ts).
+ */
+export interface FunctionCopy {
+  params: string[];
+  body: string;
+  async: boolean;
 }
 
 /** worker → main: metric points for the app's SDK MeterProvider (main → worker `app-meter` asked for them). */

@@ -17,7 +17,7 @@ for (const [path, env, installedAs] of [
   [
     'breakpoints',
     {},
-    /^breakpoint; .*timed on breakpoints: V8's own cost of the two breakpoint hits, \d+ µs at least as measured in this process, is taken off/,
+    /^breakpoint; .*timed on breakpoints: V8's own cost of the two breakpoint hits, \d+ µs at least as measured in this process \(on a copy of the function that returns at once\), is taken off/,
   ],
   ['prepared sites', { LIVEPROBE_PREPARE: fromRoot(APP), LIVEPROBE_PREPARE_CACHE: 'off' }, /^prepared sites? \(no breakpoint\)/],
 ] as const) {

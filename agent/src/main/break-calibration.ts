@@ -1,20 +1,28 @@
 /**
  * What V8's breakpoint machinery adds to a duration timed on breakpoints, measured in this
- * process: the worker puts a tic and a toc on `calibrationTarget`, an agent function doing next
- * to nothing, exactly as it would on an app's function; the main thread calls it a number of
- * times, a few milliseconds apart as an app's calls come, and the shortest interval is V8's own
- * cost of one measurement (pausing at the exit, building the frame's scope for the condition,
- * resuming after the entry). It is taken off every breakpoint-timed interval, clamped at 0. The
- * shortest, not a typical one: V8's cost varies by a factor of 2–4 from one hit to the next, and
- * a typical cost taken off would report most short calls shorter than the app's time; with the
- * least, short calls come out centred on it and longer ones above (docs/BENCHMARKS.md). (Plain
- * timers only: this is bundled into remote targets too, where the target is never timed.)
+ * process: the worker puts a tic and a toc on a target function exactly as it would on an app's
+ * function, and the main thread calls it a number of times, a few milliseconds apart as an
+ * app's calls come; the shortest interval is V8's own cost of one measurement (pausing at the
+ * exit, building the frame's scope for the condition, resuming after the entry). V8 re-reads the
+ * function's source and scope at each break, so that cost grows with the function: for a
+ * duration the target is a copy of the measured function whose statements are kept but never
+ * run (worker/function-copy.ts), otherwise `calibrationTarget`.
+ *
+ * The shortest, not a typical one: V8's cost varies by a factor of 2–4 from one hit to the next,
+ * and a typical cost taken off would report most short calls shorter than the app's time; with
+ * the least, short calls come out centred on it and longer ones above (docs/BENCHMARKS.md).
+ * (Plain timers only: this is bundled into remote targets too.)
  */
+import type { FunctionCopy } from '../bridge.js';
+
+// Captured at start-up: the app may replace the globals.
+const FunctionMaker = Function;
+const AsyncFunctionMaker = Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor;
 
 /** Between calls: back to back, the caches stay warm and V8's cost reads lower than an app's call sees it. */
 const GAP_MS = 5;
 
-/** The function the worker times. Its first statement is its entry, its `return` its exit. */
+/** The agent's own target. Its first statement is its entry, its `return` its exit. */
 export function calibrationTarget(n: number): number {
   const next = n + 1;
   return next;
@@ -27,8 +35,6 @@ export interface CalibrationResult {
 }
 
 export class BreakCalibration {
-  /** Seconds taken off each breakpoint-timed interval. */
-  overheadSeconds = 0;
   private samples: number[] | undefined;
 
   /** A calibration toc's interval; false, so the hit records nothing. */
@@ -37,19 +43,35 @@ export class BreakCalibration {
     return false;
   }
 
-  /** Calls the target `runs` times, a few per turn of the event loop, while the worker's breakpoints are on it. */
-  async run(runs: number): Promise<CalibrationResult> {
+  /** Calls the target `runs` times, one per timer turn, while the worker's breakpoints are on it. */
+  async run(runs: number, copy: FunctionCopy | undefined): Promise<CalibrationResult> {
+    const target = copy === undefined ? () => calibrationTarget(0) : compiled(copy);
+    if (target === undefined) return { overheadMs: undefined, samples: 0 };
     const samples: number[] = [];
     this.samples = samples;
     try {
       for (let done = 0; done < runs; done++) {
-        await new Promise((resolve) => setTimeout(resolve, GAP_MS, calibrationTarget(done)));
+        await new Promise((resolve) => setTimeout(resolve, GAP_MS, target()));
       }
     } finally {
       this.samples = undefined;
     }
-    if (samples.length === 0) return { overheadMs: undefined, samples: 0 };
-    this.overheadSeconds = Math.min(...samples);
-    return { overheadMs: this.overheadSeconds * 1000, samples: samples.length };
+    return { overheadMs: samples.length === 0 ? undefined : Math.min(...samples) * 1000, samples: samples.length };
+  }
+}
+
+/**
+ * The copy, called with its last parameter 1 (which keeps the statements from running);
+ * undefined when it does not compile (a body using `super` or a class's private names, or code
+ * generation from strings turned off).
+ */
+function compiled(copy: FunctionCopy): (() => unknown) | undefined {
+  try {
+    const Maker = copy.async ? AsyncFunctionMaker : FunctionMaker;
+    const made = new Maker(...copy.params, copy.body) as (...args: unknown[]) => unknown;
+    const args = new Array<unknown>(copy.params.length - 1).fill(undefined).concat(1);
+    return () => made(...args);
+  } catch {
+    return undefined;
   }
 }

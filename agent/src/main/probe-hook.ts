@@ -229,7 +229,7 @@ export class ProbeHook {
     if (metric.role === 'toc' && !prepared) {
       if (probe.spec.calibration === true) return this.calibration.add(value);
       // V8's own part of the two breakpoint hits, as the calibration measured it, is not the app's time.
-      value = Math.max(0, value - this.calibration.overheadSeconds);
+      value = Math.max(0, value - (probe.spec.metric?.overheadSeconds ?? 0));
     }
     if (metric.attributes.length === 0 && metric.outcome === undefined) {
       if (metric.role === 'count') this.batch.count(probe.key);
@@ -334,7 +334,7 @@ export class ProbeHook {
         this.otel.recordMetrics(message.points);
         return;
       case 'calibrate':
-        void this.calibration.run(message.runs).then((result) => this.post({ t: 'calibrated', ...result }));
+        void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
         return;
       case 'disarm':
         this.probes.delete(message.key);

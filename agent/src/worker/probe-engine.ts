@@ -6,7 +6,8 @@
 import { defined } from '@liveprobe/protocol/util';
 import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
 import type { Calibrated, HookChannel, ToMain } from '../bridge.js';
-import { BreakCalibration } from './break-calibration.js';
+import { BreakCalibration, type Overhead } from './break-calibration.js';
+import { functionCopy, type PlacedCopy } from './function-copy.js';
 import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armFields, rateOf } from '../locate/arm-spec.js';
@@ -338,7 +339,8 @@ export class ProbeEngine {
       }
     }
     // Measured before the action's own breakpoints are set, so its first interval is already corrected.
-    const overheadMs = timedOnBreakpoints(action) ? await this.calibration.overheadMs() : undefined;
+    const overhead = timedOnBreakpoints(action) ? await this.calibration.overhead(functionToCopy(sites[0]!)) : undefined;
+    for (const arm of arms) if (arm.metric?.role === 'toc' && overhead !== undefined) arm.metric.overheadSeconds = overhead.ms / 1000;
     const state: OnBreakpoints = { kind: 'breakpoints', ids: [], placements: [] };
     const placed: PlacedSite[] = [];
     for (const [index, site] of sites.entries()) {
@@ -391,7 +393,7 @@ export class ProbeEngine {
     const parts = [
       path,
       ...(described === undefined ? [] : [described]),
-      ...(timedOnBreakpoints(action) ? [breakpointTiming(overheadMs)] : []),
+      ...(timedOnBreakpoints(action) ? [breakpointTiming(overhead)] : []),
     ];
     this.reportInstalled(probe, {
       actionId: action.id,
@@ -614,11 +616,18 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
  * resuming) falls inside the interval. The calibration measured its least and takes it off; its
  * variation from one hit to the next stays in.
  */
-function breakpointTiming(overheadMs: number | undefined): string {
+function breakpointTiming(overhead: Overhead | undefined): string {
   const prepare = 'prepare the file (LIVEPROBE_PREPARE) to time the app alone';
-  if (overheadMs === undefined)
+  if (overhead === undefined)
     return `timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; ${prepare}`;
-  return `timed on breakpoints: V8's own cost of the two breakpoint hits, ${Math.round(overheadMs * 1000)} µs at least as measured in this process, is taken off each measurement; it varies from hit to hit (more with a large frame or a busy machine), so one measurement can be off by tens of µs either way; ${prepare}`;
+  const on = overhead.ownCopy ? 'on a copy of the function that returns at once' : "on a small function of the agent's";
+  return `timed on breakpoints: V8's own cost of the two breakpoint hits, ${Math.round(overhead.ms * 1000)} µs at least as measured in this process (${on}), is taken off each measurement; it varies from hit to hit (more on a busy machine), so one measurement can be off by tens of µs either way; ${prepare}`;
+}
+
+/** A duration's function, to calibrate on a copy of it; undefined for a tic-toc. */
+function functionToCopy({ fn, analysed, resolved }: Site): { id: string; copy: PlacedCopy | undefined } | undefined {
+  if (fn === undefined || analysed === undefined) return undefined;
+  return { id: `${resolved.script.scriptId}:${fn.bodyStart}`, copy: functionCopy(analysed, fn) };
 }
 
 function timedOnBreakpoints(action: Action): boolean {

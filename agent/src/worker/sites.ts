@@ -16,6 +16,8 @@ export interface Site {
   analysed: AnalysedSource | undefined;
   offset: number;
   role?: MetricRole;
+  /** A duration's entry: the function it measures. */
+  fn?: FunctionRange;
 }
 
 export interface SiteContext {
@@ -90,7 +92,7 @@ async function durationSites(
   };
   const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, fn.bodyEnd));
   return [
-    site(fn.entry, { role: 'tic', pair }),
+    { ...site(fn.entry, { role: 'tic', pair }), fn },
     ...exits.map((p) => site(offsetOf(analysed, p.line, p.column), { role: 'toc', pair, outcome: 'return' })),
     ...fn.throws.map((offset) => site(offset, { role: 'toc', pair, outcome: 'throw' })),
   ];
