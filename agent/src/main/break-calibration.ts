@@ -45,7 +45,7 @@ export class BreakCalibration {
 
   /** Calls the target `runs` times, one per timer turn, while the worker's breakpoints are on it. */
   async run(runs: number, copy: FunctionCopy | undefined): Promise<CalibrationResult> {
-    const target = copy === undefined ? () => calibrationTarget(0) : compiled(copy);
+    const target = copy === undefined ? () => calibrationTarget(0) : compiledCopy(copy);
     if (target === undefined) return { overheadMs: undefined, samples: 0 };
     const samples: number[] = [];
     this.samples = samples;
@@ -65,7 +65,7 @@ export class BreakCalibration {
  * undefined when it does not compile (a body using `super` or a class's private names, or code
  * generation from strings turned off).
  */
-function compiled(copy: FunctionCopy): (() => unknown) | undefined {
+export function compiledCopy(copy: FunctionCopy): (() => unknown) | undefined {
   try {
     const Maker = copy.async ? AsyncFunctionMaker : FunctionMaker;
     const made = new Maker(...copy.params, copy.body) as (...args: unknown[]) => unknown;

@@ -50,7 +50,8 @@ export function functionCopy(analysed: AnalysedSource, fn: FunctionRange): Place
   // A block's statements, or an arrow's expression as one.
   const statements = body.type === 'BlockStatement' ? text.slice(1, -1) : `(${text});`;
   const url = `liveprobe:calibration:${++copies}`;
-  const lines = statements.split('\n').length;
+  // Lines as V8 counts them: every line terminator ECMAScript knows.
+  const lines = statements.split(/\r\n|[\n\r\u2028\u2029]/).length;
   return {
     copy: {
       params: [...new Set(node.params.flatMap(boundNames)), '$lp$run'],
