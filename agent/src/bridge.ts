@@ -236,7 +236,6 @@ export interface Calibrated {
   t: 'calibrated';
   /** V8's own cost of one breakpoint-timed measurement, now taken off each; undefined when no call was timed. */
   overheadMs: number | undefined;
-  samples: number;
 }
 
 /**

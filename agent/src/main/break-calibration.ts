@@ -31,7 +31,6 @@ export function calibrationTarget(n: number): number {
 export interface CalibrationResult {
   /** The shortest measured interval, in milliseconds; undefined when no call was timed. */
   overheadMs: number | undefined;
-  samples: number;
 }
 
 export class BreakCalibration {
@@ -46,7 +45,7 @@ export class BreakCalibration {
   /** Calls the target `runs` times, one per timer turn, while the worker's breakpoints are on it. */
   async run(runs: number, copy: FunctionCopy | undefined): Promise<CalibrationResult> {
     const target = copy === undefined ? () => calibrationTarget(0) : compiledCopy(copy);
-    if (target === undefined) return { overheadMs: undefined, samples: 0 };
+    if (target === undefined) return { overheadMs: undefined };
     const samples: number[] = [];
     this.samples = samples;
     try {
@@ -56,7 +55,7 @@ export class BreakCalibration {
     } finally {
       this.samples = undefined;
     }
-    return { overheadMs: samples.length === 0 ? undefined : Math.min(...samples) * 1000, samples: samples.length };
+    return { overheadMs: samples.length === 0 ? undefined : Math.min(...samples) * 1000 };
   }
 }
 
