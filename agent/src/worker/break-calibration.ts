@@ -51,19 +51,21 @@ export class BreakCalibration {
 
   /**
    * V8's least cost of one measurement; undefined when it could not be measured (a remote
-   * target has none of the agent's files). `copy`, with `id` naming its function: time that.
+   * target has none of the agent's files). `measured`: a duration's function (`id` names it),
+   * timed on its copy when it has one. Calibrations run one at a time (the engine's queue).
    */
-  overhead(function_?: { id: string; copy: PlacedCopy | undefined }): Promise<Overhead | undefined> {
-    const id = function_?.copy === undefined ? '' : function_.id;
-    let measured = this.measured.get(id);
-    if (measured === undefined) {
-      measured = (id === '' ? this.ownTarget() : this.copy(function_!.copy!)).catch((err: unknown) => {
+  overhead(measured?: { id: string; copy: PlacedCopy | undefined }): Promise<Overhead | undefined> {
+    const copy = measured?.copy;
+    const id = copy === undefined ? '' : measured!.id;
+    let overhead = this.measured.get(id);
+    if (overhead === undefined) {
+      overhead = (copy === undefined ? this.ownTarget() : this.copy(copy)).catch((err: unknown) => {
         this.log(`could not measure the breakpoints' own cost, so durations on breakpoints include it: ${errorMessage(err)}`);
         return undefined;
       });
-      this.measured.set(id, measured);
+      this.measured.set(id, overhead);
     }
-    return measured;
+    return overhead;
   }
 
   /** A new session: measure again. */
@@ -121,6 +123,7 @@ export class BreakCalibration {
           metric: { at: `${spot.script.url}:${spot.line}:${spot.column ?? ''}`, ...spot.role, attributes: [] },
           calibration: true,
         });
+        // Set by URL: only the script's URL is read, and a copy's script does not exist yet.
         const set = await this.session.setBreakpoint(
           spot.script as LoadedScript,
           spot.line,
