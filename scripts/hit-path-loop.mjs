@@ -2,7 +2,7 @@
 // machine's load: the built ProbeHook of a checkout, armed through its message port as the
 // worker arms it, then hit N times as a prepared site hits it (no inspector, no worker).
 //
-//   node scripts/hit-path-loop.mjs <checkout> <log|log-false|counter> <hits>
+//   node scripts/hit-path-loop.mjs <checkout> <log|log-false|counter|snapshot> <hits>
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable scripts/hit-path-loop.mjs . log 20000
 //
 // Run it with 0 hits too: (instructions at N − instructions at 0) / N is the cost of one hit.
@@ -14,8 +14,8 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 
 const [checkout, variant, hitsText] = process.argv.slice(2);
 const hits = Number(hitsText);
-if (checkout === undefined || !['log', 'log-false', 'counter'].includes(variant) || !Number.isInteger(hits)) {
-  console.error('usage: node scripts/hit-path-loop.mjs <checkout> <log|log-false|counter> <hits>');
+if (checkout === undefined || !['log', 'log-false', 'counter', 'snapshot'].includes(variant) || !Number.isInteger(hits)) {
+  console.error('usage: node scripts/hit-path-loop.mjs <checkout> <log|log-false|counter|snapshot> <hits>');
   process.exit(2);
 }
 const root = resolve(checkout);
@@ -61,8 +61,10 @@ port2.postMessage({
   file: '/app/hot-path.mjs',
   line: 7,
   ...(variant === 'counter'
-    ? { metric: { role: 'count', name: 'loop.calls', attributes: [] } }
-    : { log: { level: 'info', template: checkTemplate('order {order.id} total {total}').parts } }),
+    ? { metric: { role: 'count', attributes: [] } }
+    : variant === 'snapshot'
+      ? { snapshot: { plan: { arguments: ['order'], locals: ['total'], scopes: [] }, watches: [] } }
+      : { log: { level: 'info', template: checkTemplate('order {order.id} total {total}').parts } }),
 });
 
 const order = { id: 'o-1042', lines: [{ sku: 'tea', qty: 2 }], status: 'paid' };
