@@ -145,12 +145,21 @@ export interface HitOutput {
 }
 
 /**
- * main → worker: log hits, seven values each: key, time, message, flags (1: emitted, 2: not for the live stream), then traceId,
- * spanId and traceFlags (null outside a trace; JSON, on the attach path, has no undefined).
+ * main → worker: log hits. Each hit is in `numbers`: the line's format (0: the line is the next
+ * of `texts`; otherwise a template's id, its pieces in `formats` of this batch or an earlier one),
+ * key, time, flags (1: emitted, 2: not for the live stream, 4: in a trace, whose traceId and
+ * spanId are the next two of `texts` and whose traceFlags comes next here), then, for a
+ * template, one value per placeholder: a number to print as it is, or NaN (null on the attach
+ * path) for the next of `texts`. Formatting numbers and joining the line is left
+ * to the worker: it is most of what a line costs the app's thread.
  */
 export interface PackedLogs {
   t: 'logs';
-  hits: (number | string | boolean | null)[];
+  /** A Float64Array from the main thread; an array on the attach path, where batches cross as JSON. */
+  numbers: Float64Array | (number | null)[];
+  texts: string[];
+  /** Templates first used in this batch: id, then the text around its placeholders. */
+  formats: [number, string[]][];
 }
 
 /** main → worker: counter hits since the last batch, as key and count pairs. */

@@ -29,6 +29,14 @@ export function activeSpanContext(): SpanContext | undefined {
   return spanContext !== undefined && trace.isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
+/**
+ * Whether a span can be active: only once the app registered a context manager (an SDK's
+ * start does), read as plain data. Without one, `context.active()` is always the root context.
+ */
+export function spansPossible(): boolean {
+  return (globalThis as Record<symbol, { context?: unknown } | undefined>)[API_KEY]?.context !== undefined;
+}
+
 export class AppOtel {
   private provider: LoggerProvider | undefined;
   private logger: Logger | undefined;
@@ -71,6 +79,11 @@ export class AppOtel {
     const tracer = provider === undefined ? trace.getTracer('liveprobe', AGENT_VERSION) : provider.getTracer('liveprobe', AGENT_VERSION);
     tracer.startSpan(name, { attributes, startTime: time }, context.active()).end(time);
     return true;
+  }
+
+  /** Whether `emit` would take a record now (the app has a logs SDK whose records go somewhere). */
+  takesLogs(): boolean {
+    return this.appLogger() !== undefined;
   }
 
   /** Emits through the app's SDK; false when there is none and the worker must export instead. */

@@ -10,7 +10,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel, LogOutput } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
-import { activeSpanContext, type AppOtel } from './app-otel.js';
+import { activeSpanContext, spansPossible, type AppOtel } from './app-otel.js';
 import type { AppOutput, LineFields } from './app-output.js';
 import {
   compileExpression,
@@ -38,6 +38,9 @@ const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MAX_SUMMARY_LENGTH = 1000;
 const TIME_ORIGIN = performance.timeOrigin;
 
+/** A plain counter reads the clock (for its expiry) at least once in this many hits. */
+const CLOCK_EVERY_HITS = 1024;
+
 /** How often one probe may report evaluation errors; the rest are counted into the next report. */
 const ERROR_REPORT_INTERVAL_MS = 5000;
 
@@ -54,6 +57,10 @@ interface ArmedProbe {
   snapshot: CompiledSnapshot | undefined;
   /** Set for metric actions (counter, tictoc, duration, metric). */
   metric: CompiledMetric | undefined;
+  /** A counter with no condition and no attributes: on a prepared site its hit is one addition. */
+  plainCount: boolean;
+  /** Where its log lines go, read from `outputs` once rather than at every hit. */
+  to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
   location: string;
   maxHits: number;
   expiresAt: number;
@@ -88,6 +95,19 @@ export class ProbeHook {
   private readonly batch: HitBatch;
   /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
   private conditionRuns = 0;
+  /**
+   * Whether the app's own logs SDK takes records, and whether a span can be active at all (a
+   * context manager is registered), as of the first log hit since the batch numbered
+   * `logsCheckedIn` left: globals the app sets once, looked up once a batch.
+   */
+  private appTakesLogs = false;
+  private appHasSpans = true;
+  private logsCheckedIn = -1;
+  /** A log line's placeholder values on their way into the batch; reused, as they are copied there. */
+  private readonly lineValues: (number | string)[] = [];
+  /** Counter hits since the clock was last read, and what it read (see `count`). */
+  private unclocked = 0;
+  private clock = 0;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
   /** The agent's default for log actions that name no outputs; `init` sets it. */
   private logOutputs: readonly LogOutput[] = ['otel', 'live'];
@@ -113,8 +133,6 @@ export class ProbeHook {
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
-    // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
-    const startedAt = performance.now();
     try {
       let probe = this.probes.get(key);
       if (probe === undefined) {
@@ -124,24 +142,49 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       if (probe.done || probe.paused) return;
-      if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
-      // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
-      const now = TIME_ORIGIN + startedAt;
-      // A sampling site over the CPU budget stays on: its hits are counted until the next window.
-      const sampling = prepared && probe.sample !== undefined;
-      if (sampling && this.cpu.spent(now)) return this.batch.sampled(key);
-      // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
-      const uninitialised = probe.uninitialised;
-      if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
-      this.run(probe, { values, self }, now, startedAt, prepared);
-      if (this.quotas.cpuMsPerSecond <= 0) return;
-      // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
-      const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
-      if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) {
-        this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
-      }
+      if (prepared && probe.plainCount && this.quotas.cpuMsPerSecond <= 0) return this.count(probe);
+      this.timedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
+    }
+  }
+
+  /**
+   * A counter on a prepared site with the CPU budget off: one addition, and the clock only now
+   * and then. Reading it costs more than the rest of the hit, so expiry is checked at the first
+   * hit after each batch left and at every CLOCK_EVERY_HITS-th: an expired counter stops within
+   * one batch interval (the worker's own expiry timer also turns its site off).
+   */
+  private count(probe: ArmedProbe): void {
+    if (++this.unclocked >= CLOCK_EVERY_HITS || this.batch.idle) {
+      this.unclocked = 0;
+      this.clock = TIME_ORIGIN + performance.now();
+    }
+    if (this.clock >= probe.expiresAt) return this.finish(probe, 'expired');
+    probe.hits++;
+    this.batch.count(probe.key);
+    if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
+    // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
+    const startedAt = performance.now();
+    if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
+    // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
+    const now = TIME_ORIGIN + startedAt;
+    this.clock = now;
+    // A sampling site over the CPU budget stays on: its hits are counted until the next window.
+    const sampling = prepared && probe.sample !== undefined;
+    if (sampling && this.cpu.spent(now)) return this.batch.sampled(probe.key);
+    // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
+    const uninitialised = probe.uninitialised;
+    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    this.run(probe, { values, self }, now, startedAt, prepared);
+    if (this.quotas.cpuMsPerSecond <= 0) return;
+    // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
+    const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
+    if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) {
+      this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
     }
   }
 
@@ -193,20 +236,33 @@ export class ProbeHook {
   }
 
   private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
-    const { key } = probe;
+    const { key, to } = probe;
+    if (this.logsCheckedIn !== this.batch.sent) {
+      this.logsCheckedIn = this.batch.sent;
+      this.appTakesLogs = this.otel.takesLogs();
+      this.appHasSpans = spansPossible();
+    }
+    // A line for the worker alone (no SDK of the app's, no console or logger): it is joined there.
+    if (!(to.logger || to.console) && !(to.otel && this.appTakesLogs)) {
+      const values = this.lineValues;
+      const length = format.values(frame, values);
+      if (!this.spendBytes(probe, length, now, prepared)) return;
+      const trace = this.appHasSpans ? activeSpanContext() : undefined;
+      // Not for OpenTelemetry: the worker does not export it (emitted), it only goes live.
+      if (to.otel || to.live) this.batch.line(format, values, format.pieces.length - 1, key, now, !to.otel, to.live, trace);
+      return;
+    }
     const message = format(frame);
     if (!this.spendBytes(probe, message.length, now, prepared)) return;
-    const outputs = probe.spec.log?.outputs ?? this.logOutputs;
     // Already exported, or not for OpenTelemetry at all: the worker does not export it either.
-    const emitted = !outputs.includes('otel') || this.otel.emit(probe.level, message, probe.attributes);
-    const live = outputs.includes('live');
-    if (!emitted || live) this.batch.log(key, now, message, emitted, live, activeSpanContext());
+    const emitted = !to.otel || this.otel.emit(probe.level, message, probe.attributes);
+    if (!emitted || to.live) this.batch.log(key, now, message, emitted, to.live, activeSpanContext());
     const app = this.appOutput;
     if (app === undefined) return;
     const fields = probe.attributes as unknown as LineFields;
-    const logged = outputs.includes('logger') && app.logger(probe.level, message, fields);
+    const logged = to.logger && app.logger(probe.level, message, fields);
     // Without a logger from the app, its console is the app's own output there is.
-    if (outputs.includes('console') || (outputs.includes('logger') && !logged)) app.console(probe.level, now, message, fields);
+    if (to.console || (to.logger && !logged)) app.console(probe.level, now, message, fields);
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
@@ -347,6 +403,8 @@ export class ProbeHook {
       format: undefined,
       snapshot: undefined,
       metric: undefined,
+      plainCount: false,
+      to: { otel: false, live: false, logger: false, console: false },
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
@@ -385,6 +443,18 @@ export class ProbeHook {
     probe.snapshot =
       spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
+    probe.plainCount =
+      probe.condition === undefined &&
+      probe.metric?.role === 'count' &&
+      probe.metric.attributes.length === 0 &&
+      probe.metric.outcome === undefined;
+    const outputs = spec.log?.outputs ?? this.logOutputs;
+    probe.to = {
+      otel: outputs.includes('otel'),
+      live: outputs.includes('live'),
+      logger: outputs.includes('logger'),
+      console: outputs.includes('console'),
+    };
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
     probe.hitRate = new RateLimit(rate);

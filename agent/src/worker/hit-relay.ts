@@ -41,7 +41,7 @@ export class HitRelay {
   handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' | 'notice' }>): void {
     switch (message.t) {
       case 'logs':
-        return this.unpackLogs(message.hits);
+        return this.unpackLogs(message);
       case 'counts':
       case 'values':
         for (let i = 0; i < message.hits.length; i += 2)
@@ -90,21 +90,29 @@ export class HitRelay {
     }
   }
 
-  private unpackLogs(hits: PackedLogs['hits']): void {
-    for (let i = 0; i < hits.length; i += 7) {
-      const probe = this.engine.probeFor(hits[i] as number);
+  private unpackLogs({ numbers, texts, formats }: PackedLogs): void {
+    const pieces = new Map(formats);
+    let text = 0;
+    for (let i = 0; i < numbers.length; ) {
+      const format = numbers[i++]!;
+      const key = numbers[i++]!;
+      const time = numbers[i++]!;
+      const flags = numbers[i++]!;
+      const trace = (flags & 4) === 0 ? undefined : { traceFlags: numbers[i++] ?? 0, traceId: texts[text++]!, spanId: texts[text++]! };
+      let message: string;
+      if (format === 0) message = texts[text++]!;
+      else {
+        // The worker joins what the main thread packed: numbers print here, anything else came as text.
+        const around = pieces.get(format) ?? [];
+        message = around[0] ?? '';
+        for (let p = 1; p < around.length; p++) {
+          const value = numbers[i++];
+          message += `${typeof value === 'number' && value === value ? value : texts[text++]!}${around[p]!}`;
+        }
+      }
+      const probe = this.engine.probeFor(key);
       if (probe === undefined) continue;
-      const [traceId, spanId, traceFlags] = [hits[i + 4], hits[i + 5], hits[i + 6]];
-      this.output(probe, {
-        key: hits[i] as number,
-        time: hits[i + 1] as number,
-        message: hits[i + 2] as string,
-        emitted: ((hits[i + 3] as number) & 1) !== 0,
-        live: ((hits[i + 3] as number) & 2) === 0,
-        ...(typeof traceId === 'string' && typeof spanId === 'string'
-          ? { traceId, spanId, traceFlags: typeof traceFlags === 'number' ? traceFlags : 0 }
-          : {}),
-      });
+      this.output(probe, { key, time, message, emitted: (flags & 1) !== 0, live: (flags & 2) === 0, ...trace });
     }
   }
 
