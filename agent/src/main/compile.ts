@@ -264,7 +264,7 @@ export interface CompiledTemplate {
   /**
    * The placeholders' values into `out`, in order: a number the worker prints as it is (as the
    * line here would), or the text made here, bounded and redacted, of anything else. Returns
-   * the line's length, exact but for fractions (counted as 24 characters, the longest a number prints).
+   * the line's length, exact but for fractions and large numbers (counted as the longest a number prints).
    */
   values(frame: Frame, out: (number | string)[]): number;
 }
@@ -334,10 +334,13 @@ function quickNumber(value: unknown, text: TextOptions): value is number {
   return typeof value === 'number' && value !== 0 && value === value && (value < 1e12 || text.redaction === undefined);
 }
 
-/** How many characters `${n}` has, without making the string: exact for integers below 1e12. */
+/** The longest a number prints: `-0.0000012345678901234567` (a sign, `0.`, five zeros, seventeen significant digits). */
+const LONGEST_NUMBER = 25;
+
+/** How many characters `${n}` has, without making the string: exact for integers below 1e12, at most otherwise. */
 function printedLength(n: number): number {
   const magnitude = n < 0 ? -n : n;
-  if (magnitude >= 1e12 || magnitude % 1 !== 0) return 24;
+  if (magnitude >= 1e12 || magnitude % 1 !== 0) return LONGEST_NUMBER;
   let digits = 1;
   for (let bound = 10; magnitude >= bound; bound *= 10) digits++;
   return n < 0 ? digits + 1 : digits;

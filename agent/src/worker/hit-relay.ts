@@ -8,6 +8,7 @@ import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/pr
 import type { HitOutput, MetricHit, PackedLogs, SnapshotHit, ToWorker } from '../bridge.js';
 import type { BrokerLink } from './broker-link.js';
 import { CounterLines } from './counter-lines.js';
+import { unpackLines } from './packed-lines.js';
 import type { LiveOutput } from './live-output.js';
 import type { NotExported } from './not-exported.js';
 import type { OtelExport } from './otel-export.js';
@@ -90,30 +91,11 @@ export class HitRelay {
     }
   }
 
-  private unpackLogs({ numbers, texts, formats }: PackedLogs): void {
-    const pieces = new Map(formats);
-    let text = 0;
-    for (let i = 0; i < numbers.length; ) {
-      const format = numbers[i++]!;
-      const key = numbers[i++]!;
-      const time = numbers[i++]!;
-      const flags = numbers[i++]!;
-      const trace = (flags & 4) === 0 ? undefined : { traceFlags: numbers[i++] ?? 0, traceId: texts[text++]!, spanId: texts[text++]! };
-      let message: string;
-      if (format === 0) message = texts[text++]!;
-      else {
-        // The worker joins what the main thread packed: numbers print here, anything else came as text.
-        const around = pieces.get(format) ?? [];
-        message = around[0] ?? '';
-        for (let p = 1; p < around.length; p++) {
-          const value = numbers[i++];
-          message += `${typeof value === 'number' && value === value ? value : texts[text++]!}${around[p]!}`;
-        }
-      }
-      const probe = this.engine.probeFor(key);
-      if (probe === undefined) continue;
-      this.output(probe, { key, time, message, emitted: (flags & 1) !== 0, live: (flags & 2) === 0, ...trace });
-    }
+  private unpackLogs(message: PackedLogs): void {
+    unpackLines(message, (hit) => {
+      const probe = this.engine.probeFor(hit.key);
+      if (probe !== undefined) this.output(probe, hit);
+    });
   }
 
   /** `counted`: a counter's hits since the last batch, as one point of value n. */
