@@ -57,7 +57,7 @@ interface ArmedProbe {
   snapshot: CompiledSnapshot | undefined;
   /** Set for metric actions (counter, tictoc, duration, metric). */
   metric: CompiledMetric | undefined;
-  /** A counter with no condition and no attributes: on a prepared site its hit is one addition. */
+  /** A counter with no condition and no attributes: on a prepared site its hit is one addition (`count`). */
   plainCount: boolean;
   /** Where its log lines go, read from `outputs` once rather than at every hit. */
   to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
@@ -108,6 +108,8 @@ export class ProbeHook {
   /** Counter hits since the clock was last read, and what it read (see `count`). */
   private unclocked = 0;
   private clock = 0;
+  /** What a counter hit that reads the clock costs, at least (see `clockedCount`), in µs. */
+  private countCostUs = Number.POSITIVE_INFINITY;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
   /** The agent's default for log actions that name no outputs; `init` sets it. */
   private logOutputs: readonly LogOutput[] = ['otel', 'live'];
@@ -142,7 +144,7 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       if (probe.done || probe.paused) return;
-      if (prepared && probe.plainCount && this.quotas.cpuMsPerSecond <= 0) return this.count(probe);
+      if (prepared && probe.plainCount) return this.count(probe);
       this.timedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
@@ -150,20 +152,42 @@ export class ProbeHook {
   }
 
   /**
-   * A counter on a prepared site with the CPU budget off: one addition, and the clock only now
-   * and then. Reading it costs more than the rest of the hit, so expiry is checked at the first
-   * hit after each batch left and at every CLOCK_EVERY_HITS-th: an expired counter stops within
-   * one batch interval (the worker's own expiry timer also turns its site off).
+   * A counter on a prepared site: one addition, and the clock only now and then. Reading it
+   * costs more than the rest of the hit, so it is read at the first hit after each batch left
+   * and at every CLOCK_EVERY_HITS-th: an expired counter stops within one batch interval (the
+   * worker's own expiry timer also turns its site off), and the CPU budget is charged, for the
+   * hits since the last reading, what a hit that reads the clock costs (an overestimate: it
+   * reads the clock twice).
    */
   private count(probe: ArmedProbe): void {
-    if (++this.unclocked >= CLOCK_EVERY_HITS || this.batch.idle) {
-      this.unclocked = 0;
-      this.clock = TIME_ORIGIN + performance.now();
-    }
+    if (++this.unclocked >= CLOCK_EVERY_HITS || this.batch.idle) return this.clockedCount(probe);
     if (this.clock >= probe.expiresAt) return this.finish(probe, 'expired');
+    this.countOne(probe);
+  }
+
+  private clockedCount(probe: ArmedProbe): void {
+    const hits = this.unclocked;
+    this.unclocked = 0;
+    const startedAt = performance.now();
+    const now = TIME_ORIGIN + startedAt;
+    this.clock = now;
+    if (now >= probe.expiresAt) return this.finish(probe, 'expired');
+    this.countOne(probe);
+    if (this.quotas.cpuMsPerSecond <= 0) return;
+    // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a thousand.
+    const costUs = (performance.now() - startedAt) * 1000;
+    if (costUs < this.countCostUs) this.countCostUs = costUs;
+    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget());
+  }
+
+  private countOne(probe: ArmedProbe): void {
     probe.hits++;
     this.batch.count(probe.key);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  private overBudget(): string {
+    return `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`;
   }
 
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
@@ -183,9 +207,7 @@ export class ProbeHook {
     if (this.quotas.cpuMsPerSecond <= 0) return;
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
     const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
-    if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) {
-      this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
-    }
+    if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) this.pause(probe, this.overBudget());
   }
 
   private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
