@@ -11,10 +11,19 @@ import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
 const TEXT_FOLLOWS = Number.NaN;
 
+/** The smallest buffer a batch starts with for log numbers; it doubles as hits need. */
+const MIN_NUMBERS = 256;
+
+/**
+ * The largest buffer a batch starts with: a full batch and one long line fit, and it stays
+ * under 128 KiB, past which the allocator maps fresh pages (a page fault each) for every batch.
+ */
+const MAX_NUMBERS = 8192 + 1024;
+
 /** How long a hit may wait for company before it goes to the worker. */
 export const HIT_FLUSH_MS = 20;
-/** A batch this large leaves at once, so a long synchronous loop keeps memory bounded. */
-const MAX_PACKED = 16384;
+/** A batch this large (log numbers, or values) leaves at once, so a long synchronous loop keeps memory bounded. */
+const MAX_PACKED = 8192;
 
 export interface TraceIds {
   traceId: string;
@@ -24,10 +33,11 @@ export interface TraceIds {
 
 export class HitBatch {
   /**
-   * The log hits' numbers, written in place: a batch copies the used part, which crosses to the
-   * worker as one block of memory where an array of numbers is cloned value by value.
+   * The log hits' numbers, written in place. A batch hands the buffer over to the worker (no
+   * copy, where an array of numbers is cloned value by value) and starts a new one, sized for
+   * what the last batch needed.
    */
-  private numbers = new Float64Array(MAX_PACKED + 64);
+  private numbers = new Float64Array(MIN_NUMBERS);
   private used = 0;
   private texts: string[] = [];
   private formats: PackedLogs['formats'] = [];
@@ -44,7 +54,8 @@ export class HitBatch {
   sent = 0;
   private microtask = false;
 
-  constructor(private readonly send: (batch: ToWorker[]) => void) {}
+  /** `transfer`: buffers the batch hands over rather than copies (the log numbers'). */
+  constructor(private readonly send: (batch: ToWorker[], transfer: ArrayBuffer[]) => void) {}
 
   /** A line formatted here. `emitted`: the worker need not export it; `live`: it goes to the live stream. */
   log(key: number, time: number, message: string, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
@@ -148,7 +159,15 @@ export class HitBatch {
       this.timer = undefined;
     }
     const batch: ToWorker[] = [];
-    if (this.used > 0) batch.push({ t: 'logs', numbers: this.numbers.slice(0, this.used), texts: this.texts, formats: this.formats });
+    const transfer: ArrayBuffer[] = [];
+    if (this.used > 0) {
+      const numbers = this.numbers.subarray(0, this.used);
+      batch.push({ t: 'logs', numbers, texts: this.texts, formats: this.formats });
+      transfer.push(numbers.buffer as ArrayBuffer);
+      this.numbers = new Float64Array(
+        this.used * 2 > MIN_NUMBERS ? (this.used * 2 < MAX_NUMBERS ? this.used * 2 : MAX_NUMBERS) : MIN_NUMBERS,
+      );
+    }
     if (this.counted.length > 0) batch.push({ t: 'counts', hits: this.takeCounts() } satisfies PackedCounts);
     if (this.sampledOut.size > 0) batch.push({ t: 'sampled', hits: [...this.sampledOut].flat() } satisfies PackedSampled);
     if (this.values.length > 0) batch.push({ t: 'values', hits: this.values });
@@ -162,7 +181,7 @@ export class HitBatch {
     this.values = [];
     this.messages = [];
     this.sent++;
-    this.send(batch);
+    this.send(batch, transfer);
   };
 
   private takeCounts(): number[] {

@@ -124,9 +124,9 @@ export class ProbeHook {
     private readonly appOutput?: AppOutput,
   ) {
     port.on('message', (message: ToMain) => this.receive(message));
-    this.batch = new HitBatch((batch) => {
+    this.batch = new HitBatch((batch, transfer) => {
       try {
-        port.postMessage(batch);
+        port.postMessage(batch, transfer);
       } catch {
         // A closed port (the agent stopped) must not surface in the app.
       }
