@@ -164,6 +164,7 @@ export class HitBatch {
       const numbers = this.numbers.subarray(0, this.used);
       batch.push({ t: 'logs', numbers, texts: this.texts, formats: this.formats });
       transfer.push(numbers.buffer as ArrayBuffer);
+      // Not Math.min/max: the app may have replaced them.
       this.numbers = new Float64Array(
         this.used * 2 > MIN_NUMBERS ? (this.used * 2 < MAX_NUMBERS ? this.used * 2 : MAX_NUMBERS) : MIN_NUMBERS,
       );

@@ -12,7 +12,7 @@ import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare
 const U8 = Uint8Array;
 const Shared = SharedArrayBuffer;
 
-/** The part of the probe hook a prepared site calls. */
+/** The part of the probe hook a prepared site calls; `values` is the site's own array, valid only during the call. */
 export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
 }

@@ -174,7 +174,8 @@ export class ProbeHook {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
     this.countOne(probe);
     if (this.quotas.cpuMsPerSecond <= 0) return;
-    // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a thousand.
+    // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a
+    // thousand. (Not Math.max: the app may have replaced it.)
     const costUs = (performance.now() - startedAt) * 1000;
     if (costUs < this.countCostUs) this.countCostUs = costUs;
     if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget());

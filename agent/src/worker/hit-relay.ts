@@ -155,7 +155,7 @@ export class HitRelay {
       if (!queued) this.notExported.add(action.id, 'export_queue_full', 1);
     }
     if (!message.live) return;
-    this.live.send({
+    this.live.sendMade(action.id, () => ({
       kind: 'output',
       agentId: this.agentId,
       time: new Date(message.time).toISOString(),
@@ -165,7 +165,7 @@ export class HitRelay {
       file: probe.file ?? action.file,
       line: probe.line ?? action.line,
       ...defined({ traceId: message.traceId, spanId: message.spanId }),
-    });
+    }));
   }
 
   private async snapshot(
