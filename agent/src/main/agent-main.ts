@@ -53,7 +53,7 @@ export function startAgent(settings?: Record<string, string>): void {
     port1.postMessage(message);
     Atomics.wait(exitFlushed, 0, 0, exitWaitMs);
   });
-  // worker/worker.ts bundled into one file by agent/scripts/bundle-worker.mjs: a fraction of the memory.
+  // worker/worker.ts bundled into one file by agent/scripts/bundle-agent.mjs: a fraction of the memory.
   const worker = new Worker(new URL('../worker-bundle/agent-worker.js', import.meta.url), {
     workerData: data,
     transferList: prepared === undefined ? [port2] : [port2, prepared],
