@@ -199,11 +199,12 @@ const benchmark: Benchmark = {
       await Promise.all(files.map(({ modules }) => rm(new URL(modules), { force: true })));
     }
     const mib = (bytes: number) => sig(bytes / 1024 / 1024);
+    const signed = (bytes: number) => `${bytes < 0 ? '−' : '+'}${mib(Math.abs(bytes))}`;
     const table = renderTable(
       ['variant', 'RSS over the app without the agent, MiB: median (min – max)', "app thread's heap over it, MiB"],
       all.map((variant, k) => {
         const { rss, heap } = over[k]!;
-        return [variant.label, `+${mib(median(rss))} (${mib(Math.min(...rss))} – ${mib(Math.max(...rss))})`, `+${mib(median(heap))}`];
+        return [variant.label, `${signed(median(rss))} (${signed(Math.min(...rss))} – ${signed(Math.max(...rss))})`, signed(median(heap))];
       }),
       ['left', 'right', 'right'],
     );
