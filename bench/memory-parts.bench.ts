@@ -8,7 +8,7 @@
  * idle and with 100 actions, in the same rounds (before/after a change).
  */
 import { build } from 'esbuild';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,8 +27,11 @@ import { renderTable } from './lib/table.js';
 const SCRIPT_NAME = 'hundred-functions.mjs';
 /** The agent's own cap (agent/src/main/agent-main.ts), so a part's worker is sized like the agent's. */
 const YOUNG_GENERATION_MB = 4;
-/** Time for start-up garbage to be collected before RSS is read. */
-const SETTLE_MS = 3000;
+/**
+ * How long every app idles before RSS is read: V8 shrinks an idle isolate's heap within seconds
+ * of start-up (its memory reducer), and what stays is what a fleet of idle agents pays.
+ */
+const SETTLE_MS = 20_000;
 
 /** The dependencies the worker loads, as the agent imports them. */
 const WORKER_PARTS: Array<{ label: string; source: string }> = [
@@ -60,8 +63,8 @@ const WORKER_PARTS: Array<{ label: string; source: string }> = [
 interface Variant {
   label: string;
   env?: Record<string, string>;
-  /** The agent's register module to --import, and its id. */
-  agent?: { register: string; agentId: string; actions: boolean };
+  /** The agent's register module to --import, its id, and its own settings. */
+  agent?: { register: string; agentId: string; actions: boolean; env?: Record<string, string> };
 }
 
 interface Memory {
@@ -78,10 +81,12 @@ const part = (value: object): Record<string, string> => ({
 /** Each part in its own file, once as the modules Node loads and once bundled as agent/scripts/bundle-agent.mjs bundles the worker. */
 async function partFiles(dir: string): Promise<Array<{ label: string; modules: string; bundled: string }>> {
   const agentDir = fromRoot('agent');
+  // Under the agent's node_modules (ignored by git), so bare specifiers resolve to the agent's dependencies.
+  const scratch = join(agentDir, 'node_modules', '.cache', 'liveprobe-bench');
+  await mkdir(scratch, { recursive: true });
   const files = [];
   for (const [k, { label, source }] of WORKER_PARTS.entries()) {
-    // Inside agent/, so bare specifiers resolve to the agent's dependencies.
-    const modules = join(agentDir, `.bench-memory-part-${process.pid}-${k}.mjs`);
+    const modules = join(scratch, `memory-part-${process.pid}-${k}.mjs`);
     await writeFile(modules, `${source}\n`);
     const bundled = join(dir, `part-${k}.mjs`);
     await build({
@@ -93,6 +98,7 @@ async function partFiles(dir: string): Promise<Array<{ label: string; modules: s
       target: 'node20',
       minifyWhitespace: true,
       minifySyntax: true,
+      mainFields: ['module', 'main'],
       logLevel: 'error',
       banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
     });
@@ -111,11 +117,15 @@ function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string
     ]),
     { label: 'worker + an inspector session (Debugger enabled)', env: part({ thread: 'worker', imports: [], inspector: true }) },
     {
-      label: "app thread: the agent's main-thread modules, no worker",
-      env: part({ thread: 'main', imports: [pathToFileURL(fromRoot('agent', 'dist', 'main', 'agent-main.js')).href] }),
+      label: "app thread: the agent's main-thread code (its bundle), no worker",
+      env: part({ thread: 'main', imports: [pathToFileURL(fromRoot('agent', 'dist', 'bundle', 'index.js')).href] }),
     },
     { label: 'agent, idle', agent: { register, agentId: 'bench-parts-idle', actions: false } },
     { label: `agent, ${FUNCTIONS} log actions installed and hit`, agent: { register, agentId: 'bench-parts-actions', actions: true } },
+    {
+      label: `agent, ${FUNCTIONS} log actions installed and hit, live output only (no OpenTelemetry SDK)`,
+      agent: { register, agentId: 'bench-parts-live', actions: true, env: { LIVEPROBE_LOG_OUTPUTS: 'live' } },
+    },
   ];
   if (baseline !== undefined) {
     const other = join(resolve(baseline), 'register.js');
@@ -170,6 +180,7 @@ const benchmark: Benchmark = {
                       quotas: 'default' as const,
                       // Its own register module, not the package's: the baseline is another build.
                       register: agent.register,
+                      ...(agent.env === undefined ? {} : { env: agent.env }),
                     },
                   }),
             });
