@@ -21,7 +21,7 @@ export function hundredFunctions(): { source: string; lines: number[] } {
   ];
   const lines: number[] = [];
   for (let k = 0; k < FUNCTIONS; k++) {
-    out.push(`function f${k}(i, order) {`, '  const total = order.amount * i + ' + k + ';');
+    out.push(`function f${k}(i, order) {`, `  const total = order.amount * i + ${k};`);
     out.push('  return total;');
     lines.push(out.length);
     out.push('}', `loops.f${k} = (calls) => { let sum = 0; for (let i = 0; i < calls; i++) sum += f${k}(i, order); return sum; };`);
