@@ -17,14 +17,13 @@ import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { sig } from './lib/format.js';
-import { FUNCTIONS, hundredFunctions } from './lib/hundred-functions.js';
+import { addLogActions, FUNCTIONS, hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
 import type { NodeProcess } from './lib/node-process.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
 import { fromRoot } from './lib/paths.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
-const SCRIPT_NAME = 'hundred-functions.mjs';
 /** The agent's own cap (agent/src/main/agent-main.ts), so a part's worker is sized like the agent's. */
 const YOUNG_GENERATION_MB = 4;
 /**
@@ -233,19 +232,7 @@ const benchmark: Benchmark = {
 };
 
 async function installActions(api: ControlPlaneApi, agentId: string, lines: number[], app: NodeProcess): Promise<void> {
-  const ids: string[] = [];
-  for (let k = 0; k < FUNCTIONS; k++) {
-    ids.push(
-      await api.addAction({
-        type: 'log',
-        file: SCRIPT_NAME,
-        line: lines[k]!,
-        template: `f${k} total {total}`,
-        agents: [agentId],
-        expiresIn: '1h',
-      }),
-    );
-  }
+  const ids = await addLogActions(api, agentId, lines, { expiresIn: '1h' });
   for (const id of ids) await api.waitForStatus(id, agentId, 'installed', 120_000);
   // Every condition has run, and the first records went out through the OTel SDK.
   for (let k = 0; k < FUNCTIONS; k++) await app.request('measure', { loop: `f${k}`, calls: 10 });

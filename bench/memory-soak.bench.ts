@@ -15,7 +15,7 @@ import { ControlPlaneApi, waitUntil, type TimedEvent } from './lib/control-plane
 import { mib, sig } from './lib/format.js';
 import type { NodeProcess } from './lib/node-process.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
-import { FUNCTIONS, hundredFunctions } from './lib/hundred-functions.js';
+import { addLogActions, FUNCTIONS, hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
 import { slope } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -25,7 +25,6 @@ const FIRING = 10;
  * (50 ms/s, each hit counted as 150 µs plus the hook's own time).
  */
 const CALLS_PER_SECOND = 15;
-const SCRIPT_NAME = 'hundred-functions.mjs';
 const AGENT_IDLE = 'bench-memory-idle';
 const AGENT_ACTIONS = 'bench-memory-actions';
 
@@ -77,20 +76,7 @@ const benchmark: Benchmark = {
 
       ctx.progress(`memory-soak: creating ${FUNCTIONS} actions`);
       const expiresIn = `${Math.ceil((soakSeconds + 600) / 60)}m`;
-      const ids: string[] = [];
-      for (let k = 0; k < FUNCTIONS; k++) {
-        ids.push(
-          await api.addAction({
-            type: 'log',
-            file: SCRIPT_NAME,
-            line: lines[k]!,
-            template: `f${k} total {total}`,
-            agents: [AGENT_ACTIONS],
-            maxHits: 1_000_000,
-            expiresIn,
-          }),
-        );
-      }
+      const ids = await addLogActions(api, AGENT_ACTIONS, lines, { expiresIn, maxHits: 1_000_000 });
       await waitUntil(
         () =>
           new Set(events.events.filter((e) => e.event === 'action_status' && e.data.state === 'installed').map((e) => e.data.actionId))

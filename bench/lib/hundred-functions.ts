@@ -3,9 +3,35 @@
  * (fixtures/ipc-driver.mjs): the app of the memory benchmarks, which put one action on each line.
  */
 import { pathToFileURL } from 'node:url';
+import type { ControlPlaneApi } from './control-plane-api.js';
 import { fixture } from './paths.js';
 
 export const FUNCTIONS = 100;
+/** The file name the benchmarks write the module under, and that their actions name. */
+export const SCRIPT_NAME = 'hundred-functions.mjs';
+
+/** One log action on each function's line for `agentId`; their ids, in the functions' order. */
+export async function addLogActions(
+  api: ControlPlaneApi,
+  agentId: string,
+  lines: readonly number[],
+  limits: { expiresIn: string; maxHits?: number },
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let k = 0; k < FUNCTIONS; k++) {
+    ids.push(
+      await api.addAction({
+        type: 'log',
+        file: SCRIPT_NAME,
+        line: lines[k]!,
+        template: `f${k} total {total}`,
+        agents: [agentId],
+        ...limits,
+      }),
+    );
+  }
+  return ids;
+}
 
 /**
  * `beforeServe`: a module the app imports (awaited) before it says it is ready, when the
