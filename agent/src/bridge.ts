@@ -113,17 +113,12 @@ export interface ResumeProbe {
   keys: number[];
 }
 
-/** worker → main: the session was recycled; count condition runs from zero. */
-export interface SessionRecycled {
-  t: 'recycled';
-}
-
 /** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
 export interface AgentReady {
   t: 'ready';
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady;
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -226,12 +221,6 @@ export interface ProbePaused {
   reason: string;
 }
 
-/** main → worker: breakpoint conditions ran this many times since the last recycle; time for a new session. */
-export interface RecycleSession {
-  t: 'recycle';
-  hits: number;
-}
-
 /** main → worker: from now on every hit uses the settings of this `settings` message. */
 export interface SettingsApplied {
   t: 'settings-applied';
@@ -248,7 +237,6 @@ export type ToWorker =
   | ProbeDone
   | ProbeEvalError
   | ProbePaused
-  | RecycleSession
   | SettingsApplied
   | AgentNotice
   | Exiting;

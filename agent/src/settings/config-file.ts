@@ -48,7 +48,6 @@ const SECTIONS: Record<keyof ConfigFile, Record<string, FieldKind>> = {
     bytesPerSecond: 'limit',
     cpuMsPerSecond: 'limit',
     breakpointCostUs: 'limit',
-    recycleAfterHits: 'limit',
   },
   prepare: { files: 'strings', cache: 'directory' },
   output: { log: 'outputs' },

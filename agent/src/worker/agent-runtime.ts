@@ -136,8 +136,7 @@ export function startRuntime({
             .flush()
             .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${errorMessage(err)}`))
             .finally(() => exited?.());
-        } else if (message.t === 'recycle') void engine.recycle(message.hits);
-        else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
+        } else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else if (message.t === 'notice') log(message.message);
         else relay.handle(message);
       }

@@ -432,29 +432,6 @@ export class ProbeEngine {
   }
 
   /**
-   * V8 keeps memory for every breakpoint condition it evaluates (docs/architecture.md §8) and
-   * reuses it only in a new session: after enough hits, close the
-   * session and set every breakpoint again. Hits in the few milliseconds between are not seen.
-   */
-  recycle(hits: number): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.session.isOpen) {
-        const installed = this.live().filter((p) => p.state.kind === 'breakpoints');
-        this.closeSession();
-        await this.session.open();
-        for (const probe of installed) {
-          const { placements } = probe.state as OnBreakpoints;
-          advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
-        }
-        this.log(
-          `recycled the inspector session after ${hits} breakpoint hits, so V8 can reuse what it kept for them; ${installed.length} action(s) set again`,
-        );
-      }
-      this.post({ t: 'recycled' });
-    });
-  }
-
-  /**
    * The agent's configuration has a new blocklist: actions it forbids leave the app now, with a
    * status naming the rule, and those only the previous one refused are installed again.
    */
