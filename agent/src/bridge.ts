@@ -256,4 +256,9 @@ export interface WorkerData {
   exitFlushed: Int32Array;
   /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
   prepared?: import('node:worker_threads').MessagePort;
+  /**
+   * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
+   * cannot be). The main thread waits on it before the app's first module loads.
+   */
+  sessionReady?: Int32Array;
 }

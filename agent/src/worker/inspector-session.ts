@@ -6,6 +6,7 @@
 import { defined } from '@liveprobe/protocol/util';
 import type { Debugger } from 'node:inspector';
 import type { CdpTransport, Paused } from './cdp-transport.js';
+import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
@@ -38,6 +39,11 @@ export class InspectorSession {
     private readonly onPause: (pause: Paused) => void,
   ) {}
 
+  /** Loaded scripts with a URL the session knows of. */
+  get size(): number {
+    return this.scripts.size;
+  }
+
   get isOpen(): boolean {
     return this.session !== undefined;
   }
@@ -65,10 +71,8 @@ export class InspectorSession {
       if (this.session !== undefined) this.onScript(script);
     });
     session.onPaused?.((pause) => this.onPause(pause));
-    // Each breakpoint condition V8 evaluates is a script of its own: with no cache for collected
-    // scripts, the inspector forgets each one once V8 has collected it, instead of holding
-    // ~0.7 KiB per hit until the session closes (docs/architecture.md §8).
-    await session.post('Debugger.enable', { maxScriptsCacheSize: 0 });
+    // Already enabled in a session opened at start-up: V8 then reports nothing again.
+    await session.post('Debugger.enable', DEBUGGER_ENABLE);
     // Enabling the debugger would let a `debugger;` statement in the app pause it with nobody to
     // resume it. Skipping pauses is per session: another debugger attached to the app still stops
     // there, and breakpoint conditions (the probes) still run.

@@ -62,10 +62,17 @@ export class ProbeEngine {
     private blocklist: Blocklist,
     /** Prepared files (install path 2): an action on a prepared line flips a flag instead of opening the inspector. */
     private readonly prepared?: PreparedSites,
+    /** A session opened at start-up (LIVEPROBE_INSPECTOR_SESSION=startup): taken now and never closed while the agent runs. */
+    private readonly startupSession?: CdpTransport,
   ) {
+    let startup = startupSession;
     this.session = new InspectorSession(
       (script) => void this.enqueue(() => this.retryWaiting(script)),
-      transport,
+      () => {
+        const first = startup;
+        startup = undefined;
+        return first ?? transport();
+      },
       (pause) => this.scriptStarts.paused(pause),
     );
     // Paused before a script runs: place what waits for it (its placement was queued when the
@@ -82,6 +89,7 @@ export class ProbeEngine {
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
+    if (startupSession !== undefined) void this.enqueue(() => this.openSession());
   }
 
   /** Actions installed, waiting for their script, or paused. */
@@ -200,7 +208,7 @@ export class ProbeEngine {
     this.probes.set(action.id, probe);
     this.byKey.set(key, probe);
     if (await this.placePrepared(probe)) return;
-    await this.session.open();
+    await this.openSession();
     await this.place(probe);
   }
 
@@ -518,10 +526,20 @@ export class ProbeEngine {
     }
   }
 
+  private async openSession(): Promise<void> {
+    if (this.session.isOpen) return;
+    await this.session.open();
+    this.log(
+      this.startupSession === undefined
+        ? `inspector session opened: the main thread paused while V8 reported every loaded script (${this.session.size} files); in-process, LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead`
+        : `inspector session open since start-up (${this.session.size} files loaded so far); it stays open`,
+    );
+  }
+
   private closeIfIdle(): void {
-    // Actions on prepared sites do not need the session.
+    // Actions on prepared sites do not need the session; one opened at start-up stays open.
     const live = this.live();
-    if (this.session.isOpen && live.every((p) => preparedPlacement(p.state) !== undefined)) {
+    if (this.startupSession === undefined && this.session.isOpen && live.every((p) => preparedPlacement(p.state) !== undefined)) {
       this.closeSession();
       this.log(live.length === 0 ? 'no actions left; inspector session closed' : 'no breakpoints left; inspector session closed');
     }
