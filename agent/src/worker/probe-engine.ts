@@ -529,10 +529,11 @@ export class ProbeEngine {
   private async openSession(): Promise<void> {
     if (this.session.isOpen) return;
     await this.session.open();
+    const files = `${this.session.size} file${this.session.size === 1 ? '' : 's'}`;
     this.log(
       this.startupSession === undefined
-        ? `inspector session opened: the main thread paused while V8 reported every loaded script (${this.session.size} files); in-process, LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead`
-        : `inspector session open since start-up (${this.session.size} files loaded so far); it stays open`,
+        ? `inspector session opened: the main thread paused while V8 reported every loaded script (${files}); in-process, LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead`
+        : `inspector session open since start-up (${files} loaded so far); it stays open`,
     );
   }
 

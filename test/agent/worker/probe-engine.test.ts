@@ -25,6 +25,9 @@ function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared
   return engine;
 }
 
+const OPENED =
+  'inspector session opened: the main thread paused while V8 reported every loaded script (1 file); in-process, LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead';
+
 test('an action whose script has not loaded waits, pausing scripts as they start, and takes its breakpoint when the script loads', async (t) => {
   const target = new FakeTarget();
   const engine = engineOn(target, t);
@@ -95,7 +98,7 @@ test('an action at its hit limit leaves the app and stays out while it is desire
   assert.equal(engine.probeFor(key), undefined, 'hits still queued for it are dropped');
   assert.equal(engine.size, 0);
   assert.deepEqual([target.connects, target.disconnects], [1, 1]);
-  assert.deepEqual(target.logged, ['no actions left; inspector session closed']);
+  assert.deepEqual(target.logged, [OPENED, 'no actions left; inspector session closed']);
 
   await engine.reconcile([action]);
   assert.deepEqual(target.states('a1'), ['installed', 'hit_limit'], 'not installed again');
@@ -228,5 +231,5 @@ test('an action on a breakpoint moves to a prepared site once its prepared file 
   assert.equal(target.breakpoints.size, 0);
   assert.equal(engine.probeFor(key)?.state.kind, 'prepared', 'the same key, armed again on the site');
   assert.deepEqual([target.connects, target.disconnects], [1, 1]);
-  assert.deepEqual(target.logged, ['no breakpoints left; inspector session closed']);
+  assert.deepEqual(target.logged, [OPENED, 'no breakpoints left; inspector session closed']);
 });
