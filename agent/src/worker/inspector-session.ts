@@ -122,11 +122,12 @@ export class InspectorSession {
     condition: string,
     tag: number,
   ): Promise<BreakpointResult> {
-    // V8 allows one breakpoint per url and position. An exact URL is compared as a string with
-    // each loaded script; a regular expression is compiled again for each one (~3 ms with 5,000
-    // scripts, on the main thread, at set and at removal), so it serves only a second action on
-    // the same position, with an alternative that never matches a real URL to keep it distinct.
-    const position = `${line}:${column ?? ''}:${script.url}`;
+    // V8 allows one breakpoint per url, line and column (an absent column counting as 0). An
+    // exact URL is compared as a string with each loaded script; a regular expression is compiled
+    // again for each one, on the main thread, at set and at removal (milliseconds with thousands
+    // of scripts), so it serves only a second action on the same position, with an alternative
+    // that never matches a real URL to keep it distinct.
+    const position = `${line}:${column ?? 0}:${script.url}`;
     const shared = [...this.exactPositions.values()].includes(position);
     const target = shared ? { urlRegex: `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$` } : { url: script.url };
     const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', {
