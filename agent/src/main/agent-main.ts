@@ -44,7 +44,7 @@ export function startAgent(settings?: Record<string, string>): void {
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
   // Install path 2: prepared files (LIVEPROBE_PREPARE); undefined when nothing is prepared.
   const prepared = installPrepare(hook, process.env, sessionOpen);
-  const sessionReady = openSessionAtStartup() ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  const sessionReady = openSessionAtStartup({ ...process.env, ...settings }) ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const data: WorkerData = {
     port: port2,
     sessionOpen,
@@ -85,10 +85,10 @@ export function startAgent(settings?: Record<string, string>): void {
 /** The longest the app's start waits for the agent's inspector session (LIVEPROBE_INSPECTOR_SESSION=startup). */
 const SESSION_WAIT_MS = 3000;
 
-/** A value the worker refuses (it says why) opens nothing at start-up. */
-function openSessionAtStartup(): boolean {
+/** `env`: the worker's. A value the worker refuses (it says why) opens nothing at start-up. */
+function openSessionAtStartup(env: NodeJS.ProcessEnv): boolean {
   try {
-    return inspectorSessionMode(process.env) === 'startup';
+    return inspectorSessionMode(env) === 'startup';
   } catch {
     return false;
   }
