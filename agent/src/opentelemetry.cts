@@ -1,10 +1,11 @@
 // liveprobe as an OpenTelemetry instrumentation: listed with the others in the Node SDK,
 // `new NodeSDK({ instrumentations: [getNodeAutoInstrumentations(), new LiveprobeInstrumentation()] })`,
-// it starts the agent in the app's process, and the agent's log records and snapshot spans go
-// through the SDK's own logger and tracer providers (its resource, processors and exporters).
+// it starts the agent in the app's process, and the agent's log records, snapshot spans and
+// metric points go through the SDK's own logger, tracer and meter providers (its resource,
+// processors, metric readers and exporters).
 // CommonJS, so a CommonJS app can require it on every Node 20 release; ESM apps import it too.
 import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 
 export interface LiveprobeInstrumentationConfig extends InstrumentationConfig {
@@ -23,6 +24,9 @@ const VERSION = '0.1.0';
 interface GivenProviders {
   loggerProvider?: LoggerProvider;
   tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+  /** The agent's main thread, told of each MeterProvider (app-otel.ts): it checks whether it collects. */
+  meterProviderSet?: () => void;
 }
 
 function given(): GivenProviders {
@@ -48,6 +52,8 @@ const fail = (err: unknown): void => {
 };
 
 type AgentMain = { startAgent(settings?: Record<string, string>): void };
+/** The agent's entry as bundled after tsc (agent/scripts/bundle-agent.mjs): one file costs the app less memory than its modules. */
+const AGENT = './bundle/index.js';
 
 export class LiveprobeInstrumentation extends InstrumentationBase<LiveprobeInstrumentationConfig> {
   constructor(config: LiveprobeInstrumentationConfig = {}) {
@@ -64,11 +70,11 @@ export class LiveprobeInstrumentation extends InstrumentationBase<LiveprobeInstr
     const settings = settingsOf(this.getConfig());
     try {
       // Synchronous where Node can require ESM (20.19+), so the first request can already be probed.
-      (require('./main/agent-main.js') as AgentMain).startAgent(settings);
+      (require(AGENT) as AgentMain).startAgent(settings);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') return fail(err);
-      (import('./main/agent-main.js') as Promise<AgentMain>).then((agent) => agent.startAgent(settings)).catch(fail);
+      (import(AGENT) as Promise<AgentMain>).then((agent) => agent.startAgent(settings)).catch(fail);
     }
   }
 
@@ -78,6 +84,14 @@ export class LiveprobeInstrumentation extends InstrumentationBase<LiveprobeInstr
   override setTracerProvider(tracerProvider: TracerProvider): void {
     super.setTracerProvider(tracerProvider);
     given().tracerProvider = tracerProvider;
+  }
+
+  /** The SDK hands over the global MeterProvider, then its own once it has a metric reader. */
+  override setMeterProvider(meterProvider: MeterProvider): void {
+    super.setMeterProvider(meterProvider);
+    const providers = given();
+    providers.meterProvider = meterProvider;
+    providers.meterProviderSet?.();
   }
 
   override setLoggerProvider(loggerProvider: LoggerProvider): void {

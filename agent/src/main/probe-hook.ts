@@ -28,6 +28,7 @@ import { renderValue } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../settings/capture-settings.js';
 import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
 import { InvocationTimers } from './invocation-timers.js';
+import { BreakCalibration } from './break-calibration.js';
 import { CpuBudget, RateLimit } from './quota.js';
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
@@ -92,9 +93,8 @@ export class ProbeHook {
   private armedAny = false;
   private agentId = '';
   private readonly timers = new InvocationTimers();
+  private readonly calibration = new BreakCalibration();
   private readonly batch: HitBatch;
-  /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
-  private conditionRuns = 0;
   /**
    * Whether the app's own logs SDK takes records, and whether a span can be active at all (a
    * context manager is registered), as of the first log hit since the batch numbered
@@ -131,6 +131,8 @@ export class ProbeHook {
         // A closed port (the agent stopped) must not surface in the app.
       }
     });
+    // Metric actions go through the app's MeterProvider once LiveprobeInstrumentation has a collecting one.
+    otel.watchMeterProvider((usable) => this.post({ t: 'app-meter', usable }));
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
@@ -148,6 +150,9 @@ export class ProbeHook {
       this.timedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
+    } finally {
+      // The last step of the hit: a tic's time leaves out all of the agent's work before it.
+      this.timers.stamp();
     }
   }
 
@@ -194,7 +199,6 @@ export class ProbeHook {
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
     // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
     const startedAt = performance.now();
-    if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
     // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
@@ -205,7 +209,7 @@ export class ProbeHook {
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
     this.run(probe, { values, self }, now, startedAt, prepared);
-    if (this.quotas.cpuMsPerSecond <= 0) return;
+    if (this.quotas.cpuMsPerSecond <= 0 || probe.spec.calibration === true) return;
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
     const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
     if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) this.pause(probe, this.overBudget());
@@ -228,11 +232,11 @@ export class ProbeHook {
     }
     if (probe.metric?.role === 'tic') {
       // A tic is half a measurement: the toc counts the hit.
-      this.timers.start(probe.metric.pair);
+      this.timers.start(probe.metric.pair, probe.metric.at);
       return;
     }
     if (probe.metric !== undefined) {
-      if (!this.metric(probe, probe.metric, frame, now)) return;
+      if (!this.metric(probe, probe.metric, frame, now, startedAt, prepared)) return;
     }
     // A prepared site costs nanoseconds a hit: over its rate it stays on, and the hit is only counted.
     if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
@@ -289,15 +293,20 @@ export class ProbeHook {
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
-  private metric(probe: ArmedProbe, metric: CompiledMetric, frame: Frame, now: number): boolean {
+  private metric(probe: ArmedProbe, metric: CompiledMetric, frame: Frame, now: number, startedAt: number, prepared: boolean): boolean {
     let value: number | undefined;
     try {
-      value = metricValue(metric, frame, this.timers, this.text);
+      value = metricValue(metric, frame, this.timers, startedAt, this.text);
     } catch (err) {
       this.evalError(probe, errorMessage(err), now);
       return false;
     }
     if (value === undefined) return false;
+    if (metric.role === 'toc' && !prepared) {
+      if (probe.spec.calibration === true) return this.calibration.add(value);
+      // V8's own part of the two breakpoint hits, as the calibration measured it, is not the app's time.
+      value = Math.max(0, value - (probe.spec.metric?.overheadSeconds ?? 0));
+    }
     if (metric.attributes.length === 0 && metric.outcome === undefined) {
       if (metric.role === 'count') this.batch.count(probe.key);
       else this.batch.value(probe.key, value);
@@ -379,9 +388,6 @@ export class ProbeHook {
         // Behind any hit batched before it: the worker logs the reload once nothing old is on its way.
         this.post({ t: 'settings-applied', version: message.version });
         return;
-      case 'recycled':
-        this.conditionRuns = 0;
-        return;
       case 'ready':
         // For the start-up wait (agent-main); nothing for the hook to do.
         return;
@@ -397,6 +403,12 @@ export class ProbeHook {
       case 'arm':
         this.arm(message);
         return;
+      case 'metric-points':
+        this.otel.recordMetrics(message.points);
+        return;
+      case 'calibrate':
+        void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
+        return;
       case 'disarm':
         this.probes.delete(message.key);
         return;
@@ -408,9 +420,6 @@ export class ProbeHook {
     this.text = { limits: settings.capture, redaction: new Redaction(settings.redaction) };
     this.quotas = settings.quotas;
     this.cpu = new CpuBudget(settings.quotas);
-    // Runs are counted up to an exact match: a lower limit than the count so far must not skip it.
-    if (this.quotas.recycleAfterHits > 0 && this.conditionRuns >= this.quotas.recycleAfterHits)
-      this.post({ t: 'recycle', hits: this.conditionRuns });
   }
 
   private arm(spec: ArmProbe): void {
@@ -467,6 +476,7 @@ export class ProbeHook {
       spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
     probe.plainCount =
+      spec.calibration !== true &&
       probe.condition === undefined &&
       probe.metric?.role === 'count' &&
       probe.metric.attributes.length === 0 &&
@@ -480,7 +490,8 @@ export class ProbeHook {
     };
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
-    probe.hitRate = new RateLimit(rate);
+    // The calibration's few hits are the agent's own, not the app's: no quota stops them.
+    probe.hitRate = new RateLimit(spec.calibration === true ? 0 : rate);
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
     probe.sample = spec.log !== undefined || spec.snapshot !== undefined ? new RateLimit(rate) : undefined;
   }

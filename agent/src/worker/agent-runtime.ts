@@ -14,6 +14,7 @@ import type { CdpTransport } from './cdp-transport.js';
 import type { AgentConfig, AgentSettings } from './config.js';
 import { watchConfigFile } from './config-watch.js';
 import { ExceptionWatch } from './exception-watch.js';
+import { AppMeterLink } from './app-meter-link.js';
 import { HitRelay } from './hit-relay.js';
 import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
@@ -30,6 +31,11 @@ export interface RuntimeOptions {
   hook: HookChannel;
   /** A new CDP session each time the engine needs one. */
   transport: () => CdpTransport;
+  /**
+   * The session opened before the app's first module (LIVEPROBE_INSPECTOR_SESSION=startup): the
+   * probe engine takes it and keeps it open.
+   */
+  startupSession?: CdpTransport | undefined;
   /** What the birth message says about the process being debugged, when it is not this one. */
   identity?: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>>;
   log: (line: string) => void;
@@ -54,6 +60,7 @@ export function startRuntime({
   config,
   hook,
   transport,
+  startupSession,
   identity,
   log,
   prepared,
@@ -71,7 +78,7 @@ export function startRuntime({
     broker.publishStatus(event);
     if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
   };
-  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared);
+  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession);
   // Exception actions have no line: they go to their own session, not to breakpoints.
   const exceptions = new ExceptionWatch(hook, report, transport, () => engine.newKey(), log);
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
@@ -90,6 +97,15 @@ export function startRuntime({
     },
   });
   otel.notExported = (actionId, reason, count) => notExported.add(actionId, reason, count);
+  const appMeter = new AppMeterLink(hook);
+  const useAppMeter = (usable: boolean): void => {
+    otel.useAppMeter(usable ? appMeter.send : undefined);
+    log(
+      usable
+        ? "metric actions go through the app's OpenTelemetry MeterProvider (handed to LiveprobeInstrumentation)"
+        : "the app's OpenTelemetry MeterProvider was replaced by one without a metric reader; metric actions go through the agent's own exporter",
+    );
+  };
   const relay = new HitRelay(config.agentId, engine, exceptions, live, otel, broker, report, notExported);
 
   hook.postMessage({
@@ -136,9 +152,10 @@ export function startRuntime({
             .flush()
             .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${errorMessage(err)}`))
             .finally(() => exited?.());
-        } else if (message.t === 'recycle') void engine.recycle(message.hits);
-        else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
+        } else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else if (message.t === 'notice') log(message.message);
+        else if (message.t === 'calibrated') engine.calibrated(message);
+        else if (message.t === 'app-meter') useAppMeter(message.usable);
         else relay.handle(message);
       }
     },
