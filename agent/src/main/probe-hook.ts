@@ -41,6 +41,8 @@ const TIME_ORIGIN = performance.timeOrigin;
 
 /** A plain counter reads the clock (for its expiry) at least once in this many hits. */
 const CLOCK_EVERY_HITS = 1024;
+/** The least a counter hit is charged, in µs: a clock that reads the same twice must not make counters free. */
+const MIN_COUNT_COST_US = 0.01;
 
 /** How often one probe may report evaluation errors; the rest are counted into the next report. */
 const ERROR_REPORT_INTERVAL_MS = 5000;
@@ -182,7 +184,7 @@ export class ProbeHook {
     // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a
     // thousand. (Not Math.max: the app may have replaced it.)
     const costUs = (performance.now() - startedAt) * 1000;
-    if (costUs < this.countCostUs) this.countCostUs = costUs;
+    if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
     if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget());
   }
 
