@@ -236,6 +236,15 @@ class Agent:
             self.otel.record(probe.action, count, {})
             self.live.count(self.line_of(probe), probe.action['name'], count)
 
+    def retire_in_child(self) -> None:
+        """In a forked child: this agent's threads did not come along and its socket is the
+        parent's, so it goes quiet without a word to the broker, and its probes leave the code."""
+        atexit.unregister(self.exit)
+        self.stopped.set()
+        self.link.forget_in_child()
+        self.engine.close()
+        self.engine.mechanism.close()
+
     def exit(self) -> None:
         """The app is exiting: hand over the last hits and flush the exports, bounded."""
         if self.armed_any and self.config.exit_flush_ms > 0:
