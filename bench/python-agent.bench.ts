@@ -7,13 +7,16 @@
  * against a real control plane; variants are interleaved and ratios taken within a round. The
  * issue's targets (idle ≥ ×0.99 of no agent, a hit ≤ 5 µs) are checked and said.
  */
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import type { Benchmark, Report } from './lib/benchmark.js';
+import { countInstructions, hasValgrind } from './lib/callgrind.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi, isStatus, waitUntil } from './lib/control-plane-api.js';
 import { duration, range, ratio, sig } from './lib/format.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
+import { fromRoot } from './lib/paths.js';
 import { PythonChild, pythonVenv, VENV } from './lib/python-child.js';
 import { lineOf } from './lib/source-lines.js';
 import { max, median, min } from './lib/stats.js';
@@ -22,6 +25,8 @@ import { renderTable } from './lib/table.js';
 const APP = 'bench/python/flask_app.py';
 const LOOP = 'bench/python/flask_loop.py';
 const HOT = 'bench/python/hot_path.py';
+const COUNTED = 'bench/python/flask_callgrind.py';
+const COUNTED_REQUESTS = 300;
 const QUOTAS_OFF = { LIVEPROBE_QUOTA_BYTES_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' };
 const CONNECTIONS = 10;
 const LOOP_REQUESTS = 2000;
@@ -38,7 +43,6 @@ const LABELS: Record<(typeof KEYS)[number], string> = {
 
 /** Per request of flask_loop.py, or per call of hot_path.py. */
 interface LoopRun {
-  wallNs: number;
   threadNs: number;
   processNs: number;
 }
@@ -65,6 +69,29 @@ const rotated = <T>(keys: readonly T[], round: number) => keys.map((_, i) => key
 async function httpLoad(url: string, seconds: number): Promise<{ perSecond: number; total: number }> {
   const result = await autocannon({ url: `${url}/products/tea`, connections: CONNECTIONS, duration: seconds });
   return { perSecond: result.requests.total / result.duration, total: result.requests.total };
+}
+
+/**
+ * Instructions per request of the Flask app without the agent and with it idle (liveprobe-run's
+ * sitecustomize on PYTHONPATH: valgrind does not follow its exec), both under callgrind at once.
+ */
+async function instructionCounts(agentEnv: Record<string, string>): Promise<{ none: number; idle: number } | undefined> {
+  if (!hasValgrind()) return undefined;
+  const boot = spawnSync(
+    `${VENV}/bin/python`,
+    ['-c', 'import liveprobe_agent, pathlib; print(pathlib.Path(liveprobe_agent.__file__).parent / "boot")'],
+    {
+      encoding: 'utf8',
+    },
+  ).stdout.trim();
+  const args = [`${VENV}/bin/python`, COUNTED, String(COUNTED_REQUESTS)];
+  // One hash seed for both: dict and set layouts (and so instruction counts) depend on it.
+  const common = { PYTHONPATH: fromRoot('bench/python'), PYTHONHASHSEED: '0' };
+  const [none, idle] = await Promise.all([
+    countInstructions(args, common, 'functools_reduce'),
+    countInstructions(args, { ...common, ...agentEnv, PYTHONPATH: `${boot}:${common.PYTHONPATH}` }, 'functools_reduce'),
+  ]);
+  return { none: none / COUNTED_REQUESTS, idle: idle / COUNTED_REQUESTS };
 }
 
 const benchmark: Benchmark = {
@@ -122,15 +149,16 @@ const benchmark: Benchmark = {
       });
       for (const agentId of logAgents) await api.waitForStatus(logId, agentId, 'installed');
 
-      const inProcess = { wall: samples(KEYS), thread: samples(KEYS), process: samples(KEYS) };
+      const inProcess = { thread: samples(KEYS), process: samples(KEYS) };
       for (let round = 0; round < loopRounds; round++) {
         ctx.progress(`python-agent: in-process round ${round + 1}/${loopRounds}`);
-        for (const key of rotated(KEYS, round)) {
-          const run = await loops.get(key)!.request<LoopRun>({ requests: LOOP_REQUESTS });
-          inProcess.wall.get(key)!.push(run.wallNs);
-          inProcess.thread.get(key)!.push(run.threadNs);
-          inProcess.process.get(key)!.push(run.processNs);
-        }
+        // All four at once: each round's variants share the machine's state (other work, caches,
+        // clock), so their CPU times compare within the round even when the load swings.
+        const results = await Promise.all(KEYS.map((key) => loops.get(key)!.request<LoopRun>({ requests: LOOP_REQUESTS })));
+        KEYS.forEach((key, i) => {
+          inProcess.thread.get(key)!.push(results[i]!.threadNs);
+          inProcess.process.get(key)!.push(results[i]!.processNs);
+        });
         loads.push(load1());
       }
 
@@ -178,7 +206,11 @@ const benchmark: Benchmark = {
         loads.push(load1());
       }
       events.close();
-      return { blocks: report({ version, rounds, loopRounds, seconds, line, inProcess, http, runs, loads }) };
+      children.splice(0).forEach((child) => child.stop());
+
+      ctx.progress('python-agent: instruction counts (valgrind), no agent and idle agent');
+      const counted = await instructionCounts({ LIVEPROBE_BROKER_URL: cp.mqttUrl, LIVEPROBE_AGENT_ID: 'bench-py-counted', ...otel });
+      return { blocks: report({ counted, version, rounds, loopRounds, seconds, line, inProcess, http, runs, loads }) };
     } finally {
       for (const child of children) child.stop();
       await sink.close();
@@ -188,26 +220,38 @@ const benchmark: Benchmark = {
 };
 
 interface Results {
+  /** Instructions per request, without and with an idle agent; undefined without valgrind. */
+  counted: { none: number; idle: number } | undefined;
   version: string;
   rounds: number;
   loopRounds: number;
   seconds: number;
   line: number;
-  inProcess: { wall: Samples; thread: Samples; process: Samples };
+  inProcess: { thread: Samples; process: Samples };
   http: { rps: Samples; cpu: Samples };
   runs: Map<string, HotRun[]>;
   loads: string[];
 }
 
-function report({ version, rounds, loopRounds, seconds, line, inProcess, http, runs, loads }: Results): string[] {
+const met = (ok: boolean) => (ok ? '**met**' : '**not met**');
+
+function idleVerdict(counted: Results['counted'], share: number, cpu: number, http: number): string {
+  const underLoad = `side by side under load, requests per CPU-second ${ratio(cpu)} in process and ${ratio(http)} over HTTP (medians; their ranges below show the noise)`;
+  if (counted === undefined)
+    return `Target: an idle agent ≥ ${ratio(IDLE_TARGET)} of no agent — valgrind is missing, so only ${underLoad}: ${met(cpu >= IDLE_TARGET)}.`;
+  const instructions = counted.none / counted.idle;
+  const total = instructions * (1 - share);
+  return `Target: an idle agent ≥ ${ratio(IDLE_TARGET)} of no agent — ${ratio(total)}: ${met(total >= IDLE_TARGET)}. Load-independent: the application's instructions per request ${ratio(instructions)} (callgrind, ${COUNTED_REQUESTS} requests each: ${sig(counted.none)} without the agent, ${sig(counted.idle)} with it idle), and the idle agent's own threads add ${sig(share * 100)}% to a request's CPU (an upper bound: they wake by the clock, and these runs share the cores). For comparison, ${underLoad}.`;
+}
+
+function report({ counted, version, rounds, loopRounds, seconds, line, inProcess, http, runs, loads }: Results): string[] {
   const loopRows = KEYS.map((key) => [
     LABELS[key],
-    spread(
-      inProcess.wall.get(key)!.map((ns) => 1e9 / ns),
-      sig,
-    ),
-    key === 'none' ? '—' : spread(per(inProcess.wall, 'none', key), ratio),
     spread(inProcess.thread.get(key)!, duration),
+    spread(
+      inProcess.process.get(key)!.map((ns, i) => ns - inProcess.thread.get(key)![i]!),
+      duration,
+    ),
     spread(inProcess.process.get(key)!, duration),
     key === 'none' ? '—' : spread(per(inProcess.process, 'none', key), ratio),
   ]);
@@ -219,7 +263,9 @@ function report({ version, rounds, loopRounds, seconds, line, inProcess, http, r
     key === 'none' ? '—' : spread(per(http.cpu, 'none', key), ratio),
   ]);
   const idleCpu = median(per(inProcess.process, 'none', 'idle'));
-  const idleWall = median(per(inProcess.wall, 'none', 'idle'));
+  const idleHttp = median(per(http.cpu, 'none', 'idle'));
+  // The idle agent's own threads, as a share of the request's CPU (in process).
+  const idleShare = median(inProcess.process.get('idle')!.map((ns, i) => (ns - inProcess.thread.get('idle')![i]!) / ns));
 
   const plain = runs.get('plain')!;
   // Per hit: over the bare function measured in the same round.
@@ -267,17 +313,16 @@ function report({ version, rounds, loopRounds, seconds, line, inProcess, http, r
       over('hand-logging', 'wallNs'),
     ],
   ];
-  const met = (ok: boolean) => (ok ? '**met**' : '**not met**');
   return [
     `${version}; agent mechanism: ${version.includes('3.11') ? 'patched code objects' : 'sys.monitoring local events'}. Load average (1 min) over the run: ${loads.join(', ')}.`,
-    `Targets: an idle agent ≥ ${ratio(IDLE_TARGET)} of no agent — requests per CPU-second in process, median ${ratio(idleCpu)} (requests per second in process ${ratio(idleWall)}): ${met(idleCpu >= IDLE_TARGET)}; a hit ≤ ${duration(HIT_TARGET_NS)} on the application's thread, median ${duration(appHit)}: ${met(appHit <= HIT_TARGET_NS)}.`,
-    `In process: the Flask app's WSGI interface called ${LOOP_REQUESTS.toLocaleString('en')} times in a row per run (werkzeug's test client, GET /products/tea, no sockets), one process per variant, ${loopRounds} rounds in rotating order. Requests/s is from the elapsed time; "CPU per request" is the application thread's (time.thread_time_ns) and the whole process's (every thread, after the agent's queue and the exporters are flushed). "× no agent" is the median (and range) of the per-round ratios, as throughput: no agent's time over the variant's. CPU time hardly moves with the machine's load, elapsed time does.`,
+    idleVerdict(counted, idleShare, idleCpu, idleHttp),
+    `Target: a hit ≤ ${duration(HIT_TARGET_NS)} on the application's thread — median ${duration(appHit)}: ${met(appHit <= HIT_TARGET_NS)}.`,
+    `In process: the Flask app's WSGI interface called ${LOOP_REQUESTS.toLocaleString('en')} times in a row per run (werkzeug's test client, GET /products/tea, no sockets), one process per variant, the four running at the same time in each of ${loopRounds} rounds, so that a round's variants share the machine's state (other work, caches, clock). "CPU per request" is the application thread's (time.thread_time_ns), the other threads' (the agent's, the MQTT client's, the OpenTelemetry exporter's) and the whole process's (every thread, after the agent's queue and the exporters are flushed). "× no agent" is the median (and range) of the per-round ratios, as throughput: no agent's CPU time over the variant's. Elapsed time is not reported here: the four share the cores.`,
     renderTable(
       [
         'variant',
-        'requests/s',
-        '× no agent',
         'app thread CPU per request',
+        'other threads CPU per request',
         'process CPU per request',
         'requests per CPU-second, × no agent',
       ],
