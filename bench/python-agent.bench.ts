@@ -241,7 +241,7 @@ function idleVerdict(counted: Results['counted'], share: number, cpu: number, ht
     return `Target: an idle agent ≥ ${ratio(IDLE_TARGET)} of no agent — valgrind is missing, so only ${underLoad}: ${met(cpu >= IDLE_TARGET)}.`;
   const instructions = counted.none / counted.idle;
   const total = instructions * (1 - share);
-  return `Target: an idle agent ≥ ${ratio(IDLE_TARGET)} of no agent — ${ratio(total)}: ${met(total >= IDLE_TARGET)}. Load-independent: the application's instructions per request ${ratio(instructions)} (callgrind, ${COUNTED_REQUESTS} requests each: ${sig(counted.none)} without the agent, ${sig(counted.idle)} with it idle), and the idle agent's own threads add ${sig(share * 100)}% to a request's CPU (an upper bound: they wake by the clock, and these runs share the cores). For comparison, ${underLoad}.`;
+  return `Target: an idle agent ≥ ${ratio(IDLE_TARGET)} of no agent — ${ratio(total)}: ${met(total >= IDLE_TARGET)}. Load-independent: instructions per request ${ratio(instructions)} (callgrind, ${COUNTED_REQUESTS} requests each: ${sig(counted.none)} without the agent, ${sig(counted.idle)} with it idle), and the idle agent's own threads add ${sig(share * 100)}% to a request's CPU (an upper bound: they wake by the clock, and these runs share the cores). For comparison, ${underLoad}.`;
 }
 
 function report({ counted, version, rounds, loopRounds, seconds, line, inProcess, http, runs, loads }: Results): string[] {
