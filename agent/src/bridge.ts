@@ -42,7 +42,16 @@ export interface ArmProbe {
   metric?: MetricArm;
   /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
   exception?: ExceptionAttributes;
+  /** An exception capture's caller frame: its values join the snapshot of the capture `key`, as caller `index` (1 = the throw site's caller). */
+  callerOf?: { key: number; index: number };
 }
+
+/**
+ * Exception captures of caught errors wait, on the main thread, for their error to reach a
+ * framework's error handler (or to be thrown on uncaught): at most `max` at once, each for `ttlMs`.
+ * The worker keeps what it needs to publish them under the same bounds.
+ */
+export const HELD_CAPTURES = { max: 32, ttlMs: 30_000 } as const;
 
 /** OpenTelemetry's semantic conventions for an exception on a span. */
 export interface ExceptionAttributes {

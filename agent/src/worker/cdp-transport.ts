@@ -16,7 +16,11 @@ export interface ScriptParsed {
 export interface Paused {
   reason: string;
   /** With reason 'instrumentation': the script about to run; with 'exception' or 'promiseRejection': the thrown value. */
-  data?: { scriptId?: string; url?: string } & Partial<ThrownValue>;
+  data?: {
+    scriptId?: string;
+    url?: string /** With 'exception': whether V8 predicts nothing catches it. */;
+    uncaught?: boolean;
+  } & Partial<ThrownValue>;
   /** The paused stack, innermost first. */
   callFrames?: PausedFrame[];
 }

@@ -161,12 +161,21 @@ export class InspectorSession {
   }
 
   /**
-   * From now on this session pauses the target where V8 predicts a thrown error (or a rejected
-   * promise) will not be caught, and at nothing else it can skip.
+   * From now on this session pauses the target at every thrown error (`all`) or where V8 predicts
+   * one (or a rejected promise) will not be caught (`uncaught`), and at nothing else it can skip.
    */
-  async pauseOnExceptions(): Promise<void> {
+  async pauseOnExceptions(state: 'all' | 'uncaught'): Promise<void> {
     await this.call('Debugger.setSkipAllPauses', { skip: false });
-    await this.call('Debugger.setPauseOnExceptions', { state: 'uncaught' });
+    await this.call('Debugger.setPauseOnExceptions', { state });
+  }
+
+  /** A breakpoint at a position of one loaded script (0-based line and column); V8 moves it to the next statement. */
+  async setBreakpointAt(scriptId: string, lineNumber: number, columnNumber: number, condition: string): Promise<string> {
+    const result = await this.call<Debugger.SetBreakpointReturnType>('Debugger.setBreakpoint', {
+      location: { scriptId, lineNumber, columnNumber },
+      condition,
+    });
+    return result.breakpointId;
   }
 
   /** Runs `expression` in a frame of the paused target; its result and any error are ignored. */
@@ -181,6 +190,17 @@ export class InspectorSession {
       functionDeclaration: fn,
       returnByValue: true,
       throwOnSideEffect: true,
+      silent: true,
+    });
+    return result.exceptionDetails === undefined ? result.result.value : undefined;
+  }
+
+  /** Calls the agent's own `fn` with `this` = the object, side effects allowed; its result by value. */
+  async callAgentOn(objectId: string, fn: string): Promise<unknown> {
+    const result = await this.call<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration: fn,
+      returnByValue: true,
       silent: true,
     });
     return result.exceptionDetails === undefined ? result.result.value : undefined;
