@@ -91,7 +91,7 @@ test('an uncaught error in an HTTP handler gives a snapshot of its throw site: l
   assert.match(shown.stdout, /error +Error: card of grace declined after 3 attempts/);
   assert.match(shown.stdout, /caused by +TypeError: gateway eu-west refused card_declined/);
   const actions = await cli(['actions'], { server: cp.url });
-  assert.match(actions.stdout, new RegExp(`${action.id} +exception +uncaught errors`));
+  assert.match(actions.stdout, new RegExp(`${action.id} +exception +reported errors`));
 });
 
 test('repeated throws from one stack are deduplicated to the rate; another stack still gets its own', async (t) => {
