@@ -201,3 +201,15 @@ test('in a TypeScript app the throw site and the stack are named in the TypeScri
   assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
   assert.equal(s.exception?.message, 'refund of 9000 over the limit of 5000');
 });
+
+test('an error caught, then thrown again uncaught, is captured at its first throw site', async (t) => {
+  const { cp, snapshots, events, shop } = await stack(t);
+  const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'], errorType: 'ValidationError' });
+  await events.waitFor(installed(action.id), WAIT, 'the exception action installs');
+
+  assert.equal((await fetch(`${shop.url}/revalidate?amount=-2`)).status, 500);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the rethrown error');
+  assert.equal(s.location.line, lineOf(APP, 'throw-validate'), 'where it was first thrown, not the rethrow');
+  assert.equal(find(s.locals, 'problems').t, 'array');
+  assert.match(shop.output(), /giving up on: invalid order: negative amount/);
+});

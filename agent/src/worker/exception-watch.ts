@@ -132,7 +132,11 @@ export class ExceptionWatch {
   async reconcile(desired: readonly ExceptionAction[]): Promise<void> {
     const before = this.actions;
     this.actions = new Map(desired.map((a) => [a.id, before.get(a.id) ?? { action: a, hits: 0 }]));
-    for (const id of before.keys()) if (!this.actions.has(id)) this.rate.forget(id);
+    for (const id of before.keys()) {
+      if (this.actions.has(id)) continue;
+      this.rate.forget(id);
+      this.report({ actionId: id, state: 'removed', message: 'the action was removed' });
+    }
     if (this.actions.size === 0) return this.close();
     try {
       this.opening ??= this.open();
@@ -215,22 +219,20 @@ export class ExceptionWatch {
     const top = frames[0];
     if (top === undefined) return;
     const { objectId } = data;
-    if (objectId !== undefined) {
-      const heldKey = await this.session.callAgentOn(objectId, HELD_KEY);
-      // Thrown again: a caught rethrow keeps its first throw site; an uncaught one publishes it.
-      if (typeof heldKey === 'number' && heldKey >= 0 && (caught || (await this.release(heldKey, objectId)))) return;
-    } else if (caught) return; // a caught primitive cannot be followed to an error handler
+    // A caught primitive (`throw 'x'`) cannot be followed to an error handler.
+    if (caught && objectId === undefined) return;
+    // An uncaught error caught and held before publishes its first throw site.
+    if (!caught && objectId !== undefined && (await this.releaseHeld(objectId))) return;
     const described = await this.describe(data);
+    const wanted = [...this.actions.values()].filter(
+      (a) => a.hits < a.action.maxHits && now < Date.parse(a.action.expiresAt) && wants(a.action, described),
+    );
+    if (wanted.length === 0) return;
+    // Caught again (a rethrow between two catch blocks): it keeps its first throw site.
+    if (caught && (await this.heldKey(objectId!)) >= 0) return;
     const site = await this.site(top);
     const stack = fingerprint(all);
-    const chosen = [...this.actions.values()].find(
-      (a) =>
-        a.hits < a.action.maxHits &&
-        now < Date.parse(a.action.expiresAt) &&
-        wants(a.action, described) &&
-        inFiles(a.action, site.file) &&
-        this.rate.take(a.action.id, stack, a.action.ratePerMinute, now),
-    );
+    const chosen = wanted.find((a) => inFiles(a.action, site.file) && this.rate.take(a.action.id, stack, a.action.ratePerMinute, now));
     if (chosen === undefined) return;
     const thrown: ThrownError = {
       type: described.types[0] ?? 'Error',
@@ -244,8 +246,15 @@ export class ExceptionWatch {
     await this.capture(chosen.action, key, frames, site, { action: chosen.action, thrown, stacktrace }, caught);
   }
 
-  /** Publishes the capture held for the error `objectId` while the app waits; false when it was gone. */
-  private async release(key: number, objectId: string): Promise<boolean> {
+  private async heldKey(objectId: string): Promise<number> {
+    const key = await this.session.callAgentOn(objectId, HELD_KEY);
+    return typeof key === 'number' ? key : -1;
+  }
+
+  /** Publishes the capture held for the error `objectId`, if any, while the app waits; false when there was none. */
+  private async releaseHeld(objectId: string): Promise<boolean> {
+    const key = await this.heldKey(objectId);
+    if (key < 0) return false;
     const handedOff = this.handoff(key);
     if ((await this.session.callAgentOn(objectId, RELEASE)) === true) {
       await handedOff;

@@ -26,6 +26,8 @@ export interface BreakpointResult {
 export class InspectorSession {
   private session: CdpTransport | undefined;
   private readonly scripts = new Map<string, LoadedScript>();
+  /** The same scripts by V8's id: the exception watch places every frame of a paused stack. */
+  private readonly byId = new Map<string, LoadedScript>();
   private readonly sources = new Map<string, Promise<string>>();
 
   constructor(
@@ -59,7 +61,10 @@ export class InspectorSession {
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
       };
+      const replaced = this.scripts.get(path);
+      if (replaced !== undefined) this.byId.delete(replaced.scriptId);
       this.scripts.set(path, script);
+      this.byId.set(script.scriptId, script);
       if (this.session !== undefined) this.onScript(script);
     });
     session.onPaused?.((pause) => this.onPause(pause));
@@ -76,6 +81,7 @@ export class InspectorSession {
     this.session?.disconnect();
     this.session = undefined;
     this.scripts.clear();
+    this.byId.clear();
     this.sources.clear();
   }
 
@@ -85,8 +91,7 @@ export class InspectorSession {
 
   /** A loaded script by V8's id for it (a paused frame's `url` may be empty). */
   scriptById(scriptId: string): LoadedScript | undefined {
-    for (const script of this.scripts.values()) if (script.scriptId === scriptId) return script;
-    return undefined;
+    return this.byId.get(scriptId);
   }
 
   script(path: string): LoadedScript | undefined {
