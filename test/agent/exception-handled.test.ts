@@ -9,8 +9,8 @@ import { addAction, app, controlPlane } from './fixtures.js';
 
 // Errors an app's error handling catches: Express's error middleware, on Express 4 and 5.
 const WAIT = 15_000;
-const APP = 'test/fixtures/express-errors/server.cjs';
-const STOCK = 'test/fixtures/express-errors/stock.cjs';
+const APP = 'test/fixtures/handled-errors/express.cjs';
+const STOCK = 'test/fixtures/handled-errors/stock.cjs';
 
 async function snapshotsOnBroker(t: TestContext, mqttUrl: string): Promise<ObservedList<SnapshotEvent>> {
   const client = await mqtt.connectAsync(mqttUrl);
@@ -34,12 +34,17 @@ const status = (actionId: string, matches: (data: { state: string; message?: str
   (event.data as { actionId: string }).actionId === actionId &&
   matches(event.data as { state: string; message?: string });
 
-async function stack(t: TestContext, express: 'express' | 'express5', action: Omit<ActionInput & { type: 'exception' }, 'type' | 'tags'>) {
+async function stack(
+  t: TestContext,
+  express: 'express' | 'express5' | 'koa' | 'fastify',
+  action: Omit<ActionInput & { type: 'exception' }, 'type' | 'tags'>,
+) {
   const cp = await controlPlane(t);
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs', env: { EXPRESS: express } });
+  const script = express === 'koa' || express === 'fastify' ? `test/fixtures/handled-errors/${express}.cjs` : APP;
+  const shop = await app(t, { script, broker: cp.mqttUrl, module: 'cjs', env: { EXPRESS: express } });
   const { action: added } = await addAction(cp, { type: 'exception', tags: ['e2e'], ...action });
   await events.waitFor(
     status(added.id, (s) => s.state === 'installed'),
@@ -60,7 +65,7 @@ for (const express of ['express', 'express5'] as const) {
     const { snapshot: s, id } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the handled error');
 
     assert.deepEqual(s.exception, { type: 'PaymentError', message: 'card of grace declined (card_declined)', causes: [] });
-    assert.match(s.location.file, /express-errors\/server\.cjs$/);
+    assert.match(s.location.file, /handled-errors\/express\.cjs$/);
     assert.equal(s.location.line, lineOf(APP, 'throw-charge'));
     assert.equal(s.location.function, 'chargeCard');
     assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 1999 });
@@ -82,15 +87,34 @@ for (const express of ['express', 'express5'] as const) {
     const shown = await cli(['snapshots', 'show', id], { server: cp.url });
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /error +PaymentError: card of grace declined/);
-    assert.match(shown.stdout, /caller 1: .*server\.cjs:\d+\n +arguments\n +req = /);
+    assert.match(shown.stdout, /caller 1: .*express\.cjs:\d+\n +arguments\n +req = /);
 
     // Caught by the app and passed on with next(err): the middleware gets it, so it counts.
     assert.equal((await fetch(`${shop.url}/reserve?sku=sku-1&wanted=3`)).status, 500);
     const reserved = await snapshots.waitFor((e) => e.snapshot.exception?.type === 'OutOfStockError', WAIT, 'the next(err) snapshot');
-    assert.match(reserved.snapshot.location.file, /express-errors\/stock\.cjs$/);
+    assert.match(reserved.snapshot.location.file, /handled-errors\/stock\.cjs$/);
     assert.equal(reserved.snapshot.location.line, lineOf(STOCK, 'throw-stock'));
     assert.deepEqual(find(reserved.snapshot.locals, 'left'), { t: 'number', v: 0 });
     assert.equal(find(reserved.snapshot.frames![0]!.locals, 'basket').t, 'object');
+  });
+}
+
+for (const framework of ['koa', 'fastify'] as const) {
+  test(`${framework}: an error the framework catches and answers 500 for gives a snapshot; one the app swallows gives none`, async (t) => {
+    const { snapshots, shop, actionId } = await stack(t, framework, {});
+    assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+    assert.equal((await fetch(`${shop.url}/reserve?sku=sku-1&wanted=5`)).status, 500);
+    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, `the snapshot of the error ${framework} caught`);
+    assert.deepEqual(s.exception?.type, 'OutOfStockError');
+    assert.equal(s.location.line, lineOf(STOCK, 'throw-stock'));
+    assert.deepEqual(find(s.arguments, 'wanted'), { t: 'number', v: 5 });
+    assert.equal(s.frames?.[0]?.location.line, lineOf(`test/fixtures/handled-errors/${framework}.cjs`, `${framework}-call-reserve`));
+    assert.equal(find(s.frames![0]!.locals, 'basket').t, 'object');
+    assert.deepEqual(
+      snapshots.items().map((e) => e.snapshot.exception?.type),
+      ['OutOfStockError'],
+      'the RangeError the app swallowed gave no snapshot',
+    );
   });
 }
 
@@ -106,7 +130,7 @@ test('express5: an async handler that rejects gives a snapshot of its throw site
 });
 
 test('a file glob captures only errors thrown in matching files', async (t) => {
-  const { snapshots, shop, actionId } = await stack(t, 'express', { files: ['**/express-errors/stock.*'] });
+  const { snapshots, shop, actionId } = await stack(t, 'express', { files: ['**/handled-errors/stock.*'] });
   assert.equal((await fetch(`${shop.url}/charge?card=expired`)).status, 500);
   assert.equal((await fetch(`${shop.url}/reserve?sku=sku-1`)).status, 500);
   const { snapshot } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot from stock.cjs');
@@ -114,7 +138,7 @@ test('a file glob captures only errors thrown in matching files', async (t) => {
   assert.deepEqual(
     snapshots.items().map((e) => e.snapshot.exception?.type),
     ['OutOfStockError'],
-    'the PaymentError thrown in server.cjs before it was not captured',
+    'the PaymentError thrown in express.cjs before it was not captured',
   );
 });
 

@@ -29,6 +29,16 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/finalhandler\/index\.js$/,
     head: /return\s+function\s*\(\s*(err)\s*\)\s*\{/,
   },
+  {
+    framework: 'Koa (ctx.onerror)',
+    file: /\/koa\/lib\/context\.js$/,
+    head: /\n\s*onerror\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+  },
+  {
+    framework: 'Fastify (its error handler chain)',
+    file: /\/fastify\/lib\/error-handler\.js$/,
+    head: /function\s+handleError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
+  },
 ];
 
 export interface ErrorHandlerEntry {
