@@ -129,12 +129,32 @@ test('express5: an async handler that rejects gives a snapshot of its throw site
   assert.equal(s.frames, undefined, 'frames: 1 captures the throw site only');
 });
 
-test('a file glob captures only errors thrown in matching files', async (t) => {
-  const { snapshots, shop, actionId } = await stack(t, 'express', { files: ['**/handled-errors/stock.*'] });
+test('a file glob given on the command line captures only errors thrown in matching files', async (t) => {
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs' });
+  const added = await cli(['exception', 'add', '--tag', 'e2e', '--file', '**/handled-errors/stock.*', '--frames', '1'], {
+    server: cp.url,
+  });
+  assert.equal(added.code, 0, added.stderr);
+  const actionId = /created (act_\w+) \(exception at reported errors in \*\*\/handled-errors\/stock\.\*\)/.exec(added.stdout)?.[1];
+  assert.ok(actionId, added.stdout);
+  const shown = await cli(['actions', 'show', actionId], { server: cp.url });
+  assert.match(shown.stdout, /files +\*\*\/handled-errors\/stock\.\*/);
+  assert.match(shown.stdout, /frames +1 \(the throw site\)/);
+  await events.waitFor(
+    status(actionId, (s) => s.state === 'installed'),
+    WAIT,
+    'the exception action installs',
+  );
+
   assert.equal((await fetch(`${shop.url}/charge?card=expired`)).status, 500);
   assert.equal((await fetch(`${shop.url}/reserve?sku=sku-1`)).status, 500);
   const { snapshot } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot from stock.cjs');
   assert.equal(snapshot.location.line, lineOf(STOCK, 'throw-stock'));
+  assert.equal(snapshot.frames, undefined, '--frames 1: the throw site only');
   assert.deepEqual(
     snapshots.items().map((e) => e.snapshot.exception?.type),
     ['OutOfStockError'],
