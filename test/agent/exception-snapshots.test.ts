@@ -51,7 +51,7 @@ test('an uncaught error in an HTTP handler gives a snapshot of its throw site: l
   const { cp, snapshots, events, shop } = await stack(t, { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'failing' });
   const added = await cli(['exception', 'add', '--tag', 'e2e'], { server: cp.url });
   assert.equal(added.code, 0, added.stderr);
-  const created = /created (act_\w+) \(exception at uncaught errors\); list its snapshots with: liveprobe snapshots --action act_\w+/.exec(
+  const created = /created (act_\w+) \(exception at reported errors\); list its snapshots with: liveprobe snapshots --action act_\w+/.exec(
     added.stdout,
   );
   assert.ok(created, added.stdout);
