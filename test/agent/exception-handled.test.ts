@@ -38,13 +38,14 @@ async function stack(
   t: TestContext,
   express: 'express' | 'express5' | 'koa' | 'fastify',
   action: Omit<ActionInput & { type: 'exception' }, 'type' | 'tags'>,
+  env: Record<string, string> = {},
 ) {
   const cp = await controlPlane(t);
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const script = express === 'koa' || express === 'fastify' ? `test/fixtures/handled-errors/${express}.cjs` : APP;
-  const shop = await app(t, { script, broker: cp.mqttUrl, module: 'cjs', env: { EXPRESS: express } });
+  const shop = await app(t, { script, broker: cp.mqttUrl, module: 'cjs', env: { EXPRESS: express, ...env } });
   const { action: added } = await addAction(cp, { type: 'exception', tags: ['e2e'], ...action });
   await events.waitFor(
     status(added.id, (s) => s.state === 'installed'),
@@ -117,6 +118,20 @@ for (const framework of ['koa', 'fastify'] as const) {
     );
   });
 }
+
+test('express: without error middleware, an error Express answers with its final handler gives a snapshot', async (t) => {
+  const { snapshots, shop, actionId } = await stack(t, 'express', { frames: 1 }, { NO_ERROR_MIDDLEWARE: '1' });
+  assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+  assert.equal((await fetch(`${shop.url}/charge?card=expired&amount=3`)).status, 500);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the error');
+  assert.equal(s.location.line, lineOf(APP, 'throw-charge'));
+  assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 300 });
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.type),
+    ['PaymentError'],
+  );
+  assert.match(shop.output(), /Error: card of ada declined \(card_declined\)\n +at chargeCard/, "Express's final handler still logs it");
+});
 
 test('express5: an async handler that rejects gives a snapshot of its throw site', async (t) => {
   const { snapshots, shop, actionId } = await stack(t, 'express5', { frames: 1 });
