@@ -43,6 +43,8 @@ export const OuterFrame = z.object({
   location: z.object({ file: z.string(), line: z.number().int(), function: z.string().optional() }),
   arguments: z.array(NamedValue),
   locals: z.array(NamedValue),
+  /** Its closures' and module's values, as a snapshot's `scopes`. */
+  scopes: z.array(ScopeCapture).optional(),
   this: CapturedValue.optional(),
 });
 export type OuterFrame = z.infer<typeof OuterFrame>;

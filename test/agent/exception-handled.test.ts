@@ -78,6 +78,8 @@ for (const express of ['express', 'express5'] as const) {
     assert.equal(caller.location.line, lineOf(APP, 'call-charge'));
     assert.equal(find(caller.arguments, 'req').t, 'object');
     assert.equal(find(caller.locals, 'order').t, 'object');
+    const outer = (caller.scopes ?? []).flatMap((scope) => scope.variables.map((v) => v.name));
+    assert.ok(outer.includes('app'), `the caller's enclosing scopes are captured: ${outer.join(', ')}`);
     assert.deepEqual(
       snapshots.items().map((e) => e.snapshot.exception?.type),
       ['PaymentError'],

@@ -294,6 +294,7 @@ export class ProbeHook {
       location: { file: spec.file, line: spec.line, ...(spec.functionName === undefined ? {} : { function: spec.functionName }) },
       arguments: data.arguments,
       locals: data.locals,
+      scopes: data.scopes,
       ...(data.this === undefined ? {} : { this: data.this }),
     };
     this.callers.set(callerOf.key, frames);

@@ -67,6 +67,7 @@ function outerFrame(frame: OuterFrame, i: number): string[] {
     `caller ${i + 1}: ${functionName(location.function ?? '')}  ${location.file}:${location.line}`,
     ...indent(section('arguments', frame.arguments)),
     ...indent(section('locals', frame.locals)),
+    ...(frame.scopes ?? []).flatMap((scope) => indent(section(scopeTitle(scope), scope.variables))),
     ...(frame.this === undefined ? [] : indent(formatValueTree('this = ', frame.this))),
   ];
 }

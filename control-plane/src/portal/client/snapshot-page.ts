@@ -125,6 +125,9 @@ function outerFrame(frame: OuterFrame, i: number): HTMLElement {
     h('h3', {}, `Caller ${i + 1}: ${name} `, h('span', { class: 'mono muted' }, `${location.file}:${location.line}`)),
     variables('Arguments', frame.arguments),
     variables('Locals', frame.locals),
+    ...(frame.scopes ?? []).map((scope) =>
+      variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables),
+    ),
     ...(frame.this === undefined ? [] : [valueTree('this', frame.this)]),
   );
 }
