@@ -17,22 +17,16 @@
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
-import { type ArmProbe, HELD_CAPTURES, HOOK_GLOBAL, type HookChannel } from '../bridge.js';
+import { HELD_CAPTURES, HOOK_GLOBAL, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
-import { armFields } from '../locate/arm-spec.js';
-import { functionNameAt } from '../locate/function-name.js';
-import { readKindsAt } from '../locate/global-names.js';
-import { scriptPath } from '../locate/script-match.js';
-import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
-import { conditionSource } from './condition-source.js';
 import { errorHandlerEntry, isErrorHandlerFile } from './error-handlers.js';
 import { fingerprint, inFiles, StackRate, wants } from './exception-filter.js';
+import { FrameCapture, type Site } from './frame-capture.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationResolver } from './location-resolver.js';
 import { CAUGHT_COOLDOWN_MS, CAUGHT_PAUSES_PER_SECOND, PauseBudget } from './pause-budget.js';
 import type { StatusReport } from './probe-engine.js';
-import { DESCRIBE_THROWN, type Described, describePrimitive } from './thrown-error.js';
 
 /** One capture in flight: what the hit relay needs to publish its snapshot. */
 export interface ExceptionHit {
@@ -57,23 +51,10 @@ const hold = (key: number) =>
 const reachedCondition = (parameter: string) =>
   `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.reached(${parameter})`;
 
-/** A frame of the paused stack, placed in its script and in the user's source. */
-interface Site {
-  frame: PausedFrame;
-  analysed: AnalysedSource | undefined;
-  offset: number;
-  /** The generated script's path and 1-based line. */
-  path: string;
-  line: number;
-  /** After source maps. */
-  file: string;
-  originalLine: number;
-  functionName: string | undefined;
-}
-
 export class ExceptionWatch {
   private actions = new Map<string, { action: ExceptionAction; hits: number }>();
   private readonly session: InspectorSession;
+  private readonly frames: FrameCapture;
   readonly locations: LocationResolver;
   private readonly rate = new StackRate();
   /** Captures being published while the app waits. */
@@ -81,7 +62,6 @@ export class ExceptionWatch {
   /** Captures of caught errors, held on the main thread until their error is reported. */
   private readonly held = new Map<number, { hit: ExceptionHit; at: number }>();
   private readonly handoffs = new Map<number, () => void>();
-  private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private opening: Promise<void> | undefined;
   private readonly budget = new PauseBudget();
   /** Until when caught errors are not watched: the app threw more than the budget. */
@@ -102,6 +82,7 @@ export class ExceptionWatch {
       (pause) => void this.paused(pause),
     );
     this.locations = new LocationResolver(this.session);
+    this.frames = new FrameCapture(this.session, hook, this.locations);
   }
 
   hitFor(key: number): ExceptionHit | undefined {
@@ -113,6 +94,8 @@ export class ExceptionWatch {
     const watched = this.actions.get(held.hit.action.id);
     if (watched === undefined || watched.hits >= watched.action.maxHits) {
       this.held.delete(key);
+      // An uncaught rethrow may be waiting for it: the app goes on at once.
+      this.handoffs.get(key)?.();
       return undefined;
     }
     return held.hit;
@@ -158,7 +141,9 @@ export class ExceptionWatch {
         'this target cannot be paused by the agent (a remote target attached over CDP); exception actions need the in-process agent',
       );
     }
-    await this.session.pauseOnExceptions(Date.now() < this.caughtOffUntil ? 'uncaught' : 'all');
+    const cooling = this.caughtOffUntil - Date.now();
+    await this.session.pauseOnExceptions(cooling > 0 ? 'uncaught' : 'all');
+    if (cooling > 0) this.cooldown = setTimeout(() => void this.watchCaughtAgain(), cooling).unref();
     // Scripts loaded before the session opened; later ones arrive through scriptLoaded.
     for (const script of this.session.all()) void this.scriptLoaded(script);
   }
@@ -166,7 +151,7 @@ export class ExceptionWatch {
   close(): void {
     this.opening = undefined;
     this.session.close();
-    this.analyses.clear();
+    this.frames.forget();
     this.held.clear();
     clearTimeout(this.cooldown);
     for (const release of this.handoffs.values()) release();
@@ -223,14 +208,14 @@ export class ExceptionWatch {
     if (caught && objectId === undefined) return;
     // An uncaught error caught and held before publishes its first throw site.
     if (!caught && objectId !== undefined && (await this.releaseHeld(objectId))) return;
-    const described = await this.describe(data);
+    const described = await this.frames.describe(data);
     const wanted = [...this.actions.values()].filter(
       (a) => a.hits < a.action.maxHits && now < Date.parse(a.action.expiresAt) && wants(a.action, described),
     );
     if (wanted.length === 0) return;
     // Caught again (a rethrow between two catch blocks): it keeps its first throw site.
     if (caught && (await this.heldKey(objectId!)) >= 0) return;
-    const site = await this.site(top);
+    const site = await this.frames.site(top);
     const stack = fingerprint(all);
     const chosen = wanted.find((a) => inFiles(a.action, site.file) && this.rate.take(a.action.id, stack, a.action.ratePerMinute, now));
     if (chosen === undefined) return;
@@ -300,23 +285,6 @@ export class ExceptionWatch {
     }
   }
 
-  private async describe(data: NonNullable<Paused['data']>): Promise<Described> {
-    if (data.objectId === undefined) return describePrimitive(data);
-    const result = (await this.session.callOn(data.objectId, DESCRIBE_THROWN)) as Described | undefined;
-    return result ?? describePrimitive(data);
-  }
-
-  private async site(frame: PausedFrame): Promise<Site> {
-    const analysed = await this.analysis(frame.location.scriptId);
-    const line = frame.location.lineNumber + 1;
-    const column = frame.location.columnNumber ?? 0;
-    const offset = analysed === undefined ? 0 : offsetOf(analysed, line, column);
-    const path = this.session.scriptById(frame.location.scriptId)?.path ?? scriptPath(frame.url) ?? frame.url;
-    const original = await this.locations.original(path, line, column);
-    const functionName = (analysed === undefined ? undefined : functionNameAt(analysed, offset)) ?? (frame.functionName || undefined);
-    return { frame, analysed, offset, path, line, file: original?.file ?? path, originalLine: original?.line ?? line, functionName };
-  }
-
   /**
    * Captures the callers first (their values wait in the hook), then the throw site. Uncaught:
    * the app waits until the snapshot is handed off. Caught: the hook holds it, and so does the watch.
@@ -331,10 +299,10 @@ export class ExceptionWatch {
   ): Promise<void> {
     const callers = Math.min((action.frames ?? 1) - 1, frames.length - 1);
     for (let index = 1; index <= callers; index++) {
-      const caller = await this.site(frames[index]!);
-      await this.evaluate(action, this.nextKey(), caller, { callerOf: { key, index } }).catch((err: unknown) =>
-        this.log(`could not capture caller ${index} of the exception: ${errorMessage(err)}`),
-      );
+      const caller = await this.frames.site(frames[index]!);
+      await this.frames
+        .evaluate(action, this.nextKey(), caller, { callerOf: { key, index } })
+        .catch((err: unknown) => this.log(`could not capture caller ${index} of the exception: ${errorMessage(err)}`));
     }
     const full: ExceptionHit = { ...hit, file: site.file, line: site.originalLine, ...defined({ functionName: site.functionName }) };
     const exception = {
@@ -344,13 +312,13 @@ export class ExceptionWatch {
     };
     if (caught) {
       this.keep(key, full);
-      await this.evaluate(action, key, site, { exception });
+      await this.frames.evaluate(action, key, site, { exception });
       return;
     }
     this.hits.set(key, full);
     const handedOff = this.handoff(key);
     try {
-      await this.evaluate(action, key, site, { exception });
+      await this.frames.evaluate(action, key, site, { exception });
       await handedOff;
     } finally {
       this.handoffs.get(key)?.();
@@ -364,43 +332,5 @@ export class ExceptionWatch {
     for (const [k, held] of this.held) if (now - held.at > HELD_CAPTURES.ttlMs + HANDOFF_WAIT_MS) this.held.delete(k);
     this.held.set(key, { hit, at: now });
     if (this.held.size > HELD_CAPTURES.max) this.held.delete(this.held.keys().next().value!);
-  }
-
-  /** Arms a one-hit snapshot probe at `site` and runs its condition in that frame, then disarms it. */
-  private async evaluate(action: ExceptionAction, key: number, site: Site, extra: Pick<ArmProbe, 'exception' | 'callerOf'>): Promise<void> {
-    const { usesThis, ...fields } = armFields(
-      { ...action, type: 'snapshot', watches: [], file: site.path, line: site.line },
-      site.analysed,
-      site.offset,
-    );
-    this.hook.postMessage({
-      t: 'arm',
-      key,
-      actionId: action.id,
-      ...fields,
-      maxHits: 1,
-      expiresAt: Date.parse(action.expiresAt),
-      file: site.file,
-      line: site.originalLine,
-      ...defined({ functionName: site.functionName }),
-      ...extra,
-    });
-    try {
-      // The hook reads the arm message off its port synchronously: the main thread is paused.
-      await this.session.evaluateOn(
-        site.frame.callFrameId,
-        conditionSource(key, fields.roots, usesThis, readKindsAt(site.analysed, site.offset, fields.roots)),
-      );
-    } finally {
-      this.hook.postMessage({ t: 'disarm', key });
-    }
-  }
-
-  private async analysis(scriptId: string): Promise<AnalysedSource | undefined> {
-    if (!this.analyses.has(scriptId)) {
-      const source = await this.session.sourceById(scriptId);
-      this.analyses.set(scriptId, analyseSource(source));
-    }
-    return this.analyses.get(scriptId);
   }
 }
