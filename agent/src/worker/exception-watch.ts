@@ -195,8 +195,10 @@ export class ExceptionWatch {
     // The agent's own code catches what it throws (a probe's getter read, say): none of the app's business.
     const first = this.session.scriptById(all[0]!.location.scriptId);
     if (first !== undefined && agentFileAmong([first.path]) !== undefined) return;
-    // V8 sends `uncaught` with every exception pause; a rejection nobody handles yet is uncaught.
-    const caught = pause.reason === 'exception' && data.uncaught === false;
+    // V8 says with each pause whether it predicts something catches the error. For a rejection,
+    // V8 on Node 20 always says uncaught (nobody handles it yet); newer V8s (Node 24) predict
+    // the handler an awaiting caller or a framework will attach.
+    const caught = data.uncaught === false;
     const now = Date.now();
     if (caught && !this.budget.take(now)) return this.stopWatchingCaught(now);
     // The throw site is the innermost frame of a file: Node's internals (node:fs) have none.
