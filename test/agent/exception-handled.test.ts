@@ -135,8 +135,9 @@ test('express: without error middleware, an error Express answers with its final
   assert.match(shop.output(), /Error: card of ada declined \(card_declined\)\n +at chargeCard/, "Express's final handler still logs it");
 });
 
-test('express5: an async handler that rejects gives a snapshot of its throw site', async (t) => {
+test('express5: an async handler that rejects gives a snapshot of its throw site; an async error the app awaits and swallows gives none', async (t) => {
   const { snapshots, shop, actionId } = await stack(t, 'express5', { frames: 1 });
+  assert.equal(await (await fetch(`${shop.url}/profile?customer=kim`)).text(), 'hello guest');
   const settled = await fetch(`${shop.url}/settle?customer=lin`);
   assert.equal(settled.status, 500);
   assert.equal(await settled.text(), 'ledger lin is overdrawn');
@@ -144,6 +145,11 @@ test('express5: an async handler that rejects gives a snapshot of its throw site
   assert.equal(s.location.line, lineOf(APP, 'throw-settle'));
   assert.equal(find(s.locals, 'ledger').t, 'object');
   assert.equal(s.frames, undefined, 'frames: 1 captures the throw site only');
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.message),
+    ['ledger lin is overdrawn'],
+    'the async error the app awaited and swallowed before it gave no snapshot',
+  );
 });
 
 test('a file glob given on the command line captures only errors thrown in matching files', async (t) => {
