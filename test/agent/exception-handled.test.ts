@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { ActionInput, CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
 import { cli } from '../helpers/cli.js';
-import { lineOf, sseEvents, type SseEvent } from '../helpers/index.js';
+import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
 import { ObservedList } from '../helpers/observed-list.js';
 import { addAction, app, controlPlane } from './fixtures.js';
 
@@ -121,6 +121,26 @@ for (const framework of ['koa', 'fastify'] as const) {
   });
 }
 
+test('express: an error never thrown, passed to next(err) from a callback, is captured where the app passed it on', async (t) => {
+  const { snapshots, shop, actionId } = await stack(t, 'express', { errorType: 'NotFoundError', frames: 1 });
+  assert.equal((await fetch(`${shop.url}/orders/o-404`)).status, 500);
+  const { snapshot: s, id } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the unthrown error');
+  assert.deepEqual(s.exception, { type: 'NotFoundError', message: 'no order o-404', causes: [] });
+  assert.equal(s.location.line, lineOf(APP, 'next-unthrown'));
+  assert.equal(find(s.arguments, 'err').t, 'error');
+  assert.deepEqual(find(s.locals, 'tries'), { t: 'number', v: 1 });
+  assert.match(shop.output(), /handled: no order o-404/);
+  // Reported once, though the error passes through every later layer of the router.
+  assert.equal((await fetch(`${shop.url}/charge?card=expired`)).status, 500);
+  assert.equal((await fetch(`${shop.url}/orders/o-404`)).status, 500);
+  await snapshots.waitFor((e) => e.actionId === actionId && e.id !== id, WAIT, 'the snapshot of the second request');
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.type),
+    ['NotFoundError', 'NotFoundError'],
+    'one snapshot per request (the PaymentError between them is not a NotFoundError)',
+  );
+});
+
 test('express: without error middleware, an error Express answers with its final handler gives a snapshot', async (t) => {
   const { snapshots, shop, actionId } = await stack(t, 'express', { frames: 1 }, { NO_ERROR_MIDDLEWARE: '1' });
   assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
@@ -132,7 +152,12 @@ test('express: without error middleware, an error Express answers with its final
     snapshots.items().map((e) => e.snapshot.exception?.type),
     ['PaymentError'],
   );
-  assert.match(shop.output(), /Error: card of ada declined \(card_declined\)\n +at chargeCard/, "Express's final handler still logs it");
+  // finalhandler logs the error on the next turn of the event loop, after its answer.
+  await waitFor(
+    () => /Error: card of ada declined \(card_declined\)\n +at chargeCard/.test(shop.output()),
+    WAIT,
+    "Express's final handler still logging the error",
+  );
 });
 
 test('express5: an async handler that rejects gives a snapshot of its throw site; an async error the app awaits and swallows gives none', async (t) => {

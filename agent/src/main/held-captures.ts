@@ -17,6 +17,8 @@ interface Held {
 
 export class HeldCaptures {
   private readonly byError = new WeakMap<object, Held>();
+  /** Errors the exception watch saw thrown, or saw at an error handler: a handler never pauses for them. */
+  private readonly seen = new WeakSet<object>();
   /** Oldest first: what bounds how many are held, since a WeakMap cannot be counted. */
   private readonly order: Held[] = [];
 
@@ -24,6 +26,13 @@ export class HeldCaptures {
   keyOf(error: unknown): number {
     const held = isObject(error) ? this.byError.get(error) : undefined;
     return held === undefined || held.dropped ? -1 : held.key;
+  }
+
+  /** Marks `error` as seen; true the first time. */
+  see(error: unknown): boolean {
+    if (!isObject(error) || this.seen.has(error)) return false;
+    this.seen.add(error);
+    return true;
   }
 
   hold(error: object, key: number, now: number, emit: () => void): void {

@@ -127,18 +127,29 @@ export class ProbeHook {
     if ((typeof error === 'object' && error !== null) || typeof error === 'function') this.holding = { key, error };
   }
 
-  /** The key of the capture held for `error`, or -1. */
+  /** The key of the capture held for `error`, or -1; from now on a framework's handler knows it was thrown. */
   heldKey(error: unknown): number {
+    this.held.see(error);
     return this.held.keyOf(error);
   }
 
-  /**
-   * `error` reached a framework's error handler (a breakpoint condition there calls this), or
-   * was thrown again uncaught: publish its held capture, if any.
-   */
+  /** `error` was thrown again uncaught: publish its held capture, if any. */
   reached(error: unknown): boolean {
     try {
       return this.held.release(error, Date.now());
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * `error` reached a framework's error handler (a breakpoint condition there calls this):
+   * publish its held capture, if any. True, to pause there, for an error the agent never saw
+   * thrown (`next(new Error(…))`), the first time: the caller's frame is its only site.
+   */
+  atErrorHandler(error: unknown): boolean {
+    try {
+      return !this.held.release(error, Date.now()) && this.held.see(error);
     } catch {
       return false;
     }

@@ -41,6 +41,13 @@ const SITES: readonly ErrorHandlerSite[] = [
   },
 ];
 
+/** The frameworks' own packages: frames in them are not where the app reported an error. */
+const FRAMEWORK_DIRS = /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify)\//;
+
+export function isFrameworkFile(path: string): boolean {
+  return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
+}
+
 export interface ErrorHandlerEntry {
   framework: string;
   /** 0-based, where the breakpoint goes: just inside the function's body. */

@@ -3,11 +3,13 @@
  * the probe engine's, open only while an exception action is desired (closed, it costs nothing).
  *
  * It pauses the app at every thrown error. An error V8 predicts will not be caught (and a
- * rejection nobody handles yet) is captured at once, as before. A caught one is captured only if
+ * rejection nobody handles yet) is captured at once. A caught one is captured only if
  * the action's cheap filters want it, and the capture is held on the main thread, keyed by the
  * error object: it is published only when the error reaches a framework's error handler (a
- * non-pausing breakpoint there, error-handlers.ts) or is thrown again uncaught. An error the
- * app catches and swallows gives nothing. Caught errors cost a pause each, so over a budget a
+ * breakpoint there, error-handlers.ts, whose condition hands it over) or is thrown again
+ * uncaught. An error the app catches and swallows gives nothing. That breakpoint pauses only
+ * for an error the agent never saw thrown (`next(new Error())`): its site is then the frame
+ * that handed it to the framework. Caught errors cost a pause each, so over a budget a
  * second (pause-budget.ts) the watch falls back to uncaught errors for a cooldown, and says so
  * in the actions' status.
  *
@@ -20,9 +22,10 @@ import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
-import { errorHandlerEntry, isErrorHandlerFile } from './error-handlers.js';
+import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile } from './error-handlers.js';
 import { fingerprint, inFiles, StackRate, wants } from './exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
+import type { Described } from './thrown-error.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationResolver } from './location-resolver.js';
 import { CAUGHT_COOLDOWN_MS, CAUGHT_PAUSES_PER_SECOND, PauseBudget } from './pause-budget.js';
@@ -47,12 +50,21 @@ const HELD_KEY = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${H
 const RELEASE = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.reached(this); }`;
 const hold = (key: number) =>
   `function () { if (typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null) ${HOOK_GLOBAL}.hold(${key}, this); }`;
-/** A framework's error handler breakpoint: hands the error to the hook and never pauses. */
-const reachedCondition = (parameter: string) =>
-  `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.reached(${parameter})`;
+/**
+ * A framework's error handler breakpoint: hands the error to the hook, which publishes its held
+ * capture; it pauses only for an error the agent never saw thrown, once.
+ */
+const handlerCondition = (parameter: string) =>
+  `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.atErrorHandler(${parameter}) === true`;
+
+/** A desired exception action, with its published snapshots so far. */
+interface Watched {
+  action: ExceptionAction;
+  hits: number;
+}
 
 export class ExceptionWatch {
-  private actions = new Map<string, { action: ExceptionAction; hits: number }>();
+  private actions = new Map<string, Watched>();
   private readonly session: InspectorSession;
   private readonly frames: FrameCapture;
   readonly locations: LocationResolver;
@@ -67,6 +79,8 @@ export class ExceptionWatch {
   /** Until when caught errors are not watched: the app threw more than the budget. */
   private caughtOffUntil = 0;
   private cooldown: NodeJS.Timeout | undefined;
+  /** The error handlers' breakpoints, and the error's name at each. */
+  private readonly handlers = new Map<string, string>();
 
   constructor(
     private readonly hook: HookChannel,
@@ -152,6 +166,7 @@ export class ExceptionWatch {
     this.opening = undefined;
     this.session.close();
     this.frames.forget();
+    this.handlers.clear();
     this.held.clear();
     clearTimeout(this.cooldown);
     for (const release of this.handoffs.values()) release();
@@ -168,7 +183,13 @@ export class ExceptionWatch {
         );
         return;
       }
-      await this.session.setBreakpointAt(script.scriptId, entry.lineNumber, entry.columnNumber, reachedCondition(entry.parameter));
+      const id = await this.session.setBreakpointAt(
+        script.scriptId,
+        entry.lineNumber,
+        entry.columnNumber,
+        handlerCondition(entry.parameter),
+      );
+      this.handlers.set(id, entry.parameter);
     } catch (err) {
       if (this.session.isOpen) this.log(`could not watch the error handler in ${script.path}: ${errorMessage(err)}`);
     }
@@ -180,6 +201,8 @@ export class ExceptionWatch {
     if (pause.reason === 'instrumentation') return;
     try {
       if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.thrown(pause);
+      const handler = pause.hitBreakpoints?.map((id) => this.handlers.get(id)).find((name) => name !== undefined);
+      if (handler !== undefined) await this.reportedUnthrown(pause, handler);
     } catch (err) {
       // A capture that fails must still let the app go on, and never throw into it.
       this.log(`could not capture the exception: ${errorMessage(err)}`);
@@ -211,15 +234,13 @@ export class ExceptionWatch {
     // An uncaught error caught and held before publishes its first throw site.
     if (!caught && objectId !== undefined && (await this.releaseHeld(objectId))) return;
     const described = await this.frames.describe(data);
-    const wanted = [...this.actions.values()].filter(
-      (a) => a.hits < a.action.maxHits && now < Date.parse(a.action.expiresAt) && wants(a.action, described),
-    );
+    const wanted = this.wanting(described, now);
     if (wanted.length === 0) return;
     // Caught again (a rethrow between two catch blocks): it keeps its first throw site.
     if (caught && (await this.heldKey(objectId!)) >= 0) return;
     const site = await this.frames.site(top);
     const stack = fingerprint(all);
-    const chosen = wanted.find((a) => inFiles(a.action, site.file) && this.rate.take(a.action.id, stack, a.action.ratePerMinute, now));
+    const chosen = this.pick(wanted, site, stack, now);
     if (chosen === undefined) return;
     const thrown: ThrownError = {
       type: described.types[0] ?? 'Error',
@@ -236,6 +257,47 @@ export class ExceptionWatch {
   private async heldKey(objectId: string): Promise<number> {
     const key = await this.session.callAgentOn(objectId, HELD_KEY);
     return typeof key === 'number' ? key : -1;
+  }
+
+  /** The live actions whose type and message filters want the error: checked before its site is read. */
+  private wanting(described: Described, now: number): Watched[] {
+    return [...this.actions.values()].filter(
+      (a) => a.hits < a.action.maxHits && now < Date.parse(a.action.expiresAt) && wants(a.action, described),
+    );
+  }
+
+  /** The first of `wanted` whose file globs match the site and whose rate for this stack has room. */
+  private pick(wanted: readonly Watched[], site: Site, stack: string, now: number): Watched | undefined {
+    return wanted.find((a) => inFiles(a.action, site.file) && this.rate.take(a.action.id, stack, a.action.ratePerMinute, now));
+  }
+
+  /**
+   * An error reached a framework's error handler without the agent seeing it thrown: the app
+   * made it and passed it on (`next(new NotFoundError())`, a callback's error). Its site is the
+   * innermost frame outside the framework: where the app handed it over.
+   */
+  private async reportedUnthrown(pause: Paused, parameter: string): Promise<void> {
+    const all = pause.callFrames ?? [];
+    const now = Date.now();
+    // While caught errors are not watched, one thrown may look never thrown here: leave it.
+    if (this.actions.size === 0 || all.length === 0 || now < this.caughtOffUntil) return;
+    if (!this.budget.take(now)) return this.stopWatchingCaught(now);
+    const error = await this.session.objectIn(all[0]!.callFrameId, parameter);
+    if (error.objectId === undefined) return;
+    const frames = all.filter((f) => {
+      const script = this.session.scriptById(f.location.scriptId);
+      return script !== undefined && !isFrameworkFile(script.path);
+    });
+    const top = frames[0];
+    if (top === undefined) return;
+    const described = await this.frames.describe({ ...error, objectId: error.objectId });
+    const site = await this.frames.site(top);
+    const stack = fingerprint(all);
+    const chosen = this.pick(this.wanting(described, now), site, stack, now);
+    if (chosen === undefined) return;
+    const thrown: ThrownError = { type: described.types[0] ?? 'Error', message: described.message, causes: described.causes };
+    const stacktrace = error.description ?? `${thrown.type}: ${thrown.message}`;
+    await this.capture(chosen.action, this.nextKey(), frames, site, { action: chosen.action, thrown, stacktrace }, false);
   }
 
   /** Publishes the capture held for the error `objectId`, if any, while the app waits; false when there was none. */

@@ -188,6 +188,15 @@ export class InspectorSession {
     return await this.call('Debugger.evaluateOnCallFrame', { callFrameId, expression, silent: true });
   }
 
+  /** A name's value in a frame of the paused target, under V8's side-effect check: its object id, if it is an object. */
+  async objectIn(callFrameId: string, name: string): Promise<{ objectId?: string; type: string; description?: string; value?: unknown }> {
+    const { result } = await this.call<{ result: { objectId?: string; type: string; description?: string; value?: unknown } }>(
+      'Debugger.evaluateOnCallFrame',
+      { callFrameId, expression: name, silent: true, throwOnSideEffect: true },
+    );
+    return result;
+  }
+
   /** Calls `fn` with `this` = the object, under V8's side-effect check; its result by value, or undefined if it threw. */
   async callOn(objectId: string, fn: string): Promise<unknown> {
     const result = await this.call<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.callFunctionOn', {
