@@ -168,6 +168,7 @@ test('express5: an async handler that rejects gives a snapshot of its throw site
   assert.equal(await settled.text(), 'ledger lin is overdrawn');
   const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the rejection snapshot');
   assert.equal(s.location.line, lineOf(APP, 'throw-settle'));
+  assert.equal(s.exception?.rejection, undefined, 'Express handled it: not an unhandled rejection');
   assert.equal(find(s.locals, 'ledger').t, 'object');
   assert.equal(s.frames, undefined, 'frames: 1 captures the throw site only');
   assert.deepEqual(

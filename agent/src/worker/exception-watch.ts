@@ -218,9 +218,8 @@ export class ExceptionWatch {
     // The agent's own code catches what it throws (a probe's getter read, say): none of the app's business.
     const first = this.session.scriptById(all[0]!.location.scriptId);
     if (first !== undefined && agentFileAmong([first.path]) !== undefined) return;
-    // V8 says with each pause whether it predicts something catches the error. For a rejection,
-    // V8 on Node 20 always says uncaught (nobody handles it yet); newer V8s (Node 24) predict
-    // the handler an awaiting caller or a framework will attach.
+    // V8 says with each pause whether it predicts something catches the error; for a rejection,
+    // from the handlers it can see (an awaiting caller; Node 24's V8 also a chained `.catch`).
     const caught = data.uncaught === false;
     const now = Date.now();
     if (caught && !this.budget.take(now)) return this.stopWatchingCaught(now);
@@ -246,7 +245,8 @@ export class ExceptionWatch {
       type: described.types[0] ?? 'Error',
       message: described.message,
       causes: described.causes,
-      ...(pause.reason === 'promiseRejection' ? { rejection: true } : {}),
+      // A rejection a framework handled is not an unhandled one.
+      ...(pause.reason === 'promiseRejection' && !caught ? { rejection: true } : {}),
     };
     const key = this.nextKey();
     if (caught) await this.session.callAgentOn(objectId!, hold(key));
