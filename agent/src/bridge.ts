@@ -133,11 +133,6 @@ export interface ResumeProbe {
   keys: number[];
 }
 
-/** worker → main: the session was recycled; count condition runs from zero. */
-export interface SessionRecycled {
-  t: 'recycled';
-}
-
 /** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
 export interface AgentReady {
   t: 'ready';
@@ -168,7 +163,7 @@ export interface MetricPoints {
   points: { actionId: string; instrument: InstrumentSpec; value: number; attributes: Attributes }[];
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady | Calibrate | MetricPoints;
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -287,12 +282,6 @@ export interface ProbePaused {
   reason: string;
 }
 
-/** main → worker: breakpoint conditions ran this many times since the last recycle; time for a new session. */
-export interface RecycleSession {
-  t: 'recycle';
-  hits: number;
-}
-
 /** main → worker: from now on every hit uses the settings of this `settings` message. */
 export interface SettingsApplied {
   t: 'settings-applied';
@@ -309,7 +298,6 @@ export type ToWorker =
   | ProbeDone
   | ProbeEvalError
   | ProbePaused
-  | RecycleSession
   | SettingsApplied
   | AgentNotice
   | Calibrated
@@ -331,4 +319,9 @@ export interface WorkerData {
   exitFlushed: Int32Array;
   /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
   prepared?: import('node:worker_threads').MessagePort;
+  /**
+   * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
+   * cannot be). The main thread waits on it before the app's first module loads.
+   */
+  sessionReady?: Int32Array;
 }

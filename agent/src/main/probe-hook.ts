@@ -90,8 +90,6 @@ export class ProbeHook {
   private readonly timers = new InvocationTimers();
   private readonly calibration = new BreakCalibration();
   private readonly batch: HitBatch;
-  /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
-  private conditionRuns = 0;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
   /** The agent's default for log actions that name no outputs; `init` sets it. */
   private logOutputs: readonly LogOutput[] = ['otel', 'live'];
@@ -172,7 +170,6 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       if (probe.done || probe.paused) return;
-      if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
       // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
       const now = TIME_ORIGIN + startedAt;
       // A sampling site over the CPU budget stays on: its hits are counted until the next window.
@@ -387,9 +384,6 @@ export class ProbeHook {
         // Behind any hit batched before it: the worker logs the reload once nothing old is on its way.
         this.post({ t: 'settings-applied', version: message.version });
         return;
-      case 'recycled':
-        this.conditionRuns = 0;
-        return;
       case 'ready':
         // For the start-up wait (agent-main); nothing for the hook to do.
         return;
@@ -423,9 +417,6 @@ export class ProbeHook {
     this.text = { limits: settings.capture, redaction: new Redaction(settings.redaction) };
     this.quotas = settings.quotas;
     this.cpu = new CpuBudget(settings.quotas);
-    // Runs are counted up to an exact match: a lower limit than the count so far must not skip it.
-    if (this.quotas.recycleAfterHits > 0 && this.conditionRuns >= this.quotas.recycleAfterHits)
-      this.post({ t: 'recycle', hits: this.conditionRuns });
   }
 
   private arm(spec: ArmProbe): void {

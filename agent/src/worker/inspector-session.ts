@@ -6,6 +6,7 @@
 import { defined } from '@liveprobe/protocol/util';
 import type { Debugger } from 'node:inspector';
 import type { CdpTransport, Paused } from './cdp-transport.js';
+import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
@@ -29,6 +30,8 @@ export class InspectorSession {
   /** The same scripts by V8's id: the exception watch places every frame of a paused stack. */
   private readonly byId = new Map<string, LoadedScript>();
   private readonly sources = new Map<string, Promise<string>>();
+  /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */
+  private readonly exactPositions = new Map<string, string>();
 
   constructor(
     private readonly onScript: (script: LoadedScript) => void,
@@ -37,6 +40,11 @@ export class InspectorSession {
     /** Every pause of the main thread, ours or not. */
     private readonly onPause: (pause: Paused) => void,
   ) {}
+
+  /** Loaded scripts with a URL the session knows of. */
+  get size(): number {
+    return this.scripts.size;
+  }
 
   get isOpen(): boolean {
     return this.session !== undefined;
@@ -68,7 +76,8 @@ export class InspectorSession {
       if (this.session !== undefined) this.onScript(script);
     });
     session.onPaused?.((pause) => this.onPause(pause));
-    await session.post('Debugger.enable');
+    // Already enabled in a session opened at start-up: V8 then reports nothing again.
+    await session.post('Debugger.enable', DEBUGGER_ENABLE);
     // Enabling the debugger would let a `debugger;` statement in the app pause it with nobody to
     // resume it. Skipping pauses is per session: another debugger attached to the app still stops
     // there, and breakpoint conditions (the probes) still run.
@@ -83,6 +92,7 @@ export class InspectorSession {
     this.scripts.clear();
     this.byId.clear();
     this.sources.clear();
+    this.exactPositions.clear();
   }
 
   all(): IterableIterator<LoadedScript> {
@@ -117,15 +127,21 @@ export class InspectorSession {
     condition: string,
     tag: number,
   ): Promise<BreakpointResult> {
-    // V8 allows one breakpoint per url and position; an alternative that never matches a real
-    // URL keeps each action's breakpoint separate without rebuilding a shared condition.
-    const urlRegex = `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$`;
+    // V8 allows one breakpoint per url, line and column (an absent column counting as 0). An
+    // exact URL is compared as a string with each loaded script; a regular expression is compiled
+    // again for each one, on the main thread, at set and at removal (milliseconds with thousands
+    // of scripts), so it serves only a second action on the same position, with an alternative
+    // that never matches a real URL to keep it distinct.
+    const position = `${line}:${column ?? 0}:${script.url}`;
+    const shared = [...this.exactPositions.values()].includes(position);
+    const target = shared ? { urlRegex: `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$` } : { url: script.url };
     const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', {
-      urlRegex,
+      ...target,
       lineNumber: line - 1,
       ...defined({ columnNumber: column }),
       condition,
     });
+    if (!shared) this.exactPositions.set(result.breakpointId, position);
     const location = result.locations[0];
     return {
       breakpointId: result.breakpointId,
@@ -233,6 +249,7 @@ export class InspectorSession {
 
   async removeBreakpoint(breakpointId: string): Promise<void> {
     if (this.session === undefined) return;
+    this.exactPositions.delete(breakpointId);
     await this.session.post('Debugger.removeBreakpoint', { breakpointId });
   }
 
