@@ -266,6 +266,8 @@ export interface WorkerData {
    * and flushed its OpenTelemetry exports (or failed to). The exiting main thread waits on it.
    */
   exitFlushed: Int32Array;
-  /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
-  prepared?: import('node:worker_threads').MessagePort;
+  /** The prepared-sites channel (agent/src/prepare/). */
+  prepared: import('node:worker_threads').MessagePort;
+  /** Files are prepared as they load (LIVEPROBE_PREPARE): the agent's status counts them. */
+  preparing: boolean;
 }

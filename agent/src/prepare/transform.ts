@@ -31,6 +31,8 @@ export interface PrepareOptions {
   kind: 'module' | 'commonjs';
   /** Declares `$lp`, `$lpF` and `$lpS` (module scope for CommonJS, an import for ESM); no line breaks. */
   header: string;
+  /** A comment put first in the file (after a hashbang): how a file prepared at build time is recognised. No line breaks. */
+  banner?: string;
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
@@ -52,7 +54,7 @@ interface Context {
 }
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
-  if (/[\n\r\u2028\u2029]/.test(options.header)) throw new PrepareError('the header must stay on one line');
+  if (/[\n\r\u2028\u2029]/.test(options.header + (options.banner ?? ''))) throw new PrepareError('the header must stay on one line');
   const comments: Comment[] = [];
   let program: AstNode;
   try {
@@ -104,6 +106,7 @@ class Preparer {
     if (top === null) throw new PrepareError('no scope for the file');
     if (this.dynamic.has(top)) throw new PrepareError('direct `eval` or `with` at the top level: left to breakpoints');
     const inserts: Insert[] = [];
+    if (this.options.banner !== undefined) inserts.push({ at: this.hashbangEnd(), text: this.options.banner });
     inserts.push({ at: this.headerOffset(program), text: this.headerText(program) });
     const ctx: Context = {
       scope: top,
@@ -130,11 +133,7 @@ class Preparer {
 
   /** After a hashbang line and (CommonJS) after the directive prologue, so `'use strict'` keeps working. */
   private headerOffset(program: AstNode): number {
-    let at = 0;
-    if (this.source.startsWith('#!')) {
-      const end = this.source.search(/[\n\r\u2028\u2029]/);
-      at = end === -1 ? this.source.length : (this.lineStarts[1] ?? this.source.length);
-    }
+    let at = this.hashbangEnd();
     if (this.options.kind === 'commonjs') {
       const directives = (program.body as AstNode[]).filter(
         (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
@@ -143,6 +142,12 @@ class Preparer {
       if (last !== undefined) at = last.end;
     }
     return at;
+  }
+
+  private hashbangEnd(): number {
+    if (!this.source.startsWith('#!')) return 0;
+    const end = this.source.search(/[\n\r\u2028\u2029]/);
+    return end === -1 ? this.source.length : (this.lineStarts[1] ?? this.source.length);
   }
 
   private headerText(program: AstNode): string {

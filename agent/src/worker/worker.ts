@@ -11,7 +11,7 @@ import { readConfig, type AgentConfig } from './config.js';
 import { PrepareTally } from './prepared/prepare-summary.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -24,9 +24,9 @@ function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config:
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);
     },
-    ...(prepared === undefined ? {} : { prepared: new PreparedSites(prepared) }),
+    prepared: new PreparedSites(prepared),
   });
-  if (prepared !== undefined) new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }));
+  if (preparing) new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }));
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 
