@@ -297,7 +297,7 @@ class Preparer {
     const inserts: Insert[] = [];
     this.list(statements.slice(directives.length), { ...inner, twin: id, inserts });
     inserts.sort((a, b) => a.at - b.at);
-    const blanks = this.comments.filter((c) => c.end > at && c.start < to).map((c): [number, number] => [c.start, c.end]);
+    const blanks = this.commentsWithin(at, to);
     const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
@@ -305,6 +305,24 @@ class Preparer {
     const first = statements[directives.length]?.start ?? to;
     const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
     inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
+  }
+
+  /**
+   * The comments overlapping `[from, to)`, found by binary search: acorn reports them in source
+   * order, and scanning them all for every twin made large files quadratic.
+   */
+  private commentsWithin(from: number, to: number): [number, number][] {
+    const { comments } = this;
+    let low = 0;
+    let high = comments.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (comments[middle]!.end > from) high = middle;
+      else low = middle + 1;
+    }
+    const out: [number, number][] = [];
+    for (let i = low; i < comments.length && comments[i]!.start < to; i++) out.push([comments[i]!.start, comments[i]!.end]);
+    return out;
   }
 
   private position(offset: number): { line: number; column: number } {

@@ -1,0 +1,67 @@
+/**
+ * One phase of preparing, run once over a corpus in a fresh process (as at an app's cold start,
+ * JIT warm-up included), for bench/prepare-speed.bench.ts. Prints `{ cpuMs, wallMs, bytes }`:
+ * CPU time is what the phase costs whatever else the machine runs; wall time is shown beside it.
+ *
+ * usage: node prepare-phase.js <acorn|scope|transform|oxc> <file>…
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parse, type Options } from 'acorn';
+import { analyze } from 'eslint-scope';
+import type * as Transform from '../../agent/dist/prepare/transform.js';
+import { fromRoot } from './paths.js';
+
+type OxcParse = (file: string, source: string, options: object) => { program: { body: unknown[] }; comments: unknown[] };
+
+const [phase, ...files] = process.argv.slice(2);
+const sources = files.map((f) => readFileSync(f, 'utf8'));
+const kindOf = (file: string): 'module' | 'commonjs' => (file.endsWith('.mjs') ? 'module' : 'commonjs');
+const acornOptions = (file: string): Options => ({
+  ecmaVersion: 'latest',
+  sourceType: kindOf(file) === 'module' ? 'module' : 'script',
+  ranges: true,
+  allowHashBang: true,
+  allowReturnOutsideFunction: kindOf(file) === 'commonjs',
+});
+
+let run: (source: string, file: string) => unknown;
+switch (phase) {
+  case 'acorn':
+    run = (source, file) => parse(source, acornOptions(file));
+    break;
+  case 'scope':
+    run = (source, file) => analyze(parse(source, acornOptions(file)) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
+    break;
+  case 'transform': {
+    const { prepareSource } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/transform.js')).href)) as typeof Transform;
+    run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
+    break;
+  }
+  case 'oxc': {
+    const { parseSync } = (await import('oxc-parser' as string)) as { parseSync: OxcParse };
+    // The AST is built in JavaScript when `program` is read: that is part of what the transform would pay.
+    run = (source, file) => {
+      const result = parseSync(file, source, { sourceType: kindOf(file) === 'module' ? 'module' : 'commonjs', preserveParens: false });
+      return [result.program.body.length, result.comments.length];
+    };
+    break;
+  }
+  default:
+    throw new Error(`unknown phase ${phase}; use acorn, scope, transform or oxc`);
+}
+
+const cpu = process.cpuUsage();
+const started = performance.now();
+sources.forEach((source, i) => {
+  try {
+    run(source, files[i]!);
+  } catch {
+    // A file the phase refuses costs what it cost until then, as at start-up.
+  }
+});
+const wallMs = performance.now() - started;
+const used = process.cpuUsage(cpu);
+const bytes = sources.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
+process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, wallMs, bytes })}\n`);
