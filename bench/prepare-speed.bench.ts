@@ -1,7 +1,8 @@
 /**
  * How fast files are prepared cold, per MB, by phase: the acorn parse, the parse plus scope
- * analysis (eslint-scope), the whole transform, and oxc-parser's parse with its AST built in
- * JavaScript (when `oxc-parser` is installed: `npm install --no-save oxc-parser`). Each figure is
+ * analysis (eslint-scope), the whole transform; and, when `oxc-parser` is installed
+ * (`npm install --no-save oxc-parser`), its parse with the AST built in JavaScript, the whole
+ * transform on its AST, and how many files come out identical with either parser. Each figure is
  * one pass in a fresh process, as at an app's cold start, JIT warm-up included; the median of
  * the rounds. CPU time, so the figure holds on a busy machine; wall time of the transform beside.
  * Target (issue 21): cold ≤ 200 ms per MB.
@@ -15,7 +16,7 @@ import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
 const TARGET_MS_PER_MB = 200;
-const PHASES = ['acorn', 'scope', 'transform', 'oxc'] as const;
+const PHASES = ['acorn', 'scope', 'transform', 'oxc', 'transform-oxc'] as const;
 
 const CORPORA = [
   { label: 'typescript 5 (lib/typescript.js, one file)', paths: ['node_modules/typescript/lib/typescript.js'] },
@@ -50,14 +51,14 @@ interface Sample {
   bytes: number;
 }
 
-function once(phase: string, files: string[]): Sample | undefined {
+function once<T = Sample>(phase: string, files: string[]): T | undefined {
   try {
     const out = execFileSync(process.execPath, [fromRoot('bench/dist/lib/prepare-phase.js'), phase, ...files], {
       cwd: fromRoot('.'),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    return JSON.parse(out) as Sample;
+    return JSON.parse(out) as T;
   } catch {
     return undefined;
   }
@@ -82,7 +83,7 @@ const benchmark: Benchmark = {
           if (sample !== undefined) samples.push(sample);
         }
         if (samples.length === 0) {
-          cells.push(phase === 'oxc' ? 'not installed' : 'failed');
+          cells.push(phase.includes('oxc') ? 'not installed' : 'failed');
           continue;
         }
         bytes = samples[0]!.bytes;
@@ -90,7 +91,9 @@ const benchmark: Benchmark = {
         cells.push(`${Math.round(median(samples.map((s) => s.cpuMs / mb)))} ms`);
         if (phase === 'transform') wall = `${Math.round(median(samples.map((s) => s.wallMs / mb)))} ms`;
       }
-      rows.push([corpus.label, `${files.length}`, `${(bytes / 1048576).toFixed(2)} MB`, ...cells, wall]);
+      const same = once<{ same: number; files: number }>('same-output', files);
+      const identical = same === undefined ? 'oxc not installed' : `${same.same} of ${same.files}`;
+      rows.push([corpus.label, `${files.length}`, `${(bytes / 1048576).toFixed(2)} MB`, ...cells, wall, identical]);
     }
     return {
       blocks: [
@@ -104,10 +107,12 @@ const benchmark: Benchmark = {
             'acorn + eslint-scope',
             'whole transform',
             'oxc-parser parse + AST in JS',
+            'whole transform on oxc-parser',
             'transform, wall',
+            'same output, acorn and oxc',
           ],
           rows,
-          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
         ),
       ],
     };

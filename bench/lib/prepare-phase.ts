@@ -3,7 +3,10 @@
  * JIT warm-up included), for bench/prepare-speed.bench.ts. Prints `{ cpuMs, wallMs, bytes }`:
  * CPU time is what the phase costs whatever else the machine runs; wall time is shown beside it.
  *
- * usage: node prepare-phase.js <acorn|scope|transform|oxc> <file>…
+ * `same-output` instead prints how many files the transform prepares identically with acorn and
+ * with oxc-parser: `{ same, different, files }`.
+ *
+ * usage: node prepare-phase.js <acorn|scope|transform|oxc|transform-oxc|same-output> <file>…
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +16,24 @@ import { analyze } from 'eslint-scope';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
 import { fromRoot } from './paths.js';
 
-type OxcParse = (file: string, source: string, options: object) => { program: { body: unknown[] }; comments: unknown[] };
+type OxcParse = (
+  file: string,
+  source: string,
+  options: object,
+) => { program: { body: unknown[] }; comments: unknown[]; errors: { message: string }[] };
+
+/** oxc-parser behind the transform's parser interface: ESTree with UTF-16 offsets, like acorn's. */
+async function oxcParser(): Promise<Transform.SourceParser> {
+  const { parseSync } = (await import('oxc-parser' as string)) as { parseSync: OxcParse };
+  return (source, kind) => {
+    const result = parseSync(kind === 'module' ? 'x.mjs' : 'x.cjs', source, { sourceType: kind, preserveParens: false, range: true });
+    if (result.errors.length > 0) throw new Error(result.errors[0]!.message);
+    return { program: result.program as never, comments: result.comments as never };
+  };
+}
+
+const transform = async (): Promise<typeof Transform> =>
+  (await import(pathToFileURL(fromRoot('agent/dist/prepare/transform.js')).href)) as typeof Transform;
 
 const [phase, ...files] = process.argv.slice(2);
 const sources = files.map((f) => readFileSync(f, 'utf8'));
@@ -35,9 +55,30 @@ switch (phase) {
     run = (source, file) => analyze(parse(source, acornOptions(file)) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
     break;
   case 'transform': {
-    const { prepareSource } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/transform.js')).href)) as typeof Transform;
+    const { prepareSource } = await transform();
     run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
     break;
+  }
+  case 'transform-oxc': {
+    const { prepareSource } = await transform();
+    const parser = await oxcParser();
+    run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;', parser });
+    break;
+  }
+  case 'same-output': {
+    const { prepareSource } = await transform();
+    const parser = await oxcParser();
+    const outcome = (source: string, file: string, withOxc: boolean): string => {
+      try {
+        return JSON.stringify(prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;', ...(withOxc ? { parser } : {}) }));
+      } catch {
+        // Both refusing the file counts as the same: the messages are each parser's own words.
+        return 'refused';
+      }
+    };
+    const same = sources.filter((source, i) => outcome(source, files[i]!, false) === outcome(source, files[i]!, true)).length;
+    process.stdout.write(`${JSON.stringify({ same, different: files.length - same, files: files.length })}\n`);
+    process.exit(0);
   }
   case 'oxc': {
     const { parseSync } = (await import('oxc-parser' as string)) as { parseSync: OxcParse };

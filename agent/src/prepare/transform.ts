@@ -33,6 +33,8 @@ export interface PrepareOptions {
   header: string;
   /** A comment put first in the file (after a hashbang): how a file prepared at build time is recognised. No line breaks. */
   banner?: string;
+  /** acorn by default; another parser only to compare them (bench/prepare-speed.bench.ts). */
+  parser?: SourceParser;
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
@@ -55,27 +57,41 @@ interface Context {
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
   if (/[\n\r\u2028\u2029]/.test(options.header + (options.banner ?? ''))) throw new PrepareError('the header must stay on one line');
-  const comments: Comment[] = [];
-  let program: AstNode;
+  let parsed: ParsedSource;
   try {
-    program = parse(source, {
-      ecmaVersion: 'latest',
-      sourceType: options.kind === 'module' ? 'module' : 'script',
-      allowHashBang: true,
-      ranges: true,
-      allowReturnOutsideFunction: options.kind === 'commonjs',
-      onComment: comments,
-    }) as unknown as AstNode;
+    parsed = (options.parser ?? parseWithAcorn)(source, options.kind);
   } catch (err) {
     throw new PrepareError(`cannot parse: ${errorMessage(err)}`);
   }
   let scopes: ScopeManager;
   try {
-    scopes = analyze(program as never, { ecmaVersion: 2022, sourceType: options.kind === 'module' ? 'module' : 'commonjs' });
+    scopes = analyze(parsed.program as never, { ecmaVersion: 2022, sourceType: options.kind === 'module' ? 'module' : 'commonjs' });
   } catch (err) {
     throw new PrepareError(`cannot analyse scopes: ${errorMessage(err)}`);
   }
-  return new Preparer(source, options, scopes, comments).run(program);
+  return new Preparer(source, options, scopes, parsed.comments).run(parsed.program);
+}
+
+/** An ESTree program with `start`/`end` offsets, and its comments in source order. */
+export interface ParsedSource {
+  program: AstNode;
+  comments: Comment[];
+}
+
+/** Throws on a syntax error. */
+export type SourceParser = (source: string, kind: 'module' | 'commonjs') => ParsedSource;
+
+function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
+  const comments: Comment[] = [];
+  const program = parse(source, {
+    ecmaVersion: 'latest',
+    sourceType: kind === 'module' ? 'module' : 'script',
+    allowHashBang: true,
+    ranges: true,
+    allowReturnOutsideFunction: kind === 'commonjs',
+    onComment: comments,
+  }) as unknown as AstNode;
+  return { program, comments };
 }
 
 class Preparer {
