@@ -46,6 +46,27 @@ const acornOptions = (file: string): Options => ({
   allowReturnOutsideFunction: kindOf(file) === 'commonjs',
 });
 
+/** How many files the transform prepares identically with acorn and with oxc-parser. */
+async function sameOutput(): Promise<void> {
+  const { prepareSource } = await transform();
+  const parser = await oxcParser();
+  const outcome = (source: string, file: string, withOxc: boolean): string => {
+    try {
+      return JSON.stringify(prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;', ...(withOxc ? { parser } : {}) }));
+    } catch {
+      // Both refusing the file counts as the same: the messages are each parser's own words.
+      return 'refused';
+    }
+  };
+  const same = sources.filter((source, i) => outcome(source, files[i]!, false) === outcome(source, files[i]!, true)).length;
+  process.stdout.write(`${JSON.stringify({ same, different: files.length - same, files: files.length })}\n`);
+}
+
+if (phase === 'same-output') {
+  await sameOutput();
+  process.exit(0);
+}
+
 let run: (source: string, file: string) => unknown;
 switch (phase) {
   case 'acorn':
@@ -63,30 +84,6 @@ switch (phase) {
     const { prepareSource } = await transform();
     const parser = await oxcParser();
     run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;', parser });
-    break;
-  }
-  case 'same-output': {
-    const { prepareSource } = await transform();
-    const parser = await oxcParser();
-    const outcome = (source: string, file: string, withOxc: boolean): string => {
-      try {
-        return JSON.stringify(prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;', ...(withOxc ? { parser } : {}) }));
-      } catch {
-        // Both refusing the file counts as the same: the messages are each parser's own words.
-        return 'refused';
-      }
-    };
-    const same = sources.filter((source, i) => outcome(source, files[i]!, false) === outcome(source, files[i]!, true)).length;
-    process.stdout.write(`${JSON.stringify({ same, different: files.length - same, files: files.length })}\n`);
-    process.exit(0);
-  }
-  case 'oxc': {
-    const { parseSync } = (await import('oxc-parser' as string)) as { parseSync: OxcParse };
-    // The AST is built in JavaScript when `program` is read: that is part of what the transform would pay.
-    run = (source, file) => {
-      const result = parseSync(file, source, { sourceType: kindOf(file) === 'module' ? 'module' : 'commonjs', preserveParens: false });
-      return [result.program.body.length, result.comments.length];
-    };
     break;
   }
   default:
