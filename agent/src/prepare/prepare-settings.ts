@@ -15,7 +15,7 @@ export interface PrepareSettings {
   exclude: RegExp[];
   /** undefined: no on-disk cache. */
   cacheDir: string | undefined;
-  /** Files above this size are prepared with a warning (the transform costs 1–2 s per MB). */
+  /** Files above this size are prepared with a warning (the transform costs 0.6–1.1 s of CPU per MB). */
   warnBytes: number;
 }
 
