@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { OutputEvent } from '@liveprobe/protocol';
+import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
 import { cli, lineOf, sseEvents, startApp, tempDir, waitFor, type App } from '../helpers/index.js';
 import { Child } from '../helpers/child.js';
 import { fromRoot } from '../helpers/paths.js';
@@ -133,6 +133,17 @@ for (const kind of ['commonjs', 'esm'] as const) {
     assert.match(data.file, /prepare-build\/server\.ts$/);
     assert.equal(data.line, line);
     assert.ok(!existsSync(join(tmp, 'liveprobe-prepare-cache')), 'no cache folder');
+    // The agent's status counts the file it took prepared, and `liveprobe agents` shows it.
+    const agents = await cli(['agents', '--json'], { server: cp.url });
+    const listed = (JSON.parse(agents.stdout) as { agents: { tags: string[]; prepare?: PrepareSummary }[] }).agents;
+    assert.deepEqual(listed.find((a) => a.tags.includes('prepared'))?.prepare, {
+      transformed: 0,
+      cached: 0,
+      prebuilt: 1,
+      failed: 0,
+      failures: [],
+    });
+    assert.equal(listed.find((a) => a.tags.includes('original'))?.prepare, undefined, 'nothing prepared, nothing said');
     assert.doesNotMatch(app.output(), /\[liveprobe\] prepared \d+ files/, 'nothing was transformed as it loaded');
   });
 }

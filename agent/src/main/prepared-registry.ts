@@ -206,6 +206,7 @@ export class PreparedRegistry {
       ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };
     this.worker.postMessage(message);
+    if (prebuilt === 1) this.worker.postMessage({ t: 'outcome', path, kind: 'prebuilt' } satisfies PreparedToWorker);
     return file;
   }
 

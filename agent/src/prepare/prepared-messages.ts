@@ -61,7 +61,14 @@ export function outcomeReport(path: string, outcome: PrepareOutcome): PreparedOu
   };
 }
 
-export type PreparedToWorker = PreparedFileLoaded | PreparedOutcomeReport;
+/** main → worker: a file prepared at build time (`liveprobe prepare`) bound to the agent as it loaded. */
+export interface PrebuiltFileReport {
+  t: 'outcome';
+  path: string;
+  kind: 'prebuilt';
+}
+
+export type PreparedToWorker = PreparedFileLoaded | PreparedOutcomeReport | PrebuiltFileReport;
 export type PreparedToMain = PreparedFlags;
 
 /**

@@ -26,7 +26,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerDa
     },
     prepared: new PreparedSites(prepared),
   });
-  if (preparing) new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }));
+  new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }), preparing);
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 
