@@ -1,5 +1,5 @@
 /**
- * `liveprobe prepare` as a build step, on real tsc output (CommonJS and ESM): the prepared build
+ * `liveprobe prepare` as a build step, on real tsc output (CommonJS and ESM) and an esbuild bundle: the prepared build
  * runs without the agent exactly as the original (responses, output, source-mapped stacks), and
  * with the agent an action named by its TypeScript line goes on a prepared site and prints, with
  * no transform at load and no cache folder. Also the command's report, in place and `--json`.
@@ -19,31 +19,37 @@ const WAIT = 20_000;
 const NO_SERVER = 'http://127.0.0.1:9';
 const QUERIES = ['?total=5', '?total=7', '?total=-2', '?total=3'];
 
-type Build = 'commonjs' | 'esm';
+type Build = 'commonjs' | 'esm' | 'bundle';
 
-/** tsc's output for the fixture, then `liveprobe prepare` into a second folder. */
+/** tsc's output for the fixture (or esbuild's bundle of it), then `liveprobe prepare` into a second folder. */
 async function build(t: TestContext, kind: Build): Promise<{ dist: string; prepared: string; root: string }> {
   const dir = await tempDir(`liveprobe-prepare-${kind}-`);
   t.after(() => dir.remove());
   const dist = join(dir.path, 'dist');
-  const module = kind === 'esm' ? ['--module', 'es2022', '--moduleResolution', 'bundler'] : ['--module', 'commonjs'];
-  const tsc = new Child(
-    process.execPath,
-    [
-      fromRoot('node_modules/typescript/bin/tsc'),
-      '--outDir',
-      dist,
-      '--sourceMap',
-      ...module,
-      '--target',
-      'es2022',
-      '--types',
-      'node',
-      fromRoot(TS),
-    ],
-    { name: 'tsc' },
-  );
-  assert.equal((await tsc.exited).code, 0, tsc.output());
+  const compiler =
+    kind === 'bundle'
+      ? new Child(
+          fromRoot('node_modules/.bin/esbuild'),
+          [fromRoot(TS), '--bundle', '--platform=node', '--format=cjs', '--sourcemap', `--outfile=${join(dist, 'server.js')}`],
+          { name: 'esbuild' },
+        )
+      : new Child(
+          process.execPath,
+          [
+            fromRoot('node_modules/typescript/bin/tsc'),
+            '--outDir',
+            dist,
+            '--sourceMap',
+            ...(kind === 'esm' ? ['--module', 'es2022', '--moduleResolution', 'bundler'] : ['--module', 'commonjs']),
+            '--target',
+            'es2022',
+            '--types',
+            'node',
+            fromRoot(TS),
+          ],
+          { name: 'tsc' },
+        );
+  assert.equal((await compiler.exited).code, 0, compiler.output());
   if (kind === 'esm') writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
   const prepared = join(dir.path, 'prepared');
   const result = await cli(['prepare', dist, '--out', prepared, '--json'], { server: NO_SERVER });
@@ -92,8 +98,8 @@ function printed(app: App): string[] {
     .filter((line) => line.startsWith('order '));
 }
 
-for (const kind of ['commonjs', 'esm'] as const) {
-  test(`${kind} tsc output prepared by \`liveprobe prepare\` runs without the agent exactly as the original`, async (t) => {
+for (const kind of ['commonjs', 'esm', 'bundle'] as const) {
+  test(`${kind} build output prepared by \`liveprobe prepare\` runs without the agent exactly as the original`, async (t) => {
     const { dist, prepared } = await build(t, kind);
     const original = await exchange(await start(t, join(dist, 'server.js'), { agent: false }));
     const built = await exchange(await start(t, join(prepared, 'server.js'), { agent: false }));
