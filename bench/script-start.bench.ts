@@ -1,10 +1,10 @@
 /**
  * What loading a script costs while an action waits for its file: the agent then pauses the
  * main thread before each new script runs (an instrumentation breakpoint), places what the
- * script matches, and resumes. Measured on new ES modules and on `new Function`, in an app
- * without the agent and in one with the agent in three states: no action (no inspector
- * session), one installed action (session open, nothing waiting), and one installed plus one
- * waiting for a file that never loads. Rounds interleave the two apps; ratios are per round.
+ * script matches, and resumes. Measured on new ES modules, new CommonJS modules and
+ * `new Function`, in an app without the agent and in one with the agent in three states: no
+ * action (no inspector session), one installed action (session open, nothing waiting), and one
+ * installed plus one waiting for a file that never loads. Rounds interleave the two apps; ratios are per round.
  */
 import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -24,6 +24,7 @@ const COUNT = 200;
 
 const TASKS = [
   { key: 'imports', label: 'import of a new ES module' },
+  { key: 'requires', label: '`require` of a new CommonJS module' },
   { key: 'functions', label: '`new Function` (compile and call)' },
 ];
 
@@ -123,7 +124,7 @@ const benchmark: Benchmark = {
       blocks: [
         `${rounds} rounds after one warm-up; in each, ${COUNT} scripts of each kind are loaded one after the other in every state, the app without the agent first. ` +
           '"× no agent" is the median of the per-round ratios; "added by the wait" is the waiting row minus the installed row (medians). ' +
-          'The waiting action names a file that never loads, so the agent pauses before every script for the whole measurement; CommonJS modules are not paused for (V8 does not pause before them).',
+          'The waiting action names a file that never loads, so the agent pauses before every script for the whole measurement.',
         table,
       ],
     };

@@ -6,6 +6,8 @@ import type { Expr, LogLevel, LogOutput, SnapshotData, TemplatePart } from '@liv
 import type { CaptureLimits } from './settings/capture-settings.js';
 import type { RedactionSettings } from './settings/redaction-settings.js';
 import type { QuotaSettings } from './settings/quota-settings.js';
+import type { InstrumentSpec } from './metric-instruments.js';
+import type { Attributes } from '@opentelemetry/api';
 
 /** Symbol under which the main thread exposes the hook that breakpoint conditions call. */
 export const HOOK_KEY = 'liveprobe.hook';
@@ -42,6 +44,8 @@ export interface ArmProbe {
   metric?: MetricArm;
   /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
   exception?: ExceptionAttributes;
+  /** A tic or toc of the agent's own calibration (main/break-calibration.ts): its intervals are V8's cost, not output. */
+  calibration?: true;
 }
 
 /** OpenTelemetry's semantic conventions for an exception on a span. */
@@ -59,10 +63,17 @@ export interface MetricArm {
   role: 'count' | 'value' | 'tic' | 'toc';
   /** The tic and toc breakpoints of one action share this id. */
   pair?: number;
+  /**
+   * Tic and toc: the position it runs at (a script's or a prepared file's), the same for every
+   * action timed there, so the actions passing it together take one time (invocation-timers.ts).
+   */
+  at?: string;
   value?: { source: string; expr: Expr };
   attributes: { key: string; source: string; expr: Expr }[];
   /** For a function's exits: whether it returned or threw there. */
   outcome?: 'return' | 'throw';
+  /** A toc on breakpoints: V8's own cost of a measurement, in seconds, taken off each (main/break-calibration.ts). */
+  overheadSeconds?: number;
 }
 
 /** The variables a snapshot reads at its line, by name (each is in `roots`). */
@@ -123,7 +134,32 @@ export interface AgentReady {
   t: 'ready';
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady;
+/** worker → main: the calibration's breakpoints are set; call its target this many times. */
+export interface Calibrate {
+  t: 'calibrate';
+  runs: number;
+  /** A copy of the measured function to time; absent: the agent's own `calibrationTarget`. */
+  copy?: FunctionCopy;
+}
+
+/**
+ * A copy of the measured function for the calibration, compiled on the main thread as
+ * `new Function(...params, body)` (an async one for `async`) and called; its body never runs the
+ * measured function's statements (worker/function-copy.ts).
+ */
+export interface FunctionCopy {
+  params: string[];
+  body: string;
+  async: boolean;
+}
+
+/** worker → main: metric points for the app's SDK MeterProvider (main → worker `app-meter` asked for them). */
+export interface MetricPoints {
+  t: 'metric-points';
+  points: { actionId: string; instrument: InstrumentSpec; value: number; attributes: Attributes }[];
+}
+
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady | Calibrate | MetricPoints;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -195,6 +231,22 @@ export interface AgentNotice {
   message: string;
 }
 
+/** main → worker: what the calibration measured; its breakpoints can go. */
+export interface Calibrated {
+  t: 'calibrated';
+  /** V8's own cost of one breakpoint-timed measurement, now taken off each; undefined when no call was timed. */
+  overheadMs: number | undefined;
+}
+
+/**
+ * main → worker: whether the app's SDK MeterProvider, handed to LiveprobeInstrumentation,
+ * collects metrics (it has a reader): then metric points go there, through the main thread.
+ */
+export interface AppMeterChanged {
+  t: 'app-meter';
+  usable: boolean;
+}
+
 /** main → worker: the process is exiting; close the inspector session now. */
 export interface Exiting {
   t: 'exit';
@@ -251,6 +303,8 @@ export type ToWorker =
   | RecycleSession
   | SettingsApplied
   | AgentNotice
+  | Calibrated
+  | AppMeterChanged
   | Exiting;
 
 /**

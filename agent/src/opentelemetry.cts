@@ -1,10 +1,11 @@
 // liveprobe as an OpenTelemetry instrumentation: listed with the others in the Node SDK,
 // `new NodeSDK({ instrumentations: [getNodeAutoInstrumentations(), new LiveprobeInstrumentation()] })`,
-// it starts the agent in the app's process, and the agent's log records and snapshot spans go
-// through the SDK's own logger and tracer providers (its resource, processors and exporters).
+// it starts the agent in the app's process, and the agent's log records, snapshot spans and
+// metric points go through the SDK's own logger, tracer and meter providers (its resource,
+// processors, metric readers and exporters).
 // CommonJS, so a CommonJS app can require it on every Node 20 release; ESM apps import it too.
 import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 
 export interface LiveprobeInstrumentationConfig extends InstrumentationConfig {
@@ -23,6 +24,9 @@ const VERSION = '0.1.0';
 interface GivenProviders {
   loggerProvider?: LoggerProvider;
   tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+  /** The agent's main thread, told of each MeterProvider (app-otel.ts): it checks whether it collects. */
+  meterProviderSet?: () => void;
 }
 
 function given(): GivenProviders {
@@ -78,6 +82,14 @@ export class LiveprobeInstrumentation extends InstrumentationBase<LiveprobeInstr
   override setTracerProvider(tracerProvider: TracerProvider): void {
     super.setTracerProvider(tracerProvider);
     given().tracerProvider = tracerProvider;
+  }
+
+  /** The SDK hands over the global MeterProvider, then its own once it has a metric reader. */
+  override setMeterProvider(meterProvider: MeterProvider): void {
+    super.setMeterProvider(meterProvider);
+    const providers = given();
+    providers.meterProvider = meterProvider;
+    providers.meterProviderSet?.();
   }
 
   override setLoggerProvider(loggerProvider: LoggerProvider): void {

@@ -1,11 +1,12 @@
 /**
  * LiveprobeInstrumentation listed in a Node SDK set up in code starts the agent without an
  * extra `--import`, in a CommonJS and an ESM app: log records and snapshot spans go through
- * the SDK (its resource), tied to the HTTP request's trace by the auto-instrumentations.
+ * the SDK (its resource), tied to the HTTP request's trace by the auto-instrumentations; metric
+ * actions' points go through the SDK's MeterProvider, to the app's own metric reader.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf, otlpReceiver, startApp, waitFor } from '../helpers/index.js';
+import { freePort, lineOf, otlpReceiver, startApp, waitFor } from '../helpers/index.js';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 20_000;
@@ -98,4 +99,97 @@ test('when the app’s LoggerProvider has no processor, the agent says so once a
   for (const id of ['a', 'b']) await otlp.waitForLog((r) => r.body === `order ${id}`, WAIT, `the record of order ${id}`);
   const notices = service.output().match(/LoggerProvider has no log record processor/g) ?? [];
   assert.equal(notices.length, 1, service.output());
+});
+
+for (const module of ['cjs', 'esm'] as const) {
+  test(`metric actions go through the MeterProvider of a NodeSDK with a metric reader (${module} app): the app’s resource, not the agent’s exporter`, async (t) => {
+    const script = `test/fixtures/otel-sdk/metrics-app.${module === 'cjs' ? 'cjs' : 'mjs'}`;
+    const cp = await controlPlane(t);
+    const otlp = await otlpReceiver();
+    t.after(() => otlp.stop());
+    const service = await startApp({
+      script,
+      module,
+      agent: false,
+      broker: cp.mqttUrl,
+      tags: [],
+      agentId: `sdk-metrics-${module}`,
+      // The agent's own exporter stays on, to the same receiver: a point from it would carry its resource.
+      env: { ...otlp.env('http/json'), OTEL_METRIC_EXPORT_INTERVAL: '300' },
+    });
+    t.after(() => service.stop());
+    const line = lineOf(script, 'metrics-total');
+    const counter = await addAction(cp, { type: 'counter', file: script, line, name: 'sdk.orders', tags: ['sdk'] });
+    const duration = await addAction(cp, { type: 'duration', file: script, function: 'total', name: 'sdk.total.duration', tags: ['sdk'] });
+    for (const [what, { action }] of [
+      ['counter', counter],
+      ['duration', duration],
+    ] as const) {
+      await waitFor(
+        async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'),
+        WAIT,
+        `the ${what} installed`,
+      );
+    }
+    for (const id of ['a', 'b', 'c']) assert.equal(await (await fetch(`${service.url}/?id=${id}`)).text(), '10');
+
+    const orders = await otlp.waitForMetric((p) => p.name === 'sdk.orders' && p.value === 3, WAIT, 'the counter at 3');
+    assert.equal(orders.resource['service.name'], 'sdk-metrics-app', 'the point went through the SDK set up in code');
+    assert.equal(orders.attributes['liveprobe.action.id'], counter.action.id);
+    const timed = await otlp.waitForMetric((p) => p.name === 'sdk.total.duration' && p.count === 3, WAIT, 'three durations');
+    assert.equal(timed.resource['service.name'], 'sdk-metrics-app');
+    assert.equal(timed.unit, 's');
+    // Three more exports of the SDK's reader after the last point: the agent's own exporter, on the
+    // same interval, would have sent any point it took by then.
+    await waitFor(
+      async () => otlp.metricPoints().filter((p) => p.name === 'sdk.orders' && p.value === 3).length >= 3,
+      WAIT,
+      'three exports of the counter at 3',
+    );
+    const own = otlp.metricPoints().filter((p) => p.name.startsWith('sdk.') && p.resource['service.name'] !== 'sdk-metrics-app');
+    assert.deepEqual(own, [], 'no point went through the agent’s own exporter');
+    assert.match(service.output(), /metric actions go through the app's OpenTelemetry MeterProvider/);
+  });
+}
+
+test('with OTEL_METRICS_EXPORTER=prometheus, the NodeSDK’s Prometheus exporter serves a counter action’s series, labelled with the app’s resource', async (t) => {
+  const script = 'test/fixtures/otel-sdk/server.cjs';
+  const cp = await controlPlane(t);
+  const port = await freePort();
+  const service = await startApp({
+    script,
+    module: 'cjs',
+    agent: false,
+    broker: cp.mqttUrl,
+    tags: [],
+    agentId: 'sdk-prometheus',
+    // The SDK reads these; the agent's own exporter cannot serve Prometheus, so only the SDK's route shows the series.
+    env: {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_TRACES_EXPORTER: 'none',
+    },
+  });
+  t.after(() => service.stop());
+  const { action } = await addAction(cp, {
+    type: 'counter',
+    file: script,
+    line: lineOf(script, 'sdk-total'),
+    name: 'sdk.totals',
+    tags: ['sdk'],
+  });
+  await waitFor(async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed'), WAIT, 'the counter installed');
+  for (const id of ['a', 'b']) assert.equal(await (await fetch(`${service.url}/?id=${id}`)).text(), '21');
+  let scraped = '';
+  await waitFor(
+    async () => {
+      scraped = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return new RegExp(`^sdk_totals(_total)?\\{[^}]*liveprobe_action_id="${action.id}"[^}]*\\} 2$`, 'm').test(scraped);
+    },
+    WAIT,
+    'the counter at 2 on the Prometheus endpoint',
+  );
+  assert.match(scraped, /^target_info\{[^}]*service_name="sdk-app-cjs"/m, 'served by the SDK set up in code');
 });

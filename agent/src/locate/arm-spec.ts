@@ -16,7 +16,7 @@ export type ArmFields = Pick<ArmProbe, 'roots' | 'uninitialised' | 'condition' |
 };
 
 /** A metric breakpoint's part in its action: see MetricArm. */
-export type MetricRole = Pick<MetricArm, 'role' | 'pair' | 'outcome'>;
+export type MetricRole = Pick<MetricArm, 'role' | 'pair' | 'outcome' | 'at'>;
 
 /** Throws ExpressionError for an expression outside the language, UnsafeLineError for a line inside `with`. */
 export function armFields(action: Action, analysed: AnalysedSource | undefined, offset: number, role?: MetricRole): ArmFields {

@@ -4,7 +4,9 @@
  * they carry its resource and processors; otherwise the worker exports them.
  */
 import { AGENT_VERSION } from '../settings/agent-version.js';
-import { context, trace, type Attributes, type SpanContext, type TracerProvider } from '@opentelemetry/api';
+import { context, trace, type Attributes, type MeterProvider, type SpanContext, type TracerProvider } from '@opentelemetry/api';
+import type { MetricPoints } from '../bridge.js';
+import { type Recorder, recorderFor } from '../metric-instruments.js';
 import type { Logger, LoggerProvider, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
 
@@ -18,9 +20,22 @@ const PROVIDERS_KEY = Symbol.for('liveprobe.otel.providers');
 interface GivenProviders {
   loggerProvider?: LoggerProvider;
   tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+  /** Set by the agent's main thread: called each time the SDK hands the instrumentation a MeterProvider. */
+  meterProviderSet?: () => void;
 }
 
 const given = (): GivenProviders | undefined => (globalThis as Record<symbol, GivenProviders | undefined>)[PROVIDERS_KEY];
+
+/** The holder, made here when the agent starts before the SDK hands the instrumentation anything (as opentelemetry.cts makes it). */
+function givenHolder(): GivenProviders {
+  let providers = given();
+  if (providers === undefined) {
+    providers = {};
+    Object.defineProperty(globalThis, PROVIDERS_KEY, { value: providers, enumerable: false });
+  }
+  return providers;
+}
 
 export const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
@@ -33,6 +48,9 @@ export class AppOtel {
   private provider: LoggerProvider | undefined;
   private logger: Logger | undefined;
   private toldNoProcessor = false;
+  /** The app's MeterProvider while it collects metrics, and the instruments made on it, by action and name. */
+  private meterProvider: MeterProvider | undefined;
+  private readonly recorders = new Map<string, Recorder>();
 
   /** `notice`: says something to the user once, through the agent's own messages. */
   constructor(private readonly notice: (message: string) => void = () => {}) {}
@@ -63,6 +81,41 @@ export class AppOtel {
     return this.logger;
   }
 
+  /**
+   * Calls `changed` now and whenever the MeterProvider the SDK handed to LiveprobeInstrumentation
+   * starts or stops collecting metrics (the SDK first hands over the global one, a no-op until
+   * it registers its own, when it has a metric reader).
+   */
+  watchMeterProvider(changed: (usable: boolean) => void): void {
+    const providers = givenHolder();
+    const check = (): void => {
+      const offered = providers.meterProvider;
+      const usable = offered !== undefined && collectsMetrics(offered) ? offered : undefined;
+      if (usable === this.meterProvider) return;
+      const was = this.meterProvider !== undefined;
+      this.meterProvider = usable;
+      this.recorders.clear();
+      if (was !== (usable !== undefined)) changed(usable !== undefined);
+    };
+    providers.meterProviderSet = check;
+    check();
+  }
+
+  /** Records the worker's metric points on the app's MeterProvider (dropped if it stopped collecting meanwhile). */
+  recordMetrics(points: MetricPoints['points']): void {
+    const provider = this.meterProvider;
+    if (provider === undefined) return;
+    for (const { actionId, instrument, value, attributes } of points) {
+      const key = `${actionId}\0${instrument.name}`;
+      let record = this.recorders.get(key);
+      if (record === undefined) {
+        record = recorderFor(provider.getMeter('liveprobe', AGENT_VERSION), instrument);
+        this.recorders.set(key, record);
+      }
+      record(value, attributes);
+    }
+  }
+
   /** Records a snapshot as a span, child of the active one, through the app's SDK; false when it has none. */
   emitSpan(name: string, attributes: Attributes, time: number): boolean {
     const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_KEY];
@@ -86,6 +139,17 @@ export class AppOtel {
     });
     return true;
   }
+}
+
+/**
+ * True for the SDK's MeterProvider (sdk-metrics) with at least one metric reader; false for the
+ * API's no-op and anything else. Read as plain data, never through a getter of the app's object.
+ */
+function collectsMetrics(provider: MeterProvider): boolean {
+  const state = Object.getOwnPropertyDescriptor(provider, '_sharedState')?.value as object | undefined;
+  if (typeof state !== 'object' || state === null) return false;
+  const collectors: unknown = Object.getOwnPropertyDescriptor(state, 'metricCollectors')?.value;
+  return Array.isArray(collectors) && collectors.length > 0;
 }
 
 /**

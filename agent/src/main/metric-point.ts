@@ -15,6 +15,8 @@ export interface CompiledMetric {
   value: { source: string; evaluate: Compiled } | undefined;
   attributes: { key: string; source: string; evaluate: Compiled }[];
   outcome: MetricArm['outcome'];
+  /** Tic and toc: the position they time at (invocation-timers.ts). */
+  at: string;
 }
 
 export function compileMetric(arm: MetricArm, roots: readonly string[], text: TextOptions): CompiledMetric {
@@ -24,17 +26,27 @@ export function compileMetric(arm: MetricArm, roots: readonly string[], text: Te
     value: arm.value === undefined ? undefined : { source: arm.value.source, evaluate: compileExpression(arm.value.expr, roots, text) },
     attributes: arm.attributes.map((a) => ({ key: a.key, source: a.source, evaluate: compileExpression(a.expr, roots, text) })),
     outcome: arm.outcome,
+    at: arm.at ?? '',
   };
 }
 
-/** The point's value; undefined for a toc whose invocation saw no tic. Throws ProbeEvalError for a non-number. */
-export function metricValue(metric: CompiledMetric, frame: Frame, timers: InvocationTimers, text?: TextOptions): number | undefined {
+/**
+ * The point's value; undefined for a toc whose invocation saw no tic. Throws ProbeEvalError for
+ * a non-number. `startedAt`: when the hit began (performance.now()), the time a toc stops at.
+ */
+export function metricValue(
+  metric: CompiledMetric,
+  frame: Frame,
+  timers: InvocationTimers,
+  startedAt: number,
+  text?: TextOptions,
+): number | undefined {
   switch (metric.role) {
     case 'count':
     case 'tic':
       return 1;
     case 'toc':
-      return timers.stop(metric.pair);
+      return timers.stop(metric.pair, metric.at, startedAt);
     case 'value': {
       const value = metric.value!.evaluate(frame);
       if (typeof value !== 'number' || !Number.isFinite(value)) {

@@ -28,6 +28,7 @@ import { renderValue } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../settings/capture-settings.js';
 import { captureSnapshot, compileSnapshot, type CompiledSnapshot } from './snapshot-capture.js';
 import { InvocationTimers } from './invocation-timers.js';
+import { BreakCalibration } from './break-calibration.js';
 import { CpuBudget, RateLimit } from './quota.js';
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
@@ -85,6 +86,7 @@ export class ProbeHook {
   private armedAny = false;
   private agentId = '';
   private readonly timers = new InvocationTimers();
+  private readonly calibration = new BreakCalibration();
   private readonly batch: HitBatch;
   /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
   private conditionRuns = 0;
@@ -109,6 +111,8 @@ export class ProbeHook {
         // A closed port (the agent stopped) must not surface in the app.
       }
     });
+    // Metric actions go through the app's MeterProvider once LiveprobeInstrumentation has a collecting one.
+    otel.watchMeterProvider((usable) => this.post({ t: 'app-meter', usable }));
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
@@ -134,7 +138,7 @@ export class ProbeHook {
       const uninitialised = probe.uninitialised;
       if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
       this.run(probe, { values, self }, now, startedAt, prepared);
-      if (this.quotas.cpuMsPerSecond <= 0) return;
+      if (this.quotas.cpuMsPerSecond <= 0 || probe.spec.calibration === true) return;
       // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
       const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
       if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) {
@@ -142,6 +146,9 @@ export class ProbeHook {
       }
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
+    } finally {
+      // The last step of the hit: a tic's time leaves out all of the agent's work before it.
+      this.timers.stamp();
     }
   }
 
@@ -162,11 +169,11 @@ export class ProbeHook {
     }
     if (probe.metric?.role === 'tic') {
       // A tic is half a measurement: the toc counts the hit.
-      this.timers.start(probe.metric.pair);
+      this.timers.start(probe.metric.pair, probe.metric.at);
       return;
     }
     if (probe.metric !== undefined) {
-      if (!this.metric(probe, probe.metric, frame, now)) return;
+      if (!this.metric(probe, probe.metric, frame, now, startedAt, prepared)) return;
     }
     // A prepared site costs nanoseconds a hit: over its rate it stays on, and the hit is only counted.
     if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
@@ -210,15 +217,20 @@ export class ProbeHook {
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
-  private metric(probe: ArmedProbe, metric: CompiledMetric, frame: Frame, now: number): boolean {
+  private metric(probe: ArmedProbe, metric: CompiledMetric, frame: Frame, now: number, startedAt: number, prepared: boolean): boolean {
     let value: number | undefined;
     try {
-      value = metricValue(metric, frame, this.timers, this.text);
+      value = metricValue(metric, frame, this.timers, startedAt, this.text);
     } catch (err) {
       this.evalError(probe, errorMessage(err), now);
       return false;
     }
     if (value === undefined) return false;
+    if (metric.role === 'toc' && !prepared) {
+      if (probe.spec.calibration === true) return this.calibration.add(value);
+      // V8's own part of the two breakpoint hits, as the calibration measured it, is not the app's time.
+      value = Math.max(0, value - (probe.spec.metric?.overheadSeconds ?? 0));
+    }
     if (metric.attributes.length === 0 && metric.outcome === undefined) {
       if (metric.role === 'count') this.batch.count(probe.key);
       else this.batch.value(probe.key, value);
@@ -318,6 +330,12 @@ export class ProbeHook {
       case 'arm':
         this.arm(message);
         return;
+      case 'metric-points':
+        this.otel.recordMetrics(message.points);
+        return;
+      case 'calibrate':
+        void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
+        return;
       case 'disarm':
         this.probes.delete(message.key);
         return;
@@ -387,7 +405,8 @@ export class ProbeHook {
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
-    probe.hitRate = new RateLimit(rate);
+    // The calibration's few hits are the agent's own, not the app's: no quota stops them.
+    probe.hitRate = new RateLimit(spec.calibration === true ? 0 : rate);
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
     probe.sample = spec.log !== undefined || spec.snapshot !== undefined ? new RateLimit(rate) : undefined;
   }

@@ -14,6 +14,7 @@ import type { CdpTransport } from './cdp-transport.js';
 import type { AgentConfig, AgentSettings } from './config.js';
 import { watchConfigFile } from './config-watch.js';
 import { ExceptionWatch } from './exception-watch.js';
+import { AppMeterLink } from './app-meter-link.js';
 import { HitRelay } from './hit-relay.js';
 import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
@@ -90,6 +91,15 @@ export function startRuntime({
     },
   });
   otel.notExported = (actionId, reason, count) => notExported.add(actionId, reason, count);
+  const appMeter = new AppMeterLink(hook);
+  const useAppMeter = (usable: boolean): void => {
+    otel.useAppMeter(usable ? appMeter.send : undefined);
+    log(
+      usable
+        ? "metric actions go through the app's OpenTelemetry MeterProvider (handed to LiveprobeInstrumentation)"
+        : "the app's OpenTelemetry MeterProvider was replaced by one without a metric reader; metric actions go through the agent's own exporter",
+    );
+  };
   const relay = new HitRelay(config.agentId, engine, exceptions, live, otel, broker, report, notExported);
 
   hook.postMessage({
@@ -139,6 +149,8 @@ export function startRuntime({
         } else if (message.t === 'recycle') void engine.recycle(message.hits);
         else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else if (message.t === 'notice') log(message.message);
+        else if (message.t === 'calibrated') engine.calibrated(message);
+        else if (message.t === 'app-meter') useAppMeter(message.usable);
         else relay.handle(message);
       }
     },

@@ -10,6 +10,7 @@ import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AGENT_VERSION } from '../settings/agent-version.js';
+import { type InstrumentSpec, type Recorder, recorderFor } from '../metric-instruments.js';
 import type { MetricPoint } from './metric-record.js';
 import type { NotExportedReason } from './not-exported.js';
 import { StatsdExport } from './statsd-export.js';
@@ -40,10 +41,6 @@ export interface SpanToExport extends TraceParent {
 
 type Signal = 'logs' | 'traces' | 'metrics';
 
-/** Seconds-scale boundaries for tic-toc and duration histograms (the SDK's default suits milliseconds). */
-const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-type Recorder = (value: number, attributes: Attributes) => void;
 type NotExportedSink = (actionId: string, reason: NotExportedReason, count: number) => void;
 type Protocol = 'grpc' | 'http/protobuf' | 'http/json';
 interface Provider {
@@ -71,6 +68,8 @@ export class OtelExport {
   private notExportedCounter: Promise<import('@opentelemetry/api').Counter | undefined> | undefined;
   /** Where records that did not leave are counted, by the action in their attributes. */
   notExported: NotExportedSink = () => {};
+  /** Set while the app's SDK MeterProvider takes the metric actions' points (on the main thread). */
+  private appMeter: ((point: MetricPoint) => void) | undefined;
 
   constructor(
     private readonly agentId: string,
@@ -126,20 +125,29 @@ export class OtelExport {
   }
 
   /**
-   * Metrics always go through the agent's own MeterProviders, one per action: the SDK cannot
-   * delete an instrument, but shutting the action's provider down exports its last points and
-   * ends its series.
+   * Metrics go to the app's SDK MeterProvider when LiveprobeInstrumentation handed one over
+   * (`useAppMeter`); otherwise through the agent's own MeterProviders, one per action: the SDK
+   * cannot delete an instrument, but shutting the action's provider down exports its last points
+   * and ends its series.
    */
   record(point: MetricPoint): void {
     this.statsd?.record(point);
+    if (this.appMeter !== undefined) return this.appMeter(point);
     if (!exporterNames(this.env, 'metrics').includes('otlp')) return;
     const { action } = point;
     let meter = this.meters.get(action.id);
     if (meter === undefined) {
-      meter = this.createMeter().then((created) => created && { provider: created.provider, record: instrument(created.meter, action) });
+      meter = this.createMeter().then(
+        (created) => created && { provider: created.provider, record: recorderFor(created.meter, instrumentSpec(action)) },
+      );
       this.meters.set(action.id, meter);
     }
     void meter.then((m) => m?.record(point.value, point.attributes));
+  }
+
+  /** The app's MeterProvider collects metrics now (`send` hands it each point), or no longer (undefined). */
+  useAppMeter(send: ((point: MetricPoint) => void) | undefined): void {
+    this.appMeter = send;
   }
 
   /** The action is gone (removed, expired, at its hit limit): flush its last points and stop its series. */
@@ -350,27 +358,21 @@ async function metricExporter(protocol: Protocol) {
   }
 }
 
-function instrument(meter: Meter, action: AnyMetricAction): Recorder {
-  const description = action.description === undefined ? {} : { description: action.description };
+/** The instrument a metric action records into, on whichever MeterProvider. */
+export function instrumentSpec(action: AnyMetricAction): InstrumentSpec {
+  const described = defined({ description: action.description });
   switch (action.type) {
-    case 'counter': {
-      const counter = meter.createCounter(action.name, { unit: action.unit, ...description });
-      return (value, attributes) => counter.add(value, attributes);
-    }
+    case 'counter':
+      return { name: action.name, kind: 'counter', unit: action.unit, ...described };
     case 'tictoc':
-    case 'duration': {
-      const histogram = meter.createHistogram(action.name, {
-        unit: 's',
-        ...description,
-        advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
-      });
-      return (value, attributes) => histogram.record(value, attributes);
-    }
-    case 'metric': {
-      const options = { ...defined({ unit: action.unit }), ...description };
-      const recorder =
-        action.instrument === 'gauge' ? meter.createGauge(action.name, options) : meter.createHistogram(action.name, options);
-      return (value, attributes) => recorder.record(value, attributes);
-    }
+    case 'duration':
+      return { name: action.name, kind: 'histogram', unit: 's', seconds: true, ...described };
+    case 'metric':
+      return {
+        name: action.name,
+        kind: action.instrument === 'gauge' ? 'gauge' : 'histogram',
+        ...defined({ unit: action.unit }),
+        ...described,
+      };
   }
 }

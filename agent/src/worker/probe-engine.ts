@@ -5,7 +5,9 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
-import type { HookChannel, ToMain } from '../bridge.js';
+import type { Calibrated, HookChannel, ToMain } from '../bridge.js';
+import { BreakCalibration, type Overhead } from './break-calibration.js';
+import { functionCopy, type PlacedCopy } from './function-copy.js';
 import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armFields, rateOf } from '../locate/arm-spec.js';
@@ -21,7 +23,7 @@ import { LocationError, LocationResolver } from './location-resolver.js';
 import type { PlacedSite, PlannedSite, PreparedSites } from './prepared/prepared-sites.js';
 import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
 import { ScriptStartPause } from './script-start-pause.js';
-import { type Site, type SiteContext, sitesFor } from './sites.js';
+import { positionKey, type Site, type SiteContext, sitesFor } from './sites.js';
 
 export type { Probe } from './probe-state.js';
 
@@ -45,6 +47,7 @@ export class ProbeEngine {
   private readonly scriptStarts: ScriptStartPause;
   readonly locations: LocationResolver;
   private readonly sites: SiteContext;
+  private readonly calibration: BreakCalibration;
   private nextKey = 1;
   private readonly edits = new ActionEdits();
   /** Edited actions' first keys, armed again by their new definition so the main thread keeps their hit counts. */
@@ -81,6 +84,13 @@ export class ProbeEngine {
     );
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
+    this.calibration = new BreakCalibration(
+      this.sites,
+      this.session,
+      (message) => this.post(message),
+      () => this.newKey(),
+      log,
+    );
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
   }
 
@@ -97,6 +107,11 @@ export class ProbeEngine {
   /** A generated position → the user's source: through the inspector's scripts, or a prepared file's own map. */
   async originalPosition(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
     return (await this.locations.original(path, line, column)) ?? (await this.prepared?.original(path, line, column));
+  }
+
+  /** The main thread's answer to the breakpoint calibration. */
+  calibrated(result: Calibrated): void {
+    this.calibration.received(result);
   }
 
   probeFor(key: number): Probe | undefined {
@@ -291,7 +306,7 @@ export class ProbeEngine {
       sites = await sitesFor(action, probe.keys[0]!, this.sites);
       if (action.lineText !== undefined && action.line > 0)
         await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
-      arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role));
+      arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role && { ...site.role, at: positionKey(site) }));
     } catch (err) {
       if (err instanceof LocationError && err.waiting) {
         this.report({ actionId: action.id, state: 'error', message: err.message });
@@ -323,6 +338,9 @@ export class ProbeEngine {
         throw err;
       }
     }
+    // Measured before the action's own breakpoints are set, so its first interval is already corrected.
+    const overhead = timedOnBreakpoints(action) ? await this.calibration.overhead(functionToCopy(sites[0]!)) : undefined;
+    for (const arm of arms) if (arm.metric?.role === 'toc' && overhead !== undefined) arm.metric.overheadSeconds = overhead.ms / 1000;
     const state: OnBreakpoints = { kind: 'breakpoints', ids: [], placements: [] };
     const placed: PlacedSite[] = [];
     for (const [index, site] of sites.entries()) {
@@ -372,7 +390,11 @@ export class ProbeEngine {
     this.locate(probe, first);
     const described = describePlacement(action, placed);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
-    const parts = [path, ...(described === undefined ? [] : [described]), ...(timedOnBreakpoints(action) ? [BREAKPOINT_TIMING] : [])];
+    const parts = [
+      path,
+      ...(described === undefined ? [] : [described]),
+      ...(timedOnBreakpoints(action) ? [breakpointTiming(overhead)] : []),
+    ];
     this.reportInstalled(probe, {
       actionId: action.id,
       state: 'installed',
@@ -552,6 +574,7 @@ export class ProbeEngine {
 
   private closeSession(): void {
     this.session.close();
+    this.calibration.forget();
     this.scriptStarts.dropped();
     this.analyses.clear();
     this.locations.forget();
@@ -588,11 +611,24 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
 }
 
 /**
- * A duration or tic-toc on breakpoints measures from inside one breakpoint's condition to inside
- * another's: V8's own work around them (pausing, building the scope) falls inside the interval.
+ * A duration or tic-toc on breakpoints measures from the end of one breakpoint's condition to the
+ * start of another's: V8's own work between (pausing, building the scope for the condition,
+ * resuming) falls inside the interval. The calibration measured its least and takes it off; its
+ * variation from one hit to the next stays in.
  */
-const BREAKPOINT_TIMING =
-  "timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; prepare the file (LIVEPROBE_PREPARE) to time the app alone";
+function breakpointTiming(overhead: Overhead | undefined): string {
+  const prepare = 'prepare the file (LIVEPROBE_PREPARE) to time the app alone';
+  if (overhead === undefined)
+    return `timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; ${prepare}`;
+  const on = overhead.ownCopy ? 'on a copy of the function that returns at once' : "on a small function of the agent's";
+  return `timed on breakpoints: V8's own cost of the two breakpoint hits, ${Math.round(overhead.ms * 1000)} µs at least as measured in this process (${on}), is taken off each measurement; it varies from hit to hit (more on a busy machine), so one measurement can be off by tens of µs either way; ${prepare}`;
+}
+
+/** A duration's function, to calibrate on a copy of it; undefined for a tic-toc. */
+function functionToCopy({ fn, analysed, resolved }: Site): { id: string; copy: PlacedCopy | undefined } | undefined {
+  if (fn === undefined || analysed === undefined) return undefined;
+  return { id: `${resolved.script.scriptId}:${fn.bodyStart}`, copy: functionCopy(analysed, fn) };
+}
 
 function timedOnBreakpoints(action: Action): boolean {
   return action.type === 'duration' || action.type === 'tictoc';

@@ -16,6 +16,8 @@ export interface Site {
   analysed: AnalysedSource | undefined;
   offset: number;
   role?: MetricRole;
+  /** A duration's entry: the function it measures. */
+  fn?: FunctionRange;
 }
 
 export interface SiteContext {
@@ -26,12 +28,7 @@ export interface SiteContext {
 
 /** Tic and toc breakpoints of one action share a pair id; the action's first key is unique enough. */
 export async function sitesFor(action: Action, pair: number, ctx: SiteContext): Promise<Site[]> {
-  const at = async (file: string, line: number, role?: MetricRole): Promise<Site> => {
-    const resolved = await ctx.locations.resolve(file, line);
-    const analysed = await ctx.analysis(resolved.script);
-    const offset = analysed === undefined ? 0 : offsetOf(analysed, resolved.generated.line, resolved.generated.column);
-    return { resolved, analysed, offset, ...defined({ role }) };
-  };
+  const at = (file: string, line: number, role?: MetricRole): Promise<Site> => siteAt(ctx, file, line, role);
   switch (action.type) {
     case 'tictoc':
       return [
@@ -45,7 +42,29 @@ export async function sitesFor(action: Action, pair: number, ctx: SiteContext): 
   }
 }
 
-async function durationSites(action: DurationAction, pair: number, ctx: SiteContext, anchor: Site): Promise<Site[]> {
+/** The entry and exits of the function named `name` in `file`, as a duration action on it has them. */
+export async function namedFunctionSites(file: string, name: string, pair: number, ctx: SiteContext): Promise<Site[]> {
+  return durationSites({ function: name, line: 1 }, pair, ctx, await siteAt(ctx, file, 1));
+}
+
+/** Where a timing breakpoint runs: every action timed at the same position of a script shares it (invocation-timers.ts). */
+export function positionKey({ resolved }: Site): string {
+  return `${resolved.script.scriptId}:${resolved.generated.line}:${resolved.generated.column ?? ''}`;
+}
+
+async function siteAt(ctx: SiteContext, file: string, line: number, role?: MetricRole): Promise<Site> {
+  const resolved = await ctx.locations.resolve(file, line);
+  const analysed = await ctx.analysis(resolved.script);
+  const offset = analysed === undefined ? 0 : offsetOf(analysed, resolved.generated.line, resolved.generated.column);
+  return { resolved, analysed, offset, ...defined({ role }) };
+}
+
+async function durationSites(
+  action: Pick<DurationAction, 'function' | 'line'>,
+  pair: number,
+  ctx: SiteContext,
+  anchor: Site,
+): Promise<Site[]> {
   const { analysed, resolved } = anchor;
   if (analysed === undefined)
     throw new LocationError(`${resolved.script.path} could not be parsed, so its functions cannot be measured`, false);
@@ -73,7 +92,7 @@ async function durationSites(action: DurationAction, pair: number, ctx: SiteCont
   };
   const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, fn.bodyEnd));
   return [
-    site(fn.entry, { role: 'tic', pair }),
+    { ...site(fn.entry, { role: 'tic', pair }), fn },
     ...exits.map((p) => site(offsetOf(analysed, p.line, p.column), { role: 'toc', pair, outcome: 'return' })),
     ...fn.throws.map((offset) => site(offset, { role: 'toc', pair, outcome: 'throw' })),
   ];

@@ -227,7 +227,12 @@ export class PreparedSites {
     const analysed = this.analysis(known);
     const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);
     // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
-    const { usesThis: _, ...fields } = armFields(action, analysed, offset, role === undefined ? undefined : { ...role, pair });
+    const { usesThis: _, ...fields } = armFields(
+      action,
+      analysed,
+      offset,
+      role === undefined ? undefined : { ...role, pair, at: `prepared:${known.index}:${site.id}` },
+    );
     const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
     const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }) };

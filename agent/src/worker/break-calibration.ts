@@ -1,0 +1,153 @@
+/**
+ * Measures what V8's breakpoints add to an interval timed on them, before a duration or tic-toc
+ * goes on breakpoints: a tic and a toc, conditioned exactly as on an app's function, on a target
+ * the main thread then calls (main/break-calibration.ts). For a duration the target is a copy of
+ * its function (V8's cost grows with the function), measured once per function and session, so
+ * every action on the function takes the same amount off; otherwise, or when the copy cannot be
+ * compiled, the agent's own `calibrationTarget`, once per session.
+ */
+import { errorMessage } from '@liveprobe/protocol/util';
+import { fileURLToPath } from 'node:url';
+import type { Calibrated, FunctionCopy, ToMain } from '../bridge.js';
+import type { MetricRole } from '../locate/arm-spec.js';
+import { conditionSource } from './condition-source.js';
+import type { PlacedCopy } from './function-copy.js';
+import type { InspectorSession, LoadedScript } from './inspector-session.js';
+import { namedFunctionSites, positionKey, type SiteContext } from './sites.js';
+
+const TARGET_FILE = fileURLToPath(new URL('../main/break-calibration.js', import.meta.url));
+const TARGET_FUNCTION = 'calibrationTarget';
+const RUNS = 30;
+/** The main thread may be busy: past this, durations go on uncalibrated. */
+const ANSWER_MS = 10_000;
+
+/** One breakpoint of the calibration. */
+interface Spot {
+  script: Pick<LoadedScript, 'url'>;
+  line: number;
+  column: number | undefined;
+  role: MetricRole;
+}
+
+/** What was measured, in milliseconds, and on what. */
+export interface Overhead {
+  ms: number;
+  /** True when measured on a copy of the function itself. */
+  ownCopy: boolean;
+}
+
+export class BreakCalibration {
+  /** By function (its script and offset), and '' for the agent's own target. */
+  private readonly measured = new Map<string, Promise<Overhead | undefined>>();
+  private answer: ((result: Calibrated | undefined) => void) | undefined;
+
+  constructor(
+    private readonly sites: SiteContext,
+    private readonly session: InspectorSession,
+    private readonly post: (message: ToMain) => void,
+    private readonly newKey: () => number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /**
+   * V8's least cost of one measurement; undefined when it could not be measured (a remote
+   * target has none of the agent's files). `measured`: a duration's function (`id` names it),
+   * timed on its copy when it has one. Calibrations run one at a time (the engine's queue).
+   */
+  overhead(measured?: { id: string; copy: PlacedCopy | undefined }): Promise<Overhead | undefined> {
+    const copy = measured?.copy;
+    const id = copy === undefined ? '' : measured!.id;
+    let overhead = this.measured.get(id);
+    if (overhead === undefined) {
+      overhead = (copy === undefined ? this.ownTarget() : this.copy(copy)).catch((err: unknown) => {
+        this.log(`could not measure the breakpoints' own cost, so durations on breakpoints include it: ${errorMessage(err)}`);
+        return undefined;
+      });
+      this.measured.set(id, overhead);
+    }
+    return overhead;
+  }
+
+  /** A new session: measure again. */
+  forget(): void {
+    this.measured.clear();
+  }
+
+  received(result: Calibrated): void {
+    this.answer?.(result);
+  }
+
+  /** A copy the main thread could not compile falls back to the agent's own target. */
+  private async copy({ copy, url, tic, toc }: PlacedCopy): Promise<Overhead | undefined> {
+    const pair = this.newKey();
+    const script = { url };
+    const spots: Spot[] = [
+      { script, ...tic, role: { role: 'tic', pair } },
+      { script, ...toc, role: { role: 'toc', pair, outcome: 'return' } },
+    ];
+    const ms = await this.measure(spots, pair, copy);
+    return ms === undefined ? this.overhead() : { ms, ownCopy: true };
+  }
+
+  private async ownTarget(): Promise<Overhead | undefined> {
+    const pair = this.newKey();
+    const sites = await namedFunctionSites(TARGET_FILE, TARGET_FUNCTION, pair, this.sites);
+    const spots = sites.map((site) => ({
+      script: site.resolved.script,
+      line: site.resolved.generated.line,
+      column: site.resolved.generated.column,
+      role: { ...site.role!, at: positionKey(site) },
+    }));
+    const ms = await this.measure(spots, pair, undefined);
+    if (ms === undefined) throw new Error('no call was timed');
+    return { ms, ownCopy: false };
+  }
+
+  /** Sets the spots' breakpoints, has the main thread call the target, and takes them away. */
+  private async measure(spots: Spot[], pair: number, copy: FunctionCopy | undefined): Promise<number | undefined> {
+    const keys: number[] = [];
+    const ids: string[] = [];
+    try {
+      for (const [index, spot] of spots.entries()) {
+        const key = index === 0 ? pair : this.newKey();
+        keys.push(key);
+        this.post({
+          t: 'arm',
+          key,
+          actionId: 'liveprobe-calibration',
+          roots: [],
+          maxHits: Number.MAX_SAFE_INTEGER,
+          expiresAt: Number.MAX_SAFE_INTEGER,
+          file: spot.script.url,
+          line: spot.line,
+          metric: { at: `${spot.script.url}:${spot.line}:${spot.column ?? ''}`, ...spot.role, attributes: [] },
+          calibration: true,
+        });
+        // Set by URL: only the script's URL is read, and a copy's script does not exist yet.
+        const set = await this.session.setBreakpoint(
+          spot.script as LoadedScript,
+          spot.line,
+          spot.column,
+          conditionSource(key, [], false, {}),
+          key,
+        );
+        ids.push(set.breakpointId);
+      }
+      const result = await new Promise<Calibrated | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), ANSWER_MS);
+        timer.unref();
+        this.answer = (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        };
+        this.post({ t: 'calibrate', runs: RUNS, ...(copy === undefined ? {} : { copy }) });
+      });
+      if (result === undefined) throw new Error('the main thread did not answer');
+      return result.overheadMs;
+    } finally {
+      this.answer = undefined;
+      for (const id of ids) await this.session.removeBreakpoint(id);
+      for (const key of keys) this.post({ t: 'disarm', key });
+    }
+  }
+}
