@@ -53,7 +53,8 @@ export function startAgent(settings?: Record<string, string>): void {
     port1.postMessage(message);
     Atomics.wait(exitFlushed, 0, 0, exitWaitMs);
   });
-  const worker = new Worker(new URL('../worker/worker.js', import.meta.url), {
+  // worker/worker.ts bundled into one file by agent/scripts/bundle-agent.mjs: a fraction of the memory.
+  const worker = new Worker(new URL('../worker-bundle/agent-worker.js', import.meta.url), {
     workerData: data,
     transferList: [port2, prepared.port],
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
