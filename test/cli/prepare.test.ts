@@ -185,6 +185,10 @@ test('`liveprobe prepare` in place: a readable summary, files it cannot prepare 
   assert.equal((await run.exited).code, 0, run.output());
   assert.equal(run.output(), '4');
 
+  const notFolder = await cli(['prepare', join(dir.path, 'app.js')], { server: NO_SERVER });
+  assert.equal(notFolder.code, 1);
+  assert.match(notFolder.stderr, /^error: cannot prepare .*app\.js: not a folder; give the folder of the built files/);
+
   const second = await cli(['prepare', dir.path, '--node-modules', '--json'], { server: NO_SERVER });
   assert.equal(second.code, 0, second.stderr);
   const report = JSON.parse(second.stdout) as { files: { path: string; outcome: string }[] };

@@ -3,8 +3,10 @@
  * production actions land on prepared sites with no transform at start-up and no cache folder.
  */
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
 import { prepareTree, type PrepareTreeReport } from '../prepare/prepare-tree.js';
 
 /** Progress is shown only for runs that last; then at most this often. */
@@ -22,7 +24,11 @@ export function registerPrepare(program: Command, ctx: Context): void {
     .option('--json', 'print the report as JSON')
     .action((dir: string, options: { out?: string; nodeModules?: boolean; json?: boolean }) => {
       const root = resolve(dir);
+      if (!isFolder(root))
+        throw new UsageError(`cannot prepare ${dir}: not a folder; give the folder of the built files, e.g. liveprobe prepare dist`);
       const out = options.out === undefined ? undefined : resolve(options.out);
+      if (out !== undefined && existsSync(out) && !isFolder(out))
+        throw new UsageError(`--out ${options.out}: a file is there; give a folder to write into`);
       let last = performance.now();
       const report = prepareTree({
         root,
@@ -65,6 +71,14 @@ export function summary(report: PrepareTreeReport): string[] {
       'run the app with the agent as usual (node --import @liveprobe/agent/register …): no LIVEPROBE_PREPARE needed for these files',
     );
   return lines;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function megabytes(bytes: number): string {
