@@ -140,15 +140,18 @@ for (const kind of ['commonjs', 'esm', 'bundle'] as const) {
     assert.equal(data.line, line);
     assert.ok(!existsSync(join(tmp, 'liveprobe-prepare-cache')), 'no cache folder');
     // The agent's status counts the file it took prepared, and `liveprobe agents` shows it.
-    const agents = await cli(['agents', '--json'], { server: cp.url });
-    const listed = (JSON.parse(agents.stdout) as { agents: { tags: string[]; prepare?: PrepareSummary }[] }).agents;
-    assert.deepEqual(listed.find((a) => a.tags.includes('prepared'))?.prepare, {
-      transformed: 0,
-      cached: 0,
-      prebuilt: 1,
-      failed: 0,
-      failures: [],
-    });
+    type Listed = { tags: string[]; prepare?: PrepareSummary };
+    const agentsOf = async (): Promise<Listed[]> =>
+      ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: Listed[] }).agents;
+    const summary = await waitFor(
+      async () => (await agentsOf()).find((a) => a.tags.includes('prepared'))?.prepare,
+      WAIT,
+      'the prepared file in the status',
+    );
+    assert.deepEqual(summary, { transformed: 0, cached: 0, prebuilt: 1, failed: 0, failures: [] });
+    const table = await cli(['agents'], { server: cp.url });
+    assert.match(table.stdout, /^.*\bprepared\b.*\s1$/m, table.stdout);
+    const listed = await agentsOf();
     assert.equal(listed.find((a) => a.tags.includes('original'))?.prepare, undefined, 'nothing prepared, nothing said');
     assert.doesNotMatch(app.output(), /\[liveprobe\] prepared \d+ files/, 'nothing was transformed as it loaded');
   });
