@@ -1,8 +1,8 @@
 // Bundles the agent's code with esbuild, after tsc, for the memory it saves (docs/BENCHMARKS.md,
 // "Agent memory, part by part"). Run by the root build.
 //
-// - The worker thread (dist/worker/worker.js and all it imports) → dist/worker-bundle/, the
-//   script agent-main.ts starts. On Node 20 every CommonJS package an ES module imports goes
+// - The worker thread (dist/worker/worker.js and all it imports, and startup-entry.js, its entry
+//   with LIVEPROBE_INSPECTOR_SESSION=startup) → dist/worker-bundle/, the script agent-main.ts starts. On Node 20 every CommonJS package an ES module imports goes
 //   through Node's export scanner, and each left megabytes of RSS (mqtt: +14 MiB over an empty
 //   worker as modules, +1.9 MiB bundled). What the worker loads only when an action needs it (zod and the action
 //   schemas, the OpenTelemetry SDK and its exporters) stays a dynamic import, so it is a chunk
@@ -39,7 +39,7 @@ const common = {
 await rm(`${dist}worker-bundle`, { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: { 'agent-worker': `${dist}worker/worker.js` },
+  entryPoints: { 'agent-worker': `${dist}worker/worker.js`, 'agent-worker-startup': `${dist}worker/startup-entry.js` },
   outdir: `${dist}worker-bundle`,
   // Packages' ES module builds where they have one (the OpenTelemetry SDK and exporters): the
   // worker imports the SDK dynamically, and esbuild's chunk of a CommonJS module exports only

@@ -44,9 +44,18 @@ export interface ArmProbe {
   metric?: MetricArm;
   /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
   exception?: ExceptionAttributes;
+  /** An exception capture's caller frame: its values join the snapshot of the capture `key`, as caller `index` (1 = the throw site's caller). */
+  callerOf?: { key: number; index: number };
   /** A tic or toc of the agent's own calibration (main/break-calibration.ts): its intervals are V8's cost, not output. */
   calibration?: true;
 }
+
+/**
+ * Exception captures of caught errors wait, on the main thread, for their error to reach a
+ * framework's error handler (or to be thrown on uncaught): at most `max` at once, each for `ttlMs`.
+ * The worker keeps what it needs to publish them under the same bounds.
+ */
+export const HELD_CAPTURES = { max: 32, ttlMs: 30_000 } as const;
 
 /** OpenTelemetry's semantic conventions for an exception on a span. */
 export interface ExceptionAttributes {
@@ -124,11 +133,6 @@ export interface ResumeProbe {
   keys: number[];
 }
 
-/** worker → main: the session was recycled; count condition runs from zero. */
-export interface SessionRecycled {
-  t: 'recycled';
-}
-
 /** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
 export interface AgentReady {
   t: 'ready';
@@ -159,7 +163,7 @@ export interface MetricPoints {
   points: { actionId: string; instrument: InstrumentSpec; value: number; attributes: Attributes }[];
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady | Calibrate | MetricPoints;
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -278,12 +282,6 @@ export interface ProbePaused {
   reason: string;
 }
 
-/** main → worker: breakpoint conditions ran this many times since the last recycle; time for a new session. */
-export interface RecycleSession {
-  t: 'recycle';
-  hits: number;
-}
-
 /** main → worker: from now on every hit uses the settings of this `settings` message. */
 export interface SettingsApplied {
   t: 'settings-applied';
@@ -300,7 +298,6 @@ export type ToWorker =
   | ProbeDone
   | ProbeEvalError
   | ProbePaused
-  | RecycleSession
   | SettingsApplied
   | AgentNotice
   | Calibrated
@@ -324,4 +321,9 @@ export interface WorkerData {
   prepared: import('node:worker_threads').MessagePort;
   /** Files are prepared as they load (LIVEPROBE_PREPARE): the agent's status counts them. */
   preparing: boolean;
+  /**
+   * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
+   * cannot be). The main thread waits on it before the app's first module loads.
+   */
+  sessionReady?: Int32Array;
 }

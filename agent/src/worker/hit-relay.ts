@@ -38,7 +38,7 @@ export class HitRelay {
 
   private readonly counterLines: CounterLines;
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' }>): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message.hits);
