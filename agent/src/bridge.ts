@@ -317,8 +317,10 @@ export interface WorkerData {
    * and flushed its OpenTelemetry exports (or failed to). The exiting main thread waits on it.
    */
   exitFlushed: Int32Array;
-  /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
-  prepared?: import('node:worker_threads').MessagePort;
+  /** The prepared-sites channel (agent/src/prepare/). */
+  prepared: import('node:worker_threads').MessagePort;
+  /** Files are prepared as they load (LIVEPROBE_PREPARE): the agent's status counts them. */
+  preparing: boolean;
   /**
    * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
    * cannot be). The main thread waits on it before the app's first module loads.
