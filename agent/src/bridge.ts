@@ -44,9 +44,18 @@ export interface ArmProbe {
   metric?: MetricArm;
   /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
   exception?: ExceptionAttributes;
+  /** An exception capture's caller frame: its values join the snapshot of the capture `key`, as caller `index` (1 = the throw site's caller). */
+  callerOf?: { key: number; index: number };
   /** A tic or toc of the agent's own calibration (main/break-calibration.ts): its intervals are V8's cost, not output. */
   calibration?: true;
 }
+
+/**
+ * Exception captures of caught errors wait, on the main thread, for their error to reach a
+ * framework's error handler (or to be thrown on uncaught): at most `max` at once, each for `ttlMs`.
+ * The worker keeps what it needs to publish them under the same bounds.
+ */
+export const HELD_CAPTURES = { max: 32, ttlMs: 30_000 } as const;
 
 /** OpenTelemetry's semantic conventions for an exception on a span. */
 export interface ExceptionAttributes {
@@ -317,8 +326,10 @@ export interface WorkerData {
    * and flushed its OpenTelemetry exports (or failed to). The exiting main thread waits on it.
    */
   exitFlushed: Int32Array;
-  /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
-  prepared?: import('node:worker_threads').MessagePort;
+  /** The prepared-sites channel (agent/src/prepare/). */
+  prepared: import('node:worker_threads').MessagePort;
+  /** Files are prepared as they load (LIVEPROBE_PREPARE): the agent's status counts them. */
+  preparing: boolean;
   /**
    * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
    * cannot be). The main thread waits on it before the app's first module loads.

@@ -5,11 +5,18 @@ import { PREPARE_FAILURES_LISTED } from './status-words.js';
 
 /**
  * How the files an in-process agent prepared at load time fared (install path 2,
- * LIVEPROBE_PREPARE). Files that load later (a lazy `require` or `import()`) update it.
+ * LIVEPROBE_PREPARE), and how many files prepared at build time it took. Files that load later
+ * (a lazy `require` or `import()`) update it.
  */
 export const PrepareSummary = z.object({
   transformed: z.number().int().nonnegative().meta({ description: 'files rewritten with probe sites as they loaded' }),
   cached: z.number().int().nonnegative().meta({ description: 'files prepared from the on-disk cache' }),
+  prebuilt: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({ description: 'files prepared at build time (`liveprobe prepare`) that bound to the agent as they loaded' }),
   failed: z
     .number()
     .int()

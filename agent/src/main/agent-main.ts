@@ -42,14 +42,15 @@ export function startAgent(settings?: Record<string, string>): void {
   const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
   const exitFlushed = new Int32Array(new SharedArrayBuffer(4));
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
-  // Install path 2: prepared files (LIVEPROBE_PREPARE); undefined when nothing is prepared.
+  // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
   const sessionReady = openSessionAtStartup({ ...process.env, ...settings }) ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const data: WorkerData = {
     port: port2,
     sessionOpen,
     exitFlushed,
-    ...(prepared === undefined ? {} : { prepared }),
+    prepared: prepared.port,
+    preparing: prepared.preparing,
     ...(sessionReady === undefined ? {} : { sessionReady }),
   };
   // A job or a function that ends right after a hit would lose it, and batched exports with it.
@@ -66,7 +67,7 @@ export function startAgent(settings?: Record<string, string>): void {
   const entry = sessionReady === undefined ? '../worker-bundle/agent-worker.js' : '../worker-bundle/agent-worker-startup.js';
   const worker = new Worker(new URL(entry, import.meta.url), {
     workerData: data,
-    transferList: prepared === undefined ? [port2] : [port2, prepared],
+    transferList: [port2, prepared.port],
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
     execArgv: [],
     ...(settings === undefined ? {} : { env: { ...process.env, ...settings } }),

@@ -6,6 +6,7 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Unavailable } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
+import { prebuiltScript } from '../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
 // Captured before the app runs, which may replace these globals.
@@ -173,6 +174,8 @@ export class PreparedRegistry {
     private readonly worker: MessagePort,
     private readonly sessionOpen: Int32Array,
     private readonly allOn = false,
+    /** Called once, when the first prepared file binds (stack traces are remapped only from then on). */
+    private readonly firstFile: () => void = () => {},
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
@@ -190,8 +193,20 @@ export class PreparedRegistry {
     this.expected.set(path, output);
   }
 
-  /** Called by a prepared file's header (CommonJS) or its flags module (ESM) as it evaluates. */
-  file(path: string, sites?: number[], functions?: number, map?: Record<number, number[]>, sourceMappingURL?: string): PreparedFile {
+  /**
+   * Called by a prepared file's header (CommonJS) or its flags module (ESM) as it evaluates. A
+   * file prepared at build time passes everything, `prebuilt` set, and an ES module's flags
+   * module passes its own URL.
+   */
+  file(
+    name: string,
+    sites?: number[],
+    functions?: number,
+    map?: Record<number, number[]>,
+    sourceMappingURL?: string | null,
+    prebuilt?: 1,
+  ): PreparedFile {
+    const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
     if (known !== undefined) return known;
     const expected = this.expected.get(path);
@@ -206,6 +221,7 @@ export class PreparedRegistry {
       this.drain,
       this.allOn,
     );
+    if (this.files.length === 0) this.firstFile();
     this.files.push(file);
     this.byPath.set(path, file);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
@@ -217,8 +233,10 @@ export class PreparedRegistry {
       F: file.F,
       S: file.S,
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
+      ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };
     this.worker.postMessage(message);
+    if (prebuilt === 1) this.worker.postMessage({ t: 'outcome', path, kind: 'prebuilt' } satisfies PreparedToWorker);
     return file;
   }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
-import type { LogLevel, LogOutput } from '@liveprobe/protocol';
+import type { LogLevel, LogOutput, OuterFrame } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
 import { activeSpanContext, spansPossible, type AppOtel } from './app-otel.js';
 import type { AppOutput, LineFields } from './app-output.js';
@@ -33,6 +33,8 @@ import { CpuBudget, RateLimit } from './quota.js';
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
+import { HeldCaptures } from './held-captures.js';
+import type { CapturedSnapshot } from '../bridge.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -118,6 +120,12 @@ export class ProbeHook {
   private cpu = new CpuBudget(DEFAULT_QUOTAS);
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
   private text: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
+  /** Exception captures of caught errors, waiting for their error to be reported. */
+  private readonly held = new HeldCaptures();
+  /** The exception capture about to run whose error was caught: it is held, not published. */
+  private holding: { key: number; error: object } | undefined;
+  /** Callers' values captured for an exception capture that has not run yet, by its key. */
+  private readonly callers = new Map<number, OuterFrame[]>();
 
   constructor(
     private readonly port: MessagePort,
@@ -135,6 +143,42 @@ export class ProbeHook {
     });
     // Metric actions go through the app's MeterProvider once LiveprobeInstrumentation has a collecting one.
     otel.watchMeterProvider((usable) => this.post({ t: 'app-meter', usable }));
+  }
+
+  /**
+   * The exception watch, while the app is paused on a caught error, before capturing it: hold
+   * the capture `key` until `error` is reported.
+   */
+  hold(key: number, error: unknown): void {
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') this.holding = { key, error };
+  }
+
+  /** The key of the capture held for `error`, or -1; from now on a framework's handler knows it was thrown. */
+  heldKey(error: unknown): number {
+    this.held.see(error);
+    return this.held.keyOf(error);
+  }
+
+  /** `error` was thrown again uncaught: publish its held capture, if any. */
+  reached(error: unknown): boolean {
+    try {
+      return this.held.release(error, Date.now());
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * `error` reached a framework's error handler (a breakpoint condition there calls this):
+   * publish its held capture, if any. True, to pause there, for an error the agent never saw
+   * thrown (`next(new Error(…))`), the first time: the caller's frame is its only site.
+   */
+  atErrorHandler(error: unknown): boolean {
+    try {
+      return !this.held.release(error, Date.now()) && this.held.see(error);
+    } catch {
+      return false;
+    }
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
@@ -322,11 +366,42 @@ export class ProbeHook {
   private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
     const data = captureSnapshot(compiled, frame, this.text, AGENT_DIR, startedAt);
     if (!this.spendBytes(probe, data.bytes, now, prepared)) return;
+    const { callerOf } = probe.spec;
+    if (callerOf !== undefined) return this.caller(probe, callerOf, data);
+    const callers = this.callers.get(probe.key);
+    if (callers !== undefined) {
+      this.callers.delete(probe.key);
+      data.frames = callers.filter((c) => c !== undefined);
+    }
     const spanContext = activeSpanContext();
     if (spanContext !== undefined) {
       data.traceId = spanContext.traceId;
       data.spanId = spanContext.spanId;
     }
+    const holding = this.holding;
+    if (holding?.key === probe.key) {
+      this.holding = undefined;
+      this.held.hold(holding.error, probe.key, now, () => this.publishSnapshot(probe, data, now));
+      return;
+    }
+    this.publishSnapshot(probe, data, now);
+  }
+
+  /** An exception capture's caller frame: kept for the capture, which runs next. */
+  private caller(probe: ArmedProbe, callerOf: { key: number; index: number }, data: CapturedSnapshot): void {
+    const { spec } = probe;
+    const frames = this.callers.get(callerOf.key) ?? [];
+    frames[callerOf.index - 1] = {
+      location: { file: spec.file, line: spec.line, ...(spec.functionName === undefined ? {} : { function: spec.functionName }) },
+      arguments: data.arguments,
+      locals: data.locals,
+      scopes: data.scopes,
+      ...(data.this === undefined ? {} : { this: data.this }),
+    };
+    this.callers.set(callerOf.key, frames);
+  }
+
+  private publishSnapshot(probe: ArmedProbe, data: CapturedSnapshot, now: number): void {
     const id = `snap_${randomBytes(8).toString('hex')}`;
     const summary = data.arguments
       .concat(data.locals)
@@ -343,8 +418,8 @@ export class ProbeHook {
       now,
     );
     this.post({ t: 'snap', key: probe.key, id, time: now, data, emitted });
-    // An exception capture runs while the app is paused, so no timer would send the batch: the
-    // worker waits for this snapshot before it lets the app go on.
+    // An exception capture runs while the app is paused (or is released from a framework's error
+    // handler, in the middle of a request): no timer should delay it; the worker may be waiting.
     if (probe.spec.exception !== undefined) this.batch.flush();
   }
 
@@ -413,6 +488,7 @@ export class ProbeHook {
         return;
       case 'disarm':
         this.probes.delete(message.key);
+        this.callers.delete(message.key);
         return;
     }
   }

@@ -27,6 +27,8 @@ export interface BreakpointResult {
 export class InspectorSession {
   private session: CdpTransport | undefined;
   private readonly scripts = new Map<string, LoadedScript>();
+  /** The same scripts by V8's id: the exception watch places every frame of a paused stack. */
+  private readonly byId = new Map<string, LoadedScript>();
   private readonly sources = new Map<string, Promise<string>>();
   /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */
   private readonly exactPositions = new Map<string, string>();
@@ -67,7 +69,10 @@ export class InspectorSession {
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
       };
+      const replaced = this.scripts.get(path);
+      if (replaced !== undefined) this.byId.delete(replaced.scriptId);
       this.scripts.set(path, script);
+      this.byId.set(script.scriptId, script);
       if (this.session !== undefined) this.onScript(script);
     });
     session.onPaused?.((pause) => this.onPause(pause));
@@ -85,6 +90,7 @@ export class InspectorSession {
     this.session?.disconnect();
     this.session = undefined;
     this.scripts.clear();
+    this.byId.clear();
     this.sources.clear();
     this.exactPositions.clear();
   }
@@ -95,8 +101,7 @@ export class InspectorSession {
 
   /** A loaded script by V8's id for it (a paused frame's `url` may be empty). */
   scriptById(scriptId: string): LoadedScript | undefined {
-    for (const script of this.scripts.values()) if (script.scriptId === scriptId) return script;
-    return undefined;
+    return this.byId.get(scriptId);
   }
 
   script(path: string): LoadedScript | undefined {
@@ -177,17 +182,35 @@ export class InspectorSession {
   }
 
   /**
-   * From now on this session pauses the target where V8 predicts a thrown error (or a rejected
-   * promise) will not be caught, and at nothing else it can skip.
+   * From now on this session pauses the target at every thrown error (`all`) or where V8 predicts
+   * one (or a rejected promise) will not be caught (`uncaught`), and at nothing else it can skip.
    */
-  async pauseOnExceptions(): Promise<void> {
+  async pauseOnExceptions(state: 'all' | 'uncaught'): Promise<void> {
     await this.call('Debugger.setSkipAllPauses', { skip: false });
-    await this.call('Debugger.setPauseOnExceptions', { state: 'uncaught' });
+    await this.call('Debugger.setPauseOnExceptions', { state });
+  }
+
+  /** A breakpoint at a position of one loaded script (0-based line and column); V8 moves it to the next statement. */
+  async setBreakpointAt(scriptId: string, lineNumber: number, columnNumber: number, condition: string): Promise<string> {
+    const result = await this.call<Debugger.SetBreakpointReturnType>('Debugger.setBreakpoint', {
+      location: { scriptId, lineNumber, columnNumber },
+      condition,
+    });
+    return result.breakpointId;
   }
 
   /** Runs `expression` in a frame of the paused target; its result and any error are ignored. */
   async evaluateOn(callFrameId: string, expression: string): Promise<unknown> {
     return await this.call('Debugger.evaluateOnCallFrame', { callFrameId, expression, silent: true });
+  }
+
+  /** A name's value in a frame of the paused target, under V8's side-effect check: its object id, if it is an object. */
+  async objectIn(callFrameId: string, name: string): Promise<{ objectId?: string; type: string; description?: string; value?: unknown }> {
+    const { result } = await this.call<{ result: { objectId?: string; type: string; description?: string; value?: unknown } }>(
+      'Debugger.evaluateOnCallFrame',
+      { callFrameId, expression: name, silent: true, throwOnSideEffect: true },
+    );
+    return result;
   }
 
   /** Calls `fn` with `this` = the object, under V8's side-effect check; its result by value, or undefined if it threw. */
@@ -197,6 +220,17 @@ export class InspectorSession {
       functionDeclaration: fn,
       returnByValue: true,
       throwOnSideEffect: true,
+      silent: true,
+    });
+    return result.exceptionDetails === undefined ? result.result.value : undefined;
+  }
+
+  /** Calls the agent's own `fn` with `this` = the object, side effects allowed; its result by value. */
+  async callAgentOn(objectId: string, fn: string): Promise<unknown> {
+    const result = await this.call<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration: fn,
+      returnByValue: true,
       silent: true,
     });
     return result.exceptionDetails === undefined ? result.result.value : undefined;

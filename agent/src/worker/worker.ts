@@ -12,7 +12,7 @@ import { PrepareTally } from './prepared/prepare-summary.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -26,9 +26,9 @@ function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config:
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);
     },
-    ...(prepared === undefined ? {} : { prepared: new PreparedSites(prepared) }),
+    prepared: new PreparedSites(prepared),
   });
-  if (prepared !== undefined) new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }));
+  new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }), preparing);
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 
