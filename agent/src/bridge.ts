@@ -142,8 +142,8 @@ export interface AgentReady {
 export interface Calibrate {
   t: 'calibrate';
   runs: number;
-  /** A copy of the measured function to time; absent: the agent's own `calibrationTarget`. */
-  copy?: FunctionCopy;
+  /** A copy of the measured function to time, or of the agent's own small target. */
+  copy: FunctionCopy;
 }
 
 /**

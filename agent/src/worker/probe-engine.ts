@@ -92,7 +92,6 @@ export class ProbeEngine {
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
     this.calibration = new BreakCalibration(
-      this.sites,
       this.session,
       (message) => this.post(message),
       () => this.newKey(),
