@@ -1,17 +1,124 @@
 /**
- * What V8's pause on exceptions costs, the mechanism exception snapshots would use on the
- * breakpoint path: a worker's inspector session on the main thread with
+ * What exception actions cost on the breakpoint path. Part 1, the finished action: an app with the
+ * agent throws and catches errors with no exception action, with one whose filter refuses them,
+ * and with one that captures each (two frames, held for an error handler they never reach).
+ * Caught errors pause the app, and the agent pauses it for at most 20 a second (then it watches
+ * uncaught errors only for a minute), so throws are measured in bursts of 10, a second apart.
+ *
+ * Part 2, the mechanism alone: a worker's inspector session on the main thread with
  * `Debugger.setPauseOnExceptions`, resuming each pause (and, in one variant, reading the
  * throwing frame's locals first with `Debugger.evaluateOnCallFrame`, as a capture would).
  * Two workloads on the main thread: code that throws nothing, and a function that throws an
  * Error its caller catches. Variants interleave in each round (the order rotating); ratios are
  * to no session, within the round.
  */
+import { otlpReceiver, type Child } from '@liveprobe/harness';
 import { Worker } from 'node:worker_threads';
-import type { Benchmark, Report } from './lib/benchmark.js';
+import type { ActionInput } from '@liveprobe/protocol';
+import { agentConnected, startFixtureApp } from './lib/apps.js';
+import type { Benchmark, BenchContext, Report } from './lib/benchmark.js';
+import { startBenchControlPlane } from './lib/control-plane.js';
+import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { duration, ratio } from './lib/format.js';
+import { fixture } from './lib/paths.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+
+const AGENT_ID = 'bench-exception-pause';
+/** Under the agent's 20 caught pauses a second. */
+const BURST = 10;
+const BURSTS_PER_ROUND = 4;
+
+const ACTIONS: { key: string; label: string; action?: ActionInput }[] = [
+  { key: 'none', label: 'agent loaded, no exception action (its session closed)' },
+  {
+    key: 'refused',
+    label: 'exception action whose type filter refuses the error (pause, read its type)',
+    action: { type: 'exception', agents: [AGENT_ID], errorType: 'NeverThrownError' },
+  },
+  {
+    key: 'captured',
+    label: 'exception action capturing every throw: 2 frames, held for a handler',
+    action: { type: 'exception', agents: [AGENT_ID], ratePerMinute: 600, maxHits: 10_000, frames: 2 },
+  },
+];
+
+async function perCall(app: Child, loop: string, calls?: number): Promise<number> {
+  return (await app.ipc.request<{ nsPerCall: number }>('measure', { loop, ...(calls === undefined ? { targetMs: 200 } : { calls }) }))
+    .nsPerCall;
+}
+
+/** ns per caught throw, in bursts of BURST a second apart, and ns per quiet call. */
+async function sample(app: Child): Promise<{ throws: number; quiet: number }> {
+  const bursts: number[] = [];
+  for (let i = 0; i < BURSTS_PER_ROUND; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    bursts.push(await perCall(app, 'throws', BURST));
+  }
+  return { throws: median(bursts), quiet: await perCall(app, 'quiet') };
+}
+
+async function finishedAction(ctx: BenchContext, rounds: number): Promise<string[]> {
+  const cp = await startBenchControlPlane();
+  const sink = await otlpReceiver({ decode: false });
+  const api = new ControlPlaneApi(cp.url);
+  const script = fixture('throws.mjs');
+  const bare = await startFixtureApp({ name: 'app without the agent', script });
+  const probed = await startFixtureApp({
+    name: 'app with the agent',
+    script,
+    agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'default' },
+  });
+  const events = await api.events({ agent: AGENT_ID });
+  const samples = new Map<string, { throws: number[]; quiet: number[]; throwRatio: number[]; quietRatio: number[] }>();
+  try {
+    await agentConnected(probed);
+    for (const app of [bare, probed]) await perCall(app, 'throws', 50); // warm-up, under the budget once spread
+    for (let round = 1; round <= rounds; round++) {
+      ctx.progress(`exception-pause: agent round ${round}/${rounds}`);
+      const base = await sample(bare);
+      const record = (key: string, s: { throws: number; quiet: number }) => {
+        const entry = samples.get(key) ?? { throws: [], quiet: [], throwRatio: [], quietRatio: [] };
+        entry.throws.push(s.throws);
+        entry.quiet.push(s.quiet);
+        entry.throwRatio.push(s.throws / base.throws);
+        entry.quietRatio.push(s.quiet / base.quiet);
+        samples.set(key, entry);
+      };
+      record('bare', base);
+      for (const variant of ACTIONS) {
+        const id = variant.action === undefined ? undefined : await api.addAction(variant.action);
+        if (id !== undefined) await api.waitForStatus(id, AGENT_ID, 'installed');
+        record(variant.key, await sample(probed));
+        if (id !== undefined) {
+          const status = (await api.action(id)).statuses.find((st) => st.agentId === AGENT_ID);
+          if (status?.message !== undefined && /uncaught errors only/.test(status.message))
+            throw new Error(`the ${variant.key} action fell back to uncaught errors during the measurement: ${status.message}`);
+          await api.deleteAction(id);
+          await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${variant.key} action ${id}`);
+        }
+      }
+    }
+  } finally {
+    events.close();
+    await Promise.all([bare.stop(), probed.stop()]);
+    await Promise.all([cp.stop(), sink.stop()]);
+  }
+  const rows = [{ key: 'bare', label: 'no agent' }, ...ACTIONS].map(({ key, label }) => {
+    const s = samples.get(key)!;
+    return [label, duration(median(s.quiet)), ratio(median(s.quietRatio)), duration(median(s.throws)), ratio(median(s.throwRatio))];
+  });
+  return [
+    renderTable(['app', 'no error: per call', 'ratio', 'thrown and caught: per throw', 'ratio'], rows, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+    ]),
+    `The finished action, through the real agent: median of ${rounds} rounds; ratios to the app without the agent in the same round. Throws in ${BURSTS_PER_ROUND} bursts of ${BURST} a second apart per sample (the median burst).`,
+  ];
+}
 
 /** The session's side: pause state from the main thread; on a pause, optionally read a local, then resume. */
 const WORKER = `
@@ -81,8 +188,9 @@ const WORKLOADS = [
 
 const benchmark: Benchmark = {
   name: 'exception-pause',
-  title: 'Pause on exceptions (the breakpoint path of exception snapshots)',
+  title: 'Exception actions: what a caught error costs (the breakpoint path)',
   async run(ctx): Promise<Report> {
+    const agent = await finishedAction(ctx, ctx.options.rounds ?? 3);
     const rounds = ctx.options.rounds ?? 7;
     const worker = new Worker(WORKER, { eval: true });
     const use = (state: string, capture: boolean) =>
@@ -116,6 +224,7 @@ const benchmark: Benchmark = {
     ).map((cells, i) => [VARIANTS[i]!.label, ...cells]);
     return {
       blocks: [
+        ...agent,
         renderTable(['variant', 'no error: per call', 'ratio', 'thrown and caught: per throw', 'ratio'], rows, [
           'left',
           'right',
@@ -123,7 +232,7 @@ const benchmark: Benchmark = {
           'right',
           'right',
         ]),
-        `Median of ${rounds} interleaved rounds; ratios to no session in the same round. ${WORKLOADS[0].count} calls and ${WORKLOADS[1].count} throws per sample.`,
+        `The mechanism alone (a bare inspector session in the same process): median of ${rounds} interleaved rounds; ratios to no session in the same round. ${WORKLOADS[0].count} calls and ${WORKLOADS[1].count} throws per sample.`,
       ],
     };
   },

@@ -44,9 +44,18 @@ export interface ArmProbe {
   metric?: MetricArm;
   /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
   exception?: ExceptionAttributes;
+  /** An exception capture's caller frame: its values join the snapshot of the capture `key`, as caller `index` (1 = the throw site's caller). */
+  callerOf?: { key: number; index: number };
   /** A tic or toc of the agent's own calibration (main/break-calibration.ts): its intervals are V8's cost, not output. */
   calibration?: true;
 }
+
+/**
+ * Exception captures of caught errors wait, on the main thread, for their error to reach a
+ * framework's error handler (or to be thrown on uncaught): at most `max` at once, each for `ttlMs`.
+ * The worker keeps what it needs to publish them under the same bounds.
+ */
+export const HELD_CAPTURES = { max: 32, ttlMs: 30_000 } as const;
 
 /** OpenTelemetry's semantic conventions for an exception on a span. */
 export interface ExceptionAttributes {
@@ -124,11 +133,6 @@ export interface ResumeProbe {
   keys: number[];
 }
 
-/** worker → main: the session was recycled; count condition runs from zero. */
-export interface SessionRecycled {
-  t: 'recycled';
-}
-
 /** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
 export interface AgentReady {
   t: 'ready';
@@ -138,8 +142,8 @@ export interface AgentReady {
 export interface Calibrate {
   t: 'calibrate';
   runs: number;
-  /** A copy of the measured function to time; absent: the agent's own `calibrationTarget`. */
-  copy?: FunctionCopy;
+  /** A copy of the measured function to time, or of the agent's own small target. */
+  copy: FunctionCopy;
 }
 
 /**
@@ -159,7 +163,7 @@ export interface MetricPoints {
   points: { actionId: string; instrument: InstrumentSpec; value: number; attributes: Attributes }[];
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | SessionRecycled | AgentReady | Calibrate | MetricPoints;
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -181,12 +185,21 @@ export interface HitOutput {
 }
 
 /**
- * main → worker: log hits, seven values each: key, time, message, flags (1: emitted, 2: not for the live stream), then traceId,
- * spanId and traceFlags (null outside a trace; JSON, on the attach path, has no undefined).
+ * main → worker: log hits. Each hit is in `numbers`: the line's format (0: the line is the next
+ * of `texts`; otherwise a template's id, its pieces in `formats` of this batch or an earlier one),
+ * key, time, flags (1: emitted, 2: not for the live stream, 4: in a trace, whose traceId and
+ * spanId are the next two of `texts` and whose traceFlags comes next here), then, for a
+ * template, one value per placeholder: a number to print as it is, or NaN (null on the attach
+ * path) for the next of `texts`. Formatting numbers and joining the line is left
+ * to the worker: it is most of what a line costs the app's thread.
  */
 export interface PackedLogs {
   t: 'logs';
-  hits: (number | string | boolean | null)[];
+  /** A Float64Array from the main thread; an array on the attach path, where batches cross as JSON. */
+  numbers: Float64Array | (number | null)[];
+  texts: string[];
+  /** Templates first used in this batch: id, then the text around its placeholders. */
+  formats: [number, string[]][];
 }
 
 /** main → worker: counter hits since the last batch, as key and count pairs. */
@@ -278,12 +291,6 @@ export interface ProbePaused {
   reason: string;
 }
 
-/** main → worker: breakpoint conditions ran this many times since the last recycle; time for a new session. */
-export interface RecycleSession {
-  t: 'recycle';
-  hits: number;
-}
-
 /** main → worker: from now on every hit uses the settings of this `settings` message. */
 export interface SettingsApplied {
   t: 'settings-applied';
@@ -300,7 +307,6 @@ export type ToWorker =
   | ProbeDone
   | ProbeEvalError
   | ProbePaused
-  | RecycleSession
   | SettingsApplied
   | AgentNotice
   | Calibrated
@@ -320,6 +326,13 @@ export interface WorkerData {
    * and flushed its OpenTelemetry exports (or failed to). The exiting main thread waits on it.
    */
   exitFlushed: Int32Array;
-  /** The prepared-sites channel (agent/src/prepare/), when LIVEPROBE_PREPARE is set. */
-  prepared?: import('node:worker_threads').MessagePort;
+  /** The prepared-sites channel (agent/src/prepare/). */
+  prepared: import('node:worker_threads').MessagePort;
+  /** Files are prepared as they load (LIVEPROBE_PREPARE): the agent's status counts them. */
+  preparing: boolean;
+  /**
+   * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
+   * cannot be). The main thread waits on it before the app's first module loads.
+   */
+  sessionReady?: Int32Array;
 }

@@ -13,10 +13,12 @@ try {
 } catch {
   // The agent says so once it starts (AppOutput).
 }
+/** start.ts as bundled after tsc (agent/scripts/bundle-agent.mjs): one file costs the app less memory than its modules. */
+const START = './bundle/start.js';
 let started = false;
 if (process.env.LIVEPROBE_PREPARE?.trim() || process.env.LIVEPROBE_CONFIG?.trim()) {
   try {
-    require('./start.js');
+    require(START);
     started = true;
   } catch (err) {
     const code = (err as { code?: string }).code;
@@ -25,7 +27,7 @@ if (process.env.LIVEPROBE_PREPARE?.trim() || process.env.LIVEPROBE_CONFIG?.trim(
     else Object.defineProperty(globalThis, Symbol.for('liveprobe.lateStart'), { value: true });
   }
 }
-if (!started) import('./start.js').catch(fail);
+if (!started) import(START).catch(fail);
 if (process.env.LIVEPROBE_STARTUP_WAIT_MS?.trim()) {
   process.stderr.write(
     '[liveprobe] LIVEPROBE_STARTUP_WAIT_MS needs the agent loaded with --import; with --require the app starts without waiting\n',

@@ -10,6 +10,8 @@ export interface AgentSettings {
   /** LIVEPROBE_QUOTA_* and LIVEPROBE_CPU_BUDGET_*; `off` sets all three to 0, `default` leaves them unset. */
   quotas: 'default' | 'off';
   env?: Record<string, string>;
+  /** The module `--import` loads the agent with; the package's register by default (another build's to compare). */
+  register?: string;
 }
 
 export interface AppSettings {
@@ -33,7 +35,7 @@ export function appProcess(settings: AppSettings): Child {
   let env: Record<string, string> = { ...settings.env };
   const { agent } = settings;
   if (agent !== undefined) {
-    execArgv.push('--import', '@liveprobe/agent/register');
+    execArgv.push('--import', agent.register ?? '@liveprobe/agent/register');
     env = {
       ...env,
       LIVEPROBE_BROKER_URL: agent.broker,

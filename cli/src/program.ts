@@ -11,6 +11,7 @@ import { registerSnapshots } from './commands/snapshots.js';
 import { registerTail } from './commands/tail.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDap } from './commands/dap.js';
+import { registerPrepare } from './commands/prepare.js';
 import { registerToken } from './commands/token.js';
 import { registerUp } from './commands/up.js';
 import { DEFAULT_SERVER, type Context } from './context.js';
@@ -39,5 +40,6 @@ export function buildProgram(ctx: Context): Command {
   registerAudit(program, ctx);
   registerAttach(program, ctx);
   registerDap(program, ctx);
+  registerPrepare(program, ctx);
   return program;
 }

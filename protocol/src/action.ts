@@ -168,6 +168,9 @@ export const MetricActionInput = z
 
 export const DEFAULT_EXCEPTION_RATE = 3;
 export const DEFAULT_EXCEPTION_MAX_HITS = 100;
+/** Frames whose values an exception snapshot captures: the throw site and its callers, innermost first. */
+export const DEFAULT_EXCEPTION_FRAMES = 2;
+export const MAX_EXCEPTION_FRAMES = 8;
 
 /** A JavaScript regular expression, checked here so a bad one is refused before any agent sees it. */
 const MessagePattern = z
@@ -183,8 +186,20 @@ const MessagePattern = z
   });
 
 /**
- * Captures the throw site of errors the app does not catch, wherever they are thrown: no file or
- * line. Each distinct stack gives at most `ratePerMinute` snapshots a minute.
+ * A path glob the throw site's file must match (after source maps): `*` within a path segment,
+ * `**` across segments, `?` one character; without a leading `/` it matches at any directory.
+ */
+const FileGlob = z
+  .string()
+  .min(1, 'an empty glob matches nothing; write e.g. `src/**` or `**/checkout/*.ts`')
+  .max(300)
+  .refine((glob) => !glob.includes('\\'), 'write paths with `/`, also on Windows, e.g. `src/**/*.ts`')
+  .refine((glob) => !/^\s|\s$/.test(glob), 'the glob starts or ends with a space; remove it');
+
+/**
+ * Captures the throw site of errors the app does not catch, or that reach a framework's error
+ * handler, wherever they are thrown: no file or line. Each distinct stack gives at most
+ * `ratePerMinute` snapshots a minute.
  */
 export const ExceptionActionInput = z
   .object({
@@ -200,6 +215,15 @@ export const ExceptionActionInput = z
       .optional(),
     messagePattern: MessagePattern.optional(),
     ratePerMinute: z.number().int().min(1, 'at least 1 snapshot a minute per stack').max(600).default(DEFAULT_EXCEPTION_RATE),
+    /** Only errors thrown in a file matching one of these globs. */
+    files: z.array(FileGlob).min(1, 'give at least one glob, or leave `files` out to match any file').max(20).optional(),
+    /** How many frames, from the throw site outwards, have their arguments, locals and `this` captured. */
+    frames: z
+      .number()
+      .int()
+      .min(1, 'at least 1 frame: the throw site')
+      .max(MAX_EXCEPTION_FRAMES, `at most ${MAX_EXCEPTION_FRAMES} frames: each costs a capture while the app is paused`)
+      .default(DEFAULT_EXCEPTION_FRAMES),
   })
   .strict();
 
@@ -288,14 +312,23 @@ export const ExceptionAction = z.object({
   errorType: z.string().optional(),
   messagePattern: z.string().optional(),
   ratePerMinute: z.number().int(),
+  files: z.array(z.string()).optional(),
+  /** Absent in actions stored before it existed: the innermost frame only. */
+  frames: z.number().int().optional(),
 });
 export type ExceptionAction = z.infer<typeof ExceptionAction>;
 
 /** Where an action applies, as people read it: `src/server.ts:65`, `src/server.ts:checkout`, or any uncaught error. */
 export function actionWhere(action: Action): string {
-  if (action.type === 'exception') return action.errorType === undefined ? 'uncaught errors' : `uncaught ${action.errorType}`;
+  if (action.type === 'exception') return exceptionWhere(action);
   if (action.type === 'duration' && action.function !== undefined) return `${action.file}:${action.function}`;
   return `${action.file}:${action.line}`;
+}
+
+/** `reported errors`, `reported TypeError in src/**`: what an exception action catches. */
+export function exceptionWhere(action: Pick<ExceptionAction, 'errorType' | 'files'>): string {
+  const what = `reported ${action.errorType ?? 'errors'}`;
+  return action.files === undefined ? what : `${what} in ${action.files.join(', ')}`;
 }
 
 export type AnyMetricAction = CounterAction | TicTocAction | DurationAction | MetricAction;

@@ -1,17 +1,22 @@
 import { z } from 'zod';
 import { LogLevel } from './action.js';
 import { SnapshotEvent } from './snapshot.js';
-
-/** How many files left untouched a prepare summary names; the rest are only counted. */
-export const PREPARE_FAILURES_LISTED = 20;
+import { PREPARE_FAILURES_LISTED } from './status-words.js';
 
 /**
  * How the files an in-process agent prepared at load time fared (install path 2,
- * LIVEPROBE_PREPARE). Files that load later (a lazy `require` or `import()`) update it.
+ * LIVEPROBE_PREPARE), and how many files prepared at build time it took. Files that load later
+ * (a lazy `require` or `import()`) update it.
  */
 export const PrepareSummary = z.object({
   transformed: z.number().int().nonnegative().meta({ description: 'files rewritten with probe sites as they loaded' }),
   cached: z.number().int().nonnegative().meta({ description: 'files prepared from the on-disk cache' }),
+  prebuilt: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({ description: 'files prepared at build time (`liveprobe prepare`) that bound to the agent as they loaded' }),
   failed: z
     .number()
     .int()
@@ -50,12 +55,6 @@ export const ActionState = z.enum(ACTION_STATES);
 export type ActionState = z.infer<typeof ActionState>;
 
 export const Location = z.object({ file: z.string(), line: z.number().int() });
-
-/**
- * Ends the message of an `error` status whose action still waits for its script to load (it
- * installs when one matches): tools tell "waiting" from "refused" by it.
- */
-export const WAITING_FOR_SCRIPT = '(it will install if such a script loads)';
 
 /** An agent's report on one action: installed where, or why not. */
 export const ActionStatusEvent = z.object({

@@ -38,6 +38,17 @@ export const ThrownError = z.object({
 });
 export type ThrownError = z.infer<typeof ThrownError>;
 
+/** For an exception snapshot: a caller of the throw site, with the values in its frame. */
+export const OuterFrame = z.object({
+  location: z.object({ file: z.string(), line: z.number().int(), function: z.string().optional() }),
+  arguments: z.array(NamedValue),
+  locals: z.array(NamedValue),
+  /** Its closures' and module's values, as a snapshot's `scopes`. */
+  scopes: z.array(ScopeCapture).optional(),
+  this: CapturedValue.optional(),
+});
+export type OuterFrame = z.infer<typeof OuterFrame>;
+
 /** What a snapshot action captured at one hit. */
 export const SnapshotData = z.object({
   location: z.object({ file: z.string(), line: z.number().int(), function: z.string().optional() }),
@@ -55,6 +66,8 @@ export const SnapshotData = z.object({
   traceId: z.string().optional(),
   spanId: z.string().optional(),
   exception: ThrownError.optional(),
+  /** For an exception snapshot: the throw site's callers, innermost first, up to the action's `frames` bound. */
+  frames: z.array(OuterFrame).optional(),
 });
 export type SnapshotData = z.infer<typeof SnapshotData>;
 

@@ -1,6 +1,13 @@
 /** Every MQTT topic liveprobe uses, built in one place (docs/architecture.md §3). */
 export const DEFAULT_TOPIC_PREFIX = 'liveprobe/v1';
 
+/** Tags and agent ids become MQTT topic levels, so they may not contain `/`, `+`, `#` or spaces. */
+export const TOPIC_SAFE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function isTopicSafe(name: string): boolean {
+  return TOPIC_SAFE.test(name);
+}
+
 export interface Topics {
   tagActions(tag: string): string;
   agentActions(agentId: string): string;

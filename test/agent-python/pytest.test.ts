@@ -1,5 +1,6 @@
 // The Python agent's own checks: its unit tests (agent-python/tests: the parser against the shared
-// expression vectors, read-only evaluation, redaction) run by pytest, and mypy, in the agent's venv.
+// expression vectors, read-only evaluation, redaction, a log hit's two halves and its bounded queue)
+// run by pytest, and mypy, in the agent's venv.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';

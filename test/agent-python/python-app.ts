@@ -15,7 +15,8 @@ export const FIXTURES = 'test/agent-python/fixtures';
 /** The virtual environment with liveprobe-agent and its test extras, created on first use. */
 export function ensureVenv(): void {
   const ready =
-    existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import liveprobe_agent, flask, pytest, mypy'], { stdio: 'ignore' }).status === 0;
+    existsSync(PYTHON) &&
+    spawnSync(PYTHON, ['-c', 'import liveprobe_agent, flask, pytest, mypy, gunicorn'], { stdio: 'ignore' }).status === 0;
   if (ready) return;
   const steps: [string, string[]][] = [
     ['python3', ['-m', 'venv', VENV]],

@@ -4,7 +4,7 @@
 // of any scope runs, the agent's own names and files are out of reach, and one expression
 // cannot freeze the app. Every response reports how many of the app's getters ran: 0.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
@@ -263,11 +263,17 @@ for (const mode of ['breakpoint', 'prepared'] as const) {
       readFileSync(fromRoot(hookFile), 'utf8')
         .split('\n')
         .findIndex((l) => l.includes('this.run(probe, { values, self }')) + 1;
-    const compileFile = 'agent/dist/main/compile.js';
+    // The app thread runs the agent from its bundle (agent/scripts/bundle-agent.mjs): the chunk compiling expressions.
+    const bundle = 'agent/dist/bundle';
+    const compileChunk = readdirSync(fromRoot(bundle)).find((name) =>
+      readFileSync(fromRoot(`${bundle}/${name}`), 'utf8').includes('function compileExpression('),
+    );
+    assert.ok(compileChunk !== undefined, 'the bundle compiles expressions');
+    const compileFile = `${bundle}/${compileChunk}`;
     const compileLine =
       readFileSync(fromRoot(compileFile), 'utf8')
         .split('\n')
-        .findIndex((l) => l.includes('return evaluate(frame);')) + 1;
+        .findIndex((l) => l.includes('function compileExpression(')) + 1;
     assert.ok(hookLine > 0 && compileLine > 0);
     const own = [
       await addAction(cp, { type: 'log', file: hookFile, line: hookLine, template: 'inside {values}', tags: ['secrets'] }),
@@ -277,7 +283,7 @@ for (const mode of ['breakpoint', 'prepared'] as const) {
     for (const { action } of own) {
       assert.match(
         (await statusOf(events, action.id, 'error')).message ?? '',
-        /^file `.*(probe-hook|compile)\.js` is part of the liveprobe agent itself; the agent never probes its own code/,
+        /^file `.*(probe-hook|chunk-\w+)\.js` is part of the liveprobe agent itself; the agent never probes its own code/,
       );
     }
     // A later action still works, and nothing came from the refused ones.

@@ -49,7 +49,7 @@ test('an uncaught error in an HTTP handler gives a snapshot of its throw site: l
   const { cp, snapshots, events, shop } = await stack(t, { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'failing' });
   const added = await cli(['exception', 'add', '--tag', 'e2e'], { server: cp.url });
   assert.equal(added.code, 0, added.stderr);
-  const created = /created (act_\w+) \(exception at uncaught errors\); list its snapshots with: liveprobe snapshots --action act_\w+/.exec(
+  const created = /created (act_\w+) \(exception at reported errors\); list its snapshots with: liveprobe snapshots --action act_\w+/.exec(
     added.stdout,
   );
   assert.ok(created, added.stdout);
@@ -89,7 +89,7 @@ test('an uncaught error in an HTTP handler gives a snapshot of its throw site: l
   assert.match(shown.stdout, /error +Error: card of grace declined after 3 attempts/);
   assert.match(shown.stdout, /caused by +TypeError: gateway eu-west refused card_declined/);
   const actions = await cli(['actions'], { server: cp.url });
-  assert.match(actions.stdout, new RegExp(`${action.id} +exception +uncaught errors`));
+  assert.match(actions.stdout, new RegExp(`${action.id} +exception +reported errors`));
 });
 
 test('repeated throws from one stack are deduplicated to the rate; another stack still gets its own', async (t) => {
@@ -198,4 +198,16 @@ test('in a TypeScript app the throw site and the stack are named in the TypeScri
   assert.deepEqual(find(s.arguments, 'cents'), { t: 'number', v: 9000 });
   assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
   assert.equal(s.exception?.message, 'refund of 9000 over the limit of 5000');
+});
+
+test('an error caught, then thrown again uncaught, is captured at its first throw site', async (t) => {
+  const { cp, snapshots, events, shop } = await stack(t);
+  const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'], errorType: 'ValidationError' });
+  await events.waitFor(installed(action.id), WAIT, 'the exception action installs');
+
+  assert.equal((await fetch(`${shop.url}/revalidate?amount=-2`)).status, 500);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the rethrown error');
+  assert.equal(s.location.line, lineOf(APP, 'throw-validate'), 'where it was first thrown, not the rethrow');
+  assert.equal(find(s.locals, 'problems').t, 'array');
+  assert.match(shop.output(), /giving up on: invalid order: negative amount/);
 });

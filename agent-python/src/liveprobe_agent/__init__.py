@@ -12,11 +12,12 @@ __all__ = ['start', '__version__']
 
 _lock = threading.Lock()
 _agent: Any = None
+_fork_hook = False
 
 
 def start() -> Any:
     """Starts the agent once per process; a configuration mistake disables it and says why on stderr."""
-    global _agent
+    global _agent, _fork_hook
     with _lock:
         if _agent is not None:
             return _agent
@@ -30,16 +31,28 @@ def start() -> Any:
         from .agent import Agent
         _agent = Agent(config)
         _agent.start()
+        if not _fork_hook:
+            # Registered after the agent's imports: hooks run in registration order in a forked
+            # child, so `logging` (which paho uses) has released its lock before this one starts
+            # an agent there.
+            os.register_at_fork(after_in_child=_after_fork)
+            _fork_hook = True
         return _agent
 
 
 def _after_fork() -> None:
-    """A forked child has none of the agent's threads: its probes go quiet, and start() may run again."""
+    """A forked child (a pre-fork server's worker, a multiprocessing worker) has none of the
+    agent's threads and shares its MQTT socket: the inherited agent is retired without touching
+    the socket, its code changes undone, and the child starts an agent of its own."""
     global _agent
-    if _agent:
-        for entry in _agent.engine.installed.values():
-            entry.probe.off = True
-    _agent = None
+    inherited, _agent = _agent, None
+    if not inherited:
+        return
+    try:
+        inherited.retire_in_child()
+    except Exception as err:  # the child must run whatever happens to the agent
+        print(f'[liveprobe] could not retire the parent\'s agent in a forked child: {err!r}', file=sys.stderr)
+    from .config import agent_id_in_child
+    os.environ['LIVEPROBE_AGENT_ID'] = agent_id_in_child(os.environ.get('LIVEPROBE_AGENT_ID'))
+    start()
 
-
-os.register_at_fork(after_in_child=_after_fork)

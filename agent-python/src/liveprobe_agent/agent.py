@@ -19,12 +19,18 @@ from .config import AgentConfig, ConfigError, read_config
 from .engine import Engine
 from .live_output import LiveOutput
 from .otel_out import OtelOut
-from .probe import ArmedProbe, Settings
+from .probe import MAX_OUTBOX, ArmedProbe, Settings, span_ids
 from .quota import CpuBudget, RateLimit
 from .redaction import Redaction
 from .serialize import render
 
 DRAIN_SECONDS = 0.02
+# With no action installed or waiting there is nothing to drain: wake less often, so an idle agent
+# takes the GIL from the app 4 times a second, not 50 (desired state still wakes it at once).
+IDLE_SECONDS = 0.25
+DROPPED_REPORT_SECONDS = 1.0
+QUEUE_FULL = (f"export_queue_full: the agent's queue of hits waiting for its thread was full ({MAX_OUTBOX:,} hits), so these hits "
+              'were counted, not exported; add a condition to the action or move it to a line that runs less often')
 CONFIG_POLL_SECONDS = 1.0
 MAX_SUMMARY_LENGTH = 1000
 
@@ -65,6 +71,7 @@ class Agent:
         self.stopped = threading.Event()
         self.armed_any = False
         self.config_checked = 0.0
+        self.drops_reported = 0.0
 
     def start(self) -> None:
         self.link.start()
@@ -92,7 +99,8 @@ class Agent:
         last_heartbeat = time.monotonic()
         while not self.stopped.is_set():
             try:
-                kind, payload = self.tasks.get(timeout=DRAIN_SECONDS)
+                busy = self.engine.installed or self.engine.waiting or self.outbox
+                kind, payload = self.tasks.get(timeout=DRAIN_SECONDS if busy else IDLE_SECONDS)
                 if kind == 'desired':
                     self.armed_any = self.armed_any or bool(payload)
                     self.engine.reconcile(payload)
@@ -138,8 +146,12 @@ class Agent:
         self.log(f'applied the settings of {path}')
 
     def drain(self) -> None:
+        # Hits dropped at a full queue: one notice a second per action, however fast they come.
+        drops = time.monotonic() - self.drops_reported >= DROPPED_REPORT_SECONDS
+        if drops:
+            self.drops_reported = time.monotonic()
         for entry in list(self.engine.installed.values()):
-            self.drain_counts(entry.probe)
+            self.drain_counts(entry.probe, drops)
         while self.outbox:
             item = self.outbox.popleft()
             getattr(self, 'on_' + item[0])(*item[1:])
@@ -158,7 +170,20 @@ class Agent:
     def line_of(self, probe: ArmedProbe) -> dict[str, Any]:
         return {'kind': 'output', 'agentId': self.config.agent_id, 'actionId': probe.id, 'level': probe.action.get('level', 'info'), 'file': probe.file, 'line': probe.line}
 
-    def on_log(self, probe: ArmedProbe, time_s: float, message: str, ids: tuple[str, str, int] | None) -> None:
+    def on_log(self, probe: ArmedProbe, time_s: float, values: list[Any], otel_context: Any) -> None:
+        # This thread holds the app's GIL too: its work for a hit counts against the CPU budget.
+        started = time.thread_time()
+        try:
+            self.output_log(probe, time_s, values, otel_context)
+        finally:
+            if self.settings.cpu_ms_per_second > 0:
+                probe.spend_seconds(time.thread_time() - started, time.perf_counter())
+
+    def output_log(self, probe: ArmedProbe, time_s: float, values: list[Any], otel_context: Any) -> None:
+        message = probe.message(values)
+        if not probe.spend_bytes(len(message), time_s):
+            return
+        ids = span_ids(otel_context)
         self.otel.emit(probe.action['level'], message, time_s, self.attributes(probe), ids)
         if not self.live.admit(probe.id):
             return
@@ -199,17 +224,26 @@ class Agent:
         suffix = f' ({count} times since the last report)' if count > 1 else ''
         self.report(probe.id, 'error', message + suffix, {'file': probe.file, 'line': probe.line})
 
-    def drain_counts(self, probe: ArmedProbe) -> None:
-        if probe.overflow:
+    def drain_counts(self, probe: ArmedProbe, drops: bool = True) -> None:
+        if probe.overflow and drops:
             count = probe.overflow
             probe.overflow -= count
             self.link.publish_event({'kind': 'dropped', 'agentId': self.config.agent_id, 'time': now_iso(), 'actionId': probe.id, 'count': count,
-                                     'reason': "the agent's thread fell behind the action's hits; these hits were not exported"})
+                                     'reason': QUEUE_FULL})
         if probe.counted:
             count = probe.counted
             probe.counted -= count
             self.otel.record(probe.action, count, {})
             self.live.count(self.line_of(probe), probe.action['name'], count)
+
+    def retire_in_child(self) -> None:
+        """In a forked child: this agent's threads did not come along and its socket is the
+        parent's, so it goes quiet without a word to the broker, and its probes leave the code."""
+        atexit.unregister(self.exit)
+        self.stopped.set()
+        self.link.forget_in_child()
+        self.engine.close()
+        self.engine.mechanism.close()
 
     def exit(self) -> None:
         """The app is exiting: hand over the last hits and flush the exports, bounded."""

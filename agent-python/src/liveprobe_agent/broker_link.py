@@ -92,6 +92,16 @@ class BrokerLink:
                 self.unsent_status.pop(next(iter(self.unsent_status)))
             self.unsent_status[event['actionId']] = event
 
+    def forget_in_child(self) -> None:
+        """In a forked child: drop this process's copies of the parent's sockets without a word
+        on them (closing a copy leaves the parent's connection open; keeping it would keep the
+        connection alive at the broker after the parent closed it)."""
+        self.connected = False
+        sockets = [self.client.socket(), getattr(self.client, '_sockpairR', None), getattr(self.client, '_sockpairW', None)]
+        for sock in sockets:
+            if sock is not None:
+                sock.close()
+
     def close(self) -> None:
         if self.connected:
             info = self.client.publish(self.status_topic, json.dumps({'state': 'offline', 'agentId': self.config.agent_id}), qos=1, retain=True)

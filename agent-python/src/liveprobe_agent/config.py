@@ -187,6 +187,14 @@ def _redaction(env: Mapping[str, str], file: dict[str, Any]) -> RedactionSetting
     return RedactionSettings(keys=keys, patterns=patterns, regexes=regexes)
 
 
+def agent_id_in_child(configured: str | None) -> str:
+    """A forked worker's id: a new default one, or the configured id with the worker's pid, so
+    the workers of one server are distinct agents."""
+    if configured is None or not configured.strip():
+        return _default_agent_id()
+    return f'{configured.strip()}-{os.getpid()}'
+
+
 def _default_agent_id() -> str:
     host = re.sub(r'[^A-Za-z0-9._-]', '-', socket.gethostname())[:40] or 'host'
     return f'{host}-{os.getpid()}-{secrets.token_hex(3)}'

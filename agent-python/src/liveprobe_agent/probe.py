@@ -1,7 +1,8 @@
 """The application-thread side of one installed action: what runs at a hit. It checks expiry and
-quotas, evaluates the condition and the action's expressions read-only, and appends what it
-produced to the outbox, which the agent's own thread turns into OpenTelemetry and MQTT output.
-Nothing here may raise into the application."""
+the CPU budget, evaluates the condition and the action's expressions read-only, and appends what
+they read to the outbox, a bounded queue: the agent's own thread formats, redacts, applies the
+byte quota and turns it into OpenTelemetry and MQTT output. Nothing here may raise into the
+application."""
 from __future__ import annotations
 
 import contextvars
@@ -14,15 +15,17 @@ from datetime import datetime
 from typing import Any, Callable
 
 from opentelemetry import trace
+from opentelemetry.context import Context, get_current
 
 from .expression.evaluate import compile_expression, truthy
 from .expression.parse import parse_expression
 from .expression.template import parse_template
 from .frame_scope import FrameScope
+from .log_line import Failed, hold, message, shown
 from .quota import CpuBudget, RateLimit
 from .redaction import Redaction
 from .safe_read import EvalError
-from .serialize import Capture, CaptureLimits, render
+from .serialize import Capture, CaptureLimits
 from .snapshot import capture_snapshot
 
 ERROR_REPORT_SECONDS = 5.0
@@ -43,8 +46,9 @@ class Settings:
     is_blocked_variable: Callable[[str], bool]
 
 
-def span_ids() -> tuple[str, str, int] | None:
-    context = trace.get_current_span().get_span_context()
+def span_ids(otel_context: Context | None = None) -> tuple[str, str, int] | None:
+    """The trace the hit ran in: now, or from the context the hit kept (on the agent's thread)."""
+    context = trace.get_current_span(otel_context).get_span_context()
     if not context.is_valid:
         return None
     return f'{context.trace_id:032x}', f'{context.span_id:016x}', int(context.trace_flags)
@@ -96,14 +100,7 @@ class ArmedProbe:
         return out
 
     def text(self, value: Any) -> str:
-        kind = type(value)
-        if kind is str:
-            shown = self.settings.redaction.scrub(value)
-            limit = self.settings.capture.string_length
-            return shown if len(shown) <= limit else f'{shown[:limit]}…(+{len(shown) - limit} chars)'
-        if kind is int or kind is float:
-            return repr(value)
-        return render(Capture(self.settings.capture, self.settings.redaction).value(value))
+        return shown(value, self.settings.capture, self.settings.redaction)
 
     # Sites call one of these with the probed frame.
     def hit(self, frame: types.FrameType) -> None:
@@ -146,10 +143,8 @@ class ArmedProbe:
             self.overflow += 1
             return
         if kind == 'log':
-            message = self.format(scope, now)
-            if not self.spend_bytes(len(message), now):
-                return
-            self.outbox.append(('log', self, now, message, span_ids()))
+            # The OpenTelemetry context is immutable: the agent's thread reads the trace from it.
+            self.outbox.append(('log', self, now, self.placeholders(scope, now), get_current()))
         elif kind == 'snapshot':
             data = capture_snapshot(frame, Capture(self.settings.capture, self.settings.redaction), self.watches,
                                     self.settings.is_blocked_variable, started)
@@ -188,20 +183,23 @@ class ArmedProbe:
             self.eval_error(f'condition `{self.action["condition"]}`: {err}', now)
             return False
 
-    def format(self, scope: FrameScope, now: float) -> str:
-        out = []
-        for text, evaluate in self.template:
+    def placeholders(self, scope: FrameScope, now: float) -> list[Any]:
+        """On the app's thread: what the template's placeholders read at this hit."""
+        out: list[Any] = []
+        limits, redaction = self.settings.capture, self.settings.redaction
+        for source, evaluate in self.template:
             if evaluate is None:
-                out.append(text)
                 continue
             try:
-                value = evaluate(scope)
+                out.append(hold(evaluate(scope), limits, redaction))
             except EvalError as err:
-                self.eval_error(f'template `{{{text}}}`: {err}', now)
-                out.append(f'<{err}>')
-                continue
-            out.append(self.text(value))
-        return ''.join(out)
+                self.eval_error(f'template `{{{source}}}`: {err}', now)
+                out.append(Failed(str(err)))
+        return out
+
+    def message(self, values: list[Any]) -> str:
+        """On the agent's thread: the line's text, redacted and shortened."""
+        return message(self.template, values, self.settings.capture, self.settings.redaction)
 
     def metric_value(self, scope: FrameScope) -> float | None:
         try:
@@ -237,7 +235,11 @@ class ArmedProbe:
         if self.settings.cpu_ms_per_second <= 0:
             return
         ended = _perf()
-        if not self.settings.cpu.spend(ended - started, ended) and not self.done:
+        self.spend_seconds(ended - started, ended)
+
+    def spend_seconds(self, seconds: float, now: float) -> None:
+        """Probe time: on the app's thread, or the agent's thread's work for a hit (it holds the same GIL)."""
+        if not self.settings.cpu.spend(seconds, now) and not self.done:
             self.pause(f'paused: the agent spent its CPU budget of {self.settings.cpu_ms_per_second:g} ms per second in probes')
 
     def pause(self, reason: str) -> None:

@@ -38,20 +38,28 @@ REDACTED = Redacted()
 
 
 class Capture:
-    """One capture (a snapshot or a log line): its byte budget is shared by every value in it."""
+    """One capture (a snapshot or a log line): its byte budget is shared by every value in it.
+    With `defer_strings`, strings are kept as they are (immutable, so still the value at the hit)
+    and `finish` redacts and shortens them later, on the agent's thread."""
 
-    def __init__(self, limits: CaptureLimits, redaction: Redaction) -> None:
+    def __init__(self, limits: CaptureLimits, redaction: Redaction, defer_strings: bool = False) -> None:
         self.limits = limits
         self.redaction = redaction
         self.left = limits.total_bytes
         self.truncated = False
+        self.defer_strings = defer_strings
 
     def value(self, value: Any, depth: int = 0, path: tuple[int, ...] = ()) -> dict[str, Any]:
         if self.left <= 0:
             self.truncated = True
             return {'t': 'truncated'}
         captured = self._value(value, depth, path)
-        self.left -= 16 if captured['t'] in ('object', 'array', 'map', 'set') else len(str(captured.get('v', ''))) + 16
+        t = captured['t']
+        if t in ('object', 'array', 'map', 'set'):
+            self.left -= 16
+        else:
+            # A deferred string will be shortened to the limit: it counts as that.
+            self.left -= 16 + (min(len(captured['v']), self.limits.string_length) if t == 'string' else len(str(captured.get('v', ''))))
         return captured
 
     def named(self, name: str, value: Any) -> dict[str, Any]:
@@ -116,9 +124,33 @@ class Capture:
         return self._object(value, cls_name, depth, inner)
 
     def _string(self, text: str) -> dict[str, Any]:
+        if self.defer_strings:
+            return {'t': 'string', 'v': text}
+        return self._shown(text)
+
+    def _shown(self, text: str) -> dict[str, Any]:
         text = self.redaction.scrub(text)
         limit = self.limits.string_length
         return {'t': 'string', 'v': text} if len(text) <= limit else {'t': 'string', 'v': text[:limit], 'len': len(text)}
+
+    def finish(self, captured: dict[str, Any]) -> dict[str, Any]:
+        """Redacts and shortens, in place, the strings a `defer_strings` capture kept as they were."""
+        t = captured['t']
+        if t == 'string':
+            shown = self._shown(captured['v'])
+            captured.clear()
+            captured.update(shown)
+        elif t == 'object':
+            for _, item in captured['props']:
+                self.finish(item)
+        elif t in ('array', 'set'):
+            for item in captured['items']:
+                self.finish(item)
+        elif t == 'map':
+            for key, item in captured['entries']:
+                self.finish(key)
+                self.finish(item)
+        return captured
 
     def _props(self, entries: list[tuple[str, Any]], total: int, cls: str | None, depth: int, path: tuple[int, ...]) -> dict[str, Any]:
         props = []

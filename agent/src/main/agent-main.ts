@@ -9,6 +9,7 @@ import { AppOtel } from './app-otel.js';
 import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
+import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;
@@ -41,9 +42,17 @@ export function startAgent(settings?: Record<string, string>): void {
   const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
   const exitFlushed = new Int32Array(new SharedArrayBuffer(4));
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
-  // Install path 2: prepared files (LIVEPROBE_PREPARE); undefined when nothing is prepared.
+  // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
-  const data: WorkerData = { port: port2, sessionOpen, exitFlushed, ...(prepared === undefined ? {} : { prepared }) };
+  const sessionReady = openSessionAtStartup({ ...process.env, ...settings }) ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  const data: WorkerData = {
+    port: port2,
+    sessionOpen,
+    exitFlushed,
+    prepared: prepared.port,
+    preparing: prepared.preparing,
+    ...(sessionReady === undefined ? {} : { sessionReady }),
+  };
   // A job or a function that ends right after a hit would lose it, and batched exports with it.
   // Node also prints "Waiting for the debugger to disconnect..." if the session is still open.
   process.once('exit', () => {
@@ -53,9 +62,12 @@ export function startAgent(settings?: Record<string, string>): void {
     port1.postMessage(message);
     Atomics.wait(exitFlushed, 0, 0, exitWaitMs);
   });
-  const worker = new Worker(new URL('../worker/worker.js', import.meta.url), {
+  // worker/worker.ts (or, with LIVEPROBE_INSPECTOR_SESSION=startup, worker/startup-entry.ts) bundled
+  // into one file by agent/scripts/bundle-agent.mjs: a fraction of the memory.
+  const entry = sessionReady === undefined ? '../worker-bundle/agent-worker.js' : '../worker-bundle/agent-worker-startup.js';
+  const worker = new Worker(new URL(entry, import.meta.url), {
     workerData: data,
-    transferList: prepared === undefined ? [port2] : [port2, prepared],
+    transferList: [port2, prepared.port],
     // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
     execArgv: [],
     ...(settings === undefined ? {} : { env: { ...process.env, ...settings } }),
@@ -70,6 +82,33 @@ export function startAgent(settings?: Record<string, string>): void {
   // The agent must never keep the app alive.
   worker.unref();
   port1.unref();
+  if (sessionReady !== undefined) waitForSession(sessionReady);
+}
+
+/** The longest the app's start waits for the agent's inspector session (LIVEPROBE_INSPECTOR_SESSION=startup). */
+const SESSION_WAIT_MS = 3000;
+
+/** `env`: the worker's. A value the worker refuses (it says why) opens nothing at start-up. */
+function openSessionAtStartup(env: NodeJS.ProcessEnv): boolean {
+  try {
+    return inspectorSessionMode(env) === 'startup';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Blocks until the worker's session is open, so V8 reports each of the app's scripts as it loads
+ * rather than all at once at the first install. V8 serves the worker's commands during the wait.
+ */
+function waitForSession(ready: Int32Array): void {
+  if (Atomics.wait(ready, 0, 0, SESSION_WAIT_MS) === 'timed-out') {
+    process.stderr.write(
+      `[liveprobe] the app starts before the agent's inspector session opened (waited ${SESSION_WAIT_MS} ms); when it opens, the app pauses while V8 reports the scripts loaded until then\n`,
+    );
+  } else if (process.env.LIVEPROBE_LOG_LEVEL === 'debug') {
+    process.stderr.write('[liveprobe] inspector session open; the app starts\n');
+  }
 }
 
 /** Measured in docs/BENCHMARKS.md (agent memory): the RSS it saves against the throughput it keeps. */

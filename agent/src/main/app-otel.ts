@@ -3,12 +3,22 @@
  * (e.g. auto-instrumentations-node/register), records go to its global LoggerProvider, so
  * they carry its resource and processors; otherwise the worker exports them.
  */
+import { createRequire } from 'node:module';
 import { AGENT_VERSION } from '../settings/agent-version.js';
-import { context, trace, type Attributes, type MeterProvider, type SpanContext, type TracerProvider } from '@opentelemetry/api';
+import type { Attributes, MeterProvider, SpanContext, TracerProvider } from '@opentelemetry/api';
 import type { MetricPoints } from '../bridge.js';
 import { type Recorder, recorderFor } from '../metric-instruments.js';
 import type { Logger, LoggerProvider, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel } from '@liveprobe/protocol';
+
+type OtelApi = typeof import('@opentelemetry/api');
+let otelApi: OtelApi | undefined;
+/**
+ * @opentelemetry/api, loaded once the app has an OpenTelemetry SDK: in an app without one it
+ * would only cost RSS (~6 MiB on Node 20). Required, not imported: an ES module importing this
+ * CommonJS package costs Node 20 another ~6 MiB (its scan of CommonJS exports).
+ */
+const api = (): OtelApi => (otelApi ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi);
 
 const LOGS_API_KEY = Symbol.for('io.opentelemetry.js.api.logs');
 /** Where @opentelemetry/api 1.x keeps what the app registered; `trace` is set with a TracerProvider. */
@@ -40,8 +50,19 @@ function givenHolder(): GivenProviders {
 export const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
 export function activeSpanContext(): SpanContext | undefined {
+  // Nothing registered with the API (no context manager): no span can be active.
+  if ((globalThis as Record<symbol, unknown>)[API_KEY] === undefined) return undefined;
+  const { context, trace } = api();
   const spanContext = trace.getSpan(context.active())?.spanContext();
   return spanContext !== undefined && trace.isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/**
+ * Whether a span can be active: only once the app registered a context manager (an SDK's
+ * start does), read as plain data. Without one, `context.active()` is always the root context.
+ */
+export function spansPossible(): boolean {
+  return (globalThis as Record<symbol, { context?: unknown } | undefined>)[API_KEY]?.context !== undefined;
 }
 
 export class AppOtel {
@@ -121,9 +142,15 @@ export class AppOtel {
     const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_KEY];
     const provider = registered?.trace === undefined ? given()?.tracerProvider : undefined;
     if (provider === undefined && registered?.trace === undefined) return false;
+    const { context, trace } = api();
     const tracer = provider === undefined ? trace.getTracer('liveprobe', AGENT_VERSION) : provider.getTracer('liveprobe', AGENT_VERSION);
     tracer.startSpan(name, { attributes, startTime: time }, context.active()).end(time);
     return true;
+  }
+
+  /** Whether `emit` would take a record now (the app has a logs SDK whose records go somewhere). */
+  takesLogs(): boolean {
+    return this.appLogger() !== undefined;
   }
 
   /** Emits through the app's SDK; false when there is none and the worker must export instead. */
@@ -135,7 +162,7 @@ export class AppOtel {
       severityText: level.toUpperCase(),
       body: message,
       attributes,
-      context: context.active(),
+      context: api().context.active(),
     });
     return true;
   }

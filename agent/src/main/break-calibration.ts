@@ -6,7 +6,7 @@
  * exit, building the frame's scope for the condition, resuming after the entry). V8 re-reads the
  * function's source and scope at each break, so that cost grows with the function: for a
  * duration the target is a copy of the measured function whose statements are kept but never
- * run (worker/function-copy.ts), otherwise `calibrationTarget`.
+ * run (worker/function-copy.ts), otherwise a copy of a small function of the agent's.
  *
  * The shortest, not a typical one: V8's cost varies by a factor of 2–4 from one hit to the next,
  * and a typical cost taken off would report most short calls shorter than the app's time; with
@@ -21,12 +21,6 @@ const AsyncFunctionMaker = Object.getPrototypeOf(async () => {}).constructor as 
 
 /** Between calls: back to back, the caches stay warm and V8's cost reads lower than an app's call sees it. */
 const GAP_MS = 5;
-
-/** The agent's own target. Its first statement is its entry, its `return` its exit. */
-export function calibrationTarget(n: number): number {
-  const next = n + 1;
-  return next;
-}
 
 export interface CalibrationResult {
   /** The shortest measured interval, in milliseconds; undefined when no call was timed. */
@@ -43,8 +37,8 @@ export class BreakCalibration {
   }
 
   /** Calls the target `runs` times, one per timer turn, while the worker's breakpoints are on it. */
-  async run(runs: number, copy: FunctionCopy | undefined): Promise<CalibrationResult> {
-    const target = copy === undefined ? () => calibrationTarget(0) : compiledCopy(copy);
+  async run(runs: number, copy: FunctionCopy): Promise<CalibrationResult> {
+    const target = compiledCopy(copy);
     if (target === undefined) return { overheadMs: undefined };
     const samples: number[] = [];
     this.samples = samples;

@@ -254,7 +254,22 @@ function sourceOf(expr: Expr): string {
   }
 }
 
-export type CompiledTemplate = (frame: Frame) => string;
+/** A log template, compiled: call it for the line as text, or let the worker format it from `values`. */
+export interface CompiledTemplate {
+  (frame: Frame): string;
+  /** Names `pieces` to the worker, which formats the lines packed with `values` (hit-batch.ts). */
+  readonly id: number;
+  /** The text around the placeholders: one piece more than there are placeholders. */
+  readonly pieces: readonly string[];
+  /**
+   * The placeholders' values into `out`, in order: a number the worker prints as it is (as the
+   * line here would), or the text made here, bounded and redacted, of anything else. Returns
+   * the line's length, exact but for fractions and large numbers (counted as the longest a number prints).
+   */
+  values(frame: Frame, out: (number | string)[]): number;
+}
+
+let templates = 0;
 
 /**
  * `onError` receives a placeholder's failure; the line is still produced with the error in its
@@ -266,31 +281,73 @@ export function compileTemplate(
   onError: (message: string) => void,
   text: TextOptions = DEFAULT_TEXT,
 ): CompiledTemplate {
-  const pieces = parts.map((part): Compiled | string => ('text' in part ? part.text : compileExpression(part.expr, roots, text)));
-  return (frame) => {
-    const budget = new CaptureBudget(text.limits.totalBytes);
-    let out = '';
-    for (const piece of pieces) {
-      if (typeof piece === 'string') out += piece;
-      else {
-        // One failing placeholder should not hide the rest of the line.
-        try {
-          out += toText(piece(frame), text, budget);
-        } catch (err) {
-          const message = errorMessage(err);
-          onError(message);
-          out += `<${message}>`;
-        }
-      }
+  const pieces: string[] = [''];
+  const placeholders: Compiled[] = [];
+  for (const part of parts) {
+    if ('text' in part) pieces[pieces.length - 1] += part.text;
+    else {
+      placeholders.push(compileExpression(part.expr, roots, text));
+      pieces.push('');
     }
+  }
+  const fixedLength = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  /** A number as it is, or the placeholder as text (its failure in its place: one should not hide the rest of the line). */
+  const evaluate = (placeholder: Compiled, frame: Frame, budget: { current?: CaptureBudget }): number | string => {
+    try {
+      const value = placeholder(frame);
+      if (quickNumber(value, text)) return value;
+      if (typeof value === 'boolean') return value ? 'true' : 'false';
+      budget.current ??= new CaptureBudget(text.limits.totalBytes);
+      return renderValue(serialize(value, text.limits, budget.current, text.redaction));
+    } catch (err) {
+      const message = errorMessage(err);
+      onError(message);
+      return `<${message}>`;
+    }
+  };
+  // Created only for a value that needs bounds: most lines hold numbers and booleans.
+  const budget: { current?: CaptureBudget } = {};
+  const format = (frame: Frame): string => {
+    budget.current = undefined;
+    let out = pieces[0]!;
+    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(placeholders[i]!, frame, budget)}${pieces[i + 1]!}`;
     return out;
   };
+  return Object.assign(format, {
+    id: ++templates,
+    pieces,
+    values(frame: Frame, out: (number | string)[]): number {
+      budget.current = undefined;
+      let length = fixedLength;
+      for (let i = 0; i < placeholders.length; i++) {
+        const value = evaluate(placeholders[i]!, frame, budget);
+        out[i] = value;
+        length += typeof value === 'number' ? printedLength(value) : value.length;
+      }
+      return length;
+    },
+  });
+}
+
+/** Numbers print without bounds or redaction unless a card-number pattern could apply (0 and NaN go the long way, as serialize renders them). */
+function quickNumber(value: unknown, text: TextOptions): value is number {
+  return typeof value === 'number' && value !== 0 && value === value && (value < 1e12 || text.redaction === undefined);
+}
+
+/** The longest a number prints: `-0.0000012345678901234567` (a sign, `0.`, five zeros, seventeen significant digits). */
+const LONGEST_NUMBER = 25;
+
+/** How many characters `${n}` has, without making the string: exact for integers below 1e12, at most otherwise. */
+function printedLength(n: number): number {
+  const magnitude = n < 0 ? -n : n;
+  if (magnitude >= 1e12 || magnitude % 1 !== 0) return LONGEST_NUMBER;
+  let digits = 1;
+  for (let bound = 10; magnitude >= bound; bound *= 10) digits++;
+  return n < 0 ? digits + 1 : digits;
 }
 
 /** A value as it reads in a log line: bounded, redacted, strings bare. */
 function toText(value: unknown, text: TextOptions, budget: CaptureBudget): string {
-  // The common case needs neither bounds nor redaction.
-  if (typeof value === 'boolean') return `${value}`;
-  if (typeof value === 'number' && value !== 0 && value === value && (value < 1e12 || text.redaction === undefined)) return `${value}`;
+  if (typeof value === 'boolean' || quickNumber(value, text)) return `${value}`;
   return renderValue(serialize(value, text.limits, budget, text.redaction));
 }

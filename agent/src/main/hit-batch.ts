@@ -1,6 +1,6 @@
 /**
- * Hits on their way to the worker. A hit is a few primitives appended to a flat array, and a
- * counter hit is one addition: cloning an object per hit for postMessage cost more than the
+ * Hits on their way to the worker. A log hit is a few primitives appended to flat arrays (the
+ * worker joins the line), and a counter hit is one addition: cloning an object per hit for postMessage cost more than the
  * hit itself, and one message per request woke the worker (and its core) at the request rate.
  * Hits leave every HIT_FLUSH_MS, or sooner when a batch fills; anything else (a snapshot, a
  * pause, a finished probe) leaves at the end of the current synchronous run, behind the hits
@@ -8,10 +8,22 @@
  */
 import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
 
+/** In place of a placeholder's value: its text is the next of the batch's texts. */
+const TEXT_FOLLOWS = Number.NaN;
+
+/** The smallest buffer a batch starts with for log numbers; it doubles as hits need. */
+const MIN_NUMBERS = 256;
+
+/**
+ * The largest buffer a batch starts with: a full batch and one long line fit, and it stays
+ * under 128 KiB, past which the allocator maps fresh pages (a page fault each) for every batch.
+ */
+const MAX_NUMBERS = 8192 + 1024;
+
 /** How long a hit may wait for company before it goes to the worker. */
 export const HIT_FLUSH_MS = 20;
-/** A batch this large leaves at once, so a long synchronous loop keeps memory bounded. */
-const MAX_PACKED = 4096;
+/** A batch this large (log numbers, or values) leaves at once, so a long synchronous loop keeps memory bounded. */
+const MAX_PACKED = 8192;
 
 export interface TraceIds {
   traceId: string;
@@ -20,28 +32,105 @@ export interface TraceIds {
 }
 
 export class HitBatch {
-  private logs: PackedLogs['hits'] = [];
-  private counts = new Map<number, number>();
+  /**
+   * The log hits' numbers, written in place. A batch hands the buffer over to the worker (no
+   * copy, where an array of numbers is cloned value by value) and starts a new one, sized for
+   * what the last batch needed.
+   */
+  private numbers = new Float64Array(MIN_NUMBERS);
+  private used = 0;
+  private texts: string[] = [];
+  private formats: PackedLogs['formats'] = [];
+  /** Templates whose pieces this batch carries: each batch carries those it uses, so it reads on its own. */
+  private known = new Set<number>();
+  /** Counter hits by key (keys are small integers the worker hands out in order), and the keys counted since the last batch. */
+  private counts = new Float64Array(64);
+  private counted: number[] = [];
   private sampledOut = new Map<number, number>();
   private values: PackedValues['hits'] = [];
   private messages: ToWorker[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Batches sent so far: what the hook looks up once a batch (whether the app has a logs SDK) it looks up again when this changes. */
+  sent = 0;
   private microtask = false;
 
-  constructor(private readonly send: (batch: ToWorker[]) => void) {}
+  /** `transfer`: buffers the batch hands over rather than copies (the log numbers'). */
+  constructor(private readonly send: (batch: ToWorker[], transfer: ArrayBuffer[]) => void) {}
 
-  /** `emitted`: the worker need not export it; `live`: it goes to the live stream. */
+  /** A line formatted here. `emitted`: the worker need not export it; `live`: it goes to the live stream. */
   log(key: number, time: number, message: string, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
-    // One slot for both flags keeps seven values a hit: bit 1 emitted, bit 2 kept off the live stream.
-    const flags = (emitted ? 1 : 0) | (live ? 0 : 2);
-    if (trace === undefined) this.logs.push(key, time, message, flags, null, null, null);
-    else this.logs.push(key, time, message, flags, trace.traceId, trace.spanId, trace.traceFlags);
-    this.hitAdded(this.logs.length);
+    this.header(0, key, time, emitted, live, trace);
+    this.texts.push(message);
+    this.hitAdded(this.used);
+  }
+
+  /** A line the worker formats from its template's pieces and these values (CompiledTemplate.values). */
+  line(
+    template: { id: number; pieces: readonly string[] },
+    values: readonly (number | string)[],
+    count: number,
+    key: number,
+    time: number,
+    emitted: boolean,
+    live: boolean,
+    trace: TraceIds | undefined,
+  ): void {
+    if (!this.known.has(template.id)) {
+      this.known.add(template.id);
+      this.formats.push([template.id, template.pieces as string[]]);
+    }
+    this.header(template.id, key, time, emitted, live, trace);
+    for (let i = 0; i < count; i++) {
+      const value = values[i]!;
+      if (typeof value === 'number') this.put(value);
+      else {
+        this.put(TEXT_FOLLOWS);
+        this.texts.push(value);
+      }
+    }
+    this.hitAdded(this.used);
+  }
+
+  private put(value: number): void {
+    if (this.used === this.numbers.length) {
+      // A line with many placeholders overflows the batch it would close: room for it, once.
+      const numbers = new Float64Array(this.numbers.length * 2);
+      numbers.set(this.numbers);
+      this.numbers = numbers;
+    }
+    this.numbers[this.used++] = value;
+  }
+
+  private header(format: number, key: number, time: number, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
+    const flags = (emitted ? 1 : 0) | (live ? 0 : 2) | (trace === undefined ? 0 : 4);
+    this.put(format);
+    this.put(key);
+    this.put(time);
+    this.put(flags);
+    if (trace === undefined) return;
+    this.put(trace.traceFlags);
+    this.texts.push(trace.traceId, trace.spanId);
   }
 
   count(key: number): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (key >= this.counts.length) this.grow(key);
+    // The first count of a key in a batch lists it and makes sure the batch will leave.
+    const before = this.counts[key]!;
+    this.counts[key] = before + 1;
+    if (before !== 0) return;
+    this.counted.push(key);
     this.hitAdded(0);
+  }
+
+  private grow(key: number): void {
+    const counts = new Float64Array(key < this.counts.length * 2 ? this.counts.length * 2 : key + 1);
+    counts.set(this.counts);
+    this.counts = counts;
+  }
+
+  /** True when nothing is waiting to leave: the next hit starts a batch. */
+  get idle(): boolean {
+    return this.timer === undefined && !this.microtask;
   }
 
   /** A hit over its sampling rate: counted, not captured. */
@@ -70,19 +159,41 @@ export class HitBatch {
       this.timer = undefined;
     }
     const batch: ToWorker[] = [];
-    if (this.logs.length > 0) batch.push({ t: 'logs', hits: this.logs });
-    if (this.counts.size > 0) batch.push({ t: 'counts', hits: [...this.counts].flat() } satisfies PackedCounts);
+    const transfer: ArrayBuffer[] = [];
+    if (this.used > 0) {
+      const numbers = this.numbers.subarray(0, this.used);
+      batch.push({ t: 'logs', numbers, texts: this.texts, formats: this.formats });
+      transfer.push(numbers.buffer as ArrayBuffer);
+      // Not Math.min/max: the app may have replaced them.
+      this.numbers = new Float64Array(
+        this.used * 2 > MIN_NUMBERS ? (this.used * 2 < MAX_NUMBERS ? this.used * 2 : MAX_NUMBERS) : MIN_NUMBERS,
+      );
+    }
+    if (this.counted.length > 0) batch.push({ t: 'counts', hits: this.takeCounts() } satisfies PackedCounts);
     if (this.sampledOut.size > 0) batch.push({ t: 'sampled', hits: [...this.sampledOut].flat() } satisfies PackedSampled);
     if (this.values.length > 0) batch.push({ t: 'values', hits: this.values });
     batch.push(...this.messages);
     if (batch.length === 0) return;
-    this.logs = [];
-    this.counts = new Map();
+    this.used = 0;
+    this.texts = [];
+    this.formats = [];
+    this.known = new Set();
     this.sampledOut = new Map();
     this.values = [];
     this.messages = [];
-    this.send(batch);
+    this.sent++;
+    this.send(batch, transfer);
   };
+
+  private takeCounts(): number[] {
+    const hits: number[] = [];
+    for (const key of this.counted) {
+      hits.push(key, this.counts[key]!);
+      this.counts[key] = 0;
+    }
+    this.counted = [];
+    return hits;
+  }
 
   private hitAdded(packed: number): void {
     if (packed >= MAX_PACKED) return this.flush();

@@ -1,9 +1,9 @@
 /**
- * Sets up install path 2 on the app's main thread when files are to be prepared
- * (`LIVEPROBE_PREPARE`, or `prepare` in LIVEPROBE_CONFIG): the registry the prepared files
- * bind to, the CommonJS and ESM loaders, the stack-trace mapping, and each file's outcome for
- * the start-up report and the agent's status. Returns the worker's end of the prepared-sites
- * channel.
+ * Sets up install path 2 on the app's main thread: the registry prepared files bind to (files
+ * prepared at build time by `liveprobe prepare` bind to it on their own) and the stack-trace
+ * mapping; when files are to be prepared as they load (`LIVEPROBE_PREPARE`, or `prepare` in
+ * LIVEPROBE_CONFIG), the CommonJS and ESM loaders and each file's outcome for the start-up
+ * report and the agent's status. Returns the worker's end of the prepared-sites channel.
  */
 import { createRequire, register } from 'node:module';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
@@ -18,15 +18,42 @@ import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
 import { installStackTraces } from './stack-traces.js';
 import { StartReport } from './start-report.js';
 import { TRANSFORM_VERSION } from '../prepare/transform.js';
+import { isPrebuilt } from '../prepare/prebuilt.js';
 
 const REQUIRE_ESM = 'an ES module loaded with require() (require(esm)) is not prepared';
 
 /** Set by register-cjs.cts when `--require` could not start the agent before the entry module. */
 const LATE_START_KEY = 'liveprobe.lateStart';
 
-export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessionOpen: Int32Array): MessagePort | undefined {
+export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessionOpen: Int32Array): PreparedChannel {
   const settings = settingsOrNone(env);
-  if (settings === undefined) return undefined;
+  const { port1, port2 } = new MessageChannel();
+  // Always there: a file prepared at build time binds to it whether or not anything is prepared
+  // as it loads. Stack traces are remapped once the first prepared file binds.
+  const registry = new PreparedRegistry(target, port1, sessionOpen, allFlagsOn(env), () => installStackTraces(registry));
+  // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
+  // prepared code never reads it.
+  Object.defineProperty(globalThis, Symbol.for('liveprobe.prepared'), { value: registry, enumerable: false });
+  Object.defineProperty(globalThis, REGISTRY_GLOBAL, {
+    // A bound function: calling it looks nothing up on objects the app can reach.
+    value: registry.file.bind(registry),
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
+  port1.unref();
+  if (settings !== undefined) installLoaders(settings, registry, port1, env);
+  return { port: port2, preparing: settings !== undefined };
+}
+
+export interface PreparedChannel {
+  /** The worker's end of the prepared-sites channel. */
+  port: MessagePort;
+  /** Whether files are prepared as they load (LIVEPROBE_PREPARE): the agent's status then counts them. */
+  preparing: boolean;
+}
+
+function installLoaders(settings: PrepareSettings, registry: PreparedRegistry, port1: MessagePort, env: NodeJS.ProcessEnv): void {
   const level = env.LIVEPROBE_LOG_LEVEL ?? 'info';
   // The app's stderr is the app's: warnings by default, the routine summary only when asked for.
   const warn = (line: string): void => {
@@ -40,20 +67,6 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const report = new StartReport({ info, warn }, settings.warnBytes);
   const version = `${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}+t${TRANSFORM_VERSION}`;
   const cache = settings.cacheDir === undefined ? undefined : new PrepareCache(settings.cacheDir, version);
-
-  const { port1, port2 } = new MessageChannel();
-  const registry = new PreparedRegistry(target, port1, sessionOpen, allFlagsOn(env));
-  // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
-  // prepared code never reads it.
-  Object.defineProperty(globalThis, Symbol.for('liveprobe.prepared'), { value: registry, enumerable: false });
-  Object.defineProperty(globalThis, REGISTRY_GLOBAL, {
-    // A bound function: calling it looks nothing up on objects the app can reach.
-    value: registry.file.bind(registry),
-    enumerable: false,
-    writable: false,
-    configurable: false,
-  });
-  port1.unref();
   const record = (outcome: PreparedOutcomeReport): void => {
     report.add(outcome);
     // The worker keeps the tally the agent's status carries; files that load later update it.
@@ -62,7 +75,8 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
 
   const header = commonJsHeader();
   installCommonJsLoader((filename, content, format) => {
-    if (!shouldPrepare(settings, filename)) return undefined;
+    // Prepared at build time: its header binds it to the registry.
+    if (!shouldPrepare(settings, filename) || isPrebuilt(content)) return undefined;
     if (format === 'module' || filename.endsWith('.mjs')) {
       // require(esm): Node compiles it as an ES module, outside the loader hooks, where the
       // flags import of a prepared module cannot load. It runs as written, and says so.
@@ -81,10 +95,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   outcomes.port1.unref();
   const data: HooksData = { settings, version, port: outcomes.port2 };
   register(new URL('../prepare/esm-hooks.js', import.meta.url), { data, transferList: [outcomes.port2] });
-
-  installStackTraces(registry);
   process.once('exit', () => report.flush());
-  return port2;
 }
 
 /** LIVEPROBE_PREPARE_FLAGS=all runs every twin and fires every site: how the project checks that prepared code behaves as the original. */

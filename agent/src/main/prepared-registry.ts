@@ -6,13 +6,14 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Unavailable } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
+import { prebuiltScript } from '../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
 const Shared = SharedArrayBuffer;
 
-/** The part of the probe hook a prepared site calls. */
+/** The part of the probe hook a prepared site calls; `values` is the site's own array, valid only during the call. */
 export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
 }
@@ -28,16 +29,6 @@ const NOT_PASSED = (name: string): Unavailable =>
     `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`,
   );
 
-/** A binding's value at the site, or why it cannot be read. */
-function bindingValue(pass: SitePass, name: string): unknown {
-  for (let i = 2; i < pass.length; i += 2) {
-    const key = pass[i] as string;
-    if (key === name) return pass[i + 1];
-    if (key.length === name.length + 1 && key.charCodeAt(0) === STAR && key.endsWith(name)) return readLazily(pass[i + 1], name);
-  }
-  return NOT_PASSED(name);
-}
-
 const STAR = 42;
 
 function readLazily(reader: unknown, name: string): unknown {
@@ -52,13 +43,46 @@ function readLazily(reader: unknown, name: string): unknown {
 interface ArmedSite {
   key: number;
   roots: string[];
+  /**
+   * Where each root sits in the site's pass, found on the first hit (a site always passes the
+   * same names in the same order): the value's index, the reader's index negated for a lazily
+   * passed binding, or 0 when the site does not pass it.
+   */
+  slots: Int32Array | undefined;
+  /** The values handed to the hook, reused hit after hit: the hook reads them before it returns. */
+  values: unknown[] | undefined;
+}
+
+/** Each root's place in `pass` (see ArmedSite.slots). */
+function slotsOf(pass: SitePass, roots: readonly string[]): Int32Array {
+  const slots = new Int32Array(roots.length);
+  for (let r = 0; r < roots.length; r++) {
+    const name = roots[r]!;
+    for (let i = 2; i < pass.length; i += 2) {
+      const key = pass[i] as string;
+      if (key === name) slots[r] = i + 1;
+      else if (key.length === name.length + 1 && key.charCodeAt(0) === STAR && key.endsWith(name)) slots[r] = -(i + 1);
+      else continue;
+      break;
+    }
+  }
+  return slots;
+}
+
+/** Fills `values` with the roots' values at this hit. */
+function readSlots(pass: SitePass, slots: Int32Array, roots: readonly string[], values: unknown[]): void {
+  for (let r = 0; r < slots.length; r++) {
+    const slot = slots[r]!;
+    values[r] = slot > 0 ? pass[slot] : slot < 0 ? readLazily(pass[-slot], roots[r]!) : NOT_PASSED(roots[r]!);
+  }
 }
 
 /** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS` and `$lpH` are its F, S and H. */
 export class PreparedFile {
   readonly F: Uint8Array;
   readonly S: Uint8Array;
-  private readonly armed = new Map<number, ArmedSite[]>();
+  /** By site: the probes armed on it. */
+  private readonly armed: (ArmedSite[] | undefined)[] = [];
   private readonly functionUse: Uint32Array;
 
   constructor(
@@ -92,18 +116,26 @@ export class PreparedFile {
   private hit(pass: SitePass): void {
     try {
       const site = pass[0] as number;
-      let armed = this.armed.get(site);
+      let armed = this.armed[site];
       if (armed === undefined) {
         this.drain();
-        armed = this.armed.get(site);
+        armed = this.armed[site];
         if (armed === undefined) {
           if (this.allOn) readAll(pass);
           return;
         }
       }
-      for (const { key, roots } of armed) {
-        const values = roots.map((name) => bindingValue(pass, name));
-        this.target.hit(key, values, pass[1], true);
+      const self = pass[1];
+      for (let a = 0; a < armed.length; a++) {
+        const arm = armed[a]!;
+        const slots = (arm.slots ??= slotsOf(pass, arm.roots));
+        // Taken while in use: a hit that reaches this site again before the hook returns (the
+        // app's own logger, called for a log action, running this line) reads into a fresh array.
+        const values = arm.values ?? new Array<unknown>(slots.length);
+        arm.values = undefined;
+        readSlots(pass, slots, arm.roots, values);
+        this.target.hit(arm.key, values, self, true);
+        arm.values = values;
       }
     } catch {
       // A probe never throws into the app.
@@ -113,11 +145,10 @@ export class PreparedFile {
   setFlags({ key, roots, sites, on }: PreparedFlags): void {
     for (const site of sites) {
       // Counted from the armed lists, not the flags: the worker sets a flag on before this runs.
-      const wasOn = this.armed.has(site);
-      const list = (this.armed.get(site) ?? []).filter((a) => a.key !== key);
-      if (on) list.push({ key, roots });
-      if (list.length > 0) this.armed.set(site, list);
-      else this.armed.delete(site);
+      const wasOn = this.armed[site] !== undefined;
+      const list = (this.armed[site] ?? []).filter((a) => a.key !== key);
+      if (on) list.push({ key, roots, slots: undefined, values: undefined });
+      this.armed[site] = list.length > 0 ? list : undefined;
       const isOn = list.length > 0;
       this.S[site] = isOn || this.allOn ? 1 : 0;
       const fn = this.sites[site * 3 + 2]!;
@@ -143,6 +174,8 @@ export class PreparedRegistry {
     private readonly worker: MessagePort,
     private readonly sessionOpen: Int32Array,
     private readonly allOn = false,
+    /** Called once, when the first prepared file binds (stack traces are remapped only from then on). */
+    private readonly firstFile: () => void = () => {},
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
@@ -160,8 +193,20 @@ export class PreparedRegistry {
     this.expected.set(path, output);
   }
 
-  /** Called by a prepared file's header (CommonJS) or its flags module (ESM) as it evaluates. */
-  file(path: string, sites?: number[], functions?: number, map?: Record<number, number[]>, sourceMappingURL?: string): PreparedFile {
+  /**
+   * Called by a prepared file's header (CommonJS) or its flags module (ESM) as it evaluates. A
+   * file prepared at build time passes everything, `prebuilt` set, and an ES module's flags
+   * module passes its own URL.
+   */
+  file(
+    name: string,
+    sites?: number[],
+    functions?: number,
+    map?: Record<number, number[]>,
+    sourceMappingURL?: string | null,
+    prebuilt?: 1,
+  ): PreparedFile {
+    const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
     if (known !== undefined) return known;
     const expected = this.expected.get(path);
@@ -176,6 +221,7 @@ export class PreparedRegistry {
       this.drain,
       this.allOn,
     );
+    if (this.files.length === 0) this.firstFile();
     this.files.push(file);
     this.byPath.set(path, file);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
@@ -187,8 +233,10 @@ export class PreparedRegistry {
       F: file.F,
       S: file.S,
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
+      ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };
     this.worker.postMessage(message);
+    if (prebuilt === 1) this.worker.postMessage({ t: 'outcome', path, kind: 'prebuilt' } satisfies PreparedToWorker);
     return file;
   }
 

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
-import type { LogLevel, LogOutput } from '@liveprobe/protocol';
+import type { LogLevel, LogOutput, OuterFrame } from '@liveprobe/protocol';
 import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
-import { activeSpanContext, type AppOtel } from './app-otel.js';
+import { activeSpanContext, spansPossible, type AppOtel } from './app-otel.js';
 import type { AppOutput, LineFields } from './app-output.js';
 import {
   compileExpression,
@@ -33,11 +33,18 @@ import { CpuBudget, RateLimit } from './quota.js';
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
+import { HeldCaptures } from './held-captures.js';
+import type { CapturedSnapshot } from '../bridge.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MAX_SUMMARY_LENGTH = 1000;
 const TIME_ORIGIN = performance.timeOrigin;
+
+/** A plain counter reads the clock (for its expiry) at least once in this many hits. */
+const CLOCK_EVERY_HITS = 1024;
+/** The least a counter hit is charged, in µs: a clock that reads the same twice must not make counters free. */
+const MIN_COUNT_COST_US = 0.01;
 
 /** How often one probe may report evaluation errors; the rest are counted into the next report. */
 const ERROR_REPORT_INTERVAL_MS = 5000;
@@ -55,6 +62,10 @@ interface ArmedProbe {
   snapshot: CompiledSnapshot | undefined;
   /** Set for metric actions (counter, tictoc, duration, metric). */
   metric: CompiledMetric | undefined;
+  /** A counter with no condition and no attributes: on a prepared site its hit is one addition (`count`). */
+  plainCount: boolean;
+  /** Where its log lines go, read from `outputs` once rather than at every hit. */
+  to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
   location: string;
   maxHits: number;
   expiresAt: number;
@@ -88,14 +99,33 @@ export class ProbeHook {
   private readonly timers = new InvocationTimers();
   private readonly calibration = new BreakCalibration();
   private readonly batch: HitBatch;
-  /** Breakpoint hits since the worker last opened its session; prepared hits leave V8's memory alone. */
-  private conditionRuns = 0;
+  /**
+   * Whether the app's own logs SDK takes records, and whether a span can be active at all (a
+   * context manager is registered), as of the first log hit since the batch numbered
+   * `logsCheckedIn` left: globals the app sets once, looked up once a batch.
+   */
+  private appTakesLogs = false;
+  private appHasSpans = true;
+  private logsCheckedIn = -1;
+  /** A log line's placeholder values on their way into the batch; reused, as they are copied there. */
+  private readonly lineValues: (number | string)[] = [];
+  /** Counter hits since the clock was last read, and what it read (see `count`). */
+  private unclocked = 0;
+  private clock = 0;
+  /** What a counter hit that reads the clock costs, at least (see `clockedCount`), in µs. */
+  private countCostUs = Number.POSITIVE_INFINITY;
   private quotas: QuotaSettings = DEFAULT_QUOTAS;
   /** The agent's default for log actions that name no outputs; `init` sets it. */
   private logOutputs: readonly LogOutput[] = ['otel', 'live'];
   private cpu = new CpuBudget(DEFAULT_QUOTAS);
   /** Capture limits and redaction from the agent's own configuration; set by `init`, before any `arm`. */
   private text: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
+  /** Exception captures of caught errors, waiting for their error to be reported. */
+  private readonly held = new HeldCaptures();
+  /** The exception capture about to run whose error was caught: it is held, not published. */
+  private holding: { key: number; error: object } | undefined;
+  /** Callers' values captured for an exception capture that has not run yet, by its key. */
+  private readonly callers = new Map<number, OuterFrame[]>();
 
   constructor(
     private readonly port: MessagePort,
@@ -104,9 +134,9 @@ export class ProbeHook {
     private readonly appOutput?: AppOutput,
   ) {
     port.on('message', (message: ToMain) => this.receive(message));
-    this.batch = new HitBatch((batch) => {
+    this.batch = new HitBatch((batch, transfer) => {
       try {
-        port.postMessage(batch);
+        port.postMessage(batch, transfer);
       } catch {
         // A closed port (the agent stopped) must not surface in the app.
       }
@@ -115,10 +145,44 @@ export class ProbeHook {
     otel.watchMeterProvider((usable) => this.post({ t: 'app-meter', usable }));
   }
 
+  /**
+   * The exception watch, while the app is paused on a caught error, before capturing it: hold
+   * the capture `key` until `error` is reported.
+   */
+  hold(key: number, error: unknown): void {
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') this.holding = { key, error };
+  }
+
+  /** The key of the capture held for `error`, or -1; from now on a framework's handler knows it was thrown. */
+  heldKey(error: unknown): number {
+    this.held.see(error);
+    return this.held.keyOf(error);
+  }
+
+  /** `error` was thrown again uncaught: publish its held capture, if any. */
+  reached(error: unknown): boolean {
+    try {
+      return this.held.release(error, Date.now());
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * `error` reached a framework's error handler (a breakpoint condition there calls this):
+   * publish its held capture, if any. True, to pause there, for an error the agent never saw
+   * thrown (`next(new Error(…))`), the first time: the caller's frame is its only site.
+   */
+  atErrorHandler(error: unknown): boolean {
+    try {
+      return !this.held.release(error, Date.now()) && this.held.see(error);
+    } catch {
+      return false;
+    }
+  }
+
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
-    // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
-    const startedAt = performance.now();
     try {
       let probe = this.probes.get(key);
       if (probe === undefined) {
@@ -128,28 +192,73 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       if (probe.done || probe.paused) return;
-      if (!prepared && ++this.conditionRuns === this.quotas.recycleAfterHits) this.post({ t: 'recycle', hits: this.conditionRuns });
-      // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
-      const now = TIME_ORIGIN + startedAt;
-      // A sampling site over the CPU budget stays on: its hits are counted until the next window.
-      const sampling = prepared && probe.sample !== undefined;
-      if (sampling && this.cpu.spent(now)) return this.batch.sampled(key);
-      // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
-      const uninitialised = probe.uninitialised;
-      if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
-      this.run(probe, { values, self }, now, startedAt, prepared);
-      if (this.quotas.cpuMsPerSecond <= 0 || probe.spec.calibration === true) return;
-      // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
-      const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
-      if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) {
-        this.pause(probe, `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`);
-      }
+      if (prepared && probe.plainCount) return this.count(probe);
+      this.timedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
     } finally {
       // The last step of the hit: a tic's time leaves out all of the agent's work before it.
       this.timers.stamp();
     }
+  }
+
+  /**
+   * A counter on a prepared site: one addition, and the clock only now and then. Reading it
+   * costs more than the rest of the hit, so it is read at the first hit after each batch left
+   * and at every CLOCK_EVERY_HITS-th: an expired counter stops within one batch interval (the
+   * worker's own expiry timer also turns its site off), and the CPU budget is charged, for the
+   * hits since the last reading, what a hit that reads the clock costs (an overestimate: it
+   * reads the clock twice).
+   */
+  private count(probe: ArmedProbe): void {
+    if (++this.unclocked >= CLOCK_EVERY_HITS || this.batch.idle) return this.clockedCount(probe);
+    if (this.clock >= probe.expiresAt) return this.finish(probe, 'expired');
+    this.countOne(probe);
+  }
+
+  private clockedCount(probe: ArmedProbe): void {
+    const hits = this.unclocked;
+    this.unclocked = 0;
+    const startedAt = performance.now();
+    const now = TIME_ORIGIN + startedAt;
+    this.clock = now;
+    if (now >= probe.expiresAt) return this.finish(probe, 'expired');
+    this.countOne(probe);
+    if (this.quotas.cpuMsPerSecond <= 0) return;
+    // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a
+    // thousand. (Not Math.max: the app may have replaced it.)
+    const costUs = (performance.now() - startedAt) * 1000;
+    if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
+    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget());
+  }
+
+  private countOne(probe: ArmedProbe): void {
+    probe.hits++;
+    this.batch.count(probe.key);
+    if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  private overBudget(): string {
+    return `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`;
+  }
+
+  private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
+    // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
+    const startedAt = performance.now();
+    // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
+    const now = TIME_ORIGIN + startedAt;
+    this.clock = now;
+    // A sampling site over the CPU budget stays on: its hits are counted until the next window.
+    const sampling = prepared && probe.sample !== undefined;
+    if (sampling && this.cpu.spent(now)) return this.batch.sampled(probe.key);
+    // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
+    const uninitialised = probe.uninitialised;
+    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    this.run(probe, { values, self }, now, startedAt, prepared);
+    if (this.quotas.cpuMsPerSecond <= 0 || probe.spec.calibration === true) return;
+    // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
+    const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
+    if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) this.pause(probe, this.overBudget());
   }
 
   private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
@@ -200,20 +309,33 @@ export class ProbeHook {
   }
 
   private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
-    const { key } = probe;
+    const { key, to } = probe;
+    if (this.logsCheckedIn !== this.batch.sent) {
+      this.logsCheckedIn = this.batch.sent;
+      this.appTakesLogs = this.otel.takesLogs();
+      this.appHasSpans = spansPossible();
+    }
+    // A line for the worker alone (no SDK of the app's, no console or logger): it is joined there.
+    if (!(to.logger || to.console) && !(to.otel && this.appTakesLogs)) {
+      const values = this.lineValues;
+      const length = format.values(frame, values);
+      if (!this.spendBytes(probe, length, now, prepared)) return;
+      const trace = this.appHasSpans ? activeSpanContext() : undefined;
+      // Not for OpenTelemetry: the worker does not export it (emitted), it only goes live.
+      if (to.otel || to.live) this.batch.line(format, values, format.pieces.length - 1, key, now, !to.otel, to.live, trace);
+      return;
+    }
     const message = format(frame);
     if (!this.spendBytes(probe, message.length, now, prepared)) return;
-    const outputs = probe.spec.log?.outputs ?? this.logOutputs;
     // Already exported, or not for OpenTelemetry at all: the worker does not export it either.
-    const emitted = !outputs.includes('otel') || this.otel.emit(probe.level, message, probe.attributes);
-    const live = outputs.includes('live');
-    if (!emitted || live) this.batch.log(key, now, message, emitted, live, activeSpanContext());
+    const emitted = !to.otel || this.otel.emit(probe.level, message, probe.attributes);
+    if (!emitted || to.live) this.batch.log(key, now, message, emitted, to.live, activeSpanContext());
     const app = this.appOutput;
     if (app === undefined) return;
     const fields = probe.attributes as unknown as LineFields;
-    const logged = outputs.includes('logger') && app.logger(probe.level, message, fields);
+    const logged = to.logger && app.logger(probe.level, message, fields);
     // Without a logger from the app, its console is the app's own output there is.
-    if (outputs.includes('console') || (outputs.includes('logger') && !logged)) app.console(probe.level, now, message, fields);
+    if (to.console || (to.logger && !logged)) app.console(probe.level, now, message, fields);
   }
 
   /** Records one data point; false when there was none (a toc without its tic, or an evaluation error). */
@@ -244,11 +366,42 @@ export class ProbeHook {
   private snapshot(probe: ArmedProbe, compiled: CompiledSnapshot, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
     const data = captureSnapshot(compiled, frame, this.text, AGENT_DIR, startedAt);
     if (!this.spendBytes(probe, data.bytes, now, prepared)) return;
+    const { callerOf } = probe.spec;
+    if (callerOf !== undefined) return this.caller(probe, callerOf, data);
+    const callers = this.callers.get(probe.key);
+    if (callers !== undefined) {
+      this.callers.delete(probe.key);
+      data.frames = callers.filter((c) => c !== undefined);
+    }
     const spanContext = activeSpanContext();
     if (spanContext !== undefined) {
       data.traceId = spanContext.traceId;
       data.spanId = spanContext.spanId;
     }
+    const holding = this.holding;
+    if (holding?.key === probe.key) {
+      this.holding = undefined;
+      this.held.hold(holding.error, probe.key, now, () => this.publishSnapshot(probe, data, now));
+      return;
+    }
+    this.publishSnapshot(probe, data, now);
+  }
+
+  /** An exception capture's caller frame: kept for the capture, which runs next. */
+  private caller(probe: ArmedProbe, callerOf: { key: number; index: number }, data: CapturedSnapshot): void {
+    const { spec } = probe;
+    const frames = this.callers.get(callerOf.key) ?? [];
+    frames[callerOf.index - 1] = {
+      location: { file: spec.file, line: spec.line, ...(spec.functionName === undefined ? {} : { function: spec.functionName }) },
+      arguments: data.arguments,
+      locals: data.locals,
+      scopes: data.scopes,
+      ...(data.this === undefined ? {} : { this: data.this }),
+    };
+    this.callers.set(callerOf.key, frames);
+  }
+
+  private publishSnapshot(probe: ArmedProbe, data: CapturedSnapshot, now: number): void {
     const id = `snap_${randomBytes(8).toString('hex')}`;
     const summary = data.arguments
       .concat(data.locals)
@@ -265,8 +418,8 @@ export class ProbeHook {
       now,
     );
     this.post({ t: 'snap', key: probe.key, id, time: now, data, emitted });
-    // An exception capture runs while the app is paused, so no timer would send the batch: the
-    // worker waits for this snapshot before it lets the app go on.
+    // An exception capture runs while the app is paused (or is released from a framework's error
+    // handler, in the middle of a request): no timer should delay it; the worker may be waiting.
     if (probe.spec.exception !== undefined) this.batch.flush();
   }
 
@@ -312,9 +465,6 @@ export class ProbeHook {
         // Behind any hit batched before it: the worker logs the reload once nothing old is on its way.
         this.post({ t: 'settings-applied', version: message.version });
         return;
-      case 'recycled':
-        this.conditionRuns = 0;
-        return;
       case 'ready':
         // For the start-up wait (agent-main); nothing for the hook to do.
         return;
@@ -338,6 +488,7 @@ export class ProbeHook {
         return;
       case 'disarm':
         this.probes.delete(message.key);
+        this.callers.delete(message.key);
         return;
     }
   }
@@ -347,9 +498,6 @@ export class ProbeHook {
     this.text = { limits: settings.capture, redaction: new Redaction(settings.redaction) };
     this.quotas = settings.quotas;
     this.cpu = new CpuBudget(settings.quotas);
-    // Runs are counted up to an exact match: a lower limit than the count so far must not skip it.
-    if (this.quotas.recycleAfterHits > 0 && this.conditionRuns >= this.quotas.recycleAfterHits)
-      this.post({ t: 'recycle', hits: this.conditionRuns });
   }
 
   private arm(spec: ArmProbe): void {
@@ -365,6 +513,8 @@ export class ProbeHook {
       format: undefined,
       snapshot: undefined,
       metric: undefined,
+      plainCount: false,
+      to: { otel: false, live: false, logger: false, console: false },
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
@@ -403,6 +553,19 @@ export class ProbeHook {
     probe.snapshot =
       spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
+    probe.plainCount =
+      spec.calibration !== true &&
+      probe.condition === undefined &&
+      probe.metric?.role === 'count' &&
+      probe.metric.attributes.length === 0 &&
+      probe.metric.outcome === undefined;
+    const outputs = spec.log?.outputs ?? this.logOutputs;
+    probe.to = {
+      otel: outputs.includes('otel'),
+      live: outputs.includes('live'),
+      logger: outputs.includes('logger'),
+      console: outputs.includes('console'),
+    };
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
     // The calibration's few hits are the agent's own, not the app's: no quota stops them.

@@ -7,6 +7,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { isPrebuilt } from './prebuilt.js';
 import { PrepareCache } from './prepare-cache.js';
 import { prepareFile } from './prepare-file.js';
 import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
@@ -60,6 +61,8 @@ export async function load(
   const path = fileURLToPath(url);
   if (!shouldPrepare(data.settings, path)) return result;
   const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+  // Prepared at build time (or its flags module): it binds itself to the agent.
+  if (isPrebuilt(source)) return result;
   const outcome = prepareFile(source, 'module', moduleHeader(url), cache);
   data.port.postMessage(outcomeReport(path, outcome));
   if (outcome.kind === 'failed') return result;

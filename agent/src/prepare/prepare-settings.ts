@@ -1,7 +1,7 @@
 /**
  * Which files the agent prepares, read once at start-up: `LIVEPROBE_PREPARE` globs (relative to
  * the working directory or absolute, `!` excludes; files under `node_modules` only when a pattern
- * names `node_modules`) and `LIVEPROBE_PREPARE_CACHE` (a directory, or `off`). Each may instead
+ * names `node_modules`; `app` stands for the app's own files: every file outside `node_modules`) and `LIVEPROBE_PREPARE_CACHE` (a directory, or `off`). Each may instead
  * come from the `prepare` section of LIVEPROBE_CONFIG (`files`, `cache`); the environment wins.
  */
 import { tmpdir } from 'node:os';
@@ -15,11 +15,15 @@ export interface PrepareSettings {
   exclude: RegExp[];
   /** undefined: no on-disk cache. */
   cacheDir: string | undefined;
-  /** Files above this size are prepared with a warning (the transform costs 1–2 s per MB). */
+  /** Files above this size are prepared with a warning (the transform costs 0.6–1.1 s of CPU per MB). */
   warnBytes: number;
 }
 
 export const WARN_BYTES = 1024 * 1024;
+
+/** The shorthand for the app's own files: everything outside `node_modules` (and never the agent's). */
+export const APP = 'app';
+const ANY_FILE = /^/;
 
 /** Throws AgentConfigError for a mistake in the config file, naming the file and the field. */
 export function readPrepareSettings(env: NodeJS.ProcessEnv, cwd: string): PrepareSettings | undefined {
@@ -28,6 +32,10 @@ export function readPrepareSettings(env: NodeJS.ProcessEnv, cwd: string): Prepar
   const include: PrepareSettings['include'] = [];
   const exclude: RegExp[] = [];
   for (const item of globs.map((p) => p.trim()).filter((p) => p !== '')) {
+    if (item === APP) {
+      include.push({ pattern: ANY_FILE, namesNodeModules: false });
+      continue;
+    }
     const negated = item.startsWith('!');
     const pattern = negated ? item.slice(1) : item;
     const absolute = globToRegExp(isAbsolute(pattern) ? pattern : join(cwd, pattern));

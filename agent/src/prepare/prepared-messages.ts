@@ -15,6 +15,8 @@ export interface PreparedFileLoaded {
   sites: number[];
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */
   sourceMappingURL?: string;
+  /** Prepared at build time: the input as it was is beside it (prebuilt.ts), and its map is the composed one. */
+  prebuilt?: true;
   /**
    * The file's function and site flags, in shared memory: the worker turns an action's flags on
    * itself, at once, so a site the app reaches right after (a module's first lines, as it loads)
@@ -59,7 +61,14 @@ export function outcomeReport(path: string, outcome: PrepareOutcome): PreparedOu
   };
 }
 
-export type PreparedToWorker = PreparedFileLoaded | PreparedOutcomeReport;
+/** main → worker: a file prepared at build time (`liveprobe prepare`) bound to the agent as it loaded. */
+export interface PrebuiltFileReport {
+  t: 'outcome';
+  path: string;
+  kind: 'prebuilt';
+}
+
+export type PreparedToWorker = PreparedFileLoaded | PreparedOutcomeReport | PrebuiltFileReport;
 export type PreparedToMain = PreparedFlags;
 
 /**

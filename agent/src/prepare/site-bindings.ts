@@ -30,9 +30,11 @@ export interface SiteBinding {
 export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): SiteBinding[] {
   const names: SiteBinding[] = [];
   const seen = new Set<string>();
-  for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
+  // Stops at the limit: a module or bundle scope with thousands of names made every site slow.
+  for (let scope: Scope | null = innermost; scope !== null && names.length < MAX_SITE_BINDINGS; scope = scope.upper) {
     if (scope.type === 'global') break;
     for (const variable of scope.variables) {
+      if (names.length === MAX_SITE_BINDINGS) break;
       if (seen.has(variable.name)) continue;
       seen.add(variable.name);
       if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
@@ -41,8 +43,9 @@ export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): 
     if (scope === fn.scope) break;
   }
   const node = fn.node;
-  if (node !== undefined) {
+  if (node !== undefined && names.length < MAX_SITE_BINDINGS) {
     for (const reference of fn.scope.through) {
+      if (names.length === MAX_SITE_BINDINGS) break;
       const variable = reference.resolved;
       if (variable === null || seen.has(variable.name)) continue;
       seen.add(variable.name);

@@ -20,17 +20,26 @@
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
 import { parse, type Comment } from 'acorn';
-import { analyze, type Scope, type ScopeManager } from 'eslint-scope';
+import type { Scope, ScopeManager } from 'eslint-scope';
+import { createRequire } from 'node:module';
 import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { bindingsAt, type SiteFunction } from './site-bindings.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
 
+// eslint-scope's CommonJS build, required: imported as an ES module it loads estraverse through
+// Node 20's scan of CommonJS exports, which left ~6 MiB more RSS in every app the agent runs in.
+const { analyze } = createRequire(import.meta.url)('eslint-scope') as typeof import('eslint-scope');
+
 export interface PrepareOptions {
   kind: 'module' | 'commonjs';
   /** Declares `$lp`, `$lpF` and `$lpS` (module scope for CommonJS, an import for ESM); no line breaks. */
   header: string;
+  /** A comment put first in the file (after a hashbang): how a file prepared at build time is recognised. No line breaks. */
+  banner?: string;
+  /** acorn by default; another parser only to compare them (bench/prepare-speed.bench.ts). */
+  parser?: SourceParser;
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
@@ -52,28 +61,42 @@ interface Context {
 }
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
-  if (/[\n\r\u2028\u2029]/.test(options.header)) throw new PrepareError('the header must stay on one line');
-  const comments: Comment[] = [];
-  let program: AstNode;
+  if (/[\n\r\u2028\u2029]/.test(options.header + (options.banner ?? ''))) throw new PrepareError('the header must stay on one line');
+  let parsed: ParsedSource;
   try {
-    program = parse(source, {
-      ecmaVersion: 'latest',
-      sourceType: options.kind === 'module' ? 'module' : 'script',
-      allowHashBang: true,
-      ranges: true,
-      allowReturnOutsideFunction: options.kind === 'commonjs',
-      onComment: comments,
-    }) as unknown as AstNode;
+    parsed = (options.parser ?? parseWithAcorn)(source, options.kind);
   } catch (err) {
     throw new PrepareError(`cannot parse: ${errorMessage(err)}`);
   }
   let scopes: ScopeManager;
   try {
-    scopes = analyze(program as never, { ecmaVersion: 2022, sourceType: options.kind === 'module' ? 'module' : 'commonjs' });
+    scopes = analyze(parsed.program as never, { ecmaVersion: 2022, sourceType: options.kind === 'module' ? 'module' : 'commonjs' });
   } catch (err) {
     throw new PrepareError(`cannot analyse scopes: ${errorMessage(err)}`);
   }
-  return new Preparer(source, options, scopes, comments).run(program);
+  return new Preparer(source, options, scopes, parsed.comments).run(parsed.program);
+}
+
+/** An ESTree program with `start`/`end` offsets, and its comments in source order. */
+export interface ParsedSource {
+  program: AstNode;
+  comments: Comment[];
+}
+
+/** Throws on a syntax error. */
+export type SourceParser = (source: string, kind: 'module' | 'commonjs') => ParsedSource;
+
+function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
+  const comments: Comment[] = [];
+  const program = parse(source, {
+    ecmaVersion: 'latest',
+    sourceType: kind === 'module' ? 'module' : 'script',
+    allowHashBang: true,
+    ranges: true,
+    allowReturnOutsideFunction: kind === 'commonjs',
+    onComment: comments,
+  }) as unknown as AstNode;
+  return { program, comments };
 }
 
 class Preparer {
@@ -104,6 +127,7 @@ class Preparer {
     if (top === null) throw new PrepareError('no scope for the file');
     if (this.dynamic.has(top)) throw new PrepareError('direct `eval` or `with` at the top level: left to breakpoints');
     const inserts: Insert[] = [];
+    if (this.options.banner !== undefined) inserts.push({ at: this.hashbangEnd(), text: this.options.banner });
     inserts.push({ at: this.headerOffset(program), text: this.headerText(program) });
     const ctx: Context = {
       scope: top,
@@ -130,11 +154,7 @@ class Preparer {
 
   /** After a hashbang line and (CommonJS) after the directive prologue, so `'use strict'` keeps working. */
   private headerOffset(program: AstNode): number {
-    let at = 0;
-    if (this.source.startsWith('#!')) {
-      const end = this.source.search(/[\n\r\u2028\u2029]/);
-      at = end === -1 ? this.source.length : (this.lineStarts[1] ?? this.source.length);
-    }
+    let at = this.hashbangEnd();
     if (this.options.kind === 'commonjs') {
       const directives = (program.body as AstNode[]).filter(
         (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
@@ -143,6 +163,12 @@ class Preparer {
       if (last !== undefined) at = last.end;
     }
     return at;
+  }
+
+  private hashbangEnd(): number {
+    if (!this.source.startsWith('#!')) return 0;
+    const end = this.source.search(/[\n\r\u2028\u2029]/);
+    return end === -1 ? this.source.length : (this.lineStarts[1] ?? this.source.length);
   }
 
   private headerText(program: AstNode): string {
@@ -292,7 +318,7 @@ class Preparer {
     const inserts: Insert[] = [];
     this.list(statements.slice(directives.length), { ...inner, twin: id, inserts });
     inserts.sort((a, b) => a.at - b.at);
-    const blanks = this.comments.filter((c) => c.end > at && c.start < to).map((c): [number, number] => [c.start, c.end]);
+    const blanks = this.commentsWithin(at, to);
     const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
@@ -300,6 +326,24 @@ class Preparer {
     const first = statements[directives.length]?.start ?? to;
     const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
     inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
+  }
+
+  /**
+   * The comments overlapping `[from, to)`, found by binary search: acorn reports them in source
+   * order, and scanning them all for every twin made large files quadratic.
+   */
+  private commentsWithin(from: number, to: number): [number, number][] {
+    const { comments } = this;
+    let low = 0;
+    let high = comments.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (comments[middle]!.end > from) high = middle;
+      else low = middle + 1;
+    }
+    const out: [number, number][] = [];
+    for (let i = low; i < comments.length && comments[i]!.start < to; i++) out.push([comments[i]!.start, comments[i]!.end]);
+    return out;
   }
 
   private position(offset: number): { line: number; column: number } {

@@ -48,7 +48,6 @@ const SECTIONS: Record<keyof ConfigFile, Record<string, FieldKind>> = {
     bytesPerSecond: 'limit',
     cpuMsPerSecond: 'limit',
     breakpointCostUs: 'limit',
-    recycleAfterHits: 'limit',
   },
   prepare: { files: 'strings', cache: 'directory' },
   output: { log: 'outputs' },
@@ -107,6 +106,10 @@ function checkSection(path: string, section: keyof ConfigFile, body: unknown): v
   for (const [field, value] of Object.entries(body)) {
     const kind = Object.hasOwn(fields, field) ? fields[field] : undefined;
     const name = `${section}.${field}`;
+    if (kind === undefined && name === 'quotas.recycleAfterHits')
+      throw new AgentConfigError(
+        `${where(path, name)} was removed: the agent no longer recycles its inspector session (V8 now forgets collected condition scripts); delete it`,
+      );
     if (kind === undefined)
       throw new AgentConfigError(
         `${where(path, name)} is not a setting; use one of ${Object.keys(fields)

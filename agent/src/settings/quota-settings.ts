@@ -8,11 +8,6 @@ export interface QuotaSettings {
   cpuMsPerSecond: number;
   /** What V8 spends per hit before the hook runs (evaluating the condition), in microseconds. */
   breakpointCostUs: number;
-  /**
-   * Breakpoint hits after which the inspector session is closed and reopened: V8 keeps memory for
-   * every condition it evaluates, and only a new session lets it be reused; 0 never recycles.
-   */
-  recycleAfterHits: number;
 }
 
 export const DEFAULT_QUOTAS: QuotaSettings = {
@@ -20,5 +15,4 @@ export const DEFAULT_QUOTAS: QuotaSettings = {
   bytesPerSecond: 256 * 1024,
   cpuMsPerSecond: 50,
   breakpointCostUs: 150,
-  recycleAfterHits: 50_000,
 };

@@ -31,6 +31,11 @@ export interface RuntimeOptions {
   hook: HookChannel;
   /** A new CDP session each time the engine needs one. */
   transport: () => CdpTransport;
+  /**
+   * The session opened before the app's first module (LIVEPROBE_INSPECTOR_SESSION=startup): the
+   * probe engine takes it and keeps it open.
+   */
+  startupSession?: CdpTransport | undefined;
   /** What the birth message says about the process being debugged, when it is not this one. */
   identity?: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>>;
   log: (line: string) => void;
@@ -55,6 +60,7 @@ export function startRuntime({
   config,
   hook,
   transport,
+  startupSession,
   identity,
   log,
   prepared,
@@ -72,7 +78,7 @@ export function startRuntime({
     broker.publishStatus(event);
     if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
   };
-  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared);
+  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession);
   // Exception actions have no line: they go to their own session, not to breakpoints.
   const exceptions = new ExceptionWatch(hook, report, transport, () => engine.newKey(), log);
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
@@ -146,8 +152,7 @@ export function startRuntime({
             .flush()
             .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${errorMessage(err)}`))
             .finally(() => exited?.());
-        } else if (message.t === 'recycle') void engine.recycle(message.hits);
-        else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
+        } else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else if (message.t === 'notice') log(message.message);
         else if (message.t === 'calibrated') engine.calibrated(message);
         else if (message.t === 'app-meter') useAppMeter(message.usable);

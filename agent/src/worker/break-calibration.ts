@@ -4,19 +4,14 @@
  * the main thread then calls (main/break-calibration.ts). For a duration the target is a copy of
  * its function (V8's cost grows with the function), measured once per function and session, so
  * every action on the function takes the same amount off; otherwise, or when the copy cannot be
- * compiled, the agent's own `calibrationTarget`, once per session.
+ * compiled, a copy of a small function of the agent's, once per session.
  */
 import { errorMessage } from '@liveprobe/protocol/util';
-import { fileURLToPath } from 'node:url';
 import type { Calibrated, FunctionCopy, ToMain } from '../bridge.js';
 import type { MetricRole } from '../locate/arm-spec.js';
 import { conditionSource } from './condition-source.js';
-import type { PlacedCopy } from './function-copy.js';
+import { ownTargetCopy, type PlacedCopy } from './function-copy.js';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
-import { namedFunctionSites, positionKey, type SiteContext } from './sites.js';
-
-const TARGET_FILE = fileURLToPath(new URL('../main/break-calibration.js', import.meta.url));
-const TARGET_FUNCTION = 'calibrationTarget';
 const RUNS = 30;
 /** The main thread may be busy: past this, durations go on uncalibrated. */
 const ANSWER_MS = 10_000;
@@ -42,7 +37,6 @@ export class BreakCalibration {
   private answer: ((result: Calibrated | undefined) => void) | undefined;
 
   constructor(
-    private readonly sites: SiteContext,
     private readonly session: InspectorSession,
     private readonly post: (message: ToMain) => void,
     private readonly newKey: () => number,
@@ -50,8 +44,8 @@ export class BreakCalibration {
   ) {}
 
   /**
-   * V8's least cost of one measurement; undefined when it could not be measured (a remote
-   * target has none of the agent's files). `measured`: a duration's function (`id` names it),
+   * V8's least cost of one measurement; undefined when it could not be measured (no call
+   * was timed, or the app's thread did not answer). `measured`: a duration's function (`id` names it),
    * timed on its copy when it has one. Calibrations run one at a time (the engine's queue).
    */
   overhead(measured?: { id: string; copy: PlacedCopy | undefined }): Promise<Overhead | undefined> {
@@ -78,33 +72,29 @@ export class BreakCalibration {
   }
 
   /** A copy the main thread could not compile falls back to the agent's own target. */
-  private async copy({ copy, url, tic, toc }: PlacedCopy): Promise<Overhead | undefined> {
+  private async copy(placed: PlacedCopy): Promise<Overhead | undefined> {
+    const ms = await this.timed(placed);
+    return ms === undefined ? this.overhead() : { ms, ownCopy: true };
+  }
+
+  private async ownTarget(): Promise<Overhead | undefined> {
+    const ms = await this.timed(ownTargetCopy());
+    if (ms === undefined) throw new Error('no call was timed');
+    return { ms, ownCopy: false };
+  }
+
+  private timed({ copy, url, tic, toc }: PlacedCopy): Promise<number | undefined> {
     const pair = this.newKey();
     const script = { url };
     const spots: Spot[] = [
       { script, ...tic, role: { role: 'tic', pair } },
       { script, ...toc, role: { role: 'toc', pair, outcome: 'return' } },
     ];
-    const ms = await this.measure(spots, pair, copy);
-    return ms === undefined ? this.overhead() : { ms, ownCopy: true };
-  }
-
-  private async ownTarget(): Promise<Overhead | undefined> {
-    const pair = this.newKey();
-    const sites = await namedFunctionSites(TARGET_FILE, TARGET_FUNCTION, pair, this.sites);
-    const spots = sites.map((site) => ({
-      script: site.resolved.script,
-      line: site.resolved.generated.line,
-      column: site.resolved.generated.column,
-      role: { ...site.role!, at: positionKey(site) },
-    }));
-    const ms = await this.measure(spots, pair, undefined);
-    if (ms === undefined) throw new Error('no call was timed');
-    return { ms, ownCopy: false };
+    return this.measure(spots, pair, copy);
   }
 
   /** Sets the spots' breakpoints, has the main thread call the target, and takes them away. */
-  private async measure(spots: Spot[], pair: number, copy: FunctionCopy | undefined): Promise<number | undefined> {
+  private async measure(spots: Spot[], pair: number, copy: FunctionCopy): Promise<number | undefined> {
     const keys: number[] = [];
     const ids: string[] = [];
     try {
@@ -140,7 +130,7 @@ export class BreakCalibration {
           clearTimeout(timer);
           resolve(answer);
         };
-        this.post({ t: 'calibrate', runs: RUNS, ...(copy === undefined ? {} : { copy }) });
+        this.post({ t: 'calibrate', runs: RUNS, copy });
       });
       if (result === undefined) throw new Error('the main thread did not answer');
       return result.overheadMs;

@@ -16,7 +16,13 @@ export interface ScriptParsed {
 export interface Paused {
   reason: string;
   /** With reason 'instrumentation': the script about to run; with 'exception' or 'promiseRejection': the thrown value. */
-  data?: { scriptId?: string; url?: string } & Partial<ThrownValue>;
+  data?: {
+    scriptId?: string;
+    url?: string /** With 'exception': whether V8 predicts nothing catches it. */;
+    uncaught?: boolean;
+  } & Partial<ThrownValue>;
+  /** With reason 'other': the breakpoints whose condition asked for the pause. */
+  hitBreakpoints?: string[];
   /** The paused stack, innermost first. */
   callFrames?: PausedFrame[];
 }
@@ -80,7 +86,12 @@ export class MainThreadTransport implements CdpTransport {
 
   onPaused(handler: (pause: Paused) => void): void {
     this.session.on('Debugger.paused', ({ params }) =>
-      handler({ reason: params.reason, data: params.data as Paused['data'], callFrames: params.callFrames as PausedFrame[] }),
+      handler({
+        reason: params.reason,
+        data: params.data as Paused['data'],
+        callFrames: params.callFrames as PausedFrame[],
+        ...(params.hitBreakpoints === undefined ? {} : { hitBreakpoints: params.hitBreakpoints }),
+      }),
     );
   }
 

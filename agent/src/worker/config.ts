@@ -16,6 +16,7 @@ import {
 } from '../settings/redaction-settings.js';
 import type { BlocklistSettings } from '../locate/blocklist.js';
 import { AgentConfigError } from '../settings/config-error.js';
+import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 import { checkOutputs, MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from '../settings/config-file.js';
 import { readQuotas } from './quota-config.js';
 import type { QuotaSettings } from '../settings/quota-settings.js';
@@ -66,6 +67,8 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
   }
   const rate = Number(env.LIVEPROBE_LIVE_OUTPUT_PER_SECOND ?? 50);
   if (!Number.isFinite(rate) || rate < 0) throw new AgentConfigError('LIVEPROBE_LIVE_OUTPUT_PER_SECOND must be a non-negative number');
+  // The main thread acts on it before the worker starts (agent-main.ts); a mistake is reported here.
+  inspectorSessionMode(env);
   const configFile = env.LIVEPROBE_CONFIG?.trim() || undefined;
   const file = configFile === undefined ? { settings: {}, prepare: undefined } : readConfigFile(configFile);
   return {

@@ -4,6 +4,7 @@
  * distinct stack, the way error trackers group errors by a fingerprint of their stack.
  */
 import type { ExceptionAction } from '@liveprobe/protocol';
+import { globToRegExp, normalizePath } from '../locate/glob.js';
 
 /** What the agent learned about the thrown value without running any of the app's code. */
 export interface ThrownSummary {
@@ -20,6 +21,23 @@ export function wants(action: ExceptionAction, thrown: ThrownSummary): boolean {
   if (action.errorType !== undefined && !thrown.types.includes(action.errorType)) return false;
   if (action.messagePattern !== undefined && !patternOf(action.messagePattern).test(thrown.message)) return false;
   return true;
+}
+
+/** Whether the throw site's file (after source maps) matches one of the action's globs, if it has any. */
+export function inFiles(action: ExceptionAction, file: string): boolean {
+  if (action.files === undefined) return true;
+  const path = normalizePath(file);
+  return action.files.some((glob) => globOf(glob).test(path));
+}
+
+const globs = new Map<string, RegExp>();
+function globOf(glob: string): RegExp {
+  let pattern = globs.get(glob);
+  if (pattern === undefined) {
+    pattern = globToRegExp(glob);
+    globs.set(glob, pattern);
+  }
+  return pattern;
 }
 
 const patterns = new Map<string, RegExp>();

@@ -1,27 +1,35 @@
 /**
  * Exception actions (install path 1): a second inspector session on the main thread, apart from
- * the probe engine's, open only while an exception action is desired. It pauses the app only
- * where V8 predicts an error will not be caught (`Debugger.setPauseOnExceptions` 'uncaught'),
- * resumes any other pause at once, and checks the actions' filters and the per-stack rate before
- * capturing anything. A capture arms a one-hit snapshot probe for the throw site and evaluates
- * its condition in the throwing frame: the values go through the same hook, serializer,
- * redaction and quotas as a snapshot action's.
+ * the probe engine's, open only while an exception action is desired (closed, it costs nothing).
+ *
+ * It pauses the app at every thrown error. An error V8 predicts will not be caught (and a
+ * rejection nobody handles yet) is captured at once. A caught one is captured only if
+ * the action's cheap filters want it, and the capture is held on the main thread, keyed by the
+ * error object: it is published only when the error reaches a framework's error handler (a
+ * breakpoint there, error-handlers.ts, whose condition hands it over) or is thrown again
+ * uncaught. An error the app catches and swallows gives nothing. That breakpoint pauses only
+ * for an error the agent never saw thrown (`next(new Error())`): its site is then the frame
+ * that handed it to the framework. Caught errors cost a pause each, so over a budget a
+ * second (pause-budget.ts) the watch falls back to uncaught errors for a cooldown, and says so
+ * in the actions' status.
+ *
+ * A capture arms one-hit snapshot probes for the throw site and its callers (up to the
+ * action's `frames`) and evaluates their conditions in those frames: the values go through the
+ * same hook, serializer, redaction and quotas as a snapshot action's.
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
-import type { HookChannel } from '../bridge.js';
-import { armFields } from '../locate/arm-spec.js';
-import { functionNameAt } from '../locate/function-name.js';
-import { readKindsAt } from '../locate/global-names.js';
-import { scriptPath } from '../locate/script-match.js';
-import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
+import { HELD_CAPTURES, HOOK_GLOBAL, type HookChannel } from '../bridge.js';
+import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
-import { conditionSource } from './condition-source.js';
-import { fingerprint, StackRate, wants } from './exception-filter.js';
-import { InspectorSession } from './inspector-session.js';
+import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile } from './error-handlers.js';
+import { fingerprint, inFiles, StackRate, wants } from './exception-filter.js';
+import { FrameCapture, type Site } from './frame-capture.js';
+import type { Described } from './thrown-error.js';
+import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationResolver } from './location-resolver.js';
+import { CAUGHT_COOLDOWN_MS, CAUGHT_PAUSES_PER_SECOND, PauseBudget } from './pause-budget.js';
 import type { StatusReport } from './probe-engine.js';
-import { DESCRIBE_THROWN, type Described, describePrimitive } from './thrown-error.js';
 
 /** One capture in flight: what the hit relay needs to publish its snapshot. */
 export interface ExceptionHit {
@@ -36,15 +44,43 @@ export interface ExceptionHit {
 /** How long the app stays paused, at most, for its snapshot to be handed to the broker. */
 const HANDOFF_WAIT_MS = 2000;
 
+/** Runs as `this` = the thrown object, in the paused app: the hook's key for a capture held for it, or -1. */
+const HELD_KEY = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null ? ${HOOK_GLOBAL}.heldKey(this) : -1; }`;
+/** Publishes the capture held for `this`; true when there was one. */
+const RELEASE = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.reached(this); }`;
+const hold = (key: number) =>
+  `function () { if (typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null) ${HOOK_GLOBAL}.hold(${key}, this); }`;
+/**
+ * A framework's error handler breakpoint: hands the error to the hook, which publishes its held
+ * capture; it pauses only for an error the agent never saw thrown, once.
+ */
+const handlerCondition = (parameter: string) =>
+  `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.atErrorHandler(${parameter}) === true`;
+
+/** A desired exception action, with its published snapshots so far. */
+interface Watched {
+  action: ExceptionAction;
+  hits: number;
+}
+
 export class ExceptionWatch {
-  private actions = new Map<string, { action: ExceptionAction; hits: number }>();
+  private actions = new Map<string, Watched>();
   private readonly session: InspectorSession;
+  private readonly frames: FrameCapture;
   readonly locations: LocationResolver;
   private readonly rate = new StackRate();
+  /** Captures being published while the app waits. */
   private readonly hits = new Map<number, ExceptionHit>();
+  /** Captures of caught errors, held on the main thread until their error is reported. */
+  private readonly held = new Map<number, { hit: ExceptionHit; at: number }>();
   private readonly handoffs = new Map<number, () => void>();
-  private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private opening: Promise<void> | undefined;
+  private readonly budget = new PauseBudget();
+  /** Until when caught errors are not watched: the app threw more than the budget. */
+  private caughtOffUntil = 0;
+  private cooldown: NodeJS.Timeout | undefined;
+  /** The error handlers' breakpoints, and the error's name at each. */
+  private readonly handlers = new Map<string, string>();
 
   constructor(
     private readonly hook: HookChannel,
@@ -55,27 +91,49 @@ export class ExceptionWatch {
     private readonly log: (line: string) => void,
   ) {
     this.session = new InspectorSession(
-      () => {},
+      (script) => void this.scriptLoaded(script),
       transport,
       (pause) => void this.paused(pause),
     );
     this.locations = new LocationResolver(this.session);
+    this.frames = new FrameCapture(this.session, hook, this.locations);
   }
 
   hitFor(key: number): ExceptionHit | undefined {
-    return this.hits.get(key);
+    const hit = this.hits.get(key);
+    if (hit !== undefined) return hit;
+    const held = this.held.get(key);
+    if (held === undefined) return undefined;
+    // Held captures of one action may be released together: the hit limit still holds.
+    const watched = this.actions.get(held.hit.action.id);
+    if (watched === undefined || watched.hits >= watched.action.maxHits) {
+      this.held.delete(key);
+      // An uncaught rethrow may be waiting for it: the app goes on at once.
+      this.handoffs.get(key)?.();
+      return undefined;
+    }
+    return held.hit;
   }
 
-  /** The hit relay published (or gave up on) the snapshot of `key`: the app may go on. */
+  /** The hit relay published (or gave up on) the snapshot of `key`: it counts, and the app may go on. */
   delivered(key: number): void {
+    const hit = this.hits.get(key) ?? this.held.get(key)?.hit;
     this.hits.delete(key);
+    this.held.delete(key);
+    const watched = hit === undefined ? undefined : this.actions.get(hit.action.id);
+    if (watched !== undefined && ++watched.hits === watched.action.maxHits)
+      this.report({ actionId: watched.action.id, state: 'hit_limit' });
     this.handoffs.get(key)?.();
   }
 
   async reconcile(desired: readonly ExceptionAction[]): Promise<void> {
     const before = this.actions;
     this.actions = new Map(desired.map((a) => [a.id, before.get(a.id) ?? { action: a, hits: 0 }]));
-    for (const id of before.keys()) if (!this.actions.has(id)) this.rate.forget(id);
+    for (const id of before.keys()) {
+      if (this.actions.has(id)) continue;
+      this.rate.forget(id);
+      this.report({ actionId: id, state: 'removed', message: 'the action was removed' });
+    }
     if (this.actions.size === 0) return this.close();
     try {
       this.opening ??= this.open();
@@ -97,14 +155,44 @@ export class ExceptionWatch {
         'this target cannot be paused by the agent (a remote target attached over CDP); exception actions need the in-process agent',
       );
     }
-    await this.session.pauseOnExceptions();
+    const cooling = this.caughtOffUntil - Date.now();
+    await this.session.pauseOnExceptions(cooling > 0 ? 'uncaught' : 'all');
+    if (cooling > 0) this.cooldown = setTimeout(() => void this.watchCaughtAgain(), cooling).unref();
+    // Scripts loaded before the session opened; later ones arrive through scriptLoaded.
+    for (const script of this.session.all()) void this.scriptLoaded(script);
   }
 
   close(): void {
     this.opening = undefined;
     this.session.close();
-    this.analyses.clear();
+    this.frames.forget();
+    this.handlers.clear();
+    this.held.clear();
+    clearTimeout(this.cooldown);
     for (const release of this.handoffs.values()) release();
+  }
+
+  /** A framework's file: a breakpoint at its error handler's entry reports the errors that reach it. */
+  private async scriptLoaded(script: LoadedScript): Promise<void> {
+    if (!isErrorHandlerFile(script.path)) return;
+    try {
+      const entry = errorHandlerEntry(script.path, await this.session.source(script));
+      if (entry === undefined) {
+        this.log(
+          `${script.path}: no error handler of a version the agent knows; errors it catches are captured only if thrown again uncaught`,
+        );
+        return;
+      }
+      const id = await this.session.setBreakpointAt(
+        script.scriptId,
+        entry.lineNumber,
+        entry.columnNumber,
+        handlerCondition(entry.parameter),
+      );
+      this.handlers.set(id, entry.parameter);
+    } catch (err) {
+      if (this.session.isOpen) this.log(`could not watch the error handler in ${script.path}: ${errorMessage(err)}`);
+    }
   }
 
   private async paused(pause: Paused): Promise<void> {
@@ -112,7 +200,9 @@ export class ExceptionWatch {
     // placed its breakpoints: that pause is not this session's to end.
     if (pause.reason === 'instrumentation') return;
     try {
-      if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.capture(pause);
+      if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.thrown(pause);
+      const handler = pause.hitBreakpoints?.map((id) => this.handlers.get(id)).find((name) => name !== undefined);
+      if (handler !== undefined) await this.reportedUnthrown(pause, handler);
     } catch (err) {
       // A capture that fails must still let the app go on, and never throw into it.
       this.log(`could not capture the exception: ${errorMessage(err)}`);
@@ -121,96 +211,190 @@ export class ExceptionWatch {
     }
   }
 
-  private async capture(pause: Paused): Promise<void> {
-    const frames = pause.callFrames ?? [];
-    const top = frames[0];
-    if (top === undefined || pause.data === undefined || this.actions.size === 0) return;
-    const described = await this.describe(pause.data);
-    const stack = fingerprint(frames);
+  private async thrown(pause: Paused): Promise<void> {
+    const { data } = pause;
+    const all = pause.callFrames ?? [];
+    if (data === undefined || this.actions.size === 0 || all.length === 0) return;
+    // The agent's own code catches what it throws (a probe's getter read, say): none of the app's business.
+    const first = this.session.scriptById(all[0]!.location.scriptId);
+    if (first !== undefined && agentFileAmong([first.path]) !== undefined) return;
+    // V8 says with each pause whether it predicts something catches the error; for a rejection,
+    // from the handlers it can see (an awaiting caller; Node 24's V8 also a chained `.catch`).
+    const caught = data.uncaught === false;
     const now = Date.now();
-    const chosen = [...this.actions.values()].find(
-      (a) =>
-        a.hits < a.action.maxHits &&
-        now < Date.parse(a.action.expiresAt) &&
-        wants(a.action, described) &&
-        this.rate.take(a.action.id, stack, a.action.ratePerMinute, now),
-    );
+    if (caught && !this.budget.take(now)) return this.stopWatchingCaught(now);
+    // The throw site is the innermost frame of a file: Node's internals (node:fs) have none.
+    const frames = all.filter((f) => this.session.scriptById(f.location.scriptId) !== undefined);
+    const top = frames[0];
+    if (top === undefined) return;
+    const { objectId } = data;
+    // A caught primitive (`throw 'x'`) cannot be followed to an error handler.
+    if (caught && objectId === undefined) return;
+    // An uncaught error caught and held before publishes its first throw site.
+    if (!caught && objectId !== undefined && (await this.releaseHeld(objectId))) return;
+    const described = await this.frames.describe(data);
+    const wanted = this.wanting(described, now);
+    if (wanted.length === 0) return;
+    // Caught again (a rethrow between two catch blocks): it keeps its first throw site.
+    if (caught && (await this.heldKey(objectId!)) >= 0) return;
+    const site = await this.frames.site(top);
+    const stack = fingerprint(all);
+    const chosen = this.pick(wanted, site, stack, now);
     if (chosen === undefined) return;
-    chosen.hits++;
     const thrown: ThrownError = {
       type: described.types[0] ?? 'Error',
       message: described.message,
       causes: described.causes,
-      ...(pause.reason === 'promiseRejection' ? { rejection: true } : {}),
+      // A rejection a framework handled is not an unhandled one.
+      ...(pause.reason === 'promiseRejection' && !caught ? { rejection: true } : {}),
     };
-    await this.snapshot(chosen.action, top, thrown, pause.data.description ?? `${thrown.type}: ${thrown.message}`);
-    if (chosen.hits >= chosen.action.maxHits) this.report({ actionId: chosen.action.id, state: 'hit_limit' });
-  }
-
-  private async describe(data: NonNullable<Paused['data']>): Promise<Described> {
-    if (data.objectId === undefined) return describePrimitive(data);
-    const result = (await this.session.callOn(data.objectId, DESCRIBE_THROWN)) as Described | undefined;
-    return result ?? describePrimitive(data);
-  }
-
-  /** Arms a one-hit snapshot probe at the throw site and runs its condition in the throwing frame. */
-  private async snapshot(action: ExceptionAction, frame: PausedFrame, thrown: ThrownError, stacktrace: string): Promise<void> {
-    const analysed = await this.analysis(frame.location.scriptId);
-    const line = frame.location.lineNumber + 1;
-    const column = frame.location.columnNumber ?? 0;
-    const offset = analysed === undefined ? 0 : offsetOf(analysed, line, column);
-    const path = this.session.scriptById(frame.location.scriptId)?.path ?? scriptPath(frame.url) ?? frame.url;
-    const original = await this.locations.original(path, line, column);
-    const functionName = (analysed === undefined ? undefined : functionNameAt(analysed, offset)) ?? (frame.functionName || undefined);
-    const { usesThis, ...fields } = armFields({ ...action, type: 'snapshot', watches: [], file: path, line }, analysed, offset);
     const key = this.nextKey();
-    const hit: ExceptionHit = {
-      action,
-      file: original?.file ?? path,
-      line: original?.line ?? line,
-      ...defined({ functionName }),
-      thrown,
-      stacktrace,
-    };
-    this.hits.set(key, hit);
-    this.hook.postMessage({
-      t: 'arm',
-      key,
-      actionId: action.id,
-      ...fields,
-      maxHits: 1,
-      expiresAt: Date.parse(action.expiresAt),
-      file: hit.file!,
-      line: hit.line!,
-      ...defined({ functionName }),
-      exception: { 'exception.type': thrown.type, 'exception.message': thrown.message, 'exception.stacktrace': stacktrace },
+    if (caught) await this.session.callAgentOn(objectId!, hold(key));
+    const stacktrace = data.description ?? `${thrown.type}: ${thrown.message}`;
+    await this.capture(chosen.action, key, frames, site, { action: chosen.action, thrown, stacktrace }, caught);
+  }
+
+  private async heldKey(objectId: string): Promise<number> {
+    const key = await this.session.callAgentOn(objectId, HELD_KEY);
+    return typeof key === 'number' ? key : -1;
+  }
+
+  /** The live actions whose type and message filters want the error: checked before its site is read. */
+  private wanting(described: Described, now: number): Watched[] {
+    return [...this.actions.values()].filter(
+      (a) => a.hits < a.action.maxHits && now < Date.parse(a.action.expiresAt) && wants(a.action, described),
+    );
+  }
+
+  /** The first of `wanted` whose file globs match the site and whose rate for this stack has room. */
+  private pick(wanted: readonly Watched[], site: Site, stack: string, now: number): Watched | undefined {
+    return wanted.find((a) => inFiles(a.action, site.file) && this.rate.take(a.action.id, stack, a.action.ratePerMinute, now));
+  }
+
+  /**
+   * An error reached a framework's error handler without the agent seeing it thrown: the app
+   * made it and passed it on (`next(new NotFoundError())`, a callback's error). Its site is the
+   * innermost frame outside the framework: where the app handed it over.
+   */
+  private async reportedUnthrown(pause: Paused, parameter: string): Promise<void> {
+    const all = pause.callFrames ?? [];
+    const now = Date.now();
+    // While caught errors are not watched, one thrown may look never thrown here: leave it.
+    if (this.actions.size === 0 || all.length === 0 || now < this.caughtOffUntil) return;
+    if (!this.budget.take(now)) return this.stopWatchingCaught(now);
+    const error = await this.session.objectIn(all[0]!.callFrameId, parameter);
+    if (error.objectId === undefined) return;
+    const frames = all.filter((f) => {
+      const script = this.session.scriptById(f.location.scriptId);
+      return script !== undefined && !isFrameworkFile(script.path);
     });
-    const handedOff = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, HANDOFF_WAIT_MS);
-      this.handoffs.set(key, () => {
+    const top = frames[0];
+    if (top === undefined) return;
+    const described = await this.frames.describe({ ...error, objectId: error.objectId });
+    const site = await this.frames.site(top);
+    const stack = fingerprint(all);
+    const chosen = this.pick(this.wanting(described, now), site, stack, now);
+    if (chosen === undefined) return;
+    const thrown: ThrownError = { type: described.types[0] ?? 'Error', message: described.message, causes: described.causes };
+    const stacktrace = error.description ?? `${thrown.type}: ${thrown.message}`;
+    await this.capture(chosen.action, this.nextKey(), frames, site, { action: chosen.action, thrown, stacktrace }, false);
+  }
+
+  /** Publishes the capture held for the error `objectId`, if any, while the app waits; false when there was none. */
+  private async releaseHeld(objectId: string): Promise<boolean> {
+    const key = await this.heldKey(objectId);
+    if (key < 0) return false;
+    const handedOff = this.handoff(key);
+    if ((await this.session.callAgentOn(objectId, RELEASE)) === true) {
+      await handedOff;
+      return true;
+    }
+    this.handoffs.get(key)?.();
+    return false;
+  }
+
+  /** Resolves when the hit relay has delivered `key`'s snapshot, or after HANDOFF_WAIT_MS. */
+  private handoff(key: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, HANDOFF_WAIT_MS);
+      const handoffs = this.handoffs;
+      function done(): void {
         clearTimeout(timer);
+        handoffs.delete(key);
         resolve();
-      });
+      }
+      this.handoffs.set(key, done);
     });
+  }
+
+  private async stopWatchingCaught(now: number): Promise<void> {
+    this.caughtOffUntil = now + CAUGHT_COOLDOWN_MS;
+    await this.session.pauseOnExceptions('uncaught');
+    const message = `watching uncaught errors only for ${CAUGHT_COOLDOWN_MS / 1000} s: the app threw more than ${CAUGHT_PAUSES_PER_SECOND} caught errors in a second, and each costs a pause of the app; errors its handlers catch are not captured meanwhile`;
+    for (const { action } of this.actions.values()) this.report({ actionId: action.id, state: 'installed', message });
+    this.log(message);
+    clearTimeout(this.cooldown);
+    this.cooldown = setTimeout(() => void this.watchCaughtAgain(), CAUGHT_COOLDOWN_MS).unref();
+  }
+
+  private async watchCaughtAgain(): Promise<void> {
+    if (!this.session.isOpen) return;
+    this.budget.reset();
     try {
-      // The hook reads the arm message off its port synchronously: the main thread is paused.
-      await this.session.evaluateOn(
-        frame.callFrameId,
-        conditionSource(key, fields.roots, usesThis, readKindsAt(analysed, offset, fields.roots)),
-      );
+      await this.session.pauseOnExceptions('all');
+      for (const { action } of this.actions.values())
+        this.report({ actionId: action.id, state: 'installed', message: 'watching caught errors again' });
+    } catch (err) {
+      this.log(`could not watch caught errors again: ${errorMessage(err)}`);
+    }
+  }
+
+  /**
+   * Captures the callers first (their values wait in the hook), then the throw site. Uncaught:
+   * the app waits until the snapshot is handed off. Caught: the hook holds it, and so does the watch.
+   */
+  private async capture(
+    action: ExceptionAction,
+    key: number,
+    frames: readonly PausedFrame[],
+    site: Site,
+    hit: Omit<ExceptionHit, 'file' | 'line' | 'functionName'>,
+    caught: boolean,
+  ): Promise<void> {
+    const callers = Math.min((action.frames ?? 1) - 1, frames.length - 1);
+    for (let index = 1; index <= callers; index++) {
+      const caller = await this.frames.site(frames[index]!);
+      await this.frames
+        .evaluate(action, this.nextKey(), caller, { callerOf: { key, index } })
+        .catch((err: unknown) => this.log(`could not capture caller ${index} of the exception: ${errorMessage(err)}`));
+    }
+    const full: ExceptionHit = { ...hit, file: site.file, line: site.originalLine, ...defined({ functionName: site.functionName }) };
+    const exception = {
+      'exception.type': hit.thrown.type,
+      'exception.message': hit.thrown.message,
+      'exception.stacktrace': hit.stacktrace,
+    };
+    if (caught) {
+      this.keep(key, full);
+      await this.frames.evaluate(action, key, site, { exception });
+      return;
+    }
+    this.hits.set(key, full);
+    const handedOff = this.handoff(key);
+    try {
+      await this.frames.evaluate(action, key, site, { exception });
       await handedOff;
     } finally {
-      this.handoffs.delete(key);
+      this.handoffs.get(key)?.();
       this.hits.delete(key);
-      this.hook.postMessage({ t: 'disarm', key });
     }
   }
 
-  private async analysis(scriptId: string): Promise<AnalysedSource | undefined> {
-    if (!this.analyses.has(scriptId)) {
-      const source = await this.session.sourceById(scriptId);
-      this.analyses.set(scriptId, analyseSource(source));
-    }
-    return this.analyses.get(scriptId);
+  /** Keeps a held capture's hit for when its snapshot comes, under the hook's own bounds. */
+  private keep(key: number, hit: ExceptionHit): void {
+    const now = Date.now();
+    for (const [k, held] of this.held) if (now - held.at > HELD_CAPTURES.ttlMs + HANDOFF_WAIT_MS) this.held.delete(k);
+    this.held.set(key, { hit, at: now });
+    if (this.held.size > HELD_CAPTURES.max) this.held.delete(this.held.keys().next().value!);
   }
 }

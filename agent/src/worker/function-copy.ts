@@ -49,14 +49,27 @@ export function functionCopy(analysed: AnalysedSource, fn: FunctionRange): Place
   const text = analysed.source.slice(body.start, body.end);
   // A block's statements, or an arrow's expression as one.
   const statements = body.type === 'BlockStatement' ? text.slice(1, -1) : `(${text});`;
+  return placed(node.params.flatMap(boundNames), statements, node.async);
+}
+
+/**
+ * The agent's own target, for tic-tocs and functions that have no copy: a copy of a small
+ * function. Compiled on the main thread like any copy, so it is found whether the agent runs
+ * from its bundles, its modules or inside a remote target.
+ */
+export function ownTargetCopy(): PlacedCopy {
+  return placed(['n'], 'const next = n + 1;\nvoid next;', false);
+}
+
+function placed(names: string[], statements: string, async: boolean): PlacedCopy {
   const url = `liveprobe:calibration:${++copies}`;
   // Lines as V8 counts them: every line terminator ECMAScript knows.
   const lines = statements.split(/\r\n|[\n\r\u2028\u2029]/).length;
   return {
     copy: {
-      params: [...new Set(node.params.flatMap(boundNames)), '$lp$run'],
+      params: [...new Set(names), '$lp$run'],
       body: `void 0; if ($lp$run !== 1) {\n${statements}\n}\nreturn 0;\n//# sourceURL=${url}`,
-      async: node.async,
+      async,
     },
     url,
     tic: { line: 3, column: 0 },

@@ -8,6 +8,7 @@ import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/pr
 import type { HitOutput, MetricHit, PackedLogs, SnapshotHit, ToWorker } from '../bridge.js';
 import type { BrokerLink } from './broker-link.js';
 import { CounterLines } from './counter-lines.js';
+import { unpackLines } from './packed-lines.js';
 import type { LiveOutput } from './live-output.js';
 import type { NotExported } from './not-exported.js';
 import type { OtelExport } from './otel-export.js';
@@ -38,10 +39,10 @@ export class HitRelay {
 
   private readonly counterLines: CounterLines;
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'recycle' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' }>): void {
     switch (message.t) {
       case 'logs':
-        return this.unpackLogs(message.hits);
+        return this.unpackLogs(message);
       case 'counts':
       case 'values':
         for (let i = 0; i < message.hits.length; i += 2)
@@ -90,22 +91,11 @@ export class HitRelay {
     }
   }
 
-  private unpackLogs(hits: PackedLogs['hits']): void {
-    for (let i = 0; i < hits.length; i += 7) {
-      const probe = this.engine.probeFor(hits[i] as number);
-      if (probe === undefined) continue;
-      const [traceId, spanId, traceFlags] = [hits[i + 4], hits[i + 5], hits[i + 6]];
-      this.output(probe, {
-        key: hits[i] as number,
-        time: hits[i + 1] as number,
-        message: hits[i + 2] as string,
-        emitted: ((hits[i + 3] as number) & 1) !== 0,
-        live: ((hits[i + 3] as number) & 2) === 0,
-        ...(typeof traceId === 'string' && typeof spanId === 'string'
-          ? { traceId, spanId, traceFlags: typeof traceFlags === 'number' ? traceFlags : 0 }
-          : {}),
-      });
-    }
+  private unpackLogs(message: PackedLogs): void {
+    unpackLines(message, (hit) => {
+      const probe = this.engine.probeFor(hit.key);
+      if (probe !== undefined) this.output(probe, hit);
+    });
   }
 
   /** `counted`: a counter's hits since the last batch, as one point of value n. */
@@ -165,7 +155,7 @@ export class HitRelay {
       if (!queued) this.notExported.add(action.id, 'export_queue_full', 1);
     }
     if (!message.live) return;
-    this.live.send({
+    this.live.sendMade(action.id, () => ({
       kind: 'output',
       agentId: this.agentId,
       time: new Date(message.time).toISOString(),
@@ -175,7 +165,7 @@ export class HitRelay {
       file: probe.file ?? action.file,
       line: probe.line ?? action.line,
       ...defined({ traceId: message.traceId, spanId: message.spanId }),
-    });
+    }));
   }
 
   private async snapshot(

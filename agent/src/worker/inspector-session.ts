@@ -6,6 +6,7 @@
 import { defined } from '@liveprobe/protocol/util';
 import type { Debugger } from 'node:inspector';
 import type { CdpTransport, Paused } from './cdp-transport.js';
+import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
@@ -26,7 +27,11 @@ export interface BreakpointResult {
 export class InspectorSession {
   private session: CdpTransport | undefined;
   private readonly scripts = new Map<string, LoadedScript>();
+  /** The same scripts by V8's id: the exception watch places every frame of a paused stack. */
+  private readonly byId = new Map<string, LoadedScript>();
   private readonly sources = new Map<string, Promise<string>>();
+  /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */
+  private readonly exactPositions = new Map<string, string>();
 
   constructor(
     private readonly onScript: (script: LoadedScript) => void,
@@ -35,6 +40,11 @@ export class InspectorSession {
     /** Every pause of the main thread, ours or not. */
     private readonly onPause: (pause: Paused) => void,
   ) {}
+
+  /** Loaded scripts with a URL the session knows of. */
+  get size(): number {
+    return this.scripts.size;
+  }
 
   get isOpen(): boolean {
     return this.session !== undefined;
@@ -59,11 +69,15 @@ export class InspectorSession {
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
       };
+      const replaced = this.scripts.get(path);
+      if (replaced !== undefined) this.byId.delete(replaced.scriptId);
       this.scripts.set(path, script);
+      this.byId.set(script.scriptId, script);
       if (this.session !== undefined) this.onScript(script);
     });
     session.onPaused?.((pause) => this.onPause(pause));
-    await session.post('Debugger.enable');
+    // Already enabled in a session opened at start-up: V8 then reports nothing again.
+    await session.post('Debugger.enable', DEBUGGER_ENABLE);
     // Enabling the debugger would let a `debugger;` statement in the app pause it with nobody to
     // resume it. Skipping pauses is per session: another debugger attached to the app still stops
     // there, and breakpoint conditions (the probes) still run.
@@ -76,7 +90,9 @@ export class InspectorSession {
     this.session?.disconnect();
     this.session = undefined;
     this.scripts.clear();
+    this.byId.clear();
     this.sources.clear();
+    this.exactPositions.clear();
   }
 
   all(): IterableIterator<LoadedScript> {
@@ -85,8 +101,7 @@ export class InspectorSession {
 
   /** A loaded script by V8's id for it (a paused frame's `url` may be empty). */
   scriptById(scriptId: string): LoadedScript | undefined {
-    for (const script of this.scripts.values()) if (script.scriptId === scriptId) return script;
-    return undefined;
+    return this.byId.get(scriptId);
   }
 
   script(path: string): LoadedScript | undefined {
@@ -112,15 +127,21 @@ export class InspectorSession {
     condition: string,
     tag: number,
   ): Promise<BreakpointResult> {
-    // V8 allows one breakpoint per url and position; an alternative that never matches a real
-    // URL keeps each action's breakpoint separate without rebuilding a shared condition.
-    const urlRegex = `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$`;
+    // V8 allows one breakpoint per url, line and column (an absent column counting as 0). An
+    // exact URL is compared as a string with each loaded script; a regular expression is compiled
+    // again for each one, on the main thread, at set and at removal (milliseconds with thousands
+    // of scripts), so it serves only a second action on the same position, with an alternative
+    // that never matches a real URL to keep it distinct.
+    const position = `${line}:${column ?? 0}:${script.url}`;
+    const shared = [...this.exactPositions.values()].includes(position);
+    const target = shared ? { urlRegex: `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$` } : { url: script.url };
     const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', {
-      urlRegex,
+      ...target,
       lineNumber: line - 1,
       ...defined({ columnNumber: column }),
       condition,
     });
+    if (!shared) this.exactPositions.set(result.breakpointId, position);
     const location = result.locations[0];
     return {
       breakpointId: result.breakpointId,
@@ -161,17 +182,35 @@ export class InspectorSession {
   }
 
   /**
-   * From now on this session pauses the target where V8 predicts a thrown error (or a rejected
-   * promise) will not be caught, and at nothing else it can skip.
+   * From now on this session pauses the target at every thrown error (`all`) or where V8 predicts
+   * one (or a rejected promise) will not be caught (`uncaught`), and at nothing else it can skip.
    */
-  async pauseOnExceptions(): Promise<void> {
+  async pauseOnExceptions(state: 'all' | 'uncaught'): Promise<void> {
     await this.call('Debugger.setSkipAllPauses', { skip: false });
-    await this.call('Debugger.setPauseOnExceptions', { state: 'uncaught' });
+    await this.call('Debugger.setPauseOnExceptions', { state });
+  }
+
+  /** A breakpoint at a position of one loaded script (0-based line and column); V8 moves it to the next statement. */
+  async setBreakpointAt(scriptId: string, lineNumber: number, columnNumber: number, condition: string): Promise<string> {
+    const result = await this.call<Debugger.SetBreakpointReturnType>('Debugger.setBreakpoint', {
+      location: { scriptId, lineNumber, columnNumber },
+      condition,
+    });
+    return result.breakpointId;
   }
 
   /** Runs `expression` in a frame of the paused target; its result and any error are ignored. */
   async evaluateOn(callFrameId: string, expression: string): Promise<unknown> {
     return await this.call('Debugger.evaluateOnCallFrame', { callFrameId, expression, silent: true });
+  }
+
+  /** A name's value in a frame of the paused target, under V8's side-effect check: its object id, if it is an object. */
+  async objectIn(callFrameId: string, name: string): Promise<{ objectId?: string; type: string; description?: string; value?: unknown }> {
+    const { result } = await this.call<{ result: { objectId?: string; type: string; description?: string; value?: unknown } }>(
+      'Debugger.evaluateOnCallFrame',
+      { callFrameId, expression: name, silent: true, throwOnSideEffect: true },
+    );
+    return result;
   }
 
   /** Calls `fn` with `this` = the object, under V8's side-effect check; its result by value, or undefined if it threw. */
@@ -181,6 +220,17 @@ export class InspectorSession {
       functionDeclaration: fn,
       returnByValue: true,
       throwOnSideEffect: true,
+      silent: true,
+    });
+    return result.exceptionDetails === undefined ? result.result.value : undefined;
+  }
+
+  /** Calls the agent's own `fn` with `this` = the object, side effects allowed; its result by value. */
+  async callAgentOn(objectId: string, fn: string): Promise<unknown> {
+    const result = await this.call<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration: fn,
+      returnByValue: true,
       silent: true,
     });
     return result.exceptionDetails === undefined ? result.result.value : undefined;
@@ -199,6 +249,7 @@ export class InspectorSession {
 
   async removeBreakpoint(breakpointId: string): Promise<void> {
     if (this.session === undefined) return;
+    this.exactPositions.delete(breakpointId);
     await this.session.post('Debugger.removeBreakpoint', { breakpointId });
   }
 

@@ -22,14 +22,19 @@ export class LiveOutput {
   }
 
   send(event: Extract<AgentEvent, { kind: 'output' }>): void {
+    this.sendMade(event.actionId, () => event);
+  }
+
+  /** `make` runs only for a line within the rate: a hot action's lines are mostly counted, never built. */
+  sendMade(actionId: string, make: () => Extract<AgentEvent, { kind: 'output' }>): void {
     const now = Date.now();
-    let window = this.windows.get(event.actionId);
+    let window = this.windows.get(actionId);
     if (window === undefined || now - window.start >= 1000) {
       window = { start: now, sent: 0 };
-      this.windows.set(event.actionId, window);
+      this.windows.set(actionId, window);
     }
-    if (window.sent >= this.perSecond || !this.publish(event)) {
-      this.dropped.set(event.actionId, (this.dropped.get(event.actionId) ?? 0) + 1);
+    if (window.sent >= this.perSecond || !this.publish(make())) {
+      this.dropped.set(actionId, (this.dropped.get(actionId) ?? 0) + 1);
       return;
     }
     window.sent++;

@@ -4,7 +4,7 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import { ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
-import type { Logger, LogAttributes } from '@opentelemetry/api-logs';
+import type { Logger, LogAttributes, LogRecord } from '@opentelemetry/api-logs';
 import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
@@ -50,6 +50,8 @@ interface Provider {
 
 export class OtelExport {
   private logger: Promise<Logger | undefined> | undefined;
+  /** The logger, once `logger` resolved to one. */
+  private readyLogger: Logger | undefined;
   private tracer: Promise<import('@opentelemetry/api').Tracer | undefined> | undefined;
   private resource: Promise<Resource> | undefined;
   /** One MeterProvider per metric action, so removing the action ends its series. */
@@ -82,24 +84,22 @@ export class OtelExport {
 
   /** False when the record was dropped because the exporter's queue is full (the caller counts it). */
   emit(record: RecordToExport): boolean {
-    this.logger ??= this.createLogger();
+    if (this.logger === undefined) {
+      this.logger = this.createLogger();
+      // Once the SDK is loaded, records go to it at once rather than through a promise each.
+      void this.logger.then((logger) => {
+        this.readyLogger = logger;
+      });
+    }
     if (this.logsOff) return true;
     if (this.logsQueued >= this.logQueueSize) return false;
     this.logsQueued++;
-    void this.logger.then((logger) => {
-      if (logger === undefined) {
-        this.logsQueued--;
-        return;
-      }
-      logger.emit({
-        timestamp: record.time,
-        severityNumber: SEVERITY_NUMBER[record.level],
-        severityText: record.level.toUpperCase(),
-        body: record.message,
-        attributes: record.attributes,
-        context: parentContext(record),
+    if (this.readyLogger !== undefined) this.readyLogger.emit(logRecord(record));
+    else
+      void this.logger.then((logger) => {
+        if (logger === undefined) this.logsQueued--;
+        else logger.emit(logRecord(record));
       });
-    });
     return true;
   }
 
@@ -376,3 +376,23 @@ export function instrumentSpec(action: AnyMetricAction): InstrumentSpec {
       };
   }
 }
+
+function logRecord(record: RecordToExport): LogRecord {
+  return {
+    timestamp: record.time,
+    severityNumber: SEVERITY_NUMBER[record.level],
+    severityText: SEVERITY_TEXT[record.level],
+    body: record.message,
+    attributes: record.attributes,
+    context: parentContext(record),
+  };
+}
+
+const SEVERITY_TEXT: Record<RecordToExport['level'], string> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'FATAL',
+};

@@ -65,10 +65,17 @@ export class ProbeEngine {
     private blocklist: Blocklist,
     /** Prepared files (install path 2): an action on a prepared line flips a flag instead of opening the inspector. */
     private readonly prepared?: PreparedSites,
+    /** A session opened at start-up (LIVEPROBE_INSPECTOR_SESSION=startup): taken now and never closed while the agent runs. */
+    private readonly startupSession?: CdpTransport,
   ) {
+    let startup = startupSession;
     this.session = new InspectorSession(
       (script) => void this.enqueue(() => this.retryWaiting(script)),
-      transport,
+      () => {
+        const first = startup;
+        startup = undefined;
+        return first ?? transport();
+      },
       (pause) => this.scriptStarts.paused(pause),
     );
     // Paused before a script runs: place what waits for it (its placement was queued when the
@@ -85,13 +92,13 @@ export class ProbeEngine {
     this.locations = new LocationResolver(this.session);
     this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
     this.calibration = new BreakCalibration(
-      this.sites,
       this.session,
       (message) => this.post(message),
       () => this.newKey(),
       log,
     );
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
+    if (startupSession !== undefined) void this.enqueue(() => this.openSession());
   }
 
   /** Actions installed, waiting for their script, or paused. */
@@ -215,7 +222,7 @@ export class ProbeEngine {
     this.probes.set(action.id, probe);
     this.byKey.set(key, probe);
     if (await this.placePrepared(probe)) return;
-    await this.session.open();
+    await this.openSession();
     await this.place(probe);
   }
 
@@ -454,29 +461,6 @@ export class ProbeEngine {
   }
 
   /**
-   * V8 keeps memory for every breakpoint condition it evaluates (docs/architecture.md §8) and
-   * reuses it only in a new session: after enough hits, close the
-   * session and set every breakpoint again. Hits in the few milliseconds between are not seen.
-   */
-  recycle(hits: number): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.session.isOpen) {
-        const installed = this.live().filter((p) => p.state.kind === 'breakpoints');
-        this.closeSession();
-        await this.session.open();
-        for (const probe of installed) {
-          const { placements } = probe.state as OnBreakpoints;
-          advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
-        }
-        this.log(
-          `recycled the inspector session after ${hits} breakpoint hits, so V8 can reuse what it kept for them; ${installed.length} action(s) set again`,
-        );
-      }
-      this.post({ t: 'recycled' });
-    });
-  }
-
-  /**
    * The agent's configuration has a new blocklist: actions it forbids leave the app now, with a
    * status naming the rule, and those only the previous one refused are installed again.
    */
@@ -563,10 +547,21 @@ export class ProbeEngine {
     }
   }
 
+  private async openSession(): Promise<void> {
+    if (this.session.isOpen) return;
+    await this.session.open();
+    const files = `${this.session.size} file${this.session.size === 1 ? '' : 's'}`;
+    this.log(
+      this.startupSession === undefined
+        ? `inspector session opened: the main thread paused while V8 reported every loaded script (${files}); in-process, LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead`
+        : `inspector session open since start-up (${files} loaded so far); it stays open`,
+    );
+  }
+
   private closeIfIdle(): void {
-    // Actions on prepared sites do not need the session.
+    // Actions on prepared sites do not need the session; one opened at start-up stays open.
     const live = this.live();
-    if (this.session.isOpen && live.every((p) => preparedPlacement(p.state) !== undefined)) {
+    if (this.startupSession === undefined && this.session.isOpen && live.every((p) => preparedPlacement(p.state) !== undefined)) {
       this.closeSession();
       this.log(live.length === 0 ? 'no actions left; inspector session closed' : 'no breakpoints left; inspector session closed');
     }

@@ -7,7 +7,6 @@ const VARIABLES: Record<keyof QuotaSettings, string> = {
   bytesPerSecond: 'LIVEPROBE_QUOTA_BYTES_PER_SECOND',
   cpuMsPerSecond: 'LIVEPROBE_CPU_BUDGET_MS_PER_SECOND',
   breakpointCostUs: 'LIVEPROBE_BREAKPOINT_COST_US',
-  recycleAfterHits: 'LIVEPROBE_SESSION_RECYCLE_HITS',
 };
 
 /** Environment over the config file's `quotas` section (already checked) over the defaults, one guard at a time. */

@@ -42,11 +42,6 @@ export async function sitesFor(action: Action, pair: number, ctx: SiteContext): 
   }
 }
 
-/** The entry and exits of the function named `name` in `file`, as a duration action on it has them. */
-export async function namedFunctionSites(file: string, name: string, pair: number, ctx: SiteContext): Promise<Site[]> {
-  return durationSites({ function: name, line: 1 }, pair, ctx, await siteAt(ctx, file, 1));
-}
-
 /** Where a timing breakpoint runs: every action timed at the same position of a script shares it (invocation-timers.ts). */
 export function positionKey({ resolved }: Site): string {
   return `${resolved.script.scriptId}:${resolved.generated.line}:${resolved.generated.column ?? ''}`;

@@ -10,8 +10,9 @@ import { MainThreadTransport } from './cdp-transport.js';
 import { readConfig, type AgentConfig } from './config.js';
 import { PrepareTally } from './prepared/prepare-summary.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
+import { StartupSession } from './startup-session.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -19,14 +20,15 @@ function start({ port, sessionOpen, exitFlushed, prepared }: WorkerData, config:
     config,
     hook: port,
     transport: () => new MainThreadTransport(sessionOpen),
+    startupSession: StartupSession.take(),
     log,
     exited: () => {
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);
     },
-    ...(prepared === undefined ? {} : { prepared: new PreparedSites(prepared) }),
+    prepared: new PreparedSites(prepared),
   });
-  if (prepared !== undefined) new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }));
+  new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }), preparing);
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 
@@ -35,6 +37,8 @@ try {
   start(data, readConfig(process.env));
 } catch (err) {
   process.stderr.write(`[liveprobe] the agent is disabled: ${errorMessage(err)}\n`);
+  // Opened at start-up (LIVEPROBE_INSPECTOR_SESSION=startup), it would keep V8's debugger on for nothing.
+  StartupSession.take()?.disconnect();
   // An app waiting for the agent at start-up (LIVEPROBE_STARTUP_WAIT_MS) has nothing to wait for.
   data.port.postMessage({ t: 'ready' } satisfies ToMain);
   data.port.close();

@@ -68,7 +68,9 @@ function typeFields(action: ActionView): [string, string][] {
       return [
         ['error type', action.errorType ?? '(any)'],
         ['message pattern', action.messagePattern ?? '(any)'],
+        ['files', action.files?.join(', ') ?? '(any)'],
         ['rate', `${action.ratePerMinute} a minute per distinct stack`],
+        ['frames', `${action.frames ?? 1} (the throw site${(action.frames ?? 1) > 1 ? ' and its callers' : ''})`],
       ];
     case 'snapshot':
       return [['watches', action.watches.length === 0 ? '(none)' : action.watches.join(', ')]];

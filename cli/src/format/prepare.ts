@@ -3,7 +3,7 @@ import type { PrepareSummary } from '@liveprobe/protocol';
 /** The PREPARED column of `liveprobe agents`: files prepared, and how many were left untouched. */
 export function preparedCell(summary: PrepareSummary | undefined): string {
   if (summary === undefined) return '-';
-  const prepared = String(summary.transformed + summary.cached);
+  const prepared = String(summary.transformed + summary.cached + (summary.prebuilt ?? 0));
   return summary.failed === 0 ? prepared : `${prepared}, ${summary.failed} untouched`;
 }
 

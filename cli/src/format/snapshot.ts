@@ -1,5 +1,5 @@
 import type { SnapshotRecord } from '@liveprobe/protocol';
-import type { NamedValue, ScopeCapture, StackFrame } from '@liveprobe/protocol';
+import type { NamedValue, OuterFrame, ScopeCapture, StackFrame } from '@liveprobe/protocol';
 import { formatValueTree } from './captured-value.js';
 import { formatFields } from './table.js';
 import { relativeTime } from './time.js';
@@ -36,6 +36,7 @@ export function formatSnapshot(record: SnapshotRecord, now: Date): string[] {
     ...snapshot.scopes.flatMap((scope) => ['', ...section(scopeTitle(scope), scope.variables)]),
     '',
     ...(snapshot.this === undefined ? ['this <not captured>'] : formatValueTree('this = ', snapshot.this)),
+    ...(snapshot.frames ?? []).flatMap(outerFrame),
     ...(snapshot.watches.length === 0
       ? []
       : [
@@ -55,6 +56,20 @@ function formatStack(stack: readonly StackFrame[]): string[] {
   const names = stack.map((frame) => functionName(frame.function));
   const width = Math.max(...names.map((name) => name.length));
   return stack.map((frame, i) => `  ${(names[i] ?? '').padEnd(width)}  ${frame.file}:${frame.line}:${frame.column}`);
+}
+
+/** A caller of the throw site (exception snapshots), its values indented under it. */
+function outerFrame(frame: OuterFrame, i: number): string[] {
+  const { location } = frame;
+  const indent = (lines: string[]) => lines.map((line) => `  ${line}`);
+  return [
+    '',
+    `caller ${i + 1}: ${functionName(location.function ?? '')}  ${location.file}:${location.line}`,
+    ...indent(section('arguments', frame.arguments)),
+    ...indent(section('locals', frame.locals)),
+    ...(frame.scopes ?? []).flatMap((scope) => indent(section(scopeTitle(scope), scope.variables))),
+    ...(frame.this === undefined ? [] : indent(formatValueTree('this = ', frame.this))),
+  ];
 }
 
 function section(title: string, variables: readonly NamedValue[]): string[] {

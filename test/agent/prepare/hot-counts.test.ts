@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OutputEvent } from '@liveprobe/protocol';
+import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
 import { fromRoot } from '@liveprobe/harness';
 import { lineOf, otlpReceiver, sseEvents, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, getAction, installed } from '../fixtures.js';
@@ -66,4 +66,41 @@ test('a counter on a prepared line counts every hit of a hot loop, and the conso
     !events.events().some((e) => e.event === 'action_status' && (e.data as { state: string }).state === 'paused'),
     'no quota paused the counter',
   );
+});
+
+test('over the CPU budget a counter on a prepared line is paused, though it reads the clock once in a thousand hits', async (t) => {
+  const cp = await controlPlane(t);
+  const shop = await app(t, {
+    script: 'test/fixtures/prepared/server.mjs',
+    broker: cp.mqttUrl,
+    agentId: 'prepared-budget',
+    env: {
+      WORK_MODULE: 'esm',
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.mjs,!**/server.mjs`,
+      LIVEPROBE_PREPARE_CACHE: 'off',
+      LIVEPROBE_QUOTA_HITS_PER_SECOND: '0',
+      LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '1',
+    },
+  });
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const { action } = await addAction(cp, {
+    type: 'counter',
+    file: FILE,
+    line: lineOf(FILE, 'work-line'),
+    name: 'prepared.work.budget',
+    tags: ['e2e'],
+  });
+  assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+  // Half a million hits in one request: far more than 1 ms of probe time a second, however cheap each is.
+  assert.equal((await fetch(`${shop.url}/repeat?n=500000`)).status, 200);
+  const paused = await events.waitFor(
+    (e) =>
+      e.event === 'action_status' &&
+      (e.data as ActionStatusEvent).actionId === action.id &&
+      (e.data as ActionStatusEvent).state === 'paused',
+    WAIT,
+    'the counter paused',
+  );
+  assert.match((paused.data as ActionStatusEvent).message ?? '', /^paused: the agent spent its CPU budget of 1 ms per second in probes/);
 });

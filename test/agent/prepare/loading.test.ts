@@ -1,13 +1,18 @@
 /** Choosing files (LIVEPROBE_PREPARE), the on-disk cache, and files that cannot be prepared. */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrepareCache } from '../../../agent/src/prepare/prepare-cache.js';
 import { prepareFile } from '../../../agent/src/prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
 import { StartReport } from '../../../agent/src/main/start-report.js';
 import { tempDir } from '../../helpers/index.js';
+import { fromRoot } from '@liveprobe/harness';
+
+const AGENT = pathToFileURL(fromRoot('agent/dist/register.js')).href;
 
 test('globs are relative to the working directory or absolute, `!` excludes, and node_modules needs naming', () => {
   const settings = readPrepareSettings(
@@ -75,4 +80,50 @@ test("the agent's own files are never prepared, even when a pattern names them",
   assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/@liveprobe/protocol/dist/index.js'));
   const everything = readPrepareSettings({ LIVEPROBE_PREPARE: '/**', LIVEPROBE_PREPARE_CACHE: 'off' }, '/')!;
   assert.ok(!shouldPrepare(everything, fileURLToPath(new URL('../../../agent/dist/main/compile.js', import.meta.url))));
+});
+
+test("`app` stands for the app's own files: everything outside node_modules, never the agent", () => {
+  const settings = readPrepareSettings({ LIVEPROBE_PREPARE: 'app, !/srv/app/dist/vendor/**', LIVEPROBE_PREPARE_CACHE: 'off' }, '/srv/app')!;
+  assert.ok(shouldPrepare(settings, '/srv/app/dist/server.js'));
+  assert.ok(shouldPrepare(settings, '/opt/shared/lib/util.mjs'), 'wherever the app keeps its files');
+  assert.ok(!shouldPrepare(settings, '/srv/app/dist/vendor/big.js'), 'exclusions still apply');
+  assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/express/index.js'));
+  assert.ok(!shouldPrepare(settings, '/srv/app/dist/node_modules/lodash/index.js'));
+  assert.ok(!shouldPrepare(settings, fileURLToPath(new URL('../../../agent/dist/main/compile.js', import.meta.url))));
+  const withExpress = readPrepareSettings({ LIVEPROBE_PREPARE: 'app,node_modules/express/**' }, '/srv/app')!;
+  assert.ok(shouldPrepare(withExpress, '/srv/app/node_modules/express/index.js'), 'a package named beside it');
+});
+
+test("LIVEPROBE_PREPARE=app prepares the app's CommonJS and ES modules as they load, and none of node_modules", async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.remove());
+  const files: Record<string, string> = {
+    'app.js': [
+      "const dep = require('dep');",
+      'function own(x) {',
+      '  return dep(x) * 2;',
+      '}',
+      "import('./lib.mjs').then((lib) => console.log([own, dep, lib.twice].map((f) => String(f).includes('$lpS') || String(f).includes('$lpF')).join(' ')));",
+      '',
+    ].join('\n'),
+    'lib.mjs': 'export function twice(x) {\n  return x * 2;\n}\n',
+    'node_modules/dep/index.js': 'module.exports = function dep(x) {\n  return x + 1;\n};\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir.path, path, '..'), { recursive: true });
+    writeFileSync(join(dir.path, path), text);
+  }
+  const run = (env: Record<string, string>): string => {
+    const result = spawnSync(process.execPath, ['--import', AGENT, 'app.js'], {
+      cwd: dir.path,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', LIVEPROBE_PREPARE_CACHE: 'off', ...env },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout.trim();
+  };
+  // Own function, the dependency, the ES module: what each one's text shows of its guards.
+  assert.equal(run({}), 'false false false', 'nothing prepared without LIVEPROBE_PREPARE');
+  assert.equal(run({ LIVEPROBE_PREPARE: 'app' }), 'true false true');
 });

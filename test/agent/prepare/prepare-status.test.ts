@@ -22,7 +22,7 @@ test('the tally counts every file, lists the first untouched ones with a short r
   const { port1, port2 } = new MessageChannel();
   t.after(() => port1.close());
   const summaries: PrepareSummary[] = [];
-  new PrepareTally(port2, (summary) => summaries.push(summary));
+  new PrepareTally(port2, (summary) => summaries.push(summary), true);
   assert.equal(summaries.length, 1);
   assert.deepEqual(summaries[0], { transformed: 0, cached: 0, failed: 0, failures: [] }, 'zeros from the start');
 

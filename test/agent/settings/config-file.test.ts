@@ -142,3 +142,11 @@ test('a bad prepare value in the config file is reported on stderr; the app runs
   assert.match(await installed(cp, action.id), /^installed: breakpoint/);
   assert.doesNotMatch(shop.output(), /agent is disabled|could not start/);
 });
+
+test('a config file from before session recycling was removed is refused with what to do', async (t) => {
+  const file = await configFile(t, { quotas: { hitsPerSecond: 100, recycleAfterHits: 50_000 } });
+  assert.throws(
+    () => readConfig({ LIVEPROBE_CONFIG: file }),
+    /`quotas\.recycleAfterHits` was removed: the agent no longer recycles its inspector session .*; delete it$/,
+  );
+});

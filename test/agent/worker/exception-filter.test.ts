@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExceptionAction } from '@liveprobe/protocol';
-import { fingerprint, StackRate, wants } from '../../../agent/src/worker/exception-filter.js';
+import { fingerprint, inFiles, StackRate, wants } from '../../../agent/src/worker/exception-filter.js';
 
 const action = (fields: Partial<ExceptionAction> = {}): ExceptionAction => ({
   id: 'act_exc',
@@ -38,4 +38,15 @@ test('each stack gets its own rate a minute; a minute later it has room again', 
   assert.equal(rate.take('act_exc', b, 2, 1003), true, 'another stack is not held back');
   assert.equal(rate.take('act_other', a, 2, 1003), true, 'another action counts on its own');
   assert.equal(rate.take('act_exc', a, 2, 61_001), true, 'after a minute');
+});
+
+test('file globs match the throw site wherever the app is deployed; no globs match every file', () => {
+  const globbed = action({ files: ['src/billing/**', '**/*.mts'] });
+  assert.equal(inFiles(globbed, '/srv/app/src/billing/invoice.ts'), true);
+  assert.equal(inFiles(globbed, '/srv/app/src/billing/deep/tax/vat.ts'), true);
+  assert.equal(inFiles(globbed, '/srv/app/lib/queue.mts'), true, 'the second glob');
+  assert.equal(inFiles(globbed, '/srv/app/src/orders/checkout.ts'), false);
+  assert.equal(inFiles(globbed, '/srv/app/node_modules/pg/lib/client.js'), false);
+  assert.equal(inFiles(globbed, 'C:\\app\\src\\billing\\invoice.ts'), true, 'Windows paths compare with forward slashes');
+  assert.equal(inFiles(action(), '/anything.js'), true);
 });

@@ -82,7 +82,8 @@ export class FakeTarget {
         return { scriptSource: this.scripts.find((s) => s.scriptId === params.scriptId)?.source ?? '' };
       case 'Debugger.setBreakpointByUrl': {
         const breakpointId = `bp${++this.ids}`;
-        const url = String(params.urlRegex).slice(1).split('$|')[0]!.replace(/\\(.)/g, '$1');
+        const url =
+          params.url === undefined ? String(params.urlRegex).slice(1).split('$|')[0]!.replace(/\\(.)/g, '$1') : String(params.url);
         const line = (params.lineNumber as number) + 1;
         if (this.noCode.has(`${url}:${line}`)) return { breakpointId, locations: [] };
         this.breakpoints.set(breakpointId, { url, line, condition: String(params.condition) });

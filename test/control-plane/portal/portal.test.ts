@@ -376,6 +376,29 @@ test('the snapshot viewer says what the agent left out, and an unknown snapshot 
   assert.match((await page.locator('.snapshot-head').textContent()) ?? '', /truncated: a size limit cut some values short/);
   await chromium.screenshot(page, 'snapshot-markers');
 
+  // An exception snapshot: the error, and its callers' values under the throw site's.
+  const base = snapshotEvent({ id: 'snp_thrown', actionId: await snapshotActionFor(cp.url) });
+  await publishSnapshot(cp.mqttUrl, {
+    ...base,
+    snapshot: {
+      ...base.snapshot,
+      exception: { type: 'PaymentError', message: 'card declined', causes: [] },
+      frames: [
+        {
+          location: { file: '/srv/shop/examples/shop/server.js', line: 69, function: 'route' },
+          arguments: [{ name: 'req', value: { t: 'object', props: [['path', { t: 'string', v: '/checkout' }]] } }],
+          locals: [{ name: 'basket', value: { t: 'string', v: 'b-42' } }],
+        },
+      ],
+    },
+  });
+  await page.goto(`${cp.url}/snapshots/snp_thrown`);
+  await page.locator('#snapshot-error').waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('#snapshot-error').textContent(), 'PaymentError: card declined');
+  const caller = (await page.locator('[data-section="frame-1"]').textContent()) ?? '';
+  assert.match(caller, /Caller 1: route \/srv\/shop\/examples\/shop\/server\.js:69/);
+  assert.ok(caller.includes('basket') && caller.includes('"b-42"'), `the caller's locals are shown: ${caller}`);
+
   await page.goto(`${cp.url}/snapshots/snp_gone`);
   await page
     .locator('#snapshot .message.error')

@@ -22,6 +22,11 @@ class Mechanism:
             self.patcher = CodePatcher({})
             self.name = 'patched code object (no trace function)'
 
+    def close(self) -> None:
+        """After every site is removed: give the interpreter's hook back (the sys.monitoring tool id)."""
+        if self.monitor is not None:
+            self.monitor.close()  # type: ignore[attr-defined]
+
     def originals(self) -> dict[types.CodeType, types.CodeType]:
         """Patched code → the code it was made from (3.11), to find a location again."""
         if self.patcher is None:

@@ -50,6 +50,11 @@ class Monitor:
         # Locations disabled earlier (no site then) report again.
         self.m.restart_events()
 
+    def close(self) -> None:
+        for event in (self.m.events.LINE, self.m.events.PY_START, self.m.events.PY_RETURN):
+            self.m.register_callback(self.tool, event, None)
+        self.m.free_tool_id(self.tool)
+
     def _line(self, code: types.CodeType, line: int) -> Any:
         site = self.lines.get((code, line))
         if site is None:

@@ -11,6 +11,10 @@ import { ProbeHook } from '../../main/probe-hook.js';
 import { HOOK_BINDING } from './binding.js';
 import { platform } from './platform.js';
 
+// Captured as the hook is injected, before the page's code can replace them.
+const { isView } = ArrayBuffer;
+const arrayFrom = Array.from;
+
 /** Messages waiting for the next flush; beyond this the newest are dropped and counted. */
 const MAX_QUEUED = 1000;
 
@@ -54,7 +58,10 @@ function install(): InstallResult {
     queue = [];
     dropped = 0;
     try {
-      (send as (payload: string) => void)(JSON.stringify(batch));
+      // Packed log numbers are a Float64Array, which JSON would write as an object.
+      (send as (payload: string) => void)(
+        JSON.stringify(batch, (_key, value: unknown) => (isView(value) ? arrayFrom(value as Float64Array) : value)),
+      );
     } catch {
       // The binding is gone (the sidecar detached): nothing left to tell.
     }

@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
-import type { PreparedOutcomeReport, PreparedToWorker } from '../../prepare/prepared-messages.js';
+import type { PrebuiltFileReport, PreparedOutcomeReport, PreparedToWorker } from '../../prepare/prepared-messages.js';
 
 const QUIET_MS = 300;
 /** Keeps the status small whatever an error message holds. */
@@ -18,19 +18,22 @@ export class PrepareTally {
   constructor(
     port: MessagePort,
     private readonly changed: (summary: PrepareSummary) => void,
+    /** LIVEPROBE_PREPARE is set: say so from the birth on. Otherwise the summary appears with the first file prepared at build time. */
+    preparing: boolean,
   ) {
     port.on('message', (message: PreparedToWorker) => {
       if (message.t === 'outcome') this.add(message);
     });
     port.unref();
     // From the birth on, the status says this agent prepares files, with zeros until some load.
-    changed(this.copy());
+    if (preparing) changed(this.copy());
   }
 
-  private add(outcome: PreparedOutcomeReport): void {
+  private add(outcome: PreparedOutcomeReport | PrebuiltFileReport): void {
     const { summary } = this;
     if (outcome.kind === 'prepared') summary.transformed++;
     else if (outcome.kind === 'cached') summary.cached++;
+    else if (outcome.kind === 'prebuilt') summary.prebuilt = (summary.prebuilt ?? 0) + 1;
     else {
       summary.failed++;
       if (summary.failures.length < PREPARE_FAILURES_LISTED)

@@ -21,6 +21,7 @@ import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../
 import { fileURLToPath } from 'node:url';
 import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
 import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
+import { PREBUILT_ORIGINAL_SUFFIX } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 
@@ -31,6 +32,8 @@ interface KnownFile {
   S: Uint8Array;
   /** Filesystem path (ESM URLs converted). */
   path: string;
+  /** Where the file's code as written is: the file itself, or for one prepared at build time, the input kept beside it. */
+  written: string;
   sites: SiteEntry[];
   /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
   byPosition?: Map<string, SiteEntry>;
@@ -120,6 +123,7 @@ export class PreparedSites {
     const known: KnownFile = {
       index: message.file,
       path,
+      written: message.prebuilt === true ? path + PREBUILT_ORIGINAL_SUFFIX : path,
       sites: siteEntries(message.sites),
       F: message.F,
       S: message.S,
@@ -175,7 +179,7 @@ export class PreparedSites {
     const first = plan.sites[0]!;
     if (action.lineText !== undefined && action.line > 0) {
       const { known, map, path } = first;
-      await checkLineText(action.lineText, action.line, { map, file: path }, this.analysis(known.path));
+      await checkLineText(action.lineText, action.line, { map, file: path }, this.analysis(known));
     }
     const pair = ctx.key(0);
     const arms = plan.sites.map((planned) => this.armFor(action, planned, pair, ctx.blocklist));
@@ -220,7 +224,7 @@ export class PreparedSites {
     blocklist: Blocklist,
   ): { message: Omit<ArmProbe, 'key'>; file: number; site: number; placed: PlacedSite } {
     const { known, site, role } = planned;
-    const analysed = this.analysis(known.path);
+    const analysed = this.analysis(known);
     const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);
     // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
     const { usesThis: _, ...fields } = armFields(
@@ -262,7 +266,7 @@ export class PreparedSites {
   /** A function's entry, returns and throws, when sites time them as breakpoints do (timed-exits.ts). */
   private async planDuration(action: DurationAction): Promise<PreparedPlan> {
     const named = await this.named(action.file);
-    const analysed = named === undefined ? undefined : this.analysis(named.known.path);
+    const analysed = named === undefined ? undefined : this.analysis(named.known);
     const fn = named === undefined || analysed === undefined ? undefined : functionFor(action, named, analysed);
     // No such function: the breakpoint path says what is wrong.
     if (named === undefined || analysed === undefined || fn === undefined) return NOT_PREPARED;
@@ -316,7 +320,8 @@ export class PreparedSites {
   }
 
   /** The original file, for naming the function and planning snapshots (its lines are the prepared file's lines). */
-  private analysis(path: string): AnalysedSource | undefined {
+  private analysis(known: KnownFile): AnalysedSource | undefined {
+    const path = known.written;
     if (!this.analyses.has(path)) {
       let source: string | undefined;
       try {

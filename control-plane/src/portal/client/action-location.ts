@@ -6,7 +6,11 @@ import type { Action } from '@liveprobe/protocol';
  * `src/server.ts:checkout`; an exception action has no location, so it names what it catches.
  */
 export function locationOf(action: Action): string {
-  if (action.type === 'exception') return action.errorType === undefined ? 'uncaught errors' : `uncaught ${action.errorType}`;
+  if (action.type === 'exception') {
+    // protocol's exceptionWhere, which this browser module cannot import.
+    const what = `reported ${action.errorType ?? 'errors'}`;
+    return action.files === undefined ? what : `${what} in ${action.files.join(', ')}`;
+  }
   return action.type === 'duration' && action.function !== undefined
     ? `${action.file}:${action.function}`
     : `${action.file}:${action.line}`;

@@ -94,6 +94,7 @@ function what(action: ActionView): Array<HTMLElement | string> {
     const filters = [
       action.messagePattern === undefined ? [] : [h('span', {}, 'message ', h('code', {}, `/${action.messagePattern}/`))],
       h('span', { class: 'chip' }, `${action.ratePerMinute}/min per stack`),
+      h('span', { class: 'chip' }, `${action.frames ?? 1} frame${(action.frames ?? 1) === 1 ? '' : 's'}`),
     ].flat();
     return [...filters, h('div', {}, h('a', { href: `/snapshots?action=${encodeURIComponent(action.id)}` }, 'snapshots →'))];
   }

@@ -74,8 +74,8 @@ function render(): void {
 /** Files prepared at load time; the ones left untouched, and why, one click away. */
 function preparedCell(agentId: string, summary: PrepareSummary | undefined): HTMLTableCellElement {
   if (summary === undefined) return h('td', { class: 'prepared', title: 'this agent prepares no files' }, '—');
-  const prepared = String(summary.transformed + summary.cached);
-  const title = `${summary.transformed} transformed, ${summary.cached} from the cache`;
+  const prepared = String(summary.transformed + summary.cached + (summary.prebuilt ?? 0));
+  const title = `${summary.transformed} transformed, ${summary.cached} from the cache, ${summary.prebuilt ?? 0} prepared at build time`;
   if (summary.failed === 0) return h('td', { class: 'prepared', title }, prepared);
   const more = summary.failed - summary.failures.length;
   const details = h(

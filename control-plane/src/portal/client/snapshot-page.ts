@@ -1,5 +1,5 @@
 // Browser module for /snapshots/{id}: where and when, the stack, and every captured value as a tree.
-import type { NamedValue, StackFrame } from '@liveprobe/protocol';
+import type { NamedValue, OuterFrame, StackFrame } from '@liveprobe/protocol';
 import type { SnapshotRecord } from '@liveprobe/protocol';
 import { api, ApiError } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
@@ -75,6 +75,7 @@ function show(record: SnapshotRecord): void {
           h('h3', {}, 'this'),
           snapshot.this === undefined ? h('p', { class: 'muted' }, 'not captured') : valueTree('this', snapshot.this),
         ),
+        ...(snapshot.frames ?? []).map(outerFrame),
         snapshot.watches.length === 0
           ? null
           : h(
@@ -111,6 +112,23 @@ function frames(stack: readonly StackFrame[]): HTMLElement {
         h('span', { class: 'loc mono' }, `${frame.file}:${frame.line}:${frame.column}`),
       ),
     ),
+  );
+}
+
+/** A caller of the throw site (exception snapshots): its values under its own heading. */
+function outerFrame(frame: OuterFrame, i: number): HTMLElement {
+  const { location } = frame;
+  const name = location.function === undefined || location.function === '' ? '(anonymous)' : location.function;
+  return h(
+    'section',
+    { 'data-section': `frame-${i + 1}`, class: 'outer-frame' },
+    h('h3', {}, `Caller ${i + 1}: ${name} `, h('span', { class: 'mono muted' }, `${location.file}:${location.line}`)),
+    variables('Arguments', frame.arguments),
+    variables('Locals', frame.locals),
+    ...(frame.scopes ?? []).map((scope) =>
+      variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables),
+    ),
+    ...(frame.this === undefined ? [] : [valueTree('this', frame.this)]),
   );
 }
 

@@ -1,0 +1,67 @@
+// Bundles the agent's code with esbuild, after tsc, for the memory it saves (docs/BENCHMARKS.md,
+// "Agent memory, part by part"). Run by the root build.
+//
+// - The worker thread (dist/worker/worker.js and all it imports, and startup-entry.js, its entry
+//   with LIVEPROBE_INSPECTOR_SESSION=startup) → dist/worker-bundle/, the script agent-main.ts starts. On Node 20 every CommonJS package an ES module imports goes
+//   through Node's export scanner, and each left megabytes of RSS (mqtt: +14 MiB over an empty
+//   worker as modules, +1.9 MiB bundled). What the worker loads only when an action needs it (zod and the action
+//   schemas, the OpenTelemetry SDK and its exporters) stays a dynamic import, so it is a chunk
+//   loaded then.
+// - The app thread's entry points (register, start, index) → dist/bundle/, which package.json's
+//   exports, register-cjs.cts and opentelemetry.cts load: one file costs the app less memory than
+//   the ~60 modules it replaces.
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+const common = {
+  bundle: true,
+  splitting: true,
+  // Beside the entries: code that finds files from import.meta.url (the worker script, the
+  // package.json, the agent's own directory) sits at the depth it has in dist/<folder>/.
+  chunkNames: '[name]-[hash]',
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Less source text is less memory; names stay, so the agent's own stack traces still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Bundled CommonJS code calls require() for Node's built-in modules.
+  banner: {
+    js: "import { createRequire as __liveprobeRequire } from 'node:module';\nconst require = __liveprobeRequire(import.meta.url);",
+  },
+};
+
+await rm(`${dist}worker-bundle`, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { 'agent-worker': `${dist}worker/worker.js`, 'agent-worker-startup': `${dist}worker/startup-entry.js` },
+  outdir: `${dist}worker-bundle`,
+  // Packages' ES module builds where they have one (the OpenTelemetry SDK and exporters): the
+  // worker imports the SDK dynamically, and esbuild's chunk of a CommonJS module exports only
+  // `default`, so the named exports the worker reads would be missing.
+  mainFields: ['module', 'main'],
+  // gRPC pulls in @grpc/grpc-js and protobufjs, and hot-shots an optional native module: both load
+  // only when OTEL_EXPORTER_OTLP_PROTOCOL=grpc or OTEL_METRICS_EXPORTER=statsd asks, from the
+  // agent's node_modules as before.
+  external: [
+    '@opentelemetry/exporter-logs-otlp-grpc',
+    '@opentelemetry/exporter-trace-otlp-grpc',
+    '@opentelemetry/exporter-metrics-otlp-grpc',
+    'hot-shots',
+  ],
+});
+
+await rm(`${dist}bundle`, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { register: `${dist}register.js`, start: `${dist}start.js`, index: `${dist}index.js` },
+  outdir: `${dist}bundle`,
+  // The app's own copy where it has one (the OpenTelemetry API is a peer dependency), and the
+  // logger watch that register-cjs.cts also requires as a file.
+  external: ['@opentelemetry/api', 'require-in-the-middle'],
+});

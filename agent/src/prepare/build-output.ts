@@ -1,0 +1,107 @@
+/**
+ * Preparing a file at build time (`liveprobe prepare`), so production starts with no transform
+ * and no cache. The output is the load-time transform's, with a header that works with or
+ * without the agent: with it, the file binds its flag tables through `$lpPrepared` exactly as a
+ * file prepared at load time; without it, every flag is a literal zero and the file behaves as
+ * the input. The sites, flag counts and position map travel with the file (CommonJS: a hoisted
+ * function after the code; ESM: a flags module beside it, which has no imports, so import cycles
+ * between prepared modules still work). Pure: reading and writing files is the caller's.
+ */
+import { TraceMap } from '@jridgewell/trace-mapping';
+import { composedMap, type SourceMapJson } from './composed-map.js';
+import type { PreparedOutput } from './prepared-output.js';
+import { REGISTRY_GLOBAL } from './prepared-messages.js';
+import { prepareSource } from './transform.js';
+import { PREBUILT_BANNER, PREBUILT_FLAGS_SUFFIX, PREBUILT_MAP_SUFFIX, PREBUILT_ORIGINAL_SUFFIX } from './prebuilt.js';
+
+export interface BuildInput {
+  /** The input's text. */
+  source: string;
+  kind: 'module' | 'commonjs';
+  /** The file's base name (`server.js`): its companions are named after it. */
+  name: string;
+  /**
+   * The input's own source map, when its `//# sourceMappingURL=` names one: its JSON, where it
+   * was read from (to resolve its sources), and how the output should name each resolved source.
+   */
+  inputMap?: { json: string; url: string; sourceName(resolved: string): string };
+}
+
+export interface BuildOutput {
+  /** The prepared file. */
+  code: string;
+  /** `<name>.lp.map`: prepared positions → the original source, through the input's own map. */
+  map: SourceMapJson;
+  /** `<name>.lp-flags.mjs`, for an ES module: its flag tables. */
+  flagsModule?: string;
+  /** `<name>.lp-original`: the input as it was, which the agent reads to place actions (and the map names when the input has none). */
+  original: string;
+  output: PreparedOutput;
+}
+
+/** Each of the file's own source map comments: the prepared file names its composed map instead. */
+const MAP_COMMENT = /^[ \t]*\/\/[#@] sourceMappingURL=\S*[ \t]*$/gm;
+
+/** Throws PrepareError when the input cannot be parsed or prepared. */
+export function prepareForBuild(input: BuildInput): BuildOutput {
+  const header = input.kind === 'module' ? moduleHeader(input.name) : commonJsHeader();
+  const output = prepareSource(input.source, { kind: input.kind, header, banner: PREBUILT_BANNER });
+  const code = output.code.replace(MAP_COMMENT, '');
+  const lines = code.split(/\r\n?|[\n\u2028\u2029]/).length;
+  // The agent places actions through the composed map too: its lines are the input's lines.
+  const mapName = encodeURIComponent(input.name + PREBUILT_MAP_SUFFIX);
+  const data = `[${JSON.stringify(output.sites)}, ${output.functions}, ${JSON.stringify(output.map)}, ${JSON.stringify(mapName)}]`;
+  const trailer = input.kind === 'module' ? '' : `\n${commonJsData(data)}`;
+  const traced = input.inputMap === undefined ? undefined : new TraceMap(input.inputMap.json, input.inputMap.url);
+  const map = composedMap({
+    file: input.name,
+    lines,
+    positions: output.map,
+    source: input.source,
+    originalName: input.name + PREBUILT_ORIGINAL_SUFFIX,
+    ...(traced === undefined
+      ? {}
+      : { inputMap: { map: traced, sources: traced.resolvedSources.map((s) => input.inputMap!.sourceName(s)) } }),
+  });
+  return {
+    code: `${code}${trailer}\n//# sourceMappingURL=${mapName}\n`,
+    map,
+    ...(input.kind === 'module' ? { flagsModule: flagsModule(data) } : {}),
+    original: input.source,
+    output,
+  };
+}
+
+/**
+ * Reads no global the app can replace: `$lpPrepared` is defined non-writable by the agent
+ * before the app runs, and `typeof` of an undeclared name does not throw.
+ */
+function commonJsHeader(): string {
+  return (
+    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1) : $lpZ($lpd), ` +
+    '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H;'
+  );
+}
+
+/** Hoisted, so the header on the first line can call them. */
+function commonJsData(data: string): string {
+  return `function $lpD() { return ${data}; }\nfunction $lpZ(d) { ${ZEROS} return { F: z(d[1]), S: z(d[0].length / 3), H: function () {} }; }`;
+}
+
+const ZEROS = 'const z = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };';
+
+function moduleHeader(name: string): string {
+  return `import { $lpF, $lpS, $lpH } from ${JSON.stringify(`./${encodeURIComponent(name)}${PREBUILT_FLAGS_SUFFIX}`)};`;
+}
+
+/** The agent strips the suffix from the flags module's URL to name the prepared module. */
+function flagsModule(data: string): string {
+  return [
+    `${PREBUILT_BANNER}const d = ${data};`,
+    ZEROS,
+    `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {} }`,
+    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1);`,
+    'export const $lpF = lp.F, $lpS = lp.S, $lpH = lp.H;',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,8 @@
+/**
+ * `@liveprobe/agent/prepare`: the build-time transform for `liveprobe prepare`, without the
+ * agent's threads (nothing here starts or loads the agent).
+ */
+export { prepareForBuild, type BuildInput, type BuildOutput } from './build-output.js';
+export type { SourceMapJson } from './composed-map.js';
+export { isPrebuilt, PREBUILT_FLAGS_SUFFIX, PREBUILT_MAP_SUFFIX, PREBUILT_ORIGINAL_SUFFIX } from './prebuilt.js';
+export { PrepareError, TRANSFORM_VERSION } from './transform.js';

@@ -1,0 +1,24 @@
+/**
+ * How a file prepared at build time (`liveprobe prepare`) is recognised and named. Its first
+ * comment says it is prepared, so the load-time loaders leave it as it is (its header binds it
+ * to the agent) and a second `liveprobe prepare` skips it; its companions are named after it.
+ */
+export const PREBUILT_BANNER = '/*liveprobe:prepared*/';
+/** An ES module's flag tables (a module with no imports). */
+export const PREBUILT_FLAGS_SUFFIX = '.lp-flags.mjs';
+/** The input as it was: where the agent reads the code it places actions in. */
+export const PREBUILT_ORIGINAL_SUFFIX = '.lp-original';
+/** The composed source map. */
+export const PREBUILT_MAP_SUFFIX = '.lp.map';
+
+const BANNER_FIRST = /^(?:#![^\n\r\u2028\u2029]*(?:\r\n?|[\n\u2028\u2029]))?\/\*liveprobe:prepared\*\//;
+
+/** Whether the text is a file, or an ES module's flags module, that `liveprobe prepare` wrote. */
+export function isPrebuilt(source: string): boolean {
+  return BANNER_FIRST.test(source);
+}
+
+/** The prepared script a flags module belongs to (its URL without the suffix), or the name as given. */
+export function prebuiltScript(name: string): string {
+  return name.endsWith(PREBUILT_FLAGS_SUFFIX) ? name.slice(0, -PREBUILT_FLAGS_SUFFIX.length) : name;
+}

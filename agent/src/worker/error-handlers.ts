@@ -1,0 +1,75 @@
+/**
+ * Where frameworks hand an error to the app's error handling: the functions an error passes
+ * through once a framework has caught it (or been given it with `next(err)`). The exception
+ * watch puts a breakpoint at the start of each, whose condition never pauses: it hands the
+ * error to the main thread's hook, which publishes the capture held for that error. Nothing in
+ * the framework is replaced or wrapped.
+ */
+interface ErrorHandlerSite {
+  framework: string;
+  /** The file, as its path ends wherever the package is installed. */
+  file: RegExp;
+  /** The function's head up to its body's `{`; group 1 is the error parameter. */
+  head: RegExp;
+}
+
+const SITES: readonly ErrorHandlerSite[] = [
+  {
+    framework: 'Express 4 (error middleware)',
+    file: /\/express\/lib\/router\/layer\.js$/,
+    head: /\.handle_error\s*=\s*function\s+handle_error\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\)\s*\{/,
+  },
+  {
+    framework: 'Express 5 (router 2, error middleware)',
+    file: /\/router\/lib\/layer\.js$/,
+    head: /\.handleError\s*=\s*function\s+handleError\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\)\s*\{/,
+  },
+  {
+    framework: "Express's final handler (no error middleware)",
+    file: /\/finalhandler\/index\.js$/,
+    head: /return\s+function\s*\(\s*(err)\s*\)\s*\{/,
+  },
+  {
+    framework: 'Koa (ctx.onerror)',
+    file: /\/koa\/lib\/context\.js$/,
+    head: /\n\s*onerror\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+  },
+  {
+    framework: 'Fastify (its error handler chain)',
+    file: /\/fastify\/lib\/error-handler\.js$/,
+    head: /function\s+handleError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
+  },
+];
+
+/** The frameworks' own packages: frames in them are not where the app reported an error. */
+const FRAMEWORK_DIRS = /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify)\//;
+
+export function isFrameworkFile(path: string): boolean {
+  return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
+}
+
+export interface ErrorHandlerEntry {
+  framework: string;
+  /** 0-based, where the breakpoint goes: just inside the function's body. */
+  lineNumber: number;
+  columnNumber: number;
+  /** The name the error has there. */
+  parameter: string;
+}
+
+/** Whether a loaded script is one of the frameworks' files: only those have their source read. */
+export function isErrorHandlerFile(path: string): boolean {
+  return SITES.some((site) => site.file.test(path.replace(/\\/g, '/')));
+}
+
+/** The error handler entry in a framework's file, or undefined when this version has none we know. */
+export function errorHandlerEntry(path: string, source: string): ErrorHandlerEntry | undefined {
+  const site = SITES.find((s) => s.file.test(path.replace(/\\/g, '/')));
+  const match = site?.head.exec(source);
+  if (site === undefined || match === null || match === undefined) return undefined;
+  const end = match.index + match[0].length;
+  const before = source.slice(0, end);
+  const lineNumber = before.split('\n').length - 1;
+  const columnNumber = end - (before.lastIndexOf('\n') + 1);
+  return { framework: site.framework, lineNumber, columnNumber, parameter: match[1]! };
+}

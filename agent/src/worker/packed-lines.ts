@@ -1,0 +1,38 @@
+/**
+ * Log hits as the main thread packs them (bridge.ts PackedLogs), back into lines: a line the
+ * main thread formatted comes whole; a template's line is joined here from its pieces and the
+ * values packed for it (numbers print here, anything else came as text, bounded and redacted
+ * on the main thread), which takes that work off the app's thread.
+ */
+import type { HitOutput, PackedLogs } from '../bridge.js';
+
+const EMITTED = 1;
+const NOT_LIVE = 2;
+const IN_TRACE = 4;
+
+export function unpackLines({ numbers, texts, formats }: PackedLogs, each: (hit: HitOutput) => void): void {
+  const pieces = new Map(formats);
+  let text = 0;
+  for (let i = 0; i < numbers.length; ) {
+    const format = numbers[i++]!;
+    const key = numbers[i++]!;
+    const time = numbers[i++]!;
+    const flags = numbers[i++]!;
+    const trace = (flags & IN_TRACE) === 0 ? undefined : { traceFlags: numbers[i++] ?? 0, traceId: texts[text++]!, spanId: texts[text++]! };
+    let message: string;
+    if (format === 0) message = texts[text++]!;
+    else {
+      const around = pieces.get(format);
+      // Each batch carries the pieces of the templates it uses; without them the rest of the
+      // batch cannot be read (how many values follow is unknown), and the worker must not throw.
+      if (around === undefined) return;
+      message = around[0]!;
+      for (let p = 1; p < around.length; p++) {
+        const value = numbers[i++];
+        // NaN, or null through JSON: the value came as text.
+        message += `${typeof value === 'number' && value === value ? value : texts[text++]!}${around[p]!}`;
+      }
+    }
+    each({ key, time, message, emitted: (flags & EMITTED) !== 0, live: (flags & NOT_LIVE) === 0, ...trace });
+  }
+}

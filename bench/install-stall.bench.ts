@@ -1,0 +1,223 @@
+/**
+ * How long installing or removing an action holds up an app that loaded 5,000 modules, with the
+ * agent's inspector session opened on demand (the default: the first action enables V8's
+ * debugger, which reports every loaded script at once) and opened at start-up and kept open
+ * (LIVEPROBE_INSPECTOR_SESSION=startup); then what keeping it open costs, beside the same app
+ * without the agent: loading the modules, an `await`, a thrown and caught error, RSS. Every
+ * round starts the three apps afresh, in a rotating order.
+ */
+import { lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agentConnected, startFixtureApp } from './lib/apps.js';
+import type { Benchmark, Report } from './lib/benchmark.js';
+import { startBenchControlPlane } from './lib/control-plane.js';
+import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
+import { duration, mib, ms, ratio } from './lib/format.js';
+import { fixture } from './lib/paths.js';
+import { max, median, min } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+const FILE = 'bench/fixtures/many-modules.mjs';
+const MODULES = 5000;
+const TASK_COUNT = 100_000;
+/** After a status arrives, the session may still be closing: the delay is read this much later. */
+const SETTLE_MS = 300;
+
+const APPS = [
+  { key: 'bare', label: 'no agent' },
+  { key: 'on-demand', label: 'session on demand (default)' },
+  { key: 'startup', label: 'session open from start-up' },
+] as const;
+type AppKey = (typeof APPS)[number]['key'];
+
+const STEPS = [
+  { key: 'idle', label: 'nothing happens (the noise floor in this app)' },
+  { key: 'install', label: 'first action installs' },
+  { key: 'remove', label: 'the last action is removed' },
+  { key: 'again', label: 'an action installs again' },
+] as const;
+
+/** Small CommonJS modules, each with two functions, written once per run. */
+async function writeModules(): Promise<string> {
+  const dir = join(tmpdir(), 'liveprobe-install-stall');
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < MODULES; i++) {
+    const source = `'use strict';\nfunction f(a, b) {\n  const s = a + b;\n  return s * ${i};\n}\nfunction g(x) {\n  return x.map((v) => f(v, 1));\n}\nmodule.exports = { f, g };\n`;
+    await writeFile(join(dir, `m${i}.cjs`), source);
+  }
+  return dir;
+}
+
+const benchmark: Benchmark = {
+  name: 'install-stall',
+  title: 'Install stall: the inspector session on demand vs open from start-up, 5,000 modules loaded',
+  async run(ctx): Promise<Report> {
+    const rounds = ctx.options.rounds ?? 3;
+    const dir = await writeModules();
+    const cp = await startBenchControlPlane();
+    const sink = await otlpReceiver({ decode: false });
+    const api = new ControlPlaneApi(cp.url);
+    const line = lineOf(FILE, 'keeper');
+    const samples = new Map<string, number[]>();
+    const add = (key: string, value: number): void => void samples.set(key, [...(samples.get(key) ?? []), value]);
+    const ratios = new Map<string, number[]>();
+    const addRatio = (key: string, value: number): void => void ratios.set(key, [...(ratios.get(key) ?? []), value]);
+    const longestDelay = async (app: Child): Promise<number> => (await app.ipc.request<{ maxMs: number }>('delay')).maxMs;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
+    const start = async (key: AppKey, round: number): Promise<Child> => {
+      const agentId = `bench-install-stall-${key}-${round}`;
+      const app = await startFixtureApp({
+        name: `app, ${key}`,
+        script: fixture('many-modules.mjs'),
+        env: { MODULES_DIR: dir, MODULES: String(MODULES) },
+        ...(key === 'bare'
+          ? {}
+          : {
+              agent: {
+                broker: cp.mqttUrl,
+                agentId,
+                otlpEndpoint: sink.url,
+                quotas: 'default',
+                env: { LIVEPROBE_INSPECTOR_SESSION: key },
+              },
+            }),
+      });
+      if (key !== 'bare') await agentConnected(app);
+      return app;
+    };
+
+    /** Installs, removes and installs again one action on the app's agent: the longest delay of each step. */
+    const installSteps = async (app: Child, key: AppKey, round: number): Promise<void> => {
+      const agentId = `bench-install-stall-${key}-${round}`;
+      const events = await api.events({ agent: agentId });
+      try {
+        let id = '';
+        for (const step of STEPS) {
+          await app.ipc.request('resetDelay');
+          // 'idle': the same wait as the other steps, with nothing installed or removed.
+          if (step.key === 'remove') {
+            await api.deleteAction(id);
+            await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
+          } else if (step.key !== 'idle') {
+            id = await api.addAction({ type: 'log', file: FILE, line, template: 'never hit', agents: [agentId] });
+            await api.waitForStatus(id, agentId, 'installed');
+          }
+          await settle();
+          add(`${step.key} ${key}`, await longestDelay(app));
+        }
+        await api.deleteAction(id);
+        await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
+      } finally {
+        events.close();
+      }
+    };
+
+    try {
+      for (let round = 1; round <= rounds; round++) {
+        ctx.progress(`install-stall: round ${round}/${rounds}`);
+        const order = APPS.map((_, i) => APPS[(i + round - 1) % APPS.length]!);
+        const apps = new Map<AppKey, Child>();
+        try {
+          // One at a time: each app's module loading is timed.
+          for (const { key } of order) apps.set(key, await start(key, round));
+          const info = new Map<AppKey, number>();
+          for (const { key } of order) {
+            const app = apps.get(key)!;
+            const { loadMs } = await app.ipc.request<{ loadMs: number }>('info');
+            info.set(key, loadMs);
+            add(`load ${key}`, loadMs);
+            add(`rss ${key}`, (await app.ipc.request<{ rss: number }>('memory', { gc: false })).rss);
+          }
+          for (const { key } of order) addRatio(`load ${key}`, info.get(key)! / info.get('bare')!);
+          for (const task of ['awaits', 'throws']) {
+            const measured = new Map<AppKey, number>();
+            for (const { key } of order) {
+              const app = apps.get(key)!;
+              await app.ipc.request('measureTask', { task, count: TASK_COUNT / 10 });
+              measured.set(key, (await app.ipc.request<{ nsPerItem: number }>('measureTask', { task, count: TASK_COUNT })).nsPerItem);
+            }
+            for (const { key } of order) {
+              add(`${task} ${key}`, measured.get(key)!);
+              addRatio(`${task} ${key}`, measured.get(key)! / measured.get('bare')!);
+            }
+          }
+          // The noise floor: the same wait in the app without the agent, nothing installed.
+          const bare = apps.get('bare')!;
+          await bare.ipc.request('resetDelay');
+          await settle();
+          add('idle bare', await longestDelay(bare));
+          for (const { key } of order) if (key !== 'bare') await installSteps(apps.get(key)!, key, round);
+        } finally {
+          await Promise.all([...apps.values()].map((app) => app.stop()));
+        }
+      }
+    } finally {
+      await Promise.all([cp.stop(), sink.stop()]);
+    }
+
+    const agents = APPS.filter((a) => a.key !== 'bare');
+    const stalls = renderTable(
+      ['longest event-loop delay while…', ...agents.flatMap((a) => [`${a.label}: least`, 'median', 'max'])],
+      [
+        ...STEPS.map((step) => [
+          step.label,
+          ...agents.flatMap((a) => {
+            const values = samples.get(`${step.key} ${a.key}`)!;
+            return [ms(min(values)), ms(median(values)), ms(max(values))];
+          }),
+        ]),
+        [
+          'nothing happens, in the app without the agent',
+          ms(min(samples.get('idle bare')!)),
+          ms(median(samples.get('idle bare')!)),
+          ms(max(samples.get('idle bare')!)),
+          '',
+          '',
+          '',
+        ],
+      ],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    );
+    const costRow = (label: string, key: string, format: (value: number) => string) => [
+      label,
+      ...APPS.flatMap((a) => {
+        const value = format(median(samples.get(`${key} ${a.key}`)!));
+        return a.key === 'bare' ? [value] : [value, ratio(median(ratios.get(`${key} ${a.key}`)!))];
+      }),
+    ];
+    const rss = (key: AppKey) => median(samples.get(`rss ${key}`)!);
+    const costs = renderTable(
+      ['app, no action', 'no agent', 'on demand', '× no agent', 'open from start-up', '× no agent'],
+      [
+        costRow(`loading ${MODULES.toLocaleString('en-US')} modules at start`, 'load', ms),
+        costRow('one `await` of an async function', 'awaits', duration),
+        costRow('one error thrown and caught', 'throws', duration),
+        [
+          'RSS after loading',
+          mib(rss('bare')),
+          mib(rss('on-demand')),
+          `+${mib(rss('on-demand') - rss('bare'))}`,
+          mib(rss('startup')),
+          `+${mib(rss('startup') - rss('bare'))}`,
+        ],
+      ],
+      ['left', 'right', 'right', 'right', 'right', 'right'],
+    );
+    return {
+      blocks: [
+        `${rounds} rounds; in each, the three apps start afresh one after the other (the order rotating) and load ${MODULES.toLocaleString('en-US')} small CommonJS modules. ` +
+          `A log action on a line never hit installs, is removed and installs again on each app with the agent; the delay is the app's own \`monitorEventLoopDelay\` (1 ms resolution), reset before each step and read ${SETTLE_MS} ms after its status. ` +
+          'On demand, the first action opens the session (V8 reports every loaded script with the main thread held) and removing the last one closes it. ' +
+          'Other work on the machine only adds to a delay, so the least over rounds is the closest to what the step itself costs.',
+        stalls,
+        `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw are ${TASK_COUNT.toLocaleString('en-US')} of each in a loop, after a warm-up.`,
+        costs,
+      ],
+    };
+  },
+};
+
+export default benchmark;

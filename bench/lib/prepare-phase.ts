@@ -1,0 +1,105 @@
+/**
+ * One phase of preparing, run once over a corpus in a fresh process (as at an app's cold start,
+ * JIT warm-up included), for bench/prepare-speed.bench.ts. Prints `{ cpuMs, wallMs, bytes }`:
+ * CPU time is what the phase costs whatever else the machine runs; wall time is shown beside it.
+ *
+ * `same-output` instead prints how many files the transform prepares identically with acorn and
+ * with oxc-parser: `{ same, different, files }`.
+ *
+ * usage: node prepare-phase.js <acorn|scope|transform|oxc|transform-oxc|same-output> <file>…
+ */
+import { fromRoot } from '@liveprobe/harness';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parse, type Options } from 'acorn';
+import { analyze } from 'eslint-scope';
+import type * as Transform from '../../agent/dist/prepare/transform.js';
+
+type OxcParse = (
+  file: string,
+  source: string,
+  options: object,
+) => { program: { body: unknown[] }; comments: unknown[]; errors: { message: string }[] };
+
+/** oxc-parser behind the transform's parser interface: ESTree with UTF-16 offsets, like acorn's. */
+async function oxcParser(): Promise<Transform.SourceParser> {
+  const { parseSync } = (await import('oxc-parser' as string)) as { parseSync: OxcParse };
+  return (source, kind) => {
+    const result = parseSync(kind === 'module' ? 'x.mjs' : 'x.cjs', source, { sourceType: kind, preserveParens: false, range: true });
+    if (result.errors.length > 0) throw new Error(result.errors[0]!.message);
+    return { program: result.program as never, comments: result.comments as never };
+  };
+}
+
+const transform = async (): Promise<typeof Transform> =>
+  (await import(pathToFileURL(fromRoot('agent/dist/prepare/transform.js')).href)) as typeof Transform;
+
+const [phase, ...files] = process.argv.slice(2);
+const sources = files.map((f) => readFileSync(f, 'utf8'));
+const kindOf = (file: string): 'module' | 'commonjs' => (file.endsWith('.mjs') ? 'module' : 'commonjs');
+const acornOptions = (file: string): Options => ({
+  ecmaVersion: 'latest',
+  sourceType: kindOf(file) === 'module' ? 'module' : 'script',
+  ranges: true,
+  allowHashBang: true,
+  allowReturnOutsideFunction: kindOf(file) === 'commonjs',
+});
+
+/** How many files the transform prepares identically with acorn and with oxc-parser. */
+async function sameOutput(): Promise<void> {
+  const { prepareSource } = await transform();
+  const parser = await oxcParser();
+  const outcome = (source: string, file: string, withOxc: boolean): string => {
+    try {
+      return JSON.stringify(prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;', ...(withOxc ? { parser } : {}) }));
+    } catch {
+      // Both refusing the file counts as the same: the messages are each parser's own words.
+      return 'refused';
+    }
+  };
+  const same = sources.filter((source, i) => outcome(source, files[i]!, false) === outcome(source, files[i]!, true)).length;
+  process.stdout.write(`${JSON.stringify({ same, different: files.length - same, files: files.length })}\n`);
+}
+
+if (phase === 'same-output') {
+  await sameOutput();
+  process.exit(0);
+}
+
+let run: (source: string, file: string) => unknown;
+switch (phase) {
+  case 'acorn':
+    run = (source, file) => parse(source, acornOptions(file));
+    break;
+  case 'scope':
+    run = (source, file) => analyze(parse(source, acornOptions(file)) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
+    break;
+  case 'transform': {
+    const { prepareSource } = await transform();
+    run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
+    break;
+  }
+  case 'transform-oxc': {
+    const { prepareSource } = await transform();
+    const parser = await oxcParser();
+    run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;', parser });
+    break;
+  }
+  default:
+    throw new Error(`unknown phase ${phase}; use acorn, scope, transform or oxc`);
+}
+
+const cpu = process.cpuUsage();
+const started = performance.now();
+sources.forEach((source, i) => {
+  try {
+    run(source, files[i]!);
+  } catch {
+    // A file the phase refuses costs what it cost until then, as at start-up.
+  }
+});
+const wallMs = performance.now() - started;
+const used = process.cpuUsage(cpu);
+const bytes = sources.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
+process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, wallMs, bytes })}\n`);

@@ -1,0 +1,239 @@
+/**
+ * What each part of the agent costs in RSS over an app without it: the worker thread alone,
+ * each dependency loaded in it (as Node loads the modules, and bundled as the agent ships
+ * them), an inspector session, the app thread's side, then the whole agent idle and with 100
+ * installed log actions. Every variant is the same app (bench/lib/hundred-functions.ts), all
+ * started side by side each round; figures are per-round differences from the app without
+ * the agent. LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent,
+ * idle and with 100 actions, in the same rounds (before/after a change).
+ */
+import { fromRoot, otlpReceiver, type Child } from '@liveprobe/harness';
+import { build } from 'esbuild';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { agentConnected, startFixtureApp } from './lib/apps.js';
+import type { Benchmark, Report } from './lib/benchmark.js';
+import { startBenchControlPlane } from './lib/control-plane.js';
+import { ControlPlaneApi } from './lib/control-plane-api.js';
+import { sig } from './lib/format.js';
+import { addLogActions, FUNCTIONS, hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
+import { median } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+/** The agent's own cap (agent/src/main/agent-main.ts), so a part's worker is sized like the agent's. */
+const YOUNG_GENERATION_MB = 4;
+/**
+ * How long every app idles before RSS is read: V8 shrinks an idle isolate's heap within seconds
+ * of start-up (its memory reducer), and what stays is what a fleet of idle agents pays.
+ */
+const SETTLE_MS = 20_000;
+
+/** The dependencies the worker loads, as the agent imports them. */
+const WORKER_PARTS: Array<{ label: string; source: string }> = [
+  { label: 'mqtt', source: "import * as m from 'mqtt'; globalThis.part = m;" },
+  {
+    label: 'zod and the protocol schemas (desired state)',
+    source: "import { DesiredState } from '@liveprobe/protocol'; globalThis.part = DesiredState;",
+  },
+  {
+    label: 'OpenTelemetry SDK and OTLP exporters (logs, traces, metrics)',
+    source: [
+      "import * as logs from '@opentelemetry/sdk-logs';",
+      "import * as traces from '@opentelemetry/sdk-trace-base';",
+      "import * as metrics from '@opentelemetry/sdk-metrics';",
+      "import * as resources from '@opentelemetry/resources';",
+      "import * as logExporter from '@opentelemetry/exporter-logs-otlp-proto';",
+      "import * as traceExporter from '@opentelemetry/exporter-trace-otlp-proto';",
+      "import * as metricExporter from '@opentelemetry/exporter-metrics-otlp-proto';",
+      'globalThis.part = [logs, traces, metrics, resources, logExporter, traceExporter, metricExporter];',
+    ].join('\n'),
+  },
+  {
+    label: 'source analysis (acorn, eslint-scope, trace-mapping)',
+    source:
+      "import * as a from 'acorn'; import * as e from 'eslint-scope'; import * as t from '@jridgewell/trace-mapping'; globalThis.part = [a, e, t];",
+  },
+];
+
+interface Variant {
+  label: string;
+  env?: Record<string, string>;
+  /** The agent's register module to --import, its id, and its own settings. */
+  agent?: { register: string; agentId: string; actions: boolean; env?: Record<string, string> };
+}
+
+interface Memory {
+  rss: number;
+  heapUsed: number;
+}
+
+const memoryOf = (app: Child) => app.ipc.request<Memory>('memory', { gc: true });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const part = (value: object): Record<string, string> => ({
+  LIVEPROBE_BENCH_PART: JSON.stringify({ youngGenerationMb: YOUNG_GENERATION_MB, ...value }),
+});
+
+/** Each part in its own file, once as the modules Node loads and once bundled as agent/scripts/bundle-agent.mjs bundles the worker. */
+async function partFiles(dir: string): Promise<Array<{ label: string; modules: string; bundled: string }>> {
+  const agentDir = fromRoot('agent');
+  // Under the agent's node_modules (ignored by git), so bare specifiers resolve to the agent's dependencies.
+  const scratch = join(agentDir, 'node_modules', '.cache', 'liveprobe-bench');
+  await mkdir(scratch, { recursive: true });
+  const files = [];
+  for (const [k, { label, source }] of WORKER_PARTS.entries()) {
+    const modules = join(scratch, `memory-part-${process.pid}-${k}.mjs`);
+    await writeFile(modules, `${source}\n`);
+    const bundled = join(dir, `part-${k}.mjs`);
+    await build({
+      stdin: { contents: source, resolveDir: agentDir, loader: 'js' },
+      outfile: bundled,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      minifyWhitespace: true,
+      minifySyntax: true,
+      mainFields: ['module', 'main'],
+      logLevel: 'error',
+      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+    });
+    files.push({ label, modules: pathToFileURL(modules).href, bundled: pathToFileURL(bundled).href });
+  }
+  return files;
+}
+
+function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string | undefined): Variant[] {
+  const register = fromRoot('agent/dist/register.js');
+  const list: Variant[] = [
+    { label: 'worker thread, empty', env: part({ thread: 'worker', imports: [] }) },
+    ...files.flatMap(({ label, modules, bundled }) => [
+      { label: `worker + ${label}, as modules`, env: part({ thread: 'worker', imports: [modules] }) },
+      { label: `worker + ${label}, bundled`, env: part({ thread: 'worker', imports: [bundled] }) },
+    ]),
+    { label: 'worker + an inspector session (Debugger enabled)', env: part({ thread: 'worker', imports: [], inspector: true }) },
+    {
+      label: "app thread: the agent's main-thread code (its bundle), no worker",
+      env: part({ thread: 'main', imports: [pathToFileURL(fromRoot('agent/dist/bundle/index.js')).href] }),
+    },
+    { label: 'agent, idle', agent: { register, agentId: 'bench-parts-idle', actions: false } },
+    { label: `agent, ${FUNCTIONS} log actions installed and hit`, agent: { register, agentId: 'bench-parts-actions', actions: true } },
+    {
+      label: `agent, ${FUNCTIONS} log actions installed and hit, live output only (no OpenTelemetry SDK)`,
+      agent: { register, agentId: 'bench-parts-live', actions: true, env: { LIVEPROBE_LOG_OUTPUTS: 'live' } },
+    },
+  ];
+  if (baseline !== undefined) {
+    const other = join(resolve(baseline), 'register.js');
+    list.push(
+      { label: 'baseline build: agent, idle', agent: { register: other, agentId: 'bench-parts-base-idle', actions: false } },
+      {
+        label: `baseline build: agent, ${FUNCTIONS} log actions installed and hit`,
+        agent: { register: other, agentId: 'bench-parts-base-actions', actions: true },
+      },
+    );
+  }
+  return list;
+}
+
+const benchmark: Benchmark = {
+  name: 'memory-parts',
+  title: 'Agent memory, part by part',
+  async run(ctx): Promise<Report> {
+    const rounds = ctx.options.rounds ?? 3;
+    const baseline = process.env.LIVEPROBE_BENCH_BASELINE;
+    const dir = await mkdtemp(join(tmpdir(), 'liveprobe-bench-parts-'));
+    const { source, lines } = hundredFunctions();
+    const script = join(dir, SCRIPT_NAME);
+    await writeFile(script, source);
+    const files = await partFiles(dir);
+    const all = variants(files, baseline);
+    const cp = await startBenchControlPlane();
+    const sink = await otlpReceiver({ decode: false });
+    const api = new ControlPlaneApi(cp.url);
+    /** Per variant: RSS and heap over the app without the agent, one entry per round. */
+    const over = all.map(() => ({ rss: [] as number[], heap: [] as number[] }));
+    const bareRss: number[] = [];
+    try {
+      for (let round = 1; round <= rounds; round++) {
+        ctx.progress(`memory-parts: round ${round}/${rounds}, ${all.length + 1} apps`);
+        const apps: Child[] = [];
+        try {
+          const start = async (variant: Variant | undefined, k: number) => {
+            const agent = variant?.agent;
+            const app = await startFixtureApp({
+              name: variant?.label ?? 'app without the agent',
+              script,
+              execArgv: ['--expose-gc'],
+              env: variant?.env ?? {},
+              ...(agent === undefined
+                ? {}
+                : {
+                    agent: {
+                      broker: cp.mqttUrl,
+                      agentId: `${agent.agentId}-${round}`,
+                      otlpEndpoint: sink.url,
+                      quotas: 'default' as const,
+                      // Its own register module, not the package's: the baseline is another build.
+                      register: agent.register,
+                      ...(agent.env === undefined ? {} : { env: agent.env }),
+                    },
+                  }),
+            });
+            apps[k] = app;
+            if (agent !== undefined) await agentConnected(app);
+            return app;
+          };
+          const started = await Promise.all([start(undefined, 0), ...all.map((variant, k) => start(variant, k + 1))]);
+          const withActions = all.flatMap((variant, k) =>
+            variant.agent?.actions ? [{ id: `${variant.agent.agentId}-${round}`, app: started[k + 1]! }] : [],
+          );
+          for (const { id, app } of withActions) await installActions(api, id, lines, app);
+          await sleep(SETTLE_MS);
+          const [bare, ...memory] = await Promise.all(started.map(memoryOf));
+          bareRss.push(bare!.rss);
+          memory.forEach((m, k) => {
+            over[k]!.rss.push(m.rss - bare!.rss);
+            over[k]!.heap.push(m.heapUsed - bare!.heapUsed);
+          });
+        } finally {
+          await Promise.all(apps.filter((app) => app !== undefined).map((app) => app.stop()));
+        }
+      }
+    } finally {
+      await Promise.all([cp.stop(), sink.stop()]);
+      await rm(dir, { recursive: true, force: true });
+      await Promise.all(files.map(({ modules }) => rm(new URL(modules), { force: true })));
+    }
+    const mib = (bytes: number) => sig(bytes / 1024 / 1024);
+    const signed = (bytes: number) => `${bytes < 0 ? '−' : '+'}${mib(Math.abs(bytes))}`;
+    const table = renderTable(
+      ['variant', 'RSS over the app without the agent, MiB: median (min – max)', "app thread's heap over it, MiB"],
+      all.map((variant, k) => {
+        const { rss, heap } = over[k]!;
+        return [variant.label, `${signed(median(rss))} (${signed(Math.min(...rss))} – ${signed(Math.max(...rss))})`, signed(median(heap))];
+      }),
+      ['left', 'right', 'right'],
+    );
+    return {
+      blocks: [
+        `${rounds} rounds; in each, ${all.length + 1} copies of one app (${FUNCTIONS} small functions, \`node --expose-gc\`) started side by side: one without the agent (RSS ${mib(median(bareRss))} MiB, median), one per variant. ` +
+          `A part's worker is started as the agent starts its own (no execArgv, young generation ${YOUNG_GENERATION_MB} MiB). "As modules": the part imported as Node loads it; "bundled": one esbuild file, as agent/scripts/bundle-agent.mjs ships the worker. ` +
+          `RSS read ${SETTLE_MS / 1000} s after start-up (and after the actions installed), the app thread's heap after \`gc()\`; the worker's heap shows only in RSS. ` +
+          `With actions: ${FUNCTIONS} log actions (default quotas, exporting OTLP to a local sink), each line hit 10 times.` +
+          (baseline === undefined ? '' : ` Baseline build: \`${baseline}\`.`),
+        table,
+      ],
+    };
+  },
+};
+
+async function installActions(api: ControlPlaneApi, agentId: string, lines: number[], app: Child): Promise<void> {
+  const ids = await addLogActions(api, agentId, lines, { expiresIn: '1h' });
+  for (const id of ids) await api.waitForStatus(id, agentId, 'installed', 120_000);
+  // Every condition has run, and the first records went out through the OTel SDK.
+  for (let k = 0; k < FUNCTIONS; k++) await app.ipc.request('measure', { loop: `f${k}`, calls: 10 });
+}
+
+export default benchmark;

@@ -1,0 +1,122 @@
+/**
+ * How fast files are prepared cold, per MB, by phase: the acorn parse, the parse plus scope
+ * analysis (eslint-scope), the whole transform; and, when `oxc-parser` is installed
+ * (`npm install --no-save oxc-parser`), its parse with the AST built in JavaScript, the whole
+ * transform on its AST, and how many files come out identical with either parser. Each figure is
+ * one pass in a fresh process, as at an app's cold start, JIT warm-up included; the median of
+ * the rounds. CPU time, so the figure holds on a busy machine; wall time of the transform beside.
+ * Target (issue 21): cold ≤ 200 ms per MB.
+ */
+import { fromRoot } from '@liveprobe/harness';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Benchmark, Report } from './lib/benchmark.js';
+import { median } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+const TARGET_MS_PER_MB = 200;
+const PHASES = ['acorn', 'scope', 'transform', 'oxc', 'transform-oxc'] as const;
+
+const CORPORA = [
+  { label: 'typescript 5 (lib/typescript.js, one file)', paths: ['node_modules/typescript/lib/typescript.js'] },
+  {
+    label: 'small files: express 4 lib, marked, acorn, and the six packages whose suites run prepared',
+    paths: [
+      'node_modules/express/lib',
+      'node_modules/marked/lib/marked.cjs',
+      'node_modules/acorn/dist/acorn.js',
+      'node_modules/qs',
+      'node_modules/minimist',
+      'node_modules/side-channel',
+      'node_modules/function-bind',
+      'node_modules/is-regex',
+      'node_modules/es-to-primitive',
+    ],
+  },
+];
+
+function jsFiles(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true }).flatMap((entry) => {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : jsFiles(child);
+    return /\.(c|m)?js$/.test(entry.name) ? [child] : [];
+  });
+}
+
+interface Sample {
+  cpuMs: number;
+  wallMs: number;
+  bytes: number;
+}
+
+function once<T = Sample>(phase: string, files: string[]): T | undefined {
+  try {
+    const out = execFileSync(process.execPath, [fromRoot('bench/dist/lib/prepare-phase.js'), phase, ...files], {
+      cwd: fromRoot('.'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return JSON.parse(out) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const benchmark: Benchmark = {
+  name: 'prepare-speed',
+  title: 'Cold prepare speed per MB, by phase (acorn, eslint-scope, the transform; oxc-parser when installed)',
+  async run(ctx): Promise<Report> {
+    const rounds = ctx.options.rounds ?? 3;
+    const rows: string[][] = [];
+    for (const corpus of CORPORA) {
+      const files = corpus.paths.flatMap((p) => jsFiles(fromRoot(p)));
+      const cells: string[] = [];
+      let bytes = 0;
+      let wall = '';
+      for (const phase of PHASES) {
+        const samples: Sample[] = [];
+        for (let round = 0; round < rounds; round++) {
+          ctx.progress(`prepare-speed: ${phase}, round ${round + 1}/${rounds}, ${files.length} files`);
+          const sample = once(phase, files);
+          if (sample !== undefined) samples.push(sample);
+        }
+        if (samples.length === 0) {
+          cells.push(phase.includes('oxc') ? 'not installed' : 'failed');
+          continue;
+        }
+        bytes = samples[0]!.bytes;
+        const mb = bytes / 1048576;
+        cells.push(`${Math.round(median(samples.map((s) => s.cpuMs / mb)))} ms`);
+        if (phase === 'transform') wall = `${Math.round(median(samples.map((s) => s.wallMs / mb)))} ms`;
+      }
+      const same = once<{ same: number; files: number }>('same-output', files);
+      const identical = same === undefined ? 'oxc not installed' : `${same.same} of ${same.files}`;
+      rows.push([corpus.label, `${files.length}`, `${(bytes / 1048576).toFixed(2)} MB`, ...cells, wall, identical]);
+    }
+    return {
+      blocks: [
+        `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up); the whole transform's wall time beside it. Target: ≤ ${TARGET_MS_PER_MB} ms per MB.`,
+        renderTable(
+          [
+            'corpus',
+            'files',
+            'size',
+            'acorn parse',
+            'acorn + eslint-scope',
+            'whole transform',
+            'oxc-parser parse + AST in JS',
+            'whole transform on oxc-parser',
+            'transform, wall',
+            'same output, acorn and oxc',
+          ],
+          rows,
+          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        ),
+      ],
+    };
+  },
+};
+
+export default benchmark;

@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import mqtt from 'mqtt';
+import type { ActionInput, CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
+import { cli } from '../helpers/cli.js';
+import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
+import { ObservedList } from '@liveprobe/harness';
+import { addAction, app, controlPlane } from './fixtures.js';
+
+// Errors an app's error handling catches: Express's error middleware, on Express 4 and 5.
+const WAIT = 15_000;
+const APP = 'test/fixtures/handled-errors/express.cjs';
+const STOCK = 'test/fixtures/handled-errors/stock.cjs';
+
+async function snapshotsOnBroker(t: TestContext, mqttUrl: string): Promise<ObservedList<SnapshotEvent>> {
+  const client = await mqtt.connectAsync(mqttUrl);
+  t.after(() => client.endAsync());
+  const list = new ObservedList<SnapshotEvent>();
+  client.on('message', (_topic, payload) => {
+    const event = JSON.parse(payload.toString()) as { kind: string };
+    if (event.kind === 'snapshot') list.push(event as SnapshotEvent);
+  });
+  await client.subscribeAsync('liveprobe/v1/agents/+/events', { qos: 1 });
+  return list;
+}
+
+const find = (values: NamedValue[], name: string): CapturedValue => {
+  const found = values.find((v) => v.name === name);
+  assert.ok(found, `no ${name} among ${values.map((v) => v.name).join(', ')}`);
+  return found.value;
+};
+const status = (actionId: string, matches: (data: { state: string; message?: string }) => boolean) => (event: SseEvent) =>
+  event.event === 'action_status' &&
+  (event.data as { actionId: string }).actionId === actionId &&
+  matches(event.data as { state: string; message?: string });
+
+async function stack(
+  t: TestContext,
+  express: 'express' | 'express5' | 'koa' | 'fastify',
+  action: Omit<ActionInput & { type: 'exception' }, 'type' | 'tags'>,
+  env: Record<string, string> = {},
+) {
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const script = express === 'koa' || express === 'fastify' ? `test/fixtures/handled-errors/${express}.cjs` : APP;
+  const shop = await app(t, { script, broker: cp.mqttUrl, module: 'cjs', env: { EXPRESS: express, ...env } });
+  const { action: added } = await addAction(cp, { type: 'exception', tags: ['e2e'], ...action });
+  await events.waitFor(
+    status(added.id, (s) => s.state === 'installed'),
+    WAIT,
+    'the exception action installs',
+  );
+  return { cp, snapshots, events, shop, actionId: added.id };
+}
+
+for (const express of ['express', 'express5'] as const) {
+  test(`${express}: an error its error middleware catches gives a snapshot of the throw site and its caller; one the app swallows gives none`, async (t) => {
+    const { cp, snapshots, shop, actionId } = await stack(t, express, {});
+
+    // Swallowed first: the snapshot of the reported error, later, proves the swallowed one gave none.
+    assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+    const charged = await fetch(`${shop.url}/charge?card=expired&customer=grace&amount=19.99`);
+    assert.equal(charged.status, 500, 'the app still answers with its own error handler');
+    const { snapshot: s, id } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the handled error');
+
+    assert.deepEqual(s.exception, { type: 'PaymentError', message: 'card of grace declined (card_declined)', causes: [] });
+    assert.match(s.location.file, /handled-errors\/express\.cjs$/);
+    assert.equal(s.location.line, lineOf(APP, 'throw-charge'));
+    assert.equal(s.location.function, 'chargeCard');
+    assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 1999 });
+    assert.deepEqual(find(s.arguments, 'attempt'), { t: 'number', v: 2 });
+    assert.equal(find(s.locals, 'declined').t, 'object');
+    // The default bound is two frames: the route handler that called chargeCard comes with its locals.
+    assert.equal(s.frames?.length, 1, 'one caller captured');
+    const caller = s.frames![0]!;
+    assert.equal(caller.location.line, lineOf(APP, 'call-charge'));
+    assert.equal(find(caller.arguments, 'req').t, 'object');
+    assert.equal(find(caller.locals, 'order').t, 'object');
+    const outer = (caller.scopes ?? []).flatMap((scope) => scope.variables.map((v) => v.name));
+    assert.ok(outer.includes('app'), `the caller's enclosing scopes are captured: ${outer.join(', ')}`);
+    assert.deepEqual(
+      snapshots.items().map((e) => e.snapshot.exception?.type),
+      ['PaymentError'],
+      'the RangeError the app swallowed gave no snapshot',
+    );
+    assert.match(shop.output(), /handled: card of grace declined/);
+
+    const shown = await cli(['snapshots', 'show', id], { server: cp.url });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /error +PaymentError: card of grace declined/);
+    assert.match(shown.stdout, /caller 1: .*express\.cjs:\d+\n +arguments\n +req = /);
+
+    // Caught by the app and passed on with next(err): the middleware gets it, so it counts.
+    assert.equal((await fetch(`${shop.url}/reserve?sku=sku-1&wanted=3`)).status, 500);
+    const reserved = await snapshots.waitFor((e) => e.snapshot.exception?.type === 'OutOfStockError', WAIT, 'the next(err) snapshot');
+    assert.match(reserved.snapshot.location.file, /handled-errors\/stock\.cjs$/);
+    assert.equal(reserved.snapshot.location.line, lineOf(STOCK, 'throw-stock'));
+    assert.deepEqual(find(reserved.snapshot.locals, 'left'), { t: 'number', v: 0 });
+    assert.equal(find(reserved.snapshot.frames![0]!.locals, 'basket').t, 'object');
+  });
+}
+
+for (const framework of ['koa', 'fastify'] as const) {
+  test(`${framework}: an error the framework catches and answers 500 for gives a snapshot; one the app swallows gives none`, async (t) => {
+    const { snapshots, shop, actionId } = await stack(t, framework, {});
+    assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+    assert.equal((await fetch(`${shop.url}/reserve?sku=sku-1&wanted=5`)).status, 500);
+    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, `the snapshot of the error ${framework} caught`);
+    assert.deepEqual(s.exception?.type, 'OutOfStockError');
+    assert.equal(s.location.line, lineOf(STOCK, 'throw-stock'));
+    assert.deepEqual(find(s.arguments, 'wanted'), { t: 'number', v: 5 });
+    assert.equal(s.frames?.[0]?.location.line, lineOf(`test/fixtures/handled-errors/${framework}.cjs`, `${framework}-call-reserve`));
+    assert.equal(find(s.frames![0]!.locals, 'basket').t, 'object');
+    assert.deepEqual(
+      snapshots.items().map((e) => e.snapshot.exception?.type),
+      ['OutOfStockError'],
+      'the RangeError the app swallowed gave no snapshot',
+    );
+  });
+}
+
+test('express: an error never thrown, passed to next(err) from a callback, is captured where the app passed it on', async (t) => {
+  const { snapshots, shop, actionId } = await stack(t, 'express', { errorType: 'NotFoundError', frames: 1 });
+  assert.equal((await fetch(`${shop.url}/orders/o-404`)).status, 500);
+  const { snapshot: s, id } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the unthrown error');
+  assert.deepEqual(s.exception, { type: 'NotFoundError', message: 'no order o-404', causes: [] });
+  assert.equal(s.location.line, lineOf(APP, 'next-unthrown'));
+  assert.equal(find(s.arguments, 'err').t, 'error');
+  assert.deepEqual(find(s.locals, 'tries'), { t: 'number', v: 1 });
+  assert.match(shop.output(), /handled: no order o-404/);
+  // Reported once, though the error passes through every later layer of the router.
+  assert.equal((await fetch(`${shop.url}/charge?card=expired`)).status, 500);
+  assert.equal((await fetch(`${shop.url}/orders/o-404`)).status, 500);
+  await snapshots.waitFor((e) => e.actionId === actionId && e.id !== id, WAIT, 'the snapshot of the second request');
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.type),
+    ['NotFoundError', 'NotFoundError'],
+    'one snapshot per request (the PaymentError between them is not a NotFoundError)',
+  );
+});
+
+test('express: without error middleware, an error Express answers with its final handler gives a snapshot', async (t) => {
+  const { snapshots, shop, actionId } = await stack(t, 'express', { frames: 1 }, { NO_ERROR_MIDDLEWARE: '1' });
+  assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+  assert.equal((await fetch(`${shop.url}/charge?card=expired&amount=3`)).status, 500);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the error');
+  assert.equal(s.location.line, lineOf(APP, 'throw-charge'));
+  assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 300 });
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.type),
+    ['PaymentError'],
+  );
+  // finalhandler logs the error on the next turn of the event loop, after its answer.
+  await waitFor(
+    () => /Error: card of ada declined \(card_declined\)\n +at chargeCard/.test(shop.output()),
+    WAIT,
+    "Express's final handler still logging the error",
+  );
+});
+
+test('express5: an async handler that rejects gives a snapshot of its throw site; an async error the app awaits and swallows gives none', async (t) => {
+  const { snapshots, shop, actionId } = await stack(t, 'express5', { frames: 1 });
+  assert.equal(await (await fetch(`${shop.url}/profile?customer=kim`)).text(), 'hello guest');
+  const settled = await fetch(`${shop.url}/settle?customer=lin`);
+  assert.equal(settled.status, 500);
+  assert.equal(await settled.text(), 'ledger lin is overdrawn');
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the rejection snapshot');
+  assert.equal(s.location.line, lineOf(APP, 'throw-settle'));
+  assert.equal(s.exception?.rejection, undefined, 'Express handled it: not an unhandled rejection');
+  assert.equal(find(s.locals, 'ledger').t, 'object');
+  assert.equal(s.frames, undefined, 'frames: 1 captures the throw site only');
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.message),
+    ['ledger lin is overdrawn'],
+    'the async error the app awaited and swallowed before it gave no snapshot',
+  );
+});
+
+test('a file glob given on the command line captures only errors thrown in matching files', async (t) => {
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs' });
+  const added = await cli(['exception', 'add', '--tag', 'e2e', '--file', '**/handled-errors/stock.*', '--frames', '1'], {
+    server: cp.url,
+  });
+  assert.equal(added.code, 0, added.stderr);
+  const actionId = /created (act_\w+) \(exception at reported errors in \*\*\/handled-errors\/stock\.\*\)/.exec(added.stdout)?.[1];
+  assert.ok(actionId, added.stdout);
+  const shown = await cli(['actions', 'show', actionId], { server: cp.url });
+  assert.match(shown.stdout, /files +\*\*\/handled-errors\/stock\.\*/);
+  assert.match(shown.stdout, /frames +1 \(the throw site\)/);
+  await events.waitFor(
+    status(actionId, (s) => s.state === 'installed'),
+    WAIT,
+    'the exception action installs',
+  );
+
+  assert.equal((await fetch(`${shop.url}/charge?card=expired`)).status, 500);
+  assert.equal((await fetch(`${shop.url}/reserve?sku=sku-1`)).status, 500);
+  const { snapshot } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot from stock.cjs');
+  assert.equal(snapshot.location.line, lineOf(STOCK, 'throw-stock'));
+  assert.equal(snapshot.frames, undefined, '--frames 1: the throw site only');
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.type),
+    ['OutOfStockError'],
+    'the PaymentError thrown in express.cjs before it was not captured',
+  );
+});
+
+test('an app that throws and catches errors in a loop makes the agent watch uncaught errors only for a while, and say so', async (t) => {
+  const { snapshots, events, shop, actionId } = await stack(t, 'express', {});
+  assert.equal(await (await fetch(`${shop.url}/retry?times=200`)).text(), 'failures 200', 'the app behaves the same');
+  const fallback = await events.waitFor(
+    status(actionId, (s) => /watching uncaught errors only/.test(s.message ?? '')),
+    WAIT,
+    'the status saying caught errors are not watched',
+  );
+  assert.match((fallback.data as { message: string }).message, /more than 20 caught errors in a second/);
+  assert.equal(snapshots.items().length, 0, 'the RangeErrors the loop caught gave no snapshot');
+});

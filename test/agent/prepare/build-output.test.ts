@@ -1,0 +1,86 @@
+/**
+ * The build-time transform behind `liveprobe prepare`: its composed source map, the files it
+ * recognises as prepared, and a header that needs no agent.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { isPrebuilt, prepareForBuild } from '../../../agent/src/prepare/index.js';
+
+const SOURCE = [
+  '"use strict";',
+  'function add(a, b) {',
+  '  const sum = a + b;',
+  '  return sum;',
+  '}',
+  'exports.total = add(1, add(2, 3));',
+  '',
+].join('\n');
+
+test('the composed map sends each statement of the prepared file to its line in the input, and leaves twin copies unmapped', () => {
+  const built = prepareForBuild({ source: SOURCE, kind: 'commonjs', name: 'add.js' });
+  const map = new TraceMap(JSON.stringify(built.map));
+  assert.deepEqual(built.map.sources, ['add.js.lp-original']);
+  const lines = built.code.split('\n');
+  for (const [text, line] of [
+    ['const sum = a + b;', 3],
+    ['return sum;', 4],
+    ['exports.total = add(1, add(2, 3));', 6],
+  ] as const) {
+    // The original statement is the last copy on its line; the twin's copy sits on line 2.
+    const generatedLine = lines.findIndex((l, i) => i > 1 && l.includes(text)) + 1;
+    const column = lines[generatedLine - 1]!.lastIndexOf(text);
+    const original = originalPositionFor(map, { line: generatedLine, column });
+    assert.equal(original.line, line, text);
+    assert.equal(original.column, SOURCE.split('\n')[line - 1]!.indexOf(text), text);
+  }
+  const twinLine = lines[1]!;
+  const copy = twinLine.indexOf('const sum');
+  assert.ok(copy > 0, 'the twin is on the body start line');
+  assert.equal(originalPositionFor(map, { line: 2, column: copy }).line, null, "the twin's copy maps nowhere");
+});
+
+test('through the input source map the prepared file maps to the original source', () => {
+  // A hand-made input map: every line of the input comes from the same line of `add.ts`.
+  const mappings = SOURCE.split('\n')
+    .map((_, i) => (i === 0 ? 'AAAA' : 'AACA'))
+    .join(';');
+  const inputMap = JSON.stringify({ version: 3, sources: ['add.ts'], names: [], mappings, sourcesContent: ['// ts'] });
+  const built = prepareForBuild({
+    source: `${SOURCE}//# sourceMappingURL=add.js.map\n`,
+    kind: 'commonjs',
+    name: 'add.js',
+    inputMap: { json: inputMap, url: 'file:///app/dist/add.js.map', sourceName: (resolved) => resolved.replace('file:///app/', '../') },
+  });
+  assert.deepEqual(built.map.sources, ['../dist/add.ts']);
+  assert.deepEqual(built.map.sourcesContent, ['// ts']);
+  assert.match(built.code, /\/\/# sourceMappingURL=add\.js\.lp\.map\n$/);
+  assert.doesNotMatch(built.code, /sourceMappingURL=add\.js\.map/, "the input's own map comment goes");
+  const lines = built.code.split('\n');
+  const line = lines.findIndex((l, i) => i > 1 && l.includes('return sum;')) + 1;
+  const original = originalPositionFor(new TraceMap(JSON.stringify(built.map)), { line, column: lines[line - 1]!.lastIndexOf('return') });
+  assert.equal(original.source, '../dist/add.ts');
+  assert.equal(original.line, 4);
+});
+
+test('a prepared file and its flags module are recognised by their first comment, after a hashbang too', () => {
+  const cjs = prepareForBuild({ source: `#!/usr/bin/env node\n${SOURCE}`, kind: 'commonjs', name: 'cli.js' });
+  const esm = prepareForBuild({ source: 'export function f(x) {\n  return x + 1;\n}\n', kind: 'module', name: 'f.mjs' });
+  assert.ok(isPrebuilt(cjs.code));
+  assert.ok(isPrebuilt(esm.code));
+  assert.ok(isPrebuilt(esm.flagsModule!));
+  assert.match(esm.code, /import \{ \$lpF, \$lpS, \$lpH \} from "\.\/f\.mjs\.lp-flags\.mjs";/);
+  assert.ok(!isPrebuilt(SOURCE));
+  assert.ok(!isPrebuilt(`// x\n/*liveprobe:prepared*/${SOURCE}`), 'only as the first thing in the file');
+});
+
+test('without the agent the prepared CommonJS file runs as written and reads no replaceable global', () => {
+  const built = prepareForBuild({ source: SOURCE, kind: 'commonjs', name: 'add.js' });
+  const run = (code: string): unknown => {
+    const exports: Record<string, unknown> = {};
+    new Function('exports', '__filename', 'Object', 'Array', 'Symbol', code)(exports, '/app/add.js', undefined, undefined, undefined);
+    return exports.total;
+  };
+  assert.equal(run(built.code), run(SOURCE));
+  assert.equal(run(built.code), 6);
+});

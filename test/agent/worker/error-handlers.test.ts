@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { errorHandlerEntry, isErrorHandlerFile } from '../../../agent/src/worker/error-handlers.js';
+import { fromRoot } from '@liveprobe/harness';
+
+// The installed frameworks' own files: a new version that moves its error dispatch fails here.
+const FILES = [
+  ['node_modules/express/lib/router/layer.js', 'Express 4', 'error'],
+  ['node_modules/router/lib/layer.js', 'Express 5', 'error'],
+  ['node_modules/finalhandler/index.js', 'final handler', 'err'],
+  ['node_modules/express5/node_modules/finalhandler/index.js', 'final handler', 'err'],
+  ['node_modules/koa/lib/context.js', 'Koa', 'err'],
+  ['node_modules/fastify/lib/error-handler.js', 'Fastify', 'error'],
+] as const;
+
+for (const [file, framework, parameter] of FILES) {
+  test(`the error dispatch of ${file} is found, just inside the function that receives the error`, () => {
+    const path = fromRoot(file);
+    assert.equal(isErrorHandlerFile(path), true);
+    const source = readFileSync(path, 'utf8');
+    const entry = errorHandlerEntry(path, source);
+    assert.ok(entry, `an entry in ${file}`);
+    assert.match(entry.framework, new RegExp(framework));
+    assert.equal(entry.parameter, parameter);
+    const line = source.split('\n')[entry.lineNumber] ?? '';
+    assert.equal(line[entry.columnNumber - 1], '{', `the breakpoint goes right after the body's brace: ${line}`);
+    assert.match(line, new RegExp(`\\(\\s*(\\w+\\s*,\\s*)?${parameter}\\b`), 'on the line that names the error');
+  });
+}
+
+test('other files are not read, and a version without the function gives no entry', () => {
+  assert.equal(isErrorHandlerFile('/srv/app/src/layer.js'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/express/lib/router/route.js'), false);
+  assert.equal(isErrorHandlerFile('C:\\app\\node_modules\\koa\\lib\\context.js'), true, 'Windows paths too');
+  assert.equal(errorHandlerEntry('/srv/app/node_modules/koa/lib/context.js', 'module.exports = {\n  throw() {}\n};\n'), undefined);
+});

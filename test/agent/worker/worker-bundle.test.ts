@@ -1,0 +1,73 @@
+// The worker runs as one bundle (agent/scripts/bundle-agent.mjs) that starts without zod and
+// without the OpenTelemetry SDK: both are chunks it imports when the first desired state and
+// the first record need them. Checked in the built files, and end to end: an agent that starts
+// with nothing to do still installs its first action and exports its first record.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { lineOf, otlpReceiver, repoRoot } from '../../helpers/index.js';
+import { addAction, app, checkout, controlPlane, installed, SHOP } from '../fixtures.js';
+
+const BUNDLE = join(repoRoot, 'agent', 'dist', 'worker-bundle');
+/** Where zod and the logs SDK define a class (names are not minified); the agent's own code only uses them. */
+const ZOD = '"ZodObject"';
+const LOGS_SDK = 'BatchLogRecordProcessor=class';
+
+/** The files a module loads before it runs: itself and its static imports, transitively. */
+function loadedAtStart(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const source = readFileSync(join(BUNDLE, file), 'utf8');
+  // `import{…}from"./x.js"` and `import"./x.js"`; `import("./x.js")` is dynamic and left out.
+  for (const match of source.matchAll(/\bimport\s*(?:[\w$*{}\s,]*?from\s*)?"(\.{1,2}\/[^"]+)"/g)) {
+    const target = join(file, '..', match[1]!);
+    loadedAtStart(target, seen);
+  }
+  return seen;
+}
+
+test('the worker bundle loads neither zod nor the OpenTelemetry SDK at start; both are chunks it can load later', () => {
+  const atStart = loadedAtStart('agent-worker.js');
+  assert.ok(atStart.size >= 1);
+  for (const file of atStart) {
+    const source = readFileSync(join(BUNDLE, file), 'utf8');
+    assert.ok(!source.includes(ZOD), `${file}, loaded when the worker starts, holds zod`);
+    assert.ok(!source.includes(LOGS_SDK), `${file}, loaded when the worker starts, holds the OpenTelemetry logs SDK`);
+  }
+  const chunks = readdirSync(BUNDLE)
+    .filter((name) => name !== 'agent-worker.js')
+    .map((name) => readFileSync(join(BUNDLE, name), 'utf8'));
+  assert.ok(
+    chunks.some((source) => source.includes(ZOD)),
+    'zod is in a chunk of its own',
+  );
+  assert.ok(
+    chunks.some((source) => source.includes(LOGS_SDK)),
+    'the logs SDK is in a chunk of its own',
+  );
+});
+
+test('an agent that started with no action installs its first one and exports its first record to a real OTLP receiver', async (t) => {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const shop = await app(t, {
+    broker: cp.mqttUrl,
+    agentId: 'lazy-1',
+    env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'lazy-shop', OTEL_BLRP_SCHEDULE_DELAY: '100' },
+  });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: SHOP,
+    line: lineOf(SHOP, 'checkout-return'),
+    template: 'first order {order.id}',
+    agents: ['lazy-1'],
+  });
+  assert.match(await installed(cp, action.id), /^installed/);
+  const order = (await (await checkout(shop.url)).json()) as { id: number };
+  const record = await otlp.waitForLog((r) => r.body === `first order ${order.id}`, 15_000, 'the first record');
+  assert.equal(record.attributes['liveprobe.action.id'], action.id);
+  assert.equal(record.resource['service.name'], 'lazy-shop');
+  assert.deepEqual(otlp.errors(), []);
+});

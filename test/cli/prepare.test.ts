@@ -1,0 +1,206 @@
+/**
+ * `liveprobe prepare` as a build step, on real tsc output (CommonJS and ESM) and an esbuild bundle: the prepared build
+ * runs without the agent exactly as the original (responses, output, source-mapped stacks), and
+ * with the agent an action named by its TypeScript line goes on a prepared site and prints, with
+ * no transform at load and no cache folder. Also the command's report, in place and `--json`.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
+import { cli, lineOf, sseEvents, startApp, tempDir, waitFor, type App } from '../helpers/index.js';
+import { Child, fromRoot } from '@liveprobe/harness';
+import { addAction, controlPlane, getAction } from '../agent/fixtures.js';
+
+const TS = 'test/fixtures/prepare-build/server.ts';
+const WAIT = 20_000;
+const NO_SERVER = 'http://127.0.0.1:9';
+const QUERIES = ['?total=5', '?total=7', '?total=-2', '?total=3'];
+
+type Build = 'commonjs' | 'esm' | 'bundle';
+
+/** tsc's output for the fixture (or esbuild's bundle of it), then `liveprobe prepare` into a second folder. */
+async function build(t: TestContext, kind: Build): Promise<{ dist: string; prepared: string; root: string }> {
+  const dir = await tempDir(`liveprobe-prepare-${kind}-`);
+  t.after(() => dir.remove());
+  const dist = join(dir.path, 'dist');
+  const compiler =
+    kind === 'bundle'
+      ? new Child(
+          fromRoot('node_modules/.bin/esbuild'),
+          [fromRoot(TS), '--bundle', '--platform=node', '--format=cjs', '--sourcemap', `--outfile=${join(dist, 'server.js')}`],
+          { name: 'esbuild' },
+        )
+      : new Child(
+          process.execPath,
+          [
+            fromRoot('node_modules/typescript/bin/tsc'),
+            '--outDir',
+            dist,
+            '--sourceMap',
+            ...(kind === 'esm' ? ['--module', 'es2022', '--moduleResolution', 'bundler'] : ['--module', 'commonjs']),
+            '--target',
+            'es2022',
+            '--types',
+            'node',
+            fromRoot(TS),
+          ],
+          { name: 'tsc' },
+        );
+  assert.equal((await compiler.exited).code, 0, compiler.output());
+  if (kind === 'esm') writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
+  const prepared = join(dir.path, 'prepared');
+  const result = await cli(['prepare', dist, '--out', prepared, '--json'], { server: NO_SERVER });
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as { files: { path: string; outcome: string }[]; copied: number };
+  assert.deepEqual(
+    report.files.map((f) => [f.path, f.outcome]),
+    [['server.js', 'prepared']],
+  );
+  assert.ok(readFileSync(join(prepared, 'server.js'), 'utf8').includes('$lpS['), 'the output has probe sites');
+  return { dist, prepared, root: dir.path };
+}
+
+async function start(
+  t: TestContext,
+  script: string,
+  options: { agent: false } | { broker: string; tags: string[] },
+  env: Record<string, string> = {},
+): Promise<App> {
+  const app = await startApp({
+    script,
+    module: 'esm',
+    ...('broker' in options ? options : { broker: 'mqtt://127.0.0.1:9', tags: ['none'], agent: false }),
+    env: { NODE_OPTIONS: '--enable-source-maps', ...env },
+  });
+  t.after(() => app.stop());
+  return app;
+}
+
+/** The responses to the same requests, in order, and the lines the app printed for them. */
+async function exchange(app: App): Promise<{ responses: string[]; printed: string[] }> {
+  const responses: string[] = [];
+  for (const query of QUERIES) {
+    const response = await fetch(`${app.url}/${query}`);
+    responses.push(`${response.status} ${await response.text()}`);
+  }
+  const expected = QUERIES.length - 1;
+  await waitFor(() => printed(app).length === expected, WAIT, `the app's ${expected} order lines`);
+  return { responses, printed: printed(app) };
+}
+
+function printed(app: App): string[] {
+  return app
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('order '));
+}
+
+for (const kind of ['commonjs', 'esm', 'bundle'] as const) {
+  test(`${kind} build output prepared by \`liveprobe prepare\` runs without the agent exactly as the original`, async (t) => {
+    const { dist, prepared } = await build(t, kind);
+    const original = await exchange(await start(t, join(dist, 'server.js'), { agent: false }));
+    const built = await exchange(await start(t, join(prepared, 'server.js'), { agent: false }));
+    assert.deepEqual(built, original);
+    // The refused order's stack names the TypeScript source through the composed map, as the original's does.
+    assert.match(original.responses[2]!, new RegExp(`prepare-build/server\\.ts:${lineOf(TS, 'build-refuse')}:`));
+  });
+
+  test(`${kind}: with the agent, an action on the TypeScript line of a build-time prepared file prints from a prepared site, with no transform and no cache`, async (t) => {
+    const { dist, prepared, root } = await build(t, kind);
+    const cp = await controlPlane(t);
+    // The cache would go under TMPDIR: preparing at load time is not needed, so none appears.
+    const tmp = join(root, 'tmp');
+    mkdirSync(tmp);
+    const env = { TMPDIR: tmp, LIVEPROBE_LOG_LEVEL: 'debug' };
+    const original = await start(t, join(dist, 'server.js'), { broker: cp.mqttUrl, tags: ['original'] }, env);
+    const app = await start(t, join(prepared, 'server.js'), { broker: cp.mqttUrl, tags: ['prepared'] }, env);
+    assert.deepEqual(await exchange(app), await exchange(original), 'flags off');
+
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const line = lineOf(TS, 'build-order');
+    const { action } = await addAction(cp, { type: 'log', file: TS, line, template: 'order of {total}', tags: ['prepared'] });
+    await waitFor(
+      async () =>
+        (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'prepared site (no breakpoint)'),
+      WAIT,
+      'installed on a prepared site',
+    );
+    await fetch(`${app.url}/?total=42`);
+    const output = await events.waitFor(
+      (e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42',
+      WAIT,
+      'the action printed',
+    );
+    const data = output.data as OutputEvent;
+    assert.match(data.file, /prepare-build\/server\.ts$/);
+    assert.equal(data.line, line);
+    assert.ok(!existsSync(join(tmp, 'liveprobe-prepare-cache')), 'no cache folder');
+    // The agent's status counts the file it took prepared, and `liveprobe agents` shows it.
+    type Listed = { tags: string[]; prepare?: PrepareSummary };
+    const agentsOf = async (): Promise<Listed[]> =>
+      ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: Listed[] }).agents;
+    const summary = await waitFor(
+      async () => (await agentsOf()).find((a) => a.tags.includes('prepared'))?.prepare,
+      WAIT,
+      'the prepared file in the status',
+    );
+    assert.deepEqual(summary, { transformed: 0, cached: 0, prebuilt: 1, failed: 0, failures: [] });
+    const table = await cli(['agents'], { server: cp.url });
+    assert.match(table.stdout, /^.*\bprepared\b.*\s1$/m, table.stdout);
+    const listed = await agentsOf();
+    assert.equal(listed.find((a) => a.tags.includes('original'))?.prepare, undefined, 'nothing prepared, nothing said');
+    assert.doesNotMatch(app.output(), /\[liveprobe\] prepared \d+ files/, 'nothing was transformed as it loaded');
+  });
+}
+
+test('`liveprobe prepare` in place: a readable summary, files it cannot prepare left as written, node_modules only when asked, a second run changes nothing', async (t) => {
+  const dir = await tempDir('liveprobe-prepare-tree-');
+  t.after(() => dir.remove());
+  const files: Record<string, string> = {
+    'app.js': "const dep = require('dep');\nfunction total(a, b) {\n  return dep(a) + b;\n}\nconsole.log(total(1, 2));\n",
+    'lib/util.mjs': 'export function twice(x) {\n  return x * 2;\n}\n',
+    'legacy.js': 'with (Math) {\n  console.log(max(1, 2));\n}\n',
+    'node_modules/dep/index.js': 'module.exports = function dep(x) {\n  return x + 1;\n};\n',
+    'README.md': 'not code\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir.path, path, '..'), { recursive: true });
+    writeFileSync(join(dir.path, path), text);
+  }
+  const first = await cli(['prepare', dir.path], { server: NO_SERVER });
+  assert.equal(first.code, 0, first.stderr);
+  const lines = first.stdout.split('\n');
+  assert.match(lines[0]!, /^prepared 2 files \(0\.00 MB → 0\.00 MB\) in place in \d+\.\d s$/);
+  assert.ok(lines.includes('node_modules not entered (1 folder; --node-modules prepares them)'), first.stdout);
+  assert.ok(lines.includes('1 file left as written (their lines take actions as breakpoints):'), first.stdout);
+  assert.match(first.stdout, /^ {2}legacy\.js: .*`with`/m);
+  assert.equal(readFileSync(join(dir.path, 'legacy.js'), 'utf8'), files['legacy.js']);
+  assert.equal(readFileSync(join(dir.path, 'node_modules/dep/index.js'), 'utf8'), files['node_modules/dep/index.js']);
+  assert.equal(readFileSync(join(dir.path, 'app.js.lp-original'), 'utf8'), files['app.js']);
+  assert.ok(existsSync(join(dir.path, 'lib/util.mjs.lp-flags.mjs')), "an ES module's flag tables beside it");
+
+  // Prepared in place, the app still runs as written.
+  const run = new Child(process.execPath, [join(dir.path, 'app.js')], { name: 'prepared app' });
+  assert.equal((await run.exited).code, 0, run.output());
+  assert.equal(run.output(), '4');
+
+  const notFolder = await cli(['prepare', join(dir.path, 'app.js')], { server: NO_SERVER });
+  assert.equal(notFolder.code, 1);
+  assert.match(notFolder.stderr, /^error: cannot prepare .*app\.js: not a folder; give the folder of the built files/);
+
+  const second = await cli(['prepare', dir.path, '--node-modules', '--json'], { server: NO_SERVER });
+  assert.equal(second.code, 0, second.stderr);
+  const report = JSON.parse(second.stdout) as { files: { path: string; outcome: string }[] };
+  assert.deepEqual(
+    report.files.map((f) => [f.path, f.outcome]),
+    [
+      ['app.js', 'already-prepared'],
+      ['legacy.js', 'untouched'],
+      ['lib/util.mjs', 'already-prepared'],
+      ['node_modules/dep/index.js', 'prepared'],
+    ],
+  );
+});
