@@ -3,11 +3,9 @@
  * missing), and a child that keeps its output, takes one JSON request per line on stdin and
  * answers `{"result": …}` on one line of stdout, and reports its CPU time from /proc.
  */
-import { fromRoot, repoRoot, waitFor } from '@liveprobe/harness';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { Child, fromRoot, waitFor } from '@liveprobe/harness';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import {} from './control-plane-api.js';
 
 export const VENV = process.env.LIVEPROBE_TEST_PYTHON_VENV ?? fromRoot('.venv-agent-python');
 
@@ -21,49 +19,27 @@ export function pythonVenv(): string {
 }
 
 export class PythonChild {
-  readonly lines: string[] = [];
-  readonly #child: ChildProcess;
+  readonly #child: Child;
 
-  constructor(
-    readonly name: string,
-    args: string[],
-    env: Record<string, string>,
-  ) {
-    const base = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && !k.startsWith('LIVEPROBE_')),
-    ) as Record<string, string>;
-    this.#child = spawn(args[0]!, args.slice(1), {
-      cwd: repoRoot,
-      env: { ...base, PYTHONUNBUFFERED: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    for (const stream of [this.#child.stdout!, this.#child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        this.lines.push(line);
-        if (process.env.LIVEPROBE_BENCH_ECHO !== undefined) process.stderr.write(`[${name}] ${line}\n`);
-      });
-    }
+  constructor(name: string, args: string[], env: Record<string, string>) {
+    this.#child = new Child(args[0]!, args.slice(1), { name, env: { PYTHONUNBUFFERED: '1', ...env }, input: true });
   }
 
-  async line(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
-    return waitFor(
-      () => {
-        for (const line of this.lines.slice(from)) {
-          const match = pattern.exec(line);
-          if (match !== null) return match;
-        }
-        return undefined;
-      },
-      120_000,
-      `${this.name} to print ${pattern}`,
-      20,
-    );
+  get name(): string {
+    return this.#child.name;
   }
 
+  line(pattern: RegExp): Promise<RegExpExecArray> {
+    return this.#child.waitForMatch(pattern, 120_000, String(pattern));
+  }
+
+  /** Sends one request line; answers come in order, so the next unread `{"result": …}` line is its answer. */
   async request<T>(body: unknown): Promise<T> {
-    const from = this.lines.length;
-    this.#child.stdin!.write(`${JSON.stringify(body)}\n`);
-    return (JSON.parse((await this.line(/^\{"result".*\}$/, from))[0]) as { result: T }).result;
+    const answers = () => this.#child.lines.items().filter((line) => ANSWER.test(line.text));
+    const answered = answers().length;
+    this.#child.write(`${JSON.stringify(body)}\n`);
+    const answer = await waitFor(() => answers()[answered], 120_000, `${this.name} to answer ${JSON.stringify(body)}`, 20);
+    return (JSON.parse(answer.text) as { result: T }).result;
   }
 
   /** CPU time of all the process's threads so far (Linux schedstat, ns): load-independent, unlike requests/s. */
@@ -81,6 +57,8 @@ export class PythonChild {
   }
 
   stop(): void {
-    this.#child.kill('SIGTERM');
+    void this.#child.stop();
   }
 }
+
+const ANSWER = /^\{"result".*\}$/;
