@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { ApiClient } from '../../cli/src/api/client.js';
 import { followEvents } from '../../cli/src/api/follow-events.js';
 import { ApiError, ControlPlaneUnreachableError } from '../../cli/src/errors.js';
-import { startControlPlane } from '../helpers/index.js';
+import { startControlPlane, waitFor } from '../helpers/index.js';
 import { ObservedList } from '@liveprobe/harness';
 
 const WAIT = 20_000;
@@ -27,10 +27,10 @@ test('a lost control plane is retried with a growing delay, and following resume
   );
   await seen.waitFor((e) => e.what === 'connected', WAIT, 'the first connection');
 
-  // Stopped, then started again on the same port: as an operator restarts it.
-  const restarted = cp.restart();
-  await seen.waitFor((e) => e.what === 'lost', WAIT, 'the loss noticed');
-  await restarted;
+  // Stopped, then started again on the same port, as an operator restarts it: kept down until
+  // the follower has failed twice, so there is a second delay to compare.
+  const losses = () => seen.items().filter((e) => e.what === 'lost').length;
+  await cp.restart(() => waitFor(() => losses() >= 2, WAIT, 'two failed attempts while the control plane is down'));
   await seen.waitFor((e) => e.what === 'again', WAIT, 'the stream open again');
   const lost = seen.items().filter((e) => e.what === 'lost');
   assert.deepEqual(

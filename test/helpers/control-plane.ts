@@ -34,7 +34,8 @@ export interface ControlPlane {
   /** SIGTERM, and removes the data dir. */
   stop(): Promise<ExitStatus>;
   /** SIGTERM, then starts again on the same ports and data dir, as an operator would. */
-  restart(): Promise<ExitStatus>;
+  /** Stops it, waits for `whileDown` (something that must happen while it is away), and starts it on the same ports. */
+  restart(whileDown?: () => Promise<unknown>): Promise<ExitStatus>;
 }
 
 const readyTimeoutMs = 30_000;
@@ -104,8 +105,9 @@ class RunningControlPlane implements ControlPlane {
     return status;
   }
 
-  async restart(): Promise<ExitStatus> {
+  async restart(whileDown?: () => Promise<unknown>): Promise<ExitStatus> {
     const status = await this.#child.stop();
+    await whileDown?.();
     const ports = { http: portOf(this.url), mqtt: this.#options.broker === undefined ? portOf(this.mqttUrl) : 0 };
     this.#child = (await launch(this.#dir, this.#options, ports)).child;
     return status;
