@@ -1,34 +1,16 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import mqtt from 'mqtt';
-import type { ActionInput, CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
+import type { ActionInput } from '@liveprobe/protocol';
 import { cli } from '../helpers/cli.js';
 import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
-import { ObservedList } from '@liveprobe/harness';
 import { addAction, app, controlPlane } from './fixtures.js';
+import { find, snapshotsOnBroker } from './snapshot-events.js';
 
 // Errors an app's error handling catches: Express's error middleware, on Express 4 and 5.
 const WAIT = 15_000;
 const APP = 'test/fixtures/handled-errors/express.cjs';
 const STOCK = 'test/fixtures/handled-errors/stock.cjs';
 
-async function snapshotsOnBroker(t: TestContext, mqttUrl: string): Promise<ObservedList<SnapshotEvent>> {
-  const client = await mqtt.connectAsync(mqttUrl);
-  t.after(() => client.endAsync());
-  const list = new ObservedList<SnapshotEvent>();
-  client.on('message', (_topic, payload) => {
-    const event = JSON.parse(payload.toString()) as { kind: string };
-    if (event.kind === 'snapshot') list.push(event as SnapshotEvent);
-  });
-  await client.subscribeAsync('liveprobe/v1/agents/+/events', { qos: 1 });
-  return list;
-}
-
-const find = (values: NamedValue[], name: string): CapturedValue => {
-  const found = values.find((v) => v.name === name);
-  assert.ok(found, `no ${name} among ${values.map((v) => v.name).join(', ')}`);
-  return found.value;
-};
 const status = (actionId: string, matches: (data: { state: string; message?: string }) => boolean) => (event: SseEvent) =>
   event.event === 'action_status' &&
   (event.data as { actionId: string }).actionId === actionId &&

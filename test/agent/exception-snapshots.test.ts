@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import mqtt from 'mqtt';
-import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
-import { Child, fromRoot, ObservedList } from '@liveprobe/harness';
+import { Child, fromRoot } from '@liveprobe/harness';
 import { cli } from '../helpers/cli.js';
 import { lineOf, otlpReceiver, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
 import { addAction, app, controlPlane } from './fixtures.js';
+import { find, snapshotsOnBroker } from './snapshot-events.js';
 
 const WAIT = 15_000;
 const APP = 'test/fixtures/failing-app.mjs';
 
-/** Every snapshot the agents publish, read straight off the broker. */
-async function snapshotsOnBroker(t: TestContext, mqttUrl: string): Promise<ObservedList<SnapshotEvent>> {
-  const client = await mqtt.connectAsync(mqttUrl);
-  t.after(() => client.endAsync());
-  const list = new ObservedList<SnapshotEvent>();
-  client.on('message', (_topic, payload) => {
-    const event = JSON.parse(payload.toString()) as { kind: string };
-    if (event.kind === 'snapshot') list.push(event as SnapshotEvent);
-  });
-  await client.subscribeAsync('liveprobe/v1/agents/+/events', { qos: 1 });
-  return list;
-}
-
-const find = (values: NamedValue[], name: string): CapturedValue => {
-  const found = values.find((v) => v.name === name);
-  assert.ok(found, `no ${name} among ${values.map((v) => v.name).join(', ')}`);
-  return found.value;
-};
 const installed = (actionId: string) => (event: SseEvent) =>
   event.event === 'action_status' &&
   (event.data as { actionId: string }).actionId === actionId &&

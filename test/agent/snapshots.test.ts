@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import mqtt from 'mqtt';
-import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
+import { test } from 'node:test';
+import type { CapturedValue } from '@liveprobe/protocol';
 import { lineOf, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
-import { ObservedList } from '@liveprobe/harness';
 import { addAction, app, checkout, controlPlane, getAction } from './fixtures.js';
+import { find, snapshotsOnBroker } from './snapshot-events.js';
 
 const WAIT = 15_000;
 const SHOP_TS = 'examples/shop/dist/server.js';
@@ -12,24 +11,6 @@ const SERVER_TS = 'examples/shop/src/server.ts';
 const INVENTORY_TS = 'examples/shop/src/inventory.ts';
 const RETURN_LINE = lineOf(SERVER_TS, 'checkout-return');
 
-/** Every snapshot the agents publish, read straight off the broker. */
-async function snapshotsOnBroker(t: TestContext, mqttUrl: string): Promise<ObservedList<SnapshotEvent>> {
-  const client = await mqtt.connectAsync(mqttUrl);
-  t.after(() => client.endAsync());
-  const list = new ObservedList<SnapshotEvent>();
-  client.on('message', (_topic, payload) => {
-    const event = JSON.parse(payload.toString()) as { kind: string };
-    if (event.kind === 'snapshot') list.push(event as SnapshotEvent);
-  });
-  await client.subscribeAsync('liveprobe/v1/agents/+/events', { qos: 1 });
-  return list;
-}
-
-const find = (values: NamedValue[], name: string): CapturedValue => {
-  const found = values.find((v) => v.name === name);
-  assert.ok(found, `no ${name} among ${values.map((v) => v.name).join(', ')}`);
-  return found.value;
-};
 const prop = (value: CapturedValue, name: string): CapturedValue => {
   assert.equal(value.t, 'object', `expected an object, got ${JSON.stringify(value)}`);
   const entry = (value as Extract<CapturedValue, { t: 'object' }>).props.find(([key]) => key === name);
