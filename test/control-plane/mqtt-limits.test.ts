@@ -92,10 +92,18 @@ test('packets announcing more than the limit are refused from their header, befo
   // After login the limit is higher (4 MiB): a 1 MiB event goes through, a packet announcing 8 MiB ends the connection.
   const agent = await mqtt.connectAsync(cp.mqttUrl, { clientId: 'big-1', reconnectPeriod: 0, protocolVersion: 4 });
   t.after(() => agent.endAsync(true));
-  await agent.publishAsync('liveprobe/v1/agents/big-1/events', Buffer.alloc(MiB, 0x20), { qos: 1 });
-  const closed = new Promise<void>((resolve) => agent.once('close', () => resolve()));
+  // Every wait is bounded: a connection left open must fail here, naming what did not happen.
+  let acknowledged = false;
+  void agent.publishAsync('liveprobe/v1/agents/big-1/events', Buffer.alloc(MiB, 0x20), { qos: 1 }).then(() => {
+    acknowledged = true;
+  });
+  await waitFor(() => acknowledged, 20_000, 'the 1 MiB event to be acknowledged');
+  let closed = false;
+  agent.once('close', () => {
+    closed = true;
+  });
   agent.publish('liveprobe/v1/agents/big-1/events', Buffer.alloc(8 * MiB, 0x20), { qos: 0 });
-  await closed;
+  await waitFor(() => closed, 20_000, 'the connection announcing 8 MiB to be closed');
   await waitFor(
     () => /closed the connection of big-1: a packet announced \d+ bytes, more than the 4194304/.test(cp.output()),
     5000,
@@ -113,7 +121,7 @@ test('connections that have not logged in are capped; a login frees a place, and
     idle.push(socket);
     return socket;
   };
-  const isClosedByServer = (socket: Socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const isClosedByServer = (socket: Socket) => waitFor(() => socket.closed, 20_000, 'the server to close the connection over the cap');
 
   for (let i = 0; i < 99; i++) await idleSocket();
   // The hundredth place: a real agent, which logs in and so gives its place back.
@@ -128,7 +136,11 @@ test('connections that have not logged in are capped; a login frees a place, and
   const turnedAway = mqtt.connect(cp.mqttUrl, { clientId: 'agent-3', reconnectPeriod: 0, protocolVersion: 4 });
   turnedAway.on('error', () => undefined);
   t.after(() => turnedAway.end(true));
-  await new Promise<void>((resolve) => turnedAway.once('close', () => resolve()));
+  let turnedAwayClosed = false;
+  turnedAway.once('close', () => {
+    turnedAwayClosed = true;
+  });
+  await waitFor(() => turnedAwayClosed, 20_000, 'the client arriving during the flood to be closed');
   assert.equal(turnedAway.connected, false, 'a client arriving during the flood is turned away');
   await waitFor(() => cp.output().includes('MQTT: refused connections: 100 are already waiting to log in'), 5000, 'the log line');
   assert.equal(agent.connected, true, 'agents already logged in keep their connections');

@@ -2,10 +2,11 @@
  * A target for the probe engine without a process: the CDP commands the engine sends, answered
  * the way V8 answers them (scripts announced on Debugger.enable, then as they load; breakpoints
  * resolved to the line asked, or to none where the target has no code), and a hook channel that
- * records what the engine posts to the main thread.
+ * records what the engine posts to the main thread. Asked to time a breakpoint calibration, it
+ * answers as a main thread whose calls no breakpoint timed (this target runs no code).
  */
 import type { Action } from '@liveprobe/protocol';
-import type { ToMain } from '../../../agent/src/bridge.js';
+import type { Calibrated, ToMain } from '../../../agent/src/bridge.js';
 import type { CdpTransport, Paused, ScriptParsed } from '../../../agent/src/worker/cdp-transport.js';
 import type { StatusReport } from '../../../agent/src/worker/probe-engine.js';
 
@@ -31,7 +32,14 @@ export class FakeTarget {
   readonly posted: ToMain[] = [];
   readonly statuses: StatusReport[] = [];
   readonly logged: string[] = [];
-  readonly hook = { postMessage: (message: ToMain) => void this.posted.push(message) };
+  /** Where the main thread's answers go: the engine under test. */
+  answers: { calibrated(result: Calibrated): void } | undefined;
+  readonly hook = {
+    postMessage: (message: ToMain) => {
+      this.posted.push(message);
+      if (message.t === 'calibrate') queueMicrotask(() => this.answers?.calibrated({ t: 'calibrated', overheadMs: undefined }));
+    },
+  };
   readonly report = (status: StatusReport) => void this.statuses.push(status);
   readonly log = (line: string) => void this.logged.push(line);
 
