@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { DEFAULT_LIMITS, type ResolvedLimits } from '../limits/limits.js';
 import { connectableUrl, listen } from '../listen.js';
 import { accessHooks, type BrokerAccess } from './broker-access.js';
@@ -45,10 +45,24 @@ export async function startEmbeddedBroker(
   log: (line: string) => void = () => {},
 ): Promise<EmbeddedBroker> {
   // Without `access` (authentication off) the broker is open, as before; with `tls` it speaks MQTT over TLS only.
+  const hooks = access === undefined ? {} : accessHooks(access);
+  // A client logs in when its credentials are accepted, before its CONNACK goes out: aedes says
+  // `clientReady` only later, and a client that published a large event as soon as it had its
+  // CONNACK was closed for exceeding the limit before login.
+  const authenticate: NonNullable<AedesOptions['authenticate']> = (client, username, password, done) => {
+    const decided: typeof done = (error, success) => {
+      const conn = (client as Client & { conn: unknown }).conn;
+      if (error === null && success === true && conn instanceof PacketSizeGuard) conn.loggedIn();
+      done(error, success);
+    };
+    if (hooks.authenticate === undefined) decided(null, true);
+    else hooks.authenticate(client, username, password, decided);
+  };
   const aedes = await Aedes.createBroker({
     persistence: indexedMemoryPersistence(),
     connectTimeout: limits.connectTimeoutMs,
-    ...(access === undefined ? {} : accessHooks(access)),
+    ...hooks,
+    authenticate,
   });
   const once = new OncePerReason(log);
   let waiting = 0;
@@ -70,13 +84,6 @@ export async function startEmbeddedBroker(
     guard.once('loggedIn', release);
     aedes.handle(guard);
   };
-  aedes.on('clientReady', (client: Client) => {
-    const conn = (client as Client & { conn: unknown }).conn;
-    if (conn instanceof PacketSizeGuard) {
-      conn.loggedIn();
-      conn.emit('loggedIn');
-    }
-  });
   aedes.on('connectionError', (_client, err) => {
     // Logged once, not per connection: sizes and addresses are an anonymous sender's to vary.
     if (err instanceof PacketTooLargeError)

@@ -57,6 +57,7 @@ export class PacketSizeGuard extends Duplex {
   loggedIn(): void {
     this.#authenticated = true;
     this.#limit = this.limitAfterLogin;
+    this.emit('loggedIn');
   }
 
   override _read(): void {
