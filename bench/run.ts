@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchOptions, Benchmark } from './lib/benchmark.js';
 import { describeMachine } from './lib/machine.js';
+import { renderTargets, type TargetRow } from './lib/targets.js';
 
 const USAGE = `usage: npm run bench -- [name…] [options]
 
@@ -21,6 +22,10 @@ const USAGE = `usage: npm run bench -- [name…] [options]
   --rounds <n>         rounds of interleaved measurements (default: each benchmark's own)
   --duration <seconds> length of each HTTP load run (default 5)
   --list               list the benchmarks and exit`;
+
+const TARGETS_NOTE =
+  "Issue 21's targets, from the benchmarks of this run, each beside its floor measured in the same run. " +
+  '"met" is judged on every round: yes when every round is within the target, no when none is, unresolved when rounds fall on both sides.';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const extension = import.meta.url.endsWith('.ts') ? '.bench.ts' : '.bench.js';
@@ -90,7 +95,8 @@ async function main(): Promise<void> {
     ...describeMachine(),
   ];
   for (const [key, value] of header) console.log(`- ${key}: ${value}`);
-  let failed = 0;
+  const targets: Array<{ benchmark: string; rows: TargetRow[] }> = [];
+  const failedNames: string[] = [];
   for (const benchmark of chosen) {
     const started = Date.now();
     process.stderr.write(`bench: ${benchmark.name} …\n`);
@@ -98,14 +104,17 @@ async function main(): Promise<void> {
     try {
       const report = await benchmark.run({ options, progress: (line) => process.stderr.write(`bench: ${line}\n`) });
       console.log(report.blocks.join('\n\n'));
+      if (report.targets !== undefined && report.targets.length > 0) targets.push({ benchmark: benchmark.name, rows: report.targets });
     } catch (err) {
-      failed++;
+      failedNames.push(benchmark.name);
       console.log(`**failed**: ${errorMessage(err)}`);
       process.stderr.write(`bench: ${benchmark.name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     }
     console.log(`\n_${benchmark.name}: ${((Date.now() - started) / 1000).toFixed(0)} s_`);
   }
-  process.exitCode = failed > 0 ? 1 : 0;
+  console.log(`\n## Targets\n\n${TARGETS_NOTE}\n\n${renderTargets(targets)}`);
+  if (failedNames.length > 0) console.log(`\nNot measured, the benchmark failed: ${failedNames.join(', ')}.`);
+  process.exitCode = failedNames.length > 0 ? 1 : 0;
 }
 
 main().catch((err: unknown) => {
