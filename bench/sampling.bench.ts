@@ -81,7 +81,7 @@ function sampleTargets(c: Case, rate: number, r: Awaited<ReturnType<typeof runCa
   return [
     {
       target: `steady sampling: output at the configured rate (${rate}/s), hits beyond it counted, not captured`,
-      measured: `${sig(overRun)} records/s over the run (each second: ${min(r.perSecond)} / ${median(r.perSecond)} / ${max(r.perSecond)})`,
+      measured: `${sig(overRun)} records/s over the run (each second, min / median / max: ${min(r.perSecond)} / ${median(r.perSecond)} / ${max(r.perSecond)})`,
       floor,
       met: verdictWithin([overRun], rate * 0.8, bound),
     },
