@@ -23,7 +23,7 @@ const USAGE = `usage: npm run bench -- [name…] [options]
   --rounds <n>         rounds of interleaved measurements (default: each benchmark's own)
   --duration <seconds> length of each HTTP load run (default 5)
   --profile <name>     named settings for a whole run (docs: what docs/BENCHMARKS.md is pasted
-                       from, ~25 minutes; quick: every benchmark once); options given win
+                       from, ~27 minutes; quick: every benchmark once); options given win
   --list               list the benchmarks and exit`;
 
 const TARGETS_NOTE =
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     ...describeMachine(),
   ];
   for (const [key, value] of header) console.log(`- ${key}: ${value}`);
+  const runStarted = Date.now();
   const targets: Array<{ benchmark: string; rows: TargetRow[] }> = [];
   const failedNames: string[] = [];
   for (const benchmark of chosen) {
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     `\n## Targets\n\n${TARGETS_NOTE}\n\n${renderTargets(targets.sort((a, b) => issueOrder(a.benchmark) - issueOrder(b.benchmark)))}`,
   );
   if (failedNames.length > 0) console.log(`\nNot measured, the benchmark failed: ${failedNames.join(', ')}.`);
+  console.log(`\n_whole run: ${((Date.now() - runStarted) / 60_000).toFixed(1)} min_`);
   process.exitCode = failedNames.length > 0 ? 1 : 0;
 }
 
