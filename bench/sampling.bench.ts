@@ -86,7 +86,7 @@ function sampleTargets(c: Case, rate: number, r: Awaited<ReturnType<typeof runCa
       met: verdictWithin([overRun], rate * 0.8, bound),
     },
     {
-      target: 'floods: every hit not exported is counted and shown (a prepared site over its rate)',
+      target: `steady sampling: every hit beyond the rate (${rate}/s) is counted, none lost`,
       measured: `${uncounted.toLocaleString('en-US')} uncounted (${r.exported.toLocaleString('en-US')} exported, ${r.sampled.toLocaleString('en-US')} counted as sampled)`,
       floor,
       met: verdictAtMost([Math.abs(uncounted)], 0),
