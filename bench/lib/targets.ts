@@ -59,6 +59,34 @@ export function atMost(
   return { target, measured: spread(values, format, unit), floor, met: verdictAtMost(values, limit) };
 }
 
+/**
+ * A target of the form "value ≤ limit × floor", value and floor measured in the same rounds.
+ * Judged on the per-round ratios when every round measured a floor above zero; otherwise (a
+ * floor below what the benchmark resolves) on bounds across rounds: met when the highest value
+ * is within the limit of the lowest floor, not met when the lowest value is beyond the limit of
+ * the highest floor.
+ */
+export function ratioAtMost(
+  target: string,
+  values: readonly number[],
+  floors: readonly number[],
+  limit: number,
+  format: (value: number) => string,
+  floorLabel: string,
+): TargetRow {
+  const floor = `${floorLabel}: ${spread(floors, format)}`;
+  if (floors.length === values.length && floors.every((f) => f > 0)) {
+    const ratios = values.map((v, r) => v / floors[r]!);
+    return { target, measured: spread(ratios, (x) => `×${x.toFixed(2)}`), floor, met: verdictAtMost(ratios, limit) };
+  }
+  const measured = `${spread(values, format)}; the floor is not above zero in every round, so rounds are compared by their bounds`;
+  if (values.length === 0 || floors.length === 0 || ![...values, ...floors].every(Number.isFinite))
+    return { target, measured, floor, met: 'unresolved' };
+  const met: Verdict =
+    min(floors) > 0 && max(values) <= limit * min(floors) ? 'yes' : min(values) > limit * Math.max(0, max(floors)) ? 'no' : 'unresolved';
+  return { target, measured, floor, met };
+}
+
 /** The "## Targets" table of a whole run: one row per target of every benchmark that ran. */
 export function renderTargets(entries: ReadonlyArray<{ benchmark: string; rows: readonly TargetRow[] }>): string {
   const rows = entries.flatMap(({ benchmark, rows }) => rows.map((r) => [r.target, r.measured, r.floor, r.met, benchmark]));

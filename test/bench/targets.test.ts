@@ -2,7 +2,7 @@
 // rows of every benchmark come out as one Markdown table.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atMost, renderTargets, spread, verdictAtMost, verdictWithin } from '../../bench/lib/targets.js';
+import { atMost, ratioAtMost, renderTargets, spread, verdictAtMost, verdictWithin } from '../../bench/lib/targets.js';
 
 const ms = (value: number) => `${value} ms`;
 
@@ -44,6 +44,25 @@ test("a row carries the issue's words, the spread, the floor and the verdict", (
     floor: 'idle: 1 ms',
     met: 'unresolved',
   });
+});
+
+test('a ratio target is judged on the ratios within each round when every round measured a floor', () => {
+  const row = ratioAtMost('≤ 1.2× by hand', [11, 12, 30], [10, 10, 20], 1.2, ms, 'by hand');
+  assert.equal(row.measured, '×1.20 (×1.10 – ×1.50 over 3 rounds)');
+  assert.equal(row.floor, 'by hand: 10 ms (10 ms – 20 ms over 3 rounds)');
+  assert.equal(row.met, 'unresolved');
+  assert.equal(ratioAtMost('t', [11, 12], [10, 10], 1.2, ms, 'f').met, 'yes');
+  assert.equal(ratioAtMost('t', [30, 40], [10, 10], 1.2, ms, 'f').met, 'no');
+});
+
+test('a ratio target whose floor is lost in the noise in some round is judged on bounds across rounds', () => {
+  // The line by hand measured −6, 0.7 and 4 µs: no ratio means anything, but 11 µs at least is beyond 1.2 × 4.
+  const beyond = ratioAtMost('t', [11, 14, 39], [-6, 0.7, 4], 1.2, ms, 'f');
+  assert.equal(beyond.met, 'no');
+  assert.match(beyond.measured, /^14 ms \(11 ms – 39 ms over 3 rounds\); the floor is not above zero in every round/);
+  assert.equal(ratioAtMost('t', [3, 5], [-6, 4], 1.2, ms, 'f').met, 'unresolved');
+  assert.equal(ratioAtMost('t', [], [], 1.2, ms, 'f').met, 'unresolved');
+  assert.equal(ratioAtMost('t', [3, Number.NaN], [0, 1], 1.2, ms, 'f').met, 'unresolved');
 });
 
 test("every benchmark's rows come out in one table, in the order the benchmarks ran, each naming its benchmark", () => {
