@@ -23,7 +23,7 @@ const USAGE = `usage: npm run bench -- [name…] [options]
   --rounds <n>         rounds of interleaved measurements (default: each benchmark's own)
   --duration <seconds> length of each HTTP load run (default 5)
   --profile <name>     named settings for a whole run (docs: what docs/BENCHMARKS.md is pasted
-                       from, ~27 minutes; quick: every benchmark once); options given win
+                       from, ~28 minutes; quick: every benchmark once); options given win
   --list               list the benchmarks and exit`;
 
 const TARGETS_NOTE =
