@@ -132,7 +132,10 @@ function fleetTargets(results: SizeResult[], largest: number): TargetRow[] {
   const of = (broker: Broker) => results.find((r) => r.broker === broker && r.agents === FLEET);
   const aedes = of('aedes (embedded)');
   const mosquitto = of('Mosquitto');
-  const notRun = `not measured: the largest fleet was ${sig(largest)} (--fleet)`;
+  const notRun =
+    largest < FLEET
+      ? `not measured: the largest fleet was ${sig(largest)} (--fleet)`
+      : `not measured: the ${sig(FLEET)}-agent fleet failed (above)`;
   const connect: TargetRow = {
     target: `${sig(FLEET)} agents connect in ≤ 10 s on the embedded broker`,
     measured: aedes === undefined ? notRun : `${sig(aedes.connectSeconds)} s`,
