@@ -117,6 +117,7 @@ async function main(): Promise<void> {
   console.log('# liveprobe benchmarks\n');
   const header: Array<[string, string]> = [
     ['command', `\`${commandLine(args)}\``],
+    ...(profile === undefined ? [] : [['profile', `${values.profile}: ${profile.description}`] as [string, string]]),
     ['date', new Date().toISOString()],
     ...describeMachine(),
   ];

@@ -24,7 +24,7 @@ export const PROFILES: Record<string, Profile> = {
   },
   quick: {
     description:
-      'every benchmark once with small settings, to check that each runs and see the Targets table: a few minutes, and nothing resolved',
+      'every benchmark once with small settings, to check that each runs and see the Targets table: about 8 minutes on 2 cores, and nothing resolved',
     options: { soakSeconds: 10, fleetSizes: [1000], httpSeconds: 2 },
     rounds: {},
     otherRounds: 1,
