@@ -57,8 +57,7 @@ async function discover(): Promise<Benchmark[]> {
   return found;
 }
 
-function positive(option: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
+function positive(option: string, text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${option}: "${text}" is not a positive number`);
   return value;
@@ -105,10 +104,10 @@ async function main(): Promise<void> {
   const chosen = positionals.length === 0 ? all : all.filter((b) => positionals.includes(b.name));
   const optionsOf = resolveOptions(
     {
-      soakSeconds: values.soak === undefined ? undefined : positive('--soak', values.soak, 0),
-      fleetSizes: values.fleet?.split(',').map((n) => positive('--fleet', n.trim(), 0)),
-      rounds: values.rounds === undefined ? undefined : positive('--rounds', values.rounds, 1),
-      httpSeconds: values.duration === undefined ? undefined : positive('--duration', values.duration, 0),
+      soakSeconds: values.soak === undefined ? undefined : positive('--soak', values.soak),
+      fleetSizes: values.fleet?.split(',').map((n) => positive('--fleet', n.trim())),
+      rounds: values.rounds === undefined ? undefined : positive('--rounds', values.rounds),
+      httpSeconds: values.duration === undefined ? undefined : positive('--duration', values.duration),
     },
     { soakSeconds: 60, fleetSizes: [100, 1000, 5000], httpSeconds: 5 },
     profile,
