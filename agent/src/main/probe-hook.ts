@@ -97,6 +97,8 @@ export class ProbeHook {
   /** For a file the agent could not analyse: whether reading the name could run a global getter. */
   readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
+  /** The probe of the last hit: a hot line hits the same probe again and again (cleared when probes change). */
+  private last: ArmedProbe | undefined;
   /** Whether any probe was ever armed: only then can output be on its way at exit. */
   private armedAny = false;
   private agentId = '';
@@ -192,13 +194,14 @@ export class ProbeHook {
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     try {
-      let probe = this.probes.get(key);
+      let probe = this.last?.key === key ? this.last : this.probes.get(key);
       if (probe === undefined) {
         // The worker arms a probe before setting its breakpoint; the message may still be queued.
         this.drain();
         probe = this.probes.get(key);
         if (probe === undefined) return;
       }
+      this.last = probe;
       if (probe.done || probe.paused) return;
       if (prepared && probe.plainCount) return this.count(probe);
       this.timedHit(probe, values, self, prepared);
@@ -507,6 +510,7 @@ export class ProbeHook {
         void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
         return;
       case 'disarm':
+        this.last = undefined;
         this.probes.delete(message.key);
         this.callers.delete(message.key);
         return;
@@ -558,6 +562,7 @@ export class ProbeHook {
       uninitialised: spec.uninitialised?.map((name) => spec.roots.indexOf(name)).filter((index) => index >= 0),
     };
     this.compile(probe);
+    this.last = undefined;
     this.probes.set(spec.key, probe);
     this.armedAny = true;
   }
