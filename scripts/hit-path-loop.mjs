@@ -9,11 +9,14 @@
 //   node scripts/hit-path-loop.mjs <checkout> <variant> <hits>
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable scripts/hit-path-loop.mjs . site-log 20000
 //
-// Run it with 0 hits too: (instructions at N − instructions at 0) / N is the cost of one hit.
+// Run it with 0 hits too: (instructions at N − instructions at 0) / N is the cost of one hit
+// (or between two large N, which leaves out V8's compiling). With HIT_PATH_LOOP_CPU=1 it prints
+// the main thread's CPU time per hit (Linux), for a run outside valgrind.
 // Quotas are off, so every hit does the whole work. Defaults (capture limits, redaction) are the
 // checkout's own, read from where that checkout keeps them. Every 1,000 hits the loop takes the
 // batches off the port and frees their shared memory, as the worker does (a few instructions
 // per hit that the worker pays in the agent).
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
@@ -106,14 +109,20 @@ if (site) {
   };
 } else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
 
+/** This thread's CPU time so far, in ns. */
+const threadCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+
 // The first hit drains the port (init, then arm), as a hit racing its arm message does.
 hit(0, order);
+const timed = process.env.HIT_PATH_LOOP_CPU !== undefined;
+const cpuBefore = timed ? threadCpuNs() : 0;
 for (let done = 0; done < hits; ) {
-  const end = done + 1000 < hits ? done + 1000 : hits;
+  const end = Math.min(done + 1000, hits);
   for (let i = done; i < end; i++) hit(i, order);
   done = end;
   takeBatches();
 }
+if (timed) console.log(`${variant}: ${((threadCpuNs() - cpuBefore) / hits).toFixed(1)} ns of this thread's CPU per hit`);
 // What the worker would receive, so a run that did nothing (a probe never armed, paused) shows.
 await new Promise((resolve) => setTimeout(resolve, 50));
 takeBatches();
