@@ -74,7 +74,7 @@ for (const [json, shared] of [
   [false, false],
   [false, true],
   [true, false],
-]) {
+] as const) {
   const how = json ? ', through JSON (attach)' : shared ? ', through memory shared with the worker' : '';
   test(`a line joined in the worker reads exactly as the line formatted on the app's thread${how}`, () => {
     const [whole, joined] = bothWays(
