@@ -18,6 +18,7 @@ import { duration, mib, ms, ratio } from './lib/format.js';
 import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { atMost } from './lib/targets.js';
 
 const FILE = 'bench/fixtures/many-modules.mjs';
 const MODULES = 5000;
@@ -216,6 +217,20 @@ const benchmark: Benchmark = {
         `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw are ${TASK_COUNT.toLocaleString('en-US')} of each in a loop, after a warm-up.`,
         costs,
       ],
+      targets: agents.map((a) => {
+        // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
+        const idle = samples.get(`idle ${a.key}`)!;
+        const caused = idle.map(
+          (floor, r) => Math.max(...STEPS.filter((s) => s.key !== 'idle').map((s) => samples.get(`${s.key} ${a.key}`)![r]!)) - floor,
+        );
+        return atMost(
+          `installing or removing an action stalls the app ≤ 5 ms, ${MODULES.toLocaleString('en-US')} scripts loaded: ${a.label}`,
+          caused,
+          5,
+          (value) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`,
+          `the same app idle: ${ms(median(idle))} longest delay (median); measured is the excess over it per round`,
+        );
+      }),
     };
   },
 };
