@@ -33,6 +33,7 @@ import { CpuBudget, RateLimit } from './quota.js';
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
+import { LineClock } from './line-clock.js';
 import { HeldCaptures } from './held-captures.js';
 import type { CapturedSnapshot } from '../bridge.js';
 
@@ -68,6 +69,8 @@ interface ArmedProbe {
   metric: CompiledMetric | undefined;
   /** A counter with no condition and no attributes: on a prepared site its hit is one addition (`count`). */
   plainCount: boolean;
+  /** A log action: its hit measures nothing, so its time may be a shared reading (LineClock). */
+  lineOnly: boolean;
   /** Where its log lines go, read from `outputs` once rather than at every hit. */
   to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
   location: string;
@@ -103,6 +106,7 @@ export class ProbeHook {
   private armedAny = false;
   private agentId = '';
   private readonly timers = new InvocationTimers();
+  private readonly lineClock = new LineClock();
   private readonly calibration = new BreakCalibration();
   private readonly batch: HitBatch;
   /**
@@ -255,7 +259,8 @@ export class ProbeHook {
 
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
     // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
-    const startedAt = perf.now();
+    // A prepared log line may share a reading (LineClock), unless the CPU budget charges its time.
+    const startedAt = probe.lineOnly && prepared && this.quotas.cpuMsPerSecond <= 0 ? this.lineClock.now() : this.lineClock.exact();
     // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
@@ -538,6 +543,7 @@ export class ProbeHook {
       snapshot: undefined,
       metric: undefined,
       plainCount: false,
+      lineOnly: false,
       to: { otel: false, live: false, logger: false, console: false },
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
@@ -584,6 +590,7 @@ export class ProbeHook {
       probe.metric?.role === 'count' &&
       probe.metric.attributes.length === 0 &&
       probe.metric.outcome === undefined;
+    probe.lineOnly = probe.format !== undefined && probe.snapshot === undefined && probe.metric === undefined;
     const outputs = spec.log?.outputs ?? this.logOutputs;
     probe.to = {
       otel: outputs.includes('otel'),
