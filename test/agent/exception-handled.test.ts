@@ -114,6 +114,19 @@ for (const framework of ['koa', 'fastify', 'hapi', 'nest'] as const) {
   });
 }
 
+test("nest: an async controller's rejection that the app's own exception filter answers gives a snapshot of its throw site", async (t) => {
+  const { snapshots, shop, actionId } = await stack(t, 'nest', { frames: 1 });
+  const settled = await fetch(`${shop.url}/settle?customer=lin`);
+  assert.equal(settled.status, 402, "the app's filter still answers");
+  assert.equal(await settled.text(), 'ledger: ledger lin is overdrawn');
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the rejection');
+  assert.deepEqual(s.exception, { type: 'LedgerError', message: 'ledger lin is overdrawn', causes: [] });
+  assert.equal(s.location.line, lineOf(FRAMEWORK_APPS.nest, 'nest-throw-settle'));
+  assert.equal(s.location.function, 'settle');
+  assert.equal(find(s.locals, 'ledger').t, 'object');
+  assert.equal(find(s.arguments, 'query').t, 'object');
+});
+
 test('express: an error never thrown, passed to next(err) from a callback, is captured where the app passed it on', async (t) => {
   const { snapshots, shop, actionId } = await stack(t, 'express', { errorType: 'NotFoundError', frames: 1 });
   assert.equal((await fetch(`${shop.url}/orders/o-404`)).status, 500);
