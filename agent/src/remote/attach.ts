@@ -51,6 +51,10 @@ const FACTS = `(() => typeof process === 'object' && process !== null && typeof 
   ? { kind: 'node', pid: process.pid, version: process.version, where: process.argv.slice(1).join(' ') }
   : { kind: 'browser', version: navigator.userAgent, where: location.href })()`;
 
+/** Exception snapshots pause the app at each thrown error; an attached target is never paused. */
+const EXCEPTION_REFUSAL =
+  'exception actions need the in-process agent (node --import @liveprobe/agent/register): capturing a thrown error pauses the app, and `liveprobe attach` never pauses its target (docs/attach.md); log, snapshot and metric actions work here';
+
 const CLOSE_INSPECTOR = `process.getBuiltinModule('node:inspector').close()`;
 
 export async function attach(options: AttachOptions): Promise<Attachment> {
@@ -128,6 +132,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     identity,
     log: options.log,
     env: options.env,
+    exceptionsUnsupported: EXCEPTION_REFUSAL,
   });
   const description =
     facts.kind === 'node'

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   prepared?: PreparedSites;
   /** Where the OpenTelemetry exporters read their `OTEL_*` settings; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
+  /** Why exception actions cannot run on this target, when they cannot: each is refused with this status message. */
+  exceptionsUnsupported?: string;
   /** Called once the app's exit notice has been handled: session closed, exports flushed. */
   exited?: () => void;
 }
@@ -65,6 +67,7 @@ export function startRuntime({
   log,
   prepared,
   env = process.env,
+  exceptionsUnsupported,
   exited,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
@@ -80,7 +83,7 @@ export function startRuntime({
   };
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession);
   // Exception actions have no line: they go to their own session, not to breakpoints.
-  const exceptions = new ExceptionWatch(hook, report, transport, () => engine.newKey(), log);
+  const exceptions = new ExceptionWatch(hook, report, transport, () => engine.newKey(), log, exceptionsUnsupported);
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';
     await Promise.all([engine.reconcile(actions.filter((a) => !isException(a))), exceptions.reconcile(actions.filter(isException))]);
