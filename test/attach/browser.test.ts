@@ -110,6 +110,11 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
   assert.equal((installed.data as ActionStatusEvent).location?.line, ON_BUY);
   assert.match((installed.data as ActionStatusEvent).location?.file ?? '', /^http:\/\/127\.0\.0\.1:\d+\/.*src\/cart\.ts$/);
 
+  // Exception actions need the in-process agent: refused on a page, while the actions above go on working.
+  const exception = await addAction(cp, { type: 'exception', tags: ['web'] });
+  const refused = await events.waitFor(isStatus(exception.action.id, 'error'), WAIT, 'the exception action refused');
+  assert.match((refused.data as ActionStatusEvent).message ?? '', /exception actions need the in-process agent/);
+
   assert.equal(await clickBuy(browser.port), 'bought tea x1', 'the page works as before');
   await events.waitFor(isStatus(snap.action.id, 'hit_limit'), WAIT, 'the snapshot');
   const [summary] = await snapshotsOf(cp, snap.action.id);
