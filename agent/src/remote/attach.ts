@@ -13,7 +13,8 @@ import { AttachError } from './attach-error.js';
 import { CdpHookChannel } from './cdp-hook-channel.js';
 import { errorMessage } from '@liveprobe/protocol/util';
 import { ChromeRemoteTransport, RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
-import { LOOPBACK, openNodeInspector } from './node-target.js';
+import { RemoteExceptionLink } from './exception-link.js';
+import { letExit, LOOPBACK, openNodeInspector } from './node-target.js';
 
 export interface AttachOptions {
   /** A local Node process to open with SIGUSR1. */
@@ -51,10 +52,6 @@ const FACTS = `(() => typeof process === 'object' && process !== null && typeof 
   ? { kind: 'node', pid: process.pid, version: process.version, where: process.argv.slice(1).join(' ') }
   : { kind: 'browser', version: navigator.userAgent, where: location.href })()`;
 
-/** Exception snapshots pause the app at each thrown error; an attached target is never paused. */
-const EXCEPTION_REFUSAL =
-  'exception actions need the in-process agent (node --import @liveprobe/agent/register): capturing a thrown error pauses the app, and `liveprobe attach` never pauses its target (docs/attach.md); log, snapshot and metric actions work here';
-
 const CLOSE_INSPECTOR = `process.getBuiltinModule('node:inspector').close()`;
 
 export async function attach(options: AttachOptions): Promise<Attachment> {
@@ -89,12 +86,13 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
   let detached = false;
   let lostReason: (reason: string) => void = () => {};
   const lost = new Promise<string>((resolve) => (lostReason = resolve));
-  connection.onClose(() => {
+  const gone = (how: string): void => {
     if (detached) return;
-    lostReason(`the target went away (${connection.target.url})`);
+    lostReason(`the target ${how} (${connection.target.url})`);
     runtime?.engine.close();
     void runtime?.close();
-  });
+  };
+  connection.onClose(() => gone('went away'));
   try {
     facts = (await channel.evaluate(FACTS)) as TargetFacts;
     platform = await channel.inject(
@@ -110,6 +108,12 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
       },
     );
     if (facts.kind === 'browser') await channel.followNavigations();
+    else
+      await letExit(connection, () => {
+        // Closing the runtime closes the exception watch's connection too: the process waits for every client.
+        gone('is exiting');
+        void connection.close();
+      });
   } catch (err) {
     await cleanUp();
     throw err instanceof AttachError ? err : new AttachError('inject_failed', `cannot set up the target: ${errorMessage(err)}`);
@@ -125,6 +129,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     facts.kind === 'node'
       ? { pid: facts.pid!, runtime: 'node', runtimeVersion: facts.version }
       : { pid: 0, runtime: 'browser', runtimeVersion: facts.version };
+  const exceptionLink = new RemoteExceptionLink(connection.target.url, options.log);
   runtime = startRuntime({
     config,
     hook: channel,
@@ -132,7 +137,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     identity,
     log: options.log,
     env: options.env,
-    exceptionsUnsupported: EXCEPTION_REFUSAL,
+    exceptions: exceptionLink,
   });
   const description =
     facts.kind === 'node'
@@ -147,7 +152,8 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
       if (detached) return;
       detached = true;
       runtime.engine.close();
-      await bounded('removing breakpoints', Promise.all(pending), options.log);
+      runtime.exceptions.close();
+      await bounded('removing breakpoints', Promise.all([...pending, exceptionLink.closed()]), options.log);
       // Every breakpoint this client set, whatever the engine's state.
       await bounded('disabling the debugger', connection.send('Debugger.disable'), options.log);
       await cleanUp();

@@ -89,12 +89,6 @@ export class ExceptionWatch {
     /** Keys shared with the probe engine's, so the main thread never sees one twice. */
     private readonly nextKey: () => number,
     private readonly log: (line: string) => void,
-    /**
-     * Why this target cannot have exception actions (a target attached over CDP, which the agent
-     * never pauses): each is refused with it, and no session is opened, so none of its
-     * `Debugger.enable`/`disable` touches the one connection the probe engine shares.
-     */
-    private readonly unsupported?: string,
   ) {
     this.session = new InspectorSession(
       (script) => void this.scriptLoaded(script),
@@ -145,10 +139,6 @@ export class ExceptionWatch {
     // A new rate starts each stack's count afresh.
     for (const action of edited) if (action.ratePerMinute !== before.get(action.id)!.action.ratePerMinute) this.rate.forget(action.id);
     if (this.actions.size === 0) return this.close();
-    if (this.unsupported !== undefined) {
-      for (const action of desired) if (!before.has(action.id)) this.report({ actionId: action.id, state: 'error', message: this.unsupported });
-      return;
-    }
     try {
       this.opening ??= this.open();
       await this.opening;
