@@ -206,7 +206,11 @@ export const FileGlobs = z
 export const ErrorTypeName = z.string().regex(/^[A-Za-z_$][\w$]*$/, 'name an error class, e.g. `TypeError`');
 
 /** Snapshots a minute, at most, for each distinct stack. */
-export const ExceptionRate = z.number().int().min(1, 'at least 1 snapshot a minute per stack').max(600, 'at most 600 snapshots a minute per stack');
+export const ExceptionRate = z
+  .number()
+  .int()
+  .min(1, 'at least 1 snapshot a minute per stack')
+  .max(600, 'at most 600 snapshots a minute per stack');
 
 /** How many frames, from the throw site outwards, have their values captured. */
 export const ExceptionFrames = z

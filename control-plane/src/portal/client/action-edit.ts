@@ -117,7 +117,8 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
     clearProblems(form, message);
     const patch: Record<string, unknown> = {};
     const newCondition = condition.value.trim();
-    if (action.type !== 'exception' && newCondition !== (action.condition ?? '')) patch.condition = newCondition === '' ? null : newCondition;
+    if (action.type !== 'exception' && newCondition !== (action.condition ?? ''))
+      patch.condition = newCondition === '' ? null : newCondition;
     if (Number(maxHits.value) !== action.maxHits) patch.maxHits = Number(maxHits.value);
     if (expires.value.trim() !== '') patch.expiresIn = expires.value.trim();
     if (template !== undefined && action.type === 'log' && template.value !== action.template) patch.template = template.value;
