@@ -111,5 +111,6 @@ export async function openNodeInspector(
  */
 export async function letExit(connection: RemoteConnection, exiting: () => void): Promise<void> {
   connection.on('NodeRuntime.waitingForDisconnect', exiting);
-  await connection.send('NodeRuntime.notifyWhenWaitingForDisconnect', { enabled: true });
+  // A runtime whose inspector lacks it (not Node's) still attaches: it may then wait for the sidecar to detach.
+  await connection.send('NodeRuntime.notifyWhenWaitingForDisconnect', { enabled: true }).catch(() => undefined);
 }
