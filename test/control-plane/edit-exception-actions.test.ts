@@ -113,9 +113,25 @@ test('the CLI edits an exception action’s filters; the audit trail holds the c
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /frames.*at most 8 frames/);
 
+  // On a log action `--rate` stays hits per second, and an exception filter is refused by name.
+  const log = await fetch(`${cp.url}/api/v1/actions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(logAction()),
+  });
+  const logId = ((await log.json()) as CreatedAction).action.id;
+  assert.equal((await cli(['actions', 'edit', logId, '--rate', '0.5'], { server: cp.url, token })).code, 0);
+  const logShown = JSON.parse((await cli(['actions', 'show', logId, '--json'], { server: cp.url, token })).stdout) as {
+    ratePerSecond?: number;
+  };
+  assert.equal(logShown.ratePerSecond, 0.5);
+  const typed = await cli(['actions', 'edit', logId, '--type', 'TypeError'], { server: cp.url, token });
+  assert.notEqual(typed.code, 0);
+  assert.match(typed.stderr, new RegExp(`errorType: only exception actions have \\\`errorType\\\`; ${logId} is a log action`));
+
   const response = await fetch(`${cp.url}/api/v1/audit?action=action.update`, { headers: { authorization: `Bearer ${token}` } });
   const { entries } = (await response.json()) as { entries: AuditEntry[] };
-  const ok = entries.filter((e) => e.outcome === 'ok');
+  const ok = entries.filter((e) => e.outcome === 'ok' && e.target === id);
   assert.equal(ok.length, 2);
   const [second, first] = ok as [AuditEntry, AuditEntry];
   assert.deepEqual(
