@@ -23,8 +23,7 @@ export interface SiteFunction {
 
 /**
  * The bindings a site in `innermost` may pass, in the order it passes them, each with the offset
- * from which it is initialised (`-Infinity`: always; `Infinity`: never, kept only to shadow an
- * outer name). A site takes, in order, the first MAX_SITE_BINDINGS of those initialised at its
+ * from which it is initialised (`-Infinity`: at every site of the scope). A site takes, in order, the first MAX_SITE_BINDINGS of those initialised at its
  * offset. Computed once per scope, not per site: a scope's sites share everything but the
  * offset, and walking the scope chain for each of them was most of the transform's time.
  */
@@ -40,34 +39,39 @@ export class SiteBindings {
     readonly fn: SiteFunction,
   ) {
     const seen = new Set<string>();
+    // The scope's sites lie inside its block: a binding initialised before the block is
+    // initialised at every one of them, one initialised after it at none.
+    const block = innermost.block as unknown as AstNode;
     let unconditional = true;
-    // Stops at the limit: a module or bundle scope with thousands of names made every site slow.
-    for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
+    let always = 0;
+    // Once MAX_SITE_BINDINGS always-initialised names are listed, no later name can be passed:
+    // a module or bundle scope with thousands of names made every site slow.
+    chain: for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
       if (scope.type === 'global') break;
       for (const variable of scope.variables) {
         if (seen.has(variable.name)) continue;
         seen.add(variable.name);
         if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
         const from = initialisedFrom(variable, scope);
-        if (from === Number.POSITIVE_INFINITY) continue;
-        if (from !== Number.NEGATIVE_INFINITY) unconditional = false;
-        this.add(variable.name, false, from);
-        if (unconditional && this.from.length === MAX_SITE_BINDINGS) break;
+        if (from > block.end) continue;
+        if (from > block.start) {
+          unconditional = false;
+          this.add(variable.name, false, from);
+          continue;
+        }
+        this.add(variable.name, false, Number.NEGATIVE_INFINITY);
+        if (++always === MAX_SITE_BINDINGS) break chain;
       }
-      if (scope === fn.scope || (unconditional && this.from.length === MAX_SITE_BINDINGS)) break;
+      if (scope === fn.scope) break;
     }
-    const node = fn.node;
-    if (node !== undefined && !(unconditional && this.from.length >= MAX_SITE_BINDINGS)) {
-      for (const reference of fn.scope.through) {
-        const variable = reference.resolved;
-        if (variable === null || seen.has(variable.name)) continue;
-        seen.add(variable.name);
-        if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-        this.add(variable.name, !initialisedBefore(variable, node, fn.outer), Number.NEGATIVE_INFINITY);
-        if (unconditional && this.from.length === MAX_SITE_BINDINGS) break;
+    if (always < MAX_SITE_BINDINGS) {
+      for (const { name, lazy } of outerBindings(fn)) {
+        if (seen.has(name)) continue;
+        this.add(name, lazy, Number.NEGATIVE_INFINITY);
+        if (++always === MAX_SITE_BINDINGS) break;
       }
     }
-    this.always = unconditional ? this.fields.slice(0, MAX_SITE_BINDINGS).join('') : undefined;
+    this.always = unconditional ? this.fields.join('') : undefined;
   }
 
   private add(name: string, lazy: boolean, from: number): void {
@@ -87,6 +91,31 @@ export class SiteBindings {
     }
     return out;
   }
+}
+
+const outerOfFunction = new WeakMap<SiteFunction, { name: string; lazy: boolean }[]>();
+
+/**
+ * The outer variables a function references, once each, in the order of their first reference:
+ * the same for all its scopes, and its `through` list can hold thousands of references.
+ */
+function outerBindings(fn: SiteFunction): { name: string; lazy: boolean }[] {
+  let out = outerOfFunction.get(fn);
+  if (out !== undefined) return out;
+  out = [];
+  const node = fn.node;
+  if (node !== undefined) {
+    const seen = new Set<string>();
+    for (const reference of fn.scope.through) {
+      const variable = reference.resolved;
+      if (variable === null || seen.has(variable.name)) continue;
+      seen.add(variable.name);
+      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+      out.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer) });
+    }
+  }
+  outerOfFunction.set(fn, out);
+  return out;
 }
 
 /** A binding of the site's own function, at `offset`. */
