@@ -15,9 +15,9 @@ import { fromRoot } from '@liveprobe/harness';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parse, type Options } from 'acorn';
 import { analyze } from 'eslint-scope';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
+import type * as AcornParse from '../../agent/dist/prepare/acorn-parse.js';
 
 type OxcParse = (
   file: string,
@@ -41,13 +41,19 @@ const transform = async (): Promise<typeof Transform> =>
 const [phase, ...files] = process.argv.slice(2);
 const sources = files.map((f) => readFileSync(f, 'utf8'));
 const kindOf = (file: string): 'module' | 'commonjs' => (file.endsWith('.mjs') ? 'module' : 'commonjs');
-const acornOptions = (file: string): Options => ({
-  ecmaVersion: 'latest',
-  sourceType: kindOf(file) === 'module' ? 'module' : 'script',
-  ranges: true,
-  allowHashBang: true,
-  allowReturnOutsideFunction: kindOf(file) === 'commonjs',
-});
+// The transform's own acorn parse (nodes' `range` computed on demand).
+const { parseWithRanges } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/acorn-parse.js')).href)) as typeof AcornParse;
+const acornParse = (source: string, file: string): unknown =>
+  parseWithRanges(
+    source,
+    {
+      ecmaVersion: 'latest',
+      sourceType: kindOf(file) === 'module' ? 'module' : 'script',
+      allowHashBang: true,
+      allowReturnOutsideFunction: kindOf(file) === 'commonjs',
+    },
+    [],
+  );
 
 /** How many files the transform prepares identically with acorn and with oxc-parser. */
 async function sameOutput(): Promise<void> {
@@ -73,10 +79,10 @@ if (phase === 'same-output') {
 let run: (source: string, file: string) => unknown;
 switch (phase) {
   case 'acorn':
-    run = (source, file) => parse(source, acornOptions(file));
+    run = acornParse;
     break;
   case 'scope':
-    run = (source, file) => analyze(parse(source, acornOptions(file)) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
+    run = (source, file) => analyze(acornParse(source, file) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
     break;
   case 'transform': {
     const { prepareSource } = await transform();

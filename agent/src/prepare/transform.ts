@@ -19,9 +19,10 @@
  * keeps its number.
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
-import { parse, type Comment } from 'acorn';
+import type { Comment } from 'acorn';
 import type { Scope, ScopeManager } from 'eslint-scope';
 import { createRequire } from 'node:module';
+import { parseWithRanges } from './acorn-parse.js';
 import { childrenOf, isFunction, prologueLength, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { SiteBindings, type SiteFunction } from './site-bindings.js';
@@ -88,14 +89,16 @@ export type SourceParser = (source: string, kind: 'module' | 'commonjs') => Pars
 
 function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
   const comments: Comment[] = [];
-  const program = parse(source, {
-    ecmaVersion: 'latest',
-    sourceType: kind === 'module' ? 'module' : 'script',
-    allowHashBang: true,
-    ranges: true,
-    allowReturnOutsideFunction: kind === 'commonjs',
-    onComment: comments,
-  }) as unknown as AstNode;
+  const program = parseWithRanges(
+    source,
+    {
+      ecmaVersion: 'latest',
+      sourceType: kind === 'module' ? 'module' : 'script',
+      allowHashBang: true,
+      allowReturnOutsideFunction: kind === 'commonjs',
+    },
+    comments,
+  ) as unknown as AstNode;
   return { program, comments };
 }
 
