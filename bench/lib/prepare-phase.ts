@@ -9,12 +9,15 @@
  * `transform-warm` runs the whole transform over the corpus once untimed, then measures a second
  * pass in the same process: the difference from `transform` is the JIT warm-up a cold start pays.
  *
- * usage: node prepare-phase.js <acorn|scope|transform|transform-warm|oxc|transform-oxc|same-output> <file>…
+ * `transform-baseline` runs the whole transform of another build (LIVEPROBE_BENCH_BASELINE_AGENT).
+ *
+ * usage: node prepare-phase.js <acorn|scope|transform|transform-baseline|transform-warm|oxc|transform-oxc|same-output> <file>…
  */
 import { fromRoot } from '@liveprobe/harness';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { analyze } from 'eslint-scope';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
 import type * as AcornParse from '../../agent/dist/prepare/acorn-parse.js';
@@ -35,8 +38,8 @@ async function oxcParser(): Promise<Transform.SourceParser> {
   };
 }
 
-const transform = async (): Promise<typeof Transform> =>
-  (await import(pathToFileURL(fromRoot('agent/dist/prepare/transform.js')).href)) as typeof Transform;
+const transform = async (dist = fromRoot('agent/dist')): Promise<typeof Transform> =>
+  (await import(pathToFileURL(join(dist, 'prepare/transform.js')).href)) as typeof Transform;
 
 const [phase, ...files] = process.argv.slice(2);
 const sources = files.map((f) => readFileSync(f, 'utf8'));
@@ -86,6 +89,14 @@ switch (phase) {
     break;
   case 'transform': {
     const { prepareSource } = await transform();
+    run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
+    break;
+  }
+  case 'transform-baseline': {
+    // Another build of the agent (LIVEPROBE_BENCH_BASELINE_AGENT: its agent/dist), for before and after.
+    const dist = process.env.LIVEPROBE_BENCH_BASELINE_AGENT;
+    if (dist === undefined) throw new Error("transform-baseline needs LIVEPROBE_BENCH_BASELINE_AGENT (another build's agent/dist)");
+    const { prepareSource } = await transform(dist);
     run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
     break;
   }
