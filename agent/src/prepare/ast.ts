@@ -13,7 +13,12 @@ export function isNode(value: unknown): value is AstNode {
 
 /** Child nodes in source order. */
 export function childrenOf(node: AstNode): AstNode[] {
-  const out: AstNode[] = [];
+  return pushChildren(node, []);
+}
+
+/** Appends `node`'s children to `out` in source order, without an array of their own (the scans' stacks). */
+export function pushChildren(node: AstNode, out: AstNode[]): AstNode[] {
+  const base = out.length;
   // Parsers list a node's fields in source order nearly always: sort only the exceptions.
   let sorted = true;
   let last = -1;
@@ -33,7 +38,11 @@ export function childrenOf(node: AstNode): AstNode[] {
       out.push(value);
     }
   }
-  return sorted ? out : out.sort(byStart);
+  if (!sorted) {
+    const children = out.splice(base).sort(byStart);
+    for (const child of children) out.push(child);
+  }
+  return out;
 }
 
 const byStart = (a: AstNode, b: AstNode): number => a.start - b.start;

@@ -4,7 +4,7 @@
  * another function object, with no sites of its own), only bodies that can be flattened onto
  * one line, and not code that runs once. Returns why not, or undefined.
  */
-import { childrenOf, isFunction, type AstNode } from './ast.js';
+import { isFunction, pushChildren, type AstNode } from './ast.js';
 
 export function twinBlocker(
   fn: AstNode,
@@ -62,7 +62,7 @@ function scanBody(fn: AstNode): string | undefined {
         if (typeof node.value === 'string' && LINE_BREAK.test(node.raw ?? '')) return 'multi-line string';
         break;
     }
-    for (const child of childrenOf(node)) stack.push(child);
+    pushChildren(node, stack);
   }
   return undefined;
 }
