@@ -2,7 +2,8 @@
  * The transform's parser: acorn, with each node's `range` computed when read instead of stored.
  * eslint-scope reads `range` only to resolve references in parameter defaults, and acorn's
  * `ranges` option allocated a `[start, end]` array for every node: a quarter of the parse's CPU
- * time on a large file and a third more heap for the garbage collector to move.
+ * time on a large file, and half as much heap again (typescript.js: 137 → 209 MB) for the garbage
+ * collector to move.
  */
 import * as acorn from 'acorn';
 import type { Comment, Options, Program } from 'acorn';
