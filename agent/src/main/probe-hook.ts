@@ -34,6 +34,8 @@ import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.j
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
 import { HeldCaptures } from './held-captures.js';
+import { SamplingWindow } from './sampling-window.js';
+import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
@@ -73,6 +75,8 @@ interface ArmedProbe {
   done: boolean;
   /** Over a quota: its breakpoints are leaving V8; the worker resumes it. */
   paused: boolean;
+  /** On a breakpoint: the current window, what it let through and measured (sampling-window.ts). */
+  window: SamplingWindow | undefined;
   hitRate: RateLimit;
   byteRate: RateLimit;
   /** Log and snapshot actions: on a prepared site, the hits beyond this rate are counted, not captured. */
@@ -191,7 +195,8 @@ export class ProbeHook {
         probe = this.probes.get(key);
         if (probe === undefined) return;
       }
-      if (probe.done || probe.paused) return;
+      if (probe.done) return;
+      if (probe.paused) return prepared ? undefined : this.closedHit(probe, values, self);
       if (prepared && probe.plainCount) return this.count(probe);
       this.timedHit(probe, values, self, prepared);
     } catch {
@@ -229,7 +234,7 @@ export class ProbeHook {
     // thousand. (Not Math.max: the app may have replaced it.)
     const costUs = (performance.now() - startedAt) * 1000;
     if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
-    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget());
+    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget(), true);
   }
 
   private countOne(probe: ArmedProbe): void {
@@ -254,18 +259,37 @@ export class ProbeHook {
     // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    const window = prepared || probe.spec.calibration === true ? undefined : (probe.window ??= new SamplingWindow(undefined, undefined));
+    window?.hit(startedAt);
     this.run(probe, { values, self }, now, startedAt, prepared);
-    if (this.quotas.cpuMsPerSecond <= 0 || probe.spec.calibration === true) return;
+    // A prepared hit reads the clock again only for the CPU budget.
+    if (probe.spec.calibration === true || (window === undefined && this.quotas.cpuMsPerSecond <= 0)) return;
+    const endedAt = performance.now();
+    const hookUs = (endedAt - startedAt) * 1000;
+    window?.ended(endedAt, hookUs);
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
-    const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
-    if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) this.pause(probe, this.overBudget());
+    const spentUs = hookUs + (prepared ? 0 : this.quotas.breakpointCostUs);
+    if (this.quotas.cpuMsPerSecond > 0 && !this.cpu.spend(spentUs, now) && !probe.done && !sampling)
+      return this.pause(probe, this.overBudget(), prepared);
+    if (window?.spent && !probe.done && !probe.paused) this.closeWindow(probe, window);
+  }
+
+  /**
+   * A breakpoint hit after its window closed, before V8 let go of the breakpoint (or before the
+   * next window's news arrived): not captured, counted as sampled when its condition passes.
+   */
+  private closedHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
+    const uninitialised = probe.uninitialised;
+    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    if (probe.condition === undefined || probe.condition({ values, self })) this.batch.sampled(probe.key);
   }
 
   private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
-    // The hit quota stands for a breakpoint's ~200 µs; a prepared hit's own time counts in the CPU budget.
-    if (!prepared && !probe.hitRate.take(1, now)) {
-      return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`);
+    // The hit quota stands for a breakpoint's ~200 µs; a prepared hit's own time counts in the CPU
+    // budget. Once a breakpoint samples, its window's allowance takes the quota's place.
+    if (!prepared && probe.window?.allow === undefined && !probe.hitRate.take(1, now)) {
+      return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`, false);
     }
     if (probe.condition !== undefined) {
       let pass: unknown;
@@ -276,6 +300,7 @@ export class ProbeHook {
       }
       if (!pass) return;
     }
+    if (probe.window !== undefined && !prepared) probe.window.passed++;
     if (probe.metric?.role === 'tic') {
       // A tic is half a measurement: the toc counts the hit.
       this.timers.start(probe.metric.pair, probe.metric.at);
@@ -294,18 +319,32 @@ export class ProbeHook {
 
   /** Output bytes count against the action's quota; the output that crosses it is dropped (counted as sampled on a prepared site). */
   private spendBytes(probe: ArmedProbe, bytes: number, now: number, prepared: boolean): boolean {
+    if (!prepared && probe.window !== undefined) probe.window.bytes += bytes;
     if (probe.byteRate.take(bytes, now)) return true;
     if (prepared) {
       this.batch.sampled(probe.key);
       return false;
     }
-    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`);
+    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`, false);
     return false;
   }
 
-  private pause(probe: ArmedProbe, reason: string): void {
+  /** Over a quota: a prepared site is switched off for a while; a breakpoint samples (its window closes). */
+  private pause(probe: ArmedProbe, reason: string, prepared: boolean): void {
+    if (!prepared && probe.window !== undefined) return this.closeWindow(probe, probe.window, reason);
     probe.paused = true;
     this.post({ t: 'paused', key: probe.key, reason });
+  }
+
+  /**
+   * The breakpoint's window is spent (or a quota ran out in it): it leaves V8 for as long as
+   * the duty cycle says, then comes back for a window of as many hits as the limits allow.
+   */
+  private closeWindow(probe: ArmedProbe, window: SamplingWindow, over?: string): void {
+    probe.paused = true;
+    let sampling = 0;
+    for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
+    this.post({ t: 'paused', key: probe.key, ...windowClose(window.reading(), probe.spec, this.quotas, sampling, over) });
   }
 
   private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
@@ -475,6 +514,7 @@ export class ProbeHook {
           probe.paused = false;
           probe.hitRate.refill();
           probe.byteRate.refill();
+          if (message.allow !== undefined) probe.window = new SamplingWindow(message.allow, performance.now());
         }
         return;
       case 'arm':
@@ -521,6 +561,7 @@ export class ProbeHook {
       hits: previous?.hits ?? 0,
       done: false,
       paused: false,
+      window: undefined,
       hitRate: new RateLimit(0),
       byteRate: new RateLimit(0),
       sample: undefined,
@@ -573,10 +614,4 @@ export class ProbeHook {
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
     probe.sample = spec.log !== undefined || spec.snapshot !== undefined ? new RateLimit(rate) : undefined;
   }
-}
-
-/** The action's rate within the agent's hit quota (0, off, leaves the action's own rate, or none). */
-function sampleRate(ratePerSecond: number | undefined, hitsPerSecond: number): number {
-  if (ratePerSecond === undefined) return hitsPerSecond;
-  return hitsPerSecond > 0 ? Math.min(ratePerSecond, hitsPerSecond) : ratePerSecond;
 }
