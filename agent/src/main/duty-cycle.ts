@@ -18,12 +18,18 @@ export interface WindowReading {
   /** The hook's own measured time over the window's hits, in µs. */
   hookUs: number;
   /**
-   * The shortest time between the hook finishing one hit and starting the next, in µs: V8's part
-   * of a hit (leaving one break, stopping at the next) plus the app's own work between, at least.
+   * The median time between the hook finishing one hit and starting the next, in µs (NaN with
+   * one hit): V8's part of a hit (leaving one break, stopping at the next) plus the app's own
+   * work, or idle time, between.
    */
-  minGapUs: number;
+  medianGapUs: number;
   /** Output bytes of the window's captured hits. */
   bytes: number;
+  /**
+   * Breakpoint hits after the window before it (once spent, before V8 let go of the breakpoint,
+   * and after it was set again, before the window opened): each cost a break, none was captured.
+   */
+  closedHits: number;
 }
 
 /** The limits one action's breakpoint answers to; 0 turns a limit off. */
@@ -45,26 +51,30 @@ export const MIN_PERIOD_MS = 250;
 /** A window lets through at most a second's worth of hits. */
 export const MAX_PERIOD_MS = 1000;
 /**
- * V8's part of a hit is charged the window's shortest gap between hits when that is more than
- * the configured cost (a loaded machine, a large frame), up to this many times the configured
- * cost: on a line hit now and then the gap is mostly the app's own time, not the breakpoint's.
+ * V8's part of a hit is charged the window's median gap between hits when that is more than the
+ * configured cost (a loaded machine, a large frame), up to this many times the configured cost:
+ * on a line hit now and then the gap is mostly the app's own time, not the breakpoint's.
  */
 export const MAX_BREAKPOINT_COST_FACTOR = 4;
 
 /** The next window and the pause after it; undefined when no limit is on (the breakpoint can stay). */
 export function dutyCycle(reading: WindowReading, limits: CycleLimits): DutyCycle | undefined {
-  const { hits, passed, onMs, hookUs, minGapUs, bytes } = reading;
+  const { hits, passed, onMs, hookUs, medianGapUs, bytes, closedHits } = reading;
   // Hits per second while on; unknown from a single hit. Each of these hits paid for the
   // breakpoint, so the line runs at least this fast while it is off.
   const onRate = hits > 1 && onMs > 0 ? (hits * 1000) / onMs : undefined;
   const { breakpointCostUs } = limits;
-  const v8Us = Number.isFinite(minGapUs)
-    ? Math.min(Math.max(minGapUs, breakpointCostUs), breakpointCostUs * MAX_BREAKPOINT_COST_FACTOR)
-    : breakpointCostUs;
-  const costPerHitUs = hits > 0 ? hookUs / hits + v8Us : 0;
+  const v8Us = Number.isNaN(medianGapUs)
+    ? breakpointCostUs
+    : Math.min(Math.max(medianGapUs, breakpointCostUs), breakpointCostUs * MAX_BREAKPOINT_COST_FACTOR);
+  // To the hundredth of a µs: clock readings' float noise must not change a window's size.
+  const costPerHitUs = hits > 0 ? Math.round((hookUs / hits + v8Us) * 100) / 100 : 0;
   const bounds: [DutyCycle['bound'], number][] = [];
   if (limits.hitsPerSecond > 0) bounds.push(['rate', limits.hitsPerSecond]);
-  if (limits.cpuMsPerSecond > 0 && costPerHitUs > 0) bounds.push(['cpu', (limits.cpuMsPerSecond * 1000) / costPerHitUs]);
+  // The budget pays for every break, the hits around a window's edges too: of the breakpoint
+  // hits it affords, only the window's share are captured.
+  if (limits.cpuMsPerSecond > 0 && costPerHitUs > 0)
+    bounds.push(['cpu', ((limits.cpuMsPerSecond * 1000) / costPerHitUs) * (hits / (hits + closedHits))]);
   if (limits.bytesPerSecond > 0 && bytes > 0) bounds.push(['bytes', (limits.bytesPerSecond * hits) / bytes]);
   if (bounds.length === 0) return undefined;
   const [bound, perSecond] = bounds.reduce((least, next) => (next[1] < least[1] ? next : least));

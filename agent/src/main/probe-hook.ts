@@ -77,6 +77,8 @@ interface ArmedProbe {
   paused: boolean;
   /** On a breakpoint: the current window, what it let through and measured (sampling-window.ts). */
   window: SamplingWindow | undefined;
+  /** Breakpoint hits since its window closed: not captured, but each cost a break. */
+  closedHits: number;
   hitRate: RateLimit;
   byteRate: RateLimit;
   /** Log and snapshot actions: on a prepared site, the hits beyond this rate are counted, not captured. */
@@ -279,6 +281,8 @@ export class ProbeHook {
    * next window's news arrived): not captured, counted as sampled when its condition passes.
    */
   private closedHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
+    probe.closedHits++;
+    if (this.quotas.cpuMsPerSecond > 0) this.cpu.spend(this.quotas.breakpointCostUs, TIME_ORIGIN + performance.now());
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
     if (probe.condition === undefined || probe.condition({ values, self })) this.batch.sampled(probe.key);
@@ -514,7 +518,9 @@ export class ProbeHook {
           probe.paused = false;
           probe.hitRate.refill();
           probe.byteRate.refill();
-          if (message.allow !== undefined) probe.window = new SamplingWindow(message.allow, performance.now());
+          if (message.allow === undefined) continue;
+          probe.window = new SamplingWindow(message.allow, performance.now(), probe.closedHits);
+          probe.closedHits = 0;
         }
         return;
       case 'arm':
@@ -562,6 +568,7 @@ export class ProbeHook {
       done: false,
       paused: false,
       window: undefined,
+      closedHits: 0,
       hitRate: new RateLimit(0),
       byteRate: new RateLimit(0),
       sample: undefined,
