@@ -61,6 +61,7 @@ async function runCase(c: Case, api: ControlPlaneApi, events: SseStream, receive
   const estimated = dropped("sampled: the action's breakpoint was out of V8");
   const sampled = dropped('sampled:') - estimated;
   const pauses = mine.filter((e) => e.event === 'action_status' && e.data.state === 'paused').length;
+  const sampling = mine.filter((e) => e.event === 'action_status' && /sampling:/.test(String(e.data.message))).at(-1)?.data.message;
   // Whole seconds inside the run only: the first and last are partial.
   const records = receiver.logRecords().filter((r) => r.attributes['liveprobe.action.id'] === id);
   const perSecond = new Map<number, number>();
@@ -68,7 +69,7 @@ async function runCase(c: Case, api: ControlPlaneApi, events: SseStream, receive
   const seconds_ = [];
   for (let s = Math.floor(started / 1000) + 1; s < Math.floor(stopped / 1000); s++) seconds_.push(perSecond.get(s) ?? 0);
   const exported = records.length;
-  return { driven, exported, sampled, estimated, pauses, perSecond: seconds_, elapsedS: (stopped - started) / 1000 };
+  return { driven, exported, sampled, estimated, pauses, sampling, perSecond: seconds_, elapsedS: (stopped - started) / 1000 };
 }
 
 const benchmark: Benchmark = {
@@ -95,6 +96,7 @@ const benchmark: Benchmark = {
     const breakpoint = await startFixtureApp({ name: 'breakpoint', script, agent: agent('bench-sampling-breakpoint') });
     const events = await api.events();
     const rows: string[][] = [];
+    const statuses: string[] = [];
     try {
       await Promise.all([agentConnected(prepared), agentConnected(breakpoint)]);
       const cases: Case[] = [
@@ -131,6 +133,7 @@ const benchmark: Benchmark = {
         ctx.progress(`sampling: ${c.label}, ${c.callsPerSecond} calls/s for ${seconds} s`);
         const r = await runCase(c, api, events, receiver, seconds);
         const rate = c.ratePerSecond ?? 200;
+        if (r.sampling !== undefined) statuses.push(`${c.label}: \`${String(r.sampling)}\``);
         rows.push([
           c.label,
           String(c.callsPerSecond),
@@ -168,7 +171,8 @@ const benchmark: Benchmark = {
           rows,
           ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
         ),
-        `Each case drives the probed function at a steady rate for ${seconds} s on the app's main thread (bench/fixtures/ipc-driver.mjs \`drive\`); records are counted at an OTLP/JSON sink by their hit time. The per-second columns cover the run's whole seconds. A breakpoint's estimate of the hits it missed while out of V8 is a lower bound (the line's rate is measured while the breakpoint slows it), so "neither" is what the estimate fell short by.`,
+        `Each case drives the probed function at a steady rate for ${seconds} s on the app's main thread (bench/fixtures/ipc-driver.mjs \`drive\`); records are counted at an OTLP/JSON sink by their hit time. The per-second columns cover the run's whole seconds. A breakpoint estimates the hits it missed while out of V8 from the line's rate while it was in: too low where the breakpoint slows a hot line, too high where hits come in bursts (this driver's 10 ms ticks); "neither" is what the estimate fell short by (negative: over).`,
+        ...(statuses.length === 0 ? [] : [`The last sampling status of each breakpoint: ${statuses.join('; ')}.`]),
       ],
     };
   },

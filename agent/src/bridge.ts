@@ -303,11 +303,11 @@ export interface DutyCycle {
   periodMs: number;
   offMs: number;
   /**
-   * The share of the line's hits a window lets through, at most: the line's rate measured while
-   * on is slowed by the breakpoint itself; undefined while it is unknown.
+   * The share of the line's hits a window lets through, estimated from the line's rate while on
+   * (slowed by the breakpoint itself, or a burst caught whole); undefined while it is unknown.
    */
   share: number | undefined;
-  /** Hits that pass the condition per second while on: what the hits missed while off are estimated from (at least as many). */
+  /** Hits that pass the condition per second while on: what the hits missed while off are estimated from. */
   passedPerSecond: number;
   /** Which limit sets the rate: the hits per second, the CPU budget, or the output bytes. */
   bound: 'rate' | 'cpu' | 'bytes';

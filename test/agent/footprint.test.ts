@@ -34,7 +34,7 @@ test('over the per-action hit quota the breakpoint samples: its burst, then wind
   const started = await events.waitFor(sampling(action.id), WAIT, 'the sampling status');
   assert.match(
     (started.data as ActionStatusEvent).message ?? '',
-    /^breakpoint; sampling: on [\d.]+ m?s every [\d.]+ m?s \(\d+ hits\), at most ~[\d.]+% of hits, to stay within the agent's quota of 50 hits per second$/,
+    /^breakpoint; sampling: on [\d.]+ m?s every [\d.]+ m?s \(\d+ hits\), ~[\d.]+% of hits, to stay within the agent's quota of 50 hits per second$/,
   );
   const outputs = (list: SseEvent[]) =>
     list

@@ -61,7 +61,8 @@ export const MAX_BREAKPOINT_COST_FACTOR = 4;
 export function dutyCycle(reading: WindowReading, limits: CycleLimits): DutyCycle | undefined {
   const { hits, passed, onMs, hookUs, medianGapUs, bytes, closedHits } = reading;
   // Hits per second while on; unknown from a single hit. Each of these hits paid for the
-  // breakpoint, so the line runs at least this fast while it is off.
+  // breakpoint (a hot line runs faster while it is off), and a burst may fill a window whole
+  // (a bursty line runs slower on average): the estimates made from it lean both ways.
   const onRate = hits > 1 && onMs > 0 ? (hits * 1000) / onMs : undefined;
   const { breakpointCostUs } = limits;
   const v8Us = Number.isNaN(medianGapUs)

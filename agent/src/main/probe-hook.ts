@@ -79,6 +79,10 @@ interface ArmedProbe {
   window: SamplingWindow | undefined;
   /** Breakpoint hits since its window closed: not captured, but each cost a break. */
   closedHits: number;
+  /** Its window closed at `at` (performance.now()): the worker sets the breakpoint again `offMs` later, for `allow` hits. */
+  reopens: { at: number; offMs: number; allow: number } | undefined;
+  /** Windows a hit opened before their 'resume' news came: that news is then old, and ignored. */
+  openedEarly: number;
   hitRate: RateLimit;
   byteRate: RateLimit;
   /** Log and snapshot actions: on a prepared site, the hits beyond this rate are counted, not captured. */
@@ -198,7 +202,7 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       if (probe.done) return;
-      if (probe.paused) return prepared ? undefined : this.closedHit(probe, values, self);
+      if (probe.paused && (prepared || !this.reopened(probe))) return prepared ? undefined : this.closedHit(probe, values, self);
       if (prepared && probe.plainCount) return this.count(probe);
       this.timedHit(probe, values, self, prepared);
     } catch {
@@ -348,7 +352,34 @@ export class ProbeHook {
     probe.paused = true;
     let sampling = 0;
     for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
-    this.post({ t: 'paused', key: probe.key, ...windowClose(window.reading(), probe.spec, this.quotas, sampling, over) });
+    const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over);
+    const { cycle } = closed;
+    probe.reopens = cycle === undefined ? undefined : { at: performance.now(), offMs: cycle.offMs, allow: cycle.allow };
+    this.post({ t: 'paused', key: probe.key, ...closed });
+    // Now, not at the end of this synchronous run: V8 lets go of the breakpoint as soon as the
+    // worker asks, even in the middle of a long loop, and every hit until then costs a break.
+    this.batch.flush();
+  }
+
+  /**
+   * A hit on a closed window's breakpoint after the cycle's time out: the worker has set it again,
+   * so the next window opens now. Its 'resume' news may wait behind a long synchronous run (V8
+   * sets the breakpoint at once, in the middle of it), and a window that waited for the news
+   * would count the whole run as closed hits.
+   */
+  private reopened(probe: ArmedProbe): boolean {
+    const reopens = probe.reopens;
+    if (reopens === undefined || performance.now() - reopens.at < reopens.offMs) return false;
+    this.openWindow(probe, reopens.allow);
+    probe.openedEarly++;
+    return true;
+  }
+
+  private openWindow(probe: ArmedProbe, allow: number): void {
+    probe.paused = false;
+    probe.reopens = undefined;
+    probe.window = new SamplingWindow(allow, performance.now(), probe.closedHits);
+    probe.closedHits = 0;
   }
 
   private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
@@ -515,12 +546,14 @@ export class ProbeHook {
         for (const key of message.keys) {
           const probe = this.probes.get(key);
           if (probe === undefined) continue;
-          probe.paused = false;
-          probe.hitRate.refill();
-          probe.byteRate.refill();
-          if (message.allow === undefined) continue;
-          probe.window = new SamplingWindow(message.allow, performance.now(), probe.closedHits);
-          probe.closedHits = 0;
+          if (message.allow === undefined) {
+            probe.paused = false;
+            probe.hitRate.refill();
+            probe.byteRate.refill();
+          } else if (probe.openedEarly > 0) probe.openedEarly--;
+          else if (probe.paused) this.openWindow(probe, message.allow);
+          // Another key of the action (a duration's exits): its breakpoints came back too.
+          else probe.window = new SamplingWindow(message.allow, performance.now());
         }
         return;
       case 'arm':
@@ -569,6 +602,8 @@ export class ProbeHook {
       paused: false,
       window: undefined,
       closedHits: 0,
+      reopens: undefined,
+      openedEarly: 0,
       hitRate: new RateLimit(0),
       byteRate: new RateLimit(0),
       sample: undefined,

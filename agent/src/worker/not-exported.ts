@@ -16,7 +16,7 @@ const STATUS_INTERVAL_MS = 5000;
 const REASONS: Record<NotExportedReason, string> = {
   sampled: "sampled: over the action's ratePerSecond, its output quota or the agent's CPU budget, these hits were counted, not captured",
   sampled_estimated:
-    "sampled: the action's breakpoint was out of V8 between sampling windows; these hits are estimated from the line's rate while it was in (at least this many: the breakpoint slows the line)",
+    "sampled: the action's breakpoint was out of V8 between sampling windows; these hits are estimated from the line's rate while it was in",
   export_queue_full:
     "the OpenTelemetry exporter's queue was full (OTEL_BLRP_MAX_QUEUE_SIZE): lower the action's ratePerSecond or raise the queue",
   export_failed: 'the OTLP export failed: check that the collector at OTEL_EXPORTER_OTLP_ENDPOINT is up',
@@ -25,7 +25,7 @@ const REASONS: Record<NotExportedReason, string> = {
 /** How a reason reads in the status's totals: "12,000 sampled, ~90,000 sampled while off (estimated)". */
 const LABELS: Record<NotExportedReason, string> = {
   sampled: 'sampled',
-  sampled_estimated: 'sampled while off (estimated, at least)',
+  sampled_estimated: 'sampled while off (estimated)',
   export_queue_full: 'export queue full',
   export_failed: 'export failed',
 };

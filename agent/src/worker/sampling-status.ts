@@ -9,16 +9,16 @@ import type { DutyCycle } from '../bridge.js';
 export const SAMPLING_STATUS_MS = 5000;
 
 /**
- * "sampling: on 2.5 ms every 250 ms (50 hits), at most ~1.2% of hits, to stay within the agent's
- * quota of 200 hits per second". At most: the line's rate is measured while the breakpoint
- * slows it.
+ * "sampling: on 2.5 ms every 250 ms (50 hits), ~1.2% of hits, to stay within the agent's quota of
+ * 200 hits per second". The share is an estimate: the line's rate is measured while the
+ * breakpoint is in, which slows a hot line and catches bursts whole.
  */
 export function samplingText(cycle: DutyCycle, bound: string): string {
   const hits = `${cycle.allow} hit${cycle.allow === 1 ? '' : 's'}`;
   const window =
     cycle.share === undefined
       ? `${hits} every ${duration(cycle.periodMs)}`
-      : `on ${duration(cycle.onMs)} every ${duration(cycle.periodMs)} (${hits}), at most ~${percent(cycle.share)} of hits`;
+      : `on ${duration(cycle.onMs)} every ${duration(cycle.periodMs)} (${hits}), ~${percent(cycle.share)} of hits`;
   return `sampling: ${window}, to stay within ${bound}`;
 }
 
