@@ -17,6 +17,7 @@ import { sig } from './lib/format.js';
 import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { type TargetRow, verdictAtMost, verdictWithin } from './lib/targets.js';
 
 const HOT = 'bench/fixtures/hot-path.mjs';
 /** What the exporter and the control plane need to report the last records and counts. */
@@ -72,6 +73,43 @@ async function runCase(c: Case, api: ControlPlaneApi, events: SseStream, receive
   return { driven, exported, sampled, estimated, pauses, sampling, perSecond: seconds_, elapsedS: (stopped - started) / 1000 };
 }
 
+/**
+ * Issue 21 on a prepared site over its rate: a steady stream at the configured rate (judged on
+ * the run's records per second, between 80% of the rate and the rate plus its one-second burst),
+ * and every hit not exported counted.
+ */
+function sampleTargets(c: Case, rate: number, r: Awaited<ReturnType<typeof runCase>>): TargetRow[] {
+  const overRun = r.exported / r.elapsedS;
+  const bound = rate + rate / r.elapsedS;
+  const uncounted = r.driven - r.exported - r.sampled;
+  const floor = `${c.label}: ${r.driven.toLocaleString('en-US')} calls driven`;
+  return [
+    {
+      target: `steady sampling: output at the configured rate (${rate}/s), hits beyond it counted, not captured`,
+      measured: `${sig(overRun)} records/s over the run (each second, min / median / max: ${min(r.perSecond)} / ${median(r.perSecond)} / ${max(r.perSecond)})`,
+      floor,
+      met: verdictWithin([overRun], rate * 0.8, bound),
+    },
+    {
+      target: `steady sampling: every hit beyond the rate (${rate}/s) is counted, none lost`,
+      measured: `${uncounted.toLocaleString('en-US')} uncounted (${r.exported.toLocaleString('en-US')} exported, ${r.sampled.toLocaleString('en-US')} counted as sampled)`,
+      floor,
+      met: verdictAtMost([Math.abs(uncounted)], 0),
+    },
+  ];
+}
+
+/** Issue 21 on a breakpoint: it samples at most to the rate, with no pause and no back-off. */
+function breakpointTarget(c: Case, rate: number, r: Awaited<ReturnType<typeof runCase>>): TargetRow {
+  const overRun = r.exported / r.elapsedS;
+  return {
+    target: `steady sampling on a breakpoint: at most the configured rate (${rate}/s), no pause`,
+    measured: `${sig(overRun)} records/s over the run (each second, min / median / max: ${min(r.perSecond)} / ${median(r.perSecond)} / ${max(r.perSecond)}), ${r.pauses} pauses`,
+    floor: `${c.label}: ${r.driven.toLocaleString('en-US')} calls driven`,
+    met: r.pauses > 0 ? 'no' : verdictAtMost([overRun], rate + rate / r.elapsedS),
+  };
+}
+
 const benchmark: Benchmark = {
   name: 'sampling',
   title: 'Steady sampling: a log on a hot line, prepared site vs breakpoint, default quotas',
@@ -97,6 +135,7 @@ const benchmark: Benchmark = {
     const events = await api.events();
     const rows: string[][] = [];
     const statuses: string[] = [];
+    const targets: TargetRow[] = [];
     try {
       await Promise.all([agentConnected(prepared), agentConnected(breakpoint)]);
       const cases: Case[] = [
@@ -146,6 +185,8 @@ const benchmark: Benchmark = {
           String(r.driven - r.exported - r.sampled - r.estimated),
           String(r.pauses),
         ]);
+        if (c.app === prepared) targets.push(...sampleTargets(c, rate, r));
+        else targets.push(breakpointTarget(c, rate, r));
         events.clear();
       }
     } finally {
@@ -174,6 +215,7 @@ const benchmark: Benchmark = {
         `Each case drives the probed function at a steady rate for ${seconds} s on the app's main thread (bench/fixtures/ipc-driver.mjs \`drive\`); records are counted at an OTLP/JSON sink by their hit time. The per-second columns cover the run's whole seconds. A breakpoint estimates the hits it missed while out of V8 from the line's rate while it was in: too low where the breakpoint slows a hot line, too high where hits come in bursts (this driver's 10 ms ticks); "neither" is what the estimate fell short by (negative: over).`,
         ...(statuses.length === 0 ? [] : [`The last sampling status of each breakpoint: ${statuses.join('; ')}.`]),
       ],
+      targets,
     };
   },
 };

@@ -41,7 +41,11 @@ import type { CapturedSnapshot } from '../bridge.js';
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MAX_SUMMARY_LENGTH = 1000;
-const TIME_ORIGIN = performance.timeOrigin;
+// Captured: the global is a getter in Node, read again at every hit otherwise (and the app may replace it).
+const perf = performance;
+const TIME_ORIGIN = perf.timeOrigin;
+
+const NO_VALUES: unknown[] = [];
 
 /** A plain counter reads the clock (for its expiry) at least once in this many hits. */
 const CLOCK_EVERY_HITS = 1024;
@@ -79,7 +83,7 @@ interface ArmedProbe {
   window: SamplingWindow | undefined;
   /** Breakpoint hits since its window closed: not captured, but each cost a break. */
   closedHits: number;
-  /** Its window closed at `at` (performance.now()): the worker sets the breakpoint again `offMs` later, for `allow` hits. */
+  /** Its window closed at `at` (perf.now()): the worker sets the breakpoint again `offMs` later, for `allow` hits. */
   reopens: { at: number; offMs: number; allow: number } | undefined;
   /** Windows a hit opened before their 'resume' news came: that news is then old, and ignored. */
   openedEarly: number;
@@ -103,6 +107,8 @@ export class ProbeHook {
   /** For a file the agent could not analyse: whether reading the name could run a global getter. */
   readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
+  /** The probe of the last hit: a hot line hits the same probe again and again (cleared when probes change). */
+  private last: ArmedProbe | undefined;
   /** Whether any probe was ever armed: only then can output be on its way at exit. */
   private armedAny = false;
   private agentId = '';
@@ -119,6 +125,8 @@ export class ProbeHook {
   private logsCheckedIn = -1;
   /** A log line's placeholder values on their way into the batch; reused, as they are copied there. */
   private readonly lineValues: (number | string)[] = [];
+  /** What a hit's expressions read (`timedHit`), reused hit after hit; undefined while a hit uses it. */
+  private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
   /** Counter hits since the clock was last read, and what it read (see `count`). */
   private unclocked = 0;
   private clock = 0;
@@ -142,6 +150,8 @@ export class ProbeHook {
     private readonly otel: AppOtel,
     /** The app's console and logger; absent in a remote target (attach), where log lines go to OpenTelemetry and the live stream. */
     private readonly appOutput?: AppOutput,
+    /** `port` leads to a worker thread of this process: log hits are written into memory it shares. */
+    sharedWithWorker = false,
   ) {
     port.on('message', (message: ToMain) => this.receive(message));
     this.batch = new HitBatch((batch, transfer) => {
@@ -150,7 +160,7 @@ export class ProbeHook {
       } catch {
         // A closed port (the agent stopped) must not surface in the app.
       }
-    });
+    }, sharedWithWorker);
     // Metric actions go through the app's MeterProvider once LiveprobeInstrumentation has a collecting one.
     otel.watchMeterProvider((usable) => this.post({ t: 'app-meter', usable }));
   }
@@ -194,13 +204,14 @@ export class ProbeHook {
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     try {
-      let probe = this.probes.get(key);
+      let probe = this.last?.key === key ? this.last : this.probes.get(key);
       if (probe === undefined) {
         // The worker arms a probe before setting its breakpoint; the message may still be queued.
         this.drain();
         probe = this.probes.get(key);
         if (probe === undefined) return;
       }
+      this.last = probe;
       if (probe.done) return;
       if (probe.paused && (prepared || !this.reopened(probe))) return prepared ? undefined : this.closedHit(probe, values, self);
       if (prepared && probe.plainCount) return this.count(probe);
@@ -230,7 +241,7 @@ export class ProbeHook {
   private clockedCount(probe: ArmedProbe): void {
     const hits = this.unclocked;
     this.unclocked = 0;
-    const startedAt = performance.now();
+    const startedAt = perf.now();
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
@@ -238,7 +249,7 @@ export class ProbeHook {
     if (this.quotas.cpuMsPerSecond <= 0) return;
     // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a
     // thousand. (Not Math.max: the app may have replaced it.)
-    const costUs = (performance.now() - startedAt) * 1000;
+    const costUs = (perf.now() - startedAt) * 1000;
     if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
     if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget(), true);
   }
@@ -254,8 +265,8 @@ export class ProbeHook {
   }
 
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
-    // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
-    const startedAt = performance.now();
+    // perf.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
+    const startedAt = perf.now();
     // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
@@ -267,10 +278,22 @@ export class ProbeHook {
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
     const window = prepared || probe.spec.calibration === true ? undefined : (probe.window ??= new SamplingWindow(undefined, undefined));
     window?.hit(startedAt);
-    this.run(probe, { values, self }, now, startedAt, prepared);
+    // The hook's one frame, unless a hit inside this one (the app's logger running a probed line) holds it.
+    const frame = this.frame ?? { values, self };
+    this.frame = undefined;
+    frame.values = values;
+    frame.self = self;
+    try {
+      this.run(probe, frame, now, startedAt, prepared);
+    } finally {
+      // Not holding on to the app's values until the next hit.
+      frame.values = NO_VALUES;
+      frame.self = undefined;
+      this.frame = frame;
+    }
     // A prepared hit reads the clock again only for the CPU budget.
     if (probe.spec.calibration === true || (window === undefined && this.quotas.cpuMsPerSecond <= 0)) return;
-    const endedAt = performance.now();
+    const endedAt = perf.now();
     const hookUs = (endedAt - startedAt) * 1000;
     window?.ended(endedAt, hookUs);
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
@@ -286,7 +309,7 @@ export class ProbeHook {
    */
   private closedHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
     probe.closedHits++;
-    if (this.quotas.cpuMsPerSecond > 0) this.cpu.spend(this.quotas.breakpointCostUs, TIME_ORIGIN + performance.now());
+    if (this.quotas.cpuMsPerSecond > 0) this.cpu.spend(this.quotas.breakpointCostUs, TIME_ORIGIN + perf.now());
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
     if (probe.condition === undefined || probe.condition({ values, self })) this.batch.sampled(probe.key);
@@ -354,7 +377,7 @@ export class ProbeHook {
     for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
     const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over);
     const { cycle } = closed;
-    probe.reopens = cycle === undefined ? undefined : { at: performance.now(), offMs: cycle.offMs, allow: cycle.allow };
+    probe.reopens = cycle === undefined ? undefined : { at: perf.now(), offMs: cycle.offMs, allow: cycle.allow };
     this.post({ t: 'paused', key: probe.key, ...closed });
     // Now, not at the end of this synchronous run: V8 lets go of the breakpoint as soon as the
     // worker asks, even in the middle of a long loop, and every hit until then costs a break.
@@ -369,7 +392,7 @@ export class ProbeHook {
    */
   private reopened(probe: ArmedProbe): boolean {
     const reopens = probe.reopens;
-    if (reopens === undefined || performance.now() - reopens.at < reopens.offMs) return false;
+    if (reopens === undefined || perf.now() - reopens.at < reopens.offMs) return false;
     this.openWindow(probe, reopens.allow);
     probe.openedEarly++;
     return true;
@@ -378,7 +401,7 @@ export class ProbeHook {
   private openWindow(probe: ArmedProbe, allow: number): void {
     probe.paused = false;
     probe.reopens = undefined;
-    probe.window = new SamplingWindow(allow, performance.now(), probe.closedHits);
+    probe.window = new SamplingWindow(allow, perf.now(), probe.closedHits);
     probe.closedHits = 0;
   }
 
@@ -553,7 +576,7 @@ export class ProbeHook {
           } else if (probe.openedEarly > 0) probe.openedEarly--;
           else if (probe.paused) this.openWindow(probe, message.allow);
           // Another key of the action (a duration's exits): its breakpoints came back too.
-          else probe.window = new SamplingWindow(message.allow, performance.now());
+          else probe.window = new SamplingWindow(message.allow, perf.now());
         }
         return;
       case 'arm':
@@ -566,6 +589,7 @@ export class ProbeHook {
         void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
         return;
       case 'disarm':
+        this.last = undefined;
         this.probes.delete(message.key);
         this.callers.delete(message.key);
         return;
@@ -621,6 +645,7 @@ export class ProbeHook {
       uninitialised: spec.uninitialised?.map((name) => spec.roots.indexOf(name)).filter((index) => index >= 0),
     };
     this.compile(probe);
+    this.last = undefined;
     this.probes.set(spec.key, probe);
     this.armedAny = true;
   }
