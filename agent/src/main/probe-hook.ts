@@ -265,7 +265,7 @@ export class ProbeHook {
   }
 
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
-    // perf.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
+    // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
     const startedAt = perf.now();
     // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
     const now = TIME_ORIGIN + startedAt;
