@@ -139,21 +139,29 @@ export class HitRelay {
     };
   }
 
+  /**
+   * A log action's record attributes, built once per probe and shared by its records (the
+   * exporter keeps them as they are): a record of a hot line costs no object of its own for them.
+   */
+  private logAttributes(probe: Probe): Record<string, string | number> {
+    const cached = this.logAttributesOf.get(probe);
+    if (cached !== undefined && cached.file === probe.file && cached.line === probe.line && cached.functionName === probe.functionName)
+      return cached.attributes;
+    const attributes = Object.freeze(this.attributes(probe));
+    this.logAttributesOf.set(probe, { file: probe.file, line: probe.line, functionName: probe.functionName, attributes });
+    return attributes;
+  }
+
+  private readonly logAttributesOf = new WeakMap<
+    Probe,
+    Pick<Probe, 'file' | 'line' | 'functionName'> & { attributes: Record<string, string | number> }
+  >();
+
   private output(probe: Probe, message: HitOutput): void {
     const { action } = probe;
     if (action.type !== 'log') return;
-    if (!message.emitted) {
-      const queued = this.otel.emit({
-        level: action.level,
-        message: message.message,
-        time: message.time,
-        attributes: this.attributes(probe),
-        traceId: message.traceId,
-        spanId: message.spanId,
-        traceFlags: message.traceFlags,
-      });
-      if (!queued) this.notExported.add(action.id, 'export_queue_full', 1);
-    }
+    if (!message.emitted && !this.otel.emit(action.level, message.message, message.time, this.logAttributes(probe), message))
+      this.notExported.add(action.id, 'export_queue_full', 1);
     if (!message.live) return;
     this.live.sendMade(action.id, () => ({
       kind: 'output',
