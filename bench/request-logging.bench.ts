@@ -8,9 +8,12 @@
  * same requests without the line, measured side by side in every round. A run with the line
  * counts only once its sink has received one record per request: a floor that exports nothing
  * (as a misconfigured SDK silently does) stops the benchmark instead of passing for free.
+ * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent, measured the
+ * same way in the same rounds (before/after a change).
  */
 import { fromRoot, lineOf, otlpReceiver, type LogRecord, type OtlpReceiver } from '@liveprobe/harness';
 import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { agentConnected, startHttpApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -77,6 +80,11 @@ async function cpuPerRequest(variant: Variant, path: string, requests: number, l
   return cpu / requests;
 }
 
+interface ProbedVariant extends Variant {
+  agentId: string;
+  stop(): Promise<unknown>;
+}
+
 /** What a record carries, to check the floor exports what the action does. */
 function shape(record: LogRecord | undefined): string {
   if (record === undefined) return 'no record';
@@ -95,46 +103,50 @@ const benchmark: Benchmark = {
      * SDK's default batches of 512.
      */
     const exportEnv = { OTEL_BLRP_MAX_QUEUE_SIZE: String(requests * 2), OTEL_BLRP_SCHEDULE_DELAY: '200' };
+    const baseline = process.env.LIVEPROBE_BENCH_BASELINE;
     const cp = await startBenchControlPlane();
-    const handSink = await otlpReceiver();
-    const actionSink = await otlpReceiver();
     const api = new ControlPlaneApi(cp.url);
     const events = await api.events();
+    const handSink = await otlpReceiver();
     const handApp = await startHttpApp({
       name: 'no agent, the line by hand through the OTel SDK',
       script: fromRoot(FILE),
       env: { BENCH_LOGS_SDK: '1', OTEL_EXPORTER_OTLP_ENDPOINT: handSink.url, ...exportEnv },
     });
-    const probedApp = await startHttpApp({
-      name: 'the agent, the file prepared',
-      script: fromRoot(FILE),
-      agent: {
-        broker: cp.mqttUrl,
-        agentId: AGENT_ID,
-        otlpEndpoint: actionSink.url,
-        quotas: 'off',
-        env: { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off', ...exportEnv },
-      },
-    });
     const hand: Variant = { pid: handApp.app.pid, url: handApp.url, sink: handSink, name: 'the hand-written line' };
-    const probed: Variant = { pid: probedApp.app.pid, url: probedApp.url, sink: actionSink, name: 'the log action' };
-    const added = new Map<string, number[]>([
-      ['hand', []],
-      ['action', []],
-      ['ratio', []],
-    ]);
-    const logAction = () =>
-      api.addAction({
+    /** An app with an agent (this build's, or the baseline's `register`), its own sink and agent id. */
+    const startProbed = async (agentId: string, name: string, register?: string): Promise<ProbedVariant> => {
+      const sink = await otlpReceiver();
+      const started = await startHttpApp({
+        name,
+        script: fromRoot(FILE),
+        agent: {
+          broker: cp.mqttUrl,
+          agentId,
+          otlpEndpoint: sink.url,
+          quotas: 'off',
+          ...(register === undefined ? {} : { register }),
+          env: { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off', ...exportEnv },
+        },
+      });
+      await agentConnected(started.app);
+      return { pid: started.app.pid, url: started.url, sink, name, agentId, stop: () => started.app.stop() };
+    };
+    const probed = [await startProbed(AGENT_ID, 'the log action')];
+    if (baseline !== undefined)
+      probed.push(await startProbed(`${AGENT_ID}-baseline`, 'the log action, baseline build', join(resolve(baseline), 'register.js')));
+    const handAdded: number[] = [];
+    const added = probed.map(() => ({ cpu: [] as number[], ratio: [] as number[] }));
+    const withAction = async (variant: ProbedVariant, measure: () => Promise<number>): Promise<number> => {
+      const id = await api.addAction({
         type: 'log',
         file: FILE,
         line: lineOf(FILE, 'logged-line'),
         template: 'order {id} total {total}',
-        agents: [AGENT_ID],
+        agents: [variant.agentId],
         maxHits: 1_000_000,
       });
-    const withAction = async (measure: () => Promise<number>): Promise<number> => {
-      const id = await logAction();
-      await api.waitForStatus(id, AGENT_ID, 'installed');
+      await api.waitForStatus(id, variant.agentId, 'installed');
       try {
         return await measure();
       } finally {
@@ -142,52 +154,53 @@ const benchmark: Benchmark = {
         await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
       }
     };
+    const logged = (variant: ProbedVariant) => withAction(variant, () => cpuPerRequest(variant, '/order?id=7', requests, true));
     try {
-      await agentConnected(probedApp.app);
-      // Warm both up, JIT, connections and the exporters, before the first round.
+      // Warm every app up, JIT, connections and the exporters, before the first round.
       await cpuPerRequest(hand, '/order?id=7&hand=1', requests, true);
-      await withAction(() => cpuPerRequest(probed, '/order?id=7', requests, true));
+      for (const variant of probed) await logged(variant);
       const handShape = shape(handSink.logRecords().at(-1));
-      const actionShape = shape(actionSink.logRecords().at(-1));
-      if (handShape !== actionShape)
-        throw new Error(`the hand-written record (${handShape}) does not carry what the action's does (${actionShape})`);
+      for (const variant of probed) {
+        const actionShape = shape(variant.sink.logRecords().at(-1));
+        if (handShape !== actionShape)
+          throw new Error(`the hand-written record (${handShape}) does not carry what ${variant.name}'s does (${actionShape})`);
+      }
       for (let round = 1; round <= rounds; round++) {
         ctx.progress(`request-logging: round ${round}/${rounds}`);
         // Each run with the line between two without it: what a run costs drifts (GC, the machine's load).
         const plain = (variant: Variant) => cpuPerRequest(variant, '/order?id=7', requests, false);
         const handBefore = await plain(hand);
         const withHand = await cpuPerRequest(hand, '/order?id=7&hand=1', requests, true);
-        const handAfter = await plain(hand);
-        const probedBefore = await plain(probed);
-        const withLog = await withAction(() => cpuPerRequest(probed, '/order?id=7', requests, true));
-        const probedAfter = await plain(probed);
-        const byHand = withHand - (handBefore + handAfter) / 2;
-        const byAction = withLog - (probedBefore + probedAfter) / 2;
-        added.get('hand')!.push(byHand);
-        added.get('action')!.push(byAction);
-        added.get('ratio')!.push(byAction / byHand);
+        const byHand = withHand - (handBefore + (await plain(hand))) / 2;
+        handAdded.push(byHand);
+        for (const [i, variant] of probed.entries()) {
+          const before = await plain(variant);
+          const withLog = await logged(variant);
+          const byAction = withLog - (before + (await plain(variant))) / 2;
+          added[i]!.cpu.push(byAction);
+          added[i]!.ratio.push(byAction / byHand);
+        }
       }
     } finally {
       events.close();
-      await Promise.all([handApp.app.stop(), probedApp.app.stop()]);
-      await Promise.all([cp.stop(), handSink.stop(), actionSink.stop()]);
+      await Promise.all([handApp.app.stop(), ...probed.map((variant) => variant.stop())]);
+      await Promise.all([cp.stop(), handSink.stop(), ...probed.map((variant) => variant.sink.stop())]);
     }
     const line = (values: number[]) => [duration(median(values)), `${duration(min(values))} – ${duration(max(values))}`];
+    const overFloor = (values: number[]) =>
+      `${ratio(median(values))} (median of per-round ratios; range ${ratio(min(values))} – ${ratio(max(values))})`;
+    const rows = [['written by hand through the OpenTelemetry Logs SDK (the floor)', ...line(handAdded)]];
+    rows.push(['a log action on the line (prepared site)', ...line(added[0]!.cpu)]);
+    if (added[1] !== undefined) rows.push([`the same, baseline build (${baseline})`, ...line(added[1].cpu)]);
     return {
       blocks: [
         `${rounds} rounds of ${requests} requests per variant (autocannon, ${CONNECTIONS} connections, GET /order at a fixed ${RATE} requests/s), after a warm-up. ` +
           "Each figure is the app process's CPU time (all its threads, Linux /proc/<pid>/task/*/schedstat) per request with the line, minus the mean of the same process's per request without it in the runs just before and after (same round); every run ends 1.5 s after its last request, and a run with the line only once its sink has received one record per request. " +
           "The hand-written line uses the OpenTelemetry logs SDK (LoggerProvider, BatchLogRecordProcessor, the OTLP http/protobuf exporter) and carries the same body and attributes as the action's records; the agent, a log action on the same line (prepared site, quotas off, outputs otel and live), exports through its own SDK. " +
           'Each exports to a local sink of its own, with the same batch settings: OTEL_BLRP_MAX_QUEUE_SIZE large enough that no record is dropped, OTEL_BLRP_SCHEDULE_DELAY=200, batches of 512.',
-        renderTable(
-          ['CPU per request added by the log line', 'median', 'range over rounds'],
-          [
-            ['written by hand through the OpenTelemetry Logs SDK (the floor)', ...line(added.get('hand')!)],
-            ['a log action on the line (prepared site)', ...line(added.get('action')!)],
-          ],
-          ['left', 'right', 'right'],
-        ),
-        `Log action over the floor: ${ratio(median(added.get('ratio')!))} (median of per-round ratios; range ${ratio(min(added.get('ratio')!))} – ${ratio(max(added.get('ratio')!))}); the target is ≤ ×1.2.`,
+        renderTable(['CPU per request added by the log line', 'median', 'range over rounds'], rows, ['left', 'right', 'right']),
+        `Log action over the floor: ${overFloor(added[0]!.ratio)}; the target is ≤ ×1.2.` +
+          (added[1] === undefined ? '' : ` The baseline build's: ${overFloor(added[1].ratio)}.`),
       ],
     };
   },
