@@ -22,6 +22,7 @@ import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { duration, ratio } from './lib/format.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { ratioAtMost } from './lib/targets.js';
 
 const FILE = 'bench/fixtures/logged-service.mjs';
 const AGENT_ID = 'bench-request-logging';
@@ -201,6 +202,16 @@ const benchmark: Benchmark = {
         renderTable(['CPU per request added by the log line', 'median', 'range over rounds'], rows, ['left', 'right', 'right']),
         `Log action over the floor: ${overFloor(added[0]!.ratio)}; the target is ≤ ×1.2.` +
           (added[1] === undefined ? '' : ` The baseline build's: ${overFloor(added[1].ratio)}.`),
+      ],
+      targets: [
+        ratioAtMost(
+          'a log line on every request ≤ 1.2× the same line by hand through the OpenTelemetry SDK',
+          added.get('action')!,
+          added.get('hand')!,
+          1.2,
+          duration,
+          'the line by hand, CPU per request added',
+        ),
       ],
     };
   },

@@ -251,7 +251,7 @@ test('bad input gets a clear error where the user looks, and the app keeps servi
 
   const unknownFile = await addAction(cp, { type: 'log', file: 'src/nope.ts', line: 3, template: 'x', tags: ['e2e'] });
   const missing = await statusOf(unknownFile.action.id);
-  assert.equal(missing.state, 'error');
+  assert.equal(missing.state, 'pending', 'a file not loaded may load later: the action waits for it');
   assert.match(missing.message ?? '', /no loaded script matches `src\/nope\.ts`/);
 
   const pastEnd = await addAction(cp, { type: 'log', file: SHOP, line: 5000, template: 'x', tags: ['e2e'] });
@@ -350,7 +350,7 @@ for (const other of [false, true]) {
       template: 'loading {loaded.name}',
       tags: ['e2e'],
     });
-    const waiting = await events.waitFor(isStatus(action.id, 'error'), WAIT, 'the action waits for its file');
+    const waiting = await events.waitFor(isStatus(action.id, 'pending'), WAIT, 'the action waits for its file');
     assert.match((waiting.data as ActionStatusEvent).message ?? '', /it will install if such a script loads/);
 
     assert.equal(await (await fetch(`${service.url}/load`)).text(), '1');

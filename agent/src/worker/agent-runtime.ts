@@ -43,12 +43,18 @@ export interface RuntimeOptions {
   prepared?: PreparedSites;
   /** Where the OpenTelemetry exporters read their `OTEL_*` settings; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the exception watch pauses the target and arms its captures, when not through
+   * `transport` and `hook`: an attached target's second connection (remote/exception-link.ts).
+   */
+  exceptions?: { transport: () => CdpTransport; hook: HookChannel };
   /** Called once the app's exit notice has been handled: session closed, exports flushed. */
   exited?: () => void;
 }
 
 export interface AgentRuntime {
   readonly engine: ProbeEngine;
+  readonly exceptions: ExceptionWatch;
   readonly link: BrokerLink;
   /** One message from the hook. */
   handle(message: ToWorker | ToWorker[]): void;
@@ -65,6 +71,7 @@ export function startRuntime({
   log,
   prepared,
   env = process.env,
+  exceptions: exceptionLink,
   exited,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
@@ -80,7 +87,13 @@ export function startRuntime({
   };
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession);
   // Exception actions have no line: they go to their own session, not to breakpoints.
-  const exceptions = new ExceptionWatch(hook, report, transport, () => engine.newKey(), log);
+  const exceptions = new ExceptionWatch(
+    exceptionLink?.hook ?? hook,
+    report,
+    exceptionLink?.transport ?? transport,
+    () => engine.newKey(),
+    log,
+  );
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';
     await Promise.all([engine.reconcile(actions.filter((a) => !isException(a))), exceptions.reconcile(actions.filter(isException))]);
@@ -140,6 +153,7 @@ export function startRuntime({
   }
   return {
     engine,
+    exceptions,
     link: broker,
     handle(received) {
       // The main thread sends hits in batches; the exit notice comes alone.
