@@ -38,6 +38,11 @@ export class HitRelay {
   }
 
   private readonly counterLines: CounterLines;
+  /** Each log probe's record attributes, with where it was when they were built (see logAttributes). */
+  private readonly logAttributesOf = new WeakMap<
+    Probe,
+    Pick<Probe, 'file' | 'line' | 'functionName'> & { attributes: Record<string, string | number> }
+  >();
 
   handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' }>): void {
     switch (message.t) {
@@ -156,11 +161,6 @@ export class HitRelay {
     this.logAttributesOf.set(probe, { file: probe.file, line: probe.line, functionName: probe.functionName, attributes });
     return attributes;
   }
-
-  private readonly logAttributesOf = new WeakMap<
-    Probe,
-    Pick<Probe, 'file' | 'line' | 'functionName'> & { attributes: Record<string, string | number> }
-  >();
 
   private output(probe: Probe, message: HitOutput): void {
     const { action } = probe;
