@@ -25,6 +25,8 @@ export interface SiteBinding {
   name: string;
   /** Read through a closure when asked: it may be in its TDZ. */
   lazy: boolean;
+  /** A parameter of the site's own function, another of its bindings, or a binding of an enclosing scope. */
+  kind: 'argument' | 'local' | 'outer';
 }
 
 export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): SiteBinding[] {
@@ -38,22 +40,50 @@ export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): 
       if (seen.has(variable.name)) continue;
       seen.add(variable.name);
       if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-      if (initialisedAt(variable, scope, offset)) names.push({ name: variable.name, lazy: false });
+      if (initialisedAt(variable, scope, offset)) names.push({ name: variable.name, lazy: false, kind: kindOf(variable, fn) });
     }
     if (scope === fn.scope) break;
   }
-  const node = fn.node;
-  if (node !== undefined && names.length < MAX_SITE_BINDINGS) {
-    for (const reference of fn.scope.through) {
-      if (names.length === MAX_SITE_BINDINGS) break;
-      const variable = reference.resolved;
-      if (variable === null || seen.has(variable.name)) continue;
-      seen.add(variable.name);
-      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-      names.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer) });
-    }
-  }
+  outerBindings(fn, names, seen);
   return names.slice(0, MAX_SITE_BINDINGS);
+}
+
+/**
+ * What an exception site's `catch` around a function's body sees: the function's parameters and
+ * `var`s (its `let`s, `const`s and function declarations live inside the `try` block), and the
+ * outer bindings the function already uses.
+ */
+export function catchBindings(fn: SiteFunction): SiteBinding[] {
+  const names: SiteBinding[] = [];
+  const seen = new Set<string>();
+  for (const variable of fn.scope.variables) {
+    if (names.length === MAX_SITE_BINDINGS) break;
+    seen.add(variable.name);
+    const def = variable.defs[0];
+    if (def === undefined || variable.name.startsWith('$lp')) continue;
+    if (def.type === 'Parameter' || (def.type === 'Variable' && def.parent.kind === 'var'))
+      names.push({ name: variable.name, lazy: false, kind: kindOf(variable, fn) });
+  }
+  outerBindings(fn, names, seen);
+  return names.slice(0, MAX_SITE_BINDINGS);
+}
+
+/** The outer bindings the function references, lazily read when they may be in their TDZ. */
+function outerBindings(fn: SiteFunction, names: SiteBinding[], seen: Set<string>): void {
+  const node = fn.node;
+  if (node === undefined || names.length >= MAX_SITE_BINDINGS) return;
+  for (const reference of fn.scope.through) {
+    if (names.length === MAX_SITE_BINDINGS) break;
+    const variable = reference.resolved;
+    if (variable === null || seen.has(variable.name)) continue;
+    seen.add(variable.name);
+    if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+    names.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer), kind: 'outer' });
+  }
+}
+
+function kindOf(variable: Variable, fn: SiteFunction): SiteBinding['kind'] {
+  return variable.scope === fn.scope && variable.defs[0]?.type === 'Parameter' && fn.node !== undefined ? 'argument' : 'local';
 }
 
 /** A binding of the site's own function, at `offset`. */

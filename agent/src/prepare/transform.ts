@@ -24,7 +24,8 @@ import type { Scope, ScopeManager } from 'eslint-scope';
 import { createRequire } from 'node:module';
 import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
-import { bindingsAt, type SiteFunction } from './site-bindings.js';
+import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
+import { bindingsAt, catchBindings, type SiteFunction } from './site-bindings.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
 
@@ -43,7 +44,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 4;
+export const TRANSFORM_VERSION = 5;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -58,6 +59,8 @@ interface Context {
   /** The twin's function flag while building a twin, else -1. */
   twin: number;
   inserts: Insert[];
+  /** Walking a twinned function's original body: only its `throw` statements get (exception) sites. */
+  throwsOnly?: boolean;
 }
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
@@ -180,7 +183,7 @@ class Preparer {
 
   private list(statements: AstNode[], ctx: Context): void {
     for (const statement of statements) {
-      if (siteable(statement)) this.site(statement.start, ctx);
+      if (siteable(statement) && ctx.throwsOnly !== true) this.site(statement.start, ctx);
       this.walk(statement, ctx);
       // A flattened twin loses the line breaks automatic semicolon insertion relied on.
       if (ctx.twin >= 0 && this.source[statement.end - 1] !== ';') ctx.inserts.push({ at: statement.end, text: ';' });
@@ -189,7 +192,7 @@ class Preparer {
 
   /** A statement body that is not a block (`if (x) y()`): braces around it give it a site. */
   private single(body: AstNode, ctx: Context): void {
-    if (body.type === 'BlockStatement' || body.type === 'FunctionDeclaration' || body.type === 'EmptyStatement') {
+    if (body.type === 'BlockStatement' || body.type === 'FunctionDeclaration' || body.type === 'EmptyStatement' || ctx.throwsOnly === true) {
       this.walk(body, ctx);
       return;
     }
@@ -209,8 +212,18 @@ class Preparer {
     ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${fields.join(', ')}]);` });
   }
 
+  /** `throw E` → `throw $lpW((E), …)`: the same value, from the same position (exception-sites.ts). */
+  private throwSite(node: AstNode, ctx: Context): void {
+    const argument = node.argument as AstNode;
+    ctx.inserts.push({ at: argument.start, text: THROW_OPEN });
+    this.walk(argument, ctx);
+    const pass = exceptionPass(lineOf(this.lineStarts, node.start), ctx.self, bindingsAt(ctx.scope, node.start, ctx.fn));
+    ctx.inserts.push({ at: argument.end, text: throwClose(pass) });
+  }
+
   private walk(node: AstNode, ctx: Context): void {
-    if (isFunction(node)) return this.visitFunction(node, ctx);
+    // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
+    if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
     const inner = this.scopes.acquire(node as never, true);
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
     this.ancestors.push(node);
@@ -229,6 +242,8 @@ class Preparer {
         const scope = inner ?? here.scope;
         return this.list(node.body, { ...here, scope, self: 'this', fn: { scope, node, outer: outerOf(here) } });
       }
+      case 'ThrowStatement':
+        return this.throwSite(node, here);
       case 'SwitchCase':
         if (node.test !== null) this.walk(node.test, here);
         return this.list(node.consequent, here);
@@ -292,13 +307,31 @@ class Preparer {
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
     const blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
     for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
+    const body = this.bodyStart(fn);
+    const wrapped = unwrappable(fn) === undefined;
+    // Pushed before the twin's guard, which goes at the same offset: the `try` holds it.
+    if (wrapped) inner.inserts.push({ at: body.at, text: catchOpen(body.needsSemicolon) });
     if (blocker === undefined) {
       this.twin(fn, { ...inner, self });
+      this.list((fn.body.body as AstNode[]).slice(body.directives), { ...inner, self, twin: -1, throwsOnly: true });
       this.report.push({ ...position, mode: 'twin' });
-      return;
+    } else {
+      this.report.push({ ...position, mode: 'inline', reason: blocker });
+      this.list(fn.body.body, { ...inner, self, twin: -1 });
     }
-    this.report.push({ ...position, mode: 'inline', reason: blocker });
-    this.list(fn.body.body, { ...inner, self, twin: -1 });
+    if (wrapped) inner.inserts.push({ at: fn.body.end - 1, text: catchClose(exceptionPass(position.line, self, catchBindings(inner.fn))) });
+  }
+
+  /** Where a function's body starts after its directive prologue, which must stay first. */
+  private bodyStart(fn: AstNode): { at: number; directives: number; needsSemicolon: boolean } {
+    const statements = fn.body.body as AstNode[];
+    const directives = statements.filter((s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined));
+    const last = directives.at(-1);
+    return {
+      at: last === undefined ? fn.body.start + 1 : last.end,
+      directives: directives.length,
+      needsSemicolon: last !== undefined && this.source[last.end - 1] !== ';',
+    };
   }
 
   /**
@@ -309,21 +342,17 @@ class Preparer {
   private twin(fn: AstNode, inner: Context): void {
     const id = this.functions++;
     const statements = fn.body.body as AstNode[];
-    const directives = statements.filter(
-      (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
-    );
-    const last = directives.at(-1);
-    const at = last === undefined ? fn.body.start + 1 : last.end;
+    const { at, directives, needsSemicolon } = this.bodyStart(fn);
     const to = fn.body.end - 1;
     const inserts: Insert[] = [];
-    this.list(statements.slice(directives.length), { ...inner, twin: id, inserts });
+    this.list(statements.slice(directives), { ...inner, twin: id, inserts });
     inserts.sort((a, b) => a.at - b.at);
     const blanks = this.commentsWithin(at, to);
     const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
-    const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
+    const head = `${needsSemicolon ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
-    const first = statements[directives.length]?.start ?? to;
+    const first = statements[directives]?.start ?? to;
     const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
     inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
   }
