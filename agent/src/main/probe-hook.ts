@@ -34,6 +34,7 @@ import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.j
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
 import { HeldCaptures } from './held-captures.js';
+import { PreparedExceptions } from './prepared-exceptions.js';
 import type { CapturedSnapshot } from '../bridge.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
@@ -126,6 +127,19 @@ export class ProbeHook {
   private holding: { key: number; error: object } | undefined;
   /** Callers' values captured for an exception capture that has not run yet, by its key. */
   private readonly callers = new Map<number, OuterFrame[]>();
+  /** Exception actions on prepared files: captured here, at their exception sites. */
+  private readonly exceptions = new PreparedExceptions(
+    this.held,
+    () => this.text,
+    AGENT_DIR,
+    (hit) => {
+      this.exceptionsPublished = true;
+      this.post(hit);
+      // Published on the way to an exit, or in the middle of a request: no timer should delay it.
+      this.batch.flush();
+    },
+  );
+  private exceptionsPublished = false;
 
   constructor(
     private readonly port: MessagePort,
@@ -179,6 +193,14 @@ export class ProbeHook {
     } catch {
       return false;
     }
+  }
+
+  get exceptionFlag(): Uint8Array {
+    return this.exceptions.flag;
+  }
+
+  thrown(file: string, at: 'throw' | 'catch', error: unknown, pass: unknown[], start: number): void {
+    this.exceptions.seen(file, at, error, pass, start);
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
@@ -440,7 +462,7 @@ export class ProbeHook {
   /** The app is exiting: hand over the batched hits now. True when output may still be on its way. */
   flushForExit(): boolean {
     this.batch.flush();
-    return this.armedAny;
+    return this.armedAny || this.exceptionsPublished;
   }
 
   private post(message: ToWorker): void {
@@ -485,6 +507,9 @@ export class ProbeHook {
         return;
       case 'calibrate':
         void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
+        return;
+      case 'exceptions':
+        this.exceptions.set(message.arms);
         return;
       case 'disarm':
         this.probes.delete(message.key);

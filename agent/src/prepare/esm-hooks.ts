@@ -12,7 +12,14 @@ import { PrepareCache } from './prepare-cache.js';
 import { prepareFile } from './prepare-file.js';
 import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
 import type { PreparedOutput } from './prepared-output.js';
-import { EXPORTED_BINDINGS, FLAGS_SCHEME, moduleHeader, outcomeReport, REGISTRY_GLOBAL, UNBOUND_EXCEPTION_SITES } from './prepared-messages.js';
+import {
+  EXPORTED_BINDINGS,
+  FLAGS_SCHEME,
+  moduleHeader,
+  outcomeReport,
+  REGISTRY_GLOBAL,
+  UNBOUND_EXCEPTION_SITES,
+} from './prepared-messages.js';
 
 export interface HooksData {
   settings: PrepareSettings;

@@ -13,8 +13,9 @@
  *   from every frame of the function (recursion depth), and a `try` of its own there cost ×0.75.
  *
  * A throw site passes `[line, this, kinds, name, value, …]`, a catch `[error, line, this, kinds, …]`:
- * `kinds` has one letter per binding, `a` (argument), `l` (local) or `o` (outer), and a `*name`
- * comes with a reader, as on probe sites.
+ * `kinds` has one letter per binding, `a` (argument), `l` (local) or `o` (outer), after a `+` when
+ * the throw statement's own function has a `catch` that will see the error next; a `*name` comes
+ * with a reader, as on probe sites.
  */
 import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
 import type { SiteBinding } from './site-bindings.js';
@@ -23,8 +24,9 @@ const ON = '$lpX[0] !== 0';
 const KIND_LETTER = { argument: 'a', local: 'l', outer: 'o' } as const;
 
 /** The array a site passes: built only when the flag is on. */
-export function exceptionPass(line: number, self: 'this' | 'undefined', bindings: readonly SiteBinding[]): string {
-  const fields = [String(line), self === 'this' ? 'this' : 'void 0', JSON.stringify(bindings.map((b) => KIND_LETTER[b.kind]).join(''))];
+export function exceptionPass(line: number, self: 'this' | 'undefined', bindings: readonly SiteBinding[], catchFollows = false): string {
+  const kinds = (catchFollows ? '+' : '') + bindings.map((b) => KIND_LETTER[b.kind]).join('');
+  const fields = [String(line), self === 'this' ? 'this' : 'void 0', JSON.stringify(kinds)];
   for (const { name, lazy } of bindings) fields.push(lazy ? `"*${name}", () => ${name}` : `"${name}", ${name}`);
   return `[${fields.join(', ')}]`;
 }
@@ -67,7 +69,8 @@ export function unwrappable(fn: AstNode): string | undefined {
 function varNames(node: AstNode, out: string[] = []): string[] {
   for (const child of childrenOf(node)) {
     if (isFunction(child)) continue;
-    if (child.type === 'VariableDeclaration' && child.kind === 'var') for (const d of child.declarations as AstNode[]) boundNames(d.id, out);
+    if (child.type === 'VariableDeclaration' && child.kind === 'var')
+      for (const d of child.declarations as AstNode[]) boundNames(d.id, out);
     varNames(child, out);
   }
   return out;

@@ -61,6 +61,8 @@ interface Context {
   inserts: Insert[];
   /** Walking a twinned function's original body: only its `throw` statements get (exception) sites. */
   throwsOnly?: boolean;
+  /** The function's body is inside an exception site's `try`. */
+  wrapped?: boolean;
 }
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
@@ -192,7 +194,12 @@ class Preparer {
 
   /** A statement body that is not a block (`if (x) y()`): braces around it give it a site. */
   private single(body: AstNode, ctx: Context): void {
-    if (body.type === 'BlockStatement' || body.type === 'FunctionDeclaration' || body.type === 'EmptyStatement' || ctx.throwsOnly === true) {
+    if (
+      body.type === 'BlockStatement' ||
+      body.type === 'FunctionDeclaration' ||
+      body.type === 'EmptyStatement' ||
+      ctx.throwsOnly === true
+    ) {
       this.walk(body, ctx);
       return;
     }
@@ -217,7 +224,12 @@ class Preparer {
     const argument = node.argument as AstNode;
     ctx.inserts.push({ at: argument.start, text: THROW_OPEN });
     this.walk(argument, ctx);
-    const pass = exceptionPass(lineOf(this.lineStarts, node.start), ctx.self, bindingsAt(ctx.scope, node.start, ctx.fn));
+    const pass = exceptionPass(
+      lineOf(this.lineStarts, node.start),
+      ctx.self,
+      bindingsAt(ctx.scope, node.start, ctx.fn),
+      ctx.wrapped === true,
+    );
     ctx.inserts.push({ at: argument.end, text: throwClose(pass) });
   }
 
@@ -278,7 +290,7 @@ class Preparer {
     const parent = this.ancestors.at(-1);
     const grandparent = this.ancestors.at(-2);
     const fnContext: SiteFunction = { scope, node: fn, outer: outerOf(ctx) };
-    const inner: Context = { ...ctx, scope, fn: fnContext };
+    const inner: Context = { ...ctx, scope, fn: fnContext, wrapped: false };
     this.ancestors.push(fn);
     try {
       this.prepareFunction(fn, ctx, inner, parent, grandparent, position);
@@ -312,12 +324,12 @@ class Preparer {
     // Pushed before the twin's guard, which goes at the same offset: the `try` holds it.
     if (wrapped) inner.inserts.push({ at: body.at, text: catchOpen(body.needsSemicolon) });
     if (blocker === undefined) {
-      this.twin(fn, { ...inner, self });
-      this.list((fn.body.body as AstNode[]).slice(body.directives), { ...inner, self, twin: -1, throwsOnly: true });
+      this.twin(fn, { ...inner, self, wrapped });
+      this.list((fn.body.body as AstNode[]).slice(body.directives), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
       this.report.push({ ...position, mode: 'twin' });
     } else {
       this.report.push({ ...position, mode: 'inline', reason: blocker });
-      this.list(fn.body.body, { ...inner, self, twin: -1 });
+      this.list(fn.body.body, { ...inner, self, twin: -1, wrapped });
     }
     if (wrapped) inner.inserts.push({ at: fn.body.end - 1, text: catchClose(exceptionPass(position.line, self, catchBindings(inner.fn))) });
   }
@@ -325,7 +337,9 @@ class Preparer {
   /** Where a function's body starts after its directive prologue, which must stay first. */
   private bodyStart(fn: AstNode): { at: number; directives: number; needsSemicolon: boolean } {
     const statements = fn.body.body as AstNode[];
-    const directives = statements.filter((s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined));
+    const directives = statements.filter(
+      (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
+    );
     const last = directives.at(-1);
     return {
       at: last === undefined ? fn.body.start + 1 : last.end,

@@ -215,7 +215,7 @@ test('stacks: frame text (aliases, receivers, constructors, anonymous functions)
   assert.equal(stacks[5]!.length, 9, 'the message and 8 frames, all of them `chain`');
 });
 
-test('recursion depth: a site costs at most one stack slot, a twin one more per `let`/`const` of its body, the exception site\'s catch a few', async () => {
+test("recursion depth: a site costs at most one stack slot, a twin one more per `let`/`const` of its body, the exception site's catch a few", async () => {
   const source = [
     'let max = 0;',
     'function plain(n) {',
