@@ -37,9 +37,9 @@ function summary(value: unknown): ThrownSummary {
 function typesOf(value: object): string[] {
   const out: string[] = [];
   for (let p = prototypeOf(value); p !== null && out.length < MAX_TYPES; p = prototypeOf(p)) {
-    const constructor = own(p, 'constructor');
-    const name = own(constructor, 'name');
-    if (typeof constructor === 'function' && typeof name === 'string') out.push(name);
+    const maker = own(p, 'constructor');
+    const name = own(maker, 'name');
+    if (typeof maker === 'function' && typeof name === 'string') out.push(name);
   }
   return out;
 }
