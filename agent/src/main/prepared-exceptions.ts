@@ -13,7 +13,7 @@
  * the app catches and swallows gives nothing. The file globs are checked by the worker, after
  * source maps.
  */
-import type { OuterFrame, ThrownError } from '@liveprobe/protocol';
+import type { OuterFrame, StackFrame, ThrownError } from '@liveprobe/protocol';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { CapturedSnapshot, ExceptionArm, PreparedExceptionHit, SnapshotPlan } from '../bridge.js';
@@ -22,7 +22,7 @@ import { activeSpanContext } from './app-otel.js';
 import type { TextOptions } from './compile.js';
 import type { HeldCaptures } from './held-captures.js';
 import { readLazily } from './prepared-registry.js';
-import { captureSnapshot, compileSnapshot } from './snapshot-capture.js';
+import { captureSnapshot, captureStack, compileSnapshot } from './snapshot-capture.js';
 import { describeThrown, isObject } from './thrown-summary.js';
 
 /** Keys of prepared captures in the held registry: apart from the worker's, which count up from 1. */
@@ -117,20 +117,15 @@ export class PreparedExceptions {
     const described = describeThrown(error);
     const wanted = this.arms.filter((a) => now < a.expiresAt && (this.counts.get(a.actionId) ?? 0) < a.maxHits && wants(a, described));
     if (wanted.length === 0) return this.pass(error);
-    const bindings = bindingsOf(pass, start);
-    const data = captureSnapshot(
-      compileSnapshot(bindings.plan, [], bindings.roots, this.text()),
-      { values: bindings.values, self: pass[start + 1] },
-      this.text(),
-      this.agentDir,
-      startedAt,
-    );
-    const stack = data.stack
+    // The stack first: over the rate for it, nothing is read or serialized.
+    const stack = captureStack(this.agentDir);
+    const fingerprint = stack
       .slice(0, 20)
       .map((f) => `${f.file}:${f.line}:${f.column}`)
       .join('|');
-    const arm = wanted.find((a) => this.rate.take(a.actionId, stack, a.ratePerMinute, now));
+    const arm = wanted.find((a) => this.rate.take(a.actionId, fingerprint, a.ratePerMinute, now));
     if (arm === undefined) return this.pass(error);
+    const data = this.capture(pass, start, startedAt, stack);
     const span = activeSpanContext();
     if (span !== undefined) {
       data.traceId = span.traceId;
@@ -153,7 +148,6 @@ export class PreparedExceptions {
       rejection: false,
     };
     this.open.set(error, captured);
-    this.counts.set(arm.actionId, (this.counts.get(arm.actionId) ?? 0) + 1);
     this.held.hold(error, this.nextKey++, now, () => this.emit(captured));
   }
 
@@ -172,14 +166,7 @@ export class PreparedExceptions {
       return;
     }
     if (open.callers.length >= open.arm.frames - 1) return;
-    const bindings = bindingsOf(pass, start);
-    const data = captureSnapshot(
-      compileSnapshot(bindings.plan, [], bindings.roots, this.text()),
-      { values: bindings.values, self: pass[start + 1] },
-      this.text(),
-      this.agentDir,
-      performance.now(),
-    );
+    const data = this.capture(pass, start, performance.now());
     // Where this frame was when the error was thrown, from the throw site's stack; else its function's first line.
     const fnLine = pass[start] as number;
     const stack = open.data.stack;
@@ -196,6 +183,14 @@ export class PreparedExceptions {
     });
   }
 
+  /** The site's values through the snapshot serializer, redaction and byte budget. */
+  private capture(pass: unknown[], start: number, startedAt: number, stack?: StackFrame[]): CapturedSnapshot {
+    const bindings = bindingsOf(pass, start);
+    const text = this.text();
+    const compiled = compileSnapshot(bindings.plan, [], bindings.roots, text);
+    return captureSnapshot(compiled, { values: bindings.values, self: pass[start + 1] }, text, this.agentDir, startedAt, stack);
+  }
+
   private uncaught(error: unknown, origin: string): void {
     try {
       const open = isObject(error) ? this.open.get(error) : undefined;
@@ -208,6 +203,8 @@ export class PreparedExceptions {
 
   private emit(open: Open): void {
     const { described, data } = open;
+    // Published snapshots count toward the hit limit; a capture whose error was swallowed does not.
+    this.counts.set(open.arm.actionId, (this.counts.get(open.arm.actionId) ?? 0) + 1);
     const thrown: ThrownError = {
       type: described.types[0] ?? 'Error',
       message: described.message,

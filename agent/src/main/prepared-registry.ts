@@ -122,7 +122,9 @@ export class PreparedFile {
       } catch {
         // The same value is thrown whatever happens here.
       }
-      return error;
+      // Called with `new`: an object returned is what `new` gives; a primitive it cannot give.
+      if ((typeof error === 'object' && error !== null) || typeof error === 'function') return error;
+      throw error;
     };
     if (allOn) {
       this.F.fill(1);
@@ -132,7 +134,7 @@ export class PreparedFile {
 
   /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees. */
   readonly H: (pass: SitePass) => void;
-  /** Exception sites (prepare/exception-sites.ts): the flag, a body's `catch` (`new $lpT([error, …])`), a `throw` (`$lpW(error, …)`). */
+  /** Exception sites (prepare/exception-sites.ts): the flag, a body's `catch` (`new $lpT([error, …])`), a `throw` (`new $lpW(error, …)`). */
   readonly X: Uint8Array;
   readonly T: (pass: SitePass) => void;
   readonly W: (error: unknown, pass: SitePass | 0) => unknown;

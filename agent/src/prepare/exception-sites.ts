@@ -3,9 +3,13 @@
  * seen without the inspector. Two insertions, both switched by one process-wide flag (`$lpX[0]`,
  * on while an exception action takes the prepared path):
  *
- * - `throw E` becomes `throw $lpW((E), on ? [line, this, kinds, …bindings] : 0)`: `$lpW` returns
- *   `E` itself, so the same value is thrown from the same position (the stack was taken when `E`
- *   was made); when on, it records the throw site with every binding in scope there.
+ * - `throw E` becomes `throw new $lpW((E), on ? [line, this, kinds, …bindings] : 0)`: `$lpW`
+ *   returns `E` itself, so the same object is thrown from the same position (the stack was taken
+ *   when `E` was made); a primitive, which `new` cannot give back, it throws itself. When on, it
+ *   records the throw site with every binding in scope there. `new`, not a call: a call would
+ *   drop the last pending function of the enclosing expression from V8's name inference (an
+ *   arrow in `const calls = [() => …, () => [1].map(function () { throw … })]` would lose its
+ *   name `calls`).
  * - A block-bodied function's body goes inside `try {…} catch ($lpE) {…; throw $lpE;}`: an error
  *   from a callee or an expression is seen at the innermost prepared frame it leaves, and outer
  *   frames add callers. The catch records only when on, and rethrows the very same value. It
@@ -31,7 +35,7 @@ export function exceptionPass(line: number, self: 'this' | 'undefined', bindings
   return `[${fields.join(', ')}]`;
 }
 
-export const THROW_OPEN = '$lpW((';
+export const THROW_OPEN = 'new $lpW((';
 
 export function throwClose(pass: string): string {
   return `), ${ON} ? ${pass} : 0)`;

@@ -219,7 +219,7 @@ class Preparer {
     ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${fields.join(', ')}]);` });
   }
 
-  /** `throw E` → `throw $lpW((E), …)`: the same value, from the same position (exception-sites.ts). */
+  /** `throw E` → `throw new $lpW((E), …)`: the same value, from the same position (exception-sites.ts). */
   private throwSite(node: AstNode, ctx: Context): void {
     const argument = node.argument as AstNode;
     ctx.inserts.push({ at: argument.start, text: THROW_OPEN });

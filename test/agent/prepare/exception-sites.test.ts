@@ -181,3 +181,16 @@ test('a function whose declarations would not compile in a block keeps its body 
   const { value } = await assertSame(source);
   assert.deepEqual(value, [2, 'number', 'function']);
 });
+
+test('a throw site leaves the names V8 infers for anonymous functions around it as they were', async () => {
+  const source = [
+    SEE,
+    'function first() { throw new Error("first"); }',
+    'module.exports = () => {',
+    '  const calls = [() => first(), () => [1].map(function () { throw new Error("inner"); })];',
+    '  return calls.map((f) => { try { return f(); } catch (err) { return seen(err, err).stack; } });',
+    '};',
+  ].join('\n');
+  const { value } = await assertSame(source);
+  assert.match(String((value as string[][])[0]![1]), /at calls \(/, 'the arrow is still named after its array');
+});

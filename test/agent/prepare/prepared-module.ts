@@ -58,9 +58,11 @@ export function loadPrepared(source: string, filename: string, mode: FlagMode, p
   const T = function T(pass: unknown[]): void {
     record('catch', pass[0], pass.slice(1));
   };
-  const W = (error: unknown, pass: unknown[] | 0): unknown => {
+  // Constructed (`new $lpW(error, pass)`): gives back the error object, throws a primitive itself.
+  const W = function W(error: unknown, pass: unknown[] | 0): unknown {
     if (pass !== 0) record('throw', error, pass);
-    return error;
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') return error;
+    throw error;
   };
   const H = function H(pass: unknown[]): void {
     if (counts.hits++ >= MAX_RECORDED_HITS) return;
