@@ -6,9 +6,13 @@
  * breakpoint path, which pauses at every thrown error, until the app restarts.
  */
 import { agentFileAmong } from '../locate/agent-files.js';
+import { isPrebuilt } from '../prepare/prebuilt.js';
 import type { LoadedScript } from './inspector-session.js';
 
-/** Every prepared file's header (or an ES module's flags import) names `$lpF` on its first line. */
+/**
+ * A file prepared as it loads names `$lpF` in its header (or its ES module flags import) on its
+ * first line; a file prepared at build time, and its flags module, start with the banner.
+ */
 const PREPARED_HEADER = /\$lpF\b/;
 const HEADER_CHARS = 4096;
 
@@ -38,7 +42,7 @@ export class ExceptionPath {
     } catch {
       return false;
     }
-    if (PREPARED_HEADER.test(text.slice(0, HEADER_CHARS))) {
+    if (isPrebuilt(text) || PREPARED_HEADER.test(text.slice(0, HEADER_CHARS))) {
       this.preparedSeen = true;
       return false;
     }
