@@ -125,3 +125,33 @@ test('LIVEPROBE_PREPARE=app in an Express app: an error its error middleware cat
     'the RangeError the app swallowed before gave no snapshot',
   );
 });
+
+test('LIVEPROBE_PREPARE=app in a TypeScript app: the throw site, its stack and its caller are named in the TypeScript source', async (t) => {
+  const TS = 'test/fixtures/failing-ts/server.ts';
+  const out = await tempDir('liveprobe-prepared-ts-');
+  t.after(() => out.remove());
+  const tsc = new Child(
+    process.execPath,
+    [
+      fromRoot('node_modules/typescript/bin/tsc'),
+      ...['--outDir', out.path, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node'],
+      fromRoot(TS),
+    ],
+    { name: 'tsc' },
+  );
+  assert.equal((await tsc.exited).code, 0, tsc.output());
+  const { cp, snapshots, events, shop } = await stack(t, join(out.path, 'server.js'), { LIVEPROBE_PREPARE: 'app' }, 'cjs');
+  const action = await exceptionAction(cp, events, { errorType: 'RangeError' });
+  assert.match(action.path, PREPARED_PATH);
+
+  assert.equal((await fetch(`${shop.url}/?order=o-7&cents=9000`)).status, 500);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
+  assert.match(s.location.file, /failing-ts\/server\.ts$/);
+  assert.equal(s.location.line, lineOf(TS, 'throw-refund'));
+  assert.match(s.stack[0]?.file ?? '', /failing-ts\/server\.ts$/, 'the top frame is mapped to the TypeScript source');
+  assert.equal(s.stack[0]?.line, lineOf(TS, 'throw-refund'));
+  assert.deepEqual(find(s.arguments, 'cents'), { t: 'number', v: 9000 });
+  assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
+  assert.equal(find(s.locals, 'request').t, 'object');
+  assert.match(s.frames?.[0]?.location.file ?? '', /failing-ts\/server\.ts$/, 'the caller too');
+});

@@ -118,7 +118,10 @@ export class HitRelay {
         ? undefined
         : await Promise.all(
             message.data.frames.map(async (frame) => {
-              const mapped = await original(frame.location.file, frame.location.line, 0);
+              // The caller's column, from the throw site's stack, where its line came from.
+              const { file: path, line } = frame.location;
+              const column = message.data.stack.find((f) => f.file === path && f.line === line)?.column ?? 1;
+              const mapped = await original(path, line, column - 1);
               return mapped === undefined ? frame : { ...frame, location: { ...frame.location, file: mapped.file, line: mapped.line } };
             }),
           );
