@@ -60,6 +60,8 @@ export class PreparedExceptions {
   private readonly rate = new StackRate();
   private readonly counts = new Map<string, number>();
   private nextKey = FIRST_KEY;
+  /** LIVEPROBE_PREPARE_FLAGS=all: every exception site records, with or without an action. */
+  private always = false;
 
   constructor(
     private readonly held: HeldCaptures,
@@ -96,7 +98,12 @@ export class PreparedExceptions {
   set(arms: ExceptionArm[]): void {
     this.arms = arms;
     for (const id of this.counts.keys()) if (!arms.some((a) => a.actionId === id)) this.counts.delete(id);
-    this.flag[0] = arms.length > 0 ? 1 : 0;
+    this.flag[0] = arms.length > 0 || this.always ? 1 : 0;
+  }
+
+  alwaysOn(): void {
+    this.always = true;
+    this.flag[0] = 1;
   }
 
   /**

@@ -20,6 +20,8 @@ export interface HitTarget {
   readonly exceptionFlag: Uint8Array;
   /** An exception site ran with the flag on (prepare/exception-sites.ts); `pass` holds its site from `start` on. */
   thrown(file: string, at: 'throw' | 'catch', error: unknown, pass: unknown[], start: number): void;
+  /** LIVEPROBE_PREPARE_FLAGS=all: the exception flag stays on with no action. */
+  exceptionsAlwaysOn(): void;
 }
 
 /**

@@ -203,6 +203,10 @@ export class ProbeHook {
     this.exceptions.seen(file, at, error, pass, start);
   }
 
+  exceptionsAlwaysOn(): void {
+    this.exceptions.alwaysOn();
+  }
+
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     try {

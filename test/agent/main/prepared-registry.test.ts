@@ -26,6 +26,7 @@ function fileWith(roots: string[]): { file: PreparedFile; seen: Seen[] } {
       hit: (_key, values, self) => seen.push({ values, self }),
       exceptionFlag: new Uint8Array(1),
       thrown: () => {},
+      exceptionsAlwaysOn: () => {},
     },
     () => {},
     false,
@@ -94,6 +95,7 @@ test("a prepared file's exception sites give back the thrown object, throw a pri
         records.push([path, at, error, pass[start]]);
         throw new Error('the agent failed');
       },
+      exceptionsAlwaysOn: () => {},
     },
     () => {},
     false,
