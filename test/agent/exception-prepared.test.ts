@@ -103,27 +103,46 @@ test('an app prepared with `liveprobe prepare` crashes on an uncaught error with
   assert.equal(find(s.arguments, 'order').t, 'object');
 });
 
-test('LIVEPROBE_PREPARE=app in an Express app: an error its error middleware catches gives the throw site and its caller; a swallowed one gives none', async (t) => {
-  const { cp, snapshots, events, shop } = await stack(t, EXPRESS, { LIVEPROBE_PREPARE: 'app', EXPRESS: 'express' }, 'cjs');
+for (const express of ['express', 'express5'] as const) {
+  test(`LIVEPROBE_PREPARE=app, ${express}: an error its error middleware catches gives the throw site and its caller; a swallowed one gives none`, async (t) => {
+    const { cp, snapshots, events, shop } = await stack(t, EXPRESS, { LIVEPROBE_PREPARE: 'app', EXPRESS: express }, 'cjs');
+    const action = await exceptionAction(cp, events);
+    assert.match(action.path, PREPARED_PATH);
+
+    assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+    assert.equal((await fetch(`${shop.url}/charge?card=expired&customer=grace&amount=19.99`)).status, 500);
+    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the handled error');
+    assert.deepEqual(s.exception, { type: 'PaymentError', message: 'card of grace declined (card_declined)', causes: [] });
+    assert.equal(s.location.line, lineOf(EXPRESS, 'throw-charge'));
+    assert.equal(s.location.function, 'chargeCard');
+    assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 1999 });
+    assert.deepEqual(find(s.arguments, 'attempt'), { t: 'number', v: 2 });
+    assert.equal(s.frames?.length, 1, 'the default two frames: the route handler comes as the caller');
+    assert.equal(s.frames![0]!.location.line, lineOf(EXPRESS, 'call-charge'));
+    assert.equal(find(s.frames![0]!.arguments, 'req').t, 'object');
+    assert.deepEqual(
+      snapshots.items().map((e) => e.snapshot.exception?.type),
+      ['PaymentError'],
+      'the RangeError the app swallowed before gave no snapshot',
+    );
+  });
+}
+
+test("LIVEPROBE_PREPARE=app: a rejection nobody handles ends the app as Node's default does, after its snapshot is sent as an unhandled rejection", async (t) => {
+  const { cp, snapshots, events, shop } = await stack(t, APP, { LIVEPROBE_PREPARE: 'app', CRASH: '1' });
   const action = await exceptionAction(cp, events);
   assert.match(action.path, PREPARED_PATH);
-
-  assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
-  assert.equal((await fetch(`${shop.url}/charge?card=expired&customer=grace&amount=19.99`)).status, 500);
-  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the handled error');
-  assert.deepEqual(s.exception, { type: 'PaymentError', message: 'card of grace declined (card_declined)', causes: [] });
-  assert.equal(s.location.line, lineOf(EXPRESS, 'throw-charge'));
-  assert.equal(s.location.function, 'chargeCard');
-  assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 1999 });
-  assert.deepEqual(find(s.arguments, 'attempt'), { t: 'number', v: 2 });
-  assert.equal(s.frames?.length, 1, 'the default two frames: the route handler comes as the caller');
-  assert.equal(s.frames![0]!.location.line, lineOf(EXPRESS, 'call-charge'));
-  assert.equal(find(s.frames![0]!.arguments, 'req').t, 'object');
+  await fetch(`${shop.url}/settle?customer=lin`).catch(() => undefined);
   assert.deepEqual(
-    snapshots.items().map((e) => e.snapshot.exception?.type),
-    ['PaymentError'],
-    'the RangeError the app swallowed before gave no snapshot',
+    await shop.exited,
+    { code: 1, signal: null },
+    'Node ends the app on an unhandled rejection (--unhandled-rejections=throw)',
   );
+  assert.match(shop.output(), /Error: ledger lin is closed/, 'Node still prints the error');
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the rejection');
+  assert.equal(s.exception?.rejection, true);
+  assert.equal(s.location.line, lineOf(APP, 'throw-settle'));
+  assert.equal(find(s.locals, 'ledger').t, 'object');
 });
 
 test('LIVEPROBE_PREPARE=app in a TypeScript app: the throw site, its stack and its caller are named in the TypeScript source', async (t) => {
