@@ -52,7 +52,7 @@ interface Bindings {
 
 export class PreparedExceptions {
   /** `$lpX` of every prepared file: 1 while some exception action takes the prepared path. */
-  readonly flag = new Uint8Array(new SharedArrayBuffer(1));
+  readonly flag = new Uint8Array(1);
   private arms: ExceptionArm[] = [];
   private readonly open = new WeakMap<object, Open>();
   /** Errors already looked at and not wanted: outer frames pass them by. */
@@ -62,14 +62,23 @@ export class PreparedExceptions {
   private nextKey = FIRST_KEY;
   /** LIVEPROBE_PREPARE_FLAGS=all: every exception site records, with or without an action. */
   private always = false;
+  private listening = false;
 
   constructor(
     private readonly held: HeldCaptures,
     private readonly text: () => TextOptions,
     private readonly agentDir: string,
     private readonly publish: (hit: PreparedExceptionHit) => void,
-  ) {
-    // Before Node prints the error and exits: the capture is handed over on the way out.
+  ) {}
+
+  /**
+   * From the first action on: before Node prints an uncaught error and exits, the capture is
+   * handed over. Not before, so a process the hook is injected into (`liveprobe attach`, a page
+   * has no `process.on`) gets no listener of the agent's.
+   */
+  private listen(): void {
+    if (this.listening || typeof process !== 'object' || typeof process.on !== 'function') return;
+    this.listening = true;
     process.on('uncaughtExceptionMonitor', (error, origin) => this.uncaught(error, origin));
     this.followRejectionListeners();
   }
@@ -81,7 +90,9 @@ export class PreparedExceptions {
    */
   private followRejectionListeners(): void {
     const onRejection = (reason: unknown): void => this.uncaught(reason, 'unhandledRejection');
-    let listening = false;
+    // The app may have added its listener before the first exception action.
+    let listening = process.listenerCount('unhandledRejection') > 0;
+    if (listening) process.on('unhandledRejection', onRejection);
     process.on('newListener', (event: string | symbol) => {
       if (event !== 'unhandledRejection' || listening) return;
       listening = true;
@@ -99,11 +110,13 @@ export class PreparedExceptions {
     this.arms = arms;
     for (const id of this.counts.keys()) if (!arms.some((a) => a.actionId === id)) this.counts.delete(id);
     this.flag[0] = arms.length > 0 || this.always ? 1 : 0;
+    if (this.flag[0] === 1) this.listen();
   }
 
   alwaysOn(): void {
     this.always = true;
     this.flag[0] = 1;
+    this.listen();
   }
 
   /**
