@@ -22,17 +22,19 @@
  * with a reader, as on probe sites.
  */
 import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
-import type { SiteBinding } from './site-bindings.js';
 
 const ON = '$lpX[0] !== 0';
-const KIND_LETTER = { argument: 'a', local: 'l', outer: 'o' } as const;
 
 /** The array a site passes: built only when the flag is on. */
-export function exceptionPass(line: number, self: 'this' | 'undefined', bindings: readonly SiteBinding[], catchFollows = false): string {
-  const kinds = (catchFollows ? '+' : '') + bindings.map((b) => KIND_LETTER[b.kind]).join('');
-  const fields = [String(line), self === 'this' ? 'this' : 'void 0', JSON.stringify(kinds)];
-  for (const { name, lazy } of bindings) fields.push(lazy ? `"*${name}", () => ${name}` : `"${name}", ${name}`);
-  return `[${fields.join(', ')}]`;
+/** `bindings`: the kinds and preformatted fields (`, "a", a, …`) of site-bindings.ts. */
+export function exceptionPass(
+  line: number,
+  self: 'this' | 'undefined',
+  bindings: { kinds: string; fields: string },
+  catchFollows = false,
+): string {
+  const kinds = (catchFollows ? '+' : '') + bindings.kinds;
+  return `[${line}, ${self === 'this' ? 'this' : 'void 0'}, ${JSON.stringify(kinds)}${bindings.fields}]`;
 }
 
 export const THROW_OPEN = 'new $lpW((';

@@ -21,91 +21,171 @@ export interface SiteFunction {
   outer: readonly AstNode[];
 }
 
-export interface SiteBinding {
-  name: string;
-  /** Read through a closure when asked: it may be in its TDZ. */
-  lazy: boolean;
-  /** A parameter of the site's own function, another of its bindings, or a binding of an enclosing scope. */
-  kind: 'argument' | 'local' | 'outer';
-}
+/**
+ * The bindings a site in `innermost` may pass, in the order it passes them, each with the offset
+ * from which it is initialised (`-Infinity`: at every site of the scope). A site takes, in order, the first MAX_SITE_BINDINGS of those initialised at its
+ * offset. Computed once per scope, not per site: a scope's sites share everything but the
+ * offset, and walking the scope chain for each of them was most of the transform's time.
+ */
+export class SiteBindings {
+  /** Preformatted `, "name", name` (or the lazy form), parallel to `from`. */
+  private readonly fields: string[] = [];
+  private readonly from: number[] = [];
+  /** Each binding's kind for exception sites (prepare/exception-sites.ts): `a` argument, `l` local, `o` outer. */
+  private readonly kinds: string[] = [];
+  /** The fields when every candidate is initialised everywhere: one string for all the scope's sites. */
+  private readonly always: string | undefined;
 
-export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): SiteBinding[] {
-  const names: SiteBinding[] = [];
-  const seen = new Set<string>();
-  // Stops at the limit: a module or bundle scope with thousands of names made every site slow.
-  for (let scope: Scope | null = innermost; scope !== null && names.length < MAX_SITE_BINDINGS; scope = scope.upper) {
-    if (scope.type === 'global') break;
-    for (const variable of scope.variables) {
-      if (names.length === MAX_SITE_BINDINGS) break;
-      if (seen.has(variable.name)) continue;
-      seen.add(variable.name);
-      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-      if (initialisedAt(variable, scope, offset)) names.push({ name: variable.name, lazy: false, kind: kindOf(variable, fn) });
+  constructor(
+    innermost: Scope,
+    readonly fn: SiteFunction,
+  ) {
+    const seen = new Set<string>();
+    // The scope's sites lie inside its block: a binding initialised before the block is
+    // initialised at every one of them, one initialised after it at none.
+    const block = innermost.block as unknown as AstNode;
+    let unconditional = true;
+    let always = 0;
+    // Once MAX_SITE_BINDINGS always-initialised names are listed, no later name can be passed:
+    // a module or bundle scope with thousands of names made every site slow.
+    chain: for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
+      if (scope.type === 'global') break;
+      for (const variable of scope.variables) {
+        if (seen.has(variable.name)) continue;
+        seen.add(variable.name);
+        if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+        const from = initialisedFrom(variable, scope);
+        if (from > block.end) continue;
+        const kind = kindOf(variable, fn);
+        if (from > block.start) {
+          unconditional = false;
+          this.add(variable.name, false, from, kind);
+          continue;
+        }
+        this.add(variable.name, false, Number.NEGATIVE_INFINITY, kind);
+        if (++always === MAX_SITE_BINDINGS) break chain;
+      }
+      if (scope === fn.scope) break;
     }
-    if (scope === fn.scope) break;
+    if (always < MAX_SITE_BINDINGS) {
+      for (const { name, lazy } of outerBindings(fn)) {
+        if (seen.has(name)) continue;
+        this.add(name, lazy, Number.NEGATIVE_INFINITY, 'o');
+        if (++always === MAX_SITE_BINDINGS) break;
+      }
+    }
+    this.always = unconditional ? this.fields.join('') : undefined;
   }
-  outerBindings(fn, names, seen);
-  return names.slice(0, MAX_SITE_BINDINGS);
+
+  private add(name: string, lazy: boolean, from: number, kind: string): void {
+    this.fields.push(lazy ? `, "*${name}", () => ${name}` : `, "${name}", ${name}`);
+    this.from.push(from);
+    this.kinds.push(kind);
+  }
+
+  /** The kinds of the bindings `fieldsAt(offset)` passes, one letter each. */
+  kindsAt(offset: number): string {
+    if (this.always !== undefined) return this.kinds.join('');
+    let out = '';
+    for (let i = 0; i < this.from.length && out.length < MAX_SITE_BINDINGS; i++) if (this.from[i]! <= offset) out += this.kinds[i]!;
+    return out;
+  }
+
+  /** The site's bindings as the rest of its array literal: `, "a", a, "*c", () => c`. */
+  fieldsAt(offset: number): string {
+    if (this.always !== undefined) return this.always;
+    let out = '';
+    let taken = 0;
+    for (let i = 0; i < this.from.length && taken < MAX_SITE_BINDINGS; i++) {
+      if (this.from[i]! > offset) continue;
+      out += this.fields[i]!;
+      taken++;
+    }
+    return out;
+  }
 }
 
 /**
- * What an exception site's `catch` around a function's body sees: the function's parameters and
- * `var`s (its `let`s, `const`s and function declarations live inside the `try` block), and the
- * outer bindings the function already uses.
+ * What an exception site's `catch` around a function's body sees, as `fieldsAt` gives it, with
+ * its kinds: the function's parameters and `var`s (its `let`s, `const`s and function
+ * declarations live inside the `try` block), and the outer bindings the function already uses.
  */
-export function catchBindings(fn: SiteFunction): SiteBinding[] {
-  const names: SiteBinding[] = [];
+export function catchBindings(fn: SiteFunction): { kinds: string; fields: string } {
+  let kinds = '';
+  let fields = '';
   const seen = new Set<string>();
   for (const variable of fn.scope.variables) {
-    if (names.length === MAX_SITE_BINDINGS) break;
+    if (kinds.length === MAX_SITE_BINDINGS) break;
     seen.add(variable.name);
     const def = variable.defs[0];
     if (def === undefined || variable.name.startsWith('$lp')) continue;
-    if (def.type === 'Parameter' || (def.type === 'Variable' && def.parent.kind === 'var'))
-      names.push({ name: variable.name, lazy: false, kind: kindOf(variable, fn) });
+    if (def.type !== 'Parameter' && !(def.type === 'Variable' && def.parent.kind === 'var')) continue;
+    kinds += kindOf(variable, fn);
+    fields += `, "${variable.name}", ${variable.name}`;
   }
-  outerBindings(fn, names, seen);
-  return names.slice(0, MAX_SITE_BINDINGS);
+  for (const { name, lazy } of outerBindings(fn)) {
+    if (kinds.length === MAX_SITE_BINDINGS) break;
+    if (seen.has(name)) continue;
+    kinds += 'o';
+    fields += lazy ? `, "*${name}", () => ${name}` : `, "${name}", ${name}`;
+  }
+  return { kinds, fields };
 }
 
-/** The outer bindings the function references, lazily read when they may be in their TDZ. */
-function outerBindings(fn: SiteFunction, names: SiteBinding[], seen: Set<string>): void {
+function kindOf(variable: Variable, fn: SiteFunction): 'a' | 'l' {
+  return variable.scope === fn.scope && variable.defs[0]?.type === 'Parameter' && fn.node !== undefined ? 'a' : 'l';
+}
+
+const outerOfFunction = new WeakMap<SiteFunction, { name: string; lazy: boolean }[]>();
+
+/**
+ * The outer variables a function references, once each, in the order of their first reference:
+ * the same for all its scopes, and its `through` list can hold thousands of references.
+ */
+function outerBindings(fn: SiteFunction): { name: string; lazy: boolean }[] {
+  let out = outerOfFunction.get(fn);
+  if (out !== undefined) return out;
+  out = [];
   const node = fn.node;
-  if (node === undefined || names.length >= MAX_SITE_BINDINGS) return;
-  for (const reference of fn.scope.through) {
-    if (names.length === MAX_SITE_BINDINGS) break;
-    const variable = reference.resolved;
-    if (variable === null || seen.has(variable.name)) continue;
-    seen.add(variable.name);
-    if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-    names.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer), kind: 'outer' });
+  if (node !== undefined) {
+    const seen = new Set<string>();
+    for (const reference of fn.scope.through) {
+      const variable = reference.resolved;
+      if (variable === null || seen.has(variable.name)) continue;
+      seen.add(variable.name);
+      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+      out.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer) });
+    }
   }
-}
-
-function kindOf(variable: Variable, fn: SiteFunction): SiteBinding['kind'] {
-  return variable.scope === fn.scope && variable.defs[0]?.type === 'Parameter' && fn.node !== undefined ? 'argument' : 'local';
+  outerOfFunction.set(fn, out);
+  return out;
 }
 
 /** A binding of the site's own function, at `offset`. */
 export function initialisedAt(variable: Variable, scope: Scope, offset: number): boolean {
+  return initialisedFrom(variable, scope) <= offset;
+}
+
+/** The offset from which a binding of the site's own function is initialised: `-Infinity` always, `Infinity` never. */
+function initialisedFrom(variable: Variable, scope: Scope): number {
   const def = variable.defs[0]!;
   switch (def.type) {
     case 'Parameter':
     case 'FunctionName':
     case 'CatchClause':
-      return true;
+      return Number.NEGATIVE_INFINITY;
     case 'ImportBinding':
       // An import cycle can leave an imported binding uninitialised when the site runs.
-      return false;
+      return Number.POSITIVE_INFINITY;
     case 'ClassName':
-      return scope.type !== 'class' && (def.node as unknown as AstNode).end <= offset;
+      return scope.type === 'class' ? Number.POSITIVE_INFINITY : (def.node as unknown as AstNode).end;
     case 'Variable':
-      if (def.parent.kind === 'var') return true;
+      if (def.parent.kind === 'var') return Number.NEGATIVE_INFINITY;
       // A `case` can be entered past another case's declaration.
-      if (scope.type === 'switch') return false;
-      return (def.node as unknown as AstNode).end <= offset;
+      if (scope.type === 'switch') return Number.POSITIVE_INFINITY;
+      return (def.node as unknown as AstNode).end;
     default:
-      return false;
+      return Number.POSITIVE_INFINITY;
   }
 }
 

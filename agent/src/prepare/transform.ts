@@ -19,13 +19,14 @@
  * keeps its number.
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
-import { parse, type Comment } from 'acorn';
+import type { Comment } from 'acorn';
 import type { Scope, ScopeManager } from 'eslint-scope';
 import { createRequire } from 'node:module';
-import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
+import { parseWithRanges } from './acorn-parse.js';
+import { childrenOf, isFunction, prologueLength, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
-import { bindingsAt, catchBindings, type SiteFunction } from './site-bindings.js';
+import { catchBindings, SiteBindings, type SiteFunction } from './site-bindings.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
 
@@ -93,14 +94,16 @@ export type SourceParser = (source: string, kind: 'module' | 'commonjs') => Pars
 
 function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
   const comments: Comment[] = [];
-  const program = parse(source, {
-    ecmaVersion: 'latest',
-    sourceType: kind === 'module' ? 'module' : 'script',
-    allowHashBang: true,
-    ranges: true,
-    allowReturnOutsideFunction: kind === 'commonjs',
-    onComment: comments,
-  }) as unknown as AstNode;
+  const program = parseWithRanges(
+    source,
+    {
+      ecmaVersion: 'latest',
+      sourceType: kind === 'module' ? 'module' : 'script',
+      allowHashBang: true,
+      allowReturnOutsideFunction: kind === 'commonjs',
+    },
+    comments,
+  ) as unknown as AstNode;
   return { program, comments };
 }
 
@@ -113,6 +116,8 @@ class Preparer {
   private readonly dynamic = new Set<Scope>();
   /** The nodes around the one being walked. */
   private readonly ancestors: AstNode[] = [];
+  /** Each scope's site bindings, computed for its first site. */
+  private readonly bindings = new Map<Scope, SiteBindings>();
 
   constructor(
     private readonly source: string,
@@ -161,11 +166,8 @@ class Preparer {
   private headerOffset(program: AstNode): number {
     let at = this.hashbangEnd();
     if (this.options.kind === 'commonjs') {
-      const directives = (program.body as AstNode[]).filter(
-        (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
-      );
-      const last = directives.at(-1);
-      if (last !== undefined) at = last.end;
+      const prologue = prologueLength(program.body);
+      if (prologue > 0) at = (program.body[prologue - 1] as AstNode).end;
     }
     return at;
   }
@@ -194,12 +196,7 @@ class Preparer {
 
   /** A statement body that is not a block (`if (x) y()`): braces around it give it a site. */
   private single(body: AstNode, ctx: Context): void {
-    if (
-      body.type === 'BlockStatement' ||
-      body.type === 'FunctionDeclaration' ||
-      body.type === 'EmptyStatement' ||
-      ctx.throwsOnly === true
-    ) {
+    if (body.type === 'BlockStatement' || body.type === 'FunctionDeclaration' || body.type === 'EmptyStatement' || ctx.throwsOnly === true) {
       this.walk(body, ctx);
       return;
     }
@@ -213,10 +210,18 @@ class Preparer {
     const id = this.sites.length / 3;
     const line = lineOf(this.lineStarts, offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
-    const fields = [String(id), ctx.self === 'this' ? 'this' : 'void 0'];
-    for (const { name, lazy } of bindingsAt(ctx.scope, offset, ctx.fn))
-      fields.push(lazy ? `"*${name}", () => ${name}` : `"${name}", ${name}`);
-    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${fields.join(', ')}]);` });
+    const bindings = this.bindingsIn(ctx);
+    const self = ctx.self === 'this' ? 'this' : 'void 0';
+    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${id}, ${self}${bindings.fieldsAt(offset)}]);` });
+  }
+
+  private bindingsIn(ctx: Context): SiteBindings {
+    let bindings = this.bindings.get(ctx.scope);
+    if (bindings?.fn !== ctx.fn) {
+      bindings = new SiteBindings(ctx.scope, ctx.fn);
+      this.bindings.set(ctx.scope, bindings);
+    }
+    return bindings;
   }
 
   /** `throw E` → `throw new $lpW((E), …)`: the same value, from the same position (exception-sites.ts). */
@@ -224,12 +229,9 @@ class Preparer {
     const argument = node.argument as AstNode;
     ctx.inserts.push({ at: argument.start, text: THROW_OPEN });
     this.walk(argument, ctx);
-    const pass = exceptionPass(
-      lineOf(this.lineStarts, node.start),
-      ctx.self,
-      bindingsAt(ctx.scope, node.start, ctx.fn),
-      ctx.wrapped === true,
-    );
+    const bindings = this.bindingsIn(ctx);
+    const fields = { kinds: bindings.kindsAt(node.start), fields: bindings.fieldsAt(node.start) };
+    const pass = exceptionPass(lineOf(this.lineStarts, node.start), ctx.self, fields, ctx.wrapped === true);
     ctx.inserts.push({ at: argument.end, text: throwClose(pass) });
   }
 
@@ -319,33 +321,25 @@ class Preparer {
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
     const blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
     for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
-    const body = this.bodyStart(fn);
+    const statements = fn.body.body as AstNode[];
+    const prologue = prologueLength(statements);
+    const last = prologue === 0 ? undefined : statements[prologue - 1]!;
     const wrapped = unwrappable(fn) === undefined;
     // Pushed before the twin's guard, which goes at the same offset: the `try` holds it.
-    if (wrapped) inner.inserts.push({ at: body.at, text: catchOpen(body.needsSemicolon) });
+    if (wrapped)
+      inner.inserts.push({
+        at: last === undefined ? fn.body.start + 1 : last.end,
+        text: catchOpen(last !== undefined && this.source[last.end - 1] !== ';'),
+      });
     if (blocker === undefined) {
       this.twin(fn, { ...inner, self, wrapped });
-      this.list((fn.body.body as AstNode[]).slice(body.directives), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
+      this.list(statements.slice(prologue), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
       this.report.push({ ...position, mode: 'twin' });
     } else {
       this.report.push({ ...position, mode: 'inline', reason: blocker });
-      this.list(fn.body.body, { ...inner, self, twin: -1, wrapped });
+      this.list(statements, { ...inner, self, twin: -1, wrapped });
     }
     if (wrapped) inner.inserts.push({ at: fn.body.end - 1, text: catchClose(exceptionPass(position.line, self, catchBindings(inner.fn))) });
-  }
-
-  /** Where a function's body starts after its directive prologue, which must stay first. */
-  private bodyStart(fn: AstNode): { at: number; directives: number; needsSemicolon: boolean } {
-    const statements = fn.body.body as AstNode[];
-    const directives = statements.filter(
-      (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
-    );
-    const last = directives.at(-1);
-    return {
-      at: last === undefined ? fn.body.start + 1 : last.end,
-      directives: directives.length,
-      needsSemicolon: last !== undefined && this.source[last.end - 1] !== ';',
-    };
   }
 
   /**
@@ -356,17 +350,19 @@ class Preparer {
   private twin(fn: AstNode, inner: Context): void {
     const id = this.functions++;
     const statements = fn.body.body as AstNode[];
-    const { at, directives, needsSemicolon } = this.bodyStart(fn);
+    const prologue = prologueLength(statements);
+    const last = prologue === 0 ? undefined : statements[prologue - 1]!;
+    const at = last === undefined ? fn.body.start + 1 : last.end;
     const to = fn.body.end - 1;
     const inserts: Insert[] = [];
-    this.list(statements.slice(directives), { ...inner, twin: id, inserts });
+    this.list(prologue === 0 ? statements : statements.slice(prologue), { ...inner, twin: id, inserts });
     inserts.sort((a, b) => a.at - b.at);
     const blanks = this.commentsWithin(at, to);
     const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
-    const head = `${needsSemicolon ? ';' : ''}if ($lpF[${id}] !== 0) {`;
+    const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
-    const first = statements[directives]?.start ?? to;
+    const first = statements[prologue]?.start ?? to;
     const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
     inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
   }
