@@ -196,7 +196,12 @@ class Preparer {
 
   /** A statement body that is not a block (`if (x) y()`): braces around it give it a site. */
   private single(body: AstNode, ctx: Context): void {
-    if (body.type === 'BlockStatement' || body.type === 'FunctionDeclaration' || body.type === 'EmptyStatement' || ctx.throwsOnly === true) {
+    if (
+      body.type === 'BlockStatement' ||
+      body.type === 'FunctionDeclaration' ||
+      body.type === 'EmptyStatement' ||
+      ctx.throwsOnly === true
+    ) {
       this.walk(body, ctx);
       return;
     }
