@@ -162,7 +162,8 @@ export class PreparedExceptions {
       file,
       data,
       callers: [],
-      stackIndex: exact ? 1 : 0,
+      // The stack's first frame is the site's own function, at its throw or its catch.
+      stackIndex: 1,
       described,
       at: site,
       rejection: false,
