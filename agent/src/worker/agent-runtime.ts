@@ -46,12 +46,18 @@ export interface RuntimeOptions {
   preparing?: boolean;
   /** Where the OpenTelemetry exporters read their `OTEL_*` settings; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the exception watch pauses the target and arms its captures, when not through
+   * `transport` and `hook`: an attached target's second connection (remote/exception-link.ts).
+   */
+  exceptions?: { transport: () => CdpTransport; hook: HookChannel };
   /** Called once the app's exit notice has been handled: session closed, exports flushed. */
   exited?: () => void;
 }
 
 export interface AgentRuntime {
   readonly engine: ProbeEngine;
+  readonly exceptions: ExceptionWatch;
   readonly link: BrokerLink;
   /** One message from the hook. */
   handle(message: ToWorker | ToWorker[]): void;
@@ -69,6 +75,7 @@ export function startRuntime({
   prepared,
   preparing = false,
   env = process.env,
+  exceptions: exceptionLink,
   exited,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
@@ -85,9 +92,9 @@ export function startRuntime({
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession);
   // Exception actions have no line: they go to their own session, not to breakpoints.
   const exceptions = new ExceptionWatch(
-    hook,
+    exceptionLink?.hook ?? hook,
     report,
-    transport,
+    exceptionLink?.transport ?? transport,
     () => engine.newKey(),
     log,
     new ExceptionPath(() => prepared !== undefined && preparing),
@@ -151,6 +158,7 @@ export function startRuntime({
   }
   return {
     engine,
+    exceptions,
     link: broker,
     handle(received) {
       // The main thread sends hits in batches; the exit notice comes alone.

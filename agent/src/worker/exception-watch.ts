@@ -131,12 +131,16 @@ export class ExceptionWatch {
 
   async reconcile(desired: readonly ExceptionAction[]): Promise<void> {
     const before = this.actions;
-    this.actions = new Map(desired.map((a) => [a.id, before.get(a.id) ?? { action: a, hits: 0 }]));
+    // An edited action (same id, new filters) takes effect from its next error, its snapshots counting on.
+    this.actions = new Map(desired.map((a) => [a.id, { action: a, hits: before.get(a.id)?.hits ?? 0 }]));
+    const edited = desired.filter((a) => before.has(a.id) && JSON.stringify(before.get(a.id)!.action) !== JSON.stringify(a));
     for (const id of before.keys()) {
       if (this.actions.has(id)) continue;
       this.rate.forget(id);
       this.report({ actionId: id, state: 'removed', message: 'the action was removed' });
     }
+    // A new rate starts each stack's count afresh.
+    for (const action of edited) if (action.ratePerMinute !== before.get(action.id)!.action.ratePerMinute) this.rate.forget(action.id);
     if (this.actions.size === 0) return this.close();
     try {
       this.opening ??= this.open();
@@ -151,6 +155,8 @@ export class ExceptionWatch {
     if (this.path.name === 'prepared') this.arm();
     for (const action of desired)
       if (!before.has(action.id)) this.report({ actionId: action.id, state: 'installed', message: this.path.describe() });
+    for (const action of edited)
+      this.report({ actionId: action.id, state: 'installed', message: `watching with the edited filters; ${this.path.describe()}` });
   }
 
   /** The actions the prepared path captures for, as the app thread needs them; none on the breakpoint path. */
