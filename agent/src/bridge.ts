@@ -131,6 +131,8 @@ export interface ApplySettings extends HookSettings {
 export interface ResumeProbe {
   t: 'resume';
   keys: number[];
+  /** A sampling window (DutyCycle.allow): this many hits, then the window closes; absent: the quotas refill instead. */
+  allow?: number;
 }
 
 /** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
@@ -335,6 +337,30 @@ export interface ProbePaused {
   t: 'paused';
   key: number;
   reason: string;
+  /** On breakpoints: the sampling window is spent; stay out for `offMs`, then open a window of `allow` hits. */
+  cycle?: DutyCycle;
+}
+
+/** A breakpoint's sampling (main/duty-cycle.ts): windows of `allow` hits every `periodMs`, out of V8 in between. */
+export interface DutyCycle {
+  allow: number;
+  /** How long a window of `allow` hits stays open at the rate measured while on. */
+  onMs: number;
+  periodMs: number;
+  offMs: number;
+  /**
+   * The share of the line's hits a window lets through, estimated from the line's rate while on
+   * (slowed by the breakpoint itself, or a burst caught whole); undefined while it is unknown.
+   */
+  share: number | undefined;
+  /** Hits that pass the condition per second while on: what the hits missed while off are estimated from. */
+  passedPerSecond: number;
+  /** Which limit sets the rate: the hits per second, the CPU budget, or the output bytes. */
+  bound: 'rate' | 'cpu' | 'bytes';
+  /** Breakpoint hits per second the cycle lets through. */
+  perSecond: number;
+  /** The probe time of one hit: the hook's measured time and V8's part (duty-cycle.ts), in µs. */
+  costPerHitUs: number;
 }
 
 /** main → worker: from now on every hit uses the settings of this `settings` message. */

@@ -115,6 +115,7 @@ export function startRuntime({
     },
   });
   otel.notExported = (actionId, reason, count) => notExported.add(actionId, reason, count);
+  engine.onSampledOut = (actionId, count) => notExported.add(actionId, 'sampled_estimated', count);
   const appMeter = new AppMeterLink(hook);
   const useAppMeter = (usable: boolean): void => {
     otel.useAppMeter(usable ? appMeter.send : undefined);

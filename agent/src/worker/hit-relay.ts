@@ -86,7 +86,7 @@ export class HitRelay {
         void this.snapshot(probe, message);
         return;
       case 'paused':
-        void this.engine.pause(message.key, message.reason);
+        void this.engine.pause(message.key, message.reason, message.cycle);
         return;
       case 'done':
         this.counterLines.flush(probe.action.id);
