@@ -2,7 +2,7 @@
  * Messages between the app's main thread and the agent's worker. Plain objects only: the
  * main thread never loads zod or the protocol package (docs/architecture.md §8: start-up cost).
  */
-import type { Expr, LogLevel, LogOutput, SnapshotData, TemplatePart } from '@liveprobe/protocol';
+import type { Expr, LogLevel, LogOutput, SnapshotData, TemplatePart, ThrownError } from '@liveprobe/protocol';
 import type { CaptureLimits } from './settings/capture-settings.js';
 import type { RedactionSettings } from './settings/redaction-settings.js';
 import type { QuotaSettings } from './settings/quota-settings.js';
@@ -165,7 +165,28 @@ export interface MetricPoints {
   points: { actionId: string; instrument: InstrumentSpec; value: number; attributes: Attributes }[];
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints;
+/**
+ * worker → main: the exception actions that take the prepared path (docs/actions.md#exception-snapshots),
+ * all of them at once; an empty list turns the prepared files' exception sites off.
+ */
+export interface ExceptionArms {
+  t: 'exceptions';
+  arms: ExceptionArm[];
+}
+
+/** What the app thread needs of an exception action to decide, at the throw, whether to capture. */
+export interface ExceptionArm {
+  actionId: string;
+  errorType?: string;
+  messagePattern?: string;
+  /** Frames captured, from the throw site outwards (1–8). */
+  frames: number;
+  ratePerMinute: number;
+  maxHits: number;
+  expiresAt: number;
+}
+
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints | ExceptionArms;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -283,6 +304,26 @@ export interface SnapshotHit {
   emitted: boolean;
 }
 
+/**
+ * main → worker: an exception captured by a prepared file's exception site, published (its error
+ * was uncaught or reached a framework's error handler). Positions are still in generated code.
+ */
+export interface PreparedExceptionHit {
+  t: 'exception';
+  actionId: string;
+  id: string;
+  time: number;
+  data: CapturedSnapshot;
+  thrown: ThrownError;
+  stacktrace: string;
+  /** The throw site: the prepared file (as V8 names it), its line, and its column when known (1-based). */
+  file: string;
+  line: number;
+  column?: number;
+  /** The throw site's function, as V8 names it, when the site is a `throw` statement. */
+  functionName?: string;
+}
+
 /** main → worker: one data point of a metric action that has attributes. */
 export interface MetricHit {
   t: 'metric';
@@ -334,6 +375,7 @@ export type ToWorker =
   | PackedSampled
   | PackedValues
   | SnapshotHit
+  | PreparedExceptionHit
   | MetricHit
   | ProbeDone
   | ProbeEvalError

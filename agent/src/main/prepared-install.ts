@@ -30,7 +30,10 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const { port1, port2 } = new MessageChannel();
   // Always there: a file prepared at build time binds to it whether or not anything is prepared
   // as it loads. Stack traces are remapped once the first prepared file binds.
-  const registry = new PreparedRegistry(target, port1, sessionOpen, allFlagsOn(env), () => installStackTraces(registry));
+  const allOn = allFlagsOn(env);
+  // Every exception site records too (and finds no action to capture for).
+  if (allOn) target.exceptionsAlwaysOn();
+  const registry = new PreparedRegistry(target, port1, sessionOpen, allOn, () => installStackTraces(registry));
   // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
   // prepared code never reads it.
   Object.defineProperty(globalThis, Symbol.for('liveprobe.prepared'), { value: registry, enumerable: false });

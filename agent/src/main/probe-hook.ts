@@ -35,6 +35,7 @@ import { compileMetric, metricAttributes, metricValue, type CompiledMetric } fro
 import { HitBatch } from './hit-batch.js';
 import { LineClock } from './line-clock.js';
 import { HeldCaptures } from './held-captures.js';
+import { PreparedExceptions } from './prepared-exceptions.js';
 import { SamplingWindow } from './sampling-window.js';
 import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
@@ -148,6 +149,19 @@ export class ProbeHook {
   private holding: { key: number; error: object } | undefined;
   /** Callers' values captured for an exception capture that has not run yet, by its key. */
   private readonly callers = new Map<number, OuterFrame[]>();
+  /** Exception actions on prepared files: captured here, at their exception sites. */
+  private readonly exceptions = new PreparedExceptions(
+    this.held,
+    () => this.text,
+    AGENT_DIR,
+    (hit) => {
+      this.exceptionsPublished = true;
+      this.post(hit);
+      // Published on the way to an exit, or in the middle of a request: no timer should delay it.
+      this.batch.flush();
+    },
+  );
+  private exceptionsPublished = false;
 
   constructor(
     private readonly port: MessagePort,
@@ -203,6 +217,18 @@ export class ProbeHook {
     } catch {
       return false;
     }
+  }
+
+  get exceptionFlag(): Uint8Array {
+    return this.exceptions.flag;
+  }
+
+  thrown(file: string, at: 'throw' | 'catch', error: unknown, pass: unknown[], start: number): void {
+    this.exceptions.seen(file, at, error, pass, start);
+  }
+
+  exceptionsAlwaysOn(): void {
+    this.exceptions.alwaysOn();
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
@@ -542,7 +568,7 @@ export class ProbeHook {
   /** The app is exiting: hand over the batched hits now. True when output may still be on its way. */
   flushForExit(): boolean {
     this.batch.flush();
-    return this.armedAny;
+    return this.armedAny || this.exceptionsPublished;
   }
 
   private post(message: ToWorker): void {
@@ -592,6 +618,9 @@ export class ProbeHook {
         return;
       case 'calibrate':
         void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
+        return;
+      case 'exceptions':
+        this.exceptions.set(message.arms);
         return;
       case 'disarm':
         this.last = undefined;

@@ -13,6 +13,7 @@ import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
 import type { AgentConfig, AgentSettings } from './config.js';
 import { watchConfigFile } from './config-watch.js';
+import { ExceptionPath } from './exception-path.js';
 import { ExceptionWatch } from './exception-watch.js';
 import { AppMeterLink } from './app-meter-link.js';
 import { HitRelay } from './hit-relay.js';
@@ -41,6 +42,8 @@ export interface RuntimeOptions {
   log: (line: string) => void;
   /** Prepared files of an in-process agent (install path 2). */
   prepared?: PreparedSites;
+  /** Whether files are prepared as they load (LIVEPROBE_PREPARE): exception actions may then take the prepared path. */
+  preparing?: boolean;
   /** Where the OpenTelemetry exporters read their `OTEL_*` settings; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
   /**
@@ -70,6 +73,7 @@ export function startRuntime({
   identity,
   log,
   prepared,
+  preparing = false,
   env = process.env,
   exceptions: exceptionLink,
   exited,
@@ -93,6 +97,7 @@ export function startRuntime({
     exceptionLink?.transport ?? transport,
     () => engine.newKey(),
     log,
+    new ExceptionPath(() => prepared !== undefined && preparing),
   );
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';
@@ -162,9 +167,11 @@ export function startRuntime({
         if (message.t === 'exit') {
           engine.close();
           exceptions.close();
-          // Batched records would wait for their timers, which an exiting process does not have.
-          otel
-            .flush()
+          // Batched records would wait for their timers, which an exiting process does not have;
+          // an exception captured on the way out is still being published.
+          relay
+            .settled()
+            .then(() => otel.flush())
             .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${errorMessage(err)}`))
             .finally(() => exited?.());
         } else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);

@@ -27,6 +27,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerDa
       Atomics.notify(exitFlushed, 0);
     },
     prepared: new PreparedSites(prepared),
+    preparing,
   });
   new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }), preparing);
   port.on('message', (message: ToWorker) => runtime.handle(message));
