@@ -8,7 +8,7 @@
  */
 import { types } from 'node:util';
 import { GLOBAL_GETTER, NOT_AVAILABLE } from './frame-markers.js';
-import { setHas, stringStartsWith } from './builtins.js';
+import { isDataDescriptor, setHas, stringStartsWith } from './builtins.js';
 
 const { getOwnPropertyDescriptor, getPrototypeOf } = Object;
 const apply = Reflect.apply;
@@ -31,7 +31,7 @@ export function readGlobal(name: string): unknown {
     if (isProxy(current)) return GLOBAL_GETTER;
     const descriptor = getOwnPropertyDescriptor(current, name);
     if (descriptor !== undefined) {
-      if ('value' in descriptor) return descriptor.value;
+      if (isDataDescriptor(descriptor)) return descriptor.value;
       return setHas(RUNTIME_GETTERS, descriptor.get) ? apply(descriptor.get!, globalThis, []) : GLOBAL_GETTER;
     }
     current = getPrototypeOf(current);
@@ -54,7 +54,7 @@ function readGlobalKind(name: string): boolean {
   for (let depth = 0; current !== null && depth < MAX_PROTOTYPE_DEPTH; depth++) {
     if (isProxy(current)) return true;
     const descriptor = getOwnPropertyDescriptor(current, name);
-    if (descriptor !== undefined) return !('value' in descriptor) && !setHas(RUNTIME_GETTERS, descriptor.get);
+    if (descriptor !== undefined) return !isDataDescriptor(descriptor) && !setHas(RUNTIME_GETTERS, descriptor.get);
     current = getPrototypeOf(current);
   }
   return false;

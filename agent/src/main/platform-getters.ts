@@ -9,7 +9,7 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import { IncomingMessage, OutgoingMessage } from 'node:http';
 import { types } from 'node:util';
-import { arrayIncludes, setHas } from './builtins.js';
+import { arrayIncludes, isDataDescriptor, setHas } from './builtins.js';
 import { FrameworkGetters, parseFrameworkGetters } from './framework-getters.js';
 
 type Getter = (...args: unknown[]) => unknown;
@@ -77,13 +77,14 @@ function resolveFetchClasses(): void {
     if (atStart === undefined) continue;
     const now = getOwnPropertyDescriptor(globalThis, name);
     let value: unknown;
-    if ('value' in atStart) value = atStart.value;
+    if (isDataDescriptor(atStart)) value = atStart.value;
     else if (now?.get !== undefined && now.get === atStart.get) value = apply(now.get, globalThis, []);
-    else if (now !== undefined && 'value' in now && now.writable === true && now.enumerable === atStart.enumerable) value = now.value;
+    else if (now !== undefined && isDataDescriptor(now) && now.writable === true && now.enumerable === atStart.enumerable)
+      value = now.value;
     if (typeof value === 'function' && typeof value.prototype === 'object') allow(value.prototype as object, FETCH_GETTERS[name]!);
   }
 }
-if (fetchGlobals.every(({ atStart }) => atStart !== undefined && 'value' in atStart)) {
+if (fetchGlobals.every(({ atStart }) => atStart !== undefined && isDataDescriptor(atStart))) {
   fetchResolved = true;
   for (const { name, atStart } of fetchGlobals) allow((atStart!.value as { prototype: object }).prototype, FETCH_GETTERS[name]!);
 }
@@ -104,7 +105,7 @@ function lookup(object: object, key: string): PropertyDescriptor | undefined {
 function headersIsPlatformOnly(receiver: object): boolean {
   const method = lookup(receiver, '_addHeaderLine');
   const raw = lookup(receiver, 'rawHeaders');
-  return method?.value === addHeaderLine && addHeaderLine !== undefined && raw !== undefined && 'value' in raw;
+  return method?.value === addHeaderLine && addHeaderLine !== undefined && raw !== undefined && isDataDescriptor(raw);
 }
 
 /** The framework getters the agent's configuration opts into (an unreadable list allows none, and says so). */

@@ -4,7 +4,7 @@
  * worker's `init` message); nothing the control plane sends can change them.
  */
 import { REDACTED_TEXT, type RedactionSettings } from '../settings/redaction-settings.js';
-import { mapClear, mapGet, mapSet, mapSize, regexpExec, setHas, stringSlice } from './builtins.js';
+import { isDataDescriptor, mapClear, mapGet, mapSet, mapSize, regexpExec, setHas, stringSlice } from './builtins.js';
 import { containsRun, words } from './key-words.js';
 import { BUILT_IN, isCardNumber, scan, urlMasker, type Masker } from './redaction-patterns.js';
 
@@ -68,7 +68,11 @@ export class Redaction {
     if ((index & 1) === 0 || (array.length & 1) === 1) return false;
     const name = getOwnPropertyDescriptor(array, index - 1);
     return (
-      name !== undefined && 'value' in name && typeof name.value === 'string' && name.value.length <= 64 && this.isSecretKey(name.value)
+      name !== undefined &&
+      isDataDescriptor(name) &&
+      typeof name.value === 'string' &&
+      name.value.length <= 64 &&
+      this.isSecretKey(name.value)
     );
   }
 

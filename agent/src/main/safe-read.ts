@@ -5,7 +5,7 @@
  */
 import { types } from 'node:util';
 import { bigintRefusal } from '@liveprobe/protocol/expression/bounds';
-import { setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
+import { isDataDescriptor, setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
 import { MAX_BUILT_STRING, spend, textSteps } from './eval-work.js';
 import { isPlatformGetter } from './platform-getters.js';
 import { ProbeEvalError } from './probe-eval-error.js';
@@ -80,7 +80,7 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
     if (key === 'stack' && current === receiver && isNativeError(receiver)) return errorStack(receiver);
     const descriptor = getOwnPropertyDescriptor(current, key);
     if (descriptor !== undefined) {
-      if ('value' in descriptor) return descriptor.value;
+      if (isDataDescriptor(descriptor)) return descriptor.value;
       if (setContains(SAFE_GETTERS, descriptor.get) || isPlatformGetter(descriptor.get, receiver))
         return apply(descriptor.get!, receiver, []);
       throw new ProbeEvalError(`\`${what}\` is a getter; liveprobe never runs getters`);
@@ -105,13 +105,13 @@ export function errorStack(error: object): string | undefined {
   const formatter = getOwnPropertyDescriptor(ErrorConstructor, 'prepareStackTrace');
   const noFormatter =
     global !== undefined &&
-    'value' in global &&
+    isDataDescriptor(global) &&
     global.value === ErrorConstructor &&
-    (formatter === undefined || ('value' in formatter && formatter.value === undefined));
+    (formatter === undefined || (isDataDescriptor(formatter) && formatter.value === undefined));
   if (!noFormatter) return STACK_NOT_READ;
   if (!isPlainText(error, 'name') || !isPlainText(error, 'message')) return STACK_NOT_READ_HEADER;
   const descriptor = getOwnPropertyDescriptor(error, 'stack');
-  return descriptor !== undefined && 'value' in descriptor && typeof descriptor.value === 'string' ? descriptor.value : undefined;
+  return descriptor !== undefined && isDataDescriptor(descriptor) && typeof descriptor.value === 'string' ? descriptor.value : undefined;
 }
 
 /** True when `key` resolves, along the prototype chain, to a string data property or to nothing. */
@@ -120,7 +120,8 @@ function isPlainText(object: object, key: string): boolean {
   for (let depth = 0; current !== null && depth < MAX_PROTOTYPE_DEPTH; depth++) {
     if (isProxy(current)) return false;
     const descriptor = getOwnPropertyDescriptor(current, key);
-    if (descriptor !== undefined) return 'value' in descriptor && (typeof descriptor.value === 'string' || descriptor.value === undefined);
+    if (descriptor !== undefined)
+      return isDataDescriptor(descriptor) && (typeof descriptor.value === 'string' || descriptor.value === undefined);
     current = getPrototypeOf(current);
   }
   return true;
@@ -330,7 +331,7 @@ export function callMethod(
     spend(length);
     for (let i = 0; i < length; i++) {
       const descriptor = getOwnPropertyDescriptor(target, i);
-      if (descriptor !== undefined && 'value' in descriptor) {
+      if (descriptor !== undefined && isDataDescriptor(descriptor)) {
         const item: unknown = descriptor.value;
         if ((item === arg || (item !== item && arg !== arg)) && redaction?.hidesPairedItem(target, i) !== true) return true;
       }

@@ -11,7 +11,7 @@
 import { types } from 'node:util';
 import type { CapturedValue } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
-import { arrayIncludes, stringCharCodeAt, stringSlice } from './builtins.js';
+import { arrayIncludes, isDataDescriptor, stringCharCodeAt, stringSlice } from './builtins.js';
 import { errorStack, REDACTED } from './safe-read.js';
 import type { CaptureLimits } from '../settings/capture-settings.js';
 
@@ -355,7 +355,7 @@ class Serializer {
       return this.entry(shownKey, this.leaf({ t: 'unavailable', reason: 'not initialised yet' }, overhead));
     }
     if (descriptor === undefined) return this.entry(shownKey, this.leaf({ t: 'unavailable', reason: 'removed while reading' }, overhead));
-    if (!('value' in descriptor)) return this.entry(shownKey, this.leaf({ t: 'getter' }, overhead));
+    if (!isDataDescriptor(descriptor)) return this.entry(shownKey, this.leaf({ t: 'getter' }, overhead));
     return this.entry(shownKey, this.value(descriptor.value, depth + 1, overhead));
   }
 
@@ -392,7 +392,7 @@ class Serializer {
       const item =
         descriptor === undefined
           ? this.leaf({ t: 'hole' }, 1)
-          : !('value' in descriptor)
+          : !isDataDescriptor(descriptor)
             ? this.leaf({ t: 'getter' }, 1)
             : this.redaction?.hidesPairedItem(array, i) === true
               ? this.leaf({ t: 'redacted' }, 1)
@@ -587,7 +587,7 @@ function dataValue(object: object, key: string, inherited: boolean): unknown {
   for (let hops = 0; current !== null && hops < 64; hops++) {
     if (isProxy(current)) return undefined;
     const descriptor = getOwnPropertyDescriptor(current, key);
-    if (descriptor !== undefined) return 'value' in descriptor ? descriptor.value : undefined;
+    if (descriptor !== undefined) return isDataDescriptor(descriptor) ? descriptor.value : undefined;
     if (!inherited) return undefined;
     current = getPrototypeOf(current);
   }

@@ -7,6 +7,7 @@
 import type { ThrownError } from '@liveprobe/protocol';
 import { types } from 'node:util';
 import type { ThrownSummary } from '../exception-filter.js';
+import { isDataDescriptor } from './builtins.js';
 
 const { getOwnPropertyDescriptor, getPrototypeOf } = Object;
 const { isProxy } = types;
@@ -52,7 +53,7 @@ function prototypeOf(value: object): object | null {
 function own(value: unknown, key: string): unknown {
   if (!isObject(value) || isProxy(value)) return undefined;
   const descriptor = getOwnPropertyDescriptor(value, key);
-  return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined;
+  return descriptor !== undefined && isDataDescriptor(descriptor) ? descriptor.value : undefined;
 }
 
 export function isObject(value: unknown): value is object {
