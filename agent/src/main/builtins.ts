@@ -24,11 +24,11 @@ export const mapSize = bindCall(Object.getOwnPropertyDescriptor(Map.prototype, '
 ) => number;
 export const arrayIncludes = bindCall(Array.prototype.includes) as (array: readonly unknown[], value: unknown) => boolean;
 
-const hasOwnProperty = bindCall(Object.prototype.hasOwnProperty) as (target: object, key: PropertyKey) => boolean;
+const ownProperty = bindCall(Object.prototype.hasOwnProperty) as (target: object, key: PropertyKey) => boolean;
 
 /**
  * Whether a descriptor from `Object.getOwnPropertyDescriptor` is a data property's. Not
  * `'value' in descriptor`: that also finds a `value` the app defined on `Object.prototype`, and
  * reading `descriptor.value` of an accessor would then run the app's getter.
  */
-export const isDataDescriptor = (descriptor: PropertyDescriptor): boolean => hasOwnProperty(descriptor, 'value');
+export const isDataDescriptor = (descriptor: PropertyDescriptor): boolean => ownProperty(descriptor, 'value');
