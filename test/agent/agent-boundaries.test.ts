@@ -262,7 +262,7 @@ for (const mode of ['breakpoint', 'prepared'] as const) {
     const hookLine =
       readFileSync(fromRoot(hookFile), 'utf8')
         .split('\n')
-        .findIndex((l) => l.includes('this.run(probe, { values, self }')) + 1;
+        .findIndex((l) => l.includes('this.run(probe, frame, ')) + 1;
     // The app thread runs the agent from its bundle (agent/scripts/bundle-agent.mjs): the chunk compiling expressions.
     const bundle = 'agent/dist/bundle';
     const compileChunk = readdirSync(fromRoot(bundle)).find((name) =>
