@@ -335,4 +335,6 @@ export interface WorkerData {
    * cannot be). The main thread waits on it before the app's first module loads.
    */
   sessionReady?: Int32Array;
+  /** When the agent started: the app thread's broker link may have announced it long before the worker started. */
+  startedAt: string;
 }

@@ -8,10 +8,11 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { type Action, type ActionStatusEvent, type AgentOnline, type ExceptionAction, topics } from '@liveprobe/protocol';
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
 import { Blocklist } from '../locate/blocklist.js';
-import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
+import { BrokerLink } from './broker-link.js';
+import { HEARTBEAT_SECONDS } from '../settings/broker-link-settings.js';
 import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
-import type { AgentConfig, AgentSettings } from './config.js';
+import type { AgentConfig, AgentSettings } from '../settings/agent-config.js';
 import { watchConfigFile } from './config-watch.js';
 import { ExceptionWatch } from './exception-watch.js';
 import { AppMeterLink } from './app-meter-link.js';
@@ -37,7 +38,7 @@ export interface RuntimeOptions {
    */
   startupSession?: CdpTransport | undefined;
   /** What the birth message says about the process being debugged, when it is not this one. */
-  identity?: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>>;
+  identity?: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion' | 'startedAt'>>;
   log: (line: string) => void;
   /** Prepared files of an in-process agent (install path 2). */
   prepared?: PreparedSites;
