@@ -1,10 +1,10 @@
 /**
  * What starting the agent's worker at the first action (the default) costs against starting it
- * with the app (LIVEPROBE_WORKER_START=startup), side by side with the same app without the
- * agent: RSS while idle, the app's main-thread CPU while idle (the broker link it keeps then:
- * status, heartbeats every 30 s, MQTT keep-alive), and the first install: from POST /actions to
- * the `installed` status, and the longest event-loop delay it caused. Every round starts the
- * three apps afresh, in a rotating order.
+ * with the app (LIVEPROBE_WORKER_START=startup), side by side with the same apps without the
+ * agent: RSS and the main thread's CPU while an app idles (the broker link the main thread keeps
+ * then: status, heartbeats every 30 s, MQTT keep-alive), and the first install: from POST
+ * /actions to the `installed` status, and the longest event-loop delay it caused. Every round
+ * starts the apps afresh, in a rotating order.
  */
 import { otlpReceiver, type Child } from '@liveprobe/harness';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { mib, ms, sig } from './lib/format.js';
+import { fixture } from './lib/paths.js';
 import { hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
@@ -65,28 +66,34 @@ const benchmark: Benchmark = {
         ctx.progress(`worker-start: round ${round}/${rounds}, ${idleSeconds} s idle`);
         const order = APPS.map((_, k) => APPS[(k + round - 1) % APPS.length]!);
         const apps = new Map<AppKey, Child>();
+        const quiet = new Map<AppKey, Child>();
         try {
           for (const { key, label, env } of order) {
-            const agentId = `bench-worker-start-${key}-${round}`;
-            const app = await startFixtureApp({
-              name: label,
-              script,
-              ...(env === undefined
-                ? {}
-                : { agent: { broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'default' as const, env } }),
-            });
-            apps.set(key, app);
-            if (env !== undefined) await agentConnected(app);
+            for (const [kind, list, file] of [
+              ['driven', apps, script],
+              ['quiet', quiet, fixture('idle-app.mjs')],
+            ] as const) {
+              const agentId = `bench-worker-start-${kind}-${key}-${round}`;
+              const app = await startFixtureApp({
+                name: `${label} (${kind})`,
+                script: file,
+                ...(env === undefined
+                  ? {}
+                  : { agent: { broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'default' as const, env } }),
+              });
+              list.set(key, app);
+              if (env !== undefined) await agentConnected(app);
+            }
           }
-          const before = new Map([...apps].map(([key, app]) => [key, mainThreadCpuNs(app.pid)]));
+          const before = new Map([...quiet].map(([key, app]) => [key, mainThreadCpuNs(app.pid)]));
           await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
-          for (const [key, app] of apps) {
+          for (const [key, app] of quiet) {
             samples.get(key)!.push({ rss: rssOf(app.pid), idleCpuNs: mainThreadCpuNs(app.pid) - before.get(key)! });
           }
           for (const { key } of order) {
             if (key === 'bare') continue;
             const app = apps.get(key)!;
-            const agentId = `bench-worker-start-${key}-${round}`;
+            const agentId = `bench-worker-start-driven-${key}-${round}`;
             await app.ipc.request('resetDelay', {});
             const sent = performance.now();
             const id = await api.addAction({ type: 'log', file: SCRIPT_NAME, line: lines[0]!, template: 'f0 {total}', agents: [agentId] });
@@ -101,7 +108,7 @@ const benchmark: Benchmark = {
             await api.deleteAction(id);
           }
         } finally {
-          await Promise.all([...apps.values()].map((app) => app.stop()));
+          await Promise.all([...apps.values(), ...quiet.values()].map((app) => app.stop()));
         }
       }
     } finally {

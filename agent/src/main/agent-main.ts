@@ -97,7 +97,12 @@ export function startAgent(settings?: Record<string, string>): void {
     startedAt,
     handOver: () => {
       if (config.logLevel === 'debug') log("an action targets this agent: starting the agent's worker");
-      start();
+      // In an MQTT callback on the app's thread: a failure here must not reach the app.
+      try {
+        start();
+      } catch (err) {
+        log(`the agent could not start its worker and is disabled: ${errorMessage(err)}`);
+      }
     },
     idle: () => standbyIdle?.(),
     log,
