@@ -7,7 +7,7 @@
 export const PREPARE_FAILURES_LISTED = 20;
 
 /**
- * Ends the message of an `error` status whose action still waits for its script to load (it
- * installs when one matches): tools tell "waiting" from "refused" by it.
+ * Ends the message of a `pending` status: the action waits for its script to load and installs
+ * when one matches. The state says it to tools; these words say it to people.
  */
 export const WAITING_FOR_SCRIPT = '(it will install if such a script loads)';

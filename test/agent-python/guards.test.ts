@@ -77,7 +77,7 @@ test("the agent's blocklist refuses files, functions and variables, and redactio
   // A blocked file is refused when it is imported, not merely while it waits.
   const lazy = `${FIXTURES}/lazy_module.py`;
   const file = await addAction(cp, { type: 'log', file: lazy, line: lineOf(lazy, 'lazy-line'), template: 'x', tags: ['guards'] });
-  await events.waitFor(state(file.action.id, 'error'), WAIT, 'the file action waits');
+  await events.waitFor(state(file.action.id, 'pending'), WAIT, 'the file action waits');
   assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
   const blocked = await events.waitFor((e) => state(file.action.id, 'error')(e) && /is blocked/.test(text(e)), WAIT, 'the file refused');
   assert.match(

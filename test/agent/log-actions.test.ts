@@ -350,7 +350,7 @@ for (const other of [false, true]) {
       template: 'loading {loaded.name}',
       tags: ['e2e'],
     });
-    const waiting = await events.waitFor(isStatus(action.id, 'error'), WAIT, 'the action waits for its file');
+    const waiting = await events.waitFor(isStatus(action.id, 'pending'), WAIT, 'the action waits for its file');
     assert.match((waiting.data as ActionStatusEvent).message ?? '', /it will install if such a script loads/);
 
     assert.equal(await (await fetch(`${service.url}/load`)).text(), '1');

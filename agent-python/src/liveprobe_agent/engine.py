@@ -136,7 +136,7 @@ class Engine:
         except LocationError as err:
             if err.waiting:
                 self.waiting[action_id] = action
-                return None if retry else self.report(action_id, 'error', str(err), None)
+                return None if retry else self.report(action_id, 'pending', str(err), None)
             return self.fail(action_id, str(err))
         except BlockedByAgentError as err:
             self.blocked[action_id] = action

@@ -317,7 +317,7 @@ export class ProbeEngine {
       arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role && { ...site.role, at: positionKey(site) }));
     } catch (err) {
       if (err instanceof LocationError && err.waiting) {
-        this.report({ actionId: action.id, state: 'error', message: err.message });
+        this.report({ actionId: action.id, state: 'pending', message: err.message });
         return;
       }
       if (

@@ -4,7 +4,6 @@
  * for its file, or refused and why.
  */
 import type { ActionView, AgentList, AgentView } from '@liveprobe/protocol';
-import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
 
 /** How long an add waits by default for the agents' first statuses. */
@@ -22,10 +21,7 @@ export interface AgentOutcome {
 
 function outcomeOf(status: Status): Outcome {
   // An error with the location it is installed at happened at a hit: the action is installed.
-  if (status.state === 'error') {
-    if (status.location !== undefined) return 'installed';
-    return (status.message ?? '').endsWith(WAITING_FOR_SCRIPT) ? 'waiting' : 'refused';
-  }
+  if (status.state === 'error') return status.location === undefined ? 'refused' : 'installed';
   return status.state === 'pending' ? 'waiting' : 'installed';
 }
 

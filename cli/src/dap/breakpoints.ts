@@ -75,7 +75,8 @@ export class Breakpoints {
       const installed = view.statuses.some(
         (s) => s.state === 'installed' || s.state === 'resumed' || s.state === 'paused' || s.state === 'hit_limit',
       );
-      const errors = view.statuses.filter((s) => s.state === 'error');
+      // Refusals, and actions still waiting for their file, say why the breakpoint is not verified.
+      const errors = view.statuses.filter((s) => s.state === 'error' || s.state === 'pending');
       const message =
         errors.length > 0 && !installed ? errors.map((s) => `${s.agentId}: ${s.message ?? 'error'}`).join('; ') : view.summary;
       if (bp.verified === installed && bp.message === message) return;

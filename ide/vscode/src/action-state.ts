@@ -5,12 +5,10 @@ export type GutterState = 'installed' | 'prepared' | 'paused' | 'error' | 'waiti
 /** From least to most in need of attention: a line with several actions shows the last that applies. */
 export const GUTTER_STATES: GutterState[] = ['done', 'waiting', 'installed', 'prepared', 'paused', 'error'];
 
-export const WAITING_FOR_FILE = /will install if such a script loads/;
-
 /** `remembered`: agents' earlier errors on this action (see ActionsStore.errorsOf). */
 export function gutterState(action: ActionView, remembered: ReadonlyMap<string, string> = new Map()): GutterState {
   const s = action.statuses;
-  if (remembered.size > 0 || s.some((x) => x.state === 'error' && !WAITING_FOR_FILE.test(x.message ?? ''))) return 'error';
+  if (remembered.size > 0 || s.some((x) => x.state === 'error')) return 'error';
   if (s.some((x) => x.state === 'paused')) return 'paused';
   const live = s.filter((x) => x.state === 'installed' || x.state === 'resumed');
   if (live.length > 0) return live.some((x) => /prepared site/.test(x.message ?? '')) ? 'prepared' : 'installed';

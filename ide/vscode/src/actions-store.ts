@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import type { ActionList, ActionView } from '@liveprobe/protocol';
-import { WAITING_FOR_FILE } from './action-state.js';
 import type { Connection } from './connection.js';
 
 const EVERY_MS = 15_000;
@@ -62,8 +61,7 @@ export class ActionsStore implements vscode.Disposable {
     const event = JSON.parse(data) as { kind?: string; state?: string; actionId?: string; agentId?: string; message?: string };
     if (event.kind !== 'action_status' || event.actionId === undefined || event.agentId === undefined) return;
     const errors = this.#errors.get(event.actionId) ?? new Map<string, string>();
-    if (event.state === 'error' && event.message !== undefined && !WAITING_FOR_FILE.test(event.message))
-      errors.set(event.agentId, event.message);
+    if (event.state === 'error' && event.message !== undefined) errors.set(event.agentId, event.message);
     // A new install (the action moved, the agent restarted) starts clean; a resume does not fix an expression.
     else if (event.state === 'installed' || event.state === 'removed') errors.delete(event.agentId);
     this.#errors.set(event.actionId, errors);

@@ -14,6 +14,8 @@ export function diagnostics(store: ActionsStore): vscode.Disposable {
       const remembered = store.errorsOf(action.id);
       for (const status of action.statuses) {
         if (status.state === 'error') problems.push([status.agentId, status.message ?? 'error', vscode.DiagnosticSeverity.Error]);
+        else if (status.state === 'pending')
+          problems.push([status.agentId, status.message ?? 'pending', vscode.DiagnosticSeverity.Information]);
         else if (status.state === 'paused') problems.push([status.agentId, status.message ?? 'paused', vscode.DiagnosticSeverity.Warning]);
         const earlier = remembered.get(status.agentId);
         if (status.state !== 'error' && earlier !== undefined) problems.push([status.agentId, earlier, vscode.DiagnosticSeverity.Error]);

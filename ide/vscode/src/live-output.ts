@@ -37,7 +37,7 @@ export function liveOutput(connection: Connection, store: ActionsStore, channel:
       channel.appendLine(`${time} ${event.agentId} ${where} snapshot ${event.id ?? ''} captured (liveprobe: Open snapshot)`);
     else if (event.kind === 'dropped')
       channel.appendLine(`${time} ${event.agentId} ${where} ${event.count ?? 0} lines dropped: ${event.reason ?? ''}`);
-    else if (event.kind === 'action_status' && (event.state === 'error' || event.state === 'paused'))
+    else if (event.kind === 'action_status' && (event.state === 'error' || event.state === 'paused' || event.state === 'pending'))
       channel.appendLine(`${time} ${event.agentId} ${where} ${event.state}: ${event.message ?? ''}`);
   };
   let last: string | undefined;

@@ -34,7 +34,7 @@ test('an action whose script has not loaded waits, pausing scripts as they start
   const engine = engineOn(target, t);
   const action = testAction('a1');
   await engine.reconcile([action]);
-  assert.deepEqual(target.states('a1'), ['error']);
+  assert.deepEqual(target.states('a1'), ['pending']);
   assert.match(target.statuses[0]!.message!, /^no loaded script matches `src\/work\.mjs` \(it will install if such a script loads\)/);
   assert.equal(engine.size, 1, 'a waiting action is tracked');
   assert.equal(target.instrumentation, true, 'scripts pause before they run while an action waits');
@@ -42,7 +42,7 @@ test('an action whose script has not loaded waits, pausing scripts as they start
   target.load('/app/src/other.mjs', 'export const x = 1;\n');
   target.load(PATH, WORK);
   await engine.reconcile([action]);
-  assert.deepEqual(target.states('a1'), ['error', 'installed']);
+  assert.deepEqual(target.states('a1'), ['pending', 'installed']);
   assert.deepEqual(target.statuses[1], { actionId: 'a1', state: 'installed', message: 'breakpoint', location: { file: PATH, line: 2 } });
   assert.deepEqual(target.lines(), [2]);
   assert.equal(target.instrumentation, false, 'nothing waits any more');

@@ -6,18 +6,16 @@ import { api } from './api.js';
 
 const WAIT_MS = 5000;
 const POLL_MS = 250;
-/** The end of an agent's message for an action still waiting for its script (protocol's WAITING_FOR_SCRIPT). */
-const WAITING = '(it will install if such a script loads)';
 
 type Status = ActionView['statuses'][number];
 
 function answerLine(status: Status): string {
   const where = status.location === undefined ? '' : ` at ${status.location.file}:${status.location.line}`;
+  if (status.state === 'pending') return `${status.agentId}: waiting for its file: ${status.message ?? ''}`;
   if (status.state !== 'error') return `${status.agentId}: ${status.state}${where} (${status.message ?? status.state})`;
   // With a location, the error happened at a hit: the action is installed and an expression fails there.
   if (status.location !== undefined) return `${status.agentId}: installed${where}; an expression fails at hits: ${status.message ?? ''}`;
-  const text = status.message ?? 'no reason given';
-  return text.endsWith(WAITING) ? `${status.agentId}: waiting for its file: ${text}` : `${status.agentId}: refused: ${text}`;
+  return `${status.agentId}: refused: ${status.message ?? 'no reason given'}`;
 }
 
 /** One line per targeted online agent, once each answered or the wait ran out. */
