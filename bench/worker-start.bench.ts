@@ -154,8 +154,9 @@ const benchmark: Benchmark = {
     );
     return {
       blocks: [
-        `${rounds} rounds; in each, three copies of one app (${SCRIPT_NAME}, 100 small functions, idle) started one after the other in a rotating order, then left idle ${idleSeconds} s side by side; ` +
-          "then one log action added to each agent's app in turn. Main-thread CPU is the kernel's count for the app's main thread (/proc/<pid>/task/<pid>/schedstat), which the agent's worker does not add to. " +
+        `${rounds} rounds; in each, two apps per row, started one after the other in a rotating order and left idle ${idleSeconds} s side by side: an app that only ticks a timer once a second (fixtures/idle-app.mjs), whose RSS and main-thread CPU are read, ` +
+          `and ${SCRIPT_NAME} (100 small functions, with the IPC driver's 1 ms event-loop monitor), which then gets one log action, one agent after the other. ` +
+          "Main-thread CPU is the kernel's count for the app's main thread (/proc/<pid>/task/<pid>/schedstat), which the agent's worker does not add to. " +
           `Figures are medians (min – max) over the rounds; "over no agent" is taken within each round. Load average at the start: ${sig(load)}.`,
         table,
       ],
