@@ -22,7 +22,7 @@ import { addLogActions, FUNCTIONS, hundredFunctions, SCRIPT_NAME } from './lib/h
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
-/** The agent's own cap (agent/src/main/agent-main.ts), so a part's worker is sized like the agent's. */
+/** The agent's own cap (agent/src/main/worker-thread.ts), so a part's worker is sized like the agent's. */
 const YOUNG_GENERATION_MB = 4;
 /**
  * How long every app idles before RSS is read: V8 shrinks an idle isolate's heap within seconds

@@ -4,7 +4,7 @@
  * arrives, or at once when something needs it from the start. Everything heavy (zod, the OTel
  * SDK, source analysis, the inspector) lives in the worker.
  */
-import { isMainThread, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { HOOK_GLOBAL, HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
 import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
@@ -14,9 +14,9 @@ import { installPrepare } from './prepared-install.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { AgentConfigError } from '../settings/config-error.js';
-import { workerStart } from '../settings/worker-start.js';
 import { errorMessage } from '@liveprobe/protocol/util';
 import { StandbyLink } from './standby-link.js';
+import { startWorker, workerAtStartup } from './worker-thread.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;
@@ -113,38 +113,6 @@ export function startAgent(settings?: Record<string, string>): void {
 /** Called once the app thread's link is subscribed with no action for this agent (LIVEPROBE_STARTUP_WAIT_MS). */
 let standbyIdle: (() => void) | undefined;
 
-/**
- * Whether the worker must run from the start: asked for (LIVEPROBE_WORKER_START=startup), or
- * needed before any action: the inspector session opened at start-up, files prepared as they
- * load (the worker's status counts them from the birth on), every prepared site firing
- * (LIVEPROBE_PREPARE_FLAGS=all).
- */
-function workerAtStartup(env: NodeJS.ProcessEnv, preparing: boolean): boolean {
-  return workerStart(env) === 'startup' || inspectorSessionMode(env) === 'startup' || preparing || env.LIVEPROBE_PREPARE_FLAGS === 'all';
-}
-
-/** worker/worker.ts (or, with LIVEPROBE_INSPECTOR_SESSION=startup, worker/startup-entry.ts), bundled. */
-function startWorker(data: WorkerData, env: NodeJS.ProcessEnv, transferList: MessagePort[]): void {
-  // Bundled into one file by agent/scripts/bundle-agent.mjs: a fraction of the memory.
-  const entry = data.sessionReady === undefined ? '../worker-bundle/agent-worker.js' : '../worker-bundle/agent-worker-startup.js';
-  const worker = new Worker(new URL(entry, import.meta.url), {
-    workerData: data,
-    transferList,
-    // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
-    execArgv: [],
-    env,
-    name: 'liveprobe-agent',
-    // V8 sizes a new isolate's young generation for an app; the agent's allocations are small
-    // and short-lived, and the default semi-spaces alone cost every process ~8 MiB of RSS.
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-  });
-  worker.on('error', (err) => {
-    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  });
-  // The agent must never keep the app alive.
-  worker.unref();
-}
-
 /** The longest the app's start waits for the agent's inspector session (LIVEPROBE_INSPECTOR_SESSION=startup). */
 const SESSION_WAIT_MS = 3000;
 
@@ -161,9 +129,6 @@ function waitForSession(ready: Int32Array): void {
     process.stderr.write('[liveprobe] inspector session open; the app starts\n');
   }
 }
-
-/** Measured in docs/BENCHMARKS.md (agent memory): the RSS it saves against the throughput it keeps. */
-const WORKER_YOUNG_GENERATION_MB = 4;
 
 function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
   return new Promise((resolve) => {

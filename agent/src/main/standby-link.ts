@@ -83,9 +83,11 @@ export class StandbyLink {
     const names = topics(connection.topicPrefix);
     const shownUrl = brokerUrlForLog(connection.brokerUrl);
     let everConnected = false;
+    let connected = false;
     let reportedError = false;
     client.on('connect', () => {
       reportedError = false;
+      connected = true;
       log(
         `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
       );
@@ -117,15 +119,16 @@ export class StandbyLink {
       log(`broker ${shownUrl}: ${err.message}; retrying every second`);
     });
     client.on('close', () => {
-      if (this.handedOver || this.reconnect !== undefined) return;
+      if (this.handedOver) return;
+      // mqtt says 'offline' only when it reconnects by itself; here the link does.
+      if (connected) log(`lost the broker ${shownUrl}; reconnecting`);
+      connected = false;
+      if (this.reconnect !== undefined) return;
       this.reconnect = setTimeout(() => {
         this.reconnect = undefined;
         if (!this.handedOver) this.connect();
       }, RECONNECT_MS);
       this.reconnect.unref();
-    });
-    client.on('offline', () => {
-      if (everConnected) log(`lost the broker ${shownUrl}; reconnecting`);
     });
     this.heartbeat = setInterval(() => {
       if (!client.connected) return;
