@@ -4,9 +4,10 @@
  * debugger, which reports every loaded script at once) and opened at start-up and kept open
  * (LIVEPROBE_INSPECTOR_SESSION=startup); then what keeping it open costs, beside the same app
  * without the agent: loading the modules, an `await`, a thrown and caught error, RSS. Every
- * round starts the three apps afresh, in a rotating order.
+ * round starts the apps afresh, in a rotating order; a fourth app has the action's file prepared
+ * (install path 2), where installing opens no session.
  */
-import { lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
+import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { duration, mib, ms, ratio } from './lib/format.js';
 import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { atMost } from './lib/targets.js';
 
 const FILE = 'bench/fixtures/many-modules.mjs';
 const MODULES = 5000;
@@ -29,7 +31,11 @@ const APPS = [
   { key: 'bare', label: 'no agent' },
   { key: 'on-demand', label: 'session on demand (default)' },
   { key: 'startup', label: 'session open from start-up' },
+  // Install path 2: the action's file is prepared, so installing it opens no session at all.
+  { key: 'prepared', label: 'on demand, the action on a prepared file' },
 ] as const;
+/** The apps whose cost of keeping a session is compared (a prepared file's app is the on-demand one). */
+const SESSION_APPS = APPS.filter((a) => a.key !== 'prepared');
 type AppKey = (typeof APPS)[number]['key'];
 
 const STEPS = [
@@ -81,7 +87,10 @@ const benchmark: Benchmark = {
                 agentId,
                 otlpEndpoint: sink.url,
                 quotas: 'default',
-                env: { LIVEPROBE_INSPECTOR_SESSION: key },
+                env:
+                  key === 'prepared'
+                    ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' }
+                    : { LIVEPROBE_INSPECTOR_SESSION: key },
               },
             }),
       });
@@ -103,7 +112,10 @@ const benchmark: Benchmark = {
             await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
           } else if (step.key !== 'idle') {
             id = await api.addAction({ type: 'log', file: FILE, line, template: 'never hit', agents: [agentId] });
-            await api.waitForStatus(id, agentId, 'installed');
+            const { message } = await api.waitForStatus(id, agentId, 'installed');
+            const prepared = /prepared site/.test(message ?? '');
+            if (prepared !== (key === 'prepared'))
+              throw new Error(`${agentId} installed ${id} as "${message}", not on the path this row measures`);
           }
           await settle();
           add(`${step.key} ${key}`, await longestDelay(app));
@@ -174,16 +186,14 @@ const benchmark: Benchmark = {
           ms(min(samples.get('idle bare')!)),
           ms(median(samples.get('idle bare')!)),
           ms(max(samples.get('idle bare')!)),
-          '',
-          '',
-          '',
+          ...agents.slice(1).flatMap(() => ['', '', '']),
         ],
       ],
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ['left', ...agents.flatMap(() => ['right', 'right', 'right'] as const)],
     );
     const costRow = (label: string, key: string, format: (value: number) => string) => [
       label,
-      ...APPS.flatMap((a) => {
+      ...SESSION_APPS.flatMap((a) => {
         const value = format(median(samples.get(`${key} ${a.key}`)!));
         return a.key === 'bare' ? [value] : [value, ratio(median(ratios.get(`${key} ${a.key}`)!))];
       }),
@@ -208,14 +218,28 @@ const benchmark: Benchmark = {
     );
     return {
       blocks: [
-        `${rounds} rounds; in each, the three apps start afresh one after the other (the order rotating) and load ${MODULES.toLocaleString('en-US')} small CommonJS modules. ` +
+        `${rounds} rounds; in each, the four apps start afresh one after the other (the order rotating) and load ${MODULES.toLocaleString('en-US')} small CommonJS modules. ` +
           `A log action on a line never hit installs, is removed and installs again on each app with the agent; the delay is the app's own \`monitorEventLoopDelay\` (1 ms resolution), reset before each step and read ${SETTLE_MS} ms after its status. ` +
-          'On demand, the first action opens the session (V8 reports every loaded script with the main thread held) and removing the last one closes it. ' +
+          'On demand, the first action opens the session (V8 reports every loaded script with the main thread held) and removing the last one closes it; on a prepared file (LIVEPROBE_PREPARE) the action is a prepared site and no session opens. ' +
           'Other work on the machine only adds to a delay, so the least over rounds is the closest to what the step itself costs.',
         stalls,
         `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw are ${TASK_COUNT.toLocaleString('en-US')} of each in a loop, after a warm-up.`,
         costs,
       ],
+      targets: agents.map((a) => {
+        // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
+        const idle = samples.get(`idle ${a.key}`)!;
+        const caused = idle.map(
+          (floor, r) => Math.max(...STEPS.filter((s) => s.key !== 'idle').map((s) => samples.get(`${s.key} ${a.key}`)![r]!)) - floor,
+        );
+        return atMost(
+          `installing or removing an action stalls the app ≤ 5 ms, ${MODULES.toLocaleString('en-US')} scripts loaded: ${a.label}`,
+          caused,
+          5,
+          (value) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`,
+          `the same app idle: ${ms(median(idle))} longest delay (median); measured is the excess over it per round`,
+        );
+      }),
     };
   },
 };

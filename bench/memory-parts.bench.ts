@@ -21,6 +21,7 @@ import { sig } from './lib/format.js';
 import { addLogActions, FUNCTIONS, hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { atMost } from './lib/targets.js';
 
 /** The agent's own cap (agent/src/main/worker-thread.ts), so a part's worker is sized like the agent's. */
 const YOUNG_GENERATION_MB = 4;
@@ -242,6 +243,18 @@ const benchmark: Benchmark = {
           (baseline === undefined ? '' : ` Baseline build: \`${baseline}\`.`),
         table,
       ],
+      targets: [
+        { agentId: 'bench-parts-idle', words: 'idle agent RSS ≤ +15 MiB over a bare app', limit: 15 },
+        { agentId: 'bench-parts-actions', words: `${FUNCTIONS} installed actions ≤ +25 MiB over a bare app`, limit: 25 },
+      ].map(({ agentId, words, limit }) =>
+        atMost(
+          words,
+          over[all.findIndex((v) => v.agent?.agentId === agentId)]!.rss,
+          limit * 1024 * 1024,
+          (bytes) => `${signed(bytes)} MiB`,
+          `the bare app: ${mib(median(bareRss))} MiB RSS`,
+        ),
+      ),
     };
   },
 };

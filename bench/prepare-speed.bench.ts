@@ -1,10 +1,13 @@
 /**
  * How fast files are prepared cold, per MB, by phase: the acorn parse, the parse plus scope
- * analysis (eslint-scope), the whole transform; and, when `oxc-parser` is installed
+ * analysis (eslint-scope), the whole transform, and the whole transform again in the same process
+ * (JIT warm: what is left once V8 has compiled the parser and the transform); and, when `oxc-parser` is installed
  * (`npm install --no-save oxc-parser`), its parse with the AST built in JavaScript, the whole
  * transform on its AST, and how many files come out identical with either parser. Each figure is
  * one pass in a fresh process, as at an app's cold start, JIT warm-up included; the median of
  * the rounds. CPU time, so the figure holds on a busy machine; wall time of the transform beside.
+ * With `LIVEPROBE_BENCH_BASELINE_AGENT` set to another build's `agent/dist` (an older commit, built),
+ * it also runs that build's whole transform in each round and reports this build's over it.
  * Target (issue 21): cold ≤ 200 ms per MB.
  */
 import { fromRoot } from '@liveprobe/harness';
@@ -14,9 +17,10 @@ import { join } from 'node:path';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { atMost, type TargetRow } from './lib/targets.js';
 
 const TARGET_MS_PER_MB = 200;
-const PHASES = ['acorn', 'scope', 'transform', 'oxc', 'transform-oxc'] as const;
+const PHASES = ['acorn', 'scope', 'transform', 'transform-warm', 'oxc', 'transform-oxc'] as const;
 
 const CORPORA = [
   { label: 'typescript 5 (lib/typescript.js, one file)', paths: ['node_modules/typescript/lib/typescript.js'] },
@@ -69,52 +73,79 @@ const benchmark: Benchmark = {
   title: 'Cold prepare speed per MB, by phase (acorn, eslint-scope, the transform; oxc-parser when installed)',
   async run(ctx): Promise<Report> {
     const rounds = ctx.options.rounds ?? 3;
+    const baseline = process.env.LIVEPROBE_BENCH_BASELINE_AGENT;
+    const phases: string[] = baseline === undefined ? [...PHASES] : ['transform-baseline', ...PHASES];
     const rows: string[][] = [];
+    const targets: TargetRow[] = [];
     for (const corpus of CORPORA) {
       const files = corpus.paths.flatMap((p) => jsFiles(fromRoot(p)));
-      const cells: string[] = [];
-      let bytes = 0;
-      let wall = '';
-      for (const phase of PHASES) {
-        const samples: Sample[] = [];
-        for (let round = 0; round < rounds; round++) {
-          ctx.progress(`prepare-speed: ${phase}, round ${round + 1}/${rounds}, ${files.length} files`);
+      const samples = new Map<string, Sample[]>(phases.map((phase) => [phase, []]));
+      const ratios: number[] = [];
+      // Round by round, every phase once: a change in the machine's load touches all of them alike.
+      for (let round = 0; round < rounds; round++) {
+        for (const phase of phases) {
+          ctx.progress(`prepare-speed: round ${round + 1}/${rounds}, ${phase}, ${files.length} files`);
           const sample = once(phase, files);
-          if (sample !== undefined) samples.push(sample);
+          if (sample !== undefined) samples.get(phase)!.push(sample);
         }
-        if (samples.length === 0) {
-          cells.push(phase.includes('oxc') ? 'not installed' : 'failed');
-          continue;
-        }
-        bytes = samples[0]!.bytes;
-        const mb = bytes / 1048576;
-        cells.push(`${Math.round(median(samples.map((s) => s.cpuMs / mb)))} ms`);
-        if (phase === 'transform') wall = `${Math.round(median(samples.map((s) => s.wallMs / mb)))} ms`;
+        const before = samples.get('transform-baseline')?.[round];
+        const after = samples.get('transform')![round];
+        if (before !== undefined && after !== undefined) ratios.push(after.cpuMs / before.cpuMs);
       }
+      const bytes = samples.get('transform')![0]?.bytes ?? 0;
+      const mb = bytes / 1048576;
+      const perMb = (phase: string): string => {
+        const taken = samples.get(phase)!;
+        if (taken.length === 0) return phase.includes('oxc') ? 'not installed' : 'failed';
+        return `${Math.round(median(taken.map((s) => s.cpuMs / mb)))} ms`;
+      };
+      for (const phase of ['transform', 'transform-oxc'] as const) {
+        const taken = samples.get(phase)!;
+        if (taken.length === 0) continue;
+        targets.push(
+          atMost(
+            `cold prepare ≤ ${TARGET_MS_PER_MB} ms per MB: ${corpus.label}${phase === 'transform' ? '' : ', on oxc-parser'}`,
+            taken.map((s) => s.cpuMs / mb),
+            TARGET_MS_PER_MB,
+            (value) => `${Math.round(value)} ms/MB`,
+            `its parse alone (${phase === 'transform' ? 'acorn' : 'oxc-parser'}): ${perMb(phase === 'transform' ? 'acorn' : 'oxc')}/MB`,
+          ),
+        );
+      }
+      const wallSamples = samples.get('transform')!;
+      const wall = wallSamples.length === 0 ? '' : `${Math.round(median(wallSamples.map((s) => s.wallMs / mb)))} ms`;
       const same = once<{ same: number; files: number }>('same-output', files);
       const identical = same === undefined ? 'oxc not installed' : `${same.same} of ${same.files}`;
-      rows.push([corpus.label, `${files.length}`, `${(bytes / 1048576).toFixed(2)} MB`, ...cells, wall, identical]);
+      const before =
+        baseline === undefined ? [] : [perMb('transform-baseline'), ratios.length === 0 ? '' : `×${median(ratios).toFixed(2)}`];
+      rows.push([corpus.label, `${files.length}`, `${mb.toFixed(2)} MB`, ...before, ...PHASES.map(perMb), wall, identical]);
     }
     return {
       blocks: [
-        `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up); the whole transform's wall time beside it. Target: ≤ ${TARGET_MS_PER_MB} ms per MB.`,
+        `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up); the whole transform's wall time beside it. Target: ≤ ${TARGET_MS_PER_MB} ms per MB.` +
+          (baseline === undefined
+            ? ''
+            : ` Baseline build: ${baseline}; the ratio is this build's whole transform over the baseline's, taken within each round.`),
         renderTable(
           [
             'corpus',
             'files',
             'size',
+            ...(baseline === undefined ? [] : ['whole transform, baseline build', 'this build / baseline']),
             'acorn parse',
             'acorn + eslint-scope',
             'whole transform',
+            'whole transform, 2nd pass (JIT warm)',
             'oxc-parser parse + AST in JS',
             'whole transform on oxc-parser',
             'transform, wall',
             'same output, acorn and oxc',
           ],
           rows,
-          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+          ['left', ...Array<'right'>(baseline === undefined ? 10 : 12).fill('right')],
         ),
       ],
+      targets,
     };
   },
 };

@@ -15,6 +15,7 @@ import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { mib, ms, sig } from './lib/format.js';
 import { max, median, percentile } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { type TargetRow, spread, verdictAtMost } from './lib/targets.js';
 
 /** Simulator processes: the machine's other work (control plane, bench) needs the rest. */
 const PROCESSES = 2;
@@ -29,6 +30,8 @@ interface SizeResult {
   connectSeconds: number;
   /** Per agent and action, ms after the POST was sent. */
   delivered: number[];
+  /** Per action, the p99 of its deliveries. */
+  deliveredP99: number[];
   seen: number[];
   /** Per action, ms until `GET /actions/:id` said "installed on N/N agents". */
   rest: number[];
@@ -118,9 +121,46 @@ const benchmark: Benchmark = {
         ...(dropped.length > 0 ? [dropped.join('\n')] : []),
         ...(failures.length > 0 ? [`**Not measured**: ${failures.join('; ')}`] : []),
       ],
+      targets: fleetTargets(results, Math.max(...ctx.options.fleetSizes)),
     };
   },
 };
+
+/** The issue's fleet targets: at 5,000 agents, the embedded broker beside Mosquitto in the same run. */
+function fleetTargets(results: SizeResult[], largest: number): TargetRow[] {
+  const FLEET = 5000;
+  const of = (broker: Broker) => results.find((r) => r.broker === broker && r.agents === FLEET);
+  const aedes = of('aedes (embedded)');
+  const mosquitto = of('Mosquitto');
+  const notRun =
+    largest < FLEET
+      ? `not measured: the largest fleet was ${sig(largest)} (--fleet)`
+      : `not measured: the ${sig(FLEET)}-agent fleet failed (above)`;
+  const connect: TargetRow = {
+    target: `${sig(FLEET)} agents connect in ≤ 10 s on the embedded broker`,
+    measured: aedes === undefined ? notRun : `${sig(aedes.connectSeconds)} s`,
+    floor: mosquitto === undefined ? 'Mosquitto: not measured' : `Mosquitto: ${sig(mosquitto.connectSeconds)} s`,
+    met: aedes === undefined ? 'unresolved' : verdictAtMost([aedes.connectSeconds], 10),
+  };
+  // Action i on aedes against action i on Mosquitto: one ratio per pair.
+  const ratios =
+    aedes === undefined || mosquitto === undefined
+      ? []
+      : aedes.deliveredP99.slice(0, mosquitto.deliveredP99.length).map((p99, i) => p99 / mosquitto.deliveredP99[i]!);
+  const p99: TargetRow = {
+    target: `propagation p99 at ${sig(FLEET)} agents ≤ 1.5× Mosquitto delivering to as many subscribers`,
+    measured:
+      aedes === undefined
+        ? notRun
+        : `p99 ${ms(percentile(aedes.delivered, 99))}; per action over Mosquitto's: ${spread(ratios, (r) => `×${sig(r)}`, 'actions')}`,
+    floor:
+      mosquitto === undefined
+        ? 'Mosquitto: not measured (not installed, or failed)'
+        : `the control plane on Mosquitto: p99 ${ms(percentile(mosquitto.delivered, 99))}`,
+    met: verdictAtMost(ratios, 1.5),
+  };
+  return [connect, p99];
+}
 
 async function measureSize(
   progress: (line: string) => void,
@@ -157,6 +197,7 @@ async function measureSize(
     actions: 0,
     connectSeconds,
     delivered: [],
+    deliveredP99: [],
     seen: [],
     rest: [],
     controlPlaneRss: undefined,
@@ -183,7 +224,9 @@ async function measureSize(
       );
       await fleet.waitFor(id, 'installed', size, INSTALL_TIMEOUT_MS);
       result.rest.push(rest - posted);
-      result.delivered.push(...(installedAt.get(id) ?? []).map((at) => at - posted));
+      const delivered = (installedAt.get(id) ?? []).map((at) => at - posted);
+      result.delivered.push(...delivered);
+      result.deliveredP99.push(percentile(delivered, 99));
       const seen = events
         .events()
         .filter((e) => e.event === 'action_status' && e.data.actionId === id && e.data.state === 'installed')

@@ -15,6 +15,7 @@ import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
 import { duration, ratio } from './lib/format.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { ratioAtMost } from './lib/targets.js';
 
 const FILE = 'bench/fixtures/logged-service.mjs';
 const AGENT_ID = 'bench-request-logging';
@@ -131,6 +132,16 @@ const benchmark: Benchmark = {
           ['left', 'right', 'right'],
         ),
         `Log action over the floor: ${ratio(median(added.get('ratio')!))} (median of per-round ratios; range ${ratio(min(added.get('ratio')!))} – ${ratio(max(added.get('ratio')!))}); the target is ≤ ×1.2.`,
+      ],
+      targets: [
+        ratioAtMost(
+          'a log line on every request ≤ 1.2× the same line by hand through the OpenTelemetry SDK',
+          added.get('action')!,
+          added.get('hand')!,
+          1.2,
+          duration,
+          'the line by hand, CPU per request added',
+        ),
       ],
     };
   },

@@ -16,6 +16,7 @@ import { sig } from './lib/format.js';
 import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
+import { type TargetRow, verdictAtMost, verdictWithin } from './lib/targets.js';
 
 const HOT = 'bench/fixtures/hot-path.mjs';
 /** What the exporter and the control plane need to report the last records and counts. */
@@ -67,6 +68,32 @@ async function runCase(c: Case, api: ControlPlaneApi, events: SseStream, receive
   return { driven, exported, sampled, pauses, perSecond: seconds_, elapsedS: (stopped - started) / 1000 };
 }
 
+/**
+ * Issue 21 on a prepared site over its rate: a steady stream at the configured rate (judged on
+ * the run's records per second, between 80% of the rate and the rate plus its one-second burst),
+ * and every hit not exported counted.
+ */
+function sampleTargets(c: Case, rate: number, r: Awaited<ReturnType<typeof runCase>>): TargetRow[] {
+  const overRun = r.exported / r.elapsedS;
+  const bound = rate + rate / r.elapsedS;
+  const uncounted = r.driven - r.exported - r.sampled;
+  const floor = `${c.label}: ${r.driven.toLocaleString('en-US')} calls driven`;
+  return [
+    {
+      target: `steady sampling: output at the configured rate (${rate}/s), hits beyond it counted, not captured`,
+      measured: `${sig(overRun)} records/s over the run (each second, min / median / max: ${min(r.perSecond)} / ${median(r.perSecond)} / ${max(r.perSecond)})`,
+      floor,
+      met: verdictWithin([overRun], rate * 0.8, bound),
+    },
+    {
+      target: `steady sampling: every hit beyond the rate (${rate}/s) is counted, none lost`,
+      measured: `${uncounted.toLocaleString('en-US')} uncounted (${r.exported.toLocaleString('en-US')} exported, ${r.sampled.toLocaleString('en-US')} counted as sampled)`,
+      floor,
+      met: verdictAtMost([Math.abs(uncounted)], 0),
+    },
+  ];
+}
+
 const benchmark: Benchmark = {
   name: 'sampling',
   title: 'Steady sampling: a log on a hot line, prepared site vs breakpoint, default quotas',
@@ -91,6 +118,7 @@ const benchmark: Benchmark = {
     const breakpoint = await startFixtureApp({ name: 'breakpoint', script, agent: agent('bench-sampling-breakpoint') });
     const events = await api.events();
     const rows: string[][] = [];
+    const targets: TargetRow[] = [];
     try {
       await Promise.all([agentConnected(prepared), agentConnected(breakpoint)]);
       const cases: Case[] = [
@@ -131,6 +159,7 @@ const benchmark: Benchmark = {
           String(r.driven - r.exported - r.sampled),
           String(r.pauses),
         ]);
+        if (c.app === prepared) targets.push(...sampleTargets(c, rate, r));
         events.clear();
       }
     } finally {
@@ -157,6 +186,7 @@ const benchmark: Benchmark = {
         ),
         `Each case drives the probed function at a steady rate for ${seconds} s on the app's main thread (bench/fixtures/ipc-driver.mjs \`drive\`); records are counted at an OTLP/JSON sink by their hit time. The per-second columns cover the run's whole seconds.`,
       ],
+      targets,
     };
   },
 };

@@ -1,21 +1,31 @@
 // The agent's main-thread hit path in a loop, for instruction counts that do not depend on the
 // machine's load: the built ProbeHook of a checkout, armed through its message port as the
-// worker arms it, then hit N times as a prepared site hits it (no inspector, no worker).
+// worker arms it, then hit N times (no inspector, no worker). `log`, `log-false`, `counter` and
+// `snapshot` call the hook as a site's `$lpH` does; `site-log` and `site-counter` go through a
+// prepared file's `$lpH` itself, from a function shaped as the transform writes a site (the
+// bindings array built at each hit), with the line `order {order.id} total {total}` of
+// bench/fixtures/hot-path.mjs (`site-log-string`: `order.id` a string).
 //
-//   node scripts/hit-path-loop.mjs <checkout> <log|log-false|counter|snapshot> <hits>
-//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable scripts/hit-path-loop.mjs . log 20000
+//   node scripts/hit-path-loop.mjs <checkout> <variant> <hits>
+//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable scripts/hit-path-loop.mjs . site-log 20000
 //
-// Run it with 0 hits too: (instructions at N − instructions at 0) / N is the cost of one hit.
+// Run it with 0 hits too: (instructions at N − instructions at 0) / N is the cost of one hit
+// (or between two large N, which leaves out V8's compiling). With HIT_PATH_LOOP_CPU=1 it prints
+// the main thread's CPU time per hit (Linux), for a run outside valgrind.
 // Quotas are off, so every hit does the whole work. Defaults (capture limits, redaction) are the
-// checkout's own, read from where that checkout keeps them.
+// checkout's own, read from where that checkout keeps them. Every 1,000 hits the loop takes the
+// batches off the port and frees their shared memory, as the worker does (a few instructions
+// per hit that the worker pays in the agent).
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 
 const [checkout, variant, hitsText] = process.argv.slice(2);
 const hits = Number(hitsText);
-if (checkout === undefined || !['log', 'log-false', 'counter', 'snapshot'].includes(variant) || !Number.isInteger(hits)) {
-  console.error('usage: node scripts/hit-path-loop.mjs <checkout> <log|log-false|counter|snapshot> <hits>');
+const VARIANTS = ['log', 'log-false', 'counter', 'snapshot', 'site-log', 'site-log-string', 'site-counter'];
+if (checkout === undefined || !VARIANTS.includes(variant) || !Number.isInteger(hits)) {
+  console.error(`usage: node scripts/hit-path-loop.mjs <checkout> <${VARIANTS.join('|')}> <hits>`);
   process.exit(2);
 }
 const root = resolve(checkout);
@@ -38,8 +48,11 @@ const { DEFAULT_QUOTAS } = await load('agent/dist/settings/quota-settings.js', '
 const redaction = await load('agent/dist/settings/redaction-settings.js', 'agent/dist/redaction-settings.js');
 const { checkExpression, checkTemplate } = await load('protocol/dist/expression/index.js');
 
+const { PreparedRegistry } = await load('agent/dist/main/prepared-registry.js');
+
 const { port1, port2 } = new MessageChannel();
-const hook = new ProbeHook(port1, new AppOtel());
+// As the agent starts it: its worker reads shared memory (an older checkout ignores the argument).
+const hook = new ProbeHook(port1, new AppOtel(), undefined, true);
 const roots = ['order', 'total'];
 port2.postMessage({
   t: 'init',
@@ -60,21 +73,61 @@ port2.postMessage({
   expiresAt: Number.MAX_SAFE_INTEGER,
   file: '/app/hot-path.mjs',
   line: 7,
-  ...(variant === 'counter'
+  ...(variant === 'counter' || variant === 'site-counter'
     ? { metric: { role: 'count', attributes: [] } }
     : variant === 'snapshot'
       ? { snapshot: { plan: { arguments: ['order'], locals: ['total'], scopes: [] }, watches: [] } }
       : { log: { level: 'info', template: checkTemplate('order {order.id} total {total}').parts } }),
 });
 
-const order = { id: 'o-1042', lines: [{ sku: 'tea', qty: 2 }], status: 'paid' };
+const received = [];
+/** What the worker does with a batch that is all this loop looks at: frees its shared memory. */
+const takeBatches = () => {
+  for (let m = receiveMessageOnPort(port2); m !== undefined; m = receiveMessageOnPort(port2)) {
+    for (const item of m.message) if (item.release !== undefined) Atomics.store(item.release, 0, 0);
+    if (received.length < 4) received.push(m.message);
+  }
+};
+
+const site = variant.startsWith('site-');
+const order = site
+  ? { id: variant === 'site-log-string' ? 'o-1042' : 7, amount: 3 }
+  : { id: 'o-1042', lines: [{ sku: 'tea', qty: 2 }], status: 'paid' };
+let hit;
+const prepared = new MessageChannel();
+if (site) {
+  const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));
+  const file = registry.file('/app/hot-path.mjs', [7, 2, -1], 0, {});
+  prepared.port2.postMessage({ t: 'flags', file: 0, key: 1, roots, sites: [0], on: true });
+  file.S[0] = 1;
+  const { S: $lpS, H: $lpH } = file;
+  // bench/fixtures/hot-path.mjs's `plain`, its line prepared.
+  hit = function plain(i, order) {
+    const total = order.amount * i;
+    if ($lpS[0] !== 0) new $lpH([0, this, 'i', i, 'order', order, 'total', total]);
+    return total;
+  };
+} else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
+
+/** This thread's CPU time so far, in ns. */
+const threadCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+
 // The first hit drains the port (init, then arm), as a hit racing its arm message does.
-hook.hit(1, [order, 0], undefined, true);
-for (let i = 0; i < hits; i++) hook.hit(1, [order, i], undefined, true);
+hit(0, order);
+const timed = process.env.HIT_PATH_LOOP_CPU !== undefined;
+const cpuBefore = timed ? threadCpuNs() : 0;
+for (let done = 0; done < hits; ) {
+  const end = Math.min(done + 1000, hits);
+  for (let i = done; i < end; i++) hit(i, order);
+  done = end;
+  takeBatches();
+}
+if (timed) console.log(`${variant}: ${((threadCpuNs() - cpuBefore) / hits).toFixed(1)} ns of this thread's CPU per hit`);
 // What the worker would receive, so a run that did nothing (a probe never armed, paused) shows.
 await new Promise((resolve) => setTimeout(resolve, 50));
-const received = [];
-for (let m = receiveMessageOnPort(port2); m !== undefined; m = receiveMessageOnPort(port2)) received.push(m.message);
+takeBatches();
 if (process.env.HIT_PATH_LOOP_DEBUG !== undefined) console.error(JSON.stringify(received).slice(0, 600));
 port1.close();
 port2.close();
+prepared.port1.close();
+prepared.port2.close();

@@ -195,8 +195,13 @@ export interface HitOutput {
  */
 export interface PackedLogs {
   t: 'logs';
-  /** A Float64Array from the main thread; an array on the attach path, where batches cross as JSON. */
+  /**
+   * A Float64Array from the main thread (a view of memory shared with the worker when `release`
+   * is set); an array on the attach path, where batches cross as JSON.
+   */
   numbers: Float64Array | (number | null)[];
+  /** Set when `numbers` is shared: the worker stores 0 in it once it has read them, and the main thread writes there again. */
+  release?: Int32Array;
   texts: string[];
   /** Templates first used in this batch: id, then the text around its placeholders. */
   formats: [number, string[]][];

@@ -1,4 +1,6 @@
 /** What one bench/<name>.bench.ts exports as default, and what it reports. */
+import type { TargetRow } from './targets.js';
+
 export interface BenchOptions {
   /** Seconds of the memory soak (`--soak`). */
   soakSeconds: number;
@@ -19,6 +21,8 @@ export interface BenchContext {
 export interface Report {
   /** Markdown tables and notes, in order. */
   blocks: string[];
+  /** Issue 21's targets this benchmark measures, gathered by the runner into one "Targets" table. */
+  targets?: TargetRow[];
 }
 
 export interface Benchmark {

@@ -6,15 +6,21 @@
  * `same-output` instead prints how many files the transform prepares identically with acorn and
  * with oxc-parser: `{ same, different, files }`.
  *
- * usage: node prepare-phase.js <acorn|scope|transform|oxc|transform-oxc|same-output> <file>…
+ * `transform-warm` runs the whole transform over the corpus once untimed, then measures a second
+ * pass in the same process: the difference from `transform` is the JIT warm-up a cold start pays.
+ *
+ * `transform-baseline` runs the whole transform of another build (LIVEPROBE_BENCH_BASELINE_AGENT).
+ *
+ * usage: node prepare-phase.js <acorn|scope|transform|transform-baseline|transform-warm|oxc|transform-oxc|same-output> <file>…
  */
 import { fromRoot } from '@liveprobe/harness';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parse, type Options } from 'acorn';
+import { join } from 'node:path';
 import { analyze } from 'eslint-scope';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
+import type * as AcornParse from '../../agent/dist/prepare/acorn-parse.js';
 
 type OxcParse = (
   file: string,
@@ -32,19 +38,25 @@ async function oxcParser(): Promise<Transform.SourceParser> {
   };
 }
 
-const transform = async (): Promise<typeof Transform> =>
-  (await import(pathToFileURL(fromRoot('agent/dist/prepare/transform.js')).href)) as typeof Transform;
+const transform = async (dist = fromRoot('agent/dist')): Promise<typeof Transform> =>
+  (await import(pathToFileURL(join(dist, 'prepare/transform.js')).href)) as typeof Transform;
 
 const [phase, ...files] = process.argv.slice(2);
 const sources = files.map((f) => readFileSync(f, 'utf8'));
 const kindOf = (file: string): 'module' | 'commonjs' => (file.endsWith('.mjs') ? 'module' : 'commonjs');
-const acornOptions = (file: string): Options => ({
-  ecmaVersion: 'latest',
-  sourceType: kindOf(file) === 'module' ? 'module' : 'script',
-  ranges: true,
-  allowHashBang: true,
-  allowReturnOutsideFunction: kindOf(file) === 'commonjs',
-});
+// The transform's own acorn parse (nodes' `range` computed on demand).
+const { parseWithRanges } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/acorn-parse.js')).href)) as typeof AcornParse;
+const acornParse = (source: string, file: string): unknown =>
+  parseWithRanges(
+    source,
+    {
+      ecmaVersion: 'latest',
+      sourceType: kindOf(file) === 'module' ? 'module' : 'script',
+      allowHashBang: true,
+      allowReturnOutsideFunction: kindOf(file) === 'commonjs',
+    },
+    [],
+  );
 
 /** How many files the transform prepares identically with acorn and with oxc-parser. */
 async function sameOutput(): Promise<void> {
@@ -70,14 +82,39 @@ if (phase === 'same-output') {
 let run: (source: string, file: string) => unknown;
 switch (phase) {
   case 'acorn':
-    run = (source, file) => parse(source, acornOptions(file));
+    run = acornParse;
     break;
   case 'scope':
-    run = (source, file) => analyze(parse(source, acornOptions(file)) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
+    run = (source, file) => analyze(acornParse(source, file) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
     break;
   case 'transform': {
     const { prepareSource } = await transform();
     run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
+    break;
+  }
+  case 'transform-baseline': {
+    // Another build of the agent (LIVEPROBE_BENCH_BASELINE_AGENT: its agent/dist), for before and after.
+    const dist = process.env.LIVEPROBE_BENCH_BASELINE_AGENT;
+    if (dist === undefined) throw new Error("transform-baseline needs LIVEPROBE_BENCH_BASELINE_AGENT (another build's agent/dist)");
+    const { prepareSource } = await transform(dist);
+    run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
+    break;
+  }
+  case 'transform-warm': {
+    const { prepareSource } = await transform();
+    run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });
+    sources.forEach((source, i) => {
+      try {
+        run(source, files[i]!);
+      } catch {
+        // Refused files are refused again in the measured pass.
+      }
+    });
+    break;
+  }
+  case 'oxc': {
+    const parser = await oxcParser();
+    run = (source, file) => parser(source, kindOf(file));
     break;
   }
   case 'transform-oxc': {
@@ -87,7 +124,7 @@ switch (phase) {
     break;
   }
   default:
-    throw new Error(`unknown phase ${phase}; use acorn, scope, transform or oxc`);
+    throw new Error(`unknown phase ${phase}; use acorn, scope, transform, transform-warm, oxc or transform-oxc`);
 }
 
 const cpu = process.cpuUsage();

@@ -74,7 +74,7 @@ test('a bundle whose source map was not deployed says exactly what is missing', 
   await rm(`${script}.map`);
   const { cp, events } = await stack(t, script);
   const { action } = await addAction(cp, { type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'x', tags: ['e2e'] });
-  const error = (await statusOf(events, action.id, 'error')).data as StatusData;
+  const error = (await statusOf(events, action.id, 'pending')).data as StatusData;
   assert.match(error.message ?? '', /no loaded script matches `src\/inventory\.ts`/);
   assert.match(
     error.message ?? '',

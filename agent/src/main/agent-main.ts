@@ -51,7 +51,7 @@ export function startAgent(settings?: Record<string, string>): void {
   const { port1, port2 } = new MessageChannel();
   const notice = (message: string): void => port1.postMessage({ t: 'notice', message } satisfies ToWorker);
   const appOutput = new AppOutput(process.env, (line) => process.stderr.write(`[liveprobe] ${line}\n`));
-  const hook = new ProbeHook(port1, new AppOtel(notice), appOutput);
+  const hook = new ProbeHook(port1, new AppOtel(notice), appOutput, true);
   hookPort = port1;
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
   Object.defineProperty(globalThis, HOOK_GLOBAL, { value: hook, enumerable: false });

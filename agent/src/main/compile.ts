@@ -20,7 +20,7 @@ import {
 } from './safe-read.js';
 import { startEvaluation } from './eval-work.js';
 import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
-import { CaptureBudget, renderValue, serialize } from './serialize.js';
+import { CaptureBudget, renderValue, serialize, shortStringText } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
 /** What a breakpoint condition captured at the line. */
@@ -298,7 +298,8 @@ export function compileTemplate(
       if (quickNumber(value, text)) return value;
       if (typeof value === 'boolean') return value ? 'true' : 'false';
       budget.current ??= new CaptureBudget(text.limits.totalBytes);
-      return renderValue(serialize(value, text.limits, budget.current, text.redaction));
+      const short = typeof value === 'string' ? shortStringText(value, text.limits, budget.current, text.redaction) : undefined;
+      return short ?? renderValue(serialize(value, text.limits, budget.current, text.redaction));
     } catch (err) {
       const message = errorMessage(err);
       onError(message);

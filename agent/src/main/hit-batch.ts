@@ -7,6 +7,7 @@
  * batched before it, so the worker sees a probe's hits before the news that it finished.
  */
 import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
+import { LogSegments, type Segment } from './log-segments.js';
 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
 const TEXT_FOLLOWS = Number.NaN;
@@ -15,10 +16,13 @@ const TEXT_FOLLOWS = Number.NaN;
 const MIN_NUMBERS = 256;
 
 /**
- * The largest buffer a batch starts with: a full batch and one long line fit, and it stays
- * under 128 KiB, past which the allocator maps fresh pages (a page fault each) for every batch.
+ * The largest buffer a batch starts with, and a shared segment's size: a full batch and one
+ * long line fit, and it stays under 128 KiB, past which the allocator maps fresh pages (a page
+ * fault each) for every batch.
  */
 const MAX_NUMBERS = 8192 + 1024;
+/** Before a batch's first log hit: no buffer yet (`room` takes one). */
+const NO_NUMBERS = new Float64Array(0);
 
 /** How long a hit may wait for company before it goes to the worker. */
 export const HIT_FLUSH_MS = 20;
@@ -33,16 +37,24 @@ export interface TraceIds {
 
 export class HitBatch {
   /**
-   * The log hits' numbers, written in place. A batch hands the buffer over to the worker (no
-   * copy, where an array of numbers is cloned value by value) and starts a new one, sized for
-   * what the last batch needed.
+   * The log hits' numbers, written in place: a segment of memory shared with the worker, or,
+   * without one (an attach, where batches cross as JSON; the worker holding every segment), a
+   * buffer of the batch's own, handed over to the worker (no copy, where an array of numbers is
+   * cloned value by value), sized for what the last batch needed.
    */
-  private numbers = new Float64Array(MIN_NUMBERS);
+  private numbers: Float64Array<ArrayBufferLike> = NO_NUMBERS;
+  /** The shared segment `numbers` is, if it is one. */
+  private segment: Segment | undefined;
+  private readonly segments: LogSegments | undefined;
+  /** The size of the next batch's own buffer. */
+  private nextSize = MIN_NUMBERS;
   private used = 0;
   private texts: string[] = [];
   private formats: PackedLogs['formats'] = [];
   /** Templates whose pieces this batch carries: each batch carries those it uses, so it reads on its own. */
   private known = new Set<number>();
+  /** The template of the batch's last line (0: none yet). */
+  private lastFormat = 0;
   /** Counter hits by key (keys are small integers the worker hands out in order), and the keys counted since the last batch. */
   private counts = new Float64Array(64);
   private counted: number[] = [];
@@ -54,8 +66,16 @@ export class HitBatch {
   sent = 0;
   private microtask = false;
 
-  /** `transfer`: buffers the batch hands over rather than copies (the log numbers'). */
-  constructor(private readonly send: (batch: ToWorker[], transfer: ArrayBuffer[]) => void) {}
+  /**
+   * `transfer`: buffers the batch hands over rather than copies (the log numbers'). `shared`:
+   * the receiver is a worker thread of this process, which can read shared memory.
+   */
+  constructor(
+    private readonly send: (batch: ToWorker[], transfer: ArrayBuffer[]) => void,
+    shared = false,
+  ) {
+    this.segments = shared ? new LogSegments(MAX_NUMBERS) : undefined;
+  }
 
   /** A line formatted here. `emitted`: the worker need not export it; `live`: it goes to the live stream. */
   log(key: number, time: number, message: string, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
@@ -75,9 +95,13 @@ export class HitBatch {
     live: boolean,
     trace: TraceIds | undefined,
   ): void {
-    if (!this.known.has(template.id)) {
-      this.known.add(template.id);
-      this.formats.push([template.id, template.pieces as string[]]);
+    // Most batches carry one template: the last one's id spares the set a lookup per hit.
+    if (template.id !== this.lastFormat) {
+      this.lastFormat = template.id;
+      if (!this.known.has(template.id)) {
+        this.known.add(template.id);
+        this.formats.push([template.id, template.pieces as string[]]);
+      }
     }
     this.header(template.id, key, time, emitted, live, trace);
     for (let i = 0; i < count; i++) {
@@ -92,13 +116,23 @@ export class HitBatch {
   }
 
   private put(value: number): void {
-    if (this.used === this.numbers.length) {
-      // A line with many placeholders overflows the batch it would close: room for it, once.
-      const numbers = new Float64Array(this.numbers.length * 2);
-      numbers.set(this.numbers);
-      this.numbers = numbers;
-    }
+    if (this.used === this.numbers.length) this.room();
     this.numbers[this.used++] = value;
+  }
+
+  private room(): void {
+    if (this.used === 0) {
+      this.segment = this.segments?.take();
+      this.numbers = this.segment?.numbers ?? new Float64Array(this.nextSize);
+      return;
+    }
+    // A line with many placeholders overflows the batch it would close: room for it, once.
+    const numbers = new Float64Array(this.numbers.length * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+    if (this.segment === undefined) return;
+    this.segments!.giveBack(this.segment);
+    this.segment = undefined;
   }
 
   private header(format: number, key: number, time: number, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
@@ -162,12 +196,13 @@ export class HitBatch {
     const transfer: ArrayBuffer[] = [];
     if (this.used > 0) {
       const numbers = this.numbers.subarray(0, this.used);
-      batch.push({ t: 'logs', numbers, texts: this.texts, formats: this.formats });
-      transfer.push(numbers.buffer as ArrayBuffer);
+      const segment = this.segment;
+      if (segment === undefined) transfer.push(numbers.buffer as ArrayBuffer);
+      batch.push({ t: 'logs', numbers, texts: this.texts, formats: this.formats, ...(segment && { release: segment.release }) });
       // Not Math.min/max: the app may have replaced them.
-      this.numbers = new Float64Array(
-        this.used * 2 > MIN_NUMBERS ? (this.used * 2 < MAX_NUMBERS ? this.used * 2 : MAX_NUMBERS) : MIN_NUMBERS,
-      );
+      this.nextSize = this.used * 2 > MIN_NUMBERS ? (this.used * 2 < MAX_NUMBERS ? this.used * 2 : MAX_NUMBERS) : MIN_NUMBERS;
+      this.numbers = NO_NUMBERS;
+      this.segment = undefined;
     }
     if (this.counted.length > 0) batch.push({ t: 'counts', hits: this.takeCounts() } satisfies PackedCounts);
     if (this.sampledOut.size > 0) batch.push({ t: 'sampled', hits: [...this.sampledOut].flat() } satisfies PackedSampled);
@@ -178,6 +213,7 @@ export class HitBatch {
     this.texts = [];
     this.formats = [];
     this.known = new Set();
+    this.lastFormat = 0;
     this.sampledOut = new Map();
     this.values = [];
     this.messages = [];

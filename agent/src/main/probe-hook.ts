@@ -39,7 +39,11 @@ import type { CapturedSnapshot } from '../bridge.js';
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MAX_SUMMARY_LENGTH = 1000;
-const TIME_ORIGIN = performance.timeOrigin;
+// Captured: the global is a getter in Node, read again at every hit otherwise (and the app may replace it).
+const perf = performance;
+const TIME_ORIGIN = perf.timeOrigin;
+
+const NO_VALUES: unknown[] = [];
 
 /** A plain counter reads the clock (for its expiry) at least once in this many hits. */
 const CLOCK_EVERY_HITS = 1024;
@@ -93,6 +97,8 @@ export class ProbeHook {
   /** For a file the agent could not analyse: whether reading the name could run a global getter. */
   readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
+  /** The probe of the last hit: a hot line hits the same probe again and again (cleared when probes change). */
+  private last: ArmedProbe | undefined;
   /** Whether any probe was ever armed: only then can output be on its way at exit. */
   private armedAny = false;
   private agentId = '';
@@ -109,6 +115,8 @@ export class ProbeHook {
   private logsCheckedIn = -1;
   /** A log line's placeholder values on their way into the batch; reused, as they are copied there. */
   private readonly lineValues: (number | string)[] = [];
+  /** What a hit's expressions read (`timedHit`), reused hit after hit; undefined while a hit uses it. */
+  private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
   /** Counter hits since the clock was last read, and what it read (see `count`). */
   private unclocked = 0;
   private clock = 0;
@@ -132,6 +140,8 @@ export class ProbeHook {
     private readonly otel: AppOtel,
     /** The app's console and logger; absent in a remote target (attach), where log lines go to OpenTelemetry and the live stream. */
     private readonly appOutput?: AppOutput,
+    /** `port` leads to a worker thread of this process: log hits are written into memory it shares. */
+    sharedWithWorker = false,
   ) {
     port.on('message', (message: ToMain) => this.receive(message));
     this.batch = new HitBatch((batch, transfer) => {
@@ -140,7 +150,7 @@ export class ProbeHook {
       } catch {
         // A closed port (the agent stopped) must not surface in the app.
       }
-    });
+    }, sharedWithWorker);
     // Metric actions go through the app's MeterProvider once LiveprobeInstrumentation has a collecting one.
     otel.watchMeterProvider((usable) => this.post({ t: 'app-meter', usable }));
   }
@@ -184,13 +194,14 @@ export class ProbeHook {
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     try {
-      let probe = this.probes.get(key);
+      let probe = this.last?.key === key ? this.last : this.probes.get(key);
       if (probe === undefined) {
         // The worker arms a probe before setting its breakpoint; the message may still be queued.
         this.drain();
         probe = this.probes.get(key);
         if (probe === undefined) return;
       }
+      this.last = probe;
       if (probe.done || probe.paused) return;
       if (prepared && probe.plainCount) return this.count(probe);
       this.timedHit(probe, values, self, prepared);
@@ -219,7 +230,7 @@ export class ProbeHook {
   private clockedCount(probe: ArmedProbe): void {
     const hits = this.unclocked;
     this.unclocked = 0;
-    const startedAt = performance.now();
+    const startedAt = perf.now();
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
@@ -227,7 +238,7 @@ export class ProbeHook {
     if (this.quotas.cpuMsPerSecond <= 0) return;
     // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a
     // thousand. (Not Math.max: the app may have replaced it.)
-    const costUs = (performance.now() - startedAt) * 1000;
+    const costUs = (perf.now() - startedAt) * 1000;
     if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
     if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget());
   }
@@ -244,7 +255,7 @@ export class ProbeHook {
 
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
     // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
-    const startedAt = performance.now();
+    const startedAt = perf.now();
     // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
@@ -254,10 +265,22 @@ export class ProbeHook {
     // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
-    this.run(probe, { values, self }, now, startedAt, prepared);
+    // The hook's one frame, unless a hit inside this one (the app's logger running a probed line) holds it.
+    const frame = this.frame ?? { values, self };
+    this.frame = undefined;
+    frame.values = values;
+    frame.self = self;
+    try {
+      this.run(probe, frame, now, startedAt, prepared);
+    } finally {
+      // Not holding on to the app's values until the next hit.
+      frame.values = NO_VALUES;
+      frame.self = undefined;
+      this.frame = frame;
+    }
     if (this.quotas.cpuMsPerSecond <= 0 || probe.spec.calibration === true) return;
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
-    const spentUs = (performance.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
+    const spentUs = (perf.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
     if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) this.pause(probe, this.overBudget());
   }
 
@@ -487,6 +510,7 @@ export class ProbeHook {
         void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
         return;
       case 'disarm':
+        this.last = undefined;
         this.probes.delete(message.key);
         this.callers.delete(message.key);
         return;
@@ -538,6 +562,7 @@ export class ProbeHook {
       uninitialised: spec.uninitialised?.map((name) => spec.roots.indexOf(name)).filter((index) => index >= 0),
     };
     this.compile(probe);
+    this.last = undefined;
     this.probes.set(spec.key, probe);
     this.armedAny = true;
   }

@@ -139,6 +139,18 @@ export function serialize(value: unknown, limits: CaptureLimits, budget: Capture
   return TRUNCATED;
 }
 
+/**
+ * What `renderValue(serialize(text, …))` is for a string short enough to need no cut, without
+ * building the serializer and its node (a log line's string placeholder, at every hit): the
+ * same redaction and the same spend from `budget`. Undefined for a string to cut, or one the
+ * budget cannot take (the serializer shows a prefix of it).
+ */
+export function shortStringText(text: string, limits: CaptureLimits, budget: CaptureBudget, redaction?: Redaction): string | undefined {
+  if (text.length > limits.stringLength) return undefined;
+  const shown = redaction === undefined ? text : redaction.scrub(text);
+  return budget.spend(STRING_NODE_BYTES + jsonStringBytes(shown)) ? shown : undefined;
+}
+
 /** Everything that can appear in a capture, read without application code. */
 class Serializer {
   private readonly ancestors: object[] = [];

@@ -13,15 +13,45 @@ export function isNode(value: unknown): value is AstNode {
 
 /** Child nodes in source order. */
 export function childrenOf(node: AstNode): AstNode[] {
-  const out: AstNode[] = [];
+  return pushChildren(node, []);
+}
+
+/** Appends `node`'s children to `out` in source order, without an array of their own (the scans' stacks). */
+export function pushChildren(node: AstNode, out: AstNode[]): AstNode[] {
+  const base = out.length;
+  // Parsers list a node's fields in source order nearly always: sort only the exceptions.
+  let sorted = true;
+  let last = -1;
   for (const key in node) {
     if (key === 'loc' || key === 'range') continue;
     const value = node[key];
     if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) out.push(item);
-    } else if (isNode(value)) out.push(value);
+      for (const item of value) {
+        if (!isNode(item)) continue;
+        if (item.start < last) sorted = false;
+        last = item.start;
+        out.push(item);
+      }
+    } else if (isNode(value)) {
+      if (value.start < last) sorted = false;
+      last = value.start;
+      out.push(value);
+    }
   }
-  return out.sort((a, b) => a.start - b.start);
+  if (!sorted) {
+    const children = out.splice(base).sort(byStart);
+    for (const child of children) out.push(child);
+  }
+  return out;
+}
+
+const byStart = (a: AstNode, b: AstNode): number => a.start - b.start;
+
+/** How many statements open `statements` as its directive prologue (`'use strict'`). */
+export function prologueLength(statements: readonly AstNode[]): number {
+  let n = 0;
+  while (n < statements.length && statements[n]!.directive !== undefined) n++;
+  return n;
 }
 
 export function isFunction(node: AstNode): boolean {

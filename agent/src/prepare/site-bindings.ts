@@ -21,61 +21,128 @@ export interface SiteFunction {
   outer: readonly AstNode[];
 }
 
-export interface SiteBinding {
-  name: string;
-  /** Read through a closure when asked: it may be in its TDZ. */
-  lazy: boolean;
+/**
+ * The bindings a site in `innermost` may pass, in the order it passes them, each with the offset
+ * from which it is initialised (`-Infinity`: at every site of the scope). A site takes, in order, the first MAX_SITE_BINDINGS of those initialised at its
+ * offset. Computed once per scope, not per site: a scope's sites share everything but the
+ * offset, and walking the scope chain for each of them was most of the transform's time.
+ */
+export class SiteBindings {
+  /** Preformatted `, "name", name` (or the lazy form), parallel to `from`. */
+  private readonly fields: string[] = [];
+  private readonly from: number[] = [];
+  /** The fields when every candidate is initialised everywhere: one string for all the scope's sites. */
+  private readonly always: string | undefined;
+
+  constructor(
+    innermost: Scope,
+    readonly fn: SiteFunction,
+  ) {
+    const seen = new Set<string>();
+    // The scope's sites lie inside its block: a binding initialised before the block is
+    // initialised at every one of them, one initialised after it at none.
+    const block = innermost.block as unknown as AstNode;
+    let unconditional = true;
+    let always = 0;
+    // Once MAX_SITE_BINDINGS always-initialised names are listed, no later name can be passed:
+    // a module or bundle scope with thousands of names made every site slow.
+    chain: for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
+      if (scope.type === 'global') break;
+      for (const variable of scope.variables) {
+        if (seen.has(variable.name)) continue;
+        seen.add(variable.name);
+        if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+        const from = initialisedFrom(variable, scope);
+        if (from > block.end) continue;
+        if (from > block.start) {
+          unconditional = false;
+          this.add(variable.name, false, from);
+          continue;
+        }
+        this.add(variable.name, false, Number.NEGATIVE_INFINITY);
+        if (++always === MAX_SITE_BINDINGS) break chain;
+      }
+      if (scope === fn.scope) break;
+    }
+    if (always < MAX_SITE_BINDINGS) {
+      for (const { name, lazy } of outerBindings(fn)) {
+        if (seen.has(name)) continue;
+        this.add(name, lazy, Number.NEGATIVE_INFINITY);
+        if (++always === MAX_SITE_BINDINGS) break;
+      }
+    }
+    this.always = unconditional ? this.fields.join('') : undefined;
+  }
+
+  private add(name: string, lazy: boolean, from: number): void {
+    this.fields.push(lazy ? `, "*${name}", () => ${name}` : `, "${name}", ${name}`);
+    this.from.push(from);
+  }
+
+  /** The site's bindings as the rest of its array literal: `, "a", a, "*c", () => c`. */
+  fieldsAt(offset: number): string {
+    if (this.always !== undefined) return this.always;
+    let out = '';
+    let taken = 0;
+    for (let i = 0; i < this.from.length && taken < MAX_SITE_BINDINGS; i++) {
+      if (this.from[i]! > offset) continue;
+      out += this.fields[i]!;
+      taken++;
+    }
+    return out;
+  }
 }
 
-export function bindingsAt(innermost: Scope, offset: number, fn: SiteFunction): SiteBinding[] {
-  const names: SiteBinding[] = [];
-  const seen = new Set<string>();
-  // Stops at the limit: a module or bundle scope with thousands of names made every site slow.
-  for (let scope: Scope | null = innermost; scope !== null && names.length < MAX_SITE_BINDINGS; scope = scope.upper) {
-    if (scope.type === 'global') break;
-    for (const variable of scope.variables) {
-      if (names.length === MAX_SITE_BINDINGS) break;
-      if (seen.has(variable.name)) continue;
-      seen.add(variable.name);
-      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-      if (initialisedAt(variable, scope, offset)) names.push({ name: variable.name, lazy: false });
-    }
-    if (scope === fn.scope) break;
-  }
+const outerOfFunction = new WeakMap<SiteFunction, { name: string; lazy: boolean }[]>();
+
+/**
+ * The outer variables a function references, once each, in the order of their first reference:
+ * the same for all its scopes, and its `through` list can hold thousands of references.
+ */
+function outerBindings(fn: SiteFunction): { name: string; lazy: boolean }[] {
+  let out = outerOfFunction.get(fn);
+  if (out !== undefined) return out;
+  out = [];
   const node = fn.node;
-  if (node !== undefined && names.length < MAX_SITE_BINDINGS) {
+  if (node !== undefined) {
+    const seen = new Set<string>();
     for (const reference of fn.scope.through) {
-      if (names.length === MAX_SITE_BINDINGS) break;
       const variable = reference.resolved;
       if (variable === null || seen.has(variable.name)) continue;
       seen.add(variable.name);
       if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
-      names.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer) });
+      out.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer) });
     }
   }
-  return names.slice(0, MAX_SITE_BINDINGS);
+  outerOfFunction.set(fn, out);
+  return out;
 }
 
 /** A binding of the site's own function, at `offset`. */
 export function initialisedAt(variable: Variable, scope: Scope, offset: number): boolean {
+  return initialisedFrom(variable, scope) <= offset;
+}
+
+/** The offset from which a binding of the site's own function is initialised: `-Infinity` always, `Infinity` never. */
+function initialisedFrom(variable: Variable, scope: Scope): number {
   const def = variable.defs[0]!;
   switch (def.type) {
     case 'Parameter':
     case 'FunctionName':
     case 'CatchClause':
-      return true;
+      return Number.NEGATIVE_INFINITY;
     case 'ImportBinding':
       // An import cycle can leave an imported binding uninitialised when the site runs.
-      return false;
+      return Number.POSITIVE_INFINITY;
     case 'ClassName':
-      return scope.type !== 'class' && (def.node as unknown as AstNode).end <= offset;
+      return scope.type === 'class' ? Number.POSITIVE_INFINITY : (def.node as unknown as AstNode).end;
     case 'Variable':
-      if (def.parent.kind === 'var') return true;
+      if (def.parent.kind === 'var') return Number.NEGATIVE_INFINITY;
       // A `case` can be entered past another case's declaration.
-      if (scope.type === 'switch') return false;
-      return (def.node as unknown as AstNode).end <= offset;
+      if (scope.type === 'switch') return Number.POSITIVE_INFINITY;
+      return (def.node as unknown as AstNode).end;
     default:
-      return false;
+      return Number.POSITIVE_INFINITY;
   }
 }
 

@@ -13,13 +13,13 @@ export interface Insert {
 
 export interface Built {
   text: string;
-  /** Pairs `[relativeColumn, originalOffset]` for the whole output, for single-line (flattened) output. */
+  /** Pairs `[relativeColumn, originalOffset]` for the whole output, for single-line (flattened) output; empty otherwise. */
   segments: number[];
   /** Generated line → flat triples `[column, originalLine, originalColumn]`, changed lines only. */
   lines: Record<number, number[]>;
 }
 
-const BREAKS = /\r\n?|[\n\u2028\u2029]/g;
+const FLATTENED = /[\n\r\u2028\u2029]/g;
 
 /**
  * Copies `source[from, to)` with `inserts` (sorted stably by offset) spliced in.
@@ -36,19 +36,27 @@ export function build(
 ): Built {
   const parts: string[] = [];
   const segments: number[] = [];
-  const lines: Record<number, number[]> = {};
-  const dirty = new Set<number>();
+  const changed: Record<number, number[]> = {};
   let line = lineOf(lineStarts, from);
   let column = from - lineStarts[line - 1]!;
-  let current: number[] = [];
-  lines[line] = current;
-  const mark = (origin: number): void => {
-    segments.push(relative(), origin);
-    const l = lineOf(lineStarts, origin);
-    current.push(column, l, origin - lineStarts[l - 1]!);
+  // A generated line's triples, created only when the line gets a mark: most lines are copied whole
+  // and are not in the map.
+  let current: number[] | undefined = [];
+  let currentLine = line;
+  let dirtyLine = -1;
+  const triples = (): number[] => {
+    if (current === undefined) {
+      current = [0, line, 0];
+      currentLine = line;
+    }
+    return current;
   };
   let emitted = 0;
-  const relative = (): number => emitted;
+  const mark = (origin: number): void => {
+    if (flatten) segments.push(emitted, origin);
+    const l = lineOf(lineStarts, origin);
+    triples().push(column, l, origin - lineStarts[l - 1]!);
+  };
   const copy = (a: number, b: number): void => {
     if (a >= b) return;
     if (flatten) {
@@ -59,58 +67,57 @@ export function build(
         const ce = Math.min(e, b) - a;
         text = text.slice(0, cs) + ' '.repeat(ce - cs) + text.slice(ce);
       }
-      text = text.replace(/[\n\r\u2028\u2029]/g, ' ');
+      text = text.replace(FLATTENED, ' ');
       mark(a);
       // Each original line inside the chunk gets its own segment, so lookups land on the right line.
       for (let l = lineOf(lineStarts, a) + 1; l <= lineStarts.length && lineStarts[l - 1]! < b; l++) {
         const at = lineStarts[l - 1]!;
         segments.push(emitted + (at - a), at);
-        current.push(column + (at - a), l, 0);
+        current!.push(column + (at - a), l, 0);
       }
       parts.push(text);
       emitted += text.length;
       column += text.length;
       return;
     }
-    const text = source.slice(a, b);
+    // Unflattened, a generated line is the original line: the copy ends on the line of `b`.
     mark(a);
-    let offset = a;
-    BREAKS.lastIndex = a;
-    for (let m = BREAKS.exec(source); m !== null && m.index + m[0].length <= b; m = BREAKS.exec(source)) {
-      offset = m.index + m[0].length;
-      line++;
-      column = 0;
-      current = [0, line, 0];
-      lines[line] = current;
+    parts.push(source.slice(a, b));
+    emitted += b - a;
+    const end = lineOf(lineStarts, b);
+    if (end === line) column += b - a;
+    else {
+      line = end;
+      column = b - lineStarts[end - 1]!;
+      current = undefined;
     }
-    column += b - offset;
-    parts.push(text);
-    emitted += text.length;
   };
   let pos = from;
   for (const insert of inserts) {
     copy(pos, insert.at);
     pos = Math.max(pos, insert.at);
-    dirty.add(line);
     const start = column;
     const startEmitted = emitted;
     // A site's guard maps to the statement it precedes: a stack taken at the site starts on that line.
     if (insert.segments === undefined) mark(insert.at);
     else {
+      const out = triples();
       for (let i = 0; i < insert.segments.length; i += 2) {
         const origin = insert.segments[i + 1]!;
-        segments.push(startEmitted + insert.segments[i]!, origin);
+        if (flatten) segments.push(startEmitted + insert.segments[i]!, origin);
         const l = lineOf(lineStarts, origin);
-        current.push(start + insert.segments[i]!, l, origin - lineStarts[l - 1]!);
+        out.push(start + insert.segments[i]!, l, origin - lineStarts[l - 1]!);
       }
+    }
+    if (dirtyLine !== currentLine) {
+      dirtyLine = currentLine;
+      changed[currentLine] = current!;
     }
     parts.push(insert.text);
     emitted += insert.text.length;
     column += insert.text.length;
   }
   copy(pos, to);
-  const changed: Record<number, number[]> = {};
-  for (const l of dirty) changed[l] = lines[l]!;
   return { text: parts.join(''), segments, lines: changed };
 }
 

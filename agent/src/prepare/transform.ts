@@ -19,12 +19,13 @@
  * keeps its number.
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
-import { parse, type Comment } from 'acorn';
+import type { Comment } from 'acorn';
 import type { Scope, ScopeManager } from 'eslint-scope';
 import { createRequire } from 'node:module';
-import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
+import { parseWithRanges } from './acorn-parse.js';
+import { childrenOf, isFunction, prologueLength, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
-import { bindingsAt, type SiteFunction } from './site-bindings.js';
+import { SiteBindings, type SiteFunction } from './site-bindings.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
 
@@ -88,14 +89,16 @@ export type SourceParser = (source: string, kind: 'module' | 'commonjs') => Pars
 
 function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
   const comments: Comment[] = [];
-  const program = parse(source, {
-    ecmaVersion: 'latest',
-    sourceType: kind === 'module' ? 'module' : 'script',
-    allowHashBang: true,
-    ranges: true,
-    allowReturnOutsideFunction: kind === 'commonjs',
-    onComment: comments,
-  }) as unknown as AstNode;
+  const program = parseWithRanges(
+    source,
+    {
+      ecmaVersion: 'latest',
+      sourceType: kind === 'module' ? 'module' : 'script',
+      allowHashBang: true,
+      allowReturnOutsideFunction: kind === 'commonjs',
+    },
+    comments,
+  ) as unknown as AstNode;
   return { program, comments };
 }
 
@@ -108,6 +111,8 @@ class Preparer {
   private readonly dynamic = new Set<Scope>();
   /** The nodes around the one being walked. */
   private readonly ancestors: AstNode[] = [];
+  /** Each scope's site bindings, computed for its first site. */
+  private readonly bindings = new Map<Scope, SiteBindings>();
 
   constructor(
     private readonly source: string,
@@ -156,11 +161,8 @@ class Preparer {
   private headerOffset(program: AstNode): number {
     let at = this.hashbangEnd();
     if (this.options.kind === 'commonjs') {
-      const directives = (program.body as AstNode[]).filter(
-        (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
-      );
-      const last = directives.at(-1);
-      if (last !== undefined) at = last.end;
+      const prologue = prologueLength(program.body);
+      if (prologue > 0) at = (program.body[prologue - 1] as AstNode).end;
     }
     return at;
   }
@@ -203,10 +205,13 @@ class Preparer {
     const id = this.sites.length / 3;
     const line = lineOf(this.lineStarts, offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
-    const fields = [String(id), ctx.self === 'this' ? 'this' : 'void 0'];
-    for (const { name, lazy } of bindingsAt(ctx.scope, offset, ctx.fn))
-      fields.push(lazy ? `"*${name}", () => ${name}` : `"${name}", ${name}`);
-    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${fields.join(', ')}]);` });
+    let bindings = this.bindings.get(ctx.scope);
+    if (bindings?.fn !== ctx.fn) {
+      bindings = new SiteBindings(ctx.scope, ctx.fn);
+      this.bindings.set(ctx.scope, bindings);
+    }
+    const self = ctx.self === 'this' ? 'this' : 'void 0';
+    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${id}, ${self}${bindings.fieldsAt(offset)}]);` });
   }
 
   private walk(node: AstNode, ctx: Context): void {
@@ -309,21 +314,19 @@ class Preparer {
   private twin(fn: AstNode, inner: Context): void {
     const id = this.functions++;
     const statements = fn.body.body as AstNode[];
-    const directives = statements.filter(
-      (s, i, all) => s.directive !== undefined && all.slice(0, i).every((p) => p.directive !== undefined),
-    );
-    const last = directives.at(-1);
+    const prologue = prologueLength(statements);
+    const last = prologue === 0 ? undefined : statements[prologue - 1]!;
     const at = last === undefined ? fn.body.start + 1 : last.end;
     const to = fn.body.end - 1;
     const inserts: Insert[] = [];
-    this.list(statements.slice(directives.length), { ...inner, twin: id, inserts });
+    this.list(prologue === 0 ? statements : statements.slice(prologue), { ...inner, twin: id, inserts });
     inserts.sort((a, b) => a.at - b.at);
     const blanks = this.commentsWithin(at, to);
     const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
-    const first = statements[directives.length]?.start ?? to;
+    const first = statements[prologue]?.start ?? to;
     const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
     inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
   }

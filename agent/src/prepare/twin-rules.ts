@@ -4,7 +4,7 @@
  * another function object, with no sites of its own), only bodies that can be flattened onto
  * one line, and not code that runs once. Returns why not, or undefined.
  */
-import { childrenOf, isFunction, type AstNode } from './ast.js';
+import { isFunction, pushChildren, type AstNode } from './ast.js';
 
 export function twinBlocker(
   fn: AstNode,
@@ -33,6 +33,8 @@ function isModuleWrapperCall(call: AstNode): boolean {
   return isFunction(callee) || (callee.type === 'Identifier' && callee.name === 'define');
 }
 
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
 function scanBody(fn: AstNode): string | undefined {
   // Only the body is copied: functions in parameter defaults are prepared on their own.
   const stack: AstNode[] = [fn.body];
@@ -54,13 +56,13 @@ function scanBody(fn: AstNode): string | undefined {
         if (node.callee.type === 'Identifier' && node.callee.name === 'eval') return 'direct `eval`';
         break;
       case 'TemplateLiteral':
-        if (node.quasis.some((q: AstNode) => /[\n\r\u2028\u2029]/.test(q.value.raw))) return 'multi-line template';
+        if (node.quasis.some((q: AstNode) => LINE_BREAK.test(q.value.raw))) return 'multi-line template';
         break;
       case 'Literal':
-        if (typeof node.value === 'string' && /[\n\r\u2028\u2029]/.test(node.raw ?? '')) return 'multi-line string';
+        if (typeof node.value === 'string' && LINE_BREAK.test(node.raw ?? '')) return 'multi-line string';
         break;
     }
-    stack.push(...childrenOf(node));
+    pushChildren(node, stack);
   }
   return undefined;
 }

@@ -92,10 +92,15 @@ export class HitRelay {
   }
 
   private unpackLogs(message: PackedLogs): void {
-    unpackLines(message, (hit) => {
-      const probe = this.engine.probeFor(hit.key);
-      if (probe !== undefined) this.output(probe, hit);
-    });
+    try {
+      unpackLines(message, (hit) => {
+        const probe = this.engine.probeFor(hit.key);
+        if (probe !== undefined) this.output(probe, hit);
+      });
+    } finally {
+      // The numbers were read: the main thread may write the next batch over them.
+      if (message.release !== undefined) Atomics.store(message.release, 0, 0);
+    }
   }
 
   /** `counted`: a counter's hits since the last batch, as one point of value n. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { CapturedValue } from '@liveprobe/protocol';
 import { Redaction } from '../../../agent/src/main/redaction.js';
-import { CaptureBudget, renderValue, serialize } from '../../../agent/src/main/serialize.js';
+import { CaptureBudget, renderValue, serialize, shortStringText } from '../../../agent/src/main/serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../../../agent/src/settings/capture-settings.js';
 import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
 import { build, fingerprint, sameFingerprint, shape } from './trap-graph.js';
@@ -322,4 +322,42 @@ test('property: over thousands of trap-filled graphs, no trap fires, nothing thr
     }),
     { numRuns: 3000 },
   );
+});
+
+test("a log line's string placeholder, taken the short way, reads and spends exactly as the serializer's node", () => {
+  const redaction = new Redaction({ keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] });
+  const secrets = fc.constantFrom(
+    'Authorization: Bearer abcdefgh12345678',
+    'card 4111 1111 1111 1111',
+    'ann@example.com',
+    'https://u:hunter2@db.internal/x?token=abc&page=2',
+    'eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl',
+    '"quoted" \\ back\nslash \u0000',
+  );
+  let compared = 0;
+  fc.assert(
+    fc.property(
+      fc
+        .array(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 40 }), secrets), { maxLength: 4 })
+        .map((parts) => parts.join(' ')),
+      fc.integer({ min: 0, max: 2000 }),
+      fc.integer({ min: 0, max: 1500 }),
+      fc.boolean(),
+      (text, totalBytes, alreadyUsed, redact) => {
+        const limits = { ...DEFAULT_CAPTURE_LIMITS, totalBytes };
+        const short = new CaptureBudget(totalBytes);
+        const whole = new CaptureBudget(totalBytes);
+        short.spend(alreadyUsed);
+        whole.spend(alreadyUsed);
+        const quick = shortStringText(text, limits, short, redact ? redaction : undefined);
+        const expected = renderValue(serialize(text, limits, whole, redact ? redaction : undefined));
+        if (quick === undefined) return;
+        compared++;
+        assert.equal(quick, expected);
+        assert.deepEqual([short.used, short.truncated], [whole.used, whole.truncated]);
+      },
+    ),
+    { numRuns: 500 },
+  );
+  assert.ok(compared > 100, `only ${compared} strings took the short way`);
 });

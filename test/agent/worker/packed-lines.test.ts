@@ -23,14 +23,19 @@ const text: TextOptions = {
 
 const TRACE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
 
-/** Each scope through both paths; returns [formatted on the main thread, joined in the worker]. */
-function bothWays(template: string, scopes: Record<string, unknown>[], json: boolean): [string[], HitOutput[]] {
+/**
+ * Each scope through both paths; returns [formatted on the main thread, joined in the worker].
+ * `shared`: the batch writes into memory shared with the worker, as in the agent (a structured
+ * clone shares it, as postMessage to a worker thread does).
+ */
+function bothWays(template: string, scopes: Record<string, unknown>[], json: boolean, shared = false): [string[], HitOutput[]] {
   const checked = checkTemplate(template);
   const errors: string[] = [];
   const compiled = compileTemplate(checked.parts, checked.roots, (m) => errors.push(m), text);
   const sent: ToWorker[][] = [];
-  const batch = new HitBatch((messages) =>
-    sent.push(json ? (JSON.parse(JSON.stringify(messages, toArray)) as ToWorker[]) : structuredClone(messages)),
+  const batch = new HitBatch(
+    (messages) => sent.push(json ? (JSON.parse(JSON.stringify(messages, toArray)) as ToWorker[]) : structuredClone(messages)),
+    shared,
   );
   const whole: string[] = [];
   const values: (number | string)[] = [];
@@ -44,6 +49,11 @@ function bothWays(template: string, scopes: Record<string, unknown>[], json: boo
   batch.flush();
   const joined: HitOutput[] = [];
   for (const messages of sent) for (const m of messages) if (m.t === 'logs') unpackLines(m as PackedLogs, (hit) => joined.push(hit));
+  assert.equal(
+    sent.flat().some((m) => m.t === 'logs' && m.release !== undefined),
+    shared,
+    'shared memory is used exactly when the receiver can read it',
+  );
   return [whole, joined];
 }
 
@@ -60,9 +70,19 @@ const SCOPES: Record<string, unknown>[] = [
   { order: undefined, user: 'card 4111 1111 1111 1111', n: 999_999_999_999 },
 ];
 
-for (const json of [false, true]) {
-  test(`a line joined in the worker reads exactly as the line formatted on the app's thread${json ? ', through JSON (attach)' : ''}`, () => {
-    const [whole, joined] = bothWays('order {order.id} total {order.total} paid {order.paid} by {user} n={n}; {{literal}}', SCOPES, json);
+for (const [json, shared] of [
+  [false, false],
+  [false, true],
+  [true, false],
+] as const) {
+  const how = json ? ', through JSON (attach)' : shared ? ', through memory shared with the worker' : '';
+  test(`a line joined in the worker reads exactly as the line formatted on the app's thread${how}`, () => {
+    const [whole, joined] = bothWays(
+      'order {order.id} total {order.total} paid {order.paid} by {user} n={n}; {{literal}}',
+      SCOPES,
+      json,
+      shared,
+    );
     assert.deepEqual(
       joined.map((h) => h.message),
       whole,
@@ -87,7 +107,7 @@ test('property: for any values, the worker joins the same line the app thread fo
     fc.property(
       fc.array(fc.record({ a: fc.anything(), b: fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.string()) }), { maxLength: 20 }),
       (scopes) => {
-        const [whole, joined] = bothWays('{a} and {b}{a}', scopes, false);
+        const [whole, joined] = bothWays('{a} and {b}{a}', scopes, false, scopes.length % 2 === 1);
         assert.deepEqual(
           joined.map((h) => h.message),
           whole,
@@ -113,4 +133,67 @@ test('a template with no placeholder, and lines of several templates in one batc
   const joined: string[] = [];
   for (const m of sent.flat()) if (m.t === 'logs') unpackLines(m, (hit) => joined.push(`${hit.key}:${hit.message}`));
   assert.deepEqual(joined, ['1:just text', '2:y', '3:formatted whole']);
+});
+
+test('shared memory: a batch never writes over one the worker has not read; with every segment held it takes its own buffer, and nothing is lost', () => {
+  const format = compileTemplate(checkTemplate('line {n}').parts, ['n'], () => {}, text);
+  const sent: PackedLogs[] = [];
+  const batch = new HitBatch((messages) => {
+    for (const m of structuredClone(messages)) if (m.t === 'logs') sent.push(m);
+  }, true);
+  const values: (number | string)[] = [];
+  let n = 0;
+  /** One batch of `lines` lines, sent. */
+  const send = (lines: number) => {
+    for (let i = 0; i < lines; i++, n++) {
+      format.values({ values: [n], self: undefined }, values);
+      batch.line(format, values, 1, 1, n, false, true, undefined);
+    }
+    batch.flush();
+  };
+  const read = (m: PackedLogs) => {
+    const lines: string[] = [];
+    unpackLines(m, (hit) => lines.push(hit.message));
+    return lines;
+  };
+  const lines = (from: number, count: number) => Array.from({ length: count }, (_, i) => `line ${from + i}`);
+
+  // The worker reads nothing yet: the first batches take the shared segments, the rest their own buffers.
+  for (let b = 0; b < 6; b++) send(100);
+  const shared = sent.filter((m) => m.release !== undefined);
+  assert.ok(shared.length >= 1 && shared.length < 6, `${shared.length} of 6 batches in shared memory`);
+  assert.ok(
+    sent.slice(shared.length).every((m) => m.release === undefined),
+    'once every segment is held, batches bring their own',
+  );
+  for (const m of shared) assert.equal(Atomics.load(m.release!, 0), 1, 'a segment in use is marked so');
+  sent.forEach((m, b) => assert.deepEqual(read(m), lines(b * 100, 100)));
+
+  // The worker hands one segment back: the next batch writes there, and the batches still held read as they did.
+  const first = shared[0]!;
+  Atomics.store(first.release!, 0, 0);
+  send(100);
+  const reused = sent.at(-1)!;
+  assert.ok(reused.release !== undefined, 'the segment handed back is written again');
+  assert.deepEqual(read(reused), lines(600, 100));
+  assert.deepEqual(read(first), lines(600, 100), 'the same memory: the first batch, read again, shows the new lines');
+  for (const m of shared.slice(1)) assert.deepEqual(read(m), lines(sent.indexOf(m) * 100, 100), 'a held segment was not written over');
+
+  // Lines overflowing the segment move the batch to its own buffer and free the segment at once.
+  for (const m of shared) Atomics.store(m.release!, 0, 0);
+  // The longest template an action may have: seven such lines do not fit a segment.
+  const wide = compileTemplate(checkTemplate('{n}'.repeat(1333)).parts, ['n'], () => {}, text);
+  for (let i = 1; i <= 7; i++) {
+    wide.values({ values: [i], self: undefined }, values);
+    batch.line(wide, values, 1333, 1, i, false, true, undefined);
+  }
+  batch.flush();
+  const grown = sent.at(-1)!;
+  assert.equal(grown.release, undefined);
+  assert.deepEqual(
+    read(grown),
+    [1, 2, 3, 4, 5, 6, 7].map((i) => String(i).repeat(1333)),
+  );
+  send(1);
+  assert.ok(sent.at(-1)!.release !== undefined, 'the segment it left is free again');
 });
