@@ -15,6 +15,7 @@ import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { AgentConfigError } from '../settings/config-error.js';
 import { errorMessage } from '@liveprobe/protocol/util';
+import type { PrepareSummary } from '@liveprobe/protocol';
 import { StandbyLink } from './standby-link.js';
 import { startWorker, workerAtStartup } from './worker-thread.js';
 
@@ -67,7 +68,6 @@ export function startAgent(settings?: Record<string, string>): void {
     sessionOpen,
     exitFlushed,
     prepared: prepared.port,
-    preparing: prepared.preparing,
     startedAt,
     ...(sessionReady === undefined ? {} : { sessionReady }),
   };
@@ -83,8 +83,14 @@ export function startAgent(settings?: Record<string, string>): void {
   port1.unref();
   // The worker's own id is this one: a random default must not be drawn twice.
   const workerEnv = { ...env, LIVEPROBE_AGENT_ID: config.agentId };
-  const start = (): void => startWorker(data, workerEnv, [port2, prepared.port]);
-  if (workerAtStartup(env, prepared.preparing)) {
+  const summaryToWorker = (summary: PrepareSummary): void => port1.postMessage({ t: 'prepare-summary', summary } satisfies ToWorker);
+  const start = (): void => {
+    // From now on the worker's status carries the prepared files' tally, from its birth on.
+    const summary = prepared.tally.onChange(summaryToWorker);
+    if (summary !== undefined) summaryToWorker(summary);
+    startWorker(data, workerEnv, [port2, prepared.port]);
+  };
+  if (workerAtStartup(env)) {
     start();
     if (sessionReady !== undefined) waitForSession(sessionReady);
     return;
@@ -95,6 +101,7 @@ export function startAgent(settings?: Record<string, string>): void {
   const standby = StandbyLink.start({
     connection: config,
     startedAt,
+    prepared: prepared.tally,
     handOver: () => {
       if (config.logLevel === 'debug') log("an action targets this agent: starting the agent's worker");
       // In an MQTT callback on the app's thread: a failure here must not reach the app.

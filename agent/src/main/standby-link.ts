@@ -8,9 +8,10 @@
  */
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { type AgentOnline, topics } from '@liveprobe/protocol';
+import { type AgentOnline, type PrepareSummary, topics } from '@liveprobe/protocol';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { ConnectionSettings } from '../settings/connection-settings.js';
+import type { PrepareTally } from './prepare-tally.js';
 import { AGENT_VERSION } from '../settings/agent-version.js';
 import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
 
@@ -25,6 +26,8 @@ export interface StandbyOptions {
   connection: ConnectionSettings;
   /** The birth's `startedAt`, which the worker's birth repeats. */
   startedAt: string;
+  /** How prepared files fared: the status carries it until the worker takes over. */
+  prepared: PrepareTally;
   /** An action targets this agent: the link is closed, the worker must start. */
   handOver: () => void;
   /** Subscribed, and no action came with the retained desired state (releases LIVEPROBE_STARTUP_WAIT_MS). */
@@ -37,6 +40,7 @@ export class StandbyLink {
   private reconnect: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private quiet: NodeJS.Timeout | undefined;
+  private prepare: PrepareSummary | undefined;
 
   private constructor(
     private readonly client: MqttClient,
@@ -92,22 +96,15 @@ export class StandbyLink {
         `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
       );
       everConnected = true;
-      const birth: AgentOnline = {
-        state: 'online',
-        agentId: connection.agentId,
-        hostname: hostname(),
-        pid: process.pid,
-        runtime: 'node',
-        runtimeVersion: process.version,
-        agentVersion: AGENT_VERSION,
-        tags: connection.tags,
-        startedAt: options.startedAt,
-      };
-      client.publish(names.agentStatus(connection.agentId), JSON.stringify(birth), { qos: 1, retain: true });
+      this.publishStatus();
       const subscriptions = [...connection.tags.map((t) => names.tagActions(t)), names.agentActions(connection.agentId)];
       client.subscribe(subscriptions, { qos: 1 }, (err) => {
         if (err === null || err === undefined) this.restartQuiet();
       });
+    });
+    this.prepare = options.prepared.onChange((summary) => {
+      this.prepare = summary;
+      this.publishStatus();
     });
     client.on('message', (_topic, payload) => {
       if (hasActions(payload)) this.handOver();
@@ -136,6 +133,26 @@ export class StandbyLink {
       client.publish(names.agentEvents(connection.agentId), JSON.stringify(event), { qos: 1 });
     }, HEARTBEAT_SECONDS * 1000);
     this.heartbeat.unref();
+  }
+
+  /** The agent's retained status: the same birth the worker publishes when it takes over. */
+  private publishStatus(): void {
+    const { client, options } = this;
+    if (!client.connected || this.handedOver) return;
+    const { connection } = options;
+    const status: AgentOnline = {
+      state: 'online',
+      agentId: connection.agentId,
+      hostname: hostname(),
+      pid: process.pid,
+      runtime: 'node',
+      runtimeVersion: process.version,
+      agentVersion: AGENT_VERSION,
+      tags: connection.tags,
+      startedAt: options.startedAt,
+      ...(this.prepare === undefined ? {} : { prepare: this.prepare }),
+    };
+    client.publish(topics(connection.topicPrefix).agentStatus(connection.agentId), JSON.stringify(status), { qos: 1, retain: true });
   }
 
   private restartQuiet(): void {

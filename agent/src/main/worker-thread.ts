@@ -10,12 +10,11 @@ import { workerStart } from '../settings/worker-start.js';
 
 /**
  * Whether the worker must run from the start: asked for (LIVEPROBE_WORKER_START=startup), or
- * needed before any action: the inspector session opened at start-up, files prepared as they
- * load (the worker's status counts them from the birth on), every prepared site firing
- * (LIVEPROBE_PREPARE_FLAGS=all).
+ * needed before any action: the inspector session opened at start-up, every prepared site
+ * firing (LIVEPROBE_PREPARE_FLAGS=all, whose hits need the worker).
  */
-export function workerAtStartup(env: NodeJS.ProcessEnv, preparing: boolean): boolean {
-  return workerStart(env) === 'startup' || inspectorSessionMode(env) === 'startup' || preparing || env.LIVEPROBE_PREPARE_FLAGS === 'all';
+export function workerAtStartup(env: NodeJS.ProcessEnv): boolean {
+  return workerStart(env) === 'startup' || inspectorSessionMode(env) === 'startup' || env.LIVEPROBE_PREPARE_FLAGS === 'all';
 }
 
 /** worker/worker.ts (or, with LIVEPROBE_INSPECTOR_SESSION=startup, worker/startup-entry.ts), bundled. */

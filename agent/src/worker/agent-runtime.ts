@@ -157,6 +157,7 @@ export function startRuntime({
         else if (message.t === 'notice') log(message.message);
         else if (message.t === 'calibrated') engine.calibrated(message);
         else if (message.t === 'app-meter') useAppMeter(message.usable);
+        else if (message.t === 'prepare-summary') broker.updateStatus({ prepare: message.summary });
         else relay.handle(message);
       }
     },

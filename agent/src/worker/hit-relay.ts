@@ -39,7 +39,7 @@ export class HitRelay {
 
   private readonly counterLines: CounterLines;
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' }>): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' | 'prepare-summary' }>): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message);

@@ -8,11 +8,10 @@ import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { startRuntime } from './agent-runtime.js';
 import { MainThreadTransport } from './cdp-transport.js';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
-import { PrepareTally } from './prepared/prepare-summary.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared, startedAt }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -29,7 +28,6 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt 
     },
     prepared: new PreparedSites(prepared),
   });
-  new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }), preparing);
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 

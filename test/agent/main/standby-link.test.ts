@@ -72,6 +72,23 @@ test('an idle agent is online from the app thread with no worker; the first acti
   assert.equal(service.output().split(STARTING).length - 1, 1);
 });
 
+test("with files prepared as they load, the idle agent's status counts them from the app thread, and still after the worker took over", async (t) => {
+  const { cp, service } = await idleService(t, 'standby-prepare', { LIVEPROBE_PREPARE: fromRoot(SERVICE), LIVEPROBE_PREPARE_CACHE: 'off' });
+  await waitFor(() => STANDBY.test(service.output()), WAIT, 'the app thread to join the fleet');
+  await waitFor(
+    async () => (await agentView(cp.url, 'standby-prepare'))?.prepare?.transformed === 1,
+    WAIT,
+    'the prepared file in the status',
+  );
+  // Node's loader hooks thread (module.register) is one of the report's workers.
+  const before = await workers(service.url);
+  assert.ok(!service.output().includes(STARTING), 'no agent worker for prepared files alone');
+  const { action } = await addAction(cp, { type: 'log', file: SERVICE, line: WORK_LINE, template: 'n={n}', tags: ['idle'] });
+  assert.match(await installed(cp, action.id), /^installed: prepared site/);
+  assert.equal(await workers(service.url), before + 1, 'the action started the agent’s worker');
+  await waitFor(async () => (await agentView(cp.url, 'standby-prepare'))?.prepare?.transformed === 1, WAIT, 'the worker’s status');
+});
+
 test('heartbeats flow while the agent idles without a worker', { timeout: 120_000 }, async (t) => {
   const { cp, service } = await idleService(t, 'standby-heartbeat');
   await waitFor(async () => (await agentView(cp.url, 'standby-heartbeat'))?.online === true, WAIT, 'the agent online');
