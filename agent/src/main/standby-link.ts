@@ -89,8 +89,10 @@ export class StandbyLink {
     let everConnected = false;
     let connected = false;
     let reportedError = false;
+    let failures = 0;
     client.on('connect', () => {
       reportedError = false;
+      failures = 0;
       connected = true;
       log(
         `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
@@ -111,7 +113,10 @@ export class StandbyLink {
       else this.restartQuiet();
     });
     client.on('error', (err) => {
-      if (reportedError) return;
+      // Said once per outage, and only once a retry failed too: a job that ends within a second
+      // of its start (a CLI, a test) keeps its stderr as it was without the agent.
+      failures++;
+      if (reportedError || failures < 2) return;
       reportedError = true;
       log(`broker ${shownUrl}: ${err.message}; retrying every second`);
     });
