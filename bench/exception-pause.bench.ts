@@ -1,9 +1,13 @@
 /**
- * What exception actions cost on the breakpoint path. Part 1, the finished action: an app with the
- * agent throws and catches errors with no exception action, with one whose filter refuses them,
- * and with one that captures each (two frames, held for an error handler they never reach).
- * Caught errors pause the app, and the agent pauses it for at most 20 a second (then it watches
- * uncaught errors only for a minute), so throws are measured in bursts of 10, a second apart.
+ * What exception actions cost, on both install paths. Part 1, the finished action: the same app
+ * without the agent, with the agent (breakpoint path: its files are not prepared), and with the
+ * agent and its files prepared as they load (prepared path: exception sites, no pause) throws
+ * and catches errors with no exception action, with one whose filter refuses them, and with one
+ * that captures each (two frames, held for an error handler they never reach). On the breakpoint
+ * path caught errors pause the app, and the agent pauses it for at most 20 a second (then it
+ * watches uncaught errors only for a minute), so throws are measured in bursts of 10, a second
+ * apart, on both paths alike. All three apps are measured in each round; ratios are to the app
+ * without the agent in that round.
  *
  * Part 2, the mechanism alone: a worker's inspector session on the main thread with
  * `Debugger.setPauseOnExceptions`, resuming each pause (and, in one variant, reading the
@@ -13,6 +17,7 @@
  * to no session, within the round.
  */
 import { otlpReceiver, type Child } from '@liveprobe/harness';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ActionInput } from '@liveprobe/protocol';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
@@ -25,23 +30,30 @@ import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
 const AGENT_ID = 'bench-exception-pause';
+const PREPARED_AGENT_ID = 'bench-exception-prepared';
 /** Under the agent's 20 caught pauses a second. */
 const BURST = 10;
 const BURSTS_PER_ROUND = 4;
 
-const ACTIONS: { key: string; label: string; action?: ActionInput }[] = [
-  { key: 'none', label: 'agent loaded, no exception action (its session closed)' },
+const ACTIONS: { key: string; label: string; action?: (agent: string) => ActionInput }[] = [
+  { key: 'none', label: 'no exception action' },
   {
     key: 'refused',
-    label: 'exception action whose type filter refuses the error (pause, read its type)',
-    action: { type: 'exception', agents: [AGENT_ID], errorType: 'NeverThrownError' },
+    label: 'exception action whose type filter refuses the error',
+    action: (agent) => ({ type: 'exception', agents: [agent], errorType: 'NeverThrownError' }),
   },
   {
     key: 'captured',
     label: 'exception action capturing every throw: 2 frames, held for a handler',
-    action: { type: 'exception', agents: [AGENT_ID], ratePerMinute: 600, maxHits: 10_000, frames: 2 },
+    action: (agent) => ({ type: 'exception', agents: [agent], ratePerMinute: 600, maxHits: 10_000, frames: 2 }),
   },
 ];
+
+/** The two install paths, each an app with the agent. */
+const PATHS = [
+  { key: 'breakpoint', label: 'breakpoint path (file not prepared)', agentId: AGENT_ID, path: /^breakpoint path/ },
+  { key: 'prepared', label: 'prepared path (LIVEPROBE_PREPARE)', agentId: PREPARED_AGENT_ID, path: /^prepared path/ },
+] as const;
 
 async function perCall(app: Child, loop: string, calls?: number): Promise<number> {
   return (await app.ipc.request<{ nsPerCall: number }>('measure', { loop, ...(calls === undefined ? { targetMs: 200 } : { calls }) }))
@@ -64,16 +76,18 @@ async function finishedAction(ctx: BenchContext, rounds: number): Promise<string
   const api = new ControlPlaneApi(cp.url);
   const script = fixture('throws.mjs');
   const bare = await startFixtureApp({ name: 'app without the agent', script });
-  const probed = await startFixtureApp({
-    name: 'app with the agent',
-    script,
-    agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'default' },
-  });
-  const events = await api.events({ agent: AGENT_ID });
+  const agentApp = (name: string, agentId: string, env: Record<string, string> = {}) =>
+    startFixtureApp({ name, script, agent: { broker: cp.mqttUrl, agentId, otlpEndpoint: sink.url, quotas: 'default', env } });
+  const apps = {
+    breakpoint: await agentApp('app with the agent', AGENT_ID),
+    // The fixture and its IPC driver: every app file prepared, as the prepared path needs.
+    prepared: await agentApp('prepared app with the agent', PREPARED_AGENT_ID, { LIVEPROBE_PREPARE: join(dirname(script), '*.mjs') }),
+  };
+  const events = await api.events({});
   const samples = new Map<string, { throws: number[]; quiet: number[]; throwRatio: number[]; quietRatio: number[] }>();
   try {
-    await agentConnected(probed);
-    for (const app of [bare, probed]) await perCall(app, 'throws', 50); // warm-up, under the budget once spread
+    await Promise.all(Object.values(apps).map((app) => agentConnected(app)));
+    for (const app of [bare, ...Object.values(apps)]) await perCall(app, 'throws', 50); // warm-up, under the budget once spread
     for (let round = 1; round <= rounds; round++) {
       ctx.progress(`exception-pause: agent round ${round}/${rounds}`);
       const base = await sample(bare);
@@ -86,25 +100,35 @@ async function finishedAction(ctx: BenchContext, rounds: number): Promise<string
         samples.set(key, entry);
       };
       record('bare', base);
-      for (const variant of ACTIONS) {
-        const id = variant.action === undefined ? undefined : await api.addAction(variant.action);
-        if (id !== undefined) await api.waitForStatus(id, AGENT_ID, 'installed');
-        record(variant.key, await sample(probed));
-        if (id !== undefined) {
-          const status = (await api.action(id)).statuses.find((st) => st.agentId === AGENT_ID);
-          if (status?.message !== undefined && /uncaught errors only/.test(status.message))
-            throw new Error(`the ${variant.key} action fell back to uncaught errors during the measurement: ${status.message}`);
-          await api.deleteAction(id);
-          await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${variant.key} action ${id}`);
+      for (const path of PATHS) {
+        for (const variant of ACTIONS) {
+          const id = variant.action === undefined ? undefined : await api.addAction(variant.action(path.agentId));
+          if (id !== undefined) {
+            await api.waitForStatus(id, path.agentId, 'installed');
+            const status = (await api.action(id)).statuses.find((st) => st.agentId === path.agentId);
+            if (!path.path.test(status?.message ?? ''))
+              throw new Error(`the ${variant.key} action was to take the ${path.key} path; its status says: ${status?.message}`);
+          }
+          record(`${path.key}/${variant.key}`, await sample(apps[path.key]));
+          if (id !== undefined) {
+            const status = (await api.action(id)).statuses.find((st) => st.agentId === path.agentId);
+            if (status?.message !== undefined && /uncaught errors only/.test(status.message))
+              throw new Error(`the ${variant.key} action fell back to uncaught errors during the measurement: ${status.message}`);
+            await api.deleteAction(id);
+            await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${variant.key} action ${id}`);
+          }
         }
       }
     }
   } finally {
     events.close();
-    await Promise.all([bare.stop(), probed.stop()]);
+    await Promise.all([bare.stop(), ...Object.values(apps).map((app) => app.stop())]);
     await Promise.all([cp.stop(), sink.stop()]);
   }
-  const rows = [{ key: 'bare', label: 'no agent' }, ...ACTIONS].map(({ key, label }) => {
+  const rows = [
+    { key: 'bare', label: 'no agent' },
+    ...PATHS.flatMap((path) => ACTIONS.map((a) => ({ key: `${path.key}/${a.key}`, label: `${path.label}: ${a.label}` }))),
+  ].map(({ key, label }) => {
     const s = samples.get(key)!;
     return [label, duration(median(s.quiet)), ratio(median(s.quietRatio)), duration(median(s.throws)), ratio(median(s.throwRatio))];
   });
@@ -116,7 +140,7 @@ async function finishedAction(ctx: BenchContext, rounds: number): Promise<string
       'right',
       'right',
     ]),
-    `The finished action, through the real agent: median of ${rounds} rounds; ratios to the app without the agent in the same round. Throws in ${BURSTS_PER_ROUND} bursts of ${BURST} a second apart per sample (the median burst).`,
+    `The finished action, through the real agent, on both install paths: median of ${rounds} rounds; ratios to the app without the agent in the same round. Throws in ${BURSTS_PER_ROUND} bursts of ${BURST} a second apart per sample (the median burst). On the prepared path a capture over the action's rate per stack (600 a minute here) only reads the stack.`,
   ];
 }
 
@@ -188,7 +212,7 @@ const WORKLOADS = [
 
 const benchmark: Benchmark = {
   name: 'exception-pause',
-  title: 'Exception actions: what a caught error costs (the breakpoint path)',
+  title: 'Exception actions: what a caught error costs (breakpoint path and prepared path)',
   async run(ctx): Promise<Report> {
     const agent = await finishedAction(ctx, ctx.options.rounds ?? 3);
     const rounds = ctx.options.rounds ?? 7;

@@ -5,6 +5,7 @@
  * autocannon drives each variant in turn on loopback; the order rotates every round, and each
  * ratio is taken against the no-agent run of the same round.
  */
+import { readFile } from 'node:fs/promises';
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { defined } from '@liveprobe/protocol/util';
 import autocannon from 'autocannon';
@@ -51,15 +52,25 @@ interface Run {
   rps: number;
   p99Ms: number;
   failures: number;
+  /** The shop's main thread's CPU time per request, in µs: what a saturated one-thread service's throughput follows, whatever else the machine runs. */
+  mainCpuUs: number;
 }
 
-async function load(url: string, seconds: number): Promise<Run> {
+/** CPU time of a process's main thread so far, in ns (Linux: its task has the process's id). */
+async function mainThreadCpuNs(pid: number): Promise<number> {
+  return Number((await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'latin1')).split(' ')[0]);
+}
+
+async function load(url: string, seconds: number, pid: number): Promise<Run> {
+  const before = await mainThreadCpuNs(pid);
   const result = await autocannon({ url: `${url}${PATH}`, connections: CONNECTIONS, duration: seconds });
+  const cpuNs = (await mainThreadCpuNs(pid)) - before;
   return {
     requests: result.requests.total,
     rps: result.requests.total / result.duration,
     p99Ms: result.latency.p99,
     failures: result.errors + result.timeouts + result.non2xx,
+    mainCpuUs: cpuNs / 1000 / Math.max(1, result.requests.total),
   };
 }
 
@@ -78,11 +89,15 @@ const benchmark: Benchmark = {
     const apps: Child[] = [];
     const runs = new Map<string, Run[]>(VARIANTS.map((v) => [v.key, []]));
     const ratios = new Map<string, number[]>(VARIANTS.map((v) => [v.key, []]));
-    const hits = new Map<string, { count: number; pauses: number }>();
+    const addedCpu = new Map<string, number[]>(VARIANTS.map((v) => [v.key, []]));
+    const hits = new Map<string, { count: number; sampled: number; estimated: number; pauses: number }>();
     const warmupRequests = new Map<string, number>();
+    /** The last sampling status of each logpoint, as the agent reported it. */
+    const statuses: string[] = [];
     const events = await api.events();
     try {
       const urls = new Map<string, string>();
+      const pids = new Map<string, number>();
       for (const variant of VARIANTS) {
         const agent = variant.agent === undefined ? undefined : { ...variant.agent, broker: cp.mqttUrl, otlpEndpoint: sink.url };
         const started = await startHttpApp({
@@ -93,6 +108,7 @@ const benchmark: Benchmark = {
         apps.push(started.app);
         if (agent !== undefined) await agentConnected(started.app);
         urls.set(variant.key, started.url);
+        pids.set(variant.key, started.app.pid);
       }
       const actionIds = new Map<string, string>();
       for (const variant of VARIANTS.filter((v) => v.logpoint)) {
@@ -108,17 +124,20 @@ const benchmark: Benchmark = {
         await api.waitForStatus(id, agentId, 'installed');
         actionIds.set(variant.key, id);
       }
-      for (const variant of VARIANTS) warmupRequests.set(variant.key, (await load(urls.get(variant.key)!, WARMUP_SECONDS)).requests);
+      for (const variant of VARIANTS)
+        warmupRequests.set(variant.key, (await load(urls.get(variant.key)!, WARMUP_SECONDS, pids.get(variant.key)!)).requests);
       for (let round = 0; round < rounds; round++) {
         ctx.progress(`http-overhead: round ${round + 1}/${rounds}`);
         // Rotate the order, so no variant always runs first or right after a heavy one.
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
         const results = new Map<string, Run>();
-        for (const variant of order) results.set(variant.key, await load(urls.get(variant.key)!, seconds));
+        for (const variant of order) results.set(variant.key, await load(urls.get(variant.key)!, seconds, pids.get(variant.key)!));
         for (const variant of VARIANTS) {
           const run = results.get(variant.key)!;
           runs.get(variant.key)!.push(run);
           ratios.get(variant.key)!.push(run.rps / results.get('none')!.rps);
+          // The main thread's CPU the variant added per second of load: comparable to the agent's CPU budget (ms per second).
+          addedCpu.get(variant.key)!.push(((run.mainCpuUs - results.get('none')!.mainCpuUs) * run.rps) / 1000);
         }
       }
       // Dropped-output counts are reported once a second: let the last ones arrive.
@@ -126,9 +145,16 @@ const benchmark: Benchmark = {
       for (const [key, id] of actionIds) {
         const mine = events.events().filter((e) => e.data.actionId === id);
         const output = mine.filter((e) => e.event === 'output').length;
-        const dropped = mine.filter((e) => e.event === 'dropped').reduce((sum, e) => sum + Number(e.data.count ?? 0), 0);
+        const dropped = (reason: (text: string) => boolean) =>
+          mine.filter((e) => e.event === 'dropped' && reason(String(e.data.reason))).reduce((sum, e) => sum + Number(e.data.count ?? 0), 0);
+        // Captured lines over the live stream's own limit are counted as dropped there (they still went to OpenTelemetry).
+        const overLive = dropped((r) => !r.startsWith('sampled:'));
+        const estimated = dropped((r) => r.startsWith("sampled: the action's breakpoint was out of V8"));
+        const sampled = dropped((r) => r.startsWith('sampled:')) - estimated;
         const pauses = mine.filter((e) => e.event === 'action_status' && e.data.state === 'paused').length;
-        hits.set(key, { count: output + dropped, pauses });
+        hits.set(key, { count: output + overLive, sampled, estimated, pauses });
+        const sampling = mine.filter((e) => e.event === 'action_status' && /sampling:/.test(String(e.data.message))).at(-1);
+        if (sampling !== undefined) statuses.push(`${VARIANTS.find((v) => v.key === key)!.label}: \`${String(sampling.data.message)}\``);
       }
     } finally {
       events.close();
@@ -137,8 +163,21 @@ const benchmark: Benchmark = {
     }
 
     const requestsTo = (key: string) => (warmupRequests.get(key) ?? 0) + runs.get(key)!.reduce((sum, r) => sum + r.requests, 0);
+    const loadSeconds = WARMUP_SECONDS + rounds * seconds;
     const table = renderTable(
-      ['shop', 'req/s (median)', 'range', '× no agent', 'p99 latency', 'requests logged', 'quota pauses'],
+      [
+        'shop',
+        'req/s (median)',
+        'range',
+        '× no agent',
+        'p99 latency',
+        'main-thread CPU per request',
+        'main-thread CPU added, ms per s',
+        'requests logged',
+        'lines/s',
+        'sampled: counted / estimated',
+        'quota pauses',
+      ],
       VARIANTS.map((variant) => {
         const rps = runs.get(variant.key)!.map((r) => r.rps);
         const h = hits.get(variant.key);
@@ -148,20 +187,27 @@ const benchmark: Benchmark = {
           range(sig(min(rps)), sig(max(rps))),
           variant.key === 'none' ? '×1' : ratio(median(ratios.get(variant.key)!)),
           latency(median(runs.get(variant.key)!.map((r) => r.p99Ms))),
+          `${sig(median(runs.get(variant.key)!.map((r) => r.mainCpuUs)))} µs`,
+          variant.key === 'none'
+            ? '—'
+            : `${sig(median(addedCpu.get(variant.key)!))} (${range(sig(min(addedCpu.get(variant.key)!)), sig(max(addedCpu.get(variant.key)!)))})`,
           h === undefined ? '—' : `${sig((100 * h.count) / requestsTo(variant.key))}%`,
+          h === undefined ? '—' : sig(h.count / loadSeconds),
+          h === undefined ? '—' : `${h.sampled} / ${h.estimated}`,
           h === undefined ? '—' : String(h.pauses),
         ];
       }),
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     );
     const failures = [...runs.values()].flat().reduce((sum, r) => sum + r.failures, 0);
     return {
       blocks: [
         `autocannon (library) on loopback, ${CONNECTIONS} connections, GET ${PATH} (the logpoint is on \`${SOURCE}:${lineOf(SOURCE, 'product-lookup')}\`, template \`product {sku}\`), ` +
           `${rounds} rounds × ${seconds} s per variant after a ${WARMUP_SECONDS} s warm-up each; the order rotates every round; "× no agent" is the median of the per-round ratios. ` +
-          `Client, shop and agent share the machine's cores. "Requests logged" is the share of all requests sent to that shop (warm-up included) whose logpoint hit the agent captured (live output plus the output it counted as dropped); quota pauses are "paused due to high call rate" or CPU-budget pauses, each backing off longer, up to 60 s.` +
+          `Client, shop and agent share the machine's cores, so req/s moves with whatever else the machine runs; "main-thread CPU per request" is the shop's main thread's CPU time (Linux schedstat) over each run's requests, and "main-thread CPU added" is what that adds up to per second of load against the no-agent run of the same round ((CPU per request − no agent's) × req/s; median, and range over rounds): the figure the agent's CPU budget (ms per second) stands for, and the share of a saturated one-thread service's throughput it would take, however busy the machine. "Requests logged" is the share of all requests sent to that shop (warm-up included) whose logpoint hit the agent captured (live output plus the lines over the live stream's limit, which it counts as dropped there); "lines/s" is those lines over the ${loadSeconds} s of load. Over its quota the breakpoint samples (docs/actions.md): "sampled" are the hits it counted but did not capture (its window was spent) and the hits it estimated it missed while out of V8 (from the line's rate while in, which the breakpoint slows: low here); quota pauses (a back-off) are what breakpoints did before they sampled.` +
           (failures > 0 ? ` **${failures} requests failed or timed out.**` : ''),
         table,
+        ...(statuses.length === 0 ? [] : [`The logpoint's last status: ${statuses.join('; ')}.`]),
       ],
     };
   },

@@ -2,7 +2,7 @@
  * Messages between the app's main thread and the agent's worker. Plain objects only: the
  * main thread never loads zod or the protocol package (docs/architecture.md §8: start-up cost).
  */
-import type { Expr, LogLevel, LogOutput, PrepareSummary, SnapshotData, TemplatePart } from '@liveprobe/protocol';
+import type { Expr, LogLevel, LogOutput, PrepareSummary, SnapshotData, TemplatePart, ThrownError } from '@liveprobe/protocol';
 import type { CaptureLimits } from './settings/capture-settings.js';
 import type { RedactionSettings } from './settings/redaction-settings.js';
 import type { QuotaSettings } from './settings/quota-settings.js';
@@ -131,6 +131,8 @@ export interface ApplySettings extends HookSettings {
 export interface ResumeProbe {
   t: 'resume';
   keys: number[];
+  /** A sampling window (DutyCycle.allow): this many hits, then the window closes; absent: the quotas refill instead. */
+  allow?: number;
 }
 
 /** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
@@ -163,7 +165,28 @@ export interface MetricPoints {
   points: { actionId: string; instrument: InstrumentSpec; value: number; attributes: Attributes }[];
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints;
+/**
+ * worker → main: the exception actions that take the prepared path (docs/actions.md#exception-snapshots),
+ * all of them at once; an empty list turns the prepared files' exception sites off.
+ */
+export interface ExceptionArms {
+  t: 'exceptions';
+  arms: ExceptionArm[];
+}
+
+/** What the app thread needs of an exception action to decide, at the throw, whether to capture. */
+export interface ExceptionArm {
+  actionId: string;
+  errorType?: string;
+  messagePattern?: string;
+  /** Frames captured, from the throw site outwards (1–8). */
+  frames: number;
+  ratePerMinute: number;
+  maxHits: number;
+  expiresAt: number;
+}
+
+export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints | ExceptionArms;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {
@@ -287,6 +310,26 @@ export interface SnapshotHit {
   emitted: boolean;
 }
 
+/**
+ * main → worker: an exception captured by a prepared file's exception site, published (its error
+ * was uncaught or reached a framework's error handler). Positions are still in generated code.
+ */
+export interface PreparedExceptionHit {
+  t: 'exception';
+  actionId: string;
+  id: string;
+  time: number;
+  data: CapturedSnapshot;
+  thrown: ThrownError;
+  stacktrace: string;
+  /** The throw site: the prepared file (as V8 names it), its line, and its column when known (1-based). */
+  file: string;
+  line: number;
+  column?: number;
+  /** The throw site's function, as V8 names it, when the site is a `throw` statement. */
+  functionName?: string;
+}
+
 /** main → worker: one data point of a metric action that has attributes. */
 export interface MetricHit {
   t: 'metric';
@@ -300,6 +343,30 @@ export interface ProbePaused {
   t: 'paused';
   key: number;
   reason: string;
+  /** On breakpoints: the sampling window is spent; stay out for `offMs`, then open a window of `allow` hits. */
+  cycle?: DutyCycle;
+}
+
+/** A breakpoint's sampling (main/duty-cycle.ts): windows of `allow` hits every `periodMs`, out of V8 in between. */
+export interface DutyCycle {
+  allow: number;
+  /** How long a window of `allow` hits stays open at the rate measured while on. */
+  onMs: number;
+  periodMs: number;
+  offMs: number;
+  /**
+   * The share of the line's hits a window lets through, estimated from the line's rate while on
+   * (slowed by the breakpoint itself, or a burst caught whole); undefined while it is unknown.
+   */
+  share: number | undefined;
+  /** Hits that pass the condition per second while on: what the hits missed while off are estimated from. */
+  passedPerSecond: number;
+  /** Which limit sets the rate: the hits per second, the CPU budget, or the output bytes. */
+  bound: 'rate' | 'cpu' | 'bytes';
+  /** Breakpoint hits per second the cycle lets through. */
+  perSecond: number;
+  /** The probe time of one hit: the hook's measured time and V8's part (duty-cycle.ts), in µs. */
+  costPerHitUs: number;
 }
 
 /** main → worker: from now on every hit uses the settings of this `settings` message. */
@@ -314,6 +381,7 @@ export type ToWorker =
   | PackedSampled
   | PackedValues
   | SnapshotHit
+  | PreparedExceptionHit
   | MetricHit
   | ProbeDone
   | ProbeEvalError
@@ -340,6 +408,8 @@ export interface WorkerData {
   exitFlushed: Int32Array;
   /** The prepared-sites channel (agent/src/prepare/). */
   prepared: import('node:worker_threads').MessagePort;
+  /** Files are prepared as they load (LIVEPROBE_PREPARE). */
+  preparing: boolean;
   /**
    * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
    * cannot be). The main thread waits on it before the app's first module loads.

@@ -173,7 +173,7 @@ export const DEFAULT_EXCEPTION_FRAMES = 2;
 export const MAX_EXCEPTION_FRAMES = 8;
 
 /** A JavaScript regular expression, checked here so a bad one is refused before any agent sees it. */
-const MessagePattern = z
+export const MessagePattern = z
   .string()
   .min(1)
   .max(500)
@@ -196,6 +196,29 @@ const FileGlob = z
   .refine((glob) => !glob.includes('\\'), 'write paths with `/`, also on Windows, e.g. `src/**/*.ts`')
   .refine((glob) => !/^\s|\s$/.test(glob), 'the glob starts or ends with a space; remove it');
 
+/** Only errors thrown in a file matching one of these globs. */
+export const FileGlobs = z
+  .array(FileGlob)
+  .min(1, 'give at least one glob, or leave `files` out to match any file')
+  .max(20, 'at most 20 globs');
+
+/** An error class name: the error's own or one of its base classes'. */
+export const ErrorTypeName = z.string().regex(/^[A-Za-z_$][\w$]*$/, 'name an error class, e.g. `TypeError`');
+
+/** Snapshots a minute, at most, for each distinct stack. */
+export const ExceptionRate = z
+  .number()
+  .int()
+  .min(1, 'at least 1 snapshot a minute per stack')
+  .max(600, 'at most 600 snapshots a minute per stack');
+
+/** How many frames, from the throw site outwards, have their values captured. */
+export const ExceptionFrames = z
+  .number()
+  .int()
+  .min(1, 'at least 1 frame: the throw site')
+  .max(MAX_EXCEPTION_FRAMES, `at most ${MAX_EXCEPTION_FRAMES} frames: each costs a capture while the app is paused`);
+
 /**
  * Captures the throw site of errors the app does not catch, or that reach a framework's error
  * handler, wherever they are thrown: no file or line. Each distinct stack gives at most
@@ -209,21 +232,13 @@ export const ExceptionActionInput = z
     maxHits: z.number().int().min(1).max(10_000).default(DEFAULT_EXCEPTION_MAX_HITS),
     expiresIn: Target.expiresIn,
     /** The error's class name, or one of its base classes' (`TypeError`, `ValidationError`). */
-    errorType: z
-      .string()
-      .regex(/^[A-Za-z_$][\w$]*$/, 'name an error class, e.g. `TypeError`')
-      .optional(),
+    errorType: ErrorTypeName.optional(),
     messagePattern: MessagePattern.optional(),
-    ratePerMinute: z.number().int().min(1, 'at least 1 snapshot a minute per stack').max(600).default(DEFAULT_EXCEPTION_RATE),
+    ratePerMinute: ExceptionRate.default(DEFAULT_EXCEPTION_RATE),
     /** Only errors thrown in a file matching one of these globs. */
-    files: z.array(FileGlob).min(1, 'give at least one glob, or leave `files` out to match any file').max(20).optional(),
+    files: FileGlobs.optional(),
     /** How many frames, from the throw site outwards, have their arguments, locals and `this` captured. */
-    frames: z
-      .number()
-      .int()
-      .min(1, 'at least 1 frame: the throw site')
-      .max(MAX_EXCEPTION_FRAMES, `at most ${MAX_EXCEPTION_FRAMES} frames: each costs a capture while the app is paused`)
-      .default(DEFAULT_EXCEPTION_FRAMES),
+    frames: ExceptionFrames.default(DEFAULT_EXCEPTION_FRAMES),
   })
   .strict();
 

@@ -6,10 +6,20 @@ import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
 import { addAction, app, controlPlane } from './fixtures.js';
 import { find, snapshotsOnBroker } from './snapshot-events.js';
 
-// Errors an app's error handling catches: Express's error middleware, on Express 4 and 5.
+// Errors an app's error handling catches: Express's error middleware (Express 4 and 5), Koa,
+// Fastify, hapi and NestJS.
 const WAIT = 15_000;
 const APP = 'test/fixtures/handled-errors/express.cjs';
 const STOCK = 'test/fixtures/handled-errors/stock.cjs';
+
+/** Apps of other frameworks, each throwing the same OutOfStockError from stock.cjs. */
+const FRAMEWORK_APPS = {
+  koa: 'test/fixtures/handled-errors/koa.cjs',
+  fastify: 'test/fixtures/handled-errors/fastify.cjs',
+  hapi: 'test/fixtures/handled-errors/hapi.cjs',
+  nest: 'test/fixtures/handled-errors/nest.mjs',
+} as const;
+type Framework = keyof typeof FRAMEWORK_APPS;
 
 const status = (actionId: string, matches: (data: { state: string; message?: string }) => boolean) => (event: SseEvent) =>
   event.event === 'action_status' &&
@@ -18,7 +28,7 @@ const status = (actionId: string, matches: (data: { state: string; message?: str
 
 async function stack(
   t: TestContext,
-  express: 'express' | 'express5' | 'koa' | 'fastify',
+  express: 'express' | 'express5' | Framework,
   action: Omit<ActionInput & { type: 'exception' }, 'type' | 'tags'>,
   env: Record<string, string> = {},
 ) {
@@ -26,8 +36,9 @@ async function stack(
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const script = express === 'koa' || express === 'fastify' ? `test/fixtures/handled-errors/${express}.cjs` : APP;
-  const shop = await app(t, { script, broker: cp.mqttUrl, module: 'cjs', env: { EXPRESS: express, ...env } });
+  const script = express === 'express' || express === 'express5' ? APP : FRAMEWORK_APPS[express];
+  const module = script.endsWith('.mjs') ? 'esm' : 'cjs';
+  const shop = await app(t, { script, broker: cp.mqttUrl, module, env: { EXPRESS: express, ...env } });
   const { action: added } = await addAction(cp, { type: 'exception', tags: ['e2e'], ...action });
   await events.waitFor(
     status(added.id, (s) => s.state === 'installed'),
@@ -84,7 +95,7 @@ for (const express of ['express', 'express5'] as const) {
   });
 }
 
-for (const framework of ['koa', 'fastify'] as const) {
+for (const framework of ['koa', 'fastify', 'hapi', 'nest'] as const) {
   test(`${framework}: an error the framework catches and answers 500 for gives a snapshot; one the app swallows gives none`, async (t) => {
     const { snapshots, shop, actionId } = await stack(t, framework, {});
     assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
@@ -93,7 +104,7 @@ for (const framework of ['koa', 'fastify'] as const) {
     assert.deepEqual(s.exception?.type, 'OutOfStockError');
     assert.equal(s.location.line, lineOf(STOCK, 'throw-stock'));
     assert.deepEqual(find(s.arguments, 'wanted'), { t: 'number', v: 5 });
-    assert.equal(s.frames?.[0]?.location.line, lineOf(`test/fixtures/handled-errors/${framework}.cjs`, `${framework}-call-reserve`));
+    assert.equal(s.frames?.[0]?.location.line, lineOf(FRAMEWORK_APPS[framework], `${framework}-call-reserve`));
     assert.equal(find(s.frames![0]!.locals, 'basket').t, 'object');
     assert.deepEqual(
       snapshots.items().map((e) => e.snapshot.exception?.type),
@@ -102,6 +113,19 @@ for (const framework of ['koa', 'fastify'] as const) {
     );
   });
 }
+
+test("nest: an async controller's rejection that the app's own exception filter answers gives a snapshot of its throw site", async (t) => {
+  const { snapshots, shop, actionId } = await stack(t, 'nest', { frames: 1 });
+  const settled = await fetch(`${shop.url}/settle?customer=lin`);
+  assert.equal(settled.status, 402, "the app's filter still answers");
+  assert.equal(await settled.text(), 'ledger: ledger lin is overdrawn');
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === actionId, WAIT, 'the snapshot of the rejection');
+  assert.deepEqual(s.exception, { type: 'LedgerError', message: 'ledger lin is overdrawn', causes: [] });
+  assert.equal(s.location.line, lineOf(FRAMEWORK_APPS.nest, 'nest-throw-settle'));
+  assert.equal(s.location.function, 'settle');
+  assert.equal(find(s.locals, 'ledger').t, 'object');
+  assert.equal(find(s.arguments, 'query').t, 'object');
+});
 
 test('express: an error never thrown, passed to next(err) from a callback, is captured where the app passed it on', async (t) => {
   const { snapshots, shop, actionId } = await stack(t, 'express', { errorType: 'NotFoundError', frames: 1 });

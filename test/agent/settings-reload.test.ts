@@ -126,7 +126,7 @@ test("redaction, blocklist and quotas follow the agent's config file while the a
     [],
   );
 
-  // Fixed, with a lower quota and without the blocklist entry: the unblocked action comes back, and both pause over the quota.
+  // Fixed, with a lower quota and without the blocklist entry: the unblocked action comes back, and greet samples to the new quota.
   const fixed = await edit({ redact: { keys: ['card_ref'] }, quotas: { hitsPerSecond: 1 }, prepare: { files: ['out/**'] } }, /reloaded /);
   assert.equal(fixed, `[liveprobe] LIVEPROBE_CONFIG: reloaded ${file}: quotas.hitsPerSecond 200 → 1; block.functions -charge`);
   assert.equal(configLines(service).filter((l) => l.includes('`prepare` changed')).length, 1, 'a change to `prepare` is noted once');
@@ -136,10 +136,14 @@ test("redaction, blocklist and quotas follow the agent's config file while the a
     'the unblocked action installed again',
   );
   for (const name of ['eve', 'fay', 'gus']) assert.equal(await pay(service, name), pid);
-  const paused = await events.waitFor(isStatus(greet, 'paused'), WAIT, 'the pause');
+  const sampling = await events.waitFor(
+    (e) => isStatus(greet, 'installed')(e) && /sampling:/.test((e.data as ActionStatusEvent).message ?? ''),
+    WAIT,
+    'greet sampling',
+  );
   assert.match(
-    (paused.data as ActionStatusEvent).message ?? '',
-    /^paused due to high call rate: over the quota of 1 hits per second; resuming in 1 s$/,
+    (sampling.data as ActionStatusEvent).message ?? '',
+    /^breakpoint; sampling: .*, to stay within the agent's quota of 1 hits per second$/,
   );
   assert.equal(await output(events, charge, 'eve'), 'eve card [REDACTED]');
   assert.match(

@@ -34,12 +34,12 @@ async function builtPage(): Promise<{ dir: string; remove(): Promise<void> }> {
   return { dir: out.path, remove: () => out.remove() };
 }
 
-/** A real mouse click on the button, through CDP Input, as a user would. */
-async function clickBuy(port: number): Promise<string> {
+/** A real mouse click on the button, through CDP Input, as a user would; the page's `#out` after it. */
+async function clickBuy(port: number, button = 'buy'): Promise<string> {
   const client = await CDP({ port, local: true });
   try {
     const box = await client.Runtime.evaluate({
-      expression: 'JSON.stringify(document.getElementById("buy").getBoundingClientRect())',
+      expression: `JSON.stringify(document.getElementById(${JSON.stringify(button)}).getBoundingClientRect())`,
       returnByValue: true,
     });
     const { x, y, width, height } = JSON.parse(box.result.value as string) as DOMRectLike;
@@ -110,6 +110,10 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
   assert.equal((installed.data as ActionStatusEvent).location?.line, ON_BUY);
   assert.match((installed.data as ActionStatusEvent).location?.file ?? '', /^http:\/\/127\.0\.0\.1:\d+\/.*src\/cart\.ts$/);
 
+  // Watched over a second connection of its own, which leaves the actions above alone.
+  const exception = await addAction(cp, { type: 'exception', tags: ['web'], frames: 1 });
+  await events.waitFor(isStatus(exception.action.id, 'installed'), WAIT, 'the exception action installed');
+
   assert.equal(await clickBuy(browser.port), 'bought tea x1', 'the page works as before');
   await events.waitFor(isStatus(snap.action.id, 'hit_limit'), WAIT, 'the snapshot');
   const [summary] = await snapshotsOf(cp, snap.action.id);
@@ -130,6 +134,25 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
   assert.equal(record.resource['service.instance.id'], 'page-1');
   assert.equal(await clickBuy(browser.port), 'bought tea x2');
   await otlp.waitForMetric((p) => p.name === 'page.buys' && p.value === 2, WAIT, 'two buys counted');
+
+  // An error thrown out of a click handler, which only window.onerror sees: its throw site, source-mapped.
+  assert.equal(await clickBuy(browser.port, 'refund'), 'bought tea x2', 'the page goes on');
+  const [thrown] = await waitFor(
+    async () => {
+      const listed = await snapshotsOf(cp, exception.action.id);
+      return listed.length > 0 ? listed : undefined;
+    },
+    WAIT,
+    'the exception snapshot',
+  );
+  const { snapshot: error } = await snapshot(cp, thrown!.id);
+  const location = error.location as { file: string; line: number };
+  assert.deepEqual(error.exception, { type: 'RangeError', message: 'order o-7 has 2 refundable items', causes: [] });
+  assert.match(location.file, /src\/cart\.ts$/);
+  assert.equal(location.line, lineOf(CART, 'on-refund'));
+  const values = Object.fromEntries(error.locals.map((l) => [l.name, l.value]));
+  assert.deepEqual(values.order, { t: 'string', v: 'o-7' });
+  assert.deepEqual(values.refundable, { t: 'number', v: 2 });
 
   // A reload gives the page a new global object: the sidecar injects the hook again and re-arms.
   await reload(browser.port);

@@ -68,6 +68,7 @@ export function startAgent(settings?: Record<string, string>): void {
     sessionOpen,
     exitFlushed,
     prepared: prepared.port,
+    preparing: prepared.preparing,
     startedAt,
     ...(sessionReady === undefined ? {} : { sessionReady }),
   };

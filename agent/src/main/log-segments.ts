@@ -9,7 +9,9 @@
 // Captured before the app runs, which may replace these globals.
 const F64 = Float64Array;
 const I32 = Int32Array;
-const Shared = SharedArrayBuffer;
+// Absent in a browser page that is not cross-origin isolated (the hook injected by `liveprobe
+// attach`): every batch then takes a buffer of its own.
+const Shared = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : undefined;
 const { load, store } = Atomics;
 
 /** Batches the worker may hold at once before a batch takes its own buffer. */
@@ -31,7 +33,8 @@ export class LogSegments {
 
   /** A free segment, marked in use; undefined when the worker holds them all. */
   take(): Segment | undefined {
-    if (this.segments.length === 0) this.allocate();
+    if (Shared === undefined) return undefined;
+    if (this.segments.length === 0) this.allocate(Shared);
     for (let tried = 0; tried < SEGMENTS; tried++) {
       const segment = this.segments[this.next]!;
       this.next = (this.next + 1) % SEGMENTS;
@@ -47,9 +50,9 @@ export class LogSegments {
     store(segment.release, 0, 0);
   }
 
-  private allocate(): void {
-    const numbers = new F64(new Shared(SEGMENTS * this.size * 8));
-    const flags = new I32(new Shared(SEGMENTS * 4));
+  private allocate(shared: SharedArrayBufferConstructor): void {
+    const numbers = new F64(new shared(SEGMENTS * this.size * 8));
+    const flags = new I32(new shared(SEGMENTS * 4));
     for (let s = 0; s < SEGMENTS; s++)
       this.segments.push({ numbers: numbers.subarray(s * this.size, (s + 1) * this.size), release: flags.subarray(s, s + 1) });
   }

@@ -31,12 +31,15 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const { port1, port2 } = new MessageChannel();
   // Always there: a file prepared at build time binds to it whether or not anything is prepared
   // as it loads. Stack traces are remapped once the first prepared file binds.
+  const allOn = allFlagsOn(env);
+  // Every exception site records too (and finds no action to capture for).
+  if (allOn) target.exceptionsAlwaysOn();
   const tally = new PrepareTally(settings !== undefined);
   const registry = new PreparedRegistry(
     target,
     port1,
     sessionOpen,
-    allFlagsOn(env),
+    allOn,
     () => installStackTraces(registry),
     (report) => tally.add(report),
   );
@@ -52,7 +55,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   });
   port1.unref();
   if (settings !== undefined) installLoaders(settings, registry, tally, env);
-  return { port: port2, tally };
+  return { port: port2, tally, preparing: settings !== undefined };
 }
 
 export interface PreparedChannel {
@@ -60,6 +63,8 @@ export interface PreparedChannel {
   port: MessagePort;
   /** How prepared files fared, for the agent's status. */
   tally: PrepareTally;
+  /** Whether files are prepared as they load (LIVEPROBE_PREPARE). */
+  preparing: boolean;
 }
 
 function installLoaders(settings: PrepareSettings, registry: PreparedRegistry, tally: PrepareTally, env: NodeJS.ProcessEnv): void {

@@ -16,6 +16,12 @@ const Shared = SharedArrayBuffer;
 /** The part of the probe hook a prepared site calls; `values` is the site's own array, valid only during the call. */
 export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
+  /** `$lpX` of every prepared file: on while an exception action takes the prepared path. */
+  readonly exceptionFlag: Uint8Array;
+  /** An exception site ran with the flag on (prepare/exception-sites.ts); `pass` holds its site from `start` on. */
+  thrown(file: string, at: 'throw' | 'catch', error: unknown, pass: unknown[], start: number): void;
+  /** LIVEPROBE_PREPARE_FLAGS=all: the exception flag stays on with no action. */
+  exceptionsAlwaysOn(): void;
 }
 
 /**
@@ -31,7 +37,7 @@ const NOT_PASSED = (name: string): Unavailable =>
 
 const STAR = 42;
 
-function readLazily(reader: unknown, name: string): unknown {
+export function readLazily(reader: unknown, name: string): unknown {
   try {
     return (reader as () => unknown)();
   } catch {
@@ -77,7 +83,7 @@ function readSlots(pass: SitePass, slots: Int32Array, roots: readonly string[], 
   }
 }
 
-/** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS` and `$lpH` are its F, S and H. */
+/** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS`, `$lpH`, `$lpX`, `$lpT` and `$lpW` are its F, S, H, X, T and W. */
 export class PreparedFile {
   readonly F: Uint8Array;
   readonly S: Uint8Array;
@@ -104,6 +110,24 @@ export class PreparedFile {
     this.H = function H(pass: SitePass): void {
       file.hit(pass);
     };
+    this.X = target.exceptionFlag;
+    this.T = function T(pass: SitePass): void {
+      try {
+        target.thrown(path, 'catch', pass[0], pass, 1);
+      } catch {
+        // An exception site never changes what the app throws.
+      }
+    };
+    this.W = function W(error: unknown, pass: SitePass | 0): unknown {
+      try {
+        if (pass !== 0) target.thrown(path, 'throw', error, pass, 0);
+      } catch {
+        // The same value is thrown whatever happens here.
+      }
+      // Called with `new`: an object returned is what `new` gives; a primitive it cannot give.
+      if ((typeof error === 'object' && error !== null) || typeof error === 'function') return error;
+      throw error;
+    };
     if (allOn) {
       this.F.fill(1);
       this.S.fill(1);
@@ -112,6 +136,10 @@ export class PreparedFile {
 
   /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees. */
   readonly H: (pass: SitePass) => void;
+  /** Exception sites (prepare/exception-sites.ts): the flag, a body's `catch` (`new $lpT([error, …])`), a `throw` (`new $lpW(error, …)`). */
+  readonly X: Uint8Array;
+  readonly T: (pass: SitePass) => void;
+  readonly W: (error: unknown, pass: SitePass | 0) => unknown;
 
   private hit(pass: SitePass): void {
     try {

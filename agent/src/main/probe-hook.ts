@@ -34,6 +34,9 @@ import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.j
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
 import { HitBatch } from './hit-batch.js';
 import { HeldCaptures } from './held-captures.js';
+import { PreparedExceptions } from './prepared-exceptions.js';
+import { SamplingWindow } from './sampling-window.js';
+import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
@@ -77,6 +80,14 @@ interface ArmedProbe {
   done: boolean;
   /** Over a quota: its breakpoints are leaving V8; the worker resumes it. */
   paused: boolean;
+  /** On a breakpoint: the current window, what it let through and measured (sampling-window.ts). */
+  window: SamplingWindow | undefined;
+  /** Breakpoint hits since its window closed: not captured, but each cost a break. */
+  closedHits: number;
+  /** Its window closed at `at` (perf.now()): the worker sets the breakpoint again `offMs` later, for `allow` hits. */
+  reopens: { at: number; offMs: number; allow: number } | undefined;
+  /** Windows a hit opened before their 'resume' news came: that news is then old, and ignored. */
+  openedEarly: number;
   hitRate: RateLimit;
   byteRate: RateLimit;
   /** Log and snapshot actions: on a prepared site, the hits beyond this rate are counted, not captured. */
@@ -134,6 +145,19 @@ export class ProbeHook {
   private holding: { key: number; error: object } | undefined;
   /** Callers' values captured for an exception capture that has not run yet, by its key. */
   private readonly callers = new Map<number, OuterFrame[]>();
+  /** Exception actions on prepared files: captured here, at their exception sites. */
+  private readonly exceptions = new PreparedExceptions(
+    this.held,
+    () => this.text,
+    AGENT_DIR,
+    (hit) => {
+      this.exceptionsPublished = true;
+      this.post(hit);
+      // Published on the way to an exit, or in the middle of a request: no timer should delay it.
+      this.batch.flush();
+    },
+  );
+  private exceptionsPublished = false;
 
   constructor(
     private readonly port: MessagePort,
@@ -191,6 +215,18 @@ export class ProbeHook {
     }
   }
 
+  get exceptionFlag(): Uint8Array {
+    return this.exceptions.flag;
+  }
+
+  thrown(file: string, at: 'throw' | 'catch', error: unknown, pass: unknown[], start: number): void {
+    this.exceptions.seen(file, at, error, pass, start);
+  }
+
+  exceptionsAlwaysOn(): void {
+    this.exceptions.alwaysOn();
+  }
+
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     try {
@@ -202,7 +238,8 @@ export class ProbeHook {
         if (probe === undefined) return;
       }
       this.last = probe;
-      if (probe.done || probe.paused) return;
+      if (probe.done) return;
+      if (probe.paused && (prepared || !this.reopened(probe))) return prepared ? undefined : this.closedHit(probe, values, self);
       if (prepared && probe.plainCount) return this.count(probe);
       this.timedHit(probe, values, self, prepared);
     } catch {
@@ -240,7 +277,7 @@ export class ProbeHook {
     // thousand. (Not Math.max: the app may have replaced it.)
     const costUs = (perf.now() - startedAt) * 1000;
     if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
-    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget());
+    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget(), true);
   }
 
   private countOne(probe: ArmedProbe): void {
@@ -265,6 +302,8 @@ export class ProbeHook {
     // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    const window = prepared || probe.spec.calibration === true ? undefined : (probe.window ??= new SamplingWindow(undefined, undefined));
+    window?.hit(startedAt);
     // The hook's one frame, unless a hit inside this one (the app's logger running a probed line) holds it.
     const frame = this.frame ?? { values, self };
     this.frame = undefined;
@@ -278,17 +317,36 @@ export class ProbeHook {
       frame.self = undefined;
       this.frame = frame;
     }
-    if (this.quotas.cpuMsPerSecond <= 0 || probe.spec.calibration === true) return;
+    // A prepared hit reads the clock again only for the CPU budget.
+    if (probe.spec.calibration === true || (window === undefined && this.quotas.cpuMsPerSecond <= 0)) return;
+    const endedAt = perf.now();
+    const hookUs = (endedAt - startedAt) * 1000;
+    window?.ended(endedAt, hookUs);
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
-    const spentUs = (perf.now() - startedAt) * 1000 + (prepared ? 0 : this.quotas.breakpointCostUs);
-    if (!this.cpu.spend(spentUs, now) && !probe.done && !sampling) this.pause(probe, this.overBudget());
+    const spentUs = hookUs + (prepared ? 0 : this.quotas.breakpointCostUs);
+    if (this.quotas.cpuMsPerSecond > 0 && !this.cpu.spend(spentUs, now) && !probe.done && !sampling)
+      return this.pause(probe, this.overBudget(), prepared);
+    if (window?.spent && !probe.done && !probe.paused) this.closeWindow(probe, window);
+  }
+
+  /**
+   * A breakpoint hit after its window closed, before V8 let go of the breakpoint (or before the
+   * next window's news arrived): not captured, counted as sampled when its condition passes.
+   */
+  private closedHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
+    probe.closedHits++;
+    if (this.quotas.cpuMsPerSecond > 0) this.cpu.spend(this.quotas.breakpointCostUs, TIME_ORIGIN + perf.now());
+    const uninitialised = probe.uninitialised;
+    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    if (probe.condition === undefined || probe.condition({ values, self })) this.batch.sampled(probe.key);
   }
 
   private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
-    // The hit quota stands for a breakpoint's ~200 µs; a prepared hit's own time counts in the CPU budget.
-    if (!prepared && !probe.hitRate.take(1, now)) {
-      return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`);
+    // The hit quota stands for a breakpoint's ~200 µs; a prepared hit's own time counts in the CPU
+    // budget. Once a breakpoint samples, its window's allowance takes the quota's place.
+    if (!prepared && probe.window?.allow === undefined && !probe.hitRate.take(1, now)) {
+      return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`, false);
     }
     if (probe.condition !== undefined) {
       let pass: unknown;
@@ -299,6 +357,7 @@ export class ProbeHook {
       }
       if (!pass) return;
     }
+    if (probe.window !== undefined && !prepared) probe.window.passed++;
     if (probe.metric?.role === 'tic') {
       // A tic is half a measurement: the toc counts the hit.
       this.timers.start(probe.metric.pair, probe.metric.at);
@@ -317,18 +376,59 @@ export class ProbeHook {
 
   /** Output bytes count against the action's quota; the output that crosses it is dropped (counted as sampled on a prepared site). */
   private spendBytes(probe: ArmedProbe, bytes: number, now: number, prepared: boolean): boolean {
+    if (!prepared && probe.window !== undefined) probe.window.bytes += bytes;
     if (probe.byteRate.take(bytes, now)) return true;
     if (prepared) {
       this.batch.sampled(probe.key);
       return false;
     }
-    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`);
+    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`, false);
     return false;
   }
 
-  private pause(probe: ArmedProbe, reason: string): void {
+  /** Over a quota: a prepared site is switched off for a while; a breakpoint samples (its window closes). */
+  private pause(probe: ArmedProbe, reason: string, prepared: boolean): void {
+    if (!prepared && probe.window !== undefined) return this.closeWindow(probe, probe.window, reason);
     probe.paused = true;
     this.post({ t: 'paused', key: probe.key, reason });
+  }
+
+  /**
+   * The breakpoint's window is spent (or a quota ran out in it): it leaves V8 for as long as
+   * the duty cycle says, then comes back for a window of as many hits as the limits allow.
+   */
+  private closeWindow(probe: ArmedProbe, window: SamplingWindow, over?: string): void {
+    probe.paused = true;
+    let sampling = 0;
+    for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
+    const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over);
+    const { cycle } = closed;
+    probe.reopens = cycle === undefined ? undefined : { at: perf.now(), offMs: cycle.offMs, allow: cycle.allow };
+    this.post({ t: 'paused', key: probe.key, ...closed });
+    // Now, not at the end of this synchronous run: V8 lets go of the breakpoint as soon as the
+    // worker asks, even in the middle of a long loop, and every hit until then costs a break.
+    this.batch.flush();
+  }
+
+  /**
+   * A hit on a closed window's breakpoint after the cycle's time out: the worker has set it again,
+   * so the next window opens now. Its 'resume' news may wait behind a long synchronous run (V8
+   * sets the breakpoint at once, in the middle of it), and a window that waited for the news
+   * would count the whole run as closed hits.
+   */
+  private reopened(probe: ArmedProbe): boolean {
+    const reopens = probe.reopens;
+    if (reopens === undefined || perf.now() - reopens.at < reopens.offMs) return false;
+    this.openWindow(probe, reopens.allow);
+    probe.openedEarly++;
+    return true;
+  }
+
+  private openWindow(probe: ArmedProbe, allow: number): void {
+    probe.paused = false;
+    probe.reopens = undefined;
+    probe.window = new SamplingWindow(allow, perf.now(), probe.closedHits);
+    probe.closedHits = 0;
   }
 
   private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
@@ -463,7 +563,7 @@ export class ProbeHook {
   /** The app is exiting: hand over the batched hits now. True when output may still be on its way. */
   flushForExit(): boolean {
     this.batch.flush();
-    return this.armedAny;
+    return this.armedAny || this.exceptionsPublished;
   }
 
   private post(message: ToWorker): void {
@@ -495,9 +595,14 @@ export class ProbeHook {
         for (const key of message.keys) {
           const probe = this.probes.get(key);
           if (probe === undefined) continue;
-          probe.paused = false;
-          probe.hitRate.refill();
-          probe.byteRate.refill();
+          if (message.allow === undefined) {
+            probe.paused = false;
+            probe.hitRate.refill();
+            probe.byteRate.refill();
+          } else if (probe.openedEarly > 0) probe.openedEarly--;
+          else if (probe.paused) this.openWindow(probe, message.allow);
+          // Another key of the action (a duration's exits): its breakpoints came back too.
+          else probe.window = new SamplingWindow(message.allow, perf.now());
         }
         return;
       case 'arm':
@@ -508,6 +613,9 @@ export class ProbeHook {
         return;
       case 'calibrate':
         void this.calibration.run(message.runs, message.copy).then((result) => this.post({ t: 'calibrated', ...result }));
+        return;
+      case 'exceptions':
+        this.exceptions.set(message.arms);
         return;
       case 'disarm':
         this.last = undefined;
@@ -545,6 +653,10 @@ export class ProbeHook {
       hits: previous?.hits ?? 0,
       done: false,
       paused: false,
+      window: undefined,
+      closedHits: 0,
+      reopens: undefined,
+      openedEarly: 0,
       hitRate: new RateLimit(0),
       byteRate: new RateLimit(0),
       sample: undefined,
@@ -598,10 +710,4 @@ export class ProbeHook {
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
     probe.sample = spec.log !== undefined || spec.snapshot !== undefined ? new RateLimit(rate) : undefined;
   }
-}
-
-/** The action's rate within the agent's hit quota (0, off, leaves the action's own rate, or none). */
-function sampleRate(ratePerSecond: number | undefined, hitsPerSecond: number): number {
-  if (ratePerSecond === undefined) return hitsPerSecond;
-  return hitsPerSecond > 0 ? Math.min(ratePerSecond, hitsPerSecond) : ratePerSecond;
 }

@@ -48,8 +48,9 @@ export function captureSnapshot(
   agentDir: string,
   /** performance.now() at the hook's entry. */
   startedAt: number,
+  /** The stack, when the caller already took it (captureStack). */
+  stack: StackFrame[] = captureStack(agentDir),
 ): CapturedSnapshot {
-  const stack = captureStack(agentDir);
   const budget = new CaptureBudget(limits.totalBytes);
   const value = (v: unknown): CapturedValue =>
     v === NOT_AVAILABLE
@@ -97,7 +98,7 @@ export function captureSnapshot(
  * is swapped for the duration of one synchronous call and always restored, so an app's
  * own formatter (source-map-support, APM agents) is untouched.
  */
-function captureStack(agentDir: string): StackFrame[] {
+export function captureStack(agentDir: string): StackFrame[] {
   const prepare = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   let sites: NodeJS.CallSite[] = [];

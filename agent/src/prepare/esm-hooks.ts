@@ -12,7 +12,14 @@ import { PrepareCache } from './prepare-cache.js';
 import { prepareFile } from './prepare-file.js';
 import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
 import type { PreparedOutput } from './prepared-output.js';
-import { FLAGS_SCHEME, moduleHeader, outcomeReport, REGISTRY_GLOBAL } from './prepared-messages.js';
+import {
+  EXPORTED_BINDINGS,
+  FLAGS_SCHEME,
+  moduleHeader,
+  outcomeReport,
+  REGISTRY_GLOBAL,
+  UNBOUND_EXCEPTION_SITES,
+} from './prepared-messages.js';
 
 export interface HooksData {
   settings: PrepareSettings;
@@ -81,8 +88,8 @@ function flagsModule(url: string): string {
   const functions = output?.functions ?? 0;
   return [
     'const zeros = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };',
-    `const lp = typeof ${REGISTRY_GLOBAL} !== 'function' ? { F: zeros(${functions}), S: zeros(${sites.length / 3}), H: function () {} }`,
+    `const lp = typeof ${REGISTRY_GLOBAL} !== 'function' ? { F: zeros(${functions}), S: zeros(${sites.length / 3}), H: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
     `  : ${REGISTRY_GLOBAL}(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})}, ${JSON.stringify(output?.sourceMappingURL)});`,
-    'export const $lpF = lp.F, $lpS = lp.S, $lpH = lp.H;',
+    EXPORTED_BINDINGS,
   ].join('\n');
 }

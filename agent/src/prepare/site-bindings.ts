@@ -31,6 +31,8 @@ export class SiteBindings {
   /** Preformatted `, "name", name` (or the lazy form), parallel to `from`. */
   private readonly fields: string[] = [];
   private readonly from: number[] = [];
+  /** Each binding's kind for exception sites (prepare/exception-sites.ts): `a` argument, `l` local, `o` outer. */
+  private readonly kinds: string[] = [];
   /** The fields when every candidate is initialised everywhere: one string for all the scope's sites. */
   private readonly always: string | undefined;
 
@@ -54,12 +56,13 @@ export class SiteBindings {
         if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
         const from = initialisedFrom(variable, scope);
         if (from > block.end) continue;
+        const kind = kindOf(variable, fn);
         if (from > block.start) {
           unconditional = false;
-          this.add(variable.name, false, from);
+          this.add(variable.name, false, from, kind);
           continue;
         }
-        this.add(variable.name, false, Number.NEGATIVE_INFINITY);
+        this.add(variable.name, false, Number.NEGATIVE_INFINITY, kind);
         if (++always === MAX_SITE_BINDINGS) break chain;
       }
       if (scope === fn.scope) break;
@@ -67,16 +70,25 @@ export class SiteBindings {
     if (always < MAX_SITE_BINDINGS) {
       for (const { name, lazy } of outerBindings(fn)) {
         if (seen.has(name)) continue;
-        this.add(name, lazy, Number.NEGATIVE_INFINITY);
+        this.add(name, lazy, Number.NEGATIVE_INFINITY, 'o');
         if (++always === MAX_SITE_BINDINGS) break;
       }
     }
     this.always = unconditional ? this.fields.join('') : undefined;
   }
 
-  private add(name: string, lazy: boolean, from: number): void {
+  private add(name: string, lazy: boolean, from: number, kind: string): void {
     this.fields.push(lazy ? `, "*${name}", () => ${name}` : `, "${name}", ${name}`);
     this.from.push(from);
+    this.kinds.push(kind);
+  }
+
+  /** The kinds of the bindings `fieldsAt(offset)` passes, one letter each. */
+  kindsAt(offset: number): string {
+    if (this.always !== undefined) return this.kinds.join('');
+    let out = '';
+    for (let i = 0; i < this.from.length && out.length < MAX_SITE_BINDINGS; i++) if (this.from[i]! <= offset) out += this.kinds[i]!;
+    return out;
   }
 
   /** The site's bindings as the rest of its array literal: `, "a", a, "*c", () => c`. */
@@ -91,6 +103,37 @@ export class SiteBindings {
     }
     return out;
   }
+}
+
+/**
+ * What an exception site's `catch` around a function's body sees, as `fieldsAt` gives it, with
+ * its kinds: the function's parameters and `var`s (its `let`s, `const`s and function
+ * declarations live inside the `try` block), and the outer bindings the function already uses.
+ */
+export function catchBindings(fn: SiteFunction): { kinds: string; fields: string } {
+  let kinds = '';
+  let fields = '';
+  const seen = new Set<string>();
+  for (const variable of fn.scope.variables) {
+    if (kinds.length === MAX_SITE_BINDINGS) break;
+    seen.add(variable.name);
+    const def = variable.defs[0];
+    if (def === undefined || variable.name.startsWith('$lp')) continue;
+    if (def.type !== 'Parameter' && !(def.type === 'Variable' && def.parent.kind === 'var')) continue;
+    kinds += kindOf(variable, fn);
+    fields += `, "${variable.name}", ${variable.name}`;
+  }
+  for (const { name, lazy } of outerBindings(fn)) {
+    if (kinds.length === MAX_SITE_BINDINGS) break;
+    if (seen.has(name)) continue;
+    kinds += 'o';
+    fields += lazy ? `, "*${name}", () => ${name}` : `, "${name}", ${name}`;
+  }
+  return { kinds, fields };
+}
+
+function kindOf(variable: Variable, fn: SiteFunction): 'a' | 'l' {
+  return variable.scope === fn.scope && variable.defs[0]?.type === 'Parameter' && fn.node !== undefined ? 'a' : 'l';
 }
 
 const outerOfFunction = new WeakMap<SiteFunction, { name: string; lazy: boolean }[]>();

@@ -25,7 +25,8 @@ import { createRequire } from 'node:module';
 import { parseWithRanges } from './acorn-parse.js';
 import { childrenOf, isFunction, prologueLength, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
-import { SiteBindings, type SiteFunction } from './site-bindings.js';
+import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
+import { catchBindings, SiteBindings, type SiteFunction } from './site-bindings.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
 
@@ -44,7 +45,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 4;
+export const TRANSFORM_VERSION = 5;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -59,6 +60,10 @@ interface Context {
   /** The twin's function flag while building a twin, else -1. */
   twin: number;
   inserts: Insert[];
+  /** Walking a twinned function's original body: only its `throw` statements get (exception) sites. */
+  throwsOnly?: boolean;
+  /** The function's body is inside an exception site's `try`. */
+  wrapped?: boolean;
 }
 
 export function prepareSource(source: string, options: PrepareOptions): PreparedOutput {
@@ -182,7 +187,7 @@ class Preparer {
 
   private list(statements: AstNode[], ctx: Context): void {
     for (const statement of statements) {
-      if (siteable(statement)) this.site(statement.start, ctx);
+      if (siteable(statement) && ctx.throwsOnly !== true) this.site(statement.start, ctx);
       this.walk(statement, ctx);
       // A flattened twin loses the line breaks automatic semicolon insertion relied on.
       if (ctx.twin >= 0 && this.source[statement.end - 1] !== ';') ctx.inserts.push({ at: statement.end, text: ';' });
@@ -191,7 +196,12 @@ class Preparer {
 
   /** A statement body that is not a block (`if (x) y()`): braces around it give it a site. */
   private single(body: AstNode, ctx: Context): void {
-    if (body.type === 'BlockStatement' || body.type === 'FunctionDeclaration' || body.type === 'EmptyStatement') {
+    if (
+      body.type === 'BlockStatement' ||
+      body.type === 'FunctionDeclaration' ||
+      body.type === 'EmptyStatement' ||
+      ctx.throwsOnly === true
+    ) {
       this.walk(body, ctx);
       return;
     }
@@ -205,17 +215,34 @@ class Preparer {
     const id = this.sites.length / 3;
     const line = lineOf(this.lineStarts, offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
+    const bindings = this.bindingsIn(ctx);
+    const self = ctx.self === 'this' ? 'this' : 'void 0';
+    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${id}, ${self}${bindings.fieldsAt(offset)}]);` });
+  }
+
+  private bindingsIn(ctx: Context): SiteBindings {
     let bindings = this.bindings.get(ctx.scope);
     if (bindings?.fn !== ctx.fn) {
       bindings = new SiteBindings(ctx.scope, ctx.fn);
       this.bindings.set(ctx.scope, bindings);
     }
-    const self = ctx.self === 'this' ? 'this' : 'void 0';
-    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${id}, ${self}${bindings.fieldsAt(offset)}]);` });
+    return bindings;
+  }
+
+  /** `throw E` → `throw new $lpW((E), …)`: the same value, from the same position (exception-sites.ts). */
+  private throwSite(node: AstNode, ctx: Context): void {
+    const argument = node.argument as AstNode;
+    ctx.inserts.push({ at: argument.start, text: THROW_OPEN });
+    this.walk(argument, ctx);
+    const bindings = this.bindingsIn(ctx);
+    const fields = { kinds: bindings.kindsAt(node.start), fields: bindings.fieldsAt(node.start) };
+    const pass = exceptionPass(lineOf(this.lineStarts, node.start), ctx.self, fields, ctx.wrapped === true);
+    ctx.inserts.push({ at: argument.end, text: throwClose(pass) });
   }
 
   private walk(node: AstNode, ctx: Context): void {
-    if (isFunction(node)) return this.visitFunction(node, ctx);
+    // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
+    if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
     const inner = this.scopes.acquire(node as never, true);
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
     this.ancestors.push(node);
@@ -234,6 +261,8 @@ class Preparer {
         const scope = inner ?? here.scope;
         return this.list(node.body, { ...here, scope, self: 'this', fn: { scope, node, outer: outerOf(here) } });
       }
+      case 'ThrowStatement':
+        return this.throwSite(node, here);
       case 'SwitchCase':
         if (node.test !== null) this.walk(node.test, here);
         return this.list(node.consequent, here);
@@ -268,7 +297,7 @@ class Preparer {
     const parent = this.ancestors.at(-1);
     const grandparent = this.ancestors.at(-2);
     const fnContext: SiteFunction = { scope, node: fn, outer: outerOf(ctx) };
-    const inner: Context = { ...ctx, scope, fn: fnContext };
+    const inner: Context = { ...ctx, scope, fn: fnContext, wrapped: false };
     this.ancestors.push(fn);
     try {
       this.prepareFunction(fn, ctx, inner, parent, grandparent, position);
@@ -297,13 +326,25 @@ class Preparer {
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
     const blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
     for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
+    const statements = fn.body.body as AstNode[];
+    const prologue = prologueLength(statements);
+    const last = prologue === 0 ? undefined : statements[prologue - 1]!;
+    const wrapped = unwrappable(fn) === undefined;
+    // Pushed before the twin's guard, which goes at the same offset: the `try` holds it.
+    if (wrapped)
+      inner.inserts.push({
+        at: last === undefined ? fn.body.start + 1 : last.end,
+        text: catchOpen(last !== undefined && this.source[last.end - 1] !== ';'),
+      });
     if (blocker === undefined) {
-      this.twin(fn, { ...inner, self });
+      this.twin(fn, { ...inner, self, wrapped });
+      this.list(statements.slice(prologue), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
       this.report.push({ ...position, mode: 'twin' });
-      return;
+    } else {
+      this.report.push({ ...position, mode: 'inline', reason: blocker });
+      this.list(statements, { ...inner, self, twin: -1, wrapped });
     }
-    this.report.push({ ...position, mode: 'inline', reason: blocker });
-    this.list(fn.body.body, { ...inner, self, twin: -1 });
+    if (wrapped) inner.inserts.push({ at: fn.body.end - 1, text: catchClose(exceptionPass(position.line, self, catchBindings(inner.fn))) });
   }
 
   /**

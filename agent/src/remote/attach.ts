@@ -13,7 +13,8 @@ import { AttachError } from './attach-error.js';
 import { CdpHookChannel } from './cdp-hook-channel.js';
 import { errorMessage } from '@liveprobe/protocol/util';
 import { ChromeRemoteTransport, RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
-import { LOOPBACK, openNodeInspector } from './node-target.js';
+import { RemoteExceptionLink } from './exception-link.js';
+import { letExit, LOOPBACK, openNodeInspector } from './node-target.js';
 
 export interface AttachOptions {
   /** A local Node process to open with SIGUSR1. */
@@ -85,12 +86,13 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
   let detached = false;
   let lostReason: (reason: string) => void = () => {};
   const lost = new Promise<string>((resolve) => (lostReason = resolve));
-  connection.onClose(() => {
+  const gone = (how: string): void => {
     if (detached) return;
-    lostReason(`the target went away (${connection.target.url})`);
+    lostReason(`the target ${how} (${connection.target.url})`);
     runtime?.engine.close();
     void runtime?.close();
-  });
+  };
+  connection.onClose(() => gone('went away'));
   try {
     facts = (await channel.evaluate(FACTS)) as TargetFacts;
     platform = await channel.inject(
@@ -106,6 +108,12 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
       },
     );
     if (facts.kind === 'browser') await channel.followNavigations();
+    else
+      await letExit(connection, () => {
+        // Closing the runtime closes the exception watch's connection too: the process waits for every client.
+        gone('is exiting');
+        void connection.close();
+      });
   } catch (err) {
     await cleanUp();
     throw err instanceof AttachError ? err : new AttachError('inject_failed', `cannot set up the target: ${errorMessage(err)}`);
@@ -121,6 +129,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     facts.kind === 'node'
       ? { pid: facts.pid!, runtime: 'node', runtimeVersion: facts.version }
       : { pid: 0, runtime: 'browser', runtimeVersion: facts.version };
+  const exceptionLink = new RemoteExceptionLink(connection.target.url, options.log);
   runtime = startRuntime({
     config,
     hook: channel,
@@ -128,6 +137,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     identity,
     log: options.log,
     env: options.env,
+    exceptions: exceptionLink,
   });
   const description =
     facts.kind === 'node'
@@ -142,7 +152,8 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
       if (detached) return;
       detached = true;
       runtime.engine.close();
-      await bounded('removing breakpoints', Promise.all(pending), options.log);
+      runtime.exceptions.close();
+      await bounded('removing breakpoints', Promise.all([...pending, exceptionLink.closed()]), options.log);
       // Every breakpoint this client set, whatever the engine's state.
       await bounded('disabling the debugger', connection.send('Debugger.disable'), options.log);
       await cleanUp();

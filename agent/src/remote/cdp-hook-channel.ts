@@ -12,7 +12,7 @@ import type { RemoteConnection } from './chrome-remote-transport.js';
 import { HOOK_BINDING } from './target/binding.js';
 import type { Batch, InstallResult } from './target/hook-entry.js';
 
-const HOOK = `globalThis[Symbol.for(${JSON.stringify(HOOK_KEY)})]`;
+export const HOOK = `globalThis[Symbol.for(${JSON.stringify(HOOK_KEY)})]`;
 
 interface EvaluateResult {
   result: { value?: unknown; description?: string };
@@ -138,6 +138,6 @@ export class CdpHookChannel implements HookChannel {
   }
 }
 
-function receive(message: ToMain): string {
+export function receive(message: ToMain): string {
   return `${HOOK}?.receive(${JSON.stringify(JSON.stringify(message))})`;
 }

@@ -8,7 +8,7 @@ import { readFile, readlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { AttachError } from './attach-error.js';
-import { listTargets, type TargetInfo } from './chrome-remote-transport.js';
+import { listTargets, type RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
 
 /** Where SIGUSR1 opens the inspector when the process was not started with --inspect-port. */
 export const DEFAULT_INSPECTOR_PORT = 9229;
@@ -102,4 +102,15 @@ export async function openNodeInspector(
     'inspector_timeout',
     `pid ${pid} did not open its inspector on ${LOOPBACK}:${port} within ${OPEN_TIMEOUT_MS / 1000} s (started with --disable-sigusr1, or an inspector on another port? see its stderr; then use --inspect)`,
   );
+}
+
+/**
+ * A Node process ending (its last task done, an uncaught error, `process.exit`) waits while a
+ * debugger client is connected ("Waiting for the debugger to disconnect..."): `exiting` is
+ * called then, to disconnect, so it exits as it would have, with its own exit code.
+ */
+export async function letExit(connection: RemoteConnection, exiting: () => void): Promise<void> {
+  connection.on('NodeRuntime.waitingForDisconnect', exiting);
+  // A runtime whose inspector lacks it (not Node's) still attaches: it may then wait for the sidecar to detach.
+  await connection.send('NodeRuntime.notifyWhenWaitingForDisconnect', { enabled: true }).catch(() => undefined);
 }

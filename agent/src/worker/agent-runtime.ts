@@ -14,6 +14,7 @@ import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
 import type { AgentConfig, AgentSettings } from '../settings/agent-config.js';
 import { watchConfigFile } from './config-watch.js';
+import { ExceptionPath } from './exception-path.js';
 import { ExceptionWatch } from './exception-watch.js';
 import { AppMeterLink } from './app-meter-link.js';
 import { HitRelay } from './hit-relay.js';
@@ -42,14 +43,22 @@ export interface RuntimeOptions {
   log: (line: string) => void;
   /** Prepared files of an in-process agent (install path 2). */
   prepared?: PreparedSites;
+  /** Whether files are prepared as they load (LIVEPROBE_PREPARE): exception actions may then take the prepared path. */
+  preparing?: boolean;
   /** Where the OpenTelemetry exporters read their `OTEL_*` settings; the process's environment by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the exception watch pauses the target and arms its captures, when not through
+   * `transport` and `hook`: an attached target's second connection (remote/exception-link.ts).
+   */
+  exceptions?: { transport: () => CdpTransport; hook: HookChannel };
   /** Called once the app's exit notice has been handled: session closed, exports flushed. */
   exited?: () => void;
 }
 
 export interface AgentRuntime {
   readonly engine: ProbeEngine;
+  readonly exceptions: ExceptionWatch;
   readonly link: BrokerLink;
   /** One message from the hook. */
   handle(message: ToWorker | ToWorker[]): void;
@@ -65,7 +74,9 @@ export function startRuntime({
   identity,
   log,
   prepared,
+  preparing = false,
   env = process.env,
+  exceptions: exceptionLink,
   exited,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
@@ -81,7 +92,14 @@ export function startRuntime({
   };
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession);
   // Exception actions have no line: they go to their own session, not to breakpoints.
-  const exceptions = new ExceptionWatch(hook, report, transport, () => engine.newKey(), log);
+  const exceptions = new ExceptionWatch(
+    exceptionLink?.hook ?? hook,
+    report,
+    exceptionLink?.transport ?? transport,
+    () => engine.newKey(),
+    log,
+    new ExceptionPath(() => prepared !== undefined && preparing),
+  );
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';
     await Promise.all([engine.reconcile(actions.filter((a) => !isException(a))), exceptions.reconcile(actions.filter(isException))]);
@@ -98,6 +116,7 @@ export function startRuntime({
     },
   });
   otel.notExported = (actionId, reason, count) => notExported.add(actionId, reason, count);
+  engine.onSampledOut = (actionId, count) => notExported.add(actionId, 'sampled_estimated', count);
   const appMeter = new AppMeterLink(hook);
   const useAppMeter = (usable: boolean): void => {
     otel.useAppMeter(usable ? appMeter.send : undefined);
@@ -141,6 +160,7 @@ export function startRuntime({
   }
   return {
     engine,
+    exceptions,
     link: broker,
     handle(received) {
       // The main thread sends hits in batches; the exit notice comes alone.
@@ -148,9 +168,11 @@ export function startRuntime({
         if (message.t === 'exit') {
           engine.close();
           exceptions.close();
-          // Batched records would wait for their timers, which an exiting process does not have.
-          otel
-            .flush()
+          // Batched records would wait for their timers, which an exiting process does not have;
+          // an exception captured on the way out is still being published.
+          relay
+            .settled()
+            .then(() => otel.flush())
             .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${errorMessage(err)}`))
             .finally(() => exited?.());
         } else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);

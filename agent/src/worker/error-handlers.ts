@@ -39,10 +39,22 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/fastify\/lib\/error-handler\.js$/,
     head: /function\s+handleError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
   },
+  {
+    // What a route handler, pre-handler or extension throws is caught here and boomified into a response.
+    framework: 'hapi (its toolkit, which turns a thrown error into a Boom response)',
+    file: /\/@hapi\/hapi\/lib\/toolkit\.js$/,
+    head: /await\s+exports\.timed\([^)]*\);?\s*\}\s*catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+  },
+  {
+    // Every HTTP route's errors (handler, guard, pipe, interceptor) reach it, before the app's own exception filters.
+    framework: 'NestJS (ExceptionsHandler, before any exception filter)',
+    file: /\/@nestjs\/core\/exceptions\/exceptions-handler\.js$/,
+    head: /\n\s*next\s*\(\s*([A-Za-z_$][\w$]*)\s*,\s*[\w$]+\s*\)\s*\{/,
+  },
 ];
 
 /** The frameworks' own packages: frames in them are not where the app reported an error. */
-const FRAMEWORK_DIRS = /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify)\//;
+const FRAMEWORK_DIRS = /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify|@hapi\/[\w.-]+|@nestjs\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));

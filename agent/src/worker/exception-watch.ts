@@ -19,11 +19,12 @@
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
-import { HELD_CAPTURES, HOOK_GLOBAL, type HookChannel } from '../bridge.js';
+import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
 import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile } from './error-handlers.js';
-import { fingerprint, inFiles, StackRate, wants } from './exception-filter.js';
+import { ExceptionPath } from './exception-path.js';
+import { fingerprint, inFiles, StackRate, wants } from '../exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
 import type { Described } from './thrown-error.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
@@ -89,6 +90,8 @@ export class ExceptionWatch {
     /** Keys shared with the probe engine's, so the main thread never sees one twice. */
     private readonly nextKey: () => number,
     private readonly log: (line: string) => void,
+    /** Which install path exception actions take: prepared files' exception sites, or pauses. */
+    private readonly path: ExceptionPath = new ExceptionPath(() => false),
   ) {
     this.session = new InspectorSession(
       (script) => void this.scriptLoaded(script),
@@ -128,12 +131,16 @@ export class ExceptionWatch {
 
   async reconcile(desired: readonly ExceptionAction[]): Promise<void> {
     const before = this.actions;
-    this.actions = new Map(desired.map((a) => [a.id, before.get(a.id) ?? { action: a, hits: 0 }]));
+    // An edited action (same id, new filters) takes effect from its next error, its snapshots counting on.
+    this.actions = new Map(desired.map((a) => [a.id, { action: a, hits: before.get(a.id)?.hits ?? 0 }]));
+    const edited = desired.filter((a) => before.has(a.id) && JSON.stringify(before.get(a.id)!.action) !== JSON.stringify(a));
     for (const id of before.keys()) {
       if (this.actions.has(id)) continue;
       this.rate.forget(id);
       this.report({ actionId: id, state: 'removed', message: 'the action was removed' });
     }
+    // A new rate starts each stack's count afresh.
+    for (const action of edited) if (action.ratePerMinute !== before.get(action.id)!.action.ratePerMinute) this.rate.forget(action.id);
     if (this.actions.size === 0) return this.close();
     try {
       this.opening ??= this.open();
@@ -144,7 +151,52 @@ export class ExceptionWatch {
         this.report({ actionId: action.id, state: 'error', message: `could not watch for exceptions: ${(err as Error).message}` });
       return;
     }
-    for (const action of desired) if (!before.has(action.id)) this.report({ actionId: action.id, state: 'installed' });
+    // The prepared path's filters live on the app's thread: it hears of every change.
+    if (this.path.name === 'prepared') this.arm();
+    for (const action of desired)
+      if (!before.has(action.id)) this.report({ actionId: action.id, state: 'installed', message: this.path.describe() });
+    for (const action of edited)
+      this.report({ actionId: action.id, state: 'installed', message: `watching with the edited filters; ${this.path.describe()}` });
+  }
+
+  /** The actions the prepared path captures for, as the app thread needs them; none on the breakpoint path. */
+  private arm(): void {
+    const arms: ExceptionArm[] =
+      this.path.name !== 'prepared'
+        ? []
+        : [...this.actions.values()].map(({ action }) => ({
+            actionId: action.id,
+            ...(action.errorType === undefined ? {} : { errorType: action.errorType }),
+            ...(action.messagePattern === undefined ? {} : { messagePattern: action.messagePattern }),
+            frames: action.frames ?? 2,
+            ratePerMinute: action.ratePerMinute,
+            maxHits: action.maxHits,
+            expiresAt: Date.parse(action.expiresAt),
+          }));
+    this.hook.postMessage({ t: 'exceptions', arms });
+  }
+
+  /** Pauses at thrown errors on the breakpoint path only; the prepared path needs the session for error handlers' breakpoints alone. */
+  private async usePath(): Promise<void> {
+    if (this.path.name === 'prepared') await this.session.pauseOnExceptions('none');
+    else {
+      const cooling = this.caughtOffUntil - Date.now();
+      await this.session.pauseOnExceptions(cooling > 0 ? 'uncaught' : 'all');
+      if (cooling > 0) this.cooldown = setTimeout(() => void this.watchCaughtAgain(), cooling).unref();
+    }
+    this.arm();
+  }
+
+  /** An action of the prepared path whose snapshot may still be published, or undefined. */
+  preparedAction(actionId: string): ExceptionAction | undefined {
+    const watched = this.actions.get(actionId);
+    return watched === undefined || watched.hits >= watched.action.maxHits ? undefined : watched.action;
+  }
+
+  /** A prepared-path snapshot was published: it counts toward the action's hit limit. */
+  countPrepared(actionId: string): void {
+    const watched = this.actions.get(actionId);
+    if (watched !== undefined && ++watched.hits === watched.action.maxHits) this.report({ actionId, state: 'hit_limit' });
   }
 
   private async open(): Promise<void> {
@@ -155,14 +207,15 @@ export class ExceptionWatch {
         'this target cannot be paused by the agent (a remote target attached over CDP); exception actions need the in-process agent',
       );
     }
-    const cooling = this.caughtOffUntil - Date.now();
-    await this.session.pauseOnExceptions(cooling > 0 ? 'uncaught' : 'all');
-    if (cooling > 0) this.cooldown = setTimeout(() => void this.watchCaughtAgain(), cooling).unref();
-    // Scripts loaded before the session opened; later ones arrive through scriptLoaded.
-    for (const script of this.session.all()) void this.scriptLoaded(script);
+    // Scripts loaded before the session opened decide the path; later ones arrive through scriptLoaded.
+    const loaded = [...this.session.all()];
+    await Promise.all(loaded.map((script) => this.path.loaded(script, (s) => this.session.source(s))));
+    await this.usePath();
+    for (const script of loaded) void this.scriptLoaded(script);
   }
 
   close(): void {
+    if (this.opening !== undefined) this.hook.postMessage({ t: 'exceptions', arms: [] });
     this.opening = undefined;
     this.session.close();
     this.frames.forget();
@@ -174,6 +227,13 @@ export class ExceptionWatch {
 
   /** A framework's file: a breakpoint at its error handler's entry reports the errors that reach it. */
   private async scriptLoaded(script: LoadedScript): Promise<void> {
+    if (await this.path.loaded(script, (s) => this.session.source(s))) {
+      await this.usePath().catch((err: unknown) =>
+        this.log(`could not move exception actions to the breakpoint path: ${errorMessage(err)}`),
+      );
+      for (const { action } of this.actions.values())
+        this.report({ actionId: action.id, state: 'installed', message: this.path.describe() });
+    }
     if (!isErrorHandlerFile(script.path)) return;
     try {
       const entry = errorHandlerEntry(script.path, await this.session.source(script));
@@ -328,6 +388,8 @@ export class ExceptionWatch {
   }
 
   private async stopWatchingCaught(now: number): Promise<void> {
+    // The prepared path pauses only at an error handler, for an error it never saw thrown.
+    if (this.path.name === 'prepared') return;
     this.caughtOffUntil = now + CAUGHT_COOLDOWN_MS;
     await this.session.pauseOnExceptions('uncaught');
     const message = `watching uncaught errors only for ${CAUGHT_COOLDOWN_MS / 1000} s: the app threw more than ${CAUGHT_PAUSES_PER_SECOND} caught errors in a second, and each costs a pause of the app; errors its handlers catch are not captured meanwhile`;
@@ -338,7 +400,7 @@ export class ExceptionWatch {
   }
 
   private async watchCaughtAgain(): Promise<void> {
-    if (!this.session.isOpen) return;
+    if (!this.session.isOpen || this.path.name === 'prepared') return;
     this.budget.reset();
     try {
       await this.session.pauseOnExceptions('all');

@@ -5,7 +5,8 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
-import type { HitOutput, MetricHit, PackedLogs, SnapshotHit, ToWorker } from '../bridge.js';
+import type { HitOutput, MetricHit, PackedLogs, PreparedExceptionHit, SnapshotHit, ToWorker } from '../bridge.js';
+import { inFiles } from '../exception-filter.js';
 import type { BrokerLink } from './broker-link.js';
 import { CounterLines } from './counter-lines.js';
 import { unpackLines } from './packed-lines.js';
@@ -38,6 +39,18 @@ export class HitRelay {
   }
 
   private readonly counterLines: CounterLines;
+  /** Each log probe's record attributes, with where it was when they were built (see logAttributes). */
+  private readonly logAttributesOf = new WeakMap<
+    Probe,
+    Pick<Probe, 'file' | 'line' | 'functionName'> & { attributes: Record<string, string | number> }
+  >();
+  /** Prepared-path exception snapshots being published: an exiting app waits for them. */
+  private readonly publishing = new Set<Promise<void>>();
+
+  /** Resolves once every exception snapshot handed over so far is published (or failed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.publishing]);
+  }
 
   handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' | 'prepare-summary' }>): void {
     switch (message.t) {
@@ -50,6 +63,12 @@ export class HitRelay {
         return;
       case 'metric':
         return this.metric(message);
+      case 'exception': {
+        const publishing = this.preparedException(message);
+        this.publishing.add(publishing);
+        void publishing.finally(() => this.publishing.delete(publishing));
+        return;
+      }
       case 'sampled':
         for (let i = 0; i < message.hits.length; i += 2) {
           const probe = this.engine.probeFor(message.hits[i]!);
@@ -72,7 +91,7 @@ export class HitRelay {
         void this.snapshot(probe, message);
         return;
       case 'paused':
-        void this.engine.pause(message.key, message.reason);
+        void this.engine.pause(message.key, message.reason, message.cycle);
         return;
       case 'done':
         this.counterLines.flush(probe.action.id);
@@ -89,6 +108,39 @@ export class HitRelay {
         });
         return;
     }
+  }
+
+  /** An exception captured at a prepared file's exception site: its file globs are checked here, after source maps. */
+  private async preparedException(message: PreparedExceptionHit): Promise<void> {
+    const action = this.exceptions.preparedAction(message.actionId);
+    if (action === undefined) return;
+    const original: OriginalPosition = (path, line, column) => this.engine.originalPosition(path, line, column);
+    const at = await original(message.file, message.line, (message.column ?? 1) - 1);
+    const file = at?.file ?? message.file;
+    if (!inFiles(action, file)) return;
+    const frames =
+      message.data.frames === undefined
+        ? undefined
+        : await Promise.all(
+            message.data.frames.map(async (frame) => {
+              // The caller's column, from the throw site's stack, where its line came from.
+              const { file: path, line } = frame.location;
+              const column = message.data.stack.find((f) => f.file === path && f.line === line)?.column ?? 1;
+              const mapped = await original(path, line, column - 1);
+              return mapped === undefined ? frame : { ...frame, location: { ...frame.location, file: mapped.file, line: mapped.line } };
+            }),
+          );
+    const hit: ExceptionHit = {
+      action,
+      file,
+      line: at?.line ?? message.line,
+      thrown: message.thrown,
+      stacktrace: message.stacktrace,
+      ...defined({ functionName: message.functionName }),
+    };
+    const data = frames === undefined ? message.data : { ...message.data, frames };
+    await this.snapshot(hit, { t: 'snap', key: -1, id: message.id, time: message.time, data, emitted: false }, original);
+    this.exceptions.countPrepared(action.id);
   }
 
   private unpackLogs(message: PackedLogs): void {
@@ -144,21 +196,24 @@ export class HitRelay {
     };
   }
 
+  /**
+   * A log action's record attributes, built once per probe and shared by its records (the
+   * exporter keeps them as they are): a record of a hot line costs no object of its own for them.
+   */
+  private logAttributes(probe: Probe): Record<string, string | number> {
+    const cached = this.logAttributesOf.get(probe);
+    if (cached !== undefined && cached.file === probe.file && cached.line === probe.line && cached.functionName === probe.functionName)
+      return cached.attributes;
+    const attributes = Object.freeze(this.attributes(probe));
+    this.logAttributesOf.set(probe, { file: probe.file, line: probe.line, functionName: probe.functionName, attributes });
+    return attributes;
+  }
+
   private output(probe: Probe, message: HitOutput): void {
     const { action } = probe;
     if (action.type !== 'log') return;
-    if (!message.emitted) {
-      const queued = this.otel.emit({
-        level: action.level,
-        message: message.message,
-        time: message.time,
-        attributes: this.attributes(probe),
-        traceId: message.traceId,
-        spanId: message.spanId,
-        traceFlags: message.traceFlags,
-      });
-      if (!queued) this.notExported.add(action.id, 'export_queue_full', 1);
-    }
+    if (!message.emitted && !this.otel.emit(action.level, message.message, message.time, this.logAttributes(probe), message))
+      this.notExported.add(action.id, 'export_queue_full', 1);
     if (!message.live) return;
     this.live.sendMade(action.id, () => ({
       kind: 'output',

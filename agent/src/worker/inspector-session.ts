@@ -183,9 +183,10 @@ export class InspectorSession {
 
   /**
    * From now on this session pauses the target at every thrown error (`all`) or where V8 predicts
-   * one (or a rejected promise) will not be caught (`uncaught`), and at nothing else it can skip.
+   * one (or a rejected promise) will not be caught (`uncaught`), or at none (`none`: its breakpoints
+   * alone), and at nothing else it can skip.
    */
-  async pauseOnExceptions(state: 'all' | 'uncaught'): Promise<void> {
+  async pauseOnExceptions(state: 'all' | 'uncaught' | 'none'): Promise<void> {
     await this.call('Debugger.setSkipAllPauses', { skip: false });
     await this.call('Debugger.setPauseOnExceptions', { state });
   }

@@ -1,22 +1,33 @@
 /**
  * Hits an action did not export, counted by reason and never silent: sampled out on a prepared
- * site (over the action's rate, its output quota or the agent's CPU budget), or dropped on the
+ * site or a breakpoint (over the action's rate, its output quota or the agent's CPU budget), the
+ * hits a sampling breakpoint missed while out of V8 (estimated), or dropped on the
  * way out (the exporter's queue was full, or the export failed). Once a second the counts go to
  * the live stream as a `dropped` notice and to the `liveprobe.hits.not_exported` metric; every
  * few seconds the totals so far go into the action's status.
  */
 import type { AgentEvent } from '@liveprobe/protocol';
 
-export type NotExportedReason = 'sampled' | 'export_queue_full' | 'export_failed';
+export type NotExportedReason = 'sampled' | 'sampled_estimated' | 'export_queue_full' | 'export_failed';
 
 const REPORT_INTERVAL_MS = 1000;
 const STATUS_INTERVAL_MS = 5000;
 
 const REASONS: Record<NotExportedReason, string> = {
   sampled: "sampled: over the action's ratePerSecond, its output quota or the agent's CPU budget, these hits were counted, not captured",
+  sampled_estimated:
+    "sampled: the action's breakpoint was out of V8 between sampling windows; these hits are estimated from the line's rate while it was in",
   export_queue_full:
     "the OpenTelemetry exporter's queue was full (OTEL_BLRP_MAX_QUEUE_SIZE): lower the action's ratePerSecond or raise the queue",
   export_failed: 'the OTLP export failed: check that the collector at OTEL_EXPORTER_OTLP_ENDPOINT is up',
+};
+
+/** How a reason reads in the status's totals: "12,000 sampled, ~90,000 sampled while off (estimated)". */
+const LABELS: Record<NotExportedReason, string> = {
+  sampled: 'sampled',
+  sampled_estimated: 'sampled while off (estimated)',
+  export_queue_full: 'export queue full',
+  export_failed: 'export failed',
 };
 
 export interface NotExportedSinks {
@@ -85,7 +96,7 @@ export class NotExported {
     for (const actionId of this.changed) {
       const counts = this.totals.get(actionId);
       if (counts === undefined) continue;
-      const text = [...counts].map(([reason, count]) => `${count.toLocaleString('en')} ${reason.replaceAll('_', ' ')}`).join(', ');
+      const text = [...counts].map(([reason, count]) => `${count.toLocaleString('en')} ${LABELS[reason]}`).join(', ');
       this.sinks.status(actionId, text);
     }
     this.changed.clear();

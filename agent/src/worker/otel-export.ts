@@ -4,13 +4,14 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import { ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context } from '@opentelemetry/api';
-import type { Logger, LogAttributes, LogRecord } from '@opentelemetry/api-logs';
+import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { AnyMetricAction, LogLevel } from '@liveprobe/protocol';
 import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AGENT_VERSION } from '../settings/agent-version.js';
 import { type InstrumentSpec, type Recorder, recorderFor } from '../metric-instruments.js';
+import { LogPipeline, type TraceParent } from './log-pipeline.js';
 import type { MetricPoint } from './metric-record.js';
 import type { NotExportedReason } from './not-exported.js';
 import { StatsdExport } from './statsd-export.js';
@@ -18,20 +19,7 @@ import { StatsdExport } from './statsd-export.js';
 /** The SDK's default OTEL_BLRP_MAX_QUEUE_SIZE. */
 const DEFAULT_LOG_QUEUE = 2048;
 
-const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
-
-export interface TraceParent {
-  traceId?: string;
-  spanId?: string;
-  traceFlags?: number;
-}
-
-export interface RecordToExport extends TraceParent {
-  level: LogLevel;
-  message: string;
-  time: number;
-  attributes: LogAttributes;
-}
+export type { TraceParent } from './log-pipeline.js';
 
 export interface SpanToExport extends TraceParent {
   name: string;
@@ -49,9 +37,9 @@ interface Provider {
 }
 
 export class OtelExport {
-  private logger: Promise<Logger | undefined> | undefined;
-  /** The logger, once `logger` resolved to one. */
-  private readyLogger: Logger | undefined;
+  private logs: Promise<LogPipeline | undefined> | undefined;
+  /** The log pipeline, once `logs` resolved to one. */
+  private readyLogs: LogPipeline | undefined;
   private tracer: Promise<import('@opentelemetry/api').Tracer | undefined> | undefined;
   private resource: Promise<Resource> | undefined;
   /** One MeterProvider per metric action, so removing the action ends its series. */
@@ -82,23 +70,27 @@ export class OtelExport {
     this.logQueueSize = this.number('OTEL_BLRP_MAX_QUEUE_SIZE') ?? DEFAULT_LOG_QUEUE;
   }
 
-  /** False when the record was dropped because the exporter's queue is full (the caller counts it). */
-  emit(record: RecordToExport): boolean {
-    if (this.logger === undefined) {
-      this.logger = this.createLogger();
+  /**
+   * One log record, at the time of its hit (epoch ms); `attributes` are kept as they are, not
+   * copied (the caller shares one object among an action's records and never changes it).
+   * False when the record was dropped because the exporter's queue is full (the caller counts it).
+   */
+  emit(level: LogLevel, message: string, timeMs: number, attributes: LogAttributes, parent: TraceParent): boolean {
+    if (this.logs === undefined) {
+      this.logs = this.createLogs();
       // Once the SDK is loaded, records go to it at once rather than through a promise each.
-      void this.logger.then((logger) => {
-        this.readyLogger = logger;
+      void this.logs.then((logs) => {
+        this.readyLogs = logs;
       });
     }
     if (this.logsOff) return true;
     if (this.logsQueued >= this.logQueueSize) return false;
     this.logsQueued++;
-    if (this.readyLogger !== undefined) this.readyLogger.emit(logRecord(record));
+    if (this.readyLogs !== undefined) this.readyLogs.emit(level, message, timeMs, attributes, parent);
     else
-      void this.logger.then((logger) => {
-        if (logger === undefined) this.logsQueued--;
-        else logger.emit(logRecord(record));
+      void this.logs.then((logs) => {
+        if (logs === undefined) this.logsQueued--;
+        else logs.emit(level, message, timeMs, attributes, parent);
       });
     return true;
   }
@@ -163,7 +155,7 @@ export class OtelExport {
   /** Exports everything recorded so far: the app is exiting, and batches would otherwise wait for their timers. */
   async flush(): Promise<void> {
     // Records emitted while a provider was still being created wait on that promise: settle them first.
-    await Promise.all([this.logger, this.tracer]);
+    await Promise.all([this.logs, this.tracer]);
     const meters = await Promise.all(this.meters.values());
     await Promise.all([...this.providers, ...meters.flatMap((m) => (m === undefined ? [] : [m.provider]))].map((p) => p.forceFlush()));
   }
@@ -177,14 +169,14 @@ export class OtelExport {
     ]);
   }
 
-  private async createLogger(): Promise<Logger | undefined> {
+  private async createLogs(): Promise<LogPipeline | undefined> {
     const protocol = this.protocol('logs');
     if (protocol === undefined) {
       // Set before the first await, so the emit that created the logger already sees it.
       this.logsOff = true;
       return undefined;
     }
-    const [{ BatchLogRecordProcessor, LoggerProvider }, exporter, resource] = await Promise.all([
+    const [{ BatchLogRecordProcessor }, exporter, resource] = await Promise.all([
       import('@opentelemetry/sdk-logs'),
       logExporter(protocol),
       this.sharedResource(),
@@ -195,10 +187,10 @@ export class OtelExport {
       maxQueueSize: this.number('OTEL_BLRP_MAX_QUEUE_SIZE'),
       maxExportBatchSize: this.number('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
     };
-    const counted = this.countedExporter(exporter);
-    const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: counted, ...batching })] });
-    this.providers.push(provider);
-    return provider.getLogger('liveprobe', AGENT_VERSION);
+    const processor = new BatchLogRecordProcessor({ exporter: this.countedExporter(exporter), ...batching });
+    const logs = new LogPipeline(processor, resource, { name: 'liveprobe', version: AGENT_VERSION });
+    this.providers.push(logs);
+    return logs;
   }
 
   /** The exporter, telling how many records left the queue and which failed to export. */
@@ -376,23 +368,3 @@ export function instrumentSpec(action: AnyMetricAction): InstrumentSpec {
       };
   }
 }
-
-function logRecord(record: RecordToExport): LogRecord {
-  return {
-    timestamp: record.time,
-    severityNumber: SEVERITY_NUMBER[record.level],
-    severityText: SEVERITY_TEXT[record.level],
-    body: record.message,
-    attributes: record.attributes,
-    context: parentContext(record),
-  };
-}
-
-const SEVERITY_TEXT: Record<RecordToExport['level'], string> = {
-  trace: 'TRACE',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARN',
-  error: 'ERROR',
-  fatal: 'FATAL',
-};

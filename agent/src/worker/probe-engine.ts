@@ -5,7 +5,7 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
-import type { Calibrated, HookChannel, ToMain } from '../bridge.js';
+import type { Calibrated, DutyCycle, HookChannel, ToMain } from '../bridge.js';
 import { BreakCalibration, type Overhead } from './break-calibration.js';
 import { functionCopy, type PlacedCopy } from './function-copy.js';
 import { ActionEdits } from './action-edits.js';
@@ -24,6 +24,7 @@ import { LocationError, LocationResolver } from './location-resolver.js';
 import type { PlacedSite, PlannedSite, PreparedSites } from './prepared/prepared-sites.js';
 import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
 import { ScriptStartPause } from './script-start-pause.js';
+import { SAMPLING_STATUS_MS, samplingText } from './sampling-status.js';
 import { positionKey, type Site, type SiteContext, sitesFor } from './sites.js';
 
 export type { Probe } from './probe-state.js';
@@ -54,6 +55,8 @@ export class ProbeEngine {
   /** Edited actions' first keys, armed again by their new definition so the main thread keeps their hit counts. */
   private readonly editedKeys = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
+  /** Hits a sampling breakpoint missed while out of V8, estimated from its rate while in (counted as not exported). */
+  onSampledOut: (actionId: string, hits: number) => void = () => {};
 
   constructor(
     /** Where the probe hook listens: the app's main thread, or an injected hook in a remote target. */
@@ -276,14 +279,16 @@ export class ProbeEngine {
   private async preferPrepared(): Promise<void> {
     for (const probe of this.live()) {
       const { state } = probe;
-      if (state.kind !== 'waiting' && state.kind !== 'breakpoints') continue;
+      const sampling = state.kind === 'paused' && state.sampling !== undefined;
+      if (state.kind !== 'waiting' && state.kind !== 'breakpoints' && !sampling) continue;
       const plan = await this.prepared!.plan(probe.action);
       if (plan.kind !== 'sites') {
         probe.unprepared = plan.kind === 'unprepared' ? plan.reason : undefined;
         continue;
       }
-      if (state.kind === 'breakpoints') {
-        for (const id of state.ids) await this.session.removeBreakpoint(id);
+      if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);
+      if (state.kind !== 'waiting') {
+        this.stopTimers(probe);
         advance(probe, { kind: 'waiting' });
       }
       // The first key is armed again on the prepared site, with the hits it already counted.
@@ -413,25 +418,35 @@ export class ProbeEngine {
 
   private reportInstalled(probe: Probe, status: NonNullable<Probe['installed']>): void {
     probe.installed = status;
+    probe.sampling = undefined;
     this.report(status);
   }
 
-  /** How the action was installed, while it is (for a status that adds to it); undefined while paused, waiting or ended. */
+  /**
+   * How the action was installed (and how its breakpoint samples), while it is, for a status that
+   * adds to it; undefined while paused, waiting or ended.
+   */
   statusOf(actionId: string): Probe['installed'] {
     const probe = this.probes.get(actionId);
-    const kind = probe?.state.kind;
-    return kind === 'prepared' || kind === 'breakpoints' ? probe?.installed : undefined;
+    const state = probe?.state;
+    if (state === undefined || !(state.kind === 'prepared' || state.kind === 'breakpoints' || (state.kind === 'paused' && state.sampling)))
+      return undefined;
+    const { installed, sampling } = probe!;
+    return installed === undefined || sampling === undefined
+      ? installed
+      : { ...installed, message: `${installed.message}; ${sampling.text}` };
   }
 
   /**
    * A quota was exceeded: the breakpoints leave V8 (one left in place keeps its callers slow),
    * and come back when the quota has refilled; an action that keeps exceeding waits longer.
    */
-  pause(key: number, reason: string): Promise<void> {
+  pause(key: number, reason: string, cycle?: DutyCycle): Promise<void> {
     return this.enqueue(async () => {
       const probe = this.byKey.get(key);
       const state = probe?.state;
       if (probe === undefined || (state?.kind !== 'breakpoints' && state?.kind !== 'prepared')) return;
+      if (cycle !== undefined && state.kind === 'breakpoints') return this.sampleOut(probe, state, reason, cycle);
       if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);
       else this.prepared?.set(state.placement, false);
       const now = Date.now();
@@ -442,6 +457,41 @@ export class ProbeEngine {
       const resumes = state.kind === 'breakpoints' ? { kind: state.kind, placements: state.placements } : state;
       advance(probe, { kind: 'paused', timer, resumes });
       this.report({ actionId: probe.action.id, state: 'paused', message: `${reason}; resuming in ${delay / 1000} s` });
+    });
+  }
+
+  /**
+   * A breakpoint's sampling window is spent: it leaves V8 for the cycle's pause, then comes back
+   * for a window of the cycle's hits. No back-off: the cycle keeps the line within its limits.
+   */
+  private async sampleOut(probe: Probe, state: OnBreakpoints, bound: string, cycle: DutyCycle): Promise<void> {
+    for (const id of state.ids) await this.session.removeBreakpoint(id);
+    const since = Date.now();
+    const timer = setTimeout(() => void this.sampleIn(probe), cycle.offMs);
+    timer.unref();
+    advance(probe, { kind: 'paused', timer, resumes: { kind: 'breakpoints', placements: state.placements }, sampling: { cycle, since } });
+    // Reported when it starts, then at most every few seconds and only when it changed.
+    const text = samplingText(cycle, bound);
+    const last = probe.sampling;
+    probe.sampling = { text, reported: last?.reported, at: last?.at ?? Number.NEGATIVE_INFINITY };
+    if (text === last?.reported || since - probe.sampling.at < SAMPLING_STATUS_MS) return;
+    probe.sampling.reported = text;
+    probe.sampling.at = since;
+    const status = this.statusOf(probe.action.id);
+    if (status !== undefined) this.report(status);
+  }
+
+  private sampleIn(probe: Probe): Promise<void> {
+    return this.enqueue(async () => {
+      const { state } = probe;
+      if (this.probes.get(probe.action.id) !== probe || state.kind !== 'paused' || state.sampling === undefined) return;
+      if (state.resumes.kind !== 'breakpoints') return;
+      const { cycle, since } = state.sampling;
+      const missed = Math.round((cycle.passedPerSecond * (Date.now() - since)) / 1000);
+      if (missed > 0) this.onSampledOut(probe.action.id, missed);
+      this.post({ t: 'resume', keys: probe.keys, allow: cycle.allow });
+      const { placements } = state.resumes;
+      advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
     });
   }
 

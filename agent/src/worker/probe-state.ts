@@ -5,6 +5,7 @@
  * probe half in two states.
  */
 import type { Action } from '@liveprobe/protocol';
+import type { DutyCycle } from '../bridge.js';
 import type { BlocklistTarget } from '../locate/blocklist.js';
 import type { LoadedScript } from './inspector-session.js';
 import type { PreparedPlacement } from './prepared/prepared-sites.js';
@@ -36,8 +37,16 @@ export type ProbeState =
   | { kind: 'waiting' }
   | OnBreakpoints
   | OnPreparedSites
-  /** Out of V8 while a quota refills; `resumes` is where it goes back. */
-  | { kind: 'paused'; timer: NodeJS.Timeout; resumes: Omit<OnBreakpoints, 'ids'> | OnPreparedSites }
+  /**
+   * Out of V8 while a quota refills; `resumes` is where it goes back. `sampling`: a breakpoint
+   * between two sampling windows, out since `since` (ms), following `cycle`.
+   */
+  | {
+      kind: 'paused';
+      timer: NodeJS.Timeout;
+      resumes: Omit<OnBreakpoints, 'ids'> | OnPreparedSites;
+      sampling?: { cycle: DutyCycle; since: number };
+    }
   /** Reached its hit limit or expiry: never installed again while the action is still desired. */
   | { kind: 'finished'; reason: 'hit_limit' | 'expired' }
   /** Refused by the agent's blocklist, with what was asked: installed again when a new blocklist allows it. */
@@ -67,11 +76,14 @@ export interface Probe {
   installed?: { actionId: string; state: 'installed'; message: string; location?: { file: string; line: number } };
   /** Why an action on a prepared file could not take prepared sites, for the status. */
   unprepared?: string;
+  /** While its breakpoint samples: how, for the status ("sampling: on 2.5 ms every 250 ms, …"), and when that was last reported. */
+  sampling?: { text: string; reported: string | undefined; at: number };
 }
 
 /**
- * Every move a probe can make. A probe leaves `breakpoints` for `waiting` only to move onto
- * prepared sites (a prepared file loaded after it took breakpoints), and `breakpoints` for
+ * Every move a probe can make. A probe leaves `breakpoints` (or `paused` between sampling
+ * windows) for `waiting` only to move onto prepared sites (a prepared file loaded after it took
+ * breakpoints), and `breakpoints` for
  * `breakpoints` when a new session sets them again. Ended states are left only by the action
  * leaving the desired set (or, for `blocked`, by a new blocklist installing it afresh).
  */
@@ -79,7 +91,7 @@ const MOVES: { readonly [from in ProbeKind]: readonly ProbeKind[] } = {
   waiting: ['breakpoints', 'prepared', 'finished', 'blocked', 'error'],
   breakpoints: ['breakpoints', 'waiting', 'paused', 'finished', 'blocked'],
   prepared: ['paused', 'finished', 'blocked'],
-  paused: ['breakpoints', 'prepared', 'finished', 'blocked'],
+  paused: ['breakpoints', 'prepared', 'waiting', 'finished', 'blocked'],
   finished: [],
   blocked: [],
   error: [],

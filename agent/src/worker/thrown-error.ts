@@ -5,7 +5,7 @@
  */
 import type { ThrownError } from '@liveprobe/protocol';
 import type { ThrownValue } from './cdp-transport.js';
-import type { ThrownSummary } from './exception-filter.js';
+import type { ThrownSummary } from '../exception-filter.js';
 
 const MAX_CAUSES = 5;
 const MAX_MESSAGE = 1000;

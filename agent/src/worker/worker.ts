@@ -11,7 +11,7 @@ import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared, startedAt }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -27,6 +27,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, startedAt }: WorkerDa
       Atomics.notify(exitFlushed, 0);
     },
     prepared: new PreparedSites(prepared),
+    preparing,
   });
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }

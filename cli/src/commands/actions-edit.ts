@@ -1,7 +1,7 @@
 /** `liveprobe actions edit|disable|enable`: change an action in place, keeping its id, hits and snapshots. */
 import { defined } from '@liveprobe/protocol/util';
 import { type Command, Option } from 'commander';
-import type { CreatedAction } from '@liveprobe/protocol';
+import type { ActionView, CreatedAction } from '@liveprobe/protocol';
 import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@liveprobe/protocol';
 import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
@@ -18,6 +18,11 @@ interface EditOptions {
   maxHits?: number;
   rate?: number;
   expires?: string;
+  type?: string | false;
+  message?: string | false;
+  file?: string[];
+  noFiles?: boolean;
+  frames?: number;
   json?: boolean;
 }
 
@@ -33,17 +38,32 @@ export function registerActionEdits(actions: Command, ctx: Context): void {
     .option('--watch <expr>', 'a snapshot’s watch expressions, replacing the old ones (repeatable)', collect)
     .option('--no-watches', 'a snapshot without watch expressions')
     .option('--max-hits <n>', 'a new hit limit', parseWholeNumber)
-    .option('--rate <per-second>', 'a log or snapshot action’s new sampling rate, hits captured per second (e.g. 10 or 0.5)', parseRate)
+    .option(
+      '--rate <n>',
+      'a new rate: for a log or snapshot action hits captured per second (e.g. 10 or 0.5); for an exception action snapshots a minute per stack',
+      parseRate,
+    )
+    .option('--type <name>', 'an exception action’s error class filter, e.g. TypeError')
+    .option('--no-type', 'an exception action catching errors of any class')
+    .option('--message <regex>', 'an exception action’s message filter, a regular expression')
+    .option('--no-message', 'an exception action catching any message')
+    .option('--file <glob>', 'an exception action’s file globs, replacing the old ones (repeatable)', collect)
+    .option('--no-files', 'an exception action catching errors thrown in any file')
+    .option('--frames <n>', 'how many frames an exception action captures, from the throw site outwards (1-8)', parseWholeNumber)
     .option('--expires <duration>', 'expire this long from now, e.g. 30m, 2h (at most 7d)')
     .option('--json', 'print the response body as JSON')
     .action(async (id: string, options: EditOptions, command: Command) => {
       const patch = patchOf(options, command);
       if (Object.keys(patch).length === 0) {
         throw new UsageError(
-          'say what to change: --condition, --no-condition, --template, --level, --output, --watch, --no-watches, --max-hits, --rate or --expires',
+          'say what to change: --condition, --no-condition, --template, --level, --output, --watch, --no-watches, --max-hits, --rate, --type, --no-type, --message, --no-message, --file, --no-files, --frames or --expires',
         );
       }
-      await send(ctx, command, id, patch, options, 'edited');
+      // `--rate` is per second on a log or snapshot, per minute and stack on an exception action (as `exception add --rate`).
+      const { ratePerSecond, ...rest } = patch;
+      const perMinute =
+        ratePerSecond !== undefined && (await ctx.api(command).get<ActionView>(`/actions/${encodeURIComponent(id)}`)).type === 'exception';
+      await send(ctx, command, id, perMinute ? { ...rest, ratePerMinute: ratePerSecond } : patch, options, 'edited');
     });
 
   for (const [name, enabled] of [
@@ -72,6 +92,10 @@ function patchOf(options: EditOptions, command: Command): ActionPatch {
     ...defined({ template: options.template, level: options.level, outputs: options.output }),
     ...(options.watch !== undefined ? { watches: options.watch } : given('watches') ? { watches: [] } : {}),
     ...defined({ maxHits: options.maxHits, ratePerSecond: options.rate, expiresIn: options.expires }),
+    ...(given('type') ? { errorType: options.type === false ? null : String(options.type) } : {}),
+    ...(given('message') ? { messagePattern: options.message === false ? null : String(options.message) } : {}),
+    ...(options.file !== undefined ? { files: options.file } : given('files') ? { files: null } : {}),
+    ...defined({ frames: options.frames }),
   };
 }
 

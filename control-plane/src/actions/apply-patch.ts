@@ -15,12 +15,18 @@ export function applyPatch(current: StoredAction, patch: ActionPatch, now: Date)
       path: field,
       message: `only ${types.join(' and ')} actions have \`${field}\`; ${current.id} is a ${current.type} action`,
     }));
+  if (current.type === 'exception' && patch.condition !== undefined) {
+    misplaced.push({
+      path: 'condition',
+      message: `exception actions have no condition; narrow ${current.id} with errorType, messagePattern or files`,
+    });
+  }
   if (misplaced.length > 0) throw new InvalidBodyError(misplaced);
 
-  const { enabled, expiresIn, condition, ...fields } = patch;
+  const { enabled, expiresIn, ...fields } = patch;
   const edited: Record<string, unknown> = { ...stored, ...fields, updatedAt: now.toISOString() };
-  if (condition === null) delete edited.condition;
-  else if (condition !== undefined) edited.condition = condition;
+  // `null` takes an optional field away: a condition, or an exception action's type, message or file filter.
+  for (const [field, value] of Object.entries(fields)) if (value === null) delete edited[field];
   // Expiry counts from the edit; ActionPatch has already checked that it parses.
   if (expiresIn !== undefined) edited.expiresAt = new Date(now.getTime() + (parseDuration(expiresIn) as number)).toISOString();
   if (enabled === false) edited.enabled = false;
@@ -36,5 +42,10 @@ function asInput(action: Record<string, unknown>, expiresIn: string | undefined)
   const { id: _id, createdAt: _c, expiresAt: _e, enabled: _en, updatedAt: _u, ...input } = action;
   // A duration named by its function is stored at line 0, which a create body leaves out.
   if (input.type === 'duration' && input.function !== undefined) delete input.line;
+  // An exception action is stored at '' line 0: it has no place in code.
+  if (input.type === 'exception') {
+    delete input.file;
+    delete input.line;
+  }
   return { ...input, ...defined({ expiresIn }) };
 }

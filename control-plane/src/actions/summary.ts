@@ -5,7 +5,7 @@ const MAX_ERRORS_SHOWN = 3;
 
 /** Every state other than installed and error, in the order the summary mentions them. */
 const OTHER_STATES: ReadonlyArray<[ActionState, string]> = [
-  ['pending', 'waiting for their file'],
+  ['pending', 'waiting for the file to load'],
   ['paused', 'paused by quota'],
   ['hit_limit', 'reached the hit limit'],
   ['expired', 'expired'],

@@ -48,7 +48,8 @@ const OPERATIONS: Operation[] = [
   {
     method: 'patch',
     path: '/actions/{id}',
-    summary: 'edit an action (condition, template, level, watches, hit limit, expiry) or disable/enable it; hits and history stay',
+    summary:
+      'edit an action (condition, template, level, outputs, watches, rate, an exception action’s filters, hit limit, expiry) or disable/enable it; hits and history stay',
     body: ActionPatch,
     ok: [200, CreatedAction],
   },

@@ -22,7 +22,12 @@ function fileWith(roots: string[]): { file: PreparedFile; seen: Seen[] } {
     [1, 0, -1],
     0,
     {},
-    { hit: (_key, values, self) => seen.push({ values, self }) },
+    {
+      hit: (_key, values, self) => seen.push({ values, self }),
+      exceptionFlag: new Uint8Array(1),
+      thrown: () => {},
+      exceptionsAlwaysOn: () => {},
+    },
     () => {},
     false,
   );
@@ -73,4 +78,40 @@ test('module-level let, const and class used by a hoisted function are read at t
   assert.deepEqual(atLine5[0], { ready: false, counter: '<in its TDZ>', Store: '<in its TDZ>' });
   assert.deepEqual(atLine5[1], { ready: true, counter: 1, Store: atLine5[1]!.Store });
   assert.equal((atLine5[1]!.Store as { name: string }).name, 'Store');
+});
+
+test("a prepared file's exception sites give back the thrown object, throw a primitive themselves, and never throw the agent's own error", () => {
+  const records: unknown[][] = [];
+  const file = new PreparedFile(
+    0,
+    '/app/x.js',
+    [],
+    0,
+    {},
+    {
+      hit: () => {},
+      exceptionFlag: new Uint8Array(1),
+      thrown: (path, at, error, pass, start) => {
+        records.push([path, at, error, pass[start]]);
+        throw new Error('the agent failed');
+      },
+      exceptionsAlwaysOn: () => {},
+    },
+    () => {},
+    false,
+  );
+  const error = new RangeError('x');
+  // As prepared code calls them: `new $lpW((E), pass)` and `new $lpT([E, line, …])`.
+  const W = file.W as unknown as new (e: unknown, pass: unknown[] | 0) => unknown;
+  const T = file.T as unknown as new (pass: unknown[]) => unknown;
+  assert.equal(new W(error, [3, undefined, '']), error, 'the very same object');
+  assert.throws(
+    () => new W('plain', 0),
+    (thrown) => thrown === 'plain',
+  );
+  assert.doesNotThrow(() => new T([error, 1, undefined, '']));
+  assert.deepEqual(records, [
+    ['/app/x.js', 'throw', error, 3],
+    ['/app/x.js', 'catch', error, 1],
+  ]);
 });

@@ -215,7 +215,7 @@ test('stacks: frame text (aliases, receivers, constructors, anonymous functions)
   assert.equal(stacks[5]!.length, 9, 'the message and 8 frames, all of them `chain`');
 });
 
-test('recursion depth: a site costs at most one stack slot, a twin one more per `let`/`const` of its body', async () => {
+test("recursion depth: a site costs at most one stack slot, a twin one more per `let`/`const` of its body, the exception site's catch a few", async () => {
   const source = [
     'let max = 0;',
     'function plain(n) {',
@@ -235,9 +235,10 @@ test('recursion depth: a site costs at most one stack slot, a twin one more per 
     'module.exports = (name) => { max = 0; try { ({ plain, withLocals, notALeaf })[name](0); } catch (e) { if (!(e instanceof RangeError)) throw e; } return max; };',
   ].join('\n');
   for (const [name, least] of [
-    ['plain', 0.9],
-    ['withLocals', 0.75],
-    ['notALeaf', 0.9],
+    // Measured ×0.79, ×0.69 and ×0.81 with the exception site's `try`/`catch` (docs/PREPARE.md).
+    ['plain', 0.75],
+    ['withLocals', 0.65],
+    ['notALeaf', 0.75],
   ] as const) {
     const runs = await threeWays(source, (depth) => depth(name));
     const original = runs[0]!.value as number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { errorHandlerEntry, isErrorHandlerFile } from '../../../agent/src/worker/error-handlers.js';
+import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile } from '../../../agent/src/worker/error-handlers.js';
 import { fromRoot } from '@liveprobe/harness';
 
 // The installed frameworks' own files: a new version that moves its error dispatch fails here.
@@ -12,6 +12,8 @@ const FILES = [
   ['node_modules/express5/node_modules/finalhandler/index.js', 'final handler', 'err'],
   ['node_modules/koa/lib/context.js', 'Koa', 'err'],
   ['node_modules/fastify/lib/error-handler.js', 'Fastify', 'error'],
+  ['node_modules/@hapi/hapi/lib/toolkit.js', 'hapi', 'err'],
+  ['node_modules/@nestjs/core/exceptions/exceptions-handler.js', 'NestJS', 'exception'],
 ] as const;
 
 for (const [file, framework, parameter] of FILES) {
@@ -34,4 +36,26 @@ test('other files are not read, and a version without the function gives no entr
   assert.equal(isErrorHandlerFile('/srv/app/node_modules/express/lib/router/route.js'), false);
   assert.equal(isErrorHandlerFile('C:\\app\\node_modules\\koa\\lib\\context.js'), true, 'Windows paths too');
   assert.equal(errorHandlerEntry('/srv/app/node_modules/koa/lib/context.js', 'module.exports = {\n  throw() {}\n};\n'), undefined);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@nestjs/core/router/router-proxy.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@hapi/hapi/lib/handler.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/src/nest/orders.controller.js'), false);
+});
+
+test("NestJS's CommonJS builds (10, 11) have the same ExceptionsHandler.next", () => {
+  const path = '/srv/app/node_modules/@nestjs/core/exceptions/exceptions-handler.js';
+  const source = [
+    '"use strict";',
+    'class ExceptionsHandler extends base_exception_filter_1.BaseExceptionFilter {',
+    '    constructor() { super(...arguments); this.filters = []; }',
+    '    next(exception, ctx) {',
+    '        if (this.invokeCustomFilters(exception, ctx)) return;',
+    '    }',
+    '}',
+  ].join('\n');
+  assert.deepEqual(errorHandlerEntry(path, source), {
+    framework: 'NestJS (ExceptionsHandler, before any exception filter)',
+    lineNumber: 3,
+    columnNumber: 26,
+    parameter: 'exception',
+  });
 });

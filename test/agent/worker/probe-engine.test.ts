@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { mock, type TestContext, test } from 'node:test';
 import type { Action } from '@liveprobe/protocol';
+import type { DutyCycle } from '../../../agent/src/bridge.js';
 import type { PreparedFileLoaded } from '../../../agent/src/prepare/prepared-messages.js';
 import { Blocklist, type BlocklistSettings } from '../../../agent/src/locate/blocklist.js';
 import { PreparedSites } from '../../../agent/src/worker/prepared/prepared-sites.js';
@@ -83,6 +84,70 @@ test('a quota pause takes the breakpoints out of V8 until the quota refills, and
   mock.timers.tick(1);
   await engine.reconcile([action]);
   assert.deepEqual(target.lines(), [2]);
+});
+
+test("a sampling breakpoint leaves V8 for the cycle's pause and comes back for a window of its hits, with no back-off", async (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  t.after(() => mock.timers.reset());
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const engine = engineOn(target, t);
+  const missed: [string, number][] = [];
+  engine.onSampledOut = (actionId, hits) => void missed.push([actionId, hits]);
+  const action = testAction('a1');
+  await engine.reconcile([action]);
+  const key = target.messages('arm')[0]!.key;
+  const cycle: DutyCycle = {
+    allow: 50,
+    onMs: 10,
+    periodMs: 250,
+    offMs: 240,
+    share: 0.04,
+    passedPerSecond: 5000,
+    bound: 'rate',
+    perSecond: 200,
+    costPerHitUs: 200,
+  };
+  const bound = "the agent's quota of 200 hits per second";
+
+  for (let round = 0; round < 3; round++) {
+    await engine.pause(key, bound, cycle);
+    assert.deepEqual(target.lines(), [], 'out of V8 between windows');
+    assert.equal(engine.probeFor(key)?.state.kind, 'paused');
+    mock.timers.tick(239);
+    await engine.reconcile([action]);
+    assert.deepEqual(target.lines(), [], 'still out just before the pause ends');
+    mock.timers.tick(1);
+    await engine.reconcile([action]);
+    assert.deepEqual(target.lines(), [2], 'back for the next window, after the same pause every time');
+  }
+  assert.deepEqual(
+    target.messages('resume'),
+    [1, 2, 3].map(() => ({ t: 'resume', keys: [key], allow: 50 })),
+  );
+  // 240 ms out at 5,000 passing hits a second: 1,200 hits missed, each time.
+  assert.deepEqual(missed, [
+    ['a1', 1200],
+    ['a1', 1200],
+    ['a1', 1200],
+  ]);
+  const sampling =
+    "breakpoint; sampling: on 10 ms every 250 ms (50 hits), ~4% of hits, to stay within the agent's quota of 200 hits per second";
+  assert.deepEqual(target.states('a1'), ['installed', 'installed'], 'no pause, no resume: one status when sampling starts');
+  assert.equal(target.statuses.at(-1)?.message, sampling);
+  assert.equal(engine.statusOf('a1')?.message, sampling, 'the totals of hits not exported add to the sampling status');
+
+  // Five seconds on, a cycle that reads differently is reported again.
+  mock.timers.tick(5000);
+  await engine.pause(key, bound, { ...cycle, allow: 25, periodMs: 125, offMs: 115, onMs: 10, share: 0.02 });
+  assert.equal(target.states('a1').length, 3);
+  assert.match(target.statuses.at(-1)?.message ?? '', /on 10 ms every 130 ms \(25 hits\), ~2% of hits/);
+
+  // Removed while out: no timer fires, nothing is set again.
+  await engine.reconcile([]);
+  mock.timers.tick(1000);
+  assert.deepEqual(target.lines(), []);
+  assert.equal(missed.length, 3);
 });
 
 test('an action at its hit limit leaves the app and stays out while it is desired; the session closes with the last breakpoint', async (t) => {

@@ -31,6 +31,13 @@ interface RemoteHook {
   readonly platform: typeof platform;
   hit(key: number, values: unknown[], self: unknown): void;
   receive(json: string): void;
+  /** Sends what is queued now: while the target is paused, no microtask runs to send it. */
+  flush(): void;
+  /** Exception actions' captures of caught errors (exception-watch.ts), as on the in-process hook. */
+  hold(key: number, error: unknown): void;
+  heldKey(error: unknown): number;
+  reached(error: unknown): boolean;
+  atErrorHandler(error: unknown): boolean;
   /** Removes the hook from the target; later breakpoint conditions find nothing and return false. */
   detach(): void;
 }
@@ -88,6 +95,11 @@ function install(): InstallResult {
     platform,
     hit: (k, values, self) => hook.hit(k, values, self),
     receive: (json) => listener?.(JSON.parse(json) as ToMain),
+    flush,
+    hold: (k, error) => hook.hold(k, error),
+    heldKey: (error) => hook.heldKey(error),
+    reached: (error) => hook.reached(error),
+    atErrorHandler: (error) => hook.atErrorHandler(error),
     detach: () => {
       delete slots[key];
       delete slots[HOOK_GLOBAL];

@@ -38,6 +38,42 @@ function field(name: string, label: string, input: HTMLElement, hint?: string): 
   );
 }
 
+/** An exception action's filters: blank text fields take a filter away (`null`). */
+function exceptionFilterFields(action: ActionView & { type: 'exception' }) {
+  const errorType = h('input', { id: 'edit-errorType', value: action.errorType ?? '', class: 'mono', placeholder: 'any error class' });
+  const pattern = h('input', { id: 'edit-messagePattern', value: action.messagePattern ?? '', class: 'mono', placeholder: 'any message' });
+  const files = h('textarea', { id: 'edit-files', rows: 2, class: 'mono', placeholder: 'any file' }, (action.files ?? []).join('\n'));
+  const rate = h('input', { id: 'edit-ratePerMinute', type: 'number', min: 1, value: action.ratePerMinute });
+  const frames = h('input', { id: 'edit-frames', type: 'number', min: 1, max: 8, value: action.frames ?? 1 });
+  const fields = [
+    field('errorType', 'Error type', errorType, 'the class or a base class, e.g. TypeError; empty: any'),
+    field('messagePattern', 'Message pattern', pattern, 'a regular expression; empty: any message'),
+    field('files', 'Files', files, 'globs, one per line; empty: any file'),
+    field('ratePerMinute', 'Snapshots a minute per stack', rate),
+    field('frames', 'Frames captured', frames, 'from the throw site outwards, 1-8'),
+  ];
+  const text = (input: HTMLInputElement, was: string | undefined) => {
+    const value = input.value.trim();
+    return value === (was ?? '') ? undefined : value === '' ? null : value;
+  };
+  const changes = (): Record<string, unknown> => {
+    const patch: Record<string, unknown> = {};
+    const type = text(errorType, action.errorType);
+    if (type !== undefined) patch.errorType = type;
+    const messagePattern = text(pattern, action.messagePattern);
+    if (messagePattern !== undefined) patch.messagePattern = messagePattern;
+    const globs = files.value
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
+    if (globs.join('\n') !== (action.files ?? []).join('\n')) patch.files = globs.length === 0 ? null : globs;
+    if (Number(rate.value) !== action.ratePerMinute) patch.ratePerMinute = Number(rate.value);
+    if (Number(frames.value) !== (action.frames ?? 1)) patch.frames = Number(frames.value);
+    return patch;
+  };
+  return { fields, changes };
+}
+
 function openDialog(action: ActionView, changed: () => Promise<void>): void {
   document.getElementById('edit-dialog')?.remove();
   const condition = h('input', { id: 'edit-condition', value: action.condition ?? '', class: 'mono' });
@@ -54,6 +90,7 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
       : undefined;
   const watches =
     action.type === 'snapshot' ? h('textarea', { id: 'edit-watches', rows: 3, class: 'mono' }, action.watches.join('\n')) : undefined;
+  const filters = action.type === 'exception' ? exceptionFilterFields(action) : undefined;
   const message = h('p', { class: 'message' });
   const form = h(
     'form',
@@ -64,7 +101,8 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
     level === undefined ? null : field('level', 'Level', level),
     outputs === undefined ? null : field('outputs', 'Outputs', outputs, 'otel, live, console, logger'),
     watches === undefined ? null : field('watches', 'Watch expressions', watches, 'one per line'),
-    field('condition', 'Condition', condition, 'empty: every hit'),
+    ...(filters?.fields ?? []),
+    action.type === 'exception' ? null : field('condition', 'Condition', condition, 'empty: every hit'),
     field('maxHits', 'Hit limit', maxHits),
     field('expiresIn', 'Expires in', expires, 'counted from now'),
     message,
@@ -79,7 +117,8 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
     clearProblems(form, message);
     const patch: Record<string, unknown> = {};
     const newCondition = condition.value.trim();
-    if (newCondition !== (action.condition ?? '')) patch.condition = newCondition === '' ? null : newCondition;
+    if (action.type !== 'exception' && newCondition !== (action.condition ?? ''))
+      patch.condition = newCondition === '' ? null : newCondition;
     if (Number(maxHits.value) !== action.maxHits) patch.maxHits = Number(maxHits.value);
     if (expires.value.trim() !== '') patch.expiresIn = expires.value.trim();
     if (template !== undefined && action.type === 'log' && template.value !== action.template) patch.template = template.value;
@@ -99,6 +138,7 @@ function openDialog(action: ActionView, changed: () => Promise<void>): void {
         .filter((line) => line !== '');
       if (lines.join('\n') !== action.watches.join('\n')) patch.watches = lines;
     }
+    if (filters !== undefined) Object.assign(patch, filters.changes());
     if (Object.keys(patch).length === 0) return dialog.remove();
     try {
       await api('PATCH', `/actions/${encodeURIComponent(action.id)}`, patch);

@@ -1,10 +1,11 @@
 /**
- * Which exception actions want a thrown error, checked before anything is captured: the error's
+ * Which exception actions want a thrown error (on both install paths: the worker's exception
+ * watch, and the app thread's exception sites in prepared files), checked before anything is captured: the error's
  * class (or a base class), its message, and at most `ratePerMinute` captures a minute for each
  * distinct stack, the way error trackers group errors by a fingerprint of their stack.
  */
 import type { ExceptionAction } from '@liveprobe/protocol';
-import { globToRegExp, normalizePath } from '../locate/glob.js';
+import { globToRegExp, normalizePath } from './locate/glob.js';
 
 /** What the agent learned about the thrown value without running any of the app's code. */
 export interface ThrownSummary {
@@ -17,14 +18,14 @@ export interface ThrownSummary {
 const MAX_FINGERPRINTS = 1000;
 const MINUTE_MS = 60_000;
 
-export function wants(action: ExceptionAction, thrown: ThrownSummary): boolean {
+export function wants(action: Pick<ExceptionAction, 'errorType' | 'messagePattern'>, thrown: ThrownSummary): boolean {
   if (action.errorType !== undefined && !thrown.types.includes(action.errorType)) return false;
   if (action.messagePattern !== undefined && !patternOf(action.messagePattern).test(thrown.message)) return false;
   return true;
 }
 
 /** Whether the throw site's file (after source maps) matches one of the action's globs, if it has any. */
-export function inFiles(action: ExceptionAction, file: string): boolean {
+export function inFiles(action: Pick<ExceptionAction, 'files'>, file: string): boolean {
   if (action.files === undefined) return true;
   const path = normalizePath(file);
   return action.files.some((glob) => globOf(glob).test(path));

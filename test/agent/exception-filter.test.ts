@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ExceptionAction } from '@liveprobe/protocol';
-import { fingerprint, inFiles, StackRate, wants } from '../../../agent/src/worker/exception-filter.js';
+import { fingerprint, inFiles, StackRate, wants } from '../../agent/src/exception-filter.js';
 
 const action = (fields: Partial<ExceptionAction> = {}): ExceptionAction => ({
   id: 'act_exc',

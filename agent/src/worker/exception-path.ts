@@ -1,0 +1,68 @@
+/**
+ * Which install path exception actions take (docs/actions.md#which-path-an-exception-action-takes).
+ * The prepared path (exception sites in prepared files, on the app's thread) needs no pause; it
+ * sees only errors that leave prepared code. So it is taken while every app file loaded so far
+ * (outside node_modules) is prepared; the first that is not puts exception actions on the
+ * breakpoint path, which pauses at every thrown error, until the app restarts.
+ */
+import { agentFileAmong } from '../locate/agent-files.js';
+import { isPrebuilt } from '../prepare/prebuilt.js';
+import type { LoadedScript } from './inspector-session.js';
+
+/**
+ * A file prepared as it loads names `$lpF` in its header (or its ES module flags import) on its
+ * first line; a file prepared at build time, and its flags module, start with the banner.
+ */
+const PREPARED_HEADER = /\$lpF\b/;
+const HEADER_CHARS = 4096;
+
+export type ExceptionPathName = 'prepared' | 'breakpoint';
+
+export class ExceptionPath {
+  /** The first app file seen loaded and not prepared. */
+  private unprepared: string | undefined;
+  private preparedSeen = false;
+
+  constructor(
+    /** True when preparing is on at all (LIVEPROBE_PREPARE, or a file prepared at build time has loaded). */
+    private readonly preparing: () => boolean,
+  ) {}
+
+  get name(): ExceptionPathName {
+    return this.unprepared === undefined && (this.preparedSeen || this.preparing()) ? 'prepared' : 'breakpoint';
+  }
+
+  /** Looks at a loaded script; true when it moved exception actions to the breakpoint path. */
+  async loaded(script: LoadedScript, source: (script: LoadedScript) => Promise<string>): Promise<boolean> {
+    if (this.unprepared !== undefined || !isAppFile(script)) return false;
+    const before = this.name;
+    let text: string;
+    try {
+      text = await source(script);
+    } catch {
+      return false;
+    }
+    if (isPrebuilt(text) || PREPARED_HEADER.test(text.slice(0, HEADER_CHARS))) {
+      this.preparedSeen = true;
+      return false;
+    }
+    this.unprepared = script.path;
+    return before === 'prepared';
+  }
+
+  /** What the actions' status says about the path. */
+  describe(): string {
+    return this.name === 'prepared'
+      ? "prepared path: exception sites in prepared files capture on the app's thread, with no pause (every app file loaded so far is prepared)"
+      : this.unprepared === undefined
+        ? 'breakpoint path: the app pauses at each thrown error (no file is prepared; LIVEPROBE_PREPARE=app or `liveprobe prepare` avoids the pauses)'
+        : `breakpoint path: the app pauses at each thrown error (${this.unprepared} is not prepared; prepare every app file to avoid the pauses)`;
+  }
+}
+
+/** The app's own code: a file outside node_modules that is not the agent's. */
+function isAppFile(script: LoadedScript): boolean {
+  const { path } = script;
+  if (path === '' || !(path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path))) return false;
+  return !/[\\/]node_modules[\\/]/.test(path) && agentFileAmong([path]) === undefined;
+}

@@ -1,0 +1,33 @@
+/**
+ * How a sampling breakpoint reads in its action's status: how long each window is on, how
+ * often, the share of the line's hits that get through, and the limit that sets the pace, so an
+ * operator sees why most hits of a busy line are not captured.
+ */
+import type { DutyCycle } from '../bridge.js';
+
+/** A sampling status goes out when sampling starts, then at most this often, and only when it reads differently. */
+export const SAMPLING_STATUS_MS = 5000;
+
+/**
+ * "sampling: on 2.5 ms every 250 ms (50 hits), ~1.2% of hits, to stay within the agent's quota of
+ * 200 hits per second". The share is an estimate: the line's rate is measured while the
+ * breakpoint is in, which slows a hot line and catches bursts whole.
+ */
+export function samplingText(cycle: DutyCycle, bound: string): string {
+  const hits = `${cycle.allow} hit${cycle.allow === 1 ? '' : 's'}`;
+  const window =
+    cycle.share === undefined
+      ? `${hits} every ${duration(cycle.periodMs)}`
+      : `on ${duration(cycle.onMs)} every ${duration(cycle.periodMs)} (${hits}), ~${percent(cycle.share)} of hits`;
+  return `sampling: ${window}, to stay within ${bound}`;
+}
+
+/** Two significant digits: the figures move with the load, the status need not move with them. */
+function duration(ms: number): string {
+  if (ms >= 1000) return `${Number((ms / 1000).toPrecision(2))} s`;
+  return `${Number(ms.toPrecision(2))} ms`;
+}
+
+function percent(share: number): string {
+  return `${Number((share * 100).toPrecision(2))}%`;
+}
