@@ -23,7 +23,7 @@ import { median } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
 
-/** The agent's own cap (agent/src/main/agent-main.ts), so a part's worker is sized like the agent's. */
+/** The agent's own cap (agent/src/main/worker-thread.ts), so a part's worker is sized like the agent's. */
 const YOUNG_GENERATION_MB = 4;
 /**
  * How long every app idles before RSS is read: V8 shrinks an idle isolate's heap within seconds
@@ -62,7 +62,7 @@ interface Variant {
   label: string;
   env?: Record<string, string>;
   /** The agent's register module to --import, its id, and its own settings. */
-  agent?: { register: string; agentId: string; actions: boolean; env?: Record<string, string> };
+  agent?: { register: string; agentId: string; actions: boolean; hit?: false; env?: Record<string, string> };
 }
 
 interface Memory {
@@ -71,6 +71,8 @@ interface Memory {
 }
 
 const memoryOf = (app: Child) => app.ipc.request<Memory>('memory', { gc: true });
+/** The agent as it was before its worker waited for the first action. */
+const WORKER_AT_STARTUP = { LIVEPROBE_WORKER_START: 'startup' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const part = (value: object): Record<string, string> => ({
   LIVEPROBE_BENCH_PART: JSON.stringify({ youngGenerationMb: YOUNG_GENERATION_MB, ...value }),
@@ -106,7 +108,8 @@ async function partFiles(dir: string): Promise<Array<{ label: string; modules: s
 }
 
 function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string | undefined): Variant[] {
-  const register = fromRoot('agent/dist/register.js');
+  // What `--import @liveprobe/agent/register` loads (package.json's exports): the app thread's bundle.
+  const register = fromRoot('agent/dist/bundle/register.js');
   const list: Variant[] = [
     { label: 'worker thread, empty', env: part({ thread: 'worker', imports: [] }) },
     ...files.flatMap(({ label, modules, bundled }) => [
@@ -119,14 +122,26 @@ function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string
       env: part({ thread: 'main', imports: [pathToFileURL(fromRoot('agent/dist/bundle/index.js')).href] }),
     },
     { label: 'agent, idle', agent: { register, agentId: 'bench-parts-idle', actions: false } },
+    {
+      label: 'agent, idle, worker started with the app (LIVEPROBE_WORKER_START=startup)',
+      agent: { register, agentId: 'bench-parts-idle-worker', actions: false, env: WORKER_AT_STARTUP },
+    },
+    {
+      label: `agent, ${FUNCTIONS} log actions installed, none hit`,
+      agent: { register, agentId: 'bench-parts-installed', actions: true, hit: false },
+    },
     { label: `agent, ${FUNCTIONS} log actions installed and hit`, agent: { register, agentId: 'bench-parts-actions', actions: true } },
+    {
+      label: `agent, ${FUNCTIONS} log actions installed and hit, worker started with the app`,
+      agent: { register, agentId: 'bench-parts-actions-worker', actions: true, env: WORKER_AT_STARTUP },
+    },
     {
       label: `agent, ${FUNCTIONS} log actions installed and hit, live output only (no OpenTelemetry SDK)`,
       agent: { register, agentId: 'bench-parts-live', actions: true, env: { LIVEPROBE_LOG_OUTPUTS: 'live' } },
     },
   ];
   if (baseline !== undefined) {
-    const other = join(resolve(baseline), 'register.js');
+    const other = join(resolve(baseline), 'bundle', 'register.js');
     list.push(
       { label: 'baseline build: agent, idle', agent: { register: other, agentId: 'bench-parts-base-idle', actions: false } },
       {
@@ -188,9 +203,11 @@ const benchmark: Benchmark = {
           };
           const started = await Promise.all([start(undefined, 0), ...all.map((variant, k) => start(variant, k + 1))]);
           const withActions = all.flatMap((variant, k) =>
-            variant.agent?.actions ? [{ id: `${variant.agent.agentId}-${round}`, app: started[k + 1]! }] : [],
+            variant.agent?.actions
+              ? [{ id: `${variant.agent.agentId}-${round}`, app: started[k + 1]!, hit: variant.agent.hit !== false }]
+              : [],
           );
-          for (const { id, app } of withActions) await installActions(api, id, lines, app);
+          for (const { id, app, hit } of withActions) await installActions(api, id, lines, hit ? app : undefined);
           await sleep(SETTLE_MS);
           const [bare, ...memory] = await Promise.all(started.map(memoryOf));
           bareRss.push(bare!.rss);
@@ -222,7 +239,7 @@ const benchmark: Benchmark = {
         `${rounds} rounds; in each, ${all.length + 1} copies of one app (${FUNCTIONS} small functions, \`node --expose-gc\`) started side by side: one without the agent (RSS ${mib(median(bareRss))} MiB, median), one per variant. ` +
           `A part's worker is started as the agent starts its own (no execArgv, young generation ${YOUNG_GENERATION_MB} MiB). "As modules": the part imported as Node loads it; "bundled": one esbuild file, as agent/scripts/bundle-agent.mjs ships the worker. ` +
           `RSS read ${SETTLE_MS / 1000} s after start-up (and after the actions installed), the app thread's heap after \`gc()\`; the worker's heap shows only in RSS. ` +
-          `With actions: ${FUNCTIONS} log actions (default quotas, exporting OTLP to a local sink), each line hit 10 times.` +
+          `With actions: ${FUNCTIONS} log actions (default quotas, exporting OTLP to a local sink), each line hit 10 times unless the row says none. The agent's worker starts with its first action unless the row says it started with the app.` +
           (baseline === undefined ? '' : ` Baseline build: \`${baseline}\`.`),
         table,
       ],
@@ -242,11 +259,13 @@ const benchmark: Benchmark = {
   },
 };
 
-async function installActions(api: ControlPlaneApi, agentId: string, lines: number[], app: Child): Promise<void> {
+/** `hitting`: the app whose lines are then hit 10 times each; none, to see what installing alone costs. */
+async function installActions(api: ControlPlaneApi, agentId: string, lines: number[], hitting: Child | undefined): Promise<void> {
   const ids = await addLogActions(api, agentId, lines, { expiresIn: '1h' });
   for (const id of ids) await api.waitForStatus(id, agentId, 'installed', 120_000);
+  if (hitting === undefined) return;
   // Every condition has run, and the first records went out through the OTel SDK.
-  for (let k = 0; k < FUNCTIONS; k++) await app.ipc.request('measure', { loop: `f${k}`, calls: 10 });
+  for (let k = 0; k < FUNCTIONS; k++) await hitting.ipc.request('measure', { loop: `f${k}`, calls: 10 });
 }
 
 export default benchmark;

@@ -12,6 +12,7 @@
 //   the ~60 modules it replaces.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -36,11 +37,33 @@ const common = {
   },
 };
 
+/**
+ * zod's namespace object (`z`, as the protocol's schemas use it) keeps every module it names,
+ * among them 47 translations of its error messages: half of the desired-state chunk the worker
+ * loads with its first action. The agent's messages are English, zod's default.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${sep}zod${sep}`)
+        ? { path: 'locales', namespace: 'zod-english-only', pluginData: dirname(args.importer) }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: join(args.pluginData, '..', 'locales'),
+      loader: 'js',
+    }));
+  },
+};
+
 await rm(`${dist}worker-bundle`, { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { 'agent-worker': `${dist}worker/worker.js`, 'agent-worker-startup': `${dist}worker/startup-entry.js` },
   outdir: `${dist}worker-bundle`,
+  plugins: [zodEnglishOnly],
   // Packages' ES module builds where they have one (the OpenTelemetry SDK and exporters): the
   // worker imports the SDK dynamically, and esbuild's chunk of a CommonJS module exports only
   // `default`, so the named exports the worker reads would be missing.

@@ -2,7 +2,7 @@
  * Messages between the app's main thread and the agent's worker. Plain objects only: the
  * main thread never loads zod or the protocol package (docs/architecture.md §8: start-up cost).
  */
-import type { Expr, LogLevel, LogOutput, SnapshotData, TemplatePart, ThrownError } from '@liveprobe/protocol';
+import type { Expr, LogLevel, LogOutput, PrepareSummary, SnapshotData, TemplatePart, ThrownError } from '@liveprobe/protocol';
 import type { CaptureLimits } from './settings/capture-settings.js';
 import type { RedactionSettings } from './settings/redaction-settings.js';
 import type { QuotaSettings } from './settings/quota-settings.js';
@@ -288,6 +288,12 @@ export interface AppMeterChanged {
   usable: boolean;
 }
 
+/** main → worker: how prepared files fared so far (main/prepare-tally.ts), for the agent's status. */
+export interface PrepareSummaryChanged {
+  t: 'prepare-summary';
+  summary: PrepareSummary;
+}
+
 /** main → worker: the process is exiting; close the inspector session now. */
 export interface Exiting {
   t: 'exit';
@@ -384,6 +390,7 @@ export type ToWorker =
   | AgentNotice
   | Calibrated
   | AppMeterChanged
+  | PrepareSummaryChanged
   | Exiting;
 
 /**
@@ -401,11 +408,13 @@ export interface WorkerData {
   exitFlushed: Int32Array;
   /** The prepared-sites channel (agent/src/prepare/). */
   prepared: import('node:worker_threads').MessagePort;
-  /** Files are prepared as they load (LIVEPROBE_PREPARE): the agent's status counts them. */
+  /** Files are prepared as they load (LIVEPROBE_PREPARE). */
   preparing: boolean;
   /**
    * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
    * cannot be). The main thread waits on it before the app's first module loads.
    */
   sessionReady?: Int32Array;
+  /** When the agent started: the app thread's broker link may have announced it long before the worker started. */
+  startedAt: string;
 }

@@ -1,8 +1,10 @@
 /**
- * Starts the agent from inside the app: exposes the probe hook and spawns the worker that
- * drives the inspector. Everything heavy (MQTT, zod, the OTel SDK) lives in the worker.
+ * Starts the agent from inside the app: exposes the probe hook, joins the fleet from this thread
+ * (standby-link.ts) and spawns the worker that drives the inspector when the first action
+ * arrives, or at once when something needs it from the start. Everything heavy (zod, the OTel
+ * SDK, source analysis, the inspector) lives in the worker.
  */
-import { isMainThread, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { isMainThread, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { HOOK_GLOBAL, HOOK_KEY, type ToMain, type ToWorker, type WorkerData } from '../bridge.js';
 import { millisecondsFromEnv } from './env-milliseconds.js';
 import { AppOtel } from './app-otel.js';
@@ -10,6 +12,12 @@ import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
+import { readConfig, type AgentConfig } from '../settings/agent-config.js';
+import { AgentConfigError } from '../settings/config-error.js';
+import { errorMessage } from '@liveprobe/protocol/util';
+import type { PrepareSummary } from '@liveprobe/protocol';
+import { StandbyLink } from './standby-link.js';
+import { startWorker, workerAtStartup } from './worker-thread.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;
@@ -32,6 +40,15 @@ export function startAgent(settings?: Record<string, string>): void {
   const key = Symbol.for(HOOK_KEY);
   // Loaded twice (e.g. --import and --require both given) or inside a worker: one agent per process.
   if (!isMainThread || key in globalThis) return;
+  const env = { ...process.env, ...settings };
+  let config: AgentConfig;
+  try {
+    config = readConfig(env);
+  } catch (err) {
+    if (!(err instanceof AgentConfigError)) throw err;
+    process.stderr.write(`[liveprobe] the agent is disabled: ${err.message}\n`);
+    return;
+  }
   const { port1, port2 } = new MessageChannel();
   const notice = (message: string): void => port1.postMessage({ t: 'notice', message } satisfies ToWorker);
   const appOutput = new AppOutput(process.env, (line) => process.stderr.write(`[liveprobe] ${line}\n`));
@@ -44,13 +61,15 @@ export function startAgent(settings?: Record<string, string>): void {
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
-  const sessionReady = openSessionAtStartup({ ...process.env, ...settings }) ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  const sessionReady = inspectorSessionMode(env) === 'startup' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  const startedAt = new Date().toISOString();
   const data: WorkerData = {
     port: port2,
     sessionOpen,
     exitFlushed,
     prepared: prepared.port,
     preparing: prepared.preparing,
+    startedAt,
     ...(sessionReady === undefined ? {} : { sessionReady }),
   };
   // A job or a function that ends right after a hit would lose it, and batched exports with it.
@@ -62,40 +81,48 @@ export function startAgent(settings?: Record<string, string>): void {
     port1.postMessage(message);
     Atomics.wait(exitFlushed, 0, 0, exitWaitMs);
   });
-  // worker/worker.ts (or, with LIVEPROBE_INSPECTOR_SESSION=startup, worker/startup-entry.ts) bundled
-  // into one file by agent/scripts/bundle-agent.mjs: a fraction of the memory.
-  const entry = sessionReady === undefined ? '../worker-bundle/agent-worker.js' : '../worker-bundle/agent-worker-startup.js';
-  const worker = new Worker(new URL(entry, import.meta.url), {
-    workerData: data,
-    transferList: [port2, prepared.port],
-    // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
-    execArgv: [],
-    ...(settings === undefined ? {} : { env: { ...process.env, ...settings } }),
-    name: 'liveprobe-agent',
-    // V8 sizes a new isolate's young generation for an app; the agent's allocations are small
-    // and short-lived, and the default semi-spaces alone cost every process ~8 MiB of RSS.
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-  });
-  worker.on('error', (err) => {
-    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  });
-  // The agent must never keep the app alive.
-  worker.unref();
   port1.unref();
-  if (sessionReady !== undefined) waitForSession(sessionReady);
+  // The worker's own id is this one: a random default must not be drawn twice.
+  const workerEnv = { ...env, LIVEPROBE_AGENT_ID: config.agentId };
+  const summaryToWorker = (summary: PrepareSummary): void => port1.postMessage({ t: 'prepare-summary', summary } satisfies ToWorker);
+  const start = (): void => {
+    // From now on the worker's status carries the prepared files' tally, from its birth on.
+    const summary = prepared.tally.onChange(summaryToWorker);
+    if (summary !== undefined) summaryToWorker(summary);
+    startWorker(data, workerEnv, [port2, prepared.port]);
+  };
+  if (workerAtStartup(env)) {
+    start();
+    if (sessionReady !== undefined) waitForSession(sessionReady);
+    return;
+  }
+  const log = (line: string): void => {
+    if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
+  };
+  const standby = StandbyLink.start({
+    connection: config,
+    startedAt,
+    prepared: prepared.tally,
+    handOver: () => {
+      if (config.logLevel === 'debug') log("an action targets this agent: starting the agent's worker");
+      // In an MQTT callback on the app's thread: a failure here must not reach the app.
+      try {
+        start();
+      } catch (err) {
+        log(`the agent could not start its worker and is disabled: ${errorMessage(err)}`);
+      }
+    },
+    idle: () => standbyIdle?.(),
+    log,
+  });
+  standby.catch((err: unknown) => log(`the agent could not join the fleet and is disabled: ${errorMessage(err)}`));
 }
+
+/** Called once the app thread's link is subscribed with no action for this agent (LIVEPROBE_STARTUP_WAIT_MS). */
+let standbyIdle: (() => void) | undefined;
 
 /** The longest the app's start waits for the agent's inspector session (LIVEPROBE_INSPECTOR_SESSION=startup). */
 const SESSION_WAIT_MS = 3000;
-
-/** `env`: the worker's. A value the worker refuses (it says why) opens nothing at start-up. */
-function openSessionAtStartup(env: NodeJS.ProcessEnv): boolean {
-  try {
-    return inspectorSessionMode(env) === 'startup';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Blocks until the worker's session is open, so V8 reports each of the app's scripts as it loads
@@ -111,9 +138,6 @@ function waitForSession(ready: Int32Array): void {
   }
 }
 
-/** Measured in docs/BENCHMARKS.md (agent memory): the RSS it saves against the throughput it keeps. */
-const WORKER_YOUNG_GENERATION_MB = 4;
-
 function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
   return new Promise((resolve) => {
     // Referenced on purpose: while it runs, it is what keeps the app's start-up waiting.
@@ -123,10 +147,14 @@ function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
       );
       resolve();
     }, waitMs);
-    port.on('message', (message: ToMain) => {
-      if (message.t !== 'ready') return;
+    const ready = (): void => {
       clearTimeout(timer);
       resolve();
+    };
+    // Ready with nothing to apply (the app thread's link), or with the actions applied (the worker).
+    standbyIdle = ready;
+    port.on('message', (message: ToMain) => {
+      if (message.t === 'ready') ready();
     });
   });
 }

@@ -15,6 +15,7 @@ import { prepareFile } from '../prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
 import { commonJsHeader, outcomeReport, REGISTRY_GLOBAL, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
+import { PrepareTally } from './prepare-tally.js';
 import { installStackTraces } from './stack-traces.js';
 import { StartReport } from './start-report.js';
 import { TRANSFORM_VERSION } from '../prepare/transform.js';
@@ -33,7 +34,15 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const allOn = allFlagsOn(env);
   // Every exception site records too (and finds no action to capture for).
   if (allOn) target.exceptionsAlwaysOn();
-  const registry = new PreparedRegistry(target, port1, sessionOpen, allOn, () => installStackTraces(registry));
+  const tally = new PrepareTally(settings !== undefined);
+  const registry = new PreparedRegistry(
+    target,
+    port1,
+    sessionOpen,
+    allOn,
+    () => installStackTraces(registry),
+    (report) => tally.add(report),
+  );
   // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
   // prepared code never reads it.
   Object.defineProperty(globalThis, Symbol.for('liveprobe.prepared'), { value: registry, enumerable: false });
@@ -45,18 +54,20 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
     configurable: false,
   });
   port1.unref();
-  if (settings !== undefined) installLoaders(settings, registry, port1, env);
-  return { port: port2, preparing: settings !== undefined };
+  if (settings !== undefined) installLoaders(settings, registry, tally, env);
+  return { port: port2, tally, preparing: settings !== undefined };
 }
 
 export interface PreparedChannel {
   /** The worker's end of the prepared-sites channel. */
   port: MessagePort;
-  /** Whether files are prepared as they load (LIVEPROBE_PREPARE): the agent's status then counts them. */
+  /** How prepared files fared, for the agent's status. */
+  tally: PrepareTally;
+  /** Whether files are prepared as they load (LIVEPROBE_PREPARE). */
   preparing: boolean;
 }
 
-function installLoaders(settings: PrepareSettings, registry: PreparedRegistry, port1: MessagePort, env: NodeJS.ProcessEnv): void {
+function installLoaders(settings: PrepareSettings, registry: PreparedRegistry, tally: PrepareTally, env: NodeJS.ProcessEnv): void {
   const level = env.LIVEPROBE_LOG_LEVEL ?? 'info';
   // The app's stderr is the app's: warnings by default, the routine summary only when asked for.
   const warn = (line: string): void => {
@@ -72,8 +83,8 @@ function installLoaders(settings: PrepareSettings, registry: PreparedRegistry, p
   const cache = settings.cacheDir === undefined ? undefined : new PrepareCache(settings.cacheDir, version);
   const record = (outcome: PreparedOutcomeReport): void => {
     report.add(outcome);
-    // The worker keeps the tally the agent's status carries; files that load later update it.
-    port1.postMessage(outcome);
+    // The agent's status carries the tally; files that load later update it.
+    tally.add(outcome);
   };
 
   const header = commonJsHeader();

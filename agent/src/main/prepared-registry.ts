@@ -7,7 +7,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Unavailable } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
-import type { PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
+import type { PrebuiltFileReport, PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -204,6 +204,8 @@ export class PreparedRegistry {
     private readonly allOn = false,
     /** Called once, when the first prepared file binds (stack traces are remapped only from then on). */
     private readonly firstFile: () => void = () => {},
+    /** A file prepared at build time bound (for the agent's status). */
+    private readonly prebuiltBound: (report: PrebuiltFileReport) => void = () => {},
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
@@ -264,7 +266,7 @@ export class PreparedRegistry {
       ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };
     this.worker.postMessage(message);
-    if (prebuilt === 1) this.worker.postMessage({ t: 'outcome', path, kind: 'prebuilt' } satisfies PreparedToWorker);
+    if (prebuilt === 1) this.prebuiltBound({ t: 'outcome', path, kind: 'prebuilt' });
     return file;
   }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AgentOnline } from '@liveprobe/protocol';
 import { startRuntime, type AgentRuntime } from '../worker/agent-runtime.js';
-import { readConfig } from '../worker/config.js';
+import { readConfig } from '../settings/agent-config.js';
 import { AttachError } from './attach-error.js';
 import { CdpHookChannel } from './cdp-hook-channel.js';
 import { errorMessage } from '@liveprobe/protocol/util';

@@ -8,10 +8,11 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { type Action, type ActionStatusEvent, type AgentOnline, type ExceptionAction, topics } from '@liveprobe/protocol';
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
 import { Blocklist } from '../locate/blocklist.js';
-import { BrokerLink, HEARTBEAT_SECONDS } from './broker-link.js';
+import { BrokerLink } from './broker-link.js';
+import { HEARTBEAT_SECONDS } from '../settings/broker-link-settings.js';
 import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
-import type { AgentConfig, AgentSettings } from './config.js';
+import type { AgentConfig, AgentSettings } from '../settings/agent-config.js';
 import { watchConfigFile } from './config-watch.js';
 import { ExceptionPath } from './exception-path.js';
 import { ExceptionWatch } from './exception-watch.js';
@@ -38,7 +39,7 @@ export interface RuntimeOptions {
    */
   startupSession?: CdpTransport | undefined;
   /** What the birth message says about the process being debugged, when it is not this one. */
-  identity?: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>>;
+  identity?: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion' | 'startedAt'>>;
   log: (line: string) => void;
   /** Prepared files of an in-process agent (install path 2). */
   prepared?: PreparedSites;
@@ -178,6 +179,7 @@ export function startRuntime({
         else if (message.t === 'notice') log(message.message);
         else if (message.t === 'calibrated') engine.calibrated(message);
         else if (message.t === 'app-meter') useAppMeter(message.usable);
+        else if (message.t === 'prepare-summary') broker.updateStatus({ prepare: message.summary });
         else relay.handle(message);
       }
     },

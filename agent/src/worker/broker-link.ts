@@ -7,11 +7,11 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { AGENT_VERSION } from '../settings/agent-version.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Action, AgentEvent, AgentOnline, DesiredState, Topics } from '@liveprobe/protocol';
-import type { AgentConfig } from './config.js';
+import type { AgentConfig } from '../settings/agent-config.js';
 import { DesiredStateTrust } from './desired-state-trust.js';
+import { brokerUrlForLog } from '../settings/broker-link-settings.js';
 
 const MAX_UNSENT_STATUS = 1000;
-export const HEARTBEAT_SECONDS = 30;
 
 export class BrokerLink {
   private client: MqttClient | undefined;
@@ -35,7 +35,7 @@ export class BrokerLink {
     private readonly onDesired: (actions: Action[]) => void,
     private readonly log: (line: string) => void,
     /** What the birth message says about the debugged process when it is not this one (`liveprobe attach`). */
-    private readonly identity: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion'>> = {},
+    private readonly identity: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion' | 'startedAt'>> = {},
   ) {}
 
   /** Called each time the broker acknowledged the agent's subscriptions (on every connection). */
@@ -78,8 +78,7 @@ export class BrokerLink {
       },
     });
     this.client = client;
-    // The URL may carry the agent's token as its password: never print it.
-    const shownUrl = withoutPassword(config.brokerUrl);
+    const shownUrl = brokerUrlForLog(config.brokerUrl);
     let everConnected = false;
     let reportedError = false;
     client.on('connect', () => {
@@ -212,16 +211,5 @@ export class BrokerLink {
       count: 1,
       reason: `refused the desired state on ${topic}: ${reason}`,
     });
-  }
-}
-
-function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   }
 }

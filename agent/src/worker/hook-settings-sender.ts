@@ -4,7 +4,7 @@
  * that no hit from then on uses the previous settings.
  */
 import type { HookChannel, ToMain } from '../bridge.js';
-import type { AgentSettings } from './config.js';
+import type { AgentSettings } from '../settings/agent-config.js';
 
 export class HookSettingsSender {
   private version = 0;

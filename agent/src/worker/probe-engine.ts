@@ -15,7 +15,8 @@ import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTa
 import { functionNameAt } from '../locate/function-name.js';
 import { readKindsAt, UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
-import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
+import type { AnalysedSource } from '../locate/source-analysis.js';
+import { AnalysisCache } from './analysis-cache.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { conditionSource } from './condition-source.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
@@ -43,7 +44,7 @@ export class ProbeEngine {
   private readonly probes = new Map<string, Probe>();
   /** Live probes by each of their keys. */
   private readonly byKey = new Map<number, Probe>();
-  private readonly analyses = new Map<string, AnalysedSource | undefined>();
+  private readonly analyses = new AnalysisCache();
   private readonly session: InspectorSession;
   private readonly scriptStarts: ScriptStartPause;
   readonly locations: LocationResolver;
@@ -582,9 +583,8 @@ export class ProbeEngine {
     if (probe.state.kind === 'paused') clearTimeout(probe.state.timer);
   }
 
-  private async analysis(script: LoadedScript): Promise<AnalysedSource | undefined> {
-    if (!this.analyses.has(script.scriptId)) this.analyses.set(script.scriptId, analyseSource(await this.session.source(script)));
-    return this.analyses.get(script.scriptId);
+  private analysis(script: LoadedScript): Promise<AnalysedSource | undefined> {
+    return this.analyses.get(script.scriptId, () => this.session.source(script));
   }
 
   private async retryWaiting(script: LoadedScript): Promise<void> {

@@ -2,7 +2,7 @@
  * What a reload of the agent's configuration changed, named as in the config file, for the one
  * line the agent logs per reload: `redact.keys +iban; quotas.hitsPerSecond 200 → 5`.
  */
-import type { AgentSettings } from './config.js';
+import type { AgentSettings } from '../settings/agent-config.js';
 
 export interface SettingsChanges {
   /** One entry per changed setting. */

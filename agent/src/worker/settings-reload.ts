@@ -7,7 +7,7 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import { AgentConfigError } from '../settings/config-error.js';
 import { readConfigFile, type ConfigFileRead } from '../settings/config-file.js';
-import { readSettings, type AgentSettings } from './config.js';
+import { readSettings, type AgentSettings } from '../settings/agent-config.js';
 import { settingsChanges, type SettingsChanges } from './settings-changes.js';
 
 export interface SettingsReloadOptions {

@@ -7,12 +7,11 @@ import { workerData } from 'node:worker_threads';
 import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { startRuntime } from './agent-runtime.js';
 import { MainThreadTransport } from './cdp-transport.js';
-import { readConfig, type AgentConfig } from './config.js';
-import { PrepareTally } from './prepared/prepare-summary.js';
+import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -21,6 +20,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerDa
     hook: port,
     transport: () => new MainThreadTransport(sessionOpen),
     startupSession: StartupSession.take(),
+    identity: { startedAt },
     log,
     exited: () => {
       Atomics.store(exitFlushed, 0, 1);
@@ -29,7 +29,6 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing }: WorkerDa
     prepared: new PreparedSites(prepared),
     preparing,
   });
-  new PrepareTally(prepared, (summary) => runtime.link.updateStatus({ prepare: summary }), preparing);
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 

@@ -5,10 +5,9 @@
 import { defined } from '@liveprobe/protocol/util';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MessageChannel } from 'node:worker_threads';
 import type { AgentView } from '@liveprobe/protocol';
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
-import { PrepareTally } from '../../../agent/src/worker/prepared/prepare-summary.js';
+import { PrepareTally } from '../../../agent/src/main/prepare-tally.js';
 import type { PreparedOutcomeReport } from '../../../agent/src/prepare/prepared-messages.js';
 import { fromRoot } from '@liveprobe/harness';
 import { cli, waitFor } from '../../helpers/index.js';
@@ -18,13 +17,17 @@ const WAIT = 15_000;
 const UNTOUCHED = fromRoot('test/fixtures/prepared/untouched.cjs');
 const EVAL_REASON = 'direct `eval` or `with` at the top level: left to breakpoints';
 
-test('the tally counts every file, lists the first untouched ones with a short reason, and reports a burst of loads once', async (t) => {
-  const { port1, port2 } = new MessageChannel();
-  t.after(() => port1.close());
+test('the tally counts every file, lists the first untouched ones with a short reason, and reports a burst of loads once', async () => {
   const summaries: PrepareSummary[] = [];
-  new PrepareTally(port2, (summary) => summaries.push(summary), true);
-  assert.equal(summaries.length, 1);
-  assert.deepEqual(summaries[0], { transformed: 0, cached: 0, failed: 0, failures: [] }, 'zeros from the start');
+  const tally = new PrepareTally(true);
+  const first = tally.onChange((summary) => summaries.push(summary));
+  assert.deepEqual(first, { transformed: 0, cached: 0, failed: 0, failures: [] }, 'zeros from the start');
+  assert.equal(
+    new PrepareTally(false).onChange(() => {}),
+    undefined,
+    'nothing to say while no file is prepared',
+  );
+  summaries.push(first!);
 
   const outcome = (path: string, kind: PreparedOutcomeReport['kind'], reason?: string): PreparedOutcomeReport => ({
     t: 'outcome',
@@ -34,12 +37,10 @@ test('the tally counts every file, lists the first untouched ones with a short r
     bytes: 10,
     ...defined({ reason }),
   });
-  for (let i = 0; i < 3; i++) port1.postMessage(outcome(`/app/p${i}.js`, 'prepared'));
-  port1.postMessage(outcome('/app/c.js', 'cached'));
+  for (let i = 0; i < 3; i++) tally.add(outcome(`/app/p${i}.js`, 'prepared'));
+  tally.add(outcome('/app/c.js', 'cached'));
   for (let i = 0; i < 25; i++)
-    port1.postMessage(
-      outcome(`/app/f${i}.js`, 'failed', i === 0 ? `cannot parse: ${'x'.repeat(1000)}` : 'cannot parse: Unexpected token (1:1)'),
-    );
+    tally.add(outcome(`/app/f${i}.js`, 'failed', i === 0 ? `cannot parse: ${'x'.repeat(1000)}` : 'cannot parse: Unexpected token (1:1)'));
   await waitFor(() => summaries.length === 2, WAIT, 'one update for the burst');
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(summaries.length, 2);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AgentView } from '@liveprobe/protocol';
 import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
-import { readConfig } from '../../../agent/src/worker/config.js';
+import { readConfig } from '../../../agent/src/settings/agent-config.js';
 import { fromRoot } from '@liveprobe/harness';
 import { lineOf, tempDir, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, installed } from '../fixtures.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readConfig } from '../../../agent/src/worker/config.js';
+import { readConfig } from '../../../agent/src/settings/agent-config.js';
 import { tempDir } from '../../helpers/index.js';
 
 test('log outputs default to otel and live; the environment wins over the config file; bad names are refused by setting', async (t) => {

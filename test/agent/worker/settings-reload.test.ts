@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readConfig, type AgentSettings } from '../../../agent/src/worker/config.js';
+import { readConfig, type AgentSettings } from '../../../agent/src/settings/agent-config.js';
 import { watchConfigFile } from '../../../agent/src/worker/config-watch.js';
 import type { SettingsChanges } from '../../../agent/src/worker/settings-changes.js';
 import { SettingsReload } from '../../../agent/src/worker/settings-reload.js';

@@ -1,25 +1,26 @@
 /**
- * The agent's configuration, from the environment and the optional LIVEPROBE_CONFIG file. The
- * connection settings are read once when the worker starts; the settings that guard the app
- * (AgentSettings) are read again whenever the file changes (settings-reload.ts).
+ * The agent's configuration, from the environment and the optional LIVEPROBE_CONFIG file. Read
+ * whole by the app's main thread as the agent starts (a mistake disables the agent then, even
+ * while its worker waits for the first action) and again by the worker; the settings that guard
+ * the app (AgentSettings) are read again whenever the file changes (worker/settings-reload.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { DEFAULT_TOPIC_PREFIX, isTopicSafe, type LogOutput } from '@liveprobe/protocol';
-import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
+import type { LogOutput } from '@liveprobe/protocol';
+import { readConnection, type ConnectionSettings } from './connection-settings.js';
+import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from './capture-settings.js';
 import {
   BUILT_IN_PATTERNS,
   DEFAULT_PATTERNS,
   DEFAULT_REDACTED_KEYS,
   type BuiltInPattern,
   type RedactionSettings,
-} from '../settings/redaction-settings.js';
+} from './redaction-settings.js';
 import type { BlocklistSettings } from '../locate/blocklist.js';
-import { AgentConfigError } from '../settings/config-error.js';
-import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
-import { checkOutputs, MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from '../settings/config-file.js';
+import { AgentConfigError } from './config-error.js';
+import { inspectorSessionMode } from './inspector-session-mode.js';
+import { workerStart } from './worker-start.js';
+import { checkOutputs, MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from './config-file.js';
 import { readQuotas } from './quota-config.js';
-import type { QuotaSettings } from '../settings/quota-settings.js';
+import type { QuotaSettings } from './quota-settings.js';
 
 /** What the agent's own configuration decides and the control plane cannot change; reloaded with the file. */
 export interface AgentSettings {
@@ -35,14 +36,9 @@ export interface AgentSettings {
   logOutputs: LogOutput[];
 }
 
-export interface AgentConfig extends AgentSettings {
-  brokerUrl: string;
-  tags: string[];
-  agentId: string;
-  topicPrefix: string;
+export interface AgentConfig extends AgentSettings, ConnectionSettings {
   /** Live output events per second per action sent to the control plane; the rest are counted as dropped. */
   liveOutputPerSecond: number;
-  logLevel: 'silent' | 'info' | 'debug';
   /** LIVEPROBE_CONFIG, when set: the file the worker watches. */
   configFile: string | undefined;
   /** Its `prepare` section as read at start-up, to tell when it changed (it applies at the next start). */
@@ -50,34 +46,16 @@ export interface AgentConfig extends AgentSettings {
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
-  const tags = (env.LIVEPROBE_TAGS ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
-  for (const tag of tags) {
-    if (!isTopicSafe(tag))
-      throw new AgentConfigError(`LIVEPROBE_TAGS: "${tag}" is not a valid tag; use letters, digits, ".", "_", ":" or "-"`);
-  }
-  const agentId = env.LIVEPROBE_AGENT_ID?.trim() || defaultAgentId();
-  if (!isTopicSafe(agentId))
-    throw new AgentConfigError(`LIVEPROBE_AGENT_ID: "${agentId}" is not a valid id; use letters, digits, ".", "_", ":" or "-"`);
-  const logLevel = env.LIVEPROBE_LOG_LEVEL ?? 'info';
-  if (logLevel !== 'silent' && logLevel !== 'info' && logLevel !== 'debug') {
-    throw new AgentConfigError(`LIVEPROBE_LOG_LEVEL: "${logLevel}" is not one of silent, info, debug`);
-  }
+  const connection = readConnection(env);
   const rate = Number(env.LIVEPROBE_LIVE_OUTPUT_PER_SECOND ?? 50);
   if (!Number.isFinite(rate) || rate < 0) throw new AgentConfigError('LIVEPROBE_LIVE_OUTPUT_PER_SECOND must be a non-negative number');
-  // The main thread acts on it before the worker starts (agent-main.ts); a mistake is reported here.
   inspectorSessionMode(env);
+  workerStart(env);
   const configFile = env.LIVEPROBE_CONFIG?.trim() || undefined;
   const file = configFile === undefined ? { settings: {}, prepare: undefined } : readConfigFile(configFile);
   return {
-    brokerUrl: env.LIVEPROBE_BROKER_URL?.trim() || 'mqtt://127.0.0.1:1883',
-    tags,
-    agentId,
-    topicPrefix: env.LIVEPROBE_TOPIC_PREFIX?.trim() || DEFAULT_TOPIC_PREFIX,
+    ...connection,
     liveOutputPerSecond: rate,
-    logLevel,
     configFile,
     prepareSection: file.prepare,
     ...readSettings(env, file.settings),
@@ -170,13 +148,4 @@ function flag(variable: string, value: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
   if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
   throw new AgentConfigError(`${variable}: "${value}" is not true or false`);
-}
-
-/** Readable and unique per process: host, pid and a random suffix. */
-function defaultAgentId(): string {
-  const host =
-    hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 40) || 'host';
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }

@@ -1,6 +1,6 @@
 /** The footprint guards' settings from the agent's own configuration (the control plane cannot change them). */
-import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
-import { AgentConfigError } from '../settings/config-error.js';
+import { DEFAULT_QUOTAS, type QuotaSettings } from './quota-settings.js';
+import { AgentConfigError } from './config-error.js';
 
 const VARIABLES: Record<keyof QuotaSettings, string> = {
   hitsPerSecond: 'LIVEPROBE_QUOTA_HITS_PER_SECOND',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readConfig } from '../../../agent/src/worker/config.js';
+import { readConfig } from '../../../agent/src/settings/agent-config.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
 import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
 import { tempDir } from '../../helpers/index.js';

@@ -1,0 +1,214 @@
+/**
+ * The agent's broker link while no action targets this process, kept on the app's main thread
+ * so an idle agent needs no worker thread (an isolate of its own: most of an idle agent's
+ * memory, docs/decisions.md). It publishes the agent's status and heartbeats and watches the
+ * desired state; the first action in it closes the link cleanly (no Last Will) and hands over to
+ * the worker, which connects with the same client id and reads the retained desired state again.
+ * Nothing here may keep the app alive: the socket and every timer are unref'd.
+ */
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { type AgentOnline, type PrepareSummary, topics } from '@liveprobe/protocol';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { ConnectionSettings } from '../settings/connection-settings.js';
+import type { PrepareTally } from './prepare-tally.js';
+import { AGENT_VERSION } from '../settings/agent-version.js';
+import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
+
+type KeepaliveTimer = Exclude<NonNullable<IClientOptions['timerVariant']>, string>;
+
+/** As the worker's link: a lost broker is tried again every second. */
+const RECONNECT_MS = 1000;
+/** No retained desired state for this long after the subscription: nothing targets this agent yet. */
+const QUIET_MS = 200;
+
+export interface StandbyOptions {
+  connection: ConnectionSettings;
+  /** The birth's `startedAt`, which the worker's birth repeats. */
+  startedAt: string;
+  /** How prepared files fared: the status carries it until the worker takes over. */
+  prepared: PrepareTally;
+  /** An action targets this agent: the link is closed, the worker must start. */
+  handOver: () => void;
+  /** Subscribed, and no action came with the retained desired state (releases LIVEPROBE_STARTUP_WAIT_MS). */
+  idle: () => void;
+  log: (line: string) => void;
+}
+
+export class StandbyLink {
+  private handedOver = false;
+  private reconnect: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private quiet: NodeJS.Timeout | undefined;
+  private prepare: PrepareSummary | undefined;
+
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly options: StandbyOptions,
+  ) {}
+
+  /** mqtt loads here, not with the agent: an agent whose worker starts at once never needs it on this thread. */
+  static async start(options: StandbyOptions): Promise<StandbyLink> {
+    // A chunk of its own in the bundle, which exports the CommonJS module as `default` only.
+    const { default: mqtt } = await import('mqtt');
+    const { connection } = options;
+    const client = mqtt.connect(connection.brokerUrl, {
+      clientId: connection.agentId,
+      // Connected below, once the socket it opens is unref'd; reconnected by an unref'd timer.
+      manualConnect: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      writeCache: false,
+      // Its keep-alive timer; its type is that of browser timers (numbers), Node's handle works the same.
+      timerVariant: { set: unrefInterval as unknown as KeepaliveTimer['set'], clear: (id) => clearInterval(id) },
+      will: {
+        topic: topics(connection.topicPrefix).agentStatus(connection.agentId),
+        payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: connection.agentId })),
+        qos: 1,
+        retain: true,
+      },
+    });
+    const link = new StandbyLink(client, options);
+    link.listen();
+    link.connect();
+    return link;
+  }
+
+  private connect(): void {
+    unrefStreams(this.client);
+    if (this.client.disconnected) this.client.reconnect();
+    else this.client.connect();
+    (this.client as unknown as { connackTimer?: NodeJS.Timeout }).connackTimer?.unref();
+  }
+
+  private listen(): void {
+    const { client, options } = this;
+    const { connection, log } = options;
+    const names = topics(connection.topicPrefix);
+    const shownUrl = brokerUrlForLog(connection.brokerUrl);
+    let everConnected = false;
+    let connected = false;
+    let reportedError = false;
+    let failures = 0;
+    client.on('connect', () => {
+      reportedError = false;
+      failures = 0;
+      connected = true;
+      log(
+        `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
+      );
+      everConnected = true;
+      this.publishStatus();
+      const subscriptions = [...connection.tags.map((t) => names.tagActions(t)), names.agentActions(connection.agentId)];
+      client.subscribe(subscriptions, { qos: 1 }, (err) => {
+        if (err === null || err === undefined) this.restartQuiet();
+      });
+    });
+    this.prepare = options.prepared.onChange((summary) => {
+      this.prepare = summary;
+      this.publishStatus();
+    });
+    client.on('message', (_topic, payload) => {
+      if (hasActions(payload)) this.handOver();
+      else this.restartQuiet();
+    });
+    client.on('error', (err) => {
+      // Said once per outage, and only once a retry failed too: a job that ends within a second
+      // of its start (a CLI, a test) keeps its stderr as it was without the agent.
+      failures++;
+      if (reportedError || failures < 2) return;
+      reportedError = true;
+      log(`broker ${shownUrl}: ${err.message}; retrying every second`);
+    });
+    client.on('close', () => {
+      if (this.handedOver) return;
+      // mqtt says 'offline' only when it reconnects by itself; here the link does.
+      if (connected) log(`lost the broker ${shownUrl}; reconnecting`);
+      connected = false;
+      if (this.reconnect !== undefined) return;
+      this.reconnect = setTimeout(() => {
+        this.reconnect = undefined;
+        if (!this.handedOver) this.connect();
+      }, RECONNECT_MS);
+      this.reconnect.unref();
+    });
+    this.heartbeat = setInterval(() => {
+      if (!client.connected) return;
+      const event = { kind: 'heartbeat', agentId: connection.agentId, time: new Date().toISOString(), actions: 0 };
+      client.publish(names.agentEvents(connection.agentId), JSON.stringify(event), { qos: 1 });
+    }, HEARTBEAT_SECONDS * 1000);
+    this.heartbeat.unref();
+  }
+
+  /** The agent's retained status: the same birth the worker publishes when it takes over. */
+  private publishStatus(): void {
+    const { client, options } = this;
+    if (!client.connected || this.handedOver) return;
+    const { connection } = options;
+    const status: AgentOnline = {
+      state: 'online',
+      agentId: connection.agentId,
+      hostname: hostname(),
+      pid: process.pid,
+      runtime: 'node',
+      runtimeVersion: process.version,
+      agentVersion: AGENT_VERSION,
+      tags: connection.tags,
+      startedAt: options.startedAt,
+      ...(this.prepare === undefined ? {} : { prepare: this.prepare }),
+    };
+    client.publish(topics(connection.topicPrefix).agentStatus(connection.agentId), JSON.stringify(status), { qos: 1, retain: true });
+  }
+
+  private restartQuiet(): void {
+    clearTimeout(this.quiet);
+    this.quiet = setTimeout(() => {
+      if (!this.handedOver) this.options.idle();
+    }, QUIET_MS);
+    this.quiet.unref();
+  }
+
+  /** A clean DISCONNECT, so the broker publishes no Last Will between this link and the worker's. */
+  private handOver(): void {
+    if (this.handedOver) return;
+    this.handedOver = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.reconnect);
+    clearTimeout(this.quiet);
+    this.client.end(false, {}, () => this.options.handOver());
+  }
+}
+
+/**
+ * Whether a desired-state message holds any action. Validated by the worker, not here: a message
+ * the worker refuses costs a started worker, which reports why (and the app thread never loads zod).
+ */
+function hasActions(payload: Buffer): boolean {
+  if (payload.length === 0) return false;
+  try {
+    const json: unknown = JSON.parse(payload.toString('utf8'));
+    const actions = typeof json === 'object' && json !== null ? (json as { actions?: unknown }).actions : undefined;
+    return Array.isArray(actions) && actions.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function unrefInterval(handler: () => void, ms: number): NodeJS.Timeout {
+  const timer = setInterval(handler, ms);
+  timer.unref();
+  return timer;
+}
+
+/** Wraps mqtt's stream builder (not part of its typed API) so each socket it opens does not hold the app open. */
+function unrefStreams(client: MqttClient): void {
+  const holder = client as unknown as { streamBuilder: (client: MqttClient) => Duplex; unrefWrapped?: true };
+  if (holder.unrefWrapped) return;
+  const build = holder.streamBuilder;
+  holder.streamBuilder = (c) => {
+    const stream = build(c);
+    (stream as Duplex & { unref?: () => void }).unref?.();
+    return stream;
+  };
+  holder.unrefWrapped = true;
+}

@@ -1,0 +1,43 @@
+/**
+ * The agent's worker thread: whether it starts with the app, and how it is started (its bundle,
+ * its environment, its young generation). main/agent-main.ts starts it at once or, through the
+ * app thread's broker link, when the first action arrives.
+ */
+import { Worker, type MessagePort } from 'node:worker_threads';
+import type { WorkerData } from '../bridge.js';
+import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
+import { workerStart } from '../settings/worker-start.js';
+
+/**
+ * Whether the worker must run from the start: asked for (LIVEPROBE_WORKER_START=startup), or
+ * needed before any action: the inspector session opened at start-up, every prepared site
+ * firing (LIVEPROBE_PREPARE_FLAGS=all, whose hits need the worker).
+ */
+export function workerAtStartup(env: NodeJS.ProcessEnv): boolean {
+  return workerStart(env) === 'startup' || inspectorSessionMode(env) === 'startup' || env.LIVEPROBE_PREPARE_FLAGS === 'all';
+}
+
+/** worker/worker.ts (or, with LIVEPROBE_INSPECTOR_SESSION=startup, worker/startup-entry.ts), bundled. */
+export function startWorker(data: WorkerData, env: NodeJS.ProcessEnv, transferList: MessagePort[]): void {
+  // Bundled into one file by agent/scripts/bundle-agent.mjs: a fraction of the memory.
+  const entry = data.sessionReady === undefined ? '../worker-bundle/agent-worker.js' : '../worker-bundle/agent-worker-startup.js';
+  const worker = new Worker(new URL(entry, import.meta.url), {
+    workerData: data,
+    transferList,
+    // The app's own flags (loaders, --import of this agent) are not for the agent's thread.
+    execArgv: [],
+    env,
+    name: 'liveprobe-agent',
+    // V8 sizes a new isolate's young generation for an app; the agent's allocations are small
+    // and short-lived, and the default semi-spaces alone cost every process ~8 MiB of RSS.
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
+  worker.on('error', (err) => {
+    process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  });
+  // The agent must never keep the app alive.
+  worker.unref();
+}
+
+/** Measured in docs/BENCHMARKS.md (agent memory): the RSS it saves against the throughput it keeps. */
+const WORKER_YOUNG_GENERATION_MB = 4;

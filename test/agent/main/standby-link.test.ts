@@ -1,0 +1,147 @@
+/**
+ * An idle agent keeps its broker link on the app's main thread and starts no worker thread until
+ * an action targets it (main/standby-link.ts): the agent is online and its heartbeats flow while
+ * idle, the first action still installs and exports through OpenTelemetry, and removing every
+ * action then adding one again works. "No worker" is read from the app's own diagnostic report.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { AgentView, OutputEvent } from '@liveprobe/protocol';
+import { Child, fromRoot } from '@liveprobe/harness';
+import { lineOf, mosquitto, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../../helpers/index.js';
+import { addAction, app, controlPlane, deleteAction, installed } from '../fixtures.js';
+
+const WAIT = 15_000;
+const SERVICE = 'test/fixtures/idle-service.mjs';
+const WORK_LINE = lineOf(SERVICE, 'work');
+const STANDBY = /connected to \S+ as (\S+) \(tags: [^)]*\); the agent's worker starts with the first action/;
+const STARTING = "an action targets this agent: starting the agent's worker";
+
+async function workers(url: string): Promise<number> {
+  return Number(await (await fetch(`${url}/workers`)).text());
+}
+
+async function agentView(cpUrl: string, agentId: string): Promise<AgentView | undefined> {
+  const { agents } = (await (await fetch(`${cpUrl}/api/v1/agents`)).json()) as { agents: AgentView[] };
+  return agents.find((a) => a.agentId === agentId);
+}
+
+async function idleService(t: TestContext, agentId: string, env: Record<string, string> = {}) {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const service = await app(t, {
+    script: SERVICE,
+    broker: cp.mqttUrl,
+    tags: ['idle'],
+    agentId,
+    env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'idle-test', LIVEPROBE_LOG_LEVEL: 'debug', ...env },
+  });
+  return { cp, otlp, events, service };
+}
+
+const output = (actionId: string) => (e: SseEvent) => e.event === 'output' && (e.data as OutputEvent).actionId === actionId;
+
+test('an idle agent is online from the app thread with no worker; the first action starts it and reaches a real OTLP receiver; remove all and add again works', async (t) => {
+  const { cp, otlp, events, service } = await idleService(t, 'standby-e2e');
+  await waitFor(() => STANDBY.test(service.output()), WAIT, 'the app thread to join the fleet');
+  await waitFor(async () => (await agentView(cp.url, 'standby-e2e'))?.online === true, WAIT, 'the agent online in the API');
+  const view = await agentView(cp.url, 'standby-e2e');
+  assert.deepEqual([view?.tags, view?.pid, view?.runtime], [['idle'], service.pid, 'node']);
+  assert.equal(await workers(service.url), 0, 'no worker thread while nothing targets the agent');
+  assert.ok(!service.output().includes(STARTING));
+
+  const first = await addAction(cp, { type: 'log', file: SERVICE, line: WORK_LINE, template: 'first n={n}', tags: ['idle'] });
+  assert.match(await installed(cp, first.action.id), /^installed: breakpoint/);
+  assert.ok(service.output().includes(STARTING), 'the first action started the worker');
+  assert.equal(await workers(service.url), 1);
+  await fetch(`${service.url}/work?n=7`);
+  await otlp.waitForLog((r) => r.body === 'first n=7', WAIT, 'the log line through OTLP');
+  assert.equal((await agentView(cp.url, 'standby-e2e'))?.startedAt, view?.startedAt, 'the worker announces the same start');
+
+  await deleteAction(cp, first.action.id);
+  await events.waitFor((e) => e.event === 'action_status' && (e.data as { state: string }).state === 'removed', WAIT, 'removed');
+  const again = await addAction(cp, { type: 'log', file: SERVICE, line: WORK_LINE, template: 'again n={n}', tags: ['idle'] });
+  assert.match(await installed(cp, again.action.id), /^installed: breakpoint/);
+  await fetch(`${service.url}/work?n=8`);
+  await events.waitFor(output(again.action.id), WAIT, 'the second action’s line');
+  await otlp.waitForLog((r) => r.body === 'again n=8', WAIT, 'the second line through OTLP');
+  assert.equal(await workers(service.url), 1, 'one worker, started once');
+  assert.equal(service.output().split(STARTING).length - 1, 1);
+});
+
+test("with files prepared as they load, the idle agent's status counts them from the app thread, and still after the worker took over", async (t) => {
+  const { cp, service } = await idleService(t, 'standby-prepare', { LIVEPROBE_PREPARE: fromRoot(SERVICE), LIVEPROBE_PREPARE_CACHE: 'off' });
+  await waitFor(() => STANDBY.test(service.output()), WAIT, 'the app thread to join the fleet');
+  await waitFor(
+    async () => (await agentView(cp.url, 'standby-prepare'))?.prepare?.transformed === 1,
+    WAIT,
+    'the prepared file in the status',
+  );
+  // Node's loader hooks thread (module.register) is one of the report's workers.
+  const before = await workers(service.url);
+  assert.ok(!service.output().includes(STARTING), 'no agent worker for prepared files alone');
+  const { action } = await addAction(cp, { type: 'log', file: SERVICE, line: WORK_LINE, template: 'n={n}', tags: ['idle'] });
+  assert.match(await installed(cp, action.id), /^installed: prepared site/);
+  assert.equal(await workers(service.url), before + 1, 'the action started the agent’s worker');
+  await waitFor(async () => (await agentView(cp.url, 'standby-prepare'))?.prepare?.transformed === 1, WAIT, 'the worker’s status');
+});
+
+test('heartbeats flow while the agent idles without a worker', { timeout: 120_000 }, async (t) => {
+  const { cp, service } = await idleService(t, 'standby-heartbeat');
+  await waitFor(async () => (await agentView(cp.url, 'standby-heartbeat'))?.online === true, WAIT, 'the agent online');
+  const birth = (await agentView(cp.url, 'standby-heartbeat'))!.lastSeen;
+  // Heartbeats come every 30 s: the control plane's lastSeen moves with the first one.
+  await waitFor(async () => (await agentView(cp.url, 'standby-heartbeat'))!.lastSeen > birth, 60_000, 'a heartbeat');
+  assert.equal(await workers(service.url), 0, 'still no worker after the heartbeat');
+  assert.ok(!service.output().includes(STARTING));
+});
+
+test('LIVEPROBE_WORKER_START=startup starts the worker with the app, which joins the fleet itself', async (t) => {
+  const { cp, service } = await idleService(t, 'standby-eager', { LIVEPROBE_WORKER_START: 'startup' });
+  await waitFor(() => /connected to \S+ as standby-eager/.test(service.output()), WAIT, 'the worker to connect');
+  assert.ok(!STANDBY.test(service.output()), 'the app thread never joined');
+  assert.equal(await workers(service.url), 1);
+  await waitFor(async () => (await agentView(cp.url, 'standby-eager'))?.online === true, WAIT, 'the agent online');
+});
+
+test('a wrong LIVEPROBE_WORKER_START disables the agent at start, with the setting named', async (t) => {
+  const cp = await controlPlane(t);
+  const service = await app(t, { script: SERVICE, broker: cp.mqttUrl, env: { LIVEPROBE_WORKER_START: 'later' } });
+  await waitFor(() => service.output().includes('the agent is disabled'), WAIT, 'the agent to say why it is disabled');
+  assert.match(service.output(), /LIVEPROBE_WORKER_START: "later" is not one of first-action, startup/);
+});
+
+test("the app thread's link releases a waiting start-up and never keeps the app alive, connected or not", async () => {
+  const broker = await mosquitto();
+  try {
+    for (const url of [broker.url, 'mqtt://127.0.0.1:9']) {
+      const job = new Child(process.execPath, ['--import', '@liveprobe/agent/register', fromRoot('test/fixtures/idle-job.mjs')], {
+        name: `job (${url})`,
+        env: {
+          LIVEPROBE_BROKER_URL: url,
+          LIVEPROBE_AGENT_ID: 'standby-job',
+          LIVEPROBE_LOG_LEVEL: 'debug',
+          // Connected, the job starts once the app thread's link has seen that no action is waiting.
+          LIVEPROBE_STARTUP_WAIT_MS: url === broker.url ? '20000' : '1000',
+        },
+      });
+      const status = await Promise.race([
+        job.exited,
+        new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 30_000).unref()),
+      ]);
+      if (status === 'running') await job.stop('SIGKILL');
+      assert.notEqual(status, 'running', `the job with the broker at ${url} did not end: ${job.output()}`);
+      const output = job.output();
+      assert.match(output, /job done/);
+      if (url === broker.url) {
+        assert.ok(STANDBY.test(output.slice(0, output.indexOf('job done'))), `joined the fleet before the job ran: ${output}`);
+        assert.doesNotMatch(output, /LIVEPROBE_STARTUP_WAIT_MS .* ran out/);
+      }
+    }
+  } finally {
+    await broker.stop();
+  }
+});
