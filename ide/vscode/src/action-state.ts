@@ -1,9 +1,12 @@
 /** One state per action for the gutter, from its per-agent statuses, and the words for it. */
 import type { ActionView } from '@liveprobe/protocol';
 
-export type GutterState = 'installed' | 'prepared' | 'paused' | 'error' | 'waiting' | 'done';
+export type GutterState = 'installed' | 'prepared' | 'sampling' | 'paused' | 'error' | 'waiting' | 'done';
 /** From least to most in need of attention: a line with several actions shows the last that applies. */
-export const GUTTER_STATES: GutterState[] = ['done', 'waiting', 'installed', 'prepared', 'paused', 'error'];
+export const GUTTER_STATES: GutterState[] = ['done', 'waiting', 'installed', 'prepared', 'sampling', 'paused', 'error'];
+
+/** An installed breakpoint over its quota takes only some hits: its status says `…; sampling: on … every …`. */
+export const SAMPLING = /(^|; )sampling: /;
 
 /** `remembered`: agents' earlier errors on this action (see ActionsStore.errorsOf). */
 export function gutterState(action: ActionView, remembered: ReadonlyMap<string, string> = new Map()): GutterState {
@@ -11,6 +14,7 @@ export function gutterState(action: ActionView, remembered: ReadonlyMap<string, 
   if (remembered.size > 0 || s.some((x) => x.state === 'error')) return 'error';
   if (s.some((x) => x.state === 'paused')) return 'paused';
   const live = s.filter((x) => x.state === 'installed' || x.state === 'resumed');
+  if (live.some((x) => SAMPLING.test(x.message ?? ''))) return 'sampling';
   if (live.length > 0) return live.some((x) => /prepared site/.test(x.message ?? '')) ? 'prepared' : 'installed';
   if (s.length > 0 && s.every((x) => x.state === 'hit_limit' || x.state === 'expired' || x.state === 'removed')) return 'done';
   return 'waiting';

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ActionList, ActionView } from '@liveprobe/protocol';
+import { SAMPLING } from './action-state.js';
 import type { Connection } from './connection.js';
 
 const EVERY_MS = 15_000;
@@ -62,8 +63,10 @@ export class ActionsStore implements vscode.Disposable {
     if (event.kind !== 'action_status' || event.actionId === undefined || event.agentId === undefined) return;
     const errors = this.#errors.get(event.actionId) ?? new Map<string, string>();
     if (event.state === 'error' && event.message !== undefined) errors.set(event.agentId, event.message);
-    // A new install (the action moved, the agent restarted) starts clean; a resume does not fix an expression.
-    else if (event.state === 'installed' || event.state === 'removed') errors.delete(event.agentId);
+    // A new install (the action moved, the agent restarted) starts clean; a resume does not fix an
+    // expression, nor does the installed status a breakpoint reports as it starts sampling.
+    else if ((event.state === 'installed' && !SAMPLING.test(event.message ?? '')) || event.state === 'removed')
+      errors.delete(event.agentId);
     this.#errors.set(event.actionId, errors);
   }
 

@@ -11,6 +11,7 @@ import { namesDocument } from './files.js';
 const COLORS: Record<GutterState, string> = {
   installed: 'charts.green',
   prepared: 'charts.green',
+  sampling: 'charts.orange',
   paused: 'charts.orange',
   error: 'errorForeground',
   waiting: 'descriptionForeground',
@@ -19,6 +20,7 @@ const COLORS: Record<GutterState, string> = {
 const WORDS: Record<GutterState, string> = {
   installed: 'installed',
   prepared: 'installed on prepared sites',
+  sampling: 'sampling (over quota)',
   paused: 'paused (over quota)',
   error: 'error',
   waiting: 'waiting',

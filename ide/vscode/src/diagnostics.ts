@@ -1,5 +1,6 @@
 /** Agent-side problems with an action (an unknown variable, no code there, source differs, over quota) in the Problems view. */
 import * as vscode from 'vscode';
+import { SAMPLING } from './action-state.js';
 import type { ActionsStore } from './actions-store.js';
 import { localUri } from './files.js';
 
@@ -16,6 +17,8 @@ export function diagnostics(store: ActionsStore): vscode.Disposable {
         if (status.state === 'error') problems.push([status.agentId, status.message ?? 'error', vscode.DiagnosticSeverity.Error]);
         else if (status.state === 'pending')
           problems.push([status.agentId, status.message ?? 'pending', vscode.DiagnosticSeverity.Information]);
+        else if ((status.state === 'installed' || status.state === 'resumed') && SAMPLING.test(status.message ?? ''))
+          problems.push([status.agentId, status.message ?? 'sampling', vscode.DiagnosticSeverity.Warning]);
         else if (status.state === 'paused') problems.push([status.agentId, status.message ?? 'paused', vscode.DiagnosticSeverity.Warning]);
         const earlier = remembered.get(status.agentId);
         if (status.state !== 'error' && earlier !== undefined) problems.push([status.agentId, earlier, vscode.DiagnosticSeverity.Error]);
