@@ -87,7 +87,7 @@ const benchmark: Benchmark = {
           template: 'never loaded',
           agents: [AGENT_ID],
         });
-        await api.waitForStatus(waiting, AGENT_ID, 'error');
+        await api.waitForStatus(waiting, AGENT_ID, 'pending');
         await measureAll(probed, 'waiting', baseline);
         for (const id of [waiting, keeper]) {
           await api.deleteAction(id);
