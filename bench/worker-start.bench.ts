@@ -51,8 +51,9 @@ const benchmark: Benchmark = {
   async run(ctx): Promise<Report> {
     const rounds = ctx.options.rounds ?? 3;
     const load = loadAverage();
-    // Two heartbeats and an MQTT keep-alive at least, whatever --soak asks.
-    const idleSeconds = Math.max(65, ctx.options.soakSeconds);
+    // Two heartbeats and an MQTT keep-alive at least, whatever --soak asks; at most two minutes a
+    // round, so the docs profile's 10-minute soak does not idle every round for ten minutes.
+    const idleSeconds = Math.min(120, Math.max(65, ctx.options.soakSeconds));
     const dir = await mkdtemp(join(tmpdir(), 'liveprobe-bench-worker-start-'));
     const { source, lines } = hundredFunctions();
     const script = join(dir, SCRIPT_NAME);
