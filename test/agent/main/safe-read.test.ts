@@ -25,38 +25,37 @@ function withPrototypeValue(body: () => void): number {
   return runs;
 }
 
-test('reading an accessor never runs a `value` getter the app put on Object.prototype', () => {
-  let getterRuns = 0;
+/** An object with a data property and an accessor that counts its runs. */
+function orderWithGetter(): { order: { id: number; readonly total: number }; getterRuns: () => number } {
+  let runs = 0;
   const order = {
     id: 7,
     get total() {
-      getterRuns++;
+      runs++;
       return 1;
     },
   };
+  return { order, getterRuns: () => runs };
+}
+
+test('reading an accessor never runs a `value` getter the app put on Object.prototype', () => {
+  const { order, getterRuns } = orderWithGetter();
   const runs = withPrototypeValue(() => {
     assert.equal(readProperty(order, 'id', 'order.id'), 7);
     assert.throws(() => readProperty(order, 'total', 'order.total'), /getter/);
   });
   assert.equal(runs, 0, "the app's Object.prototype.value getter ran");
-  assert.equal(getterRuns, 0, "the app's own getter ran");
+  assert.equal(getterRuns(), 0, "the app's own getter ran");
 });
 
 test("a snapshot of an object with an accessor shows the getter, without running Object.prototype's `value`", () => {
-  let getterRuns = 0;
-  const order = {
-    id: 7,
-    get total() {
-      getterRuns++;
-      return 1;
-    },
-  };
+  const { order, getterRuns } = orderWithGetter();
   let shown = '';
   const runs = withPrototypeValue(() => {
     shown = renderValue(serialize(order, DEFAULT_CAPTURE_LIMITS, new CaptureBudget(DEFAULT_CAPTURE_LIMITS.totalBytes)));
   });
   assert.equal(runs, 0, "the app's Object.prototype.value getter ran");
-  assert.equal(getterRuns, 0, "the app's own getter ran");
+  assert.equal(getterRuns(), 0, "the app's own getter ran");
   assert.match(shown, /id: 7/);
   assert.doesNotMatch(shown, /from the app/);
 });
