@@ -14,6 +14,7 @@ import { runInNewContext } from 'node:vm';
 type Gc = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
 let collect: Gc | null | undefined;
+const LAST_RESORT = Number(process.versions.v8.split('.')[0]) >= 12;
 
 /**
  * V8's `gc()`: the process's own when it runs with --expose-gc, otherwise one made for the agent;
@@ -44,9 +45,10 @@ export function releaseHeap(): void {
   // GC the app's thread happens to run compacts too, which only makes that one GC thorough.
   setFlagsFromString('--compact-on-every-full-gc');
   try {
-    // V8 12 and later (Node 22, 24) read `flavor`: its last-resort collection also shrinks the
-    // young generation back, as the memory reducer does; V8 11 (Node 20) ignores it.
-    collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    // V8 12 and later (Node 22, 24): the last-resort collection also shrinks the young generation
+    // back, as the memory reducer does. V8 11 (Node 20) has no such flavor.
+    if (LAST_RESORT) collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    else collect();
   } finally {
     setFlagsFromString('--no-compact-on-every-full-gc');
   }
