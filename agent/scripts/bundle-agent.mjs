@@ -105,3 +105,21 @@ await build({
   // logger watch that register-cjs.cts also requires as a file.
   external: ['@opentelemetry/api', 'require-in-the-middle'],
 });
+
+// mqtt for the app thread's standby link (main/standby-link.ts), as one CommonJS file: the link
+// takes it out of the require cache once loaded, so its code is collected once the worker has
+// taken the link over. An ES chunk would stay in Node's module map for the life of the app.
+await build({
+  entryPoints: ['mqtt'],
+  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
+  outfile: `${dist}bundle/standby-mqtt.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: common.target,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: common.logLevel,
+  plugins: [nodeTimersForMqtt],
+});
