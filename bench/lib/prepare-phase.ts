@@ -11,16 +11,21 @@
  *
  * `transform-baseline` runs the whole transform of another build (LIVEPROBE_BENCH_BASELINE_AGENT).
  *
- * usage: node prepare-phase.js <acorn|scope|transform|transform-baseline|transform-warm|oxc|transform-oxc|same-output> <file>…
+ * `build-<n>` runs `liveprobe prepare`'s own file loop on `n` threads (`--jobs n`): read, transform,
+ * composed source map, write (into a temporary folder); its CPU time counts every thread's.
+ *
+ * usage: node prepare-phase.js <acorn|scope|transform|transform-baseline|transform-warm|oxc|transform-oxc|build-<n>|same-output> <file>…
  */
 import { fromRoot } from '@liveprobe/harness';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { analyze } from 'eslint-scope';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
 import type * as AcornParse from '../../agent/dist/prepare/acorn-parse.js';
+import type * as PreparePool from '../../cli/dist/prepare/prepare-pool.js';
 
 type OxcParse = (
   file: string,
@@ -76,6 +81,26 @@ async function sameOutput(): Promise<void> {
 
 if (phase === 'same-output') {
   await sameOutput();
+  process.exit(0);
+}
+
+/** The build step's loop over the corpus on `threads` threads, into a temporary folder. */
+async function buildStep(threads: number): Promise<void> {
+  const { prepareAll } = (await import(pathToFileURL(fromRoot('cli/dist/prepare/prepare-pool.js')).href)) as typeof PreparePool;
+  const out = mkdtempSync(join(tmpdir(), 'liveprobe-bench-build-'));
+  const jobs = files.map((path, i) => ({ file: { path, relative: `${i}-${path.split('/').pop()}`, kind: kindOf(path) }, target: join(out, `${i}-${path.split('/').pop()}`) }));
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await prepareAll(jobs, sources.map((s) => Buffer.byteLength(s)), threads, () => {});
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  rmSync(out, { recursive: true, force: true });
+  const bytes = sources.reduce((sum, s) => sum + Buffer.byteLength(s), 0);
+  process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, wallMs, bytes })}\n`);
+}
+
+if (phase?.startsWith('build-') === true) {
+  await buildStep(Number(phase.slice('build-'.length)));
   process.exit(0);
 }
 

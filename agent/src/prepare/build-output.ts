@@ -11,7 +11,7 @@ import { TraceMap } from '@jridgewell/trace-mapping';
 import { composedMap, type SourceMapJson } from './composed-map.js';
 import type { PreparedOutput } from './prepared-output.js';
 import { EXPORTED_BINDINGS, REGISTRY_GLOBAL, UNBOUND_EXCEPTION_SITES } from './prepared-messages.js';
-import { prepareSource } from './transform.js';
+import { prepareSource, type SourceParser } from './transform.js';
 import { PREBUILT_BANNER, PREBUILT_FLAGS_SUFFIX, PREBUILT_MAP_SUFFIX, PREBUILT_ORIGINAL_SUFFIX } from './prebuilt.js';
 
 export interface BuildInput {
@@ -25,6 +25,8 @@ export interface BuildInput {
    * was read from (to resolve its sources), and how the output should name each resolved source.
    */
   inputMap?: { json: string; url: string; sourceName(resolved: string): string };
+  /** acorn by default; the CLI passes oxc-parser where it is faster (cli/src/prepare/oxc-parse.ts): same output. */
+  parser?: SourceParser;
 }
 
 export interface BuildOutput {
@@ -45,7 +47,12 @@ const MAP_COMMENT = /^[ \t]*\/\/[#@] sourceMappingURL=\S*[ \t]*$/gm;
 /** Throws PrepareError when the input cannot be parsed or prepared. */
 export function prepareForBuild(input: BuildInput): BuildOutput {
   const header = input.kind === 'module' ? moduleHeader(input.name) : commonJsHeader();
-  const output = prepareSource(input.source, { kind: input.kind, header, banner: PREBUILT_BANNER });
+  const output = prepareSource(input.source, {
+    kind: input.kind,
+    header,
+    banner: PREBUILT_BANNER,
+    ...(input.parser === undefined ? {} : { parser: input.parser }),
+  });
   const code = output.code.replace(MAP_COMMENT, '');
   const lines = code.split(/\r\n?|[\n\u2028\u2029]/).length;
   // The agent places actions through the composed map too: its lines are the input's lines.
