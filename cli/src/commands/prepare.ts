@@ -24,7 +24,7 @@ export function registerPrepare(program: Command, ctx: Context): void {
     .option('--node-modules', 'also prepare files under node_modules (skipped by default)')
     .option(
       '--jobs <n>',
-      "threads preparing files (default: one per 512 KB of input, up to the machine's cores, at most 8; 1: on the command's own thread)",
+      "threads preparing files (default 1: on the command's own thread); more help only on a build machine with idle cores",
       parseJobs,
     )
     .option('--json', 'print the report as JSON')

@@ -1,25 +1,14 @@
 /**
  * Prepares a folder's files on several threads (`liveprobe prepare --jobs`): the transform is
- * CPU-bound JavaScript, so a build machine's cores prepare a large tree in a fraction of the wall
- * time. Each worker pays its own JIT warm-up, so a tree gets no more workers than it has bytes
- * for; the largest files go first, so one big bundle does not finish last on an idle pool.
- * Results come back in the tree's order whatever the order of completion.
+ * CPU-bound JavaScript, so a build machine's idle cores can share a large tree. Each worker pays
+ * its own JIT warm-up and competes with whatever else the machine runs, so it is asked for, not
+ * the default (docs/PREPARE.md has the measurement). The largest files go first, so one big
+ * bundle does not finish last on an otherwise idle pool. Results come back in the tree's order
+ * whatever the order of completion.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { oxcRawParser } from './oxc-parse.js';
 import { prepareOne, type FileDone, type FileJob } from './prepare-one.js';
-
-/** A worker is worth starting for about this much input: below it, its warm-up costs more than it saves. */
-const BYTES_PER_WORKER = 512 * 1024;
-
-/** At most this many workers by default: past it, memory grows faster than the build gets shorter. */
-const MAX_DEFAULT_JOBS = 8;
-
-/** How many threads prepare `totalBytes` of input when the user did not say. */
-export function defaultJobs(totalBytes: number): number {
-  return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_JOBS, Math.floor(totalBytes / BYTES_PER_WORKER)));
-}
 
 /** Prepares every job, `jobs` at a time (1: on this thread); `onDone` after each file. */
 export async function prepareAll(

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FileResult } from './prepare-one.js';
-import { defaultJobs, prepareAll } from './prepare-pool.js';
+import { prepareAll } from './prepare-pool.js';
 import { treeFiles } from './tree-files.js';
 
 export type { FileResult } from './prepare-one.js';
@@ -20,7 +20,7 @@ export interface PrepareTreeOptions {
   /** undefined: in place. */
   out?: string;
   nodeModules: boolean;
-  /** Threads preparing files; undefined: one per 512 KB of input, up to the machine's cores (at most 8). */
+  /** Threads preparing files (prepare-pool.ts); 1 (the default): this thread. */
   jobs?: number;
   /** Called after each JavaScript file, for progress. */
   progress?(done: number, total: number, bytes: number, totalBytes: number): void;
@@ -46,7 +46,7 @@ export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareT
   const scripts = files.filter((f) => f.kind !== undefined && !f.path.endsWith(PREBUILT_FLAGS_SUFFIX));
   const sizes = scripts.map((f) => sizeOf(f.path));
   const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
-  const jobs = Math.min(options.jobs ?? defaultJobs(totalBytes), Math.max(1, scripts.length));
+  const jobs = Math.min(options.jobs ?? 1, Math.max(1, scripts.length));
   let finished = 0;
   let bytes = 0;
   let copied = 0;
