@@ -1,8 +1,9 @@
 // Checks that a change to the prepare pipeline leaves its output byte for byte as it was: prepares
-// every JavaScript file under the given folders with this checkout's transform and with another
-// (another build's agent/dist, or this build on oxc-parser's raw transfer as `liveprobe prepare`
-// uses it where it can), and counts the files whose output (code, sites, position map, report)
-// differs. A file both refuse counts as the same (with --oxc the two parsers word their syntax
+// every JavaScript file under the given folders as `liveprobe prepare` does (the transform, then
+// the build-time header, composed source map and flags module) with this checkout's agent and
+// with another (another build's agent/dist, or this build on oxc-parser's raw transfer as
+// `liveprobe prepare` uses it where it can), and counts the files whose output (prepared code,
+// source map, flags module, sites, position map, report) differs. A file both refuse counts as the same (with --oxc the two parsers word their syntax
 // errors differently; with --baseline the messages are compared too).
 //
 //   node scripts/prepare-identity.mjs --baseline /tmp/lp-main/agent/dist node_modules
@@ -10,7 +11,7 @@
 //
 // Exits 1 when some file differs, listing the first ten.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -23,8 +24,8 @@ if ((values.baseline === undefined) === (values.oxc !== true) || positionals.len
   process.exit(2);
 }
 const root = resolve(import.meta.dirname, '..');
-const load = (dist) => import(pathToFileURL(join(dist, 'prepare/transform.js')).href);
-const { prepareSource } = await load(join(root, 'agent/dist'));
+const load = (dist) => import(pathToFileURL(join(dist, 'prepare/build-output.js')).href);
+const { prepareForBuild } = await load(join(root, 'agent/dist'));
 const other = values.baseline === undefined ? undefined : await load(resolve(values.baseline));
 let parser;
 if (values.oxc === true) {
@@ -51,9 +52,9 @@ function* scripts(path) {
   }
 }
 
-const outcome = (prepare, source, kind, withParser) => {
+const outcome = (prepare, source, kind, name, withParser) => {
   try {
-    return JSON.stringify(prepare(source, { kind, header: 'const $lp = 0;', ...(withParser ? { parser } : {}) }));
+    return JSON.stringify(prepare({ source, kind, name, ...(withParser ? { parser } : {}) }));
   } catch (err) {
     return values.oxc === true ? 'refused' : `refused: ${err.message}`;
   }
@@ -67,8 +68,10 @@ for (const path of positionals.flatMap((p) => [...scripts(resolve(p))])) {
   const kind = path.endsWith('.mjs') ? 'module' : 'commonjs';
   files++;
   bytes += source.length;
-  const mine = outcome(prepareSource, source, kind, false);
-  const theirs = other === undefined ? outcome(prepareSource, source, kind, true) : outcome(other.prepareSource, source, kind, false);
+  const name = basename(path);
+  const mine = outcome(prepareForBuild, source, kind, name, false);
+  const theirs =
+    other === undefined ? outcome(prepareForBuild, source, kind, name, true) : outcome(other.prepareForBuild, source, kind, name, false);
   if (mine !== theirs) different.push(path);
   if (files % 1000 === 0) console.error(`${files} files, ${different.length} different`);
 }

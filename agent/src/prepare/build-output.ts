@@ -53,8 +53,8 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
     banner: PREBUILT_BANNER,
     ...(input.parser === undefined ? {} : { parser: input.parser }),
   });
-  const code = output.code.replace(MAP_COMMENT, '');
-  const lines = code.split(/\r\n?|[\n\u2028\u2029]/).length;
+  const code = withoutMapComments(output.code);
+  const lines = lineCount(code);
   // The agent places actions through the composed map too: its lines are the input's lines.
   const mapName = encodeURIComponent(input.name + PREBUILT_MAP_SUFFIX);
   const data = `[${JSON.stringify(output.sites)}, ${output.functions}, ${JSON.stringify(output.map)}, ${JSON.stringify(mapName)}]`;
@@ -77,6 +77,35 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
     original: input.source,
     output,
   };
+}
+
+/**
+ * `code` without its own source map comments. The pattern runs from the line of the first
+ * `sourceMappingURL=` on (usually the last line), not over the whole prepared text, ~5× the input.
+ */
+function withoutMapComments(code: string): string {
+  const first = code.indexOf('sourceMappingURL=');
+  if (first === -1) return code;
+  let lineStart = first;
+  while (lineStart > 0 && !isLineBreak(code.charCodeAt(lineStart - 1))) lineStart--;
+  return code.slice(0, lineStart) + code.slice(lineStart).replace(MAP_COMMENT, '');
+}
+
+/** The lines V8 counts (LF, CR, CRLF, LS, PS), counted without splitting the text into an array of them. */
+function lineCount(text: string): number {
+  let lines = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      lines++;
+    } else if (c === 10 || c === 0x2028 || c === 0x2029) lines++;
+  }
+  return lines;
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 }
 
 /**
