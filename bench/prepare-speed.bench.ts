@@ -25,7 +25,17 @@ import { atMost, type TargetRow } from './lib/targets.js';
 const TARGET_MS_PER_MB = 200;
 /** `liveprobe prepare --jobs` measured beside one thread: a build machine's cores, at most 4. */
 const BUILD_THREADS = Math.max(2, Math.min(4, availableParallelism()));
-const PHASES = ['acorn', 'scope', 'transform', 'transform-warm', 'oxc', 'transform-oxc', 'transform-oxc-raw', 'build-1', `build-${BUILD_THREADS}`];
+const PHASES = [
+  'acorn',
+  'scope',
+  'transform',
+  'transform-warm',
+  'oxc',
+  'transform-oxc',
+  'transform-oxc-raw',
+  'build-1',
+  `build-${BUILD_THREADS}`,
+];
 /** The phases whose CPU per MB is a column; the build step's are shown as wall time too. */
 const CPU_COLUMNS = ['acorn', 'scope', 'transform', 'transform-warm', 'oxc', 'transform-oxc', 'transform-oxc-raw', 'build-1'];
 

@@ -75,5 +75,7 @@ for (const path of positionals.flatMap((p) => [...scripts(resolve(p))])) {
   if (mine !== theirs) different.push(path);
   if (files % 1000 === 0) console.error(`${files} files, ${different.length} different`);
 }
-console.log(JSON.stringify({ files, mb: +(bytes / 1048576).toFixed(1), same: files - different.length, different: different.slice(0, 10) }));
+console.log(
+  JSON.stringify({ files, mb: +(bytes / 1048576).toFixed(1), same: files - different.length, different: different.slice(0, 10) }),
+);
 process.exit(different.length === 0 ? 0 : 1);

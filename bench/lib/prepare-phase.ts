@@ -29,7 +29,7 @@ import { analyze } from 'eslint-scope';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
 import type * as AcornParse from '../../agent/dist/prepare/acorn-parse.js';
 import type * as PreparePool from '../../cli/dist/prepare/prepare-pool.js';
-import type * as OxcParse from '../../cli/dist/prepare/oxc-parse.js';
+import type * as CliOxcParse from '../../cli/dist/prepare/oxc-parse.js';
 
 type OxcParse = (
   file: string,
@@ -49,7 +49,7 @@ async function oxcParser(): Promise<Transform.SourceParser> {
 
 /** The CLI's oxc-parser on raw transfer; undefined where raw transfer does not work (Node 20). */
 async function rawParser(): Promise<Transform.SourceParser | undefined> {
-  const { oxcRawParser } = (await import(pathToFileURL(fromRoot('cli/dist/prepare/oxc-parse.js')).href)) as typeof OxcParse;
+  const { oxcRawParser } = (await import(pathToFileURL(fromRoot('cli/dist/prepare/oxc-parse.js')).href)) as typeof CliOxcParse;
   return oxcRawParser();
 }
 
@@ -98,10 +98,18 @@ if (phase === 'same-output') {
 async function buildStep(threads: number): Promise<void> {
   const { prepareAll } = (await import(pathToFileURL(fromRoot('cli/dist/prepare/prepare-pool.js')).href)) as typeof PreparePool;
   const out = mkdtempSync(join(tmpdir(), 'liveprobe-bench-build-'));
-  const jobs = files.map((path, i) => ({ file: { path, relative: `${i}-${path.split('/').pop()}`, kind: kindOf(path) }, target: join(out, `${i}-${path.split('/').pop()}`) }));
+  const jobs = files.map((path, i) => ({
+    file: { path, relative: `${i}-${path.split('/').pop()}`, kind: kindOf(path) },
+    target: join(out, `${i}-${path.split('/').pop()}`),
+  }));
   const cpu = process.cpuUsage();
   const started = performance.now();
-  await prepareAll(jobs, sources.map((s) => Buffer.byteLength(s)), threads, () => {});
+  await prepareAll(
+    jobs,
+    sources.map((s) => Buffer.byteLength(s)),
+    threads,
+    () => {},
+  );
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   rmSync(out, { recursive: true, force: true });
@@ -166,7 +174,9 @@ switch (phase) {
     break;
   }
   default:
-    throw new Error(`unknown phase ${phase}; use acorn, scope, transform, transform-warm, oxc, transform-oxc, transform-oxc-raw or build-<n>`);
+    throw new Error(
+      `unknown phase ${phase}; use acorn, scope, transform, transform-warm, oxc, transform-oxc, transform-oxc-raw or build-<n>`,
+    );
 }
 
 const cpu = process.cpuUsage();

@@ -28,7 +28,8 @@ export function parseRate(text: string): number {
 /** `--jobs`: how many threads; at least one. */
 export function parseJobs(text: string): number {
   const jobs = parseWholeNumber(text);
-  if (jobs < 1) throw new InvalidArgumentError(`${jobs} is not a number of threads; give 1 or more (1 prepares on the command's own thread)`);
+  if (jobs < 1)
+    throw new InvalidArgumentError(`${jobs} is not a number of threads; give 1 or more (1 prepares on the command's own thread)`);
   return jobs;
 }
 

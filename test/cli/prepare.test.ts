@@ -226,7 +226,10 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
   cpSync(fromRoot('node_modules/acorn/dist'), join(input, 'acorn'), { recursive: true });
   writeFileSync(join(input, 'legacy.js'), 'with (Math) {\n  console.log(max(1, 2));\n}\n');
   const run = async (jobs: string[], out: string): Promise<{ stdout: string; files: string[] }> => {
-    const result = await cli(['prepare', input, '--out', join(dir.path, out), ...jobs, '--json'], { server: NO_SERVER, timeoutMs: 120_000 });
+    const result = await cli(['prepare', input, '--out', join(dir.path, out), ...jobs, '--json'], {
+      server: NO_SERVER,
+      timeoutMs: 120_000,
+    });
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { jobs: number; files: { path: string; outcome: string }[] };
     return { stdout: result.stdout, files: report.files.map((f) => `${f.path} ${f.outcome} ${report.jobs}`) };
@@ -241,9 +244,15 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
   );
   const written = tree(join(dir.path, 'one'));
   assert.deepEqual(tree(join(dir.path, 'three')), written);
-  assert.ok(Object.keys(written).some((path) => path.endsWith('.lp.map')), 'composed maps written');
+  assert.ok(
+    Object.keys(written).some((path) => path.endsWith('.lp.map')),
+    'composed maps written',
+  );
 
-  const summary = await cli(['prepare', input, '--out', join(dir.path, 'summary'), '--jobs', '2'], { server: NO_SERVER, timeoutMs: 120_000 });
+  const summary = await cli(['prepare', input, '--out', join(dir.path, 'summary'), '--jobs', '2'], {
+    server: NO_SERVER,
+    timeoutMs: 120_000,
+  });
   assert.equal(summary.code, 0, summary.stderr);
   assert.match(summary.stdout.split('\n')[0]!, /^prepared \d+ files \(.* MB → .* MB\) into .*summary in \d+\.\d s on 2 threads$/);
 

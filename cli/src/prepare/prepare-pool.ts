@@ -43,7 +43,8 @@ export async function prepareAll(
       });
       worker.on('error', reject);
       worker.on('exit', (code) => {
-        if (current !== -1) reject(new Error(`a prepare worker stopped (exit code ${code}) while preparing ${jobs[current]!.file.relative}`));
+        if (current !== -1)
+          reject(new Error(`a prepare worker stopped (exit code ${code}) while preparing ${jobs[current]!.file.relative}`));
       });
       send();
     });
