@@ -98,6 +98,8 @@ const benchmark: Benchmark = {
       const files = corpus.paths.flatMap((p) => jsFiles(fromRoot(p)));
       const samples = new Map<string, Sample[]>(phases.map((phase) => [phase, []]));
       const ratios: number[] = [];
+      /** The whole transform on oxc's raw transfer over acorn's, within each round. */
+      const rawRatios: number[] = [];
       // Round by round, every phase once: a change in the machine's load touches all of them alike.
       for (let round = 0; round < rounds; round++) {
         for (const phase of phases) {
@@ -108,6 +110,8 @@ const benchmark: Benchmark = {
         const before = samples.get('transform-baseline')?.[round];
         const after = samples.get('transform')![round];
         if (before !== undefined && after !== undefined) ratios.push(after.cpuMs / before.cpuMs);
+        const raw = samples.get('transform-oxc-raw')![round];
+        if (raw !== undefined && after !== undefined) rawRatios.push(raw.cpuMs / after.cpuMs);
       }
       const bytes = samples.get('transform')![0]?.bytes ?? 0;
       const mb = bytes / 1048576;
@@ -143,6 +147,7 @@ const benchmark: Benchmark = {
         `${mb.toFixed(2)} MB`,
         ...before,
         ...CPU_COLUMNS.map(perMb),
+        rawRatios.length === 0 ? '' : `×${median(rawRatios).toFixed(2)}`,
         wallPerMb('transform'),
         wallPerMb('build-1'),
         wallPerMb(`build-${BUILD_THREADS}`),
@@ -169,13 +174,14 @@ const benchmark: Benchmark = {
             'whole transform on oxc-parser',
             'whole transform on oxc raw transfer (Node 22+)',
             'build step, 1 thread',
+            'raw transfer / acorn, whole transform',
             'transform, wall',
             'build step, 1 thread, wall',
             `build step, ${BUILD_THREADS} threads, wall`,
             'same output, acorn and oxc',
           ],
           rows,
-          ['left', ...Array<'right'>(baseline === undefined ? 14 : 16).fill('right')],
+          ['left', ...Array<'right'>(baseline === undefined ? 15 : 17).fill('right')],
         ),
       ],
       targets,
