@@ -15,7 +15,7 @@ const NO_SERVER = 'http://127.0.0.1:9';
 
 interface Report {
   parser: { name: string; reason?: string };
-  files: { path: string; outcome: string }[];
+  files: { path: string; outcome: string; reason?: string }[];
 }
 
 /** Every file under `dir` with its bytes, by relative path. */
