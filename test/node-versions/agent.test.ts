@@ -82,7 +82,7 @@ for (const major of PINNED_MAJORS) {
   });
 
   for (const module of ['esm', 'cjs'] as const) {
-    test(`on Node ${major}, a log action on a file prepared at load time (${module}) prints from its prepared site, with no inspector session`, async (t) => {
+    test(`on Node ${major}, a log action on a file prepared at load time (${module}) prints from its prepared site with no inspector session, and an error thrown there names the original line`, async (t) => {
       const node = nodeBinary(major);
       const cp = await controlPlane(t);
       const otlp = await receiver(t);
@@ -109,6 +109,17 @@ for (const major of PINNED_MAJORS) {
       const events = await sseEvents(cp.url);
       t.after(() => events.close());
       const file = `${PREPARED}/work.${module === 'cjs' ? 'cjs' : 'mjs'}`;
+      // V8 names frames differently from Node 22 on (docs/PREPARE.md): an error thrown from
+      // prepared code must still name the original file and line, once, with no guard frame.
+      const boom = new RegExp(
+        `at (\\w+\\.)?boom \\((file://)?${fromRoot(file).replace(/[.]/g, '\\.')}:${lineOf(file, 'boom-line')}:\\d+\\)`,
+      );
+      const guarded = await addAction(cp, { type: 'log', file, line: lineOf(file, 'boom-line') - 1, template: 'boom {n}', tags: ['e2e'] });
+      assert.equal(await installed(cp, guarded.action.id), 'installed: prepared site (no breakpoint)');
+      const stack = String(await (await fetch(`${shop.url}/boom?n=2`)).json());
+      assert.match(stack, boom);
+      assert.doesNotMatch(stack, /\$lp/);
+      assert.equal(stack.split('\n').filter((l) => /at (\w+\.)?boom /.test(l)).length, 1, stack);
       const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'work-line'), template: 'n={n}', tags: ['e2e'] });
       assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
       for (const n of [3, 4]) assert.equal(await (await fetch(`${shop.url}/work?n=${n}`)).json(), n * n + 1);
