@@ -2,8 +2,9 @@
  * The agent on Node 22 and 24, end to end with real processes as the agent's own tests run it on
  * the tests' Node: the app runs on the pinned binary (node-binaries.ts) with the agent loaded as a
  * user loads it, and actions from a real control plane come out of a real OTLP receiver — a log
- * action and a snapshot on the breakpoint path (the inspector), and log actions on files prepared
- * at load time (LIVEPROBE_PREPARE: the ESM loader hooks and CommonJS through require(esm)).
+ * action and a snapshot on the breakpoint path (the inspector), a log record in the trace of the
+ * app's own auto-instrumentations, and log actions on files prepared at load time
+ * (LIVEPROBE_PREPARE: the ESM loader hooks and CommonJS through require(esm)) with their stacks.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -79,6 +80,45 @@ for (const major of PINNED_MAJORS) {
     assert.equal(span.name, `snapshot ${fromRoot(SERVER_TS)}:${line}`);
     assert.equal(span.attributes['liveprobe.action.id'], snapshot.action.id);
     assert.deepEqual(otlp.errors(), []);
+  });
+
+  test(`on Node ${major}, with the app's own auto-instrumentations (ESM loader hook), a log record carries the HTTP request's trace`, async (t) => {
+    const node = nodeBinary(major);
+    const cp = await controlPlane(t);
+    const otlp = await receiver(t);
+    const shop = await app(t, {
+      broker: cp.mqttUrl,
+      agentId: `traced-node${major}`,
+      node,
+      extraImports: ['./test/fixtures/otel-esm-hook.mjs', '@opentelemetry/auto-instrumentations-node/register'],
+      env: {
+        ...otlp.env('http/json'),
+        OTEL_SERVICE_NAME: 'traced-shop',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file: SHOP,
+      line: lineOf(SHOP, 'checkout-return'),
+      template: 'order {order.id}',
+      tags: ['e2e'],
+    });
+    assert.match(await installed(cp, action.id), /^installed/);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await fetch(`${shop.url}/checkout`, {
+      method: 'POST',
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: JSON.stringify({ user: 'u2', items: [{ sku: 'mug', quantity: 1 }] }),
+    });
+    assert.equal(response.status, 200);
+    const record = await otlp.waitForLog((r) => r.attributes['liveprobe.action.id'] === action.id, WAIT, 'the log record');
+    assert.equal(record.body, `order ${((await response.json()) as { id: number }).id}`);
+    assert.equal(record.traceId, traceId, 'the record belongs to the request’s trace');
+    assert.notEqual(record.spanId, '00f067aa0ba902b7', 'tied to the server span, not the caller’s');
+    assert.equal(record.resource['service.name'], 'traced-shop', "through the app's own SDK");
   });
 
   for (const module of ['esm', 'cjs'] as const) {
