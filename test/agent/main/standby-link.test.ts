@@ -5,6 +5,8 @@
  * action then adding one again works. "No worker" is read from the app's own diagnostic report.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { AgentView, OutputEvent } from '@liveprobe/protocol';
 import { Child, fromRoot } from '@liveprobe/harness';
@@ -179,4 +181,11 @@ test("the app thread's link adds no global to the app besides the agent's own $l
     added.includes('$lp$hook'),
     `the agent's own hook global is there, so the list came after the agent started: ${added.join(', ')}`,
   );
+});
+
+test("the app thread's mqtt is one CommonJS file, in no ES chunk of the agent's bundle (Node never unloads an ES module, so its code would outlive the hand-over)", () => {
+  const bundle = fromRoot('agent/dist/bundle');
+  // mqtt's debug namespace, a string its client always holds.
+  const holders = readdirSync(bundle).filter((name) => readFileSync(join(bundle, name), 'utf8').includes('mqttjs:client'));
+  assert.deepEqual(holders, ['standby-mqtt.cjs']);
 });
