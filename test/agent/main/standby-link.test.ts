@@ -3,6 +3,8 @@
  * an action targets it (main/standby-link.ts): the agent is online and its heartbeats flow while
  * idle, the first action still installs and exports through OpenTelemetry, and removing every
  * action then adding one again works. "No worker" is read from the app's own diagnostic report.
+ * The link adds no global to the app, and its mqtt is a CommonJS file V8 can collect once the
+ * worker took the link over.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
