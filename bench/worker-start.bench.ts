@@ -6,7 +6,7 @@
  * /actions to the `installed` status, and the longest event-loop delay it caused. Every round
  * starts the apps afresh, in a rotating order.
  */
-import { otlpReceiver, type Child } from '@liveprobe/harness';
+import { exitDescription, otlpReceiver, type Child } from '@liveprobe/harness';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,13 +36,31 @@ interface Sample {
   installDelayMs?: number;
 }
 
-/** CPU time the process's main thread (its tid is the pid) has run, ns, from the kernel's scheduler. */
-function mainThreadCpuNs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'latin1').split(' ')[0]);
+/**
+ * A file of /proc/<pid>/ of an app that must still run: an app that ended while it idled is
+ * reported with how it ended and what it printed, not as a missing file.
+ */
+function procFile(app: Child, file: string): string {
+  const ended = (): Error =>
+    new Error(
+      `${app.name} (pid ${app.pid}) ended while it idled (${app.status === undefined ? 'gone from /proc' : exitDescription(app.status)}); its output:\n${app.output().slice(-3000)}`,
+    );
+  if (app.status !== undefined) throw ended();
+  try {
+    return readFileSync(`/proc/${app.pid}/${file}`, 'latin1');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw ended();
+    throw err;
+  }
 }
 
-function rssOf(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]) * 1024;
+/** CPU time the process's main thread (its tid is the pid) has run, ns, from the kernel's scheduler. */
+function mainThreadCpuNs(app: Child): number {
+  return Number(procFile(app, `task/${app.pid}/schedstat`).split(' ')[0]);
+}
+
+function rssOf(app: Child): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(procFile(app, 'status'))![1]) * 1024;
 }
 
 const benchmark: Benchmark = {
@@ -86,10 +104,15 @@ const benchmark: Benchmark = {
               if (env !== undefined) await agentConnected(app);
             }
           }
-          const before = new Map([...quiet].map(([key, app]) => [key, mainThreadCpuNs(app.pid)]));
-          await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+          const before = new Map([...quiet].map(([key, app]) => [key, mainThreadCpuNs(app)]));
+          // An app that ends while idling fails the round at once, with how it ended and its output.
+          const idle = new AbortController();
+          await Promise.race([
+            new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)),
+            ...[...apps.values(), ...quiet.values()].map((app) => app.exited.then(() => idle.signal.aborted || procFile(app, 'status'))),
+          ]).finally(() => idle.abort());
           for (const [key, app] of quiet) {
-            samples.get(key)!.push({ rss: rssOf(app.pid), idleCpuNs: mainThreadCpuNs(app.pid) - before.get(key)! });
+            samples.get(key)!.push({ rss: rssOf(app), idleCpuNs: mainThreadCpuNs(app) - before.get(key)! });
           }
           for (const { key } of order) {
             if (key === 'bare') continue;
