@@ -6,7 +6,7 @@
  * /actions to the `installed` status, and the longest event-loop delay it caused. Every round
  * starts the apps afresh, in a rotating order.
  */
-import { exitDescription, otlpReceiver, type Child } from '@liveprobe/harness';
+import { otlpReceiver, type Child } from '@liveprobe/harness';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { mib, ms, sig } from './lib/format.js';
+import { procFile } from './lib/running-app.js';
 import { fixture } from './lib/paths.js';
 import { hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
 import { max, median, min } from './lib/stats.js';
@@ -36,31 +37,13 @@ interface Sample {
   installDelayMs?: number;
 }
 
-/**
- * A file of /proc/<pid>/ of an app that must still run: an app that ended while it idled is
- * reported with how it ended and what it printed, not as a missing file.
- */
-function procFile(app: Child, file: string): string {
-  const ended = (): Error =>
-    new Error(
-      `${app.name} (pid ${app.pid}) ended while it idled (${app.status === undefined ? 'gone from /proc' : exitDescription(app.status)}); its output:\n${app.output().slice(-3000)}`,
-    );
-  if (app.status !== undefined) throw ended();
-  try {
-    return readFileSync(`/proc/${app.pid}/${file}`, 'latin1');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw ended();
-    throw err;
-  }
-}
-
 /** CPU time the process's main thread (its tid is the pid) has run, ns, from the kernel's scheduler. */
 function mainThreadCpuNs(app: Child): number {
-  return Number(procFile(app, `task/${app.pid}/schedstat`).split(' ')[0]);
+  return Number(procFile(app, `task/${app.pid}/schedstat`, 'it idled').split(' ')[0]);
 }
 
 function rssOf(app: Child): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(procFile(app, 'status'))![1]) * 1024;
+  return Number(/VmRSS:\s+(\d+)/.exec(procFile(app, 'status', 'it idled'))![1]) * 1024;
 }
 
 const benchmark: Benchmark = {
@@ -109,7 +92,9 @@ const benchmark: Benchmark = {
           const idle = new AbortController();
           await Promise.race([
             new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)),
-            ...[...apps.values(), ...quiet.values()].map((app) => app.exited.then(() => idle.signal.aborted || procFile(app, 'status'))),
+            ...[...apps.values(), ...quiet.values()].map((app) =>
+              app.exited.then(() => idle.signal.aborted || procFile(app, 'status', 'it idled')),
+            ),
           ]).finally(() => idle.abort());
           for (const [key, app] of quiet) {
             samples.get(key)!.push({ rss: rssOf(app), idleCpuNs: mainThreadCpuNs(app) - before.get(key)! });
