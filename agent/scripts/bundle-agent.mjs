@@ -58,12 +58,28 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * mqtt imports worker-timers for its keep-alive in browsers, and with it @babel/runtime's
+ * regenerator, which sets a `regeneratorRuntime` global: on the app's thread (the standby link),
+ * a global in the user's app. In Node mqtt keeps alive with Node's own timers; so do these.
+ */
+const nodeTimersForMqtt = {
+  name: 'node-timers-for-mqtt',
+  setup(build) {
+    build.onResolve({ filter: /^worker-timers$/ }, () => ({ path: 'worker-timers', namespace: 'node-timers-for-mqtt' }));
+    build.onLoad({ filter: /.*/, namespace: 'node-timers-for-mqtt' }, () => ({
+      contents: 'export const setInterval = globalThis.setInterval; export const clearInterval = globalThis.clearInterval;',
+      loader: 'js',
+    }));
+  },
+};
+
 await rm(`${dist}worker-bundle`, { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { 'agent-worker': `${dist}worker/worker.js`, 'agent-worker-startup': `${dist}worker/startup-entry.js` },
   outdir: `${dist}worker-bundle`,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, nodeTimersForMqtt],
   // Packages' ES module builds where they have one (the OpenTelemetry SDK and exporters): the
   // worker imports the SDK dynamically, and esbuild's chunk of a CommonJS module exports only
   // `default`, so the named exports the worker reads would be missing.
@@ -84,7 +100,26 @@ await build({
   ...common,
   entryPoints: { register: `${dist}register.js`, start: `${dist}start.js`, index: `${dist}index.js` },
   outdir: `${dist}bundle`,
+  plugins: [nodeTimersForMqtt],
   // The app's own copy where it has one (the OpenTelemetry API is a peer dependency), and the
   // logger watch that register-cjs.cts also requires as a file.
   external: ['@opentelemetry/api', 'require-in-the-middle'],
+});
+
+// mqtt for the app thread's standby link (main/standby-link.ts), as one CommonJS file: the link
+// takes it out of the require cache once loaded, so its code is collected once the worker has
+// taken the link over. An ES chunk would stay in Node's module map for the life of the app.
+await build({
+  entryPoints: ['mqtt'],
+  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
+  outfile: `${dist}bundle/standby-mqtt.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: common.target,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: common.logLevel,
+  plugins: [nodeTimersForMqtt],
 });

@@ -6,9 +6,12 @@
  * the worker, which connects with the same client id and reads the retained desired state again.
  * Nothing here may keep the app alive: the socket and every timer are unref'd.
  */
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { type AgentOnline, type PrepareSummary, topics } from '@liveprobe/protocol';
+import type * as Mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { ConnectionSettings } from '../settings/connection-settings.js';
 import type { PrepareTally } from './prepare-tally.js';
@@ -16,6 +19,12 @@ import { AGENT_VERSION } from '../settings/agent-version.js';
 import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
 
 type KeepaliveTimer = Exclude<NonNullable<IClientOptions['timerVariant']>, string>;
+
+/**
+ * mqtt as one CommonJS file beside the app thread's bundle (agent/scripts/bundle-agent.mjs; from
+ * dist/main/ or dist/bundle/ alike).
+ */
+const MQTT_BUNDLE = new URL('../bundle/standby-mqtt.cjs', import.meta.url);
 
 /** As the worker's link: a lost broker is tried again every second. */
 const RECONNECT_MS = 1000;
@@ -49,8 +58,9 @@ export class StandbyLink {
 
   /** mqtt loads here, not with the agent: an agent whose worker starts at once never needs it on this thread. */
   static async start(options: StandbyOptions): Promise<StandbyLink> {
-    // A chunk of its own in the bundle, which exports the CommonJS module as `default` only.
-    const { default: mqtt } = await import('mqtt');
+    // Loaded a turn later, as the dynamic import it replaces was: not in the app's start-up (~25 ms).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const mqtt = loadMqtt();
     const { connection } = options;
     const client = mqtt.connect(connection.brokerUrl, {
       clientId: connection.agentId,
@@ -191,6 +201,22 @@ function hasActions(payload: Buffer): boolean {
     return Array.isArray(actions) && actions.length > 0;
   } catch {
     return false;
+  }
+}
+
+/**
+ * mqtt, out of the require cache as soon as it is loaded: once the link is closed and handed
+ * over, nothing holds its code and V8 collects it (~2 MiB of the app's heap for the life of the
+ * app, as an ES module, which Node never unloads). The require function, whose module lists
+ * what it loaded, is dropped with this call.
+ */
+function loadMqtt(): typeof Mqtt {
+  const load = createRequire(import.meta.url);
+  const file = load.resolve(fileURLToPath(MQTT_BUNDLE));
+  try {
+    return load(file) as typeof Mqtt;
+  } finally {
+    delete load.cache[file];
   }
 }
 

@@ -3,8 +3,12 @@
  * an action targets it (main/standby-link.ts): the agent is online and its heartbeats flow while
  * idle, the first action still installs and exports through OpenTelemetry, and removing every
  * action then adding one again works. "No worker" is read from the app's own diagnostic report.
+ * The link adds no global to the app, and its mqtt is a CommonJS file V8 can collect once the
+ * worker took the link over.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { AgentView, OutputEvent } from '@liveprobe/protocol';
 import { Child, fromRoot } from '@liveprobe/harness';
@@ -144,4 +148,46 @@ test("the app thread's link releases a waiting start-up and never keeps the app 
   } finally {
     await broker.stop();
   }
+});
+
+/** On each line of stdin, the names of the app's globals (what an app's own code could trip over). */
+const LIST_GLOBALS =
+  "require('node:readline').createInterface({ input: process.stdin }).on('line', () => console.log('globals ' + JSON.stringify(Object.getOwnPropertyNames(globalThis))));";
+
+async function globalsOf(child: Child): Promise<string[]> {
+  child.write('list\n');
+  return JSON.parse((await child.waitForMatch(/^globals (.*)$/, WAIT, 'the list of globals'))[1]!) as string[];
+}
+
+test("the app thread's link adds no global to the app besides the agent's own $lp names (mqtt's browser timers would add regeneratorRuntime)", async (t) => {
+  const broker = await mosquitto();
+  t.after(() => broker.stop());
+  const bare = new Child(process.execPath, ['-e', LIST_GLOBALS], { name: 'app without the agent', input: true });
+  t.after(() => bare.stop());
+  const withAgent = new Child(process.execPath, ['--import', '@liveprobe/agent/register', '-e', LIST_GLOBALS], {
+    name: 'app with the agent',
+    input: true,
+    env: { LIVEPROBE_BROKER_URL: broker.url, LIVEPROBE_AGENT_ID: 'standby-globals' },
+  });
+  t.after(() => withAgent.stop());
+  await withAgent.waitForMatch(STANDBY, WAIT, 'the app thread to join the fleet');
+  const own = new Set(await globalsOf(bare));
+  const added = (await globalsOf(withAgent)).filter((name) => !own.has(name));
+  // The hook and the prepared-file registry (bridge.ts, prepare/prepared-messages.ts) are the agent's by design.
+  assert.deepEqual(
+    added.filter((name) => !name.startsWith('$lp')),
+    [],
+    `globals the agent added: ${added.join(', ')}`,
+  );
+  assert.ok(
+    added.includes('$lp$hook'),
+    `the agent's own hook global is there, so the list came after the agent started: ${added.join(', ')}`,
+  );
+});
+
+test("the app thread's mqtt is one CommonJS file, in no ES chunk of the agent's bundle (Node never unloads an ES module, so its code would outlive the hand-over)", () => {
+  const bundle = fromRoot('agent/dist/bundle');
+  // mqtt's debug namespace, a string its client always holds.
+  const holders = readdirSync(bundle).filter((name) => readFileSync(join(bundle, name), 'utf8').includes('mqttjs:client'));
+  assert.deepEqual(holders, ['standby-mqtt.cjs']);
 });
