@@ -93,9 +93,10 @@ const takeBatches = () => {
 };
 
 const site = variant.startsWith('site-');
-const order = site || variant === 'hand'
-  ? { id: variant === 'site-log-string' ? 'o-1042' : 7, amount: 3 }
-  : { id: 'o-1042', lines: [{ sku: 'tea', qty: 2 }], status: 'paid' };
+const order =
+  site || variant === 'hand'
+    ? { id: variant === 'site-log-string' ? 'o-1042' : 7, amount: 3 }
+    : { id: 'o-1042', lines: [{ sku: 'tea', qty: 2 }], status: 'paid' };
 /** bench/fixtures/hot-path.mjs's `plain`, and the line `hand` writes instead of a probe. */
 const PLAIN = 'function plain(i, order) {\n  const total = order.amount * i;\n  return total; // probe: hot\n}\n';
 const PROBED_LINE = 3;

@@ -7,7 +7,13 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Unavailable } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
-import { COUNT_ONLY, type PrebuiltFileReport, type PreparedFlags, type PreparedToMain, type PreparedToWorker } from '../prepare/prepared-messages.js';
+import {
+  COUNT_ONLY,
+  type PrebuiltFileReport,
+  type PreparedFlags,
+  type PreparedToMain,
+  type PreparedToWorker,
+} from '../prepare/prepared-messages.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;

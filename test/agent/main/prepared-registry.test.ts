@@ -24,6 +24,7 @@ function fileWith(roots: string[]): { file: PreparedFile; seen: Seen[] } {
     {},
     {
       hit: (_key, values, self) => seen.push({ values, self }),
+      count: () => false,
       exceptionFlag: new Uint8Array(1),
       thrown: () => {},
       exceptionsAlwaysOn: () => {},
