@@ -4,7 +4,11 @@
  * path 1: a conditional breakpoint that never pauses), and with a log or counter action on the
  * same line prepared (install path 2), beside the floor: the same line written by hand into a
  * ring buffer. Quotas are off in the probed apps, so every call is a hit. Rounds interleave the
- * apps so drift on a busy machine hits every row alike; ratios are taken within a round.
+ * apps so drift on a busy machine hits every row alike; ratios are taken within a round. Rows
+ * that can repeat (no hit limit in the way) run several batches back to back and keep the least,
+ * so a round reads what the calls cost, not what else ran on the machine meanwhile. Where
+ * valgrind is installed, the prepared hits and the hand-written line are also counted in
+ * instructions on the main thread (bench/lib/hit-instructions.ts), which no load changes.
  */
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import type { ActionInput } from '@liveprobe/protocol';
@@ -17,6 +21,8 @@ import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
+import { hasValgrind } from './lib/callgrind.js';
+import { instructionsPerHit } from './lib/hit-instructions.js';
 
 const FILE = 'bench/fixtures/hot-path.mjs';
 const AGENT_ID = 'bench-cost-per-hit';
@@ -69,17 +75,32 @@ interface Measured {
   calls: number;
 }
 
-/** Install path 2: actions on the prepared line, measured over more calls (a prepared hit costs nanoseconds). */
+/** Batches per measurement of a row that can repeat; the least of them is the round's value. */
+const BATCHES = 5;
+
+/**
+ * Install path 2: actions on the prepared line, measured over more calls (a prepared hit costs
+ * nanoseconds), in BATCHES batches: warm-up and batches stay within the counter's default limit
+ * of 1,000,000 hits (and the log's maxHits).
+ */
 const PREPARED: Probe[] = [
-  { ...PROBES[0]!, key: 'site-log', label: 'log action on the line prepared (prepared site), quotas off', calls: 500_000, warmup: 200_000 },
+  { ...PROBES[0]!, key: 'site-log', label: 'log action on the line prepared (prepared site), quotas off', calls: 150_000, warmup: 200_000 },
   {
     ...PROBES[2]!,
     key: 'site-counter',
     label: 'counter action on the line prepared (prepared site), quotas off',
-    // Within the counter's default limit of 1,000,000 hits, and long enough to outlast a scheduling blip.
-    calls: 700_000,
+    calls: 150_000,
     warmup: 200_000,
   },
+];
+
+/** Hits per callgrind run (and twice as many): the slope between them is one hit. */
+const INSTRUCTION_HITS = 50_000;
+/** The rows counted in instructions, by their scripts/hit-path-loop.mjs variant. */
+const INSTRUCTION_ROWS: Array<[string, string]> = [
+  ['hand', 'the line by hand into a ring buffer (no agent)'],
+  ['site-counter', 'counter hit on the prepared line'],
+  ['site-log', 'log hit on the prepared line'],
 ];
 
 /** What the issue asks of a prepared hit on the main thread (issue 21), beside the figures. */
@@ -90,11 +111,12 @@ const TARGET_WORDS: Record<string, string> = {
 };
 
 /** The main thread's CPU time per call where the app can read it (Linux), otherwise wall time. */
-const measure = async (app: Child, loop: string, fields: { calls?: number; warmup?: number } = {}): Promise<Measured> => {
+const measure = async (app: Child, loop: string, fields: { calls?: number; warmup?: number; batches?: number } = {}): Promise<Measured> => {
   const measured = await app.ipc.request<Measured & { cpuNsPerCall?: number }>('measure', {
     loop,
-    targetMs: 200,
+    targetMs: 200 / BATCHES,
     warmup: 200_000,
+    batches: BATCHES,
     ...fields,
   });
   return { nsPerCall: measured.cpuNsPerCall ?? measured.nsPerCall, calls: measured.calls };
@@ -172,7 +194,8 @@ const benchmark: Benchmark = {
           const id = await api.addAction(probe.action(line));
           await api.waitForStatus(id, AGENT_ID, 'installed');
           installStalls.push(await longestDelay(probed));
-          const measured = await measure(probed, 'plain', { calls: probe.calls, warmup: probe.warmup });
+          // One batch: a breakpoint's hits are few, and its action's hit limit counts every one.
+          const measured = await measure(probed, 'plain', { calls: probe.calls, warmup: probe.warmup, batches: 1 });
           const status = (await api.action(id)).statuses.find((s) => s.agentId === AGENT_ID);
           if (status?.state !== 'installed')
             throw new Error(
@@ -202,6 +225,15 @@ const benchmark: Benchmark = {
       events.close();
       await Promise.all([bare.stop(), probed.stop(), prepared.stop()]);
       await Promise.all([cp.stop(), sink.stop()]);
+    }
+
+    // After the apps stopped, so that callgrind's runs do not share the cores with them.
+    const instructions = new Map<string, number>();
+    if (hasValgrind()) {
+      for (const [variant] of INSTRUCTION_ROWS) {
+        ctx.progress(`cost-per-hit: instructions per hit, ${variant} (callgrind)`);
+        instructions.set(variant, await instructionsPerHit(variant, INSTRUCTION_HITS));
+      }
     }
 
     const plainMedian = median(samples.get('plain')!);
@@ -243,14 +275,31 @@ const benchmark: Benchmark = {
       ],
       ['left', 'right', 'right'],
     );
+    const handInstructions = instructions.get('hand');
+    const counted =
+      instructions.size === 0
+        ? ['valgrind is not installed here: no instruction counts.']
+        : [
+            `Instructions per hit on the app's main thread (valgrind --tool=callgrind --separate-threads=yes over node --predictable scripts/hit-path-loop.mjs <variant> at ${INSTRUCTION_HITS} and ${2 * INSTRUCTION_HITS} hits: the main thread's difference over ${INSTRUCTION_HITS}; the same line and the same \`plain\` as above, prepared by this checkout's transform, with the hook armed as the worker arms it, no worker, quotas off). A count does not depend on the machine's load.`,
+            renderTable(
+              ['hit', 'instructions per hit', '× hand-written line'],
+              INSTRUCTION_ROWS.map(([variant, label]) => {
+                const count = instructions.get(variant)!;
+                return [label, count.toFixed(0), handInstructions === undefined ? '' : ratio(count / handInstructions)];
+              }),
+              ['left', 'right', 'right'],
+            ),
+          ];
     return {
       blocks: [
         `${rounds} rounds; in each, the plain call is measured at the start and end of the round and every other row in between; "× plain call" and "× hand-written line" are medians of the per-round ratios. ` +
-          `Plain and hand-written rows run as many calls as fill 200 ms; probed rows run ${[...PROBES, ...PREPARED].map((p) => `${p.calls} (${p.key})`).join(', ')} calls after as many to warm up (${PROBES.map((p) => p.warmup).join(', ')} on breakpoints). ` +
+          `Plain, hand-written, idle and after rows run ${BATCHES} batches of as many calls as fill ${200 / BATCHES} ms; prepared rows ${BATCHES} batches of ${PREPARED.map((p) => `${p.calls} calls (${p.key})`).join(', ')} after ${PREPARED[0]!.warmup} to warm up; a round's value is its least batch. ` +
+          `Breakpoint rows run one batch of ${PROBES.map((p) => `${p.calls} (${p.key})`).join(', ')} calls after ${PROBES.map((p) => p.warmup).join(', ')} to warm up (their actions' hit limits count every call). ` +
           "Per call is the app's main-thread CPU time (Linux /proc/thread-self/schedstat, so other processes on a loaded machine do not count; wall time elsewhere). " +
           'The hand-written row is the floor a prepared hit is held to: the same line formatted into a ring buffer, no agent. Prepared rows run in a third app, the probed file prepared (LIVEPROBE_PREPARE). ' +
           `Probed rows have quotas off (LIVEPROBE_QUOTA_HITS_PER_SECOND=0, LIVEPROBE_QUOTA_BYTES_PER_SECOND=0, LIVEPROBE_CPU_BUDGET_MS_PER_SECOND=0), so every call is a hit; the agent exports to a local OTLP sink.`,
         table,
+        ...counted,
         stalls,
       ],
       targets: Object.entries(TARGET_NS).map(([key, limit]) =>
@@ -259,7 +308,10 @@ const benchmark: Benchmark = {
           samples.get(key)!,
           limit,
           duration,
-          `the line by hand into a ring buffer: ${duration(median(samples.get('hand')!))}`,
+          `the line by hand into a ring buffer: ${duration(median(samples.get('hand')!))}` +
+            (instructions.has(key) && handInstructions !== undefined
+              ? ` (instructions per hit: ${instructions.get(key)!.toFixed(0)}, by hand ${handInstructions.toFixed(0)})`
+              : ''),
         ),
       ),
     };
