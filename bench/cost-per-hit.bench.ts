@@ -95,7 +95,7 @@ const PREPARED: Probe[] = [
 ];
 
 /** Hits per callgrind run (and twice as many): the slope between them is one hit. */
-const INSTRUCTION_HITS = 50_000;
+const INSTRUCTION_HITS = 200_000;
 /** The rows counted in instructions, by their scripts/hit-path-loop.mjs variant. */
 const INSTRUCTION_ROWS: Array<[string, string]> = [
   ['hand', 'the line by hand into a ring buffer (no agent)'],
