@@ -4,7 +4,8 @@
 // `snapshot` call the hook as a site's `$lpH` does; `site-log` and `site-counter` run the
 // function `plain` of bench/fixtures/hot-path.mjs as the checkout's own transform prepares it
 // (its twin, its site on the line `return total`, that site's `$lpH`), with the line
-// `order {order.id} total {total}` (`site-log-string`: `order.id` a string); `hand` is the floor
+// `order {order.id} total {total}` (`site-log-string`: `order.id` a string; `site-off`: the
+// prepared function with no action on it, its flags off); `hand` is the floor
 // they are held to, the fixture's `handWritten` (the line formatted into a ring buffer, no agent).
 //
 //   node scripts/hit-path-loop.mjs <checkout> <variant> <hits>
@@ -26,7 +27,7 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 
 const [checkout, variant, hitsText] = process.argv.slice(2);
 const hits = Number(hitsText);
-const VARIANTS = ['log', 'log-false', 'counter', 'snapshot', 'site-log', 'site-log-string', 'site-counter', 'hand'];
+const VARIANTS = ['log', 'log-false', 'counter', 'snapshot', 'site-log', 'site-log-string', 'site-counter', 'site-off', 'hand'];
 if (checkout === undefined || !VARIANTS.includes(variant) || !Number.isInteger(hits)) {
   console.error(`usage: node scripts/hit-path-loop.mjs <checkout> <${VARIANTS.join('|')}> <hits>`);
   process.exit(2);
@@ -122,11 +123,13 @@ if (site) {
   // The line's last site, in the twin: the one a breakpoint on the line would stand for.
   let id = -1;
   for (let s = 0; s < output.sites.length; s += 3) if (output.sites[s] === PROBED_LINE) id = s / 3;
-  prepared.port2.postMessage({ t: 'flags', file: 0, key: 1, roots, sites: [id], on: true });
-  // As the worker turns an action on: the flags, set at once, behind the message.
-  file.S[id] = 1;
-  const fn = output.sites[id * 3 + 2];
-  if (fn >= 0) file.F[fn] = 1;
+  if (variant !== 'site-off') {
+    prepared.port2.postMessage({ t: 'flags', file: 0, key: 1, roots, sites: [id], on: true });
+    // As the worker turns an action on: the flags, set at once, behind the message.
+    file.S[id] = 1;
+    const fn = output.sites[id * 3 + 2];
+    if (fn >= 0) file.F[fn] = 1;
+  }
   hit = new Function('__lp', `${output.code}\nreturn plain;`)(file);
 } else if (variant === 'hand') hit = handWritten;
 else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
