@@ -7,13 +7,8 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Unavailable } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
-import {
-  COUNT_ONLY,
-  type PrebuiltFileReport,
-  type PreparedFlags,
-  type PreparedToMain,
-  type PreparedToWorker,
-} from '../prepare/prepared-messages.js';
+import type { PrebuiltFileReport, PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
+import { COUNT_ONLY } from '../prepare/site-flags.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;

@@ -26,14 +26,6 @@ export interface PreparedFileLoaded {
   S: Uint8Array;
 }
 
-/**
- * A site flag (`$lpS[n]`) meaning every action on the site is a plain counter, which reads no
- * value: the site passes its number, not its bindings, and its hit allocates nothing. Only the
- * main thread writes it (main/prepared-registry.ts); the worker's 1 (an action turned on) takes
- * over at once.
- */
-export const COUNT_ONLY = 2;
-
 /** worker → main: turn an action's sites on or off. `roots` name the values its expressions read. */
 export interface PreparedFlags {
   t: 'flags';

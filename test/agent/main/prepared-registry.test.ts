@@ -91,6 +91,7 @@ test("a prepared file's exception sites give back the thrown object, throw a pri
     {},
     {
       hit: () => {},
+      count: () => undefined,
       exceptionFlag: new Uint8Array(1),
       thrown: (path, at, error, pass, start) => {
         records.push([path, at, error, pass[start]]);

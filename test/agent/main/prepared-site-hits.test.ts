@@ -14,7 +14,7 @@ import type { ArmProbe, PackedLogs, ToWorker } from '../../../agent/src/bridge.j
 import { AppOtel } from '../../../agent/src/main/app-otel.js';
 import { ProbeHook } from '../../../agent/src/main/probe-hook.js';
 import { PreparedRegistry, type PreparedFile } from '../../../agent/src/main/prepared-registry.js';
-import { COUNT_ONLY } from '../../../agent/src/prepare/prepared-messages.js';
+import { COUNT_ONLY } from '../../../agent/src/prepare/site-flags.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
 import { DEFAULT_QUOTAS } from '../../../agent/src/settings/quota-settings.js';
 import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
