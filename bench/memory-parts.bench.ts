@@ -71,6 +71,11 @@ interface Memory {
 }
 
 const memoryOf = (app: Child) => app.ipc.request<Memory>('memory', { gc: true });
+/**
+ * glibc's malloc settings a user can set in the app's environment (read before node starts, so
+ * out of the agent's reach): a fixed trim threshold, one arena for all threads (docs/architecture.md §8).
+ */
+const MALLOC_KNOBS = { MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '1' };
 /** The agent as it was before its worker waited for the first action. */
 const WORKER_AT_STARTUP = { LIVEPROBE_WORKER_START: 'startup' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -138,6 +143,13 @@ function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string
     {
       label: `agent, ${FUNCTIONS} log actions installed and hit, live output only (no OpenTelemetry SDK)`,
       agent: { register, agentId: 'bench-parts-live', actions: true, env: { LIVEPROBE_LOG_OUTPUTS: 'live' } },
+    },
+    {
+      label: `agent, ${FUNCTIONS} log actions installed and hit, glibc told to give freed memory back (${Object.entries(MALLOC_KNOBS)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')})`,
+      env: MALLOC_KNOBS,
+      agent: { register, agentId: 'bench-parts-malloc', actions: true },
     },
   ];
   if (baseline !== undefined) {

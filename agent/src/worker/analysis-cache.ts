@@ -6,6 +6,7 @@
  * for as long as the session stayed open (docs/BENCHMARKS.md, agent memory).
  */
 import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
+import { releaseHeap } from './heap-release.js';
 
 /** A burst of installs (a desired state of many actions, a file that loads) reuses one parse. */
 const FORGET_AFTER_MS = 5000;
@@ -24,9 +25,15 @@ export class AnalysisCache {
       this.analyses.set(scriptId, analysed);
     }
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.clear(), FORGET_AFTER_MS);
+    this.timer = setTimeout(() => this.settled(), FORGET_AFTER_MS);
     this.timer.unref();
     return analysed;
+  }
+
+  /** The burst of installs is over: its analyses, and the garbage it left, go now (heap-release.ts). */
+  private settled(): void {
+    this.clear();
+    releaseHeap();
   }
 
   clear(): void {

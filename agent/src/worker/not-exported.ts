@@ -96,11 +96,20 @@ export class NotExported {
     for (const actionId of this.changed) {
       const counts = this.totals.get(actionId);
       if (counts === undefined) continue;
-      const text = [...counts].map(([reason, count]) => `${count.toLocaleString('en')} ${LABELS[reason]}`).join(', ');
+      const text = [...counts].map(([reason, count]) => `${grouped(count)} ${LABELS[reason]}`).join(', ');
       this.sinks.status(actionId, text);
     }
     this.changed.clear();
   }
+}
+
+/**
+ * 12000 → "12,000", without Number#toLocaleString: its first call in a process maps ~4.5 MiB of
+ * ICU's locale data (the list of available locales) into the app's RSS for good. Counts are
+ * whole numbers.
+ */
+export function grouped(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 function addTo(map: Map<string, Map<NotExportedReason, number>>, actionId: string, reason: NotExportedReason, count: number): void {

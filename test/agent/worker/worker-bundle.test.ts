@@ -48,6 +48,16 @@ test('the worker bundle loads neither zod nor the OpenTelemetry SDK at start; bo
   );
 });
 
+test("the worker's own code and the desired state's chunk never format through Intl (ICU's locale data would stay in the app's RSS)", () => {
+  const files = [...loadedAtStart('agent-worker.js'), ...readdirSync(BUNDLE).filter((name) => name.startsWith('desired-state-schema-'))];
+  assert.ok(files.length >= 2);
+  for (const file of files) {
+    const source = readFileSync(join(BUNDLE, file), 'utf8');
+    for (const call of ['toLocaleString(', 'toLocaleDateString(', 'localeCompare(', 'Intl.'])
+      assert.ok(!source.includes(call), `${file} calls ${call}`);
+  }
+});
+
 test('an agent that started with no action installs its first one and exports its first record to a real OTLP receiver', async (t) => {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();

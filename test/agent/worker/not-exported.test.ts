@@ -1,0 +1,45 @@
+// The totals of hits an action did not export, as its status reads them: whole counts grouped
+// by thousands (the agent formats them without Intl, which would map ICU's locale data into the
+// app's memory), one entry per reason.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AgentEvent } from '@liveprobe/protocol';
+import { grouped, NotExported } from '../../../agent/src/worker/not-exported.js';
+
+test('counts read grouped by thousands, as an English reader expects', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0'],
+    [7, '7'],
+    [999, '999'],
+    [1000, '1,000'],
+    [12_345, '12,345'],
+    [100_000, '100,000'],
+    [1_234_567, '1,234,567'],
+  ];
+  for (const [count, text] of cases) assert.equal(grouped(count), text, `${count}`);
+});
+
+test("an action's status gives its not-exported totals so far, by reason", async () => {
+  const events: AgentEvent[] = [];
+  // Its timers are unref'd (the agent never keeps an app alive): this test's process waits on them.
+  const awake = setInterval(() => {}, 1000);
+  const status = new Promise<{ actionId: string; totals: string }>((resolve) => {
+    const notExported = new NotExported({
+      agentId: 'agent-1',
+      publish: (event) => events.push(event) > 0,
+      metric: () => {},
+      status: (actionId, totals) => {
+        notExported.close();
+        resolve({ actionId, totals });
+      },
+    });
+    notExported.add('action-1', 'sampled', 12_000);
+    notExported.add('action-1', 'sampled', 345);
+    notExported.add('action-1', 'export_queue_full', 1_000_000);
+  });
+  const reported = await status;
+  clearInterval(awake);
+  assert.deepEqual(reported, { actionId: 'action-1', totals: '12,345 sampled, 1,000,000 export queue full' });
+  // The live stream had them first, once a second.
+  assert.ok(events.some((e) => e.kind === 'dropped' && e.actionId === 'action-1'));
+});
