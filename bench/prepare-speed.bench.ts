@@ -1,9 +1,11 @@
 /**
  * How fast files are prepared cold, per MB, by phase: the acorn parse, the parse plus scope
  * analysis (eslint-scope), the whole transform, and the whole transform again in the same process
- * (JIT warm: what is left once V8 has compiled the parser and the transform); and, when `oxc-parser` is installed
- * (`npm install --no-save oxc-parser`), its parse with the AST built in JavaScript, the whole
- * transform on its AST, and how many files come out identical with either parser. Each figure is
+ * (JIT warm: what is left once V8 has compiled the parser and the transform); oxc-parser's parse
+ * with the AST built in JavaScript, the whole transform on its AST, the whole transform on its raw
+ * transfer (Node 22 or later, as `liveprobe prepare` parses there), and how many files come out
+ * identical with either parser; and the build step (`liveprobe prepare`'s own loop: transform,
+ * composed map, writes) on one thread (CPU and wall) and on BUILD_THREADS threads (wall). Each figure is
  * one pass in a fresh process, as at an app's cold start, JIT warm-up included; the median of
  * the rounds. CPU time, so the figure holds on a busy machine; wall time of the transform beside.
  * With `LIVEPROBE_BENCH_BASELINE_AGENT` set to another build's `agent/dist` (an older commit, built),
@@ -13,6 +15,7 @@
 import { fromRoot } from '@liveprobe/harness';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { median } from './lib/stats.js';
@@ -20,7 +23,21 @@ import { renderTable } from './lib/table.js';
 import { atMost, type TargetRow } from './lib/targets.js';
 
 const TARGET_MS_PER_MB = 200;
-const PHASES = ['acorn', 'scope', 'transform', 'transform-warm', 'oxc', 'transform-oxc'] as const;
+/** `liveprobe prepare --jobs` measured beside one thread: a build machine's cores, at most 4. */
+const BUILD_THREADS = Math.max(2, Math.min(4, availableParallelism()));
+const PHASES = [
+  'acorn',
+  'scope',
+  'transform',
+  'transform-warm',
+  'oxc',
+  'transform-oxc',
+  'transform-oxc-raw',
+  'build-1',
+  `build-${BUILD_THREADS}`,
+];
+/** The phases whose CPU per MB is a column; the build step's are shown as wall time too. */
+const CPU_COLUMNS = ['acorn', 'scope', 'transform', 'transform-warm', 'oxc', 'transform-oxc', 'transform-oxc-raw', 'build-1'];
 
 const CORPORA = [
   { label: 'typescript 5 (lib/typescript.js, one file)', paths: ['node_modules/typescript/lib/typescript.js'] },
@@ -70,7 +87,7 @@ function once<T = Sample>(phase: string, files: string[]): T | undefined {
 
 const benchmark: Benchmark = {
   name: 'prepare-speed',
-  title: 'Cold prepare speed per MB, by phase (acorn, eslint-scope, the transform; oxc-parser when installed)',
+  title: 'Cold prepare speed per MB, by phase (acorn, eslint-scope, the transform, oxc-parser) and for the build step',
   async run(ctx): Promise<Report> {
     const rounds = ctx.options.rounds ?? 3;
     const baseline = process.env.LIVEPROBE_BENCH_BASELINE_AGENT;
@@ -81,6 +98,8 @@ const benchmark: Benchmark = {
       const files = corpus.paths.flatMap((p) => jsFiles(fromRoot(p)));
       const samples = new Map<string, Sample[]>(phases.map((phase) => [phase, []]));
       const ratios: number[] = [];
+      /** The whole transform on oxc's raw transfer over acorn's, within each round. */
+      const rawRatios: number[] = [];
       // Round by round, every phase once: a change in the machine's load touches all of them alike.
       for (let round = 0; round < rounds; round++) {
         for (const phase of phases) {
@@ -91,20 +110,26 @@ const benchmark: Benchmark = {
         const before = samples.get('transform-baseline')?.[round];
         const after = samples.get('transform')![round];
         if (before !== undefined && after !== undefined) ratios.push(after.cpuMs / before.cpuMs);
+        const raw = samples.get('transform-oxc-raw')![round];
+        if (raw !== undefined && after !== undefined) rawRatios.push(raw.cpuMs / after.cpuMs);
       }
       const bytes = samples.get('transform')![0]?.bytes ?? 0;
       const mb = bytes / 1048576;
       const perMb = (phase: string): string => {
         const taken = samples.get(phase)!;
-        if (taken.length === 0) return phase.includes('oxc') ? 'not installed' : 'failed';
+        if (taken.length === 0) return phase === 'transform-oxc-raw' ? 'needs Node 22+' : 'failed';
         return `${Math.round(median(taken.map((s) => s.cpuMs / mb)))} ms`;
       };
-      for (const phase of ['transform', 'transform-oxc'] as const) {
+      const wallPerMb = (phase: string): string => {
+        const taken = samples.get(phase)!;
+        return taken.length === 0 ? 'failed' : `${Math.round(median(taken.map((s) => s.wallMs / mb)))} ms`;
+      };
+      for (const phase of ['transform', 'transform-oxc', 'transform-oxc-raw'] as const) {
         const taken = samples.get(phase)!;
         if (taken.length === 0) continue;
         targets.push(
           atMost(
-            `cold prepare ≤ ${TARGET_MS_PER_MB} ms per MB: ${corpus.label}${phase === 'transform' ? '' : ', on oxc-parser'}`,
+            `cold prepare ≤ ${TARGET_MS_PER_MB} ms per MB: ${corpus.label}${phase === 'transform' ? '' : phase === 'transform-oxc' ? ', on oxc-parser' : ", on oxc-parser's raw transfer (liveprobe prepare, Node 22+)"}`,
             taken.map((s) => s.cpuMs / mb),
             TARGET_MS_PER_MB,
             (value) => `${Math.round(value)} ms/MB`,
@@ -112,17 +137,26 @@ const benchmark: Benchmark = {
           ),
         );
       }
-      const wallSamples = samples.get('transform')!;
-      const wall = wallSamples.length === 0 ? '' : `${Math.round(median(wallSamples.map((s) => s.wallMs / mb)))} ms`;
       const same = once<{ same: number; files: number }>('same-output', files);
-      const identical = same === undefined ? 'oxc not installed' : `${same.same} of ${same.files}`;
+      const identical = same === undefined ? 'failed' : `${same.same} of ${same.files}`;
       const before =
         baseline === undefined ? [] : [perMb('transform-baseline'), ratios.length === 0 ? '' : `×${median(ratios).toFixed(2)}`];
-      rows.push([corpus.label, `${files.length}`, `${mb.toFixed(2)} MB`, ...before, ...PHASES.map(perMb), wall, identical]);
+      rows.push([
+        corpus.label,
+        `${files.length}`,
+        `${mb.toFixed(2)} MB`,
+        ...before,
+        ...CPU_COLUMNS.map(perMb),
+        rawRatios.length === 0 ? '' : `×${median(rawRatios).toFixed(2)}`,
+        wallPerMb('transform'),
+        wallPerMb('build-1'),
+        wallPerMb(`build-${BUILD_THREADS}`),
+        identical,
+      ]);
     }
     return {
       blocks: [
-        `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up); the whole transform's wall time beside it. Target: ≤ ${TARGET_MS_PER_MB} ms per MB.` +
+        `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up), on Node ${process.version}; wall times per MB beside them (the build step: \`liveprobe prepare\`'s loop with its composed maps and writes, on 1 and on ${BUILD_THREADS} threads, on oxc raw transfer where Node allows it). Target: ≤ ${TARGET_MS_PER_MB} ms per MB.` +
           (baseline === undefined
             ? ''
             : ` Baseline build: ${baseline}; the ratio is this build's whole transform over the baseline's, taken within each round.`),
@@ -138,11 +172,16 @@ const benchmark: Benchmark = {
             'whole transform, 2nd pass (JIT warm)',
             'oxc-parser parse + AST in JS',
             'whole transform on oxc-parser',
+            'whole transform on oxc raw transfer (Node 22+)',
+            'build step, 1 thread',
+            'raw transfer / acorn, whole transform',
             'transform, wall',
+            'build step, 1 thread, wall',
+            `build step, ${BUILD_THREADS} threads, wall`,
             'same output, acorn and oxc',
           ],
           rows,
-          ['left', ...Array<'right'>(baseline === undefined ? 10 : 12).fill('right')],
+          ['left', ...Array<'right'>(baseline === undefined ? 15 : 17).fill('right')],
         ),
       ],
       targets,

@@ -25,6 +25,14 @@ export function parseRate(text: string): number {
   return value;
 }
 
+/** `--jobs`: how many threads; at least one. */
+export function parseJobs(text: string): number {
+  const jobs = parseWholeNumber(text);
+  if (jobs < 1)
+    throw new InvalidArgumentError(`${jobs} is not a number of threads; give 1 or more (1 prepares on the command's own thread)`);
+  return jobs;
+}
+
 export function parsePort(text: string): number {
   const port = parseWholeNumber(text);
   if (port > 65535) throw new InvalidArgumentError(`${port} is not a port; use 0–65535 (0 picks a free one)`);

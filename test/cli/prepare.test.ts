@@ -5,8 +5,8 @@
  * no transform at load and no cache folder. Also the command's report, in place and `--json`.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
 import { cli, lineOf, sseEvents, startApp, tempDir, waitFor, type App } from '../helpers/index.js';
@@ -203,4 +203,60 @@ test('`liveprobe prepare` in place: a readable summary, files it cannot prepare 
       ['node_modules/dep/index.js', 'prepared'],
     ],
   );
+});
+
+/** Every file under `dir` with its bytes, by relative path. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out[relative(dir, path)] = readFileSync(path, 'latin1');
+  }
+  return out;
+}
+
+test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes, and reports the files in the same order', async (t) => {
+  const dir = await tempDir('liveprobe-prepare-jobs-');
+  t.after(() => dir.remove());
+  // Real libraries of several sizes and both module kinds, plus a file left as written.
+  const input = join(dir.path, 'input');
+  cpSync(fromRoot('node_modules/express/lib'), join(input, 'express'), { recursive: true });
+  cpSync(fromRoot('node_modules/marked/lib'), join(input, 'marked'), { recursive: true });
+  cpSync(fromRoot('node_modules/acorn/dist'), join(input, 'acorn'), { recursive: true });
+  writeFileSync(join(input, 'legacy.js'), 'with (Math) {\n  console.log(max(1, 2));\n}\n');
+  const run = async (jobs: string[], out: string): Promise<{ stdout: string; files: string[] }> => {
+    const result = await cli(['prepare', input, '--out', join(dir.path, out), ...jobs, '--json'], {
+      server: NO_SERVER,
+      timeoutMs: 120_000,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { jobs: number; files: { path: string; outcome: string }[] };
+    return { stdout: result.stdout, files: report.files.map((f) => `${f.path} ${f.outcome} ${report.jobs}`) };
+  };
+  const one = await run([], 'one');
+  const three = await run(['--jobs', '3'], 'three');
+  assert.ok(one.files.includes('legacy.js untouched 1'), one.stdout);
+  assert.ok(one.files.filter((f) => f.endsWith(' prepared 1')).length >= 10, one.stdout);
+  assert.deepEqual(
+    three.files,
+    one.files.map((f) => f.replace(/ 1$/, ' 3')),
+  );
+  const written = tree(join(dir.path, 'one'));
+  assert.deepEqual(tree(join(dir.path, 'three')), written);
+  assert.ok(
+    Object.keys(written).some((path) => path.endsWith('.lp.map')),
+    'composed maps written',
+  );
+
+  const summary = await cli(['prepare', input, '--out', join(dir.path, 'summary'), '--jobs', '2'], {
+    server: NO_SERVER,
+    timeoutMs: 120_000,
+  });
+  assert.equal(summary.code, 0, summary.stderr);
+  assert.match(summary.stdout.split('\n')[0]!, /^prepared \d+ files \(.* MB → .* MB\) into .*summary in \d+\.\d s on 2 threads$/);
+
+  const none = await cli(['prepare', input, '--jobs', '0'], { server: NO_SERVER });
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /--jobs.*0 is not a number of threads; give 1 or more/);
 });

@@ -42,7 +42,7 @@ export interface PrepareOptions {
   header: string;
   /** A comment put first in the file (after a hashbang): how a file prepared at build time is recognised. No line breaks. */
   banner?: string;
-  /** acorn by default; another parser only to compare them (bench/prepare-speed.bench.ts). */
+  /** acorn by default; oxc-parser in `liveprobe prepare` where it is faster, and in bench/prepare-speed.bench.ts. */
   parser?: SourceParser;
 }
 
