@@ -5,8 +5,8 @@
  * same line prepared (install path 2), beside the floor: the same line written by hand into a
  * ring buffer. Quotas are off in the probed apps, so every call is a hit. Rounds interleave the
  * apps so drift on a busy machine hits every row alike; ratios are taken within a round. Rows
- * that can repeat (no hit limit in the way) run several batches back to back and keep the least,
- * so a round reads what the calls cost, not what else ran on the machine meanwhile. Where
+ * that can repeat (no hit limit in the way) run many short batches back to back and keep the
+ * least wall time, so a round reads what the calls cost, not what else ran meanwhile. Where
  * valgrind is installed, the prepared hits and the hand-written line are also counted in
  * instructions on the main thread (bench/lib/hit-instructions.ts), which no load changes.
  */
@@ -75,22 +75,28 @@ interface Measured {
   calls: number;
 }
 
-/** Batches per measurement of a row that can repeat; the least of them is the round's value. */
-const BATCHES = 5;
+/**
+ * Batches per measurement of a row that can repeat, each about BATCH_MS long; the round's value
+ * is the least wall time per call of them. The thread's CPU clock (/proc/thread-self/schedstat)
+ * advances in scheduler ticks (4 ms here) while a thread runs on, too coarse for a batch of
+ * counter hits (~1 ms; a round read 0 ns or twice the cost by which side of a tick it fell),
+ * and a batch that short is often left alone by the scheduler: the least of many is one that was.
+ */
+const BATCHES = 20;
+const BATCH_MS = 1;
 
 /**
- * Install path 2: actions on the prepared line, measured over more calls (a prepared hit costs
- * nanoseconds), in BATCHES batches: warm-up and batches stay within the counter's default limit
- * of 1,000,000 hits (and the log's maxHits).
+ * Install path 2: actions on the prepared line, in BATCHES batches of ~1 ms: warm-up and batches
+ * stay within the counter's default limit of 1,000,000 hits (and the log's maxHits).
  */
 const PREPARED: Probe[] = [
-  { ...PROBES[0]!, key: 'site-log', label: 'log action on the line prepared (prepared site), quotas off', calls: 150_000, warmup: 200_000 },
+  { ...PROBES[0]!, key: 'site-log', label: 'log action on the line prepared (prepared site), quotas off', calls: 10_000, warmup: 200_000 },
   {
     ...PROBES[2]!,
     key: 'site-counter',
     label: 'counter action on the line prepared (prepared site), quotas off',
-    calls: 150_000,
-    warmup: 200_000,
+    calls: 40_000,
+    warmup: 150_000,
   },
 ];
 
@@ -110,16 +116,20 @@ const TARGET_WORDS: Record<string, string> = {
   'site-counter': 'a counter hit on a prepared site ≤ 30 ns on the main thread',
 };
 
-/** The main thread's CPU time per call where the app can read it (Linux), otherwise wall time. */
+/**
+ * Per call: the least wall time of BATCHES short batches; for one long batch (`batches: 1`), the
+ * main thread's CPU time where the app can read it (Linux), otherwise wall time.
+ */
 const measure = async (app: Child, loop: string, fields: { calls?: number; warmup?: number; batches?: number } = {}): Promise<Measured> => {
+  const batches = fields.batches ?? BATCHES;
   const measured = await app.ipc.request<Measured & { cpuNsPerCall?: number }>('measure', {
     loop,
-    targetMs: 200 / BATCHES,
+    targetMs: BATCH_MS,
     warmup: 200_000,
-    batches: BATCHES,
     ...fields,
+    batches,
   });
-  return { nsPerCall: measured.cpuNsPerCall ?? measured.nsPerCall, calls: measured.calls };
+  return { nsPerCall: batches > 1 ? measured.nsPerCall : (measured.cpuNsPerCall ?? measured.nsPerCall), calls: measured.calls };
 };
 
 const longestDelay = async (app: Child) => (await app.ipc.request<{ maxMs: number }>('delay')).maxMs;
@@ -293,9 +303,10 @@ const benchmark: Benchmark = {
     return {
       blocks: [
         `${rounds} rounds; in each, the plain call is measured at the start and end of the round and every other row in between; "× plain call" and "× hand-written line" are medians of the per-round ratios. ` +
-          `Plain, hand-written, idle and after rows run ${BATCHES} batches of as many calls as fill ${200 / BATCHES} ms; prepared rows ${BATCHES} batches of ${PREPARED.map((p) => `${p.calls} calls (${p.key})`).join(', ')} after ${PREPARED[0]!.warmup} to warm up; a round's value is its least batch. ` +
-          `Breakpoint rows run one batch of ${PROBES.map((p) => `${p.calls} (${p.key})`).join(', ')} calls after ${PROBES.map((p) => p.warmup).join(', ')} to warm up (their actions' hit limits count every call). ` +
-          "Per call is the app's main-thread CPU time (Linux /proc/thread-self/schedstat, so other processes on a loaded machine do not count; wall time elsewhere). " +
+          `Plain, hand-written, idle and after rows run ${BATCHES} batches of as many calls as fill ${BATCH_MS} ms; prepared rows ${BATCHES} batches of ${PREPARED.map((p) => `${p.calls} calls (${p.key}) after ${p.warmup} to warm up`).join(', ')}; ` +
+          `per call for these is the least wall time per call of the round's batches: the thread's CPU clock (/proc/thread-self/schedstat) moves in 4 ms scheduler ticks while the thread runs on, too coarse for a millisecond's batch, and the least of ${BATCHES} short batches is one no other process interrupted. ` +
+          `Breakpoint rows run one batch of ${PROBES.map((p) => `${p.calls} (${p.key})`).join(', ')} calls after ${PROBES.map((p) => p.warmup).join(', ')} to warm up (their actions' hit limits count every call); ` +
+          "per call for these is the app's main-thread CPU time (Linux /proc/thread-self/schedstat, so other processes on a loaded machine do not count; wall time elsewhere). " +
           'The hand-written row is the floor a prepared hit is held to: the same line formatted into a ring buffer, no agent. Prepared rows run in a third app, the probed file prepared (LIVEPROBE_PREPARE). ' +
           `Probed rows have quotas off (LIVEPROBE_QUOTA_HITS_PER_SECOND=0, LIVEPROBE_QUOTA_BYTES_PER_SECOND=0, LIVEPROBE_CPU_BUDGET_MS_PER_SECOND=0), so every call is a hit; the agent exports to a local OTLP sink.`,
         table,
