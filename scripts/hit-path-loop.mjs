@@ -113,6 +113,7 @@ function handWritten(i, order) {
 }
 
 let hit;
+let siteId = -1;
 const prepared = new MessageChannel();
 if (site) {
   const { prepareSource } = await load('agent/dist/prepare/transform.js');
@@ -123,6 +124,7 @@ if (site) {
   // The line's last site, in the twin: the one a breakpoint on the line would stand for.
   let id = -1;
   for (let s = 0; s < output.sites.length; s += 3) if (output.sites[s] === PROBED_LINE) id = s / 3;
+  siteId = id;
   if (variant !== 'site-off') {
     prepared.port2.postMessage({ t: 'flags', file: 0, key: 1, roots, sites: [id], on: true });
     // As the worker turns an action on: the flags, set at once, behind the message.
@@ -146,6 +148,30 @@ const threadCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'la
 
 // The first hit drains the port (init, then arm), as a hit racing its arm message does.
 hit(0, order);
+// HIT_PATH_LOOP_LOG_FIRST=n (site-counter): a log on the same line for n hits first, then removed,
+// as in the cost-per-hit benchmark's rounds, where the log's row comes before the counter's.
+const logFirst = Number(process.env.HIT_PATH_LOOP_LOG_FIRST ?? 0);
+if (variant === 'site-counter' && logFirst > 0) {
+  port2.postMessage({
+    t: 'arm',
+    key: 2,
+    actionId: 'act_log_first',
+    roots,
+    maxHits: Number.MAX_SAFE_INTEGER,
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    file: '/app/hot-path.mjs',
+    line: 7,
+    log: { level: 'info', template: checkTemplate('order {order.id} total {total}').parts },
+  });
+  prepared.port2.postMessage({ t: 'flags', file: 0, key: 2, roots, sites: [siteId], on: true });
+  await new Promise((resolve) => setImmediate(resolve));
+  for (let done = 0; done < logFirst; done += 1000) {
+    loop(done, done + 1000, order);
+    takeBatches();
+  }
+  prepared.port2.postMessage({ t: 'flags', file: 0, key: 2, roots, sites: [siteId], on: false });
+  await new Promise((resolve) => setImmediate(resolve));
+}
 const timed = process.env.HIT_PATH_LOOP_CPU !== undefined;
 const cpuBefore = timed ? threadCpuNs() : 0;
 for (let done = 0; done < hits; ) {
