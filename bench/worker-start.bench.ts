@@ -16,6 +16,7 @@ import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
 import { mib, ms, sig } from './lib/format.js';
+import { procFile } from './lib/running-app.js';
 import { fixture } from './lib/paths.js';
 import { hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
 import { max, median, min } from './lib/stats.js';
@@ -37,12 +38,12 @@ interface Sample {
 }
 
 /** CPU time the process's main thread (its tid is the pid) has run, ns, from the kernel's scheduler. */
-function mainThreadCpuNs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'latin1').split(' ')[0]);
+function mainThreadCpuNs(app: Child): number {
+  return Number(procFile(app, `task/${app.pid}/schedstat`, 'it idled').split(' ')[0]);
 }
 
-function rssOf(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]) * 1024;
+function rssOf(app: Child): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(procFile(app, 'status', 'it idled'))![1]) * 1024;
 }
 
 const benchmark: Benchmark = {
@@ -86,10 +87,17 @@ const benchmark: Benchmark = {
               if (env !== undefined) await agentConnected(app);
             }
           }
-          const before = new Map([...quiet].map(([key, app]) => [key, mainThreadCpuNs(app.pid)]));
-          await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+          const before = new Map([...quiet].map(([key, app]) => [key, mainThreadCpuNs(app)]));
+          // An app that ends while idling fails the round at once, with how it ended and its output.
+          const idle = new AbortController();
+          await Promise.race([
+            new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000)),
+            ...[...apps.values(), ...quiet.values()].map((app) =>
+              app.exited.then(() => idle.signal.aborted || procFile(app, 'status', 'it idled')),
+            ),
+          ]).finally(() => idle.abort());
           for (const [key, app] of quiet) {
-            samples.get(key)!.push({ rss: rssOf(app.pid), idleCpuNs: mainThreadCpuNs(app.pid) - before.get(key)! });
+            samples.get(key)!.push({ rss: rssOf(app), idleCpuNs: mainThreadCpuNs(app) - before.get(key)! });
           }
           for (const { key } of order) {
             if (key === 'bare') continue;

@@ -45,9 +45,11 @@ export class ControlPlaneApi {
 
   /** Polls until `agentId` reports `state` for the action; rejects on timeout, or at once on an error status. */
   async waitForStatus(actionId: string, agentId: string, state: ActionState, timeoutMs = 30_000): Promise<ActionStatusView> {
+    let last: ActionStatusView | undefined;
     return waitFor(
       async () => {
         const status = (await this.action(actionId)).statuses.find((s) => s.agentId === agentId);
+        last = status;
         if (status?.state === 'error' && state !== 'error')
           throw new StopWaiting(`${agentId} could not install ${actionId}: ${status.message ?? 'no reason given'}`);
         return status?.state === state ? status : undefined;
@@ -55,7 +57,13 @@ export class ControlPlaneApi {
       timeoutMs,
       `${agentId} to report ${actionId} ${state}`,
       50,
-    );
+    ).catch((err: unknown) => {
+      // A status the agent reports instead (a benchmark still waiting for a state the agent no longer uses) says more than the timeout.
+      if (err instanceof StopWaiting || last === undefined) throw err;
+      throw new Error(
+        `${err instanceof Error ? err.message : String(err)}; it reported ${last.state}${last.message === undefined ? '' : `: ${last.message}`}`,
+      );
+    });
   }
 
   /** Subscribes to `GET /events`; resolves once the stream is open, so nothing published later is missed. */

@@ -12,9 +12,9 @@ export const WAIT = 15_000;
 export const TARGET = 'test/fixtures/attach-target.mjs';
 export const PAGE_DIR = 'test/fixtures/attach-page';
 
-/** The fixture service, started with plain `node`: no --inspect, no agent. */
-export async function plainNodeService(t: TestContext): Promise<{ child: Child; url: string }> {
-  const child = new Child(process.execPath, [builtFile(TARGET)], { name: 'plain service' });
+/** The fixture service, started with plain `node` (`node`: another binary, test/node-versions): no --inspect, no agent. */
+export async function plainNodeService(t: TestContext, node = process.execPath): Promise<{ child: Child; url: string }> {
+  const child = new Child(node, [builtFile(TARGET)], { name: 'plain service' });
   t.after(() => child.stop('SIGKILL'));
   const line = await child.waitForLine((text) => text.startsWith('listening on '), WAIT, '`listening on`');
   return { child, url: line.slice('listening on '.length) };

@@ -15,6 +15,8 @@ export interface AppOptions {
   /** false: the app starts the agent itself (LiveprobeInstrumentation in its OpenTelemetry set-up). */
   agent?: boolean;
   env?: Record<string, string>;
+  /** The node binary to run the app on (test/node-versions); default: the one running the tests. */
+  node?: string;
 }
 
 export interface App {
@@ -46,7 +48,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...defined({ LIVEPROBE_AGENT_ID: options.agentId }),
     ...options.env,
   };
-  const child = new Child(process.execPath, args, { name: `app ${options.script}`, env });
+  const child = new Child(options.node ?? process.execPath, args, { name: `app ${options.script}`, env });
   try {
     const line = await child.waitForLine((text) => listening.test(text), listeningTimeoutMs, '`listening on <url>`');
     const url = listening.exec(line)?.[1] ?? '';

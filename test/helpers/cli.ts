@@ -15,11 +15,13 @@ export interface CliOptions {
   /** More environment, e.g. NODE_EXTRA_CA_CERTS. */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The node binary to run the CLI on (test/node-versions); default: the one running the tests. */
+  node?: string;
 }
 
 /** Runs `liveprobe <args>` to completion. */
 export async function cli(args: string[], options: CliOptions): Promise<CliResult> {
-  const child = startCli(args, options.server, options.token, options.env);
+  const child = startCli(args, options.server, options.token, options.env, options.node);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const timer = setTimeout(() => void child.stop('SIGKILL'), timeoutMs);
   try {
@@ -81,8 +83,8 @@ export async function tailCli(args: string[], options: { server: string; token?:
   };
 }
 
-function startCli(args: string[], server: string, token?: string, env: Record<string, string> = {}): Child {
-  return new Child(process.execPath, [builtFile('cli/dist/main.js'), ...args], {
+function startCli(args: string[], server: string, token?: string, env: Record<string, string> = {}, node = process.execPath): Child {
+  return new Child(node, [builtFile('cli/dist/main.js'), ...args], {
     name: `liveprobe ${args[0] ?? ''}`.trim(),
     env: { LIVEPROBE_SERVER: server, ...defined({ LIVEPROBE_TOKEN: token }), ...env },
   });

@@ -63,6 +63,9 @@ export function summary(report: PrepareTreeReport): string[] {
   const lines = [
     `prepared ${prepared.length} ${plural(prepared.length, 'file')} (${megabytes(bytesIn)} MB → ${megabytes(bytesOut)} MB) ${where} in ${(report.ms / 1000).toFixed(1)} s${report.jobs > 1 ? ` on ${report.jobs} threads` : ''}`,
   ];
+  lines.push(
+    report.parser.name === 'acorn' ? `parsed with acorn: ${report.parser.reason ?? 'unknown'}` : "parsed with oxc-parser's raw transfer",
+  );
   if (report.copied > 0) lines.push(`copied ${report.copied} other ${plural(report.copied, 'file')}`);
   if (already.length > 0) lines.push(`${already.length} ${plural(already.length, 'file')} already prepared, left as they are`);
   if (report.nodeModulesSkipped > 0)

@@ -9,6 +9,7 @@ import { PREBUILT_FLAGS_SUFFIX } from '@liveprobe/agent/prepare';
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parserChoice, type ParserChoice } from './oxc-parse.js';
 import type { FileResult } from './prepare-one.js';
 import { prepareAll } from './prepare-pool.js';
 import { treeFiles } from './tree-files.js';
@@ -36,6 +37,8 @@ export interface PrepareTreeReport {
   copied: number;
   /** Threads that prepared the files. */
   jobs: number;
+  /** The parser the transform used (oxc-parse.ts): the output is the same with either. */
+  parser: ParserChoice;
   ms: number;
 }
 
@@ -70,7 +73,16 @@ export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareT
       copied++;
     }
   }
-  return { root: options.root, out, files: results, nodeModulesSkipped, copied, jobs, ms: performance.now() - started };
+  return {
+    root: options.root,
+    out,
+    files: results,
+    nodeModulesSkipped,
+    copied,
+    jobs,
+    parser: await parserChoice(),
+    ms: performance.now() - started,
+  };
 }
 
 function sizeOf(path: string): number {
