@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Instructions the main thread ran for `hits` hits of `variant`, start-up included. */
-async function mainThreadInstructions(variant: string, hits: number): Promise<number> {
+async function mainThreadInstructions(variant: string, hits: number, env: Record<string, string>): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'liveprobe-hit-instructions-'));
   try {
     const args = [
@@ -25,7 +25,7 @@ async function mainThreadInstructions(variant: string, hits: number): Promise<nu
       variant,
       String(hits),
     ];
-    const child = spawn('valgrind', args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('valgrind', args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -43,9 +43,12 @@ async function mainThreadInstructions(variant: string, hits: number): Promise<nu
   }
 }
 
-/** The main thread's instructions per hit of `variant` (see scripts/hit-path-loop.mjs), as the slope from `hits` to 2 × `hits`. */
-export async function instructionsPerHit(variant: string, hits: number): Promise<number> {
-  const once = await mainThreadInstructions(variant, hits);
-  const twice = await mainThreadInstructions(variant, 2 * hits);
+/**
+ * The main thread's instructions per hit of `variant` (see scripts/hit-path-loop.mjs), as the
+ * slope from `hits` to 2 × `hits`; `env` sets the loop's options (HIT_PATH_LOOP_LOG_FIRST).
+ */
+export async function instructionsPerHit(variant: string, hits: number, env: Record<string, string> = {}): Promise<number> {
+  const once = await mainThreadInstructions(variant, hits, env);
+  const twice = await mainThreadInstructions(variant, 2 * hits, env);
   return (twice - once) / hits;
 }
