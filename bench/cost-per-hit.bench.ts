@@ -4,7 +4,11 @@
  * path 1: a conditional breakpoint that never pauses), and with a log or counter action on the
  * same line prepared (install path 2), beside the floor: the same line written by hand into a
  * ring buffer. Quotas are off in the probed apps, so every call is a hit. Rounds interleave the
- * apps so drift on a busy machine hits every row alike; ratios are taken within a round.
+ * apps so drift on a busy machine hits every row alike; ratios are taken within a round. Rows
+ * that can repeat (no hit limit in the way) run many short batches back to back and keep the
+ * least wall time, so a round reads what the calls cost, not what else ran meanwhile. Where
+ * valgrind is installed, the prepared hits and the hand-written line are also counted in
+ * instructions on the main thread (bench/lib/hit-instructions.ts), which no load changes.
  */
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import type { ActionInput } from '@liveprobe/protocol';
@@ -17,6 +21,8 @@ import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
+import { hasValgrind } from './lib/callgrind.js';
+import { instructionsPerHit } from './lib/hit-instructions.js';
 
 const FILE = 'bench/fixtures/hot-path.mjs';
 const AGENT_ID = 'bench-cost-per-hit';
@@ -69,17 +75,49 @@ interface Measured {
   calls: number;
 }
 
-/** Install path 2: actions on the prepared line, measured over more calls (a prepared hit costs nanoseconds). */
+/**
+ * Batches per measurement of a row that can repeat, each about BATCH_MS long; the round's value
+ * is the least wall time per call of them. The thread's CPU clock (/proc/thread-self/schedstat)
+ * advances in scheduler ticks (4 ms here) while a thread runs on, too coarse for a batch of
+ * counter hits (~1 ms; a round read 0 ns or twice the cost by which side of a tick it fell),
+ * and a batch that short is often left alone by the scheduler: the least of many is one that was.
+ */
+const BATCHES = 20;
+const BATCH_MS = 1;
+
+/**
+ * Install path 2: actions on the prepared line, in BATCHES batches of ~1 ms: warm-up and batches
+ * stay within the counter's default limit of 1,000,000 hits (and the log's maxHits).
+ */
 const PREPARED: Probe[] = [
-  { ...PROBES[0]!, key: 'site-log', label: 'log action on the line prepared (prepared site), quotas off', calls: 500_000, warmup: 200_000 },
+  { ...PROBES[0]!, key: 'site-log', label: 'log action on the line prepared (prepared site), quotas off', calls: 10_000, warmup: 200_000 },
   {
     ...PROBES[2]!,
     key: 'site-counter',
     label: 'counter action on the line prepared (prepared site), quotas off',
-    // Within the counter's default limit of 1,000,000 hits, and long enough to outlast a scheduling blip.
-    calls: 700_000,
-    warmup: 200_000,
+    calls: 40_000,
+    warmup: 150_000,
   },
+];
+
+/** Hits per callgrind run (and twice as many): the slope between them is one hit. */
+const INSTRUCTION_HITS = 200_000;
+/**
+ * The rows counted in instructions: a row's key, its scripts/hit-path-loop.mjs variant, label and
+ * loop options. The counter is counted twice: on a line that never carried a log, and after a
+ * log on its line came and went (as in the rounds above, where the log's row runs first): V8
+ * then stops inlining the site's hit into the app's function, and a counter hit costs more.
+ */
+const INSTRUCTION_ROWS: Array<{ key: string; variant: string; label: string; env?: Record<string, string> }> = [
+  { key: 'hand', variant: 'hand', label: 'the line by hand into a ring buffer (no agent)' },
+  { key: 'site-counter', variant: 'site-counter', label: 'counter hit on the prepared line (no log on it before)' },
+  {
+    key: 'site-counter-after-log',
+    variant: 'site-counter',
+    label: 'counter hit on the prepared line after 100,000 log hits there, the log removed',
+    env: { HIT_PATH_LOOP_LOG_FIRST: '100000' },
+  },
+  { key: 'site-log', variant: 'site-log', label: 'log hit on the prepared line' },
 ];
 
 /** What the issue asks of a prepared hit on the main thread (issue 21), beside the figures. */
@@ -89,15 +127,20 @@ const TARGET_WORDS: Record<string, string> = {
   'site-counter': 'a counter hit on a prepared site ≤ 30 ns on the main thread',
 };
 
-/** The main thread's CPU time per call where the app can read it (Linux), otherwise wall time. */
-const measure = async (app: Child, loop: string, fields: { calls?: number; warmup?: number } = {}): Promise<Measured> => {
+/**
+ * Per call: the least wall time of BATCHES short batches; for one long batch (`batches: 1`), the
+ * main thread's CPU time where the app can read it (Linux), otherwise wall time.
+ */
+const measure = async (app: Child, loop: string, fields: { calls?: number; warmup?: number; batches?: number } = {}): Promise<Measured> => {
+  const batches = fields.batches ?? BATCHES;
   const measured = await app.ipc.request<Measured & { cpuNsPerCall?: number }>('measure', {
     loop,
-    targetMs: 200,
+    targetMs: BATCH_MS,
     warmup: 200_000,
     ...fields,
+    batches,
   });
-  return { nsPerCall: measured.cpuNsPerCall ?? measured.nsPerCall, calls: measured.calls };
+  return { nsPerCall: batches > 1 ? measured.nsPerCall : (measured.cpuNsPerCall ?? measured.nsPerCall), calls: measured.calls };
 };
 
 const longestDelay = async (app: Child) => (await app.ipc.request<{ maxMs: number }>('delay')).maxMs;
@@ -172,7 +215,8 @@ const benchmark: Benchmark = {
           const id = await api.addAction(probe.action(line));
           await api.waitForStatus(id, AGENT_ID, 'installed');
           installStalls.push(await longestDelay(probed));
-          const measured = await measure(probed, 'plain', { calls: probe.calls, warmup: probe.warmup });
+          // One batch: a breakpoint's hits are few, and its action's hit limit counts every one.
+          const measured = await measure(probed, 'plain', { calls: probe.calls, warmup: probe.warmup, batches: 1 });
           const status = (await api.action(id)).statuses.find((s) => s.agentId === AGENT_ID);
           if (status?.state !== 'installed')
             throw new Error(
@@ -202,6 +246,15 @@ const benchmark: Benchmark = {
       events.close();
       await Promise.all([bare.stop(), probed.stop(), prepared.stop()]);
       await Promise.all([cp.stop(), sink.stop()]);
+    }
+
+    // After the apps stopped, so that callgrind's runs do not share the cores with them.
+    const instructions = new Map<string, number>();
+    if (hasValgrind()) {
+      for (const { key, variant, env } of INSTRUCTION_ROWS) {
+        ctx.progress(`cost-per-hit: instructions per hit, ${key} (callgrind)`);
+        instructions.set(key, await instructionsPerHit(variant, INSTRUCTION_HITS, env));
+      }
     }
 
     const plainMedian = median(samples.get('plain')!);
@@ -243,14 +296,33 @@ const benchmark: Benchmark = {
       ],
       ['left', 'right', 'right'],
     );
+    const handInstructions = instructions.get('hand');
+    const counted =
+      instructions.size === 0
+        ? ['valgrind is not installed here: no instruction counts.']
+        : [
+            `Instructions per hit on the app's main thread (valgrind --tool=callgrind --separate-threads=yes over node --predictable scripts/hit-path-loop.mjs <variant> at ${INSTRUCTION_HITS} and ${2 * INSTRUCTION_HITS} hits: the main thread's difference over ${INSTRUCTION_HITS}; the same line and the same \`plain\` as above, prepared by this checkout's transform, with the hook armed as the worker arms it, no worker, quotas off). A count does not depend on the machine's load.`,
+            renderTable(
+              ['hit', 'instructions per hit', '× hand-written line'],
+              INSTRUCTION_ROWS.map(({ key, label }) => {
+                const count = instructions.get(key)!;
+                return [label, count.toFixed(0), handInstructions === undefined ? '' : ratio(count / handInstructions)];
+              }),
+              ['left', 'right', 'right'],
+            ),
+          ];
     return {
       blocks: [
         `${rounds} rounds; in each, the plain call is measured at the start and end of the round and every other row in between; "× plain call" and "× hand-written line" are medians of the per-round ratios. ` +
-          `Plain and hand-written rows run as many calls as fill 200 ms; probed rows run ${[...PROBES, ...PREPARED].map((p) => `${p.calls} (${p.key})`).join(', ')} calls after as many to warm up (${PROBES.map((p) => p.warmup).join(', ')} on breakpoints). ` +
-          "Per call is the app's main-thread CPU time (Linux /proc/thread-self/schedstat, so other processes on a loaded machine do not count; wall time elsewhere). " +
+          `Plain, hand-written, idle and after rows run ${BATCHES} batches of as many calls as fill ${BATCH_MS} ms; prepared rows ${BATCHES} batches of ${PREPARED.map((p) => `${p.calls} calls (${p.key}) after ${p.warmup} to warm up`).join(', ')}; ` +
+          `per call for these is the least wall time per call of the round's batches: the thread's CPU clock (/proc/thread-self/schedstat) moves in 4 ms scheduler ticks while the thread runs on, too coarse for a millisecond's batch, and the least of ${BATCHES} short batches is one no other process interrupted. ` +
+          `Breakpoint rows run one batch of ${PROBES.map((p) => `${p.calls} (${p.key})`).join(', ')} calls after ${PROBES.map((p) => p.warmup).join(', ')} to warm up (their actions' hit limits count every call); ` +
+          "per call for these is the app's main-thread CPU time (Linux /proc/thread-self/schedstat, so other processes on a loaded machine do not count; wall time elsewhere). " +
           'The hand-written row is the floor a prepared hit is held to: the same line formatted into a ring buffer, no agent. Prepared rows run in a third app, the probed file prepared (LIVEPROBE_PREPARE). ' +
+          "The prepared counter's row runs on the line the prepared log's row left: it is a counter hit after a log there, which V8 no longer inlines into the app's function; the instruction counts below give the counter on a line that never carried a log beside it. " +
           `Probed rows have quotas off (LIVEPROBE_QUOTA_HITS_PER_SECOND=0, LIVEPROBE_QUOTA_BYTES_PER_SECOND=0, LIVEPROBE_CPU_BUDGET_MS_PER_SECOND=0), so every call is a hit; the agent exports to a local OTLP sink.`,
         table,
+        ...counted,
         stalls,
       ],
       targets: Object.entries(TARGET_NS).map(([key, limit]) =>
@@ -259,7 +331,10 @@ const benchmark: Benchmark = {
           samples.get(key)!,
           limit,
           duration,
-          `the line by hand into a ring buffer: ${duration(median(samples.get('hand')!))}`,
+          `the line by hand into a ring buffer: ${duration(median(samples.get('hand')!))}` +
+            (instructions.has(key) && handInstructions !== undefined
+              ? ` (instructions per hit: ${instructions.get(key)!.toFixed(0)}, by hand ${handInstructions.toFixed(0)})`
+              : ''),
         ),
       ),
     };

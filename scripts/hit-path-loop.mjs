@@ -1,17 +1,21 @@
 // The agent's main-thread hit path in a loop, for instruction counts that do not depend on the
 // machine's load: the built ProbeHook of a checkout, armed through its message port as the
 // worker arms it, then hit N times (no inspector, no worker). `log`, `log-false`, `counter` and
-// `snapshot` call the hook as a site's `$lpH` does; `site-log` and `site-counter` go through a
-// prepared file's `$lpH` itself, from a function shaped as the transform writes a site (the
-// bindings array built at each hit), with the line `order {order.id} total {total}` of
-// bench/fixtures/hot-path.mjs (`site-log-string`: `order.id` a string).
+// `snapshot` call the hook as a site's `$lpH` does; `site-log` and `site-counter` run the
+// function `plain` of bench/fixtures/hot-path.mjs as the checkout's own transform prepares it
+// (its twin, its site on the line `return total`, that site's `$lpH`), with the line
+// `order {order.id} total {total}` (`site-log-string`: `order.id` a string; `site-off`: the
+// prepared function with no action on it, its flags off); `hand` is the floor
+// they are held to, the fixture's `handWritten` (the line formatted into a ring buffer, no agent).
 //
 //   node scripts/hit-path-loop.mjs <checkout> <variant> <hits>
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable scripts/hit-path-loop.mjs . site-log 20000
 //
-// Run it with 0 hits too: (instructions at N − instructions at 0) / N is the cost of one hit
-// (or between two large N, which leaves out V8's compiling). With HIT_PATH_LOOP_CPU=1 it prints
-// the main thread's CPU time per hit (Linux), for a run outside valgrind.
+// The cost of one hit is the slope between two large N: (instructions at 2N − instructions at
+// N) / N, which leaves out start-up and V8's compiling; with valgrind's --separate-threads=yes,
+// count the main thread's file (…-01) alone (bench/lib/hit-instructions.ts does this). With
+// HIT_PATH_LOOP_CPU=1 it prints the main thread's CPU time per hit (Linux), for a run outside
+// valgrind.
 // Quotas are off, so every hit does the whole work. Defaults (capture limits, redaction) are the
 // checkout's own, read from where that checkout keeps them. Every 1,000 hits the loop takes the
 // batches off the port and frees their shared memory, as the worker does (a few instructions
@@ -23,7 +27,7 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 
 const [checkout, variant, hitsText] = process.argv.slice(2);
 const hits = Number(hitsText);
-const VARIANTS = ['log', 'log-false', 'counter', 'snapshot', 'site-log', 'site-log-string', 'site-counter'];
+const VARIANTS = ['log', 'log-false', 'counter', 'snapshot', 'site-log', 'site-log-string', 'site-counter', 'site-off', 'hand'];
 if (checkout === undefined || !VARIANTS.includes(variant) || !Number.isInteger(hits)) {
   console.error(`usage: node scripts/hit-path-loop.mjs <checkout> <${VARIANTS.join('|')}> <hits>`);
   process.exit(2);
@@ -90,35 +94,89 @@ const takeBatches = () => {
 };
 
 const site = variant.startsWith('site-');
-const order = site
-  ? { id: variant === 'site-log-string' ? 'o-1042' : 7, amount: 3 }
-  : { id: 'o-1042', lines: [{ sku: 'tea', qty: 2 }], status: 'paid' };
+const order =
+  site || variant === 'hand'
+    ? { id: variant === 'site-log-string' ? 'o-1042' : 7, amount: 3 }
+    : { id: 'o-1042', lines: [{ sku: 'tea', qty: 2 }], status: 'paid' };
+/** bench/fixtures/hot-path.mjs's `plain`, and the line `hand` writes instead of a probe. */
+const PLAIN = 'function plain(i, order) {\n  const total = order.amount * i;\n  return total; // probe: hot\n}\n';
+const PROBED_LINE = 3;
+const ring = new Array(1024);
+let next = 0;
+function remember(line) {
+  ring[next++ & 1023] = line;
+}
+function handWritten(i, order) {
+  const total = order.amount * i;
+  remember(`order ${order.id} total ${total}`);
+  return total;
+}
+
 let hit;
+let siteId = -1;
 const prepared = new MessageChannel();
 if (site) {
+  const { prepareSource } = await load('agent/dist/prepare/transform.js');
+  const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
+  const output = prepareSource(PLAIN, { kind: 'commonjs', header });
   const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));
-  const file = registry.file('/app/hot-path.mjs', [7, 2, -1], 0, {});
-  prepared.port2.postMessage({ t: 'flags', file: 0, key: 1, roots, sites: [0], on: true });
-  file.S[0] = 1;
-  const { S: $lpS, H: $lpH } = file;
-  // bench/fixtures/hot-path.mjs's `plain`, its line prepared.
-  hit = function plain(i, order) {
-    const total = order.amount * i;
-    if ($lpS[0] !== 0) new $lpH([0, this, 'i', i, 'order', order, 'total', total]);
-    return total;
-  };
-} else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
+  const file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {});
+  // The line's last site, in the twin: the one a breakpoint on the line would stand for.
+  let id = -1;
+  for (let s = 0; s < output.sites.length; s += 3) if (output.sites[s] === PROBED_LINE) id = s / 3;
+  siteId = id;
+  if (variant !== 'site-off') {
+    prepared.port2.postMessage({ t: 'flags', file: 0, key: 1, roots, sites: [id], on: true });
+    // As the worker turns an action on: the flags, set at once, behind the message.
+    file.S[id] = 1;
+    const fn = output.sites[id * 3 + 2];
+    if (fn >= 0) file.F[fn] = 1;
+  }
+  hit = new Function('__lp', `${output.code}\nreturn plain;`)(file);
+} else if (variant === 'hand') hit = handWritten;
+else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
+
+/** Hits `hit` from `from` to `to`, in a function V8 optimizes as it would the app's loop. */
+function loop(from, to, order) {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += hit(i, order);
+  return sum;
+}
 
 /** This thread's CPU time so far, in ns. */
 const threadCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
 
 // The first hit drains the port (init, then arm), as a hit racing its arm message does.
 hit(0, order);
+// HIT_PATH_LOOP_LOG_FIRST=n (site-counter): a log on the same line for n hits first, then removed,
+// as in the cost-per-hit benchmark's rounds, where the log's row comes before the counter's.
+const logFirst = Number(process.env.HIT_PATH_LOOP_LOG_FIRST ?? 0);
+if (variant === 'site-counter' && logFirst > 0) {
+  port2.postMessage({
+    t: 'arm',
+    key: 2,
+    actionId: 'act_log_first',
+    roots,
+    maxHits: Number.MAX_SAFE_INTEGER,
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    file: '/app/hot-path.mjs',
+    line: 7,
+    log: { level: 'info', template: checkTemplate('order {order.id} total {total}').parts },
+  });
+  prepared.port2.postMessage({ t: 'flags', file: 0, key: 2, roots, sites: [siteId], on: true });
+  await new Promise((resolve) => setImmediate(resolve));
+  for (let done = 0; done < logFirst; done += 1000) {
+    loop(done, done + 1000, order);
+    takeBatches();
+  }
+  prepared.port2.postMessage({ t: 'flags', file: 0, key: 2, roots, sites: [siteId], on: false });
+  await new Promise((resolve) => setImmediate(resolve));
+}
 const timed = process.env.HIT_PATH_LOOP_CPU !== undefined;
 const cpuBefore = timed ? threadCpuNs() : 0;
 for (let done = 0; done < hits; ) {
   const end = Math.min(done + 1000, hits);
-  for (let i = done; i < end; i++) hit(i, order);
+  loop(done, end, order);
   done = end;
   takeBatches();
 }

@@ -107,16 +107,21 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       if (redaction?.isSecretKey(name) === true) return () => REDACTED;
       return (f) => {
         const v = f.values[index];
-        if (v === NOT_INITIALISED) {
-          throw new ProbeEvalError(`\`${name}\` is not initialised yet at this line: it is declared further down (a let, const or class)`);
-        }
-        if (v === NOT_AVAILABLE) {
-          throw new ProbeEvalError(
-            `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
-          );
-        }
-        if (Unavailable.is(v)) throw new ProbeEvalError(v.reason);
-        if (v === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
+        // The markers are symbols (frame-markers.ts) and Unavailable objects: a number, a string
+        // or a boolean, most of what lines read, goes straight through.
+        if (typeof v === 'symbol') {
+          if (v === NOT_INITIALISED) {
+            throw new ProbeEvalError(
+              `\`${name}\` is not initialised yet at this line: it is declared further down (a let, const or class)`,
+            );
+          }
+          if (v === NOT_AVAILABLE) {
+            throw new ProbeEvalError(
+              `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
+            );
+          }
+          if (v === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
+        } else if (Unavailable.is(v)) throw new ProbeEvalError(v.reason);
         return v;
       };
     }

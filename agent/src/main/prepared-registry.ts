@@ -8,6 +8,7 @@ import { Unavailable } from './compile.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
 import type { PrebuiltFileReport, PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
+import { COUNT_ONLY } from '../prepare/site-flags.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -16,6 +17,11 @@ const Shared = SharedArrayBuffer;
 /** The part of the probe hook a prepared site calls; `values` is the site's own array, valid only during the call. */
 export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
+  /**
+   * A hit of `key` that reads no value (a counter with no condition and no attributes): counted
+   * and true; false, doing nothing, when `key` is armed otherwise; undefined when it is not armed.
+   */
+  count(key: number): boolean | undefined;
   /** `$lpX` of every prepared file: on while an exception action takes the prepared path. */
   readonly exceptionFlag: Uint8Array;
   /** An exception site ran with the flag on (prepare/exception-sites.ts); `pass` holds its site from `start` on. */
@@ -26,7 +32,7 @@ export interface HitTarget {
 
 /**
  * What a site passes: `[site, this, name, value, …]`, where a name starting with `*` comes with a
- * reader of a binding that may be in its TDZ.
+ * reader of a binding that may be in its TDZ; while its flag reads COUNT_ONLY, its number alone.
  */
 export type SitePass = unknown[];
 
@@ -57,6 +63,8 @@ interface ArmedSite {
   slots: Int32Array | undefined;
   /** The values handed to the hook, reused hit after hit: the hook reads them before it returns. */
   values: unknown[] | undefined;
+  /** A plain counter (HitTarget.count takes its hits), found on its first hit the hook knows it: it reads no value. */
+  counts: boolean | undefined;
 }
 
 /** Each root's place in `pass` (see ArmedSite.slots). */
@@ -107,8 +115,10 @@ export class PreparedFile {
     this.S = new U8(new Shared(sites.length / 3));
     this.functionUse = new Uint32Array(functions);
     const file = this;
-    this.H = function H(pass: SitePass): void {
-      file.hit(pass);
+    // Small, so that V8 inlines it into the app's function: `new` then allocates no receiver.
+    this.H = function H(pass: SitePass | number): void {
+      if (typeof pass === 'number') file.count(pass);
+      else file.hit(pass);
     };
     this.X = target.exceptionFlag;
     this.T = function T(pass: SitePass): void {
@@ -134,8 +144,8 @@ export class PreparedFile {
     }
   }
 
-  /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees. */
-  readonly H: (pass: SitePass) => void;
+  /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees, or `new $lpH(n)` (COUNT_ONLY). */
+  readonly H: (pass: SitePass | number) => void;
   /** Exception sites (prepare/exception-sites.ts): the flag, a body's `catch` (`new $lpT([error, …])`), a `throw` (`new $lpW(error, …)`). */
   readonly X: Uint8Array;
   readonly T: (pass: SitePass) => void;
@@ -154,8 +164,15 @@ export class PreparedFile {
         }
       }
       const self = pass[1];
+      let countsOnly = true;
       for (let a = 0; a < armed.length; a++) {
         const arm = armed[a]!;
+        if (arm.counts !== false) {
+          // Asked until the hook knows the key (it drains its own messages for one it does not).
+          arm.counts = this.target.count(arm.key);
+          if (arm.counts === true) continue;
+        }
+        countsOnly = false;
         const slots = (arm.slots ??= slotsOf(pass, arm.roots));
         // Taken while in use: a hit that reaches this site again before the hook returns (the
         // app's own logger, called for a log action, running this line) reads into a fresh array.
@@ -164,6 +181,24 @@ export class PreparedFile {
         readSlots(pass, slots, arm.roots, values);
         this.target.hit(arm.key, values, self, true);
         arm.values = values;
+      }
+      // Its next hits pass the site alone; a flag the worker set meanwhile (1) stays.
+      if (countsOnly && this.armed[site] === armed && !this.allOn) this.S[site] = COUNT_ONLY;
+    } catch {
+      // A probe never throws into the app.
+    }
+  }
+
+  /** A COUNT_ONLY site's hit. A key armed otherwise since, or gone, turns the flag back to 1: the next hit passes the bindings. */
+  private count(site: number): void {
+    try {
+      const armed = this.armed[site];
+      if (armed === undefined) return;
+      for (let a = 0; a < armed.length; a++) {
+        const arm = armed[a]!;
+        if (arm.counts === true && this.target.count(arm.key)) continue;
+        arm.counts = undefined;
+        this.S[site] = 1;
       }
     } catch {
       // A probe never throws into the app.
@@ -175,7 +210,7 @@ export class PreparedFile {
       // Counted from the armed lists, not the flags: the worker sets a flag on before this runs.
       const wasOn = this.armed[site] !== undefined;
       const list = (this.armed[site] ?? []).filter((a) => a.key !== key);
-      if (on) list.push({ key, roots, slots: undefined, values: undefined });
+      if (on) list.push({ key, roots, slots: undefined, values: undefined, counts: undefined });
       this.armed[site] = list.length > 0 ? list : undefined;
       const isOn = list.length > 0;
       this.S[site] = isOn || this.allOn ? 1 : 0;

@@ -244,7 +244,7 @@ export class ProbeHook {
       this.last = probe;
       if (probe.done) return;
       if (probe.paused && (prepared || !this.reopened(probe))) return prepared ? undefined : this.closedHit(probe, values, self);
-      if (prepared && probe.plainCount) return this.count(probe);
+      if (prepared && probe.plainCount) return this.countHit(probe);
       this.timedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
@@ -252,6 +252,24 @@ export class ProbeHook {
       // The last step of the hit: a tic's time leaves out all of the agent's work before it.
       this.timers.stamp();
     }
+  }
+
+  /** A prepared site's hit of a plain counter, which reads no value (HitTarget.count). */
+  count(key: number): boolean | undefined {
+    try {
+      let probe = this.last?.key === key ? this.last : this.probes.get(key);
+      if (probe === undefined) {
+        this.drain();
+        probe = this.probes.get(key);
+        if (probe === undefined) return undefined;
+      }
+      if (!probe.plainCount) return false;
+      this.last = probe;
+      if (!probe.done && !probe.paused) this.countHit(probe);
+    } catch {
+      // A probe never throws into the app.
+    }
+    return true;
   }
 
   /**
@@ -262,7 +280,7 @@ export class ProbeHook {
    * hits since the last reading, what a hit that reads the clock costs (an overestimate: it
    * reads the clock twice).
    */
-  private count(probe: ArmedProbe): void {
+  private countHit(probe: ArmedProbe): void {
     if (++this.unclocked >= CLOCK_EVERY_HITS || this.batch.idle) return this.clockedCount(probe);
     if (this.clock >= probe.expiresAt) return this.finish(probe, 'expired');
     this.countOne(probe);

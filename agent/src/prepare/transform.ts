@@ -9,8 +9,9 @@
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
  *
- * A site guard is `if ($lpS[n] !== 0) new $lpH([n, this, "a", a, "*c", () => c])`: the site, its
- * receiver and its bindings by name, built only when the flag is on. One argument, so the guard
+ * A site guard is `if ($lpS[n] !== 0) new $lpH($lpS[n] === 2 ? n : [n, this, "a", a, "*c", () => c])`:
+ * the site, its receiver and its bindings by name, built only when the flag is on and some action
+ * there reads a value (a flag of 2, COUNT_ONLY: only plain counters, which allocate nothing). One argument, so the guard
  * adds at most one register to the function's frame (recursion depth); an outer binding that may
  * still be in its TDZ (`*`) is read through an arrow, which throws there and is reported as not
  * initialised yet. `new` and an array leave V8's inference of anonymous functions' names as it
@@ -27,6 +28,7 @@ import { childrenOf, isFunction, prologueLength, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, type SiteFunction } from './site-bindings.js';
+import { COUNT_ONLY } from './site-flags.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
 
@@ -45,7 +47,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 5;
+export const TRANSFORM_VERSION = 6;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -217,7 +219,10 @@ class Preparer {
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
     const bindings = this.bindingsIn(ctx);
     const self = ctx.self === 'this' ? 'this' : 'void 0';
-    ctx.inserts.push({ at: offset, text: `if ($lpS[${id}] !== 0) new $lpH([${id}, ${self}${bindings.fieldsAt(offset)}]);` });
+    ctx.inserts.push({
+      at: offset,
+      text: `if ($lpS[${id}] !== 0) new $lpH($lpS[${id}] === ${COUNT_ONLY} ? ${id} : [${id}, ${self}${bindings.fieldsAt(offset)}]);`,
+    });
   }
 
   private bindingsIn(ctx: Context): SiteBindings {

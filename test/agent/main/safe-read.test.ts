@@ -59,3 +59,107 @@ test("a snapshot of an object with an accessor shows the getter, without running
   assert.match(shown, /id: 7/);
   assert.doesNotMatch(shown, /from the app/);
 });
+
+test('a read finds own data properties and refuses own getters, running none of them', () => {
+  const { order, getterRuns } = orderWithGetter();
+  assert.equal(readProperty(order, 'id', 'order.id'), 7);
+  assert.throws(() => readProperty(order, 'total', 'order.total'), /order\.total` is a getter/);
+  const child = Object.create(order) as object;
+  assert.throws(() => readProperty(child, 'total', 'child.total'), /child\.total` is a getter/);
+  assert.equal(readProperty(child, 'id', 'child.id'), 7);
+  assert.equal(getterRuns(), 0);
+});
+
+test('a setter alone is refused without running the setter', () => {
+  let runs = 0;
+  const order = Object.defineProperty({ id: 7 }, 'total', {
+    set() {
+      runs++;
+    },
+  });
+  assert.throws(() => readProperty(order, 'total', 'order.total'), /order\.total` is a getter/);
+  assert.equal(runs, 0);
+});
+
+test('no Proxy trap runs: neither a Proxy read nor one in the prototype chain under an own or missing key', () => {
+  let traps = 0;
+  const proxy = new Proxy(
+    { id: 1 },
+    {
+      get: () => ++traps,
+      getOwnPropertyDescriptor: () => {
+        traps++;
+        return undefined;
+      },
+      getPrototypeOf: () => {
+        traps++;
+        return null;
+      },
+      has: () => {
+        traps++;
+        return true;
+      },
+    },
+  );
+  assert.throws(() => readProperty(proxy, 'id', 'p.id'), /is a Proxy/);
+  const onProxy = Object.create(proxy) as { id?: number };
+  onProxy.id = 7;
+  assert.equal(readProperty(onProxy, 'id', 'o.id'), 7);
+  assert.throws(() => readProperty(onProxy, 'missing', 'o.missing'), /is a Proxy/);
+  assert.equal(traps, 0);
+});
+
+test('a property turned into a getter later is refused at the next read (nothing cached)', () => {
+  let runs = 0;
+  const order: { id: number } = { id: 7 };
+  assert.equal(readProperty(order, 'id', 'order.id'), 7);
+  Object.defineProperty(order, 'id', {
+    get() {
+      runs++;
+      return 8;
+    },
+  });
+  assert.throws(() => readProperty(order, 'id', 'order.id'), /is a getter/);
+  Object.defineProperty(order, 'id', { value: 9 });
+  assert.equal(readProperty(order, 'id', 'order.id'), 9);
+  assert.equal(runs, 0);
+});
+
+test('an app that replaces hasOwnProperty or getOwnPropertyDescriptor after load changes no read', () => {
+  const saved = {
+    lookup: Object.getOwnPropertyDescriptor(Object.prototype, '__lookupGetter__')!,
+    own: Object.getOwnPropertyDescriptor(Object.prototype, 'hasOwnProperty')!,
+    descriptor: Object.getOwnPropertyDescriptor(Object, 'getOwnPropertyDescriptor')!,
+  };
+  let replaced = 0;
+  const { order, getterRuns } = orderWithGetter();
+  try {
+    Object.defineProperty(Object.prototype, '__lookupGetter__', { configurable: true, value: () => (replaced++, undefined) });
+    Object.defineProperty(Object.prototype, 'hasOwnProperty', { configurable: true, value: () => (replaced++, true) });
+    Object.defineProperty(Object, 'getOwnPropertyDescriptor', { configurable: true, value: () => (replaced++, undefined) });
+    assert.equal(readProperty(order, 'id', 'order.id'), 7);
+    assert.throws(() => readProperty(order, 'total', 'order.total'), /is a getter/);
+    assert.equal(readProperty(order, 'missing', 'order.missing'), undefined);
+  } finally {
+    Object.defineProperty(Object.prototype, '__lookupGetter__', saved.lookup);
+    Object.defineProperty(Object.prototype, 'hasOwnProperty', saved.own);
+    Object.defineProperty(Object, 'getOwnPropertyDescriptor', saved.descriptor);
+  }
+  assert.equal(replaced, 0);
+  assert.equal(getterRuns(), 0);
+});
+
+test('process.env reads its variables, and a Proxy the app set as its prototype runs no trap', () => {
+  process.env.LIVEPROBE_SAFE_READ = 'yes';
+  const prototype = Object.getPrototypeOf(process.env) as object;
+  let traps = 0;
+  try {
+    assert.equal(readProperty(process.env, 'LIVEPROBE_SAFE_READ', 'env.X'), 'yes');
+    Object.setPrototypeOf(process.env, new Proxy({}, { getOwnPropertyDescriptor: () => (traps++, undefined), get: () => traps++ }));
+    assert.equal(readProperty(process.env, 'LIVEPROBE_SAFE_READ', 'env.X'), 'yes');
+  } finally {
+    Object.setPrototypeOf(process.env, prototype);
+    delete process.env.LIVEPROBE_SAFE_READ;
+  }
+  assert.equal(traps, 0);
+});

@@ -1,0 +1,206 @@
+/**
+ * The main thread's hit path on a prepared line, end to end in one thread: the transform's
+ * output run with a real PreparedFile and ProbeHook, armed through their ports as the worker
+ * arms them, the batches read off the worker's end. A site where every action is a plain
+ * counter passes its number alone (flag 2); every hit still counts, and an action that reads
+ * values gets them as soon as it is on the line.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileFunction } from 'node:vm';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { checkExpression, checkTemplate } from '@liveprobe/protocol';
+import type { ArmProbe, PackedLogs, ToWorker } from '../../../agent/src/bridge.js';
+import { AppOtel } from '../../../agent/src/main/app-otel.js';
+import { ProbeHook } from '../../../agent/src/main/probe-hook.js';
+import { PreparedRegistry, type PreparedFile } from '../../../agent/src/main/prepared-registry.js';
+import { COUNT_ONLY } from '../../../agent/src/prepare/site-flags.js';
+import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
+import { DEFAULT_QUOTAS } from '../../../agent/src/settings/quota-settings.js';
+import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
+import { prepareCommonJs } from '../prepare/prepared-module.js';
+
+const SOURCE = ['function work(n, user) {', '  const squared = n * n;', '  return squared + 1;', '}', 'module.exports = { work };'].join(
+  '\n',
+);
+const LINE = 3;
+
+interface Line {
+  key: number;
+  values: (number | string)[];
+}
+
+/** A prepared `work`, its site on LINE, and the worker's ends of the hook's and the registry's ports. */
+function preparedWork(t: { after(fn: () => void): void }) {
+  const prepared = prepareCommonJs(SOURCE);
+  const hookPorts = new MessageChannel();
+  const sitePorts = new MessageChannel();
+  const hook = new ProbeHook(hookPorts.port1, new AppOtel());
+  const registry = new PreparedRegistry(hook, sitePorts.port1, new Int32Array(1));
+  t.after(() => {
+    for (const port of [hookPorts.port1, hookPorts.port2, sitePorts.port1, sitePorts.port2]) port.close();
+  });
+  hookPorts.port2.postMessage({
+    t: 'init',
+    agentId: 'test',
+    capture: DEFAULT_CAPTURE_LIMITS,
+    redaction: { keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] },
+    quotas: { ...DEFAULT_QUOTAS, hitsPerSecond: 0, bytesPerSecond: 0, cpuMsPerSecond: 0 },
+    logOutputs: ['otel', 'live'],
+  });
+  const file = registry.file('/app/work.js', prepared.sites, prepared.functions, {});
+  let site = -1;
+  for (let s = 0; s < prepared.sites.length; s += 3) if (prepared.sites[s] === LINE) site = s / 3;
+  assert.ok(site >= 0, `a site on line ${LINE}`);
+  const module = { exports: {} as { work(n: number, user: object): number } };
+  compileFunction(prepared.code, ['module', '__lp'], { filename: '/app/work.js' })(module, file);
+  return { work: module.exports.work, file, site, hook, worker: hookPorts.port2, sites: sitePorts.port2 };
+}
+
+/** As the worker turns an action on or off: the arm, the flags message, and (on) the shared flags at once. */
+function turn(
+  ctx: { file: PreparedFile; site: number; worker: MessagePort; sites: MessagePort },
+  key: number,
+  on: boolean,
+  arm?: Omit<ArmProbe, 't' | 'key' | 'actionId' | 'maxHits' | 'expiresAt' | 'file' | 'line'>,
+): void {
+  if (arm !== undefined)
+    ctx.worker.postMessage({
+      t: 'arm',
+      key,
+      actionId: `act_${key}`,
+      maxHits: Number.MAX_SAFE_INTEGER,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      file: '/app/work.js',
+      line: LINE,
+      ...arm,
+    } satisfies ArmProbe);
+  ctx.sites.postMessage({ t: 'flags', file: 0, key, roots: arm?.roots ?? [], sites: [ctx.site], on });
+  if (!on) return;
+  ctx.file.S[ctx.site] = 1;
+  const fn = ctx.file.sites[ctx.site * 3 + 2]!;
+  if (fn >= 0) ctx.file.F[fn] = 1;
+}
+
+const COUNTER = { roots: [], metric: { role: 'count' as const, attributes: [] } };
+
+/** Everything the hook sent so far: counts by key, and log lines with their values. */
+function received(hook: ProbeHook, worker: MessagePort): { counts: Map<number, number>; lines: Line[] } {
+  hook.flushForExit();
+  const counts = new Map<number, number>();
+  const lines: Line[] = [];
+  for (let m = receiveMessageOnPort(worker); m !== undefined; m = receiveMessageOnPort(worker)) {
+    for (const item of m.message as ToWorker[]) {
+      if (item.t === 'counts')
+        for (let i = 0; i < item.hits.length; i += 2) counts.set(item.hits[i]!, (counts.get(item.hits[i]!) ?? 0) + item.hits[i + 1]!);
+      if (item.t === 'logs') lines.push(...linesOf(item));
+    }
+  }
+  return { counts, lines };
+}
+
+/** The packed lines of one batch (hit-batch.ts): header `format, key, time, flags[, traceFlags]`, then a value per placeholder. */
+function linesOf(batch: PackedLogs): Line[] {
+  const pieces = new Map(batch.formats);
+  const numbers = batch.numbers as Float64Array;
+  const lines: Line[] = [];
+  let text = 0;
+  for (let i = 0; i < numbers.length; ) {
+    const format = numbers[i++]!;
+    const key = numbers[i++]!;
+    i++;
+    const flags = numbers[i++]!;
+    if (flags & 4) {
+      i++;
+      text += 2;
+    }
+    const values: (number | string)[] = [];
+    for (let v = 0; v < pieces.get(format)!.length - 1; v++) {
+      const value = numbers[i++]!;
+      values.push(Number.isNaN(value) ? batch.texts[text++]! : value);
+    }
+    lines.push({ key, values });
+  }
+  return lines;
+}
+
+/** Lets the registry's port deliver the flags messages, as the app's event loop would. */
+const turnOfTheLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a plain counter alone on a prepared line: the site passes its number alone from its second hit, and every hit counts', async (t) => {
+  const ctx = preparedWork(t);
+  turn(ctx, 1, true, COUNTER);
+  const user = { name: 'ada' };
+  ctx.work(0, user);
+  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY, 'the site reads no bindings once it knows the only action there counts');
+  for (let n = 1; n < 5000; n++) ctx.work(n, user);
+  assert.equal(received(ctx.hook, ctx.worker).counts.get(1), 5000);
+  await turnOfTheLoop();
+});
+
+test('a log joins a counting site: it gets its values, the counter keeps counting every hit; removed, the site counts alone again', async (t) => {
+  const ctx = preparedWork(t);
+  turn(ctx, 1, true, COUNTER);
+  for (let n = 0; n < 100; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY);
+  turn(ctx, 2, true, { roots: ['n', 'squared'], log: { level: 'info', template: checkTemplate('n={n} squared={squared}').parts } });
+  await turnOfTheLoop();
+  for (let n = 100; n < 300; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], 1, 'a site with an action that reads values passes its bindings');
+  turn(ctx, 2, false);
+  await turnOfTheLoop();
+  for (let n = 300; n < 400; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY);
+  const { counts, lines } = received(ctx.hook, ctx.worker);
+  assert.equal(counts.get(1), 400, 'the counter counted every hit, before, while and after the log was on');
+  assert.deepEqual(
+    lines.map((l) => l.values),
+    Array.from({ length: 200 }, (_, i) => [100 + i, (100 + i) ** 2]),
+  );
+});
+
+test('a counter with a condition on a prepared line reads its values: counts exact under its condition', async (t) => {
+  const ctx = preparedWork(t);
+  turn(ctx, 1, true, { ...COUNTER, roots: ['n'], condition: checkExpression('n % 3 === 0').expr, conditionSource: 'n % 3 === 0' });
+  turn(ctx, 2, true, { ...COUNTER, roots: ['n'] });
+  for (let n = 0; n < 3000; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], 1);
+  const { counts } = received(ctx.hook, ctx.worker);
+  assert.equal(counts.get(1), 1000);
+  assert.equal(counts.get(2), 3000);
+  await turnOfTheLoop();
+});
+
+test('a counting site whose counter was re-armed with a condition (an edit) passes its bindings again from the next hit', async (t) => {
+  const ctx = preparedWork(t);
+  turn(ctx, 1, true, COUNTER);
+  for (let n = 0; n < 10; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY);
+  // The edit keeps the key: its flags (off, then on with the condition's roots) reach the
+  // registry, and hits come, before its arm message reaches the hook.
+  turn(ctx, 1, false);
+  ctx.sites.postMessage({ t: 'flags', file: 0, key: 1, roots: ['n'], sites: [ctx.site], on: true });
+  await turnOfTheLoop();
+  for (let n = 10; n < 20; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY, 'the hook still holds the plain counter');
+  ctx.worker.postMessage({
+    t: 'arm',
+    key: 1,
+    actionId: 'act_1',
+    maxHits: Number.MAX_SAFE_INTEGER,
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    file: '/app/work.js',
+    line: LINE,
+    roots: ['n'],
+    condition: checkExpression('n >= 100').expr,
+    conditionSource: 'n >= 100',
+    metric: COUNTER.metric,
+  } satisfies ArmProbe);
+  await turnOfTheLoop();
+  for (let n = 20; n < 200; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], 1);
+  const { counts } = received(ctx.hook, ctx.worker);
+  // 20 before the hook took the edit; after it, those from 100 on (the one hit that found the
+  // flag still at 2, n = 20, reads nothing: its condition would not have held either).
+  assert.equal(counts.get(1), 20 + 100);
+});
