@@ -5,11 +5,11 @@
  * no transform at load and no cache folder. Also the command's report, in place and `--json`.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
-import { cli, lineOf, sseEvents, startApp, tempDir, waitFor, type App } from '../helpers/index.js';
+import { cli, libraryTree, lineOf, readTree, sseEvents, startApp, tempDir, waitFor, type App } from '../helpers/index.js';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane, getAction } from '../agent/fixtures.js';
 
@@ -205,26 +205,11 @@ test('`liveprobe prepare` in place: a readable summary, files it cannot prepare 
   );
 });
 
-/** Every file under `dir` with its bytes, by relative path. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    out[relative(dir, path)] = readFileSync(path, 'latin1');
-  }
-  return out;
-}
-
 test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes, and reports the files in the same order', async (t) => {
   const dir = await tempDir('liveprobe-prepare-jobs-');
   t.after(() => dir.remove());
-  // Real libraries of several sizes and both module kinds, plus a file left as written.
   const input = join(dir.path, 'input');
-  cpSync(fromRoot('node_modules/express/lib'), join(input, 'express'), { recursive: true });
-  cpSync(fromRoot('node_modules/marked/lib'), join(input, 'marked'), { recursive: true });
-  cpSync(fromRoot('node_modules/acorn/dist'), join(input, 'acorn'), { recursive: true });
-  writeFileSync(join(input, 'legacy.js'), 'with (Math) {\n  console.log(max(1, 2));\n}\n');
+  libraryTree(input);
   const run = async (jobs: string[], out: string): Promise<{ stdout: string; files: string[] }> => {
     const result = await cli(['prepare', input, '--out', join(dir.path, out), ...jobs, '--json'], {
       server: NO_SERVER,
@@ -242,8 +227,8 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
     three.files,
     one.files.map((f) => f.replace(/ 1$/, ' 3')),
   );
-  const written = tree(join(dir.path, 'one'));
-  assert.deepEqual(tree(join(dir.path, 'three')), written);
+  const written = readTree(join(dir.path, 'one'));
+  assert.deepEqual(readTree(join(dir.path, 'three')), written);
   assert.ok(
     Object.keys(written).some((path) => path.endsWith('.lp.map')),
     'composed maps written',

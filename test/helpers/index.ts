@@ -30,3 +30,4 @@ export { lokiStandIn, type LokiStandIn } from './loki-stand-in.js';
 export { postgres, type Postgres } from './postgres.js';
 export { prometheus, type Prometheus, type PrometheusOptions, type Sample } from './prometheus.js';
 export { statsdListener, type StatsdLine, type StatsdListener } from './statsd-listener.js';
+export { libraryTree, readTree } from './prepare-trees.js';

@@ -4,11 +4,10 @@
  * libraries are the same byte for byte, so a build machine's Node version never changes what runs.
  */
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fromRoot } from '@liveprobe/harness';
-import { cli, tempDir } from '../helpers/index.js';
+import { cli, libraryTree, readTree, tempDir } from '../helpers/index.js';
 import { nodeBinary, PINNED_MAJORS, testsMajor } from './node-binaries.js';
 
 const NO_SERVER = 'http://127.0.0.1:9';
@@ -16,15 +15,6 @@ const NO_SERVER = 'http://127.0.0.1:9';
 interface Report {
   parser: { name: string; reason?: string };
   files: { path: string; outcome: string; reason?: string }[];
-}
-
-/** Every file under `dir` with its bytes, by relative path. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) out[relative(dir, join(entry.parentPath, entry.name))] = readFileSync(join(entry.parentPath, entry.name), 'latin1');
-  }
-  return out;
 }
 
 async function prepare(node: string, input: string, out: string): Promise<Report> {
@@ -38,12 +28,8 @@ for (const major of PINNED_MAJORS) {
     const node = nodeBinary(major);
     const dir = await tempDir(`liveprobe-prepare-node${major}-`);
     t.after(() => dir.remove());
-    // Real libraries of several sizes and both module kinds, plus a file left as written.
     const input = join(dir.path, 'input');
-    cpSync(fromRoot('node_modules/express/lib'), join(input, 'express'), { recursive: true });
-    cpSync(fromRoot('node_modules/marked/lib'), join(input, 'marked'), { recursive: true });
-    cpSync(fromRoot('node_modules/acorn/dist'), join(input, 'acorn'), { recursive: true });
-    writeFileSync(join(input, 'legacy.js'), 'with (Math) {\n  console.log(max(1, 2));\n}\n');
+    libraryTree(input);
 
     const here = await prepare(process.execPath, input, join(dir.path, 'here'));
     const there = await prepare(node, input, join(dir.path, 'there'));
@@ -55,12 +41,12 @@ for (const major of PINNED_MAJORS) {
     assert.deepEqual(outcomes(there), outcomes(here));
     assert.ok(there.files.filter((f) => f.outcome === 'prepared').length >= 10, JSON.stringify(there.files));
     assert.ok(there.files.some((f) => f.path === 'legacy.js' && f.outcome === 'untouched'));
-    const written = tree(join(dir.path, 'here'));
+    const written = readTree(join(dir.path, 'here'));
     assert.ok(
       Object.keys(written).some((path) => path.endsWith('.lp.map')),
       'composed maps written',
     );
-    assert.deepEqual(tree(join(dir.path, 'there')), written);
+    assert.deepEqual(readTree(join(dir.path, 'there')), written);
 
     // The readable report says which parser, too.
     const small = join(dir.path, 'small');
