@@ -13,7 +13,7 @@ import { agentConnected, startFixtureApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
-import { mib, sig } from './lib/format.js';
+import { mib, sig, signedMib } from './lib/format.js';
 import { addLogActions, FUNCTIONS, hundredFunctions, SCRIPT_NAME } from './lib/hundred-functions.js';
 import { slope } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
@@ -156,8 +156,8 @@ const benchmark: Benchmark = {
         `${mib(bare!.rss)} / ${mib(bare!.heapUsed)}`,
         `${mib(idle!.rss)} / ${mib(idle!.heapUsed)}`,
         `${mib(busy!.rss)} / ${mib(busy!.heapUsed)}`,
-        `+${mib(busy!.rss - idle!.rss)} / +${mib(busy!.heapUsed - idle!.heapUsed)}`,
-        `+${mib(idle!.rss - bare!.rss)} / +${mib(idle!.heapUsed - bare!.heapUsed)}`,
+        `${signedMib(busy!.rss - idle!.rss)} / ${signedMib(busy!.heapUsed - idle!.heapUsed)}`,
+        `${signedMib(idle!.rss - bare!.rss)} / ${signedMib(idle!.heapUsed - bare!.heapUsed)}`,
       ]),
       ['left', 'right', 'right', 'right', 'right', 'right'],
     );

@@ -27,6 +27,11 @@ export function mib(bytes: number): string {
   return `${sig(bytes / 1024 / 1024)} MiB`;
 }
 
+/** A difference in MiB with its sign: +1.2 MiB, −0.3 MiB. */
+export function signedMib(bytes: number): string {
+  return `${bytes < 0 ? '−' : '+'}${mib(Math.abs(bytes))}`;
+}
+
 export function range(low: string, high: string): string {
   return low === high ? low : `${low} – ${high}`;
 }
