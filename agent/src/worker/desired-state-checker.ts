@@ -14,8 +14,10 @@ import type { DesiredState } from '@liveprobe/protocol';
 import type { DesiredStateCheck } from './desired-state-check.js';
 import { releaseHeap } from './heap-release.js';
 
-/** Beside the worker's bundle; the path holds from dist/worker-bundle/, dist/worker/ and src/worker/. */
-const SCRIPT = new URL('../../dist/worker-bundle/desired-state-check.js', import.meta.url);
+/** Beside the worker's bundle (wherever its folder was copied); from dist/worker/ or src/worker/ (tests), in the agent's dist/. */
+const SCRIPT = import.meta.url.includes('/worker-bundle/')
+  ? new URL('desired-state-check.js', import.meta.url)
+  : new URL('../../dist/worker-bundle/desired-state-check.js', import.meta.url);
 /** A burst (actions added one by one, each a new desired state) reuses one context. */
 const FORGET_AFTER_MS = 5000;
 
