@@ -54,7 +54,8 @@ export class WindowCost {
    */
   pace(cycle: DutyCycle): { cycle: DutyCycle; cost: SamplingCost } {
     const perWindow = this.msPerWindow;
-    if (perWindow === undefined) return { cycle, cost: { msPerSecond: (cycle.allow * cycle.costPerHitUs) / cycle.periodMs, measured: false } };
+    if (perWindow === undefined)
+      return { cycle, cost: { msPerSecond: (cycle.allow * cycle.costPerHitUs) / cycle.periodMs, measured: false } };
     const needed = cycle.cpuMsPerSecond > 0 ? Math.min((perWindow * 1000) / cycle.cpuMsPerSecond, LONGEST_PERIOD_MS) : 0;
     const paced =
       needed <= cycle.periodMs

@@ -22,7 +22,16 @@ const PATH = '/app/src/work.mjs';
 const OPEN: BlocklistSettings = { files: [], functions: [], variables: [] };
 
 function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared?: PreparedSites, mainCpu?: CpuClock): ProbeEngine {
-  const engine = new ProbeEngine(target.hook, target.report, target.log, target.transport, new Blocklist(blocklist), prepared, undefined, mainCpu);
+  const engine = new ProbeEngine(
+    target.hook,
+    target.report,
+    target.log,
+    target.transport,
+    new Blocklist(blocklist),
+    prepared,
+    undefined,
+    mainCpu,
+  );
   target.answers = engine;
   t.after(() => engine.close());
   return engine;
