@@ -3,8 +3,8 @@
  * the duty cycle must hold a line's real cost to the CPU budget). In one process
  * (fixtures/breakpoint-window.mjs) the main thread calls a request-like function in a loop while
  * a worker's inspector session, connected to it, does one thing to that function: nothing; sets
- * and removes a breakpoint on a line of it no call reaches, every 250 ms or every second (V8
- * discards the function's compiled code each time, and it must tier up again); keeps such a
+ * and removes a breakpoint on a line of it no call reaches, every 250 ms (V8 discards the
+ * function's compiled code each time, and it must tier up again); keeps such a
  * breakpoint in; keeps a breakpoint on the line every call runs, with the condition `false` (a
  * break per call) or a read of a flag (what gating in the condition would cost instead of setting
  * and removing); sets and removes that breakpoint every 250 ms, 10 ms in. The variants interleave,
@@ -32,13 +32,6 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { kind: 'none', label: 'nothing' },
   { kind: 'churn', line: 'miss', periodMs: 250, onMs: 10, label: 'set and removed every 250 ms (in for 10 ms), on a line no call reaches' },
-  {
-    kind: 'churn',
-    line: 'miss',
-    periodMs: 1000,
-    onMs: 10,
-    label: 'set and removed every second (in for 10 ms), on a line no call reaches',
-  },
   { kind: 'held', line: 'miss', label: 'kept in, on a line no call reaches' },
   { kind: 'held', line: 'hit', label: 'kept in on the line every call runs, condition `false`: a break per call' },
   {
