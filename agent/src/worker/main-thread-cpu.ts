@@ -9,8 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** The main thread's CPU time so far, in ms; undefined when it could not be read this time. */
-export type CpuClock = () => number | undefined;
+/** One reading, in ms: the thread's time on a CPU and waiting for one so far, and the wall clock. */
+export interface CpuReading {
+  cpuMs: number;
+  waitMs: number;
+  wallMs: number;
+}
+
+/** Reads the main thread's clock; undefined when it could not be read this time. */
+export type CpuClock = () => CpuReading | undefined;
 
 /** The clock of this process's main thread, or undefined where the system has none. */
 export function mainThreadCpu(pid = process.pid): CpuClock | undefined {
@@ -18,8 +25,9 @@ export function mainThreadCpu(pid = process.pid): CpuClock | undefined {
   const read: CpuClock = () => {
     try {
       // "<ns on the CPU> <ns waiting to run> <time slices>"
-      const ns = Number(readFileSync(path, 'latin1').split(' ', 1)[0]);
-      return Number.isFinite(ns) ? ns / 1e6 : undefined;
+      const [cpu, wait] = readFileSync(path, 'latin1').split(' ', 2).map(Number);
+      const wallMs = performance.now();
+      return Number.isFinite(cpu) && Number.isFinite(wait) ? { cpuMs: cpu! / 1e6, waitMs: wait! / 1e6, wallMs } : undefined;
     } catch {
       return undefined;
     }

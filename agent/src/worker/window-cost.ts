@@ -7,14 +7,20 @@
  * while the breakpoint is in, and the breaks around the window's edges. So the worker reads the
  * main thread's CPU clock (main-thread-cpu.ts) from just before it sets the breakpoint to just
  * after V8 let go of it, and makes the pause after a window long enough for that cost, averaged
- * over recent windows, to fit the share. It counts the app's own work between hits too, which on a
- * line hot enough to sample is little (a hit per request there), so it errs on the safe side.
+ * over recent windows, to fit the share.
+ *
+ * The window's CPU includes the app's own work in it. A thread that had idle time while the
+ * breakpoint was out does its own work at the rate it did then, so that much is taken off; a
+ * thread that was always busy (on a CPU or waiting for one) would have spent the whole window on
+ * its own work, so none of the window is taken off there.
  */
 import type { DutyCycle } from '../bridge.js';
-import type { CpuClock } from './main-thread-cpu.js';
+import type { CpuClock, CpuReading } from './main-thread-cpu.js';
 
 /** How much each new window moves the running cost: enough to follow a change within a few windows, not every outlier. */
 const WEIGHT = 0.5;
+/** A thread idle this share of the time or more while the breakpoint was out does all of its own work at that rate. */
+const IDLE_FOR_DEMAND = 0.25;
 /** However costly a window, the breakpoint comes back at least this often (the quota pause's longest wait). */
 const LONGEST_PERIOD_MS = 60_000;
 
@@ -27,7 +33,10 @@ export interface SamplingCost {
 
 /** One sampling breakpoint's windows, measured on the main thread's CPU clock. */
 export class WindowCost {
-  private openedAt: number | undefined;
+  private opened: CpuReading | undefined;
+  private closedAt: CpuReading | undefined;
+  /** The app's own CPU per ms of wall time while the breakpoint was last out, if the thread had idle time then. */
+  private ownRate = 0;
   /** Main-thread CPU per window in ms, averaged over recent windows; undefined until one was measured. */
   private msPerWindow: number | undefined;
 
@@ -35,16 +44,25 @@ export class WindowCost {
 
   /** The breakpoint is about to go back into V8 for a window. */
   opening(): void {
-    this.openedAt = this.clock?.();
+    const now = this.clock?.();
+    const out = this.closedAt;
+    if (now !== undefined && out !== undefined && now.wallMs > out.wallMs) {
+      const wall = now.wallMs - out.wallMs;
+      const cpu = now.cpuMs - out.cpuMs;
+      const idle = 1 - (cpu + now.waitMs - out.waitMs) / wall;
+      this.ownRate = (cpu / wall) * Math.min(1, Math.max(0, idle) / IDLE_FOR_DEMAND);
+    }
+    this.opened = now;
   }
 
   /** V8 let go of the breakpoint: the window, from its setting to its removal, is measured. */
   closed(): void {
-    const start = this.openedAt;
-    this.openedAt = undefined;
-    const end = start === undefined ? undefined : this.clock?.();
+    const start = this.opened;
+    this.opened = undefined;
+    const end = this.clock?.();
+    this.closedAt = end;
     if (start === undefined || end === undefined) return;
-    const ms = Math.max(0, end - start);
+    const ms = Math.max(0, end.cpuMs - start.cpuMs - this.ownRate * (end.wallMs - start.wallMs));
     this.msPerWindow = this.msPerWindow === undefined ? ms : this.msPerWindow + WEIGHT * (ms - this.msPerWindow);
   }
 

@@ -168,9 +168,10 @@ test("a sampling breakpoint's pause grows when its windows cost the main thread 
   t.after(() => mock.timers.reset());
   const target = new FakeTarget();
   target.load(PATH, WORK);
-  // The main thread's CPU clock, in ms: each window below costs it 20 ms, from setting its breakpoint to removing it.
+  // The main thread's CPU clock, in ms: each window below costs it 20 ms, from setting its breakpoint to
+  // removing it; the thread does nothing else (idle while the breakpoint is out).
   let cpuMs = 1000;
-  const engine = engineOn(target, t, OPEN, undefined, () => cpuMs);
+  const engine = engineOn(target, t, OPEN, undefined, () => ({ cpuMs, waitMs: 0, wallMs: Date.now() }));
   const action = testAction('a1');
   await engine.reconcile([action]);
   const key = target.messages('arm')[0]!.key;
