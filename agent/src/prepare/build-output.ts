@@ -110,12 +110,13 @@ function isLineBreak(c: number): boolean {
 
 /**
  * Reads no global the app can replace: `$lpPrepared` is defined non-writable by the agent
- * before the app runs, and `typeof` of an undeclared name does not throw.
+ * before the app runs, and `typeof` of an undeclared name does not throw. An agent older than
+ * this transform has no C: its H takes a counter site's number.
  */
 function commonJsHeader(): string {
   return (
     `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1) : $lpZ($lpd), ` +
-    '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
+    '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C || $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
   );
 }
 
