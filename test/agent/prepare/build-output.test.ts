@@ -69,7 +69,7 @@ test('a prepared file and its flags module are recognised by their first comment
   assert.ok(isPrebuilt(cjs.code));
   assert.ok(isPrebuilt(esm.code));
   assert.ok(isPrebuilt(esm.flagsModule!));
-  assert.match(esm.code, /import \{ \$lpF, \$lpS, \$lpH, \$lpX, \$lpT, \$lpW \} from "\.\/f\.mjs\.lp-flags\.mjs";/);
+  assert.match(esm.code, /import \{ \$lpF, \$lpS, \$lpH, \$lpC, \$lpX, \$lpT, \$lpW \} from "\.\/f\.mjs\.lp-flags\.mjs";/);
   assert.ok(!isPrebuilt(SOURCE));
   assert.ok(!isPrebuilt(`// x\n/*liveprobe:prepared*/${SOURCE}`), 'only as the first thing in the file');
 });
