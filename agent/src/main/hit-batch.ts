@@ -24,8 +24,14 @@ const MAX_NUMBERS = 8192 + 1024;
 /** Before a batch's first log hit: no buffer yet (`room` takes one). */
 const NO_NUMBERS = new Float64Array(0);
 
-/** How long a hit may wait for company before it goes to the worker. */
-export const HIT_FLUSH_MS = 20;
+/**
+ * How long a hit may wait for company before it goes to the worker. Each batch costs a
+ * postMessage on the app's thread and a wake-up of the worker (which, on a busy core, runs in
+ * the app's place and leaves it cold caches): at 20 ms, on a service logging every request,
+ * that cost per batch came to more than a record's export (docs/BENCHMARKS.md, every-request
+ * logging). A line reaches the live stream and OpenTelemetry at most this much later.
+ */
+export const HIT_FLUSH_MS = 100;
 /** A batch this large (log numbers, or values) leaves at once, so a long synchronous loop keeps memory bounded. */
 const MAX_PACKED = 8192;
 
