@@ -8,6 +8,7 @@
  */
 import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
 import { LogSegments, type Segment } from './log-segments.js';
+import { clearTimer, enqueueMicrotask, setTimer } from './builtins.js';
 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
 const TEXT_FOLLOWS = Number.NaN;
@@ -198,13 +199,13 @@ export class HitBatch {
     this.messages.push(message);
     if (this.microtask) return;
     this.microtask = true;
-    queueMicrotask(this.flush);
+    enqueueMicrotask(this.flush);
   }
 
   readonly flush = (): void => {
     this.microtask = false;
     if (this.timer !== undefined) {
-      clearTimeout(this.timer);
+      clearTimer(this.timer);
       this.timer = undefined;
     }
     const batch: ToWorker[] = [];
@@ -249,7 +250,7 @@ export class HitBatch {
   private hitAdded(packed: number): void {
     if (packed >= MAX_PACKED) return this.flush();
     if (this.timer !== undefined || this.microtask) return;
-    this.timer = setTimeout(this.flush, HIT_FLUSH_MS);
+    this.timer = setTimer(this.flush, HIT_FLUSH_MS);
     // In Node the batch must not keep the app alive; a browser page's timer has no unref.
     (this.timer as { unref?: () => void }).unref?.();
   }
