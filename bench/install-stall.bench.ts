@@ -20,6 +20,8 @@ import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
+import { hasValgrind } from './lib/callgrind.js';
+import { instructionsPerTask, type TaskInstructions } from './lib/task-instructions.js';
 
 const FILE = 'bench/fixtures/many-modules.mjs';
 const MODULES = 5000;
@@ -45,6 +47,10 @@ const APPS = [
 /** The apps whose cost of keeping a session is compared (a prepared file's app is the on-demand one). */
 const SESSION_APPS = APPS.filter((a) => a.key !== 'prepared');
 type AppKey = (typeof APPS)[number]['key'];
+
+/** `await`s and throws counted under callgrind (bench/lib/task-instructions.ts), and again twice as many. */
+const COUNTED_AWAITS = 10_000;
+const COUNTED_THROWS = 2_000;
 
 const STEPS = [
   { key: 'idle', label: 'nothing happens (the noise floor in this app)' },
@@ -80,6 +86,8 @@ const benchmark: Benchmark = {
     const addRatio = (key: string, value: number): void => void ratios.set(key, [...(ratios.get(key) ?? []), value]);
     const longestDelay = async (app: Child): Promise<number> => (await app.ipc.request<{ maxMs: number }>('delay')).maxMs;
     const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    /** Main-thread instructions per `await` and throw, by variant, when valgrind is installed. */
+    const instructions = new Map<string, TaskInstructions>();
     /** The longest pause the apps' own garbage collector made in any measured step. */
     let longestGc = 0;
 
@@ -204,6 +212,25 @@ const benchmark: Benchmark = {
           await Promise.all([...apps.values()].map((app) => app.stop()));
         }
       }
+      // After the apps stopped, so that callgrind's runs do not share the cores with them.
+      if (hasValgrind()) {
+        const agent = (session: string) => ({
+          LIVEPROBE_BROKER_URL: cp.mqttUrl,
+          LIVEPROBE_AGENT_ID: `bench-install-stall-counted-${session}`,
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          LIVEPROBE_INSPECTOR_SESSION: session,
+        });
+        const register = ['--import', '@liveprobe/agent/register'];
+        for (const [key, nodeArgs, env] of [
+          ['bare', [], {}],
+          ['on-demand', register, agent('on-demand')],
+          ['startup', register, agent('startup')],
+          ['debugger', ['--import', fixture('debugger-enabled.mjs')], {}],
+        ] as const) {
+          ctx.progress(`install-stall: instructions per await and throw, ${key} (callgrind)`);
+          instructions.set(key, await instructionsPerTask([...nodeArgs], env, COUNTED_AWAITS, COUNTED_THROWS));
+        }
+      }
     } finally {
       await Promise.all([cp.stop(), sink.stop()]);
     }
@@ -264,6 +291,7 @@ const benchmark: Benchmark = {
         stalls,
         `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw: ${TASK_BATCHES} batches of ${(TASK_COUNT / TASK_BATCHES).toLocaleString('en-US')} in a loop on each app after a warm-up, the batches interleaved across the apps, each app keeping its least main-thread CPU time per item (wall time where the platform does not tell).`,
         costs,
+        ...instructionBlocks(instructions),
       ],
       targets: agents.map((a) => {
         // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
@@ -282,5 +310,39 @@ const benchmark: Benchmark = {
     };
   },
 };
+
+/**
+ * The same `await` and throw counted in instructions, beside V8's debugger enabled with nothing of
+ * the agent's: which part of an open session's cost is V8's and which the agent's.
+ */
+function instructionBlocks(instructions: Map<string, TaskInstructions>): string[] {
+  const bare = instructions.get('bare');
+  if (bare === undefined) return [];
+  const columns = [
+    ['on-demand', 'agent idle, session on demand'],
+    ['startup', 'session open from start-up'],
+    ['debugger', "V8's debugger alone"],
+  ] as const;
+  const row = (label: string, task: keyof TaskInstructions) => [
+    label,
+    count(bare[task]),
+    ...columns.flatMap(([key]) => {
+      const value = instructions.get(key)![task];
+      return [count(value), ratio(value / bare[task])];
+    }),
+  ];
+  return [
+    `Main-thread instructions per item (callgrind, which the machine's load does not change): bench/fixtures/task-loop.mjs at ${COUNTED_AWAITS.toLocaleString('en-US')} \`await\`s and ${COUNTED_THROWS.toLocaleString('en-US')} throws, and with each doubled; the differences are one of each. "V8's debugger alone" is a worker's inspector session that enables the debugger on the main thread as the agent's start-up session does (\`Debugger.enable\`, every pause skipped) and nothing else of the agent's (bench/fixtures/debugger-enabled.mjs).`,
+    renderTable(
+      ['instructions, no action', 'no agent', ...columns.flatMap(([, label]) => [label, '× no agent'])],
+      [row('one `await` of an async function', 'await'), row('one error thrown and caught', 'throw')],
+      ['left', 'right', ...columns.flatMap(() => ['right', 'right'] as const)],
+    ),
+  ];
+}
+
+function count(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
 
 export default benchmark;
