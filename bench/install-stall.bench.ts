@@ -20,7 +20,7 @@ import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
-import { hasValgrind } from './lib/callgrind.js';
+import { countInstructions, hasValgrind } from './lib/callgrind.js';
 import { instructionsPerTask, type TaskInstructions } from './lib/task-instructions.js';
 
 const FILE = 'bench/fixtures/many-modules.mjs';
@@ -51,6 +51,18 @@ type AppKey = (typeof APPS)[number]['key'];
 /** `await`s and throws counted under callgrind (bench/lib/task-instructions.ts), and again twice as many. */
 const COUNTED_AWAITS = 10_000;
 const COUNTED_THROWS = 2_000;
+
+/** V8's handler of the command, on the main thread: callgrind counts inside it only. */
+const SET_BREAKPOINT_BY_URL = 'v8_inspector::V8DebuggerAgentImpl::setBreakpointByUrl*';
+/**
+ * bench/fixtures/first-breakpoint.mjs: its line's enclosing top level ran the loading loop (so V8
+ * gave it baseline code), or the loop ran in a function of its own, or V8 has no baseline tier.
+ */
+const FIRST_BREAKPOINT = [
+  { key: 'top', label: 'loop at the top level (as many-modules.mjs)', loadIn: 'top', flags: [] },
+  { key: 'function', label: 'loop in a function of its own', loadIn: 'function', flags: [] },
+  { key: 'no-sparkplug', label: 'loop at the top level, `node --no-sparkplug`', loadIn: 'top', flags: ['--no-sparkplug'] },
+] as const;
 
 const STEPS = [
   { key: 'idle', label: 'nothing happens (the noise floor in this app)' },
@@ -88,6 +100,8 @@ const benchmark: Benchmark = {
     const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     /** Main-thread instructions per `await` and throw, by variant, when valgrind is installed. */
     const instructions = new Map<string, TaskInstructions>();
+    /** Main-thread instructions of V8's first setBreakpointByUrl, by FIRST_BREAKPOINT variant. */
+    const firstBreakpoint = new Map<string, number>();
     /** The longest pause the apps' own garbage collector made in any measured step. */
     let longestGc = 0;
 
@@ -230,6 +244,12 @@ const benchmark: Benchmark = {
           ctx.progress(`install-stall: instructions per await and throw, ${key} (callgrind)`);
           instructions.set(key, await instructionsPerTask([...nodeArgs], env, COUNTED_AWAITS, COUNTED_THROWS));
         }
+        for (const variant of FIRST_BREAKPOINT) {
+          ctx.progress(`install-stall: instructions of a first breakpoint, ${variant.key} (callgrind)`);
+          const args = [process.execPath, ...variant.flags, fixture('first-breakpoint.mjs')];
+          const env = { MODULES_DIR: dir, MODULES: String(MODULES), LOAD_IN: variant.loadIn };
+          firstBreakpoint.set(variant.key, await countInstructions(args, env, SET_BREAKPOINT_BY_URL));
+        }
       }
     } finally {
       await Promise.all([cp.stop(), sink.stop()]);
@@ -292,6 +312,7 @@ const benchmark: Benchmark = {
         `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw: ${TASK_BATCHES} batches of ${(TASK_COUNT / TASK_BATCHES).toLocaleString('en-US')} in a loop on each app after a warm-up, the batches interleaved across the apps, each app keeping its least main-thread CPU time per item (wall time where the platform does not tell).`,
         costs,
         ...instructionBlocks(instructions),
+        ...firstBreakpointBlocks(firstBreakpoint),
       ],
       targets: agents.map((a) => {
         // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
@@ -337,6 +358,19 @@ function instructionBlocks(instructions: Map<string, TaskInstructions>): string[
       ['instructions, no action', 'no agent', ...columns.flatMap(([, label]) => [label, '× no agent'])],
       [row('one `await` of an async function', 'await'), row('one error thrown and caught', 'throw')],
       ['left', 'right', ...columns.flatMap(() => ['right', 'right'] as const)],
+    ),
+  ];
+}
+
+/** What V8's first breakpoint in a script costs the main thread, by what ran in the script before. */
+function firstBreakpointBlocks(counted: Map<string, number>): string[] {
+  if (counted.size === 0) return [];
+  return [
+    `Where the install stall with the session open from start-up comes from: main-thread instructions inside V8's \`Debugger.setBreakpointByUrl\` (callgrind), for the first breakpoint on a line of a never-called function, the debugger enabled before ${MODULES.toLocaleString('en-US')} modules load (bench/fixtures/first-breakpoint.mjs). V8 prepares every function enclosing the line for debugging; one that has baseline (Sparkplug) code has it discarded by a walk over the whole heap (\`Debug::DiscardBaselineCode\`), once per such function. In many-modules.mjs the enclosing top level ran the loading loop, so it has baseline code; in an app, a hot function an action targets has.`,
+    renderTable(
+      ['loading loop', 'instructions in setBreakpointByUrl'],
+      FIRST_BREAKPOINT.map((v) => [v.label, count(counted.get(v.key)!)]),
+      ['left', 'right'],
     ),
   ];
 }
