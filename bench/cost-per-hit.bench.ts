@@ -108,8 +108,8 @@ const INSTRUCTION_HITS = 200_000;
 /**
  * The rows counted in instructions: a row's key, its scripts/hit-path-loop.mjs variant, label and
  * loop options. The counter is counted twice: on a line that never carried a log, and after a
- * log on its line came and went (as in the rounds above, where the log's row runs first): V8
- * then stops inlining the site's hit into the app's function, and a counter hit costs more.
+ * log on its line came and went (as in the rounds above, where the log's row runs first): a
+ * counter hit there costs more (the counter's own entry, `$lpC`, keeps the difference small).
  */
 const INSTRUCTION_ROWS: Array<{ key: string; variant: string; label: string; env?: Record<string, string> }> = [
   { key: 'hand', variant: 'hand', label: 'the line by hand into a ring buffer (no agent)' },
@@ -326,7 +326,7 @@ const benchmark: Benchmark = {
           `Breakpoint rows run one batch of ${PROBES.map((p) => `${p.calls} (${p.key})`).join(', ')} calls after ${PROBES.map((p) => p.warmup).join(', ')} to warm up (their actions' hit limits count every call); ` +
           "per call for these is the app's main-thread CPU time (Linux /proc/thread-self/schedstat, so other processes on a loaded machine do not count; wall time elsewhere). " +
           'The hand-written row is the floor a prepared hit is held to: the same line formatted into a ring buffer, no agent. Prepared rows run in a third app, the probed file prepared (LIVEPROBE_PREPARE). ' +
-          "The prepared counter's row runs on a line of its own, identical to the log's, where no log ever ran: after a log's hits on a line V8 no longer inlines the site's hit into the app's function, and a counter there costs more (the instruction counts below give both cases). " +
+          "The prepared counter's row runs on a line of its own, identical to the log's, where no log ever ran: after a log's hits on a line a counter there costs more (the instruction counts below give both cases). " +
           `Probed rows have quotas off (LIVEPROBE_QUOTA_HITS_PER_SECOND=0, LIVEPROBE_QUOTA_BYTES_PER_SECOND=0, LIVEPROBE_CPU_BUDGET_MS_PER_SECOND=0), so every call is a hit; the agent exports to a local OTLP sink.`,
         table,
         ...counted,

@@ -3,9 +3,12 @@
  * (examples/shop/dist/server.js, GET /products/tea) without the agent, with the agent idle,
  * and with one logpoint on the request path, under default quotas and with quotas off.
  * autocannon drives each variant in turn on loopback; the order rotates every round, and each
- * ratio is taken against the no-agent run of the same round.
+ * ratio is taken against the no-agent run of the same round. LIVEPROBE_BENCH_BASELINE=<another
+ * build's agent/dist> adds that build's agent with the same logpoint under default quotas.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { defined } from '@liveprobe/protocol/util';
 import autocannon from 'autocannon';
@@ -26,8 +29,16 @@ const WARMUP_SECONDS = 2;
 interface Variant {
   key: string;
   label: string;
-  agent?: Pick<AgentSettings, 'agentId' | 'quotas'>;
+  agent?: Pick<AgentSettings, 'agentId' | 'quotas' | 'register'>;
   logpoint: boolean;
+}
+
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
+
+/** The build's bundled register, as the package's own `register` export loads it, else its plain one. */
+function baselineRegister(dist: string): string {
+  const bundled = join(resolve(dist), 'bundle', 'register.js');
+  return existsSync(bundled) ? bundled : join(resolve(dist), 'register.js');
 }
 
 const VARIANTS: Variant[] = [
@@ -45,6 +56,16 @@ const VARIANTS: Variant[] = [
     agent: { agentId: 'bench-shop-free', quotas: 'off' },
     logpoint: true,
   },
+  ...(BASELINE === undefined
+    ? []
+    : [
+        {
+          key: 'baseline',
+          label: `the same logpoint, default quotas, baseline build (${BASELINE})`,
+          agent: { agentId: 'bench-shop-baseline', quotas: 'default' as const, register: baselineRegister(BASELINE) },
+          logpoint: true,
+        },
+      ]),
 ];
 
 interface Run {

@@ -2,7 +2,9 @@
  * What each part of the agent costs in RSS over an app without it: the worker thread alone,
  * each dependency loaded in it (as Node loads the modules, and bundled as the agent ships
  * them), an inspector session, the app thread's side, then the whole agent idle and with 100
- * installed log actions. Every variant is the same app (bench/lib/hundred-functions.ts), all
+ * installed log actions, and the steps between an idle worker and 100 actions (the session
+ * opened, one action waiting for its file, one placed), which say what the first action costs
+ * and what each further one does. Every variant is the same app (bench/lib/hundred-functions.ts), all
  * started side by side each round; figures are per-round differences from the app without
  * the agent. Beside RSS, each process's private memory (USS) and proportional share (PSS): the
  * node binary's pages are shared by every Node process on a box, so a fleet pays them once.
@@ -65,7 +67,15 @@ interface Variant {
   label: string;
   env?: Record<string, string>;
   /** The agent's register module to --import, its id, and its own settings. */
-  agent?: { register: string; agentId: string; actions: boolean; hit?: false; env?: Record<string, string> };
+  agent?: {
+    register: string;
+    agentId: string;
+    actions: boolean;
+    hit?: false;
+    /** Fewer actions than one per function (none hit), or on a file that is not loaded (then waiting, not placed). */
+    few?: { count: number; file?: string };
+    env?: Record<string, string>;
+  };
 }
 
 interface Memory {
@@ -86,6 +96,8 @@ async function memoryOf(app: Child): Promise<Memory & ResidentMemory> {
 const MALLOC_KNOBS = { MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '1' };
 /** The agent as it was before its worker waited for the first action. */
 const WORKER_AT_STARTUP = { LIVEPROBE_WORKER_START: 'startup' };
+/** A file the app never loads: an action on it waits (pending), so the session opens and no breakpoint is set. */
+const WAITING_FILE = 'never-loaded.mjs';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const part = (value: object): Record<string, string> => ({
   LIVEPROBE_BENCH_PART: JSON.stringify({ youngGenerationMb: YOUNG_GENERATION_MB, ...value }),
@@ -138,6 +150,18 @@ function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string
     {
       label: 'agent, idle, worker started with the app (LIVEPROBE_WORKER_START=startup)',
       agent: { register, agentId: 'bench-parts-idle-worker', actions: false, env: WORKER_AT_STARTUP },
+    },
+    {
+      label: 'agent, worker and inspector session opened with the app (LIVEPROBE_INSPECTOR_SESSION=startup), no action',
+      agent: { register, agentId: 'bench-parts-session', actions: false, env: { LIVEPROBE_INSPECTOR_SESSION: 'startup' } },
+    },
+    {
+      label: `agent, 1 log action on a file not loaded (waiting: the session open, no breakpoint)`,
+      agent: { register, agentId: 'bench-parts-waiting', actions: true, few: { count: 1, file: WAITING_FILE } },
+    },
+    {
+      label: 'agent, 1 log action installed, none hit',
+      agent: { register, agentId: 'bench-parts-one', actions: true, few: { count: 1 } },
     },
     {
       label: `agent, ${FUNCTIONS} log actions installed, none hit`,
@@ -225,10 +249,19 @@ const benchmark: Benchmark = {
           const started = await Promise.all([start(undefined, 0), ...all.map((variant, k) => start(variant, k + 1))]);
           const withActions = all.flatMap((variant, k) =>
             variant.agent?.actions
-              ? [{ id: `${variant.agent.agentId}-${round}`, app: started[k + 1]!, hit: variant.agent.hit !== false }]
+              ? [
+                  {
+                    id: `${variant.agent.agentId}-${round}`,
+                    app: started[k + 1]!,
+                    hit: variant.agent.hit !== false,
+                    few: variant.agent.few,
+                  },
+                ]
               : [],
           );
-          for (const { id, app, hit } of withActions) await installActions(api, id, lines, hit ? app : undefined);
+          for (const { id, app, hit, few } of withActions)
+            if (few === undefined) await installActions(api, id, lines, hit ? app : undefined);
+            else await placeFew(api, id, lines.slice(0, few.count), few.file);
           await sleep(SETTLE_MS);
           const [bare, ...memory] = await Promise.all(started.map(memoryOf));
           bareRss.push(bare!.rss);
@@ -301,6 +334,12 @@ async function installActions(api: ControlPlaneApi, agentId: string, lines: numb
   if (hitting === undefined) return;
   // Every condition has run, and the first records went out through the OTel SDK.
   for (let k = 0; k < FUNCTIONS; k++) await hitting.ipc.request('measure', { loop: `f${k}`, calls: 10 });
+}
+
+/** A few actions, none hit: installed, or pending when their file is not loaded. */
+async function placeFew(api: ControlPlaneApi, agentId: string, lines: number[], file: string | undefined): Promise<void> {
+  const ids = await addLogActions(api, agentId, lines, { expiresIn: '1h' }, file);
+  for (const id of ids) await api.waitForStatus(id, agentId, file === undefined ? 'installed' : 'pending', 120_000);
 }
 
 export default benchmark;

@@ -15,13 +15,13 @@
  * adds that build's agent as a third pair of twins (before/after a change).
  */
 import { fromRoot, lineOf, otlpReceiver, type LogRecord, type OtlpReceiver } from '@liveprobe/harness';
-import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { agentConnected, startHttpApp } from './lib/apps.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
+import { processCpuNs } from './lib/cpu-time.js';
 import { duration, ratio } from './lib/format.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
@@ -45,19 +45,6 @@ const SETTLE_MS = 1500;
 const DELIVERY_TIMEOUT_MS = 30_000;
 /** The most hits an action may have (the protocol's limit); the action must log every request of the run. */
 const MAX_HITS = 1_000_000;
-
-/** CPU time of every thread of a process so far, in ns (Linux). */
-async function processCpuNs(pid: number): Promise<number> {
-  let total = 0;
-  for (const task of await readdir(`/proc/${pid}/task`)) {
-    try {
-      total += Number((await readFile(`/proc/${pid}/task/${task}/schedstat`, 'latin1')).split(' ')[0]);
-    } catch {
-      // A thread that ended between the listing and the read.
-    }
-  }
-  return total;
-}
 
 /** Resolves once `sink` holds `count` log records; rejects with how many arrived otherwise. */
 async function delivered(sink: OtlpReceiver, count: number, what: string): Promise<void> {
@@ -99,14 +86,14 @@ async function segment(pairs: readonly Pair[], worker: 0 | 1, requests: number):
     { twin: pair.twins[1 - worker]!, path: '/plain?id=7', logged: false },
   ]);
   const expected = apps.map(({ twin, logged }) => twin.sink.logRecords().length + (logged ? requests : 0));
-  const before = await Promise.all(apps.map(({ twin }) => processCpuNs(twin.pid)));
+  const before = apps.map(({ twin }) => processCpuNs(twin.pid));
   await Promise.all(
     apps.map(({ twin, path }) => autocannon({ url: `${twin.url}${path}`, connections: CONNECTIONS, amount: requests, overallRate: RATE })),
   );
   const settled = new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   await Promise.all(apps.map(({ twin }, k) => delivered(twin.sink, expected[k]!, twin.name)));
   await settled;
-  const after = await Promise.all(apps.map(({ twin }) => processCpuNs(twin.pid)));
+  const after = apps.map(({ twin }) => processCpuNs(twin.pid));
   apps.forEach(({ twin }, k) => {
     if (twin.sink.logRecords().length !== expected[k])
       throw new Error(`${twin.name} exported ${twin.sink.logRecords().length - expected[k]!} records more than its requests logged`);

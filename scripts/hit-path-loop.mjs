@@ -117,7 +117,7 @@ let siteId = -1;
 const prepared = new MessageChannel();
 if (site) {
   const { prepareSource } = await load('agent/dist/prepare/transform.js');
-  const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
+  const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
   const output = prepareSource(PLAIN, { kind: 'commonjs', header });
   const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));
   const file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {});

@@ -4,9 +4,9 @@
 // - The worker thread (dist/worker/worker.js and all it imports, and startup-entry.js, its entry
 //   with LIVEPROBE_INSPECTOR_SESSION=startup) → dist/worker-bundle/, the script agent-main.ts starts. On Node 20 every CommonJS package an ES module imports goes
 //   through Node's export scanner, and each left megabytes of RSS (mqtt: +14 MiB over an empty
-//   worker as modules, +1.9 MiB bundled). What the worker loads only when an action needs it (zod and the action
-//   schemas, the OpenTelemetry SDK and its exporters) stays a dynamic import, so it is a chunk
-//   loaded then.
+//   worker as modules, +1.9 MiB bundled). What the worker loads only when an action needs it (the
+//   OpenTelemetry SDK and its exporters) stays a dynamic import, so it is a chunk loaded then;
+//   zod and the action schemas are a script of their own, run in a context the worker drops.
 // - The app thread's entry points (register, start, index) → dist/bundle/, which package.json's
 //   exports, register-cjs.cts and opentelemetry.cts load: one file costs the app less memory than
 //   the ~60 modules it replaces.
@@ -93,6 +93,24 @@ await build({
     '@opentelemetry/exporter-metrics-otlp-grpc',
     'hot-shots',
   ],
+});
+
+// The desired-state check (zod and every action's schema) as one plain script, which the worker
+// runs in a context it drops after each burst of desired states (worker/desired-state-checker.ts):
+// an ES chunk, once imported, would stay in the worker's heap for good. Nothing of Node's in it.
+await build({
+  entryPoints: [`${dist}worker/desired-state-check.js`],
+  outfile: `${dist}worker-bundle/desired-state-check.js`,
+  bundle: true,
+  format: 'iife',
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  target: common.target,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [zodEnglishOnly],
 });
 
 await rm(`${dist}bundle`, { recursive: true, force: true });

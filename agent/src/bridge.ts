@@ -367,6 +367,13 @@ export interface DutyCycle {
   perSecond: number;
   /** The probe time of one hit: the hook's measured time and V8's part (duty-cycle.ts), in µs. */
   costPerHitUs: number;
+  /**
+   * This breakpoint's share of the agent's CPU budget, in ms per second (0: no budget): the worker
+   * makes the pause longer when a window's cost measured on the main thread's CPU clock needs it.
+   */
+  cpuMsPerSecond: number;
+  /** That limit in words, for a status when the measured cost sets the pace. */
+  cpuBound: string;
 }
 
 /** main → worker: from now on every hit uses the settings of this `settings` message. */

@@ -10,19 +10,23 @@ export const FUNCTIONS = 100;
 /** The file name the benchmarks write the module under, and that their actions name. */
 export const SCRIPT_NAME = 'hundred-functions.mjs';
 
-/** One log action on each function's line for `agentId`; their ids, in the functions' order. */
+/**
+ * One log action on each of `lines` (the first functions' lines) for `agentId`; their ids, in the
+ * functions' order. `file` names another file than the module's (one not loaded: the action waits).
+ */
 export async function addLogActions(
   api: ControlPlaneApi,
   agentId: string,
   lines: readonly number[],
   limits: { expiresIn: string; maxHits?: number },
+  file = SCRIPT_NAME,
 ): Promise<string[]> {
   const ids: string[] = [];
-  for (let k = 0; k < FUNCTIONS; k++) {
+  for (let k = 0; k < lines.length; k++) {
     ids.push(
       await api.addAction({
         type: 'log',
-        file: SCRIPT_NAME,
+        file,
         line: lines[k]!,
         template: `f${k} total {total}`,
         agents: [agentId],

@@ -5,7 +5,8 @@
  */
 import { Child, fromRoot, waitFor } from '@liveprobe/harness';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { processCpuNs } from './cpu-time.js';
 
 export const VENV = process.env.LIVEPROBE_TEST_PYTHON_VENV ?? fromRoot('.venv-agent-python');
 
@@ -42,18 +43,9 @@ export class PythonChild {
     return (JSON.parse(answer.text) as { result: T }).result;
   }
 
-  /** CPU time of all the process's threads so far (Linux schedstat, ns): load-independent, unlike requests/s. */
+  /** CPU time of all the process's threads so far (ns): load-independent, unlike requests/s. */
   cpuNs(): number {
-    const tasks = `/proc/${this.#child.pid}/task`;
-    let total = 0;
-    for (const task of readdirSync(tasks)) {
-      try {
-        total += Number(readFileSync(`${tasks}/${task}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // a thread that ended between the listing and the read
-      }
-    }
-    return total;
+    return processCpuNs(this.#child.pid);
   }
 
   stop(): void {

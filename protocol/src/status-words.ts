@@ -1,6 +1,6 @@
 /**
  * Words and limits of an agent's status reports, apart from their schemas (agent.ts): the agent
- * uses them before it has loaded zod, which it loads only once a desired state arrives.
+ * uses them without zod, which it loads only to check a desired state, in a context of its own.
  */
 
 /** How many files left untouched a prepare summary names; the rest are only counted. */

@@ -34,7 +34,7 @@ test('over the per-action hit quota the breakpoint samples: its burst, then wind
   const started = await events.waitFor(sampling(action.id), WAIT, 'the sampling status');
   assert.match(
     (started.data as ActionStatusEvent).message ?? '',
-    /^breakpoint; sampling: on [\d.]+ m?s every [\d.]+ m?s \(\d+ hits\), ~[\d.]+% of hits, to stay within the agent's quota of 50 hits per second$/,
+    /^breakpoint; sampling: on [\d.]+ m?s every [\d.]+ m?s \(\d+ hits\), ~[\d.]+% of hits, ~[\d.]+ ms of the main thread's CPU a second \((measured|estimated)\), to stay within the agent's quota of 50 hits per second$/,
   );
   const outputs = (list: SseEvent[]) =>
     list
@@ -89,7 +89,7 @@ test('the agent-wide CPU budget sets the pace of a logpoint hit in a tight loop'
   const started = await events.waitFor(sampling(action.id), WAIT, 'the sampling status');
   assert.match(
     (started.data as ActionStatusEvent).message ?? '',
-    /^breakpoint; sampling: .*, to stay within the agent's CPU budget of 5 ms per second, at ~\d+ µs a hit$/,
+    /^breakpoint; sampling: .*, ~[\d.]+ ms of the main thread's CPU a second \((measured|estimated)\), to stay within the agent's CPU budget of 5 ms per second$/,
   );
   const view = (await (await fetch(`${cp.url}/api/v1/actions/${action.id}`)).json()) as { summary: string };
   assert.doesNotMatch(view.summary, /paused/);

@@ -31,19 +31,19 @@ export function windowClose(
     breakpointCostUs: quotas.breakpointCostUs,
   });
   if (cycle === undefined) return { reason: over ?? 'its window is spent' };
-  return { reason: boundText(cycle, spec, quotas, sampling), cycle };
+  const shared = sampling > 1 ? `, shared by ${sampling} sampling breakpoints` : '';
+  const cpuBound = `the agent's CPU budget of ${quotas.cpuMsPerSecond} ms per second${shared}`;
+  return { reason: boundText(cycle.bound, cpuBound, spec, quotas), cycle: { ...cycle, cpuBound } };
 }
 
-function boundText(cycle: DutyCycle, spec: Pick<ArmProbe, 'ratePerSecond'>, quotas: QuotaSettings, sampling: number): string {
-  switch (cycle.bound) {
+function boundText(bound: DutyCycle['bound'], cpuBound: string, spec: Pick<ArmProbe, 'ratePerSecond'>, quotas: QuotaSettings): string {
+  switch (bound) {
     case 'rate':
       return spec.ratePerSecond !== undefined && (quotas.hitsPerSecond <= 0 || spec.ratePerSecond < quotas.hitsPerSecond)
         ? `its ratePerSecond of ${spec.ratePerSecond}`
         : `the agent's quota of ${quotas.hitsPerSecond} hits per second`;
-    case 'cpu': {
-      const shared = sampling > 1 ? `, shared by ${sampling} sampling breakpoints` : '';
-      return `the agent's CPU budget of ${quotas.cpuMsPerSecond} ms per second${shared}, at ~${Math.round(cycle.costPerHitUs)} µs a hit`;
-    }
+    case 'cpu':
+      return cpuBound;
     case 'bytes':
       return `the output quota of ${quotas.bytesPerSecond} bytes per second`;
   }

@@ -19,7 +19,7 @@ import {
   unaryOperator,
 } from './safe-read.js';
 import { startEvaluation } from './eval-work.js';
-import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
+import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED, preparedReason } from './frame-markers.js';
 import { CaptureBudget, renderValue, serialize, shortStringText } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
@@ -30,17 +30,6 @@ export interface Frame {
 }
 
 export { NOT_AVAILABLE, NOT_INITIALISED };
-
-/** A variable the site could not read, and why: a prepared site knows the reason. */
-export class Unavailable {
-  readonly #brand = true;
-  constructor(readonly reason: string) {}
-
-  /** A brand check, not `instanceof`: on an app's Proxy that would run its `getPrototypeOf` trap. */
-  static is(value: unknown): value is Unavailable {
-    return typeof value === 'object' && value !== null && #brand in value;
-  }
-}
 
 export type Compiled = (frame: Frame) => unknown;
 
@@ -107,8 +96,8 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       if (redaction?.isSecretKey(name) === true) return () => REDACTED;
       return (f) => {
         const v = f.values[index];
-        // The markers are symbols (frame-markers.ts) and Unavailable objects: a number, a string
-        // or a boolean, most of what lines read, goes straight through.
+        // The markers are symbols (frame-markers.ts): anything else, most of all the numbers,
+        // strings and objects lines read, goes straight through.
         if (typeof v === 'symbol') {
           if (v === NOT_INITIALISED) {
             throw new ProbeEvalError(
@@ -121,7 +110,9 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
             );
           }
           if (v === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
-        } else if (Unavailable.is(v)) throw new ProbeEvalError(v.reason);
+          const reason = preparedReason(v, name);
+          if (reason !== undefined) throw new ProbeEvalError(reason);
+        }
         return v;
       };
     }
@@ -269,9 +260,10 @@ export interface CompiledTemplate {
   /**
    * The placeholders' values into `out`, in order: a number the worker prints as it is (as the
    * line here would), or the text made here, bounded and redacted, of anything else. Returns
-   * the line's length, exact but for fractions and large numbers (counted as the longest a number prints).
+   * the line's length, exact but for fractions and large numbers (counted as the longest a number prints);
+   * with `measure` false (nothing limits the line's bytes), 0: counting costs as much as the rest.
    */
-  values(frame: Frame, out: (number | string)[]): number;
+  values(frame: Frame, out: (number | string)[], measure?: boolean): number;
 }
 
 let templates = 0;
@@ -287,26 +279,31 @@ export function compileTemplate(
   text: TextOptions = DEFAULT_TEXT,
 ): CompiledTemplate {
   const pieces: string[] = [''];
+  // Each placeholder's expression and its size, evaluated as compileExpression's closure would
+  // be, without one more closure and try per placeholder per hit.
   const placeholders: Compiled[] = [];
+  const sizes: number[] = [];
   for (const part of parts) {
     if ('text' in part) pieces[pieces.length - 1] += part.text;
     else {
-      placeholders.push(compileExpression(part.expr, roots, text));
+      placeholders.push(compileNode(part.expr, roots, text));
+      sizes.push(countNodes(part.expr));
       pieces.push('');
     }
   }
   const fixedLength = pieces.reduce((sum, piece) => sum + piece.length, 0);
   /** A number as it is, or the placeholder as text (its failure in its place: one should not hide the rest of the line). */
-  const evaluate = (placeholder: Compiled, frame: Frame, budget: { current?: CaptureBudget }): number | string => {
+  const evaluate = (index: number, frame: Frame, budget: { current?: CaptureBudget }): number | string => {
     try {
-      const value = placeholder(frame);
+      startEvaluation(sizes[index]!);
+      const value = placeholders[index]!(frame);
       if (quickNumber(value, text)) return value;
       if (typeof value === 'boolean') return value ? 'true' : 'false';
       budget.current ??= new CaptureBudget(text.limits.totalBytes);
       const short = typeof value === 'string' ? shortStringText(value, text.limits, budget.current, text.redaction) : undefined;
       return short ?? renderValue(serialize(value, text.limits, budget.current, text.redaction));
     } catch (err) {
-      const message = errorMessage(err);
+      const message = errorMessage(asProbeError(err));
       onError(message);
       return `<${message}>`;
     }
@@ -316,21 +313,21 @@ export function compileTemplate(
   const format = (frame: Frame): string => {
     budget.current = undefined;
     let out = pieces[0]!;
-    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(placeholders[i]!, frame, budget)}${pieces[i + 1]!}`;
+    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(i, frame, budget)}${pieces[i + 1]!}`;
     return out;
   };
   return Object.assign(format, {
     id: ++templates,
     pieces,
-    values(frame: Frame, out: (number | string)[]): number {
+    values(frame: Frame, out: (number | string)[], measure = true): number {
       budget.current = undefined;
       let length = fixedLength;
       for (let i = 0; i < placeholders.length; i++) {
-        const value = evaluate(placeholders[i]!, frame, budget);
+        const value = evaluate(i, frame, budget);
         out[i] = value;
-        length += typeof value === 'number' ? printedLength(value) : value.length;
+        if (measure) length += typeof value === 'number' ? printedLength(value) : value.length;
       }
-      return length;
+      return measure ? length : 0;
     },
   });
 }

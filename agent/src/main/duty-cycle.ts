@@ -58,7 +58,7 @@ export const MAX_PERIOD_MS = 1000;
 export const MAX_BREAKPOINT_COST_FACTOR = 4;
 
 /** The next window and the pause after it; undefined when no limit is on (the breakpoint can stay). */
-export function dutyCycle(reading: WindowReading, limits: CycleLimits): DutyCycle | undefined {
+export function dutyCycle(reading: WindowReading, limits: CycleLimits): Omit<DutyCycle, 'cpuBound'> | undefined {
   const { hits, passed, onMs, hookUs, medianGapUs, bytes, closedHits } = reading;
   // Hits per second while on; unknown from a single hit. Each of these hits paid for the
   // breakpoint (a hot line runs faster while it is off), and a burst may fill a window whole
@@ -96,5 +96,6 @@ export function dutyCycle(reading: WindowReading, limits: CycleLimits): DutyCycl
     bound,
     perSecond,
     costPerHitUs,
+    cpuMsPerSecond: Math.max(0, limits.cpuMsPerSecond),
   };
 }

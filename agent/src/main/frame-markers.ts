@@ -1,6 +1,7 @@
 /**
  * What a probe puts in place of a variable's value when it did not read it: V8 did not keep
- * the variable, or reading it would have run a getter of the global object.
+ * the variable, reading it would have run a getter of the global object, or a prepared site
+ * does not pass it.
  */
 
 /** Marks a variable V8 did not keep in the paused frame's scope. */
@@ -11,3 +12,23 @@ export const GLOBAL_GETTER: unique symbol = Symbol('liveprobe.global-getter');
 
 /** Marks a `let`/`const`/`class` declared after the line: in its temporal dead zone there. */
 export const NOT_INITIALISED: unique symbol = Symbol('liveprobe.not-initialised');
+
+/**
+ * On a prepared site: a name the site does not pass (not defined there, or a binding of an
+ * enclosing scope its function never uses). A symbol, not an object carrying its reason: an
+ * expression tells a marker from a value the app passed by `typeof` alone, where an object's
+ * brand check cost a polymorphic lookup on every object value of every hit.
+ */
+export const NOT_PASSED: unique symbol = Symbol('liveprobe.not-passed');
+
+/** On a prepared site: a binding read lazily (`*name`) that was in its temporal dead zone. */
+export const NOT_INITIALISED_AT_SITE: unique symbol = Symbol('liveprobe.not-initialised-at-site');
+
+/** Why `name` could not be read, when `marker` is one of a prepared site's markers. */
+export function preparedReason(marker: symbol, name: string): string | undefined {
+  if (marker === NOT_PASSED)
+    return `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`;
+  if (marker === NOT_INITIALISED_AT_SITE)
+    return `\`${name}\` is not initialised yet at this line (its \`let\`, \`const\`, \`class\` or import has not run)`;
+  return undefined;
+}

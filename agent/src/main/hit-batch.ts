@@ -79,6 +79,7 @@ export class HitBatch {
 
   /** A line formatted here. `emitted`: the worker need not export it; `live`: it goes to the live stream. */
   log(key: number, time: number, message: string, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
+    this.reserve(5);
     this.header(0, key, time, emitted, live, trace);
     this.texts.push(message);
     this.hitAdded(this.used);
@@ -103,25 +104,30 @@ export class HitBatch {
         this.formats.push([template.id, template.pieces as string[]]);
       }
     }
+    // Room for the whole line at once: the writes below then check no bounds of their own.
+    this.reserve(5 + count);
     this.header(template.id, key, time, emitted, live, trace);
+    const numbers = this.numbers;
+    let used = this.used;
     for (let i = 0; i < count; i++) {
       const value = values[i]!;
-      if (typeof value === 'number') this.put(value);
+      if (typeof value === 'number') numbers[used++] = value;
       else {
-        this.put(TEXT_FOLLOWS);
+        numbers[used++] = TEXT_FOLLOWS;
         this.texts.push(value);
       }
     }
-    this.hitAdded(this.used);
+    this.used = used;
+    this.hitAdded(used);
   }
 
-  private put(value: number): void {
-    if (this.used === this.numbers.length) this.room();
-    this.numbers[this.used++] = value;
+  /** Room in `numbers` for `count` more. */
+  private reserve(count: number): void {
+    while (this.used + count > this.numbers.length) this.room();
   }
 
   private room(): void {
-    if (this.used === 0) {
+    if (this.used === 0 && this.numbers.length === 0) {
       this.segment = this.segments?.take();
       this.numbers = this.segment?.numbers ?? new Float64Array(this.nextSize);
       return;
@@ -137,12 +143,15 @@ export class HitBatch {
 
   private header(format: number, key: number, time: number, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
     const flags = (emitted ? 1 : 0) | (live ? 0 : 2) | (trace === undefined ? 0 : 4);
-    this.put(format);
-    this.put(key);
-    this.put(time);
-    this.put(flags);
+    const numbers = this.numbers;
+    const used = this.used;
+    numbers[used] = format;
+    numbers[used + 1] = key;
+    numbers[used + 2] = time;
+    numbers[used + 3] = flags;
+    this.used = used + 4;
     if (trace === undefined) return;
-    this.put(trace.traceFlags);
+    numbers[this.used++] = trace.traceFlags;
     this.texts.push(trace.traceId, trace.spanId);
   }
 

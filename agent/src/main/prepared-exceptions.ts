@@ -264,7 +264,7 @@ function bindingsOf(pass: unknown[], start: number): Bindings {
     const lazy = key.startsWith('*');
     const name = lazy ? key.slice(1) : key;
     roots.push(name);
-    values.push(lazy ? readLazily(pass[i + 1], name) : pass[i + 1]);
+    values.push(lazy ? readLazily(pass[i + 1]) : pass[i + 1]);
     const kind = KIND_NAMES[kinds[k] as keyof typeof KIND_NAMES] ?? 'local';
     (kind === 'argument' ? plan.arguments : kind === 'local' ? plan.locals : outer).push(name);
   }

@@ -4,7 +4,7 @@
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { Unavailable } from './compile.js';
+import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
 import type { PreparedOutput } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
 import type { PrebuiltFileReport, PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
@@ -36,19 +36,15 @@ export interface HitTarget {
  */
 export type SitePass = unknown[];
 
-const NOT_PASSED = (name: string): Unavailable =>
-  new Unavailable(
-    `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`,
-  );
-
 const STAR = 42;
 
-export function readLazily(reader: unknown, name: string): unknown {
+/** A lazily passed binding's value, or NOT_INITIALISED_AT_SITE while it is in its TDZ. */
+export function readLazily(reader: unknown): unknown {
   try {
     return (reader as () => unknown)();
   } catch {
     // Only a TDZ read throws here: the reader is `() => name`.
-    return new Unavailable(`\`${name}\` is not initialised yet at this line (its \`let\`, \`const\`, \`class\` or import has not run)`);
+    return NOT_INITIALISED_AT_SITE;
   }
 }
 
@@ -84,14 +80,14 @@ function slotsOf(pass: SitePass, roots: readonly string[]): Int32Array {
 }
 
 /** Fills `values` with the roots' values at this hit. */
-function readSlots(pass: SitePass, slots: Int32Array, roots: readonly string[], values: unknown[]): void {
+function readSlots(pass: SitePass, slots: Int32Array, values: unknown[]): void {
   for (let r = 0; r < slots.length; r++) {
     const slot = slots[r]!;
-    values[r] = slot > 0 ? pass[slot] : slot < 0 ? readLazily(pass[-slot], roots[r]!) : NOT_PASSED(roots[r]!);
+    values[r] = slot > 0 ? pass[slot] : slot < 0 ? readLazily(pass[-slot]) : NOT_PASSED;
   }
 }
 
-/** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS`, `$lpH`, `$lpX`, `$lpT` and `$lpW` are its F, S, H, X, T and W. */
+/** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS`, `$lpH`, `$lpC`, `$lpX`, `$lpT` and `$lpW` are its F, S, H, C, X, T and W. */
 export class PreparedFile {
   readonly F: Uint8Array;
   readonly S: Uint8Array;
@@ -116,9 +112,14 @@ export class PreparedFile {
     this.functionUse = new Uint32Array(functions);
     const file = this;
     // Small, so that V8 inlines it into the app's function: `new` then allocates no receiver.
+    // (A number: a COUNT_ONLY site of a file prepared at build time by a transform before $lpC.)
     this.H = function H(pass: SitePass | number): void {
       if (typeof pass === 'number') file.count(pass);
       else file.hit(pass);
+    };
+    // Apart from H, whose hits on a line with a log make it too large to inline.
+    this.C = function C(site: number): void {
+      file.count(site);
     };
     this.X = target.exceptionFlag;
     this.T = function T(pass: SitePass): void {
@@ -144,8 +145,10 @@ export class PreparedFile {
     }
   }
 
-  /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees, or `new $lpH(n)` (COUNT_ONLY). */
+  /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees. */
   readonly H: (pass: SitePass | number) => void;
+  /** A site whose flag reads COUNT_ONLY constructs this (`new $lpC(n)`): its number alone. */
+  readonly C: (site: number) => void;
   /** Exception sites (prepare/exception-sites.ts): the flag, a body's `catch` (`new $lpT([error, …])`), a `throw` (`new $lpW(error, …)`). */
   readonly X: Uint8Array;
   readonly T: (pass: SitePass) => void;
@@ -178,7 +181,7 @@ export class PreparedFile {
         // app's own logger, called for a log action, running this line) reads into a fresh array.
         const values = arm.values ?? new Array<unknown>(slots.length);
         arm.values = undefined;
-        readSlots(pass, slots, arm.roots, values);
+        readSlots(pass, slots, values);
         this.target.hit(arm.key, values, self, true);
         arm.values = values;
       }
@@ -223,7 +226,7 @@ export class PreparedFile {
 
 /** Reads every lazily passed binding, as an action would. */
 function readAll(pass: SitePass): void {
-  for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1], '');
+  for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1]);
 }
 
 export class PreparedRegistry {

@@ -466,7 +466,8 @@ export class ProbeHook {
     // A line for the worker alone (no SDK of the app's, no console or logger): it is joined there.
     if (!(to.logger || to.console) && !(to.otel && this.appTakesLogs)) {
       const values = this.lineValues;
-      const length = format.values(frame, values);
+      // A prepared site's line is measured only for a byte quota; a breakpoint's window counts its bytes.
+      const length = format.values(frame, values, !prepared || probe.byteRate.on);
       if (!this.spendBytes(probe, length, now, prepared)) return;
       const trace = this.appHasSpans ? activeSpanContext() : undefined;
       // Not for OpenTelemetry: the worker does not export it (emitted), it only goes live.

@@ -17,6 +17,11 @@ export class RateLimit {
     this.tokens = this.burst;
   }
 
+  /** Whether it limits anything: off (a rate of 0), `take` is always true. */
+  get on(): boolean {
+    return this.rate > 0;
+  }
+
   /** Takes `amount`; false when the bucket cannot cover it. Always true when the limit is off. */
   take(amount: number, now: number): boolean {
     if (this.rate <= 0) return true;

@@ -7,8 +7,9 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { fileURLToPath } from 'node:url';
 import type { CapturedValue, Expr, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
 import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
-import { NOT_AVAILABLE, Unavailable, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
+import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
 import { CaptureBudget, serialize } from './serialize.js';
+import { preparedReason } from './frame-markers.js';
 
 export interface CompiledSnapshot {
   arguments: Slot[];
@@ -52,17 +53,16 @@ export function captureSnapshot(
   stack: StackFrame[] = captureStack(agentDir),
 ): CapturedSnapshot {
   const budget = new CaptureBudget(limits.totalBytes);
-  const value = (v: unknown): CapturedValue =>
-    v === NOT_AVAILABLE
-      ? UNAVAILABLE
-      : Unavailable.is(v)
-        ? { t: 'unavailable', reason: v.reason }
-        : serialize(v, limits, budget, redaction);
+  const value = (v: unknown, name?: string): CapturedValue => {
+    if (v === NOT_AVAILABLE) return UNAVAILABLE;
+    const reason = typeof v === 'symbol' && name !== undefined ? preparedReason(v, name) : undefined;
+    return reason === undefined ? serialize(v, limits, budget, redaction) : { t: 'unavailable', reason };
+  };
   // A variable whose name is on the redaction list is hidden whatever its value.
   const named = (slots: Slot[]): NamedValue[] =>
     slots.map((s) => ({
       name: s.name,
-      value: redaction?.isSecretKey(s.name) === true ? { t: 'redacted' } : value(frame.values[s.index]),
+      value: redaction?.isSecretKey(s.name) === true ? { t: 'redacted' } : value(frame.values[s.index], s.name),
     }));
   const args = named(compiled.arguments);
   const locals = named(compiled.locals);

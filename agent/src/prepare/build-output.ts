@@ -110,24 +110,25 @@ function isLineBreak(c: number): boolean {
 
 /**
  * Reads no global the app can replace: `$lpPrepared` is defined non-writable by the agent
- * before the app runs, and `typeof` of an undeclared name does not throw.
+ * before the app runs, and `typeof` of an undeclared name does not throw. An agent older than
+ * this transform has no C: its H takes a counter site's number.
  */
 function commonJsHeader(): string {
   return (
     `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1) : $lpZ($lpd), ` +
-    '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
+    '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C || $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
   );
 }
 
 /** Hoisted, so the header on the first line can call them. */
 function commonJsData(data: string): string {
-  return `function $lpD() { return ${data}; }\nfunction $lpZ(d) { ${ZEROS} return { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, ${UNBOUND_EXCEPTION_SITES} }; }`;
+  return `function $lpD() { return ${data}; }\nfunction $lpZ(d) { ${ZEROS} return { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }; }`;
 }
 
 const ZEROS = 'const z = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };';
 
 function moduleHeader(name: string): string {
-  return `import { $lpF, $lpS, $lpH, $lpX, $lpT, $lpW } from ${JSON.stringify(`./${encodeURIComponent(name)}${PREBUILT_FLAGS_SUFFIX}`)};`;
+  return `import { $lpF, $lpS, $lpH, $lpC, $lpX, $lpT, $lpW } from ${JSON.stringify(`./${encodeURIComponent(name)}${PREBUILT_FLAGS_SUFFIX}`)};`;
 }
 
 /** The agent strips the suffix from the flags module's URL to name the prepared module. */
@@ -135,7 +136,7 @@ function flagsModule(data: string): string {
   return [
     `${PREBUILT_BANNER}const d = ${data};`,
     ZEROS,
-    `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
+    `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
     `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1);`,
     EXPORTED_BINDINGS,
     '',

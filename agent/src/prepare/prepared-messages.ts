@@ -85,13 +85,17 @@ export const FLAGS_SCHEME = 'liveprobe-prepared:';
 export const UNBOUND_EXCEPTION_SITES =
   "X: [0], T: function () {}, W: function (e) { if ((typeof e === 'object' && e !== null) || typeof e === 'function') return e; throw e; }";
 
-/** What an ES module's flags module exports, from its `lp`. */
-export const EXPORTED_BINDINGS = 'export const $lpF = lp.F, $lpS = lp.S, $lpH = lp.H, $lpX = lp.X, $lpT = lp.T, $lpW = lp.W;';
+/**
+ * What an ES module's flags module exports, from its `lp`. A file prepared at build time may run
+ * under an agent older than its transform: one without C takes a counter site's number in H.
+ */
+export const EXPORTED_BINDINGS =
+  'export const $lpF = lp.F, $lpS = lp.S, $lpH = lp.H, $lpC = lp.C || lp.H, $lpX = lp.X, $lpT = lp.T, $lpW = lp.W;';
 
 export function commonJsHeader(): string {
-  return `const $lp = ${REGISTRY_GLOBAL}(__filename), $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;`;
+  return `const $lp = ${REGISTRY_GLOBAL}(__filename), $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;`;
 }
 
 export function moduleHeader(url: string): string {
-  return `import { $lpF, $lpS, $lpH, $lpX, $lpT, $lpW } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
+  return `import { $lpF, $lpS, $lpH, $lpC, $lpX, $lpT, $lpW } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
 }

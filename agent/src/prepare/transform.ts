@@ -9,10 +9,12 @@
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
  *
- * A site guard is `if ($lpS[n] !== 0) new $lpH($lpS[n] === 2 ? n : [n, this, "a", a, "*c", () => c])`:
+ * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, "a", a, "*c", () => c])`:
  * the site, its receiver and its bindings by name, built only when the flag is on and some action
- * there reads a value (a flag of 2, COUNT_ONLY: only plain counters, which allocate nothing). One argument, so the guard
- * adds at most one register to the function's frame (recursion depth); an outer binding that may
+ * there reads a value; a flag of 2 (COUNT_ONLY: only plain counters, which allocate nothing)
+ * calls a function of its own, so a site where a log ran before keeps its counter's hit small
+ * enough for V8 to inline. One argument, so the guard adds at most one register to the
+ * function's frame (recursion depth); an outer binding that may
  * still be in its TDZ (`*`) is read through an arrow, which throws there and is reported as not
  * initialised yet. `new` and an array leave V8's inference of anonymous functions' names as it
  * was: a call would drop the last pending function of the enclosing expression from it, and an
@@ -47,7 +49,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 6;
+export const TRANSFORM_VERSION = 7;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -221,7 +223,7 @@ class Preparer {
     const self = ctx.self === 'this' ? 'this' : 'void 0';
     ctx.inserts.push({
       at: offset,
-      text: `if ($lpS[${id}] !== 0) new $lpH($lpS[${id}] === ${COUNT_ONLY} ? ${id} : [${id}, ${self}${bindings.fieldsAt(offset)}]);`,
+      text: `if ($lpS[${id}] !== 0) $lpS[${id}] === ${COUNT_ONLY} ? new $lpC(${id}) : new $lpH([${id}, ${self}${bindings.fieldsAt(offset)}]);`,
     });
   }
 

@@ -22,6 +22,7 @@ import { HookSettingsSender } from './hook-settings-sender.js';
 import { LiveOutput } from './live-output.js';
 import { NotExported } from './not-exported.js';
 import { OtelExport } from './otel-export.js';
+import type { CpuClock } from './main-thread-cpu.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
 import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
@@ -54,6 +55,8 @@ export interface RuntimeOptions {
   exceptions?: { transport: () => CdpTransport; hook: HookChannel };
   /** Called once the app's exit notice has been handled: session closed, exports flushed. */
   exited?: () => void;
+  /** The app's main thread's CPU clock, when the agent runs inside the app on a system that has one. */
+  mainCpu?: CpuClock | undefined;
 }
 
 export interface AgentRuntime {
@@ -78,6 +81,7 @@ export function startRuntime({
   env = process.env,
   exceptions: exceptionLink,
   exited,
+  mainCpu,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
@@ -90,7 +94,7 @@ export function startRuntime({
     broker.publishStatus(event);
     if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
   };
-  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession);
+  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession, mainCpu);
   // Exception actions have no line: they go to their own session, not to breakpoints.
   const exceptions = new ExceptionWatch(
     exceptionLink?.hook ?? hook,

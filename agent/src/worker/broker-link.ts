@@ -8,6 +8,7 @@ import { AGENT_VERSION } from '../settings/agent-version.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Action, AgentEvent, AgentOnline, DesiredState, Topics } from '@liveprobe/protocol';
 import type { AgentConfig } from '../settings/agent-config.js';
+import { DesiredStateChecker } from './desired-state-checker.js';
 import { DesiredStateTrust } from './desired-state-trust.js';
 import { brokerUrlForLog } from '../settings/broker-link-settings.js';
 
@@ -25,9 +26,9 @@ export class BrokerLink {
   /** Set when LIVEPROBE_PUBLIC_KEY is: only desired state the control plane signed is applied. */
   private readonly trust = DesiredStateTrust.fromEnv(process.env);
   private readonly subscribedListeners: (() => void)[] = [];
-  /** Messages are applied one after another, in the order they came, while the schema loads. */
+  /** Messages are applied one after another, in the order they came. */
   private received: Promise<void> = Promise.resolve();
-  private schema: Promise<typeof DesiredState> | undefined;
+  private readonly checker = new DesiredStateChecker();
 
   constructor(
     private readonly config: AgentConfig,
@@ -183,13 +184,12 @@ export class BrokerLink {
       }
       const refusal = this.trust?.refusal(topic, json);
       if (refusal !== undefined) return this.refuse(topic, refusal);
-      this.schema ??= import('./desired-state-schema.js').then((module) => module.DesiredState);
-      const parsed = (await this.schema).safeParse(json);
-      if (!parsed.success) {
-        this.log(`ignored a message on ${topic}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const parsed = this.checker.parse(payload.toString('utf8'));
+      if ('issues' in parsed) {
+        this.log(`ignored a message on ${topic}: ${parsed.issues}`);
         return;
       }
-      state = parsed.data;
+      state = parsed.state;
     }
     const known = this.desired.get(topic);
     if (known !== undefined && state.rev < known.rev && payload.length !== 0 && this.trust !== undefined)

@@ -5,8 +5,12 @@
  * pages that also hold live objects: 100 actions kept the old generation at ~16 MiB of RSS for
  * ~10 MiB live until V8's memory reducer compacted it, at a time of its own (not yet 45 s later in
  * one app of three). A full GC alone frees the objects but not those pages; a compacting one
- * moves the live objects together and returns the rest. It runs on the worker's thread and heap:
- * the app's thread is not paused by it.
+ * moves the live objects together and returns the rest. The same collection drops the bytecode
+ * and baseline code of every function not running at that moment (V8 compiles a function again
+ * when it next runs): what the installs ran once (parsing, scope analysis, planning) and the
+ * worker's idle code, ~3 MiB of its heap and ~0.7 MiB of code pages with 100 actions installed
+ * and hit (docs/architecture.md §8). It runs on the worker's thread and heap: the app's thread is
+ * not paused by it.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -41,9 +45,13 @@ function gcFunction(): Gc | null {
 export function releaseHeap(): void {
   if (collect === undefined) collect = gcFunction();
   if (collect === null) return;
-  // V8's flags are the process's: while this one is on (the one collection, milliseconds), a full
-  // GC the app's thread happens to run compacts too, which only makes that one GC thorough.
+  // V8's flags are the process's: while these are on (the one collection, milliseconds), a full
+  // GC the app's thread happens to start compacts too and drops the bytecode of the app's
+  // functions not running then, which V8 compiles again as they run: a one-off cost, as after
+  // any GC old enough code is dropped. Both flags are off by default (Node 20 and 22).
   setFlagsFromString('--compact-on-every-full-gc');
+  setFlagsFromString('--stress-flush-code');
+  setFlagsFromString('--flush-baseline-code');
   try {
     // V8 12 and later (Node 22, 24): the last-resort collection also shrinks the young generation
     // back, as the memory reducer does. V8 11 (Node 20) has no such flavor.
@@ -51,5 +59,7 @@ export function releaseHeap(): void {
     else collect();
   } finally {
     setFlagsFromString('--no-compact-on-every-full-gc');
+    setFlagsFromString('--no-stress-flush-code');
+    setFlagsFromString('--no-flush-baseline-code');
   }
 }

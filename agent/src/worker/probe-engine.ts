@@ -23,8 +23,10 @@ import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import type { PlacedSite, PlannedSite, PreparedSites } from './prepared/prepared-sites.js';
 import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
+import type { CpuClock } from './main-thread-cpu.js';
 import { ScriptStartPause } from './script-start-pause.js';
 import { SAMPLING_STATUS_MS, samplingText } from './sampling-status.js';
+import { WindowCost } from './window-cost.js';
 import { positionKey, type Site, type SiteContext, sitesFor } from './sites.js';
 
 export type { Probe } from './probe-state.js';
@@ -71,6 +73,8 @@ export class ProbeEngine {
     private readonly prepared?: PreparedSites,
     /** A session opened at start-up (LIVEPROBE_INSPECTOR_SESSION=startup): taken now and never closed while the agent runs. */
     private readonly startupSession?: CdpTransport,
+    /** The app's main thread's CPU clock, which sampling windows are measured on; none: the hook's estimate paces them. */
+    private readonly mainCpu?: CpuClock,
   ) {
     let startup = startupSession;
     this.session = new InspectorSession(
@@ -464,14 +468,19 @@ export class ProbeEngine {
    * A breakpoint's sampling window is spent: it leaves V8 for the cycle's pause, then comes back
    * for a window of the cycle's hits. No back-off: the cycle keeps the line within its limits.
    */
-  private async sampleOut(probe: Probe, state: OnBreakpoints, bound: string, cycle: DutyCycle): Promise<void> {
+  private async sampleOut(probe: Probe, state: OnBreakpoints, hookBound: string, hookCycle: DutyCycle): Promise<void> {
     for (const id of state.ids) await this.session.removeBreakpoint(id);
+    const windows = (probe.windowCost ??= new WindowCost(this.mainCpu));
+    windows.closed();
+    // What the window cost the main thread may call for a longer pause than the hook's cycle.
+    const { cycle, cost } = windows.pace(hookCycle);
+    const bound = cycle.bound === hookCycle.bound ? hookBound : cycle.cpuBound;
     const since = Date.now();
     const timer = setTimeout(() => void this.sampleIn(probe), cycle.offMs);
     timer.unref();
     advance(probe, { kind: 'paused', timer, resumes: { kind: 'breakpoints', placements: state.placements }, sampling: { cycle, since } });
     // Reported when it starts, then at most every few seconds and only when it changed.
-    const text = samplingText(cycle, bound);
+    const text = samplingText(cycle, bound, cost);
     const last = probe.sampling;
     probe.sampling = { text, reported: last?.reported, at: last?.at ?? Number.NEGATIVE_INFINITY };
     if (text === last?.reported || since - probe.sampling.at < SAMPLING_STATUS_MS) return;
@@ -491,6 +500,7 @@ export class ProbeEngine {
       if (missed > 0) this.onSampledOut(probe.action.id, missed);
       this.post({ t: 'resume', keys: probe.keys, allow: cycle.allow });
       const { placements } = state.resumes;
+      probe.windowCost?.opening();
       advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
     });
   }

@@ -9,6 +9,7 @@ import type { DutyCycle } from '../bridge.js';
 import type { BlocklistTarget } from '../locate/blocklist.js';
 import type { LoadedScript } from './inspector-session.js';
 import type { PreparedPlacement } from './prepared/prepared-sites.js';
+import type { WindowCost } from './window-cost.js';
 
 /** What it takes to set one breakpoint again (after a quota pause, or in a new session). */
 export interface Placement {
@@ -78,6 +79,8 @@ export interface Probe {
   unprepared?: string;
   /** While its breakpoint samples: how, for the status ("sampling: on 2.5 ms every 250 ms, …"), and when that was last reported. */
   sampling?: { text: string; reported: string | undefined; at: number };
+  /** While its breakpoint samples: what its windows cost the main thread, measured (window-cost.ts). */
+  windowCost?: WindowCost;
 }
 
 /**

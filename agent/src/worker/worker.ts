@@ -7,6 +7,7 @@ import { workerData } from 'node:worker_threads';
 import type { ToMain, ToWorker, WorkerData } from '../bridge.js';
 import { startRuntime } from './agent-runtime.js';
 import { MainThreadTransport } from './cdp-transport.js';
+import { mainThreadCpu } from './main-thread-cpu.js';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
@@ -28,6 +29,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt 
     },
     prepared: new PreparedSites(prepared),
     preparing,
+    mainCpu: mainThreadCpu(),
   });
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }

@@ -130,7 +130,8 @@ test("the agent's CPU budget is shared by the breakpoints that sample, and the p
   assert.equal(alone.reason, "the agent's quota of 200 hits per second");
   const four = windowClose(reading, {}, DEFAULTS_QUOTAS(), 4, undefined);
   assert.equal(four.cycle?.bound, 'cpu');
-  assert.equal(four.reason, "the agent's CPU budget of 50 ms per second, shared by 4 sampling breakpoints, at ~200 µs a hit");
+  assert.equal(four.reason, "the agent's CPU budget of 50 ms per second, shared by 4 sampling breakpoints");
+  assert.equal(four.cycle?.cpuMsPerSecond, 12.5, 'each sampling breakpoint has its share of the budget');
   assert.equal(windowClose(reading, { ratePerSecond: 20 }, DEFAULTS_QUOTAS(), 1, undefined).reason, 'its ratePerSecond of 20');
   const off = { ...DEFAULTS_QUOTAS(), hitsPerSecond: 0, cpuMsPerSecond: 0, bytesPerSecond: 0 };
   assert.deepEqual(windowClose(reading, {}, off, 1, 'over it'), { reason: 'over it' });

@@ -3,7 +3,11 @@
  * recognises as prepared, and a header that needs no agent.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { isPrebuilt, prepareForBuild } from '../../../agent/src/prepare/index.js';
 
@@ -69,7 +73,7 @@ test('a prepared file and its flags module are recognised by their first comment
   assert.ok(isPrebuilt(cjs.code));
   assert.ok(isPrebuilt(esm.code));
   assert.ok(isPrebuilt(esm.flagsModule!));
-  assert.match(esm.code, /import \{ \$lpF, \$lpS, \$lpH, \$lpX, \$lpT, \$lpW \} from "\.\/f\.mjs\.lp-flags\.mjs";/);
+  assert.match(esm.code, /import \{ \$lpF, \$lpS, \$lpH, \$lpC, \$lpX, \$lpT, \$lpW \} from "\.\/f\.mjs\.lp-flags\.mjs";/);
   assert.ok(!isPrebuilt(SOURCE));
   assert.ok(!isPrebuilt(`// x\n/*liveprobe:prepared*/${SOURCE}`), 'only as the first thing in the file');
 });
@@ -83,4 +87,57 @@ test('without the agent the prepared CommonJS file runs as written and reads no 
   };
   assert.equal(run(built.code), run(SOURCE));
   assert.equal(run(built.code), 6);
+});
+
+/** An agent's registry from before counters had their own entry (C): its H takes a counter site's number. */
+function olderAgent(counted: unknown[]) {
+  return (_file: string, sites: number[], functions: number) => ({
+    F: new Uint8Array(functions).fill(1),
+    S: new Uint8Array(sites.length / 3).fill(2),
+    H: function H(pass: unknown) {
+      counted.push(pass);
+    },
+    X: new Uint8Array(0),
+    T() {},
+    W(error: unknown) {
+      return error;
+    },
+  });
+}
+
+function assertCountedBySiteNumber(counted: unknown[]): void {
+  assert.ok(counted.length > 0, 'the counter sites reached the agent');
+  assert.ok(
+    counted.every((pass) => typeof pass === 'number'),
+    'each as its site number',
+  );
+}
+
+test('a counter site of a CommonJS file prepared now counts under an agent from before $lpC', () => {
+  const built = prepareForBuild({ source: SOURCE, kind: 'commonjs', name: 'add.js' });
+  const counted: unknown[] = [];
+  const exports: Record<string, unknown> = {};
+  new Function('exports', '__filename', '$lpPrepared', built.code)(exports, '/app/add.js', olderAgent(counted));
+  assert.equal(exports.total, 6, 'the file still computes what it did');
+  assertCountedBySiteNumber(counted);
+});
+
+test('a counter site of an ES module prepared now counts under an agent from before $lpC', async () => {
+  const source = 'function add(a, b) {\n  const sum = a + b;\n  return sum;\n}\nexport const total = add(1, add(2, 3));\n';
+  const built = prepareForBuild({ source, kind: 'module', name: 'add.mjs' });
+  const dir = await mkdtemp(join(tmpdir(), 'lp-older-agent-'));
+  const flagsFile = /from "\.\/([^"]+)"/.exec(built.code)![1]!;
+  await writeFile(join(dir, 'add.mjs'), built.code);
+  await writeFile(join(dir, decodeURIComponent(flagsFile)), built.flagsModule!);
+  const counted: unknown[] = [];
+  const global = globalThis as { $lpPrepared?: unknown };
+  global.$lpPrepared = olderAgent(counted);
+  try {
+    const module = (await import(pathToFileURL(join(dir, 'add.mjs')).href)) as { total: number };
+    assert.equal(module.total, 6, 'the module still computes what it did');
+  } finally {
+    delete global.$lpPrepared;
+    await rm(dir, { recursive: true, force: true });
+  }
+  assertCountedBySiteNumber(counted);
 });

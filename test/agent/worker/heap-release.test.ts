@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { getHeapCodeStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { releaseHeap } from '../../../agent/src/worker/heap-release.js';
 
@@ -20,6 +21,20 @@ test('the garbage a burst of installs left is collected', async () => {
   releaseHeap();
   await nextTurn();
   assert.equal(ref.deref(), undefined);
+});
+
+test('the bytecode of functions that ran once and are not running is dropped', () => {
+  // A function with a lot of bytecode, run once, as the install path runs its parser.
+  const body = Array.from({ length: 3000 }, (_, k) => `s += ${k} * x;`).join('\n');
+  const once = new Function('x', `let s = 0;\n${body}\nreturn s;`) as (x: number) => number;
+  assert.equal(once(2), 2999 * 3000);
+  const before = getHeapCodeStatistics().bytecode_and_metadata_size;
+  releaseHeap();
+  const after = getHeapCodeStatistics().bytecode_and_metadata_size;
+  // Its bytecode alone is tens of KiB; everything else not running went with it.
+  assert.ok(before - after > 64 * 1024, `bytecode and metadata went from ${before} to ${after} bytes`);
+  // It runs as before, compiled again.
+  assert.equal(once(2), 2999 * 3000);
 });
 
 test('no context the app creates afterwards gets a gc function', () => {

@@ -12,6 +12,7 @@ import type { Action } from '@liveprobe/protocol';
 import type { DutyCycle } from '../../../agent/src/bridge.js';
 import type { PreparedFileLoaded } from '../../../agent/src/prepare/prepared-messages.js';
 import { Blocklist, type BlocklistSettings } from '../../../agent/src/locate/blocklist.js';
+import type { CpuClock } from '../../../agent/src/worker/main-thread-cpu.js';
 import { PreparedSites } from '../../../agent/src/worker/prepared/prepared-sites.js';
 import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
 import { FakeTarget, testAction } from './fake-target.js';
@@ -20,8 +21,17 @@ const WORK = ['export function work(n) {', '  const squared = n * n;', '  return
 const PATH = '/app/src/work.mjs';
 const OPEN: BlocklistSettings = { files: [], functions: [], variables: [] };
 
-function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared?: PreparedSites): ProbeEngine {
-  const engine = new ProbeEngine(target.hook, target.report, target.log, target.transport, new Blocklist(blocklist), prepared);
+function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared?: PreparedSites, mainCpu?: CpuClock): ProbeEngine {
+  const engine = new ProbeEngine(
+    target.hook,
+    target.report,
+    target.log,
+    target.transport,
+    new Blocklist(blocklist),
+    prepared,
+    undefined,
+    mainCpu,
+  );
   target.answers = engine;
   t.after(() => engine.close());
   return engine;
@@ -107,6 +117,8 @@ test("a sampling breakpoint leaves V8 for the cycle's pause and comes back for a
     bound: 'rate',
     perSecond: 200,
     costPerHitUs: 200,
+    cpuMsPerSecond: 50,
+    cpuBound: "the agent's CPU budget of 50 ms per second",
   };
   const bound = "the agent's quota of 200 hits per second";
 
@@ -131,8 +143,9 @@ test("a sampling breakpoint leaves V8 for the cycle's pause and comes back for a
     ['a1', 1200],
     ['a1', 1200],
   ]);
+  // No clock of the main thread's CPU here: the cost is the hook's estimate, 50 hits of 200 µs every 250 ms.
   const sampling =
-    "breakpoint; sampling: on 10 ms every 250 ms (50 hits), ~4% of hits, to stay within the agent's quota of 200 hits per second";
+    "breakpoint; sampling: on 10 ms every 250 ms (50 hits), ~4% of hits, ~40 ms of the main thread's CPU a second (estimated), to stay within the agent's quota of 200 hits per second";
   assert.deepEqual(target.states('a1'), ['installed', 'installed'], 'no pause, no resume: one status when sampling starts');
   assert.equal(target.statuses.at(-1)?.message, sampling);
   assert.equal(engine.statusOf('a1')?.message, sampling, 'the totals of hits not exported add to the sampling status');
@@ -148,6 +161,58 @@ test("a sampling breakpoint leaves V8 for the cycle's pause and comes back for a
   mock.timers.tick(1000);
   assert.deepEqual(target.lines(), []);
   assert.equal(missed.length, 3);
+});
+
+test("a sampling breakpoint's pause grows when its windows cost the main thread more than its share of the CPU budget, and its status says what they cost", async (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  t.after(() => mock.timers.reset());
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  // The main thread's CPU clock, in ms: each window below costs it 20 ms, from setting its breakpoint to
+  // removing it; the thread does nothing else (idle while the breakpoint is out).
+  let cpuMs = 1000;
+  const engine = engineOn(target, t, OPEN, undefined, () => ({ cpuMs, waitMs: 0, wallMs: Date.now() }));
+  const action = testAction('a1');
+  await engine.reconcile([action]);
+  const key = target.messages('arm')[0]!.key;
+  // The hook's cycle: 50 hits of an estimated 200 µs every 250 ms, 40 ms a second, within the 50 ms budget.
+  const cycle: DutyCycle = {
+    allow: 50,
+    onMs: 10,
+    periodMs: 250,
+    offMs: 240,
+    share: 0.04,
+    passedPerSecond: 5000,
+    bound: 'rate',
+    perSecond: 200,
+    costPerHitUs: 200,
+    cpuMsPerSecond: 50,
+    cpuBound: "the agent's CPU budget of 50 ms per second",
+  };
+  const bound = "the agent's quota of 200 hits per second";
+  // The first window opened before sampling started: nothing measured it, the hook's cycle stands.
+  await engine.pause(key, bound, cycle);
+  assert.match(engine.statusOf('a1')?.message ?? '', /every 250 ms .*~40 ms of the main thread's CPU a second \(estimated\)/);
+  for (let round = 0; round < 3; round++) {
+    mock.timers.tick(round === 0 ? 240 : 390);
+    await engine.reconcile([action]);
+    assert.deepEqual(target.lines(), [2], 'the window opens');
+    cpuMs += 20;
+    await engine.pause(key, bound, cycle);
+    // 20 ms a window within 50 ms a second: a window every 400 ms, 150 ms longer out than the hook asked.
+    mock.timers.tick(389);
+    await engine.reconcile([action]);
+    assert.deepEqual(target.lines(), [], 'still out: the measured cost holds it back');
+  }
+  assert.equal(
+    engine.statusOf('a1')?.message,
+    "breakpoint; sampling: on 10 ms every 400 ms (50 hits), ~2.5% of hits, ~50 ms of the main thread's CPU a second (measured), to stay within the agent's CPU budget of 50 ms per second",
+  );
+  mock.timers.tick(1);
+  await engine.reconcile([action]);
+  assert.deepEqual(target.lines(), [2], 'back after the measured pace');
+  assert.equal(target.messages('resume').length, 4, 'a steady stream of windows, no pause');
+  assert.deepEqual(target.states('a1'), ['installed', 'installed']);
 });
 
 test('an action at its hit limit leaves the app and stays out while it is desired; the session closes with the last breakpoint', async (t) => {
