@@ -32,7 +32,7 @@ const FILE = 'bench/fixtures/logged-service.mjs';
 const AGENT_ID = 'bench-request-logging';
 /**
  * Requests per second to each app (four, or six with a baseline, served at once). The agent's
- * cost per record falls as the rate rises (its worker wakes per batch of hits, every 20 ms at
+ * cost per record falls as the rate rises (its worker wakes per batch of hits, every 100 ms at
  * most), so the rate is the one earlier runs used, not lowered to ease the load.
  */
 const RATE = 4000;

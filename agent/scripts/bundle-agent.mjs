@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFreeGlobals } from './free-globals.mjs';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 
@@ -141,3 +142,5 @@ await build({
   logLevel: common.logLevel,
   plugins: [nodeTimersForMqtt],
 });
+// Its free globals: the link binds each to the value it had before the app ran.
+await writeFreeGlobals(`${dist}bundle/standby-mqtt.cjs`);

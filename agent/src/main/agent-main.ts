@@ -14,7 +14,7 @@ import { installPrepare } from './prepared-install.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { AgentConfigError } from '../settings/config-error.js';
-import { errorMessage } from '@liveprobe/protocol/util';
+import { errorText } from './error-text.js';
 import type { PrepareSummary } from '@liveprobe/protocol';
 import { StandbyLink } from './standby-link.js';
 import { startWorker, workerAtStartup } from './worker-thread.js';
@@ -97,7 +97,13 @@ export function startAgent(settings?: Record<string, string>): void {
     return;
   }
   const log = (line: string): void => {
-    if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
+    if (config.logLevel === 'silent') return;
+    try {
+      process.stderr.write(`[liveprobe] ${line}\n`);
+    } catch {
+      // Node makes process.stderr on its first use, with built-ins the app may have replaced by
+      // then (Function.prototype.call): a line the agent cannot write is not the app's failure.
+    }
   };
   const standby = StandbyLink.start({
     connection: config,
@@ -109,13 +115,13 @@ export function startAgent(settings?: Record<string, string>): void {
       try {
         start();
       } catch (err) {
-        log(`the agent could not start its worker and is disabled: ${errorMessage(err)}`);
+        log(`the agent could not start its worker and is disabled: ${errorText(err)}`);
       }
     },
     idle: () => standbyIdle?.(),
     log,
   });
-  standby.catch((err: unknown) => log(`the agent could not join the fleet and is disabled: ${errorMessage(err)}`));
+  standby.catch((err: unknown) => log(`the agent could not join the fleet and is disabled: ${errorText(err)}`));
 }
 
 /** Called once the app thread's link is subscribed with no action for this agent (LIVEPROBE_STARTUP_WAIT_MS). */

@@ -14,6 +14,7 @@
  * (Plain timers only: this is bundled into remote targets too.)
  */
 import type { FunctionCopy } from '../bridge.js';
+import { setTimer } from './builtins.js';
 
 // Captured at start-up: the app may replace the globals.
 const FunctionMaker = Function;
@@ -44,7 +45,7 @@ export class BreakCalibration {
     this.samples = samples;
     try {
       for (let done = 0; done < runs; done++) {
-        await new Promise((resolve) => setTimeout(resolve, GAP_MS, target()));
+        await new Promise((resolve) => setTimer(resolve, GAP_MS, target()));
       }
     } finally {
       this.samples = undefined;

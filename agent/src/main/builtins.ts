@@ -22,6 +22,15 @@ export const mapClear = bindCall(Map.prototype.clear) as (map: Map<unknown, unkn
 export const mapSize = bindCall(Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!) as (
   map: ReadonlyMap<unknown, unknown>,
 ) => number;
+/**
+ * The agent's own timers and clock, as they were when the agent loaded: an app may replace
+ * `setTimeout`, `queueMicrotask` or `Date` (fake-timer libraries do, for good) and the agent's
+ * bookkeeping must not follow.
+ */
+export const setTimer = setTimeout;
+export const clearTimer = clearTimeout;
+export const enqueueMicrotask = queueMicrotask;
+export const dateNow = Date.now;
 export const arrayIncludes = bindCall(Array.prototype.includes) as (array: readonly unknown[], value: unknown) => boolean;
 
 const ownProperty = bindCall(Object.prototype.hasOwnProperty) as (target: object, key: PropertyKey) => boolean;

@@ -8,6 +8,7 @@
  */
 import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
 import { LogSegments, type Segment } from './log-segments.js';
+import { clearTimer, enqueueMicrotask, setTimer } from './builtins.js';
 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
 const TEXT_FOLLOWS = Number.NaN;
@@ -24,8 +25,14 @@ const MAX_NUMBERS = 8192 + 1024;
 /** Before a batch's first log hit: no buffer yet (`room` takes one). */
 const NO_NUMBERS = new Float64Array(0);
 
-/** How long a hit may wait for company before it goes to the worker. */
-export const HIT_FLUSH_MS = 20;
+/**
+ * How long a hit may wait for company before it goes to the worker. Each batch costs a
+ * postMessage on the app's thread and a wake-up of the worker (which, on a busy core, runs in
+ * the app's place and leaves it cold caches): at 20 ms, on a service logging every request,
+ * that cost per batch came to more than a record's export (docs/BENCHMARKS.md, every-request
+ * logging). A line reaches the live stream and OpenTelemetry at most this much later.
+ */
+export const HIT_FLUSH_MS = 100;
 /** A batch this large (log numbers, or values) leaves at once, so a long synchronous loop keeps memory bounded. */
 const MAX_PACKED = 8192;
 
@@ -192,13 +199,13 @@ export class HitBatch {
     this.messages.push(message);
     if (this.microtask) return;
     this.microtask = true;
-    queueMicrotask(this.flush);
+    enqueueMicrotask(this.flush);
   }
 
   readonly flush = (): void => {
     this.microtask = false;
     if (this.timer !== undefined) {
-      clearTimeout(this.timer);
+      clearTimer(this.timer);
       this.timer = undefined;
     }
     const batch: ToWorker[] = [];
@@ -243,7 +250,7 @@ export class HitBatch {
   private hitAdded(packed: number): void {
     if (packed >= MAX_PACKED) return this.flush();
     if (this.timer !== undefined || this.microtask) return;
-    this.timer = setTimeout(this.flush, HIT_FLUSH_MS);
+    this.timer = setTimer(this.flush, HIT_FLUSH_MS);
     // In Node the batch must not keep the app alive; a browser page's timer has no unref.
     (this.timer as { unref?: () => void }).unref?.();
   }

@@ -11,6 +11,7 @@
  * toc's reading, so two durations of one function agree, and neither includes the other's cost.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { enqueueMicrotask } from './builtins.js';
 
 /** An open tic: its start, set when its passage ends. */
 interface Start {
@@ -82,7 +83,7 @@ export class InvocationTimers {
     this.passage = passage;
     // A passage is one synchronous run of conditions or site calls: an async invocation resuming
     // later at the same position is another, even when the actions armed there changed between.
-    queueMicrotask(() => {
+    enqueueMicrotask(() => {
       if (this.passage === passage) this.passage = undefined;
     });
     return passage;

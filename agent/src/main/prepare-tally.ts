@@ -6,6 +6,7 @@
  */
 import { PREPARE_FAILURES_LISTED, type PrepareSummary } from '@liveprobe/protocol';
 import type { PrebuiltFileReport, PreparedOutcomeReport } from '../prepare/prepared-messages.js';
+import { setTimer, clearTimer } from './builtins.js';
 
 const QUIET_MS = 300;
 /** Keeps the status small whatever an error message holds. */
@@ -41,8 +42,8 @@ export class PrepareTally {
       if (summary.failures.length < PREPARE_FAILURES_LISTED)
         summary.failures.push({ path: outcome.path, reason: shorten(outcome.reason ?? 'unknown') });
     }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.listener?.(this.copy()), QUIET_MS);
+    clearTimer(this.timer);
+    this.timer = setTimer(() => this.listener?.(this.copy()), QUIET_MS);
     this.timer.unref();
   }
 

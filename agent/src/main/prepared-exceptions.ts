@@ -24,6 +24,7 @@ import type { HeldCaptures } from './held-captures.js';
 import { readLazily } from './prepared-registry.js';
 import { captureSnapshot, captureStack, compileSnapshot } from './snapshot-capture.js';
 import { describeThrown, isObject } from './thrown-summary.js';
+import { dateNow } from './builtins.js';
 
 /** Keys of prepared captures in the held registry: apart from the worker's, which count up from 1. */
 const FIRST_KEY = 0x4000_0000;
@@ -133,7 +134,7 @@ export class PreparedExceptions {
     // Held by the breakpoint path already, or not wanted.
     if (this.passed.has(error) || this.held.keyOf(error) >= 0) return;
     const startedAt = performance.now();
-    const now = Date.now();
+    const now = dateNow();
     const described = describeThrown(error);
     const wanted = this.arms.filter((a) => now < a.expiresAt && (this.counts.get(a.actionId) ?? 0) < a.maxHits && wants(a, described));
     if (wanted.length === 0) return this.pass(error);
@@ -216,7 +217,7 @@ export class PreparedExceptions {
     try {
       const open = isObject(error) ? this.open.get(error) : undefined;
       if (open !== undefined) open.rejection = origin === 'unhandledRejection';
-      this.held.release(error, Date.now());
+      this.held.release(error, dateNow());
     } catch {
       // The app's own crash must go on as it would without the agent.
     }
@@ -240,7 +241,7 @@ export class PreparedExceptions {
       t: 'exception',
       actionId: open.arm.actionId,
       id: `snap_${randomBytes(8).toString('hex')}`,
-      time: Date.now(),
+      time: dateNow(),
       data: open.callers.length === 0 ? data : { ...data, frames: open.callers },
       thrown,
       stacktrace,

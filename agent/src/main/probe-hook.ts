@@ -39,6 +39,7 @@ import { PreparedExceptions } from './prepared-exceptions.js';
 import { SamplingWindow } from './sampling-window.js';
 import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
+import { dateNow } from './builtins.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -200,7 +201,7 @@ export class ProbeHook {
   /** `error` was thrown again uncaught: publish its held capture, if any. */
   reached(error: unknown): boolean {
     try {
-      return this.held.release(error, Date.now());
+      return this.held.release(error, dateNow());
     } catch {
       return false;
     }
@@ -213,7 +214,7 @@ export class ProbeHook {
    */
   atErrorHandler(error: unknown): boolean {
     try {
-      return !this.held.release(error, Date.now()) && this.held.see(error);
+      return !this.held.release(error, dateNow()) && this.held.see(error);
     } catch {
       return false;
     }
@@ -713,7 +714,7 @@ export class ProbeHook {
     probe.format =
       spec.log === undefined
         ? undefined
-        : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, Date.now()), this.text);
+        : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, dateNow()), this.text);
     probe.snapshot =
       spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);

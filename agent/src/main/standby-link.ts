@@ -4,10 +4,15 @@
  * memory, docs/decisions.md). It publishes the agent's status and heartbeats and watches the
  * desired state; the first action in it closes the link cleanly (no Last Will) and hands over to
  * the worker, which connects with the same client id and reads the retained desired state again.
- * Nothing here may keep the app alive: the socket and every timer are unref'd.
+ * Nothing here may keep the app alive: the socket and every timer are unref'd. Nothing here may
+ * throw into the app either, whatever the app did to its globals or built-ins meanwhile: timers
+ * and Buffer come from Node's modules, JSON and Date as they were when the agent loaded, mqtt
+ * reads its globals as they were then (main/pristine-require.ts), and every callback of the link
+ * is guarded: a failure is logged and the link tried again a second later.
  */
-import { createRequire } from 'node:module';
+import { Buffer } from 'node:buffer';
 import { hostname } from 'node:os';
+import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { type AgentOnline, type PrepareSummary, topics } from '@liveprobe/protocol';
@@ -15,6 +20,8 @@ import type * as Mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { ConnectionSettings } from '../settings/connection-settings.js';
 import type { PrepareTally } from './prepare-tally.js';
+import { errorText } from './error-text.js';
+import { requireWithPristineGlobals } from './pristine-require.js';
 import { AGENT_VERSION } from '../settings/agent-version.js';
 import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
 
@@ -30,6 +37,11 @@ const MQTT_BUNDLE = new URL('../bundle/standby-mqtt.cjs', import.meta.url);
 const RECONNECT_MS = 1000;
 /** No retained desired state for this long after the subscription: nothing targets this agent yet. */
 const QUIET_MS = 200;
+
+const { parse: parseJson, stringify } = JSON;
+const { isArray } = Array;
+const NativeDate = Date;
+const NativePromise = Promise;
 
 export interface StandbyOptions {
   connection: ConnectionSettings;
@@ -50,6 +62,8 @@ export class StandbyLink {
   private heartbeat: NodeJS.Timeout | undefined;
   private quiet: NodeJS.Timeout | undefined;
   private prepare: PrepareSummary | undefined;
+  /** A guarded callback failed since the link last connected (said once). */
+  private failed = false;
 
   private constructor(
     private readonly client: MqttClient,
@@ -59,7 +73,7 @@ export class StandbyLink {
   /** mqtt loads here, not with the agent: an agent whose worker starts at once never needs it on this thread. */
   static async start(options: StandbyOptions): Promise<StandbyLink> {
     // Loaded a turn later, as the dynamic import it replaces was: not in the app's start-up (~25 ms).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new NativePromise<void>((resolve) => setImmediate(resolve));
     const mqtt = loadMqtt();
     const { connection } = options;
     const client = mqtt.connect(connection.brokerUrl, {
@@ -73,7 +87,7 @@ export class StandbyLink {
       timerVariant: { set: unrefInterval as unknown as KeepaliveTimer['set'], clear: (id) => clearInterval(id) },
       will: {
         topic: topics(connection.topicPrefix).agentStatus(connection.agentId),
-        payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: connection.agentId })),
+        payload: Buffer.from(stringify({ state: 'offline', agentId: connection.agentId })),
         qos: 1,
         retain: true,
       },
@@ -91,6 +105,36 @@ export class StandbyLink {
     (this.client as unknown as { connackTimer?: NodeJS.Timeout }).connackTimer?.unref();
   }
 
+  /** In a second, unless a try is already waiting or the link was handed over. */
+  private reconnectLater(): void {
+    if (this.reconnect !== undefined || this.handedOver) return;
+    this.reconnect = setTimeout(
+      this.guard('reconnecting', () => {
+        this.reconnect = undefined;
+        if (!this.handedOver) this.connect();
+      }),
+      RECONNECT_MS,
+    );
+    this.reconnect.unref();
+  }
+
+  /**
+   * `callback`, run from a timer or a socket event on the app's thread: what it throws is said
+   * once per outage and the link tried again, never thrown into the app.
+   */
+  private guard<A extends unknown[]>(what: string, callback: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        callback(...args);
+      } catch (err) {
+        if (!this.failed) this.options.log(`the broker link failed ${what} (${errorText(err)}); retrying every second`);
+        this.failed = true;
+        this.reconnect = undefined;
+        this.reconnectLater();
+      }
+    };
+  }
+
   private listen(): void {
     const { client, options } = this;
     const { connection, log } = options;
@@ -100,53 +144,70 @@ export class StandbyLink {
     let connected = false;
     let reportedError = false;
     let failures = 0;
-    client.on('connect', () => {
-      reportedError = false;
-      failures = 0;
-      connected = true;
-      log(
-        `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
-      );
-      everConnected = true;
-      this.publishStatus();
-      const subscriptions = [...connection.tags.map((t) => names.tagActions(t)), names.agentActions(connection.agentId)];
-      client.subscribe(subscriptions, { qos: 1 }, (err) => {
-        if (err === null || err === undefined) this.restartQuiet();
-      });
-    });
-    this.prepare = options.prepared.onChange((summary) => {
-      this.prepare = summary;
-      this.publishStatus();
-    });
-    client.on('message', (_topic, payload) => {
-      if (hasActions(payload)) this.handOver();
-      else this.restartQuiet();
-    });
-    client.on('error', (err) => {
-      // Said once per outage, and only once a retry failed too: a job that ends within a second
-      // of its start (a CLI, a test) keeps its stderr as it was without the agent.
-      failures++;
-      if (reportedError || failures < 2) return;
-      reportedError = true;
-      log(`broker ${shownUrl}: ${err.message}; retrying every second`);
-    });
-    client.on('close', () => {
-      if (this.handedOver) return;
-      // mqtt says 'offline' only when it reconnects by itself; here the link does.
-      if (connected) log(`lost the broker ${shownUrl}; reconnecting`);
-      connected = false;
-      if (this.reconnect !== undefined) return;
-      this.reconnect = setTimeout(() => {
-        this.reconnect = undefined;
-        if (!this.handedOver) this.connect();
-      }, RECONNECT_MS);
-      this.reconnect.unref();
-    });
-    this.heartbeat = setInterval(() => {
-      if (!client.connected) return;
-      const event = { kind: 'heartbeat', agentId: connection.agentId, time: new Date().toISOString(), actions: 0 };
-      client.publish(names.agentEvents(connection.agentId), JSON.stringify(event), { qos: 1 });
-    }, HEARTBEAT_SECONDS * 1000);
+    client.on(
+      'connect',
+      this.guard('as it connected', () => {
+        this.failed = false;
+        reportedError = false;
+        failures = 0;
+        connected = true;
+        log(
+          `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
+        );
+        everConnected = true;
+        this.publishStatus();
+        const subscriptions = [...connection.tags.map((t) => names.tagActions(t)), names.agentActions(connection.agentId)];
+        client.subscribe(
+          subscriptions,
+          { qos: 1 },
+          this.guard('subscribing', (err) => {
+            if (err === null || err === undefined) this.restartQuiet();
+          }),
+        );
+      }),
+    );
+    this.prepare = options.prepared.onChange(
+      this.guard('publishing its status', (summary) => {
+        this.prepare = summary;
+        this.publishStatus();
+      }),
+    );
+    client.on(
+      'message',
+      this.guard('reading the desired state', (_topic, payload) => {
+        if (hasActions(payload)) this.handOver();
+        else this.restartQuiet();
+      }),
+    );
+    client.on(
+      'error',
+      this.guard('reporting an error', (err: Error) => {
+        // Said once per outage, and only once a retry failed too: a job that ends within a second
+        // of its start (a CLI, a test) keeps its stderr as it was without the agent.
+        failures++;
+        if (reportedError || failures < 2) return;
+        reportedError = true;
+        log(`broker ${shownUrl}: ${errorText(err)}; retrying every second`);
+      }),
+    );
+    client.on(
+      'close',
+      this.guard('as it closed', () => {
+        if (this.handedOver) return;
+        // mqtt says 'offline' only when it reconnects by itself; here the link does.
+        if (connected) log(`lost the broker ${shownUrl}; reconnecting`);
+        connected = false;
+        this.reconnectLater();
+      }),
+    );
+    this.heartbeat = setInterval(
+      this.guard('sending a heartbeat', () => {
+        if (!client.connected) return;
+        const event = { kind: 'heartbeat', agentId: connection.agentId, time: new NativeDate().toISOString(), actions: 0 };
+        client.publish(names.agentEvents(connection.agentId), stringify(event), { qos: 1 });
+      }),
+      HEARTBEAT_SECONDS * 1000,
+    );
     this.heartbeat.unref();
   }
 
@@ -167,14 +228,17 @@ export class StandbyLink {
       startedAt: options.startedAt,
       ...(this.prepare === undefined ? {} : { prepare: this.prepare }),
     };
-    client.publish(topics(connection.topicPrefix).agentStatus(connection.agentId), JSON.stringify(status), { qos: 1, retain: true });
+    client.publish(topics(connection.topicPrefix).agentStatus(connection.agentId), stringify(status), { qos: 1, retain: true });
   }
 
   private restartQuiet(): void {
     clearTimeout(this.quiet);
-    this.quiet = setTimeout(() => {
-      if (!this.handedOver) this.options.idle();
-    }, QUIET_MS);
+    this.quiet = setTimeout(
+      this.guard('waiting for the desired state', () => {
+        if (!this.handedOver) this.options.idle();
+      }),
+      QUIET_MS,
+    );
     this.quiet.unref();
   }
 
@@ -196,28 +260,21 @@ export class StandbyLink {
 function hasActions(payload: Buffer): boolean {
   if (payload.length === 0) return false;
   try {
-    const json: unknown = JSON.parse(payload.toString('utf8'));
+    const json: unknown = parseJson(payload.toString('utf8'));
     const actions = typeof json === 'object' && json !== null ? (json as { actions?: unknown }).actions : undefined;
-    return Array.isArray(actions) && actions.length > 0;
+    return isArray(actions) && actions.length > 0;
   } catch {
     return false;
   }
 }
 
 /**
- * mqtt, out of the require cache as soon as it is loaded: once the link is closed and handed
- * over, nothing holds its code and V8 collects it (~2 MiB of the app's heap for the life of the
- * app, as an ES module, which Node never unloads). The require function, whose module lists
- * what it loaded, is dropped with this call.
+ * mqtt, in no require cache: once the link is closed and handed over, nothing holds its code and
+ * V8 collects it (~2 MiB of the app's heap for the life of the app, as an ES module, which Node
+ * never unloads). It reads the globals as they were before the app ran (main/pristine-require.ts).
  */
 function loadMqtt(): typeof Mqtt {
-  const load = createRequire(import.meta.url);
-  const file = load.resolve(fileURLToPath(MQTT_BUNDLE));
-  try {
-    return load(file) as typeof Mqtt;
-  } finally {
-    delete load.cache[file];
-  }
+  return requireWithPristineGlobals(fileURLToPath(MQTT_BUNDLE)) as typeof Mqtt;
 }
 
 function unrefInterval(handler: () => void, ms: number): NodeJS.Timeout {

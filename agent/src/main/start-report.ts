@@ -4,6 +4,7 @@
  * warning when a file was left untouched or is large, else as a routine line (which the agent
  * writes only at LIVEPROBE_LOG_LEVEL=debug: it must not change the app's own stderr).
  */
+import { setTimer, clearTimer } from './builtins.js';
 const QUIET_MS = 300;
 
 export interface FileOutcome {
@@ -35,13 +36,13 @@ export class StartReport {
       );
     }
     this.outcomes.push(outcome);
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), QUIET_MS);
+    clearTimer(this.timer);
+    this.timer = setTimer(() => this.flush(), QUIET_MS);
     this.timer.unref();
   }
 
   flush(): void {
-    clearTimeout(this.timer);
+    clearTimer(this.timer);
     if (this.outcomes.length === 0) return;
     const done = this.outcomes;
     this.outcomes = [];

@@ -18,7 +18,16 @@ export function unpackLines({ numbers, texts, formats }: PackedLogs, each: (hit:
     const key = numbers[i++]!;
     const time = numbers[i++]!;
     const flags = numbers[i++]!;
-    const trace = (flags & IN_TRACE) === 0 ? undefined : { traceFlags: numbers[i++] ?? 0, traceId: texts[text++]!, spanId: texts[text++]! };
+    // Every hit gets one object of one shape (trace fields undefined outside a trace): no object
+    // for the trace ids, no spread, and the worker's code that reads hits sees a single shape.
+    let traceId: string | undefined;
+    let spanId: string | undefined;
+    let traceFlags: number | undefined;
+    if ((flags & IN_TRACE) !== 0) {
+      traceFlags = numbers[i++] ?? 0;
+      traceId = texts[text++]!;
+      spanId = texts[text++]!;
+    }
     let message: string;
     if (format === 0) message = texts[text++]!;
     else {
@@ -33,6 +42,6 @@ export function unpackLines({ numbers, texts, formats }: PackedLogs, each: (hit:
         message += `${typeof value === 'number' && value === value ? value : texts[text++]!}${around[p]!}`;
       }
     }
-    each({ key, time, message, emitted: (flags & EMITTED) !== 0, live: (flags & NOT_LIVE) === 0, ...trace });
+    each({ key, time, message, emitted: (flags & EMITTED) !== 0, live: (flags & NOT_LIVE) === 0, traceId, spanId, traceFlags });
   }
 }
