@@ -20,10 +20,18 @@ import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
+import { countInstructions, hasValgrind } from './lib/callgrind.js';
+import { instructionsPerTask, type TaskInstructions } from './lib/task-instructions.js';
 
 const FILE = 'bench/fixtures/many-modules.mjs';
 const MODULES = 5000;
-const TASK_COUNT = 100_000;
+/**
+ * `await`s and throws per batch, each batch measured on every app in turn; each app keeps its
+ * least. A batch runs ≥ 100 ms without the agent: the thread's CPU clock moves in scheduler
+ * ticks of up to 4 ms while the thread runs on.
+ */
+const TASK_BATCH = { awaits: 2_000_000, throws: 40_000 } as const;
+const TASK_BATCHES = 5;
 /** After a status arrives, the session may still be closing: the delay is read this much later. */
 const SETTLE_MS = 300;
 /**
@@ -43,6 +51,22 @@ const APPS = [
 /** The apps whose cost of keeping a session is compared (a prepared file's app is the on-demand one). */
 const SESSION_APPS = APPS.filter((a) => a.key !== 'prepared');
 type AppKey = (typeof APPS)[number]['key'];
+
+/** `await`s and throws counted under callgrind (bench/lib/task-instructions.ts), and again twice as many. */
+const COUNTED_AWAITS = 10_000;
+const COUNTED_THROWS = 2_000;
+
+/** V8's handler of the command, on the main thread: callgrind counts inside it only. */
+const SET_BREAKPOINT_BY_URL = 'v8_inspector::V8DebuggerAgentImpl::setBreakpointByUrl*';
+/**
+ * bench/fixtures/first-breakpoint.mjs: its line's enclosing top level ran the loading loop (so V8
+ * gave it baseline code), or the loop ran in a function of its own, or V8 has no baseline tier.
+ */
+const FIRST_BREAKPOINT = [
+  { key: 'top', label: 'loop at the top level (as many-modules.mjs)', loadIn: 'top', flags: [] },
+  { key: 'function', label: 'loop in a function of its own', loadIn: 'function', flags: [] },
+  { key: 'no-sparkplug', label: 'loop at the top level, `node --no-sparkplug`', loadIn: 'top', flags: ['--no-sparkplug'] },
+] as const;
 
 const STEPS = [
   { key: 'idle', label: 'nothing happens (the noise floor in this app)' },
@@ -78,6 +102,10 @@ const benchmark: Benchmark = {
     const addRatio = (key: string, value: number): void => void ratios.set(key, [...(ratios.get(key) ?? []), value]);
     const longestDelay = async (app: Child): Promise<number> => (await app.ipc.request<{ maxMs: number }>('delay')).maxMs;
     const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    /** Main-thread instructions per `await` and throw, by variant, when valgrind is installed. */
+    const instructions = new Map<string, TaskInstructions>();
+    /** Main-thread instructions of V8's first setBreakpointByUrl, by FIRST_BREAKPOINT variant. */
+    const firstBreakpoint = new Map<string, number>();
     /** The longest pause the apps' own garbage collector made in any measured step. */
     let longestGc = 0;
 
@@ -173,12 +201,19 @@ const benchmark: Benchmark = {
             add(`rss ${key}`, (await app.ipc.request<{ rss: number }>('memory', { gc: false })).rss);
           }
           for (const { key } of order) addRatio(`load ${key}`, info.get(key)! / info.get('bare')!);
-          for (const task of ['awaits', 'throws']) {
+          for (const task of ['awaits', 'throws'] as const) {
+            for (const { key } of order) await apps.get(key)!.ipc.request('measureTask', { task, count: TASK_BATCH[task] / 10 });
+            // Batches interleaved across the apps, each app keeping its least: a batch that other
+            // work on the machine slowed does not decide the ratio (one 100,000-item run timed on
+            // the wall clock put the idle agent's `await` at ×1.08–×1.83 from run to run).
             const measured = new Map<AppKey, number>();
-            for (const { key } of order) {
-              const app = apps.get(key)!;
-              await app.ipc.request('measureTask', { task, count: TASK_COUNT / 10 });
-              measured.set(key, (await app.ipc.request<{ nsPerItem: number }>('measureTask', { task, count: TASK_COUNT })).nsPerItem);
+            for (let batch = 0; batch < TASK_BATCHES; batch++) {
+              for (const { key } of order) {
+                const { nsPerItem, cpuNsPerItem } = await apps
+                  .get(key)!
+                  .ipc.request<{ nsPerItem: number; cpuNsPerItem?: number }>('measureTask', { task, count: TASK_BATCH[task] });
+                measured.set(key, Math.min(cpuNsPerItem ?? nsPerItem, measured.get(key) ?? Number.POSITIVE_INFINITY));
+              }
             }
             for (const { key } of order) {
               add(`${task} ${key}`, measured.get(key)!);
@@ -193,6 +228,31 @@ const benchmark: Benchmark = {
           for (const { key } of order) if (key !== 'bare') await installSteps(apps.get(key)!, key, round);
         } finally {
           await Promise.all([...apps.values()].map((app) => app.stop()));
+        }
+      }
+      // After the apps stopped, so that callgrind's runs do not share the cores with them.
+      if (hasValgrind()) {
+        const agent = (session: string) => ({
+          LIVEPROBE_BROKER_URL: cp.mqttUrl,
+          LIVEPROBE_AGENT_ID: `bench-install-stall-counted-${session}`,
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          LIVEPROBE_INSPECTOR_SESSION: session,
+        });
+        const register = ['--import', '@liveprobe/agent/register'];
+        for (const [key, nodeArgs, env] of [
+          ['bare', [], {}],
+          ['on-demand', register, agent('on-demand')],
+          ['startup', register, agent('startup')],
+          ['debugger', ['--import', fixture('debugger-enabled.mjs')], {}],
+        ] as const) {
+          ctx.progress(`install-stall: instructions per await and throw, ${key} (callgrind)`);
+          instructions.set(key, await instructionsPerTask([...nodeArgs], env, COUNTED_AWAITS, COUNTED_THROWS));
+        }
+        for (const variant of FIRST_BREAKPOINT) {
+          ctx.progress(`install-stall: instructions of a first breakpoint, ${variant.key} (callgrind)`);
+          const args = [process.execPath, ...variant.flags, fixture('first-breakpoint.mjs')];
+          const env = { MODULES_DIR: dir, MODULES: String(MODULES), LOAD_IN: variant.loadIn };
+          firstBreakpoint.set(variant.key, await countInstructions(args, env, SET_BREAKPOINT_BY_URL));
         }
       }
     } finally {
@@ -253,8 +313,10 @@ const benchmark: Benchmark = {
           `Other work on the machine only adds to a delay (on a loaded machine it held an idle app up to 32 ms), while a stall the agent causes comes back each time: each step keeps the least of its repetitions in a round, and the least over rounds is the closest to what the step itself costs. ${longestGc === 0 ? "The apps' own garbage collector did not run in any measured step." : `The apps' own garbage collector paused them at most ${ms(longestGc)} in a measured step.`} ` +
           'The target is judged per round: the longest of its steps less the same app idle in that round.',
         stalls,
-        `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw are ${TASK_COUNT.toLocaleString('en-US')} of each in a loop, after a warm-up.`,
+        `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw: ${TASK_BATCHES} batches of ${TASK_BATCH.awaits.toLocaleString('en-US')} \`await\`s and of ${TASK_BATCH.throws.toLocaleString('en-US')} throws in a loop on each app after a warm-up, the batches interleaved across the apps, each app keeping its least main-thread CPU time per item (wall time where the platform does not tell).`,
         costs,
+        ...instructionBlocks(instructions),
+        ...firstBreakpointBlocks(firstBreakpoint),
       ],
       targets: agents.map((a) => {
         // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
@@ -273,5 +335,52 @@ const benchmark: Benchmark = {
     };
   },
 };
+
+/**
+ * The same `await` and throw counted in instructions, beside V8's debugger enabled with nothing of
+ * the agent's: which part of an open session's cost is V8's and which the agent's.
+ */
+function instructionBlocks(instructions: Map<string, TaskInstructions>): string[] {
+  const bare = instructions.get('bare');
+  if (bare === undefined) return [];
+  const columns = [
+    ['on-demand', 'agent idle, session on demand'],
+    ['startup', 'session open from start-up'],
+    ['debugger', "V8's debugger alone"],
+  ] as const;
+  const row = (label: string, task: keyof TaskInstructions) => [
+    label,
+    count(bare[task]),
+    ...columns.flatMap(([key]) => {
+      const value = instructions.get(key)![task];
+      return [count(value), ratio(value / bare[task])];
+    }),
+  ];
+  return [
+    `Main-thread instructions per item (callgrind, which the machine's load does not change): bench/fixtures/task-loop.mjs at ${COUNTED_AWAITS.toLocaleString('en-US')} \`await\`s and ${COUNTED_THROWS.toLocaleString('en-US')} throws, and with each doubled; the differences are one of each. "V8's debugger alone" is a worker's inspector session that enables the debugger on the main thread as the agent's start-up session does (\`Debugger.enable\`, every pause skipped) and nothing else of the agent's (bench/fixtures/debugger-enabled.mjs).`,
+    renderTable(
+      ['instructions, no action', 'no agent', ...columns.flatMap(([, label]) => [label, '× no agent'])],
+      [row('one `await` of an async function', 'await'), row('one error thrown and caught', 'throw')],
+      ['left', 'right', ...columns.flatMap(() => ['right', 'right'] as const)],
+    ),
+  ];
+}
+
+/** What V8's first breakpoint in a script costs the main thread, by what ran in the script before. */
+function firstBreakpointBlocks(counted: Map<string, number>): string[] {
+  if (counted.size === 0) return [];
+  return [
+    `Where the install stall with the session open from start-up comes from: main-thread instructions inside V8's \`Debugger.setBreakpointByUrl\` (callgrind), for the first breakpoint on a line of a never-called function, the debugger enabled before ${MODULES.toLocaleString('en-US')} modules load (bench/fixtures/first-breakpoint.mjs). V8 prepares every function enclosing the line for debugging; one that has baseline (Sparkplug) code has it discarded by a walk over the whole heap (\`Debug::DiscardBaselineCode\`), once per such function. In many-modules.mjs the enclosing top level ran the loading loop, so it has baseline code; in an app, a hot function an action targets has.`,
+    renderTable(
+      ['loading loop', 'instructions in setBreakpointByUrl'],
+      FIRST_BREAKPOINT.map((v) => [v.label, count(counted.get(v.key)!)]),
+      ['left', 'right'],
+    ),
+  ];
+}
+
+function count(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
 
 export default benchmark;

@@ -1,11 +1,12 @@
 /**
- * Instruction counts with valgrind's callgrind: load-independent figures for the Python agent's
- * benchmark. Collection is on only inside one C function (`--toggle-collect`), so a script can
- * count exactly its measured loop; the count is callgrind's `totals:` line.
+ * Instruction counts with valgrind's callgrind: load-independent figures. countInstructions
+ * collects only inside one C function (`--toggle-collect`), so a script can count exactly its
+ * measured loop (the Python agent's benchmark); mainThreadInstructions counts a Node.js
+ * process's main thread, start-up included, so two runs with different counts give a slope.
  */
-import { fromRoot, repoRoot } from '@liveprobe/harness';
+import { repoRoot } from '@liveprobe/harness';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,6 +33,40 @@ export async function countInstructions(args: string[], env: Record<string, stri
     if (code !== 0) throw new Error(`valgrind ${args.join(' ')} exited ${code}:\n${stderr}`);
     const totals = /^totals: (\d+)/m.exec(readFileSync(out, 'utf8'));
     if (totals === null) throw new Error(`callgrind wrote no totals for ${args.join(' ')}`);
+    return Number(totals[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Instructions the main thread of `node <nodeArgs>` ran, start-up included (`--predictable`: V8
+ * runs its compilers and GC on that thread, so they count alike in every run).
+ */
+export async function mainThreadInstructions(nodeArgs: string[], env: Record<string, string>): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'liveprobe-callgrind-'));
+  const described = nodeArgs.map((arg) => arg.replace(`${repoRoot}/`, '')).join(' ');
+  try {
+    const args = [
+      '--tool=callgrind',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
+      process.execPath,
+      '--predictable',
+      ...nodeArgs,
+    ];
+    const child = spawn('valgrind', args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    if (code !== 0) throw new Error(`valgrind … ${described} exited ${code}:\n${stderr}`);
+    // Thread 1 is the main thread: callgrind.out-01.
+    const main = readdirSync(dir).find((name) => name.endsWith('-01'));
+    if (main === undefined) throw new Error(`callgrind wrote no file for the main thread of ${described}`);
+    const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, main), 'utf8'));
+    if (totals === null) throw new Error(`callgrind wrote no totals for ${described}`);
     return Number(totals[1]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,42 +5,11 @@
  * (start-up and V8's compiling cancel out).
  */
 import { fromRoot, repoRoot } from '@liveprobe/harness';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mainThreadInstructions as countMainThread } from './callgrind.js';
 
 /** Instructions the main thread ran for `hits` hits of `variant`, start-up included. */
-async function mainThreadInstructions(variant: string, hits: number, env: Record<string, string>): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'liveprobe-hit-instructions-'));
-  try {
-    const args = [
-      '--tool=callgrind',
-      '--separate-threads=yes',
-      `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
-      process.execPath,
-      '--predictable',
-      fromRoot('scripts/hit-path-loop.mjs'),
-      repoRoot,
-      variant,
-      String(hits),
-    ];
-    const child = spawn('valgrind', args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`valgrind … hit-path-loop.mjs ${variant} ${hits} exited ${code}:\n${stderr}`);
-    // Thread 1 is the main thread: callgrind.out-01.
-    const main = readdirSync(dir).find((name) => name.endsWith('-01'));
-    if (main === undefined) throw new Error(`callgrind wrote no file for the main thread of hit-path-loop.mjs ${variant}`);
-    const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, main), 'utf8'));
-    if (totals === null) throw new Error(`callgrind wrote no totals for hit-path-loop.mjs ${variant}`);
-    return Number(totals[1]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function mainThreadInstructions(variant: string, hits: number, env: Record<string, string>): Promise<number> {
+  return countMainThread([fromRoot('scripts/hit-path-loop.mjs'), repoRoot, variant, String(hits)], env);
 }
 
 /**
