@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { mock, type TestContext, test } from 'node:test';
 import type { Action } from '@liveprobe/protocol';
-import type { DutyCycle } from '../../../agent/src/bridge.js';
 import type { PreparedFileLoaded } from '../../../agent/src/prepare/prepared-messages.js';
 import { Blocklist, type BlocklistSettings } from '../../../agent/src/locate/blocklist.js';
 import type { CpuClock } from '../../../agent/src/worker/main-thread-cpu.js';
 import { PreparedSites } from '../../../agent/src/worker/prepared/prepared-sites.js';
 import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
 import { FakeTarget, testAction } from './fake-target.js';
+import { QUOTA_BOUND, SAMPLING_CYCLE } from './sampling-cycle.js';
 
 const WORK = ['export function work(n) {', '  const squared = n * n;', '  return squared + 1;', '}', ''].join('\n');
 const PATH = '/app/src/work.mjs';
@@ -107,20 +107,8 @@ test("a sampling breakpoint leaves V8 for the cycle's pause and comes back for a
   const action = testAction('a1');
   await engine.reconcile([action]);
   const key = target.messages('arm')[0]!.key;
-  const cycle: DutyCycle = {
-    allow: 50,
-    onMs: 10,
-    periodMs: 250,
-    offMs: 240,
-    share: 0.04,
-    passedPerSecond: 5000,
-    bound: 'rate',
-    perSecond: 200,
-    costPerHitUs: 200,
-    cpuMsPerSecond: 50,
-    cpuBound: "the agent's CPU budget of 50 ms per second",
-  };
-  const bound = "the agent's quota of 200 hits per second";
+  const cycle = SAMPLING_CYCLE;
+  const bound = QUOTA_BOUND;
 
   for (let round = 0; round < 3; round++) {
     await engine.pause(key, bound, cycle);
@@ -176,20 +164,8 @@ test("a sampling breakpoint's pause grows when its windows cost the main thread 
   await engine.reconcile([action]);
   const key = target.messages('arm')[0]!.key;
   // The hook's cycle: 50 hits of an estimated 200 µs every 250 ms, 40 ms a second, within the 50 ms budget.
-  const cycle: DutyCycle = {
-    allow: 50,
-    onMs: 10,
-    periodMs: 250,
-    offMs: 240,
-    share: 0.04,
-    passedPerSecond: 5000,
-    bound: 'rate',
-    perSecond: 200,
-    costPerHitUs: 200,
-    cpuMsPerSecond: 50,
-    cpuBound: "the agent's CPU budget of 50 ms per second",
-  };
-  const bound = "the agent's quota of 200 hits per second";
+  const cycle = SAMPLING_CYCLE;
+  const bound = QUOTA_BOUND;
   // The first window opened before sampling started: nothing measured it, the hook's cycle stands.
   await engine.pause(key, bound, cycle);
   assert.match(engine.statusOf('a1')?.message ?? '', /every 250 ms .*~40 ms of the main thread's CPU a second \(estimated\)/);

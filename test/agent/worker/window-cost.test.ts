@@ -5,23 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DutyCycle } from '../../../agent/src/bridge.js';
 import type { CpuReading } from '../../../agent/src/worker/main-thread-cpu.js';
 import { WindowCost } from '../../../agent/src/worker/window-cost.js';
-
-const CYCLE: DutyCycle = {
-  allow: 50,
-  onMs: 10,
-  periodMs: 250,
-  offMs: 240,
-  share: 0.04,
-  passedPerSecond: 5000,
-  bound: 'rate',
-  perSecond: 200,
-  costPerHitUs: 200,
-  cpuMsPerSecond: 50,
-  cpuBound: "the agent's CPU budget of 50 ms per second",
-};
+import { SAMPLING_CYCLE } from './sampling-cycle.js';
 
 /** A window of `windowWall` ms costing `windowCpu` ms, after `outWall` ms out during which the thread ran `outCpu` and waited `outWait`. */
 function measured(outWall: number, outCpu: number, outWait: number, windowWall: number, windowCpu: number) {
@@ -32,7 +18,7 @@ function measured(outWall: number, outCpu: number, outWait: number, windowWall: 
   cost.opening();
   now = { cpuMs: outCpu + windowCpu, waitMs: outWait, wallMs: outWall + windowWall };
   cost.closed();
-  return cost.pace(CYCLE);
+  return cost.pace(SAMPLING_CYCLE);
 }
 
 test('a thread busy all the time while the breakpoint was out is charged the whole window: its own work there was displaced', () => {
@@ -48,12 +34,12 @@ test('a thread with time to spare is not charged its own work in the window, at 
   // Out for 1 s: half of it on a CPU, the rest idle. The window: 200 ms, 110 ms on a CPU, of which ~100 ms the app's own.
   const { cycle, cost } = measured(1000, 500, 0, 200, 110);
   assert.ok(Math.abs(cost.msPerSecond - 40) < 1e-9, `${cost.msPerSecond}: 10 ms a window every 250 ms`);
-  assert.equal(cycle, CYCLE, "within the share: the hook's cycle stands");
+  assert.equal(cycle, SAMPLING_CYCLE, "within the share: the hook's cycle stands");
 });
 
 test('without a clock the cost is the hook estimate, and the cycle stands', () => {
   const cost = new WindowCost(undefined);
   cost.opening();
   cost.closed();
-  assert.deepEqual(cost.pace(CYCLE), { cycle: CYCLE, cost: { msPerSecond: 40, measured: false } });
+  assert.deepEqual(cost.pace(SAMPLING_CYCLE), { cycle: SAMPLING_CYCLE, cost: { msPerSecond: 40, measured: false } });
 });
