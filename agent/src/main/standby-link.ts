@@ -129,7 +129,6 @@ export class StandbyLink {
       } catch (err) {
         if (!this.failed) this.options.log(`the broker link failed ${what} (${errorText(err)}); retrying every second`);
         this.failed = true;
-        this.reconnect = undefined;
         this.reconnectLater();
       }
     };
