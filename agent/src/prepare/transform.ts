@@ -228,10 +228,14 @@ class Preparer {
   }
 
   private bindingsIn(ctx: Context): SiteBindings {
-    let bindings = this.bindings.get(ctx.scope);
+    // A scope that declares nothing (most blocks) gives its sites what the scope around it gives
+    // them: the same names in the same order, cut at the same MAX_SITE_BINDINGS (site-bindings.ts).
+    let scope = ctx.scope;
+    while (scope !== ctx.fn.scope && scope.variables.length === 0 && scope.upper !== null) scope = scope.upper;
+    let bindings = this.bindings.get(scope);
     if (bindings?.fn !== ctx.fn) {
-      bindings = new SiteBindings(ctx.scope, ctx.fn);
-      this.bindings.set(ctx.scope, bindings);
+      bindings = new SiteBindings(scope, ctx.fn);
+      this.bindings.set(scope, bindings);
     }
     return bindings;
   }
