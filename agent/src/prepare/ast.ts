@@ -1,4 +1,6 @@
 /** The slice of the ESTree shape the transform reads; acorn nodes carry offsets. */
+import { CHILD_KEYS } from './child-keys.js';
+
 export interface AstNode {
   type: string;
   start: number;
@@ -19,30 +21,30 @@ export function childrenOf(node: AstNode): AstNode[] {
 /** Appends `node`'s children to `out` in source order, without an array of their own (the scans' stacks). */
 export function pushChildren(node: AstNode, out: AstNode[]): AstNode[] {
   const base = out.length;
-  // Parsers list a node's fields in source order nearly always: sort only the exceptions.
-  let sorted = true;
-  let last = -1;
-  for (const key in node) {
-    if (key === 'loc' || key === 'range') continue;
-    const value = node[key];
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        if (!isNode(item)) continue;
-        if (item.start < last) sorted = false;
-        last = item.start;
-        out.push(item);
-      }
-    } else if (isNode(value)) {
-      if (value.start < last) sorted = false;
-      last = value.start;
-      out.push(value);
+  const keys = CHILD_KEYS.get(node.type);
+  if (keys !== undefined) for (const key of keys) pushNodes(node[key], out);
+  else
+    for (const key in node) {
+      if (key !== 'loc' && key !== 'range') pushNodes(node[key], out);
     }
-  }
-  if (!sorted) {
+  // Parsers list a node's fields in source order nearly always: sort only the exceptions.
+  if (!inOrder(out, base)) {
     const children = out.splice(base).sort(byStart);
     for (const child of children) out.push(child);
   }
   return out;
+}
+
+/** Pushes the node or nodes a field holds, if any. */
+function pushNodes(value: unknown, out: AstNode[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) if (isNode(item)) out.push(item);
+  } else if (isNode(value)) out.push(value);
+}
+
+function inOrder(nodes: readonly AstNode[], from: number): boolean {
+  for (let i = from + 1; i < nodes.length; i++) if (nodes[i]!.start < nodes[i - 1]!.start) return false;
+  return true;
 }
 
 const byStart = (a: AstNode, b: AstNode): number => a.start - b.start;

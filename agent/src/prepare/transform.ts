@@ -26,7 +26,8 @@ import type { Comment } from 'acorn';
 import type { Scope, ScopeManager } from 'eslint-scope';
 import { createRequire } from 'node:module';
 import { parseWithRanges } from './acorn-parse.js';
-import { childrenOf, isFunction, prologueLength, type AstNode } from './ast.js';
+import { isLeaf } from './child-keys.js';
+import { isFunction, prologueLength, pushChildren, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, type SiteFunction } from './site-bindings.js';
@@ -120,6 +121,8 @@ class Preparer {
   private readonly dynamic = new Set<Scope>();
   /** The nodes around the one being walked. */
   private readonly ancestors: AstNode[] = [];
+  /** The children of the nodes being walked, innermost last (walkChildren). */
+  private readonly children: AstNode[] = [];
   /** Each scope's site bindings, computed for its first site. */
   private readonly bindings = new Map<Scope, SiteBindings>();
 
@@ -254,6 +257,7 @@ class Preparer {
   private walk(node: AstNode, ctx: Context): void {
     // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
     if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
+    if (isLeaf(node)) return;
     const inner = this.scopes.acquire(node as never, true);
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
     this.ancestors.push(node);
@@ -287,14 +291,25 @@ class Preparer {
       case 'ForOfStatement':
       case 'WhileStatement':
       case 'DoWhileStatement':
-        for (const child of childrenOf(node)) {
-          if (child === node.body) this.single(child, here);
-          else this.walk(child, here);
-        }
-        return;
+        return this.walkChildren(node, here, node.body);
       default:
-        for (const child of childrenOf(node)) this.walk(child, here);
+        return this.walkChildren(node, here);
     }
+  }
+
+  /** Walks `node`'s children in source order (`single` for `body`), listed on one shared stack instead of an array each. */
+  private walkChildren(node: AstNode, ctx: Context, body?: AstNode): void {
+    const stack = this.children;
+    const base = stack.length;
+    pushChildren(node, stack);
+    const end = stack.length;
+    // Walks nested here push above `end` and truncate back to it.
+    for (let i = base; i < end; i++) {
+      const child = stack[i]!;
+      if (child === body) this.single(child, ctx);
+      else this.walk(child, ctx);
+    }
+    stack.length = base;
   }
 
   private visitFunction(fn: AstNode, ctx: Context): void {
@@ -331,7 +346,7 @@ class Preparer {
     if (fn.body.type !== 'BlockStatement') {
       this.report.push({ ...position, mode: 'none', reason: 'expression body' });
       // Block-bodied functions inside it still get prepared.
-      for (const child of childrenOf(fn)) this.walk(child, inner);
+      this.walkChildren(fn, inner);
       return;
     }
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
