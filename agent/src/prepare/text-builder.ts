@@ -35,6 +35,8 @@ export function build(
   lineStarts: readonly number[],
 ): Built {
   const parts: string[] = [];
+  // Flattened once for the whole range: scanning every chunk for comments and line breaks made a twin's cost grow with its sites times its comments.
+  const flat = flatten ? flattened(source, from, to, blank) : undefined;
   const segments: number[] = [];
   const changed: Record<number, number[]> = {};
   let line = lineOf(lineStarts, from);
@@ -59,15 +61,8 @@ export function build(
   };
   const copy = (a: number, b: number): void => {
     if (a >= b) return;
-    if (flatten) {
-      let text = source.slice(a, b);
-      for (const [s, e] of blank) {
-        if (e <= a || s >= b) continue;
-        const cs = Math.max(s, a) - a;
-        const ce = Math.min(e, b) - a;
-        text = text.slice(0, cs) + ' '.repeat(ce - cs) + text.slice(ce);
-      }
-      text = text.replace(FLATTENED, ' ');
+    if (flat !== undefined) {
+      const text = flat.slice(a - from, b - from);
       mark(a);
       // Each original line inside the chunk gets its own segment, so lookups land on the right line.
       for (let l = lineOf(lineStarts, a) + 1; l <= lineStarts.length && lineStarts[l - 1]! < b; l++) {
@@ -119,6 +114,20 @@ export function build(
   }
   copy(pos, to);
   return { text: parts.join(''), segments, lines: changed };
+}
+
+/** `source[from, to)` on one line: the `blank` ranges (sorted, apart) and line breaks become spaces, so every column stays where it was. */
+function flattened(source: string, from: number, to: number, blank: readonly [number, number][]): string {
+  let out = '';
+  let pos = from;
+  for (const [start, end] of blank) {
+    const s = Math.max(start, pos);
+    const e = Math.min(end, to);
+    if (e <= s) continue;
+    out += source.slice(pos, s).replace(FLATTENED, ' ') + ' '.repeat(e - s);
+    pos = e;
+  }
+  return out + source.slice(pos, to).replace(FLATTENED, ' ');
 }
 
 /** 1-based line of an offset. */
