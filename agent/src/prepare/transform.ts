@@ -258,7 +258,8 @@ class Preparer {
     // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
     if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
     if (isLeaf(node)) return;
-    const inner = this.scopes.acquire(node as never, true);
+    const inner =
+      SCOPED.has(node.type) || this.ancestors.at(-1)?.type === 'PropertyDefinition' ? this.scopes.acquire(node as never, true) : null;
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
     this.ancestors.push(node);
     try {
@@ -425,6 +426,23 @@ class Preparer {
 function outerOf(ctx: Context): AstNode[] {
   return ctx.fn.node === undefined ? [...ctx.fn.outer] : [ctx.fn.node, ...ctx.fn.outer];
 }
+
+/**
+ * The node types eslint-scope gives a scope of their own; a class field's value has one too.
+ * Elsewhere `acquire` is a lookup that always misses, for most of a file's nodes.
+ */
+const SCOPED = new Set([
+  'BlockStatement',
+  'ForStatement',
+  'ForInStatement',
+  'ForOfStatement',
+  'SwitchStatement',
+  'CatchClause',
+  'WithStatement',
+  'ClassDeclaration',
+  'ClassExpression',
+  'StaticBlock',
+]);
 
 function siteable(statement: AstNode): boolean {
   switch (statement.type) {
