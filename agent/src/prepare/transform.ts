@@ -351,7 +351,7 @@ class Preparer {
       return;
     }
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
-    const blocker = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
+    const { blocker, throws } = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
     for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
     const statements = fn.body.body as AstNode[];
     const prologue = prologueLength(statements);
@@ -365,7 +365,8 @@ class Preparer {
       });
     if (blocker === undefined) {
       this.twin(fn, { ...inner, self, wrapped });
-      this.list(statements.slice(prologue), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
+      // The original body keeps only its exception sites: none to find without a `throw`.
+      if (throws) this.list(statements.slice(prologue), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
       this.report.push({ ...position, mode: 'twin' });
     } else {
       this.report.push({ ...position, mode: 'inline', reason: blocker });

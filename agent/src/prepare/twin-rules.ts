@@ -6,16 +6,19 @@
  */
 import { isFunction, pushChildren, type AstNode } from './ast.js';
 
-export function twinBlocker(
-  fn: AstNode,
-  parent: AstNode | undefined,
-  grandparent: AstNode | undefined,
-  atTopLevel: boolean,
-): string | undefined {
-  if (fn.body.type !== 'BlockStatement') return 'expression body';
+export interface TwinCheck {
+  /** Why the function gets no twin; undefined: it gets one. */
+  blocker: string | undefined;
+  /** Whether a body that gets a twin holds a `throw` statement: without one, its original needs no exception sites. */
+  throws: boolean;
+}
+
+export function twinBlocker(fn: AstNode, parent: AstNode | undefined, grandparent: AstNode | undefined, atTopLevel: boolean): TwinCheck {
+  if (fn.body.type !== 'BlockStatement') return { blocker: 'expression body', throws: true };
   // Code that runs once would carry a second copy of itself for nothing.
-  if (parent !== undefined && isCalledAtOnce(fn, parent, grandparent)) return 'immediately invoked';
-  if (parent?.type === 'CallExpression' && atTopLevel && parent.callee !== fn && isModuleWrapperCall(parent)) return 'module factory';
+  if (parent !== undefined && isCalledAtOnce(fn, parent, grandparent)) return { blocker: 'immediately invoked', throws: true };
+  if (parent?.type === 'CallExpression' && atTopLevel && parent.callee !== fn && isModuleWrapperCall(parent))
+    return { blocker: 'module factory', throws: true };
   return scanBody(fn);
 }
 
@@ -35,34 +38,39 @@ function isModuleWrapperCall(call: AstNode): boolean {
 
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
-function scanBody(fn: AstNode): string | undefined {
+function scanBody(fn: AstNode): TwinCheck {
+  const blocker = (reason: string): TwinCheck => ({ blocker: reason, throws: true });
+  let throws = false;
   // Only the body is copied: functions in parameter defaults are prepared on their own.
   const stack: AstNode[] = [fn.body];
   while (stack.length > 0) {
     const node = stack.pop()!;
     switch (node.type) {
+      case 'ThrowStatement':
+        throws = true;
+        break;
       case 'FunctionExpression':
       case 'FunctionDeclaration':
-        return 'contains a nested function';
+        return blocker('contains a nested function');
       case 'ArrowFunctionExpression':
-        if (node.body.type === 'BlockStatement') return 'contains a nested function';
+        if (node.body.type === 'BlockStatement') return blocker('contains a nested function');
         break;
       case 'ClassDeclaration':
       case 'ClassExpression':
-        return 'contains a class';
+        return blocker('contains a class');
       case 'WithStatement':
-        return '`with`';
+        return blocker('`with`');
       case 'CallExpression':
-        if (node.callee.type === 'Identifier' && node.callee.name === 'eval') return 'direct `eval`';
+        if (node.callee.type === 'Identifier' && node.callee.name === 'eval') return blocker('direct `eval`');
         break;
       case 'TemplateLiteral':
-        if (node.quasis.some((q: AstNode) => LINE_BREAK.test(q.value.raw))) return 'multi-line template';
+        if (node.quasis.some((q: AstNode) => LINE_BREAK.test(q.value.raw))) return blocker('multi-line template');
         break;
       case 'Literal':
-        if (typeof node.value === 'string' && LINE_BREAK.test(node.raw ?? '')) return 'multi-line string';
+        if (typeof node.value === 'string' && LINE_BREAK.test(node.raw ?? '')) return blocker('multi-line string');
         break;
     }
     pushChildren(node, stack);
   }
-  return undefined;
+  return { blocker: undefined, throws };
 }
