@@ -11,6 +11,7 @@ import { TraceMap } from '@jridgewell/trace-mapping';
 import { composedMap, type SourceMapJson } from './composed-map.js';
 import type { PreparedOutput } from './prepared-output.js';
 import { EXPORTED_BINDINGS, REGISTRY_GLOBAL, UNBOUND_EXCEPTION_SITES } from './prepared-messages.js';
+import { lineStartsOf } from './text-builder.js';
 import { prepareSource, type SourceParser } from './transform.js';
 import { PREBUILT_BANNER, PREBUILT_FLAGS_SUFFIX, PREBUILT_MAP_SUFFIX, PREBUILT_ORIGINAL_SUFFIX } from './prebuilt.js';
 
@@ -54,7 +55,8 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
     ...(input.parser === undefined ? {} : { parser: input.parser }),
   });
   const code = withoutMapComments(output.code);
-  const lines = lineCount(code);
+  // The lines V8 counts (LF, CR, CRLF, LS, PS).
+  const lines = lineStartsOf(code).length;
   // The agent places actions through the composed map too: its lines are the input's lines.
   const mapName = encodeURIComponent(input.name + PREBUILT_MAP_SUFFIX);
   const data = `[${JSON.stringify(output.sites)}, ${output.functions}, ${JSON.stringify(output.map)}, ${JSON.stringify(mapName)}]`;
@@ -89,19 +91,6 @@ function withoutMapComments(code: string): string {
   let lineStart = first;
   while (lineStart > 0 && !isLineBreak(code.charCodeAt(lineStart - 1))) lineStart--;
   return code.slice(0, lineStart) + code.slice(lineStart).replace(MAP_COMMENT, '');
-}
-
-/** The lines V8 counts (LF, CR, CRLF, LS, PS), counted without splitting the text into an array of them. */
-function lineCount(text: string): number {
-  let lines = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++;
-      lines++;
-    } else if (c === 10 || c === 0x2028 || c === 0x2029) lines++;
-  }
-  return lines;
 }
 
 function isLineBreak(c: number): boolean {
