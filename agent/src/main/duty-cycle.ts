@@ -46,8 +46,13 @@ export interface CycleLimits {
 
 /** A window holds at most this much probe time, so a window is a short stall of the app, not a long one. */
 export const WINDOW_COST_US = 10_000;
-/** Windows at most this often: each one sets and removes a breakpoint, which costs the app too. */
-export const MIN_PERIOD_MS = 250;
+/**
+ * Windows at most this often. Each one costs the app beyond its hits: V8 setting and removing the
+ * breakpoint, and compiling the function again afterwards, on the main thread and a compiler
+ * thread (BENCHMARKS.md finding 6: at the same hits a second, windows every 250 ms cost a hot
+ * request path twice what windows every second do).
+ */
+export const MIN_PERIOD_MS = 1000;
 /** A window lets through at most a second's worth of hits. */
 export const MAX_PERIOD_MS = 1000;
 /**
