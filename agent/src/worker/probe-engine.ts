@@ -472,7 +472,7 @@ export class ProbeEngine {
     for (const id of state.ids) await this.session.removeBreakpoint(id);
     const windows = (probe.windowCost ??= new WindowCost(this.mainCpu));
     // Read again once V8 has compiled the function again: the window is charged for that too.
-    setTimeout(windows.closed(), SETTLE_MS).unref();
+    setTimeout(windows.closed(hookCycle.costPerHitUs), SETTLE_MS).unref();
     // What the window cost the main thread may call for a longer pause than the hook's cycle.
     const { cycle, cost } = windows.pace(hookCycle);
     const bound = cycle.bound === hookCycle.bound ? hookBound : cycle.cpuBound;
@@ -501,7 +501,7 @@ export class ProbeEngine {
       if (missed > 0) this.onSampledOut(probe.action.id, missed);
       this.post({ t: 'resume', keys: probe.keys, allow: cycle.allow });
       const { placements } = state.resumes;
-      probe.windowCost?.opening();
+      probe.windowCost?.opening(cycle.allow);
       advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
     });
   }

@@ -12,7 +12,10 @@
  * The window's CPU includes the app's own work in it. A thread that had idle time while the
  * breakpoint was out does its own work at the rate it did then, so that much is taken off; a
  * thread that was always busy (on a CPU or waiting for one) would have spent the whole window on
- * its own work, so none of the window is taken off there.
+ * its own work, so none of the window is taken off there. Taking off that rate can take off too
+ * much: the window's breaks can fill the thread's spare time and push its own work out of the
+ * window (a service whose clients wait for its answers does not do that work later). So a window
+ * is charged at least what the hook estimates its hits cost (hits × cost per hit, V8's part in).
  *
  * A window also costs after V8 let go of the breakpoint: the function runs unoptimised until V8
  * has compiled it again. So the clock is read once more when the window has settled (SETTLE_MS
@@ -44,6 +47,8 @@ export interface SamplingCost {
 /** One sampling breakpoint's windows, measured on the main thread's CPU clock. */
 export class WindowCost {
   private opened: CpuReading | undefined;
+  /** The hits the open window lets through. */
+  private allow = 0;
   private closedAt: CpuReading | undefined;
   /** The reading SETTLE_MS after the last removal, if taken before the next window opened. */
   private settledAt: CpuReading | undefined;
@@ -51,13 +56,14 @@ export class WindowCost {
   private ownRate = 0;
   /** Main-thread CPU per window in ms, averaged over recent windows; undefined until one was measured. */
   private msPerWindow: number | undefined;
-  /** Main-thread CPU per window while it settled, beyond the thread's own rate, averaged like msPerWindow; 0 until measured. */
-  private msSettling = 0;
+  /** Main-thread CPU per window while it settled, beyond the thread's own rate, averaged like msPerWindow; undefined until measured. */
+  private msSettling: number | undefined;
 
   constructor(private readonly clock: CpuClock | undefined) {}
 
-  /** The breakpoint is about to go back into V8 for a window. */
-  opening(): void {
+  /** The breakpoint is about to go back into V8 for a window of `allow` hits. */
+  opening(allow: number): void {
+    this.allow = allow;
     const now = this.clock?.();
     const closed = this.closedAt;
     const settled = this.settledAt;
@@ -67,7 +73,7 @@ export class WindowCost {
     if (now !== undefined && out === settled && closed !== undefined && settled !== undefined) {
       const rate = (now.cpuMs - settled.cpuMs) / (now.wallMs - settled.wallMs);
       const excess = Math.max(0, settled.cpuMs - closed.cpuMs - rate * (settled.wallMs - closed.wallMs));
-      this.msSettling += WEIGHT * (excess - this.msSettling);
+      this.msSettling = this.msSettling === undefined ? excess : this.msSettling + WEIGHT * (excess - this.msSettling);
     }
     if (now !== undefined && out !== undefined && now.wallMs > out.wallMs) {
       const wall = now.wallMs - out.wallMs;
@@ -79,11 +85,12 @@ export class WindowCost {
   }
 
   /**
-   * V8 let go of the breakpoint: the window, from its setting to its removal, is measured. Returns
+   * V8 let go of the breakpoint: the window, from its setting to its removal, is measured, and
+   * charged at least its hits at the hook's `costPerHitUs` (duty-cycle.ts). Returns
    * what to call SETTLE_MS later, when V8 has had time to compile the function again; a call after
    * the next window opened is ignored.
    */
-  closed(): () => void {
+  closed(costPerHitUs: number): () => void {
     const start = this.opened;
     this.opened = undefined;
     const end = this.clock?.();
@@ -93,7 +100,7 @@ export class WindowCost {
       if (end !== undefined && this.closedAt === end && this.opened === undefined) this.settledAt = this.clock?.();
     };
     if (start === undefined || end === undefined) return settle;
-    const ms = Math.max(0, end.cpuMs - start.cpuMs - this.ownRate * (end.wallMs - start.wallMs));
+    const ms = Math.max((this.allow * costPerHitUs) / 1000, end.cpuMs - start.cpuMs - this.ownRate * (end.wallMs - start.wallMs));
     this.msPerWindow = this.msPerWindow === undefined ? ms : this.msPerWindow + WEIGHT * (ms - this.msPerWindow);
     return settle;
   }
@@ -103,7 +110,7 @@ export class WindowCost {
    * breakpoint over its share of the CPU budget; and what the windows cost a second at that pace.
    */
   pace(cycle: DutyCycle): { cycle: DutyCycle; cost: SamplingCost } {
-    const perWindow = this.msPerWindow === undefined ? undefined : this.msPerWindow + this.msSettling;
+    const perWindow = this.msPerWindow === undefined ? undefined : this.msPerWindow + (this.msSettling ?? 0);
     if (perWindow === undefined)
       return { cycle, cost: { msPerSecond: (cycle.allow * cycle.costPerHitUs) / cycle.periodMs, measured: false } };
     const needed = cycle.cpuMsPerSecond > 0 ? Math.min((perWindow * 1000) / cycle.cpuMsPerSecond, LONGEST_PERIOD_MS) : 0;
