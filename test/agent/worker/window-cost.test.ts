@@ -1,7 +1,9 @@
 /**
  * What a sampling breakpoint's windows are charged (window-cost.ts): the main thread's CPU from
  * setting the breakpoint to removing it, less the app's own work where the thread had time to
- * spare while the breakpoint was out; and the pause that keeps that within the budget's share.
+ * spare while the breakpoint was out but never less than the hook's estimate of its hits, plus
+ * what the thread spent beyond its own rate while the window settled; and the pause that keeps
+ * that within the budget's share.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
