@@ -261,3 +261,27 @@ test('a hashbang line stays first and ESM output imports the flags', () => {
   });
   assert.match(out.code, /^#!\/usr\/bin\/env node\nimport \{ \$lp, \$lpF, \$lpS \} from "lp";if \(\$lpS\[0\]/);
 });
+
+test('a file with CRLF, CR, LS or PS line breaks gets its sites on the same lines and columns as with LF, and keeps its result', () => {
+  const lines = [
+    'function f(a) {',
+    '  /* a comment',
+    '     over two lines */',
+    '  const b = a + 1;',
+    '  return b * 2;',
+    '}',
+    'module.exports = { f };',
+    '',
+  ];
+  const withLf = prepareCommonJs(lines.join('\n'));
+  assert.ok(withLf.sites.length > 0);
+  for (const separator of ['\r\n', '\r', '\u2028', '\u2029']) {
+    const source = lines.join(separator);
+    const out = prepareCommonJs(source);
+    const name = JSON.stringify(separator);
+    assert.deepEqual(out.sites, withLf.sites, `sites with ${name}`);
+    assert.deepEqual(out.functionsReport, withLf.functionsReport, `functions with ${name}`);
+    assert.deepEqual(Object.keys(out.map), Object.keys(withLf.map), `changed lines with ${name}`);
+    assert.equal((loadPrepared(source, FILE, 'sites').exports as any).f(20), 42);
+  }
+});
