@@ -127,3 +127,25 @@ test("LIVEPROBE_PREPARE=app prepares the app's CommonJS and ES modules as they l
   assert.equal(run({}), 'false false false', 'nothing prepared without LIVEPROBE_PREPARE');
   assert.equal(run({ LIVEPROBE_PREPARE: 'app' }), 'true false true');
 });
+
+test("the parser's scope analysis loads on the app's thread only once a file is prepared there", async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.remove());
+  // A CommonJS entry is prepared on the app's thread, as it loads; it reports what it finds loaded after that.
+  writeFileSync(
+    join(dir.path, 'app.js'),
+    "console.log(Object.keys(require.cache).some((path) => path.includes('/node_modules/eslint-scope/')));\n",
+  );
+  const loaded = (env: Record<string, string>): string => {
+    const result = spawnSync(process.execPath, ['--import', AGENT, 'app.js'], {
+      cwd: dir.path,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', LIVEPROBE_PREPARE_CACHE: 'off', ...env },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout.trim();
+  };
+  assert.equal(loaded({}), 'false', 'an agent that prepares nothing keeps eslint-scope out of the app');
+  assert.equal(loaded({ LIVEPROBE_PREPARE: 'app' }), 'true', 'required with the first file prepared');
+});
