@@ -1,0 +1,87 @@
+/**
+ * The fake-timer and fake-date libraries users run, installed for the whole process before the
+ * app starts (as a test suite does): the agent's standby link still connects and reconnects to a
+ * real broker, actions install through the control plane and their output arrives over OTLP, and
+ * the app's fake clock is the app's alone: the agent adds no timer to it, does not move it, and
+ * none of the agent's work waits for the app to advance it. Putting the real timers back leaves
+ * the agent working.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lineOf, otlpReceiver, waitFor } from '../../helpers/index.js';
+import { addAction, app, installed, mosquittoStack } from '../fixtures.js';
+
+const SERVICE = 'test/fixtures/library-fake-timers-service.mjs';
+const WORK_LINE = lineOf(SERVICE, 'work');
+const WAIT = 20_000;
+
+/** The fixture's libraries; `clock`: whether it fakes timers (and so counts them), not only Date. */
+const LIBRARIES = {
+  '@sinonjs/fake-timers': { clock: true },
+  'sinon.useFakeTimers': { clock: true },
+  'jest modern': { clock: true },
+  'jest legacy': { clock: true },
+  mockdate: { clock: false },
+  timekeeper: { clock: false },
+} as const;
+
+interface FakeClock {
+  timers: number | null;
+  now: number | null;
+  fired?: number;
+}
+
+for (const [library, { clock }] of Object.entries(LIBRARIES)) {
+  test(`with ${library} installed for the whole process, the agent links, reconnects and delivers, and leaves the fake clock alone`, async (t) => {
+    const { broker, cp } = await mosquittoStack(t);
+    const otlp = await otlpReceiver();
+    t.after(() => otlp.stop());
+    const agentId = `fakes-${library.replace(/\W+/g, '-')}`;
+    const service = await app(t, {
+      script: SERVICE,
+      broker: broker.url,
+      tags: ['fakes'],
+      agentId,
+      env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'fakes', OTEL_METRIC_EXPORT_INTERVAL: '500', LP_FAKES: library },
+    });
+    const get = async (path: string): Promise<string> => (await fetch(`${service.url}${path}`)).text();
+    const output = (pattern: RegExp, what: string) =>
+      waitFor(() => pattern.test(service.output()), WAIT, what).catch((err: unknown) => {
+        throw new Error(`${String(err)}; app: ${service.output()}`);
+      });
+
+    // The idle agent's link, on the app's thread, under the fakes: connects, and reconnects.
+    await output(/\] connected to /, "the standby link's connection");
+    await broker.kill();
+    await output(/lost the broker/, 'the link seeing the broker go');
+    await broker.start();
+    await output(/reconnected to /, "the standby link's reconnection");
+
+    const before = JSON.parse(await get('/state')) as FakeClock;
+    const { action: log } = await addAction(cp, { type: 'log', file: SERVICE, line: WORK_LINE, template: 'n {n}', tags: ['fakes'] });
+    const { action: counter } = await addAction(cp, { type: 'counter', file: SERVICE, line: WORK_LINE, name: 'fakes.work', tags: ['fakes'] });
+    assert.match(await installed(cp, log.id), /^installed/);
+    assert.match(await installed(cp, counter.id), /^installed/);
+    for (const n of [3, 4]) assert.equal(await get(`/work?n=${n}`), String(n * n));
+    await waitFor(() => otlp.logRecords().filter((r) => r.body === 'n 3' || r.body === 'n 4').length === 2, WAIT, 'both hits as OTLP log records').catch(
+      (err: unknown) => {
+        throw new Error(`${String(err)}; received: ${JSON.stringify(otlp.logRecords().map((r) => r.body))}; app: ${service.output()}`);
+      },
+    );
+    await otlp.waitForMetric((p) => p.name === 'fakes.work' && p.value === 2, WAIT, 'the counter at 2');
+
+    // The fake clock is as the app left it: the agent's timers, ticks and clock readings are not on it.
+    assert.deepEqual(JSON.parse(await get('/state')), before, "the app's fake clock after the agent's work");
+    if (clock) {
+      assert.equal(before.timers, 1, 'only the app\'s own timer is on its fake clock');
+      const ticked = JSON.parse(await get('/tick?ms=60000')) as FakeClock;
+      assert.deepEqual(ticked, { fired: 1, timers: 0, now: before.now === null ? null : before.now + 60_000 }, 'a minute of fake time runs the app\'s timer and nothing else');
+    }
+
+    // Real timers back: the agent goes on.
+    assert.equal(await get('/uninstall'), 'ok');
+    assert.equal(await get('/work?n=5'), '25');
+    await otlp.waitForLog((r) => r.body === 'n 5', WAIT, 'the hit after the fakes were uninstalled');
+    await otlp.waitForMetric((p) => p.name === 'fakes.work' && p.value === 3, WAIT, 'the counter at 3');
+  });
+}
