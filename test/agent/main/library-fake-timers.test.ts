@@ -59,23 +59,43 @@ for (const [library, { clock }] of Object.entries(LIBRARIES)) {
 
     const before = JSON.parse(await get('/state')) as FakeClock;
     const { action: log } = await addAction(cp, { type: 'log', file: SERVICE, line: WORK_LINE, template: 'n {n}', tags: ['fakes'] });
-    const { action: counter } = await addAction(cp, { type: 'counter', file: SERVICE, line: WORK_LINE, name: 'fakes.work', tags: ['fakes'] });
+    const { action: counter } = await addAction(cp, {
+      type: 'counter',
+      file: SERVICE,
+      line: WORK_LINE,
+      name: 'fakes.work',
+      tags: ['fakes'],
+    });
     assert.match(await installed(cp, log.id), /^installed/);
     assert.match(await installed(cp, counter.id), /^installed/);
+    const sentAt = Date.now();
     for (const n of [3, 4]) assert.equal(await get(`/work?n=${n}`), String(n * n));
-    await waitFor(() => otlp.logRecords().filter((r) => r.body === 'n 3' || r.body === 'n 4').length === 2, WAIT, 'both hits as OTLP log records').catch(
-      (err: unknown) => {
-        throw new Error(`${String(err)}; received: ${JSON.stringify(otlp.logRecords().map((r) => r.body))}; app: ${service.output()}`);
-      },
-    );
+    const answeredAt = Date.now();
+    await waitFor(
+      () => otlp.logRecords().filter((r) => r.body === 'n 3' || r.body === 'n 4').length === 2,
+      WAIT,
+      'both hits as OTLP log records',
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; received: ${JSON.stringify(otlp.logRecords().map((r) => r.body))}; app: ${service.output()}`);
+    });
     await otlp.waitForMetric((p) => p.name === 'fakes.work' && p.value === 2, WAIT, 'the counter at 2');
+    // Stamped by the real clock, not the app's fake one (2020, or frozen).
+    for (const record of otlp.logRecords())
+      assert.ok(
+        record.timeMs >= sentAt - 1 && record.timeMs <= answeredAt + 1,
+        `${String(record.body)} stamped ${new Date(record.timeMs).toISOString()}`,
+      );
 
     // The fake clock is as the app left it: the agent's timers, ticks and clock readings are not on it.
     assert.deepEqual(JSON.parse(await get('/state')), before, "the app's fake clock after the agent's work");
     if (clock) {
-      assert.equal(before.timers, 1, 'only the app\'s own timer is on its fake clock');
+      assert.equal(before.timers, 1, "only the app's own timer is on its fake clock");
       const ticked = JSON.parse(await get('/tick?ms=60000')) as FakeClock;
-      assert.deepEqual(ticked, { fired: 1, timers: 0, now: before.now === null ? null : before.now + 60_000 }, 'a minute of fake time runs the app\'s timer and nothing else');
+      assert.deepEqual(
+        ticked,
+        { fired: 1, timers: 0, now: before.now === null ? null : before.now + 60_000 },
+        "a minute of fake time runs the app's timer and nothing else",
+      );
     }
 
     // Real timers back: the agent goes on.
