@@ -29,11 +29,26 @@ test('jest on fake timers (modern and legacy) passes as without the agent, and a
   t.after(() => otlp.stop());
   const dir = await tempDir();
   t.after(() => dir.remove());
-  const { action } = await addAction(cp, { type: 'log', file: CODE, line: lineOf(CODE, 'settle'), template: 'settled {value}', tags: ['jest'] });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: CODE,
+    line: lineOf(CODE, 'settle'),
+    template: 'settled {value}',
+    tags: ['jest'],
+  });
 
   const jest = async (withAgent: boolean): Promise<JestResult> => {
     const outputFile = join(dir.path, `jest-${withAgent}.json`);
-    const args = [fromRoot('node_modules/jest/bin/jest.js'), '--config', fromRoot(`${SUITE}/jest.config.cjs`), '--runInBand', '--ci', '--json', '--outputFile', outputFile];
+    const args = [
+      fromRoot('node_modules/jest/bin/jest.js'),
+      '--config',
+      fromRoot(`${SUITE}/jest.config.cjs`),
+      '--runInBand',
+      '--ci',
+      '--json',
+      '--outputFile',
+      outputFile,
+    ];
     const run = new Child(process.execPath, withAgent ? ['--import', '@liveprobe/agent/register', ...args] : args, {
       name: `jest ${withAgent ? 'with' : 'without'} the agent`,
       input: true,
@@ -74,9 +89,11 @@ test('jest on fake timers (modern and legacy) passes as without the agent, and a
   assert.deepEqual(verdict(await jest(true)), without, "jest's verdict with the agent");
 
   for (const body of ['settled 21', 'settled 12']) {
-    const record = await otlp.waitForLog((r) => r.body === body, WAIT, `the hit "${body}" as an OTLP log record`).catch((err: unknown) => {
-      throw new Error(`${String(err)}; received: ${JSON.stringify(otlp.logRecords().map((r) => r.body))}`);
-    });
+    const record = await otlp
+      .waitForLog((r) => r.body === body, WAIT, `the hit "${body}" as an OTLP log record`)
+      .catch((err: unknown) => {
+        throw new Error(`${String(err)}; received: ${JSON.stringify(otlp.logRecords().map((r) => r.body))}`);
+      });
     assert.equal(record.attributes['liveprobe.action.id'], action.id);
   }
 });

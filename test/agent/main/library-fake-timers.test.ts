@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromRoot } from '@liveprobe/harness';
 import { lineOf, otlpReceiver, waitFor } from '../../helpers/index.js';
 import { addAction, app, installed, mosquittoStack } from '../fixtures.js';
 
@@ -15,15 +16,30 @@ const SERVICE = 'test/fixtures/library-fake-timers-service.mjs';
 const WORK_LINE = lineOf(SERVICE, 'work');
 const WAIT = 20_000;
 
-/** The fixture's libraries; `clock`: whether it fakes timers (and so counts them), not only Date. */
+/**
+ * The fixture's libraries. `clock`: whether it fakes timers (and so counts them), not only Date;
+ * `prepared`: whether the action is tried on a prepared site too (those that fake
+ * `performance.now`, the clock a prepared site's log line is stamped with), besides a breakpoint.
+ */
 const LIBRARIES = {
-  '@sinonjs/fake-timers': { clock: true },
-  'sinon.useFakeTimers': { clock: true },
-  'jest modern': { clock: true },
-  'jest legacy': { clock: true },
-  mockdate: { clock: false },
-  timekeeper: { clock: false },
+  '@sinonjs/fake-timers': { clock: true, prepared: true },
+  'sinon.useFakeTimers': { clock: true, prepared: false },
+  'jest modern': { clock: true, prepared: true },
+  'jest legacy': { clock: true, prepared: false },
+  mockdate: { clock: false, prepared: false },
+  timekeeper: { clock: false, prepared: false },
 } as const;
+
+const PATHS = {
+  breakpoint: {},
+  'prepared site': { LIVEPROBE_PREPARE: fromRoot(SERVICE), LIVEPROBE_PREPARE_CACHE: 'off' },
+} as const;
+
+const CASES = Object.entries(LIBRARIES).flatMap(([library, { clock, prepared }]) =>
+  Object.entries(PATHS)
+    .filter(([path]) => path === 'breakpoint' || prepared)
+    .map(([path, env]) => ({ library, clock, path, env })),
+);
 
 interface FakeClock {
   timers: number | null;
@@ -31,18 +47,18 @@ interface FakeClock {
   fired?: number;
 }
 
-for (const [library, { clock }] of Object.entries(LIBRARIES)) {
-  test(`with ${library} installed for the whole process, the agent links, reconnects and delivers, and leaves the fake clock alone`, async (t) => {
+for (const { library, clock, path, env } of CASES) {
+  test(`with ${library} installed for the whole process, the agent links, reconnects and delivers (${path}), and leaves the fake clock alone`, async (t) => {
     const { broker, cp } = await mosquittoStack(t);
     const otlp = await otlpReceiver();
     t.after(() => otlp.stop());
-    const agentId = `fakes-${library.replace(/\W+/g, '-')}`;
+    const agentId = `fakes-${library.replace(/\W+/g, '-')}-${path.replace(' ', '-')}`;
     const service = await app(t, {
       script: SERVICE,
       broker: broker.url,
       tags: ['fakes'],
       agentId,
-      env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'fakes', OTEL_METRIC_EXPORT_INTERVAL: '500', LP_FAKES: library },
+      env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'fakes', OTEL_METRIC_EXPORT_INTERVAL: '500', LP_FAKES: library, ...env },
     });
     const get = async (path: string): Promise<string> => (await fetch(`${service.url}${path}`)).text();
     const output = (pattern: RegExp, what: string) =>
@@ -66,8 +82,9 @@ for (const [library, { clock }] of Object.entries(LIBRARIES)) {
       name: 'fakes.work',
       tags: ['fakes'],
     });
-    assert.match(await installed(cp, log.id), /^installed/);
-    assert.match(await installed(cp, counter.id), /^installed/);
+    const how = path === 'breakpoint' ? /^installed: breakpoint/ : /^installed: prepared site/;
+    assert.match(await installed(cp, log.id), how);
+    assert.match(await installed(cp, counter.id), how);
     const sentAt = Date.now();
     for (const n of [3, 4]) assert.equal(await get(`/work?n=${n}`), String(n * n));
     const answeredAt = Date.now();
