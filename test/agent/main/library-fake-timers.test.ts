@@ -120,5 +120,7 @@ for (const { library, clock, path, env } of CASES) {
     assert.equal(await get('/work?n=5'), '25');
     await otlp.waitForLog((r) => r.body === 'n 5', WAIT, 'the hit after the fakes were uninstalled');
     await otlp.waitForMetric((p) => p.name === 'fakes.work' && p.value === 3, WAIT, 'the counter at 3');
+    // The library never saw the agent: e.g. no "FakeTimers: clearInterval was invoked to clear a native timer".
+    assert.doesNotMatch(service.output(), /FakeTimers: |native timer/);
   });
 }
