@@ -15,6 +15,7 @@ import { addAction, app, installed, mosquittoStack } from '../fixtures.js';
 const SERVICE = 'test/fixtures/library-fake-timers-service.mjs';
 const WORK_LINE = lineOf(SERVICE, 'work');
 const WAIT = 20_000;
+const TWO_HOURS = 2 * 3600_000;
 
 /**
  * The fixture's libraries. `clock`: whether it fakes timers (and so counts them), not only Date;
@@ -107,19 +108,24 @@ for (const { library, clock, path, env } of CASES) {
     assert.deepEqual(JSON.parse(await get('/state')), before, "the app's fake clock after the agent's work");
     if (clock) {
       assert.equal(before.timers, 1, "only the app's own timer is on its fake clock");
-      const ticked = JSON.parse(await get('/tick?ms=60000')) as FakeClock;
+      // Two hours, past the actions' default lifetime (1 h): the agent's clock must not follow.
+      const ticked = JSON.parse(await get(`/tick?ms=${TWO_HOURS}`)) as FakeClock;
       assert.deepEqual(
         ticked,
-        { fired: 1, timers: 0, now: before.now === null ? null : before.now + 60_000 },
-        "a minute of fake time runs the app's timer and nothing else",
+        { fired: 1, timers: 0, now: before.now === null ? null : before.now + TWO_HOURS },
+        "two hours of fake time run the app's timer and nothing else",
       );
     }
+
+    // The actions did not expire, nor pause, on the app's fake clock.
+    assert.equal(await get('/work?n=6'), '36');
+    await otlp.waitForLog((r) => r.body === 'n 6', WAIT, 'a hit after the app moved its fake clock');
 
     // Real timers back: the agent goes on.
     assert.equal(await get('/uninstall'), 'ok');
     assert.equal(await get('/work?n=5'), '25');
     await otlp.waitForLog((r) => r.body === 'n 5', WAIT, 'the hit after the fakes were uninstalled');
-    await otlp.waitForMetric((p) => p.name === 'fakes.work' && p.value === 3, WAIT, 'the counter at 3');
+    await otlp.waitForMetric((p) => p.name === 'fakes.work' && p.value === 4, WAIT, 'the counter at 4');
     // The library never saw the agent: e.g. no "FakeTimers: clearInterval was invoked to clear a native timer".
     assert.doesNotMatch(service.output(), /FakeTimers: |native timer/);
   });
