@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { fromRoot } from '@liveprobe/harness';
 import { lineOf, otlpReceiver, waitFor } from '../../helpers/index.js';
 import { addAction, app, installed, mosquittoStack } from '../fixtures.js';
+import { nodeBinary, PINNED_MAJORS, type PinnedMajor } from '../../node-versions/node-binaries.js';
 
 const SERVICE = 'test/fixtures/library-fake-timers-service.mjs';
 const WORK_LINE = lineOf(SERVICE, 'work');
@@ -36,11 +37,15 @@ const PATHS = {
   'prepared site': { LIVEPROBE_PREPARE: fromRoot(SERVICE), LIVEPROBE_PREPARE_CACHE: 'off' },
 } as const;
 
-const CASES = Object.entries(LIBRARIES).flatMap(([library, { clock, prepared }]) =>
-  Object.entries(PATHS)
-    .filter(([path]) => path === 'breakpoint' || prepared)
-    .map(([path, env]) => ({ library, clock, path, env })),
-);
+/** On the tests' Node, every library and path; on Node 22 and 24, the library jest's modern timers are built on. */
+const CASES = [
+  ...Object.entries(LIBRARIES).flatMap(([library, { clock, prepared }]) =>
+    Object.entries(PATHS)
+      .filter(([path]) => path === 'breakpoint' || prepared)
+      .map(([path, env]) => ({ library, clock, path, env, node: undefined as PinnedMajor | undefined })),
+  ),
+  ...PINNED_MAJORS.map((node) => ({ library: '@sinonjs/fake-timers', clock: true, path: 'breakpoint', env: PATHS.breakpoint, node })),
+];
 
 interface FakeClock {
   timers: number | null;
@@ -48,17 +53,19 @@ interface FakeClock {
   fired?: number;
 }
 
-for (const { library, clock, path, env } of CASES) {
-  test(`with ${library} installed for the whole process, the agent links, reconnects and delivers (${path}), and leaves the fake clock alone`, async (t) => {
+for (const { library, clock, path, env, node } of CASES) {
+  const on = node === undefined ? '' : `, on Node ${node}`;
+  test(`with ${library} installed for the whole process, the agent links, reconnects and delivers (${path}${on}), and leaves the fake clock alone`, async (t) => {
     const { broker, cp } = await mosquittoStack(t);
     const otlp = await otlpReceiver();
     t.after(() => otlp.stop());
-    const agentId = `fakes-${library.replace(/\W+/g, '-')}-${path.replace(' ', '-')}`;
+    const agentId = `fakes-${library.replace(/\W+/g, '-')}-${path.replace(' ', '-')}${node ?? ''}`;
     const service = await app(t, {
       script: SERVICE,
       broker: broker.url,
       tags: ['fakes'],
       agentId,
+      ...(node === undefined ? {} : { node: nodeBinary(node) }),
       env: { ...otlp.env('http/protobuf'), OTEL_SERVICE_NAME: 'fakes', OTEL_METRIC_EXPORT_INTERVAL: '500', LP_FAKES: library, ...env },
     });
     const get = async (path: string): Promise<string> => (await fetch(`${service.url}${path}`)).text();
