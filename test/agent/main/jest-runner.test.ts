@@ -2,7 +2,7 @@
  * jest as the app: a real jest run, in band, with the agent loaded, on a suite that drives its
  * code under test with jest's fake timers (modern and legacy). jest's verdict is the one it gives
  * without the agent, and a log action on the code under test (which jest runs in a context of its
- * own, with its own globals) delivers each hit over OTLP.
+ * own, with its own globals) delivers each hit over OTLP, and so does a counter.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -29,13 +29,9 @@ test('jest on fake timers (modern and legacy) passes as without the agent, and a
   t.after(() => otlp.stop());
   const dir = await tempDir();
   t.after(() => dir.remove());
-  const { action } = await addAction(cp, {
-    type: 'log',
-    file: CODE,
-    line: lineOf(CODE, 'settle'),
-    template: 'settled {value}',
-    tags: ['jest'],
-  });
+  const line = lineOf(CODE, 'settle');
+  const { action } = await addAction(cp, { type: 'log', file: CODE, line, template: 'settled {value}', tags: ['jest'] });
+  const counter = await addAction(cp, { type: 'counter', file: CODE, line, name: 'jest.settled', tags: ['jest'] });
 
   const jest = async (withAgent: boolean): Promise<JestResult> => {
     const outputFile = join(dir.path, `jest-${withAgent}.json`);
@@ -62,7 +58,7 @@ test('jest on fake timers (modern and legacy) passes as without the agent, and a
     });
     t.after(() => run.stop('SIGKILL'));
     await run.waitForLine((line) => line === 'code under test loaded; holding', WAIT, "jest's global setup");
-    if (withAgent) assert.match(await installed(cp, action.id), /^installed/);
+    if (withAgent) for (const id of [action.id, counter.action.id]) assert.match(await installed(cp, id), /^installed/);
     run.write('go\n');
     const exit = await run.exited;
     assert.equal(exit.code, 0, `jest ${withAgent ? 'with' : 'without'} the agent exited ${exit.code}: ${run.output()}`);
@@ -96,4 +92,5 @@ test('jest on fake timers (modern and legacy) passes as without the agent, and a
       });
     assert.equal(record.attributes['liveprobe.action.id'], action.id);
   }
+  await otlp.waitForMetric((p) => p.name === 'jest.settled' && p.value === 2, WAIT, 'the counter at 2, flushed as jest exited');
 });
