@@ -20,7 +20,7 @@ import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
-import { countInstructions, hasValgrind } from './lib/callgrind.js';
+import { countInstructions, countInstructionsWithin, hasValgrind } from './lib/callgrind.js';
 import { instructionsPerTask, type TaskInstructions } from './lib/task-instructions.js';
 
 const FILE = 'bench/fixtures/many-modules.mjs';
@@ -68,6 +68,20 @@ const FIRST_BREAKPOINT = [
   { key: 'no-sparkplug', label: 'loop at the top level, `node --no-sparkplug`', loadIn: 'top', flags: ['--no-sparkplug'] },
 ] as const;
 
+/** V8's handler of `Debugger.enable` on the main thread, and the parts of it the table splits out. */
+const DEBUGGER_ENABLE = 'v8_inspector::V8DebuggerAgentImpl::enableImpl*';
+const ENABLE_PARTS = [
+  { fn: 'v8::debug::Script::GetSha256Hash', label: "of which each script's SHA-256 hash (its source copied out, hashed, written in hex)" },
+  {
+    fn: 'v8_inspector::V8DebuggerAgentImpl::didParseSource',
+    label: "of which each script's `scriptParsed` notification, built and turned into JSON for the session",
+  },
+  {
+    fn: 'v8::internal::Isolate::CollectSourcePositionsForAllBytecodeArrays',
+    label: 'of which source positions for every function compiled without them',
+  },
+] as const;
+
 const STEPS = [
   { key: 'idle', label: 'nothing happens (the noise floor in this app)' },
   { key: 'install', label: 'first action installs' },
@@ -106,6 +120,8 @@ const benchmark: Benchmark = {
     const instructions = new Map<string, TaskInstructions>();
     /** Main-thread instructions of V8's first setBreakpointByUrl, by FIRST_BREAKPOINT variant. */
     const firstBreakpoint = new Map<string, number>();
+    /** Main-thread instructions of V8's Debugger.enable, first and enabled again, split by ENABLE_PARTS. */
+    let debuggerEnable: { first: number; parts: Map<string, number>; again: number } | undefined;
     /** The longest pause the apps' own garbage collector made in any measured step. */
     let longestGc = 0;
 
@@ -254,6 +270,17 @@ const benchmark: Benchmark = {
           const env = { MODULES_DIR: dir, MODULES: String(MODULES), LOAD_IN: variant.loadIn };
           firstBreakpoint.set(variant.key, await countInstructions(args, env, SET_BREAKPOINT_BY_URL));
         }
+        ctx.progress('install-stall: instructions of Debugger.enable on demand (callgrind)');
+        const enableArgs = [process.execPath, fixture('debugger-enable.mjs')];
+        const enableEnv = { MODULES_DIR: dir, MODULES: String(MODULES) };
+        const once = await countInstructionsWithin(
+          enableArgs,
+          { ...enableEnv, ENABLES: '1' },
+          DEBUGGER_ENABLE,
+          ENABLE_PARTS.map((p) => p.fn),
+        );
+        const twice = await countInstructions(enableArgs, { ...enableEnv, ENABLES: '2' }, DEBUGGER_ENABLE);
+        debuggerEnable = { first: once.total, parts: once.parts, again: twice - once.total };
       }
     } finally {
       await Promise.all([cp.stop(), sink.stop()]);
@@ -317,6 +344,7 @@ const benchmark: Benchmark = {
         costs,
         ...instructionBlocks(instructions),
         ...firstBreakpointBlocks(firstBreakpoint),
+        ...debuggerEnableBlocks(debuggerEnable),
       ],
       targets: agents.map((a) => {
         // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
@@ -375,6 +403,29 @@ function firstBreakpointBlocks(counted: Map<string, number>): string[] {
       ['loading loop', 'instructions in setBreakpointByUrl'],
       FIRST_BREAKPOINT.map((v) => [v.label, count(counted.get(v.key)!)]),
       ['left', 'right'],
+    ),
+  ];
+}
+
+/** What V8's `Debugger.enable` costs the main thread with the modules loaded, part by part. */
+function debuggerEnableBlocks(counted: { first: number; parts: Map<string, number>; again: number } | undefined): string[] {
+  if (counted === undefined) return [];
+  const row = (label: string, value: number) => [
+    label,
+    count(value),
+    `${((100 * value) / counted.first).toFixed(1)}%`,
+    count(value / MODULES),
+  ];
+  return [
+    `Where the install stall with the session on demand comes from: main-thread instructions inside V8's \`Debugger.enable\` (callgrind, inclusive counts by callgrind_annotate), a worker's session enabling the debugger after ${MODULES.toLocaleString('en-US')} modules loaded (bench/fixtures/debugger-enable.mjs), and the same enabled again after \`Debugger.disable\` (as when actions reappear after the session closed): all of it V8's, growing with the scripts loaded. V8 keeps a script's hash once computed, which is why installing again stalls less than the first install.`,
+    renderTable(
+      ['inside `Debugger.enable`', 'instructions', 'of the first enable', `per module (${MODULES.toLocaleString('en-US')})`],
+      [
+        row('the first enable, in all', counted.first),
+        ...ENABLE_PARTS.map((p) => row(p.label, counted.parts.get(p.fn)!)),
+        row('enabled again after a disable', counted.again),
+      ],
+      ['left', 'right', 'right', 'right'],
     ),
   ];
 }

@@ -1,7 +1,8 @@
 /**
  * Instruction counts with valgrind's callgrind: load-independent figures. countInstructions
  * collects only inside one C function (`--toggle-collect`), so a script can count exactly its
- * measured loop (the Python agent's benchmark); mainThreadInstructions counts a Node.js
+ * measured loop (the Python agent's benchmark), and countInstructionsWithin splits that count by
+ * the functions it calls; mainThreadInstructions counts a Node.js
  * process's main thread, start-up included, so two runs with different counts give a slope.
  */
 import { repoRoot } from '@liveprobe/harness';
@@ -16,6 +17,20 @@ export function hasValgrind(): boolean {
 
 /** Instructions executed inside `collectIn` while `args` runs under callgrind. */
 export async function countInstructions(args: string[], env: Record<string, string>, collectIn: string): Promise<number> {
+  return (await countInstructionsWithin(args, env, collectIn, [])).total;
+}
+
+/**
+ * Instructions executed inside `collectIn`, and how many of them ran inside each of `parts`
+ * (functions it calls, named by the start of their demangled name), by callgrind_annotate's
+ * inclusive costs: where a C++ handler's instructions go.
+ */
+export async function countInstructionsWithin(
+  args: string[],
+  env: Record<string, string>,
+  collectIn: string,
+  parts: readonly string[],
+): Promise<{ total: number; parts: Map<string, number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'liveprobe-callgrind-'));
   const out = join(dir, 'callgrind.out');
   try {
@@ -33,10 +48,29 @@ export async function countInstructions(args: string[], env: Record<string, stri
     if (code !== 0) throw new Error(`valgrind ${args.join(' ')} exited ${code}:\n${stderr}`);
     const totals = /^totals: (\d+)/m.exec(readFileSync(out, 'utf8'));
     if (totals === null) throw new Error(`callgrind wrote no totals for ${args.join(' ')}`);
-    return Number(totals[1]);
+    return { total: Number(totals[1]), parts: parts.length === 0 ? new Map() : inclusiveCosts(out, parts) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each part's inclusive instructions (summed over its overloads and clones) in a callgrind file. */
+function inclusiveCosts(file: string, parts: readonly string[]): Map<string, number> {
+  const annotated = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (annotated.status !== 0) throw new Error(`callgrind_annotate ${file} exited ${annotated.status}: ${annotated.stderr}`);
+  const costs = new Map(parts.map((part) => [part, 0]));
+  // A row: "  437,927,435 (50.15%)  ???:v8::debug::Script::GetSha256Hash() const [/usr/bin/node]".
+  for (const row of annotated.stdout.matchAll(/^\s*([\d,]+) \([^)]*\)\s+[^:\s]*:(.+?) \[[^\]]*\]$/gm)) {
+    const name = row[2]!;
+    // Recursive entries ("…'2") repeat a cost already counted in the outer one.
+    if (/'\d+$/.test(name)) continue;
+    const part = parts.find((p) => name.startsWith(p));
+    if (part !== undefined) costs.set(part, costs.get(part)! + Number(row[1]!.replaceAll(',', '')));
+  }
+  return costs;
 }
 
 /**
