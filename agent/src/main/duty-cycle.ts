@@ -44,12 +44,14 @@ export interface CycleLimits {
   breakpointCostUs: number;
 }
 
-/** A window holds at most this much probe time, so a window is a short stall of the app, not a long one. */
-export const WINDOW_COST_US = 10_000;
-/** Windows at most this often: each one sets and removes a breakpoint, which costs the app too. */
-export const MIN_PERIOD_MS = 250;
-/** A window lets through at most a second's worth of hits. */
-export const MAX_PERIOD_MS = 1000;
+/**
+ * A window lets through a second's worth of the pace. Each window costs the app beyond its hits:
+ * V8 setting and removing the breakpoint, and compiling the function again afterwards, on the main
+ * thread and a compiler thread. So at the same hits a second, fewer and larger windows cost less
+ * (BENCHMARKS.md finding 6: windows every 250 ms cost a hot request path about twice what windows
+ * every second do); a window's hits are still within a second's share of the limits.
+ */
+export const PERIOD_MS = 1000;
 /**
  * V8's part of a hit is charged the window's median gap between hits when that is more than the
  * configured cost (a loaded machine, a large frame), up to this many times the configured cost:
@@ -79,10 +81,7 @@ export function dutyCycle(reading: WindowReading, limits: CycleLimits): Omit<Dut
   if (limits.bytesPerSecond > 0 && bytes > 0) bounds.push(['bytes', (limits.bytesPerSecond * hits) / bytes]);
   if (bounds.length === 0) return undefined;
   const [bound, perSecond] = bounds.reduce((least, next) => (next[1] < least[1] ? next : least));
-  const fewest = Math.ceil((perSecond * MIN_PERIOD_MS) / 1000);
-  const most = Math.max(1, Math.floor((perSecond * MAX_PERIOD_MS) / 1000));
-  const byCost = costPerHitUs > 0 ? Math.floor(WINDOW_COST_US / costPerHitUs) : most;
-  const allow = Math.min(most, Math.max(fewest, byCost, 1));
+  const allow = Math.max(1, Math.floor((perSecond * PERIOD_MS) / 1000));
   const periodMs = (allow * 1000) / perSecond;
   // Unknown rate: the window is taken as instant, so the pause is the whole period (the safe side).
   const expectedOnMs = onRate === undefined ? 0 : Math.min(periodMs, (allow * 1000) / onRate);

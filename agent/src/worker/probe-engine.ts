@@ -26,7 +26,7 @@ import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, 
 import type { CpuClock } from './main-thread-cpu.js';
 import { ScriptStartPause } from './script-start-pause.js';
 import { SAMPLING_STATUS_MS, samplingText } from './sampling-status.js';
-import { WindowCost } from './window-cost.js';
+import { SETTLE_MS, WindowCost } from './window-cost.js';
 import { positionKey, type Site, type SiteContext, sitesFor } from './sites.js';
 
 export type { Probe } from './probe-state.js';
@@ -471,7 +471,8 @@ export class ProbeEngine {
   private async sampleOut(probe: Probe, state: OnBreakpoints, hookBound: string, hookCycle: DutyCycle): Promise<void> {
     for (const id of state.ids) await this.session.removeBreakpoint(id);
     const windows = (probe.windowCost ??= new WindowCost(this.mainCpu));
-    windows.closed();
+    // Read again once V8 has compiled the function again: the window is charged for that too.
+    setTimeout(windows.closed(hookCycle.costPerHitUs), SETTLE_MS).unref();
     // What the window cost the main thread may call for a longer pause than the hook's cycle.
     const { cycle, cost } = windows.pace(hookCycle);
     const bound = cycle.bound === hookCycle.bound ? hookBound : cycle.cpuBound;
@@ -500,7 +501,7 @@ export class ProbeEngine {
       if (missed > 0) this.onSampledOut(probe.action.id, missed);
       this.post({ t: 'resume', keys: probe.keys, allow: cycle.allow });
       const { placements } = state.resumes;
-      probe.windowCost?.opening();
+      probe.windowCost?.opening(cycle.allow);
       advance(probe, { kind: 'breakpoints', ids: await this.setAgain(placements), placements });
     });
   }

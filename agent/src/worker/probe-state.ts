@@ -77,7 +77,7 @@ export interface Probe {
   installed?: { actionId: string; state: 'installed'; message: string; location?: { file: string; line: number } };
   /** Why an action on a prepared file could not take prepared sites, for the status. */
   unprepared?: string;
-  /** While its breakpoint samples: how, for the status ("sampling: on 2.5 ms every 250 ms, …"), and when that was last reported. */
+  /** While its breakpoint samples: how, for the status ("sampling: on 40 ms every 1 s, …"), and when that was last reported. */
   sampling?: { text: string; reported: string | undefined; at: number };
   /** While its breakpoint samples: what its windows cost the main thread, measured (window-cost.ts). */
   windowCost?: WindowCost;

@@ -10,7 +10,7 @@ import type { SamplingCost } from './window-cost.js';
 export const SAMPLING_STATUS_MS = 5000;
 
 /**
- * "sampling: on 2.5 ms every 250 ms (50 hits), ~1.2% of hits, ~12 ms of the main thread's CPU a
+ * "sampling: on 40 ms every 1 s (200 hits), ~4% of hits, ~45 ms of the main thread's CPU a
  * second (measured), to stay within the agent's quota of 200 hits per second". The share is an
  * estimate: the line's rate is measured while the breakpoint is in, which slows a hot line and
  * catches bursts whole. The cost is what the windows took of the app's main thread, on its CPU

@@ -24,7 +24,7 @@ function drive(window: SamplingWindow, hits: number, everyUs: number, hookUs: nu
   return window.reading();
 }
 
-test('a hot line at 5,000 hits a second samples to the hit quota: windows of 50 hits every 250 ms, ~4% of its hits', () => {
+test('a hot line at 5,000 hits a second samples to the hit quota: windows of 200 hits every second, ~4% of its hits', () => {
   // 200 µs between hit starts: 20 µs in the hook, 180 µs between (V8's part and the app's work).
   const reading = drive(new SamplingWindow(undefined, undefined), 200, 200, 20, 10);
   assert.equal(reading.hits, 200);
@@ -33,29 +33,29 @@ test('a hot line at 5,000 hits a second samples to the hit quota: windows of 50 
   const cycle = dutyCycle(reading, DEFAULTS)!;
   assert.equal(cycle.bound, 'rate');
   assert.equal(cycle.perSecond, 200);
-  // 20 µs in the hook + 180 µs of V8 = 200 µs a hit: a window of 10 ms holds 50 hits, a quarter second's worth.
+  // 20 µs in the hook + 180 µs of V8 = 200 µs a hit; a window lets through a second's worth of hits.
   assert.ok(Math.abs(cycle.costPerHitUs - 200) < 1e-6);
-  assert.equal(cycle.allow, 50);
-  assert.equal(cycle.periodMs, 250);
-  // The line ran at 200 / 39.8 ms while on: 50 hits take ~10 ms of the 250.
+  assert.equal(cycle.allow, 200);
+  assert.equal(cycle.periodMs, 1000);
+  // The line ran at 200 / 39.8 ms while on: 200 hits take ~40 ms of the second.
   const onRate = (200 * 1000) / 39.8;
-  assert.ok(Math.abs(cycle.onMs - (50 * 1000) / onRate) < 1e-9);
-  assert.ok(Math.abs(cycle.offMs - (250 - cycle.onMs)) < 1e-9);
+  assert.ok(Math.abs(cycle.onMs - (200 * 1000) / onRate) < 1e-9);
+  assert.ok(Math.abs(cycle.offMs - (1000 - cycle.onMs)) < 1e-9);
   assert.ok(Math.abs(cycle.share! - 200 / onRate) < 1e-12);
   assert.ok(Math.abs(cycle.passedPerSecond - onRate) < 1e-9);
-  // On average: 50 hits of 200 µs every 250 ms is 40 ms a second, within the 50 ms budget.
+  // On average: 200 hits of 200 µs every second is 40 ms a second, within the 50 ms budget.
   assert.ok((cycle.allow * cycle.costPerHitUs) / cycle.periodMs <= DEFAULTS.cpuMsPerSecond);
 });
 
-test('an expensive hit is bound by the CPU budget, and the window holds no more than 10 ms of it', () => {
+test('an expensive hit is bound by the CPU budget, and a window holds a second of its share', () => {
   // A snapshot: 900 µs in the hook, hits back to back with 300 µs of V8 between.
   const cycle = dutyCycle(drive(new SamplingWindow(undefined, undefined), 20, 1200, 900), DEFAULTS)!;
   assert.equal(cycle.bound, 'cpu');
   assert.ok(Math.abs(cycle.costPerHitUs - 1200) < 1e-6);
   assert.ok(Math.abs(cycle.perSecond - 50_000 / 1200) < 1e-9);
-  // floor(10 ms / 1.2 ms) = 8 hits, but a window is at least a quarter second's worth: ceil(41.7 / 4) = 11.
-  assert.equal(cycle.allow, 11);
-  assert.ok(Math.abs(cycle.periodMs - (11 * 1000) / cycle.perSecond) < 1e-9);
+  // 41.7 hits a second: windows of 41 hits (49.2 ms of probe time) every 984 ms.
+  assert.equal(cycle.allow, 41);
+  assert.ok(Math.abs(cycle.periodMs - (41 * 1000) / cycle.perSecond) < 1e-9);
   assert.ok((cycle.allow * cycle.costPerHitUs) / cycle.periodMs <= DEFAULTS.cpuMsPerSecond + 1e-9, 'within the budget on average');
 });
 
@@ -71,7 +71,6 @@ test("V8's part is charged the median gap between hits, never under the configur
 test("the action's own rate, the output quota, and a window whose rate is unknown", () => {
   const slow = dutyCycle(drive(new SamplingWindow(undefined, undefined), 40, 200, 20), { ...DEFAULTS, hitsPerSecond: 2 })!;
   assert.equal(slow.bound, 'rate');
-  // Cheap hits: a window holds a second's worth, the most it may.
   assert.equal(slow.allow, 2);
   assert.equal(slow.periodMs, 1000);
   const slower = dutyCycle(drive(new SamplingWindow(undefined, undefined), 40, 200, 20), { ...DEFAULTS, hitsPerSecond: 0.5 })!;
@@ -82,9 +81,8 @@ test("the action's own rate, the output quota, and a window whose rate is unknow
   const bytes = dutyCycle(drive(new SamplingWindow(undefined, undefined), 100, 200, 20, 4096), DEFAULTS)!;
   assert.equal(bytes.bound, 'bytes');
   assert.equal(bytes.perSecond, 64);
-  // 10 ms of 200 µs hits is 50 of them, within a second's worth (64).
-  assert.equal(bytes.allow, 50);
-  assert.equal(bytes.periodMs, (50 * 1000) / 64);
+  assert.equal(bytes.allow, 64);
+  assert.equal(bytes.periodMs, 1000);
 
   // A window of one hit: no rate to go by, so the pause is the whole period and the share is unknown.
   const one = dutyCycle(drive(new SamplingWindow(1, 1000), 1, 0, 20), DEFAULTS)!;
@@ -106,10 +104,10 @@ test("the action's own rate, the output quota, and a window whose rate is unknow
 });
 
 test('a line slower than its window needs is not paused between windows', () => {
-  // 50 hits 10 ms apart take 490 ms, longer than the 250 ms their period allows at 200 a second.
-  const reading = drive(new SamplingWindow(50, 1000), 50, 10_000, 20);
+  // 200 hits 10 ms apart take 2 s, longer than the second their period allows at 200 a second.
+  const reading = drive(new SamplingWindow(200, 1000), 200, 10_000, 20);
   const cycle = dutyCycle(reading, { ...DEFAULTS, cpuMsPerSecond: 0 })!;
-  assert.equal(cycle.periodMs, 250);
+  assert.equal(cycle.periodMs, 1000);
   assert.equal(cycle.offMs, 0);
   assert.equal(cycle.share, 1);
 });

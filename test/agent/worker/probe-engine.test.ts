@@ -14,6 +14,7 @@ import { Blocklist, type BlocklistSettings } from '../../../agent/src/locate/blo
 import type { CpuClock } from '../../../agent/src/worker/main-thread-cpu.js';
 import { PreparedSites } from '../../../agent/src/worker/prepared/prepared-sites.js';
 import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
+import { SETTLE_MS } from '../../../agent/src/worker/window-cost.js';
 import { FakeTarget, testAction } from './fake-target.js';
 import { QUOTA_BOUND, SAMPLING_CYCLE } from './sampling-cycle.js';
 
@@ -189,6 +190,39 @@ test("a sampling breakpoint's pause grows when its windows cost the main thread 
   assert.deepEqual(target.lines(), [2], 'back after the measured pace');
   assert.equal(target.messages('resume').length, 4, 'a steady stream of windows, no pause');
   assert.deepEqual(target.states('a1'), ['installed', 'installed']);
+});
+
+test('a window is also charged what the main thread spends after it, while V8 compiles the function again', async (t) => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
+  t.after(() => mock.timers.reset());
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  // The main thread is idle but for the windows: 10 ms in each, and 20 ms right after its removal.
+  let cpuMs = 1000;
+  const engine = engineOn(target, t, OPEN, undefined, () => ({ cpuMs, waitMs: 0, wallMs: Date.now() }));
+  const action = testAction('a1');
+  await engine.reconcile([action]);
+  const key = target.messages('arm')[0]!.key;
+  const outFor = async (ms: number) => {
+    cpuMs += 20;
+    mock.timers.tick(SETTLE_MS);
+    mock.timers.tick(ms - SETTLE_MS);
+    await engine.reconcile([action]);
+  };
+  await engine.pause(key, QUOTA_BOUND, SAMPLING_CYCLE);
+  await outFor(240);
+  assert.deepEqual(target.lines(), [2], 'the first window opens after the hook asked');
+  for (let round = 0; round < 2; round++) {
+    cpuMs += 10;
+    await engine.pause(key, QUOTA_BOUND, SAMPLING_CYCLE);
+    // 10 ms in the window and 20 ms after it: 30 ms a window within 50 ms a second, one every 600 ms.
+    await outFor(589);
+    assert.deepEqual(target.lines(), [], 'still out: the settling holds it back');
+    mock.timers.tick(1);
+    await engine.reconcile([action]);
+    assert.deepEqual(target.lines(), [2], 'back after the pace that counts the settling');
+  }
+  assert.match(engine.statusOf('a1')?.message ?? '', /every 600 ms .*~50 ms of the main thread's CPU a second \(measured\)/);
 });
 
 test('an action at its hit limit leaves the app and stays out while it is desired; the session closes with the last breakpoint', async (t) => {
