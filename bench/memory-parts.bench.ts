@@ -94,6 +94,16 @@ async function memoryOf(app: Child): Promise<Memory & ResidentMemory> {
  * out of the agent's reach): a fixed trim threshold, one arena for all threads (docs/architecture.md §8).
  */
 const MALLOC_KNOBS = { MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '1' };
+/**
+ * glibc's mmap threshold held at its start value: without it, freeing one large block (Node's
+ * loader reads each of the agent's bundle files into one) raises it for the whole process, and
+ * the trim threshold with it, so every arena keeps up to twice that block's size of freed memory.
+ */
+const MMAP_KNOB = { MALLOC_MMAP_THRESHOLD_: '131072' };
+const knobWords = (knobs: Record<string, string>) =>
+  Object.entries(knobs)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 /** The agent as it was before its worker waited for the first action. */
 const WORKER_AT_STARTUP = { LIVEPROBE_WORKER_START: 'startup' };
 /** A file the app never loads: an action on it waits (pending), so the session opens and no breakpoint is set. */
@@ -177,11 +187,14 @@ function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string
       agent: { register, agentId: 'bench-parts-live', actions: true, env: { LIVEPROBE_LOG_OUTPUTS: 'live' } },
     },
     {
-      label: `agent, ${FUNCTIONS} log actions installed and hit, glibc told to give freed memory back (${Object.entries(MALLOC_KNOBS)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')})`,
+      label: `agent, ${FUNCTIONS} log actions installed and hit, glibc told to give freed memory back (${knobWords(MALLOC_KNOBS)})`,
       env: MALLOC_KNOBS,
       agent: { register, agentId: 'bench-parts-malloc', actions: true },
+    },
+    {
+      label: `agent, ${FUNCTIONS} log actions installed and hit, glibc's mmap threshold kept at its start value (${knobWords(MMAP_KNOB)})`,
+      env: MMAP_KNOB,
+      agent: { register, agentId: 'bench-parts-mmap', actions: true },
     },
   ];
   if (baseline !== undefined) {

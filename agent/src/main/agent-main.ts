@@ -17,6 +17,7 @@ import { AgentConfigError } from '../settings/config-error.js';
 import { errorText } from './error-text.js';
 import type { PrepareSummary } from '@liveprobe/protocol';
 import { StandbyLink } from './standby-link.js';
+import { clearTimer, dateNow, NativeDate, setTimer } from './builtins.js';
 import { startWorker, workerAtStartup } from './worker-thread.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
@@ -62,7 +63,7 @@ export function startAgent(settings?: Record<string, string>): void {
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
   const sessionReady = inspectorSessionMode(env) === 'startup' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-  const startedAt = new Date().toISOString();
+  const startedAt = new NativeDate(dateNow()).toISOString();
   const data: WorkerData = {
     port: port2,
     sessionOpen,
@@ -147,14 +148,14 @@ function waitForSession(ready: Int32Array): void {
 function readyOrTimeout(port: MessagePort, waitMs: number): Promise<void> {
   return new Promise((resolve) => {
     // Referenced on purpose: while it runs, it is what keeps the app's start-up waiting.
-    const timer = setTimeout(() => {
+    const timer = setTimer(() => {
       process.stderr.write(
         `[liveprobe] the app goes on before the agent applied its actions: LIVEPROBE_STARTUP_WAIT_MS (${waitMs} ms) ran out\n`,
       );
       resolve();
     }, waitMs);
     const ready = (): void => {
-      clearTimeout(timer);
+      clearTimer(timer);
       resolve();
     };
     // Ready with nothing to apply (the app thread's link), or with the actions applied (the worker).

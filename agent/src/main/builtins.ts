@@ -23,14 +23,23 @@ export const mapSize = bindCall(Object.getOwnPropertyDescriptor(Map.prototype, '
   map: ReadonlyMap<unknown, unknown>,
 ) => number;
 /**
- * The agent's own timers and clock, as they were when the agent loaded: an app may replace
- * `setTimeout`, `queueMicrotask` or `Date` (fake-timer libraries do, for good) and the agent's
- * bookkeeping must not follow.
+ * The agent's own timers and clocks, as they were when the agent loaded: an app may replace
+ * `setTimeout`, `queueMicrotask`, `Date` or `performance.now` (fake-timer libraries do, for good:
+ * @sinonjs/fake-timers and jest's timers redefine `now` on Node's one `performance` object, and
+ * the `node:timers` module's functions too) and the agent's bookkeeping must not follow.
  */
 export const setTimer = setTimeout;
 export const clearTimer = clearTimeout;
+export const setRepeat = setInterval;
+export const clearRepeat = clearInterval;
+export const setImmediateTask = setImmediate;
 export const enqueueMicrotask = queueMicrotask;
 export const dateNow = Date.now;
+export const NativeDate = Date;
+/** `performance.now()` as Node defines it: the agent's monotonic clock (hit costs, windows, line stamps). */
+export const monotonicNow: () => number = performance.now.bind(performance);
+/** `performance.timeOrigin`, read once: what `monotonicNow()` counts from. */
+export const TIME_ORIGIN = performance.timeOrigin;
 export const arrayIncludes = bindCall(Array.prototype.includes) as (array: readonly unknown[], value: unknown) => boolean;
 
 const ownProperty = bindCall(Object.prototype.hasOwnProperty) as (target: object, key: PropertyKey) => boolean;

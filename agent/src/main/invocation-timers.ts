@@ -11,7 +11,7 @@
  * toc's reading, so two durations of one function agree, and neither includes the other's cost.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { enqueueMicrotask } from './builtins.js';
+import { enqueueMicrotask, monotonicNow } from './builtins.js';
 
 /** An open tic: its start, set when its passage ends. */
 interface Start {
@@ -58,7 +58,7 @@ export class InvocationTimers {
     this.unstamped = false;
     const passage = this.passage;
     if (passage === undefined) return;
-    const now = performance.now();
+    const now = monotonicNow();
     for (const start of passage.opened) start.time = now;
   }
 

@@ -8,6 +8,8 @@
  * before it in the same run. Durations (tic/toc, duration) never come from here.
  */
 
+import { monotonicNow } from './builtins.js';
+
 /** In a hot loop, at most this many lines in a row carry one reading (the one taken at the first). */
 export const READ_EVERY_LINES = 16;
 /**
@@ -22,8 +24,7 @@ export const READ_EVERY_LINES = 16;
 const DENSE_LINES = 16;
 const DENSE_MS = 1;
 
-// Captured: the global is a getter in Node, and the app may replace it or Promise's methods.
-const perf = performance;
+// Captured: the app may replace the clock (fake timers) or Promise's methods.
 const then = Promise.prototype.then;
 const settled = Promise.resolve();
 const apply = Reflect.apply;
@@ -41,7 +42,7 @@ export class LineClock {
   /** The time (performance.now()) to stamp a log line with. */
   now(): number {
     if (this.sharing && ++this.shared < READ_EVERY_LINES) return this.reading;
-    const reading = perf.now();
+    const reading = monotonicNow();
     if (!this.sharing) this.watch(reading);
     this.shared = 0;
     this.reading = reading;
@@ -50,7 +51,7 @@ export class LineClock {
 
   /** An exact reading, for a hit that needs one (a duration, a snapshot): lines after it share it, never an older one. */
   exact(): number {
-    const reading = perf.now();
+    const reading = monotonicNow();
     this.shared = 0;
     this.reading = reading;
     return reading;

@@ -24,7 +24,7 @@ import type { HeldCaptures } from './held-captures.js';
 import { readLazily } from './prepared-registry.js';
 import { captureSnapshot, captureStack, compileSnapshot } from './snapshot-capture.js';
 import { describeThrown, isObject } from './thrown-summary.js';
-import { dateNow } from './builtins.js';
+import { dateNow, monotonicNow } from './builtins.js';
 
 /** Keys of prepared captures in the held registry: apart from the worker's, which count up from 1. */
 const FIRST_KEY = 0x4000_0000;
@@ -133,7 +133,7 @@ export class PreparedExceptions {
     if (open !== undefined) return this.caller(open, file, at, pass, start);
     // Held by the breakpoint path already, or not wanted.
     if (this.passed.has(error) || this.held.keyOf(error) >= 0) return;
-    const startedAt = performance.now();
+    const startedAt = monotonicNow();
     const now = dateNow();
     const described = describeThrown(error);
     const wanted = this.arms.filter((a) => now < a.expiresAt && (this.counts.get(a.actionId) ?? 0) < a.maxHits && wants(a, described));
@@ -188,7 +188,7 @@ export class PreparedExceptions {
       return;
     }
     if (open.callers.length >= open.arm.frames - 1) return;
-    const data = this.capture(pass, start, performance.now());
+    const data = this.capture(pass, start, monotonicNow());
     // Where this frame was when the error was thrown, from the throw site's stack; else its function's first line.
     const fnLine = pass[start] as number;
     const stack = open.data.stack;

@@ -39,14 +39,11 @@ import { PreparedExceptions } from './prepared-exceptions.js';
 import { SamplingWindow } from './sampling-window.js';
 import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
-import { dateNow } from './builtins.js';
+import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MAX_SUMMARY_LENGTH = 1000;
-// Captured: the global is a getter in Node, read again at every hit otherwise (and the app may replace it).
-const perf = performance;
-const TIME_ORIGIN = perf.timeOrigin;
 
 const NO_VALUES: unknown[] = [];
 
@@ -88,7 +85,7 @@ interface ArmedProbe {
   window: SamplingWindow | undefined;
   /** Breakpoint hits since its window closed: not captured, but each cost a break. */
   closedHits: number;
-  /** Its window closed at `at` (perf.now()): the worker sets the breakpoint again `offMs` later, for `allow` hits. */
+  /** Its window closed at `at` (monotonicNow()): the worker sets the breakpoint again `offMs` later, for `allow` hits. */
   reopens: { at: number; offMs: number; allow: number } | undefined;
   /** Windows a hit opened before their 'resume' news came: that news is then old, and ignored. */
   openedEarly: number;
@@ -292,7 +289,7 @@ export class ProbeHook {
   private clockedCount(probe: ArmedProbe): void {
     const hits = this.unclocked;
     this.unclocked = 0;
-    const startedAt = perf.now();
+    const startedAt = monotonicNow();
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
@@ -300,7 +297,7 @@ export class ProbeHook {
     if (this.quotas.cpuMsPerSecond <= 0) return;
     // The cheapest clocked hit so far: one that the OS interrupted would otherwise stand for a
     // thousand. (Not Math.max: the app may have replaced it.)
-    const costUs = (perf.now() - startedAt) * 1000;
+    const costUs = (monotonicNow() - startedAt) * 1000;
     if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
     if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget(), true);
   }
@@ -345,7 +342,7 @@ export class ProbeHook {
     }
     // A prepared hit reads the clock again only for the CPU budget.
     if (probe.spec.calibration === true || (window === undefined && this.quotas.cpuMsPerSecond <= 0)) return;
-    const endedAt = perf.now();
+    const endedAt = monotonicNow();
     const hookUs = (endedAt - startedAt) * 1000;
     window?.ended(endedAt, hookUs);
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
@@ -361,7 +358,7 @@ export class ProbeHook {
    */
   private closedHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
     probe.closedHits++;
-    if (this.quotas.cpuMsPerSecond > 0) this.cpu.spend(this.quotas.breakpointCostUs, TIME_ORIGIN + perf.now());
+    if (this.quotas.cpuMsPerSecond > 0) this.cpu.spend(this.quotas.breakpointCostUs, TIME_ORIGIN + monotonicNow());
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
     if (probe.condition === undefined || probe.condition({ values, self })) this.batch.sampled(probe.key);
@@ -429,7 +426,7 @@ export class ProbeHook {
     for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
     const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over);
     const { cycle } = closed;
-    probe.reopens = cycle === undefined ? undefined : { at: perf.now(), offMs: cycle.offMs, allow: cycle.allow };
+    probe.reopens = cycle === undefined ? undefined : { at: monotonicNow(), offMs: cycle.offMs, allow: cycle.allow };
     this.post({ t: 'paused', key: probe.key, ...closed });
     // Now, not at the end of this synchronous run: V8 lets go of the breakpoint as soon as the
     // worker asks, even in the middle of a long loop, and every hit until then costs a break.
@@ -444,7 +441,7 @@ export class ProbeHook {
    */
   private reopened(probe: ArmedProbe): boolean {
     const reopens = probe.reopens;
-    if (reopens === undefined || perf.now() - reopens.at < reopens.offMs) return false;
+    if (reopens === undefined || monotonicNow() - reopens.at < reopens.offMs) return false;
     this.openWindow(probe, reopens.allow);
     probe.openedEarly++;
     return true;
@@ -453,7 +450,7 @@ export class ProbeHook {
   private openWindow(probe: ArmedProbe, allow: number): void {
     probe.paused = false;
     probe.reopens = undefined;
-    probe.window = new SamplingWindow(allow, perf.now(), probe.closedHits);
+    probe.window = new SamplingWindow(allow, monotonicNow(), probe.closedHits);
     probe.closedHits = 0;
   }
 
@@ -629,7 +626,7 @@ export class ProbeHook {
           } else if (probe.openedEarly > 0) probe.openedEarly--;
           else if (probe.paused) this.openWindow(probe, message.allow);
           // Another key of the action (a duration's exits): its breakpoints came back too.
-          else probe.window = new SamplingWindow(message.allow, perf.now());
+          else probe.window = new SamplingWindow(message.allow, monotonicNow());
         }
         return;
       case 'arm':

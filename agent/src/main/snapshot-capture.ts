@@ -10,6 +10,7 @@ import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
 import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
 import { CaptureBudget, serialize } from './serialize.js';
 import { preparedReason } from './frame-markers.js';
+import { monotonicNow } from './builtins.js';
 
 export interface CompiledSnapshot {
   arguments: Slot[];
@@ -47,7 +48,7 @@ export function captureSnapshot(
   frame: Frame,
   { limits, redaction }: TextOptions,
   agentDir: string,
-  /** performance.now() at the hook's entry. */
+  /** monotonicNow() at the hook's entry. */
   startedAt: number,
   /** The stack, when the caller already took it (captureStack). */
   stack: StackFrame[] = captureStack(agentDir),
@@ -79,7 +80,7 @@ export function captureSnapshot(
     ...(s.name === undefined ? {} : { name: s.name }),
     variables: named(s.slots),
   }));
-  const stallMs = performance.now() - startedAt;
+  const stallMs = monotonicNow() - startedAt;
   return {
     stack,
     arguments: args,

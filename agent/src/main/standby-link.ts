@@ -5,14 +5,14 @@
  * desired state; the first action in it closes the link cleanly (no Last Will) and hands over to
  * the worker, which connects with the same client id and reads the retained desired state again.
  * Nothing here may keep the app alive: the socket and every timer are unref'd. Nothing here may
- * throw into the app either, whatever the app did to its globals or built-ins meanwhile: timers
- * and Buffer come from Node's modules, JSON and Date as they were when the agent loaded, mqtt
+ * throw into the app either, whatever the app did to its globals or built-ins meanwhile: Buffer
+ * comes from Node's module, timers, JSON and Date are as they were when the agent loaded (not the
+ * `node:timers` exports, which fake-timer libraries replace as well), mqtt
  * reads its globals as they were then (main/pristine-require.ts), and every callback of the link
  * is guarded: a failure is logged and the link tried again a second later.
  */
 import { Buffer } from 'node:buffer';
 import { hostname } from 'node:os';
-import { clearInterval, clearTimeout, setImmediate, setInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { type AgentOnline, type PrepareSummary, topics } from '@liveprobe/protocol';
@@ -21,6 +21,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import type { ConnectionSettings } from '../settings/connection-settings.js';
 import type { PrepareTally } from './prepare-tally.js';
 import { errorText } from './error-text.js';
+import { clearRepeat, clearTimer, NativeDate, setImmediateTask, setRepeat, setTimer } from './builtins.js';
 import { requireWithPristineGlobals } from './pristine-require.js';
 import { AGENT_VERSION } from '../settings/agent-version.js';
 import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
@@ -40,7 +41,6 @@ const QUIET_MS = 200;
 
 const { parse: parseJson, stringify } = JSON;
 const { isArray } = Array;
-const NativeDate = Date;
 const NativePromise = Promise;
 
 export interface StandbyOptions {
@@ -73,7 +73,7 @@ export class StandbyLink {
   /** mqtt loads here, not with the agent: an agent whose worker starts at once never needs it on this thread. */
   static async start(options: StandbyOptions): Promise<StandbyLink> {
     // Loaded a turn later, as the dynamic import it replaces was: not in the app's start-up (~25 ms).
-    await new NativePromise<void>((resolve) => setImmediate(resolve));
+    await new NativePromise<void>((resolve) => setImmediateTask(resolve));
     const mqtt = loadMqtt();
     const { connection } = options;
     const client = mqtt.connect(connection.brokerUrl, {
@@ -84,7 +84,7 @@ export class StandbyLink {
       connectTimeout: 10_000,
       writeCache: false,
       // Its keep-alive timer; its type is that of browser timers (numbers), Node's handle works the same.
-      timerVariant: { set: unrefInterval as unknown as KeepaliveTimer['set'], clear: (id) => clearInterval(id) },
+      timerVariant: { set: unrefInterval as unknown as KeepaliveTimer['set'], clear: (id) => clearRepeat(id) },
       will: {
         topic: topics(connection.topicPrefix).agentStatus(connection.agentId),
         payload: Buffer.from(stringify({ state: 'offline', agentId: connection.agentId })),
@@ -108,7 +108,7 @@ export class StandbyLink {
   /** In a second, unless a try is already waiting or the link was handed over. */
   private reconnectLater(): void {
     if (this.reconnect !== undefined || this.handedOver) return;
-    this.reconnect = setTimeout(
+    this.reconnect = setTimer(
       this.guard('reconnecting', () => {
         this.reconnect = undefined;
         if (!this.handedOver) this.connect();
@@ -199,7 +199,7 @@ export class StandbyLink {
         this.reconnectLater();
       }),
     );
-    this.heartbeat = setInterval(
+    this.heartbeat = setRepeat(
       this.guard('sending a heartbeat', () => {
         if (!client.connected) return;
         const event = { kind: 'heartbeat', agentId: connection.agentId, time: new NativeDate().toISOString(), actions: 0 };
@@ -231,8 +231,8 @@ export class StandbyLink {
   }
 
   private restartQuiet(): void {
-    clearTimeout(this.quiet);
-    this.quiet = setTimeout(
+    clearTimer(this.quiet);
+    this.quiet = setTimer(
       this.guard('waiting for the desired state', () => {
         if (!this.handedOver) this.options.idle();
       }),
@@ -245,9 +245,9 @@ export class StandbyLink {
   private handOver(): void {
     if (this.handedOver) return;
     this.handedOver = true;
-    clearInterval(this.heartbeat);
-    clearTimeout(this.reconnect);
-    clearTimeout(this.quiet);
+    clearRepeat(this.heartbeat);
+    clearTimer(this.reconnect);
+    clearTimer(this.quiet);
     this.client.end(false, {}, () => this.options.handOver());
   }
 }
@@ -277,7 +277,7 @@ function loadMqtt(): typeof Mqtt {
 }
 
 function unrefInterval(handler: () => void, ms: number): NodeJS.Timeout {
-  const timer = setInterval(handler, ms);
+  const timer = setRepeat(handler, ms);
   timer.unref();
   return timer;
 }

@@ -30,7 +30,10 @@ export function startWorker(data: WorkerData, env: NodeJS.ProcessEnv, transferLi
     name: 'liveprobe-agent',
     // V8 sizes a new isolate's young generation for an app; the agent's allocations are small
     // and short-lived, and the default semi-spaces alone cost every process ~8 MiB of RSS.
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    // Under 2 GiB of old generation V8 runs the thread's code against the node binary's own copy
+    // of its builtins instead of remapping a copy of them next to the thread's code: ~1 MiB of
+    // RSS the worker's calls into builtins no longer touch (docs/decisions.md, "The worker's heap limits").
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
   });
   worker.on('error', (err) => {
     process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -41,3 +44,9 @@ export function startWorker(data: WorkerData, env: NodeJS.ProcessEnv, transferLi
 
 /** Measured in docs/BENCHMARKS.md (agent memory): the RSS it saves against the throughput it keeps. */
 const WORKER_YOUNG_GENERATION_MB = 4;
+/**
+ * Just under V8's threshold for short builtin calls (2 GiB of old generation), and as much as a
+ * machine with 8 GiB of memory gives a thread by default: the worker's heap holds ~10 MiB with
+ * 100 actions; a scope analysis holds ~150 times its script's size while actions install.
+ */
+const WORKER_OLD_GENERATION_MB = 2047;

@@ -8,21 +8,27 @@ import type { PrepareCache } from './prepare-cache.js';
 import type { PreparedOutput } from './prepared-output.js';
 import { prepareSource } from './transform.js';
 
+/**
+ * The clock as it was when the agent loaded: CommonJS files are prepared on the app's thread as
+ * they load, after fake-timer libraries may have redefined `performance.now`.
+ */
+const now: () => number = performance.now.bind(performance);
+
 export type PrepareOutcome =
   | { kind: 'prepared' | 'cached'; output: PreparedOutput; ms: number; bytes: number }
   | { kind: 'failed'; reason: string; ms: number; bytes: number };
 
 export function prepareFile(source: string, kind: 'module' | 'commonjs', header: string, cache: PrepareCache | undefined): PrepareOutcome {
-  const started = performance.now();
+  const started = now();
   const bytes = Buffer.byteLength(source);
   const key = cache?.key(source, kind, header);
   const cached = key === undefined ? undefined : cache!.get(key);
-  if (cached !== undefined) return { kind: 'cached', output: cached, ms: performance.now() - started, bytes };
+  if (cached !== undefined) return { kind: 'cached', output: cached, ms: now() - started, bytes };
   try {
     const output = prepareSource(source, { kind, header });
     if (key !== undefined) cache!.put(key, output);
-    return { kind: 'prepared', output, ms: performance.now() - started, bytes };
+    return { kind: 'prepared', output, ms: now() - started, bytes };
   } catch (err) {
-    return { kind: 'failed', reason: errorMessage(err), ms: performance.now() - started, bytes };
+    return { kind: 'failed', reason: errorMessage(err), ms: now() - started, bytes };
   }
 }

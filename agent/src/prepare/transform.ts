@@ -37,7 +37,12 @@ import { twinBlocker } from './twin-rules.js';
 
 // eslint-scope's CommonJS build, required: imported as an ES module it loads estraverse through
 // Node 20's scan of CommonJS exports, which left ~6 MiB more RSS in every app the agent runs in.
-const { analyze } = createRequire(import.meta.url)('eslint-scope') as typeof import('eslint-scope');
+// Required with the first file prepared, not when this module loads: the app's thread loads this
+// module with the agent (for TRANSFORM_VERSION) whether or not it prepares anything, and
+// eslint-scope, estraverse and esrecurse kept ~0.2–0.3 MiB of its heap there (docs/BENCHMARKS.md).
+let eslintScope: typeof import('eslint-scope') | undefined;
+const analyze: typeof import('eslint-scope')['analyze'] = (...args) =>
+  (eslintScope ??= createRequire(import.meta.url)('eslint-scope') as typeof import('eslint-scope')).analyze(...args);
 
 export interface PrepareOptions {
   kind: 'module' | 'commonjs';

@@ -4,7 +4,7 @@
  * control plane, stacks are mapped back to the user's source.
  */
 import { defined } from '@liveprobe/protocol/util';
-import type { ActionStatusEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
+import type { ActionStatusEvent, AgentEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
 import type { HitOutput, MetricHit, PackedLogs, PreparedExceptionHit, SnapshotHit, ToWorker } from '../bridge.js';
 import { inFiles } from '../exception-filter.js';
 import type { BrokerLink } from './broker-link.js';
@@ -214,19 +214,26 @@ export class HitRelay {
     if (action.type !== 'log') return;
     if (!message.emitted && !this.otel.emit(action.level, message.message, message.time, this.logAttributes(probe), message))
       this.notExported.add(action.id, 'export_queue_full', 1);
-    if (!message.live) return;
-    this.live.sendMade(action.id, () => ({
+    if (message.live) this.live.sendMade(action.id, this.liveLine, message);
+  }
+
+  /** A log hit's live event, made only for a line within the live rate (LiveOutput.sendMade). */
+  private readonly liveLine = (hit: HitOutput): Extract<AgentEvent, { kind: 'output' }> => {
+    // Looked up again rather than captured: no closure per hit. output() found it a moment ago.
+    const probe = this.engine.probeFor(hit.key)!;
+    const { action } = probe;
+    return {
       kind: 'output',
       agentId: this.agentId,
-      time: new Date(message.time).toISOString(),
+      time: new Date(hit.time).toISOString(),
       actionId: action.id,
-      level: action.level,
-      message: message.message,
+      level: action.type === 'log' ? action.level : 'info',
+      message: hit.message,
       file: probe.file ?? action.file,
       line: probe.line ?? action.line,
-      ...defined({ traceId: message.traceId, spanId: message.spanId }),
-    }));
-  }
+      ...defined({ traceId: hit.traceId, spanId: hit.spanId }),
+    };
+  };
 
   private async snapshot(
     probe: Site,

@@ -14,6 +14,18 @@ import { fromRoot } from '@liveprobe/harness';
 
 const AGENT = pathToFileURL(fromRoot('agent/dist/register.js')).href;
 
+/** `node --import <agent> app.js` in `dir`, with no cache of prepared files; what it printed. */
+function runApp(dir: string, env: Record<string, string>): string {
+  const result = spawnSync(process.execPath, ['--import', AGENT, 'app.js'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { PATH: process.env.PATH ?? '', LIVEPROBE_PREPARE_CACHE: 'off', ...env },
+  });
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout.trim();
+}
+
 test('globs are relative to the working directory or absolute, `!` excludes, and node_modules needs naming', () => {
   const settings = readPrepareSettings(
     { LIVEPROBE_PREPARE: 'dist/**, !dist/vendor/**, /opt/lib/*.js, node_modules/express/**', LIVEPROBE_PREPARE_CACHE: 'off' },
@@ -113,17 +125,21 @@ test("LIVEPROBE_PREPARE=app prepares the app's CommonJS and ES modules as they l
     mkdirSync(join(dir.path, path, '..'), { recursive: true });
     writeFileSync(join(dir.path, path), text);
   }
-  const run = (env: Record<string, string>): string => {
-    const result = spawnSync(process.execPath, ['--import', AGENT, 'app.js'], {
-      cwd: dir.path,
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { PATH: process.env.PATH ?? '', LIVEPROBE_PREPARE_CACHE: 'off', ...env },
-    });
-    assert.equal(result.status, 0, result.stderr);
-    return result.stdout.trim();
-  };
+  const run = (env: Record<string, string>): string => runApp(dir.path, env);
   // Own function, the dependency, the ES module: what each one's text shows of its guards.
   assert.equal(run({}), 'false false false', 'nothing prepared without LIVEPROBE_PREPARE');
   assert.equal(run({ LIVEPROBE_PREPARE: 'app' }), 'true false true');
+});
+
+test("the parser's scope analysis loads on the app's thread only once a file is prepared there", async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.remove());
+  // A CommonJS entry is prepared on the app's thread, as it loads; it reports what it finds loaded after that.
+  writeFileSync(
+    join(dir.path, 'app.js'),
+    "console.log(Object.keys(require.cache).some((path) => path.includes('/node_modules/eslint-scope/')));\n",
+  );
+  const loaded = (env: Record<string, string>): string => runApp(dir.path, env);
+  assert.equal(loaded({}), 'false', 'an agent that prepares nothing keeps eslint-scope out of the app');
+  assert.equal(loaded({ LIVEPROBE_PREPARE: 'app' }), 'true', 'required with the first file prepared');
 });

@@ -214,6 +214,55 @@ test('esm: over its byte quota a log on a prepared site stays on and samples: th
   assert.equal(await get(shop.url, '/state'), false, 'and no inspector session opened');
 });
 
+test('esm: over the live output rate a log on a prepared site sends that many lines and counts every other one as dropped', async (t) => {
+  const cp = await controlPlane(t);
+  const shop = await app(t, {
+    script: SERVER,
+    broker: cp.mqttUrl,
+    agentId: 'prepared-live-rate',
+    env: {
+      WORK_MODULE: 'esm',
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/work.mjs`,
+      LIVEPROBE_PREPARE_CACHE: 'off',
+      LIVEPROBE_LIVE_OUTPUT_PER_SECOND: '5',
+    },
+  });
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const file = 'test/fixtures/prepared/work.mjs';
+  const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'work-line'), template: 'n={n}', tags: ['e2e'] });
+  assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+  const ofAction = () => events.events().filter((e) => (e.data as { actionId?: string }).actionId === action.id);
+  const accounted = () => {
+    const seen = ofAction();
+    const sent = seen.filter((e) => e.event === 'output').length;
+    const dropped = seen
+      .filter((e) => e.event === 'dropped' && (e.data as DroppedEvent).reason.startsWith('live output is limited'))
+      .reduce((sum, e) => sum + (e.data as DroppedEvent).count, 0);
+    return { sent, dropped };
+  };
+  // Two bursts, a second apart or more: each second sends at most 5 lines, and counts the rest.
+  for (let n = 0; n < 40; n++) await get(shop.url, `/work?n=${n}`);
+  await waitFor(() => accounted().sent + accounted().dropped >= 40, WAIT, 'all 40 lines sent or counted as dropped');
+  for (let n = 40; n < 80; n++) await get(shop.url, `/work?n=${n}`);
+  await waitFor(() => accounted().sent + accounted().dropped >= 80, WAIT, 'all 80 lines sent or counted as dropped');
+  // Later lines, once those are accounted for, until a new second sends one again.
+  let hits = 80;
+  await waitFor(
+    async () => {
+      await get(shop.url, `/work?n=${1000 + hits}`);
+      hits++;
+      return ofAction().some((e) => e.event === 'output' && /^n=1\d{3}$/.test((e.data as OutputEvent).message));
+    },
+    WAIT,
+    'a line sent in a later second',
+  );
+  await waitFor(() => accounted().sent + accounted().dropped >= hits, WAIT, `all ${hits} lines sent or counted as dropped`);
+  const { sent, dropped } = accounted();
+  assert.equal(sent + dropped, hits, `every line sent or counted once (sent ${sent}, dropped ${dropped}, hits ${hits})`);
+  assert.ok(dropped > 0 && sent < hits / 2, `the rate held (sent ${sent} of ${hits})`);
+});
+
 test('esm: an action that arrived before its file was imported moves to the prepared site once the file loads, and the session closes', async (t) => {
   const { cp, shop } = await start(t, 'esm');
   const events = await sseEvents(cp.url);
