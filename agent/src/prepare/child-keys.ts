@@ -1,8 +1,8 @@
 /**
  * The fields of each ESTree node type that can hold child nodes, so the transform's walks read
  * two or three fields of a node instead of enumerating all of them (type, offsets, flags): the
- * enumeration was the transform's hottest function on a large file, and it runs megamorphic
- * over every node shape while the JIT warms up. The lists follow ESTree as acorn builds it
+ * enumeration was the rewrite's hottest function on typescript.js (6% of a warm pass), and
+ * stays megamorphic over every node shape. The lists follow ESTree as acorn builds it
  * (ES2025) and oxc-parser's ESTree for JavaScript (its `decorators`); a type not listed here is
  * enumerated field by field (ast.ts), so a parser's extra node types are still walked whole.
  */
