@@ -152,18 +152,25 @@ test("a sampling breakpoint leaves V8 for the cycle's pause and comes back for a
   assert.equal(missed.length, 3);
 });
 
-test("a sampling breakpoint's pause grows when its windows cost the main thread more than its share of the CPU budget, and its status says what they cost", async (t) => {
+/**
+ * A sampling action on an engine whose main-thread CPU clock reads `clock.cpuMs` (ms; the thread
+ * does nothing but what a test adds there), the timers mocked: what the pacing tests share.
+ */
+async function sampledOnClock(t: TestContext) {
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
   t.after(() => mock.timers.reset());
   const target = new FakeTarget();
   target.load(PATH, WORK);
-  // The main thread's CPU clock, in ms: each window below costs it 20 ms, from setting its breakpoint to
-  // removing it; the thread does nothing else (idle while the breakpoint is out).
-  let cpuMs = 1000;
-  const engine = engineOn(target, t, OPEN, undefined, () => ({ cpuMs, waitMs: 0, wallMs: Date.now() }));
+  const clock = { cpuMs: 1000 };
+  const engine = engineOn(target, t, OPEN, undefined, () => ({ cpuMs: clock.cpuMs, waitMs: 0, wallMs: Date.now() }));
   const action = testAction('a1');
   await engine.reconcile([action]);
-  const key = target.messages('arm')[0]!.key;
+  return { target, engine, action, clock, key: target.messages('arm')[0]!.key };
+}
+
+test("a sampling breakpoint's pause grows when its windows cost the main thread more than its share of the CPU budget, and its status says what they cost", async (t) => {
+  // Each window below costs the main thread 20 ms, from setting its breakpoint to removing it.
+  const { target, engine, action, clock, key } = await sampledOnClock(t);
   // The hook's cycle: 50 hits of an estimated 200 µs every 250 ms, 40 ms a second, within the 50 ms budget.
   const cycle = SAMPLING_CYCLE;
   const bound = QUOTA_BOUND;
@@ -174,7 +181,7 @@ test("a sampling breakpoint's pause grows when its windows cost the main thread 
     mock.timers.tick(round === 0 ? 240 : 390);
     await engine.reconcile([action]);
     assert.deepEqual(target.lines(), [2], 'the window opens');
-    cpuMs += 20;
+    clock.cpuMs += 20;
     await engine.pause(key, bound, cycle);
     // 20 ms a window within 50 ms a second: a window every 400 ms, 150 ms longer out than the hook asked.
     mock.timers.tick(389);
@@ -193,18 +200,10 @@ test("a sampling breakpoint's pause grows when its windows cost the main thread 
 });
 
 test('a window is also charged what the main thread spends after it, while V8 compiles the function again', async (t) => {
-  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
-  t.after(() => mock.timers.reset());
-  const target = new FakeTarget();
-  target.load(PATH, WORK);
   // The main thread is idle but for the windows: 10 ms in each, and 20 ms right after its removal.
-  let cpuMs = 1000;
-  const engine = engineOn(target, t, OPEN, undefined, () => ({ cpuMs, waitMs: 0, wallMs: Date.now() }));
-  const action = testAction('a1');
-  await engine.reconcile([action]);
-  const key = target.messages('arm')[0]!.key;
+  const { target, engine, action, clock, key } = await sampledOnClock(t);
   const outFor = async (ms: number) => {
-    cpuMs += 20;
+    clock.cpuMs += 20;
     mock.timers.tick(SETTLE_MS);
     mock.timers.tick(ms - SETTLE_MS);
     await engine.reconcile([action]);
@@ -213,7 +212,7 @@ test('a window is also charged what the main thread spends after it, while V8 co
   await outFor(240);
   assert.deepEqual(target.lines(), [2], 'the first window opens after the hook asked');
   for (let round = 0; round < 2; round++) {
-    cpuMs += 10;
+    clock.cpuMs += 10;
     await engine.pause(key, QUOTA_BOUND, SAMPLING_CYCLE);
     // 10 ms in the window and 20 ms after it: 30 ms a window within 50 ms a second, one every 600 ms.
     await outFor(589);
