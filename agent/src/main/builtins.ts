@@ -32,7 +32,9 @@ export const setTimer = setTimeout;
 export const clearTimer = clearTimeout;
 export const setRepeat = setInterval;
 export const clearRepeat = clearInterval;
-export const setImmediateTask = setImmediate;
+/** Node's `setImmediate`; this module also runs in pages `liveprobe attach` reaches, which have none. */
+export const setImmediateTask: (callback: () => void) => unknown =
+  typeof setImmediate === 'function' ? setImmediate : (callback) => setTimeout(callback, 0);
 export const enqueueMicrotask = queueMicrotask;
 export const dateNow = Date.now;
 export const NativeDate = Date;
