@@ -58,8 +58,8 @@ test('in code-server: sign in with a token, see the agent, add a log from the co
 
     // Right-click the line → liveprobe → Add log here.
     await openAt(page, SOURCE, RETURN_LINE);
-    const cursor = await page.locator('.monaco-editor .cursor').first().boundingBox();
-    assert.ok(cursor !== null);
+    // Monaco draws the cursor a moment after Ctrl+G moves it: until then it has no box.
+    const cursor = await waitFor(() => page.locator('.monaco-editor .cursor').first().boundingBox(), WAIT, 'the cursor on the line');
     await page.mouse.click(cursor.x + 2, cursor.y + cursor.height / 2, { button: 'right' });
     await page
       .locator('.monaco-menu .action-item', { hasText: /^liveprobe/ })
