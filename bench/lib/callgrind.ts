@@ -31,27 +31,12 @@ export async function countInstructionsWithin(
   collectIn: string,
   parts: readonly string[],
 ): Promise<{ total: number; parts: Map<string, number> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'liveprobe-callgrind-'));
-  const out = join(dir, 'callgrind.out');
-  try {
-    const flags = ['--tool=callgrind', '--collect-atstart=no', `--toggle-collect=${collectIn}`, `--callgrind-out-file=${out}`];
-    const child = spawn('valgrind', [...flags, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`valgrind ${args.join(' ')} exited ${code}:\n${stderr}`);
+  return underCallgrind(['--collect-atstart=no', `--toggle-collect=${collectIn}`], args, env, args.join(' '), (dir) => {
+    const out = join(dir, 'callgrind.out');
     const totals = /^totals: (\d+)/m.exec(readFileSync(out, 'utf8'));
     if (totals === null) throw new Error(`callgrind wrote no totals for ${args.join(' ')}`);
     return { total: Number(totals[1]), parts: parts.length === 0 ? new Map() : inclusiveCosts(out, parts) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Each part's inclusive instructions (summed over its overloads and clones) in a callgrind file. */
@@ -78,30 +63,42 @@ function inclusiveCosts(file: string, parts: readonly string[]): Map<string, num
  * runs its compilers and GC on that thread, so they count alike in every run).
  */
 export async function mainThreadInstructions(nodeArgs: string[], env: Record<string, string>): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'liveprobe-callgrind-'));
   const described = nodeArgs.map((arg) => arg.replace(`${repoRoot}/`, '')).join(' ');
-  try {
-    const args = [
-      '--tool=callgrind',
-      '--separate-threads=yes',
-      `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
-      process.execPath,
-      '--predictable',
-      ...nodeArgs,
-    ];
-    const child = spawn('valgrind', args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`valgrind … ${described} exited ${code}:\n${stderr}`);
+  return underCallgrind(['--separate-threads=yes'], [process.execPath, '--predictable', ...nodeArgs], env, described, (dir) => {
     // Thread 1 is the main thread: callgrind.out-01.
     const main = readdirSync(dir).find((name) => name.endsWith('-01'));
     if (main === undefined) throw new Error(`callgrind wrote no file for the main thread of ${described}`);
     const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, main), 'utf8'));
     if (totals === null) throw new Error(`callgrind wrote no totals for ${described}`);
     return Number(totals[1]);
+  });
+}
+
+/**
+ * Runs `args` under callgrind with `flags`, its output in a temporary folder that `read` reads
+ * (callgrind.out, or one file per thread beside it) before the folder goes.
+ */
+async function underCallgrind<T>(
+  flags: string[],
+  args: string[],
+  env: Record<string, string>,
+  described: string,
+  read: (dir: string) => T,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'liveprobe-callgrind-'));
+  try {
+    const child = spawn('valgrind', ['--tool=callgrind', ...flags, `--callgrind-out-file=${join(dir, 'callgrind.out')}`, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    if (code !== 0) throw new Error(`valgrind … ${described} exited ${code}:\n${stderr}`);
+    return read(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
