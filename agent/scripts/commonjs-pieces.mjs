@@ -24,7 +24,7 @@ export function toCommonJsPieces(code) {
     if (code.includes(word)) throw new Error(`the bundle already holds ${JSON.stringify(word)}: pick another word in commonjs-pieces.mjs`);
   const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'script', ranges: true });
   const { globalScope } = analyze(ast, { ecmaVersion: 2022, sourceType: 'script' });
-  const shorthand = shorthandValues(ast);
+  const { shorthand, callees } = identifiersInPlace(ast);
   /** Start offset → [end, replacement]. */
   const edits = new Map();
   const scoped = (name) => `${PIECE_SCOPE}.${name}`;
@@ -34,11 +34,12 @@ export function toCommonJsPieces(code) {
         throw new Error(`\`${variable.name}\` is not a top-level \`var\` of one name: commonjs-pieces.mjs cannot share it between pieces`);
       edits.set(def.node.id.start, [def.node.id.end, scoped(variable.name)]);
     }
-    for (const { identifier } of variable.references)
-      edits.set(identifier.start, [
-        identifier.end,
-        shorthand.has(identifier) ? `${variable.name}:${scoped(variable.name)}` : scoped(variable.name),
-      ]);
+    for (const { identifier } of variable.references) {
+      const name = scoped(variable.name);
+      // `f()` calls f with `this` undefined; `scope.f()` would pass the scope.
+      const text = shorthand.has(identifier) ? `${variable.name}:${name}` : callees.has(identifier) ? `(0,${name})` : name;
+      edits.set(identifier.start, [identifier.end, text]);
+    }
   }
   const strict = ast.body[0]?.type === 'ExpressionStatement' && ast.body[0].directive === 'use strict';
   const statements = ast.body.slice(strict ? 1 : 0).map((statement) => {
@@ -66,16 +67,22 @@ export function toCommonJsPieces(code) {
   return pieces.join(PIECE_SEPARATOR);
 }
 
-/** The identifiers that are the value of a shorthand property (`{ a }`), which `{ a: scope.a }` must replace whole. */
-function shorthandValues(ast) {
-  const found = new Set();
+/**
+ * The identifiers that are the value of a shorthand property (`{ a }`, which `{ a: scope.a }` must
+ * replace whole) and those called (`a()`, which `(0, scope.a)()` replaces).
+ */
+function identifiersInPlace(ast) {
+  const shorthand = new Set();
+  const callees = new Set();
   const visit = (node) => {
     if (node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(visit);
     if (typeof node.type !== 'string') return;
-    if (node.type === 'Property' && node.shorthand && node.value.type === 'Identifier') found.add(node.value);
+    if (node.type === 'Property' && node.shorthand && node.value.type === 'Identifier') shorthand.add(node.value);
+    if (node.type === 'CallExpression' && node.callee.type === 'Identifier') callees.add(node.callee);
+    if (node.type === 'TaggedTemplateExpression' && node.tag.type === 'Identifier') callees.add(node.tag);
     for (const key of Object.keys(node)) if (key !== 'type') visit(node[key]);
   };
   visit(ast);
-  return found;
+  return { shorthand, callees };
 }
