@@ -22,7 +22,7 @@ const MAX_UNSENT_STATUS = 1000;
  * beside the app thread's bundle; from dist/worker-bundle/, dist/worker/ or src/worker/ (tests).
  */
 const MQTT_PIECES = fileURLToPath(
-  new URL(`${import.meta.url.includes('/src/') ? '../../dist' : '..'}/bundle/mqtt-pieces.cjs`, import.meta.url),
+  new URL(`${new URL('.', import.meta.url).href.endsWith('/src/worker/') ? '../../dist' : '..'}/bundle/mqtt-pieces.cjs`, import.meta.url),
 );
 
 let mqtt: typeof Mqtt | undefined;
