@@ -29,6 +29,8 @@ const result = await build({
         // Every node: import of the hook resolves to one module of stand-ins; an import it does not
         // provide fails the build instead of failing in the target.
         b.onResolve({ filter: /^node:/ }, () => ({ path: `${target}node-shims.ts` }));
+        // The app thread's way to Node's http classes (a require) has its stand-ins there too.
+        b.onResolve({ filter: /\/http-classes\.js$/ }, () => ({ path: `${target}node-shims.ts` }));
       },
     },
   ],

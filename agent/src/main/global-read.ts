@@ -9,6 +9,7 @@
 import { types } from 'node:util';
 import { GLOBAL_GETTER, NOT_AVAILABLE } from './frame-markers.js';
 import { isDataDescriptor, setHas, stringStartsWith } from './builtins.js';
+import { descriptorIsSafe } from './lazy-globals.js';
 
 const { getOwnPropertyDescriptor, getPrototypeOf } = Object;
 const apply = Reflect.apply;
@@ -17,8 +18,13 @@ const MAX_PROTOTYPE_DEPTH = 64;
 /** The agent's own names at a probed line: never an app value. */
 const RESERVED = '$lp';
 
+/**
+ * Node 22's lazy globals are data properties until read, so never among these getters: their
+ * descriptors stay unread, since reading one loads its module (./lazy-globals.ts).
+ */
 const RUNTIME_GETTERS: ReadonlySet<unknown> = new Set(
   Reflect.ownKeys(globalThis)
+    .filter((key) => typeof key === 'symbol' || descriptorIsSafe(key))
     .map((key) => getOwnPropertyDescriptor(globalThis, key)?.get)
     .filter((get) => get !== undefined),
 );

@@ -7,9 +7,10 @@
  * name, or on a subclass, is still refused.
  */
 import { errorMessage } from '@liveprobe/protocol/util';
-import { IncomingMessage, OutgoingMessage } from 'node:http';
 import { types } from 'node:util';
-import { arrayIncludes, isDataDescriptor, setHas } from './builtins.js';
+import { isDataDescriptor, setHas } from './builtins.js';
+import { IncomingMessage, OutgoingMessage } from './http-classes.js';
+import { builtinLoaded, globalsAreLazy } from './lazy-globals.js';
 import { FrameworkGetters, parseFrameworkGetters } from './framework-getters.js';
 
 type Getter = (...args: unknown[]) => unknown;
@@ -59,23 +60,59 @@ const FETCH_GETTERS: Readonly<Record<string, readonly string[]>> = {
   ],
   Response: ['type', 'url', 'redirected', 'status', 'ok', 'statusText', 'headers', 'bodyUsed'],
 };
-/** Node defines fetch's globals lazily; what they were at start-up tells Node's loader from an app's replacement. */
-const fetchGlobals = Object.keys(FETCH_GETTERS).map((name) => ({ name, atStart: getOwnPropertyDescriptor(globalThis, name) }));
-const UNDICI_MODULE = 'NativeModule internal/deps/undici/undici';
+/** The module Node loads fetch's classes from. */
+const UNDICI = 'internal/deps/undici/undici';
+/**
+ * What fetch's globals were when the agent started, to tell Node's classes from an app's
+ * replacement later. Read now only when that loads nothing: on Node 20 they are accessors whose
+ * getter is kept; on Node 22 and later they are lazy properties whose descriptor alone loads
+ * undici (./lazy-globals.ts), so unless the app's preloads already did, they stay unread
+ * (`lazy`) until the app loads undici itself.
+ */
+const lazyGlobals = globalsAreLazy && !builtinLoaded(UNDICI);
+const fetchGlobals = Object.keys(FETCH_GETTERS).map((name) => ({
+  name,
+  atStart: lazyGlobals ? ('lazy' as const) : getOwnPropertyDescriptor(globalThis, name),
+}));
 let fetchResolved = false;
-/** Node's list of the built-in modules it has loaded (absent in a page the hook is attached to). */
-const moduleLoadList = (globalThis as { process?: { moduleLoadList?: readonly string[] } }).process?.moduleLoadList;
+const fnToString = Function.prototype.toString;
+/** How each of Node's fetch getters begins: a brand check on the receiver (`_Request` in Node's bundled undici). */
+const BRAND_CHECKED = /^get \w+\(\) \{\s*webidl\.brandCheck\(this, _?(?:Request|Response)\);/;
+
+/**
+ * The getters of a fetch class found on a global that was still one of Node's lazy properties at
+ * start. The app had its chance to write the global before undici loaded (a lazy property is
+ * writable, and a write keeps its attributes), so the class itself is no proof: each getter is
+ * kept only when its source (read with the toString taken at start) is undici's, a brand check
+ * on the receiver and a read of its own state. Replacements apps really install (node-fetch,
+ * cross-fetch, whatwg-fetch, test doubles) fail that and are refused; the npm undici passes, and
+ * its getters are the same code. Only code written to copy undici's source with its own
+ * `webidl` in scope could pass, and code written to fool the agent in its own process is beyond
+ * what a check here could stop.
+ */
+function allowBrandChecked(proto: object, keys: readonly string[]): void {
+  for (const key of keys) {
+    const getter = getterOf(proto, key);
+    if (getter !== undefined && BRAND_CHECKED.test(apply(fnToString, getter, []) as string)) apply(setAdd, allowed, [getter]);
+  }
+}
 
 /**
  * Takes fetch's classes once Node has loaded them for the app (never loading them itself): a
  * global still holding Node's lazy accessor is read through it, as the app's first use would.
  */
 function resolveFetchClasses(): void {
-  if (fetchResolved || moduleLoadList === undefined || !arrayIncludes(moduleLoadList, UNDICI_MODULE)) return;
+  if (fetchResolved || !builtinLoaded(UNDICI)) return;
   fetchResolved = true;
   for (const { name, atStart } of fetchGlobals) {
     if (atStart === undefined) continue;
     const now = getOwnPropertyDescriptor(globalThis, name);
+    if (atStart === 'lazy') {
+      const value: unknown = now !== undefined && isDataDescriptor(now) ? now.value : undefined;
+      if (typeof value === 'function' && typeof value.prototype === 'object')
+        allowBrandChecked(value.prototype as object, FETCH_GETTERS[name]!);
+      continue;
+    }
     let value: unknown;
     if (isDataDescriptor(atStart)) value = atStart.value;
     else if (now?.get !== undefined && now.get === atStart.get) value = apply(now.get, globalThis, []);
@@ -84,9 +121,10 @@ function resolveFetchClasses(): void {
     if (typeof value === 'function' && typeof value.prototype === 'object') allow(value.prototype as object, FETCH_GETTERS[name]!);
   }
 }
-if (fetchGlobals.every(({ atStart }) => atStart !== undefined && isDataDescriptor(atStart))) {
+if (fetchGlobals.every(({ atStart }) => atStart !== undefined && atStart !== 'lazy' && isDataDescriptor(atStart))) {
   fetchResolved = true;
-  for (const { name, atStart } of fetchGlobals) allow((atStart!.value as { prototype: object }).prototype, FETCH_GETTERS[name]!);
+  for (const { name, atStart } of fetchGlobals)
+    allow(((atStart as PropertyDescriptor).value as { prototype: object }).prototype, FETCH_GETTERS[name]!);
 }
 
 /** Where `key` resolves on `object`: the descriptor, or undefined (absent, or behind a Proxy). */

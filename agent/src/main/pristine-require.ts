@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { COMMONJS_PARAMS, runCommonJsPieces } from '../commonjs-pieces.js';
+import { descriptorIsSafe } from './lazy-globals.js';
 
 /**
  * Runtime objects Node defines as getters that are cheap to read (already made at start-up).
@@ -22,10 +23,17 @@ import { COMMONJS_PARAMS, runCommonJsPieces } from '../commonjs-pieces.js';
  */
 const EAGER_GETTERS = new Set(['process', 'Buffer', 'performance']);
 
-/** The globals as they are when the agent loads: data properties, and the cheap getters' values. */
+/**
+ * The globals as they are when the agent loads: data properties, and the cheap getters' values.
+ * Only globals whose descriptor is known to load nothing are read (./lazy-globals.ts): on Node 22
+ * and later, reading the descriptor of `Response` or `WebSocket` (which mqtt reads) would load
+ * undici, http, tls and http2 into an app that never uses them. Those the file reads live, as the
+ * getters above it does not capture.
+ */
 const captured: ReadonlyMap<string, unknown> = (() => {
   const values = new Map<string, unknown>();
   for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (!descriptorIsSafe(name)) continue;
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, name)!;
     if ('value' in descriptor) values.set(name, descriptor.value);
     else if (EAGER_GETTERS.has(name)) values.set(name, Reflect.get(globalThis, name));

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
+import { brokerAddress } from './broker-link-settings.js';
 import { AgentConfigError } from './config-error.js';
 
 export interface ConnectionSettings {
@@ -32,8 +33,10 @@ export function readConnection(env: NodeJS.ProcessEnv): ConnectionSettings {
   if (logLevel !== 'silent' && logLevel !== 'info' && logLevel !== 'debug') {
     throw new AgentConfigError(`LIVEPROBE_LOG_LEVEL: "${logLevel}" is not one of silent, info, debug`);
   }
+  const brokerUrl = env.LIVEPROBE_BROKER_URL?.trim() || 'mqtt://127.0.0.1:1883';
+  brokerAddress(brokerUrl); // throws the setting's error now, not from the link later
   return {
-    brokerUrl: env.LIVEPROBE_BROKER_URL?.trim() || 'mqtt://127.0.0.1:1883',
+    brokerUrl,
     tags,
     agentId,
     topicPrefix: env.LIVEPROBE_TOPIC_PREFIX?.trim() || DEFAULT_TOPIC_PREFIX,

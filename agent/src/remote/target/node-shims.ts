@@ -7,6 +7,7 @@ import type * as asyncHooks from 'node:async_hooks';
 import type * as httpTypes from 'node:http';
 import type * as moduleTypes from 'node:module';
 import type * as util from 'node:util';
+import type * as vm from 'node:vm';
 import { builtin, nodeProcess } from './platform.js';
 
 const never = (): boolean => false;
@@ -87,3 +88,11 @@ export const createRequire: typeof moduleTypes.createRequire =
         },
       })) as unknown as typeof moduleTypes.createRequire)
     : builtin<typeof moduleTypes>('node:module').createRequire;
+
+/** Lists a fresh context's globals (main/lazy-globals.ts), asked only on a Node that has lazy globals. */
+export const runInNewContext: typeof vm.runInNewContext =
+  nodeProcess === undefined
+    ? () => {
+        throw new Error('node:vm is not available in this target');
+      }
+    : builtin<typeof vm>('node:vm').runInNewContext;
