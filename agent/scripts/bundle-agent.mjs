@@ -76,6 +76,27 @@ const nodeTimersForMqtt = {
   },
 };
 
+/**
+ * Node's built-ins required, not imported: on Node 22 and later an ES import of a built-in reads
+ * every one of its exports, and some are getters that load more of Node (http's `WebSocket`
+ * loads undici, tls and http2; fs's `promises` loads readline; crypto's `webcrypto`), which an
+ * app that never asked for them would pay for (docs/BENCHMARKS.md, "Agent memory, part by part").
+ */
+const requireBuiltins = {
+  name: 'require-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.namespace === 'require-builtins') return { path: args.path, external: true };
+      if (args.kind !== 'import-statement') return undefined;
+      return { path: args.path, namespace: 'require-builtins' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'require-builtins' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 await rm(`${dist}worker-bundle`, { recursive: true, force: true });
 await build({
   ...common,
@@ -120,7 +141,7 @@ await build({
   ...common,
   entryPoints: { register: `${dist}register.js`, start: `${dist}start.js`, index: `${dist}index.js` },
   outdir: `${dist}bundle`,
-  plugins: [nodeTimersForMqtt],
+  plugins: [nodeTimersForMqtt, requireBuiltins],
   // The app's own copy where it has one (the OpenTelemetry API is a peer dependency), and the
   // logger watch that register-cjs.cts also requires as a file.
   external: ['@opentelemetry/api', 'require-in-the-middle'],
