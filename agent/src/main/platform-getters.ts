@@ -80,9 +80,10 @@ const fnToString = Function.prototype.toString;
 const BRAND_CHECKED = /^get \w+\(\) \{\s*webidl\.brandCheck\(this, _?(?:Request|Response)\);/;
 
 /**
- * The getters of a fetch class found on a global that was still one of Node's lazy properties at
- * start. The app had its chance to write the global before undici loaded (a lazy property is
- * writable, and a write keeps its attributes), so the class itself is no proof: each getter is
+ * The getters of a fetch class found on a global that held no class of its own at start (Node
+ * 20's lazy accessor once read, Node 22's lazy property). The app had its chance to write the
+ * global before undici loaded (both are writable, and a write leaves the same data property
+ * Node's first read leaves), so the class itself is no proof: each getter is
  * kept only when its source (read with the toString taken at start) is undici's, a brand check
  * on the receiver and a read of its own state. Replacements apps really install (node-fetch,
  * cross-fetch, whatwg-fetch, test doubles) fail that and are refused; the npm undici passes, and
@@ -97,6 +98,11 @@ function allowBrandChecked(proto: object, keys: readonly string[]): void {
   }
 }
 
+/** `value`'s prototype getters among `keys`, kept as `how` decides, when `value` is a class. */
+const allowClass = (value: unknown, keys: readonly string[], how: (proto: object, keys: readonly string[]) => void): void => {
+  if (typeof value === 'function' && typeof value.prototype === 'object') how(value.prototype as object, keys);
+};
+
 /**
  * Takes fetch's classes once Node has loaded them for the app (never loading them itself): a
  * global still holding Node's lazy accessor is read through it, as the app's first use would.
@@ -106,19 +112,17 @@ function resolveFetchClasses(): void {
   fetchResolved = true;
   for (const { name, atStart } of fetchGlobals) {
     if (atStart === undefined) continue;
-    const now = getOwnPropertyDescriptor(globalThis, name);
-    if (atStart === 'lazy') {
-      const value: unknown = now !== undefined && isDataDescriptor(now) ? now.value : undefined;
-      if (typeof value === 'function' && typeof value.prototype === 'object')
-        allowBrandChecked(value.prototype as object, FETCH_GETTERS[name]!);
+    const keys = FETCH_GETTERS[name]!;
+    if (atStart !== 'lazy' && isDataDescriptor(atStart)) {
+      allowClass(atStart.value, keys, allow);
       continue;
     }
-    let value: unknown;
-    if (isDataDescriptor(atStart)) value = atStart.value;
-    else if (now?.get !== undefined && now.get === atStart.get) value = apply(now.get, globalThis, []);
-    else if (now !== undefined && isDataDescriptor(now) && now.writable === true && now.enumerable === atStart.enumerable)
-      value = now.value;
-    if (typeof value === 'function' && typeof value.prototype === 'object') allow(value.prototype as object, FETCH_GETTERS[name]!);
+    const now = getOwnPropertyDescriptor(globalThis, name);
+    // Node 20's accessor, unread yet: its getter is the one taken at start, so is its class.
+    if (atStart !== 'lazy' && now?.get !== undefined && now.get === atStart.get) allowClass(apply(now.get, globalThis, []), keys, allow);
+    // Otherwise a data property, which Node's first read leaves (Node 20's setter, Node 22's lazy
+    // property) and an app's write leaves too: only undici's getters pass.
+    else if (now !== undefined && isDataDescriptor(now)) allowClass(now.value, keys, allowBrandChecked);
   }
 }
 if (fetchGlobals.every(({ atStart }) => atStart !== undefined && atStart !== 'lazy' && isDataDescriptor(atStart))) {
