@@ -102,7 +102,7 @@ await build({
   ...common,
   entryPoints: { 'agent-worker': `${dist}worker/worker.js`, 'agent-worker-startup': `${dist}worker/startup-entry.js` },
   outdir: `${dist}worker-bundle`,
-  plugins: [zodEnglishOnly, nodeTimersForMqtt],
+  plugins: [zodEnglishOnly, nodeTimersForMqtt, requireBuiltins],
   // Packages' ES module builds where they have one (the OpenTelemetry SDK and exporters): the
   // worker imports the SDK dynamically, and esbuild's chunk of a CommonJS module exports only
   // `default`, so the named exports the worker reads would be missing.

@@ -24,7 +24,7 @@ import { errorText } from './error-text.js';
 import { clearRepeat, clearTimer, NativeDate, setImmediateTask, setRepeat, setTimer } from './builtins.js';
 import { requireWithPristineGlobals } from './pristine-require.js';
 import { AGENT_VERSION } from '../settings/agent-version.js';
-import { HEARTBEAT_SECONDS, brokerAddress, brokerUrlForLog } from '../settings/broker-link-settings.js';
+import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
 
 type KeepaliveTimer = Exclude<NonNullable<IClientOptions['timerVariant']>, string>;
 
@@ -78,7 +78,7 @@ export class StandbyLink {
     const { connection } = options;
     const client = mqtt.connect({
       // Never the URL string: mqtt would parse it with url.parse(), which warns in the app's stderr on Node 24.
-      ...brokerAddress(connection.brokerUrl),
+      ...connection.broker,
       clientId: connection.agentId,
       // Connected below, once the socket it opens is unref'd; reconnected by an unref'd timer.
       manualConnect: true,

@@ -6,11 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
-import { brokerAddress } from './broker-link-settings.js';
+import { type BrokerAddress, brokerAddress } from './broker-link-settings.js';
 import { AgentConfigError } from './config-error.js';
 
 export interface ConnectionSettings {
   brokerUrl: string;
+  /**
+   * The broker URL as mqtt's connect options, parsed here, while the agent loads: the links connect
+   * later, when an app may have replaced the globals parsing needs.
+   */
+  broker: BrokerAddress;
   tags: string[];
   agentId: string;
   topicPrefix: string;
@@ -34,9 +39,9 @@ export function readConnection(env: NodeJS.ProcessEnv): ConnectionSettings {
     throw new AgentConfigError(`LIVEPROBE_LOG_LEVEL: "${logLevel}" is not one of silent, info, debug`);
   }
   const brokerUrl = env.LIVEPROBE_BROKER_URL?.trim() || 'mqtt://127.0.0.1:1883';
-  brokerAddress(brokerUrl); // throws the setting's error now, not from the link later
   return {
     brokerUrl,
+    broker: brokerAddress(brokerUrl),
     tags,
     agentId,
     topicPrefix: env.LIVEPROBE_TOPIC_PREFIX?.trim() || DEFAULT_TOPIC_PREFIX,

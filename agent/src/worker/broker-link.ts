@@ -13,7 +13,7 @@ import type { Action, AgentEvent, AgentOnline, DesiredState, Topics } from '@liv
 import type { AgentConfig } from '../settings/agent-config.js';
 import { DesiredStateChecker } from './desired-state-checker.js';
 import { DesiredStateTrust } from './desired-state-trust.js';
-import { brokerAddress, brokerUrlForLog } from '../settings/broker-link-settings.js';
+import { brokerUrlForLog } from '../settings/broker-link-settings.js';
 
 const MAX_UNSENT_STATUS = 1000;
 
@@ -83,7 +83,7 @@ export class BrokerLink {
     };
     const client = loadMqtt().connect({
       // Never the URL string: mqtt would parse it with url.parse(), which warns in the app's stderr on Node 24.
-      ...brokerAddress(config.brokerUrl),
+      ...config.broker,
       // The client id is the agent id, so brokers' topic ACLs can name the agent's own topics (Mosquitto's %c).
       clientId: config.agentId,
       reconnectPeriod: 1000,
