@@ -23,9 +23,9 @@ export function builtinLoaded(id: string): boolean {
 }
 
 /**
- * Node's globals that every Node the agent supports (20, 22, 24; `navigator` from 21) makes while it starts, before
- * any code runs. Measured by reading each one's descriptor alone in a fresh process and comparing
- * `process.moduleLoadList` before and after.
+ * Node's globals that every Node the agent supports (20, 22, 24; `navigator` from 21) makes while
+ * it starts, before any code runs. Measured by reading each one's descriptor alone in a fresh
+ * process and comparing `process.moduleLoadList` before and after.
  */
 const NODE_EAGER = [
   'global',

@@ -83,19 +83,18 @@ const BRAND_CHECKED = /^get \w+\(\) \{\s*webidl\.brandCheck\(this, _?(?:Request|
  * The getters of a fetch class found on a global that held no class of its own at start (Node
  * 20's lazy accessor once read, Node 22's lazy property). The app had its chance to write the
  * global before undici loaded (both are writable, and a write leaves the same data property
- * Node's first read leaves), so the class itself is no proof: each getter is
- * kept only when its source (read with the toString taken at start) is undici's, a brand check
- * on the receiver and a read of its own state. Replacements apps really install (node-fetch,
+ * Node's first read leaves), so the class itself is no proof: its getters are
+ * kept only when the first one's source (read with the toString taken at start) is undici's, a
+ * brand check on the receiver (`method` of Request, `type` of Response; Node 20's undici leaves
+ * it out of a few others, such as `credentials`). Replacements apps really install (node-fetch,
  * cross-fetch, whatwg-fetch, test doubles) fail that and are refused; the npm undici passes, and
  * its getters are the same code. Only code written to copy undici's source with its own
  * `webidl` in scope could pass, and code written to fool the agent in its own process is beyond
  * what a check here could stop.
  */
 function allowBrandChecked(proto: object, keys: readonly string[]): void {
-  for (const key of keys) {
-    const getter = getterOf(proto, key);
-    if (getter !== undefined && BRAND_CHECKED.test(apply(fnToString, getter, []) as string)) apply(setAdd, allowed, [getter]);
-  }
+  const anchor = getterOf(proto, keys[0]!);
+  if (anchor !== undefined && BRAND_CHECKED.test(apply(fnToString, anchor, []) as string)) allow(proto, keys);
 }
 
 /** `value`'s prototype getters among `keys`, kept as `how` decides, when `value` is a class. */
