@@ -7,178 +7,18 @@
  * The hot path writes each record's own fields into a buffer sized exactly beforehand; the
  * resource, scope and attributes go through the slow general encoder once and are kept as bytes.
  */
-import type { HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { fieldSize, utf8Length, varintSize, Writer } from './log-buffer.js';
+import { anyValue, cached, encodeResource, encodeScope, keyValues, schemaUrl } from './otlp-fields.js';
 
-const utf8 = new TextEncoder();
 /** Each attributes object's KeyValues (field 6 of a LogRecord), encoded on first use. */
 const attributesBytes = new WeakMap<object, Uint8Array>();
 /** Each resource's and scope's fields, encoded on first use. */
 const resourceBytes = new WeakMap<object, Uint8Array>();
 const scopeBytes = new WeakMap<object, Uint8Array>();
 
-const INT64_MIN = -(2 ** 63);
-const INT64_MAX = 2 ** 63;
-
-// ---- the general encoder: run once per attributes object, resource or scope ----
-
-function pushVarint(out: number[], value: bigint): void {
-  let rest = BigInt.asUintN(64, value);
-  while (rest >= 0x80n) {
-    out.push(Number(rest & 0x7fn) | 0x80);
-    rest >>= 7n;
-  }
-  out.push(Number(rest));
-}
-
-function pushField(out: number[], field: number, payload: ArrayLike<number>): void {
-  pushVarint(out, BigInt((field << 3) | 2));
-  pushVarint(out, BigInt(payload.length));
-  for (let i = 0; i < payload.length; i++) out.push(payload[i]!);
-}
-
-/** An AnyValue's fields; nothing for a value OTLP has no place for (as OpenTelemetry's serializer). */
-function anyValue(value: unknown): number[] {
-  const out: number[] = [];
-  if (typeof value === 'string') pushField(out, 1, utf8.encode(value));
-  else if (typeof value === 'boolean') out.push(0x10, value ? 1 : 0);
-  else if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX) {
-      out.push(0x18);
-      pushVarint(out, BigInt(value));
-    } else {
-      out.push(0x21);
-      out.push(...new Uint8Array(new Float64Array([value]).buffer));
-    }
-  } else if (value instanceof Uint8Array) pushField(out, 7, value);
-  else if (Array.isArray(value)) {
-    const items: number[] = [];
-    for (const item of value) pushField(items, 1, anyValue(item));
-    pushField(out, 5, items);
-  } else if (typeof value === 'object' && value !== null) pushField(out, 6, keyValues(value, 1));
-  return out;
-}
-
-/** Each own property as a KeyValue in `field`. */
-function keyValues(attributes: object, field: number): number[] {
-  const out: number[] = [];
-  for (const [key, value] of Object.entries(attributes)) {
-    const pair: number[] = [];
-    pushField(pair, 1, utf8.encode(key));
-    pushField(pair, 2, anyValue(value));
-    pushField(out, field, pair);
-  }
-  return out;
-}
-
-function cached<T extends object>(cache: WeakMap<object, Uint8Array>, of: T, encode: (of: T) => number[]): Uint8Array {
-  let bytes = cache.get(of);
-  if (bytes === undefined) {
-    bytes = Uint8Array.from(encode(of));
-    cache.set(of, bytes);
-  }
-  return bytes;
-}
-
-const encodeResource = (resource: ReadableLogRecord['resource']): number[] => {
-  const out = keyValues(resource.attributes, 1);
-  // The SDK's Resource keeps no count of dropped attributes: 0, written as OpenTelemetry's serializer does.
-  out.push(0x10, 0);
-  return out;
-};
-
-const encodeScope = (scope: ReadableLogRecord['instrumentationScope'] & { attributes?: object; droppedAttributesCount?: number }) => {
-  const out: number[] = [];
-  pushField(out, 1, utf8.encode(scope.name));
-  if (scope.version) pushField(out, 2, utf8.encode(scope.version));
-  if (scope.attributes !== undefined) out.push(...keyValues(scope.attributes, 3));
-  if (scope.droppedAttributesCount) {
-    out.push(0x20);
-    pushVarint(out, BigInt(scope.droppedAttributesCount));
-  }
-  return out;
-};
-
-/** A ResourceLogs' or ScopeLogs' schema_url (field 3), or nothing. */
-function schemaUrl(url: string | undefined): Uint8Array {
-  const out: number[] = [];
-  if (url) pushField(out, 3, utf8.encode(url));
-  return Uint8Array.from(out);
-}
-
-// ---- the hot path: each record's own fields, into a buffer of exactly the request's size ----
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-/** A length-delimited field's size: tag (one byte: every field here is below 16), length, payload. */
-const fieldSize = (length: number): number => 1 + varintSize(length) + length;
-
-/** UTF-8 length; an ASCII string (a log line, mostly) is measured without a call into C++. */
-function utf8Length(text: string): number {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text);
-  return text.length;
-}
-
 /** A body that is not a string (the agent's always are) goes through the general encoder. */
 const bodyValue = (body: unknown): number[] | undefined => (typeof body === 'string' || body === undefined ? undefined : anyValue(body));
-
-class Writer {
-  pos = 0;
-  constructor(readonly buffer: Buffer) {}
-
-  varint(value: number): void {
-    while (value >= 0x80) {
-      this.buffer[this.pos++] = (value % 128) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    this.buffer[this.pos++] = value;
-  }
-
-  bytes(bytes: ArrayLike<number>): void {
-    this.buffer.set(bytes, this.pos);
-    this.pos += bytes.length;
-  }
-
-  /** `length` from utf8Length: equal to the string's length when it is ASCII, copied here without a call into C++. */
-  string(text: string, length: number): void {
-    this.varint(length);
-    if (length === text.length) {
-      const { buffer } = this;
-      let pos = this.pos;
-      for (let i = 0; i < length; i++) buffer[pos++] = text.charCodeAt(i);
-      this.pos = pos;
-    } else this.pos += this.buffer.write(text, this.pos, length, 'utf8');
-  }
-
-  /**
-   * [seconds, nanoseconds] as fixed64 nanoseconds since the epoch, in doubles without BigInt:
-   * seconds × 10⁹ is past 2⁵³, so it is taken in two parts that each stay exact.
-   */
-  time(tag: number, [seconds, nanos]: HrTime): void {
-    const low16 = seconds % 65536;
-    const upper = ((seconds - low16) / 65536) * 1e9; // × 2¹⁶ still to come
-    const upperLow16 = upper % 65536;
-    const rest = upperLow16 * 65536 + low16 * 1e9 + nanos;
-    const lowWord = rest % 4294967296;
-    this.buffer[this.pos++] = tag;
-    this.buffer.writeUInt32LE(lowWord, this.pos);
-    this.buffer.writeUInt32LE(((upper - upperLow16) / 65536 + (rest - lowWord) / 4294967296) >>> 0, this.pos + 4);
-    this.pos += 8;
-  }
-
-  hex(tag: number, id: string): void {
-    this.buffer[this.pos++] = tag;
-    this.buffer[this.pos++] = id.length / 2;
-    this.pos += this.buffer.write(id, this.pos, 'hex');
-  }
-}
 
 /** What a record needs written besides its size: kept from the sizing pass for the writing one. */
 interface Sized {
@@ -271,7 +111,10 @@ export function encodeLogsRequest(records: readonly ReadableLogRecord[]): Uint8A
     list.push(sized(record));
   }
   const layout = [...groups].map(([resource, scopes]) => {
-    const resourceFields = cached(resourceBytes, resource, encodeResource);
+    // A resource still waiting for attributes from an asynchronous detector gains them later: not kept yet.
+    const resourceFields = resource.asyncAttributesPending
+      ? Uint8Array.from(encodeResource(resource))
+      : cached(resourceBytes, resource, encodeResource);
     const resourceSchema = schemaUrl(resource.schemaUrl);
     const scopeLogs = [...scopes].map(([scope, list]) => {
       const scopeFields = cached(scopeBytes, scope, encodeScope);
