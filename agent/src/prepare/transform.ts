@@ -144,7 +144,7 @@ class Preparer {
     let sourceMappingURL: string | undefined;
     for (const comment of this.comments) sourceMappingURL = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(comment.value)?.[1] ?? sourceMappingURL;
     return {
-      code: built.text,
+      code: built.parts.join(''),
       sites: this.sites,
       functions: this.functions,
       map: built.lines,
@@ -374,13 +374,15 @@ class Preparer {
     this.list(prologue === 0 ? statements : statements.slice(prologue), { ...inner, twin: id, inserts });
     inserts.sort((a, b) => a.at - b.at);
     const blanks = this.commentsWithin(at, to);
-    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
+    const pieces = [head];
+    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces);
+    pieces.push(tail);
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
     const first = statements[prologue]?.start ?? to;
-    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
-    inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
+    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.length, to];
+    inner.inserts.push({ at, text: pieces, size: head.length + body.length + tail.length, segments });
   }
 
   /**
