@@ -208,7 +208,7 @@ class ScopePass {
         return this.close(node);
       case 'CatchClause':
         this.open('catch', node);
-        this.pattern(node.param, this.definer('CatchClause', undefined, node.end), true);
+        this.pattern(node.param, this.definer('CatchClause', node.end), true);
         this.visit(node.body);
         return this.close(node);
       case 'WithStatement':
@@ -255,7 +255,7 @@ class ScopePass {
       this.define(this.current, node.id, { type: 'FunctionName', kind: undefined, end: node.end });
     }
     this.openFunction(node);
-    const param = this.definer('Parameter', undefined, node.end);
+    const param = this.definer('Parameter', node.end);
     for (const p of node.params) this.pattern(p, param, true);
     if (node.body.type === 'BlockStatement') this.children(node.body);
     else this.visit(node.body);
@@ -300,8 +300,8 @@ class ScopePass {
     this.visit(node.right);
   }
 
-  private definer(type: 'Parameter' | 'CatchClause', kind: undefined, end: number): OnName {
-    const def: Definition = { type, kind, end };
+  private definer(type: 'Parameter' | 'CatchClause', end: number): OnName {
+    const def: Definition = { type, kind: undefined, end };
     return (id) => this.define(this.current, id, def);
   }
 
