@@ -11,9 +11,10 @@
 //   exports, register-cjs.cts and opentelemetry.cts load: one file costs the app less memory than
 //   the ~60 modules it replaces.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toCommonJsPieces } from './commonjs-pieces.mjs';
 import { writeFreeGlobals } from './free-globals.mjs';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -125,13 +126,16 @@ await build({
   external: ['@opentelemetry/api', 'require-in-the-middle'],
 });
 
-// mqtt for the app thread's standby link (main/standby-link.ts), as one CommonJS file: the link
-// takes it out of the require cache once loaded, so its code is collected once the worker has
-// taken the link over. An ES chunk would stay in Node's module map for the life of the app.
-await build({
+// mqtt for the app thread's standby link (main/standby-link.ts) and the worker's broker link, as
+// one CommonJS file cut into pieces (commonjs-pieces.mjs): the standby link drops it once the
+// worker has taken the link over, so its code is collected (an ES chunk would stay in Node's module
+// map for the life of the app), and no piece is big enough to raise glibc's mmap threshold when
+// the inspector hashes or copies its source.
+const mqttBuild = await build({
   entryPoints: ['mqtt'],
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
-  outfile: `${dist}bundle/standby-mqtt.cjs`,
+  outfile: `${dist}bundle/mqtt-pieces.cjs`,
+  write: false,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -142,5 +146,7 @@ await build({
   logLevel: common.logLevel,
   plugins: [nodeTimersForMqtt],
 });
-// Its free globals: the link binds each to the value it had before the app ran.
-await writeFreeGlobals(`${dist}bundle/standby-mqtt.cjs`);
+const mqttCode = mqttBuild.outputFiles[0].text;
+await writeFile(`${dist}bundle/mqtt-pieces.cjs`, toCommonJsPieces(mqttCode));
+// Its free globals: the standby link binds each to the value it had before the app ran.
+await writeFreeGlobals(mqttCode, `${dist}bundle/mqtt-pieces.cjs`);

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { compileFunction } from 'node:vm';
+import { COMMONJS_PARAMS, runCommonJsPieces } from '../commonjs-pieces.js';
 
 /**
  * Runtime objects Node defines as getters that are cheap to read (already made at start-up).
@@ -40,7 +40,7 @@ const mapHas = Map.prototype.has;
 const mapGet = Map.prototype.get;
 const apply = Reflect.apply;
 
-/** `file`'s exports; `file`.globals.json lists the globals it reads. Not put in any require cache. */
+/** `file`'s exports (a file in pieces, ../commonjs-pieces.ts); `file`.globals.json lists the globals it reads. Not put in any require cache. */
 export function requireWithPristineGlobals(file: string): unknown {
   const read = parseJson(readFileSync(`${file}.globals.json`, 'utf8')) as string[];
   const names = apply(arrayFilter, read, [(name: string) => apply(mapHas, captured, [name]) as boolean]) as string[];
@@ -49,7 +49,7 @@ export function requireWithPristineGlobals(file: string): unknown {
   // what the app or Node defines later, and writes such as polyfills, which stay the file's).
   const global: object = create(globalThis);
   for (let i = 0; i < names.length; i++) defineProperty(global, names[i]!, { value: values[i], writable: true, configurable: true });
-  const params = ['exports', 'require', 'module', '__filename', '__dirname', ...names];
+  const params = [...COMMONJS_PARAMS, ...names];
   const args: unknown[] = [{}, createRequire(file), undefined, file, dirname(file), ...values];
   for (const name of ['globalThis', 'global']) {
     const at = params.indexOf(name);
@@ -57,6 +57,6 @@ export function requireWithPristineGlobals(file: string): unknown {
   }
   const module = { exports: args[0] };
   args[2] = module;
-  apply(compileFunction(readFileSync(file, 'utf8'), params, { filename: file }), undefined, args);
+  runCommonJsPieces(file, params, args);
   return module.exports;
 }

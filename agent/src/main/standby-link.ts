@@ -29,10 +29,10 @@ import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-sett
 type KeepaliveTimer = Exclude<NonNullable<IClientOptions['timerVariant']>, string>;
 
 /**
- * mqtt as one CommonJS file beside the app thread's bundle (agent/scripts/bundle-agent.mjs; from
- * dist/main/ or dist/bundle/ alike).
+ * mqtt as one CommonJS file in pieces beside the app thread's bundle (agent/scripts/bundle-agent.mjs;
+ * from dist/main/ or dist/bundle/ alike).
  */
-const MQTT_BUNDLE = new URL('../bundle/standby-mqtt.cjs', import.meta.url);
+const MQTT_BUNDLE = new URL('../bundle/mqtt-pieces.cjs', import.meta.url);
 
 /** As the worker's link: a lost broker is tried again every second. */
 const RECONNECT_MS = 1000;

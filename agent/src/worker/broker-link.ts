@@ -5,7 +5,10 @@
 import { hostname } from 'node:os';
 import { errorMessage } from '@liveprobe/protocol/util';
 import { AGENT_VERSION } from '../settings/agent-version.js';
-import mqtt, { type MqttClient } from 'mqtt';
+import type * as Mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { fileURLToPath } from 'node:url';
+import { requireCommonJsPieces } from '../commonjs-pieces.js';
 import type { Action, AgentEvent, AgentOnline, DesiredState, Topics } from '@liveprobe/protocol';
 import type { AgentConfig } from '../settings/agent-config.js';
 import { DesiredStateChecker } from './desired-state-checker.js';
@@ -13,6 +16,21 @@ import { DesiredStateTrust } from './desired-state-trust.js';
 import { brokerUrlForLog } from '../settings/broker-link-settings.js';
 
 const MAX_UNSENT_STATUS = 1000;
+
+/**
+ * mqtt as the app thread's standby link loads it: one CommonJS file in pieces (../commonjs-pieces.ts),
+ * beside the app thread's bundle; from dist/worker-bundle/, dist/worker/ or src/worker/ (tests).
+ */
+const MQTT_PIECES = fileURLToPath(
+  new URL(`${new URL('.', import.meta.url).href.endsWith('/src/worker/') ? '../../dist' : '..'}/bundle/mqtt-pieces.cjs`, import.meta.url),
+);
+
+let mqtt: typeof Mqtt | undefined;
+
+function loadMqtt(): typeof Mqtt {
+  mqtt ??= requireCommonJsPieces(MQTT_PIECES) as typeof Mqtt;
+  return mqtt;
+}
 
 export class BrokerLink {
   private client: MqttClient | undefined;
@@ -63,7 +81,7 @@ export class BrokerLink {
       startedAt: new Date().toISOString(),
       ...this.identity,
     };
-    const client = mqtt.connect(config.brokerUrl, {
+    const client = loadMqtt().connect(config.brokerUrl, {
       // The client id is the agent id, so brokers' topic ACLs can name the agent's own topics (Mosquitto's %c).
       clientId: config.agentId,
       reconnectPeriod: 1000,

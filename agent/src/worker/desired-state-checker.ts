@@ -7,12 +7,12 @@
  * garbage it leaves (heap-release.ts). The state's text goes in and the parsed state comes back
  * as JSON, so nothing of that context's realm outlives it.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createContext, runInContext } from 'node:vm';
 import type { DesiredState } from '@liveprobe/protocol';
 import type { DesiredStateCheck } from './desired-state-check.js';
 import { releaseHeap } from './heap-release.js';
+import { readOwnFileText } from '../own-file-text.js';
 
 /** Beside the worker's bundle (wherever its folder was copied); from dist/worker/ or src/worker/ (tests), in the agent's dist/. */
 const SCRIPT = import.meta.url.includes('/worker-bundle/')
@@ -43,6 +43,6 @@ export class DesiredStateChecker {
 
 function loadCheck(): (text: string) => DesiredStateCheck {
   const context = createContext({});
-  runInContext(readFileSync(SCRIPT, 'utf8'), context, { filename: fileURLToPath(SCRIPT) });
+  runInContext(readOwnFileText(fileURLToPath(SCRIPT)), context, { filename: fileURLToPath(SCRIPT) });
   return (context as { checkDesiredState: (text: string) => DesiredStateCheck }).checkDesiredState;
 }

@@ -189,5 +189,5 @@ test("the app thread's mqtt is one CommonJS file, in no ES chunk of the agent's 
   const bundle = fromRoot('agent/dist/bundle');
   // mqtt's debug namespace, a string its client always holds.
   const holders = readdirSync(bundle).filter((name) => readFileSync(join(bundle, name), 'utf8').includes('mqttjs:client'));
-  assert.deepEqual(holders, ['standby-mqtt.cjs']);
+  assert.deepEqual(holders, ['mqtt-pieces.cjs']);
 });
