@@ -50,10 +50,12 @@ const WORKER_PARTS: Array<{ label: string; source: string }> = [
       "import * as traces from '@opentelemetry/sdk-trace-base';",
       "import * as metrics from '@opentelemetry/sdk-metrics';",
       "import * as resources from '@opentelemetry/resources';",
-      "import * as logExporter from '@opentelemetry/exporter-logs-otlp-proto';",
+      // The agent's log exporter: OpenTelemetry's exporter base with the agent's own serializer.
+      "import * as exporterBase from '@opentelemetry/otlp-exporter-base/node-http';",
+      "import * as transformer from '@opentelemetry/otlp-transformer';",
       "import * as traceExporter from '@opentelemetry/exporter-trace-otlp-proto';",
       "import * as metricExporter from '@opentelemetry/exporter-metrics-otlp-proto';",
-      'globalThis.part = [logs, traces, metrics, resources, logExporter, traceExporter, metricExporter];',
+      'globalThis.part = [logs, traces, metrics, resources, exporterBase, transformer, traceExporter, metricExporter];',
     ].join('\n'),
   },
   {
