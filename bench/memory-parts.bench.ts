@@ -8,8 +8,8 @@
  * started side by side each round; figures are per-round differences from the app without
  * the agent. Beside RSS, each process's private memory (USS) and proportional share (PSS): the
  * node binary's pages are shared by every Node process on a box, so a fleet pays them once.
- * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent, idle and with
- * 100 actions, in the same rounds (before/after a change).
+ * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent, idle, with one
+ * action and with 100 (hit and not), in the same rounds (before/after a change).
  */
 import { fromRoot, otlpReceiver, type Child } from '@liveprobe/harness';
 import { build } from 'esbuild';
@@ -50,10 +50,12 @@ const WORKER_PARTS: Array<{ label: string; source: string }> = [
       "import * as traces from '@opentelemetry/sdk-trace-base';",
       "import * as metrics from '@opentelemetry/sdk-metrics';",
       "import * as resources from '@opentelemetry/resources';",
-      "import * as logExporter from '@opentelemetry/exporter-logs-otlp-proto';",
+      // The agent's log exporter: OpenTelemetry's exporter base with the agent's own serializer.
+      "import * as exporterBase from '@opentelemetry/otlp-exporter-base/node-http';",
+      "import * as transformer from '@opentelemetry/otlp-transformer';",
       "import * as traceExporter from '@opentelemetry/exporter-trace-otlp-proto';",
       "import * as metricExporter from '@opentelemetry/exporter-metrics-otlp-proto';",
-      'globalThis.part = [logs, traces, metrics, resources, logExporter, traceExporter, metricExporter];',
+      'globalThis.part = [logs, traces, metrics, resources, exporterBase, transformer, traceExporter, metricExporter];',
     ].join('\n'),
   },
   {
@@ -201,6 +203,14 @@ function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string
     const other = join(resolve(baseline), 'bundle', 'register.js');
     list.push(
       { label: 'baseline build: agent, idle', agent: { register: other, agentId: 'bench-parts-base-idle', actions: false } },
+      {
+        label: 'baseline build: agent, 1 log action installed, none hit',
+        agent: { register: other, agentId: 'bench-parts-base-one', actions: true, few: { count: 1 } },
+      },
+      {
+        label: `baseline build: agent, ${FUNCTIONS} log actions installed, none hit`,
+        agent: { register: other, agentId: 'bench-parts-base-installed', actions: true, hit: false },
+      },
       {
         label: `baseline build: agent, ${FUNCTIONS} log actions installed and hit`,
         agent: { register: other, agentId: 'bench-parts-base-actions', actions: true },

@@ -1,6 +1,6 @@
 /**
  * How fast files are prepared cold, per MB, by phase: the acorn parse, the parse plus scope
- * analysis (eslint-scope), the whole transform, and the whole transform again in the same process
+ * analysis (the transform's own, agent/src/prepare/scope-pass.ts), the whole transform, and the whole transform again in the same process
  * (JIT warm: what is left once V8 has compiled the parser and the transform); oxc-parser's parse
  * with the AST built in JavaScript, the whole transform on its AST, the whole transform on its raw
  * transfer (Node 22 or later, as `liveprobe prepare` parses there), and how many files come out
@@ -97,7 +97,7 @@ function once<T = Sample>(phase: string, files: string[]): T | undefined {
 
 const benchmark: Benchmark = {
   name: 'prepare-speed',
-  title: 'Cold prepare speed per MB, by phase (acorn, eslint-scope, the transform, oxc-parser) and for the build step',
+  title: 'Cold prepare speed per MB, by phase (acorn, scope analysis, the transform, oxc-parser) and for the build step',
   async run(ctx): Promise<Report> {
     const rounds = ctx.options.rounds ?? 3;
     const baseline = process.env.LIVEPROBE_BENCH_BASELINE_AGENT;
@@ -180,7 +180,7 @@ const benchmark: Benchmark = {
             'size',
             ...(baseline === undefined ? [] : ['whole transform, baseline build', 'this build / baseline']),
             'acorn parse',
-            'acorn + eslint-scope',
+            'acorn + scope analysis',
             'whole transform',
             'whole transform, 2nd pass (JIT warm)',
             'oxc-parser parse + AST in JS',

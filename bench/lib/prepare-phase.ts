@@ -25,9 +25,9 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { analyze } from 'eslint-scope';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
 import type * as AcornParse from '../../agent/dist/prepare/acorn-parse.js';
+import type * as ScopePass from '../../agent/dist/prepare/scope-pass.js';
 import type * as PreparePool from '../../cli/dist/prepare/prepare-pool.js';
 import type * as CliOxcParse from '../../cli/dist/prepare/oxc-parse.js';
 
@@ -59,10 +59,10 @@ const transform = async (dist = fromRoot('agent/dist')): Promise<typeof Transfor
 const [phase, ...files] = process.argv.slice(2);
 const sources = files.map((f) => readFileSync(f, 'utf8'));
 const kindOf = (file: string): 'module' | 'commonjs' => (file.endsWith('.mjs') ? 'module' : 'commonjs');
-// The transform's own acorn parse (nodes' `range` computed on demand).
-const { parseWithRanges } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/acorn-parse.js')).href)) as typeof AcornParse;
+// The transform's own acorn parse (agent/src/prepare/acorn-parse.ts).
+const { parseWithComments } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/acorn-parse.js')).href)) as typeof AcornParse;
 const acornParse = (source: string, file: string): unknown =>
-  parseWithRanges(
+  parseWithComments(
     source,
     {
       ecmaVersion: 'latest',
@@ -127,9 +127,12 @@ switch (phase) {
   case 'acorn':
     run = acornParse;
     break;
-  case 'scope':
-    run = (source, file) => analyze(acornParse(source, file) as never, { ecmaVersion: 2022, sourceType: kindOf(file) });
+  case 'scope': {
+    // The transform's own scope analysis (agent/src/prepare/scope-pass.ts).
+    const { analyseScopes } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/scope-pass.js')).href)) as typeof ScopePass;
+    run = (source, file) => analyseScopes(acornParse(source, file) as never, kindOf(file));
     break;
+  }
   case 'transform': {
     const { prepareSource } = await transform();
     run = (source, file) => prepareSource(source, { kind: kindOf(file), header: 'const $lp = 0;' });

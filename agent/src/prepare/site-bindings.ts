@@ -6,7 +6,7 @@
  * uninitialised when it runs (a hoisted caller, an import cycle): it is passed lazily, read when
  * an action asks for it, and a read in its TDZ is reported as such.
  */
-import type { Scope, Variable } from 'eslint-scope';
+import { resolveOuter, type Scope, type Variable } from './scope-model.js';
 import type { AstNode } from './ast.js';
 
 /** Bounds the scope object a site builds (inner scopes first). */
@@ -53,7 +53,7 @@ export class SiteBindings {
       for (const variable of scope.variables) {
         if (seen.has(variable.name)) continue;
         seen.add(variable.name);
-        if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+        if (variable.def === undefined || variable.name.startsWith('$lp')) continue;
         const from = initialisedFrom(variable, scope);
         if (from > block.end) continue;
         const kind = kindOf(variable, fn);
@@ -117,9 +117,9 @@ export function catchBindings(fn: SiteFunction): { kinds: string; fields: string
   for (const variable of fn.scope.variables) {
     if (kinds.length === MAX_SITE_BINDINGS) break;
     seen.add(variable.name);
-    const def = variable.defs[0];
+    const def = variable.def;
     if (def === undefined || variable.name.startsWith('$lp')) continue;
-    if (def.type !== 'Parameter' && !(def.type === 'Variable' && def.parent.kind === 'var')) continue;
+    if (def.type !== 'Parameter' && !(def.type === 'Variable' && def.kind === 'var')) continue;
     kinds += kindOf(variable, fn);
     fields += `, "${variable.name}", ${variable.name}`;
   }
@@ -133,7 +133,7 @@ export function catchBindings(fn: SiteFunction): { kinds: string; fields: string
 }
 
 function kindOf(variable: Variable, fn: SiteFunction): 'a' | 'l' {
-  return variable.scope === fn.scope && variable.defs[0]?.type === 'Parameter' && fn.node !== undefined ? 'a' : 'l';
+  return variable.scope === fn.scope && variable.def?.type === 'Parameter' && fn.node !== undefined ? 'a' : 'l';
 }
 
 const outerOfFunction = new WeakMap<SiteFunction, { name: string; lazy: boolean }[]>();
@@ -148,12 +148,9 @@ function outerBindings(fn: SiteFunction): { name: string; lazy: boolean }[] {
   out = [];
   const node = fn.node;
   if (node !== undefined) {
-    const seen = new Set<string>();
-    for (const reference of fn.scope.through) {
-      const variable = reference.resolved;
-      if (variable === null || seen.has(variable.name)) continue;
-      seen.add(variable.name);
-      if (variable.defs.length === 0 || variable.name.startsWith('$lp')) continue;
+    for (const reference of fn.scope.through?.values() ?? []) {
+      const variable = resolveOuter(fn.scope, reference);
+      if (variable === null || variable.def === undefined || variable.name.startsWith('$lp')) continue;
       out.push({ name: variable.name, lazy: !initialisedBefore(variable, node, fn.outer) });
     }
   }
@@ -161,14 +158,24 @@ function outerBindings(fn: SiteFunction): { name: string; lazy: boolean }[] {
   return out;
 }
 
-/** A binding of the site's own function, at `offset`. */
-export function initialisedAt(variable: Variable, scope: Scope, offset: number): boolean {
-  return initialisedFrom(variable, scope) <= offset;
+/** Whether a binding of the site's own function, first defined by `def` in a scope of `scopeType`, is initialised at `offset`. */
+export function initialisedAt(def: DefinitionLike, scopeType: string, offset: number): boolean {
+  return definedFrom(def, scopeType) <= offset;
+}
+
+/** A definition as this file reads it: the worker passes ESLint's (worker/prepared/timed-exits.ts). */
+export interface DefinitionLike {
+  type: string;
+  kind: string | undefined;
+  end: number;
+}
+
+function initialisedFrom(variable: Variable, scope: Scope): number {
+  return definedFrom(variable.def!, scope.type);
 }
 
 /** The offset from which a binding of the site's own function is initialised: `-Infinity` always, `Infinity` never. */
-function initialisedFrom(variable: Variable, scope: Scope): number {
-  const def = variable.defs[0]!;
+function definedFrom(def: DefinitionLike, scopeType: string): number {
   switch (def.type) {
     case 'Parameter':
     case 'FunctionName':
@@ -178,12 +185,12 @@ function initialisedFrom(variable: Variable, scope: Scope): number {
       // An import cycle can leave an imported binding uninitialised when the site runs.
       return Number.POSITIVE_INFINITY;
     case 'ClassName':
-      return scope.type === 'class' ? Number.POSITIVE_INFINITY : (def.node as unknown as AstNode).end;
+      return scopeType === 'class' ? Number.POSITIVE_INFINITY : def.end;
     case 'Variable':
-      if (def.parent.kind === 'var') return Number.NEGATIVE_INFINITY;
+      if (def.kind === 'var') return Number.NEGATIVE_INFINITY;
       // A `case` can be entered past another case's declaration.
-      if (scope.type === 'switch') return Number.POSITIVE_INFINITY;
-      return (def.node as unknown as AstNode).end;
+      if (scopeType === 'switch') return Number.POSITIVE_INFINITY;
+      return def.end;
     default:
       return Number.POSITIVE_INFINITY;
   }
@@ -191,7 +198,7 @@ function initialisedFrom(variable: Variable, scope: Scope): number {
 
 /** An outer binding the function references: initialised whenever the function can run. */
 function initialisedBefore(variable: Variable, fn: AstNode, outer: readonly AstNode[]): boolean {
-  const def = variable.defs[0]!;
+  const def = variable.def!;
   switch (def.type) {
     case 'Parameter':
     case 'FunctionName':
@@ -201,9 +208,9 @@ function initialisedBefore(variable: Variable, fn: AstNode, outer: readonly AstN
       return false;
     case 'ClassName':
     case 'Variable': {
-      if (def.type === 'Variable' && def.parent.kind === 'var') return true;
+      if (def.type === 'Variable' && def.kind === 'var') return true;
       if (variable.scope.type === 'class' || variable.scope.type === 'switch') return false;
-      const declaredEnd = (def.node as unknown as AstNode).end;
+      const declaredEnd = def.end;
       if (declaredEnd > fn.start) return false;
       // A function declaration is hoisted: it (and closures it creates) can run before the `let`.
       const owner = variable.scope.block as unknown as AstNode;

@@ -6,13 +6,19 @@
  */
 export interface Insert {
   at: number;
-  text: string;
+  /** The text, or its pieces in order (a twin body: copied once, into the file's output, not joined first). */
+  text: string | readonly string[];
+  /** How many characters `text`'s pieces hold. */
+  size?: number;
   /** Pairs `[relativeColumn, originalOffset]` inside `text` (a twin body). Without them, the text stands for the code at `at`. */
   segments?: number[];
 }
 
 export interface Built {
-  text: string;
+  /** The text's pieces in order (`out`, when given). */
+  parts: string[];
+  /** How many characters they hold. */
+  length: number;
   /** Pairs `[relativeColumn, originalOffset]` for the whole output, for single-line (flattened) output; empty otherwise. */
   segments: number[];
   /** Generated line → flat triples `[column, originalLine, originalColumn]`, changed lines only. */
@@ -23,7 +29,8 @@ const FLATTENED = /[\n\r\u2028\u2029]/g;
 
 /**
  * Copies `source[from, to)` with `inserts` (sorted stably by offset) spliced in.
- * `blank` ranges (comments) are replaced by spaces when `flatten` is set.
+ * `blank` ranges (comments) are replaced by spaces when `flatten` is set. The pieces are
+ * appended to `out`.
  */
 export function build(
   source: string,
@@ -33,8 +40,9 @@ export function build(
   flatten: boolean,
   blank: readonly [number, number][],
   lineStarts: readonly number[],
+  out: string[] = [],
 ): Built {
-  const parts: string[] = [];
+  const parts = out;
   // Flattened once for the whole range: scanning every chunk for comments and line breaks made a twin's cost grow with its sites times its comments.
   const flat = flatten ? flattened(source, from, to, blank) : undefined;
   const segments: number[] = [];
@@ -108,12 +116,19 @@ export function build(
       dirtyLine = currentLine;
       changed[currentLine] = current!;
     }
-    parts.push(insert.text);
-    emitted += insert.text.length;
-    column += insert.text.length;
+    let size: number;
+    if (typeof insert.text === 'string') {
+      parts.push(insert.text);
+      size = insert.text.length;
+    } else {
+      for (const piece of insert.text) parts.push(piece);
+      size = insert.size!;
+    }
+    emitted += size;
+    column += size;
   }
   copy(pos, to);
-  return { text: parts.join(''), segments, lines: changed };
+  return { parts, length: emitted, segments, lines: changed };
 }
 
 /** `source[from, to)` on one line: the `blank` ranges (sorted, apart) and line breaks become spaces, so every column stays where it was. */

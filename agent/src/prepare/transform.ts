@@ -23,26 +23,17 @@
  */
 import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { Comment } from 'acorn';
-import type { Scope, ScopeManager } from 'eslint-scope';
-import { createRequire } from 'node:module';
-import { parseWithRanges } from './acorn-parse.js';
+import { parseWithComments } from './acorn-parse.js';
 import { isLeaf } from './child-keys.js';
 import { isFunction, prologueLength, pushChildren, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, type SiteFunction } from './site-bindings.js';
 import { COUNT_ONLY } from './site-flags.js';
+import { analyseScopes, type ScopeAnalysis } from './scope-pass.js';
+import type { Scope } from './scope-model.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
-
-// eslint-scope's CommonJS build, required: imported as an ES module it loads estraverse through
-// Node 20's scan of CommonJS exports, which left ~6 MiB more RSS in every app the agent runs in.
-// Required with the first file prepared, not when this module loads: the app's thread loads this
-// module with the agent (for TRANSFORM_VERSION) whether or not it prepares anything, and
-// eslint-scope, estraverse and esrecurse kept ~0.2–0.3 MiB of its heap there (docs/BENCHMARKS.md).
-let eslintScope: typeof import('eslint-scope') | undefined;
-const analyze: typeof import('eslint-scope')['analyze'] = (...args) =>
-  (eslintScope ??= createRequire(import.meta.url)('eslint-scope') as typeof import('eslint-scope')).analyze(...args);
 
 export interface PrepareOptions {
   kind: 'module' | 'commonjs';
@@ -84,13 +75,7 @@ export function prepareSource(source: string, options: PrepareOptions): Prepared
   } catch (err) {
     throw new PrepareError(`cannot parse: ${errorMessage(err)}`);
   }
-  let scopes: ScopeManager;
-  try {
-    scopes = analyze(parsed.program as never, { ecmaVersion: 2022, sourceType: options.kind === 'module' ? 'module' : 'commonjs' });
-  } catch (err) {
-    throw new PrepareError(`cannot analyse scopes: ${errorMessage(err)}`);
-  }
-  return new Preparer(source, options, scopes, parsed.comments).run(parsed.program);
+  return new Preparer(source, options, analyseScopes(parsed.program, options.kind), parsed.comments).run(parsed.program);
 }
 
 /** An ESTree program with `start`/`end` offsets, and its comments in source order. */
@@ -104,7 +89,7 @@ export type SourceParser = (source: string, kind: 'module' | 'commonjs') => Pars
 
 function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
   const comments: Comment[] = [];
-  const program = parseWithRanges(
+  const program = parseWithComments(
     source,
     {
       ecmaVersion: 'latest',
@@ -122,8 +107,6 @@ class Preparer {
   private functions = 0;
   private readonly report: FunctionReport[] = [];
   private readonly lineStarts: number[];
-  /** Function (variable) scopes that hold a direct `eval` or a `with`: left unprepared. */
-  private readonly dynamic = new Set<Scope>();
   /** The nodes around the one being walked. */
   private readonly ancestors: AstNode[] = [];
   /** The children of the nodes being walked, innermost last (walkChildren). */
@@ -134,20 +117,16 @@ class Preparer {
   constructor(
     private readonly source: string,
     private readonly options: PrepareOptions,
-    private readonly scopes: ScopeManager,
+    private readonly scopes: ScopeAnalysis,
     private readonly comments: Comment[],
   ) {
     this.lineStarts = lineStartsOf(source);
-    for (const scope of scopes.scopes) {
-      if (scope.type === 'with' || (scope as Scope & { directCallToEvalScope?: boolean }).directCallToEvalScope === true)
-        this.dynamic.add(scope.variableScope);
-    }
   }
 
   run(program: AstNode): PreparedOutput {
-    const top = this.scopes.acquire(program as never, true);
+    const top = this.scopes.acquire(program);
     if (top === null) throw new PrepareError('no scope for the file');
-    if (this.dynamic.has(top)) throw new PrepareError('direct `eval` or `with` at the top level: left to breakpoints');
+    if (this.scopes.dynamic.has(top)) throw new PrepareError('direct `eval` or `with` at the top level: left to breakpoints');
     const inserts: Insert[] = [];
     if (this.options.banner !== undefined) inserts.push({ at: this.hashbangEnd(), text: this.options.banner });
     inserts.push({ at: this.headerOffset(program), text: this.headerText(program) });
@@ -165,7 +144,7 @@ class Preparer {
     let sourceMappingURL: string | undefined;
     for (const comment of this.comments) sourceMappingURL = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(comment.value)?.[1] ?? sourceMappingURL;
     return {
-      code: built.text,
+      code: built.parts.join(''),
       sites: this.sites,
       functions: this.functions,
       map: built.lines,
@@ -263,8 +242,7 @@ class Preparer {
     // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
     if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
     if (isLeaf(node)) return;
-    const inner =
-      SCOPED.has(node.type) || this.ancestors.at(-1)?.type === 'PropertyDefinition' ? this.scopes.acquire(node as never, true) : null;
+    const inner = SCOPED.has(node.type) || this.ancestors.at(-1)?.type === 'PropertyDefinition' ? this.scopes.acquire(node) : null;
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
     this.ancestors.push(node);
     try {
@@ -319,10 +297,10 @@ class Preparer {
   }
 
   private visitFunction(fn: AstNode, ctx: Context): void {
-    const scope = this.scopes.acquire(fn as never, true);
+    const scope = this.scopes.acquire(fn);
     const position = this.position(fn.start);
     if (scope === null) return;
-    if (this.dynamic.has(scope)) {
+    if (this.scopes.dynamic.has(scope)) {
       this.report.push({ ...position, mode: 'none', reason: 'direct `eval` or `with`' });
       return;
     }
@@ -396,13 +374,15 @@ class Preparer {
     this.list(prologue === 0 ? statements : statements.slice(prologue), { ...inner, twin: id, inserts });
     inserts.sort((a, b) => a.at - b.at);
     const blanks = this.commentsWithin(at, to);
-    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
+    const pieces = [head];
+    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces);
+    pieces.push(tail);
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
     const first = statements[prologue]?.start ?? to;
-    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.text.length, to];
-    inner.inserts.push({ at, text: `${head}${body.text}${tail}`, segments });
+    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.length, to];
+    inner.inserts.push({ at, text: pieces, size: head.length + body.length + tail.length, segments });
   }
 
   /**
@@ -434,7 +414,7 @@ function outerOf(ctx: Context): AstNode[] {
 }
 
 /**
- * The node types eslint-scope gives a scope of their own; a class field's value has one too.
+ * The node types that open a scope of their own (scope-pass.ts); a class field's value has one too.
  * Elsewhere `acquire` is a lookup that always misses, for most of a file's nodes.
  */
 const SCOPED = new Set([

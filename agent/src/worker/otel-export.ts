@@ -320,7 +320,7 @@ function parentContext(parent: TraceParent): Context {
 async function logExporter(protocol: Protocol) {
   switch (protocol) {
     case 'http/protobuf':
-      return new (await import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter();
+      return (await import('./protobuf-log-exporter.js')).protobufLogExporter();
     case 'http/json':
       return new (await import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter();
     case 'grpc':

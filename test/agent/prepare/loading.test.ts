@@ -131,15 +131,20 @@ test("LIVEPROBE_PREPARE=app prepares the app's CommonJS and ES modules as they l
   assert.equal(run({ LIVEPROBE_PREPARE: 'app' }), 'true false true');
 });
 
-test("the parser's scope analysis loads on the app's thread only once a file is prepared there", async (t) => {
+test("the app's thread never loads eslint-scope: preparing a file there uses the transform's own scope pass", async (t) => {
   const dir = await tempDir();
   t.after(() => dir.remove());
-  // A CommonJS entry is prepared on the app's thread, as it loads; it reports what it finds loaded after that.
+  // A CommonJS entry is prepared on the app's thread, as it loads; it reports whether its own
+  // function carries a guard, and whether eslint-scope is loaded after that.
   writeFileSync(
     join(dir.path, 'app.js'),
-    "console.log(Object.keys(require.cache).some((path) => path.includes('/node_modules/eslint-scope/')));\n",
+    [
+      'function own(a) { return a + 1; }',
+      "console.log(own.toString().includes('$lp'), Object.keys(require.cache).some((path) => path.includes('/node_modules/eslint-scope/')));",
+      '',
+    ].join('\n'),
   );
   const loaded = (env: Record<string, string>): string => runApp(dir.path, env);
-  assert.equal(loaded({}), 'false', 'an agent that prepares nothing keeps eslint-scope out of the app');
-  assert.equal(loaded({ LIVEPROBE_PREPARE: 'app' }), 'true', 'required with the first file prepared');
+  assert.equal(loaded({}), 'false false', 'nothing prepared, nothing loaded');
+  assert.equal(loaded({ LIVEPROBE_PREPARE: 'app' }), 'true false', 'the file prepared, and eslint-scope still not loaded');
 });

@@ -128,7 +128,10 @@ function initialisedVariable(analysed: AnalysedSource, fn: AstNode, identifier: 
   const def = variable.defs[0];
   if (def === undefined) return false;
   const block = variable.scope.block as unknown as AstNode;
-  if (block.start >= fn.start && block.end <= fn.end) return initialisedAt(variable, variable.scope, offset);
+  if (block.start >= fn.start && block.end <= fn.end) {
+    const kind = def.type === 'Variable' ? def.parent.kind : undefined;
+    return initialisedAt({ type: def.type, kind, end: (def.node as unknown as AstNode).end }, variable.scope.type, offset);
+  }
   // An outer `let`, `const` or class may still be uninitialised when the function runs (a hoisted caller).
   return (
     def.type === 'Parameter' ||
