@@ -1,7 +1,8 @@
 /**
  * On Node 20, 22 and 24 (the tests' Node and the pinned binaries, node-binaries.ts): the agent,
- * idle in an app that never used fetch, has not loaded undici or HTTP/2 (on Node 22 and 24
- * reading a lazy global's descriptor, or ES-importing node:http, would), yet a log action still
+ * idle in an app that never used fetch or TLS, has not loaded undici, HTTP/2 or TLS (on Node 22
+ * and 24 reading a lazy global's descriptor, or ES-importing node:http, would; mqtt's own connect
+ * loads TLS and WebSockets for an mqtt:// broker), yet a log action still
  * reads `request.method` on a real fetch Request once the app uses fetch, and still refuses the
  * getter of a Request class the app put on the global before Node loaded its own. The app's
  * stderr holds no warning caused by the agent (mqtt given the broker URL would print url.parse's
@@ -54,16 +55,16 @@ const foreignStderr = (app: App): string[] =>
     .filter((line) => /warning|deprecat|\(node:\d+\)/i.test(line) && !line.includes('[liveprobe]'));
 
 for (const major of MAJORS) {
-  test(`on Node ${major}, the idle agent loads no undici or HTTP/2, a log reads request.method on a real fetch Request, and stderr holds no warning`, async (t) => {
+  test(`on Node ${major}, the idle agent loads no undici, HTTP/2 or TLS, a log reads request.method on a real fetch Request, and stderr holds no warning`, async (t) => {
     const cp = await controlPlane(t);
     const tag = `lazy${major}`;
     const app = await startOn(t, cp, major, tag);
     await waitFor(async () => app.output().includes('connected to'), WAIT, "the agent's broker link connected");
     const idle = await modules(app);
     assert.deepEqual(
-      idle.loaded.filter((m) => /undici|http2/.test(m)),
+      idle.loaded.filter((m) => /undici|http2|tls/.test(m)),
       [],
-      'the agent loaded none of fetch or HTTP/2',
+      'the agent loaded none of fetch, HTTP/2 or TLS (its broker is mqtt://)',
     );
 
     const line = await logLine(cp, app, tag, 'method={request.method} url={request.url}');

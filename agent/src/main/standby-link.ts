@@ -18,6 +18,7 @@ import type { Duplex } from 'node:stream';
 import { type AgentOnline, type PrepareSummary, topics } from '@liveprobe/protocol';
 import type * as Mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
+import { connectMqtt } from '../mqtt-client.js';
 import type { ConnectionSettings } from '../settings/connection-settings.js';
 import type { PrepareTally } from './prepare-tally.js';
 import { errorText } from './error-text.js';
@@ -76,7 +77,7 @@ export class StandbyLink {
     await new NativePromise<void>((resolve) => setImmediateTask(resolve));
     const mqtt = loadMqtt();
     const { connection } = options;
-    const client = mqtt.connect({
+    const client = connectMqtt(mqtt, {
       // Never the URL string: mqtt would parse it with url.parse(), which warns in the app's stderr on Node 24.
       ...connection.broker,
       clientId: connection.agentId,

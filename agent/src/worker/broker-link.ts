@@ -9,6 +9,7 @@ import type * as Mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { fileURLToPath } from 'node:url';
 import { requireCommonJsPieces } from '../commonjs-pieces.js';
+import { connectMqtt } from '../mqtt-client.js';
 import type { Action, AgentEvent, AgentOnline, DesiredState, Topics } from '@liveprobe/protocol';
 import type { AgentConfig } from '../settings/agent-config.js';
 import { DesiredStateChecker } from './desired-state-checker.js';
@@ -81,7 +82,7 @@ export class BrokerLink {
       startedAt: new Date().toISOString(),
       ...this.identity,
     };
-    const client = loadMqtt().connect({
+    const client = connectMqtt(loadMqtt(), {
       // Never the URL string: mqtt would parse it with url.parse(), which warns in the app's stderr on Node 24.
       ...config.broker,
       // The client id is the agent id, so brokers' topic ACLs can name the agent's own topics (Mosquitto's %c).
