@@ -7,9 +7,11 @@
  *
  * Every variant runs as twins (lib/twin-runs.ts), and all of them serve at the same time: in each
  * segment one twin serves requests that pass the line and the other the same requests that do
- * not (GET /plain), then they swap. Measured one run after the other, the machine's other work
- * moved the cost of a whole run by more than the line costs; side by side, it moves both twins
- * and both variants alike. A segment counts only once each sink has received one record per
+ * not (GET /plain); the twins swap in Thue–Morse order. Measured one run after the other, the
+ * machine's other work moved the cost of a whole run by more than the line costs; side by side,
+ * it moves both twins and both variants alike. What is left moves one segment's figure by about
+ * half the line's cost, independently from segment to segment: a round is 16 segments, so that
+ * its figure is steady enough to be judged against the target on its own. A segment counts only once each sink has received one record per
  * logged request: a floor that exports nothing (as a misconfigured SDK silently does) stops the
  * benchmark instead of passing for free. LIVEPROBE_BENCH_BASELINE=<another build's agent/dist>
  * adds that build's agent as a third pair of twins (before/after a change).
@@ -26,7 +28,7 @@ import { duration, ratio } from './lib/format.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { ratioAtMost } from './lib/targets.js';
-import { twinDifference, workerOf, type TwinSegment } from './lib/twin-runs.js';
+import { launchOrder, twinDifference, workerOf, type TwinSegment } from './lib/twin-runs.js';
 
 const FILE = 'bench/fixtures/logged-service.mjs';
 const AGENT_ID = 'bench-request-logging';
@@ -37,10 +39,10 @@ const AGENT_ID = 'bench-request-logging';
  */
 const RATE = 4000;
 const CONNECTIONS = 4;
-/** Segments per round: each twin of a pair logs in half of them. */
-const SEGMENTS = 4;
+/** Segments per round: each twin of a pair logs in half of them (docs/BENCHMARKS.md: 4 or 8 left a round's ratio moving by ±20% with nothing changed). */
+const SEGMENTS = 16;
 /** After the last request, time for the batch processors (OTEL_BLRP_SCHEDULE_DELAY below) to export; every segment waits as long. */
-const SETTLE_MS = 1500;
+const SETTLE_MS = 1000;
 /** How long a segment may take beyond that to deliver its records before the benchmark gives up. */
 const DELIVERY_TIMEOUT_MS = 30_000;
 /** The most hits an action may have (the protocol's limit); the action must log every request of the run. */
@@ -89,14 +91,22 @@ interface Pair {
 
 /**
  * One segment: every pair's working twin serves `requests` requests that log and its other twin
- * as many that do not, all apps at once; returns each app's CPU ns per request, in `pairs` order,
- * once every logged record reached its sink and the same settle time passed for all.
+ * as many that do not, all apps at once, started in `order` (indexes into `pairs`), each pair's
+ * twins in the same order whatever their role; returns each app's CPU ns per request, in `pairs`
+ * order, once every logged record reached its sink and the same settle time passed for all.
  */
-async function segment(pairs: readonly Pair[], worker: 0 | 1, requests: number): Promise<Array<{ withWork: number; without: number }>> {
-  const apps = pairs.flatMap((pair) => [
-    { twin: pair.twins[worker], path: pair.loggedPath, logged: true },
-    { twin: pair.twins[1 - worker]!, path: '/plain?id=7', logged: false },
-  ]);
+async function segment(
+  pairs: readonly Pair[],
+  worker: 0 | 1,
+  requests: number,
+  order: readonly number[],
+): Promise<Array<{ withWork: number; without: number }>> {
+  const apps = order.flatMap((p) =>
+    ([0, 1] as const).map((k) => {
+      const logged = k === worker;
+      return { pair: p, logged, twin: pairs[p]!.twins[k], path: logged ? pairs[p]!.loggedPath : '/plain?id=7' };
+    }),
+  );
   const expected = apps.map(({ twin, logged }) => twin.sink.logRecords().length + (logged ? requests : 0));
   const before = apps.map(({ twin }) => cpuOf(twin));
   await Promise.all(
@@ -110,8 +120,11 @@ async function segment(pairs: readonly Pair[], worker: 0 | 1, requests: number):
     if (twin.sink.logRecords().length !== expected[k])
       throw new Error(`${twin.name} exported ${twin.sink.logRecords().length - expected[k]!} records more than its requests logged`);
   });
-  const perRequest = apps.map((_, k) => (after[k]! - before[k]!) / requests);
-  return pairs.map((_, p) => ({ withWork: perRequest[2 * p]!, without: perRequest[2 * p + 1]! }));
+  const perRequest = (pair: number, logged: boolean) => {
+    const k = apps.findIndex((app) => app.pair === pair && app.logged === logged);
+    return (after[k]! - before[k]!) / requests;
+  };
+  return pairs.map((_, p) => ({ withWork: perRequest(p, true), without: perRequest(p, false) }));
 }
 
 /** What a record carries, to check the floor exports what the action does. */
@@ -171,10 +184,11 @@ const benchmark: Benchmark = {
       return { pid: app.pid, url, sink, name, output: () => app.output(), stop: () => app.stop() };
     };
     const agentIds: string[] = [];
-    const probedPair = async (label: string, idPrefix: string, register?: string): Promise<Pair> => {
+    /** Agents numbered 1, 2, 3…: ids of one length, as every record carries its agent's id. */
+    const probedPair = async (label: string, register?: string): Promise<Pair> => {
       const pair: Twin[] = [];
       for (const k of [0, 1]) {
-        const agentId = `${idPrefix}-${k + 1}`;
+        const agentId = `${AGENT_ID}-${agentIds.length + 1}`;
         agentIds.push(agentId);
         pair.push(await startProbed(agentId, `${label}, twin ${k + 1}`, register));
         twins.push(pair[k]!);
@@ -191,10 +205,9 @@ const benchmark: Benchmark = {
       }
       pairs.push(
         { label: 'the line by hand', loggedPath: '/order?id=7&hand=1', twins: [handTwins[0]!, handTwins[1]!], added: [] },
-        await probedPair('the log action', AGENT_ID),
+        await probedPair('the log action'),
       );
-      if (baseline !== undefined)
-        pairs.push(await probedPair('the log action, baseline build', `${AGENT_ID}-baseline`, join(resolve(baseline), 'register.js')));
+      if (baseline !== undefined) pairs.push(await probedPair('the log action, baseline build', join(resolve(baseline), 'register.js')));
       // One action on every agent twin, installed for the whole run: a twin not logging serves /plain.
       actionId = await api.addAction({
         type: 'log',
@@ -206,8 +219,8 @@ const benchmark: Benchmark = {
       });
       for (const agentId of agentIds) await api.waitForStatus(actionId, agentId, 'installed');
       // Warm every app up (JIT, connections, the exporters) on both roles before the first round.
-      await segment(pairs, 0, requests / 2);
-      await segment(pairs, 1, requests / 2);
+      await segment(pairs, 0, requests, launchOrder(pairs.length, 0));
+      await segment(pairs, 1, requests, launchOrder(pairs.length, 1));
       const handShape = shape(pairs[0]!.twins[0].sink.logRecords().at(-1));
       for (const twin of twins) {
         const twinShape = shape(twin.sink.logRecords().at(-1));
@@ -218,8 +231,10 @@ const benchmark: Benchmark = {
         ctx.progress(`request-logging: round ${round}/${rounds}`);
         const segments = pairs.map(() => [] as TwinSegment[]);
         for (let s = 0; s < SEGMENTS; s++) {
-          const worker = workerOf(s + round);
-          (await segment(pairs, worker, requests)).forEach((measured, p) => segments[p]!.push({ worker, ...measured }));
+          const index = (round - 1) * SEGMENTS + s;
+          const worker = workerOf(index);
+          const measured = await segment(pairs, worker, requests, launchOrder(pairs.length, index));
+          measured.forEach((value, p) => segments[p]!.push({ worker, ...value }));
         }
         pairs.forEach((pair, p) => pair.added.push(twinDifference(segments[p]!)));
       }
@@ -241,6 +256,9 @@ const benchmark: Benchmark = {
         `round by round ${values.map(ratio).join(', ')}; over the whole run ${ratio(sum(pair.added) / sum(hand.added))})`
       );
     };
+    // With a copy of this build as the baseline, what one round's ratio moves by when nothing differs.
+    const overBaseline = (values: number[]) =>
+      `${values.map(ratio).join(', ')} (median ${ratio(median(values))}, range ${ratio(min(values))} – ${ratio(max(values))})`;
     const rows = [
       ['written by hand through the OpenTelemetry Logs SDK (the floor)', ...line(hand.added)],
       ['a log action on the line (prepared site)', ...line(action.added)],
@@ -248,8 +266,9 @@ const benchmark: Benchmark = {
     ];
     return {
       blocks: [
-        `${rounds} rounds of ${SEGMENTS} segments, after a warm-up. Each variant runs as two identical processes (twins), and all ${2 * pairs.length} apps are served at once: in each segment, one twin of each variant gets ${requests} requests that pass the line (GET /order) and the other ${requests} that do not (GET /plain, the same answer), then the twins swap (autocannon, ${CONNECTIONS} connections per app, a fixed ${RATE} requests/s to each). ` +
-          "Cost is the app process's CPU time (all its threads, Linux /proc/<pid>/task/*/schedstat) per request; a round's figure is the twin logging minus its twin not logging, averaged over the segments with each twin in each role, so the machine's other work (which reaches every app at once) and whatever makes one process cost more than its twin both cancel. " +
+        `${rounds} rounds after a warm-up (one segment in each role). A round is ${SEGMENTS} segments, ${SEGMENTS * requests} requests to each app: each variant runs as two identical processes (twins), and all ${2 * pairs.length} apps are served at once; in each segment, one twin of each variant gets ${requests} requests that pass the line (GET /order) and the other ${requests} that do not (GET /plain, the same answer) (autocannon, ${CONNECTIONS} connections per app, a fixed ${RATE} requests/s to each, the variants started in an order that rotates each segment). ` +
+          "The twins swap roles in Thue–Morse order (0 1 1 0 1 0 0 1, continued across rounds), so each twin logs in half of a round's segments and a cost one twin gains at a steady pace cancels. " +
+          "Cost is the app process's CPU time (all its threads, Linux /proc/<pid>/task/*/schedstat) per request; a round's figure is the twin logging minus its twin not logging, averaged over the segments with each twin in each role (every segment counts), so the machine's other work (which reaches every app at once) and whatever makes one process cost more than its twin both cancel. " +
           `Every segment ends ${SETTLE_MS / 1000} s after its last request, and only once each sink has received one record per logged request. ` +
           "The hand-written line uses the OpenTelemetry logs SDK (LoggerProvider, BatchLogRecordProcessor, the OTLP http/protobuf exporter) and carries the same body and attributes as the action's records; the agent, one log action on the same line of both its twins (prepared site, quotas off, outputs otel and live, installed for the whole run), exports through its own SDK. " +
           'Each app exports to a local sink of its own, with the same batch settings: OTEL_BLRP_MAX_QUEUE_SIZE large enough that no record is dropped, OTEL_BLRP_SCHEDULE_DELAY=200, batches of 512.',
@@ -258,7 +277,7 @@ const benchmark: Benchmark = {
         `Log action over the floor: ${overFloor(action)}; the target is ≤ ×1.2.` +
           (base === undefined
             ? ''
-            : ` The baseline build's: ${overFloor(base)}. This build over the baseline, round by round: ${action.added.map((value, r) => ratio(value / base.added[r]!)).join(', ')}.`),
+            : ` The baseline build's: ${overFloor(base)}. This build over the baseline, round by round: ${overBaseline(action.added.map((value, r) => value / base.added[r]!))}.`),
       ],
       targets: [
         ratioAtMost(

@@ -17,9 +17,25 @@ export interface TwinSegment {
   without: number;
 }
 
-/** The schedule of roles: twin 0 works in even segments, twin 1 in odd ones. */
+/**
+ * The schedule of roles, Thue–Morse's sequence (0 1 1 0 1 0 0 1 …): twin 0 works when the number
+ * of 1 bits in `segment` is even. Over every 4 segments each twin works twice, and a cost one
+ * twin gains at a steady pace through the run (its heap growing, its code tiering up) weighs the
+ * same on both roles and cancels, where strict turns (0 1 0 1) leave a part of it in the figure.
+ */
 export function workerOf(segment: number): 0 | 1 {
-  return segment % 2 === 0 ? 0 : 1;
+  let ones = 0;
+  for (let rest = segment; rest > 0; rest >>>= 1) ones += rest & 1;
+  return ones % 2 === 0 ? 0 : 1;
+}
+
+/**
+ * The order in which `count` variants are started in segment `segment`: rotated by one each
+ * segment, so that none is always the first (or the last) to get its load when all are driven at
+ * once from one process that cannot always keep every rate.
+ */
+export function launchOrder(count: number, segment: number): number[] {
+  return Array.from({ length: count }, (_, k) => (k + segment) % count);
 }
 
 /**
