@@ -39,7 +39,11 @@ const AGENT_ID = 'bench-request-logging';
  */
 const RATE = 4000;
 const CONNECTIONS = 4;
-/** Segments per round: each twin of a pair logs in half of them (docs/BENCHMARKS.md: 4 or 8 left a round's ratio moving by ±20% with nothing changed). */
+/**
+ * Segments per round: each twin of a pair logs in half of them. One segment's figure moves by half
+ * the line's cost, independently of the next: the same build over itself moved by ±25% (one
+ * standard deviation) from round to round in rounds of 4, by ±10% in rounds of 16 (docs/BENCHMARKS.md).
+ */
 const SEGMENTS = 16;
 /**
  * Segments served before the first round, measured by none: in earlier runs an agent's first
