@@ -11,9 +11,9 @@
  * machine's other work moved the cost of a whole run by more than the line costs; side by side,
  * it moves both twins and both variants alike. What is left moves one segment's figure by about
  * half the line's cost, independently from segment to segment: a round is 16 segments, so that
- * its figure is steady enough to be judged against the target on its own. A segment counts only once each sink has received one record per
- * logged request: a floor that exports nothing (as a misconfigured SDK silently does) stops the
- * benchmark instead of passing for free. LIVEPROBE_BENCH_BASELINE=<another build's agent/dist>
+ * its figure is steady enough to be judged against the target on its own. A segment counts only
+ * once each sink has received one record per logged request: a floor that exports nothing (as a
+ * misconfigured SDK silently does) stops the benchmark instead of passing for free. LIVEPROBE_BENCH_BASELINE=<another build's agent/dist>
  * adds that build's agent as a third pair of twins (before/after a change).
  */
 import { fromRoot, lineOf, otlpReceiver, type LogRecord, type OtlpReceiver } from '@liveprobe/harness';
@@ -47,8 +47,8 @@ const CONNECTIONS = 4;
 const SEGMENTS = 16;
 /**
  * Segments served before the first round, measured by none: in earlier runs an agent's first
- * round, after a warm-up of one short segment in each role, was often its dearest (most likely the worker's
- * code, run per batch and per export, reaches V8's optimizing tier later than the app's).
+ * round, after a warm-up of one short segment in each role, was often its dearest (most likely
+ * the worker's code, run per batch and per export, reaches V8's optimizing tier later).
  */
 const WARM_UP_SEGMENTS = 8;
 /** After the last request, time for the batch processors (OTEL_BLRP_SCHEDULE_DELAY below) to export; every segment waits as long. */
