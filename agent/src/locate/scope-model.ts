@@ -1,7 +1,7 @@
 /**
- * The scopes and bindings the prepare transform reads (scope-pass.ts builds them): for each
- * scope its declared names in declaration order, and for each function the outer names it
- * references. Only what the transform needs: the first definition of each name and no
+ * The scopes and bindings the prepare transform and the worker's scope plans read (scope-pass.ts
+ * builds them): for each scope its declared names in declaration order, and for each function
+ * the outer names it references. Only what they need: the first definition of each name and no
  * reference objects, so a large file's analysis leaves little for the garbage collector.
  * Scope kinds, declaration order and resolution follow ESLint's scope analysis, whose answers
  * the transform's output was built on (scripts/prepare-identity.mjs checks they are the same).

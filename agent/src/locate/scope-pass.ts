@@ -1,5 +1,6 @@
 /**
- * The transform's scope analysis (scope-model.ts): one walk over the file that opens a scope
+ * The scope analysis (scope-model.ts) of the prepare transform and of the worker placing an
+ * action (source-analysis.ts): one walk over the file that opens a scope
  * where the language does, defines each declared name in it, and carries each reference up to
  * the scope that declares its name. It visits nodes in the order ESLint's scope analysis does,
  * so that names are listed and references met in the same order: the bindings a probe site

@@ -1,9 +1,10 @@
 /**
  * The probe engine's parsed and scope-analysed scripts (locate/source-analysis.ts), kept while
  * actions install and forgotten soon after: an analysis is needed to place an action, never once
- * it is placed, and it holds ~150 times its script's size (acorn's nodes with their locations,
- * eslint-scope's references): 100 actions in one 19 KB script kept ~3 MiB of the worker's heap
- * for as long as the session stayed open (docs/BENCHMARKS.md, agent memory).
+ * it is placed, and it holds many times its script's size (acorn's nodes, the scopes): when it
+ * was ~150 times (nodes with their locations, eslint-scope's references), 100 actions in one
+ * 19 KB script kept ~3 MiB of the worker's heap for as long as the session stayed open
+ * (docs/BENCHMARKS.md, agent memory).
  */
 import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
 import { releaseHeap } from './heap-release.js';
