@@ -8,8 +8,9 @@
  * `return` stops the timer at the same instant only when computing the value does nothing: no
  * value, a literal, or a variable certainly initialised there. Falling off the end of a
  * function has no site at all. Anything else stays on breakpoints, so a duration histogram
- * means the same whichever path measured it. (`using` declarations, disposed of on the way out
- * too, never reach here: acorn does not parse them yet, so their files are not prepared.)
+ * means the same whichever path measured it. (`using` declarations are disposed of on the way
+ * out too, after the site before `return` ran: not looked for here yet, though acorn parses them
+ * and such files are prepared.)
  */
 import { childrenOf, isFunction, type AstNode } from '../../prepare/ast.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
