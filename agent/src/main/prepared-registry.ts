@@ -65,11 +65,13 @@ interface ArmedSite {
   counts: boolean | undefined;
 }
 
-/**
- * Each root's place in `pass` (see ArmedSite.slots): `names` are the site's names, the value of
- * `names[i]` at `pass[i * step + first]`.
- */
-function slotsOf(names: readonly unknown[], first: number, step: number, roots: readonly string[]): Int32Array {
+/** Each root's place in `pass` (see ArmedSite.slots), with the site's names from `table` (inline in `pass` without one). */
+function slotsOf(pass: SitePass, roots: readonly string[], table: SiteNames | undefined): Int32Array {
+  return table === undefined ? slotsBy(pass.slice(2), 3, 2, roots) : slotsBy(siteNamesOf(table, pass[0] as number), 2, 1, roots);
+}
+
+/** Each root's place, the value of `names[i]` being at `pass[i + first]`, a name every `step`. */
+function slotsBy(names: readonly unknown[], first: number, step: number, roots: readonly string[]): Int32Array {
   const slots = new Int32Array(roots.length);
   for (let r = 0; r < roots.length; r++) {
     const name = roots[r]!;
@@ -170,7 +172,7 @@ export class PreparedFile {
         this.drain();
         armed = this.armed[site];
         if (armed === undefined) {
-          if (this.allOn) this.readAll(pass);
+          if (this.allOn) readAll(pass, this.names);
           return;
         }
       }
@@ -184,7 +186,7 @@ export class PreparedFile {
           if (arm.counts === true) continue;
         }
         countsOnly = false;
-        const slots = (arm.slots ??= this.slotsOf(pass, arm.roots));
+        const slots = (arm.slots ??= slotsOf(pass, arm.roots, this.names));
         // Taken while in use: a hit that reaches this site again before the hook returns (the
         // app's own logger, called for a log action, running this line) reads into a fresh array.
         const values = arm.values ?? new Array<unknown>(slots.length);
@@ -198,23 +200,6 @@ export class PreparedFile {
     } catch {
       // A probe never throws into the app.
     }
-  }
-
-  private slotsOf(pass: SitePass, roots: readonly string[]): Int32Array {
-    const names = this.names;
-    if (names === undefined) return slotsOf(pass.slice(2), 3, 2, roots);
-    return slotsOf(siteNamesOf(names, pass[0] as number), 2, 1, roots);
-  }
-
-  /** Reads every lazily passed binding, as an action would. */
-  private readAll(pass: SitePass): void {
-    const names = this.names;
-    if (names === undefined) {
-      for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1]);
-      return;
-    }
-    const list = siteNamesOf(names, pass[0] as number);
-    for (let i = 0; i < list.length; i++) if (list[i]!.charCodeAt(0) === STAR) readLazily(pass[i + 2]);
   }
 
   /** A COUNT_ONLY site's hit. A key armed otherwise since, or gone, turns the flag back to 1: the next hit passes the bindings. */
@@ -247,6 +232,16 @@ export class PreparedFile {
       if (fn >= 0) this.F[fn] = this.functionUse[fn]! > 0 || this.allOn ? 1 : 0;
     }
   }
+}
+
+/** Reads every lazily passed binding, as an action would. */
+function readAll(pass: SitePass, table: SiteNames | undefined): void {
+  if (table === undefined) {
+    for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1]);
+    return;
+  }
+  const list = table.lists[table.bySite[pass[0] as number]!] ?? [];
+  for (let i = 0; i < list.length; i++) if (table.names[list[i]!]!.charCodeAt(0) === STAR) readLazily(pass[i + 2]);
 }
 
 export class PreparedRegistry {
