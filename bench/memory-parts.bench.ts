@@ -59,9 +59,8 @@ const WORKER_PARTS: Array<{ label: string; source: string }> = [
     ].join('\n'),
   },
   {
-    label: 'source analysis (acorn, eslint-scope, trace-mapping)',
-    source:
-      "import * as a from 'acorn'; import * as e from 'eslint-scope'; import * as t from '@jridgewell/trace-mapping'; globalThis.part = [a, e, t];",
+    label: 'source analysis (acorn, trace-mapping)',
+    source: "import * as a from 'acorn'; import * as t from '@jridgewell/trace-mapping'; globalThis.part = [a, t];",
   },
 ];
 

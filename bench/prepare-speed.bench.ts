@@ -1,6 +1,6 @@
 /**
  * How fast files are prepared cold, per MB, by phase: the acorn parse, the parse plus scope
- * analysis (the transform's own, agent/src/prepare/scope-pass.ts), the whole transform, and the whole transform again in the same process
+ * analysis (the transform's own, agent/src/locate/scope-pass.ts), the whole transform, and the whole transform again in the same process
  * (JIT warm: what is left once V8 has compiled the parser and the transform); oxc-parser's parse
  * with the AST built in JavaScript, the whole transform on its AST, the whole transform on its raw
  * transfer (Node 22 or later, as `liveprobe prepare` parses there), and how many files come out

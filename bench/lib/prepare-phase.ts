@@ -27,7 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type * as Transform from '../../agent/dist/prepare/transform.js';
 import type * as AcornParse from '../../agent/dist/prepare/acorn-parse.js';
-import type * as ScopePass from '../../agent/dist/prepare/scope-pass.js';
+import type * as ScopePass from '../../agent/dist/locate/scope-pass.js';
 import type * as PreparePool from '../../cli/dist/prepare/prepare-pool.js';
 import type * as CliOxcParse from '../../cli/dist/prepare/oxc-parse.js';
 
@@ -128,8 +128,8 @@ switch (phase) {
     run = acornParse;
     break;
   case 'scope': {
-    // The transform's own scope analysis (agent/src/prepare/scope-pass.ts).
-    const { analyseScopes } = (await import(pathToFileURL(fromRoot('agent/dist/prepare/scope-pass.js')).href)) as typeof ScopePass;
+    // The transform's own scope analysis (agent/src/locate/scope-pass.ts).
+    const { analyseScopes } = (await import(pathToFileURL(fromRoot('agent/dist/locate/scope-pass.js')).href)) as typeof ScopePass;
     run = (source, file) => analyseScopes(acornParse(source, file) as never, kindOf(file));
     break;
   }

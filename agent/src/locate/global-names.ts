@@ -33,9 +33,9 @@ export function readKindsAt(
 
 function kindOf(innermost: ReturnType<typeof innermostScope>, name: string, script: boolean): ReadKind {
   for (let scope = innermost ?? null; scope !== null; scope = scope.upper) {
-    const variable = scope.set.get(name);
-    // `arguments` is bound by every non-arrow function without a definition eslint-scope records.
-    if (variable !== undefined && (variable.defs.length > 0 || name === 'arguments')) return 'local';
+    const variable = scope.lookup(name);
+    // `arguments` is bound by every non-arrow function without a definition of its own.
+    if (variable !== undefined && (variable.def !== undefined || name === 'arguments')) return 'local';
   }
   // A CommonJS file without `require` calls' telltales parses as a module too: its wrapper names may be bound.
   if (COMMONJS_WRAPPER.includes(name)) return script ? 'local' : 'either';

@@ -4,7 +4,7 @@
  * breakpoint condition reads them by name, so the app never pauses.
  */
 import { defined } from '@liveprobe/protocol/util';
-import type { Scope, Variable } from 'eslint-scope';
+import type { Scope, Variable } from './scope-model.js';
 import { functionNameAt } from './function-name.js';
 import type { AnalysedSource } from './source-analysis.js';
 
@@ -43,7 +43,7 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan
     if (level === own && !isModule) into = plan.locals;
     else {
       const kind = isModule ? 'module' : 'closure';
-      const name = isModule ? undefined : functionNameAt(analysed, level.block.range?.[0] ?? 0);
+      const name = isModule ? undefined : functionNameAt(analysed, level.block.start);
       let planned = plan.scopes.at(-1);
       if (planned === undefined || planned.kind !== kind || planned.name !== name) {
         planned = { kind, ...defined({ name }), variables: [] };
@@ -52,9 +52,9 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan
       into = planned.variables;
     }
     for (const variable of scope.variables) {
-      if (variable.defs.length === 0) continue; // implicit `arguments`
+      if (variable.def === undefined) continue; // implicit `arguments`
       if (level === own && notYetInitialised(variable, offset)) continue;
-      if (level === own && !isModule && variable.defs[0]?.type === 'Parameter') take(variable, plan.arguments);
+      if (level === own && !isModule && variable.def.type === 'Parameter') take(variable, plan.arguments);
       else take(variable, into);
     }
   }
@@ -63,29 +63,22 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan
 }
 
 export function innermostScope(analysed: AnalysedSource, offset: number): Scope | undefined {
-  let best: Scope | undefined;
-  let bestSize = Infinity;
-  for (const scope of analysed.scopes.scopes) {
-    const range = scope.block.range;
-    if (range === undefined || offset < range[0] || offset > range[1]) continue;
-    const size = range[1] - range[0];
-    if (size <= bestSize) {
-      best = scope;
-      bestSize = size;
-    }
-  }
-  return best;
+  return analysed.scopes.scopeAt(offset);
 }
 
-/** The function scope eslint-scope creates for a CommonJS file's module wrapper. */
+/** The function scope the analysis opens for a CommonJS file's module wrapper. */
 function isCommonJsWrapper(scope: Scope): boolean {
   return scope.type === 'function' && scope.block.type === 'Program';
 }
 
 /** `let`, `const` and `class` bindings declared after the line are in their TDZ there. */
 function notYetInitialised(variable: Variable, offset: number): boolean {
-  const def = variable.defs[0];
+  return isLexical(variable) && variable.defStart > offset;
+}
+
+/** A `let`, `const` (or `using`) or class binding, which has a temporal dead zone. */
+export function isLexical(variable: Variable): boolean {
+  const def = variable.def;
   if (def === undefined) return false;
-  const lexical = def.type === 'ClassName' || (def.type === 'Variable' && (def.parent as { kind?: string } | null)?.kind !== 'var');
-  return lexical && (def.name.range?.[0] ?? 0) > offset;
+  return def.type === 'ClassName' || (def.type === 'Variable' && def.kind !== 'var');
 }

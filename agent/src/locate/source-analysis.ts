@@ -1,19 +1,22 @@
 /**
- * A loaded script parsed once (acorn) with its scopes analysed (eslint-scope), for naming the
- * function around a line and for listing the variables a snapshot captures there.
+ * A loaded script parsed once (acorn) with its scopes analysed (scope-pass.ts, the pass the
+ * prepare transform uses too), for naming the function around a line and for listing the
+ * variables a snapshot captures there. Nodes carry offsets only (no `loc`, no `range`): four
+ * objects fewer per node in a one-off analysis the worker drops soon after.
  */
 import { parse, type Program } from 'acorn';
-import { analyze, type ScopeManager } from 'eslint-scope';
+import type { AstNode } from './ast-node.js';
+import { analyseScopes, type ScopeAnalysis } from './scope-pass.js';
 
 export interface AnalysedSource {
   program: Program;
-  scopes: ScopeManager;
+  scopes: ScopeAnalysis;
   /** Offset of the first character of each line (index 0 is line 1). */
   lineStarts: number[];
   source: string;
 }
 
-const OPTIONS = { ecmaVersion: 'latest', locations: true, ranges: true, allowHashBang: true, allowReturnOutsideFunction: true } as const;
+const OPTIONS = { ecmaVersion: 'latest', allowHashBang: true, allowReturnOutsideFunction: true } as const;
 
 /** undefined when neither a module nor a script parse succeeds (the file is not plain JavaScript). */
 export function analyseSource(source: string): AnalysedSource | undefined {
@@ -25,7 +28,7 @@ export function analyseSource(source: string): AnalysedSource | undefined {
       continue;
     }
     // CommonJS files run inside Node's module wrapper function: analyse them that way.
-    const scopes = analyze(program as never, { ecmaVersion: 2022, sourceType: sourceType === 'module' ? 'module' : 'commonjs' });
+    const scopes = analyseScopes(program as unknown as AstNode, sourceType === 'module' ? 'module' : 'commonjs');
     const lineStarts = [0];
     for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
     return { program, scopes, lineStarts, source };

@@ -6,8 +6,8 @@
  * A binding of an enclosing function is left alone: whether it is initialised depends on
  * when the inner function is called.
  */
-import type { Scope, Variable } from 'eslint-scope';
-import { innermostScope } from './scope-plan.js';
+import type { Scope } from './scope-model.js';
+import { innermostScope, isLexical } from './scope-plan.js';
 import type { AnalysedSource } from './source-analysis.js';
 
 export function uninitialisedAt(analysed: AnalysedSource, offset: number, names: readonly string[]): string[] {
@@ -15,17 +15,11 @@ export function uninitialisedAt(analysed: AnalysedSource, offset: number, names:
   if (innermost === undefined) return [];
   return names.filter((name) => {
     for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
-      const variable = scope.set.get(name);
-      if (variable !== undefined) return isLexical(variable) && (variable.defs[0]!.name.range?.[0] ?? 0) > offset;
+      const variable = scope.lookup(name);
+      if (variable !== undefined) return isLexical(variable) && variable.defStart > offset;
       // Past the probed function's own scope, initialisation depends on when it is called.
       if (scope.type === 'function' || scope.type === 'module' || scope.type === 'global') return false;
     }
     return false;
   });
-}
-
-function isLexical(variable: Variable): boolean {
-  const def = variable.defs[0];
-  if (def === undefined) return false;
-  return def.type === 'ClassName' || (def.type === 'Variable' && (def.parent as { kind?: string } | null)?.kind !== 'var');
 }

@@ -14,7 +14,6 @@
  * source maps.
  */
 import type { OuterFrame, StackFrame, ThrownError } from '@liveprobe/protocol';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { CapturedSnapshot, ExceptionArm, PreparedExceptionHit, SnapshotPlan } from '../bridge.js';
 import { StackRate, wants } from '../exception-filter.js';
@@ -25,6 +24,7 @@ import { readLazily } from './prepared-registry.js';
 import { captureSnapshot, captureStack, compileSnapshot } from './snapshot-capture.js';
 import { describeThrown, isObject } from './thrown-summary.js';
 import { dateNow, monotonicNow } from './builtins.js';
+import { uniqueHex } from '../unique-id.js';
 
 /** Keys of prepared captures in the held registry: apart from the worker's, which count up from 1. */
 const FIRST_KEY = 0x4000_0000;
@@ -240,7 +240,7 @@ export class PreparedExceptions {
     this.publish({
       t: 'exception',
       actionId: open.arm.actionId,
-      id: `snap_${randomBytes(8).toString('hex')}`,
+      id: `snap_${uniqueHex()}`,
       time: dateNow(),
       data: open.callers.length === 0 ? data : { ...data, frames: open.callers },
       thrown,

@@ -4,7 +4,6 @@
  * Nothing here may throw into the application or keep its event loop alive.
  */
 import { errorMessage } from '@liveprobe/protocol/util';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
@@ -40,6 +39,7 @@ import { SamplingWindow } from './sampling-window.js';
 import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
 import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
+import { uniqueHex } from '../unique-id.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -549,7 +549,7 @@ export class ProbeHook {
   }
 
   private publishSnapshot(probe: ArmedProbe, data: CapturedSnapshot, now: number): void {
-    const id = `snap_${randomBytes(8).toString('hex')}`;
+    const id = `snap_${uniqueHex()}`;
     const summary = data.arguments
       .concat(data.locals)
       .map((v) => `${v.name}=${renderValue(v.value)}`)

@@ -1,17 +1,8 @@
 /** The slice of the ESTree shape the transform reads; acorn nodes carry offsets. */
+import { isNode, type AstNode } from '../locate/ast-node.js';
 import { CHILD_KEYS } from './child-keys.js';
 
-export interface AstNode {
-  type: string;
-  start: number;
-  end: number;
-  // ESTree fields vary by node type; the transform checks `type` before reading them.
-  [field: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-export function isNode(value: unknown): value is AstNode {
-  return typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
-}
+export { isNode, type AstNode };
 
 /** Child nodes in source order. */
 export function childrenOf(node: AstNode): AstNode[] {

@@ -6,7 +6,7 @@
  * uninitialised when it runs (a hoisted caller, an import cycle): it is passed lazily, read when
  * an action asks for it, and a read in its TDZ is reported as such.
  */
-import { resolveOuter, type Scope, type Variable } from './scope-model.js';
+import { resolveOuter, type Scope, type Variable } from '../locate/scope-model.js';
 import type { AstNode } from './ast.js';
 
 /** Bounds the scope object a site builds (inner scopes first). */

@@ -31,8 +31,8 @@ import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
 import { COUNT_ONLY } from './site-flags.js';
-import { analyseScopes, type ScopeAnalysis } from './scope-pass.js';
-import type { Scope } from './scope-model.js';
+import { analyseScopes, type ScopeAnalysis } from '../locate/scope-pass.js';
+import type { Scope } from '../locate/scope-model.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
 import { twinBlocker } from './twin-rules.js';
 

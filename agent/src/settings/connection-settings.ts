@@ -3,11 +3,11 @@
  * main thread, which keeps the broker link until the first action starts the worker
  * (main/standby-link.ts), and by the worker, through worker/config.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_TOPIC_PREFIX, isTopicSafe } from '@liveprobe/protocol';
 import { type BrokerAddress, brokerAddress } from './broker-link-settings.js';
 import { AgentConfigError } from './config-error.js';
+import { processHex } from '../unique-id.js';
 
 export interface ConnectionSettings {
   brokerUrl: string;
@@ -49,11 +49,11 @@ export function readConnection(env: NodeJS.ProcessEnv): ConnectionSettings {
   };
 }
 
-/** Readable and unique per process: host, pid and a random suffix. */
+/** Readable and unique per process: host, pid and a suffix for a pid used again (pid 1 in every container). */
 function defaultAgentId(): string {
   const host =
     hostname()
       .replace(/[^A-Za-z0-9._-]/g, '-')
       .slice(0, 40) || 'host';
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  return `${host}-${process.pid}-${processHex(6)}`;
 }

@@ -177,7 +177,7 @@ export class OtelExport {
       return undefined;
     }
     const [{ BatchLogRecordProcessor }, exporter, resource] = await Promise.all([
-      import('@opentelemetry/sdk-logs'),
+      import('./log-batching.js'),
       logExporter(protocol),
       this.sharedResource(),
     ]);

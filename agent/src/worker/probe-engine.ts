@@ -15,7 +15,7 @@ import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTa
 import { functionNameAt } from '../locate/function-name.js';
 import { readKindsAt, UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
-import type { AnalysedSource } from '../locate/source-analysis.js';
+import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { conditionSource } from './condition-source.js';
@@ -46,7 +46,7 @@ export class ProbeEngine {
   private readonly probes = new Map<string, Probe>();
   /** Live probes by each of their keys. */
   private readonly byKey = new Map<number, Probe>();
-  private readonly analyses = new AnalysisCache();
+  private readonly analyses = new AnalysisCache<Promise<AnalysedSource | undefined>>();
   private readonly session: InspectorSession;
   private readonly scriptStarts: ScriptStartPause;
   readonly locations: LocationResolver;
@@ -595,7 +595,12 @@ export class ProbeEngine {
   }
 
   private analysis(script: LoadedScript): Promise<AnalysedSource | undefined> {
-    return this.analyses.get(script.scriptId, () => this.session.source(script));
+    return this.analyses.get(script.scriptId, () => {
+      const analysed = this.session.source(script).then(analyseSource);
+      // A failed read is not kept: the next install asks again.
+      analysed.catch(() => this.analyses.delete(script.scriptId));
+      return analysed;
+    });
   }
 
   private async retryWaiting(script: LoadedScript): Promise<void> {

@@ -9,6 +9,8 @@ import { startRuntime } from './agent-runtime.js';
 import { MainThreadTransport } from './cdp-transport.js';
 import { mainThreadCpu } from './main-thread-cpu.js';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
+import type { AnalysedSource } from '../locate/source-analysis.js';
+import { AnalysisCache } from './analysis-cache.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
@@ -27,7 +29,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt 
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);
     },
-    prepared: new PreparedSites(prepared),
+    prepared: new PreparedSites(prepared, new AnalysisCache<AnalysedSource | undefined>()),
     preparing,
     mainCpu: mainThreadCpu(),
   });

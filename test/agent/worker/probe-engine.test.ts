@@ -12,6 +12,7 @@ import type { Action } from '@liveprobe/protocol';
 import type { PreparedFileLoaded } from '../../../agent/src/prepare/prepared-messages.js';
 import { Blocklist, type BlocklistSettings } from '../../../agent/src/locate/blocklist.js';
 import type { CpuClock } from '../../../agent/src/worker/main-thread-cpu.js';
+import { AnalysisCache } from '../../../agent/src/worker/analysis-cache.js';
 import { PreparedSites } from '../../../agent/src/worker/prepared/prepared-sites.js';
 import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
 import { SETTLE_MS } from '../../../agent/src/worker/window-cost.js';
@@ -349,7 +350,7 @@ test('an action on a breakpoint moves to a prepared site once its prepared file 
   writeFileSync(path, WORK);
   const channel = new MessageChannel();
   t.after(() => channel.port1.close());
-  const prepared = new PreparedSites(channel.port1);
+  const prepared = new PreparedSites(channel.port1, new AnalysisCache());
   // The agent's port never keeps the app alive; here it must, until the file's message arrives.
   channel.port1.ref();
   const target = new FakeTarget();

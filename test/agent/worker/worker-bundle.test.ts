@@ -46,6 +46,31 @@ test('the worker bundle loads neither zod nor the OpenTelemetry SDK at start; bo
   );
 });
 
+/** The chunks `agent-worker.js` imports with `import("./<prefix>-….js")`. */
+function dynamicChunk(prefix: string): string {
+  const source = readFileSync(join(BUNDLE, 'agent-worker.js'), 'utf8');
+  const match = new RegExp(`import\\("\\./(${prefix}-[\\w-]+\\.js)"\\)`).exec(source);
+  assert.ok(match, `agent-worker.js imports a ${prefix} chunk when it needs it`);
+  return match[1]!;
+}
+
+test('the first log record loads only the logs part of the OpenTelemetry packages, not the metrics SDK; no bundle holds eslint-scope', () => {
+  const loaded = new Set<string>();
+  for (const prefix of ['log-batching', 'protobuf-log-exporter']) loadedAtStart(dynamicChunk(prefix), loaded);
+  const sources = [...loaded].map((file) => [file, readFileSync(join(BUNDLE, file), 'utf8')] as const);
+  assert.ok(
+    sources.some(([, source]) => source.includes(LOGS_SDK)),
+    'the log chunks hold the batch processor',
+  );
+  for (const [file, source] of sources) {
+    assert.ok(!source.includes('MeterProvider=class'), `${file}, loaded for the first log record, holds the metrics SDK`);
+    assert.ok(!source.includes('ProtobufMetricsSerializer='), `${file}, loaded for the first log record, holds the metrics serializer`);
+  }
+  // The worker analyses scripts with the transform's own scope pass (agent/src/locate/scope-pass.ts).
+  for (const name of readdirSync(BUNDLE))
+    assert.ok(!readFileSync(join(BUNDLE, name), 'utf8').includes('var ScopeManager'), `${name} holds eslint-scope`);
+});
+
 test("the worker's own code and the desired-state check never format through Intl (ICU's locale data would stay in the app's RSS)", () => {
   const files = [...loadedAtStart('agent-worker.js'), 'desired-state-check.js'];
   assert.ok(files.length >= 2);

@@ -92,13 +92,24 @@ export interface PreparedInstallContext {
   installed(placed: PlacedSite[]): void;
 }
 
+/**
+ * Where the analyses are kept: the worker passes its AnalysisCache (worker/analysis-cache.ts,
+ * a folder this one may not import), which forgets them once the installs are over.
+ */
+export interface AnalysisStore {
+  get(path: string, analyse: () => AnalysedSource | undefined): AnalysedSource | undefined;
+}
+
 export class PreparedSites {
   private readonly files = new Map<string, KnownFile>();
   private readonly byIndex = new Map<number, KnownFile>();
-  private readonly analyses = new Map<string, AnalysedSource | undefined>();
   private readonly listeners: (() => void)[] = [];
 
-  constructor(private readonly port: MessagePort) {
+  /** `analyses`: by file path, forgotten once a burst of installs is over. */
+  constructor(
+    private readonly port: MessagePort,
+    private readonly analyses: AnalysisStore,
+  ) {
     port.on('message', (message: PreparedToWorker) => this.receive(message));
     port.unref();
   }
@@ -321,17 +332,15 @@ export class PreparedSites {
 
   /** The original file, for naming the function and planning snapshots (its lines are the prepared file's lines). */
   private analysis(known: KnownFile): AnalysedSource | undefined {
-    const path = known.written;
-    if (!this.analyses.has(path)) {
+    return this.analyses.get(known.written, () => {
       let source: string | undefined;
       try {
-        source = readFileSync(path, 'utf8');
+        source = readFileSync(known.written, 'utf8');
       } catch {
-        source = undefined;
+        return undefined;
       }
-      this.analyses.set(path, source === undefined ? undefined : analyseSource(source));
-    }
-    return this.analyses.get(path);
+      return analyseSource(source);
+    });
   }
 }
 

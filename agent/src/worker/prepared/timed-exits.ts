@@ -8,13 +8,14 @@
  * `return` stops the timer at the same instant only when computing the value does nothing: no
  * value, a literal, or a variable certainly initialised there. Falling off the end of a
  * function has no site at all. Anything else stays on breakpoints, so a duration histogram
- * means the same whichever path measured it. (`using` declarations, disposed of on the way out
- * too, never reach here: eslint-scope cannot analyse them, so their files are not prepared.)
+ * means the same whichever path measured it. (`using` declarations are disposed of on the way
+ * out too, after the site before `return` ran: not looked for here yet, though acorn parses them
+ * and such files are prepared.)
  */
-import type { Variable } from 'eslint-scope';
 import { childrenOf, isFunction, type AstNode } from '../../prepare/ast.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
 import type { FunctionRange } from '../../locate/function-range.js';
+import { resolveAt } from '../../locate/scope-model.js';
 import type { AnalysedSource } from '../../locate/source-analysis.js';
 
 /** Offsets in the analysed file. */
@@ -121,22 +122,16 @@ function inert(analysed: AnalysedSource, fn: AstNode, ret: AstNode): boolean {
 
 /** Reading the identifier cannot throw (TDZ) or run a getter. */
 function initialisedVariable(analysed: AnalysedSource, fn: AstNode, identifier: AstNode, offset: number): boolean {
-  const reference = analysed.scopes.scopes.flatMap((s) => s.references).find((r) => (r.identifier as unknown) === identifier);
-  if (reference === undefined) return false;
-  const variable: Variable | null = reference.resolved;
+  const scope = analysed.scopes.scopeAt(identifier.start);
+  if (scope === undefined) return false;
+  const variable = resolveAt(scope, identifier.name, identifier.start);
   if (variable === null) return CONSTANT_GLOBALS.has(identifier.name);
-  const def = variable.defs[0];
+  const def = variable.def;
   if (def === undefined) return false;
-  const block = variable.scope.block as unknown as AstNode;
-  if (block.start >= fn.start && block.end <= fn.end) {
-    const kind = def.type === 'Variable' ? def.parent.kind : undefined;
-    return initialisedAt({ type: def.type, kind, end: (def.node as unknown as AstNode).end }, variable.scope.type, offset);
-  }
+  const block = variable.scope.block;
+  if (block.start >= fn.start && block.end <= fn.end) return initialisedAt(def, variable.scope.type, offset);
   // An outer `let`, `const` or class may still be uninitialised when the function runs (a hoisted caller).
   return (
-    def.type === 'Parameter' ||
-    def.type === 'FunctionName' ||
-    def.type === 'CatchClause' ||
-    (def.type === 'Variable' && def.parent.kind === 'var')
+    def.type === 'Parameter' || def.type === 'FunctionName' || def.type === 'CatchClause' || (def.type === 'Variable' && def.kind === 'var')
   );
 }

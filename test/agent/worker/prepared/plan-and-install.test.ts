@@ -13,6 +13,7 @@ import type { Action } from '@liveprobe/protocol';
 import type { ToMain } from '../../../../agent/src/bridge.js';
 import { Blocklist } from '../../../../agent/src/locate/blocklist.js';
 import type { PreparedFileLoaded, PreparedFlags } from '../../../../agent/src/prepare/prepared-messages.js';
+import { AnalysisCache } from '../../../../agent/src/worker/analysis-cache.js';
 import { PreparedSites } from '../../../../agent/src/worker/prepared/prepared-sites.js';
 import { testAction } from '../fake-target.js';
 
@@ -35,7 +36,7 @@ function setup(t: TestContext) {
     channel.port1.close();
     channel.port2.close();
   });
-  const sites = new PreparedSites(channel.port1);
+  const sites = new PreparedSites(channel.port1, new AnalysisCache());
   const F = new Uint8Array(new SharedArrayBuffer(1));
   const S = new Uint8Array(new SharedArrayBuffer(2));
   const file: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, 0, 3, 2, 0], F, S };

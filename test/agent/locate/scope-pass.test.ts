@@ -1,5 +1,5 @@
 /**
- * The transform's scope analysis (agent/src/prepare/scope-pass.ts): which names each scope
+ * The transform's scope analysis (agent/src/locate/scope-pass.ts): which names each scope
  * declares, in order, and where a function's outer references resolve — what decides the
  * bindings a probe site passes. (scripts/prepare-identity.mjs checks the whole transform's
  * output against a build before, over node_modules.)
@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'acorn';
 import type { AstNode } from '../../../agent/src/prepare/ast.js';
-import { resolveOuter, type Scope } from '../../../agent/src/prepare/scope-model.js';
-import { analyseScopes, type ScopeAnalysis } from '../../../agent/src/prepare/scope-pass.js';
+import { resolveOuter, type Scope } from '../../../agent/src/locate/scope-model.js';
+import { analyseScopes, type ScopeAnalysis } from '../../../agent/src/locate/scope-pass.js';
 
 function analyse(source: string, kind: 'module' | 'commonjs' = 'commonjs'): { scopes: ScopeAnalysis; fns: Map<string, AstNode> } {
   const program = parse(source, {

@@ -1,12 +1,12 @@
 /**
- * The scopes and bindings the prepare transform reads (scope-pass.ts builds them): for each
- * scope its declared names in declaration order, and for each function the outer names it
- * references. Only what the transform needs: the first definition of each name and no
+ * The scopes and bindings the prepare transform and the worker's scope plans read (scope-pass.ts
+ * builds them): for each scope its declared names in declaration order, and for each function
+ * the outer names it references. Only what they need: the first definition of each name and no
  * reference objects, so a large file's analysis leaves little for the garbage collector.
  * Scope kinds, declaration order and resolution follow ESLint's scope analysis, whose answers
  * the transform's output was built on (scripts/prepare-identity.mjs checks they are the same).
  */
-import type { AstNode } from './ast.js';
+import type { AstNode } from './ast-node.js';
 
 export type ScopeType =
   | 'global'
@@ -103,6 +103,22 @@ function isVariableScope(type: ScopeType): boolean {
   return (
     type === 'global' || type === 'module' || type === 'function' || type === 'class-field-initializer' || type === 'class-static-block'
   );
+}
+
+/**
+ * What `name` read at offset `at` inside `scope` resolves to: the first enclosing declaration,
+ * or null when it is global or a scope on the way holds a direct `eval`.
+ */
+export function resolveAt(scope: Scope, name: string, at: number): Variable | null {
+  for (let s: Scope | null = scope; s !== null; s = s.upper) {
+    if (s.dynamic && s.type !== 'global') {
+      if (s.type === 'with') continue;
+      return null;
+    }
+    const variable = s.lookup(name);
+    if (variable !== undefined && s.resolves(variable, at)) return variable;
+  }
+  return null;
 }
 
 /**

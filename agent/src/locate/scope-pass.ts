@@ -1,11 +1,12 @@
 /**
- * The transform's scope analysis (scope-model.ts): one walk over the file that opens a scope
+ * The scope analysis (scope-model.ts) of the prepare transform and of the worker placing an
+ * action (source-analysis.ts): one walk over the file that opens a scope
  * where the language does, defines each declared name in it, and carries each reference up to
  * the scope that declares its name. It visits nodes in the order ESLint's scope analysis does,
  * so that names are listed and references met in the same order: the bindings a probe site
  * passes, and their order, come from these lists.
  */
-import { isNode, type AstNode } from './ast.js';
+import { isNode, type AstNode } from './ast-node.js';
 import { type Definition, Scope, type ScopeType } from './scope-model.js';
 
 export interface ScopeAnalysis {
@@ -13,12 +14,30 @@ export interface ScopeAnalysis {
   acquire(node: AstNode): Scope | null;
   /** Function (variable) scopes that hold a direct `eval` or a `with`: left unprepared. */
   dynamic: ReadonlySet<Scope>;
+  /** The innermost scope around an offset (a node's end counts as inside it), or undefined outside the program. */
+  scopeAt(offset: number): Scope | undefined;
 }
 
 export function analyseScopes(program: AstNode, kind: 'module' | 'commonjs'): ScopeAnalysis {
   const pass = new ScopePass();
   pass.program(program, kind);
-  return { acquire: (node) => pass.scopes.get(node) ?? null, dynamic: pass.dynamic };
+  return { acquire: (node) => pass.scopes.get(node) ?? null, dynamic: pass.dynamic, scopeAt: (offset) => innermost(pass.scopes, offset) };
+}
+
+/** Of the scopes a node opens, `scopes` holds the innermost: the smallest block around `offset` is the answer. */
+function innermost(scopes: ReadonlyMap<AstNode, Scope>, offset: number): Scope | undefined {
+  let best: Scope | undefined;
+  let bestSize = Number.POSITIVE_INFINITY;
+  for (const [block, scope] of scopes) {
+    if (offset < block.start || offset > block.end) continue;
+    const size = block.end - block.start;
+    // Two blocks of one size (a file that is one block statement): scopes open outermost first, so the later is inside.
+    if (size <= bestSize) {
+      best = scope;
+      bestSize = size;
+    }
+  }
+  return best;
 }
 
 /** The child fields ESLint's walk visits for the node types it has no rule of its own for. */

@@ -1,0 +1,12 @@
+/** An ESTree node as acorn builds it: its type and its offsets (the scope pass and the transform read no `loc` or `range`). */
+export interface AstNode {
+  type: string;
+  start: number;
+  end: number;
+  // ESTree fields vary by node type; readers check `type` before reading them.
+  [field: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
+}
