@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import type { ActionInput } from '@liveprobe/protocol';
 import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
 import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
+import type * as ScopePassModule from '../agent/dist/locate/scope-pass.js';
 import { agentConnected, startFixtureApp, startHttpApp } from './lib/apps.js';
 import { agentModule } from './lib/agent-module.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -322,7 +323,7 @@ async function prepareCost(): Promise<string[]> {
   const rows: string[][] = [];
   const parseRows: string[][] = [];
   const { parse } = await import('acorn');
-  const { analyze } = await import('eslint-scope');
+  const { analyseScopes } = await agentModule<typeof ScopePassModule>('locate/scope-pass.js');
   let oxc: { parseSync(file: string, source: string): { program: unknown } } | undefined;
   try {
     oxc = (await import('oxc-parser' as string)) as { parseSync(file: string, source: string): { program: unknown } };
@@ -357,10 +358,10 @@ async function prepareCost(): Promise<string[]> {
       );
       const scopeMs = best(() =>
         sources.forEach((s) =>
-          analyze(parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowReturnOutsideFunction: true }) as never, {
-            ecmaVersion: 2022,
-            sourceType: 'commonjs',
-          }),
+          analyseScopes(
+            parse(s, { ecmaVersion: 'latest', sourceType: 'script', ranges: true, allowReturnOutsideFunction: true }) as never,
+            'commonjs',
+          ),
         ),
       );
       const oxcMs = oxc === undefined ? undefined : best(() => sources.forEach((s, i) => oxc!.parseSync(corpus.files[i]!, s).program));
@@ -378,8 +379,8 @@ async function prepareCost(): Promise<string[]> {
       'right',
       'right',
     ]),
-    'Parsers, per MB, best of three passes (the transform needs ESTree with ranges and scope analysis; oxc-parser returns ESTree from native code, built in JS when its program is read, and still needs eslint-scope):',
-    renderTable(['library', 'acorn parse', 'acorn + eslint-scope', 'oxc-parser parseSync, AST read'], parseRows, [
+    'Parsers, per MB, best of three passes (the transform needs ESTree with ranges and scope analysis; oxc-parser returns ESTree from native code, built in JS when its program is read, and still needs the scope pass, agent/src/locate/scope-pass.ts):',
+    renderTable(['library', 'acorn parse', 'acorn + scope pass', 'oxc-parser parseSync, AST read'], parseRows, [
       'left',
       'right',
       'right',

@@ -120,7 +120,7 @@ if (site) {
   const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
   const output = prepareSource(PLAIN, { kind: 'commonjs', header });
   const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));
-  const file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {});
+  const file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {}, undefined, undefined, output.siteNames);
   // The line's last site, in the twin: the one a breakpoint on the line would stand for.
   let id = -1;
   for (let s = 0; s < output.sites.length; s += 3) if (output.sites[s] === PROBED_LINE) id = s / 3;

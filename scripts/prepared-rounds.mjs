@@ -60,7 +60,7 @@ const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC
 const output = prepareSource(SOURCE, { kind: 'commonjs', header });
 const prepared = new MessageChannel();
 const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));
-const file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {});
+const file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {}, undefined, undefined, output.siteNames);
 /** The line's last site, in the twin: the one a breakpoint on the line would stand for. */
 const siteOn = (line) => {
   let id = -1;

@@ -5,7 +5,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
-import type { PreparedOutput } from '../prepare/prepared-output.js';
+import { siteNamesOf, type PreparedOutput, type SiteNames } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
 import type { PrebuiltFileReport, PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
 import { COUNT_ONLY } from '../prepare/site-flags.js';
@@ -31,8 +31,10 @@ export interface HitTarget {
 }
 
 /**
- * What a site passes: `[site, this, name, value, …]`, where a name starting with `*` comes with a
- * reader of a binding that may be in its TDZ; while its flag reads COUNT_ONLY, its number alone.
+ * What a site passes: `[site, this, value, …]`, the values in the order of the site's names in
+ * the file's SiteNames, where a name starting with `*` comes with a reader of a binding that may
+ * be in its TDZ; while its flag reads COUNT_ONLY, its number alone. A file prepared at build time
+ * by a transform before SiteNames passes the names inline: `[site, this, name, value, …]`.
  */
 export type SitePass = unknown[];
 
@@ -63,15 +65,21 @@ interface ArmedSite {
   counts: boolean | undefined;
 }
 
-/** Each root's place in `pass` (see ArmedSite.slots). */
-function slotsOf(pass: SitePass, roots: readonly string[]): Int32Array {
+/** Each root's place in `pass` (see ArmedSite.slots), with the site's names from `table` (inline in `pass` without one). */
+function slotsOf(pass: SitePass, roots: readonly string[], table: SiteNames | undefined): Int32Array {
+  return table === undefined ? slotsBy(pass.slice(2), 3, 2, roots) : slotsBy(siteNamesOf(table, pass[0] as number), 2, 1, roots);
+}
+
+/** Each root's place, the value of `names[i]` being at `pass[i + first]`, a name every `step`. */
+function slotsBy(names: readonly unknown[], first: number, step: number, roots: readonly string[]): Int32Array {
   const slots = new Int32Array(roots.length);
   for (let r = 0; r < roots.length; r++) {
     const name = roots[r]!;
-    for (let i = 2; i < pass.length; i += 2) {
-      const key = pass[i] as string;
-      if (key === name) slots[r] = i + 1;
-      else if (key.length === name.length + 1 && key.charCodeAt(0) === STAR && key.endsWith(name)) slots[r] = -(i + 1);
+    for (let i = 0; i < names.length; i += step) {
+      const key = names[i] as string;
+      const slot = i + first;
+      if (key === name) slots[r] = slot;
+      else if (key.length === name.length + 1 && key.charCodeAt(0) === STAR && key.endsWith(name)) slots[r] = -slot;
       else continue;
       break;
     }
@@ -106,6 +114,8 @@ export class PreparedFile {
     private readonly drain: () => void,
     /** LIVEPROBE_PREPARE_FLAGS=all: every twin runs and every site fires, with no action behind it. */
     private readonly allOn: boolean,
+    /** The names each site passes; undefined for a file whose sites pass them inline (prepared at build time by an older transform). */
+    private readonly names?: SiteNames,
   ) {
     this.F = new U8(new Shared(functions));
     this.S = new U8(new Shared(sites.length / 3));
@@ -162,7 +172,7 @@ export class PreparedFile {
         this.drain();
         armed = this.armed[site];
         if (armed === undefined) {
-          if (this.allOn) readAll(pass);
+          if (this.allOn) readAll(pass, this.names);
           return;
         }
       }
@@ -176,7 +186,7 @@ export class PreparedFile {
           if (arm.counts === true) continue;
         }
         countsOnly = false;
-        const slots = (arm.slots ??= slotsOf(pass, arm.roots));
+        const slots = (arm.slots ??= slotsOf(pass, arm.roots, this.names));
         // Taken while in use: a hit that reaches this site again before the hook returns (the
         // app's own logger, called for a log action, running this line) reads into a fresh array.
         const values = arm.values ?? new Array<unknown>(slots.length);
@@ -225,8 +235,13 @@ export class PreparedFile {
 }
 
 /** Reads every lazily passed binding, as an action would. */
-function readAll(pass: SitePass): void {
-  for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1]);
+function readAll(pass: SitePass, table: SiteNames | undefined): void {
+  if (table === undefined) {
+    for (let i = 2; i < pass.length; i += 2) if ((pass[i] as string).charCodeAt(0) === STAR) readLazily(pass[i + 1]);
+    return;
+  }
+  const list = table.lists[table.bySite[pass[0] as number]!] ?? [];
+  for (let i = 0; i < list.length; i++) if (table.names[list[i]!]!.charCodeAt(0) === STAR) readLazily(pass[i + 2]);
 }
 
 export class PreparedRegistry {
@@ -273,6 +288,7 @@ export class PreparedRegistry {
     map?: Record<number, number[]>,
     sourceMappingURL?: string | null,
     prebuilt?: 1,
+    names?: SiteNames | null,
   ): PreparedFile {
     const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
@@ -288,6 +304,8 @@ export class PreparedRegistry {
       this.target,
       this.drain,
       this.allOn,
+      // A file prepared at build time before SiteNames passes none (its sites pass names inline).
+      names ?? expected?.siteNames,
     );
     if (this.files.length === 0) this.firstFile();
     this.files.push(file);

@@ -59,7 +59,7 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
   const lines = lineStartsOf(code).length;
   // The agent places actions through the composed map too: its lines are the input's lines.
   const mapName = encodeURIComponent(input.name + PREBUILT_MAP_SUFFIX);
-  const data = `[${JSON.stringify(output.sites)}, ${output.functions}, ${JSON.stringify(output.map)}, ${JSON.stringify(mapName)}]`;
+  const data = `[${JSON.stringify(output.sites)}, ${output.functions}, ${JSON.stringify(output.map)}, ${JSON.stringify(mapName)}, ${JSON.stringify(output.siteNames)}]`;
   const trailer = input.kind === 'module' ? '' : `\n${commonJsData(data)}`;
   const traced = input.inputMap === undefined ? undefined : new TraceMap(input.inputMap.json, input.inputMap.url);
   const map = composedMap({
@@ -104,7 +104,7 @@ function isLineBreak(c: number): boolean {
  */
 function commonJsHeader(): string {
   return (
-    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1) : $lpZ($lpd), ` +
+    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1, $lpd[4]) : $lpZ($lpd), ` +
     '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C || $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
   );
 }
@@ -126,7 +126,7 @@ function flagsModule(data: string): string {
     `${PREBUILT_BANNER}const d = ${data};`,
     ZEROS,
     `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
-    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1);`,
+    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4]);`,
     EXPORTED_BINDINGS,
     '',
   ].join('\n');

@@ -89,7 +89,7 @@ function flagsModule(url: string): string {
   return [
     'const zeros = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };',
     `const lp = typeof ${REGISTRY_GLOBAL} !== 'function' ? { F: zeros(${functions}), S: zeros(${sites.length / 3}), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
-    `  : ${REGISTRY_GLOBAL}(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})}, ${JSON.stringify(output?.sourceMappingURL)});`,
+    `  : ${REGISTRY_GLOBAL}(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})}, ${JSON.stringify(output?.sourceMappingURL)}, undefined, ${JSON.stringify(output?.siteNames ?? null)});`,
     EXPORTED_BINDINGS,
   ].join('\n');
 }

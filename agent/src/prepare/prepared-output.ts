@@ -10,6 +10,11 @@ export interface PreparedOutput {
   /** How many function flags (one per twinned function). */
   functions: number;
   /**
+   * The names each probe site passes, in the order of the values in its array (`[site, this,
+   * value, …]`). Out of the code, a name costs no bytes at each of the sites that pass it.
+   */
+  siteNames: SiteNames;
+  /**
    * Generated line → flat triples `[generatedColumn, originalLine, originalColumn]`, sorted by
    * column, only for lines the transform changed; inserted code maps to the statement it guards.
    */
@@ -18,6 +23,20 @@ export interface PreparedOutput {
   sourceMappingURL?: string;
   /** How each function was prepared, for the start-up report and tests. */
   functionsReport: FunctionReport[];
+}
+
+export interface SiteNames {
+  /** The file's names, each once; one starting with `*` comes with a reader of a binding that may be in its TDZ. */
+  names: string[];
+  /** Each distinct list of names a site passes, once, as indices into `names`. */
+  lists: number[][];
+  /** Each site's list, by index into `lists`. */
+  bySite: number[];
+}
+
+/** The names site `site` passes, in order. */
+export function siteNamesOf(table: SiteNames, site: number): string[] {
+  return (table.lists[table.bySite[site]!] ?? []).map((name) => table.names[name]!);
 }
 
 export interface FunctionReport {

@@ -28,13 +28,18 @@ export interface SiteFunction {
  * offset, and walking the scope chain for each of them was most of the transform's time.
  */
 export class SiteBindings {
-  /** Preformatted `, "name", name` (or the lazy form), parallel to `from`. */
-  private readonly fields: string[] = [];
+  /** The names, `*name` for a binding passed lazily (a reader), parallel to `from`. */
+  private readonly names: string[] = [];
   private readonly from: number[] = [];
   /** Each binding's kind for exception sites (prepare/exception-sites.ts): `a` argument, `l` local, `o` outer. */
   private readonly kinds: string[] = [];
-  /** The fields when every candidate is initialised everywhere: one string for all the scope's sites. */
-  private readonly always: string | undefined;
+  /** The distinct offsets inside the block from which a binding is initialised, ascending (none: every binding is initialised everywhere). */
+  private readonly thresholds: number[];
+  /**
+   * A probe site's pass by how many of `thresholds` its offset reaches: the index of its name list
+   * (SiteNameTable) and its values. Sites past the same declarations pass the same bindings.
+   */
+  private readonly passes: (SitePassText | undefined)[] = [];
 
   constructor(
     innermost: Scope,
@@ -44,7 +49,7 @@ export class SiteBindings {
     // The scope's sites lie inside its block: a binding initialised before the block is
     // initialised at every one of them, one initialised after it at none.
     const block = innermost.block as unknown as AstNode;
-    let unconditional = true;
+    let thresholds: Set<number> | undefined;
     let always = 0;
     // Once MAX_SITE_BINDINGS always-initialised names are listed, no later name can be passed:
     // a module or bundle scope with thousands of names made every site slow.
@@ -58,11 +63,11 @@ export class SiteBindings {
         if (from > block.end) continue;
         const kind = kindOf(variable, fn);
         if (from > block.start) {
-          unconditional = false;
-          this.add(variable.name, false, from, kind);
+          (thresholds ??= new Set()).add(from);
+          this.add(variable.name, from, kind);
           continue;
         }
-        this.add(variable.name, false, Number.NEGATIVE_INFINITY, kind);
+        this.add(variable.name, Number.NEGATIVE_INFINITY, kind);
         if (++always === MAX_SITE_BINDINGS) break chain;
       }
       if (scope === fn.scope) break;
@@ -70,40 +75,70 @@ export class SiteBindings {
     if (always < MAX_SITE_BINDINGS) {
       for (const { name, lazy } of outerBindings(fn)) {
         if (seen.has(name)) continue;
-        this.add(name, lazy, Number.NEGATIVE_INFINITY, 'o');
+        this.add(lazy ? `*${name}` : name, Number.NEGATIVE_INFINITY, 'o');
         if (++always === MAX_SITE_BINDINGS) break;
       }
     }
-    this.always = unconditional ? this.fields.join('') : undefined;
+    this.thresholds = thresholds === undefined ? NONE : [...thresholds].sort((a, b) => a - b);
   }
 
-  private add(name: string, lazy: boolean, from: number, kind: string): void {
-    this.fields.push(lazy ? `, "*${name}", () => ${name}` : `, "${name}", ${name}`);
+  private add(name: string, from: number, kind: string): void {
+    this.names.push(name);
     this.from.push(from);
     this.kinds.push(kind);
   }
 
+  /**
+   * A probe site's bindings at `offset`: the index of their names in `table` (added there the
+   * first time) and their values as the rest of its array literal, `, a, () => c`.
+   */
+  passAt(offset: number, table: SiteNameTable): SitePassText {
+    const thresholds = this.thresholds;
+    let reached = 0;
+    while (reached < thresholds.length && thresholds[reached]! <= offset) reached++;
+    let pass = this.passes[reached];
+    if (pass === undefined) {
+      const names = this.namesAt(offset);
+      const values: string[] = [];
+      for (const name of names) values.push(name.charCodeAt(0) === STAR ? `, () => ${name.slice(1)}` : `, ${name}`);
+      // Joined: each of the sites that copies it copies one flat string, not a chain of pieces.
+      pass = { list: table.add(names), values: values.join('') };
+      this.passes[reached] = pass;
+    }
+    return pass;
+  }
+
   /** The kinds of the bindings `fieldsAt(offset)` passes, one letter each. */
   kindsAt(offset: number): string {
-    if (this.always !== undefined) return this.kinds.join('');
     let out = '';
     for (let i = 0; i < this.from.length && out.length < MAX_SITE_BINDINGS; i++) if (this.from[i]! <= offset) out += this.kinds[i]!;
     return out;
   }
 
-  /** The site's bindings as the rest of its array literal: `, "a", a, "*c", () => c`. */
+  /** The site's bindings by name, as the rest of an exception site's array literal: `, "a", a, "*c", () => c`. */
   fieldsAt(offset: number): string {
-    if (this.always !== undefined) return this.always;
     let out = '';
-    let taken = 0;
-    for (let i = 0; i < this.from.length && taken < MAX_SITE_BINDINGS; i++) {
-      if (this.from[i]! > offset) continue;
-      out += this.fields[i]!;
-      taken++;
-    }
+    for (const name of this.namesAt(offset))
+      out += name.charCodeAt(0) === STAR ? `, "${name}", () => ${name.slice(1)}` : `, "${name}", ${name}`;
     return out;
   }
+
+  /** The first MAX_SITE_BINDINGS names initialised at `offset`. */
+  private namesAt(offset: number): string[] {
+    const names: string[] = [];
+    for (let i = 0; i < this.from.length && names.length < MAX_SITE_BINDINGS; i++) if (this.from[i]! <= offset) names.push(this.names[i]!);
+    return names;
+  }
 }
+
+/** What a probe site passes: the index of its names' list (SiteNameTable) and its values (`, a, () => c`). */
+export interface SitePassText {
+  list: number;
+  values: string;
+}
+
+const NONE: number[] = [];
+const STAR = 42;
 
 /**
  * What an exception site's `catch` around a function's body sees, as `fieldsAt` gives it, with
@@ -130,6 +165,39 @@ export function catchBindings(fn: SiteFunction): { kinds: string; fields: string
     fields += lazy ? `, "*${name}", () => ${name}` : `, "${name}", ${name}`;
   }
   return { kinds, fields };
+}
+
+/**
+ * A file's probe sites' name lists, each listed once however many sites pass it, as indices into
+ * one list of the file's names: a site's array holds only the values (PreparedOutput.siteNames).
+ */
+export class SiteNameTable {
+  readonly names: string[] = [];
+  readonly lists: number[][] = [];
+  private readonly listIndex = new Map<string, number>();
+  private readonly nameIndex = new Map<string, number>();
+
+  add(names: readonly string[]): number {
+    // A space cannot be part of a name.
+    const key = names.join(' ');
+    let at = this.listIndex.get(key);
+    if (at === undefined) {
+      at = this.lists.length;
+      this.lists.push(names.map((name) => this.nameAt(name)));
+      this.listIndex.set(key, at);
+    }
+    return at;
+  }
+
+  private nameAt(name: string): number {
+    let at = this.nameIndex.get(name);
+    if (at === undefined) {
+      at = this.names.length;
+      this.names.push(name);
+      this.nameIndex.set(name, at);
+    }
+    return at;
+  }
 }
 
 function kindOf(variable: Variable, fn: SiteFunction): 'a' | 'l' {

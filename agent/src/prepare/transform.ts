@@ -9,8 +9,9 @@
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
  *
- * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, "a", a, "*c", () => c])`:
- * the site, its receiver and its bindings by name, built only when the flag is on and some action
+ * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, a, () => c])`:
+ * the site, its receiver and its bindings' values (their names, `a` and `*c`, are listed once per
+ * distinct list in PreparedOutput.siteNames), built only when the flag is on and some action
  * there reads a value; a flag of 2 (COUNT_ONLY: only plain counters, which allocate nothing)
  * calls a function of its own, so a site where a log ran before keeps its counter's hit small
  * enough for V8 to inline. One argument, so the guard adds at most one register to the
@@ -28,7 +29,7 @@ import { isLeaf } from './child-keys.js';
 import { isFunction, prologueLength, pushChildren, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
-import { catchBindings, SiteBindings, type SiteFunction } from './site-bindings.js';
+import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
 import { COUNT_ONLY } from './site-flags.js';
 import { analyseScopes, type ScopeAnalysis } from '../locate/scope-pass.js';
 import type { Scope } from '../locate/scope-model.js';
@@ -46,7 +47,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 7;
+export const TRANSFORM_VERSION = 8;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -104,6 +105,9 @@ function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSour
 
 class Preparer {
   private readonly sites: number[] = [];
+  /** Each site's index in `names` (PreparedOutput.siteNames). */
+  private readonly siteNames: number[] = [];
+  private readonly names = new SiteNameTable();
   private functions = 0;
   private readonly report: FunctionReport[] = [];
   private readonly lineStarts: number[];
@@ -147,6 +151,7 @@ class Preparer {
       code: built.parts.join(''),
       sites: this.sites,
       functions: this.functions,
+      siteNames: { names: this.names.names, lists: this.names.lists, bySite: this.siteNames },
       map: built.lines,
       functionsReport: this.report,
       ...defined({ sourceMappingURL }),
@@ -206,11 +211,12 @@ class Preparer {
     const id = this.sites.length / 3;
     const line = lineOf(this.lineStarts, offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
-    const bindings = this.bindingsIn(ctx);
+    const pass = this.bindingsIn(ctx).passAt(offset, this.names);
+    this.siteNames.push(pass.list);
     const self = ctx.self === 'this' ? 'this' : 'void 0';
     ctx.inserts.push({
       at: offset,
-      text: `if ($lpS[${id}] !== 0) $lpS[${id}] === ${COUNT_ONLY} ? new $lpC(${id}) : new $lpH([${id}, ${self}${bindings.fieldsAt(offset)}]);`,
+      text: `if ($lpS[${id}] !== 0) $lpS[${id}] === ${COUNT_ONLY} ? new $lpC(${id}) : new $lpH([${id}, ${self}${pass.values}]);`,
     });
   }
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { compileFunction } from 'node:vm';
 import { prepareSource } from '../../../agent/src/prepare/transform.js';
-import type { PreparedOutput } from '../../../agent/src/prepare/prepared-output.js';
+import { siteNamesOf, type PreparedOutput } from '../../../agent/src/prepare/prepared-output.js';
 
 export type FlagMode = 'off' | 'functions' | 'sites';
 
@@ -65,9 +65,19 @@ export function loadPrepared(source: string, filename: string, mode: FlagMode, p
     if ((typeof error === 'object' && error !== null) || typeof error === 'function') return error;
     throw error;
   };
+  // A site passes `[site, this, value, …]`, its names listed in the output's siteNames.
   const H = function H(pass: unknown[]): void {
     if (counts.hits++ >= MAX_RECORDED_HITS) return;
-    hits.push({ site: pass[0] as number, self: pass[1], scope: scopeOf(pass, 2) });
+    const site = pass[0] as number;
+    const names = siteNamesOf(prepared.siteNames, site);
+    hits.push({
+      site,
+      self: pass[1],
+      scope: scopeOf(
+        names.flatMap((name, i) => [name, pass[i + 2]]),
+        0,
+      ),
+    });
   };
   return { exports: runCommonJs(prepared.code, filename, { __lp: { F, S, H, X, T, W } }), hits, thrown, counts, prepared };
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrepareError, prepareSource } from '../../../agent/src/prepare/transform.js';
-import { siteEntries } from '../../../agent/src/prepare/prepared-output.js';
+import { siteEntries, siteNamesOf } from '../../../agent/src/prepare/prepared-output.js';
 import { loadOriginal, loadPrepared, prepareCommonJs } from './prepared-module.js';
 
 const FILE = '/virtual/construct.cjs';
@@ -39,8 +39,14 @@ test('a leaf function gets an entry guard holding its twin on the line where its
   assert.equal(lines.length, source.split('\n').length);
   assert.match(
     lines[0]!,
-    /^const \$lp = __lp, \$lpF = \$lp.F, \$lpS = \$lp.S, \$lpH = \$lp.H, \$lpC = \$lp.C, \$lpX = \$lp.X, \$lpT = \$lp.T, \$lpW = \$lp.W;function add\(a, b\) \{try \{if \(\$lpF\[0\] !== 0\) \{ +if \(\$lpS\[0\] !== 0\) \$lpS\[0\] === 2 \? new \$lpC\(0\) : new \$lpH\(\[0, this, "a", a, "b", b\]\);const sum = a \+ b; +if \(\$lpS\[1\] !== 0\) \$lpS\[1\] === 2 \? new \$lpC\(1\) : new \$lpH\(\[1, this, "a", a, "b", b, "sum", sum\]\);return sum; return;\}$/,
+    /^const \$lp = __lp, \$lpF = \$lp.F, \$lpS = \$lp.S, \$lpH = \$lp.H, \$lpC = \$lp.C, \$lpX = \$lp.X, \$lpT = \$lp.T, \$lpW = \$lp.W;function add\(a, b\) \{try \{if \(\$lpF\[0\] !== 0\) \{ +if \(\$lpS\[0\] !== 0\) \$lpS\[0\] === 2 \? new \$lpC\(0\) : new \$lpH\(\[0, this, a, b\]\);const sum = a \+ b; +if \(\$lpS\[1\] !== 0\) \$lpS\[1\] === 2 \? new \$lpC\(1\) : new \$lpH\(\[1, this, a, b, sum\]\);return sum; return;\}$/,
   );
+  // A site passes values only: their names are listed once per distinct list, beside the code.
+  assert.deepEqual(
+    out.siteNames.bySite.map((_, site) => siteNamesOf(out.siteNames, site)),
+    [['a', 'b'], ['a', 'b', 'sum'], ['add']],
+  );
+  assert.deepEqual(out.siteNames.names, ['a', 'b', 'sum', 'add'], 'each name once');
   assert.deepEqual(lines.slice(1, 3), source.split('\n').slice(1, 3), 'the original body follows, untouched');
   // The exception site: the body's `catch` records (only when on) and rethrows the same error.
   assert.equal(lines[3], '} catch ($lpE) {if ($lpX[0] !== 0) new $lpT([$lpE, 1, this, "aa", "a", a, "b", b]); throw $lpE;}}');
