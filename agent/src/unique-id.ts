@@ -6,6 +6,8 @@
  * module, whose `randomBytes` a test double may have replaced. A process's part is the start-up
  * clock's nanoseconds and the pid, mixed; then a counter.
  */
+import { hrtime, pid } from 'node:process';
+
 const MASK_64 = (1n << 64n) - 1n;
 
 /** splitmix64's finaliser: nearby inputs (two processes started the same microsecond) end far apart. */
@@ -16,7 +18,7 @@ function mix64(value: bigint): bigint {
   return z ^ (z >> 31n);
 }
 
-const processPart = mix64(process.hrtime.bigint() ^ (BigInt(process.pid) << 40n))
+const processPart = mix64(hrtime.bigint() ^ (BigInt(pid) << 40n))
   .toString(16)
   .padStart(16, '0');
 let counter = 0;

@@ -37,11 +37,17 @@ const conservativeTypes = {
 export const types: typeof util.types =
   nodeProcess === undefined ? (conservativeTypes as unknown as typeof util.types) : builtin<typeof util>('node:util').types;
 
-/** Only `.toString('hex')` is used: snapshot ids. */
-export function randomBytes(size: number): { toString(encoding: 'hex'): string } {
-  const bytes = crypto.getRandomValues(new Uint8Array(size));
-  return { toString: () => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') };
-}
+/**
+ * The seed of ids (unique-id.ts): a Node target's own clock and pid; a page has neither, so its
+ * clock is random bits from its crypto, which costs a page nothing.
+ */
+export const hrtime: { bigint(): bigint } = nodeProcess?.hrtime ?? {
+  bigint: () => {
+    const [high, low] = crypto.getRandomValues(new Uint32Array(2));
+    return (BigInt(high!) << 32n) | BigInt(low!);
+  },
+};
+export const pid: number = nodeProcess?.pid ?? 0;
 
 /** File URLs become paths; the hook's own `liveprobe://` URL and page URLs stay as they are. */
 export function fileURLToPath(url: string | URL): string {

@@ -5,6 +5,7 @@
 interface NodeProcess {
   getBuiltinModule(id: string): unknown;
   hrtime: { bigint(): bigint };
+  pid: number;
 }
 
 const candidate = (globalThis as { process?: Partial<NodeProcess> }).process;
