@@ -20,7 +20,7 @@ import { fixture } from './lib/paths.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 import { atMost } from './lib/targets.js';
-import { countInstructions, countInstructionsWithin, hasValgrind, mainThreadInstructions } from './lib/callgrind.js';
+import { countInstructions, countInstructionsWithin, hasValgrind } from './lib/callgrind.js';
 import { instructionsPerTask, type TaskInstructions } from './lib/task-instructions.js';
 
 const FILE = 'bench/fixtures/many-modules.mjs';
@@ -65,23 +65,7 @@ const SET_BREAKPOINT_BY_URL = 'v8_inspector::V8DebuggerAgentImpl::setBreakpointB
 const FIRST_BREAKPOINT = [
   { key: 'top', label: 'loop at the top level (as many-modules.mjs)', loadIn: 'top', flags: [] },
   { key: 'function', label: 'loop in a function of its own', loadIn: 'function', flags: [] },
-  {
-    key: 'no-sparkplug',
-    label: 'loop at the top level, baseline tier off (`--no-sparkplug`, as the session at start-up has it)',
-    loadIn: 'top',
-    flags: ['--no-sparkplug'],
-  },
-] as const;
-
-/**
- * What the session at start-up's baseline tier off costs the app: bench/fixtures/warm-work.mjs
- * (modules loaded, then requests served in-process) under callgrind, V8's debugger enabled as that
- * session enables it, with V8's baseline tier and without; each row a difference of two runs.
- */
-const WARM_REQUESTS = [300, 3000] as const;
-const BASELINE_TIER = [
-  { key: 'on', flags: [] },
-  { key: 'off', flags: ['--no-sparkplug'] },
+  { key: 'no-sparkplug', label: 'loop at the top level, `node --no-sparkplug`', loadIn: 'top', flags: ['--no-sparkplug'] },
 ] as const;
 
 /** V8's handler of `Debugger.enable` on the main thread, and the parts of it the table splits out. */
@@ -136,8 +120,6 @@ const benchmark: Benchmark = {
     const instructions = new Map<string, TaskInstructions>();
     /** Main-thread instructions of V8's first setBreakpointByUrl, by FIRST_BREAKPOINT variant. */
     const firstBreakpoint = new Map<string, number>();
-    /** Main-thread instructions of warm-work.mjs, by `${tier} ${modules} ${requests}`. */
-    const warmWork = new Map<string, number>();
     /** Main-thread instructions of V8's Debugger.enable, first and enabled again, split by ENABLE_PARTS. */
     let debuggerEnable: { first: number; parts: Map<string, number>; again: number } | undefined;
     /** The longest pause the apps' own garbage collector made in any measured step. */
@@ -288,22 +270,6 @@ const benchmark: Benchmark = {
           const env = { MODULES_DIR: dir, MODULES: String(MODULES), LOAD_IN: variant.loadIn };
           firstBreakpoint.set(variant.key, await countInstructions(args, env, SET_BREAKPOINT_BY_URL));
         }
-        for (const tier of BASELINE_TIER) {
-          for (const [modules, requests] of [[0, 0], [MODULES, 0], ...WARM_REQUESTS.map((r) => [0, r])] as const) {
-            ctx.progress(
-              `install-stall: instructions of warm work, baseline tier ${tier.key}, ${modules} modules, ${requests} requests (callgrind)`,
-            );
-            const args = [
-              ...tier.flags,
-              '--import',
-              fixture('debugger-enabled.mjs'),
-              fixture('warm-work.mjs'),
-              String(modules),
-              String(requests),
-            ];
-            warmWork.set(`${tier.key} ${modules} ${requests}`, await mainThreadInstructions(args, { MODULES_DIR: dir }));
-          }
-        }
         ctx.progress('install-stall: instructions of Debugger.enable on demand (callgrind)');
         const enableArgs = [process.execPath, fixture('debugger-enable.mjs')];
         const enableEnv = { MODULES_DIR: dir, MODULES: String(MODULES) };
@@ -374,11 +340,10 @@ const benchmark: Benchmark = {
           `Other work on the machine only adds to a delay (on a loaded machine it held an idle app up to 32 ms), while a stall the agent causes comes back each time: each step keeps the least of its repetitions in a round, and the least over rounds is the closest to what the step itself costs. ${longestGc === 0 ? "The apps' own garbage collector did not run in any measured step." : `The apps' own garbage collector paused them at most ${ms(longestGc)} in a measured step.`} ` +
           'The target is judged per round: the longest of its steps less the same app idle in that round.',
         stalls,
-        `What keeping the session open costs with no action installed (open from start-up, V8's baseline tier is off too): medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw: ${TASK_BATCHES} batches of ${TASK_BATCH.awaits.toLocaleString('en-US')} \`await\`s and of ${TASK_BATCH.throws.toLocaleString('en-US')} throws in a loop on each app after a warm-up, the batches interleaved across the apps, each app keeping its least main-thread CPU time per item (wall time where the platform does not tell).`,
+        `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw: ${TASK_BATCHES} batches of ${TASK_BATCH.awaits.toLocaleString('en-US')} \`await\`s and of ${TASK_BATCH.throws.toLocaleString('en-US')} throws in a loop on each app after a warm-up, the batches interleaved across the apps, each app keeping its least main-thread CPU time per item (wall time where the platform does not tell).`,
         costs,
         ...instructionBlocks(instructions),
         ...firstBreakpointBlocks(firstBreakpoint),
-        ...baselineTierBlocks(warmWork),
         ...debuggerEnableBlocks(debuggerEnable),
       ],
       targets: agents.map((a) => {
@@ -438,32 +403,6 @@ function firstBreakpointBlocks(counted: Map<string, number>): string[] {
       ['loading loop', 'instructions in setBreakpointByUrl'],
       FIRST_BREAKPOINT.map((v) => [v.label, count(counted.get(v.key)!)]),
       ['left', 'right'],
-    ),
-  ];
-}
-
-/** What turning V8's baseline tier off (the session at start-up) costs an app's main thread. */
-function baselineTierBlocks(counted: Map<string, number>): string[] {
-  if (counted.size === 0) return [];
-  const [first, more] = WARM_REQUESTS;
-  const of = (tier: string, modules: number, requests: number) => counted.get(`${tier} ${modules} ${requests}`)!;
-  const row = (label: string, value: (tier: string) => number) => {
-    const [on, off] = [value('on'), value('off')];
-    return [label, count(on), count(off), ratio(off / on)];
-  };
-  return [
-    `What turning V8's baseline tier off costs the app (the session at start-up does, before the app's first module): main-thread instructions (callgrind, \`--predictable\` so that V8's compilers run on that thread and count alike in every run) of bench/fixtures/warm-work.mjs, which loads ${MODULES.toLocaleString('en-US')} modules or serves requests in-process through a Hono app (routing, a middleware, zod validation, acorn parsing), with V8's debugger enabled as the start-up session enables it (bench/fixtures/debugger-enabled.mjs); each row is the difference of two runs. Without the tier a function runs in the interpreter until V8 optimizes it.`,
-    renderTable(
-      ['main-thread instructions', 'baseline tier on', 'off (`--no-sparkplug`)', '× on'],
-      [
-        row(`loading ${MODULES.toLocaleString('en-US')} modules`, (t) => of(t, MODULES, 0) - of(t, 0, 0)),
-        row(`the first ${first.toLocaleString('en-US')} requests, code warming up`, (t) => of(t, 0, first) - of(t, 0, 0)),
-        row(
-          `one request, from the ${first.toLocaleString('en-US')}th to the ${more.toLocaleString('en-US')}th`,
-          (t) => (of(t, 0, more) - of(t, 0, first)) / (more - first),
-        ),
-      ],
-      ['left', 'right', 'right', 'right'],
     ),
   ];
 }

@@ -17,8 +17,6 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** The node binary to run the app on (test/node-versions); default: the one running the tests. */
   node?: string;
-  /** Node's own options, before everything else on its command line (e.g. a V8 flag). */
-  nodeArgs?: string[];
 }
 
 export interface App {
@@ -39,7 +37,7 @@ const listening = /listening on (http:\/\/\S+)/;
  * on an ephemeral port (env PORT=0), and resolves once it prints `listening on <url>`.
  */
 export async function startApp(options: AppOptions): Promise<App> {
-  const args: string[] = [...(options.nodeArgs ?? [])];
+  const args: string[] = [];
   for (const specifier of options.extraImports ?? []) args.push('--import', specifier);
   if (options.agent !== false) args.push(options.module === 'esm' ? '--import' : '--require', '@liveprobe/agent/register');
   args.push(fromRoot(options.script));

@@ -12,7 +12,6 @@ import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
-import { dropBaselineTier } from './baseline-tier.js';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { AgentConfigError } from '../settings/config-error.js';
 import { errorText } from './error-text.js';
@@ -64,10 +63,6 @@ export function startAgent(settings?: Record<string, string>): void {
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
   const sessionReady = inspectorSessionMode(env) === 'startup' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-  // Before the app's first module, so none of its functions ever has baseline code to discard.
-  if (sessionReady !== undefined && dropBaselineTier(process.execArgv) && config.logLevel === 'debug') {
-    process.stderr.write("[liveprobe] V8's baseline tier (Sparkplug) is off: a first breakpoint in a function will not walk the heap\n");
-  }
   const startedAt = new NativeDate(dateNow()).toISOString();
   const data: WorkerData = {
     port: port2,

@@ -9,8 +9,7 @@ import { AgentConfigError } from './config-error.js';
  * `on-demand`: opened by the first action that needs a breakpoint, closed with the last one;
  * opening it pauses the main thread while V8 reports every loaded script.
  * `startup`: opened before the app's first module loads and kept open: no pause at install, but
- * V8's debugger stays on (every `await` and `throw` slower, each loaded script reported) and
- * V8's baseline tier is off (main/baseline-tier.ts).
+ * V8's debugger stays on (every `await` and `throw` slower, each loaded script reported).
  */
 export type InspectorSessionMode = 'on-demand' | 'startup';
 
