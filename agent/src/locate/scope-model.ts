@@ -126,14 +126,6 @@ export function resolveAt(scope: Scope, name: string, at: number): Variable | nu
  * or null when it is global or a scope on the way holds a direct `eval`.
  */
 export function resolveOuter(scope: Scope, reference: AstNode): Variable | null {
-  if (scope.dynamic) return null;
-  for (let s = scope.upper; s !== null; s = s.upper) {
-    if (s.dynamic && s.type !== 'global') {
-      if (s.type === 'with') continue;
-      return null;
-    }
-    const variable = s.lookup(reference.name);
-    if (variable !== undefined && s.resolves(variable, reference.start)) return variable;
-  }
-  return null;
+  if (scope.dynamic || scope.upper === null) return null;
+  return resolveAt(scope.upper, reference.name, reference.start);
 }

@@ -72,12 +72,12 @@ function isCommonJsWrapper(scope: Scope): boolean {
 }
 
 /** `let`, `const` and `class` bindings declared after the line are in their TDZ there. */
-function notYetInitialised(variable: Variable, offset: number): boolean {
+export function notYetInitialised(variable: Variable, offset: number): boolean {
   return isLexical(variable) && variable.defStart > offset;
 }
 
 /** A `let`, `const` (or `using`) or class binding, which has a temporal dead zone. */
-export function isLexical(variable: Variable): boolean {
+function isLexical(variable: Variable): boolean {
   const def = variable.def;
   if (def === undefined) return false;
   return def.type === 'ClassName' || (def.type === 'Variable' && def.kind !== 'var');

@@ -7,7 +7,7 @@
  * when the inner function is called.
  */
 import type { Scope } from './scope-model.js';
-import { innermostScope, isLexical } from './scope-plan.js';
+import { innermostScope, notYetInitialised } from './scope-plan.js';
 import type { AnalysedSource } from './source-analysis.js';
 
 export function uninitialisedAt(analysed: AnalysedSource, offset: number, names: readonly string[]): string[] {
@@ -16,7 +16,7 @@ export function uninitialisedAt(analysed: AnalysedSource, offset: number, names:
   return names.filter((name) => {
     for (let scope: Scope | null = innermost; scope !== null; scope = scope.upper) {
       const variable = scope.lookup(name);
-      if (variable !== undefined) return isLexical(variable) && variable.defStart > offset;
+      if (variable !== undefined) return notYetInitialised(variable, offset);
       // Past the probed function's own scope, initialisation depends on when it is called.
       if (scope.type === 'function' || scope.type === 'module' || scope.type === 'global') return false;
     }
