@@ -41,3 +41,15 @@ test('a location without a line, or with a line that is not one, says which and 
   assert.notEqual(lineZero.code, 0);
   assert.match(lineZero.stderr, /"src\/server\.ts:0": line "0" is not a line number; lines count from 1, as your editor shows them/);
 });
+
+test('an add without --tag or --agent names those options before any request', async () => {
+  for (const args of [
+    ['log', 'add', 'src/server.ts:42', 'x'],
+    ['counter', 'add', 'src/server.ts:42', '--name', 'shop.hits'],
+  ]) {
+    const result = await cli(args, { server });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /^error: no agents targeted: add --tag <tag> or --agent <id> \(repeatable\), e\.g\. --tag production$/m);
+    assert.doesNotMatch(result.stderr, /cannot reach the control plane/);
+  }
+});
