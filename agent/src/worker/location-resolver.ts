@@ -6,6 +6,7 @@ import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
+import { shownSource } from '../prepare/prebuilt.js';
 
 export interface ResolvedLocation {
   script: LoadedScript;
@@ -101,7 +102,9 @@ export class LocationResolver {
     const script = this.session.script(path);
     if (script?.sourceMapURL === undefined) return undefined;
     const map = await this.mapOf(script);
-    return map instanceof SourceMapError ? undefined : map.originalFor(line, column);
+    if (map instanceof SourceMapError) return undefined;
+    const position = map.originalFor(line, column);
+    return position === undefined ? undefined : shownSource(position);
   }
 
   forget(): void {
