@@ -359,7 +359,7 @@ test('the snapshot viewer says what the agent left out, and an unknown snapshot 
   assert.equal(await page.locator('#frames li').count(), 3);
   const text = (await page.locator('#variables').textContent()) ?? '';
   for (const expected of [
-    'email: [Redacted]',
+    'email: [REDACTED]',
     'profile: [Getter]',
     '"a very long note"…+1000 more chars',
     'order <not available: not initialized yet at this line>',
