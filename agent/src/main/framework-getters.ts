@@ -45,6 +45,23 @@ export function parseFrameworkGetters(text: string | undefined): Wanted[] {
 const cwd = (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '/';
 const appRequire = createRequire(`${cwd}/`);
 
+/**
+ * `fastify:url` when `owner` is the request prototype of a framework the app loaded and `key` one
+ * of its getters: what to add to LIVEPROBE_FRAMEWORK_GETTERS to let that getter run.
+ */
+export function frameworkGetterName(owner: object, key: string): string | undefined {
+  for (const [framework, { module, prototype }] of Object.entries(FRAMEWORKS)) {
+    let loaded: { exports?: unknown } | undefined;
+    try {
+      loaded = appRequire.cache[appRequire.resolve(module)];
+    } catch {
+      continue;
+    }
+    if (loaded !== undefined && prototype(loaded.exports) === owner) return `${framework}:${key}`;
+  }
+  return undefined;
+}
+
 export class FrameworkGetters {
   private readonly allowed = new Set<unknown>();
   private pending: Wanted[];
