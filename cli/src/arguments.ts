@@ -4,9 +4,13 @@ import { InvalidArgumentError } from 'commander';
 export function parseLocation(text: string): { file: string; line: number } {
   const colon = text.lastIndexOf(':');
   const file = text.slice(0, colon);
-  const line = Number(text.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(line) || line < 1) {
-    throw new InvalidArgumentError(`"${text}" is not file:line, e.g. src/server.ts:42`);
+  const lineText = text.slice(colon + 1);
+  const line = Number(lineText);
+  if (colon <= 0 || lineText.trim() === '' || Number.isNaN(line)) {
+    throw new InvalidArgumentError(`"${text}" is not file:line; add the line number after a colon, e.g. src/server.ts:42`);
+  }
+  if (!Number.isInteger(line) || line < 1) {
+    throw new InvalidArgumentError(`"${text}": line "${lineText}" is not a line number; lines count from 1, as your editor shows them`);
   }
   return { file, line };
 }

@@ -87,7 +87,7 @@ export function valueHead(value: CapturedValue): ValueHead {
     case 'proxy':
       return { text: '[Proxy]', style: 'marker' };
     case 'redacted':
-      return { text: '[Redacted]', style: 'marker' };
+      return { text: '[REDACTED]', style: 'marker' };
     case 'unavailable':
       return { text: value.reason === undefined ? '<not available>' : `<not available: ${value.reason}>`, style: 'marker' };
     case 'truncated':

@@ -98,6 +98,7 @@ test('an app prepared with `liveprobe prepare` crashes on an uncaught error with
   assert.match(shop.output(), /ValidationError: invalid order: negative amount/, 'Node still prints the error');
   const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the crash');
   assert.equal(s.exception?.type, 'ValidationError');
+  assert.equal(s.location.file, script, 'the file as the user names it, not the copy of the input beside it');
   assert.equal(s.location.line, lineOf(APP, 'throw-validate'));
   assert.equal(find(s.locals, 'problems').t, 'array');
   assert.equal(find(s.arguments, 'order').t, 'object');

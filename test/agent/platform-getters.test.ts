@@ -78,6 +78,7 @@ test("express's req.path and req.hostname run only when LIVEPROBE_FRAMEWORK_GETT
   assert.equal(await line('opted-in', { LIVEPROBE_FRAMEWORK_GETTERS: 'express:path,express:hostname' }), '/items/7 on 127.0.0.1');
   assert.equal(
     await line('default', {}),
-    '<`req.path` is a getter; liveprobe never runs getters> on <`req.hostname` is a getter; liveprobe never runs getters>',
+    "<`req.path` is a getter; liveprobe never runs getters, except a framework's own listed in the agent's LIVEPROBE_FRAMEWORK_GETTERS: add express:path to run this one> " +
+      "on <`req.hostname` is a getter; liveprobe never runs getters, except a framework's own listed in the agent's LIVEPROBE_FRAMEWORK_GETTERS: add express:hostname to run this one>",
   );
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { build } from 'esbuild';
@@ -148,4 +148,64 @@ test('an action that carries the line as the editor shows it is refused where th
     error.message ?? '',
     /^deployed source differs at \S+examples\/shop\/src\/server\.ts:\d+: the running code has `return order; \/\/ probe: checkout-return` where you expect `return order\.total;`/,
   );
+});
+
+/**
+ * An app whose dependency `greeter` ships tsc-style output: `dist/greet.mjs`, its map, and the
+ * TypeScript it came from in `src/`, as many packages in node_modules do.
+ */
+async function appWithMappedDependency(t: TestContext): Promise<string> {
+  const dir = await tempDir('liveprobe-dependency-');
+  t.after(() => dir.remove());
+  const pkg = join(dir.path, 'node_modules', 'greeter');
+  await mkdir(join(pkg, 'src'), { recursive: true });
+  await writeFile(
+    join(pkg, 'src', 'greet.ts'),
+    'export function greet(name: string): string {\n  const text: string = `hello ${name}`;\n  return text;\n}\n',
+  );
+  await build({
+    entryPoints: [join(pkg, 'src', 'greet.ts')],
+    format: 'esm',
+    platform: 'node',
+    sourcemap: 'linked',
+    outfile: join(pkg, 'dist', 'greet.mjs'),
+    logLevel: 'silent',
+  });
+  const main = join(dir.path, 'main.mjs');
+  await writeFile(
+    main,
+    [
+      "import { createServer } from 'node:http';",
+      "import { greet } from './node_modules/greeter/dist/greet.mjs';",
+      "const server = createServer((req, res) => res.end(greet(new URL(req.url, 'http://x').searchParams.get('name'))));",
+      "server.listen(0, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${server.address().port}`));",
+      '',
+    ].join('\n'),
+  );
+  return main;
+}
+
+test("a dependency's TypeScript named without node_modules/ waits with a status that names the path to use, which installs", async (t) => {
+  const { cp, events, shop } = await stack(t, await appWithMappedDependency(t));
+  const { action } = await addAction(cp, { type: 'log', file: 'src/greet.ts', line: 2, template: 'x', tags: ['e2e'] });
+  const waiting = (await statusOf(events, action.id, 'pending')).data as StatusData;
+  assert.match(
+    waiting.message ?? '',
+    /^no loaded script matches `src\/greet\.ts`; a dependency's sources are searched only when the path names node_modules\/: did you mean node_modules\/greeter\/src\/greet\.ts\? \(it will install if such a script loads\)$/,
+  );
+  const named = await addAction(cp, {
+    type: 'log',
+    file: 'node_modules/greeter/src/greet.ts',
+    line: 2,
+    template: 'greeting {name}',
+    tags: ['e2e'],
+  });
+  await statusOf(events, named.action.id, 'installed');
+  assert.equal(await (await fetch(`${shop.url}/?name=ada`)).text(), 'hello ada');
+  const output = await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === named.action.id,
+    WAIT,
+    'output',
+  );
+  assert.equal((output.data as { message: string }).message, 'greeting ada');
 });

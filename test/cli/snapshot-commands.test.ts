@@ -117,7 +117,7 @@ locals
   user = Object
     id = "u1"
     name = "Ada"
-    email = [Redacted]
+    email = [REDACTED]
     profile = [Getter]
   amount = 8.1
   ratio = NaN

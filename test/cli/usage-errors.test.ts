@@ -32,3 +32,24 @@ test('`liveprobe --help` describes every command group, the metric ones included
     assert.match(help.stdout, new RegExp(`^  ${group} +${group} actions: \\S`, 'm'), `${group} has a description`);
   }
 });
+
+test('a location without a line, or with a line that is not one, says which and how to write it', async () => {
+  const noLine = await cli(['log', 'add', 'src/server.ts', 'x', '--tag', 'demo'], { server });
+  assert.notEqual(noLine.code, 0);
+  assert.match(noLine.stderr, /"src\/server\.ts" is not file:line; add the line number after a colon, e.g\. src\/server\.ts:42/);
+  const lineZero = await cli(['snapshot', 'add', 'src/server.ts:0', '--tag', 'demo'], { server });
+  assert.notEqual(lineZero.code, 0);
+  assert.match(lineZero.stderr, /"src\/server\.ts:0": line "0" is not a line number; lines count from 1, as your editor shows them/);
+});
+
+test('an add without --tag or --agent names those options before any request', async () => {
+  for (const args of [
+    ['log', 'add', 'src/server.ts:42', 'x'],
+    ['counter', 'add', 'src/server.ts:42', '--name', 'shop.hits'],
+  ]) {
+    const result = await cli(args, { server });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /^error: no agents targeted: add --tag <tag> or --agent <id> \(repeatable\), e\.g\. --tag production$/m);
+    assert.doesNotMatch(result.stderr, /cannot reach the control plane/);
+  }
+});

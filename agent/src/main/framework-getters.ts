@@ -6,7 +6,7 @@
  * refused.
  */
 import { createRequire } from 'node:module';
-import { setHas } from './builtins.js';
+import { mapGet, mapSet, setHas } from './builtins.js';
 
 /** Where each framework keeps its request prototype, from the app's working directory. */
 const FRAMEWORKS: Readonly<Record<string, { module: string; prototype: (exports: unknown) => unknown }>> = {
@@ -44,6 +44,39 @@ export function parseFrameworkGetters(text: string | undefined): Wanted[] {
 /** Resolves as the app does from its working directory (a page the hook is attached to has none). */
 const cwd = (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '/';
 const appRequire = createRequire(`${cwd}/`);
+
+/**
+ * `fastify:url` when `owner` is the request prototype of a framework the app loaded and `key` one
+ * of its getters: what to add to LIVEPROBE_FRAMEWORK_GETTERS to let that getter run.
+ */
+export function frameworkGetterName(owner: object, key: string): string | undefined {
+  // An index loop and captured Map methods: this runs on the app's thread, whose iterators and Map the app may replace.
+  for (let i = 0; i < FRAMEWORK_NAMES.length; i++) {
+    const framework = FRAMEWORK_NAMES[i]!;
+    const { module, prototype } = FRAMEWORKS[framework]!;
+    const filename = resolvedOnce(module);
+    const loaded = filename === null ? undefined : appRequire.cache[filename];
+    if (loaded !== undefined && prototype(loaded.exports) === owner) return `${framework}:${key}`;
+  }
+  return undefined;
+}
+
+const FRAMEWORK_NAMES = Object.keys(FRAMEWORKS);
+
+/** A refused getter can be read on every hit: each module is resolved (a walk of the file system) once; null: not installed. */
+const resolved = new Map<string, string | null>();
+function resolvedOnce(module: string): string | null {
+  let filename = mapGet(resolved, module);
+  if (filename === undefined) {
+    try {
+      filename = appRequire.resolve(module);
+    } catch {
+      filename = null;
+    }
+    mapSet(resolved, module, filename);
+  }
+  return filename;
+}
 
 export class FrameworkGetters {
   private readonly allowed = new Set<unknown>();

@@ -7,6 +7,7 @@ import { types } from 'node:util';
 import { bigintRefusal } from '@liveprobe/protocol/expression/bounds';
 import { isDataDescriptor, setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
 import { MAX_BUILT_STRING, spend, textSteps } from './eval-work.js';
+import { frameworkGetterName } from './framework-getters.js';
 import { isPlatformGetter } from './platform-getters.js';
 import { ProbeEvalError } from './probe-eval-error.js';
 
@@ -83,11 +84,19 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
       if (isDataDescriptor(descriptor)) return descriptor.value;
       if (setContains(SAFE_GETTERS, descriptor.get) || isPlatformGetter(descriptor.get, receiver))
         return apply(descriptor.get!, receiver, []);
-      throw new ProbeEvalError(`\`${what}\` is a getter; liveprobe never runs getters`);
+      throw new ProbeEvalError(`\`${what}\` is a getter; liveprobe never runs getters${frameworkOptIn(current, key)}`);
     }
     current = getPrototypeOf(current);
   }
   return undefined;
+}
+
+/** For a framework's own request getter, how to let it run (only on the refusal path: it resolves modules). */
+function frameworkOptIn(owner: object, key: string | number): string {
+  const name = typeof key === 'string' ? frameworkGetterName(owner, key) : undefined;
+  return name === undefined
+    ? ''
+    : `, except a framework's own listed in the agent's LIVEPROBE_FRAMEWORK_GETTERS: add ${name} to run this one`;
 }
 
 /** Explains, when the stack cannot be read without running application code. */

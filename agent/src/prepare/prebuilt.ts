@@ -22,3 +22,13 @@ export function isPrebuilt(source: string): boolean {
 export function prebuiltScript(name: string): string {
   return name.endsWith(PREBUILT_FLAGS_SUFFIX) ? name.slice(0, -PREBUILT_FLAGS_SUFFIX.length) : name;
 }
+
+/**
+ * The file the user knows for a source a composed map names: `x.js` for its `x.js.lp-original`
+ * (an input without a map of its own), so snapshot stacks name the file users put actions on.
+ */
+export function shownSource(position: { file: string; line: number; column: number }): { file: string; line: number; column: number } {
+  return position.file.endsWith(PREBUILT_ORIGINAL_SUFFIX)
+    ? { ...position, file: position.file.slice(0, -PREBUILT_ORIGINAL_SUFFIX.length) }
+    : position;
+}

@@ -6,6 +6,7 @@ import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
+import { shownSource } from '../prepare/prebuilt.js';
 
 export interface ResolvedLocation {
   script: LoadedScript;
@@ -65,7 +66,12 @@ export class LocationResolver {
     if (match.kind === 'none') {
       const similar = match.similar.length > 0 ? `; loaded files with the same name: ${match.similar.join(', ')}` : '';
       const maps = mapErrors.length > 0 ? `; ${mapErrors.length} source map(s) could not be read, e.g. ${mapErrors[0]}` : '';
-      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps} ${WAITING_FOR_SCRIPT}`, true);
+      const inDependencies = wantsDependencies ? [] : await this.dependencySources(wanted);
+      const dependency =
+        inDependencies.length > 0
+          ? `; a dependency's sources are searched only when the path names node_modules/: did you mean ${inDependencies.join(' or ')}?`
+          : '';
+      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps}${dependency} ${WAITING_FOR_SCRIPT}`, true);
     }
     const entries = candidates.get(match.path)!;
     if (entries.length > 1) {
@@ -96,11 +102,33 @@ export class LocationResolver {
     const script = this.session.script(path);
     if (script?.sourceMapURL === undefined) return undefined;
     const map = await this.mapOf(script);
-    return map instanceof SourceMapError ? undefined : map.originalFor(line, column);
+    if (map instanceof SourceMapError) return undefined;
+    const position = map.originalFor(line, column);
+    return position === undefined ? undefined : shownSource(position);
   }
 
   forget(): void {
     this.maps.clear();
+  }
+
+  /**
+   * Where `wanted` is among the sources of loaded dependencies, from `node_modules/` on. Only
+   * the maps of dependency scripts named like it (`map.ts` → `map.js`) are read, so a miss stays cheap.
+   */
+  private async dependencySources(wanted: string): Promise<string[]> {
+    const stem = fileStem(wanted);
+    const found = new Set<string>();
+    for (const script of [...this.session.all()]) {
+      if (script.sourceMapURL === undefined || !script.path.includes('/node_modules/') || fileStem(script.path) !== stem) continue;
+      const map = await this.mapOf(script);
+      if (map instanceof SourceMapError) continue;
+      for (const source of map.sources()) {
+        if (source.endsWith(`/${wanted}`) && source.includes('/node_modules/'))
+          found.add(source.slice(source.lastIndexOf('/node_modules/') + 1));
+      }
+      if (found.size >= 3) break;
+    }
+    return [...found].sort();
   }
 
   private mapOf(script: LoadedScript): Promise<ScriptSourceMap | SourceMapError> {
@@ -113,4 +141,11 @@ export class LocationResolver {
     }
     return map;
   }
+}
+
+/** `src/orders.ts` → `orders`: the name a source and its compiled script share. */
+function fileStem(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.indexOf('.');
+  return dot <= 0 ? name : name.slice(0, dot);
 }

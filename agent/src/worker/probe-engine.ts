@@ -255,8 +255,9 @@ export class ProbeEngine {
         key: (index) => this.keyFor(probe, index),
         installed: (placed) => {
           this.locate(probe, placed[0]!);
-          const described = placed.length > 1 ? describePlacement(action, placed) : undefined;
-          const message = described === undefined ? 'prepared site (no breakpoint)' : `prepared sites (no breakpoint); ${described}`;
+          const described = describePlacement(action, placed);
+          const sites = placed.length > 1 ? 'prepared sites (no breakpoint)' : 'prepared site (no breakpoint)';
+          const message = described === undefined ? sites : `${sites}; ${described}`;
           this.reportInstalled(probe, {
             actionId: action.id,
             state: 'installed',

@@ -6,7 +6,7 @@ import type { ActionInput } from '@liveprobe/protocol';
 import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { actionLocation } from '../format/action-location.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { describeOutcome, FIRST_STATUS_WAIT_MS, firstOutcomes } from './first-outcomes.js';
 
 export interface TargetOptions {
@@ -72,6 +72,10 @@ export async function createAction(
   options: TargetOptions,
   next?: (id: string) => string,
 ): Promise<void> {
+  // Said here in the CLI's words: the control plane's answer names the body field `tags`.
+  if ((body.tags ?? []).length === 0 && (body.agents ?? []).length === 0) {
+    throw new UsageError('no agents targeted: add --tag <tag> or --agent <id> (repeatable), e.g. --tag production');
+  }
   const api = ctx.api(command);
   const created = await api.post<CreatedAction>('/actions', body);
   const { action } = created;

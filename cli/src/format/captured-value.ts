@@ -13,7 +13,7 @@ const LABEL: Record<ValueChild['kind'], (label: string) => string> = {
 /**
  * `label` and the value as an indented tree: a scalar on one line, an object's fields,
  * an array's items and a map's entries one level deeper, and whatever the agent left out
- * said as such (`…+3 more`, `[Redacted]`, `<not available: …>`).
+ * said as such (`…+3 more`, `[REDACTED]`, `<not available: …>`).
  */
 export function formatValueTree(label: string, value: CapturedValue, indent = ''): string[] {
   const lines = [`${indent}${label}${valueHeadText(value)}`];

@@ -38,6 +38,8 @@ th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--lin
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); background: var(--panel); }
 td.empty { color: var(--muted); text-align: center; padding: 24px; }
 td.hits, td.nowrap { white-space: nowrap; }
+/* A node_modules path has no break opportunity: without this it widens the table past the screen, and the row's buttons with it. */
+td.location, td.status { overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; border: 1px solid currentColor; white-space: nowrap; }
 .badge.ok { color: var(--ok); } .badge.off, .badge.muted { color: var(--muted); } .badge.bad { color: var(--bad); } .badge.warn { color: var(--warn); }
 .chip { display: inline-block; background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 0 6px; margin: 0 4px 2px 0; font-size: 12px; }

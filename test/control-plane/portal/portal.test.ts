@@ -359,7 +359,7 @@ test('the snapshot viewer says what the agent left out, and an unknown snapshot 
   assert.equal(await page.locator('#frames li').count(), 3);
   const text = (await page.locator('#variables').textContent()) ?? '';
   for (const expected of [
-    'email: [Redacted]',
+    'email: [REDACTED]',
     'profile: [Getter]',
     '"a very long note"…+1000 more chars',
     'order <not available: not initialized yet at this line>',
@@ -405,4 +405,25 @@ test('the snapshot viewer says what the agent left out, and an unknown snapshot 
     .filter({ hasText: /no snapshot snp_gone/ })
     .waitFor({ timeout: WAIT });
   assert.deepEqual(chromium.pageErrors, []);
+});
+
+test("an action on a long node_modules path keeps the actions table, and each row's buttons, within the screen", async (t) => {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  // As pnpm lays packages out, with no hyphen or space where a browser could break the line.
+  const file = 'node_modules/.pnpm/typeorm@0.3.20/node_modules/typeorm/query_builder/SelectQueryBuilder.js';
+  const created = await fetch(`${cp.url}/api/v1/actions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'log', file, line: 42, template: 'query {this.expressionMap.mainAlias.name}', tags: ['e2e'] }),
+  });
+  assert.equal(created.status, 201, await created.text());
+  const chromium = await open(t);
+  const page = await chromium.newPage();
+  await page.goto(`${cp.url}/actions`);
+  await page.locator('tr[data-action-id] td.location').filter({ hasText: file }).waitFor({ timeout: WAIT });
+  const width = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }));
+  assert.ok(width.page <= width.screen, `the page is ${width.page} px wide on a ${width.screen} px screen`);
+  const remove = await page.locator('tr[data-action-id] button', { hasText: 'Remove' }).boundingBox();
+  assert.ok(remove !== null && remove.x + remove.width <= width.screen, `Remove ends at ${remove?.x ?? 0} + ${remove?.width ?? 0} px`);
 });

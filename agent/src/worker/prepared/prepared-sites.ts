@@ -21,7 +21,7 @@ import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../
 import { fileURLToPath } from 'node:url';
 import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
 import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
-import { PREBUILT_ORIGINAL_SUFFIX } from '../../prepare/prebuilt.js';
+import { PREBUILT_ORIGINAL_SUFFIX, shownSource } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 
@@ -319,7 +319,8 @@ export class PreparedSites {
   async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
     for (const known of this.files.values()) {
       if (known.path !== path && !(known.path.startsWith('file:') && fileURLToPath(known.path) === path)) continue;
-      return (await this.mapOf(known))?.originalFor(line, column);
+      const position = (await this.mapOf(known))?.originalFor(line, column);
+      return position === undefined ? undefined : shownSource(position);
     }
     return undefined;
   }

@@ -49,7 +49,7 @@ function row(action: ActionView, now: Date): HTMLTableRowElement {
     { 'data-action-id': action.id },
     h('td', { class: 'mono' }, action.id),
     h('td', {}, action.type),
-    h('td', { class: 'mono' }, locationOf(action)),
+    h('td', { class: 'mono location' }, locationOf(action)),
     h('td', {}, ...what(action)),
     h(
       'td',

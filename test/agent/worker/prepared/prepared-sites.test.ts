@@ -170,6 +170,17 @@ test('an action named by a TypeScript file and line lands on the prepared site o
   assert.equal(await installed(cp, same.action.id), 'installed: prepared site (no breakpoint)');
   const differs = await addAction(cp, { type: 'log', file: source, line, lineText: 'return order.total;', template: 'x', tags: ['e2e'] });
   assert.match(await installed(cp, differs.action.id), /^error: deployed source differs at \S*examples\/shop\/src\/server\.ts:\d+/);
+
+  // A line the compiler dropped (an interface) moves to the next prepared site, and says so as a breakpoint would.
+  const typeOnly = lineOf(source, 'type-only');
+  const moved = await addAction(cp, { type: 'log', file: source, line: typeOnly, template: 'x', tags: ['e2e'] });
+  const movedStatus = await installed(cp, moved.action.id);
+  const movedTo = (await getAction(cp, moved.action.id)).statuses[0]?.location?.line ?? 0;
+  assert.ok(movedTo > typeOnly, `moved past line ${typeOnly}, to ${movedTo}`);
+  assert.equal(
+    movedStatus,
+    `installed: prepared site (no breakpoint); line ${typeOnly} has no code; installed at line ${movedTo}, the next line with code`,
+  );
 });
 
 test('esm: over its byte quota a log on a prepared site stays on and samples: the lines over are counted, and output goes on', async (t) => {
