@@ -119,6 +119,9 @@ class ScopePass {
     const refs = this.references;
     while (this.current?.block === block) {
       const scope = this.current;
+      this.current = scope.upper!;
+      // A block that declares nothing passes every reference up as it is: no need to visit them.
+      if (!scope.dynamic && scope.variables.length === 0 && scope.through === undefined) continue;
       let kept = scope.base;
       if (!scope.dynamic || scope.type === 'global' || scope.type === 'with') {
         const resolving = !scope.dynamic || scope.type === 'global';
@@ -134,7 +137,6 @@ class ScopePass {
       }
       // A dynamic scope's references resolve nowhere, and every scope around it is dynamic too.
       refs.length = kept;
-      this.current = scope.upper!;
     }
   }
 

@@ -213,11 +213,12 @@ class Preparer {
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
     const pass = this.bindingsIn(ctx).passAt(offset, this.names);
     this.siteNames.push(pass.list);
-    const self = ctx.self === 'this' ? 'this' : 'void 0';
-    ctx.inserts.push({
-      at: offset,
-      text: `if ($lpS[${id}] !== 0) $lpS[${id}] === ${COUNT_ONLY} ? new $lpC(${id}) : new $lpH([${id}, ${self}${pass.values}]);`,
-    });
+    // Pieces, copied once into the output: a string concatenated per site would be a chain of
+    // pieces (one object each) that lives until the output is joined.
+    const at = `${id}`;
+    const self = ctx.self === 'this' ? SITE_THIS : SITE_VOID;
+    const text = [SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, pass.values, SITE_CLOSE];
+    ctx.inserts.push({ at: offset, text, size: SITE_FIXED + 4 * at.length + self.length + pass.values.length });
   }
 
   private bindingsIn(ctx: Context): SiteBindings {
@@ -341,7 +342,10 @@ class Preparer {
     }
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
     const { blocker, throws } = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
-    for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
+    if (fn.params.length > 0) {
+      const inParams: Context = { ...inner, self, twin: -1 };
+      for (const param of fn.params) this.walk(param, inParams);
+    }
     const statements = fn.body.body as AstNode[];
     const prologue = prologueLength(statements);
     const last = prologue === 0 ? undefined : statements[prologue - 1]!;
@@ -383,11 +387,11 @@ class Preparer {
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
     const pieces = [head];
-    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces);
-    pieces.push(tail);
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
-    const first = statements[prologue]?.start ?? to;
-    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.length, to];
+    const segments = [0, statements[prologue]?.start ?? to];
+    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces, segments, head.length);
+    pieces.push(tail);
+    segments.push(head.length + body.length, to);
     inner.inserts.push({ at, text: pieces, size: head.length + body.length + tail.length, segments });
   }
 
@@ -414,6 +418,16 @@ class Preparer {
     return { line, column: offset - this.lineStarts[line - 1]! };
   }
 }
+
+/** A site guard, `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, …values]);`, in the pieces around `n`. */
+const SITE_OPEN = 'if ($lpS[';
+const SITE_FLAG = '] !== 0) $lpS[';
+const SITE_COUNTER = `] === ${COUNT_ONLY} ? new $lpC(`;
+const SITE_HIT = ') : new $lpH([';
+const SITE_THIS = ', this';
+const SITE_VOID = ', void 0';
+const SITE_CLOSE = ']);';
+const SITE_FIXED = SITE_OPEN.length + SITE_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + SITE_CLOSE.length;
 
 function outerOf(ctx: Context): AstNode[] {
   return ctx.fn.node === undefined ? [...ctx.fn.outer] : [ctx.fn.node, ...ctx.fn.outer];
