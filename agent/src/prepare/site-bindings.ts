@@ -30,8 +30,6 @@ export interface SiteFunction {
 export class SiteBindings {
   /** The names, `*name` for a binding passed lazily (a reader), parallel to `from`. */
   private readonly names: string[] = [];
-  /** What a probe site's array holds for each name: `, a`, or `, () => c` for a reader. */
-  private readonly values: string[] = [];
   private readonly from: number[] = [];
   /** Each binding's kind for exception sites (prepare/exception-sites.ts): `a` argument, `l` local, `o` outer. */
   private readonly kinds: string[] = [];
@@ -86,7 +84,6 @@ export class SiteBindings {
 
   private add(name: string, from: number, kind: string): void {
     this.names.push(name);
-    this.values.push(name.charCodeAt(0) === STAR ? `, () => ${name.slice(1)}` : `, ${name}`);
     this.from.push(from);
     this.kinds.push(kind);
   }
@@ -101,13 +98,9 @@ export class SiteBindings {
     while (reached < thresholds.length && thresholds[reached]! <= offset) reached++;
     let pass = this.passes[reached];
     if (pass === undefined) {
-      const names: string[] = [];
+      const names = this.namesAt(offset);
       const values: string[] = [];
-      for (let i = 0; i < this.from.length && names.length < MAX_SITE_BINDINGS; i++) {
-        if (this.from[i]! > offset) continue;
-        names.push(this.names[i]!);
-        values.push(this.values[i]!);
-      }
+      for (const name of names) values.push(name.charCodeAt(0) === STAR ? `, () => ${name.slice(1)}` : `, ${name}`);
       // Joined: each of the sites that copies it copies one flat string, not a chain of pieces.
       pass = { list: table.add(names), values: values.join('') };
       this.passes[reached] = pass;
@@ -181,20 +174,18 @@ export function catchBindings(fn: SiteFunction): { kinds: string; fields: string
 export class SiteNameTable {
   readonly names: string[] = [];
   readonly lists: number[][] = [];
-  /** The lists by a hash of their name indices: hashing a list's indices costs less than joining its names into a key. */
-  private readonly listsByHash = new Map<number, number[]>();
+  private readonly listIndex = new Map<string, number>();
   private readonly nameIndex = new Map<string, number>();
 
   add(names: readonly string[]): number {
-    const list = names.map((name) => this.nameAt(name));
-    let hash = list.length;
-    for (const name of list) hash = (Math.imul(hash, 31) + name) | 0;
-    const bucket = this.listsByHash.get(hash);
-    if (bucket !== undefined) for (const at of bucket) if (sameList(this.lists[at]!, list)) return at;
-    const at = this.lists.length;
-    this.lists.push(list);
-    if (bucket === undefined) this.listsByHash.set(hash, [at]);
-    else bucket.push(at);
+    // A space cannot be part of a name.
+    const key = names.join(' ');
+    let at = this.listIndex.get(key);
+    if (at === undefined) {
+      at = this.lists.length;
+      this.lists.push(names.map((name) => this.nameAt(name)));
+      this.listIndex.set(key, at);
+    }
     return at;
   }
 
@@ -207,12 +198,6 @@ export class SiteNameTable {
     }
     return at;
   }
-}
-
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function kindOf(variable: Variable, fn: SiteFunction): 'a' | 'l' {
