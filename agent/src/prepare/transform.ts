@@ -117,6 +117,8 @@ class Preparer {
   private readonly children: AstNode[] = [];
   /** Each scope's site bindings, computed for its first site. */
   private readonly bindings = new Map<Scope, SiteBindings>();
+  /** Where each function and class starts, ascending (ScopeAnalysis.functionStarts). */
+  private readonly functionStarts: Int32Array;
 
   constructor(
     private readonly source: string,
@@ -125,6 +127,7 @@ class Preparer {
     private readonly comments: Comment[],
   ) {
     this.lineStarts = lineStartsOf(source);
+    this.functionStarts = scopes.functionStarts();
   }
 
   run(program: AstNode): PreparedOutput {
@@ -248,7 +251,7 @@ class Preparer {
   private walk(node: AstNode, ctx: Context): void {
     // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
     if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
-    if (isLeaf(node)) return;
+    if (isLeaf(node) || (NO_STATEMENTS.has(node.type) && !this.holdsFunction(node))) return;
     const inner = SCOPED.has(node.type) || this.ancestors.at(-1)?.type === 'PropertyDefinition' ? this.scopes.acquire(node) : null;
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
     this.ancestors.push(node);
@@ -257,6 +260,19 @@ class Preparer {
     } finally {
       this.ancestors.pop();
     }
+  }
+
+  /** Whether a function or a class starts inside `node` (binary search). */
+  private holdsFunction(node: AstNode): boolean {
+    const starts = this.functionStarts;
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (starts[middle]! < node.start) low = middle + 1;
+      else high = middle;
+    }
+    return low < starts.length && starts[low]! < node.end;
   }
 
   private walkInside(node: AstNode, here: Context, inner: Scope | null): void {
@@ -448,6 +464,43 @@ const SCOPED = new Set([
   'ClassDeclaration',
   'ClassExpression',
   'StaticBlock',
+]);
+
+/**
+ * Node types that hold expressions only: a statement, a site or a scope inside one is inside a
+ * function or a class, so without one of those inside, the walk has nothing to do there (most
+ * of a file's nodes).
+ */
+const NO_STATEMENTS = new Set([
+  'ExpressionStatement',
+  'ReturnStatement',
+  'VariableDeclaration',
+  'VariableDeclarator',
+  'MemberExpression',
+  'CallExpression',
+  'NewExpression',
+  'ChainExpression',
+  'ParenthesizedExpression',
+  'Property',
+  'AssignmentExpression',
+  'AssignmentPattern',
+  'BinaryExpression',
+  'LogicalExpression',
+  'UnaryExpression',
+  'UpdateExpression',
+  'AwaitExpression',
+  'YieldExpression',
+  'SpreadElement',
+  'RestElement',
+  'ObjectExpression',
+  'ObjectPattern',
+  'ArrayExpression',
+  'ArrayPattern',
+  'ConditionalExpression',
+  'SequenceExpression',
+  'TemplateLiteral',
+  'TaggedTemplateExpression',
+  'ImportExpression',
 ]);
 
 function siteable(statement: AstNode): boolean {
