@@ -16,12 +16,39 @@ export interface ScopeAnalysis {
   dynamic: ReadonlySet<Scope>;
   /** The innermost scope around an offset (a node's end counts as inside it), or undefined outside the program. */
   scopeAt(offset: number): Scope | undefined;
+  /**
+   * Where each function and class starts, ascending: an expression with none inside holds no
+   * statement, no scope and no function, so the transform need not walk it. Computed when asked.
+   */
+  functionStarts(): Int32Array;
 }
 
 export function analyseScopes(program: AstNode, kind: 'module' | 'commonjs'): ScopeAnalysis {
   const pass = new ScopePass();
   pass.program(program, kind);
-  return { acquire: (node) => pass.scopes.get(node) ?? null, dynamic: pass.dynamic, scopeAt: (offset) => innermost(pass.scopes, offset) };
+  return {
+    acquire: (node) => pass.scopes.get(node) ?? null,
+    dynamic: pass.dynamic,
+    scopeAt: (offset) => innermost(pass.scopes, offset),
+    functionStarts: () => functionStarts(pass.scopes),
+  };
+}
+
+/** Every function and class opens a scope, and `scopes` holds each under its node. */
+function functionStarts(scopes: ReadonlyMap<AstNode, Scope>): Int32Array {
+  const starts: number[] = [];
+  for (const block of scopes.keys()) {
+    const type = block.type;
+    if (
+      type === 'FunctionDeclaration' ||
+      type === 'FunctionExpression' ||
+      type === 'ArrowFunctionExpression' ||
+      type === 'ClassDeclaration' ||
+      type === 'ClassExpression'
+    )
+      starts.push(block.start);
+  }
+  return Int32Array.from(starts).sort();
 }
 
 /** Of the scopes a node opens, `scopes` holds the innermost: the smallest block around `offset` is the answer. */
@@ -119,6 +146,9 @@ class ScopePass {
     const refs = this.references;
     while (this.current?.block === block) {
       const scope = this.current;
+      this.current = scope.upper!;
+      // A block that declares nothing passes every reference up as it is: no need to visit them.
+      if (!scope.dynamic && scope.variables.length === 0 && scope.through === undefined) continue;
       let kept = scope.base;
       if (!scope.dynamic || scope.type === 'global' || scope.type === 'with') {
         const resolving = !scope.dynamic || scope.type === 'global';
@@ -134,7 +164,6 @@ class ScopePass {
       }
       // A dynamic scope's references resolve nowhere, and every scope around it is dynamic too.
       refs.length = kept;
-      this.current = scope.upper!;
     }
   }
 

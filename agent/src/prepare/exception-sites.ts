@@ -21,7 +21,7 @@
  * the throw statement's own function has a `catch` that will see the error next; a `*name` comes
  * with a reader, as on probe sites.
  */
-import { boundNames, childrenOf, isFunction, type AstNode } from './ast.js';
+import { boundNames, isFunction, pushChildren, type AstNode } from './ast.js';
 
 const ON = '$lpX[0] !== 0';
 
@@ -67,17 +67,27 @@ export function unwrappable(fn: AstNode): string | undefined {
   if (declared.size === 0) return undefined;
   const params = (fn.params as AstNode[]).flatMap((param) => boundNames(param));
   if (params.some((name) => declared.has(name))) return 'a function declaration named as a parameter';
-  if (varNames(fn.body).some((name) => declared.has(name))) return 'a function declaration named as a `var`';
+  if (declaresVar(fn.body, declared)) return 'a function declaration named as a `var`';
   return undefined;
 }
 
-/** The `var` names declared in `node`, not entering nested functions. */
-function varNames(node: AstNode, out: string[] = []): string[] {
-  for (const child of childrenOf(node)) {
-    if (isFunction(child)) continue;
-    if (child.type === 'VariableDeclaration' && child.kind === 'var')
-      for (const d of child.declarations as AstNode[]) boundNames(d.id, out);
-    varNames(child, out);
+/**
+ * Whether `body` declares one of `names` with `var`, not entering nested functions. One shared
+ * stack and an early exit: the walk covers the whole body of every function that declares a
+ * function, the file's wrapper among them.
+ */
+function declaresVar(body: AstNode, names: ReadonlySet<string>): boolean {
+  const stack = pushChildren(body, []);
+  const bound: string[] = [];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isFunction(node)) continue;
+    if (node.type === 'VariableDeclaration' && node.kind === 'var') {
+      bound.length = 0;
+      for (const d of node.declarations as AstNode[]) boundNames(d.id, bound);
+      if (bound.some((name) => names.has(name))) return true;
+    }
+    pushChildren(node, stack);
   }
-  return out;
+  return false;
 }

@@ -19,7 +19,7 @@ export interface Built {
   parts: string[];
   /** How many characters they hold. */
   length: number;
-  /** Pairs `[relativeColumn, originalOffset]` for the whole output, for single-line (flattened) output; empty otherwise. */
+  /** Pairs `[relativeColumn, originalOffset]` for the whole output, for single-line (flattened) output (`segments`, when given); empty otherwise. */
   segments: number[];
   /** Generated line → flat triples `[column, originalLine, originalColumn]`, changed lines only. */
   lines: Record<number, number[]>;
@@ -30,7 +30,8 @@ const FLATTENED = /[\n\r\u2028\u2029]/g;
 /**
  * Copies `source[from, to)` with `inserts` (sorted stably by offset) spliced in.
  * `blank` ranges (comments) are replaced by spaces when `flatten` is set. The pieces are
- * appended to `out`.
+ * appended to `out`, and the flattened output's segment pairs to `segments`, their columns
+ * `shift` further right (what `out` held before).
  */
 export function build(
   source: string,
@@ -41,11 +42,12 @@ export function build(
   blank: readonly [number, number][],
   lineStarts: readonly number[],
   out: string[] = [],
+  segments: number[] = [],
+  shift = 0,
 ): Built {
   const parts = out;
   // Flattened once for the whole range: scanning every chunk for comments and line breaks made a twin's cost grow with its sites times its comments.
   const flat = flatten ? flattened(source, from, to, blank) : undefined;
-  const segments: number[] = [];
   const changed: Record<number, number[]> = {};
   let line = lineOf(lineStarts, from);
   let column = from - lineStarts[line - 1]!;
@@ -63,7 +65,7 @@ export function build(
   };
   let emitted = 0;
   const mark = (origin: number): void => {
-    if (flatten) segments.push(emitted, origin);
+    if (flatten) segments.push(shift + emitted, origin);
     const l = lineOf(lineStarts, origin);
     triples().push(column, l, origin - lineStarts[l - 1]!);
   };
@@ -75,7 +77,7 @@ export function build(
       // Each original line inside the chunk gets its own segment, so lookups land on the right line.
       for (let l = lineOf(lineStarts, a) + 1; l <= lineStarts.length && lineStarts[l - 1]! < b; l++) {
         const at = lineStarts[l - 1]!;
-        segments.push(emitted + (at - a), at);
+        segments.push(shift + emitted + (at - a), at);
         current!.push(column + (at - a), l, 0);
       }
       parts.push(text);
@@ -107,7 +109,7 @@ export function build(
       const out = triples();
       for (let i = 0; i < insert.segments.length; i += 2) {
         const origin = insert.segments[i + 1]!;
-        if (flatten) segments.push(startEmitted + insert.segments[i]!, origin);
+        if (flatten) segments.push(shift + startEmitted + insert.segments[i]!, origin);
         const l = lineOf(lineStarts, origin);
         out.push(start + insert.segments[i]!, l, origin - lineStarts[l - 1]!);
       }

@@ -117,6 +117,8 @@ class Preparer {
   private readonly children: AstNode[] = [];
   /** Each scope's site bindings, computed for its first site. */
   private readonly bindings = new Map<Scope, SiteBindings>();
+  /** Where each function and class starts, ascending (ScopeAnalysis.functionStarts). */
+  private readonly functionStarts: Int32Array;
 
   constructor(
     private readonly source: string,
@@ -125,6 +127,7 @@ class Preparer {
     private readonly comments: Comment[],
   ) {
     this.lineStarts = lineStartsOf(source);
+    this.functionStarts = scopes.functionStarts();
   }
 
   run(program: AstNode): PreparedOutput {
@@ -213,11 +216,12 @@ class Preparer {
     this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
     const pass = this.bindingsIn(ctx).passAt(offset, this.names);
     this.siteNames.push(pass.list);
-    const self = ctx.self === 'this' ? 'this' : 'void 0';
-    ctx.inserts.push({
-      at: offset,
-      text: `if ($lpS[${id}] !== 0) $lpS[${id}] === ${COUNT_ONLY} ? new $lpC(${id}) : new $lpH([${id}, ${self}${pass.values}]);`,
-    });
+    // Pieces, copied once into the output: a string concatenated per site would be a chain of
+    // pieces (one object each) that lives until the output is joined.
+    const at = `${id}`;
+    const self = ctx.self === 'this' ? SITE_THIS : SITE_VOID;
+    const text = [SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, pass.values, SITE_CLOSE];
+    ctx.inserts.push({ at: offset, text, size: SITE_FIXED + 4 * at.length + self.length + pass.values.length });
   }
 
   private bindingsIn(ctx: Context): SiteBindings {
@@ -247,7 +251,7 @@ class Preparer {
   private walk(node: AstNode, ctx: Context): void {
     // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
     if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
-    if (isLeaf(node)) return;
+    if (isLeaf(node) || (NO_STATEMENTS.has(node.type) && !this.holdsFunction(node))) return;
     const inner = SCOPED.has(node.type) || this.ancestors.at(-1)?.type === 'PropertyDefinition' ? this.scopes.acquire(node) : null;
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
     this.ancestors.push(node);
@@ -256,6 +260,19 @@ class Preparer {
     } finally {
       this.ancestors.pop();
     }
+  }
+
+  /** Whether a function or a class starts inside `node` (binary search). */
+  private holdsFunction(node: AstNode): boolean {
+    const starts = this.functionStarts;
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (starts[middle]! < node.start) low = middle + 1;
+      else high = middle;
+    }
+    return low < starts.length && starts[low]! < node.end;
   }
 
   private walkInside(node: AstNode, here: Context, inner: Scope | null): void {
@@ -341,7 +358,10 @@ class Preparer {
     }
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
     const { blocker, throws } = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
-    for (const param of fn.params) this.walk(param, { ...inner, self, twin: -1 });
+    if (fn.params.length > 0) {
+      const inParams: Context = { ...inner, self, twin: -1 };
+      for (const param of fn.params) this.walk(param, inParams);
+    }
     const statements = fn.body.body as AstNode[];
     const prologue = prologueLength(statements);
     const last = prologue === 0 ? undefined : statements[prologue - 1]!;
@@ -383,11 +403,11 @@ class Preparer {
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     const tail = 'return;}';
     const pieces = [head];
-    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces);
-    pieces.push(tail);
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
-    const first = statements[prologue]?.start ?? to;
-    const segments = [0, first, ...body.segments.map((v, i) => (i % 2 === 0 ? v + head.length : v)), head.length + body.length, to];
+    const segments = [0, statements[prologue]?.start ?? to];
+    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces, segments, head.length);
+    pieces.push(tail);
+    segments.push(head.length + body.length, to);
     inner.inserts.push({ at, text: pieces, size: head.length + body.length + tail.length, segments });
   }
 
@@ -415,6 +435,16 @@ class Preparer {
   }
 }
 
+/** A site guard, `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, …values]);`, in the pieces around `n`. */
+const SITE_OPEN = 'if ($lpS[';
+const SITE_FLAG = '] !== 0) $lpS[';
+const SITE_COUNTER = `] === ${COUNT_ONLY} ? new $lpC(`;
+const SITE_HIT = ') : new $lpH([';
+const SITE_THIS = ', this';
+const SITE_VOID = ', void 0';
+const SITE_CLOSE = ']);';
+const SITE_FIXED = SITE_OPEN.length + SITE_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + SITE_CLOSE.length;
+
 function outerOf(ctx: Context): AstNode[] {
   return ctx.fn.node === undefined ? [...ctx.fn.outer] : [ctx.fn.node, ...ctx.fn.outer];
 }
@@ -434,6 +464,43 @@ const SCOPED = new Set([
   'ClassDeclaration',
   'ClassExpression',
   'StaticBlock',
+]);
+
+/**
+ * Node types that hold expressions only: a statement, a site or a scope inside one is inside a
+ * function or a class, so without one of those inside, the walk has nothing to do there (most
+ * of a file's nodes).
+ */
+const NO_STATEMENTS = new Set([
+  'ExpressionStatement',
+  'ReturnStatement',
+  'VariableDeclaration',
+  'VariableDeclarator',
+  'MemberExpression',
+  'CallExpression',
+  'NewExpression',
+  'ChainExpression',
+  'ParenthesizedExpression',
+  'Property',
+  'AssignmentExpression',
+  'AssignmentPattern',
+  'BinaryExpression',
+  'LogicalExpression',
+  'UnaryExpression',
+  'UpdateExpression',
+  'AwaitExpression',
+  'YieldExpression',
+  'SpreadElement',
+  'RestElement',
+  'ObjectExpression',
+  'ObjectPattern',
+  'ArrayExpression',
+  'ArrayPattern',
+  'ConditionalExpression',
+  'SequenceExpression',
+  'TemplateLiteral',
+  'TaggedTemplateExpression',
+  'ImportExpression',
 ]);
 
 function siteable(statement: AstNode): boolean {

@@ -39,7 +39,6 @@ function isModuleWrapperCall(call: AstNode): boolean {
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 function scanBody(fn: AstNode): TwinCheck {
-  const blocker = (reason: string): TwinCheck => ({ blocker: reason, throws: true });
   let throws = false;
   // Only the body is copied: functions in parameter defaults are prepared on their own.
   const stack: AstNode[] = [fn.body];
@@ -73,4 +72,8 @@ function scanBody(fn: AstNode): TwinCheck {
     pushChildren(node, stack);
   }
   return { blocker: undefined, throws };
+}
+
+function blocker(reason: string): TwinCheck {
+  return { blocker: reason, throws: true };
 }

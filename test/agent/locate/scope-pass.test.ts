@@ -115,3 +115,14 @@ test('a module scope holds imports and top-level names; a class name is also bou
     ['f', 'module'],
   ]);
 });
+
+test('functionStarts lists where every function and class starts, ascending, named or not, however deep in an expression', () => {
+  const source = 'const x = [1, () => 2, { m() {} }];\nclass A { f = function () {}; static { } }\nfoo(async function g() {}, 3 + 4);';
+  const { scopes } = analyse(source);
+  const expected = ['() => 2', 'm() {}', 'class A', 'function () {}', 'async function g'].map((text) => {
+    const at = source.indexOf(text);
+    // A method's function starts at its parameters.
+    return text === 'm() {}' ? at + 1 : at;
+  });
+  assert.deepEqual([...scopes.functionStarts()], expected);
+});

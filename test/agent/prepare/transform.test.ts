@@ -291,3 +291,29 @@ test('a file with CRLF, CR, LS or PS line breaks gets its sites on the same line
     assert.equal((loadPrepared(source, FILE, 'sites').exports as any).f(20), 42);
   }
 });
+
+test('a function deep inside an expression is prepared: the walk skips only expressions that hold no function or class', () => {
+  const source = [
+    'const table = [1, 2 + 3, { k: [x => x, { run: function (a) {', // 1
+    '  return a + 1;', // 2
+    '} }] }][2].k[1].run(4);', // 3
+    'const plain = [1, { a: 2 }, (3 + 4) * 5];', // 4
+    'module.exports = { table, plain };', // 5
+    '',
+  ].join('\n');
+  const out = prepareCommonJs(source);
+  assert.deepEqual(
+    out.functionsReport.map((f) => [f.line, f.mode]),
+    [
+      [1, 'none'],
+      [1, 'twin'],
+    ],
+  );
+  const loaded = loadPrepared(source, FILE, 'sites');
+  assert.deepEqual(loaded.exports, loadOriginal(source, FILE));
+  assert.deepEqual(
+    scopeAt(source, 2, () => undefined),
+    { a: 4 },
+    'the site inside the function ran',
+  );
+});
