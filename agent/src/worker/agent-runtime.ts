@@ -24,6 +24,7 @@ import { NotExported } from './not-exported.js';
 import { OtelExport } from './otel-export.js';
 import type { CpuClock } from './main-thread-cpu.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
+import { QuietHeapRelease } from './quiet-heap-release.js';
 import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
@@ -162,11 +163,13 @@ export function startRuntime({
     });
     stopWatching = watchConfigFile(config.configFile, () => reload.reload());
   }
+  const quietRelease = new QuietHeapRelease();
   return {
     engine,
     exceptions,
     link: broker,
     handle(received) {
+      quietRelease.activity();
       // The main thread sends hits in batches; the exit notice comes alone.
       for (const message of Array.isArray(received) ? received : [received]) {
         if (message.t === 'exit') {
@@ -188,6 +191,7 @@ export function startRuntime({
       }
     },
     async close() {
+      quietRelease.close();
       stopWatching?.();
       notExported.close();
       engine.close();
