@@ -28,6 +28,7 @@ import { QuietHeapRelease } from './quiet-heap-release.js';
 import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
+import { isoTime } from '../iso-time.js';
 
 export interface RuntimeOptions {
   config: AgentConfig;
@@ -89,7 +90,7 @@ export function startRuntime({
   const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => readiness.desired(reconcile(actions)), log, identity);
   broker.onSubscribed(() => readiness.subscribed());
   const report = (status: StatusReport): void => {
-    const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
+    const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: isoTime(Date.now()), ...status };
     if (config.logLevel === 'debug')
       log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     broker.publishStatus(event);
