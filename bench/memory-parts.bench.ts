@@ -8,6 +8,8 @@
  * started side by side each round; figures are per-round differences from the app without
  * the agent. Beside RSS, each process's private memory (USS) and proportional share (PSS): the
  * node binary's pages are shared by every Node process on a box, so a fleet pays them once.
+ * The hit rows' app also serves 100 IPC requests that call its lines, which the bare app does not:
+ * a row without the agent whose lines are called the same way says what that work costs the app.
  * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent, idle, with one
  * action and with 100 (hit and not), in the same rounds (before/after a change).
  */
@@ -67,6 +69,8 @@ const WORKER_PARTS: Array<{ label: string; source: string }> = [
 interface Variant {
   label: string;
   env?: Record<string, string>;
+  /** No agent, but its lines are called as the hit rows call them: what the calls cost the app itself. */
+  calledWithoutAgent?: true;
   /** The agent's register module to --import, its id, and its own settings. */
   agent?: {
     register: string;
@@ -147,6 +151,10 @@ function variants(files: Awaited<ReturnType<typeof partFiles>>, baseline: string
   // What `--import @liveprobe/agent/register` loads (package.json's exports): the app thread's bundle.
   const register = fromRoot('agent/dist/bundle/register.js');
   const list: Variant[] = [
+    {
+      label: `app without the agent, its ${FUNCTIONS} lines called as in the rows "installed and hit" (IPC requests, the loops)`,
+      calledWithoutAgent: true,
+    },
     { label: 'worker thread, empty', env: part({ thread: 'worker', imports: [] }) },
     ...files.flatMap(({ label, modules, bundled }) => [
       { label: `worker + ${label}, as modules`, env: part({ thread: 'worker', imports: [modules] }) },
@@ -284,6 +292,7 @@ const benchmark: Benchmark = {
           for (const { id, app, hit, few } of withActions)
             if (few === undefined) await installActions(api, id, lines, hit ? app : undefined);
             else await placeFew(api, id, lines.slice(0, few.count), few.file);
+          for (const [k, variant] of all.entries()) if (variant.calledWithoutAgent) await callEveryLine(started[k + 1]!);
           await sleep(SETTLE_MS);
           const [bare, ...memory] = await Promise.all(started.map(memoryOf));
           bareRss.push(bare!.rss);
@@ -326,7 +335,8 @@ const benchmark: Benchmark = {
           `A part's worker is started as the agent starts its own (no execArgv, young generation ${YOUNG_GENERATION_MB} MiB). "As modules": the part imported as Node loads it; "bundled": one esbuild file, as agent/scripts/bundle-agent.mjs ships the worker. ` +
           `Memory read ${SETTLE_MS / 1000} s after start-up (and after the actions installed), the app thread's heap after \`gc()\`; the worker's heap shows only in RSS. ` +
           `RSS counts every resident page; USS (Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup) only those no other process maps, leaving out the node binary's pages every Node process on the box shares (here the other copies started side by side; the bare app's USS: ${mib(median(bareUss))} MiB); PSS gives each shared page's share to each process that maps it, so it depends on how many Node processes run on the machine. ` +
-          `With actions: ${FUNCTIONS} log actions (default quotas, exporting OTLP to a local sink), each line hit 10 times unless the row says none. The agent's worker starts with its first action unless the row says it started with the app.` +
+          `With actions: ${FUNCTIONS} log actions (default quotas, exporting OTLP to a local sink), each line hit 10 times unless the row says none. The agent's worker starts with its first action unless the row says it started with the app. ` +
+          `The first row is an app without the agent that served the same ${FUNCTIONS} IPC requests and calls as the hit rows: the part of those rows that is the app's own work, not the agent's.` +
           (baseline === undefined ? '' : ` Baseline build: \`${baseline}\`.`),
         table,
       ],
@@ -336,13 +346,23 @@ const benchmark: Benchmark = {
       ].map(({ agentId, words, limit }) => {
         const { rss, uss } = over[all.findIndex((v) => v.agent?.agentId === agentId)]!;
         const format = (bytes: number) => `${signed(bytes)} MiB`;
+        // The hit rows' app also served the calls, which the idle bare app did not: what the
+        // agent adds over an app that did the same (per round) goes beside the figure.
+        const called = over[all.findIndex((v) => v.calledWithoutAgent)]!.rss;
+        const sameCalls =
+          agentId === 'bench-parts-actions'
+            ? `; over the app without the agent whose lines were called the same way: ${spread(
+                rss.map((r, k) => r - called[k]!),
+                format,
+              )}`
+            : '';
         // The target is on RSS; what a fleet pays per process (without the shared node binary) goes beside it.
         return atMost(
           words,
           rss,
           limit * 1024 * 1024,
           format,
-          `the bare app: ${mib(median(bareRss))} MiB RSS; for reference, private memory (USS) over it: ${spread(uss, format)}`,
+          `the bare app: ${mib(median(bareRss))} MiB RSS; for reference, private memory (USS) over it: ${spread(uss, format)}${sameCalls}`,
         );
       }),
     };
@@ -355,7 +375,12 @@ async function installActions(api: ControlPlaneApi, agentId: string, lines: numb
   for (const id of ids) await api.waitForStatus(id, agentId, 'installed', 120_000);
   if (hitting === undefined) return;
   // Every condition has run, and the first records went out through the OTel SDK.
-  for (let k = 0; k < FUNCTIONS; k++) await hitting.ipc.request('measure', { loop: `f${k}`, calls: 10 });
+  await callEveryLine(hitting);
+}
+
+/** Each function's line 10 times, one IPC request per function: the hits of the hit rows. */
+async function callEveryLine(app: Child): Promise<void> {
+  for (let k = 0; k < FUNCTIONS; k++) await app.ipc.request('measure', { loop: `f${k}`, calls: 10 });
 }
 
 /** A few actions, none hit: installed, or pending when their file is not loaded. */

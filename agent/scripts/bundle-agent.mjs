@@ -163,6 +163,10 @@ const mqttBuild = await build({
   target: common.target,
   minifyWhitespace: true,
   minifySyntax: true,
+  // Short local names: its source text stays on the heap of each thread that loads it (the
+  // worker's for good), 601 KB with mqtt's own names, 425 KB without. Its stack traces are the
+  // library's, not the agent's.
+  minifyIdentifiers: true,
   legalComments: 'none',
   logLevel: common.logLevel,
   plugins: [nodeTimersForMqtt],

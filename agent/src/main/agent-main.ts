@@ -17,8 +17,9 @@ import { AgentConfigError } from '../settings/config-error.js';
 import { errorText } from './error-text.js';
 import type { PrepareSummary } from '@liveprobe/protocol';
 import { StandbyLink } from './standby-link.js';
-import { clearTimer, dateNow, NativeDate, setTimer } from './builtins.js';
+import { clearTimer, dateNow, setTimer } from './builtins.js';
 import { startWorker, workerAtStartup } from './worker-thread.js';
+import { isoTime } from '../iso-time.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;
@@ -63,7 +64,7 @@ export function startAgent(settings?: Record<string, string>): void {
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
   const sessionReady = inspectorSessionMode(env) === 'startup' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-  const startedAt = new NativeDate(dateNow()).toISOString();
+  const startedAt = isoTime(dateNow());
   const data: WorkerData = {
     port: port2,
     sessionOpen,

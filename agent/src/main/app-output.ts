@@ -6,7 +6,7 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import type { LogLevel } from '@liveprobe/protocol';
 import { appLogger, wantsAppLoggers, watchAppLoggers } from './app-loggers.cjs';
-import { NativeDate } from './builtins.js';
+import { isoTime } from '../iso-time.js';
 
 const TO_STDERR = new Set<LogLevel>(['warn', 'error', 'fatal']);
 /** winston's default (npm) levels have no trace or fatal. */
@@ -39,7 +39,7 @@ export class AppOutput {
 
   /** `2030-01-01T10:00:00.000Z INFO [liveprobe act_…] src/orders.ts:42 message`, on stderr from warn up. */
   console(level: LogLevel, time: number, message: string, fields: LineFields): void {
-    const line = `${new NativeDate(time).toISOString()} ${level.toUpperCase()} [liveprobe ${fields['liveprobe.action.id']}] ${fields['code.file.path']}:${fields['code.line.number']} ${message}\n`;
+    const line = `${isoTime(time)} ${level.toUpperCase()} [liveprobe ${fields['liveprobe.action.id']}] ${fields['code.file.path']}:${fields['code.line.number']} ${message}\n`;
     (TO_STDERR.has(level) ? process.stderr : process.stdout).write(line);
   }
 

@@ -37,7 +37,6 @@ export const setImmediateTask: (callback: () => void) => unknown =
   typeof setImmediate === 'function' ? setImmediate : (callback) => setTimeout(callback, 0);
 export const enqueueMicrotask = queueMicrotask;
 export const dateNow = Date.now;
-export const NativeDate = Date;
 /** `performance.now()` as Node defines it: the agent's monotonic clock (hit costs, windows, line stamps). */
 export const monotonicNow: () => number = performance.now.bind(performance);
 /** `performance.timeOrigin`, read once: what `monotonicNow()` counts from. */

@@ -22,10 +22,11 @@ import { connectMqtt } from '../mqtt-client.js';
 import type { ConnectionSettings } from '../settings/connection-settings.js';
 import type { PrepareTally } from './prepare-tally.js';
 import { errorText } from './error-text.js';
-import { clearRepeat, clearTimer, NativeDate, setImmediateTask, setRepeat, setTimer } from './builtins.js';
+import { clearRepeat, clearTimer, dateNow, setImmediateTask, setRepeat, setTimer } from './builtins.js';
 import { requireWithPristineGlobals } from './pristine-require.js';
 import { AGENT_VERSION } from '../settings/agent-version.js';
 import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
+import { isoTime } from '../iso-time.js';
 
 type KeepaliveTimer = Exclude<NonNullable<IClientOptions['timerVariant']>, string>;
 
@@ -205,7 +206,7 @@ export class StandbyLink {
     this.heartbeat = setRepeat(
       this.guard('sending a heartbeat', () => {
         if (!client.connected) return;
-        const event = { kind: 'heartbeat', agentId: connection.agentId, time: new NativeDate().toISOString(), actions: 0 };
+        const event = { kind: 'heartbeat', agentId: connection.agentId, time: isoTime(dateNow()), actions: 0 };
         client.publish(names.agentEvents(connection.agentId), stringify(event), { qos: 1 });
       }),
       HEARTBEAT_SECONDS * 1000,

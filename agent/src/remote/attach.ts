@@ -15,6 +15,7 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { ChromeRemoteTransport, RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
 import { RemoteExceptionLink } from './exception-link.js';
 import { letExit, LOOPBACK, openNodeInspector } from './node-target.js';
+import { isoTime } from '../iso-time.js';
 
 export interface AttachOptions {
   /** A local Node process to open with SIGUSR1. */
@@ -101,7 +102,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
         runtime?.link.publishEvent({
           kind: 'dropped',
           agentId: config.agentId,
-          time: new Date().toISOString(),
+          time: isoTime(Date.now()),
           count,
           reason: 'the injected hook’s queue to the sidecar was full',
         });

@@ -24,9 +24,11 @@ import { NotExported } from './not-exported.js';
 import { OtelExport } from './otel-export.js';
 import type { CpuClock } from './main-thread-cpu.js';
 import { ProbeEngine, type StatusReport } from './probe-engine.js';
+import { QuietHeapRelease } from './quiet-heap-release.js';
 import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
+import { isoTime } from '../iso-time.js';
 
 export interface RuntimeOptions {
   config: AgentConfig;
@@ -88,7 +90,7 @@ export function startRuntime({
   const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => readiness.desired(reconcile(actions)), log, identity);
   broker.onSubscribed(() => readiness.subscribed());
   const report = (status: StatusReport): void => {
-    const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: new Date().toISOString(), ...status };
+    const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: isoTime(Date.now()), ...status };
     if (config.logLevel === 'debug')
       log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     broker.publishStatus(event);
@@ -162,11 +164,13 @@ export function startRuntime({
     });
     stopWatching = watchConfigFile(config.configFile, () => reload.reload());
   }
+  const quietRelease = new QuietHeapRelease();
   return {
     engine,
     exceptions,
     link: broker,
     handle(received) {
+      quietRelease.activity();
       // The main thread sends hits in batches; the exit notice comes alone.
       for (const message of Array.isArray(received) ? received : [received]) {
         if (message.t === 'exit') {
@@ -188,6 +192,7 @@ export function startRuntime({
       }
     },
     async close() {
+      quietRelease.close();
       stopWatching?.();
       notExported.close();
       engine.close();

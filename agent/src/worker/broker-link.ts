@@ -15,6 +15,7 @@ import type { AgentConfig } from '../settings/agent-config.js';
 import { DesiredStateChecker } from './desired-state-checker.js';
 import { DesiredStateTrust } from './desired-state-trust.js';
 import { brokerUrlForLog } from '../settings/broker-link-settings.js';
+import { isoTime } from '../iso-time.js';
 
 const MAX_UNSENT_STATUS = 1000;
 
@@ -79,7 +80,7 @@ export class BrokerLink {
       runtimeVersion: process.version,
       agentVersion: AGENT_VERSION,
       tags: config.tags,
-      startedAt: new Date().toISOString(),
+      startedAt: isoTime(Date.now()),
       ...this.identity,
     };
     const client = connectMqtt(loadMqtt(), {
@@ -153,7 +154,7 @@ export class BrokerLink {
   /** Every `seconds`, tells the control plane the agent is alive and how many actions it runs. */
   startHeartbeat(seconds: number, actions: () => number): void {
     this.heartbeat = setInterval(() => {
-      this.publishEvent({ kind: 'heartbeat', agentId: this.config.agentId, time: new Date().toISOString(), actions: actions() });
+      this.publishEvent({ kind: 'heartbeat', agentId: this.config.agentId, time: isoTime(Date.now()), actions: actions() });
     }, seconds * 1000);
     this.heartbeat.unref();
   }
@@ -228,7 +229,7 @@ export class BrokerLink {
     this.publishEvent({
       kind: 'dropped',
       agentId: this.config.agentId,
-      time: new Date().toISOString(),
+      time: isoTime(Date.now()),
       count: 1,
       reason: `refused the desired state on ${topic}: ${reason}`,
     });

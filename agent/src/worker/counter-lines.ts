@@ -5,6 +5,7 @@
  */
 import type { OutputEvent } from '@liveprobe/protocol';
 import type { LiveOutput } from './live-output.js';
+import { isoTime } from '../iso-time.js';
 
 const LINE_INTERVAL_MS = 1000;
 
@@ -34,6 +35,6 @@ export class CounterLines {
     if (known === undefined) return;
     this.pending.delete(actionId);
     const { name, ...line } = known.line;
-    this.live.send({ ...line, time: new Date().toISOString(), message: `${name} +${known.hits}`, hits: known.hits });
+    this.live.send({ ...line, time: isoTime(Date.now()), message: `${name} +${known.hits}`, hits: known.hits });
   }
 }

@@ -12,12 +12,25 @@
  * and hit (docs/architecture.md §8). It runs on the worker's thread and heap: the app's thread is
  * not paused by it.
  */
-import { setFlagsFromString } from 'node:v8';
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 type Gc = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
 let collect: Gc | null | undefined;
+
+/** When the last release ran (performance.now(); −Infinity before any) and the worker's resident heap just after it, in bytes. */
+export interface LastRelease {
+  at: number;
+  size: number;
+}
+
+const last: LastRelease = { at: Number.NEGATIVE_INFINITY, size: 0 };
+
+export function lastRelease(): Readonly<LastRelease> {
+  return last;
+}
 const LAST_RESORT = Number(process.versions.v8.split('.')[0]) >= 12;
 
 /**
@@ -62,4 +75,6 @@ export function releaseHeap(): void {
     setFlagsFromString('--no-stress-flush-code');
     setFlagsFromString('--no-flush-baseline-code');
   }
+  last.at = performance.now();
+  last.size = getHeapStatistics().total_physical_size;
 }

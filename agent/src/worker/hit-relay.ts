@@ -15,6 +15,7 @@ import type { NotExported } from './not-exported.js';
 import type { OtelExport } from './otel-export.js';
 import type { ExceptionHit, ExceptionWatch } from './exception-watch.js';
 import type { Probe, ProbeEngine, StatusReport } from './probe-engine.js';
+import { isoTime } from '../iso-time.js';
 
 /** What a snapshot's publication needs to know about where it was taken. */
 /** A generated position → the user's source, or undefined without a source map. */
@@ -174,7 +175,7 @@ export class HitRelay {
     if (counted) return this.counterLines.add({ ...line, name: action.name }, message.value);
     this.live.send({
       ...line,
-      time: new Date().toISOString(),
+      time: isoTime(Date.now()),
       message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${Object.keys(message.attributes).length === 0 ? '' : ` ${JSON.stringify(message.attributes)}`}`,
     });
   }
@@ -225,7 +226,7 @@ export class HitRelay {
     return {
       kind: 'output',
       agentId: this.agentId,
-      time: new Date(hit.time).toISOString(),
+      time: isoTime(hit.time),
       actionId: action.id,
       level: action.type === 'log' ? action.level : 'info',
       message: hit.message,
@@ -267,7 +268,7 @@ export class HitRelay {
       id: message.id,
       agentId: this.agentId,
       actionId: probe.action.id,
-      time: new Date(message.time).toISOString(),
+      time: isoTime(message.time),
       snapshot: { ...data, stack, location, ...defined({ exception: probe.thrown }) },
     };
     if (!this.link.publishEvent(event)) {

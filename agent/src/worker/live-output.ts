@@ -4,6 +4,7 @@
  * full stream goes through OpenTelemetry.
  */
 import type { AgentEvent } from '@liveprobe/protocol';
+import { isoTime } from '../iso-time.js';
 
 const REPORT_INTERVAL_MS = 1000;
 
@@ -84,7 +85,7 @@ export class LiveOutput {
     return this.publish({
       kind: 'dropped',
       agentId: this.agentId,
-      time: new Date().toISOString(),
+      time: isoTime(Date.now()),
       actionId,
       count,
       reason: `live output is limited to ${this.perSecond} lines per second per action, or the broker was unreachable; every line still went to OpenTelemetry`,

@@ -7,6 +7,7 @@
  * few seconds the totals so far go into the action's status.
  */
 import type { AgentEvent } from '@liveprobe/protocol';
+import { isoTime } from '../iso-time.js';
 
 export type NotExportedReason = 'sampled' | 'sampled_estimated' | 'export_queue_full' | 'export_failed';
 
@@ -81,7 +82,7 @@ export class NotExported {
         const sent = this.sinks.publish({
           kind: 'dropped',
           agentId: this.sinks.agentId,
-          time: new Date().toISOString(),
+          time: isoTime(Date.now()),
           actionId,
           count,
           reason: REASONS[reason],
