@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mock, test } from 'node:test';
+import { mock, test, type TestContext } from 'node:test';
 import { QuietHeapRelease, type WorkerHeap } from '../../../agent/src/worker/quiet-heap-release.js';
 
 /** A heap whose last release was `sinceRelease` ms ago at the start, and that `grown` says grew. */
@@ -24,12 +24,17 @@ function fakeHeap(state: { grown: boolean; releasedAt: number }): WorkerHeap & {
   return heap;
 }
 
-test('released once 5 s pass without a message; each message pushes it back; once per quiet period', (t) => {
+/** Mock timers (from t = 100 s, reset after the test) and a release watching a fake heap in `state`. */
+function quietRelease(t: TestContext, state: { grown: boolean; releasedAt: number }) {
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 100_000 });
   t.after(() => mock.timers.reset());
-  const state = { grown: true, releasedAt: Number.NEGATIVE_INFINITY };
   const heap = fakeHeap(state);
-  const quiet = new QuietHeapRelease(heap);
+  return { heap, quiet: new QuietHeapRelease(heap) };
+}
+
+test('released once 5 s pass without a message; each message pushes it back; once per quiet period', (t) => {
+  const state = { grown: true, releasedAt: Number.NEGATIVE_INFINITY };
+  const { heap, quiet } = quietRelease(t, state);
   quiet.activity();
   mock.timers.tick(4000);
   quiet.activity();
@@ -46,21 +51,15 @@ test('released once 5 s pass without a message; each message pushes it back; onc
 });
 
 test('not released when the heap did not grow since the last release', (t) => {
-  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 100_000 });
-  t.after(() => mock.timers.reset());
-  const heap = fakeHeap({ grown: false, releasedAt: Number.NEGATIVE_INFINITY });
-  const quiet = new QuietHeapRelease(heap);
+  const { heap, quiet } = quietRelease(t, { grown: false, releasedAt: Number.NEGATIVE_INFINITY });
   quiet.activity();
   mock.timers.tick(10_000);
   assert.equal(heap.releases, 0);
 });
 
 test("another release during the quiet period (an install burst's) moves it to 5 s after that one", (t) => {
-  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 100_000 });
-  t.after(() => mock.timers.reset());
   const state = { grown: true, releasedAt: Number.NEGATIVE_INFINITY };
-  const heap = fakeHeap(state);
-  const quiet = new QuietHeapRelease(heap);
+  const { heap, quiet } = quietRelease(t, state);
   quiet.activity();
   mock.timers.tick(3000);
   // The install burst's release, while the hits' records are still being exported.
