@@ -59,6 +59,6 @@ test('a snapshot an agent publishes through the embedded broker is stored, annou
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /^location {2}\/srv\/shop\/examples\/shop\/server\.js:37 in checkout$/m);
   assert.match(shown.stdout, /^stack\n {2}checkout {5}\/srv\/shop\/examples\/shop\/server\.js:37:3$/m);
-  assert.match(shown.stdout, /^ {2}user = Object\n {4}id = "u1"\n {4}name = "Ada"\n {4}email = \[Redacted\]\n {4}profile = \[Getter\]$/m);
+  assert.match(shown.stdout, /^ {2}user = Object\n {4}id = "u1"\n {4}name = "Ada"\n {4}email = \[REDACTED\]\n {4}profile = \[Getter\]$/m);
   assert.match(shown.stdout, /^watches\n {2}user\.name = "Ada"\n {2}order\.id {2}! order is not available at this line$/m);
 });
