@@ -28,7 +28,7 @@ interface OxcParser {
  * Below this much input per thread, Node 20 parses with oxc-parser's JSON AST rather than acorn:
  * acorn's JIT warm-up costs more than the JSON's rebuild saves it (prepare-speed, Node 20).
  */
-export const OXC_JSON_MAX_BYTES_PER_THREAD = 4 * 1024 * 1024;
+export const OXC_JSON_MAX_BYTES_PER_THREAD = 6 * 1024 * 1024;
 
 /** The parser `liveprobe prepare` uses, as its report names it. */
 export interface ParserChoice {
@@ -70,7 +70,10 @@ export async function chooseParser(bytesPerThread: number): Promise<ChosenParser
   const noRaw = `oxc-parser's raw transfer needs Node 22 or later on a 64-bit machine (this is Node ${process.versions.node})`;
   if (bytesPerThread < OXC_JSON_MAX_BYTES_PER_THREAD)
     return {
-      choice: { name: 'oxc-parser', reason: `${noRaw}; under ${OXC_JSON_MAX_BYTES_PER_THREAD / 1048576} MB per thread its AST as JSON is quicker than acorn's warm-up; the output is the same` },
+      choice: {
+        name: 'oxc-parser',
+        reason: `${noRaw}; under ${OXC_JSON_MAX_BYTES_PER_THREAD / 1048576} MB per thread its AST as JSON is quicker than acorn's warm-up; the output is the same`,
+      },
       parse: parserOf(oxc, false),
     };
   const why = `${noRaw}; the output is the same, only slower to make`;

@@ -53,7 +53,10 @@ export async function prepareAll(
       });
       send();
     });
-  const workers = Array.from({ length: count }, () => new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: bytesPerThread }));
+  const workers = Array.from(
+    { length: count },
+    () => new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: bytesPerThread }),
+  );
   try {
     await Promise.all(workers.map(run));
   } finally {
