@@ -4,9 +4,9 @@
  * little-endian machine) its AST reaches JavaScript from one shared buffer instead of as JSON to
  * rebuild, which made the whole transform markedly cheaper than on acorn's AST. Elsewhere (Node
  * 20) the choice depends on how much a thread prepares: acorn is JavaScript that V8 compiles as
- * it runs, a warm-up of about half a second of CPU that a few MB of input repays, while oxc's
+ * it runs, a warm-up of about half a second of CPU that several MB of input repay, while oxc's
  * AST rebuilt from JSON costs more per MB but warms up nothing; so a small tree parses with
- * oxc-parser and a large one with acorn (the crossover measured in docs/PREPARE.md). Where the
+ * oxc-parser and a large one with acorn (the crossover measured in docs/BENCHMARKS.md, cold prepare speed). Where the
  * package's native binding is missing, acorn. Whichever parses, the prepared output is the same,
  * byte for byte (scripts/prepare-identity.mjs and test/node-versions). The report names the
  * parser, so a slow build on Node 20 says why.
@@ -26,7 +26,7 @@ interface OxcParser {
 
 /**
  * Below this much input per thread, Node 20 parses with oxc-parser's JSON AST rather than acorn:
- * acorn's JIT warm-up costs more than the JSON's rebuild saves it (prepare-speed, Node 20).
+ * acorn's JIT warm-up costs more than rebuilding the JSON (docs/BENCHMARKS.md, cold prepare speed).
  */
 export const OXC_JSON_MAX_BYTES_PER_THREAD = 6 * 1024 * 1024;
 
@@ -76,8 +76,7 @@ export async function chooseParser(bytesPerThread: number): Promise<ChosenParser
       },
       parse: parserOf(oxc, false),
     };
-  const why = `${noRaw}; the output is the same, only slower to make`;
-  return { choice: { name: 'acorn', reason: why } };
+  return { choice: { name: 'acorn', reason: `${noRaw}; the output is the same, only slower to make` } };
 }
 
 function parserOf(oxc: OxcParser, rawTransfer: boolean): SourceParser {
