@@ -166,7 +166,7 @@ const benchmark: Benchmark = {
     }
     return {
       blocks: [
-        `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up), on Node ${process.version}; wall times per MB beside them (the build step: \`liveprobe prepare\`'s loop with its composed maps and writes, on 1 and on ${BUILD_THREADS} threads, on oxc raw transfer where Node allows it). Target: ≤ ${TARGET_MS_PER_MB} ms per MB.` +
+        `CPU time per MB of input, median of ${rounds} fresh processes per phase (JIT warm-up included, as at start-up), on Node ${process.version}; wall times per MB beside them (the build step: \`liveprobe prepare\`'s loop with its composed maps and writes, on 1 and on ${BUILD_THREADS} threads, with the parser it picks: oxc raw transfer where Node allows it, on Node 20 oxc-parser's JSON AST for under 6 MB per thread, acorn above). Target: ≤ ${TARGET_MS_PER_MB} ms per MB.` +
           (RAW_TRANSFER_NODE === process.execPath
             ? ''
             : ` The raw-transfer column runs on the Node 22 the tests pin (${execFileSync(RAW_TRANSFER_NODE, ['--version'], { encoding: 'utf8' }).trim()}, test/node-versions/node22), since raw transfer needs Node 22; its ratio is over acorn on this Node.`) +

@@ -1,13 +1,13 @@
 // Checks that a change to the prepare pipeline leaves its output byte for byte as it was: prepares
 // every JavaScript file under the given folders as `liveprobe prepare` does (the transform, then
 // the build-time header, composed source map and flags module) with this checkout's agent and
-// with another (another build's agent/dist, or this build on oxc-parser's raw transfer as
-// `liveprobe prepare` uses it where it can), and counts the files whose output (prepared code,
+// with another (another build's agent/dist, or this build on oxc-parser as `liveprobe prepare`
+// uses it on a small tree: raw transfer on Node 22 or later, its AST as JSON on Node 20), and counts the files whose output (prepared code,
 // source map, flags module, sites, position map, report) differs. A file both refuse counts as the same (with --oxc the two parsers word their syntax
 // errors differently; with --baseline the messages are compared too).
 //
 //   node scripts/prepare-identity.mjs --baseline /tmp/lp-main/agent/dist node_modules
-//   node scripts/prepare-identity.mjs --oxc node_modules        (Node 22 or later: raw transfer)
+//   node scripts/prepare-identity.mjs --oxc node_modules        (Node 22 or later: raw transfer; Node 20: JSON)
 //
 // Exits 1 when some file differs, listing the first ten.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -29,12 +29,14 @@ const { prepareForBuild } = await load(join(root, 'agent/dist'));
 const other = values.baseline === undefined ? undefined : await load(resolve(values.baseline));
 let parser;
 if (values.oxc === true) {
-  const { oxcRawParser } = await import(pathToFileURL(join(root, 'cli/dist/prepare/oxc-parse.js')).href);
-  parser = await oxcRawParser();
+  const { chooseParser } = await import(pathToFileURL(join(root, 'cli/dist/prepare/oxc-parse.js')).href);
+  const chosen = await chooseParser(0);
+  parser = chosen.parse;
   if (parser === undefined) {
-    console.error(`oxc-parser's raw transfer is not available here (Node ${process.version}): run this on Node 22 or later`);
+    console.error(`oxc-parser is not available here: ${chosen.choice.reason}`);
     process.exit(2);
   }
+  console.error(`comparing acorn with ${chosen.choice.name}`);
 }
 
 function* scripts(path) {

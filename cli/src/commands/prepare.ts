@@ -64,7 +64,9 @@ export function summary(report: PrepareTreeReport): string[] {
     `prepared ${prepared.length} ${plural(prepared.length, 'file')} (${megabytes(bytesIn)} MB → ${megabytes(bytesOut)} MB) ${where} in ${(report.ms / 1000).toFixed(1)} s${report.jobs > 1 ? ` on ${report.jobs} threads` : ''}`,
   ];
   lines.push(
-    report.parser.name === 'acorn' ? `parsed with acorn: ${report.parser.reason ?? 'unknown'}` : "parsed with oxc-parser's raw transfer",
+    report.parser.name === 'oxc-raw-transfer'
+      ? "parsed with oxc-parser's raw transfer"
+      : `parsed with ${report.parser.name}: ${report.parser.reason ?? 'unknown'}`,
   );
   if (report.copied > 0) lines.push(`copied ${report.copied} other ${plural(report.copied, 'file')}`);
   if (already.length > 0) lines.push(`${already.length} ${plural(already.length, 'file')} already prepared, left as they are`);

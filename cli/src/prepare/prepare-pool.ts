@@ -7,24 +7,29 @@
  * whatever the order of completion.
  */
 import { Worker } from 'node:worker_threads';
-import { oxcRawParser } from './oxc-parse.js';
+import { chooseParser, type ParserChoice } from './oxc-parse.js';
 import { prepareOne, type FileDone, type FileJob } from './prepare-one.js';
 
-/** Prepares every job, `jobs` at a time (1: on this thread); `onDone` after each file. */
+/**
+ * Prepares every job, `jobs` at a time (1: on this thread); `onDone` after each file. Every thread
+ * parses with the parser chosen for its share of the input (oxc-parse.ts).
+ */
 export async function prepareAll(
   jobs: readonly FileJob[],
   sizes: readonly number[],
   threads: number,
   onDone: (done: FileDone) => void,
-): Promise<FileDone[]> {
+): Promise<{ done: FileDone[]; parser: ParserChoice }> {
   const results = new Array<FileDone>(jobs.length);
-  if (threads <= 1 || jobs.length <= 1) {
-    const parser = await oxcRawParser();
+  const count = Math.max(1, Math.min(threads, jobs.length));
+  const bytesPerThread = sizes.reduce((sum, size) => sum + size, 0) / count;
+  const { choice, parse } = await chooseParser(bytesPerThread);
+  if (count === 1) {
     jobs.forEach((job, i) => {
-      results[i] = prepareOne(job, parser);
+      results[i] = prepareOne(job, parse);
       onDone(results[i]);
     });
-    return results;
+    return { done: results, parser: choice };
   }
   const order = jobs.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]!);
   let next = 0;
@@ -48,11 +53,14 @@ export async function prepareAll(
       });
       send();
     });
-  const workers = Array.from({ length: Math.min(threads, jobs.length) }, () => new Worker(new URL('./prepare-worker.js', import.meta.url)));
+  const workers = Array.from(
+    { length: count },
+    () => new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: bytesPerThread }),
+  );
   try {
     await Promise.all(workers.map(run));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return results;
+  return { done: results, parser: choice };
 }

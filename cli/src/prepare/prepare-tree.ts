@@ -9,7 +9,7 @@ import { PREBUILT_FLAGS_SUFFIX } from '@liveprobe/agent/prepare';
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parserChoice, type ParserChoice } from './oxc-parse.js';
+import type { ParserChoice } from './oxc-parse.js';
 import type { FileResult } from './prepare-one.js';
 import { prepareAll } from './prepare-pool.js';
 import { treeFiles } from './tree-files.js';
@@ -53,7 +53,7 @@ export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareT
   let finished = 0;
   let bytes = 0;
   let copied = 0;
-  const done = await prepareAll(
+  const { done, parser } = await prepareAll(
     scripts.map((file) => ({ file, target: join(out, file.relative) })),
     sizes,
     jobs,
@@ -80,7 +80,7 @@ export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareT
     nodeModulesSkipped,
     copied,
     jobs,
-    parser: await parserChoice(),
+    parser,
     ms: performance.now() - started,
   };
 }
