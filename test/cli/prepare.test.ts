@@ -245,3 +245,62 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
   assert.equal(none.code, 1);
   assert.match(none.stderr, /--jobs.*0 is not a number of threads; give 1 or more/);
 });
+
+test('`liveprobe prepare --node-modules` prepares a package’s ES modules not marked "type": "module" as modules, as Node loads them; the output runs the same, with the agent too', async (t) => {
+  const dir = await tempDir('liveprobe-prepare-detect-');
+  t.after(() => dir.remove());
+  const input = join(dir.path, 'app');
+  const files: Record<string, string> = {
+    'package.json': '{ "name": "app", "private": true }\n',
+    'main.mjs': "import { add } from 'esm-pkg';\nconsole.log('sum', add(2));\n",
+    'node_modules/esm-pkg/package.json': '{ "name": "esm-pkg", "version": "1.0.0", "main": "index.js" }\n',
+    'node_modules/esm-pkg/index.js':
+      "import { base } from './base.js';\nexport function add(a) {\n  const sum = a + base;\n  return sum;\n}\n",
+    'node_modules/esm-pkg/base.js': 'export const base = 40;\n',
+    'node_modules/esm-pkg/broken.js': 'function (\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(input, path, '..'), { recursive: true });
+    writeFileSync(join(input, path), text);
+  }
+  const out = join(dir.path, 'out');
+  const prepared = await cli(['prepare', input, '--node-modules', '--out', out], { server: NO_SERVER });
+  assert.equal(prepared.code, 0, prepared.stderr);
+  assert.match(prepared.stdout, /^prepared 3 files /);
+  assert.ok(
+    prepared.stdout.includes(
+      '2 of them ES modules by their syntax, in packages not marked "type": "module" (Node 20.19+ and 22.7+ load them as modules too)',
+    ),
+    prepared.stdout,
+  );
+  assert.match(
+    prepared.stdout,
+    /^ {2}node_modules\/esm-pkg\/broken\.js: cannot parse: /m,
+    'a script that is no module either stays as written',
+  );
+  assert.ok(existsSync(join(out, 'node_modules/esm-pkg/index.js.lp-flags.mjs')), 'prepared as an ES module, with its flag tables');
+
+  const json = JSON.parse(
+    (await cli(['prepare', input, '--node-modules', '--out', join(dir.path, 'json'), '--json'], { server: NO_SERVER })).stdout,
+  ) as {
+    files: { path: string; outcome: string; moduleBySyntax?: boolean }[];
+  };
+  assert.deepEqual(
+    json.files.map((f) => [f.path, f.outcome, f.moduleBySyntax === true]),
+    [
+      ['main.mjs', 'prepared', false],
+      ['node_modules/esm-pkg/base.js', 'prepared', true],
+      ['node_modules/esm-pkg/broken.js', 'untouched', false],
+      ['node_modules/esm-pkg/index.js', 'prepared', true],
+    ],
+  );
+
+  for (const args of [[], ['--import', fromRoot('agent/dist/bundle/register.js')]]) {
+    const run = new Child(process.execPath, [...args, join(out, 'main.mjs')], {
+      name: 'prepared app',
+      env: { LIVEPROBE_BROKER_URL: 'mqtt://127.0.0.1:9' },
+    });
+    assert.equal((await run.exited).code, 0, run.output());
+    assert.match(run.output(), /^sum 42$/m, args.join(' '));
+  }
+});
