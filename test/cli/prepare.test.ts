@@ -304,3 +304,37 @@ test('`liveprobe prepare --node-modules` prepares a package’s ES modules not m
     assert.match(run.output(), /^sum 42$/m, args.join(' '));
   }
 });
+
+test('a prepared CommonJS file keeps the names an ES module’s import of it sees: tsc’s re-export getters are left as written', async (t) => {
+  const dir = await tempDir('liveprobe-prepare-reexport-');
+  t.after(() => dir.remove());
+  const input = join(dir.path, 'app');
+  const files: Record<string, string> = {
+    'package.json': '{ "name": "app", "private": true }\n',
+    'main.mjs': "import * as lib from './lib.js';\nconsole.log(Object.keys(lib).sort().join(','), lib.viaGetter, lib.plain(1));\n",
+    'lib.js': [
+      '"use strict";',
+      'Object.defineProperty(exports, "__esModule", { value: true });',
+      'const dep_1 = require("./dep");',
+      'function plain(x) {',
+      '  return x + 1;',
+      '}',
+      'exports.plain = plain;',
+      'Object.defineProperty(exports, "viaGetter", { enumerable: true, get: function () { return dep_1.viaGetter; } });',
+      '',
+    ].join('\n'),
+    'dep.js': 'exports.viaGetter = 5;\n',
+  };
+  mkdirSync(input);
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(input, path), text);
+  const out = join(dir.path, 'out');
+  const prepared = await cli(['prepare', input, '--out', out], { server: NO_SERVER });
+  assert.equal(prepared.code, 0, prepared.stderr);
+  assert.ok(readFileSync(join(out, 'lib.js'), 'utf8').includes('get: function () { return dep_1.viaGetter; }'), 'the getter as written');
+  assert.ok(readFileSync(join(out, 'lib.js'), 'utf8').includes('$lpS['), 'the rest prepared');
+  for (const main of [join(input, 'main.mjs'), join(out, 'main.mjs')]) {
+    const run = new Child(process.execPath, [main], { name: 'import of commonjs' });
+    assert.equal((await run.exited).code, 0, run.output());
+    assert.equal(run.output(), '__esModule,default,plain,viaGetter 5 2', main);
+  }
+});
