@@ -13,11 +13,9 @@ import { cli, startControlPlane, tempDir } from '../helpers/index.js';
 const INSTALL_MS = 240_000;
 const WAIT = 20_000;
 
-/** Runs npm to the end; its output is the failure message. */
+/** Runs the npm on PATH, as a build would, to the end; its output is the failure message. */
 async function npm(args: string[], cwd: string): Promise<string> {
-  // The npm that came with this node (as the user's app would use), or the one running us.
-  const npmCli = process.env.npm_execpath ?? join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
-  const run = new Child(process.execPath, [npmCli, ...args], { name: `npm ${args[0]}`, cwd });
+  const run = new Child('npm', args, { name: `npm ${args[0]}`, cwd });
   const status = await Promise.race([
     run.exited,
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`npm ${args[0]} still running`)), INSTALL_MS).unref()),
