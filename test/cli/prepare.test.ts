@@ -246,13 +246,14 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
   assert.match(none.stderr, /--jobs.*0 is not a number of threads; give 1 or more/);
 });
 
-test('`liveprobe prepare --node-modules` prepares a package’s ES modules not marked "type": "module" as modules, as Node loads them; the output runs the same, with the agent too', async (t) => {
+test('`liveprobe prepare --node-modules` prepares a package’s ES modules not marked "type": "module" as modules, as Node loads them; the output runs the same, and with the agent an action lands on their prepared sites', async (t) => {
   const dir = await tempDir('liveprobe-prepare-detect-');
   t.after(() => dir.remove());
   const input = join(dir.path, 'app');
   const files: Record<string, string> = {
     'package.json': '{ "name": "app", "private": true }\n',
-    'main.mjs': "import { add } from 'esm-pkg';\nconsole.log('sum', add(2));\n",
+    'main.mjs':
+      "import { add } from 'esm-pkg';\nconsole.log('sum', add(2));\nif (process.env.KEEP === '1') setInterval(() => add(3), 100);\n",
     'node_modules/esm-pkg/package.json': '{ "name": "esm-pkg", "version": "1.0.0", "main": "index.js" }\n',
     'node_modules/esm-pkg/index.js':
       "import { base } from './base.js';\nexport function add(a) {\n  const sum = a + base;\n  return sum;\n}\n",
@@ -295,14 +296,24 @@ test('`liveprobe prepare --node-modules` prepares a package’s ES modules not m
     ],
   );
 
-  for (const args of [[], ['--import', fromRoot('agent/dist/bundle/register.js')]]) {
-    const run = new Child(process.execPath, [...args, join(out, 'main.mjs')], {
-      name: 'prepared app',
-      env: { LIVEPROBE_BROKER_URL: 'mqtt://127.0.0.1:9' },
-    });
-    assert.equal((await run.exited).code, 0, run.output());
-    assert.match(run.output(), /^sum 42$/m, args.join(' '));
-  }
+  const plain = new Child(process.execPath, [join(out, 'main.mjs')], { name: 'prepared app' });
+  assert.equal((await plain.exited).code, 0, plain.output());
+  assert.equal(plain.output(), 'sum 42');
+
+  // With the agent, an action on the module goes on its prepared site.
+  const cp = await controlPlane(t);
+  const agent = new Child(process.execPath, ['--import', '@liveprobe/agent/register', join(out, 'main.mjs')], {
+    name: 'prepared app with the agent',
+    env: { KEEP: '1', LIVEPROBE_BROKER_URL: cp.mqttUrl, LIVEPROBE_TAGS: 'detect', LIVEPROBE_AGENT_ID: 'detect-1' },
+  });
+  t.after(() => agent.stop());
+  await agent.waitForMatch(/^sum 42$/m, WAIT, 'the app running');
+  await waitFor(async () => (await cli(['agents'], { server: cp.url })).stdout.includes('detect-1'), WAIT, 'the agent online');
+  const index = join(out, 'node_modules/esm-pkg/index.js');
+  const added = await cli(['log', 'add', `${index}:4`, 'added {sum}', '--tag', 'detect', '--output', 'console'], { server: cp.url });
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /^ {2}detect-1: installed at \S*index\.js:4 \(prepared site/m);
+  await agent.waitForMatch(/added 43/, WAIT, 'the log line');
 });
 
 test('a prepared CommonJS file keeps the names an ES module’s import of it sees: tsc’s re-export getters are left as written', async (t) => {
