@@ -41,6 +41,28 @@ export class ApiError extends CliError {
   }
 }
 
+/** A body the control plane refused, each issue told as the option or argument that set the field. */
+export class InvalidOptionsError extends CliError {
+  constructor(
+    override readonly cause: ApiError,
+    /** `typed` is the option and value (`--watch "a..b"`), absent for a field no option sets. */
+    readonly issues: readonly (BodyIssue & { typed?: string })[],
+    /** With `--json`: each line also names the body field, as the API reference does. */
+    private readonly withFields: boolean,
+  ) {
+    super(cause.code, cause.message);
+  }
+
+  /** `--watch "a..b": syntax error …`, and ` (field watches.0)` with `--json`. */
+  override lines(): string[] {
+    return this.issues.map((issue) =>
+      issue.typed === undefined
+        ? `${issue.path}: ${issue.message}`
+        : `${issue.typed}: ${issue.message}${this.withFields ? ` (field ${issue.path})` : ''}`,
+    );
+  }
+}
+
 export class UsageError extends CliError {
   constructor(message: string) {
     super('usage', message);

@@ -18,6 +18,8 @@ export interface ChildOptions {
   /** Short name used in diagnostics and in echoed output. */
   name: string;
   env?: Record<string, string>;
+  /** Where it runs (the repository root by default): an app outside the repository resolves its own packages. */
+  cwd?: string;
   /** Run as this user and group (a test running as root starting a server that refuses root). */
   uid?: number;
   gid?: number;
@@ -77,7 +79,7 @@ export class Child {
     this.name = options.name;
     this.#process = spawn(command, args, {
       // Bare specifiers such as `@liveprobe/agent/register` resolve from the repository root.
-      cwd: repoRoot,
+      cwd: options.cwd ?? repoRoot,
       env: childEnv(options.env),
       stdio: [options.input === true ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.ipc === true ? (['ipc'] as const) : [])],
       ...defined({ uid: options.uid, gid: options.gid }),

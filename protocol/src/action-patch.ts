@@ -10,6 +10,7 @@ import {
   FileGlobs,
   LogLevel,
   LogOutputs,
+  maxHitsField,
   MAX_WATCHES,
   MessagePattern,
   METRIC_MAX_HITS,
@@ -25,7 +26,7 @@ export const ActionPatch = z
     level: LogLevel.optional(),
     outputs: LogOutputs.optional(),
     watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).optional(),
-    maxHits: z.number().int().min(1).max(METRIC_MAX_HITS).optional(),
+    maxHits: maxHitsField(METRIC_MAX_HITS).optional(),
     ratePerSecond: RatePerSecond.optional(),
     /** An exception action's filters; `null` removes a type, message or file filter (any error, any file). */
     errorType: ErrorTypeName.nullable().optional(),

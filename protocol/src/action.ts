@@ -32,6 +32,12 @@ export const Duration = z.string().superRefine((text, ctx) => {
   else if (ms > MAX_EXPIRES_MS) ctx.addIssue({ code: 'custom', message: `\`${text}\` is longer than the 7d maximum; actions must expire` });
 });
 
+/** A hit limit, with a message that says the bounds (zod's own says `<=1000`). */
+export function maxHitsField(max: number) {
+  const bounds = `the hit limit is a whole number from 1 to ${max.toLocaleString('en')}`;
+  return z.number().int(bounds).min(1, bounds).max(max, bounds);
+}
+
 /** Where an action applies: a source location, and which agents. */
 const Target = {
   file: z.string().trim().min(1, 'name the source file, e.g. `src/server.ts`').max(1024),
@@ -41,7 +47,7 @@ const Target = {
   lineText: z.string().max(1000).optional(),
   tags: z.array(Tag).max(100).default([]),
   agents: z.array(AgentId).max(1000).default([]),
-  maxHits: z.number().int().min(1).max(1_000_000).default(DEFAULT_MAX_HITS),
+  maxHits: maxHitsField(1_000_000).default(DEFAULT_MAX_HITS),
   expiresIn: Duration.default(DEFAULT_EXPIRES_IN),
 };
 
@@ -91,7 +97,7 @@ export const SnapshotActionInput = z
     type: z.literal('snapshot'),
     ...Target,
     ratePerSecond: RatePerSecond.optional(),
-    maxHits: z.number().int().min(1).max(1000).default(1),
+    maxHits: maxHitsField(1000).default(1),
     watches: z.array(Condition).max(MAX_WATCHES, `at most ${MAX_WATCHES} watch expressions`).default([]),
   })
   .strict();
@@ -123,7 +129,7 @@ const Metric = {
   name: MetricName,
   description: z.string().max(500).optional(),
   attributes: MetricAttributes,
-  maxHits: z.number().int().min(1).max(METRIC_MAX_HITS).default(METRIC_MAX_HITS),
+  maxHits: maxHitsField(METRIC_MAX_HITS).default(METRIC_MAX_HITS),
 };
 
 /** Counts the hits of a line. */
@@ -229,7 +235,7 @@ export const ExceptionActionInput = z
     type: z.literal('exception'),
     tags: Target.tags,
     agents: Target.agents,
-    maxHits: z.number().int().min(1).max(10_000).default(DEFAULT_EXCEPTION_MAX_HITS),
+    maxHits: maxHitsField(10_000).default(DEFAULT_EXCEPTION_MAX_HITS),
     expiresIn: Target.expiresIn,
     /** The error's class name, or one of its base classes' (`TypeError`, `ValidationError`). */
     errorType: ErrorTypeName.optional(),

@@ -245,3 +245,107 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
   assert.equal(none.code, 1);
   assert.match(none.stderr, /--jobs.*0 is not a number of threads; give 1 or more/);
 });
+
+test('`liveprobe prepare --node-modules` prepares a package’s ES modules not marked "type": "module" as modules, as Node loads them; the output runs the same, and with the agent an action lands on their prepared sites', async (t) => {
+  const dir = await tempDir('liveprobe-prepare-detect-');
+  t.after(() => dir.remove());
+  const input = join(dir.path, 'app');
+  const files: Record<string, string> = {
+    'package.json': '{ "name": "app", "private": true }\n',
+    'main.mjs':
+      "import { add } from 'esm-pkg';\nconsole.log('sum', add(2));\nif (process.env.KEEP === '1') setInterval(() => add(3), 100);\n",
+    'node_modules/esm-pkg/package.json': '{ "name": "esm-pkg", "version": "1.0.0", "main": "index.js" }\n',
+    'node_modules/esm-pkg/index.js':
+      "import { base } from './base.js';\nexport function add(a) {\n  const sum = a + base;\n  return sum;\n}\n",
+    'node_modules/esm-pkg/base.js': 'export const base = 40;\n',
+    'node_modules/esm-pkg/broken.js': 'function (\n',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(input, path, '..'), { recursive: true });
+    writeFileSync(join(input, path), text);
+  }
+  const out = join(dir.path, 'out');
+  const prepared = await cli(['prepare', input, '--node-modules', '--out', out], { server: NO_SERVER });
+  assert.equal(prepared.code, 0, prepared.stderr);
+  assert.match(prepared.stdout, /^prepared 3 files /);
+  assert.ok(
+    prepared.stdout.includes(
+      '2 of them ES modules by their syntax, in packages not marked "type": "module" (Node 20.19+ and 22.7+ load them as modules too)',
+    ),
+    prepared.stdout,
+  );
+  assert.match(
+    prepared.stdout,
+    /^ {2}node_modules\/esm-pkg\/broken\.js: cannot parse: /m,
+    'a script that is no module either stays as written',
+  );
+  assert.ok(existsSync(join(out, 'node_modules/esm-pkg/index.js.lp-flags.mjs')), 'prepared as an ES module, with its flag tables');
+
+  const json = JSON.parse(
+    (await cli(['prepare', input, '--node-modules', '--out', join(dir.path, 'json'), '--json'], { server: NO_SERVER })).stdout,
+  ) as {
+    files: { path: string; outcome: string; moduleBySyntax?: boolean }[];
+  };
+  assert.deepEqual(
+    json.files.map((f) => [f.path, f.outcome, f.moduleBySyntax === true]),
+    [
+      ['main.mjs', 'prepared', false],
+      ['node_modules/esm-pkg/base.js', 'prepared', true],
+      ['node_modules/esm-pkg/broken.js', 'untouched', false],
+      ['node_modules/esm-pkg/index.js', 'prepared', true],
+    ],
+  );
+
+  const plain = new Child(process.execPath, [join(out, 'main.mjs')], { name: 'prepared app' });
+  assert.equal((await plain.exited).code, 0, plain.output());
+  assert.equal(plain.output(), 'sum 42');
+
+  // With the agent, an action on the module goes on its prepared site.
+  const cp = await controlPlane(t);
+  const agent = new Child(process.execPath, ['--import', '@liveprobe/agent/register', join(out, 'main.mjs')], {
+    name: 'prepared app with the agent',
+    env: { KEEP: '1', LIVEPROBE_BROKER_URL: cp.mqttUrl, LIVEPROBE_TAGS: 'detect', LIVEPROBE_AGENT_ID: 'detect-1' },
+  });
+  t.after(() => agent.stop());
+  await agent.waitForMatch(/^sum 42$/m, WAIT, 'the app running');
+  await waitFor(async () => (await cli(['agents'], { server: cp.url })).stdout.includes('detect-1'), WAIT, 'the agent online');
+  const index = join(out, 'node_modules/esm-pkg/index.js');
+  const added = await cli(['log', 'add', `${index}:4`, 'added {sum}', '--tag', 'detect', '--output', 'console'], { server: cp.url });
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /^ {2}detect-1: installed at \S*index\.js:4 \(prepared site/m);
+  await agent.waitForMatch(/added 43/, WAIT, 'the log line');
+});
+
+test('a prepared CommonJS file keeps the names an ES module’s import of it sees: tsc’s re-export getters are left as written', async (t) => {
+  const dir = await tempDir('liveprobe-prepare-reexport-');
+  t.after(() => dir.remove());
+  const input = join(dir.path, 'app');
+  const files: Record<string, string> = {
+    'package.json': '{ "name": "app", "private": true }\n',
+    'main.mjs': "import * as lib from './lib.js';\nconsole.log(Object.keys(lib).sort().join(','), lib.viaGetter, lib.plain(1));\n",
+    'lib.js': [
+      '"use strict";',
+      'Object.defineProperty(exports, "__esModule", { value: true });',
+      'const dep_1 = require("./dep");',
+      'function plain(x) {',
+      '  return x + 1;',
+      '}',
+      'exports.plain = plain;',
+      'Object.defineProperty(exports, "viaGetter", { enumerable: true, get: function () { return dep_1.viaGetter; } });',
+      '',
+    ].join('\n'),
+    'dep.js': 'exports.viaGetter = 5;\n',
+  };
+  mkdirSync(input);
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(input, path), text);
+  const out = join(dir.path, 'out');
+  const prepared = await cli(['prepare', input, '--out', out], { server: NO_SERVER });
+  assert.equal(prepared.code, 0, prepared.stderr);
+  assert.ok(readFileSync(join(out, 'lib.js'), 'utf8').includes('get: function () { return dep_1.viaGetter; }'), 'the getter as written');
+  assert.ok(readFileSync(join(out, 'lib.js'), 'utf8').includes('$lpS['), 'the rest prepared');
+  for (const main of [join(input, 'main.mjs'), join(out, 'main.mjs')]) {
+    const run = new Child(process.execPath, [main], { name: 'import of commonjs' });
+    assert.equal((await run.exited).code, 0, run.output());
+    assert.equal(run.output(), '__esModule,default,plain,viaGetter 5 2', main);
+  }
+});

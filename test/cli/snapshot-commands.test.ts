@@ -69,7 +69,7 @@ test('`snapshot add` sends every flag, prints the new id and how to list its sna
   assert.match(shown.stdout, /^watches +user\.name, len\(lines\)$/m);
 });
 
-test('`snapshot add` defaults to one hit, and a bad watch expression is reported at its field', async (t) => {
+test('`snapshot add` defaults to one hit, and a bad watch expression is reported at the --watch that gave it', async (t) => {
   const controlPlane = await start(t);
   const added = await cli(['snapshot', 'add', 'src/orders.ts:42', '--tag', 'e2e', '--json'], { server: controlPlane.url });
   assert.equal(added.code, 0, added.stderr);
@@ -80,7 +80,7 @@ test('`snapshot add` defaults to one hit, and a bad watch expression is reported
     server: controlPlane.url,
   });
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^error: watches\.1: call to `items\.push`/m);
+  assert.match(bad.stderr, /^error: --watch "items\.push\(1\)": call to `items\.push`/m);
 });
 
 test('`snapshots show` prints location, stall, stack and every value as a tree, saying what the agent left out', async (t) => {

@@ -127,7 +127,10 @@ test('the CLI edits an exception action’s filters; the audit trail holds the c
   assert.equal(logShown.ratePerSecond, 0.5);
   const typed = await cli(['actions', 'edit', logId, '--type', 'TypeError'], { server: cp.url, token });
   assert.notEqual(typed.code, 0);
-  assert.match(typed.stderr, new RegExp(`errorType: only exception actions have \\\`errorType\\\`; ${logId} is a log action`));
+  assert.match(
+    typed.stderr,
+    new RegExp(`^error: --type "TypeError": only exception actions have \\\`errorType\\\`; ${logId} is a log action`, 'm'),
+  );
 
   const response = await fetch(`${cp.url}/api/v1/audit?action=action.update`, { headers: { authorization: `Bearer ${token}` } });
   const { entries } = (await response.json()) as { entries: AuditEntry[] };

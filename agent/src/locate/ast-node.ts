@@ -10,3 +10,8 @@ export interface AstNode {
 export function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && typeof (value as AstNode).type === 'string';
 }
+
+/** The node types that open a function: its parameters and body make a scope of their own. */
+export function isFunction(node: AstNode): boolean {
+  return node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression';
+}

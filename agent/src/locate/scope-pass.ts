@@ -6,7 +6,7 @@
  * so that names are listed and references met in the same order: the bindings a probe site
  * passes, and their order, come from these lists.
  */
-import { isNode, type AstNode } from './ast-node.js';
+import { isFunction, isNode, type AstNode } from './ast-node.js';
 import { type Definition, Scope, type ScopeType } from './scope-model.js';
 
 export interface ScopeAnalysis {
@@ -38,15 +38,7 @@ export function analyseScopes(program: AstNode, kind: 'module' | 'commonjs'): Sc
 function functionStarts(scopes: ReadonlyMap<AstNode, Scope>): Int32Array {
   const starts: number[] = [];
   for (const block of scopes.keys()) {
-    const type = block.type;
-    if (
-      type === 'FunctionDeclaration' ||
-      type === 'FunctionExpression' ||
-      type === 'ArrowFunctionExpression' ||
-      type === 'ClassDeclaration' ||
-      type === 'ClassExpression'
-    )
-      starts.push(block.start);
+    if (isFunction(block) || block.type === 'ClassDeclaration' || block.type === 'ClassExpression') starts.push(block.start);
   }
   return Int32Array.from(starts).sort();
 }

@@ -47,10 +47,6 @@ export function prologueLength(statements: readonly AstNode[]): number {
   return n;
 }
 
-export function isFunction(node: AstNode): boolean {
-  return node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression';
-}
-
 /** The names a parameter pattern binds, in order. */
 export function boundNames(pattern: AstNode, out: string[] = []): string[] {
   switch (pattern.type) {

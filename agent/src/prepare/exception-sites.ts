@@ -21,7 +21,8 @@
  * the throw statement's own function has a `catch` that will see the error next; a `*name` comes
  * with a reader, as on probe sites.
  */
-import { boundNames, isFunction, pushChildren, type AstNode } from './ast.js';
+import { isFunction } from '../locate/ast-node.js';
+import { boundNames, pushChildren, type AstNode } from './ast.js';
 
 const ON = '$lpX[0] !== 0';
 

@@ -26,7 +26,9 @@ import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { Comment } from 'acorn';
 import { parseWithComments } from './acorn-parse.js';
 import { isLeaf } from './child-keys.js';
-import { isFunction, prologueLength, pushChildren, type AstNode } from './ast.js';
+import { isFunction } from '../locate/ast-node.js';
+import { isExportGetter } from './export-getters.js';
+import { prologueLength, pushChildren, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -47,7 +49,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 8;
+export const TRANSFORM_VERSION = 9;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -325,6 +327,14 @@ class Preparer {
     if (scope === null) return;
     if (this.scopes.dynamic.has(scope)) {
       this.report.push({ ...position, mode: 'none', reason: 'direct `eval` or `with`' });
+      return;
+    }
+    if (this.options.kind === 'commonjs' && isExportGetter(this.ancestors)) {
+      this.report.push({
+        ...position,
+        mode: 'none',
+        reason: 'a re-export getter: Node reads it as written to list the names an `import` of the file sees',
+      });
       return;
     }
     const parent = this.ancestors.at(-1);

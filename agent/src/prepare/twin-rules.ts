@@ -4,7 +4,8 @@
  * another function object, with no sites of its own), only bodies that can be flattened onto
  * one line, and not code that runs once. Returns why not, or undefined.
  */
-import { isFunction, pushChildren, type AstNode } from './ast.js';
+import { isFunction } from '../locate/ast-node.js';
+import { pushChildren, type AstNode } from './ast.js';
 
 export interface TwinCheck {
   /** Why the function gets no twin; undefined: it gets one. */

@@ -2,6 +2,7 @@ import { defined } from '@liveprobe/protocol/util';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseLocation } from '../arguments.js';
 import type { Context } from '../context.js';
+import { ACTION_FIELD_OPTIONS } from './field-options.js';
 import { createAction, targetFields, withTargetOptions, type TargetOptions } from './target-options.js';
 
 interface MetricOptions extends TargetOptions {
@@ -61,7 +62,14 @@ export function registerMetrics(program: Command, ctx: Context): void {
     .argument('<tic>', 'where timing starts, e.g. src/server.ts:40', parseLocation)
     .argument('<toc>', 'where it stops, e.g. src/server.ts:52 (any file)', parseLocation)
     .action(async (tic: { file: string; line: number }, toc: { file: string; line: number }, options: MetricOptions, command: Command) => {
-      await createAction(ctx, command, { type: 'tictoc', ...tic, toc: { file: toc.file, line: toc.line }, ...common(options) }, options);
+      await createAction(
+        ctx,
+        command,
+        { type: 'tictoc', ...tic, toc: { file: toc.file, line: toc.line }, ...common(options) },
+        options,
+        undefined,
+        { ...ACTION_FIELD_OPTIONS, file: '<tic>', line: '<tic>', toc: '<toc>' },
+      );
     });
 
   metricCommand(
@@ -75,7 +83,13 @@ export function registerMetrics(program: Command, ctx: Context): void {
       parseFunctionOrLine,
     )
     .action(async (target: { file: string; line?: number; function?: string }, options: MetricOptions, command: Command) => {
-      await createAction(ctx, command, { type: 'duration', ...target, ...common(options) }, options);
+      const where = '<file:function-or-line>';
+      await createAction(ctx, command, { type: 'duration', ...target, ...common(options) }, options, undefined, {
+        ...ACTION_FIELD_OPTIONS,
+        file: where,
+        line: where,
+        function: where,
+      });
     });
 
   metricCommand(program, 'metric', 'record the value of an expression at a line, as a histogram (or a gauge)')

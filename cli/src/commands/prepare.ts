@@ -68,6 +68,11 @@ export function summary(report: PrepareTreeReport): string[] {
       ? "parsed with oxc-parser's raw transfer"
       : `parsed with ${report.parser.name}: ${report.parser.reason ?? 'unknown'}`,
   );
+  const bySyntax = prepared.filter((f) => f.moduleBySyntax === true).length;
+  if (bySyntax > 0)
+    lines.push(
+      `${bySyntax} of them ES modules by their syntax, in packages not marked "type": "module" (Node 20.19+ and 22.7+ load them as modules too)`,
+    );
   if (report.copied > 0) lines.push(`copied ${report.copied} other ${plural(report.copied, 'file')}`);
   if (already.length > 0) lines.push(`${already.length} ${plural(already.length, 'file')} already prepared, left as they are`);
   if (report.nodeModulesSkipped > 0)

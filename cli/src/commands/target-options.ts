@@ -7,6 +7,7 @@ import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { actionLocation } from '../format/action-location.js';
 import { CliError, UsageError } from '../errors.js';
+import { ACTION_FIELD_OPTIONS, type FieldOptions, inOptionTerms } from './field-options.js';
 import { describeOutcome, FIRST_STATUS_WAIT_MS, firstOutcomes } from './first-outcomes.js';
 
 export interface TargetOptions {
@@ -64,6 +65,7 @@ export function rateField(options: TargetOptions): { ratePerSecond?: number } {
  * POSTs the action and prints what was created (or the JSON body, with `outcomes`), then any
  * warnings, then each targeted agent's first answer. Fails when every agent that answered
  * refused the action (it stays, for agents that join later: `liveprobe actions rm` removes it).
+ * `fields` names the argument that set each field where it is not the usual one (`<tic>`).
  */
 export async function createAction(
   ctx: Context,
@@ -71,13 +73,14 @@ export async function createAction(
   body: ActionInput,
   options: TargetOptions,
   next?: (id: string) => string,
+  fields: FieldOptions = ACTION_FIELD_OPTIONS,
 ): Promise<void> {
   // Said here in the CLI's words: the control plane's answer names the body field `tags`.
   if ((body.tags ?? []).length === 0 && (body.agents ?? []).length === 0) {
     throw new UsageError('no agents targeted: add --tag <tag> or --agent <id> (repeatable), e.g. --tag production');
   }
   const api = ctx.api(command);
-  const created = await api.post<CreatedAction>('/actions', body);
+  const created = await inOptionTerms(api.post<CreatedAction>('/actions', body), body, fields, options.json);
   const { action } = created;
   const outcomes = options.wait === false ? undefined : await firstOutcomes(api, action, FIRST_STATUS_WAIT_MS);
   if (options.json === true) ctx.io.out(JSON.stringify(outcomes === undefined ? created : { ...created, outcomes }, null, 2));

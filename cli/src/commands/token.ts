@@ -5,12 +5,15 @@ import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';
 import { relativeTime } from '../format/time.js';
+import { inOptionTerms } from './field-options.js';
 
 function parseRole(text: string): Role {
   const role = Role.safeParse(text);
   if (!role.success) throw new InvalidArgumentError(`"${text}" is not a role; use viewer, editor, admin, or agent (MQTT only)`);
   return role.data;
 }
+
+const TOKEN_FIELD_OPTIONS = { name: '--name', role: '--role', tags: '--tag', agents: '--agent', expiresIn: '--expires' };
 
 /** `liveprobe token create|list|revoke` (admins) and `liveprobe whoami` (anyone with a token). */
 export function registerToken(program: Command, ctx: Context): void {
@@ -38,11 +41,12 @@ export function registerToken(program: Command, ctx: Context): void {
         options: { name: string; role: Role; tag?: string[]; agent?: string[]; expires?: string; json?: boolean },
         command: Command,
       ) => {
-        const created = await ctx.api(command).post<CreatedToken>('/tokens', {
+        const body = {
           name: options.name,
           role: options.role,
           ...defined({ tags: options.tag, agents: options.agent, expiresIn: options.expires }),
-        } satisfies TokenInput);
+        } satisfies TokenInput;
+        const created = await inOptionTerms(ctx.api(command).post<CreatedToken>('/tokens', body), body, TOKEN_FIELD_OPTIONS, options.json);
         if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
         ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);
         ctx.io.out(created.secret);

@@ -12,6 +12,7 @@ import {
   PREBUILT_MAP_SUFFIX,
   PREBUILT_ORIGINAL_SUFFIX,
   prepareForBuild,
+  PrepareError,
 } from '@liveprobe/agent/prepare';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
@@ -27,6 +28,8 @@ export interface FileResult {
   bytes: number;
   /** Size of the prepared file. */
   outputBytes?: number;
+  /** Prepared as an ES module by its syntax: its package does not say `"type": "module"`. */
+  moduleBySyntax?: boolean;
   ms: number;
 }
 
@@ -54,17 +57,31 @@ export function prepareOne({ file, target }: FileJob, parser?: SourceParser): Fi
   });
   if (isPrebuilt(source)) return done('already-prepared');
   let built: ReturnType<typeof prepareForBuild>;
-  try {
+  let moduleBySyntax = false;
+  const prepare = (kind: 'module' | 'commonjs') => {
     const inputMap = readInputMap(source, file.path, dirname(target));
-    built = prepareForBuild({
+    return prepareForBuild({
       source,
-      kind: file.kind!,
+      kind,
       name: basename(file.path),
       ...(inputMap === undefined ? {} : { inputMap }),
       ...(parser === undefined ? {} : { parser }),
     });
+  };
+  try {
+    built = prepare(file.kind!);
   } catch (err) {
-    return done('untouched', { reason: errorMessage(err) });
+    // As Node does (20.19+, 22.7+): a `.js` file of a package not marked as ES modules that is
+    // no script but parses as a module is loaded as one, so it is prepared as one.
+    // Only a parse failure: a script the transform refused for another reason must stay a script.
+    const unparsed = err instanceof PrepareError && err.message.startsWith('cannot parse');
+    if (!unparsed || file.kind !== 'commonjs' || !file.path.endsWith('.js')) return done('untouched', { reason: errorMessage(err) });
+    try {
+      built = prepare('module');
+      moduleBySyntax = true;
+    } catch {
+      return done('untouched', { reason: errorMessage(err) });
+    }
   }
   mkdirSync(dirname(target), { recursive: true });
   const write = (path: string, text: string): void => {
@@ -76,7 +93,7 @@ export function prepareOne({ file, target }: FileJob, parser?: SourceParser): Fi
   if (built.flagsModule !== undefined) write(target + PREBUILT_FLAGS_SUFFIX, built.flagsModule);
   // Last: a run stopped half-way leaves the input (in place) as it was, or a file not yet written.
   write(target, built.code);
-  return done('prepared', { outputBytes: Buffer.byteLength(built.code) });
+  return done('prepared', { outputBytes: Buffer.byteLength(built.code), ...(moduleBySyntax ? { moduleBySyntax } : {}) });
 }
 
 /** The input's own source map (a file beside it or a data URL), its sources renamed relative to where the output goes. */

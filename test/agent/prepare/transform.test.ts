@@ -317,3 +317,20 @@ test('a function deep inside an expression is prepared: the walk skips only expr
     'the site inside the function ran',
   );
 });
+
+test('a CommonJS re-export getter, as tsc writes it, is left as written for the names Node reads; other getters are prepared', () => {
+  const source = [
+    'const dep_1 = require("./dep");',
+    'Object.defineProperty(exports, "a", { enumerable: true, get: function () { return dep_1.a; } });',
+    "Object.defineProperty(module.exports, 'b', { enumerable: true, get() { return dep_1.b; } });",
+    'Object.defineProperty(dep_1, "c", { get: function () { return 3; } });',
+    '',
+  ].join('\n');
+  const out = prepareCommonJs(source);
+  const lines = out.code.split('\n');
+  assert.ok(lines[1]!.includes('get: function () { return dep_1.a; }'), lines[1]);
+  assert.ok(lines[2]!.includes('get() { return dep_1.b; }'), lines[2]);
+  assert.doesNotMatch(lines[3]!, /get: function \(\) \{ return 3; \}/, 'a getter on any other object gets sites');
+  for (const line of [2, 3]) assert.match(modeAt(source, line).reason ?? '', /^a re-export getter: /);
+  assert.notEqual(modeAt(source, 4).mode, 'none');
+});

@@ -12,7 +12,8 @@
  * out too, after the site before `return` ran: not looked for here yet, though acorn parses them
  * and such files are prepared.)
  */
-import { childrenOf, isFunction, type AstNode } from '../../prepare/ast.js';
+import { isFunction } from '../../locate/ast-node.js';
+import { childrenOf, type AstNode } from '../../prepare/ast.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import { resolveAt } from '../../locate/scope-model.js';
