@@ -19,7 +19,8 @@ import {
   unaryOperator,
 } from './safe-read.js';
 import { startEvaluation } from './eval-work.js';
-import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED, preparedReason } from './frame-markers.js';
+import { NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
+import { missingObject, readPath, readPathOf, rootValue, type ReadPath } from './read-path.js';
 import { CaptureBudget, renderValue, serialize, shortStringText } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
@@ -94,27 +95,7 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       const index = roots.indexOf(expr.name);
       const name = expr.name;
       if (redaction?.isSecretKey(name) === true) return () => REDACTED;
-      return (f) => {
-        const v = f.values[index];
-        // The markers are symbols (frame-markers.ts): anything else, most of all the numbers,
-        // strings and objects lines read, goes straight through.
-        if (typeof v === 'symbol') {
-          if (v === NOT_INITIALISED) {
-            throw new ProbeEvalError(
-              `\`${name}\` is not initialised yet at this line: it is declared further down (a let, const or class)`,
-            );
-          }
-          if (v === NOT_AVAILABLE) {
-            throw new ProbeEvalError(
-              `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
-            );
-          }
-          if (v === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
-          const reason = preparedReason(v, name);
-          if (reason !== undefined) throw new ProbeEvalError(reason);
-        }
-        return v;
-      };
+      return (f) => rootValue(f.values[index], name);
     }
     case 'member': {
       const object = sub(expr.object);
@@ -122,7 +103,7 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       const objectText = sourceOf(expr.object);
       const missing = (o: unknown): undefined => {
         if (optional) return undefined;
-        throw new ProbeEvalError(`\`${src}\`: ${objectText} is ${String(o)}`);
+        throw missingObject(src, objectText, o);
       };
       if (expr.property.k === 'lit') {
         // The common case, `user.name` or `items[0]`: the key and whether it is hidden are known now.
@@ -283,11 +264,13 @@ export function compileTemplate(
   // be, without one more closure and try per placeholder per hit.
   const placeholders: Compiled[] = [];
   const sizes: number[] = [];
+  const paths: (ReadPath | undefined)[] = [];
   for (const part of parts) {
     if ('text' in part) pieces[pieces.length - 1] += part.text;
     else {
       placeholders.push(compileNode(part.expr, roots, text));
       sizes.push(countNodes(part.expr));
+      paths.push(readPathOf(part.expr, roots, text.redaction));
       pieces.push('');
     }
   }
@@ -295,8 +278,13 @@ export function compileTemplate(
   /** A number as it is, or the placeholder as text (its failure in its place: one should not hide the rest of the line). */
   const evaluate = (index: number, frame: Frame, budget: { current?: CaptureBudget }): number | string => {
     try {
-      startEvaluation(sizes[index]!);
-      const value = placeholders[index]!(frame);
+      const path = paths[index];
+      let value: unknown;
+      if (path !== undefined) value = readPath(path, frame.values);
+      else {
+        startEvaluation(sizes[index]!);
+        value = placeholders[index]!(frame);
+      }
       if (quickNumber(value, text)) return value;
       if (typeof value === 'boolean') return value ? 'true' : 'false';
       budget.current ??= new CaptureBudget(text.limits.totalBytes);

@@ -145,6 +145,30 @@ test('a failing placeholder reports its error and the rest of the line is still 
   assert.deepEqual(errors, ['`a.b`: a is undefined']);
 });
 
+test('a placeholder that only reads a name and its fields prints and fails as its expression evaluates', () => {
+  const user = { name: 'ada', address: { city: 'Paris' }, tags: ['x'], nothing: null };
+  const cases: [string, Record<string, unknown>][] = [
+    ['user.name', { user }],
+    ['user.address.city', { user }],
+    ['user.tags.length', { user }],
+    ['user.nothing.city', { user }],
+    ['user?.address?.city', { user: undefined }],
+    ['user?.address.city', { user: undefined }],
+    ['user.missing?.city', { user }],
+    ['user.missing.city', { user }],
+    ['user.name.length', { user }],
+  ];
+  for (const [source, scope] of cases) {
+    let expected: string;
+    try {
+      expected = String(evaluate(source, scope));
+    } catch (err) {
+      expected = `<${(err as Error).message}>`;
+    }
+    assert.equal(format(`{${source}}`, scope).line, expected, source);
+  }
+});
+
 test('all placeholders of one line share the byte budget, so a log line stays bounded', () => {
   const big = Array.from({ length: 50 }, (_, i) => ({ i, text: 'z'.repeat(200) }));
   const { line } = format('{big} {big} {big} {big}', { big });

@@ -48,6 +48,36 @@ test('reading an accessor never runs a `value` getter the app put on Object.prot
   assert.equal(getterRuns(), 0, "the app's own getter ran");
 });
 
+test('a `get` the app put on Object.prototype neither runs nor makes a getter pass for a data property', () => {
+  const { order, getterRuns } = orderWithGetter();
+  const setterOnly = Object.defineProperty({}, 'total', { set() {} });
+  const readAll = (): void => {
+    assert.equal(readProperty(order, 'id', 'order.id'), 7);
+    assert.throws(() => readProperty(order, 'total', 'order.total'), /order\.total` is a getter/);
+    assert.throws(() => readProperty(setterOnly, 'total', 's.total'), /s\.total` is a getter/);
+  };
+  // Optimized first, as on a hot line: the descriptor's map, as the reads saw it, then changes under them.
+  for (let i = 0; i < 20_000; i++) readAll();
+  let runs = 0;
+  Object.defineProperty(Object.prototype, 'get', {
+    configurable: true,
+    get() {
+      runs++;
+      return undefined;
+    },
+  });
+  try {
+    const valueRuns = withPrototypeValue(() => {
+      for (let i = 0; i < 1_000; i++) readAll();
+    });
+    assert.equal(valueRuns, 0, "the app's Object.prototype.value getter ran");
+  } finally {
+    delete (Object.prototype as { get?: unknown }).get;
+  }
+  assert.equal(runs, 0, "the app's Object.prototype.get getter ran");
+  assert.equal(getterRuns(), 0, "the app's own getter ran");
+});
+
 test("a snapshot of an object with an accessor shows the getter, without running Object.prototype's `value`", () => {
   const { order, getterRuns } = orderWithGetter();
   let shown = '';

@@ -1,0 +1,84 @@
+/**
+ * A template placeholder that only reads a name and fields of it by their names (`total`,
+ * `order.id`, `req?.user.name`), the most common kind. Evaluated here in one loop rather than
+ * through compile.ts's closure per node: on a prepared log line, the closures, their try and
+ * their step budget cost a hit more than reading the values did. Every read still goes through
+ * readProperty (no getter, no Proxy trap), and a name the redaction settings hide is never a
+ * path (compile.ts keeps those). Reading a path takes no step of the evaluation budget beyond
+ * its nodes, which are too few to reach it.
+ */
+import type { Expr } from '@liveprobe/protocol';
+import type { Redaction } from './redaction.js';
+import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED, preparedReason } from './frame-markers.js';
+import { ProbeEvalError, readProperty } from './safe-read.js';
+
+export interface ReadPath {
+  /** The root's index in the hit's values, and its name. */
+  index: number;
+  name: string;
+  /** Each step after the root: its key, whether it is `?.`, its source and its object's (for errors). */
+  keys: string[];
+  optional: boolean[];
+  sources: string[];
+  objectSources: string[];
+}
+
+/** The path `expr` reads, or undefined when it is anything else (or a name or key the redaction hides). */
+export function readPathOf(expr: Expr, roots: readonly string[], redaction: Redaction | undefined): ReadPath | undefined {
+  const steps: Extract<Expr, { k: 'member' }>[] = [];
+  let node = expr;
+  while (node.k === 'member') {
+    const key = node.property.k === 'lit' ? node.property.v : undefined;
+    if (typeof key !== 'string' || redaction?.isSecretKey(key) === true) return undefined;
+    steps.unshift(node);
+    node = node.object;
+  }
+  if (node.k !== 'id' || redaction?.isSecretKey(node.name) === true) return undefined;
+  const index = roots.indexOf(node.name);
+  if (index < 0) return undefined;
+  return {
+    index,
+    name: node.name,
+    keys: steps.map((step) => (step.property as { v: string }).v),
+    optional: steps.map((step) => step.optional),
+    sources: steps.map((step) => step.src),
+    objectSources: steps.map((step) => (step.object.k === 'member' ? step.object.src : node.name)),
+  };
+}
+
+/** The value `path` reads from a hit's values; throws a ProbeEvalError as the closures of its nodes would. */
+export function readPath(path: ReadPath, values: readonly unknown[]): unknown {
+  let value = rootValue(values[path.index], path.name);
+  const { keys } = path;
+  for (let s = 0; s < keys.length; s++) {
+    if (value === null || value === undefined) {
+      if (!path.optional[s]) throw missingObject(path.sources[s]!, path.objectSources[s]!, value);
+      value = undefined;
+    } else value = readProperty(value, keys[s], path.sources[s]!);
+  }
+  return value;
+}
+
+/** A root's value as read at the hit: a marker (frame-markers.ts) says why there is none. */
+export function rootValue(value: unknown, name: string): unknown {
+  // The markers are symbols: anything else, most of all the numbers, strings and objects lines
+  // read, goes straight through.
+  if (typeof value !== 'symbol') return value;
+  if (value === NOT_INITIALISED) {
+    throw new ProbeEvalError(`\`${name}\` is not initialised yet at this line: it is declared further down (a let, const or class)`);
+  }
+  if (value === NOT_AVAILABLE) {
+    throw new ProbeEvalError(
+      `\`${name}\` is not available at this line (not defined here, or not kept by V8 because the function never uses it)`,
+    );
+  }
+  if (value === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
+  const reason = preparedReason(value, name);
+  if (reason !== undefined) throw new ProbeEvalError(reason);
+  return value;
+}
+
+/** `source` read a field of `object`, which is null or undefined. */
+export function missingObject(source: string, objectSource: string, object: unknown): ProbeEvalError {
+  return new ProbeEvalError(`\`${source}\`: ${objectSource} is ${String(object)}`);
+}
