@@ -27,7 +27,7 @@ import type { Comment } from 'acorn';
 import { parseWithComments } from './acorn-parse.js';
 import { isLeaf } from './child-keys.js';
 import { isFunction } from '../locate/ast-node.js';
-import { isExportGetter } from './export-getters.js';
+import { exportShapeOf } from './export-shapes.js';
 import { prologueLength, pushChildren, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
@@ -49,7 +49,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 9;
+export const TRANSFORM_VERSION = 10;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -329,12 +329,9 @@ class Preparer {
       this.report.push({ ...position, mode: 'none', reason: 'direct `eval` or `with`' });
       return;
     }
-    if (this.options.kind === 'commonjs' && isExportGetter(this.ancestors)) {
-      this.report.push({
-        ...position,
-        mode: 'none',
-        reason: 'a re-export getter: Node reads it as written to list the names an `import` of the file sees',
-      });
+    const asWritten = this.options.kind === 'commonjs' ? exportShapeOf(fn, this.ancestors) : undefined;
+    if (asWritten !== undefined) {
+      this.reportAsWritten(fn, asWritten);
       return;
     }
     const parent = this.ancestors.at(-1);
@@ -346,6 +343,15 @@ class Preparer {
       this.prepareFunction(fn, ctx, inner, parent, grandparent, position);
     } finally {
       this.ancestors.pop();
+    }
+  }
+
+  /** Reports `fn` and the functions inside it (a re-export loop's getter) as left as written. */
+  private reportAsWritten(fn: AstNode, reason: string): void {
+    const stack = [fn];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      if (isFunction(node)) this.report.push({ ...this.position(node.start), mode: 'none', reason });
+      pushChildren(node, stack);
     }
   }
 
