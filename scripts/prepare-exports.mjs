@@ -6,8 +6,9 @@
 // `liveprobe prepare` does and compares the lexer's exports and reexports (as sets) of the
 // original and of the prepared file. Files the lexer or the transform refuse are counted apart.
 //
-//   node scripts/prepare-exports.mjs [--all] node_modules
+//   node scripts/prepare-exports.mjs [--all] [--agent <agent/dist>] node_modules
 //
+// --agent prepares with another build's agent (to count what a change fixed).
 // Exits 1 when some file differs, listing the first twenty (--all: every one) with the names lost or gained.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -15,13 +16,14 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { init, parse } from 'cjs-module-lexer';
 
-const { values, positionals } = parseArgs({ options: { all: { type: 'boolean' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { all: { type: 'boolean' }, agent: { type: 'string' } }, allowPositionals: true });
 if (positionals.length === 0) {
-  console.error('usage: node scripts/prepare-exports.mjs [--all] <folder or file>…');
+  console.error('usage: node scripts/prepare-exports.mjs [--all] [--agent <agent/dist>] <folder or file>…');
   process.exit(2);
 }
 const root = resolve(import.meta.dirname, '..');
-const { prepareForBuild } = await import(pathToFileURL(join(root, 'agent/dist/prepare/build-output.js')).href);
+const agent = values.agent === undefined ? join(root, 'agent/dist') : resolve(values.agent);
+const { prepareForBuild } = await import(pathToFileURL(join(agent, 'prepare/build-output.js')).href);
 await init();
 
 function* scripts(path) {
@@ -62,6 +64,7 @@ const lexed = (source) => {
 const difference = (a, b) => [...a].filter((x) => !b.has(x));
 
 let files = 0;
+// ES module syntax in a file Node would load as CommonJS (rxjs's dist/esm, read by bundlers only).
 let lexerRefused = 0;
 let prepareRefused = 0;
 const different = [];
@@ -91,10 +94,22 @@ for (const path of positionals.flatMap((p) => [...scripts(resolve(p))])) {
     continue;
   }
   const lost = [...difference(before.exports, after.exports), ...difference(before.reexports, after.reexports).map((r) => `reexport ${r}`)];
-  const gained = [...difference(after.exports, before.exports), ...difference(after.reexports, before.reexports).map((r) => `reexport ${r}`)];
-  if (lost.length > 0 || gained.length > 0) different.push({ path, lost: lost.slice(0, 5), lostCount: lost.length, gained: gained.slice(0, 5) });
+  const gained = [
+    ...difference(after.exports, before.exports),
+    ...difference(after.reexports, before.reexports).map((r) => `reexport ${r}`),
+  ];
+  if (lost.length > 0 || gained.length > 0)
+    different.push({ path, lost: lost.slice(0, 5), lostCount: lost.length, gained: gained.slice(0, 5) });
   if (files % 2000 === 0) console.error(`${files} files, ${different.length} different`);
 }
-for (const entry of (values.all === true ? different : different.slice(0, 20))) console.log(JSON.stringify(entry));
-console.log(JSON.stringify({ files, lexerRefused, prepareRefused, same: files - lexerRefused - prepareRefused - different.length, different: different.length }));
+for (const entry of values.all === true ? different : different.slice(0, 20)) console.log(JSON.stringify(entry));
+console.log(
+  JSON.stringify({
+    files,
+    lexerRefused,
+    prepareRefused,
+    same: files - lexerRefused - prepareRefused - different.length,
+    different: different.length,
+  }),
+);
 process.exit(different.length === 0 ? 0 : 1);

@@ -20,7 +20,8 @@ import type { AstNode } from '../locate/ast-node.js';
  */
 export function exportShapeOf(fn: AstNode, ancestors: readonly AstNode[]): string | undefined {
   if (isExportGetter(ancestors)) return 'a re-export getter: Node reads it as written to list the names an `import` of the file sees';
-  if (isReexportLoop(fn, ancestors)) return 'a re-export loop: Node reads it as written to list the modules an `import` of the file re-exports';
+  if (isReexportLoop(fn, ancestors))
+    return 'a re-export loop: Node reads it as written to list the modules an `import` of the file re-exports';
   return undefined;
 }
 
@@ -35,7 +36,8 @@ function isExportGetter(ancestors: readonly AstNode[]): boolean {
 /** `Object.keys(id).forEach(function (key) { … })` whose last statement (maybe under an `if`) copies `id[key]` onto exports. */
 function isReexportLoop(fn: AstNode, ancestors: readonly AstNode[]): boolean {
   const call = ancestors.at(-1);
-  if (fn.type !== 'FunctionExpression' || call?.type !== 'CallExpression' || call.arguments.length !== 1 || call.arguments[0] !== fn) return false;
+  if (fn.type !== 'FunctionExpression' || call?.type !== 'CallExpression' || call.arguments.length !== 1 || call.arguments[0] !== fn)
+    return false;
   const forEach = call.callee as AstNode;
   if (forEach.type !== 'MemberExpression' || forEach.computed || !isIdentifier(forEach.property, 'forEach')) return false;
   const keys = forEach.object as AstNode;
