@@ -6,9 +6,10 @@
 // `liveprobe prepare` does and compares the lexer's exports and reexports (as sets) of the
 // original and of the prepared file. Files the lexer or the transform refuse are counted apart.
 //
-//   node scripts/prepare-exports.mjs [--all] [--agent <agent/dist>] node_modules
+//   node scripts/prepare-exports.mjs [--all] [--agent <agent/dist>] [--oxc] node_modules
 //
-// --agent prepares with another build's agent (to count what a change fixed).
+// --agent prepares with another build's agent (to count what a change fixed); --oxc parses with
+// oxc-parser's raw transfer, as `liveprobe prepare` does where it can (Node 22 or later).
 // Exits 1 when some file differs, listing the first twenty (--all: every one) with the names lost or gained.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -16,14 +17,26 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { init, parse } from 'cjs-module-lexer';
 
-const { values, positionals } = parseArgs({ options: { all: { type: 'boolean' }, agent: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { all: { type: 'boolean' }, agent: { type: 'string' }, oxc: { type: 'boolean' } },
+  allowPositionals: true,
+});
 if (positionals.length === 0) {
-  console.error('usage: node scripts/prepare-exports.mjs [--all] [--agent <agent/dist>] <folder or file>…');
+  console.error('usage: node scripts/prepare-exports.mjs [--all] [--agent <agent/dist>] [--oxc] <folder or file>…');
   process.exit(2);
 }
 const root = resolve(import.meta.dirname, '..');
 const agent = values.agent === undefined ? join(root, 'agent/dist') : resolve(values.agent);
 const { prepareForBuild } = await import(pathToFileURL(join(agent, 'prepare/build-output.js')).href);
+let parser;
+if (values.oxc === true) {
+  const { oxcRawParser } = await import(pathToFileURL(join(root, 'cli/dist/prepare/oxc-parse.js')).href);
+  parser = await oxcRawParser();
+  if (parser === undefined) {
+    console.error(`oxc-parser's raw transfer is not available here (Node ${process.version}): run this on Node 22 or later`);
+    process.exit(2);
+  }
+}
 await init();
 
 function* scripts(path) {
@@ -81,7 +94,7 @@ for (const path of positionals.flatMap((p) => [...scripts(resolve(p))])) {
   }
   let code;
   try {
-    code = prepareForBuild({ source, kind: 'commonjs', name: basename(path) }).code;
+    code = prepareForBuild({ source, kind: 'commonjs', name: basename(path), ...(parser === undefined ? {} : { parser }) }).code;
   } catch {
     prepareRefused++;
     continue;
