@@ -28,7 +28,7 @@ import { parseWithComments } from './acorn-parse.js';
 import { isLeaf } from './child-keys.js';
 import { isFunction } from '../locate/ast-node.js';
 import { exportShapeOf } from './export-shapes.js';
-import { prologueLength, pushChildren, type AstNode } from './ast.js';
+import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -346,13 +346,10 @@ class Preparer {
     }
   }
 
-  /** Reports `fn` and the functions inside it (a re-export loop's getter) as left as written. */
-  private reportAsWritten(fn: AstNode, reason: string): void {
-    const stack = [fn];
-    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-      if (isFunction(node)) this.report.push({ ...this.position(node.start), mode: 'none', reason });
-      pushChildren(node, stack);
-    }
+  /** Reports `node`'s functions, itself first, in source order (a re-export loop and its getter) as left as written. */
+  private reportAsWritten(node: AstNode, reason: string): void {
+    if (isFunction(node)) this.report.push({ ...this.position(node.start), mode: 'none', reason });
+    for (const child of childrenOf(node)) this.reportAsWritten(child, reason);
   }
 
   private prepareFunction(
