@@ -7,7 +7,8 @@
  *   before each statement. The twin runs in the same invocation, so scope, strictness, `this`,
  *   `arguments`, async ticks and stack frames are the original's, and it calls nothing.
  * - Every other function (and the file's top level) gets a site guard before each statement.
- * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
+ * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared, and so do a
+ *   CommonJS file's re-export getters and loops, which Node reads as written (export-shapes.ts).
  *
  * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, a, () => c])`:
  * the site, its receiver and its bindings' values (their names, `a` and `*c`, are listed once per
