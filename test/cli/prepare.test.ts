@@ -316,14 +316,22 @@ test('`liveprobe prepare --node-modules` prepares a package’s ES modules not m
   await agent.waitForMatch(/added 43/, WAIT, 'the log line');
 });
 
-test('a prepared CommonJS file keeps the names an ES module’s import of it sees: tsc’s re-export getters are left as written', async (t) => {
+test('a prepared CommonJS file keeps the names an ES module’s import of it sees: tsc’s getters, Babel’s and rollup’s re-export loops, esbuild’s annotation', async (t) => {
   const dir = await tempDir('liveprobe-prepare-reexport-');
   t.after(() => dir.remove());
   const input = join(dir.path, 'app');
   const files: Record<string, string> = {
     'package.json': '{ "name": "app", "private": true }\n',
-    'main.mjs': "import * as lib from './lib.js';\nconsole.log(Object.keys(lib).sort().join(','), lib.viaGetter, lib.plain(1));\n",
-    'lib.js': [
+    'main.mjs': [
+      "import * as tsc from './tsc.js';",
+      "import * as babel from './babel.js';",
+      "import * as rollup from './rollup.js';",
+      "import { fromEsbuild, plain } from './esbuild.js';",
+      "for (const lib of [tsc, babel, rollup]) console.log(Object.keys(lib).sort().join(','));",
+      'console.log(tsc.viaGetter, babel.fromDep, rollup.fromDep, fromEsbuild, plain(1));',
+      '',
+    ].join('\n'),
+    'tsc.js': [
       '"use strict";',
       'Object.defineProperty(exports, "__esModule", { value: true });',
       'const dep_1 = require("./dep");',
@@ -334,18 +342,70 @@ test('a prepared CommonJS file keeps the names an ES module’s import of it see
       'Object.defineProperty(exports, "viaGetter", { enumerable: true, get: function () { return dep_1.viaGetter; } });',
       '',
     ].join('\n'),
-    'dep.js': 'exports.viaGetter = 5;\n',
+    'babel.js': [
+      '"use strict";',
+      'Object.defineProperty(exports, "__esModule", { value: true });',
+      'var _dep = require("./dep");',
+      'Object.keys(_dep).forEach(function (key) {',
+      '  if (key === "default" || key === "__esModule") return;',
+      '  if (key in exports && exports[key] === _dep[key]) return;',
+      '  Object.defineProperty(exports, key, {',
+      '    enumerable: true,',
+      '    get: function () {',
+      '      return _dep[key];',
+      '    }',
+      '  });',
+      '});',
+      '',
+    ].join('\n'),
+    'rollup.js': [
+      "'use strict';",
+      "var dep = require('./dep');",
+      'Object.keys(dep).forEach(function (k) {',
+      "\tif (k !== 'default' && !Object.prototype.hasOwnProperty.call(exports, k)) Object.defineProperty(exports, k, {",
+      '\t\tenumerable: true,',
+      '\t\tget: function () { return dep[k]; }',
+      '\t});',
+      '});',
+      '',
+    ].join('\n'),
+    'esbuild.js': [
+      '"use strict";',
+      'var __defProp = Object.defineProperty;',
+      'var __export = (target, all) => {',
+      '  for (var name in all) __defProp(target, name, { get: all[name], enumerable: true });',
+      '};',
+      'var lib_exports = {};',
+      '__export(lib_exports, { fromEsbuild: () => fromEsbuild, plain: () => plain });',
+      'module.exports = lib_exports;',
+      'const fromEsbuild = 7;',
+      'function plain(x) {',
+      '  return x + 2;',
+      '}',
+      '0 && (module.exports = { fromEsbuild, plain });',
+      '',
+    ].join('\n'),
+    'dep.js': 'exports.viaGetter = 5;\nexports.fromDep = 6;\n',
   };
   mkdirSync(input);
   for (const [path, text] of Object.entries(files)) writeFileSync(join(input, path), text);
   const out = join(dir.path, 'out');
   const prepared = await cli(['prepare', input, '--out', out], { server: NO_SERVER });
   assert.equal(prepared.code, 0, prepared.stderr);
-  assert.ok(readFileSync(join(out, 'lib.js'), 'utf8').includes('get: function () { return dep_1.viaGetter; }'), 'the getter as written');
-  assert.ok(readFileSync(join(out, 'lib.js'), 'utf8').includes('$lpS['), 'the rest prepared');
+  const tsc = readFileSync(join(out, 'tsc.js'), 'utf8');
+  assert.ok(tsc.includes('get: function () { return dep_1.viaGetter; }'), 'the getter as written');
+  for (const file of ['tsc.js', 'babel.js', 'rollup.js', 'esbuild.js']) {
+    assert.ok(readFileSync(join(out, file), 'utf8').includes('$lpS['), `the rest of ${file} prepared`);
+  }
+  const expected = [
+    '__esModule,default,plain,viaGetter',
+    '__esModule,default,fromDep,viaGetter',
+    'default,fromDep,viaGetter',
+    '5 6 6 7 3',
+  ].join('\n');
   for (const main of [join(input, 'main.mjs'), join(out, 'main.mjs')]) {
     const run = new Child(process.execPath, [main], { name: 'import of commonjs' });
     assert.equal((await run.exited).code, 0, run.output());
-    assert.equal(run.output(), '__esModule,default,plain,viaGetter 5 2', main);
+    assert.equal(run.output(), expected, main);
   }
 });

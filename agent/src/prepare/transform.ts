@@ -7,7 +7,8 @@
  *   before each statement. The twin runs in the same invocation, so scope, strictness, `this`,
  *   `arguments`, async ticks and stack frames are the original's, and it calls nothing.
  * - Every other function (and the file's top level) gets a site guard before each statement.
- * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared.
+ * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared, and so do a
+ *   CommonJS file's re-export getters and loops, which Node reads as written (export-shapes.ts).
  *
  * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, a, () => c])`:
  * the site, its receiver and its bindings' values (their names, `a` and `*c`, are listed once per
@@ -27,8 +28,8 @@ import type { Comment } from 'acorn';
 import { parseWithComments } from './acorn-parse.js';
 import { isLeaf } from './child-keys.js';
 import { isFunction } from '../locate/ast-node.js';
-import { isExportGetter } from './export-getters.js';
-import { prologueLength, pushChildren, type AstNode } from './ast.js';
+import { exportShapeOf } from './export-shapes.js';
+import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -49,7 +50,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 9;
+export const TRANSFORM_VERSION = 10;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -329,12 +330,9 @@ class Preparer {
       this.report.push({ ...position, mode: 'none', reason: 'direct `eval` or `with`' });
       return;
     }
-    if (this.options.kind === 'commonjs' && isExportGetter(this.ancestors)) {
-      this.report.push({
-        ...position,
-        mode: 'none',
-        reason: 'a re-export getter: Node reads it as written to list the names an `import` of the file sees',
-      });
+    const asWritten = this.options.kind === 'commonjs' ? exportShapeOf(fn, this.ancestors) : undefined;
+    if (asWritten !== undefined) {
+      this.reportAsWritten(fn, asWritten);
       return;
     }
     const parent = this.ancestors.at(-1);
@@ -347,6 +345,12 @@ class Preparer {
     } finally {
       this.ancestors.pop();
     }
+  }
+
+  /** Reports `node`'s functions, itself first, in source order (a re-export loop and its getter) as left as written. */
+  private reportAsWritten(node: AstNode, reason: string): void {
+    if (isFunction(node)) this.report.push({ ...this.position(node.start), mode: 'none', reason });
+    for (const child of childrenOf(node)) this.reportAsWritten(child, reason);
   }
 
   private prepareFunction(

@@ -131,6 +131,40 @@ test("LIVEPROBE_PREPARE=app prepares the app's CommonJS and ES modules as they l
   assert.equal(run({ LIVEPROBE_PREPARE: 'app' }), 'true false true');
 });
 
+// Node 20, 22 and 24 read the names from the file on disk, not from the source the loader compiles, so
+// this holds even with sites in those shapes: it guards against a loader that hands Node the prepared source.
+test('an ES module imports every name of CommonJS files prepared as they load: re-export loops and getters as Babel and tsc write them', async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.remove());
+  const files: Record<string, string> = {
+    'app.js': "import('./main.mjs');\n",
+    'main.mjs': [
+      "import { fromDep, viaGetter, own } from './babel.cjs';",
+      "import * as tsc from './tsc.cjs';",
+      "console.log(fromDep, viaGetter, tsc.fromDep, String(own).includes('$lpS') || String(own).includes('$lpF'));",
+      '',
+    ].join('\n'),
+    'babel.cjs': [
+      '"use strict";',
+      'var _dep = require("./dep.cjs");',
+      'Object.keys(_dep).forEach(function (key) {',
+      '  if (key === "default" || key === "__esModule") return;',
+      '  exports[key] = _dep[key];',
+      '});',
+      'exports.own = function own(x) {',
+      '  return x + 1;',
+      '};',
+      '',
+    ].join('\n'),
+    'tsc.cjs':
+      'const dep_1 = require("./dep.cjs");\nObject.defineProperty(exports, "fromDep", { enumerable: true, get: function () { return dep_1.fromDep; } });\n',
+    'dep.cjs': 'exports.fromDep = 6;\nexports.viaGetter = 5;\n',
+  };
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir.path, path), text);
+  assert.equal(runApp(dir.path, {}), '6 5 6 false');
+  assert.equal(runApp(dir.path, { LIVEPROBE_PREPARE: 'app' }), '6 5 6 true');
+});
+
 test("the app's thread never loads eslint-scope: preparing a file there uses the transform's own scope pass", async (t) => {
   const dir = await tempDir();
   t.after(() => dir.remove());

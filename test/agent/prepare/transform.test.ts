@@ -334,3 +334,31 @@ test('a CommonJS re-export getter, as tsc writes it, is left as written for the 
   for (const line of [2, 3]) assert.match(modeAt(source, line).reason ?? '', /^a re-export getter: /);
   assert.notEqual(modeAt(source, 4).mode, 'none');
 });
+
+test('a CommonJS re-export loop, as Babel and rollup write it, is left as written with its getter; other forEach callbacks are prepared', () => {
+  const source = [
+    'var _dep = require("./dep");',
+    'Object.keys(_dep).forEach(function (key) {',
+    '  if (key === "default" || key === "__esModule") return;',
+    '  Object.defineProperty(exports, key, { enumerable: true, get: function () { return _dep[key]; } });',
+    '});',
+    "Object.keys(_dep).forEach(function (k) { if (k !== 'default') exports[k] = _dep[k]; });",
+    'Object.keys(_dep).forEach(function (k) { console.log(k); });',
+    '',
+  ].join('\n');
+  const out = prepareCommonJs(source);
+  const lines = out.code.split('\n');
+  const written = source.split('\n');
+  // Lines 2 and 6 start top-level statements, which keep their site guard in front.
+  for (const line of [3, 4, 5]) assert.equal(lines[line - 1], written[line - 1]);
+  for (const line of [2, 6]) assert.ok(lines[line - 1]!.endsWith(written[line - 1]!), lines[line - 1]);
+  for (const [line, column] of [
+    [2, 26],
+    [4, 63],
+    [6, 26],
+  ] as const) {
+    const found = out.functionsReport.find((f) => f.line === line && f.column === column);
+    assert.match(found?.reason ?? '', /^a re-export loop: /, `line ${line}: ${JSON.stringify(out.functionsReport)}`);
+  }
+  assert.notEqual(modeAt(source, 7).mode, 'none', 'a callback that copies nothing onto exports is prepared');
+});
