@@ -65,7 +65,14 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
   // The read a log line makes most, an object's own data property, in a function small enough
   // for V8 to inline where it is read (a path placeholder's loop); every other read, with the
   // same checks, in readAny. (`stack`: an error's is read apart, see readInherited.)
-  if (typeof object === 'object' && object !== null && object !== REDACTED && typeof key === 'string' && key !== 'stack' && !isProxy(object)) {
+  if (
+    typeof object === 'object' &&
+    object !== null &&
+    object !== REDACTED &&
+    typeof key === 'string' &&
+    key !== 'stack' &&
+    !isProxy(object)
+  ) {
     const descriptor = getOwnPropertyDescriptor(object, key);
     if (descriptor === undefined) return readInherited(object, getPrototypeOf(object) as object | null, key, what, 1);
     if (isDataDescriptor(descriptor)) return descriptor.value;
