@@ -128,7 +128,7 @@ export class ProbeHook {
   private logsCheckedIn = -1;
   /** A log line's placeholder values on their way into the batch; reused, as they are copied there. */
   private readonly lineValues: (number | string)[] = [];
-  /** What a hit's expressions read (`timedHit`), reused hit after hit; undefined while a hit uses it. */
+  /** What a hit's expressions read (`timedHit`, `lineHit`), reused hit after hit; undefined while a hit uses it. */
   private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
   /** Counter hits since the clock was last read, and what it read (see `count`). */
   private unclocked = 0;
