@@ -128,7 +128,7 @@ export class ProbeHook {
   private logsCheckedIn = -1;
   /** A log line's placeholder values on their way into the batch; reused, as they are copied there. */
   private readonly lineValues: (number | string)[] = [];
-  /** What a hit's expressions read (`timedHit`), reused hit after hit; undefined while a hit uses it. */
+  /** What a hit's expressions read (`timedHit`, `lineHit`), reused hit after hit; undefined while a hit uses it. */
   private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
   /** Counter hits since the clock was last read, and what it read (see `count`). */
   private unclocked = 0;
@@ -243,6 +243,7 @@ export class ProbeHook {
       if (probe.done) return;
       if (probe.paused && (prepared || !this.reopened(probe))) return prepared ? undefined : this.closedHit(probe, values, self);
       if (prepared && probe.plainCount) return this.countHit(probe);
+      if (prepared && probe.lineOnly) return this.lineHit(probe, values, self);
       this.timedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
@@ -312,10 +313,58 @@ export class ProbeHook {
     return `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`;
   }
 
+  /**
+   * A log action's hit on a prepared site: what timedHit and run do for it, without the
+   * branches of the kinds it is not (a breakpoint's window and hit quota, a metric, a snapshot),
+   * V8 compiling the path a hot log line takes apart from theirs. The same checks, in the same
+   * order: the CPU budget (over it, the hit is counted as sampled: the site stays on), expiry,
+   * the condition, the sampling rate, the hit limit.
+   */
+  private lineHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
+    const budgeted = this.quotas.cpuMsPerSecond > 0;
+    // Without a CPU budget, nothing measures the hit: it may share a reading (LineClock).
+    const startedAt = budgeted ? this.lineClock.exact() : this.lineClock.now();
+    const now = TIME_ORIGIN + startedAt;
+    this.clock = now;
+    if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
+    const uninitialised = probe.uninitialised;
+    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    const frame = this.frame ?? { values, self };
+    this.frame = undefined;
+    frame.values = values;
+    frame.self = self;
+    try {
+      this.line(probe, frame, now);
+    } finally {
+      frame.values = NO_VALUES;
+      frame.self = undefined;
+      this.frame = frame;
+    }
+    // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
+    if (budgeted) this.cpu.spend((monotonicNow() - startedAt) * 1000, now);
+  }
+
+  /** run() for lineHit: a log line's checks and the line. */
+  private line(probe: ArmedProbe, frame: Frame, now: number): void {
+    if (now >= probe.expiresAt) return this.finish(probe, 'expired');
+    if (probe.condition !== undefined) {
+      let pass: unknown;
+      try {
+        pass = probe.condition(frame);
+      } catch (err) {
+        return this.evalError(probe, `condition \`${probe.conditionSource}\`: ${errorMessage(err)}`, now);
+      }
+      if (!pass) return;
+    }
+    if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
+    probe.hits++;
+    this.log(probe, probe.format!, frame, now, true);
+    if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
     // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
-    // A prepared log line may share a reading (LineClock), unless the CPU budget charges its time.
-    const startedAt = probe.lineOnly && prepared && this.quotas.cpuMsPerSecond <= 0 ? this.lineClock.now() : this.lineClock.exact();
+    const startedAt = this.lineClock.exact();
     // The wall clock from the same reading: one clock call per hit when the CPU budget is off.
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;

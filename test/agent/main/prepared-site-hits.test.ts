@@ -31,7 +31,7 @@ interface Line {
 }
 
 /** A prepared `work`, its site on LINE, and the worker's ends of the hook's and the registry's ports. */
-function preparedWork(t: { after(fn: () => void): void }) {
+function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0) {
   const prepared = prepareCommonJs(SOURCE);
   const hookPorts = new MessageChannel();
   const sitePorts = new MessageChannel();
@@ -45,7 +45,7 @@ function preparedWork(t: { after(fn: () => void): void }) {
     agentId: 'test',
     capture: DEFAULT_CAPTURE_LIMITS,
     redaction: { keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] },
-    quotas: { ...DEFAULT_QUOTAS, hitsPerSecond: 0, bytesPerSecond: 0, cpuMsPerSecond: 0 },
+    quotas: { ...DEFAULT_QUOTAS, hitsPerSecond: 0, bytesPerSecond: 0, cpuMsPerSecond },
     logOutputs: ['otel', 'live'],
   });
   const file = registry.file('/app/work.js', prepared.sites, prepared.functions, {}, undefined, undefined, prepared.siteNames);
@@ -62,18 +62,19 @@ function turn(
   ctx: { file: PreparedFile; site: number; worker: MessagePort; sites: MessagePort },
   key: number,
   on: boolean,
-  arm?: Omit<ArmProbe, 't' | 'key' | 'actionId' | 'maxHits' | 'expiresAt' | 'file' | 'line'>,
+  arm?: Omit<ArmProbe, 't' | 'key' | 'actionId' | 'maxHits' | 'expiresAt' | 'file' | 'line'> &
+    Partial<Pick<ArmProbe, 'maxHits' | 'expiresAt'>>,
 ): void {
   if (arm !== undefined)
     ctx.worker.postMessage({
       t: 'arm',
       key,
       actionId: `act_${key}`,
-      maxHits: Number.MAX_SAFE_INTEGER,
-      expiresAt: Number.MAX_SAFE_INTEGER,
       file: '/app/work.js',
       line: LINE,
       ...arm,
+      maxHits: arm.maxHits ?? Number.MAX_SAFE_INTEGER,
+      expiresAt: arm.expiresAt ?? Number.MAX_SAFE_INTEGER,
     } satisfies ArmProbe);
   ctx.sites.postMessage({ t: 'flags', file: 0, key, roots: arm?.roots ?? [], sites: [ctx.site], on });
   if (!on) return;
@@ -84,19 +85,28 @@ function turn(
 
 const COUNTER = { roots: [], metric: { role: 'count' as const, attributes: [] } };
 
-/** Everything the hook sent so far: counts by key, and log lines with their values. */
-function received(hook: ProbeHook, worker: MessagePort): { counts: Map<number, number>; lines: Line[] } {
+/** Everything the hook sent so far: counts and hits counted as sampled by key, log lines with their values, and why keys finished. */
+function received(
+  hook: ProbeHook,
+  worker: MessagePort,
+): { counts: Map<number, number>; sampled: Map<number, number>; lines: Line[]; done: Map<number, string> } {
   hook.flushForExit();
   const counts = new Map<number, number>();
+  const sampled = new Map<number, number>();
   const lines: Line[] = [];
+  const done = new Map<number, string>();
+  const add = (to: Map<number, number>, hits: number[]) => {
+    for (let i = 0; i < hits.length; i += 2) to.set(hits[i]!, (to.get(hits[i]!) ?? 0) + hits[i + 1]!);
+  };
   for (let m = receiveMessageOnPort(worker); m !== undefined; m = receiveMessageOnPort(worker)) {
     for (const item of m.message as ToWorker[]) {
-      if (item.t === 'counts')
-        for (let i = 0; i < item.hits.length; i += 2) counts.set(item.hits[i]!, (counts.get(item.hits[i]!) ?? 0) + item.hits[i + 1]!);
+      if (item.t === 'counts') add(counts, item.hits);
+      if (item.t === 'sampled') add(sampled, item.hits);
       if (item.t === 'logs') lines.push(...linesOf(item));
+      if (item.t === 'done') done.set(item.key, item.reason);
     }
   }
-  return { counts, lines };
+  return { counts, sampled, lines, done };
 }
 
 /** The packed lines of one batch (hit-batch.ts): header `format, key, time, flags[, traceFlags]`, then a value per placeholder. */
@@ -203,4 +213,41 @@ test('a counting site whose counter was re-armed with a condition (an edit) pass
   // 20 before the hook took the edit; after it, those from 100 on (the one hit that found the
   // flag still at 2, n = 20, reads nothing: its condition would not have held either).
   assert.equal(counts.get(1), 20 + 100);
+});
+
+/** A log of `n` on the line (`extra`: its condition, limits). */
+function logOfN(extra: Partial<ArmProbe> = {}) {
+  return { roots: ['n'], log: { level: 'info' as const, template: checkTemplate('n={n}').parts }, ...extra };
+}
+
+test('a log on a prepared line keeps every check on its own path: its condition, its hit limit, its expiry', async (t) => {
+  const ctx = preparedWork(t);
+  const even = 'n % 2 === 0';
+  turn(ctx, 1, true, logOfN({ condition: checkExpression(even).expr, conditionSource: even, maxHits: 3 }));
+  turn(ctx, 2, true, logOfN({ expiresAt: Date.now() - 1 }));
+  await turnOfTheLoop();
+  for (let n = 1; n <= 10; n++) ctx.work(n, {});
+  const { lines, done } = received(ctx.hook, ctx.worker);
+  assert.deepEqual(
+    lines.filter((line) => line.key === 1).map((line) => line.values[0]),
+    [2, 4, 6],
+    'the even hits, up to its limit',
+  );
+  assert.equal(done.get(1), 'hit_limit');
+  assert.equal(lines.filter((line) => line.key === 2).length, 0, 'no line once expired');
+  assert.equal(done.get(2), 'expired');
+});
+
+test('a log on a prepared line over the CPU budget stays on: its hits are counted as sampled until the next second', async (t) => {
+  // A budget no hit fits in: the first hit spends it.
+  const ctx = preparedWork(t, 1e-9);
+  turn(ctx, 1, true, logOfN());
+  await turnOfTheLoop();
+  for (let n = 0; n < 10; n++) ctx.work(n, {});
+  const { lines, sampled, done } = received(ctx.hook, ctx.worker);
+  const logged = lines.filter((line) => line.key === 1).length;
+  // The first hit logs; should the clock read the same across it, one more may before the budget shows spent.
+  assert.ok(logged >= 1 && logged <= 2, `${logged} lines`);
+  assert.equal(logged + (sampled.get(1) ?? 0), 10, 'every other hit counted as sampled');
+  assert.equal(done.size, 0);
 });
