@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkExpression, checkTemplate, ExpressionError } from './expression/index.js';
 import { parseDuration } from './duration.js';
 import { AgentId, Tag } from './names.js';
+import { grouped } from './util.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export const LogLevel = z.enum(LOG_LEVELS);
@@ -34,7 +35,7 @@ export const Duration = z.string().superRefine((text, ctx) => {
 
 /** A hit limit, with a message that says the bounds (zod's own says `<=1000`). */
 export function maxHitsField(max: number) {
-  const bounds = `the hit limit is a whole number from 1 to ${max.toLocaleString('en')}`;
+  const bounds = `the hit limit is a whole number from 1 to ${grouped(max)}`;
   return z.number().int(bounds).min(1, bounds).max(max, bounds);
 }
 

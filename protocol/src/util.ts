@@ -1,6 +1,6 @@
 /**
- * Two small helpers every package repeated: the text of anything thrown, and an object of only the
- * fields that are set. No run-time imports, so the agent's main thread can load it without the
+ * Small helpers every package repeated: the text of anything thrown, an object of only the fields
+ * that are set, and whole counts grouped by thousands. No run-time imports, so the agent's main thread can load it without the
  * rest of the protocol package.
  */
 
@@ -14,4 +14,13 @@ export function defined<T extends Record<string, unknown>>(fields: T): { [K in k
   const set: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) set[key] = value;
   return set as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/**
+ * 12000 → "12,000", without Number#toLocaleString: its first call in a process maps ~4.5 MiB of
+ * ICU's locale data (the list of available locales) into the app's RSS for good. Counts are
+ * whole numbers.
+ */
+export function grouped(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
 }

@@ -268,7 +268,7 @@ test('bad input gets a clear error where the user looks, and the app keeps servi
 
   const badTemplate = await cli(['log', 'add', `${SHOP}:${RETURN_LINE}`, 'order {order.id', '--tag', 'e2e'], { server: cp.url });
   assert.equal(badTemplate.code, 1);
-  assert.match(badTemplate.stderr, /error: template: unclosed `\{` at column 7/);
+  assert.match(badTemplate.stderr, /error: <template> "order \{order\.id": unclosed `\{` at column 7/);
   const rest = await fetch(`${cp.url}/api/v1/actions`, {
     method: 'POST',
     body: JSON.stringify({ type: 'log', file: SHOP, line: RETURN_LINE, template: 'total {items.push(1)}', tags: ['e2e'] }),

@@ -191,11 +191,11 @@ test('duration measures a function on every exit: returns, the end of an async b
   );
 });
 
-test('bad metric input is rejected with the field and the reason', async (t) => {
+test('bad metric input is rejected with the option the user typed and the reason', async (t) => {
   const cp = await controlPlane(t);
   const bad = await cli(['metric', 'add', `${SERVER_TS}:10`, 'order.amount', '--name', '9lives', '--tag', 'e2e'], { server: cp.url });
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /error: name: a metric name starts with a letter/);
+  assert.match(bad.stderr, /error: --name "9lives": a metric name starts with a letter/);
   const both = await fetch(`${cp.url}/api/v1/actions`, {
     method: 'POST',
     body: JSON.stringify({ type: 'duration', file: TIMING, line: 3, function: 'risky', name: 'x', tags: ['e2e'] }),

@@ -8,6 +8,7 @@
  */
 import type { AgentEvent } from '@liveprobe/protocol';
 import { isoTime } from '../iso-time.js';
+import { grouped } from '@liveprobe/protocol/util';
 
 export type NotExportedReason = 'sampled' | 'sampled_estimated' | 'export_queue_full' | 'export_failed';
 
@@ -102,15 +103,6 @@ export class NotExported {
     }
     this.changed.clear();
   }
-}
-
-/**
- * 12000 → "12,000", without Number#toLocaleString: its first call in a process maps ~4.5 MiB of
- * ICU's locale data (the list of available locales) into the app's RSS for good. Counts are
- * whole numbers.
- */
-export function grouped(count: number): string {
-  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 function addTo(map: Map<string, Map<NotExportedReason, number>>, actionId: string, reason: NotExportedReason, count: number): void {

@@ -1,23 +1,9 @@
 // The totals of hits an action did not export, as its status reads them: whole counts grouped
-// by thousands (the agent formats them without Intl, which would map ICU's locale data into the
-// app's memory), one entry per reason.
+// by thousands (test/protocol/util.test.ts), one entry per reason.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentEvent } from '@liveprobe/protocol';
-import { grouped, NotExported } from '../../../agent/src/worker/not-exported.js';
-
-test('counts read grouped by thousands, as an English reader expects', () => {
-  const cases: Array<[number, string]> = [
-    [0, '0'],
-    [7, '7'],
-    [999, '999'],
-    [1000, '1,000'],
-    [12_345, '12,345'],
-    [100_000, '100,000'],
-    [1_234_567, '1,234,567'],
-  ];
-  for (const [count, text] of cases) assert.equal(grouped(count), text, `${count}`);
-});
+import { NotExported } from '../../../agent/src/worker/not-exported.js';
 
 test("an action's status gives its not-exported totals so far, by reason", async () => {
   const events: AgentEvent[] = [];
