@@ -68,7 +68,7 @@ def nothing_ran():
 @pytest.mark.parametrize('source, expected', [
     ('h.field + 1', 8), ('h.slot', 'in a slot'), ('len(h)', 1), ('h === h', True), ('has(h, "prop")', True),
     ('keys(h)', ['field']), ('h ? "yes" : "no"', 'yes'), ('str(h)', 'Hooked { field: 7, prop: [Getter], slot: "in a slot" }'),
-    ('[1, 2].includes(2)', True), ('"abc".startsWith("a")', True), ('d.a?.b ?? "none"', 'none'), ('d["k"]', 1),
+    ('[1, 2].includes(2)', True), ('"abc".startsWith("a")', True), ('d.a?.b ?? "none"', 'none'), ('d.a?.b.c', None), ('d.a?.b.startsWith("x")', None), ('d["k"]', 1),
     ('7 / 0', float('inf')), ('2 ** 10', 1024), ('typeof d', 'object'), ('this.field', 7),
 ])
 def test_reads_without_running_application_code(source, expected):

@@ -97,41 +97,6 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       if (redaction?.isSecretKey(name) === true) return () => REDACTED;
       return (f) => rootValue(f.values[index], name);
     }
-    case 'member': {
-      const object = sub(expr.object);
-      const { optional, src } = expr;
-      const objectText = sourceOf(expr.object);
-      const missing = (o: unknown): undefined => {
-        if (optional) return undefined;
-        throw missingObject(src, objectText, o);
-      };
-      if (expr.property.k === 'lit') {
-        // The common case, `user.name` or `items[0]`: the key and whether it is hidden are known now.
-        const key = expr.property.v;
-        if (typeof key === 'string' && redaction?.isSecretKey(key) === true) {
-          return (f) => {
-            const o = object(f);
-            return o === null || o === undefined ? missing(o) : REDACTED;
-          };
-        }
-        const paired = redaction !== undefined && typeof key === 'number' && (key & 1) === 1;
-        return (f) => {
-          const o = object(f);
-          if (o === null || o === undefined) return missing(o);
-          const v = readProperty(o, key, src);
-          return paired && isPairedSecret(redaction, o, key) ? REDACTED : v;
-        };
-      }
-      const property = sub(expr.property);
-      return (f) => {
-        const o = object(f);
-        if (o === null || o === undefined) return missing(o);
-        const key = property(f);
-        if (redaction !== undefined && typeof key === 'string' && redaction.isSecretKey(key)) return REDACTED;
-        const v = readProperty(o, key, src);
-        return redaction !== undefined && typeof key === 'number' && isPairedSecret(redaction, o, key) ? REDACTED : v;
-      };
-    }
     case 'unary': {
       const arg = sub(expr.arg);
       const operate = unaryOperator(expr.op);
@@ -175,13 +140,81 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       }
       throw new ProbeEvalError(`unknown helper \`${String((expr as { name: unknown }).name)}\``);
     }
+    case 'member':
+    case 'method':
+      return chainEnd(expr, compileLink(expr, roots, text));
+  }
+}
+
+/**
+ * `a?.b.c` is undefined when `a` is null or undefined, as in JavaScript: a link returns SHORT
+ * once an optional link before it met nothing, and the chain's last link turns SHORT into
+ * undefined (chainEnd). As in the Python agent, parentheses do not end a chain.
+ */
+const SHORT = Symbol('a short-circuited optional chain');
+
+function chainEnd(expr: Expr, link: Compiled): Compiled {
+  if (!hasOptionalLink(expr)) return link;
+  return (f) => {
+    const v = link(f);
+    return v === SHORT ? undefined : v;
+  };
+}
+
+function hasOptionalLink(expr: Expr): boolean {
+  if (expr.k === 'member') return expr.optional || hasOptionalLink(expr.object);
+  if (expr.k === 'method') return expr.optional || hasOptionalLink(expr.target);
+  return false;
+}
+
+/** A member read or method call whose result may be SHORT. */
+function compileLink(expr: Extract<Expr, { k: 'member' | 'method' }>, roots: readonly string[], text: TextOptions): Compiled {
+  const redaction = text.redaction;
+  const sub = (e: Expr): Compiled => compileNode(e, roots, text);
+  const link = (e: Expr): Compiled => (e.k === 'member' || e.k === 'method' ? compileLink(e, roots, text) : sub(e));
+  switch (expr.k) {
+    case 'member': {
+      const object = link(expr.object);
+      const { optional, src } = expr;
+      const objectText = sourceOf(expr.object);
+      const missing = (o: unknown): typeof SHORT => {
+        if (optional || o === SHORT) return SHORT;
+        throw missingObject(src, objectText, o);
+      };
+      if (expr.property.k === 'lit') {
+        // The common case, `user.name` or `items[0]`: the key and whether it is hidden are known now.
+        const key = expr.property.v;
+        if (typeof key === 'string' && redaction?.isSecretKey(key) === true) {
+          return (f) => {
+            const o = object(f);
+            return o === null || o === undefined || o === SHORT ? missing(o) : REDACTED;
+          };
+        }
+        const paired = redaction !== undefined && typeof key === 'number' && (key & 1) === 1;
+        return (f) => {
+          const o = object(f);
+          if (o === null || o === undefined || o === SHORT) return missing(o);
+          const v = readProperty(o, key, src);
+          return paired && isPairedSecret(redaction, o, key) ? REDACTED : v;
+        };
+      }
+      const property = sub(expr.property);
+      return (f) => {
+        const o = object(f);
+        if (o === null || o === undefined || o === SHORT) return missing(o);
+        const key = property(f);
+        if (redaction !== undefined && typeof key === 'string' && redaction.isSecretKey(key)) return REDACTED;
+        const v = readProperty(o, key, src);
+        return redaction !== undefined && typeof key === 'number' && isPairedSecret(redaction, o, key) ? REDACTED : v;
+      };
+    }
     case 'method': {
-      const target = sub(expr.target);
+      const target = link(expr.target);
       const arg = sub(expr.args[0]!);
       const { name, optional, src } = expr;
       return (f) => {
         const t = target(f);
-        if ((t === null || t === undefined) && optional) return undefined;
+        if (t === SHORT || ((t === null || t === undefined) && optional)) return SHORT;
         return callMethod(name, t, arg(f), src, redaction);
       };
     }

@@ -52,9 +52,11 @@ export function readPath(path: ReadPath, values: readonly unknown[]): unknown {
   const { keys } = path;
   for (let s = 0; s < keys.length; s++) {
     if (value === null || value === undefined) {
-      if (!path.optional[s]) throw missingObject(path.sources[s]!, path.objectSources[s]!, value);
-      value = undefined;
-    } else value = readProperty(value, keys[s], path.sources[s]!);
+      // `a?.b.c` with no `a`: the whole chain is undefined, as in JavaScript.
+      if (path.optional[s]) return undefined;
+      throw missingObject(path.sources[s]!, path.objectSources[s]!, value);
+    }
+    value = readProperty(value, keys[s], path.sources[s]!);
   }
   return value;
 }

@@ -169,6 +169,55 @@ test('a placeholder that only reads a name and its fields prints and fails as it
   }
 });
 
+/** What JavaScript itself makes of `source` over `scope`: its value, or `throws` for a TypeError. */
+function javascript(source: string, scope: Record<string, unknown>): unknown {
+  try {
+    return new Function(...Object.keys(scope), `return (${source});`)(...Object.values(scope)) as unknown;
+  } catch (err) {
+    assert.ok(err instanceof TypeError, String(err));
+    return 'throws';
+  }
+}
+
+function liveprobe(source: string, scope: Record<string, unknown>): unknown {
+  try {
+    return evaluate(source, scope);
+  } catch (err) {
+    assert.ok(err instanceof ProbeEvalError, String(err));
+    return 'throws';
+  }
+}
+
+test('an optional link that meets null or undefined makes the rest of its chain undefined, as in JavaScript', () => {
+  const scope = { a: { b: { c: 1 } }, n: null, u: undefined, o: { p: null }, s: 'abc' };
+  for (const source of ['n?.b.c', 'n?.b.c.d', 'u?.["x"].y', 'o.p?.q.r', 'n?.x.startsWith("a")', 'n?.length.toFixed', 'a?.b.c']) {
+    assert.equal(liveprobe(source, scope), javascript(source, scope), source);
+    assert.equal(format(`{${source}}`, scope).line, String(evaluate(source, scope)), `${source} as a placeholder`);
+  }
+  assert.equal(evaluationError('o.p.q?.r', scope), '`o.p.q`: o.p is null', 'a plain link before the optional one still fails');
+});
+
+test('property: a chain of `.` and `?.` over data with holes reads what JavaScript reads, and fails where JavaScript throws', () => {
+  const data: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(null, undefined, 0, 'text'),
+      fc.record({ x: tie('node'), y: tie('node') }, { requiredKeys: [] }),
+    ),
+  })).node;
+  const chain = fc.array(fc.tuple(fc.constantFrom('.', '?.'), fc.constantFrom('x', 'y', 'length')), { minLength: 1, maxLength: 5 });
+  fc.assert(
+    fc.property(data, chain, (root, links) => {
+      const source = `v${links.map(([dot, key]) => dot + key).join('')}`;
+      const scope = { v: root };
+      const expected = javascript(source, scope);
+      assert.deepEqual(liveprobe(source, scope), expected, source);
+      if (expected !== 'throws') assert.equal(format(`{${source}}`, scope).line, format(`{str(${source})}`, scope).line, source);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test('all placeholders of one line share the byte budget, so a log line stays bounded', () => {
   const big = Array.from({ length: 50 }, (_, i) => ({ i, text: 'z'.repeat(200) }));
   const { line } = format('{big} {big} {big} {big}', { big });
