@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scriptPath as pathOfUrl } from './script-match.js';
+import { PREBUILT_ORIGINAL_SUFFIX } from '../prepare/prebuilt.js';
 import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
@@ -28,12 +29,20 @@ export class SourceMapError extends Error {
 
 export class ScriptSourceMap {
   private readonly byPath = new Map<string, number>();
+  /** Each resolved source's path (stacks name it as `byPath` does). */
+  private readonly pathOf = new Map<string, string>();
   private lineIndex: Map<number, Map<number, { line: number; column: number }>> | undefined;
 
-  constructor(private readonly map: TraceMap) {
+  /** `script`: the generated file's path, when the map is a loaded script's. */
+  constructor(
+    private readonly map: TraceMap,
+    script?: string,
+  ) {
     map.resolvedSources.forEach((source, index) => {
-      const path = pathOfUrl(source);
-      if (path !== undefined) this.byPath.set(path, index);
+      const path = knownAs(pathOfUrl(source), script);
+      if (path === undefined) return;
+      this.byPath.set(path, index);
+      this.pathOf.set(source, path);
     });
   }
 
@@ -69,7 +78,7 @@ export class ScriptSourceMap {
   originalFor(line: number, column: number): OriginalPosition | undefined {
     const found = originalPositionFor(this.map, { line, column: Math.max(0, column) });
     if (found.source === null) return undefined;
-    const file = pathOfUrl(found.source) ?? found.source;
+    const file = this.pathOf.get(found.source) ?? found.source;
     return { file, line: found.line, column: found.column };
   }
 
@@ -99,6 +108,17 @@ export class ScriptSourceMap {
   }
 }
 
+/**
+ * A source the map names by a prepared file's kept input (`pricing.js.lp-original`), as a
+ * bundle of files prepared by `liveprobe prepare` does, is known by the file users read and name
+ * (`pricing.js`). The prepared file's own map keeps the name: there the input is the script itself.
+ */
+function knownAs(path: string | undefined, script: string | undefined): string | undefined {
+  if (path === undefined || !path.endsWith(PREBUILT_ORIGINAL_SUFFIX)) return path;
+  const kept = path.slice(0, -PREBUILT_ORIGINAL_SUFFIX.length);
+  return script !== undefined && (pathOfUrl(script) ?? script) === kept ? path : kept;
+}
+
 /** A page's map is fetched over HTTP; these bound how long and how much. */
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_MAP_BYTES = 64 * 1024 * 1024;
@@ -115,11 +135,11 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string): P
     const meta = sourceMapURL.slice(5, comma);
     const payload = sourceMapURL.slice(comma + 1);
     const text = meta.endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
-    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`);
+    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`, scriptPath);
   }
   if (web) {
     const mapUrl = new URL(sourceMapURL, scriptPath).href;
-    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl);
+    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, scriptPath);
   }
   const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
   let text: string;
@@ -129,12 +149,12 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string): P
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
     throw new SourceMapError(`${scriptPath} names the source map ${mapPath}, but ${reason}; deploy the .map files next to the scripts`);
   }
-  return parseMap(text, pathToFileURL(mapPath).href, mapPath);
+  return parseMap(text, pathToFileURL(mapPath).href, mapPath, scriptPath);
 }
 
-function parseMap(text: string, mapUrl: string, what: string): ScriptSourceMap {
+function parseMap(text: string, mapUrl: string, what: string, script: string): ScriptSourceMap {
   try {
-    return new ScriptSourceMap(new TraceMap(text, mapUrl));
+    return new ScriptSourceMap(new TraceMap(text, mapUrl), script);
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }
