@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scriptPath as pathOfUrl } from './script-match.js';
-import { PREBUILT_ORIGINAL_SUFFIX } from '../prepare/prebuilt.js';
 import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
@@ -33,13 +32,13 @@ export class ScriptSourceMap {
   private readonly pathOf = new Map<string, string>();
   private lineIndex: Map<number, Map<number, { line: number; column: number }>> | undefined;
 
-  /** `script`: the generated file's path, when the map is a loaded script's. */
   constructor(
     private readonly map: TraceMap,
-    script?: string,
+    naming?: (source: string) => string,
   ) {
     map.resolvedSources.forEach((source, index) => {
-      const path = knownAs(pathOfUrl(source), script);
+      const resolved = pathOfUrl(source);
+      const path = resolved === undefined || naming === undefined ? resolved : naming(resolved);
       if (path === undefined) return;
       this.byPath.set(path, index);
       this.pathOf.set(source, path);
@@ -108,17 +107,6 @@ export class ScriptSourceMap {
   }
 }
 
-/**
- * A source the map names by a prepared file's kept input (`pricing.js.lp-original`), as a
- * bundle of files prepared by `liveprobe prepare` does, is known by the file users read and name
- * (`pricing.js`). The prepared file's own map keeps the name: there the input is the script itself.
- */
-function knownAs(path: string | undefined, script: string | undefined): string | undefined {
-  if (path === undefined || !path.endsWith(PREBUILT_ORIGINAL_SUFFIX)) return path;
-  const kept = path.slice(0, -PREBUILT_ORIGINAL_SUFFIX.length);
-  return script !== undefined && (pathOfUrl(script) ?? script) === kept ? path : kept;
-}
-
 /** A page's map is fetched over HTTP; these bound how long and how much. */
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_MAP_BYTES = 64 * 1024 * 1024;
@@ -128,18 +116,22 @@ const MAX_MAP_BYTES = 64 * 1024 * 1024;
  * relative to the script, or, for a page's script, URLs relative to it.
  * Throws SourceMapError saying exactly what is missing.
  */
-export async function loadSourceMap(scriptPath: string, sourceMapURL: string): Promise<ScriptSourceMap> {
+/** How users know a source the map names, when not by its path (`script` is the generated file's). */
+export type SourceNaming = (source: string, script: string) => string;
+
+export async function loadSourceMap(scriptPath: string, sourceMapURL: string, naming?: SourceNaming): Promise<ScriptSourceMap> {
+  const named = naming === undefined ? undefined : (source: string) => naming(source, scriptPath);
   const web = isWebUrl(scriptPath);
   if (sourceMapURL.startsWith('data:')) {
     const comma = sourceMapURL.indexOf(',');
     const meta = sourceMapURL.slice(5, comma);
     const payload = sourceMapURL.slice(comma + 1);
     const text = meta.endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
-    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`, scriptPath);
+    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`, named);
   }
   if (web) {
     const mapUrl = new URL(sourceMapURL, scriptPath).href;
-    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, scriptPath);
+    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, named);
   }
   const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
   let text: string;
@@ -149,12 +141,12 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string): P
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
     throw new SourceMapError(`${scriptPath} names the source map ${mapPath}, but ${reason}; deploy the .map files next to the scripts`);
   }
-  return parseMap(text, pathToFileURL(mapPath).href, mapPath, scriptPath);
+  return parseMap(text, pathToFileURL(mapPath).href, mapPath, named);
 }
 
-function parseMap(text: string, mapUrl: string, what: string, script: string): ScriptSourceMap {
+function parseMap(text: string, mapUrl: string, what: string, naming: ((source: string) => string) | undefined): ScriptSourceMap {
   try {
-    return new ScriptSourceMap(new TraceMap(text, mapUrl), script);
+    return new ScriptSourceMap(new TraceMap(text, mapUrl), naming);
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }
