@@ -160,7 +160,7 @@ test('a breakpoint without a log message takes a snapshot: a stopped event whose
   await assert.rejects(dc.nextRequest({ threadId }), /nothing to step/);
 });
 
-test('a bad expression or hit count gives an unverified breakpoint with the reason, an agent-side error its message, and ending the session removes its actions', {
+test('a bad condition, log message or hit count, a hit count over the limit, or a line with no code gives an unverified breakpoint whose message says it in the editor’s words, an agent-side error its message, and ending the session removes its actions', {
   timeout: 120_000,
 }, async (t) => {
   const { cp } = await stack(t);
@@ -171,6 +171,11 @@ test('a bad expression or hit count gives an unverified breakpoint with the reas
       { line: RETURN_LINE, logMessage: 'total {order.}' },
       { line: RETURN_LINE, condition: 'order.amount = 3' },
       { line: CREATED_LINE, hitCondition: '% 2' },
+      // Over the control plane's bound for a snapshot (1000): refused by the server, told in the editor's words.
+      { line: CREATED_LINE, hitCondition: '5000' },
+      { line: CREATED_LINE, logMessage: 'created {order.id}', hitCondition: '<= 2000000' },
+      // A line with no code: past the end of the file.
+      { line: 100_000, logMessage: 'nowhere' },
     ],
   });
   const elsewhere = await dc.setBreakpointsRequest({
@@ -178,14 +183,29 @@ test('a bad expression or hit count gives an unverified breakpoint with the reas
     breakpoints: [{ line: 3, logMessage: 'never {here}' }],
   });
   await dc.configurationDoneRequest();
-  const [template, condition, hits] = set.body.breakpoints;
+  const [template, condition, hits, snapshotLimit, logLimit, pastTheEnd] = set.body.breakpoints;
   const unknown = elsewhere.body.breakpoints[0];
+  // Each says what the user typed in the editor's words, why, and how to fix it.
   assert.equal(template?.verified, false);
-  assert.match(template?.message ?? '', /^log message: .*column/);
+  assert.match(template?.message ?? '', /^log message "total \{order\.\}": .*column/);
   assert.equal(condition?.verified, false);
-  assert.match(condition?.message ?? '', /^condition: /);
-  assert.match(hits?.message ?? '', /hit count `% 2`: liveprobe takes a hit limit/);
-  assert.equal((await actions(cp)).length, 1, 'only the valid breakpoint reached the server');
+  assert.match(condition?.message ?? '', /^condition "order\.amount = 3": /);
+  assert.match(hits?.message ?? '', /^hit count "% 2": liveprobe takes a hit limit/);
+  assert.equal(snapshotLimit?.verified, false);
+  assert.match(snapshotLimit?.message ?? '', /^hit count 5000: .*1,000/);
+  assert.match(logLimit?.message ?? '', /^hit count 2000000: .*1,000,000/);
+  for (const bp of [template, condition, hits, snapshotLimit, logLimit])
+    assert.doesNotMatch(bp?.message ?? '', /\b(template|maxHits|expiresIn|lineText)\b|location\./, 'no API field names');
+  assert.equal((await actions(cp)).length, 2, 'only the valid breakpoints reached the server');
+  const noCode = await events.waitFor(
+    (e) => e.event === 'breakpoint' && e.body.breakpoint.id === pastTheEnd?.id && /has no code/.test(e.body.breakpoint.message ?? ''),
+    WAIT,
+    "the agent's refusal of a line with no code",
+  );
+  assert.match(
+    noCode.body.breakpoint.message,
+    /^shop-dap: line 100000 of .*server\.ts has no code in .*server\.js .*past the last statement/,
+  );
   assert.equal(unknown?.verified, false);
 
   const error = await events.waitFor(

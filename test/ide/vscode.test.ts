@@ -103,6 +103,16 @@ test('in code-server: a log and a snapshot added at the cursor, their output and
       .waitFor({ timeout: WAIT });
     await waitForDecoration(page, /log · 0 hits · installed/);
 
+    // Over the control plane's bound for a snapshot: refused, and told as the prompt asked for it.
+    await command(page, 'liveprobe: Add snapshot here');
+    await answer(page, 'Watch expressions', '');
+    await answer(page, 'Condition', '');
+    await answer(page, 'Hit limit and expiry', '5000');
+    await answer(page, 'Which agents?', '');
+    await page
+      .locator('.notifications-toasts', { hasText: /liveprobe: the snapshot was not added: Hit limit 5000: .*1,000/ })
+      .waitFor({ timeout: WAIT });
+
     const [action] = (
       (await (await fetch(`${cp.url}/api/v1/actions`)).json()) as {
         actions: { file: string; line: number; lineText?: string; tags: string[] }[];

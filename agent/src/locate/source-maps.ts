@@ -28,12 +28,20 @@ export class SourceMapError extends Error {
 
 export class ScriptSourceMap {
   private readonly byPath = new Map<string, number>();
+  /** Each resolved source's path (stacks name it as `byPath` does). */
+  private readonly pathOf = new Map<string, string>();
   private lineIndex: Map<number, Map<number, { line: number; column: number }>> | undefined;
 
-  constructor(private readonly map: TraceMap) {
+  constructor(
+    private readonly map: TraceMap,
+    naming?: (source: string) => string,
+  ) {
     map.resolvedSources.forEach((source, index) => {
-      const path = pathOfUrl(source);
-      if (path !== undefined) this.byPath.set(path, index);
+      const resolved = pathOfUrl(source);
+      const path = resolved === undefined || naming === undefined ? resolved : naming(resolved);
+      if (path === undefined) return;
+      this.byPath.set(path, index);
+      this.pathOf.set(source, path);
     });
   }
 
@@ -69,7 +77,7 @@ export class ScriptSourceMap {
   originalFor(line: number, column: number): OriginalPosition | undefined {
     const found = originalPositionFor(this.map, { line, column: Math.max(0, column) });
     if (found.source === null) return undefined;
-    const file = pathOfUrl(found.source) ?? found.source;
+    const file = this.pathOf.get(found.source) ?? found.source;
     return { file, line: found.line, column: found.column };
   }
 
@@ -108,18 +116,22 @@ const MAX_MAP_BYTES = 64 * 1024 * 1024;
  * relative to the script, or, for a page's script, URLs relative to it.
  * Throws SourceMapError saying exactly what is missing.
  */
-export async function loadSourceMap(scriptPath: string, sourceMapURL: string): Promise<ScriptSourceMap> {
+/** How users know a source the map names, when not by its path (`script` is the generated file's). */
+export type SourceNaming = (source: string, script: string) => string;
+
+export async function loadSourceMap(scriptPath: string, sourceMapURL: string, naming?: SourceNaming): Promise<ScriptSourceMap> {
+  const named = naming === undefined ? undefined : (source: string) => naming(source, scriptPath);
   const web = isWebUrl(scriptPath);
   if (sourceMapURL.startsWith('data:')) {
     const comma = sourceMapURL.indexOf(',');
     const meta = sourceMapURL.slice(5, comma);
     const payload = sourceMapURL.slice(comma + 1);
     const text = meta.endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
-    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`);
+    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`, named);
   }
   if (web) {
     const mapUrl = new URL(sourceMapURL, scriptPath).href;
-    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl);
+    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, named);
   }
   const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
   let text: string;
@@ -129,12 +141,12 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string): P
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
     throw new SourceMapError(`${scriptPath} names the source map ${mapPath}, but ${reason}; deploy the .map files next to the scripts`);
   }
-  return parseMap(text, pathToFileURL(mapPath).href, mapPath);
+  return parseMap(text, pathToFileURL(mapPath).href, mapPath, named);
 }
 
-function parseMap(text: string, mapUrl: string, what: string): ScriptSourceMap {
+function parseMap(text: string, mapUrl: string, what: string, naming: ((source: string) => string) | undefined): ScriptSourceMap {
   try {
-    return new ScriptSourceMap(new TraceMap(text, mapUrl));
+    return new ScriptSourceMap(new TraceMap(text, mapUrl), naming);
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }

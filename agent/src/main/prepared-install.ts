@@ -13,6 +13,7 @@ import type { HooksData } from '../prepare/esm-hooks.js';
 import { PrepareCache } from '../prepare/prepare-cache.js';
 import { prepareFile } from '../prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
+import { runsOutsideItsFile } from './bundled-prebuilt.js';
 import { commonJsHeader, outcomeReport, REGISTRY_GLOBAL, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
 import { PrepareTally } from './prepare-tally.js';
@@ -42,6 +43,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
     allOn,
     () => installStackTraces(registry),
     (report) => tally.add(report),
+    runsOutsideItsFile,
   );
   // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
   // prepared code never reads it.

@@ -4,10 +4,17 @@
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { unboundFlags, type FileFlags } from './unbound-flags.js';
 import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
 import { siteNamesOf, type PreparedOutput, type SiteNames } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
-import type { PrebuiltFileReport, PreparedFlags, PreparedToMain, PreparedToWorker } from '../prepare/prepared-messages.js';
+import type {
+  PrebuiltFileReport,
+  PreparedFlags,
+  PreparedOutcomeReport,
+  PreparedToMain,
+  PreparedToWorker,
+} from '../prepare/prepared-messages.js';
 import { COUNT_ONLY } from '../prepare/site-flags.js';
 
 // Captured before the app runs, which may replace these globals.
@@ -244,11 +251,16 @@ function readAll(pass: SitePass, table: SiteNames | undefined): void {
   for (let i = 0; i < list.length; i++) if (table.names[list[i]!]!.charCodeAt(0) === STAR) readLazily(pass[i + 2]);
 }
 
+const BUNDLED_AFTER_PREPARE =
+  'files prepared by `liveprobe prepare` and then bundled into this script take actions as breakpoints, not on prepared sites; bundle first, then prepare the bundle';
+
 export class PreparedRegistry {
   private readonly files: PreparedFile[] = [];
   private readonly byPath = new Map<string, PreparedFile>();
   /** CommonJS: output prepared for a file about to compile; its header asks for it by `__filename`. */
   private readonly expected = new Map<string, PreparedOutput>();
+  /** Scripts holding files prepared at build time and then bundled: those files' sites stay unbound. */
+  private readonly bundles = new Set<string>();
 
   constructor(
     private readonly target: HitTarget,
@@ -257,8 +269,10 @@ export class PreparedRegistry {
     private readonly allOn = false,
     /** Called once, when the first prepared file binds (stack traces are remapped only from then on). */
     private readonly firstFile: () => void = () => {},
-    /** A file prepared at build time bound (for the agent's status). */
-    private readonly prebuiltBound: (report: PrebuiltFileReport) => void = () => {},
+    /** A file prepared at build time bound, or could not bind (for the agent's status). */
+    private readonly prebuiltBound: (report: PrebuiltFileReport | PreparedOutcomeReport) => void = () => {},
+    /** Whether a file prepared at build time runs inside another script, which the header names instead (bundled-prebuilt.ts). */
+    private readonly runsOutsideItsFile: (script: string) => boolean = () => false,
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
@@ -289,10 +303,11 @@ export class PreparedRegistry {
     sourceMappingURL?: string | null,
     prebuilt?: 1,
     names?: SiteNames | null,
-  ): PreparedFile {
+  ): FileFlags {
     const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
     if (known !== undefined) return known;
+    if (prebuilt === 1 && (this.bundles.has(path) || this.runsOutsideItsFile(path))) return this.bundled(path, sites, functions);
     const expected = this.expected.get(path);
     this.expected.delete(path);
     const file = new PreparedFile(
@@ -324,6 +339,20 @@ export class PreparedRegistry {
     this.worker.postMessage(message);
     if (prebuilt === 1) this.prebuiltBound({ t: 'outcome', path, kind: 'prebuilt' });
     return file;
+  }
+
+  /**
+   * A bundler put files prepared at build time into `path`, a script of its own, whose name
+   * each file's header now gives: the agent cannot tell their sites apart, so they stay
+   * unbound (flags off, as without the agent) and actions on their lines take breakpoints
+   * through the bundle's source map. Said once per bundle, in the agent's status.
+   */
+  private bundled(path: string, sites: number[] | undefined, functions: number | undefined): FileFlags {
+    if (!this.bundles.has(path)) {
+      this.bundles.add(path);
+      this.prebuiltBound({ t: 'outcome', path, kind: 'failed', reason: BUNDLED_AFTER_PREPARE, ms: 0, bytes: 0 });
+    }
+    return unboundFlags((sites?.length ?? 0) / 3, functions ?? 0);
   }
 
   /** Whether the agent's inspector session is open now: actions on prepared lines never open it. */

@@ -3,6 +3,8 @@
  * comment says it is prepared, so the load-time loaders leave it as it is (its header binds it
  * to the agent) and a second `liveprobe prepare` skips it; its companions are named after it.
  */
+import { fileURLToPath } from 'node:url';
+
 export const PREBUILT_BANNER = '/*liveprobe:prepared*/';
 /** An ES module's flag tables (a module with no imports). */
 export const PREBUILT_FLAGS_SUFFIX = '.lp-flags.mjs';
@@ -31,4 +33,16 @@ export function shownSource(position: { file: string; line: number; column: numb
   return position.file.endsWith(PREBUILT_ORIGINAL_SUFFIX)
     ? { ...position, file: position.file.slice(0, -PREBUILT_ORIGINAL_SUFFIX.length) }
     : position;
+}
+
+/**
+ * A source a bundle's map names by a prepared file's kept input (`pricing.js.lp-original`: a
+ * bundle of files `liveprobe prepare` wrote) is known by the file users read and name
+ * (`pricing.js`). The prepared file's own map keeps the name: there the input is the script itself.
+ */
+export function keptSourceName(source: string, script: string): string {
+  if (!source.endsWith(PREBUILT_ORIGINAL_SUFFIX)) return source;
+  const kept = source.slice(0, -PREBUILT_ORIGINAL_SUFFIX.length);
+  const scriptFile = script.startsWith('file:') ? fileURLToPath(script) : script;
+  return scriptFile === kept ? source : kept;
 }

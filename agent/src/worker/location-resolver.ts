@@ -6,7 +6,7 @@ import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
-import { shownSource } from '../prepare/prebuilt.js';
+import { keptSourceName, shownSource } from '../prepare/prebuilt.js';
 
 export interface ResolvedLocation {
   script: LoadedScript;
@@ -134,7 +134,7 @@ export class LocationResolver {
   private mapOf(script: LoadedScript): Promise<ScriptSourceMap | SourceMapError> {
     let map = this.maps.get(script.scriptId);
     if (map === undefined) {
-      map = loadSourceMap(script.path, script.sourceMapURL!).catch((err: unknown) =>
+      map = loadSourceMap(script.path, script.sourceMapURL!, keptSourceName).catch((err: unknown) =>
         err instanceof SourceMapError ? err : new SourceMapError(String(err)),
       );
       this.maps.set(script.scriptId, map);

@@ -6,7 +6,8 @@ import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@li
 import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { ACTION_FIELD_OPTIONS, inOptionTerms } from './field-options.js';
+import { inUserTerms } from '../field-terms.js';
+import { ACTION_FIELD_OPTIONS } from './field-options.js';
 import { outputOption } from './log-outputs.js';
 
 interface EditOptions {
@@ -102,7 +103,7 @@ function patchOf(options: EditOptions, command: Command): ActionPatch {
 
 async function send(ctx: Context, command: Command, id: string, patch: ActionPatch, options: { json?: boolean }, verb: string) {
   const request = ctx.api(command).patch<CreatedAction>(`/actions/${encodeURIComponent(id)}`, patch);
-  const result = await inOptionTerms(request, patch, ACTION_FIELD_OPTIONS, options.json);
+  const result = await inUserTerms(request, patch, ACTION_FIELD_OPTIONS, options.json);
   if (options.json === true) return ctx.io.out(JSON.stringify(result, null, 2));
   ctx.io.out(`${verb} ${result.action.id} (${result.action.state}: ${result.action.summary})`);
   for (const warning of result.warnings) ctx.io.err(`warning: ${warning}`);

@@ -7,7 +7,8 @@ import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { actionLocation } from '../format/action-location.js';
 import { CliError, UsageError } from '../errors.js';
-import { ACTION_FIELD_OPTIONS, type FieldOptions, inOptionTerms } from './field-options.js';
+import { type FieldTerms, inUserTerms } from '../field-terms.js';
+import { ACTION_FIELD_OPTIONS } from './field-options.js';
 import { describeOutcome, FIRST_STATUS_WAIT_MS, firstOutcomes } from './first-outcomes.js';
 
 export interface TargetOptions {
@@ -73,14 +74,14 @@ export async function createAction(
   body: ActionInput,
   options: TargetOptions,
   next?: (id: string) => string,
-  fields: FieldOptions = ACTION_FIELD_OPTIONS,
+  fields: FieldTerms = ACTION_FIELD_OPTIONS,
 ): Promise<void> {
   // Said here in the CLI's words: the control plane's answer names the body field `tags`.
   if ((body.tags ?? []).length === 0 && (body.agents ?? []).length === 0) {
     throw new UsageError('no agents targeted: add --tag <tag> or --agent <id> (repeatable), e.g. --tag production');
   }
   const api = ctx.api(command);
-  const created = await inOptionTerms(api.post<CreatedAction>('/actions', body), body, fields, options.json);
+  const created = await inUserTerms(api.post<CreatedAction>('/actions', body), body, fields, options.json);
   const { action } = created;
   const outcomes = options.wait === false ? undefined : await firstOutcomes(api, action, FIRST_STATUS_WAIT_MS);
   if (options.json === true) ctx.io.out(JSON.stringify(outcomes === undefined ? created : { ...created, outcomes }, null, 2));

@@ -5,7 +5,7 @@ import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';
 import { relativeTime } from '../format/time.js';
-import { inOptionTerms } from './field-options.js';
+import { inUserTerms } from '../field-terms.js';
 
 function parseRole(text: string): Role {
   const role = Role.safeParse(text);
@@ -46,7 +46,7 @@ export function registerToken(program: Command, ctx: Context): void {
           role: options.role,
           ...defined({ tags: options.tag, agents: options.agent, expiresIn: options.expires }),
         } satisfies TokenInput;
-        const created = await inOptionTerms(ctx.api(command).post<CreatedToken>('/tokens', body), body, TOKEN_FIELD_OPTIONS, options.json);
+        const created = await inUserTerms(ctx.api(command).post<CreatedToken>('/tokens', body), body, TOKEN_FIELD_OPTIONS, options.json);
         if (options.json === true) return ctx.io.out(JSON.stringify(created, null, 2));
         ctx.io.out(`created ${created.token.id} (${created.token.role}) "${created.token.name}"`);
         ctx.io.out(created.secret);

@@ -6,6 +6,7 @@
 import { defined } from '@liveprobe/protocol/util';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkExpression, checkTemplate, ExpressionError, type ActionInput } from '@liveprobe/protocol';
+import { BREAKPOINT_TERMS } from './breakpoint-terms.js';
 
 export interface Targeting {
   tags: string[];
@@ -28,10 +29,10 @@ export function actionForBreakpoint(
     agents: target.agents,
     ...defined({ expiresIn: target.expiresIn }),
     ...(lineText === undefined || lineText.trim() === '' ? {} : { lineText: lineText.slice(0, 1000) }),
-    ...(hasText(bp.condition) ? { condition: checked('condition', bp.condition, checkExpression) } : {}),
+    ...(hasText(bp.condition) ? { condition: checked(BREAKPOINT_TERMS.condition, bp.condition, checkExpression) } : {}),
     ...(hasText(bp.hitCondition) ? { maxHits: hitLimit(bp.hitCondition) } : {}),
   };
-  if (hasText(bp.logMessage)) return { type: 'log', ...common, template: checked('log message', bp.logMessage, checkTemplate) };
+  if (hasText(bp.logMessage)) return { type: 'log', ...common, template: checked(BREAKPOINT_TERMS.template, bp.logMessage, checkTemplate) };
   return { type: 'snapshot', ...common };
 }
 
@@ -44,12 +45,13 @@ function hasText(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '';
 }
 
-function checked(field: string, source: string, check: (source: string) => unknown): string {
+/** `condition "a = 3": …`, as a refusal by the control plane reads (field-terms.ts). */
+function checked(term: string, source: string, check: (source: string) => unknown): string {
   try {
     check(source);
     return source;
   } catch (err) {
-    if (err instanceof ExpressionError) throw new BreakpointRefused(`${field}: ${err.message}`);
+    if (err instanceof ExpressionError) throw new BreakpointRefused(`${term} "${source}": ${err.message}`);
     throw err;
   }
 }
@@ -59,7 +61,7 @@ function hitLimit(text: string): number {
   const n = match === null ? NaN : Number(match[1]);
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new BreakpointRefused(
-      `hit count \`${text}\`: liveprobe takes a hit limit, a whole number from 1, e.g. \`10\` to stop after 10 hits`,
+      `${BREAKPOINT_TERMS.maxHits} "${text}": liveprobe takes a hit limit, a whole number from 1, e.g. \`10\` to stop after 10 hits`,
     );
   }
   return n;

@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ActionView, CreatedAction } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
-import { ApiError } from '../errors.js';
+import { ApiError, InvalidOptionsError } from '../errors.js';
+import { inUserTerms } from '../field-terms.js';
 import { actionForBreakpoint, breakpointKey, BreakpointRefused, type Targeting } from './breakpoint-action.js';
+import { BREAKPOINT_TERMS } from './breakpoint-terms.js';
 import { agentFileOf, type PathMapping } from './paths.js';
 
 export interface Tracked {
@@ -93,14 +95,14 @@ export class Breakpoints {
     try {
       const body = actionForBreakpoint(bp, agentFileOf(localPath, this.mapping), lineText, await this.target());
       tracked.type = body.type;
-      const created = await this.api.post<CreatedAction>('/actions', body);
+      const created = await inUserTerms(this.api.post<CreatedAction>('/actions', body), body, BREAKPOINT_TERMS, false);
       tracked.actionId = created.action.id;
       tracked.message = [created.action.summary, ...created.warnings].join('; ');
       this.#byAction.set(created.action.id, tracked);
       void this.refresh(created.action.id);
     } catch (err) {
-      if (!(err instanceof BreakpointRefused || err instanceof ApiError)) throw err;
-      tracked.message = err instanceof ApiError ? err.lines().join('; ') : err.message;
+      if (!(err instanceof BreakpointRefused || err instanceof ApiError || err instanceof InvalidOptionsError)) throw err;
+      tracked.message = err instanceof BreakpointRefused ? err.message : err.lines().join('; ');
     }
     return tracked;
   }

@@ -7,7 +7,9 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import * as vscode from 'vscode';
 import type { CreatedAction } from '@liveprobe/protocol';
 import { LOG_LEVELS, type ActionInput } from '@liveprobe/protocol';
-import { ApiError } from 'liveprobe/dist/errors.js';
+import { ApiError, InvalidOptionsError } from 'liveprobe/dist/errors.js';
+import { inUserTerms } from 'liveprobe/dist/field-terms.js';
+import { ACTION_PROMPT_TERMS } from './action-terms.js';
 import type { ActionsStore } from './actions-store.js';
 import { ask, parseLimits, splitWatches, validExpression, validLimits, validMetricName, validTemplate, validWatches } from './ask.js';
 import type { Connection } from './connection.js';
@@ -67,13 +69,13 @@ async function add(kind: Kind, connection: Connection, store: ActionsStore, gutt
     ...target,
   } as ActionInput;
   try {
-    const created = await connection.api().post<CreatedAction>('/actions', body);
+    const created = await inUserTerms(connection.api().post<CreatedAction>('/actions', body), body, ACTION_PROMPT_TERMS, false);
     store.remember(created.action);
     const warnings = created.warnings.length > 0 ? ` (${created.warnings.join('; ')})` : '';
     void vscode.window.showInformationMessage(`liveprobe: ${kind} ${created.action.id} added at ${file}:${line}${warnings}`);
   } catch (err) {
     if (connection.refused(err)) return;
-    const message = err instanceof ApiError ? err.lines().join('; ') : errorMessage(err);
+    const message = err instanceof ApiError || err instanceof InvalidOptionsError ? err.lines().join('; ') : errorMessage(err);
     void vscode.window.showErrorMessage(`liveprobe: the ${kind} was not added: ${message}`);
   }
 }

@@ -48,7 +48,15 @@ function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0) {
     quotas: { ...DEFAULT_QUOTAS, hitsPerSecond: 0, bytesPerSecond: 0, cpuMsPerSecond },
     logOutputs: ['otel', 'live'],
   });
-  const file = registry.file('/app/work.js', prepared.sites, prepared.functions, {}, undefined, undefined, prepared.siteNames);
+  const file = registry.file(
+    '/app/work.js',
+    prepared.sites,
+    prepared.functions,
+    {},
+    undefined,
+    undefined,
+    prepared.siteNames,
+  ) as PreparedFile;
   let site = -1;
   for (let s = 0; s < prepared.sites.length; s += 3) if (prepared.sites[s] === LINE) site = s / 3;
   assert.ok(site >= 0, `a site on line ${LINE}`);

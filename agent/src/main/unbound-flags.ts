@@ -1,0 +1,32 @@
+/**
+ * The flags of a prepared file the agent does not bind (one a bundler put into a script of its
+ * own): they never turn on, as the header makes them when the file runs without the agent.
+ */
+
+/** What a prepared file's header takes from the registry. */
+export interface FileFlags {
+  readonly F: Uint8Array;
+  readonly S: Uint8Array;
+  readonly H: (pass: unknown[] | number) => void;
+  readonly C: (site: number) => void;
+  readonly X: Uint8Array;
+  readonly T: (pass: unknown[]) => void;
+  readonly W: (error: unknown, pass: unknown[] | 0) => unknown;
+}
+
+export function unboundFlags(sites: number, functions: number): FileFlags {
+  const none = (): void => {};
+  return {
+    F: new Uint8Array(functions),
+    S: new Uint8Array(sites),
+    H: none,
+    C: none,
+    X: new Uint8Array(1),
+    T: none,
+    // As the header's own: a thrown object goes on, anything else is thrown again.
+    W: (error) => {
+      if ((typeof error === 'object' && error !== null) || typeof error === 'function') return error;
+      throw error;
+    },
+  };
+}
