@@ -54,10 +54,13 @@ export function composedMap(input: ComposedMapInput): SourceMapJson {
   const segmentsOf = input.inputMap === undefined ? identitySegments(input.source) : mappedSegments(input.inputMap.map);
   const out = new LineWriter();
   const segments: number[] = [];
+  // A line the transform left alone is one run from its first column.
+  const unchanged = [0, 0, 0];
   for (let line = 1; line <= input.lines; line++) {
     if (line > 1) out.nextLine();
     const count = segmentsOf(line - 1, segments);
-    composedLine(out, line, input.positions[line] ?? [0, line, 0], segments, count);
+    unchanged[1] = line;
+    composedLine(out, line, input.positions[line] ?? unchanged, segments, count);
   }
   const { inputMap } = input;
   return {
@@ -75,6 +78,10 @@ export function composedMap(input: ComposedMapInput): SourceMapJson {
  * input line's own segments (the first `to` of `flat`).
  */
 function composedLine(out: LineWriter, line: number, runs: readonly number[], flat: readonly number[], to: number): void {
+  // Where the last run's search stopped: a run further right resumes from there, as the search
+  // from the line's start would pass every segment before it again.
+  let resumeAt = -1;
+  let resume = 0;
   for (let r = 0; r < runs.length; r += 3) {
     const start = runs[r]!;
     const end = r + 3 < runs.length ? runs[r + 3]! : Number.POSITIVE_INFINITY;
@@ -87,8 +94,10 @@ function composedLine(out: LineWriter, line: number, runs: readonly number[], fl
       continue;
     }
     // The segment in force at the run's first column, then those that start inside the run.
-    let i = 0;
+    let i = at >= resumeAt ? resume : 0;
     while (i + 1 < to && flat[(i + 1) * STRIDE]! <= at) i++;
+    resumeAt = at;
+    resume = i;
     const inForce = i < to && flat[i * STRIDE]! <= at;
     if (inForce) out.moved(start, flat, i);
     for (let j = inForce ? i + 1 : i; j < to; j++) {

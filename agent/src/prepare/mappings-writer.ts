@@ -9,6 +9,8 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 const DIGIT = Uint8Array.from(BASE64, (c) => c.charCodeAt(0));
 const COMMA = 44;
 const SEMICOLON = 59;
+/** The digits of the largest field: 32 bits and a sign, five bits a digit. */
+const MAX_FIELD = 7;
 
 export class MappingsWriter {
   private bytes = new Uint8Array(4096);
@@ -24,6 +26,7 @@ export class MappingsWriter {
   /** A segment with a source position; `name` < 0 for none. */
   segment(column: number, source: number, sourceLine: number, sourceColumn: number, name: number): void {
     this.generatedOnly(column);
+    this.reserve(4 * MAX_FIELD);
     this.field(source - this.source);
     this.field(sourceLine - this.sourceLine);
     this.field(sourceColumn - this.sourceColumn);
@@ -37,14 +40,16 @@ export class MappingsWriter {
 
   /** A segment that maps its column to no source. */
   generatedOnly(column: number): void {
-    if (this.lineHasSegment) this.byte(COMMA);
+    this.reserve(1 + MAX_FIELD);
+    if (this.lineHasSegment) this.bytes[this.length++] = COMMA;
     this.lineHasSegment = true;
     this.field(column - this.column);
     this.column = column;
   }
 
   nextLine(): void {
-    this.byte(SEMICOLON);
+    this.reserve(1);
+    this.bytes[this.length++] = SEMICOLON;
     this.column = 0;
     this.lineHasSegment = false;
   }
@@ -60,16 +65,15 @@ export class MappingsWriter {
       let digit = rest & 31;
       rest >>>= 5;
       if (rest > 0) digit |= 32;
-      this.byte(DIGIT[digit]!);
+      this.bytes[this.length++] = DIGIT[digit]!;
     } while (rest > 0);
   }
 
-  private byte(value: number): void {
-    if (this.length === this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
-      grown.set(this.bytes);
-      this.bytes = grown;
-    }
-    this.bytes[this.length++] = value;
+  /** Room for `count` more bytes, checked once per segment rather than per byte. */
+  private reserve(count: number): void {
+    if (this.length + count <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + count));
+    grown.set(this.bytes);
+    this.bytes = grown;
   }
 }
