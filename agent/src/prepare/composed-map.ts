@@ -40,6 +40,16 @@ export interface SourceMapJson {
  */
 const IDENTIFIER_PART = /[\p{ID_Continue}$]/uy;
 const WHITE_SPACE = /\s/uy;
+/** What each ASCII character is, looked up once per character of the input. */
+const OTHER = 0;
+const IDENTIFIER = 1;
+const WHITE = 2;
+const ASCII_KIND = Uint8Array.from({ length: 128 }, (_, c) => {
+  const char = String.fromCharCode(c);
+  IDENTIFIER_PART.lastIndex = 0;
+  WHITE_SPACE.lastIndex = 0;
+  return IDENTIFIER_PART.test(char) ? IDENTIFIER : WHITE_SPACE.test(char) ? WHITE : OTHER;
+});
 
 /**
  * Fills `into` with an input line's segments, flat (no array per segment): STRIDE numbers each,
@@ -199,8 +209,9 @@ function identitySegments(source: string): LineSegments {
       let identifier: boolean;
       let white: boolean;
       if (c < 128) {
-        identifier = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
-        white = c === 32 || (c >= 9 && c <= 13);
+        const kind = ASCII_KIND[c]!;
+        identifier = kind === IDENTIFIER;
+        white = kind === WHITE;
       } else {
         if (c >= 0xd800 && c <= 0xdbff && (source.codePointAt(i) ?? 0) > 0xffff) width = 2;
         IDENTIFIER_PART.lastIndex = i;
