@@ -6,13 +6,12 @@
  * ratio is taken against the no-agent run of the same round. LIVEPROBE_BENCH_BASELINE=<another
  * build's agent/dist> adds that build's agent with the same logpoint under default quotas.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { defined } from '@liveprobe/protocol/util';
 import autocannon from 'autocannon';
 import { agentConnected, startHttpApp, type AgentSettings } from './lib/apps.js';
+import { baselineRegister } from './lib/baseline-agent.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi } from './lib/control-plane-api.js';
@@ -34,12 +33,6 @@ interface Variant {
 }
 
 const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
-
-/** The build's bundled register, as the package's own `register` export loads it, else its plain one. */
-function baselineRegister(dist: string): string {
-  const bundled = join(resolve(dist), 'bundle', 'register.js');
-  return existsSync(bundled) ? bundled : join(resolve(dist), 'register.js');
-}
 
 const VARIANTS: Variant[] = [
   { key: 'none', label: 'no agent', logpoint: false },

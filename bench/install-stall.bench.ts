@@ -6,12 +6,17 @@
  * without the agent: loading the modules, an `await`, a thrown and caught error, RSS. Every
  * round starts the apps afresh, in a rotating order; a fourth app has the action's file prepared
  * (install path 2), where installing opens no session.
+ *
+ * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent in the prepared
+ * file's app, side by side; LIVEPROBE_BENCH_STALL_ONLY=prepared runs only the prepared file's apps
+ * and their stall steps (no app without the agent, no session costs, no callgrind).
  */
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentConnected, startFixtureApp } from './lib/apps.js';
+import { baselineRegister } from './lib/baseline-agent.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
@@ -41,16 +46,27 @@ const SETTLE_MS = 300;
  */
 const CYCLES = 3;
 
-const APPS = [
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
+const ONLY = process.env.LIVEPROBE_BENCH_STALL_ONLY;
+if (ONLY !== undefined && ONLY !== 'prepared')
+  throw new Error(`LIVEPROBE_BENCH_STALL_ONLY is "${ONLY}"; the one value it takes is prepared`);
+const PREPARED_ONLY = ONLY === 'prepared';
+
+type AppKey = 'bare' | 'on-demand' | 'startup' | 'prepared' | 'prepared-baseline';
+const SESSION_APPS: { key: AppKey; label: string }[] = [
   { key: 'bare', label: 'no agent' },
   { key: 'on-demand', label: 'session on demand (default)' },
   { key: 'startup', label: 'session open from start-up' },
-  // Install path 2: the action's file is prepared, so installing it opens no session at all.
+];
+/** Install path 2: the action's file is prepared, so installing it opens no session at all. */
+const PREPARED_APPS: { key: AppKey; label: string }[] = [
   { key: 'prepared', label: 'on demand, the action on a prepared file' },
-] as const;
-/** The apps whose cost of keeping a session is compared (a prepared file's app is the on-demand one). */
-const SESSION_APPS = APPS.filter((a) => a.key !== 'prepared');
-type AppKey = (typeof APPS)[number]['key'];
+  ...(BASELINE === undefined ? [] : [{ key: 'prepared-baseline' as const, label: `the same, baseline build (${BASELINE})` }]),
+];
+const APPS = [...(PREPARED_ONLY ? [] : SESSION_APPS), ...PREPARED_APPS];
+/** For the intro: how many apps start in each round. */
+const APP_COUNT = ['no', 'one', 'two', 'three', 'four', 'five'];
+const isPrepared = (key: AppKey): boolean => key === 'prepared' || key === 'prepared-baseline';
 
 /** `await`s and throws counted under callgrind (bench/lib/task-instructions.ts), and again twice as many. */
 const COUNTED_AWAITS = 10_000;
@@ -139,10 +155,10 @@ const benchmark: Benchmark = {
                 agentId,
                 otlpEndpoint: sink.url,
                 quotas: 'default',
-                env:
-                  key === 'prepared'
-                    ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' }
-                    : { LIVEPROBE_INSPECTOR_SESSION: key },
+                ...(key === 'prepared-baseline' ? { register: baselineRegister(BASELINE!) } : {}),
+                env: isPrepared(key)
+                  ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' }
+                  : { LIVEPROBE_INSPECTOR_SESSION: key },
               },
             }),
       });
@@ -182,7 +198,7 @@ const benchmark: Benchmark = {
               id = await api.addAction({ type: 'log', file: FILE, line, template: 'never hit', agents: [agentId] });
               const { message } = await api.waitForStatus(id, agentId, 'installed');
               const prepared = /prepared site/.test(message ?? '');
-              if (prepared !== (key === 'prepared'))
+              if (prepared !== isPrepared(key))
                 throw new Error(`${agentId} installed ${id} as "${message}", not on the path this row measures`);
             }),
           );
@@ -200,6 +216,43 @@ const benchmark: Benchmark = {
       for (const [step, values] of measured) add(`${step} ${key}`, min(values));
     };
 
+    /** Loading, RSS, `await`s and throws beside the app without the agent, then that app's idle floor. */
+    const sessionCosts = async (apps: Map<AppKey, Child>, order: typeof APPS): Promise<void> => {
+      const info = new Map<AppKey, number>();
+      for (const { key } of order) {
+        const app = apps.get(key)!;
+        const { loadMs } = await app.ipc.request<{ loadMs: number }>('info');
+        info.set(key, loadMs);
+        add(`load ${key}`, loadMs);
+        add(`rss ${key}`, (await app.ipc.request<{ rss: number }>('memory', { gc: false })).rss);
+      }
+      for (const { key } of order) addRatio(`load ${key}`, info.get(key)! / info.get('bare')!);
+      for (const task of ['awaits', 'throws'] as const) {
+        for (const { key } of order) await apps.get(key)!.ipc.request('measureTask', { task, count: TASK_BATCH[task] / 10 });
+        // Batches interleaved across the apps, each app keeping its least: a batch that other
+        // work on the machine slowed does not decide the ratio (one 100,000-item run timed on
+        // the wall clock put the idle agent's `await` at ×1.08–×1.83 from run to run).
+        const measured = new Map<AppKey, number>();
+        for (let batch = 0; batch < TASK_BATCHES; batch++) {
+          for (const { key } of order) {
+            const { nsPerItem, cpuNsPerItem } = await apps
+              .get(key)!
+              .ipc.request<{ nsPerItem: number; cpuNsPerItem?: number }>('measureTask', { task, count: TASK_BATCH[task] });
+            measured.set(key, Math.min(cpuNsPerItem ?? nsPerItem, measured.get(key) ?? Number.POSITIVE_INFINITY));
+          }
+        }
+        for (const { key } of order) {
+          add(`${task} ${key}`, measured.get(key)!);
+          addRatio(`${task} ${key}`, measured.get(key)! / measured.get('bare')!);
+        }
+      }
+      // The noise floor: the same wait in the app without the agent, nothing installed.
+      const bare = apps.get('bare')!;
+      const bareIdle: number[] = [];
+      for (let cycle = 0; cycle < CYCLES; cycle++) bareIdle.push((await stepDelay(bare, async () => {})).delayMs);
+      add('idle bare', min(bareIdle));
+    };
+
     try {
       for (let round = 1; round <= rounds; round++) {
         ctx.progress(`install-stall: round ${round}/${rounds}`);
@@ -208,46 +261,14 @@ const benchmark: Benchmark = {
         try {
           // One at a time: each app's module loading is timed.
           for (const { key } of order) apps.set(key, await start(key, round));
-          const info = new Map<AppKey, number>();
-          for (const { key } of order) {
-            const app = apps.get(key)!;
-            const { loadMs } = await app.ipc.request<{ loadMs: number }>('info');
-            info.set(key, loadMs);
-            add(`load ${key}`, loadMs);
-            add(`rss ${key}`, (await app.ipc.request<{ rss: number }>('memory', { gc: false })).rss);
-          }
-          for (const { key } of order) addRatio(`load ${key}`, info.get(key)! / info.get('bare')!);
-          for (const task of ['awaits', 'throws'] as const) {
-            for (const { key } of order) await apps.get(key)!.ipc.request('measureTask', { task, count: TASK_BATCH[task] / 10 });
-            // Batches interleaved across the apps, each app keeping its least: a batch that other
-            // work on the machine slowed does not decide the ratio (one 100,000-item run timed on
-            // the wall clock put the idle agent's `await` at ×1.08–×1.83 from run to run).
-            const measured = new Map<AppKey, number>();
-            for (let batch = 0; batch < TASK_BATCHES; batch++) {
-              for (const { key } of order) {
-                const { nsPerItem, cpuNsPerItem } = await apps
-                  .get(key)!
-                  .ipc.request<{ nsPerItem: number; cpuNsPerItem?: number }>('measureTask', { task, count: TASK_BATCH[task] });
-                measured.set(key, Math.min(cpuNsPerItem ?? nsPerItem, measured.get(key) ?? Number.POSITIVE_INFINITY));
-              }
-            }
-            for (const { key } of order) {
-              add(`${task} ${key}`, measured.get(key)!);
-              addRatio(`${task} ${key}`, measured.get(key)! / measured.get('bare')!);
-            }
-          }
-          // The noise floor: the same wait in the app without the agent, nothing installed.
-          const bare = apps.get('bare')!;
-          const bareIdle: number[] = [];
-          for (let cycle = 0; cycle < CYCLES; cycle++) bareIdle.push((await stepDelay(bare, async () => {})).delayMs);
-          add('idle bare', min(bareIdle));
+          if (!PREPARED_ONLY) await sessionCosts(apps, order);
           for (const { key } of order) if (key !== 'bare') await installSteps(apps.get(key)!, key, round);
         } finally {
           await Promise.all([...apps.values()].map((app) => app.stop()));
         }
       }
       // After the apps stopped, so that callgrind's runs do not share the cores with them.
-      if (hasValgrind()) {
+      if (hasValgrind() && !PREPARED_ONLY) {
         const agent = (session: string) => ({
           LIVEPROBE_BROKER_URL: cp.mqttUrl,
           LIVEPROBE_AGENT_ID: `bench-install-stall-counted-${session}`,
@@ -287,6 +308,12 @@ const benchmark: Benchmark = {
     }
 
     const agents = APPS.filter((a) => a.key !== 'bare');
+    const intro =
+      `${rounds} rounds; in each, the ${APP_COUNT[APPS.length]} apps start afresh one after the other (the order rotating) and load ${MODULES.toLocaleString('en-US')} small CommonJS modules. ` +
+      `On each app with the agent, ${CYCLES} times: nothing happens, a log action on a line never hit installs, it is removed (the first install of the process is the first action; the others install again). The delay is the app's own \`monitorEventLoopDelay\` (1 ms resolution), reset before each step and read ${SETTLE_MS} ms after its status. ` +
+      'On demand, the first action opens the session (V8 reports every loaded script with the main thread held) and removing the last one closes it; on a prepared file (LIVEPROBE_PREPARE) the action is a prepared site and no session opens. ' +
+      `Other work on the machine only adds to a delay (on a loaded machine it held an idle app up to 32 ms), while a stall the agent causes comes back each time: each step keeps the least of its repetitions in a round, and the least over rounds is the closest to what the step itself costs. ${longestGc === 0 ? "The apps' own garbage collector did not run in any measured step." : `The apps' own garbage collector paused them at most ${ms(longestGc)} in a measured step.`} ` +
+      'The target is judged per round: the longest of its steps less the same app idle in that round.';
     const stalls = renderTable(
       ['longest event-loop delay while…', ...agents.flatMap((a) => [`${a.label}: least`, 'median', 'max'])],
       [
@@ -297,16 +324,40 @@ const benchmark: Benchmark = {
             return [ms(min(values)), ms(median(values)), ms(max(values))];
           }),
         ]),
-        [
-          'nothing happens, in the app without the agent',
-          ms(min(samples.get('idle bare')!)),
-          ms(median(samples.get('idle bare')!)),
-          ms(max(samples.get('idle bare')!)),
-          ...agents.slice(1).flatMap(() => ['', '', '']),
-        ],
+        ...(PREPARED_ONLY
+          ? []
+          : [
+              [
+                'nothing happens, in the app without the agent',
+                ms(min(samples.get('idle bare')!)),
+                ms(median(samples.get('idle bare')!)),
+                ms(max(samples.get('idle bare')!)),
+                ...agents.slice(1).flatMap(() => ['', '', '']),
+              ],
+            ]),
       ],
       ['left', ...agents.flatMap(() => ['right', 'right', 'right'] as const)],
     );
+    // Per app (a baseline build's beside this one's, when given).
+    const targets = agents.map((a) => {
+      // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
+      const idle = samples.get(`idle ${a.key}`)!;
+      const caused = idle.map(
+        (floor, r) => Math.max(...STEPS.filter((s) => s.key !== 'idle').map((s) => samples.get(`${s.key} ${a.key}`)![r]!)) - floor,
+      );
+      return atMost(
+        `installing or removing an action stalls the app ≤ 5 ms, ${MODULES.toLocaleString('en-US')} scripts loaded: ${a.label}`,
+        caused,
+        5,
+        (value) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`,
+        `the same app idle: ${ms(median(idle))} longest delay (median); measured is the excess over it per round`,
+      );
+    });
+    if (PREPARED_ONLY)
+      return {
+        blocks: [`${intro} Only the apps with the action on a prepared file (LIVEPROBE_BENCH_STALL_ONLY=prepared).`, stalls],
+        targets,
+      };
     const costRow = (label: string, key: string, format: (value: number) => string) => [
       label,
       ...SESSION_APPS.flatMap((a) => {
@@ -334,11 +385,7 @@ const benchmark: Benchmark = {
     );
     return {
       blocks: [
-        `${rounds} rounds; in each, the four apps start afresh one after the other (the order rotating) and load ${MODULES.toLocaleString('en-US')} small CommonJS modules. ` +
-          `On each app with the agent, ${CYCLES} times: nothing happens, a log action on a line never hit installs, it is removed (the first install of the process is the first action; the others install again). The delay is the app's own \`monitorEventLoopDelay\` (1 ms resolution), reset before each step and read ${SETTLE_MS} ms after its status. ` +
-          'On demand, the first action opens the session (V8 reports every loaded script with the main thread held) and removing the last one closes it; on a prepared file (LIVEPROBE_PREPARE) the action is a prepared site and no session opens. ' +
-          `Other work on the machine only adds to a delay (on a loaded machine it held an idle app up to 32 ms), while a stall the agent causes comes back each time: each step keeps the least of its repetitions in a round, and the least over rounds is the closest to what the step itself costs. ${longestGc === 0 ? "The apps' own garbage collector did not run in any measured step." : `The apps' own garbage collector paused them at most ${ms(longestGc)} in a measured step.`} ` +
-          'The target is judged per round: the longest of its steps less the same app idle in that round.',
+        intro,
         stalls,
         `What keeping the session open costs with no action installed: medians over rounds; "× no agent" is the median of the per-round ratios. \`await\` and throw: ${TASK_BATCHES} batches of ${TASK_BATCH.awaits.toLocaleString('en-US')} \`await\`s and of ${TASK_BATCH.throws.toLocaleString('en-US')} throws in a loop on each app after a warm-up, the batches interleaved across the apps, each app keeping its least main-thread CPU time per item (wall time where the platform does not tell).`,
         costs,
@@ -346,20 +393,7 @@ const benchmark: Benchmark = {
         ...firstBreakpointBlocks(firstBreakpoint),
         ...debuggerEnableBlocks(debuggerEnable),
       ],
-      targets: agents.map((a) => {
-        // Per round: the longest delay of any install or removal, less the same app's idle delay in that round.
-        const idle = samples.get(`idle ${a.key}`)!;
-        const caused = idle.map(
-          (floor, r) => Math.max(...STEPS.filter((s) => s.key !== 'idle').map((s) => samples.get(`${s.key} ${a.key}`)![r]!)) - floor,
-        );
-        return atMost(
-          `installing or removing an action stalls the app ≤ 5 ms, ${MODULES.toLocaleString('en-US')} scripts loaded: ${a.label}`,
-          caused,
-          5,
-          (value) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`,
-          `the same app idle: ${ms(median(idle))} longest delay (median); measured is the excess over it per round`,
-        );
-      }),
+      targets,
     };
   },
 };
