@@ -14,9 +14,11 @@ const COMMONJS_WRAPPER = ['exports', 'require', 'module', '__filename', '__dirna
  * How a breakpoint condition reads a name: `local`, bound by the file; `global`, a property of
  * the global object; `either` when the agent cannot tell (CommonJS wrapper names in a file that
  * also parses as a module, or a file it could not analyse), read directly unless the global
- * object has an app getter of that name.
+ * object has an app getter of that name; `left-at-return`, bound by a block of the probed function
+ * that the line's `return` leaves: read directly, but V8 may stop on that return with the block's
+ * bindings already out of its view (`const total = …; return total;`), a miss the probe says so.
  */
-export type ReadKind = 'local' | 'global' | 'either';
+export type ReadKind = 'local' | 'global' | 'either' | 'left-at-return';
 
 /** Each root's ReadKind at `offset`; undefined when the file could not be analysed (every name is then `either`). */
 export function readKindsAt(
@@ -26,16 +28,23 @@ export function readKindsAt(
 ): Record<string, ReadKind> | undefined {
   if (analysed === undefined) return undefined;
   const innermost = innermostScope(analysed, offset);
+  const atReturn = RETURN.test(analysed.source.slice(offset, offset + 7));
   const kinds: Record<string, ReadKind> = Object.create(null) as Record<string, ReadKind>;
-  for (const name of roots) kinds[name] = kindOf(innermost, name, analysed.program.sourceType === 'script');
+  for (const name of roots) kinds[name] = kindOf(innermost, name, analysed.program.sourceType === 'script', atReturn);
   return kinds;
 }
 
-function kindOf(innermost: ReturnType<typeof innermostScope>, name: string, script: boolean): ReadKind {
+const RETURN = /^return(?![\p{ID_Continue}$\u200c\u200d])/u;
+
+function kindOf(innermost: ReturnType<typeof innermostScope>, name: string, script: boolean, atReturn: boolean): ReadKind {
+  let inBlock = atReturn;
   for (let scope = innermost ?? null; scope !== null; scope = scope.upper) {
     const variable = scope.lookup(name);
     // `arguments` is bound by every non-arrow function without a definition of its own.
-    if (variable !== undefined && (variable.def !== undefined || name === 'arguments')) return 'local';
+    if (variable !== undefined && (variable.def !== undefined || name === 'arguments'))
+      return inBlock && scope.variableScope !== scope ? 'left-at-return' : 'local';
+    // Past the probed function's own scope, a block's binding is its closure's: kept in view.
+    if (scope.variableScope === scope) inBlock = false;
   }
   // A CommonJS file without `require` calls' telltales parses as a module too: its wrapper names may be bound.
   if (COMMONJS_WRAPPER.includes(name)) return script ? 'local' : 'either';

@@ -24,11 +24,20 @@ export const NOT_PASSED: unique symbol = Symbol('liveprobe.not-passed');
 /** On a prepared site: a binding read lazily (`*name`) that was in its temporal dead zone. */
 export const NOT_INITIALISED_AT_SITE: unique symbol = Symbol('liveprobe.not-initialised-at-site');
 
-/** Why `name` could not be read, when `marker` is one of a prepared site's markers. */
-export function preparedReason(marker: symbol, name: string): string | undefined {
+/**
+ * At a breakpoint on a `return` inside a block: a `let`/`const`/`class` of that block V8 did not
+ * show. V8 may stop on such a return after the block's bindings have left its view of the frame
+ * (`const total = …; return total;`), while a prepared site before the return still sees them.
+ */
+export const LEFT_BLOCK: unique symbol = Symbol('liveprobe.left-block');
+
+/** Why `name` could not be read, when `marker` is one of the markers that carry their own reason. */
+export function markerReason(marker: symbol, name: string): string | undefined {
   if (marker === NOT_PASSED)
     return `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`;
   if (marker === NOT_INITIALISED_AT_SITE)
     return `\`${name}\` is not initialised yet at this line (its \`let\`, \`const\`, \`class\` or import has not run)`;
+  if (marker === LEFT_BLOCK)
+    return `\`${name}\` is not available on this \`return\`: V8 stops there after leaving the block that declares it; put the action on the line before the \`return\`, or prepare the file (a prepared site sees it)`;
   return undefined;
 }

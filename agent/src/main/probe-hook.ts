@@ -21,6 +21,7 @@ import {
   type Frame,
   type TextOptions,
 } from './compile.js';
+import { LEFT_BLOCK } from './frame-markers.js';
 import { guardGlobal, readGlobal } from './global-read.js';
 import { Redaction } from './redaction.js';
 import { renderValue } from './serialize.js';
@@ -104,6 +105,8 @@ interface ArmedProbe {
 export class ProbeHook {
   /** Breakpoint conditions put this in place of a variable V8 did not keep. */
   readonly NA = NOT_AVAILABLE;
+  /** …and this in place of a block's binding V8 no longer showed on a `return` leaving the block. */
+  readonly LB = LEFT_BLOCK;
   /** Breakpoint conditions read a name the probed file does not bind with this: a global getter does not run. */
   readonly global = readGlobal;
   /** For a file the agent could not analyse: whether reading the name could run a global getter. */

@@ -9,7 +9,7 @@
  */
 import type { Expr } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
-import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED, preparedReason } from './frame-markers.js';
+import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED, markerReason } from './frame-markers.js';
 import { ProbeEvalError, readProperty } from './safe-read.js';
 
 export interface ReadPath {
@@ -75,7 +75,7 @@ export function rootValue(value: unknown, name: string): unknown {
     );
   }
   if (value === GLOBAL_GETTER) throw new ProbeEvalError(`\`${name}\` is a getter of the global object; liveprobe never runs getters`);
-  const reason = preparedReason(value, name);
+  const reason = markerReason(value, name);
   if (reason !== undefined) throw new ProbeEvalError(reason);
   return value;
 }

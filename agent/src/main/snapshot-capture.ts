@@ -9,7 +9,7 @@ import type { CapturedValue, Expr, NamedValue, ScopeCapture, StackFrame, WatchRe
 import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
 import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
 import { CaptureBudget, serialize } from './serialize.js';
-import { preparedReason } from './frame-markers.js';
+import { markerReason } from './frame-markers.js';
 import { monotonicNow } from './builtins.js';
 
 export interface CompiledSnapshot {
@@ -56,7 +56,7 @@ export function captureSnapshot(
   const budget = new CaptureBudget(limits.totalBytes);
   const value = (v: unknown, name?: string): CapturedValue => {
     if (v === NOT_AVAILABLE) return UNAVAILABLE;
-    const reason = typeof v === 'symbol' && name !== undefined ? preparedReason(v, name) : undefined;
+    const reason = typeof v === 'symbol' && name !== undefined ? markerReason(v, name) : undefined;
     return reason === undefined ? serialize(v, limits, budget, redaction) : { t: 'unavailable', reason };
   };
   // A variable whose name is on the redaction list is hidden whatever its value.

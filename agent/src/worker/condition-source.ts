@@ -29,7 +29,8 @@ export function conditionSource(
     const kind = kinds?.[name] ?? 'either';
     if (kind === 'global') return `${HOOK_GLOBAL}.global(${quoted})`;
     const read = kind === 'either' ? `${HOOK_GLOBAL}.guard(${quoted}) || ${name}` : name;
-    return `(() => { try { return ${read}; } catch { return ${HOOK_GLOBAL}.NA; } })()`;
+    const missing = kind === 'left-at-return' ? 'LB' : 'NA';
+    return `(() => { try { return ${read}; } catch { return ${HOOK_GLOBAL}.${missing}; } })()`;
   });
   return (
     `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ` +

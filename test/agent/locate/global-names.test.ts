@@ -34,3 +34,48 @@ test('a line inside a `with` statement is refused, since every name read there g
   );
   assert.doesNotThrow(() => assertNotInsideWith(analysed, at(sloppy, 'return o'), 5));
 });
+
+test('on a `return`, a binding of a block the return leaves is told apart: V8 may no longer show it there', () => {
+  const source = [
+    'let outer = 1;',
+    'function f(q, list) {',
+    '  const top = q;',
+    '  if (q) {',
+    '    const total = q * 3;',
+    '    let spare = 0;',
+    '    return total; // if',
+    '  }',
+    '  for (const item of list) {',
+    '    const doubled = item * 2;',
+    '    returned(doubled); // not a return',
+    '    return doubled; // loop',
+    '  }',
+    '  try {',
+    '    throw q;',
+    '  } catch (err) {',
+    '    return err; // catch',
+    '  }',
+    '  {',
+    '    const inner = () => { return total2; }; const total2 = 1;',
+    '  }',
+    '  return top; // top',
+    '}',
+    'function returned() {}',
+  ].join('\n');
+  const analysed = analyseSource(source)!;
+  const kinds = (marker: string, roots: string[]) => ({ ...readKindsAt(analysed, at(source, marker), roots) });
+  assert.deepEqual(kinds('return total', ['total', 'spare', 'top', 'q', 'outer', 'process']), {
+    total: 'left-at-return',
+    spare: 'left-at-return',
+    top: 'local',
+    q: 'local',
+    outer: 'local',
+    process: 'global',
+  });
+  assert.deepEqual(kinds('return doubled', ['doubled', 'item']), { doubled: 'left-at-return', item: 'left-at-return' });
+  assert.deepEqual(kinds('returned(doubled)', ['doubled']), { doubled: 'local' }, 'a call named return… is no return');
+  assert.deepEqual(kinds('return err', ['err']), { err: 'left-at-return' });
+  // Inside the arrow, total2 belongs to the enclosing function's block: a closure's binding, kept in view.
+  assert.deepEqual(kinds('return total2', ['total2']), { total2: 'local' });
+  assert.deepEqual(kinds('return top', ['top']), { top: 'local' });
+});

@@ -26,6 +26,7 @@ export interface Batch {
 
 interface RemoteHook {
   readonly NA: unknown;
+  readonly LB: unknown;
   global(name: string): unknown;
   guard(name: string): unknown;
   readonly platform: typeof platform;
@@ -90,6 +91,7 @@ function install(): InstallResult {
   const hook = new ProbeHook(port as unknown as MessagePort, new AppOtel());
   const remote: RemoteHook = {
     NA: hook.NA,
+    LB: hook.LB,
     global: hook.global,
     guard: hook.guard,
     platform,
