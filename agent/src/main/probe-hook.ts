@@ -327,18 +327,11 @@ export class ProbeHook {
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
     if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
-    const uninitialised = probe.uninitialised;
-    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
-    const frame = this.frame ?? { values, self };
-    this.frame = undefined;
-    frame.values = values;
-    frame.self = self;
+    const frame = this.lendFrame(probe, values, self);
     try {
       this.line(probe, frame, now);
     } finally {
-      frame.values = NO_VALUES;
-      frame.self = undefined;
-      this.frame = frame;
+      this.giveBackFrame(frame);
     }
     // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
     if (budgeted) this.cpu.spend((monotonicNow() - startedAt) * 1000, now);
@@ -347,15 +340,7 @@ export class ProbeHook {
   /** run() for lineHit: a log line's checks and the line. */
   private line(probe: ArmedProbe, frame: Frame, now: number): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
-    if (probe.condition !== undefined) {
-      let pass: unknown;
-      try {
-        pass = probe.condition(frame);
-      } catch (err) {
-        return this.evalError(probe, `condition \`${probe.conditionSource}\`: ${errorMessage(err)}`, now);
-      }
-      if (!pass) return;
-    }
+    if (probe.condition !== undefined && !this.conditionPasses(probe, probe.condition, frame, now)) return;
     if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
     this.log(probe, probe.format!, frame, now, true);
@@ -371,23 +356,13 @@ export class ProbeHook {
     // A sampling site over the CPU budget stays on: its hits are counted until the next window.
     const sampling = prepared && probe.sample !== undefined;
     if (sampling && this.cpu.spent(now)) return this.batch.sampled(probe.key);
-    // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
-    const uninitialised = probe.uninitialised;
-    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
     const window = prepared || probe.spec.calibration === true ? undefined : (probe.window ??= new SamplingWindow(undefined, undefined));
     window?.hit(startedAt);
-    // The hook's one frame, unless a hit inside this one (the app's logger running a probed line) holds it.
-    const frame = this.frame ?? { values, self };
-    this.frame = undefined;
-    frame.values = values;
-    frame.self = self;
+    const frame = this.lendFrame(probe, values, self);
     try {
       this.run(probe, frame, now, startedAt, prepared);
     } finally {
-      // Not holding on to the app's values until the next hit.
-      frame.values = NO_VALUES;
-      frame.self = undefined;
-      this.frame = frame;
+      this.giveBackFrame(frame);
     }
     // A prepared hit reads the clock again only for the CPU budget.
     if (probe.spec.calibration === true || (window === undefined && this.quotas.cpuMsPerSecond <= 0)) return;
@@ -399,6 +374,28 @@ export class ProbeHook {
     if (this.quotas.cpuMsPerSecond > 0 && !this.cpu.spend(spentUs, now) && !probe.done && !sampling)
       return this.pause(probe, this.overBudget(), prepared);
     if (window?.spent && !probe.done && !probe.paused) this.closeWindow(probe, window);
+  }
+
+  /**
+   * The frame a hit's expressions read: the hook's one frame, unless a hit inside this one (the
+   * app's logger running a probed line) holds it. V8 reads a binding in its temporal dead zone
+   * as undefined; a prepared site cannot pass it, so it is marked here.
+   */
+  private lendFrame(probe: ArmedProbe, values: unknown[], self: unknown): Frame {
+    const uninitialised = probe.uninitialised;
+    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    const frame = this.frame ?? { values, self };
+    this.frame = undefined;
+    frame.values = values;
+    frame.self = self;
+    return frame;
+  }
+
+  /** Back from the hit: not holding on to the app's values until the next one. */
+  private giveBackFrame(frame: Frame): void {
+    frame.values = NO_VALUES;
+    frame.self = undefined;
+    this.frame = frame;
   }
 
   /**
@@ -420,15 +417,7 @@ export class ProbeHook {
     if (!prepared && probe.window?.allow === undefined && !probe.hitRate.take(1, now)) {
       return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`, false);
     }
-    if (probe.condition !== undefined) {
-      let pass: unknown;
-      try {
-        pass = probe.condition(frame);
-      } catch (err) {
-        return this.evalError(probe, `condition \`${probe.conditionSource}\`: ${errorMessage(err)}`, now);
-      }
-      if (!pass) return;
-    }
+    if (probe.condition !== undefined && !this.conditionPasses(probe, probe.condition, frame, now)) return;
     if (probe.window !== undefined && !prepared) probe.window.passed++;
     if (probe.metric?.role === 'tic') {
       // A tic is half a measurement: the toc counts the hit.
@@ -444,6 +433,16 @@ export class ProbeHook {
     if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt, prepared);
     else if (probe.format !== undefined) this.log(probe, probe.format, frame, now, prepared);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  /** Whether the probe's condition holds for `frame`; one that throws fails, and its error is reported. */
+  private conditionPasses(probe: ArmedProbe, condition: Compiled, frame: Frame, now: number): boolean {
+    try {
+      if (condition(frame)) return true;
+    } catch (err) {
+      this.evalError(probe, `condition \`${probe.conditionSource}\`: ${errorMessage(err)}`, now);
+    }
+    return false;
   }
 
   /** Output bytes count against the action's quota; the output that crosses it is dropped (counted as sampled on a prepared site). */
