@@ -232,16 +232,12 @@ export class ProbeHook {
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     try {
-      let probe = this.last?.key === key ? this.last : this.probes.get(key);
-      if (probe === undefined) {
-        // The worker arms a probe before setting its breakpoint; the message may still be queued.
-        this.drain();
-        probe = this.probes.get(key);
-        if (probe === undefined) return;
-      }
+      // The rare branches are methods of their own: a smaller hit() leaves V8 room to inline the hot path into a site's.
+      const probe = this.last?.key === key ? this.last : this.armedProbe(key);
+      if (probe === undefined) return;
       this.last = probe;
       if (probe.done) return;
-      if (probe.paused && (prepared || !this.reopened(probe))) return prepared ? undefined : this.closedHit(probe, values, self);
+      if (probe.paused && this.stillPaused(probe, values, self, prepared)) return;
       if (prepared && probe.plainCount) return this.countHit(probe);
       if (prepared && probe.lineOnly) return this.lineHit(probe, values, self);
       this.timedHit(probe, values, self, prepared);
@@ -251,6 +247,25 @@ export class ProbeHook {
       // The last step of the hit: a tic's time leaves out all of the agent's work before it.
       this.timers.stamp();
     }
+  }
+
+  /** The probe armed with `key`, if any; the worker arms a probe before setting its breakpoint, and the message may still be queued. */
+  private armedProbe(key: number): ArmedProbe | undefined {
+    const probe = this.probes.get(key);
+    if (probe !== undefined) return probe;
+    this.drain();
+    return this.probes.get(key);
+  }
+
+  /**
+   * A paused probe's hit: true when it stays paused (a prepared site's hit is dropped, a
+   * breakpoint's counted as closed), false when its breakpoint's next window opened now.
+   */
+  private stillPaused(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): boolean {
+    if (prepared) return true;
+    if (this.reopened(probe)) return false;
+    this.closedHit(probe, values, self);
+    return true;
   }
 
   /** A prepared site's hit of a plain counter, which reads no value (HitTarget.count). */
