@@ -24,7 +24,11 @@ export class RateLimit {
 
   /** Takes `amount`; false when the bucket cannot cover it. Always true when the limit is off. */
   take(amount: number, now: number): boolean {
-    if (this.rate <= 0) return true;
+    // Small, so V8 inlines it into a hit's path: the bucket's arithmetic, where the limit is on, is a call of its own.
+    return this.rate <= 0 || this.takeFromBucket(amount, now);
+  }
+
+  private takeFromBucket(amount: number, now: number): boolean {
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
     this.last = now;
     if (this.tokens < amount) return false;

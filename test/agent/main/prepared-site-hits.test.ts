@@ -97,12 +97,13 @@ const COUNTER = { roots: [], metric: { role: 'count' as const, attributes: [] } 
 function received(
   hook: ProbeHook,
   worker: MessagePort,
-): { counts: Map<number, number>; sampled: Map<number, number>; lines: Line[]; done: Map<number, string> } {
+): { counts: Map<number, number>; sampled: Map<number, number>; lines: Line[]; done: Map<number, string>; errors: Map<number, string> } {
   hook.flushForExit();
   const counts = new Map<number, number>();
   const sampled = new Map<number, number>();
   const lines: Line[] = [];
   const done = new Map<number, string>();
+  const errors = new Map<number, string>();
   const add = (to: Map<number, number>, hits: number[]) => {
     for (let i = 0; i < hits.length; i += 2) to.set(hits[i]!, (to.get(hits[i]!) ?? 0) + hits[i + 1]!);
   };
@@ -112,9 +113,10 @@ function received(
       if (item.t === 'sampled') add(sampled, item.hits);
       if (item.t === 'logs') lines.push(...linesOf(item));
       if (item.t === 'done') done.set(item.key, item.reason);
+      if (item.t === 'eval-error') errors.set(item.key, item.message);
     }
   }
-  return { counts, sampled, lines, done };
+  return { counts, sampled, lines, done, errors };
 }
 
 /** The packed lines of one batch (hit-batch.ts): header `format, key, time, flags[, traceFlags]`, then a value per placeholder. */
@@ -244,6 +246,18 @@ test('a log on a prepared line keeps every check on its own path: its condition,
   assert.equal(done.get(1), 'hit_limit');
   assert.equal(lines.filter((line) => line.key === 2).length, 0, 'no line once expired');
   assert.equal(done.get(2), 'expired');
+});
+
+test('a log on a prepared line whose condition throws: no line, the error reported, nothing thrown into the app', async (t) => {
+  const ctx = preparedWork(t);
+  const missing = 'n.a.b > 0';
+  turn(ctx, 1, true, logOfN({ condition: checkExpression(missing).expr, conditionSource: missing }));
+  await turnOfTheLoop();
+  for (let n = 1; n <= 3; n++) assert.equal(ctx.work(n, {}), n * n + 1);
+  const { lines, errors, done } = received(ctx.hook, ctx.worker);
+  assert.equal(lines.length, 0);
+  assert.match(errors.get(1) ?? '', /^condition `n\.a\.b > 0`: .*n\.a is undefined/);
+  assert.equal(done.size, 0, 'a failing condition is not a hit: the action stays on');
 });
 
 test('a log on a prepared line over the CPU budget stays on: its hits are counted as sampled until the next second', async (t) => {
