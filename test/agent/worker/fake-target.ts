@@ -44,8 +44,14 @@ export class FakeTarget {
   readonly log = (line: string) => void this.logged.push(line);
 
   /** A script loads in the target: the open session hears of it. */
-  load(path: string, source: string): void {
-    const script = { scriptId: String(this.scripts.length + 1), url: `file://${path}`, endLine: source.split('\n').length - 1, source };
+  load(path: string, source: string, sourceMapURL?: string): void {
+    const script = {
+      scriptId: String(this.scripts.length + 1),
+      url: `file://${path}`,
+      endLine: source.split('\n').length - 1,
+      source,
+      ...(sourceMapURL === undefined ? {} : { sourceMapURL }),
+    };
     this.scripts.push(script);
     this.open?.parsed?.(script);
   }
