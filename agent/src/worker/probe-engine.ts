@@ -412,7 +412,8 @@ export class ProbeEngine {
         state.ids.push(set.breakpointId);
         state.placements.push(extra);
       }
-      if (stops.length > 1) copies.push(`line ${resolved.line} sits in ${stops.length} places of ${resolved.script.path}: a breakpoint at each`);
+      if (stops.length > 1)
+        copies.push(`line ${resolved.line} sits in ${stops.length} places of ${resolved.script.path}: a breakpoint at each`);
       // V8 may move a breakpoint on a line without code to the next statement: report where it went.
       const line =
         resolved.map === undefined
