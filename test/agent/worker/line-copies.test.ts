@@ -83,3 +83,27 @@ test('a line held in two places of a bundle takes a breakpoint at each, under on
   await engine.reconcile([]);
   assert.deepEqual(target.lines(), [], 'both breakpoints leave V8 with the action');
 });
+
+test('a script V8 compiled twice under one URL takes its breakpoints by a regular expression, which places them in each copy afresh', async (t) => {
+  const target = new FakeTarget();
+  // A CommonJS entry run under `--import` on Node 20: the same source, compiled twice.
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  const engine = new ProbeEngine(
+    target.hook,
+    target.report,
+    target.log,
+    target.transport,
+    new Blocklist({ files: [], functions: [], variables: [] }),
+  );
+  target.answers = engine;
+  t.after(() => engine.close());
+  await engine.reconcile([testAction('a1', { file: 'src/price.ts', line: 3 })]);
+  assert.deepEqual(
+    [...target.breakpoints.values()].map((b) => [b.line, b.byRegex]),
+    [
+      [4, true],
+      [7, true],
+    ],
+  );
+});
