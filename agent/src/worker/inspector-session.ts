@@ -29,7 +29,7 @@ export class InspectorSession {
   private readonly scripts = new Map<string, LoadedScript>();
   /** The same scripts by V8's id: the exception watch places every frame of a paused stack. */
   private readonly byId = new Map<string, LoadedScript>();
-  /** Paths V8 compiled more than once under one URL (a CommonJS entry under `--import`, on Node 20). */
+  /** Paths V8 compiled more than once under one URL (seen for a bundle of prepared files, which the agent runs). */
   private readonly compiledAgain = new Set<string>();
   private readonly sources = new Map<string, Promise<string>>();
   /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */

@@ -86,7 +86,7 @@ test('a line held in two places of a bundle takes a breakpoint at each, under on
 
 test('a script V8 compiled twice under one URL takes its breakpoints by a regular expression, which places them in each copy afresh', async (t) => {
   const target = new FakeTarget();
-  // A CommonJS entry run under `--import` on Node 20: the same source, compiled twice.
+  // The same source, compiled twice under one URL (as V8 reported a bundle of prepared files in the agent's process).
   target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
   target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
   const engine = new ProbeEngine(

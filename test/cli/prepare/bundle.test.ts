@@ -100,8 +100,8 @@ test('a bundle of an app prepared with its node_modules runs as the original; wi
     ids.push(action.id);
   }
 
-  // Each line runs once a request: every action counts the three requests. The bundle, a CommonJS entry run under
-  // `--import`, is compiled twice under one URL, so its breakpoints go by URL pattern (inspector-session.ts); by exact
+  // Each line runs once a request: every action counts the three requests. V8 reports the bundle compiled twice under
+  // one URL (same hash) in the agent's process, so its breakpoints go by URL pattern (inspector-session.ts); by exact
   // URL, pricing.js:5 (`return rounded;`) sat two lines on in the copy that runs and counted nothing.
   for (let i = 1; i <= 3; i++) assert.equal(await ask(agentApp, `?quantity=${i}&wait=2h`), await ask(original, `?quantity=${i}&wait=2h`));
   for (const [index, id] of ids.entries()) {
