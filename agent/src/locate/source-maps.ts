@@ -30,7 +30,7 @@ export class ScriptSourceMap {
   private readonly byPath = new Map<string, number>();
   /** Each resolved source's path (stacks name it as `byPath` does). */
   private readonly pathOf = new Map<string, string>();
-  private lineIndex: Map<number, Map<number, { line: number; column: number }>> | undefined;
+  private lineIndex: Map<number, Map<number, LineMappings>> | undefined;
 
   constructor(
     private readonly map: TraceMap,
@@ -62,6 +62,20 @@ export class ScriptSourceMap {
 
   /** The earliest generated position for `line` of `source`, or of the next original line that has code. */
   generatedFor(source: string, line: number): GeneratedPosition | undefined {
+    const found = this.lineFor(source, line);
+    return found === undefined ? undefined : { ...found.mappings.first, originalLine: found.originalLine };
+  }
+
+  /**
+   * Every generated position of the first statement of `line` (or of the next original line that
+   * has code), in generated order: a bundle of prepared files, an inlining minifier or a
+   * compiler copying a `finally` block holds one line in several places, only one of which may run.
+   */
+  generatedPlacesFor(source: string, line: number): { line: number; column: number }[] {
+    return this.lineFor(source, line)?.mappings.places ?? [];
+  }
+
+  private lineFor(source: string, line: number): { originalLine: number; mappings: LineMappings } | undefined {
     const index = this.byPath.get(source);
     if (index === undefined) return undefined;
     const lines = this.index().get(index);
@@ -69,8 +83,7 @@ export class ScriptSourceMap {
     let best: number | undefined;
     for (const original of lines.keys()) if (original >= line && (best === undefined || original < best)) best = original;
     if (best === undefined) return undefined;
-    const generated = lines.get(best)!;
-    return { ...generated, originalLine: best };
+    return { originalLine: best, mappings: lines.get(best)! };
   }
 
   /** 1-based line, 0-based column in the generated script → the original position. */
@@ -86,9 +99,9 @@ export class ScriptSourceMap {
     return originalPositionFor(this.map, { line, column: Math.max(0, column) }).name ?? undefined;
   }
 
-  private index(): Map<number, Map<number, { line: number; column: number }>> {
+  private index(): Map<number, Map<number, LineMappings>> {
     if (this.lineIndex !== undefined) return this.lineIndex;
-    const index = new Map<number, Map<number, { line: number; column: number }>>();
+    const index = new Map<number, Map<number, LineMappings>>();
     const sourceIndex = new Map(this.map.resolvedSources.map((s, i) => [s, i]));
     eachMapping(this.map, (m) => {
       if (m.source === null || m.originalLine === null) return;
@@ -97,14 +110,28 @@ export class ScriptSourceMap {
       let lines = index.get(i);
       if (lines === undefined) index.set(i, (lines = new Map()));
       const known = lines.get(m.originalLine);
-      // The first statement of a line is the earliest generated position mapped from it.
-      if (known === undefined || m.generatedLine < known.line || (m.generatedLine === known.line && m.generatedColumn < known.column)) {
-        lines.set(m.originalLine, { line: m.generatedLine, column: m.generatedColumn });
+      const place = { line: m.generatedLine, column: m.generatedColumn };
+      if (known === undefined) {
+        lines.set(m.originalLine, { first: place, column: m.originalColumn, places: [place] });
+        return;
       }
+      // Mappings come in generated order: the first one of a line is its earliest generated position.
+      // The line's first statement starts at its least original column; its other columns are later statements or inner tokens.
+      if (m.originalColumn < known.column) {
+        known.column = m.originalColumn;
+        known.places = [place];
+      } else if (m.originalColumn === known.column) known.places.push(place);
     });
     this.lineIndex = index;
     return index;
   }
+}
+
+/** One original line in the generated script: its earliest position, and every place of its first statement (its least original column). */
+interface LineMappings {
+  first: { line: number; column: number };
+  column: number;
+  places: { line: number; column: number }[];
 }
 
 /** A page's map is fetched over HTTP; these bound how long and how much. */

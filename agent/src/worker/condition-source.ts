@@ -11,20 +11,27 @@
  * a getter: the hook reads those without running it.
  */
 import { HOOK_GLOBAL } from '../bridge.js';
-import type { ReadKind } from '../locate/global-names.js';
+import { generatedNamesAt } from '../locate/generated-names.js';
+import { readKindsAt, type ReadKind } from '../locate/global-names.js';
+import type { AnalysedSource } from '../locate/source-analysis.js';
+import type { ScriptSourceMap } from '../locate/source-maps.js';
 
 /**
- * `kinds`: how each root resolves at the line (global-names.ts), or undefined when the file
- * could not be analysed: then every read is guarded against global getters.
+ * `kinds`: how each name resolves at the line (global-names.ts), or undefined when the file
+ * could not be analysed: then every read is guarded against global getters. `renamed`: the
+ * script's own name for a root it renamed (generated-names.ts); `kinds` is by that name.
  */
 export function conditionSource(
   key: number,
   roots: readonly string[],
   usesThis: boolean,
   kinds: Readonly<Record<string, ReadKind>> | undefined,
+  renamed: Readonly<Record<string, string>> = {},
 ): string {
-  // `roots` are identifiers the expression checker accepted, so they are safe to splice in.
-  const reads = roots.map((name) => {
+  // `roots` are identifiers the expression checker accepted, and `renamed` names the script
+  // declares, so they are safe to splice in.
+  const reads = roots.map((root) => {
+    const name = Object.hasOwn(renamed, root) ? renamed[root]! : root;
     const quoted = JSON.stringify(name);
     const kind = kinds?.[name] ?? 'either';
     if (kind === 'global') return `${HOOK_GLOBAL}.global(${quoted})`;
@@ -36,4 +43,17 @@ export function conditionSource(
     `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ` +
     `void ${HOOK_GLOBAL}.hit(${key}, [${reads.join(', ')}], ${usesThis ? 'this' : 'undefined'})`
   );
+}
+
+/** The condition of a breakpoint at `offset` of a script: each root read by the name the script gives it there. */
+export function conditionAt(
+  key: number,
+  { roots, usesThis }: { roots: readonly string[]; usesThis: boolean },
+  analysed: AnalysedSource | undefined,
+  offset: number,
+  map: ScriptSourceMap | undefined,
+): string {
+  const renamed = generatedNamesAt(analysed, offset, roots, map);
+  const names = roots.map((root) => (Object.hasOwn(renamed, root) ? renamed[root]! : root));
+  return conditionSource(key, roots, usesThis, readKindsAt(analysed, offset, names), renamed);
 }

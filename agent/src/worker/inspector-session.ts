@@ -29,6 +29,8 @@ export class InspectorSession {
   private readonly scripts = new Map<string, LoadedScript>();
   /** The same scripts by V8's id: the exception watch places every frame of a paused stack. */
   private readonly byId = new Map<string, LoadedScript>();
+  /** Paths V8 compiled more than once under one URL (seen for a bundle of prepared files, which the agent runs). */
+  private readonly compiledAgain = new Set<string>();
   private readonly sources = new Map<string, Promise<string>>();
   /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */
   private readonly exactPositions = new Map<string, string>();
@@ -70,7 +72,10 @@ export class InspectorSession {
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
       };
       const replaced = this.scripts.get(path);
-      if (replaced !== undefined) this.byId.delete(replaced.scriptId);
+      if (replaced !== undefined) {
+        this.byId.delete(replaced.scriptId);
+        this.compiledAgain.add(path);
+      }
       this.scripts.set(path, script);
       this.byId.set(script.scriptId, script);
       if (this.session !== undefined) this.onScript(script);
@@ -91,6 +96,7 @@ export class InspectorSession {
     this.session = undefined;
     this.scripts.clear();
     this.byId.clear();
+    this.compiledAgain.clear();
     this.sources.clear();
     this.exactPositions.clear();
   }
@@ -131,9 +137,13 @@ export class InspectorSession {
     // exact URL is compared as a string with each loaded script; a regular expression is compiled
     // again for each one, on the main thread, at set and at removal (milliseconds with thousands
     // of scripts), so it serves only a second action on the same position, with an alternative
-    // that never matches a real URL to keep it distinct.
+    // that never matches a real URL to keep it distinct. It also serves a script V8 compiled twice
+    // under one URL: there an exact URL put a breakpoint on a `return x;` line in the first copy
+    // but two lines on in the second, the copy that runs (Node 20.20; V8's placement by the text
+    // after the first copy's location, it seems), while a regular expression placed it on the
+    // line in both.
     const position = `${line}:${column ?? 0}:${script.url}`;
-    const shared = [...this.exactPositions.values()].includes(position);
+    const shared = this.compiledAgain.has(script.path) || [...this.exactPositions.values()].includes(position);
     const target = shared ? { urlRegex: `^${escapeRegExp(script.url)}$|^liveprobe:probe:${tag}$` } : { url: script.url };
     const result = await this.call<Debugger.SetBreakpointByUrlReturnType>('Debugger.setBreakpointByUrl', {
       ...target,

@@ -13,6 +13,8 @@ export interface ResolvedLocation {
   map: ScriptSourceMap | undefined;
   /** Where the breakpoint goes in the generated script. */
   generated: { line: number; column: number | undefined };
+  /** Other generated places of the same line, in generated order (source-maps.ts generatedPlacesFor); sites.ts keeps those that run apart. */
+  elsewhere: { line: number; column: number }[];
   /** The user's source file and the line that has code (the requested one or the next). */
   file: string;
   line: number;
@@ -85,7 +87,7 @@ export class LocationResolver {
     // keeps the source's own path (tsx) needs its map for the script's own lines.
     if (map === undefined || (match.path === script.path && !map.hasSource(match.path))) {
       if (line > script.endLine) throw new LocationError(`line ${line} is past the end of ${script.path} (${script.endLine} lines)`, false);
-      return { script, map: undefined, generated: { line, column: undefined }, file: script.path, line };
+      return { script, map: undefined, generated: { line, column: undefined }, elsewhere: [], file: script.path, line };
     }
     const generated = map.generatedFor(match.path, line);
     if (generated === undefined) {
@@ -94,7 +96,15 @@ export class LocationResolver {
         false,
       );
     }
-    return { script, map, generated: { line: generated.line, column: generated.column }, file: match.path, line: generated.originalLine };
+    const elsewhere = map.generatedPlacesFor(match.path, line).filter((p) => p.line !== generated.line || p.column !== generated.column);
+    return {
+      script,
+      map,
+      generated: { line: generated.line, column: generated.column },
+      elsewhere,
+      file: match.path,
+      line: generated.originalLine,
+    };
   }
 
   /** Maps a generated position of a loaded script back to the user's source, when a map exists. */

@@ -13,12 +13,12 @@ import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armFields, rateOf } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { functionNameAt } from '../locate/function-name.js';
-import { readKindsAt, UnsafeLineError } from '../locate/global-names.js';
+import { UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import type { CdpTransport } from './cdp-transport.js';
-import { conditionSource } from './condition-source.js';
+import { conditionAt } from './condition-source.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import type { PlacedSite, PlannedSite, PreparedSites } from './prepared/prepared-sites.js';
@@ -361,6 +361,7 @@ export class ProbeEngine {
     for (const arm of arms) if (arm.metric?.role === 'toc' && overhead !== undefined) arm.metric.overheadSeconds = overhead.ms / 1000;
     const state: OnBreakpoints = { kind: 'breakpoints', ids: [], placements: [] };
     const placed: PlacedSite[] = [];
+    const copies: string[] = [];
     for (const [index, site] of sites.entries()) {
       const key = this.keyFor(probe, index);
       const { resolved, analysed, offset } = site;
@@ -382,7 +383,7 @@ export class ProbeEngine {
         script: resolved.script,
         line: resolved.generated.line,
         column: resolved.generated.column,
-        condition: conditionSource(key, fields.roots, usesThis, readKindsAt(analysed, offset, fields.roots)),
+        condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, offset, resolved.map),
         key,
       };
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
@@ -392,6 +393,27 @@ export class ProbeEngine {
       }
       state.ids.push(result.breakpointId);
       state.placements.push(placement);
+      // The line's other generated places: each reads the names of its own scope, under the same key, so a hit at any counts.
+      const stops = [`${result.location.line}:${result.location.column}`];
+      for (const other of site.elsewhere) {
+        const extra: Placement = {
+          ...placement,
+          ...other.generated,
+          condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, other.offset, resolved.map),
+        };
+        const set = await this.session.setBreakpoint(extra.script, extra.line, extra.column, extra.condition, key);
+        const stop = set.location === undefined ? undefined : `${set.location.line}:${set.location.column}`;
+        // V8 may move a place onto one already taken: one execution would then stop twice.
+        if (stop === undefined || stops.includes(stop)) {
+          await this.session.removeBreakpoint(set.breakpointId);
+          continue;
+        }
+        stops.push(stop);
+        state.ids.push(set.breakpointId);
+        state.placements.push(extra);
+      }
+      if (stops.length > 1)
+        copies.push(`line ${resolved.line} sits in ${stops.length} places of ${resolved.script.path}: a breakpoint at each`);
       // V8 may move a breakpoint on a line without code to the next statement: report where it went.
       const line =
         resolved.map === undefined
@@ -410,6 +432,7 @@ export class ProbeEngine {
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
     const parts = [
       path,
+      ...copies,
       ...(described === undefined ? [] : [described]),
       ...(timedOnBreakpoints(action) ? [breakpointTiming(overhead)] : []),
     ];

@@ -10,6 +10,7 @@ import { originalNames } from '../locate/original-names.js';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
 import { offsetOf, positionOf, type AnalysedSource } from '../locate/source-analysis.js';
+import { separatePlaces } from '../locate/separate-places.js';
 
 export interface Site {
   resolved: ResolvedLocation;
@@ -18,6 +19,8 @@ export interface Site {
   role?: MetricRole;
   /** A duration's entry: the function it measures. */
   fn?: FunctionRange;
+  /** The line's other generated places that run apart from this one (separate-places.ts): each takes a breakpoint too. */
+  elsewhere: { generated: { line: number; column: number }; offset: number }[];
 }
 
 export interface SiteContext {
@@ -50,8 +53,11 @@ export function positionKey({ resolved }: Site): string {
 async function siteAt(ctx: SiteContext, file: string, line: number, role?: MetricRole): Promise<Site> {
   const resolved = await ctx.locations.resolve(file, line);
   const analysed = await ctx.analysis(resolved.script);
-  const offset = analysed === undefined ? 0 : offsetOf(analysed, resolved.generated.line, resolved.generated.column);
-  return { resolved, analysed, offset, ...defined({ role }) };
+  if (analysed === undefined) return { resolved, analysed, offset: 0, elsewhere: [], ...defined({ role }) };
+  const offset = offsetOf(analysed, resolved.generated.line, resolved.generated.column);
+  const others = resolved.elsewhere.map((p) => offsetOf(analysed, p.line, p.column));
+  const elsewhere = separatePlaces(analysed, offset, others).map((at) => ({ generated: positionOf(analysed, at), offset: at }));
+  return { resolved, analysed, offset, elsewhere, ...defined({ role }) };
 }
 
 async function durationSites(
@@ -83,7 +89,8 @@ async function durationSites(
   }
   const site = (offset: number, role: MetricRole): Site => {
     const generated = positionOf(analysed, offset);
-    return { ...anchor, offset, role, resolved: { ...resolved, generated, ...original(resolved, generated) } };
+    // A duration measures one function: its entry and exits are positions of that function alone.
+    return { ...anchor, offset, role, elsewhere: [], resolved: { ...resolved, generated, ...original(resolved, generated) } };
   };
   const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, fn.bodyEnd));
   return [

@@ -14,6 +14,8 @@ interface Breakpoint {
   url: string;
   line: number;
   condition: string;
+  /** Set by `urlRegex` rather than by exact `url`. */
+  byRegex: boolean;
 }
 
 export class FakeTarget {
@@ -44,8 +46,14 @@ export class FakeTarget {
   readonly log = (line: string) => void this.logged.push(line);
 
   /** A script loads in the target: the open session hears of it. */
-  load(path: string, source: string): void {
-    const script = { scriptId: String(this.scripts.length + 1), url: `file://${path}`, endLine: source.split('\n').length - 1, source };
+  load(path: string, source: string, sourceMapURL?: string): void {
+    const script = {
+      scriptId: String(this.scripts.length + 1),
+      url: `file://${path}`,
+      endLine: source.split('\n').length - 1,
+      source,
+      ...(sourceMapURL === undefined ? {} : { sourceMapURL }),
+    };
     this.scripts.push(script);
     this.open?.parsed?.(script);
   }
@@ -94,7 +102,7 @@ export class FakeTarget {
           params.url === undefined ? String(params.urlRegex).slice(1).split('$|')[0]!.replace(/\\(.)/g, '$1') : String(params.url);
         const line = (params.lineNumber as number) + 1;
         if (this.noCode.has(`${url}:${line}`)) return { breakpointId, locations: [] };
-        this.breakpoints.set(breakpointId, { url, line, condition: String(params.condition) });
+        this.breakpoints.set(breakpointId, { url, line, condition: String(params.condition), byRegex: params.url === undefined });
         return { breakpointId, locations: [{ scriptId: '1', lineNumber: line - 1, columnNumber: 2 }] };
       }
       case 'Debugger.removeBreakpoint':

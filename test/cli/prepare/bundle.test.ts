@@ -68,7 +68,7 @@ test('a bundle of an app prepared with its node_modules runs as the original; wi
   assert.equal(await ask(bundled, '?quantity=4&wait=2h'), await ask(original, '?quantity=4&wait=2h'));
 
   const cp = await controlPlane(t);
-  await start(t, bundle, { broker: cp.mqttUrl, tags: ['bundle'] });
+  const agentApp = await start(t, bundle, { broker: cp.mqttUrl, tags: ['bundle'] });
   const lines = {
     price: lineOf(`${FIXTURE}/pricing.js`, 'bundle-price'),
     answer: lineOf(`${FIXTURE}/server.js`, 'bundle-answer'),
@@ -78,6 +78,7 @@ test('a bundle of an app prepared with its node_modules runs as the original; wi
     { file: DEPENDENCY, line: PARSE_LINE, lineText: '    return parse(val);' },
     { file: 'server.js', line: lines.answer },
   ];
+  const ids: string[] = [];
   for (const { file, line, lineText } of wanted) {
     const { action } = await addAction(cp, {
       type: 'log',
@@ -96,6 +97,16 @@ test('a bundle of an app prepared with its node_modules runs as the original; wi
     assert.match(status.message ?? '', /^breakpoint/, 'the bundle’s prepared files are not bound: a breakpoint');
     assert.equal(status.location?.line, line, `${file}: the original line, through the bundle's map`);
     assert.ok(status.location?.file.endsWith(`prepared/${file}`), `${file} is named by its prepared copy: ${status.location?.file}`);
+    ids.push(action.id);
+  }
+
+  // Each line runs once a request: every action counts the three requests. V8 reports the bundle compiled twice under
+  // one URL (same hash) in the agent's process, so its breakpoints go by URL pattern (inspector-session.ts); by exact
+  // URL, pricing.js:5 (`return rounded;`) sat two lines on in the copy that runs and counted nothing.
+  for (let i = 1; i <= 3; i++) assert.equal(await ask(agentApp, `?quantity=${i}&wait=2h`), await ask(original, `?quantity=${i}&wait=2h`));
+  for (const [index, id] of ids.entries()) {
+    const { file } = wanted[index]!;
+    await waitFor(async () => (await getAction(cp, id)).statuses[0]?.hits === 3, WAIT, `${file}: three hits`);
   }
 
   // The agent's status says why the bundle's prepared files took breakpoints.

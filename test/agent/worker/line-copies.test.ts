@@ -1,0 +1,109 @@
+/**
+ * One original line that a generated script holds in several places (an unbound prepared copy in a
+ * bundle, an inlined function, a copied `finally` block): the action's breakpoint goes at each place
+ * that runs apart from the others, all under the action's key, so a hit at any counts; removing the
+ * action removes them all. Driven through the fake target with a hand-made source map.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
+import { Blocklist } from '../../../agent/src/locate/blocklist.js';
+import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
+import { FakeTarget, testAction } from './fake-target.js';
+
+const BUNDLE = [
+  'function price(q) {',
+  '  if (flags[0] !== 0) {',
+  '    const total2 = q * 3;',
+  '    return total2;',
+  '  }',
+  '  const total = q * 3;',
+  '  return total;',
+  '}',
+  'module.exports = { price };',
+  '',
+].join('\n');
+/** src/price.ts: `export function price(q: number): number {` / `  const total = q * 3;` / `  return total;` / `}` */
+const SOURCE = 0;
+/** [generated column, source, original line, original column], 0-based, per generated line. */
+const MAPPINGS: SourceMapSegment[][] = [
+  [[0, SOURCE, 0, 0]],
+  [[2, SOURCE, 0, 0]],
+  // The bundler renamed this copy's `total`: the map names the original at its declaration.
+  [
+    [4, SOURCE, 1, 2],
+    [10, SOURCE, 1, 8, 0],
+  ],
+  // The instrumented copy of line 3: its first place.
+  [[4, SOURCE, 2, 2]],
+  [],
+  [[2, SOURCE, 1, 2]],
+  // The plain copy of line 3, mapped twice inside one statement: one breakpoint, not two.
+  [
+    [2, SOURCE, 2, 2],
+    [9, SOURCE, 2, 2],
+  ],
+  [],
+  [],
+];
+const MAP = { version: 3, sources: ['../src/price.ts'], names: ['total'], mappings: encode(MAPPINGS) };
+const MAP_URL = `data:application/json;base64,${Buffer.from(JSON.stringify(MAP)).toString('base64')}`;
+
+test('a line held in two places of a bundle takes a breakpoint at each, under one key, reading the names of its own scope; removing the action removes both', async (t) => {
+  const target = new FakeTarget();
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  const engine = new ProbeEngine(
+    target.hook,
+    target.report,
+    target.log,
+    target.transport,
+    new Blocklist({ files: [], functions: [], variables: [] }),
+  );
+  target.answers = engine;
+  t.after(() => engine.close());
+  const action = testAction('a1', { file: 'src/price.ts', line: 3, template: 'total={total}' });
+  await engine.reconcile([action]);
+
+  assert.deepEqual(target.lines(), [4, 7], 'the instrumented copy and the plain one');
+  const [arm] = target.messages('arm');
+  assert.equal(target.messages('arm').length, 1, 'one arm: the places share it');
+  const [instrumented, plain] = [...target.breakpoints.values()].sort((a, b) => a.line - b.line).map((b) => b.condition);
+  for (const condition of [instrumented, plain])
+    assert.match(condition!, new RegExp(`\\.hit\\(${arm!.key}, `), 'a hit at either place is a hit of the action');
+  assert.match(instrumented!, /return total2;/, 'each place reads the variable as the bundle names it there');
+  assert.match(plain!, /return total;/);
+  assert.equal(engine.probeFor(arm!.key)?.action.id, 'a1');
+  assert.deepEqual(target.statuses.at(-1), {
+    actionId: 'a1',
+    state: 'installed',
+    message: 'breakpoint; line 3 sits in 2 places of /app/dist/bundle.js: a breakpoint at each',
+    location: { file: '/app/src/price.ts', line: 3 },
+  });
+
+  await engine.reconcile([]);
+  assert.deepEqual(target.lines(), [], 'both breakpoints leave V8 with the action');
+});
+
+test('a script V8 compiled twice under one URL takes its breakpoints by a regular expression, which places them in each copy afresh', async (t) => {
+  const target = new FakeTarget();
+  // The same source, compiled twice under one URL (as V8 reported a bundle of prepared files in the agent's process).
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  const engine = new ProbeEngine(
+    target.hook,
+    target.report,
+    target.log,
+    target.transport,
+    new Blocklist({ files: [], functions: [], variables: [] }),
+  );
+  target.answers = engine;
+  t.after(() => engine.close());
+  await engine.reconcile([testAction('a1', { file: 'src/price.ts', line: 3 })]);
+  assert.deepEqual(
+    [...target.breakpoints.values()].map((b) => [b.line, b.byRegex]),
+    [
+      [4, true],
+      [7, true],
+    ],
+  );
+});
