@@ -29,7 +29,10 @@ export class InspectorSession {
   private readonly scripts = new Map<string, LoadedScript>();
   /** The same scripts by V8's id: the exception watch places every frame of a paused stack. */
   private readonly byId = new Map<string, LoadedScript>();
-  /** Paths V8 compiled more than once under one URL (seen for a bundle of prepared files, which the agent runs). */
+  /**
+   * Paths V8 compiled more than once under one URL: Node compiles the entry file twice when
+   * `--import` loads it and no package.json gives its "type" (to detect module syntax, then to run it).
+   */
   private readonly compiledAgain = new Set<string>();
   private readonly sources = new Map<string, Promise<string>>();
   /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */
