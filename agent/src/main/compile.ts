@@ -19,6 +19,7 @@ import {
   unaryOperator,
 } from './safe-read.js';
 import { startEvaluation } from './eval-work.js';
+import { TEXT_FOLLOWS } from './hit-batch.js';
 import { NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
 import { missingObject, readPath, readPathOf, rootValue, type ReadPath } from './read-path.js';
 import { CaptureBudget, renderValue, serialize, shortStringText } from './serialize.js';
@@ -278,6 +279,11 @@ export interface CompiledTemplate {
    * with `measure` false (nothing limits the line's bytes), 0: counting costs as much as the rest.
    */
   values(frame: Frame, out: (number | string)[], measure?: boolean): number;
+  /**
+   * As `values`, straight into a batch (HitBatch.packedLine): each number into `numbers` from
+   * `at`, one per placeholder, each text into `texts` with TEXT_FOLLOWS in its place.
+   */
+  pack(frame: Frame, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
 }
 
 let templates = 0;
@@ -347,6 +353,22 @@ export function compileTemplate(
         const value = evaluate(i, frame, budget);
         out[i] = value;
         if (measure) length += typeof value === 'number' ? printedLength(value) : value.length;
+      }
+      return measure ? length : 0;
+    },
+    pack(frame: Frame, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number {
+      budget.current = undefined;
+      let length = fixedLength;
+      for (let i = 0; i < placeholders.length; i++) {
+        const value = evaluate(i, frame, budget);
+        if (typeof value === 'number') {
+          numbers[at + i] = value;
+          if (measure) length += printedLength(value);
+        } else {
+          numbers[at + i] = TEXT_FOLLOWS;
+          texts.push(value);
+          if (measure) length += value.length;
+        }
       }
       return measure ? length : 0;
     },

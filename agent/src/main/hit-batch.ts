@@ -11,7 +11,7 @@ import { LogSegments, type Segment } from './log-segments.js';
 import { clearTimer, enqueueMicrotask, setTimer } from './builtins.js';
 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
-const TEXT_FOLLOWS = Number.NaN;
+export const TEXT_FOLLOWS = Number.NaN;
 
 /** The smallest buffer a batch starts with for log numbers; it doubles as hits need. */
 const MIN_NUMBERS = 256;
@@ -35,6 +35,13 @@ const NO_NUMBERS = new Float64Array(0);
 export const HIT_FLUSH_MS = 100;
 /** A batch this large (log numbers, or values) leaves at once, so a long synchronous loop keeps memory bounded. */
 const MAX_PACKED = 8192;
+
+/** A template that writes its line's values into a batch itself: CompiledTemplate. */
+export interface PackingTemplate<F> {
+  readonly id: number;
+  readonly pieces: readonly string[];
+  pack(frame: F, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
+}
 
 export interface TraceIds {
   traceId: string;
@@ -62,6 +69,9 @@ export class HitBatch {
   private known = new Set<number>();
   /** The template of the batch's last line (0: none yet). */
   private lastFormat = 0;
+  /** Where the line packedLine wrote starts, in `numbers` and in `texts`, until it is kept or refused. */
+  private lineStart = 0;
+  private lineTexts = 0;
   /** Counter hits by key (keys are small integers the worker hands out in order), and the keys counted since the last batch. */
   private counts = new Float64Array(64);
   private counted: number[] = [];
@@ -103,14 +113,7 @@ export class HitBatch {
     live: boolean,
     trace: TraceIds | undefined,
   ): void {
-    // Most batches carry one template: the last one's id spares the set a lookup per hit.
-    if (template.id !== this.lastFormat) {
-      this.lastFormat = template.id;
-      if (!this.known.has(template.id)) {
-        this.known.add(template.id);
-        this.formats.push([template.id, template.pieces as string[]]);
-      }
-    }
+    this.uses(template);
     // Room for the whole line at once: the writes below then check no bounds of their own.
     this.reserve(5 + count);
     this.header(template.id, key, time, emitted, live, trace);
@@ -126,6 +129,53 @@ export class HitBatch {
     }
     this.used = used;
     this.hitAdded(used);
+  }
+
+  /**
+   * A line whose template writes its placeholders' values straight into the batch
+   * (CompiledTemplate.pack), with no array in between. Written, not yet kept: `kept` or
+   * `refused` comes next (the byte quota's answer), before anything else writes to the batch.
+   * Returns the line's length when `measure` (0 otherwise).
+   */
+  packedLine<F>(
+    template: PackingTemplate<F>,
+    frame: F,
+    key: number,
+    time: number,
+    emitted: boolean,
+    live: boolean,
+    trace: TraceIds | undefined,
+    measure: boolean,
+  ): number {
+    this.uses(template);
+    this.reserve(4 + template.pieces.length);
+    this.lineStart = this.used;
+    this.lineTexts = this.texts.length;
+    this.header(template.id, key, time, emitted, live, trace);
+    const length = template.pack(frame, this.numbers, this.used, this.texts, measure);
+    this.used += template.pieces.length - 1;
+    return length;
+  }
+
+  /** The line packedLine wrote stays. */
+  kept(): void {
+    this.hitAdded(this.used);
+  }
+
+  /** The line packedLine wrote is taken back out (over the byte quota). */
+  refused(): void {
+    this.used = this.lineStart;
+    this.texts.length = this.lineTexts;
+  }
+
+  /** The batch carries the pieces of `template`, which a line of it is about to use. */
+  private uses(template: { id: number; pieces: readonly string[] }): void {
+    // Most batches carry one template: the last one's id spares the set a lookup per hit.
+    if (template.id === this.lastFormat) return;
+    this.lastFormat = template.id;
+    if (this.known.has(template.id)) return;
+    this.known.add(template.id);
+    this.formats.push([template.id, template.pieces as string[]]);
   }
 
   /** Room in `numbers` for `count` more. */

@@ -129,7 +129,7 @@ export class ProbeHook {
   private appTakesLogs = false;
   private appHasSpans = true;
   private logsCheckedIn = -1;
-  /** A log line's placeholder values on their way into the batch; reused, as they are copied there. */
+  /** A breakpoint's log line's placeholder values on their way into the batch (a prepared site's go straight in); reused. */
   private readonly lineValues: (number | string)[] = [];
   /** What a hit's expressions read (`timedHit`, `lineHit`), reused hit after hit; undefined while a hit uses it. */
   private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
@@ -526,6 +526,15 @@ export class ProbeHook {
     }
     // A line for the worker alone (no SDK of the app's, no console or logger): it is joined there.
     if (!(to.logger || to.console) && !(to.otel && this.appTakesLogs)) {
+      // A prepared site's line goes straight into the batch. Over its byte quota it is taken back out
+      // and counted as sampled, as spendBytes does for a prepared site: nothing sends the batch in between.
+      if (prepared && (to.otel || to.live)) {
+        const trace = this.appHasSpans ? activeSpanContext() : undefined;
+        const length = this.batch.packedLine(format, frame, key, now, !to.otel, to.live, trace, probe.byteRate.on);
+        if (probe.byteRate.take(length, now)) return this.batch.kept();
+        this.batch.refused();
+        return this.batch.sampled(key);
+      }
       const values = this.lineValues;
       // A prepared site's line is measured only for a byte quota; a breakpoint's window counts its bytes.
       const length = format.values(frame, values, !prepared || probe.byteRate.on);

@@ -4,6 +4,15 @@ import fc from 'fast-check';
 import { checkExpression, checkTemplate, MAX_EXPRESSION_LENGTH } from '@liveprobe/protocol';
 import { compileExpression, compileTemplate, type Frame, type TextOptions } from '../../../agent/src/main/compile.js';
 import { Redaction } from '../../../agent/src/main/redaction.js';
+import {
+  GLOBAL_GETTER,
+  LEFT_BLOCK,
+  markerReason,
+  NOT_AVAILABLE,
+  NOT_INITIALISED,
+  NOT_INITIALISED_AT_SITE,
+  NOT_PASSED,
+} from '../../../agent/src/main/frame-markers.js';
 import { ProbeEvalError } from '../../../agent/src/main/safe-read.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
 import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
@@ -167,6 +176,40 @@ test('a placeholder that only reads a name and its fields prints and fails as it
     }
     assert.equal(format(`{${source}}`, scope).line, expected, source);
   }
+});
+
+test('a placeholder that is a bare name reads a marker as its message, a getter never, a redacted name hidden, in the line and in its values', () => {
+  let ran = 0;
+  const order = {
+    get total() {
+      ran++;
+      return 1;
+    },
+  };
+  const cases: [string, unknown, string][] = [
+    ['{n}', NOT_INITIALISED, '<`n` is not initialised yet at this line: it is declared further down (a let, const or class)>'],
+    ['{n}', NOT_AVAILABLE, '<`n` is not available at this line (not defined here, or not kept by V8 because the function never uses it)>'],
+    ['{n}', GLOBAL_GETTER, '<`n` is a getter of the global object; liveprobe never runs getters>'],
+    ['{n}', LEFT_BLOCK, `<${markerReason(LEFT_BLOCK, 'n')!}>`],
+    ['{n}', NOT_PASSED, `<${markerReason(NOT_PASSED, 'n')!}>`],
+    ['{n}', NOT_INITIALISED_AT_SITE, `<${markerReason(NOT_INITIALISED_AT_SITE, 'n')!}>`],
+    ['{n}', order, '{ total: [Getter] }'],
+    ['{n}', 12.5, '12.5'],
+    ['{n}', 'text', 'text'],
+    ['{password}', 'hunter2', '[REDACTED]'],
+  ];
+  for (const [template, value, expected] of cases) {
+    const checked = checkTemplate(template);
+    const errors: string[] = [];
+    const line = compileTemplate(checked.parts, checked.roots, (m) => errors.push(m), text);
+    const frame = { values: [value], self: undefined };
+    assert.equal(line(frame), expected, template);
+    const values: (number | string)[] = [];
+    line.values(frame, values);
+    assert.equal(`${values[0]!}`, expected, `${template}: its value for the worker`);
+    assert.equal(errors.length, expected.startsWith('<') ? 2 : 0, `${template}: its error is reported on each path`);
+  }
+  assert.equal(ran, 0);
 });
 
 /** What JavaScript itself makes of `source` over `scope`: its value, or `throws` for a TypeError. */

@@ -31,7 +31,7 @@ interface Line {
 }
 
 /** A prepared `work`, its site on LINE, and the worker's ends of the hook's and the registry's ports. */
-function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0) {
+function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0, bytesPerSecond = 0) {
   const prepared = prepareCommonJs(SOURCE);
   const hookPorts = new MessageChannel();
   const sitePorts = new MessageChannel();
@@ -45,7 +45,7 @@ function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0) {
     agentId: 'test',
     capture: DEFAULT_CAPTURE_LIMITS,
     redaction: { keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] },
-    quotas: { ...DEFAULT_QUOTAS, hitsPerSecond: 0, bytesPerSecond: 0, cpuMsPerSecond },
+    quotas: { ...DEFAULT_QUOTAS, hitsPerSecond: 0, bytesPerSecond, cpuMsPerSecond },
     logOutputs: ['otel', 'live'],
   });
   const file = registry.file(
@@ -271,5 +271,19 @@ test('a log on a prepared line over the CPU budget stays on: its hits are counte
   // The first hit logs; should the clock read the same across it, one more may before the budget shows spent.
   assert.ok(logged >= 1 && logged <= 2, `${logged} lines`);
   assert.equal(logged + (sampled.get(1) ?? 0), 10, 'every other hit counted as sampled');
+  assert.equal(done.size, 0);
+});
+
+test('a log on a prepared line over its byte quota stays on: the lines that fit arrive whole, the rest are counted as sampled and leave nothing in the batch', async (t) => {
+  // 100 bytes a second: the first few lines (`n=1 user=user-1`, 15 bytes) fit, then the bucket is empty.
+  const ctx = preparedWork(t, 0, 100);
+  turn(ctx, 1, true, { roots: ['n', 'user'], log: { level: 'info', template: checkTemplate('n={n} user={user}').parts } });
+  await turnOfTheLoop();
+  for (let n = 1; n <= 50; n++) ctx.work(n, `user-${n}` as unknown as object);
+  const { lines, sampled, done } = received(ctx.hook, ctx.worker);
+  assert.ok(lines.length >= 5 && lines.length < 50, `${lines.length} lines`);
+  assert.deepEqual(lines[0], { key: 1, values: [1, 'user-1'] });
+  for (const line of lines) assert.deepEqual(line.values, [line.values[0], `user-${line.values[0]}`], 'each line with its own text');
+  assert.equal(lines.length + (sampled.get(1) ?? 0), 50, 'every other hit counted as sampled');
   assert.equal(done.size, 0);
 });

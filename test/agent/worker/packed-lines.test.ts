@@ -26,9 +26,16 @@ const TRACE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169
 /**
  * Each scope through both paths; returns [formatted on the main thread, joined in the worker].
  * `shared`: the batch writes into memory shared with the worker, as in the agent (a structured
- * clone shares it, as postMessage to a worker thread does).
+ * clone shares it, as postMessage to a worker thread does). `pack`: the template writes the
+ * values straight into the batch (a prepared site's line with no byte quota).
  */
-function bothWays(template: string, scopes: Record<string, unknown>[], json: boolean, shared = false): [string[], HitOutput[]] {
+function bothWays(
+  template: string,
+  scopes: Record<string, unknown>[],
+  json: boolean,
+  shared = false,
+  pack = false,
+): [string[], HitOutput[]] {
   const checked = checkTemplate(template);
   const errors: string[] = [];
   const compiled = compileTemplate(checked.parts, checked.roots, (m) => errors.push(m), text);
@@ -42,9 +49,15 @@ function bothWays(template: string, scopes: Record<string, unknown>[], json: boo
   scopes.forEach((scope, i) => {
     const frame = { values: checked.roots.map((r) => scope[r]), self: undefined };
     whole.push(compiled(frame));
+    const trace = i % 4 === 1 ? TRACE : undefined;
+    if (pack) {
+      const length = batch.packedLine(compiled, frame, 7, 1000 + i, i % 3 === 0, i % 2 === 0, trace, true);
+      assert.equal(length >= whole[i]!.length, true, `the length counted for ${whole[i]} covers it`);
+      return batch.kept();
+    }
     const length = compiled.values(frame, values);
     assert.equal(length >= whole[i]!.length, true, `the length counted for ${whole[i]} covers it`);
-    batch.line(compiled, values, compiled.pieces.length - 1, 7, 1000 + i, i % 3 === 0, i % 2 === 0, i % 4 === 1 ? TRACE : undefined);
+    batch.line(compiled, values, compiled.pieces.length - 1, 7, 1000 + i, i % 3 === 0, i % 2 === 0, trace);
   });
   batch.flush();
   const joined: HitOutput[] = [];
@@ -70,18 +83,23 @@ const SCOPES: Record<string, unknown>[] = [
   { order: undefined, user: 'card 4111 1111 1111 1111', n: 999_999_999_999 },
 ];
 
-for (const [json, shared] of [
-  [false, false],
-  [false, true],
-  [true, false],
+for (const [json, shared, pack] of [
+  [false, false, false],
+  [false, true, false],
+  [true, false, false],
+  [false, true, true],
+  [true, false, true],
 ] as const) {
-  const how = json ? ', through JSON (attach)' : shared ? ', through memory shared with the worker' : '';
+  const how =
+    (json ? ', through JSON (attach)' : shared ? ', through memory shared with the worker' : '') +
+    (pack ? ', its values packed straight into the batch' : '');
   test(`a line joined in the worker reads exactly as the line formatted on the app's thread${how}`, () => {
     const [whole, joined] = bothWays(
       'order {order.id} total {order.total} paid {order.paid} by {user} n={n}; {{literal}}',
       SCOPES,
       json,
       shared,
+      pack,
     );
     assert.deepEqual(
       joined.map((h) => h.message),
@@ -107,7 +125,7 @@ test('property: for any values, the worker joins the same line the app thread fo
     fc.property(
       fc.array(fc.record({ a: fc.anything(), b: fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.string()) }), { maxLength: 20 }),
       (scopes) => {
-        const [whole, joined] = bothWays('{a} and {b}{a}', scopes, false, scopes.length % 2 === 1);
+        const [whole, joined] = bothWays('{a} and {b}{a}', scopes, false, scopes.length % 2 === 1, scopes.length % 3 === 0);
         assert.deepEqual(
           joined.map((h) => h.message),
           whole,
@@ -133,6 +151,28 @@ test('a template with no placeholder, and lines of several templates in one batc
   const joined: string[] = [];
   for (const m of sent.flat()) if (m.t === 'logs') unpackLines(m, (hit) => joined.push(`${hit.key}:${hit.message}`));
   assert.deepEqual(joined, ['1:just text', '2:y', '3:formatted whole']);
+});
+
+test('a line packed straight into the batch and refused (over its byte quota) leaves the batch as it was', () => {
+  const format = compileTemplate(checkTemplate('{n} by {user}').parts, ['n', 'user'], () => {}, text);
+  const sent: ToWorker[][] = [];
+  const batch = new HitBatch((messages) => sent.push(structuredClone(messages)));
+  const line = (n: number, user: string, keep: boolean) => {
+    const length = batch.packedLine(format, { values: [n, user], self: undefined }, n, n, false, true, TRACE, true);
+    assert.equal(length, `${n} by ${user}`.length);
+    if (keep) batch.kept();
+    else batch.refused();
+  };
+  line(1, 'ann', true);
+  line(2, 'refused', false);
+  line(3, 'bo', true);
+  line(4, 'refused too', false);
+  batch.flush();
+  const joined: string[] = [];
+  for (const m of sent.flat()) if (m.t === 'logs') unpackLines(m, (hit) => joined.push(`${hit.key}:${hit.message}:${hit.traceId}`));
+  assert.deepEqual(joined, [`1:1 by ann:${TRACE.traceId}`, `3:3 by bo:${TRACE.traceId}`]);
+  const logs = sent.flat().find((m): m is PackedLogs => m.t === 'logs')!;
+  assert.equal(logs.texts.length, 6, 'no text of a refused line stays behind');
 });
 
 test('shared memory: a batch never writes over one the worker has not read; with every segment held it takes its own buffer, and nothing is lost', () => {
@@ -184,8 +224,14 @@ test('shared memory: a batch never writes over one the worker has not read; with
   // The longest template an action may have: seven such lines do not fit a segment.
   const wide = compileTemplate(checkTemplate('{n}'.repeat(1333)).parts, ['n'], () => {}, text);
   for (let i = 1; i <= 7; i++) {
-    wide.values({ values: [i], self: undefined }, values);
-    batch.line(wide, values, 1333, 1, i, false, true, undefined);
+    // Packed straight into the batch or through the values, a line overflows the same way.
+    if (i % 2 === 0) {
+      batch.packedLine(wide, { values: [i], self: undefined }, 1, i, false, true, undefined, false);
+      batch.kept();
+    } else {
+      wide.values({ values: [i], self: undefined }, values);
+      batch.line(wide, values, 1333, 1, i, false, true, undefined);
+    }
   }
   batch.flush();
   const grown = sent.at(-1)!;
