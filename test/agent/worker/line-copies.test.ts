@@ -5,9 +5,9 @@
  * action removes them all. Driven through the fake target with a hand-made source map.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
+import { test, type TestContext } from 'node:test';
 import { Blocklist } from '../../../agent/src/locate/blocklist.js';
+import { MappingsWriter } from '../../../agent/src/prepare/mappings-writer.js';
 import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
 import { FakeTarget, testAction } from './fake-target.js';
 
@@ -25,8 +25,9 @@ const BUNDLE = [
 ].join('\n');
 /** src/price.ts: `export function price(q: number): number {` / `  const total = q * 3;` / `  return total;` / `}` */
 const SOURCE = 0;
-/** [generated column, source, original line, original column], 0-based, per generated line. */
-const MAPPINGS: SourceMapSegment[][] = [
+/** [generated column, source, original line, original column, name?], 0-based, per generated line. */
+type Segment = [number, number, number, number] | [number, number, number, number, number];
+const MAPPINGS: Segment[][] = [
   [[0, SOURCE, 0, 0]],
   [[2, SOURCE, 0, 0]],
   // The bundler renamed this copy's `total`: the map names the original at its declaration.
@@ -46,12 +47,20 @@ const MAPPINGS: SourceMapSegment[][] = [
   [],
   [],
 ];
-const MAP = { version: 3, sources: ['../src/price.ts'], names: ['total'], mappings: encode(MAPPINGS) };
+const MAP = { version: 3, sources: ['../src/price.ts'], names: ['total'], mappings: encoded(MAPPINGS) };
+/** The mappings string, written by the agent's own writer (test/agent/prepare/mappings-writer.test.ts decodes it back). */
+function encoded(lines: Segment[][]): string {
+  const writer = new MappingsWriter();
+  lines.forEach((segments, index) => {
+    if (index > 0) writer.nextLine();
+    for (const [column, source, line, sourceColumn, name] of segments) writer.segment(column, source, line, sourceColumn, name ?? -1);
+  });
+  return writer.toString();
+}
 const MAP_URL = `data:application/json;base64,${Buffer.from(JSON.stringify(MAP)).toString('base64')}`;
 
-test('a line held in two places of a bundle takes a breakpoint at each, under one key, reading the names of its own scope; removing the action removes both', async (t) => {
-  const target = new FakeTarget();
-  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+/** An engine answering `target`'s hook, closed after the test. */
+function engineOn(t: TestContext, target: FakeTarget): ProbeEngine {
   const engine = new ProbeEngine(
     target.hook,
     target.report,
@@ -61,6 +70,13 @@ test('a line held in two places of a bundle takes a breakpoint at each, under on
   );
   target.answers = engine;
   t.after(() => engine.close());
+  return engine;
+}
+
+test('a line held in two places of a bundle takes a breakpoint at each, under one key, reading the names of its own scope; removing the action removes both', async (t) => {
+  const target = new FakeTarget();
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  const engine = engineOn(t, target);
   const action = testAction('a1', { file: 'src/price.ts', line: 3, template: 'total={total}' });
   await engine.reconcile([action]);
 
@@ -86,18 +102,10 @@ test('a line held in two places of a bundle takes a breakpoint at each, under on
 
 test('a script V8 compiled twice under one URL takes its breakpoints by a regular expression, which places them in each copy afresh', async (t) => {
   const target = new FakeTarget();
-  // The same source, compiled twice under one URL (as V8 reported a bundle of prepared files in the agent's process).
+  // The same source, compiled twice under one URL (as Node compiles an entry file loaded with --import whose type it detects).
   target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
   target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
-  const engine = new ProbeEngine(
-    target.hook,
-    target.report,
-    target.log,
-    target.transport,
-    new Blocklist({ files: [], functions: [], variables: [] }),
-  );
-  target.answers = engine;
-  t.after(() => engine.close());
+  const engine = engineOn(t, target);
   await engine.reconcile([testAction('a1', { file: 'src/price.ts', line: 3 })]);
   assert.deepEqual(
     [...target.breakpoints.values()].map((b) => [b.line, b.byRegex]),
