@@ -138,14 +138,14 @@ interface LineMappings {
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_MAP_BYTES = 64 * 1024 * 1024;
 
+/** How users know a source the map names, when not by its path (`script` is the generated file's). */
+export type SourceNaming = (source: string, script: string) => string;
+
 /**
  * Loads the map a script points at (`//# sourceMappingURL=`): inline data URLs, files
  * relative to the script, or, for a page's script, URLs relative to it.
  * Throws SourceMapError saying exactly what is missing.
  */
-/** How users know a source the map names, when not by its path (`script` is the generated file's). */
-export type SourceNaming = (source: string, script: string) => string;
-
 export async function loadSourceMap(scriptPath: string, sourceMapURL: string, naming?: SourceNaming): Promise<ScriptSourceMap> {
   const named = naming === undefined ? undefined : (source: string) => naming(source, scriptPath);
   const web = isWebUrl(scriptPath);
