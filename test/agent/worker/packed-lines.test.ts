@@ -221,7 +221,13 @@ test('shared memory: a batch never writes over one the worker has not read; with
 
   // Lines overflowing the segment move the batch to its own buffer and free the segment at once.
   for (const m of shared) Atomics.store(m.release!, 0, 0);
-  // The longest template an action may have: seven such lines do not fit a segment.
+  // Short lines up to just under where a batch in a segment leaves (32,768 numbers, five a line)…
+  for (let i = 0; i < 6495; i++, n++) {
+    format.values({ values: [n], self: undefined }, values);
+    batch.line(format, values, 1, 1, n, false, true, undefined);
+  }
+  const short = lines(n - 6495, 6495);
+  // …then the longest template an action may have: seven such lines do not fit the rest of a segment.
   const wide = compileTemplate(checkTemplate('{n}'.repeat(1333)).parts, ['n'], () => {}, text);
   for (let i = 1; i <= 7; i++) {
     // Packed straight into the batch or through the values, a line overflows the same way.
@@ -234,12 +240,40 @@ test('shared memory: a batch never writes over one the worker has not read; with
     }
   }
   batch.flush();
-  const grown = sent.at(-1)!;
+  // The batch leaves as the first wide line passes the limit; the others start the next one, in a segment again.
+  const grown = sent.at(-2)!;
   assert.equal(grown.release, undefined);
+  assert.deepEqual(read(grown), [...short, '1'.repeat(1333)]);
+  assert.ok(sent.at(-1)!.release !== undefined);
   assert.deepEqual(
-    read(grown),
-    [1, 2, 3, 4, 5, 6, 7].map((i) => String(i).repeat(1333)),
+    read(sent.at(-1)!),
+    [2, 3, 4, 5, 6, 7].map((i) => String(i).repeat(1333)),
   );
   send(1);
   assert.ok(sent.at(-1)!.release !== undefined, 'the segment it left is free again');
+});
+
+test('a hot loop: a batch in a shared segment leaves at 32,768 numbers, one in a buffer of its own (no shared memory, or every segment held) at 8,192', () => {
+  const format = compileTemplate(checkTemplate('line {n}').parts, ['n'], () => {}, text);
+  const values: (number | string)[] = [];
+  /** Lines of five numbers each written until a batch leaves on its own: how many numbers it had, and whether it was shared. */
+  const firstBatch = (batch: HitBatch, sent: PackedLogs[]): [number, boolean] => {
+    const before = sent.length;
+    for (let n = 0; sent.length === before; n++) {
+      format.values({ values: [n], self: undefined }, values);
+      batch.line(format, values, 1, 1, n, false, true, undefined);
+    }
+    const batchSent = sent.at(-1)!;
+    return [batchSent.numbers.length, batchSent.release !== undefined];
+  };
+  const collect = (sent: PackedLogs[]) => (messages: ToWorker[]) => {
+    for (const m of structuredClone(messages)) if (m.t === 'logs') sent.push(m);
+  };
+  const own: PackedLogs[] = [];
+  assert.deepEqual(firstBatch(new HitBatch(collect(own), false), own), [8195, false]);
+  const shared: PackedLogs[] = [];
+  const batch = new HitBatch(collect(shared), true);
+  // The worker reads none of them: four segments, then buffers of the batches' own.
+  for (let b = 0; b < 4; b++) assert.deepEqual(firstBatch(batch, shared), [32770, true]);
+  assert.deepEqual(firstBatch(batch, shared), [8195, false]);
 });
