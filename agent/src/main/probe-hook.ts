@@ -105,6 +105,8 @@ interface ArmedProbe {
 export class ProbeHook {
   /** Breakpoint conditions put this in place of a variable V8 did not keep. */
   readonly NA = NOT_AVAILABLE;
+  /** …and this in place of a binding in its temporal dead zone at the breakpoint (V8 would read it as undefined). */
+  readonly NI = NOT_INITIALISED;
   /** …and this in place of a block's binding V8 no longer showed on a `return` leaving the block. */
   readonly LB = LEFT_BLOCK;
   /** Breakpoint conditions read a name the probed file does not bind with this: a global getter does not run. */
@@ -785,7 +787,9 @@ export class ProbeHook {
         ? undefined
         : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, dateNow()), this.text);
     probe.snapshot =
-      spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
+      spec.snapshot === undefined
+        ? undefined
+        : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text, spec.snapshot.elsewhere);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
     probe.plainCount =
       spec.calibration !== true &&

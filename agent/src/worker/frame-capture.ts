@@ -9,11 +9,10 @@ import type { ExceptionAction } from '@liveprobe/protocol';
 import type { ArmProbe, HookChannel } from '../bridge.js';
 import { armFields } from '../locate/arm-spec.js';
 import { functionNameAt } from '../locate/function-name.js';
-import { readKindsAt } from '../locate/global-names.js';
 import { scriptPath } from '../locate/script-match.js';
 import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
 import type { Paused, PausedFrame } from './cdp-transport.js';
-import { conditionSource } from './condition-source.js';
+import { conditionAt } from './condition-source.js';
 import type { InspectorSession } from './inspector-session.js';
 import type { LocationResolver } from './location-resolver.js';
 import { DESCRIBE_THROWN, type Described, describePrimitive } from './thrown-error.js';
@@ -86,7 +85,7 @@ export class FrameCapture {
       // The hook reads the arm message off its port synchronously: the main thread is paused.
       await this.session.evaluateOn(
         site.frame.callFrameId,
-        conditionSource(key, fields.roots, usesThis, readKindsAt(site.analysed, site.offset, fields.roots)),
+        conditionAt(key, { roots: fields.roots, usesThis }, site.analysed, site.offset, undefined),
       );
     } finally {
       this.hook.postMessage({ t: 'disarm', key });
