@@ -117,35 +117,6 @@ export class HitBatch {
     this.hitAdded(this.used, this.packedLimit);
   }
 
-  /** A line the worker formats from its template's pieces and these values (CompiledTemplate.values). */
-  line(
-    template: { id: number; pieces: readonly string[] },
-    values: readonly (number | string)[],
-    count: number,
-    key: number,
-    time: number,
-    emitted: boolean,
-    live: boolean,
-    trace: TraceIds | undefined,
-  ): void {
-    this.uses(template);
-    // Room for the whole line at once: the writes below then check no bounds of their own.
-    this.reserve(5 + count);
-    this.header(template.id, key, time, emitted, live, trace);
-    const numbers = this.numbers;
-    let used = this.used;
-    for (let i = 0; i < count; i++) {
-      const value = values[i]!;
-      if (typeof value === 'number') numbers[used++] = value;
-      else {
-        numbers[used++] = TEXT_FOLLOWS;
-        this.texts.push(value);
-      }
-    }
-    this.used = used;
-    this.hitAdded(used, this.packedLimit);
-  }
-
   /**
    * A line whose template writes its placeholders' values straight into the batch
    * (CompiledTemplate.pack), with no array in between. Written, not yet kept: `kept` or
