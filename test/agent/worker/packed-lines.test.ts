@@ -204,8 +204,8 @@ test('shared memory: a batch never writes over one the worker has not read; with
   for (const m of shared) Atomics.store(m.release!, 0, 0);
   // Short lines up to just under where a batch in a segment leaves (32,768 numbers, five a line)…
   for (let i = 0; i < 6495; i++, n++) {
-    format.values({ values: [n], self: undefined }, values);
-    batch.line(format, values, 1, 1, n, false, true, undefined);
+    batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+    batch.kept();
   }
   const short = lines(n - 6495, 6495);
   // …then the longest template an action may have: seven such lines do not fit the rest of a segment.
@@ -230,13 +230,12 @@ test('shared memory: a batch never writes over one the worker has not read; with
 
 test('a hot loop: a batch in a shared segment leaves at 32,768 numbers, one in a buffer of its own (no shared memory, or every segment held) at 8,192', () => {
   const format = compileTemplate(checkTemplate('line {n}').parts, ['n'], () => {}, text);
-  const values: (number | string)[] = [];
   /** Lines of five numbers each written until a batch leaves on its own: how many numbers it had, and whether it was shared. */
   const firstBatch = (batch: HitBatch, sent: PackedLogs[]): [number, boolean] => {
     const before = sent.length;
     for (let n = 0; sent.length === before; n++) {
-      format.values({ values: [n], self: undefined }, values);
-      batch.line(format, values, 1, 1, n, false, true, undefined);
+      batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+      batch.kept();
     }
     const batchSent = sent.at(-1)!;
     return [batchSent.numbers.length, batchSent.release !== undefined];
