@@ -189,7 +189,11 @@ for (const format of ['esm', 'cjs'] as const) {
     t.after(() => out.remove());
     const script = join(out.path, format === 'esm' ? 'app.mjs' : 'app.cjs');
     await build({ entryPoints: [fromRoot(APP)], bundle: true, platform: 'node', format, minify: true, sourcemap: true, outfile: script });
-    assert.doesNotMatch(await readFile(script, 'utf8'), /\bcents\s*=/, 'the minifier renamed the locals');
+    assert.doesNotMatch(
+      await readFile(script, 'utf8'),
+      /\bcents\s*=|function chargeCard\b/,
+      'the minifier renamed the locals and functions',
+    );
     const cp = await controlPlane(t);
     const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
     const events = await sseEvents(cp.url);
@@ -202,6 +206,7 @@ for (const format of ['esm', 'cjs'] as const) {
     const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
     assert.match(s.location.file, /failing-app\.mjs$/);
     assert.equal(s.location.line, lineOf(APP, 'throw-charge'));
+    assert.equal(s.location.function, 'chargeCard', 'the function as the source names it, not the minifier');
     assert.deepEqual(
       s.arguments.map((a) => a.name),
       ['order', 'attempt'],

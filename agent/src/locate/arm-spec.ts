@@ -7,7 +7,6 @@ import { defined } from '@liveprobe/protocol/util';
 import { checkExpression, checkTemplate, type Action } from '@liveprobe/protocol';
 import type { ArmProbe, MetricArm } from '../bridge.js';
 import { assertNotInsideWith } from './global-names.js';
-import { userNameOf } from './generated-names.js';
 import { scopePlanAt } from './scope-plan.js';
 import type { AnalysedSource } from './source-analysis.js';
 import type { ScriptSourceMap } from './source-maps.js';
@@ -54,10 +53,7 @@ export function armFields(
     }
     case 'snapshot': {
       const watches = action.watches.map((source) => checkExpression(source));
-      const plan =
-        analysed === undefined
-          ? { arguments: [], locals: [], scopes: [] }
-          : scopePlanAt(analysed, offset, map === undefined ? undefined : userNameOf(analysed, map));
+      const plan = analysed === undefined ? { arguments: [], locals: [], scopes: [] } : scopePlanAt(analysed, offset, map);
       addRoots(plan.arguments);
       addRoots(plan.locals);
       for (const scope of plan.scopes) addRoots(scope.variables);

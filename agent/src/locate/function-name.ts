@@ -1,16 +1,25 @@
 /** Names the innermost function around a position, for `code.function.name` and snapshots. */
 import type { Node } from 'acorn';
 import type { AnalysedSource } from './source-analysis.js';
+import type { ScriptSourceMap } from './source-maps.js';
+import { mappedNameAt } from './user-names.js';
 
 type AnyNode = Node & Record<string, unknown>;
 
-export function functionNameAt(analysed: AnalysedSource, offset: number): string | undefined {
-  let best: string | undefined;
-  const visit = (node: AnyNode, name: string | undefined): void => {
+/** A function's name as written: an identifier (which a minifier may have renamed) or a literal key. */
+type WrittenName = { identifier: AnyNode & { name: string } } | { literal: string };
+
+/**
+ * `map`: the script's source map, when it has one: a minifier's or bundler's name (`p`,
+ * `chargeCard2`) is then given as the map records it (`chargeCard`), the name users know.
+ */
+export function functionNameAt(analysed: AnalysedSource, offset: number, map?: ScriptSourceMap): string | undefined {
+  let best: WrittenName | null | undefined;
+  const visit = (node: AnyNode, name: WrittenName | undefined): void => {
     if (node.start > offset || node.end < offset) return;
     if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') {
-      const own = (node.id as { name?: string } | null | undefined)?.name;
-      best = own ?? name ?? '(anonymous)';
+      const own = identifier(node.id);
+      best = own === undefined ? (name ?? null) : { identifier: own };
     }
     for (const [field, value] of Object.entries(node)) {
       if (field === 'loc') continue;
@@ -23,19 +32,39 @@ export function functionNameAt(analysed: AnalysedSource, offset: number): string
     }
   };
   visit(analysed.program as unknown as AnyNode, undefined);
-  return best;
+  if (best === undefined) return undefined;
+  if (best === null) return '(anonymous)';
+  if ('literal' in best) return best.literal;
+  const { identifier: id } = best;
+  return (map === undefined ? undefined : mappedNameAt(analysed, map, id.start)) ?? id.name;
 }
 
 /** The name a function gets from where it is written: `const f = () => …`, `{ f() {} }`, class methods. */
-function nameFor(parent: AnyNode, child: AnyNode): string | undefined {
-  const key = parent.key as { type?: string; name?: string; value?: unknown } | undefined;
-  const keyName = key?.type === 'Identifier' ? key.name : typeof key?.value === 'string' ? key.value : undefined;
-  if ((parent.type === 'MethodDefinition' || parent.type === 'Property' || parent.type === 'PropertyDefinition') && parent.value === child)
-    return keyName;
-  if (parent.type === 'VariableDeclarator' && parent.init === child) return (parent.id as { name?: string }).name;
+function nameFor(parent: AnyNode, child: AnyNode): WrittenName | undefined {
+  if (
+    (parent.type === 'MethodDefinition' || parent.type === 'Property' || parent.type === 'PropertyDefinition') &&
+    parent.value === child
+  ) {
+    const key = parent.key as AnyNode | undefined;
+    const id = key?.type === 'Identifier' ? identifier(key) : undefined;
+    if (id !== undefined) return { identifier: id };
+    return typeof key?.value === 'string' ? { literal: key.value } : undefined;
+  }
+  if (parent.type === 'VariableDeclarator' && parent.init === child) return wrapped(identifier(parent.id));
   if (parent.type === 'AssignmentExpression' && parent.right === child) {
-    const left = parent.left as { type?: string; name?: string; property?: { name?: string } };
-    return left.type === 'Identifier' ? left.name : left.property?.name;
+    const left = parent.left as AnyNode;
+    return wrapped(left.type === 'Identifier' ? identifier(left) : identifier(left.property));
   }
   return undefined;
+}
+
+function identifier(node: unknown): (AnyNode & { name: string }) | undefined {
+  const n = node as AnyNode | null | undefined;
+  return (n?.type === 'Identifier' || n?.type === 'PrivateIdentifier') && typeof n.name === 'string'
+    ? (n as AnyNode & { name: string })
+    : undefined;
+}
+
+function wrapped(id: (AnyNode & { name: string }) | undefined): WrittenName | undefined {
+  return id === undefined ? undefined : { identifier: id };
 }

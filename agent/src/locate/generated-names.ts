@@ -5,9 +5,9 @@
  * each renamed declaration, so a breakpoint condition can read the variable the user means.
  */
 import { innermostScope } from './scope-plan.js';
-import { positionOf, type AnalysedSource } from './source-analysis.js';
+import type { AnalysedSource } from './source-analysis.js';
 import type { ScriptSourceMap } from './source-maps.js';
-import type { Variable } from './scope-model.js';
+import { mappedNameOf } from './user-names.js';
 
 /** Each root the script renamed in scope at `offset`, with its generated name; roots it kept are left out. */
 export function generatedNamesAt(
@@ -33,19 +33,4 @@ export function generatedNamesAt(
     }
   }
   return renamed;
-}
-
-/** The name the user gave a variable of the script: the map's name at its declaration, else its own. */
-export function userNameOf(analysed: AnalysedSource, map: ScriptSourceMap): (variable: Variable) => string {
-  const mapped = mappedNameOf(analysed, map);
-  return (variable) => mapped(variable) ?? variable.name;
-}
-
-/** The map's name at a variable's declaration: set where the script renamed it (a bundler's `total2`, a minifier's `a`). */
-function mappedNameOf(analysed: AnalysedSource, map: ScriptSourceMap): (variable: Variable) => string | undefined {
-  return (variable) => {
-    if (!Number.isFinite(variable.defStart)) return undefined;
-    const { line, column } = positionOf(analysed, variable.defStart);
-    return map.originalNameFor(line, column);
-  };
 }

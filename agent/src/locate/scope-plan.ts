@@ -7,6 +7,8 @@ import { defined } from '@liveprobe/protocol/util';
 import type { Scope, Variable } from './scope-model.js';
 import { functionNameAt } from './function-name.js';
 import type { AnalysedSource } from './source-analysis.js';
+import type { ScriptSourceMap } from './source-maps.js';
+import { userNameOf } from './user-names.js';
 
 export interface PlannedScope {
   kind: 'closure' | 'module';
@@ -23,8 +25,12 @@ export interface ScopePlan {
 /** Bounds the names one capture reads; inner scopes come first, so the nearest survive. */
 export const MAX_PLANNED_VARIABLES = 200;
 
-/** `nameOf`: the name a variable is shown and read by (the user's, where a source map says the script renamed it). */
-export function scopePlanAt(analysed: AnalysedSource, offset: number, nameOf: (variable: Variable) => string = (v) => v.name): ScopePlan {
+/**
+ * `map`: the script's source map; variables and functions are then shown and read by the names
+ * users gave them, where the map says the script renamed them.
+ */
+export function scopePlanAt(analysed: AnalysedSource, offset: number, map?: ScriptSourceMap): ScopePlan {
+  const nameOf = map === undefined ? (v: Variable) => v.name : userNameOf(analysed, map);
   const plan: ScopePlan = { arguments: [], locals: [], scopes: [] };
   const innermost = innermostScope(analysed, offset);
   if (innermost === undefined) return plan;
@@ -45,7 +51,7 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number, nameOf: (v
     if (level === own && !isModule) into = plan.locals;
     else {
       const kind = isModule ? 'module' : 'closure';
-      const name = isModule ? undefined : functionNameAt(analysed, level.block.start);
+      const name = isModule ? undefined : functionNameAt(analysed, level.block.start, map);
       let planned = plan.scopes.at(-1);
       if (planned === undefined || planned.kind !== kind || planned.name !== name) {
         planned = { kind, ...defined({ name }), variables: [] };

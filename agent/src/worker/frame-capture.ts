@@ -61,7 +61,7 @@ export class FrameCapture {
     const path = this.session.scriptById(frame.location.scriptId)?.path ?? scriptPath(frame.url) ?? frame.url;
     const original = await this.locations.original(path, line, column);
     const map = await this.locations.mapFor(path);
-    const functionName = (analysed === undefined ? undefined : functionNameAt(analysed, offset)) ?? (frame.functionName || undefined);
+    const functionName = (analysed === undefined ? undefined : functionNameAt(analysed, offset, map)) ?? (frame.functionName || undefined);
     return { frame, analysed, offset, path, map, line, file: original?.file ?? path, originalLine: original?.line ?? line, functionName };
   }
 

@@ -349,7 +349,7 @@ export class ProbeEngine {
     for (const [index, { resolved, analysed, offset }] of sites.entries()) {
       const target: BlocklistTarget = {
         files: [action.file, resolved.file, resolved.script.path],
-        functionName: analysed === undefined ? undefined : functionNameAt(analysed, offset),
+        functionName: analysed === undefined ? undefined : functionNameAt(analysed, offset, resolved.map),
         expressions: armedExpressions(arms[index]!),
       };
       probe.checked.push(target);
@@ -370,7 +370,7 @@ export class ProbeEngine {
     for (const [index, site] of sites.entries()) {
       const key = this.keyFor(probe, index);
       const { resolved, analysed, offset } = site;
-      const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+      const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset, resolved.map);
       const { usesThis, ...fields } = arms[index]!;
       this.post({
         t: 'arm',
