@@ -106,6 +106,7 @@ export class ProbeEngine {
       log,
     );
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
+    prepared?.onUnbindable(() => void this.enqueue(() => this.placeWaiting()));
     if (startupSession !== undefined) void this.enqueue(() => this.openSession());
   }
 
@@ -318,10 +319,15 @@ export class ProbeEngine {
   /** Tries to set the breakpoints; when no script matches yet the probe keeps waiting. */
   private async place(probe: Probe): Promise<void> {
     const { action } = probe;
+    // The file may have bound its prepared sites since the action began to wait (its header runs
+    // as soon as it is compiled, before this placement, queued when V8 reported it, comes up).
+    if (probe.state.kind === 'waiting' && (await this.placePrepared(probe))) return;
     let sites: Site[];
     let arms: ArmFields[];
     try {
       sites = await sitesFor(action, probe.keys[0]!, this.sites);
+      // Left waiting: the file binding its sites moves it there (preferPrepared), or failing to bind them places it (placeWaiting).
+      if (probe.state.kind === 'waiting' && sites.some((site) => this.unbound(site))) return;
       if (action.lineText !== undefined && action.line > 0)
         await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
       arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role && { ...site.role, at: positionKey(site) }));
@@ -625,6 +631,15 @@ export class ProbeEngine {
       analysed.catch(() => this.analyses.delete(script.scriptId));
       return analysed;
     });
+  }
+
+  /** A file prepared at build time, loaded but not yet bound (PreparedSites.awaitsBinding). */
+  private unbound({ resolved, analysed }: Site): boolean {
+    return analysed !== undefined && this.prepared?.awaitsBinding(resolved.script.path, analysed.source) === true;
+  }
+
+  private async placeWaiting(): Promise<void> {
+    for (const probe of this.live()) if (probe.state.kind === 'waiting') await this.place(probe);
   }
 
   private async retryWaiting(script: LoadedScript): Promise<void> {
