@@ -106,7 +106,6 @@ export class ProbeEngine {
       log,
     );
     prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
-    prepared?.onUnbindable(() => void this.enqueue(() => this.placeWaiting()));
     if (startupSession !== undefined) void this.enqueue(() => this.openSession());
   }
 
@@ -317,7 +316,8 @@ export class ProbeEngine {
   }
 
   /** Tries to set the breakpoints; when no script matches yet the probe keeps waiting. */
-  private async place(probe: Probe): Promise<void> {
+  /** `justLoaded`: placed because V8 reported a new script its file may be in. */
+  private async place(probe: Probe, justLoaded = false): Promise<void> {
     const { action } = probe;
     // The file may have bound its prepared sites since the action began to wait (its header runs
     // as soon as it is compiled, before this placement, queued when V8 reported it, comes up).
@@ -326,8 +326,8 @@ export class ProbeEngine {
     let arms: ArmFields[];
     try {
       sites = await sitesFor(action, probe.keys[0]!, this.sites);
-      // Left waiting: the file binding its sites moves it there (preferPrepared), or failing to bind them places it (placeWaiting).
-      if (probe.state.kind === 'waiting' && sites.some((site) => this.unbound(site))) return;
+      // Left waiting: the module binding its sites moves it there (preferPrepared).
+      if (justLoaded && probe.state.kind === 'waiting' && sites.some((site) => this.bindsBeforeItRuns(site))) return;
       if (action.lineText !== undefined && action.line > 0)
         await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
       arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role && { ...site.role, at: positionKey(site) }));
@@ -633,13 +633,9 @@ export class ProbeEngine {
     });
   }
 
-  /** A file prepared at build time, loaded but not yet bound (PreparedSites.awaitsBinding). */
-  private unbound({ resolved, analysed }: Site): boolean {
-    return analysed !== undefined && this.prepared?.awaitsBinding(resolved.script.path, analysed.source) === true;
-  }
-
-  private async placeWaiting(): Promise<void> {
-    for (const probe of this.live()) if (probe.state.kind === 'waiting') await this.place(probe);
+  /** PreparedSites.bindsBeforeItRuns, for the script a site is in. */
+  private bindsBeforeItRuns({ analysed }: Site): boolean {
+    return analysed !== undefined && this.prepared?.bindsBeforeItRuns(analysed.source) === true;
   }
 
   private async retryWaiting(script: LoadedScript): Promise<void> {
@@ -648,7 +644,7 @@ export class ProbeEngine {
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
-      await this.place(probe);
+      await this.place(probe, true);
     }
   }
 

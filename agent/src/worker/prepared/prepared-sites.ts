@@ -120,11 +120,6 @@ export class PreparedSites {
   private readonly files = new Map<string, KnownFile>();
   private readonly byIndex = new Map<number, KnownFile>();
   private readonly listeners: (() => void)[] = [];
-  private readonly unbindableListeners: (() => void)[] = [];
-  /** Files prepared at build time that the main thread could not bind (their lines take breakpoints). */
-  private readonly unbindable = new Set<string>();
-  /** Files awaitsBinding said were not bound yet. */
-  private readonly awaited = new Set<string>();
 
   /** `analyses`: by file path, forgotten once a burst of installs is over. */
   constructor(
@@ -150,15 +145,8 @@ export class PreparedSites {
   }
 
   private receive(message: PreparedToWorker): void {
-    if (message.t !== 'file') {
-      if (message.kind !== 'failed') return;
-      const path = scriptPath(message.path) ?? message.path;
-      this.unbindable.add(path);
-      if (this.awaited.delete(path)) for (const listener of this.unbindableListeners) listener();
-      return;
-    }
+    if (message.t !== 'file') return;
     const path = scriptPath(message.path) ?? message.path;
-    this.awaited.delete(path);
     const known: KnownFile = {
       index: message.file,
       path,
@@ -178,25 +166,17 @@ export class PreparedSites {
     this.listeners.push(listener);
   }
 
-  /** Called when the main thread reports that a file awaited (awaitsBinding) cannot bind its sites (a bundle of prepared files). */
-  onUnbindable(listener: () => void): void {
-    this.unbindableListeners.push(listener);
-  }
-
   /**
-   * Whether a loaded script is an ES module prepared at build time that has not bound its sites
-   * yet. V8 reports a lazily imported chunk before its flags module runs: an action waiting for
-   * it took a breakpoint, then moved to the site once the file bound, and a function already
-   * running when it moved ran on with neither (hits lost). Its flags module runs before the
-   * module does, and the agent is paused before each script while an action waits, so the site
-   * is on before the module's code runs. (A CommonJS file binds in its own first statement, after
-   * that pause: waiting for it would miss its first run, so it still takes the breakpoint first.)
-   * True also once the file is bound: the move to its sites is queued (onFile).
+   * Whether a script V8 has just reported is an ES module prepared at build time, which binds its
+   * sites when its flags module runs, before the module itself. An action waiting for a lazily
+   * imported chunk took a breakpoint there, then moved to the site once the chunk bound, and a
+   * function already running when it moved ran on with neither (hits lost); the agent pauses
+   * before each script while an action waits, so left waiting it finds the site on before the
+   * chunk's code runs (onFile). A CommonJS file binds in its own first statement, after that
+   * pause: waiting for it would miss its first run, so it still takes the breakpoint first.
    */
-  awaitsBinding(path: string, source: string): boolean {
-    if (!isPrebuiltModule(source) || this.unbindable.has(path)) return false;
-    if (!this.files.has(path)) this.awaited.add(path);
-    return true;
+  bindsBeforeItRuns(source: string): boolean {
+    return isPrebuiltModule(source);
   }
 
   /** The sites the action would take, or why it cannot take any (no side effects). */
