@@ -9,6 +9,8 @@
  * least wall time, so a round reads what the calls cost, not what else ran meanwhile. Where
  * valgrind is installed, the prepared hits and the hand-written line are also counted in
  * instructions on the main thread (bench/lib/hit-instructions.ts), which no load changes.
+ * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent in a fourth app,
+ * the probed file prepared, whose prepared rows run right after this build's in each round.
  */
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
 import type { ActionInput } from '@liveprobe/protocol';
@@ -23,10 +25,13 @@ import { renderTable } from './lib/table.js';
 import { atMost, verdictAtMost } from './lib/targets.js';
 import { hasValgrind } from './lib/callgrind.js';
 import { instructionsPerHit } from './lib/hit-instructions.js';
+import { baselineRegister } from './lib/baseline-agent.js';
 
 const FILE = 'bench/fixtures/hot-path.mjs';
 const AGENT_ID = 'bench-cost-per-hit';
 const PREPARED_ID = 'bench-cost-per-hit-prepared';
+const BASELINE_ID = 'bench-cost-per-hit-prepared-baseline';
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
 /** A line the loop never calls, for the action that keeps the session open while the others come and go. */
 const KEEPER_FILE = 'bench/fixtures/frame-small.mjs';
 
@@ -168,17 +173,29 @@ const benchmark: Benchmark = {
       script,
       agent: { broker: cp.mqttUrl, agentId: AGENT_ID, otlpEndpoint: sink.url, quotas: 'off' },
     });
-    const prepared = await startFixtureApp({
-      name: 'app with the agent, the probed file prepared',
-      script,
-      agent: {
-        broker: cp.mqttUrl,
-        agentId: PREPARED_ID,
-        otlpEndpoint: sink.url,
-        quotas: 'off',
-        env: { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' },
-      },
-    });
+    const preparedApp = (name: string, agentId: string, register?: string) =>
+      startFixtureApp({
+        name,
+        script,
+        agent: {
+          broker: cp.mqttUrl,
+          agentId,
+          otlpEndpoint: sink.url,
+          quotas: 'off',
+          env: { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' },
+          ...(register === undefined ? {} : { register }),
+        },
+      });
+    const prepared = await preparedApp('app with the agent, the probed file prepared', PREPARED_ID);
+    const baseline =
+      BASELINE === undefined
+        ? undefined
+        : await preparedApp('app with the baseline build of the agent, the probed file prepared', BASELINE_ID, baselineRegister(BASELINE));
+    /** The prepared apps, this build's first: key suffix, agent id, app. */
+    const preparedApps = [
+      { suffix: '', agentId: PREPARED_ID, app: prepared },
+      ...(baseline === undefined ? [] : [{ suffix: '-baseline', agentId: BASELINE_ID, app: baseline }]),
+    ];
     const samples = new Map<string, number[]>();
     const ratios = new Map<string, number[]>();
     /** Each row over the hand-written line of the same round: the floor. */
@@ -188,7 +205,7 @@ const benchmark: Benchmark = {
     const idleStalls: number[] = [];
     const events = await api.events();
     try {
-      await Promise.all([agentConnected(probed), agentConnected(prepared)]);
+      await Promise.all([agentConnected(probed), ...preparedApps.map(({ app }) => agentConnected(app))]);
       for (let round = 1; round <= rounds; round++) {
         ctx.progress(`cost-per-hit: round ${round}/${rounds}`);
         const plain = (await measure(bare, 'plain')).nsPerCall;
@@ -236,22 +253,24 @@ const benchmark: Benchmark = {
         await events.waitFor(isStatus(keeper, 'removed'), 30_000, 'the agent to remove the last action');
         record('after', (await measure(probed, 'plain')).nsPerCall);
         for (const probe of PREPARED) {
-          const id = await api.addAction({ ...probe.action(probe.on ? lineOf(FILE, probe.on.marker) : line), agents: [PREPARED_ID] });
-          await api.waitForStatus(id, PREPARED_ID, 'installed');
-          const status = (await api.action(id)).statuses.find((s) => s.agentId === PREPARED_ID);
-          if (status?.message !== 'prepared site (no breakpoint)')
-            throw new Error(`${probe.key} action did not take the prepared site: ${status?.message ?? 'no status'}`);
-          const loop = probe.on?.loop ?? 'plain';
-          record(probe.key, (await measure(prepared, loop, { calls: probe.calls, warmup: probe.warmup })).nsPerCall);
-          await api.deleteAction(id);
-          await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${probe.key} action ${id}`);
+          for (const { suffix, agentId, app } of preparedApps) {
+            const id = await api.addAction({ ...probe.action(probe.on ? lineOf(FILE, probe.on.marker) : line), agents: [agentId] });
+            await api.waitForStatus(id, agentId, 'installed');
+            const status = (await api.action(id)).statuses.find((s) => s.agentId === agentId);
+            if (status?.message !== 'prepared site (no breakpoint)')
+              throw new Error(`${probe.key}${suffix} action did not take the prepared site: ${status?.message ?? 'no status'}`);
+            const loop = probe.on?.loop ?? 'plain';
+            record(`${probe.key}${suffix}`, (await measure(app, loop, { calls: probe.calls, warmup: probe.warmup })).nsPerCall);
+            await api.deleteAction(id);
+            await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${probe.key}${suffix} action ${id}`);
+          }
         }
         // The plain call again at the end of the round, so a drift within the round shows.
         record('plain', (await measure(bare, 'plain')).nsPerCall);
       }
     } finally {
       events.close();
-      await Promise.all([bare.stop(), probed.stop(), prepared.stop()]);
+      await Promise.all([bare.stop(), probed.stop(), ...preparedApps.map(({ app }) => app.stop())]);
       await Promise.all([cp.stop(), sink.stop()]);
     }
 
@@ -271,7 +290,12 @@ const benchmark: Benchmark = {
       ['idle', 'an identical function, agent loaded, never probed (agent idle)'],
       ...PROBES.map((p): [string, string] => [p.key, p.label]),
       ['after', 'the probed function after its actions were removed (session closed)'],
-      ...PREPARED.map((p): [string, string] => [p.key, p.label]),
+      ...PREPARED.flatMap(
+        (p): Array<[string, string]> => [
+          [p.key, p.label],
+          ...(baseline === undefined ? [] : [[`${p.key}-baseline`, `the same, baseline build (${BASELINE})`] as [string, string]]),
+        ],
+      ),
     ];
     const table = renderTable(
       ['mechanism', 'per call (median)', 'range over rounds', '× plain call', '× hand-written line', 'added per hit', 'target'],
@@ -325,7 +349,10 @@ const benchmark: Benchmark = {
           `per call for these is the least wall time per call of the round's batches: the thread's CPU clock (/proc/thread-self/schedstat) moves in 4 ms scheduler ticks while the thread runs on, too coarse for a millisecond's batch, and the least of ${BATCHES} short batches is one no other process interrupted. ` +
           `Breakpoint rows run one batch of ${PROBES.map((p) => `${p.calls} (${p.key})`).join(', ')} calls after ${PROBES.map((p) => p.warmup).join(', ')} to warm up (their actions' hit limits count every call); ` +
           "per call for these is the app's main-thread CPU time (Linux /proc/thread-self/schedstat, so other processes on a loaded machine do not count; wall time elsewhere). " +
-          'The hand-written row is the floor a prepared hit is held to: the same line formatted into a ring buffer, no agent. Prepared rows run in a third app, the probed file prepared (LIVEPROBE_PREPARE). ' +
+          'The hand-written row is the floor a prepared hit is held to: the same line formatted into a ring buffer, no agent. Prepared rows run in a third app, the probed file prepared (LIVEPROBE_PREPARE)' +
+          (baseline === undefined
+            ? '. '
+            : `, and the baseline build's rows (LIVEPROBE_BENCH_BASELINE) in a fourth, each right after this build's. `) +
           "The prepared counter's row runs on a line of its own, identical to the log's, where no log ever ran: after a log's hits on a line a counter there costs more (the instruction counts below give both cases). " +
           `Probed rows have quotas off (LIVEPROBE_QUOTA_HITS_PER_SECOND=0, LIVEPROBE_QUOTA_BYTES_PER_SECOND=0, LIVEPROBE_CPU_BUDGET_MS_PER_SECOND=0), so every call is a hit; the agent exports to a local OTLP sink.`,
         table,

@@ -19,11 +19,14 @@
 // Quotas are off, so every hit does the whole work. Defaults (capture limits, redaction) are the
 // checkout's own, read from where that checkout keeps them. Every 1,000 hits the loop takes the
 // batches off the port and frees their shared memory, as the worker does (a few instructions
-// per hit that the worker pays in the agent).
+// per hit that the worker pays in the agent). With HIT_PATH_LOOP_WORKER=1 a worker thread reads
+// each shared batch's numbers and then frees it, as the agent's worker does: the main thread then
+// pays, as in the agent, for waking that thread once a batch and for the cache lines it read
+// (docs/BENCHMARKS.md, hit12).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 const [checkout, variant, hitsText] = process.argv.slice(2);
 const hits = Number(hitsText);
@@ -85,10 +88,27 @@ port2.postMessage({
 });
 
 const received = [];
-/** What the worker does with a batch that is all this loop looks at: frees its shared memory. */
+const reader =
+  process.env.HIT_PATH_LOOP_WORKER === undefined
+    ? undefined
+    : new Worker(
+        "const { parentPort } = require('node:worker_threads');" +
+          'let sum = 0;' +
+          'parentPort.on("message", ({ numbers, release }) => {' +
+          '  for (let i = 0; i < numbers.length; i++) sum += numbers[i];' +
+          '  Atomics.store(release, 0, 0);' +
+          '});',
+        { eval: true },
+      );
+reader?.unref();
+/** What the worker does with a batch that is all this loop looks at: frees its shared memory (having read it, with a reader). */
 const takeBatches = () => {
   for (let m = receiveMessageOnPort(port2); m !== undefined; m = receiveMessageOnPort(port2)) {
-    for (const item of m.message) if (item.release !== undefined) Atomics.store(item.release, 0, 0);
+    for (const item of m.message) {
+      if (item.release === undefined) continue;
+      if (reader === undefined) Atomics.store(item.release, 0, 0);
+      else reader.postMessage({ numbers: item.numbers, release: item.release });
+    }
     if (received.length < 4) received.push(m.message);
   }
 };
@@ -181,8 +201,8 @@ for (let done = 0; done < hits; ) {
   takeBatches();
 }
 if (timed) console.log(`${variant}: ${((threadCpuNs() - cpuBefore) / hits).toFixed(1)} ns of this thread's CPU per hit`);
-// What the worker would receive, so a run that did nothing (a probe never armed, paused) shows.
-await new Promise((resolve) => setTimeout(resolve, 50));
+// What the worker would receive, so a run that did nothing (a probe never armed, paused) shows: after the batch timer (HIT_FLUSH_MS).
+await new Promise((resolve) => setTimeout(resolve, 150));
 takeBatches();
 if (process.env.HIT_PATH_LOOP_DEBUG !== undefined) console.error(JSON.stringify(received).slice(0, 600));
 port1.close();

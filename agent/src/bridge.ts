@@ -26,7 +26,10 @@ export interface ArmProbe {
   actionId: string;
   /** The names the breakpoint condition reads, in the order of the values it passes. */
   roots: string[];
-  /** Those of `roots` in their temporal dead zone at the line (a `const` declared below it). */
+  /**
+   * Those of `roots` in their temporal dead zone at a prepared site (a `const` declared below it).
+   * A breakpoint's condition passes NOT_INITIALISED for them itself: it knows its own place.
+   */
   uninitialised?: string[];
   condition?: Expr;
   conditionSource?: string;
@@ -40,7 +43,11 @@ export interface ArmProbe {
   functionName?: string;
   /** `outputs` absent: the agent's default (LIVEPROBE_LOG_OUTPUTS). */
   log?: { level: LogLevel; template: TemplatePart[]; outputs?: LogOutput[] };
-  snapshot?: { plan: SnapshotPlan; watches: { source: string; expr: Expr }[] };
+  /**
+   * `elsewhere`: the plans of the line's other places in a script that holds it in several (places
+   * 1, 2, …; `plan` is place 0's), whose breakpoint conditions pass their place after the roots' values.
+   */
+  snapshot?: { plan: SnapshotPlan; watches: { source: string; expr: Expr }[]; elsewhere?: SnapshotPlan[] };
   metric?: MetricArm;
   /** For an exception action's capture: the error, as OpenTelemetry's `exception.*` attributes name it. */
   exception?: ExceptionAttributes;

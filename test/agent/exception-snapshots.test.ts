@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { build } from 'esbuild';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { cli } from '../helpers/cli.js';
 import { lineOf, otlpReceiver, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
@@ -180,6 +182,40 @@ test('in a TypeScript app the throw site and the stack are named in the TypeScri
   assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
   assert.equal(s.exception?.message, 'refund of 9000 over the limit of 5000');
 });
+
+for (const format of ['esm', 'cjs'] as const) {
+  test(`in minified output (esbuild --minify, ${format}) the throw site's variables carry the names the source gives them, through its source map`, async (t) => {
+    const out = await tempDir('liveprobe-failing-minified-');
+    t.after(() => out.remove());
+    const script = join(out.path, format === 'esm' ? 'app.mjs' : 'app.cjs');
+    await build({ entryPoints: [fromRoot(APP)], bundle: true, platform: 'node', format, minify: true, sourcemap: true, outfile: script });
+    assert.doesNotMatch(await readFile(script, 'utf8'), /\bcents\s*=/, 'the minifier renamed the locals');
+    const cp = await controlPlane(t);
+    const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const shop = await app(t, { script, broker: cp.mqttUrl, module: format });
+    const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'] });
+    await events.waitFor(installed(action.id), WAIT, 'the exception action installs');
+
+    assert.equal((await fetch(`${shop.url}/charge?card=expired&customer=grace&amount=19.99`)).status, 500);
+    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
+    assert.match(s.location.file, /failing-app\.mjs$/);
+    assert.equal(s.location.line, lineOf(APP, 'throw-charge'));
+    assert.deepEqual(
+      s.arguments.map((a) => a.name),
+      ['order', 'attempt'],
+    );
+    assert.deepEqual(find(s.arguments, 'attempt'), { t: 'number', v: 3 });
+    assert.equal(find(s.arguments, 'order').t, 'object');
+    assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 1999 });
+    assert.equal(find(s.locals, 'declined').t, 'object');
+    assert.equal(find(s.locals, 'cause').t, 'error');
+    const module = s.scopes.find((scope) => scope.kind === 'module');
+    assert.ok(module, 'the module scope is captured');
+    assert.equal(find(module.variables, 'gateway').t, 'object');
+  });
+}
 
 test('an error caught, then thrown again uncaught, is captured at its first throw site', async (t) => {
   const { cp, snapshots, events, shop } = await stack(t);

@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { lineOf, sseEvents, tempDir, type SseEvent, type SseStream } from '../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
 import { addAction, app, checkout, controlPlane } from './fixtures.js';
+import { find, snapshotsOnBroker } from './snapshot-events.js';
 
 const WAIT = 15_000;
 const INVENTORY_TS = 'examples/shop/src/inventory.ts';
@@ -23,7 +24,7 @@ const statusOf = (events: SseStream, actionId: string, state?: string): Promise<
   );
 
 /** The shop bundled by esbuild into one file, as many services are deployed. */
-async function bundle(t: TestContext, sourcemap: 'linked' | 'inline'): Promise<string> {
+async function bundle(t: TestContext, sourcemap: 'linked' | 'inline', minify = false): Promise<string> {
   const dir = await tempDir('liveprobe-bundle-');
   t.after(() => dir.remove());
   const outfile = join(dir.path, 'shop.bundle.mjs');
@@ -33,6 +34,7 @@ async function bundle(t: TestContext, sourcemap: 'linked' | 'inline'): Promise<s
     platform: 'node',
     format: 'esm',
     sourcemap,
+    minify,
     outfile,
     logLevel: 'silent',
   });
@@ -68,6 +70,24 @@ for (const sourcemap of ['linked', 'inline'] as const) {
     assert.equal((output.data as { message: string }).message, 'bundled: 4 x tea');
   });
 }
+
+test('a snapshot on a line of a minified bundle (esbuild --minify) names its variables as the source does, through the map’s names', async (t) => {
+  const script = await bundle(t, 'linked', true);
+  const { cp, events, shop } = await stack(t, script);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const { action } = await addAction(cp, { type: 'snapshot', file: 'src/inventory.ts', line: RESERVE, tags: ['e2e'] });
+  await statusOf(events, action.id, 'installed');
+  await checkout(shop.url, 'u1', 4);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot');
+  assert.deepEqual(
+    s.arguments.map((a) => [a.name, a.value]),
+    [
+      ['sku', { t: 'string', v: 'tea' }],
+      ['quantity', { t: 'number', v: 4 }],
+    ],
+  );
+  assert.equal(find(s.locals, 'product').t, 'object');
+});
 
 test('a bundle whose source map was not deployed says exactly what is missing', async (t) => {
   const script = await bundle(t, 'linked');

@@ -7,19 +7,30 @@ import { defined } from '@liveprobe/protocol/util';
 import { checkExpression, checkTemplate, type Action } from '@liveprobe/protocol';
 import type { ArmProbe, MetricArm } from '../bridge.js';
 import { assertNotInsideWith } from './global-names.js';
+import { userNameOf } from './generated-names.js';
 import { scopePlanAt } from './scope-plan.js';
-import { uninitialisedAt } from './uninitialised.js';
 import type { AnalysedSource } from './source-analysis.js';
+import type { ScriptSourceMap } from './source-maps.js';
 
-export type ArmFields = Pick<ArmProbe, 'roots' | 'uninitialised' | 'condition' | 'conditionSource' | 'log' | 'snapshot' | 'metric'> & {
+export type ArmFields = Pick<ArmProbe, 'roots' | 'condition' | 'conditionSource' | 'log' | 'snapshot' | 'metric'> & {
   usesThis: boolean;
 };
 
 /** A metric breakpoint's part in its action: see MetricArm. */
 export type MetricRole = Pick<MetricArm, 'role' | 'pair' | 'outcome' | 'at'>;
 
-/** Throws ExpressionError for an expression outside the language, UnsafeLineError for a line inside `with`. */
-export function armFields(action: Action, analysed: AnalysedSource | undefined, offset: number, role?: MetricRole): ArmFields {
+/**
+ * Throws ExpressionError for an expression outside the language, UnsafeLineError for a line inside `with`.
+ * `map`: the generated script's, when `analysed` is one: a snapshot names its variables as the user did.
+ * Which roots are in their temporal dead zone is the caller's to say, by the names the code uses there.
+ */
+export function armFields(
+  action: Action,
+  analysed: AnalysedSource | undefined,
+  offset: number,
+  role?: MetricRole,
+  map?: ScriptSourceMap,
+): ArmFields {
   assertNotInsideWith(analysed, offset, action.line);
   const roots: string[] = [];
   const addRoots = (names: readonly string[]): void => {
@@ -43,7 +54,10 @@ export function armFields(action: Action, analysed: AnalysedSource | undefined, 
     }
     case 'snapshot': {
       const watches = action.watches.map((source) => checkExpression(source));
-      const plan = analysed === undefined ? { arguments: [], locals: [], scopes: [] } : scopePlanAt(analysed, offset);
+      const plan =
+        analysed === undefined
+          ? { arguments: [], locals: [], scopes: [] }
+          : scopePlanAt(analysed, offset, map === undefined ? undefined : userNameOf(analysed, map));
       addRoots(plan.arguments);
       addRoots(plan.locals);
       for (const scope of plan.scopes) addRoots(scope.variables);
@@ -76,9 +90,22 @@ export function armFields(action: Action, analysed: AnalysedSource | undefined, 
     }
   }
   fields.usesThis = usesThis;
-  const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, roots);
-  if (uninitialised.length > 0) fields.uninitialised = uninitialised;
   return fields;
+}
+
+/**
+ * One arm for a line the script holds in several places, from each place's own fields (the
+ * first place's first): its breakpoints read the names of every place (the first place's
+ * roots keep their indexes), and a snapshot keeps each other place's plan, in order, for the
+ * place number its condition passes after the values.
+ */
+export function armAcross([first, ...others]: [ArmFields, ...ArmFields[]]): ArmFields {
+  if (others.length === 0) return first;
+  const roots = [...first.roots];
+  for (const other of others) for (const root of other.roots) if (!roots.includes(root)) roots.push(root);
+  const usesThis = first.usesThis || others.some((o) => o.usesThis);
+  const snapshot = first.snapshot && { ...first.snapshot, elsewhere: others.map((o) => o.snapshot!.plan) };
+  return { ...first, roots, usesThis, ...(snapshot === undefined ? {} : { snapshot }) };
 }
 
 /** The action's own sampling rate, when it set one (log and snapshot actions). */

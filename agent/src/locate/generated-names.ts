@@ -18,11 +18,7 @@ export function generatedNamesAt(
 ): Record<string, string> {
   const renamed: Record<string, string> = Object.create(null) as Record<string, string>;
   if (analysed === undefined || map === undefined) return renamed;
-  const originalName = (variable: Variable): string | undefined => {
-    if (!Number.isFinite(variable.defStart)) return undefined;
-    const { line, column } = positionOf(analysed, variable.defStart);
-    return map.originalNameFor(line, column);
-  };
+  const originalName = mappedNameOf(analysed, map);
   for (const root of roots) {
     for (let scope = innermostScope(analysed, offset) ?? null; scope !== null; scope = scope.upper) {
       const same = scope.lookup(root);
@@ -37,4 +33,19 @@ export function generatedNamesAt(
     }
   }
   return renamed;
+}
+
+/** The name the user gave a variable of the script: the map's name at its declaration, else its own. */
+export function userNameOf(analysed: AnalysedSource, map: ScriptSourceMap): (variable: Variable) => string {
+  const mapped = mappedNameOf(analysed, map);
+  return (variable) => mapped(variable) ?? variable.name;
+}
+
+/** The map's name at a variable's declaration: set where the script renamed it (a bundler's `total2`, a minifier's `a`). */
+function mappedNameOf(analysed: AnalysedSource, map: ScriptSourceMap): (variable: Variable) => string | undefined {
+  return (variable) => {
+    if (!Number.isFinite(variable.defStart)) return undefined;
+    const { line, column } = positionOf(analysed, variable.defStart);
+    return map.originalNameFor(line, column);
+  };
 }

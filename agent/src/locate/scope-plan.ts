@@ -24,7 +24,8 @@ export interface ScopePlan {
 /** Bounds the names one capture reads; inner scopes come first, so the nearest survive. */
 export const MAX_PLANNED_VARIABLES = 200;
 
-export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan {
+/** `nameOf`: the name a variable is shown and read by (the user's, where a source map says the script renamed it). */
+export function scopePlanAt(analysed: AnalysedSource, offset: number, nameOf: (variable: Variable) => string = (v) => v.name): ScopePlan {
   const plan: ScopePlan = { arguments: [], locals: [], scopes: [] };
   const innermost = innermostScope(analysed, offset);
   if (innermost === undefined) return plan;
@@ -32,9 +33,10 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number): ScopePlan
   const seen = new Set<string>();
   let budget = MAX_PLANNED_VARIABLES;
   const take = (variable: Variable, into: string[]): void => {
-    if (budget === 0 || seen.has(variable.name)) return;
-    seen.add(variable.name);
-    into.push(variable.name);
+    const name = nameOf(variable);
+    if (budget === 0 || seen.has(name)) return;
+    seen.add(name);
+    into.push(name);
     budget--;
   };
   for (let scope: Scope | null = innermost; scope !== null && scope.type !== 'global'; scope = scope.upper) {

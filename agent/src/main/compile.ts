@@ -265,23 +265,20 @@ function sourceOf(expr: Expr): string {
   }
 }
 
-/** A log template, compiled: call it for the line as text, or let the worker format it from `values`. */
+/** A log template, compiled: call it for the line as text, or let the worker format it from the values `pack` writes. */
 export interface CompiledTemplate {
   (frame: Frame): string;
-  /** Names `pieces` to the worker, which formats the lines packed with `values` (hit-batch.ts). */
+  /** Names `pieces` to the worker, which formats the lines packed with them (hit-batch.ts). */
   readonly id: number;
   /** The text around the placeholders: one piece more than there are placeholders. */
   readonly pieces: readonly string[];
   /**
-   * The placeholders' values into `out`, in order: a number the worker prints as it is (as the
-   * line here would), or the text made here, bounded and redacted, of anything else. Returns
-   * the line's length, exact but for fractions and large numbers (counted as the longest a number prints);
-   * with `measure` false (nothing limits the line's bytes), 0: counting costs as much as the rest.
-   */
-  values(frame: Frame, out: (number | string)[], measure?: boolean): number;
-  /**
-   * As `values`, straight into a batch (HitBatch.packedLine): each number into `numbers` from
-   * `at`, one per placeholder, each text into `texts` with TEXT_FOLLOWS in its place.
+   * The placeholders' values, in order, straight into a batch (HitBatch.packedLine): a number the
+   * worker prints as it is (as the line here would) into `numbers` from `at`, one per placeholder;
+   * the text made here, bounded and redacted, of anything else into `texts`, with TEXT_FOLLOWS in
+   * its place. Returns the line's length, exact but for fractions and large numbers (counted as
+   * the longest a number prints); with `measure` false (nothing limits the line's bytes), 0:
+   * counting costs as much as the rest.
    */
   pack(frame: Frame, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
 }
@@ -346,16 +343,6 @@ export function compileTemplate(
   return Object.assign(format, {
     id: ++templates,
     pieces,
-    values(frame: Frame, out: (number | string)[], measure = true): number {
-      budget.current = undefined;
-      let length = fixedLength;
-      for (let i = 0; i < placeholders.length; i++) {
-        const value = evaluate(i, frame, budget);
-        out[i] = value;
-        if (measure) length += typeof value === 'number' ? printedLength(value) : value.length;
-      }
-      return measure ? length : 0;
-    },
     pack(frame: Frame, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number {
       budget.current = undefined;
       let length = fixedLength;

@@ -17,11 +17,17 @@ export const TEXT_FOLLOWS = Number.NaN;
 const MIN_NUMBERS = 256;
 
 /**
- * The largest buffer a batch starts with, and a shared segment's size: a full batch and one
- * long line fit, and it stays under 128 KiB, past which the allocator maps fresh pages (a page
- * fault each) for every batch.
+ * The largest buffer of its own a batch starts with: a full batch and one long line fit, and it
+ * stays under 128 KiB, past which the allocator maps fresh pages (a page fault each) for every
+ * batch.
  */
 const MAX_NUMBERS = 8192 + 1024;
+/**
+ * A shared segment's size: a full batch of SHARED_PACKED and one long line fit. Allocated once
+ * and never freed, it may be larger than a batch's own buffer; its pages are touched only as
+ * lines fill them.
+ */
+const SEGMENT_NUMBERS = 32768 + 1024;
 /** Before a batch's first log hit: no buffer yet (`room` takes one). */
 const NO_NUMBERS = new Float64Array(0);
 
@@ -35,6 +41,13 @@ const NO_NUMBERS = new Float64Array(0);
 export const HIT_FLUSH_MS = 100;
 /** A batch this large (log numbers, or values) leaves at once, so a long synchronous loop keeps memory bounded. */
 const MAX_PACKED = 8192;
+/**
+ * …and one whose log numbers are in a shared segment, this large: each batch wakes the worker,
+ * which cost the app's thread ~11 µs where the worker slept (~1.7 µs where it was running; its
+ * thread on the other core woken by the kernel), ~20 ns a hit of a hot loop at MAX_PACKED
+ * (docs/BENCHMARKS.md, hit12).
+ */
+const SHARED_PACKED = 32768;
 
 /** A template that writes its line's values into a batch itself: CompiledTemplate. */
 export interface PackingTemplate<F> {
@@ -62,6 +75,8 @@ export class HitBatch {
   private readonly segments: LogSegments | undefined;
   /** The size of the next batch's own buffer. */
   private nextSize = MIN_NUMBERS;
+  /** Log numbers at which the batch leaves: more in a shared segment than in a buffer of its own. */
+  private packedLimit = MAX_PACKED;
   private used = 0;
   private texts: string[] = [];
   private formats: PackedLogs['formats'] = [];
@@ -91,7 +106,7 @@ export class HitBatch {
     private readonly send: (batch: ToWorker[], transfer: ArrayBuffer[]) => void,
     shared = false,
   ) {
-    this.segments = shared ? new LogSegments(MAX_NUMBERS) : undefined;
+    this.segments = shared ? new LogSegments(SEGMENT_NUMBERS) : undefined;
   }
 
   /** A line formatted here. `emitted`: the worker need not export it; `live`: it goes to the live stream. */
@@ -99,36 +114,7 @@ export class HitBatch {
     this.reserve(5);
     this.header(0, key, time, emitted, live, trace);
     this.texts.push(message);
-    this.hitAdded(this.used);
-  }
-
-  /** A line the worker formats from its template's pieces and these values (CompiledTemplate.values). */
-  line(
-    template: { id: number; pieces: readonly string[] },
-    values: readonly (number | string)[],
-    count: number,
-    key: number,
-    time: number,
-    emitted: boolean,
-    live: boolean,
-    trace: TraceIds | undefined,
-  ): void {
-    this.uses(template);
-    // Room for the whole line at once: the writes below then check no bounds of their own.
-    this.reserve(5 + count);
-    this.header(template.id, key, time, emitted, live, trace);
-    const numbers = this.numbers;
-    let used = this.used;
-    for (let i = 0; i < count; i++) {
-      const value = values[i]!;
-      if (typeof value === 'number') numbers[used++] = value;
-      else {
-        numbers[used++] = TEXT_FOLLOWS;
-        this.texts.push(value);
-      }
-    }
-    this.used = used;
-    this.hitAdded(used);
+    this.hitAdded(this.used, this.packedLimit);
   }
 
   /**
@@ -159,7 +145,7 @@ export class HitBatch {
 
   /** The line packedLine wrote stays. */
   kept(): void {
-    this.hitAdded(this.used);
+    this.hitAdded(this.used, this.packedLimit);
   }
 
   /** The line packedLine wrote is taken back out (over the byte quota). */
@@ -187,6 +173,7 @@ export class HitBatch {
     if (this.used === 0 && this.numbers.length === 0) {
       this.segment = this.segments?.take();
       this.numbers = this.segment?.numbers ?? new Float64Array(this.nextSize);
+      this.packedLimit = this.segment === undefined ? MAX_PACKED : SHARED_PACKED;
       return;
     }
     // A line with many placeholders overflows the batch it would close: room for it, once.
@@ -196,6 +183,7 @@ export class HitBatch {
     if (this.segment === undefined) return;
     this.segments!.giveBack(this.segment);
     this.segment = undefined;
+    this.packedLimit = MAX_PACKED;
   }
 
   private header(format: number, key: number, time: number, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
@@ -297,8 +285,9 @@ export class HitBatch {
     return hits;
   }
 
-  private hitAdded(packed: number): void {
-    if (packed >= MAX_PACKED) return this.flush();
+  /** `packed`: numbers or values in the batch, which leaves at once from `limit` on. */
+  private hitAdded(packed: number, limit = MAX_PACKED): void {
+    if (packed >= limit) return this.flush();
     if (this.timer !== undefined || this.microtask) return;
     this.timer = setTimer(this.flush, HIT_FLUSH_MS);
     // In Node the batch must not keep the app alive; a browser page's timer has no unref.

@@ -105,6 +105,8 @@ interface ArmedProbe {
 export class ProbeHook {
   /** Breakpoint conditions put this in place of a variable V8 did not keep. */
   readonly NA = NOT_AVAILABLE;
+  /** …and this in place of a binding in its temporal dead zone at the breakpoint (V8 would read it as undefined). */
+  readonly NI = NOT_INITIALISED;
   /** …and this in place of a block's binding V8 no longer showed on a `return` leaving the block. */
   readonly LB = LEFT_BLOCK;
   /** Breakpoint conditions read a name the probed file does not bind with this: a global getter does not run. */
@@ -129,8 +131,6 @@ export class ProbeHook {
   private appTakesLogs = false;
   private appHasSpans = true;
   private logsCheckedIn = -1;
-  /** A breakpoint's log line's placeholder values on their way into the batch (a prepared site's go straight in); reused. */
-  private readonly lineValues: (number | string)[] = [];
   /** What a hit's expressions read (`timedHit`, `lineHit`), reused hit after hit; undefined while a hit uses it. */
   private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
   /** Counter hits since the clock was last read, and what it read (see `count`). */
@@ -462,14 +462,21 @@ export class ProbeHook {
 
   /** Output bytes count against the action's quota; the output that crosses it is dropped (counted as sampled on a prepared site). */
   private spendBytes(probe: ArmedProbe, bytes: number, now: number, prepared: boolean): boolean {
-    if (!prepared && probe.window !== undefined) probe.window.bytes += bytes;
-    if (probe.byteRate.take(bytes, now)) return true;
-    if (prepared) {
-      this.batch.sampled(probe.key);
-      return false;
-    }
-    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`, false);
+    if (this.bytesFit(probe, bytes, now, prepared)) return true;
+    this.overBytes(probe, prepared);
     return false;
+  }
+
+  /** Takes `bytes` from the probe's byte quota (a breakpoint's window counts them too): false over it. */
+  private bytesFit(probe: ArmedProbe, bytes: number, now: number, prepared: boolean): boolean {
+    if (!prepared && probe.window !== undefined) probe.window.bytes += bytes;
+    return probe.byteRate.take(bytes, now);
+  }
+
+  /** Over the byte quota: a prepared site's hit is counted as sampled, a breakpoint pauses (and sends the batch). */
+  private overBytes(probe: ArmedProbe, prepared: boolean): void {
+    if (prepared) return this.batch.sampled(probe.key);
+    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`, false);
   }
 
   /** Over a quota: a prepared site is switched off for a while; a breakpoint samples (its window closes). */
@@ -535,13 +542,15 @@ export class ProbeHook {
         this.batch.refused();
         return this.batch.sampled(key);
       }
-      const values = this.lineValues;
-      // A prepared site's line is measured only for a byte quota; a breakpoint's window counts its bytes.
-      const length = format.values(frame, values, !prepared || probe.byteRate.on);
-      if (!this.spendBytes(probe, length, now, prepared)) return;
+      // A breakpoint's line goes in too, measured for its window, and is kept or taken back out
+      // before a quota it is over pauses the probe, which sends the batch. Not for OpenTelemetry:
+      // the worker does not export it (emitted), it only goes live; for neither, only its bytes count.
       const trace = this.appHasSpans ? activeSpanContext() : undefined;
-      // Not for OpenTelemetry: the worker does not export it (emitted), it only goes live.
-      if (to.otel || to.live) this.batch.line(format, values, format.pieces.length - 1, key, now, !to.otel, to.live, trace);
+      const length = this.batch.packedLine(format, frame, key, now, !to.otel, to.live, trace, !prepared || probe.byteRate.on);
+      const fits = this.bytesFit(probe, length, now, prepared);
+      if (fits && (to.otel || to.live)) this.batch.kept();
+      else this.batch.refused();
+      if (!fits) this.overBytes(probe, prepared);
       return;
     }
     const message = format(frame);
@@ -785,7 +794,9 @@ export class ProbeHook {
         ? undefined
         : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, dateNow()), this.text);
     probe.snapshot =
-      spec.snapshot === undefined ? undefined : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text);
+      spec.snapshot === undefined
+        ? undefined
+        : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text, spec.snapshot.elsewhere);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
     probe.plainCount =
       spec.calibration !== true &&

@@ -12,11 +12,18 @@ import { CaptureBudget, serialize } from './serialize.js';
 import { markerReason } from './frame-markers.js';
 import { monotonicNow } from './builtins.js';
 
-export interface CompiledSnapshot {
+export interface CompiledSnapshot extends PlacedSlots {
+  watches: { source: string; evaluate: Compiled }[];
+  /** The slots of the line's other places (1, 2, …), and the index in a hit's values where its place is. */
+  elsewhere: PlacedSlots[];
+  placeAt: number;
+}
+
+/** The variables one place of the line reads, in the values its breakpoint passes. */
+interface PlacedSlots {
   arguments: Slot[];
   locals: Slot[];
   scopes: { kind: 'closure' | 'module'; name?: string; slots: Slot[] }[];
-  watches: { source: string; evaluate: Compiled }[];
 }
 
 interface Slot {
@@ -27,19 +34,33 @@ interface Slot {
 const MAX_FRAMES = 50;
 const UNAVAILABLE: CapturedValue = { t: 'unavailable', reason: 'not kept by V8 at this line, or not initialised yet' };
 
+/** `elsewhere`: the plans of the line's other places, when the script holds it in several (ArmProbe.snapshot). */
 export function compileSnapshot(
   plan: SnapshotPlan,
   watches: { source: string; expr: Expr }[],
   roots: readonly string[],
   text: TextOptions,
+  elsewhere: readonly SnapshotPlan[] = [],
 ): CompiledSnapshot {
   const slots = (names: string[]): Slot[] => names.map((name) => ({ name, index: roots.indexOf(name) }));
+  const placed = (p: SnapshotPlan): PlacedSlots => ({
+    arguments: slots(p.arguments),
+    locals: slots(p.locals),
+    scopes: p.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), slots: slots(s.variables) })),
+  });
   return {
-    arguments: slots(plan.arguments),
-    locals: slots(plan.locals),
-    scopes: plan.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), slots: slots(s.variables) })),
+    ...placed(plan),
     watches: watches.map((w) => ({ source: w.source, evaluate: compileExpression(w.expr, roots, text) })),
+    elsewhere: elsewhere.map(placed),
+    placeAt: roots.length,
   };
+}
+
+/** The slots of the place that hit: the first place passes none after its values. */
+function placeOf(compiled: CompiledSnapshot, frame: Frame): PlacedSlots {
+  if (compiled.elsewhere.length === 0) return compiled;
+  const place = frame.values[compiled.placeAt];
+  return (typeof place === 'number' ? compiled.elsewhere[place - 1] : undefined) ?? compiled;
 }
 
 /** `agentDir` frames (the hook itself) and the condition's own frame are not the app's. */
@@ -65,8 +86,9 @@ export function captureSnapshot(
       name: s.name,
       value: redaction?.isSecretKey(s.name) === true ? { t: 'redacted' } : value(frame.values[s.index], s.name),
     }));
-  const args = named(compiled.arguments);
-  const locals = named(compiled.locals);
+  const place = placeOf(compiled, frame);
+  const args = named(place.arguments);
+  const locals = named(place.locals);
   const self = frame.self === undefined ? undefined : value(frame.self);
   const watches: WatchResult[] = compiled.watches.map((w) => {
     try {
@@ -75,7 +97,7 @@ export function captureSnapshot(
       return { expression: w.source, error: errorMessage(err) };
     }
   });
-  const scopes: ScopeCapture[] = compiled.scopes.map((s) => ({
+  const scopes: ScopeCapture[] = place.scopes.map((s) => ({
     kind: s.kind,
     ...(s.name === undefined ? {} : { name: s.name }),
     variables: named(s.slots),

@@ -81,9 +81,15 @@ export const REGISTRY_GLOBAL = '$lpPrepared';
 /** ESM files import their flags from this scheme, served by the loader hooks. */
 export const FLAGS_SCHEME = 'liveprobe-prepared:';
 
+/**
+ * `$lpW` of a prepared file no agent binds (`throw new $lpW(e, …)`): an object thrown goes on as
+ * it is (`new` gives the object a function returns), anything else is thrown again. Headers write
+ * this text; the agent compiles the same text for the files it leaves unbound (main/unbound-flags.ts).
+ */
+export const UNBOUND_THROW = "function (e) { if ((typeof e === 'object' && e !== null) || typeof e === 'function') return e; throw e; }";
+
 /** A prepared file without the agent: the exception flag stays off, and `new $lpW(e)` gives back `e` (throws it, for a primitive). */
-export const UNBOUND_EXCEPTION_SITES =
-  "X: [0], T: function () {}, W: function (e) { if ((typeof e === 'object' && e !== null) || typeof e === 'function') return e; throw e; }";
+export const UNBOUND_EXCEPTION_SITES = `X: [0], T: function () {}, W: ${UNBOUND_THROW}`;
 
 /**
  * What an ES module's flags module exports, from its `lp`. A file prepared at build time may run

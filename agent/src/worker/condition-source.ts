@@ -15,6 +15,15 @@ import { generatedNamesAt } from '../locate/generated-names.js';
 import { readKindsAt, type ReadKind } from '../locate/global-names.js';
 import type { AnalysedSource } from '../locate/source-analysis.js';
 import type { ScriptSourceMap } from '../locate/source-maps.js';
+import { uninitialisedAt } from '../locate/uninitialised.js';
+
+/** Where in the script a condition runs, beyond how its names resolve. */
+export interface ConditionPlace {
+  /** The script's own names of the roots it declares below the position: V8 would read them as undefined. */
+  uninitialised?: readonly string[];
+  /** The line's place among those of a script holding it in several (0: the first), passed after the values when not 0. */
+  place?: number;
+}
 
 /**
  * `kinds`: how each name resolves at the line (global-names.ts), or undefined when the file
@@ -27,11 +36,13 @@ export function conditionSource(
   usesThis: boolean,
   kinds: Readonly<Record<string, ReadKind>> | undefined,
   renamed: Readonly<Record<string, string>> = {},
+  { uninitialised = [], place = 0 }: ConditionPlace = {},
 ): string {
   // `roots` are identifiers the expression checker accepted, and `renamed` names the script
   // declares, so they are safe to splice in.
   const reads = roots.map((root) => {
     const name = Object.hasOwn(renamed, root) ? renamed[root]! : root;
+    if (uninitialised.includes(name)) return `${HOOK_GLOBAL}.NI`;
     const quoted = JSON.stringify(name);
     const kind = kinds?.[name] ?? 'either';
     if (kind === 'global') return `${HOOK_GLOBAL}.global(${quoted})`;
@@ -41,19 +52,24 @@ export function conditionSource(
   });
   return (
     `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ` +
-    `void ${HOOK_GLOBAL}.hit(${key}, [${reads.join(', ')}], ${usesThis ? 'this' : 'undefined'})`
+    `void ${HOOK_GLOBAL}.hit(${key}, [${[...reads, ...(place === 0 ? [] : [String(place)])].join(', ')}], ${usesThis ? 'this' : 'undefined'})`
   );
 }
 
-/** The condition of a breakpoint at `offset` of a script: each root read by the name the script gives it there. */
+/**
+ * The condition of a breakpoint at `offset` of a script: each root read by the name the script
+ * gives it there, those in their temporal dead zone there passed as such; `place`: see ConditionPlace.
+ */
 export function conditionAt(
   key: number,
   { roots, usesThis }: { roots: readonly string[]; usesThis: boolean },
   analysed: AnalysedSource | undefined,
   offset: number,
   map: ScriptSourceMap | undefined,
+  place = 0,
 ): string {
   const renamed = generatedNamesAt(analysed, offset, roots, map);
   const names = roots.map((root) => (Object.hasOwn(renamed, root) ? renamed[root]! : root));
-  return conditionSource(key, roots, usesThis, readKindsAt(analysed, offset, names), renamed);
+  const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, names);
+  return conditionSource(key, roots, usesThis, readKindsAt(analysed, offset, names), renamed, { uninitialised, place });
 }

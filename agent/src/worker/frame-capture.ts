@@ -9,11 +9,11 @@ import type { ExceptionAction } from '@liveprobe/protocol';
 import type { ArmProbe, HookChannel } from '../bridge.js';
 import { armFields } from '../locate/arm-spec.js';
 import { functionNameAt } from '../locate/function-name.js';
-import { readKindsAt } from '../locate/global-names.js';
 import { scriptPath } from '../locate/script-match.js';
 import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
+import type { ScriptSourceMap } from '../locate/source-maps.js';
 import type { Paused, PausedFrame } from './cdp-transport.js';
-import { conditionSource } from './condition-source.js';
+import { conditionAt } from './condition-source.js';
 import type { InspectorSession } from './inspector-session.js';
 import type { LocationResolver } from './location-resolver.js';
 import { DESCRIBE_THROWN, type Described, describePrimitive } from './thrown-error.js';
@@ -23,8 +23,9 @@ export interface Site {
   frame: PausedFrame;
   analysed: AnalysedSource | undefined;
   offset: number;
-  /** The generated script's path and 1-based line. */
+  /** The generated script's path and 1-based line, and its source map (a minifier's renamed locals are read through its names). */
   path: string;
+  map: ScriptSourceMap | undefined;
   line: number;
   /** After source maps. */
   file: string;
@@ -59,8 +60,9 @@ export class FrameCapture {
     const offset = analysed === undefined ? 0 : offsetOf(analysed, line, column);
     const path = this.session.scriptById(frame.location.scriptId)?.path ?? scriptPath(frame.url) ?? frame.url;
     const original = await this.locations.original(path, line, column);
+    const map = await this.locations.mapFor(path);
     const functionName = (analysed === undefined ? undefined : functionNameAt(analysed, offset)) ?? (frame.functionName || undefined);
-    return { frame, analysed, offset, path, line, file: original?.file ?? path, originalLine: original?.line ?? line, functionName };
+    return { frame, analysed, offset, path, map, line, file: original?.file ?? path, originalLine: original?.line ?? line, functionName };
   }
 
   /** Arms a one-hit snapshot probe at `site` and runs its condition in that frame, then disarms it. */
@@ -69,6 +71,8 @@ export class FrameCapture {
       { ...action, type: 'snapshot', watches: [], file: site.path, line: site.line },
       site.analysed,
       site.offset,
+      undefined,
+      site.map,
     );
     this.hook.postMessage({
       t: 'arm',
@@ -86,7 +90,7 @@ export class FrameCapture {
       // The hook reads the arm message off its port synchronously: the main thread is paused.
       await this.session.evaluateOn(
         site.frame.callFrameId,
-        conditionSource(key, fields.roots, usesThis, readKindsAt(site.analysed, site.offset, fields.roots)),
+        conditionAt(key, { roots: fields.roots, usesThis }, site.analysed, site.offset, site.map),
       );
     } finally {
       this.hook.postMessage({ t: 'disarm', key });

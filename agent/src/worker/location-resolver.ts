@@ -109,12 +109,16 @@ export class LocationResolver {
 
   /** Maps a generated position of a loaded script back to the user's source, when a map exists. */
   async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
+    const position = (await this.mapFor(path))?.originalFor(line, column);
+    return position === undefined ? undefined : shownSource(position);
+  }
+
+  /** A loaded script's source map, when it names one that reads. */
+  async mapFor(path: string): Promise<ScriptSourceMap | undefined> {
     const script = this.session.script(path);
     if (script?.sourceMapURL === undefined) return undefined;
     const map = await this.mapOf(script);
-    if (map instanceof SourceMapError) return undefined;
-    const position = map.originalFor(line, column);
-    return position === undefined ? undefined : shownSource(position);
+    return map instanceof SourceMapError ? undefined : map;
   }
 
   forget(): void {

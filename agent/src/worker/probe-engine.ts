@@ -10,7 +10,7 @@ import { BreakCalibration, type Overhead } from './break-calibration.js';
 import { functionCopy, type PlacedCopy } from './function-copy.js';
 import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
-import { type ArmFields, armFields, rateOf } from '../locate/arm-spec.js';
+import { type ArmFields, armAcross, armFields, rateOf } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
 import { functionNameAt } from '../locate/function-name.js';
 import { UnsafeLineError } from '../locate/global-names.js';
@@ -330,7 +330,12 @@ export class ProbeEngine {
       if (justLoaded && probe.state.kind === 'waiting' && sites.some((site) => this.bindsBeforeItRuns(site))) return;
       if (action.lineText !== undefined && action.line > 0)
         await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
-      arms = sites.map((site) => armFields(action, site.analysed, site.offset, site.role && { ...site.role, at: positionKey(site) }));
+      // A line the script holds in several places takes one arm: each place's own scope is in it.
+      arms = sites.map((site) => {
+        const role = site.role && { ...site.role, at: positionKey(site) };
+        const at = (offset: number): ArmFields => armFields(action, site.analysed, offset, role, site.resolved.map);
+        return armAcross([at(site.offset), ...site.elsewhere.map((other) => at(other.offset))]);
+      });
     } catch (err) {
       if (err instanceof LocationError && err.waiting) {
         this.report({ actionId: action.id, state: 'pending', message: err.message });
@@ -399,13 +404,14 @@ export class ProbeEngine {
       }
       state.ids.push(result.breakpointId);
       state.placements.push(placement);
-      // The line's other generated places: each reads the names of its own scope, under the same key, so a hit at any counts.
+      // The line's other generated places: each reads the names of its own scope and passes its
+      // place (a snapshot there shows that place's variables), under the same key, so a hit at any counts.
       const stops = [`${result.location.line}:${result.location.column}`];
-      for (const other of site.elsewhere) {
+      for (const [index, other] of site.elsewhere.entries()) {
         const extra: Placement = {
           ...placement,
           ...other.generated,
-          condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, other.offset, resolved.map),
+          condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, other.offset, resolved.map, index + 1),
         };
         const set = await this.session.setBreakpoint(extra.script, extra.line, extra.column, extra.condition, key);
         const stop = set.location === undefined ? undefined : `${set.location.line}:${set.location.column}`;

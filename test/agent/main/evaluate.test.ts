@@ -204,9 +204,10 @@ test('a placeholder that is a bare name reads a marker as its message, a getter 
     const line = compileTemplate(checked.parts, checked.roots, (m) => errors.push(m), text);
     const frame = { values: [value], self: undefined };
     assert.equal(line(frame), expected, template);
-    const values: (number | string)[] = [];
-    line.values(frame, values);
-    assert.equal(`${values[0]!}`, expected, `${template}: its value for the worker`);
+    const numbers = new Float64Array(1);
+    const texts: string[] = [];
+    line.pack(frame, numbers, 0, texts, false);
+    assert.equal(`${texts[0] ?? numbers[0]!}`, expected, `${template}: its value for the worker`);
     assert.equal(errors.length, expected.startsWith('<') ? 2 : 0, `${template}: its error is reported on each path`);
   }
   assert.equal(ran, 0);

@@ -100,6 +100,43 @@ test('a line held in two places of a bundle takes a breakpoint at each, under on
   assert.deepEqual(target.lines(), [], 'both breakpoints leave V8 with the action');
 });
 
+test('a snapshot on a line held in two places plans each place apart, by the names the source gives them; each condition says its place and reads its own bindings', async (t) => {
+  const target = new FakeTarget();
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  const engine = engineOn(t, target);
+  await engine.reconcile([testAction('s1', { type: 'snapshot', file: 'src/price.ts', line: 3, watches: [] })]);
+
+  const arms = target.messages('arm');
+  assert.equal(arms.length, 1, 'one arm: a hit at either place counts toward the same action');
+  const [arm] = arms;
+  assert.deepEqual(arm!.roots, ['q', 'total', 'price']);
+  const module = [{ kind: 'module', variables: ['price'] }];
+  assert.deepEqual(
+    arm!.snapshot?.plan,
+    { arguments: ['q'], locals: ['total'], scopes: module },
+    "the first place's `total2`, as the source names it",
+  );
+  assert.deepEqual(arm!.snapshot?.elsewhere, [{ arguments: ['q'], locals: ['total'], scopes: module }]);
+  assert.equal(arm!.uninitialised, undefined, "no binding is in its dead zone at either place (the first place's `total` is `total2`)");
+  const [first, second] = [...target.breakpoints.values()].sort((a, b) => a.line - b.line).map((b) => b.condition);
+  assert.match(first!, /return total2;.*\], this\)$/, 'the first place passes only the values');
+  assert.match(second!, /return total;.*, 1\], this\)$/, 'the second passes its place after them');
+  for (const condition of [first, second]) assert.doesNotMatch(condition!, /\.NI\b/);
+});
+
+test('a name in its temporal dead zone at the line is passed as such by the condition, read by its own name at each place', async (t) => {
+  const target = new FakeTarget();
+  target.load('/app/dist/bundle.js', BUNDLE, MAP_URL);
+  const engine = engineOn(t, target);
+  // Line 2 of the source (`const total = q * 3;`): `total` is declared there, not yet initialised.
+  await engine.reconcile([testAction('a1', { file: 'src/price.ts', line: 2, template: 'total={total}' })]);
+  const [arm] = target.messages('arm');
+  assert.equal(arm!.uninitialised, undefined, 'the conditions say it, not the arm');
+  const conditions = [...target.breakpoints.values()].map((b) => b.condition);
+  assert.ok(conditions.length > 0);
+  for (const condition of conditions) assert.match(condition, /\.hit\(\d+, \[\$lp\$hook\.NI(, 1)?\]/);
+});
+
 test('a script V8 compiled twice under one URL takes its breakpoints by a regular expression, which places them in each copy afresh', async (t) => {
   const target = new FakeTarget();
   // The same source, compiled twice under one URL (as Node compiles an entry file loaded with --import whose type it detects).

@@ -26,16 +26,10 @@ const TRACE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169
 /**
  * Each scope through both paths; returns [formatted on the main thread, joined in the worker].
  * `shared`: the batch writes into memory shared with the worker, as in the agent (a structured
- * clone shares it, as postMessage to a worker thread does). `pack`: the template writes the
- * values straight into the batch (a prepared site's line with no byte quota).
+ * clone shares it, as postMessage to a worker thread does). The template writes the values
+ * straight into the batch, as on a prepared site and a breakpoint alike.
  */
-function bothWays(
-  template: string,
-  scopes: Record<string, unknown>[],
-  json: boolean,
-  shared = false,
-  pack = false,
-): [string[], HitOutput[]] {
+function bothWays(template: string, scopes: Record<string, unknown>[], json: boolean, shared = false): [string[], HitOutput[]] {
   const checked = checkTemplate(template);
   const errors: string[] = [];
   const compiled = compileTemplate(checked.parts, checked.roots, (m) => errors.push(m), text);
@@ -45,19 +39,13 @@ function bothWays(
     shared,
   );
   const whole: string[] = [];
-  const values: (number | string)[] = [];
   scopes.forEach((scope, i) => {
     const frame = { values: checked.roots.map((r) => scope[r]), self: undefined };
     whole.push(compiled(frame));
     const trace = i % 4 === 1 ? TRACE : undefined;
-    if (pack) {
-      const length = batch.packedLine(compiled, frame, 7, 1000 + i, i % 3 === 0, i % 2 === 0, trace, true);
-      assert.equal(length >= whole[i]!.length, true, `the length counted for ${whole[i]} covers it`);
-      return batch.kept();
-    }
-    const length = compiled.values(frame, values);
+    const length = batch.packedLine(compiled, frame, 7, 1000 + i, i % 3 === 0, i % 2 === 0, trace, true);
     assert.equal(length >= whole[i]!.length, true, `the length counted for ${whole[i]} covers it`);
-    batch.line(compiled, values, compiled.pieces.length - 1, 7, 1000 + i, i % 3 === 0, i % 2 === 0, trace);
+    batch.kept();
   });
   batch.flush();
   const joined: HitOutput[] = [];
@@ -83,23 +71,18 @@ const SCOPES: Record<string, unknown>[] = [
   { order: undefined, user: 'card 4111 1111 1111 1111', n: 999_999_999_999 },
 ];
 
-for (const [json, shared, pack] of [
-  [false, false, false],
-  [false, true, false],
-  [true, false, false],
-  [false, true, true],
-  [true, false, true],
+for (const [json, shared] of [
+  [false, false],
+  [false, true],
+  [true, false],
 ] as const) {
-  const how =
-    (json ? ', through JSON (attach)' : shared ? ', through memory shared with the worker' : '') +
-    (pack ? ', its values packed straight into the batch' : '');
+  const how = json ? ', through JSON (attach)' : shared ? ', through memory shared with the worker' : '';
   test(`a line joined in the worker reads exactly as the line formatted on the app's thread${how}`, () => {
     const [whole, joined] = bothWays(
       'order {order.id} total {order.total} paid {order.paid} by {user} n={n}; {{literal}}',
       SCOPES,
       json,
       shared,
-      pack,
     );
     assert.deepEqual(
       joined.map((h) => h.message),
@@ -125,7 +108,7 @@ test('property: for any values, the worker joins the same line the app thread fo
     fc.property(
       fc.array(fc.record({ a: fc.anything(), b: fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.string()) }), { maxLength: 20 }),
       (scopes) => {
-        const [whole, joined] = bothWays('{a} and {b}{a}', scopes, false, scopes.length % 2 === 1, scopes.length % 3 === 0);
+        const [whole, joined] = bothWays('{a} and {b}{a}', scopes, false, scopes.length % 2 === 1);
         assert.deepEqual(
           joined.map((h) => h.message),
           whole,
@@ -141,11 +124,10 @@ test('a template with no placeholder, and lines of several templates in one batc
   const other = compileTemplate(checkTemplate('{x}').parts, ['x'], () => {}, text);
   const sent: ToWorker[][] = [];
   const batch = new HitBatch((messages) => sent.push(structuredClone(messages)));
-  const values: (number | string)[] = [];
-  plain.values({ values: [], self: undefined }, values);
-  batch.line(plain, values, 0, 1, 1, false, true, undefined);
-  other.values({ values: ['y'], self: undefined }, values);
-  batch.line(other, values, 1, 2, 2, false, true, undefined);
+  batch.packedLine(plain, { values: [], self: undefined }, 1, 1, false, true, undefined, false);
+  batch.kept();
+  batch.packedLine(other, { values: ['y'], self: undefined }, 2, 2, false, true, undefined, false);
+  batch.kept();
   batch.log(3, 3, 'formatted whole', true, true, undefined);
   batch.flush();
   const joined: string[] = [];
@@ -181,13 +163,12 @@ test('shared memory: a batch never writes over one the worker has not read; with
   const batch = new HitBatch((messages) => {
     for (const m of structuredClone(messages)) if (m.t === 'logs') sent.push(m);
   }, true);
-  const values: (number | string)[] = [];
   let n = 0;
   /** One batch of `lines` lines, sent. */
   const send = (lines: number) => {
     for (let i = 0; i < lines; i++, n++) {
-      format.values({ values: [n], self: undefined }, values);
-      batch.line(format, values, 1, 1, n, false, true, undefined);
+      batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+      batch.kept();
     }
     batch.flush();
   };
@@ -221,25 +202,52 @@ test('shared memory: a batch never writes over one the worker has not read; with
 
   // Lines overflowing the segment move the batch to its own buffer and free the segment at once.
   for (const m of shared) Atomics.store(m.release!, 0, 0);
-  // The longest template an action may have: seven such lines do not fit a segment.
+  // Short lines up to just under where a batch in a segment leaves (32,768 numbers, five a line)…
+  for (let i = 0; i < 6495; i++, n++) {
+    batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+    batch.kept();
+  }
+  const short = lines(n - 6495, 6495);
+  // …then the longest template an action may have: seven such lines do not fit the rest of a segment.
   const wide = compileTemplate(checkTemplate('{n}'.repeat(1333)).parts, ['n'], () => {}, text);
   for (let i = 1; i <= 7; i++) {
-    // Packed straight into the batch or through the values, a line overflows the same way.
-    if (i % 2 === 0) {
-      batch.packedLine(wide, { values: [i], self: undefined }, 1, i, false, true, undefined, false);
-      batch.kept();
-    } else {
-      wide.values({ values: [i], self: undefined }, values);
-      batch.line(wide, values, 1333, 1, i, false, true, undefined);
-    }
+    batch.packedLine(wide, { values: [i], self: undefined }, 1, i, false, true, undefined, false);
+    batch.kept();
   }
   batch.flush();
-  const grown = sent.at(-1)!;
+  // The batch leaves as the first wide line passes the limit; the others start the next one, in a segment again.
+  const grown = sent.at(-2)!;
   assert.equal(grown.release, undefined);
+  assert.deepEqual(read(grown), [...short, '1'.repeat(1333)]);
+  assert.ok(sent.at(-1)!.release !== undefined);
   assert.deepEqual(
-    read(grown),
-    [1, 2, 3, 4, 5, 6, 7].map((i) => String(i).repeat(1333)),
+    read(sent.at(-1)!),
+    [2, 3, 4, 5, 6, 7].map((i) => String(i).repeat(1333)),
   );
   send(1);
   assert.ok(sent.at(-1)!.release !== undefined, 'the segment it left is free again');
+});
+
+test('a hot loop: a batch in a shared segment leaves at 32,768 numbers, one in a buffer of its own (no shared memory, or every segment held) at 8,192', () => {
+  const format = compileTemplate(checkTemplate('line {n}').parts, ['n'], () => {}, text);
+  /** Lines of five numbers each written until a batch leaves on its own: how many numbers it had, and whether it was shared. */
+  const firstBatch = (batch: HitBatch, sent: PackedLogs[]): [number, boolean] => {
+    const before = sent.length;
+    for (let n = 0; sent.length === before; n++) {
+      batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+      batch.kept();
+    }
+    const batchSent = sent.at(-1)!;
+    return [batchSent.numbers.length, batchSent.release !== undefined];
+  };
+  const collect = (sent: PackedLogs[]) => (messages: ToWorker[]) => {
+    for (const m of structuredClone(messages)) if (m.t === 'logs') sent.push(m);
+  };
+  const own: PackedLogs[] = [];
+  assert.deepEqual(firstBatch(new HitBatch(collect(own), false), own), [8195, false]);
+  const shared: PackedLogs[] = [];
+  const batch = new HitBatch(collect(shared), true);
+  // The worker reads none of them: four segments, then buffers of the batches' own.
+  for (let b = 0; b < 4; b++) assert.deepEqual(firstBatch(batch, shared), [32770, true]);
+  assert.deepEqual(firstBatch(batch, shared), [8195, false]);
 });

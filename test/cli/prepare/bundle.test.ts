@@ -126,3 +126,14 @@ test('a bundle of an app prepared with its node_modules runs as the original; wi
     /bundled into this script take actions as breakpoints.*bundle first, then prepare the bundle/,
   );
 });
+
+test('in that bundle, run with the agent, a `throw` of a prepared file throws the app’s own error', async (t) => {
+  const { bundle } = await preparedBundle(t);
+  const cp = await controlPlane(t);
+  const agentApp = await start(t, bundle, { broker: cp.mqttUrl, tags: ['bundle'] });
+  // ms('') throws, in the dependency's prepared copy inside the bundle, and nothing catches it: the app ends.
+  await fetch(`${agentApp.url}/?wait=`).catch(() => undefined);
+  await agentApp.exited;
+  assert.match(agentApp.output(), /Error: val is not a non-empty string or a valid number\. val=""/);
+  assert.doesNotMatch(agentApp.output(), /is not a constructor/, 'the unbound file’s `new $lpW(e)` gives back the error');
+});

@@ -26,6 +26,7 @@ export interface Batch {
 
 interface RemoteHook {
   readonly NA: unknown;
+  readonly NI: unknown;
   readonly LB: unknown;
   global(name: string): unknown;
   guard(name: string): unknown;
@@ -91,6 +92,7 @@ function install(): InstallResult {
   const hook = new ProbeHook(port as unknown as MessagePort, new AppOtel());
   const remote: RemoteHook = {
     NA: hook.NA,
+    NI: hook.NI,
     LB: hook.LB,
     global: hook.global,
     guard: hook.guard,

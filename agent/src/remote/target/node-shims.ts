@@ -102,3 +102,11 @@ export const runInNewContext: typeof vm.runInNewContext =
         throw new Error('node:vm is not available in this target');
       }
     : builtin<typeof vm>('node:vm').runInNewContext;
+
+/** Compiles the `W` of a prepared file the agent leaves unbound (main/unbound-flags.ts): a page binds no prepared file. */
+export const runInThisContext: typeof vm.runInThisContext =
+  nodeProcess === undefined
+    ? () => {
+        throw new Error('node:vm is not available in this target');
+      }
+    : builtin<typeof vm>('node:vm').runInThisContext;

@@ -15,6 +15,7 @@ import { armFields, type MetricRole, rateOf } from '../../locate/arm-spec.js';
 import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
 import { originalNames } from '../../locate/original-names.js';
+import { uninitialisedAt } from '../../locate/uninitialised.js';
 import { functionNameAt } from '../../locate/function-name.js';
 import { generatedNamesAt } from '../../locate/generated-names.js';
 import { matchScript, scriptPath } from '../../locate/script-match.js';
@@ -275,6 +276,7 @@ export class PreparedSites {
       offset,
       role === undefined ? undefined : { ...role, pair, at: `prepared:${known.index}:${site.id}` },
     );
+    const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, fields.roots);
     const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
     const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }) };
@@ -286,6 +288,7 @@ export class PreparedSites {
         t: 'arm',
         actionId: action.id,
         ...fields,
+        ...(uninitialised.length > 0 ? { uninitialised } : {}),
         maxHits: action.maxHits,
         expiresAt: Date.parse(action.expiresAt),
         ...rateOf(action),
