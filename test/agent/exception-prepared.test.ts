@@ -2,7 +2,7 @@
 // code, on the app's thread, with no pausing inspector session. The action's status says which
 // path it took; on the prepared path the agent never asks V8 to pause at thrown errors.
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Child, fromRoot } from '@liveprobe/harness';
@@ -175,3 +175,41 @@ test('LIVEPROBE_PREPARE=app in a TypeScript app: the throw site, its stack and i
   assert.equal(find(s.locals, 'request').t, 'object');
   assert.match(s.frames?.[0]?.location.file ?? '', /failing-ts\/server\.ts$/, 'the caller too');
 });
+
+for (const prepare of ['build', 'load'] as const) {
+  test(`an app not prepared in full (prepared ${prepare === 'build' ? 'at build time' : 'as it loads'}) takes the breakpoint path; its snapshots show the app's variables, none of the agent's $lp bindings`, async (t) => {
+    const dir = await tempDir('liveprobe-partly-prepared-');
+    t.after(() => dir.remove());
+    mkdirSync(join(dir.path, 'prepared'));
+    const script = join(dir.path, 'prepared', 'failing-app.mjs');
+    copyFileSync(fromRoot(APP), script);
+    // An app file loaded with it and left as written: exception actions pause at thrown errors.
+    const plain = join(dir.path, 'plain.mjs');
+    writeFileSync(plain, 'globalThis.plainLoaded = true;\n');
+    let env: Record<string, string> = {};
+    if (prepare === 'build') {
+      const prepared = await cli(['prepare', join(dir.path, 'prepared')], { server: 'http://127.0.0.1:9' });
+      assert.equal(prepared.code, 0, prepared.stderr);
+    } else env = { LIVEPROBE_PREPARE: `${dir.path}/prepared/**` };
+    const cp = await controlPlane(t);
+    const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const shop = await app(t, { script, broker: cp.mqttUrl, module: 'esm', env, extraImports: [plain] });
+    const action = await exceptionAction(cp, events);
+    assert.match(action.path, /^breakpoint path: the app pauses at each thrown error \(.*plain\.mjs is not prepared/);
+
+    assert.equal((await fetch(`${shop.url}/charge?card=expired&customer=grace&amount=19.99`)).status, 500);
+    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
+    assert.equal(s.location.line, lineOf(APP, 'throw-charge'));
+    assert.deepEqual(find(s.locals, 'cents'), { t: 'number', v: 1999 });
+    const module = s.scopes.find((scope) => scope.kind === 'module');
+    assert.equal(find(module?.variables ?? [], 'gateway').t, 'object');
+    const names = [...s.scopes.flatMap((scope) => scope.variables), ...s.locals, ...s.arguments].map((v) => v.name);
+    assert.deepEqual(
+      names.filter((name) => name.startsWith('$lp')),
+      [],
+      'the prepared file’s flags and helpers are the agent’s',
+    );
+  });
+}

@@ -5,8 +5,12 @@
  * actions' points go through the SDK's MeterProvider, to the app's own metric reader.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, lineOf, otlpReceiver, startApp, waitFor } from '../helpers/index.js';
+import type { PrepareSummary } from '@liveprobe/protocol';
+import { fromRoot } from '@liveprobe/harness';
+import { cli, freePort, lineOf, otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 20_000;
@@ -192,4 +196,64 @@ test('with OTEL_METRICS_EXPORTER=prometheus, the NodeSDK’s Prometheus exporter
     'the counter at 2 on the Prometheus endpoint',
   );
   assert.match(scraped, /^target_info\{[^}]*service_name="sdk-app-cjs"/m, 'served by the SDK set up in code');
+});
+
+test('an app prepared with `liveprobe prepare` that starts the agent from its NodeSDK: the files that ran before it are listed as unbound, and its actions still trace through breakpoints', async (t) => {
+  const dir = await tempDir('liveprobe-sdk-prepared-');
+  t.after(() => dir.remove());
+  for (const file of ['server.cjs', 'telemetry.cjs']) copyFileSync(fromRoot(`test/fixtures/otel-sdk/${file}`), join(dir.path, file));
+  const prepared = await cli(['prepare', dir.path], { server: 'http://127.0.0.1:9' });
+  assert.equal(prepared.code, 0, prepared.stderr);
+  symlinkSync(fromRoot('node_modules'), join(dir.path, 'node_modules'));
+  const script = join(dir.path, 'server.cjs');
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const service = await startApp({
+    script,
+    module: 'cjs',
+    agent: false,
+    broker: cp.mqttUrl,
+    tags: [],
+    agentId: 'sdk-prepared',
+    env: {
+      ...otlp.env('http/json'),
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    },
+  });
+  t.after(() => service.stop());
+  // Both headers ran before telemetry.cjs started the agent: their sites can never bind.
+  const summary = await waitFor(
+    async () =>
+      ((await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: { agentId: string; prepare?: PrepareSummary }[] }).agents.find(
+        (a) => a.agentId === 'sdk-prepared',
+      )?.prepare,
+    WAIT,
+    'the prepare summary',
+  );
+  assert.deepEqual(summary.failures.map((f) => f.path).sort(), [script, join(dir.path, 'telemetry.cjs')].sort());
+  assert.match(summary.failures[0]!.reason, /ran before the agent started/);
+
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: script,
+    line: lineOf('test/fixtures/otel-sdk/server.cjs', 'sdk-total'),
+    template: 'order {order.id}',
+    tags: ['sdk'],
+  });
+  await waitFor(
+    async () => (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'breakpoint'),
+    WAIT,
+    'installed on a breakpoint',
+  );
+  const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
+  const response = await fetch(`${service.url}/?id=o-3`, { headers: { traceparent: `00-${traceId}-10f067aa0ba902b7-01` } });
+  assert.equal(await response.text(), '21');
+  const record = await otlp.waitForLog((r) => r.attributes['liveprobe.action.id'] === action.id, WAIT, 'the log record');
+  assert.equal(record.body, 'order o-3');
+  assert.equal(record.traceId, traceId, 'the record belongs to the request’s trace');
 });

@@ -3,6 +3,7 @@
  * arguments, its locals, then each enclosing function's and the module's bindings. The
  * breakpoint condition reads them by name, so the app never pauses.
  */
+import { RESERVED_PREFIX } from '@liveprobe/protocol';
 import { defined } from '@liveprobe/protocol/util';
 import type { Scope, Variable } from './scope-model.js';
 import { functionNameAt } from './function-name.js';
@@ -61,6 +62,8 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number, map?: Scri
     }
     for (const variable of scope.variables) {
       if (variable.def === undefined) continue; // implicit `arguments`
+      // A prepared file's flags and helpers: the agent's, and no expression may name them.
+      if (variable.name.startsWith(RESERVED_PREFIX)) continue;
       if (level === own && notYetInitialised(variable, offset)) continue;
       if (level === own && !isModule && variable.def.type === 'Parameter') take(variable, plan.arguments);
       else take(variable, into);

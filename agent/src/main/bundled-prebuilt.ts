@@ -17,14 +17,25 @@ const HEAD_BYTES = 512;
  * that cannot be read is taken at its word, as before this check.
  */
 export function runsOutsideItsFile(name: string): boolean {
+  const head = headOf(name);
+  return head !== undefined && !isPrebuilt(head);
+}
+
+/** Whether the file at `path` starts as a file `liveprobe prepare` wrote (false when it cannot be read). */
+export function startsAsPrebuilt(path: string): boolean {
+  const head = headOf(path);
+  return head !== undefined && isPrebuilt(head);
+}
+
+function headOf(name: string): string | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(name.startsWith('file:') ? fileURLToPath(name) : name, 'r');
     const head = Buffer.alloc(HEAD_BYTES);
     const read = readSync(fd, head, 0, HEAD_BYTES, 0);
-    return !isPrebuilt(head.toString('utf8', 0, read));
+    return head.toString('utf8', 0, read);
   } catch {
-    return false;
+    return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

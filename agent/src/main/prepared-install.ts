@@ -13,7 +13,7 @@ import type { HooksData } from '../prepare/esm-hooks.js';
 import { PrepareCache } from '../prepare/prepare-cache.js';
 import { prepareFile } from '../prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
-import { runsOutsideItsFile } from './bundled-prebuilt.js';
+import { runsOutsideItsFile, startsAsPrebuilt } from './bundled-prebuilt.js';
 import { commonJsHeader, outcomeReport, REGISTRY_GLOBAL, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
 import { PrepareTally } from './prepare-tally.js';
@@ -23,6 +23,8 @@ import { TRANSFORM_VERSION } from '../prepare/transform.js';
 import { isPrebuilt } from '../prepare/prebuilt.js';
 
 const REQUIRE_ESM = 'an ES module loaded with require() (require(esm)) is not prepared';
+const RAN_BEFORE_THE_AGENT =
+  'prepared at build time, but it ran before the agent started (from the app’s own code, e.g. LiveprobeInstrumentation), so its sites are not bound and its lines take breakpoints: start the agent first (node --import @liveprobe/agent/register)';
 
 /** Set by register-cjs.cts when `--require` could not start the agent before the entry module. */
 const LATE_START_KEY = 'liveprobe.lateStart';
@@ -56,6 +58,8 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
     configurable: false,
   });
   port1.unref();
+  for (const path of prebuiltLoadedAlready())
+    tally.add({ t: 'outcome', path, kind: 'failed', reason: RAN_BEFORE_THE_AGENT, ms: 0, bytes: 0 });
   if (settings !== undefined) installLoaders(settings, registry, tally, env);
   return { port: port2, tally, preparing: settings !== undefined };
 }
@@ -132,4 +136,14 @@ function settingsOrNone(env: NodeJS.ProcessEnv): PrepareSettings | undefined {
     process.stderr.write(`[liveprobe] not preparing files: ${err.message}\n`);
     return undefined;
   }
+}
+
+/**
+ * The app's CommonJS files prepared at build time that ran before the agent started: started from
+ * the app's code (LiveprobeInstrumentation in a NodeSDK set up in the entry file), the agent finds
+ * the files loaded until then in the require cache, their headers run without it.
+ */
+function prebuiltLoadedAlready(): string[] {
+  const cache = createRequire(import.meta.url).cache;
+  return Object.keys(cache).filter((path) => !/[\\/]node_modules[\\/]/.test(path) && startsAsPrebuilt(path));
 }

@@ -20,6 +20,16 @@ export function isPrebuilt(source: string): boolean {
   return BANNER_FIRST.test(source);
 }
 
+const MODULE_FIRST = new RegExp(`${BANNER_FIRST.source}import \\{ \\$lpF,`);
+
+/**
+ * Whether the text is an ES module that `liveprobe prepare` wrote: its flags module (build-output.ts's
+ * header import) runs before it, so its sites are bound before its own code runs.
+ */
+export function isPrebuiltModule(source: string): boolean {
+  return MODULE_FIRST.test(source);
+}
+
 /** The prepared script a flags module belongs to (its URL without the suffix), or the name as given. */
 export function prebuiltScript(name: string): string {
   return name.endsWith(PREBUILT_FLAGS_SUFFIX) ? name.slice(0, -PREBUILT_FLAGS_SUFFIX.length) : name;

@@ -316,12 +316,18 @@ export class ProbeEngine {
   }
 
   /** Tries to set the breakpoints; when no script matches yet the probe keeps waiting. */
-  private async place(probe: Probe): Promise<void> {
+  /** `justLoaded`: placed because V8 reported a new script its file may be in. */
+  private async place(probe: Probe, justLoaded = false): Promise<void> {
     const { action } = probe;
+    // The file may have bound its prepared sites since the action began to wait (its header runs
+    // as soon as it is compiled, before this placement, queued when V8 reported it, comes up).
+    if (probe.state.kind === 'waiting' && (await this.placePrepared(probe))) return;
     let sites: Site[];
     let arms: ArmFields[];
     try {
       sites = await sitesFor(action, probe.keys[0]!, this.sites);
+      // Left waiting: the module binding its sites moves it there (preferPrepared).
+      if (justLoaded && probe.state.kind === 'waiting' && sites.some((site) => this.bindsBeforeItRuns(site))) return;
       if (action.lineText !== undefined && action.line > 0)
         await checkLineText(action.lineText, action.line, sites[0]!.resolved, sites[0]!.analysed);
       // A line the script holds in several places takes one arm: each place's own scope is in it.
@@ -633,13 +639,18 @@ export class ProbeEngine {
     });
   }
 
+  /** PreparedSites.bindsBeforeItRuns, for the script a site is in. */
+  private bindsBeforeItRuns({ analysed }: Site): boolean {
+    return analysed !== undefined && this.prepared?.bindsBeforeItRuns(analysed.source) === true;
+  }
+
   private async retryWaiting(script: LoadedScript): Promise<void> {
     for (const probe of this.live()) {
       if (probe.state.kind !== 'waiting') continue;
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
-      await this.place(probe);
+      await this.place(probe, true);
     }
   }
 
