@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { ActionStatusView, OutputEvent } from '@liveprobe/protocol';
-import { cli, lineOf, sseEvents, startApp, tempDir, waitFor } from '../../helpers/index.js';
+import { cli, lineOf, otlpReceiver, sseEvents, startApp, tempDir, waitFor } from '../../helpers/index.js';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane, getAction } from '../../agent/fixtures.js';
 
@@ -101,12 +101,14 @@ for (const variant of VARIANTS) {
     assert.equal(expected, '12');
 
     const cp = await controlPlane(t);
+    const otlp = await otlpReceiver();
+    t.after(() => otlp.stop());
     const app = await startApp({
       script,
       module: 'esm',
       broker: cp.mqttUrl,
       tags: ['joined'],
-      env: variant.prepare === 'load' ? { LIVEPROBE_PREPARE: `${dir}/**` } : {},
+      env: { ...otlp.env('http/protobuf'), ...(variant.prepare === 'load' ? { LIVEPROBE_PREPARE: `${dir}/**` } : {}) },
     });
     t.after(() => app.stop());
 
@@ -152,5 +154,8 @@ for (const variant of VARIANTS) {
     for (const [template, hits] of Object.entries(wanted)) assert.equal(await hitsOf(template), hits, `hits of ${template}`);
     for (const message of ['add 2 to 0', 'add 4 to 2', 'add 6 to 6'])
       await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === message, WAIT, message);
+    // The function by the name the source gives it, which the minifier changed.
+    const record = await otlp.waitForLog((r) => r.body === 'add 2 to 0', WAIT, 'the log record');
+    assert.equal(record.attributes['code.function.name'], 'total');
   });
 }

@@ -277,11 +277,13 @@ export class PreparedSites {
       role === undefined ? undefined : { ...role, pair, at: `prepared:${known.index}:${site.id}` },
     );
     const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, fields.roots);
-    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset);
+    // The map of the code as written, when its columns are the analysed text's: the minifier's names back to the user's.
+    const written = planned.columns === false ? undefined : planned.map;
+    const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset, written);
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
     const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }) };
     // The site passes its bindings by the names the code has: a minifier's, where the map records the user's.
-    const renamed = generatedNamesAt(analysed, offset, fields.roots, planned.columns === false ? undefined : planned.map);
+    const renamed = generatedNamesAt(analysed, offset, fields.roots, written);
     const siteRoots = fields.roots.map((root) => renamed[root] ?? root);
     return {
       message: {
