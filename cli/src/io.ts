@@ -4,7 +4,27 @@ export interface Io {
   err(line: string): void;
 }
 
+/**
+ * Streams whose reader went away (`liveprobe prepare … | head`): writing to them failed with
+ * EPIPE, and what is written after is dropped, so a command finishes its work (every prepared
+ * file written whole) instead of dying with a stack trace.
+ */
+const closed = new WeakSet<NodeJS.WriteStream>();
+
+/** Once, at start-up: a pipe closed by its reader is no error of the command's. */
+export function dropOutputOfClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      closed.add(stream);
+    });
+}
+
+function write(stream: NodeJS.WriteStream, line: string): void {
+  if (!closed.has(stream)) stream.write(`${line}\n`);
+}
+
 export const processIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => write(process.stdout, line),
+  err: (line) => write(process.stderr, line),
 };

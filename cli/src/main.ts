@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { createContext } from './context.js';
 import { CliError } from './errors.js';
-import { processIo } from './io.js';
+import { dropOutputOfClosedPipes, processIo } from './io.js';
 import { buildProgram } from './program.js';
 
+dropOutputOfClosedPipes();
 try {
   await buildProgram(createContext(processIo)).parseAsync(process.argv);
 } catch (err) {
