@@ -11,12 +11,19 @@ export interface Io {
  */
 const closed = new WeakSet<NodeJS.WriteStream>();
 
+let stdoutClosed: () => void = () => {};
+/** Settles when stdout's reader goes away: a command that only prints (`tail`) has nothing left to do. */
+export const stdoutReaderGone = new Promise<void>((resolve) => {
+  stdoutClosed = resolve;
+});
+
 /** Once, at start-up: a pipe closed by its reader is no error of the command's. */
 export function dropOutputOfClosedPipes(): void {
   for (const stream of [process.stdout, process.stderr])
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
       closed.add(stream);
+      if (stream === process.stdout) stdoutClosed();
     });
 }
 

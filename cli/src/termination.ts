@@ -3,11 +3,7 @@ export interface Termination extends Promise<NodeJS.Signals> {
   cancel(): void;
 }
 
-/**
- * Resolves on the first SIGINT or SIGTERM, which are then handled by the caller instead of
- * killing the process, or when the reader of stdout goes away (`liveprobe tail | head`: EPIPE,
- * given as SIGPIPE), since what a following command prints then goes nowhere.
- */
+/** Resolves on the first SIGINT or SIGTERM, which are then handled by the caller instead of killing the process. */
 export function untilTerminated(): Termination {
   let cancel = () => {};
   const promise = new Promise<NodeJS.Signals>((resolve) => {
@@ -15,16 +11,11 @@ export function untilTerminated(): Termination {
       cancel();
       resolve(signal);
     };
-    const onOutputClosed = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') onSignal('SIGPIPE');
-    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    process.stdout.on('error', onOutputClosed);
     cancel = () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      process.stdout.off('error', onOutputClosed);
     };
   });
   return Object.assign(promise, { cancel });

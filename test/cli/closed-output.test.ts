@@ -14,14 +14,14 @@ import { addAction, app, controlPlane } from '../agent/fixtures.js';
 
 const NO_SERVER = 'http://127.0.0.1:9';
 
-/** `liveprobe <args>` whose stdout and stderr readers go away before it prints anything; its exit code. */
-function withReadersGone(args: string[], env: Record<string, string> = {}) {
+/** `liveprobe <args>` whose stdout reader (and stderr's, unless kept) goes away before it prints anything. */
+function withReadersGone(args: string[], env: Record<string, string> = {}, keepStderr = false) {
   const child = spawn(process.execPath, [builtFile('cli/dist/main.js'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.destroy();
-  child.stderr.destroy();
+  if (!keepStderr) child.stderr.destroy();
   return { child, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]> };
 }
 
@@ -46,8 +46,13 @@ test('prepare whose output nobody reads any more still prepares every file whole
 test('tail stops when the reader of its output goes away, without an error', async (t) => {
   const cp = await controlPlane(t);
   await app(t, { broker: cp.mqttUrl, tags: ['closed-output'] });
-  const { child, exited } = withReadersGone(['tail'], { LIVEPROBE_SERVER: cp.url });
+  const { child, exited } = withReadersGone(['tail'], { LIVEPROBE_SERVER: cp.url }, true);
   t.after(() => child.kill('SIGKILL'));
+  let notices = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    notices += chunk.toString();
+  });
+  await waitFor(async () => notices.includes('tailing '), 10_000, 'tail to follow the events');
   // Something to print: the action's status, once the agent installs it.
   const file = 'examples/shop/src/server.ts';
   await addAction(cp, { type: 'counter', file, line: lineOf(file, 'checkout-return'), name: 'closed.output', tags: ['closed-output'] });

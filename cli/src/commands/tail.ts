@@ -8,6 +8,7 @@ import { CliError } from '../errors.js';
 import type { Context } from '../context.js';
 import { formatEvent } from '../format/event-line.js';
 import { untilTerminated } from '../termination.js';
+import { stdoutReaderGone } from '../io.js';
 
 interface TailOptions {
   action?: string;
@@ -27,6 +28,8 @@ export function registerTail(program: Command, ctx: Context): void {
       const stop = new AbortController();
       const terminated = untilTerminated();
       void terminated.then(() => stop.abort());
+      // `liveprobe tail | head`: once the reader has gone, what tail prints goes nowhere.
+      void stdoutReaderGone.then(() => stop.abort());
       try {
         await follow(api, options, ctx, stop.signal);
       } finally {
