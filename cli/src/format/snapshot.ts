@@ -74,7 +74,20 @@ function outerFrame(frame: OuterFrame, i: number): string[] {
 
 function section(title: string, variables: readonly NamedValue[]): string[] {
   if (variables.length === 0) return [`${title} (none)`];
-  return [title, ...variables.flatMap((variable) => formatValueTree(`${variable.name} = `, variable.value, '  '))];
+  const firstWithReason = new Map<string, string>();
+  return [
+    title,
+    ...variables.flatMap(({ name, value }) => {
+      if (value.t !== 'unavailable' || value.reason === undefined) return formatValueTree(`${name} = `, value, '  ');
+      // A module scope can hold a dozen variables a prepared site cannot see, each with the same
+      // long reason: it is said once, and the others point back to it.
+      const reason = value.reason.replaceAll(`\`${name}\``, '`<name>`');
+      const first = firstWithReason.get(reason);
+      if (first !== undefined) return [`  ${name} = <not available: same reason as ${first}>`];
+      firstWithReason.set(reason, name);
+      return formatValueTree(`${name} = `, value, '  ');
+    }),
+  ];
 }
 
 function scopeTitle(scope: ScopeCapture): string {
