@@ -172,7 +172,10 @@ watches
 test('`snapshots show` says a reason shared by several unavailable variables once, and points the others back to it', async (t) => {
   const controlPlane = await start(t);
   const actionId = await snapshotActionFor(controlPlane.url);
-  const unseen = (name: string) => ({ t: 'unavailable' as const, reason: `\`${name}\` is not available at this line (a prepared site sees what its function sees)` });
+  const unseen = (name: string) => ({
+    t: 'unavailable' as const,
+    reason: `\`${name}\` is not available at this line (a prepared site sees what its function sees)`,
+  });
   const event = snapshotEvent({ id: 'snp_unseen', actionId });
   event.snapshot.scopes = [
     {
