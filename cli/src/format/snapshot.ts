@@ -1,5 +1,6 @@
 import type { SnapshotRecord } from '@liveprobe/protocol';
 import type { NamedValue, OuterFrame, ScopeCapture, StackFrame } from '@liveprobe/protocol';
+import { reasonsOnce } from '@liveprobe/protocol/value-tree';
 import { formatValueTree } from './captured-value.js';
 import { formatFields } from './table.js';
 import { relativeTime } from './time.js';
@@ -74,20 +75,7 @@ function outerFrame(frame: OuterFrame, i: number): string[] {
 
 function section(title: string, variables: readonly NamedValue[]): string[] {
   if (variables.length === 0) return [`${title} (none)`];
-  const firstWithReason = new Map<string, string>();
-  return [
-    title,
-    ...variables.flatMap(({ name, value }) => {
-      if (value.t !== 'unavailable' || value.reason === undefined) return formatValueTree(`${name} = `, value, '  ');
-      // A module scope can hold a dozen variables a prepared site cannot see, each with the same
-      // long reason: it is said once, and the others point back to it.
-      const reason = value.reason.replaceAll(`\`${name}\``, '`<name>`');
-      const first = firstWithReason.get(reason);
-      if (first !== undefined) return [`  ${name} = <not available: same reason as ${first}>`];
-      firstWithReason.set(reason, name);
-      return formatValueTree(`${name} = `, value, '  ');
-    }),
-  ];
+  return [title, ...reasonsOnce(variables).flatMap((variable) => formatValueTree(`${variable.name} = `, variable.value, '  '))];
 }
 
 function scopeTitle(scope: ScopeCapture): string {
