@@ -59,9 +59,10 @@ export function registerActions(program: Command, ctx: Context): void {
   actions
     .command('rm <id>')
     .description('remove an action from every agent')
-    .action(async (id: string, _options: object, command: Command) => {
-      const { deleted } = await ctx.api(command).delete<DeletedAction>(`/actions/${encodeURIComponent(id)}`);
-      ctx.io.out(`deleted ${deleted}`);
+    .option('--json', 'print the response body as JSON')
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const body = await ctx.api(command).delete<DeletedAction>(`/actions/${encodeURIComponent(id)}`);
+      ctx.io.out(options.json === true ? JSON.stringify(body, null, 2) : `deleted ${body.deleted}`);
     });
 
   registerActionEdits(actions, ctx);
