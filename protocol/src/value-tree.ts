@@ -5,6 +5,7 @@
  * browser modules load this file as it is compiled.
  */
 import type { CapturedValue } from './captured-value.js';
+import type { NamedValue } from './snapshot.js';
 
 /** What a head shows, for styling: a scalar's type, a container's kind and size, or a marker for what was left out. */
 export type HeadStyle =
@@ -130,4 +131,22 @@ export function valueMore(value: CapturedValue): number {
     default:
       return 0;
   }
+}
+
+/**
+ * A scope's variables with each reason for a missing value said once: a prepared site's module
+ * scope can hold a dozen variables its function never uses, each with the same long reason
+ * naming it; the later ones read `same reason as <the first>`.
+ */
+export function reasonsOnce(variables: readonly NamedValue[]): NamedValue[] {
+  const firstWithReason = new Map<string, string>();
+  return variables.map((variable) => {
+    const { name, value } = variable;
+    if (value.t !== 'unavailable' || value.reason === undefined) return variable;
+    const reason = value.reason.replaceAll(`\`${name}\``, '`<name>`');
+    const first = firstWithReason.get(reason);
+    if (first !== undefined) return { name, value: { t: 'unavailable', reason: `same reason as ${first}` } };
+    firstWithReason.set(reason, name);
+    return variable;
+  });
 }

@@ -169,6 +169,46 @@ watches
   assert.deepEqual(JSON.parse(json.stdout) as SnapshotRecord, expected);
 });
 
+test('`snapshots show` says a reason shared by several unavailable variables once, and points the others back to it', async (t) => {
+  const controlPlane = await start(t);
+  const actionId = await snapshotActionFor(controlPlane.url);
+  const unseen = (name: string) => ({
+    t: 'unavailable' as const,
+    reason: `\`${name}\` is not available at this line (a prepared site sees what its function sees)`,
+  });
+  const event = snapshotEvent({ id: 'snp_unseen', actionId });
+  event.snapshot.scopes = [
+    {
+      kind: 'module',
+      variables: [
+        { name: 'createServer', value: unseen('createServer') },
+        { name: 'nextOrderId', value: { t: 'number', v: 4 } },
+        { name: 'route', value: unseen('route') },
+        { name: 'port', value: { t: 'unavailable', reason: '`port` is not initialised yet at this line' } },
+        { name: 'server', value: unseen('server') },
+      ],
+    },
+  ];
+  await publishSnapshot(controlPlane.mqttUrl, event);
+  await stored(controlPlane, 'snp_unseen');
+  const shown = await cli(['snapshots', 'show', 'snp_unseen'], { server: controlPlane.url });
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(
+    shown.stdout,
+    new RegExp(
+      [
+        '^module scope',
+        '  createServer = <not available: `createServer` is not available at this line \\(a prepared site sees what its function sees\\)>',
+        '  nextOrderId = 4',
+        '  route = <not available: same reason as createServer>',
+        '  port = <not available: `port` is not initialised yet at this line>',
+        '  server = <not available: same reason as createServer>$',
+      ].join('\n'),
+      'm',
+    ),
+  );
+});
+
 test('`snapshots` filters by action, says when there are none, and an unknown id is an error that says where to look', async (t) => {
   const controlPlane = await start(t);
   const [act_a, act_b] = [await snapshotActionFor(controlPlane.url), await snapshotActionFor(controlPlane.url)];

@@ -25,6 +25,36 @@ test('an unknown option exits non-zero and names it, with the closest option', a
   assert.match(result.stderr, /unknown option '--jsn'\n\(Did you mean --json\?\)/);
 });
 
+test("a command's usage error is one line and a pointer to its help, not the whole help after it", async () => {
+  const result = await cli(['log', 'add', 'src/server.ts:42', 'x', '--tag', 'demo', '--level', 'warning'], { server });
+  assert.notEqual(result.code, 0);
+  assert.equal(
+    result.stderr,
+    "error: option '--level <level>' argument 'warning' is invalid. Allowed choices are trace, debug, info, warn, error, fatal.\n(see: liveprobe log add --help)\n",
+  );
+  const missing = await cli(['metric', 'add', 'src/server.ts:42', 'order.amount', '--tag', 'demo'], { server });
+  assert.equal(missing.stderr, "error: required option '--name <metric>' not specified\n(see: liveprobe metric add --help)\n");
+  const help = await cli(['metric', 'add', '--help'], { server });
+  assert.match(
+    help.stdout,
+    /^ {2}--name <metric> +the metric name \(required\), e\.g\. shop\.order\.amount$/m,
+    'the help says which option is required',
+  );
+});
+
+test('a word naming no command of a group with a default command is an unknown command, not arguments of the default', async () => {
+  for (const [group, word] of [
+    ['actions', 'delete'],
+    ['snapshots', 'shwo'],
+  ] as const) {
+    const result = await cli([group, word, 'act_1'], { server });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, new RegExp(`^error: unknown command '${word}' for 'liveprobe ${group}'\n`));
+    assert.match(result.stderr, /Commands:\n[^]*\blist\b[^]*\bshow\b/, 'the commands there are');
+    assert.doesNotMatch(result.stderr, /too many arguments/);
+  }
+});
+
 test('`liveprobe --help` describes every command group, the metric ones included', async () => {
   const help = await cli(['--help'], { server });
   assert.equal(help.code, 0);

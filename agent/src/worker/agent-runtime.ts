@@ -89,12 +89,20 @@ export function startRuntime({
   const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
   const broker = new BrokerLink(config, topics(config.topicPrefix), (actions) => readiness.desired(reconcile(actions)), log, identity);
   broker.onSubscribed(() => readiness.subscribed());
-  const report = (status: StatusReport): void => {
+  const publishStatus = (status: StatusReport): void => {
     const event: ActionStatusEvent = { kind: 'action_status', agentId: config.agentId, time: isoTime(Date.now()), ...status };
     if (config.logLevel === 'debug')
       log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     broker.publishStatus(event);
     if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
+  };
+  // An error at a hit (an expression that fails there) leaves the action installed: the totals of
+  // what was not exported are added to that error, not to an `installed` that would hide it.
+  const hitErrors = new Map<string, StatusReport>();
+  const report = (status: StatusReport): void => {
+    if (status.state === 'error' && status.location !== undefined) hitErrors.set(status.actionId, status);
+    else hitErrors.delete(status.actionId);
+    publishStatus(status);
   };
   const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession, mainCpu);
   // Exception actions have no line: they go to their own session, not to breakpoints.
@@ -117,8 +125,9 @@ export function startRuntime({
     publish: (event) => broker.publishEvent(event),
     metric: (actionId, reason, count) => otel.countNotExported(actionId, reason, count),
     status: (actionId, totals) => {
-      const status = engine.statusOf(actionId);
-      if (status !== undefined) report({ ...status, message: `${status.message}; not exported so far: ${totals}` });
+      const installed = engine.statusOf(actionId);
+      const status = installed === undefined ? undefined : (hitErrors.get(actionId) ?? installed);
+      if (status !== undefined) publishStatus({ ...status, message: `${status.message}; not exported so far: ${totals}` });
     },
   });
   otel.notExported = (actionId, reason, count) => notExported.add(actionId, reason, count);

@@ -7,6 +7,16 @@ import { formatTargets } from '../format/targets.js';
 import { clockTime, relativeTime } from '../format/time.js';
 import { registerActionEdits } from './actions-edit.js';
 
+/**
+ * One agent's refusal (a path, a reason, a fix) can run to 300 characters, and the table pads
+ * every row to it: past this width the summary is cut, the whole of it is in `actions show`.
+ */
+const SUMMARY_WIDTH = 64;
+
+function clipped(summary: string): string {
+  return summary.length <= SUMMARY_WIDTH ? summary : `${summary.slice(0, SUMMARY_WIDTH - 1)}…`;
+}
+
 export function registerActions(program: Command, ctx: Context): void {
   const actions = program.command('actions').description('list, show, edit, disable, enable and remove actions');
 
@@ -28,11 +38,12 @@ export function registerActions(program: Command, ctx: Context): void {
         a.type,
         actionLocation(a),
         formatTargets(a),
-        `${a.state}: ${a.summary}`,
+        clipped(`${a.state}: ${a.summary}`),
         String(a.statuses.reduce((sum, s) => sum + s.hits, 0)),
         relativeTime(a.expiresAt, now),
       ]);
       for (const line of formatTable(['ID', 'TYPE', 'LOCATION', 'TARGET', 'STATE/SUMMARY', 'HITS', 'EXPIRES'], rows)) ctx.io.out(line);
+      if (rows.some((row) => row[4]?.endsWith('…'))) ctx.io.out('(a summary cut short with … is whole in: liveprobe actions show <id>)');
     });
 
   actions
@@ -48,9 +59,10 @@ export function registerActions(program: Command, ctx: Context): void {
   actions
     .command('rm <id>')
     .description('remove an action from every agent')
-    .action(async (id: string, _options: object, command: Command) => {
-      const { deleted } = await ctx.api(command).delete<DeletedAction>(`/actions/${encodeURIComponent(id)}`);
-      ctx.io.out(`deleted ${deleted}`);
+    .option('--json', 'print the response body as JSON')
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const body = await ctx.api(command).delete<DeletedAction>(`/actions/${encodeURIComponent(id)}`);
+      ctx.io.out(options.json === true ? JSON.stringify(body, null, 2) : `deleted ${body.deleted}`);
     });
 
   registerActionEdits(actions, ctx);

@@ -29,14 +29,14 @@ function parseFunctionOrLine(text: string): { file: string; line?: number; funct
 }
 
 /** Each metric type is a group (`counter add …`); its description is the one `liveprobe --help` lists. */
-function metricCommand(parent: Command, name: string, description: string): Command {
+function metricCommand(parent: Command, name: string, description: string, exampleName: string): Command {
   return withTargetOptions(
     parent
       .command(name)
       .description(`${name} actions: ${description}`)
       .command('add')
       .description(`add a ${name} action: ${description}`)
-      .requiredOption('--name <metric>', 'the metric name, e.g. shop.checkout.duration')
+      .requiredOption('--name <metric>', `the metric name (required), e.g. ${exampleName}`)
       .option('--description <text>', 'the metric description')
       .option('--attr <key=expr>', 'an extra attribute evaluated at the line, e.g. tier=user.tier (repeatable)', collectAttribute),
     'stop after this many data points (default 1000000)',
@@ -51,14 +51,19 @@ const common = (options: MetricOptions) => ({
 });
 
 export function registerMetrics(program: Command, ctx: Context): void {
-  metricCommand(program, 'counter', 'count how often a line runs, as an OpenTelemetry counter')
+  metricCommand(program, 'counter', 'count how often a line runs, as an OpenTelemetry counter', 'shop.checkout.calls')
     .argument('<file:line>', 'the line to count, e.g. src/server.ts:42', parseLocation)
     .option('--unit <unit>', 'the unit (default {hit})')
     .action(async (location: { file: string; line: number }, options: MetricOptions, command: Command) => {
       await createAction(ctx, command, { type: 'counter', ...location, ...common(options), ...defined({ unit: options.unit }) }, options);
     });
 
-  metricCommand(program, 'tictoc', 'time from one line (tic) to another (toc) in the same invocation, as a histogram in seconds')
+  metricCommand(
+    program,
+    'tictoc',
+    'time from one line (tic) to another (toc) in the same invocation, as a histogram in seconds',
+    'shop.checkout.reserve_time',
+  )
     .argument('<tic>', 'where timing starts, e.g. src/server.ts:40', parseLocation)
     .argument('<toc>', 'where it stops, e.g. src/server.ts:52 (any file)', parseLocation)
     .action(async (tic: { file: string; line: number }, toc: { file: string; line: number }, options: MetricOptions, command: Command) => {
@@ -76,6 +81,7 @@ export function registerMetrics(program: Command, ctx: Context): void {
     program,
     'duration',
     'measure a whole function on every exit (returns, throws; async functions until they settle), as a histogram in seconds',
+    'shop.checkout.duration',
   )
     .argument(
       '<file:function-or-line>',
@@ -92,7 +98,7 @@ export function registerMetrics(program: Command, ctx: Context): void {
       });
     });
 
-  metricCommand(program, 'metric', 'record the value of an expression at a line, as a histogram (or a gauge)')
+  metricCommand(program, 'metric', 'record the value of an expression at a line, as a histogram (or a gauge)', 'shop.order.amount')
     .argument('<file:line>', 'where, e.g. src/server.ts:42', parseLocation)
     .argument('<expr>', 'a number-valued expression, e.g. order.amount')
     .option('--unit <unit>', 'the unit, e.g. USD, By, ms')

@@ -1,6 +1,6 @@
 import { defined } from '@liveprobe/protocol/util';
 import { InvalidArgumentError, type Command } from 'commander';
-import { Role, type CreatedToken, type Principal, type TokenInput, type TokenList } from '@liveprobe/protocol';
+import { Role, type CreatedToken, type Principal, type RevokedToken, type TokenInput, type TokenList } from '@liveprobe/protocol';
 import { collect } from '../arguments.js';
 import type { Context } from '../context.js';
 import { formatTable } from '../format/table.js';
@@ -81,15 +81,18 @@ export function registerToken(program: Command, ctx: Context): void {
   token
     .command('revoke <id>')
     .description('revoke an API token; requests with it are refused at once')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      await ctx.api(command).delete(`/tokens/${encodeURIComponent(id)}`);
-      ctx.io.out(`revoked ${id}`);
+    .option('--json', 'print the response body as JSON')
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const body = await ctx.api(command).delete<RevokedToken>(`/tokens/${encodeURIComponent(id)}`);
+      ctx.io.out(options.json === true ? JSON.stringify(body, null, 2) : `revoked ${body.revoked}`);
     });
   program
     .command('whoami')
     .description('show who the control plane takes you for, and your role')
-    .action(async (_options: unknown, command: Command) => {
+    .option('--json', 'print the response body as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
       const me = await ctx.api(command).get<Principal>('/whoami');
+      if (options.json === true) return ctx.io.out(JSON.stringify(me, null, 2));
       ctx.io.out(
         `${me.name} (${me.kind === 'token' ? `API token ${me.id}` : me.kind === 'oidc' ? 'single sign-on' : me.kind}), role ${me.role}`,
       );

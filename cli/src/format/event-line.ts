@@ -8,7 +8,7 @@ export function formatEvent(event: LiveEvent): string {
     case 'output':
       return `${time} ${event.level.toUpperCase()} ${event.agentId} ${event.file}:${event.line} ${event.message}`;
     case 'action_status':
-      return `${time} status ${event.actionId} on ${event.agentId}: ${event.state}${event.message === undefined ? '' : ` ${event.message}`}`;
+      return `${time} status ${event.actionId} on ${event.agentId}: ${event.state}${event.message === undefined ? '' : `: ${event.message}`}`;
     case 'dropped':
       return `${time} dropped ${event.count} on ${event.agentId}${event.actionId === undefined ? '' : ` for ${event.actionId}`}: ${event.reason}`;
     case 'snapshot':

@@ -1,5 +1,6 @@
 import type { SnapshotRecord } from '@liveprobe/protocol';
 import type { NamedValue, OuterFrame, ScopeCapture, StackFrame } from '@liveprobe/protocol';
+import { reasonsOnce } from '@liveprobe/protocol/value-tree';
 import { formatValueTree } from './captured-value.js';
 import { formatFields } from './table.js';
 import { relativeTime } from './time.js';
@@ -74,7 +75,7 @@ function outerFrame(frame: OuterFrame, i: number): string[] {
 
 function section(title: string, variables: readonly NamedValue[]): string[] {
   if (variables.length === 0) return [`${title} (none)`];
-  return [title, ...variables.flatMap((variable) => formatValueTree(`${variable.name} = `, variable.value, '  '))];
+  return [title, ...reasonsOnce(variables).flatMap((variable) => formatValueTree(`${variable.name} = `, variable.value, '  '))];
 }
 
 function scopeTitle(scope: ScopeCapture): string {

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
 import { topics, type AgentEvent, type AgentOnline, type LogLevel } from '@liveprobe/protocol';
-import { lineOf, startApp, startControlPlane, type App, type ControlPlane } from '../../helpers/index.js';
+import { lineOf, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../../helpers/index.js';
 import { browser, type Browser } from '../../helpers/browser.js';
 import { publishSnapshot, snapshotActionFor, snapshotEvent } from '../../fixtures/snapshot-event.js';
 
@@ -343,6 +343,36 @@ test('the agents page shows the files each agent prepared, and the ones it left 
     .waitFor({ timeout: WAIT });
   assert.equal(await cell('api-1').locator('li').first().isVisible(), true, 'still open after the page refreshed');
   await chromium.screenshot(page, 'agents-prepared');
+  assert.deepEqual(chromium.pageErrors, []);
+});
+
+test('the snapshot viewer says a reason shared by several unavailable variables once', async (t) => {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  const unseen = (name: string) => ({
+    t: 'unavailable' as const,
+    reason: `\`${name}\` is not available at this line (a prepared site sees what its function sees)`,
+  });
+  const event = snapshotEvent({ id: 'snp_unseen', actionId: await snapshotActionFor(cp.url) });
+  event.snapshot.scopes = [
+    {
+      kind: 'module',
+      variables: [
+        { name: 'createServer', value: unseen('createServer') },
+        { name: 'nextOrderId', value: { t: 'number', v: 4 } },
+        { name: 'route', value: unseen('route') },
+      ],
+    },
+  ];
+  await publishSnapshot(cp.mqttUrl, event);
+  await waitFor(async () => (await fetch(`${cp.url}/api/v1/snapshots/snp_unseen`)).ok, WAIT, 'the snapshot to be stored');
+  const chromium = await open(t);
+  const page = await chromium.newPage();
+  await page.goto(`${cp.url}/snapshots/snp_unseen`);
+  await page.locator('[data-section="module scope"]').waitFor({ timeout: WAIT });
+  const scope = (await page.locator('[data-section="module scope"]').textContent()) ?? '';
+  assert.ok(scope.includes('createServer <not available: `createServer` is not available at this line'), scope);
+  assert.ok(scope.includes('route <not available: same reason as createServer>'), scope);
   assert.deepEqual(chromium.pageErrors, []);
 });
 

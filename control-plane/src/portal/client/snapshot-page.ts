@@ -1,6 +1,7 @@
 // Browser module for /snapshots/{id}: where and when, the stack, and every captured value as a tree.
 import type { NamedValue, OuterFrame, StackFrame } from '@liveprobe/protocol';
 import type { SnapshotRecord } from '@liveprobe/protocol';
+import { reasonsOnce } from '@liveprobe/protocol/value-tree';
 import { api, ApiError } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { startSessionBox } from './session-box.js';
@@ -137,6 +138,8 @@ function variables(title: string, list: readonly NamedValue[]): HTMLElement {
     'section',
     { 'data-section': title.toLowerCase() },
     h('h3', {}, title),
-    ...(list.length === 0 ? [h('p', { class: 'muted' }, 'none')] : list.map((variable) => valueTree(variable.name, variable.value))),
+    ...(list.length === 0
+      ? [h('p', { class: 'muted' }, 'none')]
+      : reasonsOnce(list).map((variable) => valueTree(variable.name, variable.value))),
   );
 }
