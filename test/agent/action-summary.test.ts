@@ -36,3 +36,29 @@ test('a log with a failing placeholder reads "installed … with errors at hits"
   await waitFor(async () => (await getAction(cp, missing.action.id)).statuses.some((s) => s.state === 'pending'), WAIT, 'the wait');
   assert.equal((await getAction(cp, missing.action.id)).summary, 'installed on 0/1 agent; 1 waiting for the file to load');
 });
+
+test('an agent that went offline is counted apart: its restart, under a new id, reads "installed on 1/1 agent; 1 offline", not 2/2', async (t) => {
+  const cp = await controlPlane(t);
+  const first = await app(t, { script: 'examples/shop/dist/server.js', broker: cp.mqttUrl, agentId: 'summary-before' });
+  const { action } = await addAction(cp, {
+    type: 'counter',
+    file: SERVER_TS,
+    line: lineOf(SERVER_TS, 'checkout-return'),
+    name: 'summary.restarts',
+    tags: ['e2e'],
+  });
+  await waitFor(async () => (await getAction(cp, action.id)).summary === 'installed on 1/1 agent', WAIT, 'installed on the first agent');
+  await first.stop();
+  await waitFor(async () => (await getAction(cp, action.id)).summary === 'waiting for agents; 1 offline', WAIT, 'the first agent offline');
+  await app(t, { script: 'examples/shop/dist/server.js', broker: cp.mqttUrl, agentId: 'summary-after' });
+  await waitFor(
+    async () => (await getAction(cp, action.id)).summary === 'installed on 1/1 agent; 1 offline',
+    WAIT,
+    'installed on the restarted app',
+  );
+  assert.deepEqual(
+    (await getAction(cp, action.id)).statuses.map((s) => s.agentId).sort(),
+    ['summary-after', 'summary-before'],
+    'both agents keep their statuses',
+  );
+});

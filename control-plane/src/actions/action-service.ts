@@ -72,11 +72,13 @@ export class ActionService {
     const actions = await this.deps.store.listActions();
     const statuses = await this.deps.store.statuses(actions.map((a) => a.id));
     const now = this.deps.now();
+    const offline = await this.offlineAgents();
     return actions.map((action) =>
       toActionView(
         action,
         statuses.filter((s) => s.actionId === action.id),
         now,
+        offline,
       ),
     );
   }
@@ -84,7 +86,11 @@ export class ActionService {
   async get(id: string): Promise<ActionView> {
     const action = await this.deps.store.getAction(id);
     if (action === undefined) throw new ActionNotFoundError(id);
-    return toActionView(action, await this.deps.store.statuses([id]), this.deps.now());
+    return toActionView(action, await this.deps.store.statuses([id]), this.deps.now(), await this.offlineAgents());
+  }
+
+  private async offlineAgents(): Promise<Set<string>> {
+    return new Set((await this.deps.store.listAgents()).filter((a) => !a.online).map((a) => a.agentId));
   }
 
   /**

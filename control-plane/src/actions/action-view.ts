@@ -4,7 +4,13 @@ import { summarize } from './summary.js';
 
 export type { ActionStatusView, ActionView };
 
-export function toActionView(action: StoredAction, statuses: readonly ActionStatusRecord[], now: Date): ActionView {
+/** `offline`: ids of the agents that are offline now (summary.ts counts them apart). */
+export function toActionView(
+  action: StoredAction,
+  statuses: readonly ActionStatusRecord[],
+  now: Date,
+  offline: ReadonlySet<string> = new Set(),
+): ActionView {
   const { expiredAt, ...fields } = action;
   // The sweeper runs every second; between its runs the clock is the better judge.
   const expired = expiredAt !== undefined || Date.parse(action.expiresAt) <= now.getTime();
@@ -12,6 +18,6 @@ export function toActionView(action: StoredAction, statuses: readonly ActionStat
     ...fields,
     state: expired ? 'expired' : action.enabled === false ? 'disabled' : 'active',
     statuses: statuses.map(({ actionId: _, ...status }) => status),
-    summary: summarize(statuses),
+    summary: summarize(statuses, offline),
   };
 }

@@ -28,22 +28,27 @@ function listed(statuses: readonly ActionStatusRecord[], what: string): string {
 /**
  * One line for people: `installed on 2/3 agents; 1 error: api-7: no loaded script matches …`,
  * or `installed on 1/1 agent; 1 with errors at hits: api-1: \`order.x\` …` for an action that
- * is installed and printing while one of its expressions fails.
+ * is installed and printing while one of its expressions fails. Agents in `offline` (a process
+ * that stopped; a restarted one comes back under a new id) are counted apart, `; 1 offline`,
+ * so the count is of agents that run the action now.
  */
-export function summarize(statuses: readonly ActionStatusRecord[]): string {
-  if (statuses.length === 0) return 'waiting for agents';
-  const total = statuses.length;
+export function summarize(statuses: readonly ActionStatusRecord[], offline: ReadonlySet<string> = new Set()): string {
+  const gone = statuses.filter((s) => offline.has(s.agentId)).length;
+  const away = gone === 0 ? '' : `; ${gone} offline`;
+  const live = gone === 0 ? statuses : statuses.filter((s) => !offline.has(s.agentId));
+  if (live.length === 0) return `waiting for agents${away}`;
+  const total = live.length;
   // A resumed action is installed again.
-  const installed = statuses.filter((s) => s.state === 'installed' || s.state === 'resumed' || errorAtHits(s)).length;
+  const installed = live.filter((s) => s.state === 'installed' || s.state === 'resumed' || errorAtHits(s)).length;
   const parts = [`installed on ${installed}/${total} agent${total === 1 ? '' : 's'}`];
 
-  const atHits = statuses.filter(errorAtHits);
+  const atHits = live.filter(errorAtHits);
   if (atHits.length > 0) parts.push(listed(atHits, 'with errors at hits'));
-  const errors = statuses.filter((s) => s.state === 'error' && !errorAtHits(s));
+  const errors = live.filter((s) => s.state === 'error' && !errorAtHits(s));
   if (errors.length > 0) parts.push(listed(errors, `error${errors.length === 1 ? '' : 's'}`));
   for (const [state, label] of OTHER_STATES) {
-    const count = statuses.filter((s) => s.state === state).length;
+    const count = live.filter((s) => s.state === state).length;
     if (count > 0) parts.push(`${count} ${label}`);
   }
-  return parts.join('; ');
+  return parts.join('; ') + away;
 }
