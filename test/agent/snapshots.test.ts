@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { CapturedValue } from '@liveprobe/protocol';
+import { fromRoot } from '@liveprobe/harness';
 import { lineOf, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction, app, checkout, controlPlane, getAction } from './fixtures.js';
 import { find, snapshotsOnBroker } from './snapshot-events.js';
@@ -111,6 +113,17 @@ test('actions named by a TypeScript file and line go through source maps; a line
   );
   assert.ok(location.line > typeOnly);
   assert.match(location.file, /src\/server\.ts$/);
+  // A line of the file's top-level code ran as the file loaded: the status says the action will not see it again.
+  const topLevel =
+    readFileSync(fromRoot(SERVER_TS), 'utf8')
+      .split('\n')
+      .findIndex((text) => text.startsWith('const inventory = ')) + 1;
+  const once = await addAction(cp, { type: 'log', file: SERVER_TS, line: topLevel, template: 'x', tags: ['e2e'] });
+  const onceStatus = await events.waitFor(isStatus(once.action.id, 'installed'), WAIT, 'the top-level action installs');
+  assert.equal(
+    (onceStatus.data as { message: string }).message,
+    `breakpoint; line ${topLevel} is top-level code of its file, which runs once, as the file loads: the action will not hit it again once the file has loaded; put it on a line inside a function`,
+  );
 
   await checkout(shop.url, 'u2', 2);
   const output = await events.waitFor(

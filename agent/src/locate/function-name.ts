@@ -39,6 +39,14 @@ export function functionNameAt(analysed: AnalysedSource, offset: number, map?: S
   return (map === undefined ? undefined : mappedNameAt(analysed, map, id.start)) ?? id.name;
 }
 
+/**
+ * A position in no function: the file's top-level code, which runs once, as the file loads
+ * (CommonJS's wrapper is Node's, not the file's).
+ */
+export function topLevelAt(analysed: AnalysedSource | undefined, offset: number): { topLevel?: true } {
+  return analysed !== undefined && functionNameAt(analysed, offset) === undefined ? { topLevel: true } : {};
+}
+
 /** The name a function gets from where it is written: `const f = () => …`, `{ f() {} }`, class methods. */
 function nameFor(parent: AnyNode, child: AnyNode): WrittenName | undefined {
   if (

@@ -12,10 +12,10 @@ import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armAcross, armFields, rateOf } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
-import { functionNameAt } from '../locate/function-name.js';
+import { functionNameAt, topLevelAt } from '../locate/function-name.js';
 import { UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
-import { type AnalysedSource, analyseSource } from '../locate/source-analysis.js';
+import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { conditionAt } from './condition-source.js';
@@ -435,6 +435,8 @@ export class ProbeEngine {
         file: resolved.map === undefined ? resolved.script.path : resolved.file,
         line,
         ...defined({ functionName }),
+        // Where V8 put it: a line without code may have moved out of the function the user named.
+        ...topLevelAt(analysed, analysed === undefined ? 0 : offsetOf(analysed, result.location.line, result.location.column)),
       });
     }
     advance(probe, state);
@@ -707,9 +709,15 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
     return `measuring ${first.functionName ?? 'the function'} from line ${first.line} to its ${exits} exit${exits === 1 ? '' : 's'} (returns and throws)`;
   }
   if (action.type === 'tictoc') return `tic at line ${first.line}, toc at line ${placed[1]?.line ?? '?'}`;
-  return first.line !== action.line
-    ? `line ${action.line} has no code; installed at line ${first.line}, the next line with code`
-    : undefined;
+  const notes = [
+    ...(first.line !== action.line ? [`line ${action.line} has no code; installed at line ${first.line}, the next line with code`] : []),
+    ...(first.topLevel === true
+      ? [
+          `line ${first.line} is top-level code of its file, which runs once, as the file loads: the action will not hit it again once the file has loaded; put it on a line inside a function`,
+        ]
+      : []),
+  ];
+  return notes.length === 0 ? undefined : notes.join('; ');
 }
 
 /**

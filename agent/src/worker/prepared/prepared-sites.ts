@@ -16,7 +16,7 @@ import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
 import { originalNames } from '../../locate/original-names.js';
 import { uninitialisedAt } from '../../locate/uninitialised.js';
-import { functionNameAt } from '../../locate/function-name.js';
+import { functionNameAt, topLevelAt } from '../../locate/function-name.js';
 import { generatedNamesAt } from '../../locate/generated-names.js';
 import { matchScript, scriptPath } from '../../locate/script-match.js';
 import { checkLineText } from '../../locate/line-text.js';
@@ -101,6 +101,8 @@ export interface PlacedSite {
   file: string;
   line: number;
   functionName?: string;
+  /** In no function: the file's top-level code, which runs once, as the file loads. */
+  topLevel?: true;
 }
 
 export interface PreparedInstallContext {
@@ -281,7 +283,7 @@ export class PreparedSites {
     const written = planned.columns === false ? undefined : planned.map;
     const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset, written);
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
-    const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }) };
+    const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }), ...topLevelAt(analysed, offset) };
     // The site passes its bindings by the names the code has: a minifier's, where the map records the user's.
     const renamed = generatedNamesAt(analysed, offset, fields.roots, written);
     const siteRoots = fields.roots.map((root) => renamed[root] ?? root);

@@ -179,7 +179,7 @@ test('an action named by a TypeScript file and line lands on the prepared site o
   assert.ok(movedTo > typeOnly, `moved past line ${typeOnly}, to ${movedTo}`);
   assert.equal(
     movedStatus,
-    `installed: prepared site (no breakpoint); line ${typeOnly} has no code; installed at line ${movedTo}, the next line with code`,
+    `installed: prepared site (no breakpoint); line ${typeOnly} has no code; installed at line ${movedTo}, the next line with code; line ${movedTo} is top-level code of its file, which runs once, as the file loads: the action will not hit it again once the file has loaded; put it on a line inside a function`,
   );
 });
 
