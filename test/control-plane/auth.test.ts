@@ -80,6 +80,8 @@ test('requests without a valid token get 401 with a message that says what to se
   assert.equal(none.status, 401);
   assert.equal(none.body.error.code, 'unauthenticated');
   assert.match(none.body.error.message, /Authorization: Bearer <token>.*--token or LIVEPROBE_TOKEN/);
+  // Where to get one: the first start, the demo's every start, or a new one when it is lost.
+  assert.match(none.body.error.message, /first time it starts .*demo.* each start.*liveprobe up --new-admin-token/);
   assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="liveprobe"');
   assert.match((await call(cp, 'GET', '/actions', 'lpt_not-a-real-token')).body.error.message, /unknown, revoked or expired/);
   assert.match((await call(cp, 'GET', '/actions', 'abc.def.ghi')).body.error.message, /single sign-on is not configured/);

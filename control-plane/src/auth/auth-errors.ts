@@ -5,7 +5,7 @@ export class UnauthenticatedError extends ControlPlaneError {
   constructor(reason: string) {
     super(
       'unauthenticated',
-      `${reason}; send an API token or an identity provider's JWT as \`Authorization: Bearer <token>\` (CLI: --token or LIVEPROBE_TOKEN). \`liveprobe up\` prints an admin token the first time it starts`,
+      `${reason}; send an API token or an identity provider's JWT as \`Authorization: Bearer <token>\` (CLI: --token or LIVEPROBE_TOKEN). \`liveprobe up\` prints an admin token the first time it starts (\`npm start\`, the demo, prints a new one each start); a lost one is replaced by \`liveprobe up --new-admin-token\``,
     );
   }
 }
