@@ -285,4 +285,20 @@ test('a snapshot on a line that is never hit expires and says so; one on an unkn
     (error.data as { message: string }).message,
     /no loaded script matches `lib\/server\.ts`; loaded files with the same name: \S*examples\/shop\/src\/server\.ts/,
   );
+  // A typo in the name: the app's files a letter or two away are offered, and the action still waits for the name given.
+  for (const [typo, meant] of [
+    ['src/sever.ts', /src\/server\.ts/],
+    ['invetnory.ts', /src\/inventory\.ts/],
+    ['src/server.tsx', /src\/server\.ts/],
+  ] as const) {
+    const mistyped = await addAction(cp, { type: 'snapshot', file: typo, line: 3, tags: ['e2e'] });
+    const waiting = await events.waitFor(isStatus(mistyped.action.id, 'pending'), WAIT, `the status for ${typo}`);
+    const message = (waiting.data as { message: string }).message;
+    assert.match(message, new RegExp(`^no loaded script matches \`${typo.replace(/\./g, '\\.')}\`; did you mean \\S*${meant.source}`));
+    assert.doesNotMatch(message, /node_modules/, 'a dependency’s files are not offered');
+  }
+  // Nothing near: no suggestion.
+  const far = await addAction(cp, { type: 'snapshot', file: 'src/billing-service.ts', line: 3, tags: ['e2e'] });
+  const farStatus = await events.waitFor(isStatus(far.action.id, 'pending'), WAIT, 'the status for a name nothing is near');
+  assert.doesNotMatch((farStatus.data as { message: string }).message, /did you mean/);
 });

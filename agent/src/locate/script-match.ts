@@ -1,5 +1,6 @@
 /** Finds the loaded script a user means by `file`, matching by path suffix (docs/architecture.md §4). */
 import { fileURLToPath } from 'node:url';
+import leven from 'leven';
 
 /**
  * The filesystem path of a script URL, or undefined for Node internals and eval'd code. A
@@ -22,7 +23,8 @@ export function scriptPath(url: string): string | undefined {
 
 export type ScriptMatch =
   | { kind: 'found'; path: string }
-  | { kind: 'none'; similar: string[] }
+  /** `similar`: loaded files of the same name elsewhere; `close`: the app's files whose name is a typo away. */
+  | { kind: 'none'; similar: string[]; close: string[] }
   | { kind: 'ambiguous'; candidates: string[] };
 
 export function normalizeRequested(file: string): string {
@@ -33,7 +35,9 @@ export function normalizeRequested(file: string): string {
     .replace(/^(\.\/)+/, '');
 }
 
-export function matchScript(file: string, paths: Iterable<string>): ScriptMatch {
+export function matchScript(file: string, iterable: Iterable<string>): ScriptMatch {
+  // Read twice when nothing matches (closeNames): a map's keys can be iterated once only.
+  const paths = [...iterable];
   const wanted = normalizeRequested(file);
   const absolute = wanted.startsWith('/');
   const matches: string[] = [];
@@ -45,5 +49,25 @@ export function matchScript(file: string, paths: Iterable<string>): ScriptMatch 
   }
   if (matches.length === 1) return { kind: 'found', path: matches[0]! };
   if (matches.length > 1) return { kind: 'ambiguous', candidates: matches.sort() };
-  return { kind: 'none', similar: similar.sort() };
+  return { kind: 'none', similar: similar.sort(), close: similar.length > 0 ? [] : closeNames(base, paths) };
+}
+
+const MAX_CLOSE = 3;
+
+/**
+ * The app's loaded files whose name is a typo away from `base` (`sever.ts`, `invetory.ts`): a
+ * dependency's files are left out, as they are from matching (the path must name node_modules/).
+ */
+function closeNames(base: string, paths: readonly string[]): string[] {
+  const within = Math.max(1, Math.floor(base.length / 4));
+  const close: { path: string; distance: number }[] = [];
+  for (const path of paths) {
+    if (path.includes('/node_modules/')) continue;
+    const distance = leven(base, path.slice(path.lastIndexOf('/') + 1));
+    if (distance <= within) close.push({ path, distance });
+  }
+  return close
+    .sort((a, b) => a.distance - b.distance || a.path.localeCompare(b.path))
+    .slice(0, MAX_CLOSE)
+    .map((c) => c.path);
 }

@@ -66,7 +66,12 @@ export class LocationResolver {
       );
     }
     if (match.kind === 'none') {
-      const similar = match.similar.length > 0 ? `; loaded files with the same name: ${match.similar.join(', ')}` : '';
+      const similar =
+        match.similar.length > 0
+          ? `; loaded files with the same name: ${match.similar.join(', ')}`
+          : match.close.length > 0
+            ? `; did you mean ${match.close.join(' or ')}?`
+            : '';
       const maps = mapErrors.length > 0 ? `; ${mapErrors.length} source map(s) could not be read, e.g. ${mapErrors[0]}` : '';
       const inDependencies = wantsDependencies ? [] : await this.dependencySources(wanted);
       const dependency =
