@@ -10,10 +10,22 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { PrepareSummary } from '@liveprobe/protocol';
 import { fromRoot } from '@liveprobe/harness';
-import { cli, freePort, lineOf, otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
+import { cli, freePort, lineOf, type OtlpReceiver, otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 20_000;
+
+/** The app's own NodeSDK exports its logs and traces to the receiver, quickly. */
+function sdkEnv(otlp: OtlpReceiver): Record<string, string> {
+  return {
+    ...otlp.env('http/json'),
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_BLRP_SCHEDULE_DELAY: '100',
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  };
+}
 
 for (const module of ['cjs', 'esm'] as const) {
   test(`NodeSDK with getNodeAutoInstrumentations() and new LiveprobeInstrumentation() (${module} app): traced log records and snapshot spans`, async (t) => {
@@ -29,14 +41,7 @@ for (const module of ['cjs', 'esm'] as const) {
       broker: cp.mqttUrl,
       tags: [],
       agentId: `sdk-${module}`,
-      env: {
-        ...otlp.env('http/json'),
-        OTEL_LOGS_EXPORTER: 'otlp',
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
+      env: sdkEnv(otlp),
     });
     t.after(() => service.stop());
     const line = lineOf(script, 'sdk-total');
@@ -216,14 +221,7 @@ test('an app prepared with `liveprobe prepare` that starts the agent from its No
     broker: cp.mqttUrl,
     tags: [],
     agentId: 'sdk-prepared',
-    env: {
-      ...otlp.env('http/json'),
-      OTEL_LOGS_EXPORTER: 'otlp',
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_BLRP_SCHEDULE_DELAY: '100',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-    },
+    env: sdkEnv(otlp),
   });
   t.after(() => service.stop());
   // Both headers ran before telemetry.cjs started the agent: their sites can never bind.

@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import type { ActionView, SnapshotRecord } from '@liveprobe/protocol';
 import { startControlPlane, type ControlPlane } from '@liveprobe/control-plane';
 import { cli, tempDir, waitFor } from '../helpers/index.js';
-import { publishSnapshot, snapshotActionFor, snapshotEvent } from '../fixtures/snapshot-event.js';
+import { publishSnapshot, snapshotActionFor, snapshotEvent, snapshotWithUnseenNames } from '../fixtures/snapshot-event.js';
 
 async function start(t: TestContext): Promise<ControlPlane> {
   const dir = await tempDir('liveprobe-cp-');
@@ -172,23 +172,7 @@ watches
 test('`snapshots show` says a reason shared by several unavailable variables once, and points the others back to it', async (t) => {
   const controlPlane = await start(t);
   const actionId = await snapshotActionFor(controlPlane.url);
-  const unseen = (name: string) => ({
-    t: 'unavailable' as const,
-    reason: `\`${name}\` is not available at this line (a prepared site sees what its function sees)`,
-  });
-  const event = snapshotEvent({ id: 'snp_unseen', actionId });
-  event.snapshot.scopes = [
-    {
-      kind: 'module',
-      variables: [
-        { name: 'createServer', value: unseen('createServer') },
-        { name: 'nextOrderId', value: { t: 'number', v: 4 } },
-        { name: 'route', value: unseen('route') },
-        { name: 'port', value: { t: 'unavailable', reason: '`port` is not initialised yet at this line' } },
-        { name: 'server', value: unseen('server') },
-      ],
-    },
-  ];
+  const event = snapshotWithUnseenNames({ id: 'snp_unseen', actionId });
   await publishSnapshot(controlPlane.mqttUrl, event);
   await stored(controlPlane, 'snp_unseen');
   const shown = await cli(['snapshots', 'show', 'snp_unseen'], { server: controlPlane.url });

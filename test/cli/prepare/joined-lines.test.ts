@@ -33,25 +33,24 @@ interface Variant {
   inputMapDeployed?: false;
 }
 
+/** tsc's CommonJS output of the fixture, with its maps. */
+const tscCommonJs = (out: string): string[] => [
+  process.execPath,
+  fromRoot('node_modules/typescript/bin/tsc'),
+  ...['--outDir', out, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node', fromRoot(TS)],
+];
+
 const VARIANTS: Variant[] = [
   {
     name: 'tsc (CommonJS), prepared at build time',
-    compile: (out) => [
-      process.execPath,
-      fromRoot('node_modules/typescript/bin/tsc'),
-      ...['--outDir', out, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node', fromRoot(TS)],
-    ],
+    compile: tscCommonJs,
     script: 'server.js',
     prepare: 'build',
     arrowOnItsLine: true,
   },
   {
     name: 'tsc (CommonJS), prepared at build time, deployed without its input’s map',
-    compile: (out) => [
-      process.execPath,
-      fromRoot('node_modules/typescript/bin/tsc'),
-      ...['--outDir', out, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node', fromRoot(TS)],
-    ],
+    compile: tscCommonJs,
     script: 'server.js',
     prepare: 'build',
     // Matched by generated line, the arrow's body goes with the statement tsc wrote it beside.

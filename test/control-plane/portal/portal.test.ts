@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { topics, type AgentEvent, type AgentOnline, type LogLevel } from '@liveprobe/protocol';
 import { lineOf, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../../helpers/index.js';
 import { browser, type Browser } from '../../helpers/browser.js';
-import { publishSnapshot, snapshotActionFor, snapshotEvent } from '../../fixtures/snapshot-event.js';
+import { publishSnapshot, snapshotActionFor, snapshotEvent, snapshotWithUnseenNames } from '../../fixtures/snapshot-event.js';
 
 const WAIT = 15_000;
 const SHOP = 'examples/shop/dist/server.js';
@@ -349,21 +349,7 @@ test('the agents page shows the files each agent prepared, and the ones it left 
 test('the snapshot viewer says a reason shared by several unavailable variables once', async (t) => {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
-  const unseen = (name: string) => ({
-    t: 'unavailable' as const,
-    reason: `\`${name}\` is not available at this line (a prepared site sees what its function sees)`,
-  });
-  const event = snapshotEvent({ id: 'snp_unseen', actionId: await snapshotActionFor(cp.url) });
-  event.snapshot.scopes = [
-    {
-      kind: 'module',
-      variables: [
-        { name: 'createServer', value: unseen('createServer') },
-        { name: 'nextOrderId', value: { t: 'number', v: 4 } },
-        { name: 'route', value: unseen('route') },
-      ],
-    },
-  ];
+  const event = snapshotWithUnseenNames({ id: 'snp_unseen', actionId: await snapshotActionFor(cp.url) });
   await publishSnapshot(cp.mqttUrl, event);
   await waitFor(async () => (await fetch(`${cp.url}/api/v1/snapshots/snp_unseen`)).ok, WAIT, 'the snapshot to be stored');
   const chromium = await open(t);
