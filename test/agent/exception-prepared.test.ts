@@ -146,35 +146,51 @@ test("LIVEPROBE_PREPARE=app: a rejection nobody handles ends the app as Node's d
   assert.equal(find(s.locals, 'ledger').t, 'object');
 });
 
-test('LIVEPROBE_PREPARE=app in a TypeScript app: the throw site, its stack and its caller are named in the TypeScript source', async (t) => {
-  const TS = 'test/fixtures/failing-ts/server.ts';
-  const out = await tempDir('liveprobe-prepared-ts-');
-  t.after(() => out.remove());
-  const tsc = new Child(
-    process.execPath,
-    [
-      fromRoot('node_modules/typescript/bin/tsc'),
-      ...['--outDir', out.path, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node'],
-      fromRoot(TS),
-    ],
-    { name: 'tsc' },
-  );
-  assert.equal((await tsc.exited).code, 0, tsc.output());
-  const { cp, snapshots, events, shop } = await stack(t, join(out.path, 'server.js'), { LIVEPROBE_PREPARE: 'app' }, 'cjs');
-  const action = await exceptionAction(cp, events, { errorType: 'RangeError' });
-  assert.match(action.path, PREPARED_PATH);
+for (const callerTwin of [false, true])
+  test(`LIVEPROBE_PREPARE=app in a TypeScript app: the throw site, its stack and its caller are named in the TypeScript source${callerTwin ? ', the caller running its twin' : ''}`, async (t) => {
+    const TS = 'test/fixtures/failing-ts/server.ts';
+    const out = await tempDir('liveprobe-prepared-ts-');
+    t.after(() => out.remove());
+    const tsc = new Child(
+      process.execPath,
+      [
+        fromRoot('node_modules/typescript/bin/tsc'),
+        ...['--outDir', out.path, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node'],
+        fromRoot(TS),
+      ],
+      { name: 'tsc' },
+    );
+    assert.equal((await tsc.exited).code, 0, tsc.output());
+    const { cp, snapshots, events, shop } = await stack(t, join(out.path, 'server.js'), { LIVEPROBE_PREPARE: 'app' }, 'cjs');
+    const action = await exceptionAction(cp, events, { errorType: 'RangeError' });
+    assert.match(action.path, PREPARED_PATH);
+    if (callerTwin) {
+      // A log on the handler's own site: the handler runs its twin, so the caller frame is in it.
+      const { action: log } = await addAction(cp, {
+        type: 'log',
+        file: TS,
+        line: lineOf(TS, 'pending'),
+        template: 'pending',
+        tags: ['e2e'],
+      });
+      const status = await events.waitFor(installedWith(log.id), WAIT, 'the log installs');
+      assert.equal((status.data as { message?: string }).message, 'prepared site (no breakpoint)');
+    }
 
-  assert.equal((await fetch(`${shop.url}/?order=o-7&cents=9000`)).status, 500);
-  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
-  assert.match(s.location.file, /failing-ts\/server\.ts$/);
-  assert.equal(s.location.line, lineOf(TS, 'throw-refund'));
-  assert.match(s.stack[0]?.file ?? '', /failing-ts\/server\.ts$/, 'the top frame is mapped to the TypeScript source');
-  assert.equal(s.stack[0]?.line, lineOf(TS, 'throw-refund'));
-  assert.deepEqual(find(s.arguments, 'cents'), { t: 'number', v: 9000 });
-  assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
-  assert.equal(find(s.locals, 'request').t, 'object');
-  assert.match(s.frames?.[0]?.location.file ?? '', /failing-ts\/server\.ts$/, 'the caller too');
-});
+    assert.equal((await fetch(`${shop.url}/?order=o-7&cents=9000`)).status, 500);
+    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
+    assert.match(s.location.file, /failing-ts\/server\.ts$/);
+    assert.equal(s.location.line, lineOf(TS, 'throw-refund'));
+    assert.match(s.stack[0]?.file ?? '', /failing-ts\/server\.ts$/, 'the top frame is mapped to the TypeScript source');
+    assert.equal(s.stack[0]?.line, lineOf(TS, 'throw-refund'));
+    assert.deepEqual(find(s.arguments, 'cents'), { t: 'number', v: 9000 });
+    assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
+    assert.equal(find(s.locals, 'request').t, 'object');
+    assert.match(s.frames?.[0]?.location.file ?? '', /failing-ts\/server\.ts$/, 'the caller too');
+    assert.equal(s.frames?.[0]?.location.line, lineOf(TS, 'call-refund'), 'on the line of its call');
+    assert.match(s.stack[1]?.file ?? '', /failing-ts\/server\.ts$/, 'the stack’s caller frame too');
+    assert.equal(s.stack[1]?.line, lineOf(TS, 'call-refund'));
+  });
 
 for (const prepare of ['build', 'load'] as const) {
   test(`an app not prepared in full (prepared ${prepare === 'build' ? 'at build time' : 'as it loads'}) takes the breakpoint path; its snapshots show the app's variables, none of the agent's $lp bindings`, async (t) => {

@@ -331,6 +331,7 @@ export class PreparedRegistry {
       file: file.index,
       path,
       sites: [...file.sites],
+      map: file.map,
       F: file.F,
       S: file.S,
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),

@@ -13,6 +13,8 @@ export interface PreparedFileLoaded {
   path: string;
   /** Flat triples `[line, column, functionFlag]`, see PreparedOutput.sites. */
   sites: number[];
+  /** Prepared positions → the code as written (PreparedOutput.map): a twin's copy of a line is found through it (twin-places.ts). */
+  map: Readonly<Record<number, readonly number[]>>;
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */
   sourceMappingURL?: string;
   /** Prepared at build time: the input as it was is beside it (prebuilt.ts), and its map is the composed one. */

@@ -98,7 +98,12 @@ export class ProbeEngine {
       log,
     );
     this.locations = new LocationResolver(this.session);
-    this.sites = { locations: this.locations, session: this.session, analysis: (script) => this.analysis(script) };
+    this.sites = {
+      locations: this.locations,
+      session: this.session,
+      analysis: (script) => this.analysis(script),
+      copies: (script, analysed, at) => this.prepared?.copiesOf(script.path, analysed, at) ?? [],
+    };
     this.calibration = new BreakCalibration(
       this.session,
       (message) => this.post(message),

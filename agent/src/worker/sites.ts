@@ -27,6 +27,8 @@ export interface SiteContext {
   locations: LocationResolver;
   session: InspectorSession;
   analysis(script: LoadedScript): Promise<AnalysedSource | undefined>;
+  /** The other places a prepared file holds the code at a position in (twin-places.ts); none for other scripts. */
+  copies(script: LoadedScript, analysed: AnalysedSource, at: { line: number; column: number }): { line: number; column: number }[];
 }
 
 /** Tic and toc breakpoints of one action share a pair id; the action's first key is unique enough. */
@@ -55,7 +57,10 @@ async function siteAt(ctx: SiteContext, file: string, line: number, role?: Metri
   const analysed = await ctx.analysis(resolved.script);
   if (analysed === undefined) return { resolved, analysed, offset: 0, elsewhere: [], ...defined({ role }) };
   const offset = offsetOf(analysed, resolved.generated.line, resolved.generated.column);
-  const others = resolved.elsewhere.map((p) => offsetOf(analysed, p.line, p.column));
+  const copies = [resolved.generated, ...resolved.elsewhere].flatMap((p) =>
+    ctx.copies(resolved.script, analysed, positionOf(analysed, offsetOf(analysed, p.line, p.column))),
+  );
+  const others = [...resolved.elsewhere, ...copies].map((p) => offsetOf(analysed, p.line, p.column));
   const elsewhere = separatePlaces(analysed, offset, others).map((at) => ({ generated: positionOf(analysed, at), offset: at }));
   return { resolved, analysed, offset, elsewhere, ...defined({ role }) };
 }

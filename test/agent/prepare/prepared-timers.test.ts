@@ -174,10 +174,11 @@ test('esm: a tic-toc whose toc line has no prepared site, and a duration whose r
     attributes: { ms: 'str(ms)' },
     tags: ['e2e'],
   });
+  // Both lines are in a twinned function: each takes a breakpoint in its original body and one in its twin.
   assert.match(
     await status(cp, tictoc.action.id),
     new RegExp(
-      `^installed: breakpoint \\(not on prepared sites: the toc: line ${lineOf(file, 'pause-continuation')} of \\S+work\\.mjs has no prepared site\\); tic at line \\d+, toc at line \\d+; timed on breakpoints: V8's own cost of the two breakpoint hits, \\d+ µs at least as measured in this process \\(on a small function of the agent's\\), is taken off .*$`,
+      `^installed: breakpoint \\(not on prepared sites: the toc: line ${lineOf(file, 'pause-continuation')} of \\S+work\\.mjs has no prepared site\\); line \\d+ sits in 2 places of \\S+work\\.mjs: a breakpoint at each; line \\d+ sits in 2 places of \\S+work\\.mjs: a breakpoint at each; tic at line \\d+, toc at line \\d+; timed on breakpoints: V8's own cost of the two breakpoint hits, \\d+ µs at least as measured in this process \\(on a small function of the agent's\\), is taken off .*$`,
     ),
   );
   assert.match(
@@ -195,6 +196,13 @@ test('esm: a tic-toc whose toc line has no prepared site, and a duration whose r
   const computed = await overlapping(shop.url, '/pause-computed');
   await agreesWithApp(otlp, 'breakpoint.pause', pauses);
   await agreesWithApp(otlp, 'breakpoint.pause.duration', computed);
+
+  // A log on one of the function's prepared sites runs its twin: the duration still times each call.
+  const log = await addAction(cp, { type: 'log', file, line: lineOf(file, 'computed-start'), template: 'started', tags: ['e2e'] });
+  assert.match(await status(cp, log.action.id), /^installed: prepared site/);
+  assert.deepEqual(await get(shop.url, '/flags'), { sites: 1, functions: 1 }, 'the twin runs');
+  const waited = Number(await get(shop.url, '/pause-computed?n=30'));
+  await agreesWithApp(otlp, 'breakpoint.pause.duration', new Map([[30, waited]]));
 });
 
 test('esm: a duration that arrived before its file was imported moves whole to prepared sites once the file loads', async (t) => {

@@ -365,7 +365,15 @@ test('an action on a breakpoint moves to a prepared site once its prepared file 
   // The main thread announces the prepared file (its site on line 2); the engine hears of it
   // through drainFiles, as when the app pauses before a script runs.
   const S = new Uint8Array(new SharedArrayBuffer(1));
-  const announced: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, -1], F: new Uint8Array(new SharedArrayBuffer(1)), S };
+  const announced: PreparedFileLoaded = {
+    t: 'file',
+    file: 0,
+    path,
+    sites: [2, 2, -1],
+    map: {},
+    F: new Uint8Array(new SharedArrayBuffer(1)),
+    S,
+  };
   channel.port2.postMessage(announced);
   await new Promise((resolve) => channel.port1.once('message', resolve));
   await engine.reconcile([action]);

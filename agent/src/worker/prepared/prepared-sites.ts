@@ -27,6 +27,7 @@ import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
 import { isPrebuiltModule, PREBUILT_ORIGINAL_SUFFIX, shownSource } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
+import { type PositionTable, twinPlaces } from './twin-places.js';
 
 interface KnownFile {
   index: number;
@@ -38,6 +39,8 @@ interface KnownFile {
   /** Where the file's code as written is: the file itself, or for one prepared at build time, the input kept beside it. */
   written: string;
   sites: SiteEntry[];
+  /** Prepared positions → the code as written (PreparedOutput.map). */
+  table: PositionTable;
   /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
   byPosition?: Map<string, SiteEntry>;
   /** Each source line's first site through the map of the code as written (firstMappedSite), built on first use. */
@@ -157,6 +160,7 @@ export class PreparedSites {
       path,
       written: message.prebuilt === true ? path + PREBUILT_ORIGINAL_SUFFIX : path,
       sites: siteEntries(message.sites),
+      table: message.map,
       F: message.F,
       S: message.S,
       ...defined({ sourceMappingURL: message.sourceMappingURL }),
@@ -361,13 +365,27 @@ export class PreparedSites {
     return match.kind === 'found' ? candidates.get(match.path) : undefined;
   }
 
+  /**
+   * The other places of the code at a position of a prepared file as it runs (`analysed` is its
+   * text): a line inside a twinned function is also in its twin, which runs while an action is on
+   * one of the function's sites, and a breakpoint must see the calls of both.
+   */
+  copiesOf(path: string, analysed: AnalysedSource, at: { line: number; column: number }): { line: number; column: number }[] {
+    const known = this.known(path);
+    return known === undefined ? [] : twinPlaces(known.table, analysed, at);
+  }
+
   /** A position in a prepared file as it runs → the user's source, through the file's own source map (snapshot stacks). */
   async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
-    for (const known of this.files.values()) {
-      if (known.path !== path && !(known.path.startsWith('file:') && fileURLToPath(known.path) === path)) continue;
-      const position = (await this.mapOf(known))?.originalFor(line, column);
-      return position === undefined ? undefined : shownSource(position);
-    }
+    const known = this.known(path);
+    if (known === undefined) return undefined;
+    const position = (await this.mapOf(known))?.originalFor(line, column);
+    return position === undefined ? undefined : shownSource(position);
+  }
+
+  private known(path: string): KnownFile | undefined {
+    for (const known of this.files.values())
+      if (known.path === path || (known.path.startsWith('file:') && fileURLToPath(known.path) === path)) return known;
     return undefined;
   }
 

@@ -1,0 +1,105 @@
+/**
+ * A breakpoint inside a twinned function while its twin runs: an action on one of the
+ * function's prepared sites turns the twin on, and a second action in the same function on a
+ * line with no site of its own (the arrow's body tsc writes on its statement's line) takes a
+ * breakpoint. It must count the calls of whichever body runs: before, it sat in the original
+ * body only and counted none while the other action was on. tsc output, CommonJS and ES
+ * modules, prepared at build time and as it loads.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { ActionStatusView, OutputEvent } from '@liveprobe/protocol';
+import { cli, lineOf, sseEvents, startApp, tempDir, waitFor } from '../../helpers/index.js';
+import { Child, fromRoot } from '@liveprobe/harness';
+import { addAction, controlPlane, getAction } from '../../agent/fixtures.js';
+
+const TS = 'test/fixtures/joined-lines/server.ts';
+const WAIT = 20_000;
+const NO_SERVER = 'http://127.0.0.1:9';
+
+interface Variant {
+  module: 'commonjs' | 'es2022';
+  prepare: 'build' | 'load';
+}
+
+const VARIANTS: Variant[] = [
+  { module: 'commonjs', prepare: 'build' },
+  { module: 'commonjs', prepare: 'load' },
+  { module: 'es2022', prepare: 'build' },
+  { module: 'es2022', prepare: 'load' },
+];
+
+/** tsc's output of the fixture, prepared into `prepared/` at build time; the script to run and its folder. */
+async function build(t: TestContext, variant: Variant): Promise<{ script: string; dir: string }> {
+  const dir = await tempDir('liveprobe-twin-breakpoint-');
+  t.after(() => dir.remove());
+  const dist = join(dir.path, 'dist');
+  const args = [
+    '--outDir',
+    dist,
+    '--sourceMap',
+    '--module',
+    variant.module,
+    '--moduleResolution',
+    variant.module === 'commonjs' ? 'node10' : 'bundler',
+    '--target',
+    'es2022',
+    '--types',
+    'node',
+    fromRoot(TS),
+  ];
+  const compiler = new Child(process.execPath, [fromRoot('node_modules/typescript/bin/tsc'), ...args], { name: 'tsc' });
+  assert.equal((await compiler.exited).code, 0, compiler.output());
+  if (variant.module === 'es2022') writeFileSync(join(dist, 'package.json'), '{"type":"module"}\n');
+  if (variant.prepare === 'load') return { script: join(dist, 'server.js'), dir: dist };
+  const prepared = join(dir.path, 'prepared');
+  const result = await cli(['prepare', dist, '--out', prepared], { server: NO_SERVER });
+  assert.equal(result.code, 0, result.stderr);
+  return { script: join(prepared, 'server.js'), dir: prepared };
+}
+
+for (const variant of VARIANTS) {
+  const name = `tsc (${variant.module === 'commonjs' ? 'CommonJS' : 'ESM'}), prepared ${variant.prepare === 'build' ? 'at build time' : 'as it loads'}`;
+  test(`${name}: a breakpoint in a function whose twin runs counts its hits`, async (t) => {
+    const { script, dir } = await build(t, variant);
+    const cp = await controlPlane(t);
+    const app = await startApp({
+      script,
+      module: 'esm',
+      broker: cp.mqttUrl,
+      tags: ['twin'],
+      env: variant.prepare === 'load' ? { LIVEPROBE_PREPARE: `${dir}/**` } : {},
+    });
+    t.after(() => app.stop());
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const installed = async (id: string): Promise<ActionStatusView> =>
+      waitFor(
+        async () => (await getAction(cp, id)).statuses.find((s) => s.state === 'installed' || s.state === 'error'),
+        WAIT,
+        `${id} installed`,
+      );
+
+    // On the loop's site: the function's twin runs from now on.
+    const onSite = await addAction(cp, { type: 'log', file: TS, line: lineOf(TS, 'joined-add'), template: 'add {amount}', tags: ['twin'] });
+    assert.equal((await installed(onSite.action.id)).message, 'prepared site (no breakpoint)');
+    const arrowLine = lineOf(TS, 'joined-arrow');
+    const onBreakpoint = await addAction(cp, { type: 'log', file: TS, line: arrowLine, template: 'arrow {item.price}', tags: ['twin'] });
+    const status = await installed(onBreakpoint.action.id);
+    assert.match(status.message ?? '', /^breakpoint/, status.message);
+    assert.match(status.message ?? '', /sits in 2 places/, 'a breakpoint in the original body and one in its twin');
+    assert.equal(status.location?.line, arrowLine);
+
+    assert.equal(await (await fetch(`${app.url}/?items=3`)).text(), '12');
+    const hitsOf = async (id: string): Promise<number> => Math.max(0, ...(await getAction(cp, id)).statuses.map((s) => s.hits));
+    await waitFor(async () => (await hitsOf(onSite.action.id)) >= 3, WAIT, 'the site’s 3 hits');
+    await waitFor(async () => (await hitsOf(onBreakpoint.action.id)) >= 3, WAIT, 'the breakpoint’s 3 hits');
+    for (const message of ['arrow 1', 'arrow 2', 'arrow 3'])
+      await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === message, WAIT, message);
+    // Each call stops once, in the body that runs.
+    assert.equal(await hitsOf(onBreakpoint.action.id), 3);
+    assert.equal(await hitsOf(onSite.action.id), 3);
+  });
+}
