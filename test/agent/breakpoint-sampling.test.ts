@@ -58,7 +58,7 @@ async function hotBreakpoint(t: test.TestContext, agentId: string, ratePerSecond
     type: 'log',
     file: FILE,
     line: lineOf(FILE, 'work-line'),
-    template: 'squared {squared}',
+    template: 'squaring {n}',
     maxHits: 1_000_000,
     tags: ['e2e'],
     ...(ratePerSecond === undefined ? {} : { ratePerSecond }),

@@ -66,8 +66,11 @@ function closeNames(base: string, paths: readonly string[]): string[] {
     const distance = leven(base, path.slice(path.lastIndexOf('/') + 1));
     if (distance <= within) close.push({ path, distance });
   }
-  return close
-    .sort((a, b) => a.distance - b.distance || a.path.localeCompare(b.path))
-    .slice(0, MAX_CLOSE)
-    .map((c) => c.path);
+  return (
+    close
+      // Not localeCompare: the worker keeps ICU's locale data out of the app's memory (worker-bundle.test.ts).
+      .sort((a, b) => a.distance - b.distance || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .slice(0, MAX_CLOSE)
+      .map((c) => c.path)
+  );
 }

@@ -61,7 +61,7 @@ test('a log on a hot prepared line samples to its ratePerSecond and counts every
     type: 'log',
     file: FILE,
     line: lineOf(FILE, 'work-line'),
-    template: 'squared {squared}',
+    template: 'squaring {n}',
     ratePerSecond: rate,
     tags: ['e2e'],
   });
@@ -98,7 +98,7 @@ test('a log on a hot prepared line samples to its ratePerSecond and counts every
     'the sampled total in the action status',
   );
   const status = (await getAction(cp, action.id)).statuses[0];
-  assert.equal(status?.state, 'installed', 'sampling is not a pause: the site stays on');
+  assert.equal(status?.state, 'installed', `sampling is not a pause: the site stays on (${status?.message})`);
   assert.ok(
     !events.events().some((e) => e.event === 'action_status' && (e.data as { state: string }).state === 'paused'),
     'no quota paused the action',
@@ -116,7 +116,7 @@ test('a flood with the quotas off: every record the exporter queue could not tak
     type: 'log',
     file: FILE,
     line: lineOf(FILE, 'work-line'),
-    template: 'squared {squared}',
+    template: 'squaring {n}',
     maxHits: 1_000_000,
     tags: ['e2e'],
   });
