@@ -8,6 +8,7 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import {
   type SourceParser,
   isPrebuilt,
+  lastSourceMappingURL,
   PREBUILT_FLAGS_SUFFIX,
   PREBUILT_MAP_SUFFIX,
   PREBUILT_ORIGINAL_SUFFIX,
@@ -102,10 +103,7 @@ function readInputMap(
   path: string,
   outDir: string,
 ): { json: string; url: string; sourceName(resolved: string): string } | undefined {
-  // Most files have no map comment: one native search rules it out before the pattern visits every line.
-  if (!source.includes('sourceMappingURL=')) return undefined;
-  let url: string | undefined;
-  for (const match of source.matchAll(/^[ \t]*\/\/[#@] sourceMappingURL=(\S+)[ \t]*$/gm)) url = match[1];
+  const url = lastSourceMappingURL(source);
   if (url === undefined) return undefined;
   const base = pathToFileURL(path).href;
   let json: string;
