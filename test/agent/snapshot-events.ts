@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { CapturedValue, NamedValue, SnapshotEvent } from '@liveprobe/protocol';
 import { ObservedList } from '@liveprobe/harness';
+import { lineOf } from '../helpers/index.js';
 
 export async function snapshotsOnBroker(t: TestContext, mqttUrl: string): Promise<ObservedList<SnapshotEvent>> {
   const client = await mqtt.connectAsync(mqttUrl);
@@ -23,3 +24,19 @@ export const find = (values: NamedValue[], name: string): CapturedValue => {
   assert.ok(found, `no ${name} among ${values.map((v) => v.name).join(', ')}`);
   return found.value;
 };
+
+const REFUNDS_TS = 'test/fixtures/failing-ts/server.ts';
+
+/**
+ * An exception snapshot of test/fixtures/failing-ts's refund of 9000 cents over its 5000 limit,
+ * taken at its throw site and mapped to the TypeScript source: the place, the top frame, the
+ * argument and the local.
+ */
+export function assertRefundThrowSite(s: SnapshotEvent['snapshot']): void {
+  assert.match(s.location.file, /failing-ts\/server\.ts$/);
+  assert.equal(s.location.line, lineOf(REFUNDS_TS, 'throw-refund'));
+  assert.match(s.stack[0]?.file ?? '', /failing-ts\/server\.ts$/, 'the top frame is mapped to the TypeScript source');
+  assert.equal(s.stack[0]?.line, lineOf(REFUNDS_TS, 'throw-refund'));
+  assert.deepEqual(find(s.arguments, 'cents'), { t: 'number', v: 9000 });
+  assert.deepEqual(find(s.locals, 'limit'), { t: 'number', v: 5000 });
+}
