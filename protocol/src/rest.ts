@@ -46,7 +46,9 @@ export const ActionView = z.intersection(
       .enum(['active', 'expired', 'disabled'])
       .meta({ description: '`disabled`: kept with its hits and history, but on no agent until enabled again' }),
     statuses: z.array(ActionStatusView),
-    summary: z.string().meta({ description: 'e.g. "installed on 3/4 agents; 1 error"' }),
+    summary: z
+      .string()
+      .meta({ description: 'e.g. "installed on 3/4 agents; 1 error"; a disabled action: "off every agent" once no agent runs it' }),
   }),
 );
 /** An action as the REST API shows it: what was asked, and what the agents made of it. */

@@ -5,8 +5,9 @@ import type { ActionView, CreatedAction } from '@liveprobe/protocol';
 import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@liveprobe/protocol';
 import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { inUserTerms } from '../field-terms.js';
+import { agentOutcomes, ANSWER_WAIT_MS, describeOutcome } from './agent-outcomes.js';
 import { ACTION_FIELD_OPTIONS } from './field-options.js';
 import { outputOption } from './log-outputs.js';
 
@@ -26,12 +27,21 @@ interface EditOptions {
   noFiles?: boolean;
   frames?: number;
   json?: boolean;
+  /** false with --no-wait. */
+  wait?: boolean;
 }
+
+interface SendOptions {
+  json?: boolean;
+  wait?: boolean;
+}
+
+const NO_WAIT_HELP = `return at once instead of waiting up to ${ANSWER_WAIT_MS / 1000} s for each agent running the action to answer the change`;
 
 export function registerActionEdits(actions: Command, ctx: Context): void {
   actions
     .command('edit <id>')
-    .description('change what an action does; its hits and snapshots stay, agents pick up the change within a second')
+    .description('change what an action does, keeping its hits and snapshots, and print what each agent made of it')
     .option('--condition <expr>', 'a new condition, e.g. "amount > 100"')
     .option('--no-condition', 'act on every hit again')
     .option('--template <template>', 'a log action’s new template')
@@ -53,7 +63,8 @@ export function registerActionEdits(actions: Command, ctx: Context): void {
     .option('--no-files', 'an exception action catching errors thrown in any file')
     .option('--frames <n>', 'how many frames an exception action captures, from the throw site outwards (1-8)', parseWholeNumber)
     .option('--expires <duration>', 'expire this long from now, e.g. 30m, 2h (at most 7d)')
-    .option('--json', 'print the response body as JSON')
+    .option('--json', 'print the response body as JSON, with each agent’s answer as `outcomes`')
+    .option('--no-wait', NO_WAIT_HELP)
     .action(async (id: string, options: EditOptions, command: Command) => {
       const patch = patchOf(options, command);
       if (Object.keys(patch).length === 0) {
@@ -62,10 +73,10 @@ export function registerActionEdits(actions: Command, ctx: Context): void {
         );
       }
       // `--rate` is per second on a log or snapshot, per minute and stack on an exception action (as `exception add --rate`).
+      const before = await current(ctx, command, id);
       const { ratePerSecond, ...rest } = patch;
-      const perMinute =
-        ratePerSecond !== undefined && (await ctx.api(command).get<ActionView>(`/actions/${encodeURIComponent(id)}`)).type === 'exception';
-      await send(ctx, command, id, perMinute ? { ...rest, ratePerMinute: ratePerSecond } : patch, options, 'edited');
+      const perMinute = ratePerSecond !== undefined && before.type === 'exception';
+      await send(ctx, command, before, perMinute ? { ...rest, ratePerMinute: ratePerSecond } : patch, options, 'edited');
     });
 
   for (const [name, enabled] of [
@@ -79,9 +90,10 @@ export function registerActionEdits(actions: Command, ctx: Context): void {
           ? 'put a disabled action back on its agents'
           : 'take an action off every agent, keeping its definition, hits and snapshots (enable brings it back)',
       )
-      .option('--json', 'print the response body as JSON')
-      .action(async (id: string, options: { json?: boolean }, command: Command) => {
-        await send(ctx, command, id, { enabled }, options, `${name}d`);
+      .option('--json', 'print the response body as JSON, with each agent’s answer as `outcomes`')
+      .option('--no-wait', NO_WAIT_HELP)
+      .action(async (id: string, options: SendOptions, command: Command) => {
+        await send(ctx, command, await current(ctx, command, id), { enabled }, options, `${name}d`);
       });
   }
 }
@@ -101,10 +113,34 @@ function patchOf(options: EditOptions, command: Command): ActionPatch {
   };
 }
 
-async function send(ctx: Context, command: Command, id: string, patch: ActionPatch, options: { json?: boolean }, verb: string) {
-  const request = ctx.api(command).patch<CreatedAction>(`/actions/${encodeURIComponent(id)}`, patch);
+function current(ctx: Context, command: Command, id: string): Promise<ActionView> {
+  return ctx.api(command).get<ActionView>(`/actions/${encodeURIComponent(id)}`);
+}
+
+/**
+ * PATCHes the action, waits (bounded) for the agents to answer the change, and prints the action
+ * as it is then (or the JSON body, with `outcomes`), any warnings, and each agent's answer.
+ * `before` tells an answer to this change from a status reported earlier. An edit fails when
+ * every agent that answered refused the new definition.
+ */
+async function send(ctx: Context, command: Command, before: ActionView, patch: ActionPatch, options: SendOptions, verb: string) {
+  const api = ctx.api(command);
+  const request = api.patch<CreatedAction>(`/actions/${encodeURIComponent(before.id)}`, patch);
   const result = await inUserTerms(request, patch, ACTION_FIELD_OPTIONS, options.json);
-  if (options.json === true) return ctx.io.out(JSON.stringify(result, null, 2));
-  ctx.io.out(`${verb} ${result.action.id} (${result.action.state}: ${result.action.summary})`);
-  for (const warning of result.warnings) ctx.io.err(`warning: ${warning}`);
+  const answered = options.wait === false ? undefined : await agentOutcomes(api, result.action, ANSWER_WAIT_MS, before);
+  const action = answered?.action ?? result.action;
+  const outcomes = answered?.outcomes;
+  if (options.json === true) ctx.io.out(JSON.stringify({ ...result, action, ...(outcomes === undefined ? {} : { outcomes }) }, null, 2));
+  else {
+    ctx.io.out(`${verb} ${action.id} (${action.state}: ${action.summary})`);
+    for (const warning of result.warnings) ctx.io.err(`warning: ${warning}`);
+    for (const outcome of outcomes ?? []) ctx.io.out(`  ${describeOutcome(outcome, ANSWER_WAIT_MS)}`);
+  }
+  const answers = (outcomes ?? []).filter((o) => o.outcome !== 'no answer');
+  if (answers.length > 0 && answers.every((o) => o.outcome === 'refused')) {
+    throw new CliError(
+      'refused',
+      `every agent that answered refused ${action.id} as ${verb} (above); edit it again, or remove it with: liveprobe actions rm ${action.id}`,
+    );
+  }
 }

@@ -9,7 +9,7 @@ import { actionLocation } from '../format/action-location.js';
 import { CliError, UsageError } from '../errors.js';
 import { type FieldTerms, inUserTerms } from '../field-terms.js';
 import { ACTION_FIELD_OPTIONS } from './field-options.js';
-import { describeOutcome, FIRST_STATUS_WAIT_MS, firstOutcomes } from './first-outcomes.js';
+import { agentOutcomes, ANSWER_WAIT_MS, describeOutcome } from './agent-outcomes.js';
 
 export interface TargetOptions {
   tag?: string[];
@@ -45,7 +45,7 @@ export function withTargetOptions(command: Command, maxHitsHelp: string): Comman
       'the line as your editor shows it: agents running different code refuse the action instead of probing the wrong statement',
     )
     .option('--json', 'print the response body as JSON')
-    .option('--no-wait', `return at once instead of waiting up to ${FIRST_STATUS_WAIT_MS / 1000} s for each targeted agent's first status`);
+    .option('--no-wait', `return at once instead of waiting up to ${ANSWER_WAIT_MS / 1000} s for each targeted agent's first status`);
 }
 
 /** The body fields the shared options set. */
@@ -83,15 +83,15 @@ export async function createAction(
   const api = ctx.api(command);
   const created = await inUserTerms(api.post<CreatedAction>('/actions', body), body, fields, options.json);
   const { action } = created;
-  const outcomes = options.wait === false ? undefined : await firstOutcomes(api, action, FIRST_STATUS_WAIT_MS);
+  const outcomes = options.wait === false ? undefined : (await agentOutcomes(api, action, ANSWER_WAIT_MS)).outcomes;
   if (options.json === true) ctx.io.out(JSON.stringify(outcomes === undefined ? created : { ...created, outcomes }, null, 2));
   else {
     ctx.io.out(`created ${action.id} (${action.type} at ${actionLocation(action)})${next === undefined ? '' : `; ${next(action.id)}`}`);
     for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
-    for (const outcome of outcomes ?? []) ctx.io.out(`  ${describeOutcome(outcome, FIRST_STATUS_WAIT_MS)}`);
+    for (const outcome of outcomes ?? []) ctx.io.out(`  ${describeOutcome(outcome, ANSWER_WAIT_MS)}`);
   }
-  const answered = (outcomes ?? []).filter((o) => o.outcome !== 'no answer');
-  if (answered.length > 0 && answered.every((o) => o.outcome === 'refused')) {
+  const answers = (outcomes ?? []).filter((o) => o.outcome !== 'no answer');
+  if (answers.length > 0 && answers.every((o) => o.outcome === 'refused')) {
     throw new CliError(
       'refused',
       `every agent that answered refused ${action.id} (above); fix the action and add it again, and remove this one with: liveprobe actions rm ${action.id}`,

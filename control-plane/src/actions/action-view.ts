@@ -1,6 +1,6 @@
 import type { ActionStatusView, ActionView } from '@liveprobe/protocol';
 import type { ActionStatusRecord, StoredAction } from '../store/store.js';
-import { summarize } from './summary.js';
+import { summarize, summarizeDisabled } from './summary.js';
 
 export type { ActionStatusView, ActionView };
 
@@ -14,10 +14,11 @@ export function toActionView(
   const { expiredAt, ...fields } = action;
   // The sweeper runs every second; between its runs the clock is the better judge.
   const expired = expiredAt !== undefined || Date.parse(action.expiresAt) <= now.getTime();
+  const state = expired ? 'expired' : action.enabled === false ? 'disabled' : 'active';
   return {
     ...fields,
-    state: expired ? 'expired' : action.enabled === false ? 'disabled' : 'active',
+    state,
     statuses: statuses.map(({ actionId: _, ...status }) => status),
-    summary: summarize(statuses, offline),
+    summary: state === 'disabled' ? summarizeDisabled(statuses, offline) : summarize(statuses, offline),
   };
 }

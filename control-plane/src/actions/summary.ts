@@ -52,3 +52,17 @@ export function summarize(statuses: readonly ActionStatusRecord[], offline: Read
   }
   return parts.join('; ') + away;
 }
+
+/** States an agent runs the action in: the others say it took the action out, or never put it in. */
+const running = (s: ActionStatusRecord): boolean => ['installed', 'resumed', 'paused', 'pending'].includes(s.state) || errorAtHits(s);
+
+/**
+ * A disabled action's line: `off every agent` once no agent runs it, and until then how many
+ * still do (`off 1/3 agents; 2 still running it`), never the `installed on` of an active one.
+ */
+export function summarizeDisabled(statuses: readonly ActionStatusRecord[], offline: ReadonlySet<string> = new Set()): string {
+  const live = statuses.filter((s) => !offline.has(s.agentId));
+  const on = live.filter(running).length;
+  if (on === 0) return 'off every agent';
+  return `off ${live.length - on}/${live.length} agent${live.length === 1 ? '' : 's'}; ${on} still running it`;
+}
