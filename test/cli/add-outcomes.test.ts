@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ActionView } from '@liveprobe/protocol';
 import { cli, lineOf, startApp, startControlPlane, waitFor } from '../helpers/index.js';
 import { SHOP } from '../agent/fixtures.js';
 
@@ -21,6 +22,20 @@ test('add commands print each agent’s outcome: installed (where, how), waiting
   const installed = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e'], server);
   assert.equal(installed.code, 0, installed.stderr);
   assert.match(installed.stdout, new RegExp(`^  shop-out: installed at \\S*examples/shop/src/server\\.ts:${line} \\(breakpoint\\)$`, 'm'));
+
+  const json = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e', '--json'], server);
+  assert.equal(json.code, 0, json.stderr);
+  const body = JSON.parse(json.stdout) as { action: ActionView; outcomes: { agentId: string; outcome: string; status?: unknown }[] };
+  assert.deepEqual(
+    body.outcomes.map((o) => [o.agentId, o.outcome]),
+    [['shop-out', 'installed']],
+  );
+  assert.deepEqual(
+    body.action.statuses,
+    [body.outcomes[0]?.status],
+    '--json: the statuses the outcomes were read from, not those at creation',
+  );
+  assert.equal(body.action.summary, 'installed on 1/1 agent');
 
   const counter = await cli(['counter', 'add', `${SERVER_TS}:${line}`, '--name', 'shop.returns', '--tag', 'e2e'], server);
   assert.equal(counter.code, 0, counter.stderr);

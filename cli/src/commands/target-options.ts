@@ -82,9 +82,11 @@ export async function createAction(
   }
   const api = ctx.api(command);
   const created = await inUserTerms(api.post<CreatedAction>('/actions', body), body, fields, options.json);
-  const { action } = created;
-  const outcomes = options.wait === false ? undefined : (await agentOutcomes(api, action, ANSWER_WAIT_MS)).outcomes;
-  if (options.json === true) ctx.io.out(JSON.stringify(outcomes === undefined ? created : { ...created, outcomes }, null, 2));
+  const answered = options.wait === false ? undefined : await agentOutcomes(api, created.action, ANSWER_WAIT_MS);
+  // The action as read once the agents answered, so its statuses and summary agree with `outcomes`.
+  const action = answered?.action ?? created.action;
+  const outcomes = answered?.outcomes;
+  if (options.json === true) ctx.io.out(JSON.stringify({ ...created, action, ...(outcomes === undefined ? {} : { outcomes }) }, null, 2));
   else {
     ctx.io.out(`created ${action.id} (${action.type} at ${actionLocation(action)})${next === undefined ? '' : `; ${next(action.id)}`}`);
     for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
