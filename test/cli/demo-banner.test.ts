@@ -67,4 +67,11 @@ test('every command the demo banner suggests works, in order, and gives the prom
   // The tail shows the action installed, then its line for the checkout just made (the demo user u1 and the amount paid).
   await tail.waitForLine((text) => text.includes(`status ${actionId} on `) && text.includes('installed'), WAIT, 'the install in the tail');
   await tail.waitForLine((text) => new RegExp(`order ${orderId} for u1: \\d`).test(text), WAIT, 'the action’s line in the tail');
+  // The shop's agent sends its status again once its files are prepared: that is no second arrival.
+  const arrivals = cp.output().match(/\bagent demo-shop-\w+ (online|reconnected)\b/g) ?? [];
+  assert.deepEqual(
+    arrivals.map((line) => line.replace(/demo-shop-\w+/, 'demo-shop-…')),
+    ['agent demo-shop-… online'],
+  );
+  assert.match(cp.output(), /\bagent demo-shop-\w+ prepared \d+ files/);
 });

@@ -247,10 +247,26 @@ test('an agent that prepares files says how they fared; its status sent again re
   assert.deepEqual(agents[0]?.prepare, later);
   assert.equal(agents[0]?.startedAt, started.startedAt);
   assert.deepEqual(
-    logs.filter((line) => line.startsWith('agent api-1 online')),
+    logs.filter((line) => line.startsWith('agent api-1')),
+    ['agent api-1 online (host-1 pid 4242, tags: production; prepared 3 files)', 'agent api-1 prepared 4 files, 1 left untouched'],
+  );
+});
+
+test('the log says an agent is online once: its status sent again is no second arrival, and one back from offline reconnected', async (t) => {
+  const { services, logs } = await inProcess(t);
+  const started = birth('api-1', ['production']);
+  await receive(services, statusTopic('api-1'), started);
+  await receive(services, statusTopic('api-1'), started);
+  await receive(services, statusTopic('api-1'), { state: 'offline', agentId: 'api-1' });
+  await receive(services, statusTopic('api-1'), started);
+  await receive(services, statusTopic('api-1'), { ...started, pid: 4343, startedAt: new Date(t0 + 60_000).toISOString() });
+  assert.deepEqual(
+    logs.filter((line) => line.startsWith('agent api-1')),
     [
-      'agent api-1 online (host-1 pid 4242, tags: production; prepared 3 files)',
-      'agent api-1 online (host-1 pid 4242, tags: production; prepared 4 files, 1 left untouched)',
+      'agent api-1 online (host-1 pid 4242, tags: production)',
+      'agent api-1 offline',
+      'agent api-1 reconnected (host-1 pid 4242, tags: production)',
+      'agent api-1 online (host-1 pid 4343, tags: production)',
     ],
   );
 });

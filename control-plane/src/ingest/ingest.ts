@@ -1,13 +1,13 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import { AgentEvent, AgentStatus } from '@liveprobe/protocol';
-import type { PrepareSummary, SnapshotEvent, Topics } from '@liveprobe/protocol';
+import type { AgentOnline, PrepareSummary, SnapshotEvent, Topics } from '@liveprobe/protocol';
 import type { z } from 'zod';
 import { describeIssues } from '../body-issues.js';
 import type { EventHub } from '../events/event-hub.js';
 import { OncePerReason } from '../once-per-reason.js';
 import { SerialQueue } from '../serial-queue.js';
 import { summarizeSnapshot } from '../snapshots/snapshot-summary.js';
-import type { Store } from '../store/store.js';
+import type { AgentRecord, Store } from '../store/store.js';
 import { ReportScope } from './report-scope.js';
 
 export interface IngestDeps {
@@ -90,12 +90,10 @@ export class Ingest {
   private async applyStatus(status: AgentStatus): Promise<void> {
     const now = this.deps.now();
     if (status.state === 'online') {
+      const before = await this.deps.store.getAgent(status.agentId);
       await this.deps.store.recordBirth(status, now);
-      // The agent publishes its status again as more of its files are prepared: the line says what changed.
-      const prepare = status.prepare === undefined ? '' : `; ${describePrepare(status.prepare)}`;
-      this.deps.log(
-        `agent ${status.agentId} online (${status.hostname} pid ${status.pid}, tags: ${status.tags.join(', ') || 'none'}${prepare})`,
-      );
+      const line = arrival(status, before);
+      if (line !== undefined) this.deps.log(line);
     } else {
       await this.deps.store.recordOffline(status.agentId, now);
       this.deps.log(`agent ${status.agentId} offline`);
@@ -136,6 +134,23 @@ export class Ingest {
       this.deps.log(`could not store a message from ${topic}: ${errorMessage(err)}`);
     });
   }
+}
+
+/**
+ * The log line for an agent's status: `online` for a process not seen before, `reconnected` for
+ * one that was offline (same start time: the same process), and for one online already only what
+ * changed. The agent publishes its status again as more of its files are prepared, and that is
+ * not a second arrival.
+ */
+function arrival(status: AgentOnline, before: AgentRecord | undefined): string | undefined {
+  const prepare = status.prepare === undefined ? undefined : describePrepare(status.prepare);
+  const sameProcess = before !== undefined && before.birth.startedAt === status.startedAt;
+  if (sameProcess && before.online) {
+    const was = before.birth.prepare === undefined ? undefined : describePrepare(before.birth.prepare);
+    return prepare === undefined || prepare === was ? undefined : `agent ${status.agentId} ${prepare}`;
+  }
+  const tags = status.tags.join(', ') || 'none';
+  return `agent ${status.agentId} ${sameProcess ? 'reconnected' : 'online'} (${status.hostname} pid ${status.pid}, tags: ${tags}${prepare === undefined ? '' : `; ${prepare}`})`;
 }
 
 function describePrepare({ transformed, cached, failed }: PrepareSummary): string {

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { Action, ActionState, AgentOnline, Location, SnapshotData } from '@liveprobe/protocol';
 import type { ActionStatusEvent, OutputEvent, SnapshotEvent } from '@liveprobe/protocol';
-import type { ActionsTable, ActionStatusTable, Database, SnapshotsTable } from './schema.js';
+import type { ActionsTable, ActionStatusTable, AgentsTable, Database, SnapshotsTable } from './schema.js';
 import type {
   ActionStatusRecord,
   AgentRecord,
@@ -221,12 +221,12 @@ export class SqlStore implements Store {
 
   async listAgents(): Promise<AgentRecord[]> {
     const rows = await this.db.selectFrom('agents').selectAll().orderBy('agent_id', 'asc').execute();
-    return rows.map((row) => ({
-      agentId: row.agent_id,
-      birth: AgentOnline.parse(JSON.parse(row.birth)),
-      online: row.online === 1,
-      lastSeen: row.last_seen,
-    }));
+    return rows.map(fromAgentRow);
+  }
+
+  async getAgent(agentId: string): Promise<AgentRecord | undefined> {
+    const row = await this.db.selectFrom('agents').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
+    return row === undefined ? undefined : fromAgentRow(row);
   }
 
   close(): Promise<void> {
@@ -316,6 +316,10 @@ function fromActionRow(row: Selectable<ActionsTable>): Action {
 function fromStoredRow(row: Selectable<ActionsTable>): StoredAction {
   const action = fromActionRow(row);
   return row.expired_at === null ? action : { ...action, expiredAt: row.expired_at };
+}
+
+function fromAgentRow(row: Selectable<AgentsTable>): AgentRecord {
+  return { agentId: row.agent_id, birth: AgentOnline.parse(JSON.parse(row.birth)), online: row.online === 1, lastSeen: row.last_seen };
 }
 
 function fromStatusRow(row: Selectable<ActionStatusTable>): ActionStatusRecord {

@@ -93,6 +93,7 @@ export interface Store {
   /** Presence from a previous run is stale until agents announce themselves again. */
   markAllAgentsOffline(): Promise<void>;
   listAgents(): Promise<AgentRecord[]>;
+  getAgent(agentId: string): Promise<AgentRecord | undefined>;
 
   close(): Promise<void>;
 }
