@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Child } from '@liveprobe/harness';
-import { startControlPlane } from '../helpers/index.js';
+import { startControlPlane, waitFor } from '../helpers/index.js';
 
 const WAIT = 30_000;
 
@@ -67,11 +67,20 @@ test('every command the demo banner suggests works, in order, and gives the prom
   // The tail shows the action installed, then its line for the checkout just made (the demo user u1 and the amount paid).
   await tail.waitForLine((text) => text.includes(`status ${actionId} on `) && text.includes('installed'), WAIT, 'the install in the tail');
   await tail.waitForLine((text) => new RegExp(`order ${orderId} for u1: \\d`).test(text), WAIT, 'the action’s line in the tail');
-  // The shop's agent sends its status again once its files are prepared: that is no second arrival.
-  const arrivals = cp.output().match(/\bagent demo-shop-\w+ (online|reconnected)\b/g) ?? [];
+});
+
+test('npm start logs the shop’s agent online once, and stops without complaints from the closing broker connection', async (t) => {
+  const cp = await startControlPlane({ auth: true, args: ['--demo', '--demo-port', '0'] });
+  t.after(() => cp.stop());
+  // The agent sends its status again once the shop's files are prepared: that is no second arrival.
+  await waitFor(() => /\bagent demo-shop-\w+ prepared [1-9]\d* files/.test(cp.output()), WAIT, 'the prepared files logged');
+  await cp.stop();
+  const output = cp.output();
+  const arrivals = output.match(/\bagent demo-shop-\w+ (online|reconnected)\b/g) ?? [];
   assert.deepEqual(
     arrivals.map((line) => line.replace(/demo-shop-\w+/, 'demo-shop-…')),
     ['agent demo-shop-… online'],
   );
-  assert.match(cp.output(), /\bagent demo-shop-\w+ prepared \d+ files/);
+  assert.match(output, /^stopped$/m);
+  assert.doesNotMatch(output, /MQTT: /);
 });

@@ -59,9 +59,11 @@ export async function connectToBroker(
     log(`reconnected to the MQTT broker at ${shown}`);
     for (const handler of reconnectHandlers) handler();
   });
+  let closing = false;
   // While reconnecting, every attempt fails the same way; the 'offline' line already said so.
+  // While closing, a message still arriving cannot be acknowledged ('write after end'): nothing to report.
   client.on('error', (err) => {
-    if (!lost) log(`MQTT: ${redactUrlsIn(err.message)}`);
+    if (!lost && !closing) log(`MQTT: ${redactUrlsIn(err.message)}`);
   });
 
   return {
@@ -76,6 +78,7 @@ export async function connectToBroker(
       reconnectHandlers.push(handler);
     },
     async close() {
+      closing = true;
       // A graceful end waits for unacknowledged publishes, which never come from a broker that is gone.
       const graceful = client.endAsync(!client.connected);
       let timer: NodeJS.Timeout | undefined;
