@@ -68,6 +68,21 @@ export const ActionStatusEvent = z.object({
 });
 export type ActionStatusEvent = z.infer<typeof ActionStatusEvent>;
 
+/**
+ * What a metric action's live line recorded, so a reader tells it from a log line: `type` is the
+ * action's, `instrument` the OpenTelemetry instrument it went into. A counter's `value` is the
+ * number of hits the line stands for (as `hits`).
+ */
+export const MetricReading = z.object({
+  type: z.enum(['counter', 'metric', 'tictoc', 'duration']),
+  name: z.string(),
+  value: z.number(),
+  instrument: z.enum(['counter', 'histogram', 'gauge']),
+  unit: z.string().optional(),
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+export type MetricReading = z.infer<typeof MetricReading>;
+
 /** One formatted line of live output, for the console and `liveprobe tail`. */
 export const OutputEvent = z.object({
   kind: z.literal('output'),
@@ -82,6 +97,8 @@ export const OutputEvent = z.object({
   spanId: z.string().optional(),
   /** The hits this line stands for: a counter's line sums its hits since the last one. 1 when absent. */
   hits: z.number().int().positive().optional(),
+  /** Present on a metric action's line (absent from agents older than it). */
+  metric: MetricReading.optional(),
 });
 export type OutputEvent = z.infer<typeof OutputEvent>;
 

@@ -3,7 +3,7 @@
 // of a closure inside a method, and hostile objects whose hooks must never run.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { ActionInput, CapturedValue, NamedValue, SnapshotData } from '@liveprobe/protocol';
+import type { ActionInput, CapturedValue, NamedValue, OutputEvent, SnapshotData } from '@liveprobe/protocol';
 import { cli, lineOf, otlpReceiver, sseEvents, waitFor, type ControlPlane, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { FIXTURES, startPythonApp } from './python-app.js';
@@ -164,7 +164,18 @@ test('counter, metric, duration and tic-toc actions in a Flask app record OpenTe
     WAIT,
     'the counter line',
   );
-  assert.ok((line.data as { hits: number }).hits >= 1);
+  const { hits, metric: counted } = line.data as OutputEvent;
+  assert.ok(hits !== undefined && hits >= 1);
+  // Marked as what it is, as the Node.js agent marks it: `liveprobe tail` prints it as a metric.
+  assert.deepEqual(counted, { type: 'counter', name: 'shop.checkouts', value: hits, instrument: 'counter', unit: '{hit}' });
+  const recorded = await events.waitFor(isOutput(metric.id), WAIT, 'the metric line');
+  assert.deepEqual((recorded.data as OutputEvent).metric, {
+    type: 'metric',
+    name: 'shop.amount',
+    value: 4.5,
+    instrument: 'histogram',
+    attributes: { user: 'u7' },
+  });
 });
 
 const named = (values: NamedValue[], name: string): CapturedValue => {

@@ -18,6 +18,7 @@ from .broker_link import HEARTBEAT_SECONDS, BrokerLink, now_iso
 from .config import AgentConfig, ConfigError, read_config
 from .engine import Engine
 from .live_output import LiveOutput
+from .metric_reading import metric_reading
 from .otel_out import OtelOut
 from .probe import MAX_OUTBOX, ArmedProbe, Settings, span_ids
 from .quota import CpuBudget, RateLimit
@@ -211,7 +212,8 @@ class Agent:
         shown = f'{value:g}' if probe.type == 'metric' else f'{value:.6f}'.rstrip('0').rstrip('.')
         extra = '' if not attributes else ' ' + ', '.join(f'{k}={v}' for k, v in attributes.items())
         plus = '+' if probe.type == 'counter' else ''
-        self.live.send({**self.line_of(probe), 'time': now_iso(), 'message': f'{probe.action["name"]} {plus}{shown}{extra}'})
+        line = {**self.line_of(probe), 'time': now_iso(), 'message': f'{probe.action["name"]} {plus}{shown}{extra}'}
+        self.live.send({**line, 'metric': metric_reading(probe.action, value, attributes)})
 
     def on_paused(self, probe: ArmedProbe, reason: str) -> None:
         self.engine.pause(probe, reason)
@@ -234,7 +236,7 @@ class Agent:
             count = probe.counted
             probe.counted -= count
             self.otel.record(probe.action, count, {})
-            self.live.count(self.line_of(probe), probe.action['name'], count)
+            self.live.count(self.line_of(probe), probe.action, count)
 
     def retire_in_child(self) -> None:
         """In a forked child: this agent's threads did not come along and its socket is the

@@ -1,12 +1,13 @@
 """Live output to the control plane is a preview for people: rate-limited per action, dropped
 (with a count, reported once a second) while the broker is away, never growing without bound.
-Counters send one line per action per second, `name +n`, carrying `hits: n`."""
+Counters send one line per action per second, `name +n`, carrying `hits: n` (and `metric.value: n`)."""
 from __future__ import annotations
 
 import time
 from typing import Any, Callable
 
 from .broker_link import now_iso
+from .metric_reading import metric_reading
 
 
 class LiveOutput:
@@ -16,7 +17,7 @@ class LiveOutput:
         self.publish = publish
         self.windows: dict[str, list[float]] = {}
         self.dropped: dict[str, int] = {}
-        self.counts: dict[str, tuple[dict[str, Any], int]] = {}
+        self.counts: dict[str, tuple[dict[str, Any], dict[str, Any], int]] = {}
         self.last_tick = time.monotonic()
 
     def admit(self, action_id: str) -> bool:
@@ -36,17 +37,16 @@ class LiveOutput:
         if self.admit(event['actionId']) and not self.publish(event):
             self.dropped[event['actionId']] = self.dropped.get(event['actionId'], 0) + 1
 
-    def count(self, line: dict[str, Any], name: str, hits: int) -> None:
+    def count(self, line: dict[str, Any], action: dict[str, Any], hits: int) -> None:
         known = self.counts.get(line['actionId'])
-        self.counts[line['actionId']] = ({**line, 'name': name}, hits + (known[1] if known else 0))
+        self.counts[line['actionId']] = (line, action, hits + (known[2] if known else 0))
 
     def flush_count(self, action_id: str) -> None:
         known = self.counts.pop(action_id, None)
         if known is None:
             return
-        line, hits = known
-        name = line.pop('name')
-        self.send({**line, 'time': now_iso(), 'message': f'{name} +{hits}', 'hits': hits})
+        line, action, hits = known
+        self.send({**line, 'time': now_iso(), 'message': f'{action["name"]} +{hits}', 'hits': hits, 'metric': metric_reading(action, hits, {})})
 
     def tick(self) -> None:
         """Once a second: counter lines, and how many lines were dropped."""

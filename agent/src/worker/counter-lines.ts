@@ -3,13 +3,13 @@
  * hits, crowding the console and spending the live-output quota (whose dropped lines the
  * control plane cannot count). One line per action per second, `name +n`, stands for n hits.
  */
-import type { OutputEvent } from '@liveprobe/protocol';
+import type { MetricReading, OutputEvent } from '@liveprobe/protocol';
 import type { LiveOutput } from './live-output.js';
 import { isoTime } from '../iso-time.js';
 
 const LINE_INTERVAL_MS = 1000;
 
-type Line = Omit<OutputEvent, 'time' | 'message' | 'hits'> & { name: string };
+type Line = Omit<OutputEvent, 'time' | 'message' | 'hits' | 'metric'> & { metric: Omit<MetricReading, 'value'> };
 
 export class CounterLines {
   private readonly pending = new Map<string, { line: Line; hits: number }>();
@@ -34,7 +34,13 @@ export class CounterLines {
     const known = this.pending.get(actionId);
     if (known === undefined) return;
     this.pending.delete(actionId);
-    const { name, ...line } = known.line;
-    this.live.send({ ...line, time: isoTime(Date.now()), message: `${name} +${known.hits}`, hits: known.hits });
+    const { metric, ...line } = known.line;
+    this.live.send({
+      ...line,
+      time: isoTime(Date.now()),
+      message: `${metric.name} +${known.hits}`,
+      hits: known.hits,
+      metric: { ...metric, value: known.hits },
+    });
   }
 }

@@ -12,7 +12,7 @@ import { CounterLines } from './counter-lines.js';
 import { unpackLines } from './packed-lines.js';
 import type { LiveOutput } from './live-output.js';
 import type { NotExported } from './not-exported.js';
-import type { OtelExport } from './otel-export.js';
+import { instrumentSpec, type OtelExport } from './otel-export.js';
 import type { ExceptionHit, ExceptionWatch } from './exception-watch.js';
 import type { Probe, ProbeEngine, StatusReport } from './probe-engine.js';
 import { isoTime } from '../iso-time.js';
@@ -172,11 +172,15 @@ export class HitRelay {
       file: probe.file ?? action.file,
       line: probe.line ?? action.line,
     } as const;
-    if (counted) return this.counterLines.add({ ...line, name: action.name }, message.value);
+    const { kind, unit } = instrumentSpec(action);
+    const reading = { type: action.type, name: action.name, instrument: kind, ...defined({ unit }) };
+    if (counted) return this.counterLines.add({ ...line, metric: reading }, message.value);
+    const attributed = Object.keys(message.attributes).length > 0;
     this.live.send({
       ...line,
       time: isoTime(Date.now()),
-      message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${Object.keys(message.attributes).length === 0 ? '' : ` ${JSON.stringify(message.attributes)}`}`,
+      message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${attributed ? ` ${JSON.stringify(message.attributes)}` : ''}`,
+      metric: { ...reading, value: message.value, ...(attributed ? { attributes: message.attributes } : {}) },
     });
   }
 

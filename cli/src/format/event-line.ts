@@ -1,4 +1,5 @@
 import type { LiveEvent } from '@liveprobe/protocol';
+import { describeReading } from './metric-reading.js';
 import { clockTime } from './time.js';
 
 /** How `liveprobe tail` prints one live event. */
@@ -6,7 +7,10 @@ export function formatEvent(event: LiveEvent): string {
   const time = clockTime(event.time);
   switch (event.kind) {
     case 'output':
-      return `${time} ${event.level.toUpperCase()} ${event.agentId} ${event.file}:${event.line} ${event.message}`;
+      // A metric action's line says what it recorded, marked METRIC where a log line has its level.
+      return event.metric === undefined
+        ? `${time} ${event.level.toUpperCase()} ${event.agentId} ${event.file}:${event.line} ${event.message}`
+        : `${time} METRIC ${event.agentId} ${event.file}:${event.line} ${describeReading(event.metric)}`;
     case 'action_status':
       return `${time} status ${event.actionId} on ${event.agentId}: ${event.state}${event.message === undefined ? '' : `: ${event.message}`}`;
     case 'dropped':
