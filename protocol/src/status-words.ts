@@ -11,3 +11,10 @@ export const PREPARE_FAILURES_LISTED = 20;
  * when one matches. The state says it to tools; these words say it to people.
  */
 export const WAITING_FOR_SCRIPT = '(it will install if such a script loads)';
+
+/**
+ * Says why an action on a line outside every function hits at most once: the Node.js agent adds
+ * it to the `installed` message, the Python agent (whose modules have run by the time it sees
+ * them) to its refusal, in these same words.
+ */
+export const TOP_LEVEL_CODE = 'is top-level code of its file, which runs once, as the file loads';

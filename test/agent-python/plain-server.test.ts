@@ -47,7 +47,7 @@ test("tic-toc pairs each asyncio task's own tic and toc across `await`, with tas
   assert.ok(slow.sum! > fast.sum!, `slow ${slow.sum} s, fast ${fast.sum} s`);
 });
 
-test('an action waits for a module imported later, and a module-level line that already ran is reported as such', async (t) => {
+test('an action waits for a module imported later, and a top-level line that already ran is refused in the Node.js agent’s words', async (t) => {
   const { cp, events, app } = await plainServer(t, 'plain-2', 'plain');
   const lazy = `${FIXTURES}/lazy_module.py`;
   const waiting = await addAction(cp, {
@@ -103,7 +103,7 @@ test('an action waits for a module imported later, and a module-level line that 
   assert.equal(refused.state, 'error');
   assert.match(
     refused.message,
-    /^line \d+ of \S+plain_server\.py is module-level code, which ran once when the module was imported and will not run again; probe a line inside a function$/,
+    /^line \d+ of \S+plain_server\.py is top-level code of its file, which runs once, as the file loads: it ran when the module was imported and will not run again; put the action on a line inside a function$/,
   );
   const greet = await addAction(cp, {
     type: 'log',

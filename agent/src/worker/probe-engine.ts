@@ -4,7 +4,7 @@
  * time, in order; each probe's state and the moves between states are in probe-state.ts.
  */
 import { defined } from '@liveprobe/protocol/util';
-import { type Action, type ActionState, ExpressionError } from '@liveprobe/protocol';
+import { type Action, type ActionState, ExpressionError, TOP_LEVEL_CODE } from '@liveprobe/protocol';
 import type { Calibrated, DutyCycle, HookChannel, ToMain } from '../bridge.js';
 import { BreakCalibration, type Overhead } from './break-calibration.js';
 import { functionCopy, type PlacedCopy } from './function-copy.js';
@@ -718,7 +718,7 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
     ...(first.line !== action.line ? [`line ${action.line} has no code; installed at line ${first.line}, the next line with code`] : []),
     ...(first.topLevel === true
       ? [
-          `line ${first.line} is top-level code of its file, which runs once, as the file loads: the action will not hit it again once the file has loaded; put it on a line inside a function`,
+          `line ${first.line} ${TOP_LEVEL_CODE}: the action will not hit it again once the file has loaded; put it on a line inside a function`,
         ]
       : []),
   ];

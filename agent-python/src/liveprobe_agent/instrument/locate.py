@@ -1,8 +1,8 @@
 """Turns the `file:line` a user names into a loaded code object and the line that has code:
 the file is matched by path suffix among loaded modules (as the Node agent matches scripts),
 its functions are found through the garbage collector, and nested code constants are walked
-so that closures and methods are reached. A line outside every function is module-level code,
-which ran once when the module was imported."""
+so that closures and methods are reached. A line outside every function is top-level code of
+its file, which ran once, as the module was imported."""
 from __future__ import annotations
 
 import gc
@@ -18,6 +18,23 @@ class LocationError(Exception):
     def __init__(self, message: str, waiting: bool) -> None:
         super().__init__(message)
         self.waiting = waiting
+
+
+# As the Node.js agent words it (protocol/src/status-words.ts, TOP_LEVEL_CODE), so both runtimes say the same.
+TOP_LEVEL_CODE = 'is top-level code of its file, which runs once, as the file loads'
+
+
+class TopLevelLineError(LocationError):
+    """The line is outside every function (a module's or a class's body): it ran as the module was
+    imported, before the action could be installed, and will not run again. The Node.js agent
+    installs such an action with a note, since a script that loads later runs it once with the
+    action in place; a Python module's code has run by the time the agent sees the module."""
+
+    def __init__(self, line: int, path: str) -> None:
+        super().__init__(
+            f'line {line} of {path} {TOP_LEVEL_CODE}: it ran when the module was imported and will not run again; '
+            'put the action on a line inside a function', False)
+        self.line = line
 
 
 @dataclass
@@ -108,9 +125,7 @@ def locate(file: str, line: int, originals: dict[types.CodeType, types.CodeType]
         total = _line_count(path)
         if line > total:
             raise LocationError(f'line {line} is past the end of {path} ({total} lines)', False)
-        raise LocationError(
-            f'line {line} of {path} is module-level code, which ran once when the module was imported and will not run again; '
-            'probe a line inside a function', False)
+        raise TopLevelLineError(line, path)
     return Located(path, best[0], best[1], parents)
 
 
