@@ -1,6 +1,6 @@
 // The Python agent started by the app itself (`liveprobe_agent.start()`) in a plain http.server
 // app: tic-toc across interleaved asyncio tasks, a module imported after the action was created,
-// a module-level line, and a Node and a Python service on one tag installing one action.
+// a waiting action disabled, a top-level line, and a Node and a Python service on one tag installing one action.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
@@ -60,6 +60,17 @@ test('an action waits for a module imported later, and a top-level line that alr
   const first = message(await events.waitFor(status(waiting.action.id), WAIT, 'the waiting status'));
   assert.equal(first.state, 'pending');
   assert.equal(first.message, 'no loaded script matches `lazy_module.py` (it will install if such a script loads)');
+
+  // A waiting action taken away (disabled, deleted) is reported removed, as an installed one is.
+  const never = await addAction(cp, { type: 'log', file: 'never_imported.py', line: 3, template: 'x', tags: ['plain'] });
+  await events.waitFor((e) => status(never.action.id)(e) && message(e).state === 'pending', WAIT, 'the other waiting status');
+  const disabled = await fetch(`${cp.url}/api/v1/actions/${never.action.id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ enabled: false }),
+  });
+  assert.equal(disabled.status, 200);
+  await events.waitFor((e) => status(never.action.id)(e) && message(e).state === 'removed', WAIT, 'the waiting action removed');
   assert.equal(await (await fetch(`${app.url}/lazy`)).json(), 6);
   const installedOnce = await events.waitFor(
     (e) => status(waiting.action.id)(e) && message(e).state === 'installed',

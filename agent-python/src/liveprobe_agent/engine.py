@@ -73,6 +73,8 @@ class Engine:
         for action_id in list(self.waiting):
             if action_id not in wanted:
                 del self.waiting[action_id]
+                # Said as for an installed one (and as the Node.js agent says it): a disable waits for this answer.
+                self.report(action_id, 'removed', 'the action was removed', None)
         self.blocked = {k: v for k, v in self.blocked.items() if k in wanted}
         self.finished &= set(wanted)
         for action in wanted.values():
