@@ -61,6 +61,7 @@ test('the action page edits a log action in a dialog, shows a bad condition at i
   await row.locator('button[data-toggle]', { hasText: 'Disable' }).click();
   await row.locator('.badge[data-state="disabled"]').waitFor({ timeout: WAIT });
   await row.locator('li[data-agent-id="shop-1"]').filter({ hasText: 'removed' }).waitFor({ timeout: WAIT });
+  await row.locator('.summary').filter({ hasText: 'off every agent' }).waitFor({ timeout: WAIT });
   await row.locator('button[data-toggle]', { hasText: 'Enable' }).click();
   await row.locator('.badge[data-state="active"]').waitFor({ timeout: WAIT });
   await row.locator('li[data-agent-id="shop-1"]').filter({ hasText: 'installed' }).waitFor({ timeout: WAIT });
