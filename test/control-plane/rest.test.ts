@@ -252,9 +252,10 @@ test('an agent that prepares files says how they fared; its status sent again re
   );
 });
 
-test('the log says an agent is online once: its status sent again is no second arrival, and one back from offline reconnected', async (t) => {
+test('the log says an agent is online once: its status sent again is no second arrival, one back from offline reconnected, and nothing prepared yet is not mentioned', async (t) => {
   const { services, logs } = await inProcess(t);
-  const started = birth('api-1', ['production']);
+  // An agent that prepares files starts with nothing prepared yet: no `prepared 0 files` to read.
+  const started = { ...birth('api-1', ['production']), prepare: { transformed: 0, cached: 0, failed: 0, failures: [] } };
   await receive(services, statusTopic('api-1'), started);
   await receive(services, statusTopic('api-1'), started);
   await receive(services, statusTopic('api-1'), { state: 'offline', agentId: 'api-1' });

@@ -143,16 +143,19 @@ export class Ingest {
  * not a second arrival.
  */
 function arrival(status: AgentOnline, before: AgentRecord | undefined): string | undefined {
-  const prepare = status.prepare === undefined ? undefined : describePrepare(status.prepare);
+  const prepare = describePrepare(status.prepare);
   const sameProcess = before !== undefined && before.birth.startedAt === status.startedAt;
   if (sameProcess && before.online) {
-    const was = before.birth.prepare === undefined ? undefined : describePrepare(before.birth.prepare);
-    return prepare === undefined || prepare === was ? undefined : `agent ${status.agentId} ${prepare}`;
+    return prepare === undefined || prepare === describePrepare(before.birth.prepare) ? undefined : `agent ${status.agentId} ${prepare}`;
   }
   const tags = status.tags.join(', ') || 'none';
   return `agent ${status.agentId} ${sameProcess ? 'reconnected' : 'online'} (${status.hostname} pid ${status.pid}, tags: ${tags}${prepare === undefined ? '' : `; ${prepare}`})`;
 }
 
-function describePrepare({ transformed, cached, failed }: PrepareSummary): string {
+/** Nothing before the agent has met a file to prepare: an app starting says `prepared 0 files` otherwise. */
+function describePrepare(summary: PrepareSummary | undefined): string | undefined {
+  if (summary === undefined) return undefined;
+  const { transformed, cached, failed } = summary;
+  if (transformed + cached + failed === 0) return undefined;
   return `prepared ${transformed + cached} files${failed === 0 ? '' : `, ${failed} left untouched`}`;
 }
