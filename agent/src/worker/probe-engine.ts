@@ -102,7 +102,7 @@ export class ProbeEngine {
       locations: this.locations,
       session: this.session,
       analysis: (script) => this.analysis(script),
-      copies: (script, analysed, at) => this.prepared?.copiesOf(script.path, analysed, at) ?? [],
+      copies: async (script, analysed, at) => (await this.prepared?.copiesOf(script.path, analysed, at)) ?? [],
     };
     this.calibration = new BreakCalibration(
       this.session,
