@@ -12,7 +12,7 @@ import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armAcross, armFields, rateOf } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
-import { functionNameAt, topLevelAt } from '../locate/function-name.js';
+import { functionNameAt, renamedFunctionAt, topLevelAt } from '../locate/function-name.js';
 import { UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
@@ -127,6 +127,19 @@ export class ProbeEngine {
   /** A generated position → the user's source: through the inspector's scripts, or a prepared file's own map. */
   async originalPosition(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
     return (await this.locations.original(path, line, column)) ?? (await this.prepared?.original(path, line, column));
+  }
+
+  /**
+   * The source's name of the function around a generated position, where a minifier renamed it
+   * (snapshot stacks, frame-names.ts): a prepared file through its code as written, any other
+   * script through its source as V8 has it, while the session is open.
+   */
+  async renamedFunctionAt(path: string, line: number, column: number): Promise<string | undefined> {
+    if (this.prepared?.holds(path) === true) return this.prepared.renamedFunctionAt(path, line, column);
+    const script = this.session.script(path);
+    if (script === undefined) return undefined;
+    const [analysed, map] = await Promise.all([this.analysis(script), this.locations.mapFor(path)]);
+    return analysed === undefined || map === undefined ? undefined : renamedFunctionAt(analysed, offsetOf(analysed, line, column), map);
   }
 
   /** The main thread's answer to the breakpoint calibration. */

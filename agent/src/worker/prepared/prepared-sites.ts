@@ -16,7 +16,7 @@ import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
 import { originalNames } from '../../locate/original-names.js';
 import { uninitialisedAt } from '../../locate/uninitialised.js';
-import { functionNameAt, topLevelAt } from '../../locate/function-name.js';
+import { functionNameAt, renamedFunctionAt, topLevelAt } from '../../locate/function-name.js';
 import { generatedNamesAt } from '../../locate/generated-names.js';
 import { matchScript, scriptPath } from '../../locate/script-match.js';
 import { checkLineText } from '../../locate/line-text.js';
@@ -395,6 +395,24 @@ export class PreparedSites {
     if (known === undefined) return undefined;
     const position = (await this.mapOf(known))?.originalFor(line, column);
     return position === undefined ? undefined : shownSource(position);
+  }
+
+  /** Whether `path` (as a stack names it) is a prepared file. */
+  holds(path: string): boolean {
+    return this.known(path) !== undefined;
+  }
+
+  /**
+   * The source's name of the function around a position of a prepared file's code as written (a
+   * stack's frames are there: stack-traces.ts maps the prepared text back), where its map renames it.
+   */
+  async renamedFunctionAt(path: string, line: number, column: number): Promise<string | undefined> {
+    const known = this.known(path);
+    if (known === undefined) return undefined;
+    const [analysed, written] = [this.analysis(known), await this.writtenMapOf(known)];
+    // A composed map standing in reads the prepared text's columns, not these.
+    if (analysed === undefined || written === undefined || !written.columns) return undefined;
+    return renamedFunctionAt(analysed, offsetOf(analysed, line, column), written.map);
   }
 
   private known(path: string): KnownFile | undefined {
