@@ -41,7 +41,11 @@ for (const format of ['esm', 'cjs'] as const) {
       assert.equal(await (await fetch(`${shop.url}/?amount=100`)).text(), '95');
       const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot');
       const top = s.stack.slice(0, NAMES.length);
-      assert.deepEqual(top.map((f) => f.function), NAMES, JSON.stringify(s.stack.slice(0, 5)));
+      assert.deepEqual(
+        top.map((f) => f.function),
+        NAMES,
+        JSON.stringify(s.stack.slice(0, 5)),
+      );
       for (const frame of top) assert.match(frame.file, /named-calls-app\.mjs$/, 'each frame through the map');
       assert.equal(top[0]!.line, line);
       assert.equal(s.location.function, 'applyDiscount');

@@ -379,7 +379,11 @@ export class PreparedSites {
    * text): a line inside a twinned function is also in its twin, which runs while an action is on
    * one of the function's sites, and a breakpoint must see the calls of both.
    */
-  async copiesOf(path: string, analysed: AnalysedSource, at: { line: number; column: number }): Promise<{ line: number; column: number }[]> {
+  async copiesOf(
+    path: string,
+    analysed: AnalysedSource,
+    at: { line: number; column: number },
+  ): Promise<{ line: number; column: number }[]> {
     const known = this.known(path);
     // A file without twinned functions holds each line once.
     if (known === undefined || !known.sites.some((site) => site.fn >= 0)) return [];
