@@ -9,7 +9,7 @@
  * position table the main thread no longer sends (worker/prepared/position-tables.ts).
  */
 import { fromRoot } from '@liveprobe/harness';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +22,7 @@ import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
 import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
 import type * as TablesModule from '../agent/dist/worker/prepared/position-tables.js';
 import type * as MessagesModule from '../agent/dist/prepare/prepared-messages.js';
+import type * as BundledModule from '../agent/dist/main/bundled-prebuilt.js';
 import type { PreparedOutput } from '../agent/dist/prepare/prepared-output.js';
 import { agentModule } from './lib/agent-module.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -41,6 +42,19 @@ type Registry = typeof RegistryModule.PreparedRegistry;
 interface Build {
   name: string;
   Registry: Registry;
+  /** The build's check that a file prepared at build time is its own script (main/bundled-prebuilt.ts), as the agent passes it. */
+  runsOutsideItsFile: (script: string) => boolean;
+}
+
+/** How the file binds: prepared as it loads (CommonJS), or at build time, a CommonJS file or an ES module's flags module. */
+type Way = 'as it loads' | 'at build time, CommonJS' | 'at build time, ES module';
+const WAYS: Way[] = ['as it loads', 'at build time, CommonJS', 'at build time, ES module'];
+
+/** Where the file is: the input, or its prepared text written out (the agent reads the head of a build-prepared file). */
+interface Places {
+  input: string;
+  builtCommonJs: string;
+  builtModuleFlags: string;
 }
 
 const TARGET = {
@@ -51,19 +65,28 @@ const TARGET = {
   exceptionsAlwaysOn() {},
 };
 
-/** Milliseconds of the main thread for one registry call: `prebuilt` passes the data as a build-prepared header does. */
-function bindOnce(Registry: Registry, path: string, output: PreparedOutput, prebuilt: boolean): number {
+/** Milliseconds of the main thread for one registry call, made as the file's header makes it. */
+function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput): number {
   const { port1, port2 } = new MessageChannel();
-  const registry = new Registry(TARGET, port1, new Int32Array(new SharedArrayBuffer(4)));
+  const registry = new build.Registry(
+    TARGET,
+    port1,
+    new Int32Array(new SharedArrayBuffer(4)),
+    false,
+    () => {},
+    () => {},
+    build.runsOutsideItsFile,
+  );
   let took: number;
-  if (prebuilt) {
+  if (way === 'as it loads') {
+    registry.expect(places.input, output);
     const started = performance.now();
-    registry.file(path, output.sites, output.functions, output.map, 'x.lp.map', 1, output.siteNames);
+    registry.file(places.input);
     took = performance.now() - started;
   } else {
-    registry.expect(path, output);
+    const name = way === 'at build time, CommonJS' ? places.builtCommonJs : places.builtModuleFlags;
     const started = performance.now();
-    registry.file(path);
+    registry.file(name, output.sites, output.functions, output.map, 'x.js.lp.map', 1, output.siteNames);
     took = performance.now() - started;
   }
   // The worker's side, untimed: what was posted is read and dropped.
@@ -82,40 +105,48 @@ const benchmark: Benchmark = {
     const rounds = ctx.options.rounds ?? 9;
     const { prepareSource } = await agentModule<typeof TransformModule>('prepare/transform.js');
     const { prepareForBuild } = await agentModule<typeof BuildModule>('prepare/build-output.js');
-    const builds: Build[] = [
-      { name: 'this build', Registry: (await agentModule<typeof RegistryModule>('main/prepared-registry.js')).PreparedRegistry },
-    ];
-    if (BASELINE !== undefined) {
-      const url = pathToFileURL(join(resolve(BASELINE), 'main', 'prepared-registry.js')).href;
-      builds.push({ name: 'baseline', Registry: ((await import(url)) as typeof RegistryModule).PreparedRegistry });
-    }
+    const builds: Build[] = [await buildAt('this build', fromRoot('agent/dist'))];
+    if (BASELINE !== undefined) builds.push(await buildAt('baseline', resolve(BASELINE)));
     const rows: string[][] = [];
     const later: string[][] = [];
-    for (const corpus of CORPORA) {
-      const path = fromRoot(corpus.path);
-      const source = readFileSync(path, 'utf8');
-      ctx.progress(`prepared-bind: preparing ${corpus.label}`);
-      const output = prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
-      for (const prebuilt of [false, true]) {
-        const times = new Map<string, number[]>(builds.map((b) => [b.name, []]));
-        const ratios: number[] = [];
-        // One untimed call each: the first pays for compiling the registry's code.
-        for (const build of builds) bindOnce(build.Registry, path, output, prebuilt);
-        for (let round = 0; round < rounds; round++) {
-          const order = round % 2 === 0 ? builds : [...builds].reverse();
-          const took = new Map<string, number>();
-          for (const build of order) took.set(build.name, bindOnce(build.Registry, path, output, prebuilt));
-          for (const [name, value] of took) times.get(name)!.push(value);
-          if (BASELINE !== undefined) ratios.push(took.get('this build')! / took.get('baseline')!);
+    const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
+    try {
+      for (const corpus of CORPORA) {
+        const input = fromRoot(corpus.path);
+        const source = readFileSync(input, 'utf8');
+        ctx.progress(`prepared-bind: preparing ${corpus.label}`);
+        const output = prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
+        const built = prepareForBuild({ source, kind: 'commonjs', name: 'x.js' });
+        const places: Places = {
+          input,
+          builtCommonJs: join(dir, 'x.js'),
+          builtModuleFlags: `${pathToFileURL(join(dir, 'x.mjs')).href}.lp-flags.mjs`,
+        };
+        writeFileSync(places.builtCommonJs, built.code);
+        writeFileSync(join(dir, 'x.mjs'), built.code);
+        for (const way of WAYS) {
+          const times = new Map<string, number[]>(builds.map((b) => [b.name, []]));
+          const ratios: number[] = [];
+          // One untimed call each: the first pays for compiling the registry's code.
+          for (const build of builds) bindOnce(build, way, places, output);
+          for (let round = 0; round < rounds; round++) {
+            const order = round % 2 === 0 ? builds : [...builds].reverse();
+            const took = new Map<string, number>();
+            for (const build of order) took.set(build.name, bindOnce(build, way, places, output));
+            for (const [name, value] of took) times.get(name)!.push(value);
+            if (BASELINE !== undefined) ratios.push(took.get('this build')! / took.get('baseline')!);
+          }
+          rows.push([
+            corpus.label,
+            way,
+            ...builds.map((b) => stats(times.get(b.name)!)),
+            ...(BASELINE === undefined ? [] : [ratio(median(ratios))]),
+          ]);
         }
-        rows.push([
-          corpus.label,
-          prebuilt ? 'at build time' : 'as it loads',
-          ...builds.map((b) => stats(times.get(b.name)!)),
-          ...(BASELINE === undefined ? [] : [ratio(median(ratios))]),
-        ]);
+        later.push(await workerCost(corpus.label, input, source, built.code));
       }
-      later.push(await workerCost(corpus.label, path, source, prepareForBuild));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     const headers = [
       'file',
@@ -147,13 +178,16 @@ const benchmark: Benchmark = {
   },
 };
 
+/** A build's registry and bundle check, from its agent/dist. */
+async function buildAt(name: string, dist: string): Promise<Build> {
+  const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(dist, path)).href)) as T;
+  const { PreparedRegistry } = await load<typeof RegistryModule>('main/prepared-registry.js');
+  const { runsOutsideItsFile } = await load<typeof BundledModule>('main/bundled-prebuilt.js');
+  return { name, Registry: PreparedRegistry, runsOutsideItsFile };
+}
+
 /** The worker's one-off cost of a file's position table: from a build-prepared file's text, from the cache, prepared again. */
-async function workerCost(
-  label: string,
-  path: string,
-  source: string,
-  prepareForBuild: typeof BuildModule.prepareForBuild,
-): Promise<string[]> {
+async function workerCost(label: string, path: string, source: string, builtCode: string): Promise<string[]> {
   const { positionTableOf } = await agentModule<typeof TablesModule>('worker/prepared/position-tables.js');
   const { PrepareCache } = await agentModule<typeof CacheModule>('prepare/prepare-cache.js');
   const { prepareFile } = await agentModule<typeof PrepareFileModule>('prepare/prepare-file.js');
@@ -164,8 +198,7 @@ async function workerCost(
     if (table === undefined) throw new Error(`prepared-bind: no position table found for ${label}`);
     return performance.now() - started;
   };
-  const built = prepareForBuild({ source, kind: 'commonjs', name: 'x.js' });
-  const prebuilt = await timed(() => positionTableOf({ script: path, written: path, prebuilt: true }, built.code, undefined));
+  const prebuilt = await timed(() => positionTableOf({ script: path, written: path, prebuilt: true }, builtCode, undefined));
   const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
   try {
     const cache = { dir, version: 'bench' };

@@ -318,7 +318,11 @@ export class PreparedRegistry {
     const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
     if (known !== undefined) return known;
-    if (prebuilt === 1 && (this.bundles.has(path) || this.runsOutsideItsFile(path))) return this.bundled(path, sites, functions);
+    // An ES module's flags module names itself (`….lp-flags.mjs`), which a bundler taking it in
+    // would have replaced by the bundle's name: only a CommonJS file's `__filename` needs its script read.
+    const ownFlagsModule = name !== path;
+    if (prebuilt === 1 && (this.bundles.has(path) || (!ownFlagsModule && this.runsOutsideItsFile(path))))
+      return this.bundled(path, sites, functions);
     const expected = this.expected.get(path);
     this.expected.delete(path);
     const file = new PreparedFile(
