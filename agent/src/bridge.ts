@@ -424,6 +424,8 @@ export interface WorkerData {
   prepared: import('node:worker_threads').MessagePort;
   /** Files are prepared as they load (LIVEPROBE_PREPARE). */
   preparing: boolean;
+  /** Where files prepared as they load are cached (prepared/position-tables.ts). */
+  prepareCache?: import('./prepare/prepare-cache.js').PrepareCacheAt;
   /**
    * With LIVEPROBE_INSPECTOR_SESSION=startup: 1 once the worker's inspector session is open (or
    * cannot be). The main thread waits on it before the app's first module loads.

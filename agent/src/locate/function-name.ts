@@ -14,6 +14,26 @@ type WrittenName = { identifier: AnyNode & { name: string } } | { literal: strin
  * `chargeCard2`) is then given as the map records it (`chargeCard`), the name users know.
  */
 export function functionNameAt(analysed: AnalysedSource, offset: number, map?: ScriptSourceMap): string | undefined {
+  const best = writtenNameAt(analysed, offset);
+  if (best === undefined) return undefined;
+  if (best === null) return '(anonymous)';
+  if ('literal' in best) return best.literal;
+  const { identifier: id } = best;
+  return (map === undefined ? undefined : mappedNameAt(analysed, map, id.start)) ?? id.name;
+}
+
+/**
+ * The name the map records for the function around a position, where the script renamed it (a
+ * minifier's `p` → `chargeCard`); undefined where the script's own name stands. A stack frame's
+ * name is V8's, the running script's: this is what replaces it.
+ */
+export function renamedFunctionAt(analysed: AnalysedSource, offset: number, map: ScriptSourceMap): string | undefined {
+  const best = writtenNameAt(analysed, offset);
+  return best !== undefined && best !== null && 'identifier' in best ? mappedNameAt(analysed, map, best.identifier.start) : undefined;
+}
+
+/** The innermost function's name as written around `offset`: null for an anonymous one, undefined outside any. */
+function writtenNameAt(analysed: AnalysedSource, offset: number): WrittenName | null | undefined {
   let best: WrittenName | null | undefined;
   const visit = (node: AnyNode, name: WrittenName | undefined): void => {
     if (node.start > offset || node.end < offset) return;
@@ -32,11 +52,7 @@ export function functionNameAt(analysed: AnalysedSource, offset: number, map?: S
     }
   };
   visit(analysed.program as unknown as AnyNode, undefined);
-  if (best === undefined) return undefined;
-  if (best === null) return '(anonymous)';
-  if ('literal' in best) return best.literal;
-  const { identifier: id } = best;
-  return (map === undefined ? undefined : mappedNameAt(analysed, map, id.start)) ?? id.name;
+  return best;
 }
 
 /**

@@ -71,6 +71,7 @@ export function startAgent(settings?: Record<string, string>): void {
     exitFlushed,
     prepared: prepared.port,
     preparing: prepared.preparing,
+    ...(prepared.cache === undefined ? {} : { prepareCache: prepared.cache }),
     startedAt,
     ...(sessionReady === undefined ? {} : { sessionReady }),
   };

@@ -10,7 +10,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { AgentConfigError } from '../settings/config-error.js';
 import { installCommonJsLoader } from './commonjs-loader.js';
 import type { HooksData } from '../prepare/esm-hooks.js';
-import { PrepareCache } from '../prepare/prepare-cache.js';
+import { PrepareCache, type PrepareCacheAt } from '../prepare/prepare-cache.js';
 import { prepareFile } from '../prepare/prepare-file.js';
 import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
 import { runsOutsideItsFile, startsAsPrebuilt } from './bundled-prebuilt.js';
@@ -60,8 +60,8 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   port1.unref();
   for (const path of prebuiltLoadedAlready())
     tally.add({ t: 'outcome', path, kind: 'failed', reason: RAN_BEFORE_THE_AGENT, ms: 0, bytes: 0 });
-  if (settings !== undefined) installLoaders(settings, registry, tally, env);
-  return { port: port2, tally, preparing: settings !== undefined };
+  const cache = settings === undefined ? undefined : installLoaders(settings, registry, tally, env);
+  return { port: port2, tally, preparing: settings !== undefined, ...(cache === undefined ? {} : { cache }) };
 }
 
 export interface PreparedChannel {
@@ -71,9 +71,17 @@ export interface PreparedChannel {
   tally: PrepareTally;
   /** Whether files are prepared as they load (LIVEPROBE_PREPARE). */
   preparing: boolean;
+  /** Where their prepared output is cached: the worker prepares a file again from there when a breakpoint needs its position table. */
+  cache?: PrepareCacheAt;
 }
 
-function installLoaders(settings: PrepareSettings, registry: PreparedRegistry, tally: PrepareTally, env: NodeJS.ProcessEnv): void {
+/** Returns where prepared output is cached, if it is. */
+function installLoaders(
+  settings: PrepareSettings,
+  registry: PreparedRegistry,
+  tally: PrepareTally,
+  env: NodeJS.ProcessEnv,
+): PrepareCacheAt | undefined {
   const level = env.LIVEPROBE_LOG_LEVEL ?? 'info';
   // The app's stderr is the app's: warnings by default, the routine summary only when asked for.
   const warn = (line: string): void => {
@@ -116,6 +124,7 @@ function installLoaders(settings: PrepareSettings, registry: PreparedRegistry, t
   const data: HooksData = { settings, version, port: outcomes.port2 };
   register(new URL('../prepare/esm-hooks.js', import.meta.url), { data, transferList: [outcomes.port2] });
   process.once('exit', () => report.flush());
+  return settings.cacheDir === undefined ? undefined : { dir: settings.cacheDir, version };
 }
 
 /** LIVEPROBE_PREPARE_FLAGS=all runs every twin and fires every site: how the project checks that prepared code behaves as the original. */

@@ -19,7 +19,10 @@ import { COUNT_ONLY } from '../prepare/site-flags.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
+const I32 = Int32Array;
 const Shared = SharedArrayBuffer;
+const { apply } = Reflect;
+const typedArraySet = (Object.getPrototypeOf(Int32Array.prototype) as Int32Array).set;
 
 /** The part of the probe hook a prepared site calls; `values` is the site's own array, valid only during the call. */
 export interface HitTarget {
@@ -113,7 +116,8 @@ export class PreparedFile {
   constructor(
     readonly index: number,
     readonly path: string,
-    readonly sites: readonly number[],
+    /** Flat triples `[line, column, functionFlag]` (PreparedOutput.sites); the registry's are in memory shared with the worker. */
+    readonly sites: ArrayLike<number>,
     functions: number,
     readonly map: Readonly<Record<number, number[]>>,
     private readonly target: HitTarget,
@@ -241,6 +245,13 @@ export class PreparedFile {
   }
 }
 
+/** The sites in shared memory: the worker reads them where they are, and they take half the room of a list of numbers. */
+function sharedSites(sites: readonly number[]): Int32Array {
+  const shared = new I32(new Shared(sites.length * 4));
+  apply(typedArraySet, shared, [sites]);
+  return shared;
+}
+
 /** Reads every lazily passed binding, as an action would. */
 function readAll(pass: SitePass, table: SiteNames | undefined): void {
   if (table === undefined) {
@@ -307,13 +318,17 @@ export class PreparedRegistry {
     const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
     if (known !== undefined) return known;
-    if (prebuilt === 1 && (this.bundles.has(path) || this.runsOutsideItsFile(path))) return this.bundled(path, sites, functions);
+    // An ES module's flags module names itself (`….lp-flags.mjs`), which a bundler taking it in
+    // would have replaced by the bundle's name: only a CommonJS file's `__filename` needs its script read.
+    const ownFlagsModule = name !== path;
+    if (prebuilt === 1 && (this.bundles.has(path) || (!ownFlagsModule && this.runsOutsideItsFile(path))))
+      return this.bundled(path, sites, functions);
     const expected = this.expected.get(path);
     this.expected.delete(path);
     const file = new PreparedFile(
       this.files.length,
       path,
-      sites ?? expected?.sites ?? [],
+      sharedSites(sites ?? expected?.sites ?? []),
       functions ?? expected?.functions ?? 0,
       map ?? expected?.map ?? {},
       this.target,
@@ -330,8 +345,7 @@ export class PreparedRegistry {
       t: 'file',
       file: file.index,
       path,
-      sites: [...file.sites],
-      map: file.map,
+      sites: file.sites,
       F: file.F,
       S: file.S,
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),

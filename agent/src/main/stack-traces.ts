@@ -69,7 +69,11 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[]
     }
     let i = 0;
     while (i + 3 < segments.length && segments[i + 3]! <= column - 1) i += 3;
-    out.push(mappedFrame(frame, segments[i + 1]!, segments[i + 2]! + (column - 1 - segments[i]!) + 1));
+    // Inserted code (a site's guard, whose hook call is a snapshot's top frame) is followed by the
+    // statement it stands for, at the same position: it maps to that statement's start, not as
+    // many columns past it as the call is into the guard (in minified code, into the next function).
+    const inserted = i + 5 < segments.length && segments[i + 4] === segments[i + 1] && segments[i + 5] === segments[i + 2];
+    out.push(mappedFrame(frame, segments[i + 1]!, segments[i + 2]! + (inserted ? 0 : column - 1 - segments[i]!) + 1));
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { TraceMap } from '@jridgewell/trace-mapping';
 import { composedMap, type SourceMapJson } from './composed-map.js';
 import type { PreparedOutput } from './prepared-output.js';
 import { EXPORTED_BINDINGS, REGISTRY_GLOBAL, UNBOUND_EXCEPTION_SITES } from './prepared-messages.js';
+import { buildData, COMMONJS_DATA, MODULE_DATA } from './build-data.js';
 import { lineStartsOf } from './text-builder.js';
 import { prepareSource, type SourceParser } from './transform.js';
 import { PREBUILT_BANNER, PREBUILT_FLAGS_SUFFIX, PREBUILT_MAP_SUFFIX, PREBUILT_ORIGINAL_SUFFIX } from './prebuilt.js';
@@ -59,7 +60,7 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
   const lines = lineStartsOf(code).length;
   // The agent places actions through the composed map too: its lines are the input's lines.
   const mapName = encodeURIComponent(input.name + PREBUILT_MAP_SUFFIX);
-  const data = `[${JSON.stringify(output.sites)}, ${output.functions}, ${JSON.stringify(output.map)}, ${JSON.stringify(mapName)}, ${JSON.stringify(output.siteNames)}]`;
+  const data = buildData(output, mapName);
   const trailer = input.kind === 'module' ? '' : `\n${commonJsData(data)}`;
   const traced = input.inputMap === undefined ? undefined : new TraceMap(input.inputMap.json, input.inputMap.url);
   const map = composedMap({
@@ -111,7 +112,7 @@ function commonJsHeader(): string {
 
 /** Hoisted, so the header on the first line can call them. */
 function commonJsData(data: string): string {
-  return `function $lpD() { return ${data}; }\nfunction $lpZ(d) { ${ZEROS} return { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }; }`;
+  return `${COMMONJS_DATA}${data}; }\nfunction $lpZ(d) { ${ZEROS} return { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }; }`;
 }
 
 const ZEROS = 'const z = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };';
@@ -123,7 +124,7 @@ function moduleHeader(name: string): string {
 /** The agent strips the suffix from the flags module's URL to name the prepared module. */
 function flagsModule(data: string): string {
   return [
-    `${PREBUILT_BANNER}const d = ${data};`,
+    `${PREBUILT_BANNER}${MODULE_DATA}${data};`,
     ZEROS,
     `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
     `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4]);`,

@@ -7,6 +7,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { PreparedOutput } from './prepared-output.js';
 
+/** Where a cache is and the version its keys carry: the worker reads the app thread's cache with it. */
+export interface PrepareCacheAt {
+  dir: string;
+  version: string;
+}
+
 export class PrepareCache {
   private ready = false;
   /**

@@ -11,10 +11,12 @@ export interface PreparedFileLoaded {
   file: number;
   /** A path (CommonJS) or a file URL (ESM), as V8 names the script. */
   path: string;
-  /** Flat triples `[line, column, functionFlag]`, see PreparedOutput.sites. */
-  sites: number[];
-  /** Prepared positions → the code as written (PreparedOutput.map): a twin's copy of a line is found through it (twin-places.ts). */
-  map: Readonly<Record<number, readonly number[]>>;
+  /**
+   * Flat triples `[line, column, functionFlag]`, see PreparedOutput.sites: in shared memory, so
+   * that posting them copies nothing (a list of numbers is cloned number by number). The file's
+   * position table is not sent: the worker finds it if a breakpoint needs it (position-tables.ts).
+   */
+  sites: ArrayLike<number>;
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */
   sourceMappingURL?: string;
   /** Prepared at build time: the input as it was is beside it (prebuilt.ts), and its map is the composed one. */

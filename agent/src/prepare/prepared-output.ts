@@ -57,7 +57,7 @@ export interface SiteEntry {
   fn: number;
 }
 
-export function siteEntries(sites: readonly number[]): SiteEntry[] {
+export function siteEntries(sites: ArrayLike<number>): SiteEntry[] {
   const out: SiteEntry[] = [];
   for (let i = 0; i < sites.length; i += 3) out.push({ id: i / 3, line: sites[i]!, column: sites[i + 1]!, fn: sites[i + 2]! });
   return out;

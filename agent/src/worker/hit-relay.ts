@@ -9,6 +9,7 @@ import type { HitOutput, MetricHit, PackedLogs, PreparedExceptionHit, SnapshotHi
 import { inFiles } from '../exception-filter.js';
 import type { BrokerLink } from './broker-link.js';
 import { CounterLines } from './counter-lines.js';
+import { FrameNames } from './frame-names.js';
 import { unpackLines } from './packed-lines.js';
 import type { LiveOutput } from './live-output.js';
 import type { NotExported } from './not-exported.js';
@@ -37,7 +38,10 @@ export class HitRelay {
     private readonly notExported: NotExported,
   ) {
     this.counterLines = new CounterLines(live);
+    this.frameNames = new FrameNames((path, line, column) => engine.renamedFunctionAt(path, line, column));
   }
+
+  private readonly frameNames: FrameNames;
 
   private readonly counterLines: CounterLines;
   /** Each log probe's record attributes, with where it was when they were built (see logAttributes). */
@@ -287,9 +291,9 @@ export class HitRelay {
     }
   }
 
-  /** Generated positions → the user's source, when the script has a source map. */
+  /** Generated positions and function names → the user's source, when the script has a source map. */
   private async mapFrame(frame: StackFrame, original: OriginalPosition): Promise<StackFrame> {
-    const position = await original(frame.file, frame.line, frame.column - 1);
-    return position === undefined ? frame : { ...frame, file: position.file, line: position.line, column: position.column + 1 };
+    const [position, named] = await Promise.all([original(frame.file, frame.line, frame.column - 1), this.frameNames.named(frame)]);
+    return position === undefined ? named : { ...named, file: position.file, line: position.line, column: position.column + 1 };
   }
 }

@@ -12,11 +12,12 @@ import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armAcross, armFields, rateOf } from '../locate/arm-spec.js';
 import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTarget } from '../locate/blocklist.js';
-import { functionNameAt, topLevelAt } from '../locate/function-name.js';
+import { functionNameAt, renamedFunctionAt, topLevelAt } from '../locate/function-name.js';
 import { UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
 import { AnalysisCache } from './analysis-cache.js';
+import { ScriptsOnDisk } from './scripts-on-disk.js';
 import type { CdpTransport } from './cdp-transport.js';
 import { conditionAt } from './condition-source.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
@@ -47,6 +48,7 @@ export class ProbeEngine {
   /** Live probes by each of their keys. */
   private readonly byKey = new Map<number, Probe>();
   private readonly analyses = new AnalysisCache<Promise<AnalysedSource | undefined>>();
+  private readonly onDisk = new ScriptsOnDisk(this.analyses);
   private readonly session: InspectorSession;
   private readonly scriptStarts: ScriptStartPause;
   readonly locations: LocationResolver;
@@ -102,7 +104,7 @@ export class ProbeEngine {
       locations: this.locations,
       session: this.session,
       analysis: (script) => this.analysis(script),
-      copies: (script, analysed, at) => this.prepared?.copiesOf(script.path, analysed, at) ?? [],
+      copies: async (script, analysed, at) => (await this.prepared?.copiesOf(script.path, analysed, at)) ?? [],
     };
     this.calibration = new BreakCalibration(
       this.session,
@@ -124,9 +126,26 @@ export class ProbeEngine {
     return this.nextKey++;
   }
 
-  /** A generated position → the user's source: through the inspector's scripts, or a prepared file's own map. */
+  /** A generated position → the user's source: through the inspector's scripts, a prepared file's own map, or a script's on disk. */
   async originalPosition(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
-    return (await this.locations.original(path, line, column)) ?? (await this.prepared?.original(path, line, column));
+    const known = await this.locations.original(path, line, column);
+    if (known !== undefined) return known;
+    if (this.prepared?.holds(path) === true) return this.prepared.original(path, line, column);
+    // A script the session does not know (it is closed: actions on prepared sites open none).
+    return this.session.script(path) === undefined ? this.onDisk.original(path, line, column) : undefined;
+  }
+
+  /**
+   * The source's name of the function around a generated position, where a minifier renamed it
+   * (snapshot stacks, frame-names.ts): a prepared file through its code as written, any other
+   * script through its source as V8 has it while the session is open, else as it is on disk.
+   */
+  async renamedFunctionAt(path: string, line: number, column: number): Promise<string | undefined> {
+    if (this.prepared?.holds(path) === true) return this.prepared.renamedFunctionAt(path, line, column);
+    const script = this.session.script(path);
+    if (script === undefined) return this.onDisk.renamedFunctionAt(path, line, column);
+    const [analysed, map] = await Promise.all([this.analysis(script), this.locations.mapFor(path)]);
+    return analysed === undefined || map === undefined ? undefined : renamedFunctionAt(analysed, offsetOf(analysed, line, column), map);
   }
 
   /** The main thread's answer to the breakpoint calibration. */

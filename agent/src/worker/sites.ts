@@ -28,7 +28,7 @@ export interface SiteContext {
   session: InspectorSession;
   analysis(script: LoadedScript): Promise<AnalysedSource | undefined>;
   /** The other places a prepared file holds the code at a position in (twin-places.ts); none for other scripts. */
-  copies(script: LoadedScript, analysed: AnalysedSource, at: { line: number; column: number }): { line: number; column: number }[];
+  copies(script: LoadedScript, analysed: AnalysedSource, at: { line: number; column: number }): Promise<{ line: number; column: number }[]>;
 }
 
 /** Tic and toc breakpoints of one action share a pair id; the action's first key is unique enough. */
@@ -57,9 +57,13 @@ async function siteAt(ctx: SiteContext, file: string, line: number, role?: Metri
   const analysed = await ctx.analysis(resolved.script);
   if (analysed === undefined) return { resolved, analysed, offset: 0, elsewhere: [], ...defined({ role }) };
   const offset = offsetOf(analysed, resolved.generated.line, resolved.generated.column);
-  const copies = [resolved.generated, ...resolved.elsewhere].flatMap((p) =>
-    ctx.copies(resolved.script, analysed, positionOf(analysed, offsetOf(analysed, p.line, p.column))),
-  );
+  const copies = (
+    await Promise.all(
+      [resolved.generated, ...resolved.elsewhere].map((p) =>
+        ctx.copies(resolved.script, analysed, positionOf(analysed, offsetOf(analysed, p.line, p.column))),
+      ),
+    )
+  ).flat();
   const others = [...resolved.elsewhere, ...copies].map((p) => offsetOf(analysed, p.line, p.column));
   const elsewhere = separatePlaces(analysed, offset, others).map((at) => ({ generated: positionOf(analysed, at), offset: at }));
   return { resolved, analysed, offset, elsewhere, ...defined({ role }) };

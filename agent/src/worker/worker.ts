@@ -14,7 +14,7 @@ import { AnalysisCache } from './analysis-cache.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt }: WorkerData, config: AgentConfig): void {
+function start({ port, sessionOpen, exitFlushed, prepared, preparing, prepareCache, startedAt }: WorkerData, config: AgentConfig): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -29,7 +29,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing, startedAt 
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);
     },
-    prepared: new PreparedSites(prepared, new AnalysisCache<AnalysedSource | undefined>()),
+    prepared: new PreparedSites(prepared, new AnalysisCache<AnalysedSource | undefined>(), prepareCache),
     preparing,
     mainCpu: mainThreadCpu(),
   });

@@ -370,7 +370,6 @@ test('an action on a breakpoint moves to a prepared site once its prepared file 
     file: 0,
     path,
     sites: [2, 2, -1],
-    map: {},
     F: new Uint8Array(new SharedArrayBuffer(1)),
     S,
   };

@@ -4,7 +4,8 @@
  * line with no site of its own (the arrow's body tsc writes on its statement's line) takes a
  * breakpoint. It must count the calls of whichever body runs: before, it sat in the original
  * body only and counted none while the other action was on. tsc output, CommonJS and ES
- * modules, prepared at build time and as it loads.
+ * modules, prepared at build time and as it loads; as it loads also with the prepare cache off,
+ * where the worker prepares the file again to find its twins (prepared/position-tables.ts).
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ const NO_SERVER = 'http://127.0.0.1:9';
 interface Variant {
   module: 'commonjs' | 'es2022';
   prepare: 'build' | 'load';
+  /** LIVEPROBE_PREPARE_CACHE=off. */
+  uncached?: true;
 }
 
 const VARIANTS: Variant[] = [
@@ -29,6 +32,8 @@ const VARIANTS: Variant[] = [
   { module: 'commonjs', prepare: 'load' },
   { module: 'es2022', prepare: 'build' },
   { module: 'es2022', prepare: 'load' },
+  { module: 'commonjs', prepare: 'load', uncached: true },
+  { module: 'es2022', prepare: 'load', uncached: true },
 ];
 
 /** tsc's output of the fixture, prepared into `prepared/` at build time; the script to run and its folder. */
@@ -61,7 +66,7 @@ async function build(t: TestContext, variant: Variant): Promise<{ script: string
 }
 
 for (const variant of VARIANTS) {
-  const name = `tsc (${variant.module === 'commonjs' ? 'CommonJS' : 'ESM'}), prepared ${variant.prepare === 'build' ? 'at build time' : 'as it loads'}`;
+  const name = `tsc (${variant.module === 'commonjs' ? 'CommonJS' : 'ESM'}), prepared ${variant.prepare === 'build' ? 'at build time' : 'as it loads'}${variant.uncached ? ', no cache' : ''}`;
   test(`${name}: a breakpoint in a function whose twin runs counts its hits`, async (t) => {
     const { script, dir } = await build(t, variant);
     const cp = await controlPlane(t);
@@ -70,7 +75,10 @@ for (const variant of VARIANTS) {
       module: 'esm',
       broker: cp.mqttUrl,
       tags: ['twin'],
-      env: variant.prepare === 'load' ? { LIVEPROBE_PREPARE: `${dir}/**` } : {},
+      env: {
+        ...(variant.prepare === 'load' ? { LIVEPROBE_PREPARE: `${dir}/**` } : {}),
+        ...(variant.uncached ? { LIVEPROBE_PREPARE_CACHE: 'off' } : {}),
+      },
     });
     t.after(() => app.stop());
     const events = await sseEvents(cp.url);

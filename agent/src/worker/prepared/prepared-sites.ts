@@ -16,7 +16,7 @@ import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
 import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
 import { originalNames } from '../../locate/original-names.js';
 import { uninitialisedAt } from '../../locate/uninitialised.js';
-import { functionNameAt, topLevelAt } from '../../locate/function-name.js';
+import { functionNameAt, renamedFunctionAt, topLevelAt } from '../../locate/function-name.js';
 import { generatedNamesAt } from '../../locate/generated-names.js';
 import { matchScript, scriptPath } from '../../locate/script-match.js';
 import { checkLineText } from '../../locate/line-text.js';
@@ -29,6 +29,8 @@ import { isPrebuiltModule, PREBUILT_ORIGINAL_SUFFIX, shownSource } from '../../p
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 import { type PositionTable, twinPlaces } from './twin-places.js';
+import { positionTableOf } from './position-tables.js';
+import type { PrepareCacheAt } from '../../prepare/prepare-cache.js';
 
 interface KnownFile {
   index: number;
@@ -37,11 +39,15 @@ interface KnownFile {
   S: Uint8Array;
   /** Filesystem path (ESM URLs converted). */
   path: string;
+  /** As V8 names the script: the path, or an ES module's URL. */
+  script: string;
+  /** Prepared at build time (`liveprobe prepare`). */
+  prebuilt: boolean;
   /** Where the file's code as written is: the file itself, or for one prepared at build time, the input kept beside it. */
   written: string;
   sites: SiteEntry[];
-  /** Prepared positions → the code as written (PreparedOutput.map). */
-  table: PositionTable;
+  /** Prepared positions → the code as written (PreparedOutput.map), found when a breakpoint first needs it (position-tables.ts). */
+  table?: Promise<PositionTable | undefined>;
   /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
   byPosition?: Map<string, SiteEntry>;
   /** Each source line's first site through the map of the code as written (firstMappedSite), built on first use. */
@@ -130,10 +136,11 @@ export class PreparedSites {
   private readonly byIndex = new Map<number, KnownFile>();
   private readonly listeners: (() => void)[] = [];
 
-  /** `analyses`: by file path, forgotten once a burst of installs is over. */
+  /** `analyses`: by file path, forgotten once a burst of installs is over; `cache`: LIVEPROBE_PREPARE's, if any. */
   constructor(
     private readonly port: MessagePort,
     private readonly analyses: AnalysisStore,
+    private readonly cache?: PrepareCacheAt,
   ) {
     port.on('message', (message: PreparedToWorker) => this.receive(message));
     port.unref();
@@ -159,9 +166,10 @@ export class PreparedSites {
     const known: KnownFile = {
       index: message.file,
       path,
+      script: message.path,
+      prebuilt: message.prebuilt === true,
       written: message.prebuilt === true ? path + PREBUILT_ORIGINAL_SUFFIX : path,
       sites: siteEntries(message.sites),
-      table: message.map,
       F: message.F,
       S: message.S,
       ...defined({ sourceMappingURL: message.sourceMappingURL }),
@@ -371,9 +379,18 @@ export class PreparedSites {
    * text): a line inside a twinned function is also in its twin, which runs while an action is on
    * one of the function's sites, and a breakpoint must see the calls of both.
    */
-  copiesOf(path: string, analysed: AnalysedSource, at: { line: number; column: number }): { line: number; column: number }[] {
+  async copiesOf(
+    path: string,
+    analysed: AnalysedSource,
+    at: { line: number; column: number },
+  ): Promise<{ line: number; column: number }[]> {
     const known = this.known(path);
-    return known === undefined ? [] : twinPlaces(known.table, analysed, at);
+    // A file without twinned functions holds each line once.
+    if (known === undefined || !known.sites.some((site) => site.fn >= 0)) return [];
+    known.table ??= positionTableOf(known, analysed.source, this.cache).catch(() => undefined);
+    const table = await known.table;
+    // None for the text that runs: the line's place where the breakpoint lands is its only one.
+    return table === undefined ? [] : twinPlaces(table, analysed, at);
   }
 
   /** A position in a prepared file as it runs → the user's source, through the file's own source map (snapshot stacks). */
@@ -382,6 +399,24 @@ export class PreparedSites {
     if (known === undefined) return undefined;
     const position = (await this.mapOf(known))?.originalFor(line, column);
     return position === undefined ? undefined : shownSource(position);
+  }
+
+  /** Whether `path` (as a stack names it) is a prepared file. */
+  holds(path: string): boolean {
+    return this.known(path) !== undefined;
+  }
+
+  /**
+   * The source's name of the function around a position of a prepared file's code as written (a
+   * stack's frames are there: stack-traces.ts maps the prepared text back), where its map renames it.
+   */
+  async renamedFunctionAt(path: string, line: number, column: number): Promise<string | undefined> {
+    const known = this.known(path);
+    if (known === undefined) return undefined;
+    const [analysed, written] = [this.analysis(known), await this.writtenMapOf(known)];
+    // A composed map standing in reads the prepared text's columns, not these.
+    if (analysed === undefined || written === undefined || !written.columns) return undefined;
+    return renamedFunctionAt(analysed, offsetOf(analysed, line, column), written.map);
   }
 
   private known(path: string): KnownFile | undefined {

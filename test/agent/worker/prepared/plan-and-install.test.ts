@@ -39,7 +39,7 @@ function setup(t: TestContext) {
   const sites = new PreparedSites(channel.port1, new AnalysisCache());
   const F = new Uint8Array(new SharedArrayBuffer(1));
   const S = new Uint8Array(new SharedArrayBuffer(2));
-  const file: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, 0, 3, 2, 0], map: {}, F, S };
+  const file: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, 0, 3, 2, 0], F, S };
   return { sites, worker: channel.port1, main: channel.port2, file, path, F, S };
 }
 

@@ -1,0 +1,55 @@
+/**
+ * A prepared file's position table (twin-places.ts), found by the worker the first time a
+ * breakpoint lands in a file with twinned functions. The app's thread used to send it with every
+ * file it loaded, a structured clone of the whole table (24–40 ms for typescript.js's, at each
+ * start) that almost no file ever needed. The worker rebuilds it from what is already there: a
+ * file prepared at build time holds it in its own text (prepare/build-data.ts), and a file
+ * prepared as it loaded is prepared again from the same input, from LIVEPROBE_PREPARE's cache
+ * when it is there. A table is taken only with the very text the script runs: a file changed on
+ * disk since it loaded gives none (its breakpoints then go in the body they land in, as before twins).
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { COMMONJS_DATA, MODULE_DATA, readBuildData } from '../../prepare/build-data.js';
+import { commonJsHeader, moduleHeader } from '../../prepare/prepared-messages.js';
+import { PREBUILT_FLAGS_SUFFIX } from '../../prepare/prebuilt.js';
+import type { PrepareCacheAt } from '../../prepare/prepare-cache.js';
+import type { PositionTable } from './twin-places.js';
+
+export interface TableSource {
+  /** As V8 names the script: a path (CommonJS) or a file URL (an ES module). */
+  script: string;
+  /** Where the code as written is: the input the file was prepared from. */
+  written: string;
+  /** Prepared at build time (`liveprobe prepare`). */
+  prebuilt: boolean;
+}
+
+const BOM = 0xfeff;
+
+/** The table of the prepared file `file`, whose running text is `running`; undefined when it cannot be found for that text. */
+export async function positionTableOf(
+  file: TableSource,
+  running: string,
+  cache: PrepareCacheAt | undefined,
+): Promise<PositionTable | undefined> {
+  const module = file.script.startsWith('file:');
+  if (file.prebuilt) {
+    if (!module) return readBuildData(running, COMMONJS_DATA)?.[2];
+    // Its flags module holds the data: taken only beside the very module that runs.
+    const path = fileURLToPath(file.script);
+    const [own, flags] = await Promise.all([readFile(path, 'utf8'), readFile(path + PREBUILT_FLAGS_SUFFIX, 'utf8')]);
+    return own === running ? readBuildData(flags, MODULE_DATA)?.[2] : undefined;
+  }
+  let input = await readFile(file.written, 'utf8');
+  // Node's CommonJS loader compiles the text without its byte order mark.
+  if (!module && input.charCodeAt(0) === BOM) input = input.slice(1);
+  // Loaded only here: the transform stays out of the worker until a breakpoint needs a table.
+  const [{ prepareFile }, { PrepareCache }] = await Promise.all([
+    import('../../prepare/prepare-file.js'),
+    import('../../prepare/prepare-cache.js'),
+  ]);
+  const header = module ? moduleHeader(file.script) : commonJsHeader();
+  const outcome = prepareFile(input, module ? 'module' : 'commonjs', header, cache && new PrepareCache(cache.dir, cache.version));
+  return outcome.kind !== 'failed' && outcome.output.code === running ? outcome.output.map : undefined;
+}

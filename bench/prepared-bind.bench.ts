@@ -1,0 +1,216 @@
+/**
+ * What binding one prepared file costs the app's main thread: the registry call its header
+ * makes as it loads (prepared as it loads, CommonJS: the registry takes the output the loader
+ * left; prepared at build time: the header passes its data), up to the announcement posted to
+ * the worker. In-process, with the worker's end of the channel left unread while timing (its
+ * side runs on another thread). LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> times that
+ * build's registry on the same prepared output, interleaved, ratios taken within a round. Then
+ * what the worker pays, once per file and only when a breakpoint lands in it, to find the
+ * position table the main thread no longer sends (worker/prepared/position-tables.ts).
+ */
+import { fromRoot } from '@liveprobe/harness';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import type * as RegistryModule from '../agent/dist/main/prepared-registry.js';
+import type * as TransformModule from '../agent/dist/prepare/transform.js';
+import type * as BuildModule from '../agent/dist/prepare/build-output.js';
+import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
+import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
+import type * as TablesModule from '../agent/dist/worker/prepared/position-tables.js';
+import type * as MessagesModule from '../agent/dist/prepare/prepared-messages.js';
+import type * as BundledModule from '../agent/dist/main/bundled-prebuilt.js';
+import type { PreparedOutput } from '../agent/dist/prepare/prepared-output.js';
+import { agentModule } from './lib/agent-module.js';
+import type { Benchmark, Report } from './lib/benchmark.js';
+import { ms, ratio } from './lib/format.js';
+import { max, median, min } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
+
+const CORPORA = [
+  { label: 'acorn 8 (dist/acorn.js)', path: 'node_modules/acorn/dist/acorn.js' },
+  { label: 'typescript 5 (lib/typescript.js)', path: 'node_modules/typescript/lib/typescript.js' },
+];
+
+type Registry = typeof RegistryModule.PreparedRegistry;
+
+interface Build {
+  name: string;
+  Registry: Registry;
+  /** The build's check that a file prepared at build time is its own script (main/bundled-prebuilt.ts), as the agent passes it. */
+  runsOutsideItsFile: (script: string) => boolean;
+}
+
+/** How the file binds: prepared as it loads (CommonJS), or at build time, a CommonJS file or an ES module's flags module. */
+type Way = 'as it loads' | 'at build time, CommonJS' | 'at build time, ES module';
+const WAYS: Way[] = ['as it loads', 'at build time, CommonJS', 'at build time, ES module'];
+
+/** Where the file is: the input, or its prepared text written out (the agent reads the head of a build-prepared file). */
+interface Places {
+  input: string;
+  builtCommonJs: string;
+  builtModuleFlags: string;
+}
+
+const TARGET = {
+  hit() {},
+  count: () => undefined,
+  exceptionFlag: new Uint8Array(1),
+  thrown() {},
+  exceptionsAlwaysOn() {},
+};
+
+/** Milliseconds of the main thread for one registry call, made as the file's header makes it. */
+function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput): number {
+  const { port1, port2 } = new MessageChannel();
+  const registry = new build.Registry(
+    TARGET,
+    port1,
+    new Int32Array(new SharedArrayBuffer(4)),
+    false,
+    () => {},
+    () => {},
+    build.runsOutsideItsFile,
+  );
+  let took: number;
+  if (way === 'as it loads') {
+    registry.expect(places.input, output);
+    const started = performance.now();
+    registry.file(places.input);
+    took = performance.now() - started;
+  } else {
+    const name = way === 'at build time, CommonJS' ? places.builtCommonJs : places.builtModuleFlags;
+    const started = performance.now();
+    registry.file(name, output.sites, output.functions, output.map, 'x.js.lp.map', 1, output.siteNames);
+    took = performance.now() - started;
+  }
+  // The worker's side, untimed: what was posted is read and dropped.
+  while (receiveMessageOnPort(port2) !== undefined);
+  port1.close();
+  port2.close();
+  return took;
+}
+
+const stats = (values: number[]): string => `${ms(median(values))} (${ms(min(values))}–${ms(max(values))})`;
+
+const benchmark: Benchmark = {
+  name: 'prepared-bind',
+  title: "Binding a prepared file: the app's main thread per file, and what the worker finds later",
+  async run(ctx): Promise<Report> {
+    const rounds = ctx.options.rounds ?? 9;
+    const { prepareSource } = await agentModule<typeof TransformModule>('prepare/transform.js');
+    const { prepareForBuild } = await agentModule<typeof BuildModule>('prepare/build-output.js');
+    const builds: Build[] = [await buildAt('this build', fromRoot('agent/dist'))];
+    if (BASELINE !== undefined) builds.push(await buildAt('baseline', resolve(BASELINE)));
+    const rows: string[][] = [];
+    const later: string[][] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
+    try {
+      for (const corpus of CORPORA) {
+        const input = fromRoot(corpus.path);
+        const source = readFileSync(input, 'utf8');
+        ctx.progress(`prepared-bind: preparing ${corpus.label}`);
+        const output = prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
+        const built = prepareForBuild({ source, kind: 'commonjs', name: 'x.js' });
+        const places: Places = {
+          input,
+          builtCommonJs: join(dir, 'x.js'),
+          builtModuleFlags: `${pathToFileURL(join(dir, 'x.mjs')).href}.lp-flags.mjs`,
+        };
+        writeFileSync(places.builtCommonJs, built.code);
+        writeFileSync(join(dir, 'x.mjs'), built.code);
+        for (const way of WAYS) {
+          const times = new Map<string, number[]>(builds.map((b) => [b.name, []]));
+          const ratios: number[] = [];
+          // One untimed call each: the first pays for compiling the registry's code.
+          for (const build of builds) bindOnce(build, way, places, output);
+          for (let round = 0; round < rounds; round++) {
+            const order = round % 2 === 0 ? builds : [...builds].reverse();
+            const took = new Map<string, number>();
+            for (const build of order) took.set(build.name, bindOnce(build, way, places, output));
+            for (const [name, value] of took) times.get(name)!.push(value);
+            if (BASELINE !== undefined) ratios.push(took.get('this build')! / took.get('baseline')!);
+          }
+          rows.push([
+            corpus.label,
+            way,
+            ...builds.map((b) => stats(times.get(b.name)!)),
+            ...(BASELINE === undefined ? [] : [ratio(median(ratios))]),
+          ]);
+        }
+        later.push(await workerCost(corpus.label, input, source, built.code));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const headers = [
+      'file',
+      'prepared',
+      ...builds.map((b) => `${b.name}, main thread per file`),
+      ...(BASELINE === undefined ? [] : ['× baseline']),
+    ];
+    return {
+      blocks: [
+        `Binding a prepared file, in this process: the registry call a prepared file's header makes as it loads, timed on the main thread, ${rounds} rounds after one untimed call, the builds interleaved (order alternating), median (min–max)` +
+          (BASELINE === undefined
+            ? ". Set LIVEPROBE_BENCH_BASELINE to another build's agent/dist to time its registry beside this one."
+            : `; "× baseline" is the median of per-round ratios against ${BASELINE}.`) +
+          " A build-prepared file's header also evaluates its data literal before the call (not timed here, the same in both builds).",
+        renderTable(headers, rows, [
+          'left',
+          'left',
+          ...builds.map(() => 'right' as const),
+          ...(BASELINE === undefined ? [] : ['right' as const]),
+        ]),
+        "What this build's worker pays instead, once per file and only when a breakpoint lands in a file with twinned functions: finding the file's position table (one call each, cold):",
+        renderTable(
+          ['file', 'at build time (its own text)', 'as it loads, from the prepare cache', 'as it loads, no cache (prepared again)'],
+          later,
+          ['left', 'right', 'right', 'right'],
+        ),
+      ],
+    };
+  },
+};
+
+/** A build's registry and bundle check, from its agent/dist. */
+async function buildAt(name: string, dist: string): Promise<Build> {
+  const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(dist, path)).href)) as T;
+  const { PreparedRegistry } = await load<typeof RegistryModule>('main/prepared-registry.js');
+  const { runsOutsideItsFile } = await load<typeof BundledModule>('main/bundled-prebuilt.js');
+  return { name, Registry: PreparedRegistry, runsOutsideItsFile };
+}
+
+/** The worker's one-off cost of a file's position table: from a build-prepared file's text, from the cache, prepared again. */
+async function workerCost(label: string, path: string, source: string, builtCode: string): Promise<string[]> {
+  const { positionTableOf } = await agentModule<typeof TablesModule>('worker/prepared/position-tables.js');
+  const { PrepareCache } = await agentModule<typeof CacheModule>('prepare/prepare-cache.js');
+  const { prepareFile } = await agentModule<typeof PrepareFileModule>('prepare/prepare-file.js');
+  const { commonJsHeader } = await agentModule<typeof MessagesModule>('prepare/prepared-messages.js');
+  const timed = async (fn: () => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    const table = await fn();
+    if (table === undefined) throw new Error(`prepared-bind: no position table found for ${label}`);
+    return performance.now() - started;
+  };
+  const prebuilt = await timed(() => positionTableOf({ script: path, written: path, prebuilt: true }, builtCode, undefined));
+  const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
+  try {
+    const cache = { dir, version: 'bench' };
+    // The loader's own output, as the app's thread cached it.
+    const loaded = prepareFile(source, 'commonjs', commonJsHeader(), new PrepareCache(dir, 'bench'));
+    if (loaded.kind === 'failed') throw new Error(`prepared-bind: ${label} did not prepare: ${loaded.reason}`);
+    const cached = await timed(() => positionTableOf({ script: path, written: path, prebuilt: false }, loaded.output.code, cache));
+    const again = await timed(() => positionTableOf({ script: path, written: path, prebuilt: false }, loaded.output.code, undefined));
+    return [label, ms(prebuilt), ms(cached), ms(again)];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default benchmark;

@@ -1,0 +1,86 @@
+/**
+ * What a prepared file's binding hands the worker: its sites in shared memory and no position
+ * table (the worker finds that when a breakpoint needs it); and which build-prepared files have
+ * their script's head read to tell them from a bundle.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { PreparedRegistry } from '../../../agent/src/main/prepared-registry.js';
+import type { PrebuiltFileReport, PreparedOutcomeReport, PreparedToWorker } from '../../../agent/src/prepare/prepared-messages.js';
+
+const TARGET = {
+  hit: () => {},
+  count: () => undefined,
+  exceptionFlag: new Uint8Array(1),
+  thrown: () => {},
+  exceptionsAlwaysOn: () => {},
+};
+
+const SITES = [3, 2, 0, 4, 2, 0];
+const MAP = { 3: [0, 3, 0, 40, 3, 2] };
+
+function registry(runsOutsideItsFile: (script: string) => boolean = () => false) {
+  const { port1, port2 } = new MessageChannel();
+  const reports: (PrebuiltFileReport | PreparedOutcomeReport)[] = [];
+  const made = new PreparedRegistry(
+    TARGET,
+    port1,
+    new Int32Array(new SharedArrayBuffer(4)),
+    false,
+    () => {},
+    (report) => reports.push(report),
+    runsOutsideItsFile,
+  );
+  const announced = (): PreparedToWorker[] => {
+    const out: PreparedToWorker[] = [];
+    for (let m = receiveMessageOnPort(port2); m !== undefined; m = receiveMessageOnPort(port2)) out.push(m.message as PreparedToWorker);
+    return out;
+  };
+  return { registry: made, announced, reports, close: () => (port1.close(), port2.close()) };
+}
+
+test("a file's announcement carries its sites in shared memory and not its position table, which stays for stack traces", () => {
+  const { registry: r, announced, close } = registry();
+  r.expect('/app/x.js', {
+    code: '',
+    sites: SITES,
+    functions: 1,
+    map: MAP,
+    siteNames: { names: [], lists: [], bySite: [] },
+    functionsReport: [],
+  });
+  const flags = r.file('/app/x.js');
+  const [file] = announced().filter((m) => m.t === 'file');
+  assert.ok(file !== undefined && file.t === 'file');
+  assert.ok(file.sites instanceof Int32Array && file.sites.buffer instanceof SharedArrayBuffer, 'the sites are shared, not cloned');
+  assert.deepEqual([...file.sites], SITES);
+  assert.equal('map' in file, false);
+  assert.deepEqual(r.mapOf('/app/x.js'), MAP);
+  assert.equal(flags.F.length, 1);
+  close();
+});
+
+test("a build-prepared ES module binds without its script being read; a CommonJS file's, and a module bundled under the bundle's URL, are read", () => {
+  const read: string[] = [];
+  const {
+    registry: r,
+    announced,
+    reports,
+    close,
+  } = registry((script) => {
+    read.push(script);
+    return script.endsWith('bundle.mjs');
+  });
+  r.file('file:///app/x.mjs.lp-flags.mjs', SITES, 1, MAP, 'x.mjs.lp.map', 1, null);
+  r.file('/app/y.js', SITES, 1, MAP, 'y.js.lp.map', 1, null);
+  r.file('file:///app/bundle.mjs', SITES, 1, MAP, 'z.mjs.lp.map', 1, null);
+  assert.deepEqual(read, ['/app/y.js', 'file:///app/bundle.mjs']);
+  assert.deepEqual(
+    announced().flatMap((m) => (m.t === 'file' ? [m.path] : [])),
+    ['file:///app/x.mjs', '/app/y.js'],
+    'the bundle binds no sites',
+  );
+  assert.ok(reports.some((report) => report.path === 'file:///app/bundle.mjs' && report.kind === 'failed'));
+  close();
+});
