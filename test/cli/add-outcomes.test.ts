@@ -5,18 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ActionView } from '@liveprobe/protocol';
-import { cli, lineOf, startApp, startControlPlane, waitFor } from '../helpers/index.js';
-import { SHOP } from '../agent/fixtures.js';
+import { cli, lineOf } from '../helpers/index.js';
+import { shopOnline } from './shop-online.js';
 
 const SERVER_TS = 'examples/shop/src/server.ts';
 
 test('add commands print each agent’s outcome: installed (where, how), waiting for its file, refused (non-zero exit)', async (t) => {
-  const cp = await startControlPlane();
-  t.after(() => cp.stop());
-  const shop = await startApp({ script: SHOP, module: 'esm', tags: ['e2e'], agentId: 'shop-out', broker: cp.mqttUrl });
-  t.after(() => shop.stop());
-  const server = { server: cp.url };
-  await waitFor(async () => (await cli(['agents'], server)).stdout.includes('shop-out'), 15_000, 'the agent online');
+  const { server } = await shopOnline(t, 'shop-out');
 
   const line = lineOf(SERVER_TS, 'checkout-return');
   const installed = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e'], server);

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ActionView } from '@liveprobe/protocol';
-import { cli, lineOf, startApp, startControlPlane, waitFor } from '../helpers/index.js';
-import { checkout, SHOP } from '../agent/fixtures.js';
+import { cli, lineOf, waitFor } from '../helpers/index.js';
+import { checkout } from '../agent/fixtures.js';
+import { shopOnline } from './shop-online.js';
 
 const SERVER_TS = 'examples/shop/src/server.ts';
 
@@ -17,12 +18,7 @@ interface Changed {
 }
 
 test('edit, disable and enable print what each agent made of the change, not the state before it', async (t) => {
-  const cp = await startControlPlane();
-  t.after(() => cp.stop());
-  const shop = await startApp({ script: SHOP, module: 'esm', tags: ['e2e'], agentId: 'shop-change', broker: cp.mqttUrl });
-  t.after(() => shop.stop());
-  const server = { server: cp.url };
-  await waitFor(async () => (await cli(['agents'], server)).stdout.includes('shop-change'), 15_000, 'the agent online');
+  const { server } = await shopOnline(t, 'shop-change');
 
   const line = lineOf(SERVER_TS, 'checkout-return');
   const added = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e', '--json'], server);
@@ -62,12 +58,7 @@ test('edit, disable and enable print what each agent made of the change, not the
 });
 
 test('disabling an action an agent already took out (its hit limit) says so at once instead of waiting for an answer', async (t) => {
-  const cp = await startControlPlane();
-  t.after(() => cp.stop());
-  const shop = await startApp({ script: SHOP, module: 'esm', tags: ['e2e'], agentId: 'shop-ended', broker: cp.mqttUrl });
-  t.after(() => shop.stop());
-  const server = { server: cp.url };
-  await waitFor(async () => (await cli(['agents'], server)).stdout.includes('shop-ended'), 15_000, 'the agent online');
+  const { shop, server } = await shopOnline(t, 'shop-ended');
 
   const line = lineOf(SERVER_TS, 'checkout-return');
   const added = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e', '--max-hits', '1', '--json'], server);

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqtt from 'mqtt';
 import { topics, type AgentEvent, type OutputEvent } from '@liveprobe/protocol';
-import { cli, lineOf, startApp, startControlPlane, tailCli, waitFor } from '../helpers/index.js';
-import { checkout, SHOP } from '../agent/fixtures.js';
+import { cli, lineOf, startControlPlane, tailCli, waitFor } from '../helpers/index.js';
+import { checkout } from '../agent/fixtures.js';
+import { shopOnline } from './shop-online.js';
 
 const SERVER_TS = 'examples/shop/src/server.ts';
 const WAIT = 15_000;
@@ -42,12 +43,7 @@ test('a status line reads `status <action> on <agent>: <state>: <message>`', asy
 });
 
 test('a metric action’s line reads as a metric: METRIC, the instrument, the name, a counter’s +n as a count, a value with its unit; --json carries it as `metric`', async (t) => {
-  const cp = await startControlPlane();
-  t.after(() => cp.stop());
-  const shop = await startApp({ script: SHOP, module: 'esm', tags: ['e2e'], agentId: 'shop-metrics', broker: cp.mqttUrl });
-  t.after(() => shop.stop());
-  const server = { server: cp.url };
-  await waitFor(async () => (await cli(['agents'], server)).stdout.includes('shop-metrics'), 15_000, 'the agent online');
+  const { shop, server } = await shopOnline(t, 'shop-metrics');
   const at = `${SERVER_TS}:${lineOf(SERVER_TS, 'checkout-return')}`;
   const counter = await cli(['counter', 'add', at, '--name', 'shop.returns', '--tag', 'e2e', '--json'], server);
   assert.equal(counter.code, 0, counter.stderr);
