@@ -22,8 +22,7 @@
 // per hit that the worker pays in the agent). With HIT_PATH_LOOP_WORKER=1 a worker thread reads
 // each shared batch's numbers and then frees it, as the agent's worker does: the main thread then
 // pays, as in the agent, for waking that thread once a batch and for the cache lines it read
-// (docs/BENCHMARKS.md, hit12); with HIT_PATH_LOOP_WORKER=copy it copies the numbers out and frees
-// the segment before reading them, as the agent's worker does since hit13.
+// (docs/BENCHMARKS.md, hit12).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,20 +92,13 @@ const reader =
   process.env.HIT_PATH_LOOP_WORKER === undefined
     ? undefined
     : new Worker(
-        "const { parentPort, workerData } = require('node:worker_threads');" +
+        "const { parentPort } = require('node:worker_threads');" +
           'let sum = 0;' +
-          'let copied = new Float64Array(0);' +
           'parentPort.on("message", ({ numbers, release }) => {' +
-          '  if (workerData === "copy") {' +
-          '    if (copied.length < numbers.length) copied = new Float64Array(numbers.length);' +
-          '    copied.set(numbers);' +
-          '    Atomics.store(release, 0, 0);' +
-          '    numbers = copied.subarray(0, numbers.length);' +
-          '  }' +
           '  for (let i = 0; i < numbers.length; i++) sum += numbers[i];' +
-          '  if (workerData !== "copy") Atomics.store(release, 0, 0);' +
+          '  Atomics.store(release, 0, 0);' +
           '});',
-        { eval: true, workerData: process.env.HIT_PATH_LOOP_WORKER },
+        { eval: true },
       );
 reader?.unref();
 /** What the worker does with a batch that is all this loop looks at: frees its shared memory (having read it, with a reader). */

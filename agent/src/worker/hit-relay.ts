@@ -47,8 +47,6 @@ export class HitRelay {
   >();
   /** Prepared-path exception snapshots being published: an exiting app waits for them. */
   private readonly publishing = new Set<Promise<void>>();
-  /** Where a shared batch's numbers are copied to be read (unpackLogs); as large as the largest batch so far. */
-  private copied = new Float64Array(0);
 
   /** Resolves once every exception snapshot handed over so far is published (or failed). */
   async settled(): Promise<void> {
@@ -147,23 +145,15 @@ export class HitRelay {
   }
 
   private unpackLogs(message: PackedLogs): void {
-    const { numbers, release } = message;
-    // Shared numbers are copied out in one go and their segment freed before any line is joined
-    // or exported, which takes far longer than the copy: the main thread may write the next
-    // batch there meanwhile, rather than take a buffer of its own (fresh pages, each a fault).
-    // The copy goes to one buffer the worker keeps (lines are joined synchronously), not a new
-    // one a batch.
-    let read = message;
-    if (release !== undefined) {
-      if (this.copied.length < numbers.length) this.copied = new Float64Array(numbers.length);
-      this.copied.set(numbers as Float64Array);
-      Atomics.store(release, 0, 0);
-      read = { ...message, numbers: this.copied.subarray(0, numbers.length) };
+    try {
+      unpackLines(message, (hit) => {
+        const probe = this.engine.probeFor(hit.key);
+        if (probe !== undefined) this.output(probe, hit);
+      });
+    } finally {
+      // The numbers were read: the main thread may write the next batch over them.
+      if (message.release !== undefined) Atomics.store(message.release, 0, 0);
     }
-    unpackLines(read, (hit) => {
-      const probe = this.engine.probeFor(hit.key);
-      if (probe !== undefined) this.output(probe, hit);
-    });
   }
 
   /** `counted`: a counter's hits since the last batch, as one point of value n. */
