@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { checkTemplate } from '@liveprobe/protocol';
 import type { HitOutput, PackedLogs, ToWorker } from '../../../agent/src/bridge.js';
 import { compileTemplate, type TextOptions } from '../../../agent/src/main/compile.js';
+import { KEY_LIMIT } from '../../../agent/src/log-header.js';
 import { HitBatch } from '../../../agent/src/main/hit-batch.js';
 import { Redaction } from '../../../agent/src/main/redaction.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
@@ -133,6 +134,33 @@ test('a template with no placeholder, and lines of several templates in one batc
   const joined: string[] = [];
   for (const m of sent.flat()) if (m.t === 'logs') unpackLines(m, (hit) => joined.push(`${hit.key}:${hit.message}`));
   assert.deepEqual(joined, ['1:just text', '2:y', '3:formatted whole']);
+});
+
+test('a line whose key is past what the header holds is written wide, and it and the lines after it read as written', () => {
+  const format = compileTemplate(checkTemplate('{x} and {y}').parts, ['x', 'y'], () => {}, text);
+  const sent: ToWorker[][] = [];
+  const batch = new HitBatch((messages) => sent.push(structuredClone(messages)));
+  for (const [key, trace] of [
+    [5, undefined],
+    [KEY_LIMIT + 9, TRACE],
+    [KEY_LIMIT + 10, undefined],
+    [6, TRACE],
+  ] as const) {
+    batch.packedLine(format, { values: [key, 'z'], self: undefined }, key, key, true, false, trace, false);
+    batch.kept();
+  }
+  batch.log(KEY_LIMIT * 4, 1, 'formatted whole', false, true, TRACE);
+  batch.flush();
+  const joined: string[] = [];
+  for (const m of sent.flat())
+    if (m.t === 'logs') unpackLines(m, (h) => joined.push(`${h.key} ${h.time} ${h.message} ${h.emitted} ${h.live} ${h.traceId}`));
+  assert.deepEqual(joined, [
+    '5 5 5 and z true false undefined',
+    `${KEY_LIMIT + 9} ${KEY_LIMIT + 9} ${KEY_LIMIT + 9} and z true false ${TRACE.traceId}`,
+    `${KEY_LIMIT + 10} ${KEY_LIMIT + 10} ${KEY_LIMIT + 10} and z true false undefined`,
+    `6 6 6 and z true false ${TRACE.traceId}`,
+    `${KEY_LIMIT * 4} 1 formatted whole false true ${TRACE.traceId}`,
+  ]);
 });
 
 test('a line packed straight into the batch and refused (over its byte quota) leaves the batch as it was', () => {
