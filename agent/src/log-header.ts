@@ -33,6 +33,8 @@ export function writeHeader(numbers: Float64Array<ArrayBufferLike>, at: number, 
 
 /** A header as read; one object, filled again for each line (the worker reads thousands a batch). */
 export interface Header {
+  /** The number these were read from (NaN before the first). */
+  head: number;
   format: number;
   key: number;
   flags: number;
@@ -41,15 +43,22 @@ export interface Header {
 /** Reads the header at `at` into `into`; returns where the line's time is. */
 export function readHeader(numbers: ArrayLike<number | null>, at: number, into: Header): number {
   const head = numbers[at]!;
-  const flags = head % FLAG_SPAN;
+  // Most lines of a batch are one action's, with the header of the line before.
+  if (head === into.head) return at + 1;
+  into.head = head;
+  // Not `%`: past 2^31 it is a call to fmod for each line. Dividing by a power of two is exact.
+  const ids = Math.floor(head / FLAG_SPAN);
+  const flags = head - ids * FLAG_SPAN;
   into.flags = flags;
   if ((flags & WIDE) !== 0) {
+    // A wide header's number is its flags alone: the next one's template and key may differ.
+    into.head = Number.NaN;
     into.format = numbers[at + 1]!;
     into.key = numbers[at + 2]!;
     return at + 3;
   }
-  const ids = (head - flags) / FLAG_SPAN;
-  into.key = ids % KEY_LIMIT;
-  into.format = (ids - into.key) / KEY_LIMIT;
+  const format = Math.floor(ids / KEY_LIMIT);
+  into.format = format;
+  into.key = ids - format * KEY_LIMIT;
   return at + 1;
 }

@@ -9,7 +9,7 @@ import { EMITTED, type Header, IN_TRACE, NOT_LIVE, readHeader } from '../log-hea
 
 export function unpackLines({ numbers, texts, formats }: PackedLogs, each: (hit: HitOutput) => void): void {
   const pieces = new Map(formats);
-  const header: Header = { format: 0, key: 0, flags: 0 };
+  const header: Header = { head: Number.NaN, format: 0, key: 0, flags: 0 };
   let text = 0;
   for (let i = 0; i < numbers.length; ) {
     i = readHeader(numbers, i, header);

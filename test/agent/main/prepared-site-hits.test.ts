@@ -125,7 +125,7 @@ function linesOf(batch: PackedLogs): Line[] {
   const pieces = new Map(batch.formats);
   const numbers = batch.numbers as Float64Array;
   const lines: Line[] = [];
-  const header: Header = { format: 0, key: 0, flags: 0 };
+  const header: Header = { head: Number.NaN, format: 0, key: 0, flags: 0 };
   let text = 0;
   for (let i = 0; i < numbers.length; ) {
     i = readHeader(numbers, i, header) + 1;

@@ -143,6 +143,7 @@ test('a line whose key is past what the header holds is written wide, and it and
   for (const [key, trace] of [
     [5, undefined],
     [KEY_LIMIT + 9, TRACE],
+    [KEY_LIMIT + 11, TRACE],
     [KEY_LIMIT + 10, undefined],
     [6, TRACE],
   ] as const) {
@@ -157,6 +158,7 @@ test('a line whose key is past what the header holds is written wide, and it and
   assert.deepEqual(joined, [
     '5 5 5 and z true false undefined',
     `${KEY_LIMIT + 9} ${KEY_LIMIT + 9} ${KEY_LIMIT + 9} and z true false ${TRACE.traceId}`,
+    `${KEY_LIMIT + 11} ${KEY_LIMIT + 11} ${KEY_LIMIT + 11} and z true false ${TRACE.traceId}`,
     `${KEY_LIMIT + 10} ${KEY_LIMIT + 10} ${KEY_LIMIT + 10} and z true false undefined`,
     `6 6 6 and z true false ${TRACE.traceId}`,
     `${KEY_LIMIT * 4} 1 formatted whole false true ${TRACE.traceId}`,
