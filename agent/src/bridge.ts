@@ -215,10 +215,11 @@ export interface HitOutput {
 }
 
 /**
- * main → worker: log hits. Each hit is in `numbers`: the line's format (0: the line is the next
- * of `texts`; otherwise a template's id, its pieces in `formats` of this batch or an earlier one),
- * key, time, flags (1: emitted, 2: not for the live stream, 4: in a trace, whose traceId and
- * spanId are the next two of `texts` and whose traceFlags comes next here), then, for a
+ * main → worker: log hits. Each hit is in `numbers`: a header (log-header.ts) holding the line's
+ * format (0: the line is the next of `texts`; otherwise a template's id, its pieces in `formats`
+ * of this batch or an earlier one), key and flags (1: emitted, 2: not for the live stream, 4: in
+ * a trace, whose traceId and spanId are the next two of `texts` and whose traceFlags comes after
+ * the time here), then time, then, for a
  * template, one value per placeholder: a number to print as it is, or NaN (null on the attach
  * path) for the next of `texts`. Formatting numbers and joining the line is left
  * to the worker: it is most of what a line costs the app's thread.

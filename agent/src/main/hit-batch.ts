@@ -8,6 +8,7 @@
  */
 import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
 import { LogSegments, type Segment } from './log-segments.js';
+import { EMITTED, IN_TRACE, NOT_LIVE, writeHeader } from '../log-header.js';
 import { clearTimer, enqueueMicrotask, setTimer } from './builtins.js';
 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
@@ -187,14 +188,11 @@ export class HitBatch {
   }
 
   private header(format: number, key: number, time: number, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
-    const flags = (emitted ? 1 : 0) | (live ? 0 : 2) | (trace === undefined ? 0 : 4);
+    const flags = (emitted ? EMITTED : 0) | (live ? 0 : NOT_LIVE) | (trace === undefined ? 0 : IN_TRACE);
     const numbers = this.numbers;
-    const used = this.used;
-    numbers[used] = format;
-    numbers[used + 1] = key;
-    numbers[used + 2] = time;
-    numbers[used + 3] = flags;
-    this.used = used + 4;
+    const at = writeHeader(numbers, this.used, format, key, flags);
+    numbers[at] = time;
+    this.used = at + 1;
     if (trace === undefined) return;
     numbers[this.used++] = trace.traceFlags;
     this.texts.push(trace.traceId, trace.spanId);

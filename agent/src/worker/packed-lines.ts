@@ -5,19 +5,16 @@
  * on the main thread), which takes that work off the app's thread.
  */
 import type { HitOutput, PackedLogs } from '../bridge.js';
-
-const EMITTED = 1;
-const NOT_LIVE = 2;
-const IN_TRACE = 4;
+import { EMITTED, type Header, IN_TRACE, NOT_LIVE, readHeader } from '../log-header.js';
 
 export function unpackLines({ numbers, texts, formats }: PackedLogs, each: (hit: HitOutput) => void): void {
   const pieces = new Map(formats);
+  const header: Header = { head: Number.NaN, format: 0, key: 0, flags: 0 };
   let text = 0;
   for (let i = 0; i < numbers.length; ) {
-    const format = numbers[i++]!;
-    const key = numbers[i++]!;
+    i = readHeader(numbers, i, header);
+    const { format, key, flags } = header;
     const time = numbers[i++]!;
-    const flags = numbers[i++]!;
     // Every hit gets one object of one shape (trace fields undefined outside a trace): no object
     // for the trace ids, no spread, and the worker's code that reads hits sees a single shape.
     let traceId: string | undefined;

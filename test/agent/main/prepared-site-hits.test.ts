@@ -11,6 +11,7 @@ import { compileFunction } from 'node:vm';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { checkExpression, checkTemplate } from '@liveprobe/protocol';
 import type { ArmProbe, PackedLogs, ToWorker } from '../../../agent/src/bridge.js';
+import { type Header, IN_TRACE, readHeader } from '../../../agent/src/log-header.js';
 import { AppOtel } from '../../../agent/src/main/app-otel.js';
 import { ProbeHook } from '../../../agent/src/main/probe-hook.js';
 import { PreparedRegistry, type PreparedFile } from '../../../agent/src/main/prepared-registry.js';
@@ -119,18 +120,17 @@ function received(
   return { counts, sampled, lines, done, errors };
 }
 
-/** The packed lines of one batch (hit-batch.ts): header `format, key, time, flags[, traceFlags]`, then a value per placeholder. */
+/** The packed lines of one batch (hit-batch.ts): header (log-header.ts), time[, traceFlags], then a value per placeholder. */
 function linesOf(batch: PackedLogs): Line[] {
   const pieces = new Map(batch.formats);
   const numbers = batch.numbers as Float64Array;
   const lines: Line[] = [];
+  const header: Header = { head: Number.NaN, format: 0, key: 0, flags: 0 };
   let text = 0;
   for (let i = 0; i < numbers.length; ) {
-    const format = numbers[i++]!;
-    const key = numbers[i++]!;
-    i++;
-    const flags = numbers[i++]!;
-    if (flags & 4) {
+    i = readHeader(numbers, i, header) + 1;
+    const { format, key, flags } = header;
+    if (flags & IN_TRACE) {
       i++;
       text += 2;
     }

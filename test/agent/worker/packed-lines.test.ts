@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { checkTemplate } from '@liveprobe/protocol';
 import type { HitOutput, PackedLogs, ToWorker } from '../../../agent/src/bridge.js';
 import { compileTemplate, type TextOptions } from '../../../agent/src/main/compile.js';
+import { KEY_LIMIT } from '../../../agent/src/log-header.js';
 import { HitBatch } from '../../../agent/src/main/hit-batch.js';
 import { Redaction } from '../../../agent/src/main/redaction.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
@@ -135,6 +136,35 @@ test('a template with no placeholder, and lines of several templates in one batc
   assert.deepEqual(joined, ['1:just text', '2:y', '3:formatted whole']);
 });
 
+test('a line whose key is past what the header holds is written wide, and it and the lines after it read as written', () => {
+  const format = compileTemplate(checkTemplate('{x} and {y}').parts, ['x', 'y'], () => {}, text);
+  const sent: ToWorker[][] = [];
+  const batch = new HitBatch((messages) => sent.push(structuredClone(messages)));
+  for (const [key, trace] of [
+    [5, undefined],
+    [KEY_LIMIT + 9, TRACE],
+    [KEY_LIMIT + 11, TRACE],
+    [KEY_LIMIT + 10, undefined],
+    [6, TRACE],
+  ] as const) {
+    batch.packedLine(format, { values: [key, 'z'], self: undefined }, key, key, true, false, trace, false);
+    batch.kept();
+  }
+  batch.log(KEY_LIMIT * 4, 1, 'formatted whole', false, true, TRACE);
+  batch.flush();
+  const joined: string[] = [];
+  for (const m of sent.flat())
+    if (m.t === 'logs') unpackLines(m, (h) => joined.push(`${h.key} ${h.time} ${h.message} ${h.emitted} ${h.live} ${h.traceId}`));
+  assert.deepEqual(joined, [
+    '5 5 5 and z true false undefined',
+    `${KEY_LIMIT + 9} ${KEY_LIMIT + 9} ${KEY_LIMIT + 9} and z true false ${TRACE.traceId}`,
+    `${KEY_LIMIT + 11} ${KEY_LIMIT + 11} ${KEY_LIMIT + 11} and z true false ${TRACE.traceId}`,
+    `${KEY_LIMIT + 10} ${KEY_LIMIT + 10} ${KEY_LIMIT + 10} and z true false undefined`,
+    `6 6 6 and z true false ${TRACE.traceId}`,
+    `${KEY_LIMIT * 4} 1 formatted whole false true ${TRACE.traceId}`,
+  ]);
+});
+
 test('a line packed straight into the batch and refused (over its byte quota) leaves the batch as it was', () => {
   const format = compileTemplate(checkTemplate('{n} by {user}').parts, ['n', 'user'], () => {}, text);
   const sent: ToWorker[][] = [];
@@ -202,12 +232,12 @@ test('shared memory: a batch never writes over one the worker has not read; with
 
   // Lines overflowing the segment move the batch to its own buffer and free the segment at once.
   for (const m of shared) Atomics.store(m.release!, 0, 0);
-  // Short lines up to just under where a batch in a segment leaves (32,768 numbers, five a line)…
-  for (let i = 0; i < 6495; i++, n++) {
+  // Short lines up to just under where a batch in a segment leaves (32,768 numbers, three a line)…
+  for (let i = 0; i < 10922; i++, n++) {
     batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
     batch.kept();
   }
-  const short = lines(n - 6495, 6495);
+  const short = lines(n - 10922, 10922);
   // …then the longest template an action may have: seven such lines do not fit the rest of a segment.
   const wide = compileTemplate(checkTemplate('{n}'.repeat(1333)).parts, ['n'], () => {}, text);
   for (let i = 1; i <= 7; i++) {
@@ -230,7 +260,7 @@ test('shared memory: a batch never writes over one the worker has not read; with
 
 test('a hot loop: a batch in a shared segment leaves at 32,768 numbers, one in a buffer of its own (no shared memory, or every segment held) at 8,192', () => {
   const format = compileTemplate(checkTemplate('line {n}').parts, ['n'], () => {}, text);
-  /** Lines of five numbers each written until a batch leaves on its own: how many numbers it had, and whether it was shared. */
+  /** Lines of three numbers each written until a batch leaves on its own: how many numbers it had, and whether it was shared. */
   const firstBatch = (batch: HitBatch, sent: PackedLogs[]): [number, boolean] => {
     const before = sent.length;
     for (let n = 0; sent.length === before; n++) {
@@ -244,10 +274,10 @@ test('a hot loop: a batch in a shared segment leaves at 32,768 numbers, one in a
     for (const m of structuredClone(messages)) if (m.t === 'logs') sent.push(m);
   };
   const own: PackedLogs[] = [];
-  assert.deepEqual(firstBatch(new HitBatch(collect(own), false), own), [8195, false]);
+  assert.deepEqual(firstBatch(new HitBatch(collect(own), false), own), [8193, false]);
   const shared: PackedLogs[] = [];
   const batch = new HitBatch(collect(shared), true);
   // The worker reads none of them: four segments, then buffers of the batches' own.
-  for (let b = 0; b < 4; b++) assert.deepEqual(firstBatch(batch, shared), [32770, true]);
-  assert.deepEqual(firstBatch(batch, shared), [8195, false]);
+  for (let b = 0; b < 4; b++) assert.deepEqual(firstBatch(batch, shared), [32769, true]);
+  assert.deepEqual(firstBatch(batch, shared), [8193, false]);
 });
