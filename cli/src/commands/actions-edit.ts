@@ -5,9 +5,9 @@ import type { ActionView, CreatedAction } from '@liveprobe/protocol';
 import { LOG_LEVELS, type ActionPatch, type LogLevel, type LogOutput } from '@liveprobe/protocol';
 import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { inUserTerms } from '../field-terms.js';
-import { agentOutcomes, ANSWER_WAIT_MS, describeOutcome } from './agent-outcomes.js';
+import { agentOutcomes, ANSWER_WAIT_MS, reportAnswered } from './agent-outcomes.js';
 import { ACTION_FIELD_OPTIONS } from './field-options.js';
 import { outputOption } from './log-outputs.js';
 
@@ -128,19 +128,12 @@ async function send(ctx: Context, command: Command, before: ActionView, patch: A
   const request = api.patch<CreatedAction>(`/actions/${encodeURIComponent(before.id)}`, patch);
   const result = await inUserTerms(request, patch, ACTION_FIELD_OPTIONS, options.json);
   const answered = options.wait === false ? undefined : await agentOutcomes(api, result.action, ANSWER_WAIT_MS, before);
-  const action = answered?.action ?? result.action;
-  const outcomes = answered?.outcomes;
-  if (options.json === true) ctx.io.out(JSON.stringify({ ...result, action, ...(outcomes === undefined ? {} : { outcomes }) }, null, 2));
-  else {
-    ctx.io.out(`${verb} ${action.id} (${action.state}: ${action.summary})`);
-    for (const warning of result.warnings) ctx.io.err(`warning: ${warning}`);
-    for (const outcome of outcomes ?? []) ctx.io.out(`  ${describeOutcome(outcome, ANSWER_WAIT_MS)}`);
-  }
-  const answers = (outcomes ?? []).filter((o) => o.outcome !== 'no answer');
-  if (answers.length > 0 && answers.every((o) => o.outcome === 'refused')) {
-    throw new CliError(
-      'refused',
-      `every agent that answered refused ${action.id} as ${verb} (above); edit it again, or remove it with: liveprobe actions rm ${action.id}`,
-    );
-  }
+  reportAnswered(
+    ctx.io,
+    result,
+    answered,
+    options.json,
+    (action) => `${verb} ${action.id} (${action.state}: ${action.summary})`,
+    (id) => ` as ${verb} (above); edit it again, or remove it with: liveprobe actions rm ${id}`,
+  );
 }

@@ -3,8 +3,10 @@
  * targets to answer this version of it, and says per agent what became of it: installed (breakpoint
  * or prepared site, where), waiting for its file, refused and why, or removed (a disabled action).
  */
-import type { ActionView, AgentList, AgentView } from '@liveprobe/protocol';
+import type { ActionView, AgentList, AgentView, CreatedAction } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
+import type { Io } from '../io.js';
+import { CliError } from '../errors.js';
 
 /** How long a change waits by default for the agents' answers. */
 export const ANSWER_WAIT_MS = 5000;
@@ -92,5 +94,33 @@ export function describeOutcome({ agentId, outcome, status }: AgentOutcome, wait
       return `${agentId}: off (it was not running it: ${status?.state}${status?.message === undefined ? '' : `, ${status.message}`})`;
     case 'no answer':
       return `${agentId}: no answer within ${waitMs / 1000} s`;
+  }
+}
+
+/**
+ * Prints the action as read once the agents answered (or the JSON body with `outcomes`, its
+ * statuses the ones they were read from), then the warnings and each agent's answer; fails when
+ * every agent that answered refused it. `headline` is the people's first line; `refusedFix`, what
+ * to do then.
+ */
+export function reportAnswered(
+  io: Io,
+  result: CreatedAction,
+  answered: Answered | undefined,
+  json: boolean | undefined,
+  headline: (action: ActionView) => string,
+  refusedFix: (id: string) => string,
+): void {
+  const action = answered?.action ?? result.action;
+  const outcomes = answered?.outcomes ?? [];
+  if (json === true) io.out(JSON.stringify({ ...result, action, ...(answered === undefined ? {} : { outcomes }) }, null, 2));
+  else {
+    io.out(headline(action));
+    for (const warning of result.warnings) io.err(`warning: ${warning}`);
+    for (const outcome of outcomes) io.out(`  ${describeOutcome(outcome, ANSWER_WAIT_MS)}`);
+  }
+  const answers = outcomes.filter((o) => o.outcome !== 'no answer');
+  if (answers.length > 0 && answers.every((o) => o.outcome === 'refused')) {
+    throw new CliError('refused', `every agent that answered refused ${action.id}${refusedFix(action.id)}`);
   }
 }

@@ -6,10 +6,10 @@ import type { ActionInput } from '@liveprobe/protocol';
 import { collect, parseRate, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
 import { actionLocation } from '../format/action-location.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { type FieldTerms, inUserTerms } from '../field-terms.js';
 import { ACTION_FIELD_OPTIONS } from './field-options.js';
-import { agentOutcomes, ANSWER_WAIT_MS, describeOutcome } from './agent-outcomes.js';
+import { agentOutcomes, ANSWER_WAIT_MS, reportAnswered } from './agent-outcomes.js';
 
 export interface TargetOptions {
   tag?: string[];
@@ -83,20 +83,12 @@ export async function createAction(
   const api = ctx.api(command);
   const created = await inUserTerms(api.post<CreatedAction>('/actions', body), body, fields, options.json);
   const answered = options.wait === false ? undefined : await agentOutcomes(api, created.action, ANSWER_WAIT_MS);
-  // The action as read once the agents answered, so its statuses and summary agree with `outcomes`.
-  const action = answered?.action ?? created.action;
-  const outcomes = answered?.outcomes;
-  if (options.json === true) ctx.io.out(JSON.stringify({ ...created, action, ...(outcomes === undefined ? {} : { outcomes }) }, null, 2));
-  else {
-    ctx.io.out(`created ${action.id} (${action.type} at ${actionLocation(action)})${next === undefined ? '' : `; ${next(action.id)}`}`);
-    for (const warning of created.warnings) ctx.io.err(`warning: ${warning}`);
-    for (const outcome of outcomes ?? []) ctx.io.out(`  ${describeOutcome(outcome, ANSWER_WAIT_MS)}`);
-  }
-  const answers = (outcomes ?? []).filter((o) => o.outcome !== 'no answer');
-  if (answers.length > 0 && answers.every((o) => o.outcome === 'refused')) {
-    throw new CliError(
-      'refused',
-      `every agent that answered refused ${action.id} (above); fix the action and add it again, and remove this one with: liveprobe actions rm ${action.id}`,
-    );
-  }
+  reportAnswered(
+    ctx.io,
+    created,
+    answered,
+    options.json,
+    (action) => `created ${action.id} (${action.type} at ${actionLocation(action)})${next === undefined ? '' : `; ${next(action.id)}`}`,
+    (id) => ` (above); fix the action and add it again, and remove this one with: liveprobe actions rm ${id}`,
+  );
 }
