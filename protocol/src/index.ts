@@ -1,6 +1,7 @@
 export * from './action.js';
 export * from './agent.js';
 export * from './status-words.js';
+export * from './status-kinds.js';
 export * from './captured-value.js';
 export * from './snapshot.js';
 export * from './topics.js';

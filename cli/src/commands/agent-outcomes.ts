@@ -3,7 +3,7 @@
  * targets to answer this version of it, and says per agent what became of it: installed (breakpoint
  * or prepared site, where), waiting for its file, refused and why, or removed (a disabled action).
  */
-import type { ActionView, AgentList, AgentView, CreatedAction } from '@liveprobe/protocol';
+import { type ActionView, type AgentList, type AgentView, type CreatedAction, refusedByAgent, runsAction } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
 import type { Io } from '../io.js';
 import { CliError } from '../errors.js';
@@ -28,12 +28,9 @@ export interface Answered {
   outcomes: AgentOutcome[];
 }
 
-// An error with the location it is installed at happened at a hit: the action is installed.
-const refusal = (status: Status): boolean => status.state === 'error' && status.location === undefined;
-const ENDED: ReadonlySet<Status['state']> = new Set(['hit_limit', 'expired', 'removed']);
-
+// An error at a hit (protocol's errorAtHits) leaves the action installed.
 function outcomeOf(status: Status): Outcome {
-  if (refusal(status)) return 'refused';
+  if (refusedByAgent(status)) return 'refused';
   if (status.state === 'removed') return 'removed';
   return status.state === 'pending' ? 'waiting' : 'installed';
 }
@@ -52,7 +49,7 @@ export async function agentOutcomes(api: ApiClient, changed: ActionView, waitMs:
   // A disabled action is taken off the agents running it; the others have nothing to answer.
   const running = (id: string) => {
     const status = earlier.get(id);
-    return status !== undefined && !refusal(status) && !ENDED.has(status.state);
+    return status !== undefined && runsAction(status);
   };
   const { agents } = await api.get<AgentList>('/agents');
   const online = agents.filter((agent) => targets(changed, agent)).map((agent) => agent.agentId);

@@ -1,4 +1,4 @@
-import type { ActionState } from '@liveprobe/protocol';
+import { type ActionState, errorAtHits, refusedByAgent, runsAction } from '@liveprobe/protocol';
 import type { ActionStatusRecord } from '../store/store.js';
 
 const MAX_ERRORS_SHOWN = 3;
@@ -11,13 +11,6 @@ const OTHER_STATES: ReadonlyArray<[ActionState, string]> = [
   ['expired', 'expired'],
   ['removed', 'removed'],
 ];
-
-/**
- * An error an agent reports with the location it installed the action at happened at a hit (an
- * expression failed there): the action is installed and running. One without a location is
- * why the agent could not install it.
- */
-const errorAtHits = (s: ActionStatusRecord): boolean => s.state === 'error' && s.location !== undefined;
 
 function listed(statuses: readonly ActionStatusRecord[], what: string): string {
   const shown = statuses.slice(0, MAX_ERRORS_SHOWN).map((s) => `${s.agentId}: ${s.message ?? 'no reason given'}`);
@@ -44,7 +37,7 @@ export function summarize(statuses: readonly ActionStatusRecord[], offline: Read
 
   const atHits = live.filter(errorAtHits);
   if (atHits.length > 0) parts.push(listed(atHits, 'with errors at hits'));
-  const errors = live.filter((s) => s.state === 'error' && !errorAtHits(s));
+  const errors = live.filter(refusedByAgent);
   if (errors.length > 0) parts.push(listed(errors, `error${errors.length === 1 ? '' : 's'}`));
   for (const [state, label] of OTHER_STATES) {
     const count = live.filter((s) => s.state === state).length;
@@ -53,16 +46,13 @@ export function summarize(statuses: readonly ActionStatusRecord[], offline: Read
   return parts.join('; ') + away;
 }
 
-/** States an agent runs the action in: the others say it took the action out, or never put it in. */
-const running = (s: ActionStatusRecord): boolean => ['installed', 'resumed', 'paused', 'pending'].includes(s.state) || errorAtHits(s);
-
 /**
  * A disabled action's line: `off every agent` once no agent runs it, and until then how many
  * still do (`off 1/3 agents; 2 still running it`), never the `installed on` of an active one.
  */
 export function summarizeDisabled(statuses: readonly ActionStatusRecord[], offline: ReadonlySet<string> = new Set()): string {
   const live = statuses.filter((s) => !offline.has(s.agentId));
-  const on = live.filter(running).length;
+  const on = live.filter(runsAction).length;
   if (on === 0) return 'off every agent';
   return `off ${live.length - on}/${live.length} agent${live.length === 1 ? '' : 's'}; ${on} still running it`;
 }
