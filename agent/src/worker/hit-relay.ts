@@ -4,7 +4,7 @@
  * control plane, stacks are mapped back to the user's source.
  */
 import { defined } from '@liveprobe/protocol/util';
-import type { ActionStatusEvent, AgentEvent, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
+import type { ActionStatusEvent, AgentEvent, AnyMetricAction, MetricReading, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
 import type { HitOutput, MetricHit, PackedLogs, PreparedExceptionHit, SnapshotHit, ToWorker } from '../bridge.js';
 import { inFiles } from '../exception-filter.js';
 import type { BrokerLink } from './broker-link.js';
@@ -49,6 +49,12 @@ export class HitRelay {
     Probe,
     Pick<Probe, 'file' | 'line' | 'functionName'> & { attributes: Record<string, string | number> }
   >();
+  /**
+   * Each metric action's reading without its value (the line's `metric`), built on the action's
+   * first hit rather than on each: a hot counter or histogram sends batches many times a second.
+   * Keyed by the action itself, so a changed action gets its own and a removed one takes it along.
+   */
+  private readonly readingOf = new WeakMap<AnyMetricAction, Omit<MetricReading, 'value'>>();
   /** Prepared-path exception snapshots being published: an exiting app waits for them. */
   private readonly publishing = new Set<Promise<void>>();
 
@@ -176,8 +182,7 @@ export class HitRelay {
       file: probe.file ?? action.file,
       line: probe.line ?? action.line,
     } as const;
-    const { kind, unit } = instrumentSpec(action);
-    const reading = { type: action.type, name: action.name, instrument: kind, ...defined({ unit }) };
+    const reading = this.reading(action);
     if (counted) return this.counterLines.add({ ...line, metric: reading }, message.value);
     const attributed = Object.keys(message.attributes).length > 0;
     this.live.send({
@@ -186,6 +191,16 @@ export class HitRelay {
       message: `${action.name} ${action.type === 'counter' ? '+' : ''}${message.value}${attributed ? ` ${JSON.stringify(message.attributes)}` : ''}`,
       metric: { ...reading, value: message.value, ...(attributed ? { attributes: message.attributes } : {}) },
     });
+  }
+
+  private reading(action: AnyMetricAction): Omit<MetricReading, 'value'> {
+    let reading = this.readingOf.get(action);
+    if (reading === undefined) {
+      const { kind, unit } = instrumentSpec(action);
+      reading = { type: action.type, name: action.name, instrument: kind, ...defined({ unit }) };
+      this.readingOf.set(action, reading);
+    }
+    return reading;
   }
 
   private attributes(probe: Site): Record<string, string | number> {

@@ -1,5 +1,5 @@
 import type { LiveEvent } from '@liveprobe/protocol';
-import { describeReading } from './metric-reading.js';
+import { describeReading } from '@liveprobe/protocol/metric-reading';
 import { clockTime } from './time.js';
 
 /** How `liveprobe tail` prints one live event. */

@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 /** Package modules the portal serves to the browser; each runs there as compiled (no run-time imports). */
-const SHARED_MODULES = { '@liveprobe/protocol/value-tree': 'value-tree.js' } as const;
+const SHARED_MODULES = {
+  '@liveprobe/protocol/value-tree': 'value-tree.js',
+  '@liveprobe/protocol/metric-reading': 'metric-reading.js',
+} as const;
 
 export const SHARED_MODULE_PREFIX = '/assets/shared/';
 

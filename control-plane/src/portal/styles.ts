@@ -76,6 +76,7 @@ td.row-controls { white-space: nowrap; }
 .console li.level-warn .kind { color: #f5b74f; } .console li.level-error .kind, .console li.level-fatal .kind { color: #ff7b72; }
 .console li.level-info .kind { color: #79c0ff; } .console li.level-debug .kind, .console li.level-trace .kind { color: #9aa4b5; }
 .console li.status .kind { color: #a5d6a7; }
+.console li.metric .kind { color: #56d4bc; }
 .console li.quota { background: #3a2a05; } .console li.quota .kind { color: #f5b74f; }
 .console li.dropped { background: #3a1515; } .console li.dropped .kind { color: #ff9b92; }
 .console li.snapshot .kind { color: #d2a8ff; } .console li.snapshot a { color: #d2a8ff; }

@@ -36,12 +36,15 @@ function checkout(shop: App): Promise<Response> {
 }
 
 interface FormFields {
-  type: 'log' | 'snapshot' | 'counter';
+  type: 'log' | 'snapshot' | 'counter' | 'metric';
   template?: string;
   watches?: string;
   condition?: string;
   name?: string;
   attributes?: string;
+  expression?: string;
+  instrument?: 'gauge' | 'histogram';
+  unit?: string;
 }
 
 /** Fills the add-action form and submits it. */
@@ -53,6 +56,9 @@ async function submitAction(page: Page, fields: FormFields): Promise<void> {
   if (fields.watches !== undefined) await page.fill('#field-watches', fields.watches);
   if (fields.name !== undefined) await page.fill('#field-name', fields.name);
   if (fields.attributes !== undefined) await page.fill('#field-attributes', fields.attributes);
+  if (fields.expression !== undefined) await page.fill('#field-expression', fields.expression);
+  if (fields.instrument !== undefined) await page.selectOption('#field-instrument', fields.instrument);
+  if (fields.unit !== undefined) await page.fill('#field-unit', fields.unit);
   await page.fill('#field-condition', fields.condition ?? '');
   await page.fill('#field-tags', 'e2e');
   await page.click('#action-form button[type=submit]');
@@ -74,7 +80,7 @@ async function addAction(page: Page, fields: FormFields): Promise<string> {
   return id;
 }
 
-test('a user signs in with a token, adds a log, a snapshot and a counter through the form, watches them in the console, opens the snapshot, and removes the action', async (t) => {
+test('a user signs in with a token, adds a log, a snapshot, a counter and a gauge through the form, watches them in the console, opens the snapshot, and removes the action', async (t) => {
   const { cp, shop, token } = await stack(t);
   const chromium = await open(t);
   const page = await chromium.newPage();
@@ -135,6 +141,7 @@ test('a user signs in with a token, adds a log, a snapshot and a counter through
     /^shop\.checkouts$/,
     'the list names the metric',
   );
+  await addAction(page, { type: 'metric', name: 'shop.order.amount', expression: 'order.amount', instrument: 'gauge', unit: 'USD' });
   await chromium.screenshot(page, 'actions');
 
   // Live output and the snapshot notice arrive in the console.
@@ -145,7 +152,14 @@ test('a user signs in with a token, adds a log, a snapshot and a counter through
     .locator('li.output')
     .filter({ hasText: `order ${order.id} for u1: ${order.amount}` })
     .waitFor({ timeout: WAIT });
-  await page.locator('li.output').filter({ hasText: 'shop.checkouts +1 {"tier":"gold"}' }).waitFor({ timeout: WAIT });
+  // Metric lines read as `liveprobe tail` shows them: marked METRIC, the instrument, a counter's hits, a value with its unit.
+  const counterLine = page.locator('li.output.metric').filter({ hasText: 'counter shop.checkouts +1 hit (tier=gold)' });
+  const gaugeLine = page.locator('li.output.metric').filter({ hasText: `gauge shop.order.amount = ${order.amount} USD` });
+  for (const line of [counterLine, gaugeLine]) {
+    await line.waitFor({ timeout: WAIT });
+    assert.equal(await line.locator('.kind').textContent(), 'METRIC');
+  }
+  assert.equal(await page.locator('li.output').filter({ hasText: '{"tier":"gold"}' }).count(), 0, 'not as a plain message');
   const notice = page.locator('li.snapshot').filter({ hasText: snapshotId });
   await notice.waitFor({ timeout: WAIT });
   await chromium.screenshot(page, 'console');

@@ -46,6 +46,11 @@ interface KnownFile {
   /** Where the file's code as written is: the file itself, or for one prepared at build time, the input kept beside it. */
   written: string;
   sites: SiteEntry[];
+  /**
+   * Whether a site is in a twinned function, found on the first breakpoint in the file: each
+   * breakpoint asks, and a large file has ~100,000 sites (typescript.js: 95,000) to scan.
+   */
+  twinned?: boolean;
   /** Prepared positions → the code as written (PreparedOutput.map), found when a breakpoint first needs it (position-tables.ts). */
   table?: Promise<PositionTable | undefined>;
   /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
@@ -386,7 +391,9 @@ export class PreparedSites {
   ): Promise<{ line: number; column: number }[]> {
     const known = this.known(path);
     // A file without twinned functions holds each line once.
-    if (known === undefined || !known.sites.some((site) => site.fn >= 0)) return [];
+    if (known === undefined) return [];
+    known.twinned ??= known.sites.some((site) => site.fn >= 0);
+    if (!known.twinned) return [];
     known.table ??= positionTableOf(known, analysed.source, this.cache).catch(() => undefined);
     const table = await known.table;
     // None for the text that runs: the line's place where the breakpoint lands is its only one.

@@ -1,6 +1,7 @@
 // Browser module for /console: the live event stream, filtered by action, agent and level,
 // with pause and clear. Quota pauses, drops and status changes are shown as such.
 import type { ActionList, AgentList, LiveEvent } from '@liveprobe/protocol';
+import { describeReading } from '@liveprobe/protocol/metric-reading';
 import { api } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { followEvents, type StreamState } from './event-stream.js';
@@ -118,6 +119,14 @@ function line(entry: Entry): HTMLLIElement {
     case 'note':
       return item(entry.tone, entry.tone === 'dropped' ? 'DROPPED' : '·', entry.text);
     case 'output':
+      // A metric action's line says what it recorded, as `liveprobe tail` does, marked METRIC where a log line has its level.
+      if (entry.metric !== undefined)
+        return item(
+          `output metric level-${entry.level}`,
+          'METRIC',
+          h('span', { class: 'where' }, `${entry.agentId} ${entry.file}:${entry.line}`),
+          describeReading(entry.metric),
+        );
       return item(
         `output level-${entry.level}`,
         entry.level.toUpperCase(),

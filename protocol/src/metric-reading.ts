@@ -1,4 +1,9 @@
-import type { MetricReading } from '@liveprobe/protocol';
+/**
+ * How a metric action's live line reads, the same in `liveprobe tail` and the portal's console.
+ * Free of run-time imports (types only): the portal serves this compiled file to the browser as
+ * it is (control-plane/src/portal/import-map.ts).
+ */
+import type { MetricReading } from './agent.js';
 
 /** A counter's default unit: each hit adds one. */
 const HITS = '{hit}';
@@ -14,7 +19,7 @@ function countOf(n: number, unit: string | undefined): string {
 const seconds = (value: number): string => `${Number(value.toFixed(6))} s`;
 
 /**
- * How `liveprobe tail` shows what a metric action recorded, apart from a log line's message: the
+ * What a metric action recorded, apart from a log line's message: the
  * instrument, the name, and a counter's hits as `+n` with what it counts, another metric's
  * value with its unit, then the point's attributes.
  */

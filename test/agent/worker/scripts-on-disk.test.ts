@@ -1,0 +1,89 @@
+/**
+ * Scripts on disk (agent/src/worker/scripts-on-disk.ts) map and name snapshot frames in scripts
+ * the inspector session does not know. Stacks of an app with thousands of scripts pass through
+ * many of them: the parsed maps kept stay within a bound, frames are still named and mapped
+ * right after their map was let go, and a new frame reads its script once for both.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { transform } from 'esbuild';
+import { AnalysisCache } from '../../../agent/src/worker/analysis-cache.js';
+import { MAPS_KEPT, ScriptsOnDisk } from '../../../agent/src/worker/scripts-on-disk.js';
+import { tempDir } from '../../helpers/index.js';
+
+const SCRIPTS = 2000;
+
+/** A module whose inner function the minifier renames; `n` keeps each script's text its own. */
+const source = (n: number): string => `
+function chargeCard${n}(order) {
+  return order.total * ${n + 2};
+}
+export const charge = (orders) => orders.map(chargeCard${n});
+`;
+
+/** Minified scripts with inline maps, and where each one's function body starts (line 1, 0-based column). */
+async function minifiedScripts(dir: string, count: number): Promise<{ path: string; column: number }[]> {
+  const scripts = [];
+  for (let n = 0; n < count; n++) {
+    const out = await transform(source(n), { minify: true, format: 'esm', sourcemap: 'inline', sourcefile: `orders${n}.js` });
+    assert.doesNotMatch(out.code.split('\n')[0]!, /chargeCard/, 'the minifier renamed it');
+    const path = join(dir, `orders${n}.min.js`);
+    await writeFile(path, out.code);
+    scripts.push({ path, column: out.code.indexOf('.total') });
+  }
+  return scripts;
+}
+
+test('thousands of mapped scripts through the cache: the maps held stay within the bound, frames are named and mapped right before and after their map was let go, each script read once per need', async (t) => {
+  const dir = await tempDir('liveprobe-scripts-on-disk-');
+  t.after(() => dir.remove());
+  const scripts = await minifiedScripts(dir.path, SCRIPTS);
+  const reads = new Map<string, number>();
+  const onDisk = new ScriptsOnDisk(new AnalysisCache(), (path) => {
+    reads.set(path, (reads.get(path) ?? 0) + 1);
+    return readFile(path, 'utf8');
+  });
+  const frame = async (n: number) => {
+    const { path, column } = scripts[n]!;
+    // As a snapshot's frame asks: its name and its position at once (hit-relay.ts).
+    const [name, position] = await Promise.all([onDisk.renamedFunctionAt(path, 1, column), onDisk.original(path, 1, column)]);
+    return { name, line: position?.line, file: position?.file };
+  };
+
+  for (let n = 0; n < SCRIPTS; n++) {
+    assert.deepEqual(await frame(n), { name: `chargeCard${n}`, line: 3, file: join(dir.path, `orders${n}.js`) }, `script ${n}`);
+    assert.equal(reads.get(scripts[n]!.path), 1, `script ${n}: one read for its name and its position`);
+    assert.ok(onDisk.mapsHeld <= MAPS_KEPT, `${onDisk.mapsHeld} maps held after ${n + 1} scripts`);
+  }
+  assert.equal(onDisk.mapsHeld, MAPS_KEPT);
+
+  // The first script's map was let go: its frame, at another position, is still named, through one more read.
+  const first = scripts[0]!;
+  assert.equal(await onDisk.renamedFunctionAt(first.path, 1, first.column + 1), 'chargeCard0');
+  assert.equal(reads.get(first.path), 2);
+  // The most recent script's map is held: no read for its position's mapping.
+  const last = scripts[SCRIPTS - 1]!;
+  assert.equal((await onDisk.original(last.path, 1, last.column + 1))?.line, 3);
+  assert.equal(reads.get(last.path), 1);
+  assert.ok(onDisk.mapsHeld <= MAPS_KEPT);
+});
+
+test('a script without a map is read once, however often its frames come back', async (t) => {
+  const dir = await tempDir('liveprobe-scripts-on-disk-');
+  t.after(() => dir.remove());
+  const path = join(dir.path, 'plain.js');
+  await writeFile(path, 'export function plain(order) {\n  return order.total;\n}\n');
+  let reads = 0;
+  const onDisk = new ScriptsOnDisk(new AnalysisCache(), (file) => {
+    reads++;
+    return readFile(file, 'utf8');
+  });
+  for (let column = 0; column < 5; column++) {
+    assert.equal(await onDisk.renamedFunctionAt(path, 2, column), undefined);
+    assert.equal(await onDisk.original(path, 2, column), undefined);
+  }
+  assert.equal(reads, 1);
+  assert.equal(onDisk.mapsHeld, 0);
+});
