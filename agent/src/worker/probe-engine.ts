@@ -48,7 +48,7 @@ export class ProbeEngine {
   /** Live probes by each of their keys. */
   private readonly byKey = new Map<number, Probe>();
   private readonly analyses = new AnalysisCache<Promise<AnalysedSource | undefined>>();
-  private readonly onDisk = new ScriptsOnDisk(this.analyses);
+  private readonly onDisk = new ScriptsOnDisk();
   private readonly session: InspectorSession;
   private readonly scriptStarts: ScriptStartPause;
   readonly locations: LocationResolver;

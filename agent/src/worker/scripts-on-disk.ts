@@ -5,12 +5,14 @@
  * in one is mapped, and its function named, through the map its last sourceMappingURL comment
  * names; a script with none is not parsed.
  *
- * Memory stays bounded however many scripts stacks pass through: only the most recently used
- * parsed maps are kept (a parsed map holds its whole mappings, megabytes for a bundle), the paths
- * found without a map and the positions already mapped are forgotten past a count, and texts are
- * not kept at all: an analysis goes with the worker's others (analysis-cache.ts). A script is
- * read once per need: naming a frame in a script whose map is not held reads it once for both
- * its map comment and the analysis.
+ * The worker's memory stays bounded however many scripts stacks pass through: only the most
+ * recently used parsed maps (a map holds its mappings: megabytes for a bundle) and scope
+ * analyses (~50 times their script's size) are kept, the paths found without a map and the
+ * positions already mapped are forgotten past a count, and texts are not kept. Snapshots of a
+ * line repeat its stack, whose positions are remembered here and whose names in frame-names.ts,
+ * so a map or an analysis let go is needed again only for a position not seen yet. A script is
+ * read once per need: a new frame in a script whose map is not held reads it once for both its
+ * map comment and its analysis.
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
@@ -19,31 +21,29 @@ import { analyseSource, offsetOf, type AnalysedSource } from '../locate/source-a
 import { loadSourceMap, type ScriptSourceMap } from '../locate/source-maps.js';
 import { lastSourceMappingURL } from '../prepare/map-comment.js';
 import { shownSource } from '../prepare/prebuilt.js';
-import type { AnalysisCache } from './analysis-cache.js';
+import { Recent } from './recent.js';
 
 type Position = { file: string; line: number; column: number };
 
-/** A script read for its map: its text, for an analysis asked for at the same time. */
+/** A script read for its map, with its text for an analysis asked for at the same time. */
 type Read = { text: string; map: ScriptSourceMap } | undefined;
 
-/** Parsed maps kept: a stack's mapped scripts are a handful; past that the least recently used goes. */
+/** Parsed maps kept: a stack's mapped scripts are a handful. */
 export const MAPS_KEPT = 32;
+/** Analyses kept: each names the new positions of one script, and weighs ~50 times its text. */
+export const ANALYSES_KEPT = 4;
 /** Positions and map-less paths remembered; past that the memory starts over (as frame-names.ts). */
 const REMEMBERED = 2000;
 
 export class ScriptsOnDisk {
-  /** In least recently used order: a Map iterates in insertion order, and a use re-inserts. */
-  private readonly maps = new Map<string, Promise<ScriptSourceMap | undefined>>();
+  private readonly maps = new Recent<string, ScriptSourceMap>(MAPS_KEPT);
+  private readonly analyses = new Recent<string, Promise<AnalysedSource | undefined>>(ANALYSES_KEPT);
   private readonly unmapped = new Set<string>();
-  /** Reads in flight, for a naming and a mapping of the same new frame to share. */
+  /** Reads in flight, for the naming and the mapping of the same new frame to share. */
   private readonly reading = new Map<string, Promise<Read>>();
-  /** A line's snapshots repeat the same stack: its positions map without the map held. */
   private readonly positions = new Map<string, Promise<Position | undefined>>();
 
-  constructor(
-    private readonly analyses: AnalysisCache<Promise<AnalysedSource | undefined>>,
-    private readonly readText: (path: string) => Promise<string> = (path) => readFile(path, 'utf8'),
-  ) {}
+  constructor(private readonly readText: (path: string) => Promise<string> = (path) => readFile(path, 'utf8')) {}
 
   /** A position (0-based column) in the user's source. */
   original(path: string, line: number, column: number): Promise<Position | undefined> {
@@ -63,12 +63,24 @@ export class ScriptsOnDisk {
   /** The source's name of the function around a position, where the script renamed it. */
   async renamedFunctionAt(path: string, line: number, column: number): Promise<string | undefined> {
     const held = this.heldMap(path);
-    // The map is not held (or is being read): its read also serves the analysis.
+    // The map is not held: its read also serves the analysis.
     const read = held === undefined ? this.read(path) : undefined;
-    const map = await (read === undefined ? held : read.then((r) => r?.map));
+    const map = read === undefined ? await held : (await read)?.map;
     if (map === undefined) return undefined;
-    const analysed = await this.analyses.get(`disk:${path}`, async () => analyseSource((await read)?.text ?? (await this.readText(path))));
-    return analysed === undefined ? undefined : renamedFunctionAt(analysed, offsetOf(analysed, line, column), map);
+    let analysed = this.analyses.get(path);
+    if (analysed === undefined) {
+      analysed = (read ?? this.readText(path).then((text) => ({ text })))
+        .then((r) => (r === undefined ? undefined : analyseSource(r.text)))
+        .catch(() => undefined);
+      this.analyses.set(path, analysed);
+    }
+    const analysis = await analysed;
+    return analysis === undefined ? undefined : renamedFunctionAt(analysis, offsetOf(analysis, line, column), map);
+  }
+
+  /** What is held now, for the bounds' test. */
+  get held(): { maps: number; analyses: number } {
+    return { maps: this.maps.size, analyses: this.analyses.size };
   }
 
   /** The script's map: undefined for a script without one, or one that does not read (not asked for again). */
@@ -76,16 +88,12 @@ export class ScriptsOnDisk {
     return this.heldMap(path) ?? this.read(path).then((read) => read?.map);
   }
 
-  /** A map kept from an earlier read, now the most recently used; a resolved undefined for a script known to have none. */
+  /** A map kept from an earlier read; a resolved undefined for a script known to have none; undefined when it must be read. */
   private heldMap(path: string): Promise<ScriptSourceMap | undefined> | undefined {
     // Node's own modules (`node:events`) and eval'd code have no file.
     if (!isAbsolute(path) || this.unmapped.has(path)) return Promise.resolve(undefined);
     const map = this.maps.get(path);
-    if (map !== undefined) {
-      this.maps.delete(path);
-      this.maps.set(path, map);
-    }
-    return map;
+    return map === undefined ? undefined : Promise.resolve(map);
   }
 
   private read(path: string): Promise<Read> {
@@ -100,20 +108,10 @@ export class ScriptsOnDisk {
     this.reading.set(path, reading);
     void reading.then((read) => {
       this.reading.delete(path);
-      if (read === undefined) return this.forgetMap(path);
-      this.maps.set(path, Promise.resolve(read.map));
-      if (this.maps.size > MAPS_KEPT) this.maps.delete(this.maps.keys().next().value!);
+      if (read !== undefined) return this.maps.set(path, read.map);
+      if (this.unmapped.size >= REMEMBERED) this.unmapped.clear();
+      this.unmapped.add(path);
     });
     return reading;
-  }
-
-  private forgetMap(path: string): void {
-    if (this.unmapped.size >= REMEMBERED) this.unmapped.clear();
-    this.unmapped.add(path);
-  }
-
-  /** How many parsed maps are held (for the bound's test). */
-  get mapsHeld(): number {
-    return this.maps.size;
   }
 }

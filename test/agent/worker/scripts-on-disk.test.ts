@@ -1,7 +1,7 @@
 /**
  * Scripts on disk (agent/src/worker/scripts-on-disk.ts) map and name snapshot frames in scripts
  * the inspector session does not know. Stacks of an app with thousands of scripts pass through
- * many of them: the parsed maps kept stay within a bound, frames are still named and mapped
+ * many of them: the parsed maps and analyses kept stay within their bounds, frames are still named and mapped
  * right after their map was let go, and a new frame reads its script once for both.
  */
 import assert from 'node:assert/strict';
@@ -9,8 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { transform } from 'esbuild';
-import { AnalysisCache } from '../../../agent/src/worker/analysis-cache.js';
-import { MAPS_KEPT, ScriptsOnDisk } from '../../../agent/src/worker/scripts-on-disk.js';
+import { ANALYSES_KEPT, MAPS_KEPT, ScriptsOnDisk } from '../../../agent/src/worker/scripts-on-disk.js';
 import { tempDir } from '../../helpers/index.js';
 
 const SCRIPTS = 2000;
@@ -36,12 +35,12 @@ async function minifiedScripts(dir: string, count: number): Promise<{ path: stri
   return scripts;
 }
 
-test('thousands of mapped scripts through the cache: the maps held stay within the bound, frames are named and mapped right before and after their map was let go, each script read once per need', async (t) => {
+test('thousands of mapped scripts through the cache: the maps and analyses held stay within their bounds, frames are named and mapped right before and after their map was let go, each script read once per need', async (t) => {
   const dir = await tempDir('liveprobe-scripts-on-disk-');
   t.after(() => dir.remove());
   const scripts = await minifiedScripts(dir.path, SCRIPTS);
   const reads = new Map<string, number>();
-  const onDisk = new ScriptsOnDisk(new AnalysisCache(), (path) => {
+  const onDisk = new ScriptsOnDisk((path) => {
     reads.set(path, (reads.get(path) ?? 0) + 1);
     return readFile(path, 'utf8');
   });
@@ -55,9 +54,12 @@ test('thousands of mapped scripts through the cache: the maps held stay within t
   for (let n = 0; n < SCRIPTS; n++) {
     assert.deepEqual(await frame(n), { name: `chargeCard${n}`, line: 3, file: join(dir.path, `orders${n}.js`) }, `script ${n}`);
     assert.equal(reads.get(scripts[n]!.path), 1, `script ${n}: one read for its name and its position`);
-    assert.ok(onDisk.mapsHeld <= MAPS_KEPT, `${onDisk.mapsHeld} maps held after ${n + 1} scripts`);
+    assert.ok(
+      onDisk.held.maps <= MAPS_KEPT && onDisk.held.analyses <= ANALYSES_KEPT,
+      `after ${n + 1} scripts: ${JSON.stringify(onDisk.held)}`,
+    );
   }
-  assert.equal(onDisk.mapsHeld, MAPS_KEPT);
+  assert.deepEqual(onDisk.held, { maps: MAPS_KEPT, analyses: ANALYSES_KEPT });
 
   // The first script's map was let go: its frame, at another position, is still named, through one more read.
   const first = scripts[0]!;
@@ -67,7 +69,7 @@ test('thousands of mapped scripts through the cache: the maps held stay within t
   const last = scripts[SCRIPTS - 1]!;
   assert.equal((await onDisk.original(last.path, 1, last.column + 1))?.line, 3);
   assert.equal(reads.get(last.path), 1);
-  assert.ok(onDisk.mapsHeld <= MAPS_KEPT);
+  assert.deepEqual(onDisk.held, { maps: MAPS_KEPT, analyses: ANALYSES_KEPT });
 });
 
 test('a script without a map is read once, however often its frames come back', async (t) => {
@@ -76,7 +78,7 @@ test('a script without a map is read once, however often its frames come back', 
   const path = join(dir.path, 'plain.js');
   await writeFile(path, 'export function plain(order) {\n  return order.total;\n}\n');
   let reads = 0;
-  const onDisk = new ScriptsOnDisk(new AnalysisCache(), (file) => {
+  const onDisk = new ScriptsOnDisk((file) => {
     reads++;
     return readFile(file, 'utf8');
   });
@@ -85,5 +87,5 @@ test('a script without a map is read once, however often its frames come back', 
     assert.equal(await onDisk.original(path, 2, column), undefined);
   }
   assert.equal(reads, 1);
-  assert.equal(onDisk.mapsHeld, 0);
+  assert.deepEqual(onDisk.held, { maps: 0, analyses: 0 });
 });

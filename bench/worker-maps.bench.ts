@@ -1,0 +1,153 @@
+/**
+ * What the worker keeps for snapshot stacks that pass through many scripts it reads from disk
+ * (worker/scripts-on-disk.ts: the inspector session is closed while actions sit on prepared
+ * sites, and a frame in a script that is not prepared is mapped and named through the map on
+ * disk). 2,000 minified scripts, each with its own source map, each reached by one frame, asked
+ * as a snapshot's stack asks (its name and its position at once), in a child process per build
+ * so each heap is its own. Heap used after a full GC, over the child's heap before the first
+ * frame: right after the 2,000 frames, and 6 s later, past the forgetting of the worker's
+ * analysis cache (analysis-cache.ts), where builds before the bound kept these scripts'
+ * analyses: what the worker keeps for as long as it lives. LIVEPROBE_BENCH_BASELINE=<another build's
+ * agent/dist> runs that build's module beside this one's, the order alternating each round.
+ */
+import { fromRoot } from '@liveprobe/harness';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { transform } from 'esbuild';
+import type { Benchmark, Report } from './lib/benchmark.js';
+import { mib, ms, ratio } from './lib/format.js';
+import { max, median, min } from './lib/stats.js';
+import { renderTable } from './lib/table.js';
+
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
+const SCRIPTS = 2000;
+/** Functions per script: a map of a few tens of KB, like a small minified dependency's. */
+const FUNCTIONS = 40;
+/** Past the worker's analysis-cache forgetting (5 s). */
+const SETTLE_MS = 6000;
+
+/** The child: frames through one build's ScriptsOnDisk, then its heap, as JSON on stdout. */
+const CHILD = `
+import { pathToFileURL } from 'node:url';
+const [dist, list] = process.argv.slice(2);
+const load = (path) => import(pathToFileURL(dist + '/' + path).href);
+const { ScriptsOnDisk } = await load('worker/scripts-on-disk.js');
+const { AnalysisCache } = await load('worker/analysis-cache.js');
+const scripts = JSON.parse(await (await import('node:fs/promises')).readFile(list, 'utf8'));
+const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };
+// Held as the worker holds it, for as long as it lives (a local unused later would be collected).
+// A build whose ScriptsOnDisk kept its analyses in the worker's analysis cache takes that cache (one required parameter).
+const onDisk = (globalThis.onDisk = ScriptsOnDisk.length === 1 ? new ScriptsOnDisk(new AnalysisCache()) : new ScriptsOnDisk());
+const before = heap();
+const started = performance.now();
+let named = 0;
+for (const { path, column } of scripts) {
+  const [name, position] = await Promise.all([onDisk.renamedFunctionAt(path, 1, column), onDisk.original(path, 1, column)]);
+  if (name !== undefined && position !== undefined) named++;
+}
+const took = performance.now() - started;
+const burst = heap() - before;
+await new Promise((r) => setTimeout(r, ${SETTLE_MS}));
+const kept = heap() - before;
+process.stdout.write(JSON.stringify({ named, took, burst, kept }));
+`;
+
+interface Result {
+  named: number;
+  took: number;
+  burst: number;
+  kept: number;
+}
+
+/** A module of FUNCTIONS functions the minifier renames, `n` keeping each script's text its own. */
+function source(n: number): string {
+  const fns = Array.from({ length: FUNCTIONS }, (_, i) => `function price${n}_${i}(order) {\n  return order.total * ${i + 2} + ${n};\n}`);
+  return `${fns.join('\n')}\nexport const all = [${Array.from({ length: FUNCTIONS }, (_, i) => `price${n}_${i}`).join(', ')}];\n`;
+}
+
+const stats = (values: number[], show: (v: number) => string): string =>
+  `${show(median(values))} (${show(min(values))}–${show(max(values))})`;
+
+const benchmark: Benchmark = {
+  name: 'worker-maps',
+  title: 'Snapshot stacks through 2,000 mapped scripts on disk: what the worker keeps',
+  async run(ctx): Promise<Report> {
+    const rounds = ctx.options.rounds ?? 3;
+    const builds = [{ name: 'this build', dist: fromRoot('agent/dist') }];
+    if (BASELINE !== undefined) builds.push({ name: 'baseline', dist: resolve(BASELINE) });
+    const dir = await mkdtemp(join(tmpdir(), 'liveprobe-bench-maps-'));
+    try {
+      ctx.progress(`worker-maps: minifying ${SCRIPTS} scripts`);
+      const scripts: { path: string; column: number }[] = [];
+      let mapBytes = 0;
+      for (let n = 0; n < SCRIPTS; n++) {
+        const out = await transform(source(n), { minify: true, format: 'esm', sourcemap: 'external', sourcefile: `price${n}.js` });
+        const path = join(dir, `price${n}.min.js`);
+        await writeFile(path, `${out.code}//# sourceMappingURL=price${n}.min.js.map\n`);
+        await writeFile(`${path}.map`, out.map);
+        mapBytes += out.map.length;
+        // A frame in the middle of the script.
+        const at = out.code.indexOf('.total', out.code.length >> 1);
+        scripts.push({ path, column: at });
+      }
+      const list = join(dir, 'scripts.json');
+      await writeFile(list, JSON.stringify(scripts));
+      const child = join(dir, 'child.mjs');
+      await writeFile(child, CHILD);
+      const results = new Map<string, Result[]>(builds.map((b) => [b.name, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
+          ctx.progress(`worker-maps: round ${round + 1}/${rounds}, ${build.name}`);
+          const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, build.dist, list], { maxBuffer: 1 << 20 });
+          const result = JSON.parse(stdout) as Result;
+          if (result.named !== SCRIPTS) throw new Error(`worker-maps: ${build.name} named ${result.named} of ${SCRIPTS} frames`);
+          results.get(build.name)!.push(result);
+        }
+      }
+      const rows = builds.map((b) => {
+        const of = results.get(b.name)!;
+        return [
+          b.name,
+          stats(
+            of.map((r) => r.burst),
+            mib,
+          ),
+          stats(
+            of.map((r) => r.kept),
+            mib,
+          ),
+          stats(
+            of.map((r) => r.took),
+            ms,
+          ),
+        ];
+      });
+      if (BASELINE !== undefined) {
+        const kept = (name: string) => median(results.get(name)!.map((r) => r.kept));
+        rows.push(['this build ÷ baseline', '', ratio(kept('this build') / kept('baseline')), '']);
+      }
+      return {
+        blocks: [
+          `${SCRIPTS} minified scripts (${FUNCTIONS} functions each, ${mib(mapBytes)} of source maps in all), one snapshot frame in each, named and mapped through the scripts on disk; ` +
+            `heap used after a full GC over the child's heap before the first frame, ${rounds} rounds, median (min–max)` +
+            (BASELINE === undefined
+              ? ". Set LIVEPROBE_BENCH_BASELINE to another build's agent/dist to run its module beside this one."
+              : `; baseline: ${BASELINE}.`),
+          renderTable(['build', 'heap right after the frames', 'heap 6 s later (kept)', `time for ${SCRIPTS} frames`], rows, [
+            'left',
+            'right',
+            'right',
+            'right',
+          ]),
+        ],
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default benchmark;
