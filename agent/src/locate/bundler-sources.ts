@@ -25,7 +25,7 @@ const PLACE_SCHEMES = new Set(['file', 'http', 'https']);
  * webpack adds to tell apart two modules of one file (`?3a1f`) is not part of the path.
  */
 export function bundlerSource(source: string, sourceRoot: string | undefined): BundlerSource | undefined {
-  const raw = sourceRoot === undefined || sourceRoot === '' || OWN_SCHEME.test(source) ? source : `${sourceRoot.replace(/\/?$/, '/')}${source}`;
+  const raw = writtenSource(source, sourceRoot);
   const scheme = OWN_SCHEME.exec(raw)?.[1]?.toLowerCase();
   if (scheme === undefined || PLACE_SCHEMES.has(scheme)) return undefined;
   const rest = raw.slice(scheme.length + 3);
@@ -33,6 +33,11 @@ export function bundlerSource(source: string, sourceRoot: string | undefined): B
   if (start === -1) return { kind: 'own' };
   const relative = rest.slice(rest[start] === '/' ? start + 1 : start).replace(/[?#].*$/, '');
   return { kind: 'project', relative };
+}
+
+/** A map's source with its `sourceRoot` before it, unresolved: resolving a URL drops its `./` segments. */
+export function writtenSource(source: string, sourceRoot: string | undefined): string {
+  return sourceRoot === undefined || sourceRoot === '' || OWN_SCHEME.test(source) ? source : `${sourceRoot.replace(/\/?$/, '/')}${source}`;
 }
 
 /**
