@@ -200,7 +200,10 @@ async function bundledSources(scriptPath: string, map: TraceMap): Promise<Map<nu
     if (read !== undefined) relatives.set(index, read.kind === 'own' ? null : read.relative);
   });
   if (relatives.size === 0) return undefined;
-  const root = await bundleRoot(scriptPath, [...relatives.values()].filter((r) => r !== null));
+  const root = await bundleRoot(
+    scriptPath,
+    [...relatives.values()].filter((r) => r !== null),
+  );
   for (const [index, relative] of relatives) if (relative !== null) relatives.set(index, underRoot(root, relative));
   return relatives;
 }

@@ -70,9 +70,7 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
     positions: output.map,
     source: input.source,
     originalName: input.name + PREBUILT_ORIGINAL_SUFFIX,
-    ...(traced === undefined
-      ? {}
-      : { inputMap: { map: traced, sources: composedSources(traced, input.inputMap!.sourceName) } }),
+    ...(traced === undefined ? {} : { inputMap: { map: traced, sources: composedSources(traced, input.inputMap!.sourceName) } }),
   });
   return {
     code: `${code}${trailer}\n//# sourceMappingURL=${mapName}\n`,
@@ -142,6 +140,8 @@ function flagsModule(data: string): string {
 function composedSources(traced: TraceMap, sourceName: (resolved: string) => string): string[] {
   return traced.resolvedSources.map((resolved, i) => {
     const raw = traced.sources[i];
-    return raw != null && bundlerSource(raw, traced.sourceRoot) !== undefined ? writtenSource(raw, traced.sourceRoot) : sourceName(resolved);
+    return raw != null && bundlerSource(raw, traced.sourceRoot) !== undefined
+      ? writtenSource(raw, traced.sourceRoot)
+      : sourceName(resolved);
   });
 }
