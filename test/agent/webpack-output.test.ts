@@ -96,19 +96,27 @@ for (const devtool of ['eval-source-map', 'eval-cheap-module-source-map']) {
   });
 }
 
-test('a webpack bundle prepared by `liveprobe prepare` runs as built without the agent, and with it takes the actions on prepared sites', async (t) => {
-  const project = await shopProject(t);
-  const script = await build(project, { devtool: 'source-map' });
-  const prepared = await cli(['prepare', join(project, 'dist')], { server: 'http://127.0.0.1:9' });
-  assert.equal(prepared.code, 0, prepared.stderr);
-  assert.match(prepared.stdout, /^prepared 1 file/);
-  assert.match(await readFile(script, 'utf8'), /^\/\*liveprobe:prepared\*\//);
+const PREPARED: { build: Build; line?: number; note: string }[] = [
+  { build: { devtool: 'source-map' }, note: 'development' },
+  // Minified: the frames come back in the bundle's one line as written, read through its own map.
+  { build: { devtool: 'source-map', mode: 'production' }, line: RESERVE - 2, note: 'minified by terser' },
+];
 
-  const plain = await startApp({ script, tags: ['e2e'], module: 'esm', broker: 'mqtt://127.0.0.1:9', agent: false });
-  t.after(() => plain.stop());
-  const order = (await (await checkout(plain.url, 'u1', 2)).json()) as { amount: number };
-  assert.equal(order.amount, 8.1);
-  await plain.stop();
+for (const { build: options, line, note } of PREPARED) {
+  test(`a webpack bundle (${note}) prepared by \`liveprobe prepare\` runs as built without the agent, and with it takes the actions on prepared sites`, async (t) => {
+    const project = await shopProject(t);
+    const script = await build(project, options);
+    const prepared = await cli(['prepare', join(project, 'dist')], { server: 'http://127.0.0.1:9' });
+    assert.equal(prepared.code, 0, prepared.stderr);
+    assert.match(prepared.stdout, /^prepared 1 file/);
+    assert.match(await readFile(script, 'utf8'), /^\/\*liveprobe:prepared\*\//);
 
-  await assertProbed(await runWithAgent(t, script), project, { where: /^prepared site/ });
-});
+    const plain = await startApp({ script, tags: ['e2e'], module: 'esm', broker: 'mqtt://127.0.0.1:9', agent: false });
+    t.after(() => plain.stop());
+    const order = (await (await checkout(plain.url, 'u1', 2)).json()) as { amount: number };
+    assert.equal(order.amount, 8.1);
+    await plain.stop();
+
+    await assertProbed(await runWithAgent(t, script), project, { where: /^prepared site/, ...(line === undefined ? {} : { line }) });
+  });
+}
