@@ -1,7 +1,7 @@
 /** Names the innermost function around a position, for `code.function.name` and snapshots. */
 import type { Node } from 'acorn';
-import type { AnalysedSource } from './source-analysis.js';
 import type { ScriptSourceMap } from './source-maps.js';
+import { positionOf, type AnalysedSource } from './source-analysis.js';
 import { mappedNameAt } from './user-names.js';
 
 type AnyNode = Node & Record<string, unknown>;
@@ -14,9 +14,10 @@ type WrittenName = { identifier: AnyNode & { name: string } } | { literal: strin
  * `chargeCard2`) is then given as the map records it (`chargeCard`), the name users know.
  */
 export function functionNameAt(analysed: AnalysedSource, offset: number, map?: ScriptSourceMap): string | undefined {
-  const best = writtenNameAt(analysed, offset);
-  if (best === undefined) return undefined;
-  if (best === null) return '(anonymous)';
+  const found = innermostAt(analysed, offset);
+  if (found === undefined) return undefined;
+  const best = found.name;
+  if (best === null) return (map === undefined ? undefined : declaredNameAt(analysed, map, found.start)) ?? '(anonymous)';
   if ('literal' in best) return best.literal;
   const { identifier: id } = best;
   return (map === undefined ? undefined : mappedNameAt(analysed, map, id.start)) ?? id.name;
@@ -28,18 +29,40 @@ export function functionNameAt(analysed: AnalysedSource, offset: number, map?: S
  * name is V8's, the running script's: this is what replaces it.
  */
 export function renamedFunctionAt(analysed: AnalysedSource, offset: number, map: ScriptSourceMap): string | undefined {
-  const best = writtenNameAt(analysed, offset);
-  return best !== undefined && best !== null && 'identifier' in best ? mappedNameAt(analysed, map, best.identifier.start) : undefined;
+  const found = innermostAt(analysed, offset);
+  if (found === undefined) return undefined;
+  const best = found.name;
+  if (best === null) return declaredNameAt(analysed, map, found.start);
+  return 'identifier' in best ? mappedNameAt(analysed, map, best.identifier.start) : undefined;
 }
 
-/** The innermost function's name as written around `offset`: null for an anonymous one, undefined outside any. */
-function writtenNameAt(analysed: AnalysedSource, offset: number): WrittenName | null | undefined {
-  let best: WrittenName | null | undefined;
+/** `function name(`, `async function* name(`, `export default function name(` at the start of a declaration. */
+const DECLARED = /^(?:export\s+(?:default\s+)?)?(?:async\s+)?function\s*\*?\s*([\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*)/u;
+
+/**
+ * The source's name for a function the script left without one: a minifier inlining a function
+ * called once (terser: `return async function(t,r){…}(a,b)` for `checkout(a, b)`) keeps no
+ * name for it, but maps its start to the declaration, whose name the source's text holds.
+ */
+function declaredNameAt(analysed: AnalysedSource, map: ScriptSourceMap, start: number): string | undefined {
+  const { line, column } = positionOf(analysed, start);
+  const original = map.originalFor(line, column);
+  const text = original === undefined ? undefined : map.sourceContent(original.file);
+  if (original === undefined || text === undefined) return undefined;
+  let from = 0;
+  for (let l = 1; l < original.line && from !== -1; l++) from = text.indexOf('\n', from) + 1 || -1;
+  if (from === -1) return undefined;
+  return DECLARED.exec(text.slice(from + original.column, from + original.column + 200))?.[1];
+}
+
+/** The innermost function around `offset` (where it starts) and its name as written: null for an anonymous one; undefined outside any. */
+function innermostAt(analysed: AnalysedSource, offset: number): { name: WrittenName | null; start: number } | undefined {
+  let best: { name: WrittenName | null; start: number } | undefined;
   const visit = (node: AnyNode, name: WrittenName | undefined): void => {
     if (node.start > offset || node.end < offset) return;
     if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') {
       const own = identifier(node.id);
-      best = own === undefined ? (name ?? null) : { identifier: own };
+      best = { name: own === undefined ? (name ?? null) : { identifier: own }, start: node.start };
     }
     for (const [field, value] of Object.entries(node)) {
       if (field === 'loc') continue;

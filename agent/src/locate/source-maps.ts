@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
 import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
@@ -32,12 +33,16 @@ export class ScriptSourceMap {
   private readonly pathOf = new Map<string, string>();
   private lineIndex: Map<number, Map<number, LineMappings>> | undefined;
 
+  /** `bundled`: the path of each source a bundler named by a URL of its own (bundler-sources.ts); null for the bundler's own code. */
   constructor(
     private readonly map: TraceMap,
     naming?: (source: string) => string,
+    bundled?: ReadonlyMap<number, string | null>,
   ) {
     map.resolvedSources.forEach((source, index) => {
-      const resolved = pathOfUrl(source);
+      const own = bundled?.get(index);
+      if (own === null) return;
+      const resolved = own ?? pathOfUrl(source);
       const path = resolved === undefined || naming === undefined ? resolved : naming(resolved);
       if (path === undefined) return;
       this.byPath.set(path, index);
@@ -154,11 +159,11 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string, na
     const meta = sourceMapURL.slice(5, comma);
     const payload = sourceMapURL.slice(comma + 1);
     const text = meta.endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
-    return parseMap(text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`, named);
+    return parseMap(scriptPath, text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`, named);
   }
   if (web) {
     const mapUrl = new URL(sourceMapURL, scriptPath).href;
-    return parseMap(await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, named);
+    return parseMap(scriptPath, await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, named);
   }
   const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
   let text: string;
@@ -168,15 +173,39 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string, na
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
     throw new SourceMapError(`${scriptPath} names the source map ${mapPath}, but ${reason}; deploy the .map files next to the scripts`);
   }
-  return parseMap(text, pathToFileURL(mapPath).href, mapPath, named);
+  return parseMap(scriptPath, text, pathToFileURL(mapPath).href, mapPath, named);
 }
 
-function parseMap(text: string, mapUrl: string, what: string, naming: ((source: string) => string) | undefined): ScriptSourceMap {
+async function parseMap(
+  scriptPath: string,
+  text: string,
+  mapUrl: string,
+  what: string,
+  naming: ((source: string) => string) | undefined,
+): Promise<ScriptSourceMap> {
+  let map: TraceMap;
   try {
-    return new ScriptSourceMap(new TraceMap(text, mapUrl), naming);
+    map = new TraceMap(text, mapUrl);
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }
+  return new ScriptSourceMap(map, naming, await bundledSources(scriptPath, map));
+}
+
+/** The paths of the sources the map names by a bundler's own URLs (webpack://), read from the project's folder. */
+async function bundledSources(scriptPath: string, map: TraceMap): Promise<Map<number, string | null> | undefined> {
+  const relatives = new Map<number, string | null>();
+  map.sources.forEach((source, index) => {
+    const read = source === null ? undefined : bundlerSource(source, map.sourceRoot);
+    if (read !== undefined) relatives.set(index, read.kind === 'own' ? null : read.relative);
+  });
+  if (relatives.size === 0) return undefined;
+  const root = await bundleRoot(
+    scriptPath,
+    [...relatives.values()].filter((r) => r !== null),
+  );
+  for (const [index, relative] of relatives) if (relative !== null) relatives.set(index, underRoot(root, relative));
+  return relatives;
 }
 
 async function fetchMap(scriptUrl: string, mapUrl: string): Promise<string> {

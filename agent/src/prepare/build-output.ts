@@ -8,6 +8,7 @@
  * between prepared modules still work). Pure: reading and writing files is the caller's.
  */
 import { TraceMap } from '@jridgewell/trace-mapping';
+import { bundlerSource, writtenSource } from '../locate/bundler-sources.js';
 import { composedMap, type SourceMapJson } from './composed-map.js';
 import type { PreparedOutput } from './prepared-output.js';
 import { EXPORTED_BINDINGS, REGISTRY_GLOBAL, UNBOUND_EXCEPTION_SITES } from './prepared-messages.js';
@@ -69,9 +70,7 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
     positions: output.map,
     source: input.source,
     originalName: input.name + PREBUILT_ORIGINAL_SUFFIX,
-    ...(traced === undefined
-      ? {}
-      : { inputMap: { map: traced, sources: traced.resolvedSources.map((s) => input.inputMap!.sourceName(s)) } }),
+    ...(traced === undefined ? {} : { inputMap: { map: traced, sources: composedSources(traced, input.inputMap!.sourceName) } }),
   });
   return {
     code: `${code}${trailer}\n//# sourceMappingURL=${mapName}\n`,
@@ -131,4 +130,18 @@ function flagsModule(data: string): string {
     EXPORTED_BINDINGS,
     '',
   ].join('\n');
+}
+
+/**
+ * How the composed map names the input map's sources: resolved and named by the caller, but a
+ * bundler's own URL (`webpack://shop/./src/x.ts`) as the input wrote it, since resolving drops the
+ * `./` that marks where its project path starts (bundler-sources.ts).
+ */
+function composedSources(traced: TraceMap, sourceName: (resolved: string) => string): string[] {
+  return traced.resolvedSources.map((resolved, i) => {
+    const raw = traced.sources[i];
+    return raw != null && bundlerSource(raw, traced.sourceRoot) !== undefined
+      ? writtenSource(raw, traced.sourceRoot)
+      : sourceName(resolved);
+  });
 }

@@ -7,6 +7,7 @@ import { defined } from '@liveprobe/protocol/util';
 import type { Debugger } from 'node:inspector';
 import type { CdpTransport, Paused } from './cdp-transport.js';
 import { DEBUGGER_ENABLE } from './debugger-enable.js';
+import { bundlerSource } from '../locate/bundler-sources.js';
 import { scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
@@ -37,6 +38,12 @@ export class InspectorSession {
   private readonly sources = new Map<string, Promise<string>>();
   /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */
   private readonly exactPositions = new Map<string, string>();
+  /**
+   * Project files (`./src/orders.ts`) whose code runs from an eval string a bundler named after
+   * them (`webpack-internal:///./src/orders.ts`: webpack's `eval…` devtools): they have no file of
+   * their own to place an action in, and are kept only to say so.
+   */
+  private readonly evaluated = new Set<string>();
 
   constructor(
     private readonly onScript: (script: LoadedScript) => void,
@@ -66,7 +73,11 @@ export class InspectorSession {
     await session.connect();
     session.onScriptParsed((params) => {
       const path = scriptPath(params.url);
-      if (path === undefined) return;
+      if (path === undefined) {
+        const bundled = bundlerSource(params.url, undefined);
+        if (bundled?.kind === 'project') this.evaluated.add(bundled.relative);
+        return;
+      }
       const script: LoadedScript = {
         scriptId: params.scriptId,
         url: params.url,
@@ -102,6 +113,12 @@ export class InspectorSession {
     this.compiledAgain.clear();
     this.sources.clear();
     this.exactPositions.clear();
+    this.evaluated.clear();
+  }
+
+  /** The project files whose code runs only from a bundler's eval strings (`./src/orders.ts`). */
+  evaluatedFiles(): ReadonlySet<string> {
+    return this.evaluated;
   }
 
   all(): IterableIterator<LoadedScript> {

@@ -7,6 +7,7 @@ import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
 import { keptSourceName, shownSource } from '../prepare/prebuilt.js';
+import { UnfollowedCode } from './unfollowed-code.js';
 
 export interface ResolvedLocation {
   script: LoadedScript;
@@ -33,8 +34,11 @@ export class LocationError extends Error {
 
 export class LocationResolver {
   private readonly maps = new Map<string, Promise<ScriptSourceMap | SourceMapError>>();
+  private readonly unfollowed: UnfollowedCode;
 
-  constructor(private readonly session: InspectorSession) {}
+  constructor(private readonly session: InspectorSession) {
+    this.unfollowed = new UnfollowedCode(session);
+  }
 
   async resolve(file: string, line: number): Promise<ResolvedLocation> {
     const wanted = normalizeRequested(file);
@@ -78,7 +82,8 @@ export class LocationResolver {
         inDependencies.length > 0
           ? `; a dependency's sources are searched only when the path names node_modules/: did you mean ${inDependencies.join(' or ')}?`
           : '';
-      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps}${dependency} ${WAITING_FOR_SCRIPT}`, true);
+      const hidden = similar === '' && maps === '' && dependency === '' ? await this.unfollowed.explain(wanted) : '';
+      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps}${dependency}${hidden} ${WAITING_FOR_SCRIPT}`, true);
     }
     const entries = candidates.get(match.path)!;
     if (entries.length > 1) {
@@ -128,6 +133,7 @@ export class LocationResolver {
 
   forget(): void {
     this.maps.clear();
+    this.unfollowed.forget();
   }
 
   /**

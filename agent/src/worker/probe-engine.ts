@@ -126,11 +126,16 @@ export class ProbeEngine {
     return this.nextKey++;
   }
 
-  /** A generated position → the user's source: through the inspector's scripts, a prepared file's own map, or a script's on disk. */
+  /**
+   * A stack frame's generated position → the user's source: through a prepared file's code as
+   * written (the agent's stack-trace remapping gives its frames there, breakpoint or prepared
+   * site alike), the inspector's scripts, or a script's on disk.
+   */
   async originalPosition(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
+    const prepared = this.prepared?.holds(path) === true ? await this.prepared.original(path, line, column) : undefined;
+    if (prepared !== undefined) return prepared;
     const known = await this.locations.original(path, line, column);
     if (known !== undefined) return known;
-    if (this.prepared?.holds(path) === true) return this.prepared.original(path, line, column);
     // A script the session does not know (it is closed: actions on prepared sites open none).
     return this.session.script(path) === undefined ? this.onDisk.original(path, line, column) : undefined;
   }

@@ -289,16 +289,17 @@ export class PreparedSites {
     const { known, site, role } = planned;
     const analysed = this.analysis(known);
     const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);
+    // The map of the code as written, when its columns are the analysed text's: the minifier's names back to the user's.
+    const written = planned.columns === false ? undefined : planned.map;
     // A prepared site always passes `this` (undefined in arrows), so `usesThis` is not needed.
     const { usesThis: _, ...fields } = armFields(
       action,
       analysed,
       offset,
       role === undefined ? undefined : { ...role, pair, at: `prepared:${known.index}:${site.id}` },
+      written,
     );
     const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, fields.roots);
-    // The map of the code as written, when its columns are the analysed text's: the minifier's names back to the user's.
-    const written = planned.columns === false ? undefined : planned.map;
     const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset, written);
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
     const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }), ...topLevelAt(analysed, offset) };
@@ -400,11 +401,16 @@ export class PreparedSites {
     return table === undefined ? [] : twinPlaces(table, analysed, at);
   }
 
-  /** A position in a prepared file as it runs → the user's source, through the file's own source map (snapshot stacks). */
+  /**
+   * A stack frame's position in a prepared file → the user's source (snapshot stacks). The frame
+   * is already in the code as written (stack-traces.ts maps the prepared text back), so it goes
+   * through that code's own map: a file prepared at build time runs with its composed map, whose
+   * columns are the prepared text's, which in a minified bundle's one long line lead elsewhere.
+   */
   async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
     const known = this.known(path);
     if (known === undefined) return undefined;
-    const position = (await this.mapOf(known))?.originalFor(line, column);
+    const position = (await this.writtenMapOf(known))?.map.originalFor(line, column);
     return position === undefined ? undefined : shownSource(position);
   }
 
