@@ -32,7 +32,8 @@ import { BreakCalibration } from './break-calibration.js';
 import { CpuBudget, RateLimit } from './quota.js';
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
-import { HitBatch } from './hit-batch.js';
+import { HitBatch, lineFlags } from './hit-batch.js';
+import { headerOf } from '../log-header.js';
 import { LineClock } from './line-clock.js';
 import { HeldCaptures } from './held-captures.js';
 import { PreparedExceptions } from './prepared-exceptions.js';
@@ -75,6 +76,8 @@ interface ArmedProbe {
   lineOnly: boolean;
   /** Where its log lines go, read from `outputs` once rather than at every hit. */
   to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
+  /** A log action's line header in a batch (log-header.ts), fixed by its template, key and `to`. */
+  head: number;
   location: string;
   maxHits: number;
   expiresAt: number;
@@ -525,7 +528,7 @@ export class ProbeHook {
   }
 
   private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
-    const { key, to } = probe;
+    const { key, to, head } = probe;
     if (this.logsCheckedIn !== this.batch.sent) {
       this.logsCheckedIn = this.batch.sent;
       this.appTakesLogs = this.otel.takesLogs();
@@ -537,7 +540,7 @@ export class ProbeHook {
       // and counted as sampled, as spendBytes does for a prepared site: nothing sends the batch in between.
       if (prepared && (to.otel || to.live)) {
         const trace = this.appHasSpans ? activeSpanContext() : undefined;
-        const length = this.batch.packedLine(format, frame, key, now, !to.otel, to.live, trace, probe.byteRate.on);
+        const length = this.batch.packedLine(format, frame, key, head, now, trace, probe.byteRate.on);
         if (probe.byteRate.take(length, now)) return this.batch.kept();
         this.batch.refused();
         return this.batch.sampled(key);
@@ -546,7 +549,7 @@ export class ProbeHook {
       // before a quota it is over pauses the probe, which sends the batch. Not for OpenTelemetry:
       // the worker does not export it (emitted), it only goes live; for neither, only its bytes count.
       const trace = this.appHasSpans ? activeSpanContext() : undefined;
-      const length = this.batch.packedLine(format, frame, key, now, !to.otel, to.live, trace, !prepared || probe.byteRate.on);
+      const length = this.batch.packedLine(format, frame, key, head, now, trace, !prepared || probe.byteRate.on);
       const fits = this.bytesFit(probe, length, now, prepared);
       if (fits && (to.otel || to.live)) this.batch.kept();
       else this.batch.refused();
@@ -753,6 +756,7 @@ export class ProbeHook {
       plainCount: false,
       lineOnly: false,
       to: { otel: false, live: false, logger: false, console: false },
+      head: 0,
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
@@ -812,6 +816,8 @@ export class ProbeHook {
       logger: outputs.includes('logger'),
       console: outputs.includes('console'),
     };
+    // Lines packed into a batch: the worker need not export one not for OpenTelemetry (emitted).
+    probe.head = probe.format === undefined ? 0 : headerOf(probe.format.id, probe.key, lineFlags(!probe.to.otel, probe.to.live));
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
     // The calibration's few hits are the agent's own, not the app's: no quota stops them.
