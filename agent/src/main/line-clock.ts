@@ -30,8 +30,8 @@ const settled = Promise.resolve();
 const apply = Reflect.apply;
 
 export class LineClock {
-  /** The last reading (performance.now()). */
-  private reading = Number.NEGATIVE_INFINITY;
+  /** The last reading (performance.now()): what `now` or `exact` returned. */
+  reading = Number.NEGATIVE_INFINITY;
   /** Lines stamped with `reading` since it was taken, while sharing. */
   private shared = 0;
   /** Lines in a row that came close together, before sharing starts. */

@@ -136,8 +136,9 @@ export class ProbeHook {
   private logsCheckedIn = -1;
   /** What a hit's expressions read (`timedHit`, `lineHit`), reused hit after hit; undefined while a hit uses it. */
   private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
-  /** Counter hits since the clock was last read, and what it read (see `count`). */
+  /** Counter hits since the clock was last read (see `count`). */
   private unclocked = 0;
+  /** The time of the current hit, or of the last that read the clock: a counter's expiry reads it; `log` stamps its line with it. */
   private clock = 0;
   /** What a counter hit that reads the clock costs, at least (see `clockedCount`), in µs. */
   private countCostUs = Number.POSITIVE_INFINITY;
@@ -344,7 +345,11 @@ export class ProbeHook {
   private lineHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
     const budgeted = this.quotas.cpuMsPerSecond > 0;
     // Without a CPU budget, nothing measures the hit: it may share a reading (LineClock).
-    const startedAt = budgeted ? this.lineClock.exact() : this.lineClock.now();
+    if (budgeted) this.lineClock.exact();
+    else this.lineClock.now();
+    // Read from the clock's field rather than taken from either call: a number that comes from one
+    // of two calls is boxed, a HeapNumber allocated a hit (callgrind, scripts/hit-path-loop.mjs).
+    const startedAt = this.lineClock.reading;
     const now = TIME_ORIGIN + startedAt;
     this.clock = now;
     if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
@@ -373,7 +378,7 @@ export class ProbeHook {
     if (probe.condition !== undefined && !this.conditionPasses(probe, probe.condition, frame, now)) return;
     if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
-    this.log(probe, probe.format!, frame, now, true);
+    this.log(probe, probe.format!, frame, true);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -449,7 +454,7 @@ export class ProbeHook {
     if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
     if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt, prepared);
-    else if (probe.format !== undefined) this.log(probe, probe.format, frame, now, prepared);
+    else if (probe.format !== undefined) this.log(probe, probe.format, frame, prepared);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -527,8 +532,10 @@ export class ProbeHook {
     probe.closedHits = 0;
   }
 
-  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
+  /** The line of a hit whose time (`clock`) its caller set: passed as an argument, it was boxed, a HeapNumber a hit. */
+  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, prepared: boolean): void {
     const { key, to, head } = probe;
+    const now = this.clock;
     if (this.logsCheckedIn !== this.batch.sent) {
       this.logsCheckedIn = this.batch.sent;
       this.appTakesLogs = this.otel.takesLogs();
