@@ -242,9 +242,13 @@ export class ProbeHook {
       // The rare branches are methods of their own: a smaller hit() leaves V8 room to inline the hot path into a site's.
       // Flags compared `=== true`: V8 does not know a field or argument holds a boolean, and tells
       // `true` from every falsy value one by one (callgrind: ~10 instructions a flag that is set).
-      const probe = this.last?.key === key ? this.last : this.armedProbe(key);
-      if (probe === undefined) return;
-      this.last = probe;
+      let probe = this.last;
+      if (probe?.key !== key) {
+        probe = this.armedProbe(key);
+        if (probe === undefined) return;
+        // Stored only when it changes: a hot line's hits would each pay a store's write barrier.
+        this.last = probe;
+      }
       if (probe.done) return;
       if (probe.paused && this.stillPaused(probe, values, self, prepared)) return;
       if (prepared === true && probe.plainCount === true) return this.countHit(probe);
@@ -282,14 +286,17 @@ export class ProbeHook {
     try {
       // hit()'s lookup, written out: as one method shared with hit(), V8 did not inline it here
       // and a counter hit cost ~70 instructions more (callgrind, scripts/hit-path-loop.mjs).
-      let probe = this.last?.key === key ? this.last : this.probes.get(key);
-      if (probe === undefined) {
-        this.drain();
+      let probe = this.last;
+      if (probe?.key !== key) {
         probe = this.probes.get(key);
-        if (probe === undefined) return undefined;
-      }
-      if (probe.plainCount !== true) return false;
-      this.last = probe;
+        if (probe === undefined) {
+          this.drain();
+          probe = this.probes.get(key);
+          if (probe === undefined) return undefined;
+        }
+        if (probe.plainCount !== true) return false;
+        this.last = probe;
+      } else if (probe.plainCount !== true) return false;
       if (!probe.done && !probe.paused) this.countHit(probe);
     } catch {
       // A probe never throws into the app.
