@@ -8,7 +8,7 @@
  * before it in the same run. Durations (tic/toc, duration) never come from here.
  */
 
-import { monotonicNow } from './builtins.js';
+import { monotonicNow, TIME_ORIGIN } from './builtins.js';
 
 /** In a hot loop, at most this many lines in a row carry one reading (the one taken at the first). */
 export const READ_EVERY_LINES = 16;
@@ -32,6 +32,8 @@ const apply = Reflect.apply;
 export class LineClock {
   /** The last reading (performance.now()): what `now` or `exact` returned. */
   reading = Number.NEGATIVE_INFINITY;
+  /** The same reading on the wall clock (TIME_ORIGIN + reading), added once a reading rather than once a line. */
+  time = Number.NEGATIVE_INFINITY;
   /** Lines stamped with `reading` since it was taken, while sharing. */
   private shared = 0;
   /** Lines in a row that came close together, before sharing starts. */
@@ -47,6 +49,7 @@ export class LineClock {
     if (!this.sharing) this.watch(reading);
     this.shared = 0;
     this.reading = reading;
+    this.time = TIME_ORIGIN + reading;
     return reading;
   }
 
@@ -55,6 +58,7 @@ export class LineClock {
     const reading = monotonicNow();
     this.shared = 0;
     this.reading = reading;
+    this.time = TIME_ORIGIN + reading;
     return reading;
   }
 

@@ -359,7 +359,7 @@ export class ProbeHook {
     // Read from the clock's field rather than taken from either call: a number that comes from one
     // of two calls is boxed, a HeapNumber allocated a hit (callgrind, scripts/hit-path-loop.mjs).
     const startedAt = this.lineClock.reading;
-    const now = TIME_ORIGIN + startedAt;
+    const now = this.lineClock.time;
     this.clock = now;
     if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
     // timedHit's lending of the hook's frame, written out: as methods shared with it, a line hit
