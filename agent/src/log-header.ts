@@ -19,13 +19,31 @@ const FLAG_SPAN = 16;
 export const KEY_LIMIT = 2 ** 24;
 export const FORMAT_LIMIT = 2 ** 25;
 
-/** Writes a line's header at `at`; returns where the line's time goes. */
-export function writeHeader(numbers: Float64Array<ArrayBufferLike>, at: number, format: number, key: number, flags: number): number {
-  if (key < KEY_LIMIT && format < FORMAT_LIMIT) {
-    numbers[at] = flags + (key + format * KEY_LIMIT) * FLAG_SPAN;
-    return at + 1;
-  }
-  numbers[at] = flags | WIDE;
+/**
+ * A line's header but for IN_TRACE, which `writeHeader` adds per line: the template, key and
+ * flags a log action's lines share, worked out once when the action is armed rather than at every
+ * hit. A key or template past what fits gives a header of its flags and WIDE alone, below
+ * FLAG_SPAN, which tells the two apart at a hit with one comparison: so key 0 with no template
+ * (keys start at 1) is written wide too.
+ */
+export function headerOf(format: number, key: number, flags: number): number {
+  const ids = key + format * KEY_LIMIT;
+  if (key < KEY_LIMIT && format < FORMAT_LIMIT && ids > 0) return flags + ids * FLAG_SPAN;
+  return flags | WIDE;
+}
+
+/** Writes a line's header (from `headerOf`) at `at`; returns where the line's time goes. */
+export function writeHeader(
+  numbers: Float64Array<ArrayBufferLike>,
+  at: number,
+  head: number,
+  format: number,
+  key: number,
+  traced: boolean,
+): number {
+  // The flags are the header's lowest bits, and IN_TRACE is never among `head`'s: adding is setting it.
+  numbers[at] = traced ? head + IN_TRACE : head;
+  if (head >= FLAG_SPAN) return at + 1;
   numbers[at + 1] = format;
   numbers[at + 2] = key;
   return at + 3;

@@ -8,7 +8,7 @@
  */
 import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
 import { LogSegments, type Segment } from './log-segments.js';
-import { EMITTED, IN_TRACE, NOT_LIVE, writeHeader } from '../log-header.js';
+import { EMITTED, headerOf, NOT_LIVE, writeHeader } from '../log-header.js';
 import { clearTimer, enqueueMicrotask, setTimer } from './builtins.js';
 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
@@ -63,6 +63,11 @@ export interface TraceIds {
   traceFlags: number;
 }
 
+/** A line's flags but IN_TRACE. `emitted`: the worker need not export it; `live`: it goes to the live stream. */
+export function lineFlags(emitted: boolean, live: boolean): number {
+  return (emitted ? EMITTED : 0) | (live ? 0 : NOT_LIVE);
+}
+
 export class HitBatch {
   /**
    * The log hits' numbers, written in place: a segment of memory shared with the worker, or,
@@ -113,7 +118,7 @@ export class HitBatch {
   /** A line formatted here. `emitted`: the worker need not export it; `live`: it goes to the live stream. */
   log(key: number, time: number, message: string, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
     this.reserve(5);
-    this.header(0, key, time, emitted, live, trace);
+    this.header(headerOf(0, key, lineFlags(emitted, live)), 0, key, time, trace);
     this.texts.push(message);
     this.hitAdded(this.used, this.packedLimit);
   }
@@ -122,15 +127,15 @@ export class HitBatch {
    * A line whose template writes its placeholders' values straight into the batch
    * (CompiledTemplate.pack), with no array in between. Written, not yet kept: `kept` or
    * `refused` comes next (the byte quota's answer), before anything else writes to the batch.
-   * Returns the line's length when `measure` (0 otherwise).
+   * `head`: the action's header for the template (headerOf, with lineFlags). Returns the line's
+   * length when `measure` (0 otherwise).
    */
   packedLine<F>(
     template: PackingTemplate<F>,
     frame: F,
     key: number,
+    head: number,
     time: number,
-    emitted: boolean,
-    live: boolean,
     trace: TraceIds | undefined,
     measure: boolean,
   ): number {
@@ -138,7 +143,7 @@ export class HitBatch {
     this.reserve(4 + template.pieces.length);
     this.lineStart = this.used;
     this.lineTexts = this.texts.length;
-    this.header(template.id, key, time, emitted, live, trace);
+    this.header(head, template.id, key, time, trace);
     const length = template.pack(frame, this.numbers, this.used, this.texts, measure);
     this.used += template.pieces.length - 1;
     return length;
@@ -187,10 +192,9 @@ export class HitBatch {
     this.packedLimit = MAX_PACKED;
   }
 
-  private header(format: number, key: number, time: number, emitted: boolean, live: boolean, trace: TraceIds | undefined): void {
-    const flags = (emitted ? EMITTED : 0) | (live ? 0 : NOT_LIVE) | (trace === undefined ? 0 : IN_TRACE);
+  private header(head: number, format: number, key: number, time: number, trace: TraceIds | undefined): void {
     const numbers = this.numbers;
-    const at = writeHeader(numbers, this.used, format, key, flags);
+    const at = writeHeader(numbers, this.used, head, format, key, trace !== undefined);
     numbers[at] = time;
     this.used = at + 1;
     if (trace === undefined) return;

@@ -8,7 +8,7 @@
  * before it in the same run. Durations (tic/toc, duration) never come from here.
  */
 
-import { monotonicNow } from './builtins.js';
+import { monotonicNow, TIME_ORIGIN } from './builtins.js';
 
 /** In a hot loop, at most this many lines in a row carry one reading (the one taken at the first). */
 export const READ_EVERY_LINES = 16;
@@ -30,8 +30,10 @@ const settled = Promise.resolve();
 const apply = Reflect.apply;
 
 export class LineClock {
-  /** The last reading (performance.now()). */
-  private reading = Number.NEGATIVE_INFINITY;
+  /** The last reading (performance.now()): what `now` or `exact` returned. */
+  reading = Number.NEGATIVE_INFINITY;
+  /** The same reading on the wall clock (TIME_ORIGIN + reading), added once a reading rather than once a line. */
+  time = Number.NEGATIVE_INFINITY;
   /** Lines stamped with `reading` since it was taken, while sharing. */
   private shared = 0;
   /** Lines in a row that came close together, before sharing starts. */
@@ -41,11 +43,13 @@ export class LineClock {
 
   /** The time (performance.now()) to stamp a log line with. */
   now(): number {
-    if (this.sharing && ++this.shared < READ_EVERY_LINES) return this.reading;
+    // `=== true`: a field V8 does not know to be a boolean costs a test per falsy value when set (probe-hook.ts).
+    if (this.sharing === true && ++this.shared < READ_EVERY_LINES) return this.reading;
     const reading = monotonicNow();
     if (!this.sharing) this.watch(reading);
     this.shared = 0;
     this.reading = reading;
+    this.time = TIME_ORIGIN + reading;
     return reading;
   }
 
@@ -54,6 +58,7 @@ export class LineClock {
     const reading = monotonicNow();
     this.shared = 0;
     this.reading = reading;
+    this.time = TIME_ORIGIN + reading;
     return reading;
   }
 

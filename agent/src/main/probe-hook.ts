@@ -32,7 +32,8 @@ import { BreakCalibration } from './break-calibration.js';
 import { CpuBudget, RateLimit } from './quota.js';
 import { DEFAULT_QUOTAS, type QuotaSettings } from '../settings/quota-settings.js';
 import { compileMetric, metricAttributes, metricValue, type CompiledMetric } from './metric-point.js';
-import { HitBatch } from './hit-batch.js';
+import { HitBatch, lineFlags } from './hit-batch.js';
+import { headerOf } from '../log-header.js';
 import { LineClock } from './line-clock.js';
 import { HeldCaptures } from './held-captures.js';
 import { PreparedExceptions } from './prepared-exceptions.js';
@@ -75,6 +76,8 @@ interface ArmedProbe {
   lineOnly: boolean;
   /** Where its log lines go, read from `outputs` once rather than at every hit. */
   to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
+  /** A log action's line header in a batch (log-header.ts), fixed by its template, key and `to`. */
+  head: number;
   location: string;
   maxHits: number;
   expiresAt: number;
@@ -133,8 +136,9 @@ export class ProbeHook {
   private logsCheckedIn = -1;
   /** What a hit's expressions read (`timedHit`, `lineHit`), reused hit after hit; undefined while a hit uses it. */
   private frame: Frame | undefined = { values: NO_VALUES, self: undefined };
-  /** Counter hits since the clock was last read, and what it read (see `count`). */
+  /** Counter hits since the clock was last read (see `count`). */
   private unclocked = 0;
+  /** The time of the current hit, or of the last that read the clock: a counter's expiry reads it; `log` stamps its line with it. */
   private clock = 0;
   /** What a counter hit that reads the clock costs, at least (see `clockedCount`), in µs. */
   private countCostUs = Number.POSITIVE_INFINITY;
@@ -236,13 +240,19 @@ export class ProbeHook {
   hit(key: number, values: unknown[], self: unknown, prepared = false): void {
     try {
       // The rare branches are methods of their own: a smaller hit() leaves V8 room to inline the hot path into a site's.
-      const probe = this.last?.key === key ? this.last : this.armedProbe(key);
-      if (probe === undefined) return;
-      this.last = probe;
+      // Flags compared `=== true`: V8 does not know a field or argument holds a boolean, and tells
+      // `true` from every falsy value one by one (callgrind: ~10 instructions a flag that is set).
+      let probe = this.last;
+      if (probe?.key !== key) {
+        probe = this.armedProbe(key);
+        if (probe === undefined) return;
+        // Stored only when it changes: a hot line's hits would each pay a store's write barrier.
+        this.last = probe;
+      }
       if (probe.done) return;
       if (probe.paused && this.stillPaused(probe, values, self, prepared)) return;
-      if (prepared && probe.plainCount) return this.countHit(probe);
-      if (prepared && probe.lineOnly) return this.lineHit(probe, values, self);
+      if (prepared === true && probe.plainCount === true) return this.countHit(probe);
+      if (prepared === true && probe.lineOnly === true) return this.lineHit(probe, values, self);
       this.timedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
@@ -276,14 +286,17 @@ export class ProbeHook {
     try {
       // hit()'s lookup, written out: as one method shared with hit(), V8 did not inline it here
       // and a counter hit cost ~70 instructions more (callgrind, scripts/hit-path-loop.mjs).
-      let probe = this.last?.key === key ? this.last : this.probes.get(key);
-      if (probe === undefined) {
-        this.drain();
+      let probe = this.last;
+      if (probe?.key !== key) {
         probe = this.probes.get(key);
-        if (probe === undefined) return undefined;
-      }
-      if (!probe.plainCount) return false;
-      this.last = probe;
+        if (probe === undefined) {
+          this.drain();
+          probe = this.probes.get(key);
+          if (probe === undefined) return undefined;
+        }
+        if (probe.plainCount !== true) return false;
+        this.last = probe;
+      } else if (probe.plainCount !== true) return false;
       if (!probe.done && !probe.paused) this.countHit(probe);
     } catch {
       // A probe never throws into the app.
@@ -341,8 +354,12 @@ export class ProbeHook {
   private lineHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
     const budgeted = this.quotas.cpuMsPerSecond > 0;
     // Without a CPU budget, nothing measures the hit: it may share a reading (LineClock).
-    const startedAt = budgeted ? this.lineClock.exact() : this.lineClock.now();
-    const now = TIME_ORIGIN + startedAt;
+    if (budgeted) this.lineClock.exact();
+    else this.lineClock.now();
+    // Read from the clock's field rather than taken from either call: a number that comes from one
+    // of two calls is boxed, a HeapNumber allocated a hit (callgrind, scripts/hit-path-loop.mjs).
+    const startedAt = this.lineClock.reading;
+    const now = this.lineClock.time;
     this.clock = now;
     if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
     // timedHit's lending of the hook's frame, written out: as methods shared with it, a line hit
@@ -370,7 +387,7 @@ export class ProbeHook {
     if (probe.condition !== undefined && !this.conditionPasses(probe, probe.condition, frame, now)) return;
     if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
-    this.log(probe, probe.format!, frame, now, true);
+    this.log(probe, probe.format!, frame, true);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -446,7 +463,7 @@ export class ProbeHook {
     if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
     if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt, prepared);
-    else if (probe.format !== undefined) this.log(probe, probe.format, frame, now, prepared);
+    else if (probe.format !== undefined) this.log(probe, probe.format, frame, prepared);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -524,20 +541,22 @@ export class ProbeHook {
     probe.closedHits = 0;
   }
 
-  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, now: number, prepared: boolean): void {
-    const { key, to } = probe;
+  /** The line of a hit whose time (`clock`) its caller set: passed as an argument, it was boxed, a HeapNumber a hit. */
+  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, prepared: boolean): void {
+    const { key, to, head } = probe;
+    const now = this.clock;
     if (this.logsCheckedIn !== this.batch.sent) {
       this.logsCheckedIn = this.batch.sent;
       this.appTakesLogs = this.otel.takesLogs();
       this.appHasSpans = spansPossible();
     }
     // A line for the worker alone (no SDK of the app's, no console or logger): it is joined there.
-    if (!(to.logger || to.console) && !(to.otel && this.appTakesLogs)) {
+    if (to.logger !== true && to.console !== true && !(to.otel === true && this.appTakesLogs)) {
       // A prepared site's line goes straight into the batch. Over its byte quota it is taken back out
       // and counted as sampled, as spendBytes does for a prepared site: nothing sends the batch in between.
-      if (prepared && (to.otel || to.live)) {
+      if (prepared === true && (to.otel === true || to.live === true)) {
         const trace = this.appHasSpans ? activeSpanContext() : undefined;
-        const length = this.batch.packedLine(format, frame, key, now, !to.otel, to.live, trace, probe.byteRate.on);
+        const length = this.batch.packedLine(format, frame, key, head, now, trace, probe.byteRate.on);
         if (probe.byteRate.take(length, now)) return this.batch.kept();
         this.batch.refused();
         return this.batch.sampled(key);
@@ -546,7 +565,7 @@ export class ProbeHook {
       // before a quota it is over pauses the probe, which sends the batch. Not for OpenTelemetry:
       // the worker does not export it (emitted), it only goes live; for neither, only its bytes count.
       const trace = this.appHasSpans ? activeSpanContext() : undefined;
-      const length = this.batch.packedLine(format, frame, key, now, !to.otel, to.live, trace, !prepared || probe.byteRate.on);
+      const length = this.batch.packedLine(format, frame, key, head, now, trace, !prepared || probe.byteRate.on);
       const fits = this.bytesFit(probe, length, now, prepared);
       if (fits && (to.otel || to.live)) this.batch.kept();
       else this.batch.refused();
@@ -753,6 +772,7 @@ export class ProbeHook {
       plainCount: false,
       lineOnly: false,
       to: { otel: false, live: false, logger: false, console: false },
+      head: 0,
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
@@ -812,6 +832,8 @@ export class ProbeHook {
       logger: outputs.includes('logger'),
       console: outputs.includes('console'),
     };
+    // Lines packed into a batch: the worker need not export one not for OpenTelemetry (emitted).
+    probe.head = probe.format === undefined ? 0 : headerOf(probe.format.id, probe.key, lineFlags(!probe.to.otel, probe.to.live));
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
     // The calibration's few hits are the agent's own, not the app's: no quota stops them.

@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { checkTemplate } from '@liveprobe/protocol';
 import type { HitOutput, PackedLogs, ToWorker } from '../../../agent/src/bridge.js';
 import { compileTemplate, type TextOptions } from '../../../agent/src/main/compile.js';
-import { KEY_LIMIT } from '../../../agent/src/log-header.js';
-import { HitBatch } from '../../../agent/src/main/hit-batch.js';
+import { headerOf, KEY_LIMIT } from '../../../agent/src/log-header.js';
+import { HitBatch, lineFlags, type PackingTemplate, type TraceIds } from '../../../agent/src/main/hit-batch.js';
 import { Redaction } from '../../../agent/src/main/redaction.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
 import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
@@ -21,6 +21,21 @@ const text: TextOptions = {
   limits: DEFAULT_CAPTURE_LIMITS,
   redaction: new Redaction({ keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] }),
 };
+
+/** A line packed as the hook packs it, with its action's header (worked out there when the action is armed). */
+function packed<F>(
+  batch: HitBatch,
+  template: PackingTemplate<F>,
+  frame: F,
+  key: number,
+  time: number,
+  emitted: boolean,
+  live: boolean,
+  trace: TraceIds | undefined,
+  measure: boolean,
+): number {
+  return batch.packedLine(template, frame, key, headerOf(template.id, key, lineFlags(emitted, live)), time, trace, measure);
+}
 
 const TRACE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
 
@@ -44,7 +59,7 @@ function bothWays(template: string, scopes: Record<string, unknown>[], json: boo
     const frame = { values: checked.roots.map((r) => scope[r]), self: undefined };
     whole.push(compiled(frame));
     const trace = i % 4 === 1 ? TRACE : undefined;
-    const length = batch.packedLine(compiled, frame, 7, 1000 + i, i % 3 === 0, i % 2 === 0, trace, true);
+    const length = packed(batch, compiled, frame, 7, 1000 + i, i % 3 === 0, i % 2 === 0, trace, true);
     assert.equal(length >= whole[i]!.length, true, `the length counted for ${whole[i]} covers it`);
     batch.kept();
   });
@@ -125,9 +140,9 @@ test('a template with no placeholder, and lines of several templates in one batc
   const other = compileTemplate(checkTemplate('{x}').parts, ['x'], () => {}, text);
   const sent: ToWorker[][] = [];
   const batch = new HitBatch((messages) => sent.push(structuredClone(messages)));
-  batch.packedLine(plain, { values: [], self: undefined }, 1, 1, false, true, undefined, false);
+  packed(batch, plain, { values: [], self: undefined }, 1, 1, false, true, undefined, false);
   batch.kept();
-  batch.packedLine(other, { values: ['y'], self: undefined }, 2, 2, false, true, undefined, false);
+  packed(batch, other, { values: ['y'], self: undefined }, 2, 2, false, true, undefined, false);
   batch.kept();
   batch.log(3, 3, 'formatted whole', true, true, undefined);
   batch.flush();
@@ -147,7 +162,7 @@ test('a line whose key is past what the header holds is written wide, and it and
     [KEY_LIMIT + 10, undefined],
     [6, TRACE],
   ] as const) {
-    batch.packedLine(format, { values: [key, 'z'], self: undefined }, key, key, true, false, trace, false);
+    packed(batch, format, { values: [key, 'z'], self: undefined }, key, key, true, false, trace, false);
     batch.kept();
   }
   batch.log(KEY_LIMIT * 4, 1, 'formatted whole', false, true, TRACE);
@@ -170,7 +185,7 @@ test('a line packed straight into the batch and refused (over its byte quota) le
   const sent: ToWorker[][] = [];
   const batch = new HitBatch((messages) => sent.push(structuredClone(messages)));
   const line = (n: number, user: string, keep: boolean) => {
-    const length = batch.packedLine(format, { values: [n, user], self: undefined }, n, n, false, true, TRACE, true);
+    const length = packed(batch, format, { values: [n, user], self: undefined }, n, n, false, true, TRACE, true);
     assert.equal(length, `${n} by ${user}`.length);
     if (keep) batch.kept();
     else batch.refused();
@@ -197,7 +212,7 @@ test('shared memory: a batch never writes over one the worker has not read; with
   /** One batch of `lines` lines, sent. */
   const send = (lines: number) => {
     for (let i = 0; i < lines; i++, n++) {
-      batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+      packed(batch, format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
       batch.kept();
     }
     batch.flush();
@@ -234,14 +249,14 @@ test('shared memory: a batch never writes over one the worker has not read; with
   for (const m of shared) Atomics.store(m.release!, 0, 0);
   // Short lines up to just under where a batch in a segment leaves (32,768 numbers, three a line)…
   for (let i = 0; i < 10922; i++, n++) {
-    batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+    packed(batch, format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
     batch.kept();
   }
   const short = lines(n - 10922, 10922);
   // …then the longest template an action may have: seven such lines do not fit the rest of a segment.
   const wide = compileTemplate(checkTemplate('{n}'.repeat(1333)).parts, ['n'], () => {}, text);
   for (let i = 1; i <= 7; i++) {
-    batch.packedLine(wide, { values: [i], self: undefined }, 1, i, false, true, undefined, false);
+    packed(batch, wide, { values: [i], self: undefined }, 1, i, false, true, undefined, false);
     batch.kept();
   }
   batch.flush();
@@ -264,7 +279,7 @@ test('a hot loop: a batch in a shared segment leaves at 32,768 numbers, one in a
   const firstBatch = (batch: HitBatch, sent: PackedLogs[]): [number, boolean] => {
     const before = sent.length;
     for (let n = 0; sent.length === before; n++) {
-      batch.packedLine(format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
+      packed(batch, format, { values: [n], self: undefined }, 1, n, false, true, undefined, false);
       batch.kept();
     }
     const batchSent = sent.at(-1)!;
