@@ -18,38 +18,45 @@ const WAIT = 20_000;
 const NO_SERVER = 'http://127.0.0.1:9';
 const QUERIES = ['?total=5', '?total=7', '?total=-2', '?total=3'];
 
-type Build = 'commonjs' | 'esm' | 'bundle';
+type Build = 'commonjs' | 'esm' | 'bundle' | 'minified bundle' | 'minified ES module bundle';
 
 /** tsc's output for the fixture (or esbuild's bundle of it), then `liveprobe prepare` into a second folder. */
 async function build(t: TestContext, kind: Build): Promise<{ dist: string; prepared: string; root: string }> {
   const dir = await tempDir(`liveprobe-prepare-${kind}-`);
   t.after(() => dir.remove());
   const dist = join(dir.path, 'dist');
-  const compiler =
-    kind === 'bundle'
-      ? new Child(
-          fromRoot('node_modules/.bin/esbuild'),
-          [fromRoot(TS), '--bundle', '--platform=node', '--format=cjs', '--sourcemap', `--outfile=${join(dist, 'server.js')}`],
-          { name: 'esbuild' },
-        )
-      : new Child(
-          process.execPath,
-          [
-            fromRoot('node_modules/typescript/bin/tsc'),
-            '--outDir',
-            dist,
-            '--sourceMap',
-            ...(kind === 'esm' ? ['--module', 'es2022', '--moduleResolution', 'bundler'] : ['--module', 'commonjs']),
-            '--target',
-            'es2022',
-            '--types',
-            'node',
-            fromRoot(TS),
-          ],
-          { name: 'tsc' },
-        );
+  const compiler = kind.endsWith('bundle')
+    ? new Child(
+        fromRoot('node_modules/.bin/esbuild'),
+        [
+          fromRoot(TS),
+          '--bundle',
+          '--platform=node',
+          kind === 'minified ES module bundle' ? '--format=esm' : '--format=cjs',
+          '--sourcemap',
+          ...(kind.startsWith('minified') ? ['--minify'] : []),
+          `--outfile=${join(dist, 'server.js')}`,
+        ],
+        { name: 'esbuild' },
+      )
+    : new Child(
+        process.execPath,
+        [
+          fromRoot('node_modules/typescript/bin/tsc'),
+          '--outDir',
+          dist,
+          '--sourceMap',
+          ...(kind === 'esm' ? ['--module', 'es2022', '--moduleResolution', 'bundler'] : ['--module', 'commonjs']),
+          '--target',
+          'es2022',
+          '--types',
+          'node',
+          fromRoot(TS),
+        ],
+        { name: 'tsc' },
+      );
   assert.equal((await compiler.exited).code, 0, compiler.output());
-  if (kind === 'esm') writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
+  if (kind === 'esm' || kind === 'minified ES module bundle') writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
   const prepared = join(dir.path, 'prepared');
   const result = await cli(['prepare', dist, '--out', prepared, '--json'], { server: NO_SERVER });
   assert.equal(result.code, 0, result.stderr);
@@ -153,6 +160,34 @@ for (const kind of ['commonjs', 'esm', 'bundle'] as const) {
     const listed = await agentsOf();
     assert.equal(listed.find((a) => a.tags.includes('original'))?.prepare, undefined, 'nothing prepared, nothing said');
     assert.doesNotMatch(app.output(), /\[liveprobe\] prepared \d+ files/, 'nothing was transformed as it loaded');
+  });
+}
+
+for (const kind of ['minified bundle', 'minified ES module bundle'] as const) {
+  test(`a ${kind} prepared by \`liveprobe prepare\`: with the agent, its \`--enable-source-maps\` stacks read as the original's, with a prepared site on the throwing line and without`, async (t) => {
+    const { dist, prepared } = await build(t, kind);
+    const cp = await controlPlane(t);
+    const original = await exchange(await start(t, join(dist, 'server.js'), { agent: false }));
+    assert.match(original.responses[2]!, new RegExp(`at refuse \\(.*prepare-build/server\\.ts:${lineOf(TS, 'build-refuse')}:`));
+    const app = await start(t, join(prepared, 'server.js'), { broker: cp.mqttUrl, tags: ['prepared'] });
+    // The frames are remapped to the bundle as written; read through the composed map, whose
+    // columns are the prepared text's, they named other lines of the one-line bundle.
+    assert.deepEqual(await exchange(app), original, 'flags off');
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file: TS,
+      line: lineOf(TS, 'build-refuse'),
+      template: 'refusing {total}',
+      tags: ['prepared'],
+    });
+    await waitFor(
+      async () =>
+        (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'prepared site (no breakpoint)'),
+      WAIT,
+      'installed on a prepared site',
+    );
+    const response = await fetch(`${app.url}/?total=-2`);
+    assert.equal(await response.text(), original.responses[2]!.replace(/^400 /, ''), 'the throw under a site that fires');
   });
 }
 

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
+import { inlineMapText } from '../prepare/map-comment.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
 import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
@@ -155,11 +156,13 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string, na
   const named = naming === undefined ? undefined : (source: string) => naming(source, scriptPath);
   const web = isWebUrl(scriptPath);
   if (sourceMapURL.startsWith('data:')) {
-    const comma = sourceMapURL.indexOf(',');
-    const meta = sourceMapURL.slice(5, comma);
-    const payload = sourceMapURL.slice(comma + 1);
-    const text = meta.endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
-    return parseMap(scriptPath, text, web ? scriptPath : pathToFileURL(scriptPath).href, `the inline source map of ${scriptPath}`, named);
+    return parseMap(
+      scriptPath,
+      inlineMapText(sourceMapURL),
+      web ? scriptPath : pathToFileURL(scriptPath).href,
+      `the inline source map of ${scriptPath}`,
+      named,
+    );
   }
   if (web) {
     const mapUrl = new URL(sourceMapURL, scriptPath).href;

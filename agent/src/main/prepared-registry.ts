@@ -3,11 +3,12 @@
  * a site's scope object into the probe hook's `values` (in the action's `roots` order) so the
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
+import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { unboundFlags, type FileFlags } from './unbound-flags.js';
 import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
 import { siteNamesOf, type PreparedOutput, type SiteNames } from '../prepare/prepared-output.js';
-import { prebuiltScript } from '../prepare/prebuilt.js';
+import { PREBUILT_ORIGINAL_SUFFIX, prebuiltScript } from '../prepare/prebuilt.js';
 import type {
   PrebuiltFileReport,
   PreparedFlags,
@@ -272,6 +273,8 @@ export class PreparedRegistry {
   private readonly expected = new Map<string, PreparedOutput>();
   /** Scripts holding files prepared at build time and then bundled: those files' sites stay unbound. */
   private readonly bundles = new Set<string>();
+  /** Files prepared at build time, bound: their input is kept beside them, with its own map. */
+  private readonly prebuilt = new Set<string>();
 
   constructor(
     private readonly target: HitTarget,
@@ -340,6 +343,7 @@ export class PreparedRegistry {
     if (this.files.length === 0) this.firstFile();
     this.files.push(file);
     this.byPath.set(path, file);
+    if (prebuilt === 1) this.prebuilt.add(path);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
     const message: PreparedToWorker = {
       t: 'file',
@@ -378,5 +382,11 @@ export class PreparedRegistry {
   /** The position map of a prepared script, by the name V8 gives it. */
   mapOf(path: string): Readonly<Record<number, number[]>> | undefined {
     return this.byPath.get(path)?.map;
+  }
+
+  /** The input a file prepared at build time keeps beside it (the code its position map leads to), by the name V8 gives the file. */
+  keptInputOf(path: string): string | undefined {
+    if (!this.prebuilt.has(path)) return undefined;
+    return (path.startsWith('file:') ? fileURLToPath(path) : path) + PREBUILT_ORIGINAL_SUFFIX;
   }
 }

@@ -7,12 +7,22 @@
  * app's formatter, whether it was set before the agent or after (source-map-support, depd's
  * save-set-restore); with source maps enabled, positions continue through the file's own map
  * (`--enable-source-maps` would otherwise be bypassed by any prepareStackTrace).
+ *
+ * A file prepared at build time is the exception: the map Node holds for it is the composed one,
+ * whose positions are the prepared text's, while its frames are remapped to the code as written.
+ * Those frames continue through the written code's own map (written-maps.ts), and a stack that
+ * passes through one is formatted here rather than by Node's formatter, which would read the
+ * composed map at the written positions (in a minified bundle, one line, the wrong line).
  */
-import { findSourceMap } from 'node:module';
+import { findSourceMap, type SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { LOADER_FILE } from './commonjs-loader.js';
+import { writtenSourceMap } from './written-maps.js';
 
 export interface PositionMaps {
   mapOf(path: string): Readonly<Record<number, number[]>> | undefined;
+  /** The input a file prepared at build time keeps beside it; undefined for any other file. */
+  keptInputOf?(path: string): string | undefined;
 }
 
 type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
@@ -22,6 +32,11 @@ type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 const { apply, get } = Reflect;
 const ProxyConstructor = Proxy;
 const errorToString = Error.prototype.toString;
+/** Node's own formatter, the value `Error.prepareStackTrace` starts with (Node 20.?+; before, none). */
+const startingFormatter = Error.prepareStackTrace as Formatter | undefined;
+const nodeFormatter = startingFormatter?.name === 'ErrorPrepareStackTrace' ? startingFormatter : undefined;
+/** Frames of files prepared at build time, remapped to the code as written, and the kept input whose map they continue through. */
+const keptInputs = new WeakMap<NodeJS.CallSite, string>();
 
 export function installStackTraces(maps: PositionMaps): void {
   // Error.prepareStackTrace becomes an accessor: what the app assigns is kept as its formatter,
@@ -34,7 +49,8 @@ export function installStackTraces(maps: PositionMaps): void {
     if (wrapper === undefined) {
       wrapper = (error, frames) => {
         const mapped = remap(maps, frames);
-        return formatter === undefined ? format(error, mapped) : formatter(error, mapped);
+        const ours = formatter === undefined || (formatter === nodeFormatter && sourceMapsOn() && mapped.some((f) => keptInputs.has(f)));
+        return ours ? format(error, mapped) : formatter(error, mapped);
       };
       wrappers.set(formatter, wrapper);
       inner.set(wrapper, formatter);
@@ -53,6 +69,8 @@ export function installStackTraces(maps: PositionMaps): void {
   });
 }
 
+const sourceMapsOn = (): boolean => (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
+
 function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
   const out: NodeJS.CallSite[] = [];
   for (const frame of frames) {
@@ -67,32 +85,54 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[]
       out.push(frame);
       continue;
     }
-    let i = 0;
-    while (i + 3 < segments.length && segments[i + 3]! <= column - 1) i += 3;
-    // Inserted code (a site's guard, whose hook call is a snapshot's top frame) is followed by the
-    // statement it stands for, at the same position: it maps to that statement's start, not as
-    // many columns past it as the call is into the guard (in minified code, into the next function).
-    const inserted = i + 5 < segments.length && segments[i + 4] === segments[i + 1] && segments[i + 5] === segments[i + 2];
-    out.push(mappedFrame(frame, segments[i + 1]!, segments[i + 2]! + (inserted ? 0 : column - 1 - segments[i]!) + 1));
+    const mapped = mappedFrame(frame, writtenPosition(segments, column), enclosingPosition(frame, map!));
+    const kept = maps.keptInputOf?.(file!);
+    if (kept !== undefined) keptInputs.set(mapped, kept);
+    out.push(mapped);
   }
   return out;
 }
 
-function mappedFrame(frame: NodeJS.CallSite, line: number, column: number): NodeJS.CallSite {
+type Position = { line: number; column: number };
+
+/** A 1-based column of the prepared text, as a position in the code as written, through its line's segments. */
+function writtenPosition(segments: readonly number[], column: number): Position {
+  let i = 0;
+  while (i + 3 < segments.length && segments[i + 3]! <= column - 1) i += 3;
+  // Inserted code (a site's guard, whose hook call is a snapshot's top frame) is followed by the
+  // statement it stands for, at the same position: it maps to that statement's start, not as
+  // many columns past it as the call is into the guard (in minified code, into the next function).
+  const inserted = i + 5 < segments.length && segments[i + 4] === segments[i + 1] && segments[i + 5] === segments[i + 2];
+  return { line: segments[i + 1]!, column: segments[i + 2]! + (inserted ? 0 : column - 1 - segments[i]!) + 1 };
+}
+
+/** Where the frame's function starts, in the code as written (a source map names a function there). */
+function enclosingPosition(frame: NodeJS.CallSite, map: Readonly<Record<number, number[]>>): Position | undefined {
+  const line = frame.getEnclosingLineNumber?.();
+  const column = frame.getEnclosingColumnNumber?.();
+  const segments = line === undefined || line === null ? undefined : map[line];
+  return segments === undefined || column === undefined || column === null ? undefined : writtenPosition(segments, column);
+}
+
+function mappedFrame(frame: NodeJS.CallSite, at: Position, enclosing: Position | undefined): NodeJS.CallSite {
   return new ProxyConstructor(frame, {
     get(target, property) {
       switch (property) {
         case 'getLineNumber':
-          return () => line;
+          return () => at.line;
         case 'getColumnNumber':
-          return () => column;
+          return () => at.column;
+        case 'getEnclosingLineNumber':
+          if (enclosing !== undefined) return () => enclosing.line;
+          break;
+        case 'getEnclosingColumnNumber':
+          if (enclosing !== undefined) return () => enclosing.column;
+          break;
         case 'toString':
-          return () => relocated(target, line, column);
-        default: {
-          const value = get(target, property) as unknown;
-          return typeof value === 'function' ? (...args: unknown[]) => apply(value, target, args) : value;
-        }
+          return () => relocated(target, at.line, at.column);
       }
+      const value = get(target, property) as unknown;
+      return typeof value === 'function' ? (...args: unknown[]) => apply(value, target, args) : value;
     },
   });
 }
@@ -112,22 +152,51 @@ function format(error: Error, frames: NodeJS.CallSite[]): string {
   } catch {
     header = 'Error';
   }
-  const useMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
+  const useMaps = sourceMapsOn();
   let text = header;
-  for (const frame of frames) text += `\n    at ${useMaps ? throughSourceMap(frame) : frame.toString()}`;
+  for (let i = 0; i < frames.length; i++) text += `\n    at ${useMaps ? throughSourceMap(frames, i) : String(frames[i])}`;
   return text;
 }
 
-function throughSourceMap(frame: NodeJS.CallSite): string {
+/** The map a frame's positions are in: the written code's for a file prepared at build time, else the one Node holds. */
+function mapOfFrame(frame: NodeJS.CallSite): SourceMap | undefined {
+  const kept = keptInputs.get(frame);
+  if (kept !== undefined) return writtenSourceMap(kept);
   const file = frame.getFileName();
-  const line = frame.getLineNumber();
-  const column = frame.getColumnNumber();
-  if (file === undefined || file === null || line === null || column === null) return String(frame);
-  const entry = findSourceMap(file)?.findEntry(line - 1, column - 1) as
-    | { originalSource?: string; originalLine?: number; originalColumn?: number }
-    | undefined;
-  if (entry?.originalSource === undefined || entry.originalLine === undefined) return String(frame);
-  const name = frame.getFunctionName();
-  const location = `${entry.originalSource}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
-  return name === null ? location : `${name} (${location})`;
+  return file === undefined || file === null ? undefined : findSourceMap(file);
+}
+
+type Entry = { originalSource?: string; originalLine?: number; originalColumn?: number; name?: string };
+
+const entryAt = (map: SourceMap, line: number | null, column: number | null): Entry | undefined =>
+  line === null || column === null ? undefined : (map.findEntry(line - 1, column - 1) as Entry);
+
+/**
+ * The frame as `--enable-source-maps` writes it: the original source and position, and the
+ * function's name from the map when the generated code renamed it (the name at the function's
+ * start, else at the call in the next frame of the same file).
+ */
+function throughSourceMap(frames: NodeJS.CallSite[], index: number): string {
+  const frame = frames[index]!;
+  const map = mapOfFrame(frame);
+  const entry = map === undefined ? undefined : entryAt(map, frame.getLineNumber(), frame.getColumnNumber());
+  if (entry?.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return String(frame);
+  const own = `${typeOf(frame)}${frame.getFunctionName() ?? frame.getMethodName() ?? '<anonymous>'}`;
+  const named = originalName(frames, index, map!);
+  const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : entry.originalSource;
+  return `${named !== undefined && named !== own ? named : own} (${source}:${entry.originalLine + 1}:${entry.originalColumn + 1})`;
+}
+
+function typeOf(frame: NodeJS.CallSite): string {
+  const type = frame.getTypeName();
+  return type === null || type === 'global' ? '' : `${type}.`;
+}
+
+function originalName(frames: NodeJS.CallSite[], index: number, map: SourceMap): string | undefined {
+  const frame = frames[index]!;
+  const atStart = entryAt(map, frame.getEnclosingLineNumber?.() ?? null, frame.getEnclosingColumnNumber?.() ?? null)?.name;
+  if (atStart) return atStart;
+  const caller = frames[index + 1];
+  if (caller === undefined || caller.getFileName() !== frame.getFileName()) return undefined;
+  return entryAt(map, caller.getLineNumber(), caller.getColumnNumber())?.name || undefined;
 }
