@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
-import { inlineMapText } from '../prepare/map-comment.js';
+import { inlineMapText } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
 import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 

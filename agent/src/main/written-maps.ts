@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { inlineMapText, lastSourceMappingURL } from '../prepare/map-comment.js';
+import { inlineMapText } from '../locate/inline-map.js';
+import { lastSourceMappingURL } from '../prepare/map-comment.js';
 
 type Payload = ConstructorParameters<typeof SourceMap>[0] & { sourceRoot?: string };
 

@@ -8,10 +8,3 @@ export function lastSourceMappingURL(text: string): string | undefined {
   for (const match of text.matchAll(/^[ \t]*\/\/[#@] sourceMappingURL=(\S+)[ \t]*$/gm)) url = match[1];
   return url;
 }
-
-/** The JSON of an inline map (`data:application/json;base64,…`, or URL-encoded). */
-export function inlineMapText(url: string): string {
-  const comma = url.indexOf(',');
-  const payload = url.slice(comma + 1);
-  return url.slice(0, comma).endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
-}
