@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
 import { cli, libraryTree, lineOf, readTree, sseEvents, startApp, tempDir, waitFor, type App } from '../helpers/index.js';
 import { Child, fromRoot } from '@liveprobe/harness';
-import { addAction, controlPlane, getAction } from '../agent/fixtures.js';
+import { addAction, controlPlane, installed } from '../agent/fixtures.js';
 
 const TS = 'test/fixtures/prepare-build/server.ts';
 const WAIT = 20_000;
@@ -129,12 +129,7 @@ for (const kind of ['commonjs', 'esm', 'bundle'] as const) {
     t.after(() => events.close());
     const line = lineOf(TS, 'build-order');
     const { action } = await addAction(cp, { type: 'log', file: TS, line, template: 'order of {total}', tags: ['prepared'] });
-    await waitFor(
-      async () =>
-        (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'prepared site (no breakpoint)'),
-      WAIT,
-      'installed on a prepared site',
-    );
+    assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
     await fetch(`${app.url}/?total=42`);
     const output = await events.waitFor(
       (e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42',
@@ -180,12 +175,7 @@ for (const kind of ['minified bundle', 'minified ES module bundle'] as const) {
       template: 'refusing {total}',
       tags: ['prepared'],
     });
-    await waitFor(
-      async () =>
-        (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'prepared site (no breakpoint)'),
-      WAIT,
-      'installed on a prepared site',
-    );
+    assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
     const response = await fetch(`${app.url}/?total=-2`);
     assert.equal(await response.text(), original.responses[2]!.replace(/^400 /, ''), 'the throw under a site that fires');
   });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { OutputEvent } from '@liveprobe/protocol';
 import { lineOf, sseEvents, startApp, waitFor } from '../../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
-import { addAction, controlPlane, getAction } from '../fixtures.js';
+import { addAction, controlPlane, installed } from '../fixtures.js';
 
 const WAIT = 20_000;
 const APP = 'test/fixtures/prepared/express-app.cjs';
@@ -68,12 +68,7 @@ test('express 4, app and framework prepared in full, serves identical responses 
     template: 'order {req.params.id}',
     tags: ['prepared'],
   });
-  await waitFor(
-    async () =>
-      (await getAction(cp, action.id)).statuses.some((s) => s.state === 'installed' && s.message === 'prepared site (no breakpoint)'),
-    WAIT,
-    'installed on a prepared site',
-  );
+  assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
   // The app keeps state (POST adds an order): the original takes the same second round.
   assert.deepEqual(await responses(prepared.url), await responses(original.url), 'one site on');
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order 7', WAIT, 'the action fired');
