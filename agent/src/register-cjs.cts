@@ -1,8 +1,10 @@
-// `node --require @liveprobe/agent/register app.js`: CommonJS cannot load the ESM agent
-// synchronously on every Node 20 release, and for breakpoints it does not need to: probes
-// install later. Prepared files (LIVEPROBE_PREPARE, or `prepare` in LIVEPROBE_CONFIG) must be
-// hooked before the entry module loads, so then the agent is required synchronously where Node
-// can (require(esm), 20.19+). CommonJS cannot wait at start-up: LIVEPROBE_STARTUP_WAIT_MS needs --import.
+// `node --require @liveprobe/agent/register app.js`: the agent is required synchronously where
+// Node can (require(esm), 20.19+), so it starts before the entry module as with --import: files
+// `liveprobe prepare` wrote bind only to an agent that is already there when they run, and files
+// prepared as they load (LIVEPROBE_PREPARE, or `prepare` in LIVEPROBE_CONFIG) need its hooks
+// before the entry module loads. Older Node 20 releases load it asynchronously, after the entry
+// module, which is enough for breakpoints: probes install later. CommonJS cannot wait at start-up:
+// LIVEPROBE_STARTUP_WAIT_MS needs --import.
 const fail = (err: unknown): void => {
   process.stderr.write(`[liveprobe] the agent could not start and is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
 };
@@ -16,16 +18,14 @@ try {
 /** start.ts as bundled after tsc (agent/scripts/bundle-agent.mjs): one file costs the app less memory than its modules. */
 const START = './bundle/start.js';
 let started = false;
-if (process.env.LIVEPROBE_PREPARE?.trim() || process.env.LIVEPROBE_CONFIG?.trim()) {
-  try {
-    require(START);
-    started = true;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') fail(err);
-    // Only the agent knows, once it has read its settings, whether files are to be prepared: it says so then.
-    else Object.defineProperty(globalThis, Symbol.for('liveprobe.lateStart'), { value: true });
-  }
+try {
+  require(START);
+  started = true;
+} catch (err) {
+  const code = (err as { code?: string }).code;
+  if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') fail(err);
+  // Only the agent knows, once it has read its settings and seen the files, whether any were to be prepared: it says so then.
+  else Object.defineProperty(globalThis, Symbol.for('liveprobe.lateStart'), { value: true });
 }
 if (!started) import(START).catch(fail);
 if (process.env.LIVEPROBE_STARTUP_WAIT_MS?.trim()) {

@@ -74,10 +74,11 @@ async function start(
   script: string,
   options: { agent: false } | { broker: string; tags: string[] },
   env: Record<string, string> = {},
+  module: 'esm' | 'cjs' = 'esm',
 ): Promise<App> {
   const app = await startApp({
     script,
-    module: 'esm',
+    module,
     ...('broker' in options ? options : { broker: 'mqtt://127.0.0.1:9', tags: ['none'], agent: false }),
     env: { NODE_OPTIONS: '--enable-source-maps', ...env },
   });
@@ -157,6 +158,25 @@ for (const kind of ['commonjs', 'esm', 'bundle'] as const) {
     assert.doesNotMatch(app.output(), /\[liveprobe\] prepared \d+ files/, 'nothing was transformed as it loaded');
   });
 }
+
+test('tsc output prepared by `liveprobe prepare`, the agent loaded with --require: its sites bind, as with --import, with nothing else set', async (t) => {
+  const { prepared } = await build(t, 'commonjs');
+  const cp = await controlPlane(t);
+  const app = await start(t, join(prepared, 'server.js'), { broker: cp.mqttUrl, tags: ['prepared'] }, {}, 'cjs');
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  // Before, --require started the agent after the entry module unless LIVEPROBE_PREPARE was set: the line took a breakpoint.
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: TS,
+    line: lineOf(TS, 'build-order'),
+    template: 'order of {total}',
+    tags: ['prepared'],
+  });
+  assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
+  await fetch(`${app.url}/?total=42`);
+  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42', WAIT, 'the action printed');
+});
 
 for (const kind of ['minified bundle', 'minified ES module bundle'] as const) {
   test(`a ${kind} prepared by \`liveprobe prepare\`: with the agent, its \`--enable-source-maps\` stacks read as the original's, with a prepared site on the throwing line and without`, async (t) => {

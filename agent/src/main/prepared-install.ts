@@ -25,6 +25,7 @@ import { isPrebuilt } from '../prepare/prebuilt.js';
 const REQUIRE_ESM = 'an ES module loaded with require() (require(esm)) is not prepared';
 const RAN_BEFORE_THE_AGENT =
   'prepared at build time, but it ran before the agent started (from the app’s own code, e.g. LiveprobeInstrumentation), so its sites are not bound and its lines take breakpoints: start the agent first (node --import @liveprobe/agent/register)';
+const REQUIRED_BEFORE_THE_AGENT = `prepared at build time, but with --require this Node (${process.version}; 20.19 or later starts it first) started the agent after the entry module, so its sites are not bound and its lines take breakpoints: load the agent with --import, or run Node 20.19 or later`;
 
 /** Set by register-cjs.cts when `--require` could not start the agent before the entry module. */
 const LATE_START_KEY = 'liveprobe.lateStart';
@@ -58,8 +59,8 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
     configurable: false,
   });
   port1.unref();
-  for (const path of prebuiltLoadedAlready())
-    tally.add({ t: 'outcome', path, kind: 'failed', reason: RAN_BEFORE_THE_AGENT, ms: 0, bytes: 0 });
+  const reason = Symbol.for(LATE_START_KEY) in globalThis ? REQUIRED_BEFORE_THE_AGENT : RAN_BEFORE_THE_AGENT;
+  for (const path of prebuiltLoadedAlready()) tally.add({ t: 'outcome', path, kind: 'failed', reason, ms: 0, bytes: 0 });
   const cache = settings === undefined ? undefined : installLoaders(settings, registry, tally, env);
   return { port: port2, tally, preparing: settings !== undefined, ...(cache === undefined ? {} : { cache }) };
 }
