@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import webpack from 'webpack';
 import { cli, startApp } from '../helpers/index.js';
 import { checkout } from './fixtures.js';
-import { assertProbed, RESERVE, runWithAgent, shopProject } from './shop-builds.js';
+import { assertProbed, RESERVE, RESERVE_LOOP, runWithAgent, shopProject } from './shop-builds.js';
 
 /** The project folder has no node_modules: the loader is the repository's. */
 const SWC_LOADER = createRequire(import.meta.url).resolve('swc-loader');
@@ -120,3 +120,31 @@ for (const { build: options, line, note } of PREPARED) {
     await assertProbed(await runWithAgent(t, script), project, { where: /^prepared site/, ...(line === undefined ? {} : { line }) });
   });
 }
+
+test('a webpack bundle minified by terser and prepared: the line terser folded into `reserve`’s return takes breakpoints in `reserve` only, as on the bundle as built', async (t) => {
+  const project = await shopProject(t);
+  const script = await build(project, { devtool: 'source-map', mode: 'production' });
+  const prepared = await cli(['prepare', join(project, 'dist')], { server: 'http://127.0.0.1:9' });
+  assert.equal(prepared.code, 0, prepared.stderr);
+  const running = await runWithAgent(t, script);
+  const id = await running.add({ type: 'snapshot', file: 'src/inventory.ts', line: RESERVE });
+  const installed = await running.status(id, 'installed');
+  // Its two places are `reserve`'s own code and its twin's copy; V8 stops in the folded
+  // expression at its next line's part, as it does on the bundle as built.
+  const inventory = join(project, 'src/inventory.ts');
+  assert.deepEqual(installed.location, { file: inventory, line: RESERVE + 1 });
+  assert.equal(
+    installed.message,
+    `breakpoint (not on prepared sites: line ${RESERVE} of ${inventory} has no prepared site); line ${RESERVE} sits in 2 places of ${script}: a breakpoint at each; line ${RESERVE} has no code; installed at line ${RESERVE + 1}, the next line with code`,
+  );
+  await running.checkout(3);
+  const s = await running.snapshot(id);
+  assert.deepEqual(s.location, { file: inventory, line: RESERVE + 1, function: 'reserve' });
+  assert.deepEqual(
+    s.stack.slice(0, 2).map((f) => [f.function, f.file, f.line]),
+    [
+      ['reserve', inventory, RESERVE + 1],
+      ['checkout', join(project, 'src/server.ts'), RESERVE_LOOP],
+    ],
+  );
+});

@@ -179,11 +179,13 @@ test('tsc output prepared by `liveprobe prepare`, the agent loaded with --requir
 });
 
 for (const kind of ['minified bundle', 'minified ES module bundle'] as const) {
-  test(`a ${kind} prepared by \`liveprobe prepare\`: with the agent, its \`--enable-source-maps\` stacks read as the original's, with a prepared site on the throwing line and without`, async (t) => {
+  test(`a ${kind} prepared by \`liveprobe prepare\`: its \`--enable-source-maps\` stacks read as the original's without the agent, and with it, with a prepared site on the throwing line and without`, async (t) => {
     const { dist, prepared } = await build(t, kind);
     const cp = await controlPlane(t);
     const original = await exchange(await start(t, join(dist, 'server.js'), { agent: false }));
     assert.match(original.responses[2]!, new RegExp(`at refuse \\(.*prepare-build/server\\.ts:${lineOf(TS, 'build-refuse')}:`));
+    // Without the agent, Node reads the composed map itself.
+    assert.deepEqual(await exchange(await start(t, join(prepared, 'server.js'), { agent: false })), original, 'without the agent');
     const app = await start(t, join(prepared, 'server.js'), { broker: cp.mqttUrl, tags: ['prepared'] });
     // The frames are remapped to the bundle as written; read through the composed map, whose
     // columns are the prepared text's, they named other lines of the one-line bundle.

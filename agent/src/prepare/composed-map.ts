@@ -103,6 +103,13 @@ function composedLine(out: LineWriter, line: number, runs: readonly number[], fl
       out.generatedOnly(start);
       continue;
     }
+    // The input the run covers ends where the next run on this line resumes it. A run the next
+    // resumes at its own column is the agent's inserted code (a site's guard, a wrap's catch),
+    // which covers none: the segment in force at its start maps it, and the segments after that
+    // column belong to the copy that follows; shifted into the inserted text, they would make it
+    // a place of the lines after it.
+    const nextAt = r + 3 < runs.length && runs[r + 4] === line ? runs[r + 5]! : -1;
+    const covered = nextAt >= at ? nextAt : Number.POSITIVE_INFINITY;
     // The segment in force at the run's first column, then those that start inside the run.
     let i = at >= resumeAt ? resume : 0;
     while (i + 1 < to && flat[(i + 1) * STRIDE]! <= at) i++;
@@ -111,6 +118,7 @@ function composedLine(out: LineWriter, line: number, runs: readonly number[], fl
     const inForce = i < to && flat[i * STRIDE]! <= at;
     if (inForce) out.moved(start, flat, i);
     for (let j = inForce ? i + 1 : i; j < to; j++) {
+      if (flat[j * STRIDE]! >= covered) break;
       const column = start + flat[j * STRIDE]! - at;
       if (column >= end) break;
       out.moved(column, flat, j);

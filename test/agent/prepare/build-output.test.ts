@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { allGeneratedPositionsFor, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { isPrebuilt, prepareForBuild } from '../../../agent/src/prepare/index.js';
 
 const SOURCE = [
@@ -42,6 +42,23 @@ test('the composed map sends each statement of the prepared file to its line in 
   const copy = twinLine.indexOf('const sum');
   assert.ok(copy > 0, 'the twin is on the body start line');
   assert.equal(originalPositionFor(map, { line: 2, column: copy }).line, null, "the twin's copy maps nowhere");
+});
+
+test("the composed map of a one-line input gives the agent's inserted code none of the input's segments after it: each part of an expression maps from its copies only", () => {
+  // As a minifier writes it, one line: the agent's code inserted there (the sites' guards, the
+  // `catch` wrapping `find`) took the segments of the code after it, `reserve`'s among them.
+  const source =
+    '"use strict";function find(a){const b=a+1;return b}function reserve(c){const d=c*2;return d}exports.x=reserve(find(1));\n';
+  const built = prepareForBuild({ source, kind: 'commonjs', name: 'one.js' });
+  const map = new TraceMap(JSON.stringify(built.map));
+  const line = built.code.split('\n')[0]!;
+  // Parts that start no statement: no site's guard maps to them.
+  for (const part of ['a+1', '(c)', 'c*2', 'find(1)']) {
+    const column = source.indexOf(part);
+    const places = allGeneratedPositionsFor(map, { source: 'one.js.lp-original', line: 1, column });
+    assert.ok(places.length > 0, part);
+    for (const place of places) assert.equal(line.slice(place.column!, place.column! + part.length), part, `${part} at ${place.column}`);
+  }
 });
 
 test('through the input source map the prepared file maps to the original source', () => {
