@@ -3,10 +3,9 @@
  * pre-bundle), the breakpoint goes on the generated position, and stacks map back.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
-import { inlineMapText } from './inline-map.js';
+import { inlineMapText, mapFilePath } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
 import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
@@ -168,7 +167,7 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string, na
     const mapUrl = new URL(sourceMapURL, scriptPath).href;
     return parseMap(scriptPath, await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, named);
   }
-  const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
+  const mapPath = mapFilePath(scriptPath, sourceMapURL);
   let text: string;
   try {
     text = await readFile(mapPath, 'utf8');

@@ -3,12 +3,11 @@
  * a site's scope object into the probe hook's `values` (in the action's `roots` order) so the
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
-import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { unboundFlags, type FileFlags } from './unbound-flags.js';
 import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
 import { siteNamesOf, type PreparedOutput, type SiteNames } from '../prepare/prepared-output.js';
-import { PREBUILT_ORIGINAL_SUFFIX, prebuiltScript } from '../prepare/prebuilt.js';
+import { keptInputPath, prebuiltScript } from '../prepare/prebuilt.js';
 import type {
   PrebuiltFileReport,
   PreparedFlags,
@@ -386,7 +385,6 @@ export class PreparedRegistry {
 
   /** The input a file prepared at build time keeps beside it (the code its position map leads to), by the name V8 gives the file. */
   keptInputOf(path: string): string | undefined {
-    if (!this.prebuilt.has(path)) return undefined;
-    return (path.startsWith('file:') ? fileURLToPath(path) : path) + PREBUILT_ORIGINAL_SUFFIX;
+    return this.prebuilt.has(path) ? keptInputPath(path) : undefined;
   }
 }

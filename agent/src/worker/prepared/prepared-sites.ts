@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
 import { lastSourceMappingURL } from '../../prepare/map-comment.js';
 import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
-import { isPrebuiltModule, PREBUILT_ORIGINAL_SUFFIX, shownSource } from '../../prepare/prebuilt.js';
+import { isPrebuiltModule, keptInputPath, shownSource } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 import { type PositionTable, twinPlaces } from './twin-places.js';
@@ -173,7 +173,7 @@ export class PreparedSites {
       path,
       script: message.path,
       prebuilt: message.prebuilt === true,
-      written: message.prebuilt === true ? path + PREBUILT_ORIGINAL_SUFFIX : path,
+      written: message.prebuilt === true ? keptInputPath(path) : path,
       sites: siteEntries(message.sites),
       F: message.F,
       S: message.S,
