@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
 import { inlineMapText, mapFilePath } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
-import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { eachMapping, encodedMappings, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
   file: string;
@@ -21,6 +21,9 @@ export interface GeneratedPosition {
   /** The original line the position maps from: the requested one, or the next line with code. */
   originalLine: number;
 }
+
+/** Measured: see ScriptSourceMap.estimatedBytes. */
+const DECODED_BYTES_PER_MAPPING_CHAR = 15;
 
 export class SourceMapError extends Error {
   readonly code = 'source_map_unreadable';
@@ -58,6 +61,17 @@ export class ScriptSourceMap {
 
   hasSource(path: string): boolean {
     return this.byPath.has(path);
+  }
+
+  /**
+   * An estimate of the heap the map takes once it has been read from: its mappings decoded (about
+   * 15 bytes a character of them: esbuild's 4.5 million characters for typescript.js, minified,
+   * took 62 MB) and the sources it embeds.
+   */
+  get estimatedBytes(): number {
+    let embedded = 0;
+    for (const text of this.map.sourcesContent ?? []) embedded += text?.length ?? 0;
+    return DECODED_BYTES_PER_MAPPING_CHAR * encodedMappings(this.map).length + embedded;
   }
 
   /** Absolute paths of the original sources this script was generated from. */
