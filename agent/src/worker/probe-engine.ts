@@ -415,7 +415,7 @@ export class ProbeEngine {
         maxHits: action.maxHits,
         expiresAt: Date.parse(action.expiresAt),
         ...rateOf(action),
-        file: resolved.file,
+        file: resolved.shown,
         line: resolved.line,
         ...defined({ functionName }),
       });
@@ -429,7 +429,7 @@ export class ProbeEngine {
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
       if (result.location === undefined) {
         for (const id of [...state.ids, result.breakpointId]) await this.session.removeBreakpoint(id);
-        return this.fail(probe, `line ${resolved.line} of ${resolved.file} has no code V8 can stop at`);
+        return this.fail(probe, `line ${resolved.line} of ${resolved.shown} has no code V8 can stop at`);
       }
       state.ids.push(result.breakpointId);
       state.placements.push(placement);
@@ -461,7 +461,7 @@ export class ProbeEngine {
           ? result.location.line
           : (resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line);
       placed.push({
-        file: resolved.map === undefined ? resolved.script.path : resolved.file,
+        file: resolved.map === undefined ? resolved.script.path : resolved.shown,
         line,
         ...defined({ functionName }),
         // Where V8 put it: a line without code may have moved out of the function the user named.

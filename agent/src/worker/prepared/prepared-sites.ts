@@ -18,7 +18,8 @@ import { originalNames } from '../../locate/original-names.js';
 import { uninitialisedAt } from '../../locate/uninitialised.js';
 import { functionNameAt, renamedFunctionAt, topLevelAt } from '../../locate/function-name.js';
 import { generatedNamesAt } from '../../locate/generated-names.js';
-import { matchScript, scriptPath } from '../../locate/script-match.js';
+import { matchScript, normalizeRequested, scriptPath } from '../../locate/script-match.js';
+import { shownSourcePath } from '../../locate/source-shown.js';
 import { checkLineText } from '../../locate/line-text.js';
 import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +84,8 @@ interface NamedFile {
   columns?: boolean;
   /** The name that matched. */
   path: string;
+  /** How statuses name it, when not by `path`: as the action names it, where the map's path is not one on this machine (source-shown.ts). */
+  shown?: string;
 }
 
 /** One position an action needs, and the site there. */
@@ -334,7 +337,7 @@ export class PreparedSites {
         : named.columns === false
           ? firstSite(named.known.sites, named.map.generatedFor(named.path, line)?.line ?? 0)
           : firstMappedSite(named, named.map, line);
-    if (site === undefined) return { kind: 'unprepared', reason: `line ${line} of ${named.path} has no prepared site` };
+    if (site === undefined) return { kind: 'unprepared', reason: `line ${line} of ${named.shown ?? named.path} has no prepared site` };
     return { kind: 'site', planned: { ...named, site } };
   }
 
@@ -377,7 +380,10 @@ export class PreparedSites {
         if (!candidates.has(source)) candidates.set(source, { known, map: written!.map, columns: written!.columns, path: source });
     }
     const match = matchScript(file, candidates.keys());
-    return match.kind === 'found' ? candidates.get(match.path) : undefined;
+    const found = match.kind === 'found' ? candidates.get(match.path) : undefined;
+    if (found?.map === undefined) return found;
+    const shown = await shownSourcePath(found.path, normalizeRequested(file));
+    return shown === found.path ? found : { ...found, shown };
   }
 
   /**
@@ -535,5 +541,5 @@ function siteAt(known: KnownFile, line: number, column: number): SiteEntry | und
 /** A generated position as the user sees it: through the map when they named one of its sources. */
 function shown(named: NamedFile, at: { line: number; column: number }, fallbackLine: number): { file: string; line: number } {
   if (named.map === undefined) return { file: named.known.path, line: at.line };
-  return { file: named.path, line: named.map.originalFor(at.line, at.column)?.line ?? fallbackLine };
+  return { file: named.shown ?? named.path, line: named.map.originalFor(at.line, at.column)?.line ?? fallbackLine };
 }
