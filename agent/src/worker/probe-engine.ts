@@ -463,6 +463,8 @@ export class ProbeEngine {
       placed.push({
         file: resolved.map === undefined ? resolved.script.path : resolved.shown,
         line,
+        // The map has code on the line asked for, yet V8 stopped on another.
+        ...(resolved.map !== undefined && resolved.line === action.line && line !== action.line ? { insideExpression: true } : {}),
         ...defined({ functionName }),
         // Where V8 put it: a line without code may have moved out of the function the user named.
         ...topLevelAt(analysed, analysed === undefined ? 0 : offsetOf(analysed, result.location.line, result.location.column)),
@@ -739,7 +741,7 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
   }
   if (action.type === 'tictoc') return `tic at line ${first.line}, toc at line ${placed[1]?.line ?? '?'}`;
   const notes = [
-    ...(first.line !== action.line ? [`line ${action.line} has no code; installed at line ${first.line}, the next line with code`] : []),
+    ...(first.line === action.line ? [] : [movedLine(action.line, first)]),
     ...(first.topLevel === true
       ? [
           `line ${first.line} ${TOP_LEVEL_CODE}: the action will not hit it again once the file has loaded; put it on a line inside a function`,
@@ -747,6 +749,12 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
       : []),
   ];
   return notes.length === 0 ? undefined : notes.join('; ');
+}
+
+/** Why the action is on another line than the one asked for. */
+function movedLine(asked: number, first: PlacedSite): string {
+  if (first.insideExpression !== true) return `line ${asked} has no code; installed at line ${first.line}, the next line with code`;
+  return `line ${asked}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${first.line}, where V8 next stops in it, after line ${asked}'s code ran: to read values before it, put the action on the line where that statement starts`;
 }
 
 /**

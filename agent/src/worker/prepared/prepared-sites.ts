@@ -121,6 +121,11 @@ export interface PlacedSite {
   functionName?: string;
   /** In no function: the file's top-level code, which runs once, as the file loads. */
   topLevel?: true;
+  /**
+   * The line asked for has code, but inside an expression V8 cannot stop in part-way (a line a
+   * minifier folded into another's expression): V8 stopped further on, at `line`.
+   */
+  insideExpression?: true;
 }
 
 export interface PreparedInstallContext {
