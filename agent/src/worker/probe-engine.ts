@@ -463,8 +463,14 @@ export class ProbeEngine {
       placed.push({
         file: resolved.map === undefined ? resolved.script.path : resolved.shown,
         line,
-        // The map has code on the line asked for, yet V8 stopped on another.
-        ...(resolved.map !== undefined && resolved.line === action.line && line !== action.line ? { insideExpression: true } : {}),
+        // The map has code on the line asked for, yet V8 stopped further along the same generated
+        // line, at another line's part: a minifier's folded expression, not a line without code.
+        ...(resolved.map !== undefined &&
+        resolved.line === action.line &&
+        line !== action.line &&
+        result.location.line === resolved.generated.line
+          ? { insideExpression: true }
+          : {}),
         ...defined({ functionName }),
         // Where V8 put it: a line without code may have moved out of the function the user named.
         ...topLevelAt(analysed, analysed === undefined ? 0 : offsetOf(analysed, result.location.line, result.location.column)),
