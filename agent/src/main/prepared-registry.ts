@@ -17,6 +17,7 @@ import type {
   PreparedToWorker,
 } from '../prepare/prepared-messages.js';
 import { COUNT_ONLY } from '../prepare/site-flags.js';
+import { packTable } from '../prepare/packed-table.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -328,11 +329,12 @@ export class PreparedRegistry {
       return this.bundled(path, sites, functions);
     const expected = this.expected.get(path);
     this.expected.delete(path);
+    const twinned = functions ?? expected?.functions ?? 0;
     const file = new PreparedFile(
       this.files.length,
       path,
       sharedSites(sites ?? expected?.sites ?? []),
-      functions ?? expected?.functions ?? 0,
+      twinned,
       map ?? expected?.map ?? {},
       this.target,
       this.drain,
@@ -345,6 +347,8 @@ export class PreparedRegistry {
     this.byPath.set(path, file);
     if (prebuilt === 1) this.prebuilt.add(path);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
+    // Only a twinned function's breakpoint reads the table: a file without one sends none.
+    const table = twinned > 0 ? packTable(file.map) : undefined;
     const message: PreparedToWorker = {
       t: 'file',
       file: file.index,
@@ -352,6 +356,7 @@ export class PreparedRegistry {
       sites: file.sites,
       F: file.F,
       S: file.S,
+      ...(table === undefined ? {} : { table }),
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
       ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };

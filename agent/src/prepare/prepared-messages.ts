@@ -13,10 +13,14 @@ export interface PreparedFileLoaded {
   path: string;
   /**
    * Flat triples `[line, column, functionFlag]`, see PreparedOutput.sites: in shared memory, so
-   * that posting them copies nothing (a list of numbers is cloned number by number). The file's
-   * position table is not sent: the worker finds it if a breakpoint needs it (position-tables.ts).
+   * that posting them copies nothing (a list of numbers is cloned number by number).
    */
   sites: ArrayLike<number>;
+  /**
+   * The file's position table, packed into shared memory as it bound (packed-table.ts), for a
+   * breakpoint in a twinned function; absent when that memory could not be had.
+   */
+  table?: Int32Array;
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */
   sourceMappingURL?: string;
   /** Prepared at build time: the input as it was is beside it (prebuilt.ts), and its map is the composed one. */

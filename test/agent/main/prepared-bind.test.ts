@@ -1,7 +1,7 @@
 /**
- * What a prepared file's binding hands the worker: its sites in shared memory and no position
- * table (the worker finds that when a breakpoint needs it); and which build-prepared files have
- * their script's head read to tell them from a bundle.
+ * What a prepared file's binding hands the worker: its sites and, for a file with twinned
+ * functions, its position table, both in shared memory (posting them copies nothing); and which
+ * build-prepared files have their script's head read to tell them from a bundle.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -40,7 +40,7 @@ function registry(runsOutsideItsFile: (script: string) => boolean = () => false)
   return { registry: made, announced, reports, close: () => (port1.close(), port2.close()) };
 }
 
-test("a file's announcement carries its sites in shared memory and not its position table, which stays for stack traces", () => {
+test("a file's announcement carries its sites and its position table in shared memory; the table stays for stack traces", () => {
   const { registry: r, announced, close } = registry();
   r.expect('/app/x.js', {
     code: '',
@@ -55,9 +55,20 @@ test("a file's announcement carries its sites in shared memory and not its posit
   assert.ok(file !== undefined && file.t === 'file');
   assert.ok(file.sites instanceof Int32Array && file.sites.buffer instanceof SharedArrayBuffer, 'the sites are shared, not cloned');
   assert.deepEqual([...file.sites], SITES);
-  assert.equal('map' in file, false);
+  assert.ok(file.table instanceof Int32Array && file.table.buffer instanceof SharedArrayBuffer, 'the table is shared, not cloned');
+  // One line (3), its triples from index 4 to 10 (packed-table.ts).
+  assert.deepEqual([...file.table], [1, 3, 4, 10, ...MAP[3]]);
   assert.deepEqual(r.mapOf('/app/x.js'), MAP);
   assert.equal(flags.F.length, 1);
+  close();
+});
+
+test('a file with no twinned function sends no position table: no breakpoint reads it', () => {
+  const { registry: r, announced, close } = registry();
+  r.file('/app/y.js', [3, 2, -1], 0, MAP, 'y.js.lp.map', 1, null);
+  const [file] = announced().filter((m) => m.t === 'file');
+  assert.ok(file !== undefined && file.t === 'file');
+  assert.equal(file.table, undefined);
   close();
 });
 
