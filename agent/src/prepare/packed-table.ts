@@ -1,9 +1,11 @@
 /**
- * A prepared file's position table (PreparedOutput.map) packed into shared memory, so that the
- * thread that binds the file hands it to the agent's worker without a copy: posting a
- * SharedArrayBuffer shares it, where posting the table's object clones it number by number
- * (typescript.js's: 24–40 ms of the app's thread at every load). Packed once, as the file binds;
- * read by the worker only when a breakpoint lands in a twinned function (worker/prepared/twin-places.ts).
+ * A prepared file's position table (PreparedOutput.map) packed into shared memory, so that it
+ * reaches the agent's worker without a copy: posting a SharedArrayBuffer shares it, where posting
+ * the table's object clones it number by number (typescript.js's: 24–40 ms of the app's thread at
+ * every load). Packed by the thread that has just transformed the file (prepare-file.ts: the app's
+ * thread for CommonJS, the loader hooks' for an ES module), for about one percent of the
+ * transform; read by the worker only when a breakpoint lands in a twinned function
+ * (worker/prepared/twin-places.ts).
  *
  * Layout, one Int32Array: `[lines, line…, start…, end, triples…]`: the count of lines the table
  * holds, those lines in ascending order, where each line's triples start in the array (the
@@ -11,7 +13,7 @@
  * writtenLine, writtenColumn]` per run as in the table.
  */
 
-// Captured before the app runs, which may replace these globals (the app's thread packs as each file loads).
+// Captured before the app runs, which may replace these globals (the app's thread packs its CommonJS files as they load).
 const I32 = Int32Array;
 const Shared = SharedArrayBuffer;
 const keysOf = Object.keys;

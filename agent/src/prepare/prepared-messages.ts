@@ -17,8 +17,9 @@ export interface PreparedFileLoaded {
    */
   sites: ArrayLike<number>;
   /**
-   * The file's position table, packed into shared memory as it bound (packed-table.ts), for a
-   * breakpoint in a twinned function; absent when that memory could not be had.
+   * The file's position table in shared memory (packed-table.ts), for a breakpoint in a twinned
+   * function: packed by the thread that just prepared the file; absent for a file from the prepare
+   * cache or prepared at build time, or when that memory could not be had (position-tables.ts).
    */
   table?: Int32Array;
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */
@@ -55,6 +56,13 @@ export interface PreparedOutcomeReport {
   reason?: string;
   ms: number;
   bytes: number;
+}
+
+/** hooks thread → main: an ES module's packed position table (prepare-file.ts), for its announcement to the worker. */
+export interface ModuleTable {
+  t: 'table';
+  url: string;
+  table: Int32Array;
 }
 
 /** The outcome without the prepared output, which stays where the file loads. */

@@ -1,13 +1,15 @@
 /**
- * A prepared file's position table (twin-places.ts) when the file's announcement did not carry it:
- * the thread that bound the file packs it into shared memory (prepare/packed-table.ts), and only
- * when that memory could not be had (a large table in a process near its memory limit) does the
- * worker rebuild it here, the first time a breakpoint lands in a file with twinned functions,
- * rather than leave the twin without its breakpoint. A file prepared at build time holds it in its
- * own text (prepare/build-data.ts); a file prepared as it loaded is prepared again from the same
- * input, from LIVEPROBE_PREPARE's cache when it is there. A table is taken only with the very text
- * the script runs: a file changed on disk since it loaded gives none (its breakpoints then go in
- * the body they land in, as before twins).
+ * A prepared file's position table (twin-places.ts) when the file's announcement did not carry
+ * it, found the first time a breakpoint lands in a file with twinned functions. The thread that
+ * transforms a file packs its table into shared memory (prepare/packed-table.ts), so a file
+ * prepared as it loads comes with it; a file from the prepare cache or prepared at build time does
+ * not, since walking its table would cost the app's thread at every load (24–40 ms for
+ * typescript.js's) what the worker can find there itself, once and only when needed: a file
+ * prepared at build time holds it in its own text (prepare/build-data.ts), a cached file's output
+ * is in the cache. The same input is prepared again only where neither is there: shared memory
+ * that could not be had, or a cache entry gone since. A table is taken only with the very text the
+ * script runs: a file changed on disk since it loaded gives none (its breakpoints then go in the
+ * body they land in, as before twins).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
