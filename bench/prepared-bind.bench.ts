@@ -25,6 +25,7 @@ import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
 import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
 import type * as TablesModule from '../agent/dist/worker/prepared/position-tables.js';
 import type * as TwinPlacesModule from '../agent/dist/worker/prepared/twin-places.js';
+import type * as PackedTableModule from '../agent/dist/prepare/packed-table.js';
 import type * as AnalysisModule from '../agent/dist/locate/source-analysis.js';
 import type * as MessagesModule from '../agent/dist/prepare/prepared-messages.js';
 import type * as BundledModule from '../agent/dist/main/bundled-prebuilt.js';
@@ -71,7 +72,7 @@ const TARGET = {
 };
 
 /** Milliseconds of the main thread for one registry call, made as the file's header makes it. */
-function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput): number {
+function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput, table: Int32Array | undefined): number {
   const { port1, port2 } = new MessageChannel();
   const registry = new build.Registry(
     TARGET,
@@ -84,7 +85,8 @@ function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput
   );
   let took: number;
   if (way === 'as it loads') {
-    registry.expect(places.input, output);
+    // With the table its preparing thread packed (a build before that takes no third argument).
+    registry.expect(places.input, output, table);
     const started = performance.now();
     registry.file(places.input);
     took = performance.now() - started;
@@ -115,6 +117,7 @@ const benchmark: Benchmark = {
     const rows: string[][] = [];
     const later: string[][] = [];
     const waits: string[][] = [];
+    const packings: string[][] = [];
     const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
     try {
       for (const corpus of CORPORA) {
@@ -122,6 +125,8 @@ const benchmark: Benchmark = {
         const source = readFileSync(input, 'utf8');
         ctx.progress(`prepared-bind: preparing ${corpus.label}`);
         const output = prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
+        const packing = await packingCost(output, source, rounds);
+        const table = packing.table;
         const built = prepareForBuild({ source, kind: 'commonjs', name: 'x.js' });
         const places: Places = {
           input,
@@ -134,11 +139,11 @@ const benchmark: Benchmark = {
           const times = new Map<string, number[]>(builds.map((b) => [b.name, []]));
           const ratios: number[] = [];
           // One untimed call each: the first pays for compiling the registry's code.
-          for (const build of builds) bindOnce(build, way, places, output);
+          for (const build of builds) bindOnce(build, way, places, output, table);
           for (let round = 0; round < rounds; round++) {
             const order = round % 2 === 0 ? builds : [...builds].reverse();
             const took = new Map<string, number>();
-            for (const build of order) took.set(build.name, bindOnce(build, way, places, output));
+            for (const build of order) took.set(build.name, bindOnce(build, way, places, output, table));
             for (const [name, value] of took) times.get(name)!.push(value);
             if (BASELINE !== undefined) ratios.push(took.get('this build')! / took.get('baseline')!);
           }
@@ -150,6 +155,7 @@ const benchmark: Benchmark = {
           ]);
         }
         waits.push(await firstTwinBreakpoint(corpus.label, input, source, builds, rounds));
+        packings.push([corpus.label, mib(table?.byteLength ?? 0), stats(packing.times), ms(packing.transform)]);
         later.push(await workerCost(corpus.label, input, source, built.code));
       }
     } finally {
@@ -174,15 +180,17 @@ const benchmark: Benchmark = {
           ...builds.map(() => 'right' as const),
           ...(BASELINE === undefined ? [] : ['right' as const]),
         ]),
+        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), only when the transform has just run (not from the prepare cache, not for a file prepared at build time): packing the position table of a file with twinned functions into shared memory (prepare/packed-table.ts), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
+        renderTable(['file', 'table in shared memory', 'packing it', 'the transform'], packings, ['left', 'right', 'right', 'right']),
         `The first breakpoint in a twinned function, on the worker, the file prepared as it loads with the prepare cache off: the wait for the twin's place (finding the file's position table, then reading it backwards from a position in a twinned function's original body), ${rounds} rounds, median (min–max). This build takes the table its binding shared` +
           (BASELINE === undefined
             ? '.'
             : '; the baseline finds it as that build does (for the builds before this change: the file prepared again from its input).'),
-        renderTable(
-          ['file', 'table in shared memory', ...builds.map((b) => `${b.name}, wait`), ...(BASELINE === undefined ? [] : ['× baseline'])],
-          waits,
-          ['left', 'right', ...builds.map(() => 'right' as const), ...(BASELINE === undefined ? [] : ['right' as const])],
-        ),
+        renderTable(['file', ...builds.map((b) => `${b.name}, wait`), ...(BASELINE === undefined ? [] : ['× baseline'])], waits, [
+          'left',
+          ...builds.map(() => 'right' as const),
+          ...(BASELINE === undefined ? [] : ['right' as const]),
+        ]),
         "This build's fallback, for a file whose table's shared memory could not be had, once per file when a breakpoint first lands in a file with twinned functions: finding the table (one call each, cold):",
         renderTable(
           ['file', 'at build time (its own text)', 'as it loads, from the prepare cache', 'as it loads, no cache (prepared again)'],
@@ -227,7 +235,7 @@ async function firstTwinBreakpoint(label: string, path: string, source: string, 
       const { twinPlaces } = await load<typeof TwinPlacesModule>('worker/prepared/twin-places.js');
       const { positionTableOf } = await load<typeof TablesModule>('worker/prepared/position-tables.js');
       // This build's announcement carries the table (the registry's own packing, as the file bound).
-      const announced = build.name === 'this build' ? announcedTable(build, path, output) : undefined;
+      const announced = build.name === 'this build' ? announcedTable(build, path, output, loaded.table) : undefined;
       return async (): Promise<number> => {
         const started = performance.now();
         const table = announced ?? (await positionTableOf(file, output.code, undefined));
@@ -247,17 +255,31 @@ async function firstTwinBreakpoint(label: string, path: string, source: string, 
     took.forEach((value, b) => times[b]!.push(value));
     if (BASELINE !== undefined) ratios.push(took[0]! / took[1]!);
   }
-  const shared = announcedTable(builds[0]!, path, output);
-  return [
-    label,
-    shared === undefined ? 'none' : mib(shared.byteLength),
-    ...times.map(stats),
-    ...(BASELINE === undefined ? [] : [ratio(median(ratios))]),
-  ];
+  return [label, ...times.map(stats), ...(BASELINE === undefined ? [] : [ratio(median(ratios))])];
+}
+
+/** Packing `output`'s table as prepare-file.ts does after the transform, timed; and the transform's time, for scale. */
+async function packingCost(
+  output: PreparedOutput,
+  source: string,
+  rounds: number,
+): Promise<{ table: Int32Array | undefined; times: number[]; transform: number }> {
+  const { packTable } = await agentModule<typeof PackedTableModule>('prepare/packed-table.js');
+  const { prepareSource } = await agentModule<typeof TransformModule>('prepare/transform.js');
+  const times: number[] = [];
+  let table: Int32Array | undefined;
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    table = packTable(output.map);
+    times.push(performance.now() - started);
+  }
+  const started = performance.now();
+  prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
+  return { table, times, transform: performance.now() - started };
 }
 
 /** The position table a build's registry announces for the file prepared as it loads, if any. */
-function announcedTable(build: Build, path: string, output: PreparedOutput): Int32Array | undefined {
+function announcedTable(build: Build, path: string, output: PreparedOutput, table: Int32Array | undefined): Int32Array | undefined {
   const { port1, port2 } = new MessageChannel();
   const registry = new build.Registry(
     TARGET,
@@ -268,16 +290,16 @@ function announcedTable(build: Build, path: string, output: PreparedOutput): Int
     () => {},
     build.runsOutsideItsFile,
   );
-  registry.expect(path, output);
+  registry.expect(path, output, table);
   registry.file(path);
-  let table: Int32Array | undefined;
+  let announced: Int32Array | undefined;
   for (let m = receiveMessageOnPort(port2); m !== undefined; m = receiveMessageOnPort(port2)) {
     const message = m.message as { t: string; table?: Int32Array };
-    if (message.t === 'file') table = message.table;
+    if (message.t === 'file') announced = message.table;
   }
   port1.close();
   port2.close();
-  return table;
+  return announced;
 }
 
 /** The worker's one-off cost of a file's position table: from a build-prepared file's text, from the cache, prepared again. */
