@@ -3,7 +3,8 @@
  * module (prepare/esm-hooks.ts), kept until the module's flags module binds it and the registry
  * hands the table to the worker. The hooks post a module's table before its source returns, so
  * before its flags module can ask: taken off the port then, synchronously, it is there even while
- * the main thread has not turned its event loop since.
+ * the main thread has not turned its event loop since. (A module whose graph fails to link never
+ * binds: its table stays here, as its prepared output stays with the hooks.)
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { PackedTable } from '../prepare/packed-table.js';
