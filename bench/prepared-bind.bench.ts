@@ -2,11 +2,14 @@
  * What binding one prepared file costs the app's main thread: the registry call its header
  * makes as it loads (prepared as it loads, CommonJS: the registry takes the output the loader
  * left; prepared at build time: the header passes its data), up to the announcement posted to
- * the worker. In-process, with the worker's end of the channel left unread while timing (its
- * side runs on another thread). LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> times that
- * build's registry on the same prepared output, interleaved, ratios taken within a round. Then
- * what the worker pays, once per file and only when a breakpoint lands in it, to find the
- * position table the main thread no longer sends (worker/prepared/position-tables.ts).
+ * the worker, the position table of a file with twinned functions packed into shared memory on
+ * the way (prepare/packed-table.ts). In-process, with the worker's end of the channel left unread
+ * while timing (its side runs on another thread). LIVEPROBE_BENCH_BASELINE=<another build's
+ * agent/dist> times that build's registry on the same prepared output, interleaved, ratios taken
+ * within a round. Then what the first breakpoint in a twinned function waits for on the worker:
+ * the twin's place, found through the table the binding shared (with a baseline: found as that
+ * build finds it, the file prepared again with the prepare cache off); and what the worker's
+ * fallback costs, for a table whose shared memory could not be had (worker/prepared/position-tables.ts).
  */
 import { fromRoot } from '@liveprobe/harness';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,12 +24,15 @@ import type * as BuildModule from '../agent/dist/prepare/build-output.js';
 import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
 import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
 import type * as TablesModule from '../agent/dist/worker/prepared/position-tables.js';
+import type * as TwinPlacesModule from '../agent/dist/worker/prepared/twin-places.js';
+import type * as PackedTableModule from '../agent/dist/prepare/packed-table.js';
+import type * as AnalysisModule from '../agent/dist/locate/source-analysis.js';
 import type * as MessagesModule from '../agent/dist/prepare/prepared-messages.js';
 import type * as BundledModule from '../agent/dist/main/bundled-prebuilt.js';
 import type { PreparedOutput } from '../agent/dist/prepare/prepared-output.js';
 import { agentModule } from './lib/agent-module.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
-import { ms, ratio } from './lib/format.js';
+import { mib, ms, ratio } from './lib/format.js';
 import { max, median, min } from './lib/stats.js';
 import { renderTable } from './lib/table.js';
 
@@ -66,7 +72,7 @@ const TARGET = {
 };
 
 /** Milliseconds of the main thread for one registry call, made as the file's header makes it. */
-function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput): number {
+function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput, table: Int32Array | undefined): number {
   const { port1, port2 } = new MessageChannel();
   const registry = new build.Registry(
     TARGET,
@@ -79,7 +85,8 @@ function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput
   );
   let took: number;
   if (way === 'as it loads') {
-    registry.expect(places.input, output);
+    // With the table its preparing thread packed (a build before that takes no third argument).
+    registry.expect(places.input, output, table);
     const started = performance.now();
     registry.file(places.input);
     took = performance.now() - started;
@@ -109,6 +116,8 @@ const benchmark: Benchmark = {
     if (BASELINE !== undefined) builds.push(await buildAt('baseline', resolve(BASELINE)));
     const rows: string[][] = [];
     const later: string[][] = [];
+    const waits: string[][] = [];
+    const packings: string[][] = [];
     const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
     try {
       for (const corpus of CORPORA) {
@@ -116,6 +125,8 @@ const benchmark: Benchmark = {
         const source = readFileSync(input, 'utf8');
         ctx.progress(`prepared-bind: preparing ${corpus.label}`);
         const output = prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
+        const packing = await packingCost(output, source, rounds);
+        const table = packing.table;
         const built = prepareForBuild({ source, kind: 'commonjs', name: 'x.js' });
         const places: Places = {
           input,
@@ -128,11 +139,11 @@ const benchmark: Benchmark = {
           const times = new Map<string, number[]>(builds.map((b) => [b.name, []]));
           const ratios: number[] = [];
           // One untimed call each: the first pays for compiling the registry's code.
-          for (const build of builds) bindOnce(build, way, places, output);
+          for (const build of builds) bindOnce(build, way, places, output, table);
           for (let round = 0; round < rounds; round++) {
             const order = round % 2 === 0 ? builds : [...builds].reverse();
             const took = new Map<string, number>();
-            for (const build of order) took.set(build.name, bindOnce(build, way, places, output));
+            for (const build of order) took.set(build.name, bindOnce(build, way, places, output, table));
             for (const [name, value] of took) times.get(name)!.push(value);
             if (BASELINE !== undefined) ratios.push(took.get('this build')! / took.get('baseline')!);
           }
@@ -143,6 +154,8 @@ const benchmark: Benchmark = {
             ...(BASELINE === undefined ? [] : [ratio(median(ratios))]),
           ]);
         }
+        waits.push(await firstTwinBreakpoint(corpus.label, input, source, builds, rounds));
+        packings.push([corpus.label, mib(table?.byteLength ?? 0), stats(packing.times), ms(packing.transform)]);
         later.push(await workerCost(corpus.label, input, source, built.code));
       }
     } finally {
@@ -167,7 +180,18 @@ const benchmark: Benchmark = {
           ...builds.map(() => 'right' as const),
           ...(BASELINE === undefined ? [] : ['right' as const]),
         ]),
-        "What this build's worker pays instead, once per file and only when a breakpoint lands in a file with twinned functions: finding the file's position table (one call each, cold):",
+        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), only when the transform has just run (not from the prepare cache, not for a file prepared at build time): packing the position table of a file with twinned functions into shared memory (prepare/packed-table.ts), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
+        renderTable(['file', 'table in shared memory', 'packing it', 'the transform'], packings, ['left', 'right', 'right', 'right']),
+        `The first breakpoint in a twinned function, on the worker, the file prepared as it loads with the prepare cache off: the wait for the twin's place (finding the file's position table, then reading it backwards from a position in a twinned function's original body), ${rounds} rounds, median (min–max). This build takes the table its binding shared` +
+          (BASELINE === undefined
+            ? '.'
+            : '; the baseline finds it as that build does (for the builds before this change: the file prepared again from its input).'),
+        renderTable(['file', ...builds.map((b) => `${b.name}, wait`), ...(BASELINE === undefined ? [] : ['× baseline'])], waits, [
+          'left',
+          ...builds.map(() => 'right' as const),
+          ...(BASELINE === undefined ? [] : ['right' as const]),
+        ]),
+        "This build's fallback, for a file whose table's shared memory could not be had, once per file when a breakpoint first lands in a file with twinned functions: finding the table (one call each, cold):",
         renderTable(
           ['file', 'at build time (its own text)', 'as it loads, from the prepare cache', 'as it loads, no cache (prepared again)'],
           later,
@@ -184,6 +208,98 @@ async function buildAt(name: string, dist: string): Promise<Build> {
   const { PreparedRegistry } = await load<typeof RegistryModule>('main/prepared-registry.js');
   const { runsOutsideItsFile } = await load<typeof BundledModule>('main/bundled-prebuilt.js');
   return { name, Registry: PreparedRegistry, runsOutsideItsFile };
+}
+
+/**
+ * The first twinned breakpoint's wait in each build, cache off: the table as the build's worker
+ * has it (the announcement's, or found), then the twin's place of a twinned function's first site.
+ */
+async function firstTwinBreakpoint(label: string, path: string, source: string, builds: Build[], rounds: number): Promise<string[]> {
+  const { prepareFile } = await agentModule<typeof PrepareFileModule>('prepare/prepare-file.js');
+  const { commonJsHeader } = await agentModule<typeof MessagesModule>('prepare/prepared-messages.js');
+  const { analyseSource } = await agentModule<typeof AnalysisModule>('locate/source-analysis.js');
+  const loaded = prepareFile(source, 'commonjs', commonJsHeader(), undefined);
+  if (loaded.kind === 'failed') throw new Error(`prepared-bind: ${label} did not prepare: ${loaded.reason}`);
+  const { output } = loaded;
+  const analysed = analyseSource(output.code);
+  if (analysed === undefined) throw new Error(`prepared-bind: ${label}'s prepared text does not parse`);
+  // A twinned function's first site: the original body keeps the input's positions.
+  const twinned = output.sites.findIndex((_, i) => i % 3 === 2 && output.sites[i]! >= 0);
+  if (twinned === -1) throw new Error(`prepared-bind: ${label} has no twinned function`);
+  const at = { line: output.sites[twinned - 2]!, column: output.sites[twinned - 1]! };
+  const file = { script: path, written: path, prebuilt: false };
+  const waits = await Promise.all(
+    builds.map(async (build) => {
+      const dist = build.name === 'this build' ? fromRoot('agent/dist') : resolve(BASELINE!);
+      const load = async <T>(module: string): Promise<T> => (await import(pathToFileURL(join(dist, module)).href)) as T;
+      const { twinPlaces } = await load<typeof TwinPlacesModule>('worker/prepared/twin-places.js');
+      const { positionTableOf } = await load<typeof TablesModule>('worker/prepared/position-tables.js');
+      // This build's announcement carries the table (the registry's own packing, as the file bound).
+      const announced = build.name === 'this build' ? announcedTable(build, path, output, loaded.table) : undefined;
+      return async (): Promise<number> => {
+        const started = performance.now();
+        const table = announced ?? (await positionTableOf(file, output.code, undefined));
+        if (table === undefined) throw new Error(`prepared-bind: ${build.name} found no position table for ${label}`);
+        const places = twinPlaces(table as never, analysed, at);
+        const took = performance.now() - started;
+        if (places.length === 0) throw new Error(`prepared-bind: ${build.name} found no twin place in ${label}`);
+        return took;
+      };
+    }),
+  );
+  const times = builds.map(() => [] as number[]);
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const took: number[] = [];
+    for (const b of round % 2 === 0 ? builds.keys() : [...builds.keys()].reverse()) took[b] = await waits[b]!();
+    took.forEach((value, b) => times[b]!.push(value));
+    if (BASELINE !== undefined) ratios.push(took[0]! / took[1]!);
+  }
+  return [label, ...times.map(stats), ...(BASELINE === undefined ? [] : [ratio(median(ratios))])];
+}
+
+/** Packing `output`'s table as prepare-file.ts does after the transform, timed; and the transform's time, for scale. */
+async function packingCost(
+  output: PreparedOutput,
+  source: string,
+  rounds: number,
+): Promise<{ table: Int32Array | undefined; times: number[]; transform: number }> {
+  const { packTable } = await agentModule<typeof PackedTableModule>('prepare/packed-table.js');
+  const { prepareSource } = await agentModule<typeof TransformModule>('prepare/transform.js');
+  const times: number[] = [];
+  let table: Int32Array | undefined;
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    table = packTable(output.map);
+    times.push(performance.now() - started);
+  }
+  const started = performance.now();
+  prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
+  return { table, times, transform: performance.now() - started };
+}
+
+/** The position table a build's registry announces for the file prepared as it loads, if any. */
+function announcedTable(build: Build, path: string, output: PreparedOutput, table: Int32Array | undefined): Int32Array | undefined {
+  const { port1, port2 } = new MessageChannel();
+  const registry = new build.Registry(
+    TARGET,
+    port1,
+    new Int32Array(new SharedArrayBuffer(4)),
+    false,
+    () => {},
+    () => {},
+    build.runsOutsideItsFile,
+  );
+  registry.expect(path, output, table);
+  registry.file(path);
+  let announced: Int32Array | undefined;
+  for (let m = receiveMessageOnPort(port2); m !== undefined; m = receiveMessageOnPort(port2)) {
+    const message = m.message as { t: string; table?: Int32Array };
+    if (message.t === 'file') announced = message.table;
+  }
+  port1.close();
+  port2.close();
+  return announced;
 }
 
 /** The worker's one-off cost of a file's position table: from a build-prepared file's text, from the cache, prepared again. */

@@ -19,6 +19,7 @@ import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
 import { PrepareTally } from './prepare-tally.js';
 import { installStackTraces } from './stack-traces.js';
 import { StartReport } from './start-report.js';
+import { ModuleTables } from './module-tables.js';
 import { TRANSFORM_VERSION } from '../prepare/transform.js';
 import { isPrebuilt } from '../prepare/prebuilt.js';
 
@@ -39,6 +40,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   // Every exception site records too (and finds no action to capture for).
   if (allOn) target.exceptionsAlwaysOn();
   const tally = new PrepareTally(settings !== undefined);
+  const moduleTables = new ModuleTables();
   const registry = new PreparedRegistry(
     target,
     port1,
@@ -47,6 +49,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
     () => installStackTraces(registry),
     (report) => tally.add(report),
     runsOutsideItsFile,
+    (url) => moduleTables.take(url),
   );
   // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
   // prepared code never reads it.
@@ -61,7 +64,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   port1.unref();
   const reason = Symbol.for(LATE_START_KEY) in globalThis ? REQUIRED_BEFORE_THE_AGENT : RAN_BEFORE_THE_AGENT;
   for (const path of prebuiltLoadedAlready()) tally.add({ t: 'outcome', path, kind: 'failed', reason, ms: 0, bytes: 0 });
-  const cache = settings === undefined ? undefined : installLoaders(settings, registry, tally, env);
+  const cache = settings === undefined ? undefined : installLoaders(settings, registry, tally, moduleTables, env);
   return { port: port2, tally, preparing: settings !== undefined, ...(cache === undefined ? {} : { cache }) };
 }
 
@@ -72,7 +75,7 @@ export interface PreparedChannel {
   tally: PrepareTally;
   /** Whether files are prepared as they load (LIVEPROBE_PREPARE). */
   preparing: boolean;
-  /** Where their prepared output is cached: the worker prepares a file again from there when a breakpoint needs its position table. */
+  /** Where their prepared output is cached: the worker finds a cached file's position table there when a breakpoint needs it. */
   cache?: PrepareCacheAt;
 }
 
@@ -81,6 +84,7 @@ function installLoaders(
   settings: PrepareSettings,
   registry: PreparedRegistry,
   tally: PrepareTally,
+  moduleTables: ModuleTables,
   env: NodeJS.ProcessEnv,
 ): PrepareCacheAt | undefined {
   const level = env.LIVEPROBE_LOG_LEVEL ?? 'info';
@@ -115,12 +119,12 @@ function installLoaders(
     const outcome = prepareFile(content, 'commonjs', header, cache);
     record(outcomeReport(filename, outcome));
     if (outcome.kind === 'failed') return undefined;
-    registry.expect(filename, outcome.output);
+    registry.expect(filename, outcome.output, outcome.table);
     return outcome.output.code;
   });
 
   const outcomes = new MessageChannel();
-  outcomes.port1.on('message', record);
+  moduleTables.listen(outcomes.port1, record);
   outcomes.port1.unref();
   const data: HooksData = { settings, version, port: outcomes.port2 };
   register(new URL('../prepare/esm-hooks.js', import.meta.url), { data, transferList: [outcomes.port2] });

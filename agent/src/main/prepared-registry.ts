@@ -16,6 +16,7 @@ import type {
   PreparedToWorker,
 } from '../prepare/prepared-messages.js';
 import { COUNT_ONLY } from '../prepare/site-flags.js';
+import type { PackedTable } from '../prepare/packed-table.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -268,8 +269,8 @@ const BUNDLED_AFTER_PREPARE =
 export class PreparedRegistry {
   private readonly files: PreparedFile[] = [];
   private readonly byPath = new Map<string, PreparedFile>();
-  /** CommonJS: output prepared for a file about to compile; its header asks for it by `__filename`. */
-  private readonly expected = new Map<string, PreparedOutput>();
+  /** CommonJS: output prepared for a file about to compile, and its packed position table; its header asks for them by `__filename`. */
+  private readonly expected = new Map<string, { output: PreparedOutput; table: PackedTable | undefined }>();
   /** Scripts holding files prepared at build time and then bundled: those files' sites stay unbound. */
   private readonly bundles = new Set<string>();
   /** Files prepared at build time, bound: their input is kept beside them, with its own map. */
@@ -286,6 +287,8 @@ export class PreparedRegistry {
     private readonly prebuiltBound: (report: PrebuiltFileReport | PreparedOutcomeReport) => void = () => {},
     /** Whether a file prepared at build time runs inside another script, which the header names instead (bundled-prebuilt.ts). */
     private readonly runsOutsideItsFile: (script: string) => boolean = () => false,
+    /** An ES module's position table, packed by the loader hooks' thread as it prepared the module, by its URL. */
+    private readonly moduleTable: (url: string) => PackedTable | undefined = () => undefined,
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
   }
@@ -299,8 +302,8 @@ export class PreparedRegistry {
       this.receive(m.message as PreparedToMain);
   };
 
-  expect(path: string, output: PreparedOutput): void {
-    this.expected.set(path, output);
+  expect(path: string, output: PreparedOutput, table?: PackedTable): void {
+    this.expected.set(path, { output, table });
   }
 
   /**
@@ -325,7 +328,7 @@ export class PreparedRegistry {
     const ownFlagsModule = name !== path;
     if (prebuilt === 1 && (this.bundles.has(path) || (!ownFlagsModule && this.runsOutsideItsFile(path))))
       return this.bundled(path, sites, functions);
-    const expected = this.expected.get(path);
+    const { output: expected, table } = this.expected.get(path) ?? {};
     this.expected.delete(path);
     const file = new PreparedFile(
       this.files.length,
@@ -344,6 +347,9 @@ export class PreparedRegistry {
     this.byPath.set(path, file);
     if (prebuilt === 1) this.prebuilt.add(path);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
+    // Packed where the file was just prepared (an ES module: on the hooks' thread); none from the
+    // cache or a build, whose table the worker finds there when a breakpoint needs it.
+    const shared = table ?? (prebuilt !== 1 && path.startsWith('file:') ? this.moduleTable(path) : undefined);
     const message: PreparedToWorker = {
       t: 'file',
       file: file.index,
@@ -351,6 +357,7 @@ export class PreparedRegistry {
       sites: file.sites,
       F: file.F,
       S: file.S,
+      ...(shared === undefined ? {} : { table: shared }),
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
       ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };

@@ -2,8 +2,8 @@
  * What a file prepared at build time carries for the agent (its sites, flag count, position
  * table, composed map's name and site names), as one JSON array written into its text: a CommonJS
  * file's hoisted `$lpD`, an ES module's flags module. The app's thread passes the parts to the
- * registry; the worker reads the position table back from the same text, and only when a
- * breakpoint needs it (worker/prepared/position-tables.ts).
+ * registry, which shares the position table with the worker (packed-table.ts); the worker reads
+ * it back from the same text only when that could not be done (worker/prepared/position-tables.ts).
  */
 import type { PreparedOutput } from './prepared-output.js';
 

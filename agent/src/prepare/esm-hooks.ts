@@ -13,6 +13,7 @@ import { prepareFile } from './prepare-file.js';
 import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
 import type { PreparedOutput } from './prepared-output.js';
 import {
+  type ModuleTable,
   EXPORTED_BINDINGS,
   FLAGS_SCHEME,
   moduleHeader,
@@ -73,6 +74,9 @@ export async function load(
   const outcome = prepareFile(source, 'module', moduleHeader(url), cache);
   data.port.postMessage(outcomeReport(path, outcome));
   if (outcome.kind === 'failed') return result;
+  // Posted before the module's source returns, so before its flags module binds it on the main
+  // thread, which takes it then (shared memory: posting it copies nothing).
+  if (outcome.table !== undefined) data.port.postMessage({ t: 'table', url, table: outcome.table } satisfies ModuleTable);
   outputs.set(url, outcome.output);
   return { ...result, source: outcome.output.code };
 }

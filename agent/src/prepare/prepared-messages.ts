@@ -13,10 +13,15 @@ export interface PreparedFileLoaded {
   path: string;
   /**
    * Flat triples `[line, column, functionFlag]`, see PreparedOutput.sites: in shared memory, so
-   * that posting them copies nothing (a list of numbers is cloned number by number). The file's
-   * position table is not sent: the worker finds it if a breakpoint needs it (position-tables.ts).
+   * that posting them copies nothing (a list of numbers is cloned number by number).
    */
   sites: ArrayLike<number>;
+  /**
+   * The file's position table in shared memory (packed-table.ts), for a breakpoint in a twinned
+   * function: packed by the thread that just prepared the file; absent for a file from the prepare
+   * cache or prepared at build time, or when that memory could not be had (position-tables.ts).
+   */
+  table?: Int32Array;
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */
   sourceMappingURL?: string;
   /** Prepared at build time: the input as it was is beside it (prebuilt.ts), and its map is the composed one. */
@@ -51,6 +56,13 @@ export interface PreparedOutcomeReport {
   reason?: string;
   ms: number;
   bytes: number;
+}
+
+/** hooks thread → main: an ES module's packed position table (prepare-file.ts), for its announcement to the worker. */
+export interface ModuleTable {
+  t: 'table';
+  url: string;
+  table: Int32Array;
 }
 
 /** The outcome without the prepared output, which stays where the file loads. */

@@ -1,12 +1,13 @@
 /**
- * What a prepared file's binding hands the worker: its sites in shared memory and no position
- * table (the worker finds that when a breakpoint needs it); and which build-prepared files have
- * their script's head read to tell them from a bundle.
+ * What a prepared file's binding hands the worker: its sites in shared memory and, for a file
+ * just prepared, the position table its preparing thread packed, shared too (posting them copies
+ * nothing); and which build-prepared files have their script's head read to tell them from a bundle.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { PreparedRegistry } from '../../../agent/src/main/prepared-registry.js';
+import { packTable } from '../../../agent/src/prepare/packed-table.js';
 import type { PrebuiltFileReport, PreparedOutcomeReport, PreparedToWorker } from '../../../agent/src/prepare/prepared-messages.js';
 
 const TARGET = {
@@ -20,7 +21,10 @@ const TARGET = {
 const SITES = [3, 2, 0, 4, 2, 0];
 const MAP = { 3: [0, 3, 0, 40, 3, 2] };
 
-function registry(runsOutsideItsFile: (script: string) => boolean = () => false) {
+function registry(
+  runsOutsideItsFile: (script: string) => boolean = () => false,
+  moduleTable: (url: string) => Int32Array | undefined = () => undefined,
+) {
   const { port1, port2 } = new MessageChannel();
   const reports: (PrebuiltFileReport | PreparedOutcomeReport)[] = [];
   const made = new PreparedRegistry(
@@ -31,6 +35,7 @@ function registry(runsOutsideItsFile: (script: string) => boolean = () => false)
     () => {},
     (report) => reports.push(report),
     runsOutsideItsFile,
+    moduleTable,
   );
   const announced = (): PreparedToWorker[] => {
     const out: PreparedToWorker[] = [];
@@ -40,25 +45,46 @@ function registry(runsOutsideItsFile: (script: string) => boolean = () => false)
   return { registry: made, announced, reports, close: () => (port1.close(), port2.close()) };
 }
 
-test("a file's announcement carries its sites in shared memory and not its position table, which stays for stack traces", () => {
+test("a file's announcement carries its sites and the position table its preparing thread packed, in shared memory; the table stays for stack traces", () => {
   const { registry: r, announced, close } = registry();
-  r.expect('/app/x.js', {
-    code: '',
-    sites: SITES,
-    functions: 1,
-    map: MAP,
-    siteNames: { names: [], lists: [], bySite: [] },
-    functionsReport: [],
-  });
+  const table = packTable(MAP)!;
+  r.expect(
+    '/app/x.js',
+    { code: '', sites: SITES, functions: 1, map: MAP, siteNames: { names: [], lists: [], bySite: [] }, functionsReport: [] },
+    table,
+  );
   const flags = r.file('/app/x.js');
   const [file] = announced().filter((m) => m.t === 'file');
   assert.ok(file !== undefined && file.t === 'file');
   assert.ok(file.sites instanceof Int32Array && file.sites.buffer instanceof SharedArrayBuffer, 'the sites are shared, not cloned');
   assert.deepEqual([...file.sites], SITES);
-  assert.equal('map' in file, false);
+  assert.ok(file.table?.buffer instanceof SharedArrayBuffer, 'the table is shared, not cloned');
+  // One line (3), its triples from index 4 to 10 (packed-table.ts).
+  assert.deepEqual([...file.table], [1, 3, 4, 10, ...MAP[3]]);
   assert.deepEqual(r.mapOf('/app/x.js'), MAP);
   assert.equal(flags.F.length, 1);
   close();
+});
+
+test("an ES module prepared as it loads is announced with the table the hooks' thread packed; a build-prepared file with none", () => {
+  const table = packTable(MAP)!;
+  const asked: string[] = [];
+  const {
+    registry: r,
+    announced,
+    close,
+  } = registry(
+    () => false,
+    (url) => (asked.push(url), url === 'file:///app/x.mjs' ? table : undefined),
+  );
+  r.file('file:///app/x.mjs', SITES, 1, MAP, undefined, undefined, null);
+  r.file('file:///app/y.mjs.lp-flags.mjs', SITES, 1, MAP, 'y.mjs.lp.map', 1, null);
+  const files = announced().flatMap((m) => (m.t === 'file' ? [m] : []));
+  assert.deepEqual(asked, ['file:///app/x.mjs'], 'a build-prepared module has no table to take: the worker reads its data');
+  close();
+  assert.ok(files[0]?.table?.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual([...files[0].table], [...table]);
+  assert.equal(files[1]?.table, undefined);
 });
 
 test("a build-prepared ES module binds without its script being read; a CommonJS file's, and a module bundled under the bundle's URL, are read", () => {

@@ -1,12 +1,15 @@
 /**
- * A prepared file's position table (twin-places.ts), found by the worker the first time a
- * breakpoint lands in a file with twinned functions. The app's thread used to send it with every
- * file it loaded, a structured clone of the whole table (24–40 ms for typescript.js's, at each
- * start) that almost no file ever needed. The worker rebuilds it from what is already there: a
- * file prepared at build time holds it in its own text (prepare/build-data.ts), and a file
- * prepared as it loaded is prepared again from the same input, from LIVEPROBE_PREPARE's cache
- * when it is there. A table is taken only with the very text the script runs: a file changed on
- * disk since it loaded gives none (its breakpoints then go in the body they land in, as before twins).
+ * A prepared file's position table (twin-places.ts) when the file's announcement did not carry
+ * it, found the first time a breakpoint lands in a file with twinned functions. The thread that
+ * transforms a file packs its table into shared memory (prepare/packed-table.ts), so a file
+ * prepared as it loads comes with it; a file from the prepare cache or prepared at build time does
+ * not, since walking its table would cost the app's thread at every load (24–40 ms for
+ * typescript.js's) what the worker can find there itself, once and only when needed: a file
+ * prepared at build time holds it in its own text (prepare/build-data.ts), a cached file's output
+ * is in the cache. The same input is prepared again only where neither is there: shared memory
+ * that could not be had, or a cache entry gone since. A table is taken only with the very text the
+ * script runs: a file changed on disk since it loaded gives none (its breakpoints then go in the
+ * body they land in, as before twins).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +17,8 @@ import { COMMONJS_DATA, MODULE_DATA, readBuildData } from '../../prepare/build-d
 import { commonJsHeader, moduleHeader } from '../../prepare/prepared-messages.js';
 import { PREBUILT_FLAGS_SUFFIX } from '../../prepare/prebuilt.js';
 import type { PrepareCacheAt } from '../../prepare/prepare-cache.js';
-import type { PositionTable } from './twin-places.js';
+import type { PreparedOutput } from '../../prepare/prepared-output.js';
+import { packTable, type PackedTable } from '../../prepare/packed-table.js';
 
 export interface TableSource {
   /** As V8 names the script: a path (CommonJS) or a file URL (an ES module). */
@@ -32,7 +36,16 @@ export async function positionTableOf(
   file: TableSource,
   running: string,
   cache: PrepareCacheAt | undefined,
-): Promise<PositionTable | undefined> {
+): Promise<PackedTable | undefined> {
+  const table = await unpackedTableOf(file, running, cache);
+  return table === undefined ? undefined : packTable(table);
+}
+
+async function unpackedTableOf(
+  file: TableSource,
+  running: string,
+  cache: PrepareCacheAt | undefined,
+): Promise<PreparedOutput['map'] | undefined> {
   const module = file.script.startsWith('file:');
   if (file.prebuilt) {
     if (!module) return readBuildData(running, COMMONJS_DATA)?.[2];

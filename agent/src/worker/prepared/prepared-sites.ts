@@ -29,7 +29,8 @@ import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
 import { isPrebuiltModule, keptInputPath, shownSource } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
-import { type PositionTable, twinPlaces } from './twin-places.js';
+import { twinPlaces } from './twin-places.js';
+import type { PackedTable } from '../../prepare/packed-table.js';
 import { positionTableOf } from './position-tables.js';
 import type { PrepareCacheAt } from '../../prepare/prepare-cache.js';
 
@@ -52,8 +53,8 @@ interface KnownFile {
    * breakpoint asks, and a large file has ~100,000 sites (typescript.js: 95,000) to scan.
    */
   twinned?: boolean;
-  /** Prepared positions → the code as written (PreparedOutput.map), found when a breakpoint first needs it (position-tables.ts). */
-  table?: Promise<PositionTable | undefined>;
+  /** Prepared positions → the code as written (PreparedOutput.map): as the file's announcement carried it, or found when a breakpoint first needs it (position-tables.ts). */
+  table?: Promise<PackedTable | undefined>;
   /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
   byPosition?: Map<string, SiteEntry>;
   /** Each source line's first site through the map of the code as written (firstMappedSite), built on first use. */
@@ -185,6 +186,7 @@ export class PreparedSites {
       sites: siteEntries(message.sites),
       F: message.F,
       S: message.S,
+      ...(message.table === undefined ? {} : { table: Promise.resolve(message.table) }),
       ...defined({ sourceMappingURL: message.sourceMappingURL }),
     };
     this.files.set(path, known);

@@ -5,12 +5,10 @@
  * the breakpoint goes at both (sites.ts keeps the places that run apart). The composed map leaves
  * the copy unmapped (so a debugger without the agent binds to the body that runs then); the
  * prepared file's own position table (PreparedOutput.map) maps the copy back, statement by
- * statement, and is read backwards here.
+ * statement, and is read backwards here, packed as the file bound (prepare/packed-table.ts).
  */
 import { offsetOf, type AnalysedSource } from '../../locate/source-analysis.js';
-
-/** Prepared line → flat triples `[preparedColumn, writtenLine, writtenColumn]` (PreparedOutput.map). */
-export type PositionTable = Readonly<Record<number, readonly number[]>>;
+import { lineRun, type PackedTable } from '../../prepare/packed-table.js';
 
 /** How much of the text at a place must read as at the position it copies (a guard maps to its statement but reads otherwise). */
 const SAME_TEXT = 16;
@@ -21,7 +19,7 @@ const SAME_TEXT = 16;
  * same text.
  */
 export function twinPlaces(
-  table: PositionTable,
+  table: PackedTable,
   analysed: AnalysedSource,
   at: { line: number; column: number },
 ): { line: number; column: number }[] {
@@ -31,13 +29,15 @@ export function twinPlaces(
   const text = analysed.source.slice(own, Math.min(own + SAME_TEXT, lineEnd === -1 ? analysed.source.length : lineEnd));
   if (text.length === 0) return [];
   const places: { line: number; column: number }[] = [];
-  for (const [key, segments] of Object.entries(table)) {
-    const line = Number(key);
-    for (let i = 0; i < segments.length; i += 3) {
-      if (segments[i + 1] !== written.line || segments[i + 2]! > written.column) continue;
-      const column = segments[i]! + (written.column - segments[i + 2]!);
+  const lines = table[0]!;
+  for (let k = 0; k < lines; k++) {
+    const line = table[1 + k]!;
+    const end = table[2 + lines + k]!;
+    for (let i = table[1 + lines + k]!; i < end; i += 3) {
+      if (table[i + 1] !== written.line || table[i + 2]! > written.column) continue;
+      const column = table[i]! + (written.column - table[i + 2]!);
       // A run ends where the line's next one starts.
-      if (i + 3 < segments.length && column >= segments[i + 3]!) continue;
+      if (i + 3 < end && column >= table[i + 3]!) continue;
       if (line === at.line && column === at.column) continue;
       const offset = offsetOf(analysed, line, column);
       if (analysed.source.startsWith(text, offset)) places.push({ line, column });
@@ -47,10 +47,11 @@ export function twinPlaces(
 }
 
 /** The written position of a prepared one: a line the transform left alone is the written line itself. */
-function writtenAt(table: PositionTable, at: { line: number; column: number }): { line: number; column: number } {
-  const segments = table[at.line];
-  if (segments === undefined) return at;
-  let i = 0;
-  while (i + 3 < segments.length && segments[i + 3]! <= at.column) i += 3;
-  return { line: segments[i + 1]!, column: segments[i + 2]! + (at.column - segments[i]!) };
+function writtenAt(table: PackedTable, at: { line: number; column: number }): { line: number; column: number } {
+  const run = lineRun(table, at.line);
+  if (run === undefined) return at;
+  const [start, end] = run;
+  let i = start;
+  while (i + 3 < end && table[i + 3]! <= at.column) i += 3;
+  return { line: table[i + 1]!, column: table[i + 2]! + (at.column - table[i]!) };
 }

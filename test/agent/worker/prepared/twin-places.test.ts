@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { prepareSource } from '../../../../agent/src/prepare/transform.js';
 import { analyseSource, offsetOf, positionOf } from '../../../../agent/src/locate/source-analysis.js';
 import { twinPlaces } from '../../../../agent/src/worker/prepared/twin-places.js';
+import { packTable } from '../../../../agent/src/prepare/packed-table.js';
 
 const SOURCE = [
   'function total(items) {',
@@ -23,6 +24,8 @@ const SOURCE = [
 
 const prepared = prepareSource(SOURCE, { kind: 'commonjs', header: 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H;' });
 const analysed = analyseSource(prepared.code)!;
+// As the file's binding hands it to the worker.
+const table = packTable(prepared.map)!;
 
 /** The position of `text` at or after `from` in the prepared code. */
 function find(text: string, from = 0): { line: number; column: number } {
@@ -35,7 +38,7 @@ test('a line of the original body has its place in the twin, which reads the sam
   assert.equal(prepared.functionsReport[0]?.mode, 'twin');
   const original = prepared.code.lastIndexOf('let sum = 0;');
   const at = positionOf(analysed, original);
-  const places = twinPlaces(prepared.map, analysed, at);
+  const places = twinPlaces(table, analysed, at);
   assert.equal(places.length, 1, JSON.stringify(places));
   const place = offsetOf(analysed, places[0]!.line, places[0]!.column);
   assert.ok(place < original, 'the twin comes first');
@@ -44,7 +47,7 @@ test('a line of the original body has its place in the twin, which reads the sam
 
 test('an arrow body inside a statement: the same column offset into the twin’s copy of the statement', () => {
   const original = prepared.code.lastIndexOf('item.price * item.quantity');
-  const places = twinPlaces(prepared.map, analysed, positionOf(analysed, original));
+  const places = twinPlaces(table, analysed, positionOf(analysed, original));
   assert.equal(places.length, 1, JSON.stringify(places));
   const place = offsetOf(analysed, places[0]!.line, places[0]!.column);
   assert.ok(prepared.code.startsWith('item.price * item.quantity', place));
@@ -52,5 +55,5 @@ test('an arrow body inside a statement: the same column offset into the twin’s
 });
 
 test('code outside a twinned function has no other place', () => {
-  assert.deepEqual(twinPlaces(prepared.map, analysed, find('module.exports')), []);
+  assert.deepEqual(twinPlaces(table, analysed, find('module.exports')), []);
 });

@@ -1,0 +1,41 @@
+/**
+ * ES modules' position tables, as the loader hooks' thread packed them while preparing each
+ * module (prepare/esm-hooks.ts), kept until the module's flags module binds it and the registry
+ * hands the table to the worker. The hooks post a module's table before its source returns, so
+ * before its flags module can ask: taken off the port then, synchronously, it is there even while
+ * the main thread has not turned its event loop since. (A module whose graph fails to link never
+ * binds: its table stays here, as its prepared output stays with the hooks.)
+ */
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { PackedTable } from '../prepare/packed-table.js';
+import type { ModuleTable, PreparedOutcomeReport } from '../prepare/prepared-messages.js';
+
+type FromHooks = ModuleTable | PreparedOutcomeReport;
+
+export class ModuleTables {
+  private readonly tables = new Map<string, PackedTable>();
+  private port: MessagePort | undefined;
+  private outcome: (report: PreparedOutcomeReport) => void = () => {};
+
+  /** Reads the hooks' port: tables are kept here, outcomes go to `outcome`. */
+  listen(port: MessagePort, outcome: (report: PreparedOutcomeReport) => void): void {
+    this.port = port;
+    this.outcome = outcome;
+    port.on('message', (message: FromHooks) => this.receive(message));
+  }
+
+  /** The table of the module at `url`, once: the registry binds a module once. */
+  take(url: string): PackedTable | undefined {
+    if (this.port !== undefined)
+      for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port))
+        this.receive(m.message as FromHooks);
+    const table = this.tables.get(url);
+    this.tables.delete(url);
+    return table;
+  }
+
+  private receive(message: FromHooks): void {
+    if (message.t === 'table') this.tables.set(message.url, message.table);
+    else this.outcome(message);
+  }
+}
