@@ -3,12 +3,11 @@
  * a site's scope object into the probe hook's `values` (in the action's `roots` order) so the
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
-import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { unboundFlags, type FileFlags } from './unbound-flags.js';
 import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
 import { siteNamesOf, type PreparedOutput, type SiteNames } from '../prepare/prepared-output.js';
-import { PREBUILT_ORIGINAL_SUFFIX, prebuiltScript } from '../prepare/prebuilt.js';
+import { prebuiltScript } from '../prepare/prebuilt.js';
 import type {
   PrebuiltFileReport,
   PreparedFlags,
@@ -273,7 +272,7 @@ export class PreparedRegistry {
   private readonly expected = new Map<string, PreparedOutput>();
   /** Scripts holding files prepared at build time and then bundled: those files' sites stay unbound. */
   private readonly bundles = new Set<string>();
-  /** Files prepared at build time, bound: their input is kept beside them, with its own map. */
+  /** Files prepared at build time, bound: on disk as prepared. */
   private readonly prebuilt = new Set<string>();
 
   constructor(
@@ -384,9 +383,8 @@ export class PreparedRegistry {
     return this.byPath.get(path)?.map;
   }
 
-  /** The input a file prepared at build time keeps beside it (the code its position map leads to), by the name V8 gives the file. */
-  keptInputOf(path: string): string | undefined {
-    if (!this.prebuilt.has(path)) return undefined;
-    return (path.startsWith('file:') ? fileURLToPath(path) : path) + PREBUILT_ORIGINAL_SUFFIX;
+  /** Whether a script, by the name V8 gives it, is a file prepared at build time (its text on disk is the prepared one). */
+  preparedOnDisk(path: string): boolean {
+    return this.prebuilt.has(path);
   }
 }
