@@ -117,7 +117,7 @@ const inserted = (segments: readonly number[], i: number): boolean =>
  * agent, in a file prepared at build time: the same place, but for a twin's copy or a guard,
  * whose place is the code as written in the function's original body. That body keeps its
  * written lines (a twin is laid out on the line where the body opens, before it), so the place
- * is on the written line: where the line's last run of the same code (not a guard) reaches it.
+ * is on the written line: the line's last run of the same code (not a guard) that reaches it.
  */
 function placeOnDisk(map: Readonly<Record<number, number[]>>, segments: readonly number[], column: number): Position | undefined {
   const written = writtenPosition(segments, column);
@@ -125,15 +125,14 @@ function placeOnDisk(map: Readonly<Record<number, number[]>>, segments: readonly
   // A line the transform left alone is the written line itself.
   if (runs === undefined) return written;
   const at = written.column - 1;
-  let place: number | undefined;
-  for (let i = 0; i < runs.length; i += 3) {
+  for (let i = runs.length - 3; i >= 0; i -= 3) {
     if (runs[i + 1] !== written.line || runs[i + 2]! > at || inserted(runs, i)) continue;
-    const prepared = runs[i]! + at - runs[i + 2]!;
+    const place = runs[i]! + at - runs[i + 2]!;
     // A run ends where the line's next one starts.
-    if (i + 3 < runs.length && prepared >= runs[i + 3]!) continue;
-    place = prepared;
+    if (i + 3 < runs.length && place >= runs[i + 3]!) continue;
+    return { line: written.line, column: place + 1 };
   }
-  return place === undefined ? undefined : { line: written.line, column: place + 1 };
+  return undefined;
 }
 
 /** Where the frame's function starts, in the code as written (a source map names a function there). */
