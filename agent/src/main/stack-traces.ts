@@ -35,6 +35,7 @@ type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 // would change every error's stack.
 const { apply, get } = Reflect;
 const ProxyConstructor = Proxy;
+const MapConstructor = Map;
 const errorToString = Error.prototype.toString;
 
 export function installStackTraces(maps: PositionMaps): void {
@@ -87,7 +88,7 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[], asWritten: boolean
       continue;
     }
     if (!asWritten && maps.preparedOnDisk?.(file!) === true) {
-      const at = placeOnDisk(map!, segments, column);
+      const at = knownPlaceOnDisk(map!, segments, line!, column);
       out.push(at === undefined || (at.line === line && at.column === column) ? frame : mappedFrame(frame, at, undefined));
       continue;
     }
@@ -111,6 +112,33 @@ function writtenPosition(segments: readonly number[], column: number): Position 
 /** Whether run `i` is inserted code: the next run is at the same written position (the statement it stands for). */
 const inserted = (segments: readonly number[], i: number): boolean =>
   i + 5 < segments.length && segments[i + 4] === segments[i + 1] && segments[i + 5] === segments[i + 2];
+
+/** By position map, the places on disk found so far, by `line:column`; null where there is none. */
+const placesOnDisk = new WeakMap<object, Map<string, Position | null>>();
+
+/**
+ * placeOnDisk, found once per position: an app's stacks pass the same call sites again and again,
+ * and finding one scans a prepared line, which in a minified bundle is the whole file.
+ */
+function knownPlaceOnDisk(
+  map: Readonly<Record<number, number[]>>,
+  segments: readonly number[],
+  line: number,
+  column: number,
+): Position | undefined {
+  let places = placesOnDisk.get(map);
+  if (places === undefined) {
+    places = new MapConstructor();
+    placesOnDisk.set(map, places);
+  }
+  const key = `${line}:${column}`;
+  let place = places.get(key);
+  if (place === undefined) {
+    place = placeOnDisk(map, segments, column) ?? null;
+    places.set(key, place);
+  }
+  return place ?? undefined;
+}
 
 /**
  * Where the code at a 1-based column of a prepared line runs when the file runs without the
@@ -187,6 +215,7 @@ function format(error: Error, frames: NodeJS.CallSite[]): string {
   return text;
 }
 
+/** The map Node holds for the frame's script: of the text on disk, whose positions the frame now has. */
 function mapOfFrame(frame: NodeJS.CallSite): SourceMap | undefined {
   const file = frame.getFileName();
   return file === undefined || file === null ? undefined : findSourceMap(file);
