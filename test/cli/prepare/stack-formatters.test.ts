@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { ActionStatusView } from '@liveprobe/protocol';
 import { lineOf, waitFor, type App } from '../../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane } from '../../agent/fixtures.js';
@@ -54,17 +55,22 @@ async function refusal(app: App): Promise<string> {
   return response.text();
 }
 
-/** Waits until `count` agents say how they installed the action, and gives what they said. */
-async function installedOn(cp: Awaited<ReturnType<typeof controlPlane>>, id: string, count: number): Promise<string[]> {
+/** Waits until `count` agents report on the action in a way `done` accepts, and gives their reports. */
+async function statusesOf(
+  cp: Awaited<ReturnType<typeof controlPlane>>,
+  id: string,
+  count: number,
+  done: (status: ActionStatusView) => boolean,
+  what: string,
+): Promise<ActionStatusView[]> {
   return waitFor(
     async () => {
-      const response = await fetch(`${cp.url}/api/v1/actions/${id}`);
-      const { statuses } = (await response.json()) as { statuses: { state: string; message?: string }[] };
-      const said = statuses.filter((s) => s.state === 'installed' || s.state === 'error').map((s) => `${s.state}: ${s.message}`);
-      return said.length >= count ? said : undefined;
+      const { statuses } = (await (await fetch(`${cp.url}/api/v1/actions/${id}`)).json()) as { statuses: ActionStatusView[] };
+      const accepted = statuses.filter(done);
+      return accepted.length >= count ? accepted : undefined;
     },
     WAIT,
-    `the action's status from ${count} agents`,
+    `${what} from ${count} agents`,
   );
 }
 
@@ -103,7 +109,10 @@ for (const kind of ['commonjs', 'esm', 'minified bundle', 'minified ES module bu
       template: 'refusing {total}',
       tags: ['prepared'],
     });
-    const said = await installedOn(cp, action.id, 2 * FORMATTERS.length);
+    const agents = 2 * FORMATTERS.length;
+    const said = (
+      await statusesOf(cp, action.id, agents, (s) => s.state === 'installed' || s.state === 'error', "the action's status")
+    ).map((s) => `${s.state}: ${s.message}`);
     assert.deepEqual(new Set(said), new Set(['installed: prepared site (no breakpoint)']), said.join('\n'));
     for (const [i, { name, shows, sameAs }] of FORMATTERS.entries()) {
       const run = runs[i]!;
@@ -114,5 +123,7 @@ for (const kind of ['commonjs', 'esm', 'minified bundle', 'minified ES module bu
       assert.equal(run.loadedOff, run.original, `${name}: prepared as it loads, site off`);
       assert.equal(await refusal(run.asItLoads), run.original, `${name}: prepared as it loads, site on`);
     }
+    // Each refusal with the site on ran the twin: every agent counted a hit on the site.
+    await statusesOf(cp, action.id, agents, (s) => s.hits >= 1, 'a hit on the site');
   });
 }
