@@ -7,12 +7,14 @@
  * so each heap is its own. Heap used after a full GC, over the child's heap before the first
  * frame: right after the 2,000 frames, and 6 s later, past the forgetting of the worker's
  * analysis cache (analysis-cache.ts), where builds before the bound kept these scripts'
- * analyses: what the worker keeps for as long as it lives. LIVEPROBE_BENCH_BASELINE=<another build's
- * agent/dist> runs that build's module beside this one's, the order alternating each round.
+ * analyses: what the worker keeps for as long as it lives. Then a few large bundles (copies of
+ * typescript.js minified by esbuild, whose map decodes to ~60 MB), 50 frames mapped in each: what
+ * the maps kept weigh where the count alone does not bound them. LIVEPROBE_BENCH_BASELINE=<another
+ * build's agent/dist> runs that build's module beside this one's, the order alternating each round.
  */
 import { fromRoot } from '@liveprobe/harness';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +30,9 @@ const SCRIPTS = 2000;
 const FUNCTIONS = 40;
 /** Past the worker's analysis-cache forgetting (5 s). */
 const SETTLE_MS = 6000;
+/** Large bundles, and frames in each. */
+const BUNDLES = 8;
+const BUNDLE_FRAMES = 50;
 
 /** The child: frames through one build's ScriptsOnDisk, then its heap, as JSON on stdout. */
 const CHILD = `
@@ -35,6 +40,7 @@ import { pathToFileURL } from 'node:url';
 const [dist, list] = process.argv.slice(2);
 const load = (path) => import(pathToFileURL(dist + '/' + path).href);
 const { ScriptsOnDisk } = await load('worker/scripts-on-disk.js');
+// A frame asks for its function name too, unless named is false (the large bundles: their analyses are another matter).
 const { AnalysisCache } = await load('worker/analysis-cache.js');
 const scripts = JSON.parse(await (await import('node:fs/promises')).readFile(list, 'utf8'));
 const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };
@@ -44,8 +50,8 @@ const onDisk = (globalThis.onDisk = ScriptsOnDisk.length === 1 ? new ScriptsOnDi
 const before = heap();
 const started = performance.now();
 let named = 0;
-for (const { path, column } of scripts) {
-  const [name, position] = await Promise.all([onDisk.renamedFunctionAt(path, 1, column), onDisk.original(path, 1, column)]);
+for (const { path, column, named: asks = true } of scripts) {
+  const [name, position] = await Promise.all([asks ? onDisk.renamedFunctionAt(path, 1, column) : '', onDisk.original(path, 1, column)]);
   if (name !== undefined && position !== undefined) named++;
 }
 const took = performance.now() - started;
@@ -66,6 +72,25 @@ interface Result {
 function source(n: number): string {
   const fns = Array.from({ length: FUNCTIONS }, (_, i) => `function price${n}_${i}(order) {\n  return order.total * ${i + 2} + ${n};\n}`);
   return `${fns.join('\n')}\nexport const all = [${Array.from({ length: FUNCTIONS }, (_, i) => `price${n}_${i}`).join(', ')}];\n`;
+}
+
+/** typescript.js minified, its map without the sources, copied BUNDLES times: the frames to ask for in them. */
+async function largeBundles(dir: string): Promise<{ frames: { path: string; column: number; named: false }[]; mapBytes: number }> {
+  const out = await transform(await readFile(fromRoot('node_modules/typescript/lib/typescript.js'), 'utf8'), {
+    minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
+    sourcefile: 'typescript.js',
+  });
+  const frames: { path: string; column: number; named: false }[] = [];
+  for (let n = 0; n < BUNDLES; n++) {
+    const path = join(dir, `bundle${n}.min.js`);
+    await writeFile(path, `${out.code}//# sourceMappingURL=bundle${n}.min.js.map\n`);
+    await writeFile(`${path}.map`, out.map);
+    for (let f = 0; f < BUNDLE_FRAMES; f++)
+      frames.push({ path, column: Math.floor(((f + 0.5) * out.code.length) / BUNDLE_FRAMES), named: false });
+  }
+  return { frames, mapBytes: out.map.length };
 }
 
 const stats = (values: number[], show: (v: number) => string): string =>
@@ -93,55 +118,72 @@ const benchmark: Benchmark = {
         const at = out.code.indexOf('.total', out.code.length >> 1);
         scripts.push({ path, column: at });
       }
-      const list = join(dir, 'scripts.json');
-      await writeFile(list, JSON.stringify(scripts));
       const child = join(dir, 'child.mjs');
       await writeFile(child, CHILD);
-      const results = new Map<string, Result[]>(builds.map((b) => [b.name, []]));
-      for (let round = 0; round < rounds; round++) {
-        for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
-          ctx.progress(`worker-maps: round ${round + 1}/${rounds}, ${build.name}`);
-          const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, build.dist, list], { maxBuffer: 1 << 20 });
-          const result = JSON.parse(stdout) as Result;
-          if (result.named !== SCRIPTS) throw new Error(`worker-maps: ${build.name} named ${result.named} of ${SCRIPTS} frames`);
-          results.get(build.name)!.push(result);
+      /** Each build's results over the rounds, for the frames in `list`; `expected` of them must be mapped. */
+      const measure = async (part: string, frames: object[], expected: number): Promise<Map<string, Result[]>> => {
+        const list = join(dir, `${part}.json`);
+        await writeFile(list, JSON.stringify(frames));
+        const results = new Map<string, Result[]>(builds.map((b) => [b.name, []]));
+        for (let round = 0; round < rounds; round++) {
+          for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
+            ctx.progress(`worker-maps: ${part}, round ${round + 1}/${rounds}, ${build.name}`);
+            const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, build.dist, list], {
+              maxBuffer: 1 << 20,
+            });
+            const result = JSON.parse(stdout) as Result;
+            if (result.named !== expected)
+              throw new Error(`worker-maps: ${build.name} mapped ${result.named} of ${expected} frames (${part})`);
+            results.get(build.name)!.push(result);
+          }
         }
-      }
-      const rows = builds.map((b) => {
-        const of = results.get(b.name)!;
-        return [
-          b.name,
-          stats(
-            of.map((r) => r.burst),
-            mib,
-          ),
-          stats(
-            of.map((r) => r.kept),
-            mib,
-          ),
-          stats(
-            of.map((r) => r.took),
-            ms,
-          ),
-        ];
-      });
-      if (BASELINE !== undefined) {
-        const kept = (name: string) => median(results.get(name)!.map((r) => r.kept));
-        rows.push(['this build ÷ baseline', '', ratio(kept('this build') / kept('baseline')), '']);
-      }
+        return results;
+      };
+      const table = (results: Map<string, Result[]>, frames: number): string => {
+        const rows = builds.map((b) => {
+          const of = results.get(b.name)!;
+          return [
+            b.name,
+            stats(
+              of.map((r) => r.burst),
+              mib,
+            ),
+            stats(
+              of.map((r) => r.kept),
+              mib,
+            ),
+            stats(
+              of.map((r) => r.took),
+              ms,
+            ),
+          ];
+        });
+        if (BASELINE !== undefined) {
+          const kept = (name: string) => median(results.get(name)!.map((r) => r.kept));
+          rows.push(['this build ÷ baseline', '', ratio(kept('this build') / kept('baseline')), '']);
+        }
+        return renderTable(['build', 'heap right after the frames', 'heap 6 s later (kept)', `time for ${frames} frames`], rows, [
+          'left',
+          'right',
+          'right',
+          'right',
+        ]);
+      };
+      const small = await measure('small scripts', scripts, SCRIPTS);
+      ctx.progress('worker-maps: minifying typescript.js');
+      const large = await largeBundles(dir);
+      const bundleFrames = BUNDLES * BUNDLE_FRAMES;
+      const inBundles = await measure('large bundles', large.frames, bundleFrames);
+      const how = `heap used after a full GC over the child's heap before the first frame, ${rounds} rounds, median (min–max)`;
       return {
         blocks: [
-          `${SCRIPTS} minified scripts (${FUNCTIONS} functions each, ${mib(mapBytes)} of source maps in all), one snapshot frame in each, named and mapped through the scripts on disk; ` +
-            `heap used after a full GC over the child's heap before the first frame, ${rounds} rounds, median (min–max)` +
+          `${SCRIPTS} minified scripts (${FUNCTIONS} functions each, ${mib(mapBytes)} of source maps in all), one snapshot frame in each, named and mapped through the scripts on disk; ${how}` +
             (BASELINE === undefined
               ? ". Set LIVEPROBE_BENCH_BASELINE to another build's agent/dist to run its module beside this one."
               : `; baseline: ${BASELINE}.`),
-          renderTable(['build', 'heap right after the frames', 'heap 6 s later (kept)', `time for ${SCRIPTS} frames`], rows, [
-            'left',
-            'right',
-            'right',
-            'right',
-          ]),
+          table(small, SCRIPTS),
+          `${BUNDLES} large bundles (typescript.js minified by esbuild, a ${mib(large.mapBytes)} map each, without the sources), ${BUNDLE_FRAMES} frames in each mapped through the scripts on disk (not named); ${how}.`,
+          table(inBundles, bundleFrames),
         ],
       };
     } finally {

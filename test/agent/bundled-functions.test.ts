@@ -4,13 +4,11 @@
  * written name kept in the map's `names`) and tsc output. Only the named file's method counts.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
+import { compileTypeScript, otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
@@ -31,22 +29,8 @@ async function esbuildOutput(dir: string): Promise<string> {
 }
 
 async function tscOutput(dir: string): Promise<string> {
-  const tsc = fromRoot('node_modules/typescript/bin/tsc');
   const files = ['server.ts', 'pricing.ts', 'legacy.ts'].map((f) => fromRoot(`${SOURCES}/${f}`));
-  const options = [
-    '--outDir',
-    dir,
-    '--rootDir',
-    fromRoot(SOURCES),
-    '--sourceMap',
-    '--module',
-    'nodenext',
-    '--target',
-    'es2022',
-    '--types',
-    'node',
-  ];
-  await promisify(execFile)(process.execPath, [tsc, ...options, ...files]);
+  await compileTypeScript(files, { outDir: dir, rootDir: fromRoot(SOURCES), module: 'nodenext' });
   await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
   return join(dir, 'server.js');
 }

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Child, fromRoot } from '@liveprobe/harness';
-import { cli, lineOf, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
+import { cli, compileTypeScript, lineOf, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
 import { addAction, app, controlPlane } from './fixtures.js';
 import { assertRefundThrowSite, find, snapshotsOnBroker } from './snapshot-events.js';
 
@@ -151,16 +151,7 @@ for (const callerTwin of [false, true])
     const TS = 'test/fixtures/failing-ts/server.ts';
     const out = await tempDir('liveprobe-prepared-ts-');
     t.after(() => out.remove());
-    const tsc = new Child(
-      process.execPath,
-      [
-        fromRoot('node_modules/typescript/bin/tsc'),
-        ...['--outDir', out.path, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node'],
-        fromRoot(TS),
-      ],
-      { name: 'tsc' },
-    );
-    assert.equal((await tsc.exited).code, 0, tsc.output());
+    await compileTypeScript([fromRoot(TS)], { outDir: out.path, module: 'commonjs' });
     const { cp, snapshots, events, shop } = await stack(t, join(out.path, 'server.js'), { LIVEPROBE_PREPARE: 'app' }, 'cjs');
     const action = await exceptionAction(cp, events, { errorType: 'RangeError' });
     assert.match(action.path, PREPARED_PATH);

@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import { build } from 'esbuild';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { cli } from '../helpers/cli.js';
-import { lineOf, otlpReceiver, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
+import { compileTypeScript, lineOf, otlpReceiver, sseEvents, tempDir, type SseEvent } from '../helpers/index.js';
 import { addAction, app, controlPlane } from './fixtures.js';
 import { assertRefundThrowSite, find, snapshotsOnBroker } from './snapshot-events.js';
 
@@ -146,24 +146,7 @@ test('in a TypeScript app the throw site and the stack are named in the TypeScri
   const TS = 'test/fixtures/failing-ts/server.ts';
   const out = await tempDir('liveprobe-failing-ts-');
   t.after(() => out.remove());
-  const tsc = new Child(
-    process.execPath,
-    [
-      fromRoot('node_modules/typescript/bin/tsc'),
-      '--outDir',
-      out.path,
-      '--sourceMap',
-      '--module',
-      'commonjs',
-      '--target',
-      'es2022',
-      '--types',
-      'node',
-      fromRoot(TS),
-    ],
-    { name: 'tsc' },
-  );
-  assert.equal((await tsc.exited).code, 0, tsc.output());
+  await compileTypeScript([fromRoot(TS)], { outDir: out.path, module: 'commonjs' });
   const cp = await controlPlane(t);
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);

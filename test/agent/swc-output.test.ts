@@ -61,14 +61,20 @@ for (const variant of VARIANTS) {
   });
 }
 
-test('swc with a sourceRoot of the build machine (/app/src): src/inventory.ts is matched by the map’s path for it', async (t) => {
-  const project = await shopProject(t);
-  const running = await runWithAgent(t, await compile(project, { maps: 'linked', module: 'commonjs', naming: 'source-root' }));
-  const id = await running.add({ type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'reserving {quantity}' });
-  assert.deepEqual((await running.status(id, 'installed')).location, { file: '/app/src/inventory.ts', line: RESERVE });
-  await running.checkout(2);
-  assert.equal(await running.output(id), 'reserving 2');
-});
+for (const prepared of [false, true])
+  test(`swc with a sourceRoot of the build machine (/app/src)${prepared ? ', prepared by `liveprobe prepare`' : ''}: src/inventory.ts is matched by the map’s path for it, and the status names it as the action does`, async (t) => {
+    const project = await shopProject(t);
+    const script = await compile(project, { maps: 'linked', module: 'commonjs', naming: 'source-root' });
+    if (prepared) assert.equal((await cli(['prepare', join(project, 'dist')], { server: 'http://127.0.0.1:9' })).code, 0);
+    const running = await runWithAgent(t, script);
+    const id = await running.add({ type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'reserving {quantity}' });
+    const installed = await running.status(id, 'installed');
+    // /app/src/inventory.ts is no path on this machine.
+    assert.deepEqual(installed.location, { file: 'src/inventory.ts', line: RESERVE });
+    assert.match(installed.message ?? '', prepared ? /^prepared site/ : /^breakpoint/);
+    await running.checkout(2);
+    assert.equal(await running.output(id), 'reserving 2');
+  });
 
 test('swc output prepared by `liveprobe prepare` takes the actions on prepared sites', async (t) => {
   const project = await shopProject(t);

@@ -130,12 +130,13 @@ test('a webpack bundle minified by terser and prepared: the line terser folded i
   const id = await running.add({ type: 'snapshot', file: 'src/inventory.ts', line: RESERVE });
   const installed = await running.status(id, 'installed');
   // Its two places are `reserve`'s own code and its twin's copy; V8 stops in the folded
-  // expression at its next line's part, as it does on the bundle as built.
+  // expression at its next line's part, as it does on the bundle as built, and says so: the line
+  // has code (it is not a blank line moved past).
   const inventory = join(project, 'src/inventory.ts');
   assert.deepEqual(installed.location, { file: inventory, line: RESERVE + 1 });
   assert.equal(
     installed.message,
-    `breakpoint (not on prepared sites: line ${RESERVE} of ${inventory} has no prepared site); line ${RESERVE} sits in 2 places of ${script}: a breakpoint at each; line ${RESERVE} has no code; installed at line ${RESERVE + 1}, the next line with code`,
+    `breakpoint (not on prepared sites: line ${RESERVE} of ${inventory} has no prepared site); line ${RESERVE} sits in 2 places of ${script}: a breakpoint at each; line ${RESERVE}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${RESERVE + 1}, where V8 next stops in it, after line ${RESERVE}'s code ran: to read values before it, put the action on the line where that statement starts`,
   );
   await running.checkout(3);
   const s = await running.snapshot(id);

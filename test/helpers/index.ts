@@ -31,3 +31,4 @@ export { postgres, type Postgres } from './postgres.js';
 export { prometheus, type Prometheus, type PrometheusOptions, type Sample } from './prometheus.js';
 export { statsdListener, type StatsdLine, type StatsdListener } from './statsd-listener.js';
 export { libraryTree, readTree } from './prepare-trees.js';
+export { compileTypeScript, type TypeScriptBuild } from './typescript.js';

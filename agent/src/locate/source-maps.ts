@@ -3,12 +3,11 @@
  * pre-bundle), the breakpoint goes on the generated position, and stacks map back.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
-import { inlineMapText } from './inline-map.js';
+import { inlineMapText, mapFilePath } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
-import { eachMapping, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { eachMapping, encodedMappings, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
   file: string;
@@ -22,6 +21,9 @@ export interface GeneratedPosition {
   /** The original line the position maps from: the requested one, or the next line with code. */
   originalLine: number;
 }
+
+/** Measured: see ScriptSourceMap.estimatedBytes. */
+const DECODED_BYTES_PER_MAPPING_CHAR = 15;
 
 export class SourceMapError extends Error {
   readonly code = 'source_map_unreadable';
@@ -59,6 +61,17 @@ export class ScriptSourceMap {
 
   hasSource(path: string): boolean {
     return this.byPath.has(path);
+  }
+
+  /**
+   * An estimate of the heap the map takes once it has been read from: its mappings decoded (about
+   * 15 bytes a character of them: esbuild's 4.5 million characters for typescript.js, minified,
+   * took 62 MB) and the sources it embeds.
+   */
+  get estimatedBytes(): number {
+    let embedded = 0;
+    for (const text of this.map.sourcesContent ?? []) embedded += text?.length ?? 0;
+    return DECODED_BYTES_PER_MAPPING_CHAR * encodedMappings(this.map).length + embedded;
   }
 
   /** Absolute paths of the original sources this script was generated from. */
@@ -168,7 +181,7 @@ export async function loadSourceMap(scriptPath: string, sourceMapURL: string, na
     const mapUrl = new URL(sourceMapURL, scriptPath).href;
     return parseMap(scriptPath, await fetchMap(scriptPath, mapUrl), mapUrl, mapUrl, named);
   }
-  const mapPath = sourceMapURL.startsWith('file://') ? fileURLToPath(sourceMapURL) : resolve(dirname(scriptPath), sourceMapURL);
+  const mapPath = mapFilePath(scriptPath, sourceMapURL);
   let text: string;
   try {
     text = await readFile(mapPath, 'utf8');

@@ -52,7 +52,10 @@ export function shownSource(position: { file: string; line: number; column: numb
  */
 export function keptSourceName(source: string, script: string): string {
   if (!source.endsWith(PREBUILT_ORIGINAL_SUFFIX)) return source;
-  const kept = source.slice(0, -PREBUILT_ORIGINAL_SUFFIX.length);
-  const scriptFile = script.startsWith('file:') ? fileURLToPath(script) : script;
-  return scriptFile === kept ? source : kept;
+  return keptInputPath(script) === source ? source : source.slice(0, -PREBUILT_ORIGINAL_SUFFIX.length);
+}
+
+/** Where a prepared script (by path or `file:` URL) keeps its input: the file beside it. */
+export function keptInputPath(script: string): string {
+  return (script.startsWith('file:') ? fileURLToPath(script) : script) + PREBUILT_ORIGINAL_SUFFIX;
 }

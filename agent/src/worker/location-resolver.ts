@@ -5,6 +5,7 @@
 import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
+import { shownSourcePath } from '../locate/source-shown.js';
 import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
 import { keptSourceName, shownSource } from '../prepare/prebuilt.js';
 import { UnfollowedCode } from './unfollowed-code.js';
@@ -16,9 +17,11 @@ export interface ResolvedLocation {
   generated: { line: number; column: number | undefined };
   /** Other generated places of the same line, in generated order (source-maps.ts generatedPlacesFor); sites.ts keeps those that run apart. */
   elsewhere: { line: number; column: number }[];
-  /** The user's source file and the line that has code (the requested one or the next). */
+  /** The user's source file (as the map names it) and the line that has code (the requested one or the next). */
   file: string;
   line: number;
+  /** `file` as statuses and hits name it: as the action names it when the map's path is not one on this machine (source-shown.ts). */
+  shown: string;
 }
 
 /** Why an action cannot be placed; `waiting` means a script loaded later may still match. */
@@ -97,12 +100,13 @@ export class LocationResolver {
     // keeps the source's own path (tsx) needs its map for the script's own lines.
     if (map === undefined || (match.path === script.path && !map.hasSource(match.path))) {
       if (line > script.endLine) throw new LocationError(`line ${line} is past the end of ${script.path} (${script.endLine} lines)`, false);
-      return { script, map: undefined, generated: { line, column: undefined }, elsewhere: [], file: script.path, line };
+      return { script, map: undefined, generated: { line, column: undefined }, elsewhere: [], file: script.path, line, shown: script.path };
     }
+    const shown = await shownSourcePath(match.path, wanted);
     const generated = map.generatedFor(match.path, line);
     if (generated === undefined) {
       throw new LocationError(
-        `line ${line} of ${match.path} has no code in ${script.path} (per its source map): it is past the last statement, or the compiler dropped it`,
+        `line ${line} of ${shown} has no code in ${script.path} (per its source map): it is past the last statement, or the compiler dropped it`,
         false,
       );
     }
@@ -114,6 +118,7 @@ export class LocationResolver {
       elsewhere,
       file: match.path,
       line: generated.originalLine,
+      shown,
     };
   }
 

@@ -415,7 +415,7 @@ export class ProbeEngine {
         maxHits: action.maxHits,
         expiresAt: Date.parse(action.expiresAt),
         ...rateOf(action),
-        file: resolved.file,
+        file: resolved.shown,
         line: resolved.line,
         ...defined({ functionName }),
       });
@@ -429,7 +429,7 @@ export class ProbeEngine {
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
       if (result.location === undefined) {
         for (const id of [...state.ids, result.breakpointId]) await this.session.removeBreakpoint(id);
-        return this.fail(probe, `line ${resolved.line} of ${resolved.file} has no code V8 can stop at`);
+        return this.fail(probe, `line ${resolved.line} of ${resolved.shown} has no code V8 can stop at`);
       }
       state.ids.push(result.breakpointId);
       state.placements.push(placement);
@@ -461,8 +461,16 @@ export class ProbeEngine {
           ? result.location.line
           : (resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line);
       placed.push({
-        file: resolved.map === undefined ? resolved.script.path : resolved.file,
+        file: resolved.map === undefined ? resolved.script.path : resolved.shown,
         line,
+        // The map has code on the line asked for, yet V8 stopped further along the same generated
+        // line, at another line's part: a minifier's folded expression, not a line without code.
+        ...(resolved.map !== undefined &&
+        resolved.line === action.line &&
+        line !== action.line &&
+        result.location.line === resolved.generated.line
+          ? { insideExpression: true }
+          : {}),
         ...defined({ functionName }),
         // Where V8 put it: a line without code may have moved out of the function the user named.
         ...topLevelAt(analysed, analysed === undefined ? 0 : offsetOf(analysed, result.location.line, result.location.column)),
@@ -739,7 +747,7 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
   }
   if (action.type === 'tictoc') return `tic at line ${first.line}, toc at line ${placed[1]?.line ?? '?'}`;
   const notes = [
-    ...(first.line !== action.line ? [`line ${action.line} has no code; installed at line ${first.line}, the next line with code`] : []),
+    ...(first.line === action.line ? [] : [movedLine(action.line, first)]),
     ...(first.topLevel === true
       ? [
           `line ${first.line} ${TOP_LEVEL_CODE}: the action will not hit it again once the file has loaded; put it on a line inside a function`,
@@ -747,6 +755,12 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
       : []),
   ];
   return notes.length === 0 ? undefined : notes.join('; ');
+}
+
+/** Why the action is on another line than the one asked for. */
+function movedLine(asked: number, first: PlacedSite): string {
+  if (first.insideExpression !== true) return `line ${asked} has no code; installed at line ${first.line}, the next line with code`;
+  return `line ${asked}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${first.line}, where V8 next stops in it, after line ${asked}'s code ran: to read values before it, put the action on the line where that statement starts`;
 }
 
 /**

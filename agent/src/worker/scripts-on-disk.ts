@@ -6,9 +6,10 @@
  * names; a script with none is not parsed.
  *
  * The worker's memory stays bounded however many scripts stacks pass through: only the most
- * recently used parsed maps (a map holds its mappings: megabytes for a bundle) and scope
- * analyses (~50 times their script's size) are kept, the paths found without a map and the
- * positions already mapped are forgotten past a count, and texts are not kept. Snapshots of a
+ * recently used parsed maps (a map holds its mappings: megabytes for a bundle; bounded by count
+ * and by their estimated heap) and scope analyses (~50 times their script's size) are kept, the
+ * paths found without a map and the positions already mapped are forgotten past a count, and
+ * texts are not kept. Snapshots of a
  * line repeat its stack, whose positions are remembered here and whose names in frame-names.ts,
  * so a map or an analysis let go is needed again only for a position not seen yet. A script is
  * read once per need: a new frame in a script whose map is not held reads it once for both its
@@ -30,13 +31,19 @@ type Read = { text: string; map: ScriptSourceMap } | undefined;
 
 /** Parsed maps kept: a stack's mapped scripts are a handful. */
 export const MAPS_KEPT = 32;
+/**
+ * And their estimated heap (ScriptSourceMap.estimatedBytes) at most: a bundle's map can take tens
+ * of megabytes (76 MB for typescript.js minified), the count alone would let 32 of them stay.
+ * The most recent map is held whatever it weighs: the frames of its script come back.
+ */
+export const MAP_BYTES_KEPT = 64 * 1024 * 1024;
 /** Analyses kept: each names the new positions of one script, and weighs ~50 times its text. */
 export const ANALYSES_KEPT = 4;
 /** Positions and map-less paths remembered; past that the memory starts over (as frame-names.ts). */
 const REMEMBERED = 2000;
 
 export class ScriptsOnDisk {
-  private readonly maps = new Recent<string, ScriptSourceMap>(MAPS_KEPT);
+  private readonly maps = new Recent<string, ScriptSourceMap>(MAPS_KEPT, MAP_BYTES_KEPT, (map) => map.estimatedBytes);
   private readonly analyses = new Recent<string, Promise<AnalysedSource | undefined>>(ANALYSES_KEPT);
   private readonly unmapped = new Set<string>();
   /** Reads in flight, for the naming and the mapping of the same new frame to share. */
@@ -79,8 +86,8 @@ export class ScriptsOnDisk {
   }
 
   /** What is held now, for the bounds' test. */
-  get held(): { maps: number; analyses: number } {
-    return { maps: this.maps.size, analyses: this.analyses.size };
+  get held(): { maps: number; mapBytes: number; analyses: number } {
+    return { maps: this.maps.size, mapBytes: this.maps.weight, analyses: this.analyses.size };
   }
 
   /** The script's map: undefined for a script without one, or one that does not read (not asked for again). */

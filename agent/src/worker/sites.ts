@@ -94,7 +94,7 @@ async function durationSites(
       );
   } else {
     fn = functionAt(analysed, anchor.offset);
-    if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.file} is not inside a function`, false);
+    if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.shown} is not inside a function`, false);
   }
   const site = (offset: number, role: MetricRole): Site => {
     const generated = positionOf(analysed, offset);

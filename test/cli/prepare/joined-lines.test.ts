@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { ActionStatusView, OutputEvent } from '@liveprobe/protocol';
-import { cli, lineOf, otlpReceiver, sseEvents, startApp, tempDir, waitFor } from '../../helpers/index.js';
+import { cli, compileTypeScript, lineOf, otlpReceiver, sseEvents, startApp, tempDir, waitFor } from '../../helpers/index.js';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane, getAction } from '../../agent/fixtures.js';
 
@@ -21,7 +21,7 @@ const NO_SERVER = 'http://127.0.0.1:9';
 
 interface Variant {
   name: string;
-  compile: (out: string) => string[];
+  compile: (out: string) => Promise<void>;
   script: string;
   prepare: 'build' | 'load';
   /**
@@ -34,11 +34,22 @@ interface Variant {
 }
 
 /** tsc's CommonJS output of the fixture, with its maps. */
-const tscCommonJs = (out: string): string[] => [
-  process.execPath,
-  fromRoot('node_modules/typescript/bin/tsc'),
-  ...['--outDir', out, '--sourceMap', '--module', 'commonjs', '--target', 'es2022', '--types', 'node', fromRoot(TS)],
-];
+const tscCommonJs = (out: string): Promise<void> => compileTypeScript([fromRoot(TS)], { outDir: out, module: 'commonjs' });
+
+/** esbuild's minified ES module bundle of the fixture, with its map. */
+async function minifiedBundle(out: string): Promise<void> {
+  const args = [
+    fromRoot(TS),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--minify',
+    '--sourcemap',
+    `--outfile=${join(out, 'server.mjs')}`,
+  ];
+  const esbuild = new Child(fromRoot('node_modules/.bin/esbuild'), args, { name: 'esbuild' });
+  assert.equal((await esbuild.exited).code, 0, esbuild.output());
+}
 
 const VARIANTS: Variant[] = [
   {
@@ -59,30 +70,26 @@ const VARIANTS: Variant[] = [
   },
   {
     name: 'esbuild --minify (ESM bundle), prepared at build time',
-    compile: (out) => [fromRoot('node_modules/.bin/esbuild'), fromRoot(TS), ...MINIFIED, `--outfile=${join(out, 'server.mjs')}`],
+    compile: minifiedBundle,
     script: 'server.mjs',
     prepare: 'build',
     arrowOnItsLine: false,
   },
   {
     name: 'esbuild --minify (ESM bundle), prepared as it loads',
-    compile: (out) => [fromRoot('node_modules/.bin/esbuild'), fromRoot(TS), ...MINIFIED, `--outfile=${join(out, 'server.mjs')}`],
+    compile: minifiedBundle,
     script: 'server.mjs',
     prepare: 'load',
     arrowOnItsLine: false,
   },
 ];
 
-const MINIFIED = ['--bundle', '--platform=node', '--format=esm', '--minify', '--sourcemap'];
-
 /** The variant's build, prepared into `prepared/` when it is prepared at build time; the script to run. */
 async function build(t: TestContext, variant: Variant): Promise<{ script: string; dir: string }> {
   const dir = await tempDir('liveprobe-joined-lines-');
   t.after(() => dir.remove());
   const dist = join(dir.path, 'dist');
-  const [command, ...args] = variant.compile(dist);
-  const compiler = new Child(command!, args, { name: 'compiler' });
-  assert.equal((await compiler.exited).code, 0, compiler.output());
+  await variant.compile(dist);
   if (variant.prepare === 'load') return { script: join(dist, variant.script), dir: dist };
   const prepared = join(dir.path, 'prepared');
   const result = await cli(['prepare', dist, '--out', prepared], { server: NO_SERVER });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { cli, startApp, tempDir, type App } from '../../helpers/index.js';
+import { cli, compileTypeScript, startApp, tempDir, type App } from '../../helpers/index.js';
 import { Child, fromRoot } from '@liveprobe/harness';
 
 export const TS = 'test/fixtures/prepare-build/server.ts';
@@ -21,37 +21,23 @@ export async function build(t: TestContext, kind: Build): Promise<{ dist: string
   const dir = await tempDir(`liveprobe-prepare-${kind.replaceAll(' ', '-')}-`);
   t.after(() => dir.remove());
   const dist = join(dir.path, 'dist');
-  const compiler = kind.endsWith('bundle')
-    ? new Child(
-        fromRoot('node_modules/.bin/esbuild'),
-        [
-          fromRoot(TS),
-          '--bundle',
-          '--platform=node',
-          kind === 'minified ES module bundle' ? '--format=esm' : '--format=cjs',
-          '--sourcemap',
-          ...(kind.startsWith('minified') ? ['--minify'] : []),
-          `--outfile=${join(dist, 'server.js')}`,
-        ],
-        { name: 'esbuild' },
-      )
-    : new Child(
-        process.execPath,
-        [
-          fromRoot('node_modules/typescript/bin/tsc'),
-          '--outDir',
-          dist,
-          '--sourceMap',
-          ...(kind === 'esm' ? ['--module', 'es2022', '--moduleResolution', 'bundler'] : ['--module', 'commonjs']),
-          '--target',
-          'es2022',
-          '--types',
-          'node',
-          fromRoot(TS),
-        ],
-        { name: 'tsc' },
-      );
-  assert.equal((await compiler.exited).code, 0, compiler.output());
+  if (kind.endsWith('bundle')) {
+    const esbuild = new Child(
+      fromRoot('node_modules/.bin/esbuild'),
+      [
+        fromRoot(TS),
+        '--bundle',
+        '--platform=node',
+        kind === 'minified ES module bundle' ? '--format=esm' : '--format=cjs',
+        '--sourcemap',
+        ...(kind.startsWith('minified') ? ['--minify'] : []),
+        `--outfile=${join(dist, 'server.js')}`,
+      ],
+      { name: 'esbuild' },
+    );
+    assert.equal((await esbuild.exited).code, 0, esbuild.output());
+  } else if (kind === 'esm') await compileTypeScript([fromRoot(TS)], { outDir: dist, module: 'es2022', moduleResolution: 'bundler' });
+  else await compileTypeScript([fromRoot(TS)], { outDir: dist, module: 'commonjs' });
   if (kind === 'esm' || kind === 'minified ES module bundle') writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
   const prepared = join(dir.path, 'prepared');
   const result = await cli(['prepare', dist, '--out', prepared, '--json'], { server: NO_SERVER });

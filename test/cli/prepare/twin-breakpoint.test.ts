@@ -12,8 +12,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { ActionStatusView, OutputEvent } from '@liveprobe/protocol';
-import { cli, lineOf, sseEvents, startApp, tempDir, waitFor } from '../../helpers/index.js';
-import { Child, fromRoot } from '@liveprobe/harness';
+import { cli, compileTypeScript, lineOf, sseEvents, startApp, tempDir, waitFor } from '../../helpers/index.js';
+import { fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane, getAction } from '../../agent/fixtures.js';
 
 const TS = 'test/fixtures/joined-lines/server.ts';
@@ -41,22 +41,8 @@ async function build(t: TestContext, variant: Variant): Promise<{ script: string
   const dir = await tempDir('liveprobe-twin-breakpoint-');
   t.after(() => dir.remove());
   const dist = join(dir.path, 'dist');
-  const args = [
-    '--outDir',
-    dist,
-    '--sourceMap',
-    '--module',
-    variant.module,
-    '--moduleResolution',
-    variant.module === 'commonjs' ? 'node10' : 'bundler',
-    '--target',
-    'es2022',
-    '--types',
-    'node',
-    fromRoot(TS),
-  ];
-  const compiler = new Child(process.execPath, [fromRoot('node_modules/typescript/bin/tsc'), ...args], { name: 'tsc' });
-  assert.equal((await compiler.exited).code, 0, compiler.output());
+  const moduleResolution = variant.module === 'commonjs' ? 'node10' : 'bundler';
+  await compileTypeScript([fromRoot(TS)], { outDir: dist, module: variant.module, moduleResolution });
   if (variant.module === 'es2022') writeFileSync(join(dist, 'package.json'), '{"type":"module"}\n');
   if (variant.prepare === 'load') return { script: join(dist, 'server.js'), dir: dist };
   const prepared = join(dir.path, 'prepared');

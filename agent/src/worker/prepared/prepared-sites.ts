@@ -18,14 +18,15 @@ import { originalNames } from '../../locate/original-names.js';
 import { uninitialisedAt } from '../../locate/uninitialised.js';
 import { functionNameAt, renamedFunctionAt, topLevelAt } from '../../locate/function-name.js';
 import { generatedNamesAt } from '../../locate/generated-names.js';
-import { matchScript, scriptPath } from '../../locate/script-match.js';
+import { matchScript, normalizeRequested, scriptPath } from '../../locate/script-match.js';
+import { shownSourcePath } from '../../locate/source-shown.js';
 import { checkLineText } from '../../locate/line-text.js';
 import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
 import { fileURLToPath } from 'node:url';
 import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
 import { lastSourceMappingURL } from '../../prepare/map-comment.js';
 import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
-import { isPrebuiltModule, PREBUILT_ORIGINAL_SUFFIX, shownSource } from '../../prepare/prebuilt.js';
+import { isPrebuiltModule, keptInputPath, shownSource } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 import { type PositionTable, twinPlaces } from './twin-places.js';
@@ -83,6 +84,8 @@ interface NamedFile {
   columns?: boolean;
   /** The name that matched. */
   path: string;
+  /** How statuses name it, when not by `path`: as the action names it, where the map's path is not one on this machine (source-shown.ts). */
+  shown?: string;
 }
 
 /** One position an action needs, and the site there. */
@@ -118,6 +121,11 @@ export interface PlacedSite {
   functionName?: string;
   /** In no function: the file's top-level code, which runs once, as the file loads. */
   topLevel?: true;
+  /**
+   * The line asked for has code, but inside an expression V8 cannot stop in part-way (a line a
+   * minifier folded into another's expression): V8 stopped further on, at `line`.
+   */
+  insideExpression?: true;
 }
 
 export interface PreparedInstallContext {
@@ -173,7 +181,7 @@ export class PreparedSites {
       path,
       script: message.path,
       prebuilt: message.prebuilt === true,
-      written: message.prebuilt === true ? path + PREBUILT_ORIGINAL_SUFFIX : path,
+      written: message.prebuilt === true ? keptInputPath(path) : path,
       sites: siteEntries(message.sites),
       F: message.F,
       S: message.S,
@@ -334,7 +342,7 @@ export class PreparedSites {
         : named.columns === false
           ? firstSite(named.known.sites, named.map.generatedFor(named.path, line)?.line ?? 0)
           : firstMappedSite(named, named.map, line);
-    if (site === undefined) return { kind: 'unprepared', reason: `line ${line} of ${named.path} has no prepared site` };
+    if (site === undefined) return { kind: 'unprepared', reason: `line ${line} of ${named.shown ?? named.path} has no prepared site` };
     return { kind: 'site', planned: { ...named, site } };
   }
 
@@ -377,7 +385,10 @@ export class PreparedSites {
         if (!candidates.has(source)) candidates.set(source, { known, map: written!.map, columns: written!.columns, path: source });
     }
     const match = matchScript(file, candidates.keys());
-    return match.kind === 'found' ? candidates.get(match.path) : undefined;
+    const found = match.kind === 'found' ? candidates.get(match.path) : undefined;
+    if (found?.map === undefined) return found;
+    const shown = await shownSourcePath(found.path, normalizeRequested(file));
+    return shown === found.path ? found : { ...found, shown };
   }
 
   /**
@@ -535,5 +546,5 @@ function siteAt(known: KnownFile, line: number, column: number): SiteEntry | und
 /** A generated position as the user sees it: through the map when they named one of its sources. */
 function shown(named: NamedFile, at: { line: number; column: number }, fallbackLine: number): { file: string; line: number } {
   if (named.map === undefined) return { file: named.known.path, line: at.line };
-  return { file: named.path, line: named.map.originalFor(at.line, at.column)?.line ?? fallbackLine };
+  return { file: named.shown ?? named.path, line: named.map.originalFor(at.line, at.column)?.line ?? fallbackLine };
 }
