@@ -7,81 +7,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
-import {
-  cli,
-  compileTypeScript,
-  libraryTree,
-  lineOf,
-  readTree,
-  sseEvents,
-  startApp,
-  tempDir,
-  waitFor,
-  type App,
-} from '../helpers/index.js';
-import { Child, fromRoot } from '@liveprobe/harness';
+import { cli, libraryTree, lineOf, readTree, sseEvents, tempDir, waitFor, type App } from '../helpers/index.js';
+import { Child } from '@liveprobe/harness';
 import { addAction, controlPlane, installed } from '../agent/fixtures.js';
+import { build, start, TS } from './prepare/prepare-build.js';
 
-const TS = 'test/fixtures/prepare-build/server.ts';
 const WAIT = 20_000;
 const NO_SERVER = 'http://127.0.0.1:9';
 const QUERIES = ['?total=5', '?total=7', '?total=-2', '?total=3'];
-
-type Build = 'commonjs' | 'esm' | 'bundle' | 'minified bundle' | 'minified ES module bundle';
-
-/** tsc's output for the fixture (or esbuild's bundle of it), then `liveprobe prepare` into a second folder. */
-async function build(t: TestContext, kind: Build): Promise<{ dist: string; prepared: string; root: string }> {
-  const dir = await tempDir(`liveprobe-prepare-${kind}-`);
-  t.after(() => dir.remove());
-  const dist = join(dir.path, 'dist');
-  if (kind.endsWith('bundle')) {
-    const esbuild = new Child(
-      fromRoot('node_modules/.bin/esbuild'),
-      [
-        fromRoot(TS),
-        '--bundle',
-        '--platform=node',
-        kind === 'minified ES module bundle' ? '--format=esm' : '--format=cjs',
-        '--sourcemap',
-        ...(kind.startsWith('minified') ? ['--minify'] : []),
-        `--outfile=${join(dist, 'server.js')}`,
-      ],
-      { name: 'esbuild' },
-    );
-    assert.equal((await esbuild.exited).code, 0, esbuild.output());
-  } else if (kind === 'esm') await compileTypeScript([fromRoot(TS)], { outDir: dist, module: 'es2022', moduleResolution: 'bundler' });
-  else await compileTypeScript([fromRoot(TS)], { outDir: dist, module: 'commonjs' });
-  if (kind === 'esm' || kind === 'minified ES module bundle') writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
-  const prepared = join(dir.path, 'prepared');
-  const result = await cli(['prepare', dist, '--out', prepared, '--json'], { server: NO_SERVER });
-  assert.equal(result.code, 0, result.stderr);
-  const report = JSON.parse(result.stdout) as { files: { path: string; outcome: string }[]; copied: number };
-  assert.deepEqual(
-    report.files.map((f) => [f.path, f.outcome]),
-    [['server.js', 'prepared']],
-  );
-  assert.ok(readFileSync(join(prepared, 'server.js'), 'utf8').includes('$lpS['), 'the output has probe sites');
-  return { dist, prepared, root: dir.path };
-}
-
-async function start(
-  t: TestContext,
-  script: string,
-  options: { agent: false } | { broker: string; tags: string[] },
-  env: Record<string, string> = {},
-  module: 'esm' | 'cjs' = 'esm',
-): Promise<App> {
-  const app = await startApp({
-    script,
-    module,
-    ...('broker' in options ? options : { broker: 'mqtt://127.0.0.1:9', tags: ['none'], agent: false }),
-    env: { NODE_OPTIONS: '--enable-source-maps', ...env },
-  });
-  t.after(() => app.stop());
-  return app;
-}
 
 /** The responses to the same requests, in order, and the lines the app printed for them. */
 async function exchange(app: App): Promise<{ responses: string[]; printed: string[] }> {

@@ -7,7 +7,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { unboundFlags, type FileFlags } from './unbound-flags.js';
 import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
 import { siteNamesOf, type PreparedOutput, type SiteNames } from '../prepare/prepared-output.js';
-import { keptInputPath, prebuiltScript } from '../prepare/prebuilt.js';
+import { prebuiltScript } from '../prepare/prebuilt.js';
 import type {
   PrebuiltFileReport,
   PreparedFlags,
@@ -273,7 +273,7 @@ export class PreparedRegistry {
   private readonly expected = new Map<string, { output: PreparedOutput; table: PackedTable | undefined }>();
   /** Scripts holding files prepared at build time and then bundled: those files' sites stay unbound. */
   private readonly bundles = new Set<string>();
-  /** Files prepared at build time, bound: their input is kept beside them, with its own map. */
+  /** Files prepared at build time, bound: on disk as prepared. */
   private readonly prebuilt = new Set<string>();
 
   constructor(
@@ -390,8 +390,8 @@ export class PreparedRegistry {
     return this.byPath.get(path)?.map;
   }
 
-  /** The input a file prepared at build time keeps beside it (the code its position map leads to), by the name V8 gives the file. */
-  keptInputOf(path: string): string | undefined {
-    return this.prebuilt.has(path) ? keptInputPath(path) : undefined;
+  /** Whether a script, by the name V8 gives it, is a file prepared at build time (its text on disk is the prepared one). */
+  preparedOnDisk(path: string): boolean {
+    return this.prebuilt.has(path);
   }
 }

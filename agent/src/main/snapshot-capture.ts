@@ -11,6 +11,7 @@ import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextO
 import { CaptureBudget, serialize } from './serialize.js';
 import { markerReason } from './frame-markers.js';
 import { monotonicNow } from './builtins.js';
+import { writtenCallSites } from './written-call-sites.js';
 
 export interface CompiledSnapshot extends PlacedSlots {
   watches: { source: string; evaluate: Compiled }[];
@@ -117,9 +118,10 @@ export function captureSnapshot(
 }
 
 /**
- * The stack at the probed line, from V8's structured call sites. `Error.prepareStackTrace`
- * is swapped for the duration of one synchronous call and always restored, so an app's
- * own formatter (source-map-support, APM agents) is untouched.
+ * The stack at the probed line, from V8's structured call sites, in the code as written (a file
+ * prepared at build time included: the worker maps its frames through the kept input's map).
+ * `Error.prepareStackTrace` is swapped for the duration of one synchronous call and always
+ * restored, so an app's own formatter (source-map-support, APM agents) is untouched.
  */
 export function captureStack(agentDir: string): StackFrame[] {
   const prepare = Error.prepareStackTrace;
@@ -127,7 +129,7 @@ export function captureStack(agentDir: string): StackFrame[] {
   let sites: NodeJS.CallSite[] = [];
   try {
     Error.stackTraceLimit = MAX_FRAMES + 10;
-    Error.prepareStackTrace = (_error, callSites) => callSites;
+    Error.prepareStackTrace = writtenCallSites;
     const holder: { stack?: unknown } = {};
     Error.captureStackTrace(holder);
     sites = holder.stack as NodeJS.CallSite[];

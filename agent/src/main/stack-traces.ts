@@ -1,28 +1,32 @@
 /**
- * Stack traces through prepared files point at the original lines: positions inside a twin
- * map back to the statement it copies, positions in a guard to the statement it guards. The
- * twin runs in the original's own frame, so frames are neither added nor hidden (but for the
- * CommonJS loader's wrapper, under a module's top level), and a mapped frame's text is V8's own
+ * Stack traces through prepared files read as they would without the agent. For a file prepared
+ * as it loads, the file on disk is the original: positions inside a twin map back to the
+ * statement it copies, positions in a guard to the statement it guards, so frames name the code
+ * as written. A file `liveprobe prepare` wrote is on disk as prepared, and its map (the composed
+ * one) is of the prepared text: its frames keep their positions, but for a twin's, which move to
+ * the same place in the function's original body, where the same call runs without the agent.
+ * Either way, whatever formats the stack (Node's plain formatter, `--enable-source-maps`,
+ * source-map-support, the app's own) reads the file on disk and its map at positions of that
+ * text, as it does without the agent.
+ *
+ * The twin runs in the original's own frame, so frames are neither added nor hidden (but for the
+ * CommonJS loader's wrapper, under a module's top level), and a moved frame's text is V8's own
  * with only the position changed. Installed as `Error.prepareStackTrace`, composed with the
  * app's formatter, whether it was set before the agent or after (source-map-support, depd's
- * save-set-restore); with source maps enabled, positions continue through the file's own map
- * (`--enable-source-maps` would otherwise be bypassed by any prepareStackTrace).
- *
- * A file prepared at build time is the exception: the map Node holds for it is the composed one,
- * whose positions are the prepared text's, while its frames are remapped to the code as written.
- * Those frames continue through the written code's own map (written-maps.ts), and a stack that
- * passes through one is formatted here rather than by Node's formatter, which would read the
- * composed map at the written positions (in a minified bundle, one line, the wrong line).
+ * save-set-restore); with source maps enabled and no formatter, positions continue through the
+ * file's own map (`--enable-source-maps` would otherwise be bypassed by any prepareStackTrace).
+ * The agent's own captures (snapshot-capture.ts) take every prepared frame in the code as
+ * written, which the worker reads through that code's map.
  */
 import { findSourceMap, type SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { LOADER_FILE } from './commonjs-loader.js';
-import { writtenSourceMap } from './written-maps.js';
+import { writtenCallSites } from './written-call-sites.js';
 
 export interface PositionMaps {
   mapOf(path: string): Readonly<Record<number, number[]>> | undefined;
-  /** The input a file prepared at build time keeps beside it; undefined for any other file. */
-  keptInputOf?(path: string): string | undefined;
+  /** Whether the script is a file `liveprobe prepare` wrote, on disk as prepared. */
+  preparedOnDisk?(path: string): boolean;
 }
 
 type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
@@ -31,12 +35,8 @@ type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 // would change every error's stack.
 const { apply, get } = Reflect;
 const ProxyConstructor = Proxy;
+const MapConstructor = Map;
 const errorToString = Error.prototype.toString;
-/** Node's own formatter, the value `Error.prepareStackTrace` starts with (Node 20.?+; before, none). */
-const startingFormatter = Error.prepareStackTrace as Formatter | undefined;
-const nodeFormatter = startingFormatter?.name === 'ErrorPrepareStackTrace' ? startingFormatter : undefined;
-/** Frames of files prepared at build time, remapped to the code as written, and the kept input whose map they continue through. */
-const keptInputs = new WeakMap<NodeJS.CallSite, string>();
 
 export function installStackTraces(maps: PositionMaps): void {
   // Error.prepareStackTrace becomes an accessor: what the app assigns is kept as its formatter,
@@ -47,11 +47,13 @@ export function installStackTraces(maps: PositionMaps): void {
   const wrap = (formatter: Formatter | undefined): Formatter => {
     let wrapper = wrappers.get(formatter);
     if (wrapper === undefined) {
-      wrapper = (error, frames) => {
-        const mapped = remap(maps, frames);
-        const ours = formatter === undefined || (formatter === nodeFormatter && sourceMapsOn() && mapped.some((f) => keptInputs.has(f)));
-        return ours ? format(error, mapped) : formatter(error, mapped);
-      };
+      wrapper =
+        formatter === writtenCallSites
+          ? (_error, frames) => remap(maps, frames, true)
+          : (error, frames) => {
+              const mapped = remap(maps, frames, false);
+              return formatter === undefined ? format(error, mapped) : formatter(error, mapped);
+            };
       wrappers.set(formatter, wrapper);
       inner.set(wrapper, formatter);
     }
@@ -71,7 +73,7 @@ export function installStackTraces(maps: PositionMaps): void {
 
 const sourceMapsOn = (): boolean => (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
 
-function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
+function remap(maps: PositionMaps, frames: NodeJS.CallSite[], asWritten: boolean): NodeJS.CallSite[] {
   const out: NodeJS.CallSite[] = [];
   for (const frame of frames) {
     const file = frame.getFileName();
@@ -85,10 +87,12 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[]): NodeJS.CallSite[]
       out.push(frame);
       continue;
     }
-    const mapped = mappedFrame(frame, writtenPosition(segments, column), enclosingPosition(frame, map!));
-    const kept = maps.keptInputOf?.(file!);
-    if (kept !== undefined) keptInputs.set(mapped, kept);
-    out.push(mapped);
+    if (!asWritten && maps.preparedOnDisk?.(file!) === true) {
+      const at = knownPlaceOnDisk(map!, segments, line!, column);
+      out.push(at === undefined || (at.line === line && at.column === column) ? frame : mappedFrame(frame, at, undefined));
+      continue;
+    }
+    out.push(mappedFrame(frame, writtenPosition(segments, column), enclosingPosition(frame, map!)));
   }
   return out;
 }
@@ -102,8 +106,61 @@ function writtenPosition(segments: readonly number[], column: number): Position 
   // Inserted code (a site's guard, whose hook call is a snapshot's top frame) is followed by the
   // statement it stands for, at the same position: it maps to that statement's start, not as
   // many columns past it as the call is into the guard (in minified code, into the next function).
-  const inserted = i + 5 < segments.length && segments[i + 4] === segments[i + 1] && segments[i + 5] === segments[i + 2];
-  return { line: segments[i + 1]!, column: segments[i + 2]! + (inserted ? 0 : column - 1 - segments[i]!) + 1 };
+  return { line: segments[i + 1]!, column: segments[i + 2]! + (inserted(segments, i) ? 0 : column - 1 - segments[i]!) + 1 };
+}
+
+/** Whether run `i` is inserted code: the next run is at the same written position (the statement it stands for). */
+const inserted = (segments: readonly number[], i: number): boolean =>
+  i + 5 < segments.length && segments[i + 4] === segments[i + 1] && segments[i + 5] === segments[i + 2];
+
+/** By position map, the places on disk found so far, by `line:column`; null where there is none. */
+const placesOnDisk = new WeakMap<object, Map<string, Position | null>>();
+
+/**
+ * placeOnDisk, found once per position: an app's stacks pass the same call sites again and again,
+ * and finding one scans a prepared line, which in a minified bundle is the whole file.
+ */
+function knownPlaceOnDisk(
+  map: Readonly<Record<number, number[]>>,
+  segments: readonly number[],
+  line: number,
+  column: number,
+): Position | undefined {
+  let places = placesOnDisk.get(map);
+  if (places === undefined) {
+    places = new MapConstructor();
+    placesOnDisk.set(map, places);
+  }
+  const key = `${line}:${column}`;
+  let place = places.get(key);
+  if (place === undefined) {
+    place = placeOnDisk(map, segments, column) ?? null;
+    places.set(key, place);
+  }
+  return place ?? undefined;
+}
+
+/**
+ * Where the code at a 1-based column of a prepared line runs when the file runs without the
+ * agent, in a file prepared at build time: the same place, but for a twin's copy or a guard,
+ * whose place is the code as written in the function's original body. That body keeps its
+ * written lines (a twin is laid out on the line where the body opens, before it), so the place
+ * is on the written line: the line's last run of the same code (not a guard) that reaches it.
+ */
+function placeOnDisk(map: Readonly<Record<number, number[]>>, segments: readonly number[], column: number): Position | undefined {
+  const written = writtenPosition(segments, column);
+  const runs = map[written.line];
+  // A line the transform left alone is the written line itself.
+  if (runs === undefined) return written;
+  const at = written.column - 1;
+  for (let i = runs.length - 3; i >= 0; i -= 3) {
+    if (runs[i + 1] !== written.line || runs[i + 2]! > at || inserted(runs, i)) continue;
+    const place = runs[i]! + at - runs[i + 2]!;
+    // A run ends where the line's next one starts.
+    if (i + 3 < runs.length && place >= runs[i + 3]!) continue;
+    return { line: written.line, column: place + 1 };
+  }
+  return undefined;
 }
 
 /** Where the frame's function starts, in the code as written (a source map names a function there). */
@@ -158,10 +215,8 @@ function format(error: Error, frames: NodeJS.CallSite[]): string {
   return text;
 }
 
-/** The map a frame's positions are in: the written code's for a file prepared at build time, else the one Node holds. */
+/** The map Node holds for the frame's script: of the text on disk, whose positions the frame now has. */
 function mapOfFrame(frame: NodeJS.CallSite): SourceMap | undefined {
-  const kept = keptInputs.get(frame);
-  if (kept !== undefined) return writtenSourceMap(kept);
   const file = frame.getFileName();
   return file === undefined || file === null ? undefined : findSourceMap(file);
 }

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { installStackTraces } from '../../../agent/src/main/stack-traces.js';
-import { loadOriginal, loadPrepared } from '../prepare/prepared-module.js';
+import { writtenCallSites } from '../../../agent/src/main/written-call-sites.js';
+import { loadOriginal, loadPrepared, prepareCommonJs } from '../prepare/prepared-module.js';
 
 const FILE = '/virtual/stack.cjs';
 const SOURCE = [
@@ -83,4 +84,42 @@ test('a formatter the app sets after the agent still gets mapped frames, and sav
     /^Error: boom 5\n\s+at Object\.boom \(\/virtual\/stack\.cjs:3:9\)/,
     "unset: V8's layout, still mapped",
   );
+});
+
+/** The first frames' positions, as the agent's own captures take them. */
+function writtenSites(fn: () => unknown): string[] {
+  const saved = Error.prepareStackTrace;
+  Error.prepareStackTrace = writtenCallSites;
+  try {
+    fn();
+  } catch (err) {
+    return ((err as { stack: unknown }).stack as NodeJS.CallSite[]).slice(0, 3).map((f) => `${f.getLineNumber()}:${f.getColumnNumber()}`);
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+  throw new Error('did not throw');
+}
+
+test("a file prepared at build time keeps its frames where its text on disk has them, as without the agent, a twin's moved to the same place in the original body; the agent's own captures take the code as written", () => {
+  const file = '/virtual/on-disk.cjs';
+  // As written, and on one line, as in a minified bundle, where a twin shares the line with its original body.
+  for (const source of [SOURCE, SOURCE.replaceAll('\n', ' ')]) {
+    const prepared = prepareCommonJs(source);
+    const modes = (['off', 'functions', 'sites'] as const).map((mode) => loadPrepared(source, file, mode, prepared));
+    type Exports = { outer(items: unknown[]): void };
+    const own = (stack: string): string[] => stack.split('\n').filter((l) => !l.includes('stack-traces.test'));
+    // Without the mapping, the flags off: the prepared text as it runs without the agent.
+    const alone = own(stackOf(() => (modes[0]!.exports as Exports).outer([1, 2])));
+    assert.notDeepEqual(own(stackOf(() => (modes[1]!.exports as Exports).outer([1, 2]))), alone, 'a twin runs elsewhere in the text');
+    const original = writtenSites(() => (loadOriginal(source, '/virtual/original.cjs') as Exports).outer([1, 2]));
+    installStackTraces({ mapOf: (path) => (path === file ? prepared.map : undefined), preparedOnDisk: (path) => path === file });
+    for (const loaded of modes) {
+      assert.deepEqual(own(stackOf(() => (loaded.exports as Exports).outer([1, 2]))), alone);
+      assert.deepEqual(
+        writtenSites(() => (loaded.exports as Exports).outer([1, 2])),
+        original,
+      );
+    }
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+  }
 });
