@@ -42,6 +42,7 @@ import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
 import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 import { uniqueHex } from '../unique-id.js';
+import { isPlainCounter } from '../locate/plain-counter.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -756,6 +757,13 @@ export class ProbeHook {
     this.cpu = new CpuBudget(settings.quotas);
   }
 
+  /** HitTarget.onRearm. */
+  onRearm(listener: (key: number) => void): void {
+    this.rearmed = listener;
+  }
+
+  private rearmed: (key: number) => void = () => {};
+
   private arm(spec: ArmProbe): void {
     // The same key armed again is the action moving from its breakpoint to a prepared site: it
     // keeps counting toward maxHits from where it was.
@@ -803,6 +811,7 @@ export class ProbeHook {
     this.last = undefined;
     this.probes.set(spec.key, probe);
     this.armedAny = true;
+    if (previous !== undefined) this.rearmed(spec.key);
   }
 
   /** Compiles the probe's expressions and sets its quotas with the current settings; its hits and state stay. */
@@ -818,12 +827,7 @@ export class ProbeHook {
         ? undefined
         : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text, spec.snapshot.elsewhere);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
-    probe.plainCount =
-      spec.calibration !== true &&
-      probe.condition === undefined &&
-      probe.metric?.role === 'count' &&
-      probe.metric.attributes.length === 0 &&
-      probe.metric.outcome === undefined;
+    probe.plainCount = isPlainCounter(spec);
     probe.lineOnly = probe.format !== undefined && probe.snapshot === undefined && probe.metric === undefined;
     const outputs = spec.log?.outputs ?? this.logOutputs;
     probe.to = {

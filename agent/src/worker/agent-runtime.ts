@@ -142,6 +142,10 @@ export function startRuntime({
     );
   };
   const relay = new HitRelay(config.agentId, engine, exceptions, live, otel, broker, report, notExported);
+  if (prepared !== undefined) {
+    prepared.counts.counted = (key, hits) => relay.counted(key, hits);
+    relay.settleCounts = (key) => prepared.counts.read(key);
+  }
 
   hook.postMessage({
     t: 'init',
@@ -183,6 +187,8 @@ export function startRuntime({
       // The main thread sends hits in batches; the exit notice comes alone.
       for (const message of Array.isArray(received) ? received : [received]) {
         if (message.t === 'exit') {
+          // The app's thread has counted its last hits: they go out with the rest.
+          prepared?.counts.readAll();
           engine.close();
           exceptions.close();
           // Batched records would wait for their timers, which an exiting process does not have;

@@ -55,6 +55,14 @@ export class HitRelay {
    * Keyed by the action itself, so a changed action gets its own and a removed one takes it along.
    */
   private readonly readingOf = new WeakMap<AnyMetricAction, Omit<MetricReading, 'value'>>();
+  /**
+   * Each counter action's hits reported so far: past its hit limit none are, and the hits that
+   * reach it end the action. The main thread stops at the limit for the hits it counts itself,
+   * but not for those its COUNT_IN_PLACE sites count (site-counts.ts), which only this sees.
+   */
+  private readonly countedOf = new WeakMap<AnyMetricAction, number>();
+  /** Reads the hits `key`'s sites counted in the app since the last reading (SiteCounts.read), before a finish forgets them. */
+  settleCounts: (key: number) => void = () => {};
   /** Prepared-path exception snapshots being published: an exiting app waits for them. */
   private readonly publishing = new Set<Promise<void>>();
 
@@ -68,9 +76,10 @@ export class HitRelay {
       case 'logs':
         return this.unpackLogs(message);
       case 'counts':
+        for (let i = 0; i < message.hits.length; i += 2) this.counted(message.hits[i]!, message.hits[i + 1]!);
+        return;
       case 'values':
-        for (let i = 0; i < message.hits.length; i += 2)
-          this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} }, message.t === 'counts');
+        for (let i = 0; i < message.hits.length; i += 2) this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} });
         return;
       case 'metric':
         return this.metric(message);
@@ -105,6 +114,7 @@ export class HitRelay {
         void this.engine.pause(message.key, message.reason, message.cycle);
         return;
       case 'done':
+        this.settleCounts(message.key);
         this.counterLines.flush(probe.action.id);
         this.live.forget(probe.action.id);
         this.notExported.forget(probe.action.id);
@@ -164,6 +174,26 @@ export class HitRelay {
       // The numbers were read: the main thread may write the next batch over them.
       if (message.release !== undefined) Atomics.store(message.release, 0, 0);
     }
+  }
+
+  /**
+   * A counter's hits since the last batch or reading, as one point of value n: no more than its
+   * hit limit leaves; the hits that reach it end the action.
+   */
+  counted(key: number, hits: number): void {
+    const probe = this.engine.probeFor(key);
+    if (probe === undefined) return;
+    const { action } = probe;
+    if (action.type !== 'counter') return this.metric({ key, value: hits, attributes: {} }, true);
+    const before = this.countedOf.get(action) ?? 0;
+    const left = action.maxHits - before;
+    const value = hits < left ? hits : left;
+    if (value <= 0) return;
+    this.countedOf.set(action, before + value);
+    this.metric({ key, value, attributes: {} }, true);
+    if (value < left) return;
+    this.counterLines.flush(action.id);
+    void this.engine.finish(key, 'hit_limit');
   }
 
   /** `counted`: a counter's hits since the last batch, as one point of value n. */
