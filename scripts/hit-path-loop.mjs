@@ -138,7 +138,8 @@ let file;
 const prepared = new MessageChannel();
 if (site) {
   const { prepareSource } = await load('agent/dist/prepare/transform.js');
-  const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpK = $lp.K, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
+  const header =
+    'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpK = $lp.K, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
   const output = prepareSource(PLAIN, { kind: 'commonjs', header });
   const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));
   file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {}, undefined, undefined, output.siteNames);

@@ -341,6 +341,17 @@ export class ProbeHook {
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
+  /**
+   * Hits a COUNT_IN_PLACE site counted for a plain counter: charged MIN_COUNT_COST_US each, what
+   * the hook charges a counted hit at least (one in place costs the app's thread less: no call,
+   * one addition), so the CPU budget still pauses a counter on a line hot enough.
+   */
+  private chargeInPlace(key: number, hits: number): void {
+    const probe = this.probes.get(key);
+    if (probe === undefined || probe.done || probe.paused || this.quotas.cpuMsPerSecond <= 0) return;
+    if (!this.cpu.spend(MIN_COUNT_COST_US * hits, TIME_ORIGIN + monotonicNow())) this.pause(probe, this.overBudget(), true);
+  }
+
   private overBudget(): string {
     return `paused: the agent spent its CPU budget of ${this.quotas.cpuMsPerSecond} ms per second in probes`;
   }
@@ -741,6 +752,9 @@ export class ProbeHook {
         return;
       case 'exceptions':
         this.exceptions.set(message.arms);
+        return;
+      case 'counted':
+        this.chargeInPlace(message.key, message.hits);
         return;
       case 'disarm':
         this.last = undefined;

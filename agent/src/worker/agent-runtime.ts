@@ -143,7 +143,10 @@ export function startRuntime({
   };
   const relay = new HitRelay(config.agentId, engine, exceptions, live, otel, broker, report, notExported);
   if (prepared !== undefined) {
-    prepared.counts.counted = (key, hits) => relay.counted(key, hits);
+    prepared.counts.counted = (key, hits) => {
+      relay.counted(key, hits);
+      hook.postMessage({ t: 'counted', key, hits });
+    };
     relay.settleCounts = (key) => prepared.counts.read(key);
   }
 

@@ -79,7 +79,8 @@ export class HitRelay {
         for (let i = 0; i < message.hits.length; i += 2) this.counted(message.hits[i]!, message.hits[i + 1]!);
         return;
       case 'values':
-        for (let i = 0; i < message.hits.length; i += 2) this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} });
+        for (let i = 0; i < message.hits.length; i += 2)
+          this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} });
         return;
       case 'metric':
         return this.metric(message);
