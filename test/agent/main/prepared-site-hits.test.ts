@@ -16,7 +16,7 @@ import { type Header, IN_TRACE, readHeader } from '../../../agent/src/log-header
 import { AppOtel } from '../../../agent/src/main/app-otel.js';
 import { ProbeHook } from '../../../agent/src/main/probe-hook.js';
 import { PreparedRegistry, type PreparedFile } from '../../../agent/src/main/prepared-registry.js';
-import { COUNT_IN_PLACE } from '../../../agent/src/prepare/site-flags.js';
+import { COUNT_IN_PLACE, COUNT_ONLY } from '../../../agent/src/prepare/site-flags.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
 import { DEFAULT_QUOTAS } from '../../../agent/src/settings/quota-settings.js';
 import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
@@ -33,8 +33,12 @@ interface Line {
 }
 
 /** A prepared `work`, its site on LINE, and the worker's ends of the hook's and the registry's ports. */
-function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0, bytesPerSecond = 0) {
+function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0, bytesPerSecond = 0, beforeCountInPlace = false) {
   const prepared = prepareCommonJs(SOURCE);
+  // As a transform before COUNT_IN_PLACE wrote the file at build time: its counter sites construct `$lpC`.
+  const code = beforeCountInPlace
+    ? prepared.code.replace(/\] === 3 \? \$lpK\[(\d+)\]\+\+ :/g, (_, n: string) => `] === 2 ? new $lpC(${n}) :`)
+    : prepared.code;
   const hookPorts = new MessageChannel();
   const sitePorts = new MessageChannel();
   const hook = new ProbeHook(hookPorts.port1, new AppOtel());
@@ -56,14 +60,14 @@ function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0, by
     prepared.functions,
     {},
     undefined,
-    undefined,
+    beforeCountInPlace ? 1 : undefined,
     prepared.siteNames,
   ) as PreparedFile;
   let site = -1;
   for (let s = 0; s < prepared.sites.length; s += 3) if (prepared.sites[s] === LINE) site = s / 3;
   assert.ok(site >= 0, `a site on line ${LINE}`);
   const module = { exports: {} as { work(n: number, user: object): number } };
-  compileFunction(prepared.code, ['module', '__lp'], { filename: '/app/work.js' })(module, file);
+  compileFunction(code, ['module', '__lp'], { filename: '/app/work.js' })(module, file);
   return { work: module.exports.work, file, site, hook, worker: hookPorts.port2, sites: sitePorts.port2 };
 }
 
@@ -163,6 +167,16 @@ test('a plain counter alone on a prepared line: the site counts in place from it
   const { counts } = received(ctx.hook, ctx.worker);
   assert.equal(counts.get(1), 1, 'the first hit, which found the site on, through the hook');
   assert.equal(countedFor(ctx, counts, 1), 5000);
+  await turnOfTheLoop();
+});
+
+test('a file prepared at build time before the count in place: its counter site passes its number to $lpC (flag 2), and every hit counts', async (t) => {
+  const ctx = preparedWork(t, 0, 0, true);
+  turn(ctx, 1, true, COUNTER);
+  for (let n = 0; n < 3000; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY, 'the value its sites test');
+  assert.equal(received(ctx.hook, ctx.worker).counts.get(1), 3000, 'every hit through the hook');
+  assert.equal(ctx.file.K[ctx.site], 0, 'nothing counted in place');
   await turnOfTheLoop();
 });
 

@@ -187,3 +187,26 @@ test('a counter and a log on one prepared line: the log gets its lines, the coun
   await waitFor(() => linesSum(counter.id) === total, WAIT, `console lines adding up to ${total}`);
   await waitFor(async () => (await getAction(cp, counter.id)).statuses[0]?.hits === total, WAIT, `the counter's status at ${total} hits`);
 });
+
+test("a counter on a prepared line counts the main thread's hits exactly while a worker thread of the app runs the same line, which computes what it did", async (t) => {
+  const { cp, otlp, shop, linesSum, repeat } = await preparedServer(t, 'prepared-threads');
+  const { action } = await addAction(cp, {
+    type: 'counter',
+    file: FILE,
+    line: lineOf(FILE, 'work-line'),
+    name: 'prepared.work.threads',
+    tags: ['e2e'],
+  });
+  assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
+  const n = 3000;
+  // work(i) = i² + 1, summed.
+  const expected = ((n - 1) * n * (2 * n - 1)) / 6 + n;
+  const inThread = fetch(`${shop.url}/repeat-in-thread?n=${n}`).then((r) => r.json());
+  await repeat(2000);
+  assert.equal(await inThread, expected, 'the worker thread computed what it did');
+  await repeat(1000);
+  // The agent runs on the app's main thread only: the worker thread's hits are not its to count.
+  await otlp.waitForMetric((p) => p.name === 'prepared.work.threads' && p.value === 3000, WAIT, 'the counter at 3000');
+  await waitFor(() => linesSum(action.id) === 3000, WAIT, 'console lines adding up to 3000');
+  assert.ok(!otlp.metricPoints().some((p) => p.name === 'prepared.work.threads' && (p.value ?? 0) > 3000), "no hit of the worker thread's");
+});
