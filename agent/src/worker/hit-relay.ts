@@ -188,7 +188,7 @@ export class HitRelay {
     if (action.type !== 'counter') return this.metric({ key, value: hits, attributes: {} }, true);
     const before = this.countedOf.get(action) ?? 0;
     const left = action.maxHits - before;
-    const value = hits < left ? hits : left;
+    const value = Math.min(hits, left);
     if (value <= 0) return;
     this.countedOf.set(action, before + value);
     this.metric({ key, value, attributes: {} }, true);
