@@ -94,7 +94,10 @@ export function startRuntime({
     if (config.logLevel === 'debug')
       log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     broker.publishStatus(event);
-    if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
+    if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') {
+      otel.endMetrics(status.actionId);
+      relay.forget(status.actionId);
+    }
   };
   // An error at a hit (an expression that fails there) leaves the action installed: the totals of
   // what was not exported are added to that error, not to an `installed` that would hide it.

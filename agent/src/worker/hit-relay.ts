@@ -56,11 +56,12 @@ export class HitRelay {
    */
   private readonly readingOf = new WeakMap<AnyMetricAction, Omit<MetricReading, 'value'>>();
   /**
-   * Each counter action's hits reported so far: past its hit limit none are, and the hits that
-   * reach it end the action. The main thread stops at the limit for the hits it counts itself,
-   * but not for those its COUNT_IN_PLACE sites count (site-counts.ts), which only this sees.
+   * Each counter action's hits reported so far, by its id (an edit keeps counting toward the
+   * limit, as the hook's own count does): past its hit limit none are, and the hits that reach
+   * it end the action. The main thread stops at the limit for the hits it counts itself, but not
+   * for those its COUNT_IN_PLACE sites count (site-counts.ts), which only this sees.
    */
-  private readonly countedOf = new WeakMap<AnyMetricAction, number>();
+  private readonly countedOf = new Map<string, number>();
   /** Reads the hits `key`'s sites counted in the app since the last reading (SiteCounts.read), before a finish forgets them. */
   settleCounts: (key: number) => void = () => {};
   /** Prepared-path exception snapshots being published: an exiting app waits for them. */
@@ -186,15 +187,20 @@ export class HitRelay {
     if (probe === undefined) return;
     const { action } = probe;
     if (action.type !== 'counter') return this.metric({ key, value: hits, attributes: {} }, true);
-    const before = this.countedOf.get(action) ?? 0;
+    const before = this.countedOf.get(action.id) ?? 0;
     const left = action.maxHits - before;
     const value = Math.min(hits, left);
     if (value <= 0) return;
-    this.countedOf.set(action, before + value);
+    this.countedOf.set(action.id, before + value);
     this.metric({ key, value, attributes: {} }, true);
     if (value < left) return;
     this.counterLines.flush(action.id);
     void this.engine.finish(key, 'hit_limit');
+  }
+
+  /** The action ended (removed, expired, at its hit limit): an edit that brings it back counts from 0, as the hook does. */
+  forget(actionId: string): void {
+    this.countedOf.delete(actionId);
   }
 
   /** `counted`: a counter's hits since the last batch, as one point of value n. */
