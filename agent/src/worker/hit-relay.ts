@@ -117,11 +117,7 @@ export class HitRelay {
         return;
       case 'done':
         this.settleCounts(message.key);
-        this.counterLines.flush(probe.action.id);
-        this.live.forget(probe.action.id);
-        this.notExported.forget(probe.action.id);
-        void this.engine.finish(message.key, message.reason);
-        return;
+        return this.finish(probe, message.key, message.reason);
       case 'eval-error':
         this.report({
           actionId: probe.action.id,
@@ -193,9 +189,15 @@ export class HitRelay {
     if (value <= 0) return;
     this.countedOf.set(action.id, before + value);
     this.metric({ key, value, attributes: {} }, true);
-    if (value < left) return;
-    this.counterLines.flush(action.id);
-    void this.engine.finish(key, 'hit_limit');
+    if (value === left) this.finish(probe, key, 'hit_limit');
+  }
+
+  /** The probe of `key` ended: what it counted goes out, then the engine ends the action. */
+  private finish(probe: Probe, key: number, reason: 'hit_limit' | 'expired'): void {
+    this.counterLines.flush(probe.action.id);
+    this.live.forget(probe.action.id);
+    this.notExported.forget(probe.action.id);
+    void this.engine.finish(key, reason);
   }
 
   /** The action ended (removed, expired, at its hit limit): an edit that brings it back counts from 0, as the hook does. */
