@@ -17,6 +17,7 @@ import type {
   PreparedToWorker,
 } from '../prepare/prepared-messages.js';
 import { COUNT_IN_PLACE, COUNT_ONLY } from '../prepare/site-flags.js';
+import { siteCounts } from './site-count-slabs.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -143,7 +144,7 @@ export class PreparedFile {
   ) {
     this.F = new U8(new Shared(functions));
     this.S = new U8(new Shared(sites.length / 3));
-    this.K = new I32(new Shared((sites.length / 3) * 4));
+    this.K = siteCounts(sites.length / 3);
     this.countOnly = countsInPlace ? COUNT_IN_PLACE : COUNT_ONLY;
     this.functionUse = new Uint32Array(functions);
     const file = this;
