@@ -114,7 +114,8 @@ const INSTRUCTION_HITS = 200_000;
  * The rows counted in instructions: a row's key, its scripts/hit-path-loop.mjs variant, label and
  * loop options. The counter is counted twice: on a line that never carried a log, and after a
  * log on its line came and went (as in the rounds above, where the log's row runs first): a
- * counter hit there costs more (the counter's own entry, `$lpC`, keeps the difference small).
+ * counter hit that called into the agent cost more there; one counted in place (`$lpK[n]++`)
+ * calls nothing, and the two counts show whether the log's past still reaches it.
  */
 const INSTRUCTION_ROWS: Array<{ key: string; variant: string; label: string; env?: Record<string, string> }> = [
   { key: 'hand', variant: 'hand', label: 'the line by hand into a ring buffer (no agent)' },
@@ -353,7 +354,7 @@ const benchmark: Benchmark = {
           (baseline === undefined
             ? '. '
             : `, and the baseline build's rows (LIVEPROBE_BENCH_BASELINE) in a fourth, each right after this build's. `) +
-          "The prepared counter's row runs on a line of its own, identical to the log's, where no log ever ran: after a log's hits on a line a counter there costs more (the instruction counts below give both cases). " +
+          "The prepared counter's row runs on a line of its own, identical to the log's, where no log ever ran: a log's past hits on a line may change what a counter there costs (the instruction counts below give both cases). " +
           `Probed rows have quotas off (LIVEPROBE_QUOTA_HITS_PER_SECOND=0, LIVEPROBE_QUOTA_BYTES_PER_SECOND=0, LIVEPROBE_CPU_BUDGET_MS_PER_SECOND=0), so every call is a hit; the agent exports to a local OTLP sink.`,
         table,
         ...counted,

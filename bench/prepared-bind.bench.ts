@@ -69,6 +69,7 @@ const TARGET = {
   exceptionFlag: new Uint8Array(1),
   thrown() {},
   exceptionsAlwaysOn() {},
+  onRearm() {},
 };
 
 /** Milliseconds of the main thread for one registry call, made as the file's header makes it. */

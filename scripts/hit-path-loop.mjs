@@ -134,13 +134,15 @@ function handWritten(i, order) {
 
 let hit;
 let siteId = -1;
+let file;
 const prepared = new MessageChannel();
 if (site) {
   const { prepareSource } = await load('agent/dist/prepare/transform.js');
-  const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
+  const header =
+    'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpK = $lp.K, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
   const output = prepareSource(PLAIN, { kind: 'commonjs', header });
   const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));
-  const file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {}, undefined, undefined, output.siteNames);
+  file = registry.file('/app/hot-path.mjs', output.sites, output.functions, {}, undefined, undefined, output.siteNames);
   // The line's last site, in the twin: the one a breakpoint on the line would stand for.
   let id = -1;
   for (let s = 0; s < output.sites.length; s += 3) if (output.sites[s] === PROBED_LINE) id = s / 3;
@@ -204,7 +206,11 @@ if (timed) console.log(`${variant}: ${((threadCpuNs() - cpuBefore) / hits).toFix
 // What the worker would receive, so a run that did nothing (a probe never armed, paused) shows: after the batch timer (HIT_FLUSH_MS).
 await new Promise((resolve) => setTimeout(resolve, 150));
 takeBatches();
-if (process.env.HIT_PATH_LOOP_DEBUG !== undefined) console.error(JSON.stringify(received).slice(0, 600));
+if (process.env.HIT_PATH_LOOP_DEBUG !== undefined) {
+  console.error(JSON.stringify(received).slice(0, 600));
+  // A checkout whose counter sites count in place (COUNT_IN_PLACE): what the worker would read.
+  if (file?.K !== undefined) console.error(`site ${siteId}: flag ${file.S[siteId]}, counted in place ${file.K[siteId]}`);
+}
 port1.close();
 port2.close();
 prepared.port1.close();

@@ -55,8 +55,9 @@ const SOURCE = [
   '}',
   '',
 ].join('\n');
-// Every binding a checkout's transform may use; an older one leaves `$lpC` unused.
-const header = 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
+// Every binding a checkout's transform may use; an older one leaves `$lpC` or `$lpK` unused.
+const header =
+  'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpK = $lp.K, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
 const output = prepareSource(SOURCE, { kind: 'commonjs', header });
 const prepared = new MessageChannel();
 const registry = new PreparedRegistry(hook, prepared.port1, new Int32Array(1));

@@ -108,6 +108,17 @@ export interface DisarmProbe {
   key: number;
 }
 
+/**
+ * worker → main: hits a COUNT_IN_PLACE site counted for the plain counter `key`, which the
+ * worker read (worker/prepared/site-counts.ts): the hook charges them to the CPU budget, as it
+ * charges the counted hits it sees itself.
+ */
+export interface CountedInPlace {
+  t: 'counted';
+  key: number;
+  hits: number;
+}
+
 /** worker → main, first message: who this agent is, and the agent's own capture and privacy settings. */
 export interface Init {
   t: 'init';
@@ -193,7 +204,17 @@ export interface ExceptionArm {
   expiresAt: number;
 }
 
-export type ToMain = Init | ApplySettings | ArmProbe | DisarmProbe | ResumeProbe | AgentReady | Calibrate | MetricPoints | ExceptionArms;
+export type ToMain =
+  | Init
+  | ApplySettings
+  | ArmProbe
+  | DisarmProbe
+  | CountedInPlace
+  | ResumeProbe
+  | AgentReady
+  | Calibrate
+  | MetricPoints
+  | ExceptionArms;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {

@@ -25,9 +25,9 @@ async function jobWithLog(t: TestContext, agentId: string, env: Record<string, s
   return { cp, job, log };
 }
 
-/** Asks the job to finish: it answers, hits the probed line and exits at once. */
-async function finish(job: App): Promise<void> {
-  assert.equal(await (await fetch(`${job.url}/finish`)).text(), 'bye');
+/** Asks the job to finish: it answers, hits the probed line (`times` times) and exits at once. */
+async function finish(job: App, times = 1): Promise<void> {
+  assert.equal(await (await fetch(`${job.url}/finish?n=${times}`)).text(), 'bye');
   assert.equal((await job.exited).code, 0, job.output());
   assert.doesNotMatch(job.output(), /Waiting for the debugger/);
 }
@@ -49,6 +49,29 @@ test('a log and a counter hit just before the process exits reach the OTLP recei
   const record = await otlp.waitForLog((r) => r.body === 'settled 7: 42', WAIT, 'the last log line');
   assert.equal(record.attributes['liveprobe.action.id'], log.action.id);
   await otlp.waitForMetric((p) => p.name === 'job.settled' && p.value === 1, WAIT, 'the last count');
+});
+
+test('a counter on a prepared line hit just before the process exits: every hit, those its site counted in place too, reaches the OTLP receiver', async (t) => {
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const cp = await controlPlane(t);
+  const job = await app(t, {
+    script: JOB,
+    broker: cp.mqttUrl,
+    agentId: 'short-job-prepared',
+    env: {
+      ...otlp.env('http/protobuf'),
+      OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      LIVEPROBE_PREPARE: fromRoot(JOB),
+      LIVEPROBE_PREPARE_CACHE: 'off',
+    },
+  });
+  const counter = await addAction(cp, { type: 'counter', file: JOB, line: SETTLE, name: 'job.settled.prepared', tags: ['e2e'] });
+  assert.equal(await installed(cp, counter.action.id), 'installed: prepared site (no breakpoint)');
+  // The first hit finds the site on and tells the main thread the counter is alone there; the
+  // next 999 count in place, which the worker reads as the process exits.
+  await finish(job, 1000);
+  await otlp.waitForMetric((p) => p.name === 'job.settled.prepared' && p.value === 1000, WAIT, 'every count');
 });
 
 test("with LIVEPROBE_STARTUP_WAIT_MS a job's first line is probed: the app waits until the agent applied its actions", async (t) => {

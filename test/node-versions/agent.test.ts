@@ -4,7 +4,8 @@
  * user loads it, and actions from a real control plane come out of a real OTLP receiver — a log
  * action and a snapshot on the breakpoint path (the inspector), a log record in the trace of the
  * app's own auto-instrumentations, and log actions on files prepared at load time
- * (LIVEPROBE_PREPARE: the ESM loader hooks and CommonJS through require(esm)) with their stacks.
+ * (LIVEPROBE_PREPARE: the ESM loader hooks and CommonJS through require(esm)) with their stacks,
+ * and a counter there that counts in place.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -122,7 +123,7 @@ for (const major of PINNED_MAJORS) {
   });
 
   for (const module of ['esm', 'cjs'] as const) {
-    test(`on Node ${major}, a log action on a file prepared at load time (${module}) prints from its prepared site with no inspector session, and an error thrown there names the original line`, async (t) => {
+    test(`on Node ${major}, a log action on a file prepared at load time (${module}) prints from its prepared site with no inspector session, an error thrown there names the original line, and a counter on the next line counts every hit in place`, async (t) => {
       const node = nodeBinary(major);
       const cp = await controlPlane(t);
       const otlp = await receiver(t);
@@ -168,6 +169,22 @@ for (const major of PINNED_MAJORS) {
       await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'n=4', WAIT, 'the second output');
       const record = await otlp.waitForLog((r) => r.body === 'n=3', WAIT, 'the log record');
       assert.equal(record.attributes['liveprobe.action.id'], action.id);
+      // A plain counter on a line of its own counts in place (`$lpK[n]++`): every hit of a hot loop.
+      const counter = await addAction(cp, {
+        type: 'counter',
+        file,
+        line: lineOf(file, 'work-line') + 1,
+        name: 'prepared.work.returns',
+        tags: ['e2e'],
+      });
+      assert.equal(await installed(cp, counter.action.id), 'installed: prepared site (no breakpoint)');
+      assert.equal((await fetch(`${shop.url}/repeat?n=5000`)).status, 200);
+      const counted = () =>
+        events
+          .events()
+          .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === counter.action.id)
+          .reduce((sum, e) => sum + ((e.data as OutputEvent).hits ?? 0), 0);
+      await waitFor(() => counted() === 5000, WAIT, 'console lines adding up to 5000 hits');
       assert.equal(await (await fetch(`${shop.url}/state`)).json(), false, 'the inspector session was never opened');
     });
   }

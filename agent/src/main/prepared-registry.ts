@@ -15,8 +15,9 @@ import type {
   PreparedToMain,
   PreparedToWorker,
 } from '../prepare/prepared-messages.js';
-import { COUNT_ONLY } from '../prepare/site-flags.js';
+import { COUNT_IN_PLACE, COUNT_ONLY } from '../prepare/site-flags.js';
 import type { PackedTable } from '../prepare/packed-table.js';
+import { siteCounts } from './site-count-slabs.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -39,12 +40,18 @@ export interface HitTarget {
   thrown(file: string, at: 'throw' | 'catch', error: unknown, pass: unknown[], start: number): void;
   /** LIVEPROBE_PREPARE_FLAGS=all: the exception flag stays on with no action. */
   exceptionsAlwaysOn(): void;
+  /**
+   * `listener` is told each key armed again (an edit keeps its first key): a COUNT_IN_PLACE site
+   * asks nothing at its hits, so one that took the key's flags before its new arm must ask again.
+   */
+  onRearm(listener: (key: number) => void): void;
 }
 
 /**
  * What a site passes: `[site, this, value, …]`, the values in the order of the site's names in
  * the file's SiteNames, where a name starting with `*` comes with a reader of a binding that may
- * be in its TDZ; while its flag reads COUNT_ONLY, its number alone. A file prepared at build time
+ * be in its TDZ; while its flag reads COUNT_ONLY, its number alone (COUNT_IN_PLACE: it passes
+ * nothing, it adds one to its count in K). A file prepared at build time
  * by a transform before SiteNames passes the names inline: `[site, this, name, value, …]`.
  */
 export type SitePass = unknown[];
@@ -106,10 +113,14 @@ function readSlots(pass: SitePass, slots: Int32Array, values: unknown[]): void {
   }
 }
 
-/** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS`, `$lpH`, `$lpC`, `$lpX`, `$lpT` and `$lpW` are its F, S, H, C, X, T and W. */
+/** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS`, `$lpH`, `$lpC`, `$lpK`, `$lpX`, `$lpT` and `$lpW` are its F, S, H, C, K, X, T and W. */
 export class PreparedFile {
   readonly F: Uint8Array;
   readonly S: Uint8Array;
+  /** By site: its hits while its flag reads COUNT_IN_PLACE (PreparedFileLoaded.K). */
+  readonly K: Int32Array;
+  /** What a site whose actions are all plain counters is set to: COUNT_IN_PLACE, or COUNT_ONLY for a file whose sites construct `$lpC`. */
+  private readonly countOnly: number;
   /** By site: the probes armed on it. */
   private readonly armed: (ArmedSite[] | undefined)[] = [];
   private readonly functionUse: Uint32Array;
@@ -126,11 +137,15 @@ export class PreparedFile {
     private readonly drain: () => void,
     /** LIVEPROBE_PREPARE_FLAGS=all: every twin runs and every site fires, with no action behind it. */
     private readonly allOn: boolean,
+    /** Whether its sites add to K (COUNT_IN_PLACE); a file prepared at build time by an older transform constructs `$lpC`. */
+    countsInPlace: boolean,
     /** The names each site passes; undefined for a file whose sites pass them inline (prepared at build time by an older transform). */
     private readonly names?: SiteNames,
   ) {
     this.F = new U8(new Shared(functions));
     this.S = new U8(new Shared(sites.length / 3));
+    this.K = siteCounts(sites.length / 3);
+    this.countOnly = countsInPlace ? COUNT_IN_PLACE : COUNT_ONLY;
     this.functionUse = new Uint32Array(functions);
     const file = this;
     // Small, so that V8 inlines it into the app's function: `new` then allocates no receiver.
@@ -139,7 +154,8 @@ export class PreparedFile {
       if (typeof pass === 'number') file.count(pass);
       else file.hit(pass);
     };
-    // Apart from H, whose hits on a line with a log make it too large to inline.
+    // Apart from H, whose hits on a line with a log make it too large to inline. Only files
+    // prepared at build time by a transform before COUNT_IN_PLACE construct it.
     this.C = function C(site: number): void {
       file.count(site);
     };
@@ -169,7 +185,7 @@ export class PreparedFile {
 
   /** A site whose flag is on constructs this (`new $lpH([…])`), with the bindings it sees. */
   readonly H: (pass: SitePass | number) => void;
-  /** A site whose flag reads COUNT_ONLY constructs this (`new $lpC(n)`): its number alone. */
+  /** A site whose flag reads COUNT_ONLY constructs this (`new $lpC(n)`): its number alone (files prepared before COUNT_IN_PLACE). */
   readonly C: (site: number) => void;
   /** Exception sites (prepare/exception-sites.ts): the flag, a body's `catch` (`new $lpT([error, …])`), a `throw` (`new $lpW(error, …)`). */
   readonly X: Uint8Array;
@@ -207,11 +223,21 @@ export class PreparedFile {
         this.target.hit(arm.key, values, self, true);
         arm.values = values;
       }
-      // Its next hits pass the site alone; a flag the worker set meanwhile (1) stays.
-      if (countsOnly && this.armed[site] === armed && !this.allOn) this.S[site] = COUNT_ONLY;
+      // Its next hits add to its count (or pass the site alone); a flag the worker set meanwhile (1) stays.
+      if (countsOnly && this.armed[site] === armed && !this.allOn) this.S[site] = this.countOnly;
     } catch {
       // A probe never throws into the app.
     }
+  }
+
+  /** The hook armed `key` again: a site counting for it passes its bindings at its next hit, which asks the hook anew. */
+  rearmed(key: number): void {
+    this.armed.forEach((list, site) => {
+      const arm = list?.find((a) => a.key === key);
+      if (arm === undefined) return;
+      arm.counts = undefined;
+      if (this.S[site] === this.countOnly) this.S[site] = 1;
+    });
   }
 
   /** A COUNT_ONLY site's hit. A key armed otherwise since, or gone, turns the flag back to 1: the next hit passes the bindings. */
@@ -291,6 +317,9 @@ export class PreparedRegistry {
     private readonly moduleTable: (url: string) => PackedTable | undefined = () => undefined,
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
+    target.onRearm((key) => {
+      for (const file of this.files) file.rearmed(key);
+    });
   }
 
   private receive(message: PreparedToMain): void {
@@ -319,6 +348,8 @@ export class PreparedRegistry {
     sourceMappingURL?: string | null,
     prebuilt?: 1,
     names?: SiteNames | null,
+    /** 1 from a file prepared at build time whose sites add to K: an older one constructs `$lpC`. */
+    countsInPlace?: 1,
   ): FileFlags {
     const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
@@ -339,6 +370,8 @@ export class PreparedRegistry {
       this.target,
       this.drain,
       this.allOn,
+      // A file prepared as it loads is this agent's own transform's output.
+      prebuilt !== 1 || countsInPlace === 1,
       // A file prepared at build time before SiteNames passes none (its sites pass names inline).
       names ?? expected?.siteNames,
     );
@@ -357,6 +390,7 @@ export class PreparedRegistry {
       sites: file.sites,
       F: file.F,
       S: file.S,
+      K: file.K,
       ...(shared === undefined ? {} : { table: shared }),
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
       ...(prebuilt === 1 ? { prebuilt: true } : {}),

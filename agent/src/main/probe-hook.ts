@@ -42,6 +42,7 @@ import { sampleRate, windowClose } from './breakpoint-sampling.js';
 import type { CapturedSnapshot } from '../bridge.js';
 import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 import { uniqueHex } from '../unique-id.js';
+import { isPlainCounter } from '../locate/plain-counter.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -338,6 +339,17 @@ export class ProbeHook {
     probe.hits++;
     this.batch.count(probe.key);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  /**
+   * Hits a COUNT_IN_PLACE site counted for a plain counter: charged MIN_COUNT_COST_US each, what
+   * the hook charges a counted hit at least (one in place costs the app's thread less: no call,
+   * one addition), so the CPU budget still pauses a counter on a line hot enough.
+   */
+  private chargeInPlace(key: number, hits: number): void {
+    const probe = this.probes.get(key);
+    if (probe === undefined || probe.done || probe.paused || this.quotas.cpuMsPerSecond <= 0) return;
+    if (!this.cpu.spend(MIN_COUNT_COST_US * hits, TIME_ORIGIN + monotonicNow())) this.pause(probe, this.overBudget(), true);
   }
 
   private overBudget(): string {
@@ -741,6 +753,9 @@ export class ProbeHook {
       case 'exceptions':
         this.exceptions.set(message.arms);
         return;
+      case 'counted':
+        this.chargeInPlace(message.key, message.hits);
+        return;
       case 'disarm':
         this.last = undefined;
         this.probes.delete(message.key);
@@ -755,6 +770,13 @@ export class ProbeHook {
     this.quotas = settings.quotas;
     this.cpu = new CpuBudget(settings.quotas);
   }
+
+  /** HitTarget.onRearm. */
+  onRearm(listener: (key: number) => void): void {
+    this.rearmed = listener;
+  }
+
+  private rearmed: (key: number) => void = () => {};
 
   private arm(spec: ArmProbe): void {
     // The same key armed again is the action moving from its breakpoint to a prepared site: it
@@ -803,6 +825,7 @@ export class ProbeHook {
     this.last = undefined;
     this.probes.set(spec.key, probe);
     this.armedAny = true;
+    if (previous !== undefined) this.rearmed(spec.key);
   }
 
   /** Compiles the probe's expressions and sets its quotas with the current settings; its hits and state stay. */
@@ -818,12 +841,7 @@ export class ProbeHook {
         ? undefined
         : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text, spec.snapshot.elsewhere);
     probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
-    probe.plainCount =
-      spec.calibration !== true &&
-      probe.condition === undefined &&
-      probe.metric?.role === 'count' &&
-      probe.metric.attributes.length === 0 &&
-      probe.metric.outcome === undefined;
+    probe.plainCount = isPlainCounter(spec);
     probe.lineOnly = probe.format !== undefined && probe.snapshot === undefined && probe.metric === undefined;
     const outputs = spec.log?.outputs ?? this.logOutputs;
     probe.to = {

@@ -11,6 +11,7 @@ export interface FileFlags {
   readonly S: Uint8Array;
   readonly H: (pass: unknown[] | number) => void;
   readonly C: (site: number) => void;
+  readonly K: Int32Array;
   readonly X: Uint8Array;
   readonly T: (pass: unknown[]) => void;
   readonly W: (error: unknown, pass: unknown[] | 0) => unknown;
@@ -27,6 +28,7 @@ export function unboundFlags(sites: number, functions: number): FileFlags {
     S: new Uint8Array(sites),
     H: none,
     C: none,
+    K: new Int32Array(sites),
     X: new Uint8Array(1),
     T: none,
     W: unboundThrow,

@@ -100,12 +100,13 @@ function isLineBreak(c: number): boolean {
 /**
  * Reads no global the app can replace: `$lpPrepared` is defined non-writable by the agent
  * before the app runs, and `typeof` of an undeclared name does not throw. An agent older than
- * this transform has no C: its H takes a counter site's number.
+ * this transform has no C (its H takes a counter site's number) or no K (it never sets
+ * COUNT_IN_PLACE, and ignores the last argument, which tells this agent the sites count in K).
  */
 function commonJsHeader(): string {
   return (
-    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1, $lpd[4]) : $lpZ($lpd), ` +
-    '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C || $lp.H, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
+    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1, $lpd[4], 1) : $lpZ($lpd), ` +
+    '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C || $lp.H, $lpK = $lp.K || [], $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
   );
 }
 
@@ -117,7 +118,7 @@ function commonJsData(data: string): string {
 const ZEROS = 'const z = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };';
 
 function moduleHeader(name: string): string {
-  return `import { $lpF, $lpS, $lpH, $lpC, $lpX, $lpT, $lpW } from ${JSON.stringify(`./${encodeURIComponent(name)}${PREBUILT_FLAGS_SUFFIX}`)};`;
+  return `import { $lpF, $lpS, $lpH, $lpC, $lpK, $lpX, $lpT, $lpW } from ${JSON.stringify(`./${encodeURIComponent(name)}${PREBUILT_FLAGS_SUFFIX}`)};`;
 }
 
 /** The agent strips the suffix from the flags module's URL to name the prepared module. */
@@ -126,7 +127,7 @@ function flagsModule(data: string): string {
     `${PREBUILT_BANNER}${MODULE_DATA}${data};`,
     ZEROS,
     `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
-    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4]);`,
+    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4], 1);`,
     EXPORTED_BINDINGS,
     '',
   ].join('\n');

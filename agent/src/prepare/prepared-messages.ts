@@ -33,6 +33,11 @@ export interface PreparedFileLoaded {
    */
   F: Uint8Array;
   S: Uint8Array;
+  /**
+   * By site: its hits while its flag read COUNT_IN_PLACE (only plain counters on it), added by the
+   * thread that runs the file and by nothing else, modulo 2^32. The worker reads the differences.
+   */
+  K: Int32Array;
 }
 
 /** worker → main: turn an action's sites on or off. `roots` name the values its expressions read. */
@@ -109,15 +114,16 @@ export const UNBOUND_EXCEPTION_SITES = `X: [0], T: function () {}, W: ${UNBOUND_
 
 /**
  * What an ES module's flags module exports, from its `lp`. A file prepared at build time may run
- * under an agent older than its transform: one without C takes a counter site's number in H.
+ * under an agent older than its transform: one without C takes a counter site's number in H; one
+ * without K never sets COUNT_IN_PLACE, so the file's sites never add to the stand-in.
  */
 export const EXPORTED_BINDINGS =
-  'export const $lpF = lp.F, $lpS = lp.S, $lpH = lp.H, $lpC = lp.C || lp.H, $lpX = lp.X, $lpT = lp.T, $lpW = lp.W;';
+  'export const $lpF = lp.F, $lpS = lp.S, $lpH = lp.H, $lpC = lp.C || lp.H, $lpK = lp.K || [], $lpX = lp.X, $lpT = lp.T, $lpW = lp.W;';
 
 export function commonJsHeader(): string {
-  return `const $lp = ${REGISTRY_GLOBAL}(__filename), $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;`;
+  return `const $lp = ${REGISTRY_GLOBAL}(__filename), $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpK = $lp.K, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;`;
 }
 
 export function moduleHeader(url: string): string {
-  return `import { $lpF, $lpS, $lpH, $lpC, $lpX, $lpT, $lpW } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
+  return `import { $lpF, $lpS, $lpH, $lpC, $lpK, $lpX, $lpT, $lpW } from ${JSON.stringify(FLAGS_SCHEME + encodeURIComponent(url))};`;
 }

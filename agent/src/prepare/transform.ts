@@ -10,12 +10,12 @@
  * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared, and so do a
  *   CommonJS file's re-export getters and loops, which Node reads as written (export-shapes.ts).
  *
- * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, a, () => c])`:
+ * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 3 ? $lpK[n]++ : new $lpH([n, this, a, () => c])`:
  * the site, its receiver and its bindings' values (their names, `a` and `*c`, are listed once per
  * distinct list in PreparedOutput.siteNames), built only when the flag is on and some action
- * there reads a value; a flag of 2 (COUNT_ONLY: only plain counters, which allocate nothing)
- * calls a function of its own, so a site where a log ran before keeps its counter's hit small
- * enough for V8 to inline. One argument, so the guard adds at most one register to the
+ * there reads a value; a flag of 3 (COUNT_IN_PLACE: only plain counters, which read no value)
+ * adds one to the site's count in shared memory, which the worker reads: no call, no allocation.
+ * One argument, so the guard adds at most one register to the
  * function's frame (recursion depth); an outer binding that may
  * still be in its TDZ (`*`) is read through an arrow, which throws there and is reported as not
  * initialised yet. `new` and an array leave V8's inference of anonymous functions' names as it
@@ -33,7 +33,7 @@ import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
-import { COUNT_ONLY } from './site-flags.js';
+import { COUNT_IN_PLACE } from './site-flags.js';
 import { analyseScopes, type ScopeAnalysis } from '../locate/scope-pass.js';
 import type { Scope } from '../locate/scope-model.js';
 import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
@@ -50,7 +50,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 10;
+export const TRANSFORM_VERSION = 11;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -449,11 +449,11 @@ class Preparer {
   }
 }
 
-/** A site guard, `if ($lpS[n] !== 0) $lpS[n] === 2 ? new $lpC(n) : new $lpH([n, this, …values]);`, in the pieces around `n`. */
+/** A site guard, `if ($lpS[n] !== 0) $lpS[n] === 3 ? $lpK[n]++ : new $lpH([n, this, …values]);`, in the pieces around `n`. */
 const SITE_OPEN = 'if ($lpS[';
 const SITE_FLAG = '] !== 0) $lpS[';
-const SITE_COUNTER = `] === ${COUNT_ONLY} ? new $lpC(`;
-const SITE_HIT = ') : new $lpH([';
+const SITE_COUNTER = `] === ${COUNT_IN_PLACE} ? $lpK[`;
+const SITE_HIT = ']++ : new $lpH([';
 const SITE_THIS = ', this';
 const SITE_VOID = ', void 0';
 const SITE_CLOSE = ']);';

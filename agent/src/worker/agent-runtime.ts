@@ -94,7 +94,10 @@ export function startRuntime({
     if (config.logLevel === 'debug')
       log(`${status.actionId}: ${status.state}${status.message === undefined ? '' : ` (${status.message})`}`);
     broker.publishStatus(event);
-    if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') otel.endMetrics(status.actionId);
+    if (status.state === 'removed' || status.state === 'expired' || status.state === 'hit_limit') {
+      otel.endMetrics(status.actionId);
+      relay.forget(status.actionId);
+    }
   };
   // An error at a hit (an expression that fails there) leaves the action installed: the totals of
   // what was not exported are added to that error, not to an `installed` that would hide it.
@@ -142,6 +145,13 @@ export function startRuntime({
     );
   };
   const relay = new HitRelay(config.agentId, engine, exceptions, live, otel, broker, report, notExported);
+  if (prepared !== undefined) {
+    prepared.counts.counted = (key, hits) => {
+      relay.counted(key, hits);
+      hook.postMessage({ t: 'counted', key, hits });
+    };
+    relay.settleCounts = (key) => prepared.counts.read(key);
+  }
 
   hook.postMessage({
     t: 'init',
@@ -183,6 +193,8 @@ export function startRuntime({
       // The main thread sends hits in batches; the exit notice comes alone.
       for (const message of Array.isArray(received) ? received : [received]) {
         if (message.t === 'exit') {
+          // The app's thread has counted its last hits: they go out with the rest.
+          prepared?.counts.readAll();
           engine.close();
           exceptions.close();
           // Batched records would wait for their timers, which an exiting process does not have;

@@ -55,6 +55,15 @@ export class HitRelay {
    * Keyed by the action itself, so a changed action gets its own and a removed one takes it along.
    */
   private readonly readingOf = new WeakMap<AnyMetricAction, Omit<MetricReading, 'value'>>();
+  /**
+   * Each counter action's hits reported so far, by its id (an edit keeps counting toward the
+   * limit, as the hook's own count does): past its hit limit none are, and the hits that reach
+   * it end the action. The main thread stops at the limit for the hits it counts itself, but not
+   * for those its COUNT_IN_PLACE sites count (site-counts.ts), which only this sees.
+   */
+  private readonly countedOf = new Map<string, number>();
+  /** Reads the hits `key`'s sites counted in the app since the last reading (SiteCounts.read), before a finish forgets them. */
+  settleCounts: (key: number) => void = () => {};
   /** Prepared-path exception snapshots being published: an exiting app waits for them. */
   private readonly publishing = new Set<Promise<void>>();
 
@@ -68,9 +77,11 @@ export class HitRelay {
       case 'logs':
         return this.unpackLogs(message);
       case 'counts':
+        for (let i = 0; i < message.hits.length; i += 2) this.counted(message.hits[i]!, message.hits[i + 1]!);
+        return;
       case 'values':
         for (let i = 0; i < message.hits.length; i += 2)
-          this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} }, message.t === 'counts');
+          this.metric({ key: message.hits[i]!, value: message.hits[i + 1]!, attributes: {} });
         return;
       case 'metric':
         return this.metric(message);
@@ -105,11 +116,8 @@ export class HitRelay {
         void this.engine.pause(message.key, message.reason, message.cycle);
         return;
       case 'done':
-        this.counterLines.flush(probe.action.id);
-        this.live.forget(probe.action.id);
-        this.notExported.forget(probe.action.id);
-        void this.engine.finish(message.key, message.reason);
-        return;
+        this.settleCounts(message.key);
+        return this.finish(probe, message.key, message.reason);
       case 'eval-error':
         this.report({
           actionId: probe.action.id,
@@ -164,6 +172,37 @@ export class HitRelay {
       // The numbers were read: the main thread may write the next batch over them.
       if (message.release !== undefined) Atomics.store(message.release, 0, 0);
     }
+  }
+
+  /**
+   * A counter's hits since the last batch or reading, as one point of value n: no more than its
+   * hit limit leaves; the hits that reach it end the action.
+   */
+  counted(key: number, hits: number): void {
+    const probe = this.engine.probeFor(key);
+    if (probe === undefined) return;
+    const { action } = probe;
+    if (action.type !== 'counter') return this.metric({ key, value: hits, attributes: {} }, true);
+    const before = this.countedOf.get(action.id) ?? 0;
+    const left = action.maxHits - before;
+    const value = Math.min(hits, left);
+    if (value <= 0) return;
+    this.countedOf.set(action.id, before + value);
+    this.metric({ key, value, attributes: {} }, true);
+    if (value === left) this.finish(probe, key, 'hit_limit');
+  }
+
+  /** The probe of `key` ended: what it counted goes out, then the engine ends the action. */
+  private finish(probe: Probe, key: number, reason: 'hit_limit' | 'expired'): void {
+    this.counterLines.flush(probe.action.id);
+    this.live.forget(probe.action.id);
+    this.notExported.forget(probe.action.id);
+    void this.engine.finish(key, reason);
+  }
+
+  /** The action ended (removed, expired, at its hit limit): an edit that brings it back counts from 0, as the hook does. */
+  forget(actionId: string): void {
+    this.countedOf.delete(actionId);
   }
 
   /** `counted`: a counter's hits since the last batch, as one point of value n. */

@@ -657,10 +657,11 @@ export class ProbeEngine {
   private async unset(probe: Probe, keepArmed?: number): Promise<void> {
     const { state } = probe;
     this.stopTimers(probe);
-    for (const key of probe.keys) this.byKey.delete(key);
-    if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);
+    // Before its keys are forgotten: a plain counter's last hits counted on its sites are read as the flags go off.
     const placement = preparedPlacement(state);
     if (placement !== undefined) this.prepared?.set(placement, false);
+    for (const key of probe.keys) this.byKey.delete(key);
+    if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);
     for (const key of probe.keys) if (key !== keepArmed) this.post({ t: 'disarm', key });
   }
 

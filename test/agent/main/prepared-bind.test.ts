@@ -16,6 +16,7 @@ const TARGET = {
   exceptionFlag: new Uint8Array(1),
   thrown: () => {},
   exceptionsAlwaysOn: () => {},
+  onRearm: () => {},
 };
 
 const SITES = [3, 2, 0, 4, 2, 0];

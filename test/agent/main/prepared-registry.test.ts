@@ -28,9 +28,11 @@ function fileWith(roots: string[]): { file: PreparedFile; seen: Seen[] } {
       exceptionFlag: new Uint8Array(1),
       thrown: () => {},
       exceptionsAlwaysOn: () => {},
+      onRearm: () => {},
     },
     () => {},
     false,
+    true,
   );
   file.setFlags({ t: 'flags', file: 0, key: 7, roots, sites: [0], on: true });
   return { file, seen };
@@ -101,9 +103,11 @@ test("a prepared file's exception sites give back the thrown object, throw a pri
         throw new Error('the agent failed');
       },
       exceptionsAlwaysOn: () => {},
+      onRearm: () => {},
     },
     () => {},
     false,
+    true,
   );
   const error = new RangeError('x');
   // As prepared code calls them: `new $lpW((E), pass)` and `new $lpT([E, line, …])`.

@@ -2,8 +2,9 @@
  * The main thread's hit path on a prepared line, end to end in one thread: the transform's
  * output run with a real PreparedFile and ProbeHook, armed through their ports as the worker
  * arms them, the batches read off the worker's end. A site where every action is a plain
- * counter passes its number alone (flag 2); every hit still counts, and an action that reads
- * values gets them as soon as it is on the line.
+ * counter adds one to its count in K at each hit (flag 3, COUNT_IN_PLACE), which the worker reads
+ * (here: the test); every hit still counts, and an action that reads values gets them as soon as
+ * it is on the line.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,7 +16,7 @@ import { type Header, IN_TRACE, readHeader } from '../../../agent/src/log-header
 import { AppOtel } from '../../../agent/src/main/app-otel.js';
 import { ProbeHook } from '../../../agent/src/main/probe-hook.js';
 import { PreparedRegistry, type PreparedFile } from '../../../agent/src/main/prepared-registry.js';
-import { COUNT_ONLY } from '../../../agent/src/prepare/site-flags.js';
+import { COUNT_IN_PLACE, COUNT_ONLY } from '../../../agent/src/prepare/site-flags.js';
 import { DEFAULT_CAPTURE_LIMITS } from '../../../agent/src/settings/capture-settings.js';
 import { DEFAULT_QUOTAS } from '../../../agent/src/settings/quota-settings.js';
 import { DEFAULT_PATTERNS, DEFAULT_REDACTED_KEYS } from '../../../agent/src/settings/redaction-settings.js';
@@ -32,8 +33,12 @@ interface Line {
 }
 
 /** A prepared `work`, its site on LINE, and the worker's ends of the hook's and the registry's ports. */
-function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0, bytesPerSecond = 0) {
+function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0, bytesPerSecond = 0, beforeCountInPlace = false) {
   const prepared = prepareCommonJs(SOURCE);
+  // As a transform before COUNT_IN_PLACE wrote the file at build time: its counter sites construct `$lpC`.
+  const code = beforeCountInPlace
+    ? prepared.code.replace(/\] === 3 \? \$lpK\[(\d+)\]\+\+ :/g, (_, n: string) => `] === 2 ? new $lpC(${n}) :`)
+    : prepared.code;
   const hookPorts = new MessageChannel();
   const sitePorts = new MessageChannel();
   const hook = new ProbeHook(hookPorts.port1, new AppOtel());
@@ -55,14 +60,14 @@ function preparedWork(t: { after(fn: () => void): void }, cpuMsPerSecond = 0, by
     prepared.functions,
     {},
     undefined,
-    undefined,
+    beforeCountInPlace ? 1 : undefined,
     prepared.siteNames,
   ) as PreparedFile;
   let site = -1;
   for (let s = 0; s < prepared.sites.length; s += 3) if (prepared.sites[s] === LINE) site = s / 3;
   assert.ok(site >= 0, `a site on line ${LINE}`);
   const module = { exports: {} as { work(n: number, user: object): number } };
-  compileFunction(prepared.code, ['module', '__lp'], { filename: '/app/work.js' })(module, file);
+  compileFunction(code, ['module', '__lp'], { filename: '/app/work.js' })(module, file);
   return { work: module.exports.work, file, site, hook, worker: hookPorts.port2, sites: sitePorts.port2 };
 }
 
@@ -147,14 +152,31 @@ function linesOf(batch: PackedLogs): Line[] {
 /** Lets the registry's port deliver the flags messages, as the app's event loop would. */
 const turnOfTheLoop = () => new Promise((resolve) => setImmediate(resolve));
 
-test('a plain counter alone on a prepared line: the site passes its number alone from its second hit, and every hit counts', async (t) => {
+/** The hits the site counted in place (what the worker reads for its plain counters) and those the hook sent for `key`. */
+function countedFor(ctx: { file: PreparedFile; site: number }, counts: Map<number, number>, key: number): number {
+  return (counts.get(key) ?? 0) + ctx.file.K[ctx.site]!;
+}
+
+test('a plain counter alone on a prepared line: the site counts in place from its second hit, and every hit counts', async (t) => {
   const ctx = preparedWork(t);
   turn(ctx, 1, true, COUNTER);
   const user = { name: 'ada' };
   ctx.work(0, user);
-  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY, 'the site reads no bindings once it knows the only action there counts');
+  assert.equal(ctx.file.S[ctx.site], COUNT_IN_PLACE, 'the site reads no bindings once it knows the only action there counts');
   for (let n = 1; n < 5000; n++) ctx.work(n, user);
-  assert.equal(received(ctx.hook, ctx.worker).counts.get(1), 5000);
+  const { counts } = received(ctx.hook, ctx.worker);
+  assert.equal(counts.get(1), 1, 'the first hit, which found the site on, through the hook');
+  assert.equal(countedFor(ctx, counts, 1), 5000);
+  await turnOfTheLoop();
+});
+
+test('a file prepared at build time before the count in place: its counter site passes its number to $lpC (flag 2), and every hit counts', async (t) => {
+  const ctx = preparedWork(t, 0, 0, true);
+  turn(ctx, 1, true, COUNTER);
+  for (let n = 0; n < 3000; n++) ctx.work(n, {});
+  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY, 'the value its sites test');
+  assert.equal(received(ctx.hook, ctx.worker).counts.get(1), 3000, 'every hit through the hook');
+  assert.equal(ctx.file.K[ctx.site], 0, 'nothing counted in place');
   await turnOfTheLoop();
 });
 
@@ -162,7 +184,7 @@ test('a log joins a counting site: it gets its values, the counter keeps countin
   const ctx = preparedWork(t);
   turn(ctx, 1, true, COUNTER);
   for (let n = 0; n < 100; n++) ctx.work(n, {});
-  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY);
+  assert.equal(ctx.file.S[ctx.site], COUNT_IN_PLACE);
   turn(ctx, 2, true, { roots: ['n', 'squared'], log: { level: 'info', template: checkTemplate('n={n} squared={squared}').parts } });
   await turnOfTheLoop();
   for (let n = 100; n < 300; n++) ctx.work(n, {});
@@ -170,9 +192,9 @@ test('a log joins a counting site: it gets its values, the counter keeps countin
   turn(ctx, 2, false);
   await turnOfTheLoop();
   for (let n = 300; n < 400; n++) ctx.work(n, {});
-  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY);
+  assert.equal(ctx.file.S[ctx.site], COUNT_IN_PLACE);
   const { counts, lines } = received(ctx.hook, ctx.worker);
-  assert.equal(counts.get(1), 400, 'the counter counted every hit, before, while and after the log was on');
+  assert.equal(countedFor(ctx, counts, 1), 400, 'the counter counted every hit, before, while and after the log was on');
   assert.deepEqual(
     lines.map((l) => l.values),
     Array.from({ length: 200 }, (_, i) => [100 + i, (100 + i) ** 2]),
@@ -188,6 +210,7 @@ test('a counter with a condition on a prepared line reads its values: counts exa
   const { counts } = received(ctx.hook, ctx.worker);
   assert.equal(counts.get(1), 1000);
   assert.equal(counts.get(2), 3000);
+  assert.equal(ctx.file.K[ctx.site], 0, 'nothing counted in place');
   await turnOfTheLoop();
 });
 
@@ -195,14 +218,14 @@ test('a counting site whose counter was re-armed with a condition (an edit) pass
   const ctx = preparedWork(t);
   turn(ctx, 1, true, COUNTER);
   for (let n = 0; n < 10; n++) ctx.work(n, {});
-  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY);
+  assert.equal(ctx.file.S[ctx.site], COUNT_IN_PLACE);
   // The edit keeps the key: its flags (off, then on with the condition's roots) reach the
   // registry, and hits come, before its arm message reaches the hook.
   turn(ctx, 1, false);
   ctx.sites.postMessage({ t: 'flags', file: 0, key: 1, roots: ['n'], sites: [ctx.site], on: true });
   await turnOfTheLoop();
   for (let n = 10; n < 20; n++) ctx.work(n, {});
-  assert.equal(ctx.file.S[ctx.site], COUNT_ONLY, 'the hook still holds the plain counter');
+  assert.equal(ctx.file.S[ctx.site], COUNT_IN_PLACE, 'the hook still holds the plain counter');
   ctx.worker.postMessage({
     t: 'arm',
     key: 1,
@@ -220,9 +243,10 @@ test('a counting site whose counter was re-armed with a condition (an edit) pass
   for (let n = 20; n < 200; n++) ctx.work(n, {});
   assert.equal(ctx.file.S[ctx.site], 1);
   const { counts } = received(ctx.hook, ctx.worker);
-  // 20 before the hook took the edit; after it, those from 100 on (the one hit that found the
-  // flag still at 2, n = 20, reads nothing: its condition would not have held either).
-  assert.equal(counts.get(1), 20 + 100);
+  // 20 before the hook took the edit (18 of them in place); after it, those from 100 on: the
+  // edit's arm put the flag back to 1, so the hits from n = 20 on read their values.
+  assert.equal(countedFor(ctx, counts, 1), 20 + 100);
+  assert.equal(ctx.file.K[ctx.site], 18);
 });
 
 /** A log of `n` on the line (`extra`: its condition, limits). */

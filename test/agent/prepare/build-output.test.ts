@@ -90,7 +90,7 @@ test('a prepared file and its flags module are recognised by their first comment
   assert.ok(isPrebuilt(cjs.code));
   assert.ok(isPrebuilt(esm.code));
   assert.ok(isPrebuilt(esm.flagsModule!));
-  assert.match(esm.code, /import \{ \$lpF, \$lpS, \$lpH, \$lpC, \$lpX, \$lpT, \$lpW \} from "\.\/f\.mjs\.lp-flags\.mjs";/);
+  assert.match(esm.code, /import \{ \$lpF, \$lpS, \$lpH, \$lpC, \$lpK, \$lpX, \$lpT, \$lpW \} from "\.\/f\.mjs\.lp-flags\.mjs";/);
   assert.ok(!isPrebuilt(SOURCE));
   assert.ok(!isPrebuilt(`// x\n/*liveprobe:prepared*/${SOURCE}`), 'only as the first thing in the file');
 });
@@ -106,14 +106,25 @@ test('without the agent the prepared CommonJS file runs as written and reads no 
   assert.equal(run(built.code), 6);
 });
 
-/** An agent's registry from before counters had their own entry (C): its H takes a counter site's number. */
-function olderAgent(counted: unknown[]) {
+/**
+ * An agent's registry from before counters counted in place (K), which sets a site whose actions
+ * are all counters to 2 (COUNT_ONLY): from before C, its H takes what the site passes; with C, a
+ * site that constructs `$lpC` passes its number there.
+ */
+function olderAgent(counted: unknown[], withC = false) {
   return (_file: string, sites: number[], functions: number) => ({
     F: new Uint8Array(functions).fill(1),
     S: new Uint8Array(sites.length / 3).fill(2),
     H: function H(pass: unknown) {
       counted.push(pass);
     },
+    ...(withC
+      ? {
+          C: function C() {
+            counted.push('C');
+          },
+        }
+      : {}),
     X: new Uint8Array(0),
     T() {},
     W(error: unknown) {
@@ -122,24 +133,26 @@ function olderAgent(counted: unknown[]) {
   });
 }
 
-function assertCountedBySiteNumber(counted: unknown[]): void {
+/** Flag 2 is not the file's COUNT_IN_PLACE: each counter site passes its bindings to H, which such an agent counts. */
+function assertCountedByBindings(counted: unknown[]): void {
   assert.ok(counted.length > 0, 'the counter sites reached the agent');
   assert.ok(
-    counted.every((pass) => typeof pass === 'number'),
-    'each as its site number',
+    counted.every((pass) => Array.isArray(pass) && typeof pass[0] === 'number'),
+    'each with its site number and bindings, through H',
   );
 }
 
-test('a counter site of a CommonJS file prepared now counts under an agent from before $lpC', () => {
-  const built = prepareForBuild({ source: SOURCE, kind: 'commonjs', name: 'add.js' });
-  const counted: unknown[] = [];
-  const exports: Record<string, unknown> = {};
-  new Function('exports', '__filename', '$lpPrepared', built.code)(exports, '/app/add.js', olderAgent(counted));
-  assert.equal(exports.total, 6, 'the file still computes what it did');
-  assertCountedBySiteNumber(counted);
-});
+for (const withC of [false, true])
+  test(`a counter site of a CommonJS file prepared now counts under an agent from before ${withC ? '$lpK' : '$lpC'}`, () => {
+    const built = prepareForBuild({ source: SOURCE, kind: 'commonjs', name: 'add.js' });
+    const counted: unknown[] = [];
+    const exports: Record<string, unknown> = {};
+    new Function('exports', '__filename', '$lpPrepared', built.code)(exports, '/app/add.js', olderAgent(counted, withC));
+    assert.equal(exports.total, 6, 'the file still computes what it did');
+    assertCountedByBindings(counted);
+  });
 
-test('a counter site of an ES module prepared now counts under an agent from before $lpC', async () => {
+test('a counter site of an ES module prepared now counts under an agent from before $lpK', async () => {
   const source = 'function add(a, b) {\n  const sum = a + b;\n  return sum;\n}\nexport const total = add(1, add(2, 3));\n';
   const built = prepareForBuild({ source, kind: 'module', name: 'add.mjs' });
   const dir = await mkdtemp(join(tmpdir(), 'lp-older-agent-'));
@@ -148,7 +161,7 @@ test('a counter site of an ES module prepared now counts under an agent from bef
   await writeFile(join(dir, decodeURIComponent(flagsFile)), built.flagsModule!);
   const counted: unknown[] = [];
   const global = globalThis as { $lpPrepared?: unknown };
-  global.$lpPrepared = olderAgent(counted);
+  global.$lpPrepared = olderAgent(counted, true);
   try {
     const module = (await import(pathToFileURL(join(dir, 'add.mjs')).href)) as { total: number };
     assert.equal(module.total, 6, 'the module still computes what it did');
@@ -156,5 +169,5 @@ test('a counter site of an ES module prepared now counts under an agent from bef
     delete global.$lpPrepared;
     await rm(dir, { recursive: true, force: true });
   }
-  assertCountedBySiteNumber(counted);
+  assertCountedByBindings(counted);
 });

@@ -35,7 +35,7 @@ export interface Loaded {
 const MAX_RECORDED_HITS = 10_000;
 
 export const TEST_HEADER =
-  'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
+  'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C, $lpK = $lp.K, $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;';
 
 /** What a lazily passed binding reads as while in its temporal dead zone. */
 export const IN_TDZ = '<in its TDZ>';

@@ -39,7 +39,7 @@ test('a leaf function gets an entry guard holding its twin on the line where its
   assert.equal(lines.length, source.split('\n').length);
   assert.match(
     lines[0]!,
-    /^const \$lp = __lp, \$lpF = \$lp.F, \$lpS = \$lp.S, \$lpH = \$lp.H, \$lpC = \$lp.C, \$lpX = \$lp.X, \$lpT = \$lp.T, \$lpW = \$lp.W;function add\(a, b\) \{try \{if \(\$lpF\[0\] !== 0\) \{ +if \(\$lpS\[0\] !== 0\) \$lpS\[0\] === 2 \? new \$lpC\(0\) : new \$lpH\(\[0, this, a, b\]\);const sum = a \+ b; +if \(\$lpS\[1\] !== 0\) \$lpS\[1\] === 2 \? new \$lpC\(1\) : new \$lpH\(\[1, this, a, b, sum\]\);return sum; return;\}$/,
+    /^const \$lp = __lp, \$lpF = \$lp.F, \$lpS = \$lp.S, \$lpH = \$lp.H, \$lpC = \$lp.C, \$lpK = \$lp.K, \$lpX = \$lp.X, \$lpT = \$lp.T, \$lpW = \$lp.W;function add\(a, b\) \{try \{if \(\$lpF\[0\] !== 0\) \{ +if \(\$lpS\[0\] !== 0\) \$lpS\[0\] === 3 \? \$lpK\[0\]\+\+ : new \$lpH\(\[0, this, a, b\]\);const sum = a \+ b; +if \(\$lpS\[1\] !== 0\) \$lpS\[1\] === 3 \? \$lpK\[1\]\+\+ : new \$lpH\(\[1, this, a, b, sum\]\);return sum; return;\}$/,
   );
   // A site passes values only: their names are listed once per distinct list, beside the code.
   assert.deepEqual(

@@ -372,6 +372,7 @@ test('an action on a breakpoint moves to a prepared site once its prepared file 
     sites: [2, 2, -1],
     F: new Uint8Array(new SharedArrayBuffer(1)),
     S,
+    K: new Int32Array(new SharedArrayBuffer(4)),
   };
   channel.port2.postMessage(announced);
   await new Promise((resolve) => channel.port1.once('message', resolve));

@@ -31,6 +31,8 @@ import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-mes
 import { timedExits } from './timed-exits.js';
 import { twinPlaces } from './twin-places.js';
 import type { PackedTable } from '../../prepare/packed-table.js';
+import { SiteCounts } from './site-counts.js';
+import { isPlainCounter } from '../../locate/plain-counter.js';
 import { positionTableOf } from './position-tables.js';
 import type { PrepareCacheAt } from '../../prepare/prepare-cache.js';
 
@@ -39,6 +41,8 @@ interface KnownFile {
   /** The file's flags, shared with the main thread (see PreparedFileLoaded). */
   F: Uint8Array;
   S: Uint8Array;
+  /** By site: its hits while its flag read COUNT_IN_PLACE (site-counts.ts). */
+  K: Int32Array;
   /** Filesystem path (ESM URLs converted). */
   path: string;
   /** As V8 names the script: the path, or an ES module's URL. */
@@ -109,8 +113,8 @@ type Located = { kind: 'site'; planned: PlannedSite } | NoSites;
 
 const NOT_PREPARED: NoSites = { kind: 'not-prepared' };
 
-/** What one key of an action flips on and off: its sites in one prepared file. */
-export type PreparedSwitch = Omit<PreparedFlags, 't' | 'on'>;
+/** What one key of an action flips on and off: its sites in one prepared file; `plain`: a plain counter, whose sites' counts are read. */
+export type PreparedSwitch = Omit<PreparedFlags, 't' | 'on'> & { plain?: true };
 
 /** Where an action sits on prepared files: one switch per key (tic-toc and duration have several). */
 export type PreparedPlacement = PreparedSwitch[];
@@ -149,6 +153,8 @@ export class PreparedSites {
   private readonly files = new Map<string, KnownFile>();
   private readonly byIndex = new Map<number, KnownFile>();
   private readonly listeners: (() => void)[] = [];
+  /** The plain counters' hits their COUNT_IN_PLACE sites counted in the app. */
+  readonly counts = new SiteCounts();
 
   /** `analyses`: by file path, forgotten once a burst of installs is over; `cache`: LIVEPROBE_PREPARE's, if any. */
   constructor(
@@ -186,6 +192,7 @@ export class PreparedSites {
       sites: siteEntries(message.sites),
       F: message.F,
       S: message.S,
+      K: message.K,
       ...(message.table === undefined ? {} : { table: Promise.resolve(message.table) }),
       ...defined({ sourceMappingURL: message.sourceMappingURL }),
     };
@@ -259,7 +266,7 @@ export class PreparedSites {
     const placement: PreparedPlacement = arms.map(({ message, file, site, siteRoots }, index) => {
       const key = ctx.key(index);
       ctx.post({ ...message, key });
-      return { file, key, roots: siteRoots, sites: [site] };
+      return { file, key, roots: siteRoots, sites: [site], ...(isPlainCounter(message) ? { plain: true as const } : {}) };
     });
     this.set(placement, true);
     ctx.installed(arms.map((a) => a.placed));
@@ -270,17 +277,21 @@ export class PreparedSites {
    * Posts the flag changes to the main thread. Turning on, the shared flags are also set here,
    * after the messages (and the arm messages before them) are queued: the next run of the
    * site fires, even if the main thread is busy until then. Turning off is left to the main
-   * thread, which knows whether another action still uses the site.
+   * thread, which knows whether another action still uses the site. A plain counter's sites'
+   * counts are read from when it turns on until it turns off (then once more, for its last hits).
    */
   set(placement: PreparedPlacement, on: boolean): void {
-    for (const flags of placement) {
+    for (const { plain, ...flags } of placement) {
       const message: PreparedFlags = { t: 'flags', ...flags, on };
       this.port.postMessage(message);
+      if (plain === true && !on) this.counts.unwatch(flags.key);
     }
     if (!on) return;
-    for (const { file, sites } of placement) {
+    for (const { file, key, sites, plain } of placement) {
       const known = this.byIndex.get(file);
       if (known === undefined) continue;
+      // A counter's action has one site.
+      if (plain === true && sites.length > 0) this.counts.watch(key, known.K, sites[0]!);
       for (const site of sites) {
         Atomics.store(known.S, site, 1);
         const fn = known.sites[site]?.fn ?? -1;

@@ -39,7 +39,8 @@ function setup(t: TestContext) {
   const sites = new PreparedSites(channel.port1, new AnalysisCache());
   const F = new Uint8Array(new SharedArrayBuffer(1));
   const S = new Uint8Array(new SharedArrayBuffer(2));
-  const file: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, 0, 3, 2, 0], F, S };
+  const K = new Int32Array(new SharedArrayBuffer(8));
+  const file: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, 0, 3, 2, 0], F, S, K };
   return { sites, worker: channel.port1, main: channel.port2, file, path, F, S };
 }
 
