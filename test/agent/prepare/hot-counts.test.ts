@@ -5,36 +5,19 @@
  * the way.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
 import { fromRoot } from '@liveprobe/harness';
-import { lineOf, otlpReceiver, sseEvents, waitFor } from '../../helpers/index.js';
+import { lineOf, sseEvents, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, deleteAction, getAction, installed } from '../fixtures.js';
+import { PREPARED_WORK, preparedShop } from './prepared-shop.js';
 
 const WAIT = 15_000;
-const FILE = 'test/fixtures/prepared/work.mjs';
+const FILE = PREPARED_WORK;
 
 test('a counter on a prepared line counts every hit of a hot loop, and the console shows the hits summed', async (t) => {
-  const cp = await controlPlane(t);
-  const otlp = await otlpReceiver();
-  t.after(() => otlp.stop());
-  const shop = await app(t, {
-    script: 'test/fixtures/prepared/server.mjs',
-    broker: cp.mqttUrl,
-    agentId: 'prepared-hot',
-    env: {
-      ...otlp.env('http/protobuf'),
-      OTEL_METRIC_EXPORT_INTERVAL: '500',
-      WORK_MODULE: 'esm',
-      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.mjs,!**/server.mjs`,
-      LIVEPROBE_LOG_LEVEL: 'debug',
-      LIVEPROBE_PREPARE_CACHE: 'off',
-      // The default quotas, on: a prepared site is cheap enough that they should not need raising.
-    },
-  });
-  await waitFor(() => /prepared [1-9]\d* files/.test(shop.output()), WAIT, 'the start-up report');
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
+  // The default quotas, on: a prepared site is cheap enough that they should not need raising.
+  const { cp, otlp, events, repeat } = await preparedShop(t, 'prepared-hot');
   const { action } = await addAction(cp, {
     type: 'counter',
     file: FILE,
@@ -45,7 +28,7 @@ test('a counter on a prepared line counts every hit of a hot loop, and the conso
   assert.equal(await installed(cp, action.id), 'installed: prepared site (no breakpoint)');
 
   const calls = [2000, 1, 3000, 3];
-  for (const n of calls) assert.equal((await fetch(`${shop.url}/repeat?n=${n}`)).status, 200);
+  for (const n of calls) await repeat(n);
   const total = calls.reduce((a, b) => a + b, 0);
   await otlp.waitForMetric((p) => p.name === 'prepared.work.calls' && p.value === total, WAIT, `the counter at ${total}`);
 
@@ -105,39 +88,8 @@ test('over the CPU budget a counter on a prepared line is paused, though it read
   assert.match((paused.data as ActionStatusEvent).message ?? '', /^paused: the agent spent its CPU budget of 1 ms per second in probes/);
 });
 
-/** The prepared fixture's server, with the agent's metrics exported every half second. */
-async function preparedServer(t: TestContext, agentId: string) {
-  const cp = await controlPlane(t);
-  const otlp = await otlpReceiver();
-  t.after(() => otlp.stop());
-  const shop = await app(t, {
-    script: 'test/fixtures/prepared/server.mjs',
-    broker: cp.mqttUrl,
-    agentId,
-    env: {
-      ...otlp.env('http/protobuf'),
-      OTEL_METRIC_EXPORT_INTERVAL: '500',
-      WORK_MODULE: 'esm',
-      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.mjs,!**/server.mjs`,
-      LIVEPROBE_PREPARE_CACHE: 'off',
-      LIVEPROBE_LOG_LEVEL: 'debug',
-    },
-  });
-  await waitFor(() => /prepared [1-9]\d* files/.test(shop.output()), WAIT, 'the start-up report');
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  /** The hits the action's console lines add up to. */
-  const linesSum = (actionId: string) =>
-    events
-      .events()
-      .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === actionId)
-      .reduce((sum, e) => sum + ((e.data as OutputEvent).hits ?? 0), 0);
-  const repeat = async (n: number) => assert.equal((await fetch(`${shop.url}/repeat?n=${n}`)).status, 200);
-  return { cp, otlp, shop, events, linesSum, repeat };
-}
-
 test('a counter on a prepared line with a hit limit reports exactly its limit, though the hot loop runs past it before its site turns off', async (t) => {
-  const { cp, otlp, shop, linesSum, repeat } = await preparedServer(t, 'prepared-limit');
+  const { cp, otlp, shop, linesSum, repeat } = await preparedShop(t, 'prepared-limit');
   const { action } = await addAction(cp, {
     type: 'counter',
     file: FILE,
@@ -161,7 +113,7 @@ test('a counter on a prepared line with a hit limit reports exactly its limit, t
 });
 
 test('a counter and a log on one prepared line: the log gets its lines, the counter counts every hit before, while and after the log is on', async (t) => {
-  const { cp, otlp, events, linesSum, repeat } = await preparedServer(t, 'prepared-counter-log');
+  const { cp, otlp, events, linesSum, repeat } = await preparedShop(t, 'prepared-counter-log');
   const line = lineOf(FILE, 'work-line');
   const { action: counter } = await addAction(cp, { type: 'counter', file: FILE, line, name: 'prepared.work.shared', tags: ['e2e'] });
   assert.equal(await installed(cp, counter.id), 'installed: prepared site (no breakpoint)');
@@ -189,7 +141,7 @@ test('a counter and a log on one prepared line: the log gets its lines, the coun
 });
 
 test("a counter on a prepared line counts the main thread's hits exactly while a worker thread of the app runs the same line, which computes what it did", async (t) => {
-  const { cp, otlp, shop, linesSum, repeat } = await preparedServer(t, 'prepared-threads');
+  const { cp, otlp, shop, linesSum, repeat } = await preparedShop(t, 'prepared-threads');
   const { action } = await addAction(cp, {
     type: 'counter',
     file: FILE,

@@ -7,38 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DroppedEvent } from '@liveprobe/protocol';
-import { fromRoot } from '@liveprobe/harness';
-import { lineOf, type OtlpReceiver, otlpReceiver, type SseStream, sseEvents, waitFor } from '../../helpers/index.js';
-import { addAction, app, controlPlane, getAction, installed } from '../fixtures.js';
+import { lineOf, type OtlpReceiver, type SseStream, waitFor } from '../../helpers/index.js';
+import { addAction, getAction, installed } from '../fixtures.js';
+import { PREPARED_WORK, preparedShop } from './prepared-shop.js';
 
 const WAIT = 20_000;
-const FILE = 'test/fixtures/prepared/work.mjs';
-
-async function preparedShop(t: test.TestContext, agentId: string, env: Record<string, string>) {
-  const cp = await controlPlane(t);
-  const otlp = await otlpReceiver();
-  t.after(() => otlp.stop());
-  const shop = await app(t, {
-    script: 'test/fixtures/prepared/server.mjs',
-    broker: cp.mqttUrl,
-    agentId,
-    env: {
-      ...otlp.env('http/protobuf'),
-      OTEL_BLRP_SCHEDULE_DELAY: '200',
-      OTEL_METRIC_EXPORT_INTERVAL: '500',
-      WORK_MODULE: 'esm',
-      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.mjs,!**/server.mjs`,
-      LIVEPROBE_PREPARE_CACHE: 'off',
-      // The start-up report says how many files were prepared only at debug level.
-      LIVEPROBE_LOG_LEVEL: 'debug',
-      ...env,
-    },
-  });
-  await waitFor(() => /prepared [1-9]\d* files/.test(shop.output()), WAIT, 'the start-up report');
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  return { cp, otlp, shop, events };
-}
+const FILE = PREPARED_WORK;
 
 /** Hits the live stream reported as not exported for this action, for a reason starting with `reason`. */
 function droppedCount(events: SseStream, actionId: string, reason: string): number {
