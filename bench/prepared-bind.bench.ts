@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import type * as RegistryModule from '../agent/dist/main/prepared-registry.js';
 import type * as TransformModule from '../agent/dist/prepare/transform.js';
 import type * as BuildModule from '../agent/dist/prepare/build-output.js';
@@ -72,18 +72,23 @@ const TARGET = {
   onRearm() {},
 };
 
-/** Milliseconds of the main thread for one registry call, made as the file's header makes it. */
-function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput, table: Int32Array | undefined): number {
-  const { port1, port2 } = new MessageChannel();
-  const registry = new build.Registry(
+/** A build's registry on its own channel, as the agent makes it, with nothing else bound. */
+function registryOf(build: Build, port: MessagePort) {
+  return new build.Registry(
     TARGET,
-    port1,
+    port,
     new Int32Array(new SharedArrayBuffer(4)),
     false,
     () => {},
     () => {},
     build.runsOutsideItsFile,
   );
+}
+
+/** Milliseconds of the main thread for one registry call, made as the file's header makes it. */
+function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput, table: Int32Array | undefined): number {
+  const { port1, port2 } = new MessageChannel();
+  const registry = registryOf(build, port1);
   let took: number;
   if (way === 'as it loads') {
     // With the table its preparing thread packed (a build before that takes no third argument).
@@ -282,15 +287,7 @@ async function packingCost(
 /** The position table a build's registry announces for the file prepared as it loads, if any. */
 function announcedTable(build: Build, path: string, output: PreparedOutput, table: Int32Array | undefined): Int32Array | undefined {
   const { port1, port2 } = new MessageChannel();
-  const registry = new build.Registry(
-    TARGET,
-    port1,
-    new Int32Array(new SharedArrayBuffer(4)),
-    false,
-    () => {},
-    () => {},
-    build.runsOutsideItsFile,
-  );
+  const registry = registryOf(build, port1);
   registry.expect(path, output, table);
   registry.file(path);
   let announced: Int32Array | undefined;
