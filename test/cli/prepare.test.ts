@@ -12,7 +12,7 @@ import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
 import { cli, libraryTree, lineOf, readTree, sseEvents, tempDir, waitFor, type App } from '../helpers/index.js';
 import { Child } from '@liveprobe/harness';
 import { addAction, controlPlane, installed } from '../agent/fixtures.js';
-import { build, start, TS } from './prepare/prepare-build.js';
+import { addRefusingLog, build, start, TS } from './prepare/prepare-build.js';
 
 const WAIT = 20_000;
 const NO_SERVER = 'http://127.0.0.1:9';
@@ -119,16 +119,10 @@ for (const kind of ['minified bundle', 'minified ES module bundle'] as const) {
     // Without the agent, Node reads the composed map itself.
     assert.deepEqual(await exchange(await start(t, join(prepared, 'server.js'), { agent: false })), original, 'without the agent');
     const app = await start(t, join(prepared, 'server.js'), { broker: cp.mqttUrl, tags: ['prepared'] });
-    // The frames are remapped to the bundle as written; read through the composed map, whose
-    // columns are the prepared text's, they named other lines of the one-line bundle.
+    // With the agent the frames keep the prepared text's positions, which the composed map reads;
+    // remapped to the bundle as written, they named other lines of the one-line bundle.
     assert.deepEqual(await exchange(app), original, 'flags off');
-    const { action } = await addAction(cp, {
-      type: 'log',
-      file: TS,
-      line: lineOf(TS, 'build-refuse'),
-      template: 'refusing {total}',
-      tags: ['prepared'],
-    });
+    const { action } = await addRefusingLog(cp);
     assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
     const response = await fetch(`${app.url}/?total=-2`);
     assert.equal(await response.text(), original.responses[2]!.replace(/^400 /, ''), 'the throw under a site that fires');

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { cli, compileTypeScript, startApp, tempDir, type App } from '../../helpers/index.js';
+import { cli, compileTypeScript, lineOf, startApp, tempDir, type App } from '../../helpers/index.js';
+import { addAction } from '../../agent/fixtures.js';
+import type { ControlPlane } from '../../helpers/index.js';
 import { Child, fromRoot } from '@liveprobe/harness';
 
 export const TS = 'test/fixtures/prepare-build/server.ts';
@@ -67,4 +69,9 @@ export async function start(
   });
   t.after(() => app.stop());
   return app;
+}
+
+/** A log on the line that refuses an order (its throw is the stacks' subject), for the agents tagged `prepared`. */
+export function addRefusingLog(cp: ControlPlane) {
+  return addAction(cp, { type: 'log', file: TS, line: lineOf(TS, 'build-refuse'), template: 'refusing {total}', tags: ['prepared'] });
 }

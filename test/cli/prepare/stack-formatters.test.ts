@@ -13,8 +13,8 @@ import { test } from 'node:test';
 import type { ActionStatusView } from '@liveprobe/protocol';
 import { lineOf, waitFor, type App } from '../../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
-import { addAction, controlPlane } from '../../agent/fixtures.js';
-import { build, start, TS } from './prepare-build.js';
+import { controlPlane } from '../../agent/fixtures.js';
+import { addRefusingLog, build, start, TS } from './prepare-build.js';
 
 const WAIT = 20_000;
 
@@ -102,13 +102,7 @@ for (const kind of ['commonjs', 'esm', 'minified bundle', 'minified ES module bu
         };
       }),
     );
-    const { action } = await addAction(cp, {
-      type: 'log',
-      file: TS,
-      line: lineOf(TS, 'build-refuse'),
-      template: 'refusing {total}',
-      tags: ['prepared'],
-    });
+    const { action } = await addRefusingLog(cp);
     const agents = 2 * FORMATTERS.length;
     const said = (
       await statusesOf(cp, action.id, agents, (s) => s.state === 'installed' || s.state === 'error', "the action's status")
