@@ -89,10 +89,10 @@ function remap(maps: PositionMaps, frames: NodeJS.CallSite[], asWritten: boolean
     }
     if (!asWritten && maps.preparedOnDisk?.(file!) === true) {
       const at = knownPlaceOnDisk(map!, segments, line!, column);
-      out.push(at === undefined || (at.line === line && at.column === column) ? frame : mappedFrame(frame, at, undefined));
+      out.push(at === undefined || (at.line === line && at.column === column) ? frame : mappedFrame(frame, at));
       continue;
     }
-    out.push(mappedFrame(frame, writtenPosition(segments, column), enclosingPosition(frame, map!)));
+    out.push(mappedFrame(frame, writtenPosition(segments, column), map));
   }
   return out;
 }
@@ -171,7 +171,16 @@ function enclosingPosition(frame: NodeJS.CallSite, map: Readonly<Record<number, 
   return segments === undefined || column === undefined || column === null ? undefined : writtenPosition(segments, column);
 }
 
-function mappedFrame(frame: NodeJS.CallSite, at: Position, enclosing: Position | undefined): NodeJS.CallSite {
+/**
+ * The frame at `at`; with the file's map, its function's start in the code as written too, worked
+ * out only if the formatter asks (Node's own asks to name a function through a source map).
+ */
+function mappedFrame(frame: NodeJS.CallSite, at: Position, map?: Readonly<Record<number, number[]>>): NodeJS.CallSite {
+  let enclosing: Position | undefined | null = null;
+  const enclosingOf = (): Position | undefined => {
+    if (enclosing === null) enclosing = map === undefined ? undefined : enclosingPosition(frame, map);
+    return enclosing;
+  };
   return new ProxyConstructor(frame, {
     get(target, property) {
       switch (property) {
@@ -179,12 +188,16 @@ function mappedFrame(frame: NodeJS.CallSite, at: Position, enclosing: Position |
           return () => at.line;
         case 'getColumnNumber':
           return () => at.column;
-        case 'getEnclosingLineNumber':
-          if (enclosing !== undefined) return () => enclosing.line;
+        case 'getEnclosingLineNumber': {
+          const start = enclosingOf();
+          if (start !== undefined) return () => start.line;
           break;
-        case 'getEnclosingColumnNumber':
-          if (enclosing !== undefined) return () => enclosing.column;
+        }
+        case 'getEnclosingColumnNumber': {
+          const start = enclosingOf();
+          if (start !== undefined) return () => start.column;
           break;
+        }
         case 'toString':
           return () => relocated(target, at.line, at.column);
       }
