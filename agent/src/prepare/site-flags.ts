@@ -7,7 +7,7 @@
 /**
  * Every action on the site is a plain counter, which reads no value, in a file whose sites
  * construct `$lpC` for it (one prepared at build time by a transform before COUNT_IN_PLACE):
- * the site passes its number, not its bindings, and its hit allocates nothing.
+ * the site passes its number, not its bindings, and its hit allocates only `new $lpC`'s receiver.
  */
 export const COUNT_ONLY = 2;
 
