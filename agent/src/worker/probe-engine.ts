@@ -763,7 +763,8 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
 /** Why the action is on another line than the one asked for. */
 function movedLine(asked: number, first: PlacedSite): string {
   if (first.insideExpression !== true) return `line ${asked} has no code; installed at line ${first.line}, the next line with code`;
-  const where = first.statementLine === undefined ? 'the line where that statement starts' : `line ${first.statementLine}, where that statement starts`;
+  const where =
+    first.statementLine === undefined ? 'the line where that statement starts' : `line ${first.statementLine}, where that statement starts`;
   return `line ${asked}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${first.line}, where V8 next stops in it, after line ${asked}'s code ran: to read values before it, put the action on ${where}`;
 }
 
