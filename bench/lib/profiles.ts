@@ -17,14 +17,14 @@ export interface Profile {
 export const PROFILES: Record<string, Profile> = {
   docs: {
     description:
-      'the run docs/BENCHMARKS.md is pasted from: every benchmark, the 10-minute soak, fleets of 100, 1,000 and 5,000, 4 s HTTP runs; about 46 minutes on a quiet 2-core machine',
+      'the run docs/BENCHMARKS.md is pasted from: every benchmark, the 10-minute soak, fleets of 100, 1,000 and 5,000, 4 s HTTP runs; about 48 minutes on a quiet 2-core machine',
     options: { soakSeconds: 600, fleetSizes: [100, 1000, 5000], httpSeconds: 4 },
     // The longest benchmarks, trimmed to fit 30 minutes; the others keep their own rounds.
     rounds: { 'python-agent': 3, 'duration-accuracy': 2, propagation: 3 },
   },
   quick: {
     description:
-      'every benchmark once with small settings, to check that each runs and see the Targets table: about 8 minutes on 2 cores, and nothing resolved',
+      'every benchmark once with small settings, to check that each runs and see the Targets table: about 10 minutes on 2 cores, and nothing resolved',
     options: { soakSeconds: 10, fleetSizes: [1000], httpSeconds: 2 },
     rounds: {},
     otherRounds: 1,

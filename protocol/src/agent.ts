@@ -25,6 +25,12 @@ export const PrepareSummary = z.object({
   failures: z
     .array(z.object({ path: z.string(), reason: z.string() }))
     .meta({ description: `the first ${PREPARE_FAILURES_LISTED} files left untouched, and why` }),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .meta({
+      description: `problems with the patterns themselves (the first ${PREPARE_FAILURES_LISTED}), e.g. one that would have prepared files under node_modules had it named node_modules/`,
+    }),
 });
 export type PrepareSummary = z.infer<typeof PrepareSummary>;
 

@@ -136,8 +136,14 @@ test('a webpack bundle minified by terser and prepared: the line terser folded i
   assert.deepEqual(installed.location, { file: inventory, line: RESERVE + 1 });
   assert.equal(
     installed.message,
-    `breakpoint (not on prepared sites: line ${RESERVE} of ${inventory} has no prepared site); line ${RESERVE} sits in 2 places of ${script}: a breakpoint at each; line ${RESERVE}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${RESERVE + 1}, where V8 next stops in it, after line ${RESERVE}'s code ran: to read values before it, put the action on the line where that statement starts`,
+    `breakpoint (not on prepared sites: line ${RESERVE} of ${inventory} has no prepared site); line ${RESERVE} sits in 2 places of ${script}: a breakpoint at each; line ${RESERVE}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${RESERVE + 1}, where V8 next stops in it, after line ${RESERVE}'s code ran: to read values before it, put the action on line ${RESERVE - 1}, where that statement starts`,
   );
+  // The line named is where V8 can stop before line RESERVE's code: the advice holds.
+  const advised = await running.status(
+    await running.add({ type: 'counter', file: 'src/inventory.ts', line: RESERVE - 1, name: 'shop.before_reserve' }),
+    'installed',
+  );
+  assert.deepEqual(advised.location, { file: inventory, line: RESERVE - 1 });
   await running.checkout(3);
   const s = await running.snapshot(id);
   assert.deepEqual(s.location, { file: inventory, line: RESERVE + 1, function: 'reserve' });

@@ -8,34 +8,43 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { PackedTable } from '../prepare/packed-table.js';
-import type { ModuleTable, PreparedOutcomeReport } from '../prepare/prepared-messages.js';
+import type { DependencyMiss } from '../prepare/prepare-settings.js';
+import type { DependencyMissReport, ModuleTable, PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 
-type FromHooks = ModuleTable | PreparedOutcomeReport;
+type FromHooks = ModuleTable | PreparedOutcomeReport | DependencyMissReport;
 
 export class ModuleTables {
   private readonly tables = new Map<string, PackedTable>();
   private port: MessagePort | undefined;
   private outcome: (report: PreparedOutcomeReport) => void = () => {};
+  private missed: (miss: DependencyMiss) => void = () => {};
 
-  /** Reads the hooks' port: tables are kept here, outcomes go to `outcome`. */
-  listen(port: MessagePort, outcome: (report: PreparedOutcomeReport) => void): void {
+  /** Reads the hooks' port: tables are kept here, outcomes go to `outcome`, patterns that missed a dependency to `missed`. */
+  listen(port: MessagePort, outcome: (report: PreparedOutcomeReport) => void, missed: (miss: DependencyMiss) => void): void {
     this.port = port;
     this.outcome = outcome;
+    this.missed = missed;
     port.on('message', (message: FromHooks) => this.receive(message));
   }
 
   /** The table of the module at `url`, once: the registry binds a module once. */
   take(url: string): PackedTable | undefined {
-    if (this.port !== undefined)
-      for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port))
-        this.receive(m.message as FromHooks);
+    this.drain();
     const table = this.tables.get(url);
     this.tables.delete(url);
     return table;
   }
 
+  /** Reads what the hooks posted that the event loop has not delivered yet (at exit, the port being unref'd). */
+  drain(): void {
+    if (this.port !== undefined)
+      for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port))
+        this.receive(m.message as FromHooks);
+  }
+
   private receive(message: FromHooks): void {
     if (message.t === 'table') this.tables.set(message.url, message.table);
+    else if (message.t === 'missed') this.missed(message);
     else this.outcome(message);
   }
 }

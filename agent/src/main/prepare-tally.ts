@@ -11,6 +11,8 @@ import { setTimer, clearTimer } from './builtins.js';
 const QUIET_MS = 300;
 /** Keeps the status small whatever an error message holds. */
 const MAX_REASON_LENGTH = 300;
+/** A warning names a pattern, a path and the fix: cut only when those are absurdly long. */
+const MAX_WARNING_LENGTH = 1000;
 
 export class PrepareTally {
   private readonly summary: PrepareSummary = { transformed: 0, cached: 0, failed: 0, failures: [] };
@@ -42,16 +44,31 @@ export class PrepareTally {
       if (summary.failures.length < PREPARE_FAILURES_LISTED)
         summary.failures.push({ path: outcome.path, reason: shorten(outcome.reason ?? 'unknown') });
     }
+    this.changed();
+  }
+
+  /** A problem with the patterns themselves (prepare-settings.ts), said once each. */
+  warn(line: string): void {
+    this.known = true;
+    this.summary.warnings = [...(this.summary.warnings ?? []), shorten(line, MAX_WARNING_LENGTH)].slice(0, PREPARE_FAILURES_LISTED);
+    this.changed();
+  }
+
+  private changed(): void {
     clearTimer(this.timer);
     this.timer = setTimer(() => this.listener?.(this.copy()), QUIET_MS);
     this.timer.unref();
   }
 
   private copy(): PrepareSummary {
-    return { ...this.summary, failures: [...this.summary.failures] };
+    return {
+      ...this.summary,
+      failures: [...this.summary.failures],
+      ...(this.summary.warnings ? { warnings: [...this.summary.warnings] } : {}),
+    };
   }
 }
 
-function shorten(reason: string): string {
-  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
+function shorten(text: string, max = MAX_REASON_LENGTH): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

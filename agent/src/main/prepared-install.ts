@@ -12,7 +12,13 @@ import { installCommonJsLoader } from './commonjs-loader.js';
 import type { HooksData } from '../prepare/esm-hooks.js';
 import { PrepareCache, type PrepareCacheAt } from '../prepare/prepare-cache.js';
 import { prepareFile } from '../prepare/prepare-file.js';
-import { readPrepareSettings, shouldPrepare, type PrepareSettings } from '../prepare/prepare-settings.js';
+import {
+  dependencyMissWarning,
+  readPrepareSettings,
+  shouldPrepare,
+  type DependencyMiss,
+  type PrepareSettings,
+} from '../prepare/prepare-settings.js';
 import { runsOutsideItsFile, startsAsPrebuilt } from './bundled-prebuilt.js';
 import { commonJsHeader, outcomeReport, REGISTRY_GLOBAL, type PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 import { PreparedRegistry, type HitTarget } from './prepared-registry.js';
@@ -105,11 +111,20 @@ function installLoaders(
     // The agent's status carries the tally; files that load later update it.
     tally.add(outcome);
   };
+  // The CommonJS loader and the hooks thread each say a pattern's miss once; the user hears it once.
+  const warned = new Set<string>();
+  const missed = (miss: DependencyMiss): void => {
+    if (warned.has(miss.pattern)) return;
+    warned.add(miss.pattern);
+    const line = dependencyMissWarning(miss);
+    warn(`warning: ${line}`);
+    tally.warn(line);
+  };
 
   const header = commonJsHeader();
   installCommonJsLoader((filename, content, format) => {
     // Prepared at build time: its header binds it to the registry.
-    if (!shouldPrepare(settings, filename) || isPrebuilt(content)) return undefined;
+    if (!shouldPrepare(settings, filename, missed) || isPrebuilt(content)) return undefined;
     if (format === 'module' || filename.endsWith('.mjs')) {
       // require(esm): Node compiles it as an ES module, outside the loader hooks, where the
       // flags import of a prepared module cannot load. It runs as written, and says so.
@@ -124,11 +139,14 @@ function installLoaders(
   });
 
   const outcomes = new MessageChannel();
-  moduleTables.listen(outcomes.port1, record);
+  moduleTables.listen(outcomes.port1, record, missed);
   outcomes.port1.unref();
   const data: HooksData = { settings, version, port: outcomes.port2 };
   register(new URL('../prepare/esm-hooks.js', import.meta.url), { data, transferList: [outcomes.port2] });
-  process.once('exit', () => report.flush());
+  process.once('exit', () => {
+    moduleTables.drain();
+    report.flush();
+  });
   return settings.cacheDir === undefined ? undefined : { dir: settings.cacheDir, version };
 }
 

@@ -11,12 +11,38 @@ import { agentFileAmong } from '../locate/agent-files.js';
 import { globToRegExp, normalizePath } from '../locate/glob.js';
 
 export interface PrepareSettings {
-  include: { pattern: RegExp; namesNodeModules: boolean }[];
+  include: IncludePattern[];
   exclude: RegExp[];
   /** undefined: no on-disk cache. */
   cacheDir: string | undefined;
   /** Files above this size are prepared with a warning (the transform costs 0.6–1.1 s of CPU per MB). */
   warnBytes: number;
+}
+
+export interface IncludePattern {
+  pattern: RegExp;
+  namesNodeModules: boolean;
+  /** As the user wrote it, for the warning below. */
+  text: string;
+  /**
+   * For a pattern that does not name node_modules: the files under node_modules it would reach
+   * without that rule, itself or written relative to a package folder (`express/lib/*.js` for
+   * Express's files). Removed once such a file loaded: the user hears of it once per pattern.
+   */
+  reach?: RegExp | undefined;
+}
+
+/** A file under node_modules that a pattern would prepare if it named node_modules. */
+export interface DependencyMiss {
+  pattern: string;
+  path: string;
+  /** The pattern to write instead (or beside it). */
+  fix: string;
+}
+
+/** Says what the pattern left out and what to write: nothing else tells a user why those lines take breakpoints. */
+export function dependencyMissWarning(miss: DependencyMiss): string {
+  return `prepare pattern "${miss.pattern}" does not prepare ${miss.path}: files under node_modules are prepared only by a pattern that names node_modules/ (to prepare them, add "${miss.fix}"; until then their lines take actions as breakpoints)`;
 }
 
 export const WARN_BYTES = 1024 * 1024;
@@ -33,14 +59,15 @@ export function readPrepareSettings(env: NodeJS.ProcessEnv, cwd: string): Prepar
   const exclude: RegExp[] = [];
   for (const item of globs.map((p) => p.trim()).filter((p) => p !== '')) {
     if (item === APP) {
-      include.push({ pattern: ANY_FILE, namesNodeModules: false });
+      include.push({ pattern: ANY_FILE, namesNodeModules: false, text: item });
       continue;
     }
     const negated = item.startsWith('!');
     const pattern = negated ? item.slice(1) : item;
     const absolute = globToRegExp(isAbsolute(pattern) ? pattern : join(cwd, pattern));
     if (negated) exclude.push(absolute);
-    else include.push({ pattern: absolute, namesNodeModules: pattern.includes('node_modules') });
+    else if (pattern.includes('node_modules')) include.push({ pattern: absolute, namesNodeModules: true, text: pattern });
+    else include.push({ pattern: absolute, namesNodeModules: false, text: pattern, reach: reachUnderNodeModules(pattern, absolute) });
   }
   if (include.length === 0) return undefined;
   const cache = env.LIVEPROBE_PREPARE_CACHE?.trim() || file.cache?.trim();
@@ -48,12 +75,40 @@ export function readPrepareSettings(env: NodeJS.ProcessEnv, cwd: string): Prepar
   return { include, exclude, cacheDir, warnBytes: WARN_BYTES };
 }
 
-export function shouldPrepare(settings: PrepareSettings, file: string): boolean {
+/**
+ * `missed` hears of a file under node_modules that a pattern would have prepared had it named
+ * node_modules, once per pattern; testing for it costs what matching an app's own file costs.
+ */
+export function shouldPrepare(settings: PrepareSettings, file: string, missed?: (miss: DependencyMiss) => void): boolean {
   const path = normalizePath(file);
   if (!path.endsWith('.js') && !path.endsWith('.cjs') && !path.endsWith('.mjs')) return false;
   if (settings.exclude.some((p) => p.test(path))) return false;
   // The agent's own files never get probe sites, whatever the patterns say.
   if (agentFileAmong([path]) !== undefined) return false;
   const dependency = path.includes('/node_modules/');
-  return settings.include.some((i) => (!dependency || i.namesNodeModules) && i.pattern.test(path));
+  if (!dependency) return settings.include.some((i) => i.pattern.test(path));
+  if (settings.include.some((i) => i.namesNodeModules && i.pattern.test(path))) return true;
+  if (missed !== undefined) {
+    for (const i of settings.include) {
+      if (i.reach === undefined || !i.reach.test(path)) continue;
+      i.reach = undefined;
+      missed({ pattern: i.text, path, fix: fixFor(i.text, i.pattern, path) });
+    }
+  }
+  return false;
+}
+
+/** Relative patterns may have meant a package's own folder; `./` and `../` ones name the app's folders. */
+function reachUnderNodeModules(pattern: string, absolute: RegExp): RegExp {
+  const relative = normalizePath(pattern);
+  if (isAbsolute(pattern) || relative.startsWith('.')) return absolute;
+  return new RegExp(`(?:${absolute.source})|(?:${globToRegExp(`node_modules/${relative}`).source})`);
+}
+
+/** The same pattern inside node_modules when that is how it reaches the file, else the file's package. */
+function fixFor(text: string, absolute: RegExp, path: string): string {
+  if (!absolute.test(path)) return `node_modules/${normalizePath(text)}`;
+  const inside = path.slice(path.lastIndexOf('/node_modules/') + '/node_modules/'.length).split('/');
+  const name = inside[0]!.startsWith('@') ? inside.slice(0, 2).join('/') : inside[0]!;
+  return `node_modules/${name}/**`;
 }

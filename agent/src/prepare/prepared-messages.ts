@@ -3,6 +3,7 @@
  * (separate from the probe hook's channel). Plain objects only.
  */
 import type { PrepareOutcome } from './prepare-file.js';
+import type { DependencyMiss } from './prepare-settings.js';
 
 /** main → worker: a prepared file was loaded; its sites can take actions. */
 export interface PreparedFileLoaded {
@@ -68,6 +69,11 @@ export interface ModuleTable {
   t: 'table';
   url: string;
   table: Int32Array;
+}
+
+/** hooks thread → main: a module under node_modules a pattern would have prepared had it named node_modules. */
+export interface DependencyMissReport extends DependencyMiss {
+  t: 'missed';
 }
 
 /** The outcome without the prepared output, which stays where the file loads. */

@@ -15,7 +15,9 @@ import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTa
 import { functionNameAt, renamedFunctionAt, topLevelAt } from '../locate/function-name.js';
 import { UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
-import { type AnalysedSource, analyseSource, offsetOf } from '../locate/source-analysis.js';
+import { type AnalysedSource, analyseSource, offsetOf, positionOf } from '../locate/source-analysis.js';
+import type { ScriptSourceMap } from '../locate/source-maps.js';
+import { statementStartAt } from '../locate/statement-start.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { ScriptsOnDisk } from './scripts-on-disk.js';
 import type { CdpTransport } from './cdp-transport.js';
@@ -469,7 +471,7 @@ export class ProbeEngine {
         resolved.line === action.line &&
         line !== action.line &&
         result.location.line === resolved.generated.line
-          ? { insideExpression: true }
+          ? { insideExpression: true, ...defined({ statementLine: statementLineAt(analysed, offset, resolved.map, action.line) }) }
           : {}),
         ...defined({ functionName }),
         // Where V8 put it: a line without code may have moved out of the function the user named.
@@ -761,7 +763,27 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
 /** Why the action is on another line than the one asked for. */
 function movedLine(asked: number, first: PlacedSite): string {
   if (first.insideExpression !== true) return `line ${asked} has no code; installed at line ${first.line}, the next line with code`;
-  return `line ${asked}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${first.line}, where V8 next stops in it, after line ${asked}'s code ran: to read values before it, put the action on the line where that statement starts`;
+  const where =
+    first.statementLine === undefined ? 'the line where that statement starts' : `line ${first.statementLine}, where that statement starts`;
+  return `line ${asked}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${first.line}, where V8 next stops in it, after line ${asked}'s code ran: to read values before it, put the action on ${where}`;
+}
+
+/**
+ * The source line where the folded statement starts, read through the map from the statement's
+ * start in the script. Undefined when the map does not place it in the same file before the line
+ * asked for: the message then describes the line instead of naming a wrong one.
+ */
+function statementLineAt(analysed: AnalysedSource | undefined, offset: number, map: ScriptSourceMap, asked: number): number | undefined {
+  const start = analysed === undefined ? undefined : statementStartAt(analysed, offset);
+  if (analysed === undefined || start === undefined) return undefined;
+  const at = (o: number) => {
+    const { line, column } = positionOf(analysed, o);
+    return map.originalFor(line, column);
+  };
+  const original = at(start);
+  const askedAt = at(offset);
+  if (original === undefined || askedAt === undefined || original.file !== askedAt.file || original.line >= asked) return undefined;
+  return original.line;
 }
 
 /**

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrepareCache } from '../../../agent/src/prepare/prepare-cache.js';
 import { prepareFile } from '../../../agent/src/prepare/prepare-file.js';
-import { readPrepareSettings, shouldPrepare } from '../../../agent/src/prepare/prepare-settings.js';
+import { readPrepareSettings, shouldPrepare, type DependencyMiss } from '../../../agent/src/prepare/prepare-settings.js';
 import { StartReport } from '../../../agent/src/main/start-report.js';
 import { tempDir } from '../../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
@@ -16,6 +16,10 @@ const AGENT = pathToFileURL(fromRoot('agent/dist/register.js')).href;
 
 /** `node --import <agent> app.js` in `dir`, with no cache of prepared files; what it printed. */
 function runApp(dir: string, env: Record<string, string>): string {
+  return runAppFully(dir, env).stdout.trim();
+}
+
+function runAppFully(dir: string, env: Record<string, string>): { stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', AGENT, 'app.js'], {
     cwd: dir,
     encoding: 'utf8',
@@ -23,7 +27,17 @@ function runApp(dir: string, env: Record<string, string>): string {
     env: { PATH: process.env.PATH ?? '', LIVEPROBE_PREPARE_CACHE: 'off', ...env },
   });
   assert.equal(result.status, 0, result.stderr);
-  return result.stdout.trim();
+  return result;
+}
+
+async function writeApp(t: TestContext, files: Record<string, string>): Promise<string> {
+  const dir = await tempDir();
+  t.after(() => dir.remove());
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir.path, path, '..'), { recursive: true });
+    writeFileSync(join(dir.path, path), text);
+  }
+  return dir.path;
 }
 
 test('globs are relative to the working directory or absolute, `!` excludes, and node_modules needs naming', () => {
@@ -42,6 +56,48 @@ test('globs are relative to the working directory or absolute, `!` excludes, and
   assert.ok(!shouldPrepare(settings, '/srv/app/dist/types.d.ts'), 'only JavaScript');
   assert.equal(readPrepareSettings({}, '/srv/app'), undefined);
   assert.match(readPrepareSettings({ LIVEPROBE_PREPARE: 'x.js' }, '/srv/app')!.cacheDir ?? '', /liveprobe-prepare-cache$/);
+});
+
+test('a pattern that would reach into node_modules had it named node_modules is reported once, with the pattern to write', () => {
+  const settings = readPrepareSettings(
+    { LIVEPROBE_PREPARE: 'express/lib/router/*.js, **/*.js, ./dist/*.js, app', LIVEPROBE_PREPARE_CACHE: 'off' },
+    '/srv/app',
+  )!;
+  const misses: DependencyMiss[] = [];
+  const missed = (miss: DependencyMiss): number => misses.push(miss);
+  assert.ok(shouldPrepare(settings, '/srv/app/dist/server.js', missed));
+  assert.deepEqual(misses, [], 'the app’s own files say nothing');
+  assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/express/lib/router/index.js', missed));
+  assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/express/lib/router/route.js', missed));
+  assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/@scope/dist/x.js', missed));
+  assert.deepEqual(misses, [
+    {
+      pattern: 'express/lib/router/*.js',
+      path: '/srv/app/node_modules/express/lib/router/index.js',
+      fix: 'node_modules/express/lib/router/*.js',
+    },
+    { pattern: '**/*.js', path: '/srv/app/node_modules/express/lib/router/index.js', fix: 'node_modules/express/**' },
+  ]);
+  assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/lodash/index.js'), 'asked without a listener: matching only');
+});
+
+test('a pattern that misses a dependency warns once on stderr, for CommonJS files and ES modules alike', async (t) => {
+  const dir = await writeApp(t, {
+    'app.js': "require('dep/lib/one.js');\nrequire('dep/lib/two.js');\nimport('dep/lib/three.mjs').then(() => console.log('ran'));\n",
+    'node_modules/dep/lib/one.js': 'module.exports = 1;\n',
+    'node_modules/dep/lib/two.js': 'module.exports = 2;\n',
+    'node_modules/dep/lib/three.mjs': 'export const three = 3;\n',
+  });
+  const warning = (pattern: string, file: string, fix: string): string =>
+    `[liveprobe] warning: prepare pattern "${pattern}" does not prepare ${join(dir, file)}: files under node_modules are prepared only by a pattern that names node_modules/ (to prepare them, add "${fix}"; until then their lines take actions as breakpoints)`;
+  const both = runAppFully(dir, { LIVEPROBE_PREPARE: 'dep/lib/*' });
+  assert.equal(both.stdout.trim(), 'ran');
+  assert.deepEqual(both.stderr.trim().split('\n'), [warning('dep/lib/*', 'node_modules/dep/lib/one.js', 'node_modules/dep/lib/*')]);
+  const esm = runAppFully(dir, { LIVEPROBE_PREPARE: 'dep/lib/*.mjs' });
+  assert.deepEqual(esm.stderr.trim().split('\n'), [
+    warning('dep/lib/*.mjs', 'node_modules/dep/lib/three.mjs', 'node_modules/dep/lib/*.mjs'),
+  ]);
+  assert.equal(runAppFully(dir, { LIVEPROBE_PREPARE: 'node_modules/dep/lib/*' }).stderr, '', 'named: prepared, nothing to say');
 });
 
 test('the cache serves a file prepared before, keyed by content, header and version', async (t) => {

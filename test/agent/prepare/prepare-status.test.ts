@@ -103,3 +103,27 @@ test('a file that cannot be prepared loads untouched, and the agent’s status n
   assert.ok(lines.includes('prepare-status: 1 file left untouched (their lines take actions as breakpoints):'), human.stdout);
   assert.ok(lines.includes(`  ${UNTOUCHED}: ${EVAL_REASON}`), human.stdout);
 });
+
+test('a pattern written relative to a package, without node_modules/, is named in the agent’s status and `liveprobe agents` with the pattern to write', async (t) => {
+  const cp = await controlPlane(t);
+  const express = await app(t, {
+    script: 'test/fixtures/prepared/express-app.cjs',
+    broker: cp.mqttUrl,
+    agentId: 'prepare-missed',
+    env: { LIVEPROBE_PREPARE: 'express/lib/router/*.js', LIVEPROBE_PREPARE_CACHE: 'off' },
+  });
+  const missed = `prepare pattern "express/lib/router/*.js" does not prepare ${fromRoot('node_modules/express/lib/router/index.js')}: files under node_modules are prepared only by a pattern that names node_modules/ (to prepare them, add "node_modules/express/lib/router/*.js"; until then their lines take actions as breakpoints)`;
+  const summary = await waitFor(
+    async () => {
+      const { agents } = (await (await fetch(`${cp.url}/api/v1/agents`)).json()) as { agents: AgentView[] };
+      return agents.find((a) => a.agentId === 'prepare-missed')?.prepare?.warnings;
+    },
+    WAIT,
+    'the warning in the status',
+  );
+  assert.deepEqual(summary, [missed], 'once, though three of its files loaded');
+  assert.equal(express.output().split(`[liveprobe] warning: ${missed}`).length, 2, 'once on stderr');
+  const human = await cli(['agents'], { server: cp.url });
+  assert.equal(human.code, 0, human.stderr);
+  assert.ok(human.stdout.split('\n').includes(`prepare-missed: warning: ${missed}`), human.stdout);
+});

@@ -312,7 +312,7 @@ test('the console shows quota pauses, drops and status changes as such, filters 
   assert.deepEqual(chromium.pageErrors, []);
 });
 
-test('the agents page shows the files each agent prepared, and the ones it left untouched with why', async (t) => {
+test('the agents page shows the files each agent prepared, and the ones it left untouched with why, and warnings about its patterns', async (t) => {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
   const birth = (agentId: string, prepare?: AgentOnline['prepare']): AgentOnline => ({
@@ -336,6 +336,7 @@ test('the agents page shows the files each agent prepared, and the ones it left 
     }),
     birth('api-2', { transformed: 5, cached: 0, failed: 0, failures: [] }),
     birth('api-3'),
+    birth('api-4', { transformed: 0, cached: 0, failed: 0, failures: [], warnings: ['prepare pattern "express/*.js" does not prepare …'] }),
   ]);
   const chromium = await open(t);
   const page = await chromium.newPage();
@@ -345,6 +346,9 @@ test('the agents page shows the files each agent prepared, and the ones it left 
   assert.equal(await cell('api-2').textContent(), '5');
   assert.equal(await cell('api-3').textContent(), '—');
   assert.equal(await cell('api-1').locator('summary').textContent(), '42 21 untouched');
+  assert.equal(await cell('api-4').locator('summary').textContent(), '0 1 warning');
+  await cell('api-4').locator('summary').click();
+  assert.deepEqual(await cell('api-4').locator('li').allTextContents(), ['prepare pattern "express/*.js" does not prepare …']);
   assert.equal(await cell('api-1').locator('li').first().isVisible(), false, 'the list opens on a click');
   await cell('api-1').locator('summary').click();
   assert.deepEqual(await cell('api-1').locator('li').allTextContents(), [

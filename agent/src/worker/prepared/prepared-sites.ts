@@ -131,6 +131,8 @@ export interface PlacedSite {
    * minifier folded into another's expression): V8 stopped further on, at `line`.
    */
   insideExpression?: true;
+  /** With `insideExpression`: the line where the statement holding that expression starts, when the map says. */
+  statementLine?: number;
 }
 
 export interface PreparedInstallContext {

@@ -71,20 +71,28 @@ function render(): void {
   );
 }
 
-/** Files prepared at load time; the ones left untouched, and why, one click away. */
+/** Files prepared at load time; the ones left untouched, and why, and what is wrong with the patterns, one click away. */
 function preparedCell(agentId: string, summary: PrepareSummary | undefined): HTMLTableCellElement {
   if (summary === undefined) return h('td', { class: 'prepared', title: 'this agent prepares no files' }, '—');
   const prepared = String(summary.transformed + summary.cached + (summary.prebuilt ?? 0));
   const title = `${summary.transformed} transformed, ${summary.cached} from the cache, ${summary.prebuilt ?? 0} prepared at build time`;
-  if (summary.failed === 0) return h('td', { class: 'prepared', title }, prepared);
+  const warnings = summary.warnings ?? [];
+  if (summary.failed === 0 && warnings.length === 0) return h('td', { class: 'prepared', title }, prepared);
   const more = summary.failed - summary.failures.length;
   const details = h(
     'details',
     { open: openUntouched.has(agentId) },
-    h('summary', {}, `${prepared} `, h('span', { class: 'badge warn' }, `${summary.failed} untouched`)),
+    h(
+      'summary',
+      {},
+      `${prepared} `,
+      summary.failed > 0 && h('span', { class: 'badge warn' }, `${summary.failed} untouched`),
+      warnings.length > 0 && h('span', { class: 'badge warn' }, warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`),
+    ),
     h(
       'ul',
       { class: 'statuses' },
+      ...warnings.map((w) => h('li', {}, w)),
       ...summary.failures.map((f) => h('li', {}, h('span', { class: 'mono' }, f.path), `: ${f.reason}`)),
       more > 0 && h('li', {}, `… and ${more} more`),
     ),

@@ -1,0 +1,31 @@
+/**
+ * Where the statement around a position starts: for a line a minifier folded into another
+ * statement's expression (terser's `return !(…) && (s.stock -= t, …)`), the place to put an
+ * action that must run before that line's code.
+ */
+import { type AstNode, isFunction, isNode } from './ast-node.js';
+import type { AnalysedSource } from './source-analysis.js';
+
+/**
+ * The start offset of the innermost statement holding `offset` in the same function; undefined
+ * when there is none (an arrow's expression body: a statement outside it runs at other times).
+ */
+export function statementStartAt(analysed: AnalysedSource, offset: number): number | undefined {
+  let start: number | undefined;
+  let node: AstNode | undefined = analysed.program as unknown as AstNode;
+  while (node !== undefined) {
+    if (isFunction(node) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') start = undefined;
+    else if (node.type.endsWith('Statement') || node.type === 'VariableDeclaration') start = node.start;
+    node = childHolding(node, offset);
+  }
+  return start;
+}
+
+function childHolding(node: AstNode, offset: number): AstNode | undefined {
+  for (const value of Object.values(node)) {
+    for (const child of Array.isArray(value) ? value : [value]) {
+      if (isNode(child) && child.start <= offset && offset < child.end) return child;
+    }
+  }
+  return undefined;
+}
