@@ -118,3 +118,36 @@ test('while the broker is down, live output is dropped and counted instead of bu
   );
   assert.ok((dropped.data as { count: number }).count >= 300 - 50, `dropped ${(dropped.data as { count: number }).count}`);
 });
+
+test('an expression that fails at a hit stays the status when the breakpoint starts sampling', async (t) => {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const service = await app(t, {
+    script: HOT,
+    broker: cp.mqttUrl,
+    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '50', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
+  });
+  // `nosuch` is no variable at that line: each line says so, and so does the status.
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: HOT,
+    line: HOT_LINE,
+    template: 'i={i} {nosuch}',
+    tags: ['e2e'],
+    maxHits: 1_000_000,
+  });
+  await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
+  assert.equal(await spin(service.url, 5000), expectedTotal(5000));
+  const news = await events.waitFor(
+    (e) =>
+      e.event === 'action_status' &&
+      (e.data as ActionStatusEvent).actionId === action.id &&
+      /sampling:/.test((e.data as ActionStatusEvent).message ?? ''),
+    WAIT,
+    'the sampling status',
+  );
+  const { state, message } = news.data as ActionStatusEvent;
+  assert.equal(state, 'error', `the failing expression is still the status: ${message}`);
+  assert.match(message ?? '', /^`nosuch` is not available at this line .*; breakpoint; sampling: /);
+});

@@ -102,7 +102,11 @@ export function startRuntime({
   // An error at a hit (an expression that fails there) leaves the action installed: the totals of
   // what was not exported are added to that error, not to an `installed` that would hide it.
   const hitErrors = new Map<string, StatusReport>();
-  const report = (status: StatusReport): void => {
+  const report = ({ restated, ...status }: StatusReport): void => {
+    // How a breakpoint samples is news about its install: an expression that failed at a hit stays
+    // the status (it used to be replaced, and `liveprobe actions` showed the action as fine).
+    const failed = hitErrors.get(status.actionId);
+    if (restated === true && failed !== undefined) return publishStatus({ ...failed, message: `${failed.message}; ${status.message}` });
     if (status.state === 'error' && status.location !== undefined) hitErrors.set(status.actionId, status);
     else hitErrors.delete(status.actionId);
     publishStatus(status);

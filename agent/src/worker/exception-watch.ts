@@ -141,7 +141,11 @@ export class ExceptionWatch {
     }
     // A new rate starts each stack's count afresh.
     for (const action of edited) if (action.ratePerMinute !== before.get(action.id)!.action.ratePerMinute) this.rate.forget(action.id);
-    if (this.actions.size === 0) return this.close();
+    if (this.actions.size === 0) {
+      // A closed session can no longer be told to stop pausing at errors.
+      await this.session.stopPausing().catch(() => {});
+      return this.close();
+    }
     try {
       this.opening ??= this.open();
       await this.opening;

@@ -272,7 +272,20 @@ export class InspectorSession {
     return (await this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId })).scriptSource;
   }
 
-  /** A closed session has nothing to resume: disconnecting released any pause it held. */
+  /**
+   * This session pauses the target no more, and ends the pause it holds, if any. Disconnecting
+   * alone is not enough: with the probe engine's session still open, V8 went on pausing the main
+   * thread at every thrown error after this one had gone, and nobody resumed it
+   * (test/agent/exception-removed.test.ts).
+   */
+  async stopPausing(): Promise<void> {
+    if (this.session === undefined) return;
+    await this.session.post('Debugger.setPauseOnExceptions', { state: 'none' });
+    await this.session.post('Debugger.setSkipAllPauses', { skip: true });
+    await this.session.post('Debugger.resume').catch(() => {});
+  }
+
+  /** A closed session has nothing to resume. */
   async resume(): Promise<void> {
     if (this.session === undefined) return;
     await this.session.post('Debugger.resume');

@@ -39,6 +39,8 @@ export interface StatusReport {
   state: ActionState;
   message?: string;
   location?: { file: string; line: number };
+  /** An installed action's status again, with news of how it samples: not a new install. */
+  restated?: true;
 }
 
 const FIRST_PAUSE_MS = 1000;
@@ -565,7 +567,7 @@ export class ProbeEngine {
     probe.sampling.reported = text;
     probe.sampling.at = since;
     const status = this.statusOf(probe.action.id);
-    if (status !== undefined) this.report(status);
+    if (status !== undefined) this.report({ ...status, restated: true });
   }
 
   private sampleIn(probe: Probe): Promise<void> {
