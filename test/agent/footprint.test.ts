@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import type { ActionStatusEvent } from '@liveprobe/protocol';
 import { lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction, app, controlPlane, mosquittoStack } from './fixtures.js';
@@ -16,17 +16,23 @@ const expectedTotal = (n: number): number => n * (n - 1);
 const sampling = (actionId: string) => (e: SseEvent) =>
   status(actionId, 'installed')(e) && /sampling:/.test((e.data as ActionStatusEvent).message ?? '');
 
-test('over the per-action hit quota the breakpoint samples: its burst, then windows of hits, and no pause', async (t) => {
+/** A control plane, its event stream and the hot loop's app with `env`, and a log action on the hot line, installed. */
+async function hotLineLog(t: TestContext, env: Record<string, string>, fields: { template: string; condition?: string }) {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const service = await app(t, {
-    script: HOT,
-    broker: cp.mqttUrl,
-    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '50', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
-  });
-  const { action } = await addAction(cp, { type: 'log', file: HOT, line: HOT_LINE, template: 'i={i}', tags: ['e2e'], maxHits: 1_000_000 });
+  const service = await app(t, { script: HOT, broker: cp.mqttUrl, env });
+  const { action } = await addAction(cp, { type: 'log', file: HOT, line: HOT_LINE, ...fields, tags: ['e2e'], maxHits: 1_000_000 });
   await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
+  return { cp, events, service, action };
+}
+
+test('over the per-action hit quota the breakpoint samples: its burst, then windows of hits, and no pause', async (t) => {
+  const { events, service, action } = await hotLineLog(
+    t,
+    { LIVEPROBE_QUOTA_HITS_PER_SECOND: '50', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
+    { template: 'i={i}' },
+  );
 
   const sent = performance.now();
   assert.equal(await spin(service.url, 5000), expectedTotal(5000), 'the app computes the same result');
@@ -67,24 +73,11 @@ test('over the per-action hit quota the breakpoint samples: its burst, then wind
 });
 
 test('the agent-wide CPU budget sets the pace of a logpoint hit in a tight loop', async (t) => {
-  const cp = await controlPlane(t);
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  const service = await app(t, {
-    script: HOT,
-    broker: cp.mqttUrl,
-    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '5' },
-  });
-  const { action } = await addAction(cp, {
-    type: 'log',
-    file: HOT,
-    line: HOT_LINE,
-    template: 'i={i}',
-    condition: 'i % 2 == 0',
-    tags: ['e2e'],
-    maxHits: 1_000_000,
-  });
-  await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
+  const { cp, events, service, action } = await hotLineLog(
+    t,
+    { LIVEPROBE_QUOTA_HITS_PER_SECOND: '0', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '5' },
+    { template: 'i={i}', condition: 'i % 2 == 0' },
+  );
   assert.equal(await spin(service.url, 20_000), expectedTotal(20_000));
   const started = await events.waitFor(sampling(action.id), WAIT, 'the sampling status');
   assert.match(
@@ -120,24 +113,12 @@ test('while the broker is down, live output is dropped and counted instead of bu
 });
 
 test('an expression that fails at a hit stays the status when the breakpoint starts sampling', async (t) => {
-  const cp = await controlPlane(t);
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  const service = await app(t, {
-    script: HOT,
-    broker: cp.mqttUrl,
-    env: { LIVEPROBE_QUOTA_HITS_PER_SECOND: '50', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
-  });
   // `nosuch` is no variable at that line: each line says so, and so does the status.
-  const { action } = await addAction(cp, {
-    type: 'log',
-    file: HOT,
-    line: HOT_LINE,
-    template: 'i={i} {nosuch}',
-    tags: ['e2e'],
-    maxHits: 1_000_000,
-  });
-  await events.waitFor(status(action.id, 'installed'), WAIT, 'installed');
+  const { events, service, action } = await hotLineLog(
+    t,
+    { LIVEPROBE_QUOTA_HITS_PER_SECOND: '50', LIVEPROBE_CPU_BUDGET_MS_PER_SECOND: '0' },
+    { template: 'i={i} {nosuch}' },
+  );
   assert.equal(await spin(service.url, 5000), expectedTotal(5000));
   const news = await events.waitFor(
     (e) =>
