@@ -374,32 +374,42 @@ export class ProbeHook {
     const now = this.lineClock.time;
     this.clock = now;
     if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
-    // timedHit's lending of the hook's frame, written out: as methods shared with it, a line hit
-    // whose condition fails cost ~80 instructions more (callgrind, scripts/hit-path-loop.mjs log-false).
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    // Only a condition reads a frame (the template takes the values themselves): a line without
+    // one lends none, its stores and try ~70 instructions a hit (callgrind, scripts/hit-path-loop.mjs site-log).
+    if (probe.condition === undefined) this.line(probe, values, self, undefined, now);
+    else this.conditionalLine(probe, values, self, now);
+    // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
+    if (budgeted) this.cpu.spend((monotonicNow() - startedAt) * 1000, now);
+  }
+
+  /**
+   * lineHit's line with a condition, which reads the hook's frame: timedHit's lending of it,
+   * written out (as methods shared with it, a line hit whose condition fails cost ~80
+   * instructions more: callgrind, scripts/hit-path-loop.mjs log-false).
+   */
+  private conditionalLine(probe: ArmedProbe, values: unknown[], self: unknown, now: number): void {
     const frame = this.frame ?? { values, self };
     this.frame = undefined;
     frame.values = values;
     frame.self = self;
     try {
-      this.line(probe, frame, now);
+      this.line(probe, values, self, frame, now);
     } finally {
       frame.values = NO_VALUES;
       frame.self = undefined;
       this.frame = frame;
     }
-    // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
-    if (budgeted) this.cpu.spend((monotonicNow() - startedAt) * 1000, now);
   }
 
-  /** run() for lineHit: a log line's checks and the line. */
-  private line(probe: ArmedProbe, frame: Frame, now: number): void {
+  /** run() for lineHit: a log line's checks and the line; `frame`, lent for the condition, only when there is one. */
+  private line(probe: ArmedProbe, values: unknown[], self: unknown, frame: Frame | undefined, now: number): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
-    if (probe.condition !== undefined && !this.conditionPasses(probe, probe.condition, frame, now)) return;
+    if (frame !== undefined && !this.conditionPasses(probe, probe.condition!, frame, now)) return;
     if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
-    this.log(probe, probe.format!, frame, true);
+    this.log(probe, probe.format!, values, self, true);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -475,7 +485,7 @@ export class ProbeHook {
     if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
     if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt, prepared);
-    else if (probe.format !== undefined) this.log(probe, probe.format, frame, prepared);
+    else if (probe.format !== undefined) this.log(probe, probe.format, frame.values, frame.self, prepared);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -554,7 +564,7 @@ export class ProbeHook {
   }
 
   /** The line of a hit whose time (`clock`) its caller set: passed as an argument, it was boxed, a HeapNumber a hit. */
-  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, prepared: boolean): void {
+  private log(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], self: unknown, prepared: boolean): void {
     const { key, to, head } = probe;
     const now = this.clock;
     if (this.logsCheckedIn !== this.batch.sent) {
@@ -568,7 +578,7 @@ export class ProbeHook {
       // and counted as sampled, as spendBytes does for a prepared site: nothing sends the batch in between.
       if (prepared === true && (to.otel === true || to.live === true)) {
         const trace = this.appHasSpans ? activeSpanContext() : undefined;
-        const length = this.batch.packedLine(format, frame, key, head, now, trace, probe.byteRate.on);
+        const length = this.batch.packedLine(format, values, self, key, head, now, trace, probe.byteRate.on);
         if (probe.byteRate.take(length, now)) return this.batch.kept();
         this.batch.refused();
         return this.batch.sampled(key);
@@ -577,14 +587,14 @@ export class ProbeHook {
       // before a quota it is over pauses the probe, which sends the batch. Not for OpenTelemetry:
       // the worker does not export it (emitted), it only goes live; for neither, only its bytes count.
       const trace = this.appHasSpans ? activeSpanContext() : undefined;
-      const length = this.batch.packedLine(format, frame, key, head, now, trace, !prepared || probe.byteRate.on);
+      const length = this.batch.packedLine(format, values, self, key, head, now, trace, !prepared || probe.byteRate.on);
       const fits = this.bytesFit(probe, length, now, prepared);
       if (fits && (to.otel || to.live)) this.batch.kept();
       else this.batch.refused();
       if (!fits) this.overBytes(probe, prepared);
       return;
     }
-    const message = format(frame);
+    const message = format({ values, self });
     if (!this.spendBytes(probe, message.length, now, prepared)) return;
     // Already exported, or not for OpenTelemetry at all: the worker does not export it either.
     const emitted = !to.otel || this.otel.emit(probe.level, message, probe.attributes);

@@ -10,7 +10,7 @@
 import type { Expr } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
 import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED, markerReason } from './frame-markers.js';
-import { ProbeEvalError, readProperty } from './safe-read.js';
+import { ProbeEvalError, readNamed } from './safe-read.js';
 
 export interface ReadPath {
   /** The root's index in the hit's values, and its name. */
@@ -29,7 +29,7 @@ export function readPathOf(expr: Expr, roots: readonly string[], redaction: Reda
   let node = expr;
   while (node.k === 'member') {
     const key = node.property.k === 'lit' ? node.property.v : undefined;
-    if (typeof key !== 'string' || redaction?.isSecretKey(key) === true) return undefined;
+    if (typeof key !== 'string' || key === 'stack' || redaction?.isSecretKey(key) === true) return undefined;
     steps.unshift(node);
     node = node.object;
   }
@@ -56,7 +56,7 @@ export function readPath(path: ReadPath, values: readonly unknown[]): unknown {
       if (path.optional[s]) return undefined;
       throw missingObject(path.sources[s]!, path.objectSources[s]!, value);
     }
-    value = readProperty(value, keys[s], path.sources[s]!);
+    value = readNamed(value, keys[s]!, path.sources[s]!);
   }
   return value;
 }

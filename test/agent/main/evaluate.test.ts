@@ -206,7 +206,7 @@ test('a placeholder that is a bare name reads a marker as its message, a getter 
     assert.equal(line(frame), expected, template);
     const numbers = new Float64Array(1);
     const texts: string[] = [];
-    line.pack(frame, numbers, 0, texts, false);
+    line.pack(frame.values, frame.self, numbers, 0, texts, false);
     assert.equal(`${texts[0] ?? numbers[0]!}`, expected, `${template}: its value for the worker`);
     assert.equal(errors.length, expected.startsWith('<') ? 2 : 0, `${template}: its error is reported on each path`);
   }
