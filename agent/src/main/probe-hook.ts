@@ -79,6 +79,11 @@ interface ArmedProbe {
   to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
   /** A log action's line header in a batch (log-header.ts), fixed by its template, key and `to`. */
   head: number;
+  /**
+   * Its lines on a prepared site go into the batch for the worker alone (not to the app's console
+   * or logger, and to OpenTelemetry or the live stream), unless the app's own logs SDK takes them.
+   */
+  packs: boolean;
   location: string;
   maxHits: number;
   expiresAt: number;
@@ -409,7 +414,7 @@ export class ProbeHook {
     if (frame !== undefined && !this.conditionPasses(probe, probe.condition!, frame, now)) return;
     if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
-    this.log(probe, probe.format!, values, self, true);
+    this.preparedLog(probe, probe.format!, values, self);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -563,15 +568,36 @@ export class ProbeHook {
     probe.closedHits = 0;
   }
 
+  /**
+   * log() for a prepared site's line, its usual case apart (`packs`: straight into the batch),
+   * its outputs tested once when the action is armed rather than at each hit (callgrind,
+   * scripts/hit-path-loop.mjs site-log: ~14 instructions a hit). V8 does not inline it into hit().
+   */
+  private preparedLog(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], self: unknown): void {
+    const { key } = probe;
+    const now = this.clock;
+    if (this.logsCheckedIn !== this.batch.sent) this.checkLogs();
+    if (probe.packs !== true || (probe.to.otel === true && this.appTakesLogs)) return this.log(probe, format, values, self, true);
+    const trace = this.appHasSpans ? activeSpanContext() : undefined;
+    const length = this.batch.packedLine(format, values, self, key, probe.head, now, trace, probe.byteRate.on);
+    // Over its byte quota the line is taken back out and counted as sampled, as spendBytes does for a prepared site.
+    if (probe.byteRate.take(length, now)) return this.batch.kept();
+    this.batch.refused();
+    this.batch.sampled(key);
+  }
+
+  /** Whether the app's own logs SDK takes records and a span can be active: looked up once a batch. */
+  private checkLogs(): void {
+    this.logsCheckedIn = this.batch.sent;
+    this.appTakesLogs = this.otel.takesLogs();
+    this.appHasSpans = spansPossible();
+  }
+
   /** The line of a hit whose time (`clock`) its caller set: passed as an argument, it was boxed, a HeapNumber a hit. */
   private log(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], self: unknown, prepared: boolean): void {
     const { key, to, head } = probe;
     const now = this.clock;
-    if (this.logsCheckedIn !== this.batch.sent) {
-      this.logsCheckedIn = this.batch.sent;
-      this.appTakesLogs = this.otel.takesLogs();
-      this.appHasSpans = spansPossible();
-    }
+    if (this.logsCheckedIn !== this.batch.sent) this.checkLogs();
     // A line for the worker alone (no SDK of the app's, no console or logger): it is joined there.
     if (to.logger !== true && to.console !== true && !(to.otel === true && this.appTakesLogs)) {
       // A prepared site's line goes straight into the batch. Over its byte quota it is taken back out
@@ -805,6 +831,7 @@ export class ProbeHook {
       lineOnly: false,
       to: { otel: false, live: false, logger: false, console: false },
       head: 0,
+      packs: false,
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
@@ -862,6 +889,7 @@ export class ProbeHook {
     };
     // Lines packed into a batch: the worker need not export one not for OpenTelemetry (emitted).
     probe.head = probe.format === undefined ? 0 : headerOf(probe.format.id, probe.key, lineFlags(!probe.to.otel, probe.to.live));
+    probe.packs = !probe.to.logger && !probe.to.console && (probe.to.otel || probe.to.live);
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
     // The calibration's few hits are the agent's own, not the app's: no quota stops them.
