@@ -256,12 +256,20 @@ export class ProbeHook {
         this.last = probe;
       }
       if (probe.done) return;
-      if (probe.paused && this.stillPaused(probe, values, self, prepared)) return;
-      if (prepared === true && probe.plainCount === true) return this.countHit(probe);
-      if (prepared === true && probe.lineOnly === true) return this.lineHit(probe, values, self);
-      this.timedHit(probe, values, self, prepared);
+      // A log line opens no tic, so its hit has nothing to stamp: it skips the finally below.
+      if (prepared === true && probe.lineOnly === true && probe.paused !== true) return this.lineHit(probe, values, self);
+      this.stampedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
+    }
+  }
+
+  /** hit() for any hit but a prepared site's log line: a tic's, a breakpoint's, a paused action's. */
+  private stampedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
+    try {
+      if (probe.paused && this.stillPaused(probe, values, self, prepared)) return;
+      if (prepared === true && probe.plainCount === true) return this.countHit(probe);
+      this.timedHit(probe, values, self, prepared);
     } finally {
       // The last step of the hit: a tic's time leaves out all of the agent's work before it.
       this.timers.stamp();

@@ -2,10 +2,11 @@
  * A template placeholder that only reads a name and fields of it by their names (`total`,
  * `order.id`, `req?.user.name`), the most common kind. Evaluated here in one loop rather than
  * through compile.ts's closure per node: on a prepared log line, the closures, their try and
- * their step budget cost a hit more than reading the values did. Every read still goes through
- * readProperty (no getter, no Proxy trap), and a name the redaction settings hide is never a
- * path (compile.ts keeps those). Reading a path takes no step of the evaluation budget beyond
- * its nodes, which are too few to reach it.
+ * their step budget cost a hit more than reading the values did. Every read still makes
+ * readProperty's checks (no getter, no Proxy trap) through readNamed, its keys being strings
+ * fixed here and never `stack` (compile.ts keeps such a path, and any name the redaction
+ * settings hide). Reading a path takes no step of the evaluation budget beyond its nodes,
+ * which are too few to reach it.
  */
 import type { Expr } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
