@@ -51,10 +51,10 @@ const MAX_PACKED = 8192;
 const SHARED_PACKED = 32768;
 
 /** A template that writes its line's values into a batch itself: CompiledTemplate. */
-export interface PackingTemplate<F> {
+export interface PackingTemplate {
   readonly id: number;
   readonly pieces: readonly string[];
-  pack(frame: F, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
+  pack(values: unknown[], self: unknown, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
 }
 
 export interface TraceIds {
@@ -130,9 +130,10 @@ export class HitBatch {
    * `head`: the action's header for the template (headerOf, with lineFlags). Returns the line's
    * length when `measure` (0 otherwise).
    */
-  packedLine<F>(
-    template: PackingTemplate<F>,
-    frame: F,
+  packedLine(
+    template: PackingTemplate,
+    values: unknown[],
+    self: unknown,
     key: number,
     head: number,
     time: number,
@@ -144,7 +145,7 @@ export class HitBatch {
     this.lineStart = this.used;
     this.lineTexts = this.texts.length;
     this.header(head, template.id, key, time, trace);
-    const length = template.pack(frame, this.numbers, this.used, this.texts, measure);
+    const length = template.pack(values, self, this.numbers, this.used, this.texts, measure);
     this.used += template.pieces.length - 1;
     return length;
   }

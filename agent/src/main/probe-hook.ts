@@ -79,6 +79,11 @@ interface ArmedProbe {
   to: { otel: boolean; live: boolean; logger: boolean; console: boolean };
   /** A log action's line header in a batch (log-header.ts), fixed by its template, key and `to`. */
   head: number;
+  /**
+   * Its lines on a prepared site go into the batch for the worker alone (not to the app's console
+   * or logger, and to OpenTelemetry or the live stream), unless the app's own logs SDK takes them.
+   */
+  packs: boolean;
   location: string;
   maxHits: number;
   expiresAt: number;
@@ -251,12 +256,20 @@ export class ProbeHook {
         this.last = probe;
       }
       if (probe.done) return;
-      if (probe.paused && this.stillPaused(probe, values, self, prepared)) return;
-      if (prepared === true && probe.plainCount === true) return this.countHit(probe);
-      if (prepared === true && probe.lineOnly === true) return this.lineHit(probe, values, self);
-      this.timedHit(probe, values, self, prepared);
+      // A log line opens no tic, so its hit has nothing to stamp: it skips the finally below.
+      if (prepared === true && probe.lineOnly === true && probe.paused !== true) return this.lineHit(probe, values, self);
+      this.stampedHit(probe, values, self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
+    }
+  }
+
+  /** hit() for any hit but a prepared site's log line: a tic's, a breakpoint's, a paused action's. */
+  private stampedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
+    try {
+      if (probe.paused && this.stillPaused(probe, values, self, prepared)) return;
+      if (prepared === true && probe.plainCount === true) return this.countHit(probe);
+      this.timedHit(probe, values, self, prepared);
     } finally {
       // The last step of the hit: a tic's time leaves out all of the agent's work before it.
       this.timers.stamp();
@@ -374,32 +387,42 @@ export class ProbeHook {
     const now = this.lineClock.time;
     this.clock = now;
     if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
-    // timedHit's lending of the hook's frame, written out: as methods shared with it, a line hit
-    // whose condition fails cost ~80 instructions more (callgrind, scripts/hit-path-loop.mjs log-false).
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    // Only a condition reads a frame (the template takes the values themselves): a line without
+    // one lends none, its stores and try ~70 instructions a hit (callgrind, scripts/hit-path-loop.mjs site-log).
+    if (probe.condition === undefined) this.line(probe, values, self, undefined, now);
+    else this.conditionalLine(probe, values, self, now);
+    // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
+    if (budgeted) this.cpu.spend((monotonicNow() - startedAt) * 1000, now);
+  }
+
+  /**
+   * lineHit's line with a condition, which reads the hook's frame: timedHit's lending of it,
+   * written out (as methods shared with it, a line hit whose condition fails cost ~80
+   * instructions more: callgrind, scripts/hit-path-loop.mjs log-false).
+   */
+  private conditionalLine(probe: ArmedProbe, values: unknown[], self: unknown, now: number): void {
     const frame = this.frame ?? { values, self };
     this.frame = undefined;
     frame.values = values;
     frame.self = self;
     try {
-      this.line(probe, frame, now);
+      this.line(probe, values, self, frame, now);
     } finally {
       frame.values = NO_VALUES;
       frame.self = undefined;
       this.frame = frame;
     }
-    // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
-    if (budgeted) this.cpu.spend((monotonicNow() - startedAt) * 1000, now);
   }
 
-  /** run() for lineHit: a log line's checks and the line. */
-  private line(probe: ArmedProbe, frame: Frame, now: number): void {
+  /** run() for lineHit: a log line's checks and the line; `frame`, lent for the condition, only when there is one. */
+  private line(probe: ArmedProbe, values: unknown[], self: unknown, frame: Frame | undefined, now: number): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
-    if (probe.condition !== undefined && !this.conditionPasses(probe, probe.condition, frame, now)) return;
+    if (frame !== undefined && !this.conditionPasses(probe, probe.condition!, frame, now)) return;
     if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
-    this.log(probe, probe.format!, frame, true);
+    this.preparedLog(probe, probe.format!, values, self);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -475,7 +498,7 @@ export class ProbeHook {
     if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
     probe.hits++;
     if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt, prepared);
-    else if (probe.format !== undefined) this.log(probe, probe.format, frame, prepared);
+    else if (probe.format !== undefined) this.log(probe, probe.format, frame.values, frame.self, prepared);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -553,22 +576,43 @@ export class ProbeHook {
     probe.closedHits = 0;
   }
 
+  /**
+   * log() for a prepared site's line, its usual case apart (`packs`: straight into the batch),
+   * its outputs tested once when the action is armed rather than at each hit (callgrind,
+   * scripts/hit-path-loop.mjs site-log: ~14 instructions a hit). V8 does not inline it into hit().
+   */
+  private preparedLog(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], self: unknown): void {
+    const { key } = probe;
+    const now = this.clock;
+    if (this.logsCheckedIn !== this.batch.sent) this.checkLogs();
+    if (probe.packs !== true || (probe.to.otel === true && this.appTakesLogs)) return this.log(probe, format, values, self, true);
+    const trace = this.appHasSpans ? activeSpanContext() : undefined;
+    const length = this.batch.packedLine(format, values, self, key, probe.head, now, trace, probe.byteRate.on);
+    // Over its byte quota the line is taken back out and counted as sampled, as spendBytes does for a prepared site.
+    if (probe.byteRate.take(length, now)) return this.batch.kept();
+    this.batch.refused();
+    this.batch.sampled(key);
+  }
+
+  /** Whether the app's own logs SDK takes records and a span can be active: looked up once a batch. */
+  private checkLogs(): void {
+    this.logsCheckedIn = this.batch.sent;
+    this.appTakesLogs = this.otel.takesLogs();
+    this.appHasSpans = spansPossible();
+  }
+
   /** The line of a hit whose time (`clock`) its caller set: passed as an argument, it was boxed, a HeapNumber a hit. */
-  private log(probe: ArmedProbe, format: CompiledTemplate, frame: Frame, prepared: boolean): void {
+  private log(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], self: unknown, prepared: boolean): void {
     const { key, to, head } = probe;
     const now = this.clock;
-    if (this.logsCheckedIn !== this.batch.sent) {
-      this.logsCheckedIn = this.batch.sent;
-      this.appTakesLogs = this.otel.takesLogs();
-      this.appHasSpans = spansPossible();
-    }
+    if (this.logsCheckedIn !== this.batch.sent) this.checkLogs();
     // A line for the worker alone (no SDK of the app's, no console or logger): it is joined there.
     if (to.logger !== true && to.console !== true && !(to.otel === true && this.appTakesLogs)) {
       // A prepared site's line goes straight into the batch. Over its byte quota it is taken back out
       // and counted as sampled, as spendBytes does for a prepared site: nothing sends the batch in between.
       if (prepared === true && (to.otel === true || to.live === true)) {
         const trace = this.appHasSpans ? activeSpanContext() : undefined;
-        const length = this.batch.packedLine(format, frame, key, head, now, trace, probe.byteRate.on);
+        const length = this.batch.packedLine(format, values, self, key, head, now, trace, probe.byteRate.on);
         if (probe.byteRate.take(length, now)) return this.batch.kept();
         this.batch.refused();
         return this.batch.sampled(key);
@@ -577,14 +621,14 @@ export class ProbeHook {
       // before a quota it is over pauses the probe, which sends the batch. Not for OpenTelemetry:
       // the worker does not export it (emitted), it only goes live; for neither, only its bytes count.
       const trace = this.appHasSpans ? activeSpanContext() : undefined;
-      const length = this.batch.packedLine(format, frame, key, head, now, trace, !prepared || probe.byteRate.on);
+      const length = this.batch.packedLine(format, values, self, key, head, now, trace, !prepared || probe.byteRate.on);
       const fits = this.bytesFit(probe, length, now, prepared);
       if (fits && (to.otel || to.live)) this.batch.kept();
       else this.batch.refused();
       if (!fits) this.overBytes(probe, prepared);
       return;
     }
-    const message = format(frame);
+    const message = format({ values, self });
     if (!this.spendBytes(probe, message.length, now, prepared)) return;
     // Already exported, or not for OpenTelemetry at all: the worker does not export it either.
     const emitted = !to.otel || this.otel.emit(probe.level, message, probe.attributes);
@@ -795,6 +839,7 @@ export class ProbeHook {
       lineOnly: false,
       to: { otel: false, live: false, logger: false, console: false },
       head: 0,
+      packs: false,
       location: `${spec.file}:${spec.line}`,
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
@@ -852,6 +897,7 @@ export class ProbeHook {
     };
     // Lines packed into a batch: the worker need not export one not for OpenTelemetry (emitted).
     probe.head = probe.format === undefined ? 0 : headerOf(probe.format.id, probe.key, lineFlags(!probe.to.otel, probe.to.live));
+    probe.packs = !probe.to.logger && !probe.to.console && (probe.to.otel || probe.to.live);
     const rate = sampleRate(spec.ratePerSecond, this.quotas.hitsPerSecond);
     // On breakpoints the action's own rate is a hit quota too: every hit there costs a breakpoint.
     // The calibration's few hits are the agent's own, not the app's: no quota stops them.

@@ -2,15 +2,16 @@
  * A template placeholder that only reads a name and fields of it by their names (`total`,
  * `order.id`, `req?.user.name`), the most common kind. Evaluated here in one loop rather than
  * through compile.ts's closure per node: on a prepared log line, the closures, their try and
- * their step budget cost a hit more than reading the values did. Every read still goes through
- * readProperty (no getter, no Proxy trap), and a name the redaction settings hide is never a
- * path (compile.ts keeps those). Reading a path takes no step of the evaluation budget beyond
- * its nodes, which are too few to reach it.
+ * their step budget cost a hit more than reading the values did. Every read still makes
+ * readProperty's checks (no getter, no Proxy trap) through readNamed, its keys being strings
+ * fixed here and never `stack` (compile.ts keeps such a path, and any name the redaction
+ * settings hide). Reading a path takes no step of the evaluation budget beyond its nodes,
+ * which are too few to reach it.
  */
 import type { Expr } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
 import { GLOBAL_GETTER, NOT_AVAILABLE, NOT_INITIALISED, markerReason } from './frame-markers.js';
-import { ProbeEvalError, readProperty } from './safe-read.js';
+import { ProbeEvalError, readNamed } from './safe-read.js';
 
 export interface ReadPath {
   /** The root's index in the hit's values, and its name. */
@@ -29,7 +30,7 @@ export function readPathOf(expr: Expr, roots: readonly string[], redaction: Reda
   let node = expr;
   while (node.k === 'member') {
     const key = node.property.k === 'lit' ? node.property.v : undefined;
-    if (typeof key !== 'string' || redaction?.isSecretKey(key) === true) return undefined;
+    if (typeof key !== 'string' || key === 'stack' || redaction?.isSecretKey(key) === true) return undefined;
     steps.unshift(node);
     node = node.object;
   }
@@ -56,7 +57,7 @@ export function readPath(path: ReadPath, values: readonly unknown[]): unknown {
       if (path.optional[s]) return undefined;
       throw missingObject(path.sources[s]!, path.objectSources[s]!, value);
     }
-    value = readProperty(value, keys[s], path.sources[s]!);
+    value = readNamed(value, keys[s]!, path.sources[s]!);
   }
   return value;
 }

@@ -80,6 +80,19 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
   return readAny(object, key, what);
 }
 
+/**
+ * readProperty for a key a read path fixed when it was compiled: a string, never `stack`
+ * (read-path.ts leaves such paths to readProperty), so the hit tests neither.
+ */
+export function readNamed(object: unknown, key: string, what: string): unknown {
+  if (typeof object === 'object' && object !== null && object !== REDACTED && !isProxy(object)) {
+    const descriptor = getOwnPropertyDescriptor(object, key);
+    if (descriptor === undefined) return readInherited(object, getPrototypeOf(object) as object | null, key, what, 1);
+    if (isDataDescriptor(descriptor)) return descriptor.value;
+  }
+  return readAny(object, key, what);
+}
+
 function readAny(object: unknown, key: unknown, what: string): unknown {
   if (object === REDACTED) return REDACTED;
   if (typeof key !== 'string' && typeof key !== 'number') {

@@ -156,6 +156,18 @@ test('a failing placeholder reports its error and the rest of the line is still 
 
 test('a placeholder that only reads a name and its fields prints and fails as its expression evaluates', () => {
   const user = { name: 'ada', address: { city: 'Paris' }, tags: ['x'], nothing: null };
+  let ran = 0;
+  const hostile = Object.create(
+    Object.defineProperty({}, 'inherited', {
+      get: () => ran++,
+    }),
+  ) as Record<string, unknown>;
+  hostile.data = 4;
+  Object.defineProperty(hostile, 'own', { get: () => ran++ });
+  Object.defineProperty(hostile, 'setOnly', { set: () => ran++ });
+  const traps = { get: () => ran++, getOwnPropertyDescriptor: () => (ran++, undefined), getPrototypeOf: () => (ran++, null) };
+  const proxy = new Proxy({ id: 1 }, traps);
+  const behindProxy = Object.create(new Proxy({ id: 2 }, traps)) as object;
   const cases: [string, Record<string, unknown>][] = [
     ['user.name', { user }],
     ['user.address.city', { user }],
@@ -166,6 +178,17 @@ test('a placeholder that only reads a name and its fields prints and fails as it
     ['user.missing?.city', { user }],
     ['user.missing.city', { user }],
     ['user.name.length', { user }],
+    // A path's keys skip readProperty's tests of the key (readNamed): the same refusals still.
+    ['hostile.own', { hostile }],
+    ['hostile.setOnly', { hostile }],
+    ['hostile.inherited', { hostile }],
+    ['hostile.data', { hostile }],
+    ['proxy.id', { proxy }],
+    ['behindProxy.id', { behindProxy }],
+    ['error.stack', { error: new Error('boom') }],
+    ['bytes.length', { bytes: new Uint8Array(3) }],
+    ['text.length', { text: 'four' }],
+    ['text.missing', { text: 'four' }],
   ];
   for (const [source, scope] of cases) {
     let expected: string;
@@ -175,7 +198,20 @@ test('a placeholder that only reads a name and its fields prints and fails as it
       expected = `<${(err as Error).message}>`;
     }
     assert.equal(format(`{${source}}`, scope).line, expected, source);
+    const checked = checkTemplate(`{${source}}`);
+    const numbers = new Float64Array(1);
+    const texts: string[] = [];
+    compileTemplate(checked.parts, checked.roots, () => {}, text).pack(
+      checked.roots.map((r) => scope[r]),
+      undefined,
+      numbers,
+      0,
+      texts,
+      false,
+    );
+    assert.equal(`${texts[0] ?? numbers[0]!}`, expected, `${source}: its value for the worker`);
   }
+  assert.equal(ran, 0);
 });
 
 test('a placeholder that is a bare name reads a marker as its message, a getter never, a redacted name hidden, in the line and in its values', () => {
@@ -206,7 +242,7 @@ test('a placeholder that is a bare name reads a marker as its message, a getter 
     assert.equal(line(frame), expected, template);
     const numbers = new Float64Array(1);
     const texts: string[] = [];
-    line.pack(frame, numbers, 0, texts, false);
+    line.pack(frame.values, frame.self, numbers, 0, texts, false);
     assert.equal(`${texts[0] ?? numbers[0]!}`, expected, `${template}: its value for the worker`);
     assert.equal(errors.length, expected.startsWith('<') ? 2 : 0, `${template}: its error is reported on each path`);
   }

@@ -23,10 +23,10 @@ const text: TextOptions = {
 };
 
 /** A line packed as the hook packs it, with its action's header (worked out there when the action is armed). */
-function packed<F>(
+function packed(
   batch: HitBatch,
-  template: PackingTemplate<F>,
-  frame: F,
+  template: PackingTemplate,
+  frame: { values: unknown[]; self: unknown },
   key: number,
   time: number,
   emitted: boolean,
@@ -34,7 +34,16 @@ function packed<F>(
   trace: TraceIds | undefined,
   measure: boolean,
 ): number {
-  return batch.packedLine(template, frame, key, headerOf(template.id, key, lineFlags(emitted, live)), time, trace, measure);
+  return batch.packedLine(
+    template,
+    frame.values,
+    frame.self,
+    key,
+    headerOf(template.id, key, lineFlags(emitted, live)),
+    time,
+    trace,
+    measure,
+  );
 }
 
 const TRACE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
