@@ -62,7 +62,7 @@ test("a file's announcement carries its sites and the position table its prepari
   assert.ok(file.table?.buffer instanceof SharedArrayBuffer, 'the table is shared, not cloned');
   // One line (3), its triples from index 4 to 10 (packed-table.ts).
   assert.deepEqual([...file.table], [1, 3, 4, 10, ...MAP[3]]);
-  assert.deepEqual(r.mapOf('/app/x.js'), MAP);
+  assert.equal(r.tableOf('/app/x.js'), table, 'stack traces read the memory the worker reads');
   assert.equal(flags.F.length, 1);
   close();
 });
@@ -78,7 +78,8 @@ test("an ES module prepared as it loads is announced with the table the hooks' t
     () => false,
     (url) => (asked.push(url), url === 'file:///app/x.mjs' ? table : undefined),
   );
-  r.file('file:///app/x.mjs', SITES, 1, MAP, undefined, undefined, null);
+  // Its flags module passes no table of its own: the hooks' packed one is there.
+  r.file('file:///app/x.mjs', SITES, 1, null, undefined, undefined, null);
   r.file('file:///app/y.mjs.lp-flags.mjs', SITES, 1, MAP, 'y.mjs.lp.map', 1, null);
   const files = announced().flatMap((m) => (m.t === 'file' ? [m] : []));
   assert.deepEqual(asked, ['file:///app/x.mjs'], 'a build-prepared module has no table to take: the worker reads its data');
@@ -86,6 +87,11 @@ test("an ES module prepared as it loads is announced with the table the hooks' t
   assert.ok(files[0]?.table?.buffer instanceof SharedArrayBuffer);
   assert.deepEqual([...files[0].table], [...table]);
   assert.equal(files[1]?.table, undefined);
+  // Stack traces read the hooks' table, and the build-prepared file's packed at the first stack that asks, once.
+  assert.equal(r.tableOf('file:///app/x.mjs'), table);
+  const packed = r.tableOf('file:///app/y.mjs');
+  assert.deepEqual([...packed!], [...table]);
+  assert.equal(r.tableOf('file:///app/y.mjs'), packed);
 });
 
 test("a build-prepared ES module binds without its script being read; a CommonJS file's, and a module bundled under the bundle's URL, are read", () => {
