@@ -302,11 +302,7 @@ export class PreparedRegistry {
   private readonly prebuilt = new Set<string>();
   /** By script, its position table, packed: what stack traces read (stack-traces.ts), the same memory the worker reads. */
   private readonly packed = new Map<string, PackedTable>();
-  /**
-   * By script, a position table the file's binding gave as an object (a file prepared at build
-   * time or, in a process without shared memory, as it loaded), packed at the first stack through
-   * the file: packing typescript.js's costs ~13 ms, which a load should not pay for a stack that may never come.
-   */
+  /** By script, a position table that could not be packed as its file bound (no shared memory then): packed at the next stack through the file. */
   private readonly unpacked = new Map<string, Readonly<Record<number, readonly number[]>>>();
 
   constructor(

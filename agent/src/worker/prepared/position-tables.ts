@@ -1,13 +1,10 @@
 /**
  * A prepared file's position table (twin-places.ts) when the file's announcement did not carry
- * it, found the first time a breakpoint lands in a file with twinned functions. The thread that
- * transforms a file packs its table into shared memory (prepare/packed-table.ts), so a file
- * prepared as it loads comes with it; a file from the prepare cache or prepared at build time does
- * not, since walking its table would cost the app's thread at every load (24–40 ms for
- * typescript.js's) what the worker can find there itself, once and only when needed: a file
- * prepared at build time holds it in its own text (prepare/build-data.ts), a cached file's output
- * is in the cache. The same input is prepared again only where neither is there: shared memory
- * that could not be had, or a cache entry gone since. A table is taken only with the very text the
+ * it, found the first time a breakpoint lands in a file with twinned functions. Every file's table
+ * is packed into shared memory as it binds (prepare/packed-table.ts), so this is only for a file
+ * whose shared memory could not be had: a file prepared at build time holds the table in its own
+ * text (prepare/build-data.ts), a cached file's output is in the cache, and the same input is
+ * prepared again only where neither is there (a cache entry gone since). A table is taken only with the very text the
  * script runs: a file changed on disk since it loaded gives none (its breakpoints then go in the
  * body they land in, as before twins).
  */
