@@ -169,7 +169,7 @@ const benchmark: Benchmark = {
         later.push(await workerCost(corpus.label, input, source, built.code));
       }
       ctx.progress('prepared-bind: what the process keeps');
-      kept.push(...keptByProcess(CORPORA[1]!, dir, rounds <= 3 ? rounds : 3));
+      kept.push(...keptByProcess(CORPORA[1]!, dir, Math.min(rounds, 3)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -211,11 +211,14 @@ const benchmark: Benchmark = {
         ),
         `What the app's process keeps once ${CORPORA[1]!.label} loaded through the agent (bench/fixtures/table-memory.cjs: required, then two full GCs), each build in its own process, the builds interleaved, median of ${Math.min(rounds, 3)}: V8's heap in use, RSS, and array buffers (where the shared position table is), and the require's own time` +
           (BASELINE === undefined ? '.' : `; the baseline is ${BASELINE}.`),
-        renderTable(
-          ['prepared', 'build', 'heap used', 'RSS', 'array buffers', 'require'],
-          kept,
-          ['left', 'left', 'right', 'right', 'right', 'right'],
-        ),
+        renderTable(['prepared', 'build', 'heap used', 'RSS', 'array buffers', 'require'], kept, [
+          'left',
+          'left',
+          'right',
+          'right',
+          'right',
+          'right',
+        ]),
       ],
     };
   },
