@@ -7,7 +7,7 @@
  * loader hooks' for an ES module), for 0.5–1% of the transform (typescript.js: 13 ms beside 2.5
  * s, bench/prepared-bind.bench.ts); by the registry for a file prepared at build time, from the
  * data its header passes (main/prepared-registry.ts). Neither thread keeps the table's object
- * (typescript.js's: ~15 MB of heap, against 6 MiB packed). Both threads read
+ * (typescript.js's: 15–23 MiB of heap, against 6.14 MiB packed). Both threads read
  * the same memory, through the readers below: the worker when a breakpoint lands in a twinned
  * function (worker/prepared/twin-places.ts), the app's thread when a stack passes through the
  * file (main/stack-traces.ts).
