@@ -36,17 +36,23 @@ export function prepareFile(source: string, kind: 'module' | 'commonjs', header:
   const bytes = Buffer.byteLength(source);
   const key = cache?.key(source, kind, header);
   const cached = key === undefined ? undefined : cache!.get(key);
-  if (cached !== undefined) return withTable('cached', cached, started, bytes);
+  if (cached !== undefined) return withTable('cached', cached.output, cached.table ?? packTable(cached.output.map), started, bytes);
   try {
     const output = prepareSource(source, { kind, header });
-    if (key !== undefined) cache!.put(key, output);
-    return withTable('prepared', output, started, bytes);
+    const table = packTable(output.map);
+    if (key !== undefined) cache!.put(key, output, table);
+    return withTable('prepared', output, table, started, bytes);
   } catch (err) {
     return { kind: 'failed', reason: errorMessage(err), ms: now() - started, bytes };
   }
 }
 
-function withTable(kind: 'prepared' | 'cached', output: PreparedOutput, started: number, bytes: number): PrepareOutcome {
-  const table = packTable(output.map);
+function withTable(
+  kind: 'prepared' | 'cached',
+  output: PreparedOutput,
+  table: PackedTable | undefined,
+  started: number,
+  bytes: number,
+): PrepareOutcome {
   return { kind, output, ...(table === undefined ? {} : { table }), ms: now() - started, bytes };
 }

@@ -34,23 +34,11 @@ export async function positionTableOf(
   running: string,
   cache: PrepareCacheAt | undefined,
 ): Promise<PackedTable | undefined> {
-  const table = await unpackedTableOf(file, running, cache);
-  return table === undefined ? undefined : packTable(table);
-}
-
-async function unpackedTableOf(
-  file: TableSource,
-  running: string,
-  cache: PrepareCacheAt | undefined,
-): Promise<PreparedOutput['map'] | undefined> {
-  const module = file.script.startsWith('file:');
   if (file.prebuilt) {
-    if (!module) return readBuildData(running, COMMONJS_DATA)?.[2];
-    // Its flags module holds the data: taken only beside the very module that runs.
-    const path = fileURLToPath(file.script);
-    const [own, flags] = await Promise.all([readFile(path, 'utf8'), readFile(path + PREBUILT_FLAGS_SUFFIX, 'utf8')]);
-    return own === running ? readBuildData(flags, MODULE_DATA)?.[2] : undefined;
+    const table = await builtTableOf(file.script, running);
+    return table === undefined ? undefined : packTable(table);
   }
+  const module = file.script.startsWith('file:');
   let input = await readFile(file.written, 'utf8');
   // Node's CommonJS loader compiles the text without its byte order mark.
   if (!module && input.charCodeAt(0) === BOM) input = input.slice(1);
@@ -61,5 +49,14 @@ async function unpackedTableOf(
   ]);
   const header = module ? moduleHeader(file.script) : commonJsHeader();
   const outcome = prepareFile(input, module ? 'module' : 'commonjs', header, cache && new PrepareCache(cache.dir, cache.version));
-  return outcome.kind !== 'failed' && outcome.output.code === running ? outcome.output.map : undefined;
+  return outcome.kind !== 'failed' && outcome.output.code === running ? outcome.table : undefined;
+}
+
+/** The table a file prepared at build time holds in its data. */
+async function builtTableOf(script: string, running: string): Promise<PreparedOutput['map'] | undefined> {
+  if (!script.startsWith('file:')) return readBuildData(running, COMMONJS_DATA)?.[2];
+  // Its flags module holds the data: taken only beside the very module that runs.
+  const path = fileURLToPath(script);
+  const [own, flags] = await Promise.all([readFile(path, 'utf8'), readFile(path + PREBUILT_FLAGS_SUFFIX, 'utf8')]);
+  return own === running ? readBuildData(flags, MODULE_DATA)?.[2] : undefined;
 }
