@@ -192,7 +192,7 @@ const benchmark: Benchmark = {
           ...builds.map(() => 'right' as const),
           ...(BASELINE === undefined ? [] : ['right' as const]),
         ]),
-        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), after the transform or the prepare cache: packing the file's position table into shared memory (prepare/packed-table.ts; a file prepared at build time is packed by the registry call above), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
+        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), after the transform: packing the file's position table into shared memory (prepare/packed-table.ts; the prepare cache stores it packed; a file prepared at build time is packed by the registry call above), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
         renderTable(['file', 'table in shared memory', 'packing it', 'the transform'], packings, ['left', 'right', 'right', 'right']),
         `The first breakpoint in a twinned function, on the worker, the file prepared as it loads with the prepare cache off: the wait for the twin's place (finding the file's position table, then reading it backwards from a position in a twinned function's original body), ${rounds} rounds, median (min–max). This build takes the table its binding shared` +
           (BASELINE === undefined

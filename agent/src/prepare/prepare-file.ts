@@ -22,8 +22,9 @@ export type PrepareOutcome =
       /**
        * The position table packed into shared memory (packed-table.ts), which the thread that
        * binds the file reads for stack traces and hands to the agent's worker: neither thread then
-       * keeps the table's object. Packing costs 0.5–1% of a transform; undefined when shared memory
-       * cannot be had (the binding thread then packs the object later, the worker finds its own).
+       * keeps the table's object. Packing costs 0.5–1% of a transform; the cache stores it packed.
+       * Undefined when shared memory cannot be had (the binding thread then packs the object
+       * later, the worker finds its own).
        */
       table?: PackedTable;
       ms: number;
