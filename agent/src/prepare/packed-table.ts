@@ -3,10 +3,10 @@
  * reaches the agent's worker without a copy: posting a SharedArrayBuffer shares it, where posting
  * the table's object clones it number by number (typescript.js's: 24–40 ms of the app's thread at
  * every load). Packed once per file, where its table first is: by the thread that transformed the
- * file or read it from the prepare cache (prepare-file.ts: the app's thread for CommonJS, the
- * loader hooks' for an ES module), for 0.5–1% of the transform (typescript.js: 13 ms beside 2.5
- * s, bench/prepared-bind.bench.ts); by the registry for a file prepared at build time, from the
- * data its header passes (main/prepared-registry.ts). Neither thread keeps the table's object
+ * file (prepare-file.ts: the app's thread for CommonJS, the loader hooks' for an ES module), for
+ * 0.5–1% of the transform (typescript.js: 13 ms beside 2.5 s, bench/prepared-bind.bench.ts), and
+ * kept packed in the prepare cache (prepare-cache.ts); by the registry for a file prepared at
+ * build time, from the data its header passes (main/prepared-registry.ts). Neither thread keeps the table's object
  * (typescript.js's: 15–23 MiB of heap, against 6.14 MiB packed). Both threads read
  * the same memory, through the readers below: the worker when a breakpoint lands in a twinned
  * function (worker/prepared/twin-places.ts), the app's thread when a stack passes through the
