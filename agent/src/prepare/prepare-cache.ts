@@ -2,8 +2,8 @@
  * Prepared output on disk, keyed by a hash of the content, the header, the module kind, the
  * agent's version and the transform's version: preparing costs 0.6–1.1 s of CPU per MB, reading ~nothing.
  * The output's position table is stored packed (packed-table.ts), its bytes read straight into
- * shared memory: parsing it back as JSON and packing it again would cost a cached typescript.js
- * ~30 ms and ~13 ms at every load.
+ * shared memory: parsed back from JSON and packed again, typescript.js's entry took twice as long
+ * to read (886 against 474 ms, docs/BENCHMARKS.md, table16).
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +18,9 @@ const FORMAT = 'packed-table';
 const I32 = Int32Array;
 const U8 = Uint8Array;
 const Shared = SharedArrayBuffer;
+
+/** An entry's JSON: the output, its map left out when the table is stored packed. */
+type StoredOutput = Omit<PreparedOutput, 'map'> & { map?: PreparedOutput['map'] };
 
 /** A cache entry: the output, and its position table when stored packed (the output's `map` then left empty). */
 export interface CachedOutput {
@@ -50,7 +53,7 @@ export class PrepareCache {
 
   get(key: string): CachedOutput | undefined {
     try {
-      const output = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8')) as Omit<PreparedOutput, 'map'> & Partial<PreparedOutput>;
+      const output = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8')) as StoredOutput;
       if (output.map !== undefined) return { output: output as PreparedOutput };
       // Written before the output (put), so there for any output that left its map out.
       return { output: { ...output, map: {} }, table: readTable(join(this.dir, `${key}.table`)) };
