@@ -1,17 +1,19 @@
 /**
  * What binding one prepared file costs the app's main thread: the registry call its header
  * makes as it loads (prepared as it loads, CommonJS: the registry takes the output the loader
- * left; prepared at build time: the header passes its data), up to the announcement posted to
- * the worker, the position table of a file with twinned functions packed into shared memory on
- * the way (prepare/packed-table.ts). In-process, with the worker's end of the channel left unread
+ * left; prepared at build time: the header passes its data, whose position table the call packs
+ * into shared memory, prepare/packed-table.ts), up to the announcement posted to the worker. In-process, with the worker's end of the channel left unread
  * while timing (its side runs on another thread). LIVEPROBE_BENCH_BASELINE=<another build's
  * agent/dist> times that build's registry on the same prepared output, interleaved, ratios taken
  * within a round. Then what the first breakpoint in a twinned function waits for on the worker:
  * the twin's place, found through the table the binding shared (with a baseline: found as that
  * build finds it, the file prepared again with the prepare cache off); and what the worker's
  * fallback costs, for a table whose shared memory could not be had (worker/prepared/position-tables.ts).
+ * Last, what a process keeps with typescript.js loaded through each build's agent (heap, RSS):
+ * the table each thread holds for stack traces and twins.
  */
 import { fromRoot } from '@liveprobe/harness';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +33,7 @@ import type * as MessagesModule from '../agent/dist/prepare/prepared-messages.js
 import type * as BundledModule from '../agent/dist/main/bundled-prebuilt.js';
 import type { PreparedOutput } from '../agent/dist/prepare/prepared-output.js';
 import { agentModule } from './lib/agent-module.js';
+import { baselineRegister } from './lib/baseline-agent.js';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { mib, ms, ratio } from './lib/format.js';
 import { max, median, min } from './lib/stats.js';
@@ -124,6 +127,7 @@ const benchmark: Benchmark = {
     const later: string[][] = [];
     const waits: string[][] = [];
     const packings: string[][] = [];
+    const kept: string[][] = [];
     const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
     try {
       for (const corpus of CORPORA) {
@@ -164,6 +168,8 @@ const benchmark: Benchmark = {
         packings.push([corpus.label, mib(table?.byteLength ?? 0), stats(packing.times), ms(packing.transform)]);
         later.push(await workerCost(corpus.label, input, source, built.code));
       }
+      ctx.progress('prepared-bind: what the process keeps');
+      kept.push(...keptByProcess(CORPORA[1]!, dir, Math.min(rounds, 3)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -186,7 +192,7 @@ const benchmark: Benchmark = {
           ...builds.map(() => 'right' as const),
           ...(BASELINE === undefined ? [] : ['right' as const]),
         ]),
-        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), only when the transform has just run (not from the prepare cache, not for a file prepared at build time): packing the position table of a file with twinned functions into shared memory (prepare/packed-table.ts), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
+        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), after the transform: packing the file's position table into shared memory (prepare/packed-table.ts; the prepare cache stores it packed; a file prepared at build time is packed by the registry call above), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
         renderTable(['file', 'table in shared memory', 'packing it', 'the transform'], packings, ['left', 'right', 'right', 'right']),
         `The first breakpoint in a twinned function, on the worker, the file prepared as it loads with the prepare cache off: the wait for the twin's place (finding the file's position table, then reading it backwards from a position in a twinned function's original body), ${rounds} rounds, median (min–max). This build takes the table its binding shared` +
           (BASELINE === undefined
@@ -203,10 +209,72 @@ const benchmark: Benchmark = {
           later,
           ['left', 'right', 'right', 'right'],
         ),
+        `What the app's process keeps once ${CORPORA[1]!.label} loaded through the agent (bench/fixtures/table-memory.cjs: required, then two full GCs), each build in its own process, the builds interleaved, median of ${Math.min(rounds, 3)}: V8's heap in use, RSS, and array buffers (where the shared position table is), and the require's own time` +
+          (BASELINE === undefined ? '.' : `; the baseline is ${BASELINE}.`),
+        renderTable(['prepared', 'build', 'heap used', 'RSS', 'array buffers', 'require'], kept, [
+          'left',
+          'left',
+          'right',
+          'right',
+          'right',
+          'right',
+        ]),
       ],
     };
   },
 };
+
+interface Kept {
+  loadMs: number;
+  heapUsed: number;
+  rss: number;
+  arrayBuffers: number;
+}
+
+/**
+ * The memory a process keeps with the corpus loaded through each build's agent: prepared as it
+ * loads (prepare cache off, then from a cache it filled), and prepared at build time.
+ */
+function keptByProcess(corpus: (typeof CORPORA)[number], dir: string, rounds: number): string[][] {
+  const source = fromRoot(corpus.path);
+  const registers = [{ name: 'this build', register: baselineRegister(fromRoot('agent/dist')) }];
+  if (BASELINE !== undefined) registers.push({ name: 'baseline', register: baselineRegister(BASELINE) });
+  const built = join(dir, 'x.js');
+  const ways = [
+    { label: 'as it loads, cache off', target: source, env: { LIVEPROBE_PREPARE: source, LIVEPROBE_PREPARE_CACHE: 'off' } },
+    { label: 'as it loads, from the cache', target: source, env: { LIVEPROBE_PREPARE: source }, cached: true },
+    { label: 'at build time', target: built, env: {} },
+  ];
+  const rows: string[][] = [];
+  for (const way of ways) {
+    const runs = new Map<string, Kept[]>(registers.map((r) => [r.name, []]));
+    const caches = new Map(registers.map((r) => [r.name, mkdtempSync(join(dir, 'cache-'))]));
+    const once = (name: string, register: string): Kept => {
+      const env = {
+        ...process.env,
+        ...way.env,
+        ...(way.cached === true ? { LIVEPROBE_PREPARE_CACHE: caches.get(name)! } : {}),
+        LIVEPROBE_BROKER_URL: 'mqtt://127.0.0.1:1',
+        LIVEPROBE_LOG_LEVEL: 'silent',
+        TABLE_MEMORY_TARGET: way.target,
+      };
+      const out = execFileSync(process.execPath, ['--expose-gc', '--import', register, fromRoot('bench/fixtures/table-memory.cjs')], {
+        env,
+        encoding: 'utf8',
+      });
+      return JSON.parse(out.trim().split('\n').pop()!) as Kept;
+    };
+    // Untimed: fills each build's cache (each build's own transform).
+    if (way.cached === true) for (const { name, register } of registers) once(name, register);
+    for (let round = 0; round < rounds; round++)
+      for (const { name, register } of round % 2 === 0 ? registers : [...registers].reverse()) runs.get(name)!.push(once(name, register));
+    for (const { name } of registers) {
+      const of = (field: keyof Kept): number => median(runs.get(name)!.map((k) => k[field]));
+      rows.push([way.label, name, mib(of('heapUsed')), mib(of('rss')), mib(of('arrayBuffers')), ms(of('loadMs'))]);
+    }
+  }
+  return rows;
+}
 
 /** A build's registry and bundle check, from its agent/dist. */
 async function buildAt(name: string, dist: string): Promise<Build> {

@@ -81,7 +81,7 @@ export interface PreparedChannel {
   tally: PrepareTally;
   /** Whether files are prepared as they load (LIVEPROBE_PREPARE). */
   preparing: boolean;
-  /** Where their prepared output is cached: the worker finds a cached file's position table there when a breakpoint needs it. */
+  /** Where their prepared output is cached: the worker finds a cached file's position table there if it could not be shared. */
   cache?: PrepareCacheAt;
 }
 

@@ -16,7 +16,7 @@ import type {
   PreparedToWorker,
 } from '../prepare/prepared-messages.js';
 import { COUNT_IN_PLACE, COUNT_ONLY } from '../prepare/site-flags.js';
-import type { PackedTable } from '../prepare/packed-table.js';
+import { packTable, type PackedTable } from '../prepare/packed-table.js';
 import { siteCounts } from './site-count-slabs.js';
 
 // Captured before the app runs, which may replace these globals.
@@ -131,7 +131,6 @@ export class PreparedFile {
     /** Flat triples `[line, column, functionFlag]` (PreparedOutput.sites); the registry's are in memory shared with the worker. */
     readonly sites: ArrayLike<number>,
     functions: number,
-    readonly map: Readonly<Record<number, number[]>>,
     private readonly target: HitTarget,
     /** Takes the worker's queued flag messages now: it may have turned a flag on before they arrived. */
     private readonly drain: () => void,
@@ -301,6 +300,10 @@ export class PreparedRegistry {
   private readonly bundles = new Set<string>();
   /** Files prepared at build time, bound: on disk as prepared. */
   private readonly prebuilt = new Set<string>();
+  /** By script, its position table, packed: what stack traces read (stack-traces.ts), the same memory the worker reads. */
+  private readonly packed = new Map<string, PackedTable>();
+  /** By script, a position table that could not be packed as its file bound (no shared memory then): packed at the next stack through the file. */
+  private readonly unpacked = new Map<string, Readonly<Record<number, readonly number[]>>>();
 
   constructor(
     private readonly target: HitTarget,
@@ -344,7 +347,8 @@ export class PreparedRegistry {
     name: string,
     sites?: number[],
     functions?: number,
-    map?: Record<number, number[]>,
+    /** Null from an ES module prepared as it loaded, whose table came packed from the hooks. */
+    map?: Record<number, number[]> | null,
     sourceMappingURL?: string | null,
     prebuilt?: 1,
     names?: SiteNames | null,
@@ -366,7 +370,6 @@ export class PreparedRegistry {
       path,
       sharedSites(sites ?? expected?.sites ?? []),
       functions ?? expected?.functions ?? 0,
-      map ?? expected?.map ?? {},
       this.target,
       this.drain,
       this.allOn,
@@ -380,9 +383,16 @@ export class PreparedRegistry {
     this.byPath.set(path, file);
     if (prebuilt === 1) this.prebuilt.add(path);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
-    // Packed where the file was just prepared (an ES module: on the hooks' thread); none from the
-    // cache or a build, whose table the worker finds there when a breakpoint needs it.
-    const shared = table ?? (prebuilt !== 1 && path.startsWith('file:') ? this.moduleTable(path) : undefined);
+    // Packed where the file was prepared as it loaded (an ES module: on the hooks' thread); a
+    // file prepared at build time passes its table's object, packed here (~13 ms for
+    // typescript.js's, 1% of its load), so that neither thread keeps the object.
+    const unpacked = map ?? expected?.map;
+    const shared =
+      table ??
+      (prebuilt !== 1 && path.startsWith('file:') ? this.moduleTable(path) : undefined) ??
+      (prebuilt === 1 && unpacked !== undefined ? packTable(unpacked) : undefined);
+    if (shared !== undefined) this.packed.set(path, shared);
+    else if (unpacked !== undefined) this.unpacked.set(path, unpacked);
     const message: PreparedToWorker = {
       t: 'file',
       file: file.index,
@@ -419,9 +429,18 @@ export class PreparedRegistry {
     return Atomics.load(this.sessionOpen, 0) > 0;
   }
 
-  /** The position map of a prepared script, by the name V8 gives it. */
-  mapOf(path: string): Readonly<Record<number, number[]>> | undefined {
-    return this.byPath.get(path)?.map;
+  /** The position table of a prepared script, by the name V8 gives it. */
+  tableOf(path: string): PackedTable | undefined {
+    const packed = this.packed.get(path);
+    if (packed !== undefined) return packed;
+    const unpacked = this.unpacked.get(path);
+    if (unpacked === undefined) return undefined;
+    // Without shared memory now, the object stays for the next stack to try again.
+    const table = packTable(unpacked);
+    if (table === undefined) return undefined;
+    this.unpacked.delete(path);
+    this.packed.set(path, table);
+    return table;
   }
 
   /** Whether a script, by the name V8 gives it, is a file prepared at build time (its text on disk is the prepared one). */

@@ -22,9 +22,11 @@ import { findSourceMap, type SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { LOADER_FILE } from './commonjs-loader.js';
 import { writtenCallSites } from './written-call-sites.js';
+import { lineRun, placeOnDisk, writtenAt, type PackedTable } from '../prepare/packed-table.js';
 
-export interface PositionMaps {
-  mapOf(path: string): Readonly<Record<number, number[]>> | undefined;
+export interface PositionTables {
+  /** The position table of a prepared script, by the name V8 gives it (the same memory the worker reads). */
+  tableOf(path: string): PackedTable | undefined;
   /** Whether the script is a file `liveprobe prepare` wrote, on disk as prepared. */
   preparedOnDisk?(path: string): boolean;
 }
@@ -38,7 +40,7 @@ const ProxyConstructor = Proxy;
 const MapConstructor = Map;
 const errorToString = Error.prototype.toString;
 
-export function installStackTraces(maps: PositionMaps): void {
+export function installStackTraces(tables: PositionTables): void {
   // Error.prepareStackTrace becomes an accessor: what the app assigns is kept as its formatter,
   // and what anyone reads is that formatter behind the remapping. Reading, then assigning the
   // value back (the usual save-and-restore) must restore the app's formatter, not wrap it twice.
@@ -49,9 +51,9 @@ export function installStackTraces(maps: PositionMaps): void {
     if (wrapper === undefined) {
       wrapper =
         formatter === writtenCallSites
-          ? (_error, frames) => remap(maps, frames, true)
+          ? (_error, frames) => remap(tables, frames, true)
           : (error, frames) => {
-              const mapped = remap(maps, frames, false);
+              const mapped = remap(tables, frames, false);
               return formatter === undefined ? format(error, mapped) : formatter(error, mapped);
             };
       wrappers.set(formatter, wrapper);
@@ -73,112 +75,78 @@ export function installStackTraces(maps: PositionMaps): void {
 
 const sourceMapsOn = (): boolean => (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
 
-function remap(maps: PositionMaps, frames: NodeJS.CallSite[], asWritten: boolean): NodeJS.CallSite[] {
+function remap(tables: PositionTables, frames: NodeJS.CallSite[], asWritten: boolean): NodeJS.CallSite[] {
   const out: NodeJS.CallSite[] = [];
   for (const frame of frames) {
     const file = frame.getFileName();
     // The loader's wrapper around Module.prototype._compile, under a module's top-level frames.
     if (file === LOADER_FILE) continue;
-    const map = file === undefined || file === null ? undefined : maps.mapOf(file);
+    const table = file === undefined || file === null ? undefined : tables.tableOf(file);
     const line = frame.getLineNumber();
     const column = frame.getColumnNumber();
-    const segments = map === undefined || line === null ? undefined : map[line];
-    if (segments === undefined || column === null) {
+    // A line the transform left alone is as written.
+    if (table === undefined || line === null || column === null || lineRun(table, line) === undefined) {
       out.push(frame);
       continue;
     }
-    if (!asWritten && maps.preparedOnDisk?.(file!) === true) {
-      const at = knownPlaceOnDisk(map!, segments, line!, column);
+    if (!asWritten && tables.preparedOnDisk?.(file!) === true) {
+      const at = knownPlaceOnDisk(table, line, column);
       out.push(at === undefined || (at.line === line && at.column === column) ? frame : mappedFrame(frame, at));
       continue;
     }
-    out.push(mappedFrame(frame, writtenPosition(segments, column), map));
+    out.push(mappedFrame(frame, writtenPosition(table, line, column), table));
   }
   return out;
 }
 
 type Position = { line: number; column: number };
 
-/** A 1-based column of the prepared text, as a position in the code as written, through its line's segments. */
-function writtenPosition(segments: readonly number[], column: number): Position {
-  let i = 0;
-  while (i + 3 < segments.length && segments[i + 3]! <= column - 1) i += 3;
-  // Inserted code (a site's guard, whose hook call is a snapshot's top frame) is followed by the
-  // statement it stands for, at the same position: it maps to that statement's start, not as
-  // many columns past it as the call is into the guard (in minified code, into the next function).
-  return { line: segments[i + 1]!, column: segments[i + 2]! + (inserted(segments, i) ? 0 : column - 1 - segments[i]!) + 1 };
+/** A 1-based column of a line in the table, as a position in the code as written (1-based column too). */
+function writtenPosition(table: PackedTable, line: number, column: number): Position {
+  const written = writtenAt(table, { line, column: column - 1 });
+  return { line: written.line, column: written.column + 1 };
 }
 
-/** Whether run `i` is inserted code: the next run is at the same written position (the statement it stands for). */
-const inserted = (segments: readonly number[], i: number): boolean =>
-  i + 5 < segments.length && segments[i + 4] === segments[i + 1] && segments[i + 5] === segments[i + 2];
-
-/** By position map, the places on disk found so far, by `line:column`; null where there is none. */
-const placesOnDisk = new WeakMap<object, Map<string, Position | null>>();
+/** By table, the places on disk found so far, by `line:column`; null where there is none. */
+const placesOnDisk = new WeakMap<PackedTable, Map<string, Position | null>>();
 
 /**
  * placeOnDisk, found once per position: an app's stacks pass the same call sites again and again,
  * and finding one scans a prepared line, which in a minified bundle is the whole file.
  */
-function knownPlaceOnDisk(
-  map: Readonly<Record<number, number[]>>,
-  segments: readonly number[],
-  line: number,
-  column: number,
-): Position | undefined {
-  let places = placesOnDisk.get(map);
+function knownPlaceOnDisk(table: PackedTable, line: number, column: number): Position | undefined {
+  let places = placesOnDisk.get(table);
   if (places === undefined) {
     places = new MapConstructor();
-    placesOnDisk.set(map, places);
+    placesOnDisk.set(table, places);
   }
   const key = `${line}:${column}`;
   let place = places.get(key);
   if (place === undefined) {
-    place = placeOnDisk(map, segments, column) ?? null;
+    const found = placeOnDisk(table, { line, column: column - 1 });
+    place = found === undefined ? null : { line: found.line, column: found.column + 1 };
     places.set(key, place);
   }
   return place ?? undefined;
 }
 
-/**
- * Where the code at a 1-based column of a prepared line runs when the file runs without the
- * agent, in a file prepared at build time: the same place, but for a twin's copy or a guard,
- * whose place is the code as written in the function's original body. That body keeps its
- * written lines (a twin is laid out on the line where the body opens, before it), so the place
- * is on the written line: the line's last run of the same code (not a guard) that reaches it.
- */
-function placeOnDisk(map: Readonly<Record<number, number[]>>, segments: readonly number[], column: number): Position | undefined {
-  const written = writtenPosition(segments, column);
-  const runs = map[written.line];
-  // A line the transform left alone is the written line itself.
-  if (runs === undefined) return written;
-  const at = written.column - 1;
-  for (let i = runs.length - 3; i >= 0; i -= 3) {
-    if (runs[i + 1] !== written.line || runs[i + 2]! > at || inserted(runs, i)) continue;
-    const place = runs[i]! + at - runs[i + 2]!;
-    // A run ends where the line's next one starts.
-    if (i + 3 < runs.length && place >= runs[i + 3]!) continue;
-    return { line: written.line, column: place + 1 };
-  }
-  return undefined;
-}
-
 /** Where the frame's function starts, in the code as written (a source map names a function there). */
-function enclosingPosition(frame: NodeJS.CallSite, map: Readonly<Record<number, number[]>>): Position | undefined {
+function enclosingPosition(frame: NodeJS.CallSite, table: PackedTable): Position | undefined {
   const line = frame.getEnclosingLineNumber?.();
   const column = frame.getEnclosingColumnNumber?.();
-  const segments = line === undefined || line === null ? undefined : map[line];
-  return segments === undefined || column === undefined || column === null ? undefined : writtenPosition(segments, column);
+  return line === undefined || line === null || column === undefined || column === null || lineRun(table, line) === undefined
+    ? undefined
+    : writtenPosition(table, line, column);
 }
 
 /**
- * The frame at `at`; with the file's map, its function's start in the code as written too, worked
+ * The frame at `at`; with the file's table, its function's start in the code as written too, worked
  * out only if the formatter asks (Node's own asks to name a function through a source map).
  */
-function mappedFrame(frame: NodeJS.CallSite, at: Position, map?: Readonly<Record<number, number[]>>): NodeJS.CallSite {
+function mappedFrame(frame: NodeJS.CallSite, at: Position, table?: PackedTable): NodeJS.CallSite {
   let enclosing: Position | undefined | null = null;
   const enclosingOf = (): Position | undefined => {
-    if (enclosing === null) enclosing = map === undefined ? undefined : enclosingPosition(frame, map);
+    if (enclosing === null) enclosing = table === undefined ? undefined : enclosingPosition(frame, table);
     return enclosing;
   };
   return new ProxyConstructor(frame, {

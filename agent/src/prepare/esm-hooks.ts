@@ -31,7 +31,16 @@ export interface HooksData {
 
 let data: HooksData | undefined;
 let cache: PrepareCache | undefined;
-const outputs = new Map<string, PreparedOutput>();
+/** What each prepared module's flags module passes to the registry: its position table went over the port when it could be packed. */
+const bindings = new Map<string, Binding>();
+
+interface Binding {
+  sites: number[];
+  functions: number;
+  map: PreparedOutput['map'] | undefined;
+  sourceMappingURL: string | undefined;
+  siteNames: PreparedOutput['siteNames'];
+}
 
 export function initialize(initial: HooksData): void {
   data = initial;
@@ -79,9 +88,16 @@ export async function load(
   if (outcome.kind === 'failed') return result;
   // Posted before the module's source returns, so before its flags module binds it on the main
   // thread, which takes it then (shared memory: posting it copies nothing).
-  if (outcome.table !== undefined) data.port.postMessage({ t: 'table', url, table: outcome.table } satisfies ModuleTable);
-  outputs.set(url, outcome.output);
-  return { ...result, source: outcome.output.code };
+  const { output, table } = outcome;
+  if (table !== undefined) data.port.postMessage({ t: 'table', url, table } satisfies ModuleTable);
+  bindings.set(url, {
+    sites: output.sites,
+    functions: output.functions,
+    map: table === undefined ? output.map : undefined,
+    sourceMappingURL: output.sourceMappingURL,
+    siteNames: output.siteNames,
+  });
+  return { ...result, source: output.code };
 }
 
 /**
@@ -90,13 +106,13 @@ export async function load(
  * reads no global the app could have replaced.
  */
 function flagsModule(url: string): string {
-  const output = outputs.get(url);
+  const output = bindings.get(url);
   const sites = output?.sites ?? [];
   const functions = output?.functions ?? 0;
   return [
     'const zeros = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };',
     `const lp = typeof ${REGISTRY_GLOBAL} !== 'function' ? { F: zeros(${functions}), S: zeros(${sites.length / 3}), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
-    `  : ${REGISTRY_GLOBAL}(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? {})}, ${JSON.stringify(output?.sourceMappingURL)}, undefined, ${JSON.stringify(output?.siteNames ?? null)});`,
+    `  : ${REGISTRY_GLOBAL}(${JSON.stringify(url)}, ${JSON.stringify(sites)}, ${functions}, ${JSON.stringify(output?.map ?? null)}, ${JSON.stringify(output?.sourceMappingURL)}, undefined, ${JSON.stringify(output?.siteNames ?? null)});`,
     EXPORTED_BINDINGS,
   ].join('\n');
 }

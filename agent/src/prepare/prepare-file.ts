@@ -20,10 +20,11 @@ export type PrepareOutcome =
       kind: 'prepared' | 'cached';
       output: PreparedOutput;
       /**
-       * The position table packed into shared memory, for a file with twinned functions just
-       * transformed (packed-table.ts): the thread that binds the file hands it to the agent's
-       * worker. Packing costs 0.5–1% of the transform; a file from the cache has none,
-       * since walking its table would cost the loading thread what the worker can find there itself.
+       * The position table packed into shared memory (packed-table.ts), which the thread that
+       * binds the file reads for stack traces and hands to the agent's worker: neither thread then
+       * keeps the table's object. Packing costs 0.5–1% of a transform; the cache stores it packed.
+       * Undefined when shared memory cannot be had (the binding thread then packs the object
+       * later, the worker finds its own).
        */
       table?: PackedTable;
       ms: number;
@@ -36,13 +37,23 @@ export function prepareFile(source: string, kind: 'module' | 'commonjs', header:
   const bytes = Buffer.byteLength(source);
   const key = cache?.key(source, kind, header);
   const cached = key === undefined ? undefined : cache!.get(key);
-  if (cached !== undefined) return { kind: 'cached', output: cached, ms: now() - started, bytes };
+  if (cached !== undefined) return withTable('cached', cached.output, cached.table ?? packTable(cached.output.map), started, bytes);
   try {
     const output = prepareSource(source, { kind, header });
-    if (key !== undefined) cache!.put(key, output);
-    const table = output.functions > 0 ? packTable(output.map) : undefined;
-    return { kind: 'prepared', output, ...(table === undefined ? {} : { table }), ms: now() - started, bytes };
+    const table = packTable(output.map);
+    if (key !== undefined) cache!.put(key, output, table);
+    return withTable('prepared', output, table, started, bytes);
   } catch (err) {
     return { kind: 'failed', reason: errorMessage(err), ms: now() - started, bytes };
   }
+}
+
+function withTable(
+  kind: 'prepared' | 'cached',
+  output: PreparedOutput,
+  table: PackedTable | undefined,
+  started: number,
+  bytes: number,
+): PrepareOutcome {
+  return { kind, output, ...(table === undefined ? {} : { table }), ms: now() - started, bytes };
 }

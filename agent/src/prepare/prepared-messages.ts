@@ -19,8 +19,8 @@ export interface PreparedFileLoaded {
   sites: ArrayLike<number>;
   /**
    * The file's position table in shared memory (packed-table.ts), for a breakpoint in a twinned
-   * function: packed by the thread that just prepared the file; absent for a file from the prepare
-   * cache or prepared at build time, or when that memory could not be had (position-tables.ts).
+   * function: the memory the app's thread reads for stack traces; absent only when that memory
+   * could not be had (the worker then finds the table itself, position-tables.ts).
    */
   table?: Int32Array;
   /** The file's own source map, as its `//# sourceMappingURL=` names it. */

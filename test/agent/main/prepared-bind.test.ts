@@ -62,12 +62,12 @@ test("a file's announcement carries its sites and the position table its prepari
   assert.ok(file.table?.buffer instanceof SharedArrayBuffer, 'the table is shared, not cloned');
   // One line (3), its triples from index 4 to 10 (packed-table.ts).
   assert.deepEqual([...file.table], [1, 3, 4, 10, ...MAP[3]]);
-  assert.deepEqual(r.mapOf('/app/x.js'), MAP);
+  assert.equal(r.tableOf('/app/x.js'), table, 'stack traces read the memory the worker reads');
   assert.equal(flags.F.length, 1);
   close();
 });
 
-test("an ES module prepared as it loads is announced with the table the hooks' thread packed; a build-prepared file with none", () => {
+test("an ES module prepared as it loads is announced with the table the hooks' thread packed; a build-prepared file with the table it passed, packed as it binds", () => {
   const table = packTable(MAP)!;
   const asked: string[] = [];
   const {
@@ -78,14 +78,20 @@ test("an ES module prepared as it loads is announced with the table the hooks' t
     () => false,
     (url) => (asked.push(url), url === 'file:///app/x.mjs' ? table : undefined),
   );
-  r.file('file:///app/x.mjs', SITES, 1, MAP, undefined, undefined, null);
+  // Its flags module passes no table of its own: the hooks' packed one is there.
+  r.file('file:///app/x.mjs', SITES, 1, null, undefined, undefined, null);
+  // As a build's data gives it (a build by an older transform too): an object.
   r.file('file:///app/y.mjs.lp-flags.mjs', SITES, 1, MAP, 'y.mjs.lp.map', 1, null);
   const files = announced().flatMap((m) => (m.t === 'file' ? [m] : []));
-  assert.deepEqual(asked, ['file:///app/x.mjs'], 'a build-prepared module has no table to take: the worker reads its data');
+  assert.deepEqual(asked, ['file:///app/x.mjs'], 'a build-prepared module has no table to take from the hooks');
   close();
   assert.ok(files[0]?.table?.buffer instanceof SharedArrayBuffer);
   assert.deepEqual([...files[0].table], [...table]);
-  assert.equal(files[1]?.table, undefined);
+  assert.ok(files[1]?.table?.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual([...files[1].table], [...table]);
+  // Stack traces read the same tables.
+  assert.equal(r.tableOf('file:///app/x.mjs'), table);
+  assert.deepEqual([...r.tableOf('file:///app/y.mjs')!], [...table]);
 });
 
 test("a build-prepared ES module binds without its script being read; a CommonJS file's, and a module bundled under the bundle's URL, are read", () => {

@@ -21,7 +21,6 @@ function fileWith(roots: string[]): { file: PreparedFile; seen: Seen[] } {
     '/app/x.js',
     [1, 0, -1],
     0,
-    {},
     {
       hit: (_key, values, self) => seen.push({ values, self }),
       count: () => false,
@@ -93,7 +92,6 @@ test("a prepared file's exception sites give back the thrown object, throw a pri
     '/app/x.js',
     [],
     0,
-    {},
     {
       hit: () => {},
       count: () => undefined,

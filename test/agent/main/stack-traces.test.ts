@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { installStackTraces } from '../../../agent/src/main/stack-traces.js';
 import { writtenCallSites } from '../../../agent/src/main/written-call-sites.js';
+import { packTable } from '../../../agent/src/prepare/packed-table.js';
 import { loadOriginal, loadPrepared, prepareCommonJs } from '../prepare/prepared-module.js';
 
 const FILE = '/virtual/stack.cjs';
@@ -38,7 +39,7 @@ test('in every flag mode, frames read exactly as V8 prints the original: lines, 
     /at boom \(\/virtual\/stack\.cjs:1:/,
   );
   let current = modes[0]!;
-  installStackTraces({ mapOf: (path) => (path === FILE ? current.prepared.map : undefined) });
+  installStackTraces({ tableOf: (path) => (path === FILE ? packTable(current.prepared.map) : undefined) });
   for (const loaded of modes) {
     current = loaded;
     const mapped = stackOf(() => (loaded.exports as typeof original).outer([1, 2]));
@@ -52,7 +53,8 @@ test('in every flag mode, frames read exactly as V8 prints the original: lines, 
 test('a formatter the app sets after the agent still gets mapped frames, and saving then restoring it leaves one mapping', () => {
   const running = loadPrepared(SOURCE, FILE, 'functions');
   const exports = running.exports as { boom(n: number): void; outer(items: unknown[]): void };
-  installStackTraces({ mapOf: (path) => (path === FILE ? running.prepared.map : undefined) });
+  const table = packTable(running.prepared.map);
+  installStackTraces({ tableOf: (path) => (path === FILE ? table : undefined) });
 
   // Installed late, as source-map-support would be: it formats, the agent's mapping still applies.
   Error.prepareStackTrace = (error, frames) =>
@@ -112,7 +114,8 @@ test("a file prepared at build time keeps its frames where its text on disk has 
     const alone = own(stackOf(() => (modes[0]!.exports as Exports).outer([1, 2])));
     assert.notDeepEqual(own(stackOf(() => (modes[1]!.exports as Exports).outer([1, 2]))), alone, 'a twin runs elsewhere in the text');
     const original = writtenSites(() => (loadOriginal(source, '/virtual/original.cjs') as Exports).outer([1, 2]));
-    installStackTraces({ mapOf: (path) => (path === file ? prepared.map : undefined), preparedOnDisk: (path) => path === file });
+    const table = packTable(prepared.map);
+    installStackTraces({ tableOf: (path) => (path === file ? table : undefined), preparedOnDisk: (path) => path === file });
     for (const loaded of modes) {
       assert.deepEqual(own(stackOf(() => (loaded.exports as Exports).outer([1, 2]))), alone);
       assert.deepEqual(

@@ -8,24 +8,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { installStackTraces } from '../../../agent/src/main/stack-traces.js';
-import type { PreparedOutput } from '../../../agent/src/prepare/prepared-output.js';
+import { packTable, type PackedTable } from '../../../agent/src/prepare/packed-table.js';
 import { loadOriginal, loadPrepared, prepareCommonJs, type Loaded } from './prepared-module.js';
 
 const FILE = '/app/lib/throwing.cjs';
-let currentMap: PreparedOutput['map'] | undefined;
-installStackTraces({ mapOf: (path) => (path === FILE ? currentMap : undefined) });
+let currentTable: PackedTable | undefined;
+installStackTraces({ tableOf: (path) => (path === FILE ? currentTable : undefined) });
 
 /** The module's `run()` in the original, prepared with flags off, and with every flag on (exception sites recording). */
 async function threeWays(source: string): Promise<{ original: unknown; off: unknown; on: unknown; loaded: Loaded }> {
   const prepared = prepareCommonJs(source);
   const run = async (exports: unknown): Promise<unknown> => await (exports as () => unknown)();
-  currentMap = undefined;
+  currentTable = undefined;
   const original = await run(loadOriginal(source, FILE));
-  currentMap = prepared.map;
+  currentTable = packTable(prepared.map);
   const off = await run(loadPrepared(source, FILE, 'off', prepared).exports);
   const loaded = loadPrepared(source, FILE, 'sites', prepared);
   const on = await run(loaded.exports);
-  currentMap = undefined;
+  currentTable = undefined;
   return { original, off, on, loaded };
 }
 

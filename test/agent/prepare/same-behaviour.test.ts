@@ -7,16 +7,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { installStackTraces } from '../../../agent/src/main/stack-traces.js';
+import { packTable, type PackedTable } from '../../../agent/src/prepare/packed-table.js';
 import { loadOriginal, loadPrepared, prepareCommonJs } from './prepared-module.js';
-import type { PreparedOutput } from '../../../agent/src/prepare/prepared-output.js';
 
 const MODES = ['original', 'off', 'sites'] as const;
 type Mode = (typeof MODES)[number];
 
 // One file name for every mode, as the app would see it: stacks are compared as text.
 const FILE = '/app/lib/construct.cjs';
-let currentMap: PreparedOutput['map'] | undefined;
-installStackTraces({ mapOf: (path) => (path === FILE ? currentMap : undefined) });
+let currentTable: PackedTable | undefined;
+installStackTraces({ tableOf: (path) => (path === FILE ? currentTable : undefined) });
 
 interface Run {
   mode: Mode;
@@ -29,14 +29,14 @@ async function threeWays(source: string, use: (exports: any) => unknown): Promis
   const prepared = prepareCommonJs(source);
   const runs: Run[] = [];
   for (const mode of MODES) {
-    currentMap = mode === 'original' ? undefined : prepared.map;
+    currentTable = mode === 'original' ? undefined : packTable(prepared.map);
     if (mode === 'original') runs.push({ mode, value: await use(loadOriginal(source, FILE)), hits: 0 });
     else {
       const loaded = loadPrepared(source, FILE, mode === 'off' ? 'off' : 'sites', prepared);
       runs.push({ mode, value: await use(loaded.exports), hits: loaded.counts.hits });
     }
   }
-  currentMap = undefined;
+  currentTable = undefined;
   return runs;
 }
 

@@ -1,13 +1,10 @@
 /**
  * A prepared file's position table (twin-places.ts) when the file's announcement did not carry
- * it, found the first time a breakpoint lands in a file with twinned functions. The thread that
- * transforms a file packs its table into shared memory (prepare/packed-table.ts), so a file
- * prepared as it loads comes with it; a file from the prepare cache or prepared at build time does
- * not, since walking its table would cost the app's thread at every load (24–40 ms for
- * typescript.js's) what the worker can find there itself, once and only when needed: a file
- * prepared at build time holds it in its own text (prepare/build-data.ts), a cached file's output
- * is in the cache. The same input is prepared again only where neither is there: shared memory
- * that could not be had, or a cache entry gone since. A table is taken only with the very text the
+ * it, found the first time a breakpoint lands in a file with twinned functions. Every file's table
+ * is packed into shared memory as it binds (prepare/packed-table.ts), so this is only for a file
+ * whose shared memory could not be had: a file prepared at build time holds the table in its own
+ * text (prepare/build-data.ts), a cached file's output is in the cache, and the same input is
+ * prepared again only where neither is there (a cache entry gone since). A table is taken only with the very text the
  * script runs: a file changed on disk since it loaded gives none (its breakpoints then go in the
  * body they land in, as before twins).
  */
@@ -37,23 +34,11 @@ export async function positionTableOf(
   running: string,
   cache: PrepareCacheAt | undefined,
 ): Promise<PackedTable | undefined> {
-  const table = await unpackedTableOf(file, running, cache);
-  return table === undefined ? undefined : packTable(table);
-}
-
-async function unpackedTableOf(
-  file: TableSource,
-  running: string,
-  cache: PrepareCacheAt | undefined,
-): Promise<PreparedOutput['map'] | undefined> {
-  const module = file.script.startsWith('file:');
   if (file.prebuilt) {
-    if (!module) return readBuildData(running, COMMONJS_DATA)?.[2];
-    // Its flags module holds the data: taken only beside the very module that runs.
-    const path = fileURLToPath(file.script);
-    const [own, flags] = await Promise.all([readFile(path, 'utf8'), readFile(path + PREBUILT_FLAGS_SUFFIX, 'utf8')]);
-    return own === running ? readBuildData(flags, MODULE_DATA)?.[2] : undefined;
+    const table = await builtTableOf(file.script, running);
+    return table === undefined ? undefined : packTable(table);
   }
+  const module = file.script.startsWith('file:');
   let input = await readFile(file.written, 'utf8');
   // Node's CommonJS loader compiles the text without its byte order mark.
   if (!module && input.charCodeAt(0) === BOM) input = input.slice(1);
@@ -64,5 +49,14 @@ async function unpackedTableOf(
   ]);
   const header = module ? moduleHeader(file.script) : commonJsHeader();
   const outcome = prepareFile(input, module ? 'module' : 'commonjs', header, cache && new PrepareCache(cache.dir, cache.version));
-  return outcome.kind !== 'failed' && outcome.output.code === running ? outcome.output.map : undefined;
+  return outcome.kind !== 'failed' && outcome.output.code === running ? outcome.table : undefined;
+}
+
+/** The table a file prepared at build time holds in its data. */
+async function builtTableOf(script: string, running: string): Promise<PreparedOutput['map'] | undefined> {
+  if (!script.startsWith('file:')) return readBuildData(running, COMMONJS_DATA)?.[2];
+  // Its flags module holds the data: taken only beside the very module that runs.
+  const path = fileURLToPath(script);
+  const [own, flags] = await Promise.all([readFile(path, 'utf8'), readFile(path + PREBUILT_FLAGS_SUFFIX, 'utf8')]);
+  return own === running ? readBuildData(flags, MODULE_DATA)?.[2] : undefined;
 }

@@ -8,7 +8,7 @@
  * statement, and is read backwards here, packed as the file bound (prepare/packed-table.ts).
  */
 import { offsetOf, type AnalysedSource } from '../../locate/source-analysis.js';
-import { lineRun, type PackedTable } from '../../prepare/packed-table.js';
+import { columnThroughRun, writtenAt, type PackedTable } from '../../prepare/packed-table.js';
 
 /** How much of the text at a place must read as at the position it copies (a guard maps to its statement but reads otherwise). */
 const SAME_TEXT = 16;
@@ -34,24 +34,11 @@ export function twinPlaces(
     const line = table[1 + k]!;
     const end = table[2 + lines + k]!;
     for (let i = table[1 + lines + k]!; i < end; i += 3) {
-      if (table[i + 1] !== written.line || table[i + 2]! > written.column) continue;
-      const column = table[i]! + (written.column - table[i + 2]!);
-      // A run ends where the line's next one starts.
-      if (i + 3 < end && column >= table[i + 3]!) continue;
-      if (line === at.line && column === at.column) continue;
+      const column = columnThroughRun(table, i, end, written);
+      if (column === -1 || (line === at.line && column === at.column)) continue;
       const offset = offsetOf(analysed, line, column);
       if (analysed.source.startsWith(text, offset)) places.push({ line, column });
     }
   }
   return places;
-}
-
-/** The written position of a prepared one: a line the transform left alone is the written line itself. */
-function writtenAt(table: PackedTable, at: { line: number; column: number }): { line: number; column: number } {
-  const run = lineRun(table, at.line);
-  if (run === undefined) return at;
-  const [start, end] = run;
-  let i = start;
-  while (i + 3 < end && table[i + 3]! <= at.column) i += 3;
-  return { line: table[i + 1]!, column: table[i + 2]! + (at.column - table[i]!) };
 }
