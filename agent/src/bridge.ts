@@ -266,8 +266,21 @@ export interface PackedCounts {
 }
 
 /**
- * main → worker: hits of a prepared site over its rate, bytes or the CPU budget since the last
- * batch, as key and count pairs: counted, not captured.
+ * The limit a sampled hit was over: the action's rate (its ratePerSecond within the agent's hit
+ * quota), its output bytes, or the agent's CPU budget. PackedSampled carries its index here.
+ */
+export const SAMPLED_LIMITS = ['rate', 'bytes', 'cpu'] as const satisfies readonly DutyCycle['bound'][];
+export type SampledLimit = (typeof SAMPLED_LIMITS)[number];
+/** SAMPLED_LIMITS' indexes, as the probe hook passes them at a hit. */
+export const OVER_RATE = 0;
+export const OVER_BYTES = 1;
+export const OVER_CPU = 2;
+export type SampledLimitIndex = typeof OVER_RATE | typeof OVER_BYTES | typeof OVER_CPU;
+
+/**
+ * main → worker: hits over a limit since the last batch (a prepared site's, or a breakpoint's
+ * after its window was spent), as key, limit (SAMPLED_LIMITS' index) and count triples: counted,
+ * not captured.
  */
 export interface PackedSampled {
   t: 'sampled';

@@ -49,6 +49,20 @@ function givenHolder(): GivenProviders {
 
 export const SEVERITY_NUMBER: Record<LogLevel, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
+/**
+ * Loads @opentelemetry/api now when the app registered an SDK, so that no hit pays for it: the
+ * SDK's require hooks (require-in-the-middle) see each of its files, and on Node 22 a trial's CPU
+ * profile put most of a fresh action's first hit there. Called when a probe is armed, off the hit path.
+ */
+export function loadApiForSdk(): void {
+  if ((globalThis as Record<symbol, unknown>)[API_KEY] === undefined) return;
+  try {
+    api();
+  } catch {
+    // Arming must not throw into the app's event loop: a hit tries again, where a failure is caught.
+  }
+}
+
 export function activeSpanContext(): SpanContext | undefined {
   // Nothing registered with the API (no context manager): no span can be active.
   if ((globalThis as Record<symbol, unknown>)[API_KEY] === undefined) return undefined;

@@ -6,7 +6,15 @@
  * pause, a finished probe) leaves at the end of the current synchronous run, behind the hits
  * batched before it, so the worker sees a probe's hits before the news that it finished.
  */
-import type { PackedCounts, PackedLogs, PackedSampled, PackedValues, ToWorker } from '../bridge.js';
+import {
+  type PackedCounts,
+  type PackedLogs,
+  type PackedSampled,
+  type PackedValues,
+  SAMPLED_LIMITS,
+  type SampledLimitIndex,
+  type ToWorker,
+} from '../bridge.js';
 import { LogSegments, type Segment } from './log-segments.js';
 import { EMITTED, headerOf, NOT_LIVE, writeHeader } from '../log-header.js';
 import { clearTimer, enqueueMicrotask, setTimer } from './builtins.js';
@@ -96,6 +104,7 @@ export class HitBatch {
   /** Counter hits by key (keys are small integers the worker hands out in order), and the keys counted since the last batch. */
   private counts = new Float64Array(64);
   private counted: number[] = [];
+  /** Sampled hits by key and limit, as one number: key × SAMPLED_LIMITS.length + the limit's index. */
   private sampledOut = new Map<number, number>();
   private values: PackedValues['hits'] = [];
   private messages: ToWorker[] = [];
@@ -224,9 +233,10 @@ export class HitBatch {
     return this.timer === undefined && !this.microtask;
   }
 
-  /** A hit over its sampling rate: counted, not captured. */
-  sampled(key: number): void {
-    this.sampledOut.set(key, (this.sampledOut.get(key) ?? 0) + 1);
+  /** A hit over a limit: counted, not captured. */
+  sampled(key: number, limit: SampledLimitIndex): void {
+    const slot = key * SAMPLED_LIMITS.length + limit;
+    this.sampledOut.set(slot, (this.sampledOut.get(slot) ?? 0) + 1);
     this.hitAdded(0);
   }
 
@@ -262,7 +272,7 @@ export class HitBatch {
       this.segment = undefined;
     }
     if (this.counted.length > 0) batch.push({ t: 'counts', hits: this.takeCounts() } satisfies PackedCounts);
-    if (this.sampledOut.size > 0) batch.push({ t: 'sampled', hits: [...this.sampledOut].flat() } satisfies PackedSampled);
+    if (this.sampledOut.size > 0) batch.push({ t: 'sampled', hits: this.takeSampled() } satisfies PackedSampled);
     if (this.values.length > 0) batch.push({ t: 'values', hits: this.values });
     batch.push(...this.messages);
     if (batch.length === 0) return;
@@ -277,6 +287,15 @@ export class HitBatch {
     this.sent++;
     this.send(batch, transfer);
   };
+
+  /** The sampled hits as PackedSampled's triples. */
+  private takeSampled(): number[] {
+    const hits: number[] = [];
+    const limits = SAMPLED_LIMITS.length;
+    // Not Math.floor: the app may have replaced it.
+    for (const [slot, count] of this.sampledOut) hits.push((slot - (slot % limits)) / limits, slot % limits, count);
+    return hits;
+  }
 
   private takeCounts(): number[] {
     const hits: number[] = [];

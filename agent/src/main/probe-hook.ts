@@ -8,8 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { LogAttributes } from '@opentelemetry/api-logs';
 import type { LogLevel, LogOutput, OuterFrame } from '@liveprobe/protocol';
-import type { ArmProbe, HookSettings, ToMain, ToWorker } from '../bridge.js';
-import { activeSpanContext, spansPossible, type AppOtel } from './app-otel.js';
+import {
+  type ArmProbe,
+  type DutyCycle,
+  type HookSettings,
+  OVER_BYTES,
+  OVER_CPU,
+  OVER_RATE,
+  type SampledLimitIndex,
+  type ToMain,
+  type ToWorker,
+} from '../bridge.js';
+import { activeSpanContext, loadApiForSdk, spansPossible, type AppOtel } from './app-otel.js';
 import type { AppOutput, LineFields } from './app-output.js';
 import {
   compileExpression,
@@ -57,6 +67,16 @@ const MIN_COUNT_COST_US = 0.01;
 
 /** How often one probe may report evaluation errors; the rest are counted into the next report. */
 const ERROR_REPORT_INTERVAL_MS = 5000;
+/**
+ * The most a probe's first hit is charged to the CPU budget, in µs. That hit pays one-time costs
+ * (V8 compiling the hook's path and the action's expressions, a module loaded through the app's
+ * require hooks): taken whole, one of them spent the budget of 50 ms per second on Node 22 with
+ * an OpenTelemetry SDK, and the next hits within the second were dropped as sampled. A fiftieth
+ * of the default budget: a fresh action's first hit leaves the rest of the second to its next.
+ */
+const FIRST_HIT_CHARGE_US = 1000;
+/** A duty cycle's bound as the limit its window's closed hits were over. */
+const OVER_BOUND: Record<DutyCycle['bound'], SampledLimitIndex> = { rate: OVER_RATE, bytes: OVER_BYTES, cpu: OVER_CPU };
 
 interface ArmedProbe {
   key: number;
@@ -88,6 +108,8 @@ interface ArmedProbe {
   maxHits: number;
   expiresAt: number;
   hits: number;
+  /** Its first hit ran (and was charged at most FIRST_HIT_CHARGE_US): the next are charged in full. */
+  warm: boolean;
   done: boolean;
   /** Over a quota: its breakpoints are leaving V8; the worker resumes it. */
   paused: boolean;
@@ -95,6 +117,8 @@ interface ArmedProbe {
   window: SamplingWindow | undefined;
   /** Breakpoint hits since its window closed: not captured, but each cost a break. */
   closedHits: number;
+  /** The limit that closed its last window: its closed hits are counted as sampled over it. */
+  closedBy: SampledLimitIndex;
   /** Its window closed at `at` (monotonicNow()): the worker sets the breakpoint again `offMs` later, for `allow` hits. */
   reopens: { at: number; offMs: number; allow: number } | undefined;
   /** Windows a hit opened before their 'resume' news came: that news is then old, and ignored. */
@@ -345,7 +369,7 @@ export class ProbeHook {
     // thousand. (Not Math.max: the app may have replaced it.)
     const costUs = (monotonicNow() - startedAt) * 1000;
     if (costUs < this.countCostUs) this.countCostUs = costUs > MIN_COUNT_COST_US ? costUs : MIN_COUNT_COST_US;
-    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget(), true);
+    if (!this.cpu.spend(this.countCostUs * (hits > 1 ? hits : 1), now) && !probe.done) this.pause(probe, this.overBudget(), OVER_CPU, true);
   }
 
   private countOne(probe: ArmedProbe): void {
@@ -362,7 +386,18 @@ export class ProbeHook {
   private chargeInPlace(key: number, hits: number): void {
     const probe = this.probes.get(key);
     if (probe === undefined || probe.done || probe.paused || this.quotas.cpuMsPerSecond <= 0) return;
-    if (!this.cpu.spend(MIN_COUNT_COST_US * hits, TIME_ORIGIN + monotonicNow())) this.pause(probe, this.overBudget(), true);
+    if (!this.cpu.spend(MIN_COUNT_COST_US * hits, TIME_ORIGIN + monotonicNow())) this.pause(probe, this.overBudget(), OVER_CPU, true);
+  }
+
+  /**
+   * A hit's cost as the CPU budget counts it: in full, but for the probe's first hit (at most
+   * FIRST_HIT_CHARGE_US). A line whose every hit is expensive still samples, from its second hit.
+   */
+  private charged(probe: ArmedProbe, costUs: number): number {
+    if (probe.warm) return costUs;
+    probe.warm = true;
+    // Not Math.min: the app may have replaced it.
+    return costUs < FIRST_HIT_CHARGE_US ? costUs : FIRST_HIT_CHARGE_US;
   }
 
   private overBudget(): string {
@@ -386,7 +421,7 @@ export class ProbeHook {
     const startedAt = this.lineClock.reading;
     const now = this.lineClock.time;
     this.clock = now;
-    if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key);
+    if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key, OVER_CPU);
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
     // Only a condition reads a frame (the template takes the values themselves): a line without
@@ -394,7 +429,7 @@ export class ProbeHook {
     if (probe.condition === undefined) this.line(probe, values, self, undefined, now);
     else this.conditionalLine(probe, values, self, now);
     // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
-    if (budgeted) this.cpu.spend((monotonicNow() - startedAt) * 1000, now);
+    if (budgeted) this.cpu.spend(this.charged(probe, (monotonicNow() - startedAt) * 1000), now);
   }
 
   /**
@@ -420,7 +455,7 @@ export class ProbeHook {
   private line(probe: ArmedProbe, values: unknown[], self: unknown, frame: Frame | undefined, now: number): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
     if (frame !== undefined && !this.conditionPasses(probe, probe.condition!, frame, now)) return;
-    if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
+    if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key, OVER_RATE);
     probe.hits++;
     this.preparedLog(probe, probe.format!, values, self);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
@@ -434,7 +469,7 @@ export class ProbeHook {
     this.clock = now;
     // A sampling site over the CPU budget stays on: its hits are counted until the next window.
     const sampling = prepared && probe.sample !== undefined;
-    if (sampling && this.cpu.spent(now)) return this.batch.sampled(probe.key);
+    if (sampling && this.cpu.spent(now)) return this.batch.sampled(probe.key, OVER_CPU);
     const window = prepared || probe.spec.calibration === true ? undefined : (probe.window ??= new SamplingWindow(undefined, undefined));
     window?.hit(startedAt);
     // V8 reads a binding in its temporal dead zone as undefined; a prepared site cannot pass it.
@@ -456,12 +491,13 @@ export class ProbeHook {
     // A prepared hit reads the clock again only for the CPU budget.
     if (probe.spec.calibration === true || (window === undefined && this.quotas.cpuMsPerSecond <= 0)) return;
     const endedAt = monotonicNow();
-    const hookUs = (endedAt - startedAt) * 1000;
+    // Charged, not measured: a first hit's one-time costs must not size the breakpoint's next windows either.
+    const hookUs = this.charged(probe, (endedAt - startedAt) * 1000);
     window?.ended(endedAt, hookUs);
     // Every hit costs, whether or not its condition passed; a breakpoint's own cost comes on top.
     const spentUs = hookUs + (prepared ? 0 : this.quotas.breakpointCostUs);
     if (this.quotas.cpuMsPerSecond > 0 && !this.cpu.spend(spentUs, now) && !probe.done && !sampling)
-      return this.pause(probe, this.overBudget(), prepared);
+      return this.pause(probe, this.overBudget(), OVER_CPU, prepared);
     if (window?.spent && !probe.done && !probe.paused) this.closeWindow(probe, window);
   }
 
@@ -474,7 +510,7 @@ export class ProbeHook {
     if (this.quotas.cpuMsPerSecond > 0) this.cpu.spend(this.quotas.breakpointCostUs, TIME_ORIGIN + monotonicNow());
     const uninitialised = probe.uninitialised;
     if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
-    if (probe.condition === undefined || probe.condition({ values, self })) this.batch.sampled(probe.key);
+    if (probe.condition === undefined || probe.condition({ values, self })) this.batch.sampled(probe.key, probe.closedBy);
   }
 
   private run(probe: ArmedProbe, frame: Frame, now: number, startedAt: number, prepared: boolean): void {
@@ -482,7 +518,12 @@ export class ProbeHook {
     // The hit quota stands for a breakpoint's ~200 µs; a prepared hit's own time counts in the CPU
     // budget. Once a breakpoint samples, its window's allowance takes the quota's place.
     if (!prepared && probe.window?.allow === undefined && !probe.hitRate.take(1, now)) {
-      return this.pause(probe, `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`, false);
+      return this.pause(
+        probe,
+        `paused due to high call rate: over the quota of ${this.quotas.hitsPerSecond} hits per second`,
+        OVER_RATE,
+        false,
+      );
     }
     if (probe.condition !== undefined && !this.conditionPasses(probe, probe.condition, frame, now)) return;
     if (probe.window !== undefined && !prepared) probe.window.passed++;
@@ -495,7 +536,7 @@ export class ProbeHook {
       if (!this.metric(probe, probe.metric, frame, now, startedAt, prepared)) return;
     }
     // A prepared site costs nanoseconds a hit: over its rate it stays on, and the hit is only counted.
-    if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key);
+    if (prepared && probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key, OVER_RATE);
     probe.hits++;
     if (probe.snapshot !== undefined) this.snapshot(probe, probe.snapshot, frame, now, startedAt, prepared);
     else if (probe.format !== undefined) this.log(probe, probe.format, frame.values, frame.self, prepared);
@@ -527,13 +568,13 @@ export class ProbeHook {
 
   /** Over the byte quota: a prepared site's hit is counted as sampled, a breakpoint pauses (and sends the batch). */
   private overBytes(probe: ArmedProbe, prepared: boolean): void {
-    if (prepared) return this.batch.sampled(probe.key);
-    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`, false);
+    if (prepared) return this.batch.sampled(probe.key, OVER_BYTES);
+    this.pause(probe, `paused: its output is over the quota of ${this.quotas.bytesPerSecond} bytes per second`, OVER_BYTES, false);
   }
 
   /** Over a quota: a prepared site is switched off for a while; a breakpoint samples (its window closes). */
-  private pause(probe: ArmedProbe, reason: string, prepared: boolean): void {
-    if (!prepared && probe.window !== undefined) return this.closeWindow(probe, probe.window, reason);
+  private pause(probe: ArmedProbe, reason: string, limit: SampledLimitIndex, prepared: boolean): void {
+    if (!prepared && probe.window !== undefined) return this.closeWindow(probe, probe.window, { reason, limit });
     probe.paused = true;
     this.post({ t: 'paused', key: probe.key, reason });
   }
@@ -542,12 +583,13 @@ export class ProbeHook {
    * The breakpoint's window is spent (or a quota ran out in it): it leaves V8 for as long as
    * the duty cycle says, then comes back for a window of as many hits as the limits allow.
    */
-  private closeWindow(probe: ArmedProbe, window: SamplingWindow, over?: string): void {
+  private closeWindow(probe: ArmedProbe, window: SamplingWindow, over?: { reason: string; limit: SampledLimitIndex }): void {
     probe.paused = true;
     let sampling = 0;
     for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
-    const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over);
+    const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over?.reason);
     const { cycle } = closed;
+    probe.closedBy = over?.limit ?? (cycle === undefined ? OVER_RATE : OVER_BOUND[cycle.bound]);
     probe.reopens = cycle === undefined ? undefined : { at: monotonicNow(), offMs: cycle.offMs, allow: cycle.allow };
     this.post({ t: 'paused', key: probe.key, ...closed });
     // Now, not at the end of this synchronous run: V8 lets go of the breakpoint as soon as the
@@ -591,7 +633,7 @@ export class ProbeHook {
     // Over its byte quota the line is taken back out and counted as sampled, as spendBytes does for a prepared site.
     if (probe.byteRate.take(length, now)) return this.batch.kept();
     this.batch.refused();
-    this.batch.sampled(key);
+    this.batch.sampled(key, OVER_BYTES);
   }
 
   /** Whether the app's own logs SDK takes records and a span can be active: looked up once a batch. */
@@ -615,7 +657,7 @@ export class ProbeHook {
         const length = this.batch.packedLine(format, values, self, key, head, now, trace, probe.byteRate.on);
         if (probe.byteRate.take(length, now)) return this.batch.kept();
         this.batch.refused();
-        return this.batch.sampled(key);
+        return this.batch.sampled(key, OVER_BYTES);
       }
       // A breakpoint's line goes in too, measured for its window, and is kept or taken back out
       // before a quota it is over pauses the probe, which sends the batch. Not for OpenTelemetry:
@@ -844,10 +886,12 @@ export class ProbeHook {
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
       hits: previous?.hits ?? 0,
+      warm: false,
       done: false,
       paused: false,
       window: undefined,
       closedHits: 0,
+      closedBy: OVER_RATE,
       reopens: undefined,
       openedEarly: 0,
       hitRate: new RateLimit(0),
@@ -867,6 +911,7 @@ export class ProbeHook {
       uninitialised: spec.uninitialised?.map((name) => spec.roots.indexOf(name)).filter((index) => index >= 0),
     };
     this.compile(probe);
+    loadApiForSdk();
     this.last = undefined;
     this.probes.set(spec.key, probe);
     this.armedAny = true;

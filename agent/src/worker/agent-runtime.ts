@@ -130,7 +130,7 @@ export function startRuntime({
   const notExported = new NotExported({
     agentId: config.agentId,
     publish: (event) => broker.publishEvent(event),
-    metric: (actionId, reason, count) => otel.countNotExported(actionId, reason, count),
+    metric: (actionId, reason, count, limit) => otel.countNotExported(actionId, reason, count, limit),
     status: (actionId, totals) => {
       const installed = engine.statusOf(actionId);
       const status = installed === undefined ? undefined : (hitErrors.get(actionId) ?? installed);

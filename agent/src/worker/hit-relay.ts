@@ -5,7 +5,15 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import type { ActionStatusEvent, AgentEvent, AnyMetricAction, MetricReading, SnapshotEvent, StackFrame } from '@liveprobe/protocol';
-import type { HitOutput, MetricHit, PackedLogs, PreparedExceptionHit, SnapshotHit, ToWorker } from '../bridge.js';
+import {
+  type HitOutput,
+  type MetricHit,
+  type PackedLogs,
+  type PreparedExceptionHit,
+  SAMPLED_LIMITS,
+  type SnapshotHit,
+  type ToWorker,
+} from '../bridge.js';
 import { inFiles } from '../exception-filter.js';
 import type { BrokerLink } from './broker-link.js';
 import { CounterLines } from './counter-lines.js';
@@ -92,9 +100,10 @@ export class HitRelay {
         return;
       }
       case 'sampled':
-        for (let i = 0; i < message.hits.length; i += 2) {
+        for (let i = 0; i < message.hits.length; i += 3) {
           const probe = this.engine.probeFor(message.hits[i]!);
-          if (probe !== undefined) this.notExported.add(probe.action.id, 'sampled', message.hits[i + 1]!);
+          const limit = SAMPLED_LIMITS[message.hits[i + 1]!];
+          if (probe !== undefined) this.notExported.add(probe.action.id, 'sampled', message.hits[i + 2]!, limit);
         }
         return;
     }

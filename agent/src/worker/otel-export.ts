@@ -14,6 +14,7 @@ import { type InstrumentSpec, type Recorder, recorderFor } from '../metric-instr
 import { LogPipeline, type TraceParent } from './log-pipeline.js';
 import type { MetricPoint } from './metric-record.js';
 import type { NotExportedReason } from './not-exported.js';
+import type { SampledLimit } from '../bridge.js';
 import { StatsdExport } from './statsd-export.js';
 
 /** The SDK's default OTEL_BLRP_MAX_QUEUE_SIZE. */
@@ -95,8 +96,11 @@ export class OtelExport {
     return true;
   }
 
-  /** Adds to `liveprobe.hits.not_exported`, on the agent's own MeterProvider, when metrics go out over OTLP. */
-  countNotExported(actionId: string, reason: NotExportedReason, count: number): void {
+  /**
+   * Adds to `liveprobe.hits.not_exported`, on the agent's own MeterProvider, when metrics go out
+   * over OTLP; a `sampled` count names its limit in `liveprobe.limit` (`rate`, `bytes` or `cpu`).
+   */
+  countNotExported(actionId: string, reason: NotExportedReason, count: number, limit: SampledLimit | undefined): void {
     if (!exporterNames(this.env, 'metrics').includes('otlp')) return;
     this.notExportedCounter ??= this.createMeter().then((created) => {
       if (created === undefined) return undefined;
@@ -106,7 +110,12 @@ export class OtelExport {
         description: 'hits of liveprobe actions that were not exported: sampled out, or dropped by the exporter',
       });
     });
-    void this.notExportedCounter.then((counter) => counter?.add(count, { 'liveprobe.action.id': actionId, 'liveprobe.reason': reason }));
+    const attributes = {
+      'liveprobe.action.id': actionId,
+      'liveprobe.reason': reason,
+      ...(limit === undefined ? {} : { 'liveprobe.limit': limit }),
+    };
+    void this.notExportedCounter.then((counter) => counter?.add(count, attributes));
   }
 
   emitSpan(span: SpanToExport): void {

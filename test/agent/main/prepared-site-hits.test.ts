@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { compileFunction } from 'node:vm';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { checkExpression, checkTemplate } from '@liveprobe/protocol';
-import type { ArmProbe, PackedLogs, ToWorker } from '../../../agent/src/bridge.js';
+import { type ArmProbe, type PackedLogs, SAMPLED_LIMITS, type ToWorker } from '../../../agent/src/bridge.js';
 import { type Header, IN_TRACE, readHeader } from '../../../agent/src/log-header.js';
 import { AppOtel } from '../../../agent/src/main/app-otel.js';
 import { ProbeHook } from '../../../agent/src/main/probe-hook.js';
@@ -99,14 +99,25 @@ function turn(
 
 const COUNTER = { roots: [], metric: { role: 'count' as const, attributes: [] } };
 
-/** Everything the hook sent so far: counts and hits counted as sampled by key, log lines with their values, and why keys finished. */
+/**
+ * Everything the hook sent so far: counts and hits counted as sampled by key (and the limits
+ * these were over, as `key:limit`), log lines with their values, and why keys finished.
+ */
 function received(
   hook: ProbeHook,
   worker: MessagePort,
-): { counts: Map<number, number>; sampled: Map<number, number>; lines: Line[]; done: Map<number, string>; errors: Map<number, string> } {
+): {
+  counts: Map<number, number>;
+  sampled: Map<number, number>;
+  over: Set<string>;
+  lines: Line[];
+  done: Map<number, string>;
+  errors: Map<number, string>;
+} {
   hook.flushForExit();
   const counts = new Map<number, number>();
   const sampled = new Map<number, number>();
+  const over = new Set<string>();
   const lines: Line[] = [];
   const done = new Map<number, string>();
   const errors = new Map<number, string>();
@@ -116,13 +127,19 @@ function received(
   for (let m = receiveMessageOnPort(worker); m !== undefined; m = receiveMessageOnPort(worker)) {
     for (const item of m.message as ToWorker[]) {
       if (item.t === 'counts') add(counts, item.hits);
-      if (item.t === 'sampled') add(sampled, item.hits);
+      if (item.t === 'sampled') {
+        for (let i = 0; i < item.hits.length; i += 3) {
+          const [key, limit, hits] = item.hits.slice(i, i + 3) as [number, number, number];
+          sampled.set(key, (sampled.get(key) ?? 0) + hits);
+          over.add(`${key}:${SAMPLED_LIMITS[limit]}`);
+        }
+      }
       if (item.t === 'logs') lines.push(...linesOf(item));
       if (item.t === 'done') done.set(item.key, item.reason);
       if (item.t === 'eval-error') errors.set(item.key, item.message);
     }
   }
-  return { counts, sampled, lines, done, errors };
+  return { counts, sampled, over, lines, done, errors };
 }
 
 /** The packed lines of one batch (hit-batch.ts): header (log-header.ts), time[, traceFlags], then a value per placeholder. */
@@ -290,11 +307,12 @@ test('a log on a prepared line over the CPU budget stays on: its hits are counte
   turn(ctx, 1, true, logOfN());
   await turnOfTheLoop();
   for (let n = 0; n < 10; n++) ctx.work(n, {});
-  const { lines, sampled, done } = received(ctx.hook, ctx.worker);
+  const { lines, sampled, over, done } = received(ctx.hook, ctx.worker);
   const logged = lines.filter((line) => line.key === 1).length;
   // The first hit logs; should the clock read the same across it, one more may before the budget shows spent.
   assert.ok(logged >= 1 && logged <= 2, `${logged} lines`);
   assert.equal(logged + (sampled.get(1) ?? 0), 10, 'every other hit counted as sampled');
+  assert.deepEqual([...over], ['1:cpu'], 'over the CPU budget');
   assert.equal(done.size, 0);
 });
 
@@ -304,10 +322,11 @@ test('a log on a prepared line over its byte quota stays on: the lines that fit 
   turn(ctx, 1, true, { roots: ['n', 'user'], log: { level: 'info', template: checkTemplate('n={n} user={user}').parts } });
   await turnOfTheLoop();
   for (let n = 1; n <= 50; n++) ctx.work(n, `user-${n}` as unknown as object);
-  const { lines, sampled, done } = received(ctx.hook, ctx.worker);
+  const { lines, sampled, over, done } = received(ctx.hook, ctx.worker);
   assert.ok(lines.length >= 5 && lines.length < 50, `${lines.length} lines`);
   assert.deepEqual(lines[0], { key: 1, values: [1, 'user-1'] });
   for (const line of lines) assert.deepEqual(line.values, [line.values[0], `user-${line.values[0]}`], 'each line with its own text');
   assert.equal(lines.length + (sampled.get(1) ?? 0), 50, 'every other hit counted as sampled');
+  assert.deepEqual([...over], ['1:bytes'], 'over the output quota');
   assert.equal(done.size, 0);
 });

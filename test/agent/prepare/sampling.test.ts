@@ -62,6 +62,7 @@ test('a log on a hot prepared line samples to its ratePerSecond and counts every
       p.name === 'liveprobe.hits.not_exported' &&
       p.attributes['liveprobe.action.id'] === action.id &&
       p.attributes['liveprobe.reason'] === 'sampled' &&
+      p.attributes['liveprobe.limit'] === 'rate' &&
       p.value === sampled,
     WAIT,
     `liveprobe.hits.not_exported at ${sampled}`,
