@@ -16,11 +16,16 @@ const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
   (event.data as ActionStatusEvent).actionId === actionId &&
   (event.data as ActionStatusEvent).state === state;
 const isOutput = (actionId: string) => (event: SseEvent) => event.event === 'output' && (event.data as OutputEvent).actionId === actionId;
+/**
+ * The action's statuses in `state`, leaving out a breakpoint's news of how it samples, which
+ * restates the hit's error with that news added (`…; breakpoint; sampling: …`).
+ */
 const statuses = (events: SseStream, actionId: string, state: string) =>
   events
     .events()
     .filter(isStatus(actionId, state))
-    .map((e) => e.data as ActionStatusEvent);
+    .map((e) => e.data as ActionStatusEvent)
+    .filter((status) => !/; breakpoint; sampling: /.test(status.message ?? ''));
 
 /** What a client sees of a response, minus the Date header. */
 async function seen(response: Response): Promise<string> {
