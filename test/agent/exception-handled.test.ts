@@ -157,8 +157,8 @@ for (const { build, onError } of [
 
     await answers('/settle?customer=lin', 'ledger lin is overdrawn');
     const settled = await next('hono-throw-settle');
+    // No `rejection`: Hono handled it, so it is not an unhandled rejection.
     assert.deepEqual(settled.exception, { type: 'LedgerError', message: 'ledger lin is overdrawn', causes: [] });
-    assert.equal(settled.exception?.rejection, undefined, 'Hono handled it: not an unhandled rejection');
     assert.equal(find(settled.locals, 'ledger').t, 'object');
 
     await answers('/api/settle?customer=kim', 'ledger kim is overdrawn');

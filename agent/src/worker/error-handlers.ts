@@ -66,7 +66,8 @@ const SITES: readonly ErrorHandlerSite[] = [
 ];
 
 /** The frameworks' own packages: frames in them are not where the app reported an error. */
-const FRAMEWORK_DIRS = /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+)\//;
+const FRAMEWORK_DIRS =
+  /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
