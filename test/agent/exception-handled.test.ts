@@ -174,6 +174,16 @@ for (const { build, onError } of [
     const account = await next('hono-throw-403');
     assert.equal(account.exception?.type, 'HTTPException');
     assert.deepEqual(find(account.locals, 'role'), { t: 'string', v: 'guest' });
+    // hono/jwt's own 401: thrown in hono's file, the token's error it swallowed kept as the cause.
+    const me = await fetch(`${shop.url}/api/me`, { headers: { authorization: 'Bearer not-a-token' } });
+    assert.equal(me.status, 401);
+    const { snapshot: unauthorized } = await snapshots.waitFor((e) => e.snapshot.exception?.message === 'Unauthorized', WAIT, 'jwt');
+    assert.equal(unauthorized.exception?.type, 'HTTPException');
+    assert.deepEqual(
+      unauthorized.exception?.causes.map((cause) => cause.type),
+      ['JwtTokenInvalid'],
+    );
+    assert.match(unauthorized.location.file, /\/hono\/dist\/(cjs\/)?middleware\/jwt\/jwt\.js$/);
 
     // An async handler that throws before its first await rejects before Hono has chained its catch.
     await answers('/early?who=ada', 'early ada');
@@ -188,7 +198,7 @@ for (const { build, onError } of [
     await snapshots.waitFor((e) => e.snapshot.exception?.message === 'only 0 of sku-1 left, 6 wanted', WAIT, 'the last snapshot');
     assert.deepEqual(
       snapshots.items().map((e) => e.snapshot.exception?.type),
-      ['OutOfStockError', 'LedgerError', 'LedgerError', 'HTTPException', 'LedgerError', 'LedgerError', 'OutOfStockError'],
+      ['OutOfStockError', 'LedgerError', 'LedgerError', 'HTTPException', 'HTTPException', 'LedgerError', 'LedgerError', 'OutOfStockError'],
       'one snapshot per error, none for the RangeError the app swallowed',
     );
   });
