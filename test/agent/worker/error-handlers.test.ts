@@ -84,3 +84,14 @@ test("Hono's compose: the catch that hands an error to onError, not another catc
   assert.equal(entry?.parameter, 'err');
   assert.equal(entry?.columnNumber, '  } catch (err) {'.length);
 });
+
+test("Hono 4.0's builds: its handleError was a plain method before it became #handleError", () => {
+  const path = '/srv/app/node_modules/hono/dist/cjs/hono-base.js';
+  const source = ['class Hono {', '  handleError(err, c) {', '    if (err instanceof Error) {'].join('\n');
+  assert.deepEqual(errorHandlerEntry(path, source), {
+    framework: "Hono (its handleError, before app.onError or Hono's default handler)",
+    lineNumber: 1,
+    columnNumber: 23,
+    parameter: 'err',
+  });
+});
