@@ -7,7 +7,7 @@ import { addAction, app, controlPlane } from './fixtures.js';
 import { find, snapshotsOnBroker } from './snapshot-events.js';
 
 // Errors an app's error handling catches: Express's error middleware (Express 4 and 5), Koa,
-// Fastify, hapi and NestJS.
+// Fastify, hapi, NestJS and Hono.
 const WAIT = 15_000;
 const APP = 'test/fixtures/handled-errors/express.cjs';
 const STOCK = 'test/fixtures/handled-errors/stock.cjs';
@@ -18,6 +18,7 @@ const FRAMEWORK_APPS = {
   fastify: 'test/fixtures/handled-errors/fastify.cjs',
   hapi: 'test/fixtures/handled-errors/hapi.cjs',
   nest: 'test/fixtures/handled-errors/nest.mjs',
+  hono: 'test/fixtures/handled-errors/hono.cjs',
 } as const;
 type Framework = keyof typeof FRAMEWORK_APPS;
 
@@ -95,7 +96,7 @@ for (const express of ['express', 'express5'] as const) {
   });
 }
 
-for (const framework of ['koa', 'fastify', 'hapi', 'nest'] as const) {
+for (const framework of ['koa', 'fastify', 'hapi', 'nest', 'hono'] as const) {
   test(`${framework}: an error the framework catches and answers 500 for gives a snapshot; one the app swallows gives none`, async (t) => {
     const { snapshots, shop, actionId } = await stack(t, framework, {});
     assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
@@ -126,6 +127,82 @@ test("nest: an async controller's rejection that the app's own exception filter 
   assert.equal(find(s.locals, 'ledger').t, 'object');
   assert.equal(find(s.arguments, 'query').t, 'object');
 });
+
+// Hono has two dispatches: a route's lone handler goes straight to its handleError, one behind
+// middleware through compose's catch; both hand the error to app.onError or Hono's default handler.
+for (const { build, onError } of [
+  { build: 'cjs', onError: true },
+  { build: 'esm', onError: false },
+] as const) {
+  test(`hono (${build} build, ${onError ? 'app.onError' : 'its default handler'}): sync and async handlers' errors, with and without middleware, give snapshots of their throw sites; the answers are unchanged`, async (t) => {
+    const HONO = FRAMEWORK_APPS.hono;
+    const env: Record<string, string> = { HONO_BUILD: build, ...(onError ? { ON_ERROR: '1' } : {}) };
+    const { snapshots, shop, actionId } = await stack(t, 'hono', {}, env);
+    const answers = async (path: string, message: string) => {
+      const response = await fetch(`${shop.url}${path}`);
+      assert.equal(response.status, onError ? 503 : 500, path);
+      assert.equal(await response.text(), onError ? `sorry: ${message}` : 'Internal Server Error', path);
+      return response;
+    };
+    const next = async (line: string) =>
+      (await snapshots.waitFor((e) => e.actionId === actionId && e.snapshot.location.line === lineOf(HONO, line), WAIT, line)).snapshot;
+
+    const behind = await answers('/api/reserve?wanted=4', 'only 0 of sku-1 left, 4 wanted');
+    assert.equal(behind.headers.get('x-served-by'), 'hono', 'the middleware still runs after the error');
+    const { snapshot: reserved } = await snapshots.waitFor((e) => e.snapshot.exception?.type === 'OutOfStockError', WAIT, 'compose');
+    assert.equal(reserved.location.line, lineOf(STOCK, 'throw-stock'));
+    assert.deepEqual(find(reserved.arguments, 'wanted'), { t: 'number', v: 4 });
+    assert.equal(reserved.frames?.[0]?.location.line, lineOf(HONO, 'hono-api-call-reserve'));
+    assert.equal(find(reserved.frames![0]!.locals, 'basket').t, 'object');
+
+    await answers('/settle?customer=lin', 'ledger lin is overdrawn');
+    const settled = await next('hono-throw-settle');
+    // No `rejection`: Hono handled it, so it is not an unhandled rejection.
+    assert.deepEqual(settled.exception, { type: 'LedgerError', message: 'ledger lin is overdrawn', causes: [] });
+    assert.equal(find(settled.locals, 'ledger').t, 'object');
+
+    await answers('/api/settle?customer=kim', 'ledger kim is overdrawn');
+    const composed = await next('hono-api-throw-settle');
+    assert.equal(composed.exception?.message, 'ledger kim is overdrawn');
+    assert.equal(find(composed.locals, 'ledger').t, 'object');
+
+    // Hono's own HTTP error, answered with its own response whichever handler runs: reported, as
+    // Koa's, hapi's and Nest's HTTP errors are (an action's type filter leaves it out).
+    const refused = await fetch(`${shop.url}/api/account`);
+    assert.equal(refused.status, 403);
+    assert.equal(await refused.text(), 'role guest refused');
+    const account = await next('hono-throw-403');
+    assert.equal(account.exception?.type, 'HTTPException');
+    assert.deepEqual(find(account.locals, 'role'), { t: 'string', v: 'guest' });
+    // hono/jwt's own 401: thrown in hono's file, the token's error it swallowed kept as the cause.
+    const me = await fetch(`${shop.url}/api/me`, { headers: { authorization: 'Bearer not-a-token' } });
+    assert.equal(me.status, 401);
+    const { snapshot: unauthorized } = await snapshots.waitFor((e) => e.snapshot.exception?.message === 'Unauthorized', WAIT, 'jwt');
+    assert.equal(unauthorized.exception?.type, 'HTTPException');
+    assert.deepEqual(
+      unauthorized.exception?.causes.map((cause) => cause.type),
+      ['JwtTokenInvalid'],
+    );
+    assert.match(unauthorized.location.file, /\/hono\/dist\/(cjs\/)?middleware\/jwt\/jwt\.js$/);
+
+    // An async handler that throws before its first await rejects before Hono has chained its catch.
+    await answers('/early?who=ada', 'early ada');
+    const early = await next('hono-early');
+    assert.equal(early.exception?.rejection, undefined, 'still a caught error');
+    assert.deepEqual(find(early.locals, 'who'), { t: 'string', v: 'ada' });
+    await answers('/api/early?who=bo', 'early api bo');
+    assert.equal((await next('hono-api-early')).exception?.message, 'early api bo');
+
+    assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+    assert.equal((await fetch(`${shop.url}/reserve?wanted=6`)).status, onError ? 503 : 500);
+    await snapshots.waitFor((e) => e.snapshot.exception?.message === 'only 0 of sku-1 left, 6 wanted', WAIT, 'the last snapshot');
+    assert.deepEqual(
+      snapshots.items().map((e) => e.snapshot.exception?.type),
+      ['OutOfStockError', 'LedgerError', 'LedgerError', 'HTTPException', 'HTTPException', 'LedgerError', 'LedgerError', 'OutOfStockError'],
+      'one snapshot per error, none for the RangeError the app swallowed',
+    );
+  });
+}
 
 test('express: an error never thrown, passed to next(err) from a callback, is captured where the app passed it on', async (t) => {
   const { snapshots, shop, actionId } = await stack(t, 'express', { errorType: 'NotFoundError', frames: 1 });

@@ -13,6 +13,8 @@ import { assertRefundThrowSite, find, snapshotsOnBroker } from './snapshot-event
 const WAIT = 15_000;
 const APP = 'test/fixtures/failing-app.mjs';
 const EXPRESS = 'test/fixtures/handled-errors/express.cjs';
+const HONO = 'test/fixtures/handled-errors/hono.cjs';
+const STOCK = 'test/fixtures/handled-errors/stock.cjs';
 const PREPARED_PATH = /^prepared path: exception sites in prepared files capture on the app's thread, with no pause/;
 
 const installedWith = (actionId: string) => (event: SseEvent) =>
@@ -128,6 +130,31 @@ for (const express of ['express', 'express5'] as const) {
     );
   });
 }
+
+test("LIVEPROBE_PREPARE=app: errors Hono catches, behind middleware or in a lone async handler, are published at Hono's dispatch", async (t) => {
+  const { cp, snapshots, events, shop } = await stack(t, HONO, { LIVEPROBE_PREPARE: 'app', ON_ERROR: '1' }, 'cjs');
+  const action = await exceptionAction(cp, events);
+  assert.match(action.path, PREPARED_PATH);
+
+  assert.equal(await (await fetch(`${shop.url}/swallow?quantity=many`)).text(), 'quantity 1');
+  const reserved = await fetch(`${shop.url}/api/reserve?wanted=3`);
+  assert.equal(reserved.status, 503, "the app's onError still answers");
+  assert.equal(await reserved.text(), 'sorry: only 0 of sku-1 left, 3 wanted');
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot behind middleware');
+  assert.equal(s.location.line, lineOf(STOCK, 'throw-stock'));
+  assert.deepEqual(find(s.arguments, 'wanted'), { t: 'number', v: 3 });
+  assert.equal(s.frames?.[0]?.location.line, lineOf(HONO, 'hono-api-call-reserve'));
+
+  assert.equal((await fetch(`${shop.url}/settle?customer=lin`)).status, 503);
+  const { snapshot: settled } = await snapshots.waitFor((e) => e.snapshot.exception?.type === 'LedgerError', WAIT, 'the rejection');
+  assert.equal(settled.location.line, lineOf(HONO, 'hono-throw-settle'));
+  assert.equal(find(settled.locals, 'ledger').t, 'object');
+  assert.deepEqual(
+    snapshots.items().map((e) => e.snapshot.exception?.type),
+    ['OutOfStockError', 'LedgerError'],
+    'the RangeError the app swallowed gave no snapshot',
+  );
+});
 
 test("LIVEPROBE_PREPARE=app: a rejection nobody handles ends the app as Node's default does, after its snapshot is sent as an unhandled rejection", async (t) => {
   const { cp, snapshots, events, shop } = await stack(t, APP, { LIVEPROBE_PREPARE: 'app', CRASH: '1' });

@@ -51,10 +51,23 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/@nestjs\/core\/exceptions\/exceptions-handler\.js$/,
     head: /\n\s*next\s*\(\s*([A-Za-z_$][\w$]*)\s*,\s*[\w$]+\s*\)\s*\{/,
   },
+  {
+    // A route with middleware runs through compose: its catch hands what a handler threw or rejected to onError.
+    framework: "Hono (compose's catch, before app.onError or Hono's default handler)",
+    file: /\/hono\/dist\/(?:cjs\/)?compose\.js$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*if\s*\(\s*\1\s+instanceof\s+Error\b[^)]*\bonError\s*\))/,
+  },
+  {
+    // A route with a lone handler skips compose: its throw or rejection goes straight to this method.
+    framework: "Hono (its handleError, before app.onError or Hono's default handler)",
+    file: /\/hono\/dist\/(?:cjs\/)?hono-base\.js$/,
+    head: /\n\s*#?handleError\s*\(\s*([A-Za-z_$][\w$]*)\s*,\s*[\w$]+\s*\)\s*\{/,
+  },
 ];
 
 /** The frameworks' own packages: frames in them are not where the app reported an error. */
-const FRAMEWORK_DIRS = /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify|@hapi\/[\w.-]+|@nestjs\/[\w.-]+)\//;
+const FRAMEWORK_DIRS =
+  /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));

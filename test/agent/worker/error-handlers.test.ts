@@ -14,6 +14,10 @@ const FILES = [
   ['node_modules/fastify/lib/error-handler.js', 'Fastify', 'error'],
   ['node_modules/@hapi/hapi/lib/toolkit.js', 'hapi', 'err'],
   ['node_modules/@nestjs/core/exceptions/exceptions-handler.js', 'NestJS', 'exception'],
+  ['node_modules/hono/dist/compose.js', 'Hono', 'err'],
+  ['node_modules/hono/dist/cjs/compose.js', 'Hono', 'err'],
+  ['node_modules/hono/dist/hono-base.js', 'Hono', 'err'],
+  ['node_modules/hono/dist/cjs/hono-base.js', 'Hono', 'err'],
 ] as const;
 
 for (const [file, framework, parameter] of FILES) {
@@ -39,6 +43,11 @@ test('other files are not read, and a version without the function gives no entr
   assert.equal(isFrameworkFile('/srv/app/node_modules/@nestjs/core/router/router-proxy.js'), true);
   assert.equal(isFrameworkFile('/srv/app/node_modules/@hapi/hapi/lib/handler.js'), true);
   assert.equal(isFrameworkFile('/srv/app/src/nest/orders.controller.js'), false);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/hono/dist/cjs/hono-base.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@hono/node-server/dist/index.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/honorific/index.js'), false);
+  // Other files of hono are not read: its middleware's own try/catch (jwt, say) is not an error handler.
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/hono/dist/middleware/jwt/jwt.js'), false);
 });
 
 test("NestJS's CommonJS builds (10, 11) have the same ExceptionsHandler.next", () => {
@@ -57,5 +66,32 @@ test("NestJS's CommonJS builds (10, 11) have the same ExceptionsHandler.next", (
     lineNumber: 3,
     columnNumber: 26,
     parameter: 'exception',
+  });
+});
+
+test("Hono's compose: the catch that hands an error to onError, not another catch before it", () => {
+  const path = '/srv/app/node_modules/hono/dist/compose.js';
+  const source = [
+    'async function dispatch(i) {',
+    '  try { JSON.parse(x); } catch (e) { x = null; }',
+    '  if (handler) try {',
+    '    res = await handler(context, () => dispatch(i + 1));',
+    '  } catch (err) {',
+    '    if (err instanceof Error && onError) {',
+  ].join('\n');
+  const entry = errorHandlerEntry(path, source);
+  assert.equal(entry?.lineNumber, 4);
+  assert.equal(entry?.parameter, 'err');
+  assert.equal(entry?.columnNumber, '  } catch (err) {'.length);
+});
+
+test("Hono 4.0's builds: its handleError was a plain method before it became #handleError", () => {
+  const path = '/srv/app/node_modules/hono/dist/cjs/hono-base.js';
+  const source = ['class Hono {', '  handleError(err, c) {', '    if (err instanceof Error) {'].join('\n');
+  assert.deepEqual(errorHandlerEntry(path, source), {
+    framework: "Hono (its handleError, before app.onError or Hono's default handler)",
+    lineNumber: 1,
+    columnNumber: 23,
+    parameter: 'err',
   });
 });
