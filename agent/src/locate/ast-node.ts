@@ -15,3 +15,13 @@ export function isNode(value: unknown): value is AstNode {
 export function isFunction(node: AstNode): boolean {
   return node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression';
 }
+
+/** The child of `node` whose source holds `offset`, if any: one step of a walk down to a position. */
+export function childAround(node: AstNode, offset: number): AstNode | undefined {
+  for (const value of Object.values(node)) {
+    for (const child of Array.isArray(value) ? value : [value]) {
+      if (isNode(child) && child.start <= offset && offset < child.end) return child;
+    }
+  }
+  return undefined;
+}

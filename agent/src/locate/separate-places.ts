@@ -4,7 +4,7 @@
  * each call; a compiler copies a `finally` block). A breakpoint goes at each place that runs apart
  * from the others: two places inside one statement would stop twice for one execution of the line.
  */
-import { isNode, type AstNode } from './ast-node.js';
+import { childAround, type AstNode } from './ast-node.js';
 import type { AnalysedSource } from './source-analysis.js';
 
 /** More places than this are left out: each one is a breakpoint V8 keeps. */
@@ -44,13 +44,4 @@ function statementAt(analysed: AnalysedSource, offset: number): AstNode | undefi
     node = childAround(node, offset);
   }
   return found;
-}
-
-function childAround(node: AstNode, offset: number): AstNode | undefined {
-  for (const value of Object.values(node)) {
-    for (const child of Array.isArray(value) ? value : [value]) {
-      if (isNode(child) && child.start <= offset && offset < child.end) return child;
-    }
-  }
-  return undefined;
 }

@@ -3,7 +3,7 @@
  * statement's expression (terser's `return !(…) && (s.stock -= t, …)`), the place to put an
  * action that must run before that line's code.
  */
-import { type AstNode, isFunction, isNode } from './ast-node.js';
+import { type AstNode, childAround, isFunction } from './ast-node.js';
 import type { AnalysedSource } from './source-analysis.js';
 
 /**
@@ -16,16 +16,7 @@ export function statementStartAt(analysed: AnalysedSource, offset: number): numb
   while (node !== undefined) {
     if (isFunction(node) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') start = undefined;
     else if (node.type.endsWith('Statement') || node.type === 'VariableDeclaration') start = node.start;
-    node = childHolding(node, offset);
+    node = childAround(node, offset);
   }
   return start;
-}
-
-function childHolding(node: AstNode, offset: number): AstNode | undefined {
-  for (const value of Object.values(node)) {
-    for (const child of Array.isArray(value) ? value : [value]) {
-      if (isNode(child) && child.start <= offset && offset < child.end) return child;
-    }
-  }
-  return undefined;
 }
