@@ -41,6 +41,7 @@ test('--json: a refused body, a missing action, no token, no control plane each 
   assert.match(missing.message, /act_nosuch/);
 
   assert.equal(failure(await cli(['agents', '--json'], { server: cp.url })).code, 'unauthenticated');
+  assert.equal(failure(await cli(['tail', '--json'], { server: cp.url })).code, 'unauthenticated', 'tail, whose events are lines of JSON');
 
   const unreachable = failure(await cli(['actions', '--json'], { server: 'http://127.0.0.1:9' }));
   assert.equal(unreachable.code, 'unreachable');
@@ -63,6 +64,10 @@ test('--json: usage errors, the argument parser’s and the commands’ own, are
   assert.equal(failure(await cli(['actions', 'show', '--json'], server)).code, 'usage', 'a missing argument');
   assert.match(failure(await cli(['actions', 'list', '--jsn', '--json'], server)).message, /unknown option '--jsn'/);
   assert.match(failure(await cli(['up', '--json'], server)).message, /unknown option '--json'/, 'before any command ran');
+  assert.match(
+    failure(await cli(['actions', 'delete', 'act_1', '--json'], server)).message,
+    /^unknown command 'delete' for 'liveprobe actions'$/,
+  );
   assert.match(failure(await cli(['log', 'add', 'src/a.ts:3', 'x', '--json'], server)).message, /^no agents targeted: add --tag/);
   assert.match(failure(await cli(['prepare', 'no/such/dir', '--json'], server)).message, /^cannot prepare no\/such\/dir: not a folder/);
 
