@@ -1,6 +1,7 @@
-import { redactUrl, type BodyIssue } from '@liveprobe/protocol';
+import { redactUrl, type BodyIssue, type CliErrorOutput } from '@liveprobe/protocol';
+import { defined } from '@liveprobe/protocol/util';
 
-/** A failure the CLI reports as `error: <message>` and exit status 1. */
+/** A failure the CLI reports as `error: <message>` and exit status 1 (with `--json`, also as `output()` on stdout). */
 export class CliError extends Error {
   constructor(
     readonly code: string,
@@ -13,6 +14,11 @@ export class CliError extends Error {
   /** The lines printed to stderr, without the `error: ` prefix. */
   lines(): string[] {
     return [this.message];
+  }
+
+  /** The document printed on stdout with `--json`. */
+  output(): CliErrorOutput {
+    return { error: { code: this.code, message: this.message } };
   }
 }
 
@@ -39,14 +45,18 @@ export class ApiError extends CliError {
   override lines(): string[] {
     return this.issues.length > 0 ? this.issues.map((issue) => `${issue.path}: ${issue.message}`) : [this.message];
   }
+
+  override output(): CliErrorOutput {
+    return withIssues(this, this.issues);
+  }
 }
 
 /** A body the control plane refused, each issue told as the option or argument that set the field. */
 export class InvalidOptionsError extends CliError {
   constructor(
     override readonly cause: ApiError,
-    /** `typed` is the option and value (`--watch "a..b"`), absent for a field no option sets. */
-    readonly issues: readonly (BodyIssue & { typed?: string })[],
+    /** `option` sets the field (`--watch`), `typed` is it with its value (`--watch "a..b"`); both absent for a field no option sets. */
+    readonly issues: readonly (BodyIssue & { option?: string; typed?: string })[],
     /** With `--json`: each line also names the body field, as the API reference does. */
     private readonly withFields: boolean,
   ) {
@@ -61,6 +71,28 @@ export class InvalidOptionsError extends CliError {
         : `${issue.typed}: ${issue.message}${this.withFields ? ` (field ${issue.path})` : ''}`,
     );
   }
+
+  override output(): CliErrorOutput {
+    return withIssues(this, this.issues);
+  }
+}
+
+/**
+ * Every agent that answered refused the action, which stays for agents that join later. With
+ * `--json` the one document is the response body as a success prints it, plus `error`: a
+ * script finds the action's id there to remove it.
+ */
+export class RefusedError extends CliError {
+  constructor(
+    message: string,
+    readonly body: object = {},
+  ) {
+    super('refused', message);
+  }
+
+  override output(): CliErrorOutput {
+    return { ...super.output(), ...this.body };
+  }
 }
 
 export class UsageError extends CliError {
@@ -73,4 +105,10 @@ export class DemoError extends CliError {
   constructor(message: string) {
     super('demo', message);
   }
+}
+
+/** The issues named by body field, and by the option that set it where one did. */
+function withIssues(err: CliError, issues: readonly (BodyIssue & { option?: string })[]): CliErrorOutput {
+  const fields = issues.map(({ path, option, message }) => ({ field: path, ...defined({ option }), message }));
+  return { error: { code: err.code, message: err.message, ...(fields.length === 0 ? {} : { issues: fields }) } };
 }

@@ -20,17 +20,21 @@ export async function inUserTerms<T>(request: Promise<T>, body: object, fields: 
     if (!(err instanceof ApiError) || err.issues.length === 0) throw err;
     throw new InvalidOptionsError(
       err,
-      err.issues.map((issue) => ({ ...issue, typed: typedAs(issue.path, body, fields) })),
+      err.issues.map((issue) => ({ ...issue, ...settingOption(issue.path, body, fields) })),
       withFields === true,
     );
   }
 }
 
+/** `--watch` and `--watch "a..b"`: the option that set the field at `path`, and it with the value given; nothing for a field no option sets. */
+function settingOption(path: string, body: object, fields: FieldTerms): { option?: string; typed?: string } {
+  const option = fields[path.split('.')[0] ?? ''];
+  return option === undefined ? {} : { option, typed: typedAs(option, path, body) };
+}
+
 /** `--watch "a..b"`, `--attr tier=a..`, `--tag`: the option and the value given for the field at `path`. */
-function typedAs(path: string, body: object, fields: FieldTerms): string | undefined {
+function typedAs(option: string, path: string, body: object): string {
   const [field = '', ...rest] = path.split('.');
-  const option = fields[field];
-  if (option === undefined) return undefined;
   const whole = (body as Record<string, unknown>)[field];
   const key = rest.join('.');
   // An array's item (`watches.0`) or a record's entry (`attributes.tier`, whose key may hold dots).

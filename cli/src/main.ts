@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 import { createContext } from './context.js';
-import { CliError } from './errors.js';
+import { jsonFailures, reportFailure } from './failure.js';
 import { dropOutputOfClosedPipes, processIo } from './io.js';
 import { buildProgram } from './program.js';
 
 dropOutputOfClosedPipes();
+const program = buildProgram(createContext(processIo));
+const json = jsonFailures(program, process.argv);
 try {
-  await buildProgram(createContext(processIo)).parseAsync(process.argv);
+  await program.parseAsync(process.argv);
 } catch (err) {
-  // Expected failures get their message; anything else is a bug, so the stack helps.
-  const lines = err instanceof CliError ? err.lines() : [err instanceof Error ? (err.stack ?? err.message) : String(err)];
-  for (const line of lines) processIo.err(`error: ${line}`);
-  process.exitCode = 1;
+  process.exitCode = reportFailure(processIo, err, json());
 }

@@ -12,4 +12,5 @@ export * from './signing.js';
 export * from './action-patch.js';
 export * from './rest.js';
 export * from './rest-requests.js';
+export * from './cli-output.js';
 export * from './redact-url.js';

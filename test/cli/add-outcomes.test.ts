@@ -1,10 +1,11 @@
 /**
  * Every add command waits (bounded) for the targeted agents' first statuses and prints each
- * agent's outcome; it fails when every agent that answered refused the action.
+ * agent's outcome; it fails when every agent that answered refused the action (with --json, one
+ * document: the body and the error).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ActionView } from '@liveprobe/protocol';
+import { CliErrorOutput, type ActionView } from '@liveprobe/protocol';
 import { cli, lineOf } from '../helpers/index.js';
 import { shopOnline } from './shop-online.js';
 
@@ -44,6 +45,17 @@ test('add commands print each agent’s outcome: installed (where, how), waiting
   assert.equal(refused.code, 1);
   assert.match(refused.stdout, /^ {2}shop-out: refused: /m);
   assert.match(refused.stderr, /error: every agent that answered refused act_\w+ \(above\)/);
+
+  // With --json: one document, the body with `error` in it, so a script finds the action to remove.
+  const refusedJson = await cli(['log', 'add', `${SERVER_TS}:9999`, 'x', '--tag', 'e2e', '--json'], server);
+  assert.equal(refusedJson.code, 1);
+  const document = JSON.parse(refusedJson.stdout) as CliErrorOutput & { action: ActionView; outcomes: { outcome: string }[] };
+  assert.equal(CliErrorOutput.parse(document).error.code, 'refused');
+  assert.match(document.error.message, new RegExp(`^every agent that answered refused ${document.action.id}`));
+  assert.deepEqual(
+    document.outcomes.map((o) => o.outcome),
+    ['refused'],
+  );
 
   const noWait = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e', '--no-wait'], server);
   assert.equal(noWait.code, 0, noWait.stderr);

@@ -6,7 +6,7 @@
 import { type ActionView, type AgentList, type AgentView, type CreatedAction, refusedByAgent, runsAction } from '@liveprobe/protocol';
 import type { ApiClient } from '../api/client.js';
 import type { Io } from '../io.js';
-import { CliError } from '../errors.js';
+import { RefusedError } from '../errors.js';
 
 /** How long a change waits by default for the agents' answers. */
 export const ANSWER_WAIT_MS = 5000;
@@ -110,14 +110,18 @@ export function reportAnswered(
 ): void {
   const action = answered?.action ?? result.action;
   const outcomes = answered?.outcomes ?? [];
-  if (json === true) io.out(JSON.stringify({ ...result, action, ...(answered === undefined ? {} : { outcomes }) }, null, 2));
-  else {
-    io.out(headline(action));
-    for (const warning of result.warnings) io.err(`warning: ${warning}`);
-    for (const outcome of outcomes) io.out(`  ${describeOutcome(outcome, ANSWER_WAIT_MS)}`);
-  }
   const answers = outcomes.filter((o) => o.outcome !== 'no answer');
-  if (answers.length > 0 && answers.every((o) => o.outcome === 'refused')) {
-    throw new CliError('refused', `every agent that answered refused ${action.id}${refusedFix(action.id)}`);
+  const refused = answers.length > 0 && answers.every((o) => o.outcome === 'refused');
+  const refusal = `every agent that answered refused ${action.id}${refusedFix(action.id)}`;
+  if (json === true) {
+    const body = { ...result, action, ...(answered === undefined ? {} : { outcomes }) };
+    // One document on stdout, the error's with the body in it, for a script to parse.
+    if (refused) throw new RefusedError(refusal, body);
+    io.out(JSON.stringify(body, null, 2));
+    return;
   }
+  io.out(headline(action));
+  for (const warning of result.warnings) io.err(`warning: ${warning}`);
+  for (const outcome of outcomes) io.out(`  ${describeOutcome(outcome, ANSWER_WAIT_MS)}`);
+  if (refused) throw new RefusedError(refusal);
 }
