@@ -31,6 +31,17 @@ export class ControlPlaneUnreachableError extends CliError {
   }
 }
 
+/** A server answered 2xx with a body that is not JSON: `--server` names something else (a web page, a proxy's login). */
+export class NotControlPlaneError extends CliError {
+  constructor(url: string, request: string, contentType: string | null, body: string) {
+    const start = body.slice(0, 80).replace(/\s+/g, ' ').trim();
+    super(
+      'not_control_plane',
+      `the server at ${redactUrl(url)} is not a liveprobe control plane: ${request} answered ${contentType ?? 'no content type'}, not JSON ("${start}"); check --server (or LIVEPROBE_SERVER), e.g. http://127.0.0.1:8080`,
+    );
+  }
+}
+
 /** The control plane answered with an error body. */
 export class ApiError extends CliError {
   constructor(

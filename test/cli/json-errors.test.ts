@@ -76,18 +76,40 @@ test('--json: usage errors, the argument parser’s and the commands’ own, are
   assert.match(help.stdout, /^Usage: liveprobe log add/);
 });
 
-test('--json: an unexpected failure (a bug) is code `internal` with its message; the stack goes to stderr only', async (t) => {
-  // A server that is no control plane answers 200 with a web page: the CLI does not expect that.
-  const page = createServer((_req, res) => res.end('<html>hello</html>'));
-  await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+test('a server that is no control plane (a web page answering 200) is named as such, with and without --json', async (t) => {
+  const page = await answering('text/html', '<html>\n  <body>hello</body>\n</html>');
   t.after(() => page.close());
-  const result = await cli(['agents', '--json'], { server: `http://127.0.0.1:${(page.address() as AddressInfo).port}` });
+  const json = failure(await cli(['agents', '--json'], { server: page.url }));
+  assert.equal(json.code, 'not_control_plane');
+  assert.match(json.message, /is not a liveprobe control plane: GET \/api\/v1\/agents answered text\/html, not JSON \("<html> <body>hello/);
+  assert.match(json.message, /check --server/);
+  const human = await cli(['actions'], { server: page.url });
+  assert.deepEqual([human.code, human.stdout], [1, '']);
+  assert.match(
+    human.stderr,
+    /^error: the server at http:\/\/127\.0\.0\.1:\d+\/ is not a liveprobe control plane: GET \/api\/v1\/actions answered/,
+  );
+  assert.doesNotMatch(human.stderr, /\n\s+at /, 'an expected failure, not a stack');
+});
+
+test('--json: an unexpected failure (a bug) is code `internal` with its message; the stack goes to stderr only', async (t) => {
+  // JSON the CLI cannot read as an agent list: nothing checks its shape, so it fails as a bug would.
+  const odd = await answering('application/json', 'null');
+  t.after(() => odd.close());
+  const result = await cli(['agents', '--json'], { server: odd.url });
   const internal = failure(result);
   assert.equal(internal.code, 'internal');
-  assert.match(internal.message, /JSON/);
+  assert.match(internal.message, /null/);
   assert.doesNotMatch(result.stdout, /\n\s+at /, 'no stack in the document');
   assert.match(result.stderr, /^\s+at /m, 'the stack on stderr');
 });
+
+/** A plain HTTP server answering every request 200 with `body`. */
+async function answering(contentType: string, body: string): Promise<{ url: string; close(): void }> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': contentType }).end(body));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
 
 test('without --json a failure prints as before: the error lines on stderr, nothing on stdout', async (t) => {
   const cp = await startControlPlane();

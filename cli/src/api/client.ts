@@ -1,6 +1,6 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import type { ErrorBody } from '@liveprobe/protocol';
-import { ApiError, ControlPlaneUnreachableError, UsageError } from '../errors.js';
+import { ApiError, ControlPlaneUnreachableError, NotControlPlaneError, UsageError } from '../errors.js';
 
 /** The control plane's REST API (docs/api.md), over fetch. */
 export class ApiClient {
@@ -55,7 +55,17 @@ export class ApiClient {
     }
     const response = await this.fetch(this.url(path, query), init);
     if (!response.ok) throw await apiError(response);
-    return (await response.json()) as T;
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new NotControlPlaneError(
+        this.baseUrl,
+        `${method} ${new URL(response.url).pathname}`,
+        response.headers.get('content-type'),
+        text,
+      );
+    }
   }
 
   private headers(headers: Record<string, string>): Record<string, string> {
