@@ -51,7 +51,7 @@ test('add commands print each agent’s outcome: installed (where, how), waiting
   assert.equal(refusedJson.code, 1);
   const document = JSON.parse(refusedJson.stdout) as CliErrorOutput & { action: ActionView; outcomes: { outcome: string }[] };
   assert.equal(CliErrorOutput.parse(document).error.code, 'refused');
-  assert.match(document.error.message, new RegExp(`^every agent that answered refused ${document.action.id}`));
+  assert.match(document.error.message, new RegExp(`^every agent that answered refused ${document.action.id} \\(in \`outcomes\`\\)`));
   assert.deepEqual(
     document.outcomes.map((o) => o.outcome),
     ['refused'],

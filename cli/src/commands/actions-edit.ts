@@ -134,6 +134,6 @@ async function send(ctx: Context, command: Command, before: ActionView, patch: A
     answered,
     options.json,
     (action) => `${verb} ${action.id} (${action.state}: ${action.summary})`,
-    (id) => ` as ${verb} (above); edit it again, or remove it with: liveprobe actions rm ${id}`,
+    (id, where) => ` as ${verb} ${where}; edit it again, or remove it with: liveprobe actions rm ${id}`,
   );
 }

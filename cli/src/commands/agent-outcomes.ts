@@ -106,13 +106,14 @@ export function reportAnswered(
   answered: Answered | undefined,
   json: boolean | undefined,
   headline: (action: ActionView) => string,
-  refusedFix: (id: string) => string,
+  /** What to do about a refusal; `where` points at the agents' answers, above or in the JSON's `outcomes`. */
+  refusedFix: (id: string, where: string) => string,
 ): void {
   const action = answered?.action ?? result.action;
   const outcomes = answered?.outcomes ?? [];
   const answers = outcomes.filter((o) => o.outcome !== 'no answer');
   const refused = answers.length > 0 && answers.every((o) => o.outcome === 'refused');
-  const refusal = `every agent that answered refused ${action.id}${refusedFix(action.id)}`;
+  const refusal = `every agent that answered refused ${action.id}${refusedFix(action.id, json === true ? '(in `outcomes`)' : '(above)')}`;
   if (json === true) {
     const body = { ...result, action, ...(answered === undefined ? {} : { outcomes }) };
     // One document on stdout, the error's with the body in it, for a script to parse.

@@ -89,6 +89,6 @@ export async function createAction(
     answered,
     options.json,
     (action) => `created ${action.id} (${action.type} at ${actionLocation(action)})${next === undefined ? '' : `; ${next(action.id)}`}`,
-    (id) => ` (above); fix the action and add it again, and remove this one with: liveprobe actions rm ${id}`,
+    (id, where) => ` ${where}; fix the action and add it again, and remove this one with: liveprobe actions rm ${id}`,
   );
 }
