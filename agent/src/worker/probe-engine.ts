@@ -799,7 +799,8 @@ function stoppedAt(
   const at = analysed === undefined || reported === undefined ? stop : positionOf(analysed, reported.offset);
   const partWay = reported?.partWay === true;
   if (resolved.map === undefined) return { line: at.line, partWay, elsewhere: '' };
-  const original = resolved.map.originalFor(at.line, at.column);
+  // A statement's start the map gives no segment (its indentation) reads as where V8 stopped.
+  const original = resolved.map.originalFor(at.line, at.column) ?? resolved.map.originalFor(stop.line, stop.column);
   if (original?.file === resolved.file) return { line: original.line, partWay, elsewhere: '' };
   return {
     partWay,
