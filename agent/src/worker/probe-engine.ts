@@ -5,7 +5,7 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import { type Action, type ActionState, ExpressionError, TOP_LEVEL_CODE } from '@liveprobe/protocol';
-import type { Calibrated, DutyCycle, HookChannel, ToMain } from '../bridge.js';
+import type { ArmProbe, Calibrated, DutyCycle, HookChannel, ToMain } from '../bridge.js';
 import { BreakCalibration, type Overhead } from './break-calibration.js';
 import { functionCopy, type PlacedCopy } from './function-copy.js';
 import { ActionEdits } from './action-edits.js';
@@ -15,6 +15,7 @@ import { armedExpressions, BlockedByAgentError, type Blocklist, type BlocklistTa
 import { functionNameAt, renamedFunctionAt, topLevelAt } from '../locate/function-name.js';
 import { UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
+import { reportedOffset } from '../locate/reported-line.js';
 import { type AnalysedSource, analyseSource, offsetOf, positionOf } from '../locate/source-analysis.js';
 import type { ScriptSourceMap } from '../locate/source-maps.js';
 import { statementStartAt } from '../locate/statement-start.js';
@@ -24,6 +25,7 @@ import type { CdpTransport } from './cdp-transport.js';
 import { conditionAt } from './condition-source.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
+import { shownSource } from '../prepare/prebuilt.js';
 import type { PlacedSite, PlannedSite, PreparedSites } from './prepared/prepared-sites.js';
 import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
 import type { CpuClock } from './main-thread-cpu.js';
@@ -411,7 +413,7 @@ export class ProbeEngine {
       const { resolved, analysed, offset } = site;
       const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset, resolved.map);
       const { usesThis, ...fields } = arms[index]!;
-      this.post({
+      const arm: ArmProbe = {
         t: 'arm',
         key,
         actionId: action.id,
@@ -422,7 +424,8 @@ export class ProbeEngine {
         file: resolved.shown,
         line: resolved.line,
         ...defined({ functionName }),
-      });
+      };
+      this.post(arm);
       const placement: Placement = {
         script: resolved.script,
         line: resolved.generated.line,
@@ -435,6 +438,18 @@ export class ProbeEngine {
         for (const id of [...state.ids, result.breakpointId]) await this.session.removeBreakpoint(id);
         return this.fail(probe, `line ${resolved.line} of ${resolved.shown} has no code V8 can stop at`);
       }
+      // V8 may stop further on than asked: the line reported is the one a prepared site would
+      // report (reported-line.ts), and the main thread's records name it too.
+      const stopped = stoppedAt(site, result.location);
+      if (stopped.line === undefined) {
+        for (const id of [...state.ids, result.breakpointId]) await this.session.removeBreakpoint(id);
+        return this.fail(
+          probe,
+          `line ${action.line} of ${resolved.shown} has no code V8 can stop at in that file: it would stop next ${stopped.elsewhere} (a decorator's or a bundler's code at the end of the file runs once, as it loads); put the action on a line inside a function`,
+        );
+      }
+      const { line } = stopped;
+      if (line !== arm.line) this.post({ ...arm, line });
       state.ids.push(result.breakpointId);
       state.placements.push(placement);
       // The line's other generated places: each reads the names of its own scope and passes its
@@ -459,21 +474,20 @@ export class ProbeEngine {
       }
       if (stops.length > 1)
         copies.push(`line ${resolved.line} sits in ${stops.length} places of ${resolved.script.path}: a breakpoint at each`);
-      // V8 may move a breakpoint on a line without code to the next statement: report where it went.
-      const line =
-        resolved.map === undefined
-          ? result.location.line
-          : (resolved.map.originalFor(result.location.line, result.location.column)?.line ?? resolved.line);
       placed.push({
         file: resolved.map === undefined ? resolved.script.path : resolved.shown,
         line,
-        // The map has code on the line asked for, yet V8 stopped further along the same generated
-        // line, at another line's part: a minifier's folded expression, not a line without code.
+        // The map has code on the line asked for, yet V8 stopped at another line's part: inside a
+        // statement already under way there (a multi-line expression), or further along the same
+        // generated line (a minifier's folded expression), not at a line without code.
         ...(resolved.map !== undefined &&
         resolved.line === action.line &&
         line !== action.line &&
-        result.location.line === resolved.generated.line
-          ? { insideExpression: true, ...defined({ statementLine: statementLineAt(analysed, offset, resolved.map, action.line) }) }
+        (stopped.partWay || result.location.line === resolved.generated.line)
+          ? {
+              insideExpression: result.location.line === resolved.generated.line ? 'folded' : 'multi-line',
+              ...defined({ statementLine: statementLineAt(analysed, offset, resolved.map, action.line) }),
+            }
           : {}),
         ...defined({ functionName }),
         // Where V8 put it: a line without code may have moved out of the function the user named.
@@ -764,10 +778,37 @@ function describePlacement(action: Action, placed: PlacedSite[]): string | undef
 
 /** Why the action is on another line than the one asked for. */
 function movedLine(asked: number, first: PlacedSite): string {
-  if (first.insideExpression !== true) return `line ${asked} has no code; installed at line ${first.line}, the next line with code`;
+  if (first.insideExpression === undefined) return `line ${asked} has no code; installed at line ${first.line}, the next line with code`;
   const where =
     first.statementLine === undefined ? 'the line where that statement starts' : `line ${first.statementLine}, where that statement starts`;
+  if (first.insideExpression === 'multi-line')
+    return `line ${asked}'s code is inside an expression V8 cannot stop in part-way; installed at line ${first.line}, where V8 next stops in it: to read values before that statement runs, put the action on ${where}`;
   return `line ${asked}'s code is inside an expression V8 cannot stop in part-way (a minifier folded lines into one expression); installed at line ${first.line}, where V8 next stops in it, after line ${asked}'s code ran: to read values before it, put the action on ${where}`;
+}
+
+/**
+ * The source line an action on a breakpoint reports, by the rule a prepared site follows
+ * (reported-line.ts); none when the map sends V8's stop out of the file asked for (`elsewhere`
+ * says where): V8 found no place to stop in that file's code after the line.
+ */
+function stoppedAt(
+  { resolved, analysed, offset }: Site,
+  stop: { line: number; column: number },
+): { line?: number; partWay: boolean; elsewhere: string } {
+  const reported = analysed === undefined ? undefined : reportedOffset(analysed, offset, offsetOf(analysed, stop.line, stop.column));
+  const at = analysed === undefined || reported === undefined ? stop : positionOf(analysed, reported.offset);
+  const partWay = reported?.partWay === true;
+  if (resolved.map === undefined) return { line: at.line, partWay, elsewhere: '' };
+  // A statement's start the map gives no segment (its indentation) reads as where V8 stopped.
+  const original = resolved.map.originalFor(at.line, at.column) ?? resolved.map.originalFor(stop.line, stop.column);
+  if (original?.file === resolved.file) return { line: original.line, partWay, elsewhere: '' };
+  return {
+    partWay,
+    elsewhere:
+      original === undefined
+        ? `in the bundler's own code, at line ${stop.line} of ${resolved.script.path}`
+        : `at line ${original.line} of ${shownSource(original).file}`,
+  };
 }
 
 /**

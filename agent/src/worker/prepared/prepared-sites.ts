@@ -127,10 +127,11 @@ export interface PlacedSite {
   /** In no function: the file's top-level code, which runs once, as the file loads. */
   topLevel?: true;
   /**
-   * The line asked for has code, but inside an expression V8 cannot stop in part-way (a line a
-   * minifier folded into another's expression): V8 stopped further on, at `line`.
+   * The line asked for has code, but inside an expression V8 cannot stop in part-way: V8 stopped
+   * further on, at `line`. `folded`: a minifier folded the line into another's expression on one
+   * generated line; `multi-line`: the expression spans lines of the code as written.
    */
-  insideExpression?: true;
+  insideExpression?: 'folded' | 'multi-line';
   /** With `insideExpression`: the line where the statement holding that expression starts, when the map says. */
   statementLine?: number;
 }
