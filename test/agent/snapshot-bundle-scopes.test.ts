@@ -8,7 +8,7 @@
  * breakpoints and on prepared sites; an exception's caller keeps every name.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -261,4 +261,66 @@ test('a watch expression reads a value of the big scope the snapshot left out, a
       `module scope\\n(.*\\n)*  … ${module.leftOut} more names the function does not use, not read: add \`--watch <name>\` to capture one`,
     ),
   );
+});
+
+/** The plain big CommonJS file with a route whose error nobody catches, thrown two calls down. */
+async function failingCommonJs(dir: string): Promise<string> {
+  const script = await plainCommonJs(dir);
+  const source = (await readFile(script, 'utf8'))
+    .replace(
+      '  if (req.url === "/unused")',
+      '  if (req.url === "/fail") return res.end(String(reserve({ sku: "tea" })));\n  if (req.url === "/unused")',
+    )
+    .concat(
+      [
+        '',
+        'function refuse(order) {',
+        '  const reason = `no stock for ${order.sku}`;',
+        '  throw new RangeError(reason);',
+        '}',
+        'function reserve(order) {',
+        '  const attempt = TAX_RATE;',
+        '  return refuse(order) + attempt;',
+        '}',
+        "process.on('uncaughtException', () => {});",
+      ].join('\n'),
+    );
+  await writeFile(script, source);
+  return script;
+}
+
+test("an exception's caller (frames 2..n) keeps reading every name of its scopes; the throw site is bounded", async (t) => {
+  const dir = await project(t);
+  const script = await failingCommonJs(dir);
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const running = await app(t, { script, broker: cp.mqttUrl });
+  const { action } = await addAction(cp, { type: 'exception', frames: 2, tags: ['e2e'] });
+  await events.waitFor(
+    (e: SseEvent) =>
+      e.event === 'action_status' && (e.data as StatusData).actionId === action.id && (e.data as StatusData).state === 'installed',
+    WAIT,
+    `${action.id} installed`,
+  );
+  // The app answers nothing: the error is uncaught, and its handler only keeps the process up.
+  const request = new AbortController();
+  fetch(`${running.url}/fail`, { signal: request.signal }).catch(() => {});
+  t.after(() => request.abort());
+  const s = (await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot')).snapshot;
+  assert.equal(s.exception?.message, 'no stock for tea');
+  assert.deepEqual(find(s.locals, 'reason'), { t: 'string', v: 'no stock for tea' });
+  const thrown = s.scopes.find((scope) => scope.kind === 'module');
+  assert.deepEqual(
+    thrown?.variables.map((v) => v.name),
+    [],
+  );
+  assert.ok((thrown?.leftOut ?? 0) >= LIBRARY_NAMES, 'the throw site reads only what `refuse` uses');
+  const caller = s.frames?.[0];
+  assert.equal(caller?.location.function, 'reserve');
+  assert.deepEqual(find(caller.locals, 'attempt'), { t: 'number', v: 0.2 });
+  const module = caller.scopes?.find((scope) => scope.kind === 'module');
+  assert.equal(module?.leftOut, undefined, 'a caller leaves nothing out');
+  assert.ok((module?.variables.length ?? 0) > LIBRARY_NAMES / 2, `a caller reads its module's names: ${module?.variables.length}`);
 });
