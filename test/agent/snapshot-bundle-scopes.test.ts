@@ -16,7 +16,7 @@ import { build as esbuild } from 'esbuild';
 import ts from 'typescript';
 import webpack from 'webpack';
 import type { ActionInput, SnapshotEvent } from '@liveprobe/protocol';
-import { tempDir } from '@liveprobe/harness';
+import { fromRoot, tempDir } from '@liveprobe/harness';
 import { cli, sseEvents, type SseEvent } from '../helpers/index.js';
 import { addAction, app, controlPlane } from './fixtures.js';
 import { find, snapshotsOnBroker } from './snapshot-events.js';
@@ -323,4 +323,58 @@ test("an exception's caller (frames 2..n) keeps reading every name of its scopes
   const module = caller.scopes?.find((scope) => scope.kind === 'module');
   assert.equal(module?.leftOut, undefined, 'a caller leaves nothing out');
   assert.ok((module?.variables.length ?? 0) > LIBRARY_NAMES / 2, `a caller reads its module's names: ${module?.variables.length}`);
+});
+
+/** A Hono service bundled by esbuild as tsup does, hono and its Node server inside the bundle. */
+const HONO = [
+  "import { serve } from '@hono/node-server';",
+  "import { Hono } from 'hono';",
+  'const TAX_RATE = 0.2;',
+  'const app = new Hono();',
+  "app.get('/', (c) => {",
+  "  const sku = c.req.query('sku') ?? 'tea';",
+  '  const gross = 12 * (1 + TAX_RATE);',
+  '  return c.json({ sku, gross }); // probed',
+  '});',
+  "serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {",
+  '  console.log(`listening on http://127.0.0.1:${info.port}`);',
+  '});',
+].join('\n');
+
+test('a Hono app bundled by esbuild: the handler shows its context and locals, and of the bundle only `TAX_RATE`', async (t) => {
+  const variant: Variant = {
+    note: 'hono',
+    file: 'src/server.ts',
+    line: HONO.split('\n').findIndex((line) => line.includes('// probed')) + 1,
+    script: async (dir) => {
+      await writeFile(join(dir, 'src/server.ts'), HONO);
+      const outfile = join(dir, 'dist/server.js');
+      // The project folder has no node_modules: hono is the repository's.
+      const nodePaths = [fromRoot('node_modules')];
+      await esbuild({
+        entryPoints: [join(dir, 'src/server.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        sourcemap: true,
+        outfile,
+        nodePaths,
+        logLevel: 'silent',
+      });
+      return outfile;
+    },
+  };
+  const { snapshot: s } = await snapshotOf(t, variant);
+  assert.deepEqual(
+    s.arguments.map((a) => a.name),
+    ['c'],
+  );
+  assert.equal(find(s.arguments, 'c').t, 'object');
+  assert.deepEqual(find(s.locals, 'sku'), { t: 'string', v: 'tea' });
+  const module = s.scopes.find((scope) => scope.kind === 'module');
+  assert.deepEqual(
+    module?.variables.map((v) => v.name),
+    ['TAX_RATE'],
+  );
+  assert.ok((module?.leftOut ?? 0) > 100, `hono's top-level names are counted, not read: ${module?.leftOut}`);
 });
