@@ -5,7 +5,8 @@
  * says how many it left out; a watch expression reads one of those. Built for real as users ship:
  * esbuild (tsup) CommonJS and ES module bundles, webpack's production bundle (modules concatenated
  * into one function), tsc's CommonJS output of one big module, a plain big CommonJS file; on
- * breakpoints and on prepared sites; an exception's caller keeps every name.
+ * breakpoints and on prepared sites; a Hono service bundled by esbuild; an exception's caller keeps
+ * every name.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

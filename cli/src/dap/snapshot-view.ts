@@ -71,7 +71,7 @@ export class SnapshotView {
       const label = scope.kind === 'module' ? 'Module' : scope.kind === 'closure' ? 'Closure' : 'Block';
       const title = scope.name === undefined ? label : `${label} (${scope.name})`;
       // The names the snapshot did not read (a bundle's module scope): a watch expression reads one.
-      const leftOut = scope.leftOut === undefined ? '' : ` + ${grouped(scope.leftOut)} not read, the function not using them`;
+      const leftOut = scope.leftOut === undefined ? '' : `, ${grouped(scope.leftOut)} more not read: the function does not use them`;
       scopes.push(named(`${title}${leftOut}`, scope.variables, scope.kind === 'module'));
     }
     if (s.this !== undefined && s.this.t !== 'undefined') scopes.push(named('this', [{ name: 'this', value: s.this }]));
