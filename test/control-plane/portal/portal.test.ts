@@ -380,6 +380,23 @@ test('the snapshot viewer says a reason shared by several unavailable variables 
   assert.deepEqual(chromium.pageErrors, []);
 });
 
+test("the snapshot viewer counts the names of a bundle's module scope the snapshot did not read, and says how to read one", async (t) => {
+  const cp = await startControlPlane();
+  t.after(() => cp.stop());
+  const event = snapshotEvent({ id: 'snp_bundle', actionId: await snapshotActionFor(cp.url) });
+  event.snapshot.scopes = [{ kind: 'module', variables: [{ name: 'TAX_RATE', value: { t: 'number', v: 0.2 } }], leftOut: 1302 }];
+  await publishSnapshot(cp.mqttUrl, event);
+  await waitFor(async () => (await fetch(`${cp.url}/api/v1/snapshots/snp_bundle`)).ok, WAIT, 'the snapshot to be stored');
+  const chromium = await open(t);
+  const page = await chromium.newPage();
+  await page.goto(`${cp.url}/snapshots/snp_bundle`);
+  await page.locator('[data-section="module scope"]').waitFor({ timeout: WAIT });
+  const scope = (await page.locator('[data-section="module scope"]').textContent()) ?? '';
+  assert.ok(scope.includes('TAX_RATE'), scope);
+  assert.ok(scope.includes('1,302 more names the function does not use, not read: a watch expression captures one'), scope);
+  assert.deepEqual(chromium.pageErrors, []);
+});
+
 test('the snapshot viewer says what the agent left out, and an unknown snapshot says where to look', async (t) => {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
