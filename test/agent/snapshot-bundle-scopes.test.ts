@@ -259,8 +259,18 @@ test('a watch expression reads a value of the big scope the snapshot left out, a
   assert.match(
     shown.stdout,
     new RegExp(
-      `module scope\\n(.*\\n)*  … ${module.leftOut} more names the function does not use, not read: add \`--watch <name>\` to capture one`,
+      `module scope\\n(.*\\n)*  … ${module.leftOut} more names the function does not use, not read: \`--watch <name>\` reads one on a breakpoint \\(a prepared site has only what the function uses\\)`,
     ),
+  );
+});
+
+test('on a prepared site a watch reads what the function uses; a name it does not use reads not available, saying why', async (t) => {
+  const { snapshot } = await snapshotOf(t, VARIANTS[2]!, ['TAX_RATE * 100', 'UNUSED_HERE.note']);
+  assertFrameFirst(snapshot);
+  assert.deepEqual(snapshot.watches[0], { expression: 'TAX_RATE * 100', value: { t: 'number', v: 20 } });
+  assert.match(
+    snapshot.watches[1]?.error ?? '',
+    /^`UNUSED_HERE` is not available at this line .*a prepared site sees what its function sees/,
   );
 });
 

@@ -84,7 +84,7 @@ function scopeSection(scope: ScopeCapture): string[] {
   const owner = scope.name === undefined ? '' : ` (${scope.name})`;
   const title = `${scope.kind} scope${owner}`;
   if (scope.leftOut === undefined) return section(title, scope.variables);
-  const note = `  … ${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: add \`--watch <name>\` to capture one`;
+  const note = `  … ${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: \`--watch <name>\` reads one on a breakpoint (a prepared site has only what the function uses)`;
   return scope.variables.length === 0 ? [title, note] : [...section(title, scope.variables), note];
 }
 

@@ -138,7 +138,7 @@ function scopeVariables(scope: ScopeCapture): HTMLElement {
       h(
         'p',
         { class: 'muted' },
-        `${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: a watch expression captures one`,
+        `${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: a watch expression reads one on a breakpoint (a prepared site has only what the function uses)`,
       ),
     );
   return section;
