@@ -96,7 +96,7 @@ export interface MetricArm {
 export interface SnapshotPlan {
   arguments: string[];
   locals: string[];
-  scopes: { kind: 'closure' | 'module'; name?: string; variables: string[] }[];
+  scopes: { kind: 'closure' | 'module'; name?: string; variables: string[]; leftOut?: number }[];
 }
 
 /** A snapshot as captured on the main thread: stack positions are still in generated code. */

@@ -18,6 +18,11 @@ export const ScopeCapture = z.object({
   /** The function or block that owns the scope, when it has a name. */
   name: z.string().optional(),
   variables: z.array(NamedValue),
+  /**
+   * How many of the scope's bindings were not read: in a scope of many names (a bundle's module
+   * scope) the snapshot reads only those the frame's function uses; a watch expression reads any other.
+   */
+  leftOut: z.number().int().nonnegative().optional(),
 });
 export type ScopeCapture = z.infer<typeof ScopeCapture>;
 

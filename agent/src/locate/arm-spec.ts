@@ -22,6 +22,7 @@ export type MetricRole = Pick<MetricArm, 'role' | 'pair' | 'outcome' | 'at'>;
  * Throws ExpressionError for an expression outside the language, UnsafeLineError for a line inside `with`.
  * `map`: the generated script's, when `analysed` is one: a snapshot names its variables as the user did.
  * Which roots are in their temporal dead zone is the caller's to say, by the names the code uses there.
+ * `outer`: which names of the outer scopes a snapshot reads (scopePlanAt).
  */
 export function armFields(
   action: Action,
@@ -29,6 +30,7 @@ export function armFields(
   offset: number,
   role?: MetricRole,
   map?: ScriptSourceMap,
+  outer: 'used' | 'all' = 'used',
 ): ArmFields {
   assertNotInsideWith(analysed, offset, action.line);
   const roots: string[] = [];
@@ -53,7 +55,7 @@ export function armFields(
     }
     case 'snapshot': {
       const watches = action.watches.map((source) => checkExpression(source));
-      const plan = analysed === undefined ? { arguments: [], locals: [], scopes: [] } : scopePlanAt(analysed, offset, map);
+      const plan = analysed === undefined ? { arguments: [], locals: [], scopes: [] } : scopePlanAt(analysed, offset, map, outer);
       addRoots(plan.arguments);
       addRoots(plan.locals);
       for (const scope of plan.scopes) addRoots(scope.variables);

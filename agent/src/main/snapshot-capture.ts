@@ -24,7 +24,7 @@ export interface CompiledSnapshot extends PlacedSlots {
 interface PlacedSlots {
   arguments: Slot[];
   locals: Slot[];
-  scopes: { kind: 'closure' | 'module'; name?: string; slots: Slot[] }[];
+  scopes: { kind: 'closure' | 'module'; name?: string; slots: Slot[]; leftOut?: number }[];
 }
 
 interface Slot {
@@ -47,7 +47,7 @@ export function compileSnapshot(
   const placed = (p: SnapshotPlan): PlacedSlots => ({
     arguments: slots(p.arguments),
     locals: slots(p.locals),
-    scopes: p.scopes.map((s) => ({ kind: s.kind, ...(s.name === undefined ? {} : { name: s.name }), slots: slots(s.variables) })),
+    scopes: p.scopes.map(({ variables, ...scope }) => ({ ...scope, slots: slots(variables) })),
   });
   return {
     ...placed(plan),
@@ -102,6 +102,7 @@ export function captureSnapshot(
     kind: s.kind,
     ...(s.name === undefined ? {} : { name: s.name }),
     variables: named(s.slots),
+    ...(s.leftOut === undefined ? {} : { leftOut: s.leftOut }),
   }));
   const stallMs = monotonicNow() - startedAt;
   return {

@@ -73,6 +73,8 @@ export class FrameCapture {
       site.offset,
       undefined,
       site.map,
+      // A caller keeps every outer name (scope-plan.ts): the throw site is the frame bounded for a bundle.
+      extra.callerOf === undefined ? 'used' : 'all',
     );
     this.hook.postMessage({
       t: 'arm',

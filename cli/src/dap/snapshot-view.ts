@@ -6,6 +6,7 @@
 import { Handles, Scope, Source, StackFrame } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { CapturedValue, NamedValue, SnapshotRecord } from '@liveprobe/protocol';
+import { grouped } from '@liveprobe/protocol/util';
 import { valueChildren, valueHeadText, valueMore } from '@liveprobe/protocol/value-tree';
 import { localFileOf, type PathMapping } from './paths.js';
 
@@ -68,7 +69,10 @@ export class SnapshotView {
     const scopes = [named('Arguments', s.arguments), named('Locals', s.locals)];
     for (const scope of s.scopes) {
       const label = scope.kind === 'module' ? 'Module' : scope.kind === 'closure' ? 'Closure' : 'Block';
-      scopes.push(named(scope.name === undefined ? label : `${label} (${scope.name})`, scope.variables, scope.kind === 'module'));
+      const title = scope.name === undefined ? label : `${label} (${scope.name})`;
+      // The names the snapshot did not read (a bundle's module scope): a watch expression reads one.
+      const leftOut = scope.leftOut === undefined ? '' : `, ${grouped(scope.leftOut)} more not read: the function does not use them`;
+      scopes.push(named(`${title}${leftOut}`, scope.variables, scope.kind === 'module'));
     }
     if (s.this !== undefined && s.this.t !== 'undefined') scopes.push(named('this', [{ name: 'this', value: s.this }]));
     if (s.watches.length > 0)

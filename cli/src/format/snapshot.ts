@@ -1,5 +1,6 @@
 import type { SnapshotRecord } from '@liveprobe/protocol';
 import type { NamedValue, OuterFrame, ScopeCapture, StackFrame } from '@liveprobe/protocol';
+import { grouped } from '@liveprobe/protocol/util';
 import { reasonsOnce } from '@liveprobe/protocol/value-tree';
 import { formatValueTree } from './captured-value.js';
 import { formatFields } from './table.js';
@@ -34,7 +35,7 @@ export function formatSnapshot(record: SnapshotRecord, now: Date): string[] {
     ...section('arguments', snapshot.arguments),
     '',
     ...section('locals', snapshot.locals),
-    ...snapshot.scopes.flatMap((scope) => ['', ...section(scopeTitle(scope), scope.variables)]),
+    ...snapshot.scopes.flatMap((scope) => ['', ...scopeSection(scope)]),
     '',
     ...(snapshot.this === undefined ? ['this <not captured>'] : formatValueTree('this = ', snapshot.this)),
     ...(snapshot.frames ?? []).flatMap(outerFrame),
@@ -68,7 +69,7 @@ function outerFrame(frame: OuterFrame, i: number): string[] {
     `caller ${i + 1}: ${functionName(location.function ?? '')}  ${location.file}:${location.line}`,
     ...indent(section('arguments', frame.arguments)),
     ...indent(section('locals', frame.locals)),
-    ...(frame.scopes ?? []).flatMap((scope) => indent(section(scopeTitle(scope), scope.variables))),
+    ...(frame.scopes ?? []).flatMap((scope) => indent(scopeSection(scope))),
     ...(frame.this === undefined ? [] : indent(formatValueTree('this = ', frame.this))),
   ];
 }
@@ -78,9 +79,13 @@ function section(title: string, variables: readonly NamedValue[]): string[] {
   return [title, ...reasonsOnce(variables).flatMap((variable) => formatValueTree(`${variable.name} = `, variable.value, '  '))];
 }
 
-function scopeTitle(scope: ScopeCapture): string {
+/** A scope's values, and how many of its names were not read (a bundle's module scope) and how to see one. */
+function scopeSection(scope: ScopeCapture): string[] {
   const owner = scope.name === undefined ? '' : ` (${scope.name})`;
-  return `${scope.kind} scope${owner}`;
+  const title = `${scope.kind} scope${owner}`;
+  if (scope.leftOut === undefined) return section(title, scope.variables);
+  const note = `  … ${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: \`--watch <name>\` reads one on a breakpoint (a prepared site has only what the function uses)`;
+  return scope.variables.length === 0 ? [title, note] : [...section(title, scope.variables), note];
 }
 
 function functionName(name: string): string {

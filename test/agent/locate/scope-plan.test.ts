@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scopePlanAt } from '../../../agent/src/locate/scope-plan.js';
+import { MAX_PLANNED_VARIABLES, scopePlanAt } from '../../../agent/src/locate/scope-plan.js';
 import { analyseSource } from '../../../agent/src/locate/source-analysis.js';
 import { uninitialisedAt } from '../../../agent/src/locate/uninitialised.js';
 
@@ -163,4 +163,59 @@ test("an arrow sees its enclosing function's names as a closure; a function expr
       { kind: 'module', variables: ['again', 'retry'] },
     ],
   });
+});
+
+/** A file whose top level holds `count` values (a bundle's libraries), each used by a function, around `body`. */
+function bundled(count: number, body: string[]): string {
+  const names = Array.from({ length: count }, (_, i) => `lib${i}`);
+  return [...names.map((name, i) => `var ${name} = ${i};`), `function all() { return [${names.join(', ')}]; }`, ...body].join('\n');
+}
+
+const HANDLER = [
+  'const TAX = 0.2;',
+  'const UNTOUCHED = {};',
+  'function makeHandler(discount) {',
+  '  const label = "d" + discount;',
+  '  return function handle(order) {',
+  '    const net = order.total * (1 - discount);',
+  '    return [net * (1 + TAX), label, () => lib3]; // here',
+  '  };',
+  '}',
+];
+
+test('a bundle: of a scope of more than OUTER_NAMES_SHOWN names only those the function (and functions inside it) uses are read, the others counted', () => {
+  const plan = planAt(bundled(300, HANDLER), 'return [net');
+  assert.deepEqual(plan, {
+    arguments: ['order'],
+    locals: ['net'],
+    scopes: [
+      { kind: 'closure', name: 'makeHandler', variables: ['handle', 'discount', 'label'] },
+      // 300 library names, `all`, UNTOUCHED and makeHandler are left out; lib3 is used by the arrow inside.
+      { kind: 'module', variables: ['lib3', 'TAX'], leftOut: 302 },
+    ],
+  });
+  // A module as people write one shows every name, as before.
+  const small = planAt(bundled(3, HANDLER), 'return [net');
+  assert.deepEqual(small.scopes.at(-1), { kind: 'module', variables: ['lib0', 'lib1', 'lib2', 'all', 'TAX', 'UNTOUCHED', 'makeHandler'] });
+});
+
+test("a bundle in one function (webpack's concatenated modules, an IIFE): the big closure is bounded the same way", () => {
+  const source = ['(() => {', bundled(80, HANDLER), '  return makeHandler;', '})();'].join('\n');
+  const plan = planAt(source, 'return [net');
+  assert.deepEqual(plan.scopes.at(-1), { kind: 'closure', name: '(anonymous)', variables: ['lib3', 'TAX'], leftOut: 82 });
+});
+
+test('where the names a function uses are not known, or for an exception caller (`all`), every name is read as before, up to MAX_PLANNED_VARIABLES', () => {
+  const withEval = bundled(300, ['function handle(code) {', '  return eval(code); // here', '}']);
+  const evaluated = planAt(withEval, 'return eval');
+  assert.equal(evaluated.scopes[0]?.leftOut, undefined);
+  assert.equal(evaluated.scopes[0]?.variables.length, MAX_PLANNED_VARIABLES - 1);
+  const source = bundled(300, HANDLER);
+  const caller = scopePlanAt(analyseSource(source)!, source.indexOf('return [net'), undefined, 'all');
+  assert.equal(caller.scopes.at(-1)?.leftOut, undefined);
+  assert.equal(caller.scopes.at(-1)?.variables.length, MAX_PLANNED_VARIABLES - 5);
+  // At the top level of the file the line is module code: its names are the line's own.
+  const top = planAt(`${source}\nall(); // top`, 'all(); // top');
+  assert.equal(top.scopes[0]?.leftOut, undefined);
+  assert.equal(top.scopes[0]?.variables.length, MAX_PLANNED_VARIABLES);
 });

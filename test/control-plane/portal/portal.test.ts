@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
-import { topics, type AgentEvent, type AgentOnline, type LogLevel } from '@liveprobe/protocol';
+import { topics, type AgentEvent, type AgentOnline, type LogLevel, type SnapshotEvent } from '@liveprobe/protocol';
 import { lineOf, startApp, startControlPlane, waitFor, type App, type ControlPlane } from '../../helpers/index.js';
 import { browser, type Browser } from '../../helpers/browser.js';
 import { publishSnapshot, snapshotActionFor, snapshotEvent, snapshotWithUnseenNames } from '../../fixtures/snapshot-event.js';
@@ -364,20 +364,41 @@ test('the agents page shows the files each agent prepared, and the ones it left 
   assert.deepEqual(chromium.pageErrors, []);
 });
 
-test('the snapshot viewer says a reason shared by several unavailable variables once', async (t) => {
+/** The snapshot `make` builds, stored and opened in the viewer: the text of its module scope. */
+async function moduleScopeShown(t: TestContext, make: (actionId: string) => SnapshotEvent): Promise<string> {
   const cp = await startControlPlane();
   t.after(() => cp.stop());
-  const event = snapshotWithUnseenNames({ id: 'snp_unseen', actionId: await snapshotActionFor(cp.url) });
+  const event = make(await snapshotActionFor(cp.url));
   await publishSnapshot(cp.mqttUrl, event);
-  await waitFor(async () => (await fetch(`${cp.url}/api/v1/snapshots/snp_unseen`)).ok, WAIT, 'the snapshot to be stored');
+  await waitFor(async () => (await fetch(`${cp.url}/api/v1/snapshots/${event.id}`)).ok, WAIT, 'the snapshot to be stored');
   const chromium = await open(t);
   const page = await chromium.newPage();
-  await page.goto(`${cp.url}/snapshots/snp_unseen`);
+  await page.goto(`${cp.url}/snapshots/${event.id}`);
   await page.locator('[data-section="module scope"]').waitFor({ timeout: WAIT });
   const scope = (await page.locator('[data-section="module scope"]').textContent()) ?? '';
+  assert.deepEqual(chromium.pageErrors, []);
+  return scope;
+}
+
+test('the snapshot viewer says a reason shared by several unavailable variables once', async (t) => {
+  const scope = await moduleScopeShown(t, (actionId) => snapshotWithUnseenNames({ id: 'snp_unseen', actionId }));
   assert.ok(scope.includes('createServer <not available: `createServer` is not available at this line'), scope);
   assert.ok(scope.includes('route <not available: same reason as createServer>'), scope);
-  assert.deepEqual(chromium.pageErrors, []);
+});
+
+test("the snapshot viewer counts the names of a bundle's module scope the snapshot did not read, and says how to read one", async (t) => {
+  const scope = await moduleScopeShown(t, (actionId) => {
+    const event = snapshotEvent({ id: 'snp_bundle', actionId });
+    event.snapshot.scopes = [{ kind: 'module', variables: [{ name: 'TAX_RATE', value: { t: 'number', v: 0.2 } }], leftOut: 1302 }];
+    return event;
+  });
+  assert.ok(scope.includes('TAX_RATE'), scope);
+  assert.ok(
+    scope.includes(
+      '1,302 more names the function does not use, not read: a watch expression reads one on a breakpoint (a prepared site has only what the function uses)',
+    ),
+    scope,
+  );
 });
 
 test('the snapshot viewer says what the agent left out, and an unknown snapshot says where to look', async (t) => {

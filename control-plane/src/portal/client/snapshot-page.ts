@@ -1,6 +1,7 @@
 // Browser module for /snapshots/{id}: where and when, the stack, and every captured value as a tree.
-import type { NamedValue, OuterFrame, StackFrame } from '@liveprobe/protocol';
+import type { NamedValue, OuterFrame, ScopeCapture, StackFrame } from '@liveprobe/protocol';
 import type { SnapshotRecord } from '@liveprobe/protocol';
+import { grouped } from '@liveprobe/protocol/util';
 import { reasonsOnce } from '@liveprobe/protocol/value-tree';
 import { api, ApiError } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
@@ -67,9 +68,7 @@ function show(record: SnapshotRecord): void {
         { class: 'variables tree', id: 'variables' },
         variables('Arguments', snapshot.arguments),
         variables('Locals', snapshot.locals),
-        ...snapshot.scopes.map((scope) =>
-          variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables),
-        ),
+        ...snapshot.scopes.map(scopeVariables),
         h(
           'section',
           { 'data-section': 'this' },
@@ -126,11 +125,23 @@ function outerFrame(frame: OuterFrame, i: number): HTMLElement {
     h('h3', {}, `Caller ${i + 1}: ${name} `, h('span', { class: 'mono muted' }, `${location.file}:${location.line}`)),
     variables('Arguments', frame.arguments),
     variables('Locals', frame.locals),
-    ...(frame.scopes ?? []).map((scope) =>
-      variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables),
-    ),
+    ...(frame.scopes ?? []).map(scopeVariables),
     ...(frame.this === undefined ? [] : [valueTree('this', frame.this)]),
   );
+}
+
+/** A scope's values, and how many of its names were not read (a bundle's module scope) and how to see one. */
+function scopeVariables(scope: ScopeCapture): HTMLElement {
+  const section = variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables);
+  if (scope.leftOut !== undefined)
+    section.append(
+      h(
+        'p',
+        { class: 'muted' },
+        `${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: a watch expression reads one on a breakpoint (a prepared site has only what the function uses)`,
+      ),
+    );
+  return section;
 }
 
 function variables(title: string, list: readonly NamedValue[]): HTMLElement {
