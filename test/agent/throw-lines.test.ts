@@ -26,6 +26,7 @@ async function stack(t: TestContext, env: Record<string, string> = {}) {
     rethrowCounter: (await addAction(cp, { type: 'counter', name: 'retry.rethrows', ...on('rethrow-retry') })).action.id,
     settleSnapshot: (await addAction(cp, { type: 'snapshot', ...on('throw-settle') })).action.id,
     explodeLog: (await addAction(cp, { type: 'log', ...on('throw-explode'), template: 'explode {who}' })).action.id,
+    builtLog: (await addAction(cp, { type: 'log', ...on('throw-built'), template: 'built {n}' })).action.id,
     exception: (await addAction(cp, { type: 'exception', tags: ['e2e'], ratePerMinute: 60 })).action.id,
   };
   const paths: Record<string, string> = {};
@@ -41,11 +42,19 @@ const outputs = (events: { events(): SseEvent[] }, actionId: string) =>
 
 async function throwEverywhere(t: TestContext, env: Record<string, string>, path: RegExp): Promise<void> {
   const { snapshots, events, shop, ids, paths } = await stack(t, env);
-  for (const name of ['retryLog', 'rethrowCounter', 'settleSnapshot', 'explodeLog'] as const) assert.match(paths[name]!, path, name);
+  for (const name of ['retryLog', 'rethrowCounter', 'settleSnapshot', 'explodeLog', 'builtLog'] as const)
+    assert.match(paths[name]!, path, name);
 
   assert.equal(await (await fetch(`${shop.url}/retry?times=3`)).text(), 'reported: attempt 2 failed');
   assert.equal(await (await fetch(`${shop.url}/settle?who=lin`)).text(), 'reported: ledger lin is closed');
   assert.equal(await (await fetch(`${shop.url}/explode?who=bo`)).text(), 'reported: exploded for bo');
+  // The operand's own call throws first: that run of the line ends in another statement's throw.
+  for (const [n, reported] of [
+    [-1, 'negative -1'],
+    [1, 'built 1'],
+    [2, 'built 2'],
+  ] as const)
+    assert.equal(await (await fetch(`${shop.url}/build?n=${n}`)).text(), `reported: ${reported}`);
 
   // One hit per run of each line: a throw in a loop counts once an iteration.
   await waitFor(() => outputs(events, ids.retryLog).length >= 3 && outputs(events, ids.explodeLog).length >= 1, WAIT, 'the log lines');
@@ -57,6 +66,11 @@ async function throwEverywhere(t: TestContext, env: Record<string, string>, path
     outputs(events, ids.explodeLog).map((o) => o.message),
     ['explode bo'],
   );
+  await waitFor(() => outputs(events, ids.builtLog).length >= 3, WAIT, 'the built lines');
+  assert.deepEqual(
+    outputs(events, ids.builtLog).map((o) => o.message),
+    ['built -1', 'built 1', 'built 2'],
+  );
   await waitFor(() => outputs(events, ids.rethrowCounter).length >= 1, WAIT, 'the counter line');
   assert.equal(
     outputs(events, ids.rethrowCounter).reduce((sum, o) => sum + (o.hits ?? 1), 0),
@@ -66,18 +80,21 @@ async function throwEverywhere(t: TestContext, env: Record<string, string>, path
   await snapshots.waitFor((e) => e.actionId === ids.settleSnapshot, WAIT, 'the snapshot of the async throw line');
 
   // The exception action sees each error at the line that threw it, though an action sits there.
-  const thrown = async (type: string, marker: string) => {
+  const thrown = async (message: string, marker: string) => {
     const { snapshot } = await snapshots.waitFor(
-      (e) => e.actionId === ids.exception && e.snapshot.exception?.type === type,
+      (e) => e.actionId === ids.exception && e.snapshot.exception?.message === message,
       WAIT,
-      `the exception snapshot of the ${type}`,
+      `the exception snapshot of ${message}`,
     );
-    assert.equal(snapshot.location.line, lineOf(APP, marker), `the ${type} is captured where it was thrown`);
-    return snapshot;
+    assert.equal(snapshot.location.line, lineOf(APP, marker), `${message}: captured where it was thrown`);
   };
-  assert.equal((await thrown('RetryError', 'throw-retry')).exception?.message, 'attempt 2 failed');
-  await thrown('SettleError', 'throw-settle');
-  await thrown('Error', 'throw-explode');
+  await thrown('attempt 2 failed', 'throw-retry');
+  await thrown('ledger lin is closed', 'throw-settle');
+  await thrown('exploded for bo', 'throw-explode');
+  await thrown('negative -1', 'throw-negative');
+  // The run after it is set right again (on the breakpoint path, at the cost of one pause).
+  await thrown('built 1', 'throw-built');
+  await thrown('built 2', 'throw-built');
   const settled = snapshots.items().filter((e) => e.actionId === ids.settleSnapshot);
   assert.equal(settled.length, 1, 'one snapshot of the async throw line');
 }

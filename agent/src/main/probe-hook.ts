@@ -53,7 +53,7 @@ import type { CapturedSnapshot } from '../bridge.js';
 import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 import { uniqueHex } from '../unique-id.js';
 import { isPlainCounter } from '../locate/plain-counter.js';
-import { ThrowReruns } from './throw-reruns.js';
+import { ThrowReruns, type ThrowRun } from './throw-reruns.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -274,13 +274,23 @@ export class ProbeHook {
    * no hit: the condition's true keeps V8 from muting the exception pause.
    */
   throwHit(key: number, values: unknown[], self: unknown): boolean {
+    let run: ThrowRun = 'hit';
     try {
-      if (this.throwReruns.atThrow(key)) return true;
+      run = this.throwReruns.run(key);
     } catch {
       // As hit(): never into the app.
     }
-    this.hit(key, values, self);
-    return false;
+    if (run !== 'at-throw') this.hit(key, values, self);
+    return run !== 'hit';
+  }
+
+  /** The exception watch paused at no error and no handler (throw-reruns.ts: a run taken for the throw's paused it). */
+  throwRunPaused(): void {
+    try {
+      this.throwReruns.paused();
+    } catch {
+      // As hit(): never into the app.
+    }
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */

@@ -47,6 +47,8 @@ const HANDOFF_WAIT_MS = 2000;
 
 /** Runs as `this` = the thrown object, in the paused app: the hook's key for a capture held for it, or -1. */
 const HELD_KEY = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null ? ${HOOK_GLOBAL}.heldKey(this) : -1; }`;
+/** Tells the hook a probe's run paused the app (ExceptionWatch.runTakenPaused). */
+const THROW_RUN_PAUSED = `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.throwRunPaused()`;
 /** Publishes the capture held for `this`; true when there was one. */
 const RELEASE = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.reached(this); }`;
 const hold = (key: number) =>
@@ -282,12 +284,22 @@ export class ExceptionWatch {
       if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.thrown(pause);
       const handler = pause.hitBreakpoints?.map((id) => this.handlers.get(id)).find((name) => name !== undefined);
       if (handler !== undefined) await this.reportedUnthrown(pause, handler);
+      else if (pause.reason === 'other') await this.runTakenPaused(pause);
     } catch (err) {
       // A capture that fails must still let the app go on, and never throw into it.
       this.log(`could not capture the exception: ${errorMessage(err)}`);
     } finally {
       await this.session.resume().catch(() => {});
     }
+  }
+
+  /**
+   * A pause at no error and no handler: a probe's breakpoint on a `throw` line whose run the hook
+   * took for V8's second run at the throw (main/throw-reruns.ts); it sets the pair right.
+   */
+  private async runTakenPaused(pause: Paused): Promise<void> {
+    const frame = pause.callFrames?.[0];
+    if (frame !== undefined) await this.session.evaluateOn(frame.callFrameId, THROW_RUN_PAUSED);
   }
 
   private async thrown(pause: Paused): Promise<void> {

@@ -33,6 +33,7 @@ interface RemoteHook {
   readonly platform: typeof platform;
   hit(key: number, values: unknown[], self: unknown): void;
   throwHit(key: number, values: unknown[], self: unknown): boolean;
+  throwRunPaused(): void;
   receive(json: string): void;
   /** Sends what is queued now: while the target is paused, no microtask runs to send it. */
   flush(): void;
@@ -100,6 +101,7 @@ function install(): InstallResult {
     platform,
     hit: (k, values, self) => hook.hit(k, values, self),
     throwHit: (k, values, self) => hook.throwHit(k, values, self),
+    throwRunPaused: () => hook.throwRunPaused(),
     receive: (json) => listener?.(JSON.parse(json) as ToMain),
     flush,
     hold: (k, error) => hook.hold(k, error),
