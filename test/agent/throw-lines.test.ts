@@ -106,3 +106,49 @@ test('breakpoint path: actions on throw lines hit once a run, and the exception 
 test('prepared sites: actions on throw lines hit once a run, and the exception action captures the errors thrown there', async (t) => {
   await throwEverywhere(t, { LIVEPROBE_PREPARE: 'app' }, /^installed: prepared/);
 });
+
+const HONO = 'test/fixtures/handled-errors/hono.cjs';
+
+test("Hono: a log on an async handler's throw line prints once a request, and the error Hono catches there is captured", async (t) => {
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: HONO, broker: cp.mqttUrl, module: 'cjs', env: { ON_ERROR: '1' } });
+  const on = (marker: string, template: string) =>
+    addAction(cp, { type: 'log', file: 'hono.cjs', line: lineOf(HONO, marker), template, tags: ['e2e'] });
+  const early = (await on('hono-early', 'early {who}')).action.id;
+  const composed = (await on('hono-api-early', 'api early {who}')).action.id;
+  const exception = (await addAction(cp, { type: 'exception', tags: ['e2e'], ratePerMinute: 60 })).action.id;
+  for (const id of [early, composed]) assert.match(await installed(cp, id), /^installed: breakpoint/);
+  assert.match(await installed(cp, exception), /^installed: breakpoint path/);
+
+  for (const [path, body] of [
+    ['/early?who=ada', 'sorry: early ada'],
+    ['/early?who=cy', 'sorry: early cy'],
+    ['/api/early?who=bo', 'sorry: early api bo'],
+  ] as const)
+    assert.equal(await (await fetch(`${shop.url}${path}`)).text(), body, "Hono's onError still answers");
+
+  await waitFor(() => outputs(events, early).length >= 2 && outputs(events, composed).length >= 1, WAIT, 'the log lines');
+  assert.deepEqual(
+    outputs(events, early).map((o) => o.message),
+    ['early ada', 'early cy'],
+  );
+  assert.deepEqual(
+    outputs(events, composed).map((o) => o.message),
+    ['api early bo'],
+  );
+  for (const [message, marker] of [
+    ['early ada', 'hono-early'],
+    ['early cy', 'hono-early'],
+    ['early api bo', 'hono-api-early'],
+  ] as const) {
+    const { snapshot } = await snapshots.waitFor(
+      (e) => e.actionId === exception && e.snapshot.exception?.message === message,
+      WAIT,
+      `the snapshot of ${message}`,
+    );
+    assert.equal(snapshot.location.line, lineOf(HONO, marker));
+  }
+});
