@@ -15,12 +15,18 @@
  * Two workloads on the main thread: code that throws nothing, and a function that throws an
  * Error its caller catches. Variants interleave in each round (the order rotating); ratios are
  * to no session, within the round.
+ *
+ * Part 3, a Hono app's requests: the same Hono app (bench/fixtures/hono-app.cjs) without the
+ * agent, with it and no action, and with an exception action on the breakpoint path, each round
+ * measuring the three side by side: requests that throw nothing, and requests whose handler
+ * throws an HTTPException Hono answers 403 with (a caught error: a pause each, so in bursts as in
+ * part 1). Times are per request as the client sees them (one request at a time over keep-alive).
  */
 import { otlpReceiver, type Child } from '@liveprobe/harness';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ActionInput } from '@liveprobe/protocol';
-import { agentConnected, startFixtureApp } from './lib/apps.js';
+import { agentConnected, startFixtureApp, startHttpApp } from './lib/apps.js';
 import type { Benchmark, BenchContext, Report } from './lib/benchmark.js';
 import { startBenchControlPlane } from './lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from './lib/control-plane-api.js';
@@ -144,6 +150,92 @@ async function finishedAction(ctx: BenchContext, rounds: number): Promise<string
   ];
 }
 
+const HONO_AGENT_ID = 'bench-exception-hono';
+const HONO_QUIET_REQUESTS = 300;
+
+/** ns per request of `url`, one at a time. */
+async function perRequest(url: string, count: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await (await fetch(`${url}${i}`)).arrayBuffer();
+  return Number(process.hrtime.bigint() - start) / count;
+}
+
+/** ns per quiet request, and per throwing request in bursts of BURST a second apart (the median burst). */
+async function honoSample(url: string): Promise<{ quiet: number; throws: number }> {
+  const quiet = await perRequest(`${url}/ok?n=`, HONO_QUIET_REQUESTS);
+  const bursts: number[] = [];
+  for (let i = 0; i < BURSTS_PER_ROUND; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    bursts.push(await perRequest(`${url}/refused?role=r`, BURST));
+  }
+  return { quiet, throws: median(bursts) };
+}
+
+async function honoRequests(ctx: BenchContext, rounds: number): Promise<string[]> {
+  const cp = await startBenchControlPlane();
+  const sink = await otlpReceiver({ decode: false });
+  const api = new ControlPlaneApi(cp.url);
+  const script = fixture('hono-app.cjs');
+  const bare = await startHttpApp({ name: 'Hono app without the agent', script });
+  const agent = await startHttpApp({
+    name: 'Hono app with the agent',
+    script,
+    agent: { broker: cp.mqttUrl, agentId: HONO_AGENT_ID, otlpEndpoint: sink.url, quotas: 'default' },
+  });
+  const events = await api.events({});
+  const keys = ['bare', 'none', 'exception'] as const;
+  const samples = new Map<string, { quiet: number[]; throws: number[]; quietRatio: number[]; throwRatio: number[] }>();
+  try {
+    await agentConnected(agent.app);
+    for (const { url } of [bare, agent]) await honoSample(url); // warm-up
+    for (let round = 1; round <= rounds; round++) {
+      ctx.progress(`exception-pause: Hono round ${round}/${rounds}`);
+      const measured: Record<string, { quiet: number; throws: number }> = {};
+      measured.bare = await honoSample(bare.url);
+      measured.none = await honoSample(agent.url);
+      const id = await api.addAction({ type: 'exception', agents: [HONO_AGENT_ID], ratePerMinute: 600, maxHits: 10_000 });
+      const installed = await api.waitForStatus(id, HONO_AGENT_ID, 'installed');
+      if (!/^breakpoint path/.test(installed.message ?? ''))
+        throw new Error(`the exception action took another path: ${installed.message}`);
+      measured.exception = await honoSample(agent.url);
+      const status = (await api.action(id)).statuses.find((st) => st.agentId === HONO_AGENT_ID);
+      if (status?.message !== undefined && /uncaught errors only/.test(status.message))
+        throw new Error(`the exception action fell back to uncaught errors during the measurement: ${status.message}`);
+      await api.deleteAction(id);
+      await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove exception action ${id}`);
+      for (const key of keys) {
+        const entry = samples.get(key) ?? { quiet: [], throws: [], quietRatio: [], throwRatio: [] };
+        entry.quiet.push(measured[key]!.quiet);
+        entry.throws.push(measured[key]!.throws);
+        entry.quietRatio.push(measured[key]!.quiet / measured.none.quiet);
+        entry.throwRatio.push(measured[key]!.throws / measured.none.throws);
+        samples.set(key, entry);
+      }
+    }
+  } finally {
+    events.close();
+    await Promise.all([bare.app.stop(), agent.app.stop()]);
+    await Promise.all([cp.stop(), sink.stop()]);
+  }
+  const labels = {
+    bare: 'Hono app without the agent',
+    none: 'with the agent, no action',
+    exception: 'with the agent and an exception action (breakpoint path)',
+  };
+  const rows = keys.map((key) => {
+    const s = samples.get(key)!;
+    return [labels[key], duration(median(s.quiet)), ratio(median(s.quietRatio)), duration(median(s.throws)), ratio(median(s.throwRatio))];
+  });
+  return [
+    renderTable(
+      ['Hono app', 'GET /ok: per request', 'ratio', 'GET /refused (403 from a thrown HTTPException): per request', 'ratio'],
+      rows,
+      ['left', 'right', 'right', 'right', 'right'],
+    ),
+    `A Hono app's requests (bench/fixtures/hono-app.cjs on @hono/node-server), one at a time from the bench process over keep-alive: median of ${rounds} rounds of ${HONO_QUIET_REQUESTS} requests to /ok and ${BURSTS_PER_ROUND} bursts of ${BURST} to /refused a second apart; ratios to the app with the agent and no action, in the same round.`,
+  ];
+}
+
 /** The session's side: pause state from the main thread; on a pause, optionally read a local, then resume. */
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
@@ -215,6 +307,7 @@ const benchmark: Benchmark = {
   title: 'Exception actions: what a caught error costs (breakpoint path and prepared path)',
   async run(ctx): Promise<Report> {
     const agent = await finishedAction(ctx, ctx.options.rounds ?? 3);
+    const hono = await honoRequests(ctx, ctx.options.rounds ?? 3);
     const rounds = ctx.options.rounds ?? 7;
     const worker = new Worker(WORKER, { eval: true });
     const use = (state: string, capture: boolean) =>
@@ -257,6 +350,7 @@ const benchmark: Benchmark = {
           'right',
         ]),
         `The mechanism alone (a bare inspector session in the same process): median of ${rounds} interleaved rounds; ratios to no session in the same round. ${WORKLOADS[0].count} calls and ${WORKLOADS[1].count} throws per sample.`,
+        ...hono,
       ],
     };
   },

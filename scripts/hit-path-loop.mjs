@@ -7,6 +7,9 @@
 // `order {order.id} total {total}` (`site-log-string`: `order.id` a string; `site-off`: the
 // prepared function with no action on it, its flags off); `hand` is the floor
 // they are held to, the fixture's `handWritten` (the line formatted into a ring buffer, no agent).
+// `bp-log` calls the hook as a breakpoint's condition does (`hit`), `throw-log` as one on a
+// `throw` line does (`throwHit`, no exception watch on), and `throw-log-paired` the same with the
+// watch on, so every other call is V8's run at the throw (main/throw-reruns.ts).
 //
 //   node scripts/hit-path-loop.mjs <checkout> <variant> <hits>
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable scripts/hit-path-loop.mjs . site-log 20000
@@ -30,7 +33,20 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 
 const [checkout, variant, hitsText] = process.argv.slice(2);
 const hits = Number(hitsText);
-const VARIANTS = ['log', 'log-false', 'counter', 'snapshot', 'site-log', 'site-log-string', 'site-counter', 'site-off', 'hand'];
+const VARIANTS = [
+  'log',
+  'bp-log',
+  'throw-log',
+  'throw-log-paired',
+  'log-false',
+  'counter',
+  'snapshot',
+  'site-log',
+  'site-log-string',
+  'site-counter',
+  'site-off',
+  'hand',
+];
 if (checkout === undefined || !VARIANTS.includes(variant) || !Number.isInteger(hits)) {
   console.error(`usage: node scripts/hit-path-loop.mjs <checkout> <${VARIANTS.join('|')}> <hits>`);
   process.exit(2);
@@ -156,7 +172,11 @@ if (site) {
   }
   hit = new Function('__lp', `${output.code}\nreturn plain;`)(file);
 } else if (variant === 'hand') hit = handWritten;
-else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
+else if (variant === 'bp-log') hit = (i, order) => hook.hit(1, [order, i], undefined);
+else if (variant.startsWith('throw-log')) {
+  if (variant === 'throw-log-paired') port2.postMessage({ t: 'throw-reruns', on: true });
+  hit = (i, order) => Number(hook.throwHit(1, [order, i], undefined));
+} else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
 
 /** Hits `hit` from `from` to `to`, in a function V8 optimizes as it would the app's loop. */
 function loop(from, to, order) {

@@ -192,6 +192,15 @@ export interface ExceptionArms {
   arms: ExceptionArm[];
 }
 
+/**
+ * worker → main: whether the exception watch pauses at every thrown error, caught ones included,
+ * so that V8 runs a `throw` statement's breakpoint condition again at the throw (main/throw-reruns.ts).
+ */
+export interface ThrowRerunsOn {
+  t: 'throw-reruns';
+  on: boolean;
+}
+
 /** What the app thread needs of an exception action to decide, at the throw, whether to capture. */
 export interface ExceptionArm {
   actionId: string;
@@ -214,7 +223,8 @@ export type ToMain =
   | AgentReady
   | Calibrate
   | MetricPoints
-  | ExceptionArms;
+  | ExceptionArms
+  | ThrowRerunsOn;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {

@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { ActionStatusEvent, OutputEvent } from '@liveprobe/protocol';
 import { Child, builtFile } from '@liveprobe/harness';
-import { lineOf, sseEvents, type SseEvent } from '../helpers/index.js';
+import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { find, snapshotsOnBroker } from '../agent/snapshot-events.js';
 import { attachCli, WAIT } from './fixtures.js';
 
 const FAILING = 'test/fixtures/failing-app.mjs';
 const EXPRESS = 'test/fixtures/handled-errors/express.cjs';
+const THROWS = 'test/fixtures/throw-lines.cjs';
 
 const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
   event.event === 'action_status' &&
@@ -72,6 +73,32 @@ test('attach: an uncaught error in a Node process gives a snapshot of its throw 
   assert.equal(await sidecar.detach(), 0, sidecar.child.output());
   const after = await fetch(`${target.url}/charge?card=expired&customer=bo`);
   assert.equal(after.status, 500, 'detached, the app goes on as before');
+});
+
+test('attach: a log on a throw line prints once a throw, and the exception action still captures the error thrown there', async (t) => {
+  const { cp, snapshots, events, target } = await stack(t, THROWS);
+  const log = await addAction(cp, {
+    type: 'log',
+    file: THROWS,
+    line: lineOf(THROWS, 'throw-retry'),
+    template: 'retry {i}',
+    tags: ['attached'],
+  });
+  await events.waitFor(isStatus(log.action.id, 'installed'), WAIT, 'the log action installed');
+  const { action } = await addAction(cp, { type: 'exception', tags: ['attached'] });
+  await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'the exception action installed');
+
+  assert.equal(await (await fetch(`${target.url}/retry?times=3`)).text(), 'reported: attempt 2 failed');
+  const lines = () =>
+    events
+      .events()
+      .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === log.action.id)
+      .map((e) => (e.data as OutputEvent).message);
+  await waitFor(() => lines().length >= 3, WAIT, 'the log lines');
+  assert.deepEqual(lines(), ['retry 0', 'retry 1', 'retry 2']);
+  const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
+  assert.equal(s.exception?.message, 'attempt 2 failed');
+  assert.equal(s.location.line, lineOf(THROWS, 'throw-retry'));
 });
 
 test('attach: a Node process with no uncaughtException handler still exits with code 1, after its snapshot is handed off', async (t) => {

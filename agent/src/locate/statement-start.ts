@@ -7,16 +7,21 @@ import { type AstNode, childAround, isFunction } from './ast-node.js';
 import type { AnalysedSource } from './source-analysis.js';
 
 /**
- * The start offset of the innermost statement holding `offset` in the same function; undefined
- * when there is none (an arrow's expression body: a statement outside it runs at other times).
+ * The innermost statement holding `offset` in the same function; undefined when there is none
+ * (an arrow's expression body: a statement outside it runs at other times).
  */
-export function statementStartAt(analysed: AnalysedSource, offset: number): number | undefined {
-  let start: number | undefined;
+export function statementAt(analysed: AnalysedSource, offset: number): AstNode | undefined {
+  let statement: AstNode | undefined;
   let node: AstNode | undefined = analysed.program as unknown as AstNode;
   while (node !== undefined) {
-    if (isFunction(node) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') start = undefined;
-    else if (node.type.endsWith('Statement') || node.type === 'VariableDeclaration') start = node.start;
+    if (isFunction(node) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression') statement = undefined;
+    else if (node.type.endsWith('Statement') || node.type === 'VariableDeclaration') statement = node;
     node = childAround(node, offset);
   }
-  return start;
+  return statement;
+}
+
+/** The start offset of statementAt's statement. */
+export function statementStartAt(analysed: AnalysedSource, offset: number): number | undefined {
+  return statementAt(analysed, offset)?.start;
 }

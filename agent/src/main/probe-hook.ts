@@ -53,6 +53,7 @@ import type { CapturedSnapshot } from '../bridge.js';
 import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 import { uniqueHex } from '../unique-id.js';
 import { isPlainCounter } from '../locate/plain-counter.js';
+import { ThrowReruns, type ThrowRun } from './throw-reruns.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -147,6 +148,7 @@ export class ProbeHook {
   /** For a file the agent could not analyse: whether reading the name could run a global getter. */
   readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
+  private readonly throwReruns = new ThrowReruns();
   /** The probe of the last hit: a hot line hits the same probe again and again (cleared when probes change). */
   private last: ArmedProbe | undefined;
   /** Whether any probe was ever armed: only then can output be on its way at exit. */
@@ -264,6 +266,31 @@ export class ProbeHook {
 
   exceptionsAlwaysOn(): void {
     this.exceptions.alwaysOn();
+  }
+
+  /**
+   * A breakpoint's hit on a `throw` statement: V8 runs its condition again at the throw while the
+   * exception watch pauses at every thrown error (throw-reruns.ts). True for that run, which is
+   * no hit: the condition's true keeps V8 from muting the exception pause.
+   */
+  throwHit(key: number, values: unknown[], self: unknown): boolean {
+    let run: ThrowRun = 'hit';
+    try {
+      run = this.throwReruns.run(key);
+    } catch {
+      // As hit(): never into the app.
+    }
+    if (run !== 'at-throw') this.hit(key, values, self);
+    return run !== 'hit';
+  }
+
+  /** The exception watch paused at no error and no handler (throw-reruns.ts: a run taken for the throw's paused it). */
+  throwRunPaused(): void {
+    try {
+      this.throwReruns.paused();
+    } catch {
+      // As hit(): never into the app.
+    }
   }
 
   /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
@@ -838,6 +865,9 @@ export class ProbeHook {
         return;
       case 'exceptions':
         this.exceptions.set(message.arms);
+        return;
+      case 'throw-reruns':
+        this.throwReruns.set(message.on);
         return;
       case 'counted':
         this.chargeInPlace(message.key, message.hits);

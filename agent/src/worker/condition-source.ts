@@ -15,6 +15,7 @@ import { generatedNamesAt } from '../locate/generated-names.js';
 import { readKindsAt, type ReadKind } from '../locate/global-names.js';
 import type { AnalysedSource } from '../locate/source-analysis.js';
 import type { ScriptSourceMap } from '../locate/source-maps.js';
+import { throwStatementAt } from '../locate/throw-statement.js';
 import { uninitialisedAt } from '../locate/uninitialised.js';
 
 /** Where in the script a condition runs, beyond how its names resolve. */
@@ -23,6 +24,11 @@ export interface ConditionPlace {
   uninitialised?: readonly string[];
   /** The line's place among those of a script holding it in several (0: the first), passed after the values when not 0. */
   place?: number;
+  /**
+   * A breakpoint on a `throw` statement (locate/throw-statement.ts): V8 runs its condition again
+   * at the throw, and the hook's `throwHit` answers true there (main/throw-reruns.ts).
+   */
+  throwSite?: boolean;
 }
 
 /**
@@ -36,7 +42,7 @@ export function conditionSource(
   usesThis: boolean,
   kinds: Readonly<Record<string, ReadKind>> | undefined,
   renamed: Readonly<Record<string, string>> = {},
-  { uninitialised = [], place = 0 }: ConditionPlace = {},
+  { uninitialised = [], place = 0, throwSite = false }: ConditionPlace = {},
 ): string {
   // `roots` are identifiers the expression checker accepted, and `renamed` names the script
   // declares, so they are safe to splice in.
@@ -50,15 +56,18 @@ export function conditionSource(
     const missing = kind === 'left-at-return' ? 'LB' : 'NA';
     return `(() => { try { return ${read}; } catch { return ${HOOK_GLOBAL}.${missing}; } })()`;
   });
+  const args = `${key}, [${[...reads, ...(place === 0 ? [] : [String(place)])].join(', ')}], ${usesThis ? 'this' : 'undefined'}`;
   return (
     `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ` +
-    `void ${HOOK_GLOBAL}.hit(${key}, [${[...reads, ...(place === 0 ? [] : [String(place)])].join(', ')}], ${usesThis ? 'this' : 'undefined'})`
+    (throwSite ? `${HOOK_GLOBAL}.throwHit(${args}) === true` : `void ${HOOK_GLOBAL}.hit(${args})`)
   );
 }
 
 /**
  * The condition of a breakpoint at `offset` of a script: each root read by the name the script
- * gives it there, those in their temporal dead zone there passed as such; `place`: see ConditionPlace.
+ * gives it there, those in their temporal dead zone there passed as such; `place`: see
+ * ConditionPlace. `breakpoint`: V8 evaluates it as a breakpoint's condition, not once in a
+ * paused frame, so a `throw` statement's takes the throw's second run into account.
  */
 export function conditionAt(
   key: number,
@@ -66,10 +75,11 @@ export function conditionAt(
   analysed: AnalysedSource | undefined,
   offset: number,
   map: ScriptSourceMap | undefined,
-  place = 0,
+  { place = 0, breakpoint = false }: { place?: number; breakpoint?: boolean } = {},
 ): string {
   const renamed = generatedNamesAt(analysed, offset, roots, map);
   const names = roots.map((root) => (Object.hasOwn(renamed, root) ? renamed[root]! : root));
   const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, names);
-  return conditionSource(key, roots, usesThis, readKindsAt(analysed, offset, names), renamed, { uninitialised, place });
+  const throwSite = breakpoint && analysed !== undefined && throwStatementAt(analysed, offset);
+  return conditionSource(key, roots, usesThis, readKindsAt(analysed, offset, names), renamed, { uninitialised, place, throwSite });
 }

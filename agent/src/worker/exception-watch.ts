@@ -47,6 +47,8 @@ const HANDOFF_WAIT_MS = 2000;
 
 /** Runs as `this` = the thrown object, in the paused app: the hook's key for a capture held for it, or -1. */
 const HELD_KEY = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null ? ${HOOK_GLOBAL}.heldKey(this) : -1; }`;
+/** Tells the hook a probe's run paused the app (ExceptionWatch.runTakenPaused). */
+const THROW_RUN_PAUSED = `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.throwRunPaused()`;
 /** Publishes the capture held for `this`; true when there was one. */
 const RELEASE = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.reached(this); }`;
 const hold = (key: number) =>
@@ -182,10 +184,10 @@ export class ExceptionWatch {
 
   /** Pauses at thrown errors on the breakpoint path only; the prepared path needs the session for error handlers' breakpoints alone. */
   private async usePath(): Promise<void> {
-    if (this.path.name === 'prepared') await this.session.pauseOnExceptions('none');
+    if (this.path.name === 'prepared') await this.pauseOn('none');
     else {
       const cooling = this.caughtOffUntil - Date.now();
-      await this.session.pauseOnExceptions(cooling > 0 ? 'uncaught' : 'all');
+      await this.pauseOn(cooling > 0 ? 'uncaught' : 'all');
       if (cooling > 0) this.cooldown = setTimeout(() => void this.watchCaughtAgain(), cooling).unref();
     }
     this.arm();
@@ -218,8 +220,23 @@ export class ExceptionWatch {
     for (const script of loaded) void this.scriptLoaded(script);
   }
 
+  /**
+   * Pausing at every thrown error, V8 runs a `throw` statement's breakpoint condition again at the
+   * throw; at uncaught ones only, only where it predicts no catch, which the hook cannot tell: there
+   * the hook counts every run (main/throw-reruns.ts). Told before V8 stops those runs and after it
+   * starts them, so the hook never waits for a run that does not come.
+   */
+  private async pauseOn(state: 'all' | 'uncaught' | 'none'): Promise<void> {
+    if (state !== 'all') this.hook.postMessage({ t: 'throw-reruns', on: false });
+    await this.session.pauseOnExceptions(state);
+    if (state === 'all') this.hook.postMessage({ t: 'throw-reruns', on: true });
+  }
+
   close(): void {
-    if (this.opening !== undefined) this.hook.postMessage({ t: 'exceptions', arms: [] });
+    if (this.opening !== undefined) {
+      this.hook.postMessage({ t: 'throw-reruns', on: false });
+      this.hook.postMessage({ t: 'exceptions', arms: [] });
+    }
     this.opening = undefined;
     this.session.close();
     this.frames.forget();
@@ -267,12 +284,22 @@ export class ExceptionWatch {
       if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.thrown(pause);
       const handler = pause.hitBreakpoints?.map((id) => this.handlers.get(id)).find((name) => name !== undefined);
       if (handler !== undefined) await this.reportedUnthrown(pause, handler);
+      else if (pause.reason === 'other') await this.runTakenPaused(pause);
     } catch (err) {
       // A capture that fails must still let the app go on, and never throw into it.
       this.log(`could not capture the exception: ${errorMessage(err)}`);
     } finally {
       await this.session.resume().catch(() => {});
     }
+  }
+
+  /**
+   * A pause at no error and no handler: a probe's breakpoint on a `throw` line whose run the hook
+   * took for V8's second run at the throw (main/throw-reruns.ts); it sets the pair right.
+   */
+  private async runTakenPaused(pause: Paused): Promise<void> {
+    const frame = pause.callFrames?.[0];
+    if (frame !== undefined) await this.session.evaluateOn(frame.callFrameId, THROW_RUN_PAUSED);
   }
 
   private async thrown(pause: Paused): Promise<void> {
@@ -395,7 +422,7 @@ export class ExceptionWatch {
     // The prepared path pauses only at an error handler, for an error it never saw thrown.
     if (this.path.name === 'prepared') return;
     this.caughtOffUntil = now + CAUGHT_COOLDOWN_MS;
-    await this.session.pauseOnExceptions('uncaught');
+    await this.pauseOn('uncaught');
     const message = `watching uncaught errors only for ${CAUGHT_COOLDOWN_MS / 1000} s: the app threw more than ${CAUGHT_PAUSES_PER_SECOND} caught errors in a second, and each costs a pause of the app; errors its handlers catch are not captured meanwhile`;
     for (const { action } of this.actions.values()) this.report({ actionId: action.id, state: 'installed', message });
     this.log(message);
@@ -407,7 +434,7 @@ export class ExceptionWatch {
     if (!this.session.isOpen || this.path.name === 'prepared') return;
     this.budget.reset();
     try {
-      await this.session.pauseOnExceptions('all');
+      await this.pauseOn('all');
       for (const { action } of this.actions.values())
         this.report({ actionId: action.id, state: 'installed', message: 'watching caught errors again' });
     } catch (err) {

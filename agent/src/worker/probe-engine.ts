@@ -430,7 +430,7 @@ export class ProbeEngine {
         script: resolved.script,
         line: resolved.generated.line,
         column: resolved.generated.column,
-        condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, offset, resolved.map),
+        condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, offset, resolved.map, { breakpoint: true }),
         key,
       };
       const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
@@ -459,7 +459,10 @@ export class ProbeEngine {
         const extra: Placement = {
           ...placement,
           ...other.generated,
-          condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, other.offset, resolved.map, index + 1),
+          condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, other.offset, resolved.map, {
+            place: index + 1,
+            breakpoint: true,
+          }),
         };
         const set = await this.session.setBreakpoint(extra.script, extra.line, extra.column, extra.condition, key);
         const stop = set.location === undefined ? undefined : `${set.location.line}:${set.location.column}`;

@@ -32,6 +32,8 @@ interface RemoteHook {
   guard(name: string): unknown;
   readonly platform: typeof platform;
   hit(key: number, values: unknown[], self: unknown): void;
+  throwHit(key: number, values: unknown[], self: unknown): boolean;
+  throwRunPaused(): void;
   receive(json: string): void;
   /** Sends what is queued now: while the target is paused, no microtask runs to send it. */
   flush(): void;
@@ -98,6 +100,8 @@ function install(): InstallResult {
     guard: hook.guard,
     platform,
     hit: (k, values, self) => hook.hit(k, values, self),
+    throwHit: (k, values, self) => hook.throwHit(k, values, self),
+    throwRunPaused: () => hook.throwRunPaused(),
     receive: (json) => listener?.(JSON.parse(json) as ToMain),
     flush,
     hold: (k, error) => hook.hold(k, error),

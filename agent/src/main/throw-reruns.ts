@@ -1,0 +1,63 @@
+/**
+ * While a session pauses at thrown errors, caught ones included, V8 runs the conditions of the
+ * breakpoints on a statement once more when that statement throws, to decide whether they mute
+ * the pause (debug.cc `IsMutedAtCurrentLocation`: the pause is muted when every one is false).
+ * An action's condition is where its hit runs, so that second run would be a second hit, and its
+ * false would keep the exception action from the error. Nothing in the condition tells the two
+ * runs apart (the frame, its position and V8's own state read the same), but on a `throw`
+ * statement (locate/throw-statement.ts) they alternate: each run of it throws there before the
+ * statement can run again. So on such a breakpoint every other run of a key is the throw's.
+ *
+ * Off when V8 makes no such run; then every run is a hit. A run left open (the operand's own
+ * callee threw, so V8 checked that callee's statement instead) makes the line's next hit look like
+ * the throw's: its true pauses the exception watch's session, which says so (`paused`) before
+ * going on, and the pair is set right: that run was a hit, and the throw's run follows.
+ */
+
+/**
+ * What a run of a throw statement's breakpoint is: a hit (false keeps the breakpoint from
+ * pausing); V8's run at the throw (no hit; true keeps the pause unmuted); or V8's run at the throw
+ * of a run whose hit was missed, having paused the app instead (both).
+ */
+export type ThrowRun = 'hit' | 'at-throw' | 'hit-at-throw';
+
+export class ThrowReruns {
+  private on = false;
+  /** Keys whose statement began and has not thrown yet. */
+  private readonly open = new Set<number>();
+  /** The key of the last run taken for the throw's, until another run: if it paused the app, it was a hit. */
+  private taken: number | undefined;
+  /** The key whose run at the throw is owed the hit its statement's start missed. */
+  private owed: number | undefined;
+
+  /** The exception watch says whether V8 makes the second runs now (it pauses at every thrown error). */
+  set(on: boolean): void {
+    this.on = on;
+    this.open.clear();
+    this.taken = undefined;
+    this.owed = undefined;
+  }
+
+  run(key: number): ThrowRun {
+    if (this.on !== true) return 'hit';
+    if (this.open.delete(key)) {
+      if (this.owed === key) {
+        this.owed = undefined;
+        return 'hit-at-throw';
+      }
+      this.taken = key;
+      return 'at-throw';
+    }
+    this.open.add(key);
+    this.taken = undefined;
+    return 'hit';
+  }
+
+  /** The exception watch paused at no error and no handler of its own: the run just taken for the throw's was the statement's start. */
+  paused(): void {
+    if (this.taken === undefined) return;
+    this.open.add(this.taken);
+    this.owed = this.taken;
+    this.taken = undefined;
+  }
+}
