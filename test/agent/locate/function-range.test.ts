@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fromRoot } from '@liveprobe/harness';
-import { lineOf, otlpReceiver, startApp } from '../../helpers/index.js';
-import { addAction, controlPlane, installed } from '../fixtures.js';
+import { lineOf } from '../../helpers/index.js';
+import { addAction, appExportingTo, installed } from '../fixtures.js';
 
 const WAIT = 20_000;
 const APP = 'test/fixtures/declared-functions.mjs';
@@ -27,17 +27,7 @@ for (const [path, env] of [
   ['prepared sites', { LIVEPROBE_PREPARE: fromRoot(APP), LIVEPROBE_PREPARE_CACHE: 'off' }],
 ] as const) {
   test(`on ${path}, a duration at the line declaring a method, arrow or function measures that function`, async (t) => {
-    const cp = await controlPlane(t);
-    const otlp = await otlpReceiver();
-    t.after(() => otlp.stop());
-    const service = await startApp({
-      script: APP,
-      broker: cp.mqttUrl,
-      tags: ['e2e'],
-      module: 'esm',
-      env: { ...otlp.env('http/protobuf'), ...env },
-    });
-    t.after(() => service.stop());
+    const { cp, otlp, service } = await appExportingTo(t, APP, env);
     const statuses: Record<string, string> = {};
     for (const { marker } of DECLARED) {
       const { action } = await addAction(cp, {
