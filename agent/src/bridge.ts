@@ -465,6 +465,12 @@ export interface WorkerData {
    * and flushed its OpenTelemetry exports (or failed to). The exiting main thread waits on it.
    */
   exitFlushed: Int32Array;
+  /**
+   * Shared with the worker: 1 once the worker's broker link is subscribed (its birth published,
+   * its Last Will armed). Before that, after the app thread's link left cleanly to hand over, no
+   * Will stands for the agent: an app exiting then waits for the worker to say it is offline.
+   */
+  linkUp: Int32Array;
   /** The prepared-sites channel (agent/src/prepare/). */
   prepared: import('node:worker_threads').MessagePort;
   /** Files are prepared as they load (LIVEPROBE_PREPARE). */

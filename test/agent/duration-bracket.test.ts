@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { otlpReceiver, startApp, waitFor } from '../helpers/index.js';
+import { waitFor } from '../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
-import { addAction, controlPlane, getAction } from './fixtures.js';
+import { addAction, appExportingTo, getAction } from './fixtures.js';
 
 const WAIT = 20_000;
 const APP = 'test/fixtures/measured.mjs';
@@ -22,17 +22,7 @@ for (const [path, env, installedAs] of [
   ['prepared sites', { LIVEPROBE_PREPARE: fromRoot(APP), LIVEPROBE_PREPARE_CACHE: 'off' }, /^prepared sites? \(no breakpoint\)/],
 ] as const) {
   test(`on ${path}, two durations of one function each lie between the app's inner and outer timing of the call`, async (t) => {
-    const cp = await controlPlane(t);
-    const otlp = await otlpReceiver();
-    t.after(() => otlp.stop());
-    const service = await startApp({
-      script: APP,
-      broker: cp.mqttUrl,
-      tags: ['e2e'],
-      module: 'esm',
-      env: { ...env, ...otlp.env('http/protobuf'), OTEL_METRIC_EXPORT_INTERVAL: '500' },
-    });
-    t.after(() => service.stop());
+    const { cp, otlp, service } = await appExportingTo(t, APP, { ...env, OTEL_METRIC_EXPORT_INTERVAL: '500' });
     const names = ['spin.first', 'spin.second'];
     for (const name of names) {
       const { action } = await addAction(cp, { type: 'duration', file: APP, function: 'spin', name, tags: ['e2e'] });

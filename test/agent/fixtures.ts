@@ -4,6 +4,7 @@ import type { TestContext } from 'node:test';
 import type { ActionInput, ActionView, CreatedAction } from '@liveprobe/protocol';
 import {
   mosquitto,
+  otlpReceiver,
   startApp,
   startControlPlane,
   waitFor,
@@ -11,6 +12,7 @@ import {
   type AppOptions,
   type ControlPlane,
   type Mosquitto,
+  type OtlpReceiver,
 } from '../helpers/index.js';
 
 export const SHOP = 'examples/shop/dist/server.js';
@@ -33,6 +35,26 @@ export async function app(t: TestContext, options: Partial<AppOptions> & { broke
   const started = await startApp({ script: SHOP, tags: ['e2e'], module: 'esm', ...options });
   t.after(() => started.stop());
   return started;
+}
+
+/** A control plane, a real OTLP receiver and an ES module app with the agent exporting to it (tag `e2e`), all stopped after the test. */
+export async function appExportingTo(
+  t: TestContext,
+  script: string,
+  env: Record<string, string>,
+): Promise<{ cp: ControlPlane; otlp: OtlpReceiver; service: App }> {
+  const cp = await controlPlane(t);
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const service = await startApp({
+    script,
+    broker: cp.mqttUrl,
+    tags: ['e2e'],
+    module: 'esm',
+    env: { ...otlp.env('http/protobuf'), ...env },
+  });
+  t.after(() => service.stop());
+  return { cp, otlp, service };
 }
 
 export async function addAction(cp: ControlPlane, body: ActionInput): Promise<CreatedAction> {

@@ -1,6 +1,6 @@
 /** Finds a function in a parsed script, by a position inside it or by name, for duration actions. */
 import type { Node } from 'acorn';
-import type { AnalysedSource } from './source-analysis.js';
+import { positionOf, type AnalysedSource } from './source-analysis.js';
 
 type AnyNode = Node & Record<string, unknown>;
 
@@ -43,18 +43,61 @@ export interface OriginalNames {
 
 type Identifier = { name?: string; start: number } | null | undefined;
 
+/** A function, with where the code declaring it starts (`head`): its line is the function's too. */
+interface DeclaredFunction {
+  node: AnyNode;
+  name: string;
+  head: number;
+  /** Declared by a statement or member (`function f`, `const f =`, a method), not written as an argument or operand. */
+  declared: boolean;
+}
+
+/**
+ * Where the declaration that `child` is (part of) starts, when `child` leads to a function
+ * declared there: the method's key (`async findAll(input) {`, whose function node starts at the
+ * parameters), the `const` of `const f = () => {`, the `export` of `export function f() {`,
+ * the target of `exports.f = function () {`. A line is known by its first token, and these
+ * lines name the function they declare.
+ */
+function declarationHead(node: AnyNode, child: AnyNode, head: number | undefined): number | undefined {
+  switch (node.type) {
+    case 'ExportNamedDeclaration':
+    case 'ExportDefaultDeclaration':
+      return node.declaration === child ? node.start : undefined;
+    case 'ExpressionStatement':
+      return node.expression === child ? node.start : undefined;
+    case 'VariableDeclaration':
+      return (node.declarations as unknown[]).length === 1 ? (head ?? node.start) : undefined;
+    case 'VariableDeclarator':
+      return node.init === child ? (head ?? node.start) : undefined;
+    case 'AssignmentExpression':
+      return node.right === child ? (head ?? node.start) : undefined;
+    case 'MethodDefinition':
+    case 'Property':
+    case 'PropertyDefinition':
+      return node.value === child ? (head ?? node.start) : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Every function with the name it is known by: `f`, `Class.method`, `obj.key`, or `(anonymous)`.
  * A class assigned to a variable (`var PriceCalculator = class {`, as bundlers write classes)
  * is known by the variable's name.
  */
-function allFunctions(analysed: AnalysedSource, names?: OriginalNames): { node: AnyNode; name: string }[] {
-  const found: { node: AnyNode; name: string }[] = [];
+function allFunctions(analysed: AnalysedSource, names?: OriginalNames): DeclaredFunction[] {
+  const found: DeclaredFunction[] = [];
   const nameOf = (id: Identifier): string | undefined => (id?.name === undefined ? undefined : (names?.nameAt(id.start) ?? id.name));
-  const visit = (node: AnyNode, name: string | undefined, owner: string | undefined): void => {
+  const visit = (node: AnyNode, name: string | undefined, owner: string | undefined, head?: number): void => {
     if (FUNCTION_TYPES.has(node.type)) {
       const own = nameOf(node.id as Identifier) ?? name ?? '(anonymous)';
-      found.push({ node, name: owner === undefined ? own : `${owner}.${own}` });
+      found.push({
+        node,
+        name: owner === undefined ? own : `${owner}.${own}`,
+        head: head ?? node.start,
+        declared: head !== undefined || node.type === 'FunctionDeclaration',
+      });
     }
     const className =
       node.type === 'ClassDeclaration' || node.type === 'ClassExpression' ? (nameOf(node.id as Identifier) ?? name) : undefined;
@@ -70,6 +113,7 @@ function allFunctions(analysed: AnalysedSource, names?: OriginalNames): { node: 
         childName,
         className ??
           (node.type === 'ClassBody' || node.type === 'MethodDefinition' || node.type === 'PropertyDefinition' ? owner : undefined),
+        declarationHead(node, child, head),
       );
     }
   };
@@ -91,12 +135,26 @@ function rangeOf(node: AnyNode, name: string): FunctionRange {
   return { name, node, entry, bodyStart: body.start, bodyEnd: body.end, throws };
 }
 
-/** The innermost function around an offset. */
+/**
+ * The function a position names: the first one declared on its line from there on (a line that
+ * declares a function names it, even where a prepared file's guard starts the line), else the
+ * innermost one around it, its declaration included.
+ */
 export function functionAt(analysed: AnalysedSource, offset: number): FunctionRange | undefined {
-  let best: { node: AnyNode; name: string } | undefined;
+  const { line } = positionOf(analysed, offset);
+  let declaredHere: DeclaredFunction | undefined;
+  let around: DeclaredFunction | undefined;
   for (const f of allFunctions(analysed)) {
-    if (f.node.start <= offset && offset < f.node.end && (best === undefined || f.node.start >= best.node.start)) best = f;
+    if (
+      f.declared &&
+      f.head >= offset &&
+      positionOf(analysed, f.head).line === line &&
+      (declaredHere === undefined || f.head < declaredHere.head)
+    )
+      declaredHere = f;
+    if (f.head <= offset && offset < f.node.end && (around === undefined || f.head >= around.head)) around = f;
   }
+  const best = declaredHere ?? around;
   return best === undefined ? undefined : rangeOf(best.node, best.name);
 }
 

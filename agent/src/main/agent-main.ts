@@ -60,6 +60,9 @@ export function startAgent(settings?: Record<string, string>): void {
   Object.defineProperty(globalThis, HOOK_GLOBAL, { value: hook, enumerable: false });
   const sessionOpen = new Int32Array(new SharedArrayBuffer(4));
   const exitFlushed = new Int32Array(new SharedArrayBuffer(4));
+  const linkUp = new Int32Array(new SharedArrayBuffer(4));
+  // Set when the app thread's link, having announced the agent, hands over to the worker.
+  let handedOver = false;
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
@@ -69,6 +72,7 @@ export function startAgent(settings?: Record<string, string>): void {
     port: port2,
     sessionOpen,
     exitFlushed,
+    linkUp,
     prepared: prepared.port,
     preparing: prepared.preparing,
     ...(prepared.cache === undefined ? {} : { prepareCache: prepared.cache }),
@@ -79,7 +83,9 @@ export function startAgent(settings?: Record<string, string>): void {
   // Node also prints "Waiting for the debugger to disconnect..." if the session is still open.
   process.once('exit', () => {
     const pending = hook.flushForExit();
-    if (!pending && Atomics.load(sessionOpen, 0) === 0) return;
+    // Between the hand-over and the worker's link, the broker holds no Last Will for the agent.
+    const unannounced = handedOver && Atomics.load(linkUp, 0) === 0;
+    if (!pending && !unannounced && Atomics.load(sessionOpen, 0) === 0) return;
     const message: ToWorker = { t: 'exit' };
     port1.postMessage(message);
     Atomics.wait(exitFlushed, 0, 0, exitWaitMs);
@@ -113,6 +119,7 @@ export function startAgent(settings?: Record<string, string>): void {
     startedAt,
     prepared: prepared.tally,
     handOver: () => {
+      handedOver = true;
       if (config.logLevel === 'debug') log("an action targets this agent: starting the agent's worker");
       // In an MQTT callback on the app's thread: a failure here must not reach the app.
       try {

@@ -207,6 +207,7 @@ export function startRuntime({
             .settled()
             .then(() => otel.flush())
             .catch((err: unknown) => log(`could not flush OpenTelemetry before exit: ${errorMessage(err)}`))
+            .then(() => broker.leaveIfNeverConnected())
             .finally(() => exited?.());
         } else if (message.t === 'settings-applied') hookSettings.confirmed(message.version);
         else if (message.t === 'notice') log(message.message);

@@ -46,6 +46,8 @@ export class BrokerLink {
   /** Set when LIVEPROBE_PUBLIC_KEY is: only desired state the control plane signed is applied. */
   private readonly trust = DesiredStateTrust.fromEnv(process.env);
   private readonly subscribedListeners: (() => void)[] = [];
+  private everConnected = false;
+  private leaving = false;
   /** Messages are applied one after another, in the order they came. */
   private received: Promise<void> = Promise.resolve();
   private readonly checker = new DesiredStateChecker();
@@ -102,14 +104,15 @@ export class BrokerLink {
     });
     this.client = client;
     const shownUrl = brokerUrlForLog(config.brokerUrl);
-    let everConnected = false;
     let reportedError = false;
     client.on('connect', () => {
       reportedError = false;
+      // Leaving as it connects (leaveIfNeverConnected): no birth, and no desired state to install.
+      if (this.leaving) return;
       this.log(
-        `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`,
+        `${this.everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`,
       );
-      everConnected = true;
+      this.everConnected = true;
       this.publishStatusMessage();
       for (const event of this.unsentStatus.values()) this.publishEvent(event);
       this.unsentStatus.clear();
@@ -130,7 +133,7 @@ export class BrokerLink {
       this.log(`broker ${shownUrl}: ${err.message}; retrying every second`);
     });
     client.on('offline', () => {
-      if (everConnected) this.log(`lost the broker ${shownUrl}; reconnecting`);
+      if (this.everConnected) this.log(`lost the broker ${shownUrl}; reconnecting`);
     });
   }
 
@@ -164,6 +167,19 @@ export class BrokerLink {
     if (this.client === undefined || !this.client.connected) return false;
     this.client.publish(this.topics.agentEvents(this.config.agentId), JSON.stringify(event), { qos: 1 });
     return true;
+  }
+
+  /**
+   * For an app exiting before this link first connected: the app thread's link announced the
+   * agent and left cleanly (no Last Will), so nothing would ever say it went offline. Connects,
+   * then leaves saying so; the exiting app waits for it no longer than LIVEPROBE_EXIT_FLUSH_MS.
+   */
+  async leaveIfNeverConnected(): Promise<void> {
+    const client = this.client;
+    if (client === undefined || this.everConnected) return;
+    this.leaving = true;
+    if (!client.connected) await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    await this.close();
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
 import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
+import { sourceInPackage } from '../locate/package-source.js';
 import { shownSourcePath } from '../locate/source-shown.js';
 import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
 import { keptSourceName, shownSource } from '../prepare/prebuilt.js';
@@ -46,8 +47,10 @@ export class LocationResolver {
   async resolve(file: string, line: number): Promise<ResolvedLocation> {
     const wanted = normalizeRequested(file);
     const wantsDependencies = wanted.includes('node_modules/');
-    const candidates = new Map<string, { script: LoadedScript; map: ScriptSourceMap | undefined }[]>();
-    const add = (path: string, entry: { script: LoadedScript; map: ScriptSourceMap | undefined }): void => {
+    // `source`: the map's own name of a source known here by another path (package-source.ts).
+    type Candidate = { script: LoadedScript; map: ScriptSourceMap | undefined; source?: string };
+    const candidates = new Map<string, Candidate[]>();
+    const add = (path: string, entry: Candidate): void => {
       const list = candidates.get(path) ?? [];
       list.push(entry);
       candidates.set(path, list);
@@ -63,7 +66,12 @@ export class LocationResolver {
         continue;
       }
       add(script.path, { script, map });
-      for (const source of map?.sources() ?? []) if (source !== script.path) add(source, { script, map });
+      for (const source of map?.sources() ?? []) {
+        if (source === script.path) continue;
+        add(source, { script, map });
+        const inPackage = sourceInPackage(script.path, source);
+        if (inPackage !== undefined) add(inPackage, { script, map, source });
+      }
     }
     const match = matchScript(file, candidates.keys());
     if (match.kind === 'ambiguous') {
@@ -95,7 +103,7 @@ export class LocationResolver {
         false,
       );
     }
-    const { script, map } = entries[0]!;
+    const { script, map, source = match.path } = entries[0]!;
     // Naming the generated file itself (dist/server.js) probes it as it is; only a loader that
     // keeps the source's own path (tsx) needs its map for the script's own lines.
     if (map === undefined || (match.path === script.path && !map.hasSource(match.path))) {
@@ -103,20 +111,20 @@ export class LocationResolver {
       return { script, map: undefined, generated: { line, column: undefined }, elsewhere: [], file: script.path, line, shown: script.path };
     }
     const shown = await shownSourcePath(match.path, wanted);
-    const generated = map.generatedFor(match.path, line);
+    const generated = map.generatedFor(source, line);
     if (generated === undefined) {
       throw new LocationError(
         `line ${line} of ${shown} has no code in ${script.path} (per its source map): it is past the last statement, or the compiler dropped it`,
         false,
       );
     }
-    const elsewhere = map.generatedPlacesFor(match.path, line).filter((p) => p.line !== generated.line || p.column !== generated.column);
+    const elsewhere = map.generatedPlacesFor(source, line).filter((p) => p.line !== generated.line || p.column !== generated.column);
     return {
       script,
       map,
       generated: { line: generated.line, column: generated.column },
       elsewhere,
-      file: match.path,
+      file: source,
       line: generated.originalLine,
       shown,
     };
@@ -152,7 +160,8 @@ export class LocationResolver {
       if (script.sourceMapURL === undefined || !script.path.includes('/node_modules/') || fileStem(script.path) !== stem) continue;
       const map = await this.mapOf(script);
       if (map instanceof SourceMapError) continue;
-      for (const source of map.sources()) {
+      for (const written of map.sources()) {
+        const source = sourceInPackage(script.path, written) ?? written;
         if (source.endsWith(`/${wanted}`) && source.includes('/node_modules/'))
           found.add(source.slice(source.lastIndexOf('/node_modules/') + 1));
       }

@@ -14,7 +14,10 @@ import { AnalysisCache } from './analysis-cache.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
-function start({ port, sessionOpen, exitFlushed, prepared, preparing, prepareCache, startedAt }: WorkerData, config: AgentConfig): void {
+function start(
+  { port, sessionOpen, exitFlushed, linkUp, prepared, preparing, prepareCache, startedAt }: WorkerData,
+  config: AgentConfig,
+): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
@@ -33,6 +36,7 @@ function start({ port, sessionOpen, exitFlushed, prepared, preparing, prepareCac
     preparing,
     mainCpu: mainThreadCpu(),
   });
+  runtime.link.onSubscribed(() => Atomics.store(linkUp, 0, 1));
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 

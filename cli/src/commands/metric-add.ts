@@ -85,7 +85,7 @@ export function registerMetrics(program: Command, ctx: Context): void {
   )
     .argument(
       '<file:function-or-line>',
-      'the function by name (src/orders.ts:checkout, src/x.ts:Class.method) or by any line inside it',
+      'the function by name (src/orders.ts:checkout, src/x.ts:Class.method) or by any line inside it or its declaring line',
       parseFunctionOrLine,
     )
     .action(async (target: { file: string; line?: number; function?: string }, options: MetricOptions, command: Command) => {

@@ -191,3 +191,16 @@ test("the app thread's mqtt is one CommonJS file, in no ES chunk of the agent's 
   const holders = readdirSync(bundle).filter((name) => readFileSync(join(bundle, name), 'utf8').includes('mqttjs:client'));
   assert.deepEqual(holders, ['mqtt-pieces.cjs']);
 });
+
+test('an app that exits while its agent hands the link over to the worker is shown offline, not online for ever', async (t) => {
+  const cp = await controlPlane(t);
+  const script = 'test/fixtures/exits-at-hand-over.mjs';
+  // Waiting in the tag's retained desired state: the app thread's link hands over as it joins.
+  await addAction(cp, { type: 'log', file: script, line: 1, template: 'never', tags: ['idle'] });
+  const service = await app(t, { script, broker: cp.mqttUrl, tags: ['idle'], agentId: 'exits-e2e', env: { LIVEPROBE_LOG_LEVEL: 'debug' } });
+  assert.equal((await service.exited).code, 3, service.output());
+  assert.ok(STANDBY.test(service.output()) && service.output().includes(STARTING), service.output());
+  // The worker leaves as it connects: it installs nothing, so no inspector session holds the exit.
+  assert.ok(!service.output().includes('Waiting for the debugger'), service.output());
+  await waitFor(async () => (await agentView(cp.url, 'exits-e2e'))?.online === false, WAIT, 'the agent offline in the API');
+});
