@@ -60,7 +60,7 @@ export function createServices(deps: ServicesDeps): Services {
       log,
       ackTimeoutMs: deps.ackTimeoutMs ?? 2000,
     }),
-    agents: new AgentDirectory(deps.store),
+    agents: new AgentDirectory(deps.store, now),
     events,
     ingest: new Ingest({
       store: deps.store,

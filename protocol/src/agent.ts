@@ -119,7 +119,7 @@ export const DroppedEvent = z.object({
 });
 export type DroppedEvent = z.infer<typeof DroppedEvent>;
 
-/** Sent periodically so the control plane's last-seen time stays current between other events. */
+/** Sent every HEARTBEAT_SECONDS so the control plane's last-seen time stays current between other events. */
 export const HeartbeatEvent = z.object({
   kind: z.literal('heartbeat'),
   agentId: z.string(),

@@ -1,5 +1,6 @@
 export * from './action.js';
 export * from './agent.js';
+export * from './heartbeat.js';
 export * from './status-words.js';
 export * from './status-kinds.js';
 export * from './captured-value.js';

@@ -15,7 +15,7 @@ import { Buffer } from 'node:buffer';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
-import { type AgentOnline, type PrepareSummary, topics } from '@liveprobe/protocol';
+import { type AgentOnline, HEARTBEAT_SECONDS, type PrepareSummary, topics } from '@liveprobe/protocol';
 import type * as Mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { connectMqtt } from '../mqtt-client.js';
@@ -25,7 +25,7 @@ import { errorText } from './error-text.js';
 import { clearRepeat, clearTimer, dateNow, setImmediateTask, setRepeat, setTimer } from './builtins.js';
 import { requireWithPristineGlobals } from './pristine-require.js';
 import { AGENT_VERSION } from '../settings/agent-version.js';
-import { HEARTBEAT_SECONDS, brokerUrlForLog } from '../settings/broker-link-settings.js';
+import { brokerUrlForLog } from '../settings/broker-link-settings.js';
 import { isoTime } from '../iso-time.js';
 
 type KeepaliveTimer = Exclude<NonNullable<IClientOptions['timerVariant']>, string>;

@@ -5,9 +5,6 @@
 import type { IClientOptions } from 'mqtt';
 import { AgentConfigError } from './config-error.js';
 
-/** How often an agent tells the control plane it is alive. */
-export const HEARTBEAT_SECONDS = 30;
-
 /** The broker URL for the agent's log: it may carry the agent's token as its password, never printed. */
 export function brokerUrlForLog(url: string): string {
   try {

@@ -5,11 +5,17 @@
  * messages into OpenTelemetry and live events.
  */
 import { errorMessage } from '@liveprobe/protocol/util';
-import { type Action, type ActionStatusEvent, type AgentOnline, type ExceptionAction, topics } from '@liveprobe/protocol';
+import {
+  type Action,
+  type ActionStatusEvent,
+  type AgentOnline,
+  type ExceptionAction,
+  HEARTBEAT_SECONDS,
+  topics,
+} from '@liveprobe/protocol';
 import type { HookChannel, ToMain, ToWorker } from '../bridge.js';
 import { Blocklist } from '../locate/blocklist.js';
 import { BrokerLink } from './broker-link.js';
-import { HEARTBEAT_SECONDS } from '../settings/broker-link-settings.js';
 import { StartupReadiness } from './startup-readiness.js';
 import type { CdpTransport } from './cdp-transport.js';
 import type { AgentConfig, AgentSettings } from '../settings/agent-config.js';

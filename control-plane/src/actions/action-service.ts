@@ -5,6 +5,7 @@ import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
 import type { Store } from '../store/store.js';
+import { isPresent } from '../agents/presence.js';
 import { newActionId } from './action-id.js';
 import { toActionView, type ActionView } from './action-view.js';
 import { applyPatch } from './apply-patch.js';
@@ -90,7 +91,8 @@ export class ActionService {
   }
 
   private async offlineAgents(): Promise<Set<string>> {
-    return new Set((await this.deps.store.listAgents()).filter((a) => !a.online).map((a) => a.agentId));
+    const now = this.deps.now();
+    return new Set((await this.deps.store.listAgents()).filter((a) => !isPresent(a, now)).map((a) => a.agentId));
   }
 
   /**
