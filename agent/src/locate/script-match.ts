@@ -23,7 +23,7 @@ export function scriptPath(url: string): string | undefined {
 
 export type ScriptMatch =
   | { kind: 'found'; path: string }
-  /** `similar`: loaded files of the same name elsewhere; `close`: the app's files whose name is a typo away. */
+  /** `similar`: loaded files of the same name elsewhere; `close`: the app's files whose name is a typo away, else those in the folder named. */
   | { kind: 'none'; similar: string[]; close: string[] }
   | { kind: 'ambiguous'; candidates: string[] };
 
@@ -49,20 +49,48 @@ export function matchScript(file: string, iterable: Iterable<string>): ScriptMat
   }
   if (matches.length === 1) return { kind: 'found', path: matches[0]! };
   if (matches.length > 1) return { kind: 'ambiguous', candidates: matches.sort() };
-  return { kind: 'none', similar: similar.sort(), close: similar.length > 0 ? [] : closeNames(base, paths) };
+  if (similar.length > 0) return { kind: 'none', similar: similar.sort(), close: [] };
+  const close = closeNames(base, paths);
+  return { kind: 'none', similar: [], close: close.length > 0 ? close : inSameFolder(wanted, base, paths) };
 }
 
 const MAX_CLOSE = 3;
+
+/**
+ * The app's files loaded from the folder `wanted` names, nearest name first, when no name is a
+ * typo away: `src/users/services.ts` for Nest's `src/users/users.service.ts`, where the names
+ * differ by more than a typo but the folder says where the user was looking.
+ */
+function inSameFolder(wanted: string, base: string, paths: readonly string[]): string[] {
+  const folder = wanted.slice(0, wanted.length - base.length);
+  if (folder === '' || folder === '/') return [];
+  const inFolder = (path: string) => {
+    const dir = path.slice(0, path.lastIndexOf('/') + 1);
+    return dir === folder || (!folder.startsWith('/') && dir.endsWith(`/${folder}`));
+  };
+  return nearest(
+    base,
+    paths.filter((path) => !path.includes('/node_modules/') && inFolder(path)),
+    Number.POSITIVE_INFINITY,
+  );
+}
 
 /**
  * The app's loaded files whose name is a typo away from `base` (`sever.ts`, `invetory.ts`): a
  * dependency's files are left out, as they are from matching (the path must name node_modules/).
  */
 function closeNames(base: string, paths: readonly string[]): string[] {
-  const within = Math.max(1, Math.floor(base.length / 4));
+  return nearest(
+    base,
+    paths.filter((path) => !path.includes('/node_modules/')),
+    Math.max(1, Math.floor(base.length / 4)),
+  );
+}
+
+/** Up to MAX_CLOSE of `paths`, their names at most `within` edits from `base`, nearest first. */
+function nearest(base: string, paths: readonly string[], within: number): string[] {
   const close: { path: string; distance: number }[] = [];
   for (const path of paths) {
-    if (path.includes('/node_modules/')) continue;
     const distance = leven(base, path.slice(path.lastIndexOf('/') + 1));
     if (distance <= within) close.push({ path, distance });
   }
