@@ -387,16 +387,17 @@ export class PreparedRegistry {
     if (prebuilt === 1) this.prebuilt.add(path);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
     // Packed where the file was prepared as it loaded (an ES module: on the hooks' thread); a
-    // file prepared at build time passes it packed, decoded here straight into shared memory
-    // (typescript.js's in ~2 ms: no work per entry), or, written by an older CLI, its table's
-    // object, packed here (17.5 ms for typescript.js's), so that neither thread keeps the object.
+    // file prepared at build time passes it packed, decoded here straight into shared memory with
+    // no work per entry (typescript.js's: 13–40 M instructions), or, written by an older CLI, its
+    // table's object, packed here (100–110 M), so that neither thread keeps the object.
     const unpacked = (prebuilt === 1 ? packed : undefined) ?? map ?? expected?.map;
     const shared =
       table ??
       (prebuilt !== 1 && path.startsWith('file:') ? this.moduleTable(path) : undefined) ??
       (prebuilt === 1 && unpacked !== undefined ? sharedTable(unpacked) : undefined);
-    if (shared !== undefined) this.packed.set(path, shared);
-    else if (unpacked !== undefined) this.unpacked.set(path, unpacked);
+    if (shared) this.packed.set(path, shared);
+    // A damaged text (null) is not tried again at every stack.
+    else if (shared === undefined && unpacked !== undefined) this.unpacked.set(path, unpacked);
     const message: PreparedToWorker = {
       t: 'file',
       file: file.index,
@@ -405,7 +406,7 @@ export class PreparedRegistry {
       F: file.F,
       S: file.S,
       K: file.K,
-      ...(shared === undefined ? {} : { table: shared }),
+      ...(shared ? { table: shared } : {}),
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
       ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };
@@ -439,10 +440,11 @@ export class PreparedRegistry {
     if (packed !== undefined) return packed;
     const unpacked = this.unpacked.get(path);
     if (unpacked === undefined) return undefined;
-    // Without shared memory now, the object stays for the next stack to try again.
+    // Without shared memory now, the table stays for the next stack to try again.
     const table = sharedTable(unpacked);
     if (table === undefined) return undefined;
     this.unpacked.delete(path);
+    if (table === null) return undefined;
     this.packed.set(path, table);
     return table;
   }

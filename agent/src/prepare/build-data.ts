@@ -34,7 +34,7 @@ export function buildData(output: PreparedOutput, mapName: string): string {
 /** The position table `data` holds, in shared memory: decoded from a file written packed, packed from an older file's object. */
 export function tableOfData(data: BuildData): PackedTable | undefined {
   const table = data[5] ?? data[2];
-  return table == null ? undefined : sharedTable(table);
+  return (table == null ? undefined : sharedTable(table)) ?? undefined;
 }
 
 /** The data a prepared file's text (or its flags module's) holds after `opening`; undefined when there is none. */

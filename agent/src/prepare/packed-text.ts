@@ -28,14 +28,17 @@ export function packedText(table: Readonly<Record<number, readonly number[]>>): 
   return bytes.toString('base64');
 }
 
-/** The table packedText wrote, in shared memory; undefined when the text is not one (a damaged file) or that memory cannot be had. */
-export function unpackText(text: string): PackedTable | undefined {
-  if (Bytes === undefined) return undefined;
+/**
+ * The table packedText wrote, in shared memory; undefined when that memory cannot be had (worth
+ * trying again later), null when the text is not one (a damaged file: never).
+ */
+export function unpackText(text: string): PackedTable | undefined | null {
+  if (Bytes === undefined) return null;
   const length = text.length;
   const padding = text[length - 1] !== '=' ? 0 : text[length - 2] === '=' ? 2 : 1;
   const bytes = (length / 4) * 3 - padding;
   // Whole int32s, at least the two of an empty table.
-  if (length % 4 !== 0 || bytes % 4 !== 0 || bytes < 8) return undefined;
+  if (length % 4 !== 0 || bytes % 4 !== 0 || bytes < 8) return null;
   let shared: SharedArrayBuffer;
   try {
     shared = new Shared(bytes);
@@ -44,14 +47,14 @@ export function unpackText(text: string): PackedTable | undefined {
   }
   const view = apply(bufferOf!, Bytes, [shared]) as Buffer;
   // Node skips what is not base64: a damaged text decodes short.
-  if (apply(write!, view, [text, 0, bytes, 'base64']) !== bytes) return undefined;
+  if (apply(write!, view, [text, 0, bytes, 'base64']) !== bytes) return null;
   if (BIG_ENDIAN) apply(swap32!, view, []);
   const packed = new I32(shared);
   const lines = packed[0]!;
-  return lines >= 0 && 2 + 2 * lines <= packed.length && packed[1 + 2 * lines] === packed.length ? packed : undefined;
+  return lines >= 0 && 2 + 2 * lines <= packed.length && packed[1 + 2 * lines] === packed.length ? packed : null;
 }
 
-/** `table` in shared memory, decoded or packed; undefined as for unpackText and packTable. */
-export function sharedTable(table: UnpackedTable): PackedTable | undefined {
+/** `table` in shared memory, decoded or packed; undefined or null as for unpackText (packTable: undefined). */
+export function sharedTable(table: UnpackedTable): PackedTable | undefined | null {
   return typeof table === 'string' ? unpackText(table) : packTable(table);
 }

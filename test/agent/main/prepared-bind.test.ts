@@ -106,6 +106,16 @@ test('a file prepared at build time passes its table packed as text: decoded int
   assert.deepEqual([...r.tableOf('/app/z.js')!], [...packTable(MAP)!], 'stack traces read the table too');
 });
 
+test('a file prepared at build time whose packed table is damaged still binds, without a table', () => {
+  const { registry: r, announced, close } = registry();
+  const flags = r.file('/app/d.js', SITES, 1, null, 'd.js.lp.map', 1, null, 1, `${packedText(MAP).slice(0, -4)}`);
+  const [file] = announced().filter((m) => m.t === 'file');
+  close();
+  assert.equal(flags.F.length, 1, 'its sites bind');
+  assert.ok(file !== undefined && file.t === 'file' && file.table === undefined);
+  assert.equal(r.tableOf('/app/d.js'), undefined);
+});
+
 test("a build-prepared ES module binds without its script being read; a CommonJS file's, and a module bundled under the bundle's URL, are read", () => {
   const read: string[] = [];
   const {
