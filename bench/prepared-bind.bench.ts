@@ -1,8 +1,10 @@
 /**
  * What binding one prepared file costs the app's main thread: the registry call its header
  * makes as it loads (prepared as it loads, CommonJS: the registry takes the output the loader
- * left; prepared at build time: the header passes its data, whose position table the call packs
- * into shared memory, prepare/packed-table.ts), up to the announcement posted to the worker. In-process, with the worker's end of the channel left unread
+ * left; prepared at build time: the header passes its data, each build's own, whose position table
+ * the call decodes into shared memory, prepare/packed-text.ts, or, before build17, packs from its
+ * object, prepare/packed-table.ts), up to the announcement posted to the worker; and evaluating that
+ * data's literal, which the header does first. In-process, with the worker's end of the channel left unread
  * while timing (its side runs on another thread). LIVEPROBE_BENCH_BASELINE=<another build's
  * agent/dist> times that build's registry on the same prepared output, interleaved, ratios taken
  * within a round. Then what the first breakpoint in a twinned function waits for on the worker:
@@ -14,7 +16,7 @@
  */
 import { fromRoot } from '@liveprobe/harness';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +25,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:wor
 import type * as RegistryModule from '../agent/dist/main/prepared-registry.js';
 import type * as TransformModule from '../agent/dist/prepare/transform.js';
 import type * as BuildModule from '../agent/dist/prepare/build-output.js';
+import type * as DataModule from '../agent/dist/prepare/build-data.js';
 import type * as CacheModule from '../agent/dist/prepare/prepare-cache.js';
 import type * as PrepareFileModule from '../agent/dist/prepare/prepare-file.js';
 import type * as TablesModule from '../agent/dist/worker/prepared/position-tables.js';
@@ -53,6 +56,15 @@ interface Build {
   Registry: Registry;
   /** The build's check that a file prepared at build time is its own script (main/bundled-prebuilt.ts), as the agent passes it. */
   runsOutsideItsFile: (script: string) => boolean;
+  /** The build's own `liveprobe prepare` output for a file, and the data it holds. */
+  prepareForBuild: typeof BuildModule.prepareForBuild;
+}
+
+/** A corpus prepared at build time by one build: its text, and the data's literal and arguments its header passes. */
+interface BuiltBy {
+  code: string;
+  literal: string;
+  data: DataModule.BuildData;
 }
 
 /** How the file binds: prepared as it loads (CommonJS), or at build time, a CommonJS file or an ES module's flags module. */
@@ -89,7 +101,7 @@ function registryOf(build: Build, port: MessagePort) {
 }
 
 /** Milliseconds of the main thread for one registry call, made as the file's header makes it. */
-function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput, table: Int32Array | undefined): number {
+function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput, table: Int32Array | undefined, built: BuiltBy): number {
   const { port1, port2 } = new MessageChannel();
   const registry = registryOf(build, port1);
   let took: number;
@@ -101,8 +113,10 @@ function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput
     took = performance.now() - started;
   } else {
     const name = way === 'at build time, CommonJS' ? places.builtCommonJs : places.builtModuleFlags;
+    const d = built.data;
     const started = performance.now();
-    registry.file(name, output.sites, output.functions, output.map, 'x.js.lp.map', 1, output.siteNames);
+    // As the header calls it (build-output.ts); a build before build17 passes 8 and takes its table from d[2].
+    (registry.file as (...args: unknown[]) => unknown)(name, d[0], d[1], d[2], d[3], 1, d[4], 1, d[5]);
     took = performance.now() - started;
   }
   // The worker's side, untimed: what was posted is read and dropped.
@@ -112,6 +126,39 @@ function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput
   return took;
 }
 
+/** Each build's `time`, `rounds` times after one untimed call each (the first pays for compiling), interleaved in alternating order: each build's median (min–max), and with a baseline the median of per-round ratios. */
+function interleaved(builds: Build[], rounds: number, time: (build: Build) => number): string[] {
+  const times = new Map<string, number[]>(builds.map((b) => [b.name, []]));
+  const ratios: number[] = [];
+  for (const build of builds) time(build);
+  for (let round = 0; round < rounds; round++) {
+    const took = new Map<string, number>();
+    for (const build of round % 2 === 0 ? builds : [...builds].reverse()) took.set(build.name, time(build));
+    for (const [name, value] of took) times.get(name)!.push(value);
+    if (BASELINE !== undefined) ratios.push(took.get('this build')! / took.get('baseline')!);
+  }
+  return [...builds.map((b) => stats(times.get(b.name)!)), ...(BASELINE === undefined ? [] : [ratio(median(ratios))])];
+}
+
+/** `source` prepared at build time as a CommonJS file by `build`'s own code, and the data literal its `$lpD` returns. */
+function builtWith(build: Build, source: string): BuiltBy {
+  const { code } = build.prepareForBuild({ source, kind: 'commonjs', name: 'x.js' });
+  const opening = 'function $lpD() { return ';
+  const start = code.lastIndexOf(opening) + opening.length;
+  const literal = code.slice(start, code.indexOf('; }\n', start));
+  return { code, literal, data: JSON.parse(literal) as DataModule.BuildData };
+}
+
+/** Milliseconds to compile and run a function returning `literal`, as the header's first call of `$lpD` does. */
+function evaluateOnce(literal: string): number {
+  const started = performance.now();
+  // A new text each time, so V8's compilation cache does not hand back the last one's code.
+  new Function(`return ${literal} // ${started}`)();
+  return performance.now() - started;
+}
+
+const bytes = (text: string): string => `${(Buffer.byteLength(text) / 1e6).toFixed(2)} MB`;
+
 const stats = (values: number[]): string => `${ms(median(values))} (${ms(min(values))}–${ms(max(values))})`;
 
 const benchmark: Benchmark = {
@@ -120,7 +167,6 @@ const benchmark: Benchmark = {
   async run(ctx): Promise<Report> {
     const rounds = ctx.options.rounds ?? 9;
     const { prepareSource } = await agentModule<typeof TransformModule>('prepare/transform.js');
-    const { prepareForBuild } = await agentModule<typeof BuildModule>('prepare/build-output.js');
     const builds: Build[] = [await buildAt('this build', fromRoot('agent/dist'))];
     if (BASELINE !== undefined) builds.push(await buildAt('baseline', resolve(BASELINE)));
     const rows: string[][] = [];
@@ -128,6 +174,8 @@ const benchmark: Benchmark = {
     const waits: string[][] = [];
     const packings: string[][] = [];
     const kept: string[][] = [];
+    const literals: string[][] = [];
+    const sizes: string[][] = [];
     const dir = mkdtempSync(join(tmpdir(), 'liveprobe-bench-bind-'));
     try {
       for (const corpus of CORPORA) {
@@ -137,7 +185,9 @@ const benchmark: Benchmark = {
         const output = prepareSource(source, { kind: 'commonjs', header: 'const $lp = 0;' });
         const packing = await packingCost(output, source, rounds);
         const table = packing.table;
-        const built = prepareForBuild({ source, kind: 'commonjs', name: 'x.js' });
+        ctx.progress(`prepared-bind: preparing ${corpus.label} at build time, each build`);
+        const builtBy = new Map(builds.map((b) => [b.name, builtWith(b, source)]));
+        const built = builtBy.get('this build')!;
         const places: Places = {
           input,
           builtCommonJs: join(dir, 'x.js'),
@@ -145,31 +195,26 @@ const benchmark: Benchmark = {
         };
         writeFileSync(places.builtCommonJs, built.code);
         writeFileSync(join(dir, 'x.mjs'), built.code);
-        for (const way of WAYS) {
-          const times = new Map<string, number[]>(builds.map((b) => [b.name, []]));
-          const ratios: number[] = [];
-          // One untimed call each: the first pays for compiling the registry's code.
-          for (const build of builds) bindOnce(build, way, places, output, table);
-          for (let round = 0; round < rounds; round++) {
-            const order = round % 2 === 0 ? builds : [...builds].reverse();
-            const took = new Map<string, number>();
-            for (const build of order) took.set(build.name, bindOnce(build, way, places, output, table));
-            for (const [name, value] of took) times.get(name)!.push(value);
-            if (BASELINE !== undefined) ratios.push(took.get('this build')! / took.get('baseline')!);
-          }
+        for (const [b, build] of builds.entries()) {
+          // Each build's own file, for what the process keeps.
+          mkdirSync(join(dir, `built-${b}`), { recursive: true });
+          writeFileSync(join(dir, `built-${b}`, 'x.js'), builtBy.get(build.name)!.code);
+        }
+        for (const way of WAYS)
           rows.push([
             corpus.label,
             way,
-            ...builds.map((b) => stats(times.get(b.name)!)),
-            ...(BASELINE === undefined ? [] : [ratio(median(ratios))]),
+            ...interleaved(builds, rounds, (build) => bindOnce(build, way, places, output, table, builtBy.get(build.name)!)),
           ]);
-        }
+        // The header's `$lpD()`: its literal compiled and run, as V8 does at its first call.
+        literals.push([corpus.label, ...interleaved(builds, rounds, (build) => evaluateOnce(builtBy.get(build.name)!.literal))]);
+        sizes.push([corpus.label, ...builds.flatMap((b) => [bytes(builtBy.get(b.name)!.code), bytes(builtBy.get(b.name)!.literal)])]);
         waits.push(await firstTwinBreakpoint(corpus.label, input, source, builds, rounds));
         packings.push([corpus.label, mib(table?.byteLength ?? 0), stats(packing.times), ms(packing.transform)]);
         later.push(await workerCost(corpus.label, input, source, built.code));
       }
       ctx.progress('prepared-bind: what the process keeps');
-      kept.push(...keptByProcess(CORPORA[1]!, dir, Math.min(rounds, 3)));
+      kept.push(...keptByProcess(CORPORA[1]!, builds, dir, Math.min(rounds, 3)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -185,14 +230,25 @@ const benchmark: Benchmark = {
           (BASELINE === undefined
             ? ". Set LIVEPROBE_BENCH_BASELINE to another build's agent/dist to time its registry beside this one."
             : `; "× baseline" is the median of per-round ratios against ${BASELINE}.`) +
-          " A build-prepared file's header also evaluates its data literal before the call (not timed here, the same in both builds).",
+          ' A file prepared at build time passes the data its own build wrote (from build17 its table packed as text, decoded into shared memory by the call; before, the table as an object, packed by the call).',
         renderTable(headers, rows, [
           'left',
           'left',
           ...builds.map(() => 'right' as const),
           ...(BASELINE === undefined ? [] : ['right' as const]),
         ]),
-        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), after the transform: packing the file's position table into shared memory (prepare/packed-table.ts; the prepare cache stores it packed; a file prepared at build time is packed by the registry call above), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
+        `Before that call, a build-prepared CommonJS file's header evaluates its data's literal (\`$lpD()\`, compiled at its first call): here compiled and run by \`new Function\`, each build's own literal, ${rounds} rounds after one untimed call, median (min–max):`,
+        renderTable(['file', ...builds.map((b) => `${b.name}, the literal`), ...(BASELINE === undefined ? [] : ['× baseline'])], literals, [
+          'left',
+          ...builds.map(() => 'right' as const),
+          ...(BASELINE === undefined ? [] : ['right' as const]),
+        ]),
+        'The file each build writes (`prepareForBuild`, CommonJS) and the data literal in it, in bytes (MB = 10^6):',
+        renderTable(['file', ...builds.flatMap((b) => [`${b.name}, file`, `${b.name}, data`])], sizes, [
+          'left',
+          ...builds.flatMap(() => ['right' as const, 'right' as const]),
+        ]),
+        `What this build adds where a file is prepared as it loads (the app's thread for CommonJS, the loader hooks' thread for an ES module), after the transform: packing the file's position table into shared memory (prepare/packed-table.ts; the prepare cache stores it packed; a file prepared at build time carries it packed, decoded by the registry call above), ${rounds} rounds, median (min–max), the first call cold; beside it, that transform's own time in this process (one call, JIT warm from preparing it once before):`,
         renderTable(['file', 'table in shared memory', 'packing it', 'the transform'], packings, ['left', 'right', 'right', 'right']),
         `The first breakpoint in a twinned function, on the worker, the file prepared as it loads with the prepare cache off: the wait for the twin's place (finding the file's position table, then reading it backwards from a position in a twinned function's original body), ${rounds} rounds, median (min–max). This build takes the table its binding shared` +
           (BASELINE === undefined
@@ -235,15 +291,16 @@ interface Kept {
  * The memory a process keeps with the corpus loaded through each build's agent: prepared as it
  * loads (prepare cache off, then from a cache it filled), and prepared at build time.
  */
-function keptByProcess(corpus: (typeof CORPORA)[number], dir: string, rounds: number): string[][] {
+function keptByProcess(corpus: (typeof CORPORA)[number], builds: Build[], dir: string, rounds: number): string[][] {
   const source = fromRoot(corpus.path);
   const registers = [{ name: 'this build', register: baselineRegister(fromRoot('agent/dist')) }];
   if (BASELINE !== undefined) registers.push({ name: 'baseline', register: baselineRegister(BASELINE) });
-  const built = join(dir, 'x.js');
-  const ways = [
-    { label: 'as it loads, cache off', target: source, env: { LIVEPROBE_PREPARE: source, LIVEPROBE_PREPARE_CACHE: 'off' } },
-    { label: 'as it loads, from the cache', target: source, env: { LIVEPROBE_PREPARE: source }, cached: true },
-    { label: 'at build time', target: built, env: {} },
+  // Each build's agent runs the file its own `liveprobe prepare` wrote.
+  const built = new Map(builds.map((b, i) => [b.name, join(dir, `built-${i}`, 'x.js')]));
+  const ways: { label: string; target: (name: string) => string; env: Record<string, string>; cached?: true }[] = [
+    { label: 'as it loads, cache off', target: () => source, env: { LIVEPROBE_PREPARE: source, LIVEPROBE_PREPARE_CACHE: 'off' } },
+    { label: 'as it loads, from the cache', target: () => source, env: { LIVEPROBE_PREPARE: source }, cached: true },
+    { label: 'at build time', target: (name) => built.get(name)!, env: {} },
   ];
   const rows: string[][] = [];
   for (const way of ways) {
@@ -256,7 +313,7 @@ function keptByProcess(corpus: (typeof CORPORA)[number], dir: string, rounds: nu
         ...(way.cached === true ? { LIVEPROBE_PREPARE_CACHE: caches.get(name)! } : {}),
         LIVEPROBE_BROKER_URL: 'mqtt://127.0.0.1:1',
         LIVEPROBE_LOG_LEVEL: 'silent',
-        TABLE_MEMORY_TARGET: way.target,
+        TABLE_MEMORY_TARGET: way.target(name),
       };
       const out = execFileSync(process.execPath, ['--expose-gc', '--import', register, fromRoot('bench/fixtures/table-memory.cjs')], {
         env,
@@ -281,7 +338,8 @@ async function buildAt(name: string, dist: string): Promise<Build> {
   const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(dist, path)).href)) as T;
   const { PreparedRegistry } = await load<typeof RegistryModule>('main/prepared-registry.js');
   const { runsOutsideItsFile } = await load<typeof BundledModule>('main/bundled-prebuilt.js');
-  return { name, Registry: PreparedRegistry, runsOutsideItsFile };
+  const { prepareForBuild } = await load<typeof BuildModule>('prepare/build-output.js');
+  return { name, Registry: PreparedRegistry, runsOutsideItsFile, prepareForBuild };
 }
 
 /**

@@ -16,7 +16,8 @@ import type {
   PreparedToWorker,
 } from '../prepare/prepared-messages.js';
 import { COUNT_IN_PLACE, COUNT_ONLY } from '../prepare/site-flags.js';
-import { packTable, type PackedTable } from '../prepare/packed-table.js';
+import type { PackedTable } from '../prepare/packed-table.js';
+import { sharedTable, type UnpackedTable } from '../prepare/packed-text.js';
 import { siteCounts } from './site-count-slabs.js';
 
 // Captured before the app runs, which may replace these globals.
@@ -303,7 +304,7 @@ export class PreparedRegistry {
   /** By script, its position table, packed: what stack traces read (stack-traces.ts), the same memory the worker reads. */
   private readonly packed = new Map<string, PackedTable>();
   /** By script, a position table that could not be packed as its file bound (no shared memory then): packed at the next stack through the file. */
-  private readonly unpacked = new Map<string, Readonly<Record<number, readonly number[]>>>();
+  private readonly unpacked = new Map<string, UnpackedTable>();
 
   constructor(
     private readonly target: HitTarget,
@@ -354,6 +355,8 @@ export class PreparedRegistry {
     names?: SiteNames | null,
     /** 1 from a file prepared at build time whose sites add to K: an older one constructs `$lpC`. */
     countsInPlace?: 1,
+    /** From a file prepared at build time since build17: its position table, packed (its `map` is null then). */
+    packed?: string,
   ): FileFlags {
     const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
@@ -384,15 +387,17 @@ export class PreparedRegistry {
     if (prebuilt === 1) this.prebuilt.add(path);
     const mapUrl = sourceMappingURL ?? expected?.sourceMappingURL;
     // Packed where the file was prepared as it loaded (an ES module: on the hooks' thread); a
-    // file prepared at build time passes its table's object, packed here (~13 ms for
-    // typescript.js's, 1% of its load), so that neither thread keeps the object.
-    const unpacked = map ?? expected?.map;
+    // file prepared at build time passes it packed, decoded here straight into shared memory with
+    // no work per entry (typescript.js's: 13–40 M instructions), or, written by an older CLI, its
+    // table's object, packed here (100–110 M), so that neither thread keeps the object.
+    const unpacked = (prebuilt === 1 ? packed : undefined) ?? map ?? expected?.map;
     const shared =
       table ??
       (prebuilt !== 1 && path.startsWith('file:') ? this.moduleTable(path) : undefined) ??
-      (prebuilt === 1 && unpacked !== undefined ? packTable(unpacked) : undefined);
-    if (shared !== undefined) this.packed.set(path, shared);
-    else if (unpacked !== undefined) this.unpacked.set(path, unpacked);
+      (prebuilt === 1 && unpacked !== undefined ? sharedTable(unpacked) : undefined);
+    if (shared) this.packed.set(path, shared);
+    // A damaged text (null) is not tried again at every stack.
+    else if (shared === undefined && unpacked !== undefined) this.unpacked.set(path, unpacked);
     const message: PreparedToWorker = {
       t: 'file',
       file: file.index,
@@ -401,7 +406,7 @@ export class PreparedRegistry {
       F: file.F,
       S: file.S,
       K: file.K,
-      ...(shared === undefined ? {} : { table: shared }),
+      ...(shared ? { table: shared } : {}),
       ...(mapUrl === undefined ? {} : { sourceMappingURL: mapUrl }),
       ...(prebuilt === 1 ? { prebuilt: true } : {}),
     };
@@ -435,10 +440,11 @@ export class PreparedRegistry {
     if (packed !== undefined) return packed;
     const unpacked = this.unpacked.get(path);
     if (unpacked === undefined) return undefined;
-    // Without shared memory now, the object stays for the next stack to try again.
-    const table = packTable(unpacked);
+    // Without shared memory now, the table stays for the next stack to try again.
+    const table = sharedTable(unpacked);
     if (table === undefined) return undefined;
     this.unpacked.delete(path);
+    if (table === null) return undefined;
     this.packed.set(path, table);
     return table;
   }

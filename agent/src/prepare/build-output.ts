@@ -101,11 +101,12 @@ function isLineBreak(c: number): boolean {
  * Reads no global the app can replace: `$lpPrepared` is defined non-writable by the agent
  * before the app runs, and `typeof` of an undeclared name does not throw. An agent older than
  * this transform has no C (its H takes a counter site's number) or no K (it never sets
- * COUNT_IN_PLACE, and ignores the last argument, which tells this agent the sites count in K).
+ * COUNT_IN_PLACE, and ignores the 8th argument, which tells this agent the sites count in K). The
+ * 9th is the packed position table (build-data.ts), which an agent before build17 ignores too.
  */
 function commonJsHeader(): string {
   return (
-    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1, $lpd[4], 1) : $lpZ($lpd), ` +
+    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1, $lpd[4], 1, $lpd[5]) : $lpZ($lpd), ` +
     '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C || $lp.H, $lpK = $lp.K || [], $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
   );
 }
@@ -127,7 +128,7 @@ function flagsModule(data: string): string {
     `${PREBUILT_BANNER}${MODULE_DATA}${data};`,
     ZEROS,
     `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
-    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4], 1);`,
+    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4], 1, d[5]);`,
     EXPORTED_BINDINGS,
     '',
   ].join('\n');

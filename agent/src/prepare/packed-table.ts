@@ -5,8 +5,9 @@
  * every load). Packed once per file, where its table first is: by the thread that transformed the
  * file (prepare-file.ts: the app's thread for CommonJS, the loader hooks' for an ES module), for
  * 0.5–1% of the transform (typescript.js: 13 ms beside 2.5 s, bench/prepared-bind.bench.ts), and
- * kept packed in the prepare cache (prepare-cache.ts); by the registry for a file prepared at
- * build time, from the data its header passes (main/prepared-registry.ts). Neither thread keeps the table's object
+ * kept packed in the prepare cache (prepare-cache.ts); by `liveprobe prepare` for a file prepared
+ * at build time, whose data carries it packed as text (packed-text.ts), decoded by the registry as
+ * the file binds (main/prepared-registry.ts). Neither thread keeps the table's object
  * (typescript.js's: 15–23 MiB of heap, against 6.14 MiB packed). Both threads read
  * the same memory, through the readers below: the worker when a breakpoint lands in a twinned
  * function (worker/prepared/twin-places.ts), the app's thread when a stack passes through the
@@ -30,17 +31,21 @@ export type PackedTable = Int32Array;
  * process near its memory limit): the worker then finds the table another way (position-tables.ts).
  */
 export function packTable(table: Readonly<Record<number, readonly number[]>>): PackedTable | undefined {
+  try {
+    return packInto(table, (bytes) => new Shared(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `table` packed into the memory `memory` gives, which may throw. */
+export function packInto(table: Readonly<Record<number, readonly number[]>>, memory: (bytes: number) => ArrayBufferLike): Int32Array {
   // Integer keys enumerate in ascending order: the lines come out sorted.
   const keys = keysOf(table);
   const lines = keys.length;
   let triples = 0;
   for (let k = 0; k < lines; k++) triples += table[+keys[k]!]!.length;
-  let packed: Int32Array;
-  try {
-    packed = new I32(new Shared((2 + 2 * lines + triples) * 4));
-  } catch {
-    return undefined;
-  }
+  const packed = new I32(memory((2 + 2 * lines + triples) * 4));
   packed[0] = lines;
   let at = 2 + 2 * lines;
   for (let k = 0; k < lines; k++) {

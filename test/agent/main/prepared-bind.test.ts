@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { PreparedRegistry } from '../../../agent/src/main/prepared-registry.js';
 import { packTable } from '../../../agent/src/prepare/packed-table.js';
+import { packedText } from '../../../agent/src/prepare/packed-text.js';
 import type { PrebuiltFileReport, PreparedOutcomeReport, PreparedToWorker } from '../../../agent/src/prepare/prepared-messages.js';
 
 const TARGET = {
@@ -92,6 +93,27 @@ test("an ES module prepared as it loads is announced with the table the hooks' t
   // Stack traces read the same tables.
   assert.equal(r.tableOf('file:///app/x.mjs'), table);
   assert.deepEqual([...r.tableOf('file:///app/y.mjs')!], [...table]);
+});
+
+test('a file prepared at build time passes its table packed as text: decoded into shared memory as it binds, the same table', () => {
+  const { registry: r, announced, close } = registry();
+  r.file('/app/z.js', SITES, 1, null, 'z.js.lp.map', 1, null, 1, packedText(MAP));
+  const [file] = announced().filter((m) => m.t === 'file');
+  close();
+  assert.ok(file !== undefined && file.t === 'file');
+  assert.ok(file.table?.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual([...file.table], [...packTable(MAP)!]);
+  assert.deepEqual([...r.tableOf('/app/z.js')!], [...packTable(MAP)!], 'stack traces read the table too');
+});
+
+test('a file prepared at build time whose packed table is damaged still binds, without a table', () => {
+  const { registry: r, announced, close } = registry();
+  const flags = r.file('/app/d.js', SITES, 1, null, 'd.js.lp.map', 1, null, 1, `${packedText(MAP).slice(0, -4)}`);
+  const [file] = announced().filter((m) => m.t === 'file');
+  close();
+  assert.equal(flags.F.length, 1, 'its sites bind');
+  assert.ok(file !== undefined && file.t === 'file' && file.table === undefined);
+  assert.equal(r.tableOf('/app/d.js'), undefined);
 });
 
 test("a build-prepared ES module binds without its script being read; a CommonJS file's, and a module bundled under the bundle's URL, are read", () => {

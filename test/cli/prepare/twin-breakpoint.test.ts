@@ -7,7 +7,10 @@
  * modules, prepared at build time and as it loads; as it loads also with the prepare cache off
  * and the file edited on disk once it loaded: the twins are found through the position table the
  * file's binding shared with the worker (prepare/packed-table.ts), where preparing the file again
- * from its input (2.6–7.6 s for typescript.js) would give another text and no twin.
+ * from its input (2.6–7.6 s for typescript.js) would give another text and no twin. Prepared at
+ * build time also where the app's thread could not get shared memory for the table (a process near
+ * its memory limit, test/fixtures/no-shared-tables.mjs): the worker reads the table from the
+ * file's own data (worker/prepared/position-tables.ts).
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,8 @@ interface Variant {
   prepare: 'build' | 'load';
   /** LIVEPROBE_PREPARE_CACHE=off, and the input edited on disk once the app loaded it (a deploy in place). */
   uncached?: true;
+  /** No shared memory for the position table on the app's thread: the worker finds the table itself. */
+  noSharedTable?: true;
 }
 
 const VARIANTS: Variant[] = [
@@ -36,6 +41,8 @@ const VARIANTS: Variant[] = [
   { module: 'es2022', prepare: 'load' },
   { module: 'commonjs', prepare: 'load', uncached: true },
   { module: 'es2022', prepare: 'load', uncached: true },
+  { module: 'commonjs', prepare: 'build', noSharedTable: true },
+  { module: 'es2022', prepare: 'build', noSharedTable: true },
 ];
 
 /** tsc's output of the fixture, prepared into `prepared/` at build time; the script to run and its folder. */
@@ -54,7 +61,7 @@ async function build(t: TestContext, variant: Variant): Promise<{ script: string
 }
 
 for (const variant of VARIANTS) {
-  const name = `tsc (${variant.module === 'commonjs' ? 'CommonJS' : 'ESM'}), prepared ${variant.prepare === 'build' ? 'at build time' : 'as it loads'}${variant.uncached ? ', no cache, edited once loaded' : ''}`;
+  const name = `tsc (${variant.module === 'commonjs' ? 'CommonJS' : 'ESM'}), prepared ${variant.prepare === 'build' ? 'at build time' : 'as it loads'}${variant.uncached ? ', no cache, edited once loaded' : ''}${variant.noSharedTable ? ', no shared memory for its table' : ''}`;
   test(`${name}: a breakpoint in a function whose twin runs counts its hits`, async (t) => {
     const { script, dir } = await build(t, variant);
     const cp = await controlPlane(t);
@@ -63,6 +70,7 @@ for (const variant of VARIANTS) {
       module: 'esm',
       broker: cp.mqttUrl,
       tags: ['twin'],
+      ...(variant.noSharedTable ? { extraImports: ['./test/fixtures/no-shared-tables.mjs'] } : {}),
       env: {
         ...(variant.prepare === 'load' ? { LIVEPROBE_PREPARE: `${dir}/**` } : {}),
         ...(variant.uncached ? { LIVEPROBE_PREPARE_CACHE: 'off' } : {}),

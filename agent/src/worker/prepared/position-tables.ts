@@ -10,12 +10,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { COMMONJS_DATA, MODULE_DATA, readBuildData } from '../../prepare/build-data.js';
+import { type BuildData, COMMONJS_DATA, MODULE_DATA, readBuildData, tableOfData } from '../../prepare/build-data.js';
 import { commonJsHeader, moduleHeader } from '../../prepare/prepared-messages.js';
 import { PREBUILT_FLAGS_SUFFIX } from '../../prepare/prebuilt.js';
 import type { PrepareCacheAt } from '../../prepare/prepare-cache.js';
-import type { PreparedOutput } from '../../prepare/prepared-output.js';
-import { packTable, type PackedTable } from '../../prepare/packed-table.js';
+import type { PackedTable } from '../../prepare/packed-table.js';
 
 export interface TableSource {
   /** As V8 names the script: a path (CommonJS) or a file URL (an ES module). */
@@ -35,8 +34,8 @@ export async function positionTableOf(
   cache: PrepareCacheAt | undefined,
 ): Promise<PackedTable | undefined> {
   if (file.prebuilt) {
-    const table = await builtTableOf(file.script, running);
-    return table === undefined ? undefined : packTable(table);
+    const data = await builtDataOf(file.script, running);
+    return data === undefined ? undefined : tableOfData(data);
   }
   const module = file.script.startsWith('file:');
   let input = await readFile(file.written, 'utf8');
@@ -52,11 +51,11 @@ export async function positionTableOf(
   return outcome.kind !== 'failed' && outcome.output.code === running ? outcome.table : undefined;
 }
 
-/** The table a file prepared at build time holds in its data. */
-async function builtTableOf(script: string, running: string): Promise<PreparedOutput['map'] | undefined> {
-  if (!script.startsWith('file:')) return readBuildData(running, COMMONJS_DATA)?.[2];
+/** The data of a file prepared at build time, which holds its table (packed since build17, an object before). */
+async function builtDataOf(script: string, running: string): Promise<BuildData | undefined> {
+  if (!script.startsWith('file:')) return readBuildData(running, COMMONJS_DATA);
   // Its flags module holds the data: taken only beside the very module that runs.
   const path = fileURLToPath(script);
   const [own, flags] = await Promise.all([readFile(path, 'utf8'), readFile(path + PREBUILT_FLAGS_SUFFIX, 'utf8')]);
-  return own === running ? readBuildData(flags, MODULE_DATA)?.[2] : undefined;
+  return own === running ? readBuildData(flags, MODULE_DATA) : undefined;
 }
