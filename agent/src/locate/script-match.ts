@@ -57,9 +57,11 @@ export function matchScript(file: string, iterable: Iterable<string>): ScriptMat
 const MAX_CLOSE = 3;
 
 /**
- * The app's files loaded from the folder `wanted` names, nearest name first, when no name is a
- * typo away: `src/users/services.ts` for Nest's `src/users/users.service.ts`, where the names
- * differ by more than a typo but the folder says where the user was looking.
+ * The app's files loaded from the folder `wanted` names whose name shares a word with `base`,
+ * nearest first, when no name is a typo away: `src/users/services.ts` finds Nest's
+ * `src/users/users.service.ts`, where the names differ by more than a typo but the folder and a
+ * word say what the user meant. A file sharing no word is no suggestion (`src/billing.ts` is not
+ * `src/server.ts`).
  */
 function inSameFolder(wanted: string, base: string, paths: readonly string[]): string[] {
   const folder = wanted.slice(0, wanted.length - base.length);
@@ -68,11 +70,22 @@ function inSameFolder(wanted: string, base: string, paths: readonly string[]): s
     const dir = path.slice(0, path.lastIndexOf('/') + 1);
     return dir === folder || (!folder.startsWith('/') && dir.endsWith(`/${folder}`));
   };
+  const words = wordsOf(base);
+  const sharesWord = (path: string) =>
+    wordsOf(path.slice(path.lastIndexOf('/') + 1)).some((word) => words.some((w) => w.startsWith(word) || word.startsWith(w)));
   return nearest(
     base,
-    paths.filter((path) => !path.includes('/node_modules/') && inFolder(path)),
+    paths.filter((path) => !path.includes('/node_modules/') && inFolder(path) && sharesWord(path)),
     Number.POSITIVE_INFINITY,
   );
+}
+
+/** A file name's words of four letters or more, lower-cased: `users.service.ts` → users, service. */
+function wordsOf(name: string): string[] {
+  return name
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length >= 4);
 }
 
 /**

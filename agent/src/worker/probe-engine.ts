@@ -805,6 +805,8 @@ function stoppedAt(
   // A statement's start the map gives no segment (its indentation) reads as where V8 stopped.
   const original = resolved.map.originalFor(at.line, at.column) ?? resolved.map.originalFor(stop.line, stop.column);
   if (original?.file === resolved.file) return { line: original.line, partWay, elsewhere: '' };
+  // On the generated line asked for, a stop the map has no segment for is the line asked (a sparse map).
+  if (original === undefined && stop.line === resolved.generated.line) return { line: resolved.line, partWay, elsewhere: '' };
   return {
     partWay,
     elsewhere:

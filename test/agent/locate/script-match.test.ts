@@ -15,17 +15,17 @@ const NEST_APP = [
   '/srv/app/node_modules/@nestjs/core/users/services.js',
 ];
 
-test('a name more than a typo away gets the files of the folder it names, nearest first, never a dependency', () => {
+test('a name more than a typo away gets the files of the folder it names that share a word with it, nearest first, never a dependency', () => {
   assert.deepEqual(matchScript('src/users/services.ts', NEST_APP), {
     kind: 'none',
     similar: [],
-    close: ['/srv/app/src/users/users.service.ts', '/srv/app/src/users/users.module.ts', '/srv/app/src/users/users.controller.ts'],
+    close: ['/srv/app/src/users/users.service.ts'],
   });
   // Absolute: that folder only, not one that ends the same way.
   assert.deepEqual(matchScript('/srv/app/src/users/services.ts', NEST_APP), {
     kind: 'none',
     similar: [],
-    close: ['/srv/app/src/users/users.service.ts', '/srv/app/src/users/users.module.ts', '/srv/app/src/users/users.controller.ts'],
+    close: ['/srv/app/src/users/users.service.ts'],
   });
   assert.deepEqual(matchScript('/other/src/users/services.ts', NEST_APP), { kind: 'none', similar: [], close: [] });
 });
@@ -38,6 +38,14 @@ test('a typo in the name is still suggested first, and a bare name or an unknown
   });
   assert.deepEqual(matchScript('services.ts', NEST_APP), { kind: 'none', similar: [], close: [] });
   assert.deepEqual(matchScript('src/orders/services.ts', NEST_APP), { kind: 'none', similar: [], close: [] });
+  assert.deepEqual(matchScript('src/users/user.ts', NEST_APP), {
+    kind: 'none',
+    similar: [],
+    close: ['/srv/app/src/users/users.module.ts', '/srv/app/src/users/users.service.ts', '/srv/app/src/users/users.controller.ts'],
+  });
+  // The folder alone is no reason: a name sharing no word with the files there gets nothing.
+  assert.deepEqual(matchScript('src/users/billing.ts', NEST_APP), { kind: 'none', similar: [], close: [] });
+  assert.deepEqual(matchScript('src/billing-service.ts', NEST_APP), { kind: 'none', similar: [], close: [] });
   assert.deepEqual(matchScript('lib/users.service.ts', NEST_APP), {
     kind: 'none',
     similar: ['/srv/app/src/users/users.service.ts'],

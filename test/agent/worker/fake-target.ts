@@ -1,7 +1,8 @@
 /**
  * A target for the probe engine without a process: the CDP commands the engine sends, answered
  * the way V8 answers them (scripts announced on Debugger.enable, then as they load; breakpoints
- * resolved to the line asked, or to none where the target has no code), and a hook channel that
+ * resolved to the line asked, at the column asked or the line's first code, or to none where the
+ * target has no code), and a hook channel that
  * records what the engine posts to the main thread. Asked to time a breakpoint calibration, it
  * answers as a main thread whose calls no breakpoint timed (this target runs no code).
  */
@@ -103,7 +104,10 @@ export class FakeTarget {
         const line = (params.lineNumber as number) + 1;
         if (this.noCode.has(`${url}:${line}`)) return { breakpointId, locations: [] };
         this.breakpoints.set(breakpointId, { url, line, condition: String(params.condition), byRegex: params.url === undefined });
-        return { breakpointId, locations: [{ scriptId: '1', lineNumber: line - 1, columnNumber: 2 }] };
+        return {
+          breakpointId,
+          locations: [{ scriptId: '1', lineNumber: line - 1, columnNumber: this.stopColumn(url, line, params.columnNumber) }],
+        };
       }
       case 'Debugger.removeBreakpoint':
         if (params.breakpointId === 'instrumentation') this.instrumentation = false;
@@ -115,6 +119,13 @@ export class FakeTarget {
       default:
         return {};
     }
+  }
+
+  /** Where V8 would stop on `line` (1-based): at the column asked, else at the line's first code. */
+  private stopColumn(url: string, line: number, asked: unknown): number {
+    if (typeof asked === 'number') return asked;
+    const text = this.scripts.find((s) => s.url === url)?.source.split('\n')[line - 1] ?? '';
+    return text.length - text.trimStart().length;
   }
 
   /** Breakpoint lines V8 holds now, sorted. */
