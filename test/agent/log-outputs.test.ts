@@ -132,3 +132,25 @@ test('the logger output goes through the app’s winston logger, at its nearest 
   assert.equal(record['liveprobe.action.id'], action.id);
   assert.equal(record['code.line.number'], lineOf(WINSTON_APP, 'winston-total'));
 });
+
+test('a logger output the agent cannot give (not watching for the app’s logger) says so in its status, and prints on the app’s console', async (t) => {
+  const cp = await controlPlane(t);
+  const service = await app(t, {
+    script: PINO_APP,
+    module: 'cjs',
+    broker: cp.mqttUrl,
+    agentId: 'pino-unwatched',
+    env: { OTEL_LOGS_EXPORTER: 'none' },
+  });
+  const at = { type: 'log', file: PINO_APP, line: lineOf(PINO_APP, 'pino-total'), tags: ['e2e'] } as const;
+  const { action } = await addAction(cp, { ...at, template: 'total {total}', outputs: ['logger'] });
+  assert.match(
+    await installed(cp, action.id),
+    /^installed: .*; its `logger` output prints on the app's console: the agent watches for the app's pino or winston logger only when started with LIVEPROBE_APP_LOGGER=on \(or `logger` in LIVEPROBE_LOG_OUTPUTS\)$/,
+  );
+  // Without the logger output there is nothing to say.
+  const { action: plain } = await addAction(cp, { ...at, template: 'plain {total}', outputs: ['console'] });
+  assert.doesNotMatch(await installed(cp, plain.id), /LIVEPROBE_APP_LOGGER/);
+  await fetch(`${service.url}/?quantity=2`);
+  await waitFor(() => /INFO \[liveprobe act_\w+\] \S+pino-app\.cjs:\d+ total 8$/m.test(service.output()), WAIT, 'the line on the console');
+});
