@@ -16,6 +16,7 @@ const STOCK = 'test/fixtures/handled-errors/stock.cjs';
 const FRAMEWORK_APPS = {
   koa: 'test/fixtures/handled-errors/koa.cjs',
   fastify: 'test/fixtures/handled-errors/fastify.cjs',
+  'fastify-traced': 'test/fixtures/handled-errors/fastify-traced.cjs',
   hapi: 'test/fixtures/handled-errors/hapi.cjs',
   nest: 'test/fixtures/handled-errors/nest.mjs',
   hono: 'test/fixtures/handled-errors/hono.cjs',
@@ -304,4 +305,50 @@ test('an app that throws and catches errors in a loop makes the agent watch unca
   );
   assert.match((fallback.data as { message: string }).message, /more than 20 caught errors in a second/);
   assert.equal(snapshots.items().length, 0, 'the RangeErrors the loop caught gave no snapshot');
+});
+
+// OpenTelemetry's HTTP instrumentation runs a request's events inside its context manager's
+// wrapper: that wrapper is nobody's throw site, nor where the app handed an error over.
+test('fastify traced by OpenTelemetry: an error the app hands over is captured where it did; one Fastify made itself, at its error handler, never in the tracer', async (t) => {
+  const TRACED = FRAMEWORK_APPS['fastify-traced'];
+  const { snapshots, shop, actionId } = await stack(t, 'fastify-traced', { frames: 1 });
+  const seen = new Set<string>();
+  /** The snapshot of the one error a request made, once Fastify answered it as before. */
+  const next = async (what: string, answer: Promise<Response>, status: number) => {
+    assert.equal((await answer).status, status, `${what}: Fastify still answers`);
+    const { snapshot: s, id } = await snapshots.waitFor((e) => e.actionId === actionId && !seen.has(e.id), WAIT, `the snapshot of ${what}`);
+    seen.add(id);
+    return s;
+  };
+  const json = { 'content-type': 'application/json' };
+
+  const handed = await next('an error the app hands over', fetch(`${shop.url}/orders/404`), 404);
+  assert.deepEqual(handed.exception, { type: 'OrderError', message: 'no order 404', causes: [] });
+  assert.equal(handed.location.line, lineOf(TRACED, 'traced-hand-over'));
+  assert.match(handed.location.file, /fastify-traced\.cjs$/);
+  assert.equal(find(handed.locals, 'refused').t, 'error');
+
+  const unparsed = await next(
+    'a body Fastify cannot parse',
+    fetch(`${shop.url}/orders`, { method: 'POST', headers: json, body: '{bad' }),
+    400,
+  );
+  const refused = await next(
+    "a body Fastify's schema refuses",
+    fetch(`${shop.url}/orders`, { method: 'POST', headers: json, body: '{"quantity":0}' }),
+    400,
+  );
+  const params = await next("params Fastify's schema refuses", fetch(`${shop.url}/orders/abc`), 400);
+  const limited = await next("params Fastify's schema refuses after an async hook", fetch(`${shop.url}/limited/orders/abc`), 400);
+  for (const [s, message] of [
+    [unparsed, /not valid JSON/],
+    [refused, /body\/quantity must be >= 1/],
+    [params, /params\/id must match pattern/],
+    [limited, /params\/id must match pattern/],
+  ] as const) {
+    assert.match(s.exception?.message ?? '', message);
+    assert.doesNotMatch(s.location.file, /@opentelemetry/, `${s.exception?.message}: not placed in the tracer's wrapper`);
+    assert.match(s.location.file, /node_modules\/fastify\/lib\/error-handler\.js$/, `${s.exception?.message}: at Fastify's error handler`);
+    assert.equal(find(s.arguments, 'reply').t, 'object', 'with the reply it answers, and so the request');
+  }
 });

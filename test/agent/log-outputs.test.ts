@@ -1,7 +1,7 @@
 // Where a log action's lines go: OpenTelemetry and the live stream by default, the app's
 // stdout/stderr (`console`), or the app's own pino logger (`logger`).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { OutputEvent } from '@liveprobe/protocol';
 import { cli, lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction, app, checkout, controlPlane, installed } from './fixtures.js';
@@ -19,6 +19,10 @@ const jsonLines = (output: string) =>
     .map((line) => /^\{.*\}$/.exec(line)?.[0])
     .filter((line) => line !== undefined)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** The pino app with the agent, exporting no logs of its own. */
+const pinoApp = (t: TestContext, cp: { mqttUrl: string }, agentId: string, env: Record<string, string>) =>
+  app(t, { script: PINO_APP, module: 'cjs', broker: cp.mqttUrl, agentId, env: { OTEL_LOGS_EXPORTER: 'none', ...env } });
 
 const printed = (events: SseEvent[], actionId: string) =>
   events.filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === actionId).map((e) => (e.data as OutputEvent).message);
@@ -72,13 +76,7 @@ test('the console output prints in the app’s stdout (stderr from warn up) in t
 
 test('the logger output (here the agent’s default) goes through the app’s pino logger, bridged by instrumentation-pino, with the action’s fields', async (t) => {
   const cp = await controlPlane(t);
-  const service = await app(t, {
-    script: PINO_APP,
-    module: 'cjs',
-    broker: cp.mqttUrl,
-    agentId: 'pino-1',
-    env: { OTEL_LOGS_EXPORTER: 'none', LIVEPROBE_LOG_OUTPUTS: 'logger' },
-  });
+  const service = await pinoApp(t, cp, 'pino-1', { LIVEPROBE_LOG_OUTPUTS: 'logger' });
   const { action } = await addAction(cp, {
     type: 'log',
     file: PINO_APP,
@@ -131,4 +129,20 @@ test('the logger output goes through the app’s winston logger, at its nearest 
   assert.equal(record.app, 'winston-app', 'the app’s own logger, with its default meta');
   assert.equal(record['liveprobe.action.id'], action.id);
   assert.equal(record['code.line.number'], lineOf(WINSTON_APP, 'winston-total'));
+});
+
+test('a logger output the agent cannot give (not watching for the app’s logger) says so in its status, and prints on the app’s console', async (t) => {
+  const cp = await controlPlane(t);
+  const service = await pinoApp(t, cp, 'pino-unwatched', {});
+  const at = { type: 'log' as const, file: PINO_APP, line: lineOf(PINO_APP, 'pino-total'), tags: ['e2e'] };
+  const { action } = await addAction(cp, { ...at, template: 'total {total}', outputs: ['logger'] });
+  assert.match(
+    await installed(cp, action.id),
+    /^installed: .*; its `logger` output prints on the app's console: the agent watches for the app's pino or winston logger only when started with LIVEPROBE_APP_LOGGER=on \(or `logger` in LIVEPROBE_LOG_OUTPUTS\)$/,
+  );
+  // Without the logger output there is nothing to say.
+  const { action: plain } = await addAction(cp, { ...at, template: 'plain {total}', outputs: ['console'] });
+  assert.doesNotMatch(await installed(cp, plain.id), /LIVEPROBE_APP_LOGGER/);
+  await fetch(`${service.url}/?quantity=2`);
+  await waitFor(() => /INFO \[liveprobe act_\w+\] \S+pino-app\.cjs:\d+ total 8$/m.test(service.output()), WAIT, 'the line on the console');
 });

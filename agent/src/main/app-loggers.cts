@@ -17,19 +17,9 @@ export function appLogger(): AppLogger | undefined {
   return slots[LOGGER] as AppLogger | undefined;
 }
 
-/** Idempotent: `--require` and `--import` of the agent both call it. Throws when the hook cannot be set. */
-/**
- * Watching wraps `require` (two more frames on every require stack, and it calls what the app may
- * have replaced), so it is opt-in: `LIVEPROBE_APP_LOGGER=on`, or `logger` among the agent's default
- * log outputs (`LIVEPROBE_LOG_OUTPUTS`). Without it a `logger` output prints to the console.
- */
-export function wantsAppLoggers(env: NodeJS.ProcessEnv): boolean {
-  const setting = env.LIVEPROBE_APP_LOGGER?.trim();
-  if (setting === 'on') return true;
-  if (setting === 'off') return false;
-  return (env.LIVEPROBE_LOG_OUTPUTS ?? '').split(',').some((output) => output.trim() === 'logger');
-}
+export { wantsAppLoggers } from '../settings/app-logger-setting.cjs';
 
+/** Idempotent: `--require` and `--import` of the agent both call it. Throws when the hook cannot be set. */
 export function watchAppLoggers(): void {
   if (slots[WATCHING] === true) return;
   slots[WATCHING] = true;

@@ -139,6 +139,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     log: options.log,
     env: options.env,
     exceptions: exceptionLink,
+    appOutputs: false,
   });
   const description =
     facts.kind === 'node'

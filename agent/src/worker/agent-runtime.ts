@@ -35,6 +35,7 @@ import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
 import { isoTime } from '../iso-time.js';
+import { wantsAppLoggers } from '../settings/app-logger-setting.cjs';
 
 export interface RuntimeOptions {
   config: AgentConfig;
@@ -65,6 +66,8 @@ export interface RuntimeOptions {
   exited?: () => void;
   /** The app's main thread's CPU clock, when the agent runs inside the app on a system that has one. */
   mainCpu?: CpuClock | undefined;
+  /** false: log lines cannot go to the app's console or logger (an attached target); default true. */
+  appOutputs?: boolean;
 }
 
 export interface AgentRuntime {
@@ -76,6 +79,9 @@ export interface AgentRuntime {
   /** Removes every breakpoint and leaves the fleet. */
   close(): Promise<void>;
 }
+
+const LOGGER_UNWATCHED =
+  "its `logger` output prints on the app's console: the agent watches for the app's pino or winston logger only when started with LIVEPROBE_APP_LOGGER=on (or `logger` in LIVEPROBE_LOG_OUTPUTS)";
 
 export function startRuntime({
   config,
@@ -90,6 +96,7 @@ export function startRuntime({
   exceptions: exceptionLink,
   exited,
   mainCpu,
+  appOutputs = true,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
@@ -108,7 +115,16 @@ export function startRuntime({
   // An error at a hit (an expression that fails there) leaves the action installed: the totals of
   // what was not exported are added to that error, not to an `installed` that would hide it.
   const hitErrors = new Map<string, StatusReport>();
-  const report = ({ restated, ...status }: StatusReport): void => {
+  // A log action that asks for the app's logger while the agent does not watch for one prints on
+  // the app's console instead: its status says so, and how to have the logger.
+  const watchesLoggers = !appOutputs || wantsAppLoggers(env);
+  const wantsLogger = new Set<string>();
+  const withLoggerNote = (status: StatusReport): StatusReport =>
+    status.state === 'installed' && wantsLogger.has(status.actionId)
+      ? { ...status, message: status.message === undefined ? LOGGER_UNWATCHED : `${status.message}; ${LOGGER_UNWATCHED}` }
+      : status;
+  const report = ({ restated, ...reported }: StatusReport): void => {
+    const status = withLoggerNote(reported);
     // How a breakpoint samples is news about its install: an expression that failed at a hit stays
     // the status (it used to be replaced, and `liveprobe actions` showed the action as fine).
     const failed = hitErrors.get(status.actionId);
@@ -129,6 +145,8 @@ export function startRuntime({
   );
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';
+    wantsLogger.clear();
+    for (const a of actions) if (!watchesLoggers && a.type === 'log' && a.outputs?.includes('logger')) wantsLogger.add(a.id);
     await Promise.all([engine.reconcile(actions.filter((a) => !isException(a))), exceptions.reconcile(actions.filter(isException))]);
   };
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));

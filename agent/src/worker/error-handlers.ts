@@ -65,12 +65,28 @@ const SITES: readonly ErrorHandlerSite[] = [
   },
 ];
 
-/** The frameworks' own packages: frames in them are not where the app reported an error. */
+/**
+ * The frameworks' own packages, with those that do their routing and body parsing (Fastify's
+ * find-my-way and avvio, Express's body-parser and raw-body): frames in them are not where the
+ * app reported an error.
+ */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|koa|koa-compose|fastify|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
+}
+
+/**
+ * Tracers' and error trackers' packages: their wrappers run the app's callbacks and event
+ * listeners (OpenTelemetry's context manager binds every listener of a traced request), so they
+ * sit on the stack of an error the framework made, yet nobody handed the error over there.
+ */
+const INSTRUMENTATION_DIRS =
+  /\/node_modules\/(?:@opentelemetry\/[\w.-]+|require-in-the-middle|import-in-the-middle|shimmer|dd-trace|@datadog\/[\w.-]+|newrelic|@newrelic\/[\w.-]+|elastic-apm-node|@sentry\/[\w.-]+|@sentry-internal\/[\w.-]+)\//;
+
+export function isInstrumentationFile(path: string): boolean {
+  return INSTRUMENTATION_DIRS.test(path.replace(/\\/g, '/'));
 }
 
 export interface ErrorHandlerEntry {

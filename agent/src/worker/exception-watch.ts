@@ -22,7 +22,7 @@ import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
-import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile } from './error-handlers.js';
+import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile, isInstrumentationFile } from './error-handlers.js';
 import { ExceptionPath } from './exception-path.js';
 import { fingerprint, inFiles, StackRate, wants } from '../exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
@@ -365,7 +365,9 @@ export class ExceptionWatch {
   /**
    * An error reached a framework's error handler without the agent seeing it thrown: the app
    * made it and passed it on (`next(new NotFoundError())`, a callback's error). Its site is the
-   * innermost frame outside the framework: where the app handed it over.
+   * innermost frame outside the framework and any tracer's wrappers: where the app handed it over.
+   * An error the framework made itself (a body it could not parse, a schema it refused) has no
+   * such frame: its site is the error handler, whose arguments hold the request it answers.
    */
   private async reportedUnthrown(pause: Paused, parameter: string): Promise<void> {
     const all = pause.callFrames ?? [];
@@ -375,10 +377,12 @@ export class ExceptionWatch {
     if (!this.budget.take(now)) return this.stopWatchingCaught(now);
     const error = await this.session.objectIn(all[0]!.callFrameId, parameter);
     if (error.objectId === undefined) return;
-    const frames = all.filter((f) => {
+    const traced = all.filter((f) => {
       const script = this.session.scriptById(f.location.scriptId);
-      return script !== undefined && !isFrameworkFile(script.path);
+      return script !== undefined && !isInstrumentationFile(script.path);
     });
+    const outside = traced.filter((f) => !isFrameworkFile(this.session.scriptById(f.location.scriptId)!.path));
+    const frames = outside.length > 0 ? outside : traced;
     const top = frames[0];
     if (top === undefined) return;
     const described = await this.frames.describe({ ...error, objectId: error.objectId });

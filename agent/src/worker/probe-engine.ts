@@ -290,7 +290,7 @@ export class ProbeEngine {
         key: (index) => this.keyFor(probe, index),
         installed: (placed) => {
           this.locate(probe, placed[0]!);
-          const described = describePlacement(action, placed);
+          const described = describePlacement(action, placed, placed.length - 1);
           const sites = placed.length > 1 ? 'prepared sites (no breakpoint)' : 'prepared site (no breakpoint)';
           const message = described === undefined ? sites : `${sites}; ${described}`;
           this.reportInstalled(probe, {
@@ -500,13 +500,16 @@ export class ProbeEngine {
     advance(probe, state);
     const first = placed[0]!;
     this.locate(probe, first);
-    const described = describePlacement(action, placed);
+    // The prepare transform's twin and exception wrapper have exits of their own: timed, not counted.
+    const exits = sites.filter((site) => site.role?.role === 'toc' && site.addedByPrepare !== true).length;
+    const described = describePlacement(action, placed, exits);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
     const parts = [
       path,
       ...copies,
       ...(described === undefined ? [] : [described]),
-      ...(timedOnBreakpoints(action) ? [breakpointTiming(overhead)] : []),
+      // A prepared file whose sites cannot time this says why above: preparing it again is no advice.
+      ...(timedOnBreakpoints(action) ? [breakpointTiming(overhead, probe.unprepared === undefined)] : []),
     ];
     this.reportInstalled(probe, {
       actionId: action.id,
@@ -761,10 +764,9 @@ function refusalOf(blocklist: Blocklist, targets: readonly BlocklistTarget[]): B
 }
 
 /** The status message: where a moved line went, or what a tic-toc or a duration measures. */
-function describePlacement(action: Action, placed: PlacedSite[]): string | undefined {
+function describePlacement(action: Action, placed: PlacedSite[], exits: number): string | undefined {
   const first = placed[0]!;
   if (action.type === 'duration') {
-    const exits = placed.length - 1;
     return `measuring ${first.functionName ?? 'the function'} from line ${first.line} to its ${exits} exit${exits === 1 ? '' : 's'} (returns and throws)`;
   }
   if (action.type === 'tictoc') return `tic at line ${first.line}, toc at line ${placed[1]?.line ?? '?'}`;
@@ -840,12 +842,12 @@ function statementLineAt(analysed: AnalysedSource | undefined, offset: number, m
  * resuming) falls inside the interval. The calibration measured its least and takes it off; its
  * variation from one hit to the next stays in.
  */
-function breakpointTiming(overhead: Overhead | undefined): string {
-  const prepare = 'prepare the file (LIVEPROBE_PREPARE) to time the app alone';
+function breakpointTiming(overhead: Overhead | undefined, advisePreparing: boolean): string {
+  const prepare = advisePreparing ? '; prepare the file (LIVEPROBE_PREPARE) to time the app alone' : '';
   if (overhead === undefined)
-    return `timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; ${prepare}`;
+    return `timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long${prepare}`;
   const on = overhead.ownCopy ? 'on a copy of the function that returns at once' : "on a small function of the agent's";
-  return `timed on breakpoints: V8's own cost of the two breakpoint hits, ${Math.round(overhead.ms * 1000)} µs at least as measured in this process (${on}), is taken off each measurement; it varies from hit to hit (more on a busy machine), so one measurement can be off by tens of µs either way; ${prepare}`;
+  return `timed on breakpoints: V8's own cost of the two breakpoint hits, ${Math.round(overhead.ms * 1000)} µs at least as measured in this process (${on}), is taken off each measurement; it varies from hit to hit (more on a busy machine), so one measurement can be off by tens of µs either way${prepare}`;
 }
 
 /** A duration's function, to calibrate on a copy of it; undefined for a tic-toc. */

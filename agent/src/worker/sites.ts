@@ -11,6 +11,8 @@ import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
 import { offsetOf, positionOf, type AnalysedSource } from '../locate/source-analysis.js';
 import { separatePlaces } from '../locate/separate-places.js';
+import { preparedWrappers } from '../locate/prepared-wrappers.js';
+import type { AstNode } from '../locate/ast-node.js';
 
 export interface Site {
   resolved: ResolvedLocation;
@@ -19,6 +21,8 @@ export interface Site {
   role?: MetricRole;
   /** A duration's entry: the function it measures. */
   fn?: FunctionRange;
+  /** A duration's exit in code the prepare transform added (prepared-wrappers.ts): timed, yet not an exit the user wrote. */
+  addedByPrepare?: true;
   /** The line's other generated places that run apart from this one (separate-places.ts): each takes a breakpoint too. */
   elsewhere: { generated: { line: number; column: number }; offset: number }[];
 }
@@ -96,10 +100,18 @@ async function durationSites(
     fn = functionAt(analysed, anchor.offset);
     if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.shown} is not inside a function`, false);
   }
+  const added = preparedWrappers(fn.node as unknown as AstNode);
   const site = (offset: number, role: MetricRole): Site => {
     const generated = positionOf(analysed, offset);
     // A duration measures one function: its entry and exits are positions of that function alone.
-    return { ...anchor, offset, role, elsewhere: [], resolved: { ...resolved, generated, ...original(resolved, generated) } };
+    return {
+      ...anchor,
+      offset,
+      role,
+      elsewhere: [],
+      resolved: { ...resolved, generated, ...original(resolved, generated) },
+      ...(added.some(([start, end]) => start <= offset && offset < end) ? { addedByPrepare: true as const } : {}),
+    };
   };
   const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, fn.bodyEnd));
   return [
