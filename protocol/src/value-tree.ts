@@ -163,9 +163,10 @@ export function grouped(count: number): string {
 
 /**
  * What a viewer says under a scope whose names were not all read (ScopeCapture.leftOut): how
- * many, and how to read one. `watch` is how a watch is added where the note is shown: the CLI's
+ * many, and how to read one. "The code here" is the function, or at a file's top level the line,
+ * whose names the agent reads first. `watch` is how a watch is added where the note is shown: the CLI's
  * `` `--watch <name>` ``, the portal's and the editor's watch expression.
  */
 export function leftOutNote(leftOut: number, watch: string): string {
-  return `${grouped(leftOut)} more ${leftOut === 1 ? 'name' : 'names'} the function does not use, not read: ${watch} reads one on a breakpoint (a prepared site has only what the function uses)`;
+  return `${grouped(leftOut)} more ${leftOut === 1 ? 'name' : 'names'} the code here does not use, not read: ${watch} reads one on a breakpoint (a prepared site has only what the function uses)`;
 }

@@ -22,7 +22,7 @@ test("a bundle's module scope ends with the note every viewer writes: how many n
       ['TAX_RATE', '0.2'],
       [
         '…',
-        '1,302 more names the function does not use, not read: a watch expression of the snapshot action reads one on a breakpoint (a prepared site has only what the function uses)',
+        '1,302 more names the code here does not use, not read: a watch expression of the snapshot action reads one on a breakpoint (a prepared site has only what the function uses)',
       ],
     ],
   );
