@@ -13,6 +13,8 @@ import { cli, libraryTree, lineOf, readTree, sseEvents, tempDir, waitFor, type A
 import { Child } from '@liveprobe/harness';
 import { addAction, controlPlane, installed } from '../agent/fixtures.js';
 import { addRefusingLog, build, start, TS } from './prepare/prepare-build.js';
+import { COMMONJS_DATA, readBuildData, siteNamesOfText } from '../../agent/src/prepare/build-data.js';
+import { sharedInts } from '../../agent/src/prepare/packed-text.js';
 
 const WAIT = 20_000;
 const NO_SERVER = 'http://127.0.0.1:9';
@@ -381,4 +383,39 @@ test('a prepared CommonJS file keeps the names an ES module’s import of it see
     assert.equal((await run.exited).code, 0, run.output());
     assert.equal(run.output(), expected, main);
   }
+});
+
+/**
+ * The file as `liveprobe prepare` wrote it before its sites and site names were packed (build17
+ * to tail18): both as JSON literals in `$lpD`, which the header passes as its 2nd and 7th
+ * arguments, and no 10th or 11th.
+ */
+function asWrittenBefore(code: string): string {
+  const data = readBuildData(code, COMMONJS_DATA)!;
+  const sites = [...sharedInts(data[6]!)!];
+  const older = [sites, data[1], null, data[3], siteNamesOfText(data[7]!), data[5]];
+  const at = code.lastIndexOf(COMMONJS_DATA) + COMMONJS_DATA.length;
+  const withData = `${code.slice(0, at)}${JSON.stringify(older)}${code.slice(code.indexOf('; }\n', at))}`;
+  assert.ok(withData.includes(', $lpd[5], $lpd[6], $lpd[7])'));
+  return withData.replace(', $lpd[5], $lpd[6], $lpd[7])', ', $lpd[5])');
+}
+
+test('a file `liveprobe prepare` wrote before its sites were packed still binds: an action on it prints from a prepared site, reading its values by name', async (t) => {
+  const { prepared } = await build(t, 'commonjs');
+  const file = join(prepared, 'server.js');
+  writeFileSync(file, asWrittenBefore(readFileSync(file, 'utf8')));
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const app = await start(t, file, { broker: cp.mqttUrl, tags: ['older'] });
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: TS,
+    line: lineOf(TS, 'build-order'),
+    template: 'order of {total}',
+    tags: ['older'],
+  });
+  assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
+  await fetch(`${app.url}/?total=42`);
+  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42', WAIT, 'the action printed');
 });
