@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
-import { cli, libraryTree, lineOf, readTree, sseEvents, tempDir, waitFor, type App } from '../helpers/index.js';
+import { cli, libraryTree, lineOf, readTree, sseEvents, tempDir, waitFor, type App, type ControlPlane } from '../helpers/index.js';
 import { Child } from '@liveprobe/harness';
 import { addAction, controlPlane, installed } from '../agent/fixtures.js';
 import { addRefusingLog, build, start, TS } from './prepare/prepare-build.js';
@@ -100,16 +100,7 @@ test('tsc output prepared by `liveprobe prepare`, the agent loaded with --requir
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   // Before, --require started the agent after the entry module unless LIVEPROBE_PREPARE was set: the line took a breakpoint.
-  const { action } = await addAction(cp, {
-    type: 'log',
-    file: TS,
-    line: lineOf(TS, 'build-order'),
-    template: 'order of {total}',
-    tags: ['prepared'],
-  });
-  assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
-  await fetch(`${app.url}/?total=42`);
-  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42', WAIT, 'the action printed');
+  await printsFromPreparedSite(cp, events, app, 'prepared');
 });
 
 for (const kind of ['minified bundle', 'minified ES module bundle'] as const) {
@@ -408,14 +399,19 @@ test('a file `liveprobe prepare` wrote before its sites were packed still binds:
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const app = await start(t, file, { broker: cp.mqttUrl, tags: ['older'] });
-  const { action } = await addAction(cp, {
-    type: 'log',
-    file: TS,
-    line: lineOf(TS, 'build-order'),
-    template: 'order of {total}',
-    tags: ['older'],
-  });
+  await printsFromPreparedSite(cp, events, app, 'older');
+});
+
+/** A log on the fixture's order line, for the agents tagged `tag`, installs on a prepared site and prints the order's total. */
+async function printsFromPreparedSite(
+  cp: ControlPlane,
+  events: Awaited<ReturnType<typeof sseEvents>>,
+  app: App,
+  tag: string,
+): Promise<void> {
+  const line = lineOf(TS, 'build-order');
+  const { action } = await addAction(cp, { type: 'log', file: TS, line, template: 'order of {total}', tags: [tag] });
   assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
   await fetch(`${app.url}/?total=42`);
   await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42', WAIT, 'the action printed');
-});
+}
