@@ -3,7 +3,7 @@
  * makes as it loads (prepared as it loads, CommonJS: the registry takes the output the loader
  * left; prepared at build time: the header passes its data, each build's own, whose position table
  * the call decodes into shared memory, prepare/packed-text.ts, or, before build17, packs from its
- * object, prepare/packed-table.ts), up to the announcement posted to the worker; and evaluating that
+ * object, prepare/packed-table.ts; since tail18 its sites too, its site names kept as text), up to the announcement posted to the worker; and evaluating that
  * data's literal, which the header does first. In-process, with the worker's end of the channel left unread
  * while timing (its side runs on another thread). LIVEPROBE_BENCH_BASELINE=<another build's
  * agent/dist> times that build's registry on the same prepared output, interleaved, ratios taken
@@ -115,8 +115,8 @@ function bindOnce(build: Build, way: Way, places: Places, output: PreparedOutput
     const name = way === 'at build time, CommonJS' ? places.builtCommonJs : places.builtModuleFlags;
     const d = built.data;
     const started = performance.now();
-    // As the header calls it (build-output.ts); a build before build17 passes 8 and takes its table from d[2].
-    (registry.file as (...args: unknown[]) => unknown)(name, d[0], d[1], d[2], d[3], 1, d[4], 1, d[5]);
+    // As the header calls it (build-output.ts); a build before build17 passes 8 and takes its table from d[2], one before tail18 passes 9, its sites and site names in d[0] and d[4].
+    (registry.file as (...args: unknown[]) => unknown)(name, d[0], d[1], d[2], d[3], 1, d[4], 1, d[5], d[6], d[7]);
     took = performance.now() - started;
   }
   // The worker's side, untimed: what was posted is read and dropped.

@@ -20,7 +20,8 @@ export const ScopeCapture = z.object({
   variables: z.array(NamedValue),
   /**
    * How many of the scope's bindings were not read: in a scope of many names (a bundle's module
-   * scope) the snapshot reads only those the frame's function uses; a watch expression reads any other.
+   * scope) the snapshot reads only those the frame's function uses, or at the file's top level
+   * those the line refers to first and others up to its bound; a watch expression reads any other.
    */
   leftOut: z.number().int().nonnegative().optional(),
 });

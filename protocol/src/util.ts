@@ -1,7 +1,7 @@
 /**
  * Small helpers every package repeated: the text of anything thrown, an object of only the fields
- * that are set, and whole counts grouped by thousands. No run-time imports, so the agent's main thread can load it without the
- * rest of the protocol package.
+ * that are set, and whole counts grouped by thousands. No run-time import but value-tree.ts
+ * (itself import-free), so the agent's main thread can load it without the rest of the protocol package.
  */
 
 /** An Error's own message, or the thrown value as text. */
@@ -16,11 +16,5 @@ export function defined<T extends Record<string, unknown>>(fields: T): { [K in k
   return set as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-/**
- * 12000 → "12,000", without Number#toLocaleString: its first call in a process maps ~4.5 MiB of
- * ICU's locale data (the list of available locales) into the app's RSS for good. Counts are
- * whole numbers.
- */
-export function grouped(count: number): string {
-  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
-}
+/** Whole counts grouped by thousands; defined beside the tree views, which the portal loads without imports. */
+export { grouped } from './value-tree.js';

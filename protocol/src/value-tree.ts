@@ -1,8 +1,9 @@
 /**
  * How a captured value reads as a tree: each value's one-line head, its children and what the
- * agent left out. The CLI prints it as indented text and the portal as expandable elements, so
- * both show the same value the same way. Free of run-time imports (types only): the portal's
- * browser modules load this file as it is compiled.
+ * agent left out. The CLI prints it as indented text, the portal as expandable elements and the
+ * editor's Variables view as DAP variables, so all show the same value the same way. Free of
+ * run-time imports (types only): the portal's browser modules load this file as it is compiled,
+ * so the count grouping every package uses lives here too (util.ts re-exports it).
  */
 import type { CapturedValue } from './captured-value.js';
 import type { NamedValue } from './snapshot.js';
@@ -149,4 +150,23 @@ export function reasonsOnce(variables: readonly NamedValue[]): NamedValue[] {
     firstWithReason.set(reason, name);
     return variable;
   });
+}
+
+/**
+ * 12000 → "12,000", without Number#toLocaleString: its first call in a process maps ~4.5 MiB of
+ * ICU's locale data (the list of available locales) into the app's RSS for good. Counts are
+ * whole numbers.
+ */
+export function grouped(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
+/**
+ * What a viewer says under a scope whose names were not all read (ScopeCapture.leftOut): how
+ * many, and how to read one. "The code here" is the function, or at a file's top level the line,
+ * whose names the agent reads first. `watch` is how a watch is added where the note is shown: the CLI's
+ * `` `--watch <name>` ``, the portal's and the editor's watch expression.
+ */
+export function leftOutNote(leftOut: number, watch: string): string {
+  return `${grouped(leftOut)} more ${leftOut === 1 ? 'name' : 'names'} the code here does not use, not read: ${watch} reads one on a breakpoint (a prepared site has only what the function uses)`;
 }

@@ -259,7 +259,7 @@ test('a watch expression reads a value of the big scope the snapshot left out, a
   assert.match(
     shown.stdout,
     new RegExp(
-      `module scope\\n(.*\\n)*  … ${module.leftOut} more names the function does not use, not read: \`--watch <name>\` reads one on a breakpoint \\(a prepared site has only what the function uses\\)`,
+      `module scope\\n(.*\\n)*  … ${module.leftOut} more names the code here does not use, not read: \`--watch <name>\` reads one on a breakpoint \\(a prepared site has only what the function uses\\)`,
     ),
   );
 });
@@ -388,4 +388,22 @@ test('a Hono app bundled by esbuild: the handler shows its context and locals, a
     ['TAX_RATE'],
   );
   assert.ok((module?.leftOut ?? 0) > 100, `hono's top-level names are counted, not read: ${module?.leftOut}`);
+});
+
+test("a line at an esbuild bundle's top level reads the names it refers to, though the bundle declares them past the 200 it reads, and counts the rest", async (t) => {
+  const dir = await project(t);
+  const script = await esbuildBundle(dir, 'esm');
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  // Top-level code runs once, as the bundle loads: the action is there first, and the app waits for the agent to apply it.
+  const line = SERVER.split('\n').findIndex((text) => text.startsWith('const price = makePricer')) + 1;
+  const { action } = await addAction(cp, { type: 'snapshot', file: 'src/server.ts', line, tags: ['e2e'] });
+  await app(t, { script, broker: cp.mqttUrl, env: { LIVEPROBE_STARTUP_WAIT_MS: '15000' } });
+  const { snapshot } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the top-level snapshot');
+  const module = snapshot.scopes.find((scope) => scope.kind === 'module');
+  const names = module?.variables.map((v) => v.name) ?? [];
+  assert.equal(names[0], 'makePricer', `the line's own name is read first: ${names.slice(0, 5).join(', ')}`);
+  assert.equal(find(module?.variables ?? [], 'makePricer').t, 'function');
+  assert.ok((module?.leftOut ?? 0) > LIBRARY_NAMES - names.length, `the names past the bound are counted: ${module?.leftOut}`);
+  assert.ok(names.length + (module?.leftOut ?? 0) > LIBRARY_NAMES, 'every name is read or counted');
 });

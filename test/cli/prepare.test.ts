@@ -9,10 +9,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
-import { cli, libraryTree, lineOf, readTree, sseEvents, tempDir, waitFor, type App } from '../helpers/index.js';
+import { cli, libraryTree, lineOf, readTree, sseEvents, tempDir, waitFor, type App, type ControlPlane } from '../helpers/index.js';
 import { Child } from '@liveprobe/harness';
 import { addAction, controlPlane, installed } from '../agent/fixtures.js';
 import { addRefusingLog, build, start, TS } from './prepare/prepare-build.js';
+import { COMMONJS_DATA, readBuildData, siteNamesOfText } from '../../agent/src/prepare/build-data.js';
+import { sharedInts } from '../../agent/src/prepare/packed-text.js';
 
 const WAIT = 20_000;
 const NO_SERVER = 'http://127.0.0.1:9';
@@ -98,16 +100,7 @@ test('tsc output prepared by `liveprobe prepare`, the agent loaded with --requir
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   // Before, --require started the agent after the entry module unless LIVEPROBE_PREPARE was set: the line took a breakpoint.
-  const { action } = await addAction(cp, {
-    type: 'log',
-    file: TS,
-    line: lineOf(TS, 'build-order'),
-    template: 'order of {total}',
-    tags: ['prepared'],
-  });
-  assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
-  await fetch(`${app.url}/?total=42`);
-  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42', WAIT, 'the action printed');
+  await printsFromPreparedSite(cp, events, app, 'prepared');
 });
 
 for (const kind of ['minified bundle', 'minified ES module bundle'] as const) {
@@ -382,3 +375,43 @@ test('a prepared CommonJS file keeps the names an ES module’s import of it see
     assert.equal(run.output(), expected, main);
   }
 });
+
+/**
+ * The file as `liveprobe prepare` wrote it before its sites and site names were packed (build17
+ * to tail18): both as JSON literals in `$lpD`, which the header passes as its 2nd and 7th
+ * arguments, and no 10th or 11th.
+ */
+function asWrittenBefore(code: string): string {
+  const data = readBuildData(code, COMMONJS_DATA)!;
+  const sites = [...sharedInts(data[6]!)!];
+  const older = [sites, data[1], null, data[3], siteNamesOfText(data[7]!), data[5]];
+  const at = code.lastIndexOf(COMMONJS_DATA) + COMMONJS_DATA.length;
+  const withData = `${code.slice(0, at)}${JSON.stringify(older)}${code.slice(code.indexOf('; }\n', at))}`;
+  assert.ok(withData.includes(', $lpd[5], $lpd[6], $lpd[7])'));
+  return withData.replace(', $lpd[5], $lpd[6], $lpd[7])', ', $lpd[5])');
+}
+
+test('a file `liveprobe prepare` wrote before its sites were packed still binds: an action on it prints from a prepared site, reading its values by name', async (t) => {
+  const { prepared } = await build(t, 'commonjs');
+  const file = join(prepared, 'server.js');
+  writeFileSync(file, asWrittenBefore(readFileSync(file, 'utf8')));
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const app = await start(t, file, { broker: cp.mqttUrl, tags: ['older'] });
+  await printsFromPreparedSite(cp, events, app, 'older');
+});
+
+/** A log on the fixture's order line, for the agents tagged `tag`, installs on a prepared site and prints the order's total. */
+async function printsFromPreparedSite(
+  cp: ControlPlane,
+  events: Awaited<ReturnType<typeof sseEvents>>,
+  app: App,
+  tag: string,
+): Promise<void> {
+  const line = lineOf(TS, 'build-order');
+  const { action } = await addAction(cp, { type: 'log', file: TS, line, template: 'order of {total}', tags: [tag] });
+  assert.equal(await installed(cp, action.id, WAIT), 'installed: prepared site (no breakpoint)');
+  await fetch(`${app.url}/?total=42`);
+  await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'order of 42', WAIT, 'the action printed');
+}

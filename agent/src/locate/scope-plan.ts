@@ -5,9 +5,10 @@
  */
 import { RESERVED_PREFIX } from '@liveprobe/protocol';
 import { defined } from '@liveprobe/protocol/util';
-import { resolveOuter, type Scope, type Variable } from './scope-model.js';
+import { isNode, type AstNode } from './ast-node.js';
+import { resolveAt, resolveOuter, type Scope, type Variable } from './scope-model.js';
 import { functionNameAt } from './function-name.js';
-import type { AnalysedSource } from './source-analysis.js';
+import { positionOf, type AnalysedSource } from './source-analysis.js';
 import type { ScriptSourceMap } from './source-maps.js';
 import { userNameOf } from './user-names.js';
 
@@ -15,7 +16,10 @@ export interface PlannedScope {
   kind: 'closure' | 'module';
   name?: string;
   variables: string[];
-  /** The scope's bindings not read, the function not using them (OUTER_NAMES_SHOWN). */
+  /**
+   * The scope's bindings not read: the function not using them (OUTER_NAMES_SHOWN), or, at a big
+   * module's top level, those past MAX_PLANNED_VARIABLES.
+   */
   leftOut?: number;
 }
 
@@ -48,14 +52,20 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number, map?: Scri
   if (innermost === undefined) return plan;
   const own = innermost.variableScope;
   const used = outer === 'used' ? usedOutside(own) : undefined;
+  // At a big module's top level the line's own names are read first, so the bound never cuts them.
+  const onLine =
+    outer === 'used' && isTopLevelOf(own) && own.variables.length > OUTER_NAMES_SHOWN ? namesOnLine(analysed, offset, own) : undefined;
   const seen = new Set<string>();
   let budget = MAX_PLANNED_VARIABLES;
-  const take = (variable: Variable, into: string[]): void => {
+  /** false when the bound is spent and the name is not read. */
+  const take = (variable: Variable, into: string[]): boolean => {
     const name = nameOf(variable);
-    if (budget === 0 || seen.has(name)) return;
+    if (seen.has(name)) return true;
+    if (budget === 0) return false;
     seen.add(name);
     into.push(name);
     budget--;
+    return true;
   };
   for (let scope: Scope | null = innermost; scope !== null && scope.type !== 'global'; scope = scope.upper) {
     const level = scope.variableScope;
@@ -75,14 +85,16 @@ export function scopePlanAt(analysed: AnalysedSource, offset: number, map?: Scri
     }
     const onlyUsed = level !== own && used !== undefined && scope.variables.length > OUTER_NAMES_SHOWN;
     let leftOut = 0;
-    for (const variable of scope.variables) {
+    const counted = onlyUsed || (scope === own && onLine !== undefined);
+    const variables = scope === own && onLine !== undefined ? lineFirst(scope.variables, onLine) : scope.variables;
+    for (const variable of variables) {
       if (variable.def === undefined) continue; // implicit `arguments`
       // A prepared file's flags and helpers: the agent's, and no expression may name them.
       if (variable.name.startsWith(RESERVED_PREFIX)) continue;
       if (level === own && notYetInitialised(variable, offset)) continue;
       if (onlyUsed && !used.has(variable)) leftOut++;
       else if (level === own && !isModule && variable.def.type === 'Parameter') take(variable, plan.arguments);
-      else take(variable, into);
+      else if (!take(variable, into) && counted) leftOut++;
     }
     if (planned !== undefined && leftOut > 0) planned.leftOut = (planned.leftOut ?? 0) + leftOut;
   }
@@ -103,6 +115,39 @@ function usedOutside(own: Scope): ReadonlySet<Variable> | undefined {
     if (variable !== null) used.add(variable);
   }
   return used;
+}
+
+/** A module's own scope (an ES module's, or a CommonJS file's wrapper): a line there is at the file's top level. */
+function isTopLevelOf(scope: Scope): boolean {
+  return scope.type === 'module' || isCommonJsWrapper(scope);
+}
+
+/** The names of `module` that identifiers written on the line at `offset` resolve to. */
+function namesOnLine(analysed: AnalysedSource, offset: number, module: Scope): ReadonlySet<Variable> {
+  const { line } = positionOf(analysed, offset);
+  const from = analysed.lineStarts[line - 1] ?? 0;
+  const to = analysed.lineStarts[line] ?? analysed.source.length;
+  const names = new Set<Variable>();
+  const visit = (node: AstNode): void => {
+    if (node.type === 'Identifier') {
+      const at = analysed.scopes.scopeAt(node.start);
+      const variable = at === undefined ? null : resolveAt(at, node.name, node.start);
+      if (variable !== null && variable.scope.variableScope === module) names.add(variable);
+      return;
+    }
+    for (const [key, value] of Object.entries(node)) {
+      // `a.b` and `{ b: 1 }` name no binding `b`.
+      if ((key === 'property' && node.type === 'MemberExpression' && !node.computed) || (key === 'key' && !node.computed)) continue;
+      for (const child of Array.isArray(value) ? value : [value]) if (isNode(child) && child.start < to && child.end > from) visit(child);
+    }
+  };
+  visit(analysed.program as unknown as AstNode);
+  return names;
+}
+
+/** The line's names first, then the others, each group in declaration order. */
+function lineFirst(variables: readonly Variable[], onLine: ReadonlySet<Variable>): Variable[] {
+  return [...variables.filter((v) => onLine.has(v)), ...variables.filter((v) => !onLine.has(v))];
 }
 
 export function innermostScope(analysed: AnalysedSource, offset: number): Scope | undefined {

@@ -17,7 +17,8 @@ import type {
 } from '../prepare/prepared-messages.js';
 import { COUNT_IN_PLACE, COUNT_ONLY } from '../prepare/site-flags.js';
 import type { PackedTable } from '../prepare/packed-table.js';
-import { sharedTable, type UnpackedTable } from '../prepare/packed-text.js';
+import { intsIn, sharedInts, sharedTable, type UnpackedTable } from '../prepare/packed-text.js';
+import { siteNamesOfText } from '../prepare/build-data.js';
 import { siteCounts } from './site-count-slabs.js';
 
 // Captured before the app runs, which may replace these globals.
@@ -139,8 +140,12 @@ export class PreparedFile {
     private readonly allOn: boolean,
     /** Whether its sites add to K (COUNT_IN_PLACE); a file prepared at build time by an older transform constructs `$lpC`. */
     countsInPlace: boolean,
-    /** The names each site passes; undefined for a file whose sites pass them inline (prepared at build time by an older transform). */
-    private readonly names?: SiteNames,
+    /**
+     * The names each site passes, or a build-prepared file's text of them, parsed at the first
+     * hit that needs them; undefined for a file whose sites pass them inline (prepared at build
+     * time by an older transform).
+     */
+    private names?: SiteNames | string,
   ) {
     this.F = new U8(new Shared(functions));
     this.S = new U8(new Shared(sites.length / 3));
@@ -192,6 +197,11 @@ export class PreparedFile {
   readonly T: (pass: SitePass) => void;
   readonly W: (error: unknown, pass: SitePass | 0) => unknown;
 
+  private siteNames(): SiteNames | undefined {
+    if (typeof this.names === 'string') this.names = siteNamesOfText(this.names);
+    return this.names;
+  }
+
   private hit(pass: SitePass): void {
     try {
       const site = pass[0] as number;
@@ -200,7 +210,7 @@ export class PreparedFile {
         this.drain();
         armed = this.armed[site];
         if (armed === undefined) {
-          if (this.allOn) readAll(pass, this.names);
+          if (this.allOn) readAll(pass, this.siteNames());
           return;
         }
       }
@@ -214,7 +224,7 @@ export class PreparedFile {
           if (arm.counts === true) continue;
         }
         countsOnly = false;
-        const slots = (arm.slots ??= slotsOf(pass, arm.roots, this.names));
+        const slots = (arm.slots ??= slotsOf(pass, arm.roots, this.siteNames()));
         // Taken while in use: a hit that reaches this site again before the hook returns (the
         // app's own logger, called for a log action, running this line) reads into a fresh array.
         const values = arm.values ?? new Array<unknown>(slots.length);
@@ -277,6 +287,12 @@ function sharedSites(sites: readonly number[]): Int32Array {
   const shared = new I32(new Shared(sites.length * 4));
   apply(typedArraySet, shared, [sites]);
   return shared;
+}
+
+/** A build-prepared file's packed sites, decoded straight into shared memory; a damaged text (not whole triples) gives none. */
+function packedSitesOf(text: string): Int32Array | undefined {
+  const sites = sharedInts(text);
+  return sites && sites.length % 3 === 0 ? sites : undefined;
 }
 
 /** Reads every lazily passed binding, as an action would. */
@@ -357,6 +373,10 @@ export class PreparedRegistry {
     countsInPlace?: 1,
     /** From a file prepared at build time since build17: its position table, packed (its `map` is null then). */
     packed?: string,
+    /** From a file prepared at build time since tail18: its sites, packed (its `sites` are empty then). */
+    packedSites?: string,
+    /** Since tail18 too: its site names as JSON text (its `names` are null then). */
+    namesText?: string,
   ): FileFlags {
     const path = prebuilt === 1 ? prebuiltScript(name) : name;
     const known = this.byPath.get(path);
@@ -365,13 +385,13 @@ export class PreparedRegistry {
     // would have replaced by the bundle's name: only a CommonJS file's `__filename` needs its script read.
     const ownFlagsModule = name !== path;
     if (prebuilt === 1 && (this.bundles.has(path) || (!ownFlagsModule && this.runsOutsideItsFile(path))))
-      return this.bundled(path, sites, functions);
+      return this.bundled(path, packedSites === undefined ? (sites?.length ?? 0) / 3 : intsIn(packedSites) / 3, functions);
     const { output: expected, table } = this.expected.get(path) ?? {};
     this.expected.delete(path);
     const file = new PreparedFile(
       this.files.length,
       path,
-      sharedSites(sites ?? expected?.sites ?? []),
+      (prebuilt === 1 && packedSites !== undefined ? packedSitesOf(packedSites) : undefined) ?? sharedSites(sites ?? expected?.sites ?? []),
       functions ?? expected?.functions ?? 0,
       this.target,
       this.drain,
@@ -379,7 +399,7 @@ export class PreparedRegistry {
       // A file prepared as it loads is this agent's own transform's output.
       prebuilt !== 1 || countsInPlace === 1,
       // A file prepared at build time before SiteNames passes none (its sites pass names inline).
-      names ?? expected?.siteNames,
+      (prebuilt === 1 ? namesText : undefined) ?? names ?? expected?.siteNames,
     );
     if (this.files.length === 0) this.firstFile();
     this.files.push(file);
@@ -421,12 +441,12 @@ export class PreparedRegistry {
    * unbound (flags off, as without the agent) and actions on their lines take breakpoints
    * through the bundle's source map. Said once per bundle, in the agent's status.
    */
-  private bundled(path: string, sites: number[] | undefined, functions: number | undefined): FileFlags {
+  private bundled(path: string, sites: number, functions: number | undefined): FileFlags {
     if (!this.bundles.has(path)) {
       this.bundles.add(path);
       this.prebuiltBound({ t: 'outcome', path, kind: 'failed', reason: BUNDLED_AFTER_PREPARE, ms: 0, bytes: 0 });
     }
-    return unboundFlags((sites?.length ?? 0) / 3, functions ?? 0);
+    return unboundFlags(Math.max(0, Math.floor(sites)), functions ?? 0);
   }
 
   /** Whether the agent's inspector session is open now: actions on prepared lines never open it. */

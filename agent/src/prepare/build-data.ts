@@ -2,21 +2,39 @@
  * What a file prepared at build time carries for the agent (its sites, flag count, position
  * table, composed map's name and site names), as one JSON array written into its text: a CommonJS
  * file's hoisted `$lpD`, an ES module's flags module. The app's thread passes the parts to the
- * registry, which decodes the position table, written packed (packed-text.ts), straight into the
- * memory it shares with the worker; the worker reads it back from the same text only when that
- * could not be done (worker/prepared/position-tables.ts).
+ * registry, which decodes the position table and the sites, written packed (packed-text.ts),
+ * straight into the memory it shares with the worker, and parses the site names, written as JSON
+ * text, at the first hit that needs them; the worker reads the table back from the same text
+ * only when that could not be done (worker/prepared/position-tables.ts). Strings, because V8
+ * compiles a long array literal slowly: typescript.js's sites and site names as literals cost
+ * its first call of `$lpD` ~70% of the time (docs/PREPARE.md, "Binding").
  */
 import type { PackedTable } from './packed-table.js';
-import { packedText, sharedTable } from './packed-text.js';
-import type { PreparedOutput } from './prepared-output.js';
+import { intsText, packedText, sharedTable } from './packed-text.js';
+import type { PreparedOutput, SiteNames } from './prepared-output.js';
+
+// Captured before the app runs, which may replace it.
+const parseJson = JSON.parse;
 
 /**
- * The data as the file holds it: `[sites, functions, map, mapName, siteNames, packed]`. Since
- * build17 the table is `packed` (packedText) and `map` is null: an agent before that, which
- * reads only `map`, binds the file without a table. A file written before has `map`, the table's
- * object, and no `packed`.
+ * The data as the file holds it: `[sites, functions, map, mapName, siteNames, packed,
+ * packedSites, siteNamesText]`. Since build17 the table is `packed` (packedText) and `map` is
+ * null: an agent before that, which reads only `map`, binds the file without a table. Since
+ * tail18 the sites are `packedSites` (intsText) and the site names `siteNamesText` (JSON), with
+ * `sites` empty and `siteNames` null: an agent before that binds the file with no sites, so its
+ * actions there take breakpoints. A file written before has `sites` and `siteNames` (and, before
+ * build17, `map`) and not the parts after them.
  */
-export type BuildData = [PreparedOutput['sites'], number, PreparedOutput['map'] | null, string, PreparedOutput['siteNames'], string?];
+export type BuildData = [
+  PreparedOutput['sites'],
+  number,
+  PreparedOutput['map'] | null,
+  string,
+  PreparedOutput['siteNames'] | null,
+  string?,
+  string?,
+  string?,
+];
 
 /** A CommonJS file's data function, hoisted so the header on the first line can call it. */
 export const COMMONJS_DATA = 'function $lpD() { return ';
@@ -28,7 +46,20 @@ const MODULE_DATA_END = ';\n';
 
 /** The data's text: JSON, so that it reads back without evaluating anything. */
 export function buildData(output: PreparedOutput, mapName: string): string {
-  return `[${JSON.stringify(output.sites)}, ${output.functions}, null, ${JSON.stringify(mapName)}, ${JSON.stringify(output.siteNames)}, "${packedText(output.map)}"]`;
+  const sites = intsText(Int32Array.from(output.sites));
+  const names = JSON.stringify(JSON.stringify(output.siteNames));
+  return `[[], ${output.functions}, null, ${JSON.stringify(mapName)}, null, "${packedText(output.map)}", "${sites}", ${names}]`;
+}
+
+/** The site names a file's `siteNamesText` holds; a damaged text names none, so its sites pass nothing to an action. */
+export function siteNamesOfText(text: string): SiteNames {
+  try {
+    const names = parseJson(text) as SiteNames;
+    if (Array.isArray(names?.names) && Array.isArray(names.lists) && Array.isArray(names.bySite)) return names;
+  } catch {
+    // Damaged: as below.
+  }
+  return { names: [], lists: [], bySite: [] };
 }
 
 /** The position table `data` holds, in shared memory: decoded from a file written packed, packed from an older file's object. */

@@ -62,7 +62,8 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
   // The agent places actions through the composed map too: its lines are the input's lines.
   const mapName = encodeURIComponent(input.name + PREBUILT_MAP_SUFFIX);
   const data = buildData(output, mapName);
-  const trailer = input.kind === 'module' ? '' : `\n${commonJsData(data)}`;
+  const sites = output.sites.length / 3;
+  const trailer = input.kind === 'module' ? '' : `\n${commonJsData(data, sites)}`;
   const traced = input.inputMap === undefined ? undefined : new TraceMap(input.inputMap.json, input.inputMap.url);
   const map = composedMap({
     file: input.name,
@@ -75,7 +76,7 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
   return {
     code: `${code}${trailer}\n//# sourceMappingURL=${mapName}\n`,
     map,
-    ...(input.kind === 'module' ? { flagsModule: flagsModule(data) } : {}),
+    ...(input.kind === 'module' ? { flagsModule: flagsModule(data, sites) } : {}),
     original: input.source,
     output,
   };
@@ -102,18 +103,19 @@ function isLineBreak(c: number): boolean {
  * before the app runs, and `typeof` of an undeclared name does not throw. An agent older than
  * this transform has no C (its H takes a counter site's number) or no K (it never sets
  * COUNT_IN_PLACE, and ignores the 8th argument, which tells this agent the sites count in K). The
- * 9th is the packed position table (build-data.ts), which an agent before build17 ignores too.
+ * 9th is the packed position table (build-data.ts), which an agent before build17 ignores too,
+ * as one before tail18 ignores the 10th and 11th, the packed sites and the site names' text.
  */
 function commonJsHeader(): string {
   return (
-    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1, $lpd[4], 1, $lpd[5]) : $lpZ($lpd), ` +
+    `const $lpd = $lpD(), $lp = typeof ${REGISTRY_GLOBAL} === "function" ? ${REGISTRY_GLOBAL}(__filename, $lpd[0], $lpd[1], $lpd[2], $lpd[3], 1, $lpd[4], 1, $lpd[5], $lpd[6], $lpd[7]) : $lpZ($lpd), ` +
     '$lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H, $lpC = $lp.C || $lp.H, $lpK = $lp.K || [], $lpX = $lp.X, $lpT = $lp.T, $lpW = $lp.W;'
   );
 }
 
-/** Hoisted, so the header on the first line can call them. */
-function commonJsData(data: string): string {
-  return `${COMMONJS_DATA}${data}; }\nfunction $lpZ(d) { ${ZEROS} return { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }; }`;
+/** Hoisted, so the header on the first line can call them. Without the agent, `sites` zero flags (the data's are packed). */
+function commonJsData(data: string, sites: number): string {
+  return `${COMMONJS_DATA}${data}; }\nfunction $lpZ(d) { ${ZEROS} return { F: z(d[1]), S: z(${sites}), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }; }`;
 }
 
 const ZEROS = 'const z = (n) => { const a = []; for (let i = 0; i < n; i++) a[i] = 0; return a; };';
@@ -123,12 +125,12 @@ function moduleHeader(name: string): string {
 }
 
 /** The agent strips the suffix from the flags module's URL to name the prepared module. */
-function flagsModule(data: string): string {
+function flagsModule(data: string, sites: number): string {
   return [
     `${PREBUILT_BANNER}${MODULE_DATA}${data};`,
     ZEROS,
-    `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(d[0].length / 3), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
-    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4], 1, d[5]);`,
+    `const lp = typeof ${REGISTRY_GLOBAL} !== "function" ? { F: z(d[1]), S: z(${sites}), H: function () {}, C: function () {}, ${UNBOUND_EXCEPTION_SITES} }`,
+    `  : ${REGISTRY_GLOBAL}(import.meta.url, d[0], d[1], d[2], d[3], 1, d[4], 1, d[5], d[6], d[7]);`,
     EXPORTED_BINDINGS,
     '',
   ].join('\n');

@@ -6,11 +6,11 @@
 import { Handles, Scope, Source, StackFrame } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { CapturedValue, NamedValue, SnapshotRecord } from '@liveprobe/protocol';
-import { grouped } from '@liveprobe/protocol/util';
-import { valueChildren, valueHeadText, valueMore } from '@liveprobe/protocol/value-tree';
+import { leftOutNote, valueChildren, valueHeadText, valueMore } from '@liveprobe/protocol/value-tree';
 import { localFileOf, type PathMapping } from './paths.js';
 
-type Container = { kind: 'named'; entries: NamedValue[] } | { kind: 'value'; value: CapturedValue };
+/** A named container's `note`: the last row, saying what was not read (a scope's leftOut). */
+type Container = { kind: 'named'; entries: NamedValue[]; note?: string } | { kind: 'value'; value: CapturedValue };
 
 const FRAMES_PER_THREAD = 1000;
 
@@ -64,15 +64,15 @@ export class SnapshotView {
     const record = this.#threads.get(Math.floor(frameId / FRAMES_PER_THREAD));
     if (record === undefined || frameId % FRAMES_PER_THREAD !== 0) return [];
     const s = record.snapshot;
-    const named = (name: string, entries: NamedValue[], expensive = false) =>
-      new Scope(name, this.#containers.create({ kind: 'named', entries }), expensive);
+    const named = (name: string, entries: NamedValue[], expensive = false, note?: string) =>
+      new Scope(name, this.#containers.create({ kind: 'named', entries, ...(note === undefined ? {} : { note }) }), expensive);
     const scopes = [named('Arguments', s.arguments), named('Locals', s.locals)];
     for (const scope of s.scopes) {
       const label = scope.kind === 'module' ? 'Module' : scope.kind === 'closure' ? 'Closure' : 'Block';
       const title = scope.name === undefined ? label : `${label} (${scope.name})`;
-      // The names the snapshot did not read (a bundle's module scope): a watch expression reads one.
-      const leftOut = scope.leftOut === undefined ? '' : `, ${grouped(scope.leftOut)} more not read: the function does not use them`;
-      scopes.push(named(`${title}${leftOut}`, scope.variables, scope.kind === 'module'));
+      // The names the snapshot did not read (a bundle's module scope), said as the CLI and the portal say it.
+      const note = scope.leftOut === undefined ? undefined : leftOutNote(scope.leftOut, 'a watch expression of the snapshot action');
+      scopes.push(named(title, scope.variables, scope.kind === 'module', note));
     }
     if (s.this !== undefined && s.this.t !== 'undefined') scopes.push(named('this', [{ name: 'this', value: s.this }]));
     if (s.watches.length > 0)
@@ -88,7 +88,11 @@ export class SnapshotView {
   variables(reference: number): DebugProtocol.Variable[] {
     const container = this.#containers.get(reference);
     if (container === undefined) return [];
-    if (container.kind === 'named') return container.entries.map((e) => this.variable(e.name, e.value));
+    if (container.kind === 'named') {
+      const entries = container.entries.map((e) => this.variable(e.name, e.value));
+      if (container.note !== undefined) entries.push({ name: '…', value: container.note, variablesReference: 0 });
+      return entries;
+    }
     const children = valueChildren(container.value).map((child) => this.variable(child.label, child.value));
     const more = valueMore(container.value);
     if (more > 0) children.push({ name: '…', value: `+${more} more not captured`, variablesReference: 0 });

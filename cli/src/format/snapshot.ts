@@ -1,7 +1,6 @@
 import type { SnapshotRecord } from '@liveprobe/protocol';
 import type { NamedValue, OuterFrame, ScopeCapture, StackFrame } from '@liveprobe/protocol';
-import { grouped } from '@liveprobe/protocol/util';
-import { reasonsOnce } from '@liveprobe/protocol/value-tree';
+import { leftOutNote, reasonsOnce } from '@liveprobe/protocol/value-tree';
 import { formatValueTree } from './captured-value.js';
 import { formatFields } from './table.js';
 import { relativeTime } from './time.js';
@@ -84,7 +83,7 @@ function scopeSection(scope: ScopeCapture): string[] {
   const owner = scope.name === undefined ? '' : ` (${scope.name})`;
   const title = `${scope.kind} scope${owner}`;
   if (scope.leftOut === undefined) return section(title, scope.variables);
-  const note = `  … ${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: \`--watch <name>\` reads one on a breakpoint (a prepared site has only what the function uses)`;
+  const note = `  … ${leftOutNote(scope.leftOut, '`--watch <name>`')}`;
   return scope.variables.length === 0 ? [title, note] : [...section(title, scope.variables), note];
 }
 

@@ -10,7 +10,6 @@ import { createRequire } from 'node:module';
 const SHARED_MODULES = {
   '@liveprobe/protocol/value-tree': 'value-tree.js',
   '@liveprobe/protocol/metric-reading': 'metric-reading.js',
-  '@liveprobe/protocol/util': 'util.js',
 } as const;
 
 export const SHARED_MODULE_PREFIX = '/assets/shared/';

@@ -214,8 +214,23 @@ test('where the names a function uses are not known, or for an exception caller 
   const caller = scopePlanAt(analyseSource(source)!, source.indexOf('return [net'), undefined, 'all');
   assert.equal(caller.scopes.at(-1)?.leftOut, undefined);
   assert.equal(caller.scopes.at(-1)?.variables.length, MAX_PLANNED_VARIABLES - 5);
-  // At the top level of the file the line is module code: its names are the line's own.
-  const top = planAt(`${source}\nall(); // top`, 'all(); // top');
-  assert.equal(top.scopes[0]?.leftOut, undefined);
-  assert.equal(top.scopes[0]?.variables.length, MAX_PLANNED_VARIABLES);
+});
+
+test("a line at a big module's top level reads the names it refers to first, then others up to MAX_PLANNED_VARIABLES, counting the rest", () => {
+  // The line's names are declared last (as a bundle puts the app's code after its libraries): the bound used to cut them.
+  const source = `${bundled(300, HANDLER)}\nconst handler = makeHandler(TAX); // top\nmodule.exports = { handler, lib0 };`;
+  const top = planAt(source, 'const handler');
+  const module = top.scopes[0];
+  assert.equal(module?.kind, 'module');
+  assert.deepEqual(module?.variables.slice(0, 2), ['TAX', 'makeHandler'], 'the names on the line come first, in declaration order');
+  assert.equal(module?.variables.length, MAX_PLANNED_VARIABLES);
+  // 300 libraries, all, TAX, UNTOUCHED, makeHandler; `handler` is in its dead zone on its own line.
+  assert.equal(module?.leftOut, 304 - MAX_PLANNED_VARIABLES, 'the names past the bound are counted');
+  // Property names are no bindings: `lib0` as a key is not a reference, as a value it is.
+  const keys = planAt(`${bundled(300, HANDLER)}\nconsole.log({ lib5: 1 }.lib7, lib0); // top`, 'console.log');
+  assert.deepEqual(keys.scopes[0]?.variables.slice(0, 2), ['lib0', 'lib1']);
+  // A module of 50 names or fewer reads them all, counting nothing.
+  const small = planAt(`${bundled(3, HANDLER)}\nall(); // top`, 'all(); // top');
+  assert.equal(small.scopes[0]?.leftOut, undefined);
+  assert.equal(small.scopes[0]?.variables.length, 7);
 });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { PreparedRegistry } from '../../../agent/src/main/prepared-registry.js';
 import { packTable } from '../../../agent/src/prepare/packed-table.js';
-import { packedText } from '../../../agent/src/prepare/packed-text.js';
+import { intsText, packedText } from '../../../agent/src/prepare/packed-text.js';
 import type { PrebuiltFileReport, PreparedOutcomeReport, PreparedToWorker } from '../../../agent/src/prepare/prepared-messages.js';
 
 const TARGET = {
@@ -104,6 +104,33 @@ test('a file prepared at build time passes its table packed as text: decoded int
   assert.ok(file.table?.buffer instanceof SharedArrayBuffer);
   assert.deepEqual([...file.table], [...packTable(MAP)!]);
   assert.deepEqual([...r.tableOf('/app/z.js')!], [...packTable(MAP)!], 'stack traces read the table too');
+});
+
+test('a file prepared at build time passes its sites packed as text: decoded into shared memory as it binds, the same sites; damaged, it binds none', () => {
+  const { registry: r, announced, close } = registry();
+  const names = JSON.stringify({ names: ['a'], lists: [[0]], bySite: [0, 0] });
+  const flags = r.file('/app/s.js', [], 1, null, 's.js.lp.map', 1, null, 1, packedText(MAP), intsText(Int32Array.from(SITES)), names);
+  const damaged = r.file(
+    '/app/t.js',
+    [],
+    1,
+    null,
+    't.js.lp.map',
+    1,
+    null,
+    1,
+    packedText(MAP),
+    intsText(Int32Array.from(SITES)).slice(4),
+    names,
+  );
+  const [file, other] = announced().filter((m) => m.t === 'file');
+  close();
+  assert.ok(file !== undefined && file.t === 'file' && (file.sites as Int32Array).buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(Array.from(file.sites), SITES);
+  assert.equal(flags.S.length, 2, 'a flag per site');
+  assert.ok(other !== undefined && other.t === 'file');
+  assert.deepEqual(Array.from(other.sites), []);
+  assert.equal(damaged.S.length, 0);
 });
 
 test('a file prepared at build time whose packed table is damaged still binds, without a table', () => {

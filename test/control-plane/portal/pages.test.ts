@@ -65,7 +65,9 @@ test('the browser modules import each other by relative path and shared modules 
       if (shared !== undefined) {
         const module = await app.request(shared);
         assert.equal(module.status, 200, `${specifier} is served at ${shared}`);
-        assert.doesNotMatch(await module.text(), /^import\s[^'"]*['"]/m, `${specifier} runs in the browser as is: no imports`);
+        const text = await module.text();
+        assert.doesNotMatch(text, /^import\s[^'"]*['"]/m, `${specifier} runs in the browser as is: no imports`);
+        assert.doesNotMatch(text, /^export\s[^'"\n]*\sfrom\s*['"]/m, `${specifier} runs in the browser as is: no re-exports`);
         seen.add(specifier);
         continue;
       }

@@ -395,7 +395,7 @@ test("the snapshot viewer counts the names of a bundle's module scope the snapsh
   assert.ok(scope.includes('TAX_RATE'), scope);
   assert.ok(
     scope.includes(
-      '1,302 more names the function does not use, not read: a watch expression reads one on a breakpoint (a prepared site has only what the function uses)',
+      '1,302 more names the code here does not use, not read: a watch expression reads one on a breakpoint (a prepared site has only what the function uses)',
     ),
     scope,
   );

@@ -1,8 +1,7 @@
 // Browser module for /snapshots/{id}: where and when, the stack, and every captured value as a tree.
 import type { NamedValue, OuterFrame, ScopeCapture, StackFrame } from '@liveprobe/protocol';
 import type { SnapshotRecord } from '@liveprobe/protocol';
-import { grouped } from '@liveprobe/protocol/util';
-import { reasonsOnce } from '@liveprobe/protocol/value-tree';
+import { leftOutNote, reasonsOnce } from '@liveprobe/protocol/value-tree';
 import { api, ApiError } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { startSessionBox } from './session-box.js';
@@ -133,14 +132,7 @@ function outerFrame(frame: OuterFrame, i: number): HTMLElement {
 /** A scope's values, and how many of its names were not read (a bundle's module scope) and how to see one. */
 function scopeVariables(scope: ScopeCapture): HTMLElement {
   const section = variables(`${scope.kind} scope${scope.name === undefined ? '' : ` (${scope.name})`}`, scope.variables);
-  if (scope.leftOut !== undefined)
-    section.append(
-      h(
-        'p',
-        { class: 'muted' },
-        `${grouped(scope.leftOut)} more ${scope.leftOut === 1 ? 'name' : 'names'} the function does not use, not read: a watch expression reads one on a breakpoint (a prepared site has only what the function uses)`,
-      ),
-    );
+  if (scope.leftOut !== undefined) section.append(h('p', { class: 'muted' }, leftOutNote(scope.leftOut, 'a watch expression')));
   return section;
 }
 
