@@ -16,9 +16,9 @@ function watching(): { counts: SiteCounts; K: Int32Array; read: [number, number]
 test('two counters on one site each get the hits since they were turned on; the count wraps at 2^32 without losing one', () => {
   const { counts, K, read } = watching();
   K[1] = 2 ** 31 - 10;
-  counts.watch(1, K, 1);
+  counts.watch(1, K, [1]);
   K[1] = K[1]! + 5;
-  counts.watch(2, K, 1);
+  counts.watch(2, K, [1]);
   // The app's `$lpK[n]++` past 2^31 - 1 stores -2^31.
   for (let i = 0; i < 20; i++) K[1] = K[1]! + 1;
   counts.readAll();
