@@ -148,15 +148,40 @@ for (const variant of VARIANTS) {
       assert.equal(status.location?.line, line, 'the arrow’s body is not moved to the statement it shares a line with');
       ids.set('arrow', action.id);
     }
+    const continued = variant.inputMapDeployed !== false;
+    if (continued) {
+      // A continuation line has no statement, so no site: a breakpoint stops at its own call
+      // (tsc and the minifier join it to its statement's line, after that statement's guard),
+      // and reports that line. Matched by generated line, it goes with its statement.
+      const line = lineOf(TS, 'joined-continuation');
+      const template = 'continued with {items.length}';
+      const { action } = await addAction(cp, { type: 'log', file: TS, line, template, tags: ['joined'] });
+      const status = await installedStatus(action.id);
+      assert.match(status.message ?? '', /^breakpoint/, status.message);
+      assert.equal(status.location?.line, line, 'the breakpoint is reported on the line asked');
+      ids.set('continuation', action.id);
+    }
     assert.equal(await (await fetch(`${app.url}/?items=3`)).text(), expected, 'the app answers as without the agent');
     // Three items: the loop's line and the arrow's body run three times, the others once.
-    const wanted: Record<string, number> = { add: 3, return: 1, answer: 1, ...(variant.arrowOnItsLine ? { arrow: 3 } : {}) };
+    const wanted: Record<string, number> = {
+      add: 3,
+      return: 1,
+      answer: 1,
+      ...(continued ? { continuation: 1 } : {}),
+      ...(variant.arrowOnItsLine ? { arrow: 3 } : {}),
+    };
     const hitsOf = async (template: string): Promise<number> =>
       Math.max(0, ...(await getAction(cp, ids.get(template)!)).statuses.map((s) => s.hits));
     for (const [template, hits] of Object.entries(wanted))
       await waitFor(async () => (await hitsOf(template)) >= hits, WAIT, `${hits} hit(s) of ${template}`);
     for (const [template, hits] of Object.entries(wanted)) assert.equal(await hitsOf(template), hits, `hits of ${template}`);
-    const messages = ['add 2 to 0', 'add 4 to 2', 'add 6 to 6', ...(variant.arrowOnItsLine ? ['arrow 1', 'arrow 2', 'arrow 3'] : [])];
+    const messages = [
+      'add 2 to 0',
+      'add 4 to 2',
+      'add 6 to 6',
+      ...(continued ? ['continued with 3'] : []),
+      ...(variant.arrowOnItsLine ? ['arrow 1', 'arrow 2', 'arrow 3'] : []),
+    ];
     for (const message of messages)
       await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === message, WAIT, message);
     // The function by the name the source gives it, which the minifier changed.

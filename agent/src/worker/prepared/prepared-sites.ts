@@ -30,7 +30,8 @@ import { isPrebuiltModule, keptInputPath, shownSource } from '../../prepare/preb
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 import { twinPlaces } from './twin-places.js';
-import type { PackedTable } from '../../prepare/packed-table.js';
+import { runningAt, writtenAt, type PackedTable } from '../../prepare/packed-table.js';
+import type { RunningText } from '../../locate/source-maps.js';
 import { SiteCounts } from './site-counts.js';
 import { isPlainCounter } from '../../locate/plain-counter.js';
 import { positionTableOf } from './position-tables.js';
@@ -429,6 +430,22 @@ export class PreparedSites {
     const table = await known.table;
     // None for the text that runs: the line's place where the breakpoint lands is its only one.
     return table === undefined ? [] : twinPlaces(table, analysed, at);
+  }
+
+  /**
+   * How the running text of a file prepared as it loads (`running`) places the code as written,
+   * which the file's own map (the input's) reads: its guards shift the columns after them, so a
+   * breakpoint placed by that map alone lands elsewhere, and a stop reads as another line. None
+   * for a file prepared at build time, whose composed map is in its running positions, or whose
+   * table cannot be had (its breakpoints then go by the input's map, as before).
+   */
+  async runningText(path: string, running: string): Promise<RunningText | undefined> {
+    const known = this.known(path);
+    if (known === undefined || known.prebuilt) return undefined;
+    known.table ??= positionTableOf(known, running, this.cache).catch(() => undefined);
+    const table = await known.table;
+    if (table === undefined) return undefined;
+    return { written: (at) => writtenAt(table, at), running: (at) => runningAt(table, at) };
   }
 
   /**
