@@ -214,7 +214,7 @@ test('an expression-bodied arrow’s body has a site in each copy of the arrow, 
     'module.exports = () => [outer.call({ me: 1 }, 3), new outer(4), twice(5)];',
   ].join('\n');
   const expected = (loadOriginal(source, FILE) as () => unknown)();
-  for (const mode of ['off', 'functions', 'sites'] as const)
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
     assert.deepEqual((loadPrepared(source, FILE, mode).exports as () => unknown)(), expected, mode);
   const out = prepareCommonJs(source);
   assert.equal(modeAt(source, 1).mode, 'twin');
@@ -231,6 +231,18 @@ test('an expression-bodied arrow’s body has a site in each copy of the arrow, 
   assert.deepEqual(
     scopeAt(source, 6, (run) => run()),
     { x: 1, v: 3 },
+  );
+  // With the twin off (an arrow the original body made before an action came), the original's copy fires.
+  const [twinCopy, originalCopy] = siteEntries(out.sites).filter((s) => s.line === 6);
+  const untwinned = loadPrepared(source, FILE, 'inline sites');
+  (untwinned.exports as () => unknown)();
+  const fired = untwinned.hits.filter((h) => h.site === twinCopy?.id || h.site === originalCopy?.id);
+  assert.deepEqual(
+    fired.map((h) => [h.site, h.scope]),
+    [
+      [originalCopy?.id, { x: 1, v: 3 }],
+      [originalCopy?.id, { x: 1, v: 4 }],
+    ],
   );
   const loaded = loadPrepared(source, FILE, 'sites');
   (loaded.exports as () => unknown)();
