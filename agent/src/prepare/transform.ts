@@ -9,8 +9,9 @@
  * - Every other function (and the file's top level) gets a site guard before each statement.
  * - An expression-bodied arrow's body gets the guard as an expression before it, `x => (guard,
  *   f(x))`: the same value, and no `this`, `arguments` or `new.target` of its own to lose. In a
- *   twinned function both copies of the arrow get one, as inline sites: an arrow made by the
- *   original body before an action came (a stored callback) still runs the original's copy.
+ *   twinned function both copies of the arrow get one, the twin's under the function's flag and
+ *   the original's inline: an arrow made by the original body before an action came (a stored
+ *   callback) still runs the original's copy.
  * - Functions with direct `eval`/`with` stay unprepared, and so do a CommonJS file's re-export
  *   getters and loops, which Node reads as written (export-shapes.ts).
  *
@@ -226,11 +227,12 @@ class Preparer {
   }
 
   /**
-   * An expression-bodied arrow's site: `(guard, ` before its body and `)` after it. The site
-   * never needs the twin: the copy of the arrow a twin makes has one of its own.
+   * An expression-bodied arrow's site: `(guard, ` before its body and `)` after it. In a twin, the
+   * site turns the twin on like its others: an agent that knows one site a line (before arrow18)
+   * takes the twin's copy, which then runs.
    */
   private bodySite(body: AstNode, ctx: Context): void {
-    const { at, self, values } = this.newSite(body.start, ctx, -1);
+    const { at, self, values } = this.newSite(body.start, ctx, ctx.twin);
     const text = [BODY_OPEN, at, BODY_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, BODY_CLOSE];
     ctx.inserts.push({ at: body.start, text, size: BODY_FIXED + 4 * at.length + self.length + values.length });
     this.walk(body, ctx);
