@@ -39,3 +39,14 @@ test('two counters on one site each get the hits since they were turned on; the 
   counts.readAll();
   assert.equal(read.length, 4, 'unwatched keys read nothing');
 });
+
+test('a counter on an arrow body in a twinned function gets the hits of both copies of the arrow, across the wrap', () => {
+  const { counts, K, read } = watching();
+  K[0] = 2 ** 31 - 2;
+  K[1] = 7;
+  counts.watch(1, K, [0, 1]);
+  for (let i = 0; i < 4; i++) K[0] = K[0]! + 1;
+  K[1] = K[1]! + 2;
+  counts.unwatch(1);
+  assert.deepEqual(read, [[1, 6]]);
+});
