@@ -30,8 +30,20 @@ export class SourceMapError extends Error {
   override name = 'SourceMapError';
 }
 
+/**
+ * The positions of a script's running text against those of the code as written, which its map
+ * reads: a file prepared as it loads runs with guards inserted, under the input's own map.
+ */
+export interface RunningText {
+  written(at: { line: number; column: number }): { line: number; column: number };
+  /** Undefined where the running text holds no such code. */
+  running(at: { line: number; column: number }): { line: number; column: number } | undefined;
+}
+
 export class ScriptSourceMap {
   private readonly byPath = new Map<string, number>();
+  /** Set on a copy read in a prepared text's positions (throughRunningText). */
+  private runningText: RunningText | undefined;
   /** Each resolved source's path (stacks name it as `byPath` does). */
   private readonly pathOf = new Map<string, string>();
   private lineIndex: Map<number, Map<number, LineMappings>> | undefined;
@@ -79,10 +91,22 @@ export class ScriptSourceMap {
     return this.byPath.keys();
   }
 
+  /**
+   * This map, read in the positions of the text that runs rather than of the code as written: its
+   * generated positions are the running text's, and it reads running positions. Shares the
+   * decoded mappings.
+   */
+  throughRunningText(text: RunningText): ScriptSourceMap {
+    const copy = Object.assign(Object.create(ScriptSourceMap.prototype) as ScriptSourceMap, this);
+    copy.lineIndex = this.index();
+    copy.runningText = text;
+    return copy;
+  }
+
   /** The earliest generated position for `line` of `source`, or of the next original line that has code. */
   generatedFor(source: string, line: number): GeneratedPosition | undefined {
     const found = this.lineFor(source, line);
-    return found === undefined ? undefined : { ...found.mappings.first, originalLine: found.originalLine };
+    return found === undefined ? undefined : { ...this.running(found.mappings.first), originalLine: found.originalLine };
   }
 
   /**
@@ -91,7 +115,19 @@ export class ScriptSourceMap {
    * compiler copying a `finally` block holds one line in several places, only one of which may run.
    */
   generatedPlacesFor(source: string, line: number): { line: number; column: number }[] {
-    return this.lineFor(source, line)?.mappings.places ?? [];
+    const places = this.lineFor(source, line)?.mappings.places ?? [];
+    return this.runningText === undefined ? places : places.map((p) => this.running(p));
+  }
+
+  /** A written position in the running text; left as it is where that text holds no such code. */
+  private running(at: { line: number; column: number }): { line: number; column: number } {
+    return this.runningText?.running(at) ?? at;
+  }
+
+  /** A running position in the code as written. */
+  private written(line: number, column: number): { line: number; column: number } {
+    const at = { line, column: Math.max(0, column) };
+    return this.runningText === undefined ? at : this.runningText.written(at);
   }
 
   private lineFor(source: string, line: number): { originalLine: number; mappings: LineMappings } | undefined {
@@ -107,7 +143,7 @@ export class ScriptSourceMap {
 
   /** 1-based line, 0-based column in the generated script → the original position. */
   originalFor(line: number, column: number): OriginalPosition | undefined {
-    const found = originalPositionFor(this.map, { line, column: Math.max(0, column) });
+    const found = originalPositionFor(this.map, this.written(line, column));
     if (found.source === null) return undefined;
     const file = this.pathOf.get(found.source) ?? found.source;
     return { file, line: found.line, column: found.column };
@@ -115,7 +151,7 @@ export class ScriptSourceMap {
 
   /** The name the source recorded for the identifier at a generated position (1-based line, 0-based column). */
   originalNameFor(line: number, column: number): string | undefined {
-    return originalPositionFor(this.map, { line, column: Math.max(0, column) }).name ?? undefined;
+    return originalPositionFor(this.map, this.written(line, column)).name ?? undefined;
   }
 
   private index(): Map<number, Map<number, LineMappings>> {

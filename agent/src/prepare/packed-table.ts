@@ -121,7 +121,14 @@ export function columnThroughRun(packed: PackedTable, i: number, end: number, wr
  * line's last run of the same code (not a guard) that reaches it.
  */
 export function placeOnDisk(packed: PackedTable, at: TablePosition): TablePosition | undefined {
-  const written = writtenAt(packed, at);
+  return runningAt(packed, writtenAt(packed, at));
+}
+
+/**
+ * The prepared position of the code at a written one, in the function's original body (not a
+ * twin's copy, not a guard); undefined when no run of its line reaches it.
+ */
+export function runningAt(packed: PackedTable, written: TablePosition): TablePosition | undefined {
   const runs = lineRun(packed, written.line);
   if (runs === undefined) return written;
   const [start, end] = runs;

@@ -7,8 +7,13 @@
  *   before each statement. The twin runs in the same invocation, so scope, strictness, `this`,
  *   `arguments`, async ticks and stack frames are the original's, and it calls nothing.
  * - Every other function (and the file's top level) gets a site guard before each statement.
- * - Expression-bodied arrows and functions with direct `eval`/`with` stay unprepared, and so do a
- *   CommonJS file's re-export getters and loops, which Node reads as written (export-shapes.ts).
+ * - An expression-bodied arrow's body gets the guard as an expression before it, `x => (guard,
+ *   f(x))`: the same value, and no `this`, `arguments` or `new.target` of its own to lose. In a
+ *   twinned function both copies of the arrow get one, the twin's under the function's flag and
+ *   the original's inline: an arrow made by the original body before an action came (a stored
+ *   callback) still runs the original's copy.
+ * - Functions with direct `eval`/`with` stay unprepared, and so do a CommonJS file's re-export
+ *   getters and loops, which Node reads as written (export-shapes.ts).
  *
  * A site guard is `if ($lpS[n] !== 0) $lpS[n] === 3 ? $lpK[n]++ : new $lpH([n, this, a, () => c])`:
  * the site, its receiver and its bindings' values (their names, `a` and `*c`, are listed once per
@@ -50,7 +55,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 11;
+export const TRANSFORM_VERSION = 12;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -65,7 +70,7 @@ interface Context {
   /** The twin's function flag while building a twin, else -1. */
   twin: number;
   inserts: Insert[];
-  /** Walking a twinned function's original body: only its `throw` statements get (exception) sites. */
+  /** Walking a twinned function's original body: only its `throw` statements get (exception) sites, and its expression-bodied arrows their body's site. */
   throwsOnly?: boolean;
   /** The function's body is inside an exception site's `try`. */
   wrapped?: boolean;
@@ -214,17 +219,34 @@ class Preparer {
   }
 
   private site(offset: number, ctx: Context): void {
-    const id = this.sites.length / 3;
-    const line = lineOf(this.lineStarts, offset);
-    this.sites.push(line, offset - this.lineStarts[line - 1]!, ctx.twin);
-    const pass = this.bindingsIn(ctx).passAt(offset, this.names);
-    this.siteNames.push(pass.list);
+    const { at, self, values } = this.newSite(offset, ctx, ctx.twin);
     // Pieces, copied once into the output: a string concatenated per site would be a chain of
     // pieces (one object each) that lives until the output is joined.
-    const at = `${id}`;
-    const self = ctx.self === 'this' ? SITE_THIS : SITE_VOID;
-    const text = [SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, pass.values, SITE_CLOSE];
-    ctx.inserts.push({ at: offset, text, size: SITE_FIXED + 4 * at.length + self.length + pass.values.length });
+    const text = [SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, SITE_CLOSE];
+    ctx.inserts.push({ at: offset, text, size: SITE_FIXED + 4 * at.length + self.length + values.length });
+  }
+
+  /**
+   * An expression-bodied arrow's site: `(guard, ` before its body and `)` after it. In a twin, the
+   * site turns the twin on like its others: an agent that knows one site a line (before arrow18)
+   * takes the twin's copy, which then runs.
+   */
+  private bodySite(body: AstNode, ctx: Context): void {
+    const { at, self, values } = this.newSite(body.start, ctx, ctx.twin);
+    const text = [BODY_OPEN, at, BODY_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, BODY_CLOSE];
+    ctx.inserts.push({ at: body.start, text, size: BODY_FIXED + 4 * at.length + self.length + values.length });
+    this.walk(body, ctx);
+    ctx.inserts.push({ at: body.end, text: ')' });
+  }
+
+  /** Records a site at `offset`: its number, what it passes as `this`, and its bindings' values. */
+  private newSite(offset: number, ctx: Context, fn: number): { at: string; self: string; values: string } {
+    const id = this.sites.length / 3;
+    const line = lineOf(this.lineStarts, offset);
+    this.sites.push(line, offset - this.lineStarts[line - 1]!, fn);
+    const pass = this.bindingsIn(ctx).passAt(offset, this.names);
+    this.siteNames.push(pass.list);
+    return { at: `${id}`, self: ctx.self === 'this' ? SITE_THIS : SITE_VOID, values: pass.values };
   }
 
   private bindingsIn(ctx: Context): SiteBindings {
@@ -253,7 +275,7 @@ class Preparer {
 
   private walk(node: AstNode, ctx: Context): void {
     // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
-    if (isFunction(node)) return ctx.throwsOnly === true ? undefined : this.visitFunction(node, ctx);
+    if (isFunction(node)) return ctx.throwsOnly === true && node.body.type === 'BlockStatement' ? undefined : this.visitFunction(node, ctx);
     if (isLeaf(node) || (NO_STATEMENTS.has(node.type) && !this.holdsFunction(node))) return;
     const inner = SCOPED.has(node.type) || this.ancestors.at(-1)?.type === 'PropertyDefinition' ? this.scopes.acquire(node) : null;
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
@@ -361,17 +383,18 @@ class Preparer {
     grandparent: AstNode | undefined,
     position: { line: number; column: number },
   ): void {
-    // A twin holds no block-bodied functions (leaf rule), and its copies of the expression-bodied
-    // ones were reported with the original.
-    if (ctx.twin >= 0) return;
     if (fn.body.type !== 'BlockStatement') {
-      this.report.push({ ...position, mode: 'none', reason: 'expression body' });
-      // Block-bodied functions inside it still get prepared.
-      this.walkChildren(fn, inner);
+      // Inside a twinned function (either copy), the function is reported as twinned.
+      if (ctx.twin < 0 && ctx.throwsOnly !== true) this.report.push({ ...position, mode: 'inline', reason: 'expression body' });
+      const body: Context = { ...inner, self: 'undefined' };
+      for (const param of fn.params) this.walk(param, body);
+      this.bodySite(fn.body, body);
       return;
     }
+    // A twin holds no block-bodied functions (leaf rule).
+    if (ctx.twin >= 0) return;
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
-    const { blocker, throws } = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
+    const { blocker, throws, arrows } = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
     if (fn.params.length > 0) {
       const inParams: Context = { ...inner, self, twin: -1 };
       for (const param of fn.params) this.walk(param, inParams);
@@ -388,8 +411,8 @@ class Preparer {
       });
     if (blocker === undefined) {
       this.twin(fn, { ...inner, self, wrapped });
-      // The original body keeps only its exception sites: none to find without a `throw`.
-      if (throws) this.list(statements.slice(prologue), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
+      // The original body keeps only its exception sites and its arrows' sites: none to find without either.
+      if (throws || arrows) this.list(statements.slice(prologue), { ...inner, self, twin: -1, throwsOnly: true, wrapped });
       this.report.push({ ...position, mode: 'twin' });
     } else {
       this.report.push({ ...position, mode: 'inline', reason: blocker });
@@ -458,6 +481,11 @@ const SITE_THIS = ', this';
 const SITE_VOID = ', void 0';
 const SITE_CLOSE = ']);';
 const SITE_FIXED = SITE_OPEN.length + SITE_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + SITE_CLOSE.length;
+/** An arrow body's guard, `($lpS[n] !== 0 && ($lpS[n] === 3 ? $lpK[n]++ : new $lpH([n, void 0, …])), `, closed by `)` after the body. */
+const BODY_OPEN = '($lpS[';
+const BODY_FLAG = '] !== 0 && ($lpS[';
+const BODY_CLOSE = '])), ';
+const BODY_FIXED = BODY_OPEN.length + BODY_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + BODY_CLOSE.length;
 
 function outerOf(ctx: Context): AstNode[] {
   return ctx.fn.node === undefined ? [...ctx.fn.outer] : [ctx.fn.node, ...ctx.fn.outer];

@@ -12,14 +12,17 @@ export interface TwinCheck {
   blocker: string | undefined;
   /** Whether a body that gets a twin holds a `throw` statement: without one, its original needs no exception sites. */
   throws: boolean;
+  /** Whether it holds an expression-bodied arrow, whose body has a site in the original as in the twin. */
+  arrows: boolean;
 }
 
 export function twinBlocker(fn: AstNode, parent: AstNode | undefined, grandparent: AstNode | undefined, atTopLevel: boolean): TwinCheck {
-  if (fn.body.type !== 'BlockStatement') return { blocker: 'expression body', throws: true };
+  if (fn.body.type !== 'BlockStatement') return { blocker: 'expression body', throws: true, arrows: true };
   // Code that runs once would carry a second copy of itself for nothing.
-  if (parent !== undefined && isCalledAtOnce(fn, parent, grandparent)) return { blocker: 'immediately invoked', throws: true };
+  if (parent !== undefined && isCalledAtOnce(fn, parent, grandparent))
+    return { blocker: 'immediately invoked', throws: true, arrows: true };
   if (parent?.type === 'CallExpression' && atTopLevel && parent.callee !== fn && isModuleWrapperCall(parent))
-    return { blocker: 'module factory', throws: true };
+    return { blocker: 'module factory', throws: true, arrows: true };
   return scanBody(fn);
 }
 
@@ -41,6 +44,7 @@ const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 function scanBody(fn: AstNode): TwinCheck {
   let throws = false;
+  let arrows = false;
   // Only the body is copied: functions in parameter defaults are prepared on their own.
   const stack: AstNode[] = [fn.body];
   while (stack.length > 0) {
@@ -54,6 +58,7 @@ function scanBody(fn: AstNode): TwinCheck {
         return blocker('contains a nested function');
       case 'ArrowFunctionExpression':
         if (node.body.type === 'BlockStatement') return blocker('contains a nested function');
+        arrows = true;
         break;
       case 'ClassDeclaration':
       case 'ClassExpression':
@@ -72,9 +77,9 @@ function scanBody(fn: AstNode): TwinCheck {
     }
     pushChildren(node, stack);
   }
-  return { blocker: undefined, throws };
+  return { blocker: undefined, throws, arrows };
 }
 
 function blocker(reason: string): TwinCheck {
-  return { blocker: reason, throws: true };
+  return { blocker: reason, throws: true, arrows: true };
 }

@@ -7,7 +7,7 @@ import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { sourceInPackage } from '../locate/package-source.js';
 import { shownSourcePath } from '../locate/source-shown.js';
-import { loadSourceMap, SourceMapError, type ScriptSourceMap } from '../locate/source-maps.js';
+import { loadSourceMap, SourceMapError, type RunningText, type ScriptSourceMap } from '../locate/source-maps.js';
 import { keptSourceName, shownSource } from '../prepare/prebuilt.js';
 import { UnfollowedCode } from './unfollowed-code.js';
 
@@ -40,7 +40,11 @@ export class LocationResolver {
   private readonly maps = new Map<string, Promise<ScriptSourceMap | SourceMapError>>();
   private readonly unfollowed: UnfollowedCode;
 
-  constructor(private readonly session: InspectorSession) {
+  /** `runningText`: for a script prepared as it loads, how its text places the code its map reads (prepared-sites.ts). */
+  constructor(
+    private readonly session: InspectorSession,
+    private readonly runningText: (script: LoadedScript) => Promise<RunningText | undefined> = async () => undefined,
+  ) {
     this.unfollowed = new UnfollowedCode(session);
   }
 
@@ -173,9 +177,12 @@ export class LocationResolver {
   private mapOf(script: LoadedScript): Promise<ScriptSourceMap | SourceMapError> {
     let map = this.maps.get(script.scriptId);
     if (map === undefined) {
-      map = loadSourceMap(script.path, script.sourceMapURL!, keptSourceName).catch((err: unknown) =>
-        err instanceof SourceMapError ? err : new SourceMapError(String(err)),
-      );
+      map = loadSourceMap(script.path, script.sourceMapURL!, keptSourceName)
+        .then(async (loaded) => {
+          const text = await this.runningText(script);
+          return text === undefined ? loaded : loaded.throughRunningText(text);
+        })
+        .catch((err: unknown) => (err instanceof SourceMapError ? err : new SourceMapError(String(err))));
       this.maps.set(script.scriptId, map);
     }
     return map;

@@ -105,7 +105,11 @@ export class ProbeEngine {
       },
       log,
     );
-    this.locations = new LocationResolver(this.session);
+    this.locations = new LocationResolver(this.session, async (script) => {
+      if (this.prepared?.holds(script.path) !== true) return undefined;
+      const analysed = await this.analysis(script);
+      return analysed === undefined ? undefined : this.prepared.runningText(script.path, analysed.source);
+    });
     this.sites = {
       locations: this.locations,
       session: this.session,

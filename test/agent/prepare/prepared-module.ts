@@ -5,7 +5,7 @@ import { compileFunction } from 'node:vm';
 import { prepareSource } from '../../../agent/src/prepare/transform.js';
 import { siteNamesOf, type PreparedOutput } from '../../../agent/src/prepare/prepared-output.js';
 
-export type FlagMode = 'off' | 'functions' | 'sites';
+export type FlagMode = 'off' | 'functions' | 'sites' | 'inline sites';
 
 export interface Hit {
   site: number;
@@ -44,13 +44,13 @@ export function prepareCommonJs(source: string): PreparedOutput {
   return prepareSource(source, { kind: 'commonjs', header: TEST_HEADER });
 }
 
-/** `functions`: every twin runs; `sites`: every twin runs and every site (twin or inline) fires. */
+/** `functions`: every twin runs; `sites`: every twin runs and every site (twin or inline) fires; `inline sites`: every site fires and no twin runs (an arrow's copy in a twinned function's original body). */
 export function loadPrepared(source: string, filename: string, mode: FlagMode, prepared = prepareCommonJs(source)): Loaded {
   const hits: Hit[] = [];
   const thrown: Thrown[] = [];
   const counts = { hits: 0 };
-  const F = new Uint8Array(prepared.functions).fill(mode === 'off' ? 0 : 1);
-  const S = new Uint8Array(prepared.sites.length / 3).fill(mode === 'sites' ? 1 : 0);
+  const F = new Uint8Array(prepared.functions).fill(mode === 'off' || mode === 'inline sites' ? 0 : 1);
+  const S = new Uint8Array(prepared.sites.length / 3).fill(mode === 'sites' || mode === 'inline sites' ? 1 : 0);
   // Exception sites record with every site: `[line, this, kinds, name, value, …]`.
   const X = [mode === 'sites' ? 1 : 0];
   const record = (at: Thrown['at'], error: unknown, pass: unknown[]): void => {

@@ -108,8 +108,8 @@ test('what a copy placed elsewhere could not keep is twinned: arguments, super, 
     assert.deepEqual((loadPrepared(source, FILE, mode).exports as () => unknown)(), expected, mode);
 });
 
-test('expression-bodied arrows and functions with direct eval or with stay unprepared; eval at the top level refuses the file', () => {
-  assert.deepEqual(modeAt('const f = (x) => x + 1;', 1), { line: 1, column: 10, mode: 'none', reason: 'expression body' });
+test('functions with direct eval or with stay unprepared; eval at the top level refuses the file', () => {
+  assert.deepEqual(modeAt('const f = (x) => x + 1;', 1), { line: 1, column: 10, mode: 'inline', reason: 'expression body' });
   assert.equal(modeAt('function f(s) {\n  return eval(s);\n}', 1).mode, 'none');
   assert.equal(modeAt('function f(o) {\n  with (o) { return a; }\n}', 1).mode, 'none');
   assert.throws(() => prepareCommonJs('eval("1");\nfunction f() { return 1; }'), PrepareError);
@@ -197,6 +197,57 @@ test('no `this` from arrows or before super(); `this` from methods', () => {
   assert.equal(at(5).length, 3, "the constructor's site and the arrow twin's two sites");
   assert.equal(at(5)[1]?.self, undefined, 'an arrow passes no `this`');
   assert.equal(at(8)[0]?.self, d);
+});
+
+test('an expression-bodied arrow’s body has a site in each copy of the arrow, keeping its value, `this`, `arguments` and `new.target`', () => {
+  const source = [
+    'function outer(v) {',
+    '  const self = () => this;',
+    '  const first = () => arguments[0];',
+    '  const target = () => new.target;',
+    '  const wrap = (x) =>',
+    '    ({ x, v });',
+    '  const next = (a) => (a, a + 1);',
+    '  return [self().me, first(), target() === outer, wrap(1), next(2), [1, 2].map((n) => n * v)];',
+    '}',
+    'const twice = (n) => n * 2;',
+    'module.exports = () => [outer.call({ me: 1 }, 3), new outer(4), twice(5)];',
+  ].join('\n');
+  const expected = (loadOriginal(source, FILE) as () => unknown)();
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual((loadPrepared(source, FILE, mode).exports as () => unknown)(), expected, mode);
+  const out = prepareCommonJs(source);
+  assert.equal(modeAt(source, 1).mode, 'twin');
+  // Line 6 holds only the arrow's body: its site in the twin's copy (under the twin's flag) and in the original's.
+  assert.deepEqual(
+    siteEntries(out.sites)
+      .filter((s) => s.line === 6)
+      .map((s) => [s.column, s.fn]),
+    [
+      [5, 0],
+      [5, -1],
+    ],
+  );
+  assert.deepEqual(
+    scopeAt(source, 6, (run) => run()),
+    { x: 1, v: 3 },
+  );
+  // With the twin off (an arrow the original body made before an action came), the original's copy fires.
+  const [twinCopy, originalCopy] = siteEntries(out.sites).filter((s) => s.line === 6);
+  const untwinned = loadPrepared(source, FILE, 'inline sites');
+  (untwinned.exports as () => unknown)();
+  const fired = untwinned.hits.filter((h) => h.site === twinCopy?.id || h.site === originalCopy?.id);
+  assert.deepEqual(
+    fired.map((h) => [h.site, h.scope]),
+    [
+      [originalCopy?.id, { x: 1, v: 3 }],
+      [originalCopy?.id, { x: 1, v: 4 }],
+    ],
+  );
+  const loaded = loadPrepared(source, FILE, 'sites');
+  (loaded.exports as () => unknown)();
+  const body = siteEntries(loaded.prepared.sites).find((s) => s.line === 10 && s.column === 21);
+  assert.deepEqual(loaded.hits.find((h) => h.site === body?.id)?.scope, { n: 5 }, 'the body of `twice` has a site');
 });
 
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {
@@ -305,7 +356,7 @@ test('a function deep inside an expression is prepared: the walk skips only expr
   assert.deepEqual(
     out.functionsReport.map((f) => [f.line, f.mode]),
     [
-      [1, 'none'],
+      [1, 'inline'],
       [1, 'twin'],
     ],
   );

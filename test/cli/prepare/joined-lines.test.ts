@@ -3,8 +3,8 @@
  * and a minified bundle holds every line on one. An action on such a line goes on the prepared
  * site whose statement the map sends to that line, not on the first site of the generated line
  * (another line's statement, in another scope): prepared at build time (CommonJS from tsc, an ESM
- * bundle from esbuild --minify) and as the bundle loads (LIVEPROBE_PREPARE). In tsc's output a
- * line with no site of its own (the arrow's body) takes a breakpoint on that line.
+ * bundle from esbuild --minify) and as the bundle loads (LIVEPROBE_PREPARE). The arrow's
+ * expression body, on a line of its own, has a site of its own in every build.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -24,10 +24,7 @@ interface Variant {
   compile: (out: string) => Promise<void>;
   script: string;
   prepare: 'build' | 'load';
-  /**
-   * Whether a breakpoint on the arrow's body is reported on its line. In a prepared minified
-   * bundle it is not yet (docs/PREPARE.md, "Lines that share a generated line").
-   */
+  /** Whether the arrow's body takes its own site: not when lines are matched by generated line. */
   arrowOnItsLine: boolean;
   /** Deletes the input's map beside the prepared file: the composed map alone then places lines. */
   inputMapDeployed?: false;
@@ -73,14 +70,14 @@ const VARIANTS: Variant[] = [
     compile: minifiedBundle,
     script: 'server.mjs',
     prepare: 'build',
-    arrowOnItsLine: false,
+    arrowOnItsLine: true,
   },
   {
     name: 'esbuild --minify (ESM bundle), prepared as it loads',
     compile: minifiedBundle,
     script: 'server.mjs',
     prepare: 'load',
-    arrowOnItsLine: false,
+    arrowOnItsLine: true,
   },
 ];
 
@@ -143,22 +140,49 @@ for (const variant of VARIANTS) {
       ids.set(name, action.id);
     }
     if (variant.arrowOnItsLine) {
-      // The arrow's body shares the generated line of the statement before it and has no site.
+      // The arrow's body shares the generated line of the statement before it; its site is its own.
       const line = lineOf(TS, 'joined-arrow');
-      const { action } = await addAction(cp, { type: 'log', file: TS, line, template: 'arrow', tags: ['joined'] });
+      const { action } = await addAction(cp, { type: 'log', file: TS, line, template: 'arrow {item.price}', tags: ['joined'] });
+      const status = await installedStatus(action.id);
+      assert.equal(status.message, 'prepared site (no breakpoint)', status.message);
+      assert.equal(status.location?.line, line, 'the arrow’s body is not moved to the statement it shares a line with');
+      ids.set('arrow', action.id);
+    }
+    const continued = variant.inputMapDeployed !== false;
+    if (continued) {
+      // A continuation line has no statement, so no site: a breakpoint stops at its own call
+      // (tsc and the minifier join it to its statement's line, after that statement's guard),
+      // and reports that line. Matched by generated line, it goes with its statement.
+      const line = lineOf(TS, 'joined-continuation');
+      const template = 'continued with {items.length}';
+      const { action } = await addAction(cp, { type: 'log', file: TS, line, template, tags: ['joined'] });
       const status = await installedStatus(action.id);
       assert.match(status.message ?? '', /^breakpoint/, status.message);
-      assert.equal(status.location?.line, line, 'the arrow’s body is not moved to the statement it shares a line with');
+      assert.equal(status.location?.line, line, 'the breakpoint is reported on the line asked');
+      ids.set('continuation', action.id);
     }
     assert.equal(await (await fetch(`${app.url}/?items=3`)).text(), expected, 'the app answers as without the agent');
-    // Three items: the loop's line runs three times, the others once.
-    const wanted: Record<string, number> = { add: 3, return: 1, answer: 1 };
+    // Three items: the loop's line and the arrow's body run three times, the others once.
+    const wanted: Record<string, number> = {
+      add: 3,
+      return: 1,
+      answer: 1,
+      ...(continued ? { continuation: 1 } : {}),
+      ...(variant.arrowOnItsLine ? { arrow: 3 } : {}),
+    };
     const hitsOf = async (template: string): Promise<number> =>
       Math.max(0, ...(await getAction(cp, ids.get(template)!)).statuses.map((s) => s.hits));
     for (const [template, hits] of Object.entries(wanted))
       await waitFor(async () => (await hitsOf(template)) >= hits, WAIT, `${hits} hit(s) of ${template}`);
     for (const [template, hits] of Object.entries(wanted)) assert.equal(await hitsOf(template), hits, `hits of ${template}`);
-    for (const message of ['add 2 to 0', 'add 4 to 2', 'add 6 to 6'])
+    const messages = [
+      'add 2 to 0',
+      'add 4 to 2',
+      'add 6 to 6',
+      ...(continued ? ['continued with 3'] : []),
+      ...(variant.arrowOnItsLine ? ['arrow 1', 'arrow 2', 'arrow 3'] : []),
+    ];
+    for (const message of messages)
       await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === message, WAIT, message);
     // The function by the name the source gives it, which the minifier changed.
     const record = await otlp.waitForLog((r) => r.body === 'add 2 to 0', WAIT, 'the log record');

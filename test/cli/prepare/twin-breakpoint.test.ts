@@ -1,7 +1,7 @@
 /**
  * A breakpoint inside a twinned function while its twin runs: an action on one of the
  * function's prepared sites turns the twin on, and a second action in the same function on a
- * line with no site of its own (the arrow's body tsc writes on its statement's line) takes a
+ * line with no site of its own (a continuation line tsc writes on its statement's line) takes a
  * breakpoint. It must count the calls of whichever body runs: before, it sat in the original
  * body only and counted none while the other action was on. tsc output, CommonJS and ES
  * modules, prepared at build time and as it loads; as it loads also with the prepare cache off
@@ -88,23 +88,24 @@ for (const variant of VARIANTS) {
         `${id} installed`,
       );
 
-    // On the loop's site: the function's twin runs from now on.
-    const onSite = await addAction(cp, { type: 'log', file: TS, line: lineOf(TS, 'joined-add'), template: 'add {amount}', tags: ['twin'] });
+    // On the handler's last site: the handler's twin runs from now on.
+    const onSite = await addAction(cp, { type: 'log', file: TS, line: lineOf(TS, 'joined-answer'), template: 'answer', tags: ['twin'] });
     assert.equal((await installed(onSite.action.id)).message, 'prepared site (no breakpoint)');
-    const arrowLine = lineOf(TS, 'joined-arrow');
-    const onBreakpoint = await addAction(cp, { type: 'log', file: TS, line: arrowLine, template: 'arrow {item.price}', tags: ['twin'] });
+    const continued = lineOf(TS, 'joined-continuation');
+    const template = 'continued with {items.length}';
+    const onBreakpoint = await addAction(cp, { type: 'log', file: TS, line: continued, template, tags: ['twin'] });
     const status = await installed(onBreakpoint.action.id);
     assert.match(status.message ?? '', /^breakpoint/, status.message);
     assert.match(status.message ?? '', /sits in 2 places/, 'a breakpoint in the original body and one in its twin');
-    assert.equal(status.location?.line, arrowLine);
+    assert.equal(status.location?.line, continued);
 
-    assert.equal(await (await fetch(`${app.url}/?items=3`)).text(), '12');
+    for (const items of [1, 2, 3]) assert.equal(await (await fetch(`${app.url}/?items=${items}`)).text(), String(items * (items + 1)));
     const hitsOf = async (id: string): Promise<number> => Math.max(0, ...(await getAction(cp, id)).statuses.map((s) => s.hits));
     await waitFor(async () => (await hitsOf(onSite.action.id)) >= 3, WAIT, 'the site’s 3 hits');
     await waitFor(async () => (await hitsOf(onBreakpoint.action.id)) >= 3, WAIT, 'the breakpoint’s 3 hits');
-    for (const message of ['arrow 1', 'arrow 2', 'arrow 3'])
+    for (const message of ['continued with 1', 'continued with 2', 'continued with 3'])
       await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === message, WAIT, message);
-    // Each call stops once, in the body that runs.
+    // Each request stops once, in the body that runs.
     assert.equal(await hitsOf(onBreakpoint.action.id), 3);
     assert.equal(await hitsOf(onSite.action.id), 3);
   });

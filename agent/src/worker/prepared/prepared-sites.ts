@@ -30,7 +30,8 @@ import { isPrebuiltModule, keptInputPath, shownSource } from '../../prepare/preb
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
 import { twinPlaces } from './twin-places.js';
-import type { PackedTable } from '../../prepare/packed-table.js';
+import { runningAt, writtenAt, type PackedTable } from '../../prepare/packed-table.js';
+import type { RunningText } from '../../locate/source-maps.js';
 import { SiteCounts } from './site-counts.js';
 import { isPlainCounter } from '../../locate/plain-counter.js';
 import { positionTableOf } from './position-tables.js';
@@ -59,8 +60,11 @@ interface KnownFile {
   twinned?: boolean;
   /** Prepared positions → the code as written (PreparedOutput.map): as the file's announcement carried it, or found when a breakpoint first needs it (position-tables.ts). */
   table?: Promise<PackedTable | undefined>;
-  /** Sites by `line:column`, built on first use: a function's exits are looked up by position. */
-  byPosition?: Map<string, SiteEntry>;
+  /**
+   * Sites by `line:column`, built on first use: a function's exits are looked up by position, and
+   * an arrow's body in a twinned function has a site in each copy of the arrow (prepare/transform.ts).
+   */
+  byPosition?: Map<string, SiteEntry[]>;
   /** Each source line's first site through the map of the code as written (firstMappedSite), built on first use. */
   bySourceLine?: Map<string, { site: SiteEntry; column: number }>;
   /** The running file's own `//# sourceMappingURL=`: for a file prepared at build time, its composed map. */
@@ -266,10 +270,10 @@ export class PreparedSites {
     }
     const pair = ctx.key(0);
     const arms = plan.sites.map((planned) => this.armFor(action, planned, pair, ctx.blocklist));
-    const placement: PreparedPlacement = arms.map(({ message, file, site, siteRoots }, index) => {
+    const placement: PreparedPlacement = arms.map(({ message, file, sites, siteRoots }, index) => {
       const key = ctx.key(index);
       ctx.post({ ...message, key });
-      return { file, key, roots: siteRoots, sites: [site], ...(isPlainCounter(message) ? { plain: true as const } : {}) };
+      return { file, key, roots: siteRoots, sites, ...(isPlainCounter(message) ? { plain: true as const } : {}) };
     });
     this.set(placement, true);
     ctx.installed(arms.map((a) => a.placed));
@@ -293,8 +297,8 @@ export class PreparedSites {
     for (const { file, key, sites, plain } of placement) {
       const known = this.byIndex.get(file);
       if (known === undefined) continue;
-      // A counter's action has one site.
-      if (plain === true && sites.length > 0) this.counts.watch(key, known.K, sites[0]!);
+      // A counter's action is on one position: its sites are that position's copies.
+      if (plain === true && sites.length > 0) this.counts.watch(key, known.K, sites);
       for (const site of sites) {
         Atomics.store(known.S, site, 1);
         const fn = known.sites[site]?.fn ?? -1;
@@ -309,7 +313,7 @@ export class PreparedSites {
     planned: PlannedSite,
     pair: number,
     blocklist: Blocklist,
-  ): { message: Omit<ArmProbe, 'key'>; file: number; site: number; siteRoots: string[]; placed: PlacedSite } {
+  ): { message: Omit<ArmProbe, 'key'>; file: number; sites: number[]; siteRoots: string[]; placed: PlacedSite } {
     const { known, site, role } = planned;
     const analysed = this.analysis(known);
     const offset = analysed === undefined ? 0 : offsetOf(analysed, site.line, site.column);
@@ -342,7 +346,7 @@ export class PreparedSites {
         ...placed,
       },
       file: known.index,
-      site: site.id,
+      sites: sitesAt(known, site.line, site.column).map((copy) => copy.id),
       siteRoots,
       placed,
     };
@@ -384,7 +388,7 @@ export class PreparedSites {
     const sites: PlannedSite[] = [];
     for (const [offset, role] of positions) {
       const { line, column } = positionOf(analysed, offset);
-      const site = siteAt(named.known, line, column);
+      const site = sitesAt(named.known, line, column)[0];
       if (site === undefined) return { kind: 'unprepared', reason: `line ${lineAt(offset)} has no prepared site` };
       sites.push({ ...named, site, role });
     }
@@ -426,6 +430,22 @@ export class PreparedSites {
     const table = await known.table;
     // None for the text that runs: the line's place where the breakpoint lands is its only one.
     return table === undefined ? [] : twinPlaces(table, analysed, at);
+  }
+
+  /**
+   * How the running text of a file prepared as it loads (`running`) places the code as written,
+   * which the file's own map (the input's) reads: its guards shift the columns after them, so a
+   * breakpoint placed by that map alone lands elsewhere, and a stop reads as another line. None
+   * for a file prepared at build time, whose composed map is in its running positions, or whose
+   * table cannot be had (its breakpoints then go by the input's map, as before).
+   */
+  async runningText(path: string, running: string): Promise<RunningText | undefined> {
+    const known = this.known(path);
+    if (known === undefined || known.prebuilt) return undefined;
+    known.table ??= positionTableOf(known, running, this.cache).catch(() => undefined);
+    const table = await known.table;
+    if (table === undefined) return undefined;
+    return { written: (at) => writtenAt(table, at), running: (at) => runningAt(table, at) };
   }
 
   /**
@@ -554,9 +574,18 @@ function sitesBySourceLine(sites: readonly SiteEntry[], map: ScriptSourceMap): M
   return index;
 }
 
-function siteAt(known: KnownFile, line: number, column: number): SiteEntry | undefined {
-  known.byPosition ??= new Map(known.sites.map((s) => [`${s.line}:${s.column}`, s]));
-  return known.byPosition.get(`${line}:${column}`);
+/** The sites at a position: one, or an arrow body's copies in a twinned function. */
+function sitesAt(known: KnownFile, line: number, column: number): SiteEntry[] {
+  if (known.byPosition === undefined) {
+    known.byPosition = new Map();
+    for (const site of known.sites) {
+      const key = `${site.line}:${site.column}`;
+      const copies = known.byPosition.get(key);
+      if (copies === undefined) known.byPosition.set(key, [site]);
+      else copies.push(site);
+    }
+  }
+  return known.byPosition.get(`${line}:${column}`) ?? [];
 }
 
 /** A generated position as the user sees it: through the map when they named one of its sources. */

@@ -14,8 +14,9 @@ const READ_EVERY_MS = 100;
 
 interface Watched {
   counts: Int32Array;
-  site: number;
-  /** The count at the last reading. */
+  /** One position's sites: one, or an arrow body's copies in a twinned function. */
+  sites: readonly number[];
+  /** Their counts' sum at the last reading. */
   last: number;
 }
 
@@ -26,9 +27,9 @@ export class SiteCounts {
   /** Where the hits read go: HitRelay.counted, once the relay exists. */
   counted: (key: number, hits: number) => void = () => {};
 
-  /** The plain counter `key` was turned on at `site`: its hits are those from now on. */
-  watch(key: number, counts: Int32Array, site: number): void {
-    this.watched.set(key, { counts, site, last: Atomics.load(counts, site) });
+  /** The plain counter `key` was turned on at `sites`: its hits are those from now on. */
+  watch(key: number, counts: Int32Array, sites: readonly number[]): void {
+    this.watched.set(key, { counts, sites, last: sumOf(counts, sites) });
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => this.readAll(), READ_EVERY_MS);
     this.timer.unref();
@@ -47,8 +48,8 @@ export class SiteCounts {
   read(key: number): void {
     const watched = this.watched.get(key);
     if (watched === undefined) return;
-    const now = Atomics.load(watched.counts, watched.site);
-    // Modulo 2^32: the count wraps from 2^31 - 1 to -2^31.
+    const now = sumOf(watched.counts, watched.sites);
+    // Modulo 2^32: the count (and the sum) wraps from 2^31 - 1 to -2^31.
     const hits = (now - watched.last) >>> 0;
     watched.last = now;
     if (hits > 0) this.counted(key, hits);
@@ -58,4 +59,11 @@ export class SiteCounts {
   readAll(): void {
     for (const key of this.watched.keys()) this.read(key);
   }
+}
+
+/** The sites' counts added, modulo 2^32 as each count is. */
+function sumOf(counts: Int32Array, sites: readonly number[]): number {
+  let sum = 0;
+  for (const site of sites) sum = (sum + Atomics.load(counts, site)) | 0;
+  return sum;
 }

@@ -44,7 +44,10 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   if (node.async === true && node.generator === true)
     return { at: node.start, why: `starts an async generator, whose \`return\` awaits its value, which ${BEFORE_RETURN}` };
   if (node.body.type !== 'BlockStatement')
-    return { at: node.start, why: 'starts an expression-bodied arrow function, which has no prepared sites' };
+    return {
+      at: node.start,
+      why: `starts an expression-bodied arrow function: its body's site runs before its value is computed, which ${BEFORE_RETURN}`,
+    };
   const statements = node.body.body as AstNode[];
   if (!statements.some(abrupt))
     return { at: node.body.end - 1, why: `ends ${fn.name} without a \`return\`, and a function's end has no prepared site` };

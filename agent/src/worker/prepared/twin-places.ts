@@ -26,7 +26,11 @@ export function twinPlaces(
   const written = writtenAt(table, at);
   const own = offsetOf(analysed, at.line, at.column);
   const lineEnd = analysed.source.indexOf('\n', own);
-  const text = analysed.source.slice(own, Math.min(own + SAME_TEXT, lineEnd === -1 ? analysed.source.length : lineEnd));
+  // One more character, to see a comment that starts on the last: a twin's copy has its comments
+  // as spaces (`total(items)); // …` reads `total(items));    `), so the text ends before one.
+  const read = analysed.source.slice(own, Math.min(own + SAME_TEXT + 1, lineEnd === -1 ? analysed.source.length : lineEnd));
+  const comment = read.search(/\/[/*]/);
+  const text = read.slice(0, comment === -1 ? SAME_TEXT : Math.min(comment, SAME_TEXT));
   if (text.length === 0) return [];
   const places: { line: number; column: number }[] = [];
   const lines = table[0]!;
@@ -37,7 +41,9 @@ export function twinPlaces(
       const column = columnThroughRun(table, i, end, written);
       if (column === -1 || (line === at.line && column === at.column)) continue;
       const offset = offsetOf(analysed, line, column);
-      if (analysed.source.startsWith(text, offset)) places.push({ line, column });
+      // Read up to the run's end: the twin's next statement has its guard (`c=String(m(s));r.end(c)` reads `m(s));if ($lpS[…`).
+      const room = i + 3 < end ? table[i + 3]! - column : text.length;
+      if (analysed.source.startsWith(text.slice(0, room), offset)) places.push({ line, column });
     }
   }
   return places;

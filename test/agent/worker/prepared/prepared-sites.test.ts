@@ -83,15 +83,22 @@ for (const module of ['esm', 'cjs'] as const) {
     assert.equal(await get(shop.url, '/state'), false);
   });
 
-  test(`${module}: a line without a prepared site falls back to a breakpoint, which still works`, async (t) => {
+  test(`${module}: an arrow's expression body takes a prepared site; a line without one falls back to a breakpoint, which still works`, async (t) => {
     const { cp, shop, file } = await start(t, module);
     const events = await sseEvents(cp.url);
     t.after(() => events.close());
-    const { action } = await addAction(cp, { type: 'log', file, line: lineOf(file, 'arrow-line'), template: 'arrow {n}', tags: ['e2e'] });
+    const arrow = await addAction(cp, { type: 'log', file, line: lineOf(file, 'arrow-line'), template: 'arrow {n}', tags: ['e2e'] });
+    assert.equal(await installed(cp, arrow.action.id), 'installed: prepared site (no breakpoint)');
+    assert.equal(await get(shop.url, '/arrow?n=5'), 105);
+    await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'arrow 5', WAIT, 'site output');
+    assert.equal(await get(shop.url, '/state'), false, 'the inspector session was never opened');
+    // A continuation line has no statement, so no site.
+    const line = lineOf(file, 'pause-continuation');
+    const { action } = await addAction(cp, { type: 'log', file, line, template: 'waited for {ms}', tags: ['e2e'] });
     assert.match(await installed(cp, action.id), /^installed: breakpoint/);
     assert.equal(await get(shop.url, '/state'), true, 'the breakpoint path opened the session');
-    assert.equal(await get(shop.url, '/arrow?n=5'), 105);
-    await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'arrow 5', WAIT, 'breakpoint output');
+    await get(shop.url, '/pause?n=5');
+    await events.waitFor((e) => e.event === 'output' && (e.data as OutputEvent).message === 'waited for 5', WAIT, 'breakpoint output');
     assert.equal(await get(shop.url, '/tag?n=3'), '#3:function', 'the import cycle resolved');
   });
 

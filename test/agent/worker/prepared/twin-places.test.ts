@@ -57,3 +57,27 @@ test('an arrow body inside a statement: the same column offset into the twin’s
 test('code outside a twinned function has no other place', () => {
   assert.deepEqual(twinPlaces(table, analysed, find('module.exports')), []);
 });
+
+test('code followed by a comment has its place in the twin, whose copy has the comment as spaces', () => {
+  const source = ['function answer(items) {', '  const text = String(', '    count(items)); // the count', '  return text;', '}', ''].join(
+    '\n',
+  );
+  const out = prepareSource(source, { kind: 'commonjs', header: 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H;' });
+  const text = analyseSource(out.code)!;
+  const original = out.code.lastIndexOf('count(items)); // the count');
+  // Sixteen characters from the call end in the comment's first `/`.
+  assert.equal(out.code.slice(original, original + 16), 'count(items)); /');
+  const places = twinPlaces(packTable(out.map)!, text, positionOf(text, original));
+  assert.equal(places.length, 1, JSON.stringify(places));
+  assert.ok(out.code.startsWith('count(items));', offsetOf(text, places[0]!.line, places[0]!.column)));
+});
+
+test('code just before the next statement has its place in the twin, where that statement has its guard', () => {
+  const source = 'function answer(r, s) {let c = String(m(s)); r.end(c); return c;}\n';
+  const out = prepareSource(source, { kind: 'commonjs', header: 'const $lp = __lp, $lpF = $lp.F, $lpS = $lp.S, $lpH = $lp.H;' });
+  const text = analyseSource(out.code)!;
+  const original = out.code.lastIndexOf('m(s)); r.end(c)');
+  const places = twinPlaces(packTable(out.map)!, text, positionOf(text, original));
+  assert.equal(places.length, 1, JSON.stringify(places));
+  assert.ok(out.code.startsWith('m(s)); ', offsetOf(text, places[0]!.line, places[0]!.column)));
+});
