@@ -5,7 +5,7 @@
 import { defined } from '@liveprobe/protocol/util';
 import type { Action, DurationAction } from '@liveprobe/protocol';
 import type { MetricRole } from '../locate/arm-spec.js';
-import { functionAt, functionsNamed, type FunctionRange } from '../locate/function-range.js';
+import { functionAtPlaces, functionsNamed, type FunctionRange } from '../locate/function-range.js';
 import { originalNames } from '../locate/original-names.js';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
@@ -99,7 +99,7 @@ async function durationSites(
         false,
       );
   } else {
-    fn = functionAt(analysed, anchor.offset);
+    fn = functionAtPlaces(analysed, [anchor.offset, ...resolved.elsewhere.map((p) => offsetOf(analysed, p.line, p.column))]);
     if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.shown} is not inside a function`, false);
   }
   const added = preparedWrappers(fn.node as unknown as AstNode);
