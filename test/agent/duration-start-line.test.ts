@@ -1,10 +1,12 @@
 /**
- * The line a duration reports as its start ("measuring f from line N", and the status's location)
- * is the function's first statement, where its timer starts (docs/actions.md), whichever path
- * times it: a breakpoint, a site prepared as the file loads, a site `liveprobe prepare` wrote,
- * read through tsc's map, and whether the function is named by name or by the line declaring it.
- * A file prepared at build time used to report a parameter line of a function whose parameters
- * are on lines of their own.
+ * The line a duration reports as its start ("measuring f from line N", the status's location and
+ * its points' `code.line.number`) is the function's first statement, where its timer starts
+ * (docs/actions.md), whichever path times it: a breakpoint, a site prepared as the file loads, a
+ * site `liveprobe prepare` wrote, read through tsc's map, and whether the function is named by
+ * name or by the line declaring it. On a prepared file's breakpoint it used to report the line of
+ * the transform's guards: the declaring line, or through tsc's map a parameter's line (`query`
+ * from line 8, as trial18 saw). And the line of a tsc-compiled `export function` was "not inside
+ * a function".
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -46,7 +48,10 @@ function compile(dir: string): string {
   return join(out, 'server.js');
 }
 
-/** How each duration was installed, the start its status names ("measuring f from line N") and its location's line, by `fn by name|line`. */
+/**
+ * How each duration was installed, the start its status names ("measuring f from line N") and its
+ * location's line, by `fn by name|line`; and the line its data point carries (`fn point`).
+ */
 async function observe(t: TestContext, path: 'breakpoint' | 'loaded' | 'built'): Promise<Record<string, string>> {
   const dir = await tempDir('liveprobe-duration-start-');
   t.after(() => dir.remove());
@@ -93,8 +98,10 @@ async function observe(t: TestContext, path: 'breakpoint' | 'loaded' | 'built'):
     'every duration installed',
   );
   assert.equal(await (await fetch(service.url)).text(), '5 3 1 8 HI!', 'the app computes the same');
-  for (const { marker } of FUNCTIONS)
-    await otlp.waitForMetric((p) => p.name === `start.${marker}.name` && p.count === 1, WAIT, `${marker} measured once`);
+  for (const { fn, marker } of FUNCTIONS) {
+    const point = await otlp.waitForMetric((p) => p.name === `start.${marker}.name` && p.count === 1, WAIT, `${marker} measured once`);
+    seen[`${fn} point`] = `at line ${point.attributes['code.line.number']}`;
+  }
   return seen;
 }
 
@@ -105,6 +112,7 @@ function expected(path: 'breakpoint' | 'loaded' | 'built'): Record<string, strin
     const shown = fn.slice(fn.lastIndexOf('.') + 1);
     const how = sites && path !== 'breakpoint' ? 'prepared sites' : 'breakpoint';
     for (const named of ['by name', 'by line']) all[`${fn} ${named}`] = `${how}: ${shown} from line ${first}, at line ${first}`;
+    all[`${fn} point`] = `at line ${first}`;
   }
   return all;
 }
