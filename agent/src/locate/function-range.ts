@@ -141,21 +141,34 @@ function rangeOf(node: AnyNode, name: string): FunctionRange {
  * innermost one around it, its declaration included.
  */
 export function functionAt(analysed: AnalysedSource, offset: number): FunctionRange | undefined {
-  const { line } = positionOf(analysed, offset);
-  let declaredHere: DeclaredFunction | undefined;
-  let around: DeclaredFunction | undefined;
-  for (const f of allFunctions(analysed)) {
-    if (
-      f.declared &&
-      f.head >= offset &&
-      positionOf(analysed, f.head).line === line &&
-      (declaredHere === undefined || f.head < declaredHere.head)
-    )
-      declaredHere = f;
-    if (f.head <= offset && offset < f.node.end && (around === undefined || f.head >= around.head)) around = f;
-  }
-  const best = declaredHere ?? around;
+  return functionAtPlaces(analysed, [offset]);
+}
+
+/**
+ * The function a line of the user's source names, from its places in the generated script (in
+ * generated order): the first place whose line declares one, else the function around the first
+ * place. A compiler may put part of the line elsewhere first: tsc's CommonJS output of
+ * `export function f() {` starts with `exports.f = f;`, hoisted to the top of the file.
+ */
+export function functionAtPlaces(analysed: AnalysedSource, offsets: readonly number[]): FunctionRange | undefined {
+  const functions = allFunctions(analysed);
+  const around = (offset: number): DeclaredFunction | undefined => {
+    let best: DeclaredFunction | undefined;
+    for (const f of functions) if (f.head <= offset && offset < f.node.end && (best === undefined || f.head >= best.head)) best = f;
+    return best;
+  };
+  const best = offsets.map((offset) => declaredOnLine(analysed, functions, offset)).find((f) => f !== undefined) ?? around(offsets[0] ?? 0);
   return best === undefined ? undefined : rangeOf(best.node, best.name);
+}
+
+/** The first function declared on the line of `offset`, from there on. */
+function declaredOnLine(analysed: AnalysedSource, functions: DeclaredFunction[], offset: number): DeclaredFunction | undefined {
+  const { line } = positionOf(analysed, offset);
+  let found: DeclaredFunction | undefined;
+  for (const f of functions)
+    if (f.declared && f.head >= offset && positionOf(analysed, f.head).line === line && (found === undefined || f.head < found.head))
+      found = f;
+  return found;
 }
 
 /** Functions named `name` or `Class.method`; with `names`, only those of the user's file, by the names written there. */

@@ -3,32 +3,60 @@
  * (prepare/transform.ts, prepare/exception-sites.ts): the twin behind its entry guard
  * `if ($lpF[n] !== 0) {<twin> return;}`, and the exception wrapper's `catch ($lpE) {…; throw $lpE;}`.
  * A breakpoint-timed duration stops at their exits too (whichever copy runs must stop the
- * timer), but they are not exits the user wrote.
+ * timer), but they are not exits the user wrote; and it starts before them, but reports the
+ * line of the user's first statement.
  */
 import type { AstNode } from './ast-node.js';
 
 /** Offset ranges, [start, end), of the twin and the exception wrapper's handler; none in a file not prepared. */
 export function preparedWrappers(fn: AstNode): [number, number][] {
-  const ranges: [number, number][] = [];
-  let statements: AstNode[] = fn.body?.type === 'BlockStatement' ? fn.body.body : [];
-  const code = statements.filter((statement) => statement.directive === undefined);
-  const wrapper = code.length === 1 ? code[0] : undefined;
-  if (wrapper?.type === 'TryStatement' && wrapper.handler?.param?.name === '$lpE') {
-    ranges.push([wrapper.handler.start, wrapper.handler.end]);
-    statements = wrapper.block.body;
-  }
-  const guard = statements.find(isTwinGuard);
+  const { handler, statements } = insideWrapper(fn);
+  const ranges: [number, number][] = handler === undefined ? [] : [[handler.start, handler.end]];
+  const guard = statements.find((statement) => isGuard(statement, '$lpF'));
   if (guard !== undefined) ranges.push([guard.start, guard.end]);
   return ranges;
 }
 
-function isTwinGuard(statement: AstNode): boolean {
+/**
+ * Where a duration says a function starts: its first statement that runs (not a directive, nor a
+ * hoisted function declaration), the one docs/actions.md says it times from. In a prepared
+ * function that is past the exception wrapper's `try {`, the twin's guard and the site guards,
+ * which the transform put on the line declaring the function (a parameter's line, through a
+ * map): the breakpoint path times from before them, so that whichever copy runs is timed, yet
+ * reports this line, as prepared sites and a file not prepared do. `entry` where there is none
+ * (an empty body, an expression-bodied arrow).
+ */
+export function writtenEntry(fn: AstNode, entry: number): number {
+  const { statements } = insideWrapper(fn);
+  const first = statements.find(
+    (statement) =>
+      statement.directive === undefined &&
+      statement.type !== 'FunctionDeclaration' &&
+      statement.type !== 'EmptyStatement' &&
+      !isGuard(statement, '$lpF') &&
+      !isGuard(statement, '$lpS'),
+  );
+  return first?.start ?? entry;
+}
+
+/** The function's statements, inside the exception wrapper when it has one (then `handler`: the wrapper's `catch`). */
+function insideWrapper(fn: AstNode): { handler?: AstNode; statements: AstNode[] } {
+  const statements: AstNode[] = fn.body?.type === 'BlockStatement' ? fn.body.body : [];
+  const code = statements.filter((statement) => statement.directive === undefined);
+  const wrapper = code.length === 1 ? code[0] : undefined;
+  if (wrapper?.type === 'TryStatement' && wrapper.handler?.param?.name === '$lpE')
+    return { handler: wrapper.handler, statements: wrapper.block.body };
+  return { statements };
+}
+
+/** `if ($lpF[n] !== 0) …`, the twin's guard, or `if ($lpS[n] !== 0) …`, a site's. */
+function isGuard(statement: AstNode, flags: '$lpF' | '$lpS'): boolean {
   const test = statement.type === 'IfStatement' ? statement.test : undefined;
   return (
     test?.type === 'BinaryExpression' &&
     test.operator === '!==' &&
     test.left.type === 'MemberExpression' &&
     test.left.object.type === 'Identifier' &&
-    test.left.object.name === '$lpF'
+    test.left.object.name === flags
   );
 }

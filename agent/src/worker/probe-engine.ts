@@ -797,14 +797,19 @@ function movedLine(asked: number, first: PlacedSite): string {
 
 /**
  * The source line an action on a breakpoint reports, by the rule a prepared site follows
- * (reported-line.ts); none when the map sends V8's stop out of the file asked for (`elsewhere`
+ * (reported-line.ts), or the site's own `reportAt`; none when the map sends V8's stop out of the file asked for (`elsewhere`
  * says where): V8 found no place to stop in that file's code after the line.
  */
 function stoppedAt(
-  { resolved, analysed, offset }: Site,
+  { resolved, analysed, offset, reportAt }: Site,
   stop: { line: number; column: number },
 ): { line?: number; partWay: boolean; elsewhere: string } {
-  const reported = analysed === undefined ? undefined : reportedOffset(analysed, offset, offsetOf(analysed, stop.line, stop.column));
+  const reported =
+    analysed === undefined
+      ? undefined
+      : reportAt === undefined
+        ? reportedOffset(analysed, offset, offsetOf(analysed, stop.line, stop.column))
+        : { offset: reportAt, partWay: false };
   const at = analysed === undefined || reported === undefined ? stop : positionOf(analysed, reported.offset);
   const partWay = reported?.partWay === true;
   if (resolved.map === undefined) return { line: at.line, partWay, elsewhere: '' };

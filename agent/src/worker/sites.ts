@@ -5,13 +5,13 @@
 import { defined } from '@liveprobe/protocol/util';
 import type { Action, DurationAction } from '@liveprobe/protocol';
 import type { MetricRole } from '../locate/arm-spec.js';
-import { functionAt, functionsNamed, type FunctionRange } from '../locate/function-range.js';
+import { functionAtPlaces, functionsNamed, type FunctionRange } from '../locate/function-range.js';
 import { originalNames } from '../locate/original-names.js';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { LocationError, type LocationResolver, type ResolvedLocation } from './location-resolver.js';
 import { offsetOf, positionOf, type AnalysedSource } from '../locate/source-analysis.js';
 import { separatePlaces } from '../locate/separate-places.js';
-import { preparedWrappers } from '../locate/prepared-wrappers.js';
+import { preparedWrappers, writtenEntry } from '../locate/prepared-wrappers.js';
 import type { AstNode } from '../locate/ast-node.js';
 
 export interface Site {
@@ -21,6 +21,8 @@ export interface Site {
   role?: MetricRole;
   /** A duration's entry: the function it measures. */
   fn?: FunctionRange;
+  /** Where the line it reports is, when not where it stops: a duration's entry reports the function's first statement (writtenEntry). */
+  reportAt?: number;
   /** A duration's exit in code the prepare transform added (prepared-wrappers.ts): timed, yet not an exit the user wrote. */
   addedByPrepare?: true;
   /** The line's other generated places that run apart from this one (separate-places.ts): each takes a breakpoint too. */
@@ -97,7 +99,7 @@ async function durationSites(
         false,
       );
   } else {
-    fn = functionAt(analysed, anchor.offset);
+    fn = functionAtPlaces(analysed, [anchor.offset, ...resolved.elsewhere.map((p) => offsetOf(analysed, p.line, p.column))]);
     if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.shown} is not inside a function`, false);
   }
   const added = preparedWrappers(fn.node as unknown as AstNode);
@@ -115,7 +117,7 @@ async function durationSites(
   };
   const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, fn.bodyEnd));
   return [
-    { ...site(fn.entry, { role: 'tic', pair }), fn },
+    { ...site(fn.entry, { role: 'tic', pair }), fn, reportAt: writtenEntry(fn.node as unknown as AstNode, fn.entry) },
     ...exits.map((p) => site(offsetOf(analysed, p.line, p.column), { role: 'toc', pair, outcome: 'return' })),
     ...fn.throws.map((offset) => site(offset, { role: 'toc', pair, outcome: 'throw' })),
   ];

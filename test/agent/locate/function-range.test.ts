@@ -20,6 +20,7 @@ const DECLARED = [
   { marker: 'object-method', fn: 'total' },
   { marker: 'const-arrow', fn: 'double' },
   { marker: 'exported-function', fn: 'shout' },
+  { marker: 'multi-line-params', fn: 'scale' },
 ];
 
 for (const [path, env] of [
@@ -40,9 +41,15 @@ for (const [path, env] of [
       statuses[marker] = await installed(cp, action.id, WAIT);
     }
     for (const { marker, fn } of DECLARED) {
-      assert.match(statuses[marker] ?? '', new RegExp(`^installed: .*measuring ${fn} from line`), `${marker}: ${JSON.stringify(statuses)}`);
+      // Where its timer starts: its first statement, on every path (on a prepared file's breakpoint it was the declaring line).
+      const first = lineOf(APP, `${marker}-first`);
+      assert.match(
+        statuses[marker] ?? '',
+        new RegExp(`^installed: .*measuring ${fn} from line ${first} to `),
+        `${marker}: ${JSON.stringify(statuses)}`,
+      );
     }
-    assert.equal(await (await fetch(`${service.url}/run`)).text(), '2 1 3 8 hi!', 'the app computes the same');
+    assert.equal(await (await fetch(`${service.url}/run`)).text(), '2 1 3 8 hi! 6', 'the app computes the same');
     for (const { marker, fn } of DECLARED) {
       const point = await otlp.waitForMetric((p) => p.name === `declared.${marker}` && p.count === 1, WAIT, `${marker} measured once`);
       assert.equal(point.attributes['code.function.name'], fn, marker);

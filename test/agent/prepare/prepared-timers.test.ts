@@ -119,9 +119,9 @@ for (const module of ['esm', 'cjs'] as const) {
       await status(cp, duration.action.id),
       `installed: prepared sites (no breakpoint); measuring pause from line ${ticLine} to its 1 exit (returns and throws)`,
     );
-    assert.match(
+    assert.equal(
       await status(cp, risky.action.id),
-      /^installed: prepared sites \(no breakpoint\); measuring risky from line \d+ to its 2 exits \(returns and throws\)$/,
+      `installed: prepared sites (no breakpoint); measuring risky from line ${lineOf(file, 'risky-first')} to its 2 exits (returns and throws)`,
     );
     // The tic-toc and pause's duration share its two sites (entry and return); risky's entry, return and throw.
     assert.deepEqual(await get(shop.url, '/flags'), { sites: 5, functions: 2 });
@@ -186,7 +186,7 @@ test('esm: a tic-toc whose toc line has no prepared site, and a duration whose r
   assert.match(
     timed,
     new RegExp(
-      `^installed: breakpoint \\(not on prepared sites: line ${lineOf(file, 'computed-return')} returns a computed value, which a site before the \`return\` would not time\\); measuring pauseComputed from line \\d+ to its 1 exit \\(returns and throws\\); timed on breakpoints: V8's own cost of the two breakpoint hits, \\d+ µs at least as measured in this process \\(on a copy of the function that returns at once\\), is taken off .*$`,
+      `^installed: breakpoint \\(not on prepared sites: line ${lineOf(file, 'computed-return')} returns a computed value, which a site before the \`return\` would not time\\); measuring pauseComputed from line ${lineOf(file, 'computed-start')} to its 1 exit \\(returns and throws\\); timed on breakpoints: V8's own cost of the two breakpoint hits, \\d+ µs at least as measured in this process \\(on a copy of the function that returns at once\\), is taken off .*$`,
     ),
   );
   assert.doesNotMatch(timed, /prepare the file/, 'the file is prepared: prepared sites cannot time this function, as said');

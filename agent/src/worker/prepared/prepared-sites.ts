@@ -13,7 +13,7 @@ import type { Action, DurationAction } from '@liveprobe/protocol';
 import type { ArmProbe, ToMain } from '../../bridge.js';
 import { armFields, type MetricRole, rateOf } from '../../locate/arm-spec.js';
 import { armedExpressions, type Blocklist } from '../../locate/blocklist.js';
-import { functionAt, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
+import { functionAt, functionAtPlaces, functionsNamed, type FunctionRange } from '../../locate/function-range.js';
 import { originalNames } from '../../locate/original-names.js';
 import { uninitialisedAt } from '../../locate/uninitialised.js';
 import { functionNameAt, renamedFunctionAt, topLevelAt } from '../../locate/function-name.js';
@@ -534,8 +534,14 @@ function functionFor(action: DurationAction, named: NamedFile, analysed: Analyse
     const found = functionsNamed(analysed, action.function, named.map && originalNames(named.map, named.path, analysed));
     return found.length === 1 ? found[0] : undefined;
   }
-  const generated = named.map === undefined ? { line: action.line, column: undefined } : named.map.generatedFor(named.path, action.line);
-  return generated === undefined ? undefined : functionAt(analysed, offsetOf(analysed, generated.line, generated.column));
+  if (named.map === undefined) return functionAt(analysed, offsetOf(analysed, action.line, undefined));
+  const generated = named.map.generatedFor(named.path, action.line);
+  if (generated === undefined) return undefined;
+  const places = [generated, ...named.map.generatedPlacesFor(named.path, action.line)];
+  return functionAtPlaces(
+    analysed,
+    places.map((p) => offsetOf(analysed, p.line, p.column)),
+  );
 }
 
 /** The site of a file without a map that starts first on `line`. */

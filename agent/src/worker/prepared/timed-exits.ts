@@ -13,6 +13,7 @@
  * and such files are prepared.)
  */
 import { isFunction } from '../../locate/ast-node.js';
+import { writtenEntry } from '../../locate/prepared-wrappers.js';
 import { childrenOf, type AstNode } from '../../prepare/ast.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
 import type { FunctionRange } from '../../locate/function-range.js';
@@ -68,9 +69,8 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   };
   visit(node.body, []);
   if (untimed !== undefined) return untimed;
-  // Some statement ends the function, so one runs first (hoisted declarations and directives do not).
-  const entry = statements.find((s) => s.type !== 'FunctionDeclaration' && s.type !== 'EmptyStatement' && s.directive === undefined)!;
-  return { entry: entry.start, returns, throws: fn.throws };
+  // Some statement ends the function, so one runs first.
+  return { entry: writtenEntry(node, fn.entry), returns, throws: fn.throws };
 }
 
 /** Never completes normally, so nothing after it runs: a `return` or `throw` on every path through it. */
