@@ -314,9 +314,14 @@ export function compileTemplate(
   // By placeholder: the index in the hit's values of a name read alone (`{total}`), else -1.
   const alone = Int32Array.from(paths, (path) => (path !== undefined && path.keys.length === 0 ? path.index : -1));
   /** A number as it is, or the placeholder as text (its failure in its place: one should not hide the rest of the line). */
-  const evaluate = (index: number, values: unknown[], frame: Frame | undefined, budget: { current?: CaptureBudget }): number | string => {
+  const evaluate = (
+    index: number,
+    path: ReadPath | undefined,
+    values: unknown[],
+    frame: Frame | undefined,
+    budget: { current?: CaptureBudget },
+  ): number | string => {
     try {
-      const path = paths[index];
       let value: unknown;
       if (path !== undefined) value = readPath(path, values);
       else {
@@ -339,7 +344,7 @@ export function compileTemplate(
   const format = (frame: Frame): string => {
     budget.current = undefined;
     let out = pieces[0]!;
-    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(i, frame.values, frame, budget)}${pieces[i + 1]!}`;
+    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(i, paths[i], frame.values, frame, budget)}${pieces[i + 1]!}`;
     return out;
   };
   return Object.assign(format, {
@@ -347,6 +352,9 @@ export function compileTemplate(
     pieces,
     pack(values: unknown[], self: unknown, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number {
       budget.current = undefined;
+      // Tested once, as a boolean: V8 does not know an argument holds one, and tells `true` from
+      // every falsy value one by one at each test.
+      const measuring = measure === true;
       let length = fixedLength;
       // Made only for a placeholder other than a read path (those read `values` alone): a log hit
       // with no condition lends no frame (ProbeHook.lineHit).
@@ -357,18 +365,19 @@ export function compileTemplate(
         // instructions a hit for its `{total}`).
         const index = alone[i]!;
         const read = index >= 0 ? values[index] : undefined;
-        if (paths[i] === undefined) frame ??= { values, self };
-        const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, values, frame, budget);
+        const path = paths[i];
+        if (path === undefined) frame ??= { values, self };
+        const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, path, values, frame, budget);
         if (typeof value === 'number') {
           numbers[at + i] = value;
-          if (measure) length += printedLength(value);
+          if (measuring) length += printedLength(value);
         } else {
           numbers[at + i] = TEXT_FOLLOWS;
           texts.push(value);
-          if (measure) length += value.length;
+          if (measuring) length += value.length;
         }
       }
-      return measure ? length : 0;
+      return measuring ? length : 0;
     },
   });
 }

@@ -150,12 +150,14 @@ export class HitBatch {
     measure: boolean,
   ): number {
     this.uses(template);
-    this.reserve(4 + template.pieces.length);
+    // Read before `pack`: after a call V8 checks and loads the template's fields again.
+    const placeholders = template.pieces.length - 1;
+    this.reserve(5 + placeholders);
     this.lineStart = this.used;
     this.lineTexts = this.texts.length;
     this.header(head, template.id, key, time, trace);
     const length = template.pack(values, self, this.numbers, this.used, this.texts, measure);
-    this.used += template.pieces.length - 1;
+    this.used += placeholders;
     return length;
   }
 

@@ -214,10 +214,13 @@ export class PreparedFile {
           if (arm.counts === true) continue;
         }
         countsOnly = false;
-        const slots = (arm.slots ??= slotsOf(pass, arm.roots, this.names));
+        // `=== undefined` rather than `??`: the fields are never null, and `??` tests both.
+        let slots = arm.slots;
+        if (slots === undefined) slots = arm.slots = slotsOf(pass, arm.roots, this.names);
         // Taken while in use: a hit that reaches this site again before the hook returns (the
         // app's own logger, called for a log action, running this line) reads into a fresh array.
-        const values = arm.values ?? new Array<unknown>(slots.length);
+        let values = arm.values;
+        if (values === undefined) values = new Array<unknown>(slots.length);
         arm.values = undefined;
         readSlots(pass, slots, values);
         this.target.hit(arm.key, values, self, true);

@@ -651,16 +651,18 @@ export class ProbeHook {
    * scripts/hit-path-loop.mjs site-log: ~14 instructions a hit). V8 does not inline it into hit().
    */
   private preparedLog(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], self: unknown): void {
-    const { key } = probe;
+    const { key, byteRate } = probe;
+    const { batch } = this;
     const now = this.clock;
-    if (this.logsCheckedIn !== this.batch.sent) this.checkLogs();
+    if (this.logsCheckedIn !== batch.sent) this.checkLogs();
     if (probe.packs !== true || (probe.to.otel === true && this.appTakesLogs)) return this.log(probe, format, values, self, true);
     const trace = this.appHasSpans ? activeSpanContext() : undefined;
-    const length = this.batch.packedLine(format, values, self, key, probe.head, now, trace, probe.byteRate.on);
+    // `byteRate` and `batch` read before the packing: after a call, V8 checks and loads fields again.
+    const length = batch.packedLine(format, values, self, key, probe.head, now, trace, byteRate.on);
     // Over its byte quota the line is taken back out and counted as sampled, as spendBytes does for a prepared site.
-    if (probe.byteRate.take(length, now)) return this.batch.kept();
-    this.batch.refused();
-    this.batch.sampled(key, OVER_BYTES);
+    if (byteRate.take(length, now)) return batch.kept();
+    batch.refused();
+    batch.sampled(key, OVER_BYTES);
   }
 
   /** Whether the app's own logs SDK takes records and a span can be active: looked up once a batch. */
