@@ -22,6 +22,7 @@ import { startEvaluation } from './eval-work.js';
 import { TEXT_FOLLOWS } from './hit-batch.js';
 import { NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
 import { missingObject, readPath, readPathOf, rootValue, type ReadPath } from './read-path.js';
+import { slotValues } from './site-slots.js';
 import { CaptureBudget, renderValue, serialize, shortStringText } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
@@ -280,7 +281,15 @@ export interface CompiledTemplate {
    * the longest a number prints); with `measure` false (nothing limits the line's bytes), 0:
    * counting costs as much as the rest.
    */
-  pack(values: unknown[], self: unknown, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
+  pack(
+    values: unknown[],
+    self: unknown,
+    numbers: Float64Array<ArrayBufferLike>,
+    at: number,
+    texts: string[],
+    measure: boolean,
+    slots?: Int32Array,
+  ): number;
 }
 
 let templates = 0;
@@ -318,12 +327,13 @@ export function compileTemplate(
     index: number,
     path: ReadPath | undefined,
     values: unknown[],
+    slots: Int32Array | undefined,
     frame: Frame | undefined,
     budget: { current?: CaptureBudget },
   ): number | string => {
     try {
       let value: unknown;
-      if (path !== undefined) value = readPath(path, values);
+      if (path !== undefined) value = readPath(path, values, slots);
       else {
         startEvaluation(sizes[index]!);
         value = placeholders[index]!(frame!);
@@ -344,13 +354,22 @@ export function compileTemplate(
   const format = (frame: Frame): string => {
     budget.current = undefined;
     let out = pieces[0]!;
-    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(i, paths[i], frame.values, frame, budget)}${pieces[i + 1]!}`;
+    for (let i = 0; i < placeholders.length; i++)
+      out += `${evaluate(i, paths[i], frame.values, undefined, frame, budget)}${pieces[i + 1]!}`;
     return out;
   };
   return Object.assign(format, {
     id: ++templates,
     pieces,
-    pack(values: unknown[], self: unknown, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number {
+    pack(
+      values: unknown[],
+      self: unknown,
+      numbers: Float64Array<ArrayBufferLike>,
+      at: number,
+      texts: string[],
+      measure: boolean,
+      slots?: Int32Array,
+    ): number {
       budget.current = undefined;
       // Tested once, as a boolean: V8 does not know an argument holds one, and tells `true` from
       // every falsy value one by one at each test.
@@ -364,10 +383,10 @@ export function compileTemplate(
         // would return, without its read path (callgrind, scripts/hit-path-loop.mjs site-log: ~24
         // instructions a hit for its `{total}`).
         const index = alone[i]!;
-        const read = index >= 0 ? values[index] : undefined;
+        const read = index >= 0 ? values[slots === undefined ? index : slots[index]!] : undefined;
         const path = paths[i];
-        if (path === undefined) frame ??= { values, self };
-        const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, path, values, frame, budget);
+        if (path === undefined) frame ??= { values: slots === undefined ? values : slotValues(values, slots), self };
+        const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, path, values, slots, frame, budget);
         if (typeof value === 'number') {
           numbers[at + i] = value;
           if (measuring) length += printedLength(value);
