@@ -19,7 +19,7 @@ import {
   unaryOperator,
 } from './safe-read.js';
 import { startEvaluation } from './eval-work.js';
-import { TEXT_FOLLOWS } from './hit-batch.js';
+import { TEXT_FOLLOWS, type PackingTemplate } from './hit-batch.js';
 import { NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
 import { missingObject, readPath, readPathOf, rootValue, type ReadPath } from './read-path.js';
 import { slotValues } from './site-slots.js';
@@ -279,17 +279,10 @@ export interface CompiledTemplate {
    * the text made here, bounded and redacted, of anything else into `texts`, with TEXT_FOLLOWS in
    * its place. Returns the line's length, exact but for fractions and large numbers (counted as
    * the longest a number prints); with `measure` false (nothing limits the line's bytes), 0:
-   * counting costs as much as the rest.
+   * counting costs as much as the rest. With `slots`, `values` is a prepared site's pass, root r
+   * at `values[slots[r]]` (site-slots.ts).
    */
-  pack(
-    values: unknown[],
-    self: unknown,
-    numbers: Float64Array<ArrayBufferLike>,
-    at: number,
-    texts: string[],
-    measure: boolean,
-    slots?: Int32Array,
-  ): number;
+  readonly pack: PackingTemplate['pack'];
 }
 
 let templates = 0;
@@ -358,47 +351,36 @@ export function compileTemplate(
       out += `${evaluate(i, paths[i], frame.values, undefined, frame, budget)}${pieces[i + 1]!}`;
     return out;
   };
-  return Object.assign(format, {
-    id: ++templates,
-    pieces,
-    pack(
-      values: unknown[],
-      self: unknown,
-      numbers: Float64Array<ArrayBufferLike>,
-      at: number,
-      texts: string[],
-      measure: boolean,
-      slots?: Int32Array,
-    ): number {
-      budget.current = undefined;
-      // Tested once, as a boolean: V8 does not know an argument holds one, and tells `true` from
-      // every falsy value one by one at each test.
-      const measuring = measure === true;
-      let length = fixedLength;
-      // Made only for a placeholder other than a read path (those read `values` alone): a log hit
-      // with no condition lends no frame (ProbeHook.lineHit).
-      let frame: Frame | undefined;
-      for (let i = 0; i < placeholders.length; i++) {
-        // A name alone that holds a number, a log line's most common placeholder: what evaluate
-        // would return, without its read path (callgrind, scripts/hit-path-loop.mjs site-log: ~24
-        // instructions a hit for its `{total}`).
-        const index = alone[i]!;
-        const read = index >= 0 ? values[slots === undefined ? index : slots[index]!] : undefined;
-        const path = paths[i];
-        if (path === undefined) frame ??= { values: slots === undefined ? values : slotValues(values, slots), self };
-        const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, path, values, slots, frame, budget);
-        if (typeof value === 'number') {
-          numbers[at + i] = value;
-          if (measuring) length += printedLength(value);
-        } else {
-          numbers[at + i] = TEXT_FOLLOWS;
-          texts.push(value);
-          if (measuring) length += value.length;
-        }
+  const pack: PackingTemplate['pack'] = (values, self, numbers, at, texts, measure, slots) => {
+    budget.current = undefined;
+    // Tested once, as a boolean: V8 does not know an argument holds one, and tells `true` from
+    // every falsy value one by one at each test.
+    const measuring = measure === true;
+    let length = fixedLength;
+    // Made only for a placeholder other than a read path (those read `values` alone): a log hit
+    // with no condition lends no frame (ProbeHook.lineHit).
+    let frame: Frame | undefined;
+    for (let i = 0; i < placeholders.length; i++) {
+      // A name alone that holds a number, a log line's most common placeholder: what evaluate
+      // would return, without its read path (callgrind, scripts/hit-path-loop.mjs site-log: ~24
+      // instructions a hit for its `{total}`).
+      const index = alone[i]!;
+      const read = index >= 0 ? values[slots === undefined ? index : slots[index]!] : undefined;
+      const path = paths[i];
+      if (path === undefined) frame ??= { values: slots === undefined ? values : slotValues(values, slots), self };
+      const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, path, values, slots, frame, budget);
+      if (typeof value === 'number') {
+        numbers[at + i] = value;
+        if (measuring) length += printedLength(value);
+      } else {
+        numbers[at + i] = TEXT_FOLLOWS;
+        texts.push(value);
+        if (measuring) length += value.length;
       }
-      return measuring ? length : 0;
-    },
-  });
+    }
+    return measuring ? length : 0;
+  };
+  return Object.assign(format, { id: ++templates, pieces, pack });
 }
 
 /** Numbers print without bounds or redaction unless a card-number pattern could apply (0 and NaN go the long way, as serialize renders them). */

@@ -82,7 +82,7 @@ const EXPRESSIONS =
 const expectedExpressions = (n: number): string =>
   `sum=${n + 1.5} owner=14 total=<\`getterOwner.total\` is a getter; liveprobe never runs getters> ` +
   'proxy=<`proxy.id`: the value is a Proxy; liveprobe never reads through proxies> ' +
-  'pw=<`+`: the value is redacted by the agent\'s configuration> items=2 text=plain text ' +
+  "pw=<`+`: the value is redacted by the agent's configuration> items=2 text=plain text " +
   `n=${n + 0.5}`;
 
 test('a prepared log line with expressions reads them from the values its site passed, runs no getter, trips no Proxy trap and keeps secrets', async (t) => {
