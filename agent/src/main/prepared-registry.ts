@@ -1,6 +1,7 @@
 /**
  * The main thread's side of prepared files: each file's flag tables and `$lpH`, which turns
- * a site's scope object into the probe hook's `values` (in the action's `roots` order) so the
+ * a site's scope object into the probe hook's `values` (in the action's `roots` order, or, for a
+ * log line whose roots the site passes as values, the site's pass read through its slots) so the
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
