@@ -34,7 +34,7 @@ export interface HitTarget {
   hit(key: number, values: unknown[], self: unknown, prepared: boolean, slots?: Int32Array): void;
   /**
    * Whether hits of `key` may read a site's pass in place (HitTarget.hit with `slots`): a log line
-   * with no condition; undefined when `key` is not armed.
+   * with no condition and no binding marked uninitialised; undefined when `key` is not armed.
    */
   readsPass(key: number): boolean | undefined;
   /**
