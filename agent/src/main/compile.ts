@@ -19,9 +19,10 @@ import {
   unaryOperator,
 } from './safe-read.js';
 import { startEvaluation } from './eval-work.js';
-import { TEXT_FOLLOWS } from './hit-batch.js';
+import { TEXT_FOLLOWS, type PackingTemplate } from './hit-batch.js';
 import { NOT_AVAILABLE, NOT_INITIALISED } from './frame-markers.js';
 import { missingObject, readPath, readPathOf, rootValue, type ReadPath } from './read-path.js';
+import { slotValues } from './site-slots.js';
 import { CaptureBudget, renderValue, serialize, shortStringText } from './serialize.js';
 import { DEFAULT_CAPTURE_LIMITS, type CaptureLimits } from '../settings/capture-settings.js';
 
@@ -278,9 +279,10 @@ export interface CompiledTemplate {
    * the text made here, bounded and redacted, of anything else into `texts`, with TEXT_FOLLOWS in
    * its place. Returns the line's length, exact but for fractions and large numbers (counted as
    * the longest a number prints); with `measure` false (nothing limits the line's bytes), 0:
-   * counting costs as much as the rest.
+   * counting costs as much as the rest. With `slots`, `values` is a prepared site's pass, root r
+   * at `values[slots[r]]` (site-slots.ts).
    */
-  pack(values: unknown[], self: unknown, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
+  readonly pack: PackingTemplate['pack'];
 }
 
 let templates = 0;
@@ -314,11 +316,17 @@ export function compileTemplate(
   // By placeholder: the index in the hit's values of a name read alone (`{total}`), else -1.
   const alone = Int32Array.from(paths, (path) => (path !== undefined && path.keys.length === 0 ? path.index : -1));
   /** A number as it is, or the placeholder as text (its failure in its place: one should not hide the rest of the line). */
-  const evaluate = (index: number, values: unknown[], frame: Frame | undefined, budget: { current?: CaptureBudget }): number | string => {
+  const evaluate = (
+    index: number,
+    path: ReadPath | undefined,
+    values: unknown[],
+    slots: Int32Array | undefined,
+    frame: Frame | undefined,
+    budget: { current?: CaptureBudget },
+  ): number | string => {
     try {
-      const path = paths[index];
       let value: unknown;
-      if (path !== undefined) value = readPath(path, values);
+      if (path !== undefined) value = readPath(path, values, slots);
       else {
         startEvaluation(sizes[index]!);
         value = placeholders[index]!(frame!);
@@ -339,38 +347,40 @@ export function compileTemplate(
   const format = (frame: Frame): string => {
     budget.current = undefined;
     let out = pieces[0]!;
-    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(i, frame.values, frame, budget)}${pieces[i + 1]!}`;
+    for (let i = 0; i < placeholders.length; i++)
+      out += `${evaluate(i, paths[i], frame.values, undefined, frame, budget)}${pieces[i + 1]!}`;
     return out;
   };
-  return Object.assign(format, {
-    id: ++templates,
-    pieces,
-    pack(values: unknown[], self: unknown, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number {
-      budget.current = undefined;
-      let length = fixedLength;
-      // Made only for a placeholder other than a read path (those read `values` alone): a log hit
-      // with no condition lends no frame (ProbeHook.lineHit).
-      let frame: Frame | undefined;
-      for (let i = 0; i < placeholders.length; i++) {
-        // A name alone that holds a number, a log line's most common placeholder: what evaluate
-        // would return, without its read path (callgrind, scripts/hit-path-loop.mjs site-log: ~24
-        // instructions a hit for its `{total}`).
-        const index = alone[i]!;
-        const read = index >= 0 ? values[index] : undefined;
-        if (paths[i] === undefined) frame ??= { values, self };
-        const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, values, frame, budget);
-        if (typeof value === 'number') {
-          numbers[at + i] = value;
-          if (measure) length += printedLength(value);
-        } else {
-          numbers[at + i] = TEXT_FOLLOWS;
-          texts.push(value);
-          if (measure) length += value.length;
-        }
+  const pack: PackingTemplate['pack'] = (values, self, numbers, at, texts, measure, slots) => {
+    budget.current = undefined;
+    // Tested once, as a boolean: V8 does not know an argument holds one, and tells `true` from
+    // every falsy value one by one at each test.
+    const measuring = measure === true;
+    let length = fixedLength;
+    // Made only for a placeholder other than a read path (those read `values` alone): a log hit
+    // with no condition lends no frame (ProbeHook.lineHit).
+    let frame: Frame | undefined;
+    for (let i = 0; i < placeholders.length; i++) {
+      // A name alone that holds a number, a log line's most common placeholder: what evaluate
+      // would return, without its read path (callgrind, scripts/hit-path-loop.mjs site-log: ~24
+      // instructions a hit for its `{total}`).
+      const index = alone[i]!;
+      const read = index >= 0 ? values[slots === undefined ? index : slots[index]!] : undefined;
+      const path = paths[i];
+      if (path === undefined) frame ??= { values: slots === undefined ? values : slotValues(values, slots), self };
+      const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, path, values, slots, frame, budget);
+      if (typeof value === 'number') {
+        numbers[at + i] = value;
+        if (measuring) length += printedLength(value);
+      } else {
+        numbers[at + i] = TEXT_FOLLOWS;
+        texts.push(value);
+        if (measuring) length += value.length;
       }
-      return measure ? length : 0;
-    },
-  });
+    }
+    return measuring ? length : 0;
+  };
+  return Object.assign(format, { id: ++templates, pieces, pack });
 }
 
 /** Numbers print without bounds or redaction unless a card-number pattern could apply (0 and NaN go the long way, as serialize renders them). */

@@ -62,7 +62,15 @@ const SHARED_PACKED = 32768;
 export interface PackingTemplate {
   readonly id: number;
   readonly pieces: readonly string[];
-  pack(values: unknown[], self: unknown, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measure: boolean): number;
+  pack(
+    values: unknown[],
+    self: unknown,
+    numbers: Float64Array<ArrayBufferLike>,
+    at: number,
+    texts: string[],
+    measure: boolean,
+    slots?: Int32Array,
+  ): number;
 }
 
 export interface TraceIds {
@@ -137,7 +145,7 @@ export class HitBatch {
    * (CompiledTemplate.pack), with no array in between. Written, not yet kept: `kept` or
    * `refused` comes next (the byte quota's answer), before anything else writes to the batch.
    * `head`: the action's header for the template (headerOf, with lineFlags). Returns the line's
-   * length when `measure` (0 otherwise).
+   * length when `measure` (0 otherwise). `slots`: `values` is a prepared site's pass (site-slots.ts).
    */
   packedLine(
     template: PackingTemplate,
@@ -148,14 +156,17 @@ export class HitBatch {
     time: number,
     trace: TraceIds | undefined,
     measure: boolean,
+    slots?: Int32Array,
   ): number {
     this.uses(template);
-    this.reserve(4 + template.pieces.length);
+    // Read before `pack`: after a call V8 checks and loads the template's fields again.
+    const placeholders = template.pieces.length - 1;
+    this.reserve(5 + placeholders);
     this.lineStart = this.used;
     this.lineTexts = this.texts.length;
     this.header(head, template.id, key, time, trace);
-    const length = template.pack(values, self, this.numbers, this.used, this.texts, measure);
-    this.used += template.pieces.length - 1;
+    const length = template.pack(values, self, this.numbers, this.used, this.texts, measure, slots);
+    this.used += placeholders;
     return length;
   }
 

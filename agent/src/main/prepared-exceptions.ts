@@ -20,7 +20,7 @@ import { StackRate, wants } from '../exception-filter.js';
 import { activeSpanContext } from './app-otel.js';
 import type { TextOptions } from './compile.js';
 import type { HeldCaptures } from './held-captures.js';
-import { readLazily } from './prepared-registry.js';
+import { readLazily } from './site-slots.js';
 import { captureSnapshot, captureStack, compileSnapshot } from './snapshot-capture.js';
 import { describeThrown, isObject } from './thrown-summary.js';
 import { dateNow, monotonicNow } from './builtins.js';

@@ -1,11 +1,11 @@
 /**
  * The main thread's side of prepared files: each file's flag tables and `$lpH`, which turns
- * a site's scope object into the probe hook's `values` (in the action's `roots` order) so the
+ * a site's scope object into the probe hook's `values` (in the action's `roots` order, or, for a
+ * log line whose roots the site passes as values, the site's pass read through its slots) so the
  * same compiled expressions, quotas and redaction apply as on the breakpoint path.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { unboundFlags, type FileFlags } from './unbound-flags.js';
-import { NOT_INITIALISED_AT_SITE, NOT_PASSED } from './frame-markers.js';
 import { siteNamesOf, type PreparedOutput, type SiteNames } from '../prepare/prepared-output.js';
 import { prebuiltScript } from '../prepare/prebuilt.js';
 import type {
@@ -20,6 +20,7 @@ import type { PackedTable } from '../prepare/packed-table.js';
 import { intsIn, sharedInts, sharedTable, type UnpackedTable } from '../prepare/packed-text.js';
 import { siteNamesOfText } from '../prepare/build-data.js';
 import { siteCounts } from './site-count-slabs.js';
+import { allPassed, readLazily, readSlots } from './site-slots.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -30,7 +31,13 @@ const typedArraySet = (Object.getPrototypeOf(Int32Array.prototype) as Int32Array
 
 /** The part of the probe hook a prepared site calls; `values` is the site's own array, valid only during the call. */
 export interface HitTarget {
-  hit(key: number, values: unknown[], self: unknown, prepared: boolean): void;
+  /** With `slots`, `values` is the site's pass itself, root r at `values[slots[r]]` (site-slots.ts). */
+  hit(key: number, values: unknown[], self: unknown, prepared: boolean, slots?: Int32Array): void;
+  /**
+   * Whether hits of `key` may read a site's pass in place (HitTarget.hit with `slots`): a log line
+   * with no condition and no binding marked uninitialised; undefined when `key` is not armed.
+   */
+  readsPass(key: number): boolean | undefined;
   /**
    * A hit of `key` that reads no value (a counter with no condition and no attributes): counted
    * and true; false, doing nothing, when `key` is armed otherwise; undefined when it is not armed.
@@ -60,16 +67,6 @@ export type SitePass = unknown[];
 
 const STAR = 42;
 
-/** A lazily passed binding's value, or NOT_INITIALISED_AT_SITE while it is in its TDZ. */
-export function readLazily(reader: unknown): unknown {
-  try {
-    return (reader as () => unknown)();
-  } catch {
-    // Only a TDZ read throws here: the reader is `() => name`.
-    return NOT_INITIALISED_AT_SITE;
-  }
-}
-
 interface ArmedSite {
   key: number;
   roots: string[];
@@ -83,6 +80,8 @@ interface ArmedSite {
   values: unknown[] | undefined;
   /** A plain counter (HitTarget.count takes its hits), found on its first hit the hook knows it: it reads no value. */
   counts: boolean | undefined;
+  /** Its hits read the pass in place (HitTarget.readsPass, every root passed as a value), found as `counts` is. */
+  direct: boolean | undefined;
 }
 
 /** Each root's place in `pass` (see ArmedSite.slots), with the site's names from `table` (inline in `pass` without one). */
@@ -105,14 +104,6 @@ function slotsBy(names: readonly unknown[], first: number, step: number, roots: 
     }
   }
   return slots;
-}
-
-/** Fills `values` with the roots' values at this hit. */
-function readSlots(pass: SitePass, slots: Int32Array, values: unknown[]): void {
-  for (let r = 0; r < slots.length; r++) {
-    const slot = slots[r]!;
-    values[r] = slot > 0 ? pass[slot] : slot < 0 ? readLazily(pass[-slot]) : NOT_PASSED;
-  }
 }
 
 /** What a prepared file's header binds to `$lp`; `$lpF`, `$lpS`, `$lpH`, `$lpC`, `$lpK`, `$lpX`, `$lpT` and `$lpW` are its F, S, H, C, K, X, T and W. */
@@ -224,10 +215,20 @@ export class PreparedFile {
           if (arm.counts === true) continue;
         }
         countsOnly = false;
-        const slots = (arm.slots ??= slotsOf(pass, arm.roots, this.siteNames()));
+        // `=== undefined` rather than `??`: the fields are never null, and `??` tests both.
+        let slots = arm.slots;
+        if (slots === undefined) slots = arm.slots = slotsOf(pass, arm.roots, this.siteNames());
+        // A log line whose roots the site passes as values reads them in the pass itself: copying
+        // them into `values` cost ~100 instructions a hit of two roots (callgrind, scripts/hit-path-loop.mjs site-log).
+        if (arm.direct === undefined) arm.direct = allPassed(slots) ? this.target.readsPass(arm.key) : false;
+        if (arm.direct === true) {
+          this.target.hit(arm.key, pass, self, true, slots);
+          continue;
+        }
         // Taken while in use: a hit that reaches this site again before the hook returns (the
         // app's own logger, called for a log action, running this line) reads into a fresh array.
-        const values = arm.values ?? new Array<unknown>(slots.length);
+        let values = arm.values;
+        if (values === undefined) values = new Array<unknown>(slots.length);
         arm.values = undefined;
         readSlots(pass, slots, values);
         this.target.hit(arm.key, values, self, true);
@@ -246,6 +247,7 @@ export class PreparedFile {
       const arm = list?.find((a) => a.key === key);
       if (arm === undefined) return;
       arm.counts = undefined;
+      arm.direct = undefined;
       if (this.S[site] === this.countOnly) this.S[site] = 1;
     });
   }
@@ -271,7 +273,7 @@ export class PreparedFile {
       // Counted from the armed lists, not the flags: the worker sets a flag on before this runs.
       const wasOn = this.armed[site] !== undefined;
       const list = (this.armed[site] ?? []).filter((a) => a.key !== key);
-      if (on) list.push({ key, roots, slots: undefined, values: undefined, counts: undefined });
+      if (on) list.push({ key, roots, slots: undefined, values: undefined, counts: undefined, direct: undefined });
       this.armed[site] = list.length > 0 ? list : undefined;
       const isOn = list.length > 0;
       this.S[site] = isOn || this.allOn ? 1 : 0;

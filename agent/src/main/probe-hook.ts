@@ -54,6 +54,7 @@ import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 import { uniqueHex } from '../unique-id.js';
 import { isPlainCounter } from '../locate/plain-counter.js';
 import { ThrowReruns, type ThrowRun } from './throw-reruns.js';
+import { slotValues } from './site-slots.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
 const AGENT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -293,8 +294,11 @@ export class ProbeHook {
     }
   }
 
-  /** `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew. */
-  hit(key: number, values: unknown[], self: unknown, prepared = false): void {
+  /**
+   * `prepared`: called by a prepared site, so no breakpoint ran and no inspector memory grew.
+   * `slots`: `values` is that site's pass, read in place (HitTarget.readsPass).
+   */
+  hit(key: number, values: unknown[], self: unknown, prepared = false, slots: Int32Array | undefined = undefined): void {
     try {
       // The rare branches are methods of their own: a smaller hit() leaves V8 room to inline the hot path into a site's.
       // Flags compared `=== true`: V8 does not know a field or argument holds a boolean, and tells
@@ -308,8 +312,8 @@ export class ProbeHook {
       }
       if (probe.done) return;
       // A log line opens no tic, so its hit has nothing to stamp: it skips the finally below.
-      if (prepared === true && probe.lineOnly === true && probe.paused !== true) return this.lineHit(probe, values, self);
-      this.stampedHit(probe, values, self, prepared);
+      if (prepared === true && probe.lineOnly === true && probe.paused !== true) return this.lineHit(probe, values, slots, self);
+      this.stampedHit(probe, slots === undefined ? values : slotValues(values, slots), self, prepared);
     } catch {
       // The promise is that a probe never throws into the app; V8 would swallow it anyway.
     }
@@ -344,6 +348,13 @@ export class ProbeHook {
     if (this.reopened(probe)) return false;
     this.closedHit(probe, values, self);
     return true;
+  }
+
+  /** HitTarget.readsPass: a log line with no condition and no binding in its TDZ reads its values where the site passed them. */
+  readsPass(key: number): boolean | undefined {
+    const probe = this.armedProbe(key);
+    if (probe === undefined) return undefined;
+    return probe.lineOnly && probe.condition === undefined && probe.uninitialised === undefined;
   }
 
   /** A prepared site's hit of a plain counter, which reads no value (HitTarget.count). */
@@ -438,7 +449,7 @@ export class ProbeHook {
    * order: the CPU budget (over it, the hit is counted as sampled: the site stays on), expiry,
    * the condition, the sampling rate, the hit limit.
    */
-  private lineHit(probe: ArmedProbe, values: unknown[], self: unknown): void {
+  private lineHit(probe: ArmedProbe, values: unknown[], slots: Int32Array | undefined, self: unknown): void {
     const budgeted = this.quotas.cpuMsPerSecond > 0;
     // Without a CPU budget, nothing measures the hit: it may share a reading (LineClock).
     if (budgeted) this.lineClock.exact();
@@ -450,11 +461,18 @@ export class ProbeHook {
     this.clock = now;
     if (budgeted && this.cpu.spent(now)) return this.batch.sampled(probe.key, OVER_CPU);
     const uninitialised = probe.uninitialised;
-    if (uninitialised !== undefined) for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    if (uninitialised !== undefined) {
+      // Not the site's pass (readsPass says so): the markers go in a copy.
+      if (slots !== undefined) {
+        values = slotValues(values, slots);
+        slots = undefined;
+      }
+      for (const index of uninitialised) values[index] = NOT_INITIALISED;
+    }
     // Only a condition reads a frame (the template takes the values themselves): a line without
     // one lends none, its stores and try ~70 instructions a hit (callgrind, scripts/hit-path-loop.mjs site-log).
-    if (probe.condition === undefined) this.line(probe, values, self, undefined, now);
-    else this.conditionalLine(probe, values, self, now);
+    if (probe.condition === undefined) this.line(probe, values, slots, self, undefined, now);
+    else this.conditionalLine(probe, slots === undefined ? values : slotValues(values, slots), self, now);
     // A sampling site is never paused over the budget: its next hits are counted (cpu.spent above).
     if (budgeted) this.cpu.spend(this.charged(probe, (monotonicNow() - startedAt) * 1000), now);
   }
@@ -470,7 +488,7 @@ export class ProbeHook {
     frame.values = values;
     frame.self = self;
     try {
-      this.line(probe, values, self, frame, now);
+      this.line(probe, values, undefined, self, frame, now);
     } finally {
       frame.values = NO_VALUES;
       frame.self = undefined;
@@ -479,12 +497,19 @@ export class ProbeHook {
   }
 
   /** run() for lineHit: a log line's checks and the line; `frame`, lent for the condition, only when there is one. */
-  private line(probe: ArmedProbe, values: unknown[], self: unknown, frame: Frame | undefined, now: number): void {
+  private line(
+    probe: ArmedProbe,
+    values: unknown[],
+    slots: Int32Array | undefined,
+    self: unknown,
+    frame: Frame | undefined,
+    now: number,
+  ): void {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
     if (frame !== undefined && !this.conditionPasses(probe, probe.condition!, frame, now)) return;
     if (probe.sample !== undefined && !probe.sample.take(1, now)) return this.batch.sampled(probe.key, OVER_RATE);
     probe.hits++;
-    this.preparedLog(probe, probe.format!, values, self);
+    this.preparedLog(probe, probe.format!, values, slots, self);
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
@@ -650,17 +675,20 @@ export class ProbeHook {
    * its outputs tested once when the action is armed rather than at each hit (callgrind,
    * scripts/hit-path-loop.mjs site-log: ~14 instructions a hit). V8 does not inline it into hit().
    */
-  private preparedLog(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], self: unknown): void {
-    const { key } = probe;
+  private preparedLog(probe: ArmedProbe, format: CompiledTemplate, values: unknown[], slots: Int32Array | undefined, self: unknown): void {
+    const { key, byteRate } = probe;
+    const { batch } = this;
     const now = this.clock;
-    if (this.logsCheckedIn !== this.batch.sent) this.checkLogs();
-    if (probe.packs !== true || (probe.to.otel === true && this.appTakesLogs)) return this.log(probe, format, values, self, true);
+    if (this.logsCheckedIn !== batch.sent) this.checkLogs();
+    if (probe.packs !== true || (probe.to.otel === true && this.appTakesLogs))
+      return this.log(probe, format, slots === undefined ? values : slotValues(values, slots), self, true);
     const trace = this.appHasSpans ? activeSpanContext() : undefined;
-    const length = this.batch.packedLine(format, values, self, key, probe.head, now, trace, probe.byteRate.on);
+    // `byteRate` and `batch` read before the packing: after a call, V8 checks and loads fields again.
+    const length = batch.packedLine(format, values, self, key, probe.head, now, trace, byteRate.on, slots);
     // Over its byte quota the line is taken back out and counted as sampled, as spendBytes does for a prepared site.
-    if (probe.byteRate.take(length, now)) return this.batch.kept();
-    this.batch.refused();
-    this.batch.sampled(key, OVER_BYTES);
+    if (byteRate.take(length, now)) return batch.kept();
+    batch.refused();
+    batch.sampled(key, OVER_BYTES);
   }
 
   /** Whether the app's own logs SDK takes records and a span can be active: looked up once a batch. */

@@ -47,9 +47,12 @@ export function readPathOf(expr: Expr, roots: readonly string[], redaction: Reda
   };
 }
 
-/** The value `path` reads from a hit's values; throws a ProbeEvalError as the closures of its nodes would. */
-export function readPath(path: ReadPath, values: readonly unknown[]): unknown {
-  let value = rootValue(values[path.index], path.name);
+/**
+ * The value `path` reads from a hit's values (with `slots`, a prepared site's pass: site-slots.ts);
+ * throws a ProbeEvalError as the closures of its nodes would.
+ */
+export function readPath(path: ReadPath, values: readonly unknown[], slots?: Int32Array): unknown {
+  let value = rootValue(values[slots === undefined ? path.index : slots[path.index]!], path.name);
   const { keys } = path;
   for (let s = 0; s < keys.length; s++) {
     if (value === null || value === undefined) {

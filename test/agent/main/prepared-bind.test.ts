@@ -14,6 +14,7 @@ import type { PrebuiltFileReport, PreparedOutcomeReport, PreparedToWorker } from
 const TARGET = {
   hit: () => {},
   count: () => undefined,
+  readsPass: () => undefined,
   exceptionFlag: new Uint8Array(1),
   thrown: () => {},
   exceptionsAlwaysOn: () => {},

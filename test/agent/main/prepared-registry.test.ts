@@ -24,6 +24,7 @@ function fileWith(roots: string[]): { file: PreparedFile; seen: Seen[] } {
     {
       hit: (_key, values, self) => seen.push({ values, self }),
       count: () => false,
+      readsPass: () => false,
       exceptionFlag: new Uint8Array(1),
       thrown: () => {},
       exceptionsAlwaysOn: () => {},
@@ -95,6 +96,7 @@ test("a prepared file's exception sites give back the thrown object, throw a pri
     {
       hit: () => {},
       count: () => undefined,
+      readsPass: () => undefined,
       exceptionFlag: new Uint8Array(1),
       thrown: (path, at, error, pass, start) => {
         records.push([path, at, error, pass[start]]);

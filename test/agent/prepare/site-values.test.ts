@@ -26,7 +26,7 @@ const expected = (n: number): string =>
   'total=<`getterOwner.total` is a getter; liveprobe never runs getters> id=7 ' +
   'proxy=<`proxy.id`: the value is a Proxy; liveprobe never reads through proxies> whole=[Proxy]';
 
-async function valuesApp(t: test.TestContext, agentId: string) {
+async function valuesApp(t: test.TestContext, agentId: string, template = TEMPLATE) {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
@@ -51,7 +51,7 @@ async function valuesApp(t: test.TestContext, agentId: string) {
     type: 'log',
     file: FILE,
     line: lineOf(FILE, 'values-line'),
-    template: TEMPLATE,
+    template,
     maxHits: 100_000,
     tags: ['e2e'],
   });
@@ -70,6 +70,30 @@ test('a prepared log line reads every kind of value as before, runs no getter, t
   );
   for (const secret of ['abcdefgh12345678', 'hunter2']) assert.ok(!JSON.stringify(lines()).includes(secret), `${secret} left the process`);
   // Asked after the lines arrived: the reads they carry are done.
+  assert.deepEqual(await (await fetch(`${service.url}/ran`)).json(), { getter: 0, traps: 0 });
+});
+
+// Placeholders other than names and fields: each evaluated on the values the site passed, through
+// the same getter, Proxy and redaction checks.
+const EXPRESSIONS =
+  'sum={num + 1} owner={getterOwner.id * 2} total={getterOwner.total + 1} proxy={proxy.id + 1} ' +
+  'pw={user.password + "!"} items={len(obj.list)} text={text} n={num}';
+
+const expectedExpressions = (n: number): string =>
+  `sum=${n + 1.5} owner=14 total=<\`getterOwner.total\` is a getter; liveprobe never runs getters> ` +
+  'proxy=<`proxy.id`: the value is a Proxy; liveprobe never reads through proxies> ' +
+  "pw=<`+`: the value is redacted by the agent's configuration> items=2 text=plain text " +
+  `n=${n + 0.5}`;
+
+test('a prepared log line with expressions reads them from the values its site passed, runs no getter, trips no Proxy trap and keeps secrets', async (t) => {
+  const { service, lines } = await valuesApp(t, 'site-values-3', EXPRESSIONS);
+  assert.equal((await fetch(`${service.url}/show?n=3`)).status, 200);
+  await waitFor(() => lines().length === 3, WAIT, 'the three lines exported');
+  assert.deepEqual(
+    lines().map((r) => r.body),
+    [0, 1, 2].map(expectedExpressions),
+  );
+  assert.ok(!JSON.stringify(lines()).includes('hunter2'), 'the password left the process');
   assert.deepEqual(await (await fetch(`${service.url}/ran`)).json(), { getter: 0, traps: 0 });
 });
 
