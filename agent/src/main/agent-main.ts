@@ -70,9 +70,9 @@ export function startAgent(settings?: Record<string, string>): void {
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
   const sessionMode = inspectorSessionMode(env);
-  // Before the app's first module: no function of the app ever has baseline code for a first
-  // breakpoint to discard with a walk over the heap (settings/baseline-compiler.ts).
-  // node:v8 only then: it loads more of Node than an idle agent otherwise does.
+  // Before the app's first module (with --import or --require): no function of the app gets
+  // baseline code for a first breakpoint to discard with a walk over the heap
+  // (settings/baseline-compiler.ts). node:v8 only then: it loads more of Node than an idle agent does.
   if (sparkplugOff(env, sessionMode)) (createRequire(import.meta.url)('node:v8') as typeof V8).setFlagsFromString('--no-sparkplug');
   const sessionReady = sessionMode === 'startup' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const startedAt = isoTime(dateNow());
