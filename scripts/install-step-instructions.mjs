@@ -83,7 +83,7 @@ const app = new Child(
     },
   },
 );
-const control = (...args) => execFileSync('callgrind_control', [...args, String(app.pid)], { encoding: 'utf8' });
+const control = (...args) => execFileSync('callgrind_control', [...args, String(app.pid)], { stdio: 'ignore' });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const steps = [];
 try {

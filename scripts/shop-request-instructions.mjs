@@ -51,11 +51,11 @@ const mainThread = (dump) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileS
 try {
   const [, base] = await app.waitForMatch(/listening on (http:\/\/\S+)/, 600_000, 'the shop to listen');
   if (agent) await app.waitForMatch(/\[liveprobe\] connected to /, 600_000, 'the agent to connect');
-  execFileSync('callgrind_control', ['-i', 'on', String(app.pid)]);
+  execFileSync('callgrind_control', ['-i', 'on', String(app.pid)], { stdio: 'ignore' });
   let first = 1;
   for (const [i, amount] of BATCHES.entries()) {
     await autocannon({ url: `${base}/products/tea`, connections: 1, amount });
-    execFileSync('callgrind_control', ['-d', `batch${i + 1}`, String(app.pid)]);
+    execFileSync('callgrind_control', ['-d', `batch${i + 1}`, String(app.pid)], { stdio: 'ignore' });
     console.log(
       `requests ${first}–${first + amount - 1}: ${Math.round(mainThread(i + 1) / amount).toLocaleString('en-US')} instructions each`,
     );
