@@ -10,12 +10,13 @@
 //   npm run build && node scripts/install-step-instructions.mjs <on-demand|startup> [LIVEPROBE_SPARKPLUG]
 //   node scripts/install-step-instructions.mjs startup on     # the session at start-up, Sparkplug kept on
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Child, fromRoot, lineOf, otlpReceiver } from '@liveprobe/harness';
+import { lineOf, otlpReceiver } from '@liveprobe/harness';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
+import { appUnderCallgrind } from './app-under-callgrind.mjs';
 
 const [session = 'startup', sparkplug] = process.argv.slice(2);
 const FILE = 'bench/fixtures/many-modules.mjs';
@@ -50,40 +51,26 @@ function parts(file) {
   }
   return found;
 }
-const totalOf = (file) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8'))[1]);
 
-const out = mkdtempSync(join(tmpdir(), 'liveprobe-install-steps-'));
 const cp = await startBenchControlPlane();
 const sink = await otlpReceiver({ decode: false });
 const api = new ControlPlaneApi(cp.url);
 const agentId = `install-steps-${session}`;
-const app = new Child(
-  'valgrind',
-  [
-    '--tool=callgrind',
-    '--separate-threads=yes',
-    '--instr-atstart=no',
-    `--callgrind-out-file=${join(out, 'cg.out')}`,
-    process.execPath,
-    '--import',
-    '@liveprobe/agent/register',
-    fromRoot(FILE),
-  ],
-  {
-    name: 'app under callgrind',
-    ipc: true,
-    env: {
-      MODULES_DIR: dir,
-      MODULES: String(MODULES),
-      LIVEPROBE_BROKER_URL: cp.mqttUrl,
-      LIVEPROBE_AGENT_ID: agentId,
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-      LIVEPROBE_INSPECTOR_SESSION: session,
-      ...(sparkplug === undefined ? {} : { LIVEPROBE_SPARKPLUG: sparkplug }),
-    },
+const { app, out, control, total } = appUnderCallgrind({
+  name: 'app under callgrind',
+  nodeArgs: ['--import', '@liveprobe/agent/register'],
+  script: FILE,
+  ipc: true,
+  env: {
+    MODULES_DIR: dir,
+    MODULES: String(MODULES),
+    LIVEPROBE_BROKER_URL: cp.mqttUrl,
+    LIVEPROBE_AGENT_ID: agentId,
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    LIVEPROBE_INSPECTOR_SESSION: session,
+    ...(sparkplug === undefined ? {} : { LIVEPROBE_SPARKPLUG: sparkplug }),
   },
-);
-const control = (...args) => execFileSync('callgrind_control', [...args, String(app.pid)], { stdio: 'ignore' });
+});
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const steps = [];
 try {
@@ -123,11 +110,10 @@ console.log(['step', 'main thread', ...Object.keys(PARTS), 'busiest other thread
 // Dump 1 is the warm-up; the steps follow in order. Thread 01 is the app's main thread.
 steps.forEach((name, i) => {
   const files = readdirSync(out).filter((f) => f.startsWith(`cg.out.${i + 2}-`));
-  const main = join(
-    out,
-    files.find((f) => f.endsWith('-01')),
+  const main = files.find((f) => f.endsWith('-01'));
+  const others = files.filter((f) => f !== main).map(total);
+  console.log(
+    [name, total(main), ...Object.values(parts(join(out, main))), Math.max(...others)].map((v) => v.toLocaleString('en-US')).join('\t'),
   );
-  const others = files.filter((f) => !f.endsWith('-01')).map((f) => totalOf(join(out, f)));
-  console.log([name, totalOf(main), ...Object.values(parts(main)), Math.max(...others)].map((v) => v.toLocaleString('en-US')).join('\t'));
 });
 rmSync(out, { recursive: true, force: true });

@@ -6,17 +6,13 @@
 // without the agent (`--no-sparkplug` for `off`).
 //
 //   npm run build && node scripts/shop-request-instructions.mjs <on|off> [startup|on-demand|none]
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Child, fromRoot, otlpReceiver } from '@liveprobe/harness';
+import { otlpReceiver } from '@liveprobe/harness';
 import autocannon from 'autocannon';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
+import { appUnderCallgrind } from './app-under-callgrind.mjs';
 
 const [sparkplug = 'off', session = 'startup'] = process.argv.slice(2);
 const BATCHES = [300, 1000, 2000, 4000, 8000];
-const out = mkdtempSync(join(tmpdir(), 'liveprobe-shop-requests-'));
 const cp = await startBenchControlPlane();
 const sink = await otlpReceiver({ decode: false });
 const agent = session !== 'none';
@@ -33,36 +29,28 @@ const env = {
     : {}),
 };
 const nodeArgs = agent ? ['--import', '@liveprobe/agent/register'] : sparkplug === 'off' ? ['--no-sparkplug'] : [];
-const app = new Child(
-  'valgrind',
-  [
-    '--tool=callgrind',
-    '--separate-threads=yes',
-    '--instr-atstart=no',
-    `--callgrind-out-file=${join(out, 'cg.out')}`,
-    process.execPath,
-    ...nodeArgs,
-    fromRoot('examples/shop/dist/server.js'),
-  ],
-  { name: 'shop under callgrind', env },
-);
-// Thread 01 is the app's main thread; dump i holds batch i.
-const mainThread = (dump) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(out, `cg.out.${dump}-01`), 'utf8'))[1]);
+const { app, control, total, stop } = appUnderCallgrind({
+  name: 'shop under callgrind',
+  nodeArgs,
+  script: 'examples/shop/dist/server.js',
+  env,
+});
+// Dump i holds batch i; thread 01 is the app's main thread.
+const mainThread = (dump) => total(`cg.out.${dump}-01`);
 try {
   const [, base] = await app.waitForMatch(/listening on (http:\/\/\S+)/, 600_000, 'the shop to listen');
   if (agent) await app.waitForMatch(/\[liveprobe\] connected to /, 600_000, 'the agent to connect');
-  execFileSync('callgrind_control', ['-i', 'on', String(app.pid)], { stdio: 'ignore' });
+  control('-i', 'on');
   let first = 1;
   for (const [i, amount] of BATCHES.entries()) {
     await autocannon({ url: `${base}/products/tea`, connections: 1, amount });
-    execFileSync('callgrind_control', ['-d', `batch${i + 1}`, String(app.pid)], { stdio: 'ignore' });
+    control('-d', `batch${i + 1}`);
     console.log(
       `requests ${first}–${first + amount - 1}: ${Math.round(mainThread(i + 1) / amount).toLocaleString('en-US')} instructions each`,
     );
     first += amount;
   }
 } finally {
-  await app.stop();
+  await stop();
   await Promise.all([cp.stop(), sink.stop()]);
-  rmSync(out, { recursive: true, force: true });
 }
