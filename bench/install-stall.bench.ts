@@ -2,9 +2,10 @@
  * How long installing or removing an action holds up an app that loaded 5,000 modules, with the
  * agent's inspector session opened on demand (the default: the first action enables V8's
  * debugger, which reports every loaded script at once) and opened at start-up and kept open
- * (LIVEPROBE_INSPECTOR_SESSION=startup); then what keeping it open costs, beside the same app
+ * (LIVEPROBE_INSPECTOR_SESSION=startup, where the agent turns V8's baseline tier off, and again with
+ * it kept on, LIVEPROBE_SPARKPLUG=on); then what keeping it open costs, beside the same app
  * without the agent: loading the modules, an `await`, a thrown and caught error, RSS. Every
- * round starts the apps afresh, in a rotating order; a fourth app has the action's file prepared
+ * round starts the apps afresh, in a rotating order; a fifth app has the action's file prepared
  * (install path 2), where installing opens no session.
  *
  * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent in the prepared
@@ -52,12 +53,19 @@ if (ONLY !== undefined && ONLY !== 'prepared')
   throw new Error(`LIVEPROBE_BENCH_STALL_ONLY is "${ONLY}"; the one value it takes is prepared`);
 const PREPARED_ONLY = ONLY === 'prepared';
 
-type AppKey = 'bare' | 'on-demand' | 'startup' | 'prepared' | 'prepared-baseline';
+type AppKey = 'bare' | 'on-demand' | 'startup' | 'startup-sparkplug' | 'prepared' | 'prepared-baseline';
 const SESSION_APPS: { key: AppKey; label: string }[] = [
   { key: 'bare', label: 'no agent' },
   { key: 'on-demand', label: 'session on demand (default)' },
   { key: 'startup', label: 'session open from start-up' },
+  { key: 'startup-sparkplug', label: 'the same, Sparkplug kept on (LIVEPROBE_SPARKPLUG=on)' },
 ];
+/** What each app with a session of its own sets (the agent turns Sparkplug off with the session at start-up unless told). */
+const SESSION_ENV: Partial<Record<AppKey, Record<string, string>>> = {
+  'on-demand': { LIVEPROBE_INSPECTOR_SESSION: 'on-demand' },
+  startup: { LIVEPROBE_INSPECTOR_SESSION: 'startup' },
+  'startup-sparkplug': { LIVEPROBE_INSPECTOR_SESSION: 'startup', LIVEPROBE_SPARKPLUG: 'on' },
+};
 /** Install path 2: the action's file is prepared, so installing it opens no session at all. */
 const PREPARED_APPS: { key: AppKey; label: string }[] = [
   { key: 'prepared', label: 'on demand, the action on a prepared file' },
@@ -65,7 +73,7 @@ const PREPARED_APPS: { key: AppKey; label: string }[] = [
 ];
 const APPS = [...(PREPARED_ONLY ? [] : SESSION_APPS), ...PREPARED_APPS];
 /** For the intro: how many apps start in each round. */
-const APP_COUNT = ['no', 'one', 'two', 'three', 'four', 'five'];
+const APP_COUNT = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
 const isPrepared = (key: AppKey): boolean => key === 'prepared' || key === 'prepared-baseline';
 
 /** `await`s and throws counted under callgrind (bench/lib/task-instructions.ts), and again twice as many. */
@@ -79,9 +87,29 @@ const SET_BREAKPOINT_BY_URL = 'v8_inspector::V8DebuggerAgentImpl::setBreakpointB
  * gave it baseline code), or the loop ran in a function of its own, or V8 has no baseline tier.
  */
 const FIRST_BREAKPOINT = [
-  { key: 'top', label: 'loop at the top level (as many-modules.mjs)', loadIn: 'top', flags: [] },
-  { key: 'function', label: 'loop in a function of its own', loadIn: 'function', flags: [] },
-  { key: 'no-sparkplug', label: 'loop at the top level, `node --no-sparkplug`', loadIn: 'top', flags: ['--no-sparkplug'] },
+  { key: 'top', label: 'loop at the top level (as many-modules.mjs)', loadIn: 'top', flags: [], heapObjects: 0 },
+  {
+    key: 'heap',
+    label: 'the same, 1,000,000 more small objects on the heap',
+    loadIn: 'top',
+    flags: [],
+    heapObjects: 1_000_000,
+  },
+  { key: 'function', label: 'loop in a function of its own', loadIn: 'function', flags: [], heapObjects: 0 },
+  {
+    key: 'no-sparkplug',
+    label: 'loop at the top level, Sparkplug off (`--no-sparkplug`, as the agent with the session open from start-up)',
+    loadIn: 'top',
+    flags: ['--no-sparkplug'],
+    heapObjects: 0,
+  },
+  {
+    key: 'no-sparkplug-heap',
+    label: 'the same, 1,000,000 more small objects on the heap',
+    loadIn: 'top',
+    flags: ['--no-sparkplug'],
+    heapObjects: 1_000_000,
+  },
 ] as const;
 
 /** V8's handler of `Debugger.enable` on the main thread, and the parts of it the table splits out. */
@@ -156,9 +184,7 @@ const benchmark: Benchmark = {
                 otlpEndpoint: sink.url,
                 quotas: 'default',
                 ...(key === 'prepared-baseline' ? { register: baselineRegister(BASELINE!) } : {}),
-                env: isPrepared(key)
-                  ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' }
-                  : { LIVEPROBE_INSPECTOR_SESSION: key },
+                env: isPrepared(key) ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' } : SESSION_ENV[key]!,
               },
             }),
       });
@@ -280,6 +306,7 @@ const benchmark: Benchmark = {
           ['bare', [], {}],
           ['on-demand', register, agent('on-demand')],
           ['startup', register, agent('startup')],
+          ['startup-sparkplug', register, { ...agent('startup'), LIVEPROBE_SPARKPLUG: 'on' }],
           ['debugger', ['--import', fixture('debugger-enabled.mjs')], {}],
         ] as const) {
           ctx.progress(`install-stall: instructions per await and throw, ${key} (callgrind)`);
@@ -288,7 +315,7 @@ const benchmark: Benchmark = {
         for (const variant of FIRST_BREAKPOINT) {
           ctx.progress(`install-stall: instructions of a first breakpoint, ${variant.key} (callgrind)`);
           const args = [process.execPath, ...variant.flags, fixture('first-breakpoint.mjs')];
-          const env = { MODULES_DIR: dir, MODULES: String(MODULES), LOAD_IN: variant.loadIn };
+          const env = { MODULES_DIR: dir, MODULES: String(MODULES), LOAD_IN: variant.loadIn, HEAP_OBJECTS: String(variant.heapObjects) };
           firstBreakpoint.set(variant.key, await countInstructions(args, env, SET_BREAKPOINT_BY_URL));
         }
         ctx.progress('install-stall: instructions of Debugger.enable on demand (callgrind)');
@@ -366,22 +393,16 @@ const benchmark: Benchmark = {
       }),
     ];
     const rss = (key: AppKey) => median(samples.get(`rss ${key}`)!);
+    const withAgent = SESSION_APPS.filter((a) => a.key !== 'bare');
     const costs = renderTable(
-      ['app, no action', 'no agent', 'on demand', '× no agent', 'open from start-up', '× no agent'],
+      ['app, no action', 'no agent', ...withAgent.flatMap((a) => [a.label, '× no agent'])],
       [
         costRow(`loading ${MODULES.toLocaleString('en-US')} modules at start`, 'load', ms),
         costRow('one `await` of an async function', 'awaits', duration),
         costRow('one error thrown and caught', 'throws', duration),
-        [
-          'RSS after loading',
-          mib(rss('bare')),
-          mib(rss('on-demand')),
-          `+${mib(rss('on-demand') - rss('bare'))}`,
-          mib(rss('startup')),
-          `+${mib(rss('startup') - rss('bare'))}`,
-        ],
+        ['RSS after loading', mib(rss('bare')), ...withAgent.flatMap((a) => [mib(rss(a.key)), `+${mib(rss(a.key) - rss('bare'))}`])],
       ],
-      ['left', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'right', ...withAgent.flatMap(() => ['right', 'right'] as const)],
     );
     return {
       blocks: [
@@ -408,6 +429,7 @@ function instructionBlocks(instructions: Map<string, TaskInstructions>): string[
   const columns = [
     ['on-demand', 'agent idle, session on demand'],
     ['startup', 'session open from start-up'],
+    ['startup-sparkplug', 'the same, Sparkplug on'],
     ['debugger', "V8's debugger alone"],
   ] as const;
   const row = (label: string, task: keyof TaskInstructions) => [
@@ -432,7 +454,7 @@ function instructionBlocks(instructions: Map<string, TaskInstructions>): string[
 function firstBreakpointBlocks(counted: Map<string, number>): string[] {
   if (counted.size === 0) return [];
   return [
-    `Where the install stall with the session open from start-up comes from: main-thread instructions inside V8's \`Debugger.setBreakpointByUrl\` (callgrind), for the first breakpoint on a line of a never-called function, the debugger enabled before ${MODULES.toLocaleString('en-US')} modules load (bench/fixtures/first-breakpoint.mjs). V8 prepares every function enclosing the line for debugging; one that has baseline (Sparkplug) code has it discarded by a walk over the whole heap (\`Debug::DiscardBaselineCode\`), once per such function. In many-modules.mjs the enclosing top level ran the loading loop, so it has baseline code; in an app, a hot function an action targets has.`,
+    `Where the install stall with the session open from start-up comes from: main-thread instructions inside V8's \`Debugger.setBreakpointByUrl\` (callgrind), for the first breakpoint on a line of a never-called function, the debugger enabled before ${MODULES.toLocaleString('en-US')} modules load (bench/fixtures/first-breakpoint.mjs). V8 prepares every function enclosing the line for debugging; one that has baseline (Sparkplug) code has it discarded by a walk over the whole heap (\`Debug::DiscardBaselineCode\`), once per such function, so it grows with the heap (1,000,000 more small objects kept alive before the breakpoint: bench/fixtures/first-breakpoint.mjs with HEAP_OBJECTS). In many-modules.mjs the enclosing top level ran the loading loop, so it has baseline code; in an app, a hot function an action targets has. With the session open from start-up the agent turns Sparkplug off before the app's first module (LIVEPROBE_SPARKPLUG), so no function has any to discard.`,
     renderTable(
       ['loading loop', 'instructions in setBreakpointByUrl'],
       FIRST_BREAKPOINT.map((v) => [v.label, count(counted.get(v.key)!)]),

@@ -5,7 +5,8 @@
  * action and a snapshot on the breakpoint path (the inspector), a log record in the trace of the
  * app's own auto-instrumentations, and log actions on files prepared at load time
  * (LIVEPROBE_PREPARE: the ESM loader hooks and CommonJS through require(esm)) with their stacks,
- * and a counter there that counts in place.
+ * and a counter there that counts in place; and, with the inspector session open from start-up,
+ * V8's baseline tier off and a log action on a function the app ran warm.
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -16,6 +17,7 @@ import type { ControlPlane } from '../helpers/index.js';
 import { addAction, app, checkout, controlPlane, installed, SHOP } from '../agent/fixtures.js';
 import { find, snapshotsOnBroker } from '../agent/snapshot-events.js';
 import { nodeBinary, PINNED_MAJORS } from './node-binaries.js';
+import { BASELINE_TRACE, logOnWarmFunction } from '../agent/hot-function.js';
 
 const WAIT = 20_000;
 const SERVER_TS = 'examples/shop/src/server.ts';
@@ -188,4 +190,9 @@ for (const major of PINNED_MAJORS) {
       assert.equal(await (await fetch(`${shop.url}/state`)).json(), false, 'the inspector session was never opened');
     });
   }
+
+  test(`on Node ${major}, with the session open from start-up, V8 gives the app no baseline code and an action on a warm function installs and logs`, async (t) => {
+    const service = await logOnWarmFunction(t, {}, nodeBinary(major));
+    assert.ok(!service.output().includes(BASELINE_TRACE), `V8 compiled the warm function to baseline code:\n${service.output()}`);
+  });
 }

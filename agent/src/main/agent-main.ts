@@ -12,6 +12,9 @@ import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
+import { sparkplugOff } from '../settings/baseline-compiler.js';
+import { createRequire } from 'node:module';
+import type V8 from 'node:v8';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
 import { AgentConfigError } from '../settings/config-error.js';
 import { errorText } from './error-text.js';
@@ -66,7 +69,12 @@ export function startAgent(settings?: Record<string, string>): void {
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
-  const sessionReady = inspectorSessionMode(env) === 'startup' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+  const sessionMode = inspectorSessionMode(env);
+  // Before the app's first module (with --import or --require): no function of the app gets
+  // baseline code for a first breakpoint to discard with a walk over the heap
+  // (settings/baseline-compiler.ts). node:v8 only then: it loads more of Node than an idle agent does.
+  if (sparkplugOff(env, sessionMode)) (createRequire(import.meta.url)('node:v8') as typeof V8).setFlagsFromString('--no-sparkplug');
+  const sessionReady = sessionMode === 'startup' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   const startedAt = isoTime(dateNow());
   const data: WorkerData = {
     port: port2,

@@ -18,6 +18,7 @@ import type { BlocklistSettings } from '../locate/blocklist.js';
 import { AgentConfigError } from './config-error.js';
 import { inspectorSessionMode } from './inspector-session-mode.js';
 import { workerStart } from './worker-start.js';
+import { sparkplugOff } from './baseline-compiler.js';
 import { checkOutputs, MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from './config-file.js';
 import { readQuotas } from './quota-config.js';
 import type { QuotaSettings } from './quota-settings.js';
@@ -49,7 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const connection = readConnection(env);
   const rate = Number(env.LIVEPROBE_LIVE_OUTPUT_PER_SECOND ?? 50);
   if (!Number.isFinite(rate) || rate < 0) throw new AgentConfigError('LIVEPROBE_LIVE_OUTPUT_PER_SECOND must be a non-negative number');
-  inspectorSessionMode(env);
+  sparkplugOff(env, inspectorSessionMode(env));
   workerStart(env);
   const configFile = env.LIVEPROBE_CONFIG?.trim() || undefined;
   const file = configFile === undefined ? { settings: {}, prepare: undefined } : readConfigFile(configFile);

@@ -1,0 +1,80 @@
+// Each install step's longest event-loop delay in the app install-stall drives (5,000 modules,
+// the session open from start-up), beside what the app's main thread did meanwhile as Linux
+// counts it (/proc/<pid>/task/<pid>/schedstat): its CPU time, its time waiting on the run queue
+// for a core, and its time slices. A delay the thread's own CPU does not explain is a wait for a
+// core (docs/BENCHMARKS.md, install stall). LIVEPROBE_SPARKPLUG on and off alternate, a fresh app
+// each round.
+//
+//   npm run build && node scripts/install-step-schedstat.mjs [rounds]
+import { readFile } from 'node:fs/promises';
+import { lineOf, otlpReceiver } from '@liveprobe/harness';
+import { agentConnected, startFixtureApp } from '../bench/dist/lib/apps.js';
+import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
+import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
+import { fixture } from '../bench/dist/lib/paths.js';
+
+const rounds = Number(process.argv[2] ?? 4);
+const FILE = 'bench/fixtures/many-modules.mjs';
+/** As install-stall: the delay is read this long after a step's status. */
+const SETTLE_MS = 300;
+const cp = await startBenchControlPlane();
+const sink = await otlpReceiver({ decode: false });
+const api = new ControlPlaneApi(cp.url);
+const line = lineOf(FILE, 'keeper');
+const schedstat = async (pid) => (await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'latin1')).split(' ').map(Number);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const ms = (ns) => (ns / 1e6).toFixed(1);
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const sparkplug of round % 2 === 0 ? ['on', 'off'] : ['off', 'on']) {
+      const agentId = `install-schedstat-${sparkplug}-${round}`;
+      // The modules install-stall writes (run it, or install-step-instructions.mjs, once first).
+      const app = await startFixtureApp({
+        name: agentId,
+        script: fixture('many-modules.mjs'),
+        env: { MODULES_DIR: '/tmp/liveprobe-install-stall', MODULES: '5000' },
+        agent: {
+          broker: cp.mqttUrl,
+          agentId,
+          otlpEndpoint: sink.url,
+          quotas: 'default',
+          env: { LIVEPROBE_INSPECTOR_SESSION: 'startup', LIVEPROBE_SPARKPLUG: sparkplug },
+        },
+      });
+      const events = await api.events({ agent: agentId });
+      const rows = [];
+      const step = async (name, act) => {
+        await app.ipc.request('resetDelay');
+        const [cpu0, wait0, slices0] = await schedstat(app.pid);
+        await act();
+        await sleep(SETTLE_MS);
+        const [cpu1, wait1, slices1] = await schedstat(app.pid);
+        const { maxMs } = await app.ipc.request('delay');
+        rows.push(
+          `${name}: delay ${maxMs.toFixed(1)} ms, CPU ${ms(cpu1 - cpu0)} ms, run-queue wait ${ms(wait1 - wait0)} ms, ${slices1 - slices0} slices`,
+        );
+      };
+      try {
+        await agentConnected(app);
+        for (const install of ['first install', 'install again']) {
+          await step('idle', async () => {});
+          let id = '';
+          await step(install, async () => {
+            id = await api.addAction({ type: 'log', file: FILE, line, template: 'never hit', agents: [agentId] });
+            await api.waitForStatus(id, agentId, 'installed');
+          });
+          await step('removal', async () => {
+            await api.deleteAction(id);
+            await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
+          });
+        }
+      } finally {
+        events.close();
+        await app.stop();
+      }
+      console.log(`round ${round + 1}, LIVEPROBE_SPARKPLUG=${sparkplug}\n  ${rows.join('\n  ')}`);
+    }
+  }
+} finally {
+  await Promise.all([cp.stop(), sink.stop()]);
+}
