@@ -53,6 +53,7 @@ import type { CapturedSnapshot } from '../bridge.js';
 import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 import { uniqueHex } from '../unique-id.js';
 import { isPlainCounter } from '../locate/plain-counter.js';
+import { RaiseReruns } from './raise-reruns.js';
 import { ThrowReruns, type ThrowRun } from './throw-reruns.js';
 
 /** The agent's own files: their frames are left out of snapshot stacks. */
@@ -149,6 +150,12 @@ export class ProbeHook {
   readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
   private readonly throwReruns = new ThrowReruns();
+  private readonly raiseReruns = new RaiseReruns();
+  /**
+   * Whether V8 runs a statement's breakpoint conditions again at every thrown error: a condition
+   * reads it before it reads whether its statement's callee is a function (raise-reruns.ts).
+   */
+  everyThrow = false;
   /** The probe of the last hit: a hot line hits the same probe again and again (cleared when probes change). */
   private last: ArmedProbe | undefined;
   /** Whether any probe was ever armed: only then can output be on its way at exit. */
@@ -282,6 +289,23 @@ export class ProbeHook {
     }
     if (run !== 'at-throw') this.hit(key, values, self);
     return run !== 'hit';
+  }
+
+  /**
+   * A breakpoint's hit on a statement that can throw in its own frame, not a `throw` one: V8 runs
+   * its condition again when it throws while the exception watch pauses at thrown errors
+   * (raise-reruns.ts). True for that run, which is no hit: the condition's true keeps V8 from
+   * muting the exception pause.
+   */
+  raiseHit(key: number, values: unknown[], self: unknown, uncallable?: boolean): boolean {
+    let atThrow = false;
+    try {
+      atThrow = this.raiseReruns.atThrow(key, ProbeHook.prototype.raiseHit, uncallable);
+    } catch {
+      // As hit(): never into the app.
+    }
+    if (!atThrow) this.hit(key, values, self);
+    return atThrow;
   }
 
   /** The exception watch paused at no error and no handler (throw-reruns.ts: a run taken for the throw's paused it). */
@@ -868,6 +892,14 @@ export class ProbeHook {
         return;
       case 'throw-reruns':
         this.throwReruns.set(message.on);
+        this.raiseReruns.setEveryThrow(message.on);
+        this.everyThrow = message.on;
+        return;
+      case 'raise-reruns':
+        this.raiseReruns.set(message.on);
+        return;
+      case 'raise-stops':
+        this.raiseReruns.stopsAt(message.key, message.stops);
         return;
       case 'counted':
         this.chargeInPlace(message.key, message.hits);
@@ -876,6 +908,7 @@ export class ProbeHook {
         this.last = undefined;
         this.probes.delete(message.key);
         this.callers.delete(message.key);
+        this.raiseReruns.forget(message.key);
         return;
     }
   }

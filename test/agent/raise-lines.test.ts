@@ -1,0 +1,109 @@
+// Actions on a line whose own statement throws without a `throw` (a builtin that throws, a read
+// of null, a call of a non-function) while an exception action pauses at thrown errors (the
+// breakpoint path). V8 runs the conditions of the statement's breakpoints once more when it throws,
+// to decide whether they mute the exception pause: each action there used to run twice a throw
+// (a log printed its line twice), and the conditions' false muted the pause, so the exception
+// action never saw an error thrown on such a line.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { OutputEvent } from '@liveprobe/protocol';
+import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
+import { addAction, app, controlPlane, installed } from './fixtures.js';
+import { snapshotsOnBroker } from './snapshot-events.js';
+
+const WAIT = 15_000;
+const APP = 'test/fixtures/raise-lines.cjs';
+const FILE = 'raise-lines.cjs';
+
+const outputs = (events: { events(): SseEvent[] }, actionId: string) =>
+  events
+    .events()
+    .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === actionId)
+    .map((e) => e.data as OutputEvent);
+
+test('breakpoint path: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs' });
+  const log = async (marker: string, template: string) =>
+    (await addAction(cp, { type: 'log', file: FILE, line: lineOf(APP, marker), template, tags: ['e2e'] })).action.id;
+  const ids = {
+    parse: await log('raise-parse', 'parse {body}'),
+    name: await log('raise-null', 'name of {order.customer}'),
+    total: await log('raise-async', 'total of {order.lines}'),
+    ship: await log('raise-call', 'ship to {order.address}'),
+    receipt: await log('raise-callee', 'receipt {order.id}'),
+    notify: await log('raise-notify', 'notify {order.id}'),
+    refund: await log('raise-throw-await', 'refund {order.id}'),
+    step: await log('raise-throw-yield', 'step {order.id} after {seen}'),
+  };
+  const exception = (await addAction(cp, { type: 'exception', tags: ['e2e'], ratePerMinute: 60 })).action.id;
+  for (const id of Object.values(ids)) assert.match(await installed(cp, id), /^installed: breakpoint/);
+  assert.match(await installed(cp, exception), /^installed: breakpoint path/);
+
+  const get = async (path: string) => (await fetch(`${shop.url}${path}`)).text();
+  // Caught by Express's error middleware (sync, and async through next) or by nobody.
+  assert.equal(await get('/parse?body=%7Bbad'), "handled: Expected property name or '}' in JSON at position 1");
+  assert.equal(await get('/parse?body=%7B%22id%22%3A1%7D'), 'id 1');
+  assert.equal(await get('/parse?body=nope'), 'handled: Unexpected token \'o\', "nope" is not valid JSON');
+  assert.equal(await get('/name'), "reported: Cannot read properties of null (reading 'name')");
+  assert.equal(await get('/name?customer=ada'), 'name ada');
+  assert.equal(await get('/total'), "handled: Cannot read properties of undefined (reading 'map')");
+  assert.equal(await get('/total?price=3'), 'total 3');
+  assert.equal(await get('/total-lost'), "reported: Cannot read properties of undefined (reading 'map')");
+  assert.equal(await get('/ship'), 'handled: order.address.toUpperCase is not a function');
+  // A call of a binding that holds no function, where V8 stops: the statement's first call.
+  assert.equal(await get('/receipt?id=1'), 'handled: printer is not a function');
+  assert.equal(await get('/receipt?id=2&printer=1'), 'receipt 2');
+  assert.equal(await get('/receipt?id=3'), 'handled: printer is not a function');
+  assert.equal(await get('/settle?id=4'), 'reported: notify is not a function');
+  assert.equal(await get('/settle?id=5&notify=1'), 'settled');
+  assert.equal(await get('/settle?id=6'), 'reported: notify is not a function');
+  // `throw await …` and `throw yield …`.
+  assert.equal(await get('/refund?id=7'), 'handled: refund 7 refused');
+  assert.equal(await get('/refund?id=ok'), 'refunded');
+  assert.equal(await get('/refund-lost?id=8'), 'reported: refund 8 refused');
+  assert.equal(await get('/steps?id=9'), 'handled: step 9 after one');
+
+  // One line per run, whether the line threw or not (checked again below, once the snapshots are in).
+  const expected = {
+    [ids.parse]: ['parse {bad', 'parse {"id":1}', 'parse nope'],
+    [ids.name]: ['name of null', 'name of { name: "ada" }'],
+    [ids.total]: ['total of undefined', 'total of [{ price: 3 }]', 'total of undefined'],
+    [ids.ship]: ['ship to 7'],
+    [ids.receipt]: ['receipt 1', 'receipt 2', 'receipt 3'],
+    [ids.notify]: ['notify 4', 'notify 5', 'notify 6'],
+    [ids.refund]: ['refund 7', 'refund 8'],
+    [ids.step]: ['step 9 after one'],
+  };
+  const printedOnce = () => {
+    for (const [id, lines] of Object.entries(expected))
+      assert.deepEqual(
+        outputs(events, id).map((o) => o.message),
+        lines,
+      );
+  };
+  for (const [id, lines] of Object.entries(expected))
+    await waitFor(() => outputs(events, id).length >= lines.length, WAIT, lines.join(', '));
+  printedOnce();
+
+  // The exception action sees each error at the line that threw it, though an action sits there.
+  const captured = async (message: string, marker: string, count = 1) => {
+    const of = () => snapshots.items().filter((e) => e.actionId === exception && e.snapshot.exception?.message === message);
+    await waitFor(() => of().length >= count, WAIT, `${count} exception snapshot(s) of ${message}`);
+    for (const { snapshot } of of()) assert.equal(snapshot.location.line, lineOf(APP, marker), `${message}: captured where it was thrown`);
+  };
+  await captured("Expected property name or '}' in JSON at position 1", 'raise-parse');
+  await captured('Unexpected token \'o\', "nope" is not valid JSON', 'raise-parse');
+  await captured("Cannot read properties of null (reading 'name')", 'raise-null');
+  await captured("Cannot read properties of undefined (reading 'map')", 'raise-async', 2);
+  await captured('order.address.toUpperCase is not a function', 'raise-call');
+  await captured('printer is not a function', 'raise-callee', 2);
+  await captured('notify is not a function', 'raise-notify', 2);
+  await captured('refund 7 refused', 'raise-throw-await');
+  await captured('refund 8 refused', 'raise-throw-await');
+  await captured('step 9 after one', 'raise-throw-yield');
+  printedOnce();
+});
