@@ -16,12 +16,21 @@
  * statements while the exception watch is on; every other hit runs `hit` as before.
  */
 
+import { arrayIncludes, isDataDescriptor } from './builtins.js';
+
 /** A CallSite, as V8 passes them to `Error.prepareStackTrace`: only what is read here. */
 interface CallSite {
   isEval(): boolean;
   getLineNumber(): number | null;
   getColumnNumber(): number | null;
 }
+
+// As the agent loaded: the app may replace them since.
+const LoadedError = Error;
+const captureStackTrace = Error.captureStackTrace;
+const ownDescriptor = Object.getOwnPropertyDescriptor;
+const isExtensible = Object.isExtensible;
+const keepSites = (_error: Error, sites: NodeJS.CallSite[]): unknown => sites;
 
 /** Stack frames read: the hook's own call (a remote hook's wrapper), the condition's, the frame it runs in. */
 const FRAMES = 4;
@@ -69,7 +78,7 @@ export class RaiseReruns {
     const stops = this.stops.get(key);
     if (stops === undefined) return false;
     const where = conditionFrame(above);
-    if (where !== undefined && !stops.includes(where)) {
+    if (where !== undefined && !arrayIncludes(stops, where)) {
       // An argument threw before the call did: the statement's run is over.
       this.owed.delete(key);
       return true;
@@ -85,23 +94,27 @@ export class RaiseReruns {
  * The `line:column` (1-based line, 0-based column) of the frame the breakpoint condition runs
  * in, `null:null` for a builtin's, or undefined when the stack cannot be read without the app
  * noticing: `Error.prepareStackTrace` and `Error.stackTraceLimit` are set for the read and put
- * back, so each must be a plain writable property (an accessor's setter would run app code).
+ * back as they were, so each must be absent or a plain writable property (an accessor's setter
+ * would run app code), on the `Error` the agent loaded with (Node reads the global one's).
  */
 function conditionFrame(above: Function): string | undefined {
+  if (globalThis.Error !== LoadedError) return undefined;
   const prepare = settable('prepareStackTrace');
   const limit = settable('stackTraceLimit');
   if (prepare === false || limit === false) return undefined;
   const holder: { stack?: unknown } = {};
   try {
-    Error.stackTraceLimit = FRAMES;
-    Error.prepareStackTrace = (_error, sites) => sites;
-    Error.captureStackTrace(holder, above);
+    LoadedError.stackTraceLimit = FRAMES;
+    LoadedError.prepareStackTrace = keepSites;
+    captureStackTrace(holder, above);
     const sites = holder.stack as CallSite[];
-    const condition = sites.findIndex((site) => site.isEval());
-    const frame = condition < 0 ? undefined : sites[condition + 1];
-    if (frame === undefined) return undefined;
-    const column = frame.getColumnNumber();
-    return `${frame.getLineNumber()}:${column === null ? null : column - 1}`;
+    for (let i = 0; i < sites.length - 1; i++) {
+      if (!sites[i]!.isEval()) continue;
+      const frame = sites[i + 1]!;
+      const column = frame.getColumnNumber();
+      return `${frame.getLineNumber()}:${column === null ? null : column - 1}`;
+    }
+    return undefined;
   } finally {
     putBack('prepareStackTrace', prepare);
     putBack('stackTraceLimit', limit);
@@ -110,12 +123,12 @@ function conditionFrame(above: Function): string | undefined {
 
 /** An own property of Error as the app left it: absent (undefined), a plain writable one, or one not to touch (false). */
 function settable(name: 'prepareStackTrace' | 'stackTraceLimit'): PropertyDescriptor | undefined | false {
-  const own = Object.getOwnPropertyDescriptor(Error, name);
-  if (own === undefined) return Object.isExtensible(Error) ? undefined : false;
-  return own.writable === true ? own : false;
+  const own = ownDescriptor(LoadedError, name);
+  if (own === undefined) return isExtensible(LoadedError) ? undefined : false;
+  return isDataDescriptor(own) && own.writable === true ? own : false;
 }
 
 function putBack(name: 'prepareStackTrace' | 'stackTraceLimit', own: PropertyDescriptor | undefined): void {
-  if (own === undefined) delete (Error as unknown as Record<string, unknown>)[name];
-  else (Error as unknown as Record<string, unknown>)[name] = own.value;
+  if (own === undefined) delete (LoadedError as unknown as Record<string, unknown>)[name];
+  else (LoadedError as unknown as Record<string, unknown>)[name] = own.value;
 }
