@@ -68,42 +68,47 @@ test('breakpoint path: a log on a line that throws without `throw` prints once a
   assert.equal(await get('/steps?id=9'), 'handled: step 9 after one');
 
   // One line per run, whether the line threw or not (checked again below, once the snapshots are in).
-  const expected = {
-    [ids.parse]: ['parse {bad', 'parse {"id":1}', 'parse nope'],
-    [ids.name]: ['name of null', 'name of { name: "ada" }'],
-    [ids.total]: ['total of undefined', 'total of [{ price: 3 }]', 'total of undefined'],
-    [ids.ship]: ['ship to 7'],
-    [ids.receipt]: ['receipt 1', 'receipt 2', 'receipt 3'],
-    [ids.notify]: ['notify 4', 'notify 5', 'notify 6'],
-    [ids.refund]: ['refund 7', 'refund 8'],
-    [ids.step]: ['step 9 after one'],
+  const expected: Record<keyof typeof ids, string[]> = {
+    parse: ['parse {bad', 'parse {"id":1}', 'parse nope'],
+    name: ['name of null', 'name of { name: "ada" }'],
+    total: ['total of undefined', 'total of [{ price: 3 }]', 'total of undefined'],
+    ship: ['ship to 7'],
+    receipt: ['receipt 1', 'receipt 2', 'receipt 3'],
+    notify: ['notify 4', 'notify 5', 'notify 6'],
+    refund: ['refund 7', 'refund 8'],
+    step: ['step 9 after one'],
   };
-  const printedOnce = () => {
-    for (const [id, lines] of Object.entries(expected))
-      assert.deepEqual(
-        outputs(events, id).map((o) => o.message),
-        lines,
-      );
-  };
-  for (const [id, lines] of Object.entries(expected))
-    await waitFor(() => outputs(events, id).length >= lines.length, WAIT, lines.join(', '));
-  printedOnce();
+  const printed = () => Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, outputs(events, id).map((o) => o.message)]));
+  // Every variant's lines, then one comparison: a failure shows each variant that went wrong.
+  const settled = (done: () => boolean, what: string) => waitFor(done, WAIT, what).catch(() => undefined);
+  await settled(() => Object.entries(expected).every(([name, lines]) => printed()[name]!.length >= lines.length), 'the log lines');
+  assert.deepEqual(printed(), expected);
 
   // The exception action sees each error at the line that threw it, though an action sits there.
-  const captured = async (message: string, marker: string, count = 1) => {
-    const of = () => snapshots.items().filter((e) => e.actionId === exception && e.snapshot.exception?.message === message);
-    await waitFor(() => of().length >= count, WAIT, `${count} exception snapshot(s) of ${message}`);
-    for (const { snapshot } of of()) assert.equal(snapshot.location.line, lineOf(APP, marker), `${message}: captured where it was thrown`);
+  const thrownAt: Record<string, string[]> = {
+    "Expected property name or '}' in JSON at position 1": ['raise-parse'],
+    'Unexpected token \'o\', "nope" is not valid JSON': ['raise-parse'],
+    "Cannot read properties of null (reading 'name')": ['raise-null'],
+    "Cannot read properties of undefined (reading 'map')": ['raise-async', 'raise-async'],
+    'order.address.toUpperCase is not a function': ['raise-call'],
+    'printer is not a function': ['raise-callee', 'raise-callee'],
+    'notify is not a function': ['raise-notify', 'raise-notify'],
+    'refund 7 refused': ['raise-throw-await'],
+    'refund 8 refused': ['raise-throw-await'],
+    'step 9 after one': ['raise-throw-yield'],
   };
-  await captured("Expected property name or '}' in JSON at position 1", 'raise-parse');
-  await captured('Unexpected token \'o\', "nope" is not valid JSON', 'raise-parse');
-  await captured("Cannot read properties of null (reading 'name')", 'raise-null');
-  await captured("Cannot read properties of undefined (reading 'map')", 'raise-async', 2);
-  await captured('order.address.toUpperCase is not a function', 'raise-call');
-  await captured('printer is not a function', 'raise-callee', 2);
-  await captured('notify is not a function', 'raise-notify', 2);
-  await captured('refund 7 refused', 'raise-throw-await');
-  await captured('refund 8 refused', 'raise-throw-await');
-  await captured('step 9 after one', 'raise-throw-yield');
-  printedOnce();
+  const lines = Object.fromEntries(Object.entries(thrownAt).map(([message, markers]) => [message, markers.map((m) => lineOf(APP, m))]));
+  const captured = () =>
+    Object.fromEntries(
+      Object.keys(thrownAt).map((message) => [
+        message,
+        snapshots
+          .items()
+          .filter((e) => e.actionId === exception && e.snapshot.exception?.message === message)
+          .map((e) => e.snapshot.location.line),
+      ]),
+    );
+  await settled(() => Object.entries(lines).every(([message, at]) => captured()[message]!.length >= at.length), 'the exception snapshots');
+  assert.deepEqual(captured(), lines);
+  assert.deepEqual(printed(), expected);
 });
