@@ -112,3 +112,57 @@ test('breakpoint path: a log on a line that throws without `throw` prints once a
   assert.deepEqual(captured(), lines);
   assert.deepEqual(printed(), expected);
 });
+
+const status = (actionId: string, pattern: RegExp) => (event: SseEvent) =>
+  event.event === 'action_status' &&
+  (event.data as { actionId: string }).actionId === actionId &&
+  pattern.test((event.data as { message?: string }).message ?? '');
+
+test('breakpoint path, uncaught errors only: a log on a line that throws without `throw` prints once a run, and the exception action captures the uncaught error thrown there', async (t) => {
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs' });
+  const log = async (marker: string, template: string) =>
+    (await addAction(cp, { type: 'log', file: FILE, line: lineOf(APP, marker), template, tags: ['e2e'] })).action.id;
+  const ids = { name: await log('raise-null', 'name of {order.customer}'), total: await log('raise-async', 'total of {order.lines}') };
+  const exception = (await addAction(cp, { type: 'exception', tags: ['e2e'], ratePerMinute: 60 })).action.id;
+  for (const id of Object.values(ids)) assert.match(await installed(cp, id), /^installed: breakpoint/);
+  assert.match(await installed(cp, exception), /^installed: breakpoint path/);
+
+  const get = async (path: string) => (await fetch(`${shop.url}${path}`)).text();
+  assert.equal(await get('/burst?times=60'), 'bad 60');
+  await events.waitFor(status(exception, /watching uncaught errors only/), WAIT, 'the status saying caught errors are not watched');
+  // V8 now runs the line's condition again only at a throw it predicts nobody catches.
+  assert.equal(await get('/name'), "reported: Cannot read properties of null (reading 'name')");
+  assert.equal(await get('/name?customer=ada'), 'name ada');
+  assert.equal(await get('/total-lost'), "reported: Cannot read properties of undefined (reading 'map')");
+
+  const expected = { name: ['name of null', 'name of { name: "ada" }'], total: ['total of undefined'] };
+  const printed = () => ({
+    name: outputs(events, ids.name).map((o) => o.message),
+    total: outputs(events, ids.total).map((o) => o.message),
+  });
+  const lines = {
+    "Cannot read properties of null (reading 'name')": [lineOf(APP, 'raise-null')],
+    "Cannot read properties of undefined (reading 'map')": [lineOf(APP, 'raise-async')],
+  };
+  const captured = () =>
+    Object.fromEntries(
+      Object.keys(lines).map((message) => [
+        message,
+        snapshots
+          .items()
+          .filter((e) => e.actionId === exception && e.snapshot.exception?.message === message)
+          .map((e) => e.snapshot.location.line),
+      ]),
+    );
+  await waitFor(
+    () => Object.values(captured()).every((at) => at.length > 0) && printed().name.length >= 2 && printed().total.length >= 1,
+    WAIT,
+    'the log lines and the exception snapshots',
+  ).catch(() => undefined);
+  assert.deepEqual(captured(), lines);
+  assert.deepEqual(printed(), expected);
+});
