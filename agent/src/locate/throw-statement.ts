@@ -10,8 +10,9 @@ import { statementAt } from './statement-start.js';
 /**
  * `throw`: a `throw` statement whose every run ends at its own throw, in its own frame, before
  * anything else can run that statement. `raise`: any other statement that can throw in its own
- * frame (a call, a `new`, a property read, an `await`, a `yield`: a call to a non-function, a
- * builtin that throws, a read of `null`), a `throw await …` included. `none`: one that cannot.
+ * frame (a call, a `new`, a property read, destructuring, a `for … of`: a call to a non-function,
+ * a builtin that throws, a read of `null`), a `throw await …` included. `none`: one that cannot
+ * (an awaited rejection is thrown without V8 running the conditions again).
  */
 export type ThrowKind = 'throw' | 'raise' | 'none';
 
@@ -21,8 +22,6 @@ const RAISING = new Set([
   'NewExpression',
   'MemberExpression',
   'TaggedTemplateExpression',
-  'AwaitExpression',
-  'YieldExpression',
   'ObjectPattern',
   'ArrayPattern',
   'SpreadElement',

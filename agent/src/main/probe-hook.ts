@@ -150,7 +150,7 @@ export class ProbeHook {
   readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
   private readonly throwReruns = new ThrowReruns();
-  private readonly raiseReruns = new RaiseReruns();
+  private readonly raiseReruns = new RaiseReruns(this.throwReruns);
   /**
    * Whether V8 runs a statement's breakpoint conditions again at every thrown error: a condition
    * reads it before it reads whether its statement's callee is a function (raise-reruns.ts).
@@ -298,14 +298,14 @@ export class ProbeHook {
    * muting the exception pause.
    */
   raiseHit(key: number, values: unknown[], self: unknown, uncallable?: boolean): boolean {
-    let atThrow = false;
+    let run: ThrowRun = 'hit';
     try {
-      atThrow = this.raiseReruns.atThrow(key, ProbeHook.prototype.raiseHit, uncallable);
+      run = this.raiseReruns.run(key, ProbeHook.prototype.raiseHit, uncallable);
     } catch {
       // As hit(): never into the app.
     }
-    if (!atThrow) this.hit(key, values, self);
-    return atThrow;
+    if (run !== 'at-throw') this.hit(key, values, self);
+    return run !== 'hit';
   }
 
   /** The exception watch paused at no error and no handler (throw-reruns.ts: a run taken for the throw's paused it). */
@@ -892,7 +892,6 @@ export class ProbeHook {
         return;
       case 'throw-reruns':
         this.throwReruns.set(message.on);
-        this.raiseReruns.setEveryThrow(message.on);
         this.everyThrow = message.on;
         return;
       case 'raise-reruns':

@@ -6,17 +6,19 @@
  * runs: that run would be a second hit, and its false would keep the exception action from the
  * error. On a `throw` statement runs alternate (throw-reruns.ts); on any other statement they need
  * not (a run that does not throw is followed by the next hit), but the frame tells: a hit runs
- * with the frame stopped where V8 put the breakpoint, while V8's run at the throw finds a builtin's
- * frame above it (a builtin threw) or the frame further along the statement (at the read or the
- * call that threw). The one case that reads the same is a throw at the breakpoint's own position
- * (`f()` with `f` not a function, the statement's first call; `throw await …`): that run counts as
- * a hit, as before.
+ * with the frame stopped where V8 put the breakpoint (the worker says where), while V8's run at
+ * the throw finds a builtin's frame above it (a builtin threw) or the frame further along the
+ * statement (at the read or the call that threw). A throw at the breakpoint's own position reads
+ * the same: the statement's first call, of a binding that holds no function, is told by the
+ * condition, and those runs alternate (`run`); a `throw await call()` is placed on the call
+ * (worker/probe-engine.ts), so its run at the throw stops elsewhere.
  *
- * Reading the frame costs a captured stack trace (a few µs), paid only by breakpoints on such
+ * Reading the frame costs a captured stack trace of four frames, paid only by breakpoints on such
  * statements while the exception watch is on; every other hit runs `hit` as before.
  */
 
 import { arrayIncludes, isDataDescriptor } from './builtins.js';
+import type { ThrowReruns, ThrowRun } from './throw-reruns.js';
 
 /** A CallSite, as V8 passes them to `Error.prepareStackTrace`: only what is read here. */
 interface CallSite {
@@ -37,22 +39,15 @@ const FRAMES = 4;
 
 export class RaiseReruns {
   private on = false;
-  /** Whether V8 runs again at every throw, caught ones included: then `uncallable` runs alternate. */
-  private everyThrow = false;
   /** Where V8 put each key's breakpoints, `line:column` of their script. */
   private readonly stops = new Map<number, readonly string[]>();
-  /** Keys whose run found the statement's callee no function, and whose run at the throw is owed. */
-  private readonly owed = new Set<number>();
+
+  /** `alternating`: the `throw` lines' pairing, which runs that throw at their own stop share. */
+  constructor(private readonly alternating: ThrowReruns) {}
 
   /** The exception watch says whether V8 may make those runs now. */
   set(on: boolean): void {
     this.on = on;
-  }
-
-  /** The exception watch says whether V8 runs again at every thrown error (throw-reruns.ts). */
-  setEveryThrow(on: boolean): void {
-    this.everyThrow = on;
-    this.owed.clear();
   }
 
   stopsAt(key: number, stops: readonly string[]): void {
@@ -61,32 +56,24 @@ export class RaiseReruns {
 
   forget(key: number): void {
     this.stops.delete(key);
-    this.owed.delete(key);
   }
 
   /**
-   * Whether this run of `key`'s condition is V8's at a throw. `above`: the function the condition
-   * called, whose frame and those above it are left out of the stack read. `uncallable`: the
-   * statement starts with a call at the breakpoint's own position (`notify(order)`, `const user =
-   * load(id)`), and its callee, a binding of the file, is no function now (condition-source.ts):
-   * such a run throws right there, at the same position, before the statement can run again, so
-   * while V8 runs again at every throw, runs alternate (as on a `throw` line). Uncaught throws only,
-   * V8 runs again at those it predicts no catch for, which the hook cannot tell: each run is a hit.
+   * What this run of `key`'s condition is. `above`: the function the condition called, whose
+   * frame and those above it are left out of the stack read. `uncallable`: the statement starts
+   * with a call at the breakpoint's own position (`notify(order)`, `const user = load(id)`), and its
+   * callee, a binding of the file, is no function now (condition-source.ts): such a run throws
+   * right there, before the statement can run again, so its runs pair as a `throw` line's do
+   * (throw-reruns.ts), while V8 runs again at every throw; at uncaught ones only, each is a hit.
    */
-  atThrow(key: number, above: Function, uncallable: unknown): boolean {
-    if (this.on !== true) return false;
+  run(key: number, above: (...args: never[]) => unknown, uncallable: unknown): ThrowRun {
+    if (this.on !== true) return 'hit';
     const stops = this.stops.get(key);
-    if (stops === undefined) return false;
+    if (stops === undefined) return 'hit';
     const where = conditionFrame(above);
-    if (where !== undefined && !arrayIncludes(stops, where)) {
-      // An argument threw before the call did: the statement's run is over.
-      this.owed.delete(key);
-      return true;
-    }
-    if (uncallable !== true || this.everyThrow !== true) return false;
-    if (this.owed.delete(key)) return true;
-    this.owed.add(key);
-    return false;
+    // Stopped elsewhere: the statement threw further along (an argument, before the call), its run is over.
+    if (where !== undefined && !arrayIncludes(stops, where)) return this.alternating.thrownElsewhere(key);
+    return uncallable === true ? this.alternating.run(key) : 'hit';
   }
 }
 
@@ -97,7 +84,7 @@ export class RaiseReruns {
  * back as they were, so each must be absent or a plain writable property (an accessor's setter
  * would run app code), on the `Error` the agent loaded with (Node reads the global one's).
  */
-function conditionFrame(above: Function): string | undefined {
+function conditionFrame(above: (...args: never[]) => unknown): string | undefined {
   if (globalThis.Error !== LoadedError) return undefined;
   const prepare = settable('prepareStackTrace');
   const limit = settable('stackTraceLimit');

@@ -16,6 +16,7 @@ test('a throw statement is one, unless its operand awaits or yields; a statement
     '  const later = () => x.y.z;',
     '}',
     'async function later(p) {',
+    '  const settled = await p;',
     '  throw await p;',
     '  throw new Error(String(async () => await p));',
     '}',
@@ -29,6 +30,7 @@ test('a throw statement is one, unless its operand awaits or yields; a statement
   assert.equal(at('throw new TypeError'), 'throw');
   assert.equal(at('throw new Error(describe'), 'throw', 'a call in the operand runs before the throw');
   assert.equal(at('throw await'), 'raise', 'another run of the line can begin while it awaits');
+  assert.equal(at('const settled'), 'none', 'an awaited rejection is thrown without the conditions run again');
   assert.equal(at('throw new Error(String(async'), 'throw', "a nested function's await is its own");
   assert.equal(at('throw yield'), 'raise');
   assert.equal(at('throw err'), 'throw', 'a rethrow in a catch');
