@@ -5,7 +5,7 @@
 // (a log printed its line twice), and the conditions' false muted the pause, so the exception
 // action never saw an error thrown on such a line.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { OutputEvent } from '@liveprobe/protocol';
 import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
 import { addAction, app, controlPlane, installed } from './fixtures.js';
@@ -21,12 +21,12 @@ const outputs = (events: { events(): SseEvent[] }, actionId: string) =>
     .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === actionId)
     .map((e) => e.data as OutputEvent);
 
-test('breakpoint path: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {
+async function throwEverywhere(t: TestContext, prepared: boolean): Promise<void> {
   const cp = await controlPlane(t);
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs' });
+  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs', env: prepared ? { LIVEPROBE_PREPARE: 'app' } : {} });
   const log = async (marker: string, template: string) =>
     (await addAction(cp, { type: 'log', file: FILE, line: lineOf(APP, marker), template, tags: ['e2e'] })).action.id;
   const ids = {
@@ -40,10 +40,10 @@ test('breakpoint path: a log on a line that throws without `throw` prints once a
     step: await log('raise-throw-yield', 'step {order.id} after {seen}'),
   };
   const exception = (await addAction(cp, { type: 'exception', tags: ['e2e'], ratePerMinute: 60 })).action.id;
-  for (const id of Object.values(ids)) assert.match(await installed(cp, id), /^installed: breakpoint/);
-  assert.match(await installed(cp, exception), /^installed: breakpoint path/);
+  for (const id of Object.values(ids)) assert.match(await installed(cp, id), prepared ? /^installed: prepared/ : /^installed: breakpoint/);
+  await installed(cp, exception);
 
-  const get = async (path: string) => (await fetch(`${shop.url}${path}`)).text();
+  const get = async (route: string) => (await fetch(`${shop.url}${route}`)).text();
   // Caught by Express's error middleware (sync, and async through next) or by nobody.
   assert.equal(await get('/parse?body=%7Bbad'), "handled: Expected property name or '}' in JSON at position 1");
   assert.equal(await get('/parse?body=%7B%22id%22%3A1%7D'), 'id 1');
@@ -85,22 +85,24 @@ test('breakpoint path: a log on a line that throws without `throw` prints once a
   assert.deepEqual(printed(), expected);
 
   // The exception action sees each error at the line that threw it, though an action sits there.
-  const thrownAt: Record<string, string[]> = {
-    "Expected property name or '}' in JSON at position 1": ['raise-parse'],
-    'Unexpected token \'o\', "nope" is not valid JSON': ['raise-parse'],
-    "Cannot read properties of null (reading 'name')": ['raise-null'],
-    "Cannot read properties of undefined (reading 'map')": ['raise-async', 'raise-async'],
-    'order.address.toUpperCase is not a function': ['raise-call'],
-    'printer is not a function': ['raise-callee', 'raise-callee'],
-    'notify is not a function': ['raise-notify', 'raise-notify'],
-    'refund 7 refused': ['raise-throw-await'],
-    'refund 8 refused': ['raise-throw-await'],
-    'step 9 after one': ['raise-throw-yield'],
+  // Each error at its line; on prepared sites an expression's at its function's first line
+  // (docs/PREPARE.md: the catch around the body sees it), a `throw`'s exactly.
+  const at = (line: string, fn?: string) => lineOf(APP, prepared && fn !== undefined ? fn : line);
+  const lines: Record<string, number[]> = {
+    "Expected property name or '}' in JSON at position 1": [at('raise-parse', 'fn-parse')],
+    'Unexpected token \'o\', "nope" is not valid JSON': [at('raise-parse', 'fn-parse')],
+    "Cannot read properties of null (reading 'name')": [at('raise-null', 'fn-null')],
+    "Cannot read properties of undefined (reading 'map')": [at('raise-async', 'fn-async'), at('raise-async', 'fn-async')],
+    'order.address.toUpperCase is not a function': [at('raise-call', 'fn-call')],
+    'printer is not a function': [at('raise-callee', 'fn-callee'), at('raise-callee', 'fn-callee')],
+    'notify is not a function': [at('raise-notify', 'fn-notify'), at('raise-notify', 'fn-notify')],
+    'refund 7 refused': [at('raise-throw-await')],
+    'refund 8 refused': [at('raise-throw-await')],
+    'step 9 after one': [at('raise-throw-yield')],
   };
-  const lines = Object.fromEntries(Object.entries(thrownAt).map(([message, markers]) => [message, markers.map((m) => lineOf(APP, m))]));
   const captured = () =>
     Object.fromEntries(
-      Object.keys(thrownAt).map((message) => [
+      Object.keys(lines).map((message) => [
         message,
         snapshots
           .items()
@@ -111,6 +113,14 @@ test('breakpoint path: a log on a line that throws without `throw` prints once a
   await settled(() => Object.entries(lines).every(([message, at]) => captured()[message]!.length >= at.length), 'the exception snapshots');
   assert.deepEqual(captured(), lines);
   assert.deepEqual(printed(), expected);
+}
+
+test('breakpoint path: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {
+  await throwEverywhere(t, false);
+});
+
+test('prepared sites: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {
+  await throwEverywhere(t, true);
 });
 
 const status = (actionId: string, pattern: RegExp) => (event: SseEvent) =>
