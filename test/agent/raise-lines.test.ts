@@ -39,7 +39,14 @@ async function throwEverywhere(t: TestContext, prepared: boolean): Promise<void>
     refund: await log('raise-throw-await', 'refund {order.id}'),
     step: await log('raise-throw-yield', 'step {order.id} after {seen}'),
   };
+  // A counter and a snapshot beside a log: each action on such a line hits once a run too.
+  const counter = (
+    await addAction(cp, { type: 'counter', name: 'orders.named', file: FILE, line: lineOf(APP, 'raise-null'), tags: ['e2e'] })
+  ).action.id;
+  const snapshot = (await addAction(cp, { type: 'snapshot', file: FILE, line: lineOf(APP, 'raise-callee'), maxHits: 10, tags: ['e2e'] }))
+    .action.id;
   const exception = (await addAction(cp, { type: 'exception', tags: ['e2e'], ratePerMinute: 60 })).action.id;
+  for (const id of [counter, snapshot]) assert.match(await installed(cp, id), prepared ? /^installed: prepared/ : /^installed: breakpoint/);
   for (const id of Object.values(ids)) assert.match(await installed(cp, id), prepared ? /^installed: prepared/ : /^installed: breakpoint/);
   await installed(cp, exception);
 
@@ -113,6 +120,10 @@ async function throwEverywhere(t: TestContext, prepared: boolean): Promise<void>
   await settled(() => Object.entries(lines).every(([message, at]) => captured()[message]!.length >= at.length), 'the exception snapshots');
   assert.deepEqual(captured(), lines);
   assert.deepEqual(printed(), expected);
+  const counted = () => outputs(events, counter).reduce((sum, o) => sum + (o.hits ?? 1), 0);
+  const snapshotted = () => snapshots.items().filter((e) => e.actionId === snapshot).length;
+  await settled(() => counted() >= 2 && snapshotted() >= 3, 'the counter and the snapshots');
+  assert.deepEqual({ counted: counted(), snapshotted: snapshotted() }, { counted: 2, snapshotted: 3 });
 }
 
 test('breakpoint path: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {
