@@ -115,7 +115,7 @@ test('attach: a log on a line that throws without `throw` prints once a run, and
   await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'the exception action installed');
 
   const get = async (route: string) => (await fetch(`${target.url}${route}`)).text();
-  assert.equal(await get('/parse?body=%7Bbad'), "handled: Expected property name or '}' in JSON at position 1");
+  assert.equal(await get('/parse?body=oops'), 'handled: Unexpected token \'o\', "oops" is not valid JSON');
   assert.equal(await get('/parse?body=%7B%22id%22%3A1%7D'), 'id 1');
   assert.equal(await get('/receipt?id=1'), 'handled: printer is not a function');
   assert.equal(await get('/receipt?id=2&printer=1'), 'receipt 2');
@@ -125,7 +125,7 @@ test('attach: a log on a line that throws without `throw` prints once a run, and
       .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === id)
       .map((e) => (e.data as OutputEvent).message);
   for (const [message, marker] of [
-    ["Expected property name or '}' in JSON at position 1", 'raise-parse'],
+    ['Unexpected token \'o\', "oops" is not valid JSON', 'raise-parse'],
     ['printer is not a function', 'raise-callee'],
   ] as const) {
     const { snapshot: s } = await snapshots.waitFor(
@@ -136,7 +136,7 @@ test('attach: a log on a line that throws without `throw` prints once a run, and
     assert.equal(s.location.line, lineOf(RAISES, marker));
   }
   await waitFor(() => lines(parse).length >= 2 && lines(receipt).length >= 2, WAIT, 'the log lines');
-  assert.deepEqual(lines(parse), ['parse {bad', 'parse {"id":1}']);
+  assert.deepEqual(lines(parse), ['parse oops', 'parse {"id":1}']);
   assert.deepEqual(lines(receipt), ['receipt 1', 'receipt 2']);
 });
 
