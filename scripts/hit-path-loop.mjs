@@ -9,7 +9,10 @@
 // they are held to, the fixture's `handWritten` (the line formatted into a ring buffer, no agent).
 // `bp-log` calls the hook as a breakpoint's condition does (`hit`), `throw-log` as one on a
 // `throw` line does (`throwHit`, no exception watch on), and `throw-log-paired` the same with the
-// watch on, so every other call is V8's run at the throw (main/throw-reruns.ts).
+// watch on, so every other call is V8's run at the throw (main/throw-reruns.ts); `raise-log` as
+// one on another line that can throw does (`raiseHit`, no exception watch on), and
+// `raise-log-watched` the same with the watch on, each call reading its frame off a captured
+// stack (main/raise-reruns.ts; no breakpoint condition's frame is found here, so each counts).
 //
 //   node scripts/hit-path-loop.mjs <checkout> <variant> <hits>
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable scripts/hit-path-loop.mjs . site-log 20000
@@ -38,6 +41,8 @@ const VARIANTS = [
   'bp-log',
   'throw-log',
   'throw-log-paired',
+  'raise-log',
+  'raise-log-watched',
   'log-false',
   'counter',
   'snapshot',
@@ -176,6 +181,12 @@ else if (variant === 'bp-log') hit = (i, order) => hook.hit(1, [order, i], undef
 else if (variant.startsWith('throw-log')) {
   if (variant === 'throw-log-paired') port2.postMessage({ t: 'throw-reruns', on: true });
   hit = (i, order) => Number(hook.throwHit(1, [order, i], undefined));
+} else if (variant.startsWith('raise-log')) {
+  if (variant === 'raise-log-watched') {
+    port2.postMessage({ t: 'raise-reruns', on: true });
+    port2.postMessage({ t: 'raise-stops', key: 1, stops: ['1:0'] });
+  }
+  hit = (i, order) => Number(hook.raiseHit(1, [order, i], undefined));
 } else hit = (i, order) => hook.hit(1, [order, i], undefined, true);
 
 /** Hits `hit` from `from` to `to`, in a function V8 optimizes as it would the app's loop. */

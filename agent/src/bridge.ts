@@ -201,6 +201,27 @@ export interface ThrowRerunsOn {
   on: boolean;
 }
 
+/**
+ * worker → main: whether the exception watch pauses at thrown errors at all (caught ones or
+ * uncaught ones only), so that V8 may run the breakpoint conditions of any statement that throws
+ * again at its throw (main/raise-reruns.ts).
+ */
+export interface RaiseRerunsOn {
+  t: 'raise-reruns';
+  on: boolean;
+}
+
+/**
+ * worker → main: where V8 put the breakpoints of probe `key`, on a statement that can throw in its
+ * own frame (locate/throw-statement.ts), each `line:column` (1-based line, 0-based column) of its
+ * script: a run of its condition stopped anywhere else is V8's run at a throw (main/raise-reruns.ts).
+ */
+export interface RaiseStops {
+  t: 'raise-stops';
+  key: number;
+  stops: string[];
+}
+
 /** What the app thread needs of an exception action to decide, at the throw, whether to capture. */
 export interface ExceptionArm {
   actionId: string;
@@ -224,7 +245,9 @@ export type ToMain =
   | Calibrate
   | MetricPoints
   | ExceptionArms
-  | ThrowRerunsOn;
+  | ThrowRerunsOn
+  | RaiseRerunsOn
+  | RaiseStops;
 
 /** How the worker reaches the probe hook: a MessagePort in-process, CDP for a remote target. */
 export interface HookChannel {

@@ -13,6 +13,7 @@ import { attachCli, WAIT } from './fixtures.js';
 const FAILING = 'test/fixtures/failing-app.mjs';
 const EXPRESS = 'test/fixtures/handled-errors/express.cjs';
 const THROWS = 'test/fixtures/throw-lines.cjs';
+const RAISES = 'test/fixtures/raise-lines.cjs';
 
 const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
   event.event === 'action_status' &&
@@ -99,6 +100,44 @@ test('attach: a log on a throw line prints once a throw, and the exception actio
   const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the exception snapshot');
   assert.equal(s.exception?.message, 'attempt 2 failed');
   assert.equal(s.location.line, lineOf(THROWS, 'throw-retry'));
+});
+
+test('attach: a log on a line that throws without `throw` prints once a run, and the exception action still captures the error thrown there', async (t) => {
+  const { cp, snapshots, events, target } = await stack(t, RAISES);
+  const logOn = async (marker: string, template: string) => {
+    const { action } = await addAction(cp, { type: 'log', file: RAISES, line: lineOf(RAISES, marker), template, tags: ['attached'] });
+    await events.waitFor(isStatus(action.id, 'installed'), WAIT, `the log on ${marker} installed`);
+    return action.id;
+  };
+  const parse = await logOn('raise-parse', 'parse {body}');
+  const receipt = await logOn('raise-callee', 'receipt {order.id}');
+  const { action } = await addAction(cp, { type: 'exception', tags: ['attached'] });
+  await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'the exception action installed');
+
+  const get = async (route: string) => (await fetch(`${target.url}${route}`)).text();
+  assert.equal(await get('/parse?body=oops'), 'handled: Unexpected token \'o\', "oops" is not valid JSON');
+  assert.equal(await get('/parse?body=%7B%22id%22%3A1%7D'), 'id 1');
+  assert.equal(await get('/receipt?id=1'), 'handled: printer is not a function');
+  assert.equal(await get('/receipt?id=2&printer=1'), 'receipt 2');
+  const lines = (id: string) =>
+    events
+      .events()
+      .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === id)
+      .map((e) => (e.data as OutputEvent).message);
+  for (const [message, marker] of [
+    ['Unexpected token \'o\', "oops" is not valid JSON', 'raise-parse'],
+    ['printer is not a function', 'raise-callee'],
+  ] as const) {
+    const { snapshot: s } = await snapshots.waitFor(
+      (e) => e.actionId === action.id && e.snapshot.exception?.message === message,
+      WAIT,
+      message,
+    );
+    assert.equal(s.location.line, lineOf(RAISES, marker));
+  }
+  await waitFor(() => lines(parse).length >= 2 && lines(receipt).length >= 2, WAIT, 'the log lines');
+  assert.deepEqual(lines(parse), ['parse oops', 'parse {"id":1}']);
+  assert.deepEqual(lines(receipt), ['receipt 1', 'receipt 2']);
 });
 
 test('attach: a Node process with no uncaughtException handler still exits with code 1, after its snapshot is handed off', async (t) => {

@@ -53,6 +53,7 @@ import type { CapturedSnapshot } from '../bridge.js';
 import { dateNow, monotonicNow, TIME_ORIGIN } from './builtins.js';
 import { uniqueHex } from '../unique-id.js';
 import { isPlainCounter } from '../locate/plain-counter.js';
+import { RaiseReruns } from './raise-reruns.js';
 import { ThrowReruns, type ThrowRun } from './throw-reruns.js';
 import { slotValues } from './site-slots.js';
 
@@ -150,6 +151,12 @@ export class ProbeHook {
   readonly guard = guardGlobal;
   private readonly probes = new Map<number, ArmedProbe>();
   private readonly throwReruns = new ThrowReruns();
+  private readonly raiseReruns = new RaiseReruns(this.throwReruns);
+  /**
+   * Whether V8 runs a statement's breakpoint conditions again at every thrown error: a condition
+   * reads it before it reads whether its statement's callee is a function (raise-reruns.ts).
+   */
+  everyThrow = false;
   /** The probe of the last hit: a hot line hits the same probe again and again (cleared when probes change). */
   private last: ArmedProbe | undefined;
   /** Whether any probe was ever armed: only then can output be on its way at exit. */
@@ -278,6 +285,23 @@ export class ProbeHook {
     let run: ThrowRun = 'hit';
     try {
       run = this.throwReruns.run(key);
+    } catch {
+      // As hit(): never into the app.
+    }
+    if (run !== 'at-throw') this.hit(key, values, self);
+    return run !== 'hit';
+  }
+
+  /**
+   * A breakpoint's hit on a statement that can throw in its own frame, not a `throw` one: V8 runs
+   * its condition again when it throws while the exception watch pauses at thrown errors
+   * (raise-reruns.ts). True for that run, which is no hit: the condition's true keeps V8 from
+   * muting the exception pause.
+   */
+  raiseHit(key: number, values: unknown[], self: unknown, uncallable?: boolean): boolean {
+    let run: ThrowRun = 'hit';
+    try {
+      run = this.raiseReruns.run(key, ProbeHook.prototype.raiseHit, uncallable);
     } catch {
       // As hit(): never into the app.
     }
@@ -896,6 +920,13 @@ export class ProbeHook {
         return;
       case 'throw-reruns':
         this.throwReruns.set(message.on);
+        this.everyThrow = message.on;
+        return;
+      case 'raise-reruns':
+        this.raiseReruns.set(message.on);
+        return;
+      case 'raise-stops':
+        this.raiseReruns.stopsAt(message.key, message.stops);
         return;
       case 'counted':
         this.chargeInPlace(message.key, message.hits);
@@ -904,6 +935,7 @@ export class ProbeHook {
         this.last = undefined;
         this.probes.delete(message.key);
         this.callers.delete(message.key);
+        this.raiseReruns.forget(message.key);
         return;
     }
   }

@@ -8,6 +8,9 @@
  * statement (locate/throw-statement.ts) they alternate: each run of it throws there before the
  * statement can run again. So on such a breakpoint every other run of a key is the throw's.
  *
+ * Runs of another statement whose callee is no function at the breakpoint's own position pair the
+ * same way (raise-reruns.ts).
+ *
  * Off when V8 makes no such run; then every run is a hit. A run left open (the operand's own
  * callee threw, so V8 checked that callee's statement instead) makes the line's next hit look like
  * the throw's: its true pauses the exception watch's session, which says so (`paused`) before
@@ -51,6 +54,17 @@ export class ThrowReruns {
     this.open.add(key);
     this.taken = undefined;
     return 'hit';
+  }
+
+  /**
+   * A run of `key` at a throw elsewhere in its statement (raise-reruns.ts tells by the frame): the
+   * statement's run is over; V8's run at that throw, owed the hit its start missed, if it was.
+   */
+  thrownElsewhere(key: number): ThrowRun {
+    this.open.delete(key);
+    if (this.owed !== key) return 'at-throw';
+    this.owed = undefined;
+    return 'hit-at-throw';
   }
 
   /** The exception watch paused at no error and no handler of its own: the run just taken for the throw's was the statement's start. */

@@ -15,7 +15,7 @@ import { generatedNamesAt } from '../locate/generated-names.js';
 import { readKindsAt, type ReadKind } from '../locate/global-names.js';
 import type { AnalysedSource } from '../locate/source-analysis.js';
 import type { ScriptSourceMap } from '../locate/source-maps.js';
-import { throwStatementAt } from '../locate/throw-statement.js';
+import { leadingCalleeAt, type ThrowKind, throwKindAt } from '../locate/throw-statement.js';
 import { uninitialisedAt } from '../locate/uninitialised.js';
 
 /** Where in the script a condition runs, beyond how its names resolve. */
@@ -25,10 +25,17 @@ export interface ConditionPlace {
   /** The line's place among those of a script holding it in several (0: the first), passed after the values when not 0. */
   place?: number;
   /**
-   * A breakpoint on a `throw` statement (locate/throw-statement.ts): V8 runs its condition again
-   * at the throw, and the hook's `throwHit` answers true there (main/throw-reruns.ts).
+   * How the breakpoint's statement throws in its own frame (locate/throw-statement.ts): there V8
+   * runs its condition again at the throw, and the hook's `throwHit` (a `throw` statement,
+   * main/throw-reruns.ts) or `raiseHit` (any other, main/raise-reruns.ts) answers true there.
    */
-  throwSite?: boolean;
+  throws?: ThrowKind;
+  /**
+   * A binding of the file the statement calls first, at the breakpoint's own position
+   * (locate/throw-statement.ts): the condition also passes whether it is no function, while V8
+   * runs again at every throw (main/raise-reruns.ts).
+   */
+  callee?: string;
 }
 
 /**
@@ -42,7 +49,7 @@ export function conditionSource(
   usesThis: boolean,
   kinds: Readonly<Record<string, ReadKind>> | undefined,
   renamed: Readonly<Record<string, string>> = {},
-  { uninitialised = [], place = 0, throwSite = false }: ConditionPlace = {},
+  { uninitialised = [], place = 0, throws = 'none', callee }: ConditionPlace = {},
 ): string {
   // `roots` are identifiers the expression checker accepted, and `renamed` names the script
   // declares, so they are safe to splice in.
@@ -56,10 +63,18 @@ export function conditionSource(
     const missing = kind === 'left-at-return' ? 'LB' : 'NA';
     return `(() => { try { return ${read}; } catch { return ${HOOK_GLOBAL}.${missing}; } })()`;
   });
-  const args = `${key}, [${[...reads, ...(place === 0 ? [] : [String(place)])].join(', ')}], ${usesThis ? 'this' : 'undefined'}`;
+  const uncallable =
+    callee === undefined
+      ? ''
+      : `, ${HOOK_GLOBAL}.everyThrow === true && ${
+          uninitialised.includes(callee)
+            ? 'true'
+            : `typeof (() => { try { return ${callee}; } catch { return ${HOOK_GLOBAL}.NA; } })() !== 'function'`
+        }`;
+  const args = `${key}, [${[...reads, ...(place === 0 ? [] : [String(place)])].join(', ')}], ${usesThis ? 'this' : 'undefined'}${uncallable}`;
   return (
     `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ` +
-    (throwSite ? `${HOOK_GLOBAL}.throwHit(${args}) === true` : `void ${HOOK_GLOBAL}.hit(${args})`)
+    (throws === 'none' ? `void ${HOOK_GLOBAL}.hit(${args})` : `${HOOK_GLOBAL}.${throws}Hit(${args}) === true`)
   );
 }
 
@@ -67,7 +82,7 @@ export function conditionSource(
  * The condition of a breakpoint at `offset` of a script: each root read by the name the script
  * gives it there, those in their temporal dead zone there passed as such; `place`: see
  * ConditionPlace. `breakpoint`: V8 evaluates it as a breakpoint's condition, not once in a
- * paused frame, so a `throw` statement's takes the throw's second run into account.
+ * paused frame, so a statement that can throw takes the throw's second run into account.
  */
 export function conditionAt(
   key: number,
@@ -79,7 +94,10 @@ export function conditionAt(
 ): string {
   const renamed = generatedNamesAt(analysed, offset, roots, map);
   const names = roots.map((root) => (Object.hasOwn(renamed, root) ? renamed[root]! : root));
-  const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, names);
-  const throwSite = breakpoint && analysed !== undefined && throwStatementAt(analysed, offset);
-  return conditionSource(key, roots, usesThis, readKindsAt(analysed, offset, names), renamed, { uninitialised, place, throwSite });
+  const throws = breakpoint && analysed !== undefined ? throwKindAt(analysed, offset) : 'none';
+  const first = throws === 'raise' ? leadingCalleeAt(analysed!, offset) : undefined;
+  // Only a binding of the file: reading a global's could run an app getter.
+  const callee = first !== undefined && readKindsAt(analysed, offset, [first])?.[first] === 'local' ? first : undefined;
+  const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, callee === undefined ? names : [...names, callee]);
+  return conditionSource(key, roots, usesThis, readKindsAt(analysed, offset, names), renamed, { uninitialised, place, throws, callee });
 }

@@ -228,13 +228,18 @@ export class ExceptionWatch {
    */
   private async pauseOn(state: 'all' | 'uncaught' | 'none'): Promise<void> {
     if (state !== 'all') this.hook.postMessage({ t: 'throw-reruns', on: false });
+    // Any other statement's runs at the throw are told from hits by the frame, at any run
+    // (main/raise-reruns.ts): on before V8 makes them, off after it stops.
+    if (state !== 'none') this.hook.postMessage({ t: 'raise-reruns', on: true });
     await this.session.pauseOnExceptions(state);
     if (state === 'all') this.hook.postMessage({ t: 'throw-reruns', on: true });
+    if (state === 'none') this.hook.postMessage({ t: 'raise-reruns', on: false });
   }
 
   close(): void {
     if (this.opening !== undefined) {
       this.hook.postMessage({ t: 'throw-reruns', on: false });
+      this.hook.postMessage({ t: 'raise-reruns', on: false });
       this.hook.postMessage({ t: 'exceptions', arms: [] });
     }
     this.opening = undefined;

@@ -19,6 +19,7 @@ import { reportedOffset } from '../locate/reported-line.js';
 import { type AnalysedSource, analyseSource, offsetOf, positionOf } from '../locate/source-analysis.js';
 import type { ScriptSourceMap } from '../locate/source-maps.js';
 import { statementStartAt } from '../locate/statement-start.js';
+import { suspendedCallAt, throwKindAt } from '../locate/throw-statement.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { ScriptsOnDisk } from './scripts-on-disk.js';
 import type { CdpTransport } from './cdp-transport.js';
@@ -437,7 +438,7 @@ export class ProbeEngine {
         condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, offset, resolved.map, { breakpoint: true }),
         key,
       };
-      const result = await this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, key);
+      const result = await this.placeOnSuspendedCall(placement, analysed, offset);
       if (result.location === undefined) {
         for (const id of [...state.ids, result.breakpointId]) await this.session.removeBreakpoint(id);
         return this.fail(probe, `line ${resolved.line} of ${resolved.shown} has no code V8 can stop at`);
@@ -479,6 +480,8 @@ export class ProbeEngine {
         state.ids.push(set.breakpointId);
         state.placements.push(extra);
       }
+      // A statement that can throw in its own frame: the hook tells V8's runs at the throw by where they stop.
+      if (analysed !== undefined && throwKindAt(analysed, offset) === 'raise') this.post({ t: 'raise-stops', key, stops });
       if (stops.length > 1)
         copies.push(`line ${resolved.line} sits in ${stops.length} places of ${resolved.script.path}: a breakpoint at each`);
       placed.push({
@@ -748,6 +751,25 @@ export class ProbeEngine {
     this.scriptStarts.dropped();
     this.analyses.clear();
     this.locations.forget();
+  }
+
+  /**
+   * Sets `placement`'s breakpoint; on a `throw await call()` on the call instead, when V8 stops
+   * there (locate/throw-statement.ts): V8's run at the throw is then told from a hit.
+   */
+  private async placeOnSuspendedCall(placement: Placement, analysed: AnalysedSource | undefined, offset: number) {
+    const set = () => this.session.setBreakpoint(placement.script, placement.line, placement.column, placement.condition, placement.key);
+    const call = analysed === undefined ? undefined : suspendedCallAt(analysed, offset);
+    const start = call === undefined ? undefined : positionOf(analysed!, call.start);
+    if (call === undefined || start?.line !== placement.line) return set();
+    const onLine = placement.column;
+    placement.column = start.column;
+    const result = await set();
+    const stop = result.location === undefined ? -1 : offsetOf(analysed!, result.location.line, result.location.column);
+    if (stop >= call.start && stop < call.end) return result;
+    await this.session.removeBreakpoint(result.breakpointId);
+    placement.column = onLine;
+    return set();
   }
 
   private post(message: ToMain): void {

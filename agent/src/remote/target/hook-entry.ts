@@ -33,6 +33,8 @@ interface RemoteHook {
   readonly platform: typeof platform;
   hit(key: number, values: unknown[], self: unknown): void;
   throwHit(key: number, values: unknown[], self: unknown): boolean;
+  raiseHit(key: number, values: unknown[], self: unknown, uncallable?: boolean): boolean;
+  readonly everyThrow: boolean;
   throwRunPaused(): void;
   receive(json: string): void;
   /** Sends what is queued now: while the target is paused, no microtask runs to send it. */
@@ -101,6 +103,10 @@ function install(): InstallResult {
     platform,
     hit: (k, values, self) => hook.hit(k, values, self),
     throwHit: (k, values, self) => hook.throwHit(k, values, self),
+    raiseHit: (k, values, self, uncallable) => hook.raiseHit(k, values, self, uncallable),
+    get everyThrow() {
+      return hook.everyThrow;
+    },
     throwRunPaused: () => hook.throwRunPaused(),
     receive: (json) => listener?.(JSON.parse(json) as ToMain),
     flush,
