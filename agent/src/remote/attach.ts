@@ -46,11 +46,13 @@ interface TargetFacts {
   kind: 'node' | 'browser';
   pid?: number;
   version: string;
+  /** A Node target's V8 (a page's is not readable from the page). */
+  v8?: string;
   where: string;
 }
 
 const FACTS = `(() => typeof process === 'object' && process !== null && typeof process.versions?.node === 'string'
-  ? { kind: 'node', pid: process.pid, version: process.version, where: process.argv.slice(1).join(' ') }
+  ? { kind: 'node', pid: process.pid, version: process.version, v8: process.versions.v8, where: process.argv.slice(1).join(' ') }
   : { kind: 'browser', version: navigator.userAgent, where: location.href })()`;
 
 const CLOSE_INSPECTOR = `process.getBuiltinModule('node:inspector').close()`;
@@ -140,6 +142,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
     env: options.env,
     exceptions: exceptionLink,
     appOutputs: false,
+    v8Version: facts.v8 ?? '',
   });
   const description =
     facts.kind === 'node'

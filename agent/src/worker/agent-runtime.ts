@@ -35,6 +35,7 @@ import type { PreparedSites } from './prepared/prepared-sites.js';
 import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
 import { isoTime } from '../iso-time.js';
+import { conditionsRunAgainAtThrow } from './throw-reruns-version.js';
 import { wantsAppLoggers } from '../settings/app-logger-setting.cjs';
 
 export interface RuntimeOptions {
@@ -68,6 +69,8 @@ export interface RuntimeOptions {
   mainCpu?: CpuClock | undefined;
   /** false: log lines cannot go to the app's console or logger (an attached target); default true. */
   appOutputs?: boolean;
+  /** The debugged process's V8 version, when it is not this one's ('' when unknown: a browser page). */
+  v8Version?: string;
 }
 
 export interface AgentRuntime {
@@ -97,6 +100,7 @@ export function startRuntime({
   exited,
   mainCpu,
   appOutputs = true,
+  v8Version = process.versions.v8,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
@@ -142,6 +146,7 @@ export function startRuntime({
     () => engine.newKey(),
     log,
     new ExceptionPath(() => prepared !== undefined && preparing),
+    conditionsRunAgainAtThrow(v8Version),
   );
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';

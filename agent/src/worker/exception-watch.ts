@@ -23,7 +23,7 @@ import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from 
 import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
 import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile, isInstrumentationFile } from './error-handlers.js';
-import { ExceptionPath } from './exception-path.js';
+import type { ExceptionPath } from './exception-path.js';
 import { fingerprint, inFiles, StackRate, wants } from '../exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
 import type { Described } from './thrown-error.js';
@@ -93,7 +93,9 @@ export class ExceptionWatch {
     private readonly nextKey: () => number,
     private readonly log: (line: string) => void,
     /** Which install path exception actions take: prepared files' exception sites, or pauses. */
-    private readonly path: ExceptionPath = new ExceptionPath(() => false),
+    private readonly path: ExceptionPath,
+    /** Whether the target's V8 runs a throwing statement's conditions again (throw-reruns-version.ts). */
+    private readonly rerunsAtThrow: boolean,
   ) {
     this.session = new InspectorSession(
       (script) => void this.scriptLoaded(script),
@@ -224,15 +226,16 @@ export class ExceptionWatch {
    * Pausing at every thrown error, V8 runs a `throw` statement's breakpoint condition again at the
    * throw; at uncaught ones only, only where it predicts no catch, which the hook cannot tell: there
    * the hook counts every run (main/throw-reruns.ts). Told before V8 stops those runs and after it
-   * starts them, so the hook never waits for a run that does not come.
+   * starts them, so the hook never waits for a run that does not come; never told on a V8 that
+   * makes no such runs, where every run is a hit.
    */
   private async pauseOn(state: 'all' | 'uncaught' | 'none'): Promise<void> {
     if (state !== 'all') this.hook.postMessage({ t: 'throw-reruns', on: false });
     // Any other statement's runs at the throw are told from hits by the frame, at any run
     // (main/raise-reruns.ts): on before V8 makes them, off after it stops.
-    if (state !== 'none') this.hook.postMessage({ t: 'raise-reruns', on: true });
+    if (state !== 'none' && this.rerunsAtThrow) this.hook.postMessage({ t: 'raise-reruns', on: true });
     await this.session.pauseOnExceptions(state);
-    if (state === 'all') this.hook.postMessage({ t: 'throw-reruns', on: true });
+    if (state === 'all' && this.rerunsAtThrow) this.hook.postMessage({ t: 'throw-reruns', on: true });
     if (state === 'none') this.hook.postMessage({ t: 'raise-reruns', on: false });
   }
 
