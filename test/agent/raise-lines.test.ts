@@ -21,6 +21,18 @@ const outputs = (events: { events(): SseEvent[] }, actionId: string) =>
     .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === actionId)
     .map((e) => e.data as OutputEvent);
 
+/** The lines each of `messages` was captured at by the exception action, in arrival order. */
+const capturedLines = (snapshots: Awaited<ReturnType<typeof snapshotsOnBroker>>, exception: string, messages: readonly string[]) =>
+  Object.fromEntries(
+    messages.map((message) => [
+      message,
+      snapshots
+        .items()
+        .filter((e) => e.actionId === exception && e.snapshot.exception?.message === message)
+        .map((e) => e.snapshot.location.line),
+    ]),
+  );
+
 async function throwEverywhere(t: TestContext, prepared: boolean): Promise<void> {
   const cp = await controlPlane(t);
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
@@ -107,16 +119,7 @@ async function throwEverywhere(t: TestContext, prepared: boolean): Promise<void>
     'refund 8 refused': [at('raise-throw-await')],
     'step 9 after one': [at('raise-throw-yield')],
   };
-  const captured = () =>
-    Object.fromEntries(
-      Object.keys(lines).map((message) => [
-        message,
-        snapshots
-          .items()
-          .filter((e) => e.actionId === exception && e.snapshot.exception?.message === message)
-          .map((e) => e.snapshot.location.line),
-      ]),
-    );
+  const captured = () => capturedLines(snapshots, exception, Object.keys(lines));
   await settled(() => Object.entries(lines).every(([message, at]) => captured()[message]!.length >= at.length), 'the exception snapshots');
   assert.deepEqual(captured(), lines);
   assert.deepEqual(printed(), expected);
@@ -169,16 +172,7 @@ test('breakpoint path, uncaught errors only: a log on a line that throws without
     "Cannot read properties of null (reading 'name')": [lineOf(APP, 'raise-null')],
     "Cannot read properties of undefined (reading 'map')": [lineOf(APP, 'raise-async')],
   };
-  const captured = () =>
-    Object.fromEntries(
-      Object.keys(lines).map((message) => [
-        message,
-        snapshots
-          .items()
-          .filter((e) => e.actionId === exception && e.snapshot.exception?.message === message)
-          .map((e) => e.snapshot.location.line),
-      ]),
-    );
+  const captured = () => capturedLines(snapshots, exception, Object.keys(lines));
   await waitFor(
     () => Object.values(captured()).every((at) => at.length > 0) && printed().name.length >= 2 && printed().total.length >= 1,
     WAIT,
