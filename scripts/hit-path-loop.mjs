@@ -179,7 +179,7 @@ if (site) {
 } else if (variant === 'hand') hit = handWritten;
 else if (variant === 'bp-log') hit = (i, order) => hook.hit(1, [order, i], undefined);
 else if (variant.startsWith('throw-log')) {
-  if (variant === 'throw-log-paired') port2.postMessage({ t: 'throw-reruns', on: true });
+  if (variant === 'throw-log-paired') port2.postMessage({ t: 'throw-reruns', runs: 'pairs' });
   hit = (i, order) => Number(hook.throwHit(1, [order, i], undefined));
 } else if (variant.startsWith('raise-log')) {
   if (variant === 'raise-log-watched') {

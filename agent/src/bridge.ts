@@ -193,13 +193,16 @@ export interface ExceptionArms {
 }
 
 /**
- * worker → main: whether the exception watch pauses at every thrown error, caught ones included,
- * so that V8 runs a `throw` statement's breakpoint condition again at the throw (main/throw-reruns.ts).
+ * worker → main: how runs of a `throw` statement's breakpoint condition go (main/throw-reruns.ts):
+ * `pairs` while the exception watch pauses at every thrown error on a V8 that runs the condition
+ * again at the throw, `pause` while it does on a V8 that does not, `each` otherwise.
  */
 export interface ThrowRerunsOn {
   t: 'throw-reruns';
-  on: boolean;
+  runs: ThrowRuns;
 }
+
+export type ThrowRuns = 'each' | 'pairs' | 'pause';
 
 /**
  * worker → main: whether the exception watch pauses at thrown errors at all (caught ones or

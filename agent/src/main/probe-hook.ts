@@ -919,8 +919,8 @@ export class ProbeHook {
         this.exceptions.set(message.arms);
         return;
       case 'throw-reruns':
-        this.throwReruns.set(message.on);
-        this.everyThrow = message.on;
+        this.throwReruns.set(message.runs);
+        this.everyThrow = message.runs === 'pairs';
         return;
       case 'raise-reruns':
         this.raiseReruns.set(message.on);

@@ -11,21 +11,28 @@
  * Runs of another statement whose callee is no function at the breakpoint's own position pair the
  * same way (raise-reruns.ts).
  *
- * Off when V8 makes no such run; then every run is a hit. A run left open (the operand's own
- * callee threw, so V8 checked that callee's statement instead) makes the line's next hit look like
- * the throw's: its true pauses the exception watch's session, which says so (`paused`) before
- * going on, and the pair is set right: that run was a hit, and the throw's run follows.
+ * A run left open (the operand's own callee threw, so V8 checked that callee's statement instead)
+ * makes the line's next hit look like the throw's: its true pauses the exception watch's session,
+ * which says so (`paused`) before going on, and the pair is set right: that run was a hit, and the
+ * throw's run follows. That is `pairs`.
+ *
+ * A V8 that makes no such run (Node 23's and later) mutes the exception pause at a statement whose
+ * conditions were all false instead, without asking them again: there (`pause`) every run is a hit
+ * whose true pauses the app at the statement's start (the exception watch resumes it), so V8 does
+ * not mute the throw's pause. Otherwise (`each`: no watch, or uncaught errors only) every run is a
+ * hit and nothing more.
  */
+import type { ThrowRuns } from '../bridge.js';
 
 /**
  * What a run of a throw statement's breakpoint is: a hit (false keeps the breakpoint from
  * pausing); V8's run at the throw (no hit; true keeps the pause unmuted); or V8's run at the throw
- * of a run whose hit was missed, having paused the app instead (both).
+ * of a run whose hit was missed, having paused the app instead, or a hit that must pause (both).
  */
 export type ThrowRun = 'hit' | 'at-throw' | 'hit-at-throw';
 
 export class ThrowReruns {
-  private on = false;
+  private runs: ThrowRuns = 'each';
   /** Keys whose statement began and has not thrown yet. */
   private readonly open = new Set<number>();
   /** The key of the last run taken for the throw's, until another run: if it paused the app, it was a hit. */
@@ -33,16 +40,17 @@ export class ThrowReruns {
   /** The key whose run at the throw is owed the hit its statement's start missed. */
   private owed: number | undefined;
 
-  /** The exception watch says whether V8 makes the second runs now (it pauses at every thrown error). */
-  set(on: boolean): void {
-    this.on = on;
+  /** The exception watch says how the runs go now (bridge.ts ThrowRuns). */
+  set(runs: ThrowRuns): void {
+    this.runs = runs;
     this.open.clear();
     this.taken = undefined;
     this.owed = undefined;
   }
 
   run(key: number): ThrowRun {
-    if (this.on !== true) return 'hit';
+    if (this.runs === 'each') return 'hit';
+    if (this.runs === 'pause') return 'hit-at-throw';
     if (this.open.delete(key)) {
       if (this.owed === key) {
         this.owed = undefined;

@@ -226,22 +226,23 @@ export class ExceptionWatch {
    * Pausing at every thrown error, V8 runs a `throw` statement's breakpoint condition again at the
    * throw; at uncaught ones only, only where it predicts no catch, which the hook cannot tell: there
    * the hook counts every run (main/throw-reruns.ts). Told before V8 stops those runs and after it
-   * starts them, so the hook never waits for a run that does not come; never told on a V8 that
-   * makes no such runs, where every run is a hit.
+   * starts them, so the hook never waits for a run that does not come. A V8 that makes no such
+   * runs mutes the pause at a statement whose conditions were false instead: there a `throw`
+   * line's condition is true at every hit, a pause of its own, so the throw's is not muted.
    */
   private async pauseOn(state: 'all' | 'uncaught' | 'none'): Promise<void> {
-    if (state !== 'all') this.hook.postMessage({ t: 'throw-reruns', on: false });
+    if (state !== 'all') this.hook.postMessage({ t: 'throw-reruns', runs: 'each' });
     // Any other statement's runs at the throw are told from hits by the frame, at any run
     // (main/raise-reruns.ts): on before V8 makes them, off after it stops.
     if (state !== 'none' && this.rerunsAtThrow) this.hook.postMessage({ t: 'raise-reruns', on: true });
     await this.session.pauseOnExceptions(state);
-    if (state === 'all' && this.rerunsAtThrow) this.hook.postMessage({ t: 'throw-reruns', on: true });
+    if (state === 'all') this.hook.postMessage({ t: 'throw-reruns', runs: this.rerunsAtThrow ? 'pairs' : 'pause' });
     if (state === 'none') this.hook.postMessage({ t: 'raise-reruns', on: false });
   }
 
   close(): void {
     if (this.opening !== undefined) {
-      this.hook.postMessage({ t: 'throw-reruns', on: false });
+      this.hook.postMessage({ t: 'throw-reruns', runs: 'each' });
       this.hook.postMessage({ t: 'raise-reruns', on: false });
       this.hook.postMessage({ t: 'exceptions', arms: [] });
     }
