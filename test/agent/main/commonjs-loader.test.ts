@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { Child, fromRoot } from '@liveprobe/harness';
-import { lineOf, sseEvents, tempDir } from '../../helpers/index.js';
-import { addAction, app, controlPlane, isOutput, isStatus } from '../fixtures.js';
+import { lineOf, sseEvents, tempDir, waitFor } from '../../helpers/index.js';
+import { addAction, app, controlPlane, getAction, isOutput, isStatus } from '../fixtures.js';
 
 const WAIT = 15_000;
 const DIR = 'test/fixtures/commonjs-load';
@@ -85,8 +85,15 @@ test('a tsc-compiled CommonJS file, matched through its source map, is probed as
   );
 });
 
-for (const other of [false, true]) {
-  test(`a CommonJS module required on the first request has its load-time call hit; one no action waits for loads as before${other ? ', with another debugger in the process that resumes every pause' : ''}`, async (t) => {
+const VARIANTS: { name: string; other?: boolean; env: Record<string, string> }[] = [
+  { name: '', env: {} },
+  { name: ', with another debugger in the process that resumes every pause', other: true, env: {} },
+  // Prepared as it loads: the action takes a breakpoint in the pause, then moves to the file's sites.
+  { name: ', the module prepared as it loads', env: { LIVEPROBE_PREPARE: fromRoot(`${DIR}/rates.cjs`), LIVEPROBE_PREPARE_CACHE: 'off' } },
+];
+
+for (const { name, other, env } of VARIANTS) {
+  test(`a CommonJS module required on the first request has its load-time call hit; one no action waits for loads as before${name}`, async (t) => {
     const cp = await controlPlane(t);
     const events = await sseEvents(cp.url);
     t.after(() => events.close());
@@ -94,6 +101,7 @@ for (const other of [false, true]) {
       script: `${DIR}/lazy-app.cjs`,
       broker: cp.mqttUrl,
       ...(other ? { extraImports: ['./test/fixtures/resume-every-pause.mjs'] } : {}),
+      env,
     });
     const file = `${DIR}/rates.cjs`;
     const { action } = await addAction(cp, {
@@ -112,6 +120,12 @@ for (const other of [false, true]) {
       'the call made as the module loaded',
     );
     assert.equal(await (await fetch(`${service.url}/load`)).text(), '3 true,true,function,true', 'the app keeps serving');
+    if (env.LIVEPROBE_PREPARE !== undefined)
+      await waitFor(
+        async () => (await getAction(cp, action.id)).statuses.some((s) => /^prepared site/.test(s.message ?? '')),
+        WAIT,
+        "the action moved to the file's prepared site",
+      );
     assert.equal(events.events().filter(isOutput(action.id)).length, 1);
     assert.doesNotMatch(service.output(), /went on after|could not/);
   });
