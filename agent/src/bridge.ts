@@ -19,6 +19,12 @@ export const HOOK_KEY = 'liveprobe.hook';
  */
 export const HOOK_GLOBAL = '$lp$hook';
 
+/**
+ * The script the CommonJS loader runs once Node has compiled a module and before the module's code
+ * runs, while actions wait for their files: V8 pauses before it (main/commonjs-loader.ts).
+ */
+export const COMMONJS_GATE_URL = 'liveprobe:commonjs-gate';
+
 /** worker → main: arm a probe before its breakpoint is set, so the first hit counts. */
 export interface ArmProbe {
   t: 'arm';
@@ -153,6 +159,14 @@ export interface ResumeProbe {
   allow?: number;
 }
 
+/**
+ * worker → main: V8 now pauses before new scripts while actions wait for their files (sent the
+ * first time only): the CommonJS loader gates each module from now on (main/commonjs-loader.ts).
+ */
+export interface PausingScripts {
+  t: 'pausing-scripts';
+}
+
 /** worker → main: the first desired state is applied; an app waiting for the agent (LIVEPROBE_STARTUP_WAIT_MS) may go on. */
 export interface AgentReady {
   t: 'ready';
@@ -245,6 +259,7 @@ export type ToMain =
   | CountedInPlace
   | ResumeProbe
   | AgentReady
+  | PausingScripts
   | Calibrate
   | MetricPoints
   | ExceptionArms
@@ -508,6 +523,11 @@ export interface WorkerData {
    * cannot be). The main thread waits on it before the app's first module loads.
    */
   sessionReady?: Int32Array;
+  /**
+   * Shared with the worker: non-zero while V8 pauses before each new script for actions waiting
+   * for their files; the CommonJS loader then runs its gate before each module's code.
+   */
+  pausingBeforeScripts: Int32Array;
   /** When the agent started: the app thread's broker link may have announced it long before the worker started. */
   startedAt: string;
 }

@@ -1,7 +1,7 @@
 // Scenario pieces shared by the agent's end-to-end tests: a control plane, an app with the agent, actions.
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { ActionInput, ActionView, CreatedAction } from '@liveprobe/protocol';
+import type { ActionInput, ActionStatusEvent, ActionView, CreatedAction, OutputEvent } from '@liveprobe/protocol';
 import {
   mosquitto,
   otlpReceiver,
@@ -13,6 +13,7 @@ import {
   type ControlPlane,
   type Mosquitto,
   type OtlpReceiver,
+  type SseEvent,
 } from '../helpers/index.js';
 
 export const SHOP = 'examples/shop/dist/server.js';
@@ -97,3 +98,15 @@ export async function deleteAction(cp: ControlPlane, id: string): Promise<void> 
 export function checkout(appUrl: string, user = 'u1', quantity = 2): Promise<Response> {
   return fetch(`${appUrl}/checkout`, { method: 'POST', body: JSON.stringify({ user, items: [{ sku: 'tea', quantity }] }) });
 }
+
+/** An action's output event on the live stream, that `predicate` accepts. */
+export const isOutput =
+  (actionId: string, predicate: (e: OutputEvent) => boolean = () => true) =>
+  (event: SseEvent) =>
+    event.event === 'output' && (event.data as OutputEvent).actionId === actionId && predicate(event.data as OutputEvent);
+
+/** An action's status event in `state`. */
+export const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
+  event.event === 'action_status' &&
+  (event.data as ActionStatusEvent).actionId === actionId &&
+  (event.data as ActionStatusEvent).state === state;

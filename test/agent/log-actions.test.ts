@@ -10,6 +10,8 @@ import {
   deleteAction,
   getAction,
   installed,
+  isOutput,
+  isStatus,
   mosquittoStack,
   ORDERS_CJS,
   SHOP,
@@ -19,14 +21,6 @@ const WAIT = 15_000;
 const RETURN_LINE = lineOf(SHOP, 'checkout-return');
 const INVENTORY = 'examples/shop/dist/inventory.js';
 
-const isOutput =
-  (actionId: string, predicate: (e: OutputEvent) => boolean = () => true) =>
-  (event: SseEvent) =>
-    event.event === 'output' && (event.data as OutputEvent).actionId === actionId && predicate(event.data as OutputEvent);
-const isStatus = (actionId: string, state: string) => (event: SseEvent) =>
-  event.event === 'action_status' &&
-  (event.data as ActionStatusEvent).actionId === actionId &&
-  (event.data as ActionStatusEvent).state === state;
 const outputs = (events: SseEvent[], actionId: string) => events.filter(isOutput(actionId)).map((e) => e.data as OutputEvent);
 
 test('a log action added over REST and another over the CLI print formatted lines in `liveprobe tail` and reach a real OTLP receiver', async (t) => {

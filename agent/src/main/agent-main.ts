@@ -11,6 +11,7 @@ import { AppOtel } from './app-otel.js';
 import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
+import { gateCommonJs } from './commonjs-loader.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 import { sparkplugOff } from '../settings/baseline-compiler.js';
 import { createRequire } from 'node:module';
@@ -67,6 +68,10 @@ export function startAgent(settings?: Record<string, string>): void {
   // Set when the app thread's link, having announced the agent, hands over to the worker.
   let handedOver = false;
   const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
+  const pausingBeforeScripts = new Int32Array(new SharedArrayBuffer(4));
+  port1.on('message', (message: ToMain) => {
+    if (message.t === 'pausing-scripts') gateCommonJs(pausingBeforeScripts);
+  });
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, process.env, sessionOpen);
   const sessionMode = inspectorSessionMode(env);
@@ -81,6 +86,7 @@ export function startAgent(settings?: Record<string, string>): void {
     sessionOpen,
     exitFlushed,
     linkUp,
+    pausingBeforeScripts,
     prepared: prepared.port,
     preparing: prepared.preparing,
     ...(prepared.cache === undefined ? {} : { prepareCache: prepared.cache }),

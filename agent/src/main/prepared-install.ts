@@ -8,7 +8,7 @@
 import { createRequire, register } from 'node:module';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { AgentConfigError } from '../settings/config-error.js';
-import { installCommonJsLoader } from './commonjs-loader.js';
+import { prepareCommonJs } from './commonjs-loader.js';
 import type { HooksData } from '../prepare/esm-hooks.js';
 import { PrepareCache, type PrepareCacheAt } from '../prepare/prepare-cache.js';
 import { prepareFile } from '../prepare/prepare-file.js';
@@ -122,7 +122,7 @@ function installLoaders(
   };
 
   const header = commonJsHeader();
-  installCommonJsLoader((filename, content, format) => {
+  prepareCommonJs((filename, content, format) => {
     // Prepared at build time: its header binds it to the registry.
     if (!shouldPrepare(settings, filename, missed) || isPrebuilt(content)) return undefined;
     if (format === 'module' || filename.endsWith('.mjs')) {

@@ -890,7 +890,8 @@ export class ProbeHook {
         this.post({ t: 'settings-applied', version: message.version });
         return;
       case 'ready':
-        // For the start-up wait (agent-main); nothing for the hook to do.
+      case 'pausing-scripts':
+        // For the start-up wait and the CommonJS loader (agent-main); nothing for the hook to do.
         return;
       case 'resume':
         for (const key of message.keys) {

@@ -67,6 +67,8 @@ export interface RuntimeOptions {
   exited?: () => void;
   /** The app's main thread's CPU clock, when the agent runs inside the app on a system that has one. */
   mainCpu?: CpuClock | undefined;
+  /** Told whether V8 pauses before new scripts: the app's CommonJS loader then gates each module (main/commonjs-loader.ts). */
+  pausing?: (on: boolean) => void;
   /** false: log lines cannot go to the app's console or logger (an attached target); default true. */
   appOutputs?: boolean;
   /** The debugged process's V8 version, when it is not this one's ('' when unknown: a browser page). */
@@ -99,6 +101,7 @@ export function startRuntime({
   exceptions: exceptionLink,
   exited,
   mainCpu,
+  pausing,
   appOutputs = true,
   v8Version = process.versions.v8,
 }: RuntimeOptions): AgentRuntime {
@@ -137,7 +140,7 @@ export function startRuntime({
     else hitErrors.delete(status.actionId);
     publishStatus(status);
   };
-  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession, mainCpu);
+  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession, mainCpu, pausing);
   // Exception actions have no line: they go to their own session, not to breakpoints.
   const exceptions = new ExceptionWatch(
     exceptionLink?.hook ?? hook,

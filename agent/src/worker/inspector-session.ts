@@ -44,6 +44,8 @@ export class InspectorSession {
    * their own to place an action in, and are kept only to say so.
    */
   private readonly evaluated = new Set<string>();
+  /** The URL of the file script V8 reported last. */
+  private latest: string | undefined;
 
   constructor(
     private readonly onScript: (script: LoadedScript) => void,
@@ -56,6 +58,11 @@ export class InspectorSession {
   /** Loaded scripts with a URL the session knows of. */
   get size(): number {
     return this.scripts.size;
+  }
+
+  /** The URL of the file script V8 reported last: at a CommonJS gate's pause, the module about to run. */
+  get latestUrl(): string | undefined {
+    return this.latest;
   }
 
   get isOpen(): boolean {
@@ -85,6 +92,7 @@ export class InspectorSession {
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
       };
+      this.latest = params.url;
       const replaced = this.scripts.get(path);
       if (replaced !== undefined) {
         this.byId.delete(replaced.scriptId);
@@ -114,6 +122,7 @@ export class InspectorSession {
     this.sources.clear();
     this.exactPositions.clear();
     this.evaluated.clear();
+    this.latest = undefined;
   }
 
   /** The project files whose code runs only from a bundler's eval strings (`./src/orders.ts`). */

@@ -84,6 +84,8 @@ export class ProbeEngine {
     private readonly startupSession?: CdpTransport,
     /** The app's main thread's CPU clock, which sampling windows are measured on; none: the hook's estimate paces them. */
     private readonly mainCpu?: CpuClock,
+    /** Told whether V8 pauses before new scripts (the app's CommonJS loader gates modules meanwhile). */
+    pausing?: (on: boolean) => void,
   ) {
     let startup = startupSession;
     this.session = new InspectorSession(
@@ -105,6 +107,8 @@ export class ProbeEngine {
         return this.queue;
       },
       log,
+      pausing,
+      () => this.session.latestUrl,
     );
     this.locations = new LocationResolver(this.session, async (script) => {
       if (this.prepared?.holds(script.path) !== true) return undefined;

@@ -9,9 +9,12 @@
  * debuggers in the process do (one that resumes every pause does not release it), so every one
  * is resumed here, bounded by HOLD_MS. It fires for ES modules and other scripts, not for
  * CommonJS modules: Node compiles those as functions, which V8 does not pause before
- * (nodejs/node#31138).
+ * (nodejs/node#31138). For those, the agent's CommonJS loader, told by `pausing`, runs a gate
+ * script of its own once Node has compiled a module and before the module runs: the pause before
+ * it places what waits for the module, whose script V8 has reported by then.
  */
 import { errorMessage } from '@liveprobe/protocol/util';
+import { COMMONJS_GATE_URL } from '../bridge.js';
 import type { Paused } from './cdp-transport.js';
 import type { InspectorSession } from './inspector-session.js';
 
@@ -29,15 +32,21 @@ export class ScriptStartPause {
     /** Settles once every waiting action the script matches is placed (or found not to match). */
     private readonly place: (scriptId: string) => Promise<void>,
     private readonly log: (line: string) => void,
+    /** Told when the breakpoint is set and when it is gone. */
+    private readonly pausing: (on: boolean) => void = () => {},
+    /** The URL of the script V8 reported last: the CommonJS module a gate pause is for. */
+    private readonly lastScript: () => string | undefined = () => undefined,
   ) {}
 
   /** Sets or removes the breakpoint: it is on exactly while some action waits for its script. */
   async update(waiting: boolean): Promise<void> {
     if (waiting && this.breakpointId === undefined && this.session.canPause) {
       this.breakpointId = await this.session.pauseBeforeScripts();
+      this.pausing(true);
     } else if (!waiting && this.breakpointId !== undefined) {
       const id = this.breakpointId;
       this.breakpointId = undefined;
+      this.pausing(false);
       await this.session.stopPausingBeforeScripts(id);
     }
   }
@@ -45,6 +54,7 @@ export class ScriptStartPause {
   /** The session closed, and V8 dropped the breakpoint with it. */
   dropped(): void {
     this.breakpointId = undefined;
+    this.pausing(false);
   }
 
   /** Every pause of the main thread; any other than ours is left to whoever caused it. */
@@ -52,7 +62,8 @@ export class ScriptStartPause {
     // V8 says 'instrumentation' only to the session whose breakpoint caused the pause, and holds
     // the pause until that session resumes, even if the breakpoint was removed meanwhile.
     if (pause.reason !== 'instrumentation') return;
-    void this.release(pause.data?.scriptId, pause.data?.url);
+    const url = pause.data?.url;
+    void this.release(pause.data?.scriptId, url === COMMONJS_GATE_URL ? (this.lastScript() ?? 'a CommonJS module') : url);
   }
 
   private async release(scriptId: string | undefined, url: string | undefined): Promise<void> {

@@ -15,12 +15,14 @@ import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
 
 function start(
-  { port, sessionOpen, exitFlushed, linkUp, prepared, preparing, prepareCache, startedAt }: WorkerData,
+  { port, sessionOpen, exitFlushed, linkUp, pausingBeforeScripts, prepared, preparing, prepareCache, startedAt }: WorkerData,
   config: AgentConfig,
 ): void {
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
+  // Whether the main thread has been told to gate its CommonJS modules: it stays so.
+  let gating = false;
   const runtime = startRuntime({
     config,
     hook: port,
@@ -35,6 +37,11 @@ function start(
     prepared: new PreparedSites(prepared, new AnalysisCache<AnalysedSource | undefined>(), prepareCache),
     preparing,
     mainCpu: mainThreadCpu(),
+    pausing: (on) => {
+      Atomics.store(pausingBeforeScripts, 0, on ? 1 : 0);
+      if (on && !gating) port.postMessage({ t: 'pausing-scripts' } satisfies ToMain);
+      gating ||= on;
+    },
   });
   runtime.link.onSubscribed(() => Atomics.store(linkUp, 0, 1));
   port.on('message', (message: ToWorker) => runtime.handle(message));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
+import { COMMONJS_GATE_URL } from '../../../agent/src/bridge.js';
 import { ScriptStartPause, type PausingSession } from '../../../agent/src/worker/script-start-pause.js';
 
 /** A session that records the calls the pause makes. */
@@ -99,4 +100,29 @@ test('the app is resumed after the bound when placement never ends, and when it 
   await settle();
   assert.deepEqual(session.calls, ['resume', 'resume']);
   assert.equal(logged[1], 'could not place the actions waiting for file:///app/a.mjs: boom');
+});
+
+test("the CommonJS loader is told while the breakpoint is on; a gate's pause is named for the module V8 reported last", async (t) => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  t.after(() => mock.timers.reset());
+  const session = fakeSession();
+  const told: boolean[] = [];
+  const logged: string[] = [];
+  const pause = new ScriptStartPause(
+    session,
+    () => new Promise<void>(() => undefined),
+    (line) => logged.push(line),
+    (on) => told.push(on),
+    () => 'file:///app/rates.cjs',
+  );
+  await pause.update(true);
+  await pause.update(false);
+  await pause.update(true);
+  pause.dropped();
+  assert.deepEqual(told, [true, false, true, false]);
+  pause.paused({ reason: 'instrumentation', data: { scriptId: '9', url: COMMONJS_GATE_URL } });
+  await settle();
+  mock.timers.tick(2000);
+  await settle();
+  assert.match(logged[0] ?? '', /^the app went on after 2000 ms paused before file:\/\/\/app\/rates\.cjs ran/);
 });
