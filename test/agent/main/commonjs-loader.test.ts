@@ -13,13 +13,16 @@ import { type TestContext, test } from 'node:test';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { lineOf, sseEvents, tempDir, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, getAction, isOutput, isStatus } from '../fixtures.js';
+import { nodeBinary, PINNED_MAJORS, testsMajor } from '../../node-versions/node-binaries.js';
 
 const WAIT = 15_000;
 const DIR = 'test/fixtures/commonjs-load';
+// Node's loader is the agent's to step into here: every Node the project promises.
+const MAJORS = [testsMajor, ...PINNED_MAJORS.filter((major) => major !== testsMajor)];
 
 /** Runs a job with the agent, waiting at start-up for its actions; returns its output once it ended. */
-async function runJob(t: TestContext, script: string, broker: string, agentId: string): Promise<string> {
-  const job = new Child(process.execPath, ['--import', '@liveprobe/agent/register', script], {
+async function runJob(t: TestContext, script: string, broker: string, agentId: string, node = process.execPath): Promise<string> {
+  const job = new Child(node, ['--import', '@liveprobe/agent/register', script], {
     name: `job ${agentId}`,
     env: { LIVEPROBE_BROKER_URL: broker, LIVEPROBE_TAGS: 'jobs', LIVEPROBE_AGENT_ID: agentId, LIVEPROBE_STARTUP_WAIT_MS: '15000' },
   });
@@ -28,27 +31,29 @@ async function runJob(t: TestContext, script: string, broker: string, agentId: s
   return job.output();
 }
 
-test("with LIVEPROBE_STARTUP_WAIT_MS a CommonJS job's top-level line is hit the one time it runs", async (t) => {
-  const cp = await controlPlane(t);
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  const file = `${DIR}/job.cjs`;
-  const { action } = await addAction(cp, {
-    type: 'log',
-    file,
-    line: lineOf(file, 'cjs-job-total'),
-    template: 'job {order.id} of {order.amount}',
-    tags: ['jobs'],
+for (const major of MAJORS)
+  test(`on Node ${major}, with LIVEPROBE_STARTUP_WAIT_MS a CommonJS job's top-level line is hit the one time it runs`, async (t) => {
+    const cp = await controlPlane(t);
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const file = `${DIR}/job.cjs`;
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file,
+      line: lineOf(file, 'cjs-job-total'),
+      template: 'job {order.id} of {order.amount}',
+      tags: ['jobs'],
+    });
+    const node = major === testsMajor ? process.execPath : nodeBinary(major as (typeof PINNED_MAJORS)[number]);
+    const output = await runJob(t, fromRoot(file), cp.mqttUrl, `cjs-job-${major}`, node);
+    assert.match(output, /settled 10/);
+    assert.doesNotMatch(output, /went on after|ran out/);
+    await events.waitFor(
+      isOutput(action.id, (e) => e.message === 'job 9 of 5'),
+      WAIT,
+      "the job's top-level line",
+    );
   });
-  const output = await runJob(t, fromRoot(file), cp.mqttUrl, 'cjs-job');
-  assert.match(output, /settled 10/);
-  assert.doesNotMatch(output, /went on after|ran out/);
-  await events.waitFor(
-    isOutput(action.id, (e) => e.message === 'job 9 of 5'),
-    WAIT,
-    "the job's top-level line",
-  );
-});
 
 test('a tsc-compiled CommonJS file, matched through its source map, is probed as it loads', async (t) => {
   const dir = await tempDir('liveprobe-cjs-load-');
