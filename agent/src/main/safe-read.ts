@@ -10,6 +10,7 @@ import { MAX_BUILT_STRING, spend, textSteps } from './eval-work.js';
 import { frameworkGetterName } from './framework-getters.js';
 import { isPlatformGetter } from './platform-getters.js';
 import { ProbeEvalError } from './probe-eval-error.js';
+import { formatsWithoutAppCode } from './stack-formatter.js';
 
 export { ProbeEvalError };
 
@@ -146,12 +147,11 @@ export const STACK_NOT_READ_HEADER =
  */
 export function errorStack(error: object): string | undefined {
   const global = getOwnPropertyDescriptor(globalThis, 'Error');
-  const formatter = getOwnPropertyDescriptor(ErrorConstructor, 'prepareStackTrace');
   const noFormatter =
     global !== undefined &&
     isDataDescriptor(global) &&
     global.value === ErrorConstructor &&
-    (formatter === undefined || (isDataDescriptor(formatter) && formatter.value === undefined));
+    formatsWithoutAppCode(getOwnPropertyDescriptor(ErrorConstructor, 'prepareStackTrace'));
   if (!noFormatter) return STACK_NOT_READ;
   if (!isPlainText(error, 'name') || !isPlainText(error, 'message')) return STACK_NOT_READ_HEADER;
   const descriptor = getOwnPropertyDescriptor(error, 'stack');

@@ -22,6 +22,7 @@ import { findSourceMap, type SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { LOADER_FILE } from './commonjs-loader.js';
 import { writtenCallSites } from './written-call-sites.js';
+import { ownStackAccessor } from './stack-formatter.js';
 import { lineRun, placeOnDisk, writtenAt, type PackedTable } from '../prepare/packed-table.js';
 
 export interface PositionTables {
@@ -62,15 +63,17 @@ export function installStackTraces(tables: PositionTables): void {
     return wrapper;
   };
   let current = Error.prepareStackTrace as Formatter | undefined;
+  const get = (): Formatter => wrap(current);
   Object.defineProperty(Error, 'prepareStackTrace', {
     configurable: true,
     enumerable: false,
-    get: () => wrap(current),
+    get,
     set: (value: unknown) => {
       const formatter = typeof value === 'function' ? (value as Formatter) : undefined;
       current = formatter !== undefined && inner.has(formatter) ? inner.get(formatter) : formatter;
     },
   });
+  ownStackAccessor(get, () => current);
 }
 
 const sourceMapsOn = (): boolean => (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
