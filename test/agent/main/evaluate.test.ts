@@ -168,6 +168,11 @@ test('a placeholder that only reads a name and its fields prints and fails as it
   const traps = { get: () => ran++, getOwnPropertyDescriptor: () => (ran++, undefined), getPrototypeOf: () => (ran++, null) };
   const proxy = new Proxy({ id: 1 }, traps);
   const behindProxy = Object.create(new Proxy({ id: 2 }, traps)) as object;
+  // One frame: a stack short enough that the line does not cut it.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 1;
+  const error = new Error('boom');
+  Error.stackTraceLimit = limit;
   const cases: [string, Record<string, unknown>][] = [
     ['user.name', { user }],
     ['user.address.city', { user }],
@@ -185,7 +190,7 @@ test('a placeholder that only reads a name and its fields prints and fails as it
     ['hostile.data', { hostile }],
     ['proxy.id', { proxy }],
     ['behindProxy.id', { behindProxy }],
-    ['error.stack', { error: new Error('boom') }],
+    ['error.stack', { error }],
     ['bytes.length', { bytes: new Uint8Array(3) }],
     ['text.length', { text: 'four' }],
     ['text.missing', { text: 'four' }],
