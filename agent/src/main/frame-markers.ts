@@ -10,6 +10,12 @@ export const NOT_AVAILABLE: unique symbol = Symbol('liveprobe.not-available');
 /** Stands for a global variable that is a getter the agent did not run; evaluating it fails with that reason. */
 export const GLOBAL_GETTER: unique symbol = Symbol('liveprobe.global-getter');
 
+/**
+ * A name the probed code does not bind, in a page: there the global object counts as a Proxy
+ * (the conservative mode, docs/attach.md), so whether it has such a property is not read.
+ */
+export const GLOBAL_UNREAD: unique symbol = Symbol('liveprobe.global-unread');
+
 /** Marks a `let`/`const`/`class` declared after the line: in its temporal dead zone there. */
 export const NOT_INITIALISED: unique symbol = Symbol('liveprobe.not-initialised');
 
@@ -37,6 +43,8 @@ export function markerReason(marker: symbol, name: string): string | undefined {
     return `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`;
   if (marker === NOT_INITIALISED_AT_SITE)
     return `\`${name}\` is not initialised yet at this line (its \`let\`, \`const\`, \`class\` or import has not run)`;
+  if (marker === GLOBAL_UNREAD)
+    return `\`${name}\` is not a variable at this line (a minifier may have inlined or dropped it: the source map names only the variables the generated code keeps), and a page's global object is not read (docs/attach.md)`;
   if (marker === LEFT_BLOCK)
     return `\`${name}\` is not available on this \`return\`: V8 stops there after leaving the block that declares it; put the action on the line before the \`return\`, or prepare the file (a prepared site sees it)`;
   return undefined;

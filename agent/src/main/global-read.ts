@@ -7,7 +7,7 @@
  * and read, like the built-in slot getters safe-read.ts allows.
  */
 import { types } from 'node:util';
-import { GLOBAL_GETTER, NOT_AVAILABLE } from './frame-markers.js';
+import { GLOBAL_GETTER, GLOBAL_UNREAD, NOT_AVAILABLE } from './frame-markers.js';
 import { isDataDescriptor, setHas, stringStartsWith } from './builtins.js';
 import { descriptorIsSafe } from './lazy-globals.js';
 
@@ -29,12 +29,15 @@ const RUNTIME_GETTERS: ReadonlySet<unknown> = new Set(
     .filter((get) => get !== undefined),
 );
 
-/** The global property `name`: its value, GLOBAL_GETTER for an app getter, NOT_AVAILABLE when there is none. */
+/**
+ * The global property `name`: its value, GLOBAL_GETTER for an app getter, NOT_AVAILABLE when
+ * there is none, GLOBAL_UNREAD where the global object itself is not read (a page).
+ */
 export function readGlobal(name: string): unknown {
   if (stringStartsWith(name, RESERVED)) return NOT_AVAILABLE;
   let current: object | null = globalThis;
   for (let depth = 0; current !== null && depth < MAX_PROTOTYPE_DEPTH; depth++) {
-    if (isProxy(current)) return GLOBAL_GETTER;
+    if (isProxy(current)) return depth === 0 ? GLOBAL_UNREAD : GLOBAL_GETTER;
     const descriptor = getOwnPropertyDescriptor(current, name);
     if (descriptor !== undefined) {
       if (isDataDescriptor(descriptor)) return descriptor.value;

@@ -127,6 +127,16 @@ export class ChromeRemoteTransport implements CdpTransport {
     this.unsubscribe.push(this.connection.on<ScriptParsed>('Debugger.scriptParsed', handler));
   }
 
+  /** Runtime events: the hook channel enabled Runtime on this connection before the session opens. */
+  onContextGone(handler: (executionContextId: number | undefined) => void): void {
+    this.unsubscribe.push(
+      this.connection.on<{ executionContextId: number }>('Runtime.executionContextDestroyed', ({ executionContextId }) =>
+        handler(executionContextId),
+      ),
+      this.connection.on('Runtime.executionContextsCleared', () => handler(undefined)),
+    );
+  }
+
   disconnect(): void {
     for (const off of this.unsubscribe.splice(0)) off();
     if (!this.enabled) return;

@@ -10,6 +10,8 @@ export interface ScriptParsed {
   url: string;
   endLine: number;
   sourceMapURL?: string;
+  /** The execution context (a page's global object) it was compiled in. */
+  executionContextId?: number;
 }
 
 /** A pause of the target, as `Debugger.paused` reports it: the parts the agent reads. */
@@ -54,6 +56,11 @@ export interface CdpTransport {
    * from ever pausing (a remote target skips all pauses): then nothing pauses it for the agent.
    */
   onPaused?(handler: (pause: Paused) => void): void;
+  /**
+   * An execution context went away with its scripts (`undefined`: every one, as when a page
+   * navigates or reloads). Absent where contexts outlive the session (the in-process agent).
+   */
+  onContextGone?(handler: (executionContextId: number | undefined) => void): void;
   /** Ends the session; V8 drops every breakpoint the session set. */
   disconnect(): void;
   /** Which target this session drives, for messages. */

@@ -17,6 +17,8 @@ export interface LoadedScript {
   endLine: number;
   /** What the script's `//# sourceMappingURL=` says, if anything. */
   sourceMapURL?: string;
+  /** The execution context it runs in: a page that navigates or reloads takes its scripts along. */
+  contextId?: number;
 }
 
 export interface BreakpointResult {
@@ -53,6 +55,8 @@ export class InspectorSession {
     private readonly transport: () => CdpTransport,
     /** Every pause of the main thread, ours or not. */
     private readonly onPause: (pause: Paused) => void,
+    /** Scripts (by V8's id) whose context went away: what was read from them is of no more use. */
+    private readonly onScriptsGone: (scriptIds: string[]) => void = () => {},
   ) {}
 
   /** Loaded scripts with a URL the session knows of. */
@@ -91,6 +95,7 @@ export class InspectorSession {
         path,
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
+        ...defined({ contextId: params.executionContextId }),
       };
       this.latest = params.url;
       const replaced = this.scripts.get(path);
@@ -103,6 +108,7 @@ export class InspectorSession {
       if (this.session !== undefined) this.onScript(script);
     });
     session.onPaused?.((pause) => this.onPause(pause));
+    session.onContextGone?.((contextId) => this.contextGone(contextId));
     // Already enabled in a session opened at start-up: V8 then reports nothing again.
     await session.post('Debugger.enable', DEBUGGER_ENABLE);
     // Enabling the debugger would let a `debugger;` statement in the app pause it with nobody to
@@ -123,6 +129,25 @@ export class InspectorSession {
     this.exactPositions.clear();
     this.evaluated.clear();
     this.latest = undefined;
+  }
+
+  /**
+   * A page that reloads or navigates keeps none of its scripts, and its next page may load only
+   * some of them again (a lazily loaded chunk, not yet): a file is matched, and its code read,
+   * only while a script of it is loaded.
+   */
+  private contextGone(contextId: number | undefined): void {
+    const gone: string[] = [];
+    for (const [path, script] of this.scripts) {
+      if (contextId !== undefined && script.contextId !== contextId) continue;
+      this.scripts.delete(path);
+      this.byId.delete(script.scriptId);
+      this.sources.delete(script.scriptId);
+      // The next page compiling it again is a new script, not a second copy under one URL.
+      this.compiledAgain.delete(path);
+      gone.push(script.scriptId);
+    }
+    if (gone.length > 0) this.onScriptsGone(gone);
   }
 
   /** The project files whose code runs only from a bundler's eval strings (`./src/orders.ts`). */

@@ -148,6 +148,11 @@ export class LocationResolver {
     return map instanceof SourceMapError ? undefined : map;
   }
 
+  /** Scripts gone with their page: their maps would only hold memory (a reloaded page loads its bundle's map again). */
+  drop(scriptIds: string[]): void {
+    for (const id of scriptIds) this.maps.delete(id);
+  }
+
   forget(): void {
     this.maps.clear();
     this.unfollowed.forget();

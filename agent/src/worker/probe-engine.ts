@@ -96,6 +96,10 @@ export class ProbeEngine {
         return first ?? transport();
       },
       (pause) => this.scriptStarts.paused(pause),
+      (scriptIds) => {
+        this.locations.drop(scriptIds);
+        for (const id of scriptIds) this.analyses.delete(id);
+      },
     );
     // Paused before a script runs: place what waits for it (its placement was queued when the
     // script was parsed, before the pause), and move what a prepared file loaded just before it
@@ -382,6 +386,10 @@ export class ProbeEngine {
       });
     } catch (err) {
       if (err instanceof LocationError && err.waiting) {
+        if (probe.state.kind === 'waiting') {
+          if (probe.state.reported === err.message) return;
+          probe.state.reported = err.message;
+        }
         this.report({ actionId: action.id, state: 'pending', message: err.message });
         return;
       }

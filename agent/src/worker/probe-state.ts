@@ -34,8 +34,11 @@ export interface OnPreparedSites {
 }
 
 export type ProbeState =
-  /** No loaded script matches its file yet (or the session just opened): retried as scripts load. */
-  | { kind: 'waiting' }
+  /**
+   * No loaded script matches its file yet (or the session just opened): retried as scripts load.
+   * `reported`: the reason last reported, so that each script loading in vain does not repeat it.
+   */
+  | { kind: 'waiting'; reported?: string }
   | OnBreakpoints
   | OnPreparedSites
   /**

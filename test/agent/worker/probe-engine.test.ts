@@ -65,6 +65,34 @@ test('an action whose script has not loaded waits, pausing scripts as they start
   assert.equal(engine.probeFor(arm!.key)?.functionName, 'work');
 });
 
+/** An inline source map of a bundle built from `source`, which is not the file the action names. */
+function inlineMap(source: string): string {
+  const map = { version: 3, sources: [source], names: [], mappings: 'AAAA' };
+  return `data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+}
+
+test('a waiting action says once why it waits: scripts with source maps that load in vain do not repeat it, a new reason is reported', async (t) => {
+  const target = new FakeTarget();
+  const engine = engineOn(target, t);
+  const action = testAction('a1');
+  await engine.reconcile([action]);
+  // Each script with a source map may hold the file, so each one is looked into.
+  for (const name of ['vendor', 'chart', 'report'])
+    target.load(`/app/dist/${name}.js`, 'export const x = 1;\n', inlineMap(`../lib/${name}.ts`));
+  await engine.reconcile([action]);
+  // Before: one more `pending`, word for word the same, for each of the three.
+  assert.deepEqual(target.states('a1'), ['pending']);
+
+  // A file of the same name elsewhere changes what the status has to say.
+  target.load('/app/lib/work.mjs', WORK);
+  await engine.reconcile([action]);
+  assert.deepEqual(target.states('a1'), ['pending', 'pending']);
+  assert.match(target.statuses[1]!.message!, /loaded files with the same name: \/app\/lib\/work\.mjs/);
+  target.load(PATH, WORK);
+  await engine.reconcile([action]);
+  assert.deepEqual(target.states('a1'), ['pending', 'pending', 'installed']);
+});
+
 test('a quota pause takes the breakpoints out of V8 until the quota refills, and a second pause soon after waits twice as long', async (t) => {
   mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.now() });
   t.after(() => mock.timers.reset());
