@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import type { ActionStatusEvent } from '@liveprobe/protocol';
 import { lineOf, sseEvents, tempDir, type SseEvent, type SseStream } from '../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
-import { addAction, controlPlane } from '../agent/fixtures.js';
+import { addAction, controlPlane, deleteAction } from '../agent/fixtures.js';
 import { attachCli, chromium, staticServer, WAIT } from './fixtures.js';
 
 const SPA_DIR = 'test/fixtures/attach-spa';
@@ -91,7 +91,7 @@ test('attach to a single-page app: a route chunk the page loaded before a reload
   const browser = await chromium(t, url);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  await attachCli(t, ['--inspect', `127.0.0.1:${browser.port}`, '--tag', 'spa', '--agent-id', 'spa-1'], cp);
+  const sidecar = await attachCli(t, ['--inspect', `127.0.0.1:${browser.port}`, '--tag', 'spa', '--agent-id', 'spa-1'], cp);
 
   // Both routes' chunks load in this page, and an action on one of them opens the debugger session.
   assert.equal(await open(browser.port, 'report'), 'report of 3 rows, visit 1');
@@ -180,4 +180,12 @@ test('attach to a single-page app: a route chunk the page loaded before a reload
     assert.equal(pending.length, 1, `one pending status after ${how}: ${JSON.stringify(pending)}`);
     assert.ok(!statusesOf(events, action.action.id).some((s) => s.state === 'error'), JSON.stringify(statusesOf(events, action.action.id)));
   }
+  // The exception watch's own connection closes with its last action: its last words to the hook (disarm every capture) reach it first.
+  const exception = await addAction(cp, { type: 'exception', tags: ['spa'] });
+  await events.waitFor(isStatus(exception.action.id, 'installed'), WAIT, 'the exception action installed');
+  await deleteAction(cp, exception.action.id);
+  await events.waitFor(isStatus(exception.action.id, 'removed'), WAIT, 'the exception action removed');
+  assert.equal(await open(browser.port, 'report'), 'report of 12 rows, visit 4', 'the app works as before');
+  // Before: "could not send throw-reruns / raise-reruns / exceptions to the injected hook: WebSocket connection closed".
+  assert.doesNotMatch(sidecar.child.output(), /could not send/);
 });

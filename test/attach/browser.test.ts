@@ -166,6 +166,8 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
   await otlp.waitForMetric((p) => p.name === 'page.buys' && p.value === 3, WAIT, 'the counter after the reload');
 
   assert.equal(await sidecar.detach(), 0, sidecar.child.output());
+  // Before: the exception watch, winding down after the hook was removed, told it "throw-reruns", "raise-reruns" and "exceptions" over the closed connection.
+  assert.doesNotMatch(sidecar.child.output(), /could not send/, 'nothing is sent to the removed hook');
   const client = await CDP({ port: browser.port, local: true });
   t.after(() => client.close());
   const left = await client.Runtime.evaluate({

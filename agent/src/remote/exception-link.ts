@@ -18,6 +18,8 @@ import { HOOK, receive } from './cdp-hook-channel.js';
 export class RemoteExceptionLink {
   private current: RemoteConnection | undefined;
   private readonly closing = new Set<Promise<void>>();
+  /** Messages to the hook whose evaluation has not answered yet: closing the connection would lose them. */
+  private readonly sending = new Set<Promise<unknown>>();
 
   constructor(
     /** The target's WebSocket URL, as the main connection reached it. */
@@ -30,9 +32,11 @@ export class RemoteExceptionLink {
     postMessage: (message: ToMain) => {
       const connection = this.current;
       if (connection === undefined) return;
-      connection
+      const sent = connection
         .send('Runtime.evaluate', { expression: `${receive(message)}; ${HOOK}?.flush?.()`, silent: true })
         .catch((err: unknown) => this.log(`could not send ${message.t} to the injected hook: ${errorMessage(err)}`));
+      this.sending.add(sent);
+      void sent.finally(() => this.sending.delete(sent));
     },
   };
 
@@ -55,8 +59,14 @@ export class RemoteExceptionLink {
       disconnect: () => {
         if (connection === undefined) return;
         if (this.current === connection) this.current = undefined;
-        // Closing the session resumes the target if it was paused here, and drops its breakpoints.
-        const closed = connection.close().catch(() => undefined);
+        // The watch's last messages (disarm every capture, back to plain reruns) are sent just
+        // before: they reach the hook first, or it stays armed. Bounded, as a target that stopped
+        // answering must not keep the connection open. Closing the session resumes the target if
+        // it was paused here, and drops its breakpoints.
+        const last = connection;
+        const closed = within(Promise.allSettled([...this.sending]), LAST_MESSAGES_MS)
+          .then(() => last.close())
+          .catch(() => undefined);
         connection = undefined;
         this.closing.add(closed);
         void closed.finally(() => this.closing.delete(closed));
@@ -68,4 +78,11 @@ export class RemoteExceptionLink {
   async closed(): Promise<void> {
     await Promise.all(this.closing);
   }
+}
+
+const LAST_MESSAGES_MS = 1000;
+
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
 }
