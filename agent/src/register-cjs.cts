@@ -13,13 +13,15 @@ import { isMainThread } from 'node:worker_threads';
 if (isMainThread) register();
 
 function register(): void {
+  // The app's environment as a launcher such as pm2 will set it.
+  const env = (require('./settings/launch-env.cjs') as typeof import('./settings/launch-env.cjs')).launchEnv();
   const fail = (err: unknown): void => {
     process.stderr.write(`[liveprobe] the agent could not start and is disabled: ${err instanceof Error ? err.message : String(err)}\n`);
   };
   // The app's pino or winston logger is made as its modules load: watch before they do (when asked to).
   try {
     const loggers = require('./main/app-loggers.cjs') as typeof import('./main/app-loggers.cjs');
-    if (loggers.wantsAppLoggers(process.env)) loggers.watchAppLoggers();
+    if (loggers.wantsAppLoggers(env)) loggers.watchAppLoggers();
   } catch {
     // The agent says so once it starts (AppOutput).
   }
@@ -36,7 +38,7 @@ function register(): void {
     else Object.defineProperty(globalThis, Symbol.for('liveprobe.lateStart'), { value: true });
   }
   if (!started) import(START).catch(fail);
-  if (process.env.LIVEPROBE_STARTUP_WAIT_MS?.trim()) {
+  if (env.LIVEPROBE_STARTUP_WAIT_MS?.trim()) {
     process.stderr.write(
       '[liveprobe] LIVEPROBE_STARTUP_WAIT_MS needs the agent loaded with --import; with --require the app starts without waiting\n',
     );

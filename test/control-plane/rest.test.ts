@@ -202,6 +202,35 @@ test('agent reports become per-agent statuses, hit counts and a summary', async 
   assert.deepEqual(view.statuses[0]?.location, { file: '/srv/app/src/orders.ts', line: 42 });
 });
 
+test("online agents an action targets that have not reported on it yet count in its summary, as not answered yet; other tags' and offline agents do not", async (t) => {
+  const { app, services } = await inProcess(t);
+  const { action } = (await (await postAction(app, logAction({ agents: ['named-1'] }))).json()) as CreatedAction;
+  // A cluster's workers: one installed, one still installing; another app's agent; one named by id; one gone.
+  for (const [agentId, tags] of [
+    ['api-1', ['checkout']],
+    ['api-2', ['checkout']],
+    ['billing-1', ['billing']],
+    ['named-1', []],
+    ['api-3', ['checkout']],
+  ] as const) {
+    await receive(services, statusTopic(agentId), birth(agentId, [...tags]));
+  }
+  await receive(services, statusTopic('api-3'), { state: 'offline', agentId: 'api-3' });
+  const view = async () => (await (await app.request(`/api/v1/actions/${action.id}`)).json()) as ActionView;
+  assert.equal((await view()).summary, 'waiting for agents');
+  await receive(services, eventsTopic('api-1'), {
+    kind: 'action_status',
+    agentId: 'api-1',
+    time: new Date(t0).toISOString(),
+    actionId: action.id,
+    state: 'installed',
+    location: { file: '/srv/app/src/orders.ts', line: 42 },
+  });
+  assert.equal((await view()).summary, 'installed on 1/3 agents; 2 not answered yet');
+  const listed = (await (await app.request('/api/v1/actions')).json()) as { actions: ActionView[] };
+  assert.equal(listed.actions.find((a) => a.id === action.id)?.summary, 'installed on 1/3 agents; 2 not answered yet');
+});
+
 test('agents appear with their birth data, and go offline when their Last Will arrives', async (t) => {
   const { app, services } = await inProcess(t);
   await receive(services, statusTopic('api-1'), birth('api-1', ['production']));

@@ -17,6 +17,7 @@ import { sparkplugOff } from '../settings/baseline-compiler.js';
 import { createRequire } from 'node:module';
 import type V8 from 'node:v8';
 import { readConfig, type AgentConfig } from '../settings/agent-config.js';
+import { launchEnv } from '../settings/launch-env.cjs';
 import { AgentConfigError } from '../settings/config-error.js';
 import { errorText } from './error-text.js';
 import type { PrepareSummary } from '@liveprobe/protocol';
@@ -37,7 +38,7 @@ let hookPort: MessagePort | undefined;
  * Called by the `--import` entry right after startAgent; CommonJS cannot wait.
  */
 export function agentStarted(): Promise<void> {
-  const waitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_STARTUP_WAIT_MS', 0);
+  const waitMs = millisecondsFromEnv(launchEnv(), 'LIVEPROBE_STARTUP_WAIT_MS', 0);
   return hookPort === undefined || waitMs === 0 ? Promise.resolve() : readyOrTimeout(hookPort, waitMs);
 }
 
@@ -46,7 +47,7 @@ export function startAgent(settings?: Record<string, string>): void {
   const key = Symbol.for(HOOK_KEY);
   // Loaded twice (e.g. --import and --require both given) or inside a worker: one agent per process.
   if (!isMainThread || key in globalThis) return;
-  const env = { ...process.env, ...settings };
+  const env = { ...launchEnv(), ...settings };
   let config: AgentConfig;
   try {
     config = readConfig(env);
@@ -57,7 +58,7 @@ export function startAgent(settings?: Record<string, string>): void {
   }
   const { port1, port2 } = new MessageChannel();
   const notice = (message: string): void => port1.postMessage({ t: 'notice', message } satisfies ToWorker);
-  const appOutput = new AppOutput(process.env, (line) => process.stderr.write(`[liveprobe] ${line}\n`));
+  const appOutput = new AppOutput(env, (line) => process.stderr.write(`[liveprobe] ${line}\n`));
   const hook = new ProbeHook(port1, new AppOtel(notice), appOutput, true);
   hookPort = port1;
   Object.defineProperty(globalThis, key, { value: hook, enumerable: false });
@@ -67,13 +68,13 @@ export function startAgent(settings?: Record<string, string>): void {
   const linkUp = new Int32Array(new SharedArrayBuffer(4));
   // Set when the app thread's link, having announced the agent, hands over to the worker.
   let handedOver = false;
-  const exitWaitMs = millisecondsFromEnv(process.env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
+  const exitWaitMs = millisecondsFromEnv(env, 'LIVEPROBE_EXIT_FLUSH_MS', EXIT_FLUSH_MS);
   const pausingBeforeScripts = new Int32Array(new SharedArrayBuffer(4));
   port1.on('message', (message: ToMain) => {
     if (message.t === 'pausing-scripts') gateCommonJs(pausingBeforeScripts);
   });
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
-  const prepared = installPrepare(hook, process.env, sessionOpen);
+  const prepared = installPrepare(hook, env, sessionOpen);
   const sessionMode = inspectorSessionMode(env);
   // Before the app's first module (with --import or --require): no function of the app gets
   // baseline code for a first breakpoint to discard with a walk over the heap
@@ -116,7 +117,7 @@ export function startAgent(settings?: Record<string, string>): void {
   };
   if (workerAtStartup(env)) {
     start();
-    if (sessionReady !== undefined) waitForSession(sessionReady);
+    if (sessionReady !== undefined) waitForSession(sessionReady, env);
     return;
   }
   const log = (line: string): void => {
@@ -158,12 +159,12 @@ const SESSION_WAIT_MS = 3000;
  * Blocks until the worker's session is open, so V8 reports each of the app's scripts as it loads
  * rather than all at once at the first install. V8 serves the worker's commands during the wait.
  */
-function waitForSession(ready: Int32Array): void {
+function waitForSession(ready: Int32Array, env: NodeJS.ProcessEnv): void {
   if (Atomics.wait(ready, 0, 0, SESSION_WAIT_MS) === 'timed-out') {
     process.stderr.write(
       `[liveprobe] the app starts before the agent's inspector session opened (waited ${SESSION_WAIT_MS} ms); when it opens, the app pauses while V8 reports the scripts loaded until then\n`,
     );
-  } else if (process.env.LIVEPROBE_LOG_LEVEL === 'debug') {
+  } else if (env.LIVEPROBE_LOG_LEVEL === 'debug') {
     process.stderr.write('[liveprobe] inspector session open; the app starts\n');
   }
 }

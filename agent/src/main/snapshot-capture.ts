@@ -87,10 +87,9 @@ export function captureSnapshot(
       name: s.name,
       value: redaction?.isSecretKey(s.name) === true ? { t: 'redacted' } : value(frame.values[s.index], s.name),
     }));
-  const place = placeOf(compiled, frame);
-  const args = named(place.arguments);
-  const locals = named(place.locals);
-  const self = frame.self === undefined ? undefined : value(frame.self);
+  // Watches spend the budget first: they are what the user asked for by name, often a field of
+  // an argument too big to show whole (a request, a GraphQL resolver's context), which would
+  // otherwise leave them nothing. The rest goes in the order a user looks.
   const watches: WatchResult[] = compiled.watches.map((w) => {
     try {
       return { expression: w.source, value: value(w.evaluate(frame)) };
@@ -98,6 +97,10 @@ export function captureSnapshot(
       return { expression: w.source, error: errorMessage(err) };
     }
   });
+  const place = placeOf(compiled, frame);
+  const args = named(place.arguments);
+  const locals = named(place.locals);
+  const self = frame.self === undefined ? undefined : value(frame.self);
   const scopes: ScopeCapture[] = place.scopes.map((s) => ({
     kind: s.kind,
     ...(s.name === undefined ? {} : { name: s.name }),

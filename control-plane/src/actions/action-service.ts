@@ -4,7 +4,7 @@ import type { Action, ActionPatch, CreatedAction, ParsedActionInput } from '@liv
 import { type DesiredStatePublisher, targetsOf } from '../desired-state/desired-state.js';
 import { ActionNotFoundError } from '../errors.js';
 import { SerialQueue } from '../serial-queue.js';
-import type { Store } from '../store/store.js';
+import type { AgentRecord, Store } from '../store/store.js';
 import { isPresent } from '../agents/presence.js';
 import { newActionId } from './action-id.js';
 import { toActionView, type ActionView } from './action-view.js';
@@ -73,13 +73,14 @@ export class ActionService {
     const actions = await this.deps.store.listActions();
     const statuses = await this.deps.store.statuses(actions.map((a) => a.id));
     const now = this.deps.now();
-    const offline = await this.offlineAgents();
+    const { offline, online } = await this.presence();
     return actions.map((action) =>
       toActionView(
         action,
         statuses.filter((s) => s.actionId === action.id),
         now,
         offline,
+        online,
       ),
     );
   }
@@ -87,12 +88,16 @@ export class ActionService {
   async get(id: string): Promise<ActionView> {
     const action = await this.deps.store.getAction(id);
     if (action === undefined) throw new ActionNotFoundError(id);
-    return toActionView(action, await this.deps.store.statuses([id]), this.deps.now(), await this.offlineAgents());
+    const { offline, online } = await this.presence();
+    return toActionView(action, await this.deps.store.statuses([id]), this.deps.now(), offline, online);
   }
 
-  private async offlineAgents(): Promise<Set<string>> {
+  /** The agents online now, and the ids of the others. */
+  private async presence(): Promise<{ offline: Set<string>; online: AgentRecord[] }> {
     const now = this.deps.now();
-    return new Set((await this.deps.store.listAgents()).filter((a) => !isPresent(a, now)).map((a) => a.agentId));
+    const agents = await this.deps.store.listAgents();
+    const online = agents.filter((a) => isPresent(a, now));
+    return { offline: new Set(agents.filter((a) => !isPresent(a, now)).map((a) => a.agentId)), online };
   }
 
   /**

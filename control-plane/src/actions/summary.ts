@@ -23,14 +23,16 @@ function listed(statuses: readonly ActionStatusRecord[], what: string): string {
  * or `installed on 1/1 agent; 1 with errors at hits: api-1: \`order.x\` …` for an action that
  * is installed and printing while one of its expressions fails. Agents in `offline` (a process
  * that stopped; a restarted one comes back under a new id) are counted apart, `; 1 offline`,
- * so the count is of agents that run the action now.
+ * so the count is of agents that run the action now. `silent`: online agents the action targets
+ * that have not reported on it yet (a worker of a cluster still installing it), counted in the
+ * total, `installed on 1/3 agents; 2 not answered yet`, rather than left out of it.
  */
-export function summarize(statuses: readonly ActionStatusRecord[], offline: ReadonlySet<string> = new Set()): string {
+export function summarize(statuses: readonly ActionStatusRecord[], offline: ReadonlySet<string> = new Set(), silent = 0): string {
   const gone = statuses.filter((s) => offline.has(s.agentId)).length;
   const away = gone === 0 ? '' : `; ${gone} offline`;
   const live = gone === 0 ? statuses : statuses.filter((s) => !offline.has(s.agentId));
   if (live.length === 0) return `waiting for agents${away}`;
-  const total = live.length;
+  const total = live.length + silent;
   // A resumed action is installed again.
   const installed = live.filter((s) => s.state === 'installed' || s.state === 'resumed' || errorAtHits(s)).length;
   const parts = [`installed on ${installed}/${total} agent${total === 1 ? '' : 's'}`];
@@ -43,6 +45,7 @@ export function summarize(statuses: readonly ActionStatusRecord[], offline: Read
     const count = live.filter((s) => s.state === state).length;
     if (count > 0) parts.push(`${count} ${label}`);
   }
+  if (silent > 0) parts.push(`${silent} not answered yet`);
   return parts.join('; ') + away;
 }
 
