@@ -1,6 +1,7 @@
 // The Python agent started by the app itself (`liveprobe_agent.start()`) in a plain http.server
 // app: tic-toc across interleaved asyncio tasks, a module imported after the action was created,
-// a waiting action disabled, a top-level line, and a Node and a Python service on one tag installing one action.
+// a waiting action disabled, a top-level line, a statement over several lines hit once per run,
+// and a Node and a Python service on one tag installing one action.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
@@ -126,6 +127,37 @@ test('an action waits for a module imported later, and a top-level line that alr
   const moved = message(await events.waitFor(status(greet.action.id), WAIT, 'the def line moves to the body'));
   assert.equal(moved.state, 'installed');
   assert.match(moved.message, /line \d+ has no code; installed at line \d+, the next line with code$/);
+});
+
+test('a statement written over several lines hits once per run, a plain call and an awaited one alike', async (t) => {
+  const { cp, events, app } = await plainServer(t, 'plain-3', 'plain');
+  const actions: [string, string][] = [];
+  for (const [marker, verb] of [
+    ['multiline-call', 'registering'],
+    ['multiline-await', 'signing up'],
+  ] as const) {
+    // Two hits each: were the line's second report (its call, after the arguments' line) a hit,
+    // the first request would use both and the second would never show.
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file: SERVER,
+      line: lineOf(SERVER, marker),
+      template: `${verb} {name}`,
+      maxHits: 2,
+      tags: ['plain'],
+    });
+    assert.equal(message(await events.waitFor(status(action.id), WAIT, `${marker} installed`)).state, 'installed');
+    actions.push([action.id, verb]);
+  }
+  for (const name of ['ann', 'bob']) assert.equal(await (await fetch(`${app.url}/signup?name=${name}`)).json(), `hello ${name}`);
+  for (const [id, verb] of actions) {
+    await events.waitFor((e) => status(id)(e) && message(e).state === 'hit_limit', WAIT, `${verb}: its limit of 2 hits`);
+    const lines = events
+      .events()
+      .filter((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === id)
+      .map((e) => (e.data as { message: string }).message);
+    assert.deepEqual(lines, [`${verb} ann`, `${verb} bob`]);
+  }
 });
 
 test('a Node and a Python service on one tag both install one action and both send its output', async (t) => {
