@@ -1,7 +1,8 @@
 // The Python agent started by the app itself (`liveprobe_agent.start()`) in a plain http.server
 // app: tic-toc across interleaved asyncio tasks, a module imported after the action was created,
 // a waiting action disabled, a top-level line, a statement over several lines hit once per run, an
-// exception action refused, and a Node and a Python service on one tag installing one action.
+// exception action refused, secret ASGI-style headers hidden in a snapshot, and a Node and a Python
+// service on one tag installing one action.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cli, lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
@@ -169,6 +170,29 @@ test('an exception action is refused by the Python agent with what to do instead
     /\n {2}plain-4: refused: the Python agent does not capture exceptions yet \(exception actions are for the Node\.js agent\); put a snapshot action on the line that raises or catches the error\n/,
   );
   assert.match(added.stderr, /^error: every agent that answered refused act_\w+ \(above\)/);
+});
+
+test("a snapshot hides secret headers held as ASGI's (name, value) pairs of bytes", async (t) => {
+  const { cp, events, app } = await plainServer(t, 'plain-5', 'plain');
+  const { action } = await addAction(cp, { type: 'snapshot', file: SERVER, line: lineOf(SERVER, 'asgi-headers'), tags: ['plain'] });
+  assert.equal(message(await events.waitFor(status(action.id), WAIT, 'installed')).state, 'installed');
+  const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoxfQ.abcdefghijklmnopqrstuvwxyz012345';
+  const headers = { authorization: `Token ${jwt}`, cookie: 'session=abc123', 'x-request-id': 'r-1' };
+  assert.equal((await fetch(`${app.url}/whoami`, { headers })).status, 200);
+  await events.waitFor((e) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === action.id, WAIT, 'the snapshot');
+  const { snapshots } = (await (await fetch(`${cp.url}/api/v1/snapshots?action=${action.id}`)).json()) as { snapshots: { id: string }[] };
+  type Value = { t: string; items?: Value[] };
+  const { snapshot } = (await (await fetch(`${cp.url}/api/v1/snapshots/${snapshots[0]!.id}`)).json()) as {
+    snapshot: { arguments: { name: string; value: Value }[] };
+  };
+  const pairs = snapshot.arguments.find((a) => a.name === 'headers')!.value.items!;
+  const text = (v: Value) => String.fromCharCode(...(v.items as unknown as number[]));
+  const shown = Object.fromEntries(
+    pairs.map((pair) => [text(pair.items![0]!), pair.items![1]!.t === 'redacted' ? '[REDACTED]' : text(pair.items![1]!)]),
+  );
+  assert.equal(shown.authorization, '[REDACTED]');
+  assert.equal(shown.cookie, '[REDACTED]');
+  assert.equal(shown['x-request-id'], 'r-1');
 });
 
 test('a Node and a Python service on one tag both install one action and both send its output', async (t) => {
