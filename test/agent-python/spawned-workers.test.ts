@@ -1,7 +1,8 @@
 // Workers started by `multiprocessing`'s spawn (uvicorn --workers, uvicorn --reload) are fresh
 // interpreters that inherit the supervisor's environment, so each starts an agent too: each must
 // take an id of its own (the configured id with its pid), or every process connects under one MQTT
-// client id and the broker hands the connection back and forth between them.
+// client id and the broker hands the connection back and forth between them. multiprocessing's own
+// helper process (its resource tracker) starts no agent.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
@@ -41,6 +42,8 @@ test('a spawned worker is an agent of its own, with its pid in its id, and sends
     return agents.agents.filter((a) => a.online).map((a) => a.agentId);
   };
   await waitFor(async () => (await online()).includes(worker) && (await online()).includes('api'), WAIT, `agents api and ${worker} online`);
+  // multiprocessing's resource tracker, a Python process of its own, runs no app code: no agent.
+  assert.deepEqual((await online()).sort(), ['api', worker].sort());
 
   const { action } = await addAction(cp, {
     type: 'log',
