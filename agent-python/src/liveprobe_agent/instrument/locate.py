@@ -80,12 +80,18 @@ def code_objects(path: str) -> tuple[list[types.CodeType], dict[types.CodeType, 
     """Every code object of the file's functions (as loaded, nested ones too) and their parents."""
     found: dict[int, types.CodeType] = {}
     parents: dict[types.CodeType, types.CodeType] = {}
-    names = {path}
+    # Each file name resolved once: a web app has tens of thousands of functions from a thousand
+    # files, and resolving a name per function (a stat per path component) held the GIL for
+    # hundreds of milliseconds at every install.
+    same: dict[str, bool] = {path: True}
     for obj in gc.get_objects():
         if type(obj) is types.FunctionType:
             code = obj.__code__
-            if code.co_filename in names or os.path.realpath(code.co_filename) == path:
-                names.add(code.co_filename)
+            name = code.co_filename
+            match = same.get(name)
+            if match is None:
+                match = same[name] = os.path.realpath(name) == path
+            if match:
                 found[id(code)] = code
     stack = list(found.values())
     while stack:
