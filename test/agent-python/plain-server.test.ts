@@ -1,9 +1,11 @@
 // The Python agent started by the app itself (`liveprobe_agent.start()`) in a plain http.server
 // app: tic-toc across interleaved asyncio tasks, a module imported after the action was created,
-// a waiting action disabled, a top-level line, and a Node and a Python service on one tag installing one action.
+// a waiting action disabled, a top-level line, a statement over several lines hit once per run, an
+// exception action refused, secret ASGI-style headers hidden in a snapshot, and a Node and a Python
+// service on one tag installing one action.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
+import { cli, lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { FIXTURES, plainServer, startPythonApp } from './python-app.js';
 
@@ -126,6 +128,71 @@ test('an action waits for a module imported later, and a top-level line that alr
   const moved = message(await events.waitFor(status(greet.action.id), WAIT, 'the def line moves to the body'));
   assert.equal(moved.state, 'installed');
   assert.match(moved.message, /line \d+ has no code; installed at line \d+, the next line with code$/);
+});
+
+test('a statement written over several lines hits once per run, a plain call and an awaited one alike', async (t) => {
+  const { cp, events, app } = await plainServer(t, 'plain-3', 'plain');
+  const actions: [string, string][] = [];
+  for (const [marker, verb] of [
+    ['multiline-call', 'registering'],
+    ['multiline-await', 'signing up'],
+  ] as const) {
+    // Two hits each: were the line's second report (its call, after the arguments' line) a hit,
+    // the first request would use both and the second would never show.
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file: SERVER,
+      line: lineOf(SERVER, marker),
+      template: `${verb} {name}`,
+      maxHits: 2,
+      tags: ['plain'],
+    });
+    assert.equal(message(await events.waitFor(status(action.id), WAIT, `${marker} installed`)).state, 'installed');
+    actions.push([action.id, verb]);
+  }
+  for (const name of ['ann', 'bob']) assert.equal(await (await fetch(`${app.url}/signup?name=${name}`)).json(), `hello ${name}`);
+  for (const [id, verb] of actions) {
+    await events.waitFor((e) => status(id)(e) && message(e).state === 'hit_limit', WAIT, `${verb}: its limit of 2 hits`);
+    const lines = events
+      .events()
+      .filter((e) => e.event === 'output' && (e.data as { actionId: string }).actionId === id)
+      .map((e) => (e.data as { message: string }).message);
+    assert.deepEqual(lines, [`${verb} ann`, `${verb} bob`]);
+  }
+});
+
+test('an exception action is refused by the Python agent with what to do instead, and the CLI says so', async (t) => {
+  const { cp } = await plainServer(t, 'plain-4', 'plain');
+  const added = await cli(['exception', 'add', '--tag', 'plain', '--type', 'ValueError'], { server: cp.url });
+  assert.equal(added.code, 1, added.stdout + added.stderr);
+  assert.match(
+    added.stdout,
+    /\n {2}plain-4: refused: the Python agent does not capture exceptions yet \(exception actions are for the Node\.js agent\); put a snapshot action on the line that raises or catches the error\n/,
+  );
+  assert.match(added.stderr, /^error: every agent that answered refused act_\w+ \(above\)/);
+});
+
+test("a snapshot hides secret headers held as ASGI's (name, value) pairs of bytes", async (t) => {
+  const { cp, events, app } = await plainServer(t, 'plain-5', 'plain');
+  const { action } = await addAction(cp, { type: 'snapshot', file: SERVER, line: lineOf(SERVER, 'asgi-headers'), tags: ['plain'] });
+  assert.equal(message(await events.waitFor(status(action.id), WAIT, 'installed')).state, 'installed');
+  const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjoxfQ.abcdefghijklmnopqrstuvwxyz012345';
+  const headers = { authorization: `Token ${jwt}`, cookie: 'session=abc123', 'x-request-id': 'r-1' };
+  assert.equal((await fetch(`${app.url}/whoami`, { headers })).status, 200);
+  await events.waitFor((e) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === action.id, WAIT, 'the snapshot');
+  const { snapshots } = (await (await fetch(`${cp.url}/api/v1/snapshots?action=${action.id}`)).json()) as { snapshots: { id: string }[] };
+  type Value = { t: string; items?: Value[] };
+  const { snapshot } = (await (await fetch(`${cp.url}/api/v1/snapshots/${snapshots[0]!.id}`)).json()) as {
+    snapshot: { arguments: { name: string; value: Value }[] };
+  };
+  const pairs = snapshot.arguments.find((a) => a.name === 'headers')!.value.items!;
+  const text = (v: Value) => String.fromCharCode(...(v.items as unknown as number[]));
+  const shown = Object.fromEntries(
+    pairs.map((pair) => [text(pair.items![0]!), pair.items![1]!.t === 'redacted' ? '[REDACTED]' : text(pair.items![1]!)]),
+  );
+  assert.equal(shown.authorization, '[REDACTED]');
+  assert.equal(shown.cookie, '[REDACTED]');
+  assert.equal(shown['x-request-id'], 'r-1');
 });
 
 test('a Node and a Python service on one tag both install one action and both send its output', async (t) => {

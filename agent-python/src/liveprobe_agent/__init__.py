@@ -13,6 +13,9 @@ __all__ = ['start', '__version__']
 _lock = threading.Lock()
 _agent: Any = None
 _fork_hook = False
+# `<pid> <id>`: the process whose agent took LIVEPROBE_AGENT_ID, and the id, for the processes
+# that inherit its environment.
+OWNER_VARIABLE = 'LIVEPROBE_AGENT_ID_OWNER'
 
 
 def start() -> Any:
@@ -21,6 +24,7 @@ def start() -> Any:
     with _lock:
         if _agent is not None:
             return _agent
+        _claim_agent_id()
         from .config import ConfigError, read_config
         try:
             config = read_config(os.environ)
@@ -40,6 +44,20 @@ def start() -> Any:
         return _agent
 
 
+def _claim_agent_id() -> None:
+    """A process that inherited the environment of a process with an agent (a worker started by
+    `multiprocessing`'s spawn or forkserver, as uvicorn --workers and --reload start theirs; a
+    forked worker; a Python subprocess) would connect under the same id, which is the MQTT client
+    id: the broker would hand the connection back and forth between them. It takes the configured
+    id with its own pid instead, as a forked worker does. A child given an id of its own keeps it."""
+    from .config import agent_id_in_child
+    configured = os.environ.get('LIVEPROBE_AGENT_ID', '').strip()
+    pid, _, owner_id = os.environ.get(OWNER_VARIABLE, '').partition(' ')
+    if pid and pid != str(os.getpid()) and owner_id == configured:
+        configured = os.environ['LIVEPROBE_AGENT_ID'] = agent_id_in_child(configured)
+    os.environ[OWNER_VARIABLE] = f'{os.getpid()} {configured}'
+
+
 def _after_fork() -> None:
     """A forked child (a pre-fork server's worker, a multiprocessing worker) has none of the
     agent's threads and shares its MQTT socket: the inherited agent is retired without touching
@@ -52,7 +70,5 @@ def _after_fork() -> None:
         inherited.retire_in_child()
     except Exception as err:  # the child must run whatever happens to the agent
         print(f'[liveprobe] could not retire the parent\'s agent in a forked child: {err!r}', file=sys.stderr)
-    from .config import agent_id_in_child
-    os.environ['LIVEPROBE_AGENT_ID'] = agent_id_in_child(os.environ.get('LIVEPROBE_AGENT_ID'))
     start()
 

@@ -56,7 +56,13 @@ class BrokerLink:
             'tags': config.tags, 'startedAt': now_iso(),
         }
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=config.agent_id)
-        self.client.enable_logger(None)
+        # paho's own logger would reach the app's logging (or Python's last-resort handler on
+        # stderr) with an error a second while the broker is away: the agent says it once, in its
+        # own words, and paho's lines only at LIVEPROBE_LOG_LEVEL=debug.
+        self.client.disable_logger()
+        if config.log_level == 'debug':
+            self.client.on_log = lambda _client, _userdata, _level, text: self.log(f'mqtt: {text}')
+        self.unreachable_said = False
 
     def start(self) -> None:
         url = urlsplit(self.config.broker_url)
@@ -70,6 +76,7 @@ class BrokerLink:
         self.client.reconnect_delay_set(1, 1)
         self.client.on_connect = self._connected
         self.client.on_disconnect = self._disconnected
+        self.client.on_connect_fail = self._unreachable
         self.client.on_message = self._message
         default_port = 8883 if url.scheme in ('mqtts', 'ssl', 'tls') else 1883
         self.client.connect_async(url.hostname or '127.0.0.1', url.port or default_port, keepalive=30)
@@ -118,6 +125,7 @@ class BrokerLink:
             self.log(f'broker {shown}: {reason}; retrying every second')
             return
         self.connected = True
+        self.unreachable_said = False
         self.log(f'{"reconnected" if self.ever_connected else "connected"} to {shown} as {self.config.agent_id} (tags: {", ".join(self.config.tags) or "none"})')
         self.ever_connected = True
         client.publish(self.status_topic, json.dumps(self.birth), qos=1, retain=True)
@@ -128,9 +136,15 @@ class BrokerLink:
             self.publish_event(event)
         client.subscribe([(topic, 1) for topic in self.subscriptions])
 
+    def _unreachable(self, _client: mqtt.Client, _userdata: Any) -> None:
+        if not self.unreachable_said:
+            self.unreachable_said = True
+            self.log(f'cannot reach the broker {without_password(self.config.broker_url)}; retrying every second')
+
     def _disconnected(self, _client: mqtt.Client, _userdata: Any, _flags: Any, _reason: Any, _props: Any) -> None:
         if self.connected:
             self.log(f'lost the broker {without_password(self.config.broker_url)}; reconnecting')
+            self.unreachable_said = True  # one line per outage
         self.connected = False
 
     def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:

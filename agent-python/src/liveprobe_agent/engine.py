@@ -23,6 +23,17 @@ from .probe import ArmedProbe, Settings
 FIRST_PAUSE_S = 1.0
 LONGEST_PAUSE_S = 60.0
 Report = Callable[[str, str, 'str | None', 'dict[str, Any] | None'], None]
+# The action types this agent runs. Another (an exception action has no file or line) is refused
+# with why and what to do instead, rather than waiting for a file it does not name.
+TYPES = ('log', 'snapshot', 'counter', 'metric', 'tictoc', 'duration')
+UNSUPPORTED_TYPES = {
+    'exception': ('the Python agent does not capture exceptions yet (exception actions are for the Node.js agent); '
+                  'put a snapshot action on the line that raises or catches the error'),
+}
+
+
+def unsupported(kind: object) -> str:
+    return UNSUPPORTED_TYPES.get(str(kind), f'the Python agent has no `{kind}` actions; is the control plane newer than the agent?')
 
 
 class SourceDiffersError(Exception):
@@ -117,6 +128,8 @@ class Engine:
 
     def install(self, action: dict[str, Any], retry: bool = False) -> None:
         action_id = action['id']
+        if action.get('type') not in TYPES:
+            return self.fail(action_id, unsupported(action.get('type')))
         try:
             probe = ArmedProbe(action, self.settings, self.outbox, action['file'], action.get('line', 0), None)
         except ExpressionError as err:

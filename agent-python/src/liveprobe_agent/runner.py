@@ -15,6 +15,15 @@ def main() -> None:
     if not args or args[0] in ('-h', '--help'):
         print(USAGE, file=sys.stderr)
         sys.exit(0 if args else 2)
+    if Path(args[0]).name == 'opentelemetry-instrument':
+        # It puts its own sitecustomize first on PYTHONPATH, which starts no other: the app would
+        # run without the agent, which would only start, for nothing, in the launcher.
+        program = ' '.join(args[1:]) if args[1:] and not args[1].startswith('-') else '<program> [args…]'
+        print('liveprobe-run: run it after opentelemetry-instrument, not before: '
+              f'opentelemetry-instrument [its options] liveprobe-run {program} '
+              "(opentelemetry-instrument's sitecustomize starts no other; liveprobe-run's starts the agent, then OpenTelemetry's)",
+              file=sys.stderr)
+        sys.exit(2)
     boot = str(Path(__file__).resolve().parent / 'boot')
     path = os.environ.get('PYTHONPATH')
     os.environ['PYTHONPATH'] = boot if not path else os.pathsep.join([boot, path])

@@ -16,6 +16,8 @@ from .redaction import Redaction
 from .safe_read import MISSING, class_dict, instance_dict, is_a, mro_of
 
 BIG = 2 ** 53
+# How much of a bytes value is read as text for the value patterns: a header's worth and more.
+BYTES_SCRUBBED = 4096
 IDENTIFIER = re.compile(r'[A-Za-z_$][\w$]*')
 BUILTIN_MODULES = ('builtins',)
 
@@ -106,6 +108,9 @@ class Capture:
             base = list if is_a(value, list) else tuple
             length = base.__len__(value)
             items = [self.value(base.__getitem__(value, i), depth + 1, inner) for i in range(min(length, self.limits.items))]
+            if length == 2 and base is tuple and self._names_secret(base.__getitem__(value, 0)):
+                # A `(name, value)` pair, as ASGI's headers and dict.items() give them: the name says it is secret.
+                items[1] = {'t': 'redacted'}
             out: dict[str, Any] = {'t': 'array', 'len': length, 'items': items}
             if kind is not list:
                 out['cls'] = cls_name
@@ -119,9 +124,19 @@ class Capture:
         if is_a(value, (bytes, bytearray)):
             raw: Any = bytes if is_a(value, bytes) else bytearray
             length = raw.__len__(value)
+            # Bytes are text often (ASGI's headers): shown as numbers, a token would pass the value
+            # patterns that mask it in a string, so bytes whose text holds a secret are hidden whole.
+            text = bytes.decode(bytes(raw.__getitem__(value, slice(0, BYTES_SCRUBBED))), 'utf-8', 'replace')
+            if self.redaction.scrub(text) != text:
+                return {'t': 'redacted'}
             shown = list(raw.__getitem__(value, slice(0, self.limits.items)))
             return {'t': 'typedarray', 'cls': cls_name, 'len': length, 'items': shown, **({'more': length - len(shown)} if length > len(shown) else {})}
         return self._object(value, cls_name, depth, inner)
+
+    def _names_secret(self, name: Any) -> bool:
+        if type(name) is bytes:
+            name = bytes.decode(name, 'utf-8', 'replace')
+        return type(name) is str and self.redaction.is_secret_key(name)
 
     def _string(self, text: str) -> dict[str, Any]:
         if self.defer_strings:

@@ -80,12 +80,18 @@ def code_objects(path: str) -> tuple[list[types.CodeType], dict[types.CodeType, 
     """Every code object of the file's functions (as loaded, nested ones too) and their parents."""
     found: dict[int, types.CodeType] = {}
     parents: dict[types.CodeType, types.CodeType] = {}
-    names = {path}
+    # Each file name resolved once: a web app has tens of thousands of functions from a thousand
+    # files, and resolving a name per function (a stat per path component) held the GIL for
+    # hundreds of milliseconds at every install.
+    same: dict[str, bool] = {path: True}
     for obj in gc.get_objects():
         if type(obj) is types.FunctionType:
             code = obj.__code__
-            if code.co_filename in names or os.path.realpath(code.co_filename) == path:
-                names.add(code.co_filename)
+            name = code.co_filename
+            match = same.get(name)
+            if match is None:
+                match = same[name] = os.path.realpath(name) == path
+            if match:
                 found[id(code)] = code
     stack = list(found.values())
     while stack:
@@ -118,6 +124,8 @@ def locate(file: str, line: int, originals: dict[types.CodeType, types.CodeType]
         lines = lines_of(code)
         if not lines or not (code.co_firstlineno <= line <= lines[-1]):
             continue
+        if _inside_parent_statement(code, line, parents):
+            continue
         at = next(candidate for candidate in lines if candidate >= line)
         if best is None or code.co_firstlineno > best[0].co_firstlineno:
             best = (code, at)
@@ -127,6 +135,14 @@ def locate(file: str, line: int, originals: dict[types.CodeType, types.CodeType]
             raise LocationError(f'line {line} is past the end of {path} ({total} lines)', False)
         raise TopLevelLineError(line, path)
     return Located(path, best[0], best[1], parents)
+
+
+def _inside_parent_statement(code: types.CodeType, line: int, parents: dict[types.CodeType, types.CodeType]) -> bool:
+    """A lambda, comprehension or generator expression that starts on the line is part of a
+    statement of its parent there, which runs it once per item: the line's run is the parent's."""
+    parent = parents.get(code)
+    return (code.co_name.startswith('<') and code.co_firstlineno == line and parent is not None
+            and any(at == line for _, _, at in parent.co_lines()))
 
 
 def function_name(code: types.CodeType) -> str:

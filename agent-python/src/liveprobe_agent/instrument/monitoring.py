@@ -59,7 +59,11 @@ class Monitor:
         site = self.lines.get((code, line))
         if site is None:
             return self.m.DISABLE
-        site.fire_frame(sys._getframe(1))
+        frame = sys._getframe(1)
+        if frame.f_lasti in site.continuations:
+            # The statement's run already hit at its start: this place never reports again.
+            return self.m.DISABLE
+        site.fire_frame(frame)
         return None
 
     def _start(self, code: types.CodeType, _offset: int) -> Any:

@@ -12,6 +12,7 @@ from typing import Any, cast
 from bytecode import Bytecode, Instr, Label
 
 from .sites import Site
+from .statements import continuations
 
 class CodePatcher:
     def __init__(self, parents: dict[types.CodeType, types.CodeType]) -> None:
@@ -75,8 +76,15 @@ def _inject(original: types.CodeType, sites: list[Site]) -> types.CodeType:
         if isinstance(item, Instr) and item.name == 'RESUME':
             body_start = index + 1
             break
-    # As CPython's own line events: a new line, or a backward jump (a loop) to the same line.
-    loop_heads = {id(i.arg) for i in items if isinstance(i, Instr) and i.name.startswith('JUMP_BACKWARD')}
+    # As CPython's own line events: a new line, or a backward jump (a loop) to the same line; not
+    # the jump an `await` takes back to its SEND when the coroutine resumes (NO_INTERRUPT), which
+    # is the same run of the line.
+    loop_heads = {id(i.arg) for i in items if isinstance(i, Instr) and i.name == 'JUMP_BACKWARD'}
+    # Not where the line comes back within one run of its statement (statements.py).
+    instrs = [i for i in items if isinstance(i, Instr)]
+    spans = [(i.location.lineno, i.location.end_lineno) if i.location else (i.lineno, i.lineno) for i in instrs]
+    lines = {site.line for site in sites if site.kind == 'line'}
+    skip = {id(instrs[index]) for line in lines for index in continuations(spans, line)}
     out: list[object] = []
     previous_line: int | None = None
     entered = False
@@ -91,7 +99,7 @@ def _inject(original: types.CodeType, sites: list[Site]) -> types.CodeType:
             if not entered and line is not None:
                 entered = True
                 out.extend(ins for site in sites if site.kind == 'entry' for ins in _call(site, item.location))
-            if line is not None and line != previous_line:
+            if line is not None and line != previous_line and id(item) not in skip:
                 out.extend(ins for site in sites if site.kind == 'line' and site.line == line for ins in _call(site, item.location))
             if item.name == 'RETURN_VALUE':
                 out.extend(ins for site in sites if site.kind == 'return' for ins in _call(site, item.location))
