@@ -35,6 +35,7 @@ import { isLeaf } from './child-keys.js';
 import { isFunction } from '../locate/ast-node.js';
 import { exportShapeOf } from './export-shapes.js';
 import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
+import { ARROW_VALUE, hasExitSite } from './arrow-exit.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -55,7 +56,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 12;
+export const TRANSFORM_VERSION = 13;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -239,6 +240,58 @@ class Preparer {
     ctx.inserts.push({ at: body.end, text: ')' });
   }
 
+  /**
+   * An expression-bodied arrow whose value takes time (arrow-exit.ts): its body becomes a block,
+   * `{guard const $lpV = <body>; exit guard return $lpV;}`, with a site at the body's start and
+   * one at its end, which runs once the value is computed (after an `await` in it), where V8's
+   * return position is: a duration times it on these sites as a breakpoint times it.
+   */
+  private timedBodySites(body: AstNode, ctx: Context): void {
+    const entry = this.newSite(body.start, ctx, ctx.twin);
+    const open = [
+      '{',
+      SITE_OPEN,
+      entry.at,
+      SITE_FLAG,
+      entry.at,
+      SITE_COUNTER,
+      entry.at,
+      SITE_HIT,
+      entry.at,
+      entry.self,
+      entry.values,
+      SITE_CLOSE,
+      VALUE_OPEN,
+    ];
+    ctx.inserts.push({
+      at: body.start,
+      text: open,
+      size: 1 + SITE_FIXED + 4 * entry.at.length + entry.self.length + entry.values.length + VALUE_OPEN.length,
+    });
+    this.walk(body, ctx);
+    const exit = this.newSite(body.end, ctx, ctx.twin);
+    const close = [
+      '; ',
+      SITE_OPEN,
+      exit.at,
+      SITE_FLAG,
+      exit.at,
+      SITE_COUNTER,
+      exit.at,
+      SITE_HIT,
+      exit.at,
+      exit.self,
+      exit.values,
+      SITE_CLOSE,
+      VALUE_CLOSE,
+    ];
+    ctx.inserts.push({
+      at: body.end,
+      text: close,
+      size: 2 + SITE_FIXED + 4 * exit.at.length + exit.self.length + exit.values.length + VALUE_CLOSE.length,
+    });
+  }
+
   /** Records a site at `offset`: its number, what it passes as `this`, and its bindings' values. */
   private newSite(offset: number, ctx: Context, fn: number): { at: string; self: string; values: string } {
     const id = this.sites.length / 3;
@@ -388,7 +441,8 @@ class Preparer {
       if (ctx.twin < 0 && ctx.throwsOnly !== true) this.report.push({ ...position, mode: 'inline', reason: 'expression body' });
       const body: Context = { ...inner, self: 'undefined' };
       for (const param of fn.params) this.walk(param, body);
-      this.bodySite(fn.body, body);
+      if (hasExitSite(this.source, fn, (node) => this.holdsFunction(node))) this.timedBodySites(fn.body, body);
+      else this.bodySite(fn.body, body);
       return;
     }
     // A twin holds no block-bodied functions (leaf rule).
@@ -486,6 +540,10 @@ const BODY_OPEN = '($lpS[';
 const BODY_FLAG = '] !== 0 && ($lpS[';
 const BODY_CLOSE = '])), ';
 const BODY_FIXED = BODY_OPEN.length + BODY_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + BODY_CLOSE.length;
+
+/** Around a timed arrow body (timedBodySites): the local that keeps its value, and the return of it after the exit's guard. */
+const VALUE_OPEN = ` const ${ARROW_VALUE} = `;
+const VALUE_CLOSE = ` return ${ARROW_VALUE};}`;
 
 function outerOf(ctx: Context): AstNode[] {
   return ctx.fn.node === undefined ? [...ctx.fn.outer] : [ctx.fn.node, ...ctx.fn.outer];

@@ -15,7 +15,8 @@ const SERVER = 'test/fixtures/prepared/server.mjs';
 /** Longest first, 50 ms apart: the invocations overlap and end in another order than they began. */
 const DELAYS = [400, 250, 100];
 
-async function start(t: TestContext, module: 'cjs' | 'esm') {
+/** `prepareArrows` false: arrows.mjs loads as written, its lines on breakpoints. */
+async function start(t: TestContext, module: 'cjs' | 'esm', prepareArrows = true) {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
@@ -27,7 +28,7 @@ async function start(t: TestContext, module: 'cjs' | 'esm') {
     env: {
       ...otlp.env('http/protobuf'),
       WORK_MODULE: module,
-      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`,
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs${prepareArrows ? '' : ',!**/arrows.mjs'}`,
       LIVEPROBE_PREPARE_CACHE: 'off',
     },
   });
@@ -231,3 +232,45 @@ test('esm: a duration that arrived before its file was imported moves whole to p
     'a point from the prepared sites',
   );
 });
+
+/**
+ * A duration on an expression-bodied arrow: on prepared sites its body's site starts the timer and
+ * the exit site after the body's value (after its `await`) stops it, where V8's return position is;
+ * measured the same on breakpoints, where the file is not prepared. A call whose callee throws is
+ * measured by neither (no `throw` of the arrow's own: docs/actions.md).
+ */
+for (const prepared of [true, false]) {
+  test(`esm: a duration on an expression-bodied arrow, async, sync and throwing, ${prepared ? 'on prepared sites' : 'on breakpoints (not prepared)'}`, async (t) => {
+    const { cp, otlp, shop } = await start(t, 'esm', prepared);
+    const file = 'test/fixtures/prepared/arrows.mjs';
+    const duration = async (fn: string, name: string) =>
+      (await addAction(cp, { type: 'duration', file, function: fn, name, attributes: { ms: 'str(ms)' }, tags: ['e2e'] })).action.id;
+    const settle = await duration('settle', 'arrow.settle');
+    const busy = await duration('busy', 'arrow.busy');
+    for (const [id, fn, marker] of [
+      [settle, 'settle', 'settle-line'],
+      [busy, 'busy', 'busy-line'],
+    ] as const) {
+      const path = prepared ? 'prepared sites \\(no breakpoint\\)' : 'breakpoint';
+      const message = await status(cp, id);
+      const line = lineOf(file, marker) + (fn === 'busy' ? 1 : 0);
+      assert.match(
+        message,
+        new RegExp(`^installed: ${path}.*measuring ${fn} from line ${line} to its 1 exit \\(returns and throws\\)`),
+        message,
+      );
+    }
+    assert.equal(await get(shop.url, '/state'), !prepared, prepared ? 'the inspector session was never opened' : 'breakpoints');
+
+    const settled = await overlapping(shop.url, '/settle');
+    await agreesWithApp(otlp, 'arrow.settle', settled);
+    // 31 ms throws from the callee: not measured; 40 ms returns.
+    assert.equal(await get(shop.url, '/busy?n=31'), 'failed after 31 ms');
+    const spun = Number(await get(shop.url, '/busy?n=40'));
+    await agreesWithApp(otlp, 'arrow.busy', new Map([[40, spun]]));
+    assert.ok(
+      !otlp.metricPoints().some((p) => p.name === 'arrow.busy' && p.attributes.ms === '31'),
+      'the call whose callee threw is not measured',
+    );
+  });
+}

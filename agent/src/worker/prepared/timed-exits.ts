@@ -7,7 +7,8 @@
  * computed, and after any `finally` block or iterator closing on the way out. A site before
  * `return` stops the timer at the same instant only when computing the value does nothing: no
  * value, a literal, or a variable certainly initialised there. Falling off the end of a
- * function has no site at all. Anything else stays on breakpoints, so a duration histogram
+ * function has no site at all. An expression-bodied arrow whose body the transform gave an exit
+ * site (prepare/arrow-exit.ts) is timed from its body's site to that one. Anything else stays on breakpoints, so a duration histogram
  * means the same whichever path measured it. (`using` declarations are disposed of on the way
  * out too, after the site before `return` ran: not looked for here yet, though acorn parses them
  * and such files are prepared.)
@@ -15,6 +16,7 @@
 import { isFunction } from '../../locate/ast-node.js';
 import { writtenEntry } from '../../locate/prepared-wrappers.js';
 import { childrenOf, type AstNode } from '../../prepare/ast.js';
+import { noExitSite } from '../../prepare/arrow-exit.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import { resolveAt } from '../../locate/scope-model.js';
@@ -44,11 +46,15 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   const node = fn.node as unknown as AstNode;
   if (node.async === true && node.generator === true)
     return { at: node.start, why: `starts an async generator, whose \`return\` awaits its value, which ${BEFORE_RETURN}` };
-  if (node.body.type !== 'BlockStatement')
+  if (node.body.type !== 'BlockStatement') {
+    // Its exit site runs once the body's value is computed, at V8's return position; no `throw` in an expression.
+    const why = noExitSite(analysed.source, node);
+    if (why === undefined) return { entry: node.body.start, returns: [node.body.end], throws: [] };
     return {
       at: node.start,
-      why: `starts an expression-bodied arrow function: its body's site runs before its value is computed, which ${BEFORE_RETURN}`,
+      why: `starts an expression-bodied arrow function: ${why}, and its body's site runs before its value is computed`,
     };
+  }
   const statements = node.body.body as AstNode[];
   if (!statements.some(abrupt))
     return { at: node.body.end - 1, why: `ends ${fn.name} without a \`return\`, and a function's end has no prepared site` };

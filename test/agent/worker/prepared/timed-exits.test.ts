@@ -100,6 +100,47 @@ test('prepared sites time a function whose returns compute nothing and whose end
   assert.equal((held as unknown[]).length, 5);
 });
 
+test('an expression-bodied arrow whose body is a call, `new` or `await` is timed from its body to its end, where V8 reports its return', async () => {
+  const arrows = [
+    'const send = (x) => String(x);',
+    'const load = async (id) => // by id',
+    '  await fetchIt(',
+    '    id);',
+    'const make = (n) => new Array(n), other = 1;',
+    'function fetchIt(id) { return id; }',
+  ].join('\n');
+  const source = `(function () {\n${arrows}\nreturn [send, load, make];})()`;
+  const url = 'liveprobe-timed-arrows-fixture.js';
+  const session = new Session();
+  session.connect();
+  const scripts = new Map<string, string>();
+  session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.url, m.params.scriptId));
+  await session.post('Debugger.enable');
+  const held: unknown = runInThisContext(source, { filename: url });
+  try {
+    for (const name of ['send', 'load', 'make']) {
+      const { analysed, exits } = exitsOf(source, name);
+      assert.ok(!('why' in exits), `${name}: ${'why' in exits ? exits.why : ''}`);
+      const [fn] = functionsNamed(analysed, name);
+      assert.equal(exits.entry, fn!.bodyStart, `${name}: from its body`);
+      const start = positionOf(analysed, fn!.bodyStart);
+      const end = positionOf(analysed, fn!.bodyEnd + 1);
+      const { locations } = await session.post('Debugger.getPossibleBreakpoints', {
+        start: { scriptId: scripts.get(url)!, lineNumber: start.line - 1, columnNumber: start.column },
+        end: { scriptId: scripts.get(url)!, lineNumber: end.line - 1, columnNumber: end.column },
+        restrictToFunction: true,
+      });
+      const v8 = locations.filter((l) => l.type === 'return').map((l) => `${l.lineNumber + 1}:${l.columnNumber}`);
+      const ours = exits.returns.map((offset) => positionOf(analysed, offset)).map((p) => `${p.line}:${p.column}`);
+      assert.deepEqual(ours, v8, `${name}: the exit is where V8 returns`);
+      assert.deepEqual(exits.throws, [], name);
+    }
+  } finally {
+    session.disconnect();
+  }
+  assert.equal((held as unknown[]).length, 3);
+});
+
 test('the timer starts at the first statement that runs: past directives and hoisted declarations', () => {
   const { analysed, exits } = exitsOf(TIMED, 'pick');
   assert.ok(!('why' in exits));
@@ -123,7 +164,9 @@ test('a function stays on breakpoints when a site before an exit would not time 
     ['function f(x) {\n  if (x) return 1;\n  go();\n}', 'f', 4, /^ends f without a `return`/],
     ['function f() {\n  while (true) { if (done()) return 1; }\n}', 'f', 3, /^ends f without a `return`/],
     ['async function* f() {\n  return 1;\n}', 'f', 1, /^starts an async generator/],
-    ['const f = (x) =>\n  x * 2;', 'f', 1, /^starts an expression-bodied arrow/],
+    ['const f = (x) =>\n  x * 2;', 'f', 1, /^starts an expression-bodied arrow function: its body is not a call/],
+    ['const f = (x) => (g(x));', 'f', 1, /^starts an expression-bodied arrow function: its body is in parentheses/],
+    ['const f = (x) => g(() => x);', 'f', 1, /^starts an expression-bodied arrow function: a function inside its body/],
   ];
   for (const [source, name, line, why] of cases) {
     const { analysed, exits } = exitsOf(source, name);
