@@ -220,11 +220,27 @@ class Preparer {
   }
 
   private site(offset: number, ctx: Context): void {
-    const { at, self, values } = this.newSite(offset, ctx, ctx.twin);
-    // Pieces, copied once into the output: a string concatenated per site would be a chain of
-    // pieces (one object each) that lives until the output is joined.
-    const text = [SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, SITE_CLOSE];
-    ctx.inserts.push({ at: offset, text, size: SITE_FIXED + 4 * at.length + self.length + values.length });
+    ctx.inserts.push({ at: offset, ...this.guard(offset, ctx, ctx.twin) });
+  }
+
+  /**
+   * A site guard's text, as pieces copied once into the output: a string concatenated per site
+   * would be a chain of pieces (one object each) that lives until the output is joined.
+   */
+  private guard(offset: number, ctx: Context, fn: number, before = ''): { text: string[]; size: number } {
+    const { at, self, values } = this.newSite(offset, ctx, fn);
+    const text = [before, SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, SITE_CLOSE];
+    return { text, size: before.length + SITE_FIXED + 4 * at.length + self.length + values.length };
+  }
+
+  /**
+   * A site before a function's closing brace, when its last statement is no `return` or `throw`:
+   * it runs when the body falls off its end, where V8's return position at `}` is, so an action on
+   * that line (a `}` or `});` of its own) and a duration's exit there stay on prepared sites.
+   */
+  private endSite(fn: AstNode, ctx: Context): void {
+    if (!fallsOffEnd(fn)) return;
+    ctx.inserts.push({ at: fn.body.end - 1, ...this.guard(fn.body.end - 1, ctx, ctx.twin, ';') });
   }
 
   /**
@@ -247,49 +263,11 @@ class Preparer {
    * return position is: a duration times it on these sites as a breakpoint times it.
    */
   private timedBodySites(body: AstNode, ctx: Context): void {
-    const entry = this.newSite(body.start, ctx, ctx.twin);
-    const open = [
-      '{',
-      SITE_OPEN,
-      entry.at,
-      SITE_FLAG,
-      entry.at,
-      SITE_COUNTER,
-      entry.at,
-      SITE_HIT,
-      entry.at,
-      entry.self,
-      entry.values,
-      SITE_CLOSE,
-      VALUE_OPEN,
-    ];
-    ctx.inserts.push({
-      at: body.start,
-      text: open,
-      size: 1 + SITE_FIXED + 4 * entry.at.length + entry.self.length + entry.values.length + VALUE_OPEN.length,
-    });
+    const entry = this.guard(body.start, ctx, ctx.twin, '{');
+    ctx.inserts.push({ at: body.start, text: [...entry.text, VALUE_OPEN], size: entry.size + VALUE_OPEN.length });
     this.walk(body, ctx);
-    const exit = this.newSite(body.end, ctx, ctx.twin);
-    const close = [
-      '; ',
-      SITE_OPEN,
-      exit.at,
-      SITE_FLAG,
-      exit.at,
-      SITE_COUNTER,
-      exit.at,
-      SITE_HIT,
-      exit.at,
-      exit.self,
-      exit.values,
-      SITE_CLOSE,
-      VALUE_CLOSE,
-    ];
-    ctx.inserts.push({
-      at: body.end,
-      text: close,
-      size: 2 + SITE_FIXED + 4 * exit.at.length + exit.self.length + exit.values.length + VALUE_CLOSE.length,
-    });
+    const exit = this.guard(body.end, ctx, ctx.twin, '; ');
+    ctx.inserts.push({ at: body.end, text: [...exit.text, VALUE_CLOSE], size: exit.size + VALUE_CLOSE.length });
   }
 
   /** Records a site at `offset`: its number, what it passes as `this`, and its bindings' values. */
@@ -470,7 +448,10 @@ class Preparer {
       this.report.push({ ...position, mode: 'twin' });
     } else {
       this.report.push({ ...position, mode: 'inline', reason: blocker });
-      this.list(statements, { ...inner, self, twin: -1, wrapped });
+      const body: Context = { ...inner, self, twin: -1, wrapped };
+      this.list(statements, body);
+      // Before the exception wrapper's `catch`, which goes at the same offset: inside its `try`.
+      this.endSite(fn, body);
     }
     if (wrapped) inner.inserts.push({ at: fn.body.end - 1, text: catchClose(exceptionPass(position.line, self, catchBindings(inner.fn))) });
   }
@@ -492,14 +473,16 @@ class Preparer {
     inserts.sort((a, b) => a.at - b.at);
     const blanks = this.commentsWithin(at, to);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
+    // The twin's end site stands for the closing brace, as the closing `return;` does.
+    const end = fallsOffEnd(fn) ? this.guard(to, { ...inner, twin: id }, id) : { text: [], size: 0 };
     const tail = 'return;}';
     const pieces = [head];
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
     const segments = [0, statements[prologue]?.start ?? to];
     const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces, segments, head.length);
-    pieces.push(tail);
+    pieces.push(...end.text, tail);
     segments.push(head.length + body.length, to);
-    inner.inserts.push({ at, text: pieces, size: head.length + body.length + tail.length, segments });
+    inner.inserts.push({ at, text: pieces, size: head.length + body.length + end.size + tail.length, segments });
   }
 
   /**
@@ -602,6 +585,13 @@ const NO_STATEMENTS = new Set([
   'TaggedTemplateExpression',
   'ImportExpression',
 ]);
+
+/** Whether the function's body may run to its closing brace: its last statement is no `return` or `throw` (none: an empty body, left without a site). */
+function fallsOffEnd(fn: AstNode): boolean {
+  const statements = fn.body.body as AstNode[];
+  const last = statements.at(-1);
+  return last !== undefined && last.directive === undefined && last.type !== 'ReturnStatement' && last.type !== 'ThrowStatement';
+}
 
 function siteable(statement: AstNode): boolean {
   switch (statement.type) {

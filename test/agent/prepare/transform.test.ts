@@ -321,6 +321,60 @@ test('an arrow whose expression body is a call, `new` or `await` gets an exit si
   assert.equal(loaded.hits.find((h) => h.site === settleExit!.id)?.scope.x, 3, 'the exit site passes the arrow’s bindings');
 });
 
+test('a function whose last statement is no `return` or `throw` has a site before its closing brace, which runs only when the body falls off its end', () => {
+  const source = [
+    'const seen = [];',
+    'function leaf(x) { if (x > 1) return "early"; seen.push(x) }',
+    'function closure(x) {',
+    '  const later = () => { return x; };',
+    '  if (x > 1) return later;',
+    '  let y = x + 1;',
+    '  seen.push(y);',
+    '}',
+    'function fails(x) {',
+    '  if (x) throw new Error("no");',
+    '  seen.push("fine");',
+    '}',
+    'function returns() {',
+    '  return 1;',
+    '}',
+    'function empty() {}',
+    'module.exports = () => {',
+    '  const out = [leaf(1), leaf(2), typeof closure(1), typeof closure(2), returns(), empty()];',
+    '  try { fails(true); } catch (e) { out.push(e.message); }',
+    '  fails(false);',
+    '  return [out, seen];',
+    '}',
+  ].join('\n');
+  const expected = (loadOriginal(source, FILE) as () => unknown)();
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual((loadPrepared(source, FILE, mode).exports as () => unknown)(), expected, mode);
+  const out = prepareCommonJs(source);
+  const lines = source.split('\n');
+  const endSites = siteEntries(out.sites).filter(
+    (s) => lines[s.line - 1]![s.column] === '}' && s.column === lines[s.line - 1]!.lastIndexOf('}'),
+  );
+  // leaf's (its twin's), closure's (inline: it holds a block-bodied function), fails'; none for `returns`, `empty` or the exported arrow.
+  assert.deepEqual(
+    endSites.map((s) => [s.line, s.fn >= 0 ? 'twin' : 'inline']),
+    [
+      [2, 'twin'],
+      [8, 'inline'],
+      [12, 'twin'],
+    ],
+  );
+  const loaded = loadPrepared(source, FILE, 'sites');
+  (loaded.exports as () => unknown)();
+  const hitsAt = (line: number) => loaded.hits.filter((h) => h.site === endSites.find((s) => s.line === line)!.id).map((h) => h.scope);
+  assert.deepEqual(hitsAt(2), [{ x: 1, seen: [1, 2, 'fine'] }], 'leaf(2) returned early: one hit, for leaf(1)');
+  assert.deepEqual(
+    hitsAt(8).map((scope) => [scope.x, scope.y]),
+    [[1, 2]],
+    "closure's `let y` is passed at the end",
+  );
+  assert.equal(hitsAt(12).length, 1, 'fails(true) threw: only fails(false) reached its end');
+});
+
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {
   const source =
     'function f() {\n  "use strict"\n  return this;\n}\nfunction g() {\n  return this === undefined;\n}\nmodule.exports = { f, g };\n';

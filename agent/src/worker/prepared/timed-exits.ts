@@ -7,7 +7,8 @@
  * computed, and after any `finally` block or iterator closing on the way out. A site before
  * `return` stops the timer at the same instant only when computing the value does nothing: no
  * value, a literal, or a variable certainly initialised there. Falling off the end of a
- * function has no site at all. An expression-bodied arrow whose body the transform gave an exit
+ * function stops at the site the transform puts before its closing brace, when the body's last
+ * statement is no `return` or `throw` (an end that cannot be reached has none, and needs none). An expression-bodied arrow whose body the transform gave an exit
  * site (prepare/arrow-exit.ts) is timed from its body's site to that one. Anything else stays on breakpoints, so a duration histogram
  * means the same whichever path measured it. (`using` declarations are disposed of on the way
  * out too, after the site before `return` ran: not looked for here yet, though acorn parses them
@@ -56,8 +57,6 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
     };
   }
   const statements = node.body.body as AstNode[];
-  if (!statements.some(abrupt))
-    return { at: node.body.end - 1, why: `ends ${fn.name} without a \`return\`, and a function's end has no prepared site` };
   const returns: TimedExits['returns'] = [];
   let untimed: UntimedExit | undefined;
   const visit = (n: AstNode, ancestors: AstNode[]): void => {
@@ -75,7 +74,11 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   };
   visit(node.body, []);
   if (untimed !== undefined) return untimed;
-  // Some statement ends the function, so one runs first.
+  // Falling off the end: the site before the closing brace (the transform's end site), where V8 returns.
+  if (!statements.some(abrupt)) {
+    if (statements.length === 0) return { at: node.body.end - 1, why: `ends ${fn.name} with an empty body, which has no prepared site` };
+    returns.push(node.body.end - 1);
+  }
   return { entry: writtenEntry(node, fn.entry), returns, throws: fn.throws };
 }
 
