@@ -38,7 +38,11 @@ const capturedLines = (snapshots: Awaited<ReturnType<typeof snapshotsOnBroker>>,
  * only express's files prepared, they take breakpoints while the agent's `Error.prepareStackTrace`
  * accessor is installed (a prepared file bound), which the frame's read goes through.
  */
-async function throwEverywhere(t: TestContext, prepare?: 'app' | 'node_modules/express/**'): Promise<void> {
+async function throwEverywhere(
+  t: TestContext,
+  prepare?: 'app' | 'node_modules/express/**',
+  env: Record<string, string> = {},
+): Promise<void> {
   const prepared = prepare === 'app';
   const cp = await controlPlane(t);
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
@@ -48,7 +52,7 @@ async function throwEverywhere(t: TestContext, prepare?: 'app' | 'node_modules/e
     script: APP,
     broker: cp.mqttUrl,
     module: 'cjs',
-    env: prepare === undefined ? {} : { LIVEPROBE_PREPARE: prepare },
+    env: { ...env, ...(prepare === undefined ? {} : { LIVEPROBE_PREPARE: prepare }) },
   });
   const log = async (marker: string, template: string) =>
     (await addAction(cp, { type: 'log', file: FILE, line: lineOf(APP, marker), template, tags: ['e2e'] })).action.id;
@@ -146,6 +150,10 @@ test('breakpoint path: a log on a line that throws without `throw` prints once a
 
 test("breakpoint path beside a prepared file: the frame is read through the agent's own stack formatter, so a log on a line that throws without `throw` still prints once a run", async (t) => {
   await throwEverywhere(t, 'node_modules/express/**');
+});
+
+test("breakpoint path beside a prepared file, the app's own stack formatter assigned behind the agent's accessor: the frame is still read, without running it", async (t) => {
+  await throwEverywhere(t, 'node_modules/express/**', { APP_FORMATTER: '1' });
 });
 
 test('prepared sites: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {

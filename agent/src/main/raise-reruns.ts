@@ -18,7 +18,7 @@
  */
 
 import { arrayIncludes, isDataDescriptor } from './builtins.js';
-import { formatsWithoutAppCode } from './stack-formatter.js';
+import { isOwnStackAccessor } from './stack-formatter.js';
 import type { ThrowReruns, ThrowRun } from './throw-reruns.js';
 
 /** A CallSite, as V8 passes them to `Error.prepareStackTrace`: only what is read here. */
@@ -85,9 +85,10 @@ export class RaiseReruns {
  * noticing: `Error.prepareStackTrace` and `Error.stackTraceLimit` are set for the read and put
  * back as they were, so each must be absent or a plain writable property (an accessor's setter
  * would run app code), on the `Error` the agent loaded with (Node reads the global one's). The
- * agent's own accessor (stack-traces.ts, once a prepared file binds) is read through while the
- * app assigned no formatter behind it: it is defined over for the read, never set, since through
- * it the frames would come remapped to the code as written, and V8's stops are in the running text.
+ * agent's own accessor (stack-traces.ts, once a prepared file binds) is defined over for the
+ * read and defined back, never set through: its setter is the agent's, but its getter would hand
+ * the frames remapped to the code as written (V8's stops are in the running text), and through an
+ * app's formatter assigned behind it. Defining over it runs none of the app's code.
  */
 function conditionFrame(above: (...args: never[]) => unknown): string | undefined {
   if (globalThis.Error !== LoadedError) return undefined;
@@ -118,7 +119,7 @@ function settable(name: 'prepareStackTrace' | 'stackTraceLimit'): PropertyDescri
   const own = ownDescriptor(LoadedError, name);
   if (own === undefined) return isExtensible(LoadedError) ? undefined : false;
   if (isDataDescriptor(own)) return own.writable === true ? own : false;
-  return name === 'prepareStackTrace' && own.configurable === true && formatsWithoutAppCode(own) ? own : false;
+  return name === 'prepareStackTrace' && own.configurable === true && isOwnStackAccessor(own) ? own : false;
 }
 
 function setFor(name: 'prepareStackTrace' | 'stackTraceLimit', value: unknown, own: PropertyDescriptor | undefined): void {
