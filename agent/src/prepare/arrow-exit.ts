@@ -9,8 +9,9 @@
  * Only a body whose value takes time to compute (a call, `new`, `await`, a tagged template): the
  * exit's flag is read on every call, which a `.map(o => o.total)` need not pay. Only one with no
  * function or class inside, since a function expression as a variable's initialiser would take
- * its name (`const $lpV = function () {}`), and none in parentheses, where the block's braces
- * could not go around the body's own text.
+ * its name (`const $lpV = function () {}`), nor one after another function in its statement (V8's
+ * name inference, below), and none in parentheses, where the block's braces could not go around
+ * the body's own text.
  */
 import { isFunction } from '../locate/ast-node.js';
 import { childrenOf, type AstNode } from './ast.js';
@@ -20,19 +21,51 @@ export const ARROW_VALUE = '$lpV';
 
 const TIMED_BODIES = new Set(['CallExpression', 'NewExpression', 'AwaitExpression', 'TaggedTemplateExpression', 'ChainExpression']);
 
-/** Whether the expression-bodied `arrow` gets an exit site at its body's end (`holdsFunction`: a function or class starts inside a node). */
-export function hasExitSite(source: string, arrow: AstNode, holdsFunction: (node: AstNode) => boolean = containsFunction): boolean {
-  const body = arrow.body as AstNode;
-  return TIMED_BODIES.has(body.type) && !parenthesised(source, arrow) && !holdsFunction(body);
+/**
+ * Where an arrow stands in its file: the start of the innermost statement around it (undefined
+ * when none, as in a class field), and whether a function or class starts in `[from, to)`.
+ */
+export interface ArrowPlace {
+  statementStart: number | undefined;
+  functionStartsIn(from: number, to: number): boolean;
 }
 
-/** Why the expression-bodied `arrow` has no exit site (for a duration's status), or undefined when it has one. */
-export function noExitSite(source: string, arrow: AstNode): string | undefined {
+/** Why the expression-bodied `arrow` has no exit site (for a duration's status), or undefined when it gets one. */
+export function noExitSite(source: string, arrow: AstNode, place: ArrowPlace): string | undefined {
   const body = arrow.body as AstNode;
   if (!TIMED_BODIES.has(body.type)) return 'its body is not a call, `new` or `await`, so it has no exit site';
   if (parenthesised(source, arrow)) return 'its body is in parentheses, so it has no exit site';
-  if (containsFunction(body)) return 'a function inside its body leaves it without an exit site';
+  if (place.functionStartsIn(body.start, body.end)) return 'a function inside its body leaves it without an exit site';
+  // V8 names an anonymous function after the declaration that follows it in the same expression
+  // (a local in a later arrow's body would rename `calls`' first arrow `$lpV`, or leave it nameless).
+  if (place.statementStart === undefined || place.functionStartsIn(place.statementStart, arrow.start))
+    return 'another function before it in its statement leaves it without an exit site';
   return undefined;
+}
+
+/** The innermost statement around `offset` in `program`, found by walking down (the worker's side; the transform knows its ancestors). */
+export function statementAround(program: AstNode, offset: number): AstNode | undefined {
+  let found: AstNode | undefined;
+  let node: AstNode | undefined = program;
+  while (node !== undefined) {
+    if (node !== program && isStatement(node)) found = node;
+    node = childrenOf(node).find((child) => child.start <= offset && offset < child.end);
+  }
+  return found;
+}
+
+/** Whether a function or class starts in `[from, to)` of `node` (the worker's side: the transform has a sorted list). */
+export function functionStartsIn(node: AstNode, from: number, to: number): boolean {
+  for (const child of childrenOf(node)) {
+    if (child.end <= from || child.start >= to) continue;
+    if ((isFunction(child) || child.type === 'ClassExpression' || child.type === 'ClassDeclaration') && child.start >= from) return true;
+    if (functionStartsIn(child, from, to)) return true;
+  }
+  return false;
+}
+
+export function isStatement(node: AstNode): boolean {
+  return node.type.endsWith('Statement') || node.type === 'VariableDeclaration' || node.type.startsWith('Export');
 }
 
 /**
@@ -61,11 +94,4 @@ function lineEnd(source: string, from: number): number {
   let i = from;
   while (i < source.length && !/[\n\r\u2028\u2029]/.test(source[i]!)) i++;
   return i;
-}
-
-function containsFunction(node: AstNode): boolean {
-  for (const child of childrenOf(node)) {
-    if (isFunction(child) || child.type === 'ClassExpression' || containsFunction(child)) return true;
-  }
-  return false;
 }

@@ -35,7 +35,7 @@ import { isLeaf } from './child-keys.js';
 import { isFunction } from '../locate/ast-node.js';
 import { exportShapeOf } from './export-shapes.js';
 import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
-import { ARROW_VALUE, hasExitSite } from './arrow-exit.js';
+import { ARROW_VALUE, isStatement, noExitSite } from './arrow-exit.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -318,17 +318,28 @@ class Preparer {
     }
   }
 
-  /** Whether a function or a class starts inside `node` (binary search). */
+  /** Where the innermost statement around the node being walked starts (none in a class field, say). */
+  private statementStart(): number | undefined {
+    for (let i = this.ancestors.length - 1; i > 0; i--) if (isStatement(this.ancestors[i]!)) return this.ancestors[i]!.start;
+    return undefined;
+  }
+
+  /** Whether a function or a class starts inside `node`. */
   private holdsFunction(node: AstNode): boolean {
+    return this.startsIn(node.start, node.end);
+  }
+
+  /** Whether a function or a class starts in `[from, to)` (binary search). */
+  private startsIn(from: number, to: number): boolean {
     const starts = this.functionStarts;
     let low = 0;
     let high = starts.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (starts[middle]! < node.start) low = middle + 1;
+      if (starts[middle]! < from) low = middle + 1;
       else high = middle;
     }
-    return low < starts.length && starts[low]! < node.end;
+    return low < starts.length && starts[low]! < to;
   }
 
   private walkInside(node: AstNode, here: Context, inner: Scope | null): void {
@@ -419,7 +430,8 @@ class Preparer {
       if (ctx.twin < 0 && ctx.throwsOnly !== true) this.report.push({ ...position, mode: 'inline', reason: 'expression body' });
       const body: Context = { ...inner, self: 'undefined' };
       for (const param of fn.params) this.walk(param, body);
-      if (hasExitSite(this.source, fn, (node) => this.holdsFunction(node))) this.timedBodySites(fn.body, body);
+      const place = { statementStart: this.statementStart(), functionStartsIn: (from: number, to: number) => this.startsIn(from, to) };
+      if (noExitSite(this.source, fn, place) === undefined) this.timedBodySites(fn.body, body);
       else this.bodySite(fn.body, body);
       return;
     }

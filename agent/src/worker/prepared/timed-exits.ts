@@ -17,7 +17,7 @@
 import { isFunction } from '../../locate/ast-node.js';
 import { writtenEntry } from '../../locate/prepared-wrappers.js';
 import { childrenOf, type AstNode } from '../../prepare/ast.js';
-import { noExitSite } from '../../prepare/arrow-exit.js';
+import { functionStartsIn, noExitSite, statementAround } from '../../prepare/arrow-exit.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import { resolveAt } from '../../locate/scope-model.js';
@@ -49,7 +49,12 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
     return { at: node.start, why: `starts an async generator, whose \`return\` awaits its value, which ${BEFORE_RETURN}` };
   if (node.body.type !== 'BlockStatement') {
     // Its exit site runs once the body's value is computed, at V8's return position; no `throw` in an expression.
-    const why = noExitSite(analysed.source, node);
+    const program = analysed.program as unknown as AstNode;
+    const place = {
+      statementStart: statementAround(program, node.start)?.start,
+      functionStartsIn: (from: number, to: number) => functionStartsIn(program, from, to),
+    };
+    const why = noExitSite(analysed.source, node, place);
     if (why === undefined) return { entry: node.body.start, returns: [node.body.end], throws: [] };
     return {
       at: node.start,

@@ -177,6 +177,12 @@ test('a function stays on breakpoints when a site before an exit would not time 
     ['function f() {\n  try {\n    return 1;\n  } finally {\n    cleanup();\n  }\n}', 'f', 3, /^returns inside `try … finally`/],
     ['function f(xs) {\n  for (const x of xs) {\n    return x;\n  }\n  return 0;\n}', 'f', 3, /^returns inside `for … of`/],
     ['function f() {\n}', 'f', 2, /^ends f with an empty body/],
+    [
+      'const e = () => a(), f = () => b();',
+      'f',
+      1,
+      /^starts an expression-bodied arrow function: another function before it in its statement/,
+    ],
     ['async function* f() {\n  return 1;\n}', 'f', 1, /^starts an async generator/],
     ['const f = (x) =>\n  x * 2;', 'f', 1, /^starts an expression-bodied arrow function: its body is not a call/],
     ['const f = (x) => (g(x));', 'f', 1, /^starts an expression-bodied arrow function: its body is in parentheses/],
