@@ -9,9 +9,11 @@
  * Only a body whose value takes time to compute (a call, `new`, `await`, a tagged template): the
  * exit's flag is read on every call, which a `.map(o => o.total)` need not pay. Only one with no
  * function or class inside, since a function expression as a variable's initialiser would take
- * its name (`const $lpV = function () {}`), nor one after another function in its statement (V8's
- * name inference, below), and none in parentheses, where the block's braces could not go around
- * the body's own text.
+ * its name (`const $lpV = function () {}`). Only one that takes its name from where it stands
+ * (`const load = async (id) => …`, `load: (id) => …`), with no function before it in its statement:
+ * V8 names anonymous functions by inference over the expression around them, which a declaration
+ * in a block body changes (an array's first arrow lost its frame's name, `calls`). And none in
+ * parentheses, where the block's braces could not go around the body's own text.
  */
 import { isFunction } from '../locate/ast-node.js';
 import { childrenOf, type AstNode } from './ast.js';
@@ -26,6 +28,8 @@ const TIMED_BODIES = new Set(['CallExpression', 'NewExpression', 'AwaitExpressio
  * when none, as in a class field), and whether a function or class starts in `[from, to)`.
  */
 export interface ArrowPlace {
+  /** The node whose child the arrow is. */
+  parent: AstNode | undefined;
   statementStart: number | undefined;
   functionStartsIn(from: number, to: number): boolean;
 }
@@ -36,10 +40,37 @@ export function noExitSite(source: string, arrow: AstNode, place: ArrowPlace): s
   if (!TIMED_BODIES.has(body.type)) return 'its body is not a call, `new` or `await`, so it has no exit site';
   if (parenthesised(source, arrow)) return 'its body is in parentheses, so it has no exit site';
   if (place.functionStartsIn(body.start, body.end)) return 'a function inside its body leaves it without an exit site';
+  // An anonymous arrow's frames are named by V8's inference, which the block's local would change.
+  if (!named(arrow, place.parent)) return 'it takes no name of its own (`const f = …`, `f: …`, `f = …`), so it has no exit site';
   // V8 names an anonymous function after the declaration that follows it in the same expression
   // (a local in a later arrow's body would rename `calls`' first arrow `$lpV`, or leave it nameless).
   if (place.statementStart === undefined || place.functionStartsIn(place.statementStart, arrow.start))
     return 'another function before it in its statement leaves it without an exit site';
+  return undefined;
+}
+
+/** Whether the arrow takes its name from where it stands (a variable, a property, an assignment to a name), not from V8's inference. */
+function named(arrow: AstNode, parent: AstNode | undefined): boolean {
+  switch (parent?.type) {
+    case 'VariableDeclarator':
+      return parent.init === arrow && parent.id.type === 'Identifier';
+    case 'Property':
+      return parent.value === arrow && parent.kind === 'init' && parent.computed !== true && parent.method !== true;
+    case 'AssignmentExpression':
+      return parent.right === arrow && parent.operator === '=' && parent.left.type === 'Identifier';
+    default:
+      return false;
+  }
+}
+
+/** The node whose child `target` is, found by walking down from `program` (the worker's side). */
+export function parentIn(program: AstNode, target: AstNode): AstNode | undefined {
+  let node: AstNode | undefined = program;
+  while (node !== undefined) {
+    const child: AstNode | undefined = childrenOf(node).find((c) => c.start <= target.start && target.end <= c.end);
+    if (child === target) return node;
+    node = child;
+  }
   return undefined;
 }
 

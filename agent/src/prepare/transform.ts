@@ -430,7 +430,11 @@ class Preparer {
       if (ctx.twin < 0 && ctx.throwsOnly !== true) this.report.push({ ...position, mode: 'inline', reason: 'expression body' });
       const body: Context = { ...inner, self: 'undefined' };
       for (const param of fn.params) this.walk(param, body);
-      const place = { statementStart: this.statementStart(), functionStartsIn: (from: number, to: number) => this.startsIn(from, to) };
+      const place = {
+        parent: this.ancestors.at(-2),
+        statementStart: this.statementStart(),
+        functionStartsIn: (from: number, to: number) => this.startsIn(from, to),
+      };
       if (noExitSite(this.source, fn, place) === undefined) this.timedBodySites(fn.body, body);
       else this.bodySite(fn.body, body);
       return;

@@ -321,6 +321,23 @@ test('an arrow whose expression body is a call, `new` or `await` gets an exit si
   assert.equal(loaded.hits.find((h) => h.site === settleExit!.id)?.scope.x, 3, 'the exit site passes the arrow’s bindings');
 });
 
+test("an arrow's exit block leaves V8's names of anonymous functions around it as they were (stack frames)", () => {
+  const source = [
+    'const boom = () => { throw new Error("x"); };',
+    'const frame = (f) => { try { f(); } catch (e) { return e.stack.split("\\n")[2].trim().split(" (")[0].replace(/:\\d+$/, ""); } };',
+    'module.exports = () => {',
+    '  const hs = [() => boom(), () => { const inner = () => boom(); return frame(inner); }];',
+    '  const obj = { a: () => boom(), b: function () { const c = (x) => boom(x); return frame(c); } };',
+    '  const later = () => boom(), last = () => new Array(-1);',
+    '  return [frame(hs[0]), hs[1](), frame(obj.a), obj.b(), frame(later), frame(last)];',
+    '};',
+  ].join('\n');
+  const names = (out: unknown) => (out as string[]).map((frame) => frame.replace(/\(?\/virtual\/construct\.cjs:\d+/, '<file>'));
+  const expected = names((loadOriginal(source, FILE) as () => unknown)());
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual(names((loadPrepared(source, FILE, mode).exports as () => unknown)()), expected, mode);
+});
+
 test('a function whose last statement is no `return` or `throw` has a site before its closing brace, which runs only when the body falls off its end', () => {
   const source = [
     'const seen = [];',

@@ -17,7 +17,7 @@
 import { isFunction } from '../../locate/ast-node.js';
 import { writtenEntry } from '../../locate/prepared-wrappers.js';
 import { childrenOf, type AstNode } from '../../prepare/ast.js';
-import { functionStartsIn, noExitSite, statementAround } from '../../prepare/arrow-exit.js';
+import { functionStartsIn, noExitSite, parentIn, statementAround } from '../../prepare/arrow-exit.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import { resolveAt } from '../../locate/scope-model.js';
@@ -51,6 +51,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
     // Its exit site runs once the body's value is computed, at V8's return position; no `throw` in an expression.
     const program = analysed.program as unknown as AstNode;
     const place = {
+      parent: parentIn(program, node),
       statementStart: statementAround(program, node.start)?.start,
       functionStartsIn: (from: number, to: number) => functionStartsIn(program, from, to),
     };
