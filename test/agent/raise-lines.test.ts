@@ -33,12 +33,27 @@ const capturedLines = (snapshots: Awaited<ReturnType<typeof snapshotsOnBroker>>,
     ]),
   );
 
-async function throwEverywhere(t: TestContext, prepared: boolean): Promise<void> {
+/**
+ * `prepare`: which files are prepared as they load. `app` puts the actions on prepared sites; with
+ * only express's files prepared, they take breakpoints while the agent's `Error.prepareStackTrace`
+ * accessor is installed (a prepared file bound), which the frame's read goes through.
+ */
+async function throwEverywhere(
+  t: TestContext,
+  prepare?: 'app' | 'node_modules/express/**',
+  env: Record<string, string> = {},
+): Promise<void> {
+  const prepared = prepare === 'app';
   const cp = await controlPlane(t);
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs', env: prepared ? { LIVEPROBE_PREPARE: 'app' } : {} });
+  const shop = await app(t, {
+    script: APP,
+    broker: cp.mqttUrl,
+    module: 'cjs',
+    env: { ...env, ...(prepare === undefined ? {} : { LIVEPROBE_PREPARE: prepare }) },
+  });
   const log = async (marker: string, template: string) =>
     (await addAction(cp, { type: 'log', file: FILE, line: lineOf(APP, marker), template, tags: ['e2e'] })).action.id;
   const ids = {
@@ -130,11 +145,19 @@ async function throwEverywhere(t: TestContext, prepared: boolean): Promise<void>
 }
 
 test('breakpoint path: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {
-  await throwEverywhere(t, false);
+  await throwEverywhere(t);
+});
+
+test("breakpoint path beside a prepared file: the frame is read through the agent's own stack formatter, so a log on a line that throws without `throw` still prints once a run", async (t) => {
+  await throwEverywhere(t, 'node_modules/express/**');
+});
+
+test("breakpoint path beside a prepared file, the app's own stack formatter assigned behind the agent's accessor: the frame is still read, without running it", async (t) => {
+  await throwEverywhere(t, 'node_modules/express/**', { APP_FORMATTER: '1' });
 });
 
 test('prepared sites: a log on a line that throws without `throw` prints once a run, and the exception action captures the error thrown there', async (t) => {
-  await throwEverywhere(t, true);
+  await throwEverywhere(t, 'app');
 });
 
 const status = (actionId: string, pattern: RegExp) => (event: SseEvent) =>

@@ -18,6 +18,7 @@
  */
 
 import { arrayIncludes, isDataDescriptor } from './builtins.js';
+import { isOwnStackAccessor } from './stack-formatter.js';
 import type { ThrowReruns, ThrowRun } from './throw-reruns.js';
 
 /** A CallSite, as V8 passes them to `Error.prepareStackTrace`: only what is read here. */
@@ -31,6 +32,7 @@ interface CallSite {
 const LoadedError = Error;
 const captureStackTrace = Error.captureStackTrace;
 const ownDescriptor = Object.getOwnPropertyDescriptor;
+const defineProperty = Object.defineProperty;
 const isExtensible = Object.isExtensible;
 const keepSites = (_error: Error, sites: NodeJS.CallSite[]): unknown => sites;
 
@@ -82,7 +84,11 @@ export class RaiseReruns {
  * in, `null:null` for a builtin's, or undefined when the stack cannot be read without the app
  * noticing: `Error.prepareStackTrace` and `Error.stackTraceLimit` are set for the read and put
  * back as they were, so each must be absent or a plain writable property (an accessor's setter
- * would run app code), on the `Error` the agent loaded with (Node reads the global one's).
+ * would run app code), on the `Error` the agent loaded with (Node reads the global one's). The
+ * agent's own accessor (stack-traces.ts, once a prepared file binds) is defined over for the
+ * read and defined back, never set through: its setter is the agent's, but its getter would hand
+ * the frames remapped to the code as written (V8's stops are in the running text), and through an
+ * app's formatter assigned behind it. Defining over it runs none of the app's code.
  */
 function conditionFrame(above: (...args: never[]) => unknown): string | undefined {
   if (globalThis.Error !== LoadedError) return undefined;
@@ -91,8 +97,8 @@ function conditionFrame(above: (...args: never[]) => unknown): string | undefine
   if (prepare === false || limit === false) return undefined;
   const holder: { stack?: unknown } = {};
   try {
-    LoadedError.stackTraceLimit = FRAMES;
-    LoadedError.prepareStackTrace = keepSites;
+    setFor('stackTraceLimit', FRAMES, limit);
+    setFor('prepareStackTrace', keepSites, prepare);
     captureStackTrace(holder, above);
     const sites = holder.stack as CallSite[];
     for (let i = 0; i < sites.length - 1; i++) {
@@ -112,10 +118,17 @@ function conditionFrame(above: (...args: never[]) => unknown): string | undefine
 function settable(name: 'prepareStackTrace' | 'stackTraceLimit'): PropertyDescriptor | undefined | false {
   const own = ownDescriptor(LoadedError, name);
   if (own === undefined) return isExtensible(LoadedError) ? undefined : false;
-  return isDataDescriptor(own) && own.writable === true ? own : false;
+  if (isDataDescriptor(own)) return own.writable === true ? own : false;
+  return name === 'prepareStackTrace' && own.configurable === true && isOwnStackAccessor(own) ? own : false;
+}
+
+function setFor(name: 'prepareStackTrace' | 'stackTraceLimit', value: unknown, own: PropertyDescriptor | undefined): void {
+  if (own === undefined || isDataDescriptor(own)) (LoadedError as unknown as Record<string, unknown>)[name] = value;
+  else defineProperty(LoadedError, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
 function putBack(name: 'prepareStackTrace' | 'stackTraceLimit', own: PropertyDescriptor | undefined): void {
   if (own === undefined) delete (LoadedError as unknown as Record<string, unknown>)[name];
-  else (LoadedError as unknown as Record<string, unknown>)[name] = own.value;
+  else if (isDataDescriptor(own)) (LoadedError as unknown as Record<string, unknown>)[name] = own.value;
+  else defineProperty(LoadedError, name, own);
 }

@@ -30,9 +30,14 @@ export function ownStackAccessor(get: unknown, formatter: () => unknown): void {
   appFormatter = formatter;
 }
 
+/** Whether `descriptor` is the agent's accessor, whatever the app assigned behind it (defining a value over it and putting it back runs none of the app's code). */
+export function isOwnStackAccessor(descriptor: PropertyDescriptor): boolean {
+  return ownGetter !== undefined && descriptor.get === ownGetter;
+}
+
 /** Whether formatting a stack under `Error.prepareStackTrace`, as `descriptor` holds it, runs only Node's and the agent's code. */
 export function formatsWithoutAppCode(descriptor: PropertyDescriptor | undefined): boolean {
   if (descriptor === undefined) return true;
   if (isDataDescriptor(descriptor)) return formatsAsNode(descriptor.value);
-  return ownGetter !== undefined && descriptor.get === ownGetter && formatsAsNode(appFormatter());
+  return isOwnStackAccessor(descriptor) && formatsAsNode(appFormatter());
 }

@@ -35,6 +35,7 @@ import { isLeaf } from './child-keys.js';
 import { isFunction } from '../locate/ast-node.js';
 import { exportShapeOf } from './export-shapes.js';
 import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
+import { ARROW_VALUE, isStatement, noExitSite } from './arrow-exit.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -55,7 +56,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 12;
+export const TRANSFORM_VERSION = 13;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -219,11 +220,27 @@ class Preparer {
   }
 
   private site(offset: number, ctx: Context): void {
-    const { at, self, values } = this.newSite(offset, ctx, ctx.twin);
-    // Pieces, copied once into the output: a string concatenated per site would be a chain of
-    // pieces (one object each) that lives until the output is joined.
-    const text = [SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, SITE_CLOSE];
-    ctx.inserts.push({ at: offset, text, size: SITE_FIXED + 4 * at.length + self.length + values.length });
+    ctx.inserts.push({ at: offset, ...this.guard(offset, ctx, ctx.twin) });
+  }
+
+  /**
+   * A site guard's text, as pieces copied once into the output: a string concatenated per site
+   * would be a chain of pieces (one object each) that lives until the output is joined.
+   */
+  private guard(offset: number, ctx: Context, fn: number, before = ''): { text: string[]; size: number } {
+    const { at, self, values } = this.newSite(offset, ctx, fn);
+    const text = [before, SITE_OPEN, at, SITE_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, SITE_CLOSE];
+    return { text, size: before.length + SITE_FIXED + 4 * at.length + self.length + values.length };
+  }
+
+  /**
+   * A site before a function's closing brace, when its last statement is no `return` or `throw`:
+   * it runs when the body falls off its end, where V8's return position at `}` is, so an action on
+   * that line (a `}` or `});` of its own) and a duration's exit there stay on prepared sites.
+   */
+  private endSite(fn: AstNode, ctx: Context): void {
+    if (!fallsOffEnd(fn)) return;
+    ctx.inserts.push({ at: fn.body.end - 1, ...this.guard(fn.body.end - 1, ctx, ctx.twin, ';') });
   }
 
   /**
@@ -237,6 +254,20 @@ class Preparer {
     ctx.inserts.push({ at: body.start, text, size: BODY_FIXED + 4 * at.length + self.length + values.length });
     this.walk(body, ctx);
     ctx.inserts.push({ at: body.end, text: ')' });
+  }
+
+  /**
+   * An expression-bodied arrow whose value takes time (arrow-exit.ts): its body becomes a block,
+   * `{guard const $lpV = <body>; exit guard return $lpV;}`, with a site at the body's start and
+   * one at its end, which runs once the value is computed (after an `await` in it), where V8's
+   * return position is: a duration times it on these sites as a breakpoint times it.
+   */
+  private timedBodySites(body: AstNode, ctx: Context): void {
+    const entry = this.guard(body.start, ctx, ctx.twin, '{');
+    ctx.inserts.push({ at: body.start, text: [...entry.text, VALUE_OPEN], size: entry.size + VALUE_OPEN.length });
+    this.walk(body, ctx);
+    const exit = this.guard(body.end, ctx, ctx.twin, '; ');
+    ctx.inserts.push({ at: body.end, text: [...exit.text, VALUE_CLOSE], size: exit.size + VALUE_CLOSE.length });
   }
 
   /** Records a site at `offset`: its number, what it passes as `this`, and its bindings' values. */
@@ -287,17 +318,28 @@ class Preparer {
     }
   }
 
-  /** Whether a function or a class starts inside `node` (binary search). */
+  /** Where the innermost statement around the node being walked starts (none in a class field, say). */
+  private statementStart(): number | undefined {
+    for (let i = this.ancestors.length - 1; i > 0; i--) if (isStatement(this.ancestors[i]!)) return this.ancestors[i]!.start;
+    return undefined;
+  }
+
+  /** Whether a function or a class starts inside `node`. */
   private holdsFunction(node: AstNode): boolean {
+    return this.startsIn(node.start, node.end);
+  }
+
+  /** Whether a function or a class starts in `[from, to)` (binary search). */
+  private startsIn(from: number, to: number): boolean {
     const starts = this.functionStarts;
     let low = 0;
     let high = starts.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (starts[middle]! < node.start) low = middle + 1;
+      if (starts[middle]! < from) low = middle + 1;
       else high = middle;
     }
-    return low < starts.length && starts[low]! < node.end;
+    return low < starts.length && starts[low]! < to;
   }
 
   private walkInside(node: AstNode, here: Context, inner: Scope | null): void {
@@ -388,7 +430,13 @@ class Preparer {
       if (ctx.twin < 0 && ctx.throwsOnly !== true) this.report.push({ ...position, mode: 'inline', reason: 'expression body' });
       const body: Context = { ...inner, self: 'undefined' };
       for (const param of fn.params) this.walk(param, body);
-      this.bodySite(fn.body, body);
+      const place = {
+        parent: this.ancestors.at(-2),
+        statementStart: this.statementStart(),
+        functionStartsIn: (from: number, to: number) => this.startsIn(from, to),
+      };
+      if (noExitSite(this.source, fn, place) === undefined) this.timedBodySites(fn.body, body);
+      else this.bodySite(fn.body, body);
       return;
     }
     // A twin holds no block-bodied functions (leaf rule).
@@ -416,7 +464,10 @@ class Preparer {
       this.report.push({ ...position, mode: 'twin' });
     } else {
       this.report.push({ ...position, mode: 'inline', reason: blocker });
-      this.list(statements, { ...inner, self, twin: -1, wrapped });
+      const body: Context = { ...inner, self, twin: -1, wrapped };
+      this.list(statements, body);
+      // Before the exception wrapper's `catch`, which goes at the same offset: inside its `try`.
+      this.endSite(fn, body);
     }
     if (wrapped) inner.inserts.push({ at: fn.body.end - 1, text: catchClose(exceptionPass(position.line, self, catchBindings(inner.fn))) });
   }
@@ -438,14 +489,16 @@ class Preparer {
     inserts.sort((a, b) => a.at - b.at);
     const blanks = this.commentsWithin(at, to);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
+    // The twin's end site stands for the closing brace, as the closing `return;` does.
+    const end = fallsOffEnd(fn) ? this.guard(to, { ...inner, twin: id }, id) : { text: [], size: 0 };
     const tail = 'return;}';
     const pieces = [head];
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
     const segments = [0, statements[prologue]?.start ?? to];
     const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces, segments, head.length);
-    pieces.push(tail);
+    pieces.push(...end.text, tail);
     segments.push(head.length + body.length, to);
-    inner.inserts.push({ at, text: pieces, size: head.length + body.length + tail.length, segments });
+    inner.inserts.push({ at, text: pieces, size: head.length + body.length + end.size + tail.length, segments });
   }
 
   /**
@@ -486,6 +539,10 @@ const BODY_OPEN = '($lpS[';
 const BODY_FLAG = '] !== 0 && ($lpS[';
 const BODY_CLOSE = '])), ';
 const BODY_FIXED = BODY_OPEN.length + BODY_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + BODY_CLOSE.length;
+
+/** Around a timed arrow body (timedBodySites): the local that keeps its value, and the return of it after the exit's guard. */
+const VALUE_OPEN = ` const ${ARROW_VALUE} = `;
+const VALUE_CLOSE = ` return ${ARROW_VALUE};}`;
 
 function outerOf(ctx: Context): AstNode[] {
   return ctx.fn.node === undefined ? [...ctx.fn.outer] : [ctx.fn.node, ...ctx.fn.outer];
@@ -544,6 +601,13 @@ const NO_STATEMENTS = new Set([
   'TaggedTemplateExpression',
   'ImportExpression',
 ]);
+
+/** Whether the function's body may run to its closing brace: its last statement is no `return` or `throw` (none: an empty body, left without a site). */
+function fallsOffEnd(fn: AstNode): boolean {
+  const statements = fn.body.body as AstNode[];
+  const last = statements.at(-1);
+  return last !== undefined && last.directive === undefined && last.type !== 'ReturnStatement' && last.type !== 'ThrowStatement';
+}
 
 function siteable(statement: AstNode): boolean {
   switch (statement.type) {

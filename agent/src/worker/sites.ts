@@ -115,7 +115,9 @@ async function durationSites(
       ...(added.some(([start, end]) => start <= offset && offset < end) ? { addedByPrepare: true as const } : {}),
     };
   };
-  const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, fn.bodyEnd));
+  // An expression-bodied arrow returns at its body's end, which an end of `bodyEnd` (exclusive) left out: it had no exit.
+  const through = (fn.node as unknown as AstNode).body?.type === 'BlockStatement' ? fn.bodyEnd : fn.bodyEnd + 1;
+  const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, through));
   return [
     { ...site(fn.entry, { role: 'tic', pair }), fn, reportAt: writtenEntry(fn.node as unknown as AstNode, fn.entry) },
     ...exits.map((p) => site(offsetOf(analysed, p.line, p.column), { role: 'toc', pair, outcome: 'return' })),

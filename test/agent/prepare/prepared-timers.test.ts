@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromRoot } from '@liveprobe/harness';
-import { lineOf, otlpReceiver, waitFor } from '../../helpers/index.js';
+import type { OutputEvent } from '@liveprobe/protocol';
+import { lineOf, otlpReceiver, sseEvents, waitFor } from '../../helpers/index.js';
 import { addAction, app, controlPlane, deleteAction, getAction } from '../fixtures.js';
 
 const WAIT = 15_000;
@@ -15,7 +16,8 @@ const SERVER = 'test/fixtures/prepared/server.mjs';
 /** Longest first, 50 ms apart: the invocations overlap and end in another order than they began. */
 const DELAYS = [400, 250, 100];
 
-async function start(t: TestContext, module: 'cjs' | 'esm') {
+/** `prepareArrows` false: arrows.mjs loads as written, its lines on breakpoints. */
+async function start(t: TestContext, module: 'cjs' | 'esm', prepareArrows = true) {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
@@ -27,7 +29,7 @@ async function start(t: TestContext, module: 'cjs' | 'esm') {
     env: {
       ...otlp.env('http/protobuf'),
       WORK_MODULE: module,
-      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs`,
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs${prepareArrows ? '' : ',!**/arrows.mjs'}`,
       LIVEPROBE_PREPARE_CACHE: 'off',
     },
   });
@@ -231,3 +233,98 @@ test('esm: a duration that arrived before its file was imported moves whole to p
     'a point from the prepared sites',
   );
 });
+
+/**
+ * A duration on an expression-bodied arrow: on prepared sites its body's site starts the timer and
+ * the exit site after the body's value (after its `await`) stops it, where V8's return position is;
+ * measured the same on breakpoints, where the file is not prepared. A call whose callee throws is
+ * measured by neither (no `throw` of the arrow's own: docs/actions.md).
+ */
+for (const prepared of [true, false]) {
+  test(`esm: a duration on an expression-bodied arrow, async, sync and throwing, ${prepared ? 'on prepared sites' : 'on breakpoints (not prepared)'}`, async (t) => {
+    const { cp, otlp, shop } = await start(t, 'esm', prepared);
+    const file = 'test/fixtures/prepared/arrows.mjs';
+    const duration = async (fn: string, name: string) =>
+      (await addAction(cp, { type: 'duration', file, function: fn, name, attributes: { ms: 'str(ms)' }, tags: ['e2e'] })).action.id;
+    const settle = await duration('settle', 'arrow.settle');
+    const busy = await duration('busy', 'arrow.busy');
+    for (const [id, fn, marker] of [
+      [settle, 'settle', 'settle-line'],
+      [busy, 'busy', 'busy-line'],
+    ] as const) {
+      const path = prepared ? 'prepared sites \\(no breakpoint\\)' : 'breakpoint';
+      const message = await status(cp, id);
+      const line = lineOf(file, marker) + (fn === 'busy' ? 1 : 0);
+      assert.match(
+        message,
+        new RegExp(`^installed: ${path}.*measuring ${fn} from line ${line} to its 1 exit \\(returns and throws\\)`),
+        message,
+      );
+    }
+    assert.equal(await get(shop.url, '/state'), !prepared, prepared ? 'the inspector session was never opened' : 'breakpoints');
+
+    const settled = await overlapping(shop.url, '/settle');
+    await agreesWithApp(otlp, 'arrow.settle', settled);
+    // 31 ms throws from the callee: not measured; 40 ms returns.
+    assert.equal(await get(shop.url, '/busy?n=31'), 'failed after 31 ms');
+    const spun = Number(await get(shop.url, '/busy?n=40'));
+    await agreesWithApp(otlp, 'arrow.busy', new Map([[40, spun]]));
+    assert.ok(
+      !otlp.metricPoints().some((p) => p.name === 'arrow.busy' && p.attributes.ms === '31'),
+      'the call whose callee threw is not measured',
+    );
+  });
+}
+
+/**
+ * A line holding a function's closing brace: a breakpoint there stops at V8's return position at
+ * the `}`, reached when the body falls off its end. On prepared sites the site before the `}` runs
+ * then: the same hits with the same values, and a duration on a function without a final `return`
+ * times it there.
+ */
+for (const prepared of [true, false]) {
+  test(`esm: a log on a function's closing brace and a duration on a function that falls off its end, ${prepared ? 'on prepared sites' : 'on breakpoints (not prepared)'}`, async (t) => {
+    const { cp, otlp, shop } = await start(t, 'esm', prepared);
+    const events = await sseEvents(cp.url);
+    t.after(() => events.close());
+    const file = 'test/fixtures/prepared/arrows.mjs';
+    const log = async (marker: string, template: string) =>
+      (await addAction(cp, { type: 'log', file, line: lineOf(file, marker), template, tags: ['e2e'] })).action.id;
+    const ended = await log('record-end', 'recorded {ms} in {took}');
+    const doubled = await log('each-end', 'item {item} doubled {doubled}');
+    const duration = (
+      await addAction(cp, {
+        type: 'duration',
+        file,
+        function: 'record',
+        name: 'record.duration',
+        attributes: { ms: 'str(ms)' },
+        tags: ['e2e'],
+      })
+    ).action.id;
+    const path = prepared ? /^installed: prepared site/ : /^installed: breakpoint/;
+    for (const id of [ended, doubled]) assert.match(await status(cp, id), path);
+    const timed = await status(cp, duration);
+    assert.match(timed, prepared ? /^installed: prepared sites \(no breakpoint\)/ : /^installed: breakpoint/, timed);
+    assert.match(timed, /measuring record from line \d+ to its 2 exits \(returns and throws\)/, timed);
+    assert.equal(await get(shop.url, '/state'), !prepared, prepared ? 'the inspector session was never opened' : 'breakpoints');
+
+    assert.deepEqual(await get(shop.url, '/record?n=0'), []);
+    const [took] = (await get(shop.url, '/record?n=30')) as number[];
+    assert.deepEqual(await get(shop.url, '/each?n=5'), [2, 4, 10]);
+    const printed = (id: string) =>
+      events
+        .events()
+        .filter((e) => e.event === 'output' && (e.data as OutputEvent).actionId === id)
+        .map((e) => (e.data as OutputEvent).message);
+    const expected = { ended: [`recorded 30 in ${took}`], doubled: ['item 1 doubled 2', 'item 2 doubled 4', 'item 5 doubled 10'] };
+    await waitFor(() => printed(ended).length >= 1 && printed(doubled).length >= 3, WAIT, 'the log lines').catch(() => undefined);
+    assert.deepEqual(
+      { ended: printed(ended), doubled: printed(doubled) },
+      expected,
+      'one line per run that reached the brace, none for the early return',
+    );
+    await agreesWithApp(otlp, 'record.duration', new Map([[30, took!]]));
+    await otlp.waitForMetric((p) => p.name === 'record.duration' && p.attributes.ms === '0', WAIT, 'the early return timed too');
+  });
+}

@@ -250,6 +250,148 @@ test('an expression-bodied arrow’s body has a site in each copy of the arrow, 
   assert.deepEqual(loaded.hits.find((h) => h.site === body?.id)?.scope, { n: 5 }, 'the body of `twice` has a site');
 });
 
+test('an arrow whose expression body is a call, `new` or `await` gets an exit site that runs after its value, with the same value, names and errors', async () => {
+  const source = [
+    'const log = [];',
+    'const work = (x) => { log.push(`work ${x}`); return x * 2; };',
+    'const later = async (x) => { await null; log.push(`later ${x}`); return x + 1; };',
+    'const fail = () => { throw new RangeError("no"); };',
+    'const double = (x) => work(x);',
+    'const settle = async (x) => // a comment',
+    '  await later(x);',
+    'const make = (n) => new Array(n);',
+    'const chained = (o) => o?.f(2);',
+    'const callback = (f) => [1].map(f);',
+    'const throws = () => fail();',
+    'const named = () => [function () {}, class {}].map((f) => f.name);',
+    'const inParens = (x) => (work(x));',
+    'function inTwin(v) {',
+    '  const f = (x) => work(x + v);',
+    '  return f(1);',
+    '}',
+    'module.exports = async () => {',
+    '  let error;',
+    '  try { throws(); } catch (e) { error = `${e.name}: ${e.message}`; }',
+    '  const values = [double(2), await settle(3), make(2).length, chained({ f: work }), callback((x) => x), error, named(), inParens(4), inTwin(5)];',
+    '  return { values, log, names: [double.name, settle.name, make.name, throws.name] };',
+    '};',
+  ].join('\n');
+  const expected = await (loadOriginal(source, FILE) as () => Promise<unknown>)();
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual(await (loadPrepared(source, FILE, mode).exports as () => Promise<unknown>)(), expected, mode);
+  const out = prepareCommonJs(source);
+  // The arrows' sites on a line, past its statement's own.
+  const sitesOn = (line: number) =>
+    siteEntries(out.sites).filter((s) => s.line === line && !/^(const|return) /.test(source.split('\n')[line - 1]!.slice(s.column)));
+  // An entry site at the body and an exit site at its end: `double`, `settle` (after the comment), `make`, `chained`, `callback`, `throws`.
+  for (const [line, body, end] of [
+    [5, 'work(x)', ';'],
+    [7, 'await later(x)', ';'],
+    [8, 'new Array(n)', ';'],
+    [9, 'o?.f(2)', ';'],
+    [10, '[1].map(f)', ';'],
+    [11, 'fail()', ';'],
+  ] as const) {
+    const text = source.split('\n')[line - 1]!;
+    assert.deepEqual(
+      sitesOn(line).map((s) => text.slice(s.column, s.column + body.length) || text.slice(s.column)),
+      [body, end],
+      `line ${line}`,
+    );
+  }
+  // A function or class inside the body (it would be named after the local), or a body in parentheses: the entry site alone.
+  assert.equal(sitesOn(12).length, 2, "named's body and its callback's body, no exit");
+  assert.equal(sitesOn(13).length, 1, 'in parentheses: no exit');
+  // Both copies in a twinned function: the twin's and the original's, each with its exit.
+  const twinned = sitesOn(15).map((s) => s.fn);
+  assert.ok(twinned[0]! >= 0, 'the twin’s copy');
+  assert.deepEqual(twinned, [twinned[0], twinned[0], -1, -1]);
+  // The exit site runs after the value is computed, after its `await`.
+  const loaded = loadPrepared(source, FILE, 'sites');
+  const { log } = (await (loaded.exports as () => Promise<{ log: string[] }>)()) as { log: string[] };
+  const [settleEntry, settleExit] = sitesOn(7);
+  const order = loaded.hits
+    .filter((h) => h.site === settleEntry!.id || h.site === settleExit!.id)
+    .map((h) => (h.site === settleEntry!.id ? 'entry' : 'exit'));
+  assert.deepEqual(order, ['entry', 'exit']);
+  assert.ok(log.includes('later 3'));
+  const [throwsEntry, throwsExit] = sitesOn(11);
+  assert.equal(loaded.hits.filter((h) => h.site === throwsEntry!.id).length, 1);
+  assert.equal(loaded.hits.filter((h) => h.site === throwsExit!.id).length, 0, 'a body that throws never reaches its exit');
+  assert.equal(loaded.hits.find((h) => h.site === settleExit!.id)?.scope.x, 3, 'the exit site passes the arrow’s bindings');
+});
+
+test("an arrow's exit block leaves V8's names of anonymous functions around it as they were (stack frames)", () => {
+  const source = [
+    'const boom = () => { throw new Error("x"); };',
+    'const frame = (f) => { try { f(); } catch (e) { return e.stack.split("\\n")[2].trim().split(" (")[0].replace(/:\\d+$/, ""); } };',
+    'module.exports = () => {',
+    '  const hs = [() => boom(), () => { const inner = () => boom(); return frame(inner); }];',
+    '  const obj = { a: () => boom(), b: function () { const c = (x) => boom(x); return frame(c); } };',
+    '  const later = () => boom(), last = () => new Array(-1);',
+    '  return [frame(hs[0]), hs[1](), frame(obj.a), obj.b(), frame(later), frame(last)];',
+    '};',
+  ].join('\n');
+  const names = (out: unknown) => (out as string[]).map((frame) => frame.replace(/\(?\/virtual\/construct\.cjs:\d+/, '<file>'));
+  const expected = names((loadOriginal(source, FILE) as () => unknown)());
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual(names((loadPrepared(source, FILE, mode).exports as () => unknown)()), expected, mode);
+});
+
+test('a function whose last statement is no `return` or `throw` has a site before its closing brace, which runs only when the body falls off its end', () => {
+  const source = [
+    'const seen = [];',
+    'function leaf(x) { if (x > 1) return "early"; seen.push(x) }',
+    'function closure(x) {',
+    '  const later = () => { return x; };',
+    '  if (x > 1) return later;',
+    '  let y = x + 1;',
+    '  seen.push(y);',
+    '}',
+    'function fails(x) {',
+    '  if (x) throw new Error("no");',
+    '  seen.push("fine");',
+    '}',
+    'function returns() {',
+    '  return 1;',
+    '}',
+    'function empty() {}',
+    'module.exports = () => {',
+    '  const out = [leaf(1), leaf(2), typeof closure(1), typeof closure(2), returns(), empty()];',
+    '  try { fails(true); } catch (e) { out.push(e.message); }',
+    '  fails(false);',
+    '  return [out, seen];',
+    '}',
+  ].join('\n');
+  const expected = (loadOriginal(source, FILE) as () => unknown)();
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual((loadPrepared(source, FILE, mode).exports as () => unknown)(), expected, mode);
+  const out = prepareCommonJs(source);
+  const lines = source.split('\n');
+  const endSites = siteEntries(out.sites).filter(
+    (s) => lines[s.line - 1]![s.column] === '}' && s.column === lines[s.line - 1]!.lastIndexOf('}'),
+  );
+  // leaf's (its twin's), closure's (inline: it holds a block-bodied function), fails'; none for `returns`, `empty` or the exported arrow.
+  assert.deepEqual(
+    endSites.map((s) => [s.line, s.fn >= 0 ? 'twin' : 'inline']),
+    [
+      [2, 'twin'],
+      [8, 'inline'],
+      [12, 'twin'],
+    ],
+  );
+  const loaded = loadPrepared(source, FILE, 'sites');
+  (loaded.exports as () => unknown)();
+  const hitsAt = (line: number) => loaded.hits.filter((h) => h.site === endSites.find((s) => s.line === line)!.id).map((h) => h.scope);
+  assert.deepEqual(hitsAt(2), [{ x: 1, seen: [1, 2, 'fine'] }], 'leaf(2) returned early: one hit, for leaf(1)');
+  assert.deepEqual(
+    hitsAt(8).map((scope) => [scope.x, scope.y]),
+    [[1, 2]],
+    "closure's `let y` is passed at the end",
+  );
+  assert.equal(hitsAt(12).length, 1, 'fails(true) threw: only fails(false) reached its end');
+});
+
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {
   const source =
     'function f() {\n  "use strict"\n  return this;\n}\nfunction g() {\n  return this === undefined;\n}\nmodule.exports = { f, g };\n';

@@ -7,7 +7,9 @@
  * computed, and after any `finally` block or iterator closing on the way out. A site before
  * `return` stops the timer at the same instant only when computing the value does nothing: no
  * value, a literal, or a variable certainly initialised there. Falling off the end of a
- * function has no site at all. Anything else stays on breakpoints, so a duration histogram
+ * function stops at the site the transform puts before its closing brace, when the body's last
+ * statement is no `return` or `throw` (an end that cannot be reached has none, and needs none). An expression-bodied arrow whose body the transform gave an exit
+ * site (prepare/arrow-exit.ts) is timed from its body's site to that one. Anything else stays on breakpoints, so a duration histogram
  * means the same whichever path measured it. (`using` declarations are disposed of on the way
  * out too, after the site before `return` ran: not looked for here yet, though acorn parses them
  * and such files are prepared.)
@@ -15,6 +17,7 @@
 import { isFunction } from '../../locate/ast-node.js';
 import { writtenEntry } from '../../locate/prepared-wrappers.js';
 import { childrenOf, type AstNode } from '../../prepare/ast.js';
+import { functionStartsIn, noExitSite, parentIn, statementAround } from '../../prepare/arrow-exit.js';
 import { initialisedAt } from '../../prepare/site-bindings.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import { resolveAt } from '../../locate/scope-model.js';
@@ -44,14 +47,22 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   const node = fn.node as unknown as AstNode;
   if (node.async === true && node.generator === true)
     return { at: node.start, why: `starts an async generator, whose \`return\` awaits its value, which ${BEFORE_RETURN}` };
-  if (node.body.type !== 'BlockStatement')
+  if (node.body.type !== 'BlockStatement') {
+    // Its exit site runs once the body's value is computed, at V8's return position; no `throw` in an expression.
+    const program = analysed.program as unknown as AstNode;
+    const place = {
+      parent: parentIn(program, node),
+      statementStart: statementAround(program, node.start)?.start,
+      functionStartsIn: (from: number, to: number) => functionStartsIn(program, from, to),
+    };
+    const why = noExitSite(analysed.source, node, place);
+    if (why === undefined) return { entry: node.body.start, returns: [node.body.end], throws: [] };
     return {
       at: node.start,
-      why: `starts an expression-bodied arrow function: its body's site runs before its value is computed, which ${BEFORE_RETURN}`,
+      why: `starts an expression-bodied arrow function: ${why}, and its body's site runs before its value is computed`,
     };
+  }
   const statements = node.body.body as AstNode[];
-  if (!statements.some(abrupt))
-    return { at: node.body.end - 1, why: `ends ${fn.name} without a \`return\`, and a function's end has no prepared site` };
   const returns: TimedExits['returns'] = [];
   let untimed: UntimedExit | undefined;
   const visit = (n: AstNode, ancestors: AstNode[]): void => {
@@ -69,7 +80,11 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   };
   visit(node.body, []);
   if (untimed !== undefined) return untimed;
-  // Some statement ends the function, so one runs first.
+  // Falling off the end: the site before the closing brace (the transform's end site), where V8 returns.
+  if (!statements.some(abrupt)) {
+    if (statements.length === 0) return { at: node.body.end - 1, why: `ends ${fn.name} with an empty body, which has no prepared site` };
+    returns.push(node.body.end - 1);
+  }
   return { entry: writtenEntry(node, fn.entry), returns, throws: fn.throws };
 }
 

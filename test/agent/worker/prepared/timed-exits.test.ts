@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { runInThisContext } from 'node:vm';
 import { childrenOf, type AstNode } from '../../../../agent/src/prepare/ast.js';
 import { timedExits, type TimedExits, type UntimedExit } from '../../../../agent/src/worker/prepared/timed-exits.js';
-import { functionsNamed } from '../../../../agent/src/locate/function-range.js';
+import { functionsNamed, type FunctionRange } from '../../../../agent/src/locate/function-range.js';
 import { analyseSource, positionOf, type AnalysedSource } from '../../../../agent/src/locate/source-analysis.js';
 
 function exitsOf(source: string, name: string): { analysed: AnalysedSource; exits: TimedExits | UntimedExit } {
@@ -32,6 +32,52 @@ function statementAt(analysed: AnalysedSource, offset: number): AstNode {
   assert.ok(found, `a statement at ${offset}`);
   return found;
 }
+
+/**
+ * Runs `source` (an expression holding the functions named) with a debugger session, and gives
+ * each function's exits as V8 reports them (`line:column`, from its body's start to `end(fn)`)
+ * beside ours, found from the function's `analysed` exits by `ours`.
+ */
+async function returnsBeside(
+  source: string,
+  url: string,
+  names: readonly string[],
+  end: (fn: FunctionRange) => number,
+  ours: (analysed: AnalysedSource, fn: FunctionRange, exits: TimedExits) => string[],
+): Promise<void> {
+  const session = new Session();
+  session.connect();
+  const scripts = new Map<string, string>();
+  session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.url, m.params.scriptId));
+  await session.post('Debugger.enable');
+  // V8 reports positions only in functions it has seen and still holds.
+  const held: unknown = runInThisContext(source, { filename: url });
+  try {
+    for (const name of names) {
+      const { analysed, exits } = exitsOf(source, name);
+      assert.ok(!('why' in exits), `${name}: ${'why' in exits ? exits.why : ''}`);
+      const [fn] = functionsNamed(analysed, name);
+      const from = positionOf(analysed, fn!.bodyStart);
+      const to = positionOf(analysed, end(fn!));
+      const { locations } = await session.post('Debugger.getPossibleBreakpoints', {
+        start: { scriptId: scripts.get(url)!, lineNumber: from.line - 1, columnNumber: from.column },
+        end: { scriptId: scripts.get(url)!, lineNumber: to.line - 1, columnNumber: to.column },
+        restrictToFunction: true,
+      });
+      const v8 = locations.filter((l) => l.type === 'return').map((l) => `${l.lineNumber + 1}:${l.columnNumber}`);
+      assert.deepEqual(ours(analysed, fn!, exits), v8, `${name}: our exits are where V8 returns`);
+      assert.deepEqual(exits.throws, fn!.throws, name);
+    }
+  } finally {
+    session.disconnect();
+  }
+  assert.equal((held as unknown[]).length, names.length);
+}
+
+const at = (analysed: AnalysedSource, offset: number): string => {
+  const p = positionOf(analysed, offset);
+  return `${p.line}:${p.column}`;
+};
 
 const TIMED = `
 function risky(fail) {
@@ -63,41 +109,51 @@ function nothing(x) {
   if (x) return;
   return undefined;
 }
+function handle(req, res) {
+  if (!req) return;
+  res.push(req);
+}
+async function drain(queue) {
+  while (queue.length > 0) await queue.shift();
+}
 `;
 
-test('prepared sites time a function whose returns compute nothing and whose end is unreachable, at the positions V8 reports', async () => {
-  const url = 'liveprobe-timed-exits-fixture.js';
-  const source = `(function () {${TIMED}return [risky, work, pick, search, nothing];})()`;
-  const session = new Session();
-  session.connect();
-  const scripts = new Map<string, string>();
-  session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.url, m.params.scriptId));
-  await session.post('Debugger.enable');
-  // V8 reports positions only in functions it has seen and still holds.
-  const held: unknown = runInThisContext(source, { filename: url });
-  try {
-    for (const name of ['risky', 'work', 'pick', 'search', 'nothing']) {
-      const { analysed, exits } = exitsOf(source, name);
-      assert.ok(!('why' in exits), `${name}: ${'why' in exits ? exits.why : ''}`);
-      const [fn] = functionsNamed(analysed, name);
-      const start = positionOf(analysed, fn!.bodyStart);
-      const end = positionOf(analysed, fn!.bodyEnd);
-      const { locations } = await session.post('Debugger.getPossibleBreakpoints', {
-        start: { scriptId: scripts.get(url)!, lineNumber: start.line - 1, columnNumber: start.column },
-        end: { scriptId: scripts.get(url)!, lineNumber: end.line - 1, columnNumber: end.column },
-        restrictToFunction: true,
-      });
-      const v8 = locations.filter((l) => l.type === 'return').map((l) => `${l.lineNumber + 1}:${l.columnNumber}`);
-      const ours = exits.returns
-        .map((offset) => positionOf(analysed, statementAt(analysed, offset).end))
-        .map((p) => `${p.line}:${p.column}`);
-      assert.deepEqual(ours, v8, `${name}: the returns are where V8 stops, and V8 has no return at the closing brace`);
-      assert.deepEqual(exits.throws, fn!.throws, name);
-    }
-  } finally {
-    session.disconnect();
-  }
-  assert.equal((held as unknown[]).length, 5);
+test('prepared sites time a function whose returns compute nothing and whose end is unreachable or has its end site, at the positions V8 reports', async () => {
+  const names = ['risky', 'work', 'pick', 'search', 'nothing', 'handle', 'drain'];
+  const source = `(function () {${TIMED}return [${names.join(', ')}];})()`;
+  // A `return` stops at its statement's end; falling off the end, at the closing brace (the end site).
+  await returnsBeside(
+    source,
+    'liveprobe-timed-exits-fixture.js',
+    names,
+    (fn) => fn.bodyEnd,
+    (analysed, fn, exits) =>
+      exits.returns.map((offset) => at(analysed, offset === fn.bodyEnd - 1 ? offset : statementAt(analysed, offset).end)),
+  );
+});
+
+test('an expression-bodied arrow whose body is a call, `new` or `await` is timed from its body to its end, where V8 reports its return', async () => {
+  const arrows = [
+    'const send = (x) => String(x);',
+    'const load = async (id) => // by id',
+    '  await fetchIt(',
+    '    id);',
+    'const make = (n) => new Array(n), other = 1;',
+    'function fetchIt(id) { return id; }',
+  ].join('\n');
+  const names = ['send', 'load', 'make'];
+  const source = `(function () {\n${arrows}\nreturn [${names.join(', ')}];})()`;
+  // V8's return is at the body's end, which an end of `bodyEnd` leaves out.
+  await returnsBeside(
+    source,
+    'liveprobe-timed-arrows-fixture.js',
+    names,
+    (fn) => fn.bodyEnd + 1,
+    (analysed, fn, exits) => {
+      assert.equal(exits.entry, fn.bodyStart, 'timed from its body');
+      return exits.returns.map((offset) => at(analysed, offset));
+    },
+  );
 });
 
 test('the timer starts at the first statement that runs: past directives and hoisted declarations', () => {
@@ -120,10 +176,17 @@ test('a function stays on breakpoints when a site before an exit would not time 
     ['function f() {\n  return later;\n}\nconst later = 1;', 'f', 2, /^returns a computed value/],
     ['function f() {\n  try {\n    return 1;\n  } finally {\n    cleanup();\n  }\n}', 'f', 3, /^returns inside `try … finally`/],
     ['function f(xs) {\n  for (const x of xs) {\n    return x;\n  }\n  return 0;\n}', 'f', 3, /^returns inside `for … of`/],
-    ['function f(x) {\n  if (x) return 1;\n  go();\n}', 'f', 4, /^ends f without a `return`/],
-    ['function f() {\n  while (true) { if (done()) return 1; }\n}', 'f', 3, /^ends f without a `return`/],
+    ['function f() {\n}', 'f', 2, /^ends f with an empty body/],
+    [
+      'const e = () => a(), f = () => b();',
+      'f',
+      1,
+      /^starts an expression-bodied arrow function: another function before it in its statement/,
+    ],
     ['async function* f() {\n  return 1;\n}', 'f', 1, /^starts an async generator/],
-    ['const f = (x) =>\n  x * 2;', 'f', 1, /^starts an expression-bodied arrow/],
+    ['const f = (x) =>\n  x * 2;', 'f', 1, /^starts an expression-bodied arrow function: its body is not a call/],
+    ['const f = (x) => (g(x));', 'f', 1, /^starts an expression-bodied arrow function: its body is in parentheses/],
+    ['const f = (x) => g(() => x);', 'f', 1, /^starts an expression-bodied arrow function: a function inside its body/],
   ];
   for (const [source, name, line, why] of cases) {
     const { analysed, exits } = exitsOf(source, name);
