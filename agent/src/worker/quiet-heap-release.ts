@@ -9,7 +9,7 @@
  * and no other release ran in that time. With 100 actions installed and hit it took ~3 MiB off
  * the process's RSS (docs/BENCHMARKS.md, "Agent memory, part by part").
  *
- * A release is a full collection of the worker's heap and a recompile of what runs next, so it
+ * A release is a full collection of the worker's heap (only where the process has `gc`), so it
  * runs once per quiet period, and only when the heap is larger than after the last release or
  * the young generation larger than its start size: a service whose hits pause every few seconds
  * pays for it only when its hits grew the heap.
