@@ -8,15 +8,19 @@
 //
 //   npm run build && node scripts/install-step-schedstat.mjs [rounds] [SETTING=a,b]
 //   node scripts/install-step-schedstat.mjs 4 LIVEPROBE_WORKER_NICE=0,10
+//   LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> node scripts/install-step-schedstat.mjs 4
+//     (that build against this one, each with its defaults)
 import { readdir, readFile } from 'node:fs/promises';
 import { lineOf, otlpReceiver } from '@liveprobe/harness';
 import { agentConnected, startFixtureApp } from '../bench/dist/lib/apps.js';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
 import { fixture } from '../bench/dist/lib/paths.js';
+import { baselineRegister } from '../bench/dist/lib/baseline-agent.js';
 
 const rounds = Number(process.argv[2] ?? 4);
-const [setting, values] = (process.argv[3] ?? 'LIVEPROBE_SPARKPLUG=on,off').split('=');
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
+const [setting, values] = (BASELINE === undefined ? (process.argv[3] ?? 'LIVEPROBE_SPARKPLUG=on,off') : 'build=baseline,this').split('=');
 const [first, second] = values.split(',');
 const FILE = 'bench/fixtures/many-modules.mjs';
 /** As install-stall: the delay is read this long after a step's status. */
@@ -55,7 +59,8 @@ try {
           agentId,
           otlpEndpoint: sink.url,
           quotas: 'default',
-          env: { LIVEPROBE_INSPECTOR_SESSION: 'startup', [setting]: value },
+          env: { LIVEPROBE_INSPECTOR_SESSION: 'startup', ...(BASELINE === undefined ? { [setting]: value } : {}) },
+          ...(value === 'baseline' ? { register: baselineRegister(BASELINE) } : {}),
         },
       });
       const events = await api.events({ agent: agentId });
