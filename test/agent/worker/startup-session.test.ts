@@ -26,7 +26,7 @@ const CHECK_WARMED = 'desired-state check compiled ahead of the first action';
 async function installRemoveInstall(
   t: TestContext,
   mode: 'startup' | 'on-demand' | undefined,
-  first: (service: App) => Promise<void> = async () => {},
+  first: (service: App) => Promise<unknown> = async () => {},
 ): Promise<App> {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
