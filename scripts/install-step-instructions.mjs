@@ -7,13 +7,14 @@
 // inspector's command dispatch (V8 serving the worker's commands), inside V8's baseline-code
 // discard (a walk over the heap), and inside the worker's messages, then the agent's worker.
 //
-//   npm run build && node scripts/install-step-instructions.mjs <on-demand|startup> [LIVEPROBE_SPARKPLUG]
+//   npm run build && node scripts/install-step-instructions.mjs <on-demand|startup|prepared> [LIVEPROBE_SPARKPLUG]
+//   (`prepared`: the session on demand, the file prepared as it loads: the action is a prepared site)
 //   node scripts/install-step-instructions.mjs startup on     # the session at start-up, Sparkplug kept on
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lineOf, otlpReceiver } from '@liveprobe/harness';
+import { fromRoot, lineOf, otlpReceiver } from '@liveprobe/harness';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
 import { appUnderCallgrind } from './app-under-callgrind.mjs';
@@ -67,7 +68,9 @@ const { app, out, control, total } = appUnderCallgrind({
     LIVEPROBE_BROKER_URL: cp.mqttUrl,
     LIVEPROBE_AGENT_ID: agentId,
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-    LIVEPROBE_INSPECTOR_SESSION: session,
+    ...(session === 'prepared'
+      ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' }
+      : { LIVEPROBE_INSPECTOR_SESSION: session }),
     ...(sparkplug === undefined ? {} : { LIVEPROBE_SPARKPLUG: sparkplug }),
   },
 });

@@ -2,18 +2,26 @@
 // the session open from start-up), beside what the app's main thread did meanwhile as Linux
 // counts it (/proc/<pid>/task/<pid>/schedstat): its CPU time, its time waiting on the run queue
 // for a core, and its time slices. A delay the thread's own CPU does not explain is a wait for a
-// core (docs/BENCHMARKS.md, install stall). LIVEPROBE_SPARKPLUG on and off alternate, a fresh app
-// each round.
+// core (docs/BENCHMARKS.md, install stall). The two values of one setting alternate, a fresh app
+// each round (LIVEPROBE_SPARKPLUG on and off unless told); "other threads" is the CPU of the
+// process's other threads (the agent's worker, V8's and libuv's helpers) in the step.
 //
-//   npm run build && node scripts/install-step-schedstat.mjs [rounds]
-import { readFile } from 'node:fs/promises';
+//   npm run build && node scripts/install-step-schedstat.mjs [rounds] [SETTING=a,b]
+//   node scripts/install-step-schedstat.mjs 4 LIVEPROBE_WORKER_NICE=0,10
+//   LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> node scripts/install-step-schedstat.mjs 4
+//     (that build against this one, each with its defaults)
+import { readdir, readFile } from 'node:fs/promises';
 import { lineOf, otlpReceiver } from '@liveprobe/harness';
 import { agentConnected, startFixtureApp } from '../bench/dist/lib/apps.js';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
 import { fixture } from '../bench/dist/lib/paths.js';
+import { baselineRegister } from '../bench/dist/lib/baseline-agent.js';
 
 const rounds = Number(process.argv[2] ?? 4);
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
+const [setting, values] = (BASELINE === undefined ? (process.argv[3] ?? 'LIVEPROBE_SPARKPLUG=on,off') : 'build=baseline,this').split('=');
+const [first, second] = values.split(',');
 const FILE = 'bench/fixtures/many-modules.mjs';
 /** As install-stall: the delay is read this long after a step's status. */
 const SETTLE_MS = 300;
@@ -21,13 +29,26 @@ const cp = await startBenchControlPlane();
 const sink = await otlpReceiver({ decode: false });
 const api = new ControlPlaneApi(cp.url);
 const line = lineOf(FILE, 'keeper');
-const schedstat = async (pid) => (await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'latin1')).split(' ').map(Number);
+const schedstat = async (pid, tid = pid) => (await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'latin1')).split(' ').map(Number);
+/** CPU time of every thread of the process but its main one (threads that ended meanwhile are not counted). */
+const othersCpu = async (pid) => {
+  const threads = (await readdir(`/proc/${pid}/task`)).filter((tid) => tid !== String(pid));
+  const times = await Promise.all(
+    threads.map((tid) =>
+      schedstat(pid, tid).then(
+        ([cpu]) => cpu,
+        () => 0,
+      ),
+    ),
+  );
+  return times.reduce((a, b) => a + b, 0);
+};
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ms = (ns) => (ns / 1e6).toFixed(1);
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const sparkplug of round % 2 === 0 ? ['on', 'off'] : ['off', 'on']) {
-      const agentId = `install-schedstat-${sparkplug}-${round}`;
+    for (const value of round % 2 === 0 ? [first, second] : [second, first]) {
+      const agentId = `install-schedstat-${value}-${round}`;
       // The modules install-stall writes (run it, or install-step-instructions.mjs, once first).
       const app = await startFixtureApp({
         name: agentId,
@@ -38,7 +59,8 @@ try {
           agentId,
           otlpEndpoint: sink.url,
           quotas: 'default',
-          env: { LIVEPROBE_INSPECTOR_SESSION: 'startup', LIVEPROBE_SPARKPLUG: sparkplug },
+          env: { LIVEPROBE_INSPECTOR_SESSION: 'startup', ...(BASELINE === undefined ? { [setting]: value } : {}) },
+          ...(value === 'baseline' ? { register: baselineRegister(BASELINE) } : {}),
         },
       });
       const events = await api.events({ agent: agentId });
@@ -46,12 +68,14 @@ try {
       const step = async (name, act) => {
         await app.ipc.request('resetDelay');
         const [cpu0, wait0, slices0] = await schedstat(app.pid);
+        const others0 = await othersCpu(app.pid);
         await act();
         await sleep(SETTLE_MS);
         const [cpu1, wait1, slices1] = await schedstat(app.pid);
+        const others1 = await othersCpu(app.pid);
         const { maxMs } = await app.ipc.request('delay');
         rows.push(
-          `${name}: delay ${maxMs.toFixed(1)} ms, CPU ${ms(cpu1 - cpu0)} ms, run-queue wait ${ms(wait1 - wait0)} ms, ${slices1 - slices0} slices`,
+          `${name}: delay ${maxMs.toFixed(1)} ms, CPU ${ms(cpu1 - cpu0)} ms, run-queue wait ${ms(wait1 - wait0)} ms, ${slices1 - slices0} slices, other threads' CPU ${ms(others1 - others0)} ms`,
         );
       };
       try {
@@ -72,7 +96,7 @@ try {
         events.close();
         await app.stop();
       }
-      console.log(`round ${round + 1}, LIVEPROBE_SPARKPLUG=${sparkplug}\n  ${rows.join('\n  ')}`);
+      console.log(`round ${round + 1}, ${setting}=${value}\n  ${rows.join('\n  ')}`);
     }
   }
 } finally {

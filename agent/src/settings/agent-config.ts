@@ -19,6 +19,7 @@ import { AgentConfigError } from './config-error.js';
 import { inspectorSessionMode } from './inspector-session-mode.js';
 import { workerStart } from './worker-start.js';
 import { sparkplugOff } from './baseline-compiler.js';
+import { workerNice } from './worker-priority.js';
 import { checkOutputs, MIN_CAPTURE_BYTES, readConfigFile, type ConfigFile } from './config-file.js';
 import { readQuotas } from './quota-config.js';
 import type { QuotaSettings } from './quota-settings.js';
@@ -51,6 +52,7 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const rate = Number(env.LIVEPROBE_LIVE_OUTPUT_PER_SECOND ?? 50);
   if (!Number.isFinite(rate) || rate < 0) throw new AgentConfigError('LIVEPROBE_LIVE_OUTPUT_PER_SECOND must be a non-negative number');
   sparkplugOff(env, inspectorSessionMode(env));
+  workerNice(env, inspectorSessionMode(env));
   workerStart(env);
   const configFile = env.LIVEPROBE_CONFIG?.trim() || undefined;
   const file = configFile === undefined ? { settings: {}, prepare: undefined } : readConfigFile(configFile);

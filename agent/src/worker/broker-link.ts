@@ -61,6 +61,19 @@ export class BrokerLink {
     private readonly identity: Partial<Pick<AgentOnline, 'hostname' | 'pid' | 'runtime' | 'runtimeVersion' | 'startedAt'>> = {},
   ) {}
 
+  /**
+   * Has the desired-state check's code cache made now, off an install's path, unless a desired
+   * state already made it (worker/desired-state-checker.ts).
+   */
+  warmCheck(): void {
+    try {
+      if (this.checker.warm() && this.config.logLevel === 'debug') this.log('desired-state check compiled ahead of the first action');
+    } catch (err) {
+      // The first desired state then compiles it, as without the warm-up.
+      this.log(`the desired-state check could not be compiled ahead: ${errorMessage(err)}`);
+    }
+  }
+
   /** Called each time the broker acknowledged the agent's subscriptions (on every connection). */
   onSubscribed(listener: () => void): void {
     this.subscribedListeners.push(listener);

@@ -13,6 +13,9 @@ import type { AnalysedSource } from '../locate/source-analysis.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { PreparedSites } from './prepared/prepared-sites.js';
 import { StartupSession } from './startup-session.js';
+import { lowerThreadPriority } from './thread-priority.js';
+import { workerNice } from '../settings/worker-priority.js';
+import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 
 function start(
   { port, sessionOpen, exitFlushed, linkUp, pausingBeforeScripts, prepared, preparing, prepareCache, startedAt }: WorkerData,
@@ -21,6 +24,11 @@ function start(
   const log = (line: string): void => {
     if (config.logLevel !== 'silent') process.stderr.write(`[liveprobe] ${line}\n`);
   };
+  // Before the agent's own start-up work: from here on the app's thread wins a contended core.
+  // After the start-up session opened (startup-entry.ts): the app's first module waits for that,
+  // and a lowered thread would make it wait longer on a busy machine.
+  const priority = lowerThreadPriority(workerNice(process.env, inspectorSessionMode(process.env)));
+  if (config.logLevel === 'debug') log(priority);
   // Whether the main thread has been told to gate its CommonJS modules: it stays so.
   let gating = false;
   const runtime = startRuntime({
@@ -44,8 +52,17 @@ function start(
     },
   });
   runtime.link.onSubscribed(() => Atomics.store(linkUp, 0, 1));
+  // With the session open from start-up the app has chosen to pay at start, not at install: the
+  // desired-state check (~170 M instructions compiled from its text, ~100 M from its code cache)
+  // is compiled once now, after the retained desired states a subscription brings have had their turn.
+  if (inspectorSessionMode(process.env) === 'startup') {
+    runtime.link.onSubscribed(() => setTimeout(() => runtime.link.warmCheck(), WARM_CHECK_AFTER_MS).unref());
+  }
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
+
+/** After the subscription: retained desired states arrive at once and make the cache themselves. */
+const WARM_CHECK_AFTER_MS = 1000;
 
 const data = workerData as WorkerData;
 try {

@@ -68,3 +68,16 @@ test("a desired state the schema refuses is refused with the schema's own words"
   // The same checker goes on accepting good ones.
   assert.ok('state' in checker.parse(JSON.stringify(published)));
 });
+
+test('once a burst is over (its context dropped, the code cache kept), a new context parses and refuses alike', async () => {
+  const bad = { rev: 8, actions: [{ ...published.actions[0], line: 1.5 }] };
+  const first = new DesiredStateChecker();
+  const accepted = first.parse(JSON.stringify(published));
+  const refused = first.parse(JSON.stringify(bad));
+  assert.ok('issues' in refused);
+  // The burst ends 5 s after its last desired state (FORGET_AFTER_MS).
+  await new Promise((resolve) => setTimeout(resolve, 5500));
+  const again = new DesiredStateChecker();
+  assert.deepEqual(again.parse(JSON.stringify(published)), accepted);
+  assert.deepEqual(again.parse(JSON.stringify(bad)), refused);
+});

@@ -14,12 +14,20 @@ const status = (actionId: string, state: string) => (e: SseEvent) =>
   e.event === 'action_status' && (e.data as ActionStatusEvent).actionId === actionId && (e.data as ActionStatusEvent).state === state;
 const output = (message: string) => (e: SseEvent) => e.event === 'output' && (e.data as { message: string }).message === message;
 
+/** The worker's debug line once it compiled the desired-state check with no action yet (worker/worker.ts). */
+const CHECK_WARMED = 'desired-state check compiled ahead of the first action';
+
 /**
  * Installs an action, removes it and installs another on the app's first module, each hit once
  * with a request; resolves once the agent has logged the second one installed (its debug
- * status line comes after anything it logged about its session before).
+ * status line comes after anything it logged about its session before). `first` is awaited
+ * before the first action is added.
  */
-async function installRemoveInstall(t: TestContext, mode: 'startup' | 'on-demand' | undefined): Promise<App> {
+async function installRemoveInstall(
+  t: TestContext,
+  mode: 'startup' | 'on-demand' | undefined,
+  first: (service: App) => Promise<unknown> = async () => {},
+): Promise<App> {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
@@ -28,6 +36,7 @@ async function installRemoveInstall(t: TestContext, mode: 'startup' | 'on-demand
     broker: cp.mqttUrl,
     env: { LIVEPROBE_LOG_LEVEL: 'debug', ...(mode === undefined ? {} : { LIVEPROBE_INSPECTOR_SESSION: mode }) },
   });
+  await first(service);
   for (const [index, template] of ['first served={served}', 'second served={served}'].entries()) {
     const { action } = await addAction(cp, { type: 'log', file: FILE, line: LINE, template, tags: ['e2e'] });
     await events.waitFor(status(action.id, 'installed'), WAIT, `action ${index + 1} installed`);
@@ -53,6 +62,12 @@ test("LIVEPROBE_INSPECTOR_SESSION=startup: the session is open before the app's 
   assert.equal(count(text, 'inspector session open since start-up'), 1, text);
   assert.equal(count(text, 'inspector session opened:'), 0, `no install enabled the debugger again:\n${text}`);
   assert.equal(count(text, 'inspector session closed'), 0, `removing the only action kept the session:\n${text}`);
+});
+
+test('with the session open from start-up, the worker compiles the desired-state check before any action, and actions still come and go', async (t) => {
+  const warmed = (service: App) => waitFor(() => service.output().includes(CHECK_WARMED), WAIT, 'the check compiled with no action yet');
+  const text = (await installRemoveInstall(t, 'startup', warmed)).output();
+  assert.equal(count(text, CHECK_WARMED), 1, `compiled ahead once:\n${text}`);
 });
 
 test('by default the session opens with the first action and closes with the last, so an action that reappears opens it again', async (t) => {
