@@ -52,7 +52,7 @@ export function readConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const rate = Number(env.LIVEPROBE_LIVE_OUTPUT_PER_SECOND ?? 50);
   if (!Number.isFinite(rate) || rate < 0) throw new AgentConfigError('LIVEPROBE_LIVE_OUTPUT_PER_SECOND must be a non-negative number');
   sparkplugOff(env, inspectorSessionMode(env));
-  workerNice(env, inspectorSessionMode(env));
+  workerNice(env);
   workerStart(env);
   const configFile = env.LIVEPROBE_CONFIG?.trim() || undefined;
   const file = configFile === undefined ? { settings: {}, prepare: undefined } : readConfigFile(configFile);

@@ -4,23 +4,21 @@
  * the desired-state check, their garbage collection: 100–400 M instructions) otherwise competes
  * for a core with the app's thread, which then waits on the run queue; that wait, not the app's
  * own work, is what the first install with the session open from start-up still delays the event
- * loop by on a busy machine. The trade-off is measured in docs/BENCHMARKS.md (install stall) and
- * chosen in docs/decisions.md.
+ * loop by on a busy machine. Off by default: on this project's 2-core machine, quiet or beside one
+ * busy process, 10 steps left the first install's delay where it was (docs/BENCHMARKS.md, install
+ * stall), while a worker held back could export less when the app saturates its core.
  */
 import { AgentConfigError } from './config-error.js';
-import type { InspectorSessionMode } from './inspector-session-mode.js';
 
 /** Linux's lowest priority: a thread's nice value goes from -20 to 19. */
 export const MAX_NICE = 19;
 
 /**
- * Nice steps added to the worker's thread (0–19; the result is capped at 19). Unset: 10 with the
- * session open from start-up, whose point is an install that does not hold the app up; 0
- * otherwise, where an install's stall is V8 reporting every loaded script on the app's thread.
- * Lowering a thread's priority needs no privilege; raising it back does, so it is set once.
+ * Nice steps added to the worker's thread (0–19, unset 0; the result is capped at 19). Lowering a
+ * thread's priority needs no privilege; raising it back does, so it is set once.
  */
-export function workerNice(env: NodeJS.ProcessEnv, session: InspectorSessionMode): number {
-  const text = env.LIVEPROBE_WORKER_NICE?.trim() || (session === 'startup' ? '10' : '0');
+export function workerNice(env: NodeJS.ProcessEnv): number {
+  const text = env.LIVEPROBE_WORKER_NICE?.trim() || '0';
   const value = Number(text);
   if (/^\d+$/.test(text) && value <= MAX_NICE) return value;
   throw new AgentConfigError(

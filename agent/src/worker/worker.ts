@@ -27,7 +27,7 @@ function start(
   // Before the agent's own start-up work: from here on the app's thread wins a contended core.
   // After the start-up session opened (startup-entry.ts): the app's first module waits for that,
   // and a lowered thread would make it wait longer on a busy machine.
-  const priority = lowerThreadPriority(workerNice(process.env, inspectorSessionMode(process.env)));
+  const priority = lowerThreadPriority(workerNice(process.env));
   if (config.logLevel === 'debug') log(priority);
   // Whether the main thread has been told to gate its CommonJS modules: it stays so.
   let gating = false;
