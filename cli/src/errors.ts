@@ -106,6 +106,28 @@ export class RefusedError extends CliError {
   }
 }
 
+/**
+ * `actions rm` was given several ids and some could not be removed; the others were, and stay
+ * removed. With `--json` the document also lists both, so a script knows what is left to do.
+ */
+export class NotAllRemovedError extends CliError {
+  constructor(
+    readonly deleted: readonly string[],
+    readonly failed: readonly { id: string; error: CliError }[],
+  ) {
+    const total = deleted.length + failed.length;
+    super(
+      'not_all_removed',
+      `${failed.length} of ${total} actions not removed: ${failed.map((f) => `${f.id} (${f.error.message})`).join('; ')}${deleted.length === 0 ? '' : `; removed: ${deleted.join(', ')}`}`,
+    );
+  }
+
+  override output(): CliErrorOutput {
+    const lists: object = { deleted: [...this.deleted], failed: this.failed.map(({ id, error }) => ({ id, ...error.output().error })) };
+    return { ...super.output(), ...lists };
+  }
+}
+
 export class UsageError extends CliError {
   constructor(message: string) {
     super('usage', message);

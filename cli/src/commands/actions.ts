@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ActionList, ActionView, DeletedAction } from '@liveprobe/protocol';
 import { actionLocation } from '../format/action-location.js';
 import type { Context } from '../context.js';
+import { CliError, NotAllRemovedError } from '../errors.js';
 import { formatFields, formatTable } from '../format/table.js';
 import { formatTargets } from '../format/targets.js';
 import { clockTime, relativeTime } from '../format/time.js';
@@ -57,12 +58,27 @@ export function registerActions(program: Command, ctx: Context): void {
     });
 
   actions
-    .command('rm <id>')
-    .description('remove an action from every agent')
-    .option('--json', 'print the response body as JSON')
-    .action(async (id: string, options: { json?: boolean }, command: Command) => {
-      const body = await ctx.api(command).delete<DeletedAction>(`/actions/${encodeURIComponent(id)}`);
-      ctx.io.out(options.json === true ? JSON.stringify(body, null, 2) : `deleted ${body.deleted}`);
+    .command('rm <ids...>')
+    .description('remove actions from every agent (one or more ids; each is removed even if another fails)')
+    .option('--json', 'print the response body as JSON (with several ids: {"deleted": [ids]})')
+    .action(async (ids: string[], options: { json?: boolean }, command: Command) => {
+      const api = ctx.api(command);
+      const unique = [...new Set(ids)];
+      const deleted: string[] = [];
+      const failed: { id: string; error: CliError }[] = [];
+      for (const id of unique) {
+        try {
+          deleted.push((await api.delete<DeletedAction>(`/actions/${encodeURIComponent(id)}`)).deleted);
+          if (options.json !== true) ctx.io.out(`deleted ${id}`);
+        } catch (err) {
+          // One id fails as it always did; of several, each failure (not found, not allowed, the
+          // control plane gone) is told with the ids removed before it, which stay removed.
+          if (!(err instanceof CliError) || unique.length === 1) throw err;
+          failed.push({ id, error: err });
+        }
+      }
+      if (failed.length > 0) throw new NotAllRemovedError(deleted, failed);
+      if (options.json === true) ctx.io.out(JSON.stringify(unique.length === 1 ? { deleted: deleted[0] } : { deleted }, null, 2));
     });
 
   registerActionEdits(actions, ctx);
