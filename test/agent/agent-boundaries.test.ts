@@ -195,7 +195,7 @@ for (const mode of ['breakpoint', 'prepared'] as const) {
     const global =
       mode === 'breakpoint'
         ? '<`tenantSettings` is a getter of the global object; liveprobe never runs getters>'
-        : '<`tenantSettings` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)>';
+        : "<`tenantSettings` is a global: a prepared site reads only the line's own variables (its function's, and those of enclosing scopes the function uses), not globals; assign what you need of `tenantSettings` to a variable the function uses, or leave the file unprepared (`!path` in LIVEPROBE_PREPARE) so that the breakpoint path reads globals>";
     assert.ok(
       line.startsWith(
         `global ${global} module <\`moduleConfig.lazyClient\` is a getter; liveprobe never runs getters> closure <\`closureState.counter\` is a getter`,
@@ -204,9 +204,11 @@ for (const mode of ['breakpoint', 'prepared'] as const) {
     );
     assert.match(
       line,
-      /local <`local\.value` is a getter; liveprobe never runs getters> pid (true|<`process` is not available at this line.*>)$/,
+      /local <`local\.value` is a getter; liveprobe never runs getters> pid (true|<`process` is a global: a prepared site reads only the line's own variables .*>)$/,
     );
     if (mode === 'breakpoint') assert.match(line, / pid true$/, "the runtime's own globals are still read");
+    // A global on a prepared site is refused as a global, with what to do instead, not as a name out of scope.
+    else assert.match(line, /pid <`process` is a global: .*assign what you need of `process` to a variable the function uses/);
     assert.match(
       await outputOf(events, bigint.action.id),
       /^big <`\*\*`: the result would have about 1426\d+ bits; a probe computes bigints of at most 65536 bits> <`\*`: the result would have about 95098 bits; .*> 7$/,

@@ -8,7 +8,7 @@ import type { ActionStatusEvent } from '@liveprobe/protocol';
 import { lineOf, otlpReceiver, sseEvents, tempDir, waitFor, type SseEvent } from '../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
 import { addAction, controlPlane } from '../agent/fixtures.js';
-import { attachCli, chromium, PAGE_DIR, snapshot, snapshotsOf, staticServer, WAIT } from './fixtures.js';
+import { assertAttachedAdvice, attachCli, chromium, PAGE_DIR, snapshot, snapshotsOf, staticServer, WAIT } from './fixtures.js';
 
 const CART = `${PAGE_DIR}/src/cart.ts`;
 const ON_BUY = lineOf(CART, 'on-buy');
@@ -112,7 +112,8 @@ test('attach --inspect to headless chromium: a snapshot, a log and a counter in 
 
   // Watched over a second connection of its own, which leaves the actions above alone.
   const exception = await addAction(cp, { type: 'exception', tags: ['web'], frames: 1 });
-  await events.waitFor(isStatus(exception.action.id, 'installed'), WAIT, 'the exception action installed');
+  const watching = await events.waitFor(isStatus(exception.action.id, 'installed'), WAIT, 'the exception action installed');
+  await assertAttachedAdvice(sidecar, (watching.data as ActionStatusEvent).message);
 
   assert.equal(await clickBuy(browser.port), 'bought tea x1', 'the page works as before');
   await events.waitFor(isStatus(snap.action.id, 'hit_limit'), WAIT, 'the snapshot');

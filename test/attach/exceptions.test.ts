@@ -8,7 +8,7 @@ import { Child, builtFile } from '@liveprobe/harness';
 import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { find, snapshotsOnBroker } from '../agent/snapshot-events.js';
-import { attachCli, WAIT } from './fixtures.js';
+import { assertAttachedAdvice, attachCli, WAIT } from './fixtures.js';
 
 const FAILING = 'test/fixtures/failing-app.mjs';
 const EXPRESS = 'test/fixtures/handled-errors/express.cjs';
@@ -50,7 +50,8 @@ test('attach: an uncaught error in a Node process gives a snapshot of its throw 
   });
   await events.waitFor(isStatus(log.action.id, 'installed'), WAIT, 'the log action installed');
   const { action } = await addAction(cp, { type: 'exception', tags: ['attached'] });
-  await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'the exception action installed');
+  const installed = await events.waitFor(isStatus(action.id, 'installed'), WAIT, 'the exception action installed');
+  await assertAttachedAdvice(sidecar, (installed.data as ActionStatusEvent).message);
 
   const response = await fetch(`${target.url}/charge?card=expired&customer=grace&amount=19.99`);
   assert.equal(response.status, 500, "the app's own uncaughtException handler still answers");

@@ -53,6 +53,17 @@ export async function attachCli(t: TestContext, args: string[], cp: ControlPlane
 }
 
 /** `liveprobe attach <args>` run to completion, for the refusals. */
+/**
+ * An attached target's exception action and inspector session say what applies to it: no advice
+ * meant for the in-process agent (LIVEPROBE_PREPARE, `liveprobe prepare`, LIVEPROBE_INSPECTOR_SESSION).
+ */
+export async function assertAttachedAdvice(sidecar: AttachCli, exceptionStatus: string | undefined): Promise<void> {
+  assert.equal(exceptionStatus, 'breakpoint path: the target pauses at each thrown error (an attached target always takes it)');
+  const [opened] = await sidecar.child.waitForMatch(/inspector session opened: .*/, WAIT, 'the session opened');
+  assert.match(opened ?? '', /^inspector session opened: the target paused while V8 reported every loaded script \(\d+ files?\)$/);
+  assert.doesNotMatch(sidecar.child.output(), /LIVEPROBE_(PREPARE|INSPECTOR_SESSION)|liveprobe prepare/);
+}
+
 export async function attachFails(args: string[], cp: ControlPlane): Promise<{ code: number | null; output: string }> {
   const child = startAttach(args, cp);
   const status = await Promise.race([child.exited, new Promise<undefined>((resolve) => setTimeout(resolve, WAIT))]);

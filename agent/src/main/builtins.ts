@@ -43,7 +43,7 @@ export const monotonicNow: () => number = performance.now.bind(performance);
 export const TIME_ORIGIN = performance.timeOrigin;
 export const arrayIncludes = bindCall(Array.prototype.includes) as (array: readonly unknown[], value: unknown) => boolean;
 
-const ownProperty = bindCall(Object.prototype.hasOwnProperty) as (target: object, key: PropertyKey) => boolean;
+export const ownProperty = bindCall(Object.prototype.hasOwnProperty) as (target: object, key: PropertyKey) => boolean;
 
 /**
  * Whether a descriptor from `Object.getOwnPropertyDescriptor` is a data property's. Not

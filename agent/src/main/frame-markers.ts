@@ -4,6 +4,8 @@
  * does not pass it.
  */
 
+import { ownProperty } from './builtins.js';
+
 /** Marks a variable V8 did not keep in the paused frame's scope. */
 export const NOT_AVAILABLE: unique symbol = Symbol('liveprobe.not-available');
 
@@ -39,8 +41,13 @@ export const LEFT_BLOCK: unique symbol = Symbol('liveprobe.left-block');
 
 /** Why `name` could not be read, when `marker` is one of the markers that carry their own reason. */
 export function markerReason(marker: symbol, name: string): string | undefined {
-  if (marker === NOT_PASSED)
+  if (marker === NOT_PASSED) {
+    // Only when a read failed, never on a hit that reads: hasOwnProperty runs no getter, and
+    // unlike a descriptor read it leaves Node's lazy globals unloaded.
+    if (ownProperty(globalThis, name))
+      return `\`${name}\` is a global: a prepared site reads only the line's own variables (its function's, and those of enclosing scopes the function uses), not globals; assign what you need of \`${name}\` to a variable the function uses, or leave the file unprepared (\`!path\` in LIVEPROBE_PREPARE) so that the breakpoint path reads globals`;
     return `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`;
+  }
   if (marker === NOT_INITIALISED_AT_SITE)
     return `\`${name}\` is not initialised yet at this line (its \`let\`, \`const\`, \`class\` or import has not run)`;
   if (marker === GLOBAL_UNREAD)

@@ -26,6 +26,7 @@ import { clearRepeat, clearTimer, dateNow, setImmediateTask, setRepeat, setTimer
 import { requireWithPristineGlobals } from './pristine-require.js';
 import { AGENT_VERSION } from '../settings/agent-version.js';
 import { brokerUrlForLog } from '../settings/broker-link-settings.js';
+import { BrokerDrops } from '../settings/broker-drops.js';
 import { isoTime } from '../iso-time.js';
 
 type KeepaliveTimer = Exclude<NonNullable<IClientOptions['timerVariant']>, string>;
@@ -147,6 +148,7 @@ export class StandbyLink {
     let connected = false;
     let reportedError = false;
     let failures = 0;
+    const drops = new BrokerDrops(connection.agentId, dateNow);
     client.on(
       'connect',
       this.guard('as it connected', () => {
@@ -154,9 +156,11 @@ export class StandbyLink {
         reportedError = false;
         failures = 0;
         connected = true;
-        log(
-          `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
-        );
+        drops.connected();
+        if (!drops.repeating)
+          log(
+            `${everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${connection.agentId} (tags: ${connection.tags.join(', ') || 'none'}); the agent's worker starts with the first action`,
+          );
         everConnected = true;
         this.publishStatus();
         const subscriptions = [...connection.tags.map((t) => names.tagActions(t)), names.agentActions(connection.agentId)];
@@ -164,7 +168,9 @@ export class StandbyLink {
           subscriptions,
           { qos: 1 },
           this.guard('subscribing', (err) => {
-            if (err === null || err === undefined) this.restartQuiet();
+            if (err !== null && err !== undefined) return;
+            drops.subscriptionsAcknowledged();
+            this.restartQuiet();
           }),
         );
       }),
@@ -188,6 +194,7 @@ export class StandbyLink {
         // Said once per outage, and only once a retry failed too: a job that ends within a second
         // of its start (a CLI, a test) keeps its stderr as it was without the agent.
         failures++;
+        drops.errored();
         if (reportedError || failures < 2) return;
         reportedError = true;
         log(`broker ${shownUrl}: ${errorText(err)}; retrying every second`);
@@ -198,7 +205,10 @@ export class StandbyLink {
       this.guard('as it closed', () => {
         if (this.handedOver) return;
         // mqtt says 'offline' only when it reconnects by itself; here the link does.
-        if (connected) log(`lost the broker ${shownUrl}; reconnecting`);
+        const repeating = drops.repeating;
+        const why = drops.closed();
+        if (why !== undefined) log(why);
+        else if (connected && !repeating) log(`lost the broker ${shownUrl}; reconnecting`);
         connected = false;
         this.reconnectLater();
       }),

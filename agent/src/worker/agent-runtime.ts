@@ -148,7 +148,7 @@ export function startRuntime({
     exceptionLink?.transport ?? transport,
     () => engine.newKey(),
     log,
-    new ExceptionPath(() => prepared !== undefined && preparing),
+    new ExceptionPath(() => prepared !== undefined && preparing, prepared !== undefined),
     conditionsRunAgainAtThrow(v8Version),
   );
   const reconcile = async (actions: readonly Action[]): Promise<void> => {

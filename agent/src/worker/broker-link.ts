@@ -15,6 +15,7 @@ import type { AgentConfig } from '../settings/agent-config.js';
 import { DesiredStateChecker } from './desired-state-checker.js';
 import { DesiredStateTrust } from './desired-state-trust.js';
 import { brokerUrlForLog } from '../settings/broker-link-settings.js';
+import { BrokerDrops } from '../settings/broker-drops.js';
 import { isoTime } from '../iso-time.js';
 
 const MAX_UNSENT_STATUS = 1000;
@@ -118,20 +119,28 @@ export class BrokerLink {
     this.client = client;
     const shownUrl = brokerUrlForLog(config.brokerUrl);
     let reportedError = false;
+    const drops = new BrokerDrops(config.agentId, Date.now);
+    /** Connected since the last close. */
+    let up = false;
     client.on('connect', () => {
       reportedError = false;
       // Leaving as it connects (leaveIfNeverConnected): no birth, and no desired state to install.
       if (this.leaving) return;
-      this.log(
-        `${this.everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`,
-      );
+      drops.connected();
+      up = true;
+      if (!drops.repeating)
+        this.log(
+          `${this.everConnected ? 'reconnected' : 'connected'} to ${shownUrl} as ${config.agentId} (tags: ${config.tags.join(', ') || 'none'})`,
+        );
       this.everConnected = true;
       this.publishStatusMessage();
       for (const event of this.unsentStatus.values()) this.publishEvent(event);
       this.unsentStatus.clear();
       const subscriptions = [...config.tags.map((t) => topics.tagActions(t)), topics.agentActions(config.agentId)];
       client.subscribe(subscriptions, { qos: 1 }, (err) => {
-        if (err === null || err === undefined) for (const listener of this.subscribedListeners) listener();
+        if (err !== null && err !== undefined) return;
+        drops.subscriptionsAcknowledged();
+        for (const listener of this.subscribedListeners) listener();
       });
     });
     client.on('message', (topic, payload) => {
@@ -140,13 +149,21 @@ export class BrokerLink {
         .catch((err: unknown) => this.log(`ignored a message on ${topic}: ${errorMessage(err)}`));
     });
     client.on('error', (err) => {
+      drops.errored();
       // mqtt.js retries every second; one line per outage is enough.
       if (reportedError) return;
       reportedError = true;
       this.log(`broker ${shownUrl}: ${err.message}; retrying every second`);
     });
-    client.on('offline', () => {
-      if (this.everConnected) this.log(`lost the broker ${shownUrl}; reconnecting`);
+    // Each closed connection, not 'offline': that comes once until a CONNACK, and a broker that
+    // closes a reconnect before its CONNACK is handled would go unseen.
+    client.on('close', () => {
+      if (this.leaving) return;
+      const repeating = drops.repeating;
+      const why = drops.closed();
+      if (why !== undefined) this.log(why);
+      else if (up && !repeating) this.log(`lost the broker ${shownUrl}; reconnecting`);
+      up = false;
     });
   }
 

@@ -26,15 +26,20 @@ export class ExceptionPath {
   constructor(
     /** True when preparing is on at all (LIVEPROBE_PREPARE, or a file prepared at build time has loaded). */
     private readonly preparing: () => boolean,
+    /**
+     * false for an attached target (`liveprobe attach`): its sidecar captures nothing on the
+     * target's thread, so it always takes the breakpoint path, prepared files or not.
+     */
+    private readonly inProcess = true,
   ) {}
 
   get name(): ExceptionPathName {
-    return this.unprepared === undefined && (this.preparedSeen || this.preparing()) ? 'prepared' : 'breakpoint';
+    return this.inProcess && this.unprepared === undefined && (this.preparedSeen || this.preparing()) ? 'prepared' : 'breakpoint';
   }
 
   /** Looks at a loaded script; true when it moved exception actions to the breakpoint path. */
   async loaded(script: LoadedScript, source: (script: LoadedScript) => Promise<string>): Promise<boolean> {
-    if (this.unprepared !== undefined || !isAppFile(script)) return false;
+    if (!this.inProcess || this.unprepared !== undefined || !isAppFile(script)) return false;
     const before = this.name;
     let text: string;
     try {
@@ -52,6 +57,7 @@ export class ExceptionPath {
 
   /** What the actions' status says about the path. */
   describe(): string {
+    if (!this.inProcess) return 'breakpoint path: the target pauses at each thrown error (an attached target always takes it)';
     return this.name === 'prepared'
       ? "prepared path: exception sites in prepared files capture on the app's thread, with no pause (every app file loaded so far is prepared)"
       : this.unprepared === undefined

@@ -528,7 +528,7 @@ export class ProbeEngine {
       ...copies,
       ...(described === undefined ? [] : [described]),
       // A prepared file whose sites cannot time this says why above: preparing it again is no advice.
-      ...(timedOnBreakpoints(action) ? [breakpointTiming(overhead, probe.unprepared === undefined)] : []),
+      ...(timedOnBreakpoints(action) ? [breakpointTiming(overhead, this.prepared !== undefined && probe.unprepared === undefined)] : []),
     ];
     this.reportInstalled(probe, {
       actionId: action.id,
@@ -741,10 +741,14 @@ export class ProbeEngine {
     if (this.session.isOpen) return;
     await this.session.open();
     const files = `${this.session.size} file${this.session.size === 1 ? '' : 's'}`;
+    // LIVEPROBE_INSPECTOR_SESSION is the in-process agent's: an attached target (no prepared
+    // files) was started without it, and its sidecar opens its session when it attaches.
     this.log(
-      this.startupSession === undefined
-        ? `inspector session opened: the main thread paused while V8 reported every loaded script (${files}); in-process, LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead`
-        : `inspector session open since start-up (${files} loaded so far); it stays open`,
+      this.startupSession !== undefined
+        ? `inspector session open since start-up (${files} loaded so far); it stays open`
+        : this.prepared === undefined
+          ? `inspector session opened: the target paused while V8 reported every loaded script (${files})`
+          : `inspector session opened: the main thread paused while V8 reported every loaded script (${files}); LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead`,
     );
   }
 

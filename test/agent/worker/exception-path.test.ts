@@ -61,3 +61,10 @@ test('with nothing prepared, exception actions take the breakpoint path, and say
     /no file is prepared; LIVEPROBE_PREPARE=app or `liveprobe prepare` avoids the pauses/,
   );
 });
+
+test('an attached target takes the breakpoint path even with prepared files, and is not told to prepare them', async () => {
+  const path = new ExceptionPath(() => true, false);
+  const [step] = await load(path, { '/srv/app/server.js': `${commonJsHeader()}module.exports = 1;` });
+  assert.deepEqual(step, { moved: false, name: 'breakpoint' });
+  assert.equal(path.describe(), 'breakpoint path: the target pauses at each thrown error (an attached target always takes it)');
+});

@@ -39,8 +39,11 @@ function engineOn(target: FakeTarget, t: TestContext, blocklist = OPEN, prepared
   return engine;
 }
 
+/** In process (an engine with prepared files): how to have the session open from start-up instead. */
 const OPENED =
-  'inspector session opened: the main thread paused while V8 reported every loaded script (1 file); in-process, LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead';
+  'inspector session opened: the main thread paused while V8 reported every loaded script (1 file); LIVEPROBE_INSPECTOR_SESSION=startup opens it before the app loads instead';
+/** An attached target's sidecar (no prepared files), to which LIVEPROBE_INSPECTOR_SESSION does not apply. */
+const OPENED_ATTACHED = 'inspector session opened: the target paused while V8 reported every loaded script (1 file)';
 
 test('an action whose script has not loaded waits, pausing scripts as they start, and takes its breakpoint when the script loads', async (t) => {
   const target = new FakeTarget();
@@ -267,7 +270,7 @@ test('an action at its hit limit leaves the app and stays out while it is desire
   assert.equal(engine.probeFor(key), undefined, 'hits still queued for it are dropped');
   assert.equal(engine.size, 0);
   assert.deepEqual([target.connects, target.disconnects], [1, 1]);
-  assert.deepEqual(target.logged, [OPENED, 'no actions left; inspector session closed']);
+  assert.deepEqual(target.logged, [OPENED_ATTACHED, 'no actions left; inspector session closed']);
 
   await engine.reconcile([action]);
   assert.deepEqual(target.states('a1'), ['installed', 'hit_limit'], 'not installed again');
@@ -348,11 +351,12 @@ test('a tic-toc takes one key per site, and every key is disarmed when it goes',
   const engine = engineOn(target, t);
   const tictoc = { ...testAction('tt'), type: 'tictoc', name: 'work.time', attributes: {}, toc: { line: 3 } } as unknown as Action;
   await engine.reconcile([tictoc]);
+  // No prepared files: an attached target's engine, which is not told to prepare the file.
   assert.deepEqual(target.statuses[0], {
     actionId: 'tt',
     state: 'installed',
     message:
-      "breakpoint; tic at line 2, toc at line 3; timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long; prepare the file (LIVEPROBE_PREPARE) to time the app alone",
+      "breakpoint; tic at line 2, toc at line 3; timed on breakpoints: each measurement includes about two breakpoint hits of V8's own cost (~0.1 ms or more), so short functions read long",
     location: { file: PATH, line: 2 },
   });
   // The calibration's own tic and toc come and go before the action's are armed.
