@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { Child, fromRoot, repoRoot } from '@liveprobe/harness';
@@ -15,6 +16,20 @@ import type { ControlPlane } from '../helpers/index.js';
 import { addAction, controlPlane, getAction, ORDERS_CJS } from './fixtures.js';
 
 const WAIT = 30_000;
+
+/**
+ * One request on a connection of its own. The cluster's primary hands each new connection to the
+ * next worker in turn, and a kept-alive connection (fetch pools them) stays with the worker that
+ * took it: every request would reach one worker, and the other's agent would never be hit.
+ */
+function requestOnNewConnection(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    }).on('error', reject);
+  });
+}
 const TOTAL = lineOf(ORDERS_CJS, 'cjs-total');
 const WORKERS = 2;
 
@@ -89,7 +104,7 @@ test("pm2 cluster workers started with --import take the ecosystem file's settin
   for (const agent of agents) {
     await waitFor(
       async () => {
-        await fetch(`${url}/?id=1`);
+        await requestOnNewConnection(`${url}/?id=1`);
         return otlp.logRecords().some((r) => r.attributes['liveprobe.agent.id'] === agent.agentId);
       },
       WAIT,
