@@ -205,10 +205,8 @@ export class StandbyLink {
       this.guard('as it closed', () => {
         if (this.handedOver) return;
         // mqtt says 'offline' only when it reconnects by itself; here the link does.
-        const repeating = drops.repeating;
-        const why = drops.closed();
-        if (why !== undefined) log(why);
-        else if (connected && !repeating) log(`lost the broker ${shownUrl}; reconnecting`);
+        const line = drops.closed(connected, `lost the broker ${shownUrl}; reconnecting`);
+        if (line !== undefined) log(line);
         connected = false;
         this.reconnectLater();
       }),

@@ -44,8 +44,18 @@ export class BrokerDrops {
     this.error = true;
   }
 
-  /** The connection closed (not by the agent): a line to say once, when the closes have a likely reason. */
-  closed(): string | undefined {
+  /**
+   * The connection closed (not by the agent): the line to log, if any. Once, when the closes have
+   * a likely reason, that reason; otherwise `lost` for a connection that was up, unless the
+   * closes already repeat.
+   */
+  closed(wasUp: boolean, lost: string): string | undefined {
+    const repeating = this.repeating;
+    const why = this.reason();
+    return why ?? (wasUp && !repeating ? lost : undefined);
+  }
+
+  private reason(): string | undefined {
     const { connectedAt, error } = this;
     this.connectedAt = undefined;
     this.error = false;

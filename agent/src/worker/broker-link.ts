@@ -159,10 +159,8 @@ export class BrokerLink {
     // closes a reconnect before its CONNACK is handled would go unseen.
     client.on('close', () => {
       if (this.leaving) return;
-      const repeating = drops.repeating;
-      const why = drops.closed();
-      if (why !== undefined) this.log(why);
-      else if (up && !repeating) this.log(`lost the broker ${shownUrl}; reconnecting`);
+      const line = drops.closed(up, `lost the broker ${shownUrl}; reconnecting`);
+      if (line !== undefined) this.log(line);
       up = false;
     });
   }

@@ -5,6 +5,7 @@
  */
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { errorMessage } from '@liveprobe/protocol/util';
 import { MAX_NICE } from '../settings/worker-priority.js';
 
 /** What happened, for the agent's debug log; never throws (a priority is not worth the agent). */
@@ -20,6 +21,6 @@ export function lowerThreadPriority(steps: number): string {
     setPriority(tid, nice);
     return `the worker thread runs at nice ${nice}`;
   } catch (err) {
-    return `the worker thread's priority could not be lowered (${err instanceof Error ? err.message : String(err)}); it runs at the app's`;
+    return `the worker thread's priority could not be lowered (${errorMessage(err)}); it runs at the app's`;
   }
 }
