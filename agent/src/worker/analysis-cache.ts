@@ -6,6 +6,7 @@
  * 19 KB script kept ~3 MiB of the worker's heap for as long as the session stayed open
  * (docs/BENCHMARKS.md, agent memory). The breakpoint path keeps promises of analyses by script
  * id (probe-engine.ts), the prepared path analyses by file path (prepared/prepared-sites.ts).
+ * The inspector session keeps the scripts' sources it read so too (inspector-session.ts).
  */
 import { releaseHeap } from './heap-release.js';
 

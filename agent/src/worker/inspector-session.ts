@@ -5,6 +5,7 @@
  */
 import { defined } from '@liveprobe/protocol/util';
 import type { Debugger } from 'node:inspector';
+import { AnalysisCache } from './analysis-cache.js';
 import type { CdpTransport, Paused } from './cdp-transport.js';
 import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { bundlerSource } from '../locate/bundler-sources.js';
@@ -37,7 +38,12 @@ export class InspectorSession {
    * `--import` loads it and no package.json gives its "type" (to detect module syntax, then to run it).
    */
   private readonly compiledAgain = new Set<string>();
-  private readonly sources = new Map<string, Promise<string>>();
+  /**
+   * Scripts' sources as read for a burst of installs (or the exception watch's look at a script
+   * that loads), forgotten with the burst's analyses: kept for the session, each script read once
+   * stayed in the worker's heap as long as an action did (a bundle of megabytes, twice as UTF-16).
+   */
+  private readonly sources = new AnalysisCache<Promise<string>>();
   /** Positions (`line:column:url`) holding an exact-URL breakpoint, by its id. */
   private readonly exactPositions = new Map<string, string>();
   /**
@@ -169,14 +175,14 @@ export class InspectorSession {
   }
 
   source(script: LoadedScript): Promise<string> {
-    let source = this.sources.get(script.scriptId);
-    if (source === undefined) {
-      source = this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then(
+    return this.sources.get(script.scriptId, () => {
+      const source = this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then(
         (r) => r.scriptSource,
       );
-      this.sources.set(script.scriptId, source);
-    }
-    return source;
+      // A failed read is not kept: the next reader asks again.
+      source.catch(() => this.sources.delete(script.scriptId));
+      return source;
+    });
   }
 
   /** `tag` makes the breakpoint unique, so several actions can share one line. */

@@ -29,6 +29,8 @@ export class FakeTarget {
   instrumentation = false;
   connects = 0;
   disconnects = 0;
+  /** The script ids whose source was read (Debugger.getScriptSource), one entry per read. */
+  readonly sourceReads: string[] = [];
   private open: { parsed?: (script: ScriptParsed) => void; paused?: (pause: Paused) => void } | undefined;
   private ids = 0;
 
@@ -96,6 +98,7 @@ export class FakeTarget {
         for (const script of this.scripts) this.open?.parsed?.(script);
         return {};
       case 'Debugger.getScriptSource':
+        this.sourceReads.push(String(params.scriptId));
         return { scriptSource: this.scripts.find((s) => s.scriptId === params.scriptId)?.source ?? '' };
       case 'Debugger.setBreakpointByUrl': {
         const breakpointId = `bp${++this.ids}`;

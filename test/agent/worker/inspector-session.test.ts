@@ -1,0 +1,47 @@
+/**
+ * The worker's inspector session (agent/src/worker/inspector-session.ts) reads a script's source
+ * once for a burst of installs and keeps no copy after it: kept for the session, each script an
+ * action was placed in stayed in the worker's heap for as long as the action did.
+ */
+import assert from 'node:assert/strict';
+import { mock, type TestContext, test } from 'node:test';
+import { InspectorSession, type LoadedScript } from '../../../agent/src/worker/inspector-session.js';
+import { FakeTarget } from './fake-target.js';
+
+const PATH = '/app/src/work.mjs';
+const WORK = ['export function work(n) {', '  return n + 1;', '}', ''].join('\n');
+
+/** A session opened on a target that has loaded `work.mjs`, and that script as the session knows it. */
+async function openOnWork(t: TestContext): Promise<{ target: FakeTarget; session: InspectorSession; script: LoadedScript }> {
+  const target = new FakeTarget();
+  target.load(PATH, WORK);
+  const session = new InspectorSession(
+    () => {},
+    target.transport,
+    () => {},
+  );
+  t.after(() => session.close());
+  await session.open();
+  return { target, session, script: session.script(PATH)! };
+}
+
+test("a script's source is read once during a burst of installs and forgotten 5 s after the last read; the next read asks V8 again", async (t) => {
+  const { target, session, script } = await openOnWork(t);
+  mock.timers.enable({ apis: ['setTimeout'] });
+  t.after(() => mock.timers.reset());
+  assert.equal(await session.source(script), WORK);
+  mock.timers.tick(4000);
+  assert.equal(await session.source(script), WORK);
+  assert.deepEqual(target.sourceReads, [script.scriptId], 'one read for the burst');
+  mock.timers.tick(5000);
+  assert.equal(await session.source(script), WORK);
+  assert.deepEqual(target.sourceReads, [script.scriptId, script.scriptId], 'the session kept no copy after the burst');
+});
+
+test('a source that could not be read is not kept: the next read asks again', async (t) => {
+  const { session, script } = await openOnWork(t);
+  session.close();
+  await assert.rejects(session.source(script));
+  await session.open();
+  assert.equal(await session.source(script), WORK);
+});
