@@ -18,6 +18,7 @@ from .broker_link import HEARTBEAT_SECONDS, BrokerLink, now_iso
 from .config import AgentConfig, ConfigError, read_config
 from .engine import Engine
 from .live_output import LiveOutput
+from .not_exported import NotExported
 from .metric_reading import metric_reading
 from .otel_out import OtelOut
 from .probe import MAX_OUTBOX, ArmedProbe, Settings, span_ids
@@ -59,6 +60,7 @@ class Agent:
         blocklist = Blocklist(config.blocklist)
         settings = Settings(
             capture=config.capture, redaction=Redaction(config.redaction), bytes_per_second=config.quotas.bytes_per_second,
+            hits_per_second=config.quotas.hits_per_second,
             cpu=CpuBudget(config.quotas.cpu_ms_per_second), cpu_ms_per_second=config.quotas.cpu_ms_per_second,
             is_blocked_variable=lambda name: self.engine.blocklist.is_blocked_variable(name),
         )
@@ -68,6 +70,9 @@ class Agent:
         self.engine = Engine(settings, blocklist, self.outbox, self.report, self.log)
         self.live = LiveOutput(config.live_output_per_second, config.agent_id, self.link.publish_event)
         self.otel = OtelOut(config.agent_id, self.log)
+        self.not_exported = NotExported(config.agent_id, lambda event: self.link.publish_event(event), self.otel.count_not_exported, self.restate)
+        # Each action's last installed or error status, which the totals of hits not exported add to.
+        self.last_status: dict[str, dict[str, Any]] = {}
         self.thread = threading.Thread(target=self.loop, name='liveprobe-agent', daemon=True)
         self.stopped = threading.Event()
         self.armed_any = False
@@ -92,9 +97,23 @@ class Agent:
         if self.config.log_level == 'debug':
             self.log(f'{action_id}: {state}{"" if message is None else f" ({message})"}')
         self.link.publish_status(event)
+        if state == 'installed' or (state == 'error' and location is not None):
+            self.last_status[action_id] = event
+        else:
+            self.last_status.pop(action_id, None)
         if state in ('removed', 'expired', 'hit_limit'):
+            self.not_exported.forget(action_id)
             self.otel.end_metrics(action_id)
             self.live.forget(action_id)
+
+    def restate(self, action_id: str, totals: str) -> None:
+        """`installed: …; not exported so far: 4,990 sampled (over the rate)`, as the Node agent says it."""
+        status = self.last_status.get(action_id)
+        if status is None or action_id not in self.engine.installed:
+            return
+        message = status.get('message')
+        self.link.publish_status({**status, 'time': now_iso(),
+                                  'message': f'not exported so far: {totals}' if message is None else f'{message}; not exported so far: {totals}'})
 
     def loop(self) -> None:
         last_heartbeat = time.monotonic()
@@ -113,6 +132,7 @@ class Agent:
                 self.drain()
                 self.engine.tick()
                 self.live.tick()
+                self.not_exported.tick()
                 self.reload_settings()
                 if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
                     last_heartbeat = time.monotonic()
@@ -139,9 +159,11 @@ class Agent:
         settings.capture = fresh.capture
         settings.redaction = Redaction(fresh.redaction)
         settings.bytes_per_second = fresh.quotas.bytes_per_second
+        settings.hits_per_second = fresh.quotas.hits_per_second
         settings.cpu_ms_per_second = settings.cpu.ms_per_second = fresh.quotas.cpu_ms_per_second
         for entry in self.engine.installed.values():
             entry.probe.byte_rate = RateLimit(fresh.quotas.bytes_per_second)
+            entry.probe.set_rate()
             entry.probe.compile()
         self.engine.apply_blocklist(Blocklist(fresh.blocklist))
         self.log(f'applied the settings of {path}')
@@ -232,6 +254,10 @@ class Agent:
             probe.overflow -= count
             self.link.publish_event({'kind': 'dropped', 'agentId': self.config.agent_id, 'time': now_iso(), 'actionId': probe.id, 'count': count,
                                      'reason': QUEUE_FULL})
+        if probe.sampled:
+            count = probe.sampled
+            probe.sampled -= count
+            self.not_exported.add(probe.id, 'sampled', count, 'rate')
         if probe.counted:
             count = probe.counted
             probe.counted -= count

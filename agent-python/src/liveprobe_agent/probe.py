@@ -1,5 +1,6 @@
 """The application-thread side of one installed action: what runs at a hit. It checks expiry and
-the CPU budget, evaluates the condition and the action's expressions read-only, and appends what
+the CPU budget, evaluates the condition and the action's expressions read-only, samples a log or
+snapshot to its rate (a hit over it is counted, not captured), and appends what
 they read to the outbox, a bounded queue: the agent's own thread formats, redacts, applies the
 byte quota and turns it into OpenTelemetry and MQTT output. Nothing here may raise into the
 application."""
@@ -22,7 +23,7 @@ from .expression.parse import parse_expression
 from .expression.template import parse_template
 from .frame_scope import FrameScope
 from .log_line import Failed, hold, message, shown
-from .quota import CpuBudget, RateLimit
+from .quota import CpuBudget, RateLimit, sample_rate
 from .redaction import Redaction
 from .safe_read import EvalError
 from .serialize import Capture, CaptureLimits
@@ -41,6 +42,7 @@ class Settings:
     capture: CaptureLimits
     redaction: Redaction
     bytes_per_second: float
+    hits_per_second: float
     cpu: CpuBudget
     cpu_ms_per_second: float
     is_blocked_variable: Callable[[str], bool]
@@ -69,6 +71,9 @@ class ArmedProbe:
         self.off = False  # done or paused: the site returns at once
         self.done = False
         self.byte_rate = RateLimit(settings.bytes_per_second)
+        self.sample: RateLimit | None = None
+        self.sampled = 0  # hits over the rate, not yet handed to the agent thread
+        self.set_rate()
         self.pending_errors = 0
         self.last_error_report = 0.0
         self.counted = 0  # counter hits not yet handed to the agent thread
@@ -87,6 +92,11 @@ class ArmedProbe:
         self.watches = [(w, compile_expression(parse_expression(w), redaction, text)) for w in action.get('watches', [])]
         self.value = compile_expression(parse_expression(action['expression']), redaction, text) if self.type == 'metric' else None
         self.attributes = [(k, compile_expression(parse_expression(v), redaction, text)) for k, v in action.get('attributes', {}).items()]
+
+    def set_rate(self) -> None:
+        """A log or snapshot samples to its ratePerSecond within the agent's hit quota (again when the quota changes)."""
+        if self.type in ('log', 'snapshot'):
+            self.sample = RateLimit(sample_rate(self.action.get('ratePerSecond'), self.settings.hits_per_second))
 
     def expressions(self) -> list[dict[str, Any]]:
         """Every checked tree the action evaluates, for the blocklist."""
@@ -114,6 +124,10 @@ class ArmedProbe:
             scope = FrameScope(frame)
             # A measurement's condition was checked when it started.
             if self.condition is not None and self.type not in ('tictoc', 'duration') and not self.passes(scope, now):
+                return
+            # As on a Node prepared site: over the rate the site stays on and the hit is only counted.
+            if self.sample is not None and not self.sample.take(1, now):
+                self.sampled += 1
                 return
             self.run(frame, scope, now, started)
         except Exception:
