@@ -17,6 +17,7 @@ from .blocklist import Blocklist
 from .broker_link import HEARTBEAT_SECONDS, BrokerLink, now_iso
 from .config import AgentConfig, ConfigError, read_config
 from .engine import Engine
+from .app_output import console, module_name, to_logger
 from .live_output import LiveOutput
 from .not_exported import NotExported
 from .metric_reading import metric_reading
@@ -60,7 +61,7 @@ class Agent:
         blocklist = Blocklist(config.blocklist)
         settings = Settings(
             capture=config.capture, redaction=Redaction(config.redaction), bytes_per_second=config.quotas.bytes_per_second,
-            hits_per_second=config.quotas.hits_per_second,
+            hits_per_second=config.quotas.hits_per_second, log_outputs=config.log_outputs,
             cpu=CpuBudget(config.quotas.cpu_ms_per_second), cpu_ms_per_second=config.quotas.cpu_ms_per_second,
             is_blocked_variable=lambda name: self.engine.blocklist.is_blocked_variable(name),
         )
@@ -160,6 +161,7 @@ class Agent:
         settings.redaction = Redaction(fresh.redaction)
         settings.bytes_per_second = fresh.quotas.bytes_per_second
         settings.hits_per_second = fresh.quotas.hits_per_second
+        settings.log_outputs = fresh.log_outputs
         settings.cpu_ms_per_second = settings.cpu.ms_per_second = fresh.quotas.cpu_ms_per_second
         for entry in self.engine.installed.values():
             entry.probe.byte_rate = RateLimit(fresh.quotas.bytes_per_second)
@@ -207,8 +209,21 @@ class Agent:
         if not probe.spend_bytes(len(message), time_s):
             return
         ids = span_ids(otel_context)
-        self.otel.emit(probe.action['level'], message, time_s, self.attributes(probe), ids)
-        if not self.live.admit(probe.id):
+        # The action's own outputs, else the agent's default (LIVEPROBE_LOG_OUTPUTS, `output.log`, `otel,live`).
+        outputs = probe.action.get('outputs') or self.settings.log_outputs
+        level = probe.action['level']
+        if 'otel' in outputs:
+            self.otel.emit(level, message, time_s, self.attributes(probe), ids)
+        if 'console' in outputs or 'logger' in outputs:
+            fields = {k: v for k, v in self.attributes(probe).items() if k != 'liveprobe.agent.id'}
+            if 'console' in outputs:
+                console(level, iso(time_s), message, fields)
+            if 'logger' in outputs:
+                if probe.logger_name is None:
+                    probe.logger_name = module_name(probe.file) or 'liveprobe'
+                if not to_logger(probe.logger_name, level, time_s, message, fields, otel_context) and 'console' not in outputs:
+                    console(level, iso(time_s), message, fields)
+        if 'live' not in outputs or not self.live.admit(probe.id):
             return
         event = {**self.line_of(probe), 'time': iso(time_s), 'message': message}
         if ids is not None:

@@ -43,6 +43,7 @@ class Settings:
     redaction: Redaction
     bytes_per_second: float
     hits_per_second: float
+    log_outputs: list[str]
     cpu: CpuBudget
     cpu_ms_per_second: float
     is_blocked_variable: Callable[[str], bool]
@@ -79,6 +80,7 @@ class ArmedProbe:
         self.counted = 0  # counter hits not yet handed to the agent thread
         self.overflow = 0  # hits dropped because the agent's thread was behind
         self.otel_attributes: dict[str, Any] | None = None  # made once by the agent thread
+        self.logger_name: str | None = None  # the probed module's, found by the agent thread
         self.compile()
         self.tic: contextvars.ContextVar[float | None] = contextvars.ContextVar(f'liveprobe_tic_{self.id}', default=None)
         self.open_durations: dict[int, float] = {}
