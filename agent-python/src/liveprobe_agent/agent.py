@@ -17,6 +17,7 @@ from .blocklist import Blocklist
 from .broker_link import HEARTBEAT_SECONDS, BrokerLink, now_iso
 from .config import AgentConfig, ConfigError, read_config
 from .engine import Engine
+from .exceptions import ExceptionWatch, Watched
 from .app_output import console, module_name, to_logger
 from .live_output import LiveOutput
 from .not_exported import NotExported
@@ -69,6 +70,7 @@ class Agent:
         self.config_stamp = _stamp(config.config_file)
         self.link = BrokerLink(config, lambda actions: self.tasks.put(('desired', actions)), self.log)
         self.engine = Engine(settings, blocklist, self.outbox, self.report, self.log)
+        self.exceptions = ExceptionWatch(settings, self.outbox, self.report, lambda file, function: self.engine.blocklist.blocks(file, function))
         self.live = LiveOutput(config.live_output_per_second, config.agent_id, self.link.publish_event)
         self.otel = OtelOut(config.agent_id, self.log)
         self.not_exported = NotExported(config.agent_id, lambda event: self.link.publish_event(event), self.otel.count_not_exported, self.restate)
@@ -120,11 +122,12 @@ class Agent:
         last_heartbeat = time.monotonic()
         while not self.stopped.is_set():
             try:
-                busy = self.engine.installed or self.engine.waiting or self.outbox
+                busy = self.engine.installed or self.engine.waiting or self.exceptions.watched or self.outbox
                 kind, payload = self.tasks.get(timeout=DRAIN_SECONDS if busy else IDLE_SECONDS)
                 if kind == 'desired':
                     self.armed_any = self.armed_any or bool(payload)
-                    self.engine.reconcile(payload)
+                    self.engine.reconcile([a for a in payload if a.get('type') != 'exception'])
+                    self.exceptions.reconcile([a for a in payload if a.get('type') == 'exception'])
             except queue.Empty:
                 pass
             except Exception as err:
@@ -132,6 +135,7 @@ class Agent:
             try:
                 self.drain()
                 self.engine.tick()
+                self.exceptions.tick()
                 self.live.tick()
                 self.not_exported.tick()
                 self.reload_settings()
@@ -243,6 +247,24 @@ class Agent:
         if not self.link.publish_event(event):
             self.report(probe.id, 'error', f'snapshot {snapshot_id} was captured but the broker was unreachable; it went to OpenTelemetry only', None)
 
+    def on_exception(self, watched: Watched, time_s: float, snapshot_id: str, data: dict[str, Any], stacktrace: str) -> None:
+        """An exception snapshot: a span `exception <type>` with OpenTelemetry's exception.* attributes, and the snapshot."""
+        action_id, location, thrown = watched.action['id'], data['location'], data['exception']
+        summary = ', '.join(f'{v["name"]}={render(v["value"], False)}' for v in data['arguments'] + data['locals'])
+        attributes = {'exception.type': thrown['type'], 'exception.message': thrown['message'], 'exception.stacktrace': stacktrace,
+                      'code.file.path': location['file'], 'code.line.number': location['line'], 'code.function.name': location['function'],
+                      'liveprobe.action.id': action_id, 'liveprobe.agent.id': self.config.agent_id, 'liveprobe.snapshot.id': snapshot_id,
+                      'liveprobe.snapshot.stall_ms': data['stallMs'],
+                      'liveprobe.snapshot.summary': summary if len(summary) <= MAX_SUMMARY_LENGTH else summary[:MAX_SUMMARY_LENGTH] + '…'}
+        ids = (data['traceId'], data['spanId'], 1) if 'traceId' in data else None
+        self.otel.emit_span(f'exception {thrown["type"]}', time_s, attributes, ids)
+        event = {'kind': 'snapshot', 'id': snapshot_id, 'agentId': self.config.agent_id, 'actionId': action_id, 'time': iso(time_s), 'snapshot': data}
+        if not self.link.publish_event(event):
+            self.report(action_id, 'error', f'snapshot {snapshot_id} was captured but the broker was unreachable; it went to OpenTelemetry only', None)
+
+    def on_exception_done(self, watched: Watched) -> None:
+        self.exceptions.on_done(watched)
+
     def on_metric(self, probe: ArmedProbe, value: float, attributes: dict[str, Any]) -> None:
         base = {k: v for k, v in self.attributes(probe).items() if k != 'liveprobe.agent.id'}
         self.otel.record(probe.action, value, {**base, **attributes})
@@ -287,6 +309,7 @@ class Agent:
         self.link.forget_in_child()
         self.engine.close()
         self.engine.mechanism.close()
+        self.exceptions.close()
 
     def exit(self) -> None:
         """The app is exiting: hand over the last hits and flush the exports, bounded."""
@@ -306,4 +329,5 @@ class Agent:
             done.wait(max(0.0, deadline - time.monotonic()))
         self.stopped.set()
         self.engine.close()
+        self.exceptions.close()
         self.link.close()

@@ -67,7 +67,7 @@ class ArmedProbe:
         self.outbox = outbox
         self.file, self.line, self.function = file, line, function
         self.max_hits: int = action['maxHits']
-        self.expires_at = _parse_time(action['expiresAt'])
+        self.expires_at = parse_time(action['expiresAt'])
         self.hits = 0
         self.off = False  # done or paused: the site returns at once
         self.done = False
@@ -279,5 +279,5 @@ class ArmedProbe:
         self.last_error_report = now
 
 
-def _parse_time(text: str) -> float:
+def parse_time(text: str) -> float:
     return datetime.fromisoformat(text.replace('Z', '+00:00')).timestamp()
