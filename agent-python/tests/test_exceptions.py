@@ -5,14 +5,12 @@ pattern, file globs), rate per stack, `frames`, `maxHits` and export, while the 
 run exactly as before."""
 import asyncio
 import gc
-import os
 import sys
 import threading
 
 import pytest
 
 from liveprobe_agent.agent import Agent
-from liveprobe_agent.config import read_config
 
 
 class PaymentError(ValueError):
@@ -30,18 +28,11 @@ def checkout(order):
 
 
 @pytest.fixture
-def agent():
-    os.environ['OTEL_METRICS_EXPORTER'] = 'none'
-    made = Agent(read_config({'LIVEPROBE_AGENT_ID': 'unit-test', 'LIVEPROBE_LOG_LEVEL': 'silent'}))
-    made.published = []  # type: ignore[attr-defined]
-    made.link.publish_event = lambda event: made.published.append(event) or True  # type: ignore[method-assign,attr-defined]
-    made.link.publish_status = made.published.append  # type: ignore[method-assign,attr-defined]
+def agent(recording_agent):
+    made = recording_agent()
     made.spans = []  # type: ignore[attr-defined]
     made.otel.emit_span = lambda name, time_s, attributes, ids: made.spans.append((name, attributes))  # type: ignore[method-assign,attr-defined]
-    yield made
-    made.exceptions.close()
-    made.engine.close()
-    made.engine.mechanism.close()
+    return made
 
 
 def watch(agent: Agent, **fields) -> None:

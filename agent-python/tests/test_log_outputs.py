@@ -5,7 +5,6 @@ app's logging has no handler for it). Without them the agent's default applies:
 LIVEPROBE_LOG_OUTPUTS, else `output.log` in LIVEPROBE_CONFIG, else `otel,live`."""
 import json
 import logging
-import os
 import re
 
 import pytest
@@ -24,17 +23,11 @@ STAMP = r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z'
 
 
 @pytest.fixture
-def agent():
-    os.environ['OTEL_METRICS_EXPORTER'] = 'none'
-    made = Agent(read_config({'LIVEPROBE_AGENT_ID': 'unit-test', 'LIVEPROBE_LOG_LEVEL': 'silent'}))
-    made.published = []  # type: ignore[attr-defined]
-    made.link.publish_event = lambda event: made.published.append(event) or True  # type: ignore[method-assign,attr-defined]
-    made.link.publish_status = lambda event: None  # type: ignore[method-assign]
+def agent(recording_agent):
+    made = recording_agent()
     made.emitted = []  # type: ignore[attr-defined]
     made.otel.emit = lambda level, message, *rest: made.emitted.append(message)  # type: ignore[method-assign,attr-defined]
-    yield made
-    made.engine.close()
-    made.engine.mechanism.close()
+    return made
 
 
 def hit(agent: Agent, level: str = 'info', **fields) -> None:

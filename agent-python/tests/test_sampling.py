@@ -2,12 +2,9 @@
 Node prepared site: a hit over the rate is counted, not captured (no template read, no snapshot
 taken), and the counts reach the live stream as `dropped` notices and the action's status as the
 totals so far, in the Node agent's words."""
-import os
-
 import pytest
 
 from liveprobe_agent.agent import Agent
-from liveprobe_agent.config import read_config
 
 
 def checkout(order):
@@ -18,24 +15,14 @@ def checkout(order):
 LINE = checkout.__code__.co_firstlineno + 1
 
 
-def make_agent(env: dict[str, str]) -> Agent:
-    os.environ['OTEL_METRICS_EXPORTER'] = 'none'  # the agent's own exporter reads it (os.environ)
-    made = Agent(read_config({'LIVEPROBE_AGENT_ID': 'unit-test', 'LIVEPROBE_LOG_LEVEL': 'silent', **env}))
-    made.published = []  # type: ignore[attr-defined]
-    made.link.publish_event = lambda event: made.published.append(event) or True  # type: ignore[method-assign,attr-defined]
-    made.link.publish_status = made.published.append  # type: ignore[method-assign,attr-defined]
-    made.otel.emit = lambda *args: None  # type: ignore[method-assign]
-    made.otel.emit_span = lambda *args: None  # type: ignore[method-assign]
-    return made
-
-
 @pytest.fixture
-def agents():
-    made: list[Agent] = []
-    yield lambda env={}: made.append(make_agent(env)) or made[-1]
-    for agent in made:
-        agent.engine.close()
-        agent.engine.mechanism.close()
+def agents(recording_agent):
+    def make(env: dict[str, str] | None = None) -> Agent:
+        agent = recording_agent(env)
+        agent.otel.emit = lambda *args: None  # type: ignore[method-assign]
+        agent.otel.emit_span = lambda *args: None  # type: ignore[method-assign]
+        return agent
+    return make
 
 
 def install(agent: Agent, **fields) -> None:
@@ -76,8 +63,7 @@ def test_the_agents_hit_quota_caps_an_actions_rate_and_is_the_rate_of_one_withou
         checkout(n)
     capped.drain()
     assert lines(capped) == ['order 0', 'order 1', 'order 2']
-    capped.engine.close()
-    capped.engine.mechanism.close()
+    capped.engine.close()  # one agent's sites on the line at a time
     unlimited = agents({'LIVEPROBE_QUOTA_HITS_PER_SECOND': '0'})
     install(unlimited)
     for n in range(300):

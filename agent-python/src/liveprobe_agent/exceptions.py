@@ -15,6 +15,7 @@ the app's hook, with the serializer, redaction and limits of a snapshot; the age
 exports it."""
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import sys
@@ -274,6 +275,8 @@ class ExceptionWatch:
         if rejection:
             thrown['rejection'] = True
         data['exception'] = thrown
+        # The callers and the error are part of the snapshot's bytes too.
+        data['bytes'] = len(json.dumps(data, separators=(',', ':'), default=str))
         if not watched.byte_rate.take(data['bytes'], now):
             return
         ids = span_ids()
