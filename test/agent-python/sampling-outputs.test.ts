@@ -4,7 +4,7 @@
 // the live stream.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
+import { lineOf, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { FIXTURES, plainServer, startPythonApp } from './python-app.js';
 
@@ -17,7 +17,9 @@ const of = (actionId: string, event: string) => (e: SseEvent) =>
 const data = (e: SseEvent) => e.data as { state: string; message: string; count: number; reason: string };
 
 test("hits over a log action's ratePerSecond are counted, not captured, and shown as dropped and in its status", async (t) => {
-  const { cp, events, greet } = await plainServer(t, 'rate-1', 'rate');
+  const otlp = await otlpReceiver();
+  t.after(() => otlp.stop());
+  const { cp, events, greet } = await plainServer(t, 'rate-1', 'rate', { ...otlp.env('http/protobuf'), OTEL_METRICS_EXPORTER: 'otlp' });
   const { action } = await addAction(cp, {
     type: 'log',
     file: SERVER,
@@ -47,6 +49,13 @@ test("hits over a log action's ratePerSecond are counted, not captured, and show
   );
   assert.equal(data(status).state, 'installed');
   assert.match(data(status).message, new RegExp(`; not exported so far: ${dropped()} sampled \\(over the rate\\)$`));
+  const counted = await otlp.waitForMetric(
+    (p) => p.name === 'liveprobe.hits.not_exported' && p.attributes['liveprobe.action.id'] === action.id && p.value === dropped(),
+    WAIT,
+    'the not-exported counter',
+  );
+  assert.deepEqual(counted.attributes, { 'liveprobe.action.id': action.id, 'liveprobe.reason': 'sampled', 'liveprobe.limit': 'rate' });
+  assert.equal(counted.unit, '{hit}');
 });
 
 test("a log action's console output prints on the app's stdout and logger output goes through its logging, not to the live stream", async (t) => {
