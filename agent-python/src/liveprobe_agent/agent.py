@@ -291,10 +291,10 @@ class Agent:
             probe.overflow -= count
             self.link.publish_event({'kind': 'dropped', 'agentId': self.config.agent_id, 'time': now_iso(), 'actionId': probe.id, 'count': count,
                                      'reason': QUEUE_FULL})
-        if probe.sampled:
-            count = probe.sampled
-            probe.sampled -= count
-            self.not_exported.add(probe.id, 'sampled', count, 'rate')
+        for limit, count in probe.sampled.items():
+            if count:
+                probe.sampled[limit] -= count
+                self.not_exported.add(probe.id, 'sampled', count, limit)
         if probe.counted:
             count = probe.counted
             probe.counted -= count

@@ -1,5 +1,6 @@
 """Hits an action did not export, counted by reason and never silent, as the Node agent counts them
-(agent/src/worker/not-exported.ts): sampled out (over the action's rate). Once a second the counts
+(agent/src/worker/not-exported.ts): sampled out, over the action's rate, its output quota or the
+agent's CPU budget (which one is said). Once a second the counts
 go to the live stream as a `dropped` notice and to the `liveprobe.hits.not_exported` metric; every
 5 s the totals so far go into the action's status."""
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The application-thread side of one installed action: what runs at a hit. It checks expiry and
 the CPU budget, evaluates the condition and the action's expressions read-only, samples a log or
-snapshot to its rate (a hit over it is counted, not captured), and appends what
+snapshot (a hit over its rate, its byte quota or the CPU budget is counted, not captured; a
+counter or metric over the CPU budget pauses instead), and appends what
 they read to the outbox, a bounded queue: the agent's own thread formats, redacts, applies the
 byte quota and turns it into OpenTelemetry and MQTT output. Nothing here may raise into the
 application."""
@@ -73,7 +74,8 @@ class ArmedProbe:
         self.done = False
         self.byte_rate = RateLimit(settings.bytes_per_second)
         self.sample: RateLimit | None = None
-        self.sampled = 0  # hits over the rate, not yet handed to the agent thread
+        # A log's or snapshot's hits over a limit (`rate`, `bytes`, `cpu`), not yet handed to the agent thread.
+        self.sampled = {'rate': 0, 'bytes': 0, 'cpu': 0}
         self.set_rate()
         self.pending_errors = 0
         self.last_error_report = 0.0
@@ -120,6 +122,10 @@ class ArmedProbe:
             return
         started = _perf()
         try:
+            # As on a Node prepared site, a sampling site stays on over the CPU budget: its hits are counted.
+            if self.sample is not None and self.settings.cpu_ms_per_second > 0 and self.settings.cpu.over(started):
+                self.sampled['cpu'] += 1
+                return
             now = _now()
             if now >= self.expires_at:
                 return self.finish('expired')
@@ -129,7 +135,7 @@ class ArmedProbe:
                 return
             # As on a Node prepared site: over the rate the site stays on and the hit is only counted.
             if self.sample is not None and not self.sample.take(1, now):
-                self.sampled += 1
+                self.sampled['rate'] += 1
                 return
             self.run(frame, scope, now, started)
         except Exception:
@@ -242,9 +248,10 @@ class ArmedProbe:
         self.outbox.append(('metric', self, value, attributes))
 
     def spend_bytes(self, count: int, now: float) -> bool:
+        """Over the byte quota a log's or snapshot's output is dropped and counted (the only outputs with bytes)."""
         if self.byte_rate.take(count, now):
             return True
-        self.pause(f'paused: its output is over the quota of {self.settings.bytes_per_second:g} bytes per second')
+        self.sampled['bytes'] += 1
         return False
 
     def spend(self, started: float) -> None:
@@ -255,7 +262,8 @@ class ArmedProbe:
 
     def spend_seconds(self, seconds: float, now: float) -> None:
         """Probe time: on the app's thread, or the agent's thread's work for a hit (it holds the same GIL)."""
-        if not self.settings.cpu.spend(seconds, now) and not self.done:
+        # A sampling site is never paused over the budget: its next hits are counted (hit()).
+        if not self.settings.cpu.spend(seconds, now) and not self.done and self.sample is None:
             self.pause(f'paused: the agent spent its CPU budget of {self.settings.cpu_ms_per_second:g} ms per second in probes')
 
     def pause(self, reason: str) -> None:

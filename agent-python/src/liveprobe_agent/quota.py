@@ -1,8 +1,8 @@
-"""Footprint guards checked at every hit, as in the Node agent: a per-action rate of output bytes
-and a per-agent budget of probe time per second (over either, the action pauses), and a log or
-snapshot action's sampling rate (its `ratePerSecond` within the agent's hit quota). A Python site
-costs what a Node prepared site does, so, as there, the hit quota is no pause: the hits over the
-rate are counted, not captured."""
+"""Footprint guards checked at every hit, as on a Node prepared site (a Python site costs what
+one does): a per-action rate of output bytes, a per-agent budget of probe time per second, and a
+log or snapshot action's sampling rate (its `ratePerSecond` within the agent's hit quota). A log or
+snapshot over any of them stays on and its hits are counted, not captured; a counter or metric
+over the CPU budget pauses."""
 from __future__ import annotations
 
 
@@ -55,3 +55,7 @@ class CpuBudget:
             self.spent = 0.0
         self.spent += seconds
         return self.spent * 1000 <= self.ms_per_second
+
+    def over(self, now: float) -> bool:
+        """Whether this second's budget is spent (a new second starts with none spent)."""
+        return now - self.window_start < 1.0 and self.spent * 1000 > self.ms_per_second
