@@ -73,7 +73,8 @@ class ArmedProbe:
         self.off = False  # done or paused: the site returns at once
         self.done = False
         self.byte_rate = RateLimit(settings.bytes_per_second)
-        self.sample: RateLimit | None = None
+        self.sampling = self.type in ('log', 'snapshot')  # over a limit its hits are counted, never paused
+        self.sample: RateLimit | None = None  # None when the rate is off: no call at a hit
         # A log's or snapshot's hits over a limit (`rate`, `bytes`, `cpu`), not yet handed to the agent thread.
         self.sampled = {'rate': 0, 'bytes': 0, 'cpu': 0}
         self.set_rate()
@@ -99,8 +100,8 @@ class ArmedProbe:
 
     def set_rate(self) -> None:
         """A log or snapshot samples to its ratePerSecond within the agent's hit quota (again when the quota changes)."""
-        if self.type in ('log', 'snapshot'):
-            self.sample = RateLimit(sample_rate(self.action.get('ratePerSecond'), self.settings.hits_per_second))
+        rate = sample_rate(self.action.get('ratePerSecond'), self.settings.hits_per_second)
+        self.sample = RateLimit(rate) if self.sampling and rate > 0 else None
 
     def expressions(self) -> list[dict[str, Any]]:
         """Every checked tree the action evaluates, for the blocklist."""
@@ -123,7 +124,7 @@ class ArmedProbe:
         started = _perf()
         try:
             # As on a Node prepared site, a sampling site stays on over the CPU budget: its hits are counted.
-            if self.sample is not None and self.settings.cpu_ms_per_second > 0 and self.settings.cpu.over(started):
+            if self.sampling and self.settings.cpu_ms_per_second > 0 and self.settings.cpu.over(started):
                 self.sampled['cpu'] += 1
                 return
             now = _now()
@@ -263,7 +264,7 @@ class ArmedProbe:
     def spend_seconds(self, seconds: float, now: float) -> None:
         """Probe time: on the app's thread, or the agent's thread's work for a hit (it holds the same GIL)."""
         # A sampling site is never paused over the budget: its next hits are counted (hit()).
-        if not self.settings.cpu.spend(seconds, now) and not self.done and self.sample is None:
+        if not self.settings.cpu.spend(seconds, now) and not self.done and not self.sampling:
             self.pause(f'paused: the agent spent its CPU budget of {self.settings.cpu_ms_per_second:g} ms per second in probes')
 
     def pause(self, reason: str) -> None:
