@@ -59,6 +59,13 @@ def span_ids(otel_context: Context | None = None) -> tuple[str, str, int] | None
 
 
 class ArmedProbe:
+    # Slots: a hit reads a dozen of these, and past ~30 attributes an instance dict stops sharing
+    # its keys, which turns every one of those reads into a dict lookup (callgrind, 3.11).
+    __slots__ = ('action', 'id', 'type', 'settings', 'outbox', 'file', 'line', 'function', 'max_hits', 'expires_at', 'hits',
+                 'off', 'done', 'byte_rate', 'sampling', 'sample', 'sampled', 'pending_errors', 'last_error_report', 'counted',
+                 'overflow', 'otel_attributes', 'logger_name', 'tic', 'open_durations', 'condition', 'template', 'watches',
+                 'value', 'attributes')
+
     def __init__(self, action: dict[str, Any], settings: Settings, outbox: deque[tuple[Any, ...]],
                  file: str, line: int, function: str | None) -> None:
         self.action = action
