@@ -1,6 +1,5 @@
-"""An action of a type this agent does not run (an exception action, which names no file or line;
-a type from a newer control plane) is refused at once with why and what to do instead: it never
-waits for a file, and never installs at a line to run as something else."""
+"""An action of a type this agent does not run (a type from a newer control plane) is refused at
+once with why: it never waits for a file, and never installs at a line to run as something else."""
 import pytest
 
 from liveprobe_agent.agent import Agent
@@ -22,12 +21,9 @@ COMMON = {'tags': ['t'], 'agents': [], 'maxHits': 100, 'createdAt': '2026-01-01T
 
 
 @pytest.mark.parametrize(('action', 'message'), [
-    ({'type': 'exception', 'file': '', 'line': 0, 'errorType': 'ValueError', 'ratePerMinute': 3, 'frames': 2},
-     'the Python agent does not capture exceptions yet (exception actions are for the Node.js agent); '
-     'put a snapshot action on the line that raises or catches the error'),
     ({'type': 'profile', 'file': __file__, 'line': 5},
      'the Python agent has no `profile` actions; is the control plane newer than the agent?'),
-], ids=['exception', 'a newer type'])
+], ids=['a newer type'])
 def test_an_action_of_a_type_the_agent_does_not_run_is_refused_with_why(agent, action, message) -> None:
     agent.engine.reconcile([{'id': 'act_x', **COMMON, **action}])
     assert [(s['actionId'], s['state'], s['message']) for s in agent.statuses] == [('act_x', 'error', message)]

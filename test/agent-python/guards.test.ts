@@ -1,5 +1,5 @@
-// What keeps a Python agent's actions bounded and its output where the app wants it: the byte
-// quota pauses and resumes an action, actions expire, the agent's blocklist refuses what it
+// What keeps a Python agent's actions bounded and its output where the app wants it: over the byte
+// quota a log's lines are counted as sampled, actions expire, the agent's blocklist refuses what it
 // names whatever the control plane asks, and an app's own OpenTelemetry SDK carries the records.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -16,7 +16,7 @@ const state = (actionId: string, wanted: string) => (e: SseEvent) =>
   e.event === 'action_status' && (e.data as { actionId: string }).actionId === actionId && (e.data as { state: string }).state === wanted;
 const text = (e: SseEvent) => (e.data as { message: string }).message;
 
-test('over the byte quota an action pauses, says so, and resumes once the quota refilled; a short-lived action expires', async (t) => {
+test("over the byte quota a log's lines are counted, not sent, and the action stays on; a short-lived action expires", async (t) => {
   const { cp, events, greet } = await plainServer(t, 'guards-1', 'guards', { LIVEPROBE_QUOTA_BYTES_PER_SECOND: '40' });
   const { action } = await addAction(cp, {
     type: 'log',
@@ -27,13 +27,25 @@ test('over the byte quota an action pauses, says so, and resumes once the quota 
   });
   await events.waitFor(state(action.id, 'installed'), WAIT, 'installed');
   // 40 bytes a second, bursts of 40: the fifth line of ten bytes crosses it.
-  for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) await greet(name);
-  const paused = await events.waitFor(state(action.id, 'paused'), WAIT, 'paused');
-  assert.equal(text(paused), 'paused: its output is over the quota of 40 bytes per second; resuming in 1 s');
-  const resumed = await events.waitFor(state(action.id, 'resumed'), WAIT, 'resumed');
-  assert.equal(text(resumed), 'resumed after 1 s; the quota has refilled');
+  for (const name of 'abcdefghijkl') await greet(name);
+  const dropped = await events.waitFor(
+    (e) => e.event === 'dropped' && (e.data as { actionId: string }).actionId === action.id,
+    WAIT,
+    'the lines over the quota, counted',
+  );
+  assert.equal(
+    (dropped.data as { reason: string }).reason,
+    "sampled: over the action's output quota (LIVEPROBE_QUOTA_BYTES_PER_SECOND); these hits were counted, not captured",
+  );
+  const totals = await events.waitFor(
+    (e) => state(action.id, 'installed')(e) && text(e).includes('not exported so far'),
+    WAIT,
+    'the totals in the status',
+  );
+  assert.match(text(totals), /; not exported so far: \d+ sampled \(over the output quota\)$/);
+  assert.equal(events.events().filter(state(action.id, 'paused')).length, 0, 'a log is never paused over the byte quota');
   await greet('z');
-  await events.waitFor((e) => e.event === 'output' && text(e) === 'greeting z', WAIT, 'output after the resume');
+  await events.waitFor((e) => e.event === 'output' && text(e) === 'greeting z', WAIT, 'a line once the quota refilled');
 
   const brief = await addAction(cp, { type: 'counter', file: SERVER, line: GREET, name: 'greetings', expiresIn: '2s', tags: ['guards'] });
   await events.waitFor(state(brief.action.id, 'installed'), WAIT, 'the brief action installed');

@@ -1,11 +1,11 @@
 // The Python agent started by the app itself (`liveprobe_agent.start()`) in a plain http.server
 // app: tic-toc across interleaved asyncio tasks, a module imported after the action was created,
-// a waiting action disabled, a top-level line, a statement over several lines hit once per run, an
-// exception action refused, secret ASGI-style headers hidden in a snapshot, and a Node and a Python
-// service on one tag installing one action.
+// a waiting action disabled, a top-level line, a statement over several lines hit once per run,
+// secret ASGI-style headers hidden in a snapshot, and a Node and a Python service on one tag
+// installing one action.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cli, lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
+import { lineOf, otlpReceiver, sseEvents, startApp, type SseEvent } from '../helpers/index.js';
 import { addAction, controlPlane } from '../agent/fixtures.js';
 import { FIXTURES, plainServer, startPythonApp } from './python-app.js';
 
@@ -159,17 +159,6 @@ test('a statement written over several lines hits once per run, a plain call and
       .map((e) => (e.data as { message: string }).message);
     assert.deepEqual(lines, [`${verb} ann`, `${verb} bob`]);
   }
-});
-
-test('an exception action is refused by the Python agent with what to do instead, and the CLI says so', async (t) => {
-  const { cp } = await plainServer(t, 'plain-4', 'plain');
-  const added = await cli(['exception', 'add', '--tag', 'plain', '--type', 'ValueError'], { server: cp.url });
-  assert.equal(added.code, 1, added.stdout + added.stderr);
-  assert.match(
-    added.stdout,
-    /\n {2}plain-4: refused: the Python agent does not capture exceptions yet \(exception actions are for the Node\.js agent\); put a snapshot action on the line that raises or catches the error\n/,
-  );
-  assert.match(added.stderr, /^error: every agent that answered refused act_\w+ \(above\)/);
 });
 
 test("a snapshot hides secret headers held as ASGI's (name, value) pairs of bytes", async (t) => {

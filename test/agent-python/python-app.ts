@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { controlPlane } from '../agent/fixtures.js';
-import { Child, fromRoot } from '@liveprobe/harness';
+import { Child, fromRoot, type ExitStatus } from '@liveprobe/harness';
 import { sseEvents } from '../helpers/index.js';
 
 /** LIVEPROBE_TEST_PYTHON_VENV runs the suite on another interpreter's venv (e.g. a Python 3.12 one). */
@@ -33,6 +33,8 @@ export interface PythonApp {
   url: string;
   output(): string;
   stop(): Promise<unknown>;
+  /** Resolves when the program ends on its own (or is stopped). */
+  exited: Promise<ExitStatus>;
 }
 
 export interface PythonAppOptions {
@@ -69,7 +71,7 @@ export async function startPythonApp(t: TestContext, options: PythonAppOptions):
   try {
     const line = await child.waitForLine((text) => /listening on http:\/\/\S+/.test(text), 30_000, '`listening on <url>`');
     const url = /listening on (http:\/\/\S+)/.exec(line)?.[1] ?? '';
-    return { url, output: () => child.output(), stop: () => child.stop() };
+    return { url, output: () => child.output(), stop: () => child.stop(), exited: child.exited };
   } catch (error) {
     await child.stop('SIGKILL');
     throw error;

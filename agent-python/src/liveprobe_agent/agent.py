@@ -17,7 +17,10 @@ from .blocklist import Blocklist
 from .broker_link import HEARTBEAT_SECONDS, BrokerLink, now_iso
 from .config import AgentConfig, ConfigError, read_config
 from .engine import Engine
+from .exceptions import ExceptionWatch, Watched
+from .app_output import console, module_name, to_logger
 from .live_output import LiveOutput
+from .not_exported import NotExported
 from .metric_reading import metric_reading
 from .otel_out import OtelOut
 from .probe import MAX_OUTBOX, ArmedProbe, Settings, span_ids
@@ -59,6 +62,7 @@ class Agent:
         blocklist = Blocklist(config.blocklist)
         settings = Settings(
             capture=config.capture, redaction=Redaction(config.redaction), bytes_per_second=config.quotas.bytes_per_second,
+            hits_per_second=config.quotas.hits_per_second, log_outputs=config.log_outputs,
             cpu=CpuBudget(config.quotas.cpu_ms_per_second), cpu_ms_per_second=config.quotas.cpu_ms_per_second,
             is_blocked_variable=lambda name: self.engine.blocklist.is_blocked_variable(name),
         )
@@ -66,8 +70,12 @@ class Agent:
         self.config_stamp = _stamp(config.config_file)
         self.link = BrokerLink(config, lambda actions: self.tasks.put(('desired', actions)), self.log)
         self.engine = Engine(settings, blocklist, self.outbox, self.report, self.log)
+        self.exceptions = ExceptionWatch(settings, self.outbox, self.report, lambda file, function: self.engine.blocklist.blocks(file, function))
         self.live = LiveOutput(config.live_output_per_second, config.agent_id, self.link.publish_event)
         self.otel = OtelOut(config.agent_id, self.log)
+        self.not_exported = NotExported(config.agent_id, lambda event: self.link.publish_event(event), self.otel.count_not_exported, self.restate)
+        # Each action's last installed or error status, which the totals of hits not exported add to.
+        self.last_status: dict[str, dict[str, Any]] = {}
         self.thread = threading.Thread(target=self.loop, name='liveprobe-agent', daemon=True)
         self.stopped = threading.Event()
         self.armed_any = False
@@ -92,19 +100,34 @@ class Agent:
         if self.config.log_level == 'debug':
             self.log(f'{action_id}: {state}{"" if message is None else f" ({message})"}')
         self.link.publish_status(event)
+        if state == 'installed' or (state == 'error' and location is not None):
+            self.last_status[action_id] = event
+        else:
+            self.last_status.pop(action_id, None)
         if state in ('removed', 'expired', 'hit_limit'):
+            self.not_exported.forget(action_id)
             self.otel.end_metrics(action_id)
             self.live.forget(action_id)
+
+    def restate(self, action_id: str, totals: str) -> None:
+        """`installed: …; not exported so far: 4,990 sampled (over the rate)`, as the Node agent says it."""
+        status = self.last_status.get(action_id)
+        if status is None or action_id not in self.engine.installed:
+            return
+        message = status.get('message')
+        self.link.publish_status({**status, 'time': now_iso(),
+                                  'message': f'not exported so far: {totals}' if message is None else f'{message}; not exported so far: {totals}'})
 
     def loop(self) -> None:
         last_heartbeat = time.monotonic()
         while not self.stopped.is_set():
             try:
-                busy = self.engine.installed or self.engine.waiting or self.outbox
+                busy = self.engine.installed or self.engine.waiting or self.exceptions.watched or self.outbox
                 kind, payload = self.tasks.get(timeout=DRAIN_SECONDS if busy else IDLE_SECONDS)
                 if kind == 'desired':
                     self.armed_any = self.armed_any or bool(payload)
-                    self.engine.reconcile(payload)
+                    self.engine.reconcile([a for a in payload if a.get('type') != 'exception'])
+                    self.exceptions.reconcile([a for a in payload if a.get('type') == 'exception'])
             except queue.Empty:
                 pass
             except Exception as err:
@@ -112,7 +135,9 @@ class Agent:
             try:
                 self.drain()
                 self.engine.tick()
+                self.exceptions.tick()
                 self.live.tick()
+                self.not_exported.tick()
                 self.reload_settings()
                 if time.monotonic() - last_heartbeat >= HEARTBEAT_SECONDS:
                     last_heartbeat = time.monotonic()
@@ -139,9 +164,12 @@ class Agent:
         settings.capture = fresh.capture
         settings.redaction = Redaction(fresh.redaction)
         settings.bytes_per_second = fresh.quotas.bytes_per_second
+        settings.hits_per_second = fresh.quotas.hits_per_second
+        settings.log_outputs = fresh.log_outputs
         settings.cpu_ms_per_second = settings.cpu.ms_per_second = fresh.quotas.cpu_ms_per_second
         for entry in self.engine.installed.values():
             entry.probe.byte_rate = RateLimit(fresh.quotas.bytes_per_second)
+            entry.probe.set_rate()
             entry.probe.compile()
         self.engine.apply_blocklist(Blocklist(fresh.blocklist))
         self.log(f'applied the settings of {path}')
@@ -185,8 +213,21 @@ class Agent:
         if not probe.spend_bytes(len(message), time_s):
             return
         ids = span_ids(otel_context)
-        self.otel.emit(probe.action['level'], message, time_s, self.attributes(probe), ids)
-        if not self.live.admit(probe.id):
+        # The action's own outputs, else the agent's default (LIVEPROBE_LOG_OUTPUTS, `output.log`, `otel,live`).
+        outputs = probe.action.get('outputs') or self.settings.log_outputs
+        level = probe.action['level']
+        if 'otel' in outputs:
+            self.otel.emit(level, message, time_s, self.attributes(probe), ids)
+        if 'console' in outputs or 'logger' in outputs:
+            fields = {k: v for k, v in self.attributes(probe).items() if k != 'liveprobe.agent.id'}
+            if 'console' in outputs:
+                console(level, iso(time_s), message, fields)
+            if 'logger' in outputs:
+                if probe.logger_name is None:
+                    probe.logger_name = module_name(probe.file) or 'liveprobe'
+                if not to_logger(probe.logger_name, level, time_s, message, fields, otel_context) and 'console' not in outputs:
+                    console(level, iso(time_s), message, fields)
+        if 'live' not in outputs or not self.live.admit(probe.id):
             return
         event = {**self.line_of(probe), 'time': iso(time_s), 'message': message}
         if ids is not None:
@@ -205,6 +246,24 @@ class Agent:
         event = {'kind': 'snapshot', 'id': snapshot_id, 'agentId': self.config.agent_id, 'actionId': probe.id, 'time': iso(time_s), 'snapshot': data}
         if not self.link.publish_event(event):
             self.report(probe.id, 'error', f'snapshot {snapshot_id} was captured but the broker was unreachable; it went to OpenTelemetry only', None)
+
+    def on_exception(self, watched: Watched, time_s: float, snapshot_id: str, data: dict[str, Any], stacktrace: str) -> None:
+        """An exception snapshot: a span `exception <type>` with OpenTelemetry's exception.* attributes, and the snapshot."""
+        action_id, location, thrown = watched.action['id'], data['location'], data['exception']
+        summary = ', '.join(f'{v["name"]}={render(v["value"], False)}' for v in data['arguments'] + data['locals'])
+        attributes = {'exception.type': thrown['type'], 'exception.message': thrown['message'], 'exception.stacktrace': stacktrace,
+                      'code.file.path': location['file'], 'code.line.number': location['line'], 'code.function.name': location['function'],
+                      'liveprobe.action.id': action_id, 'liveprobe.agent.id': self.config.agent_id, 'liveprobe.snapshot.id': snapshot_id,
+                      'liveprobe.snapshot.stall_ms': data['stallMs'],
+                      'liveprobe.snapshot.summary': summary if len(summary) <= MAX_SUMMARY_LENGTH else summary[:MAX_SUMMARY_LENGTH] + '…'}
+        ids = (data['traceId'], data['spanId'], 1) if 'traceId' in data else None
+        self.otel.emit_span(f'exception {thrown["type"]}', time_s, attributes, ids)
+        event = {'kind': 'snapshot', 'id': snapshot_id, 'agentId': self.config.agent_id, 'actionId': action_id, 'time': iso(time_s), 'snapshot': data}
+        if not self.link.publish_event(event):
+            self.report(action_id, 'error', f'snapshot {snapshot_id} was captured but the broker was unreachable; it went to OpenTelemetry only', None)
+
+    def on_exception_done(self, watched: Watched) -> None:
+        self.exceptions.on_done(watched)
 
     def on_metric(self, probe: ArmedProbe, value: float, attributes: dict[str, Any]) -> None:
         base = {k: v for k, v in self.attributes(probe).items() if k != 'liveprobe.agent.id'}
@@ -232,6 +291,10 @@ class Agent:
             probe.overflow -= count
             self.link.publish_event({'kind': 'dropped', 'agentId': self.config.agent_id, 'time': now_iso(), 'actionId': probe.id, 'count': count,
                                      'reason': QUEUE_FULL})
+        for limit, count in probe.sampled.items():
+            if count:
+                probe.sampled[limit] -= count
+                self.not_exported.add(probe.id, 'sampled', count, limit)
         if probe.counted:
             count = probe.counted
             probe.counted -= count
@@ -246,6 +309,7 @@ class Agent:
         self.link.forget_in_child()
         self.engine.close()
         self.engine.mechanism.close()
+        self.exceptions.close()
 
     def exit(self) -> None:
         """The app is exiting: hand over the last hits and flush the exports, bounded."""
@@ -265,4 +329,5 @@ class Agent:
             done.wait(max(0.0, deadline - time.monotonic()))
         self.stopped.set()
         self.engine.close()
+        self.exceptions.close()
         self.link.close()

@@ -75,5 +75,13 @@ class Blocklist:
                 if name in self.variables:
                     raise BlockedByAgentError(f'variables: `{name}`', f'variable `{name}`')
 
+    def blocks(self, file: str, function: str) -> bool:
+        """Whether code in this file and function is off limits (an exception's throw site or caller)."""
+        try:
+            self.check([file], function, [])
+        except BlockedByAgentError:
+            return True
+        return False
+
     def is_blocked_variable(self, name: str) -> bool:
         return name in self.variables

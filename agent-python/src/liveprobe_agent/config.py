@@ -23,6 +23,9 @@ CAPTURE_VARIABLES = {
 }
 
 
+LOG_OUTPUTS = ('otel', 'live', 'console', 'logger')
+
+
 class ConfigError(Exception):
     """A setting the agent cannot accept: the app runs as if the agent were not loaded."""
 
@@ -55,6 +58,7 @@ class AgentConfig:
     quotas: Quotas
     exit_flush_ms: int = 1000
     config_file: str | None = None
+    log_outputs: list[str] = field(default_factory=lambda: ['otel', 'live'])
 
 
 def _list(value: str | None) -> list[str]:
@@ -93,7 +97,7 @@ def read_file(path: str) -> dict[str, Any]:
         raise ConfigError(f'LIVEPROBE_CONFIG: {path} is not JSON: {err.msg} at line {err.lineno}') from None
     if not isinstance(data, dict):
         raise ConfigError(f'LIVEPROBE_CONFIG: {path} must hold a JSON object')
-    for section in ('redact', 'block', 'capture', 'quotas'):
+    for section in ('redact', 'block', 'capture', 'quotas', 'output'):
         if section in data and not isinstance(data[section], dict):
             raise ConfigError(f'LIVEPROBE_CONFIG: {path}: `{section}` must be an object')
     return data
@@ -138,7 +142,25 @@ def read_config(env: Mapping[str, str] = os.environ) -> AgentConfig:
         ),
         exit_flush_ms=int(_number(env, 'LIVEPROBE_EXIT_FLUSH_MS', 1000)),
         config_file=path or None,
+        log_outputs=_log_outputs(env, path, file.get('output', {})),
     )
+
+
+def _log_outputs(env: Mapping[str, str], path: str, file: dict[str, Any]) -> list[str]:
+    """LIVEPROBE_LOG_OUTPUTS over the file's `output.log` over `otel,live`, as the Node agent reads them."""
+    named = _list(env.get('LIVEPROBE_LOG_OUTPUTS'))
+    if named:
+        _check_outputs('LIVEPROBE_LOG_OUTPUTS', named)
+        return list(dict.fromkeys(named))
+    if 'log' not in file:
+        return ['otel', 'live']
+    _check_outputs(f'LIVEPROBE_CONFIG: {path}: `output.log`', file['log'])
+    return list(file['log'])
+
+
+def _check_outputs(where: str, value: Any) -> None:
+    if not (isinstance(value, list) and value and all(isinstance(v, str) and v in LOG_OUTPUTS for v in value)):
+        raise ConfigError(f'{where} must list one or more of {", ".join(LOG_OUTPUTS)}, e.g. ["otel", "live", "console"]')
 
 
 def _capture(env: Mapping[str, str], file: dict[str, Any]) -> CaptureLimits:

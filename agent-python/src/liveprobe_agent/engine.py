@@ -23,17 +23,13 @@ from .probe import ArmedProbe, Settings
 FIRST_PAUSE_S = 1.0
 LONGEST_PAUSE_S = 60.0
 Report = Callable[[str, str, 'str | None', 'dict[str, Any] | None'], None]
-# The action types this agent runs. Another (an exception action has no file or line) is refused
-# with why and what to do instead, rather than waiting for a file it does not name.
+# The action types placed at a line (exception actions go to ExceptionWatch). Another is refused
+# with why, rather than waiting for a file it may not name.
 TYPES = ('log', 'snapshot', 'counter', 'metric', 'tictoc', 'duration')
-UNSUPPORTED_TYPES = {
-    'exception': ('the Python agent does not capture exceptions yet (exception actions are for the Node.js agent); '
-                  'put a snapshot action on the line that raises or catches the error'),
-}
 
 
 def unsupported(kind: object) -> str:
-    return UNSUPPORTED_TYPES.get(str(kind), f'the Python agent has no `{kind}` actions; is the control plane newer than the agent?')
+    return f'the Python agent has no `{kind}` actions; is the control plane newer than the agent?'
 
 
 class SourceDiffersError(Exception):

@@ -36,6 +36,7 @@ class OtelOut:
         self._resource: Any = None
         self.meters: dict[str, tuple[Any, Callable[[float, dict[str, Any]], None]]] = {}
         self.providers: list[Any] = []
+        self._not_exported: Any = None
 
     def emit(self, level: str, message: str, time_s: float, attributes: dict[str, Any], ids: tuple[str, str, int] | None) -> None:
         logger = self.logger()
@@ -59,6 +60,23 @@ class OtelOut:
                 return
             self.meters[action['id']] = meter
         meter[1](value, attributes)
+
+    def count_not_exported(self, action_id: str, reason: str, count: int, limit: str | None) -> None:
+        """The Node agent's `liveprobe.hits.not_exported` counter, through the agent's own MeterProvider."""
+        if self._not_exported is None:
+            self._not_exported = False
+            if self._enabled('OTEL_METRICS_EXPORTER'):
+                provider, meter = self._meter_provider()
+                self.providers.append(provider)
+                self._not_exported = meter.create_counter(
+                    'liveprobe.hits.not_exported', unit='{hit}',
+                    description='hits of liveprobe actions that were not exported: sampled out, or dropped by the exporter')
+        if self._not_exported is False:
+            return
+        attributes = {'liveprobe.action.id': action_id, 'liveprobe.reason': reason}
+        if limit is not None:
+            attributes['liveprobe.limit'] = limit
+        self._not_exported.add(count, attributes)
 
     def end_metrics(self, action_id: str) -> None:
         meter = self.meters.pop(action_id, None)
@@ -113,11 +131,7 @@ class OtelOut:
     def _meter(self, action: dict[str, Any]) -> tuple[Any, Callable[[float, dict[str, Any]], None]] | None:
         if not self._enabled('OTEL_METRICS_EXPORTER'):
             return None
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-        from opentelemetry.sdk.metrics import MeterProvider
-        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-        provider = MeterProvider(resource=self.resource(), metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())])
-        meter = provider.get_meter('liveprobe', __version__)
+        provider, meter = self._meter_provider()
         name, description = action['name'], action.get('description', '')
         if action['type'] == 'counter':
             counter = meter.create_counter(name, unit=action.get('unit', ''), description=description)
@@ -130,6 +144,13 @@ class OtelOut:
             return provider, lambda v, a: gauge.set(v, a)
         values = meter.create_histogram(name, unit=action.get('unit', ''), description=description)
         return provider, lambda v, a: values.record(v, a)
+
+    def _meter_provider(self) -> tuple[Any, Any]:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        provider = MeterProvider(resource=self.resource(), metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())])
+        return provider, provider.get_meter('liveprobe', __version__)
 
     def resource(self) -> Any:
         if self._resource is None:

@@ -1,5 +1,7 @@
 """The application-thread side of one installed action: what runs at a hit. It checks expiry and
-the CPU budget, evaluates the condition and the action's expressions read-only, and appends what
+the CPU budget, evaluates the condition and the action's expressions read-only, samples a log or
+snapshot (a hit over its rate, its byte quota or the CPU budget is counted, not captured; a
+counter or metric over the CPU budget pauses instead), and appends what
 they read to the outbox, a bounded queue: the agent's own thread formats, redacts, applies the
 byte quota and turns it into OpenTelemetry and MQTT output. Nothing here may raise into the
 application."""
@@ -22,7 +24,7 @@ from .expression.parse import parse_expression
 from .expression.template import parse_template
 from .frame_scope import FrameScope
 from .log_line import Failed, hold, message, shown
-from .quota import CpuBudget, RateLimit
+from .quota import CpuBudget, RateLimit, sample_rate
 from .redaction import Redaction
 from .safe_read import EvalError
 from .serialize import Capture, CaptureLimits
@@ -41,6 +43,8 @@ class Settings:
     capture: CaptureLimits
     redaction: Redaction
     bytes_per_second: float
+    hits_per_second: float
+    log_outputs: list[str]
     cpu: CpuBudget
     cpu_ms_per_second: float
     is_blocked_variable: Callable[[str], bool]
@@ -55,6 +59,13 @@ def span_ids(otel_context: Context | None = None) -> tuple[str, str, int] | None
 
 
 class ArmedProbe:
+    # Slots: a hit reads a dozen of these, and past ~30 attributes an instance dict stops sharing
+    # its keys, which turns every one of those reads into a dict lookup (callgrind, 3.11).
+    __slots__ = ('action', 'id', 'type', 'settings', 'outbox', 'file', 'line', 'function', 'max_hits', 'expires_at', 'hits',
+                 'off', 'done', 'byte_rate', 'sampling', 'sample', 'sampled', 'pending_errors', 'last_error_report', 'counted',
+                 'overflow', 'otel_attributes', 'logger_name', 'tic', 'open_durations', 'condition', 'template', 'watches',
+                 'value', 'attributes')
+
     def __init__(self, action: dict[str, Any], settings: Settings, outbox: deque[tuple[Any, ...]],
                  file: str, line: int, function: str | None) -> None:
         self.action = action
@@ -64,16 +75,22 @@ class ArmedProbe:
         self.outbox = outbox
         self.file, self.line, self.function = file, line, function
         self.max_hits: int = action['maxHits']
-        self.expires_at = _parse_time(action['expiresAt'])
+        self.expires_at = parse_time(action['expiresAt'])
         self.hits = 0
         self.off = False  # done or paused: the site returns at once
         self.done = False
         self.byte_rate = RateLimit(settings.bytes_per_second)
+        self.sampling = self.type in ('log', 'snapshot')  # over a limit its hits are counted, never paused
+        self.sample: RateLimit | None = None  # None when the rate is off: no call at a hit
+        # A log's or snapshot's hits over a limit (`rate`, `bytes`, `cpu`), not yet handed to the agent thread.
+        self.sampled = {'rate': 0, 'bytes': 0, 'cpu': 0}
+        self.set_rate()
         self.pending_errors = 0
         self.last_error_report = 0.0
         self.counted = 0  # counter hits not yet handed to the agent thread
         self.overflow = 0  # hits dropped because the agent's thread was behind
         self.otel_attributes: dict[str, Any] | None = None  # made once by the agent thread
+        self.logger_name: str | None = None  # the probed module's, found by the agent thread
         self.compile()
         self.tic: contextvars.ContextVar[float | None] = contextvars.ContextVar(f'liveprobe_tic_{self.id}', default=None)
         self.open_durations: dict[int, float] = {}
@@ -87,6 +104,11 @@ class ArmedProbe:
         self.watches = [(w, compile_expression(parse_expression(w), redaction, text)) for w in action.get('watches', [])]
         self.value = compile_expression(parse_expression(action['expression']), redaction, text) if self.type == 'metric' else None
         self.attributes = [(k, compile_expression(parse_expression(v), redaction, text)) for k, v in action.get('attributes', {}).items()]
+
+    def set_rate(self) -> None:
+        """A log or snapshot samples to its ratePerSecond within the agent's hit quota (again when the quota changes)."""
+        rate = sample_rate(self.action.get('ratePerSecond'), self.settings.hits_per_second)
+        self.sample = RateLimit(rate) if self.sampling and rate > 0 else None
 
     def expressions(self) -> list[dict[str, Any]]:
         """Every checked tree the action evaluates, for the blocklist."""
@@ -108,12 +130,20 @@ class ArmedProbe:
             return
         started = _perf()
         try:
+            # As on a Node prepared site, a sampling site stays on over the CPU budget: its hits are counted.
+            if self.sampling and self.settings.cpu_ms_per_second > 0 and self.settings.cpu.over(started):
+                self.sampled['cpu'] += 1
+                return
             now = _now()
             if now >= self.expires_at:
                 return self.finish('expired')
             scope = FrameScope(frame)
             # A measurement's condition was checked when it started.
             if self.condition is not None and self.type not in ('tictoc', 'duration') and not self.passes(scope, now):
+                return
+            # As on a Node prepared site: over the rate the site stays on and the hit is only counted.
+            if self.sample is not None and not self.sample.take(1, now):
+                self.sampled['rate'] += 1
                 return
             self.run(frame, scope, now, started)
         except Exception:
@@ -226,9 +256,10 @@ class ArmedProbe:
         self.outbox.append(('metric', self, value, attributes))
 
     def spend_bytes(self, count: int, now: float) -> bool:
+        """Over the byte quota a log's or snapshot's output is dropped and counted (the only outputs with bytes)."""
         if self.byte_rate.take(count, now):
             return True
-        self.pause(f'paused: its output is over the quota of {self.settings.bytes_per_second:g} bytes per second')
+        self.sampled['bytes'] += 1
         return False
 
     def spend(self, started: float) -> None:
@@ -239,7 +270,8 @@ class ArmedProbe:
 
     def spend_seconds(self, seconds: float, now: float) -> None:
         """Probe time: on the app's thread, or the agent's thread's work for a hit (it holds the same GIL)."""
-        if not self.settings.cpu.spend(seconds, now) and not self.done:
+        # A sampling site is never paused over the budget: its next hits are counted (hit()).
+        if not self.settings.cpu.spend(seconds, now) and not self.done and not self.sampling:
             self.pause(f'paused: the agent spent its CPU budget of {self.settings.cpu_ms_per_second:g} ms per second in probes')
 
     def pause(self, reason: str) -> None:
@@ -263,5 +295,5 @@ class ArmedProbe:
         self.last_error_report = now
 
 
-def _parse_time(text: str) -> float:
+def parse_time(text: str) -> float:
     return datetime.fromisoformat(text.replace('Z', '+00:00')).timestamp()

@@ -1,0 +1,163 @@
+"""Exception actions: an error the app does not catch (the main thread's, a thread's, an asyncio
+task's nobody retrieved) or that a Flask view raises with no error handler answering it gives a
+snapshot of the frame that raised it, with the Node agent's filters (type or base class, message
+pattern, file globs), rate per stack, `frames`, `maxHits` and export, while the app's own hooks
+run exactly as before."""
+import asyncio
+import gc
+import sys
+import threading
+
+import pytest
+
+from liveprobe_agent.agent import Agent
+
+
+class PaymentError(ValueError):
+    pass
+
+
+def charge(amount, password):
+    card = {'number': '4111 1111 1111 1111', 'amount': amount}
+    raise PaymentError(f'declined: {amount}')  # the throw site
+
+
+def checkout(order):
+    total = order * 2
+    charge(total, 'hunter2')
+
+
+@pytest.fixture
+def agent(recording_agent):
+    made = recording_agent()
+    made.spans = []  # type: ignore[attr-defined]
+    made.otel.emit_span = lambda name, time_s, attributes, ids: made.spans.append((name, attributes))  # type: ignore[method-assign,attr-defined]
+    return made
+
+
+def watch(agent: Agent, **fields) -> None:
+    agent.exceptions.reconcile([{'id': 'act_exc', 'type': 'exception', 'file': '', 'line': 0, 'tags': ['t'], 'agents': [],
+                                 'maxHits': 100, 'ratePerMinute': 3, 'frames': 2, 'expiresAt': '2099-01-01T00:00:00Z', **fields}])
+    agent.drain()
+
+
+def snapshots(agent: Agent) -> list[dict]:
+    return [e['snapshot'] for e in agent.published if e.get('kind') == 'snapshot']
+
+
+def statuses(agent: Agent) -> list[tuple[str, str]]:
+    return [(e['state'], e.get('message', '')) for e in agent.published if e.get('kind') == 'action_status']
+
+
+def uncaught(order=3) -> None:
+    """What Python does with an error nothing caught: hands it to sys.excepthook."""
+    try:
+        checkout(order)
+    except PaymentError as err:
+        sys.excepthook(type(err), err, err.__traceback__)
+
+
+def test_an_uncaught_error_gives_a_snapshot_of_its_throw_site_and_caller_and_the_apps_hook_still_runs(agent, monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, 'excepthook', lambda *args: seen.append(args[1]))
+    watch(agent)
+    assert statuses(agent)[-1][0] == 'installed' and statuses(agent)[-1][1].startswith('watching uncaught errors')
+    uncaught()
+    agent.drain()
+    assert [type(e).__name__ for e in seen] == ['PaymentError'], "the app's own hook ran"
+    [snap] = snapshots(agent)
+    assert snap['exception'] == {'type': 'PaymentError', 'message': 'declined: 6', 'causes': []}
+    assert snap['location'] == {'file': __file__, 'line': charge.__code__.co_firstlineno + 2, 'function': 'charge'}
+    assert {v['name']: v['value'] for v in snap['arguments']} == {'amount': {'t': 'number', 'v': 6}, 'password': {'t': 'redacted'}}
+    assert '4111' not in str(snap['locals'])
+    [caller] = snap['frames']
+    assert caller['location']['function'] == 'checkout' and caller['location']['line'] == checkout.__code__.co_firstlineno + 2
+    assert [v['name'] for v in caller['arguments'] + caller['locals']] == ['order', 'total']
+    assert snap['stack'][0]['line'] == snap['location']['line']
+    [(name, attributes)] = agent.spans
+    assert name == 'exception PaymentError'
+    assert attributes['exception.type'] == 'PaymentError' and attributes['exception.message'] == 'declined: 6'
+    assert attributes['exception.stacktrace'].endswith('PaymentError: declined: 6') and 'in charge' in attributes['exception.stacktrace']
+
+
+@pytest.mark.parametrize(('fields', 'captured'), [
+    ({'errorType': 'ValueError'}, True), ({'errorType': 'KeyError'}, False),
+    ({'messagePattern': 'declined|expired'}, True), ({'messagePattern': '^timeout'}, False),
+    ({'files': ['tests/test_exceptions.py']}, True), ({'files': ['src/**']}, False),
+])
+def test_the_filters(agent, monkeypatch, fields, captured):
+    monkeypatch.setattr(sys, 'excepthook', lambda *args: None)
+    watch(agent, **fields)
+    uncaught()
+    agent.drain()
+    assert len(snapshots(agent)) == (1 if captured else 0)
+
+
+def test_each_stack_gives_at_most_its_rate_a_minute_and_max_hits_ends_the_action(agent, monkeypatch):
+    monkeypatch.setattr(sys, 'excepthook', lambda *args: None)
+    watch(agent, ratePerMinute=2, maxHits=3)
+    for _ in range(4):
+        uncaught()
+    agent.drain()
+    assert len(snapshots(agent)) == 2, 'one stack, two a minute'
+    try:
+        charge(1, 'x')  # another stack
+    except PaymentError as err:
+        sys.excepthook(type(err), err, err.__traceback__)
+    agent.drain()
+    assert len(snapshots(agent)) == 3
+    assert statuses(agent)[-1] == ('hit_limit', 'reached its limit of 3 hits')
+    assert sys.excepthook is not agent.exceptions.sys_hook, 'the last action gone, the hook is the app’s again'
+
+
+def test_a_threads_uncaught_error_and_an_asyncio_tasks_unretrieved_one(agent, monkeypatch):
+    seen = []
+    monkeypatch.setattr(threading, 'excepthook', lambda args: seen.append(args.exc_type))
+    watch(agent, frames=1)
+    worker = threading.Thread(target=checkout, args=(5,))
+    worker.start()
+    worker.join()
+    assert seen == [PaymentError]
+
+    async def job():
+        checkout(7)
+
+    loop = asyncio.new_event_loop()
+    handled = []
+    loop.set_exception_handler(lambda loop, context: handled.append(context['message']))
+    task = loop.create_task(job())
+    loop.run_until_complete(asyncio.sleep(0.01))
+    del task
+    gc.collect()
+    loop.close()
+    assert handled == ['Task exception was never retrieved']
+    agent.drain()
+    thread_snap, task_snap = snapshots(agent)
+    assert thread_snap['exception']['message'] == 'declined: 10' and 'rejection' not in thread_snap['exception']
+    assert 'frames' not in thread_snap
+    assert task_snap['exception'] == {'type': 'PaymentError', 'message': 'declined: 14', 'causes': [], 'rejection': True}
+
+
+def test_a_flask_views_error_no_handler_answers(agent):
+    flask = pytest.importorskip('flask')
+    app = flask.Flask('shop')
+
+    @app.route('/checkout')
+    def view():
+        try:
+            {}['missing']
+        except KeyError as err:
+            raise PaymentError('no card') from err
+
+    watch(agent)
+    assert app.test_client().get('/checkout').status_code == 500, 'Flask answers as before'
+    agent.drain()
+    [snap] = snapshots(agent)
+    assert snap['location']['function'].endswith('view')
+    assert snap['exception'] == {'type': 'PaymentError', 'message': 'no card', 'causes': [{'type': 'KeyError', 'message': "'missing'"}]}
+
+
+def test_a_message_pattern_python_cannot_read_is_refused_with_why(agent):
+    watch(agent, messagePattern='(?<name>x)')
+    assert statuses(agent)[-1][0] == 'error'
+    assert statuses(agent)[-1][1].startswith('messagePattern `(?<name>x)` is not a regular expression Python can read')
