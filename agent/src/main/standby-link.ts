@@ -57,6 +57,8 @@ export interface StandbyOptions {
   /** Subscribed, and no action came with the retained desired state (releases LIVEPROBE_STARTUP_WAIT_MS). */
   idle: () => void;
   log: (line: string) => void;
+  /** A line for LIVEPROBE_LOG_LEVEL=debug only. */
+  debug: (line: string) => void;
 }
 
 export class StandbyLink {
@@ -253,14 +255,32 @@ export class StandbyLink {
     this.quiet.unref();
   }
 
-  /** A clean DISCONNECT, so the broker publishes no Last Will between this link and the worker's. */
+  /**
+   * A clean DISCONNECT, so the broker publishes no Last Will between this link and the worker's.
+   * Its steps run the agent's code for the first time on the app's thread (V8 compiles it then),
+   * so each runs in an event-loop turn of its own, the app's timers between them, rather than in
+   * one stretch with the socket read that brought the action (docs/BENCHMARKS.md, install stall).
+   * Nothing is lost meanwhile: the worker reads the retained desired state again when it connects.
+   */
   private handOver(): void {
     if (this.handedOver) return;
     this.handedOver = true;
     clearRepeat(this.heartbeat);
     clearTimer(this.reconnect);
     clearTimer(this.quiet);
-    this.client.end(false, {}, () => this.options.handOver());
+    this.options.debug('an action arrived: the broker link on the app thread hands over to the worker');
+    this.nextTurn('closing for the worker', () => {
+      this.options.debug('closing the broker link for the worker');
+      this.client.end(false, {}, () => this.nextTurn('handing over', this.options.handOver));
+    });
+  }
+
+  /**
+   * `callback` after the app's due timers: a turn of its own. (A setImmediate from a socket read
+   * would run right after it, before any timer, in the same stretch without the event loop.)
+   */
+  private nextTurn(what: string, callback: () => void): void {
+    setTimer(this.guard(what, callback), 0).unref();
   }
 }
 
