@@ -257,10 +257,13 @@ export class StandbyLink {
 
   /**
    * A clean DISCONNECT, so the broker publishes no Last Will between this link and the worker's.
-   * Its steps run the agent's code for the first time on the app's thread (V8 compiles it then),
-   * so each runs in an event-loop turn of its own, the app's timers between them, rather than in
-   * one stretch with the socket read that brought the action (docs/BENCHMARKS.md, install stall).
-   * Nothing is lost meanwhile: the worker reads the retained desired state again when it connects.
+   * Run for the first time on the app's thread, each step has V8 compile the code it runs, so
+   * the worker starts in an event-loop turn of its own, the app's timers before it, rather than in
+   * the socket's close (mqtt's and Node's teardown, set off by the broker's reply): the close is
+   * then the longest turn of a first install (docs/BENCHMARKS.md, install stall). Closing the link
+   * stays in the turn of the read that brought the action: in a turn of its own, the broker's
+   * reply could land in the same turn, and did. Nothing is lost meanwhile: the worker reads the
+   * retained desired state again when it connects.
    */
   private handOver(): void {
     if (this.handedOver) return;
@@ -269,18 +272,11 @@ export class StandbyLink {
     clearTimer(this.reconnect);
     clearTimer(this.quiet);
     this.options.debug('an action arrived: the broker link on the app thread hands over to the worker');
-    this.nextTurn('closing for the worker', () => {
-      this.options.debug('closing the broker link for the worker');
-      this.client.end(false, {}, () => this.nextTurn('handing over', this.options.handOver));
+    this.client.end(false, {}, () => {
+      this.options.debug('the broker link on the app thread closed');
+      // After the app's due timers: a setImmediate would run before any of them, in the same stretch.
+      setTimer(this.guard('handing over', this.options.handOver), 0).unref();
     });
-  }
-
-  /**
-   * `callback` after the app's due timers: a turn of its own. (A setImmediate from a socket read
-   * would run right after it, before any timer, in the same stretch without the event loop.)
-   */
-  private nextTurn(what: string, callback: () => void): void {
-    setTimer(this.guard(what, callback), 0).unref();
   }
 }
 
