@@ -8,16 +8,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Child, fromRoot } from '@liveprobe/harness';
 
-export function appUnderCallgrind({ name, nodeArgs, script, env, ipc = false }) {
+/** `valgrind`: more of callgrind's options (install-step-turns.mjs dumps each thread at each turn of its event loop). */
+export function appUnderCallgrind({ name, nodeArgs, script, env, ipc = false, valgrind: more = [] }) {
   const out = mkdtempSync(join(tmpdir(), 'liveprobe-callgrind-app-'));
-  const valgrind = ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${join(out, 'cg.out')}`];
+  const valgrind = [
+    '--tool=callgrind',
+    '--separate-threads=yes',
+    '--instr-atstart=no',
+    `--callgrind-out-file=${join(out, 'cg.out')}`,
+    ...more,
+  ];
   const app = new Child('valgrind', [...valgrind, process.execPath, ...nodeArgs, fromRoot(script)], { name, env, ipc });
   return {
     app,
     out,
     control: (...args) => execFileSync('callgrind_control', [...args, String(app.pid)], { stdio: 'ignore' }),
     /** Instructions in one thread's dump file (`cg.out.<dump>-<thread>`). */
-    total: (file) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(out, file), 'utf8'))[1]),
+    total: (file) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(out, file), 'utf8'))?.[1] ?? 0),
     async stop() {
       await app.stop();
       rmSync(out, { recursive: true, force: true });

@@ -10,8 +10,14 @@
 //   node scripts/install-step-schedstat.mjs 4 LIVEPROBE_WORKER_NICE=0,10
 //   LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> node scripts/install-step-schedstat.mjs 4
 //     (that build against this one, each with its defaults)
+//   LIVEPROBE_BENCH_MODE=prepared LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> node scripts/install-step-schedstat.mjs 3
+//     (the session on demand, the file prepared as it loads: the action is a prepared site;
+//     LIVEPROBE_BENCH_MODE=on-demand, the session on demand with a breakpoint; default startup)
+// "longest turn's CPU" is the most CPU time the app's thread ran between two turns of a 1 ms
+// timer in the app (BENCH_TURN_CPU, bench/fixtures/ipc-driver.mjs): the longest stretch of work
+// without a return to the event loop, which a wait for a core does not inflate.
 import { readdir, readFile } from 'node:fs/promises';
-import { lineOf, otlpReceiver } from '@liveprobe/harness';
+import { fromRoot, lineOf, otlpReceiver } from '@liveprobe/harness';
 import { agentConnected, startFixtureApp } from '../bench/dist/lib/apps.js';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
 import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
@@ -23,6 +29,9 @@ const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
 const [setting, values] = (BASELINE === undefined ? (process.argv[3] ?? 'LIVEPROBE_SPARKPLUG=on,off') : 'build=baseline,this').split('=');
 const [first, second] = values.split(',');
 const FILE = 'bench/fixtures/many-modules.mjs';
+const MODE = process.env.LIVEPROBE_BENCH_MODE ?? 'startup';
+const modeEnv =
+  MODE === 'prepared' ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' } : { LIVEPROBE_INSPECTOR_SESSION: MODE };
 /** As install-stall: the delay is read this long after a step's status. */
 const SETTLE_MS = 300;
 const cp = await startBenchControlPlane();
@@ -53,13 +62,13 @@ try {
       const app = await startFixtureApp({
         name: agentId,
         script: fixture('many-modules.mjs'),
-        env: { MODULES_DIR: '/tmp/liveprobe-install-stall', MODULES: '5000' },
+        env: { MODULES_DIR: '/tmp/liveprobe-install-stall', MODULES: '5000', BENCH_TURN_CPU: '1' },
         agent: {
           broker: cp.mqttUrl,
           agentId,
           otlpEndpoint: sink.url,
           quotas: 'default',
-          env: { LIVEPROBE_INSPECTOR_SESSION: 'startup', ...(BASELINE === undefined ? { [setting]: value } : {}) },
+          env: { ...modeEnv, ...(BASELINE === undefined ? { [setting]: value } : {}) },
           ...(value === 'baseline' ? { register: baselineRegister(BASELINE) } : {}),
         },
       });
@@ -73,9 +82,9 @@ try {
         await sleep(SETTLE_MS);
         const [cpu1, wait1, slices1] = await schedstat(app.pid);
         const others1 = await othersCpu(app.pid);
-        const { maxMs } = await app.ipc.request('delay');
+        const { maxMs, turnCpuMaxMs } = await app.ipc.request('delay');
         rows.push(
-          `${name}: delay ${maxMs.toFixed(1)} ms, CPU ${ms(cpu1 - cpu0)} ms, run-queue wait ${ms(wait1 - wait0)} ms, ${slices1 - slices0} slices, other threads' CPU ${ms(others1 - others0)} ms`,
+          `${name}: delay ${maxMs.toFixed(1)} ms, longest turn's CPU ${turnCpuMaxMs.toFixed(2)} ms, CPU ${ms(cpu1 - cpu0)} ms, run-queue wait ${ms(wait1 - wait0)} ms, ${slices1 - slices0} slices, other threads' CPU ${ms(others1 - others0)} ms`,
         );
       };
       try {

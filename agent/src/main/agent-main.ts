@@ -129,13 +129,16 @@ export function startAgent(settings?: Record<string, string>): void {
       // then (Function.prototype.call): a line the agent cannot write is not the app's failure.
     }
   };
+  const debug = (line: string): void => {
+    if (config.logLevel === 'debug') log(line);
+  };
   const standby = StandbyLink.start({
     connection: config,
     startedAt,
     prepared: prepared.tally,
     handOver: () => {
       handedOver = true;
-      if (config.logLevel === 'debug') log("an action targets this agent: starting the agent's worker");
+      debug("an action targets this agent: starting the agent's worker");
       // In an MQTT callback on the app's thread: a failure here must not reach the app.
       try {
         start();
@@ -145,6 +148,7 @@ export function startAgent(settings?: Record<string, string>): void {
     },
     idle: () => standbyIdle?.(),
     log,
+    debug,
   });
   standby.catch((err: unknown) => log(`the agent could not join the fleet and is disabled: ${errorText(err)}`));
 }

@@ -57,6 +57,8 @@ export interface StandbyOptions {
   /** Subscribed, and no action came with the retained desired state (releases LIVEPROBE_STARTUP_WAIT_MS). */
   idle: () => void;
   log: (line: string) => void;
+  /** A line for LIVEPROBE_LOG_LEVEL=debug only. */
+  debug: (line: string) => void;
 }
 
 export class StandbyLink {
@@ -253,14 +255,28 @@ export class StandbyLink {
     this.quiet.unref();
   }
 
-  /** A clean DISCONNECT, so the broker publishes no Last Will between this link and the worker's. */
+  /**
+   * A clean DISCONNECT, so the broker publishes no Last Will between this link and the worker's.
+   * Run for the first time on the app's thread, each step has V8 compile the code it runs, so
+   * the worker starts in an event-loop turn of its own, the app's timers before it, rather than in
+   * the socket's close (mqtt's and Node's teardown, set off by the broker's reply): the close is
+   * then the longest turn of a first install (docs/BENCHMARKS.md, install stall). Closing the link
+   * stays in the turn of the read that brought the action: in a turn of its own, the broker's
+   * reply could land in the same turn, and did. Nothing is lost meanwhile: the worker reads the
+   * retained desired state again when it connects.
+   */
   private handOver(): void {
     if (this.handedOver) return;
     this.handedOver = true;
     clearRepeat(this.heartbeat);
     clearTimer(this.reconnect);
     clearTimer(this.quiet);
-    this.client.end(false, {}, () => this.options.handOver());
+    this.options.debug('an action arrived: the broker link on the app thread hands over to the worker');
+    this.client.end(false, {}, () => {
+      this.options.debug('the broker link on the app thread closed');
+      // After the app's due timers: a setImmediate would run before any of them, in the same stretch.
+      setTimer(this.guard('handing over', this.options.handOver), 0).unref();
+    });
   }
 }
 

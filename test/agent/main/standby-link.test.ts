@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { AgentView, OutputEvent } from '@liveprobe/protocol';
+import type { AgentView, CreatedAction, OutputEvent } from '@liveprobe/protocol';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { lineOf, mosquitto, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../../helpers/index.js';
 import { addAction, app, controlPlane, deleteAction, installed } from '../fixtures.js';
@@ -203,4 +203,70 @@ test('an app that exits while its agent hands the link over to the worker is sho
   // The worker leaves as it connects: it installs nothing, so no inspector session holds the exit.
   assert.ok(!service.output().includes('Waiting for the debugger'), service.output());
   await waitFor(async () => (await agentView(cp.url, 'exits-e2e'))?.online === false, WAIT, 'the agent offline in the API');
+});
+
+const TICKING = 'test/fixtures/ticking-service.mjs';
+const TICK_LINE = lineOf(TICKING, 'tick');
+/** The hand-over's steps, in order (LIVEPROBE_LOG_LEVEL=debug): the worker starts in an event-loop turn of its own. */
+const HAND_OVER_STEPS = [
+  'an action arrived: the broker link on the app thread hands over to the worker',
+  'the broker link on the app thread closed',
+  STARTING,
+];
+
+/** How many ticks of the app's own timer had run as the agent wrote `line` (ticking-service.mjs). */
+function ticksAt(output: string, line: string): number {
+  const at = output.indexOf(line);
+  assert.ok(at >= 0, `no "${line}" in ${output}`);
+  return Number(/ \(app ticks (\d+)\)$/m.exec(output.slice(at))?.[1]);
+}
+
+/** The `n` of each line an action wrote, in order. */
+async function ticksLogged(events: Awaited<ReturnType<typeof sseEvents>>, actionId: string, count: number): Promise<number[]> {
+  const lines: number[] = [];
+  await events.waitFor(
+    (e) => {
+      if (output(actionId)(e)) lines.push(Number((e.data as OutputEvent).message.replace('tick=', '')));
+      return lines.length === count;
+    },
+    WAIT,
+    `${count} lines of ${actionId}`,
+  );
+  return lines;
+}
+
+test("the worker starts in an event-loop turn of its own after the app thread's link closed, the app's timers before it; actions added meanwhile install on their prepared site and log each hit once", async (t) => {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const service = await app(t, {
+    script: TICKING,
+    broker: cp.mqttUrl,
+    tags: ['ticking'],
+    agentId: 'standby-turns',
+    env: { LIVEPROBE_LOG_LEVEL: 'debug', LIVEPROBE_PREPARE: fromRoot(TICKING), LIVEPROBE_PREPARE_CACHE: 'off' },
+  });
+  await waitFor(() => STANDBY.test(service.output()), WAIT, 'the app thread to join the fleet');
+  // The second action arrives while the first one's hand-over is under way, or right after it.
+  const actions: CreatedAction[] = [];
+  for (let i = 0; i < 2; i++)
+    actions.push(
+      await addAction(cp, { type: 'log', file: TICKING, line: TICK_LINE, template: 'tick={n}', tags: ['ticking'], maxHits: 20 }),
+    );
+  for (const { action } of actions) assert.match(await installed(cp, action.id), /^installed: prepared site/);
+  const [arrived, closed, started] = HAND_OVER_STEPS.map((step) => ticksAt(service.output(), step));
+  // The broker's reply to the DISCONNECT comes when it comes; the worker then waits for the app's timers.
+  assert.ok(
+    arrived! <= closed! && closed! < started!,
+    `the app's timer ran between the link's close and the worker's start: ${[arrived, closed, started].join(', ')}`,
+  );
+  for (const { action } of actions) {
+    const logged = await ticksLogged(events, action.id, 20);
+    // One line per run of the line from the first, none missing, none twice.
+    assert.deepEqual(
+      logged,
+      logged.map((_, i) => logged[0]! + 10 * i),
+      `${action.id}: ${logged.join(', ')}`,
+    );
+  }
 });
