@@ -43,7 +43,7 @@ import { COUNT_IN_PLACE } from './site-flags.js';
 import { analyseScopes, type ScopeAnalysis } from '../locate/scope-pass.js';
 import type { Scope } from '../locate/scope-model.js';
 import { build, LineFinder, lineStartsOf, sortByOffset, type Insert } from './text-builder.js';
-import { twinBlocker } from './twin-rules.js';
+import { plainBody, twinBlocker } from './twin-rules.js';
 
 export interface PrepareOptions {
   kind: 'module' | 'commonjs';
@@ -160,7 +160,10 @@ class Preparer {
     sortByOffset(inserts);
     const built = build(this.source, 0, this.source.length, inserts, false, [], this.lines);
     let sourceMappingURL: string | undefined;
-    for (const comment of this.comments) sourceMappingURL = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(comment.value)?.[1] ?? sourceMappingURL;
+    for (const comment of this.comments) {
+      // Most comments name no map: a native search rules them out before the pattern (a new object per evaluation of its literal) runs.
+      if (comment.value.includes('sourceMappingURL=')) sourceMappingURL = MAP_URL.exec(comment.value)?.[1] ?? sourceMappingURL;
+    }
     return {
       code: built.parts.join(''),
       sites: this.sites,
@@ -444,7 +447,15 @@ class Preparer {
     // A twin holds no block-bodied functions (leaf rule).
     if (ctx.twin >= 0) return;
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
-    const { blocker, throws, arrows } = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
+    const block = fn.body as AstNode;
+    const plain = !this.startsIn(block.start, block.end) && plainBody(this.source, block.start, block.end);
+    const { blocker, throws, arrows } = twinBlocker(
+      fn,
+      parent,
+      grandparent,
+      ctx.fn.node === undefined && this.ancestors.length <= 4,
+      plain,
+    );
     if (fn.params.length > 0) {
       const inParams: Context = { ...inner, self, twin: -1 };
       for (const param of fn.params) this.walk(param, inParams);
@@ -526,6 +537,9 @@ class Preparer {
     return { line, column: offset - this.lineStarts[line - 1]! };
   }
 }
+
+/** A comment naming the input's source map: `//# sourceMappingURL=<url>`. */
+const MAP_URL = /^[#@] sourceMappingURL=(\S+)\s*$/;
 
 /** A site guard, `if ($lpS[n] !== 0) $lpS[n] === 3 ? $lpK[n]++ : new $lpH([n, this, …values]);`, in the pieces around `n`. */
 const SITE_OPEN = 'if ($lpS[';
