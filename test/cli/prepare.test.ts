@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { OutputEvent, PrepareSummary } from '@liveprobe/protocol';
@@ -185,7 +186,7 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
     const report = JSON.parse(result.stdout) as { jobs: number; files: { path: string; outcome: string }[] };
     return { stdout: result.stdout, files: report.files.map((f) => `${f.path} ${f.outcome} ${report.jobs}`) };
   };
-  const one = await run([], 'one');
+  const one = await run(['--jobs', '1'], 'one');
   const three = await run(['--jobs', '3'], 'three');
   assert.ok(one.files.includes('legacy.js untouched 1'), one.stdout);
   assert.ok(one.files.filter((f) => f.endsWith(' prepared 1')).length >= 10, one.stdout);
@@ -210,6 +211,29 @@ test('`liveprobe prepare --jobs 3` writes, byte for byte, what one thread writes
   const none = await cli(['prepare', input, '--jobs', '0'], { server: NO_SERVER });
   assert.equal(none.code, 1);
   assert.match(none.stderr, /--jobs.*0 is not a number of threads; give 1 or more/);
+});
+
+test('`liveprobe prepare` without --jobs prepares a small tree on its own thread, and a tree of a few MiB on a thread per core, writing what one thread writes', async (t) => {
+  const dir = await tempDir('liveprobe-prepare-default-jobs-');
+  t.after(() => dir.remove());
+  const jobsOf = async (input: string, out: string, jobs: string[] = []): Promise<number> => {
+    const result = await cli(['prepare', input, '--out', join(dir.path, out), ...jobs, '--json'], {
+      server: NO_SERVER,
+      timeoutMs: 180_000,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    return (JSON.parse(result.stdout) as { jobs: number }).jobs;
+  };
+  // ~0.9 MB of JavaScript: another thread's JIT warm-up would cost more than its share saves.
+  const small = join(dir.path, 'small');
+  libraryTree(small);
+  assert.equal(await jobsOf(small, 'small-out'), 1);
+  // ~2.6 MB: two threads' worth, on a machine with two cores or more.
+  const large = join(dir.path, 'large');
+  for (const copy of ['a', 'b', 'c']) libraryTree(join(large, copy));
+  assert.equal(await jobsOf(large, 'large-default'), Math.min(2, availableParallelism()));
+  assert.equal(await jobsOf(large, 'large-one', ['--jobs', '1']), 1);
+  assert.deepEqual(readTree(join(dir.path, 'large-default')), readTree(join(dir.path, 'large-one')));
 });
 
 test('`liveprobe prepare --node-modules` prepares a package’s ES modules not marked "type": "module" as modules, as Node loads them; the output runs the same, and with the agent an action lands on their prepared sites', async (t) => {

@@ -13,7 +13,7 @@ import { composedMap, type SourceMapJson } from './composed-map.js';
 import type { PreparedOutput } from './prepared-output.js';
 import { EXPORTED_BINDINGS, REGISTRY_GLOBAL, UNBOUND_EXCEPTION_SITES } from './prepared-messages.js';
 import { buildData, COMMONJS_DATA, MODULE_DATA } from './build-data.js';
-import { lineStartsOf } from './text-builder.js';
+import { lineCountOf } from './text-builder.js';
 import { prepareSource, type SourceParser } from './transform.js';
 import { PREBUILT_BANNER, PREBUILT_FLAGS_SUFFIX, PREBUILT_MAP_SUFFIX, PREBUILT_ORIGINAL_SUFFIX } from './prebuilt.js';
 
@@ -58,7 +58,7 @@ export function prepareForBuild(input: BuildInput): BuildOutput {
   });
   const code = withoutMapComments(output.code);
   // The lines V8 counts (LF, CR, CRLF, LS, PS).
-  const lines = lineStartsOf(code).length;
+  const lines = lineCountOf(code);
   // The agent places actions through the composed map too: its lines are the input's lines.
   const mapName = encodeURIComponent(input.name + PREBUILT_MAP_SUFFIX);
   const data = buildData(output, mapName);

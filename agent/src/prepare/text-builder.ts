@@ -40,7 +40,7 @@ export function build(
   inserts: readonly Insert[],
   flatten: boolean,
   blank: readonly [number, number][],
-  lineStarts: readonly number[],
+  lines: LineFinder,
   out: string[] = [],
   segments: number[] = [],
   shift = 0,
@@ -49,7 +49,8 @@ export function build(
   // Flattened once for the whole range: scanning every chunk for comments and line breaks made a twin's cost grow with its sites times its comments.
   const flat = flatten ? flattened(source, from, to, blank) : undefined;
   const changed: Record<number, number[]> = {};
-  let line = lineOf(lineStarts, from);
+  const lineStarts = lines.starts;
+  let line = lines.lineOf(from);
   let column = from - lineStarts[line - 1]!;
   // A generated line's triples, created only when the line gets a mark: most lines are copied whole
   // and are not in the map.
@@ -66,7 +67,7 @@ export function build(
   let emitted = 0;
   const mark = (origin: number): void => {
     if (flatten) segments.push(shift + emitted, origin);
-    const l = lineOf(lineStarts, origin);
+    const l = lines.lineOf(origin);
     triples().push(column, l, origin - lineStarts[l - 1]!);
   };
   const copy = (a: number, b: number): void => {
@@ -75,7 +76,7 @@ export function build(
       const text = flat.slice(a - from, b - from);
       mark(a);
       // Each original line inside the chunk gets its own segment, so lookups land on the right line.
-      for (let l = lineOf(lineStarts, a) + 1; l <= lineStarts.length && lineStarts[l - 1]! < b; l++) {
+      for (let l = lines.lineOf(a) + 1; l <= lineStarts.length && lineStarts[l - 1]! < b; l++) {
         const at = lineStarts[l - 1]!;
         segments.push(shift + emitted + (at - a), at);
         current!.push(column + (at - a), l, 0);
@@ -89,7 +90,7 @@ export function build(
     mark(a);
     parts.push(source.slice(a, b));
     emitted += b - a;
-    const end = lineOf(lineStarts, b);
+    const end = lines.lineOf(b);
     if (end === line) column += b - a;
     else {
       line = end;
@@ -110,7 +111,7 @@ export function build(
       for (let i = 0; i < insert.segments.length; i += 2) {
         const origin = insert.segments[i + 1]!;
         if (flatten) segments.push(shift + startEmitted + insert.segments[i]!, origin);
-        const l = lineOf(lineStarts, origin);
+        const l = lines.lineOf(origin);
         out.push(start + insert.segments[i]!, l, origin - lineStarts[l - 1]!);
       }
     }
@@ -123,7 +124,8 @@ export function build(
       parts.push(insert.text);
       size = insert.text.length;
     } else {
-      for (const piece of insert.text) parts.push(piece);
+      const pieces = insert.text;
+      for (let i = 0; i < pieces.length; i++) parts.push(pieces[i]!);
       size = insert.size!;
     }
     emitted += size;
@@ -148,7 +150,7 @@ function flattened(source: string, from: number, to: number, blank: readonly [nu
 }
 
 /** 1-based line of an offset. */
-export function lineOf(lineStarts: readonly number[], offset: number): number {
+function lineOf(lineStarts: readonly number[], offset: number): number {
   let low = 0;
   let high = lineStarts.length - 1;
   while (low < high) {
@@ -157,6 +159,58 @@ export function lineOf(lineStarts: readonly number[], offset: number): number {
     else high = mid - 1;
   }
   return low + 1;
+}
+
+/**
+ * 1-based lines of offsets asked in nearly ascending order, as a walk of the file asks them (a
+ * site, the next statement's site, the copy between them): the next offset is most often on the
+ * line found last or a few lines below it, found without a binary search over every line.
+ */
+export class LineFinder {
+  private last = 1;
+
+  constructor(readonly starts: readonly number[]) {}
+
+  lineOf(offset: number): number {
+    const starts = this.starts;
+    let line = this.last;
+    if (starts[line - 1]! <= offset) {
+      for (let step = 0; step < NEAR_LINES; step++, line++) {
+        if (line === starts.length || starts[line]! > offset) {
+          this.last = line;
+          return line;
+        }
+      }
+    }
+    line = lineOf(starts, offset);
+    this.last = line;
+    return line;
+  }
+}
+
+/** How many lines below the last one LineFinder steps before it searches. */
+const NEAR_LINES = 8;
+
+/** Sorts inserts by offset, stably; most lists come out of the walk in order already, and are left as they are. */
+export function sortByOffset(inserts: Insert[]): void {
+  for (let i = 1; i < inserts.length; i++) {
+    if (inserts[i]!.at < inserts[i - 1]!.at) {
+      inserts.sort(byOffset);
+      return;
+    }
+  }
+}
+
+const byOffset = (a: Insert, b: Insert): number => a.at - b.at;
+
+/** How many lines `text` has, counting the line breaks V8 counts (lineStartsOf's length, without its array). */
+export function lineCountOf(text: string): number {
+  if (text.indexOf('\r') === -1 && text.indexOf('\u2028') === -1 && text.indexOf('\u2029') === -1) {
+    let count = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+    return count;
+  }
+  return lineStartsOf(text).length;
 }
 
 /** Offsets where lines start, counting the line breaks V8 counts (LF, CR, CRLF, LS, PS). */

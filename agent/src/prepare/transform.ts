@@ -42,8 +42,8 @@ import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from '.
 import { COUNT_IN_PLACE } from './site-flags.js';
 import { analyseScopes, type ScopeAnalysis } from '../locate/scope-pass.js';
 import type { Scope } from '../locate/scope-model.js';
-import { build, lineOf, lineStartsOf, type Insert } from './text-builder.js';
-import { twinBlocker } from './twin-rules.js';
+import { build, LineFinder, lineStartsOf, sortByOffset, type Insert } from './text-builder.js';
+import { plainBody, twinBlocker } from './twin-rules.js';
 
 export interface PrepareOptions {
   kind: 'module' | 'commonjs';
@@ -120,6 +120,7 @@ class Preparer {
   private functions = 0;
   private readonly report: FunctionReport[] = [];
   private readonly lineStarts: number[];
+  private readonly lines: LineFinder;
   /** The nodes around the one being walked. */
   private readonly ancestors: AstNode[] = [];
   /** The children of the nodes being walked, innermost last (walkChildren). */
@@ -136,6 +137,7 @@ class Preparer {
     private readonly comments: Comment[],
   ) {
     this.lineStarts = lineStartsOf(source);
+    this.lines = new LineFinder(this.lineStarts);
     this.functionStarts = scopes.functionStarts();
   }
 
@@ -155,10 +157,13 @@ class Preparer {
     };
     this.ancestors.push(program);
     this.list(program.body, ctx);
-    inserts.sort((a, b) => a.at - b.at);
-    const built = build(this.source, 0, this.source.length, inserts, false, [], this.lineStarts);
+    sortByOffset(inserts);
+    const built = build(this.source, 0, this.source.length, inserts, false, [], this.lines);
     let sourceMappingURL: string | undefined;
-    for (const comment of this.comments) sourceMappingURL = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(comment.value)?.[1] ?? sourceMappingURL;
+    for (const comment of this.comments) {
+      // Most comments name no map: a native search rules them out before the pattern (a new object per evaluation of its literal) runs.
+      if (comment.value.includes('sourceMappingURL=')) sourceMappingURL = MAP_URL.exec(comment.value)?.[1] ?? sourceMappingURL;
+    }
     return {
       code: built.parts.join(''),
       sites: this.sites,
@@ -273,7 +278,7 @@ class Preparer {
   /** Records a site at `offset`: its number, what it passes as `this`, and its bindings' values. */
   private newSite(offset: number, ctx: Context, fn: number): { at: string; self: string; values: string } {
     const id = this.sites.length / 3;
-    const line = lineOf(this.lineStarts, offset);
+    const line = this.lines.lineOf(offset);
     this.sites.push(line, offset - this.lineStarts[line - 1]!, fn);
     const pass = this.bindingsIn(ctx).passAt(offset, this.names);
     this.siteNames.push(pass.list);
@@ -300,7 +305,7 @@ class Preparer {
     this.walk(argument, ctx);
     const bindings = this.bindingsIn(ctx);
     const fields = { kinds: bindings.kindsAt(node.start), fields: bindings.fieldsAt(node.start) };
-    const pass = exceptionPass(lineOf(this.lineStarts, node.start), ctx.self, fields, ctx.wrapped === true);
+    const pass = exceptionPass(this.lines.lineOf(node.start), ctx.self, fields, ctx.wrapped === true);
     ctx.inserts.push({ at: argument.end, text: throwClose(pass) });
   }
 
@@ -442,7 +447,15 @@ class Preparer {
     // A twin holds no block-bodied functions (leaf rule).
     if (ctx.twin >= 0) return;
     const self = fn.type === 'ArrowFunctionExpression' || isDerivedConstructor(parent, this.ancestors) ? 'undefined' : 'this';
-    const { blocker, throws, arrows } = twinBlocker(fn, parent, grandparent, ctx.fn.node === undefined && this.ancestors.length <= 4);
+    const block = fn.body as AstNode;
+    const plain = !this.startsIn(block.start, block.end) && plainBody(this.source, block.start, block.end);
+    const { blocker, throws, arrows } = twinBlocker(
+      fn,
+      parent,
+      grandparent,
+      ctx.fn.node === undefined && this.ancestors.length <= 4,
+      plain,
+    );
     if (fn.params.length > 0) {
       const inParams: Context = { ...inner, self, twin: -1 };
       for (const param of fn.params) this.walk(param, inParams);
@@ -486,7 +499,7 @@ class Preparer {
     const to = fn.body.end - 1;
     const inserts: Insert[] = [];
     this.list(prologue === 0 ? statements : statements.slice(prologue), { ...inner, twin: id, inserts });
-    inserts.sort((a, b) => a.at - b.at);
+    sortByOffset(inserts);
     const blanks = this.commentsWithin(at, to);
     const head = `${last !== undefined && this.source[last.end - 1] !== ';' ? ';' : ''}if ($lpF[${id}] !== 0) {`;
     // The twin's end site stands for the closing brace, as the closing `return;` does.
@@ -495,7 +508,7 @@ class Preparer {
     const pieces = [head];
     // The guard stands for the body's first statement; the closing `return;` for the closing brace.
     const segments = [0, statements[prologue]?.start ?? to];
-    const body = build(this.source, at, to, inserts, true, blanks, this.lineStarts, pieces, segments, head.length);
+    const body = build(this.source, at, to, inserts, true, blanks, this.lines, pieces, segments, head.length);
     pieces.push(...end.text, tail);
     segments.push(head.length + body.length, to);
     inner.inserts.push({ at, text: pieces, size: head.length + body.length + end.size + tail.length, segments });
@@ -520,10 +533,13 @@ class Preparer {
   }
 
   private position(offset: number): { line: number; column: number } {
-    const line = lineOf(this.lineStarts, offset);
+    const line = this.lines.lineOf(offset);
     return { line, column: offset - this.lineStarts[line - 1]! };
   }
 }
+
+/** A comment naming the input's source map: `//# sourceMappingURL=<url>`. */
+const MAP_URL = /^[#@] sourceMappingURL=(\S+)\s*$/;
 
 /** A site guard, `if ($lpS[n] !== 0) $lpS[n] === 3 ? $lpK[n]++ : new $lpH([n, this, …values]);`, in the pieces around `n`. */
 const SITE_OPEN = 'if ($lpS[';

@@ -24,7 +24,7 @@ export function registerPrepare(program: Command, ctx: Context): void {
     .option('--node-modules', 'also prepare files under node_modules (skipped by default)')
     .option(
       '--jobs <n>',
-      "threads preparing files (default 1: on the command's own thread); more help only on a build machine with idle cores",
+      "threads preparing files (default: one per core, as long as each gets 1 MiB of input or more; 1: on the command's own thread)",
       parseJobs,
     )
     .option('--json', 'print the report as JSON')

@@ -1,8 +1,9 @@
 /**
  * Prepares a folder's files on several threads (`liveprobe prepare --jobs`): the transform is
  * CPU-bound JavaScript, so a build machine's idle cores can share a large tree. Each worker pays
- * its own JIT warm-up and competes with whatever else the machine runs, so it is asked for, not
- * the default (docs/PREPARE.md has the measurement). The largest files go first, so one big
+ * its own JIT warm-up and competes with whatever else the machine runs, so a tree gets a thread
+ * per core only where each has enough input to be worth it (prepare-tree.ts defaultJobs;
+ * docs/PREPARE.md has the measurement). The largest files go first, so one big
  * bundle does not finish last on an otherwise idle pool. Results come back in the tree's order
  * whatever the order of completion.
  */

@@ -7,6 +7,7 @@
  */
 import { PREBUILT_FLAGS_SUFFIX } from '@liveprobe/agent/prepare';
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ParserChoice } from './oxc-parse.js';
@@ -21,7 +22,7 @@ export interface PrepareTreeOptions {
   /** undefined: in place. */
   out?: string;
   nodeModules: boolean;
-  /** Threads preparing files (prepare-pool.ts); 1 (the default): this thread. */
+  /** Threads preparing files (prepare-pool.ts), 1: this thread; by default defaultJobs'. */
   jobs?: number;
   /** Called after each JavaScript file, for progress. */
   progress?(done: number, total: number, bytes: number, totalBytes: number): void;
@@ -49,7 +50,7 @@ export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareT
   const scripts = files.filter((f) => f.kind !== undefined && !f.path.endsWith(PREBUILT_FLAGS_SUFFIX));
   const sizes = scripts.map((f) => sizeOf(f.path));
   const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
-  const jobs = Math.min(options.jobs ?? 1, Math.max(1, scripts.length));
+  const jobs = Math.min(options.jobs ?? defaultJobs(totalBytes), Math.max(1, scripts.length));
   let finished = 0;
   let bytes = 0;
   let copied = 0;
@@ -83,6 +84,18 @@ export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareT
     parser,
     ms: performance.now() - started,
   };
+}
+
+/**
+ * Each thread pays its own JIT warm-up: ~0.7 s of CPU, as much as preparing ~2 MB once the JIT
+ * is warm (docs/PREPARE.md, the speed section). Below a MiB per thread, another thread would
+ * add more CPU than it takes off the wall clock even on idle cores.
+ */
+export const MIN_BYTES_PER_THREAD = 1 << 20;
+
+/** `--jobs` when not given: a thread per core, as long as each gets MIN_BYTES_PER_THREAD of input. */
+export function defaultJobs(totalBytes: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.floor(totalBytes / MIN_BYTES_PER_THREAD)));
 }
 
 function sizeOf(path: string): number {
