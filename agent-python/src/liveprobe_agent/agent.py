@@ -128,6 +128,7 @@ class Agent:
                     self.armed_any = self.armed_any or bool(payload)
                     self.engine.reconcile([a for a in payload if a.get('type') != 'exception'])
                     self.exceptions.reconcile([a for a in payload if a.get('type') == 'exception'])
+                    self.open_exports(payload)
             except queue.Empty:
                 pass
             except Exception as err:
@@ -144,6 +145,17 @@ class Agent:
                     self.link.publish_event({'kind': 'heartbeat', 'agentId': self.config.agent_id, 'time': now_iso(), 'actions': len(self.engine.installed)})
             except Exception as err:
                 self.log(f'internal error: {err!r}')
+
+    def open_exports(self, actions: list[dict[str, Any]]) -> None:
+        """Imports the exporters the actions will write to as they install, not at their first hit:
+        the import of the OpenTelemetry SDK and its exporter (~100 ms of CPU) was charged to that hit,
+        spent the second's CPU budget, and sampled out every action's next hits in that second."""
+        for action in actions:
+            kind = action.get('type')
+            if kind == 'log' and 'otel' in (action.get('outputs') or self.settings.log_outputs):
+                self.otel.preload('logs')
+            elif kind in ('snapshot', 'exception'):
+                self.otel.preload('traces')
 
     def reload_settings(self) -> None:
         """LIVEPROBE_CONFIG changed: new capture, redaction, quota and blocklist settings apply now; a broken edit changes nothing."""
