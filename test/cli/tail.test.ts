@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mqtt from 'mqtt';
 import { topics, type AgentEvent, type OutputEvent } from '@liveprobe/protocol';
-import { cli, startControlPlane, tailCli, waitFor } from '../helpers/index.js';
+import { cli, lineOf, startControlPlane, tailCli } from '../helpers/index.js';
 import { checkout } from '../agent/fixtures.js';
 import { shopOnline } from './shop-online.js';
 
