@@ -272,9 +272,12 @@ class Preparer {
   }
 
   /**
-   * A `return` of a computed value (return-exit.ts): `{let $lpR; return ($lpR = (<value>), (<exit
-   * guard>, $lpR));}`, whose site runs once the value is computed, where V8's return position is:
-   * a duration times the function on sites as a breakpoint times it. False when it gets none.
+   * A `return` of a computed value (return-exit.ts): `{let $lpR; return ($lpR = (<value>),
+   * ($lpS[n] !== 0 && new $lpH([n, this, …]), $lpR));}`, whose site runs once the value is
+   * computed, where V8's return position is: a duration times the function on sites as a
+   * breakpoint times it. Only a duration's exit takes that site (a line's actions take the
+   * statement's own), never a plain counter, so its guard has no count in place: every byte of
+   * bytecode counts against what TurboFan inlines into a caller. False when it gets none.
    */
   private returnExit(ret: AstNode, ctx: Context): boolean {
     if (noReturnExit(ret, this.ancestors, (from, to) => this.startsIn(from, to), ctx.scope) !== undefined) return false;
@@ -282,8 +285,8 @@ class Preparer {
     ctx.inserts.push({ at: ret.start, text: RETURN_OPEN });
     ctx.inserts.push({ at: value.start, text: RETURN_VALUE_OPEN });
     const { at, self, values } = this.newSite(returnExitAt(ret), ctx, ctx.twin);
-    const text = [RETURN_EXIT_OPEN, at, BODY_FLAG, at, SITE_COUNTER, at, SITE_HIT, at, self, values, BODY_CLOSE, RETURN_VALUE_CLOSE];
-    ctx.inserts.push({ at: value.end, text, size: RETURN_EXIT_FIXED + 4 * at.length + self.length + values.length });
+    const text = [RETURN_EXIT_OPEN, at, RETURN_EXIT_HIT, at, self, values, RETURN_EXIT_CLOSE];
+    ctx.inserts.push({ at: value.end, text, size: RETURN_EXIT_FIXED + 2 * at.length + self.length + values.length });
     ctx.inserts.push({ at: ret.end, text: '}' });
     return true;
   }
@@ -560,12 +563,13 @@ const BODY_FLAG = '] !== 0 && ($lpS[';
 const BODY_CLOSE = '])), ';
 const BODY_FIXED = BODY_OPEN.length + BODY_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + BODY_CLOSE.length;
 
-/** Around a timed `return`'s value (returnExit): `{let $lpR; `, `($lpR = (`, the value, `), (<exit guard>, $lpR))`, `}`. */
+/** Around a timed `return`'s value (returnExit): `{let $lpR; `, `($lpR = (`, the value, `), ($lpS[n] !== 0 && new $lpH([n, this, …]), $lpR))`, `}`. */
 const RETURN_OPEN = `{let ${RETURN_VALUE}; `;
 const RETURN_VALUE_OPEN = `(${RETURN_VALUE} = (`;
-const RETURN_EXIT_OPEN = `), ${BODY_OPEN}`;
-const RETURN_VALUE_CLOSE = `${RETURN_VALUE}))`;
-const RETURN_EXIT_FIXED = BODY_FIXED - BODY_OPEN.length + RETURN_EXIT_OPEN.length + RETURN_VALUE_CLOSE.length;
+const RETURN_EXIT_OPEN = '), ($lpS[';
+const RETURN_EXIT_HIT = '] !== 0 && new $lpH([';
+const RETURN_EXIT_CLOSE = `]), ${RETURN_VALUE}))`;
+const RETURN_EXIT_FIXED = RETURN_EXIT_OPEN.length + RETURN_EXIT_HIT.length + RETURN_EXIT_CLOSE.length;
 
 /** Around a timed arrow body (timedBodySites): the local that keeps its value, and the return of it after the exit's guard. */
 const VALUE_OPEN = ` const ${ARROW_VALUE} = `;

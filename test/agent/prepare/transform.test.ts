@@ -10,6 +10,13 @@ import { loadOriginal, loadPrepared, prepareCommonJs } from './prepared-module.j
 
 const FILE = '/virtual/construct.cjs';
 
+/** What the module's exported async function gives: the original's, prepared with every flag mode. */
+async function sameInEveryMode(source: string): Promise<void> {
+  const expected = await (loadOriginal(source, FILE) as () => Promise<unknown>)();
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual(await (loadPrepared(source, FILE, mode).exports as () => Promise<unknown>)(), expected, mode);
+}
+
 function modeAt(source: string, line: number, kind: 'module' | 'commonjs' = 'commonjs'): { mode: string; reason?: string } {
   const out = prepareSource(source, {
     kind,
@@ -276,9 +283,7 @@ test('an arrow whose expression body is a call, `new` or `await` gets an exit si
     '  return { values, log, names: [double.name, settle.name, make.name, throws.name] };',
     '};',
   ].join('\n');
-  const expected = await (loadOriginal(source, FILE) as () => Promise<unknown>)();
-  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
-    assert.deepEqual(await (loadPrepared(source, FILE, mode).exports as () => Promise<unknown>)(), expected, mode);
+  await sameInEveryMode(source);
   const out = prepareCommonJs(source);
   // The arrows' sites on a line, past its statement's own.
   const sitesOn = (line: number) =>
@@ -412,9 +417,7 @@ test('a `return` that computes its value gets an exit site that runs after the v
     '  return { values, log };',
     '};',
   ].join('\n');
-  const expected = await (loadOriginal(source, FILE) as () => Promise<unknown>)();
-  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
-    assert.deepEqual(await (loadPrepared(source, FILE, mode).exports as () => Promise<unknown>)(), expected, mode);
+  await sameInEveryMode(source);
   const out = prepareCommonJs(source);
   const lines = source.split('\n');
   // Exit sites are recorded one column into their `return`.
