@@ -20,7 +20,7 @@ if (checkout === undefined || !['inline', 'large', 'leaf'].includes(variant) || 
   console.error('usage: node scripts/return-exit-cost.mjs <checkout, built> <inline|large|leaf> <calls>');
   process.exit(2);
 }
-const { prepareSource } = await import(pathToFileURL(resolve(checkout, 'agent/dist/prepare/transform.js')).href);
+const { prepareSource, TRANSFORM_VERSION } = await import(pathToFileURL(resolve(checkout, 'agent/dist/prepare/transform.js')).href);
 
 const SOURCE = [
   'function inline(o, k) { const get = () => { return o.v; }; return get() * 2 + k; }',
@@ -37,4 +37,4 @@ const run = module.exports[variant];
 const o = { v: 3, w: 1 };
 let sum = 0;
 for (let i = 0; i < calls; i++) sum += run(o, i & 7);
-console.log(`${variant}: ${calls} calls, sum ${sum}, TRANSFORM_VERSION ${(await import(pathToFileURL(resolve(checkout, 'agent/dist/prepare/transform.js')).href)).TRANSFORM_VERSION}`);
+console.log(`${variant}: ${calls} calls, sum ${sum}, TRANSFORM_VERSION ${TRANSFORM_VERSION}`);
