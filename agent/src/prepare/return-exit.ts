@@ -2,7 +2,7 @@
  * Which `return` statements get an exit site, so that a duration on a function that returns a
  * computed value (`return total(items)`, `return a + b`, `return await load(id)`) goes on prepared
  * sites (worker/prepared/timed-exits.ts). Such a return keeps its value in a block's local and runs
- * a site once it is computed, `{let $lpR; return ($lpR = (<value>), <exit guard>, $lpR);}`: after
+ * a site once it is computed, `{let $lpR; return ($lpR = (<value>), (<exit guard>, $lpR));}`: after
  * the value and any `await` in it, before the function returns, where V8's return position is
  * (the breakpoint path stops there). Shared by the transform, which writes it, and the worker,
  * which must know where the exit site is.
