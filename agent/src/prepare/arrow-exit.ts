@@ -65,13 +65,20 @@ function named(arrow: AstNode, parent: AstNode | undefined): boolean {
 
 /** The node whose child `target` is, found by walking down from `program` (the worker's side). */
 export function parentIn(program: AstNode, target: AstNode): AstNode | undefined {
+  return ancestorsOf(program, target).at(-1);
+}
+
+/** The nodes around `target`, from `program` down to its parent (the worker's side; the transform knows its ancestors). */
+export function ancestorsOf(program: AstNode, target: AstNode): AstNode[] {
+  const out: AstNode[] = [];
   let node: AstNode | undefined = program;
   while (node !== undefined) {
     const child: AstNode | undefined = childrenOf(node).find((c) => c.start <= target.start && target.end <= c.end);
-    if (child === target) return node;
+    out.push(node);
+    if (child === target) return out;
     node = child;
   }
-  return undefined;
+  return [];
 }
 
 /** The innermost statement around `offset` in `program`, found by walking down (the worker's side; the transform knows its ancestors). */

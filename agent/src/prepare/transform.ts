@@ -36,6 +36,7 @@ import { isFunction } from '../locate/ast-node.js';
 import { exportShapeOf } from './export-shapes.js';
 import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
 import { ARROW_VALUE, isStatement, noExitSite } from './arrow-exit.js';
+import { noReturnExit, RETURN_VALUE, returnExitAt } from './return-exit.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -56,7 +57,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 13;
+export const TRANSFORM_VERSION = 14;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -275,6 +276,26 @@ class Preparer {
     ctx.inserts.push({ at: body.end, text: [...exit.text, VALUE_CLOSE], size: exit.size + VALUE_CLOSE.length });
   }
 
+  /**
+   * A `return` of a computed value (return-exit.ts): `{let $lpR; return ($lpR = (<value>),
+   * ($lpS[n] !== 0 && new $lpH([n, this, …]), $lpR));}`, whose site runs once the value is
+   * computed, where V8's return position is: a duration times the function on sites as a
+   * breakpoint times it. Only a duration's exit takes that site (a line's actions take the
+   * statement's own), never a plain counter, so its guard has no count in place: every byte of
+   * bytecode counts against what TurboFan inlines into a caller. False when it gets none.
+   */
+  private returnExit(ret: AstNode, ctx: Context): boolean {
+    if (noReturnExit(ret, this.ancestors, (from, to) => this.startsIn(from, to), ctx.scope) !== undefined) return false;
+    const value = ret.argument as AstNode;
+    ctx.inserts.push({ at: ret.start, text: RETURN_OPEN });
+    ctx.inserts.push({ at: value.start, text: RETURN_VALUE_OPEN });
+    const { at, self, values } = this.newSite(returnExitAt(ret), ctx, ctx.twin);
+    const text = [RETURN_EXIT_OPEN, at, RETURN_EXIT_HIT, at, self, values, RETURN_EXIT_CLOSE];
+    ctx.inserts.push({ at: value.end, text, size: RETURN_EXIT_FIXED + 2 * at.length + self.length + values.length });
+    ctx.inserts.push({ at: ret.end, text: '}' });
+    return true;
+  }
+
   /** Records a site at `offset`: its number, what it passes as `this`, and its bindings' values. */
   private newSite(offset: number, ctx: Context, fn: number): { at: string; self: string; values: string } {
     const id = this.sites.length / 3;
@@ -312,6 +333,8 @@ class Preparer {
   private walk(node: AstNode, ctx: Context): void {
     // A twin's original body holds no block-bodied function (leaf rule), and its arrows no `throw`.
     if (isFunction(node)) return ctx.throwsOnly === true && node.body.type === 'BlockStatement' ? undefined : this.visitFunction(node, ctx);
+    // A twinned function's original body has none: the twin, which an action turns on, has them.
+    if (node.type === 'ReturnStatement' && ctx.throwsOnly !== true && this.returnExit(node, ctx)) return;
     if (isLeaf(node) || (NO_STATEMENTS.has(node.type) && !this.holdsFunction(node))) return;
     const inner = SCOPED.has(node.type) || this.ancestors.at(-1)?.type === 'PropertyDefinition' ? this.scopes.acquire(node) : null;
     const here: Context = inner === null || inner === ctx.scope ? ctx : { ...ctx, scope: inner };
@@ -555,6 +578,14 @@ const BODY_OPEN = '($lpS[';
 const BODY_FLAG = '] !== 0 && ($lpS[';
 const BODY_CLOSE = '])), ';
 const BODY_FIXED = BODY_OPEN.length + BODY_FLAG.length + SITE_COUNTER.length + SITE_HIT.length + BODY_CLOSE.length;
+
+/** Around a timed `return`'s value (returnExit): `{let $lpR; `, `($lpR = (`, the value, `), ($lpS[n] !== 0 && new $lpH([n, this, …]), $lpR))`, `}`. */
+const RETURN_OPEN = `{let ${RETURN_VALUE}; `;
+const RETURN_VALUE_OPEN = `(${RETURN_VALUE} = (`;
+const RETURN_EXIT_OPEN = '), ($lpS[';
+const RETURN_EXIT_HIT = '] !== 0 && new $lpH([';
+const RETURN_EXIT_CLOSE = `]), ${RETURN_VALUE}))`;
+const RETURN_EXIT_FIXED = RETURN_EXIT_OPEN.length + RETURN_EXIT_HIT.length + RETURN_EXIT_CLOSE.length;
 
 /** Around a timed arrow body (timedBodySites): the local that keeps its value, and the return of it after the exit's guard. */
 const VALUE_OPEN = ` const ${ARROW_VALUE} = `;

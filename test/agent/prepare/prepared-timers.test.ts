@@ -16,8 +16,8 @@ const SERVER = 'test/fixtures/prepared/server.mjs';
 /** Longest first, 50 ms apart: the invocations overlap and end in another order than they began. */
 const DELAYS = [400, 250, 100];
 
-/** `prepareArrows` false: arrows.mjs loads as written, its lines on breakpoints. */
-async function start(t: TestContext, module: 'cjs' | 'esm', prepareArrows = true) {
+/** `prepareTimed` false: arrows.mjs and returns.mjs load as written, their lines on breakpoints. */
+async function start(t: TestContext, module: 'cjs' | 'esm', prepareTimed = true) {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
@@ -29,7 +29,7 @@ async function start(t: TestContext, module: 'cjs' | 'esm', prepareArrows = true
     env: {
       ...otlp.env('http/protobuf'),
       WORK_MODULE: module,
-      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs${prepareArrows ? '' : ',!**/arrows.mjs'}`,
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs${prepareTimed ? '' : ',!**/arrows.mjs,!**/returns.mjs'}`,
       LIVEPROBE_PREPARE_CACHE: 'off',
     },
   });
@@ -157,7 +157,7 @@ for (const module of ['esm', 'cjs'] as const) {
   });
 }
 
-test('esm: a tic-toc whose toc line has no prepared site, and a duration whose return computes its value, stay whole on breakpoints and still time each invocation', async (t) => {
+test('esm: a tic-toc whose toc line has no prepared site, and a duration whose returned value holds a function, stay whole on breakpoints and still time each invocation', async (t) => {
   const { cp, otlp, shop, file } = await start(t, 'esm');
   const tictoc = await addAction(cp, {
     type: 'tictoc',
@@ -188,7 +188,7 @@ test('esm: a tic-toc whose toc line has no prepared site, and a duration whose r
   assert.match(
     timed,
     new RegExp(
-      `^installed: breakpoint \\(not on prepared sites: line ${lineOf(file, 'computed-return')} returns a computed value, which a site before the \`return\` would not time\\); measuring pauseComputed from line ${lineOf(file, 'computed-start')} to its 1 exit \\(returns and throws\\); timed on breakpoints: V8's own cost of the two breakpoint hits, \\d+ µs at least as measured in this process \\(on a copy of the function that returns at once\\), is taken off .*$`,
+      `^installed: breakpoint \\(not on prepared sites: line ${lineOf(file, 'computed-return')} returns a value holding a function or class, so it has no site after its value \\(V8 would name that function after the site’s local\\)\\); measuring pauseComputed from line ${lineOf(file, 'computed-start')} to its 1 exit \\(returns and throws\\); timed on breakpoints: V8's own cost of the two breakpoint hits, \\d+ µs at least as measured in this process \\(on a copy of the function that returns at once\\), is taken off .*$`,
     ),
   );
   assert.doesNotMatch(timed, /prepare the file/, 'the file is prepared: prepared sites cannot time this function, as said');
@@ -326,5 +326,97 @@ for (const prepared of [true, false]) {
     );
     await agreesWithApp(otlp, 'record.duration', new Map([[30, took!]]));
     await otlp.waitForMetric((p) => p.name === 'record.duration' && p.attributes.ms === '0', WAIT, 'the early return timed too');
+  });
+}
+
+/**
+ * Durations on functions that return a computed value: on prepared sites each `return`'s exit site
+ * runs after its value (after its `await`; in a generator, a method, a `switch` case, a labelled
+ * block), so the same calls are measured with the same outcomes as on breakpoints, where the file
+ * is not prepared; a call whose value throws (in its callee) is measured by neither, and the
+ * return of a function nested in the timed one is not its exit.
+ */
+for (const prepared of [true, false]) {
+  test(`esm: durations on functions that return computed values, ${prepared ? 'on prepared sites' : 'on breakpoints (not prepared)'}`, async (t) => {
+    const { cp, otlp, shop } = await start(t, 'esm', prepared);
+    const file = 'test/fixtures/prepared/returns.mjs';
+    const timed = [
+      ['fetched', 'fetched-start', 1],
+      ['computed', 'computed-start', 2],
+      ['counted', 'counted-start', 1],
+      ['switched', 'switched-start', 4],
+      ['Timer.run', 'run-start', 1],
+      ['outer', 'outer-start', 1],
+    ] as const;
+    const ids = new Map<string, string>();
+    for (const [fn] of timed)
+      ids.set(
+        fn,
+        (
+          await addAction(cp, {
+            type: 'duration',
+            file,
+            function: fn,
+            name: `returns.${fn.split('.').at(-1)}`,
+            // A method reads its `ms` from `this`: no attribute.
+            ...(fn === 'Timer.run' ? {} : { attributes: { ms: 'str(ms)' } }),
+            tags: ['e2e'],
+          })
+        ).action.id,
+      );
+    for (const [fn, marker, exits] of timed) {
+      const message = await status(cp, ids.get(fn)!);
+      const path = prepared ? 'prepared sites \\(no breakpoint\\)' : 'breakpoint';
+      const name = fn.split('.').at(-1);
+      assert.match(
+        message,
+        new RegExp(
+          `^installed: ${path}.*measuring ${name} from line ${lineOf(file, marker)} to its ${exits} exits? \\(returns and throws\\)`,
+        ),
+        message,
+      );
+    }
+    assert.equal(await get(shop.url, '/state'), !prepared, prepared ? 'the inspector session was never opened' : 'breakpoints');
+
+    const fetched = await overlapping(shop.url, '/fetched');
+    assert.equal(await get(shop.url, '/computed?n=0'), null);
+    assert.equal(await get(shop.url, '/computed?n=20'), 20);
+    assert.equal(await get(shop.url, '/computed?n=21'), 'failed after 21 ms', 'the exception still reaches the app');
+    assert.deepEqual(await get(shop.url, '/counted?n=10'), [10]);
+    assert.equal(await get(shop.url, '/counted?n=11'), 'failed after 11 ms');
+    for (const [from, expected] of [
+      [0, 10],
+      [1, null],
+      [2, 'skip'],
+      [3, 'another'],
+    ] as const)
+      assert.equal(await get(shop.url, `/switched?n=10&from=${from}`), expected);
+    assert.equal(await get(shop.url, '/timer?n=6'), 6);
+    assert.equal(await get(shop.url, '/outer?n=4'), 4);
+
+    await agreesWithApp(otlp, 'returns.fetched', fetched);
+    // Each series: the calls that returned, by `ms`; none that threw.
+    const expected: Record<string, Record<string, number>> = {
+      'returns.computed': { 0: 1, 20: 1 },
+      'returns.counted': { 10: 1 },
+      'returns.switched': { 10: 4 },
+      'returns.run': { undefined: 1 },
+      'returns.outer': { 4: 1 },
+    };
+    const counts = (name: string) => {
+      const byMs: Record<string, number> = {};
+      for (const p of otlp.metricPoints().filter((p) => p.name === name)) {
+        assert.equal(p.attributes['liveprobe.outcome'], 'return', `${name}: ${JSON.stringify(p.attributes)}`);
+        const ms = String(p.attributes.ms);
+        byMs[ms] = Math.max(byMs[ms] ?? 0, p.count ?? 0);
+      }
+      return byMs;
+    };
+    await waitFor(
+      () => Object.entries(expected).every(([name, want]) => Object.keys(want).every((ms) => (counts(name)[ms] ?? 0) >= want[ms]!)),
+      WAIT,
+      'the returns measured',
+    ).catch(() => undefined);
+    for (const [name, want] of Object.entries(expected)) assert.deepEqual(counts(name), want, name);
   });
 }

@@ -10,6 +10,13 @@ import { loadOriginal, loadPrepared, prepareCommonJs } from './prepared-module.j
 
 const FILE = '/virtual/construct.cjs';
 
+/** What the module's exported async function gives: the original's, prepared with every flag mode. */
+async function sameInEveryMode(source: string): Promise<void> {
+  const expected = await (loadOriginal(source, FILE) as () => Promise<unknown>)();
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual(await (loadPrepared(source, FILE, mode).exports as () => Promise<unknown>)(), expected, mode);
+}
+
 function modeAt(source: string, line: number, kind: 'module' | 'commonjs' = 'commonjs'): { mode: string; reason?: string } {
   const out = prepareSource(source, {
     kind,
@@ -276,9 +283,7 @@ test('an arrow whose expression body is a call, `new` or `await` gets an exit si
     '  return { values, log, names: [double.name, settle.name, make.name, throws.name] };',
     '};',
   ].join('\n');
-  const expected = await (loadOriginal(source, FILE) as () => Promise<unknown>)();
-  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
-    assert.deepEqual(await (loadPrepared(source, FILE, mode).exports as () => Promise<unknown>)(), expected, mode);
+  await sameInEveryMode(source);
   const out = prepareCommonJs(source);
   // The arrows' sites on a line, past its statement's own.
   const sitesOn = (line: number) =>
@@ -390,6 +395,86 @@ test('a function whose last statement is no `return` or `throw` has a site befor
     "closure's `let y` is passed at the end",
   );
   assert.equal(hitsAt(12).length, 1, 'fails(true) threw: only fails(false) reached its end');
+});
+
+test('a `return` that computes its value gets an exit site that runs after the value (after its `await`), keeping values, `this`, errors, `finally` and generators as they were', async () => {
+  const source = [
+    'const log = [];',
+    'const work = (x) => { log.push(`work ${x}`); return x * 2; };',
+    'const fail = (x) => { if (x) throw new RangeError("no"); return 1; };',
+    'function sum(a, b) { if (a < 0) return; return work(a) + b; }',
+    'async function load(x) { await null; return await Promise.resolve(work(x)); }',
+    'function* gen(n) { yield work(n); return n * 3; }',
+    'function pick(k, x) { switch (k) { case 1: let y = x; return y + 1; case 2: return fail(x); } out: { if (x) break out; return String(x); } return k; }',
+    'function tidy(x) { try { return work(x); } finally { log.push("finally"); } }',
+    'const obj = { v: 7, get() { return this.v * 2; }, arrow() { const f = () => { return this.v + 1; }; return f() + 0; } };',
+    'const arrow = async (x) => { return await load(x); };',
+    'module.exports = async () => {',
+    '  let error;',
+    '  try { pick(2, true); } catch (e) { error = `${e.name}: ${e.message}`; }',
+    '  const g = gen(4);',
+    '  const values = [sum(-1, 1), sum(2, 3), await load(5), g.next(), g.next(), pick(1, 6), pick(2, false), pick(3, 0), tidy(8), obj.get(), obj.arrow(), await arrow(9), error];',
+    '  return { values, log };',
+    '};',
+  ].join('\n');
+  await sameInEveryMode(source);
+  const out = prepareCommonJs(source);
+  const lines = source.split('\n');
+  // Exit sites are recorded one column into their `return`.
+  const exits = siteEntries(out.sites).filter((s) => lines[s.line - 1]!.startsWith('eturn ', s.column));
+  const exitsOn = (line: number) => exits.filter((s) => s.line === line).map((s) => lines[line - 1]!.slice(s.column - 1).split(';')[0]);
+  assert.deepEqual(exitsOn(4), ['return work(a) + b'], 'none for `return;`');
+  assert.deepEqual(exitsOn(5), ['return await Promise.resolve(work(x))']);
+  assert.deepEqual(exitsOn(6), ['return n * 3']);
+  assert.deepEqual(exitsOn(7), ['return y + 1', 'return fail(x)', 'return String(x)'], 'none for `return k`, a parameter');
+  assert.deepEqual(exitsOn(8), [], 'inside `try … finally`: none (the `finally` block runs after it)');
+  assert.deepEqual(exitsOn(9), ['return this.v * 2', 'return this.v + 1', 'return f() + 0']);
+  const loaded = loadPrepared(source, FILE, 'sites');
+  await (loaded.exports as () => Promise<unknown>)();
+  const hitsOf = (line: number, index = 0) => {
+    const site = exits.filter((s) => s.line === line)[index]!;
+    return loaded.hits.filter((h) => h.site === site.id);
+  };
+  assert.deepEqual(
+    hitsOf(4).map((h) => [h.scope.a, h.scope.b]),
+    [[2, 3]],
+    'sum(-1, 1) returned nothing: one hit, with the bindings',
+  );
+  assert.equal(hitsOf(7, 1).length, 1, 'pick(2, true) threw in its value: only pick(2, false) reached the exit');
+  assert.equal((hitsOf(9)[0]?.self as { v: number }).v, 7, 'a method passes its `this`');
+  assert.equal(hitsOf(9, 1)[0]?.self, undefined, 'an arrow passes none');
+  // After the value: work(5), called inside load's awaited value, ran before load's exit.
+  const workSite = siteEntries(out.sites).find((s) => s.line === 2 && lines[1]!.startsWith('log.push', s.column))!;
+  const worked = loaded.hits.findIndex((h) => h.site === workSite.id && h.scope.x === 5);
+  const exited = loaded.hits.indexOf(hitsOf(5)[0]!);
+  assert.ok(worked >= 0 && exited > worked, `work(5) at ${worked}, load's exit at ${exited}`);
+});
+
+test("a `return`'s exit leaves V8's names of anonymous functions as they were: none where the value holds a function, or after another function in its expression", () => {
+  const source = [
+    'const boom = () => { throw new Error("x"); };',
+    'const frame = (f) => { try { f(); } catch (e) { return e.stack.split("\\n")[2].trim().split(" (")[0].replace(/:\\d+$/, ""); } };',
+    'function list() { return [function () { boom(); }, () => boom()]; }',
+    'function either(x) { return x ? function () { boom(); } : null; }',
+    'function keyed() { return { a: function () { boom(); }, b: [() => boom()] }; }',
+    'module.exports = () => {',
+    '  const calls = [function () { boom(); }, (function () { return [2].concat(1); })];',
+    '  const k = keyed();',
+    '  return [...list().map(frame), frame(either(1)), frame(k.a), frame(k.b[0]), frame(calls[0]), calls[1]()];',
+    '};',
+  ].join('\n');
+  const names = (out: unknown) => (out as unknown[]).map((frame) => String(frame).replace(/\(?\/virtual\/construct\.cjs:\d+/, '<file>'));
+  const expected = names((loadOriginal(source, FILE) as () => unknown)());
+  for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
+    assert.deepEqual(names((loadPrepared(source, FILE, mode).exports as () => unknown)()), expected, mode);
+  const lines = source.split('\n');
+  const exits = siteEntries(prepareCommonJs(source).sites).filter((s) => lines[s.line - 1]!.startsWith('eturn ', s.column));
+  // frame's and the exported function's: their values hold no function.
+  assert.deepEqual(
+    exits.map((s) => s.line),
+    [2, 9],
+    'none in list, either, keyed or calls[1]',
+  );
 });
 
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {

@@ -389,7 +389,7 @@ export class PreparedSites {
     for (const [offset, role] of positions) {
       const { line, column } = positionOf(analysed, offset);
       const site = sitesAt(named.known, line, column)[0];
-      if (site === undefined) return { kind: 'unprepared', reason: `line ${lineAt(offset)} has no prepared site` };
+      if (site === undefined) return { kind: 'unprepared', reason: noSite(lineAt(offset), exits.afterValue.includes(offset)) };
       sites.push({ ...named, site, role });
     }
     return { kind: 'sites', sites };
@@ -545,6 +545,12 @@ function functionFor(action: DurationAction, named: NamedFile, analysed: Analyse
 }
 
 /** The site of a file without a map that starts first on `line`. */
+/** Why a duration's position has no site: an exit after a returned value is missing from a file prepared before such sites. */
+function noSite(line: number, afterValue: boolean): string {
+  if (!afterValue) return `line ${line} has no prepared site`;
+  return `line ${line} returns a computed value, and its file was prepared without a site after the value (before TRANSFORM_VERSION 14): prepare it again to time it on sites`;
+}
+
 function firstSite(sites: readonly SiteEntry[], line: number): SiteEntry | undefined {
   let first: SiteEntry | undefined;
   for (const site of sites) if (site.line === line && (first === undefined || site.column < first.column)) first = site;
