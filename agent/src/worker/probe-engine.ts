@@ -357,10 +357,11 @@ export class ProbeEngine {
   }
 
   /**
-   * Measures V8's cost for a duration or tic-toc off the queue, then places it. The main thread
-   * answers a calibration from its event loop, which a pause before a script (held until this
-   * queue drains) and the synchronous load around it keep it from: awaited in the queue, each
-   * module loading after the timed one held the app 2 s and the measurement timed out.
+   * Measures V8's cost for a duration or tic-toc waiting for a script that just loaded off the
+   * queue, then places it. The main thread answers a calibration from its event loop, which the
+   * pause before the script (held until this queue drains) and the synchronous load around it
+   * keep it from: awaited in the queue, each module loading after the timed one held the app 2 s
+   * and the measurement timed out. On a script loaded before, the app's thread answers at once.
    */
   private placeOnceCalibrated(probe: Probe, measured: Measured | undefined): void {
     if (this.calibrating.has(probe)) return;
@@ -443,7 +444,7 @@ export class ProbeEngine {
     if (timedOnBreakpoints(action)) {
       const measured = functionToCopy(sites[0]!);
       const known = this.calibration.known(measured);
-      if (known === undefined && probe.state.kind === 'waiting') return this.placeOnceCalibrated(probe, measured);
+      if (known === undefined && justLoaded && probe.state.kind === 'waiting') return this.placeOnceCalibrated(probe, measured);
       overhead = known === undefined ? await this.calibration.overhead(measured) : known.overhead;
     }
     for (const arm of arms) if (arm.metric?.role === 'toc' && overhead !== undefined) arm.metric.overheadSeconds = overhead.ms / 1000;
