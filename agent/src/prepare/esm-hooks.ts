@@ -13,7 +13,7 @@ import { prepareFile } from './prepare-file.js';
 import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
 import type { PreparedOutput } from './prepared-output.js';
 import {
-  type DependencyMissReport,
+  type PatternMissReport,
   type ModuleTable,
   EXPORTED_BINDINGS,
   FLAGS_SCHEME,
@@ -78,8 +78,7 @@ export async function load(
   if (data === undefined || result.format !== 'module' || !url.startsWith('file:') || result.source == null) return result;
   const path = fileURLToPath(url);
   const { port } = data;
-  if (!shouldPrepare(data.settings, path, (miss) => port.postMessage({ t: 'missed', ...miss } satisfies DependencyMissReport)))
-    return result;
+  if (!shouldPrepare(data.settings, path, (miss) => port.postMessage({ t: 'missed', ...miss } satisfies PatternMissReport))) return result;
   const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   // Prepared at build time (or its flags module): it binds itself to the agent.
   if (isPrebuilt(source)) return result;
