@@ -8,19 +8,19 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { PackedTable } from '../prepare/packed-table.js';
-import type { DependencyMiss } from '../prepare/prepare-settings.js';
-import type { DependencyMissReport, ModuleTable, PreparedOutcomeReport } from '../prepare/prepared-messages.js';
+import type { PatternMiss } from '../prepare/prepare-settings.js';
+import type { PatternMissReport, ModuleTable, PreparedOutcomeReport } from '../prepare/prepared-messages.js';
 
-type FromHooks = ModuleTable | PreparedOutcomeReport | DependencyMissReport;
+type FromHooks = ModuleTable | PreparedOutcomeReport | PatternMissReport;
 
 export class ModuleTables {
   private readonly tables = new Map<string, PackedTable>();
   private port: MessagePort | undefined;
   private outcome: (report: PreparedOutcomeReport) => void = () => {};
-  private missed: (miss: DependencyMiss) => void = () => {};
+  private missed: (miss: PatternMiss) => void = () => {};
 
   /** Reads the hooks' port: tables are kept here, outcomes go to `outcome`, patterns that missed a dependency to `missed`. */
-  listen(port: MessagePort, outcome: (report: PreparedOutcomeReport) => void, missed: (miss: DependencyMiss) => void): void {
+  listen(port: MessagePort, outcome: (report: PreparedOutcomeReport) => void, missed: (miss: PatternMiss) => void): void {
     this.port = port;
     this.outcome = outcome;
     this.missed = missed;

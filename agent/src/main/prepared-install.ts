@@ -13,10 +13,10 @@ import type { HooksData } from '../prepare/esm-hooks.js';
 import { PrepareCache, type PrepareCacheAt } from '../prepare/prepare-cache.js';
 import { prepareFile } from '../prepare/prepare-file.js';
 import {
-  dependencyMissWarning,
+  patternMissWarning,
   readPrepareSettings,
   shouldPrepare,
-  type DependencyMiss,
+  type PatternMiss,
   type PrepareSettings,
 } from '../prepare/prepare-settings.js';
 import { runsOutsideItsFile, startsAsPrebuilt } from './bundled-prebuilt.js';
@@ -113,10 +113,11 @@ function installLoaders(
   };
   // The CommonJS loader and the hooks thread each say a pattern's miss once; the user hears it once.
   const warned = new Set<string>();
-  const missed = (miss: DependencyMiss): void => {
-    if (warned.has(miss.pattern)) return;
-    warned.add(miss.pattern);
-    const line = dependencyMissWarning(miss);
+  const missed = (miss: PatternMiss): void => {
+    const key = `${miss.kind}:${miss.pattern}`;
+    if (warned.has(key)) return;
+    warned.add(key);
+    const line = patternMissWarning(miss);
     warn(`warning: ${line}`);
     tally.warn(line);
   };

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { isPrebuilt } from './prebuilt.js';
 import { PrepareCache } from './prepare-cache.js';
 import { prepareFile } from './prepare-file.js';
-import { shouldPrepare, type PrepareSettings } from './prepare-settings.js';
+import { missedTypeScript, shouldPrepare, type PatternMiss, type PrepareSettings } from './prepare-settings.js';
 import type { PreparedOutput } from './prepared-output.js';
 import {
-  type DependencyMissReport,
+  type PatternMissReport,
   type ModuleTable,
   EXPORTED_BINDINGS,
   FLAGS_SCHEME,
@@ -75,11 +75,14 @@ export async function load(
   if (url.startsWith(FLAGS_SCHEME))
     return { format: 'module', source: flagsModule(decodeURIComponent(url.slice(FLAGS_SCHEME.length))), shortCircuit: true };
   const result = await next(url, context);
-  if (data === undefined || result.format !== 'module' || !url.startsWith('file:') || result.source == null) return result;
-  const path = fileURLToPath(url);
+  if (data === undefined || !url.startsWith('file:')) return result;
   const { port } = data;
-  if (!shouldPrepare(data.settings, path, (miss) => port.postMessage({ t: 'missed', ...miss } satisfies DependencyMissReport)))
-    return result;
+  const missed = (miss: PatternMiss): void => port.postMessage({ t: 'missed', ...miss } satisfies PatternMissReport);
+  // Node's own type stripping (`module-typescript`, `commonjs-typescript`): never prepared, and said so.
+  if (result.format?.endsWith('-typescript') === true) missedTypeScript(data.settings, fileURLToPath(url), missed);
+  if (result.format !== 'module' || result.source == null) return result;
+  const path = fileURLToPath(url);
+  if (!shouldPrepare(data.settings, path, missed)) return result;
   const source = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
   // Prepared at build time (or its flags module): it binds itself to the agent.
   if (isPrebuilt(source)) return result;

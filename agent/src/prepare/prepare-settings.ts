@@ -30,20 +30,34 @@ export interface IncludePattern {
    * Express's files). Removed once such a file loaded: the user hears of it once per pattern.
    */
   reach?: RegExp | undefined;
+  /** Set once a TypeScript file it matches loaded: the user hears of it once per pattern. */
+  typescriptTold?: boolean;
 }
 
-/** A file under node_modules that a pattern would prepare if it named node_modules. */
-export interface DependencyMiss {
-  pattern: string;
-  path: string;
-  /** The pattern to write instead (or beside it). */
-  fix: string;
-}
+/**
+ * A file a pattern reaches but does not prepare: one under node_modules that it would prepare if
+ * it named node_modules, or a TypeScript file a loader (tsx, ts-node, Node's type stripping)
+ * compiles as it loads, whose compiled code the agent never sees as a file.
+ */
+export type PatternMiss =
+  | {
+      kind: 'dependency';
+      pattern: string;
+      path: string;
+      /** The pattern to write instead (or beside it). */
+      fix: string;
+    }
+  | { kind: 'typescript'; pattern: string; path: string };
 
-/** Says what the pattern left out and what to write: nothing else tells a user why those lines take breakpoints. */
-export function dependencyMissWarning(miss: DependencyMiss): string {
+/** Says what the pattern left out and what to do: nothing else tells a user why those lines take breakpoints. */
+export function patternMissWarning(miss: PatternMiss): string {
+  if (miss.kind === 'typescript')
+    return `prepare pattern "${miss.pattern}" does not prepare ${miss.path}: TypeScript compiled as it loads (tsx, ts-node, Node's type stripping) is not prepared, only .js, .cjs and .mjs files are (its lines take actions as breakpoints; to prepare the app, build it with tsc or a bundler and run \`liveprobe prepare\` on the output)`;
   return `prepare pattern "${miss.pattern}" does not prepare ${miss.path}: files under node_modules are prepared only by a pattern that names node_modules/ (to prepare them, add "${miss.fix}"; until then their lines take actions as breakpoints)`;
 }
+
+/** What TypeScript loaders compile: `.ts`, `.mts`, `.cts` and `.tsx`. */
+const TYPESCRIPT = /\.[mc]?tsx?$/;
 
 export const WARN_BYTES = 1024 * 1024;
 
@@ -79,9 +93,12 @@ export function readPrepareSettings(env: NodeJS.ProcessEnv, cwd: string): Prepar
  * `missed` hears of a file under node_modules that a pattern would have prepared had it named
  * node_modules, once per pattern; testing for it costs what matching an app's own file costs.
  */
-export function shouldPrepare(settings: PrepareSettings, file: string, missed?: (miss: DependencyMiss) => void): boolean {
+export function shouldPrepare(settings: PrepareSettings, file: string, missed?: (miss: PatternMiss) => void): boolean {
   const path = normalizePath(file);
-  if (!path.endsWith('.js') && !path.endsWith('.cjs') && !path.endsWith('.mjs')) return false;
+  if (!path.endsWith('.js') && !path.endsWith('.cjs') && !path.endsWith('.mjs')) {
+    if (missed !== undefined && TYPESCRIPT.test(path)) missedTypeScript(settings, path, missed);
+    return false;
+  }
   if (settings.exclude.some((p) => p.test(path))) return false;
   // The agent's own files never get probe sites, whatever the patterns say.
   if (agentFileAmong([path]) !== undefined) return false;
@@ -92,10 +109,20 @@ export function shouldPrepare(settings: PrepareSettings, file: string, missed?: 
     for (const i of settings.include) {
       if (i.reach === undefined || !i.reach.test(path)) continue;
       i.reach = undefined;
-      missed({ pattern: i.text, path, fix: fixFor(i.text, i.pattern, path) });
+      missed({ kind: 'dependency', pattern: i.text, path, fix: fixFor(i.text, i.pattern, path) });
     }
   }
   return false;
+}
+
+/** Tells `missed` of the first TypeScript file each pattern of the app's own files matches. */
+export function missedTypeScript(settings: PrepareSettings, path: string, missed: (miss: PatternMiss) => void): void {
+  if (path.includes('/node_modules/') || settings.exclude.some((p) => p.test(path))) return;
+  for (const i of settings.include) {
+    if (i.namesNodeModules || i.typescriptTold === true || !i.pattern.test(path)) continue;
+    i.typescriptTold = true;
+    missed({ kind: 'typescript', pattern: i.text, path });
+  }
 }
 
 /** Relative patterns may have meant a package's own folder; `./` and `../` ones name the app's folders. */

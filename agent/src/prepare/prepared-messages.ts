@@ -3,7 +3,7 @@
  * (separate from the probe hook's channel). Plain objects only.
  */
 import type { PrepareOutcome } from './prepare-file.js';
-import type { DependencyMiss } from './prepare-settings.js';
+import type { PatternMiss } from './prepare-settings.js';
 
 /** main → worker: a prepared file was loaded; its sites can take actions. */
 export interface PreparedFileLoaded {
@@ -71,10 +71,8 @@ export interface ModuleTable {
   table: Int32Array;
 }
 
-/** hooks thread → main: a module under node_modules a pattern would have prepared had it named node_modules. */
-export interface DependencyMissReport extends DependencyMiss {
-  t: 'missed';
-}
+/** hooks thread → main: a module a pattern reaches but does not prepare (prepare-settings.ts). */
+export type PatternMissReport = PatternMiss & { t: 'missed' };
 
 /** The outcome without the prepared output, which stays where the file loads. */
 export function outcomeReport(path: string, outcome: PrepareOutcome): PreparedOutcomeReport {

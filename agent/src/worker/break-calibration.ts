@@ -24,6 +24,14 @@ interface Spot {
   role: MetricRole;
 }
 
+/** A duration's function (`id` names it), timed on its copy when it has one. */
+export type Measured = { id: string; copy: PlacedCopy | undefined };
+
+/** The cache key: the function's, or '' for the agent's own target. */
+function idOf(measured: Measured | undefined): string {
+  return measured?.copy === undefined ? '' : measured.id;
+}
+
 /** What was measured, in milliseconds, and on what. */
 export interface Overhead {
   ms: number;
@@ -34,6 +42,10 @@ export interface Overhead {
 export class BreakCalibration {
   /** By function (its script and offset), and '' for the agent's own target. */
   private readonly measured = new Map<string, Promise<Overhead | undefined>>();
+  /** What the calibrations of this session settled to, by the same keys. */
+  private readonly settled = new Map<string, Overhead | undefined>();
+  /** The calibration running, or settled: the next one starts after it. */
+  private turn: Promise<unknown> = Promise.resolve();
   private answer: ((result: Calibrated | undefined) => void) | undefined;
 
   constructor(
@@ -46,35 +58,67 @@ export class BreakCalibration {
   /**
    * V8's least cost of one measurement; undefined when it could not be measured (no call
    * was timed, or the app's thread did not answer). `measured`: a duration's function (`id` names it),
-   * timed on its copy when it has one. Calibrations run one at a time (the engine's queue).
+   * timed on its copy when it has one. Calibrations run one at a time, in the order asked.
    */
-  overhead(measured?: { id: string; copy: PlacedCopy | undefined }): Promise<Overhead | undefined> {
+  overhead(measured?: Measured): Promise<Overhead | undefined> {
     const copy = measured?.copy;
-    const id = copy === undefined ? '' : measured!.id;
+    const id = idOf(measured);
     let overhead = this.measured.get(id);
     if (overhead === undefined) {
-      overhead = (copy === undefined ? this.ownTarget() : this.copy(copy)).catch((err: unknown) => {
-        this.log(`could not measure the breakpoints' own cost, so durations on breakpoints include it: ${errorMessage(err)}`);
-        return undefined;
-      });
-      this.measured.set(id, overhead);
+      // One at a time: the main thread answers one calibration at a time, to `answer`.
+      overhead = this.remember(
+        id,
+        this.turn.then(() => (copy === undefined ? this.ownTarget() : this.copy(copy))),
+      );
+      this.turn = overhead;
     }
     return overhead;
+  }
+
+  /**
+   * What `overhead` settled to, without waiting: `{ overhead }` once measured (undefined inside:
+   * it could not be), undefined while not measured yet in this session.
+   */
+  known(measured?: Measured): { overhead: Overhead | undefined } | undefined {
+    const id = idOf(measured);
+    return this.settled.has(id) ? { overhead: this.settled.get(id) } : undefined;
   }
 
   /** A new session: measure again. */
   forget(): void {
     this.measured.clear();
+    this.settled.clear();
+  }
+
+  /** Caches `overhead` under `id`, logging a failure once; settles when it does, never rejecting. */
+  private remember(id: string, overhead: Promise<Overhead | undefined>): Promise<Overhead | undefined> {
+    const settled: Promise<Overhead | undefined> = overhead
+      .catch((err: unknown) => {
+        this.log(`could not measure the breakpoints' own cost, so durations on breakpoints include it: ${errorMessage(err)}`);
+        return undefined;
+      })
+      .then((result) => {
+        // Measured in a session since closed: the next one measures again.
+        if (this.measured.get(id) === settled) this.settled.set(id, result);
+        return result;
+      });
+    this.measured.set(id, settled);
+    return settled;
   }
 
   received(result: Calibrated): void {
     this.answer?.(result);
   }
 
-  /** A copy the main thread could not compile falls back to the agent's own target. */
+  /**
+   * A copy the main thread could not compile falls back to the agent's own target, measured in
+   * this turn unless already known (a turn queued for it would wait for this one).
+   */
   private async copy(placed: PlacedCopy): Promise<Overhead | undefined> {
     const ms = await this.timed(placed);
-    return ms === undefined ? this.overhead() : { ms, ownCopy: true };
+    if (ms !== undefined) return { ms, ownCopy: true };
+    const own = this.known();
+    return own === undefined ? this.ownTarget() : own.overhead;
   }
 
   private async ownTarget(): Promise<Overhead | undefined> {

@@ -6,8 +6,8 @@
 import { defined } from '@liveprobe/protocol/util';
 import { type Action, type ActionState, ExpressionError, TOP_LEVEL_CODE } from '@liveprobe/protocol';
 import type { ArmProbe, Calibrated, DutyCycle, HookChannel, ToMain } from '../bridge.js';
-import { BreakCalibration, type Overhead } from './break-calibration.js';
-import { functionCopy, type PlacedCopy } from './function-copy.js';
+import { BreakCalibration, type Measured, type Overhead } from './break-calibration.js';
+import { functionCopy } from './function-copy.js';
 import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
 import { type ArmFields, armAcross, armFields, rateOf } from '../locate/arm-spec.js';
@@ -66,6 +66,8 @@ export class ProbeEngine {
   /** Edited actions' first keys, armed again by their new definition so the main thread keeps their hit counts. */
   private readonly editedKeys = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
+  /** Waiting for the calibration of their function before they are placed (placeOnceCalibrated). */
+  private readonly calibrating = new Set<Probe>();
   /** Hits a sampling breakpoint missed while out of V8, estimated from its rate while in (counted as not exported). */
   onSampledOut: (actionId: string, hits: number) => void = () => {};
 
@@ -354,6 +356,24 @@ export class ProbeEngine {
     this.closeIfIdle();
   }
 
+  /**
+   * Measures V8's cost for a duration or tic-toc waiting for a script that just loaded off the
+   * queue, then places it. The main thread answers a calibration from its event loop, which the
+   * pause before the script (held until this queue drains) and the synchronous load around it
+   * keep it from: awaited in the queue, each module loading after the timed one held the app 2 s
+   * and the measurement timed out. On a script loaded before, the app's thread answers at once.
+   */
+  private placeOnceCalibrated(probe: Probe, measured: Measured | undefined): void {
+    if (this.calibrating.has(probe)) return;
+    this.calibrating.add(probe);
+    void this.calibration.overhead(measured).then(() =>
+      this.enqueue(async () => {
+        this.calibrating.delete(probe);
+        if (this.probes.get(probe.action.id) === probe && probe.state.kind === 'waiting') await this.place(probe);
+      }),
+    );
+  }
+
   /** The key of the probe's n-th site: its own key first, then new ones. */
   private keyFor(probe: Probe, index: number): number {
     if (index === 0) return probe.keys[0]!;
@@ -420,7 +440,13 @@ export class ProbeEngine {
       }
     }
     // Measured before the action's own breakpoints are set, so its first interval is already corrected.
-    const overhead = timedOnBreakpoints(action) ? await this.calibration.overhead(functionToCopy(sites[0]!)) : undefined;
+    let overhead: Overhead | undefined;
+    if (timedOnBreakpoints(action)) {
+      const measured = functionToCopy(sites[0]!);
+      const known = this.calibration.known(measured);
+      if (known === undefined && justLoaded && probe.state.kind === 'waiting') return this.placeOnceCalibrated(probe, measured);
+      overhead = known === undefined ? await this.calibration.overhead(measured) : known.overhead;
+    }
     for (const arm of arms) if (arm.metric?.role === 'toc' && overhead !== undefined) arm.metric.overheadSeconds = overhead.ms / 1000;
     const state: OnBreakpoints = { kind: 'breakpoints', ids: [], placements: [] };
     const placed: PlacedSite[] = [];
@@ -898,7 +924,7 @@ function breakpointTiming(overhead: Overhead | undefined, advisePreparing: boole
 }
 
 /** A duration's function, to calibrate on a copy of it; undefined for a tic-toc. */
-function functionToCopy({ fn, analysed, resolved }: Site): { id: string; copy: PlacedCopy | undefined } | undefined {
+function functionToCopy({ fn, analysed, resolved }: Site): Measured | undefined {
   if (fn === undefined || analysed === undefined) return undefined;
   return { id: `${resolved.script.scriptId}:${fn.bodyStart}`, copy: functionCopy(analysed, fn) };
 }

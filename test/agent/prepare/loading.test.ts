@@ -7,9 +7,10 @@ import { test, type TestContext } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrepareCache } from '../../../agent/src/prepare/prepare-cache.js';
 import { prepareFile } from '../../../agent/src/prepare/prepare-file.js';
-import { readPrepareSettings, shouldPrepare, type DependencyMiss } from '../../../agent/src/prepare/prepare-settings.js';
+import { readPrepareSettings, shouldPrepare, type PatternMiss } from '../../../agent/src/prepare/prepare-settings.js';
 import { StartReport } from '../../../agent/src/main/start-report.js';
 import { tempDir } from '../../helpers/index.js';
+import { nodeBinary } from '../../node-versions/node-binaries.js';
 import { fromRoot } from '@liveprobe/harness';
 
 const AGENT = pathToFileURL(fromRoot('agent/dist/register.js')).href;
@@ -63,8 +64,8 @@ test('a pattern that would reach into node_modules had it named node_modules is 
     { LIVEPROBE_PREPARE: 'express/lib/router/*.js, **/*.js, ./dist/*.js, app', LIVEPROBE_PREPARE_CACHE: 'off' },
     '/srv/app',
   )!;
-  const misses: DependencyMiss[] = [];
-  const missed = (miss: DependencyMiss): number => misses.push(miss);
+  const misses: PatternMiss[] = [];
+  const missed = (miss: PatternMiss): number => misses.push(miss);
   assert.ok(shouldPrepare(settings, '/srv/app/dist/server.js', missed));
   assert.deepEqual(misses, [], 'the app’s own files say nothing');
   assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/express/lib/router/index.js', missed));
@@ -72,14 +73,50 @@ test('a pattern that would reach into node_modules had it named node_modules is 
   assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/@scope/dist/x.js', missed));
   assert.deepEqual(misses, [
     {
+      kind: 'dependency',
       pattern: 'express/lib/router/*.js',
       path: '/srv/app/node_modules/express/lib/router/index.js',
       fix: 'node_modules/express/lib/router/*.js',
     },
-    { pattern: '**/*.js', path: '/srv/app/node_modules/express/lib/router/index.js', fix: 'node_modules/express/**' },
+    { kind: 'dependency', pattern: '**/*.js', path: '/srv/app/node_modules/express/lib/router/index.js', fix: 'node_modules/express/**' },
   ]);
   assert.ok(!shouldPrepare(settings, '/srv/app/node_modules/lodash/index.js'), 'asked without a listener: matching only');
 });
+
+const TYPESCRIPT_RUNS = [
+  {
+    loader: 'tsx on Node 20',
+    node: () => process.execPath,
+    args: ['--import', pathToFileURL(fromRoot('node_modules/tsx/dist/loader.mjs')).href],
+  },
+  { loader: 'type stripping on Node 22', node: () => nodeBinary(22), args: ['--experimental-strip-types', '--no-warnings'] },
+  { loader: 'type stripping on Node 24', node: () => nodeBinary(24), args: ['--no-warnings'] },
+];
+
+// Before, such an app's LIVEPROBE_PREPARE prepared nothing and said nothing: PREPARED 0.
+for (const run of TYPESCRIPT_RUNS)
+  test(`${run.loader}: a pattern matching TypeScript compiled as it loads says, once, that it is not prepared and what to do`, async (t) => {
+    const dir = await writeApp(t, {
+      'package.json': '{ "type": "commonjs" }\n',
+      'src/main.ts':
+        "const { total } = require('./total.ts');\nconst sum: number = total([1, 2]);\nimport('./later.mts').then(() => console.log(`ran ${sum}`));\n",
+      'src/total.ts':
+        'function total(values: number[]): number {\n  return values.reduce((a, b) => a + b, 0);\n}\nmodule.exports = { total };\n',
+      'src/later.mts': 'export const later: string = "later";\n',
+      'src/plain.js': 'module.exports = 1;\n',
+    });
+    const result = spawnSync(run.node(), [...run.args, '--import', AGENT, 'src/main.ts'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', LIVEPROBE_PREPARE_CACHE: 'off', LIVEPROBE_PREPARE: 'app, src/*.mts' },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), 'ran 3');
+    const warning = (pattern: string, file: string): string =>
+      `[liveprobe] warning: prepare pattern "${pattern}" does not prepare ${join(dir, file)}: TypeScript compiled as it loads (tsx, ts-node, Node's type stripping) is not prepared, only .js, .cjs and .mjs files are (its lines take actions as breakpoints; to prepare the app, build it with tsc or a bundler and run \`liveprobe prepare\` on the output)`;
+    assert.deepEqual(result.stderr.trim().split('\n'), [warning('app', 'src/main.ts'), warning('src/*.mts', 'src/later.mts')]);
+  });
 
 test('a pattern that misses a dependency warns once on stderr, for CommonJS files and ES modules alike', async (t) => {
   const dir = await writeApp(t, {
