@@ -50,12 +50,13 @@ export interface Running {
 }
 
 /** The built script run with the agent (`--import @liveprobe/agent/register`), with a control plane. */
-export async function runWithAgent(t: TestContext, script: string): Promise<Running> {
+/** `env`: the app's own settings, beside the agent's. */
+export async function runWithAgent(t: TestContext, script: string, env: Record<string, string> = {}): Promise<Running> {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
-  const shop = await app(t, { script, broker: cp.mqttUrl });
+  const shop = await app(t, { script, broker: cp.mqttUrl, env });
   return {
     url: shop.url,
     events,

@@ -5,7 +5,7 @@
  * or `webpack://shop/external node-commonjs "node:http"`. A user names the first as
  * `src/orders.ts`; the others are code nobody wrote and nobody names.
  */
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 /** What a map's source is, when the map names it by a URL of a scheme that is not a place (file, http). */
@@ -40,11 +40,17 @@ export function writtenSource(source: string, sourceRoot: string | undefined): s
   return sourceRoot === undefined || sourceRoot === '' || OWN_SCHEME.test(source) ? source : `${sourceRoot.replace(/\/?$/, '/')}${source}`;
 }
 
+/** How many of a map's project paths are looked for in each folder above the bundle: enough to pass over a few virtual ones. */
+const ROOT_PROBES = 16;
+
 /**
  * The folder a bundle's project paths are read from: the nearest folder above the script that
  * holds one of those files (the sources are deployed with it), else the nearest one with a
  * `package.json` (a project's root, where bundlers take their context from), else the script's
- * own folder. A page's script (http) reads them from its site's root.
+ * own folder. A page's script (http) reads them from its site's root. Several paths are looked
+ * for, not the first alone: a bundler also names modules no file holds (Next.js names
+ * `./app/ui/search.tsx/__nextjs-internal-proxy.mjs` first in a page's map), and missing one
+ * sent the search on to the nearest `package.json`, Next.js's `.next/package.json`.
  */
 export async function bundleRoot(scriptPath: string, relatives: readonly string[]): Promise<string> {
   if (scriptPath.startsWith('http://') || scriptPath.startsWith('https://')) return new URL('/', scriptPath).href;
@@ -53,9 +59,9 @@ export async function bundleRoot(scriptPath: string, relatives: readonly string[
     folders.push(folder);
     if (dirname(folder) === folder) break;
   }
-  const probe = relatives.find((r) => r.startsWith('./') && !r.includes('/node_modules/'));
-  if (probe !== undefined) for (const folder of folders) if (await exists(join(folder, probe))) return folder;
-  for (const folder of folders) if (await exists(join(folder, 'package.json'))) return folder;
+  const probes = [...new Set(relatives.filter((r) => r.startsWith('./') && !r.includes('/node_modules/')))].slice(0, ROOT_PROBES);
+  for (const folder of folders) for (const probe of probes) if (await isFile(join(folder, probe))) return folder;
+  for (const folder of folders) if (await isFile(join(folder, 'package.json'))) return folder;
   return folders[0]!;
 }
 
@@ -64,10 +70,10 @@ export function underRoot(root: string, relative: string): string {
   return root.startsWith('http://') || root.startsWith('https://') ? new URL(relative, root).href : resolve(root, relative);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** A file, not a folder: Next.js builds a route named like a file (`app/favicon.ico`) into a folder of that name beside the bundle. */
+async function isFile(path: string): Promise<boolean> {
   try {
-    await access(path);
-    return true;
+    return (await stat(path)).isFile();
   } catch {
     return false;
   }

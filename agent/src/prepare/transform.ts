@@ -322,7 +322,9 @@ class Preparer {
   /** `throw E` → `throw new $lpW((E), …)`: the same value, from the same position (exception-sites.ts). */
   private throwSite(node: AstNode, ctx: Context): void {
     const argument = node.argument as AstNode;
-    ctx.inserts.push({ at: argument.start, text: THROW_OPEN });
+    // A minifier writes `throw(a,b)`, `throw"x"`, `throw{…}`: the keyword then needs a space before `new`.
+    const glued = /[\w$]/.test(this.source[argument.start - 1] ?? '');
+    ctx.inserts.push({ at: argument.start, text: glued ? ` ${THROW_OPEN}` : THROW_OPEN });
     this.walk(argument, ctx);
     const bindings = this.bindingsIn(ctx);
     const fields = { kinds: bindings.kindsAt(node.start), fields: bindings.fieldsAt(node.start) };

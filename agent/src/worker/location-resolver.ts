@@ -48,7 +48,12 @@ export class LocationResolver {
     this.unfollowed = new UnfollowedCode(session);
   }
 
-  async resolve(file: string, line: number): Promise<ResolvedLocation> {
+  /**
+   * Every loaded script holding the file: a bundler may put one source into several scripts
+   * (Next.js bundles a module into each page that imports it and into shared chunks, each copy
+   * run by whichever page loaded it), and the action goes into each copy that has code at the line.
+   */
+  async resolve(file: string, line: number): Promise<ResolvedLocation[]> {
     const wanted = normalizeRequested(file);
     const wantsDependencies = wanted.includes('node_modules/');
     // `source`: the map's own name of a source known here by another path (package-source.ts).
@@ -100,21 +105,42 @@ export class LocationResolver {
       const hidden = similar === '' && maps === '' && dependency === '' ? await this.unfollowed.explain(wanted) : '';
       throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps}${dependency}${hidden} ${WAITING_FOR_SCRIPT}`, true);
     }
-    const entries = candidates.get(match.path)!;
-    if (entries.length > 1) {
-      throw new LocationError(
-        `${match.path} was bundled into ${entries.length} loaded scripts: ${entries.map((e) => e.script.path).join(', ')}; name the generated file instead`,
-        false,
-      );
+    const resolved: ResolvedLocation[] = [];
+    let missing: LocationError | undefined;
+    for (const entry of candidates.get(match.path)!) {
+      try {
+        resolved.push(await this.inScript(match.path, entry, wanted, line));
+      } catch (err) {
+        if (!(err instanceof LocationError)) throw err;
+        missing ??= err;
+      }
     }
-    const { script, map, source = match.path } = entries[0]!;
+    // A copy whose bundler dropped the line (tree-shaken from that page) is no place for it; one copy with code is enough.
+    if (resolved.length === 0) throw missing!;
+    return resolved;
+  }
+
+  /** Whether a script's source map names `file`: a copy of it loaded after the action was placed takes it too. */
+  async holds(script: LoadedScript, file: string): Promise<boolean> {
+    if (script.sourceMapURL === undefined || script.path.includes('/node_modules/')) return false;
+    const map = await this.mapOf(script);
+    if (map instanceof SourceMapError) return false;
+    return matchScript(file, map.sources()).kind === 'found';
+  }
+
+  private async inScript(
+    path: string,
+    { script, map, source = path }: { script: LoadedScript; map: ScriptSourceMap | undefined; source?: string },
+    wanted: string,
+    line: number,
+  ): Promise<ResolvedLocation> {
     // Naming the generated file itself (dist/server.js) probes it as it is; only a loader that
     // keeps the source's own path (tsx) needs its map for the script's own lines.
-    if (map === undefined || (match.path === script.path && !map.hasSource(match.path))) {
+    if (map === undefined || (path === script.path && !map.hasSource(path))) {
       if (line > script.endLine) throw new LocationError(`line ${line} is past the end of ${script.path} (${script.endLine} lines)`, false);
       return { script, map: undefined, generated: { line, column: undefined }, elsewhere: [], file: script.path, line, shown: script.path };
     }
-    const shown = await shownSourcePath(match.path, wanted);
+    const shown = await shownSourcePath(path, wanted);
     const generated = map.generatedFor(source, line);
     if (generated === undefined) {
       throw new LocationError(

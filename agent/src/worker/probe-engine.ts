@@ -27,7 +27,7 @@ import { conditionAt } from './condition-source.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationError, LocationResolver } from './location-resolver.js';
 import { shownSource } from '../prepare/prebuilt.js';
-import type { PlacedSite, PlannedSite, PreparedSites } from './prepared/prepared-sites.js';
+import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from './prepared/prepared-sites.js';
 import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
 import type { CpuClock } from './main-thread-cpu.js';
 import { ScriptStartPause } from './script-start-pause.js';
@@ -307,7 +307,9 @@ export class ProbeEngine {
           this.locate(probe, placed[0]!);
           const described = describePlacement(action, placed, placed.length - 1);
           const sites = placed.length > 1 ? 'prepared sites (no breakpoint)' : 'prepared site (no breakpoint)';
-          const message = described === undefined ? sites : `${sites}; ${described}`;
+          const files = [...new Set(plan.sites.map((planned) => planned.known.path))];
+          const copies = files.length > 1 ? `; ${bundledInto(files.length, 'prepared files', placed[0]!.file, files)}` : '';
+          const message = `${sites}${copies}${described === undefined ? '' : `; ${described}`}`;
           this.reportInstalled(probe, {
             actionId: action.id,
             state: 'installed',
@@ -334,6 +336,10 @@ export class ProbeEngine {
   private async preferPrepared(): Promise<void> {
     for (const probe of this.live()) {
       const { state } = probe;
+      if (state.kind === 'prepared') {
+        await this.widenPrepared(probe, state.placement);
+        continue;
+      }
       const sampling = state.kind === 'paused' && state.sampling !== undefined;
       if (state.kind !== 'waiting' && state.kind !== 'breakpoints' && !sampling) continue;
       const plan = await this.prepared!.plan(probe.action);
@@ -346,11 +352,7 @@ export class ProbeEngine {
         this.stopTimers(probe);
         advance(probe, { kind: 'waiting' });
       }
-      // The first key is armed again on the prepared site, with the hits it already counted.
-      for (const key of probe.keys.splice(1)) {
-        this.post({ t: 'disarm', key });
-        this.byKey.delete(key);
-      }
+      this.dropOtherKeys(probe);
       await this.installPrepared(probe, plan);
     }
     this.closeIfIdle();
@@ -372,6 +374,27 @@ export class ProbeEngine {
         if (this.probes.get(probe.action.id) === probe && probe.state.kind === 'waiting') await this.place(probe);
       }),
     );
+  }
+
+  /**
+   * Another prepared file that holds the action's line bound (a bundle's copy of the file, for a
+   * page first requested now): the action goes on the sites of every copy, its first key keeping its hits.
+   */
+  private async widenPrepared(probe: Probe, placement: PreparedPlacement): Promise<void> {
+    const plan = await this.prepared!.plan(probe.action);
+    if (plan.kind !== 'sites' || plan.sites.length <= placement.length) return;
+    this.prepared!.set(placement, false);
+    this.dropOtherKeys(probe);
+    advance(probe, { kind: 'waiting' });
+    await this.installPrepared(probe, plan);
+  }
+
+  /** Disarms every key but the probe's first, which is armed again where it goes next with the hits it counted. */
+  private dropOtherKeys(probe: Probe): void {
+    for (const key of probe.keys.splice(1)) {
+      this.post({ t: 'disarm', key });
+      this.byKey.delete(key);
+    }
   }
 
   /** The key of the probe's n-th site: its own key first, then new ones. */
@@ -549,8 +572,10 @@ export class ProbeEngine {
     const exits = sites.filter((site) => site.role?.role === 'toc' && site.addedByPrepare !== true).length;
     const described = describePlacement(action, placed, exits);
     const path = probe.unprepared === undefined ? 'breakpoint' : `breakpoint (not on prepared sites: ${probe.unprepared})`;
+    const scripts = [...new Set(sites.map((site) => site.resolved.script.path))];
     const parts = [
       path,
+      ...(scripts.length > 1 ? [bundledInto(scripts.length, 'loaded scripts', first.file, scripts)] : []),
       ...copies,
       ...(described === undefined ? [] : [described]),
       // A prepared file whose sites cannot time this says why above: preparing it again is no advice.
@@ -755,12 +780,27 @@ export class ProbeEngine {
 
   private async retryWaiting(script: LoadedScript): Promise<void> {
     for (const probe of this.live()) {
+      if (probe.state.kind === 'breakpoints' && (await this.locations.holds(script, probe.action.file))) {
+        await this.placeAgain(probe, probe.state);
+        continue;
+      }
       if (probe.state.kind !== 'waiting') continue;
       const name = probe.action.file.replace(/\\/g, '/').split('/').pop() ?? '';
       // Cheap filter first: a new script can only help an action whose file name it shares (or maps from).
       if (script.sourceMapURL === undefined && !script.path.endsWith(`/${name}`)) continue;
       await this.place(probe, true);
     }
+  }
+
+  /**
+   * Another copy of the action's file loaded (a bundler's chunk for a page first requested now):
+   * the action is placed again across every copy, its first key keeping the hits it counted.
+   */
+  private async placeAgain(probe: Probe, state: OnBreakpoints): Promise<void> {
+    for (const id of state.ids) await this.session.removeBreakpoint(id);
+    this.dropOtherKeys(probe);
+    advance(probe, { kind: 'waiting' });
+    await this.place(probe);
   }
 
   private async openSession(): Promise<void> {
@@ -829,6 +869,11 @@ function refusalOf(blocklist: Blocklist, targets: readonly BlocklistTarget[]): B
     if (err instanceof AgentFileError) return undefined;
     throw err;
   }
+}
+
+/** An action on a file a bundler put into several scripts is in each of them. */
+function bundledInto(count: number, what: string, file: string, paths: string[]): string {
+  return `in each of the ${count} ${what} ${file} was bundled into: ${paths.join(', ')}`;
 }
 
 /** The status message: where a moved line went, or what a tic-toc or a duration measures. */

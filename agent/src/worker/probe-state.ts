@@ -96,7 +96,8 @@ export interface Probe {
 const MOVES: { readonly [from in ProbeKind]: readonly ProbeKind[] } = {
   waiting: ['breakpoints', 'prepared', 'finished', 'blocked', 'error'],
   breakpoints: ['breakpoints', 'waiting', 'paused', 'finished', 'blocked'],
-  prepared: ['paused', 'finished', 'blocked'],
+  // waiting: placed again when another prepared file holding its line binds (a bundle's copy of it).
+  prepared: ['paused', 'waiting', 'finished', 'blocked'],
   paused: ['breakpoints', 'prepared', 'waiting', 'finished', 'blocked'],
   finished: [],
   blocked: [],

@@ -39,18 +39,34 @@ export interface SiteContext {
 
 /** Tic and toc breakpoints of one action share a pair id; the action's first key is unique enough. */
 export async function sitesFor(action: Action, pair: number, ctx: SiteContext): Promise<Site[]> {
-  const at = (file: string, line: number, role?: MetricRole): Promise<Site> => siteAt(ctx, file, line, role);
+  const at = (file: string, line: number, role?: MetricRole): Promise<Site[]> => sitesAt(ctx, file, line, role);
   switch (action.type) {
     case 'tictoc':
       return [
-        await at(action.file, action.line, { role: 'tic', pair }),
-        await at(action.toc.file ?? action.file, action.toc.line, { role: 'toc', pair }),
+        onlyCopy(await at(action.file, action.line, { role: 'tic', pair })),
+        onlyCopy(await at(action.toc.file ?? action.file, action.toc.line, { role: 'toc', pair })),
       ];
-    case 'duration':
-      return durationSites(action, pair, ctx, await at(action.file, action.function === undefined ? action.line : 1));
+    case 'duration': {
+      // Each copy of the function is timed on its own: its entry and its exits are in one script.
+      const anchors = await at(action.file, action.function === undefined ? action.line : 1);
+      return (await Promise.all(anchors.map((anchor) => durationSites(action, pair, ctx, anchor)))).flat();
+    }
     default:
-      return [await at(action.file, action.line)];
+      return at(action.file, action.line);
   }
+}
+
+/**
+ * A tic and its toc pair up by position within one script; with the line in several scripts
+ * a toc could not tell which copy's tic it ends.
+ */
+function onlyCopy(sites: Site[]): Site {
+  if (sites.length === 1) return sites[0]!;
+  const { shown, line } = sites[0]!.resolved;
+  throw new LocationError(
+    `line ${line} of ${shown} was bundled into ${sites.length} loaded scripts (${sites.map((s) => s.resolved.script.path).join(', ')}), and a tic-toc times one copy: use a duration action on the function, which times every copy, or name one generated file`,
+    false,
+  );
 }
 
 /** Where a timing breakpoint runs: every action timed at the same position of a script shares it (invocation-timers.ts). */
@@ -58,8 +74,11 @@ export function positionKey({ resolved }: Site): string {
   return `${resolved.script.scriptId}:${resolved.generated.line}:${resolved.generated.column ?? ''}`;
 }
 
-async function siteAt(ctx: SiteContext, file: string, line: number, role?: MetricRole): Promise<Site> {
-  const resolved = await ctx.locations.resolve(file, line);
+async function sitesAt(ctx: SiteContext, file: string, line: number, role?: MetricRole): Promise<Site[]> {
+  return Promise.all((await ctx.locations.resolve(file, line)).map((resolved) => siteIn(ctx, resolved, role)));
+}
+
+async function siteIn(ctx: SiteContext, resolved: ResolvedLocation, role?: MetricRole): Promise<Site> {
   const analysed = await ctx.analysis(resolved.script);
   if (analysed === undefined) return { resolved, analysed, offset: 0, elsewhere: [], ...defined({ role }) };
   const offset = offsetOf(analysed, resolved.generated.line, resolved.generated.column);

@@ -20,6 +20,7 @@ import { basename, dirname, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TreeFile } from './tree-files.js';
+import { webRuntimeScript } from './web-chunks.js';
 
 export interface FileResult {
   path: string;
@@ -57,6 +58,8 @@ export function prepareOne({ file, target }: FileJob, parser?: SourceParser): Fi
     written,
   });
   if (isPrebuilt(source)) return done('already-prepared');
+  const web = webRuntimeScript(source);
+  if (web !== undefined) return done('untouched', { reason: web });
   let built: ReturnType<typeof prepareForBuild>;
   let moduleBySyntax = false;
   const prepare = (kind: 'module' | 'commonjs') => {

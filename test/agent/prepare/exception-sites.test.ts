@@ -194,3 +194,19 @@ test('a throw site leaves the names V8 infers for anonymous functions around it 
   const { value } = await assertSame(source);
   assert.match(String((value as string[][])[0]![1]), /at calls \(/, 'the arrow is still named after its array');
 });
+
+test('a throw a minifier glued to its argument (`throw(a,b)`, `throw"x"`, `throw{…}`, `throw!0`, `throw[…]`, `throw`…``) still parses and throws the same', async () => {
+  // terser's output in a Next.js server build: before, `throw(` became `thrownew $lpW((`, a SyntaxError as the file loaded.
+  const source = [
+    SEE,
+    'let made;',
+    'function sequence(a){if(a)throw(made=new Error("seq"),made);throw"plain"}',
+    'const cases=[()=>sequence(1),()=>sequence(0),function(){throw{code:1}},function(){throw!0},function(){throw[1,2]},function(){throw`t${1}`}];',
+    'module.exports=()=>cases.map((f)=>{made=void 0;try{f();return"returned"}catch(err){return seen(err,made??err)}});',
+  ].join('\n');
+  const { value } = await assertSame(source);
+  assert.deepEqual(
+    (value as { thrown?: unknown; message?: string }[]).map((v) => v.message ?? v.thrown),
+    ['seq', 'plain', { code: 1 }, true, [1, 2], 't1'],
+  );
+});

@@ -113,7 +113,8 @@ export type PreparedPlan = { kind: 'sites'; sites: PlannedSite[] } | NoSites;
 type NoSites = { kind: 'unprepared'; reason: string } | { kind: 'not-prepared' };
 
 /** One line's site, or why it has none. */
-type Located = { kind: 'site'; planned: PlannedSite } | NoSites;
+/** `planned`: the line's site in each prepared file that holds it (a bundler puts one source into several, Next.js's pages). */
+type Located = { kind: 'site'; planned: PlannedSite[] } | NoSites;
 
 const NOT_PREPARED: NoSites = { kind: 'not-prepared' };
 
@@ -234,12 +235,15 @@ export class PreparedSites {
         const tocFile = action.toc.file ?? action.file;
         const tic = await this.siteOnLine(action.file, action.line);
         const toc = await this.siteOnLine(tocFile, action.toc.line);
+        // A tic and its toc pair up in one file: with a line in several, the breakpoint path says why it cannot time them.
+        const copies = (located: Located): number => (located.kind === 'site' ? located.planned.length : 1);
+        if (copies(tic) > 1 || copies(toc) > 1) return { kind: 'unprepared', reason: 'the line is in several prepared files' };
         if (tic.kind === 'site' && toc.kind === 'site')
           return {
             kind: 'sites',
             sites: [
-              { ...tic.planned, role: { role: 'tic' } },
-              { ...toc.planned, role: { role: 'toc' } },
+              { ...tic.planned[0]!, role: { role: 'tic' } },
+              { ...toc.planned[0]!, role: { role: 'toc' } },
             ],
           };
         if (tic.kind === 'not-prepared' && toc.kind === 'not-prepared') return NOT_PREPARED;
@@ -253,7 +257,7 @@ export class PreparedSites {
         return this.planDuration(action);
       default: {
         const one = await this.siteOnLine(action.file, action.line);
-        return one.kind === 'site' ? { kind: 'sites', sites: [one.planned] } : one;
+        return one.kind === 'site' ? { kind: 'sites', sites: one.planned } : one;
       }
     }
   }
@@ -353,22 +357,39 @@ export class PreparedSites {
   }
 
   /** The first site that starts on the line (where a breakpoint on the line stops), or why there is none. */
+  /** Every copy takes a site, or the action takes breakpoints, which reach every copy loaded. */
   private async siteOnLine(file: string, line: number): Promise<Located> {
-    const named = await this.named(file);
-    if (named === undefined) return NOT_PREPARED;
-    const site =
-      named.map === undefined
-        ? firstSite(named.known.sites, line)
-        : named.columns === false
-          ? firstSite(named.known.sites, named.map.generatedFor(named.path, line)?.line ?? 0)
-          : firstMappedSite(named, named.map, line);
-    if (site === undefined) return { kind: 'unprepared', reason: `line ${line} of ${named.shown ?? named.path} has no prepared site` };
-    return { kind: 'site', planned: { ...named, site } };
+    const all = await this.named(file);
+    if (all.length === 0) return NOT_PREPARED;
+    const planned: PlannedSite[] = [];
+    for (const named of all) {
+      const site =
+        named.map === undefined
+          ? firstSite(named.known.sites, line)
+          : named.columns === false
+            ? firstSite(named.known.sites, named.map.generatedFor(named.path, line)?.line ?? 0)
+            : firstMappedSite(named, named.map, line);
+      if (site === undefined) return { kind: 'unprepared', reason: `line ${line} of ${named.shown ?? named.path} has no prepared site` };
+      planned.push({ ...named, site });
+    }
+    return { kind: 'site', planned };
   }
 
   /** A function's entry, returns and throws, when sites time them as breakpoints do (timed-exits.ts). */
   private async planDuration(action: DurationAction): Promise<PreparedPlan> {
-    const named = await this.named(action.file);
+    const all = await this.named(action.file);
+    if (all.length === 0) return NOT_PREPARED;
+    const sites: PlannedSite[] = [];
+    // Each copy of the function is timed on its own sites.
+    for (const named of all) {
+      const plan = await this.planDurationIn(action, named);
+      if (plan.kind !== 'sites') return plan;
+      sites.push(...plan.sites);
+    }
+    return { kind: 'sites', sites };
+  }
+
+  private async planDurationIn(action: DurationAction, named: NamedFile | undefined): Promise<PreparedPlan> {
     const analysed = named === undefined ? undefined : this.analysis(named.known);
     const fn = named === undefined || analysed === undefined ? undefined : functionFor(action, named, analysed);
     // No such function: the breakpoint path says what is wrong.
@@ -395,20 +416,28 @@ export class PreparedSites {
     return { kind: 'sites', sites };
   }
 
-  /** The prepared file the user means by `file`. */
-  private async named(file: string): Promise<NamedFile | undefined> {
-    const candidates = new Map<string, NamedFile>();
+  /** The prepared files holding the file the user means by `file`: the file itself, or each bundle whose map names it. */
+  private async named(file: string): Promise<NamedFile[]> {
+    const candidates = new Map<string, NamedFile[]>();
+    const add = (path: string, named: NamedFile): void => {
+      const list = candidates.get(path) ?? [];
+      list.push(named);
+      candidates.set(path, list);
+    };
     for (const known of this.files.values()) {
-      candidates.set(known.path, { known, path: known.path });
+      add(known.path, { known, path: known.path });
       const written = await this.writtenMapOf(known);
       for (const source of written?.map.sources() ?? [])
-        if (!candidates.has(source)) candidates.set(source, { known, map: written!.map, columns: written!.columns, path: source });
+        if (source !== known.path) add(source, { known, map: written!.map, columns: written!.columns, path: source });
     }
     const match = matchScript(file, candidates.keys());
-    const found = match.kind === 'found' ? candidates.get(match.path) : undefined;
-    if (found?.map === undefined) return found;
-    const shown = await shownSourcePath(found.path, normalizeRequested(file));
-    return shown === found.path ? found : { ...found, shown };
+    if (match.kind !== 'found') return [];
+    // The file itself, when it is a prepared file, is what the user named: not the bundles that also hold its path.
+    const found = candidates.get(match.path)!;
+    const own = found.find((named) => named.map === undefined);
+    if (own !== undefined) return [own];
+    const shown = await shownSourcePath(match.path, normalizeRequested(file));
+    return found.map((named) => (shown === named.path ? named : { ...named, shown }));
   }
 
   /**
