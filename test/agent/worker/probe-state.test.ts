@@ -18,8 +18,8 @@ test('an ended probe never moves again, and a move the table does not list names
     assert.equal(isEnded(state), true);
     assert.throws(() => advance(probe(state), { kind: 'waiting' }), ProbeStateError);
   }
-  assert.throws(() => advance(probe({ kind: 'prepared', placement: [] }), { kind: 'waiting' }), {
-    message: 'action a1 cannot go from prepared to waiting',
+  assert.throws(() => advance(probe({ kind: 'prepared', placement: [] }), { kind: 'breakpoints', ids: [], placements: [] }), {
+    message: 'action a1 cannot go from prepared to breakpoints',
   });
   const moving = probe({ kind: 'waiting' });
   advance(moving, { kind: 'breakpoints', ids: ['bp1'], placements: [] });
