@@ -86,12 +86,31 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
  * (read-path.ts leaves such paths to readProperty), so the hit tests neither.
  */
 export function readNamed(object: unknown, key: string, what: string): unknown {
-  if (typeof object === 'object' && object !== null && object !== REDACTED && !isProxy(object)) {
+  if (typeof object === 'object' && object !== null && object !== REDACTED && (object === plainObject || isPlain(object))) {
     const descriptor = getOwnPropertyDescriptor(object, key);
     if (descriptor === undefined) return readInherited(object, getPrototypeOf(object) as object | null, key, what, 1);
     if (isDataDescriptor(descriptor)) return descriptor.value;
   }
   return readAny(object, key, what);
+}
+
+/**
+ * The object readNamed last found to be no Proxy: whether an object is one never changes, so its
+ * next reads skip `isProxy`, a C++ callback of ~80 instructions (a log line reads the same
+ * object hit after hit; callgrind, scripts/hit-path-loop.mjs site-log). Held only until the
+ * hit batch leaves (forgetPlainObject), so that it keeps no app object alive for long.
+ */
+let plainObject: object | undefined;
+
+function isPlain(object: object): boolean {
+  if (isProxy(object)) return false;
+  plainObject = object;
+  return true;
+}
+
+/** readNamed's remembered object is let go: the hit batch calls this as it leaves. */
+export function forgetPlainObject(): void {
+  plainObject = undefined;
 }
 
 function readAny(object: unknown, key: unknown, what: string): unknown {
