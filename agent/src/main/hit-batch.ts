@@ -18,6 +18,7 @@ import {
 import { LogSegments, type Segment } from './log-segments.js';
 import { EMITTED, headerOf, NOT_LIVE, writeHeader } from '../log-header.js';
 import { clearTimer, enqueueMicrotask, setTimer } from './builtins.js';
+import { forgetPlainObject } from './safe-read.js';
 
 /** In place of a placeholder's value: its text is the next of the batch's texts. */
 export const TEXT_FOLLOWS = Number.NaN;
@@ -266,6 +267,7 @@ export class HitBatch {
 
   readonly flush = (): void => {
     this.microtask = false;
+    forgetPlainObject();
     if (this.timer !== undefined) {
       clearTimer(this.timer);
       this.timer = undefined;

@@ -86,12 +86,35 @@ export function readProperty(object: unknown, key: unknown, what: string): unkno
  * (read-path.ts leaves such paths to readProperty), so the hit tests neither.
  */
 export function readNamed(object: unknown, key: string, what: string): unknown {
-  if (typeof object === 'object' && object !== null && object !== REDACTED && !isProxy(object)) {
+  if (object === plainObject || (typeof object === 'object' && object !== null && object !== REDACTED && isPlain(object))) {
     const descriptor = getOwnPropertyDescriptor(object, key);
     if (descriptor === undefined) return readInherited(object, getPrototypeOf(object) as object | null, key, what, 1);
     if (isDataDescriptor(descriptor)) return descriptor.value;
   }
   return readAny(object, key, what);
+}
+
+/** What readNamed remembers when it remembers no object: one no app holds. */
+const NOTHING_REMEMBERED = {};
+
+/**
+ * The object readNamed last found to be no Proxy: whether an object is one never changes, so its
+ * next reads skip `isProxy`, a C++ callback of ~80 instructions (a log line reads the same
+ * object hit after hit; callgrind, scripts/hit-path-loop.mjs site-log). Held only until the
+ * hit batch leaves (forgetPlainObject), so that it keeps no app object alive for long. Tested
+ * first: the object remembered passed the other tests too.
+ */
+let plainObject: object = NOTHING_REMEMBERED;
+
+function isPlain(object: object): boolean {
+  if (isProxy(object)) return false;
+  plainObject = object;
+  return true;
+}
+
+/** readNamed's remembered object is let go: the hit batch calls this as it leaves. */
+export function forgetPlainObject(): void {
+  plainObject = NOTHING_REMEMBERED;
 }
 
 function readAny(object: unknown, key: unknown, what: string): unknown {

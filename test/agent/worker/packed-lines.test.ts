@@ -305,3 +305,51 @@ test('a hot loop: a batch in a shared segment leaves at 32,768 numbers, one in a
   for (let b = 0; b < 4; b++) assert.deepEqual(firstBatch(batch, shared), [32769, true]);
   assert.deepEqual(firstBatch(batch, shared), [8193, false]);
 });
+
+test('a line that reads the same object hit after hit still refuses a Proxy in its place and a getter it gains, running neither', () => {
+  // readNamed remembers the last object it found to be no Proxy (safe-read.ts): each hit here
+  // changes what that object, or the value in its place, is.
+  const checked = checkTemplate('order {order.id} pw {order.password}');
+  const compiled = compileTemplate(checked.parts, checked.roots, () => {}, text);
+  const sent: ToWorker[][] = [];
+  const batch = new HitBatch((messages) => sent.push(structuredClone(messages)), true);
+  const order: { id: unknown; password: string } = { id: 7, password: 'hunter2' };
+  let trapRuns = 0;
+  let getterRuns = 0;
+  // Every trap counts its runs: a handler whose traps are themselves read through a Proxy.
+  const proxied = new Proxy(order, new Proxy({}, { get: () => (trapRuns++, undefined) }));
+  const hits: unknown[] = [];
+  const hit = (value: unknown): void => {
+    packed(batch, compiled, { values: [value], self: undefined }, 7, 1000 + hits.length, false, true, undefined, true);
+    batch.kept();
+    hits.push(value);
+  };
+  hit(order);
+  hit(order);
+  hit(proxied);
+  hit(order);
+  order.id = 'seven';
+  hit(order);
+  Object.defineProperty(order, 'id', {
+    get() {
+      getterRuns++;
+      return 8;
+    },
+  });
+  hit(order);
+  batch.flush();
+  // After the batch left, the object is no longer remembered: the same reads, checked afresh.
+  hit(proxied);
+  hit(order);
+  batch.flush();
+  const joined: HitOutput[] = [];
+  for (const messages of sent) for (const m of messages) if (m.t === 'logs') unpackLines(m as PackedLogs, (line) => joined.push(line));
+  const proxy = 'order <`order.id`: the value is a Proxy; liveprobe never reads through proxies> pw [REDACTED]';
+  const getter = 'order <`order.id` is a getter; liveprobe never runs getters> pw [REDACTED]';
+  assert.deepEqual(
+    joined.map((line) => line.message),
+    ['order 7 pw [REDACTED]', 'order 7 pw [REDACTED]', proxy, 'order 7 pw [REDACTED]', 'order seven pw [REDACTED]', getter, proxy, getter],
+  );
+  assert.equal(trapRuns, 0, 'no Proxy trap ran');
+  assert.equal(getterRuns, 0, 'no getter ran');
+});
