@@ -11,8 +11,9 @@
 import { types } from 'node:util';
 import type { CapturedValue } from '@liveprobe/protocol';
 import type { Redaction } from './redaction.js';
-import { arrayIncludes, isDataDescriptor, stringCharCodeAt, stringSlice } from './builtins.js';
+import { arrayIncludes, isDataDescriptor, mapGet, mapSet, stringCharCodeAt, stringSlice } from './builtins.js';
 import { errorStack, REDACTED } from './safe-read.js';
+import { fileFields, PRIVATE_ENTRIES, platformEntries, type FormDataEntry } from './form-data-entries.js';
 import type { CaptureLimits } from '../settings/capture-settings.js';
 
 /** The bytes one capture may still spend; shared across all the values of that capture. */
@@ -364,8 +365,17 @@ class Serializer {
   }
 
   private plain(object: object, depth: number, overhead: number): CapturedValue | undefined {
-    const keys = objectKeys(object);
     const cls = className(object);
+    // Platform objects whose state is no property: shown by what they hold, as the app sees it.
+    if (cls === 'FormData' || cls === 'Headers' || cls === 'URLSearchParams') {
+      const entries = platformEntries(object, cls);
+      if (entries === PRIVATE_ENTRIES) return this.leaf({ t: 'unavailable', reason: privateEntries(cls) }, overhead);
+      if (entries !== undefined) return this.formData(entries, depth, overhead);
+    } else if (cls === 'File') {
+      const fields = fileFields(object);
+      if (fields !== undefined) return this.fields('File', fields, depth, overhead);
+    }
+    const keys = objectKeys(object);
     const node: { t: 'object'; cls?: string; props: [string, CapturedValue][]; more?: number } = { t: 'object', props: [] };
     if (cls !== undefined && cls !== 'Object') node.cls = this.cut(cls);
     const reserved = moreBytes(keys.length);
@@ -377,6 +387,44 @@ class Serializer {
       props[props.length] = entry;
     }
     return this.finishMore(node, keys.length - props.length, reserved);
+  }
+
+  /** A FormData as `{ name: value }`, a name given several times as the list of its values; redacted by name like a key. */
+  private formData(entries: FormDataEntry[], depth: number, overhead: number): CapturedValue | undefined {
+    const grouped = new Map<string, unknown[]>();
+    for (let i = 0; i < entries.length; i++) {
+      const { name, value } = entries[i]!;
+      const values = mapGet(grouped, name);
+      if (values === undefined) mapSet(grouped, name, [value]);
+      else values[values.length] = value;
+    }
+    const fields: [string, unknown][] = [];
+    const iterator = apply(mapEntries, grouped, []) as Iterator<[string, unknown[]]>;
+    for (let step = apply(mapIteratorNext, iterator, []) as IteratorResult<[string, unknown[]]>; step.done !== true; ) {
+      const [name, values] = step.value;
+      fields[fields.length] = [name, values.length === 1 ? values[0] : values];
+      step = apply(mapIteratorNext, iterator, []) as IteratorResult<[string, unknown[]]>;
+    }
+    return this.fields('FormData', fields, depth, overhead);
+  }
+
+  /** An object node of `cls` from fields the agent read itself, within the properties limit and the budget. */
+  private fields(cls: string, fields: [string, unknown][], depth: number, overhead: number): CapturedValue | undefined {
+    const node: { t: 'object'; cls: string; props: [string, CapturedValue][]; more?: number } = { t: 'object', cls, props: [] };
+    const reserved = moreBytes(fields.length);
+    if (!this.budget.spend(jsonBytes(node) + overhead + reserved)) return undefined;
+    const props = node.props;
+    for (let i = 0; i < fields.length && i < this.limits.properties; i++) {
+      const [key, value] = fields[i]!;
+      const shownKey = this.visibleText(key, this.limits.stringLength);
+      const keyOverhead = jsonBytes(shownKey) + 4;
+      const valueNode = this.redaction?.isSecretKey(key)
+        ? this.leaf({ t: 'redacted' }, keyOverhead)
+        : this.value(value, depth + 1, keyOverhead);
+      if (valueNode === undefined) break;
+      props[props.length] = [shownKey, valueNode];
+    }
+    return this.finishMore(node, fields.length - props.length, reserved);
   }
 
   private array(array: unknown[], depth: number, overhead: number): CapturedValue | undefined {
@@ -592,6 +640,11 @@ function dataValue(object: object, key: string, inherited: boolean): unknown {
     current = getPrototypeOf(current);
   }
   return undefined;
+}
+
+/** Why a platform object's entries are not shown (`cls` is one of the few classes that keep them private). */
+function privateEntries(cls: string): string {
+  return `${cls} keeps its entries in private fields, which only its own methods read; liveprobe runs none`;
 }
 
 /** The class name of an instance, from its prototype's own `constructor` data property. */

@@ -4,6 +4,7 @@
  * target each export is the real built-in; elsewhere it is the safest equivalent.
  */
 import type * as asyncHooks from 'node:async_hooks';
+import type * as bufferTypes from 'node:buffer';
 import type * as httpTypes from 'node:http';
 import type * as moduleTypes from 'node:module';
 import type * as util from 'node:util';
@@ -83,6 +84,10 @@ export const IncomingMessage: typeof httpTypes.IncomingMessage =
   http?.IncomingMessage ?? (NoGetters as unknown as typeof httpTypes.IncomingMessage);
 export const OutgoingMessage: typeof httpTypes.OutgoingMessage =
   http?.OutgoingMessage ?? (NoGetters as unknown as typeof httpTypes.OutgoingMessage);
+
+/** The File whose getters a FormData's file entries are read through (form-data-entries.ts); a page's files are not read. */
+export const File: typeof bufferTypes.File =
+  nodeProcess === undefined ? (NoGetters as unknown as typeof bufferTypes.File) : builtin<typeof bufferTypes>('node:buffer').File;
 
 /** Framework getters (framework-getters.ts) come from the app's loaded modules; a page has none. */
 export const createRequire: typeof moduleTypes.createRequire =
