@@ -9,10 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type TestContext, test } from 'node:test';
-import { Blocklist } from '../../../agent/src/locate/blocklist.js';
-import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
-import { FakeTarget, testAction } from './fake-target.js';
+import { test } from 'node:test';
+import { engineOn, FakeTarget, testAction } from './fake-target.js';
 
 /** More scripts than the resolver keeps parsed maps of (32). */
 const SCRIPTS = 40;
@@ -34,23 +32,10 @@ function compiledApp(target: FakeTarget, count = SCRIPTS): string[] {
   return paths;
 }
 
-function engineOn(target: FakeTarget, t: TestContext): ProbeEngine {
-  const engine = new ProbeEngine(
-    target.hook,
-    target.report,
-    target.log,
-    target.transport,
-    new Blocklist({ files: [], functions: [], variables: [] }),
-  );
-  target.answers = engine;
-  t.after(() => engine.close());
-  return engine;
-}
-
 test("an action in one file of an app with many mapped scripts keeps only that script's map parsed, the others' sources only", async (t) => {
   const target = new FakeTarget();
   compiledApp(target);
-  const engine = engineOn(target, t);
+  const engine = engineOn(t, target);
   await engine.reconcile([testAction('a1', { file: 'src/m7.ts', line: 3 })]);
   assert.deepEqual(target.states('a1'), ['installed']);
   assert.deepEqual(target.statuses[0]!.location, { file: 'src/m7.ts', line: 3 });
@@ -62,7 +47,7 @@ test("an action in one file of an app with many mapped scripts keeps only that s
 test('the parsed maps kept are bounded, and a frame in a script whose map was let go still maps to its source', async (t) => {
   const target = new FakeTarget();
   const paths = compiledApp(target);
-  const engine = engineOn(target, t);
+  const engine = engineOn(t, target);
   await engine.reconcile([testAction('a1', { file: 'src/m0.ts', line: 2 })]);
   for (const [i, path] of paths.entries())
     assert.deepEqual(await engine.locations.original(path, 3, 2), { file: `/app/src/m${i}.ts`, line: 3, column: 0 });
@@ -80,7 +65,7 @@ test("a bundle's map heavier than the bytes kept is held alone: the maps kept ar
     target.load(path, 'export const x = 1;\n', inlineMap(`../src/${name}.ts`, heavy));
     return path;
   });
-  const engine = engineOn(target, t);
+  const engine = engineOn(t, target);
   // The session opens for an action: stacks are mapped while one is installed.
   await engine.reconcile([testAction('a1', { file: 'src/a.ts', line: 2 })]);
   for (const path of paths) assert.equal((await engine.locations.original(path, 5, 0))?.line, 5);
@@ -91,7 +76,7 @@ test('a script whose map does not read is named in a miss, and an action in a ma
   const target = new FakeTarget();
   compiledApp(target, 3);
   target.load('/app/dist/broken.js', 'export const x = 1;\n', 'broken.js.map');
-  const engine = engineOn(target, t);
+  const engine = engineOn(t, target);
   await engine.reconcile([testAction('a1', { file: 'src/nowhere.ts' }), testAction('a2', { file: 'src/m1.ts', line: 2 })]);
   assert.match(
     target.statuses.find((s) => s.actionId === 'a1')!.message!,
@@ -105,7 +90,7 @@ test('a frame in a script whose map did not read is left as it is, and the map i
   const target = new FakeTarget();
   compiledApp(target, 2);
   const mapFile = join(mkdtempSync(join(tmpdir(), 'liveprobe-maps-')), 'late.js.map');
-  const engine = engineOn(target, t);
+  const engine = engineOn(t, target);
   await engine.reconcile([testAction('a1', { file: 'src/m1.ts', line: 2 })]);
   // Loaded after the resolve: its first frame is the first to read its map.
   target.load('/app/dist/late.js', 'export const x = 1;\nexport const y = 2;\n', pathToFileURL(mapFile).href);
