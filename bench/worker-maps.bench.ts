@@ -11,14 +11,19 @@
  * typescript.js minified by esbuild, whose map decodes to ~60 MB), 50 frames mapped in each: what
  * the maps kept weigh where the count alone does not bound them. LIVEPROBE_BENCH_BASELINE=<another
  * build's agent/dist> runs that build's module beside this one's, the order alternating each round.
+ * Last, the scripts the inspector session has loaded (worker/location-resolver.ts): an app of 400
+ * modules compiled by tsc, each with its map, where the first action's resolve looks through every
+ * script's map for the source it names, then a stack frame in each script is mapped.
  */
 import { fromRoot } from '@liveprobe/harness';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { transform } from 'esbuild';
+import ts from 'typescript';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { mib, ms, ratio } from './lib/format.js';
 import { max, median, min } from './lib/stats.js';
@@ -33,6 +38,8 @@ const SETTLE_MS = 6000;
 /** Large bundles, and frames in each. */
 const BUNDLES = 8;
 const BUNDLE_FRAMES = 50;
+/** Modules of the tsc-compiled app the inspector session has loaded. */
+const MODULES = 400;
 
 /** The child: frames through one build's ScriptsOnDisk, then its heap, as JSON on stdout. */
 const CHILD = `
@@ -60,6 +67,71 @@ await new Promise((r) => setTimeout(r, ${SETTLE_MS}));
 const kept = heap() - before;
 process.stdout.write(JSON.stringify({ named, took, burst, kept }));
 `;
+
+/** The child for loaded scripts: one build's LocationResolver over the app's scripts, as the probe engine's. */
+const LOADED_CHILD = `
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+const [dist, list] = process.argv.slice(2);
+const { LocationResolver } = await import(pathToFileURL(dist + '/worker/location-resolver.js').href);
+const { scripts, file, line } = JSON.parse(await readFile(list, 'utf8'));
+const byPath = new Map(scripts.map((s) => [s.path, s]));
+// The inspector session as the resolver reads it: the loaded scripts, and one by its path.
+const session = { all: () => scripts.values(), script: (path) => byPath.get(path) };
+const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };
+const resolver = (globalThis.resolver = new LocationResolver(session));
+const before = heap();
+const started = performance.now();
+await resolver.resolve(file, line);
+const burst = heap() - before;
+let named = 0;
+for (const s of scripts) if ((await resolver.original(s.path, s.frameLine, s.column)) !== undefined) named++;
+const took = performance.now() - started;
+const kept = heap() - before;
+process.stdout.write(JSON.stringify({ named, took, burst, kept }));
+`;
+
+/** A module of the tsc-compiled app: an interface, functions with a loop each, a class. */
+function appModule(n: number): string {
+  const fns = Array.from(
+    { length: 12 },
+    (_, i) =>
+      `export function total${n}_${i}(order: Order${n}, factor: number): number {\n  const base = order.items.length * factor + ${i};\n  let sum = 0;\n  for (const item of order.items) {\n    if (item.startsWith('x')) sum += item.length * base;\n    else sum -= ${i};\n  }\n  return \`order \${order.id}: \${sum}\`.length + order.total * sum;\n}`,
+  );
+  const methods = Array.from(
+    { length: 6 },
+    (_, i) => `  async handle${i}(order: Order${n}): Promise<number> {\n    return (await Promise.resolve(order.total + ${i})) * 2;\n  }`,
+  );
+  return `export interface Order${n} {\n  id: number;\n  items: string[];\n  total: number;\n}\n${fns.join('\n')}\nexport class Service${n} {\n${methods.join('\n')}\n}\n`;
+}
+
+/** The app compiled module by module as tsc compiles it (CommonJS, a .js.map beside each .js): the scripts as the session lists them. */
+async function compiledApp(dir: string): Promise<{ scripts: object[]; mapBytes: number }> {
+  const scripts: object[] = [];
+  let mapBytes = 0;
+  for (let n = 0; n < MODULES; n++) {
+    const out = ts.transpileModule(appModule(n), {
+      fileName: `m${n}.ts`,
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, sourceMap: true },
+    });
+    const path = join(dir, `m${n}.js`);
+    await writeFile(path, out.outputText);
+    await writeFile(`${path}.map`, out.sourceMapText!);
+    mapBytes += out.sourceMapText!.length;
+    // A frame in the first function's body.
+    const frameLine = out.outputText.split('\n').findIndex((l) => l.includes('const base')) + 1;
+    scripts.push({
+      scriptId: String(n + 1),
+      url: pathToFileURL(path).href,
+      path,
+      endLine: out.outputText.split('\n').length - 1,
+      sourceMapURL: `m${n}.js.map`,
+      frameLine,
+      column: 4,
+    });
+  }
+  return { scripts, mapBytes };
+}
 
 interface Result {
   named: number;
@@ -120,15 +192,17 @@ const benchmark: Benchmark = {
       }
       const child = join(dir, 'child.mjs');
       await writeFile(child, CHILD);
+      const loadedChild = join(dir, 'loaded-child.mjs');
+      await writeFile(loadedChild, LOADED_CHILD);
       /** Each build's results over the rounds, for the frames in `list`; `expected` of them must be mapped. */
-      const measure = async (part: string, frames: object[], expected: number): Promise<Map<string, Result[]>> => {
+      const measure = async (part: string, frames: object, expected: number, script = child): Promise<Map<string, Result[]>> => {
         const list = join(dir, `${part}.json`);
         await writeFile(list, JSON.stringify(frames));
         const results = new Map<string, Result[]>(builds.map((b) => [b.name, []]));
         for (let round = 0; round < rounds; round++) {
           for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
             ctx.progress(`worker-maps: ${part}, round ${round + 1}/${rounds}, ${build.name}`);
-            const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, build.dist, list], {
+            const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script, build.dist, list], {
               maxBuffer: 1 << 20,
             });
             const result = JSON.parse(stdout) as Result;
@@ -139,7 +213,11 @@ const benchmark: Benchmark = {
         }
         return results;
       };
-      const table = (results: Map<string, Result[]>, frames: number): string => {
+      const table = (
+        results: Map<string, Result[]>,
+        frames: number,
+        columns = ['heap right after the frames', 'heap 6 s later (kept)'],
+      ): string => {
         const rows = builds.map((b) => {
           const of = results.get(b.name)!;
           return [
@@ -162,18 +240,16 @@ const benchmark: Benchmark = {
           const kept = (name: string) => median(results.get(name)!.map((r) => r.kept));
           rows.push(['this build ÷ baseline', '', ratio(kept('this build') / kept('baseline')), '']);
         }
-        return renderTable(['build', 'heap right after the frames', 'heap 6 s later (kept)', `time for ${frames} frames`], rows, [
-          'left',
-          'right',
-          'right',
-          'right',
-        ]);
+        return renderTable(['build', ...columns, `time for ${frames} frames`], rows, ['left', 'right', 'right', 'right']);
       };
       const small = await measure('small scripts', scripts, SCRIPTS);
       ctx.progress('worker-maps: minifying typescript.js');
       const large = await largeBundles(dir);
       const bundleFrames = BUNDLES * BUNDLE_FRAMES;
       const inBundles = await measure('large bundles', large.frames, bundleFrames);
+      ctx.progress(`worker-maps: compiling ${MODULES} modules with tsc`);
+      const app = await compiledApp(dir);
+      const loaded = await measure('loaded scripts', { scripts: app.scripts, file: `m${MODULES / 2}.ts`, line: 8 }, MODULES, loadedChild);
       const how = `heap used after a full GC over the child's heap before the first frame, ${rounds} rounds, median (min–max)`;
       return {
         blocks: [
@@ -184,6 +260,8 @@ const benchmark: Benchmark = {
           table(small, SCRIPTS),
           `${BUNDLES} large bundles (typescript.js minified by esbuild, a ${mib(large.mapBytes)} map each, without the sources), ${BUNDLE_FRAMES} frames in each mapped through the scripts on disk (not named); ${how}.`,
           table(inBundles, bundleFrames),
+          `An app of ${MODULES} modules compiled by tsc (${mib(app.mapBytes)} of source maps in all), loaded: an action's resolve looks through every script's map for the source it names, then one frame in each script is mapped as a snapshot's stack maps it (location-resolver.ts); ${how.replace('the first frame', 'the resolve')}.`,
+          table(loaded, MODULES, ['heap after the resolve', `heap after the ${MODULES} frames (kept)`]),
         ],
       };
     } finally {

@@ -9,6 +9,7 @@ import { sourceInPackage } from '../locate/package-source.js';
 import { shownSourcePath } from '../locate/source-shown.js';
 import { loadSourceMap, SourceMapError, type RunningText, type ScriptSourceMap } from '../locate/source-maps.js';
 import { keptSourceName, shownSource } from '../prepare/prebuilt.js';
+import { Recent } from './recent.js';
 import { UnfollowedCode } from './unfollowed-code.js';
 
 export interface ResolvedLocation {
@@ -36,8 +37,23 @@ export class LocationError extends Error {
   }
 }
 
+/**
+ * Parsed maps kept, by count and by their estimated heap (ScriptSourceMap.estimatedBytes): a
+ * resolve needs one map, a stack a handful, while an app compiled by tsc loads hundreds of
+ * scripts with a map each; a map let go is read again when asked for.
+ */
+const MAPS_KEPT = 32;
+const MAP_BYTES_KEPT = 32 * 1024 * 1024;
+
+/** What a resolve needs of every script's map to find the one that holds a source: its sources' paths, or why it does not read. */
+type SourceList = ReadonlySet<string> | SourceMapError;
+
 export class LocationResolver {
-  private readonly maps = new Map<string, Promise<ScriptSourceMap | SourceMapError>>();
+  /** Kept for every script that has a map, until its page goes or the session closes: small. */
+  private readonly sourceLists = new Map<string, Promise<SourceList>>();
+  private readonly maps = new Recent<string, ScriptSourceMap>(MAPS_KEPT, MAP_BYTES_KEPT, (map) => map.estimatedBytes);
+  /** Reads of maps in flight, shared by the callers that ask for the same script's map meanwhile. */
+  private readonly loading = new Map<string, Promise<ScriptSourceMap | SourceMapError>>();
   private readonly unfollowed: UnfollowedCode;
 
   /** `runningText`: for a script prepared as it loads, how its text places the code its map reads (prepared-sites.ts). */
@@ -57,7 +73,7 @@ export class LocationResolver {
     const wanted = normalizeRequested(file);
     const wantsDependencies = wanted.includes('node_modules/');
     // `source`: the map's own name of a source known here by another path (package-source.ts).
-    type Candidate = { script: LoadedScript; map: ScriptSourceMap | undefined; source?: string };
+    type Candidate = { script: LoadedScript; sources: ReadonlySet<string> | undefined; source?: string };
     const candidates = new Map<string, Candidate[]>();
     const add = (path: string, entry: Candidate): void => {
       const list = candidates.get(path) ?? [];
@@ -68,18 +84,18 @@ export class LocationResolver {
     for (const script of [...this.session.all()]) {
       // Dependencies' maps are read only when the user names a dependency: there can be thousands.
       const readMap = script.sourceMapURL !== undefined && (wantsDependencies || !script.path.includes('/node_modules/'));
-      const map = readMap ? await this.mapOf(script) : undefined;
-      if (map instanceof SourceMapError) {
-        mapErrors.push(map.message);
-        add(script.path, { script, map: undefined });
+      const sources = readMap ? await this.sourcesOf(script) : undefined;
+      if (sources instanceof SourceMapError) {
+        mapErrors.push(sources.message);
+        add(script.path, { script, sources: undefined });
         continue;
       }
-      add(script.path, { script, map });
-      for (const source of map?.sources() ?? []) {
+      add(script.path, { script, sources });
+      for (const source of sources ?? []) {
         if (source === script.path) continue;
-        add(source, { script, map });
+        add(source, { script, sources });
         const inPackage = sourceInPackage(script.path, source);
-        if (inPackage !== undefined) add(inPackage, { script, map, source });
+        if (inPackage !== undefined) add(inPackage, { script, sources, source });
       }
     }
     const match = matchScript(file, candidates.keys());
@@ -123,23 +139,26 @@ export class LocationResolver {
   /** Whether a script's source map names `file`: a copy of it loaded after the action was placed takes it too. */
   async holds(script: LoadedScript, file: string): Promise<boolean> {
     if (script.sourceMapURL === undefined || script.path.includes('/node_modules/')) return false;
-    const map = await this.mapOf(script);
-    if (map instanceof SourceMapError) return false;
-    return matchScript(file, map.sources()).kind === 'found';
+    const sources = await this.sourcesOf(script);
+    if (sources instanceof SourceMapError) return false;
+    return matchScript(file, sources).kind === 'found';
   }
 
   private async inScript(
     path: string,
-    { script, map, source = path }: { script: LoadedScript; map: ScriptSourceMap | undefined; source?: string },
+    { script, sources, source = path }: { script: LoadedScript; sources: ReadonlySet<string> | undefined; source?: string },
     wanted: string,
     line: number,
   ): Promise<ResolvedLocation> {
     // Naming the generated file itself (dist/server.js) probes it as it is; only a loader that
     // keeps the source's own path (tsx) needs its map for the script's own lines.
-    if (map === undefined || (path === script.path && !map.hasSource(path))) {
+    if (sources === undefined || (path === script.path && !sources.has(path))) {
       if (line > script.endLine) throw new LocationError(`line ${line} is past the end of ${script.path} (${script.endLine} lines)`, false);
       return { script, map: undefined, generated: { line, column: undefined }, elsewhere: [], file: script.path, line, shown: script.path };
     }
+    // Only the chosen scripts' maps are parsed whole and kept (among the most recent): their sources were listed from a read that was let go.
+    const map = await this.mapOf(script);
+    if (map instanceof SourceMapError) throw new LocationError(map.message, false);
     const shown = await shownSourcePath(path, wanted);
     const generated = map.generatedFor(source, line);
     if (generated === undefined) {
@@ -176,11 +195,22 @@ export class LocationResolver {
 
   /** Scripts gone with their page: their maps would only hold memory (a reloaded page loads its bundle's map again). */
   drop(scriptIds: string[]): void {
-    for (const id of scriptIds) this.maps.delete(id);
+    for (const id of scriptIds) {
+      this.sourceLists.delete(id);
+      this.maps.delete(id);
+      this.loading.delete(id);
+    }
+  }
+
+  /** The maps held now (parsed whole, listed by their sources), for the bounds' test. */
+  get held(): { maps: number; mapBytes: number; sourceLists: number } {
+    return { maps: this.maps.size, mapBytes: this.maps.weight, sourceLists: this.sourceLists.size };
   }
 
   forget(): void {
+    this.sourceLists.clear();
     this.maps.clear();
+    this.loading.clear();
     this.unfollowed.forget();
   }
 
@@ -193,9 +223,9 @@ export class LocationResolver {
     const found = new Set<string>();
     for (const script of [...this.session.all()]) {
       if (script.sourceMapURL === undefined || !script.path.includes('/node_modules/') || fileStem(script.path) !== stem) continue;
-      const map = await this.mapOf(script);
-      if (map instanceof SourceMapError) continue;
-      for (const written of map.sources()) {
+      const sources = await this.sourcesOf(script);
+      if (sources instanceof SourceMapError) continue;
+      for (const written of sources) {
         const source = sourceInPackage(script.path, written) ?? written;
         if (source.endsWith(`/${wanted}`) && source.includes('/node_modules/'))
           found.add(source.slice(source.lastIndexOf('/node_modules/') + 1));
@@ -205,18 +235,52 @@ export class LocationResolver {
     return [...found].sort();
   }
 
-  private mapOf(script: LoadedScript): Promise<ScriptSourceMap | SourceMapError> {
-    let map = this.maps.get(script.scriptId);
-    if (map === undefined) {
-      map = loadSourceMap(script.path, script.sourceMapURL!, keptSourceName)
-        .then(async (loaded) => {
-          const text = await this.runningText(script);
-          return text === undefined ? loaded : loaded.throughRunningText(text);
-        })
-        .catch((err: unknown) => (err instanceof SourceMapError ? err : new SourceMapError(String(err))));
-      this.maps.set(script.scriptId, map);
+  /**
+   * The paths of the sources a script's map names, or why it does not read. A map read only for
+   * them is not kept: the scripts a resolve looks through are every one loaded.
+   */
+  private sourcesOf(script: LoadedScript): Promise<SourceList> {
+    let list = this.sourceLists.get(script.scriptId);
+    if (list === undefined) {
+      const held = this.maps.get(script.scriptId);
+      list = (held === undefined ? this.read(script, false) : Promise.resolve(held)).then((map) =>
+        map instanceof SourceMapError ? map : new Set(map.sources()),
+      );
+      this.sourceLists.set(script.scriptId, list);
     }
-    return map;
+    return list;
+  }
+
+  /** A script's map parsed whole, in the positions of its running text; the most recent ones are kept, one that does not read is not read again. */
+  private async mapOf(script: LoadedScript): Promise<ScriptSourceMap | SourceMapError> {
+    const held = this.maps.get(script.scriptId);
+    if (held !== undefined) return held;
+    const listed = await this.sourceLists.get(script.scriptId);
+    if (listed instanceof SourceMapError) return listed;
+    let loading = this.loading.get(script.scriptId);
+    if (loading === undefined) {
+      const read = this.read(script, true);
+      loading = read;
+      this.loading.set(script.scriptId, read);
+      void read.then((map) => {
+        // Dropped or forgotten meanwhile: its script is gone.
+        if (this.loading.get(script.scriptId) !== read) return;
+        this.loading.delete(script.scriptId);
+        if (map instanceof SourceMapError) this.sourceLists.set(script.scriptId, Promise.resolve(map));
+        else this.maps.set(script.scriptId, map);
+      });
+    }
+    return loading;
+  }
+
+  /** `placed`: read in the positions of the script's running text (a prepared script's), which only placing and mapping need. */
+  private read(script: LoadedScript, placed: boolean): Promise<ScriptSourceMap | SourceMapError> {
+    return loadSourceMap(script.path, script.sourceMapURL!, keptSourceName)
+      .then(async (loaded) => {
+        const text = placed ? await this.runningText(script) : undefined;
+        return text === undefined ? loaded : loaded.throughRunningText(text);
+      })
+      .catch((err: unknown) => (err instanceof SourceMapError ? err : new SourceMapError(String(err))));
   }
 }
 

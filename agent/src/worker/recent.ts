@@ -33,6 +33,15 @@ export class Recent<K, V> {
     while (this.values.size > this.limit || (this.total > this.budget && this.values.size > 1)) this.drop(this.values.keys().next().value!);
   }
 
+  delete(key: K): void {
+    this.drop(key);
+  }
+
+  clear(): void {
+    this.values.clear();
+    this.total = 0;
+  }
+
   get size(): number {
     return this.values.size;
   }

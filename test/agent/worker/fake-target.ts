@@ -6,7 +6,10 @@
  * records what the engine posts to the main thread. Asked to time a breakpoint calibration, it
  * answers as a main thread whose calls no breakpoint timed (this target runs no code).
  */
+import type { TestContext } from 'node:test';
 import type { Action } from '@liveprobe/protocol';
+import { Blocklist } from '../../../agent/src/locate/blocklist.js';
+import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
 import type { Calibrated, ToMain } from '../../../agent/src/bridge.js';
 import type { CdpTransport, Paused, ScriptParsed } from '../../../agent/src/worker/cdp-transport.js';
 import type { StatusReport } from '../../../agent/src/worker/probe-engine.js';
@@ -154,4 +157,18 @@ export function testAction(id: string, fields: Record<string, unknown> = {}): Ac
     expiresAt: new Date(now + 3_600_000).toISOString(),
     ...fields,
   } as Action;
+}
+
+/** An engine answering `target`'s hook, nothing blocked, closed after the test. */
+export function engineOn(t: TestContext, target: FakeTarget): ProbeEngine {
+  const engine = new ProbeEngine(
+    target.hook,
+    target.report,
+    target.log,
+    target.transport,
+    new Blocklist({ files: [], functions: [], variables: [] }),
+  );
+  target.answers = engine;
+  t.after(() => engine.close());
+  return engine;
 }

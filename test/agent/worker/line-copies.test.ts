@@ -5,11 +5,9 @@
  * action removes them all. Driven through the fake target with a hand-made source map.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { Blocklist } from '../../../agent/src/locate/blocklist.js';
+import { test } from 'node:test';
 import { MappingsWriter } from '../../../agent/src/prepare/mappings-writer.js';
-import { ProbeEngine } from '../../../agent/src/worker/probe-engine.js';
-import { FakeTarget, testAction } from './fake-target.js';
+import { engineOn, FakeTarget, testAction } from './fake-target.js';
 
 const BUNDLE = [
   'function price(q) {',
@@ -58,20 +56,6 @@ function encoded(lines: Segment[][]): string {
   return writer.toString();
 }
 const MAP_URL = `data:application/json;base64,${Buffer.from(JSON.stringify(MAP)).toString('base64')}`;
-
-/** An engine answering `target`'s hook, closed after the test. */
-function engineOn(t: TestContext, target: FakeTarget): ProbeEngine {
-  const engine = new ProbeEngine(
-    target.hook,
-    target.report,
-    target.log,
-    target.transport,
-    new Blocklist({ files: [], functions: [], variables: [] }),
-  );
-  target.answers = engine;
-  t.after(() => engine.close());
-  return engine;
-}
 
 test('a line held in two places of a bundle takes a breakpoint at each, under one key, reading the names of its own scope; removing the action removes both', async (t) => {
   const target = new FakeTarget();
