@@ -128,7 +128,6 @@ class Agent:
                     self.armed_any = self.armed_any or bool(payload)
                     self.engine.reconcile([a for a in payload if a.get('type') != 'exception'])
                     self.exceptions.reconcile([a for a in payload if a.get('type') == 'exception'])
-                    self.open_exports(payload)
             except queue.Empty:
                 pass
             except Exception as err:
@@ -145,17 +144,6 @@ class Agent:
                     self.link.publish_event({'kind': 'heartbeat', 'agentId': self.config.agent_id, 'time': now_iso(), 'actions': len(self.engine.installed)})
             except Exception as err:
                 self.log(f'internal error: {err!r}')
-
-    def open_exports(self, actions: list[dict[str, Any]]) -> None:
-        """Imports the exporters the actions will write to as they install, not at their first hit:
-        the import of the OpenTelemetry SDK and its exporter (~100 ms of CPU) was charged to that hit,
-        spent the second's CPU budget, and sampled out every action's next hits in that second."""
-        for action in actions:
-            kind = action.get('type')
-            if kind == 'log' and 'otel' in (action.get('outputs') or self.settings.log_outputs):
-                self.otel.preload('logs')
-            elif kind in ('snapshot', 'exception'):
-                self.otel.preload('traces')
 
     def reload_settings(self) -> None:
         """LIVEPROBE_CONFIG changed: new capture, redaction, quota and blocklist settings apply now; a broken edit changes nothing."""
@@ -212,6 +200,11 @@ class Agent:
         return {'kind': 'output', 'agentId': self.config.agent_id, 'actionId': probe.id, 'level': probe.action.get('level', 'info'), 'file': probe.file, 'line': probe.line}
 
     def on_log(self, probe: ArmedProbe, time_s: float, values: list[Any], otel_context: Any) -> None:
+        # The first record's exporter is set up before the hit's time is taken: its import of the
+        # OpenTelemetry SDK (~100 ms of CPU) spent the second's CPU budget, and every sampling
+        # action's next hits in that second were counted out.
+        if 'otel' in (probe.action.get('outputs') or self.settings.log_outputs):
+            self.otel.logger()
         # This thread holds the app's GIL too: its work for a hit counts against the CPU budget.
         started = time.thread_time()
         try:

@@ -37,7 +37,6 @@ class OtelOut:
         self.meters: dict[str, tuple[Any, Callable[[float, dict[str, Any]], None]]] = {}
         self.providers: list[Any] = []
         self._not_exported: Any = None
-        self._preloaded: set[str] = set()
 
     def emit(self, level: str, message: str, time_s: float, attributes: dict[str, Any], ids: tuple[str, str, int] | None) -> None:
         logger = self.logger()
@@ -112,20 +111,6 @@ class OtelOut:
         provider = own()
         self.providers.append(provider)
         return getattr(provider, getter)('liveprobe', __version__)
-
-    def preload(self, signal: str) -> None:
-        """Imports the SDK and exporter of a signal ahead of its first record, choosing no provider:
-        an app may still register its own before then (_source)."""
-        if signal in self._preloaded:
-            return
-        self._preloaded.add(signal)
-        if signal == 'logs':
-            import opentelemetry.exporter.otlp.proto.http._log_exporter  # noqa: F401
-            import opentelemetry.sdk._logs.export  # noqa: F401
-        else:
-            import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
-            import opentelemetry.sdk.trace.export  # noqa: F401
-        import opentelemetry.sdk.resources  # noqa: F401
 
     def _own_logger_provider(self) -> Any:
         from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
