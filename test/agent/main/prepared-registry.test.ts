@@ -80,7 +80,9 @@ test('module-level let, const and class used by a hoisted function are read at t
   ].join('\n');
   const run = loadPrepared(safe, '/app/state.cjs', 'sites');
   (run.exports as { report(ready: boolean): unknown }).report(true);
-  const atLine5 = run.hits.filter((h) => run.prepared.sites[h.site * 3] === 5).map((h) => h.scope);
+  // The statement's site, the first on line 5 (the `return` has its exit site after it too).
+  const statement = run.hits.find((h) => run.prepared.sites[h.site * 3] === 5)!.site;
+  const atLine5 = run.hits.filter((h) => h.site === statement).map((h) => h.scope);
   assert.deepEqual(atLine5[0], { ready: false, counter: '<in its TDZ>', Store: '<in its TDZ>' });
   assert.deepEqual(atLine5[1], { ready: true, counter: 1, Store: atLine5[1]!.Store });
   assert.equal((atLine5[1]!.Store as { name: string }).name, 'Store');
