@@ -432,6 +432,9 @@ export class ProbeEngine {
         if (probe.state.kind === 'waiting') {
           if (probe.state.reported === err.message) return;
           probe.state.reported = err.message;
+          // V8 pauses before new scripts (and the CommonJS loader gates modules) before the status
+          // says the action waits for one: a module the app loads once it reads the status is paused for.
+          await this.scriptStarts.update(true);
         }
         this.report({ actionId: action.id, state: 'pending', message: err.message });
         return;
