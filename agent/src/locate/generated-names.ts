@@ -4,6 +4,7 @@
  * in several places may see a different one at each. The source map records the original name of
  * each renamed declaration, so a breakpoint condition can read the variable the user means.
  */
+import { globalNamesAt } from './global-names.js';
 import { innermostScope } from './scope-plan.js';
 import type { AnalysedSource } from './source-analysis.js';
 import type { ScriptSourceMap } from './source-maps.js';
@@ -33,4 +34,28 @@ export function generatedNamesAt(
     }
   }
   return renamed;
+}
+
+/**
+ * The roots a script with a source map has no variable of at `offset`, under the user's name or
+ * the one it renamed it to: read from the global object, they are missing unless a global has
+ * the name. In built code that is most often a variable of the source the minifier removed
+ * (`const data = await f(); return data` runs as `return await f()`), which the hit's error says.
+ * Worked out once, as the action installs.
+ */
+export function unboundNamesAt(
+  analysed: AnalysedSource | undefined,
+  offset: number,
+  roots: readonly string[],
+  map: ScriptSourceMap | undefined,
+): string[] {
+  if (analysed === undefined || map === undefined) return [];
+  const renamed = generatedNamesAt(analysed, offset, roots, map);
+  const global =
+    globalNamesAt(
+      analysed,
+      offset,
+      roots.map((root) => renamed[root] ?? root),
+    ) ?? [];
+  return roots.filter((root) => global.includes(renamed[root] ?? root));
 }
