@@ -131,18 +131,18 @@ for (const prepared of [false, true]) {
     assert.doesNotMatch(await readFile(outfile, 'utf8'), /data/, 'the bundle runs without `data`');
     if (prepared) assert.equal((await cli(['prepare', join(dir.path, 'dist')], { server: 'http://127.0.0.1:9' })).code, 0);
     const { cp, shop } = await stack(t, outfile);
-    const { action } = await addAction(cp, {
-      type: 'log',
-      file: source,
-      line: MINIFIED_AWAY.split('\n').findIndex((l) => l.includes('probe: minified-away')) + 1,
-      template: 'handled {n} as {data.n}',
-      tags: ['e2e'],
-    });
-    const status = async () => (await getAction(cp, action.id)).statuses[0];
+    const line = MINIFIED_AWAY.split('\n').findIndex((l) => l.includes('probe: minified-away')) + 1;
+    const { action } = await addAction(cp, { type: 'log', file: source, line, template: 'handled {n} as {data.n}', tags: ['e2e'] });
+    // A name the source never writes is no minifier's doing.
+    const { action: typo } = await addAction(cp, { type: 'log', file: source, line, template: '{dta.n}', tags: ['e2e'] });
+    const status = async (id = action.id) => (await getAction(cp, id)).statuses[0];
     await waitFor(async () => (await status())?.state === 'installed', WAIT, 'the action to install');
+    await waitFor(async () => (await status(typo.id))?.state === 'installed', WAIT, 'the typo action to install');
     assert.equal(/^prepared site/.test((await status())?.message ?? ''), prepared, (await status())?.message);
     assert.equal(await (await fetch(`${shop.url}/3`)).text(), '6');
     await waitFor(async () => (await status())?.state === 'error', WAIT, 'the error status');
+    await waitFor(async () => (await status(typo.id))?.state === 'error', WAIT, 'the error status of the typo');
+    assert.match((await status(typo.id))?.message ?? '', /^`dta` is not available at this line/);
     assert.match(
       (await status())?.message ?? '',
       /^`data` is not a variable of the built code at this line: not defined here, or removed or inlined by the build's minifier .*; to read it, build without minifying \(Next\.js: `experimental\.serverMinification: false` in next\.config\) or read an expression that is still there/,
