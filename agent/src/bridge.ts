@@ -37,6 +37,12 @@ export interface ArmProbe {
    * A breakpoint's condition passes NOT_INITIALISED for them itself: it knows its own place.
    */
   uninitialised?: string[];
+  /**
+   * Those of `roots` the built code has no variable of at the line, in a script with a source
+   * map whose source writes the name (locate/generated-names.ts): when one is missing at a hit,
+   * the error says a minifier may have removed it, and what to do.
+   */
+  unbound?: string[];
   condition?: Expr;
   conditionSource?: string;
   maxHits: number;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { build } from 'esbuild';
-import { lineOf, sseEvents, tempDir, type SseEvent, type SseStream } from '../helpers/index.js';
+import { cli, lineOf, sseEvents, tempDir, waitFor, type SseEvent, type SseStream } from '../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
-import { addAction, app, checkout, controlPlane } from './fixtures.js';
+import { addAction, app, checkout, controlPlane, getAction } from './fixtures.js';
 import { find, snapshotsOnBroker } from './snapshot-events.js';
 
 const WAIT = 15_000;
@@ -88,6 +88,67 @@ test('a snapshot on a line of a minified bundle (esbuild --minify) names its var
   );
   assert.equal(find(s.locals, 'product').t, 'object');
 });
+
+/**
+ * A variable minified away: esbuild --minify turns `const data = await load(n); return data.n`
+ * into `return (await a(n)).n`, as Next.js's server minifier does, so no `data` runs.
+ */
+const MINIFIED_AWAY = [
+  "import { createServer } from 'node:http';",
+  'async function load(n: number): Promise<{ n: number }> {',
+  '  return { n: n * 2 };',
+  '}',
+  'export async function handle(n: number): Promise<number> {',
+  '  const data = await load(n);',
+  '  return data.n; // probe: minified-away',
+  '}',
+  'const server = createServer(async (req, res) => res.end(String(await handle(Number(req.url!.slice(1))))));',
+  "server.listen(Number(process.env.PORT), '127.0.0.1', () => {",
+  '  const { port } = server.address() as { port: number };',
+  '  console.log(`listening on http://127.0.0.1:${port}`);',
+  '});',
+  '',
+].join('\n');
+
+for (const prepared of [false, true]) {
+  test(`a variable the minifier removed says so, and how to read it, ${prepared ? 'on a prepared site' : 'on a breakpoint'}`, async (t) => {
+    const dir = await tempDir('liveprobe-minified-away-');
+    t.after(() => dir.remove());
+    const source = join(dir.path, 'src', 'handler.ts');
+    await mkdir(join(dir.path, 'src'));
+    await writeFile(source, MINIFIED_AWAY);
+    const outfile = join(dir.path, 'dist', 'handler.mjs');
+    await build({
+      entryPoints: [source],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      sourcemap: 'linked',
+      outfile,
+      logLevel: 'silent',
+    });
+    assert.doesNotMatch(await readFile(outfile, 'utf8'), /data/, 'the bundle runs without `data`');
+    if (prepared) assert.equal((await cli(['prepare', join(dir.path, 'dist')], { server: 'http://127.0.0.1:9' })).code, 0);
+    const { cp, shop } = await stack(t, outfile);
+    const line = MINIFIED_AWAY.split('\n').findIndex((l) => l.includes('probe: minified-away')) + 1;
+    const { action } = await addAction(cp, { type: 'log', file: source, line, template: 'handled {n} as {data.n}', tags: ['e2e'] });
+    // A name the source never writes is no minifier's doing.
+    const { action: typo } = await addAction(cp, { type: 'log', file: source, line, template: '{dta.n}', tags: ['e2e'] });
+    const status = async (id = action.id) => (await getAction(cp, id)).statuses[0];
+    await waitFor(async () => (await status())?.state === 'installed', WAIT, 'the action to install');
+    await waitFor(async () => (await status(typo.id))?.state === 'installed', WAIT, 'the typo action to install');
+    assert.equal(/^prepared site/.test((await status())?.message ?? ''), prepared, (await status())?.message);
+    assert.equal(await (await fetch(`${shop.url}/3`)).text(), '6');
+    await waitFor(async () => (await status())?.state === 'error', WAIT, 'the error status');
+    await waitFor(async () => (await status(typo.id))?.state === 'error', WAIT, 'the error status of the typo');
+    assert.match((await status(typo.id))?.message ?? '', /^`dta` is not available at this line/);
+    assert.match(
+      (await status())?.message ?? '',
+      /^`data` is not a variable of the built code at this line: not defined here, or removed or inlined by the build's minifier .*; to read it, build without minifying \(Next\.js: `experimental\.serverMinification: false` in next\.config\) or read an expression that is still there/,
+    );
+  });
+}
 
 test('a bundle whose source map was not deployed says exactly what is missing', async (t) => {
   const script = await bundle(t, 'linked');

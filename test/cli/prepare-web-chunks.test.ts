@@ -23,6 +23,12 @@ test('`liveprobe prepare` leaves webpack chunks for a web or edge runtime as wri
   const prepared = await cli(['prepare', dir.path], { server: 'http://127.0.0.1:9' });
   assert.equal(prepared.code, 0, prepared.stderr);
   assert.match(prepared.stdout, /^prepared 1 file/);
+  // Under a heading of their own: unlike a file that could not be prepared, no action reaches their lines.
+  assert.doesNotMatch(prepared.stdout, /take actions as breakpoints/);
+  assert.match(
+    prepared.stdout,
+    /^2 files left as written for a web or edge runtime \(Next\.js's middleware\): no agent runs there, so actions cannot reach their lines:$/m,
+  );
   assert.match(prepared.stdout, /middleware\.js: a webpack chunk for a web or edge runtime \(`self\.webpackChunk_N_E`\)/);
   assert.match(prepared.stdout, /runtime\.js: a webpack chunk for a web or edge runtime/);
   // As Next.js's sandbox runs them: both scripts in one context.

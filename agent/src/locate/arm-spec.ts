@@ -6,12 +6,13 @@
 import { defined } from '@liveprobe/protocol/util';
 import { checkExpression, checkTemplate, type Action } from '@liveprobe/protocol';
 import type { ArmProbe, MetricArm } from '../bridge.js';
+import { unboundNamesAt } from './generated-names.js';
 import { assertNotInsideWith } from './global-names.js';
 import { scopePlanAt } from './scope-plan.js';
 import type { AnalysedSource } from './source-analysis.js';
 import type { ScriptSourceMap } from './source-maps.js';
 
-export type ArmFields = Pick<ArmProbe, 'roots' | 'condition' | 'conditionSource' | 'log' | 'snapshot' | 'metric'> & {
+export type ArmFields = Pick<ArmProbe, 'roots' | 'unbound' | 'condition' | 'conditionSource' | 'log' | 'snapshot' | 'metric'> & {
   usesThis: boolean;
 };
 
@@ -88,6 +89,8 @@ export function armFields(
     }
   }
   fields.usesThis = usesThis;
+  const unbound = unboundNamesAt(analysed, offset, roots, map);
+  if (unbound.length > 0) fields.unbound = unbound;
   return fields;
 }
 
@@ -103,7 +106,9 @@ export function armAcross([first, ...others]: [ArmFields, ...ArmFields[]]): ArmF
   for (const other of others) for (const root of other.roots) if (!roots.includes(root)) roots.push(root);
   const usesThis = first.usesThis || others.some((o) => o.usesThis);
   const snapshot = first.snapshot && { ...first.snapshot, elsewhere: others.map((o) => o.snapshot!.plan) };
-  return { ...first, roots, usesThis, ...(snapshot === undefined ? {} : { snapshot }) };
+  // A root any place lacks: the error for a missing value says a minifier may have removed it.
+  const unbound = [...new Set([first, ...others].flatMap((place) => place.unbound ?? []))];
+  return { ...first, roots, usesThis, ...(snapshot === undefined ? {} : { snapshot }), ...(unbound.length > 0 ? { unbound } : {}) };
 }
 
 /** The action's own sampling rate, when it set one (log and snapshot actions). */

@@ -4,8 +4,9 @@
  * in several places may see a different one at each. The source map records the original name of
  * each renamed declaration, so a breakpoint condition can read the variable the user means.
  */
+import { globalNamesAt } from './global-names.js';
 import { innermostScope } from './scope-plan.js';
-import type { AnalysedSource } from './source-analysis.js';
+import { positionOf, type AnalysedSource } from './source-analysis.js';
 import type { ScriptSourceMap } from './source-maps.js';
 import { mappedNameOf } from './user-names.js';
 
@@ -33,4 +34,37 @@ export function generatedNamesAt(
     }
   }
   return renamed;
+}
+
+/**
+ * The roots a script with a source map has no variable of at `offset`, under the user's name or
+ * the one it renamed it to, though the source the line comes from names them: read from the
+ * global object, they are missing unless a global has the name. In built code that is a variable
+ * of the source the minifier removed (`const data = await f(); return data` runs as
+ * `return await f()`), which the hit's error says. A name the source never writes (a typo) is
+ * left out, and so is every root where the map embeds no source (`sourcesContent`). Worked out
+ * once, as the action installs.
+ */
+export function unboundNamesAt(
+  analysed: AnalysedSource | undefined,
+  offset: number,
+  roots: readonly string[],
+  map: ScriptSourceMap | undefined,
+): string[] {
+  if (analysed === undefined || map === undefined) return [];
+  const renamed = generatedNamesAt(analysed, offset, roots, map);
+  const global =
+    globalNamesAt(
+      analysed,
+      offset,
+      roots.map((root) => renamed[root] ?? root),
+    ) ?? [];
+  const unbound = roots.filter((root) => global.includes(renamed[root] ?? root));
+  if (unbound.length === 0) return unbound;
+  const { line, column } = positionOf(analysed, offset);
+  const original = map.originalFor(line, column);
+  const source = original === undefined ? undefined : map.sourceContent(original.file);
+  return source === undefined
+    ? []
+    : unbound.filter((root) => new RegExp(`(?<![\\w$])${root.replaceAll('$', '\\$')}(?![\\w$])`).test(source));
 }

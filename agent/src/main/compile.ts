@@ -44,6 +44,8 @@ const MAX_KEYS = 100;
 export interface TextOptions {
   limits: CaptureLimits;
   redaction?: Redaction;
+  /** Roots the built code has no variable of at the probe's line (ArmProbe's `unbound`): a missing one says why. */
+  unbound?: ReadonlySet<string>;
 }
 
 const DEFAULT_TEXT: TextOptions = { limits: DEFAULT_CAPTURE_LIMITS };
@@ -97,7 +99,8 @@ function compileNode(expr: Expr, roots: readonly string[], text: TextOptions): C
       const index = roots.indexOf(expr.name);
       const name = expr.name;
       if (redaction?.isSecretKey(name) === true) return () => REDACTED;
-      return (f) => rootValue(f.values[index], name);
+      const unbound = text.unbound?.has(name) === true;
+      return (f) => rootValue(f.values[index], name, unbound);
     }
     case 'unary': {
       const arg = sub(expr.arg);
@@ -308,7 +311,7 @@ export function compileTemplate(
     else {
       placeholders.push(compileNode(part.expr, roots, text));
       sizes.push(countNodes(part.expr));
-      paths.push(readPathOf(part.expr, roots, text.redaction));
+      paths.push(readPathOf(part.expr, roots, text.redaction, text.unbound));
       pieces.push('');
     }
   }

@@ -39,13 +39,27 @@ export const NOT_INITIALISED_AT_SITE: unique symbol = Symbol('liveprobe.not-init
  */
 export const LEFT_BLOCK: unique symbol = Symbol('liveprobe.left-block');
 
-/** Why `name` could not be read, when `marker` is one of the markers that carry their own reason. */
-export function markerReason(marker: symbol, name: string): string | undefined {
+/**
+ * Why `name` is missing where the built code has no variable of that name at the line, in a script
+ * with a source map (ArmProbe's `unbound`): a minifier drops a variable it can inline
+ * (`const data = await f(); return data` runs as `return await f()`), and V8 cannot keep what
+ * is not there.
+ */
+export function unboundReason(name: string): string {
+  return `\`${name}\` is not a variable of the built code at this line: not defined here, or removed or inlined by the build's minifier (\`const ${name} = f(); return ${name}\` runs as \`return f()\`); to read it, build without minifying (Next.js: \`experimental.serverMinification: false\` in next.config) or read an expression that is still there`;
+}
+
+/**
+ * Why `name` could not be read, when `marker` is one of the markers that carry their own reason.
+ * `unbound`: the built code has no variable `name` at the line (unboundReason).
+ */
+export function markerReason(marker: symbol, name: string, unbound = false): string | undefined {
   if (marker === NOT_PASSED) {
     // Only when a read failed, never on a hit that reads: hasOwnProperty runs no getter, and
     // unlike a descriptor read it leaves Node's lazy globals unloaded.
     if (ownProperty(globalThis, name))
       return `\`${name}\` is a global: a prepared site reads only the line's own variables (its function's, and those of enclosing scopes the function uses), not globals; assign what you need of \`${name}\` to a variable the function uses, or leave the file unprepared (\`!path\` in LIVEPROBE_PREPARE) so that the breakpoint path reads globals`;
+    if (unbound) return unboundReason(name);
     return `\`${name}\` is not available at this line (not defined here, not initialised yet here, or a variable of an enclosing scope that this function never uses: a prepared site sees what its function sees)`;
   }
   if (marker === NOT_INITIALISED_AT_SITE)

@@ -1012,16 +1012,17 @@ export class ProbeHook {
   /** Compiles the probe's expressions and sets its quotas with the current settings; its hits and state stay. */
   private compile(probe: ArmedProbe): void {
     const { spec } = probe;
-    probe.condition = spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots, this.text);
+    const text = spec.unbound === undefined ? this.text : { ...this.text, unbound: new Set(spec.unbound) };
+    probe.condition = spec.condition === undefined ? undefined : compileExpression(spec.condition, spec.roots, text);
     probe.format =
       spec.log === undefined
         ? undefined
-        : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, dateNow()), this.text);
+        : compileTemplate(spec.log.template, spec.roots, (message) => this.evalError(probe, message, dateNow()), text);
     probe.snapshot =
       spec.snapshot === undefined
         ? undefined
-        : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, this.text, spec.snapshot.elsewhere);
-    probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, this.text);
+        : compileSnapshot(spec.snapshot.plan, spec.snapshot.watches, spec.roots, text, spec.snapshot.elsewhere);
+    probe.metric = spec.metric === undefined ? undefined : compileMetric(spec.metric, spec.roots, text);
     probe.plainCount = isPlainCounter(spec);
     probe.lineOnly = probe.format !== undefined && probe.snapshot === undefined && probe.metric === undefined;
     const outputs = spec.log?.outputs ?? this.logOutputs;

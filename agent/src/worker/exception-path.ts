@@ -3,10 +3,12 @@
  * The prepared path (exception sites in prepared files, on the app's thread) needs no pause; it
  * sees only errors that leave prepared code. So it is taken while every app file loaded so far
  * (outside node_modules) is prepared; the first that is not puts exception actions on the
- * breakpoint path, which pauses at every thrown error, until the app restarts.
+ * breakpoint path, which pauses at every thrown error, until the app restarts. A webpack chunk
+ * for a web or edge runtime (web-chunks.ts) is not an app file here.
  */
 import { agentFileAmong } from '../locate/agent-files.js';
 import { isPrebuilt } from '../prepare/prebuilt.js';
+import { webRuntimeScript } from '../prepare/web-chunks.js';
 import type { LoadedScript } from './inspector-session.js';
 
 /**
@@ -51,6 +53,10 @@ export class ExceptionPath {
       this.preparedSeen = true;
       return false;
     }
+    // Next.js's middleware and its edge runtime, run in a `vm` context of their own: `liveprobe
+    // prepare` leaves them as written, and no agent hook is there for either path to capture
+    // with, so they are not app files that an unprepared copy would move off the prepared path.
+    if (webRuntimeScript(text) !== undefined) return false;
     this.unprepared = script.path;
     return before === 'prepared';
   }

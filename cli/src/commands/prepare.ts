@@ -57,6 +57,7 @@ export function summary(report: PrepareTreeReport): string[] {
   const prepared = report.files.filter((f) => f.outcome === 'prepared');
   const already = report.files.filter((f) => f.outcome === 'already-prepared');
   const untouched = report.files.filter((f) => f.outcome === 'untouched');
+  const webRuntime = report.files.filter((f) => f.outcome === 'web-runtime');
   const bytesIn = prepared.reduce((sum, f) => sum + f.bytes, 0);
   const bytesOut = prepared.reduce((sum, f) => sum + (f.outputBytes ?? 0), 0);
   const where = report.out === report.root ? 'in place' : `into ${report.out}`;
@@ -81,13 +82,24 @@ export function summary(report: PrepareTreeReport): string[] {
     );
   if (untouched.length > 0) {
     lines.push(`${untouched.length} ${plural(untouched.length, 'file')} left as written (their lines take actions as breakpoints):`);
-    for (const f of untouched) lines.push(`  ${f.path}: ${f.reason ?? 'unknown'}`);
+    lines.push(...why(untouched));
+  }
+  if (webRuntime.length > 0) {
+    lines.push(
+      `${webRuntime.length} ${plural(webRuntime.length, 'file')} left as written for a web or edge runtime (Next.js's middleware): no agent runs there, so actions cannot reach ${webRuntime.length === 1 ? 'its' : 'their'} lines:`,
+    );
+    lines.push(...why(webRuntime));
   }
   if (prepared.length > 0)
     lines.push(
       'run the app with the agent as usual (node --import @liveprobe/agent/register …): no LIVEPROBE_PREPARE needed for these files',
     );
   return lines;
+}
+
+/** Each file left as written, with why. */
+function why(files: PrepareTreeReport['files']): string[] {
+  return files.map((f) => `  ${f.path}: ${f.reason ?? 'unknown'}`);
 }
 
 function isFolder(path: string): boolean {

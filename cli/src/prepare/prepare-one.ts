@@ -14,17 +14,21 @@ import {
   PREBUILT_ORIGINAL_SUFFIX,
   prepareForBuild,
   PrepareError,
+  webRuntimeScript,
 } from '@liveprobe/agent/prepare';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TreeFile } from './tree-files.js';
-import { webRuntimeScript } from './web-chunks.js';
 
 export interface FileResult {
   path: string;
-  outcome: 'prepared' | 'already-prepared' | 'untouched';
+  /**
+   * 'web-runtime': a webpack chunk for a web or edge runtime (agent/src/prepare/web-chunks.ts), left as written; unlike
+   * an 'untouched' file, no action reaches its lines at all, since no agent runs where it does.
+   */
+  outcome: 'prepared' | 'already-prepared' | 'untouched' | 'web-runtime';
   /** Why a file was left as written. */
   reason?: string;
   bytes: number;
@@ -59,7 +63,7 @@ export function prepareOne({ file, target }: FileJob, parser?: SourceParser): Fi
   });
   if (isPrebuilt(source)) return done('already-prepared');
   const web = webRuntimeScript(source);
-  if (web !== undefined) return done('untouched', { reason: web });
+  if (web !== undefined) return done('web-runtime', { reason: web });
   let built: ReturnType<typeof prepareForBuild>;
   let moduleBySyntax = false;
   const prepare = (kind: 'module' | 'commonjs') => {

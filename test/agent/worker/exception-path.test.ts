@@ -68,3 +68,19 @@ test('an attached target takes the breakpoint path even with prepared files, and
   assert.deepEqual(step, { moved: false, name: 'breakpoint' });
   assert.equal(path.describe(), 'breakpoint path: the target pauses at each thrown error (an attached target always takes it)');
 });
+
+test("Next.js's middleware, a webpack chunk for the edge runtime that `liveprobe prepare` leaves as written, keeps exception actions on the prepared path", async () => {
+  const path = new ExceptionPath(() => true);
+  const edgeChunk = '(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[826],{1:(e,t,r)=>{r.r(t)}}]);';
+  const steps = await load(path, {
+    '/srv/app/.next/server/server.js': `${commonJsHeader()}module.exports = 1;`,
+    '/srv/app/.next/server/edge-runtime-webpack.js': edgeChunk,
+    '/srv/app/.next/server/middleware.js': edgeChunk,
+  });
+  assert.deepEqual(
+    steps.map((s) => s.name),
+    ['prepared', 'prepared', 'prepared'],
+    'no agent hook runs in the edge sandbox, so preparing it could not be the advice',
+  );
+  assert.doesNotMatch(path.describe(), /middleware/);
+});

@@ -5,7 +5,8 @@
  * A prepared file declares its tables at its top level, which a module keeps to itself; two such
  * scripts in one realm declare them twice, and the second fails to load
  * (`SyntaxError: Identifier '$lpd' has already been declared`). No agent runs in such a realm, so
- * the file could never take an action there either.
+ * the file could never take an action there either. `liveprobe prepare` leaves them as written,
+ * and the agent's exception path (worker/exception-path.ts) does not count them as app files.
  */
 
 /** webpack's chunk array on a browser-like global (`self.webpackChunk_N_E`): a node target loads chunks with `require` instead. */
