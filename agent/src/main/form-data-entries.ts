@@ -12,14 +12,14 @@
  */
 import { File } from 'node:buffer';
 import { types } from 'node:util';
-import { isDataDescriptor, mapGet, mapSet, regexpExec } from './builtins.js';
+import { isDataDescriptor, mapGet, mapSet } from './builtins.js';
+import { undiciBrandChecked } from './undici-brand.js';
 
 const { getOwnPropertyDescriptor, getOwnPropertySymbols, getPrototypeOf } = Object;
 const { isProxy } = types;
 const apply = Reflect.apply;
 const hasOwn = Object.hasOwn;
 const isArray = Array.isArray;
-const fnToString = Function.prototype.toString;
 const symbolDescription = getOwnPropertyDescriptor(Symbol.prototype, 'description')!.get!;
 const MAX_PROTOTYPE_DEPTH = 64;
 /**
@@ -46,12 +46,7 @@ function isPlatformPrototype(cls: string, proto: object): boolean {
   const pattern = hasOwn(BRAND_CHECKED, cls) ? BRAND_CHECKED[cls] : undefined;
   if (pattern === undefined || apply(weakHas, notPlatform, [proto])) return false;
   const append = getOwnPropertyDescriptor(proto, 'append');
-  const trusted =
-    append !== undefined &&
-    isDataDescriptor(append) &&
-    typeof append.value === 'function' &&
-    !isProxy(append.value) &&
-    regexpExec(pattern, apply(fnToString, append.value, []) as string) !== null;
+  const trusted = append !== undefined && isDataDescriptor(append) && undiciBrandChecked(append.value, pattern);
   if (trusted) mapSet(platformPrototypes, cls, proto);
   else apply(weakAdd, notPlatform, [proto]);
   return trusted;

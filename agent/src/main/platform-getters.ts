@@ -12,6 +12,7 @@ import { isDataDescriptor, setHas } from './builtins.js';
 import { IncomingMessage, OutgoingMessage } from './http-classes.js';
 import { builtinLoaded, globalsAreLazy } from './lazy-globals.js';
 import { FrameworkGetters, parseFrameworkGetters } from './framework-getters.js';
+import { undiciBrandChecked } from './undici-brand.js';
 
 type Getter = (...args: unknown[]) => unknown;
 
@@ -75,7 +76,6 @@ const fetchGlobals = Object.keys(FETCH_GETTERS).map((name) => ({
   atStart: lazyGlobals ? ('lazy' as const) : getOwnPropertyDescriptor(globalThis, name),
 }));
 let fetchResolved = false;
-const fnToString = Function.prototype.toString;
 /** How each of Node's fetch getters begins: a brand check on the receiver (`_Request` in Node's bundled undici). */
 const BRAND_CHECKED = /^get \w+\(\) \{\s*webidl\.brandCheck\(this, _?(?:Request|Response)\);/;
 
@@ -93,8 +93,7 @@ const BRAND_CHECKED = /^get \w+\(\) \{\s*webidl\.brandCheck\(this, _?(?:Request|
  * what a check here could stop.
  */
 function allowBrandChecked(proto: object, keys: readonly string[]): void {
-  const anchor = getterOf(proto, keys[0]!);
-  if (anchor !== undefined && BRAND_CHECKED.test(apply(fnToString, anchor, []) as string)) allow(proto, keys);
+  if (undiciBrandChecked(getterOf(proto, keys[0]!), BRAND_CHECKED)) allow(proto, keys);
 }
 
 /** `value`'s prototype getters among `keys`, kept as `how` decides, when `value` is a class. */
