@@ -136,12 +136,38 @@ export class LocationResolver {
     return resolved;
   }
 
-  /** Whether a script's source map names `file`: a copy of it loaded after the action was placed takes it too. */
-  async holds(script: LoadedScript, file: string): Promise<boolean> {
+  /**
+   * Whether a script's source map names `file`: a copy of it loaded after the action was placed
+   * (`holders`: where it is placed now) takes it too. Asked of every script that loads while the action is on
+   * breakpoints, so the map is read only when the script may be a copy (mayBeCopy).
+   */
+  async holds(script: LoadedScript, file: string, holders: readonly { script: LoadedScript }[]): Promise<boolean> {
     if (script.sourceMapURL === undefined || script.path.includes('/node_modules/')) return false;
+    if (!(await this.mayBeCopy(script, file, holders))) return false;
     const sources = await this.sourcesOf(script);
     if (sources instanceof SourceMapError) return false;
     return matchScript(file, sources).kind === 'found';
+  }
+
+  /**
+   * Whether `script` may hold another copy of `file`, told without reading its map. A script
+   * named like the file (`dist/orders.js` for `src/orders.ts`) may be its compiled copy; a script
+   * named otherwise holds it only as one of a bundle's sources, and a file bundled anywhere (a
+   * Next.js page, a webpack chunk: any of its loaded copies lists other sources, or is named
+   * otherwise) may be bundled into whatever loads next, under any prefix its map gives it. Only
+   * when every copy is a one-to-one compile (tsc, babel, a loader's inline map), which an app
+   * compiled file by file loads by the hundred, is an otherwise-named script skipped unread.
+   */
+  private async mayBeCopy(script: LoadedScript, file: string, holders: readonly { script: LoadedScript }[]): Promise<boolean> {
+    const stem = fileStem(normalizeRequested(file));
+    if (fileStem(script.path) === stem) return true;
+    for (const { script: holder } of holders) {
+      if (fileStem(holder.path) !== stem) return true;
+      if (holder.sourceMapURL === undefined) continue;
+      const sources = await this.sourceLists.get(holder.scriptId);
+      if (!(sources instanceof Set) || sources.size !== 1) return true;
+    }
+    return false;
   }
 
   private async inScript(

@@ -783,7 +783,7 @@ export class ProbeEngine {
 
   private async retryWaiting(script: LoadedScript): Promise<void> {
     for (const probe of this.live()) {
-      if (probe.state.kind === 'breakpoints' && (await this.locations.holds(script, probe.action.file))) {
+      if (probe.state.kind === 'breakpoints' && (await this.locations.holds(script, probe.action.file, probe.state.placements))) {
         await this.placeAgain(probe, probe.state);
         continue;
       }

@@ -100,3 +100,21 @@ test('a frame in a script whose map did not read is left as it is, and the map i
   assert.equal(await engine.locations.original('/app/dist/late.js', 2, 0), undefined);
   assert.equal(engine.locations.held.maps, 1);
 });
+
+test('a script loading while an action is on breakpoints in a file compiled file by file has its map read only when it is named like the file', async (t) => {
+  const target = new FakeTarget();
+  compiledApp(target);
+  const engine = engineOn(t, target);
+  const action = testAction('a1', { file: 'src/m7.ts', line: 3 });
+  await engine.reconcile([action]);
+  for (let i = SCRIPTS; i < SCRIPTS + 10; i++)
+    target.load(`/app/dist/m${i}.js`, `export function f${i}(n) {\n  return n;\n}\n`, inlineMap(`../src/m${i}.ts`));
+  await engine.reconcile([action]);
+  // Before: each of the ten had its map read and its sources kept, to learn it did not hold src/m7.ts.
+  assert.equal(engine.locations.held.sourceLists, SCRIPTS);
+  assert.deepEqual(target.lines(), [3]);
+  // A second compile of the file, in another folder, is read and takes the action too.
+  target.load('/app/dist/legacy/m7.js', 'export function f7(n) {\n  const m = n + 7;\n  return m;\n}\n', inlineMap('../../src/m7.ts'));
+  await engine.reconcile([action]);
+  assert.deepEqual(target.lines(), [3, 3]);
+});
