@@ -783,8 +783,14 @@ export class ProbeEngine {
 
   private async retryWaiting(script: LoadedScript): Promise<void> {
     for (const probe of this.live()) {
-      if (probe.state.kind === 'breakpoints' && (await this.locations.holds(script, probe.action.file, probe.state.placements))) {
-        await this.placeAgain(probe, probe.state);
+      const { state } = probe;
+      // A tic-toc times one copy (sites.ts onlyCopy): it keeps the one it has rather than fail.
+      if (
+        state.kind === 'breakpoints' &&
+        probe.action.type !== 'tictoc' &&
+        (await this.locations.holds(script, probe.action.file, state.placements))
+      ) {
+        await this.placeAgain(probe, state);
         continue;
       }
       if (probe.state.kind !== 'waiting') continue;

@@ -422,3 +422,36 @@ test('an action on a breakpoint moves to a prepared site once its prepared file 
   assert.deepEqual([target.connects, target.disconnects], [1, 1]);
   assert.deepEqual(target.logged, [OPENED, 'no breakpoints left; inspector session closed']);
 });
+
+/** A page's bundle: its lines are those of `src/auth.ts`, line for line, and it lists the page's own source too. */
+function pageBundle(page: string): string {
+  const map = { version: 3, sources: ['../src/auth.ts', `../src/${page}.ts`], names: [], mappings: 'AAAA;AACA;AACA;AACA' };
+  return `data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+}
+
+test("a tic-toc on a file bundled into one page's script keeps timing that copy when another page's copy loads", async (t) => {
+  const target = new FakeTarget();
+  target.load('/app/dist/page-a.js', WORK, pageBundle('page-a'));
+  const engine = engineOn(target, t);
+  const tictoc = {
+    ...testAction('tt', { file: 'src/auth.ts' }),
+    type: 'tictoc',
+    name: 'auth.time',
+    attributes: {},
+    toc: { line: 3 },
+  } as unknown as Action;
+  const log = testAction('a1', { file: 'src/auth.ts', line: 3 });
+  await engine.reconcile([tictoc, log]);
+  assert.deepEqual(target.states('tt'), ['installed']);
+  target.load('/app/dist/page-b.js', WORK, pageBundle('page-b'));
+  await engine.reconcile([tictoc, log]);
+  // Before: placed again across both copies, the tic-toc failed (a toc cannot tell which copy's tic it ends) and was removed.
+  assert.deepEqual(target.states('tt'), ['installed']);
+  assert.equal(engine.probeFor(target.messages('arm').find((m) => m.actionId === 'tt')!.key)?.state.kind, 'breakpoints');
+  // The log line goes into the new copy too.
+  assert.deepEqual(target.states('a1'), ['installed', 'installed']);
+  assert.deepEqual(
+    [...target.breakpoints.values()].filter((b) => b.url.endsWith('page-b.js')).map((b) => b.line),
+    [3],
+  );
+});
