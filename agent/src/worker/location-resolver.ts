@@ -138,8 +138,8 @@ export class LocationResolver {
 
   /**
    * Whether a script's source map names `file`: a copy of it loaded after the action was placed
-   * (`holders`: where it is placed now) takes it too. Asked of every script that loads while the action is on
-   * breakpoints, so the map is read only when the script may be a copy (mayBeCopy).
+   * (`holders`: where it is placed now) takes it too. Asked of every script that loads while an
+   * action is on breakpoints, so the map is read only when the script may be a copy (mayBeCopy).
    */
   async holds(script: LoadedScript, file: string, holders: readonly { script: LoadedScript }[]): Promise<boolean> {
     if (script.sourceMapURL === undefined || script.path.includes('/node_modules/')) return false;
