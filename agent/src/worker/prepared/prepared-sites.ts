@@ -112,8 +112,7 @@ export type PreparedPlan = { kind: 'sites'; sites: PlannedSite[] } | NoSites;
 
 type NoSites = { kind: 'unprepared'; reason: string } | { kind: 'not-prepared' };
 
-/** One line's site, or why it has none. */
-/** `planned`: the line's site in each prepared file that holds it (a bundler puts one source into several, Next.js's pages). */
+/** One line's site, or why it has none; `planned`: its site in each prepared file that holds it (a bundler puts one source into several, Next.js's pages). */
 type Located = { kind: 'site'; planned: PlannedSite[] } | NoSites;
 
 const NOT_PREPARED: NoSites = { kind: 'not-prepared' };
@@ -356,8 +355,11 @@ export class PreparedSites {
     };
   }
 
-  /** The first site that starts on the line (where a breakpoint on the line stops), or why there is none. */
-  /** Every copy takes a site, or the action takes breakpoints, which reach every copy loaded. */
+  /**
+   * The first site that starts on the line (where a breakpoint on the line stops) in each prepared
+   * file that holds it, or why there is none: every copy takes a site, or the action takes
+   * breakpoints, which reach every copy loaded.
+   */
   private async siteOnLine(file: string, line: number): Promise<Located> {
     const all = await this.named(file);
     if (all.length === 0) return NOT_PREPARED;
@@ -573,13 +575,17 @@ function functionFor(action: DurationAction, named: NamedFile, analysed: Analyse
   );
 }
 
-/** The site of a file without a map that starts first on `line`. */
-/** Why a duration's position has no site: an exit after a returned value is missing from a file prepared before such sites. */
+/**
+ * Why a duration's position has no site. An exit after a returned value is missing only from a
+ * file `liveprobe prepare` wrote before such sites (TRANSFORM_VERSION 14): the agent prepares a
+ * file again as it loads when its cache is older.
+ */
 function noSite(line: number, afterValue: boolean): string {
   if (!afterValue) return `line ${line} has no prepared site`;
-  return `line ${line} returns a computed value, and its file was prepared without a site after the value (before TRANSFORM_VERSION 14): prepare it again to time it on sites`;
+  return `line ${line} returns a computed value, and its file was prepared by an older liveprobe, which put no site after a returned value: run \`liveprobe prepare\` on it again to time it on sites`;
 }
 
+/** The site of a file without a map that starts first on `line`. */
 function firstSite(sites: readonly SiteEntry[], line: number): SiteEntry | undefined {
   let first: SiteEntry | undefined;
   for (const site of sites) if (site.line === line && (first === undefined || site.column < first.column)) first = site;

@@ -137,3 +137,17 @@ test('the blocklist is asked before anything is armed', async (t) => {
   assert.deepEqual(posted, []);
   assert.deepEqual(received(main), []);
 });
+
+test('a duration whose function returns a computed value, in a file prepared before exit sites after a value, says how to get them', async (t) => {
+  const { sites, main, file } = setup(t);
+  // Sites before lines 2 and 3 only: `liveprobe prepare` of an older liveprobe put none after `squared + 1`.
+  main.postMessage(file);
+  sites.drainFiles();
+  const plan = await sites.plan(action({ type: 'duration', name: 'work.seconds', attributes: {}, line: 2 }));
+  assert.equal(plan.kind, 'unprepared');
+  // Before: `… (before TRANSFORM_VERSION 14): prepare it again`, a constant of the agent's source the user has no way to see.
+  assert.match(
+    plan.kind === 'unprepared' ? plan.reason : '',
+    /^line 3 returns a computed value, and its file was prepared by an older liveprobe, which put no site after a returned value: run `liveprobe prepare` on it again to time it on sites$/,
+  );
+});
