@@ -56,3 +56,6 @@ export const ownProperty = bindCall(Object.prototype.hasOwnProperty) as (target:
  * app that defined `get` on Object.prototype) is the descriptor asked properly.
  */
 export const isDataDescriptor = (descriptor: PropertyDescriptor): boolean => !('get' in descriptor) || ownProperty(descriptor, 'value');
+
+/** How many prototypes the agent's reads walk: a real chain is a handful deep, and one an app built thousands deep must not keep a hit walking. */
+export const MAX_PROTOTYPE_DEPTH = 64;

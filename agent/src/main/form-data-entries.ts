@@ -12,7 +12,7 @@
  */
 import { File } from 'node:buffer';
 import { types } from 'node:util';
-import { isDataDescriptor, mapGet, mapSet } from './builtins.js';
+import { isDataDescriptor, MAX_PROTOTYPE_DEPTH, mapGet, mapSet } from './builtins.js';
 import { undiciBrandChecked } from './undici-brand.js';
 
 const { getOwnPropertyDescriptor, getOwnPropertySymbols, getPrototypeOf } = Object;
@@ -21,7 +21,6 @@ const apply = Reflect.apply;
 const hasOwn = Object.hasOwn;
 const isArray = Array.isArray;
 const symbolDescription = getOwnPropertyDescriptor(Symbol.prototype, 'description')!.get!;
-const MAX_PROTOTYPE_DEPTH = 64;
 /**
  * How undici's `append` begins on each class (`_FormData` in Node's bundled undici): its brand
  * check. Node's URLSearchParams is Node's own, loaded before the app: its prototype is taken now.

@@ -8,13 +8,12 @@
  */
 import { types } from 'node:util';
 import { GLOBAL_GETTER, GLOBAL_UNREAD, NOT_AVAILABLE } from './frame-markers.js';
-import { isDataDescriptor, setHas, stringStartsWith } from './builtins.js';
+import { isDataDescriptor, MAX_PROTOTYPE_DEPTH, setHas, stringStartsWith } from './builtins.js';
 import { descriptorIsSafe } from './lazy-globals.js';
 
 const { getOwnPropertyDescriptor, getPrototypeOf } = Object;
 const apply = Reflect.apply;
 const { isProxy } = types;
-const MAX_PROTOTYPE_DEPTH = 64;
 /** The agent's own names at a probed line: never an app value. */
 const RESERVED = '$lp';
 

@@ -8,7 +8,7 @@
  */
 import { errorMessage } from '@liveprobe/protocol/util';
 import { types } from 'node:util';
-import { isDataDescriptor, setHas } from './builtins.js';
+import { isDataDescriptor, MAX_PROTOTYPE_DEPTH, setHas } from './builtins.js';
 import { IncomingMessage, OutgoingMessage } from './http-classes.js';
 import { builtinLoaded, globalsAreLazy } from './lazy-globals.js';
 import { FrameworkGetters, parseFrameworkGetters } from './framework-getters.js';
@@ -20,7 +20,6 @@ const { getOwnPropertyDescriptor, getPrototypeOf } = Object;
 const { isProxy } = types;
 const apply = Reflect.apply;
 const setAdd = Set.prototype.add;
-const MAX_PROTOTYPE_DEPTH = 64;
 
 const getterOf = (proto: object, key: string): Getter | undefined => getOwnPropertyDescriptor(proto, key)?.get as Getter | undefined;
 

@@ -5,7 +5,14 @@
  */
 import { types } from 'node:util';
 import { bigintRefusal } from '@liveprobe/protocol/expression/bounds';
-import { isDataDescriptor, setHas as setContains, stringEndsWith, stringIncludes, stringStartsWith } from './builtins.js';
+import {
+  isDataDescriptor,
+  MAX_PROTOTYPE_DEPTH,
+  setHas as setContains,
+  stringEndsWith,
+  stringIncludes,
+  stringStartsWith,
+} from './builtins.js';
 import { MAX_BUILT_STRING, spend, textSteps } from './eval-work.js';
 import { frameworkGetterName } from './framework-getters.js';
 import { isPlatformGetter } from './platform-getters.js';
@@ -34,7 +41,6 @@ const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayLength = getterOf(typedArrayPrototype, 'length');
 const ErrorConstructor = Error;
 const { isProxy, isMap, isSet, isTypedArray, isNativeError } = types;
-const MAX_PROTOTYPE_DEPTH = 64;
 /** `.includes()` on a longer array would stall the app at the probed line. */
 const MAX_INCLUDES_SCAN = 10_000;
 
