@@ -74,7 +74,10 @@ class FrameworkErrors:
                 setattr(module, STARLETTE_LOOKUP[1], original)
             self.lookup = None
         if self.uvicorn_logger is not None:
-            self.uvicorn_logger.removeFilter(self.uvicorn_filter)
+            # A new list, not `removeFilter`: a thread logging meanwhile walks the list it had, and
+            # a removal in place could make it skip the app's filter after this one.
+            logger = self.uvicorn_logger
+            logger.filters = [f for f in logger.filters if f != self.uvicorn_filter]
             self.uvicorn_logger = None
 
     # On the app's threads: `seen` never raises.
