@@ -19,7 +19,7 @@ import types
 from typing import Any, Callable
 
 Seen = Callable[[BaseException | None, types.TracebackType | None], None]
-# Where the lookup lives in Starlette since 0.31 (FastAPI 0.104).
+# Where the lookup lives in Starlette since 0.28.
 STARLETTE_LOOKUP = ('starlette._exception_handler', '_lookup_exception_handler')
 # Frames between Django's receiver and `response_for_exception`, which holds the error as `exc`.
 DJANGO_DEPTH = 6
