@@ -169,7 +169,7 @@ def test_a_django_views_error_sync_and_async_and_the_receiver_goes_with_the_acti
     from django.conf import settings
     from django.core.signals import got_request_exception
     if not settings.configured:
-        settings.configure(ROOT_URLCONF=__name__, ALLOWED_HOSTS=['*'], DEBUG=False, MIDDLEWARE=[])
+        settings.configure(ROOT_URLCONF=__name__, ALLOWED_HOSTS=['*'], DEBUG=False, MIDDLEWARE=[], SECRET_KEY='test-only')
         import django
         django.setup()
     from django.test import AsyncClient, Client
