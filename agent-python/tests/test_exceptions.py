@@ -161,3 +161,110 @@ def test_a_message_pattern_python_cannot_read_is_refused_with_why(agent):
     watch(agent, messagePattern='(?<name>x)')
     assert statuses(agent)[-1][0] == 'error'
     assert statuses(agent)[-1][1].startswith('messagePattern `(?<name>x)` is not a regular expression Python can read')
+
+
+def test_a_django_views_error_sync_and_async_and_the_receiver_goes_with_the_action(agent):
+    pytest.importorskip('django')
+    from asgiref.sync import async_to_sync
+    from django.conf import settings
+    from django.core.signals import got_request_exception
+    if not settings.configured:
+        settings.configure(ROOT_URLCONF=__name__, ALLOWED_HOSTS=['*'], DEBUG=False, MIDDLEWARE=[], SECRET_KEY='test-only')
+        import django
+        django.setup()
+    from django.test import AsyncClient, Client
+
+    before = list(got_request_exception.receivers)
+    watch(agent)
+    assert len(got_request_exception.receivers) == len(before) + 1
+    response = Client(raise_request_exception=False).get('/django/checkout')
+    assert response.status_code == 500, 'Django answers as before'
+    assert Client().get('/django/swallowed').status_code == 200
+    response = async_to_sync(AsyncClient(raise_request_exception=False).get)('/django/async')
+    assert response.status_code == 500
+    agent.drain()
+    sync_snap, async_snap = snapshots(agent)
+    assert sync_snap['location']['function'] == 'django_checkout'
+    assert 'card' in str(sync_snap['locals']) and '4111' not in str(sync_snap), 'the card number is redacted'
+    assert sync_snap['exception'] == {'type': 'PaymentError', 'message': 'no card', 'causes': []}
+    assert async_snap['location']['function'] == 'django_async' and async_snap['exception']['message'] == 'async card'
+    agent.exceptions.reconcile([])
+    assert got_request_exception.receivers == before, "the app's receivers as they were"
+
+
+def django_checkout(request):
+    card = '4111 1111 1111 1111'
+    raise PaymentError('no card')
+
+
+def django_swallowed(request):
+    from django.http import HttpResponse
+    try:
+        charge(1, 'x')
+    except PaymentError:
+        return HttpResponse('fallback')
+
+
+async def django_async(request):
+    card = '4111 1111 1111 1111'
+    raise PaymentError('async card')
+
+
+def __getattr__(name: str):
+    """Django reads `urlpatterns` from this module (ROOT_URLCONF) once its settings are made."""
+    if name == 'urlpatterns':
+        from django.urls import path
+        return [path('django/checkout', django_checkout), path('django/swallowed', django_swallowed),
+                path('django/async', django_async)]
+    raise AttributeError(name)
+
+
+def test_a_starlette_endpoints_error_an_exception_handler_answers_and_uvicorns_log_of_one_that_escaped(agent):
+    pytest.importorskip('fastapi')
+    pytest.importorskip('uvicorn')
+    import logging
+
+    import starlette._exception_handler as handling
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+    from starlette.testclient import TestClient
+    import uvicorn.config  # noqa: F401  makes the `uvicorn.error` logger
+
+    app = FastAPI()
+
+    @app.exception_handler(PaymentError)
+    def declined(request, exc):
+        return JSONResponse({'declined': True}, status_code=402)
+
+    @app.get('/pay')
+    def pay():
+        checkout(4)
+
+    @app.get('/safe')
+    def safe():
+        try:
+            checkout(1)
+        except PaymentError:
+            return {'ok': True}
+
+    original = handling._lookup_exception_handler
+    server_log = logging.getLogger('uvicorn.error')
+    filters = list(server_log.filters)
+    watch(agent)
+    assert handling._lookup_exception_handler is not original
+    assert handling._lookup_exception_handler.__wrapped__ is original
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.get('/pay')
+    assert (response.status_code, response.json()) == (402, {'declined': True}), "the app's handler answers as before"
+    assert client.get('/safe').json() == {'ok': True}
+    try:
+        charge(9, 'x')
+    except PaymentError as err:
+        server_log.error('Exception in ASGI application\n', exc_info=err)
+    agent.drain()
+    handled, escaped = snapshots(agent)
+    assert handled['location']['function'] == 'charge' and handled['exception']['message'] == 'declined: 8'
+    assert handled['frames'][0]['location']['function'] == 'checkout'
+    assert escaped['exception']['message'] == 'declined: 9'
+    agent.exceptions.reconcile([])
+    assert handling._lookup_exception_handler is original and server_log.filters == filters

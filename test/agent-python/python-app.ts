@@ -16,7 +16,8 @@ export const FIXTURES = 'test/agent-python/fixtures';
 export function ensureVenv(): void {
   const ready =
     existsSync(PYTHON) &&
-    spawnSync(PYTHON, ['-c', 'import liveprobe_agent, flask, pytest, mypy, gunicorn'], { stdio: 'ignore' }).status === 0;
+    spawnSync(PYTHON, ['-c', 'import liveprobe_agent, flask, pytest, mypy, gunicorn, django, fastapi, uvicorn, httpx'], { stdio: 'ignore' })
+      .status === 0;
   if (ready) return;
   const steps: [string, string[]][] = [
     ['python3', ['-m', 'venv', VENV]],
@@ -43,15 +44,19 @@ export interface PythonAppOptions {
   tags: string[];
   agentId: string;
   env?: Record<string, string>;
-  /** `liveprobe-run python app.py` (the default), or the app calls liveprobe_agent.start() itself. */
-  launcher?: 'liveprobe-run' | 'start()';
+  /** `liveprobe-run python app.py` (the default), the app calls liveprobe_agent.start() itself, or
+   * `python app.py` with no agent at all (a fixture that never starts one: the app as it runs without). */
+  launcher?: 'liveprobe-run' | 'start()' | 'no agent';
 }
 
 /** Runs a Python fixture with the agent on an ephemeral port; resolves once it prints `listening on <url>`. */
 export async function startPythonApp(t: TestContext, options: PythonAppOptions): Promise<PythonApp> {
   ensureVenv();
   const script = fromRoot(`${FIXTURES}/${options.script}`);
-  const [command, args] = options.launcher === 'start()' ? [PYTHON, [script]] : [`${VENV}/bin/liveprobe-run`, ['python', script]];
+  const [command, args] =
+    options.launcher === 'start()' || options.launcher === 'no agent'
+      ? [PYTHON, [script]]
+      : [`${VENV}/bin/liveprobe-run`, ['python', script]];
   const child = new Child(command, args, {
     name: `python ${options.script}`,
     env: {

@@ -6,8 +6,9 @@ tells the agent of an uncaught error without pausing anything, so this needs no 
   `threading.excepthook` (a thread's), and the event loop's exception handler of asyncio (a
   task's exception nobody retrieved, marked as a rejection; a callback's), each wrapped only
   while an exception action is desired, the app's own hook running after the capture as before;
-- a Flask app's `got_request_exception` signal: an error a view raised that no error handler of
-  the app answers (Flask then answers 500).
+- errors a web framework caught and handles (framework_errors.py): Flask's and Django's
+  `got_request_exception` signals, Starlette's (FastAPI's) lookup of the app's exception handler
+  when it finds one, and uvicorn's log of an error that escaped the ASGI app (Starlette's 500).
 
 An error the app catches and swallows gives nothing: Python offers no hook there short of a
 trace function, which the agent never sets. The capture runs on the thread that raised, before
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .blocklist import glob_to_regex
+from .framework_errors import FrameworkErrors
 from .instrument.locate import function_name
 from .probe import Settings, parse_time, span_ids
 from .quota import RateLimit
@@ -40,8 +42,10 @@ RATE_WINDOW_S = 60.0
 # Distinct stacks whose rate is remembered per action: a flood of new stacks cannot grow it.
 MAX_STACKS = 1000
 PRIMITIVES = (str, int, float, bool, type(None))
-WATCHING = ("watching uncaught errors (sys.excepthook, threading.excepthook, asyncio's unhandled task exceptions) "
-            "and errors a Flask view raises that no error handler answers; errors the app catches give no snapshot")
+WATCHING = ("watching uncaught errors (sys.excepthook, threading.excepthook, asyncio's unhandled task exceptions), "
+            "errors a Flask or Django view raises that no error handler answers, errors a Starlette/FastAPI endpoint raises "
+            "that an exception handler answers, and errors uvicorn logs as escaping the app (Starlette's 500); "
+            "errors the app catches give no snapshot")
 
 
 @dataclass
@@ -67,7 +71,7 @@ class ExceptionWatch:
         self.definitions: dict[str, dict[str, Any]] = {}
         self.hooked = False
         self.previous: dict[str, Any] = {}
-        self.flask_signal: Any = None
+        self.frameworks = FrameworkErrors(lambda error, tb: self.seen(error, tb, False))
 
     # On the agent's thread.
     def reconcile(self, desired: list[dict[str, Any]]) -> None:
@@ -119,7 +123,7 @@ class ExceptionWatch:
 
     def tick(self) -> None:
         if self.hooked:
-            self.hook_flask()
+            self.frameworks.attach()
         now = time.time()
         for action_id, watched in list(self.watched.items()):
             if now >= parse_time(watched.action['expiresAt']):
@@ -147,7 +151,7 @@ class ExceptionWatch:
         """Wraps the hooks while an action is desired; a hook the app replaced since is left as it is."""
         if on == self.hooked:
             if on:
-                self.hook_flask()
+                self.frameworks.attach()
             return
         self.hooked = on
         if on:
@@ -158,7 +162,7 @@ class ExceptionWatch:
             loop_class = asyncio.base_events.BaseEventLoop
             self.previous['asyncio'] = loop_class.call_exception_handler
             setattr(loop_class, 'call_exception_handler', _loop_hook(self, loop_class.call_exception_handler))
-            self.hook_flask()
+            self.frameworks.attach()
             return
         if sys.excepthook == self.sys_hook:
             sys.excepthook = self.previous['sys']
@@ -167,19 +171,7 @@ class ExceptionWatch:
         import asyncio.base_events
         if getattr(asyncio.base_events.BaseEventLoop.call_exception_handler, '_liveprobe', None) is self:
             setattr(asyncio.base_events.BaseEventLoop, 'call_exception_handler', self.previous['asyncio'])
-        if self.flask_signal is not None:
-            self.flask_signal.disconnect(self.flask_hook)
-            self.flask_signal = None
-
-    def hook_flask(self) -> None:
-        """Flask's signal for an error no handler of the app answered, once Flask is imported."""
-        flask = sys.modules.get('flask')
-        if self.flask_signal is not None or flask is None:
-            return
-        signal = getattr(flask, 'got_request_exception', None)
-        if signal is not None:
-            signal.connect(self.flask_hook, weak=False)
-            self.flask_signal = signal
+        self.frameworks.detach()
 
     # On the app's threads: never raises, and the app's own hook runs as before.
     def sys_hook(self, kind: type[BaseException], error: BaseException, tb: types.TracebackType | None) -> None:
@@ -189,10 +181,6 @@ class ExceptionWatch:
     def thread_hook(self, args: Any) -> None:
         self.seen(args.exc_value, args.exc_traceback, False)
         self.previous['threading'](args)
-
-    def flask_hook(self, sender: Any, exception: BaseException | None = None, **_: Any) -> None:
-        if exception is not None:
-            self.seen(exception, exception.__traceback__, False)
 
     def seen(self, error: BaseException | None, tb: types.TracebackType | None, rejection: bool) -> None:
         if not self.watched or not isinstance(error, Exception):

@@ -1,0 +1,120 @@
+// Exception actions on the Python agent for errors a web framework catches, through a real control
+// plane, broker and CLI: a Django view's error (Django answers 500) and a FastAPI endpoint's, under
+// uvicorn, that no handler answers (500) or that the app's exception handler answers, each give a
+// snapshot of the view's frame; the responses are those of the app without the agent, an error the
+// view catches itself gives nothing, and once the action goes the framework is as it was.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { CapturedValue, NamedValue, SnapshotData } from '@liveprobe/protocol';
+import { cli, lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
+import { controlPlane, deleteAction } from '../agent/fixtures.js';
+import { FIXTURES, startPythonApp } from './python-app.js';
+
+const WAIT = 20_000;
+const CARD = '4111111111111111';
+const snapshotOf = (actionId: string) => (e: SseEvent) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === actionId;
+const find = (values: NamedValue[], name: string): CapturedValue | undefined => values.find((v) => v.name === name)?.value;
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+async function post(url: string, body: unknown): Promise<Answer> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.text() };
+}
+
+async function snapshotsOf(cpUrl: string, actionId: string): Promise<SnapshotData[]> {
+  const { snapshots } = (await (await fetch(`${cpUrl}/api/v1/snapshots?action=${actionId}`)).json()) as { snapshots: { id: string }[] };
+  return Promise.all(
+    snapshots.map(
+      async ({ id }) => ((await (await fetch(`${cpUrl}/api/v1/snapshots/${id}`)).json()) as { snapshot: SnapshotData }).snapshot,
+    ),
+  );
+}
+
+/** The fixture's answers to `ask` without the agent (a run of its own), then the app run with the agent. */
+async function withAndWithout(t: TestContext, script: string, ask: (url: string) => Promise<Answer[]>) {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const plain = await startPythonApp(t, { script, launcher: 'no agent', broker: cp.mqttUrl, tags: ['none'], agentId: 'no-agent' });
+  const without = await ask(plain.url);
+  await plain.stop();
+  const app = await startPythonApp(t, { script, broker: cp.mqttUrl, tags: ['web'], agentId: script.replace('.py', '').replace('_', '-') });
+  const hooks = async () => (await fetch(`${app.url}/hooks`)).json();
+  const before = await hooks();
+  const added = await cli(['exception', 'add', '--tag', 'web', '--file', 'fixtures/*.py'], { server: cp.url });
+  assert.equal(added.code, 0, added.stdout + added.stderr);
+  assert.match(added.stdout, /: installed/);
+  const actionId = /created (act_\w+)/.exec(added.stdout)![1]!;
+  const removed = async () => {
+    await deleteAction(cp, actionId);
+    const back = JSON.stringify(before);
+    await waitFor(async () => JSON.stringify(await hooks()) === back, WAIT, 'the framework as it was before the action');
+  };
+  return { cp, events, app, without, hooks, before, actionId, removed };
+}
+
+test("a Django view's error is captured with the view's frame; Django's 500 is unchanged and its signal's receivers are as before once the action goes", async (t) => {
+  const script = 'django_shop.py';
+  const ask = async (url: string) => [
+    await post(`${url}/pay`, { amount: 500, card: CARD }),
+    await post(`${url}/pay`, { amount: 20, card: CARD }),
+  ];
+  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, script, ask);
+  assert.equal((await hooks()).receivers.length, before.receivers.length + 1, 'a receiver while the action is desired');
+
+  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the view handles its own KeyError');
+  const withAgent = await ask(app.url);
+  assert.equal(withAgent[0]!.status, 500);
+  assert.deepEqual(withAgent, without, 'the same statuses and bodies as without the agent');
+  await events.waitFor(snapshotOf(actionId), WAIT, 'the exception snapshot');
+
+  const [s, ...more] = await snapshotsOf(cp.url, actionId);
+  assert.equal(more.length, 0, 'the error the view caught itself gave nothing');
+  assert.deepEqual(s!.exception, { type: 'PaymentDeclined', message: 'amount 500 is over the limit', causes: [] });
+  assert.equal(s!.location.function, 'pay');
+  assert.equal(s!.location.line, lineOf(`${FIXTURES}/${script}`, 'django-pay-raise'));
+  assert.ok(find(s!.locals, 'card'), 'the view’s locals');
+  assert.ok(!JSON.stringify(s).includes(CARD), 'the card number is redacted');
+  await removed();
+});
+
+test("a FastAPI endpoint's error under uvicorn is captured whether the app's handler answers it or Starlette's 500 does; the responses are unchanged and Starlette as before once the action goes", async (t) => {
+  const script = 'fastapi_shop.py';
+  const ask = async (url: string) => [
+    await post(`${url}/pay`, { amount: 500, card: CARD }),
+    await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
+    await post(`${url}/pay`, { amount: 20, card: CARD }),
+  ];
+  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, script, ask);
+  assert.deepEqual(before, { lookupIsStarlettes: true, serverLogFilters: 0 });
+  assert.deepEqual(await hooks(), { lookupIsStarlettes: false, serverLogFilters: 1 }, 'hooked while the action is desired');
+
+  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the endpoint handles its own KeyError');
+  const withAgent = await ask(app.url);
+  assert.deepEqual(
+    withAgent.map((a) => a.status),
+    [500, 409, 200],
+  );
+  assert.deepEqual(withAgent, without, 'the same statuses and bodies as without the agent');
+  await waitFor(async () => (await snapshotsOf(cp.url, actionId)).length >= 2, WAIT, 'two exception snapshots');
+  await events.waitFor(snapshotOf(actionId), WAIT, 'an exception snapshot on the live stream');
+
+  const snapshots = await snapshotsOf(cp.url, actionId);
+  assert.equal(snapshots.length, 2, 'one per error; the error the endpoint caught itself gave nothing');
+  const declined = snapshots.find((s) => s.exception?.type === 'PaymentDeclined')!;
+  assert.equal(declined.exception!.message, 'amount 500 is over the limit');
+  assert.equal(declined.location.function, 'pay');
+  assert.equal(declined.location.line, lineOf(`${FIXTURES}/${script}`, 'fastapi-pay-raise'));
+  assert.ok(!JSON.stringify(declined).includes(CARD), 'the card number is redacted');
+  const short = snapshots.find((s) => s.exception?.type === 'OutOfStock')!;
+  assert.equal(short.exception!.message, 'tea is short by 2');
+  assert.equal(short.location.function, 'reserve');
+  assert.equal(short.location.line, lineOf(`${FIXTURES}/${script}`, 'fastapi-reserve-raise'));
+  assert.deepEqual(find(short.locals, 'left'), { t: 'number', v: -2 });
+  assert.ok(!JSON.stringify(short).includes('tok-secret'), 'the session token is redacted');
+  await removed();
+});
