@@ -23,36 +23,24 @@ async function write(path: string, text: string): Promise<void> {
 test('an action on a source its script map lists but places no line of says so, and names the generated file; a line past the code still says that', async (t) => {
   const dir = await tempDir('liveprobe-unmapped-');
   t.after(() => dir.remove());
+  /** A script of dist/ and its map, which lists `sources` and places their lines as `mappings` says. */
+  const script = async (name: string, code: string, sources: string[], mappings: string): Promise<void> => {
+    await write(join(dir.path, 'dist', name), `${code}//# sourceMappingURL=${name}.map\n`);
+    await write(join(dir.path, 'dist', `${name}.map`), JSON.stringify({ version: 3, file: name, sources, names: [], mappings }));
+  };
   // server.mjs: a map with no mappings, as Nitro writes for a chunk of several modules.
-  await write(
-    join(dir.path, 'dist/server.mjs'),
-    `import { createServer } from 'node:http';\nimport { total } from './chunk.mjs';\nconst server = createServer((req, res) => res.end(String(total([2, 3]))));\nserver.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));\n//# sourceMappingURL=server.mjs.map\n`,
-  );
-  await write(
-    join(dir.path, 'dist/server.mjs.map'),
-    JSON.stringify({
-      version: 3,
-      file: 'server.mjs',
-      sources: ['../src/server.ts', '../src/routes.ts'],
-      sourcesContent: null,
-      names: [],
-      mappings: '',
-    }),
+  await script(
+    'server.mjs',
+    `import { createServer } from 'node:http';\nimport { total } from './chunk.mjs';\nconst server = createServer((req, res) => res.end(String(total([2, 3]))));\nserver.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));\n`,
+    ['../src/server.ts', '../src/routes.ts'],
+    '',
   );
   // chunk.mjs: its first source mapped line by line, the second listed with none of its code kept.
-  await write(
-    join(dir.path, 'dist/chunk.mjs'),
-    `export function total(items) {\n  let sum = 0;\n  for (const item of items) sum += item;\n  return sum;\n}\n//# sourceMappingURL=chunk.mjs.map\n`,
-  );
-  await write(
-    join(dir.path, 'dist/chunk.mjs.map'),
-    JSON.stringify({
-      version: 3,
-      file: 'chunk.mjs',
-      sources: ['../src/total.ts', '../src/unused.ts'],
-      names: [],
-      mappings: 'AAAA;AACA;AACA;AACA;AACA',
-    }),
+  await script(
+    'chunk.mjs',
+    `export function total(items) {\n  let sum = 0;\n  for (const item of items) sum += item;\n  return sum;\n}\n`,
+    ['../src/total.ts', '../src/unused.ts'],
+    'AAAA;AACA;AACA;AACA;AACA',
   );
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
