@@ -219,7 +219,7 @@ test('`snapshots` filters by action, says when there are none, and an unknown id
   const none = await cli(['snapshots', '--action', 'act_quiet'], { server: controlPlane.url });
   assert.equal(
     none.stdout,
-    'no snapshots of act_quiet yet; one appears each time an agent runs its line (see: liveprobe actions show act_quiet)\n',
+    'no snapshots of act_quiet yet; a snapshot action gives one each time an agent runs its line, an exception action each time an error it watches is thrown (see: liveprobe actions show act_quiet)\n',
   );
 
   const missing = await cli(['snapshots', 'show', 'snp_gone'], { server: controlPlane.url });

@@ -109,6 +109,12 @@ export class ScriptSourceMap {
     return found === undefined ? undefined : { ...this.running(found.mappings.first), originalLine: found.originalLine };
   }
 
+  /** Whether the map places any line of `source` at all: one can list a source and map none of it. */
+  mapsAnyLineOf(source: string): boolean {
+    const index = this.byPath.get(source);
+    return index !== undefined && (this.index().get(index)?.size ?? 0) > 0;
+  }
+
   /**
    * Every generated position of the first statement of `line` (or of the next original line that
    * has code), in generated order: a bundle of prepared files, an inlining minifier or a

@@ -63,6 +63,13 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/hono\/dist\/(?:cjs\/)?hono-base\.js$/,
     head: /\n\s*#?handleError\s*\(\s*([A-Za-z_$][\w$]*)\s*,\s*[\w$]+\s*\)\s*\{/,
   },
+  {
+    // h3 1.x answers what any handler threw here, before the app's onError and its own sendError.
+    // Nitro (Nuxt 3 and 4) bundles h3 into its server chunk, whose name changed across versions.
+    framework: "h3 (toNodeListener's catch, before the app's onError: Nitro, Nuxt)",
+    file: /\/h3\/dist\/index\.[cm]js$|\/chunks\/(?:nitro\/nitro|nitro\/node-server|runtime)\.mjs$/,
+    head: /await\s+app\.handler\(\s*event\s*\);?\s*\}\s*catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+  },
 ];
 
 /**
@@ -71,7 +78,7 @@ const SITES: readonly ErrorHandlerSite[] = [
  * app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|h3)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
@@ -103,14 +110,19 @@ export function isErrorHandlerFile(path: string): boolean {
   return SITES.some((site) => site.file.test(path.replace(/\\/g, '/')));
 }
 
-/** The error handler entry in a framework's file, or undefined when this version has none we know. */
-export function errorHandlerEntry(path: string, source: string): ErrorHandlerEntry | undefined {
+/**
+ * The error handler entries in a framework's file: none when this version has none we know. A
+ * prepared file (a Nitro server chunk `liveprobe prepare` went through) holds the function twice,
+ * its prepared body and its twin, and either may run: each gets a breakpoint.
+ */
+export function errorHandlerEntries(path: string, source: string): ErrorHandlerEntry[] {
   const site = SITES.find((s) => s.file.test(path.replace(/\\/g, '/')));
-  const match = site?.head.exec(source);
-  if (site === undefined || match === null || match === undefined) return undefined;
-  const end = match.index + match[0].length;
-  const before = source.slice(0, end);
-  const lineNumber = before.split('\n').length - 1;
-  const columnNumber = end - (before.lastIndexOf('\n') + 1);
-  return { framework: site.framework, lineNumber, columnNumber, parameter: match[1]! };
+  if (site === undefined) return [];
+  return [...source.matchAll(new RegExp(site.head.source, `${site.head.flags}g`))].map((match) => {
+    const end = match.index + match[0].length;
+    const before = source.slice(0, end);
+    const lineNumber = before.split('\n').length - 1;
+    const columnNumber = end - (before.lastIndexOf('\n') + 1);
+    return { framework: site.framework, lineNumber, columnNumber, parameter: match[1]! };
+  });
 }

@@ -22,7 +22,7 @@ import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
-import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile, isInstrumentationFile } from './error-handlers.js';
+import { errorHandlerEntries, isErrorHandlerFile, isFrameworkFile, isInstrumentationFile } from './error-handlers.js';
 import type { ExceptionPath } from './exception-path.js';
 import { fingerprint, inFiles, StackRate, wants } from '../exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
@@ -266,20 +266,22 @@ export class ExceptionWatch {
     }
     if (!isErrorHandlerFile(script.path)) return;
     try {
-      const entry = errorHandlerEntry(script.path, await this.session.source(script));
-      if (entry === undefined) {
+      const entries = errorHandlerEntries(script.path, await this.session.source(script));
+      if (entries.length === 0) {
         this.log(
           `${script.path}: no error handler of a version the agent knows; errors it catches are captured only if thrown again uncaught`,
         );
         return;
       }
-      const id = await this.session.setBreakpointAt(
-        script.scriptId,
-        entry.lineNumber,
-        entry.columnNumber,
-        handlerCondition(entry.parameter),
-      );
-      this.handlers.set(id, entry.parameter);
+      for (const entry of entries) {
+        const id = await this.session.setBreakpointAt(
+          script.scriptId,
+          entry.lineNumber,
+          entry.columnNumber,
+          handlerCondition(entry.parameter),
+        );
+        this.handlers.set(id, entry.parameter);
+      }
     } catch (err) {
       if (this.session.isOpen) this.log(`could not watch the error handler in ${script.path}: ${errorMessage(err)}`);
     }

@@ -188,6 +188,12 @@ export class LocationResolver {
     const shown = await shownSourcePath(path, wanted);
     const generated = map.generatedFor(source, line);
     if (generated === undefined) {
+      // Nitro (Nuxt) writes such maps for every chunk rollup built from several modules: no line of any source is placed.
+      if (!map.mapsAnyLineOf(source))
+        throw new LocationError(
+          `the source map of ${script.path} names ${shown} but places none of its lines (the bundler kept none of its code, or wrote the map without positions for it): no line of ${shown} can be found there; put the action on the line of ${script.path} itself`,
+          false,
+        );
       throw new LocationError(
         `line ${line} of ${shown} has no code in ${script.path} (per its source map): it is past the last statement, or the compiler dropped it`,
         false,

@@ -80,6 +80,13 @@ export function summary(report: PrepareTreeReport): string[] {
     lines.push(
       `node_modules not entered (${report.nodeModulesSkipped} ${plural(report.nodeModulesSkipped, 'folder')}; --node-modules prepares them${report.out === report.root ? '' : ', and they are not copied'})`,
     );
+  const browser = report.browserFolders;
+  if (browser.length > 0) {
+    lines.push(
+      `${browser.length} ${plural(browser.length, 'folder')} of the browser's files left as written${report.out === report.root ? '' : ' (copied)'}: preparing would change what browsers get, and no agent runs there:`,
+    );
+    lines.push(...browser.map((f) => `  ${f.path}/: ${f.reason}`));
+  }
   if (untouched.length > 0) {
     lines.push(`${untouched.length} ${plural(untouched.length, 'file')} left as written (their lines take actions as breakpoints):`);
     lines.push(...why(untouched));

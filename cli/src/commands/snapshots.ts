@@ -35,7 +35,7 @@ export function registerSnapshots(program: Command, ctx: Context): void {
         return ctx.io.out(
           options.action === undefined
             ? 'no snapshots yet; add a snapshot action with: liveprobe snapshot add <file:line> --tag <tag>'
-            : `no snapshots of ${options.action} yet; one appears each time an agent runs its line (see: liveprobe actions show ${options.action})`,
+            : `no snapshots of ${options.action} yet; a snapshot action gives one each time an agent runs its line, an exception action each time an error it watches is thrown (see: liveprobe actions show ${options.action})`,
         );
       }
       const now = ctx.now();

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { ParserChoice } from './oxc-parse.js';
 import type { FileResult } from './prepare-one.js';
 import { prepareAll } from './prepare-pool.js';
-import { treeFiles } from './tree-files.js';
+import { type BrowserFolder, treeFiles } from './tree-files.js';
 
 export type { FileResult } from './prepare-one.js';
 
@@ -34,6 +34,8 @@ export interface PrepareTreeReport {
   files: FileResult[];
   /** node_modules folders not entered. */
   nodeModulesSkipped: number;
+  /** Folders of the browser's files, copied as they are (browser-folders.ts). */
+  browserFolders: BrowserFolder[];
   /** Other files copied into the output folder. */
   copied: number;
   /** Threads that prepared the files. */
@@ -46,7 +48,7 @@ export interface PrepareTreeReport {
 export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareTreeReport> {
   const started = performance.now();
   const out = options.out ?? options.root;
-  const { files, nodeModulesSkipped } = treeFiles(options.root, { nodeModules: options.nodeModules, skip: [out] });
+  const { files, nodeModulesSkipped, browserFolders } = treeFiles(options.root, { nodeModules: options.nodeModules, skip: [out] });
   const scripts = files.filter((f) => f.kind !== undefined && !f.path.endsWith(PREBUILT_FLAGS_SUFFIX));
   const sizes = scripts.map((f) => sizeOf(f.path));
   const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
@@ -79,6 +81,7 @@ export async function prepareTree(options: PrepareTreeOptions): Promise<PrepareT
     out,
     files: results,
     nodeModulesSkipped,
+    browserFolders,
     copied,
     jobs,
     parser,

@@ -3,9 +3,11 @@
  * kind Node gives it (`.mjs`, `.cjs`, or the nearest package.json's `type` for `.js`), and every
  * other file (copied as it is when writing into another folder). `node_modules` is entered only
  * when asked, the agent's own packages never, and an output folder inside the input is skipped.
+ * A folder of the browser's files (browser-folders.ts) is copied, never prepared.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { browserFolder } from './browser-folders.js';
 
 export interface TreeFile {
   /** Absolute path. */
@@ -22,11 +24,25 @@ export interface TreeOptions {
   skip: string[];
 }
 
-export function treeFiles(root: string, options: TreeOptions): { files: TreeFile[]; nodeModulesSkipped: number } {
+/** A folder of the browser's files: its files are listed as other files, to copy. */
+export interface BrowserFolder {
+  /** Relative to the folder prepared, with `/`. */
+  path: string;
+  reason: string;
+}
+
+export interface Tree {
+  files: TreeFile[];
+  nodeModulesSkipped: number;
+  browserFolders: BrowserFolder[];
+}
+
+export function treeFiles(root: string, options: TreeOptions): Tree {
   const files: TreeFile[] = [];
   let nodeModulesSkipped = 0;
+  const browserFolders: BrowserFolder[] = [];
   const kinds = new PackageTypes();
-  const visit = (dir: string): void => {
+  const visit = (dir: string, browser: boolean): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
@@ -37,15 +53,22 @@ export function treeFiles(root: string, options: TreeOptions): { files: TreeFile
         }
         // The agent's own code never gets probe sites.
         if (entry.name === '@liveprobe' && dir.endsWith(`${sep}node_modules`)) continue;
-        visit(path);
+        const reason = browser ? undefined : browserFolder(dir, entry.name);
+        if (reason !== undefined) browserFolders.push({ path: relativePath(root, path), reason });
+        visit(path, browser || reason !== undefined);
       } else if (entry.isFile()) {
-        const rel = relative(root, path).split(sep).join('/');
-        files.push({ path, relative: rel, ...kindOf(path, kinds) });
+        files.push({ path, relative: relativePath(root, path), ...(browser ? {} : kindOf(path, kinds)) });
       }
     }
   };
-  visit(root);
-  return { files, nodeModulesSkipped };
+  const rootReason = browserFolder(dirname(root), basename(root));
+  if (rootReason !== undefined) browserFolders.push({ path: '.', reason: rootReason });
+  visit(root, rootReason !== undefined);
+  return { files, nodeModulesSkipped, browserFolders };
+}
+
+function relativePath(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
 }
 
 function kindOf(path: string, kinds: PackageTypes): { kind?: 'module' | 'commonjs' } {
