@@ -11,6 +11,8 @@ interface ErrorHandlerSite {
   file: RegExp;
   /** The function's head up to its body's `{`; group 1 is the error parameter. */
   head: RegExp;
+  /** The expression, read there, of the error handed over when not the parameter itself. */
+  handed?: (parameter: string) => string;
 }
 
 const SITES: readonly ErrorHandlerSite[] = [
@@ -63,15 +65,38 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/hono\/dist\/(?:cjs\/)?hono-base\.js$/,
     head: /\n\s*#?handleError\s*\(\s*([A-Za-z_$][\w$]*)\s*,\s*[\w$]+\s*\)\s*\{/,
   },
+  {
+    // Every field's throw or rejection (graphql 16's executeField, 17's handleFieldError) is
+    // wrapped here into the GraphQLError of the response's `errors`, under Apollo Server, Yoga and
+    // Mercurius alike. A located error passes again as a non-null field's error bubbles up: the
+    // one it wraps was handed over already, so the wrapper is not.
+    framework: 'GraphQL (graphql-js locatedError, as a resolver error joins the response)',
+    file: /\/graphql\d*\/error\/locatedError\.m?js$/,
+    head: /function\s+locatedError\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\)\s*\{/,
+    handed: (raw) => `(Array.isArray(${raw}?.path) ? undefined : ${raw})`,
+  },
+  {
+    // What a job's processor throws or rejects marks the job failed here (5 and later a method, 4 a closure).
+    framework: 'BullMQ (its Worker, as it fails a job)',
+    file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/worker\.js$/,
+    head: /(?:\basync\s+handleFailed\s*\(|\bhandleFailed\s*=\s*async\s*\()\s*([A-Za-z_$][\w$]*)[^{]*\{/,
+  },
+  {
+    // A route handler's, server action's or server component's error, before Next logs it, calls
+    // instrumentation's onRequestError and answers 500 (15.4 and later; the bundled runtimes run in production).
+    framework: 'Next.js (its route module, as a request ends in an error)',
+    file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/(?:app-page|app-route|pages-api)[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
+    head: /\basync\s+onRequestError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
+  },
 ];
 
 /**
  * The frameworks' own packages, with those that do their routing and body parsing (Fastify's
- * find-my-way and avvio, Express's body-parser and raw-body): frames in them are not where the
- * app reported an error.
+ * find-my-way and avvio, Express's body-parser and raw-body), the GraphQL servers over graphql-js
+ * and BullMQ's Redis client: frames in them are not where the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
@@ -96,6 +121,8 @@ export interface ErrorHandlerEntry {
   columnNumber: number;
   /** The name the error has there. */
   parameter: string;
+  /** What the breakpoint reads there as the error handed over. */
+  handed: string;
 }
 
 /** Whether a loaded script is one of the frameworks' files: only those have their source read. */
@@ -112,5 +139,6 @@ export function errorHandlerEntry(path: string, source: string): ErrorHandlerEnt
   const before = source.slice(0, end);
   const lineNumber = before.split('\n').length - 1;
   const columnNumber = end - (before.lastIndexOf('\n') + 1);
-  return { framework: site.framework, lineNumber, columnNumber, parameter: match[1]! };
+  const parameter = match[1]!;
+  return { framework: site.framework, lineNumber, columnNumber, parameter, handed: site.handed?.(parameter) ?? parameter };
 }

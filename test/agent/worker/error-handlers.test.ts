@@ -18,6 +18,12 @@ const FILES = [
   ['node_modules/hono/dist/cjs/compose.js', 'Hono', 'err'],
   ['node_modules/hono/dist/hono-base.js', 'Hono', 'err'],
   ['node_modules/hono/dist/cjs/hono-base.js', 'Hono', 'err'],
+  ['node_modules/graphql/error/locatedError.js', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql17/error/locatedError.js', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql17/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/bullmq/dist/cjs/classes/worker.js', 'BullMQ', 'err'],
+  ['node_modules/bullmq/dist/esm/classes/worker.js', 'BullMQ', 'err'],
 ] as const;
 
 for (const [file, framework, parameter] of FILES) {
@@ -66,6 +72,7 @@ test("NestJS's CommonJS builds (10, 11) have the same ExceptionsHandler.next", (
     lineNumber: 3,
     columnNumber: 26,
     parameter: 'exception',
+    handed: 'exception',
   });
 });
 
@@ -93,5 +100,78 @@ test("Hono 4.0's builds: its handleError was a plain method before it became #ha
     lineNumber: 1,
     columnNumber: 23,
     parameter: 'err',
+    handed: 'err',
   });
+});
+
+test('graphql-js: a located error passing again is not handed over, the error it wraps was', () => {
+  const entry = errorHandlerEntry(
+    '/srv/app/node_modules/graphql/error/locatedError.js',
+    'function locatedError(rawOriginalError, nodes, path) {',
+  );
+  assert.equal(entry?.handed, '(Array.isArray(rawOriginalError?.path) ? undefined : rawOriginalError)');
+  const handed = new Function('rawOriginalError', `return ${entry!.handed}`) as (raw: unknown) => unknown;
+  const thrown = new Error('resolver failed');
+  assert.equal(handed(thrown), thrown);
+  assert.equal(handed(Object.assign(new Error('resolver failed'), { path: ['order', 'total'] })), undefined);
+  assert.equal(handed('a string thrown'), 'a string thrown');
+  assert.equal(handed(undefined), undefined);
+});
+
+test("BullMQ 4's Worker: its handleFailed was a closure in processJob", () => {
+  const path = '/srv/app/node_modules/bullmq/dist/cjs/classes/worker.js';
+  const source = [
+    '    async processJob(job, token) {',
+    '        const handleFailed = async (err) => {',
+    '            if (!this.connection.closing) {',
+  ].join('\n');
+  assert.deepEqual(errorHandlerEntry(path, source), {
+    framework: 'BullMQ (its Worker, as it fails a job)',
+    lineNumber: 1,
+    columnNumber: '        const handleFailed = async (err) => {'.length,
+    parameter: 'err',
+    handed: 'err',
+  });
+  // 5 and 6: a method whose defaults hold parentheses, after calls to it.
+  const method = [
+    'return this.handleFailed(new UnrecoverableError(m), job, token);',
+    '    async handleFailed(err, job, token, fetchNextCallback = () => true, span) {',
+  ].join('\n');
+  assert.equal(errorHandlerEntry(path, method)?.lineNumber, 1);
+});
+
+// Next's bundled route runtimes, minified on one line (15.5's head; 16 adds a parameter), and its
+// route module's own file: the request comes first, the error second.
+for (const [file, head] of [
+  ['compiled/next-server/app-route.runtime.prod.js', 'async onRequestError(e,t,r,n){'],
+  ['compiled/next-server/app-page.runtime.prod.js', 'async onRequestError(e,t,r,n,a){'],
+  ['compiled/next-server/pages-api.runtime.prod.js', 'async onRequestError(e,t,r,i){'],
+  ['compiled/next-server/app-page-turbo.runtime.dev.js', 'async onRequestError(req,err,errorContext,routerServerContext){'],
+  ['server/route-modules/route-module.js', '    async onRequestError(req, err, errorContext, silenceLog, routerServerContext) {'],
+] as const) {
+  test(`Next.js's ${file}: onRequestError's second parameter is the error`, () => {
+    const path = `/srv/app/node_modules/next/dist/${file}`;
+    assert.equal(isErrorHandlerFile(path), true);
+    const before = 'class tj{constructor(e){this.userland=e}';
+    const entry = errorHandlerEntry(path, `${before}${head}console.error(t)}}`);
+    assert.equal(entry?.lineNumber, 0);
+    assert.equal(entry?.columnNumber, before.length + head.length);
+    assert.equal(entry?.parameter, head.includes('err,') ? 'err' : 't');
+  });
+}
+
+test("Next.js's other files and the test stand-in's runtime are the files Next's are", () => {
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/next/dist/server/base-server.js'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/.next/server/app/api/reserve/route.js'), false);
+  assert.equal(isFrameworkFile('/srv/app/.next/server/app/api/reserve/route.js'), false);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/next/dist/server/next-server.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/nextjs-toploader/index.js'), false);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/bullmq/dist/cjs/classes/worker.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@apollo/server/dist/cjs/runHttpQuery.js'), true);
+  // graphql 17's development build re-exports the file that has the function.
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/graphql/__dev__/error/locatedError.mjs'), false);
+  const fixture = readFileSync(fromRoot('test/fixtures/handled-errors/next/app-route.runtime.prod.js'), 'utf8');
+  const entry = errorHandlerEntry('/tmp/x/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js', fixture);
+  assert.equal(entry?.lineNumber, 0, 'minified on one line, as Next');
+  assert.equal(entry?.parameter, 't');
 });
