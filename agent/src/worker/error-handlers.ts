@@ -88,6 +88,13 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/(?:app-page|app-route|pages-api)[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
     head: /\basync\s+onRequestError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
   },
+  {
+    // Next 15.0 to 15.3 hand a request's error to the server's method instead (later ones still do for the pages router).
+    framework: 'Next.js (its server, as a request ends in an error)',
+    file: /\/next\/dist\/server\/base-server\.js$/,
+    head: /\basync\s+instrumentationOnRequestError\s*\(\s*\.\.\.([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+    handed: (args) => `${args}[0]`,
+  },
 ];
 
 /**

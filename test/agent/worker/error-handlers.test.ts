@@ -160,8 +160,20 @@ for (const [file, head] of [
   });
 }
 
+test("Next.js 15.0 to 15.3: the server's instrumentationOnRequestError takes the error first among its rest parameters", () => {
+  const path = '/srv/app/node_modules/next/dist/server/base-server.js';
+  const source = ['    }', '    async instrumentationOnRequestError(...args) {', '        const [err, req, ctx] = args;'].join('\n');
+  assert.deepEqual(errorHandlerEntry(path, source), {
+    framework: 'Next.js (its server, as a request ends in an error)',
+    lineNumber: 1,
+    columnNumber: '    async instrumentationOnRequestError(...args) {'.length,
+    parameter: 'args',
+    handed: 'args[0]',
+  });
+});
+
 test("Next.js's other files and the test stand-in's runtime are the files Next's are", () => {
-  assert.equal(isErrorHandlerFile('/srv/app/node_modules/next/dist/server/base-server.js'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/next/dist/server/next-server.js'), false);
   assert.equal(isErrorHandlerFile('/srv/app/.next/server/app/api/reserve/route.js'), false);
   assert.equal(isFrameworkFile('/srv/app/.next/server/app/api/reserve/route.js'), false);
   assert.equal(isFrameworkFile('/srv/app/node_modules/next/dist/server/next-server.js'), true);
