@@ -12,7 +12,10 @@ interface ErrorHandlerSite {
   /** The function's head up to its body's `{`; group 1 is the error parameter. */
   head: RegExp;
   /** The expression, read there, of the error handed over when not the parameter itself. */
-  handed?: (parameter: string) => string;
+  handed?: (
+    parameter: string,
+  ) => string /** Where versions without the function hand errors over instead, for the log line that says it is missing. */;
+  olderVersions?: string;
 }
 
 const SITES: readonly ErrorHandlerSite[] = [
@@ -87,6 +90,7 @@ const SITES: readonly ErrorHandlerSite[] = [
     framework: 'Next.js (its route module, as a request ends in an error)',
     file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/(?:app-page|app-route|pages-api)[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
     head: /\basync\s+onRequestError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
+    olderVersions: "Next before 15.4 hands a request's error to its server's instrumentationOnRequestError, watched instead",
   },
   {
     // Next 15.0 to 15.3 hand a request's error to the server's method instead (later ones still do for the pages router).
@@ -135,6 +139,13 @@ export interface ErrorHandlerEntry {
 /** Whether a loaded script is one of the frameworks' files: only those have their source read. */
 export function isErrorHandlerFile(path: string): boolean {
   return SITES.some((site) => site.file.test(path.replace(/\\/g, '/')));
+}
+
+/** What the log says of a framework's file without an error handler the agent knows. */
+export function noErrorHandlerMessage(path: string): string {
+  const site = SITES.find((s) => s.file.test(path.replace(/\\/g, '/')));
+  const consequence = site?.olderVersions ?? 'errors it catches are captured only if thrown again uncaught';
+  return `${path}: no error handler of a version the agent knows; ${consequence}`;
 }
 
 /** The error handler entry in a framework's file, or undefined when this version has none we know. */

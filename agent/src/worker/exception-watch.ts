@@ -22,7 +22,7 @@ import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
-import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile, isInstrumentationFile } from './error-handlers.js';
+import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile, isInstrumentationFile, noErrorHandlerMessage } from './error-handlers.js';
 import type { ExceptionPath } from './exception-path.js';
 import { fingerprint, inFiles, StackRate, wants } from '../exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
@@ -268,9 +268,7 @@ export class ExceptionWatch {
     try {
       const entry = errorHandlerEntry(script.path, await this.session.source(script));
       if (entry === undefined) {
-        this.log(
-          `${script.path}: no error handler of a version the agent knows; errors it catches are captured only if thrown again uncaught`,
-        );
+        this.log(noErrorHandlerMessage(script.path));
         return;
       }
       const id = await this.session.setBreakpointAt(script.scriptId, entry.lineNumber, entry.columnNumber, handlerCondition(entry.handed));

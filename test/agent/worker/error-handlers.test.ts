@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile } from '../../../agent/src/worker/error-handlers.js';
+import { errorHandlerEntry, isErrorHandlerFile, isFrameworkFile, noErrorHandlerMessage } from '../../../agent/src/worker/error-handlers.js';
 import { fromRoot } from '@liveprobe/harness';
 
 // The installed frameworks' own files: a new version that moves its error dispatch fails here.
@@ -170,6 +170,13 @@ test("Next.js 15.0 to 15.3: the server's instrumentationOnRequestError takes the
     parameter: 'args',
     handed: 'args[0]',
   });
+});
+
+test("Next.js 15.0 to 15.3's bundled runtimes, without onRequestError: the log says where their errors are watched instead", () => {
+  const path = '/srv/app/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js';
+  assert.equal(errorHandlerEntry(path, 'class tj{async handle(e,t){}}'), undefined);
+  assert.match(noErrorHandlerMessage(path), /no error handler of a version the agent knows; Next before 15\.4 .* watched instead$/);
+  assert.match(noErrorHandlerMessage('/srv/app/node_modules/koa/lib/context.js'), /captured only if thrown again uncaught$/);
 });
 
 test("Next.js's other files and the test stand-in's runtime are the files Next's are", () => {
