@@ -11,6 +11,11 @@ interface ErrorHandlerSite {
   file: RegExp;
   /** The function's head up to its body's `{`; group 1 is the error parameter. */
   head: RegExp;
+  /** The expression, read there, of the error handed over when not the parameter itself. */
+  handed?: (
+    parameter: string,
+  ) => string /** Where versions without the function hand errors over instead, for the log line that says it is missing. */;
+  olderVersions?: string;
 }
 
 const SITES: readonly ErrorHandlerSite[] = [
@@ -70,15 +75,46 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/h3\/dist\/index\.[cm]js$|\/chunks\/(?:nitro\/nitro|nitro\/node-server|runtime)\.mjs$/,
     head: /await\s+app\.handler\(\s*event\s*\);?\s*\}\s*catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
   },
+  {
+    // Every field's throw or rejection (graphql 16's executeField, 17's handleFieldError) is
+    // wrapped here into the GraphQLError of the response's `errors`, under Apollo Server, Yoga and
+    // Mercurius alike. A located error passes again as a non-null field's error bubbles up: the
+    // one it wraps was handed over already, so the wrapper is not.
+    framework: 'GraphQL (graphql-js locatedError, as a resolver error joins the response)',
+    file: /\/graphql\d*\/error\/locatedError\.m?js$/,
+    head: /function\s+locatedError\s*\(\s*([A-Za-z_$][\w$]*)[^)]*\)\s*\{/,
+    handed: (raw) => `(Array.isArray(${raw}?.path) ? undefined : ${raw})`,
+  },
+  {
+    // What a job's processor throws or rejects marks the job failed here (5 and later a method, 4 a closure).
+    framework: 'BullMQ (its Worker, as it fails a job)',
+    file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/worker\.js$/,
+    head: /(?:\basync\s+handleFailed\s*\(|\bhandleFailed\s*=\s*async\s*\()\s*([A-Za-z_$][\w$]*)[^{]*\{/,
+  },
+  {
+    // A route handler's, server action's or server component's error, before Next logs it, calls
+    // instrumentation's onRequestError and answers 500 (15.4 and later; the bundled runtimes run in production).
+    framework: 'Next.js (its route module, as a request ends in an error)',
+    file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/(?:app-page|app-route|pages-api)[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
+    head: /\basync\s+onRequestError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
+    olderVersions: "Next before 15.4 hands a request's error to its server's instrumentationOnRequestError, watched instead",
+  },
+  {
+    // Next 15.0 to 15.3 hand a request's error to the server's method instead (later ones still do for the pages router).
+    framework: 'Next.js (its server, as a request ends in an error)',
+    file: /\/next\/dist\/server\/base-server\.js$/,
+    head: /\basync\s+instrumentationOnRequestError\s*\(\s*\.\.\.([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+    handed: (args) => `${args}[0]`,
+  },
 ];
 
 /**
  * The frameworks' own packages, with those that do their routing and body parsing (Fastify's
- * find-my-way and avvio, Express's body-parser and raw-body): frames in them are not where the
- * app reported an error.
+ * find-my-way and avvio, Express's body-parser and raw-body), the GraphQL servers over graphql-js
+ * and BullMQ's Redis client: frames in them are not where the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|h3)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
@@ -103,11 +139,20 @@ export interface ErrorHandlerEntry {
   columnNumber: number;
   /** The name the error has there. */
   parameter: string;
+  /** What the breakpoint reads there as the error handed over. */
+  handed: string;
 }
 
 /** Whether a loaded script is one of the frameworks' files: only those have their source read. */
 export function isErrorHandlerFile(path: string): boolean {
   return SITES.some((site) => site.file.test(path.replace(/\\/g, '/')));
+}
+
+/** What the log says of a framework's file without an error handler the agent knows. */
+export function noErrorHandlerMessage(path: string): string {
+  const site = SITES.find((s) => s.file.test(path.replace(/\\/g, '/')));
+  const consequence = site?.olderVersions ?? 'errors it catches are captured only if thrown again uncaught';
+  return `${path}: no error handler of a version the agent knows; ${consequence}`;
 }
 
 /**
@@ -123,6 +168,7 @@ export function errorHandlerEntries(path: string, source: string): ErrorHandlerE
     const before = source.slice(0, end);
     const lineNumber = before.split('\n').length - 1;
     const columnNumber = end - (before.lastIndexOf('\n') + 1);
-    return { framework: site.framework, lineNumber, columnNumber, parameter: match[1]! };
+    const parameter = match[1]!;
+    return { framework: site.framework, lineNumber, columnNumber, parameter, handed: site.handed?.(parameter) ?? parameter };
   });
 }

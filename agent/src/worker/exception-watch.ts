@@ -22,7 +22,13 @@ import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
-import { errorHandlerEntries, isErrorHandlerFile, isFrameworkFile, isInstrumentationFile } from './error-handlers.js';
+import {
+  errorHandlerEntries,
+  isErrorHandlerFile,
+  isFrameworkFile,
+  isInstrumentationFile,
+  noErrorHandlerMessage,
+} from './error-handlers.js';
 import type { ExceptionPath } from './exception-path.js';
 import { fingerprint, inFiles, StackRate, wants } from '../exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
@@ -57,8 +63,8 @@ const hold = (key: number) =>
  * A framework's error handler breakpoint: hands the error to the hook, which publishes its held
  * capture; it pauses only for an error the agent never saw thrown, once.
  */
-const handlerCondition = (parameter: string) =>
-  `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.atErrorHandler(${parameter}) === true`;
+const handlerCondition = (handed: string) =>
+  `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.atErrorHandler(${handed}) === true`;
 
 /** A desired exception action, with its published snapshots so far. */
 interface Watched {
@@ -82,7 +88,7 @@ export class ExceptionWatch {
   /** Until when caught errors are not watched: the app threw more than the budget. */
   private caughtOffUntil = 0;
   private cooldown: NodeJS.Timeout | undefined;
-  /** The error handlers' breakpoints, and the error's name at each. */
+  /** The error handlers' breakpoints, and what each reads as the error handed over. */
   private readonly handlers = new Map<string, string>();
 
   constructor(
@@ -268,9 +274,7 @@ export class ExceptionWatch {
     try {
       const entries = errorHandlerEntries(script.path, await this.session.source(script));
       if (entries.length === 0) {
-        this.log(
-          `${script.path}: no error handler of a version the agent knows; errors it catches are captured only if thrown again uncaught`,
-        );
+        this.log(noErrorHandlerMessage(script.path));
         return;
       }
       for (const entry of entries) {
@@ -278,9 +282,9 @@ export class ExceptionWatch {
           script.scriptId,
           entry.lineNumber,
           entry.columnNumber,
-          handlerCondition(entry.parameter),
+          handlerCondition(entry.handed),
         );
-        this.handlers.set(id, entry.parameter);
+        this.handlers.set(id, entry.handed);
       }
     } catch (err) {
       if (this.session.isOpen) this.log(`could not watch the error handler in ${script.path}: ${errorMessage(err)}`);
@@ -380,13 +384,13 @@ export class ExceptionWatch {
    * An error the framework made itself (a body it could not parse, a schema it refused) has no
    * such frame: its site is the error handler, whose arguments hold the request it answers.
    */
-  private async reportedUnthrown(pause: Paused, parameter: string): Promise<void> {
+  private async reportedUnthrown(pause: Paused, handed: string): Promise<void> {
     const all = pause.callFrames ?? [];
     const now = Date.now();
     // While caught errors are not watched, one thrown may look never thrown here: leave it.
     if (this.actions.size === 0 || all.length === 0 || now < this.caughtOffUntil) return;
     if (!this.budget.take(now)) return this.stopWatchingCaught(now);
-    const error = await this.session.objectIn(all[0]!.callFrameId, parameter);
+    const error = await this.session.objectIn(all[0]!.callFrameId, handed);
     if (error.objectId === undefined) return;
     const traced = all.filter((f) => {
       const script = this.session.scriptById(f.location.scriptId);

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { errorHandlerEntries, isErrorHandlerFile, isFrameworkFile } from '../../../agent/src/worker/error-handlers.js';
+import {
+  errorHandlerEntries,
+  isErrorHandlerFile,
+  isFrameworkFile,
+  noErrorHandlerMessage,
+} from '../../../agent/src/worker/error-handlers.js';
 import { fromRoot } from '@liveprobe/harness';
 
 // The installed frameworks' own files: a new version that moves its error dispatch fails here.
@@ -18,6 +23,12 @@ const FILES = [
   ['node_modules/hono/dist/cjs/compose.js', 'Hono', 'err'],
   ['node_modules/hono/dist/hono-base.js', 'Hono', 'err'],
   ['node_modules/hono/dist/cjs/hono-base.js', 'Hono', 'err'],
+  ['node_modules/graphql/error/locatedError.js', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql17/error/locatedError.js', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql17/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/bullmq/dist/cjs/classes/worker.js', 'BullMQ', 'err'],
+  ['node_modules/bullmq/dist/esm/classes/worker.js', 'BullMQ', 'err'],
 ] as const;
 
 for (const [file, framework, parameter] of FILES) {
@@ -66,6 +77,7 @@ test("NestJS's CommonJS builds (10, 11) have the same ExceptionsHandler.next", (
     lineNumber: 3,
     columnNumber: 26,
     parameter: 'exception',
+    handed: 'exception',
   });
 });
 
@@ -93,6 +105,7 @@ test("Hono 4.0's builds: its handleError was a plain method before it became #ha
     lineNumber: 1,
     columnNumber: 23,
     parameter: 'err',
+    handed: 'err',
   });
 });
 
@@ -123,6 +136,7 @@ test("h3's catch in toNodeListener, in h3's own files and bundled into each name
         lineNumber: 5,
         columnNumber: 22,
         parameter: '_error',
+        handed: '_error',
       },
     ]);
   }
@@ -136,4 +150,95 @@ test("h3's catch in toNodeListener, in h3's own files and bundled into each name
   );
   assert.equal(isErrorHandlerFile('/srv/app/.output/server/chunks/routes/api/nitro.mjs'), false);
   assert.equal(isFrameworkFile('/srv/app/node_modules/h3/dist/index.mjs'), true);
+});
+
+test('graphql-js: a located error passing again is not handed over, the error it wraps was', () => {
+  const entry = errorHandlerEntries(
+    '/srv/app/node_modules/graphql/error/locatedError.js',
+    'function locatedError(rawOriginalError, nodes, path) {',
+  )[0];
+  assert.equal(entry?.handed, '(Array.isArray(rawOriginalError?.path) ? undefined : rawOriginalError)');
+  const handed = new Function('rawOriginalError', `return ${entry!.handed}`) as (raw: unknown) => unknown;
+  const thrown = new Error('resolver failed');
+  assert.equal(handed(thrown), thrown);
+  assert.equal(handed(Object.assign(new Error('resolver failed'), { path: ['order', 'total'] })), undefined);
+  assert.equal(handed('a string thrown'), 'a string thrown');
+  assert.equal(handed(undefined), undefined);
+});
+
+test("BullMQ 4's Worker: its handleFailed was a closure in processJob", () => {
+  const path = '/srv/app/node_modules/bullmq/dist/cjs/classes/worker.js';
+  const source = [
+    '    async processJob(job, token) {',
+    '        const handleFailed = async (err) => {',
+    '            if (!this.connection.closing) {',
+  ].join('\n');
+  assert.deepEqual(errorHandlerEntries(path, source)[0], {
+    framework: 'BullMQ (its Worker, as it fails a job)',
+    lineNumber: 1,
+    columnNumber: '        const handleFailed = async (err) => {'.length,
+    parameter: 'err',
+    handed: 'err',
+  });
+  // 5 and 6: a method whose defaults hold parentheses, after calls to it.
+  const method = [
+    'return this.handleFailed(new UnrecoverableError(m), job, token);',
+    '    async handleFailed(err, job, token, fetchNextCallback = () => true, span) {',
+  ].join('\n');
+  assert.equal(errorHandlerEntries(path, method)[0]?.lineNumber, 1);
+});
+
+// Next's bundled route runtimes, minified on one line (15.5's head; 16 adds a parameter), and its
+// route module's own file: the request comes first, the error second.
+for (const [file, head] of [
+  ['compiled/next-server/app-route.runtime.prod.js', 'async onRequestError(e,t,r,n){'],
+  ['compiled/next-server/app-page.runtime.prod.js', 'async onRequestError(e,t,r,n,a){'],
+  ['compiled/next-server/pages-api.runtime.prod.js', 'async onRequestError(e,t,r,i){'],
+  ['compiled/next-server/app-page-turbo.runtime.dev.js', 'async onRequestError(req,err,errorContext,routerServerContext){'],
+  ['server/route-modules/route-module.js', '    async onRequestError(req, err, errorContext, silenceLog, routerServerContext) {'],
+] as const) {
+  test(`Next.js's ${file}: onRequestError's second parameter is the error`, () => {
+    const path = `/srv/app/node_modules/next/dist/${file}`;
+    assert.equal(isErrorHandlerFile(path), true);
+    const before = 'class tj{constructor(e){this.userland=e}';
+    const entry = errorHandlerEntries(path, `${before}${head}console.error(t)}}`)[0];
+    assert.equal(entry?.lineNumber, 0);
+    assert.equal(entry?.columnNumber, before.length + head.length);
+    assert.equal(entry?.parameter, head.includes('err,') ? 'err' : 't');
+  });
+}
+
+test("Next.js 15.0 to 15.3: the server's instrumentationOnRequestError takes the error first among its rest parameters", () => {
+  const path = '/srv/app/node_modules/next/dist/server/base-server.js';
+  const source = ['    }', '    async instrumentationOnRequestError(...args) {', '        const [err, req, ctx] = args;'].join('\n');
+  assert.deepEqual(errorHandlerEntries(path, source)[0], {
+    framework: 'Next.js (its server, as a request ends in an error)',
+    lineNumber: 1,
+    columnNumber: '    async instrumentationOnRequestError(...args) {'.length,
+    parameter: 'args',
+    handed: 'args[0]',
+  });
+});
+
+test("Next.js 15.0 to 15.3's bundled runtimes, without onRequestError: the log says where their errors are watched instead", () => {
+  const path = '/srv/app/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js';
+  assert.equal(errorHandlerEntries(path, 'class tj{async handle(e,t){}}')[0], undefined);
+  assert.match(noErrorHandlerMessage(path), /no error handler of a version the agent knows; Next before 15\.4 .* watched instead$/);
+  assert.match(noErrorHandlerMessage('/srv/app/node_modules/koa/lib/context.js'), /captured only if thrown again uncaught$/);
+});
+
+test("Next.js's other files and the test stand-in's runtime are the files Next's are", () => {
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/next/dist/server/next-server.js'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/.next/server/app/api/reserve/route.js'), false);
+  assert.equal(isFrameworkFile('/srv/app/.next/server/app/api/reserve/route.js'), false);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/next/dist/server/next-server.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/nextjs-toploader/index.js'), false);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/bullmq/dist/cjs/classes/worker.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@apollo/server/dist/cjs/runHttpQuery.js'), true);
+  // graphql 17's development build re-exports the file that has the function.
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/graphql/__dev__/error/locatedError.mjs'), false);
+  const fixture = readFileSync(fromRoot('test/fixtures/handled-errors/next/app-route.runtime.prod.js'), 'utf8');
+  const entry = errorHandlerEntries('/tmp/x/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js', fixture)[0];
+  assert.equal(entry?.lineNumber, 0, 'minified on one line, as Next');
+  assert.equal(entry?.parameter, 't');
 });

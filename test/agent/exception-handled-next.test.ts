@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { fromRoot, tempDir } from '@liveprobe/harness';
+import { startApp } from '../helpers/app.js';
+import { addAction, app, controlPlane, installed } from './fixtures.js';
+import { assertReservedAndSettled } from './handled-snapshots.js';
+import { snapshotsOnBroker } from './snapshot-events.js';
+
+// Errors Next.js catches: a route handler's or server action's throw or rejection, which Next
+// hands to its route module's onRequestError and answers 500. Not a real Next build (it takes
+// minutes, next is ~200 MB): test/fixtures/handled-errors/next.cjs stands in for Next's server,
+// with a runtime file at the path of Next's own and the same head of that method (the heads of
+// the real 15.5 and 16 files are checked in test/agent/worker/error-handlers.test.ts).
+const WAIT = 15_000;
+const APP = 'test/fixtures/handled-errors/next.cjs';
+const _STOCK = 'test/fixtures/handled-errors/stock.cjs';
+
+/** Next's bundled route runtime, where the package puts it, in a folder removed after the test. */
+async function nextRuntime(t: TestContext): Promise<string> {
+  const dir = await tempDir('liveprobe-next-');
+  t.after(() => dir.remove());
+  const folder = join(dir.path, 'node_modules/next/dist/compiled/next-server');
+  await mkdir(folder, { recursive: true });
+  const runtime = join(folder, 'app-route.runtime.prod.js');
+  await copyFile(fromRoot('test/fixtures/handled-errors/next/app-route.runtime.prod.js'), runtime);
+  return runtime;
+}
+
+const REQUESTS: [string, RequestInit][] = [
+  ['/api/swallow?quantity=many', {}],
+  ['/api/reserve?wanted=5', {}],
+  ['/actions/settle', { method: 'POST', body: JSON.stringify({ customer: 'lin' }) }],
+];
+
+async function answers(url: string): Promise<string[]> {
+  const all: string[] = [];
+  for (const [path, init] of REQUESTS) {
+    const response = await fetch(`${url}${path}`, init);
+    all.push(`${response.status} ${await response.text()}`);
+  }
+  return all;
+}
+
+test("next: a route handler's throw and a server action's rejection that Next answers 500 give snapshots at their throw sites; the answers are unchanged; an error the handler swallows gives none", async (t) => {
+  const env = { NEXT_RUNTIME: await nextRuntime(t) };
+  const plain = await startApp({ script: APP, module: 'cjs', tags: ['e2e'], broker: 'mqtt://127.0.0.1:9', agent: false, env });
+  t.after(() => plain.stop());
+  const without = await answers(plain.url);
+  await plain.stop();
+
+  const cp = await controlPlane(t);
+  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+  const shop = await app(t, { script: APP, module: 'cjs', broker: cp.mqttUrl, env });
+  // Matches the RangeError the handler swallows too.
+  const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'], messagePattern: 'left|overdrawn|quantity' });
+  assert.match(await installed(cp, action.id), /^installed/);
+  const withAgent = await answers(shop.url);
+  assert.deepEqual(withAgent, without, 'the same answers as without the agent');
+  assert.deepEqual(withAgent, ['200 quantity 1', '500 Internal Server Error', '500 Internal Server Error']);
+
+  await assertReservedAndSettled(snapshots, action.id, APP, 'next');
+
+  // A last request: once its snapshot is in, the others (in any order) are too.
+  assert.equal((await fetch(`${shop.url}/api/reserve?sku=sku-2&wanted=9`)).status, 500);
+  await snapshots.waitFor((e) => e.snapshot.exception?.message === 'only 4 of sku-2 left, 9 wanted', WAIT, 'the last snapshot');
+  assert.deepEqual(
+    snapshots
+      .items()
+      .map((e) => e.snapshot.exception?.message)
+      .sort(),
+    ['only 0 of sku-1 left, 5 wanted', 'ledger lin is overdrawn', 'only 4 of sku-2 left, 9 wanted'].sort(),
+    'one snapshot per error Next answered, none for the RangeError the handler swallowed',
+  );
+});
