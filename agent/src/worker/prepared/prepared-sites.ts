@@ -577,7 +577,7 @@ function functionFor(action: DurationAction, named: NamedFile, analysed: Analyse
 /** Why a duration's position has no site: an exit after a returned value is missing from a file prepared before such sites. */
 function noSite(line: number, afterValue: boolean): string {
   if (!afterValue) return `line ${line} has no prepared site`;
-  return `line ${line} returns a computed value, and its file was prepared without a site after the value (before TRANSFORM_VERSION 14): prepare it again to time it on sites`;
+  return `line ${line} returns a computed value, and its file was prepared without a site after the value (before TRANSFORM_VERSION 14, or 15 for a value holding a function or a \`return\` inside \`try … finally\`, whose exit is on its \`try\`'s line): prepare it again to time it on sites`;
 }
 
 function firstSite(sites: readonly SiteEntry[], line: number): SiteEntry | undefined {

@@ -25,6 +25,7 @@ import {
   BEFORE_RETURN,
   certainlyInitialised,
   constantValue,
+  finallyAround,
   noReturnExit,
   returnExitAt,
   untimedReturn,
@@ -38,7 +39,7 @@ export interface TimedExits {
   entry: number;
   /** The exits' sites: before a `return` that computes nothing, at the closing brace, after a returned value. */
   returns: number[];
-  /** Those of `returns` after a returned value, which a file prepared before TRANSFORM_VERSION 14 lacks. */
+  /** Those of `returns` after a returned value (or a `try … finally`), which a file prepared before TRANSFORM_VERSION 14 (15) lacks. */
   afterValue: number[];
   throws: number[];
 }
@@ -77,11 +78,14 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
     if (untimed !== undefined || (n !== node && isFunction(n))) return;
     if (n.type === 'ReturnStatement') {
       const why = untimedReturn(n, ancestors);
+      const around = why === undefined ? finallyAround(n, ancestors) : undefined;
       if (why !== undefined) untimed = { at: n.start, why };
+      // Its `try`'s wrapper, once the `finally` blocks ran (return-exit.ts).
+      else if (around !== undefined) afterValue.push(returnExitAt(around));
       else if (inert(analysed, node, n)) returns.push(n.start);
       else {
         // Its exit site, after the value (return-exit.ts).
-        const none = noReturnExit(n, ancestors, (from, to) => functionStartsIn(program, from, to), analysed.scopes.scopeAt(n.start));
+        const none = noReturnExit(n, ancestors, analysed.scopes.scopeAt(n.start));
         if (none === undefined) afterValue.push(returnExitAt(n));
         else untimed = { at: n.start, why: `${none.startsWith('returns') ? '' : 'returns a computed value and '}${none}` };
       }
@@ -98,7 +102,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
     if (statements.length === 0) return { at: node.body.end - 1, why: `ends ${fn.name} with an empty body, which has no prepared site` };
     returns.push(node.body.end - 1);
   }
-  returns.push(...afterValue);
+  returns.push(...new Set(afterValue));
   returns.sort((a, b) => a - b);
   return { entry: writtenEntry(node, fn.entry), returns, afterValue, throws: fn.throws };
 }
