@@ -7,19 +7,25 @@
  * (the breakpoint path stops there). Shared by the transform, which writes it, and the worker,
  * which must know where the exit site is.
  *
- * Not for every `return`:
- * - none that computes nothing (no value, a literal, a variable certainly initialised there): the
- *   site before it times it already;
- * - none the worker would not time anyway: inside `try … finally` (the `finally` block runs after
- *   the value) or a `for … of` body (the iterator's closing), or in an async generator (its
- *   `return` awaits the value after the site);
- * - none whose value holds a function or class, and none in a function that follows another
- *   function in the same expression (`[() => a(), function () { return b + 1; }]`), at any level:
- *   V8 names anonymous functions by inference over the expressions around them, and the local's
- *   assignment takes part in it (`return [function () {}]` would name the function `$lpR`, and a
- *   sibling before the function holding the return lost its name `calls` when V8 parsed the two
- *   eagerly). Object literal properties, class members and declarators end that inference, so a
- *   method after another method keeps its exit sites.
+ * A value whose local would change V8's names of anonymous functions goes in an array instead,
+ * `return [<value>, (<exit guard>)][0]` (returnForm's `listed`): a value holding a function or
+ * class, or a `return` in a function that follows another function in the same expression, at
+ * any level (a UMD module's factory, after its wrapper). V8 names anonymous functions by
+ * inference over the expressions around them, and an assignment takes part in it (`return
+ * [function () {}]` would name the function `$lpR`, and a sibling before the function holding the
+ * return lost its name `calls` when V8 parsed the two eagerly); an array's elements do not, nor
+ * does the spec name a function placed in one. Object literal properties, class members and
+ * declarators end that inference, so a method after another method keeps the local.
+ *
+ * A `return` inside `try … finally` is timed after the `finally` blocks, when the function gives
+ * control back (transform.ts, finallyWrapper): it counts itself for the wrapper around the
+ * outermost such `try` (finallyAround).
+ *
+ * None for a `return` that computes nothing (no value, a literal, a variable certainly
+ * initialised there: the site before it times it), nor where the worker would not time it
+ * anyway: a `for … of` body (the iterator's closing), an async generator (its `return` awaits
+ * the value after the site), a `try … finally` in a generator or whose `finally` block holds a
+ * `break` or `continue` (noFinallyExit).
  *
  * The exit site is recorded one column into the `return` keyword, where no other site can start:
  * a line's first site stays the statement's own (a log there runs before the `return`, as a

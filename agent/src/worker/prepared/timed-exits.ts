@@ -8,12 +8,15 @@
  * computes nothing (no value, a literal, a variable certainly initialised there) stops the timer
  * at its own site, before it; one that computes its value, at its exit site, which the transform
  * puts after the value (prepare/return-exit.ts: not in a file prepared before TRANSFORM_VERSION
- * 14, nor where the value holds a function). Falling off the end of a function stops at the site
+ * 14, or 15 where the value holds a function). A `return` inside `try … finally` stops at the
+ * wrapper around its outermost such `try`, once the `finally` blocks ran (TRANSFORM_VERSION 15):
+ * there V8 reports no return position, so the breakpoint path never stops for such a call, and
+ * prepared sites measure what the user means, until the function gives control back. Falling off the end of a function stops at the site
  * the transform puts before its closing brace, when the body's last statement is no `return` or
  * `throw` (an end that cannot be reached has none, and needs none). An expression-bodied arrow
  * whose body the transform gave an exit site (prepare/arrow-exit.ts) is timed from its body's
  * site to that one. Anything else stays on breakpoints, so a duration histogram means the same
- * whichever path measured it. (`using` declarations are disposed of on the way out too, after
+ * whichever path measured it (but for `try … finally`, above). (`using` declarations are disposed of on the way out too, after
  * the exit site ran: not looked for here yet, though acorn parses them and such files are
  * prepared.)
  */
