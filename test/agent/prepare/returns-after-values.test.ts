@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fromRoot } from '@liveprobe/harness';
-import { otlpReceiver, startApp, waitFor } from '../../helpers/index.js';
+import { otlpReceiver, startApp } from '../../helpers/index.js';
 import { nodeBinary, PINNED_MAJORS, testsMajor } from '../../node-versions/node-binaries.js';
-import { addAction, controlPlane, getAction } from '../fixtures.js';
+import { addAction, controlPlane, installed } from '../fixtures.js';
 
 const WAIT = 20_000;
 const APP = 'test/fixtures/returns-after-values.mjs';
@@ -36,16 +36,7 @@ for (const major of [testsMajor, ...PINNED_MAJORS]) {
     assert.deepEqual(await (await fetch(`${service.url}/run`)).json(), expected, 'prepared, before any action');
     for (const name of TIMED) {
       const { action } = await addAction(cp, { type: 'duration', file: APP, function: name, name: `d.${name}`, tags: ['e2e'] });
-      let message = '';
-      await waitFor(
-        async () => {
-          const status = (await getAction(cp, action.id)).statuses.find((s) => s.state === 'installed' || s.state === 'error');
-          message = `${status?.state}: ${status?.message}`;
-          return status !== undefined;
-        },
-        WAIT,
-        `d.${name} installed`,
-      );
+      const message = await installed(cp, action.id, WAIT);
       assert.match(message, /^installed: prepared sites? \(no breakpoint\)/, `${name}: ${message}`);
     }
     assert.deepEqual(await (await fetch(`${service.url}/run`)).json(), expected, 'prepared, every duration on');
