@@ -1,6 +1,7 @@
 /** Finds a function in a parsed script, by a position inside it or by name, for duration actions. */
 import type { Node } from 'acorn';
 import { positionOf, type AnalysedSource } from './source-analysis.js';
+import { isFinallyWrapper } from './prepared-wrappers.js';
 
 type AnyNode = Node & Record<string, unknown>;
 
@@ -153,7 +154,7 @@ function rangeOf(node: AnyNode, name: string): FunctionRange {
   const visit = (n: AnyNode): void => {
     if (n !== body && FUNCTION_TYPES.has(n.type)) return;
     if (n.type === 'ThrowStatement') throws.push(n.start);
-    for (const child of children(n)) visit(child);
+    for (const child of children(n)) if (!isFinallyWrapper(n) || child !== n.handler) visit(child);
   };
   visit(body);
   const entry = body.type !== 'BlockStatement' ? body.start : (statements[0]?.start ?? body.end - 1);

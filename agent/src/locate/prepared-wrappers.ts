@@ -49,6 +49,16 @@ function insideWrapper(fn: AstNode): { handler?: AstNode; statements: AstNode[] 
   return { statements };
 }
 
+/**
+ * The wrapper around a `try … finally` that times the returns inside it (prepare/transform.ts,
+ * finallyWrapper): `try {…} catch ($lpE) {…; throw $lpE;} finally {…}`. Its rethrow passes on an
+ * exception raised inside, which a `throw` there already stopped the timer for if it was the
+ * user's; it is no exit of the function (a `catch` around may take the exception).
+ */
+export function isFinallyWrapper(node: AstNode): boolean {
+  return node.type === 'TryStatement' && node.handler?.param?.name === '$lpE' && node.finalizer != null;
+}
+
 /** `if ($lpF[n] !== 0) …`, the twin's guard, or `if ($lpS[n] !== 0) …`, a site's. */
 function isGuard(statement: AstNode, flags: '$lpF' | '$lpS'): boolean {
   const test = statement.type === 'IfStatement' ? statement.test : undefined;

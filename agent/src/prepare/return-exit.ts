@@ -7,19 +7,25 @@
  * (the breakpoint path stops there). Shared by the transform, which writes it, and the worker,
  * which must know where the exit site is.
  *
- * Not for every `return`:
- * - none that computes nothing (no value, a literal, a variable certainly initialised there): the
- *   site before it times it already;
- * - none the worker would not time anyway: inside `try … finally` (the `finally` block runs after
- *   the value) or a `for … of` body (the iterator's closing), or in an async generator (its
- *   `return` awaits the value after the site);
- * - none whose value holds a function or class, and none in a function that follows another
- *   function in the same expression (`[() => a(), function () { return b + 1; }]`), at any level:
- *   V8 names anonymous functions by inference over the expressions around them, and the local's
- *   assignment takes part in it (`return [function () {}]` would name the function `$lpR`, and a
- *   sibling before the function holding the return lost its name `calls` when V8 parsed the two
- *   eagerly). Object literal properties, class members and declarators end that inference, so a
- *   method after another method keeps its exit sites.
+ * A value whose local would change V8's names of anonymous functions goes in an array instead,
+ * `return [<value>, (<exit guard>)][0]` (returnForm's `listed`): a value holding a function or
+ * class, or a `return` in a function that follows another function in the same expression, at
+ * any level (a UMD module's factory, after its wrapper). V8 names anonymous functions by
+ * inference over the expressions around them, and an assignment takes part in it (`return
+ * [function () {}]` would name the function `$lpR`, and a sibling before the function holding the
+ * return lost its name `calls` when V8 parsed the two eagerly); an array's elements do not, nor
+ * does the spec name a function placed in one. Object literal properties, class members and
+ * declarators end that inference, so a method after another method keeps the local.
+ *
+ * A `return` inside `try … finally` is timed after the `finally` blocks, when the function gives
+ * control back (transform.ts, finallyWrapper): it counts itself for the wrapper around the
+ * outermost such `try` (finallyAround).
+ *
+ * None for a `return` that computes nothing (no value, a literal, a variable certainly
+ * initialised there: the site before it times it), nor where the worker would not time it
+ * anyway: a `for … of` body (the iterator's closing), an async generator (its `return` awaits
+ * the value after the site), a `try … finally` in a generator or whose `finally` block holds a
+ * `break` or `continue` (noFinallyExit).
  *
  * The exit site is recorded one column into the `return` keyword, where no other site can start:
  * a line's first site stays the statement's own (a log there runs before the `return`, as a
@@ -28,12 +34,16 @@
  */
 import { isFunction } from '../locate/ast-node.js';
 import { resolveAt, type Scope } from '../locate/scope-model.js';
-import type { AstNode } from './ast.js';
+import { childrenOf, type AstNode } from './ast.js';
 import { isStatement } from './arrow-exit.js';
 import { initialisedAt } from './site-bindings.js';
 
 /** The local that holds the returned value. */
 export const RETURN_VALUE = '$lpR';
+
+/** The locals of a `try … finally`'s wrapper: a `return` inside counted, an exception leaving it. */
+export const FINALLY_RETURNED = '$lpY';
+export const FINALLY_THREW = '$lpQ';
 
 /** Where a `return`'s exit site is recorded: inside its keyword. */
 export function returnExitAt(ret: AstNode): number {
@@ -48,17 +58,80 @@ export const BEFORE_RETURN = 'a site before the `return` would not time';
  * times: `ancestors` from the program (or the function) down to the return's parent.
  */
 export function untimedReturn(ret: AstNode, ancestors: readonly AstNode[]): string | undefined {
-  let from = ancestors.length;
-  while (from > 0 && !isFunction(ancestors[from - 1]!)) from--;
+  const from = functionIndex(ancestors) + 1;
   for (let i = from; i < ancestors.length; i++) {
     const ancestor = ancestors[i]!;
-    const child = ancestors[i + 1] ?? ret;
-    if (ancestor.type === 'TryStatement' && ancestor.finalizer !== null && child !== ancestor.finalizer)
-      return `returns inside \`try … finally\`, whose \`finally\` block ${BEFORE_RETURN}`;
-    if (ancestor.type === 'ForOfStatement' && child === ancestor.body)
+    if (ancestor.type === 'ForOfStatement' && (ancestors[i + 1] ?? ret) === ancestor.body)
       return `returns inside \`for … of\`, whose iterator closing ${BEFORE_RETURN}`;
   }
+  const around = finallyAround(ret, ancestors);
+  return around === undefined ? undefined : noFinallyExit(ancestors[from - 1], around);
+}
+
+/** Where the innermost function is in `ancestors` (-1: none). */
+function functionIndex(ancestors: readonly AstNode[]): number {
+  let at = ancestors.length - 1;
+  while (at >= 0 && !isFunction(ancestors[at]!)) at--;
+  return at;
+}
+
+/**
+ * The `try … finally` whose wrapper times `ret` (see FINALLY_FLAG): the outermost one around it in
+ * its function that holds a `return` outside its `finally` block, whose `finally` may then run
+ * after a returned value. Undefined when none: the return's own site or exit times it.
+ */
+export function finallyAround(ret: AstNode, ancestors: readonly AstNode[]): AstNode | undefined {
+  for (let i = functionIndex(ancestors) + 1; i < ancestors.length; i++) {
+    const node = ancestors[i]!;
+    if (node.type !== 'TryStatement' || node.finalizer === null) continue;
+    if ((ancestors[i + 1] ?? ret) !== node.finalizer || returnsIn(node.block) || (node.handler !== null && returnsIn(node.handler)))
+      return node;
+  }
   return undefined;
+}
+
+/** Whether `tryNode` (with a `finally` block) gets the wrapper that times the returns inside it: no ancestor of it does, and one of its returns is outside its `finally` block. */
+export function wrapsReturns(tryNode: AstNode, ancestors: readonly AstNode[]): boolean {
+  if (tryNode.finalizer === null || !(returnsIn(tryNode.block) || (tryNode.handler !== null && returnsIn(tryNode.handler)))) return false;
+  for (let i = functionIndex(ancestors) + 1; i < ancestors.length; i++) {
+    const node = ancestors[i]!;
+    if (
+      node.type === 'TryStatement' &&
+      node.finalizer !== null &&
+      (returnsIn(node.block) || (node.handler !== null && returnsIn(node.handler)))
+    )
+      return false;
+  }
+  return functionIndex(ancestors) >= 0 && noFinallyExit(ancestors[functionIndex(ancestors)], tryNode) === undefined;
+}
+
+/**
+ * Why the returns inside `tryNode` cannot be timed after its `finally` blocks: a generator's
+ * `return()` runs them too, from a `yield`, with no `return` of its own; a `break` or `continue`
+ * in a `finally` block can cancel a `return` already counted.
+ */
+export function noFinallyExit(fn: AstNode | undefined, tryNode: AstNode): string | undefined {
+  if (fn?.generator === true) return `returns inside \`try … finally\` in a generator, whose \`finally\` block ${BEFORE_RETURN}`;
+  if (jumpsInFinally(tryNode, false))
+    return 'returns inside `try … finally` whose `finally` block has a `break` or `continue`, which could cancel the return after its site';
+  return undefined;
+}
+
+/** Whether a `break` or `continue` stands in a `finally` block inside `node` (not in a function inside it). */
+function jumpsInFinally(node: AstNode, inFinally: boolean): boolean {
+  if (inFinally && (node.type === 'BreakStatement' || node.type === 'ContinueStatement')) return true;
+  for (const child of childrenOf(node)) {
+    if (isFunction(child)) continue;
+    if (jumpsInFinally(child, inFinally || (node.type === 'TryStatement' && child === node.finalizer))) return true;
+  }
+  return false;
+}
+
+/** Whether a `return` of the function stands inside `node` (not in a function inside it). */
+function returnsIn(node: AstNode): boolean {
+  if (node.type === 'ReturnStatement') return true;
+  for (const child of childrenOf(node)) if (!isFunction(child) && returnsIn(child)) return true;
+  return false;
 }
 
 /** A value whose computing does nothing: a literal, a template without `${}`, `-1`. */
@@ -96,19 +169,18 @@ export function certainlyInitialised(scope: Scope, fn: AstNode, identifier: AstN
 const CONSTANT_GLOBALS = new Set(['undefined', 'NaN', 'Infinity']);
 
 /**
- * Why the `return` gets no exit site, or undefined when it gets one. `ancestors`: from the program
- * down to the return's parent; `functionStartsIn`: whether a function or class starts in `[from,
- * to)`; `scope`: the innermost scope at the return.
+ * Why the `return` gets no exit site, or undefined when it gets one (or its `try`'s wrapper
+ * times it). `ancestors`: from the program down to the return's parent; `scope`: the innermost
+ * scope at the return.
  */
-export function noReturnExit(
-  ret: AstNode,
-  ancestors: readonly AstNode[],
-  functionStartsIn: (from: number, to: number) => boolean,
-  scope: Scope | undefined,
-): string | undefined {
-  let fn: AstNode | undefined;
-  for (const node of ancestors) if (isFunction(node)) fn = node;
-  if (fn === undefined) return 'is outside any function';
+export function noReturnExit(ret: AstNode, ancestors: readonly AstNode[], scope: Scope | undefined): string | undefined {
+  const at = functionIndex(ancestors);
+  if (at < 0) return 'is outside any function';
+  const fn = ancestors[at]!;
+  if (fn.async === true && fn.generator === true) return 'is in an async generator, whose `return` awaits its value after the site';
+  const untimed = untimedReturn(ret, ancestors);
+  if (untimed !== undefined) return untimed;
+  if (finallyAround(ret, ancestors) !== undefined) return undefined;
   const value = ret.argument as AstNode | null;
   if (
     value === null ||
@@ -116,22 +188,31 @@ export function noReturnExit(
     (value.type === 'Identifier' && scope !== undefined && certainlyInitialised(scope, fn, value, ret.start))
   )
     return 'computes nothing';
-  if (fn.async === true && fn.generator === true) return 'is in an async generator, whose `return` awaits its value after the site';
-  const untimed = untimedReturn(ret, ancestors);
-  if (untimed !== undefined) return untimed;
-  if (functionStartsIn(value.start, value.end))
-    return 'returns a value holding a function or class, so it has no site after its value (V8 would name that function after the site’s local)';
+  return undefined;
+}
+
+/**
+ * How a `return` that gets an exit (noReturnExit) is written: `finally` counts it for its
+ * `try`'s wrapper, `listed` keeps its value in an array, `assigned` in a local. `functionStartsIn`:
+ * whether a function or class starts in `[from, to)`.
+ */
+export function returnForm(
+  ret: AstNode,
+  ancestors: readonly AstNode[],
+  functionStartsIn: (from: number, to: number) => boolean,
+): 'finally' | 'listed' | 'assigned' {
+  if (finallyAround(ret, ancestors) !== undefined) return 'finally';
+  const value = ret.argument as AstNode;
+  if (functionStartsIn(value.start, value.end)) return 'listed';
   for (let i = ancestors.length - 1; i >= 0; i--) {
     const around = ancestors[i]!;
     // A declaration is a statement of its own, named by itself.
     if (!isFunction(around) || around.type === 'FunctionDeclaration') continue;
     const from = expressionStart(ancestors, i);
-    if (from !== undefined && functionStartsIn(from, around.start))
-      return 'is in a function that follows another function in the same expression, so it has no site after its value (V8 names anonymous functions over the whole expression)';
+    if (from !== undefined && functionStartsIn(from, around.start)) return 'listed';
   }
-  return undefined;
+  return 'assigned';
 }
-
 /**
  * Where the expression holding `ancestors[at]` (a function) starts for V8's inference of names:
  * the statement, declarator, property or class member around it, or the body of the function

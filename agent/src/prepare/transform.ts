@@ -36,7 +36,7 @@ import { isFunction } from '../locate/ast-node.js';
 import { exportShapeOf } from './export-shapes.js';
 import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
 import { ARROW_VALUE, isStatement, noExitSite } from './arrow-exit.js';
-import { noReturnExit, RETURN_VALUE, returnExitAt } from './return-exit.js';
+import { FINALLY_RETURNED, FINALLY_THREW, noReturnExit, RETURN_VALUE, returnExitAt, returnForm, wrapsReturns } from './return-exit.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -57,7 +57,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 14;
+export const TRANSFORM_VERSION = 15;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -282,18 +282,70 @@ class Preparer {
    * computed, where V8's return position is: a duration times the function on sites as a
    * breakpoint times it. Only a duration's exit takes that site (a line's actions take the
    * statement's own), never a plain counter, so its guard has no count in place: every byte of
-   * bytecode counts against what TurboFan inlines into a caller. False when it gets none.
+   * bytecode counts against what TurboFan inlines into a caller. A value holding a function (or
+   * in a function after another in its expression) is kept in an array instead, `return
+   * [<value>, (guard)][0]`, which takes no part in V8's names; a `return` inside a `try … finally`
+   * only counts itself for the wrapper around its `try` (finallyWrapper), `return [<value>,
+   * ++$lpY][0]`. False when it gets none.
    */
   private returnExit(ret: AstNode, ctx: Context): boolean {
-    if (noReturnExit(ret, this.ancestors, (from, to) => this.startsIn(from, to), ctx.scope) !== undefined) return false;
-    const value = ret.argument as AstNode;
-    ctx.inserts.push({ at: ret.start, text: RETURN_OPEN });
-    ctx.inserts.push({ at: value.start, text: RETURN_VALUE_OPEN });
-    const { at, self, values } = this.newSite(returnExitAt(ret), ctx, ctx.twin);
-    const text = [RETURN_EXIT_OPEN, at, RETURN_EXIT_HIT, at, self, values, RETURN_EXIT_CLOSE];
-    ctx.inserts.push({ at: value.end, text, size: RETURN_EXIT_FIXED + 2 * at.length + self.length + values.length });
-    ctx.inserts.push({ at: ret.end, text: '}' });
+    if (noReturnExit(ret, this.ancestors, ctx.scope) !== undefined) return false;
+    const value = ret.argument as AstNode | null;
+    const form = returnForm(ret, this.ancestors, (from, to) => this.startsIn(from, to));
+    if (form === 'assigned') {
+      const v = value!;
+      ctx.inserts.push({ at: ret.start, text: RETURN_OPEN });
+      ctx.inserts.push({ at: v.start, text: RETURN_VALUE_OPEN });
+      const { at, self, values } = this.newSite(returnExitAt(ret), ctx, ctx.twin);
+      const text = [RETURN_EXIT_OPEN, at, RETURN_EXIT_HIT, at, self, values, RETURN_EXIT_CLOSE];
+      ctx.inserts.push({ at: v.end, text, size: RETURN_EXIT_FIXED + 2 * at.length + self.length + values.length });
+      ctx.inserts.push({ at: ret.end, text: '}' });
+      return true;
+    }
+    if (value === null) {
+      ctx.inserts.push({ at: ret.start, text: `{${FINALLY_COUNT}; ` });
+      ctx.inserts.push({ at: ret.end, text: '}' });
+      return true;
+    }
+    // No `$lpR = `: an assignment names the functions of the expression around it, even outside its own value.
+    const sequence = value.type === 'SequenceExpression';
+    ctx.inserts.push({ at: value.start, text: sequence ? '[(' : '[' });
+    this.ancestors.push(ret);
+    try {
+      this.walk(value, ctx);
+    } finally {
+      this.ancestors.pop();
+    }
+    if (form === 'finally') ctx.inserts.push({ at: value.end, text: `${sequence ? '), ' : ', '}${FINALLY_COUNT}][0]` });
+    else {
+      const open = sequence ? RETURN_EXIT_OPEN : LISTED_EXIT_OPEN;
+      const { at, self, values } = this.newSite(returnExitAt(ret), ctx, ctx.twin);
+      const text = [open, at, RETURN_EXIT_HIT, at, self, values, LISTED_EXIT_CLOSE];
+      ctx.inserts.push({ at: value.end, text, size: open.length + LISTED_EXIT_FIXED + 2 * at.length + self.length + values.length });
+    }
     return true;
+  }
+
+  /**
+   * The wrapper that times the returns inside a `try … finally` (return-exit.ts, finallyAround)
+   * once its `finally` blocks ran, when the function gives control back: `{let $lpY, $lpQ; try
+   * {<try>} catch ($lpE) {++$lpQ; throw $lpE;} finally {$lpY !== void 0 && $lpQ === void 0 &&
+   * ($lpS[n] !== 0 && new $lpH([n, this, …]));}}`. Each `return` inside counts itself in `$lpY`
+   * after its value; an exception leaving (a `finally` that throws after a `return`, timed at its
+   * own `throw`'s site if any) counts in `$lpQ` and stops nothing. The rethrow keeps the value,
+   * its stack and what a `catch` around sees. Declared without a value and counted with `++`:
+   * `$lpY = 0` would name the functions of an expression around the function (V8's inference).
+   */
+  private finallyWrapper(node: AstNode, ctx: Context): void {
+    ctx.inserts.push({ at: node.start, text: FINALLY_OPEN });
+    this.walkChildren(node, ctx);
+    const { at, self, values } = this.newSite(returnExitAt(node), ctx, ctx.twin);
+    const text = [FINALLY_CLOSE, at, RETURN_EXIT_HIT, at, self, values, FINALLY_END];
+    ctx.inserts.push({
+      at: node.end,
+      text,
+      size: FINALLY_CLOSE.length + RETURN_EXIT_HIT.length + FINALLY_END.length + 2 * at.length + self.length + values.length,
+    });
   }
 
   /** Records a site at `offset`: its number, what it passes as `this`, and its bindings' values. */
@@ -382,6 +434,9 @@ class Preparer {
       }
       case 'ThrowStatement':
         return this.throwSite(node, here);
+      case 'TryStatement':
+        if (here.throwsOnly !== true && wrapsReturns(node, this.ancestors.slice(0, -1))) return this.finallyWrapper(node, here);
+        return this.walkChildren(node, here);
       case 'SwitchCase':
         if (node.test !== null) this.walk(node.test, here);
         return this.list(node.consequent, here);
@@ -588,6 +643,15 @@ const RETURN_EXIT_OPEN = '), ($lpS[';
 const RETURN_EXIT_HIT = '] !== 0 && new $lpH([';
 const RETURN_EXIT_CLOSE = `]), ${RETURN_VALUE}))`;
 const RETURN_EXIT_FIXED = RETURN_EXIT_OPEN.length + RETURN_EXIT_HIT.length + RETURN_EXIT_CLOSE.length;
+/** After a listed `return`'s value and its exit guard: `[<value>, ($lpS[n] !== 0 && new $lpH([n, this, …]))][0]`. */
+const LISTED_EXIT_OPEN = ', ($lpS[';
+const LISTED_EXIT_CLOSE = ']))][0]';
+const LISTED_EXIT_FIXED = RETURN_EXIT_HIT.length + LISTED_EXIT_CLOSE.length;
+/** A `return` inside a wrapped `try … finally` counts itself (finallyWrapper). */
+const FINALLY_COUNT = `++${FINALLY_RETURNED}`;
+const FINALLY_OPEN = `{let ${FINALLY_RETURNED}, ${FINALLY_THREW}; try {`;
+const FINALLY_CLOSE = `} catch ($lpE) {++${FINALLY_THREW}; throw $lpE;} finally {${FINALLY_RETURNED} !== void 0 && ${FINALLY_THREW} === void 0 && ($lpS[`;
+const FINALLY_END = ']));}}';
 
 /** Around a timed arrow body (timedBodySites): the local that keeps its value, and the return of it after the exit's guard. */
 const VALUE_OPEN = ` const ${ARROW_VALUE} = `;

@@ -427,7 +427,7 @@ test('a `return` that computes its value gets an exit site that runs after the v
   assert.deepEqual(exitsOn(5), ['return await Promise.resolve(work(x))']);
   assert.deepEqual(exitsOn(6), ['return n * 3']);
   assert.deepEqual(exitsOn(7), ['return y + 1', 'return fail(x)', 'return String(x)'], 'none for `return k`, a parameter');
-  assert.deepEqual(exitsOn(8), [], 'inside `try … finally`: none (the `finally` block runs after it)');
+  assert.deepEqual(exitsOn(8), [], "inside `try … finally`: none of its own (its `try`'s wrapper times it, after the `finally` block)");
   assert.deepEqual(exitsOn(9), ['return this.v * 2', 'return this.v + 1', 'return f() + 0']);
   const loaded = loadPrepared(source, FILE, 'sites');
   await (loaded.exports as () => Promise<unknown>)();
@@ -450,17 +450,20 @@ test('a `return` that computes its value gets an exit site that runs after the v
   assert.ok(worked >= 0 && exited > worked, `work(5) at ${worked}, load's exit at ${exited}`);
 });
 
-test("a `return`'s exit leaves V8's names of anonymous functions as they were: none where the value holds a function, or after another function in its expression", () => {
+test("a `return`'s exit leaves V8's names of anonymous functions as they were, where the value holds a function and after another function in its expression", () => {
   const source = [
     'const boom = () => { throw new Error("x"); };',
     'const frame = (f) => { try { f(); } catch (e) { return e.stack.split("\\n")[2].trim().split(" (")[0].replace(/:\\d+$/, ""); } };',
     'function list() { return [function () { boom(); }, () => boom()]; }',
     'function either(x) { return x ? function () { boom(); } : null; }',
-    'function keyed() { return { a: function () { boom(); }, b: [() => boom()] }; }',
+    'function keyed() { return { a: function () { boom(); }, b: [() => boom()], c() { boom(); } }; }',
+    'function made() { return class { m() { boom(); } }; }',
+    'function held(x) { try { if (x) return () => boom(); return [function () { boom(); }]; } finally { boom.n = (boom.n ?? 0) + 1; } }',
     'module.exports = () => {',
-    '  const calls = [function () { boom(); }, (function () { return [2].concat(1); })];',
+    '  const calls = [function () { boom(); }, (function () { return [2].concat(1); }), function () { try { return [function () { boom(); }]; } finally { calls.length; } }];',
     '  const k = keyed();',
-    '  return [...list().map(frame), frame(either(1)), frame(k.a), frame(k.b[0]), frame(calls[0]), calls[1]()];',
+    '  const M = made();',
+    '  return [...list().map(frame), frame(either(1)), frame(k.a), frame(k.b[0]), frame(k.c), frame(() => new M().m()), M.name, k.a.name, frame(held(1)), frame(held(0)[0]), frame(calls[0]), calls[1](), frame(calls[2]()[0]), held(0)[0].name];',
     '};',
   ].join('\n');
   const names = (out: unknown) => (out as unknown[]).map((frame) => String(frame).replace(/\(?\/virtual\/construct\.cjs:\d+/, '<file>'));
@@ -468,13 +471,72 @@ test("a `return`'s exit leaves V8's names of anonymous functions as they were: n
   for (const mode of ['off', 'functions', 'sites', 'inline sites'] as const)
     assert.deepEqual(names((loadPrepared(source, FILE, mode).exports as () => unknown)()), expected, mode);
   const lines = source.split('\n');
-  const exits = siteEntries(prepareCommonJs(source).sites).filter((s) => lines[s.line - 1]!.startsWith('eturn ', s.column));
-  // frame's and the exported function's: their values hold no function.
+  const out = prepareCommonJs(source);
+  const exits = siteEntries(out.sites).filter(
+    (s) => lines[s.line - 1]!.startsWith('eturn ', s.column) || lines[s.line - 1]!.startsWith('ry {', s.column),
+  );
+  // Every function's returns are timed: held's and calls[2]'s by their `try`'s wrapper.
   assert.deepEqual(
     exits.map((s) => s.line),
-    [2, 9],
-    'none in list, either, keyed or calls[1]',
+    [2, 3, 4, 5, 6, 7, 9, 9, 12],
+    'list, either, keyed, made, held and calls[1], calls[2] too',
   );
+  assert.doesNotMatch(out.code, /\$lpR = \(\[?(function|\(\)|class)/, 'no function is assigned to the local');
+});
+
+test('a `return` inside `try … finally` is timed after the `finally` blocks run, by a wrapper around the outermost `try`, keeping values, overrides, exceptions and `this` as they were', async () => {
+  const source = [
+    'const log = [];',
+    'const work = (x) => { log.push(`work ${x}`); if (x === "boom") throw new TypeError("boom"); return x; };',
+    'function plain(x) { try { return work(x); } finally { log.push("finally"); } }',
+    'function overrides(x) { try { return work(x); } finally { if (x === 2) return "finally wins"; } }',
+    'function rethrows(x) { try { return work(x); } finally { if (x === 3) throw new RangeError("from finally"); } }',
+    'function nested(x) { try { try { if (x) return work("inner"); } finally { log.push("inner finally"); } return work("outer"); } catch (e) { return e.message; } finally { log.push("outer finally"); } }',
+    'function caught(x) { try { work(x); } catch (e) { return `caught ${e.message}`; } finally { log.push("caught finally"); } return "fell through"; }',
+    'async function later(x) { try { return await Promise.resolve(work(x)); } finally { await null; log.push("async finally"); } }',
+    'function looped(n) { let i = 0; for (;;) { try { if (++i < n) continue; return work(i); } finally { log.push(`loop ${i}`); } } }',
+    'function labelled(x) { out: try { if (x) break out; return work("kept"); } finally { log.push("label finally"); } return "broke out"; }',
+    'function seq(x) { try { return (log.push("seq"), x + 1); } finally {} }',
+    'function bare(x) { try { if (x) return; log.push("no return"); } finally { log.push("bare finally"); } }',
+    'function* gen() { try { yield 1; return 2; } finally { log.push("gen finally"); } }',
+    'const obj = { v: 5, get() { try { return this.v + arguments.length; } finally { this.v++; } } };',
+    'function fact(n) { try { return n <= 1 ? 1 : n * fact(n - 1); } finally { log.push(`fact ${n}`); } }',
+    'module.exports = async () => {',
+    '  const out = [plain(1), overrides(2), overrides(22), nested(1), nested(0), caught("boom"), caught(0), await later(7), looped(3), labelled(1), labelled(0), seq(1), bare(1), bare(0), obj.get(1, 2), fact(4), [...gen()]];',
+    '  for (const f of [() => rethrows(3), () => plain("boom"), () => later("boom")]) { try { out.push(await f()); } catch (e) { out.push(`${e.name}: ${e.message}`); } }',
+    '  return { out, log, v: obj.v };',
+    '};',
+  ].join('\n');
+  await sameInEveryMode(source);
+  const out = prepareCommonJs(source);
+  const lines = source.split('\n');
+  // A wrapper's exit site is recorded one column into its `try`.
+  const wrappers = siteEntries(out.sites).filter((s) => lines[s.line - 1]!.startsWith('ry {', s.column));
+  assert.deepEqual(
+    wrappers.map((s) => s.line),
+    [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15],
+    'one per function, none in the generator; the outermost `try` of nested',
+  );
+  assert.equal(
+    siteEntries(out.sites).filter((s) => lines[s.line - 1]!.startsWith('eturn ', s.column) && s.line >= 3 && s.line <= 15).length,
+    0,
+    'no exit of their own',
+  );
+  const loaded = loadPrepared(source, FILE, 'sites');
+  const result = await (loaded.exports as () => Promise<{ log: string[] }>)();
+  const hitsOf = (line: number) => loaded.hits.filter((h) => h.site === wrappers.find((s) => s.line === line)!.id);
+  assert.equal(hitsOf(3).length, 1, 'plain(1) returned; plain("boom") threw in its value: no exit');
+  assert.equal(hitsOf(5).length, 0, 'rethrows(3): its `finally` threw over the return, timed at that `throw` only');
+  assert.equal(hitsOf(7).length, 1, 'caught("boom") returned from its `catch`; caught(0) fell through, past the wrapper');
+  assert.equal(hitsOf(10).length, 1, 'labelled(1) broke out: no exit there');
+  assert.equal(hitsOf(12).length, 1, 'bare(0) fell through');
+  assert.equal(hitsOf(15).length, 4, 'fact(4): once per call');
+  assert.equal((hitsOf(14)[0]?.self as { v: number }).v, 6, 'a method passes its `this`, after the `finally` block ran');
+  // After the `finally` block: the exit of plain(1) comes after the site of its `log.push("finally")`.
+  const finallySite = siteEntries(out.sites).find((s) => s.line === 3 && lines[2]!.startsWith('log.push("finally")', s.column))!;
+  const finallyHit = loaded.hits.findIndex((h) => h.site === finallySite.id);
+  assert.ok(finallyHit >= 0 && loaded.hits.indexOf(hitsOf(3)[0]!) > finallyHit, 'exit after the `finally` block');
+  assert.ok(result.log.includes('async finally'));
 });
 
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {

@@ -577,8 +577,9 @@ function functionFor(action: DurationAction, named: NamedFile, analysed: Analyse
 
 /**
  * Why a duration's position has no site. An exit after a returned value is missing only from a
- * file `liveprobe prepare` wrote before such sites (TRANSFORM_VERSION 14): the agent prepares a
- * file again as it loads when its cache is older.
+ * file `liveprobe prepare` wrote before such sites (TRANSFORM_VERSION 14, or 15 for a value holding
+ * a function or a `return` inside `try … finally`): the agent prepares a file again as it loads
+ * when its cache is older.
  */
 function noSite(line: number, afterValue: boolean): string {
   if (!afterValue) return `line ${line} has no prepared site`;

@@ -8,12 +8,15 @@
  * computes nothing (no value, a literal, a variable certainly initialised there) stops the timer
  * at its own site, before it; one that computes its value, at its exit site, which the transform
  * puts after the value (prepare/return-exit.ts: not in a file prepared before TRANSFORM_VERSION
- * 14, nor where the value holds a function). Falling off the end of a function stops at the site
+ * 14, or 15 where the value holds a function). A `return` inside `try … finally` stops at the
+ * wrapper around its outermost such `try`, once the `finally` blocks ran (TRANSFORM_VERSION 15):
+ * there V8 reports no return position, so the breakpoint path never stops for such a call, and
+ * prepared sites measure what the user means, until the function gives control back. Falling off the end of a function stops at the site
  * the transform puts before its closing brace, when the body's last statement is no `return` or
  * `throw` (an end that cannot be reached has none, and needs none). An expression-bodied arrow
  * whose body the transform gave an exit site (prepare/arrow-exit.ts) is timed from its body's
  * site to that one. Anything else stays on breakpoints, so a duration histogram means the same
- * whichever path measured it. (`using` declarations are disposed of on the way out too, after
+ * whichever path measured it (but for `try … finally`, above). (`using` declarations are disposed of on the way out too, after
  * the exit site ran: not looked for here yet, though acorn parses them and such files are
  * prepared.)
  */
@@ -25,6 +28,7 @@ import {
   BEFORE_RETURN,
   certainlyInitialised,
   constantValue,
+  finallyAround,
   noReturnExit,
   returnExitAt,
   untimedReturn,
@@ -38,7 +42,7 @@ export interface TimedExits {
   entry: number;
   /** The exits' sites: before a `return` that computes nothing, at the closing brace, after a returned value. */
   returns: number[];
-  /** Those of `returns` after a returned value, which a file prepared before TRANSFORM_VERSION 14 lacks. */
+  /** Those of `returns` after a returned value (or a `try … finally`), which a file prepared before TRANSFORM_VERSION 14 (15) lacks. */
   afterValue: number[];
   throws: number[];
 }
@@ -77,11 +81,14 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
     if (untimed !== undefined || (n !== node && isFunction(n))) return;
     if (n.type === 'ReturnStatement') {
       const why = untimedReturn(n, ancestors);
+      const around = why === undefined ? finallyAround(n, ancestors) : undefined;
       if (why !== undefined) untimed = { at: n.start, why };
+      // Its `try`'s wrapper, once the `finally` blocks ran (return-exit.ts).
+      else if (around !== undefined) afterValue.push(returnExitAt(around));
       else if (inert(analysed, node, n)) returns.push(n.start);
       else {
         // Its exit site, after the value (return-exit.ts).
-        const none = noReturnExit(n, ancestors, (from, to) => functionStartsIn(program, from, to), analysed.scopes.scopeAt(n.start));
+        const none = noReturnExit(n, ancestors, analysed.scopes.scopeAt(n.start));
         if (none === undefined) afterValue.push(returnExitAt(n));
         else untimed = { at: n.start, why: `${none.startsWith('returns') ? '' : 'returns a computed value and '}${none}` };
       }
@@ -98,7 +105,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
     if (statements.length === 0) return { at: node.body.end - 1, why: `ends ${fn.name} with an empty body, which has no prepared site` };
     returns.push(node.body.end - 1);
   }
-  returns.push(...afterValue);
+  returns.push(...new Set(afterValue));
   returns.sort((a, b) => a - b);
   return { entry: writtenEntry(node, fn.entry), returns, afterValue, throws: fn.throws };
 }
