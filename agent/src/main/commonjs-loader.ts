@@ -11,7 +11,8 @@
  * Node's `_compile` compiles the module, reads the module's `exports`, then runs it: while the
  * worker says actions wait, that read is a one-time accessor that first runs a tiny script of
  * the agent's own (COMMONJS_GATE_URL). V8 pauses before it, once the module's script exists, and
- * the worker places what waits for that script, as for any script.
+ * the worker places what waits for that script, as for any script. `vm.compileFunction` (jest's
+ * module loader) runs the gate as it returns, for the same reason (gateCompiledFunctions).
  *
  * The wrapper is installed once either is first needed. Its own frame sits under a module's
  * top-level code while it runs. Stack traces of prepared files hide it (stack-traces.ts); with
