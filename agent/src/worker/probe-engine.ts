@@ -571,6 +571,9 @@ export class ProbeEngine {
       });
     }
     advance(probe, state);
+    // As for an action that waits: V8 pauses before new scripts before the status says installed,
+    // so a bundle's copy the app loads once it reads the status is placed before it runs.
+    if (copiesMayLoad(state)) await this.scriptStarts.update(true);
     const first = placed[0]!;
     this.locate(probe, first);
     // The prepare transform's twin and exception wrapper have exits of their own: timed, not counted.
