@@ -1,8 +1,8 @@
 /**
  * What loading a script costs while an action waits for its file: the agent then pauses the
  * main thread before each new script runs (an instrumentation breakpoint), places what the
- * script matches, and resumes. Measured on new ES modules, new CommonJS modules and
- * `new Function`, in an app without the agent and in one with the agent in three states: no
+ * script matches, and resumes. Measured on new ES modules, new CommonJS modules, `new Function`
+ * and `vm.compileFunction`, in an app without the agent and in one with the agent in three states: no
  * action (no inspector session), one installed action (session open, nothing waiting), and one
  * installed plus one waiting for a file that never loads. Rounds interleave the two apps; ratios are per round.
  */
@@ -24,6 +24,7 @@ const TASKS = [
   { key: 'imports', label: 'import of a new ES module' },
   { key: 'requires', label: '`require` of a new CommonJS module' },
   { key: 'functions', label: '`new Function` (compile and call)' },
+  { key: 'compiled', label: '`vm.compileFunction` (compile and call, as jest loads a module)' },
 ];
 
 const STATES = [

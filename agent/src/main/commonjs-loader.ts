@@ -11,7 +11,8 @@
  * Node's `_compile` compiles the module, reads the module's `exports`, then runs it: while the
  * worker says actions wait, that read is a one-time accessor that first runs a tiny script of
  * the agent's own (COMMONJS_GATE_URL). V8 pauses before it, once the module's script exists, and
- * the worker places what waits for that script, as for any script.
+ * the worker places what waits for that script, as for any script. `vm.compileFunction` (jest's
+ * module loader) runs the gate as it returns, for the same reason (gateCompiledFunctions).
  *
  * The wrapper is installed once either is first needed. Its own frame sits under a module's
  * top-level code while it runs. Stack traces of prepared files hide it (stack-traces.ts); with
@@ -22,7 +23,7 @@
  * hidden frame each). A value the module sets meanwhile is left as it set it.
  */
 import Module from 'node:module';
-import { Script } from 'node:vm';
+import vm, { Script } from 'node:vm';
 import { COMMONJS_GATE_URL } from '../bridge.js';
 
 type Compile = (this: unknown, content: string, filename: string, ...rest: unknown[]) => unknown;
@@ -58,6 +59,34 @@ export function prepareCommonJs(preparer: CommonJsPreparer): void {
 export function gateCommonJs(pausing: Int32Array): void {
   paused = pausing;
   install();
+  gateCompiledFunctions();
+}
+
+let functionsGated = false;
+
+/**
+ * `vm.compileFunction` (jest compiles each module a test file loads with it) makes a function V8
+ * does not pause before either (no `beforeScriptExecution` on Node 20, 22 or 24): while actions
+ * wait, the gate runs once the function is compiled, before whoever compiled it can call it. Read
+ * from `vm` at each call, as jest-runtime does, the wrapper serves compilers loaded before it too.
+ */
+function gateCompiledFunctions(): void {
+  if (functionsGated) return;
+  functionsGated = true;
+  const original = vm.compileFunction;
+  const gated = function compileFunction(this: unknown, ...args: unknown[]): unknown {
+    const compiled: unknown = apply(original, this, args);
+    if (paused !== undefined && atomicLoad(paused, 0) !== 0) {
+      try {
+        runGate();
+      } catch {
+        // As in gateBeforeRun: the gate only gives V8 a place to pause.
+      }
+    }
+    return compiled;
+  };
+  defineProperty(gated, 'length', { value: original.length, configurable: true });
+  vm.compileFunction = gated as typeof vm.compileFunction;
 }
 
 function install(): void {

@@ -31,6 +31,7 @@ import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from '
 import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
 import type { CpuClock } from './main-thread-cpu.js';
 import { ScriptStartPause } from './script-start-pause.js';
+import { copiesMayLoad, inBundle } from './late-copies.js';
 import { SAMPLING_STATUS_MS, samplingText } from './sampling-status.js';
 import { SETTLE_MS, WindowCost } from './window-cost.js';
 import { positionKey, type Site, type SiteContext, sitesFor } from './sites.js';
@@ -244,8 +245,8 @@ export class ProbeEngine {
         try {
           await task();
         } finally {
-          // Only tasks change which actions wait for their script.
-          await this.scriptStarts.update(this.live().some((p) => p.state.kind === 'waiting'));
+          // Only tasks change which actions wait for their script, or have copies still to come.
+          await this.scriptStarts.update(this.live().some((p) => p.state.kind === 'waiting' || copiesMayLoad(p.state)));
         }
       })
       .catch((err: unknown) => this.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
@@ -501,6 +502,7 @@ export class ProbeEngine {
         column: resolved.generated.column,
         condition: conditionAt(key, { roots: fields.roots, usesThis }, analysed, offset, resolved.map, { breakpoint: true }),
         key,
+        ...(inBundle(resolved.map) && { bundled: true }),
       };
       const result = await this.placeOnSuspendedCall(placement, analysed, offset);
       if (result.location === undefined) {
@@ -569,6 +571,9 @@ export class ProbeEngine {
       });
     }
     advance(probe, state);
+    // As for an action that waits: V8 pauses before new scripts before the status says installed,
+    // so a bundle's copy the app loads once it reads the status is placed before it runs.
+    if (copiesMayLoad(state)) await this.scriptStarts.update(true);
     const first = placed[0]!;
     this.locate(probe, first);
     // The prepare transform's twin and exception wrapper have exits of their own: timed, not counted.

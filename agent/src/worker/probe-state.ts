@@ -18,6 +18,8 @@ export interface Placement {
   column: number | undefined;
   condition: string;
   key: number;
+  /** In a bundle (a map naming several sources): a copy of the file may still load in another script. */
+  bundled?: true;
 }
 
 /** Installed with breakpoints (install path 1): their ids in the current session, and how to set them again. */

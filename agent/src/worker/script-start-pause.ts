@@ -9,9 +9,10 @@
  * debuggers in the process do (one that resumes every pause does not release it), so every one
  * is resumed here, bounded by HOLD_MS. It fires for ES modules and other scripts, not for
  * CommonJS modules: Node compiles those as functions, which V8 does not pause before
- * (nodejs/node#31138). For those, the agent's CommonJS loader, told by `pausing`, runs a gate
- * script of its own once Node has compiled a module and before the module runs: the pause before
- * it places what waits for the module, whose script V8 has reported by then.
+ * (nodejs/node#31138), nor for `vm.compileFunction`'s functions (jest's modules). For those, the
+ * agent's CommonJS loader, told by `pausing`, runs a gate script of its own once a module or
+ * function is compiled and before it runs: the pause before it places what waits for the module,
+ * whose script V8 has reported by then.
  */
 import { errorMessage } from '@liveprobe/protocol/util';
 import { COMMONJS_GATE_URL } from '../bridge.js';
@@ -38,7 +39,7 @@ export class ScriptStartPause {
     private readonly lastScript: () => string | undefined = () => undefined,
   ) {}
 
-  /** Sets or removes the breakpoint: it is on exactly while some action waits for its script. */
+  /** Sets or removes the breakpoint: on exactly while some action waits for its script (or for another copy of it, late-copies.ts). */
   async update(waiting: boolean): Promise<void> {
     if (waiting && this.breakpointId === undefined && this.session.canPause) {
       this.breakpointId = await this.session.pauseBeforeScripts();

@@ -37,27 +37,33 @@ const page = (label: string): string =>
     '',
   ].join('\n');
 
-/** Loads page A's bundle at start and page B's when `/load-b` is asked (or at start with EAGER_B=1). */
-const SERVER = `
+/**
+ * Loads page A's bundle at start and page B's when `/load-b` is asked (or at start with EAGER_B=1),
+ * or on the first request to B, as Next.js does: through `require`, or `import()` for ES modules.
+ */
+const server = (esm: boolean): string => `
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
-const pages = { a: require('./dist/page-a.js') };
-if (process.env.EAGER_B === '1') pages.b = require('./dist/page-b.js');
-createServer((req, res) => {
+const load = (name) => ${esm ? 'import(`./dist/${name}.mjs`)' : 'Promise.resolve(require(`./dist/${name}.js`))'};
+const pages = { a: await load('page-a') };
+if (process.env.EAGER_B === '1') pages.b = await load('page-b');
+createServer(async (req, res) => {
   const url = new URL(req.url, 'http://localhost');
   if (url.pathname === '/load-b') {
-    pages.b = require('./dist/page-b.js');
+    pages.b = await load('page-b');
     return res.end('loaded');
   }
-  res.end(pages[url.pathname.slice(1)].handle(url.searchParams.get('name')));
+  const name = url.pathname.slice(1);
+  pages[name] ??= await load('page-' + name);
+  res.end(pages[name].handle(url.searchParams.get('name')));
 }).listen(Number(process.env.PORT ?? 0), '127.0.0.1', function () {
   console.log('listening on http://127.0.0.1:' + this.address().port);
 });
 `;
 
-/** The project built: `dist/page-a.js` and `dist/page-b.js`, each with its own copy of `src/auth.ts`. */
-async function project(t: TestContext): Promise<string> {
+/** The project built: `dist/page-a.js` and `dist/page-b.js` (`.mjs`: ES modules), each with its own copy of `src/auth.ts`. */
+async function project(t: TestContext, esm = false): Promise<string> {
   const dir = await tempDir('liveprobe-bundled-copies-');
   t.after(() => dir.remove());
   await mkdir(join(dir.path, 'src'));
@@ -65,7 +71,7 @@ async function project(t: TestContext): Promise<string> {
   await writeFile(join(dir.path, 'src', 'auth.ts'), AUTH_TS);
   await writeFile(join(dir.path, 'src', 'page-a.ts'), page('a'));
   await writeFile(join(dir.path, 'src', 'page-b.ts'), page('b'));
-  await writeFile(join(dir.path, 'server.mjs'), SERVER);
+  await writeFile(join(dir.path, 'server.mjs'), server(esm));
   const stats = await new Promise<webpack.Stats>((resolve, reject) =>
     webpack(
       {
@@ -74,7 +80,10 @@ async function project(t: TestContext): Promise<string> {
         devtool: 'source-map',
         context: dir.path,
         entry: { 'page-a': './src/page-a.ts', 'page-b': './src/page-b.ts' },
-        output: { path: join(dir.path, 'dist'), filename: '[name].js', library: { type: 'commonjs2' } },
+        output: esm
+          ? { path: join(dir.path, 'dist'), filename: '[name].mjs', module: true, chunkFormat: 'module', library: { type: 'module' } }
+          : { path: join(dir.path, 'dist'), filename: '[name].js', library: { type: 'commonjs2' } },
+        ...(esm ? { experiments: { outputModule: true } } : {}),
         resolve: { extensions: ['.ts', '.js'] },
         module: {
           rules: [{ test: /\.ts$/, use: { loader: SWC_LOADER, options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } } } }],
@@ -139,6 +148,24 @@ test('a page bundle that loads after the action was placed takes it too, and the
   assert.equal(await get(running, '/a?name=cy'), 'a:HELLO CY');
   assert.deepEqual((await outputs(running, id, 3)).sort(), ['greeting ann', 'greeting bob', 'greeting cy']);
 });
+
+/**
+ * A page's bundle loaded by the first request to the page, which then runs the copy it holds: V8
+ * pauses before the new script while an action is installed in a bundled file (as while one
+ * waits), so that copy takes the action before the request runs it. Before, the pause was on only
+ * while an action waited: the request that loaded the page ran its copy unprobed, its hit missed.
+ */
+for (const esm of [false, true])
+  test(`the first request to a page whose bundle (${esm ? 'an ES module, by import()' : 'CommonJS, by require'}) it loads is hit in that copy`, async (t) => {
+    const dir = await project(t, esm);
+    const running = await runWithAgent(t, join(dir, 'server.mjs'));
+    const id = await running.add({ type: 'log', file: 'src/auth.ts', line: GREET_RETURN, template: 'greeting {name}' });
+    assert.doesNotMatch((await running.status(id, 'installed')).message ?? '', /loaded scripts/, 'one copy loaded so far');
+    assert.equal(await get(running, '/b?name=bob'), 'b:HELLO BOB');
+    assert.deepEqual(await outputs(running, id, 1), ['greeting bob']);
+    assert.equal(await get(running, '/a?name=ann'), 'a:HELLO ANN');
+    assert.deepEqual((await outputs(running, id, 2)).sort(), ['greeting ann', 'greeting bob']);
+  });
 
 test('a duration on the function times each bundled copy; a tic-toc across copies says to use one', async (t) => {
   const dir = await project(t);
