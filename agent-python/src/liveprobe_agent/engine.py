@@ -288,7 +288,10 @@ class Engine:
             for action in list(self.waiting.values()):
                 del self.waiting[action['id']]
                 self.install(action, retry=True)
-        self.waiting_for = {k: v for k, v in self.waiting_for.items() if k in self.waiting}
+        if self.waiting_for.keys() - self.waiting.keys() or self.bodies.keys() - self.waiting.keys():
+            # Waiting actions taken away (reconcile, an edit) leave their notes here.
+            self.waiting_for = {k: v for k, v in self.waiting_for.items() if k in self.waiting}
+            self.bodies = {k: v for k, v in self.bodies.items() if k in self.waiting}
 
     def bodies_moved(self, now: float) -> bool:
         """A module body an action waits on defined a name or finished importing since the last look."""

@@ -93,9 +93,12 @@ def match_file(file: str, paths: set[str]) -> str:
 
 
 def modules_of(path: str) -> list[types.ModuleType]:
-    return [module for module in list(sys.modules.values())
-            if isinstance(module, types.ModuleType) and isinstance(getattr(module, '__file__', None), str)
-            and os.path.realpath(module.__file__) == path]  # type: ignore[arg-type]
+    found = []
+    for module in list(sys.modules.values()):
+        file = getattr(module, '__file__', None) if isinstance(module, types.ModuleType) else None
+        if isinstance(file, str) and os.path.realpath(file) == path:
+            found.append(module)
+    return found
 
 
 def body_progress(modules: list[types.ModuleType]) -> tuple[tuple[bool, int], ...]:
