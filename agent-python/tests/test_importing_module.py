@@ -72,7 +72,9 @@ def add(agent: Agent) -> None:
     agent.engine.reconcile([
         {'id': f'act_{marker}', 'type': 'log', 'file': 'importing_fixture.py', 'line': line_of(marker), 'template': f'{marker} {{n}}',
          'level': 'info', 'maxHits': 1000, 'expiresAt': '2099-01-01T00:00:00Z'}
-        for marker in MARKERS])
+        for marker in MARKERS] + [
+        {'id': 'act_duration', 'type': 'duration', 'file': 'importing_fixture.py', 'function': 'after', 'name': 'fixture.after',
+         'maxHits': 1000, 'expiresAt': '2099-01-01T00:00:00Z'}])
 
 
 def statuses(agent: Agent, action_id: str) -> list[tuple[str, str]]:
@@ -101,10 +103,10 @@ def test_an_action_on_a_function_not_defined_yet_waits_and_then_hits(recording_a
     module = sys.modules['importing_fixture']
     assert module.before(1) == 2  # type: ignore[attr-defined]
     assert outputs(agent) == ['before 1']
-    for marker, name in (('after', 'after'), ('method', 'Shop.checkout')):
+    for marker, name in (('after', 'after'), ('method', 'Shop.checkout'), ('duration', 'after')):
         assert f'act_{marker}' not in agent.engine.installed
         [(state, message)] = statuses(agent, f'act_{marker}')
-        assert state == 'pending'
+        assert state == 'pending', message
         assert message.startswith(f'`{name}` in ') and message.endswith(
             'importing_fixture.py is not defined yet: the module is still running its body (being imported) and has not reached it; '
             'the action installs once the function is defined'), message
@@ -114,8 +116,8 @@ def test_an_action_on_a_function_not_defined_yet_waits_and_then_hits(recording_a
     if import_finishes:
         gate.finish.set()
         tick_until(agent, lambda: not getattr(sys.modules['importing_fixture'].__spec__, '_initializing', False), 'the import finishes')
-    tick_until(agent, lambda: {'act_after', 'act_method'} <= set(agent.engine.installed), 'the waiting actions install')
-    for marker in ('after', 'method'):
+    tick_until(agent, lambda: {'act_after', 'act_method', 'act_duration'} <= set(agent.engine.installed), 'the waiting actions install')
+    for marker in ('after', 'method', 'duration'):
         assert [state for state, _ in statuses(agent, f'act_{marker}')] == ['pending', 'installed']
     assert (module.before(4), module.after(2), module.Shop().checkout(3)) == (5, 4, 2)  # type: ignore[attr-defined]
     assert outputs(agent) == ['after 2', 'before 1', 'before 4', 'method 3']
