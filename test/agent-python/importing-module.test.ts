@@ -4,8 +4,7 @@
 // the import finishes, and then hit. Placed at once, on Python 3.11 they said `installed` and
 // never hit (a gunicorn worker whose agent got the action while it imported the app did so).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
