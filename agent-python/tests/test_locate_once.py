@@ -22,7 +22,7 @@ def test_each_file_name_is_resolved_once_however_many_functions_it_has(monkeypat
         return real(name)
     monkeypatch.setattr(locating.os.path, 'realpath', counting)
     others = [eval(compile('lambda: 1', 'elsewhere_fixture.py', 'eval')) for _ in range(50)]
-    codes, _ = locating.code_objects(os.path.realpath(__file__))
+    codes, _, _ = locating.code_objects(os.path.realpath(__file__))
     assert 'here' in {c.co_name for c in codes}
     assert resolved.count('elsewhere_fixture.py') == 1
     assert len(resolved) == len(set(resolved))

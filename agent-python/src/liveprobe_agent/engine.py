@@ -1,7 +1,8 @@
 """Installs and removes actions, reconciling toward the desired set, on the agent's own thread:
 locating the code, checking the deployed line and the blocklist, adding sites to the mechanism,
 and reporting each action's status with the Node agent's wording. Actions whose file is not
-imported yet wait and install when it is."""
+imported yet, or whose function a running module body has not defined yet, wait and install when
+it is."""
 from __future__ import annotations
 
 import json
@@ -15,13 +16,17 @@ from typing import Any, Callable
 
 from .blocklist import BlockedByAgentError, Blocklist
 from .expression.errors import ExpressionError
-from .instrument.locate import LocationError, Located, code_objects, function_name, locate, match_file, loaded_files
+from .instrument.locate import (LocationError, Located, NotDefinedYetError, body_progress, code_objects, function_name, locate,
+                                match_file, loaded_files, modules_of)
 from .instrument.mechanism import Mechanism
 from .instrument.sites import Site
 from .probe import ArmedProbe, Settings
 
 FIRST_PAUSE_S = 1.0
 LONGEST_PAUSE_S = 60.0
+# How often a module body's progress may send waiting actions to look again: each look walks the
+# garbage collector's objects, and a long import defines many names.
+RECHECK_S = 0.2
 Report = Callable[[str, str, 'str | None', 'dict[str, Any] | None'], None]
 # The action types placed at a line (exception actions go to ExceptionWatch). Another is refused
 # with why, rather than waiting for a file it may not name.
@@ -61,6 +66,11 @@ class Engine:
         self.finished: set[str] = set()
         self.registry: dict[tuple[types.CodeType, str, int], Site] = {}
         self.modules_seen = 0
+        # Actions waiting for a running module body to define their function: its modules and their progress when last looked.
+        self.bodies: dict[str, tuple[list[types.ModuleType], tuple[tuple[bool, int], ...]]] = {}
+        self.bodies_checked = 0.0
+        # Why each waiting action waits (the kind of LocationError), as last reported: said again when it changes.
+        self.waiting_for: dict[str, str] = {}
         # Each desired action's definition: an edit (PATCH) keeps the id and changes the rest.
         self.definitions: dict[str, str] = {}
         # Refused by the blocklist: installed again when a new configuration allows them.
@@ -147,7 +157,12 @@ class Engine:
         except LocationError as err:
             if err.waiting:
                 self.waiting[action_id] = action
-                return None if retry else self.report(action_id, 'pending', str(err), None)
+                if isinstance(err, NotDefinedYetError):
+                    self.bodies[action_id] = (err.modules, body_progress(err.modules))
+                if retry and self.waiting_for.get(action_id) == type(err).__name__:
+                    return None
+                self.waiting_for[action_id] = type(err).__name__
+                return self.report(action_id, 'pending', str(err), None)
             return self.fail(action_id, str(err))
         except BlockedByAgentError as err:
             self.blocked[action_id] = action
@@ -155,6 +170,7 @@ class Engine:
         except (SourceDiffersError, ExpressionError) as err:
             return self.fail(action_id, str(err))
         self.waiting.pop(action_id, None)
+        self.waiting_for.pop(action_id, None)
         entry = Installed(probe)
         for located, role in places:
             kind, callback = {'line': ('line', probe.hit), 'tic': ('line', probe.enter), 'entry': ('entry', probe.enter), 'return': ('return', probe.hit)}[role]
@@ -179,12 +195,14 @@ class Engine:
 
     def function_named(self, file: str, name: str) -> Located:
         path = match_file(file, loaded_files())
-        codes, parents = code_objects(path)
+        codes, parents, undefined = code_objects(path)
         originals = self.mechanism.originals()
         for code in codes:
-            code = originals.get(code, code)
-            if function_name(code) == name or code.co_name == name:
-                return Located(path, code, code.co_firstlineno, parents)
+            original = originals.get(code, code)
+            if function_name(original) == name or original.co_name == name:
+                if code in undefined:
+                    raise NotDefinedYetError(function_name(original), path, modules_of(path))
+                return Located(path, original, original.co_firstlineno, parents)
         raise LocationError(f'no function named `{name}` in {path}', False)
 
     def describe(self, action: dict[str, Any], places: list[tuple[Located, str]]) -> str | None:
@@ -264,11 +282,23 @@ class Engine:
                 # Here, not through the outbox: the control plane's own expiry sweep may follow at once.
                 probe.done = probe.off = True
                 self.finish(probe, 'expired')
-        if self.waiting and len(sys.modules) != self.modules_seen:
+        if self.waiting and (len(sys.modules) != self.modules_seen or self.bodies_moved(now)):
             self.modules_seen = len(sys.modules)
+            self.bodies.clear()
             for action in list(self.waiting.values()):
                 del self.waiting[action['id']]
                 self.install(action, retry=True)
+        if self.waiting_for.keys() - self.waiting.keys() or self.bodies.keys() - self.waiting.keys():
+            # Waiting actions taken away (reconcile, an edit) leave their notes here.
+            self.waiting_for = {k: v for k, v in self.waiting_for.items() if k in self.waiting}
+            self.bodies = {k: v for k, v in self.bodies.items() if k in self.waiting}
+
+    def bodies_moved(self, now: float) -> bool:
+        """A module body an action waits on defined a name or finished importing since the last look."""
+        if not self.bodies or now - self.bodies_checked < RECHECK_S:
+            return False
+        self.bodies_checked = now
+        return any(body_progress(modules) != seen for modules, seen in self.bodies.values())
 
     def fail(self, action_id: str, message: str) -> None:
         self.finished.add(action_id)

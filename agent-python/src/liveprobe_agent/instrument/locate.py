@@ -2,7 +2,10 @@
 the file is matched by path suffix among loaded modules (as the Node agent matches scripts),
 its functions are found through the garbage collector, and nested code constants are walked
 so that closures and methods are reached. A line outside every function is top-level code of
-its file, which ran once, as the module was imported."""
+its file, which ran once, as the module was imported. While a module's body is still running
+(being imported, or `__main__`), a function its body has not reached yet has no function object:
+its code is only a constant of the running body, which keeps the code it started with, so the
+action waits until the `def` has run (NotDefinedYetError)."""
 from __future__ import annotations
 
 import gc
@@ -22,6 +25,19 @@ class LocationError(Exception):
 
 # As the Node.js agent words it (protocol/src/status-words.ts, TOP_LEVEL_CODE), so both runtimes say the same.
 TOP_LEVEL_CODE = 'is top-level code of its file, which runs once, as the file loads'
+
+
+class NotDefinedYetError(LocationError):
+    """The line is in a function the module's body has not defined yet (the module is still being
+    imported, or is `__main__`): placed now, its code would be swapped only where the running body
+    does not look (3.11), so the function the `def` makes would never hit. `modules` are the
+    module objects of the file, whose progress says when to look again."""
+
+    def __init__(self, name: str, path: str, modules: list[types.ModuleType]) -> None:
+        super().__init__(
+            f'`{name}` in {path} is not defined yet: the module is still running its body (being imported) and has not '
+            'reached it; the action installs once the function is defined', True)
+        self.modules = modules
 
 
 class TopLevelLineError(LocationError):
@@ -76,9 +92,27 @@ def match_file(file: str, paths: set[str]) -> str:
     raise LocationError(f'no loaded script matches `{wanted}`{also} (it will install if such a script loads)', True)
 
 
-def code_objects(path: str) -> tuple[list[types.CodeType], dict[types.CodeType, types.CodeType]]:
-    """Every code object of the file's functions (as loaded, nested ones too) and their parents."""
+def modules_of(path: str) -> list[types.ModuleType]:
+    found = []
+    for module in list(sys.modules.values()):
+        file = getattr(module, '__file__', None) if isinstance(module, types.ModuleType) else None
+        if isinstance(file, str) and os.path.realpath(file) == path:
+            found.append(module)
+    return found
+
+
+def body_progress(modules: list[types.ModuleType]) -> tuple[tuple[bool, int], ...]:
+    """Changes when a module's body defines a name or its import finishes: then a function it had
+    not defined may exist. (`__main__` and a module without `__spec__` never say they finished.)"""
+    return tuple((bool(getattr(getattr(m, '__spec__', None), '_initializing', False)), len(vars(m))) for m in modules)
+
+
+def code_objects(path: str) -> tuple[list[types.CodeType], dict[types.CodeType, types.CodeType], set[types.CodeType]]:
+    """Every code object of the file's functions (as loaded, nested ones too), their parents, and
+    those only a running module body holds (functions it has not defined yet)."""
     found: dict[int, types.CodeType] = {}
+    # CPython runs a module's body as a function object of its own (`<module>`) while it runs.
+    bodies: dict[int, types.CodeType] = {}
     parents: dict[types.CodeType, types.CodeType] = {}
     # Each file name resolved once: a web app has tens of thousands of functions from a thousand
     # files, and resolving a name per function (a stat per path component) held the GIL for
@@ -92,17 +126,24 @@ def code_objects(path: str) -> tuple[list[types.CodeType], dict[types.CodeType, 
             if match is None:
                 match = same[name] = os.path.realpath(name) == path
             if match:
-                found[id(code)] = code
-    stack = list(found.values())
+                (bodies if code.co_name == '<module>' else found)[id(code)] = code
+    _walk(found, list(found.values()), parents)
+    defined = set(found)
+    _walk(found, list(bodies.values()), parents)
+    return list(found.values()), parents, {code for key, code in found.items() if key not in defined}
+
+
+def _walk(found: dict[int, types.CodeType], stack: list[types.CodeType], parents: dict[types.CodeType, types.CodeType]) -> None:
+    for code in stack:
+        found[id(code)] = code
     while stack:
         code = stack.pop()
         for const in code.co_consts:
             if isinstance(const, types.CodeType):
-                parents[const] = code
+                parents.setdefault(const, code)
                 if id(const) not in found:
                     found[id(const)] = const
                     stack.append(const)
-    return list(found.values()), parents
 
 
 def lines_of(code: types.CodeType) -> list[int]:
@@ -114,7 +155,7 @@ def lines_of(code: types.CodeType) -> list[int]:
 
 def locate(file: str, line: int, originals: dict[types.CodeType, types.CodeType]) -> Located:
     path = match_file(file, loaded_files())
-    codes, parents = code_objects(path)
+    codes, parents, undefined = code_objects(path)
     # Already patched code is looked up as its original.
     codes = list({id(c): c for c in (originals.get(code, code) for code in codes)}.values())
     best: tuple[types.CodeType, int] | None = None
@@ -134,6 +175,8 @@ def locate(file: str, line: int, originals: dict[types.CodeType, types.CodeType]
         if line > total:
             raise LocationError(f'line {line} is past the end of {path} ({total} lines)', False)
         raise TopLevelLineError(line, path)
+    if best[0] in {originals.get(code, code) for code in undefined}:
+        raise NotDefinedYetError(function_name(best[0]), path, modules_of(path))
     return Located(path, best[0], best[1], parents)
 
 
