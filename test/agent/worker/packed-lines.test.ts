@@ -390,6 +390,15 @@ test("a prepared line's compiled writer hands each value its guards do not pass 
   });
   hit({ order, total: 5 });
   hit({ order: Object.create({ id: 10 }), total: 0 });
+  hit({
+    order: Object.create({
+      get id() {
+        getterRuns++;
+        return 11;
+      },
+    }),
+    total: -0,
+  });
   hit({ order: { id: 4111111111111111 }, total: 1n });
   hit({ order: { id: true }, total: null, user: { name: 'ann', password: 'hunter2', self: cycle } });
   hit({ order: 'text', total: Number.NaN });
@@ -404,6 +413,7 @@ test("a prepared line's compiled writer hands each value its guards do not pass 
     'order <`order.id`: the value is a Proxy; liveprobe never reads through proxies> total [Proxy] user undefined',
     'order <`order.id` is a getter; liveprobe never runs getters> total 5 user undefined',
     'order 10 total 0 user undefined',
+    'order <`order.id` is a getter; liveprobe never runs getters> total -0 user undefined',
     'order [REDACTED] total 1n user undefined',
     'order true total null user { name: "ann", password: [REDACTED], self: { name: "loop", self: [Circular] } }',
     'order undefined total NaN user undefined',
