@@ -334,14 +334,7 @@ export function compileTemplate(
     onError(message);
     return `<${message}>`;
   };
-  /** A placeholder read and shown by the general path: every check of its read. */
-  const evaluate = (
-    index: number,
-    path: ReadPath | undefined,
-    values: unknown[],
-    slots: Int32Array | undefined,
-    frame: Frame | undefined,
-  ): number | string => {
+  const evaluate: Evaluate = (index, path, values, slots, frame) => {
     try {
       let value: unknown;
       if (path !== undefined) value = readPath(path, values, slots);
@@ -388,6 +381,15 @@ type Writer = (
   measuring: boolean,
 ) => number;
 
+/** Placeholder `index` read and shown by the general path, every check of its read made: a number as it is, or its text (its failure's, in its place). */
+type Evaluate = (
+  index: number,
+  path: ReadPath | undefined,
+  values: unknown[],
+  slots: Int32Array | undefined,
+  frame: Frame | undefined,
+) => number | string;
+
 /** A value shown (a number or a text) written at `numbers[at]`. */
 function put(value: number | string, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measuring: boolean): number {
   if (typeof value === 'number') {
@@ -411,7 +413,7 @@ function placeholderWriter(
   index: number,
   path: ReadPath | undefined,
   text: TextOptions,
-  evaluate: (index: number, path: ReadPath | undefined, values: unknown[], slots: Int32Array | undefined, frame: Frame | undefined) => number | string,
+  evaluate: Evaluate,
   shown: (value: unknown) => number | string,
   failed: (err: unknown) => string,
 ): Writer {

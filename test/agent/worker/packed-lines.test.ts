@@ -374,7 +374,17 @@ test("a prepared line's compiled writer hands each value its guards do not pass 
     const values = checked.roots.map((root) => scope[root as keyof typeof scope]);
     whole.push(compiled({ values, self: undefined }));
     const pass = [0, undefined, ...values];
-    const length = batch.packedLine(compiled, pass, undefined, 7, headerOf(compiled.id, 7, lineFlags(false, true)), 1000, undefined, true, slots);
+    const length = batch.packedLine(
+      compiled,
+      pass,
+      undefined,
+      7,
+      headerOf(compiled.id, 7, lineFlags(false, true)),
+      1000,
+      undefined,
+      true,
+      slots,
+    );
     assert.equal(length > 0, true);
     batch.kept();
   };
