@@ -13,6 +13,8 @@ import {
   isPrimitive,
   keysOf,
   lengthOf,
+  NOT_OWN_DATA,
+  ownDataProperty,
   ProbeEvalError,
   readProperty,
   REDACTED,
@@ -316,17 +318,23 @@ export function compileTemplate(
     }
   }
   const fixedLength = pieces.reduce((sum, piece) => sum + piece.length, 0);
-  // By placeholder: the index in the hit's values of a name read alone (`{total}`), else -1.
-  const alone = Int32Array.from(paths, (path) => (path !== undefined && path.keys.length === 0 ? path.index : -1));
-  /** A number as it is, or the placeholder as text (its failure in its place: one should not hide the rest of the line). */
-  const evaluate = (
-    index: number,
-    path: ReadPath | undefined,
-    values: unknown[],
-    slots: Int32Array | undefined,
-    frame: Frame | undefined,
-    budget: { current?: CaptureBudget },
-  ): number | string => {
+  // Created only for a value that needs bounds: most lines hold numbers and booleans.
+  const budget: { current?: CaptureBudget } = {};
+  /** A placeholder's value as the line shows it: a number as it is, anything else as text, bounded and redacted. */
+  const shown = (value: unknown): number | string => {
+    if (quickNumber(value, text)) return value;
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    budget.current ??= new CaptureBudget(text.limits.totalBytes);
+    const short = typeof value === 'string' ? shortStringText(value, text.limits, budget.current, text.redaction) : undefined;
+    return short ?? renderValue(serialize(value, text.limits, budget.current, text.redaction));
+  };
+  /** The placeholder's failure in its place: one should not hide the rest of the line. */
+  const failed = (err: unknown): string => {
+    const message = errorMessage(asProbeError(err));
+    onError(message);
+    return `<${message}>`;
+  };
+  const evaluate: Evaluate = (index, path, values, slots, frame) => {
     try {
       let value: unknown;
       if (path !== undefined) value = readPath(path, values, slots);
@@ -334,56 +342,129 @@ export function compileTemplate(
         startEvaluation(sizes[index]!);
         value = placeholders[index]!(frame!);
       }
-      if (quickNumber(value, text)) return value;
-      if (typeof value === 'boolean') return value ? 'true' : 'false';
-      budget.current ??= new CaptureBudget(text.limits.totalBytes);
-      const short = typeof value === 'string' ? shortStringText(value, text.limits, budget.current, text.redaction) : undefined;
-      return short ?? renderValue(serialize(value, text.limits, budget.current, text.redaction));
+      return shown(value);
     } catch (err) {
-      const message = errorMessage(asProbeError(err));
-      onError(message);
-      return `<${message}>`;
+      return failed(err);
     }
   };
-  // Created only for a value that needs bounds: most lines hold numbers and booleans.
-  const budget: { current?: CaptureBudget } = {};
   const format = (frame: Frame): string => {
     budget.current = undefined;
     let out = pieces[0]!;
-    for (let i = 0; i < placeholders.length; i++)
-      out += `${evaluate(i, paths[i], frame.values, undefined, frame, budget)}${pieces[i + 1]!}`;
+    for (let i = 0; i < placeholders.length; i++) out += `${evaluate(i, paths[i], frame.values, undefined, frame)}${pieces[i + 1]!}`;
     return out;
   };
+  const write = composed(paths.map((path, i) => placeholderWriter(i, path, text, evaluate, shown, failed)));
   const pack: PackingTemplate['pack'] = (values, self, numbers, at, texts, measure, slots) => {
     budget.current = undefined;
     // Tested once, as a boolean: V8 does not know an argument holds one, and tells `true` from
     // every falsy value one by one at each test.
     const measuring = measure === true;
-    let length = fixedLength;
-    // Made only for a placeholder other than a read path (those read `values` alone): a log hit
-    // with no condition lends no frame (ProbeHook.lineHit).
-    let frame: Frame | undefined;
-    for (let i = 0; i < placeholders.length; i++) {
-      // A name alone that holds a number, a log line's most common placeholder: what evaluate
-      // would return, without its read path (callgrind, scripts/hit-path-loop.mjs site-log: ~24
-      // instructions a hit for its `{total}`).
-      const index = alone[i]!;
-      const read = index >= 0 ? values[slots === undefined ? index : slots[index]!] : undefined;
-      const path = paths[i];
-      if (path === undefined) frame ??= { values: slots === undefined ? values : slotValues(values, slots), self };
-      const value = index >= 0 && quickNumber(read, text) ? read : evaluate(i, path, values, slots, frame, budget);
-      if (typeof value === 'number') {
-        numbers[at + i] = value;
-        if (measuring) length += printedLength(value);
-      } else {
-        numbers[at + i] = TEXT_FOLLOWS;
-        texts.push(value);
-        if (measuring) length += value.length;
-      }
-    }
-    return measuring ? length : 0;
+    const length = write(values, self, slots, numbers, at, texts, measuring);
+    return measuring ? fixedLength + length : 0;
   };
   return Object.assign(format, { id: ++templates, pieces, pack });
+}
+
+/**
+ * A line's compiled writer, one placeholder's part of it: writes the placeholder's value at
+ * `numbers[at]` (a number the worker prints as it is, or TEXT_FOLLOWS and its text pushed on
+ * `texts`); returns the characters it adds when `measuring`, 0 otherwise. `values` and `slots`
+ * as CompiledTemplate.pack's.
+ */
+type Writer = (
+  values: unknown[],
+  self: unknown,
+  slots: Int32Array | undefined,
+  numbers: Float64Array<ArrayBufferLike>,
+  at: number,
+  texts: string[],
+  measuring: boolean,
+) => number;
+
+/** Placeholder `index` read and shown by the general path, every check of its read made: a number as it is, or its text (its failure's, in its place). */
+type Evaluate = (
+  index: number,
+  path: ReadPath | undefined,
+  values: unknown[],
+  slots: Int32Array | undefined,
+  frame: Frame | undefined,
+) => number | string;
+
+/** A value shown (a number or a text) written at `numbers[at]`. */
+function put(value: number | string, numbers: Float64Array<ArrayBufferLike>, at: number, texts: string[], measuring: boolean): number {
+  if (typeof value === 'number') {
+    numbers[at] = value;
+    return measuring ? printedLength(value) : 0;
+  }
+  numbers[at] = TEXT_FOLLOWS;
+  texts.push(value);
+  return measuring ? value.length : 0;
+}
+
+/**
+ * Placeholder `index`'s writer, specialised when the template is compiled to what it reads: a
+ * name alone (`{total}`) or a name and one key (`{order.id}`) read inline, its slot and key
+ * fixed, under guards (the root an object, the key an own data property of an object that is no
+ * Proxy, the value a number printed as it is) that hand every other case to `evaluate`, the
+ * general path with all of its checks, which reads it again (nothing it reads runs app code).
+ * Any other placeholder goes to `evaluate` at every hit, a frame made for it if it is no read path.
+ */
+function placeholderWriter(
+  index: number,
+  path: ReadPath | undefined,
+  text: TextOptions,
+  evaluate: Evaluate,
+  shown: (value: unknown) => number | string,
+  failed: (err: unknown) => string,
+): Writer {
+  if (path === undefined) {
+    return (values, self, slots, numbers, at, texts, measuring) => {
+      const frame = { values: slots === undefined ? values : slotValues(values, slots), self };
+      return put(evaluate(index, undefined, values, slots, frame), numbers, at, texts, measuring);
+    };
+  }
+  const root = path.index;
+  if (path.keys.length === 0) {
+    return (values, _self, slots, numbers, at, texts, measuring) => {
+      const value = values[slots === undefined ? root : slots[root]!];
+      if (quickNumber(value, text)) {
+        numbers[at] = value;
+        return measuring ? printedLength(value) : 0;
+      }
+      return put(evaluate(index, path, values, slots, undefined), numbers, at, texts, measuring);
+    };
+  }
+  if (path.keys.length === 1) {
+    const key = path.keys[0]!;
+    return (values, _self, slots, numbers, at, texts, measuring) => {
+      const object = values[slots === undefined ? root : slots[root]!];
+      const value = typeof object === 'object' && object !== null ? ownDataProperty(object, key) : NOT_OWN_DATA;
+      if (quickNumber(value, text)) {
+        numbers[at] = value;
+        return measuring ? printedLength(value) : 0;
+      }
+      if (value === NOT_OWN_DATA) return put(evaluate(index, path, values, slots, undefined), numbers, at, texts, measuring);
+      let written: number | string;
+      try {
+        written = shown(value);
+      } catch (err) {
+        written = failed(err);
+      }
+      return put(written, numbers, at, texts, measuring);
+    };
+  }
+  return (values, _self, slots, numbers, at, texts, measuring) =>
+    put(evaluate(index, path, values, slots, undefined), numbers, at, texts, measuring);
+}
+
+/** The placeholders' writers as one, each writing the next number: composed once, when the template is compiled. */
+function composed(writers: readonly Writer[]): Writer {
+  if (writers.length === 0) return () => 0;
+  const [first, ...rest] = writers as [Writer, ...Writer[]];
+  if (rest.length === 0) return first;
+  const next = composed(rest);
+  return (values, self, slots, numbers, at, texts, measuring) =>
+    first(values, self, slots, numbers, at, texts, measuring) + next(values, self, slots, numbers, at + 1, texts, measuring);
 }
 
 /** Numbers print without bounds or redaction unless a card-number pattern could apply (0 and NaN go the long way, as serialize renders them). */

@@ -100,6 +100,23 @@ export function readNamed(object: unknown, key: string, what: string): unknown {
   return readAny(object, key, what);
 }
 
+/** What ownDataProperty returns for anything but an own data property of an object that is no Proxy. */
+export const NOT_OWN_DATA: unknown = Symbol('not an own data property');
+
+/**
+ * readNamed's usual case alone, for a line's compiled writer (compile.ts): `key`'s value when it
+ * is an own data property of an object that is no Proxy, else NOT_OWN_DATA, never a throw, so
+ * that the writer hands every other case to the general path, which reads it again with all of
+ * readNamed's checks. As readNamed, it runs no getter and no trap.
+ */
+export function ownDataProperty(object: object, key: string): unknown {
+  if (object === plainObject || (object !== REDACTED && isPlain(object))) {
+    const descriptor = getOwnPropertyDescriptor(object, key);
+    if (descriptor !== undefined && isDataDescriptor(descriptor)) return descriptor.value;
+  }
+  return NOT_OWN_DATA;
+}
+
 /** What readNamed remembers when it remembers no object: one no app holds. */
 const NOTHING_REMEMBERED = {};
 

@@ -353,3 +353,83 @@ test('a line that reads the same object hit after hit still refuses a Proxy in i
   assert.equal(trapRuns, 0, 'no Proxy trap ran');
   assert.equal(getterRuns, 0, 'no getter ran');
 });
+
+test("a prepared line's compiled writer hands each value its guards do not pass to the general path, which shows it as before", () => {
+  // compile.ts's writer reads `{order.id}` and `{total}` inline from a site's pass (root r at
+  // pass[slots[r]]), and only while the root is an object that is no Proxy, the key an own data
+  // property and the value a number printed as it is: each hit below fails one of those guards.
+  const checked = checkTemplate('order {order.id} total {total} user {user}');
+  const compiled = compileTemplate(checked.parts, checked.roots, () => {}, text);
+  const sent: ToWorker[][] = [];
+  const batch = new HitBatch((messages) => sent.push(structuredClone(messages)), true);
+  const slots = Int32Array.from(checked.roots, (_, r) => 2 + r);
+  let trapRuns = 0;
+  let getterRuns = 0;
+  const traps = new Proxy({}, { get: () => (trapRuns++, undefined) });
+  const order: Record<string, unknown> = { id: 7 };
+  const cycle: Record<string, unknown> = { name: 'loop' };
+  cycle.self = cycle;
+  const whole: string[] = [];
+  const hit = (scope: { order: unknown; total: unknown; user?: unknown }): void => {
+    const values = checked.roots.map((root) => scope[root as keyof typeof scope]);
+    whole.push(compiled({ values, self: undefined }));
+    const pass = [0, undefined, ...values];
+    const length = batch.packedLine(
+      compiled,
+      pass,
+      undefined,
+      7,
+      headerOf(compiled.id, 7, lineFlags(false, true)),
+      1000,
+      undefined,
+      true,
+      slots,
+    );
+    assert.equal(length > 0, true);
+    batch.kept();
+  };
+  hit({ order, total: 3 });
+  hit({ order: { id: 'seven' }, total: 'three' });
+  hit({ order: { id: 'x'.repeat(100_000) }, total: 4 });
+  hit({ order: new Proxy({ id: 9 }, traps), total: new Proxy({ n: 1 }, traps) });
+  Object.defineProperty(order, 'id', {
+    get() {
+      getterRuns++;
+      return 8;
+    },
+  });
+  hit({ order, total: 5 });
+  hit({ order: Object.create({ id: 10 }), total: 0 });
+  hit({
+    order: Object.create({
+      get id() {
+        getterRuns++;
+        return 11;
+      },
+    }),
+    total: -0,
+  });
+  hit({ order: { id: 4111111111111111 }, total: 1n });
+  hit({ order: { id: true }, total: null, user: { name: 'ann', password: 'hunter2', self: cycle } });
+  hit({ order: 'text', total: Number.NaN });
+  batch.flush();
+  const joined: HitOutput[] = [];
+  for (const messages of sent) for (const m of messages) if (m.t === 'logs') unpackLines(m as PackedLogs, (line) => joined.push(line));
+  const messages = joined.map((line) => line.message);
+  assert.deepEqual(messages.slice(0, 2), ['order 7 total 3 user undefined', 'order seven total three user undefined']);
+  // A huge string is bounded as on the general path.
+  assert.equal(messages[2], `order ${'x'.repeat(256)}…(+99744 chars) total 4 user undefined`);
+  assert.deepEqual(messages.slice(3), [
+    'order <`order.id`: the value is a Proxy; liveprobe never reads through proxies> total [Proxy] user undefined',
+    'order <`order.id` is a getter; liveprobe never runs getters> total 5 user undefined',
+    'order 10 total 0 user undefined',
+    'order <`order.id` is a getter; liveprobe never runs getters> total -0 user undefined',
+    'order [REDACTED] total 1n user undefined',
+    'order true total null user { name: "ann", password: [REDACTED], self: { name: "loop", self: [Circular] } }',
+    'order undefined total NaN user undefined',
+  ]);
+  // Each reads as the line formatted whole on the app's thread (the general path alone).
+  assert.deepEqual(messages, whole);
+  assert.equal(trapRuns, 0, 'no Proxy trap ran');
+  assert.equal(getterRuns, 0, 'no getter ran');
+});
