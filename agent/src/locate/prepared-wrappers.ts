@@ -23,10 +23,16 @@ export function preparedWrappers(fn: AstNode): [number, number][] {
  * function that is past the exception wrapper's `try {`, the twin's guard and the site guards,
  * which the transform put on the line declaring the function (a parameter's line, through a
  * map): the breakpoint path times from before them, so that whichever copy runs is timed, yet
- * reports this line, as prepared sites and a file not prepared do. `entry` where there is none
- * (an empty body, an expression-bodied arrow).
+ * reports this line, as prepared sites and a file not prepared do. For an expression-bodied
+ * arrow, its own body past the site the transform put before it, where a breakpoint times it.
+ * `entry` where there is none (an empty body, an arrow not prepared).
  */
 export function writtenEntry(fn: AstNode, entry: number): number {
+  const body = fn.body as AstNode | undefined;
+  // An expression body with a site is `(site guard, body)`: a breakpoint at its start binds inside
+  // the guard's code, which runs only while the site is on (or in a closure the guard passes, never).
+  if (body?.type === 'SequenceExpression' && isGuardTest(body.expressions[0]?.left, '$lpS') && body.expressions[0].operator === '&&')
+    return (body.expressions[1] as AstNode).start;
   const { statements } = insideWrapper(fn);
   const first = statements.find(
     (statement) =>
@@ -61,7 +67,10 @@ export function isFinallyWrapper(node: AstNode): boolean {
 
 /** `if ($lpF[n] !== 0) …`, the twin's guard, or `if ($lpS[n] !== 0) …`, a site's. */
 function isGuard(statement: AstNode, flags: '$lpF' | '$lpS'): boolean {
-  const test = statement.type === 'IfStatement' ? statement.test : undefined;
+  return statement.type === 'IfStatement' && isGuardTest(statement.test, flags);
+}
+
+function isGuardTest(test: AstNode | undefined, flags: '$lpF' | '$lpS'): boolean {
   return (
     test?.type === 'BinaryExpression' &&
     test.operator === '!==' &&

@@ -121,7 +121,13 @@ async function durationSites(
     fn = functionAtPlaces(analysed, [anchor.offset, ...resolved.elsewhere.map((p) => offsetOf(analysed, p.line, p.column))]);
     if (fn === undefined) throw new LocationError(`line ${action.line} of ${resolved.shown} is not inside a function`, false);
   }
-  const added = preparedWrappers(fn.node as unknown as AstNode);
+  const node = fn.node as unknown as AstNode;
+  if (node.async === true && node.generator === true)
+    throw new LocationError(
+      `${fn.name} in ${resolved.shown} is an async generator: V8 never stops at its return position (Node 20 to 24), so no breakpoint can stop its timer, and a prepared site cannot either (its \`return\` awaits its value); time the lines you mean with a tic-toc action`,
+      false,
+    );
+  const added = preparedWrappers(node);
   const site = (offset: number, role: MetricRole): Site => {
     const generated = positionOf(analysed, offset);
     // A duration measures one function: its entry and exits are positions of that function alone.
@@ -134,11 +140,21 @@ async function durationSites(
       ...(added.some(([start, end]) => start <= offset && offset < end) ? { addedByPrepare: true as const } : {}),
     };
   };
-  // An expression-bodied arrow returns at its body's end, which an end of `bodyEnd` (exclusive) left out: it had no exit.
-  const through = (fn.node as unknown as AstNode).body?.type === 'BlockStatement' ? fn.bodyEnd : fn.bodyEnd + 1;
+  // An expression-bodied arrow returns at its end, past its body's closing parentheses (`() => ({…})`,
+  // and the prepare transform's `(site, body)`), which the parsed body leaves out: up to it, inclusive.
+  const through = node.body?.type === 'BlockStatement' ? fn.bodyEnd : node.end + 1;
   const exits = await ctx.session.returnPositions(resolved.script, positionOf(analysed, fn.bodyStart), positionOf(analysed, through));
+  if (exits.length === 0 && fn.throws.length === 0)
+    throw new LocationError(
+      `V8 reports no return position in ${fn.name} in ${resolved.shown}, and it has no \`throw\` of its own, so nothing could stop its timer; time the lines you mean with a tic-toc action`,
+      false,
+    );
   return [
-    { ...site(fn.entry, { role: 'tic', pair }), fn, reportAt: writtenEntry(fn.node as unknown as AstNode, fn.entry) },
+    {
+      ...site(node.body?.type === 'BlockStatement' ? fn.entry : writtenEntry(node, fn.entry), { role: 'tic', pair }),
+      fn,
+      reportAt: writtenEntry(node, fn.entry),
+    },
     ...exits.map((p) => site(offsetOf(analysed, p.line, p.column), { role: 'toc', pair, outcome: 'return' })),
     ...fn.throws.map((offset) => site(offset, { role: 'toc', pair, outcome: 'throw' })),
   ];

@@ -16,7 +16,7 @@ const SERVER = 'test/fixtures/prepared/server.mjs';
 /** Longest first, 50 ms apart: the invocations overlap and end in another order than they began. */
 const DELAYS = [400, 250, 100];
 
-/** `prepareTimed` false: arrows.mjs and returns.mjs load as written, their lines on breakpoints. */
+/** `prepareTimed` false: arrows.mjs, returns.mjs and fallback.mjs load as written, their lines on breakpoints. */
 async function start(t: TestContext, module: 'cjs' | 'esm', prepareTimed = true) {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
@@ -29,7 +29,7 @@ async function start(t: TestContext, module: 'cjs' | 'esm', prepareTimed = true)
     env: {
       ...otlp.env('http/protobuf'),
       WORK_MODULE: module,
-      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs${prepareTimed ? '' : ',!**/arrows.mjs,!**/returns.mjs'}`,
+      LIVEPROBE_PREPARE: `${fromRoot('test/fixtures/prepared')}/*.?js,!**/server.mjs${prepareTimed ? '' : ',!**/arrows.mjs,!**/returns.mjs,!**/fallback.mjs'}`,
       LIVEPROBE_PREPARE_CACHE: 'off',
     },
   });
@@ -417,5 +417,70 @@ for (const prepared of [true, false]) {
       'the returns measured',
     ).catch(() => undefined);
     for (const [name, want] of Object.entries(expected)) assert.deepEqual(counts(name), want, name);
+  });
+}
+
+/**
+ * Durations on functions in fallback.mjs: an arrow whose body is no call, its value in parentheses
+ * or not, cannot be timed on prepared sites, and in a prepared file (where the transform puts its
+ * body in parentheses) the breakpoint path it falls back to found no return position before edge21
+ * and never measured it; nor, in any file, an arrow returning an object literal `({…})`. A sync
+ * generator and a getter take prepared sites. An async generator is refused on both paths: V8 never
+ * stops at its return position.
+ */
+for (const prepared of [true, false]) {
+  test(`esm: a duration on breakpoints inside a prepared file, for functions prepared sites cannot time, ${prepared ? 'prepared' : 'not prepared'}`, async (t) => {
+    const { cp, otlp, shop } = await start(t, 'esm', prepared);
+    const file = 'test/fixtures/prepared/fallback.mjs';
+    const duration = async (fn: string) =>
+      (
+        await addAction(cp, {
+          type: 'duration',
+          file,
+          function: fn,
+          name: `fallback.${fn.split('.').at(-1)}`,
+          // A getter reads its `ms` from `this`: no attribute.
+          ...(fn === 'Meter.reading' ? {} : { attributes: { ms: 'str(ms)' } }),
+          tags: ['e2e'],
+        })
+      ).action.id;
+    const timed = [
+      ['scaled', 'scaled-line', false],
+      ['boxed', 'boxed-line', false],
+      ['steps', 'steps-start', true],
+      ['Meter.reading', 'reading-start', true],
+    ] as const;
+    const ids = new Map<string, string>();
+    for (const [fn] of timed) ids.set(fn, await duration(fn));
+    const ticks = await duration('ticks');
+    for (const [fn, marker, onSites] of timed) {
+      const message = await status(cp, ids.get(fn)!);
+      const path = !prepared
+        ? 'breakpoint;'
+        : onSites
+          ? 'prepared sites \\(no breakpoint\\);'
+          : 'breakpoint \\(not on prepared sites: .*\\);';
+      const name = fn.split('.').at(-1);
+      assert.match(
+        message,
+        new RegExp(`^installed: ${path} measuring ${name} from line ${lineOf(file, marker)} to its 1 exit \\(returns and throws\\)`),
+        message,
+      );
+    }
+    assert.match(
+      await status(cp, ticks),
+      /^error: .*ticks in \S+fallback\.mjs is an async generator: V8 never stops at its return position/,
+    );
+
+    for (const route of ['/scaled', '/boxed', '/steps', '/reading'])
+      assert.deepEqual(await get(shop.url, `${route}?n=20`), route === '/steps' ? [20] : 20);
+    assert.deepEqual(await get(shop.url, '/ticks?n=20'), [20], 'the refused action leaves the generator alone');
+    for (const [fn] of timed) {
+      const name = `fallback.${fn.split('.').at(-1)}`;
+      const point = await otlp.waitForMetric((p) => p.name === name && p.count === 1, WAIT, `${name}: one call measured`);
+      assert.equal(point.attributes['liveprobe.outcome'], 'return', name);
+      if (fn !== 'Meter.reading') assert.equal(point.attributes.ms, '20', name);
+      assert.ok((point.sum ?? 0) * 1000 >= 19, `${name}: ${(point.sum ?? 0) * 1000} ms, for a call that waited 20 ms`);
+    }
   });
 }
