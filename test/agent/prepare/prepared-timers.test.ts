@@ -72,6 +72,13 @@ async function overlapping(url: string, path: string): Promise<Map<number, numbe
 /** What /flags counts while the duration on pauseComputed is on: its entry and exit sites, in its twin. */
 const FLAGS_WITH_DURATION = { sites: 2, functions: 1 };
 
+/** A duration on `fn` named `<prefix>.<its last name part>`, by `ms`; a method (`Class.name`) reads its `ms` from `this`: no attribute. Its id. */
+async function durationOn(cp: Awaited<ReturnType<typeof controlPlane>>, file: string, fn: string, prefix: string): Promise<string> {
+  const name = `${prefix}.${fn.split('.').at(-1)}`;
+  const attributes = fn.includes('.') ? {} : { attributes: { ms: 'str(ms)' } };
+  return (await addAction(cp, { type: 'duration', file, function: fn, name, ...attributes, tags: ['e2e'] })).action.id;
+}
+
 /** One data point per invocation, each within a few ms of what the app measured (never less: the site is outside the app's clock calls). */
 async function agreesWithApp(otlp: Awaited<ReturnType<typeof otlpReceiver>>, name: string, waited: Map<number, number>): Promise<void> {
   for (const [ms, appMs] of waited) {
@@ -348,21 +355,7 @@ for (const prepared of [true, false]) {
       ['outer', 'outer-start', 1],
     ] as const;
     const ids = new Map<string, string>();
-    for (const [fn] of timed)
-      ids.set(
-        fn,
-        (
-          await addAction(cp, {
-            type: 'duration',
-            file,
-            function: fn,
-            name: `returns.${fn.split('.').at(-1)}`,
-            // A method reads its `ms` from `this`: no attribute.
-            ...(fn === 'Timer.run' ? {} : { attributes: { ms: 'str(ms)' } }),
-            tags: ['e2e'],
-          })
-        ).action.id,
-      );
+    for (const [fn] of timed) ids.set(fn, await durationOn(cp, file, fn, 'returns'));
     for (const [fn, marker, exits] of timed) {
       const message = await status(cp, ids.get(fn)!);
       const path = prepared ? 'prepared sites \\(no breakpoint\\)' : 'breakpoint';
@@ -423,7 +416,7 @@ for (const prepared of [true, false]) {
 /**
  * Durations on functions in fallback.mjs: an arrow whose body is no call, its value in parentheses
  * or not, cannot be timed on prepared sites, and in a prepared file (where the transform puts its
- * body in parentheses) the breakpoint path it falls back to found no return position before edge21
+ * body in parentheses) the breakpoint path it falls back to found no return position before dur21
  * and never measured it; nor, in any file, an arrow returning an object literal `({…})`. A sync
  * generator and a getter take prepared sites. An async generator is refused on both paths: V8 never
  * stops at its return position.
@@ -432,18 +425,6 @@ for (const prepared of [true, false]) {
   test(`esm: a duration on breakpoints inside a prepared file, for functions prepared sites cannot time, ${prepared ? 'prepared' : 'not prepared'}`, async (t) => {
     const { cp, otlp, shop } = await start(t, 'esm', prepared);
     const file = 'test/fixtures/prepared/fallback.mjs';
-    const duration = async (fn: string) =>
-      (
-        await addAction(cp, {
-          type: 'duration',
-          file,
-          function: fn,
-          name: `fallback.${fn.split('.').at(-1)}`,
-          // A getter reads its `ms` from `this`: no attribute.
-          ...(fn === 'Meter.reading' ? {} : { attributes: { ms: 'str(ms)' } }),
-          tags: ['e2e'],
-        })
-      ).action.id;
     const timed = [
       ['scaled', 'scaled-line', false],
       ['boxed', 'boxed-line', false],
@@ -451,8 +432,8 @@ for (const prepared of [true, false]) {
       ['Meter.reading', 'reading-start', true],
     ] as const;
     const ids = new Map<string, string>();
-    for (const [fn] of timed) ids.set(fn, await duration(fn));
-    const ticks = await duration('ticks');
+    for (const [fn] of timed) ids.set(fn, await durationOn(cp, file, fn, 'fallback'));
+    const ticks = await durationOn(cp, file, 'ticks', 'fallback');
     for (const [fn, marker, onSites] of timed) {
       const message = await status(cp, ids.get(fn)!);
       const path = !prepared
