@@ -417,9 +417,11 @@ for (const prepared of [true, false]) {
  * Durations on functions in fallback.mjs: an arrow whose body is no call, its value in parentheses
  * or not, cannot be timed on prepared sites, and in a prepared file (where the transform puts its
  * body in parentheses) the breakpoint path it falls back to found no return position before dur21
- * and never measured it; nor, in any file, an arrow returning an object literal `({…})`. A sync
- * generator and a getter take prepared sites. An async generator is refused on both paths: V8 never
- * stops at its return position.
+ * and never measured it (nor, in any file, an arrow returning an object literal `({…})`); its
+ * timer started inside its site's guard, which never runs. A twinned function with a `return` in
+ * `for … of` stays on breakpoints too, timed from before its twin's guard. A sync generator and a
+ * getter take prepared sites. An async generator is refused on both paths: V8 never stops at its
+ * return position.
  */
 for (const prepared of [true, false]) {
   test(`esm: a duration on breakpoints inside a prepared file, for functions prepared sites cannot time, ${prepared ? 'prepared' : 'not prepared'}`, async (t) => {
@@ -428,6 +430,7 @@ for (const prepared of [true, false]) {
     const timed = [
       ['scaled', 'scaled-line', false],
       ['boxed', 'boxed-line', false],
+      ['firstOf', 'first-start', false],
       ['steps', 'steps-start', true],
       ['Meter.reading', 'reading-start', true],
     ] as const;
@@ -453,7 +456,7 @@ for (const prepared of [true, false]) {
       /^error: .*ticks in \S+fallback\.mjs is an async generator: V8 never stops at its return position/,
     );
 
-    for (const route of ['/scaled', '/boxed', '/steps', '/reading'])
+    for (const route of ['/scaled', '/boxed', '/first-of', '/steps', '/reading'])
       assert.deepEqual(await get(shop.url, `${route}?n=20`), route === '/steps' ? [20] : 20);
     assert.deepEqual(await get(shop.url, '/ticks?n=20'), [20], 'the refused action leaves the generator alone');
     for (const [fn] of timed) {
