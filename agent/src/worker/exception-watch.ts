@@ -35,7 +35,7 @@ import { FrameCapture, type Site } from './frame-capture.js';
 import type { Described } from './thrown-error.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
 import { LocationResolver } from './location-resolver.js';
-import { CAUGHT_COOLDOWN_MS, CAUGHT_PAUSES_PER_SECOND, PauseBudget } from './pause-budget.js';
+import { CAUGHT_COOLDOWN_MS, CAUGHT_PAUSES_PER_SECOND, DEPENDENCY_CAUGHT_PAUSES_PER_SECOND, PauseBudget } from './pause-budget.js';
 import type { StatusReport } from './probe-engine.js';
 
 /** One capture in flight: what the hit relay needs to publish its snapshot. */
@@ -85,6 +85,8 @@ export class ExceptionWatch {
   private readonly handoffs = new Map<number, () => void>();
   private opening: Promise<void> | undefined;
   private readonly budget = new PauseBudget();
+  /** Caught errors thrown where no app file is (a dependency, Node's own code): counted apart from the app's. */
+  private readonly dependencyBudget = new PauseBudget(DEPENDENCY_CAUGHT_PAUSES_PER_SECOND);
   /** Until when caught errors are not watched: the app threw more than the budget. */
   private caughtOffUntil = 0;
   private cooldown: NodeJS.Timeout | undefined;
@@ -328,7 +330,10 @@ export class ExceptionWatch {
     // from the handlers it can see (an awaiting caller; Node 24's V8 also a chained `.catch`).
     const caught = data.uncaught === false;
     const now = Date.now();
-    if (caught && !this.budget.take(now)) return this.stopWatchingCaught(now);
+    if (caught && !this.inModuleLoader(all)) {
+      const byApp = first !== undefined && !first.path.includes('/node_modules/');
+      if (!(byApp ? this.budget : this.dependencyBudget).take(now)) return this.stopWatchingCaught(now, byApp);
+    }
     // The throw site is the innermost frame of a file: Node's internals (node:fs) have none.
     const frames = all.filter((f) => this.session.scriptById(f.location.scriptId) !== undefined);
     const top = frames[0];
@@ -360,6 +365,20 @@ export class ExceptionWatch {
     await this.capture(chosen.action, key, frames, site, { action: chosen.action, thrown, stacktrace }, caught);
   }
 
+  /**
+   * Whether the error was thrown inside Node's module loader, which tries each bare specifier a
+   * module imports as a URL and catches the TypeError (a Nuxt page's chunks: about 100 throws at
+   * its first request): no budget counts it, as it comes once per import, not per request.
+   */
+  private inModuleLoader(frames: readonly PausedFrame[]): boolean {
+    for (const frame of frames) {
+      const url = this.session.internalUrl(frame.location.scriptId);
+      if (url === undefined) return false;
+      if (url.startsWith('node:internal/modules/')) return true;
+    }
+    return false;
+  }
+
   private async heldKey(objectId: string): Promise<number> {
     const key = await this.session.callAgentOn(objectId, HELD_KEY);
     return typeof key === 'number' ? key : -1;
@@ -389,7 +408,7 @@ export class ExceptionWatch {
     const now = Date.now();
     // While caught errors are not watched, one thrown may look never thrown here: leave it.
     if (this.actions.size === 0 || all.length === 0 || now < this.caughtOffUntil) return;
-    if (!this.budget.take(now)) return this.stopWatchingCaught(now);
+    if (!this.budget.take(now)) return this.stopWatchingCaught(now, true);
     const error = await this.session.objectIn(all[0]!.callFrameId, handed);
     if (error.objectId === undefined) return;
     const traced = all.filter((f) => {
@@ -437,12 +456,16 @@ export class ExceptionWatch {
     });
   }
 
-  private async stopWatchingCaught(now: number): Promise<void> {
+  /** `byApp`: whether the app's budget was spent, or that of errors its dependencies and Node's own code threw. */
+  private async stopWatchingCaught(now: number, byApp: boolean): Promise<void> {
     // The prepared path pauses only at an error handler, for an error it never saw thrown.
     if (this.path.name === 'prepared') return;
     this.caughtOffUntil = now + CAUGHT_COOLDOWN_MS;
     await this.pauseOn('uncaught');
-    const message = `watching uncaught errors only for ${CAUGHT_COOLDOWN_MS / 1000} s: the app threw more than ${CAUGHT_PAUSES_PER_SECOND} caught errors in a second, and each costs a pause of the app; errors its handlers catch are not captured meanwhile`;
+    const threw = byApp
+      ? `the app threw more than ${CAUGHT_PAUSES_PER_SECOND} caught errors in a second`
+      : `the app's dependencies and Node's own code threw more than ${DEPENDENCY_CAUGHT_PAUSES_PER_SECOND} caught errors in a second`;
+    const message = `watching uncaught errors only for ${CAUGHT_COOLDOWN_MS / 1000} s: ${threw}, and each costs a pause of the app; errors its handlers catch are not captured meanwhile`;
     for (const { action } of this.actions.values()) this.report({ actionId: action.id, state: 'installed', message });
     this.log(message);
     clearTimeout(this.cooldown);
@@ -452,6 +475,7 @@ export class ExceptionWatch {
   private async watchCaughtAgain(): Promise<void> {
     if (!this.session.isOpen || this.path.name === 'prepared') return;
     this.budget.reset();
+    this.dependencyBudget.reset();
     try {
       await this.pauseOn('all');
       for (const { action } of this.actions.values())

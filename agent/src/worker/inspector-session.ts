@@ -52,6 +52,8 @@ export class InspectorSession {
    * their own to place an action in, and are kept only to say so.
    */
   private readonly evaluated = new Set<string>();
+  /** Node's own modules' URLs (`node:internal/modules/esm/resolve`), by V8's id: they are no file, but a pause's frames may be in them. */
+  private readonly internals = new Map<string, string>();
   /** The URL of the file script V8 reported last. */
   private latest: string | undefined;
 
@@ -91,6 +93,7 @@ export class InspectorSession {
     session.onScriptParsed((params) => {
       const path = scriptPath(params.url);
       if (path === undefined) {
+        if (params.url.startsWith('node:')) this.internals.set(params.scriptId, params.url);
         const bundled = bundlerSource(params.url, undefined);
         if (bundled?.kind === 'project') this.evaluated.add(bundled.relative);
         return;
@@ -134,6 +137,7 @@ export class InspectorSession {
     this.sources.clear();
     this.exactPositions.clear();
     this.evaluated.clear();
+    this.internals.clear();
     this.latest = undefined;
   }
 
@@ -163,6 +167,11 @@ export class InspectorSession {
 
   all(): IterableIterator<LoadedScript> {
     return this.scripts.values();
+  }
+
+  /** The URL of one of Node's own modules by V8's id for it, or undefined for any other script. */
+  internalUrl(scriptId: string): string | undefined {
+    return this.internals.get(scriptId);
   }
 
   /** A loaded script by V8's id for it (a paused frame's `url` may be empty). */

@@ -7,6 +7,7 @@ import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { sourceInPackage } from '../locate/package-source.js';
 import { shownSourcePath } from '../locate/source-shown.js';
+import { sourceOnDisk } from '../locate/unloaded-source.js';
 import { loadSourceMap, SourceMapError, type RunningText, type ScriptSourceMap } from '../locate/source-maps.js';
 import { keptSourceName, shownSource } from '../prepare/prebuilt.js';
 import { Recent } from './recent.js';
@@ -106,12 +107,17 @@ export class LocationResolver {
       );
     }
     if (match.kind === 'none') {
+      const suggested = [...match.similar, ...match.close];
+      // Only when no such file exists: one not loaded yet (a chunk loaded on first use) is the one meant.
+      const onDisk = suggested.length > 0 ? await sourceOnDisk(wanted, suggested) : undefined;
       const similar =
-        match.similar.length > 0
-          ? `; loaded files with the same name: ${match.similar.join(', ')}`
-          : match.close.length > 0
-            ? `; did you mean ${match.close.join(' or ')}?`
-            : '';
+        onDisk !== undefined
+          ? `; ${onDisk} is on disk but no script loaded so far holds it (a bundler may load its chunk on first use, as Nitro loads a route's on its first request)`
+          : match.similar.length > 0
+            ? `; loaded files with the same name: ${match.similar.join(', ')}`
+            : match.close.length > 0
+              ? `; did you mean ${match.close.join(' or ')}?`
+              : '';
       const maps = mapErrors.length > 0 ? `; ${mapErrors.length} source map(s) could not be read, e.g. ${mapErrors[0]}` : '';
       const inDependencies = wantsDependencies ? [] : await this.dependencySources(wanted);
       const dependency =

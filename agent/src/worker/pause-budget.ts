@@ -6,6 +6,13 @@
  */
 
 export const CAUGHT_PAUSES_PER_SECOND = 20;
+/**
+ * The budget of caught errors thrown where no app file is: in a dependency or in Node's own
+ * code, which may throw and catch errors of their own on every call (a renderer probing with
+ * try/catch). Kept apart, they do not use up the app's budget: an app's error after them is
+ * still watched. Still bounded: each costs the same pause.
+ */
+export const DEPENDENCY_CAUGHT_PAUSES_PER_SECOND = 100;
 export const CAUGHT_COOLDOWN_MS = 60_000;
 
 export class PauseBudget {
