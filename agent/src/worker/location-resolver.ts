@@ -4,6 +4,7 @@
  */
 import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
+import type { Placement } from './probe-state.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { sourceInPackage } from '../locate/package-source.js';
 import { shownSourcePath } from '../locate/source-shown.js';
@@ -147,33 +148,12 @@ export class LocationResolver {
    * (`holders`: where it is placed now) takes it too. Asked of every script that loads while an
    * action is on breakpoints, so the map is read only when the script may be a copy (mayBeCopy).
    */
-  async holds(script: LoadedScript, file: string, holders: readonly { script: LoadedScript }[]): Promise<boolean> {
+  async holds(script: LoadedScript, file: string, holders: readonly Pick<Placement, 'script' | 'bundled'>[]): Promise<boolean> {
     if (script.sourceMapURL === undefined || script.path.includes('/node_modules/')) return false;
-    if (!(await this.mayBeCopy(script, file, holders))) return false;
+    if (!mayBeCopy(script, file, holders)) return false;
     const sources = await this.sourcesOf(script);
     if (sources instanceof SourceMapError) return false;
     return matchScript(file, sources).kind === 'found';
-  }
-
-  /**
-   * Whether `script` may hold another copy of `file`, told without reading its map. A script
-   * named like the file (`dist/orders.js` for `src/orders.ts`) may be its compiled copy; a script
-   * named otherwise holds it only as one of a bundle's sources, and a file bundled anywhere (a
-   * Next.js page, a webpack chunk: any of its loaded copies lists other sources, or is named
-   * otherwise) may be bundled into whatever loads next, under any prefix its map gives it. Only
-   * when every copy is a one-to-one compile (tsc, babel, a loader's inline map), which an app
-   * compiled file by file loads by the hundred, is an otherwise-named script skipped unread.
-   */
-  private async mayBeCopy(script: LoadedScript, file: string, holders: readonly { script: LoadedScript }[]): Promise<boolean> {
-    const stem = fileStem(normalizeRequested(file));
-    if (fileStem(script.path) === stem) return true;
-    for (const { script: holder } of holders) {
-      if (fileStem(holder.path) !== stem) return true;
-      if (holder.sourceMapURL === undefined) continue;
-      const sources = await this.sourceLists.get(holder.scriptId);
-      if (!(sources instanceof Set) || sources.size !== 1) return true;
-    }
-    return false;
   }
 
   private async inScript(
@@ -320,6 +300,21 @@ export class LocationResolver {
       })
       .catch((err: unknown) => (err instanceof SourceMapError ? err : new SourceMapError(String(err))));
   }
+}
+
+/**
+ * Whether `script` may hold another copy of `file`, told without reading its map. A script
+ * named like the file (`dist/orders.js` for `src/orders.ts`) may be its compiled copy; a script
+ * named otherwise holds it only as one of a bundle's sources, and a file bundled anywhere (a
+ * Next.js page, a webpack chunk: any of its placed copies is in a bundle, late-copies.ts, or is
+ * named otherwise) may be bundled into whatever loads next, under any prefix its map gives it.
+ * Only when every copy is a one-to-one compile (tsc, babel, a loader's inline map), which an app
+ * compiled file by file loads by the hundred, is an otherwise-named script skipped unread.
+ */
+function mayBeCopy(script: LoadedScript, file: string, holders: readonly Pick<Placement, 'script' | 'bundled'>[]): boolean {
+  const stem = fileStem(normalizeRequested(file));
+  if (fileStem(script.path) === stem) return true;
+  return holders.some((holder) => holder.bundled === true || fileStem(holder.script.path) !== stem);
 }
 
 /** `src/orders.ts` → `orders`: the name a source and its compiled script share. */
