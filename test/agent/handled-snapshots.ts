@@ -40,3 +40,15 @@ export async function assertReservedAndSettled(
   assert.equal(find(settled.locals, 'ledger').t, 'object');
   assert.deepEqual(find(settled.locals, 'apiKey'), { t: 'redacted' }, 'secrets redacted');
 }
+
+/**
+ * Every snapshot so far, each as `shown` gives it, sorted, once the snapshot of the apps' last
+ * error (sku-2's) is in: snapshots come in any order, and that one's arrival means the others'.
+ */
+export async function shownOnceLastIsIn(
+  snapshots: ObservedList<SnapshotEvent>,
+  shown: (event: SnapshotEvent) => string | undefined = (e) => e.snapshot.exception?.message,
+): Promise<(string | undefined)[]> {
+  await snapshots.waitFor((e) => e.snapshot.exception?.message === 'only 4 of sku-2 left, 9 wanted', WAIT, 'the last snapshot');
+  return snapshots.items().map(shown).sort();
+}
