@@ -5,8 +5,8 @@
  * or `webpack://shop/external node-commonjs "node:http"`. A user names the first as
  * `src/orders.ts`; the others are code nobody wrote and nobody names.
  */
-import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { isFile } from './is-file.js';
 
 /** What a map's source is, when the map names it by a URL of a scheme that is not a place (file, http). */
 export type BundlerSource =
@@ -68,13 +68,4 @@ export async function bundleRoot(scriptPath: string, relatives: readonly string[
 /** A project path under the bundle's root: a file path, or a page's URL. */
 export function underRoot(root: string, relative: string): string {
   return root.startsWith('http://') || root.startsWith('https://') ? new URL(relative, root).href : resolve(root, relative);
-}
-
-/** A file, not a folder: Next.js builds a route named like a file (`app/favicon.ico`) into a folder of that name beside the bundle. */
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }

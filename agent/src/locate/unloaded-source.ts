@@ -4,8 +4,8 @@
  * leaves an app's file unloaded for a while; a loaded file named alike is then no suggestion:
  * the action waits for the file named.
  */
-import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isFile } from './is-file.js';
 
 /**
  * `wanted` as the user names it (any prefix of the path under the project); `loadedNear`: the
@@ -24,12 +24,4 @@ export async function sourceOnDisk(wanted: string, loadedNear: readonly string[]
     if (await isFile(place)) return place;
   }
   return undefined;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }

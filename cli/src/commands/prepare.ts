@@ -3,11 +3,12 @@
  * production actions land on prepared sites with no transform at start-up and no cache folder.
  */
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseJobs } from '../arguments.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { isFolder } from '../prepare/is-folder.js';
 import { prepareTree, type PrepareTreeReport } from '../prepare/prepare-tree.js';
 
 /** Progress is shown only for runs that last; then at most this often. */
@@ -107,14 +108,6 @@ export function summary(report: PrepareTreeReport): string[] {
 /** Each file left as written, with why. */
 function why(files: PrepareTreeReport['files']): string[] {
   return files.map((f) => `  ${f.path}: ${f.reason ?? 'unknown'}`);
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function megabytes(bytes: number): string {

@@ -6,8 +6,9 @@
  * `….lp-flags.mjs` (a browser's import of it got a 404). No agent runs in a browser, so no
  * action could reach their lines anyway. `liveprobe prepare` copies them as they are.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isFolder } from './is-folder.js';
 
 /** Why the folder `name` in `parent` holds a browser's files; undefined for any other folder. */
 export function browserFolder(parent: string, name: string): string | undefined {
@@ -19,12 +20,4 @@ export function browserFolder(parent: string, name: string): string | undefined 
   if (name === 'client' && isFolder(join(parent, 'server')))
     return 'the client half of an SSR build (beside server/), whose files the server sends to browsers as built';
   return undefined;
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
