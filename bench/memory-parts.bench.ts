@@ -294,7 +294,8 @@ const benchmark: Benchmark = {
           // the apps are installed one after another, and when all were read at the end, those
           // installed first had had a minute or more to settle and the last 20 s (a copy of this
           // very build as the baseline, installed last, read +2.6 MiB more than this build with
-          // 100 actions hit, median of 3 rounds; docs/BENCHMARKS.md).
+          // 100 actions hit, median of 3 rounds; read each at the same time after its own work,
+          // those installed first read higher instead: docs/BENCHMARKS.md).
           const reads: Promise<Memory & ResidentMemory>[] = [];
           const settledRead = (k: number) => {
             const read = sleep(SETTLE_MS).then(() => memoryOf(started[k]!));
@@ -302,7 +303,11 @@ const benchmark: Benchmark = {
             read.catch(() => {});
             reads[k] = read;
           };
-          for (const { k, id, app, hit, few } of withActions) {
+          // The install order turns by a share of the list each round, so each variant is
+          // installed early, midway and late as often as the others (the baseline build's rows
+          // are last in the list).
+          const turn = Math.floor(((round - 1) * withActions.length) / rounds);
+          for (const { k, id, app, hit, few } of [...withActions.slice(turn), ...withActions.slice(0, turn)]) {
             if (few === undefined) await installActions(api, id, lines, hit ? app : undefined);
             else await placeFew(api, id, lines.slice(0, few.count), few.file);
             settledRead(k);
@@ -350,7 +355,7 @@ const benchmark: Benchmark = {
       blocks: [
         `${rounds} rounds; in each, ${all.length + 1} copies of one app (${FUNCTIONS} small functions, \`node --expose-gc\`) started side by side: one without the agent (RSS ${mib(median(bareRss))} MiB, median), one per variant. ` +
           `A part's worker is started as the agent starts its own (no execArgv, young generation ${YOUNG_GENERATION_MB} MiB). "As modules": the part imported as Node loads it; "bundled": one esbuild file, as agent/scripts/bundle-agent.mjs ships the worker. ` +
-          `Memory read ${SETTLE_MS / 1000} s after start-up, or after the app's own actions installed and its lines were called (the apps are installed one after another), the app thread's heap after \`gc()\`; the worker's heap shows only in RSS. ` +
+          `Memory read ${SETTLE_MS / 1000} s after start-up, or after the app's own actions installed and its lines were called (the apps are installed one after another, the order turned by a share of the list each round), the app thread's heap after \`gc()\`; the worker's heap shows only in RSS. ` +
           `RSS counts every resident page; USS (Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup) only those no other process maps, leaving out the node binary's pages every Node process on the box shares (here the other copies started side by side; the bare app's USS: ${mib(median(bareUss))} MiB); PSS gives each shared page's share to each process that maps it, so it depends on how many Node processes run on the machine. ` +
           `With actions: ${FUNCTIONS} log actions (default quotas, exporting OTLP to a local sink), each line hit 10 times unless the row says none. The agent's worker starts with its first action unless the row says it started with the app. ` +
           `The first row is an app without the agent that served the same ${FUNCTIONS} IPC requests and calls as the hit rows: the part of those rows that is the app's own work, not the agent's.` +
