@@ -41,7 +41,7 @@ type OxcParse = (
 async function oxcParser(): Promise<Transform.SourceParser> {
   const { parseSync } = (await import('oxc-parser' as string)) as { parseSync: OxcParse };
   return (source, kind) => {
-    const result = parseSync(kind === 'module' ? 'x.mjs' : 'x.cjs', source, { sourceType: kind, preserveParens: false, range: true });
+    const result = parseSync(kind === 'module' ? 'x.mjs' : 'x.cjs', source, { sourceType: kind, preserveParens: false, range: false });
     if (result.errors.length > 0) throw new Error(result.errors[0]!.message);
     return { program: result.program as never, comments: result.comments as never };
   };

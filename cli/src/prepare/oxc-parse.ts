@@ -84,7 +84,8 @@ function parserOf(oxc: OxcParser, rawTransfer: boolean): SourceParser {
     const result = oxc.parseSync(kind === 'module' ? 'input.mjs' : 'input.cjs', source, {
       sourceType: kind,
       preserveParens: false,
-      range: true,
+      // No `range` array per node: the transform reads `start` and `end`, and the arrays cost ~8% of its CPU (allocation and GC).
+      range: false,
       ...(rawTransfer ? { experimentalRawTransfer: true } : {}),
     });
     if (result.errors.length > 0) throw new SyntaxError(result.errors[0]!.message);
