@@ -111,6 +111,14 @@ interface ArmedProbe {
   maxHits: number;
   expiresAt: number;
   hits: number;
+  /**
+   * The credit of a prepared site's log line: while `hits` is below it, a hit is none of the
+   * cases the checks on the way to the line look for (done, paused, a CPU budget, a sampling rate,
+   * a condition, a binding in its TDZ) and takes `creditedLine`, which tests expiry and the hit
+   * limit alone. `maxHits` while all of those are clear, -1 otherwise; set again by `refillCredit`
+   * whenever one of them changes.
+   */
+  creditUntil: number;
   /** Its first hit ran (and was charged at most FIRST_HIT_CHARGE_US): the next are charged in full. */
   warm: boolean;
   done: boolean;
@@ -334,6 +342,8 @@ export class ProbeHook {
         // Stored only when it changes: a hot line's hits would each pay a store's write barrier.
         this.last = probe;
       }
+      // One comparison for the whole of a credited line's state (ArmedProbe.creditUntil).
+      if (prepared === true && probe.hits < probe.creditUntil) return this.creditedLine(probe, values, slots, self);
       if (probe.done) return;
       // A log line opens no tic, so its hit has nothing to stamp: it skips the finally below.
       if (prepared === true && probe.lineOnly === true && probe.paused !== true) return this.lineHit(probe, values, slots, self);
@@ -537,6 +547,36 @@ export class ProbeHook {
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
+  /**
+   * lineHit for a line on credit (ArmedProbe.creditUntil): no CPU budget and no sampling rate to
+   * consult, no condition; the clock for the line's time and expiry, the hit limit after the line.
+   */
+  private creditedLine(probe: ArmedProbe, values: unknown[], slots: Int32Array | undefined, self: unknown): void {
+    this.lineClock.now();
+    const now = this.lineClock.time;
+    this.clock = now;
+    if (now >= probe.expiresAt) return this.finish(probe, 'expired');
+    probe.hits++;
+    this.preparedLog(probe, probe.format!, values, slots, self);
+    if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  /**
+   * Sets the probe's credit (ArmedProbe.creditUntil) from its state and the agent's quotas: called
+   * whenever either changes (armed, compiled, finished, paused, resumed, new settings).
+   */
+  private refillCredit(probe: ArmedProbe): void {
+    const clear =
+      probe.lineOnly &&
+      !probe.done &&
+      !probe.paused &&
+      probe.condition === undefined &&
+      probe.uninitialised === undefined &&
+      this.quotas.cpuMsPerSecond <= 0 &&
+      probe.sample?.on !== true;
+    probe.creditUntil = clear ? probe.maxHits : -1;
+  }
+
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
     // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
     const startedAt = this.lineClock.exact();
@@ -652,6 +692,7 @@ export class ProbeHook {
   private pause(probe: ArmedProbe, reason: string, limit: SampledLimitIndex, prepared: boolean): void {
     if (!prepared && probe.window !== undefined) return this.closeWindow(probe, probe.window, { reason, limit });
     probe.paused = true;
+    probe.creditUntil = -1;
     this.post({ t: 'paused', key: probe.key, reason });
   }
 
@@ -661,6 +702,7 @@ export class ProbeHook {
    */
   private closeWindow(probe: ArmedProbe, window: SamplingWindow, over?: { reason: string; limit: SampledLimitIndex }): void {
     probe.paused = true;
+    probe.creditUntil = -1;
     let sampling = 0;
     for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
     const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over?.reason);
@@ -692,6 +734,7 @@ export class ProbeHook {
     probe.reopens = undefined;
     probe.window = new SamplingWindow(allow, monotonicNow(), probe.closedHits);
     probe.closedHits = 0;
+    this.refillCredit(probe);
   }
 
   /**
@@ -849,6 +892,7 @@ export class ProbeHook {
 
   private finish(probe: ArmedProbe, reason: 'hit_limit' | 'expired'): void {
     probe.done = true;
+    probe.creditUntil = -1;
     this.post({ t: 'done', key: probe.key, reason });
   }
 
@@ -901,6 +945,7 @@ export class ProbeHook {
             probe.paused = false;
             probe.hitRate.refill();
             probe.byteRate.refill();
+            this.refillCredit(probe);
           } else if (probe.openedEarly > 0) probe.openedEarly--;
           else if (probe.paused) this.openWindow(probe, message.allow);
           // Another key of the action (a duration's exits): its breakpoints came back too.
@@ -977,6 +1022,7 @@ export class ProbeHook {
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
       hits: previous?.hits ?? 0,
+      creditUntil: -1,
       warm: false,
       done: false,
       paused: false,
@@ -1041,5 +1087,6 @@ export class ProbeHook {
     probe.hitRate = new RateLimit(spec.calibration === true ? 0 : rate);
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
     probe.sample = spec.log !== undefined || spec.snapshot !== undefined ? new RateLimit(rate) : undefined;
+    this.refillCredit(probe);
   }
 }
