@@ -747,7 +747,8 @@ export class ProbeHook {
     const { batch } = this;
     const now = this.clock;
     if (this.logsCheckedIn !== batch.sent) this.checkLogs();
-    if (probe.packs !== true || (probe.to.otel === true && this.appTakesLogs))
+    // The app's SDK first: it rarely takes logs, and `to` is one more object to load.
+    if (probe.packs !== true || (this.appTakesLogs === true && probe.to.otel === true))
       return this.log(probe, format, slots === undefined ? values : slotValues(values, slots), self, true);
     const trace = this.appHasSpans ? activeSpanContext() : undefined;
     // `byteRate` and `batch` read before the packing: after a call, V8 checks and loads fields again.

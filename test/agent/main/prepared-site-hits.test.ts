@@ -419,3 +419,24 @@ test('a log on a prepared line that expires while its line is hot: the hits befo
   assert.equal(after.values.length, 0, 'no line once expired');
   assert.equal(after.done.get(1), 'expired');
 });
+
+test('a log paused over a quota takes no line from its prepared site until it is resumed, though new settings turn the quotas off meanwhile', async (t) => {
+  // A budget no hit fits in: the first breakpoint hit spends it, and the action pauses.
+  const ctx = preparedWork(t, 1e-9);
+  turn(ctx, 1, true, logOfN());
+  await turnOfTheLoop();
+  ctx.hook.hit(1, [1], undefined);
+  settings(ctx, { hitsPerSecond: 0, cpuMsPerSecond: 0 }, 1);
+  await turnOfTheLoop();
+  const paused = linesOfKey(ctx, 1);
+  assert.deepEqual(paused.values, [1], 'the breakpoint hit that spent the budget');
+  for (let n = 10; n < 30; n++) ctx.work(n, {});
+  assert.deepEqual(linesOfKey(ctx, 1).values, [], 'paused: its site hits take no line');
+
+  ctx.worker.postMessage({ t: 'resume', keys: [1] });
+  await turnOfTheLoop();
+  for (let n = 30; n < 50; n++) ctx.work(n, {});
+  const resumed = linesOfKey(ctx, 1);
+  assert.equal(resumed.values.length, 20, 'resumed: every hit');
+  assert.deepEqual([resumed.values[0], resumed.values[19]], [30, 49]);
+});
