@@ -65,6 +65,11 @@ const NO_VALUES: unknown[] = [];
 
 /** A plain counter reads the clock (for its expiry) at least once in this many hits. */
 const CLOCK_EVERY_HITS = 1024;
+/**
+ * The most a line's credit reaches (ArmedProbe.creditUntil): V8's largest small integer, so the
+ * field holds one and the hit compares two integers rather than loading a boxed double.
+ */
+const MAX_CREDIT = 2 ** 30 - 1;
 /** The least a counter hit is charged, in µs: a clock that reads the same twice must not make counters free. */
 const MIN_COUNT_COST_US = 0.01;
 
@@ -115,8 +120,8 @@ interface ArmedProbe {
    * The credit of a prepared site's log line: while `hits` is below it, a hit is none of the
    * cases the checks on the way to the line look for (done, paused, a CPU budget, a sampling rate,
    * a condition, a binding in its TDZ) and takes `creditedLine`, which tests expiry and the hit
-   * limit alone. `maxHits` while all of those are clear, -1 otherwise; set again by `refillCredit`
-   * whenever one of them changes.
+   * limit alone. `maxHits` (at most MAX_CREDIT) while all of those are clear, -1 otherwise; set
+   * again by `refillCredit` whenever one of them changes. A line past MAX_CREDIT hits takes lineHit.
    */
   creditUntil: number;
   /** Its first hit ran (and was charged at most FIRST_HIT_CHARGE_US): the next are charged in full. */
@@ -558,7 +563,8 @@ export class ProbeHook {
     if (now >= probe.expiresAt) return this.finish(probe, 'expired');
     probe.hits++;
     this.preparedLog(probe, probe.format!, values, slots, self);
-    if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+    // The credit's end comes first: an integer, where maxHits may be a boxed double.
+    if (probe.hits >= probe.creditUntil && probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
   /**
@@ -574,7 +580,8 @@ export class ProbeHook {
       probe.uninitialised === undefined &&
       this.quotas.cpuMsPerSecond <= 0 &&
       probe.sample?.on !== true;
-    probe.creditUntil = clear ? probe.maxHits : -1;
+    // Not Math.min: the app may have replaced it.
+    probe.creditUntil = clear ? (probe.maxHits < MAX_CREDIT ? probe.maxHits : MAX_CREDIT) : -1;
   }
 
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
