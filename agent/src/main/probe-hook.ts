@@ -65,6 +65,11 @@ const NO_VALUES: unknown[] = [];
 
 /** A plain counter reads the clock (for its expiry) at least once in this many hits. */
 const CLOCK_EVERY_HITS = 1024;
+/**
+ * The most a line's credit reaches (ArmedProbe.creditUntil): V8's largest small integer, so the
+ * field holds one and the hit compares two integers rather than loading a boxed double.
+ */
+const MAX_CREDIT = 2 ** 30 - 1;
 /** The least a counter hit is charged, in µs: a clock that reads the same twice must not make counters free. */
 const MIN_COUNT_COST_US = 0.01;
 
@@ -111,6 +116,14 @@ interface ArmedProbe {
   maxHits: number;
   expiresAt: number;
   hits: number;
+  /**
+   * The credit of a prepared site's log line: while `hits` is below it, a hit is none of the
+   * cases the checks on the way to the line look for (done, paused, a CPU budget, a sampling rate,
+   * a condition, a binding in its TDZ) and takes `creditedLine`, which tests expiry and the hit
+   * limit alone. `maxHits` (at most MAX_CREDIT) while all of those are clear, -1 otherwise; set
+   * again by `refillCredit` whenever one of them changes. A line past MAX_CREDIT hits takes lineHit.
+   */
+  creditUntil: number;
   /** Its first hit ran (and was charged at most FIRST_HIT_CHARGE_US): the next are charged in full. */
   warm: boolean;
   done: boolean;
@@ -334,6 +347,8 @@ export class ProbeHook {
         // Stored only when it changes: a hot line's hits would each pay a store's write barrier.
         this.last = probe;
       }
+      // One comparison for the whole of a credited line's state (ArmedProbe.creditUntil).
+      if (prepared === true && probe.hits < probe.creditUntil) return this.creditedLine(probe, values, slots, self);
       if (probe.done) return;
       // A log line opens no tic, so its hit has nothing to stamp: it skips the finally below.
       if (prepared === true && probe.lineOnly === true && probe.paused !== true) return this.lineHit(probe, values, slots, self);
@@ -537,6 +552,38 @@ export class ProbeHook {
     if (probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
   }
 
+  /**
+   * lineHit for a line on credit (ArmedProbe.creditUntil): no CPU budget and no sampling rate to
+   * consult, no condition; the clock for the line's time and expiry, the hit limit after the line.
+   */
+  private creditedLine(probe: ArmedProbe, values: unknown[], slots: Int32Array | undefined, self: unknown): void {
+    this.lineClock.now();
+    const now = this.lineClock.time;
+    this.clock = now;
+    if (now >= probe.expiresAt) return this.finish(probe, 'expired');
+    probe.hits++;
+    this.preparedLog(probe, probe.format!, values, slots, self);
+    // The credit's end comes first: an integer, where maxHits may be a boxed double.
+    if (probe.hits >= probe.creditUntil && probe.hits >= probe.maxHits) this.finish(probe, 'hit_limit');
+  }
+
+  /**
+   * Sets the probe's credit (ArmedProbe.creditUntil) from its state and the agent's quotas: called
+   * whenever either changes (armed, compiled, finished, paused, resumed, new settings).
+   */
+  private refillCredit(probe: ArmedProbe): void {
+    const clear =
+      probe.lineOnly &&
+      !probe.done &&
+      !probe.paused &&
+      probe.condition === undefined &&
+      probe.uninitialised === undefined &&
+      this.quotas.cpuMsPerSecond <= 0 &&
+      probe.sample?.on !== true;
+    // Not Math.min: the app may have replaced it.
+    probe.creditUntil = clear ? (probe.maxHits < MAX_CREDIT ? probe.maxHits : MAX_CREDIT) : -1;
+  }
+
   private timedHit(probe: ArmedProbe, values: unknown[], self: unknown, prepared: boolean): void {
     // performance.now(): a number, so the hot path allocates no BigInt (and it exists in every target).
     const startedAt = this.lineClock.exact();
@@ -652,6 +699,7 @@ export class ProbeHook {
   private pause(probe: ArmedProbe, reason: string, limit: SampledLimitIndex, prepared: boolean): void {
     if (!prepared && probe.window !== undefined) return this.closeWindow(probe, probe.window, { reason, limit });
     probe.paused = true;
+    probe.creditUntil = -1;
     this.post({ t: 'paused', key: probe.key, reason });
   }
 
@@ -661,6 +709,7 @@ export class ProbeHook {
    */
   private closeWindow(probe: ArmedProbe, window: SamplingWindow, over?: { reason: string; limit: SampledLimitIndex }): void {
     probe.paused = true;
+    probe.creditUntil = -1;
     let sampling = 0;
     for (const other of this.probes.values()) if (other === probe || other.window?.allow !== undefined) sampling++;
     const closed = windowClose(window.reading(), probe.spec, this.quotas, sampling, over?.reason);
@@ -692,6 +741,7 @@ export class ProbeHook {
     probe.reopens = undefined;
     probe.window = new SamplingWindow(allow, monotonicNow(), probe.closedHits);
     probe.closedHits = 0;
+    this.refillCredit(probe);
   }
 
   /**
@@ -704,7 +754,8 @@ export class ProbeHook {
     const { batch } = this;
     const now = this.clock;
     if (this.logsCheckedIn !== batch.sent) this.checkLogs();
-    if (probe.packs !== true || (probe.to.otel === true && this.appTakesLogs))
+    // The app's SDK first: it rarely takes logs, and `to` is one more object to load.
+    if (probe.packs !== true || (this.appTakesLogs === true && probe.to.otel === true))
       return this.log(probe, format, slots === undefined ? values : slotValues(values, slots), self, true);
     const trace = this.appHasSpans ? activeSpanContext() : undefined;
     // `byteRate` and `batch` read before the packing: after a call, V8 checks and loads fields again.
@@ -849,6 +900,7 @@ export class ProbeHook {
 
   private finish(probe: ArmedProbe, reason: 'hit_limit' | 'expired'): void {
     probe.done = true;
+    probe.creditUntil = -1;
     this.post({ t: 'done', key: probe.key, reason });
   }
 
@@ -901,6 +953,7 @@ export class ProbeHook {
             probe.paused = false;
             probe.hitRate.refill();
             probe.byteRate.refill();
+            this.refillCredit(probe);
           } else if (probe.openedEarly > 0) probe.openedEarly--;
           else if (probe.paused) this.openWindow(probe, message.allow);
           // Another key of the action (a duration's exits): its breakpoints came back too.
@@ -977,6 +1030,7 @@ export class ProbeHook {
       maxHits: spec.maxHits,
       expiresAt: spec.expiresAt,
       hits: previous?.hits ?? 0,
+      creditUntil: -1,
       warm: false,
       done: false,
       paused: false,
@@ -1041,5 +1095,6 @@ export class ProbeHook {
     probe.hitRate = new RateLimit(spec.calibration === true ? 0 : rate);
     probe.byteRate = new RateLimit(this.quotas.bytesPerSecond);
     probe.sample = spec.log !== undefined || spec.snapshot !== undefined ? new RateLimit(rate) : undefined;
+    this.refillCredit(probe);
   }
 }

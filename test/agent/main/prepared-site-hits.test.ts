@@ -331,3 +331,112 @@ test('a log on a prepared line over its byte quota stays on: the lines that fit 
   assert.deepEqual([...over], ['1:bytes'], 'over the output quota');
   assert.equal(done.size, 0);
 });
+
+/** The lines of `key` received so far, by their value of `n`. */
+function linesOfKey(ctx: { hook: ProbeHook; worker: MessagePort }, key: number) {
+  const got = received(ctx.hook, ctx.worker);
+  return { ...got, values: got.lines.filter((line) => line.key === key).map((line) => line.values[0]) };
+}
+
+/** As the worker applies a changed configuration: the same settings as preparedWork's, these quotas. */
+function settings(ctx: { worker: MessagePort }, quotas: { hitsPerSecond: number; cpuMsPerSecond: number }, version: number): void {
+  ctx.worker.postMessage({
+    t: 'settings',
+    version,
+    capture: DEFAULT_CAPTURE_LIMITS,
+    redaction: { keys: [...DEFAULT_REDACTED_KEYS], patterns: [...DEFAULT_PATTERNS], regexes: [], exactKeys: [] },
+    quotas: { ...DEFAULT_QUOTAS, bytesPerSecond: 0, ...quotas },
+    logOutputs: ['otel', 'live'],
+  });
+}
+
+test('a log on a prepared line with the quotas off stops exactly at its hit limit, and a re-arm counts on from where it was', async (t) => {
+  const ctx = preparedWork(t);
+  turn(ctx, 1, true, logOfN({ maxHits: 1000 }));
+  await turnOfTheLoop();
+  for (let n = 1; n <= 2500; n++) ctx.work(n, {});
+  const first = linesOfKey(ctx, 1);
+  assert.equal(first.values.length, 1000, 'as many lines as its limit');
+  assert.deepEqual([first.values[0], first.values[999]], [1, 1000], 'the first 1,000 hits');
+  assert.equal(first.done.get(1), 'hit_limit');
+
+  // As an action moves from its breakpoint to a prepared site: the same key armed again keeps its hits.
+  turn(ctx, 2, true, logOfN({ maxHits: 10 }));
+  await turnOfTheLoop();
+  for (let n = 1; n <= 6; n++) ctx.work(n, {});
+  turn(ctx, 2, true, logOfN({ maxHits: 10 }));
+  await turnOfTheLoop();
+  for (let n = 100; n < 110; n++) ctx.work(n, {});
+  const moved = linesOfKey(ctx, 2);
+  assert.deepEqual(moved.values, [1, 2, 3, 4, 5, 6, 100, 101, 102, 103], 'six hits before the re-arm, four after');
+  assert.equal(moved.done.get(2), 'hit_limit');
+});
+
+test('a log on a prepared line honours new quotas from the next hit: a rate or a CPU budget turned on samples it, turned off lets every hit through', async (t) => {
+  const ctx = preparedWork(t);
+  turn(ctx, 1, true, logOfN());
+  await turnOfTheLoop();
+  for (let n = 0; n < 100; n++) ctx.work(n, {});
+  assert.equal(linesOfKey(ctx, 1).values.length, 100, 'quotas off: every hit');
+
+  settings(ctx, { hitsPerSecond: 5, cpuMsPerSecond: 0 }, 1);
+  await turnOfTheLoop();
+  for (let n = 0; n < 1000; n++) ctx.work(n, {});
+  const rated = linesOfKey(ctx, 1);
+  // A bucket of one second's worth (5): a few more only if the loop took over a second.
+  assert.ok(rated.values.length >= 5 && rated.values.length < 50, `${rated.values.length} lines at 5 a second`);
+  assert.equal(rated.values.length + (rated.sampled.get(1) ?? 0), 1000, 'every other hit counted as sampled');
+  assert.deepEqual([...rated.over], ['1:rate']);
+
+  settings(ctx, { hitsPerSecond: 0, cpuMsPerSecond: 0 }, 2);
+  await turnOfTheLoop();
+  for (let n = 0; n < 100; n++) ctx.work(n, {});
+  assert.equal(linesOfKey(ctx, 1).values.length, 100, 'quotas off again: every hit');
+
+  // A budget no hit fits in: the first hit spends it.
+  settings(ctx, { hitsPerSecond: 0, cpuMsPerSecond: 1e-9 }, 3);
+  await turnOfTheLoop();
+  for (let n = 0; n < 100; n++) ctx.work(n, {});
+  const budgeted = linesOfKey(ctx, 1);
+  assert.ok(budgeted.values.length >= 1 && budgeted.values.length <= 2, `${budgeted.values.length} lines over the budget`);
+  assert.equal(budgeted.values.length + (budgeted.sampled.get(1) ?? 0), 100, 'every other hit counted as sampled');
+  assert.deepEqual([...budgeted.over], ['1:cpu']);
+  assert.equal(budgeted.done.size, 0, 'sampling is no pause and no end');
+});
+
+test('a log on a prepared line that expires while its line is hot: the hits before log, the first after ends it', async (t) => {
+  const ctx = preparedWork(t);
+  const expiresAt = Date.now() + 300;
+  turn(ctx, 1, true, logOfN({ expiresAt }));
+  await turnOfTheLoop();
+  for (let n = 0; n < 50; n++) ctx.work(n, {});
+  const before = linesOfKey(ctx, 1);
+  assert.equal(before.values.length, 50);
+  assert.equal(before.done.size, 0);
+  while (Date.now() <= expiresAt) await new Promise((resolve) => setTimeout(resolve, expiresAt + 20 - Date.now()));
+  for (let n = 0; n < 50; n++) ctx.work(n, {});
+  const after = linesOfKey(ctx, 1);
+  assert.equal(after.values.length, 0, 'no line once expired');
+  assert.equal(after.done.get(1), 'expired');
+});
+
+test('a log paused over a quota takes no line from its prepared site until it is resumed, though new settings turn the quotas off meanwhile', async (t) => {
+  // A budget no hit fits in: the first breakpoint hit spends it, and the action pauses.
+  const ctx = preparedWork(t, 1e-9);
+  turn(ctx, 1, true, logOfN());
+  await turnOfTheLoop();
+  ctx.hook.hit(1, [1], undefined);
+  settings(ctx, { hitsPerSecond: 0, cpuMsPerSecond: 0 }, 1);
+  await turnOfTheLoop();
+  const paused = linesOfKey(ctx, 1);
+  assert.deepEqual(paused.values, [1], 'the breakpoint hit that spent the budget');
+  for (let n = 10; n < 30; n++) ctx.work(n, {});
+  assert.deepEqual(linesOfKey(ctx, 1).values, [], 'paused: its site hits take no line');
+
+  ctx.worker.postMessage({ t: 'resume', keys: [1] });
+  await turnOfTheLoop();
+  for (let n = 30; n < 50; n++) ctx.work(n, {});
+  const resumed = linesOfKey(ctx, 1);
+  assert.equal(resumed.values.length, 20, 'resumed: every hit');
+  assert.deepEqual([resumed.values[0], resumed.values[19]], [30, 49]);
+});
