@@ -520,6 +520,8 @@ export interface WorkerData {
   linkUp: Int32Array;
   /** The prepared-sites channel (agent/src/prepare/). */
   prepared: import('node:worker_threads').MessagePort;
+  /** Shared with the main thread: prepared files binding while an action may take late copies wait for their placement (prepare/late-copy-gate.ts). */
+  copyGate: Int32Array;
   /** Files are prepared as they load (LIVEPROBE_PREPARE). */
   preparing: boolean;
   /** Where files prepared as they load are cached (prepared/position-tables.ts). */

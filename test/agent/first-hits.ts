@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { DroppedEvent } from '@liveprobe/protocol';
 import { fromRoot } from '@liveprobe/harness';
-import { lineOf, otlpReceiver, sseEvents, waitFor } from '../helpers/index.js';
-import { addAction, app, controlPlane, installed } from './fixtures.js';
+import { lineOf, sseEvents, waitFor } from '../helpers/index.js';
+import { addAction, appExportingTo, installed } from './fixtures.js';
 
 const WAIT = 20_000;
 const WORK = 'test/fixtures/slow-otel-api/work.cjs';
@@ -24,22 +24,16 @@ export interface FirstHitsCase {
 }
 
 export async function firstHitsDelivered(t: TestContext, { site, registerAt, agentId, node }: FirstHitsCase): Promise<void> {
-  const cp = await controlPlane(t);
-  const otlp = await otlpReceiver();
-  t.after(() => otlp.stop());
-  const service = await app(t, {
-    script: 'test/fixtures/slow-otel-api/server.cjs',
-    module: 'cjs',
-    broker: cp.mqttUrl,
-    agentId,
-    ...(node === undefined ? {} : { node }),
-    env: {
-      ...otlp.env('http/protobuf'),
+  const { cp, otlp, service } = await appExportingTo(
+    t,
+    'test/fixtures/slow-otel-api/server.cjs',
+    {
       OTEL_BLRP_SCHEDULE_DELAY: '100',
       REGISTER_AT: registerAt,
       ...(site === 'prepared' ? { LIVEPROBE_PREPARE: fromRoot(WORK), LIVEPROBE_PREPARE_CACHE: 'off' } : {}),
     },
-  });
+    { module: 'cjs', agentId, ...(node === undefined ? {} : { node }) },
+  );
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const { action } = await addAction(cp, {

@@ -38,11 +38,15 @@ export async function app(t: TestContext, options: Partial<AppOptions> & { broke
   return started;
 }
 
-/** A control plane, a real OTLP receiver and an ES module app with the agent exporting to it (tag `e2e`), all stopped after the test. */
+/**
+ * A control plane, a real OTLP receiver and an app (an ES module unless `options` say otherwise)
+ * with the agent exporting to it (tag `e2e`), all stopped after the test.
+ */
 export async function appExportingTo(
   t: TestContext,
   script: string,
   env: Record<string, string>,
+  options: Partial<Pick<AppOptions, 'module' | 'agentId' | 'node'>> = {},
 ): Promise<{ cp: ControlPlane; otlp: OtlpReceiver; service: App }> {
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
@@ -52,6 +56,7 @@ export async function appExportingTo(
     broker: cp.mqttUrl,
     tags: ['e2e'],
     module: 'esm',
+    ...options,
     env: { ...otlp.env('http/protobuf'), ...env },
   });
   t.after(() => service.stop());

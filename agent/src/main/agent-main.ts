@@ -89,6 +89,7 @@ export function startAgent(settings?: Record<string, string>): void {
     linkUp,
     pausingBeforeScripts,
     prepared: prepared.port,
+    copyGate: prepared.copyGate,
     preparing: prepared.preparing,
     ...(prepared.cache === undefined ? {} : { prepareCache: prepared.cache }),
     startedAt,

@@ -28,6 +28,7 @@ import { StartReport } from './start-report.js';
 import { ModuleTables } from './module-tables.js';
 import { TRANSFORM_VERSION } from '../prepare/transform.js';
 import { isPrebuilt } from '../prepare/prebuilt.js';
+import { lateCopyGate } from '../prepare/late-copy-gate.js';
 
 const REQUIRE_ESM = 'an ES module loaded with require() (require(esm)) is not prepared';
 const RAN_BEFORE_THE_AGENT =
@@ -47,6 +48,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   if (allOn) target.exceptionsAlwaysOn();
   const tally = new PrepareTally(settings !== undefined);
   const moduleTables = new ModuleTables();
+  const copyGate = lateCopyGate();
   const registry = new PreparedRegistry(
     target,
     port1,
@@ -56,6 +58,7 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
     (report) => tally.add(report),
     runsOutsideItsFile,
     (url) => moduleTables.take(url),
+    copyGate,
   );
   // The registry itself, for diagnostics (whether the inspector session is open, a file's flags);
   // prepared code never reads it.
@@ -71,12 +74,14 @@ export function installPrepare(target: HitTarget, env: NodeJS.ProcessEnv, sessio
   const reason = Symbol.for(LATE_START_KEY) in globalThis ? REQUIRED_BEFORE_THE_AGENT : RAN_BEFORE_THE_AGENT;
   for (const path of prebuiltLoadedAlready()) tally.add({ t: 'outcome', path, kind: 'failed', reason, ms: 0, bytes: 0 });
   const cache = settings === undefined ? undefined : installLoaders(settings, registry, tally, moduleTables, env);
-  return { port: port2, tally, preparing: settings !== undefined, ...(cache === undefined ? {} : { cache }) };
+  return { port: port2, copyGate, tally, preparing: settings !== undefined, ...(cache === undefined ? {} : { cache }) };
 }
 
 export interface PreparedChannel {
   /** The worker's end of the prepared-sites channel. */
   port: MessagePort;
+  /** Shared with the worker: a file binding while an action may take late copies waits for its placement (late-copy-gate.ts). */
+  copyGate: Int32Array;
   /** How prepared files fared, for the agent's status. */
   tally: PrepareTally;
   /** Whether files are prepared as they load (LIVEPROBE_PREPARE). */

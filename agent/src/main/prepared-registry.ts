@@ -21,6 +21,7 @@ import { intsIn, sharedInts, sharedTable, type UnpackedTable } from '../prepare/
 import { siteNamesOfText } from '../prepare/build-data.js';
 import { siteCounts } from './site-count-slabs.js';
 import { allPassed, readLazily, readSlots } from './site-slots.js';
+import { awaitPlacement, lateCopyGate } from '../prepare/late-copy-gate.js';
 
 // Captured before the app runs, which may replace these globals.
 const U8 = Uint8Array;
@@ -337,6 +338,8 @@ export class PreparedRegistry {
     private readonly runsOutsideItsFile: (script: string) => boolean = () => false,
     /** An ES module's position table, packed by the loader hooks' thread as it prepared the module, by its URL. */
     private readonly moduleTable: (url: string) => PackedTable | undefined = () => undefined,
+    /** Shared with the worker: a file binding while an action may take late copies waits for its placement (late-copy-gate.ts). */
+    private readonly copyGate: Int32Array = lateCopyGate(),
   ) {
     worker.on('message', (message: PreparedToMain) => this.receive(message));
     target.onRearm((key) => {
@@ -434,6 +437,10 @@ export class PreparedRegistry {
     };
     this.worker.postMessage(message);
     if (prebuilt === 1) this.prebuiltBound({ t: 'outcome', path, kind: 'prebuilt' });
+    // Another copy of a module an action is on (a page's bundle loaded by its first request): its
+    // sites are on before its body runs, the caller being its header or flags module (a hit takes
+    // the flag messages queued meanwhile).
+    awaitPlacement(this.copyGate, file.index);
     return file;
   }
 

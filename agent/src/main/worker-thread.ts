@@ -7,6 +7,7 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import type { WorkerData } from '../bridge.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 import { workerStart } from '../settings/worker-start.js';
+import { wantPlacements } from '../prepare/late-copy-gate.js';
 
 /**
  * Whether the worker must run from the start: asked for (LIVEPROBE_WORKER_START=startup), or
@@ -38,6 +39,8 @@ export function startWorker(data: WorkerData, env: NodeJS.ProcessEnv, transferLi
   worker.on('error', (err) => {
     process.stderr.write(`[liveprobe] the agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   });
+  // Gone, it places nothing: a prepared file binding from now on must not wait for it.
+  worker.on('exit', () => wantPlacements(data.copyGate, false));
   // The agent must never keep the app alive.
   worker.unref();
 }

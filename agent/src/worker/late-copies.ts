@@ -3,7 +3,8 @@
  * it, and loads a page's bundle on the first request to it) may get another copy at any time. An
  * action installed in such a file keeps V8 pausing before new scripts (and the CommonJS loader
  * gating modules), as an action that waits does: the copy that loads later is placed before the
- * request that loaded it runs it.
+ * request that loaded it runs it. One on prepared sites needs no inspector: a prepared copy
+ * waits for its placement as it binds (prepare/late-copy-gate.ts).
  */
 import type { ScriptSourceMap } from '../locate/source-maps.js';
 import type { ProbeState } from './probe-state.js';
@@ -19,4 +20,12 @@ export function inBundle(map: ScriptSourceMap | undefined): boolean {
 /** Installed on breakpoints in a bundle: a copy loading later takes the action (ProbeEngine.retryWaiting). */
 export function copiesMayLoad(state: ProbeState): boolean {
   return state.kind === 'breakpoints' && state.placements.some((placement) => placement.bundled === true);
+}
+
+/**
+ * Installed on prepared sites of a bundle: a prepared copy loading later takes the action as it
+ * binds (ProbeEngine.widenPrepared), which holds the app until then (prepare/late-copy-gate.ts).
+ */
+export function preparedCopiesMayLoad(state: ProbeState): boolean {
+  return state.kind === 'prepared' && state.bundled === true;
 }

@@ -31,7 +31,7 @@ import type { PlacedSite, PlannedSite, PreparedPlacement, PreparedSites } from '
 import { advance, type EndedState, isEnded, type OnBreakpoints, type Placement, type Probe, preparedPlacement } from './probe-state.js';
 import type { CpuClock } from './main-thread-cpu.js';
 import { ScriptStartPause } from './script-start-pause.js';
-import { copiesMayLoad, inBundle } from './late-copies.js';
+import { copiesMayLoad, inBundle, preparedCopiesMayLoad } from './late-copies.js';
 import { SAMPLING_STATUS_MS, samplingText } from './sampling-status.js';
 import { SETTLE_MS, WindowCost } from './window-cost.js';
 import { positionKey, type Site, type SiteContext, sitesFor } from './sites.js';
@@ -134,7 +134,8 @@ export class ProbeEngine {
       () => this.newKey(),
       log,
     );
-    prepared?.onFile(() => void this.enqueue(() => this.preferPrepared()));
+    // The file's binding waits for this while an action may take a late copy (late-copy-gate.ts).
+    prepared?.onFile((file) => void this.enqueue(() => this.preferPrepared()).then(() => prepared.placed(file)));
     if (startupSession !== undefined) void this.enqueue(() => this.openSession());
   }
 
@@ -246,6 +247,7 @@ export class ProbeEngine {
           await task();
         } finally {
           // Only tasks change which actions wait for their script, or have copies still to come.
+          this.prepared?.awaitCopies(this.live().some((p) => preparedCopiesMayLoad(p.state)));
           await this.scriptStarts.update(this.live().some((p) => p.state.kind === 'waiting' || copiesMayLoad(p.state)));
         }
       })
@@ -319,7 +321,8 @@ export class ProbeEngine {
           });
         },
       });
-      advance(probe, { kind: 'prepared', placement });
+      const bundled = plan.sites.some((planned) => inBundle(planned.map));
+      advance(probe, { kind: 'prepared', placement, ...(bundled ? { bundled } : {}) });
     } catch (err) {
       if (err instanceof BlockedByAgentError) return this.block(probe, err.message);
       if (

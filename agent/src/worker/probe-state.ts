@@ -33,6 +33,8 @@ export interface OnBreakpoints {
 export interface OnPreparedSites {
   kind: 'prepared';
   placement: PreparedPlacement;
+  /** Through a bundle's map (one naming several sources): a copy of the file may load later in another script (late-copies.ts). */
+  bundled?: true;
 }
 
 export type ProbeState =

@@ -18,7 +18,7 @@ import { workerNice } from '../settings/worker-priority.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 
 function start(
-  { port, sessionOpen, exitFlushed, linkUp, pausingBeforeScripts, prepared, preparing, prepareCache, startedAt }: WorkerData,
+  { port, sessionOpen, exitFlushed, linkUp, pausingBeforeScripts, prepared, copyGate, preparing, prepareCache, startedAt }: WorkerData,
   config: AgentConfig,
 ): void {
   const log = (line: string): void => {
@@ -42,7 +42,7 @@ function start(
       Atomics.store(exitFlushed, 0, 1);
       Atomics.notify(exitFlushed, 0);
     },
-    prepared: new PreparedSites(prepared, new AnalysisCache<AnalysedSource | undefined>(), prepareCache),
+    prepared: new PreparedSites(prepared, new AnalysisCache<AnalysedSource | undefined>(), prepareCache, copyGate),
     preparing,
     mainCpu: mainThreadCpu(),
     pausing: (on) => {

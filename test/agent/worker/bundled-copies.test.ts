@@ -9,93 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import webpack from 'webpack';
-import { cli, tempDir, type SseEvent } from '../../helpers/index.js';
+import { test } from 'node:test';
+import { cli, type SseEvent } from '../../helpers/index.js';
 import { runWithAgent, type Running } from '../shop-builds.js';
-
-const SWC_LOADER = createRequire(import.meta.url).resolve('swc-loader');
-
-const AUTH_TS = [
-  'export function greet(name: string): string {',
-  '  const greeting = `hello ${name}`;',
-  '  return greeting.toUpperCase();',
-  '}',
-  '',
-].join('\n');
-/** `return greeting.toUpperCase();`: the line the actions name. */
-const GREET_RETURN = 3;
-
-const page = (label: string): string =>
-  [
-    `import { greet } from './auth';`,
-    `export function handle(name: string): string {`,
-    `  return '${label}:' + greet(name);`,
-    '}',
-    '',
-  ].join('\n');
-
-/**
- * Loads page A's bundle at start and page B's when `/load-b` is asked (or at start with EAGER_B=1),
- * or on the first request to B, as Next.js does: through `require`, or `import()` for ES modules.
- */
-const server = (esm: boolean): string => `
-import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
-const require = createRequire(import.meta.url);
-const load = (name) => ${esm ? 'import(`./dist/${name}.mjs`)' : 'Promise.resolve(require(`./dist/${name}.js`))'};
-const pages = { a: await load('page-a') };
-if (process.env.EAGER_B === '1') pages.b = await load('page-b');
-createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://localhost');
-  if (url.pathname === '/load-b') {
-    pages.b = await load('page-b');
-    return res.end('loaded');
-  }
-  const name = url.pathname.slice(1);
-  pages[name] ??= await load('page-' + name);
-  res.end(pages[name].handle(url.searchParams.get('name')));
-}).listen(Number(process.env.PORT ?? 0), '127.0.0.1', function () {
-  console.log('listening on http://127.0.0.1:' + this.address().port);
-});
-`;
-
-/** The project built: `dist/page-a.js` and `dist/page-b.js` (`.mjs`: ES modules), each with its own copy of `src/auth.ts`. */
-async function project(t: TestContext, esm = false): Promise<string> {
-  const dir = await tempDir('liveprobe-bundled-copies-');
-  t.after(() => dir.remove());
-  await mkdir(join(dir.path, 'src'));
-  await writeFile(join(dir.path, 'package.json'), `${JSON.stringify({ name: 'pages', private: true })}\n`);
-  await writeFile(join(dir.path, 'src', 'auth.ts'), AUTH_TS);
-  await writeFile(join(dir.path, 'src', 'page-a.ts'), page('a'));
-  await writeFile(join(dir.path, 'src', 'page-b.ts'), page('b'));
-  await writeFile(join(dir.path, 'server.mjs'), server(esm));
-  const stats = await new Promise<webpack.Stats>((resolve, reject) =>
-    webpack(
-      {
-        mode: 'production',
-        target: 'node',
-        devtool: 'source-map',
-        context: dir.path,
-        entry: { 'page-a': './src/page-a.ts', 'page-b': './src/page-b.ts' },
-        output: esm
-          ? { path: join(dir.path, 'dist'), filename: '[name].mjs', module: true, chunkFormat: 'module', library: { type: 'module' } }
-          : { path: join(dir.path, 'dist'), filename: '[name].js', library: { type: 'commonjs2' } },
-        ...(esm ? { experiments: { outputModule: true } } : {}),
-        resolve: { extensions: ['.ts', '.js'] },
-        module: {
-          rules: [{ test: /\.ts$/, use: { loader: SWC_LOADER, options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } } } }],
-        },
-        infrastructureLogging: { level: 'error' },
-      },
-      (err, result) => (err ? reject(err) : resolve(result!)),
-    ),
-  );
-  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
-  return dir.path;
-}
+import { GREET_RETURN, project } from '../bundled-pages.js';
 
 async function get(running: Running, path: string): Promise<string> {
   const response = await fetch(`${running.url}${path}`);

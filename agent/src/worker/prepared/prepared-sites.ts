@@ -36,6 +36,7 @@ import { SiteCounts } from './site-counts.js';
 import { isPlainCounter } from '../../locate/plain-counter.js';
 import { positionTableOf } from './position-tables.js';
 import type { PrepareCacheAt } from '../../prepare/prepare-cache.js';
+import { filePlaced, lateCopyGate, wantPlacements } from '../../prepare/late-copy-gate.js';
 
 interface KnownFile {
   index: number;
@@ -159,7 +160,7 @@ export interface AnalysisStore {
 export class PreparedSites {
   private readonly files = new Map<string, KnownFile>();
   private readonly byIndex = new Map<number, KnownFile>();
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((file: number) => void)[] = [];
   /** The plain counters' hits their COUNT_IN_PLACE sites counted in the app. */
   readonly counts = new SiteCounts();
 
@@ -168,6 +169,8 @@ export class PreparedSites {
     private readonly port: MessagePort,
     private readonly analyses: AnalysisStore,
     private readonly cache?: PrepareCacheAt,
+    /** Shared with the main thread, whose prepared files wait there for their placement while copies may load. */
+    private readonly copyGate: Int32Array = lateCopyGate(),
   ) {
     port.on('message', (message: PreparedToWorker) => this.receive(message));
     port.unref();
@@ -205,12 +208,25 @@ export class PreparedSites {
     };
     this.files.set(path, known);
     this.byIndex.set(known.index, known);
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener(known.index);
   }
 
-  /** Called whenever a prepared file loads (e.g. a lazy `import()` after its action arrived). */
-  onFile(listener: () => void): void {
+  /** Called whenever a prepared file loads (e.g. a lazy `import()` after its action arrived), with its index. */
+  onFile(listener: (file: number) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Whether an action on prepared sites may take a copy that loads later: each prepared file
+   * that binds then holds the app until `placed` says what it holds is placed (late-copy-gate.ts).
+   */
+  awaitCopies(on: boolean): void {
+    wantPlacements(this.copyGate, on);
+  }
+
+  /** Every action that can go into prepared file `file` now is there: its binding may go on. */
+  placed(file: number): void {
+    filePlaced(this.copyGate, file);
   }
 
   /**
