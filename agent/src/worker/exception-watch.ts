@@ -21,6 +21,7 @@ import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
+import { inDependency, isAppScript } from '../locate/app-code.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
 import {
   errorHandlerEntries,
@@ -331,7 +332,7 @@ export class ExceptionWatch {
     const caught = data.uncaught === false;
     const now = Date.now();
     if (caught && !this.inModuleLoader(all)) {
-      const byApp = first !== undefined && !first.path.includes('/node_modules/');
+      const byApp = await this.thrownByApp(all[0]!);
       if (!(byApp ? this.budget : this.dependencyBudget).take(now)) return this.stopWatchingCaught(now, byApp);
     }
     // The throw site is the innermost frame of a file: Node's internals (node:fs) have none.
@@ -363,6 +364,21 @@ export class ExceptionWatch {
     if (caught) await this.session.callAgentOn(objectId!, hold(key));
     const stacktrace = data.description ?? `${thrown.type}: ${thrown.message}`;
     await this.capture(chosen.action, key, frames, site, { action: chosen.action, thrown, stacktrace }, caught);
+  }
+
+  /**
+   * Whether a caught error was thrown by the app's own code rather than a dependency's or Node's,
+   * for the budget it counts toward. A bundler puts libraries into the app's chunk: there the
+   * chunk's source map tells (the original source's path is under node_modules, `webpack://…/
+   * ./node_modules/…` included), or a library's JSON parse attempts in a loop would spend the app's budget.
+   */
+  private async thrownByApp(frame: PausedFrame): Promise<boolean> {
+    const script = this.session.scriptById(frame.location.scriptId);
+    if (script === undefined || !isAppScript(script.path)) return false;
+    if (script.sourceMapURL === undefined) return true;
+    const { lineNumber, columnNumber = 0 } = frame.location;
+    const original = await this.locations.original(script.path, lineNumber + 1, columnNumber).catch(() => undefined);
+    return original === undefined || !inDependency(original.file);
   }
 
   /**
