@@ -86,6 +86,14 @@ const SITES: readonly ErrorHandlerSite[] = [
     handed: (raw) => `(Array.isArray(${raw}?.path) ? undefined : ${raw})`,
   },
   {
+    // graphql-jit's compiled query catches a resolver's throw or rejection itself and makes the
+    // response's error with its own GraphQLError, the resolver's error its fourth argument;
+    // the errors it makes itself (a non-null field's null) have none.
+    framework: "graphql-jit (its GraphQLError, as a resolver's error joins the response)",
+    file: /\/graphql-jit\/dist\/error\.m?js$/,
+    head: /function\s+GraphQLError\s*\(\s*[\w$]+\s*,\s*[\w$]+\s*,\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)[^)]*\)\s*\{/,
+  },
+  {
     // What a job's processor throws or rejects marks the job failed here (5 and later a method, 4 a closure).
     framework: 'BullMQ (its Worker, as it fails a job)',
     file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/worker\.js$/,
@@ -114,7 +122,7 @@ const SITES: readonly ErrorHandlerSite[] = [
  * and BullMQ's Redis client: frames in them are not where the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));

@@ -27,6 +27,8 @@ const FILES = [
   ['node_modules/graphql/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
   ['node_modules/graphql17/error/locatedError.js', 'GraphQL', 'rawOriginalError'],
   ['node_modules/graphql17/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql-jit/dist/error.js', 'graphql-jit', 'originalError'],
+  ['node_modules/graphql-jit/dist/error.mjs', 'graphql-jit', 'originalError'],
   ['node_modules/bullmq/dist/cjs/classes/worker.js', 'BullMQ', 'err'],
   ['node_modules/bullmq/dist/esm/classes/worker.js', 'BullMQ', 'err'],
 ] as const;
@@ -42,7 +44,7 @@ for (const [file, framework, parameter] of FILES) {
     assert.equal(entry.parameter, parameter);
     const line = source.split('\n')[entry.lineNumber] ?? '';
     assert.equal(line[entry.columnNumber - 1], '{', `the breakpoint goes right after the body's brace: ${line}`);
-    assert.match(line, new RegExp(`\\(\\s*(\\w+\\s*,\\s*)?${parameter}\\b`), 'on the line that names the error');
+    assert.match(line, new RegExp(`\\(\\s*(\\w+\\s*,\\s*)*${parameter}\\b`), 'on the line that names the error');
   });
 }
 
