@@ -56,6 +56,8 @@ const HANDOFF_WAIT_MS = 2000;
 const HELD_KEY = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null ? ${HOOK_GLOBAL}.heldKey(this) : -1; }`;
 /** Tells the hook a probe's run paused the app (ExceptionWatch.runTakenPaused). */
 const THROW_RUN_PAUSED = `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.throwRunPaused()`;
+/** Tells the hook the runs it held were V8's at this throw (ExceptionWatch.thrown). */
+const THROW_RUN_AT_THROW = `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.throwRunAtThrow()`;
 /** Publishes the capture held for `this`; true when there was one. */
 const RELEASE = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.reached(this); }`;
 const hold = (key: number) =>
@@ -91,6 +93,8 @@ export class ExceptionWatch {
   /** Until when caught errors are not watched: the app threw more than the budget. */
   private caughtOffUntil = 0;
   private cooldown: NodeJS.Timeout | undefined;
+  /** Whether the hook holds a `throw` line's runs until the next pause says what they were (throw-reruns.ts `confirm`). */
+  private confirming = false;
   /** The error handlers' breakpoints, and what each reads as the error handed over. */
   private readonly handlers = new Map<string, string>();
 
@@ -240,7 +244,10 @@ export class ExceptionWatch {
    * line's condition is true at every hit, a pause of its own, so the throw's is not muted.
    */
   private async pauseOn(state: 'all' | 'uncaught' | 'none'): Promise<void> {
-    if (state !== 'all') this.hook.postMessage({ t: 'throw-reruns', runs: 'each' });
+    // Uncaught ones only: a `throw` line's runs are told by the pause that follows each (throw-reruns.ts).
+    this.confirming = state === 'uncaught' && this.rerunsAtThrow;
+    if (state !== 'all')
+      this.hook.postMessage({ t: 'throw-reruns', runs: state === 'none' ? 'each' : this.rerunsAtThrow ? 'confirm' : 'pause' });
     // Any other statement's runs at the throw are told from hits by the frame, at any run
     // (main/raise-reruns.ts): on before V8 makes them, off after it stops.
     if (state !== 'none' && this.rerunsAtThrow) this.hook.postMessage({ t: 'raise-reruns', on: true });
@@ -256,6 +263,7 @@ export class ExceptionWatch {
       this.hook.postMessage({ t: 'exceptions', arms: [] });
     }
     this.opening = undefined;
+    this.confirming = false;
     this.session.close();
     this.frames.forget();
     this.handlers.clear();
@@ -299,7 +307,11 @@ export class ExceptionWatch {
     // placed its breakpoints: that pause is not this session's to end.
     if (pause.reason === 'instrumentation') return;
     try {
-      if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.thrown(pause);
+      if (pause.reason === 'exception' || pause.reason === 'promiseRejection') {
+        const top = pause.callFrames?.[0];
+        if (this.confirming && top !== undefined) await this.session.evaluateOn(top.callFrameId, THROW_RUN_AT_THROW);
+        await this.thrown(pause);
+      }
       const handler = pause.hitBreakpoints?.map((id) => this.handlers.get(id)).find((name) => name !== undefined);
       if (handler !== undefined) await this.reportedUnthrown(pause, handler);
       else if (pause.reason === 'other') await this.runTakenPaused(pause);
