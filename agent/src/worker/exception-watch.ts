@@ -21,7 +21,7 @@ import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
-import { inDependency, isAppScript } from '../locate/app-code.js';
+import { isAppScript } from '../locate/app-code.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
 import {
   errorHandlerEntries,
@@ -387,10 +387,8 @@ export class ExceptionWatch {
   private async thrownByApp(frame: PausedFrame): Promise<boolean> {
     const script = this.session.scriptById(frame.location.scriptId);
     if (script === undefined || !isAppScript(script.path)) return false;
-    if (script.sourceMapURL === undefined) return true;
     const { lineNumber, columnNumber = 0 } = frame.location;
-    const original = await this.locations.original(script.path, lineNumber + 1, columnNumber).catch(() => undefined);
-    return original === undefined || !inDependency(original.file);
+    return !(await this.locations.inDependencyAt(script, lineNumber + 1, columnNumber).catch(() => false));
   }
 
   /**
