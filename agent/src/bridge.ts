@@ -215,14 +215,15 @@ export interface ExceptionArms {
 /**
  * worker → main: how runs of a `throw` statement's breakpoint condition go (main/throw-reruns.ts):
  * `pairs` while the exception watch pauses at every thrown error on a V8 that runs the condition
- * again at the throw, `pause` while it does on a V8 that does not, `each` otherwise.
+ * again at the throw, `confirm` while it pauses at uncaught ones only on such a V8, `pause` while
+ * it pauses at thrown errors on a V8 that does not, `each` otherwise.
  */
 export interface ThrowRerunsOn {
   t: 'throw-reruns';
   runs: ThrowRuns;
 }
 
-export type ThrowRuns = 'each' | 'pairs' | 'pause';
+export type ThrowRuns = 'each' | 'pairs' | 'confirm' | 'pause';
 
 /**
  * worker → main: whether the exception watch pauses at thrown errors at all (caught ones or

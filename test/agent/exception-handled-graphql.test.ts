@@ -7,7 +7,8 @@ import { assertReservedAndSettled, shownOnceLastIsIn } from './handled-snapshots
 import { find, snapshotsOnBroker } from './snapshot-events.js';
 
 // Errors graphql-js catches: a resolver's throw or rejection becomes an entry of the response's
-// `errors` and never reaches uncaughtException. graphql 16 runs its CommonJS build, 17 its ES modules.
+// `errors` and never reaches uncaughtException. graphql 16 runs its CommonJS build, 17 its ES modules;
+// graphql-jit compiles the query over graphql 16 and catches resolvers' errors in its compiled code.
 const WAIT = 15_000;
 const APP = 'test/fixtures/handled-errors/graphql.mjs';
 
@@ -39,7 +40,7 @@ async function answers(t: TestContext, graphql: string, agent: { broker: string 
   return all;
 }
 
-for (const graphql of ['graphql', 'graphql17'] as const) {
+for (const graphql of ['graphql', 'graphql17', 'graphql-jit'] as const) {
   test(`${graphql}: resolvers' throws and rejections in the response's errors give one snapshot each at their throw sites; the responses are unchanged; an error the resolver swallows gives none`, async (t) => {
     const without = await answers(t, graphql, undefined);
     const cp = await controlPlane(t);

@@ -16,15 +16,22 @@ import { snapshotsOnBroker } from './snapshot-events.js';
 const APP = 'test/fixtures/handled-errors/next.cjs';
 const _STOCK = 'test/fixtures/handled-errors/stock.cjs';
 
-/** Next's bundled route runtime, where the package puts it, in a folder removed after the test. */
-async function nextRuntime(t: TestContext): Promise<string> {
+/**
+ * The app's environment: Next's bundled route runtime where the package puts it, in a folder
+ * removed after the test, and for Next 14 its server's base-server.js (the catch around a route
+ * handler, whose head is checked against 14.2's in test/agent/worker/error-handlers.test.ts).
+ */
+async function nextEnv(t: TestContext, version: 14 | 15): Promise<Record<string, string>> {
   const dir = await tempDir('liveprobe-next-');
   t.after(() => dir.remove());
-  const folder = join(dir.path, 'node_modules/next/dist/compiled/next-server');
-  await mkdir(folder, { recursive: true });
-  const runtime = join(folder, 'app-route.runtime.prod.js');
-  await copyFile(fromRoot('test/fixtures/handled-errors/next/app-route.runtime.prod.js'), runtime);
-  return runtime;
+  const place = async (fixture: string, path: string): Promise<string> => {
+    const target = join(dir.path, 'node_modules/next/dist', path);
+    await mkdir(join(target, '..'), { recursive: true });
+    await copyFile(fromRoot(`test/fixtures/handled-errors/next/${fixture}`), target);
+    return target;
+  };
+  const env = { NEXT_RUNTIME: await place('app-route.runtime.prod.js', 'compiled/next-server/app-route.runtime.prod.js') };
+  return version === 15 ? env : { ...env, NEXT_SERVER: await place('base-server.js', 'server/base-server.js') };
 }
 
 const REQUESTS: [string, RequestInit][] = [
@@ -42,30 +49,40 @@ async function answers(url: string): Promise<string[]> {
   return all;
 }
 
-test("next: a route handler's throw and a server action's rejection that Next answers 500 give snapshots at their throw sites; the answers are unchanged; an error the handler swallows gives none", async (t) => {
-  const env = { NEXT_RUNTIME: await nextRuntime(t) };
-  const plain = await startApp({ script: APP, module: 'cjs', tags: ['e2e'], broker: 'mqtt://127.0.0.1:9', agent: false, env });
-  t.after(() => plain.stop());
-  const without = await answers(plain.url);
-  await plain.stop();
+for (const [version, what] of [
+  [
+    15,
+    "a route handler's throw and a server action's rejection that Next answers 500 (its route module's onRequestError: 15.4 and later, 16)",
+  ],
+  [
+    14,
+    "a GET route handler's throw and a POST one's rejection that Next answers 500 (its server's catch around the handler: no onRequestError)",
+  ],
+] as const)
+  test(`next ${version}: ${what} give snapshots at their throw sites; the answers are unchanged; an error the handler swallows gives none`, async (t) => {
+    const env = await nextEnv(t, version);
+    const plain = await startApp({ script: APP, module: 'cjs', tags: ['e2e'], broker: 'mqtt://127.0.0.1:9', agent: false, env });
+    t.after(() => plain.stop());
+    const without = await answers(plain.url);
+    await plain.stop();
 
-  const cp = await controlPlane(t);
-  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
-  const shop = await app(t, { script: APP, module: 'cjs', broker: cp.mqttUrl, env });
-  // Matches the RangeError the handler swallows too.
-  const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'], messagePattern: 'left|overdrawn|quantity' });
-  assert.match(await installed(cp, action.id), /^installed/);
-  const withAgent = await answers(shop.url);
-  assert.deepEqual(withAgent, without, 'the same answers as without the agent');
-  assert.deepEqual(withAgent, ['200 quantity 1', '500 Internal Server Error', '500 Internal Server Error']);
+    const cp = await controlPlane(t);
+    const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
+    const shop = await app(t, { script: APP, module: 'cjs', broker: cp.mqttUrl, env });
+    // Matches the RangeError the handler swallows too.
+    const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'], messagePattern: 'left|overdrawn|quantity' });
+    assert.match(await installed(cp, action.id), /^installed/);
+    const withAgent = await answers(shop.url);
+    assert.deepEqual(withAgent, without, 'the same answers as without the agent');
+    assert.deepEqual(withAgent, ['200 quantity 1', '500 Internal Server Error', '500 Internal Server Error']);
 
-  await assertReservedAndSettled(snapshots, action.id, APP, 'next');
+    await assertReservedAndSettled(snapshots, action.id, APP, 'next');
 
-  // A last request: once its snapshot is in, the others (in any order) are too.
-  assert.equal((await fetch(`${shop.url}/api/reserve?sku=sku-2&wanted=9`)).status, 500);
-  assert.deepEqual(
-    await shownOnceLastIsIn(snapshots),
-    ['only 0 of sku-1 left, 5 wanted', 'ledger lin is overdrawn', 'only 4 of sku-2 left, 9 wanted'].sort(),
-    'one snapshot per error Next answered, none for the RangeError the handler swallowed',
-  );
-});
+    // A last request: once its snapshot is in, the others (in any order) are too.
+    assert.equal((await fetch(`${shop.url}/api/reserve?sku=sku-2&wanted=9`)).status, 500);
+    assert.deepEqual(
+      await shownOnceLastIsIn(snapshots),
+      ['only 0 of sku-1 left, 5 wanted', 'ledger lin is overdrawn', 'only 4 of sku-2 left, 9 wanted'].sort(),
+      'one snapshot per error Next answered, none for the RangeError the handler swallowed',
+    );
+  });

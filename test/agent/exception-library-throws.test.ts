@@ -5,13 +5,16 @@
  * uncaught errors only for 60 s, and the app's own error, caught by Express's error middleware in
  * that minute, gave no snapshot. Nor must Node's ES module loader, which tries each bare
  * specifier a module imports as a URL and catches the TypeError: a Nuxt page's first request
- * imports chunks that make about 100 such throws.
+ * imports chunks that make about 100 such throws. Nor must a library a bundler put into the
+ * app's own chunk (esbuild, webpack): its throws are told by the chunk's source map.
  */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { build } from 'esbuild';
+import webpack from 'webpack';
 import { tempDir } from '@liveprobe/harness';
 import { sseEvents, type SseEvent } from '../helpers/index.js';
 import { addAction, app, controlPlane } from './fixtures.js';
@@ -108,6 +111,73 @@ test("a library's own throws and catches on every request leave the app's caught
       assert.equal(await (await fetch(`${url}/page?name=ada`)).text(), `hello ada (${THROWS_PER_CALL} misses)`);
   });
 });
+
+/** A library that tries to parse each of its slots as JSON and catches the SyntaxError of those that are not. */
+const NOISY_PARSE = [
+  'exports.parseAll = function parseAll(texts) {',
+  '  let misses = 0;',
+  '  for (const text of texts) {',
+  '    try {',
+  '      JSON.parse(text);',
+  '    } catch {',
+  '      misses++;',
+  '    }',
+  '  }',
+  '  return misses;',
+  '};',
+  '',
+].join('\n');
+
+/** The bundlers a Node service is shipped with, each writing `dist/server.js` and its referenced map from `app.cjs`, express left out. */
+const BUNDLERS: Record<string, (dir: string) => Promise<void>> = {
+  esbuild: async (dir) => {
+    await build({
+      entryPoints: [join(dir, 'app.cjs')],
+      outfile: join(dir, 'dist/server.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      sourcemap: true,
+      external: [JSON.parse(EXPRESS) as string],
+      logLevel: 'silent',
+    });
+  },
+  webpack: async (dir) => {
+    const config: webpack.Configuration = {
+      mode: 'production',
+      target: 'node',
+      context: dir,
+      entry: './app.cjs',
+      output: { path: join(dir, 'dist'), filename: 'server.js' },
+      devtool: 'source-map',
+      externals: { [JSON.parse(EXPRESS) as string]: `commonjs ${JSON.parse(EXPRESS) as string}` },
+      optimization: { minimize: false },
+    };
+    const stats = await new Promise<webpack.Stats>((resolve, reject) =>
+      webpack(config, (err, result) => (err ? reject(err) : resolve(result!))),
+    );
+    assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  },
+};
+
+for (const [bundler, bundle] of Object.entries(BUNDLERS))
+  test(`a library ${bundler} bundled into the app's chunk, parsing JSON in a loop on every request, leaves the app's caught errors watched: its source map tells its throws from the app's`, async (t) => {
+    const dir = await folderWith(t, {
+      'node_modules/noisy-parse/index.js': NOISY_PARSE,
+      'package.json': JSON.stringify({ name: 'bundled-shop', private: true }),
+      'app.cjs': [
+        `const express = require(${EXPRESS});`,
+        "const { parseAll } = require('noisy-parse');",
+        `const SLOTS = Array.from({ length: ${THROWS_PER_CALL} }, (_, i) => \`slot \${i}\`);`,
+        expressApp(["app.get('/page', (req, res) => res.send(`${req.query.name}: ${parseAll(SLOTS)} misses`));"]),
+      ].join('\n'),
+    });
+    await bundle(dir);
+    await appErrorAfter(t, join(dir, 'dist/server.js'), async (url) => {
+      for (let request = 0; request < 5; request++)
+        assert.equal(await (await fetch(`${url}/page?name=ada`)).text(), `ada: ${THROWS_PER_CALL} misses`);
+    });
+  });
 
 test("Node's module loader trying each bare name a lazily imported module imports leaves the app's caught errors watched", async (t) => {
   const names = Array.from({ length: LAZY_IMPORTS }, (_, i) => `part-${i}`);

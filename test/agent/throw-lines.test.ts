@@ -9,6 +9,7 @@ import type { OutputEvent } from '@liveprobe/protocol';
 import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
 import { addAction, app, controlPlane, installed } from './fixtures.js';
 import { snapshotsOnBroker } from './snapshot-events.js';
+import { throwLinesInCooldown } from './throw-lines-cooldown.js';
 
 const WAIT = 15_000;
 const APP = 'test/fixtures/throw-lines.cjs';
@@ -105,6 +106,10 @@ test('breakpoint path: actions on throw lines hit once a run, and the exception 
 
 test('prepared sites: actions on throw lines hit once a run, and the exception action captures the errors thrown there', async (t) => {
   await throwEverywhere(t, { LIVEPROBE_PREPARE: 'app' }, /^installed: prepared/);
+});
+
+test('breakpoint path, while the exception action watches uncaught errors only: a log on a throw line prints once at an uncaught throw there, and the exception action captures it', async (t) => {
+  await throwLinesInCooldown(t);
 });
 
 const HONO = 'test/fixtures/handled-errors/hono.cjs';

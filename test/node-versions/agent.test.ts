@@ -18,6 +18,7 @@ import { addAction, app, checkout, controlPlane, installed, SHOP } from '../agen
 import { find, snapshotsOnBroker } from '../agent/snapshot-events.js';
 import { nodeBinary, PINNED_MAJORS } from './node-binaries.js';
 import { BASELINE_TRACE, logOnWarmFunction } from '../agent/hot-function.js';
+import { throwLinesInCooldown } from '../agent/throw-lines-cooldown.js';
 
 const WAIT = 20_000;
 const SERVER_TS = 'examples/shop/src/server.ts';
@@ -230,6 +231,10 @@ for (const major of PINNED_MAJORS) {
       'the exception snapshot',
     );
     assert.equal(snapshot.location.line, lineOf(THROWS, 'throw-retry'));
+  });
+
+  test(`on Node ${major}, while the exception action watches uncaught errors only, a log on a throw line prints once at an uncaught throw there, and the exception action captures it`, async (t) => {
+    await throwLinesInCooldown(t, nodeBinary(major));
   });
 
   test(`on Node ${major}, with the session open from start-up, V8 gives the app no baseline code and an action on a warm function installs and logs`, async (t) => {

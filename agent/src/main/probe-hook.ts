@@ -301,7 +301,13 @@ export class ProbeHook {
     } catch {
       // As hit(): never into the app.
     }
-    if (run !== 'at-throw') this.hit(key, values, self);
+    return this.ran(run, key, values, self);
+  }
+
+  /** Makes the hit of a run that is one (now, or held until the pause that tells); true keeps V8 from muting the exception pause. */
+  private ran(run: ThrowRun, key: number, values: unknown[], self: unknown): boolean {
+    if (run === 'held') this.throwReruns.hold({ key, values, self });
+    else if (run !== 'at-throw') this.hit(key, values, self);
     return run !== 'hit';
   }
 
@@ -318,14 +324,22 @@ export class ProbeHook {
     } catch {
       // As hit(): never into the app.
     }
-    if (run !== 'at-throw') this.hit(key, values, self);
-    return run !== 'hit';
+    return this.ran(run, key, values, self);
   }
 
-  /** The exception watch paused at no error and no handler (throw-reruns.ts: a run taken for the throw's paused it). */
+  /** The exception watch paused at no error and no handler (throw-reruns.ts: a run taken for the throw's paused it, or held runs were hits). */
   throwRunPaused(): void {
     try {
-      this.throwReruns.paused();
+      for (const run of this.throwReruns.paused()) this.hit(run.key, run.values, run.self);
+    } catch {
+      // As hit(): never into the app.
+    }
+  }
+
+  /** The exception watch paused at a thrown error: runs held (throw-reruns.ts `confirm`) were V8's at that throw. */
+  throwRunAtThrow(): void {
+    try {
+      this.throwReruns.atThrow();
     } catch {
       // As hit(): never into the app.
     }

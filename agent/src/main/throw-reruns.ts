@@ -21,6 +21,16 @@
  * whose true pauses the app at the statement's start (the exception watch resumes it), so V8 does
  * not mute the throw's pause. Otherwise (`each`: no watch, or uncaught errors only) every run is a
  * hit and nothing more.
+ *
+ * While the watch pauses at uncaught errors only (over its budget of caught ones), a V8 that makes
+ * those runs makes them at uncaught throws only, which nothing in the condition foresees: a pair
+ * cannot be told from two hits of a loop whose throws are caught. There (`confirm`) every run
+ * answers true and is held: a hit pauses the app at the statement's start (the watch says so,
+ * `paused`, and the held runs are hits then), while V8's run at an uncaught throw leads to the
+ * exception's pause instead (`atThrow`: they are dropped), which their true keeps unmuted.
+ * Before, each such run was a hit: a log printed its line twice, and their false muted the pause.
+ * `pause` serves a V8 that makes no runs in that state too: there every run's true keeps V8 from
+ * muting the exception pause of a statement whose conditions were false.
  */
 import type { ThrowRuns } from '../bridge.js';
 
@@ -29,7 +39,17 @@ import type { ThrowRuns } from '../bridge.js';
  * pausing); V8's run at the throw (no hit; true keeps the pause unmuted); or V8's run at the throw
  * of a run whose hit was missed, having paused the app instead, or a hit that must pause (both).
  */
-export type ThrowRun = 'hit' | 'at-throw' | 'hit-at-throw';
+export type ThrowRun = 'hit' | 'at-throw' | 'hit-at-throw' | 'held';
+
+/** A run held until the pause that tells whether it was a hit (`confirm`). */
+export interface HeldRun {
+  key: number;
+  values: unknown[];
+  self: unknown;
+}
+
+/** Runs held at once, at most: one a breakpoint of the statement, each a pause apart. */
+const HELD_RUNS = 64;
 
 export class ThrowReruns {
   private runs: ThrowRuns = 'each';
@@ -39,6 +59,8 @@ export class ThrowReruns {
   private taken: number | undefined;
   /** The key whose run at the throw is owed the hit its statement's start missed. */
   private owed: number | undefined;
+  /** `confirm`: the runs since the last pause, waiting for the pause that tells what they were. */
+  private readonly held: HeldRun[] = [];
 
   /** The exception watch says how the runs go now (bridge.ts ThrowRuns). */
   set(runs: ThrowRuns): void {
@@ -46,10 +68,12 @@ export class ThrowReruns {
     this.open.clear();
     this.taken = undefined;
     this.owed = undefined;
+    this.held.length = 0;
   }
 
   run(key: number): ThrowRun {
     if (this.runs === 'each') return 'hit';
+    if (this.runs === 'confirm') return 'held';
     if (this.runs === 'pause') return 'hit-at-throw';
     if (this.open.delete(key)) {
       if (this.owed === key) {
@@ -75,11 +99,26 @@ export class ThrowReruns {
     return 'hit-at-throw';
   }
 
-  /** The exception watch paused at no error and no handler of its own: the run just taken for the throw's was the statement's start. */
-  paused(): void {
-    if (this.taken === undefined) return;
+  /** A run `run` answered `held` for: its hit waits for the pause that follows. */
+  hold(run: HeldRun): void {
+    if (this.held.length < HELD_RUNS) this.held.push(run);
+  }
+
+  /**
+   * The exception watch paused at no error and no handler of its own: the run just taken for the
+   * throw's was the statement's start; the runs held were hits, returned to be made.
+   */
+  paused(): HeldRun[] {
+    if (this.held.length > 0) return this.held.splice(0);
+    if (this.taken === undefined) return [];
     this.open.add(this.taken);
     this.owed = this.taken;
     this.taken = undefined;
+    return [];
+  }
+
+  /** The exception watch paused at a thrown error: the runs held were V8's at that throw, no hits. */
+  atThrow(): void {
+    this.held.length = 0;
   }
 }

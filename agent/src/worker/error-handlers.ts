@@ -86,6 +86,14 @@ const SITES: readonly ErrorHandlerSite[] = [
     handed: (raw) => `(Array.isArray(${raw}?.path) ? undefined : ${raw})`,
   },
   {
+    // graphql-jit's compiled query catches a resolver's throw or rejection itself and makes the
+    // response's error with its own GraphQLError, the resolver's error its fourth argument;
+    // the errors it makes itself (a non-null field's null) have none.
+    framework: "graphql-jit (its GraphQLError, as a resolver's error joins the response)",
+    file: /\/graphql-jit\/dist\/error\.m?js$/,
+    head: /function\s+GraphQLError\s*\(\s*[\w$]+\s*,\s*[\w$]+\s*,\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)[^)]*\)\s*\{/,
+  },
+  {
     // What a job's processor throws or rejects marks the job failed here (5 and later a method, 4 a closure).
     framework: 'BullMQ (its Worker, as it fails a job)',
     file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/worker\.js$/,
@@ -97,7 +105,8 @@ const SITES: readonly ErrorHandlerSite[] = [
     framework: 'Next.js (its route module, as a request ends in an error)',
     file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/(?:app-page|app-route|pages-api)[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
     head: /\basync\s+onRequestError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
-    olderVersions: "Next before 15.4 hands a request's error to its server's instrumentationOnRequestError, watched instead",
+    olderVersions:
+      "Next 15.0 to 15.3 hand a request's error to their server's instrumentationOnRequestError, and Next 14 an app route handler's to its server's catch, watched instead",
   },
   {
     // Next 15.0 to 15.3 hand a request's error to the server's method instead (later ones still do for the pages router).
@@ -105,6 +114,13 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/next\/dist\/server\/base-server\.js$/,
     head: /\basync\s+instrumentationOnRequestError\s*\(\s*\.\.\.([A-Za-z_$][\w$]*)\s*\)\s*\{/,
     handed: (args) => `${args}[0]`,
+  },
+  {
+    // Next 14 and earlier have no onRequestError: the server catches an app route handler's error
+    // itself, logs it and answers 500 (15.0 to 15.3 call instrumentationOnRequestError first, above).
+    framework: "Next.js 14 (its server, as an app route handler's error is answered 500)",
+    file: /\/next\/dist\/server\/base-server\.js$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=(?:\s*\/\/[^\n]*)*\s*if\s*\(\s*isSSG\s*\)\s*throw\s+\1\s*;\s*_log\.error\(\s*\1\s*\))/,
   },
 ];
 
@@ -114,7 +130,7 @@ const SITES: readonly ErrorHandlerSite[] = [
  * and BullMQ's Redis client: frames in them are not where the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
@@ -148,10 +164,17 @@ export function isErrorHandlerFile(path: string): boolean {
   return SITES.some((site) => site.file.test(path.replace(/\\/g, '/')));
 }
 
+/** The sites in a file: Next's server holds one per version, each matching that version's source only. */
+function sitesIn(path: string): ErrorHandlerSite[] {
+  const normal = path.replace(/\\/g, '/');
+  return SITES.filter((site) => site.file.test(normal));
+}
+
 /** What the log says of a framework's file without an error handler the agent knows. */
 export function noErrorHandlerMessage(path: string): string {
-  const site = SITES.find((s) => s.file.test(path.replace(/\\/g, '/')));
-  const consequence = site?.olderVersions ?? 'errors it catches are captured only if thrown again uncaught';
+  const consequence =
+    sitesIn(path).find((s) => s.olderVersions !== undefined)?.olderVersions ??
+    'errors it catches are captured only if thrown again uncaught';
   return `${path}: no error handler of a version the agent knows; ${consequence}`;
 }
 
@@ -161,8 +184,10 @@ export function noErrorHandlerMessage(path: string): string {
  * its prepared body and its twin, and either may run: each gets a breakpoint.
  */
 export function errorHandlerEntries(path: string, source: string): ErrorHandlerEntry[] {
-  const site = SITES.find((s) => s.file.test(path.replace(/\\/g, '/')));
-  if (site === undefined) return [];
+  return sitesIn(path).flatMap((site) => entriesOf(site, source));
+}
+
+function entriesOf(site: ErrorHandlerSite, source: string): ErrorHandlerEntry[] {
   return [...source.matchAll(new RegExp(site.head.source, `${site.head.flags}g`))].map((match) => {
     const end = match.index + match[0].length;
     const before = source.slice(0, end);

@@ -6,7 +6,7 @@
  * breakpoint path, which pauses at every thrown error, until the app restarts. A webpack chunk
  * for a web or edge runtime (web-chunks.ts) is not an app file here.
  */
-import { agentFileAmong } from '../locate/agent-files.js';
+import { isAppScript } from '../locate/app-code.js';
 import { isPrebuilt } from '../prepare/prebuilt.js';
 import { webRuntimeScript } from '../prepare/web-chunks.js';
 import type { LoadedScript } from './inspector-session.js';
@@ -41,7 +41,7 @@ export class ExceptionPath {
 
   /** Looks at a loaded script; true when it moved exception actions to the breakpoint path. */
   async loaded(script: LoadedScript, source: (script: LoadedScript) => Promise<string>): Promise<boolean> {
-    if (!this.inProcess || this.unprepared !== undefined || !isAppFile(script)) return false;
+    if (!this.inProcess || this.unprepared !== undefined || !isAppScript(script.path)) return false;
     const before = this.name;
     let text: string;
     try {
@@ -70,11 +70,4 @@ export class ExceptionPath {
         ? 'breakpoint path: the app pauses at each thrown error (no file is prepared; LIVEPROBE_PREPARE=app or `liveprobe prepare` avoids the pauses)'
         : `breakpoint path: the app pauses at each thrown error (${this.unprepared} is not prepared; prepare every app file to avoid the pauses)`;
   }
-}
-
-/** The app's own code: a file outside node_modules that is not the agent's. */
-function isAppFile(script: LoadedScript): boolean {
-  const { path } = script;
-  if (path === '' || !(path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path))) return false;
-  return !/[\\/]node_modules[\\/]/.test(path) && agentFileAmong([path]) === undefined;
 }

@@ -21,6 +21,7 @@ import { defined, errorMessage } from '@liveprobe/protocol/util';
 import type { ExceptionAction, ThrownError } from '@liveprobe/protocol';
 import { HELD_CAPTURES, HOOK_GLOBAL, type ExceptionArm, type HookChannel } from '../bridge.js';
 import { agentFileAmong } from '../locate/agent-files.js';
+import { isAppScript } from '../locate/app-code.js';
 import type { CdpTransport, Paused, PausedFrame } from './cdp-transport.js';
 import {
   errorHandlerEntries,
@@ -55,6 +56,8 @@ const HANDOFF_WAIT_MS = 2000;
 const HELD_KEY = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null ? ${HOOK_GLOBAL}.heldKey(this) : -1; }`;
 /** Tells the hook a probe's run paused the app (ExceptionWatch.runTakenPaused). */
 const THROW_RUN_PAUSED = `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.throwRunPaused()`;
+/** Tells the hook the runs it held were V8's at this throw (ExceptionWatch.thrown). */
+const THROW_RUN_AT_THROW = `typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && void ${HOOK_GLOBAL}.throwRunAtThrow()`;
 /** Publishes the capture held for `this`; true when there was one. */
 const RELEASE = `function () { return typeof ${HOOK_GLOBAL} === 'object' && ${HOOK_GLOBAL} !== null && ${HOOK_GLOBAL}.reached(this); }`;
 const hold = (key: number) =>
@@ -90,6 +93,8 @@ export class ExceptionWatch {
   /** Until when caught errors are not watched: the app threw more than the budget. */
   private caughtOffUntil = 0;
   private cooldown: NodeJS.Timeout | undefined;
+  /** Whether the hook holds a `throw` line's runs until the next pause says what they were (throw-reruns.ts `confirm`). */
+  private confirming = false;
   /** The error handlers' breakpoints, and what each reads as the error handed over. */
   private readonly handlers = new Map<string, string>();
 
@@ -239,7 +244,10 @@ export class ExceptionWatch {
    * line's condition is true at every hit, a pause of its own, so the throw's is not muted.
    */
   private async pauseOn(state: 'all' | 'uncaught' | 'none'): Promise<void> {
-    if (state !== 'all') this.hook.postMessage({ t: 'throw-reruns', runs: 'each' });
+    // Uncaught ones only: a `throw` line's runs are told by the pause that follows each (throw-reruns.ts).
+    this.confirming = state === 'uncaught' && this.rerunsAtThrow;
+    if (state !== 'all')
+      this.hook.postMessage({ t: 'throw-reruns', runs: state === 'none' ? 'each' : this.rerunsAtThrow ? 'confirm' : 'pause' });
     // Any other statement's runs at the throw are told from hits by the frame, at any run
     // (main/raise-reruns.ts): on before V8 makes them, off after it stops.
     if (state !== 'none' && this.rerunsAtThrow) this.hook.postMessage({ t: 'raise-reruns', on: true });
@@ -255,6 +263,7 @@ export class ExceptionWatch {
       this.hook.postMessage({ t: 'exceptions', arms: [] });
     }
     this.opening = undefined;
+    this.confirming = false;
     this.session.close();
     this.frames.forget();
     this.handlers.clear();
@@ -298,7 +307,11 @@ export class ExceptionWatch {
     // placed its breakpoints: that pause is not this session's to end.
     if (pause.reason === 'instrumentation') return;
     try {
-      if (pause.reason === 'exception' || pause.reason === 'promiseRejection') await this.thrown(pause);
+      if (pause.reason === 'exception' || pause.reason === 'promiseRejection') {
+        const top = pause.callFrames?.[0];
+        if (this.confirming && top !== undefined) await this.session.evaluateOn(top.callFrameId, THROW_RUN_AT_THROW);
+        await this.thrown(pause);
+      }
       const handler = pause.hitBreakpoints?.map((id) => this.handlers.get(id)).find((name) => name !== undefined);
       if (handler !== undefined) await this.reportedUnthrown(pause, handler);
       else if (pause.reason === 'other') await this.runTakenPaused(pause);
@@ -331,7 +344,7 @@ export class ExceptionWatch {
     const caught = data.uncaught === false;
     const now = Date.now();
     if (caught && !this.inModuleLoader(all)) {
-      const byApp = first !== undefined && !first.path.includes('/node_modules/');
+      const byApp = await this.thrownByApp(all[0]!);
       if (!(byApp ? this.budget : this.dependencyBudget).take(now)) return this.stopWatchingCaught(now, byApp);
     }
     // The throw site is the innermost frame of a file: Node's internals (node:fs) have none.
@@ -363,6 +376,19 @@ export class ExceptionWatch {
     if (caught) await this.session.callAgentOn(objectId!, hold(key));
     const stacktrace = data.description ?? `${thrown.type}: ${thrown.message}`;
     await this.capture(chosen.action, key, frames, site, { action: chosen.action, thrown, stacktrace }, caught);
+  }
+
+  /**
+   * Whether a caught error was thrown by the app's own code rather than a dependency's or Node's,
+   * for the budget it counts toward. A bundler puts libraries into the app's chunk: there the
+   * chunk's source map tells (the original source's path is under node_modules, `webpack://…/
+   * ./node_modules/…` included), or a library's JSON parse attempts in a loop would spend the app's budget.
+   */
+  private async thrownByApp(frame: PausedFrame): Promise<boolean> {
+    const script = this.session.scriptById(frame.location.scriptId);
+    if (script === undefined || !isAppScript(script.path)) return false;
+    const { lineNumber, columnNumber = 0 } = frame.location;
+    return !(await this.locations.inDependencyAt(script, lineNumber + 1, columnNumber).catch(() => false));
   }
 
   /**

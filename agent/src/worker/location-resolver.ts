@@ -5,6 +5,7 @@
 import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import type { Placement } from './probe-state.js';
+import { inDependency } from '../locate/app-code.js';
 import { matchScript, normalizeRequested } from '../locate/script-match.js';
 import { sourceInPackage } from '../locate/package-source.js';
 import { shownSourcePath } from '../locate/source-shown.js';
@@ -201,6 +202,19 @@ export class LocationResolver {
   async original(path: string, line: number, column: number): Promise<{ file: string; line: number; column: number } | undefined> {
     const position = (await this.mapFor(path))?.originalFor(line, column);
     return position === undefined ? undefined : shownSource(position);
+  }
+
+  /**
+   * Whether a generated position of a loaded script is a dependency's code by its map: a library a
+   * bundler put into the app's chunk. Only a map whose sources include one under node_modules is
+   * read for the position; the others answer from their sources' list, kept for every script.
+   */
+  async inDependencyAt(script: LoadedScript, line: number, column: number): Promise<boolean> {
+    if (script.sourceMapURL === undefined) return false;
+    const sources = await this.sourcesOf(script);
+    if (sources instanceof SourceMapError || ![...sources].some(inDependency)) return false;
+    const original = await this.original(script.path, line, column);
+    return original !== undefined && inDependency(original.file);
   }
 
   /** A loaded script's source map, when it names one that reads. */

@@ -27,6 +27,8 @@ const FILES = [
   ['node_modules/graphql/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
   ['node_modules/graphql17/error/locatedError.js', 'GraphQL', 'rawOriginalError'],
   ['node_modules/graphql17/error/locatedError.mjs', 'GraphQL', 'rawOriginalError'],
+  ['node_modules/graphql-jit/dist/error.js', 'graphql-jit', 'originalError'],
+  ['node_modules/graphql-jit/dist/error.mjs', 'graphql-jit', 'originalError'],
   ['node_modules/bullmq/dist/cjs/classes/worker.js', 'BullMQ', 'err'],
   ['node_modules/bullmq/dist/esm/classes/worker.js', 'BullMQ', 'err'],
 ] as const;
@@ -42,7 +44,7 @@ for (const [file, framework, parameter] of FILES) {
     assert.equal(entry.parameter, parameter);
     const line = source.split('\n')[entry.lineNumber] ?? '';
     assert.equal(line[entry.columnNumber - 1], '{', `the breakpoint goes right after the body's brace: ${line}`);
-    assert.match(line, new RegExp(`\\(\\s*(\\w+\\s*,\\s*)?${parameter}\\b`), 'on the line that names the error');
+    assert.match(line, new RegExp(`\\(\\s*(\\w+\\s*,\\s*)*${parameter}\\b`), 'on the line that names the error');
   });
 }
 
@@ -220,10 +222,43 @@ test("Next.js 15.0 to 15.3: the server's instrumentationOnRequestError takes the
   });
 });
 
+test("Next.js 14: the server's catch around an app route handler, as 14.2's base-server.js writes it; 15.0's, which calls instrumentationOnRequestError first, is not taken for it", () => {
+  const path = '/srv/app/node_modules/next/dist/server/base-server.js';
+  const caught = '                    } catch (err) {';
+  const next14 = [
+    caught,
+    '                        // If this is during static generation, throw the error again.',
+    '                        if (isSSG) throw err;',
+    '                        _log.error(err);',
+  ].join('\n');
+  assert.deepEqual(errorHandlerEntries(path, next14), [
+    {
+      framework: "Next.js 14 (its server, as an app route handler's error is answered 500)",
+      lineNumber: 0,
+      columnNumber: caught.length,
+      parameter: 'err',
+      handed: 'err',
+    },
+  ]);
+  const next15 = [
+    caught,
+    '                        await this.instrumentationOnRequestError(err, req, {',
+    "                            routerKind: 'App Router',",
+    '                        });',
+    '                        // If this is during static generation, throw the error again.',
+    '                        if (isSSG) throw err;',
+    '                        _log.error(err);',
+  ].join('\n');
+  assert.deepEqual(errorHandlerEntries(path, next15), []);
+});
+
 test("Next.js 15.0 to 15.3's bundled runtimes, without onRequestError: the log says where their errors are watched instead", () => {
   const path = '/srv/app/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js';
   assert.equal(errorHandlerEntries(path, 'class tj{async handle(e,t){}}')[0], undefined);
-  assert.match(noErrorHandlerMessage(path), /no error handler of a version the agent knows; Next before 15\.4 .* watched instead$/);
+  assert.match(
+    noErrorHandlerMessage(path),
+    /no error handler of a version the agent knows; Next 15\.0 to 15\.3 .* Next 14 .* watched instead$/,
+  );
   assert.match(noErrorHandlerMessage('/srv/app/node_modules/koa/lib/context.js'), /captured only if thrown again uncaught$/);
 });
 

@@ -36,6 +36,7 @@ interface RemoteHook {
   raiseHit(key: number, values: unknown[], self: unknown, uncallable?: boolean): boolean;
   readonly everyThrow: boolean;
   throwRunPaused(): void;
+  throwRunAtThrow(): void;
   receive(json: string): void;
   /** Sends what is queued now: while the target is paused, no microtask runs to send it. */
   flush(): void;
@@ -108,6 +109,7 @@ function install(): InstallResult {
       return hook.everyThrow;
     },
     throwRunPaused: () => hook.throwRunPaused(),
+    throwRunAtThrow: () => hook.throwRunAtThrow(),
     receive: (json) => listener?.(JSON.parse(json) as ToMain),
     flush,
     hold: (k, error) => hook.hold(k, error),
