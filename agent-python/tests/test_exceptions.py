@@ -219,7 +219,7 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def test_a_starlette_endpoints_error_an_exception_handler_answers_and_uvicorns_log_of_one_that_escaped(agent):
+def test_a_starlette_endpoints_error_a_handler_by_class_or_status_answers_and_uvicorns_log_of_one_that_escaped(agent):
     pytest.importorskip('fastapi')
     pytest.importorskip('uvicorn')
     import logging
@@ -236,6 +236,10 @@ def test_a_starlette_endpoints_error_an_exception_handler_answers_and_uvicorns_l
     def declined(request, exc):
         return JSONResponse({'declined': True}, status_code=402)
 
+    @app.exception_handler(404)
+    def missing(request, exc):
+        return JSONResponse({'missing': exc.detail}, status_code=404)
+
     @app.get('/pay')
     def pay():
         checkout(4)
@@ -247,24 +251,27 @@ def test_a_starlette_endpoints_error_an_exception_handler_answers_and_uvicorns_l
         except PaymentError:
             return {'ok': True}
 
-    original = handling._lookup_exception_handler
+    original = handling.is_async_callable
     server_log = logging.getLogger('uvicorn.error')
     filters = list(server_log.filters)
     watch(agent)
-    assert handling._lookup_exception_handler is not original
-    assert handling._lookup_exception_handler.__wrapped__ is original
+    assert handling.is_async_callable is not original
+    assert handling.is_async_callable.__wrapped__ is original
     client = TestClient(app, raise_server_exceptions=False)
     response = client.get('/pay')
     assert (response.status_code, response.json()) == (402, {'declined': True}), "the app's handler answers as before"
     assert client.get('/safe').json() == {'ok': True}
+    response = client.get('/nowhere')
+    assert (response.status_code, response.json()) == (404, {'missing': 'Not Found'}), 'the handler for 404 answers as before'
     try:
         charge(9, 'x')
     except PaymentError as err:
         server_log.error('Exception in ASGI application\n', exc_info=err)
     agent.drain()
-    handled, escaped = snapshots(agent)
+    handled, missing_route, escaped = snapshots(agent)
     assert handled['location']['function'] == 'charge' and handled['exception']['message'] == 'declined: 8'
     assert handled['frames'][0]['location']['function'] == 'checkout'
+    assert missing_route['exception']['type'] == 'HTTPException', "the router's 404, which the handler for 404 answered"
     assert escaped['exception']['message'] == 'declined: 9'
     agent.exceptions.reconcile([])
-    assert handling._lookup_exception_handler is original and server_log.filters == filters
+    assert handling.is_async_callable is original and server_log.filters == filters

@@ -1,8 +1,10 @@
 // Exception actions on the Python agent for errors a web framework catches, through a real control
-// plane, broker and CLI: a Django view's error (Django answers 500) and a FastAPI endpoint's, under
-// uvicorn, that no handler answers (500) or that the app's exception handler answers, each give a
-// snapshot of the view's frame; the responses are those of the app without the agent, an error the
-// view catches itself gives nothing, and once the action goes the framework is as it was.
+// plane, broker and CLI: a Django view's error (Django answers 500, or a middleware's
+// `process_exception` answers it) and a FastAPI endpoint's, under uvicorn, hypercorn, daphne and
+// granian, that Starlette's 500 path answers or that an exception handler answers, by class or by
+// status code, each give one snapshot of the frame that raised it; the responses are those of the
+// app without the agent, an error the view catches itself gives nothing, and once the action goes
+// the framework and the server are as they were.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { CapturedValue, NamedValue, SnapshotData } from '@liveprobe/protocol';
@@ -35,14 +37,15 @@ async function snapshotsOf(cpUrl: string, actionId: string): Promise<SnapshotDat
 }
 
 /** The fixture's answers to `ask` without the agent (a run of its own), then the app run with the agent. */
-async function withAndWithout(t: TestContext, script: string, ask: (url: string) => Promise<Answer[]>) {
+async function withAndWithout(t: TestContext, script: string, ask: (url: string) => Promise<Answer[]>, env: Record<string, string> = {}) {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const plain = await startPythonApp(t, { script, launcher: 'no agent', broker: cp.mqttUrl, tags: ['none'], agentId: 'no-agent' });
+  const plain = await startPythonApp(t, { script, launcher: 'no agent', broker: cp.mqttUrl, tags: ['none'], agentId: 'no-agent', env });
   const without = await ask(plain.url);
   await plain.stop();
-  const app = await startPythonApp(t, { script, broker: cp.mqttUrl, tags: ['web'], agentId: script.replace('.py', '').replace('_', '-') });
+  const agentId = [script.replace('.py', '').replace('_', '-'), ...Object.values(env)].join('-');
+  const app = await startPythonApp(t, { script, broker: cp.mqttUrl, tags: ['web'], agentId, env });
   const hooks = async () => (await fetch(`${app.url}/hooks`)).json();
   const before = await hooks();
   const added = await cli(['exception', 'add', '--tag', 'web', '--file', 'fixtures/*.py'], { server: cp.url });
@@ -57,43 +60,20 @@ async function withAndWithout(t: TestContext, script: string, ask: (url: string)
   return { cp, events, app, without, hooks, before, actionId, removed };
 }
 
-test("a Django view's error is captured with the view's frame; Django's 500 is unchanged and its signal's receivers are as before once the action goes", async (t) => {
+test("a Django view's error is captured with the view's frame, whether Django answers 500 or a middleware's process_exception answers it; the answers are unchanged and Django is as before once the action goes", async (t) => {
   const script = 'django_shop.py';
-  const ask = async (url: string) => [
-    await post(`${url}/pay`, { amount: 500, card: CARD }),
-    await post(`${url}/pay`, { amount: 20, card: CARD }),
-  ];
-  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, script, ask);
-  assert.equal((await hooks()).receivers.length, before.receivers.length + 1, 'a receiver while the action is desired');
-
-  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the view handles its own KeyError');
-  const withAgent = await ask(app.url);
-  assert.equal(withAgent[0]!.status, 500);
-  assert.deepEqual(withAgent, without, 'the same statuses and bodies as without the agent');
-  await events.waitFor(snapshotOf(actionId), WAIT, 'the exception snapshot');
-
-  const [s, ...more] = await snapshotsOf(cp.url, actionId);
-  assert.equal(more.length, 0, 'the error the view caught itself gave nothing');
-  assert.deepEqual(s!.exception, { type: 'PaymentDeclined', message: 'amount 500 is over the limit', causes: [] });
-  assert.equal(s!.location.function, 'pay');
-  assert.equal(s!.location.line, lineOf(`${FIXTURES}/${script}`, 'django-pay-raise'));
-  assert.ok(find(s!.locals, 'card'), 'the view’s locals');
-  assert.ok(!JSON.stringify(s).includes(CARD), 'the card number is redacted');
-  await removed();
-});
-
-test("a FastAPI endpoint's error under uvicorn is captured whether the app's handler answers it or Starlette's 500 does; the responses are unchanged and Starlette as before once the action goes", async (t) => {
-  const script = 'fastapi_shop.py';
   const ask = async (url: string) => [
     await post(`${url}/pay`, { amount: 500, card: CARD }),
     await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
     await post(`${url}/pay`, { amount: 20, card: CARD }),
   ];
   const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, script, ask);
-  assert.deepEqual(before, { lookupIsStarlettes: true, serverLogFilters: 0 });
-  assert.deepEqual(await hooks(), { lookupIsStarlettes: false, serverLogFilters: 1 }, 'hooked while the action is desired');
+  assert.equal(before.askIsDjangos, true);
+  const during = await hooks();
+  assert.equal(during.receivers.length, before.receivers.length + 1, 'a receiver while the action is desired');
+  assert.equal(during.askIsDjangos, false, "Django's method asking the middleware is wrapped while the action is desired");
 
-  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the endpoint handles its own KeyError');
+  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the view handles its own KeyError');
   const withAgent = await ask(app.url);
   assert.deepEqual(
     withAgent.map((a) => a.status),
@@ -104,17 +84,75 @@ test("a FastAPI endpoint's error under uvicorn is captured whether the app's han
   await events.waitFor(snapshotOf(actionId), WAIT, 'an exception snapshot on the live stream');
 
   const snapshots = await snapshotsOf(cp.url, actionId);
-  assert.equal(snapshots.length, 2, 'one per error; the error the endpoint caught itself gave nothing');
+  assert.equal(snapshots.length, 2, 'one per error; the error the view caught itself gave nothing');
+  const short = snapshots.find((s) => s.exception?.type === 'OutOfStock')!;
+  assert.equal(short.exception!.message, 'tea is short by 2', "the error the middleware's process_exception answered");
+  assert.equal(short.location.function, 'reserve');
+  assert.equal(short.location.line, lineOf(`${FIXTURES}/${script}`, 'django-reserve-raise'));
+  assert.deepEqual(find(short.locals, 'left'), { t: 'number', v: -2 });
+  const s = snapshots.find((s) => s.exception?.type === 'PaymentDeclined');
+  assert.deepEqual(s!.exception, { type: 'PaymentDeclined', message: 'amount 500 is over the limit', causes: [] });
+  assert.equal(s!.location.function, 'pay');
+  assert.equal(s!.location.line, lineOf(`${FIXTURES}/${script}`, 'django-pay-raise'));
+  assert.ok(find(s!.locals, 'card'), 'the view’s locals');
+  assert.ok(!JSON.stringify(s).includes(CARD), 'the card number is redacted');
+  await removed();
+});
+
+/** fastapi_shop.py's app under `server`: uvicorn runs the fixture itself, asgi_servers.py the others. */
+async function fastapiUnder(t: TestContext, server: 'uvicorn' | 'hypercorn' | 'daphne' | 'granian') {
+  const [script, env] = server === 'uvicorn' ? ['fastapi_shop.py', {}] : ['asgi_servers.py', { SERVER: server }];
+  const ask = async (url: string) => [
+    await post(`${url}/pay`, { amount: 500, card: CARD }),
+    await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
+    await fetch(`${url}/orders/7`).then(async (r) => ({ status: r.status, body: await r.text() })),
+    await post(`${url}/pay`, { amount: 20, card: CARD }),
+  ];
+  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, script, ask, env);
+  assert.deepEqual(before, { checkIsStarlettes: true, serverLogFilters: 0 });
+  assert.deepEqual(
+    await hooks(),
+    { checkIsStarlettes: false, serverLogFilters: 1 },
+    `hooked while the action is desired, ${server}'s log included`,
+  );
+
+  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the endpoint handles its own KeyError');
+  const withAgent = await ask(app.url);
+  assert.deepEqual(
+    withAgent.map((a) => a.status),
+    [500, 409, 404, 200],
+  );
+  assert.deepEqual(withAgent, without, 'the same statuses and bodies as without the agent');
+  await waitFor(async () => (await snapshotsOf(cp.url, actionId)).length >= 3, WAIT, 'three exception snapshots');
+  await events.waitFor(snapshotOf(actionId), WAIT, 'an exception snapshot on the live stream');
+
+  const snapshots = await snapshotsOf(cp.url, actionId);
+  assert.deepEqual(
+    snapshots.map((s) => s.exception?.type).sort(),
+    ['HTTPException', 'OutOfStock', 'PaymentDeclined'],
+    "one per error: the 500 handler's (through the server's log), the handler by class's, the handler for 404's; the error the endpoint caught itself gave nothing",
+  );
   const declined = snapshots.find((s) => s.exception?.type === 'PaymentDeclined')!;
   assert.equal(declined.exception!.message, 'amount 500 is over the limit');
   assert.equal(declined.location.function, 'pay');
-  assert.equal(declined.location.line, lineOf(`${FIXTURES}/${script}`, 'fastapi-pay-raise'));
+  assert.equal(declined.location.line, lineOf(`${FIXTURES}/fastapi_shop.py`, 'fastapi-pay-raise'));
   assert.ok(!JSON.stringify(declined).includes(CARD), 'the card number is redacted');
   const short = snapshots.find((s) => s.exception?.type === 'OutOfStock')!;
   assert.equal(short.exception!.message, 'tea is short by 2');
   assert.equal(short.location.function, 'reserve');
-  assert.equal(short.location.line, lineOf(`${FIXTURES}/${script}`, 'fastapi-reserve-raise'));
+  assert.equal(short.location.line, lineOf(`${FIXTURES}/fastapi_shop.py`, 'fastapi-reserve-raise'));
   assert.deepEqual(find(short.locals, 'left'), { t: 'number', v: -2 });
   assert.ok(!JSON.stringify(short).includes('tok-secret'), 'the session token is redacted');
+  const missing = snapshots.find((s) => s.exception?.type === 'HTTPException')!;
+  assert.equal(missing.location.function, 'order', 'the HTTPException the handler for 404 answered');
+  assert.equal(missing.location.line, lineOf(`${FIXTURES}/fastapi_shop.py`, 'fastapi-order-raise'));
   await removed();
-});
+}
+
+test("a FastAPI endpoint's error under uvicorn is captured whether Starlette's 500 path, the app's handler for its class or its handler for 404 answers it; the responses are unchanged and Starlette as before once the action goes", (t) =>
+  fastapiUnder(t, 'uvicorn'));
+
+for (const server of ['hypercorn', 'daphne', 'granian'] as const) {
+  test(`under ${server}, an error that escapes the FastAPI app is captured once, from ${server}'s log, as are those its handlers answer; the responses and ${server}'s log are as without the agent once the action goes`, (t) =>
+    fastapiUnder(t, server));
+}

@@ -16,8 +16,11 @@ export const FIXTURES = 'test/agent-python/fixtures';
 export function ensureVenv(): void {
   const ready =
     existsSync(PYTHON) &&
-    spawnSync(PYTHON, ['-c', 'import liveprobe_agent, flask, pytest, mypy, gunicorn, django, fastapi, uvicorn, httpx'], { stdio: 'ignore' })
-      .status === 0;
+    spawnSync(
+      PYTHON,
+      ['-c', 'import liveprobe_agent, flask, pytest, mypy, gunicorn, django, fastapi, uvicorn, httpx, hypercorn, daphne, granian'],
+      { stdio: 'ignore' },
+    ).status === 0;
   if (ready) return;
   const steps: [string, string[]][] = [
     ['python3', ['-m', 'venv', VENV]],

@@ -7,8 +7,9 @@ tells the agent of an uncaught error without pausing anything, so this needs no 
   task's exception nobody retrieved, marked as a rejection; a callback's), each wrapped only
   while an exception action is desired, the app's own hook running after the capture as before;
 - errors a web framework caught and handles (framework_errors.py): Flask's and Django's
-  `got_request_exception` signals, Starlette's (FastAPI's) lookup of the app's exception handler
-  when it finds one, and uvicorn's log of an error that escaped the ASGI app (Starlette's 500).
+  `got_request_exception` signals, Django's middleware answering one, Starlette's (FastAPI's)
+  exception handlers answering one, and the ASGI servers' logs of an error that escaped the app
+  (Starlette's 500).
 
 An error the app catches and swallows gives nothing: Python offers no hook there short of a
 trace function, which the agent never sets. The capture runs on the thread that raised, before

@@ -1,15 +1,19 @@
 """Where web frameworks, and the ASGI server under them, hand an error they caught to their error
 handling: the exception watch hears of each here, while an exception action is desired, once the
-framework is imported (the agent imports none of them). Each is attached only through what the
-framework offers, except Starlette's, which has nothing to offer (docs/decisions.md):
+framework is imported (the agent imports none of them). Each is attached through what the
+framework offers where it offers something, else one function is wrapped (docs/decisions.md):
 
 - Flask's and Django's `got_request_exception` signals (a view's error no handler of the app
   answered; each answers 500), a receiver connected and disconnected again;
-- Starlette's (FastAPI's) lookup of the app's exception handler for an error an endpoint raised,
-  when it finds one (the error is answered by the app's handler, or by Starlette's own for its
-  HTTPException): the module's function is replaced by a wrapper that calls it, and put back;
-- uvicorn's `uvicorn.error` logger, to which uvicorn logs an error that escaped the ASGI app
-  (Starlette's 500 path re-raises it there): a filter that lets every record through."""
+- Django's middleware `process_exception` answering an error (no signal then): Django's method
+  asking them is replaced by a wrapper that calls it, and put back;
+- Starlette's (FastAPI's) exception handlers, by class or by status code, answering an error an
+  endpoint raised (the app's, or Starlette's own for its HTTPException): Starlette checks whether
+  the handler it found is async right before calling it, through its module's global, which is
+  replaced by a wrapper that calls it, and put back;
+- the ASGI servers' logs of an error that escaped the app (Starlette's 500 path re-raises it
+  there): uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server` and
+  granian's `_granian.utils`, a filter that lets every record through."""
 from __future__ import annotations
 
 import functools
@@ -19,10 +23,20 @@ import types
 from typing import Any, Callable
 
 Seen = Callable[[BaseException | None, types.TracebackType | None], None]
-# Where the lookup lives in Starlette since 0.28.
-STARLETTE_LOOKUP = ('starlette._exception_handler', '_lookup_exception_handler')
+# Starlette ≥ 0.28 checks a found handler (by class or by status code) with this global of the
+# module, in the closure that caught the endpoint's error as `exc`, and for nothing else.
+STARLETTE_CHECK = ('starlette._exception_handler', 'is_async_callable')
+DJANGO_ASK = ('django.core.handlers.base', 'BaseHandler', 'process_exception_by_middleware')
 # Frames between Django's receiver and `response_for_exception`, which holds the error as `exc`.
 DJANGO_DEPTH = 6
+# The loggers ASGI servers log an error that escaped the app to, with the error as `exc_info`.
+SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server')
+# granian's Rust side logs the escaped error's text only, from inside the call its Python task
+# makes with the error (`watcher.err(exc)` in `future_watcher`), so the error is that frame's.
+GRANIAN_LOG = '_granian.utils'
+GRANIAN_WATCHER = ('future_watcher', '/granian/_futures.py')
+# Frames between the filter and granian's task: the logger's `filter`, its `handle`, then Rust.
+GRANIAN_DEPTH = 5
 
 
 class FrameworkErrors:
@@ -30,8 +44,8 @@ class FrameworkErrors:
         self.seen = seen
         self.flask_signal: Any = None
         self.django_signal: Any = None
-        self.lookup: tuple[types.ModuleType, Callable[..., Any]] | None = None
-        self.uvicorn_logger: logging.Logger | None = None
+        self.replaced: dict[str, tuple[Any, Callable[..., Any]]] = {}
+        self.server_logs: list[logging.Logger] = []
 
     # On the agent's thread, while an exception action is desired: again at each tick, for a
     # framework imported since.
@@ -47,18 +61,29 @@ class FrameworkErrors:
             if signal is not None:
                 signal.connect(self.django_hook, weak=False)
                 self.django_signal = signal
-        if self.lookup is None:
-            module = sys.modules.get(STARLETTE_LOOKUP[0])
-            original = getattr(module, STARLETTE_LOOKUP[1], None)
-            if module is not None and callable(original):
-                setattr(module, STARLETTE_LOOKUP[1], _answered(self, original))
-                self.lookup = (module, original)
-        if self.uvicorn_logger is None:
-            # uvicorn makes its logger as it imports: the agent never makes it.
-            logger = logging.Logger.manager.loggerDict.get('uvicorn.error')
-            if isinstance(logger, logging.Logger):
-                logger.addFilter(self.uvicorn_filter)
-                self.uvicorn_logger = logger
+        self.replace(sys.modules.get(STARLETTE_CHECK[0]), STARLETTE_CHECK[1], lambda f: _handler_found(self, f))
+        django_handler = getattr(sys.modules.get(DJANGO_ASK[0]), DJANGO_ASK[1], None)
+        self.replace(django_handler, DJANGO_ASK[2], lambda f: _middleware_answered(self, f))
+        known = logging.Logger.manager.loggerDict
+        names = list(SERVER_LOGS)
+        if 'granian' in sys.modules:
+            # Made at granian's first error otherwise, which would then go unseen: the agent makes
+            # the logger granian's Rust side gets by that name, an empty one as granian would.
+            logging.getLogger(GRANIAN_LOG)
+            names.append(GRANIAN_LOG)
+        for name in names:
+            logger = known.get(name)  # a server makes its logger as it imports or starts
+            if isinstance(logger, logging.Logger) and logger not in self.server_logs:
+                logger.addFilter(self.server_filter)
+                self.server_logs.append(logger)
+
+    def replace(self, owner: Any, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+        original = getattr(owner, name, None)
+        if name not in self.replaced and owner is not None and callable(original):
+            wrapper = wrap(original)
+            wrapper._liveprobe = self  # type: ignore[attr-defined]
+            setattr(owner, name, wrapper)
+            self.replaced[name] = (owner, original)
 
     def detach(self) -> None:
         """Puts back exactly what was there; a function the app replaced since is left as it is."""
@@ -68,17 +93,15 @@ class FrameworkErrors:
         if self.django_signal is not None:
             self.django_signal.disconnect(self.django_hook)
             self.django_signal = None
-        if self.lookup is not None:
-            module, original = self.lookup
-            if getattr(getattr(module, STARLETTE_LOOKUP[1], None), '_liveprobe', None) is self:
-                setattr(module, STARLETTE_LOOKUP[1], original)
-            self.lookup = None
-        if self.uvicorn_logger is not None:
+        for name, (owner, original) in self.replaced.items():
+            if getattr(getattr(owner, name, None), '_liveprobe', None) is self:
+                setattr(owner, name, original)
+        self.replaced = {}
+        for logger in self.server_logs:
             # A new list, not `removeFilter`: a thread logging meanwhile walks the list it had, and
             # a removal in place could make it skip the app's filter after this one.
-            logger = self.uvicorn_logger
-            logger.filters = [f for f in logger.filters if f != self.uvicorn_filter]
-            self.uvicorn_logger = None
+            logger.filters = [f for f in logger.filters if f != self.server_filter]
+        self.server_logs = []
 
     # On the app's threads: `seen` never raises.
     def flask_hook(self, sender: Any, exception: BaseException | None = None, **_: Any) -> None:
@@ -88,36 +111,53 @@ class FrameworkErrors:
     def django_hook(self, sender: Any, **_: Any) -> None:
         """Django sends the signal from the `except` that caught the error, but in a thread of its
         own for an async view, where only `response_for_exception`'s argument holds it."""
-        error = sys.exc_info()[1] or _django_error(sys._getframe(1))
+        error = sys.exc_info()[1] or _local_of(sys._getframe(1), DJANGO_DEPTH, ('response_for_exception', 'exception.py'), 'exc')
         if error is not None:
             self.seen(error, error.__traceback__)
 
-    def uvicorn_filter(self, record: logging.LogRecord) -> bool:
+    def server_filter(self, record: logging.LogRecord) -> bool:
         exc_info = record.exc_info
         if exc_info and isinstance(exc_info, tuple) and exc_info[1] is not None:
             self.seen(exc_info[1], exc_info[2])
+        elif record.name == GRANIAN_LOG and record.levelno >= logging.ERROR:
+            error = _local_of(sys._getframe(1), GRANIAN_DEPTH, GRANIAN_WATCHER, 'exc')
+            if error is not None:
+                self.seen(error, error.__traceback__)
         return True  # the record goes on to the app's handlers as before
 
 
-def _answered(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
-    """Starlette calls the lookup only for an error it caught; one it finds no handler for is raised
-    on, to Starlette's 500 path and the server's log, so only a found handler is reported here."""
+def _handler_found(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """Starlette reaches this check only with a handler found for the error it caught: one it finds
+    none for is raised on, to Starlette's 500 path and the server's log."""
     @functools.wraps(original)
-    def lookup(exc_handlers: Any, exc: Any) -> Any:
-        handler = original(exc_handlers, exc)
-        if handler is not None and isinstance(exc, BaseException):
-            owner.seen(exc, exc.__traceback__)
-        return handler
-    lookup._liveprobe = owner  # type: ignore[attr-defined]
-    return lookup
+    def is_async_callable(handler: Any) -> Any:
+        caller = sys._getframe(1)
+        if caller.f_code.co_name == 'wrapped_app' and caller.f_code.co_filename.endswith('_exception_handler.py'):
+            error = caller.f_locals.get('exc')
+            if isinstance(error, BaseException):
+                owner.seen(error, error.__traceback__)
+        return original(handler)
+    return is_async_callable
 
 
-def _django_error(frame: types.FrameType | None) -> BaseException | None:
-    for _ in range(DJANGO_DEPTH):
+def _middleware_answered(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """Django sends no signal for an error a middleware's `process_exception` answers."""
+    @functools.wraps(original)
+    def process_exception_by_middleware(handler: Any, exception: Any, request: Any) -> Any:
+        response = original(handler, exception, request)
+        if response is not None and isinstance(exception, BaseException):
+            owner.seen(exception, exception.__traceback__)
+        return response
+    return process_exception_by_middleware
+
+
+def _local_of(frame: types.FrameType | None, depth: int, where: tuple[str, str], name: str) -> BaseException | None:
+    """The error a framework's function holds as `name`, `depth` frames up at most."""
+    for _ in range(depth):
         if frame is None:
             return None
-        if frame.f_code.co_name == 'response_for_exception' and frame.f_code.co_filename.endswith('exception.py'):
-            error = frame.f_locals.get('exc')
+        if frame.f_code.co_name == where[0] and frame.f_code.co_filename.endswith(where[1]):
+            error = frame.f_locals.get(name)
             return error if isinstance(error, BaseException) else None
         frame = frame.f_back
     return None
