@@ -539,6 +539,59 @@ test('a `return` inside `try … finally` is timed after the `finally` blocks ru
   assert.ok(result.log.includes('async finally'));
 });
 
+test("a `return` inside `for … of` or `for await … of` is timed after the iterator's closing, by a wrapper around the outermost loop, keeping values, closing order, exceptions, labels, `this` and names as they were", async () => {
+  const source = [
+    'const log = [];',
+    'const items = (tag, n, closing) => ({ [Symbol.iterator]() { let i = 0; return { next: () => ({ value: i, done: i++ >= n }), return() { log.push(`close ${tag}`); if (closing) closing(); return {}; } }; } });',
+    'const later = (tag, n) => ({ [Symbol.asyncIterator]() { let i = 0; return { next: async () => ({ value: i, done: i++ >= n }), async return() { await null; log.push(`close ${tag}`); return {}; } }; } });',
+    'function first(n) { for (const x of items("first", n)) { if (x > 1) return x * 10; } return -1; }',
+    'function throws(x) { for (const y of items("throws", 3, () => { throw new RangeError("from return()"); })) return y + x; }',
+    'function body(x) { for (const y of items("body", 3, () => { throw new Error("hidden"); })) { if (y === x) throw new TypeError(`body ${y}`); } return "done"; }',
+    'async function waits(n) { for await (const x of later("waits", n)) { if (x === 1) return await Promise.resolve(x + 100); } return -1; }',
+    'function labelled(n) { let seen = 0; outer: for (const x of items("outer", n)) { inner: for (const y of items("inner", 2)) { seen++; if (x === 0) continue outer; if (y) break inner; return [seen, x, y]; } } return seen; }',
+    'function arrays(xs) { for (const x of xs) if (x.ok) return x.name; }',
+    'function caught(n) { try { for (const x of items("caught", n)) { if (x === 1) return f(x); } } finally { log.push("caught finally"); } return 0; }',
+    'const f = (x) => x + 1;',
+    'function named() { for (const x of [1]) return [function () {}, () => x, class {}]; }',
+    'function frame() { for (const x of [1]) return new Error("here").stack.split("\\n")[1].trim().split(" (")[0]; }',
+    'const obj = { v: 5, get() { for (const x of [arguments.length]) return this.v + x; } };',
+    'function* gen() { for (const x of items("gen", 5)) { yield x; if (x === 2) return "gen done"; } }',
+    'module.exports = async () => {',
+    '  const out = [first(1), first(5), body(9), await waits(3), await waits(0), labelled(3), arrays([{ ok: 0 }, { ok: 1, name: "b" }]), arrays([]), caught(3), obj.get(1, 2), frame(), [...gen()]];',
+    '  out.push(named().map((v) => v.name));',
+    '  for (const g of [() => throws(1), () => body(1)]) { try { out.push(await g()); } catch (e) { out.push(`${e.name}: ${e.message}`); } }',
+    '  return { out, log };',
+    '};',
+  ].join('\n');
+  await sameInEveryMode(source);
+  const out = prepareCommonJs(source);
+  const lines = source.split('\n');
+  // A wrapper's exit site is recorded one column into its outermost loop's `for`.
+  const wrappers = siteEntries(out.sites).filter(
+    (s) => lines[s.line - 1]!.startsWith('or ', s.column) && lines[s.line - 1]![s.column - 1] === 'f',
+  );
+  assert.deepEqual(
+    wrappers.map((s) => s.line),
+    [4, 5, 7, 8, 9, 12, 13, 14],
+    "one per function that returns inside a loop, around the outermost one (not `body`; `caught`'s `try` wraps its loop; `gen` is a generator)",
+  );
+  assert.match(out.code, /\{let \$lpY, \$lpQ; try \{outer: for/, 'a label stays on its loop, inside the wrapper');
+  const loaded = loadPrepared(source, FILE, 'sites');
+  const result = await (loaded.exports as () => Promise<{ log: string[] }>)();
+  const hitsOf = (line: number) => loaded.hits.filter((h) => h.site === wrappers.find((s) => s.line === line)!.id);
+  assert.equal(hitsOf(4).length, 1, 'first(5) returned inside the loop; first(1) after it, at its own site');
+  assert.equal(hitsOf(5).length, 0, "throws(1): the iterator's return() threw over the return");
+  assert.equal(hitsOf(7).length, 1, 'waits(3) returned inside the loop');
+  assert.equal(hitsOf(8).length, 1, 'labelled(3): once');
+  assert.equal(hitsOf(9).length, 1, 'arrays: the return inside the loop; arrays([]) fell out of it, past the wrapper, to its end site');
+  assert.equal((hitsOf(14)[0]?.self as { v: number }).v, 5, 'a method passes its `this`');
+  // After the closing: the exit of first(5) comes after its iterator's return() logged, and of waits(3) after the awaited one.
+  assert.deepEqual(result.log.slice(0, 2), ['close first', 'close waits']);
+  const firstExit = loaded.hits.indexOf(hitsOf(4)[0]!);
+  const waitsExit = loaded.hits.indexOf(hitsOf(7)[0]!);
+  assert.ok(firstExit >= 0 && waitsExit > firstExit);
+});
+
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {
   const source =
     'function f() {\n  "use strict"\n  return this;\n}\nfunction g() {\n  return this === undefined;\n}\nmodule.exports = { f, g };\n';

@@ -9,14 +9,16 @@
  * at its own site, before it; one that computes its value, at its exit site, which the transform
  * puts after the value (prepare/return-exit.ts: not in a file prepared before TRANSFORM_VERSION
  * 14, or 15 where the value holds a function). A `return` inside `try … finally` stops at the
- * wrapper around its outermost such `try`, once the `finally` blocks ran (TRANSFORM_VERSION 15):
- * there V8 reports no return position, so the breakpoint path never stops for such a call, and
- * prepared sites measure what the user means, until the function gives control back. Falling off the end of a function stops at the site
+ * wrapper around its outermost such `try`, once the `finally` blocks ran (TRANSFORM_VERSION 15),
+ * and one inside a `for … of` (`for await … of`) body at the wrapper around the loop, once the
+ * iterator's `return()` ran (TRANSFORM_VERSION 16): there V8 reports no return position (Node 20
+ * to 24), so the breakpoint path never stops for such a call, and prepared sites measure what
+ * the user means, until the function gives control back. Falling off the end of a function stops at the site
  * the transform puts before its closing brace, when the body's last statement is no `return` or
  * `throw` (an end that cannot be reached has none, and needs none). An expression-bodied arrow
  * whose body the transform gave an exit site (prepare/arrow-exit.ts) is timed from its body's
  * site to that one. Anything else stays on breakpoints, so a duration histogram means the same
- * whichever path measured it (but for `try … finally`, above). (`using` declarations are disposed of on the way out too, after
+ * whichever path measured it (but for `try … finally` and `for … of`, above). (`using` declarations are disposed of on the way out too, after
  * the exit site ran: not looked for here yet, though acorn parses them and such files are
  * prepared.)
  */
@@ -32,6 +34,7 @@ import {
   noReturnExit,
   returnExitAt,
   untimedReturn,
+  wrapperExitAt,
 } from '../../prepare/return-exit.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import type { AnalysedSource } from '../../locate/source-analysis.js';
@@ -42,7 +45,7 @@ export interface TimedExits {
   entry: number;
   /** The exits' sites: before a `return` that computes nothing, at the closing brace, after a returned value. */
   returns: number[];
-  /** Those of `returns` after a returned value (or a `try … finally`), which a file prepared before TRANSFORM_VERSION 14 (15) lacks. */
+  /** Those of `returns` after a returned value (or a `try … finally`, a `for … of`), which a file prepared before TRANSFORM_VERSION 14 (15, 16) lacks. */
   afterValue: number[];
   throws: number[];
 }
@@ -83,13 +86,13 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
       const why = untimedReturn(n, ancestors);
       const around = why === undefined ? finallyAround(n, ancestors) : undefined;
       if (why !== undefined) untimed = { at: n.start, why };
-      // Its `try`'s wrapper, once the `finally` blocks ran (return-exit.ts).
-      else if (around !== undefined) afterValue.push(returnExitAt(around));
+      // Its `try`'s or loop's wrapper, once the `finally` blocks or the iterator's closing ran (return-exit.ts).
+      else if (around !== undefined) afterValue.push(wrapperExitAt(around));
       else if (inert(analysed, node, n)) returns.push(n.start);
       else {
         // Its exit site, after the value (return-exit.ts).
         const none = noReturnExit(n, ancestors, analysed.scopes.scopeAt(n.start));
-        if (none === undefined) afterValue.push(returnExitAt(n));
+        if (none === undefined) afterValue.push(returnExitAt(n, analysed.source));
         else untimed = { at: n.start, why: `${none.startsWith('returns') ? '' : 'returns a computed value and '}${none}` };
       }
       return;
