@@ -31,7 +31,10 @@
  * The exit site is recorded one column into the `return` keyword, where no other site can start:
  * a line's first site stays the statement's own (a log there runs before the `return`, as a
  * breakpoint on the line stops), and the value's end may be another site's start (`return f =
- * (x) => g(x)`, whose arrow has an exit site at its body's end).
+ * (x) => g(x)`, whose arrow has an exit site at its body's end). A `return` spanning lines whose
+ * last line V8 first stops on at the return position has it at its last character instead
+ * (returnExitAt), the first site of that line: a log there runs after the value, as a breakpoint
+ * there stops.
  */
 import { isFunction } from '../locate/ast-node.js';
 import { resolveAt, type Scope } from '../locate/scope-model.js';
@@ -55,11 +58,11 @@ export function returnExitAt(ret: AstNode, source: string): number {
   const value = ret.argument as AstNode | null;
   let last = ret.end;
   while (last > ret.start && !LINE_BREAK.test(source[last - 1]!)) last--;
-  return value !== null && last > ret.start && stopsAtReturn(value, last) ? ret.end - 1 : ret.start + 1;
+  return value !== null && last > ret.start && stopsAtReturn(value, last) ? ret.end - 1 : keywordExitAt(ret);
 }
 
-/** Where a wrapper's exit site is recorded (transform.ts, finallyWrapper): inside its statement's keyword. */
-export function wrapperExitAt(node: AstNode): number {
+/** An exit site inside its statement's keyword (`return`, or a wrapper's `try` or `for`: transform.ts, finallyWrapper), where no other site starts. */
+export function keywordExitAt(node: AstNode): number {
   return node.start + 1;
 }
 

@@ -43,7 +43,7 @@ import {
   RETURN_VALUE,
   returnExitAt,
   returnForm,
-  wrapperExitAt,
+  keywordExitAt,
   wrapsReturns,
 } from './return-exit.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
@@ -352,7 +352,7 @@ class Preparer {
     while (node.type === 'ForOfStatement' && this.ancestors[from]?.type === 'LabeledStatement') from--;
     ctx.inserts.push({ at: this.ancestors[from + 1]!.start, text: FINALLY_OPEN });
     this.walkChildren(node, ctx, node.type === 'ForOfStatement' ? node.body : undefined);
-    const { at, self, values } = this.newSite(wrapperExitAt(node), ctx, ctx.twin);
+    const { at, self, values } = this.newSite(keywordExitAt(node), ctx, ctx.twin);
     const text = [FINALLY_CLOSE, at, RETURN_EXIT_HIT, at, self, values, FINALLY_END];
     ctx.inserts.push({
       at: node.end,

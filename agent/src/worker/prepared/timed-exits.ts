@@ -34,7 +34,7 @@ import {
   noReturnExit,
   returnExitAt,
   untimedReturn,
-  wrapperExitAt,
+  keywordExitAt,
 } from '../../prepare/return-exit.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import type { AnalysedSource } from '../../locate/source-analysis.js';
@@ -47,6 +47,8 @@ export interface TimedExits {
   returns: number[];
   /** Those of `returns` after a returned value (or a `try … finally`, a `for … of`), which a file prepared before TRANSFORM_VERSION 14 (15, 16) lacks. */
   afterValue: number[];
+  /** An exit site recorded on its `return`'s last line, where a file prepared before TRANSFORM_VERSION 16 has it: one column into the keyword. */
+  formerly: Map<number, number>;
   throws: number[];
 }
 
@@ -69,7 +71,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
       functionStartsIn: (from: number, to: number) => functionStartsIn(program, from, to),
     };
     const why = noExitSite(analysed.source, node, place);
-    if (why === undefined) return { entry: node.body.start, returns: [node.body.end], afterValue: [], throws: [] };
+    if (why === undefined) return { entry: node.body.start, returns: [node.body.end], afterValue: [], formerly: new Map(), throws: [] };
     return {
       at: node.start,
       why: `starts an expression-bodied arrow function: ${why}, and its body's site runs before its value is computed`,
@@ -79,6 +81,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   const program = analysed.program as unknown as AstNode;
   const returns: TimedExits['returns'] = [];
   const afterValue: number[] = [];
+  const formerly = new Map<number, number>();
   let untimed: UntimedExit | undefined;
   const visit = (n: AstNode, ancestors: AstNode[]): void => {
     if (untimed !== undefined || (n !== node && isFunction(n))) return;
@@ -87,13 +90,16 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
       const around = why === undefined ? finallyAround(n, ancestors) : undefined;
       if (why !== undefined) untimed = { at: n.start, why };
       // Its `try`'s or loop's wrapper, once the `finally` blocks or the iterator's closing ran (return-exit.ts).
-      else if (around !== undefined) afterValue.push(wrapperExitAt(around));
+      else if (around !== undefined) afterValue.push(keywordExitAt(around));
       else if (inert(analysed, node, n)) returns.push(n.start);
       else {
         // Its exit site, after the value (return-exit.ts).
         const none = noReturnExit(n, ancestors, analysed.scopes.scopeAt(n.start));
-        if (none === undefined) afterValue.push(returnExitAt(n, analysed.source));
-        else untimed = { at: n.start, why: `${none.startsWith('returns') ? '' : 'returns a computed value and '}${none}` };
+        if (none === undefined) {
+          const exit = returnExitAt(n, analysed.source);
+          afterValue.push(exit);
+          if (exit !== keywordExitAt(n)) formerly.set(exit, keywordExitAt(n));
+        } else untimed = { at: n.start, why: `${none.startsWith('returns') ? '' : 'returns a computed value and '}${none}` };
       }
       return;
     }
@@ -110,7 +116,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   }
   returns.push(...new Set(afterValue));
   returns.sort((a, b) => a - b);
-  return { entry: writtenEntry(node, fn.entry), returns, afterValue, throws: fn.throws };
+  return { entry: writtenEntry(node, fn.entry), returns, afterValue, formerly, throws: fn.throws };
 }
 
 /** Never completes normally, so nothing after it runs: a `return` or `throw` on every path through it. */
