@@ -484,6 +484,20 @@ test("a `return`'s exit leaves V8's names of anonymous functions as they were, w
   assert.doesNotMatch(out.code, /\$lpR = \(\[?(function|\(\)|class)/, 'no function is assigned to the local');
 });
 
+/**
+ * Prepares `source`, finds its wrappers' exit sites (recorded one column into their `keyword`) and
+ * runs it with every site on: the hits, and those at the wrapper on a line.
+ */
+async function wrappersRun(source: string, keyword: 'try {' | 'for ') {
+  const out = prepareCommonJs(source);
+  const lines = source.split('\n');
+  const wrappers = siteEntries(out.sites).filter((s) => lines[s.line - 1]!.startsWith(keyword, s.column - 1));
+  const loaded = loadPrepared(source, FILE, 'sites');
+  const result = await (loaded.exports as () => Promise<{ log: string[] }>)();
+  const hitsOf = (line: number) => loaded.hits.filter((h) => h.site === wrappers.find((s) => s.line === line)!.id);
+  return { out, lines, wrappers, result, hitsOf, hits: loaded.hits };
+}
+
 test('a `return` inside `try … finally` is timed after the `finally` blocks run, by a wrapper around the outermost `try`, keeping values, overrides, exceptions and `this` as they were', async () => {
   const source = [
     'const log = [];',
@@ -508,10 +522,7 @@ test('a `return` inside `try … finally` is timed after the `finally` blocks ru
     '};',
   ].join('\n');
   await sameInEveryMode(source);
-  const out = prepareCommonJs(source);
-  const lines = source.split('\n');
-  // A wrapper's exit site is recorded one column into its `try`.
-  const wrappers = siteEntries(out.sites).filter((s) => lines[s.line - 1]!.startsWith('ry {', s.column));
+  const { out, lines, wrappers, result, hitsOf, hits } = await wrappersRun(source, 'try {');
   assert.deepEqual(
     wrappers.map((s) => s.line),
     [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15],
@@ -522,9 +533,6 @@ test('a `return` inside `try … finally` is timed after the `finally` blocks ru
     0,
     'no exit of their own',
   );
-  const loaded = loadPrepared(source, FILE, 'sites');
-  const result = await (loaded.exports as () => Promise<{ log: string[] }>)();
-  const hitsOf = (line: number) => loaded.hits.filter((h) => h.site === wrappers.find((s) => s.line === line)!.id);
   assert.equal(hitsOf(3).length, 1, 'plain(1) returned; plain("boom") threw in its value: no exit');
   assert.equal(hitsOf(5).length, 0, 'rethrows(3): its `finally` threw over the return, timed at that `throw` only');
   assert.equal(hitsOf(7).length, 1, 'caught("boom") returned from its `catch`; caught(0) fell through, past the wrapper');
@@ -534,8 +542,8 @@ test('a `return` inside `try … finally` is timed after the `finally` blocks ru
   assert.equal((hitsOf(14)[0]?.self as { v: number }).v, 6, 'a method passes its `this`, after the `finally` block ran');
   // After the `finally` block: the exit of plain(1) comes after the site of its `log.push("finally")`.
   const finallySite = siteEntries(out.sites).find((s) => s.line === 3 && lines[2]!.startsWith('log.push("finally")', s.column))!;
-  const finallyHit = loaded.hits.findIndex((h) => h.site === finallySite.id);
-  assert.ok(finallyHit >= 0 && loaded.hits.indexOf(hitsOf(3)[0]!) > finallyHit, 'exit after the `finally` block');
+  const finallyHit = hits.findIndex((h) => h.site === finallySite.id);
+  assert.ok(finallyHit >= 0 && hits.indexOf(hitsOf(3)[0]!) > finallyHit, 'exit after the `finally` block');
   assert.ok(result.log.includes('async finally'));
 });
 
@@ -564,31 +572,23 @@ test("a `return` inside `for … of` or `for await … of` is timed after the it
     '};',
   ].join('\n');
   await sameInEveryMode(source);
-  const out = prepareCommonJs(source);
-  const lines = source.split('\n');
-  // A wrapper's exit site is recorded one column into its outermost loop's `for`.
-  const wrappers = siteEntries(out.sites).filter(
-    (s) => lines[s.line - 1]!.startsWith('or ', s.column) && lines[s.line - 1]![s.column - 1] === 'f',
-  );
+  const { out, wrappers, result, hitsOf, hits } = await wrappersRun(source, 'for ');
   assert.deepEqual(
     wrappers.map((s) => s.line),
     [4, 5, 7, 8, 9, 12, 13, 14],
     "one per function that returns inside a loop, around the outermost one (not `body`; `caught`'s `try` wraps its loop; `gen` is a generator)",
   );
   assert.match(out.code, /\{let \$lpY, \$lpQ; try \{outer: for/, 'a label stays on its loop, inside the wrapper');
-  const loaded = loadPrepared(source, FILE, 'sites');
-  const result = await (loaded.exports as () => Promise<{ log: string[] }>)();
-  const hitsOf = (line: number) => loaded.hits.filter((h) => h.site === wrappers.find((s) => s.line === line)!.id);
-  assert.equal(hitsOf(4).length, 1, 'first(5) returned inside the loop; first(1) after it, at its own site');
-  assert.equal(hitsOf(5).length, 0, "throws(1): the iterator's return() threw over the return");
-  assert.equal(hitsOf(7).length, 1, 'waits(3) returned inside the loop');
-  assert.equal(hitsOf(8).length, 1, 'labelled(3): once');
-  assert.equal(hitsOf(9).length, 1, 'arrays: the return inside the loop; arrays([]) fell out of it, past the wrapper, to its end site');
+  assert.deepEqual(
+    [4, 5, 7, 8, 9].map((line) => hitsOf(line).length),
+    [1, 0, 1, 1, 1],
+    "once each: first(5) (first(1) returned after its loop), waits(3), labelled(3), arrays (arrays([]) fell out of its loop, past the wrapper); none for throws(1), whose iterator's return() threw over the return",
+  );
   assert.equal((hitsOf(14)[0]?.self as { v: number }).v, 5, 'a method passes its `this`');
   // After the closing: the exit of first(5) comes after its iterator's return() logged, and of waits(3) after the awaited one.
   assert.deepEqual(result.log.slice(0, 2), ['close first', 'close waits']);
-  const firstExit = loaded.hits.indexOf(hitsOf(4)[0]!);
-  const waitsExit = loaded.hits.indexOf(hitsOf(7)[0]!);
+  const firstExit = hits.indexOf(hitsOf(4)[0]!);
+  const waitsExit = hits.indexOf(hitsOf(7)[0]!);
   assert.ok(firstExit >= 0 && waitsExit > firstExit);
 });
 

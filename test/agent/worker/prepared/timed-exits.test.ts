@@ -34,6 +34,32 @@ function statementAt(analysed: AnalysedSource, offset: number): AstNode {
 }
 
 /**
+ * Runs `source` (an expression holding `count` functions) with a debugger session, and `use` with
+ * the session and the script's id: V8 reports positions only in functions it has seen and still holds.
+ */
+async function debugged(
+  source: string,
+  url: string,
+  count: number,
+  use: (session: Session, scriptId: string) => Promise<void>,
+): Promise<void> {
+  const session = new Session();
+  session.connect();
+  let scriptId = '';
+  session.on('Debugger.scriptParsed', (m) => {
+    if (m.params.url === url) scriptId = m.params.scriptId;
+  });
+  await session.post('Debugger.enable');
+  const held: unknown = runInThisContext(source, { filename: url });
+  try {
+    await use(session, scriptId);
+  } finally {
+    session.disconnect();
+  }
+  assert.equal((held as unknown[]).length, count);
+}
+
+/**
  * Runs `source` (an expression holding the functions named) with a debugger session, and gives
  * each function's exits as V8 reports them (`line:column`, from its body's start to `end(fn)`)
  * beside ours, found from the function's `analysed` exits by `ours`.
@@ -45,14 +71,7 @@ async function returnsBeside(
   end: (fn: FunctionRange) => number,
   ours: (analysed: AnalysedSource, fn: FunctionRange, exits: TimedExits) => string[],
 ): Promise<void> {
-  const session = new Session();
-  session.connect();
-  const scripts = new Map<string, string>();
-  session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.url, m.params.scriptId));
-  await session.post('Debugger.enable');
-  // V8 reports positions only in functions it has seen and still holds.
-  const held: unknown = runInThisContext(source, { filename: url });
-  try {
+  await debugged(source, url, names.length, async (session, scriptId) => {
     for (const name of names) {
       const { analysed, exits } = exitsOf(source, name);
       assert.ok(!('why' in exits), `${name}: ${'why' in exits ? exits.why : ''}`);
@@ -60,18 +79,15 @@ async function returnsBeside(
       const from = positionOf(analysed, fn!.bodyStart);
       const to = positionOf(analysed, end(fn!));
       const { locations } = await session.post('Debugger.getPossibleBreakpoints', {
-        start: { scriptId: scripts.get(url)!, lineNumber: from.line - 1, columnNumber: from.column },
-        end: { scriptId: scripts.get(url)!, lineNumber: to.line - 1, columnNumber: to.column },
+        start: { scriptId, lineNumber: from.line - 1, columnNumber: from.column },
+        end: { scriptId, lineNumber: to.line - 1, columnNumber: to.column },
         restrictToFunction: true,
       });
       const v8 = locations.filter((l) => l.type === 'return').map((l) => `${l.lineNumber + 1}:${l.columnNumber}`);
       assert.deepEqual(ours(analysed, fn!, exits), v8, `${name}: our exits are where V8 returns`);
       assert.deepEqual(exits.throws, fn!.throws, name);
     }
-  } finally {
-    session.disconnect();
-  }
-  assert.equal((held as unknown[]).length, names.length);
+  });
 }
 
 const at = (analysed: AnalysedSource, offset: number): string => {
@@ -346,17 +362,8 @@ function total(x) { return x; }
 test("a multi-line `return`'s exit site is on its last line where V8's first break location on that line is the return position, and in its keyword otherwise", async () => {
   const names = ['called', 'nested', 'object', 'sum', 'chained', 'read', 'listed'];
   const source = `(function () {${MULTI_LINE}return [${names.join(', ')}];})()`;
-  const session = new Session();
-  session.connect();
-  let scriptId = '';
-  const url = 'liveprobe-timed-multi-line-fixture.js';
-  session.on('Debugger.scriptParsed', (m) => {
-    if (m.params.url === url) scriptId = m.params.scriptId;
-  });
-  await session.post('Debugger.enable');
-  const held = runInThisContext(source, { filename: url }) as unknown[];
   const onLastLine: string[] = [];
-  try {
+  await debugged(source, 'liveprobe-timed-multi-line-fixture.js', names.length, async (session, scriptId) => {
     for (const name of names) {
       const { analysed, exits } = exitsOf(source, name);
       assert.ok(!('why' in exits), name);
@@ -376,10 +383,7 @@ test("a multi-line `return`'s exit site is on its last line where V8's first bre
       });
       assert.equal(locations[0]?.type, 'return', `${name}: line ${line} (column ${column}) first stops at the return`);
     }
-  } finally {
-    session.disconnect();
-  }
-  assert.equal(held.length, names.length);
+  });
   assert.deepEqual(
     onLastLine,
     ['called', 'object', 'sum', 'listed'],
