@@ -20,7 +20,7 @@
  * A `return` inside `try … finally` is timed after the `finally` blocks, and one inside a `for …
  * of` (`for await … of`) body after its iterator's closing (the iterator's `return()`, awaited in
  * `for await`), when the function gives control back (transform.ts, finallyWrapper): it counts
- * itself for the wrapper around the outermost such statement (finallyAround).
+ * itself for the wrapper around the outermost such statement (wrapperAround).
  *
  * None for a `return` that computes nothing (no value, a literal, a variable certainly
  * initialised there: the site before it times it), nor where the worker would not time it
@@ -120,8 +120,8 @@ export const BEFORE_RETURN = 'a site before the `return` would not time';
  * Work that runs between computing the returned value and leaving the function, which no site
  * times: `ancestors` from the program (or the function) down to the return's parent.
  */
-export function untimedReturn(ret: AstNode, ancestors: readonly AstNode[]): string | undefined {
-  const around = finallyAround(ret, ancestors);
+export function untimedReturn(ancestors: readonly AstNode[]): string | undefined {
+  const around = wrapperAround(ancestors);
   return around === undefined ? undefined : noFinallyExit(ancestors[functionIndex(ancestors)], around);
 }
 
@@ -133,13 +133,13 @@ function functionIndex(ancestors: readonly AstNode[]): number {
 }
 
 /**
- * The statement whose wrapper times `ret` (see transform.ts, finallyWrapper): the outermost one
- * around it in its function that may run code after one of its returns' values, a `try …
- * finally` holding a `return` outside its `finally` block, or a `for … of` (`for await … of`)
- * whose body holds one (its iterator's closing). Undefined when none: the return's own site or
- * exit times it.
+ * The statement whose wrapper times a `return` (see transform.ts, finallyWrapper), `ancestors`
+ * from the program down to its parent: the outermost one around it in its function that may run
+ * code after one of its returns' values, a `try … finally` holding a `return` outside its
+ * `finally` block, or a `for … of` (`for await … of`) whose body holds one (its iterator's
+ * closing). Undefined when none: the return's own site or exit times it.
  */
-export function finallyAround(ret: AstNode, ancestors: readonly AstNode[]): AstNode | undefined {
+export function wrapperAround(ancestors: readonly AstNode[]): AstNode | undefined {
   // A `return` in a `finally` block whose `try` returns nowhere else is timed by its own exit.
   for (let i = functionIndex(ancestors) + 1; i < ancestors.length; i++) if (runsAfterReturns(ancestors[i]!)) return ancestors[i];
   return undefined;
@@ -162,7 +162,7 @@ function runsAfterReturns(node: AstNode): boolean {
 }
 
 /**
- * Why the returns inside `node` (finallyAround) cannot be timed after it: a generator's
+ * Why the returns inside `node` (wrapperAround) cannot be timed after it: a generator's
  * `return()` runs `finally` blocks too, from a `yield`, with no `return` of its own, and one may
  * `yield` after a return was counted; a `break` or `continue` in a `finally` block can cancel a
  * `return` already counted.
@@ -237,9 +237,9 @@ export function noReturnExit(ret: AstNode, ancestors: readonly AstNode[], scope:
   if (at < 0) return 'is outside any function';
   const fn = ancestors[at]!;
   if (fn.async === true && fn.generator === true) return 'is in an async generator, whose `return` awaits its value after the site';
-  const untimed = untimedReturn(ret, ancestors);
+  const untimed = untimedReturn(ancestors);
   if (untimed !== undefined) return untimed;
-  if (finallyAround(ret, ancestors) !== undefined) return undefined;
+  if (wrapperAround(ancestors) !== undefined) return undefined;
   const value = ret.argument as AstNode | null;
   if (
     value === null ||
@@ -260,7 +260,7 @@ export function returnForm(
   ancestors: readonly AstNode[],
   functionStartsIn: (from: number, to: number) => boolean,
 ): 'finally' | 'listed' | 'assigned' {
-  if (finallyAround(ret, ancestors) !== undefined) return 'finally';
+  if (wrapperAround(ancestors) !== undefined) return 'finally';
   const value = ret.argument as AstNode;
   if (functionStartsIn(value.start, value.end)) return 'listed';
   for (let i = ancestors.length - 1; i >= 0; i--) {

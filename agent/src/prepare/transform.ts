@@ -337,7 +337,7 @@ class Preparer {
 
   /**
    * The wrapper that times the returns inside a `try … finally` or a `for … of` body
-   * (return-exit.ts, finallyAround) once its `finally` blocks or its iterator's closing ran, when
+   * (return-exit.ts, wrapperAround) once its `finally` blocks or its iterator's closing ran, when
    * the function gives control back: `{let $lpY, $lpQ; try
    * {<try>} catch ($lpE) {++$lpQ; throw $lpE;} finally {$lpY !== void 0 && $lpQ === void 0 &&
    * ($lpS[n] !== 0 && new $lpH([n, this, …]));}}`. Each `return` inside counts itself in `$lpY`

@@ -30,7 +30,7 @@ import {
   BEFORE_RETURN,
   certainlyInitialised,
   constantValue,
-  finallyAround,
+  wrapperAround,
   noReturnExit,
   returnExitAt,
   untimedReturn,
@@ -86,8 +86,8 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   const visit = (n: AstNode, ancestors: AstNode[]): void => {
     if (untimed !== undefined || (n !== node && isFunction(n))) return;
     if (n.type === 'ReturnStatement') {
-      const why = untimedReturn(n, ancestors);
-      const around = why === undefined ? finallyAround(n, ancestors) : undefined;
+      const why = untimedReturn(ancestors);
+      const around = why === undefined ? wrapperAround(ancestors) : undefined;
       if (why !== undefined) untimed = { at: n.start, why };
       // Its `try`'s or loop's wrapper, once the `finally` blocks or the iterator's closing ran (return-exit.ts).
       else if (around !== undefined) afterValue.push(keywordExitAt(around));
