@@ -17,20 +17,24 @@
  * does the spec name a function placed in one. Object literal properties, class members and
  * declarators end that inference, so a method after another method keeps the local.
  *
- * A `return` inside `try … finally` is timed after the `finally` blocks, when the function gives
- * control back (transform.ts, finallyWrapper): it counts itself for the wrapper around the
- * outermost such `try` (finallyAround).
+ * A `return` inside `try … finally` is timed after the `finally` blocks, and one inside a `for …
+ * of` (`for await … of`) body after its iterator's closing (the iterator's `return()`, awaited in
+ * `for await`), when the function gives control back (transform.ts, finallyWrapper): it counts
+ * itself for the wrapper around the outermost such statement (wrapperAround).
  *
  * None for a `return` that computes nothing (no value, a literal, a variable certainly
  * initialised there: the site before it times it), nor where the worker would not time it
- * anyway: a `for … of` body (the iterator's closing), an async generator (its `return` awaits
- * the value after the site), a `try … finally` in a generator or whose `finally` block holds a
- * `break` or `continue` (noFinallyExit).
+ * anyway: an async generator (its `return` awaits the value after the site), a `try … finally`
+ * or `for … of` in a generator or around a `finally` block that holds a `break` or `continue`
+ * (noFinallyExit).
  *
  * The exit site is recorded one column into the `return` keyword, where no other site can start:
  * a line's first site stays the statement's own (a log there runs before the `return`, as a
  * breakpoint on the line stops), and the value's end may be another site's start (`return f =
- * (x) => g(x)`, whose arrow has an exit site at its body's end).
+ * (x) => g(x)`, whose arrow has an exit site at its body's end). A `return` spanning lines whose
+ * last line V8 first stops on at the return position has it at its last character instead
+ * (returnExitAt), the first site of that line: a log there runs after the value, as a breakpoint
+ * there stops.
  */
 import { isFunction } from '../locate/ast-node.js';
 import { resolveAt, type Scope } from '../locate/scope-model.js';
@@ -45,10 +49,69 @@ export const RETURN_VALUE = '$lpR';
 export const FINALLY_RETURNED = '$lpY';
 export const FINALLY_THREW = '$lpQ';
 
-/** Where a `return`'s exit site is recorded: inside its keyword. */
-export function returnExitAt(ret: AstNode): number {
-  return ret.start + 1;
+/**
+ * Where a `return`'s exit site is recorded: one column into its keyword, or at the statement's
+ * last character when it spans lines and a breakpoint on its last line stops at V8's return
+ * position (stopsAtReturn): a log on that line then takes the exit site, as it would stop there.
+ */
+export function returnExitAt(ret: AstNode, source: string): number {
+  const value = ret.argument as AstNode | null;
+  let last = ret.end;
+  while (last > ret.start && !LINE_BREAK.test(source[last - 1]!)) last--;
+  return value !== null && last > ret.start && stopsAtReturn(value, last) ? ret.end - 1 : keywordExitAt(ret);
 }
+
+/** An exit site inside its statement's keyword (`return`, or a wrapper's `try` or `for`: transform.ts, finallyWrapper), where no other site starts. */
+export function keywordExitAt(node: AstNode): number {
+  return node.start + 1;
+}
+
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+/**
+ * Whether V8 has no break location in `node` on the line starting at `from` (the return's last):
+ * its first one there is then the return position. V8 breaks at a call's callee (a method's
+ * name, `new`), at the first property read of a statement, at a sequence's later expressions and
+ * anywhere inside a function (Node 20 to 24); none of those may be on that line, nor anything
+ * not known to be without one.
+ */
+function stopsAtReturn(node: AstNode, from: number): boolean {
+  if (node.end <= from) return true;
+  switch (node.type) {
+    case 'CallExpression':
+    case 'NewExpression':
+      if ((node.callee as AstNode).end > from) return false;
+      break;
+    case 'MemberExpression':
+      if ((node.property as AstNode).start >= from) return false;
+      break;
+    default:
+      if (!NO_BREAK.has(node.type)) return false;
+  }
+  for (const child of childrenOf(node)) if (!stopsAtReturn(child, from)) return false;
+  return true;
+}
+
+/** Expressions in which V8 puts no break location of their own. */
+const NO_BREAK = new Set([
+  'Identifier',
+  'Literal',
+  'ThisExpression',
+  'TemplateLiteral',
+  'TemplateElement',
+  'ArrayExpression',
+  'ObjectExpression',
+  'Property',
+  'SpreadElement',
+  'BinaryExpression',
+  'LogicalExpression',
+  'ConditionalExpression',
+  'UnaryExpression',
+  'AwaitExpression',
+  'AssignmentExpression',
+  'ChainExpression',
+  'ParenthesizedExpression',
+]);
 
 /** What the worker says about a `return` no site can time exactly. */
 export const BEFORE_RETURN = 'a site before the `return` would not time';
@@ -57,15 +120,9 @@ export const BEFORE_RETURN = 'a site before the `return` would not time';
  * Work that runs between computing the returned value and leaving the function, which no site
  * times: `ancestors` from the program (or the function) down to the return's parent.
  */
-export function untimedReturn(ret: AstNode, ancestors: readonly AstNode[]): string | undefined {
-  const from = functionIndex(ancestors) + 1;
-  for (let i = from; i < ancestors.length; i++) {
-    const ancestor = ancestors[i]!;
-    if (ancestor.type === 'ForOfStatement' && (ancestors[i + 1] ?? ret) === ancestor.body)
-      return `returns inside \`for … of\`, whose iterator closing ${BEFORE_RETURN}`;
-  }
-  const around = finallyAround(ret, ancestors);
-  return around === undefined ? undefined : noFinallyExit(ancestors[from - 1], around);
+export function untimedReturn(ancestors: readonly AstNode[]): string | undefined {
+  const around = wrapperAround(ancestors);
+  return around === undefined ? undefined : noFinallyExit(ancestors[functionIndex(ancestors)], around);
 }
 
 /** Where the innermost function is in `ancestors` (-1: none). */
@@ -76,44 +133,46 @@ function functionIndex(ancestors: readonly AstNode[]): number {
 }
 
 /**
- * The `try … finally` whose wrapper times `ret` (see FINALLY_FLAG): the outermost one around it in
- * its function that holds a `return` outside its `finally` block, whose `finally` may then run
- * after a returned value. Undefined when none: the return's own site or exit times it.
+ * The statement whose wrapper times a `return` (see transform.ts, finallyWrapper), `ancestors`
+ * from the program down to its parent: the outermost one around it in its function that may run
+ * code after one of its returns' values, a `try … finally` holding a `return` outside its
+ * `finally` block, or a `for … of` (`for await … of`) whose body holds one (its iterator's
+ * closing). Undefined when none: the return's own site or exit times it.
  */
-export function finallyAround(ret: AstNode, ancestors: readonly AstNode[]): AstNode | undefined {
-  for (let i = functionIndex(ancestors) + 1; i < ancestors.length; i++) {
-    const node = ancestors[i]!;
-    if (node.type !== 'TryStatement' || node.finalizer === null) continue;
-    if ((ancestors[i + 1] ?? ret) !== node.finalizer || returnsIn(node.block) || (node.handler !== null && returnsIn(node.handler)))
-      return node;
-  }
+export function wrapperAround(ancestors: readonly AstNode[]): AstNode | undefined {
+  // A `return` in a `finally` block whose `try` returns nowhere else is timed by its own exit.
+  for (let i = functionIndex(ancestors) + 1; i < ancestors.length; i++) if (runsAfterReturns(ancestors[i]!)) return ancestors[i];
   return undefined;
 }
 
-/** Whether `tryNode` (with a `finally` block) gets the wrapper that times the returns inside it: no ancestor of it does, and one of its returns is outside its `finally` block. */
-export function wrapsReturns(tryNode: AstNode, ancestors: readonly AstNode[]): boolean {
-  if (tryNode.finalizer === null || !(returnsIn(tryNode.block) || (tryNode.handler !== null && returnsIn(tryNode.handler)))) return false;
-  for (let i = functionIndex(ancestors) + 1; i < ancestors.length; i++) {
-    const node = ancestors[i]!;
-    if (
-      node.type === 'TryStatement' &&
-      node.finalizer !== null &&
-      (returnsIn(node.block) || (node.handler !== null && returnsIn(node.handler)))
-    )
-      return false;
-  }
-  return functionIndex(ancestors) >= 0 && noFinallyExit(ancestors[functionIndex(ancestors)], tryNode) === undefined;
+/** Whether `node` (a `try … finally` or a `for … of`) gets the wrapper that times the returns inside it: no statement around it in its function does. */
+export function wrapsReturns(node: AstNode, ancestors: readonly AstNode[]): boolean {
+  const at = functionIndex(ancestors);
+  if (at < 0 || !runsAfterReturns(node)) return false;
+  for (let i = at + 1; i < ancestors.length; i++) if (runsAfterReturns(ancestors[i]!)) return false;
+  return noFinallyExit(ancestors[at], node) === undefined;
+}
+
+/** A `try … finally` with a `return` outside its `finally` block, or a `for … of` with one in its body: code runs after that return's value. */
+function runsAfterReturns(node: AstNode): boolean {
+  if (node.type === 'ForOfStatement') return returnsIn(node.body);
+  return (
+    node.type === 'TryStatement' && node.finalizer !== null && (returnsIn(node.block) || (node.handler !== null && returnsIn(node.handler)))
+  );
 }
 
 /**
- * Why the returns inside `tryNode` cannot be timed after its `finally` blocks: a generator's
- * `return()` runs them too, from a `yield`, with no `return` of its own; a `break` or `continue`
- * in a `finally` block can cancel a `return` already counted.
+ * Why the returns inside `node` (wrapperAround) cannot be timed after it: a generator's
+ * `return()` runs `finally` blocks too, from a `yield`, with no `return` of its own, and one may
+ * `yield` after a return was counted; a `break` or `continue` in a `finally` block can cancel a
+ * `return` already counted.
  */
-export function noFinallyExit(fn: AstNode | undefined, tryNode: AstNode): string | undefined {
-  if (fn?.generator === true) return `returns inside \`try … finally\` in a generator, whose \`finally\` block ${BEFORE_RETURN}`;
-  if (jumpsInFinally(tryNode, false))
-    return 'returns inside `try … finally` whose `finally` block has a `break` or `continue`, which could cancel the return after its site';
+export function noFinallyExit(fn: AstNode | undefined, node: AstNode): string | undefined {
+  const what = node.type === 'ForOfStatement' ? 'whose iterator closing' : 'whose `finally` block';
+  const where = node.type === 'ForOfStatement' ? '`for … of`' : '`try … finally`';
+  if (fn?.generator === true) return `returns inside ${where} in a generator, ${what} ${BEFORE_RETURN}`;
+  if (jumpsInFinally(node, false))
+    return `returns inside ${node.type === 'ForOfStatement' ? '`for … of` around a `finally` block with' : '`try … finally` whose `finally` block has'} a \`break\` or \`continue\`, which could cancel the return after its site`;
   return undefined;
 }
 
@@ -178,9 +237,9 @@ export function noReturnExit(ret: AstNode, ancestors: readonly AstNode[], scope:
   if (at < 0) return 'is outside any function';
   const fn = ancestors[at]!;
   if (fn.async === true && fn.generator === true) return 'is in an async generator, whose `return` awaits its value after the site';
-  const untimed = untimedReturn(ret, ancestors);
+  const untimed = untimedReturn(ancestors);
   if (untimed !== undefined) return untimed;
-  if (finallyAround(ret, ancestors) !== undefined) return undefined;
+  if (wrapperAround(ancestors) !== undefined) return undefined;
   const value = ret.argument as AstNode | null;
   if (
     value === null ||
@@ -201,7 +260,7 @@ export function returnForm(
   ancestors: readonly AstNode[],
   functionStartsIn: (from: number, to: number) => boolean,
 ): 'finally' | 'listed' | 'assigned' {
-  if (finallyAround(ret, ancestors) !== undefined) return 'finally';
+  if (wrapperAround(ancestors) !== undefined) return 'finally';
   const value = ret.argument as AstNode;
   if (functionStartsIn(value.start, value.end)) return 'listed';
   for (let i = ancestors.length - 1; i >= 0; i--) {

@@ -36,7 +36,16 @@ import { isFunction } from '../locate/ast-node.js';
 import { exportShapeOf } from './export-shapes.js';
 import { childrenOf, prologueLength, pushChildren, type AstNode } from './ast.js';
 import { ARROW_VALUE, isStatement, noExitSite } from './arrow-exit.js';
-import { FINALLY_RETURNED, FINALLY_THREW, noReturnExit, RETURN_VALUE, returnExitAt, returnForm, wrapsReturns } from './return-exit.js';
+import {
+  FINALLY_RETURNED,
+  FINALLY_THREW,
+  noReturnExit,
+  RETURN_VALUE,
+  returnExitAt,
+  returnForm,
+  keywordExitAt,
+  wrapsReturns,
+} from './return-exit.js';
 import type { FunctionReport, PreparedOutput } from './prepared-output.js';
 import { catchClose, catchOpen, exceptionPass, THROW_OPEN, throwClose, unwrappable } from './exception-sites.js';
 import { catchBindings, SiteBindings, SiteNameTable, type SiteFunction } from './site-bindings.js';
@@ -57,7 +66,7 @@ export interface PrepareOptions {
 }
 
 /** Bumped whenever the output for the same input changes: part of the cache key. */
-export const TRANSFORM_VERSION = 15;
+export const TRANSFORM_VERSION = 16;
 
 export class PrepareError extends Error {
   override name = 'PrepareError';
@@ -296,7 +305,7 @@ class Preparer {
       const v = value!;
       ctx.inserts.push({ at: ret.start, text: RETURN_OPEN });
       ctx.inserts.push({ at: v.start, text: RETURN_VALUE_OPEN });
-      const { at, self, values } = this.newSite(returnExitAt(ret), ctx, ctx.twin);
+      const { at, self, values } = this.newSite(returnExitAt(ret, this.source), ctx, ctx.twin);
       const text = [RETURN_EXIT_OPEN, at, RETURN_EXIT_HIT, at, self, values, RETURN_EXIT_CLOSE];
       ctx.inserts.push({ at: v.end, text, size: RETURN_EXIT_FIXED + 2 * at.length + self.length + values.length });
       ctx.inserts.push({ at: ret.end, text: '}' });
@@ -319,7 +328,7 @@ class Preparer {
     if (form === 'finally') ctx.inserts.push({ at: value.end, text: `${sequence ? '), ' : ', '}${FINALLY_COUNT}][0]` });
     else {
       const open = sequence ? RETURN_EXIT_OPEN : LISTED_EXIT_OPEN;
-      const { at, self, values } = this.newSite(returnExitAt(ret), ctx, ctx.twin);
+      const { at, self, values } = this.newSite(returnExitAt(ret, this.source), ctx, ctx.twin);
       const text = [open, at, RETURN_EXIT_HIT, at, self, values, LISTED_EXIT_CLOSE];
       ctx.inserts.push({ at: value.end, text, size: open.length + LISTED_EXIT_FIXED + 2 * at.length + self.length + values.length });
     }
@@ -327,19 +336,23 @@ class Preparer {
   }
 
   /**
-   * The wrapper that times the returns inside a `try … finally` (return-exit.ts, finallyAround)
-   * once its `finally` blocks ran, when the function gives control back: `{let $lpY, $lpQ; try
+   * The wrapper that times the returns inside a `try … finally` or a `for … of` body
+   * (return-exit.ts, wrapperAround) once its `finally` blocks or its iterator's closing ran, when
+   * the function gives control back: `{let $lpY, $lpQ; try
    * {<try>} catch ($lpE) {++$lpQ; throw $lpE;} finally {$lpY !== void 0 && $lpQ === void 0 &&
    * ($lpS[n] !== 0 && new $lpH([n, this, …]));}}`. Each `return` inside counts itself in `$lpY`
    * after its value; an exception leaving (a `finally` that throws after a `return`, timed at its
    * own `throw`'s site if any) counts in `$lpQ` and stops nothing. The rethrow keeps the value,
    * its stack and what a `catch` around sees. Declared without a value and counted with `++`:
    * `$lpY = 0` would name the functions of an expression around the function (V8's inference).
+   * A loop's labels stay on it, outside the wrapper: `continue label` must name a loop around it.
    */
   private finallyWrapper(node: AstNode, ctx: Context): void {
-    ctx.inserts.push({ at: node.start, text: FINALLY_OPEN });
-    this.walkChildren(node, ctx);
-    const { at, self, values } = this.newSite(returnExitAt(node), ctx, ctx.twin);
+    let from = this.ancestors.length - 2;
+    while (node.type === 'ForOfStatement' && this.ancestors[from]?.type === 'LabeledStatement') from--;
+    ctx.inserts.push({ at: this.ancestors[from + 1]!.start, text: FINALLY_OPEN });
+    this.walkChildren(node, ctx, node.type === 'ForOfStatement' ? node.body : undefined);
+    const { at, self, values } = this.newSite(keywordExitAt(node), ctx, ctx.twin);
     const text = [FINALLY_CLOSE, at, RETURN_EXIT_HIT, at, self, values, FINALLY_END];
     ctx.inserts.push({
       at: node.end,
@@ -445,9 +458,11 @@ class Preparer {
         this.single(node.consequent, here);
         if (node.alternate !== null) this.single(node.alternate, here);
         return;
+      case 'ForOfStatement':
+        if (here.throwsOnly !== true && wrapsReturns(node, this.ancestors.slice(0, -1))) return this.finallyWrapper(node, here);
+        return this.walkChildren(node, here, node.body);
       case 'ForStatement':
       case 'ForInStatement':
-      case 'ForOfStatement':
       case 'WhileStatement':
       case 'DoWhileStatement':
         return this.walkChildren(node, here, node.body);

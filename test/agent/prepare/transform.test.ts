@@ -484,6 +484,20 @@ test("a `return`'s exit leaves V8's names of anonymous functions as they were, w
   assert.doesNotMatch(out.code, /\$lpR = \(\[?(function|\(\)|class)/, 'no function is assigned to the local');
 });
 
+/**
+ * Prepares `source`, finds its wrappers' exit sites (recorded one column into their `keyword`) and
+ * runs it with every site on: the hits, and those at the wrapper on a line.
+ */
+async function wrappersRun(source: string, keyword: 'try {' | 'for ') {
+  const out = prepareCommonJs(source);
+  const lines = source.split('\n');
+  const wrappers = siteEntries(out.sites).filter((s) => lines[s.line - 1]!.startsWith(keyword, s.column - 1));
+  const loaded = loadPrepared(source, FILE, 'sites');
+  const result = await (loaded.exports as () => Promise<{ log: string[] }>)();
+  const hitsOf = (line: number) => loaded.hits.filter((h) => h.site === wrappers.find((s) => s.line === line)!.id);
+  return { out, lines, wrappers, result, hitsOf, hits: loaded.hits };
+}
+
 test('a `return` inside `try … finally` is timed after the `finally` blocks run, by a wrapper around the outermost `try`, keeping values, overrides, exceptions and `this` as they were', async () => {
   const source = [
     'const log = [];',
@@ -508,10 +522,7 @@ test('a `return` inside `try … finally` is timed after the `finally` blocks ru
     '};',
   ].join('\n');
   await sameInEveryMode(source);
-  const out = prepareCommonJs(source);
-  const lines = source.split('\n');
-  // A wrapper's exit site is recorded one column into its `try`.
-  const wrappers = siteEntries(out.sites).filter((s) => lines[s.line - 1]!.startsWith('ry {', s.column));
+  const { out, lines, wrappers, result, hitsOf, hits } = await wrappersRun(source, 'try {');
   assert.deepEqual(
     wrappers.map((s) => s.line),
     [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15],
@@ -522,9 +533,6 @@ test('a `return` inside `try … finally` is timed after the `finally` blocks ru
     0,
     'no exit of their own',
   );
-  const loaded = loadPrepared(source, FILE, 'sites');
-  const result = await (loaded.exports as () => Promise<{ log: string[] }>)();
-  const hitsOf = (line: number) => loaded.hits.filter((h) => h.site === wrappers.find((s) => s.line === line)!.id);
   assert.equal(hitsOf(3).length, 1, 'plain(1) returned; plain("boom") threw in its value: no exit');
   assert.equal(hitsOf(5).length, 0, 'rethrows(3): its `finally` threw over the return, timed at that `throw` only');
   assert.equal(hitsOf(7).length, 1, 'caught("boom") returned from its `catch`; caught(0) fell through, past the wrapper');
@@ -534,9 +542,54 @@ test('a `return` inside `try … finally` is timed after the `finally` blocks ru
   assert.equal((hitsOf(14)[0]?.self as { v: number }).v, 6, 'a method passes its `this`, after the `finally` block ran');
   // After the `finally` block: the exit of plain(1) comes after the site of its `log.push("finally")`.
   const finallySite = siteEntries(out.sites).find((s) => s.line === 3 && lines[2]!.startsWith('log.push("finally")', s.column))!;
-  const finallyHit = loaded.hits.findIndex((h) => h.site === finallySite.id);
-  assert.ok(finallyHit >= 0 && loaded.hits.indexOf(hitsOf(3)[0]!) > finallyHit, 'exit after the `finally` block');
+  const finallyHit = hits.findIndex((h) => h.site === finallySite.id);
+  assert.ok(finallyHit >= 0 && hits.indexOf(hitsOf(3)[0]!) > finallyHit, 'exit after the `finally` block');
   assert.ok(result.log.includes('async finally'));
+});
+
+test("a `return` inside `for … of` or `for await … of` is timed after the iterator's closing, by a wrapper around the outermost loop, keeping values, closing order, exceptions, labels, `this` and names as they were", async () => {
+  const source = [
+    'const log = [];',
+    'const items = (tag, n, closing) => ({ [Symbol.iterator]() { let i = 0; return { next: () => ({ value: i, done: i++ >= n }), return() { log.push(`close ${tag}`); if (closing) closing(); return {}; } }; } });',
+    'const later = (tag, n) => ({ [Symbol.asyncIterator]() { let i = 0; return { next: async () => ({ value: i, done: i++ >= n }), async return() { await null; log.push(`close ${tag}`); return {}; } }; } });',
+    'function first(n) { for (const x of items("first", n)) { if (x > 1) return x * 10; } return -1; }',
+    'function throws(x) { for (const y of items("throws", 3, () => { throw new RangeError("from return()"); })) return y + x; }',
+    'function body(x) { for (const y of items("body", 3, () => { throw new Error("hidden"); })) { if (y === x) throw new TypeError(`body ${y}`); } return "done"; }',
+    'async function waits(n) { for await (const x of later("waits", n)) { if (x === 1) return await Promise.resolve(x + 100); } return -1; }',
+    'function labelled(n) { let seen = 0; outer: for (const x of items("outer", n)) { inner: for (const y of items("inner", 2)) { seen++; if (x === 0) continue outer; if (y) break inner; return [seen, x, y]; } } return seen; }',
+    'function arrays(xs) { for (const x of xs) if (x.ok) return x.name; }',
+    'function caught(n) { try { for (const x of items("caught", n)) { if (x === 1) return f(x); } } finally { log.push("caught finally"); } return 0; }',
+    'const f = (x) => x + 1;',
+    'function named() { for (const x of [1]) return [function () {}, () => x, class {}]; }',
+    'function frame() { for (const x of [1]) return new Error("here").stack.split("\\n")[1].trim().split(" (")[0]; }',
+    'const obj = { v: 5, get() { for (const x of [arguments.length]) return this.v + x; } };',
+    'function* gen() { for (const x of items("gen", 5)) { yield x; if (x === 2) return "gen done"; } }',
+    'module.exports = async () => {',
+    '  const out = [first(1), first(5), body(9), await waits(3), await waits(0), labelled(3), arrays([{ ok: 0 }, { ok: 1, name: "b" }]), arrays([]), caught(3), obj.get(1, 2), frame(), [...gen()]];',
+    '  out.push(named().map((v) => v.name));',
+    '  for (const g of [() => throws(1), () => body(1)]) { try { out.push(await g()); } catch (e) { out.push(`${e.name}: ${e.message}`); } }',
+    '  return { out, log };',
+    '};',
+  ].join('\n');
+  await sameInEveryMode(source);
+  const { out, wrappers, result, hitsOf, hits } = await wrappersRun(source, 'for ');
+  assert.deepEqual(
+    wrappers.map((s) => s.line),
+    [4, 5, 7, 8, 9, 12, 13, 14],
+    "one per function that returns inside a loop, around the outermost one (not `body`; `caught`'s `try` wraps its loop; `gen` is a generator)",
+  );
+  assert.match(out.code, /\{let \$lpY, \$lpQ; try \{outer: for/, 'a label stays on its loop, inside the wrapper');
+  assert.deepEqual(
+    [4, 5, 7, 8, 9].map((line) => hitsOf(line).length),
+    [1, 0, 1, 1, 1],
+    "once each: first(5) (first(1) returned after its loop), waits(3), labelled(3), arrays (arrays([]) fell out of its loop, past the wrapper); none for throws(1), whose iterator's return() threw over the return",
+  );
+  assert.equal((hitsOf(14)[0]?.self as { v: number }).v, 5, 'a method passes its `this`');
+  // After the closing: the exit of first(5) comes after its iterator's return() logged, and of waits(3) after the awaited one.
+  assert.deepEqual(result.log.slice(0, 2), ['close first', 'close waits']);
+  const firstExit = hits.indexOf(hitsOf(4)[0]!);
+  const waitsExit = hits.indexOf(hitsOf(7)[0]!);
+  assert.ok(firstExit >= 0 && waitsExit > firstExit);
 });
 
 test('directives stay first: a function with "use strict" keeps strict mode in the original and the twin', () => {

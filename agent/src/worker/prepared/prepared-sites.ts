@@ -426,8 +426,7 @@ export class PreparedSites {
     ];
     const sites: PlannedSite[] = [];
     for (const [offset, role] of positions) {
-      const { line, column } = positionOf(analysed, offset);
-      const site = sitesAt(named.known, line, column)[0];
+      const site = siteFor(named.known, analysed, offset) ?? siteFor(named.known, analysed, exits.formerly.get(offset));
       if (site === undefined) return { kind: 'unprepared', reason: noSite(lineAt(offset), exits.afterValue.includes(offset)) };
       sites.push({ ...named, site, role });
     }
@@ -636,6 +635,13 @@ function sitesBySourceLine(sites: readonly SiteEntry[], map: ScriptSourceMap): M
     if (known === undefined || original.column < known.column) index.set(key, { site, column: original.column });
   }
   return index;
+}
+
+/** The first site at an offset of the analysed file, if any. */
+function siteFor(known: KnownFile, analysed: AnalysedSource, offset: number | undefined): SiteEntry | undefined {
+  if (offset === undefined) return undefined;
+  const { line, column } = positionOf(analysed, offset);
+  return sitesAt(known, line, column)[0];
 }
 
 /** The sites at a position: one, or an arrow body's copies in a twinned function. */

@@ -9,14 +9,16 @@
  * at its own site, before it; one that computes its value, at its exit site, which the transform
  * puts after the value (prepare/return-exit.ts: not in a file prepared before TRANSFORM_VERSION
  * 14, or 15 where the value holds a function). A `return` inside `try … finally` stops at the
- * wrapper around its outermost such `try`, once the `finally` blocks ran (TRANSFORM_VERSION 15):
- * there V8 reports no return position, so the breakpoint path never stops for such a call, and
- * prepared sites measure what the user means, until the function gives control back. Falling off the end of a function stops at the site
+ * wrapper around its outermost such `try`, once the `finally` blocks ran (TRANSFORM_VERSION 15),
+ * and one inside a `for … of` (`for await … of`) body at the wrapper around the loop, once the
+ * iterator's `return()` ran (TRANSFORM_VERSION 16): there V8 reports no return position (Node 20
+ * to 24), so the breakpoint path never stops for such a call, and prepared sites measure what
+ * the user means, until the function gives control back. Falling off the end of a function stops at the site
  * the transform puts before its closing brace, when the body's last statement is no `return` or
  * `throw` (an end that cannot be reached has none, and needs none). An expression-bodied arrow
  * whose body the transform gave an exit site (prepare/arrow-exit.ts) is timed from its body's
  * site to that one. Anything else stays on breakpoints, so a duration histogram means the same
- * whichever path measured it (but for `try … finally`, above). (`using` declarations are disposed of on the way out too, after
+ * whichever path measured it (but for `try … finally` and `for … of`, above). (`using` declarations are disposed of on the way out too, after
  * the exit site ran: not looked for here yet, though acorn parses them and such files are
  * prepared.)
  */
@@ -28,10 +30,11 @@ import {
   BEFORE_RETURN,
   certainlyInitialised,
   constantValue,
-  finallyAround,
+  wrapperAround,
   noReturnExit,
   returnExitAt,
   untimedReturn,
+  keywordExitAt,
 } from '../../prepare/return-exit.js';
 import type { FunctionRange } from '../../locate/function-range.js';
 import type { AnalysedSource } from '../../locate/source-analysis.js';
@@ -42,8 +45,10 @@ export interface TimedExits {
   entry: number;
   /** The exits' sites: before a `return` that computes nothing, at the closing brace, after a returned value. */
   returns: number[];
-  /** Those of `returns` after a returned value (or a `try … finally`), which a file prepared before TRANSFORM_VERSION 14 (15) lacks. */
+  /** Those of `returns` after a returned value (or a `try … finally`, a `for … of`), which a file prepared before TRANSFORM_VERSION 14 (15, 16) lacks. */
   afterValue: number[];
+  /** An exit site recorded on its `return`'s last line, where a file prepared before TRANSFORM_VERSION 16 has it: one column into the keyword. */
+  formerly: Map<number, number>;
   throws: number[];
 }
 
@@ -66,7 +71,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
       functionStartsIn: (from: number, to: number) => functionStartsIn(program, from, to),
     };
     const why = noExitSite(analysed.source, node, place);
-    if (why === undefined) return { entry: node.body.start, returns: [node.body.end], afterValue: [], throws: [] };
+    if (why === undefined) return { entry: node.body.start, returns: [node.body.end], afterValue: [], formerly: new Map(), throws: [] };
     return {
       at: node.start,
       why: `starts an expression-bodied arrow function: ${why}, and its body's site runs before its value is computed`,
@@ -76,21 +81,25 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   const program = analysed.program as unknown as AstNode;
   const returns: TimedExits['returns'] = [];
   const afterValue: number[] = [];
+  const formerly = new Map<number, number>();
   let untimed: UntimedExit | undefined;
   const visit = (n: AstNode, ancestors: AstNode[]): void => {
     if (untimed !== undefined || (n !== node && isFunction(n))) return;
     if (n.type === 'ReturnStatement') {
-      const why = untimedReturn(n, ancestors);
-      const around = why === undefined ? finallyAround(n, ancestors) : undefined;
+      const why = untimedReturn(ancestors);
+      const around = why === undefined ? wrapperAround(ancestors) : undefined;
       if (why !== undefined) untimed = { at: n.start, why };
-      // Its `try`'s wrapper, once the `finally` blocks ran (return-exit.ts).
-      else if (around !== undefined) afterValue.push(returnExitAt(around));
+      // Its `try`'s or loop's wrapper, once the `finally` blocks or the iterator's closing ran (return-exit.ts).
+      else if (around !== undefined) afterValue.push(keywordExitAt(around));
       else if (inert(analysed, node, n)) returns.push(n.start);
       else {
         // Its exit site, after the value (return-exit.ts).
         const none = noReturnExit(n, ancestors, analysed.scopes.scopeAt(n.start));
-        if (none === undefined) afterValue.push(returnExitAt(n));
-        else untimed = { at: n.start, why: `${none.startsWith('returns') ? '' : 'returns a computed value and '}${none}` };
+        if (none === undefined) {
+          const exit = returnExitAt(n, analysed.source);
+          afterValue.push(exit);
+          if (exit !== keywordExitAt(n)) formerly.set(exit, keywordExitAt(n));
+        } else untimed = { at: n.start, why: `${none.startsWith('returns') ? '' : 'returns a computed value and '}${none}` };
       }
       return;
     }
@@ -107,7 +116,7 @@ export function timedExits(analysed: AnalysedSource, fn: FunctionRange): TimedEx
   }
   returns.push(...new Set(afterValue));
   returns.sort((a, b) => a - b);
-  return { entry: writtenEntry(node, fn.entry), returns, afterValue, throws: fn.throws };
+  return { entry: writtenEntry(node, fn.entry), returns, afterValue, formerly, throws: fn.throws };
 }
 
 /** Never completes normally, so nothing after it runs: a `return` or `throw` on every path through it. */

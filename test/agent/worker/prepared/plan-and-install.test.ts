@@ -27,10 +27,10 @@ function action(fields: Record<string, unknown>): Action {
 }
 
 /** A prepared file with sites on lines 2 and 3 (inside function 0), announced as the main thread does. */
-function setup(t: TestContext) {
+function setup(t: TestContext, source = SOURCE, list = [2, 2, 0, 3, 2, 0]) {
   const dir = mkdtempSync(join(tmpdir(), 'prepared-sites-'));
   const path = join(dir, 'work.cjs');
-  writeFileSync(path, SOURCE);
+  writeFileSync(path, source);
   const channel = new MessageChannel();
   t.after(() => {
     channel.port1.close();
@@ -38,9 +38,9 @@ function setup(t: TestContext) {
   });
   const sites = new PreparedSites(channel.port1, new AnalysisCache());
   const F = new Uint8Array(new SharedArrayBuffer(1));
-  const S = new Uint8Array(new SharedArrayBuffer(2));
-  const K = new Int32Array(new SharedArrayBuffer(8));
-  const file: PreparedFileLoaded = { t: 'file', file: 0, path, sites: [2, 2, 0, 3, 2, 0], F, S, K };
+  const S = new Uint8Array(new SharedArrayBuffer(list.length / 3));
+  const K = new Int32Array(new SharedArrayBuffer((list.length / 3) * 4));
+  const file: PreparedFileLoaded = { t: 'file', file: 0, path, sites: list, F, S, K };
   return { sites, worker: channel.port1, main: channel.port2, file, path, F, S };
 }
 
@@ -150,4 +150,29 @@ test('a duration whose function returns a computed value, in a file prepared bef
     plan.kind === 'unprepared' ? plan.reason : '',
     /^line 3 returns a computed value, and its file was prepared by an older liveprobe, which put no site after a returned value: run `liveprobe prepare` on it again to time it on sites$/,
   );
+});
+
+test("a duration on a function whose `return` spans lines finds its exit on the return's last line (since forof22), or in its keyword in a file prepared before", async (t) => {
+  const source = [
+    'function work(n) {',
+    '  const squared = n * n;',
+    '  return squared +',
+    '    1;',
+    '}',
+    '',
+    'module.exports = { work };',
+    '',
+  ].join('\n');
+  // The entry before line 2, the return's own site on line 3, and its exit: at the `;` on line 4, or (older) one column into `return`.
+  for (const [layout, exit] of [
+    ['current', [4, 5]],
+    ['before forof22', [3, 3]],
+  ] as const) {
+    const { sites, main, file } = setup(t, source, [2, 2, 0, 3, 2, 0, ...exit, 0]);
+    main.postMessage(file);
+    sites.drainFiles();
+    const plan = await sites.plan(action({ type: 'duration', name: 'work.seconds', attributes: {}, line: 2 }));
+    assert.equal(plan.kind, 'sites', `${layout}: ${plan.kind === 'unprepared' ? plan.reason : plan.kind}`);
+    assert.deepEqual(plan.kind === 'sites' ? plan.sites.map((s) => [s.site.line, s.site.column]) : [], [[2, 2], exit], layout);
+  }
 });

@@ -34,6 +34,32 @@ function statementAt(analysed: AnalysedSource, offset: number): AstNode {
 }
 
 /**
+ * Runs `source` (an expression holding `count` functions) with a debugger session, and `use` with
+ * the session and the script's id: V8 reports positions only in functions it has seen and still holds.
+ */
+async function debugged(
+  source: string,
+  url: string,
+  count: number,
+  use: (session: Session, scriptId: string) => Promise<void>,
+): Promise<void> {
+  const session = new Session();
+  session.connect();
+  let scriptId = '';
+  session.on('Debugger.scriptParsed', (m) => {
+    if (m.params.url === url) scriptId = m.params.scriptId;
+  });
+  await session.post('Debugger.enable');
+  const held: unknown = runInThisContext(source, { filename: url });
+  try {
+    await use(session, scriptId);
+  } finally {
+    session.disconnect();
+  }
+  assert.equal((held as unknown[]).length, count);
+}
+
+/**
  * Runs `source` (an expression holding the functions named) with a debugger session, and gives
  * each function's exits as V8 reports them (`line:column`, from its body's start to `end(fn)`)
  * beside ours, found from the function's `analysed` exits by `ours`.
@@ -45,14 +71,7 @@ async function returnsBeside(
   end: (fn: FunctionRange) => number,
   ours: (analysed: AnalysedSource, fn: FunctionRange, exits: TimedExits) => string[],
 ): Promise<void> {
-  const session = new Session();
-  session.connect();
-  const scripts = new Map<string, string>();
-  session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.url, m.params.scriptId));
-  await session.post('Debugger.enable');
-  // V8 reports positions only in functions it has seen and still holds.
-  const held: unknown = runInThisContext(source, { filename: url });
-  try {
+  await debugged(source, url, names.length, async (session, scriptId) => {
     for (const name of names) {
       const { analysed, exits } = exitsOf(source, name);
       assert.ok(!('why' in exits), `${name}: ${'why' in exits ? exits.why : ''}`);
@@ -60,18 +79,15 @@ async function returnsBeside(
       const from = positionOf(analysed, fn!.bodyStart);
       const to = positionOf(analysed, end(fn!));
       const { locations } = await session.post('Debugger.getPossibleBreakpoints', {
-        start: { scriptId: scripts.get(url)!, lineNumber: from.line - 1, columnNumber: from.column },
-        end: { scriptId: scripts.get(url)!, lineNumber: to.line - 1, columnNumber: to.column },
+        start: { scriptId, lineNumber: from.line - 1, columnNumber: from.column },
+        end: { scriptId, lineNumber: to.line - 1, columnNumber: to.column },
         restrictToFunction: true,
       });
       const v8 = locations.filter((l) => l.type === 'return').map((l) => `${l.lineNumber + 1}:${l.columnNumber}`);
       assert.deepEqual(ours(analysed, fn!, exits), v8, `${name}: our exits are where V8 returns`);
       assert.deepEqual(exits.throws, fn!.throws, name);
     }
-  } finally {
-    session.disconnect();
-  }
-  assert.equal((held as unknown[]).length, names.length);
+  });
 }
 
 const at = (analysed: AnalysedSource, offset: number): string => {
@@ -268,6 +284,113 @@ test("a `return` inside `try … finally`, where V8 reports no return position, 
   );
 });
 
+const FOR_OF = `
+function first(xs) {
+  for (const x of xs) {
+    if (x > 1) return g(x);
+  }
+  return 0;
+}
+async function firstLater(xs) {
+  outer: for await (const x of xs) {
+    for (const y of x) {
+      if (y) continue outer;
+      return y;
+    }
+  }
+  return 0;
+}
+function g(x) { return x; }
+`;
+
+test("a `return` inside `for … of` or `for await … of`, where V8 reports no return position, is timed at its outermost loop's wrapper, after the iterator's closing", async () => {
+  const names = ['first', 'firstLater'];
+  const source = `(function () {${FOR_OF}return [${names.join(', ')}];})()`;
+  // V8 (Node 20 to 24) reports none inside the loop: only the `return 0` after it.
+  await returnsBeside(
+    source,
+    'liveprobe-timed-for-of-fixture.js',
+    names,
+    (fn) => fn.bodyEnd,
+    (analysed, fn, exits) => {
+      const wrapper = analysed.source.indexOf('for', fn.bodyStart) + 1;
+      const after = analysed.source.indexOf('return 0;', fn.bodyStart);
+      assert.deepEqual(
+        exits.returns,
+        [wrapper, after],
+        `${fn.name}: the wrapper's exit, one column into its outermost \`for\`, then \`return 0\``,
+      );
+      assert.deepEqual(exits.afterValue, [wrapper]);
+      return [at(analysed, after + 'return 0;'.length)];
+    },
+  );
+});
+
+const MULTI_LINE = `
+function called(id) {
+  return total(
+    id);
+}
+function nested(id) {
+  return total(
+    total(id));
+}
+function object(id) {
+  return {
+    id,
+  };
+}
+function sum(a, b) {
+  return a +
+    b
+}
+function chained(xs) {
+  return xs
+    .map(String);
+}
+function read(x) {
+  return x
+    .length;
+}
+function listed(x) {
+  return [1,
+    x && \`a\${x}\`];
+}
+function total(x) { return x; }
+`;
+
+test("a multi-line `return`'s exit site is on its last line where V8's first break location on that line is the return position, and in its keyword otherwise", async () => {
+  const names = ['called', 'nested', 'object', 'sum', 'chained', 'read', 'listed'];
+  const source = `(function () {${MULTI_LINE}return [${names.join(', ')}];})()`;
+  const onLastLine: string[] = [];
+  await debugged(source, 'liveprobe-timed-multi-line-fixture.js', names.length, async (session, scriptId) => {
+    for (const name of names) {
+      const { analysed, exits } = exitsOf(source, name);
+      assert.ok(!('why' in exits), name);
+      const [offset] = exits.afterValue;
+      const ret = statementAt(analysed, source.lastIndexOf('return', offset!));
+      const { line, column } = positionOf(analysed, offset!);
+      if (line === positionOf(analysed, ret.start).line) {
+        assert.equal(offset, ret.start + 1, `${name}: in the keyword`);
+        continue;
+      }
+      onLastLine.push(name);
+      assert.equal(offset, ret.end - 1, `${name}: the statement's last character`);
+      // A breakpoint on that line stops at its first break location: V8's return position.
+      const { locations } = await session.post('Debugger.getPossibleBreakpoints', {
+        start: { scriptId, lineNumber: line - 1, columnNumber: 0 },
+        end: { scriptId, lineNumber: line, columnNumber: 0 },
+      });
+      assert.equal(locations[0]?.type, 'return', `${name}: line ${line} (column ${column}) first stops at the return`);
+    }
+  });
+  assert.deepEqual(
+    onLastLine,
+    ['called', 'object', 'sum', 'listed'],
+    'a call, a property read or a method on the last line keep it in the keyword',
+  );
+});
+
 test('the timer starts at the first statement that runs: past directives and hoisted declarations', () => {
   const { analysed, exits } = exitsOf(TIMED, 'pick');
   assert.ok(!('why' in exits));
@@ -289,7 +412,13 @@ test('a function stays on breakpoints when a site before an exit would not time 
       4,
       /^returns inside `try … finally` whose `finally` block has a `break` or `continue`/,
     ],
-    ['function f(xs) {\n  for (const x of xs) {\n    return x;\n  }\n  return 0;\n}', 'f', 3, /^returns inside `for … of`/],
+    ['function* f(xs) {\n  for (const x of xs) {\n    return x;\n  }\n  return 0;\n}', 'f', 3, /^returns inside `for … of` in a generator/],
+    [
+      'function f(xs) {\n  for (const x of xs) {\n    try {\n      return g(x);\n    } finally {\n      if (x) continue;\n    }\n  }\n}',
+      'f',
+      4,
+      /^returns inside `for … of` around a `finally` block with a `break` or `continue`/,
+    ],
     ['function f() {\n}', 'f', 2, /^ends f with an empty body/],
     [
       'const e = () => a(), f = () => b();',
