@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
+import { throughBuiltSources } from './chained-maps.js';
 import { inlineMapText, mapFilePath } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
 import { eachMapping, encodedMappings, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
@@ -247,6 +248,7 @@ async function parseMap(
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }
+  if (!isWebUrl(scriptPath)) map = await throughBuiltSources(map, mapUrl);
   return new ScriptSourceMap(map, naming, await bundledSources(scriptPath, map));
 }
 
