@@ -8,15 +8,10 @@
  * imported on its first request), written by the test, run as built and as `liveprobe prepare`
  * leaves it (the function then twice, prepared and twin).
  */
-import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { cli, sseEvents, tempDir } from '../helpers/index.js';
-import { addAction, app, controlPlane } from './fixtures.js';
-import { find, snapshotsOnBroker } from './snapshot-events.js';
-
-const WAIT = 15_000;
+import { tempDir } from '../helpers/index.js';
+import { assertCaughtAndAnswered, RESERVE_BODY, SWALLOW_BODY, write } from './bundled-framework-errors.js';
 
 // Written in the shape SvelteKit 2 gives these functions once Vite and adapter-node bundled them.
 const KIT_CHUNK = `class HttpError {
@@ -58,31 +53,15 @@ const server = createServer(async (req, res) => {
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
 `;
 
-const RESERVE_ROUTE = `class OutOfStockError extends Error {}
-function reserve(sku, wanted) {
-  const left = wanted > 3 ? 0 : 3 - wanted;
-  if (left === 0) throw new OutOfStockError('out of ' + sku + ': wanted ' + wanted);
-  return { sku, left };
-}
-export const GET = async ({ url }) => {
-  const basket = { sku: url.searchParams.get('sku'), wanted: Number(url.searchParams.get('wanted')) };
+const RESERVE_ROUTE = `${RESERVE_BODY}export const GET = async (event) => {
+  const basket = { sku: event.url.searchParams.get('sku'), wanted: Number(event.url.searchParams.get('wanted')) };
   return reserve(basket.sku, basket.wanted);
 };
 `;
 
 const SWALLOW_ROUTE = `export const GET = async () => {
-  try {
-    JSON.parse('{not json');
-  } catch {
-    return { swallowed: true };
-  }
-};
+${SWALLOW_BODY}};
 `;
-
-async function write(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
-}
 
 async function kitBuild(t: TestContext): Promise<string> {
   const dir = await tempDir('liveprobe-sveltekit-');
@@ -100,45 +79,14 @@ async function kitBuild(t: TestContext): Promise<string> {
 for (const prepared of [false, true]) {
   test(`an error SvelteKit catches in an adapter-node build${prepared ? ' prepared by `liveprobe prepare`' : ''} gives a snapshot of its throw site; one the app swallows gives none; the answers are unchanged`, async (t) => {
     const build = await kitBuild(t);
-    if (prepared) {
-      const done = await cli(['prepare', build, '--jobs', '1'], { server: 'http://127.0.0.1:9' });
-      assert.equal(done.code, 0, done.stderr);
-      assert.match(done.stdout, /^prepared 4 files /m);
-    }
-    const cp = await controlPlane(t);
-    const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
-    const events = await sseEvents(cp.url);
-    t.after(() => events.close());
-    const shop = await app(t, { script: join(build, 'index.js'), broker: cp.mqttUrl, module: 'esm' });
-    const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'] });
-    const installed = await events.waitFor(
-      (e) =>
-        e.event === 'action_status' &&
-        (e.data as { actionId: string; state: string }).actionId === action.id &&
-        (e.data as { state: string }).state === 'installed',
-      WAIT,
-      'the exception action installs',
-    );
-    assert.match((installed.data as { message: string }).message, prepared ? /^prepared path/ : /^breakpoint path/);
-
-    const swallowed = await fetch(`${shop.url}/api/swallow`);
-    assert.equal(await swallowed.text(), '{"swallowed":true}');
-    const answer = await fetch(`${shop.url}/api/reserve?sku=tea&wanted=5`);
-    assert.equal(answer.status, 500);
-    assert.equal(await answer.text(), '{"message":"Something went wrong"}');
-    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the error SvelteKit caught');
-    assert.deepEqual(s.exception, { type: 'OutOfStockError', message: 'out of tea: wanted 5', causes: [] });
-    assert.match(s.location.file, /\/api\/reserve\/_server\.ts\.js-BvKvGtOh\.js$/);
-    assert.equal(s.location.line, 4);
-    assert.deepEqual(find(s.arguments, 'wanted'), { t: 'number', v: 5 });
-    // Its caller, the endpoint, with the event SvelteKit gave it (a prepared caller's consts are out of its catch's reach).
-    assert.equal(s.frames![0]!.arguments.length, 1);
-    if (!prepared) assert.equal(find(s.frames![0]!.locals, 'basket').t, 'object');
-    assert.match(shop.output(), /handleError 500: out of tea: wanted 5/);
-    assert.deepEqual(
-      snapshots.items().map((e) => e.snapshot.exception?.type),
-      ['OutOfStockError'],
-      'the SyntaxError the route swallowed gave no snapshot',
-    );
+    const built = {
+      folder: build,
+      entry: join(build, 'index.js'),
+      files: 4,
+      answer: '{"message":"Something went wrong"}',
+      routeFile: /\/api\/reserve\/_server\.ts\.js-BvKvGtOh\.js$/,
+      handlerOutput: /handleError 500: out of tea: wanted 5/,
+    };
+    await assertCaughtAndAnswered(t, built, prepared, 'SvelteKit');
   });
 }

@@ -89,6 +89,16 @@ test('a snapshot on a line of a minified bundle (esbuild --minify) names its var
   assert.equal(find(s.locals, 'product').t, 'object');
 });
 
+/** A project folder, removed after the test, holding `src/handler.ts` with this text. */
+async function handlerSource(t: TestContext, text: string): Promise<{ dir: { path: string }; source: string }> {
+  const dir = await tempDir('liveprobe-handler-');
+  t.after(() => dir.remove());
+  const source = join(dir.path, 'src', 'handler.ts');
+  await mkdir(join(dir.path, 'src'));
+  await writeFile(source, text);
+  return { dir, source };
+}
+
 /**
  * A variable minified away: esbuild --minify turns `const data = await load(n); return data.n`
  * into `return (await a(n)).n`, as Next.js's server minifier does, so no `data` runs.
@@ -112,11 +122,7 @@ const MINIFIED_AWAY = [
 
 for (const prepared of [false, true]) {
   test(`a variable the minifier removed says so, and how to read it, ${prepared ? 'on a prepared site' : 'on a breakpoint'}`, async (t) => {
-    const dir = await tempDir('liveprobe-minified-away-');
-    t.after(() => dir.remove());
-    const source = join(dir.path, 'src', 'handler.ts');
-    await mkdir(join(dir.path, 'src'));
-    await writeFile(source, MINIFIED_AWAY);
+    const { dir, source } = await handlerSource(t, MINIFIED_AWAY);
     const outfile = join(dir.path, 'dist', 'handler.mjs');
     await build({
       entryPoints: [source],
@@ -171,11 +177,7 @@ const TWO_STAGES = [
 
 for (const prepared of [false, true]) {
   test(`a line of TypeScript built in two stages, the second without reading the first's maps (SvelteKit's adapter-node), is probed through both maps, ${prepared ? 'on a prepared site' : 'on a breakpoint'}`, async (t) => {
-    const dir = await tempDir('liveprobe-two-stages-');
-    t.after(() => dir.remove());
-    const source = join(dir.path, 'src', 'handler.ts');
-    await mkdir(join(dir.path, 'src'));
-    await writeFile(source, TWO_STAGES);
+    const { dir, source } = await handlerSource(t, TWO_STAGES);
     const stage = join(dir.path, '.stage', 'handler.js');
     await build({
       entryPoints: [source],
