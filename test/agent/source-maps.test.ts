@@ -89,6 +89,15 @@ test('a snapshot on a line of a minified bundle (esbuild --minify) names its var
   assert.equal(find(s.locals, 'product').t, 'object');
 });
 
+/** The end of each handler.ts below: `server` listens on PORT and says where. */
+const LISTEN = [
+  "server.listen(Number(process.env.PORT), '127.0.0.1', () => {",
+  '  const { port } = server.address() as { port: number };',
+  '  console.log(`listening on http://127.0.0.1:${port}`);',
+  '});',
+  '',
+];
+
 /** A project folder, removed after the test, holding `src/handler.ts` with this text. */
 async function handlerSource(t: TestContext, text: string): Promise<{ dir: { path: string }; source: string }> {
   const dir = await tempDir('liveprobe-handler-');
@@ -113,11 +122,7 @@ const MINIFIED_AWAY = [
   '  return data.n; // probe: minified-away',
   '}',
   'const server = createServer(async (req, res) => res.end(String(await handle(Number(req.url!.slice(1))))));',
-  "server.listen(Number(process.env.PORT), '127.0.0.1', () => {",
-  '  const { port } = server.address() as { port: number };',
-  '  console.log(`listening on http://127.0.0.1:${port}`);',
-  '});',
-  '',
+  ...LISTEN,
 ].join('\n');
 
 for (const prepared of [false, true]) {
@@ -168,11 +173,7 @@ const TWO_STAGES = [
   '  return sum; // probe: two-stages',
   '}',
   'const server = createServer((req, res) => res.end(String(total(req.url!.slice(1).split(",").map(Number)))));',
-  "server.listen(Number(process.env.PORT), '127.0.0.1', () => {",
-  '  const { port } = server.address() as { port: number };',
-  '  console.log(`listening on http://127.0.0.1:${port}`);',
-  '});',
-  '',
+  ...LISTEN,
 ].join('\n');
 
 for (const prepared of [false, true]) {
