@@ -7,15 +7,10 @@
  * test, run as built and as `liveprobe prepare` leaves it (the listener then twice, prepared and
  * twin).
  */
-import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { cli, sseEvents, tempDir } from '../helpers/index.js';
-import { addAction, app, controlPlane } from './fixtures.js';
-import { find, snapshotsOnBroker } from './snapshot-events.js';
-
-const WAIT = 15_000;
+import { tempDir } from '../helpers/index.js';
+import { assertCaughtAndAnswered, RESERVE_BODY, SWALLOW_BODY, write } from './bundled-framework-errors.js';
 
 // Written in the shape h3 1.x and Nitro give these functions; the app's code is a route chunk.
 const NITRO_CHUNK = `import { createServer } from 'node:http';
@@ -69,13 +64,7 @@ export function start() {
 }
 `;
 
-const RESERVE_ROUTE = `class OutOfStockError extends Error {}
-function reserve(sku, wanted) {
-  const left = wanted > 3 ? 0 : 3 - wanted;
-  if (left === 0) throw new OutOfStockError('out of ' + sku + ': wanted ' + wanted);
-  return { sku, left };
-}
-export default async function (event) {
+const RESERVE_ROUTE = `${RESERVE_BODY}export default async function (event) {
   const query = new URL(event.path, 'http://x').searchParams;
   const basket = { sku: query.get('sku'), wanted: Number(query.get('wanted')) };
   return reserve(basket.sku, basket.wanted);
@@ -83,18 +72,8 @@ export default async function (event) {
 `;
 
 const SWALLOW_ROUTE = `export default async function () {
-  try {
-    JSON.parse('{not json');
-  } catch {
-    return { swallowed: true };
-  }
-}
+${SWALLOW_BODY}}
 `;
-
-async function write(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
-}
 
 async function nitroBuild(t: TestContext): Promise<string> {
   const dir = await tempDir('liveprobe-nitro-h3-');
@@ -111,45 +90,14 @@ async function nitroBuild(t: TestContext): Promise<string> {
 for (const prepared of [false, true]) {
   test(`an error h3 catches in a Nitro build${prepared ? ' prepared by `liveprobe prepare`' : ''} gives a snapshot of its throw site; one the app swallows gives none; the answers are unchanged`, async (t) => {
     const output = await nitroBuild(t);
-    if (prepared) {
-      const done = await cli(['prepare', output, '--jobs', '1'], { server: 'http://127.0.0.1:9' });
-      assert.equal(done.code, 0, done.stderr);
-      assert.match(done.stdout, /^prepared 4 files /m);
-    }
-    const cp = await controlPlane(t);
-    const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
-    const events = await sseEvents(cp.url);
-    t.after(() => events.close());
-    const shop = await app(t, { script: join(output, 'server/index.mjs'), broker: cp.mqttUrl, module: 'esm' });
-    const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'] });
-    const installed = await events.waitFor(
-      (e) =>
-        e.event === 'action_status' &&
-        (e.data as { actionId: string; state: string }).actionId === action.id &&
-        (e.data as { state: string }).state === 'installed',
-      WAIT,
-      'the exception action installs',
-    );
-    assert.match((installed.data as { message: string }).message, prepared ? /^prepared path/ : /^breakpoint path/);
-
-    const swallowed = await fetch(`${shop.url}/api/swallow`);
-    assert.equal(await swallowed.text(), '{"swallowed":true}');
-    const answer = await fetch(`${shop.url}/api/reserve?sku=tea&wanted=5`);
-    assert.equal(answer.status, 500);
-    assert.equal(await answer.text(), '{"statusCode":500,"message":"out of tea: wanted 5"}');
-    const { snapshot: s } = await snapshots.waitFor((e) => e.actionId === action.id, WAIT, 'the snapshot of the error h3 caught');
-    assert.deepEqual(s.exception, { type: 'OutOfStockError', message: 'out of tea: wanted 5', causes: [] });
-    assert.match(s.location.file, /\/chunks\/routes\/api\/reserve\.mjs$/);
-    assert.equal(s.location.line, 4);
-    assert.deepEqual(find(s.arguments, 'wanted'), { t: 'number', v: 5 });
-    // Its caller, the route's handler, with the event h3 gave it (a prepared caller's consts are out of its catch's reach).
-    assert.equal(find(s.frames![0]!.arguments, 'event').t, 'object');
-    if (!prepared) assert.equal(find(s.frames![0]!.locals, 'basket').t, 'object');
-    assert.match(shop.output(), /nitro onError: out of tea: wanted 5/);
-    assert.deepEqual(
-      snapshots.items().map((e) => e.snapshot.exception?.type),
-      ['OutOfStockError'],
-      'the SyntaxError the route swallowed gave no snapshot',
-    );
+    const built = {
+      folder: output,
+      entry: join(output, 'server/index.mjs'),
+      files: 4,
+      answer: '{"statusCode":500,"message":"out of tea: wanted 5"}',
+      routeFile: /\/chunks\/routes\/api\/reserve\.mjs$/,
+      handlerOutput: /nitro onError: out of tea: wanted 5/,
+    };
+    await assertCaughtAndAnswered(t, built, prepared, 'h3');
   });
 }

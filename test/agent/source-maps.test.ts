@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { cli, lineOf, sseEvents, tempDir, waitFor, type SseEvent, type SseStream } from '../helpers/index.js';
 import { fromRoot } from '@liveprobe/harness';
 import { addAction, app, checkout, controlPlane, getAction } from './fixtures.js';
@@ -89,6 +89,25 @@ test('a snapshot on a line of a minified bundle (esbuild --minify) names its var
   assert.equal(find(s.locals, 'product').t, 'object');
 });
 
+/** The end of each handler.ts below: `server` listens on PORT and says where. */
+const LISTEN = [
+  "server.listen(Number(process.env.PORT), '127.0.0.1', () => {",
+  '  const { port } = server.address() as { port: number };',
+  '  console.log(`listening on http://127.0.0.1:${port}`);',
+  '});',
+  '',
+];
+
+/** A project folder, removed after the test, holding `src/handler.ts` with this text. */
+async function handlerSource(t: TestContext, text: string): Promise<{ dir: { path: string }; source: string }> {
+  const dir = await tempDir('liveprobe-handler-');
+  t.after(() => dir.remove());
+  const source = join(dir.path, 'src', 'handler.ts');
+  await mkdir(join(dir.path, 'src'));
+  await writeFile(source, text);
+  return { dir, source };
+}
+
 /**
  * A variable minified away: esbuild --minify turns `const data = await load(n); return data.n`
  * into `return (await a(n)).n`, as Next.js's server minifier does, so no `data` runs.
@@ -103,20 +122,12 @@ const MINIFIED_AWAY = [
   '  return data.n; // probe: minified-away',
   '}',
   'const server = createServer(async (req, res) => res.end(String(await handle(Number(req.url!.slice(1))))));',
-  "server.listen(Number(process.env.PORT), '127.0.0.1', () => {",
-  '  const { port } = server.address() as { port: number };',
-  '  console.log(`listening on http://127.0.0.1:${port}`);',
-  '});',
-  '',
+  ...LISTEN,
 ].join('\n');
 
 for (const prepared of [false, true]) {
   test(`a variable the minifier removed says so, and how to read it, ${prepared ? 'on a prepared site' : 'on a breakpoint'}`, async (t) => {
-    const dir = await tempDir('liveprobe-minified-away-');
-    t.after(() => dir.remove());
-    const source = join(dir.path, 'src', 'handler.ts');
-    await mkdir(join(dir.path, 'src'));
-    await writeFile(source, MINIFIED_AWAY);
+    const { dir, source } = await handlerSource(t, MINIFIED_AWAY);
     const outfile = join(dir.path, 'dist', 'handler.mjs');
     await build({
       entryPoints: [source],
@@ -147,6 +158,69 @@ for (const prepared of [false, true]) {
       (await status())?.message ?? '',
       /^`data` is not a variable of the built code at this line: not defined here, or removed or inlined by the build's minifier .*; to read it, build without minifying \(Next\.js: `experimental\.serverMinification: false` in next\.config\) or read an expression that is still there/,
     );
+  });
+}
+
+/**
+ * A two-stage build: the first stage's output bundled again by a tool that does not read its
+ * input's maps, as SvelteKit's adapter-node bundles Vite's server output with Rollup. The running
+ * file's map names the first stage's file; only that file's own map names the TypeScript.
+ */
+const TWO_STAGES = [
+  "import { createServer } from 'node:http';",
+  'export function total(prices: number[]): number {',
+  '  const sum = prices.reduce((a, b) => a + b, 0);',
+  '  return sum; // probe: two-stages',
+  '}',
+  'const server = createServer((req, res) => res.end(String(total(req.url!.slice(1).split(",").map(Number)))));',
+  ...LISTEN,
+].join('\n');
+
+for (const prepared of [false, true]) {
+  test(`a line of TypeScript built in two stages, the second without reading the first's maps (SvelteKit's adapter-node), is probed through both maps, ${prepared ? 'on a prepared site' : 'on a breakpoint'}`, async (t) => {
+    const { dir, source } = await handlerSource(t, TWO_STAGES);
+    const stage = join(dir.path, '.stage', 'handler.js');
+    await build({
+      entryPoints: [source],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      sourcemap: 'linked',
+      outfile: stage,
+      logLevel: 'silent',
+    });
+    // The second stage moves every line down and maps only to the first stage's file.
+    const second = await transform(await readFile(stage, 'utf8'), {
+      format: 'esm',
+      sourcemap: 'external',
+      sourcefile: '../.stage/handler.js',
+      banner: '// bundled again\nconst rebundled = true;\n',
+    });
+    await mkdir(join(dir.path, 'dist'));
+    const outfile = join(dir.path, 'dist', 'index.mjs');
+    await writeFile(outfile, `${second.code}//# sourceMappingURL=index.mjs.map\n`);
+    await writeFile(`${outfile}.map`, second.map);
+    assert.deepEqual(JSON.parse(second.map).sources, ['../.stage/handler.js'], 'the running file’s map names the first stage’s file only');
+    if (prepared) assert.equal((await cli(['prepare', join(dir.path, 'dist')], { server: 'http://127.0.0.1:9' })).code, 0);
+    const { cp, events, shop } = await stack(t, outfile);
+    const line = lineOf(source, 'two-stages');
+    const { action } = await addAction(cp, {
+      type: 'log',
+      file: 'src/handler.ts',
+      line,
+      template: 'sum {sum} of {prices.length}',
+      tags: ['e2e'],
+    });
+    const installed = (await statusOf(events, action.id, 'installed')).data as StatusData;
+    assert.deepEqual(installed.location, { file: source, line });
+    assert.equal(/^prepared site/.test(installed.message ?? ''), prepared, installed.message);
+    assert.equal(await (await fetch(`${shop.url}/2,3,4`)).text(), '9');
+    const output = await events.waitFor(
+      (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id,
+      WAIT,
+      'output',
+    );
+    assert.equal((output.data as { message: string }).message, 'sum 9 of 3');
   });
 }
 

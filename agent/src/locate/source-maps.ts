@@ -5,9 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
+import { throughBuiltSources } from './chained-maps.js';
 import { inlineMapText, mapFilePath } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
-import { eachMapping, encodedMappings, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { eachMapping, encodedMappings, LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
   file: string;
@@ -149,7 +150,12 @@ export class ScriptSourceMap {
 
   /** 1-based line, 0-based column in the generated script → the original position. */
   originalFor(line: number, column: number): OriginalPosition | undefined {
-    const found = originalPositionFor(this.map, this.written(line, column));
+    const at = this.written(line, column);
+    let found = originalPositionFor(this.map, at);
+    // Column 0 is a line given alone (a prepared exception site caught in a function stands for its
+    // first line): on an indented line, a class method's, no mapping starts there, and the line's
+    // first code is what it means.
+    if (found.source === null && column === 0) found = originalPositionFor(this.map, { ...at, bias: LEAST_UPPER_BOUND });
     if (found.source === null) return undefined;
     const file = this.pathOf.get(found.source) ?? found.source;
     return { file, line: found.line, column: found.column };
@@ -247,6 +253,7 @@ async function parseMap(
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }
+  if (!isWebUrl(scriptPath)) map = await throughBuiltSources(map, mapUrl);
   return new ScriptSourceMap(map, naming, await bundledSources(scriptPath, map));
 }
 

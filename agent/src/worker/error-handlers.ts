@@ -16,6 +16,8 @@ interface ErrorHandlerSite {
     parameter: string,
   ) => string /** Where versions without the function hand errors over instead, for the log line that says it is missing. */;
   olderVersions?: string;
+  /** The file's name is common in other apps' builds too (`server/index.js`): one without the function says nothing. */
+  quietWhenMissing?: true;
 }
 
 const SITES: readonly ErrorHandlerSite[] = [
@@ -76,6 +78,17 @@ const SITES: readonly ErrorHandlerSite[] = [
     head: /await\s+app\.handler\(\s*event\s*\);?\s*\}\s*catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
   },
   {
+    // Every error of a SvelteKit request (a load function's, a form action's, an endpoint's, a
+    // hook's) is turned into the answer's body here, which calls the app's hooks.server handleError.
+    // Vite bundles it into the server output and adapter-node bundles that again: its chunk is
+    // `.svelte-kit/output/server/index.js` or `chunks/utils.js`, then `build/server/index.js` or
+    // `build/server/chunks/…utils…-<hash>.js`; `vite dev` runs it from the package.
+    framework: "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
+    file: /\/@sveltejs\/kit\/src\/runtime\/server\/utils\.js$|\/server\/(?:index|chunks\/(?:chunks\/)?utils[\w.-]*)\.js$/,
+    head: /\basync\s+function\s+handle_error_and_jsonify[\w$]*\s*\(\s*[\w$]+\s*,\s*[\w$]+\s*,\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+    quietWhenMissing: true,
+  },
+  {
     // Every field's throw or rejection (graphql 16's executeField, 17's handleFieldError) is
     // wrapped here into the GraphQLError of the response's `errors`, under Apollo Server, Yoga and
     // Mercurius alike. A located error passes again as a non-null field's error bubbles up: the
@@ -130,7 +143,7 @@ const SITES: readonly ErrorHandlerSite[] = [
  * and BullMQ's Redis client: frames in them are not where the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3|@sveltejs\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));
@@ -170,10 +183,12 @@ function sitesIn(path: string): ErrorHandlerSite[] {
   return SITES.filter((site) => site.file.test(normal));
 }
 
-/** What the log says of a framework's file without an error handler the agent knows. */
-export function noErrorHandlerMessage(path: string): string {
+/** What the log says of a framework's file without an error handler the agent knows; undefined where the file's name is no sign of the framework. */
+export function noErrorHandlerMessage(path: string): string | undefined {
+  const sites = sitesIn(path);
+  if (sites.some((s) => s.quietWhenMissing)) return undefined;
   const consequence =
-    sitesIn(path).find((s) => s.olderVersions !== undefined)?.olderVersions ??
+    sites.find((s) => s.olderVersions !== undefined)?.olderVersions ??
     'errors it catches are captured only if thrown again uncaught';
   return `${path}: no error handler of a version the agent knows; ${consequence}`;
 }

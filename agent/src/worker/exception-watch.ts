@@ -285,7 +285,8 @@ export class ExceptionWatch {
     try {
       const entries = errorHandlerEntries(script.path, await this.session.source(script));
       if (entries.length === 0) {
-        this.log(noErrorHandlerMessage(script.path));
+        const missing = noErrorHandlerMessage(script.path);
+        if (missing !== undefined) this.log(missing);
         return;
       }
       for (const entry of entries) {

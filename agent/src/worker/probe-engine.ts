@@ -349,6 +349,9 @@ export class ProbeEngine {
       const plan = await this.prepared!.plan(probe.action);
       if (plan.kind !== 'sites') {
         probe.unprepared = plan.kind === 'unprepared' ? plan.reason : undefined;
+        // Its file loaded and bound its sites, but none is at its line (a line the bundler merged
+        // into another's statement): place() left it for this moment, so it takes breakpoints now.
+        if (state.kind === 'waiting' && plan.kind === 'unprepared') await this.place(probe);
         continue;
       }
       if (state.kind === 'breakpoints') for (const id of state.ids) await this.session.removeBreakpoint(id);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { transform } from 'esbuild';
+import ts from 'typescript';
 import { loadSourceMap } from '../../../agent/src/locate/source-maps.js';
 import { prepareSource } from '../../../agent/src/prepare/transform.js';
 import { packTable, runningAt, writtenAt } from '../../../agent/src/prepare/packed-table.js';
@@ -44,4 +45,28 @@ test('a minified bundle prepared as it loads: the line’s code, and back to its
   assert.ok(!line(prepared.code, written).startsWith(call), 'the input’s column alone is elsewhere in the running text');
   assert.equal(running.originalFor(place.line, place.column)?.line, 4, 'and that place reads as line 4');
   assert.deepEqual(running.generatedPlacesFor(source, 4), [{ line: place.line, column: place.column }]);
+});
+
+test('a line given alone (column 0) on an indented line reads the line’s first code: a class method’s first line, where a prepared exception site stands for its function', async () => {
+  const source = [
+    'export class Game {',
+    '  enter(letters: string[]): boolean {',
+    '    const word = letters.join("");',
+    '    return Array.from(word).length > 4;',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  // tsc maps each line from its first token, as Vite's server output does: no mapping at column 0 of an indented line.
+  const out = ts.transpileModule(source, {
+    compilerOptions: { sourceMap: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+    fileName: 'game.ts',
+  });
+  const map = await loadSourceMap('/srv/app/game.js', `data:application/json;base64,${Buffer.from(out.sourceMapText!).toString('base64')}`);
+  const lines = out.outputText.split('\n');
+  const line = lines.findIndex((l) => l.includes('enter(letters)')) + 1;
+  assert.match(lines[line - 1]!, /^\s+enter/, 'the method’s line is indented');
+  assert.equal(map.originalFor(line, 0)?.line, 2);
+  assert.equal(map.originalFor(line + 1, 0)?.line, 3);
+  assert.equal(map.originalFor(line, 9)?.line, 2, 'a column inside the line reads as before');
 });

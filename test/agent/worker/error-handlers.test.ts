@@ -256,10 +256,10 @@ test("Next.js 15.0 to 15.3's bundled runtimes, without onRequestError: the log s
   const path = '/srv/app/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js';
   assert.equal(errorHandlerEntries(path, 'class tj{async handle(e,t){}}')[0], undefined);
   assert.match(
-    noErrorHandlerMessage(path),
+    noErrorHandlerMessage(path) ?? '',
     /no error handler of a version the agent knows; Next 15\.0 to 15\.3 .* Next 14 .* watched instead$/,
   );
-  assert.match(noErrorHandlerMessage('/srv/app/node_modules/koa/lib/context.js'), /captured only if thrown again uncaught$/);
+  assert.match(noErrorHandlerMessage('/srv/app/node_modules/koa/lib/context.js') ?? '', /captured only if thrown again uncaught$/);
 });
 
 test("Next.js's other files and the test stand-in's runtime are the files Next's are", () => {
@@ -276,4 +276,33 @@ test("Next.js's other files and the test stand-in's runtime are the files Next's
   const entry = errorHandlerEntries('/tmp/x/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js', fixture)[0];
   assert.equal(entry?.lineNumber, 0, 'minified on one line, as Next');
   assert.equal(entry?.parameter, 't');
+});
+
+test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in adapter-node's chunks; a build's server/index.js without it says nothing", () => {
+  const head = 'async function handle_error_and_jsonify(event, state, options, error) {';
+  for (const path of [
+    '/srv/app/node_modules/@sveltejs/kit/src/runtime/server/utils.js',
+    '/srv/app/.svelte-kit/output/server/chunks/utils.js',
+    '/srv/app/build/server/chunks/chunks/utils.js-BJOWooTV.js',
+    '/srv/app/build/server/index.js',
+  ]) {
+    assert.ok(isErrorHandlerFile(path), path);
+    assert.deepEqual(errorHandlerEntries(path, `const a = 1;\n${head}\n  return {};\n}`), [
+      {
+        framework: "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
+        lineNumber: 1,
+        columnNumber: head.length,
+        parameter: 'error',
+        handed: 'error',
+      },
+    ]);
+  }
+  // Rollup renames a clashing copy; the error is still the fourth parameter.
+  assert.equal(
+    errorHandlerEntries('/srv/app/build/server/index.js', 'async function handle_error_and_jsonify$1(e, s, o, err) {}')[0]?.parameter,
+    'err',
+  );
+  assert.equal(errorHandlerEntries('/srv/app/dist/server/index.js', 'export const app = express();')[0], undefined);
+  assert.equal(noErrorHandlerMessage('/srv/app/dist/server/index.js'), undefined);
+  assert.equal(isErrorHandlerFile('/srv/app/build/server/chunks/entries/endpoints/api/orders/_server.ts.js-BvKvGtOh.js'), false);
 });
