@@ -188,8 +188,7 @@ export function noErrorHandlerMessage(path: string): string | undefined {
   const sites = sitesIn(path);
   if (sites.some((s) => s.quietWhenMissing)) return undefined;
   const consequence =
-    sites.find((s) => s.olderVersions !== undefined)?.olderVersions ??
-    'errors it catches are captured only if thrown again uncaught';
+    sites.find((s) => s.olderVersions !== undefined)?.olderVersions ?? 'errors it catches are captured only if thrown again uncaught';
   return `${path}: no error handler of a version the agent knows; ${consequence}`;
 }
 
