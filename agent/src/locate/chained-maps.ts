@@ -4,9 +4,11 @@
  * input: the running chunk's map names `.svelte-kit/output/server/…/_server.ts.js`, and only that
  * file's map names the `+server.ts` or `.svelte` the user reads. Read alone, the outer map left
  * every line of the app's source unreachable (`no loaded script holds it`) and stacks named the
- * intermediate files.
+ * intermediate files. A deploy that leaves the intermediate files out (`build/` without
+ * `.svelte-kit/output/`) keeps the outer map alone; what was missing is kept to say so.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import remapping from '@jridgewell/remapping';
 import { encodedMappings, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
@@ -18,29 +20,37 @@ const MAX_DEPTH = 4;
 /** The last `//# sourceMappingURL=` a file's text ends with. */
 const MAP_COMMENT = /\/\/[#@] sourceMappingURL=(\S+)\s*$/;
 
+/** A map traced through its built sources' maps; `untraced`: why a built source's own map could not be read, one sentence each. */
+export interface ChainedMap {
+  map: TraceMap;
+  untraced: string[];
+}
+
 /**
  * The map traced through the maps of its built sources to the sources they name, or the map
  * itself when no source has one. Only JavaScript sources outside node_modules are followed: a
  * package's own `dist` map names sources it rarely ships, and its built files are what stacks and
  * actions name today.
  */
-export async function throughBuiltSources(map: TraceMap, mapUrl: string): Promise<TraceMap> {
+export async function throughBuiltSources(map: TraceMap, mapUrl: string): Promise<ChainedMap> {
   const found = new Map<string, EncodedSourceMap>();
-  await collect(map, found, 1);
-  if (found.size === 0) return map;
+  const untraced: string[] = [];
+  await collect(map, found, untraced, 1);
+  if (found.size === 0) return { map, untraced };
   const root = absoluteSources(map);
   const traced = remapping(root, (source) => found.get(source) ?? null);
-  return new TraceMap(traced as EncodedSourceMap, mapUrl);
+  return { map: new TraceMap(traced as EncodedSourceMap, mapUrl), untraced };
 }
 
-async function collect(map: TraceMap, found: Map<string, EncodedSourceMap>, depth: number): Promise<void> {
+async function collect(map: TraceMap, found: Map<string, EncodedSourceMap>, untraced: string[], depth: number): Promise<void> {
   await Promise.all(
     map.resolvedSources.map(async (source, index) => {
       if (found.has(source) || !isBuiltSource(source)) return;
       const inner = await mapOf(fileURLToPath(source), map.sourcesContent?.[index] ?? undefined);
-      if (inner === undefined) return;
+      if (typeof inner === 'string') untraced.push(inner);
+      if (inner === undefined || typeof inner === 'string') return;
       found.set(source, absoluteSources(inner));
-      if (depth < MAX_DEPTH) await collect(inner, found, depth + 1);
+      if (depth < MAX_DEPTH) await collect(inner, found, untraced, depth + 1);
     }),
   );
 }
@@ -49,19 +59,44 @@ function isBuiltSource(source: string): boolean {
   return source.startsWith('file://') && /\.[cm]?js$/.test(source) && !source.includes('/node_modules/');
 }
 
-/** The map a built source's text names, read as its own file would be; undefined when none can be read. */
-async function mapOf(path: string, embedded: string | undefined): Promise<TraceMap | undefined> {
-  const text = embedded ?? (await readFile(path, 'utf8').catch(() => undefined));
-  const url = text === undefined ? undefined : MAP_COMMENT.exec(text.slice(-4096))?.[1];
+/**
+ * The map a built source's text names, read as its own file would be; undefined when it names
+ * none, and why when the text or the map it names cannot be read.
+ */
+async function mapOf(path: string, embedded: string | undefined): Promise<TraceMap | string | undefined> {
+  const text = embedded ?? (await readFile(path, 'utf8').catch((err: unknown) => err as NodeJS.ErrnoException));
+  if (typeof text !== 'string') return `${path} (a built file a map names as its source) ${unreadable(text)}; ${deploy(path)}`;
+  const url = MAP_COMMENT.exec(text.slice(-4096))?.[1];
   if (url === undefined) return undefined;
-  try {
-    if (url.startsWith('data:')) return new TraceMap(inlineMapText(url), pathToFileURL(path).href);
-    const mapPath = mapFilePath(path, url);
-    return new TraceMap(await readFile(mapPath, 'utf8'), pathToFileURL(mapPath).href);
-  } catch {
-    // An unreadable inner map leaves that source as the outer map names it, as before.
-    return undefined;
+  if (url.startsWith('data:')) {
+    try {
+      return new TraceMap(inlineMapText(url), pathToFileURL(path).href);
+    } catch (err) {
+      return `the inline source map of the built file ${path} is not a valid source map: ${(err as Error).message}`;
+    }
   }
+  const mapPath = mapFilePath(path, url);
+  let mapText: string;
+  try {
+    mapText = await readFile(mapPath, 'utf8');
+  } catch (err) {
+    return `${path} (a built file a map names as its source) names its source map ${mapPath}, but ${unreadable(err as NodeJS.ErrnoException)}; ${deploy(path)}`;
+  }
+  try {
+    return new TraceMap(mapText, pathToFileURL(mapPath).href);
+  } catch (err) {
+    return `${mapPath} is not a valid source map: ${(err as Error).message}`;
+  }
+}
+
+function unreadable(err: NodeJS.ErrnoException): string {
+  return err.code === 'ENOENT' ? 'that file does not exist' : `it cannot be read (${err.message})`;
+}
+
+/** What to deploy so that an intermediate file's map is read: SvelteKit's whole `.svelte-kit/output`, else the file's folder. */
+function deploy(path: string): string {
+  const stage = /^(.*\/\.svelte-kit\/output)\//.exec(path)?.[1] ?? dirname(path);
+  return `deploy ${stage} (the first build stage's output, with its .map files) beside the running build so that the sources it was built from can be probed`;
 }
 
 /** The map with its sources as absolute URLs, so that each one names the same file at every depth. */

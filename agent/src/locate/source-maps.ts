@@ -48,6 +48,8 @@ export class ScriptSourceMap {
   /** Each resolved source's path (stacks name it as `byPath` does). */
   private readonly pathOf = new Map<string, string>();
   private lineIndex: Map<number, Map<number, LineMappings>> | undefined;
+  /** Why a built source the map names could not be traced to its own sources (chained-maps.ts), one sentence each. */
+  untraced: readonly string[] = [];
 
   /** `bundled`: the path of each source a bundler named by a URL of its own (bundler-sources.ts); null for the bundler's own code. */
   constructor(
@@ -253,8 +255,11 @@ async function parseMap(
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }
-  if (!isWebUrl(scriptPath)) map = await throughBuiltSources(map, mapUrl);
-  return new ScriptSourceMap(map, naming, await bundledSources(scriptPath, map));
+  if (isWebUrl(scriptPath)) return new ScriptSourceMap(map, naming, await bundledSources(scriptPath, map));
+  const chained = await throughBuiltSources(map, mapUrl);
+  const read = new ScriptSourceMap(chained.map, naming, await bundledSources(scriptPath, chained.map));
+  read.untraced = chained.untraced;
+  return read;
 }
 
 /** The paths of the sources the map names by a bundler's own URLs (webpack://), read from the project's folder. */

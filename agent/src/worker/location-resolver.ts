@@ -58,6 +58,8 @@ export class LocationResolver {
   /** Reads of maps in flight, shared by the callers that ask for the same script's map meanwhile. */
   private readonly loading = new Map<string, Promise<ScriptSourceMap | SourceMapError>>();
   private readonly unfollowed: UnfollowedCode;
+  /** Per script, why a built source its map names could not be traced on (chained-maps.ts): said when a source matches no script. */
+  private readonly brokenChains = new Map<string, readonly string[]>();
 
   /** `runningText`: for a script prepared as it loads, how its text places the code its map reads (prepared-sites.ts). */
   constructor(
@@ -84,6 +86,7 @@ export class LocationResolver {
       candidates.set(path, list);
     };
     const mapErrors: string[] = [];
+    const brokenChains: string[] = [];
     for (const script of [...this.session.all()]) {
       // Dependencies' maps are read only when the user names a dependency: there can be thousands.
       const readMap = script.sourceMapURL !== undefined && (wantsDependencies || !script.path.includes('/node_modules/'));
@@ -94,6 +97,7 @@ export class LocationResolver {
         continue;
       }
       add(script.path, { script, sources });
+      brokenChains.push(...(this.brokenChains.get(script.scriptId) ?? []));
       for (const source of sources ?? []) {
         if (source === script.path) continue;
         add(source, { script, sources });
@@ -121,13 +125,21 @@ export class LocationResolver {
               ? `; did you mean ${match.close.join(' or ')}?`
               : '';
       const maps = mapErrors.length > 0 ? `; ${mapErrors.length} source map(s) could not be read, e.g. ${mapErrors[0]}` : '';
+      // First: where it holds, the chunk that would hold the file is loaded, but its map stops short of the sources.
+      const chains =
+        brokenChains.length > 0
+          ? `; ${brokenChains.length} built file(s) that loaded scripts' maps name could not be traced on to the sources they were built from, e.g. ${brokenChains[0]}`
+          : '';
       const inDependencies = wantsDependencies ? [] : await this.dependencySources(wanted);
       const dependency =
         inDependencies.length > 0
           ? `; a dependency's sources are searched only when the path names node_modules/: did you mean ${inDependencies.join(' or ')}?`
           : '';
-      const hidden = similar === '' && maps === '' && dependency === '' ? await this.unfollowed.explain(wanted) : '';
-      throw new LocationError(`no loaded script matches \`${wanted}\`${similar}${maps}${dependency}${hidden} ${WAITING_FOR_SCRIPT}`, true);
+      const hidden = similar === '' && maps === '' && chains === '' && dependency === '' ? await this.unfollowed.explain(wanted) : '';
+      throw new LocationError(
+        `no loaded script matches \`${wanted}\`${chains}${similar}${maps}${dependency}${hidden} ${WAITING_FOR_SCRIPT}`,
+        true,
+      );
     }
     const resolved: ResolvedLocation[] = [];
     let missing: LocationError | undefined;
@@ -229,6 +241,7 @@ export class LocationResolver {
   drop(scriptIds: string[]): void {
     for (const id of scriptIds) {
       this.sourceLists.delete(id);
+      this.brokenChains.delete(id);
       this.maps.delete(id);
       this.loading.delete(id);
     }
@@ -241,6 +254,7 @@ export class LocationResolver {
 
   forget(): void {
     this.sourceLists.clear();
+    this.brokenChains.clear();
     this.maps.clear();
     this.loading.clear();
     this.unfollowed.forget();
@@ -309,6 +323,7 @@ export class LocationResolver {
   private read(script: LoadedScript, placed: boolean): Promise<ScriptSourceMap | SourceMapError> {
     return loadSourceMap(script.path, script.sourceMapURL!, keptSourceName)
       .then(async (loaded) => {
+        if (loaded.untraced.length > 0) this.brokenChains.set(script.scriptId, loaded.untraced);
         const text = placed ? await this.runningText(script) : undefined;
         return text === undefined ? loaded : loaded.throughRunningText(text);
       })
