@@ -42,11 +42,12 @@ export const LEFT_BLOCK: unique symbol = Symbol('liveprobe.left-block');
 /**
  * Why `name` is missing where the built code has no variable of that name at the line, in a script
  * with a source map (ArmProbe's `unbound`): a minifier drops a variable it can inline
- * (`const data = await f(); return data` runs as `return await f()`), and V8 cannot keep what
- * is not there.
+ * (`const data = await f(); return data` runs as `return await f()`), and so does a bundler that
+ * folds single-use constants without minifying (Vite 8), and V8 cannot keep what is not there.
+ * Which tool did it is not known here, so the advice names none.
  */
 export function unboundReason(name: string): string {
-  return `\`${name}\` is not a variable of the built code at this line: not defined here, or removed or inlined by the build's minifier (\`const ${name} = f(); return ${name}\` runs as \`return f()\`); to read it, build without minifying (Next.js: \`experimental.serverMinification: false\` in next.config) or read an expression that is still there`;
+  return `\`${name}\` is not a variable of the built code at this line: not defined here, or removed or inlined by the build (a bundler or minifier folds a single-use variable into its use: \`const ${name} = f(); return ${name}\` runs as \`return f()\`); to read it, read an expression that is still there (what \`${name}\` was set to), or build with that inlining off`;
 }
 
 /**
