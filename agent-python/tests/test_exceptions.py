@@ -272,6 +272,49 @@ def test_a_starlette_endpoints_error_a_handler_by_class_or_status_answers_and_uv
     assert handled['location']['function'] == 'charge' and handled['exception']['message'] == 'declined: 8'
     assert handled['frames'][0]['location']['function'] == 'checkout'
     assert missing_route['exception']['type'] == 'HTTPException', "the router's 404, which the handler for 404 answered"
+    assert missing_route['exception']['message'] == 'Not Found', 'its message is its own `detail`: it passes no arguments to Exception'
     assert escaped['exception']['message'] == 'declined: 9'
     agent.exceptions.reconcile([])
     assert handling.is_async_callable is original and server_log.filters == filters
+
+
+def test_an_http_exceptions_detail_is_its_message_redacted_and_none_of_its_code_runs(agent):
+    pytest.importorskip('fastapi')
+    from fastapi import FastAPI, HTTPException
+    from starlette.testclient import TestClient
+
+    class Guarded(HTTPException):
+        """Its __str__ and a property would run app code: the agent reads neither."""
+        ran = []
+
+        def __str__(self):
+            Guarded.ran.append('__str__')
+            return 'from __str__'
+
+        @property
+        def headers_seen(self):
+            Guarded.ran.append('property')
+            return None
+
+    app = FastAPI()
+
+    @app.get('/token')
+    def token():
+        err = HTTPException(status_code=401, detail='Bearer abcdefgh12345678 rejected')  # no args at all
+        raise err
+
+    @app.get('/guarded')
+    def guarded():
+        raise Guarded(409, 'already paid')
+
+    watch(agent, errorType='HTTPException')
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get('/token').status_code == 401
+    assert client.get('/guarded').status_code == 409
+    agent.drain()
+    token_snap, guarded_snap = snapshots(agent)
+    assert token_snap['exception']['message'] == 'Bearer [REDACTED] rejected', 'the detail is redacted as a message is'
+    err = next(v for v in token_snap['locals'] if v['name'] == 'err')['value']
+    assert (err['t'], err['message']) == ('error', 'Bearer [REDACTED] rejected'), 'a variable holding one shows its detail too'
+    assert guarded_snap['exception']['message'] == 'already paid'
+    assert Guarded.ran == []

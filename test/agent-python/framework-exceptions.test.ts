@@ -145,6 +145,7 @@ async function fastapiUnder(t: TestContext, server: 'uvicorn' | 'hypercorn' | 'd
   assert.ok(!JSON.stringify(short).includes('tok-secret'), 'the session token is redacted');
   const missing = snapshots.find((s) => s.exception?.type === 'HTTPException')!;
   assert.equal(missing.location.function, 'order', 'the HTTPException the handler for 404 answered');
+  assert.equal(missing.exception!.message, 'no order 7', 'its `detail`: HTTPException passes no arguments to Exception');
   assert.equal(missing.location.line, lineOf(`${FIXTURES}/fastapi_shop.py`, 'fastapi-order-raise'));
   await removed();
 }

@@ -34,6 +34,7 @@ from .framework_errors import FrameworkErrors
 from .instrument.locate import function_name
 from .probe import Settings, parse_time, span_ids
 from .quota import RateLimit
+from .safe_read import own_detail
 from .serialize import Capture
 from .snapshot import capture_snapshot
 
@@ -301,14 +302,20 @@ def _walk(frame: types.FrameType | None) -> Any:
 
 def _message(error: BaseException) -> str:
     """The error's message as `str()` would give it, without running an application's `__str__`:
-    a built-in exception's text when its arguments are primitives, else its first argument's text."""
+    a built-in exception's text when its arguments are primitives, else its first argument's text,
+    or when that is not a str its own `detail` (own_detail)."""
     args = error.args if type(error.args) is tuple else ()
     if not isinstance(type(error).__str__, (types.FunctionType, types.MethodType)) and all(type(a) in PRIMITIVES for a in args):
         try:
-            return str(error)
+            text = str(error)
+            if text or args:
+                return text
         except Exception:
             pass
-    return args[0] if args and type(args[0]) is str else ''
+    if args and type(args[0]) is str:
+        return args[0]
+    # Starlette's HTTPException(404, 'no order 7') keeps (404, 'no order 7') as its args, and none when called by keywords.
+    return own_detail(error)
 
 
 def _causes(error: BaseException, scrub: Callable[[str], str]) -> list[dict[str, str]]:

@@ -62,6 +62,22 @@ def instance_dict(obj: Any) -> dict[str, Any] | None:
     return found if is_a(found, dict) else None
 
 
+def own_detail(error: BaseException) -> str:
+    """The message an exception that passes no arguments to `Exception` keeps as its own `detail`
+    (Starlette's and FastAPI's HTTPException): read from its instance `__dict__`, a plain str or int
+    only, so that no property or `__str__` of the application runs; '' when it has none."""
+    own = instance_dict(error)
+    detail = MISSING if own is None else dict.get(own, 'detail', MISSING)
+    if type(detail) is str:
+        return detail
+    if type(detail) is int:
+        try:
+            return int.__repr__(detail)
+        except ValueError:  # more digits than Python converts
+            return ''
+    return ''
+
+
 def is_data_descriptor(value: Any) -> bool:
     kind = type(value)
     return class_lookup(kind, '__set__') is not MISSING or class_lookup(kind, '__delete__') is not MISSING

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .redaction import Redaction
-from .safe_read import MISSING, class_dict, instance_dict, is_a, mro_of
+from .safe_read import MISSING, class_dict, instance_dict, is_a, mro_of, own_detail
 
 BIG = 2 ** 53
 # How much of a bytes value is read as text for the value patterns: a header's worth and more.
@@ -94,6 +94,8 @@ class Capture:
         if is_a(value, BaseException):
             args = value.args if type(value.args) is tuple else ()
             message = ', '.join(self.redaction.scrub(a) if type(a) is str else repr(a) for a in args if type(a) in (str, int, float, bool))
+            if not message:
+                message = self.redaction.scrub(own_detail(value))
             return {'t': 'error', 'cls': cls_name, 'message': message[: self.limits.string_length]}
         if kind in (datetime.datetime, datetime.date, datetime.time):
             return {'t': 'date', 'v': kind.isoformat(value)}
