@@ -20,3 +20,31 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** What a program prints when the port it was given is taken (mosquitto, redis, prometheus, postgres). */
+const ADDRESS_IN_USE = /address already in use|EADDRINUSE/i;
+
+/**
+ * Starts a program that cannot bind port 0 on a port from freePort, and again on another one
+ * when that port was taken meanwhile: between the pick and the program's bind, any process may
+ * bind it (the CI runs several suites at once). `start` rejects with the program's output.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (error) {
+      if (attempt >= attempts || !ADDRESS_IN_USE.test(error instanceof Error ? error.message : String(error))) throw error;
+    }
+  }
+}
+
+/** Whether another process holds `port` on 127.0.0.1 now: said in a program's error when it prints nothing (mosquitto with `log_dest none`). */
+export function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}

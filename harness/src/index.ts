@@ -2,7 +2,7 @@
 // brokers and sockets, each stopped by its owner.
 export { Child, childEnv, exitDescription, type ChildOptions, type ExitStatus, type OutputLine } from './child.js';
 export { preciseNow } from './clock.js';
-export { freePort } from './free-port.js';
+export { freePort, onFreePort } from './free-port.js';
 export { IpcChannel } from './ipc-channel.js';
 export { lineOf } from './line-of.js';
 export { loopbackServer, type LoopbackServer } from './loopback-server.js';

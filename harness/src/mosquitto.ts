@@ -4,9 +4,9 @@ import { access, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Child, exitDescription } from './child.js';
-import { freePort } from './free-port.js';
+import { onFreePort, portTaken } from './free-port.js';
 import { tempDir } from './temp-dir.js';
-import { waitFor } from './wait-for.js';
+import { StopWaiting, waitFor } from './wait-for.js';
 
 export interface Mosquitto {
   /** mqtt://127.0.0.1:<port> */
@@ -48,20 +48,26 @@ export async function mosquitto(options: MosquittoOptions = {}): Promise<Mosquit
   if (!(await mosquittoAvailable()))
     throw new Error(`${binary} not found: install it with \`apt-get install -y mosquitto\` (.ci/run does)`);
   const dir = await tempDir('liveprobe-mosquitto-');
-  const port = await freePort();
   const config = join(dir.path, 'mosquitto.conf');
-  await writeFile(
-    config,
-    [
-      `listener ${port} 127.0.0.1`,
-      ...(options.auth ?? ['allow_anonymous true']),
-      'persistence false',
-      options.quiet === true ? 'log_dest none' : 'log_dest stderr',
-      ...(options.settings ?? []),
-      '',
-    ].join('\n'),
-  );
-  let child = await launch(config, port);
+  const started = await onFreePort(async (port) => {
+    await writeFile(
+      config,
+      [
+        `listener ${port} 127.0.0.1`,
+        ...(options.auth ?? ['allow_anonymous true']),
+        'persistence false',
+        options.quiet === true ? 'log_dest none' : 'log_dest stderr',
+        ...(options.settings ?? []),
+        '',
+      ].join('\n'),
+    );
+    return { port, child: await launch(config, port) };
+  }).catch(async (error: unknown) => {
+    await dir.remove();
+    throw error;
+  });
+  const { port } = started;
+  let child = started.child;
   const stop = async () => {
     await child.stop();
     await dir.remove();
@@ -88,8 +94,12 @@ async function launch(config: string, port: number): Promise<Child> {
     await waitFor(
       () => {
         const status = child.status;
-        if (status !== undefined) throw new Error(`mosquitto exited (${exitDescription(status)}):\n${child.output()}`);
-        return accepts(port);
+        if (status === undefined) return accepts(port);
+        // With `log_dest none` mosquitto does not say why: a port taken meanwhile is told here, for onFreePort.
+        return portTaken(port).then((taken) => {
+          const why = taken ? ` (port ${port}: address already in use)` : '';
+          throw new StopWaiting(`mosquitto exited (${exitDescription(status)})${why}:\n${child.output()}`);
+        });
       },
       10_000,
       `mosquitto to accept connections on port ${port}`,

@@ -1,12 +1,13 @@
 // Pieces of the attach stories: a Node process started with no flags, `liveprobe attach` left
 // running, a page served to headless chromium, and what the control plane reports.
 import assert from 'node:assert/strict';
+import { errorMessage } from '@liveprobe/protocol/util';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Child, builtFile, fromRoot, loopbackServer } from '@liveprobe/harness';
 import { CHROMIUM, CHROMIUM_OFFLINE_ARGS } from '../helpers/browser.js';
-import { freePort, tempDir, waitFor, type ControlPlane } from '../helpers/index.js';
+import { tempDir, waitFor, type ControlPlane } from '../helpers/index.js';
 
 export const WAIT = 15_000;
 export const TARGET = 'test/fixtures/attach-target.mjs';
@@ -112,10 +113,10 @@ export async function staticServer(t: TestContext, dir: string): Promise<string>
 /** Headless Debian chromium showing `url`, with its remote debugging port on loopback. */
 export async function chromium(t: TestContext, url: string): Promise<{ port: number; child: Child }> {
   const profile = await tempDir('liveprobe-attach-chromium-');
-  const port = await freePort();
+  // Port 0, read back from what chromium prints: a port picked here could be taken before chromium binds it.
   const child = new Child(
     CHROMIUM,
-    ['--headless', ...CHROMIUM_OFFLINE_ARGS, `--remote-debugging-port=${port}`, `--user-data-dir=${profile.path}`, url],
+    ['--headless', ...CHROMIUM_OFFLINE_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile.path}`, url],
     {
       name: 'chromium',
     },
@@ -124,6 +125,12 @@ export async function chromium(t: TestContext, url: string): Promise<{ port: num
     await child.stop('SIGTERM');
     await profile.remove();
   });
+  const listening = await child
+    .waitForMatch(/DevTools listening on ws:\/\/127\.0\.0\.1:(\d+)\//, WAIT, 'its remote debugging port')
+    .catch((error: unknown) => {
+      throw new Error(`chromium did not start (apt-get install chromium, or set LIVEPROBE_CHROMIUM): ${errorMessage(error)}`);
+    });
+  const port = Number(listening[1]);
   await waitFor(
     async () => {
       if (child.status !== undefined)

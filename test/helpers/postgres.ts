@@ -5,7 +5,7 @@ import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { Child, freePort, tempDir } from '@liveprobe/harness';
+import { Child, onFreePort, tempDir } from '@liveprobe/harness';
 
 const run = promisify(execFile);
 
@@ -64,29 +64,41 @@ export async function postgres(): Promise<Postgres> {
     ).catch((error: Error & { stderr?: string }) => {
       throw new Error(`initdb failed: ${error.message}\n${error.stderr ?? ''}`);
     });
-    port = await freePort();
     // Durability is not what these tests are about; speed is.
-    child = new Child(
-      join(bin, 'postgres'),
-      [
-        '-D',
-        data,
-        '-p',
-        String(port),
-        '-k',
-        dir.path,
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'fsync=off',
-        '-c',
-        'synchronous_commit=off',
-        '-c',
-        'full_page_writes=off',
-      ],
-      { name: 'postgres', ...asUser },
-    );
-    await child.waitForLine((line) => line.includes('database system is ready to accept connections'), readyTimeoutMs, 'that it is ready');
+    [port, child] = await onFreePort(async (picked) => {
+      const started = new Child(
+        join(bin, 'postgres'),
+        [
+          '-D',
+          data,
+          '-p',
+          String(picked),
+          '-k',
+          dir.path,
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'fsync=off',
+          '-c',
+          'synchronous_commit=off',
+          '-c',
+          'full_page_writes=off',
+        ],
+        { name: 'postgres', ...asUser },
+      );
+      try {
+        // A port taken meanwhile ends it with `could not bind … Address already in use` (onFreePort).
+        await started.waitForLine(
+          (line) => line.includes('database system is ready to accept connections'),
+          readyTimeoutMs,
+          'that it is ready',
+        );
+      } catch (error) {
+        await started.stop('SIGINT');
+        throw error;
+      }
+      return [picked, started] as const;
+    });
   } catch (error) {
     await stop();
     throw error;

@@ -2,7 +2,7 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import { constants } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Child, exitDescription, freePort, tempDir, waitFor } from '@liveprobe/harness';
+import { Child, exitDescription, onFreePort, StopWaiting, tempDir, waitFor } from '@liveprobe/harness';
 
 export interface PrometheusOptions {
   /** host:port targets scraped every second, with honor_labels as collector-config/prometheus-scrape.yaml advises. */
@@ -41,34 +41,40 @@ export async function prometheus(options: PrometheusOptions = {}): Promise<Prome
     throw new Error(`${binary} not found: install it with \`apt-get install -y prometheus\` (.ci/run does)`);
   }
   const dir = await tempDir('liveprobe-prometheus-');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const config = join(dir.path, 'prometheus.yml');
   await writeFile(config, scrapeConfig(options.scrape ?? []));
-  const args = [
-    `--config.file=${config}`,
-    `--storage.tsdb.path=${join(dir.path, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    ...(options.remoteWriteReceiver === true ? ['--web.enable-remote-write-receiver'] : []),
-  ];
-  const child = new Child(binary, args, { name: 'prometheus' });
+  const { url, child } = await onFreePort(async (port) => {
+    const args = [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir.path, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...(options.remoteWriteReceiver === true ? ['--web.enable-remote-write-receiver'] : []),
+    ];
+    const started = new Child(binary, args, { name: 'prometheus' });
+    try {
+      await waitFor(
+        async () => {
+          const status = started.status;
+          // Ended: it printed why (a port taken meanwhile reads `address already in use`, for onFreePort).
+          if (status !== undefined) throw new StopWaiting(`prometheus exited (${exitDescription(status)}):\n${started.output()}`);
+          return (await fetch(`http://127.0.0.1:${port}/-/ready`)).status === 200;
+        },
+        20_000,
+        `prometheus to be ready on port ${port}`,
+      );
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+    return { url: `http://127.0.0.1:${port}`, child: started };
+  }).catch(async (error: unknown) => {
+    await dir.remove();
+    throw error;
+  });
   const stop = async () => {
     await child.stop();
     await dir.remove();
   };
-  try {
-    await waitFor(
-      async () => {
-        if (child.status !== undefined) throw new Error(`prometheus exited (${exitDescription(child.status)}):\n${child.output()}`);
-        return (await fetch(`${url}/-/ready`)).status === 200;
-      },
-      20_000,
-      `prometheus to be ready on port ${port}`,
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   const query = async (promql: string): Promise<Sample[]> => {
     const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
     const body = (await response.json()) as QueryResponse;
