@@ -306,3 +306,37 @@ test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in
   assert.equal(noErrorHandlerMessage('/srv/app/dist/server/index.js'), undefined);
   assert.equal(isErrorHandlerFile('/srv/app/build/server/chunks/entries/endpoints/api/orders/_server.ts.js-BvKvGtOh.js'), false);
 });
+
+test("React Router 7's handleError in createRequestHandler: in the CommonJS index and in whichever ESM chunk holds it; its other chunks say nothing", () => {
+  const head = '    let handleError = (error) => {';
+  for (const path of [
+    '/srv/app/node_modules/react-router/dist/development/index.js',
+    '/srv/app/node_modules/react-router/dist/production/index.js',
+    '/srv/app/node_modules/react-router/dist/development/chunk-IXMWVLYF.mjs',
+    '/srv/app/node_modules/react-router/dist/production/chunk-D2GT6IUW.mjs',
+  ]) {
+    assert.ok(isErrorHandlerFile(path), path);
+    assert.deepEqual(
+      errorHandlerEntries(
+        path,
+        `  let requestHandler = async (request, initialContext) => {\n${head}\n      errorHandler(error, {});\n    };`,
+      ),
+      [
+        {
+          framework: "React Router (its request handler's handleError, before the app's handleError in entry.server)",
+          lineNumber: 1,
+          columnNumber: head.length,
+          parameter: 'error',
+          handed: 'error',
+        },
+      ],
+    );
+  }
+  const other = '/srv/app/node_modules/react-router/dist/development/chunk-Z7SQORRT.mjs';
+  assert.deepEqual(errorHandlerEntries(other, 'function errorHandler(error, routeId, nextResult) {}'), []);
+  assert.equal(noErrorHandlerMessage(other), undefined);
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/react-router/dist/development/dom-export.mjs'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/build/server/index.js'), true, "SvelteKit's name, read and passed over");
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@react-router/express/dist/index.mjs'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/react-router/dist/development/chunk-Z7SQORRT.mjs'), true);
+});
