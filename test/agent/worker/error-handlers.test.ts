@@ -278,25 +278,29 @@ test("Next.js's other files and the test stand-in's runtime are the files Next's
   assert.equal(entry?.parameter, 't');
 });
 
-test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in adapter-node's chunks; a build's server/index.js without it says nothing", () => {
-  const head = 'async function handle_error_and_jsonify(event, state, options, error) {';
-  for (const path of [
-    '/srv/app/node_modules/@sveltejs/kit/src/runtime/server/utils.js',
-    '/srv/app/.svelte-kit/output/server/chunks/utils.js',
-    '/srv/app/build/server/chunks/chunks/utils.js-BJOWooTV.js',
-    '/srv/app/build/server/index.js',
-  ]) {
+/** Each of `paths` is read, and `source` gives one entry: `framework`'s, right after `head` on its second line, the error named `error`. */
+function assertSecondLineEntry(paths: string[], source: string, head: string, framework: string): void {
+  for (const path of paths) {
     assert.ok(isErrorHandlerFile(path), path);
-    assert.deepEqual(errorHandlerEntries(path, `const a = 1;\n${head}\n  return {};\n}`), [
-      {
-        framework: "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
-        lineNumber: 1,
-        columnNumber: head.length,
-        parameter: 'error',
-        handed: 'error',
-      },
+    assert.deepEqual(errorHandlerEntries(path, source), [
+      { framework, lineNumber: 1, columnNumber: head.length, parameter: 'error', handed: 'error' },
     ]);
   }
+}
+
+test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in adapter-node's chunks; a build's server/index.js without it says nothing", () => {
+  const head = 'async function handle_error_and_jsonify(event, state, options, error) {';
+  assertSecondLineEntry(
+    [
+      '/srv/app/node_modules/@sveltejs/kit/src/runtime/server/utils.js',
+      '/srv/app/.svelte-kit/output/server/chunks/utils.js',
+      '/srv/app/build/server/chunks/chunks/utils.js-BJOWooTV.js',
+      '/srv/app/build/server/index.js',
+    ],
+    `const a = 1;\n${head}\n  return {};\n}`,
+    head,
+    "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
+  );
   // Rollup renames a clashing copy; the error is still the fourth parameter.
   assert.equal(
     errorHandlerEntries('/srv/app/build/server/index.js', 'async function handle_error_and_jsonify$1(e, s, o, err) {}')[0]?.parameter,
@@ -309,29 +313,17 @@ test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in
 
 test("React Router 7's handleError in createRequestHandler: in the CommonJS index and in whichever ESM chunk holds it; its other chunks say nothing", () => {
   const head = '    let handleError = (error) => {';
-  for (const path of [
-    '/srv/app/node_modules/react-router/dist/development/index.js',
-    '/srv/app/node_modules/react-router/dist/production/index.js',
-    '/srv/app/node_modules/react-router/dist/development/chunk-IXMWVLYF.mjs',
-    '/srv/app/node_modules/react-router/dist/production/chunk-D2GT6IUW.mjs',
-  ]) {
-    assert.ok(isErrorHandlerFile(path), path);
-    assert.deepEqual(
-      errorHandlerEntries(
-        path,
-        `  let requestHandler = async (request, initialContext) => {\n${head}\n      errorHandler(error, {});\n    };`,
-      ),
-      [
-        {
-          framework: "React Router (its request handler's handleError, before the app's handleError in entry.server)",
-          lineNumber: 1,
-          columnNumber: head.length,
-          parameter: 'error',
-          handed: 'error',
-        },
-      ],
-    );
-  }
+  assertSecondLineEntry(
+    [
+      '/srv/app/node_modules/react-router/dist/development/index.js',
+      '/srv/app/node_modules/react-router/dist/production/index.js',
+      '/srv/app/node_modules/react-router/dist/development/chunk-IXMWVLYF.mjs',
+      '/srv/app/node_modules/react-router/dist/production/chunk-D2GT6IUW.mjs',
+    ],
+    `  let requestHandler = async (request, initialContext) => {\n${head}\n      errorHandler(error, {});\n    };`,
+    head,
+    "React Router (its request handler's handleError, before the app's handleError in entry.server)",
+  );
   const other = '/srv/app/node_modules/react-router/dist/development/chunk-Z7SQORRT.mjs';
   assert.deepEqual(errorHandlerEntries(other, 'function errorHandler(error, routeId, nextResult) {}'), []);
   assert.equal(noErrorHandlerMessage(other), undefined);
