@@ -97,6 +97,9 @@ const SITES: readonly ErrorHandlerSite[] = [
     framework: "React Router (its request handler's handleError, before the app's handleError in entry.server)",
     file: /\/react-router\/dist\/(?:development|production)\/(?:index\.js|chunk-[\w-]+\.mjs)$/,
     head: /\blet\s+handleError\s*=\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*=>\s*\{/,
+    // What React Router answers itself (no route matches: 404, no action: 405) comes as its
+    // internal error response, which holds the Error it made and says nothing of its own.
+    handed: (error) => `(${error}?.internal === true && ${error}.error instanceof Error ? ${error}.error : ${error})`,
     // The package's other chunks have no such function.
     quietWhenMissing: true,
   },

@@ -278,12 +278,12 @@ test("Next.js's other files and the test stand-in's runtime are the files Next's
   assert.equal(entry?.parameter, 't');
 });
 
-/** Each of `paths` is read, and `source` gives one entry: `framework`'s, right after `head` on its second line, the error named `error`. */
-function assertSecondLineEntry(paths: string[], source: string, head: string, framework: string): void {
+/** Each of `paths` is read, and `source` gives one entry: `framework`'s, right after `head` on its second line, the parameter named `error`. */
+function assertSecondLineEntry(paths: string[], source: string, head: string, framework: string, handed = 'error'): void {
   for (const path of paths) {
     assert.ok(isErrorHandlerFile(path), path);
     assert.deepEqual(errorHandlerEntries(path, source), [
-      { framework, lineNumber: 1, columnNumber: head.length, parameter: 'error', handed: 'error' },
+      { framework, lineNumber: 1, columnNumber: head.length, parameter: 'error', handed },
     ]);
   }
 }
@@ -323,6 +323,8 @@ test("React Router 7's handleError in createRequestHandler: in the CommonJS inde
     `  let requestHandler = async (request, initialContext) => {\n${head}\n      errorHandler(error, {});\n    };`,
     head,
     "React Router (its request handler's handleError, before the app's handleError in entry.server)",
+    // React Router's own answers (a 404, a 405) hand over the Error their error response holds.
+    '(error?.internal === true && error.error instanceof Error ? error.error : error)',
   );
   const other = '/srv/app/node_modules/react-router/dist/development/chunk-Z7SQORRT.mjs';
   assert.deepEqual(errorHandlerEntries(other, 'function errorHandler(error, routeId, nextResult) {}'), []);
