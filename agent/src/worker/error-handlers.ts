@@ -89,6 +89,21 @@ const SITES: readonly ErrorHandlerSite[] = [
     quietWhenMissing: true,
   },
   {
+    // React Router 7's server runtime (framework mode, ex-Remix) hands every error it caught to
+    // this closure in createRequestHandler, before the app's handleError in entry.server: a
+    // loader's, an action's or a resource route's throw, whether a document request, a data
+    // request or the error boundary renders it. Vite leaves react-router external, so it runs
+    // from its package, the CommonJS index or one of the ESM chunks (named by hash) per Node.
+    framework: "React Router (its request handler's handleError, before the app's handleError in entry.server)",
+    file: /\/react-router\/dist\/(?:development|production)\/(?:index\.js|chunk-[\w-]+\.mjs)$/,
+    head: /\blet\s+handleError\s*=\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*=>\s*\{/,
+    // What React Router answers itself (no route matches: 404, no action: 405) comes as its
+    // internal error response, which holds the Error it made and says nothing of its own.
+    handed: (error) => `(${error}?.internal === true && ${error}.error instanceof Error ? ${error}.error : ${error})`,
+    // The package's other chunks have no such function.
+    quietWhenMissing: true,
+  },
+  {
     // Every field's throw or rejection (graphql 16's executeField, 17's handleFieldError) is
     // wrapped here into the GraphQLError of the response's `errors`, under Apollo Server, Yoga and
     // Mercurius alike. A located error passes again as a non-null field's error bubbles up: the
@@ -143,7 +158,7 @@ const SITES: readonly ErrorHandlerSite[] = [
  * and BullMQ's Redis client: frames in them are not where the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3|@sveltejs\/[\w.-]+)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3|@sveltejs\/[\w.-]+|react-router|@react-router\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));

@@ -278,25 +278,29 @@ test("Next.js's other files and the test stand-in's runtime are the files Next's
   assert.equal(entry?.parameter, 't');
 });
 
-test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in adapter-node's chunks; a build's server/index.js without it says nothing", () => {
-  const head = 'async function handle_error_and_jsonify(event, state, options, error) {';
-  for (const path of [
-    '/srv/app/node_modules/@sveltejs/kit/src/runtime/server/utils.js',
-    '/srv/app/.svelte-kit/output/server/chunks/utils.js',
-    '/srv/app/build/server/chunks/chunks/utils.js-BJOWooTV.js',
-    '/srv/app/build/server/index.js',
-  ]) {
+/** Each of `paths` is read, and `source` gives one entry: `framework`'s, right after `head` on its second line, the parameter named `error`. */
+function assertSecondLineEntry(paths: string[], source: string, head: string, framework: string, handed = 'error'): void {
+  for (const path of paths) {
     assert.ok(isErrorHandlerFile(path), path);
-    assert.deepEqual(errorHandlerEntries(path, `const a = 1;\n${head}\n  return {};\n}`), [
-      {
-        framework: "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
-        lineNumber: 1,
-        columnNumber: head.length,
-        parameter: 'error',
-        handed: 'error',
-      },
+    assert.deepEqual(errorHandlerEntries(path, source), [
+      { framework, lineNumber: 1, columnNumber: head.length, parameter: 'error', handed },
     ]);
   }
+}
+
+test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in adapter-node's chunks; a build's server/index.js without it says nothing", () => {
+  const head = 'async function handle_error_and_jsonify(event, state, options, error) {';
+  assertSecondLineEntry(
+    [
+      '/srv/app/node_modules/@sveltejs/kit/src/runtime/server/utils.js',
+      '/srv/app/.svelte-kit/output/server/chunks/utils.js',
+      '/srv/app/build/server/chunks/chunks/utils.js-BJOWooTV.js',
+      '/srv/app/build/server/index.js',
+    ],
+    `const a = 1;\n${head}\n  return {};\n}`,
+    head,
+    "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
+  );
   // Rollup renames a clashing copy; the error is still the fourth parameter.
   assert.equal(
     errorHandlerEntries('/srv/app/build/server/index.js', 'async function handle_error_and_jsonify$1(e, s, o, err) {}')[0]?.parameter,
@@ -305,4 +309,28 @@ test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in
   assert.equal(errorHandlerEntries('/srv/app/dist/server/index.js', 'export const app = express();')[0], undefined);
   assert.equal(noErrorHandlerMessage('/srv/app/dist/server/index.js'), undefined);
   assert.equal(isErrorHandlerFile('/srv/app/build/server/chunks/entries/endpoints/api/orders/_server.ts.js-BvKvGtOh.js'), false);
+});
+
+test("React Router 7's handleError in createRequestHandler: in the CommonJS index and in whichever ESM chunk holds it; its other chunks say nothing", () => {
+  const head = '    let handleError = (error) => {';
+  assertSecondLineEntry(
+    [
+      '/srv/app/node_modules/react-router/dist/development/index.js',
+      '/srv/app/node_modules/react-router/dist/production/index.js',
+      '/srv/app/node_modules/react-router/dist/development/chunk-IXMWVLYF.mjs',
+      '/srv/app/node_modules/react-router/dist/production/chunk-D2GT6IUW.mjs',
+    ],
+    `  let requestHandler = async (request, initialContext) => {\n${head}\n      errorHandler(error, {});\n    };`,
+    head,
+    "React Router (its request handler's handleError, before the app's handleError in entry.server)",
+    // React Router's own answers (a 404, a 405) hand over the Error their error response holds.
+    '(error?.internal === true && error.error instanceof Error ? error.error : error)',
+  );
+  const other = '/srv/app/node_modules/react-router/dist/development/chunk-Z7SQORRT.mjs';
+  assert.deepEqual(errorHandlerEntries(other, 'function errorHandler(error, routeId, nextResult) {}'), []);
+  assert.equal(noErrorHandlerMessage(other), undefined);
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/react-router/dist/development/dom-export.mjs'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/build/server/index.js'), true, "SvelteKit's name, read and passed over");
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@react-router/express/dist/index.mjs'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/react-router/dist/development/chunk-Z7SQORRT.mjs'), true);
 });
