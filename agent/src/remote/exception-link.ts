@@ -56,6 +56,7 @@ export class RemoteExceptionLink {
       // The session subscribes once connected, before it enables the debugger.
       onScriptParsed: (handler: (script: ScriptParsed) => void) => void connection?.on('Debugger.scriptParsed', handler),
       onPaused: (handler: (pause: Paused) => void) => void connection?.on('Debugger.paused', handler),
+      onResumed: (handler: () => void) => void connection?.on('Debugger.resumed', handler),
       disconnect: () => {
         if (connection === undefined) return;
         if (this.current === connection) this.current = undefined;

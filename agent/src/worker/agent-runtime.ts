@@ -36,6 +36,7 @@ import type { SettingsChanges } from './settings-changes.js';
 import { SettingsReload } from './settings-reload.js';
 import { isoTime } from '../iso-time.js';
 import { conditionsRunAgainAtThrow } from './throw-reruns-version.js';
+import { PauseReaders } from './pause-readers.js';
 import { wantsAppLoggers } from '../settings/app-logger-setting.cjs';
 
 export interface RuntimeOptions {
@@ -140,7 +141,20 @@ export function startRuntime({
     else hitErrors.delete(status.actionId);
     publishStatus(status);
   };
-  const engine = new ProbeEngine(hook, report, log, transport, new Blocklist(config.blocklist), prepared, startupSession, mainCpu, pausing);
+  // The two sessions on the app share its pauses (pause-readers.ts).
+  const pauses = new PauseReaders();
+  const engine = new ProbeEngine(
+    hook,
+    report,
+    log,
+    transport,
+    new Blocklist(config.blocklist),
+    prepared,
+    startupSession,
+    mainCpu,
+    pausing,
+    pauses,
+  );
   // Exception actions have no line: they go to their own session, not to breakpoints.
   const exceptions = new ExceptionWatch(
     exceptionLink?.hook ?? hook,
@@ -150,6 +164,7 @@ export function startRuntime({
     log,
     new ExceptionPath(() => prepared !== undefined && preparing, prepared !== undefined),
     conditionsRunAgainAtThrow(v8Version),
+    pauses,
   );
   const reconcile = async (actions: readonly Action[]): Promise<void> => {
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';

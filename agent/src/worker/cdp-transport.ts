@@ -56,6 +56,8 @@ export interface CdpTransport {
    * from ever pausing (a remote target skips all pauses): then nothing pauses it for the agent.
    */
   onPaused?(handler: (pause: Paused) => void): void;
+  /** Every end of a pause of the target, whoever resumed it; with onPaused. */
+  onResumed?(handler: () => void): void;
   /**
    * An execution context went away with its scripts (`undefined`: every one, as when a page
    * navigates or reloads). Absent where contexts outlive the session (the in-process agent).
@@ -100,6 +102,10 @@ export class MainThreadTransport implements CdpTransport {
         ...(params.hitBreakpoints === undefined ? {} : { hitBreakpoints: params.hitBreakpoints }),
       }),
     );
+  }
+
+  onResumed(handler: () => void): void {
+    this.session.on('Debugger.resumed', handler);
   }
 
   disconnect(): void {

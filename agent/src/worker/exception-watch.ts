@@ -35,6 +35,7 @@ import { fingerprint, inFiles, StackRate, wants } from '../exception-filter.js';
 import { FrameCapture, type Site } from './frame-capture.js';
 import type { Described } from './thrown-error.js';
 import { InspectorSession, type LoadedScript } from './inspector-session.js';
+import type { PauseReaders } from './pause-readers.js';
 import { LocationResolver } from './location-resolver.js';
 import { CAUGHT_COOLDOWN_MS, CAUGHT_PAUSES_PER_SECOND, DEPENDENCY_CAUGHT_PAUSES_PER_SECOND, PauseBudget } from './pause-budget.js';
 import type { StatusReport } from './probe-engine.js';
@@ -109,11 +110,15 @@ export class ExceptionWatch {
     private readonly path: ExceptionPath,
     /** Whether the target's V8 runs a throwing statement's conditions again (throw-reruns-version.ts). */
     private readonly rerunsAtThrow: boolean,
+    /** Shared with the probe engine's session: a pause ends when neither reads it any more. */
+    pauses?: PauseReaders,
   ) {
     this.session = new InspectorSession(
       (script) => void this.scriptLoaded(script),
       transport,
-      (pause) => void this.paused(pause),
+      (pause) => this.reads(pause),
+      undefined,
+      pauses,
     );
     this.locations = new LocationResolver(this.session);
     this.frames = new FrameCapture(this.session, hook, this.locations);
@@ -303,10 +308,18 @@ export class ExceptionWatch {
     }
   }
 
-  private async paused(pause: Paused): Promise<void> {
+  /** Whether the watch reads `pause`, which it then ends. */
+  private reads(pause: Paused): boolean {
     // The probe engine pauses before scripts run (script-start-pause.ts) and resumes when it has
     // placed its breakpoints: that pause is not this session's to end.
-    if (pause.reason === 'instrumentation') return;
+    if (pause.reason === 'instrumentation') return false;
+    void this.paused(pause);
+    return true;
+  }
+
+  private async paused(pause: Paused): Promise<void> {
+    // Told of it only once the other session had ended it: nothing is left to read.
+    if (!this.session.holds(pause)) return;
     try {
       if (pause.reason === 'exception' || pause.reason === 'promiseRejection') {
         const top = pause.callFrames?.[0];
@@ -320,7 +333,7 @@ export class ExceptionWatch {
       // A capture that fails must still let the app go on, and never throw into it.
       this.log(`could not capture the exception: ${errorMessage(err)}`);
     } finally {
-      await this.session.resume().catch(() => {});
+      await this.session.resume(pause).catch(() => {});
     }
   }
 

@@ -8,6 +8,7 @@ import type { Debugger } from 'node:inspector';
 import { AnalysisCache } from './analysis-cache.js';
 import type { CdpTransport, Paused } from './cdp-transport.js';
 import { DEBUGGER_ENABLE } from './debugger-enable.js';
+import { type PauseRead, PauseReaders } from './pause-readers.js';
 import { bundlerSource } from '../locate/bundler-sources.js';
 import { scriptPath } from '../locate/script-match.js';
 
@@ -56,15 +57,21 @@ export class InspectorSession {
   private readonly internals = new Map<string, string>();
   /** The URL of the file script V8 reported last. */
   private latest: string | undefined;
+  /** Each pause this session's handler reads, until it resumes it. */
+  private readonly reads = new WeakMap<Paused, PauseRead>();
+  /** The last of them: ended when the session stops pausing or closes. */
+  private lastRead: PauseRead | undefined;
 
   constructor(
     private readonly onScript: (script: LoadedScript) => void,
     /** A new transport for each time the session opens. */
     private readonly transport: () => CdpTransport,
-    /** Every pause of the main thread, ours or not. */
-    private readonly onPause: (pause: Paused) => void,
+    /** Every pause of the main thread, ours or not; true when the handler reads it, and then ends it with `resume(pause)`. */
+    private readonly onPause: (pause: Paused) => boolean,
     /** Scripts (by V8's id) whose context went away: what was read from them is of no more use. */
     private readonly onScriptsGone: (scriptIds: string[]) => void = () => {},
+    /** Who else reads the target's pauses: the agent's other session on it. */
+    private readonly pauses: PauseReaders = new PauseReaders(),
   ) {}
 
   /** Loaded scripts with a URL the session knows of. */
@@ -116,7 +123,8 @@ export class InspectorSession {
       this.byId.set(script.scriptId, script);
       if (this.session !== undefined) this.onScript(script);
     });
-    session.onPaused?.((pause) => this.onPause(pause));
+    session.onPaused?.((pause) => this.paused(session, pause));
+    session.onResumed?.(() => this.pauses.resumed());
     session.onContextGone?.((contextId) => this.contextGone(contextId));
     // Already enabled in a session opened at start-up: V8 then reports nothing again.
     await session.post('Debugger.enable', DEBUGGER_ENABLE);
@@ -127,8 +135,18 @@ export class InspectorSession {
     this.session = session;
   }
 
-  /** Disconnecting drops every breakpoint this session set. */
+  private paused(session: CdpTransport, pause: Paused): void {
+    // Registered before the handler runs: it may be done, and resume, before this returns.
+    const read = this.pauses.read(() => session.post('Debugger.resume').then(() => {}), pause.reason === 'instrumentation');
+    this.reads.set(pause, read);
+    this.lastRead = read;
+    if (!this.onPause(pause)) this.pauses.ignore(read);
+  }
+
+  /** Disconnecting drops every breakpoint this session set; a pause it still read goes on to its other readers, or ends. */
   close(): void {
+    if (this.lastRead !== undefined) void this.pauses.done(this.lastRead).catch(() => {});
+    this.lastRead = undefined;
     this.session?.disconnect();
     this.session = undefined;
     this.scripts.clear();
@@ -322,7 +340,7 @@ export class InspectorSession {
   }
 
   /**
-   * This session pauses the target no more, and ends the pause it holds, if any. Disconnecting
+   * This session pauses the target no more, and is done with the pause it reads, if any. Disconnecting
    * alone is not enough: with the probe engine's session still open, V8 went on pausing the main
    * thread at every thrown error after this one had gone, and nobody resumed it
    * (test/agent/exception-removed.test.ts).
@@ -331,13 +349,22 @@ export class InspectorSession {
     if (this.session === undefined) return;
     await this.session.post('Debugger.setPauseOnExceptions', { state: 'none' });
     await this.session.post('Debugger.setSkipAllPauses', { skip: true });
-    await this.session.post('Debugger.resume').catch(() => {});
+    if (this.lastRead !== undefined) await this.pauses.done(this.lastRead).catch(() => {});
   }
 
-  /** A closed session has nothing to resume. */
-  async resume(): Promise<void> {
-    if (this.session === undefined) return;
-    await this.session.post('Debugger.resume');
+  /** Whether `pause` still holds the target for this session: it was not ended meanwhile, by it or another. */
+  holds(pause: Paused): boolean {
+    return this.reads.get(pause)?.live === true;
+  }
+
+  /**
+   * This session is done reading `pause`: the target goes on once every session reading it is
+   * (pause-readers.ts). A pause already ended is not resumed again: that would end the next one.
+   */
+  async resume(pause: Paused): Promise<void> {
+    const read = this.reads.get(pause);
+    if (this.session === undefined || read === undefined) return;
+    await this.pauses.done(read);
   }
 
   async removeBreakpoint(breakpointId: string): Promise<void> {

@@ -7,6 +7,7 @@ import { defined } from '@liveprobe/protocol/util';
 import { type Action, type ActionState, ExpressionError, TOP_LEVEL_CODE } from '@liveprobe/protocol';
 import type { ArmProbe, Calibrated, DutyCycle, HookChannel, ToMain } from '../bridge.js';
 import { BreakCalibration, type Measured, type Overhead } from './break-calibration.js';
+import type { PauseReaders } from './pause-readers.js';
 import { functionCopy } from './function-copy.js';
 import { ActionEdits } from './action-edits.js';
 import { agentFileAmong, AgentFileError } from '../locate/agent-files.js';
@@ -89,6 +90,8 @@ export class ProbeEngine {
     private readonly mainCpu?: CpuClock,
     /** Told whether V8 pauses before new scripts (the app's CommonJS loader gates modules meanwhile). */
     pausing?: (on: boolean) => void,
+    /** Shared with the exception watch's session: a pause ends when neither reads it any more. */
+    pauses?: PauseReaders,
   ) {
     let startup = startupSession;
     this.session = new InspectorSession(
@@ -103,6 +106,7 @@ export class ProbeEngine {
         this.locations.drop(scriptIds);
         for (const id of scriptIds) this.analyses.delete(id);
       },
+      pauses,
     );
     // Paused before a script runs: place what waits for it (its placement was queued when the
     // script was parsed, before the pause), and move what a prepared file loaded just before it

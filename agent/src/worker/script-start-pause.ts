@@ -58,16 +58,18 @@ export class ScriptStartPause {
     this.pausing(false);
   }
 
-  /** Every pause of the main thread; any other than ours is left to whoever caused it. */
-  paused(pause: Paused): void {
+  /** Every pause of the main thread; any other than ours is left to whoever caused it. True: this one is ours to read and end. */
+  paused(pause: Paused): boolean {
     // V8 says 'instrumentation' only to the session whose breakpoint caused the pause, and holds
     // the pause until that session resumes, even if the breakpoint was removed meanwhile.
-    if (pause.reason !== 'instrumentation') return;
+    if (pause.reason !== 'instrumentation') return false;
     const url = pause.data?.url;
-    void this.release(pause.data?.scriptId, url === COMMONJS_GATE_URL ? (this.lastScript() ?? 'a CommonJS module') : url);
+    void this.release(pause, url === COMMONJS_GATE_URL ? (this.lastScript() ?? 'a CommonJS module') : url);
+    return true;
   }
 
-  private async release(scriptId: string | undefined, url: string | undefined): Promise<void> {
+  private async release(pause: Paused, url: string | undefined): Promise<void> {
+    const scriptId = pause.data?.scriptId;
     const script = url || 'a new script';
     let timer: NodeJS.Timeout | undefined;
     const outOfTime = new Promise<true>((resolve) => (timer = setTimeout(resolve, HOLD_MS, true)));
@@ -82,7 +84,7 @@ export class ScriptStartPause {
       this.log(`could not place the actions waiting for ${script}: ${message(err)}`);
     } finally {
       clearTimeout(timer);
-      await this.session.resume().catch((err: unknown) => this.log(`could not resume the app before ${script} ran: ${message(err)}`));
+      await this.session.resume(pause).catch((err: unknown) => this.log(`could not resume the app before ${script} ran: ${message(err)}`));
     }
   }
 }

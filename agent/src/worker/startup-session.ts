@@ -63,6 +63,10 @@ export class StartupSession implements CdpTransport {
     this.inner.onPaused(handler);
   }
 
+  onResumed(handler: () => void): void {
+    this.inner.onResumed(handler);
+  }
+
   disconnect(): void {
     this.inner.disconnect();
   }

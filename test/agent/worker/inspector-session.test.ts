@@ -18,7 +18,7 @@ async function openOnWork(t: TestContext): Promise<{ target: FakeTarget; session
   const session = new InspectorSession(
     () => {},
     target.transport,
-    () => {},
+    () => false,
   );
   t.after(() => session.close());
   await session.open();
