@@ -13,12 +13,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import remapping from '@jridgewell/remapping';
 import { encodedMappings, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 import { inlineMapText, mapFilePath } from './inline-map.js';
+import { lastSourceMappingURL } from './map-comment.js';
 
 /** A bundle of bundles is rare; deeper chains than this are read as far as this goes. */
 const MAX_DEPTH = 4;
-
-/** The last `//# sourceMappingURL=` a file's text ends with. */
-const MAP_COMMENT = /\/\/[#@] sourceMappingURL=(\S+)\s*$/;
 
 /** A map traced through its built sources' maps; `untraced`: why a built source's own map could not be read, one sentence each. */
 export interface ChainedMap {
@@ -66,7 +64,7 @@ function isBuiltSource(source: string): boolean {
 async function mapOf(path: string, embedded: string | undefined): Promise<TraceMap | string | undefined> {
   const text = embedded ?? (await readFile(path, 'utf8').catch((err: unknown) => err as NodeJS.ErrnoException));
   if (typeof text !== 'string') return `${path} (a built file a map names as its source) ${unreadable(text)}; ${deploy(path)}`;
-  const url = MAP_COMMENT.exec(text.slice(-4096))?.[1];
+  const url = lastSourceMappingURL(text.slice(-4096));
   if (url === undefined) return undefined;
   if (url.startsWith('data:')) {
     try {

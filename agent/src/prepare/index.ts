@@ -4,7 +4,7 @@
  */
 export { prepareForBuild, type BuildInput, type BuildOutput } from './build-output.js';
 export type { SourceMapJson } from './composed-map.js';
-export { lastSourceMappingURL } from './map-comment.js';
+export { lastSourceMappingURL } from '../locate/map-comment.js';
 export { webRuntimeScript } from './web-chunks.js';
 export { isPrebuilt, PREBUILT_FLAGS_SUFFIX, PREBUILT_MAP_SUFFIX, PREBUILT_ORIGINAL_SUFFIX } from './prebuilt.js';
 export { PrepareError, TRANSFORM_VERSION, type ParsedSource, type SourceParser } from './transform.js';

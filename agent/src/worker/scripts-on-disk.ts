@@ -20,7 +20,7 @@ import { isAbsolute } from 'node:path';
 import { renamedFunctionAt } from '../locate/function-name.js';
 import { analyseSource, offsetOf, type AnalysedSource } from '../locate/source-analysis.js';
 import { loadSourceMap, type ScriptSourceMap } from '../locate/source-maps.js';
-import { lastSourceMappingURL } from '../prepare/map-comment.js';
+import { lastSourceMappingURL } from '../locate/map-comment.js';
 import { shownSource } from '../prepare/prebuilt.js';
 import { Recent } from './recent.js';
 

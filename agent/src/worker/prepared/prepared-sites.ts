@@ -24,7 +24,7 @@ import { checkLineText } from '../../locate/line-text.js';
 import { analyseSource, offsetOf, positionOf, type AnalysedSource } from '../../locate/source-analysis.js';
 import { fileURLToPath } from 'node:url';
 import { loadSourceMap, type ScriptSourceMap } from '../../locate/source-maps.js';
-import { lastSourceMappingURL } from '../../prepare/map-comment.js';
+import { lastSourceMappingURL } from '../../locate/map-comment.js';
 import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
 import { isPrebuiltModule, keptInputPath, shownSource } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
