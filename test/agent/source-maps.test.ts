@@ -178,23 +178,35 @@ const TWO_STAGES = [
   ...LISTEN,
 ].join('\n');
 
-/** TWO_STAGES built in two stages: the first into `.stage/handler.js` (with its map), the second into `dist/index.mjs`. */
-async function twoStageBuild(t: TestContext): Promise<{ dir: { path: string }; source: string; outfile: string }> {
-  const { dir, source } = await handlerSource(t, TWO_STAGES);
+/**
+ * TWO_STAGES built in two stages: the first into `.stage/handler.js` (its map beside it, or inline
+ * as Vite's dev-like builds leave it), the second into `dist/index.mjs`. `source` (its text, or
+ * TWO_STAGES) is what the first stage builds.
+ */
+async function twoStageBuild(
+  t: TestContext,
+  firstMap: 'linked' | 'inline' = 'linked',
+  text = TWO_STAGES,
+): Promise<{ dir: { path: string }; source: string; outfile: string }> {
+  const { dir, source } = await handlerSource(t, text);
   const stage = join(dir.path, '.stage', 'handler.js');
   await build({
     entryPoints: [source],
     bundle: true,
     platform: 'node',
     format: 'esm',
-    sourcemap: 'linked',
+    sourcemap: firstMap,
     outfile: stage,
     logLevel: 'silent',
   });
-  // The second stage moves every line down and maps only to the first stage's file.
-  const second = await transform(await readFile(stage, 'utf8'), {
+  // The second stage moves every line down and maps only to the first stage's file. esbuild would
+  // follow an inline map: it is given the file without it (and the agent reads the file itself).
+  const staged = await readFile(stage, 'utf8');
+  const inline = firstMap === 'inline';
+  const second = await transform(inline ? staged.slice(0, staged.lastIndexOf('//# sourceMappingURL=')) : staged, {
     format: 'esm',
     sourcemap: 'external',
+    sourcesContent: !inline,
     sourcefile: '../.stage/handler.js',
     banner: '// bundled again\nconst rebundled = true;\n',
   });
@@ -231,6 +243,26 @@ for (const prepared of [false, true]) {
     assert.equal((output.data as { message: string }).message, 'sum 9 of 3');
   });
 }
+
+test("a two-stage build whose first stage's output carries its map inline, longer than 4 KB, is probed through both maps", async (t) => {
+  // A long comment: the first stage's inline map carries the whole source (sourcesContent).
+  const text = `${TWO_STAGES}// ${'padding '.repeat(1024)}\n`;
+  const { source, outfile, dir } = await twoStageBuild(t, 'inline', text);
+  const staged = await readFile(join(dir.path, '.stage', 'handler.js'), 'utf8');
+  assert.ok(staged.length - staged.lastIndexOf('//# sourceMappingURL=data:') > 8192, 'the inline map is longer than 4 KB');
+  const { cp, events, shop } = await stack(t, outfile);
+  const line = lineOf(source, 'two-stages');
+  const { action } = await addAction(cp, { type: 'log', file: 'src/handler.ts', line, template: 'sum {sum}', tags: ['e2e'] });
+  const installed = (await statusOf(events, action.id, 'installed')).data as StatusData;
+  assert.deepEqual(installed.location, { file: source, line });
+  assert.equal(await (await fetch(`${shop.url}/2,3`)).text(), '5');
+  const output = await events.waitFor(
+    (e) => e.event === 'output' && (e.data as { actionId: string }).actionId === action.id,
+    WAIT,
+    'output',
+  );
+  assert.equal((output.data as { message: string }).message, 'sum 5');
+});
 
 test("a two-stage build deployed without the first stage's output (SvelteKit's build/ without .svelte-kit/output) says which map is missing and what to deploy", async (t) => {
   const { dir, outfile } = await twoStageBuild(t);

@@ -64,7 +64,8 @@ function isBuiltSource(source: string): boolean {
 async function mapOf(path: string, embedded: string | undefined): Promise<TraceMap | string | undefined> {
   const text = embedded ?? (await readFile(path, 'utf8').catch((err: unknown) => err as NodeJS.ErrnoException));
   if (typeof text !== 'string') return `${path} (a built file a map names as its source) ${unreadable(text)}; ${deploy(path)}`;
-  const url = lastSourceMappingURL(text.slice(-4096));
+  // The whole text: an inline map (the comment and its data: URL) is often longer than any tail read alone.
+  const url = lastSourceMappingURL(text);
   if (url === undefined) return undefined;
   if (url.startsWith('data:')) {
     try {
