@@ -9,8 +9,8 @@ import { copyFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { PrepareSummary } from '@liveprobe/protocol';
-import { fromRoot } from '@liveprobe/harness';
-import { cli, freePort, lineOf, type OtlpReceiver, otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
+import { fromRoot, onFreePort, StopWaiting } from '@liveprobe/harness';
+import { cli, lineOf, type OtlpReceiver, otlpReceiver, startApp, tempDir, waitFor } from '../helpers/index.js';
 import { addAction, controlPlane, getAction } from './fixtures.js';
 
 const WAIT = 20_000;
@@ -164,22 +164,41 @@ for (const module of ['cjs', 'esm'] as const) {
 test('with OTEL_METRICS_EXPORTER=prometheus, the NodeSDK’s Prometheus exporter serves a counter action’s series, labelled with the app’s resource', async (t) => {
   const script = 'test/fixtures/otel-sdk/server.cjs';
   const cp = await controlPlane(t);
-  const port = await freePort();
-  const service = await startApp({
-    script,
-    module: 'cjs',
-    agent: false,
-    broker: cp.mqttUrl,
-    tags: [],
-    agentId: 'sdk-prometheus',
-    // The SDK reads these; the agent's own exporter cannot serve Prometheus, so only the SDK's route shows the series.
-    env: {
-      OTEL_METRICS_EXPORTER: 'prometheus',
-      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-      OTEL_LOGS_EXPORTER: 'none',
-      OTEL_TRACES_EXPORTER: 'none',
-    },
+  // The SDK's exporter reads its port from the environment only, and 0 as its default (9464): it is
+  // given a free port, and another when that one was taken meanwhile, which its error (printed at
+  // OTEL_LOG_LEVEL=error) says.
+  const { service, port } = await onFreePort(async (port) => {
+    const service = await startApp({
+      script,
+      module: 'cjs',
+      agent: false,
+      broker: cp.mqttUrl,
+      tags: [],
+      agentId: 'sdk-prometheus',
+      // The SDK reads these; the agent's own exporter cannot serve Prometheus, so only the SDK's route shows the series.
+      env: {
+        OTEL_METRICS_EXPORTER: 'prometheus',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+        OTEL_LOG_LEVEL: 'error',
+        OTEL_LOGS_EXPORTER: 'none',
+        OTEL_TRACES_EXPORTER: 'none',
+      },
+    });
+    try {
+      await waitFor(
+        async () => {
+          if (/EADDRINUSE/.test(service.output())) throw new StopWaiting(`the Prometheus exporter's port was taken: ${service.output()}`);
+          return /service_name="sdk-app-cjs"/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+        },
+        WAIT,
+        `the app's Prometheus exporter on port ${port}`,
+      );
+    } catch (error) {
+      await service.stop();
+      throw error;
+    }
+    return { service, port };
   });
   t.after(() => service.stop());
   const { action } = await addAction(cp, {

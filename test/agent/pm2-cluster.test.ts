@@ -11,7 +11,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { Child, fromRoot, repoRoot } from '@liveprobe/harness';
-import { freePort, lineOf, otlpReceiver, tempDir, waitFor } from '../helpers/index.js';
+import { lineOf, otlpReceiver, tempDir, waitFor } from '../helpers/index.js';
 import type { ControlPlane } from '../helpers/index.js';
 import { addAction, controlPlane, getAction, ORDERS_CJS } from './fixtures.js';
 
@@ -52,7 +52,6 @@ async function pm2Cluster(
 ) {
   const dir = await tempDir('liveprobe-pm2-');
   t.after(() => dir.remove());
-  const port = await freePort();
   const ecosystem = join(dir.path, 'ecosystem.config.cjs');
   const app = {
     name: 'orders',
@@ -61,7 +60,8 @@ async function pm2Cluster(
     exec_mode: 'cluster',
     instances: WORKERS,
     node_args: [loader, '@liveprobe/agent/register'],
-    env: { PORT: port, ...env },
+    // Port 0: Node's cluster gives every worker the one port its primary bound, which the workers print.
+    env: { PORT: 0, ...env },
   };
   await writeFile(ecosystem, `module.exports = ${JSON.stringify({ apps: [app] })};\n`);
   const runtime = new Child(process.execPath, [fromRoot('node_modules/pm2/bin/pm2-runtime'), ecosystem], {
@@ -70,7 +70,8 @@ async function pm2Cluster(
     env: { PM2_HOME: join(dir.path, 'pm2-home'), ...shellEnv },
   });
   t.after(() => runtime.stop('SIGINT'));
-  return { url: `http://127.0.0.1:${port}`, runtime };
+  const [url] = await runtime.waitForMatch(/http:\/\/127\.0\.0\.1:\d+/, WAIT, 'a worker listening');
+  return { url, runtime };
 }
 
 test("pm2 cluster workers started with --import take the ecosystem file's settings: broker, tags, OTLP endpoint", async (t) => {
