@@ -11,7 +11,7 @@ import { AppOtel } from './app-otel.js';
 import { AppOutput } from './app-output.js';
 import { ProbeHook } from './probe-hook.js';
 import { installPrepare } from './prepared-install.js';
-import { gateCommonJs } from './commonjs-loader.js';
+import { gateCommonJs, gateCompiledFunctions } from './commonjs-loader.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
 import { sparkplugOff } from '../settings/baseline-compiler.js';
 import { createRequire } from 'node:module';
@@ -73,6 +73,7 @@ export function startAgent(settings?: Record<string, string>): void {
   port1.on('message', (message: ToMain) => {
     if (message.t === 'pausing-scripts') gateCommonJs(pausingBeforeScripts);
   });
+  gateCompiledFunctions();
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, env, sessionOpen);
   const sessionMode = inspectorSessionMode(env);

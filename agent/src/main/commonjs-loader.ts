@@ -14,7 +14,8 @@
  * the worker places what waits for that script, as for any script. `vm.compileFunction` (jest's
  * module loader) runs the gate as it returns, for the same reason (gateCompiledFunctions).
  *
- * The wrapper is installed once either is first needed. Its own frame sits under a module's
+ * The loader's wrapper is installed once either is first needed; `vm.compileFunction`'s as the
+ * agent loads. Its own frame sits under a module's
  * top-level code while it runs. Stack traces of prepared files hide it (stack-traces.ts); with
  * no file prepared, an error thrown as a module loads shows it once an action has waited for a
  * file, and while Node compiles and runs the module,
@@ -22,7 +23,7 @@
  * many of the app's frames as the limit says (nested requires add one each, as they add one
  * hidden frame each). A value the module sets meanwhile is left as it set it.
  */
-import Module from 'node:module';
+import Module, { syncBuiltinESMExports } from 'node:module';
 import vm, { Script } from 'node:vm';
 import { COMMONJS_GATE_URL } from '../bridge.js';
 
@@ -59,7 +60,6 @@ export function prepareCommonJs(preparer: CommonJsPreparer): void {
 export function gateCommonJs(pausing: Int32Array): void {
   paused = pausing;
   install();
-  gateCompiledFunctions();
 }
 
 let functionsGated = false;
@@ -67,15 +67,20 @@ let functionsGated = false;
 /**
  * `vm.compileFunction` (jest compiles each module a test file loads with it) makes a function V8
  * does not pause before either (no `beforeScriptExecution` on Node 20, 22 or 24): while actions
- * wait, the gate runs once the function is compiled, before whoever compiled it can call it. Read
- * from `vm` at each call, as jest-runtime does, the wrapper serves compilers loaded before it too.
+ * wait, the gate runs once the function is compiled, before whoever compiled it can call it.
+ * Installed as the agent loads, before the app's code, so that a compiler that keeps the function
+ * (`const { compileFunction } = require('node:vm')`) has the wrapper too, and ES named imports of
+ * `node:vm` are brought up to date (syncBuiltinESMExports). Until an action waits it only passes
+ * the call on: its name and length are Node's, and the function it returns is Node's own.
  */
-function gateCompiledFunctions(): void {
+export function gateCompiledFunctions(): void {
   if (functionsGated) return;
   functionsGated = true;
   const original = vm.compileFunction;
-  const gated = function compileFunction(this: unknown, ...args: unknown[]): unknown {
-    const compiled: unknown = apply(original, this, args);
+  // Three parameters and a plain call: no array a call, for a wrapper every compile goes through.
+  // Node's reads no more than these (one not given is undefined to it as to this), nor `this`.
+  const gated = function compileFunction(code: string, params?: string[], options?: vm.CompileFunctionOptions): unknown {
+    const compiled: unknown = original(code, params, options);
     if (paused !== undefined && atomicLoad(paused, 0) !== 0) {
       try {
         runGate();
@@ -85,8 +90,11 @@ function gateCompiledFunctions(): void {
     }
     return compiled;
   };
+  // As Node's, for code that reads them (a bundled build would otherwise name it as the agent's bundler did).
+  defineProperty(gated, 'name', { value: original.name, configurable: true });
   defineProperty(gated, 'length', { value: original.length, configurable: true });
   vm.compileFunction = gated as typeof vm.compileFunction;
+  syncBuiltinESMExports();
 }
 
 function install(): void {
