@@ -336,7 +336,7 @@ export class ProbeHook {
     }
   }
 
-  /** The exception watch paused at a thrown error: runs held (throw-reruns.ts `confirm`) were V8's at that throw. */
+  /** The exception watch paused at a thrown error: runs held or taken for the throw's (throw-reruns.ts `confirm`, `pairs`) were V8's at that throw. */
   throwRunAtThrow(): void {
     try {
       this.throwReruns.atThrow();

@@ -117,8 +117,14 @@ export class ThrowReruns {
     return [];
   }
 
-  /** The exception watch paused at a thrown error: the runs held were V8's at that throw, no hits. */
+  /**
+   * The exception watch paused at a thrown error: the runs held were V8's at that throw, no hits,
+   * and so was the run taken for the throw's. Kept, it made the next pause at no error (one before
+   * a new script, while an action waits for its file) read as that run's hit: the line's next hit
+   * was taken for two, and its throw's run for a hit whose false muted the exception's pause.
+   */
   atThrow(): void {
     this.held.length = 0;
+    this.taken = undefined;
   }
 }

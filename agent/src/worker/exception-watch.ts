@@ -94,7 +94,10 @@ export class ExceptionWatch {
   /** Until when caught errors are not watched: the app threw more than the budget. */
   private caughtOffUntil = 0;
   private cooldown: NodeJS.Timeout | undefined;
-  /** Whether the hook holds a `throw` line's runs until the next pause says what they were (throw-reruns.ts `confirm`). */
+  /**
+   * Whether the hook is told of each pause at a thrown error (throw-reruns.ts `confirm` and
+   * `pairs`): the `throw` line's runs it held, or took for the throw's, were that throw's.
+   */
   private confirming = false;
   /** The error handlers' breakpoints, and what each reads as the error handed over. */
   private readonly handlers = new Map<string, string>();
@@ -249,8 +252,8 @@ export class ExceptionWatch {
    * line's condition is true at every hit, a pause of its own, so the throw's is not muted.
    */
   private async pauseOn(state: 'all' | 'uncaught' | 'none'): Promise<void> {
-    // Uncaught ones only: a `throw` line's runs are told by the pause that follows each (throw-reruns.ts).
-    this.confirming = state === 'uncaught' && this.rerunsAtThrow;
+    // A `throw` line's runs are told by the pause that follows each (throw-reruns.ts).
+    this.confirming = state !== 'none' && this.rerunsAtThrow;
     if (state !== 'all')
       this.hook.postMessage({ t: 'throw-reruns', runs: state === 'none' ? 'each' : this.rerunsAtThrow ? 'confirm' : 'pause' });
     // Any other statement's runs at the throw are told from hits by the frame, at any run
