@@ -10,6 +10,7 @@ import { lineOf, sseEvents, type SseEvent, waitFor } from '../helpers/index.js';
 import { addAction, app, controlPlane, installed } from './fixtures.js';
 import { snapshotsOnBroker } from './snapshot-events.js';
 import { throwLinesInCooldown } from './throw-lines-cooldown.js';
+import { throwLinesAcrossScriptPauses } from './throw-lines-script-pauses.js';
 
 const WAIT = 15_000;
 const APP = 'test/fixtures/throw-lines.cjs';
@@ -112,54 +113,8 @@ test('breakpoint path, while the exception action watches uncaught errors only: 
   await throwLinesInCooldown(t);
 });
 
-test('breakpoint path, with an action waiting for a file not loaded: a pause before a new script between two throws of a throw line does not shift its runs (the log prints once a throw, the exception action captures each)', async (t) => {
-  const cp = await controlPlane(t);
-  const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  const shop = await app(t, { script: APP, broker: cp.mqttUrl, module: 'cjs' });
-  const explodeLog = (
-    await addAction(cp, { type: 'log', file: FILE, line: lineOf(APP, 'throw-explode'), template: 'explode {who}', tags: ['e2e'] })
-  ).action.id;
-  const exception = (await addAction(cp, { type: 'exception', tags: ['e2e'], ratePerMinute: 60 })).action.id;
-  // A file on disk that the app never loads: V8 pauses before each new script while it waits.
-  const unloaded = 'test/fixtures/compile-function/total.cjs';
-  const waiting = (
-    await addAction(cp, { type: 'log', file: unloaded, line: lineOf(unloaded, 'compiled-call'), template: 'x', tags: ['e2e'] })
-  ).action.id;
-  for (const id of [explodeLog, exception]) assert.match(await installed(cp, id), /^installed: breakpoint/);
-  await waitFor(
-    () =>
-      events
-        .events()
-        .some(
-          (e) =>
-            e.event === 'action_status' &&
-            (e.data as { actionId: string; state: string }).actionId === waiting &&
-            (e.data as { state: string }).state === 'pending',
-        ),
-    WAIT,
-    'the action waiting for its file',
-  );
-  for (const who of ['bo', 'cy', 'di']) {
-    assert.equal(await (await fetch(`${shop.url}/explode?who=${who}`)).text(), `reported: exploded for ${who}`);
-    await snapshots.waitFor(
-      (e) => e.actionId === exception && e.snapshot.exception?.message === `exploded for ${who}`,
-      WAIT,
-      `the exception snapshot of ${who}'s error`,
-    );
-    // The pause before this script comes after the throw line's last run, before its next.
-    assert.equal(await (await fetch(`${shop.url}/script`)).text(), '1');
-  }
-  await waitFor(() => outputs(events, explodeLog).length >= 3, WAIT, 'the log lines');
-  // A last error through the same line: a second print of the others would be in by then.
-  assert.equal(await (await fetch(`${shop.url}/explode?who=ed`)).text(), 'reported: exploded for ed');
-  await snapshots.waitFor((e) => e.actionId === exception && e.snapshot.exception?.message === 'exploded for ed', WAIT, "ed's error");
-  await waitFor(() => outputs(events, explodeLog).length >= 4, WAIT, 'the last log line');
-  assert.deepEqual(
-    outputs(events, explodeLog).map((o) => o.message),
-    ['explode bo', 'explode cy', 'explode di', 'explode ed'],
-  );
+test('breakpoint path, with an action waiting for a file not loaded: a pause before a new script between two throws of a throw line shifts none of its runs', async (t) => {
+  await throwLinesAcrossScriptPauses(t);
 });
 
 const HONO = 'test/fixtures/handled-errors/hono.cjs';

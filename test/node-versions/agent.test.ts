@@ -19,6 +19,7 @@ import { find, snapshotsOnBroker } from '../agent/snapshot-events.js';
 import { nodeBinary, PINNED_MAJORS } from './node-binaries.js';
 import { BASELINE_TRACE, logOnWarmFunction } from '../agent/hot-function.js';
 import { throwLinesInCooldown } from '../agent/throw-lines-cooldown.js';
+import { throwLinesAcrossScriptPauses } from '../agent/throw-lines-script-pauses.js';
 
 const WAIT = 20_000;
 const SERVER_TS = 'examples/shop/src/server.ts';
@@ -235,6 +236,10 @@ for (const major of PINNED_MAJORS) {
 
   test(`on Node ${major}, while the exception action watches uncaught errors only, a log on a throw line prints once at an uncaught throw there, and the exception action captures it`, async (t) => {
     await throwLinesInCooldown(t, nodeBinary(major));
+  });
+
+  test(`on Node ${major}, with an action waiting for a file not loaded, a pause before a new script between two throws of a throw line shifts none of its runs`, async (t) => {
+    await throwLinesAcrossScriptPauses(t, nodeBinary(major));
   });
 
   test(`on Node ${major}, with the session open from start-up, V8 gives the app no baseline code and an action on a warm function installs and logs`, async (t) => {
