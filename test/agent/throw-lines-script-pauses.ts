@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { OutputEvent } from '@liveprobe/protocol';
 import { lineOf, sseEvents, waitFor } from '../helpers/index.js';
-import { addAction, app, controlPlane, installed } from './fixtures.js';
+import { addAction, app, controlPlane, installed, isStatus } from './fixtures.js';
 import { snapshotsOnBroker } from './snapshot-events.js';
 
 const WAIT = 20_000;
@@ -41,19 +41,7 @@ export async function throwLinesAcrossScriptPauses(t: TestContext, node?: string
     await addAction(cp, { type: 'log', file: unloaded, line: lineOf(unloaded, 'compiled-call'), template: 'x', tags: ['e2e'] })
   ).action.id;
   for (const id of [explodeLog, exception]) assert.match(await installed(cp, id), /^installed: breakpoint/);
-  await waitFor(
-    () =>
-      events
-        .events()
-        .some(
-          (e) =>
-            e.event === 'action_status' &&
-            (e.data as { actionId: string; state: string }).actionId === waiting &&
-            (e.data as { state: string }).state === 'pending',
-        ),
-    WAIT,
-    'the action waiting for its file',
-  );
+  await events.waitFor(isStatus(waiting, 'pending'), WAIT, 'the action waiting for its file');
   for (const who of ['bo', 'cy', 'di']) {
     assert.equal(await (await fetch(`${shop.url}/explode?who=${who}`)).text(), `reported: exploded for ${who}`);
     await snapshots.waitFor(

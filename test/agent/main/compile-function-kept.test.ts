@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { Child } from '@liveprobe/harness';
 import { lineOf, sseEvents } from '../../helpers/index.js';
 import { nodeBinary, PINNED_MAJORS, testsMajor } from '../../node-versions/node-binaries.js';
-import { addAction, app, controlPlane, isOutput } from '../fixtures.js';
+import { addAction, app, controlPlane, isOutput, isStatus } from '../fixtures.js';
 
 const FIXTURES = 'test/fixtures/compile-function';
 const CODE = `${FIXTURES}/total.cjs`;
@@ -45,14 +45,7 @@ for (const major of MAJORS)
         template: 'sum of {items.length} items',
         tags: [tag],
       });
-      await events.waitFor(
-        (e) =>
-          e.event === 'action_status' &&
-          (e.data as { actionId: string; state: string }).actionId === action.id &&
-          (e.data as { state: string }).state === 'pending',
-        WAIT,
-        'the action waiting for its file',
-      );
+      await events.waitFor(isStatus(action.id, 'pending'), WAIT, 'the action waiting for its file');
       // One call: the file is compiled as the request comes, and called once.
       assert.equal(await (await fetch(service.url)).text(), '6');
       await events.waitFor(
