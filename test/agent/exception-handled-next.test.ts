@@ -3,10 +3,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fromRoot, tempDir } from '@liveprobe/harness';
-import { startApp } from '../helpers/app.js';
-import { addAction, app, controlPlane, installed } from './fixtures.js';
 import { assertReservedAndSettled, shownOnceLastIsIn } from './handled-snapshots.js';
-import { snapshotsOnBroker } from './snapshot-events.js';
+import { runWithAndWithoutAgent } from './next-stand-in-run.js';
 
 // Errors Next.js catches: a route handler's or server action's throw or rejection, which Next
 // hands to its route module's onRequestError and answers 500. Not a real Next build (it takes
@@ -40,15 +38,6 @@ const REQUESTS: [string, RequestInit][] = [
   ['/actions/settle', { method: 'POST', body: JSON.stringify({ customer: 'lin' }) }],
 ];
 
-async function answers(url: string): Promise<string[]> {
-  const all: string[] = [];
-  for (const [path, init] of REQUESTS) {
-    const response = await fetch(`${url}${path}`, init);
-    all.push(`${response.status} ${await response.text()}`);
-  }
-  return all;
-}
-
 for (const [version, what] of [
   [
     15,
@@ -60,26 +49,15 @@ for (const [version, what] of [
   ],
 ] as const)
   test(`next ${version}: ${what} give snapshots at their throw sites; the answers are unchanged; an error the handler swallows gives none`, async (t) => {
-    const env = await nextEnv(t, version);
-    const plain = await startApp({ script: APP, module: 'cjs', tags: ['e2e'], broker: 'mqtt://127.0.0.1:9', agent: false, env });
-    t.after(() => plain.stop());
-    const without = await answers(plain.url);
-    await plain.stop();
-
-    const cp = await controlPlane(t);
-    const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
-    const shop = await app(t, { script: APP, module: 'cjs', broker: cp.mqttUrl, env });
     // Matches the RangeError the handler swallows too.
-    const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'], messagePattern: 'left|overdrawn|quantity' });
-    assert.match(await installed(cp, action.id), /^installed/);
-    const withAgent = await answers(shop.url);
-    assert.deepEqual(withAgent, without, 'the same answers as without the agent');
-    assert.deepEqual(withAgent, ['200 quantity 1', '500 Internal Server Error', '500 Internal Server Error']);
+    const run = await runWithAndWithoutAgent(t, APP, await nextEnv(t, version), REQUESTS, 'left|overdrawn|quantity');
+    assert.deepEqual(run.answers, ['200 quantity 1', '500 Internal Server Error', '500 Internal Server Error']);
+    const { snapshots } = run;
 
-    await assertReservedAndSettled(snapshots, action.id, APP, 'next');
+    await assertReservedAndSettled(snapshots, run.actionId, APP, 'next');
 
     // A last request: once its snapshot is in, the others (in any order) are too.
-    assert.equal((await fetch(`${shop.url}/api/reserve?sku=sku-2&wanted=9`)).status, 500);
+    assert.equal((await fetch(`${run.url}/api/reserve?sku=sku-2&wanted=9`)).status, 500);
     assert.deepEqual(
       await shownOnceLastIsIn(snapshots),
       ['only 0 of sku-1 left, 5 wanted', 'ledger lin is overdrawn', 'only 4 of sku-2 left, 9 wanted'].sort(),

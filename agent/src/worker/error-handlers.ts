@@ -9,12 +9,14 @@ interface ErrorHandlerSite {
   framework: string;
   /** The file, as its path ends wherever the package is installed. */
   file: RegExp;
-  /** The function's head up to its body's `{`; group 1 is the error parameter. */
+  /**
+   * The function's head up to its body's `{` (or up to the statement the breakpoint goes before);
+   * the group named `error`, else group 1, is the error parameter.
+   */
   head: RegExp;
-  /** The expression, read there, of the error handed over when not the parameter itself. */
-  handed?: (
-    parameter: string,
-  ) => string /** Where versions without the function hand errors over instead, for the log line that says it is missing. */;
+  /** The expression, read there, of the error handed over when not the parameter itself; `groups` are the head's named groups. */
+  handed?: (parameter: string, groups: Record<string, string | undefined>) => string;
+  /** Where versions without the function hand errors over instead, for the log line that says it is missing. */
   olderVersions?: string;
   /** The file's name is common in other apps' builds too (`server/index.js`): one without the function says nothing. */
   quietWhenMissing?: true;
@@ -134,7 +136,7 @@ const SITES: readonly ErrorHandlerSite[] = [
     file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/(?:app-page|app-route|pages-api)[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
     head: /\basync\s+onRequestError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
     olderVersions:
-      "Next 15.0 to 15.3 hand a request's error to their server's instrumentationOnRequestError, and Next 14 an app route handler's to its server's catch, watched instead",
+      "Next 15.0 to 15.3 hand a request's error to their server's instrumentationOnRequestError, and Next 14 and 13.5 to their server's catches, React's error handler and the API resolver, watched instead",
   },
   {
     // Next 15.0 to 15.3 hand a request's error to the server's method instead (later ones still do for the pages router).
@@ -149,6 +151,35 @@ const SITES: readonly ErrorHandlerSite[] = [
     framework: "Next.js 14 (its server, as an app route handler's error is answered 500)",
     file: /\/next\/dist\/server\/base-server\.js$/,
     head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=(?:\s*\/\/[^\n]*)*\s*if\s*\(\s*isSSG\s*\)\s*throw\s+\1\s*;\s*_log\.error\(\s*\1\s*\))/,
+  },
+  {
+    // Next 14 and 13.5 render a server component and answer a server action called from the
+    // page with React, which hands what they throw or reject to this closure (createErrorHandler's)
+    // before Next logs it; the page is answered with the error page, the action with a 500. Next's
+    // own signals (notFound, redirect, dynamic usage) come with a digest, and so does the copy of
+    // a server component's error the page's HTML render makes, a second time: 14.2 keeps the first
+    // error under that digest (its digestErrorsMap), which is handed over instead, so neither a
+    // signal nor a copy is; earlier versions keep no map, and hand over no error with a digest.
+    framework: "Next.js 13.5 and 14 (React's error handler, as a server component's or server action's error is answered)",
+    file: /\/next\/dist\/compiled\/next-server\/app-page[\w-]*\.runtime\.(?:prod|dev)\.js$/,
+    head: /\b(?<store>digestErrorsMap|capturedErrors)\s*:\s*(?<kept>[A-Za-z_$][\w$]*)\s*,[^)]*\}\s*\)\s*\{\s*return\s*\(?\s*(?<error>[A-Za-z_$][\w$]*)\s*(?:,\s*[\w$]+\s*)?\)?\s*=>\s*\{/,
+    handed: (error, { store, kept }) =>
+      `(typeof ${error}?.digest !== 'string' ? ${error} : ${store === 'digestErrorsMap' ? `${kept}.get(${error}.digest)` : 'undefined'})`,
+  },
+  {
+    // A pages router page's error (getServerSideProps, getInitialProps, its render) and any other
+    // a Next 14 or 13.5 server answers 500 itself reach this method, which logs it. 15's server
+    // still has it, for errors its instrumentationOnRequestError was handed already: not again.
+    framework: "Next.js (its server's logError, as it answers an error 500: 13.5 and 14's pages router)",
+    file: /\/next\/dist\/server\/base-server\.js$/,
+    head: /\blogError\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*if\s*\(\s*this\.quiet\s*\)\s*return\s*;?\s*(?:_log\.error|console\.error)\(\s*\1\s*\))/,
+  },
+  {
+    // A pages router API route's throw or rejection: the API resolver's catch logs it and answers
+    // 500 (an ApiError with its own status); in `next dev` it throws it on to the server.
+    framework: "Next.js 13.5 and 14 (its API resolver's catch, as an API route's error is answered)",
+    file: /\/next\/dist\/compiled\/next-server\/pages-api[\w-]*\.runtime\.(?:prod|dev)\.js$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*if\s*\(\s*\1\s+instanceof\s+[\w$.]+\s*\)\s*\{?\s*[\w$.(), ]*?\(\s*[\w$]+\s*,\s*\1\.statusCode\s*,\s*\1\.message\s*\))/,
   },
 ];
 
@@ -222,7 +253,13 @@ function entriesOf(site: ErrorHandlerSite, source: string): ErrorHandlerEntry[] 
     const before = source.slice(0, end);
     const lineNumber = before.split('\n').length - 1;
     const columnNumber = end - (before.lastIndexOf('\n') + 1);
-    const parameter = match[1]!;
-    return { framework: site.framework, lineNumber, columnNumber, parameter, handed: site.handed?.(parameter) ?? parameter };
+    const parameter = match.groups?.error ?? match[1]!;
+    return {
+      framework: site.framework,
+      lineNumber,
+      columnNumber,
+      parameter,
+      handed: site.handed?.(parameter, match.groups ?? {}) ?? parameter,
+    };
   });
 }

@@ -252,6 +252,113 @@ test("Next.js 14: the server's catch around an app route handler, as 14.2's base
   assert.deepEqual(errorHandlerEntries(path, next15), []);
 });
 
+// React's error handler in Next's app-page runtimes (createErrorHandler's closure), minified on one
+// line as the real files write it: 14.2.0 to 14.2.35 keep the first error under its digest; 14.0,
+// 14.1 and 13.5 (heads copied from 14.0.4 and 13.5.11) keep none.
+const APP_PAGE = '/srv/app/node_modules/next/dist/compiled/next-server/app-page.runtime.prod.js';
+const REACT_HANDLER = "Next.js 13.5 and 14 (React's error handler, as a server component's or server action's error is answered)";
+for (const [version, head, parameter, handed] of [
+  [
+    '14.2',
+    'function ro({source:e,dev:t,isNextExport:r,errorLogger:n,digestErrorsMap:o,allCapturedErrors:i,silenceLogger:a}){return(s,l)=>{',
+    's',
+    "(typeof s?.digest !== 'string' ? s : o.get(s.digest))",
+  ],
+  [
+    '14.0',
+    'function t5({_source:e,dev:t,isNextExport:r,errorLogger:n,capturedErrors:o,allCapturedErrors:a,silenceLogger:i}){return e=>{',
+    'e',
+    "(typeof e?.digest !== 'string' ? e : undefined)",
+  ],
+  [
+    '13.5',
+    'function tA({_source:e,dev:t,isNextExport:r,errorLogger:n,capturedErrors:o,allCapturedErrors:a}){return e=>{',
+    'e',
+    "(typeof e?.digest !== 'string' ? e : undefined)",
+  ],
+] as const) {
+  test(`Next.js ${version}'s app-page runtimes: React's error handler takes a server component's or server action's error`, () => {
+    const before = 'let rn={serverComponents:"serverComponents",flightData:"flightData",html:"html"};';
+    for (const path of [APP_PAGE, APP_PAGE.replace('.prod.', '.dev.'), APP_PAGE.replace('app-page', 'app-page-experimental')]) {
+      const source = `${before}${head}var u;if(i&&i.push(${parameter}),rr(${parameter}))return ${parameter}.digest;console.error(${parameter})}}`;
+      assert.deepEqual(errorHandlerEntries(path, source), [
+        { framework: REACT_HANDLER, lineNumber: 0, columnNumber: before.length + head.length, parameter, handed },
+      ]);
+    }
+  });
+}
+
+test("Next.js 14.2: React's handler hands over an error once, not the copy the HTML render makes of it nor Next's own signals", () => {
+  const [entry] = errorHandlerEntries(
+    APP_PAGE,
+    'function ro({source:e,dev:t,isNextExport:r,errorLogger:n,digestErrorsMap:o,allCapturedErrors:i,silenceLogger:a}){return(s,l)=>{}}',
+  );
+  const handed = new Function('s', 'o', `return ${entry!.handed}`) as (error: unknown, kept: Map<string, unknown>) => unknown;
+  const kept = new Map<string, unknown>();
+  const thrown = new Error('only 0 of sku-1 left');
+  assert.equal(handed(thrown, kept), thrown, 'the error a server component threw, before Next gives it a digest');
+  kept.set('603374790', Object.assign(thrown, { digest: '603374790' }));
+  const copy = Object.assign(new Error('An error occurred in the Server Components render.'), { digest: '603374790' });
+  assert.equal(handed(copy, kept), thrown, "the HTML render's copy: the error it copies, handed over already");
+  assert.equal(handed(Object.assign(new Error('NEXT_NOT_FOUND'), { digest: 'NEXT_NOT_FOUND' }), kept), undefined);
+  assert.equal(handed('a string thrown', kept), 'a string thrown');
+
+  const [older] = errorHandlerEntries(
+    APP_PAGE,
+    'function tA({_source:e,dev:t,isNextExport:r,errorLogger:n,capturedErrors:o,allCapturedErrors:a}){return e=>{}}',
+  );
+  const handedOlder = new Function('e', `return ${older!.handed}`) as (error: unknown) => unknown;
+  assert.equal(handedOlder(thrown.message), thrown.message);
+  assert.equal(handedOlder(new RangeError('x')) instanceof RangeError, true);
+  assert.equal(handedOlder(copy), undefined, '13.5 to 14.1: the copy, and any signal, has a digest; the error a component threw has none');
+});
+
+test("Next.js 14 and 13.5: the server's logError, which logs a pages router page's error it answers 500", () => {
+  const path = '/srv/app/node_modules/next/dist/server/base-server.js';
+  const head = '    logError(err) {';
+  for (const logger of ['_log.error', 'console.error'])
+    assert.deepEqual(errorHandlerEntries(path, ['    }', head, '        if (this.quiet) return;', `        ${logger}(err);`].join('\n')), [
+      {
+        framework: "Next.js (its server's logError, as it answers an error 500: 13.5 and 14's pages router)",
+        lineNumber: 1,
+        columnNumber: head.length,
+        parameter: 'err',
+        handed: 'err',
+      },
+    ]);
+  // Any other method of that name is not it.
+  assert.deepEqual(errorHandlerEntries(path, `${head}\n        this.errors.push(err);`), []);
+});
+
+test("Next.js 14 and 13.5's pages-api runtimes: the API resolver's catch, as 14.2.35 and 13.5.11 write it", () => {
+  const before = 'let N=s.default||s;await N(e,t)}';
+  for (const [resolver, caught] of [
+    ['14.2', 'catch(e){if(e instanceof h)m(t,e.statusCode,e.message);else{if(g)throw B(e)&&(e.page=y),e;'],
+    ['13.5', 'catch(e){if(e instanceof O)P(r,e.statusCode,e.message);else{if(s)throw S(e)&&(e.page=d),e;'],
+  ] as const)
+    for (const file of ['pages-api.runtime.prod.js', 'pages-api.runtime.dev.js', 'pages-api-turbo.runtime.prod.js']) {
+      const entries = errorHandlerEntries(`/srv/app/node_modules/next/dist/compiled/next-server/${file}`, `${before}${caught}}}`);
+      assert.deepEqual(
+        entries,
+        [
+          {
+            framework: "Next.js 13.5 and 14 (its API resolver's catch, as an API route's error is answered)",
+            lineNumber: 0,
+            columnNumber: before.length + 'catch(e){'.length,
+            parameter: 'e',
+            handed: 'e',
+          },
+        ],
+        `${resolver} ${file}`,
+      );
+    }
+  // The runtime's other catches are not it.
+  assert.deepEqual(
+    errorHandlerEntries('/srv/app/node_modules/next/dist/compiled/next-server/pages-api.runtime.prod.js', 'try{a()}catch(e){return null}'),
+    [],
+  );
+});
+
 test("Next.js 15.0 to 15.3's bundled runtimes, without onRequestError: the log says where their errors are watched instead", () => {
   const path = '/srv/app/node_modules/next/dist/compiled/next-server/app-route.runtime.prod.js';
   assert.equal(errorHandlerEntries(path, 'class tj{async handle(e,t){}}')[0], undefined);
