@@ -1,6 +1,6 @@
 /** Where a script's map comment (`//# sourceMappingURL=`) leads: written into the comment, or a file. */
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The JSON of a map written into the comment (`data:application/json;base64,…`, or URL-encoded). */
 export function inlineMapText(url: string): string {
@@ -9,7 +9,18 @@ export function inlineMapText(url: string): string {
   return url.slice(0, comma).endsWith(';base64') ? Buffer.from(payload, 'base64').toString('utf8') : decodeURIComponent(payload);
 }
 
-/** The file a comment's map URL names on disk: a `file://` URL, or a path relative to the script. */
+/**
+ * The file a comment's map URL names on disk: a `file://` URL, or one relative to the script's.
+ * It is a URL, resolved as Node's `--enable-source-maps` resolves it: `liveprobe prepare` writes
+ * `_%40astrojs-ssr-adapter_….mjs.lp.map` for Astro's `_@astrojs-ssr-adapter_….mjs`, and a
+ * space is `%20`. A URL of another scheme has no file: it is read as a path, which is not there.
+ */
 export function mapFilePath(scriptPath: string, url: string): string {
-  return url.startsWith('file://') ? fileURLToPath(url) : resolve(dirname(scriptPath), url);
+  let resolved: URL;
+  try {
+    resolved = new URL(url, pathToFileURL(scriptPath));
+  } catch {
+    return resolve(dirname(scriptPath), url);
+  }
+  return resolved.protocol === 'file:' ? fileURLToPath(resolved) : resolve(dirname(scriptPath), url);
 }

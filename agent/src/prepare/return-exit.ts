@@ -73,14 +73,19 @@ const LINE_BREAK = /[\n\r\u2028\u2029]/;
  * its first one there is then the return position. V8 breaks at a call's callee (a method's
  * name, `new`), at the first property read of a statement, at a sequence's later expressions and
  * anywhere inside a function (Node 20 to 24); none of those may be on that line, nor anything
- * not known to be without one.
+ * not known to be without one. `tagged`: a tagged template's call, which V8 breaks at its
+ * backtick, is known too (returnStoppedAt; the transform's exits leave it out, so that files
+ * prepared before keep their exits where the worker looks for them).
  */
-function stopsAtReturn(node: AstNode, from: number): boolean {
+function stopsAtReturn(node: AstNode, from: number, tagged = false): boolean {
   if (node.end <= from) return true;
   switch (node.type) {
     case 'CallExpression':
     case 'NewExpression':
       if ((node.callee as AstNode).end > from) return false;
+      break;
+    case 'TaggedTemplateExpression':
+      if (!tagged || (node.quasi as AstNode).start >= from) return false;
       break;
     case 'MemberExpression':
       if ((node.property as AstNode).start >= from) return false;
@@ -88,8 +93,29 @@ function stopsAtReturn(node: AstNode, from: number): boolean {
     default:
       if (!NO_BREAK.has(node.type)) return false;
   }
-  for (const child of childrenOf(node)) if (!stopsAtReturn(child, from)) return false;
+  for (const child of childrenOf(node)) if (!stopsAtReturn(child, from, tagged)) return false;
   return true;
+}
+
+/**
+ * The `return` whose value holds `offset` with no break location of V8's from there to the
+ * return position, where a breakpoint at `offset` stops, after the value: a compiled template's
+ * line inside a `return` (Astro's `return $$render\`…${price}…\``, whose map sends each of the
+ * template's lines to a column of the return's one generated line). Undefined when V8 would stop
+ * before the return, or `offset` is in no `return`'s value of its own function.
+ */
+export function returnStoppedAt(program: AstNode, offset: number): AstNode | undefined {
+  let ret: AstNode | undefined;
+  let node: AstNode | undefined = program;
+  while (node !== undefined) {
+    const inside: AstNode | undefined = childrenOf(node).find((child) => child.start <= offset && offset < child.end);
+    if (inside !== undefined && isFunction(inside)) ret = undefined;
+    else if (inside?.type === 'ReturnStatement') ret = inside;
+    node = inside;
+  }
+  const value = ret?.argument as AstNode | null | undefined;
+  if (value === null || value === undefined || offset < value.start) return undefined;
+  return stopsAtReturn(value, offset, true) ? ret : undefined;
 }
 
 /** Expressions in which V8 puts no break location of their own. */

@@ -106,6 +106,15 @@ const SITES: readonly ErrorHandlerSite[] = [
     quietWhenMissing: true,
   },
   {
+    // Astro's app (4 and 5, SSR with any adapter) catches what a page's frontmatter, an endpoint
+    // or a middleware throws here, logs its stack and renders the 500 page: nothing is uncaught.
+    // A build bundles it into the server's `chunks/_@astrojs-ssr-adapter_<hash>.mjs`; the catch
+    // is told from the file's others by the stack it logs.
+    framework: "Astro (its app's render, as it logs the error and renders the 500 page)",
+    file: /\/astro\/dist\/core\/app\/index\.js$|\/server\/chunks\/_@astrojs-ssr-adapter_[\w-]+\.mjs$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=[^{}]*?\.error\(\s*null\s*,\s*\1\.stack\b)/,
+  },
+  {
     // Every field's throw or rejection (graphql 16's executeField, 17's handleFieldError) is
     // wrapped here into the GraphQLError of the response's `errors`, under Apollo Server, Yoga and
     // Mercurius alike. A located error passes again as a non-null field's error bubbles up: the
@@ -189,7 +198,7 @@ const SITES: readonly ErrorHandlerSite[] = [
  * and BullMQ's Redis client: frames in them are not where the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3|@sveltejs\/[\w.-]+|react-router|@react-router\/[\w.-]+)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3|@sveltejs\/[\w.-]+|react-router|@react-router\/[\w.-]+|astro|@astrojs\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));

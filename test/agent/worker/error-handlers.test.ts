@@ -441,3 +441,30 @@ test("React Router 7's handleError in createRequestHandler: in the CommonJS inde
   assert.equal(isFrameworkFile('/srv/app/node_modules/@react-router/express/dist/index.mjs'), true);
   assert.equal(isFrameworkFile('/srv/app/node_modules/react-router/dist/development/chunk-Z7SQORRT.mjs'), true);
 });
+
+test("Astro's app render catch: in the package and in a build's adapter chunk, Astro 5's (after its router line) and 4's; its other catches are passed over", () => {
+  const astro5 = [
+    '    } catch (err) {',
+    '      this.#logger.error("router", "Error while trying to render the route " + routeData.route);',
+    '      this.#logger.error(null, err.stack || err.message || String(err));',
+    '      return this.#renderError(request, { locals, status: 500, error: err });',
+    '    }',
+  ].join('\n');
+  const astro4 = '    } catch (err) {\n      this.#logger.error(null, err.stack || err.message || String(err));\n    }';
+  const elsewhere = '    } catch (e) {\n      this.#logger.error("router", "no 500 page: " + e);\n    }';
+  const framework = "Astro (its app's render, as it logs the error and renders the 500 page)";
+  for (const path of [
+    '/srv/app/node_modules/astro/dist/core/app/index.js',
+    '/srv/app/dist/server/chunks/_@astrojs-ssr-adapter_C-_Nljhk.mjs',
+  ]) {
+    for (const source of [astro5, astro4]) {
+      assert.deepEqual(errorHandlerEntries(path, `    try {\n${elsewhere}\n${source}`), [
+        { framework, lineNumber: 4, columnNumber: '    } catch (err) {'.length, parameter: 'err', handed: 'err' },
+      ]);
+    }
+  }
+  assert.equal(isErrorHandlerFile('/srv/app/dist/server/pages/api/orders.astro.mjs'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/dist/server/entry.mjs'), false);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/astro/dist/core/render-context.js'), true);
+  assert.equal(isFrameworkFile('/srv/app/node_modules/@astrojs/node/dist/serve-app.js'), true);
+});

@@ -34,16 +34,8 @@ interface Variant {
 const tscCommonJs = (out: string): Promise<void> => compileTypeScript([fromRoot(TS)], { outDir: out, module: 'commonjs' });
 
 /** esbuild's minified ES module bundle of the fixture, with its map. */
-async function minifiedBundle(out: string): Promise<void> {
-  const args = [
-    fromRoot(TS),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--minify',
-    '--sourcemap',
-    `--outfile=${join(out, 'server.mjs')}`,
-  ];
+async function minifiedBundle(out: string, name = 'server.mjs'): Promise<void> {
+  const args = [fromRoot(TS), '--bundle', '--platform=node', '--format=esm', '--minify', '--sourcemap', `--outfile=${join(out, name)}`];
   const esbuild = new Child(fromRoot('node_modules/.bin/esbuild'), args, { name: 'esbuild' });
   assert.equal((await esbuild.exited).code, 0, esbuild.output());
 }
@@ -69,6 +61,15 @@ const VARIANTS: Variant[] = [
     name: 'esbuild --minify (ESM bundle), prepared at build time',
     compile: minifiedBundle,
     script: 'server.mjs',
+    prepare: 'build',
+    arrowOnItsLine: true,
+  },
+  {
+    // Vite names Astro's runtime chunk so: the prepared file's map comment is a URL, `_%40astrojs…`,
+    // which the agent read as a path, so found no map, and a line without a site never installed.
+    name: 'esbuild --minify (ESM bundle) in a file named with an @ (Vite’s `_@astrojs-ssr-adapter_<hash>.mjs`), prepared at build time',
+    compile: (out) => minifiedBundle(out, '_@astrojs-ssr-adapter_C-_Nljhk.mjs'),
+    script: '_@astrojs-ssr-adapter_C-_Nljhk.mjs',
     prepare: 'build',
     arrowOnItsLine: true,
   },

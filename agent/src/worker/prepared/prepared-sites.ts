@@ -29,6 +29,8 @@ import { siteEntries, type SiteEntry } from '../../prepare/prepared-output.js';
 import { isPrebuiltModule, keptInputPath, shownSource } from '../../prepare/prebuilt.js';
 import type { PreparedFlags, PreparedToWorker } from '../../prepare/prepared-messages.js';
 import { timedExits } from './timed-exits.js';
+import { returnExitAt, returnStoppedAt } from '../../prepare/return-exit.js';
+import type { AstNode } from '../../prepare/ast.js';
 import { twinPlaces } from './twin-places.js';
 import { runningAt, writtenAt, type PackedTable } from '../../prepare/packed-table.js';
 import type { RunningText } from '../../locate/source-maps.js';
@@ -101,6 +103,8 @@ interface NamedFile {
 /** One position an action needs, and the site there. */
 export interface PlannedSite extends NamedFile {
   site: SiteEntry;
+  /** The source line the site stands for where the map sends the site elsewhere: a `return`'s exit, taken by a line inside its value (returnExitOn). */
+  line?: number;
   role?: Omit<MetricRole, 'pair'>;
 }
 
@@ -349,7 +353,8 @@ export class PreparedSites {
     const uninitialised = analysed === undefined ? [] : uninitialisedAt(analysed, offset, fields.roots);
     const functionName = analysed === undefined ? undefined : functionNameAt(analysed, offset, written);
     blocklist.check({ files: [action.file, planned.path, known.path], functionName, expressions: armedExpressions(fields) });
-    const placed: PlacedSite = { ...shown(planned, site, action.line), ...defined({ functionName }), ...topLevelAt(analysed, offset) };
+    const at = planned.line === undefined ? shown(planned, site, action.line) : { file: planned.shown ?? planned.path, line: planned.line };
+    const placed: PlacedSite = { ...at, ...defined({ functionName }), ...topLevelAt(analysed, offset) };
     // The site passes its bindings by the names the code has: a minifier's, where the map records the user's.
     const renamed = generatedNamesAt(analysed, offset, fields.roots, written);
     const siteRoots = fields.roots.map((root) => renamed[root] ?? root);
@@ -387,10 +392,31 @@ export class PreparedSites {
           : named.columns === false
             ? firstSite(named.known.sites, named.map.generatedFor(named.path, line)?.line ?? 0)
             : firstMappedSite(named, named.map, line);
-      if (site === undefined) return { kind: 'unprepared', reason: `line ${line} of ${named.shown ?? named.path} has no prepared site` };
-      planned.push({ ...named, site });
+      const exit =
+        site === undefined && named.map !== undefined && named.columns !== false ? this.returnExitOn(named, named.map, line) : undefined;
+      if (exit !== undefined) planned.push({ ...named, ...exit });
+      else if (site === undefined)
+        return { kind: 'unprepared', reason: `line ${line} of ${named.shown ?? named.path} has no prepared site` };
+      else planned.push({ ...named, site });
     }
     return { kind: 'site', planned };
+  }
+
+  /**
+   * For a line with no site whose code sits inside a `return`'s value with no break location of
+   * V8's after it (returnStoppedAt): that return's exit site, which runs where a breakpoint on the
+   * line stops, after the value, in the same scope. A compiled template's line, mapped to a column
+   * of its `return`: on a breakpoint instead, the prepared copy's stop went into a closure of the
+   * exit site's arguments and never ran, and the original body's, at the return inside the
+   * exception wrapper's `try`, saw none of the body's `const`s.
+   */
+  private returnExitOn(named: NamedFile, map: ScriptSourceMap, line: number): { site: SiteEntry; line: number } | undefined {
+    const generated = map.generatedFor(named.path, line);
+    const analysed = this.analysis(named.known);
+    if (generated === undefined || analysed === undefined) return undefined;
+    const ret = returnStoppedAt(analysed.program as unknown as AstNode, offsetOf(analysed, generated.line, generated.column));
+    const site = ret === undefined ? undefined : siteFor(named.known, analysed, returnExitAt(ret, analysed.source));
+    return site === undefined ? undefined : { site, line: generated.originalLine };
   }
 
   /** A function's entry, returns and throws, when sites time them as breakpoints do (timed-exits.ts). */
