@@ -1,8 +1,8 @@
 /**
  * The worker's heap released once the hits of a burst have settled
  * (agent/src/worker/quiet-heap-release.ts): 5 s after the main thread's last message and after
- * any other release, once per quiet period, only when the heap grew, tried again (twice at most)
- * when it left the young generation grown; and, in a real process, that release gives back the
+ * any other release, once per quiet period, only when the heap grew, followed by up to two
+ * collections of the young generation alone while it left that grown; and, in a real process, that release gives back the
  * young generation a burst grew where the process has `gc`, also when the thread went on
  * allocating until the release (Node 20's `gc()` then keeps it at its cap).
  */
@@ -13,18 +13,27 @@ import { QuietHeapRelease, type WorkerHeap } from '../../../agent/src/worker/qui
 
 /**
  * A heap whose last release was at `releasedAt` at the start, and that `grown` says grew; the
- * first `stuck` releases leave it grown (its young generation kept, as Node 20's `gc()` does while
- * the thread still allocates).
+ * first `stuck` collections (full or of the young generation) leave its young generation grown, as
+ * Node 20's `gc()` does while the thread still allocates.
  */
-function fakeHeap(state: { grown: boolean; releasedAt: number; stuck?: number }): WorkerHeap & { releases: number } {
+function fakeHeap(state: { grown: boolean; releasedAt: number; stuck?: number }): WorkerHeap & { releases: number; young: number } {
+  const collected = () => {
+    state.grown = heap.releases + heap.young <= (state.stuck ?? 0);
+  };
   const heap = {
     releases: 0,
+    young: 0,
     sinceRelease: () => Date.now() - state.releasedAt,
     grown: () => state.grown,
+    youngGrown: () => state.grown,
     release() {
       heap.releases++;
       state.releasedAt = Date.now();
-      state.grown = heap.releases <= (state.stuck ?? 0);
+      collected();
+    },
+    releaseYoung() {
+      heap.young++;
+      collected();
     },
   };
   return heap;
@@ -56,28 +65,30 @@ test('released once 5 s pass without a message; each message pushes it back; onc
   assert.equal(heap.releases, 2, 'the next burst has its own');
 });
 
-test('a release that left the young generation grown is tried again 5 s later, twice at most per quiet period', (t) => {
+test('a release that left the young generation grown is followed 5 s later by a collection of the young generation, twice at most', (t) => {
   const state = { grown: true, releasedAt: Number.NEGATIVE_INFINITY, stuck: 1 };
   const { heap, quiet } = quietRelease(t, state);
   quiet.activity();
   mock.timers.tick(5000);
-  assert.equal(heap.releases, 1, '5 s after the last message');
+  assert.deepEqual([heap.releases, heap.young], [1, 0], '5 s after the last message');
   mock.timers.tick(4999);
-  assert.equal(heap.releases, 1);
+  assert.equal(heap.young, 0);
   mock.timers.tick(1);
-  assert.equal(heap.releases, 2, 'again 5 s later: the first left it grown');
-  mock.timers.tick(60_000);
-  assert.equal(heap.releases, 2, 'the second gave it back: no third');
+  assert.deepEqual([heap.releases, heap.young], [1, 1], 'the young generation 5 s later: the release left it grown');
+  // One tick per timer: a timer set while a tick runs waits for the next tick.
+  for (let k = 0; k < 4; k++) mock.timers.tick(5000);
+  assert.deepEqual([heap.releases, heap.young], [1, 1], 'it gave it back: no more');
 
   state.grown = true;
   state.stuck = Number.POSITIVE_INFINITY;
   quiet.activity();
-  // One tick per timer: a timer set while a tick runs waits for the next tick.
   for (let k = 0; k < 12; k++) mock.timers.tick(5000);
-  assert.equal(heap.releases, 5, 'a heap that never shrinks: one release and two tries again, then none');
+  assert.deepEqual([heap.releases, heap.young], [2, 3], 'a young generation that never shrinks: one release and two more tries, then none');
   quiet.activity();
-  for (let k = 0; k < 3; k++) mock.timers.tick(5000);
-  assert.equal(heap.releases, 8, 'the next burst tries again');
+  mock.timers.tick(5000);
+  assert.deepEqual([heap.releases, heap.young], [3, 3], 'a message ends the tries; the next quiet period has its own release');
+  mock.timers.tick(5000);
+  assert.deepEqual([heap.releases, heap.young], [3, 4], 'and its own tries');
 });
 
 test('not released when the heap did not grow since the last release', (t) => {
@@ -145,7 +156,7 @@ test('the young generation a burst grew is given back once quiet, in an app star
   assert.ok(after <= 1024 * 1024, `from ${grown} to ${after} bytes`);
 });
 
-test('given back also when the thread allocated until the release (on Node 20, by the release tried again)', () => {
+test('given back also when the thread allocated until the release (on Node 20, by the young generation collected later)', () => {
   const { grown, after } = youngAfterBurst(4800, 11_500);
   assert.ok(grown > 1024 * 1024, `the burst grew the young generation (${grown} bytes)`);
   assert.ok(after <= 1024 * 1024, `from ${grown} to ${after} bytes`);
