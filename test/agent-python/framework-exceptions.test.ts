@@ -7,58 +7,9 @@
 // the framework and the server are as they were.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { CapturedValue, NamedValue, SnapshotData } from '@liveprobe/protocol';
-import { cli, lineOf, sseEvents, waitFor, type SseEvent } from '../helpers/index.js';
-import { controlPlane, deleteAction } from '../agent/fixtures.js';
-import { FIXTURES, startPythonApp } from './python-app.js';
-
-const WAIT = 20_000;
-const CARD = '4111111111111111';
-const snapshotOf = (actionId: string) => (e: SseEvent) => e.event === 'snapshot' && (e.data as { actionId: string }).actionId === actionId;
-const find = (values: NamedValue[], name: string): CapturedValue | undefined => values.find((v) => v.name === name)?.value;
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-async function post(url: string, body: unknown): Promise<Answer> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, body: await response.text() };
-}
-
-async function snapshotsOf(cpUrl: string, actionId: string): Promise<SnapshotData[]> {
-  const { snapshots } = (await (await fetch(`${cpUrl}/api/v1/snapshots?action=${actionId}`)).json()) as { snapshots: { id: string }[] };
-  return Promise.all(
-    snapshots.map(
-      async ({ id }) => ((await (await fetch(`${cpUrl}/api/v1/snapshots/${id}`)).json()) as { snapshot: SnapshotData }).snapshot,
-    ),
-  );
-}
-
-/** The fixture's answers to `ask` without the agent (a run of its own), then the app run with the agent. */
-async function withAndWithout(t: TestContext, script: string, ask: (url: string) => Promise<Answer[]>, env: Record<string, string> = {}) {
-  const cp = await controlPlane(t);
-  const events = await sseEvents(cp.url);
-  t.after(() => events.close());
-  const plain = await startPythonApp(t, { script, launcher: 'no agent', broker: cp.mqttUrl, tags: ['none'], agentId: 'no-agent', env });
-  const without = await ask(plain.url);
-  await plain.stop();
-  const agentId = [script.replace('.py', '').replace('_', '-'), ...Object.values(env)].join('-');
-  const app = await startPythonApp(t, { script, broker: cp.mqttUrl, tags: ['web'], agentId, env });
-  const hooks = async () => (await fetch(`${app.url}/hooks`)).json();
-  const before = await hooks();
-  const added = await cli(['exception', 'add', '--tag', 'web', '--file', 'fixtures/*.py'], { server: cp.url });
-  assert.equal(added.code, 0, added.stdout + added.stderr);
-  assert.match(added.stdout, /: installed/);
-  const actionId = /created (act_\w+)/.exec(added.stdout)![1]!;
-  const removed = async () => {
-    await deleteAction(cp, actionId);
-    const back = JSON.stringify(before);
-    await waitFor(async () => JSON.stringify(await hooks()) === back, WAIT, 'the framework as it was before the action');
-  };
-  return { cp, events, app, without, hooks, before, actionId, removed };
-}
+import { lineOf, waitFor } from '../helpers/index.js';
+import { FIXTURES } from './python-app.js';
+import { answer, CARD, find, post, snapshotOf, snapshotsOf, WAIT, withAndWithout } from './framework-app.js';
 
 test("a Django view's error is captured with the view's frame, whether Django answers 500 or a middleware's process_exception answers it; the answers are unchanged and Django is as before once the action goes", async (t) => {
   const script = 'django_shop.py';
@@ -105,7 +56,7 @@ async function fastapiUnder(t: TestContext, server: 'uvicorn' | 'hypercorn' | 'd
   const ask = async (url: string) => [
     await post(`${url}/pay`, { amount: 500, card: CARD }),
     await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
-    await fetch(`${url}/orders/7`).then(async (r) => ({ status: r.status, body: await r.text() })),
+    await answer(fetch(`${url}/orders/7`)),
     await post(`${url}/pay`, { amount: 20, card: CARD }),
   ];
   const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, script, ask, env);

@@ -18,7 +18,10 @@ export function ensureVenv(): void {
     existsSync(PYTHON) &&
     spawnSync(
       PYTHON,
-      ['-c', 'import liveprobe_agent, flask, pytest, mypy, gunicorn, django, fastapi, uvicorn, httpx, hypercorn, daphne, granian'],
+      [
+        '-c',
+        'import liveprobe_agent, flask, pytest, mypy, gunicorn, django, fastapi, uvicorn, httpx, hypercorn, daphne, granian, aiohttp, tornado, sanic',
+      ],
       { stdio: 'ignore' },
     ).status === 0;
   if (ready) return;

@@ -8,8 +8,8 @@ tells the agent of an uncaught error without pausing anything, so this needs no 
   while an exception action is desired, the app's own hook running after the capture as before;
 - errors a web framework caught and handles (framework_errors.py): Flask's and Django's
   `got_request_exception` signals, Django's middleware answering one, Starlette's (FastAPI's)
-  exception handlers answering one, and the ASGI servers' logs of an error that escaped the app
-  (Starlette's 500).
+  exception handlers answering one, aiohttp, Tornado and Sanic answering one, and the servers'
+  logs of an error that escaped the app (Starlette's 500).
 
 An error the app catches and swallows gives nothing: Python offers no hook there short of a
 trace function, which the agent never sets. The capture runs on the thread that raised, before
@@ -46,7 +46,8 @@ MAX_STACKS = 1000
 PRIMITIVES = (str, int, float, bool, type(None))
 WATCHING = ("watching uncaught errors (sys.excepthook, threading.excepthook, asyncio's unhandled task exceptions), "
             "errors a Flask or Django view raises that no error handler answers, errors a Starlette/FastAPI endpoint raises "
-            "that an exception handler answers, and errors uvicorn logs as escaping the app (Starlette's 500); "
+            "that an exception handler answers, errors an aiohttp, Tornado or Sanic handler raises that the framework answers, "
+            "and errors uvicorn, hypercorn, daphne or granian log as escaping the app (Starlette's 500); "
             "errors the app catches give no snapshot")
 
 

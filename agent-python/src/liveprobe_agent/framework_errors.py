@@ -6,14 +6,19 @@ framework offers where it offers something, else one function is wrapped (docs/d
 - Flask's and Django's `got_request_exception` signals (a view's error no handler of the app
   answered; each answers 500), a receiver connected and disconnected again;
 - Django's middleware `process_exception` answering an error (no signal then): Django's method
-  asking them is replaced by a wrapper that calls it, and put back;
+  asking them is replaced by a wrapper that calls it, and put back; so are Tornado's
+  `RequestHandler._handle_request_exception` (every error a handler raised, which it logs and
+  answers), Sanic's `ErrorHandler.response` (every error a handler raised, which the app's handler
+  for its class or Sanic's default answers) and aiohttp's `RequestHandler.finish_response` (the
+  4xx/5xx `HTTPException` a handler raised, which is its own answer);
 - Starlette's (FastAPI's) exception handlers, by class or by status code, answering an error an
   endpoint raised (the app's, or Starlette's own for its HTTPException): Starlette checks whether
   the handler it found is async right before calling it, through its module's global, which is
   replaced by a wrapper that calls it, and put back;
-- the ASGI servers' logs of an error that escaped the app (Starlette's 500 path re-raises it
-  there): uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server` and
-  granian's `_granian.utils`, a filter that lets every record through."""
+- the servers' logs of an error that escaped the app (Starlette's 500 path re-raises it there):
+  uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server`, granian's
+  `_granian.utils` (ASGI and RSGI) and aiohttp's `aiohttp.server` (its 500 for any other error a
+  handler raised), a filter that lets every record through."""
 from __future__ import annotations
 
 import functools
@@ -26,11 +31,18 @@ Seen = Callable[[BaseException | None, types.TracebackType | None], None]
 # Starlette ≥ 0.28 checks a found handler (by class or by status code) with this global of the
 # module, in the closure that caught the endpoint's error as `exc`, and for nothing else.
 STARLETTE_CHECK = ('starlette._exception_handler', 'is_async_callable')
+# Methods a framework calls with an error it caught, each wrapped while an exception action is
+# desired: (module, class, method).
 DJANGO_ASK = ('django.core.handlers.base', 'BaseHandler', 'process_exception_by_middleware')
+TORNADO_HANDLE = ('tornado.web', 'RequestHandler', '_handle_request_exception')
+SANIC_RESPOND = ('sanic.handlers.error', 'ErrorHandler', 'response')
+# aiohttp answers a raised `HTTPException` with itself, logging nothing: the error reaches this
+# method as the response, after its handler's frame ended.
+AIOHTTP_FINISH = ('aiohttp.web_protocol', 'RequestHandler', 'finish_response')
 # Frames between Django's receiver and `response_for_exception`, which holds the error as `exc`.
 DJANGO_DEPTH = 6
-# The loggers ASGI servers log an error that escaped the app to, with the error as `exc_info`.
-SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server')
+# The loggers servers log an error that escaped the app to, with the error as `exc_info`.
+SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server', 'aiohttp.server')
 # granian's Rust side logs the escaped error's text only, from inside the call its Python task
 # makes with the error (`watcher.err(exc)` in `future_watcher`), so the error is that frame's.
 GRANIAN_LOG = '_granian.utils'
@@ -44,7 +56,7 @@ class FrameworkErrors:
         self.seen = seen
         self.flask_signal: Any = None
         self.django_signal: Any = None
-        self.replaced: dict[str, tuple[Any, Callable[..., Any]]] = {}
+        self.replaced: dict[tuple[Any, str], Callable[..., Any]] = {}
         self.server_logs: list[logging.Logger] = []
 
     # On the agent's thread, while an exception action is desired: again at each tick, for a
@@ -62,8 +74,8 @@ class FrameworkErrors:
                 signal.connect(self.django_hook, weak=False)
                 self.django_signal = signal
         self.replace(sys.modules.get(STARLETTE_CHECK[0]), STARLETTE_CHECK[1], lambda f: _handler_found(self, f))
-        django_handler = getattr(sys.modules.get(DJANGO_ASK[0]), DJANGO_ASK[1], None)
-        self.replace(django_handler, DJANGO_ASK[2], lambda f: _middleware_answered(self, f))
+        for (module, cls, name), wrap in WRAPPED:
+            self.replace(getattr(sys.modules.get(module), cls, None), name, functools.partial(wrap, self))
         known = logging.Logger.manager.loggerDict
         names = list(SERVER_LOGS)
         if 'granian' in sys.modules:
@@ -79,11 +91,11 @@ class FrameworkErrors:
 
     def replace(self, owner: Any, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
         original = getattr(owner, name, None)
-        if name not in self.replaced and owner is not None and callable(original):
+        if owner is not None and (owner, name) not in self.replaced and callable(original):
             wrapper = wrap(original)
             wrapper._liveprobe = self  # type: ignore[attr-defined]
             setattr(owner, name, wrapper)
-            self.replaced[name] = (owner, original)
+            self.replaced[(owner, name)] = original
 
     def detach(self) -> None:
         """Puts back exactly what was there; a function the app replaced since is left as it is."""
@@ -93,7 +105,7 @@ class FrameworkErrors:
         if self.django_signal is not None:
             self.django_signal.disconnect(self.django_hook)
             self.django_signal = None
-        for name, (owner, original) in self.replaced.items():
+        for (owner, name), original in self.replaced.items():
             if getattr(getattr(owner, name, None), '_liveprobe', None) is self:
                 setattr(owner, name, original)
         self.replaced = {}
@@ -149,6 +161,52 @@ def _middleware_answered(owner: FrameworkErrors, original: Callable[..., Any]) -
             owner.seen(exception, exception.__traceback__)
         return response
     return process_exception_by_middleware
+
+
+def _handler_failed(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """Tornado hands this every error a handler's methods raised, `Finish` too, which only ends the
+    request early."""
+    finish = getattr(sys.modules.get(TORNADO_HANDLE[0]), 'Finish', None)
+
+    @functools.wraps(original)
+    def _handle_request_exception(handler: Any, e: Any) -> Any:
+        if isinstance(e, BaseException) and not (isinstance(finish, type) and isinstance(e, finish)):
+            owner.seen(e, e.__traceback__)
+        return original(handler, e)
+    return _handle_request_exception
+
+
+def _error_handler_asked(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """Sanic asks its app's error handler for the answer to every error a handler raised, unless a
+    request middleware answered first."""
+    @functools.wraps(original)
+    def response(handler: Any, request: Any, exception: Any) -> Any:
+        if isinstance(exception, BaseException):
+            owner.seen(exception, exception.__traceback__)
+        return original(handler, request, exception)
+    return response
+
+
+def _http_error_raised(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """aiohttp finishes every response here; a raised `HTTPError` (4xx, 5xx: not a redirect, which
+    is raised too) has the traceback of its raise. One returned, as aiohttp still allows, has none."""
+    http_error = getattr(sys.modules.get('aiohttp.web_exceptions'), 'HTTPError', None)
+
+    @functools.wraps(original)
+    async def finish_response(handler: Any, request: Any, resp: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(resp, BaseException) and isinstance(http_error, type) and isinstance(resp, http_error):
+            owner.seen(resp, resp.__traceback__)
+        return await original(handler, request, resp, *args, **kwargs)
+    return finish_response
+
+
+Wrap = Callable[[FrameworkErrors, Callable[..., Any]], Callable[..., Any]]
+WRAPPED: tuple[tuple[tuple[str, str, str], Wrap], ...] = (
+    (DJANGO_ASK, _middleware_answered),
+    (TORNADO_HANDLE, _handler_failed),
+    (SANIC_RESPOND, _error_handler_asked),
+    (AIOHTTP_FINISH, _http_error_raised),
+)
 
 
 def _local_of(frame: types.FrameType | None, depth: int, where: tuple[str, str], name: str) -> BaseException | None:

@@ -1,0 +1,123 @@
+// Exception actions on the Python agent for errors aiohttp, Tornado and Sanic answer, and for an
+// error that escapes an app on granian's RSGI interface, through a real control plane, broker and
+// CLI: each gives one snapshot of the frame that raised it (a raised redirect or Tornado's `Finish`
+// gives nothing, nor does an error the handler catches itself); the responses are those of the app
+// without the agent, and once the action goes the framework is as it was.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { lineOf, waitFor } from '../helpers/index.js';
+import { FIXTURES } from './python-app.js';
+import { type Answer, answer, CARD, find, post, snapshotOf, snapshotsOf, WAIT, withAndWithout } from './framework-app.js';
+
+interface Answered {
+  script: string;
+  /** The fixture's requests: the first an error its framework answers 500, the last a success. */
+  ask: (url: string) => Promise<Answer[]>;
+  statuses: number[];
+  /** The fixture's `/hooks` without the action, and while it is desired. */
+  hooks: [unknown, unknown];
+  /** One snapshot's error type per error the framework answered, sorted. */
+  types: string[];
+  /** The functions that raise the 500 and the other error (Python's qualified names). */
+  raisers?: [string, string];
+}
+
+/** A framework's answers with the agent are those without; each error it answered gives one snapshot
+ * of the frame that raised it: `pay`'s 500 and, when there is another, `reserve`'s are checked here. */
+async function answeredBy(t: TestContext, framework: string, spec: Answered) {
+  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, spec.script, spec.ask);
+  assert.deepEqual(before, spec.hooks[0]);
+  assert.deepEqual(await hooks(), spec.hooks[1], 'hooked while the action is desired');
+  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the handler handles its own KeyError');
+  const withAgent = await spec.ask(app.url);
+  assert.deepEqual(
+    withAgent.map((a) => a.status),
+    spec.statuses,
+  );
+  assert.deepEqual(withAgent, without, 'the same statuses and bodies as without the agent');
+  await waitFor(async () => (await snapshotsOf(cp.url, actionId)).length >= spec.types.length, WAIT, 'the exception snapshots');
+  await events.waitFor(snapshotOf(actionId), WAIT, 'an exception snapshot on the live stream');
+  const snapshots = await snapshotsOf(cp.url, actionId);
+  assert.deepEqual(snapshots.map((s) => s.exception?.type).sort(), spec.types, 'one per error the framework answered, and nothing else');
+  const [payer, reserver] = spec.raisers ?? ['pay', 'reserve'];
+  const declined = snapshots.find((s) => s.exception?.type === 'PaymentDeclined')!;
+  assert.equal(declined.exception!.message, 'amount 500 is over the limit');
+  assert.equal(declined.location.function, payer);
+  assert.equal(declined.location.line, lineOf(`${FIXTURES}/${spec.script}`, `${framework}-pay-raise`));
+  assert.ok(find(declined.locals, 'card'), 'the handler’s locals');
+  assert.ok(!JSON.stringify(declined).includes(CARD), 'the card number is redacted');
+  await removed();
+  const reserve = snapshots.find((s) => s.location.function === reserver);
+  if (spec.types.length > 1) {
+    assert.ok(reserve, `a snapshot of ${reserver}`);
+    assert.equal(reserve.location.line, lineOf(`${FIXTURES}/${spec.script}`, `${framework}-reserve-raise`));
+    assert.deepEqual(find(reserve.locals, 'left'), { t: 'number', v: -2 });
+    assert.deepEqual(find(reserve.locals, 'session_token'), { t: 'redacted' }, 'the session token is redacted');
+  }
+  return { snapshots, reserve: reserve! };
+}
+
+test("an aiohttp handler's error is captured whether aiohttp answers 500 (logged by aiohttp.server) or it is a raised 4xx HTTPException, not a raised redirect; the answers are unchanged and aiohttp as before once the action goes", async (t) => {
+  const { reserve } = await answeredBy(t, 'aiohttp', {
+    script: 'aiohttp_shop.py',
+    ask: async (url) => [
+      await post(`${url}/pay`, { amount: 500, card: CARD }),
+      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
+      await answer(fetch(`${url}/old`, { redirect: 'manual' })),
+      await post(`${url}/pay`, { amount: 20, card: CARD }),
+    ],
+    statuses: [500, 409, 302, 200],
+    hooks: [
+      { finishIsAiohttps: true, serverLogFilters: 0 },
+      { finishIsAiohttps: false, serverLogFilters: 1 },
+    ],
+    types: ['HTTPConflict', 'PaymentDeclined'],
+  });
+  assert.equal(reserve.exception!.message, 'Conflict', "aiohttp passes the reason to Exception, the text being the response's");
+});
+
+test("a Tornado handler's error is captured whether Tornado answers 500 or an HTTPError's status, not a Finish; the answers are unchanged and Tornado as before once the action goes", async (t) => {
+  const { reserve } = await answeredBy(t, 'tornado', {
+    script: 'tornado_shop.py',
+    ask: async (url) => [
+      await post(`${url}/pay`, { amount: 500, card: CARD }),
+      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
+      await answer(fetch(`${url}/done`)),
+      await post(`${url}/pay`, { amount: 20, card: CARD }),
+    ],
+    statuses: [500, 409, 200, 200],
+    hooks: [{ handleIsTornados: true }, { handleIsTornados: false }],
+    types: ['HTTPError', 'PaymentDeclined'],
+    raisers: ['Pay.post', 'Reserve.post'],
+  });
+  assert.equal(reserve.exception!.message, 'tea is short by 2', "the HTTPError's log_message, as it passes no arguments to Exception");
+});
+
+test("a Sanic handler's error, in Sanic's worker process, is captured whether Sanic's default answers it (500, or a SanicException's status) or the app's handler for its class; the answers are unchanged and Sanic as before once the action goes", async (t) => {
+  const { snapshots, reserve } = await answeredBy(t, 'sanic', {
+    script: 'sanic_shop.py',
+    ask: async (url) => [
+      await post(`${url}/pay`, { amount: 500, card: CARD }),
+      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
+      await answer(fetch(`${url}/orders/7`)),
+      await post(`${url}/pay`, { amount: 20, card: CARD }),
+    ],
+    statuses: [500, 409, 404, 200],
+    hooks: [{ respondIsSanics: true }, { respondIsSanics: false }],
+    types: ['OutOfStock', 'PaymentDeclined', 'SanicException'],
+  });
+  assert.equal(reserve.exception!.message, 'tea is short by 2', "the error the app's handler for OutOfStock answered");
+  const missing = snapshots.find((s) => s.exception?.type === 'SanicException')!;
+  assert.equal(missing.location.function, 'order');
+  assert.equal(missing.location.line, lineOf(`${FIXTURES}/sanic_shop.py`, 'sanic-order-raise'));
+});
+
+test("under granian's RSGI interface, an error that escapes the app is captured once, from granian's log; the answers and granian's log are as without the agent once the action goes", async (t) => {
+  await answeredBy(t, 'granian', {
+    script: 'granian_rsgi.py',
+    ask: async (url) => [await post(`${url}/pay`, { amount: 500, card: CARD }), await post(`${url}/pay`, { amount: 20, card: CARD })],
+    statuses: [500, 200],
+    hooks: [{ serverLogFilters: 0 }, { serverLogFilters: 1 }],
+    types: ['PaymentDeclined'],
+  });
+});
