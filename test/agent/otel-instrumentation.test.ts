@@ -27,22 +27,32 @@ function sdkEnv(otlp: OtlpReceiver): Record<string, string> {
   };
 }
 
+/** An app that starts the agent from its own NodeSDK (no `--import`), on the control plane's broker. */
+function sdkApp(
+  cp: { mqttUrl: string },
+  script: string,
+  module: 'cjs' | 'esm',
+  agentId: string,
+  env: Record<string, string>,
+  extraImports?: string[],
+): ReturnType<typeof startApp> {
+  return startApp({ script, module, agent: false, ...(extraImports ? { extraImports } : {}), broker: cp.mqttUrl, tags: [], agentId, env });
+}
+
 for (const module of ['cjs', 'esm'] as const) {
   test(`NodeSDK with getNodeAutoInstrumentations() and new LiveprobeInstrumentation() (${module} app): traced log records and snapshot spans`, async (t) => {
     const script = `test/fixtures/otel-sdk/server.${module === 'cjs' ? 'cjs' : 'mjs'}`;
     const cp = await controlPlane(t);
     const otlp = await otlpReceiver();
     t.after(() => otlp.stop());
-    const service = await startApp({
+    const service = await sdkApp(
+      cp,
       script,
       module,
-      agent: false,
-      ...(module === 'esm' ? { extraImports: ['./test/fixtures/otel-sdk/telemetry.mjs'] } : {}),
-      broker: cp.mqttUrl,
-      tags: [],
-      agentId: `sdk-${module}`,
-      env: sdkEnv(otlp),
-    });
+      `sdk-${module}`,
+      sdkEnv(otlp),
+      module === 'esm' ? ['./test/fixtures/otel-sdk/telemetry.mjs'] : undefined,
+    );
     t.after(() => service.stop());
     const line = lineOf(script, 'sdk-total');
     const log = await addAction(cp, {
@@ -116,15 +126,10 @@ for (const module of ['cjs', 'esm'] as const) {
     const cp = await controlPlane(t);
     const otlp = await otlpReceiver();
     t.after(() => otlp.stop());
-    const service = await startApp({
-      script,
-      module,
-      agent: false,
-      broker: cp.mqttUrl,
-      tags: [],
-      agentId: `sdk-metrics-${module}`,
-      // The agent's own exporter stays on, to the same receiver: a point from it would carry its resource.
-      env: { ...otlp.env('http/json'), OTEL_METRIC_EXPORT_INTERVAL: '300' },
+    // The agent's own exporter stays on, to the same receiver: a point from it would carry its resource.
+    const service = await sdkApp(cp, script, module, `sdk-metrics-${module}`, {
+      ...otlp.env('http/json'),
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
     });
     t.after(() => service.stop());
     const line = lineOf(script, 'metrics-total');
@@ -168,22 +173,14 @@ test('with OTEL_METRICS_EXPORTER=prometheus, the NodeSDK’s Prometheus exporter
   // given a free port, and another when that one was taken meanwhile, which its error (printed at
   // OTEL_LOG_LEVEL=error) says.
   const { service, port } = await onFreePort(async (port) => {
-    const service = await startApp({
-      script,
-      module: 'cjs',
-      agent: false,
-      broker: cp.mqttUrl,
-      tags: [],
-      agentId: 'sdk-prometheus',
-      // The SDK reads these; the agent's own exporter cannot serve Prometheus, so only the SDK's route shows the series.
-      env: {
-        OTEL_METRICS_EXPORTER: 'prometheus',
-        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
-        OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
-        OTEL_LOG_LEVEL: 'error',
-        OTEL_LOGS_EXPORTER: 'none',
-        OTEL_TRACES_EXPORTER: 'none',
-      },
+    // The SDK reads these; the agent's own exporter cannot serve Prometheus, so only the SDK's route shows the series.
+    const service = await sdkApp(cp, script, 'cjs', 'sdk-prometheus', {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      OTEL_LOG_LEVEL: 'error',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_TRACES_EXPORTER: 'none',
     });
     try {
       await waitFor(
@@ -233,15 +230,7 @@ test('an app prepared with `liveprobe prepare` that starts the agent from its No
   const cp = await controlPlane(t);
   const otlp = await otlpReceiver();
   t.after(() => otlp.stop());
-  const service = await startApp({
-    script,
-    module: 'cjs',
-    agent: false,
-    broker: cp.mqttUrl,
-    tags: [],
-    agentId: 'sdk-prepared',
-    env: sdkEnv(otlp),
-  });
+  const service = await sdkApp(cp, script, 'cjs', 'sdk-prepared', sdkEnv(otlp));
   t.after(() => service.stop());
   // Both headers ran before telemetry.cjs started the agent: their sites can never bind.
   const summary = await waitFor(
