@@ -10,9 +10,12 @@
  *
  * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent in the prepared
  * file's app, side by side; LIVEPROBE_BENCH_STALL_ONLY=prepared runs only the prepared file's apps
- * and their stall steps (no app without the agent, no session costs, no callgrind).
+ * and their stall steps (no app without the agent, no session costs, no callgrind), and
+ * LIVEPROBE_BENCH_STALL_ONLY=on-demand only the app with the session on demand, likewise;
+ * LIVEPROBE_BENCH_APP_NODE=<a node binary> starts the apps on that Node (the control plane stays on this one).
  */
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,9 +52,10 @@ const CYCLES = 3;
 
 const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
 const ONLY = process.env.LIVEPROBE_BENCH_STALL_ONLY;
-if (ONLY !== undefined && ONLY !== 'prepared')
-  throw new Error(`LIVEPROBE_BENCH_STALL_ONLY is "${ONLY}"; the one value it takes is prepared`);
-const PREPARED_ONLY = ONLY === 'prepared';
+if (ONLY !== undefined && ONLY !== 'prepared' && ONLY !== 'on-demand')
+  throw new Error(`LIVEPROBE_BENCH_STALL_ONLY is "${ONLY}"; it takes prepared or on-demand`);
+/** Only some apps' stall steps: no app without the agent, no session costs, no callgrind. */
+const STALL_ONLY = ONLY !== undefined;
 
 type AppKey = 'bare' | 'on-demand' | 'startup' | 'startup-sparkplug' | 'prepared' | 'prepared-baseline';
 const SESSION_APPS: { key: AppKey; label: string }[] = [
@@ -67,11 +71,20 @@ const SESSION_ENV: Partial<Record<AppKey, Record<string, string>>> = {
   'startup-sparkplug': { LIVEPROBE_INSPECTOR_SESSION: 'startup', LIVEPROBE_SPARKPLUG: 'on' },
 };
 /** Install path 2: the action's file is prepared, so installing it opens no session at all. */
+/** Another Node for the apps (test/node-versions' 22, code-server's 24). */
+const APP_NODE = process.env.LIVEPROBE_BENCH_APP_NODE;
+const appNodeVersion = (): string =>
+  APP_NODE === undefined ? process.version : execFileSync(APP_NODE, ['-v'], { encoding: 'utf8' }).trim();
 const PREPARED_APPS: { key: AppKey; label: string }[] = [
   { key: 'prepared', label: 'on demand, the action on a prepared file' },
   ...(BASELINE === undefined ? [] : [{ key: 'prepared-baseline' as const, label: `the same, baseline build (${BASELINE})` }]),
 ];
-const APPS = [...(PREPARED_ONLY ? [] : SESSION_APPS), ...PREPARED_APPS];
+const APPS =
+  ONLY === 'prepared'
+    ? PREPARED_APPS
+    : ONLY === 'on-demand'
+      ? SESSION_APPS.filter((a) => a.key === 'on-demand')
+      : [...SESSION_APPS, ...PREPARED_APPS];
 /** For the intro: how many apps start in each round. */
 const APP_COUNT = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
 const isPrepared = (key: AppKey): boolean => key === 'prepared' || key === 'prepared-baseline';
@@ -175,6 +188,7 @@ const benchmark: Benchmark = {
         name: `app, ${key}`,
         script: fixture('many-modules.mjs'),
         env: { MODULES_DIR: dir, MODULES: String(MODULES) },
+        ...(APP_NODE === undefined ? {} : { node: APP_NODE }),
         ...(key === 'bare'
           ? {}
           : {
@@ -287,14 +301,14 @@ const benchmark: Benchmark = {
         try {
           // One at a time: each app's module loading is timed.
           for (const { key } of order) apps.set(key, await start(key, round));
-          if (!PREPARED_ONLY) await sessionCosts(apps, order);
+          if (!STALL_ONLY) await sessionCosts(apps, order);
           for (const { key } of order) if (key !== 'bare') await installSteps(apps.get(key)!, key, round);
         } finally {
           await Promise.all([...apps.values()].map((app) => app.stop()));
         }
       }
       // After the apps stopped, so that callgrind's runs do not share the cores with them.
-      if (hasValgrind() && !PREPARED_ONLY) {
+      if (hasValgrind() && !STALL_ONLY) {
         const agent = (session: string) => ({
           LIVEPROBE_BROKER_URL: cp.mqttUrl,
           LIVEPROBE_AGENT_ID: `bench-install-stall-counted-${session}`,
@@ -351,7 +365,7 @@ const benchmark: Benchmark = {
             return [ms(min(values)), ms(median(values)), ms(max(values))];
           }),
         ]),
-        ...(PREPARED_ONLY
+        ...(STALL_ONLY
           ? []
           : [
               [
@@ -380,9 +394,12 @@ const benchmark: Benchmark = {
         `the same app idle: ${ms(median(idle))} longest delay (median); measured is the excess over it per round`,
       );
     });
-    if (PREPARED_ONLY)
+    if (STALL_ONLY)
       return {
-        blocks: [`${intro} Only the apps with the action on a prepared file (LIVEPROBE_BENCH_STALL_ONLY=prepared).`, stalls],
+        blocks: [
+          `${intro} Only ${ONLY === 'prepared' ? 'the apps with the action on a prepared file' : 'the app with the session on demand'} (LIVEPROBE_BENCH_STALL_ONLY=${ONLY}), the apps on Node ${appNodeVersion()}.`,
+          stalls,
+        ],
         targets,
       };
     const costRow = (label: string, key: string, format: (value: number) => string) => [

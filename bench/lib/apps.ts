@@ -21,6 +21,8 @@ export interface AppSettings {
   agent?: AgentSettings;
   execArgv?: string[];
   env?: Record<string, string>;
+  /** The node binary the app runs on; the bench's own by default. */
+  node?: string;
 }
 
 export const QUOTAS_OFF = {
@@ -47,7 +49,7 @@ export function appProcess(settings: AppSettings): Child {
       ...agent.env,
     };
   }
-  return new Child(process.execPath, [...execArgv, settings.script], { name: settings.name, env, ipc: true });
+  return new Child(settings.node ?? process.execPath, [...execArgv, settings.script], { name: settings.name, env, ipc: true });
 }
 
 /** An IPC-driven fixture (bench/fixtures/ipc-driver.mjs), resolved once it says it is ready. */

@@ -17,6 +17,8 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** The node binary to run the app on (test/node-versions); default: the one running the tests. */
   node?: string;
+  /** Node's (or V8's) flags for the app's process, before the agent's `--import`. */
+  nodeArgs?: string[];
 }
 
 export interface App {
@@ -37,7 +39,7 @@ const listening = /listening on (http:\/\/\S+)/;
  * on an ephemeral port (env PORT=0), and resolves once it prints `listening on <url>`.
  */
 export async function startApp(options: AppOptions): Promise<App> {
-  const args: string[] = [];
+  const args: string[] = [...(options.nodeArgs ?? [])];
   for (const specifier of options.extraImports ?? []) args.push('--import', specifier);
   if (options.agent !== false) args.push(options.module === 'esm' ? '--import' : '--require', '@liveprobe/agent/register');
   args.push(fromRoot(options.script));

@@ -39,6 +39,8 @@ const MQTT_BUNDLE = new URL('../bundle/mqtt-pieces.cjs', import.meta.url);
 
 /** As the worker's link: a lost broker is tried again every second. */
 const RECONNECT_MS = 1000;
+/** MQTT's DISCONNECT packet, as 3.1.1 and 5 both read it (no reason code: a normal disconnection). */
+const DISCONNECT = Buffer.from([0xe0, 0x00]);
 /** No retained desired state for this long after the subscription: nothing targets this agent yet. */
 const QUIET_MS = 200;
 
@@ -73,6 +75,8 @@ export class StandbyLink {
   private constructor(
     private readonly client: MqttClient,
     private readonly options: StandbyOptions,
+    /** mqtt's keep-alive timer, the one it set last. */
+    private readonly keepalive: { timer?: NodeJS.Timeout },
   ) {}
 
   /** mqtt loads here, not with the agent: an agent whose worker starts at once never needs it on this thread. */
@@ -81,6 +85,7 @@ export class StandbyLink {
     await new NativePromise<void>((resolve) => setImmediateTask(resolve));
     const mqtt = loadMqtt();
     const { connection } = options;
+    const keepalive: { timer?: NodeJS.Timeout } = {};
     const client = connectMqtt(mqtt, {
       // Never the URL string: mqtt would parse it with url.parse(), which warns in the app's stderr on Node 24.
       ...connection.broker,
@@ -91,7 +96,11 @@ export class StandbyLink {
       connectTimeout: 10_000,
       writeCache: false,
       // Its keep-alive timer; its type is that of browser timers (numbers), Node's handle works the same.
-      timerVariant: { set: unrefInterval as unknown as KeepaliveTimer['set'], clear: (id) => clearRepeat(id) },
+      // The link keeps the one set last, to stop it at the hand-over without going through mqtt.
+      timerVariant: {
+        set: ((handler: () => void, ms: number) => (keepalive.timer = unrefInterval(handler, ms))) as unknown as KeepaliveTimer['set'],
+        clear: (id) => clearRepeat(id),
+      },
       will: {
         topic: topics(connection.topicPrefix).agentStatus(connection.agentId),
         payload: Buffer.from(stringify({ state: 'offline', agentId: connection.agentId })),
@@ -99,7 +108,7 @@ export class StandbyLink {
         retain: true,
       },
     });
-    const link = new StandbyLink(client, options);
+    const link = new StandbyLink(client, options, keepalive);
     link.listen();
     link.connect();
     return link;
@@ -257,13 +266,15 @@ export class StandbyLink {
 
   /**
    * A clean DISCONNECT, so the broker publishes no Last Will between this link and the worker's.
-   * Run for the first time on the app's thread, each step has V8 compile the code it runs, so
-   * the worker starts in an event-loop turn of its own, the app's timers before it, rather than in
-   * the socket's close (mqtt's and Node's teardown, set off by the broker's reply): the close is
-   * then the longest turn of a first install (docs/BENCHMARKS.md, install stall). Closing the link
-   * stays in the turn of the read that brought the action: in a turn of its own, the broker's
-   * reply could land in the same turn, and did. Nothing is lost meanwhile: the worker reads the
-   * retained desired state again when it connects.
+   * Run for the first time on the app's thread, each step has V8 compile the code it runs
+   * (docs/BENCHMARKS.md, install stall), so the link writes the DISCONNECT and ends the socket
+   * itself, with mqtt detached from it: mqtt's end, clean-up and close paths (its stores, its
+   * parser's stream, its reconnect logic) never run here, only Node's own end of a socket. It
+   * does so in the next event-loop turn, once mqtt has acknowledged the message that brought the
+   * action (its PUBACK follows the 'message' listeners): the read and the end of the socket each
+   * compile what they run in a turn of their own. The worker starts in a turn of its own once the
+   * socket closed, the app's due timers before it, rather than in the socket's close. Nothing is
+   * lost meanwhile: the worker reads the retained desired state again when it connects.
    */
   private handOver(): void {
     if (this.handedOver) return;
@@ -272,11 +283,41 @@ export class StandbyLink {
     clearTimer(this.reconnect);
     clearTimer(this.quiet);
     this.options.debug('an action arrived: the broker link on the app thread hands over to the worker');
-    this.client.end(false, {}, () => {
+    setTimer(() => this.close(), 0).unref();
+  }
+
+  private close(): void {
+    clearRepeat(this.keepalive.timer);
+    const stream = this.client.stream as unknown as Duplex | undefined;
+    let closed = false;
+    const handOver = (): void => {
+      if (closed) return;
+      closed = true;
       this.options.debug('the broker link on the app thread closed');
       // After the app's due timers: a setImmediate would run before any of them, in the same stretch.
       setTimer(this.guard('handing over', this.options.handOver), 0).unref();
-    });
+    };
+    if (stream === undefined || stream.destroyed) {
+      handOver();
+      return;
+    }
+    try {
+      // mqtt's parser and its listeners let go of the socket; Node's own (its end of the socket) stay.
+      stream.unpipe();
+      stream.removeAllListeners('error');
+      stream.removeAllListeners('close');
+      // The socket may still fail as it closes: nothing is left to tell about it.
+      stream.on('error', () => {});
+      stream.once('close', handOver);
+      // As mqtt ends it: the DISCONNECT, the socket's end, then closed at once, before the
+      // broker's end is read (which would run Node's end-of-stream path for the first time too).
+      stream.end(DISCONNECT, () => destroyQuietly(stream));
+    } catch (err) {
+      // The worker starts all the same; the broker may publish the Last Will before its birth.
+      this.options.log(`the broker link on the app thread did not close cleanly (${errorText(err)})`);
+      destroyQuietly(stream);
+      handOver();
+    }
   }
 }
 
@@ -302,6 +343,14 @@ function hasActions(payload: Buffer): boolean {
  */
 function loadMqtt(): typeof Mqtt {
   return requireWithPristineGlobals(fileURLToPath(MQTT_BUNDLE)) as typeof Mqtt;
+}
+
+function destroyQuietly(stream: Duplex): void {
+  try {
+    stream.destroy();
+  } catch {
+    // Nothing on the app's thread may throw into the app.
+  }
 }
 
 function unrefInterval(handler: () => void, ms: number): NodeJS.Timeout {

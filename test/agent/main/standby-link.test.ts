@@ -7,10 +7,12 @@
  * worker took the link over.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { AgentView, CreatedAction, OutputEvent } from '@liveprobe/protocol';
+import { topics, type AgentView, type CreatedAction, type OutputEvent } from '@liveprobe/protocol';
+import mqtt from 'mqtt';
 import { Child, fromRoot } from '@liveprobe/harness';
 import { lineOf, mosquitto, otlpReceiver, sseEvents, waitFor, type SseEvent } from '../../helpers/index.js';
 import { addAction, app, controlPlane, deleteAction, installed } from '../fixtures.js';
@@ -269,4 +271,74 @@ test("the worker starts in an event-loop turn of its own after the app thread's 
       `${action.id}: ${logged.join(', ')}`,
     );
   }
+});
+
+/** mqtt's own end and close paths: its clean-up, keep-alive, volatile stores and reconnect logic. */
+const MQTT_CLOSE_PATH = ['_cleanUp', '_destroyKeepaliveManager', '_flushVolatile', '_setupReconnect'];
+
+/**
+ * The names of mqtt's functions V8 compiled or ran on the app's main thread, from its
+ * `--log-function-events` log (one file per isolate; the app's is the one that ran the app's script).
+ */
+function mqttFunctionsOnAppThread(dir: string): Set<string> {
+  for (const file of readdirSync(dir)) {
+    const scripts = new Set<string>();
+    const names = new Set<string>();
+    for (const line of readFileSync(join(dir, file), 'latin1').split('\n')) {
+      const fields = line.split(',');
+      if (fields[0] === 'script-details' && fields[2]?.endsWith('mqtt-pieces.cjs')) scripts.add(fields[1]!);
+      // Compiled to run (not parsed ahead inside another function), or run.
+      else if (fields[0] === 'function' && (fields[1] === 'parse-function' || fields[1] === 'first-execution') && scripts.has(fields[2]!))
+        names.add(fields[7] ?? '');
+    }
+    if (/^script-details,\d+,file:.*ticking-service\.mjs,/m.test(readFileSync(join(dir, file), 'latin1'))) return names;
+  }
+  return new Set();
+}
+
+test("at the hand-over the app thread's link ends its socket itself after a clean DISCONNECT: none of mqtt's end and close paths runs on the app's thread, and the broker publishes no Last Will", async (t) => {
+  const cp = await controlPlane(t);
+  const logs = mkdtempSync(join(tmpdir(), 'liveprobe-standby-v8-'));
+  t.after(() => rmSync(logs, { recursive: true, force: true }));
+  const watcher = await mqtt.connectAsync(cp.mqttUrl, { reconnectPeriod: 0 });
+  t.after(() => watcher.endAsync());
+  const states: string[] = [];
+  watcher.on('message', (_topic, payload) => {
+    if (payload.length > 0) states.push((JSON.parse(payload.toString()) as { state: string }).state);
+  });
+  await watcher.subscribeAsync(topics().agentStatus('standby-close'), { qos: 1 });
+  const service = await app(t, {
+    script: TICKING,
+    broker: cp.mqttUrl,
+    tags: ['closing'],
+    agentId: 'standby-close',
+    nodeArgs: ['--log-function-events', `--logfile=${join(logs, 'v8.log')}`],
+    env: { LIVEPROBE_LOG_LEVEL: 'debug', LIVEPROBE_PREPARE: fromRoot(TICKING), LIVEPROBE_PREPARE_CACHE: 'off' },
+  });
+  await waitFor(() => STANDBY.test(service.output()), WAIT, 'the app thread to join the fleet');
+  const { action } = await addAction(cp, {
+    type: 'log',
+    file: TICKING,
+    line: TICK_LINE,
+    template: 'tick={n}',
+    tags: ['closing'],
+    maxHits: 5,
+  });
+  // V8 writes every function the worker compiles as it starts into the log: a slower start.
+  const status = await installed(cp, action.id, 60_000).catch((err: unknown) => {
+    throw new Error(`${String(err)}\n${service.output()}`);
+  });
+  assert.match(status, /^installed: prepared site/);
+  // The app thread's births (again as prepared files loaded), then the worker's: no Last Will between them.
+  assert.ok(states.length >= 2 && !states.includes('offline'), `${states.join(', ')}\n${service.output()}`);
+  assert.ok(service.output().includes('the broker link on the app thread closed'), service.output());
+  await service.stop();
+  const ran = mqttFunctionsOnAppThread(logs);
+  // The log did hold the app thread's mqtt: what read the message that brought the action.
+  assert.ok(ran.has('_parsePublish'), `mqtt's functions on the app's thread: ${[...ran].join(', ')}`);
+  assert.deepEqual(
+    MQTT_CLOSE_PATH.filter((name) => ran.has(name)),
+    [],
+    "mqtt's end and close paths ran on the app's thread",
+  );
 });
