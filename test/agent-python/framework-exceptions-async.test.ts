@@ -4,9 +4,11 @@
 // gives nothing, nor does an error the handler catches itself); the responses are those of the app
 // without the agent, and once the action goes the framework is as it was.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { lineOf, waitFor } from '../helpers/index.js';
-import { FIXTURES } from './python-app.js';
+import { cli, lineOf, sseEvents, waitFor } from '../helpers/index.js';
+import { controlPlane } from '../agent/fixtures.js';
+import { FIXTURES, startPythonApp } from './python-app.js';
 import { type Answer, answer, CARD, find, post, snapshotOf, snapshotsOf, WAIT, withAndWithout } from './framework-app.js';
 
 interface Answered {
@@ -74,6 +76,42 @@ test("an aiohttp handler's error is captured whether aiohttp answers 500 (logged
     types: ['HTTPConflict', 'PaymentDeclined'],
   });
   assert.equal(reserve.exception!.message, 'Conflict', "aiohttp passes the reason to Exception, the text being the response's");
+});
+
+/** The status line the server answers to `bytes` sent as they are (the socket kept open: aiohttp reads a half-closed one as gone). */
+function rawRequest(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    socket.once('data', (chunk) => {
+      socket.destroy();
+      resolve(chunk.toString().split('\r\n')[0]!);
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(''));
+  });
+}
+
+test("a request aiohttp's parser refuses (a client's malformed bytes, answered 400) gives no snapshot, though aiohttp.server logs it as a handler's error", async (t) => {
+  const cp = await controlPlane(t);
+  const events = await sseEvents(cp.url);
+  t.after(() => events.close());
+  const app = await startPythonApp(t, { script: 'aiohttp_shop.py', broker: cp.mqttUrl, tags: ['web'], agentId: 'aiohttp-refused' });
+  // No --file: the parser's frames are aiohttp's own.
+  const added = await cli(['exception', 'add', '--tag', 'web'], { server: cp.url });
+  assert.equal(added.code, 0, added.stdout + added.stderr);
+  const actionId = /created (act_\w+)/.exec(added.stdout)![1]!;
+  const refused = await rawRequest(app.url, 'POST /pay HTTP/1.1\r\nHost: shop\r\nContent-Length: abc\r\n\r\n');
+  assert.match(refused, /^HTTP\/1\.[01] 400 /);
+  await waitFor(() => app.output().includes('Error handling request'), WAIT, "aiohttp.server's log of the refused request");
+  assert.equal((await post(`${app.url}/pay`, { amount: 500, card: CARD })).status, 500);
+  await events.waitFor(snapshotOf(actionId), WAIT, "the handler's error");
+  const snapshots = await snapshotsOf(cp.url, actionId);
+  assert.deepEqual(
+    snapshots.map((s) => s.exception?.type),
+    ['PaymentDeclined'],
+    "the handler's error only, not the parser's",
+  );
 });
 
 test("a Tornado handler's error is captured whether Tornado answers 500 or an HTTPError's status, not a Finish; the answers are unchanged and Tornado as before once the action goes", async (t) => {

@@ -18,7 +18,8 @@ framework offers where it offers something, else one function is wrapped (docs/d
 - the servers' logs of an error that escaped the app (Starlette's 500 path re-raises it there):
   uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server`, granian's
   `_granian.utils` (ASGI and RSGI) and aiohttp's `aiohttp.server` (its 500 for any other error a
-  handler raised), a filter that lets every record through."""
+  handler raised; not its 400 for a request its parser refused), a filter that lets every record
+  through."""
 from __future__ import annotations
 
 import functools
@@ -41,8 +42,15 @@ SANIC_RESPOND = ('sanic.handlers.error', 'ErrorHandler', 'response')
 AIOHTTP_FINISH = ('aiohttp.web_protocol', 'RequestHandler', 'finish_response')
 # Frames between Django's receiver and `response_for_exception`, which holds the error as `exc`.
 DJANGO_DEPTH = 6
+# aiohttp logs a request its parser refused (a client's malformed bytes, answered 400 before any
+# handler ran) from the same method, with the same message, as a handler's error it answers 500:
+# that method's `status` tells them apart, and the client's error is not the app's.
+AIOHTTP_LOG = 'aiohttp.server'
+AIOHTTP_ANSWER = ('handle_error', '/aiohttp/web_protocol.py')
+# Frames between the filter and that method (the logger's own, `log_exception`).
+AIOHTTP_DEPTH = 10
 # The loggers servers log an error that escaped the app to, with the error as `exc_info`.
-SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server', 'aiohttp.server')
+SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server', AIOHTTP_LOG)
 # granian's Rust side logs the escaped error's text only, from inside the call its Python task
 # makes with the error (`watcher.err(exc)` in `future_watcher`), so the error is that frame's.
 GRANIAN_LOG = '_granian.utils'
@@ -130,7 +138,8 @@ class FrameworkErrors:
     def server_filter(self, record: logging.LogRecord) -> bool:
         exc_info = record.exc_info
         if exc_info and isinstance(exc_info, tuple) and exc_info[1] is not None:
-            self.seen(exc_info[1], exc_info[2])
+            if record.name != AIOHTTP_LOG or not _refused_request(sys._getframe(1)):
+                self.seen(exc_info[1], exc_info[2])
         elif record.name == GRANIAN_LOG and record.levelno >= logging.ERROR:
             error = _local_of(sys._getframe(1), GRANIAN_DEPTH, GRANIAN_WATCHER, 'exc')
             if error is not None:
@@ -209,13 +218,26 @@ WRAPPED: tuple[tuple[tuple[str, str, str], Wrap], ...] = (
 )
 
 
-def _local_of(frame: types.FrameType | None, depth: int, where: tuple[str, str], name: str) -> BaseException | None:
-    """The error a framework's function holds as `name`, `depth` frames up at most."""
+def _frame_of(frame: types.FrameType | None, depth: int, where: tuple[str, str]) -> types.FrameType | None:
+    """A framework's function's frame (name, file), `depth` frames up at most."""
     for _ in range(depth):
         if frame is None:
             return None
         if frame.f_code.co_name == where[0] and frame.f_code.co_filename.endswith(where[1]):
-            error = frame.f_locals.get(name)
-            return error if isinstance(error, BaseException) else None
+            return frame
         frame = frame.f_back
     return None
+
+
+def _local_of(frame: types.FrameType | None, depth: int, where: tuple[str, str], name: str) -> BaseException | None:
+    """The error a framework's function holds as `name`, `depth` frames up at most."""
+    found = _frame_of(frame, depth, where)
+    error = None if found is None else found.f_locals.get(name)
+    return error if isinstance(error, BaseException) else None
+
+
+def _refused_request(frame: types.FrameType | None) -> bool:
+    """Whether aiohttp logs the error of a request it answers below 500 (its parser refused it)."""
+    found = _frame_of(frame, AIOHTTP_DEPTH, AIOHTTP_ANSWER)
+    status = None if found is None else found.f_locals.get('status')
+    return type(status) is int and status < 500

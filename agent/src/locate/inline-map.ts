@@ -13,14 +13,16 @@ export function inlineMapText(url: string): string {
  * The file a comment's map URL names on disk: a `file://` URL, or one relative to the script's.
  * It is a URL, resolved as Node's `--enable-source-maps` resolves it: `liveprobe prepare` writes
  * `_%40astrojs-ssr-adapter_….mjs.lp.map` for Astro's `_@astrojs-ssr-adapter_….mjs`, and a
- * space is `%20`. A URL of another scheme has no file: it is read as a path, which is not there.
+ * space is `%20`. A URL of another scheme has no file, and one no file URL spells is a name, not
+ * a URL: either is read as a path.
  */
 export function mapFilePath(scriptPath: string, url: string): string {
-  let resolved: URL;
   try {
-    resolved = new URL(url, pathToFileURL(scriptPath));
+    const resolved = new URL(url, pathToFileURL(scriptPath));
+    if (resolved.protocol === 'file:') return fileURLToPath(resolved);
   } catch {
-    return resolve(dirname(scriptPath), url);
+    // A name no file URL spells (a bare `%`, as in `100%.js.map`, or an escaped `/`): a bundler that
+    // wrote it meant the name as written, which is where the file is.
   }
-  return resolved.protocol === 'file:' ? fileURLToPath(resolved) : resolve(dirname(scriptPath), url);
+  return resolve(dirname(scriptPath), url);
 }

@@ -14,12 +14,11 @@
  * the worker places what waits for that script, as for any script. `vm.compileFunction` (jest's
  * module loader) runs the gate as it returns, for the same reason (gateCompiledFunctions).
  *
- * The loader's wrapper is installed once either is first needed; `vm.compileFunction`'s as the
- * agent loads. Its own frame sits under a module's
- * top-level code while it runs. Stack traces of prepared files hide it (stack-traces.ts); with
- * no file prepared, an error thrown as a module loads shows it once an action has waited for a
- * file, and while Node compiles and runs the module,
- * `Error.stackTraceLimit` is one more than the app set, so an error thrown there still shows as
+ * The loader's wrapper is installed once preparing or the gate first needs it (`vm.compileFunction`'s
+ * as the agent loads). The loader's own frame sits under a module's top-level code while it runs.
+ * Stack traces of prepared files hide it (stack-traces.ts); with no file prepared, an error thrown
+ * as a module loads shows it once an action has waited for a file, and while Node compiles and
+ * runs the module, `Error.stackTraceLimit` is one more than the app set, so an error thrown there still shows as
  * many of the app's frames as the limit says (nested requires add one each, as they add one
  * hidden frame each). A value the module sets meanwhile is left as it set it.
  */
@@ -77,7 +76,7 @@ export function gateCompiledFunctions(): void {
   if (functionsGated) return;
   functionsGated = true;
   const original = vm.compileFunction;
-  // Three parameters and a plain call: no array a call, for a wrapper every compile goes through.
+  // Three parameters and a plain call, no rest array to allocate: every compile goes through this.
   // Node's reads no more than these (one not given is undefined to it as to this), nor `this`.
   const gated = function compileFunction(code: string, params?: string[], options?: vm.CompileFunctionOptions): unknown {
     const compiled: unknown = original(code, params, options);

@@ -22,7 +22,7 @@ export function registerException(program: Command, ctx: Context): void {
   exception
     .command('add')
     .description(
-      'add an exception action; each uncaught error, unhandled rejection or error reaching the error handling of Express, Koa, Fastify, hapi, NestJS, Hono, h3 (Nitro, Nuxt), SvelteKit, React Router or Astro captures its throw site like a snapshot',
+      'add an exception action; each uncaught error, unhandled rejection or error reaching the error handling of Express, Koa, Fastify, hapi, NestJS, Hono, h3 (Nitro, Nuxt), SvelteKit, React Router, Astro, Next.js, graphql-js or BullMQ (in Python: Flask, Django, Starlette/FastAPI, aiohttp, Tornado, Sanic) captures its throw site like a snapshot',
     )
     .option('--tag <tag>', 'apply to agents started with this tag (repeatable)', collect)
     .option('--agent <id>', 'apply to this agent id (repeatable)', collect)

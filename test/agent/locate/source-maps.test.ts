@@ -1,10 +1,14 @@
 /**
  * A map read through a prepared text's positions (ScriptSourceMap.throughRunningText): a file
  * prepared as it loads runs with guards inserted under its input's own map, so that map's columns
- * alone place a breakpoint, and read a stop, elsewhere on a minified bundle's one line.
+ * alone place a breakpoint, and read a stop, elsewhere on a minified bundle's one line. And a map
+ * file's name read from the comment (loadSourceMap).
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '@liveprobe/harness';
 import { transform } from 'esbuild';
 import ts from 'typescript';
 import { loadSourceMap } from '../../../agent/src/locate/source-maps.js';
@@ -69,4 +73,15 @@ test('a line given alone (column 0) on an indented line reads the line’s first
   assert.equal(map.originalFor(line, 0)?.line, 2);
   assert.equal(map.originalFor(line + 1, 0)?.line, 3);
   assert.equal(map.originalFor(line, 9)?.line, 2, 'a column inside the line reads as before');
+});
+
+test('a map comment naming a file with a bare % (`100%.js.map`, no URL escape) reads that file', async (t) => {
+  const dir = await tempDir('liveprobe-map-name-');
+  t.after(() => dir.remove());
+  const out = await transform(SOURCE, { format: 'esm', sourcemap: 'external', sourcefile: 'handle.js' });
+  await writeFile(join(dir.path, '100%.js'), `${out.code}//# sourceMappingURL=100%.js.map\n`);
+  await writeFile(join(dir.path, '100%.js.map'), out.map);
+  // Before, the name was read as a URL only: its `%.` is no escape, and decoding it threw `URI malformed`.
+  const map = await loadSourceMap(join(dir.path, '100%.js'), '100%.js.map');
+  assert.deepEqual([...map.sources()], [join(dir.path, 'handle.js')]);
 });
