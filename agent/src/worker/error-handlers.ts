@@ -108,10 +108,10 @@ const SITES: readonly ErrorHandlerSite[] = [
   {
     // Astro's app (4 and 5, SSR with any adapter) catches what a page's frontmatter, an endpoint
     // or a middleware throws here, logs its stack and renders the 500 page: nothing is uncaught.
-    // A build bundles it into the server's `chunks/_@astrojs-ssr-adapter_<hash>.mjs`; the catch
-    // is told from the file's others by the stack it logs.
+    // A build bundles it into `chunks/_@astrojs-ssr-adapter_<hash>.mjs`, under whichever folder
+    // the adapter writes its server to; the catch is told from the file's others by the stack it logs.
     framework: "Astro (its app's render, as it logs the error and renders the 500 page)",
-    file: /\/astro\/dist\/core\/app\/index\.js$|\/server\/chunks\/_@astrojs-ssr-adapter_[\w-]+\.mjs$/,
+    file: /\/astro\/dist\/core\/app\/index\.js$|\/chunks\/_@astrojs-ssr-adapter_[\w-]+\.mjs$/,
     head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=[^{}]*?\.error\(\s*null\s*,\s*\1\.stack\b)/,
   },
   {
