@@ -29,7 +29,7 @@ export function separatePlaces(analysed: AnalysedSource, first: number, others: 
 }
 
 /** A map often points at a line's indentation; the statement starts after it. */
-function skipBlanks(source: string, offset: number): number {
+export function skipBlanks(source: string, offset: number): number {
   let at = offset;
   while (at < source.length && /\s/.test(source[at]!)) at++;
   return at;

@@ -25,3 +25,14 @@ export function statementAt(analysed: AnalysedSource, offset: number): AstNode |
 export function statementStartAt(analysed: AnalysedSource, offset: number): number | undefined {
   return statementAt(analysed, offset)?.start;
 }
+
+/** The innermost function around `offset`; undefined in the file's top-level code. */
+export function functionAround(analysed: AnalysedSource, offset: number): AstNode | undefined {
+  let found: AstNode | undefined;
+  let node: AstNode | undefined = analysed.program as unknown as AstNode;
+  while (node !== undefined) {
+    if (isFunction(node)) found = node;
+    node = childAround(node, offset);
+  }
+  return found;
+}

@@ -18,8 +18,8 @@ import { UnsafeLineError } from '../locate/global-names.js';
 import { checkLineText, SourceDiffersError } from '../locate/line-text.js';
 import { reportedOffset } from '../locate/reported-line.js';
 import { type AnalysedSource, analyseSource, offsetOf, positionOf } from '../locate/source-analysis.js';
-import type { ScriptSourceMap } from '../locate/source-maps.js';
-import { statementStartAt } from '../locate/statement-start.js';
+import { separatePlaces, skipBlanks } from '../locate/separate-places.js';
+import { functionAround, statementStartAt } from '../locate/statement-start.js';
 import { suspendedCallAt, throwKindAt } from '../locate/throw-statement.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { ScriptsOnDisk } from './scripts-on-disk.js';
@@ -529,7 +529,19 @@ export class ProbeEngine {
           `line ${action.line} of ${resolved.shown} has no code V8 can stop at in that file: it would stop next ${stopped.elsewhere} (a decorator's or a bundler's code at the end of the file runs once, as it loads); put the action on a line inside a function`,
         );
       }
-      const { line } = stopped;
+      // The map has code on the line asked for, yet V8 stopped at another line's part: inside a
+      // statement already under way there (a multi-line expression), or further along the same
+      // generated line (a minifier's folded expression), not at a line without code.
+      const inside =
+        resolved.map !== undefined &&
+        resolved.line === action.line &&
+        stopped.line !== action.line &&
+        (stopped.partWay || result.location.line === resolved.generated.line);
+      const statement = inside ? statementStartOf(site, action.line) : undefined;
+      // A compiler's statement whose start no line places an action at (Astro's `return`): the
+      // action stays where V8 stopped in it, after the line's code, and reports the line asked, as
+      // the prepared site does.
+      const line = statement?.lands === false ? action.line : stopped.line;
       if (line !== arm.line) this.post({ ...arm, line });
       state.ids.push(result.breakpointId);
       state.placements.push(placement);
@@ -563,16 +575,12 @@ export class ProbeEngine {
       placed.push({
         file: resolved.map === undefined ? resolved.script.path : resolved.shown,
         line,
-        // The map has code on the line asked for, yet V8 stopped at another line's part: inside a
-        // statement already under way there (a multi-line expression), or further along the same
-        // generated line (a minifier's folded expression), not at a line without code.
-        ...(resolved.map !== undefined &&
-        resolved.line === action.line &&
-        line !== action.line &&
-        (stopped.partWay || result.location.line === resolved.generated.line)
+        ...(inside
           ? {
               insideExpression: result.location.line === resolved.generated.line ? 'folded' : 'multi-line',
-              ...defined({ statementLine: statementLineAt(analysed, offset, resolved.map, action.line) }),
+              ...(statement?.lands === false
+                ? { compiledInto: { script: resolved.script.path, generatedLine: statement.generatedLine, mappedLine: statement.line } }
+                : defined({ statementLine: statement?.line })),
             }
           : {}),
         ...defined({ functionName }),
@@ -908,7 +916,7 @@ function describePlacement(action: Action, placed: PlacedSite[], exits: number):
   }
   if (action.type === 'tictoc') return `tic at line ${first.line}, toc at line ${placed[1]?.line ?? '?'}`;
   const notes = [
-    ...(first.line === action.line ? [] : [movedLine(action.line, first)]),
+    ...(first.line === action.line && first.compiledInto === undefined ? [] : [movedLine(action.line, first)]),
     ...(first.topLevel === true
       ? [
           `line ${first.line} ${TOP_LEVEL_CODE}: the action will not hit it again once the file has loaded; put it on a line inside a function`,
@@ -921,6 +929,10 @@ function describePlacement(action: Action, placed: PlacedSite[], exits: number):
 /** Why the action is on another line than the one asked for. */
 function movedLine(asked: number, first: PlacedSite): string {
   if (first.insideExpression === undefined) return `line ${asked} has no code; installed at line ${first.line}, the next line with code`;
+  if (first.compiledInto !== undefined) {
+    const { script, generatedLine, mappedLine } = first.compiledInto;
+    return `line ${asked}'s code is inside an expression V8 cannot stop in part-way (a compiler folded the file's lines into one statement, at line ${generatedLine} of ${script}, and its map places that statement's start at line ${mappedLine}, where an action runs elsewhere); installed where V8 next stops in that statement, after line ${asked}'s code ran, reported at line ${asked}: it reads the values that code computed; to read values before that statement runs, put the action on a line of the code that runs before it`;
+  }
   const where =
     first.statementLine === undefined ? 'the line where that statement starts' : `line ${first.statementLine}, where that statement starts`;
   if (first.insideExpression === 'multi-line')
@@ -962,12 +974,19 @@ function stoppedAt(
 
 /**
  * The source line where the folded statement starts, read through the map from the statement's
- * start in the script. Undefined when the map does not place it in the same file before the line
- * asked for: the message then describes the line instead of naming a wrong one.
+ * start in the script, and whether an action on that line lands in the statement before the line
+ * asked for (a minifier's map: the advice holds) or elsewhere (Astro's map places its `return` on
+ * the frontmatter's `---`, where an action lands on the module's top-level code). Undefined when
+ * the map does not place it in the same file before the line asked for: the message then
+ * describes the line instead of naming a wrong one.
  */
-function statementLineAt(analysed: AnalysedSource | undefined, offset: number, map: ScriptSourceMap, asked: number): number | undefined {
+function statementStartOf(
+  { analysed, offset, resolved }: Site,
+  asked: number,
+): { line: number; lands: boolean; generatedLine: number } | undefined {
   const start = analysed === undefined ? undefined : statementStartAt(analysed, offset);
-  if (analysed === undefined || start === undefined) return undefined;
+  const map = resolved.map;
+  if (analysed === undefined || start === undefined || map === undefined) return undefined;
   const at = (o: number) => {
     const { line, column } = positionOf(analysed, o);
     return map.originalFor(line, column);
@@ -975,7 +994,29 @@ function statementLineAt(analysed: AnalysedSource | undefined, offset: number, m
   const original = at(start);
   const askedAt = at(offset);
   if (original === undefined || askedAt === undefined || original.file !== askedAt.file || original.line >= asked) return undefined;
-  return original.line;
+  // Where an action on that line would go: its first place and the others that run apart (sites.ts).
+  const first = map.generatedFor(resolved.file, original.line);
+  const firstAt = first === undefined || first.originalLine !== original.line ? undefined : offsetOf(analysed, first.line, first.column);
+  const others = map.generatedPlacesFor(resolved.file, original.line).map((p) => offsetOf(analysed, p.line, p.column));
+  const places =
+    firstAt === undefined
+      ? []
+      : [
+          firstAt,
+          ...separatePlaces(
+            analysed,
+            firstAt,
+            others.filter((o) => o !== firstAt),
+          ),
+        ];
+  // It holds when one runs before the line's code in the statement's own function (terser's
+  // `if` around the folded `return`); Astro's line 1 goes to the module's top-level code.
+  const own = functionAround(analysed, start);
+  const lands = places.some((o) => {
+    const at = skipBlanks(analysed.source, o);
+    return at < offset && functionAround(analysed, at) === own;
+  });
+  return { line: original.line, lands, generatedLine: positionOf(analysed, start).line };
 }
 
 /**

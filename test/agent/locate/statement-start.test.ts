@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseSource } from '../../../agent/src/locate/source-analysis.js';
-import { statementStartAt } from '../../../agent/src/locate/statement-start.js';
+import { functionAround, statementStartAt } from '../../../agent/src/locate/statement-start.js';
 
 test('the innermost statement holding a position in its own function', () => {
   const source =
@@ -18,4 +18,14 @@ test('the innermost statement holding a position in its own function', () => {
   );
   assert.equal(at('x(()'), source.indexOf('x(()'));
   assert.equal(at('reserve'), undefined, 'in a class declaration, outside any statement');
+});
+
+test('the innermost function around a position: none in the top-level code', () => {
+  const source = 'const a=1;const p=c(($r)=>{const b=2;return t`<p>${b}</p>`},"/p");\n';
+  const analysed = analyseSource(source)!;
+  const around = (text: string) => functionAround(analysed, source.indexOf(text));
+  assert.equal(around('a=1'), undefined);
+  assert.equal(around('"/p"'), undefined, "the call's other arguments are top-level code");
+  assert.equal(around('return'), around('b=2'), 'two statements of one arrow');
+  assert.equal(around('return')?.start, source.indexOf('($r)'));
 });

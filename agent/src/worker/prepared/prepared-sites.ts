@@ -143,6 +143,12 @@ export interface PlacedSite {
   insideExpression?: 'folded' | 'multi-line';
   /** With `insideExpression`: the line where the statement holding that expression starts, when the map says. */
   statementLine?: number;
+  /**
+   * With `insideExpression`, instead of `statementLine`: a compiler folded the file's lines into one
+   * statement (Astro's markup into its `return renderTemplate\`…\``) at `generatedLine` of `script`,
+   * and its map places that statement's start at `mappedLine`, where an action lands elsewhere.
+   */
+  compiledInto?: { script: string; generatedLine: number; mappedLine: number };
 }
 
 export interface PreparedInstallContext {
