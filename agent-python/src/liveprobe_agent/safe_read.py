@@ -64,9 +64,9 @@ def instance_dict(obj: Any) -> dict[str, Any] | None:
 
 def own_detail(error: BaseException) -> str:
     """The message an exception that passes no arguments to `Exception` keeps as its own `detail`
-    (Starlette's and FastAPI's HTTPException, Tornado's HTTPError, as its log message): read from its
-    instance `__dict__`, a plain str or int
-    only, so that no property or `__str__` of the application runs; '' when it has none."""
+    (Starlette's and FastAPI's HTTPException; Tornado's HTTPError, as its log message): read from
+    its instance `__dict__`, a plain str or int only, so that no property or `__str__` of the
+    application runs; '' when it has none."""
     own = instance_dict(error)
     detail = MISSING if own is None else dict.get(own, 'detail', MISSING)
     if detail is MISSING and own is not None and type(error.args) is tuple and not error.args:

@@ -36,7 +36,7 @@
  * (returnExitAt), the first site of that line: a log there runs after the value, as a breakpoint
  * there stops.
  */
-import { isFunction } from '../locate/ast-node.js';
+import { childAround, isFunction } from '../locate/ast-node.js';
 import { resolveAt, type Scope } from '../locate/scope-model.js';
 import { childrenOf, type AstNode } from './ast.js';
 import { isStatement } from './arrow-exit.js';
@@ -108,7 +108,7 @@ export function returnStoppedAt(program: AstNode, offset: number): AstNode | und
   let ret: AstNode | undefined;
   let node: AstNode | undefined = program;
   while (node !== undefined) {
-    const inside: AstNode | undefined = childrenOf(node).find((child) => child.start <= offset && offset < child.end);
+    const inside = childAround(node, offset);
     if (inside !== undefined && isFunction(inside)) ret = undefined;
     else if (inside?.type === 'ReturnStatement') ret = inside;
     node = inside;

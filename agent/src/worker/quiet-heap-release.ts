@@ -50,14 +50,15 @@ export interface WorkerHeap {
 
 const WORKER_HEAP: WorkerHeap = {
   sinceRelease: () => performance.now() - lastRelease().at,
-  grown: () => youngSize() > YOUNG_AT_START || getHeapStatistics().total_physical_size - lastRelease().size >= GROWN_BY,
-  youngGrown: () => youngSize() > YOUNG_AT_START,
+  grown: () => youngGrown() || getHeapStatistics().total_physical_size - lastRelease().size >= GROWN_BY,
+  youngGrown,
   release: releaseHeap,
   releaseYoung,
 };
 
-function youngSize(): number {
-  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0;
+function youngGrown(): boolean {
+  const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0;
+  return young > YOUNG_AT_START;
 }
 
 export class QuietHeapRelease {
