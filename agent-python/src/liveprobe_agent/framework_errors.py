@@ -57,6 +57,22 @@ GRANIAN_LOG = '_granian.utils'
 GRANIAN_WATCHER = ('future_watcher', '/granian/_futures.py')
 # Frames between the filter and granian's task: the logger's `filter`, its `handle`, then Rust.
 GRANIAN_DEPTH = 5
+# Where Tornado and Sanic log the error of a WebSocket handler they caught (an `on_message` or
+# `open` of Tornado's `WebSocketHandler`, a Sanic `@app.websocket` handler): the same methods log an
+# HTTP handler's error from inside the wrapped methods above, where the error is already reported.
+TORNADO_LOG = ('tornado.web', 'RequestHandler', 'log_exception')
+SANIC_LOG = ('sanic.handlers.error', 'ErrorHandler', 'log')
+# The raise sites of the HTTP errors a router raises itself for a request no route takes (404 for
+# its path, 405 for its method): no frame of the app, so not the app's error, as Flask and Django
+# send nothing for theirs. (function, file)
+ROUTER_MISSES = (
+    ('_handle', '/aiohttp/web_urldispatcher.py'),  # `SystemRoute`, the route of aiohttp's miss
+    ('prepare', '/tornado/web.py'),  # `ErrorHandler`, Tornado's handler for a path no route matches
+    ('_unimplemented_method', '/tornado/web.py'),  # a method the handler class does not define
+    ('_get', '/sanic/router.py'),
+    ('not_found', '/starlette/routing.py'),
+    ('handle', '/starlette/routing.py'),  # `Route.handle`'s 405
+)
 
 
 class FrameworkErrors:
@@ -66,6 +82,9 @@ class FrameworkErrors:
         self.django_signal: Any = None
         self.replaced: dict[tuple[Any, str], Callable[..., Any]] = {}
         self.server_logs: list[logging.Logger] = []
+        # The errors a wrapper further up the stack reports, or decided not to (an override that
+        # calls the framework's method, which logs the error): ids, each held while it is answered.
+        self.answering: set[int] = set()
 
     # On the agent's thread, while an exception action is desired: again at each tick, for a
     # framework imported since.
@@ -84,6 +103,7 @@ class FrameworkErrors:
         self.replace(sys.modules.get(STARLETTE_CHECK[0]), STARLETTE_CHECK[1], lambda f: _handler_found(self, f))
         for (module, cls, name), wrap in WRAPPED:
             self.replace(getattr(sys.modules.get(module), cls, None), name, functools.partial(wrap, self))
+        self.attach_overrides()
         known = logging.Logger.manager.loggerDict
         names = list(SERVER_LOGS)
         if 'granian' in sys.modules:
@@ -104,6 +124,42 @@ class FrameworkErrors:
             wrapper._liveprobe = self  # type: ignore[attr-defined]
             setattr(owner, name, wrapper)
             self.replaced[(owner, name)] = original
+
+    def attach_overrides(self) -> None:
+        """The framework's method and each app class's own override of it (one defined since the last
+        tick included), as a class that answers errors its own way may never call the framework's."""
+        for (module, cls, name), wrap in OVERRIDABLE:
+            base = getattr(sys.modules.get(module), cls, None)
+            if isinstance(base, type):
+                for owner in _classes(base):
+                    self.replace_own(owner, name, functools.partial(wrap, self))
+
+    def replace_own(self, owner: type, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+        """Like `replace`, for a class's own definition (a `staticmethod` stays one)."""
+        raw: Any = owner.__dict__.get(name)
+        static = isinstance(raw, staticmethod)
+        original = raw.__func__ if static else raw
+        if (owner, name) in self.replaced or not callable(original):
+            return
+        wrapper = wrap(original)
+        wrapper._liveprobe = self  # type: ignore[attr-defined]
+        setattr(owner, name, staticmethod(wrapper) if static else wrapper)
+        self.replaced[(owner, name)] = raw
+
+    # On the app's threads.
+    def answer(self, error: Any, report: bool, call: Callable[[], Any]) -> Any:
+        """Reports `error` (unless a wrapper up the stack does, or a router raised it for a request no
+        route takes), then calls on."""
+        key = id(error)
+        if key in self.answering:
+            return call()
+        self.answering.add(key)
+        try:
+            if report and isinstance(error, BaseException) and not _router_miss(error):
+                self.seen(error, error.__traceback__)
+            return call()
+        finally:
+            self.answering.discard(key)
 
     def detach(self) -> None:
         """Puts back exactly what was there; a function the app replaced since is left as it is."""
@@ -155,7 +211,7 @@ def _handler_found(owner: FrameworkErrors, original: Callable[..., Any]) -> Call
         caller = sys._getframe(1)
         if caller.f_code.co_name == 'wrapped_app' and caller.f_code.co_filename.endswith('_exception_handler.py'):
             error = caller.f_locals.get('exc')
-            if isinstance(error, BaseException):
+            if isinstance(error, BaseException) and not _router_miss(error):
                 owner.seen(error, error.__traceback__)
         return original(handler)
     return is_async_callable
@@ -179,10 +235,17 @@ def _handler_failed(owner: FrameworkErrors, original: Callable[..., Any]) -> Cal
 
     @functools.wraps(original)
     def _handle_request_exception(handler: Any, e: Any) -> Any:
-        if isinstance(e, BaseException) and not (isinstance(finish, type) and isinstance(e, finish)):
-            owner.seen(e, e.__traceback__)
-        return original(handler, e)
+        return owner.answer(e, not (isinstance(finish, type) and isinstance(e, finish)), lambda: original(handler, e))
     return _handle_request_exception
+
+
+def _exception_logged(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """Tornado logs a WebSocket handler's error here (`open`'s, `on_message`'s…), then closes the
+    connection; an HTTP handler's error reaches it from `_handle_request_exception`, reported there."""
+    @functools.wraps(original)
+    def log_exception(handler: Any, typ: Any, value: Any, tb: Any) -> Any:
+        return owner.answer(value, True, lambda: original(handler, typ, value, tb))
+    return log_exception
 
 
 def _error_handler_asked(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -190,10 +253,18 @@ def _error_handler_asked(owner: FrameworkErrors, original: Callable[..., Any]) -
     request middleware answered first."""
     @functools.wraps(original)
     def response(handler: Any, request: Any, exception: Any) -> Any:
-        if isinstance(exception, BaseException):
-            owner.seen(exception, exception.__traceback__)
-        return original(handler, request, exception)
+        return owner.answer(exception, True, lambda: original(handler, request, exception))
     return response
+
+
+def _error_logged(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """Sanic logs a WebSocket handler's error here (its connection then closes); its default
+    answer to an HTTP handler's error logs from inside `response`, reported there. Sanic's is a
+    `staticmethod` (request, exception); an app's override may be a method."""
+    @functools.wraps(original)
+    def log(*args: Any) -> Any:
+        return owner.answer(args[-1] if args else None, True, lambda: original(*args))
+    return log
 
 
 def _http_error_raised(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,7 +274,8 @@ def _http_error_raised(owner: FrameworkErrors, original: Callable[..., Any]) -> 
 
     @functools.wraps(original)
     async def finish_response(handler: Any, request: Any, resp: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(resp, BaseException) and isinstance(http_error, type) and isinstance(resp, http_error):
+        if (isinstance(resp, BaseException) and isinstance(http_error, type) and isinstance(resp, http_error)
+                and not _router_miss(resp)):
             owner.seen(resp, resp.__traceback__)
         return await original(handler, request, resp, *args, **kwargs)
     return finish_response
@@ -216,6 +288,37 @@ WRAPPED: tuple[tuple[tuple[str, str, str], Wrap], ...] = (
     (SANIC_RESPOND, _error_handler_asked),
     (AIOHTTP_FINISH, _http_error_raised),
 )
+# Methods that answer or log a framework's errors, which an app's subclass may override without
+# calling the framework's: the framework's and each override are wrapped (`attach_overrides`).
+OVERRIDABLE: tuple[tuple[tuple[str, str, str], Wrap], ...] = (
+    (TORNADO_HANDLE, _handler_failed),
+    (TORNADO_LOG, _exception_logged),
+    (SANIC_RESPOND, _error_handler_asked),
+    (SANIC_LOG, _error_logged),
+)
+
+
+def _classes(base: type) -> list[type]:
+    """`base` and every class derived from it."""
+    found: list[type] = []
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        if cls not in found:
+            found.append(cls)
+            todo.extend(cls.__subclasses__())
+    return found
+
+
+def _router_miss(error: BaseException) -> bool:
+    """Whether a router raised `error` itself for a request no route takes (`ROUTER_MISSES`)."""
+    tb = error.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return any(code.co_name == name and code.co_filename.replace('\\', '/').endswith(file) for name, file in ROUTER_MISSES)
 
 
 def _frame_of(frame: types.FrameType | None, depth: int, where: tuple[str, str]) -> types.FrameType | None:
