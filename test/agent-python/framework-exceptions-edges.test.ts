@@ -73,7 +73,7 @@ async function edges(t: TestContext, spec: Edges) {
   return snapshots;
 }
 
-test("Tornado: a WebSocket handler's error and the error of a handler overriding _handle_request_exception are captured; the router's 404 and 405 are not", async (t) => {
+test("Tornado: a WebSocket handler's error and the error of a handler overriding _handle_request_exception are captured, one whose log_exception override calls Tornado's once; the router's 404 and 405 are not", async (t) => {
   const snapshots = await edges(t, {
     script: 'tornado_edges.py',
     framework: 'tornado',
@@ -81,9 +81,12 @@ test("Tornado: a WebSocket handler's error and the error of a handler overriding
       { handleIsTornados: true, logIsTornados: true, auditHandleIsApps: true },
       { handleIsTornados: false, logIsTornados: false, auditHandleIsApps: false },
     ],
-    ask: async (url) => [await post(`${url}/audit`, { event: 'login' })],
-    answers: [{ status: 503, body: '{"error": "audit is down"}' }],
-    types: ['AuditDown', 'BadReading'],
+    ask: async (url) => [await post(`${url}/audit`, { event: 'login' }), await post(`${url}/ledger`, {})],
+    answers: [
+      { status: 503, body: '{"error": "audit is down"}' },
+      { status: 500, body: '<html><title>500: Internal Server Error</title><body>500: Internal Server Error</body></html>' },
+    ],
+    types: ['AuditDown', 'BadReading', 'LedgerFull'],
     feed: 'Feed.on_message',
   });
   const audit = snapshots.find((s) => s.exception?.type === 'AuditDown')!;

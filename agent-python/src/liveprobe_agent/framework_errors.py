@@ -19,7 +19,11 @@ framework offers where it offers something, else one function is wrapped (docs/d
   uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server`, granian's
   `_granian.utils` (ASGI and RSGI) and aiohttp's `aiohttp.server` (its 500 for any other error a
   handler raised; not its 400 for a request its parser refused), a filter that lets every record
-  through."""
+  through.
+
+Tornado's and Sanic's methods an app class may override (`OVERRIDABLE`) are wrapped on each class
+that defines its own, and so are the methods they log a WebSocket handler's error with. A 404 or
+405 a router raises itself for a request no route takes is not reported (`ROUTER_MISSES`)."""
 from __future__ import annotations
 
 import functools
