@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import time
 import types
 from typing import Any, Callable
 
@@ -66,6 +67,7 @@ GRANIAN_DEPTH = 5
 # HTTP handler's error from inside the wrapped methods above, where the error is already reported.
 TORNADO_LOG = ('tornado.web', 'RequestHandler', 'log_exception')
 SANIC_LOG = ('sanic.handlers.error', 'ErrorHandler', 'log')
+RESCAN_SECONDS = 1.0  # at most this long before an app class defined since is found (`attach_overrides`)
 # The raise sites of the HTTP errors a router raises itself for a request no route takes (404 for
 # its path, 405 for its method): no frame of the app, so not the app's error, as Flask and Django
 # send nothing for theirs. (function, file)
@@ -89,6 +91,7 @@ class FrameworkErrors:
         # The errors a wrapper further up the stack reports, or decided not to (an override that
         # calls the framework's method, which logs the error): ids, each held while it is answered.
         self.answering: set[int] = set()
+        self.scanned = (0, 0.0)  # len(sys.modules) and time.monotonic() at the last walk of the app's classes
 
     # On the agent's thread, while an exception action is desired: again at each tick, for a
     # framework imported since.
@@ -130,13 +133,22 @@ class FrameworkErrors:
             self.replaced[(owner, name)] = original
 
     def attach_overrides(self) -> None:
-        """The framework's method and each app class's own override of it (one defined since the last
-        tick included), as a class that answers errors its own way may never call the framework's."""
+        """The framework's method and each app class's own override of it, as a class that answers
+        errors its own way may never call the framework's. A walk at every tick would hold the GIL
+        over the app's class tree 50 times a second: a class defined since is found at the first tick
+        that sees a module imported since (an app defines its classes as its modules load), else
+        within a second (one defined in a function, or as its module was still loading)."""
+        now = time.monotonic()
+        if len(sys.modules) == self.scanned[0] and now - self.scanned[1] < RESCAN_SECONDS:
+            return
+        self.scanned = (len(sys.modules), now)
+        trees: dict[type, list[type]] = {}  # each framework's class tree, walked once
         for (module, cls, name), wrap in OVERRIDABLE:
             base = getattr(sys.modules.get(module), cls, None)
             if isinstance(base, type):
-                for owner in _classes(base):
-                    self.replace_own(owner, name, functools.partial(wrap, self))
+                for owner in trees.get(base) or trees.setdefault(base, _classes(base)):
+                    if name in owner.__dict__ and (owner, name) not in self.replaced:
+                        self.replace_own(owner, name, functools.partial(wrap, self))
 
     def replace_own(self, owner: type, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
         """Like `replace`, for a class's own definition (a `staticmethod` stays one)."""
@@ -177,6 +189,7 @@ class FrameworkErrors:
             if getattr(getattr(owner, name, None), '_liveprobe', None) is self:
                 setattr(owner, name, original)
         self.replaced = {}
+        self.scanned = (0, 0.0)
         for logger in self.server_logs:
             # A new list, not `removeFilter`: a thread logging meanwhile walks the list it had, and
             # a removal in place could make it skip the app's filter after this one.
@@ -304,14 +317,14 @@ OVERRIDABLE: tuple[tuple[tuple[str, str, str], Wrap], ...] = (
 
 def _classes(base: type) -> list[type]:
     """`base` and every class derived from it."""
-    found: list[type] = []
+    found: dict[type, None] = {}
     todo = [base]
     while todo:
         cls = todo.pop()
         if cls not in found:
-            found.append(cls)
+            found[cls] = None
             todo.extend(cls.__subclasses__())
-    return found
+    return list(found)
 
 
 def _router_miss(error: BaseException) -> bool:
