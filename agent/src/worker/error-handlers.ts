@@ -134,9 +134,21 @@ const SITES: readonly ErrorHandlerSite[] = [
   },
   {
     // What a job's processor throws or rejects marks the job failed here (5 and later a method, 4 a closure).
+    // A sandboxed processor's error (a Worker given a processor file has a childPool) comes as one
+    // BullMQ rebuilt from the child's message, at no throw site of the app's: the child's agent
+    // captured the error itself, at BullMQ's catch in the child (below).
     framework: 'BullMQ (its Worker, as it fails a job)',
     file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/worker\.js$/,
     head: /(?:\basync\s+handleFailed\s*\(|\bhandleFailed\s*=\s*async\s*\()\s*([A-Za-z_$][\w$]*)[^{]*\{/,
+    handed: (error) => `(this.childPool ? undefined : ${error})`,
+  },
+  {
+    // A sandboxed processor (a processor file, run in a child process BullMQ forks with the app's
+    // Node flags, so with the agent) throws or rejects into this catch in the child, which sends
+    // the error to the app's process as a message: nothing is thrown again on either side.
+    framework: "BullMQ (its sandboxed processor's child, as it sends a job's error to the Worker)",
+    file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/child-processor\.js$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*await\s+this\.send\(\s*\{\s*cmd\s*:\s*[\w$.]*ParentCommand\.Failed\b)/,
   },
   {
     // A route handler's, server action's or server component's error, before Next logs it, calls

@@ -31,6 +31,8 @@ const FILES = [
   ['node_modules/graphql-jit/dist/error.mjs', 'graphql-jit', 'originalError'],
   ['node_modules/bullmq/dist/cjs/classes/worker.js', 'BullMQ', 'err'],
   ['node_modules/bullmq/dist/esm/classes/worker.js', 'BullMQ', 'err'],
+  ['node_modules/bullmq/dist/cjs/classes/child-processor.js', "BullMQ \\(its sandboxed", 'err'],
+  ['node_modules/bullmq/dist/esm/classes/child-processor.js', "BullMQ \\(its sandboxed", 'err'],
 ] as const;
 
 for (const [file, framework, parameter] of FILES) {
@@ -180,7 +182,7 @@ test("BullMQ 4's Worker: its handleFailed was a closure in processJob", () => {
     lineNumber: 1,
     columnNumber: '        const handleFailed = async (err) => {'.length,
     parameter: 'err',
-    handed: 'err',
+    handed: '(this.childPool ? undefined : err)',
   });
   // 5 and 6: a method whose defaults hold parentheses, after calls to it.
   const method = [
