@@ -70,7 +70,9 @@ test("bullmq sandboxed: a processor file's line action installs in BullMQ's chil
   // A last job: once its snapshot is in, the others (in any order) are too.
   await run(worker.url, 'job=reserve&sku=sku-2&wanted=9');
   assert.deepEqual(
-    await shownOnceLastIsIn(snapshots, (e) => (e.actionId === exception.action.id ? `${e.snapshot.exception?.message} on ${e.agentId}` : undefined)),
+    await shownOnceLastIsIn(snapshots, (e) =>
+      e.actionId === exception.action.id ? `${e.snapshot.exception?.message} on ${e.agentId}` : undefined,
+    ),
     [
       undefined,
       `only 0 of sku-1 left, 5 wanted on ${line!.agentId}`,

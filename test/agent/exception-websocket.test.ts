@@ -33,7 +33,7 @@ async function wsClient(t: TestContext, url: string): Promise<{ send(message: ob
   };
 }
 
-test('ws: a log action in a message listener under load samples to its rate with the right values, every message answered as before; an async listener\'s rejection gives a snapshot with its locals before the process ends', async (t) => {
+test("ws: a log action in a message listener under load samples to its rate with the right values, every message answered as before; an async listener's rejection gives a snapshot with its locals before the process ends", async (t) => {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
@@ -60,7 +60,10 @@ test('ws: a log action in a message listener under load samples to its rate with
     'every message answered, in order, with its total',
   );
   await events.waitFor(isOutput(log.action.id), WAIT, 'a log line');
-  const lines = events.events().filter(isOutput(log.action.id)).map((e) => (e.data as OutputEvent).message);
+  const lines = events
+    .events()
+    .filter(isOutput(log.action.id))
+    .map((e) => (e.data as OutputEvent).message);
   for (const line of lines) {
     const id = Number(/^order (\d+) total/.exec(line)?.[1]);
     assert.equal(line, `order ${id} total ${id * 2.5}`, 'each line has the values of its own message');
@@ -127,7 +130,7 @@ test("socket.io: a middleware's next(err) gives a snapshot where it handed the e
   const { socket } = await sioClient(t, server.url, 'lin', 'let-me-in');
   assert.deepEqual(await socket.emitWithAck('price', { id: 1, quantity: 2 }), { id: 1, total: 5 });
   socket.emit('withdraw', { cents: 250 });
-  const [answer] = (await once(socket, 'refused')) as [string];
+  const answer = await new Promise<string>((resolve) => socket.once('refused', resolve));
   assert.equal(answer, 'withdrawal of 250 cents over 100');
   const { snapshot: limited } = await snapshots.waitFor(
     (e) => e.snapshot.exception?.message === answer,

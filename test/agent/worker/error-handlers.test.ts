@@ -31,8 +31,8 @@ const FILES = [
   ['node_modules/graphql-jit/dist/error.mjs', 'graphql-jit', 'originalError'],
   ['node_modules/bullmq/dist/cjs/classes/worker.js', 'BullMQ', 'err'],
   ['node_modules/bullmq/dist/esm/classes/worker.js', 'BullMQ', 'err'],
-  ['node_modules/bullmq/dist/cjs/classes/child-processor.js', "BullMQ \\(its sandboxed", 'err'],
-  ['node_modules/bullmq/dist/esm/classes/child-processor.js', "BullMQ \\(its sandboxed", 'err'],
+  ['node_modules/bullmq/dist/cjs/classes/child-processor.js', 'BullMQ \\(its sandboxed', 'err'],
+  ['node_modules/bullmq/dist/esm/classes/child-processor.js', 'BullMQ \\(its sandboxed', 'err'],
 ] as const;
 
 for (const [file, framework, parameter] of FILES) {
@@ -487,7 +487,11 @@ for (const file of ['node_modules/socket.io/dist/namespace.js', 'node_modules/so
 }
 
 test("socket.io's middleware callback written as a function expression (as an older build may) is found too", () => {
-  const source = ['        function run(i) {', '            fns[i](socket, function (err) {', '                if (err) return fn(err);'].join('\n');
+  const source = [
+    '        function run(i) {',
+    '            fns[i](socket, function (err) {',
+    '                if (err) return fn(err);',
+  ].join('\n');
   const entry = errorHandlerEntries('/srv/app/node_modules/socket.io/dist/namespace.js', source)[0];
   assert.equal(entry?.lineNumber, 2);
   assert.equal(source.split('\n')[2]?.slice(entry.columnNumber), 'return fn(err);');
