@@ -33,7 +33,7 @@ async function wsClient(t: TestContext, url: string): Promise<{ send(message: ob
   };
 }
 
-test("ws: a log action in a message listener under load samples to its rate with the right values, every message answered as before; an async listener's rejection gives a snapshot with its locals before the process ends", async (t) => {
+test("ws: a log and a snapshot action in a message listener under load sample to their rate with the right values, every message answered as before; an async listener's rejection gives a snapshot with its locals before the process ends", async (t) => {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
@@ -47,8 +47,16 @@ test("ws: a log action in a message listener under load samples to its rate with
     tags: ['e2e'],
     ratePerSecond: 1,
   });
+  const captured = await addAction(cp, {
+    type: 'snapshot',
+    file: WS_APP,
+    line: lineOf(WS_APP, 'ws-price'),
+    tags: ['e2e'],
+    ratePerSecond: 1,
+  });
   const exception = await addAction(cp, { type: 'exception', tags: ['e2e'], errorType: 'OrderError' });
   assert.match(await installed(cp, log.action.id), /^installed/);
+  assert.match(await installed(cp, captured.action.id), /^installed/);
   assert.match(await installed(cp, exception.action.id), /^installed/);
 
   const client = await wsClient(t, server.url);
@@ -69,6 +77,15 @@ test("ws: a log action in a message listener under load samples to its rate with
     assert.equal(line, `order ${id} total ${id * 2.5}`, 'each line has the values of its own message');
   }
   assert.ok(lines.length < MESSAGES / 2, `sampled to about one a second: ${lines.length} lines for ${MESSAGES} messages`);
+  await snapshots.waitFor((e) => e.actionId === captured.action.id, WAIT, 'a snapshot of the line');
+  const taken = snapshots.items().filter((e) => e.actionId === captured.action.id);
+  for (const { snapshot } of taken) {
+    const order = find(snapshot.locals, 'order');
+    assert.ok(order.t === 'object');
+    const id = (order.props.find(([name]) => name === 'id')?.[1] as { v: number }).v;
+    assert.deepEqual(find(snapshot.locals, 'total'), { t: 'number', v: id * 2.5 }, 'each snapshot has the values of its own message');
+  }
+  assert.ok(taken.length < MESSAGES / 2, `sampled to about one a second: ${taken.length} snapshots for ${MESSAGES} messages`);
 
   client.send({ op: 'refund', id: 7, cents: 900 });
   const { snapshot } = await snapshots.waitFor((e) => e.actionId === exception.action.id, WAIT, 'the rejection snapshot');
