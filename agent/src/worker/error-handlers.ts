@@ -134,9 +134,31 @@ const SITES: readonly ErrorHandlerSite[] = [
   },
   {
     // What a job's processor throws or rejects marks the job failed here (5 and later a method, 4 a closure).
+    // A sandboxed processor's error (a Worker given a processor file has a childPool) comes as one
+    // BullMQ rebuilt from the child's message, at no throw site of the app's: the child's agent
+    // captured the error itself, at BullMQ's catch in the child (below).
     framework: 'BullMQ (its Worker, as it fails a job)',
     file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/worker\.js$/,
     head: /(?:\basync\s+handleFailed\s*\(|\bhandleFailed\s*=\s*async\s*\()\s*([A-Za-z_$][\w$]*)[^{]*\{/,
+    handed: (error) => `(this.childPool ? undefined : ${error})`,
+  },
+  {
+    // A sandboxed processor (a processor file, run in a child process BullMQ forks with the app's
+    // Node flags, so with the agent) throws or rejects into this catch in the child, which sends
+    // the error to the app's process as a message: nothing is thrown again on either side.
+    framework: "BullMQ (its sandboxed processor's child, as it sends a job's error to the Worker)",
+    file: /\/bullmq\/dist\/(?:cjs|esm)\/classes\/child-processor\.js$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*await\s+this\.send\(\s*\{\s*cmd\s*:\s*[\w$.]*ParentCommand\.Failed\b)/,
+  },
+  {
+    // socket.io 4 catches nothing a handler throws (that is uncaught), but a middleware hands an
+    // error to it with next(err): a namespace's (io.use) answers the client's connection with
+    // connect_error, a socket's (socket.use) emits the socket's `error` event. Both run their
+    // middlewares through this callback; the breakpoint goes before its `return fn(err)`, which
+    // only an error reaches, not each connection and message.
+    framework: "socket.io (a middleware's next(err): connect_error, or the socket's error event)",
+    file: /\/socket\.io\/dist\/(?:namespace|socket)\.js$/,
+    head: /\bfns\[\s*i\s*\]\(\s*(?:socket|event)\s*,\s*(?:function\s*)?\(\s*([A-Za-z_$][\w$]*)\s*\)\s*(?:=>\s*)?\{(?:\s*\/\/[^\n]*)*\s*if\s*\(\s*\1\s*\)\s*\{?/,
   },
   {
     // A route handler's, server action's or server component's error, before Next logs it, calls
@@ -194,11 +216,12 @@ const SITES: readonly ErrorHandlerSite[] = [
 
 /**
  * The frameworks' own packages, with those that do their routing and body parsing (Fastify's
- * find-my-way and avvio, Express's body-parser and raw-body), the GraphQL servers over graphql-js
- * and BullMQ's Redis client: frames in them are not where the app reported an error.
+ * find-my-way and avvio, Express's body-parser and raw-body), the GraphQL servers over graphql-js,
+ * BullMQ's Redis client and socket.io's transport (engine.io, ws): frames in them are not where
+ * the app reported an error.
  */
 const FRAMEWORK_DIRS =
-  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|next|h3|@sveltejs\/[\w.-]+|react-router|@react-router\/[\w.-]+|astro|@astrojs\/[\w.-]+)\//;
+  /\/node_modules\/(?:express\d*|router|finalhandler|body-parser|raw-body|koa|koa-compose|fastify|find-my-way|avvio|light-my-request|@hapi\/[\w.-]+|@nestjs\/[\w.-]+|hono|@hono\/[\w.-]+|graphql\d*|graphql-jit|@graphql-tools\/[\w.-]+|graphql-yoga|@graphql-yoga\/[\w.-]+|@envelop\/[\w.-]+|@apollo\/[\w.-]+|mercurius|bullmq|ioredis|socket\.io|socket\.io-adapter|socket\.io-parser|engine\.io|engine\.io-parser|ws|next|h3|@sveltejs\/[\w.-]+|react-router|@react-router\/[\w.-]+|astro|@astrojs\/[\w.-]+)\//;
 
 export function isFrameworkFile(path: string): boolean {
   return FRAMEWORK_DIRS.test(path.replace(/\\/g, '/'));

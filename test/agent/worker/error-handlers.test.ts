@@ -31,6 +31,8 @@ const FILES = [
   ['node_modules/graphql-jit/dist/error.mjs', 'graphql-jit', 'originalError'],
   ['node_modules/bullmq/dist/cjs/classes/worker.js', 'BullMQ', 'err'],
   ['node_modules/bullmq/dist/esm/classes/worker.js', 'BullMQ', 'err'],
+  ['node_modules/bullmq/dist/cjs/classes/child-processor.js', 'BullMQ \\(its sandboxed', 'err'],
+  ['node_modules/bullmq/dist/esm/classes/child-processor.js', 'BullMQ \\(its sandboxed', 'err'],
 ] as const;
 
 for (const [file, framework, parameter] of FILES) {
@@ -180,7 +182,7 @@ test("BullMQ 4's Worker: its handleFailed was a closure in processJob", () => {
     lineNumber: 1,
     columnNumber: '        const handleFailed = async (err) => {'.length,
     parameter: 'err',
-    handed: 'err',
+    handed: '(this.childPool ? undefined : err)',
   });
   // 5 and 6: a method whose defaults hold parentheses, after calls to it.
   const method = [
@@ -467,4 +469,31 @@ test("Astro's app render catch: in the package and in a build's adapter chunk, A
   assert.equal(isErrorHandlerFile('/srv/app/dist/server/entry.mjs'), false);
   assert.equal(isFrameworkFile('/srv/app/node_modules/astro/dist/core/render-context.js'), true);
   assert.equal(isFrameworkFile('/srv/app/node_modules/@astrojs/node/dist/serve-app.js'), true);
+});
+
+// socket.io 4 runs a namespace's and a socket's middlewares through the same callback: the
+// breakpoint goes before its `return fn(err)`, reached only by a middleware's next(err).
+for (const file of ['node_modules/socket.io/dist/namespace.js', 'node_modules/socket.io/dist/socket.js']) {
+  test(`socket.io's ${file}: the middleware callback's error branch, not each connection or event`, () => {
+    const path = fromRoot(file);
+    const source = readFileSync(path, 'utf8');
+    const [entry, ...others] = errorHandlerEntries(path, source);
+    assert.equal(others.length, 0);
+    assert.match(entry?.framework ?? '', /^socket\.io/);
+    assert.equal(entry?.parameter, 'err');
+    const rest = source.split('\n').slice(entry!.lineNumber).join('\n').slice(entry!.columnNumber);
+    assert.match(rest, /^\s*return fn\(err\);/, 'the breakpoint goes before the statement only an error reaches');
+  });
+}
+
+test("socket.io's middleware callback written as a function expression (as an older build may) is found too", () => {
+  const source = [
+    '        function run(i) {',
+    '            fns[i](socket, function (err) {',
+    '                if (err) return fn(err);',
+  ].join('\n');
+  const entry = errorHandlerEntries('/srv/app/node_modules/socket.io/dist/namespace.js', source)[0];
+  assert.equal(entry?.lineNumber, 2);
+  assert.equal(source.split('\n')[2]?.slice(entry.columnNumber), 'return fn(err);');
+  assert.equal(isFrameworkFile('/srv/app/node_modules/engine.io/build/socket.js'), true);
 });
