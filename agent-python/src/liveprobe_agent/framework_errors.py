@@ -19,7 +19,9 @@ framework offers where it offers something, else one function is wrapped (docs/d
   uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server`, granian's
   `_granian.utils` (ASGI and RSGI) and aiohttp's `aiohttp.server` (its 500 for any other error a
   handler raised; not its 400 for a request its parser refused), a filter that lets every record
-  through."""
+  through.
+
+Litestar's, Quart's, Falcon's, Bottle's, Pyramid's and socketserver's: more_framework_errors.py."""
 from __future__ import annotations
 
 import functools
@@ -27,6 +29,8 @@ import logging
 import sys
 import types
 from typing import Any, Callable
+
+from .more_framework_errors import MORE_GLOBALS, MORE_WRAPPED
 
 Seen = Callable[[BaseException | None, types.TracebackType | None], None]
 # Starlette ≥ 0.28 checks a found handler (by class or by status code) with this global of the
@@ -82,8 +86,10 @@ class FrameworkErrors:
                 signal.connect(self.django_hook, weak=False)
                 self.django_signal = signal
         self.replace(sys.modules.get(STARLETTE_CHECK[0]), STARLETTE_CHECK[1], lambda f: _handler_found(self, f))
-        for (module, cls, name), wrap in WRAPPED:
+        for (module, cls, name), wrap in WRAPPED + MORE_WRAPPED:
             self.replace(getattr(sys.modules.get(module), cls, None), name, functools.partial(wrap, self))
+        for (module, name), wrap in MORE_GLOBALS:
+            self.replace(sys.modules.get(module), name, functools.partial(wrap, self))
         known = logging.Logger.manager.loggerDict
         names = list(SERVER_LOGS)
         if 'granian' in sys.modules:
