@@ -113,5 +113,5 @@ export async function answeredBy(t: TestContext, framework: string, spec: Answer
     assert.deepEqual(find(reserve.locals, 'left'), { t: 'number', v: -2 });
     assert.deepEqual(find(reserve.locals, 'session_token'), { t: 'redacted' }, 'the session token is redacted');
   }
-  return { snapshots, reserve: reserve! };
+  return { app, snapshots, reserve: reserve! };
 }

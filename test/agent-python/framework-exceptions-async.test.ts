@@ -5,7 +5,7 @@
 // without the agent, and once the action goes the framework is as it was.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { cli, lineOf, sseEvents, waitFor } from '../helpers/index.js';
 import { controlPlane } from '../agent/fixtures.js';
 import { FIXTURES, startPythonApp } from './python-app.js';

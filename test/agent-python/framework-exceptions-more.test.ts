@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { SnapshotData } from '@liveprobe/protocol';
 import { lineOf } from '../helpers/index.js';
 import { FIXTURES } from './python-app.js';
-import { type Answer, answer, answeredBy, CARD, post, snapshotOf, snapshotsOf, WAIT, withAndWithout } from './framework-app.js';
+import { type Answer, answer, answeredBy, CARD, post } from './framework-app.js';
 
 /** The snapshot of the raised 404 (`order`'s): its throw site is the fixture's line. */
 function orderAt(snapshots: SnapshotData[], type: string, script: string, marker: string, raiser = 'order') {
@@ -113,4 +113,32 @@ test("a Pyramid view's error is captured whether no exception view answers it (t
   });
   assert.equal(reserve.exception!.message, 'tea is short by 2');
   assert.equal(orderAt(snapshots, 'HTTPNotFound', 'pyramid_shop.py', 'pyramid-order-raise').exception!.message, 'no order 7');
+});
+
+/** A request the server closes without an answer (its handler's error escaped) reads as status 0. */
+const closedOrAnswered = async (response: Promise<Response>): Promise<Answer> => {
+  try {
+    return await answer(response);
+  } catch {
+    return { status: 0, body: '' };
+  }
+};
+
+test("an http.server request handler's error, which its server (socketserver's) catches and prints, is captured; the connection closes without an answer as before and socketserver is as before once the action goes", async (t) => {
+  const { app } = await answeredBy(t, 'http-server', {
+    script: 'http_server_shop.py',
+    ask: async (url) => [
+      await closedOrAnswered(fetch(`${url}/pay`, { method: 'POST', body: JSON.stringify({ amount: 500, card: CARD }) })),
+      await post(`${url}/pay`, { amount: 20, card: CARD }),
+    ],
+    statuses: [0, 200],
+    hooks: [{ handleErrorIsSocketservers: true }, { handleErrorIsSocketservers: false }],
+    types: ['PaymentDeclined'],
+    raisers: ['Shop.do_POST', 'Shop.do_POST'],
+  });
+  assert.match(
+    app.output(),
+    /Exception occurred during processing of request[\s\S]*PaymentDeclined: amount 500 is over the limit/,
+    'the server still prints the error',
+  );
 });
