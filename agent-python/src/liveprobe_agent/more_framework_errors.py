@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import types
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -99,23 +100,34 @@ def _falcon_answers(owner: FrameworkErrors, original: Callable[..., Any]) -> Cal
 
 
 def _bottle_answers(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
-    """Bottle catches a route's error and answers a new `HTTPError` it made, having put the error
-    in `environ['bottle.exc_info']` (a mounted app's request shares the environ: only an error put
-    there during this call is this call's); a raised `HTTPError` is the answer itself, with the
-    traceback of its raise (one returned has none, and a raised `HTTPResponse` is not an error)."""
+    """Bottle catches a route's error and returns a 500 `HTTPError` it made of it, never raised,
+    with the error as its `exception` and in the request's `bottle.exc_info`; a raised `HTTPError`
+    is the answer itself, with the traceback of its raise (one returned has none; a raised
+    `HTTPResponse`, a redirect's, is not an error). An app mounted in another raises the error it
+    caught again into the mounting app's route, through this method once more: the traceback then
+    holds this method's frame twice, and the error was reported by the first."""
     http_error = getattr(sys.modules.get(BOTTLE_HANDLE[0]), 'HTTPError', None)
     below_400 = _answer_of(BOTTLE_HANDLE[0], 'HTTPError', 'status_code')
+    code = getattr(original, '__code__', None)
+
+    def once(tb: types.TracebackType | None) -> bool:
+        passes = 0
+        while tb is not None:
+            passes += tb.tb_frame.f_code is code
+            tb = tb.tb_next
+        return passes <= 1
 
     @functools.wraps(original)
     def _handle(app: Any, environ: Any, *args: Any, **kwargs: Any) -> Any:
-        before = environ.get('bottle.exc_info') if isinstance(environ, dict) else None
         out = original(app, environ, *args, **kwargs)
-        caught = environ.get('bottle.exc_info') if isinstance(environ, dict) else None
-        if caught is not before and isinstance(caught, tuple) and len(caught) == 3 and isinstance(caught[1], BaseException):
-            owner.seen(caught[1], caught[2])
-        elif isinstance(out, BaseException) and isinstance(http_error, type) and isinstance(out, http_error) \
-                and out.__traceback__ is not None and not below_400(out):
-            owner.seen(out, out.__traceback__)
+        if isinstance(out, BaseException) and isinstance(http_error, type) and isinstance(out, http_error):
+            caught = environ.get('bottle.exc_info') if isinstance(environ, dict) else None
+            if isinstance(caught, tuple) and len(caught) == 3 and isinstance(caught[1], BaseException) \
+                    and caught[1] is getattr(out, 'exception', None):
+                if once(caught[2]):
+                    owner.seen(caught[1], caught[2])
+            elif out.__traceback__ is not None and not below_400(out):
+                owner.seen(out, out.__traceback__)
         return out
     return _handle
 
