@@ -5,59 +5,11 @@
 // without the agent, and once the action goes the framework is as it was.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { cli, lineOf, sseEvents, waitFor } from '../helpers/index.js';
 import { controlPlane } from '../agent/fixtures.js';
 import { FIXTURES, startPythonApp } from './python-app.js';
-import { type Answer, answer, CARD, find, post, snapshotOf, snapshotsOf, WAIT, withAndWithout } from './framework-app.js';
-
-interface Answered {
-  script: string;
-  /** The fixture's requests: the first an error its framework answers 500, the last a success. */
-  ask: (url: string) => Promise<Answer[]>;
-  statuses: number[];
-  /** The fixture's `/hooks` without the action, and while it is desired. */
-  hooks: [unknown, unknown];
-  /** One snapshot's error type per error the framework answered, sorted. */
-  types: string[];
-  /** The functions that raise the 500 and the other error (Python's qualified names). */
-  raisers?: [string, string];
-}
-
-/** A framework's answers with the agent are those without; each error it answered gives one snapshot
- * of the frame that raised it: `pay`'s 500 and, when there is another, `reserve`'s are checked here. */
-async function answeredBy(t: TestContext, framework: string, spec: Answered) {
-  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, spec.script, spec.ask);
-  assert.deepEqual(before, spec.hooks[0]);
-  assert.deepEqual(await hooks(), spec.hooks[1], 'hooked while the action is desired');
-  assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the handler handles its own KeyError');
-  const withAgent = await spec.ask(app.url);
-  assert.deepEqual(
-    withAgent.map((a) => a.status),
-    spec.statuses,
-  );
-  assert.deepEqual(withAgent, without, 'the same statuses and bodies as without the agent');
-  await waitFor(async () => (await snapshotsOf(cp.url, actionId)).length >= spec.types.length, WAIT, 'the exception snapshots');
-  await events.waitFor(snapshotOf(actionId), WAIT, 'an exception snapshot on the live stream');
-  const snapshots = await snapshotsOf(cp.url, actionId);
-  assert.deepEqual(snapshots.map((s) => s.exception?.type).sort(), spec.types, 'one per error the framework answered, and nothing else');
-  const [payer, reserver] = spec.raisers ?? ['pay', 'reserve'];
-  const declined = snapshots.find((s) => s.exception?.type === 'PaymentDeclined')!;
-  assert.equal(declined.exception!.message, 'amount 500 is over the limit');
-  assert.equal(declined.location.function, payer);
-  assert.equal(declined.location.line, lineOf(`${FIXTURES}/${spec.script}`, `${framework}-pay-raise`));
-  assert.ok(find(declined.locals, 'card'), 'the handler’s locals');
-  assert.ok(!JSON.stringify(declined).includes(CARD), 'the card number is redacted');
-  await removed();
-  const reserve = snapshots.find((s) => s.location.function === reserver);
-  if (spec.types.length > 1) {
-    assert.ok(reserve, `a snapshot of ${reserver}`);
-    assert.equal(reserve.location.line, lineOf(`${FIXTURES}/${spec.script}`, `${framework}-reserve-raise`));
-    assert.deepEqual(find(reserve.locals, 'left'), { t: 'number', v: -2 });
-    assert.deepEqual(find(reserve.locals, 'session_token'), { t: 'redacted' }, 'the session token is redacted');
-  }
-  return { snapshots, reserve: reserve! };
-}
+import { answer, answeredBy, CARD, post, snapshotOf, snapshotsOf, WAIT } from './framework-app.js';
 
 test("an aiohttp handler's error is captured whether aiohttp answers 500 (logged by aiohttp.server) or it is a raised 4xx HTTPException, not a raised redirect; the answers are unchanged and aiohttp as before once the action goes", async (t) => {
   const { reserve } = await answeredBy(t, 'aiohttp', {

@@ -23,7 +23,8 @@ framework offers where it offers something, else one function is wrapped (docs/d
 
 Tornado's and Sanic's methods an app class may override (`OVERRIDABLE`) are wrapped on each class
 that defines its own, and so are the methods they log a WebSocket handler's error with. A 404 or
-405 a router raises itself for a request no route takes is not reported (`ROUTER_MISSES`)."""
+405 a router raises itself for a request no route takes is not reported (`ROUTER_MISSES`).
+Litestar's, Quart's, Falcon's, Bottle's, Pyramid's and socketserver's: more_framework_errors.py."""
 from __future__ import annotations
 
 import functools
@@ -32,6 +33,8 @@ import sys
 import time
 import types
 from typing import Any, Callable
+
+from .more_framework_errors import MORE_GLOBALS, MORE_WRAPPED
 
 Seen = Callable[[BaseException | None, types.TracebackType | None], None]
 # Starlette ≥ 0.28 checks a found handler (by class or by status code) with this global of the
@@ -108,8 +111,10 @@ class FrameworkErrors:
                 signal.connect(self.django_hook, weak=False)
                 self.django_signal = signal
         self.replace(sys.modules.get(STARLETTE_CHECK[0]), STARLETTE_CHECK[1], lambda f: _handler_found(self, f))
-        for (module, cls, name), wrap in WRAPPED:
+        for (module, cls, name), wrap in WRAPPED + MORE_WRAPPED:
             self.replace(getattr(sys.modules.get(module), cls, None), name, functools.partial(wrap, self))
+        for (module, name), wrap in MORE_GLOBALS:
+            self.replace(sys.modules.get(module), name, functools.partial(wrap, self))
         self.attach_overrides()
         known = logging.Logger.manager.loggerDict
         names = list(SERVER_LOGS)
