@@ -118,6 +118,13 @@ const SITES: readonly ErrorHandlerSite[] = [
     head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=[^{}]*?\.error\(\s*null\s*,\s*\1\.stack\b)/,
   },
   {
+    // `astro dev` (5 and 7) answers what a page, an endpoint or a middleware threw here, with its
+    // error overlay; in 7 its request handler above logged it first, and throws it on to here.
+    framework: "Astro (its dev server's request, as it shows the error overlay)",
+    file: /\/astro\/dist\/vite-plugin-astro-server\/controller\.js$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*const\s+[\w$]+\s*=\s*onError\(\s*\1\s*\))/,
+  },
+  {
     // Every field's throw or rejection (graphql 16's executeField, 17's handleFieldError) is
     // wrapped here into the GraphQLError of the response's `errors`, under Apollo Server, Yoga and
     // Mercurius alike. A located error passes again as a non-null field's error bubbles up: the
