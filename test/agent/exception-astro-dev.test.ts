@@ -87,7 +87,7 @@ async function astroDev(t: TestContext, astro7: boolean): Promise<string> {
 }
 
 for (const astro7 of [false, true])
-  test(`astro dev (${astro7 ? "7: its request handler logs the error, then throws it on" : '5'}): an error an endpoint throws gives one snapshot of its throw site; the answer is unchanged`, async (t) => {
+  test(`astro dev (${astro7 ? '7: its request handler logs the error, then throws it on' : '5'}): an error an endpoint throws gives one snapshot of its throw site; the answer is unchanged`, async (t) => {
     const cp = await controlPlane(t);
     const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
     const dev = await app(t, { script: await astroDev(t, astro7), broker: cp.mqttUrl, module: 'esm' });
@@ -95,7 +95,10 @@ for (const astro7 of [false, true])
     t.after(() => events.close());
     const { action } = await addAction(cp, { type: 'exception', tags: ['e2e'] });
     await events.waitFor(
-      (e) => e.event === 'action_status' && (e.data as { actionId: string; state: string }).actionId === action.id && (e.data as { state: string }).state === 'installed',
+      (e) =>
+        e.event === 'action_status' &&
+        (e.data as { actionId: string; state: string }).actionId === action.id &&
+        (e.data as { state: string }).state === 'installed',
       WAIT,
       'the exception action installs',
     );
@@ -112,9 +115,12 @@ for (const astro7 of [false, true])
 
     // One more: once its snapshot is in, any second one of the first error would be too.
     await fails(9);
-    await snapshots.waitFor((e) => e.snapshot.exception?.message === 'out of tea: wanted 9', WAIT, 'the last error\'s snapshot');
+    await snapshots.waitFor((e) => e.snapshot.exception?.message === 'out of tea: wanted 9', WAIT, "the last error's snapshot");
     const messages = snapshots.items().map((e) => e.snapshot.exception?.message);
     assert.equal(messages.length, new Set(messages).size, `one snapshot per error: ${messages.join(', ')}`);
-    assert.ok(snapshots.items().every((e) => /\/src\/pages\/api\/reserve\.mjs$/.test(e.snapshot.location.file)), 'each at its throw site');
+    assert.ok(
+      snapshots.items().every((e) => /\/src\/pages\/api\/reserve\.mjs$/.test(e.snapshot.location.file)),
+      'each at its throw site',
+    );
     if (astro7) assert.match(dev.output(), /\[ERROR\] Error: out of tea: wanted 9\n/);
   });

@@ -26,10 +26,18 @@ test("under a Vite dev server's module runner, an action added before its module
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
   const dev = await app(t, { script: RUNNER, broker: cp.mqttUrl, module: 'esm' });
-  const { action: snapshot } = await addAction(cp, { type: 'snapshot', file: 'src/lib/stock.ts', line: lineOf(STOCK, 'vite-dev-left'), tags: ['e2e'] });
+  const { action: snapshot } = await addAction(cp, {
+    type: 'snapshot',
+    file: 'src/lib/stock.ts',
+    line: lineOf(STOCK, 'vite-dev-left'),
+    tags: ['e2e'],
+  });
   const { action: exception } = await addAction(cp, { type: 'exception', tags: ['e2e'] });
   await events.waitFor(
-    (e) => e.event === 'action_status' && (e.data as { actionId: string; state: string }).actionId === snapshot.id && (e.data as { state: string }).state === 'pending',
+    (e) =>
+      e.event === 'action_status' &&
+      (e.data as { actionId: string; state: string }).actionId === snapshot.id &&
+      (e.data as { state: string }).state === 'pending',
     WAIT,
     'the snapshot waits for its module',
   );
@@ -48,12 +56,20 @@ test("under a Vite dev server's module runner, an action added before its module
     ],
     'the probed function, then its caller, in their sources',
   );
-  assert.match(s.stack[2]?.file ?? '', /\/@sveltejs\/kit\/src\/runtime\/server\/errors\.js$/, 'the runtime module that called the route, by its path');
+  assert.match(
+    s.stack[2]?.file ?? '',
+    /\/@sveltejs\/kit\/src\/runtime\/server\/errors\.js$/,
+    'the runtime module that called the route, by its path',
+  );
 
   const failed = await fetch(`${dev.url}/api/reserve?sku=tea&wanted=5`);
   assert.equal(failed.status, 500);
   assert.equal(await failed.text(), '{"status":500,"message":"Something went wrong"}');
-  const { snapshot: e } = await snapshots.waitFor((x) => x.actionId === exception.id, WAIT, 'the snapshot of the error SvelteKit handed to handleError');
+  const { snapshot: e } = await snapshots.waitFor(
+    (x) => x.actionId === exception.id,
+    WAIT,
+    'the snapshot of the error SvelteKit handed to handleError',
+  );
   assert.deepEqual(e.exception, { type: 'OutOfStockError', message: 'out of tea: wanted 5', causes: [] });
   assert.match(e.location.file, /\/vite-dev\/app\/src\/lib\/stock\.ts$/);
   assert.equal(e.location.line, lineOf(STOCK, 'vite-dev-throw'));
