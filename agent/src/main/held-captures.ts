@@ -19,11 +19,18 @@ export class HeldCaptures {
   private readonly byError = new WeakMap<object, Held>();
   /** Errors the exception watch saw thrown, or saw at an error handler: a handler never pauses for them. */
   private readonly seen = new WeakSet<object>();
+  /** Errors whose capture was published: thrown again on their way to another handler, they are not held again. */
+  private readonly reported = new WeakSet<object>();
   /** Oldest first: what bounds how many are held, since a WeakMap cannot be counted. */
   private readonly order: Held[] = [];
 
-  /** The key of the capture held for `error`, or -1: a rethrown error keeps its first throw site. */
+  /**
+   * The key of the capture held for `error`, -2 once it was published, or -1: a rethrown error
+   * keeps its first throw site, and one reported already (Astro 7's dev server logs a page's
+   * error, then throws it again for its error overlay) is not captured a second time.
+   */
   keyOf(error: unknown): number {
+    if (isObject(error) && this.reported.has(error)) return -2;
     const held = isObject(error) ? this.byError.get(error) : undefined;
     return held === undefined || held.dropped ? -1 : held.key;
   }
@@ -52,6 +59,7 @@ export class HeldCaptures {
     const index = this.order.indexOf(held);
     if (index >= 0) this.order.splice(index, 1);
     if (held.dropped || now - held.at > HELD_CAPTURES.ttlMs) return false;
+    this.reported.add(error);
     held.emit();
     return true;
   }

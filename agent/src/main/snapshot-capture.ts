@@ -144,12 +144,15 @@ export function captureStack(agentDir: string): StackFrame[] {
   const frames: StackFrame[] = [];
   let inApp = false;
   for (const site of sites) {
-    const name = site.getFileName() ?? '';
+    // Code compiled from a string (`new Function`, `vm`) has no file name but the `//# sourceURL=`
+    // it ends with: Vite's dev servers run each module of the app so, named by its path. The
+    // breakpoint condition, eval'd by V8, has none.
+    const name = site.getFileName() ?? (site.isEval() ? site.getScriptNameOrSourceURL() : undefined) ?? '';
     // ES modules report file URLs, CommonJS plain paths.
     const file = name.startsWith('file://') ? fileURLToPath(name) : name;
     if (!inApp) {
-      // Skip the agent's frames and the breakpoint condition, which V8 runs as eval'd code.
-      if (file === '' || file.startsWith(agentDir) || site.isEval()) continue;
+      // Skip the agent's frames and the breakpoint condition, which V8 runs as eval'd code with no name.
+      if (file === '' || file.startsWith(agentDir)) continue;
       inApp = true;
     }
     if (frames.length >= MAX_FRAMES) break;

@@ -84,10 +84,11 @@ const SITES: readonly ErrorHandlerSite[] = [
     // hook's) is turned into the answer's body here, which calls the app's hooks.server handleError.
     // Vite bundles it into the server output and adapter-node bundles that again: its chunk is
     // `.svelte-kit/output/server/index.js` or `chunks/utils.js`, then `build/server/index.js` or
-    // `build/server/chunks/…utils…-<hash>.js`; `vite dev` runs it from the package.
+    // `build/server/chunks/…utils…-<hash>.js`; `vite dev` runs it from the package, `utils.js` in 2,
+    // `errors.js` in 3 (where it lost its `options` parameter and its `async`).
     framework: "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
-    file: /\/@sveltejs\/kit\/src\/runtime\/server\/utils\.js$|\/server\/(?:index|chunks\/(?:chunks\/)?utils[\w.-]*)\.js$/,
-    head: /\basync\s+function\s+handle_error_and_jsonify[\w$]*\s*\(\s*[\w$]+\s*,\s*[\w$]+\s*,\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+    file: /\/@sveltejs\/kit\/src\/runtime\/server\/(?:utils|errors)\.js$|\/server\/(?:index|chunks\/(?:chunks\/)?utils[\w.-]*)\.js$/,
+    head: /\b(?:async\s+)?function\s+handle_error_and_jsonify[\w$]*\s*\(\s*(?:[\w$]+\s*,\s*){2,3}([A-Za-z_$][\w$]*)\s*\)\s*\{/,
     quietWhenMissing: true,
   },
   {
@@ -95,9 +96,10 @@ const SITES: readonly ErrorHandlerSite[] = [
     // this closure in createRequestHandler, before the app's handleError in entry.server: a
     // loader's, an action's or a resource route's throw, whether a document request, a data
     // request or the error boundary renders it. Vite leaves react-router external, so it runs
-    // from its package, the CommonJS index or one of the ESM chunks (named by hash) per Node.
+    // from its package: 7's CommonJS index or one of its ESM chunks (named by hash) per Node, 8's
+    // unbundled `lib/server-runtime/server.js`.
     framework: "React Router (its request handler's handleError, before the app's handleError in entry.server)",
-    file: /\/react-router\/dist\/(?:development|production)\/(?:index\.js|chunk-[\w-]+\.mjs)$/,
+    file: /\/react-router\/dist\/(?:development|production)\/(?:index\.js|chunk-[\w-]+\.mjs|lib\/server-runtime\/server\.js)$/,
     head: /\blet\s+handleError\s*=\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*=>\s*\{/,
     // What React Router answers itself (no route matches: 404, no action: 405) comes as its
     // internal error response, which holds the Error it made and says nothing of its own.
@@ -110,9 +112,17 @@ const SITES: readonly ErrorHandlerSite[] = [
     // or a middleware throws here, logs its stack and renders the 500 page: nothing is uncaught.
     // A build bundles it into `chunks/_@astrojs-ssr-adapter_<hash>.mjs`, under whichever folder
     // the adapter writes its server to; the catch is told from the file's others by the stack it logs.
+    // Astro 7 moved it to its request handler, which `astro dev` runs too.
     framework: "Astro (its app's render, as it logs the error and renders the 500 page)",
-    file: /\/astro\/dist\/core\/app\/index\.js$|\/chunks\/_@astrojs-ssr-adapter_[\w-]+\.mjs$/,
+    file: /\/astro\/dist\/core\/(?:app\/index|routing\/handler)\.js$|\/chunks\/_@astrojs-ssr-adapter_[\w-]+\.mjs$/,
     head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=[^{}]*?\.error\(\s*null\s*,\s*\1\.stack\b)/,
+  },
+  {
+    // `astro dev` (5 and 7) answers what a page, an endpoint or a middleware threw here, with its
+    // error overlay; in 7 its request handler above logged it first, and throws it on to here.
+    framework: "Astro (its dev server's request, as it shows the error overlay)",
+    file: /\/astro\/dist\/vite-plugin-astro-server\/controller\.js$/,
+    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*const\s+[\w$]+\s*=\s*onError\(\s*\1\s*\))/,
   },
   {
     // Every field's throw or rejection (graphql 16's executeField, 17's handleFieldError) is
@@ -252,12 +262,16 @@ export interface ErrorHandlerEntry {
 
 /** Whether a loaded script is one of the frameworks' files: only those have their source read. */
 export function isErrorHandlerFile(path: string): boolean {
-  return SITES.some((site) => site.file.test(path.replace(/\\/g, '/')));
+  return sitesIn(path).length > 0;
 }
 
-/** The sites in a file: Next's server holds one per version, each matching that version's source only. */
+/**
+ * The sites in a file: Next's server holds one per version, each matching that version's source
+ * only. A dev server's module runner names a package's file by its module id, which can end in a
+ * query (Vite's `?v=<hash>` on a prebundled dependency: SvelteKit's runtime under `vite dev`).
+ */
 function sitesIn(path: string): ErrorHandlerSite[] {
-  const normal = path.replace(/\\/g, '/');
+  const normal = path.replace(/\\/g, '/').replace(/\?[^/]*$/, '');
   return SITES.filter((site) => site.file.test(normal));
 }
 

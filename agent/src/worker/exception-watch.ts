@@ -376,8 +376,9 @@ export class ExceptionWatch {
     const described = await this.frames.describe(data);
     const wanted = this.wanting(described, now);
     if (wanted.length === 0) return;
-    // Caught again (a rethrow between two catch blocks): it keeps its first throw site.
-    if (caught && (await this.heldKey(objectId!)) >= 0) return;
+    // Caught again (a rethrow between two catch blocks): it keeps its first throw site; or
+    // reported already, and thrown on to another handler: it was captured once.
+    if (caught && (await this.heldKey(objectId!)) !== -1) return;
     const site = await this.frames.site(top);
     const stack = fingerprint(all);
     const chosen = this.pick(wanted, site, stack, now);

@@ -497,3 +497,36 @@ test("socket.io's middleware callback written as a function expression (as an ol
   assert.equal(source.split('\n')[2]?.slice(entry.columnNumber), 'return fn(err);');
   assert.equal(isFrameworkFile('/srv/app/node_modules/engine.io/build/socket.js'), true);
 });
+
+test("the Vite dev servers' framework files: SvelteKit 3's errors.js (sync, three parameters), named by Vite's module runner with its ?v= query; React Router 8's lib/server-runtime/server.js; Astro 7's core/routing/handler.js", () => {
+  // As SvelteKit 3.4, React Router 8.5 and Astro 7.4 write them.
+  const kit = 'export function handle_error_and_jsonify(event, state, error) {';
+  assertSecondLineEntry(
+    [
+      '/srv/app/node_modules/@sveltejs/kit/src/runtime/server/errors.js?v=8ae875b0',
+      '/srv/app/node_modules/@sveltejs/kit/src/runtime/server/errors.js',
+    ],
+    `import { hooks } from './internal.js';\n${kit}\n  return {};\n}`,
+    kit,
+    "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
+  );
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/@sveltejs/kit/src/runtime/server/respond.js?v=8ae875b0'), false);
+  const rr = '\t\tlet handleError = (error) => {';
+  assertSecondLineEntry(
+    ['/srv/app/node_modules/react-router/dist/development/lib/server-runtime/server.js'],
+    `\treturn async function requestHandler(request, initialContext) {\n${rr}\n\t\t\terrorHandler(error, {});\n\t\t};`,
+    rr,
+    "React Router (its request handler's handleError, before the app's handleError in entry.server)",
+    '(error?.internal === true && error.error instanceof Error ? error.error : error)',
+  );
+  const astro = '\t} catch (err) {\n\t\tstate.logger.error(null, err.stack || err.message || String(err));\n\t}';
+  assert.deepEqual(errorHandlerEntries('/srv/app/node_modules/astro/dist/core/routing/handler.js', `\ttry {\n${astro}`), [
+    {
+      framework: "Astro (its app's render, as it logs the error and renders the 500 page)",
+      lineNumber: 1,
+      columnNumber: '\t} catch (err) {'.length,
+      parameter: 'err',
+      handed: 'err',
+    },
+  ]);
+});
