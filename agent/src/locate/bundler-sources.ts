@@ -47,7 +47,7 @@ const ROOT_PROBES = 16;
  * The folder a bundle's project paths are read from: the nearest folder above the script that
  * holds one of those files (the sources are deployed with it), else the nearest one with a
  * `package.json` (a project's root, where bundlers take their context from), else the script's
- * own folder. A page's script (http) reads them from its site's root. Several paths are looked
+ * own folder (the working directory, for a module run from webpack's eval strings). A page's script (http) reads them from its site's root. Several paths are looked
  * for, not the first alone: a bundler also names modules no file holds (Next.js names
  * `./app/ui/search.tsx/__nextjs-internal-proxy.mjs` first in a page's map), and missing one
  * sent the search on to the nearest `package.json`, Next.js's `.next/package.json`.
@@ -55,7 +55,10 @@ const ROOT_PROBES = 16;
 export async function bundleRoot(scriptPath: string, relatives: readonly string[]): Promise<string> {
   if (scriptPath.startsWith('http://') || scriptPath.startsWith('https://')) return new URL('/', scriptPath).href;
   const folders: string[] = [];
-  for (let folder = dirname(scriptPath); ; folder = dirname(folder)) {
+  // A module run from an eval string has no folder: its paths are from webpack's context, the
+  // project folder, which `next dev` and webpack's CLI are started in.
+  const start = scriptPath.startsWith('webpack-internal:') ? process.cwd() : dirname(scriptPath);
+  for (let folder = start; ; folder = dirname(folder)) {
     folders.push(folder);
     if (dirname(folder) === folder) break;
   }

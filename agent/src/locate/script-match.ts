@@ -21,6 +21,16 @@ export function scriptPath(url: string): string | undefined {
   return url.startsWith('/') ? url : undefined;
 }
 
+/**
+ * The name of a module webpack's `eval-source-map` devtool runs from an eval string
+ * (`webpack-internal:///(rsc)/./app/page.js`, `next dev`'s server), whose own inline map places
+ * its lines in the source: the URL itself, a script without a file, probed through its map.
+ * Without an inline map (`eval`, `eval-cheap-…`'s data URLs are maps too) there is nothing to place a line with.
+ */
+export function evalModulePath(url: string, sourceMapURL: string | undefined): string | undefined {
+  return url.startsWith('webpack-internal:///') && sourceMapURL?.startsWith('data:') === true ? url : undefined;
+}
+
 export type ScriptMatch =
   | { kind: 'found'; path: string }
   /** `similar`: loaded files of the same name elsewhere; `close`: the app's files whose name is a typo away, else those in the folder named. */

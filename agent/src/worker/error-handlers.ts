@@ -184,6 +184,15 @@ const SITES: readonly ErrorHandlerSite[] = [
     head: /\blogError\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*if\s*\(\s*this\.quiet\s*\)\s*return\s*;?\s*(?:_log\.error|console\.error)\(\s*\1\s*\))/,
   },
   {
+    // `next dev` logs every error it answers itself through this method, past logError: a pages
+    // router page's (getServerSideProps, its render), an app route handler's and a server
+    // component's (appDirDevErrorLogger) and an API route's the resolver threw on (13 and 14;
+    // 15 hands them to onRequestError first). One handed over already has no capture held.
+    framework: "Next.js (its dev server's logErrorWithOriginalStack, as `next dev` logs an error it answers)",
+    file: /\/next\/dist\/server\/dev\/next-dev-server\.js$/,
+    head: /\basync\s+logErrorWithOriginalStack\s*\(\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
+  },
+  {
     // A pages router API route's throw or rejection: the API resolver's catch logs it and answers
     // 500 (an ApiError with its own status); in `next dev` it throws it on to the server.
     framework: "Next.js 13.5 and 14 (its API resolver's catch, as an API route's error is answered)",

@@ -10,7 +10,7 @@ import type { CdpTransport, Paused } from './cdp-transport.js';
 import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { type PauseRead, PauseReaders } from './pause-readers.js';
 import { bundlerSource } from '../locate/bundler-sources.js';
-import { scriptPath } from '../locate/script-match.js';
+import { evalModulePath, scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
   scriptId: string;
@@ -98,7 +98,7 @@ export class InspectorSession {
     const session = this.transport();
     await session.connect();
     session.onScriptParsed((params) => {
-      const path = scriptPath(params.url);
+      const path = scriptPath(params.url) ?? evalModulePath(params.url, params.sourceMapURL);
       if (path === undefined) {
         if (params.url.startsWith('node:')) this.internals.set(params.scriptId, params.url);
         const bundled = bundlerSource(params.url, undefined);
