@@ -5,6 +5,7 @@
  */
 import { errorMessage } from '@liveprobe/protocol/util';
 import { fileURLToPath } from 'node:url';
+import { bundlerSource } from '../locate/bundler-urls.js';
 import type { CapturedValue, Expr, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
 import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
 import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
@@ -121,6 +122,11 @@ export function captureSnapshot(
   };
 }
 
+/** A bundler's module URL (bundler-sources.ts), or undefined for any other eval'd code's name. */
+function bundlerModuleName(name: string | null | undefined): string | undefined {
+  return name !== null && name !== undefined && bundlerSource(name, undefined)?.kind === 'project' ? name : undefined;
+}
+
 /**
  * The stack at the probed line, from V8's structured call sites, in the code as written (a file
  * prepared at build time included: the worker maps its frames through the kept input's map).
@@ -144,12 +150,15 @@ export function captureStack(agentDir: string): StackFrame[] {
   const frames: StackFrame[] = [];
   let inApp = false;
   for (const site of sites) {
-    const name = site.getFileName() ?? '';
+    // A module webpack runs from an eval string (`next dev`'s) is named by its `//# sourceURL`,
+    // a bundler's URL (`webpack-internal:///(rsc)/./app/page.js`), which the worker maps.
+    const evaluated = site.isEval() ? bundlerModuleName(site.getScriptNameOrSourceURL()) : undefined;
+    const name = site.getFileName() ?? evaluated ?? '';
     // ES modules report file URLs, CommonJS plain paths.
     const file = name.startsWith('file://') ? fileURLToPath(name) : name;
     if (!inApp) {
       // Skip the agent's frames and the breakpoint condition, which V8 runs as eval'd code.
-      if (file === '' || file.startsWith(agentDir) || site.isEval()) continue;
+      if (file === '' || file.startsWith(agentDir) || (site.isEval() && evaluated === undefined)) continue;
       inApp = true;
     }
     if (frames.length >= MAX_FRAMES) break;

@@ -322,7 +322,8 @@ export class LocationResolver {
 
   /** `placed`: read in the positions of the script's running text (a prepared script's), which only placing and mapping need. */
   private read(script: LoadedScript, placed: boolean): Promise<ScriptSourceMap | SourceMapError> {
-    return loadSourceMap(script.path, script.sourceMapURL!, keptSourceName)
+    // A module run from an eval string has no folder of its own: its map's paths are read from the chunk's.
+    return loadSourceMap(script.evaluatedAfter ?? script.path, script.sourceMapURL!, keptSourceName)
       .then(async (loaded) => {
         if (loaded.untraced.length > 0) this.brokenChains.set(script.scriptId, loaded.untraced);
         const text = placed ? await this.runningText(script) : undefined;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundlerSource } from '../../../agent/src/locate/bundler-sources.js';
+import { bundlerSource } from '../../../agent/src/locate/bundler-urls.js';
 import { loadSourceMap } from '../../../agent/src/locate/source-maps.js';
 import { tempDir } from '../../helpers/index.js';
 
