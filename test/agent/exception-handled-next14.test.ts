@@ -206,7 +206,10 @@ test("next dev: a pages router page's throw and an API route's, in modules run f
     'its caller, getServerSideProps',
   );
   assert.deepEqual(
-    snapshots.items().map((e) => e.snapshot.exception?.message).sort(),
+    snapshots
+      .items()
+      .map((e) => e.snapshot.exception?.message)
+      .sort(),
     ['only 3 of sku-2 left, 9 wanted', 'refund of 40 on o-17 needs approval'],
     'one snapshot per error: none for the API route error the resolver threw on',
   );

@@ -37,4 +37,3 @@ export function bundlerSource(source: string, sourceRoot: string | undefined): B
 export function writtenSource(source: string, sourceRoot: string | undefined): string {
   return sourceRoot === undefined || sourceRoot === '' || OWN_SCHEME.test(source) ? source : `${sourceRoot.replace(/\/?$/, '/')}${source}`;
 }
-

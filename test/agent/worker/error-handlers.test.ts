@@ -472,15 +472,18 @@ test("Astro's app render catch: in the package and in a build's adapter chunk, A
 test("`next dev`'s server (13.4.19, 13.5.11, 14.2.35): the method that logs every error it answers itself, past logError", () => {
   const path = '/srv/app/node_modules/next/dist/server/dev/next-dev-server.js';
   const head = '    async logErrorWithOriginalStack(err, type) {';
-  assert.deepEqual(errorHandlerEntries(path, ['    }', head, '        await this.bundlerService.logErrorWithOriginalStack(err, type);'].join('\n')), [
-    {
-      framework: "Next.js (its dev server's logErrorWithOriginalStack, as `next dev` logs an error it answers)",
-      lineNumber: 1,
-      columnNumber: head.length,
-      parameter: 'err',
-      handed: 'err',
-    },
-  ]);
+  assert.deepEqual(
+    errorHandlerEntries(path, ['    }', head, '        await this.bundlerService.logErrorWithOriginalStack(err, type);'].join('\n')),
+    [
+      {
+        framework: "Next.js (its dev server's logErrorWithOriginalStack, as `next dev` logs an error it answers)",
+        lineNumber: 1,
+        columnNumber: head.length,
+        parameter: 'err',
+        handed: 'err',
+      },
+    ],
+  );
 });
 
 test("Next.js 13.4 (13.4.19's files, before the bundled runtimes): React's error handler and the API resolver's catch in their own files", () => {
@@ -506,7 +509,11 @@ test("Next.js 13.4 (13.4.19's files, before the bundled runtimes): React's error
   const handed = new Function('err', `return ${entry!.handed}`) as (error: unknown) => unknown;
   const thrown = new Error('x');
   assert.equal(handed(thrown), thrown);
-  assert.equal(handed(Object.assign(new Error('NEXT_NOT_FOUND'), { digest: 'NEXT_NOT_FOUND' })), undefined, "Next's signals and the HTML render's copies have a digest");
+  assert.equal(
+    handed(Object.assign(new Error('NEXT_NOT_FOUND'), { digest: 'NEXT_NOT_FOUND' })),
+    undefined,
+    "Next's signals and the HTML render's copies have a digest",
+  );
 
   const resolver = [
     '    } catch (err) {',
