@@ -6,6 +6,8 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isFile } from './is-file.js';
 
+const NEXT_OUTPUT = /[\\/]\.next(?:[\\/]|$)/;
+
 /** How many of a map's project paths are looked for in each folder above the bundle: enough to pass over a few virtual ones. */
 const ROOT_PROBES = 16;
 
@@ -29,7 +31,11 @@ export async function bundleRoot(scriptPath: string, relatives: readonly string[
     if (dirname(folder) === folder) break;
   }
   const probes = [...new Set(relatives.filter((r) => r.startsWith('./') && !r.includes('/node_modules/')))].slice(0, ROOT_PROBES);
-  for (const folder of folders) for (const probe of probes) if (await isFile(join(folder, probe))) return folder;
+  // Next.js's output mirrors its routes' paths (`.next/server/pages/shelf.js` for `pages/shelf.js`):
+  // a chunk there is no source, and a page's modules, run from eval strings under `next dev`, read
+  // theirs from the project above it.
+  for (const folder of folders)
+    if (!NEXT_OUTPUT.test(folder)) for (const probe of probes) if (await isFile(join(folder, probe))) return folder;
   for (const folder of folders) if (await isFile(join(folder, 'package.json'))) return folder;
   return folders[0]!;
 }
