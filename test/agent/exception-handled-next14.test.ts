@@ -9,10 +9,11 @@
  * and 13.5.11 build, checked by hand, gave one snapshot per error at its throw site, as here.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fromRoot, tempDir } from '@liveprobe/harness';
+import webpack from 'webpack';
 import { lineOf } from '../helpers/index.js';
 import { write } from './bundled-framework-errors.js';
 import { assertReservedAndSettled, shownOnceLastIsIn } from './handled-snapshots.js';
@@ -20,6 +21,8 @@ import { runWithAndWithoutAgent } from './next-stand-in-run.js';
 import { find } from './snapshot-events.js';
 
 const APP = 'test/fixtures/handled-errors/next14.cjs';
+const DEV_APP = 'test/fixtures/handled-errors/next-dev.cjs';
+const DEV_PAGES = 'test/fixtures/handled-errors/next-dev';
 
 /**
  * React's error handler, createErrorHandler's closure, as each version's app-page runtime writes
@@ -105,3 +108,109 @@ for (const version of ['14.2', '13.5'] as const)
     const shelf = snapshots.items().find((e) => e.snapshot.exception?.message === 'only 4 of sku-2 left, 9 wanted');
     assert.equal(shelf?.snapshot.frames?.[0]?.location.line, lineOf(APP, 'next14-call-shelf'), 'its caller, getServerSideProps');
   });
+
+/**
+ * `next dev`'s server as 14.2.35 and 13.5.11 write it (next/dist/server/dev/next-dev-server.js):
+ * the catch in its run and the method that logs what it caught, past logError.
+ */
+const DEV_SERVER = `"use strict";
+class DevServer {
+    async run(res, handle) {
+        try {
+            return await handle();
+        } catch (error) {
+            this.logErrorWithOriginalStack(error).catch(()=>{});
+            res.statusCode = 500;
+            res.end("Internal Server Error");
+        }
+    }
+    async logErrorWithOriginalStack(err, type) {
+        console.error(err);
+    }
+}
+module.exports = { DevServer };
+`;
+
+/** The app's pages bundled as `next dev` bundles them: each module in an eval string named `webpack-internal:///…`, with its own inline map. */
+async function devBundle(project: string): Promise<string> {
+  await cp(fromRoot('test/fixtures/handled-errors/next-dev'), project, { recursive: true });
+  const config: webpack.Configuration = {
+    mode: 'development',
+    target: 'node',
+    devtool: 'eval-source-map',
+    context: project,
+    entry: './index.js',
+    output: {
+      path: join(project, '.next/server'),
+      filename: 'pages.js',
+      library: { type: 'commonjs2' },
+      devtoolModuleFilenameTemplate: 'webpack-internal:///[resource-path]',
+    },
+    infrastructureLogging: { level: 'error' },
+  };
+  const stats = await new Promise<webpack.Stats>((resolve, reject) =>
+    webpack(config, (err, result) => (err ? reject(err) : resolve(result!))),
+  );
+  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  return join(project, '.next/server/pages.js');
+}
+
+test("next dev: a pages router page's throw and an API route's, in modules run from webpack's eval strings, give one snapshot each at their throw sites in the app's source; the answers are unchanged", async (t) => {
+  const dir = await tempDir('liveprobe-next-dev-');
+  t.after(() => dir.remove());
+  const at = (path: string) => join(dir.path, 'node_modules/next/dist', path);
+  await write(at('server/dev/next-dev-server.js'), DEV_SERVER);
+  await write(at('compiled/next-server/pages-api.runtime.dev.js'), PAGES_API_RUNTIME);
+  const env = {
+    NEXT_APP_BUNDLE: await devBundle(dir.path),
+    NEXT_DEV_SERVER: at('server/dev/next-dev-server.js'),
+    NEXT_PAGES_API: at('compiled/next-server/pages-api.runtime.dev.js'),
+  };
+  const requests: [string, RequestInit][] = [
+    ['/shelf?sku=sku-2&wanted=1', {}],
+    ['/api/refund', {}],
+  ];
+  const run = await runWithAndWithoutAgent(t, DEV_APP, env, requests, 'left|refund');
+  assert.deepEqual(run.answers, ['200 left: 3', '500 Internal Server Error']);
+  const { snapshots } = run;
+  const source = (path: string) => join(dir.path, path);
+
+  const { snapshot: refund } = await snapshots.waitFor(
+    (e) => e.snapshot.exception?.message === 'refund of 40 on o-17 needs approval',
+    15_000,
+    "the API route's snapshot",
+  );
+  assert.deepEqual(refund.location, {
+    file: source('pages/api/refund.js'),
+    line: lineOf(`${DEV_PAGES}/pages/api/refund.js`, 'dev-throw-refund'),
+    function: 'handler',
+  });
+  assert.equal(find(refund.locals, 'refund').t, 'object');
+
+  // A last request, the page's: once its snapshot is in, the API route's second throw (the
+  // resolver throws it on to the dev server, which logs it) would be too.
+  assert.equal((await fetch(`${run.url}/shelf?sku=sku-2&wanted=9`)).status, 500);
+  const { snapshot: shelf } = await snapshots.waitFor(
+    (e) => e.snapshot.exception?.message === 'only 3 of sku-2 left, 9 wanted',
+    15_000,
+    "the page's snapshot",
+  );
+  assert.deepEqual(shelf.location, {
+    file: source('lib/stock.js'),
+    line: lineOf(`${DEV_PAGES}/lib/stock.js`, 'dev-throw-stock'),
+    function: 'reserve',
+  });
+  assert.deepEqual(
+    [shelf.frames?.[0]?.location.file, shelf.frames?.[0]?.location.line],
+    [source('pages/shelf.js'), lineOf(`${DEV_PAGES}/pages/shelf.js`, 'dev-call-shelf')],
+    'its caller, getServerSideProps',
+  );
+  assert.deepEqual(
+    snapshots
+      .items()
+      .map((e) => e.snapshot.exception?.message)
+      .sort(),
+    ['only 3 of sku-2 left, 9 wanted', 'refund of 40 on o-17 needs approval'],
+    'one snapshot per error: none for the API route error the resolver threw on',
+  );
+});

@@ -83,18 +83,30 @@ test('webpack hidden-source-map: the action waits, saying the bundle has a map b
   );
 });
 
+/**
+ * webpack's development default, `eval-source-map`, and `eval-cheap-module-source-map` run each
+ * module from an eval string named `webpack://@acme/shop/./src/inventory.ts?<hash>`, with its own
+ * inline map (`next dev` runs its server's modules so): probed through that map, its paths read
+ * from the folder of the bundle that evals it. Before, the action waited, saying the agent does
+ * not probe code in eval strings.
+ */
 for (const devtool of ['eval-source-map', 'eval-cheap-module-source-map']) {
-  test(`webpack ${devtool} (modules in eval strings): the action waits, saying so plainly and which devtool to use`, async (t) => {
+  test(`webpack ${devtool} (modules in eval strings): a log, a snapshot and a counter on src/inventory.ts install there and report the TypeScript's names and lines`, async (t) => {
     const project = await shopProject(t);
-    const running = await runWithAgent(t, await build(project, { devtool }));
-    const id = await running.add({ type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'x' });
-    const pending = await running.status(id, 'pending');
-    assert.match(
-      pending.message ?? '',
-      /^no loaded script matches `src\/inventory\.ts`; src\/inventory\.ts runs from an eval string \(webpack's eval devtools: [^)]*\), which the agent does not probe: build with devtool `source-map` \(or `inline-source-map`\)/,
-    );
+    await assertProbed(await runWithAgent(t, await build(project, { devtool })), project);
   });
 }
+
+test('webpack devtool eval (modules in eval strings without a map): the action waits, saying so plainly and which devtool to use', async (t) => {
+  const project = await shopProject(t);
+  const running = await runWithAgent(t, await build(project, { devtool: 'eval' }));
+  const id = await running.add({ type: 'log', file: 'src/inventory.ts', line: RESERVE, template: 'x' });
+  const pending = await running.status(id, 'pending');
+  assert.match(
+    pending.message ?? '',
+    /^no loaded script matches `src\/inventory\.ts`; src\/inventory\.ts runs from an eval string \(webpack's eval devtools: [^)]*\), which the agent does not probe: build with devtool `source-map` \(or `inline-source-map`\)/,
+  );
+});
 
 const PREPARED: { build: Build; line?: number; note: string }[] = [
   { build: { devtool: 'source-map' }, note: 'development' },

@@ -11,8 +11,12 @@ export function inDependency(path: string): boolean {
   return /[\\/]node_modules[\\/]/.test(path);
 }
 
-/** A script of the app's own: a file (or an attached page's http URL) outside node_modules that is not the agent's. */
+/**
+ * A script of the app's own: a file (or an attached page's http URL, or a module webpack's
+ * eval-source-map devtool runs from a string, `webpack-internal:///(rsc)/./app/page.js`)
+ * outside node_modules that is not the agent's.
+ */
 export function isAppScript(path: string): boolean {
-  if (!(path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || /^https?:\/\//.test(path))) return false;
+  if (!(path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || /^(?:https?|webpack-internal):\/\//.test(path))) return false;
   return !inDependency(path) && agentFileAmong([path]) === undefined;
 }

@@ -1,44 +1,12 @@
 /**
- * Sources a bundler names by a URL of its own rather than a path: webpack writes
- * `webpack://shop/./src/orders.ts` (its namespace, then the path from its `context`, the project
- * folder) and names its own code `webpack://shop/webpack/runtime/…`, `webpack://shop/webpack/bootstrap`
- * or `webpack://shop/external node-commonjs "node:http"`. A user names the first as
- * `src/orders.ts`; the others are code nobody wrote and nobody names.
+ * Where the project paths a bundler names by a URL of its own (bundler-urls.ts:
+ * `webpack://shop/./src/orders.ts`) are on this machine: under the project's folder, found from
+ * the bundle's.
  */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isFile } from './is-file.js';
 
-/** What a map's source is, when the map names it by a URL of a scheme that is not a place (file, http). */
-export type BundlerSource =
-  /** A project file: its path from the bundler's context, `./src/orders.ts` or `../shared/x.ts`. */
-  | { kind: 'project'; relative: string }
-  /** The bundler's own code (runtime, bootstrap, externals): not matched against a user's file. */
-  | { kind: 'own' };
-
-const OWN_SCHEME = /^([a-z][a-z\d+.-]*):\/\//i;
-const PLACE_SCHEMES = new Set(['file', 'http', 'https']);
-
-/**
- * A source as the map wrote it (with its `sourceRoot`), read as a bundler's name; undefined for
- * a path or a file or web URL, which are read as they are. The path from the context starts at the
- * first `.` or `..` segment (the namespace before it may hold a `/`: `@acme/shop`); a query
- * webpack adds to tell apart two modules of one file (`?3a1f`) is not part of the path.
- */
-export function bundlerSource(source: string, sourceRoot: string | undefined): BundlerSource | undefined {
-  const raw = writtenSource(source, sourceRoot);
-  const scheme = OWN_SCHEME.exec(raw)?.[1]?.toLowerCase();
-  if (scheme === undefined || PLACE_SCHEMES.has(scheme)) return undefined;
-  const rest = raw.slice(scheme.length + 3);
-  const start = rest.search(/(?:^|\/)\.\.?\//);
-  if (start === -1) return { kind: 'own' };
-  const relative = rest.slice(rest[start] === '/' ? start + 1 : start).replace(/[?#].*$/, '');
-  return { kind: 'project', relative };
-}
-
-/** A map's source with its `sourceRoot` before it, unresolved: resolving a URL drops its `./` segments. */
-export function writtenSource(source: string, sourceRoot: string | undefined): string {
-  return sourceRoot === undefined || sourceRoot === '' || OWN_SCHEME.test(source) ? source : `${sourceRoot.replace(/\/?$/, '/')}${source}`;
-}
+const NEXT_OUTPUT = /[\\/]\.next(?:[\\/]|$)/;
 
 /** How many of a map's project paths are looked for in each folder above the bundle: enough to pass over a few virtual ones. */
 const ROOT_PROBES = 16;
@@ -55,12 +23,19 @@ const ROOT_PROBES = 16;
 export async function bundleRoot(scriptPath: string, relatives: readonly string[]): Promise<string> {
   if (scriptPath.startsWith('http://') || scriptPath.startsWith('https://')) return new URL('/', scriptPath).href;
   const folders: string[] = [];
-  for (let folder = dirname(scriptPath); ; folder = dirname(folder)) {
+  // A module run from an eval string with no file known to have run it (evalModulePath) has no
+  // folder: webpack's context, the project folder, is where `next dev` and webpack's CLI start.
+  const start = isAbsolute(scriptPath) ? dirname(scriptPath) : process.cwd();
+  for (let folder = start; ; folder = dirname(folder)) {
     folders.push(folder);
     if (dirname(folder) === folder) break;
   }
   const probes = [...new Set(relatives.filter((r) => r.startsWith('./') && !r.includes('/node_modules/')))].slice(0, ROOT_PROBES);
-  for (const folder of folders) for (const probe of probes) if (await isFile(join(folder, probe))) return folder;
+  // Next.js's output mirrors its routes' paths (`.next/server/pages/shelf.js` for `pages/shelf.js`):
+  // a chunk there is no source, and a page's modules, run from eval strings under `next dev`, read
+  // theirs from the project above it.
+  for (const folder of folders)
+    if (!NEXT_OUTPUT.test(folder)) for (const probe of probes) if (await isFile(join(folder, probe))) return folder;
   for (const folder of folders) if (await isFile(join(folder, 'package.json'))) return folder;
   return folders[0]!;
 }

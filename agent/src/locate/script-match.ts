@@ -1,6 +1,7 @@
 /** Finds the loaded script a user means by `file`, matching by path suffix (docs/architecture.md §4). */
 import { fileURLToPath } from 'node:url';
 import leven from 'leven';
+import { bundlerSource } from './bundler-urls.js';
 
 /**
  * The filesystem path of a script URL, or undefined for Node internals and eval'd code. A
@@ -19,6 +20,17 @@ export function scriptPath(url: string): string | undefined {
     }
   }
   return url.startsWith('/') ? url : undefined;
+}
+
+/**
+ * The name of a module webpack's `eval-source-map` devtool (and `eval-cheap-…-source-map`) runs
+ * from an eval string, `webpack://shop/./src/orders.ts?3a1f` or, as `next dev` names its server's
+ * modules, `webpack-internal:///(rsc)/./app/page.js`: the URL itself, a script without a file,
+ * probed through its own inline map. Without one (devtool `eval`) nothing places a line in it.
+ */
+export function evalModulePath(url: string, sourceMapURL: string | undefined): string | undefined {
+  if (sourceMapURL?.startsWith('data:') !== true || scriptPath(url) !== undefined) return undefined;
+  return bundlerSource(url, undefined)?.kind === 'project' ? url : undefined;
 }
 
 export type ScriptMatch =

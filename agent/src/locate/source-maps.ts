@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { bundleRoot, bundlerSource, underRoot } from './bundler-sources.js';
+import { bundleRoot, underRoot } from './bundler-sources.js';
+import { bundlerSource } from './bundler-urls.js';
 import { throughBuiltSources } from './chained-maps.js';
 import { inlineMapText, mapFilePath } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';

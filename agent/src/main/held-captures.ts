@@ -19,18 +19,21 @@ export class HeldCaptures {
   private readonly byError = new WeakMap<object, Held>();
   /** Errors the exception watch saw thrown, or saw at an error handler: a handler never pauses for them. */
   private readonly seen = new WeakSet<object>();
-  /** Errors whose capture was published: thrown again on their way to another handler, they are not held again. */
-  private readonly reported = new WeakSet<object>();
+  /**
+   * Errors whose capture was published: thrown on again from their handler (`next dev`'s API
+   * resolver throws a route's error on to its server, which logs it; Astro 7's dev server logs a
+   * page's error, then throws it again for its error overlay), they are the error reported.
+   */
+  private readonly published = new WeakSet<object>();
   /** Oldest first: what bounds how many are held, since a WeakMap cannot be counted. */
   private readonly order: Held[] = [];
 
   /**
-   * The key of the capture held for `error`, -2 once it was published, or -1: a rethrown error
-   * keeps its first throw site, and one reported already (Astro 7's dev server logs a page's
-   * error, then throws it again for its error overlay) is not captured a second time.
+   * The key of the capture held for `error`, 0 when one was published for it already, or -1: a
+   * rethrown error keeps its first throw site, and a reported one thrown on is not captured again.
    */
   keyOf(error: unknown): number {
-    if (isObject(error) && this.reported.has(error)) return -2;
+    if (isObject(error) && this.published.has(error)) return 0;
     const held = isObject(error) ? this.byError.get(error) : undefined;
     return held === undefined || held.dropped ? -1 : held.key;
   }
@@ -59,8 +62,8 @@ export class HeldCaptures {
     const index = this.order.indexOf(held);
     if (index >= 0) this.order.splice(index, 1);
     if (held.dropped || now - held.at > HELD_CAPTURES.ttlMs) return false;
-    this.reported.add(error);
     held.emit();
+    this.published.add(error);
     return true;
   }
 

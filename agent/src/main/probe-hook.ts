@@ -249,7 +249,7 @@ export class ProbeHook {
     if ((typeof error === 'object' && error !== null) || typeof error === 'function') this.holding = { key, error };
   }
 
-  /** The key of the capture held for `error`, -2 once published, or -1; from now on a framework's handler knows it was thrown. */
+  /** The key of the capture held for `error`, 0 when it was published already, or -1; from now on a framework's handler knows it was thrown. */
   heldKey(error: unknown): number {
     this.held.see(error);
     return this.held.keyOf(error);

@@ -5,6 +5,7 @@
  */
 import { errorMessage } from '@liveprobe/protocol/util';
 import { fileURLToPath } from 'node:url';
+import { bundlerSource } from '../locate/bundler-urls.js';
 import type { CapturedValue, Expr, NamedValue, ScopeCapture, StackFrame, WatchResult } from '@liveprobe/protocol';
 import type { CapturedSnapshot, SnapshotPlan } from '../bridge.js';
 import { NOT_AVAILABLE, compileExpression, type Compiled, type Frame, type TextOptions } from './compile.js';
@@ -144,15 +145,16 @@ export function captureStack(agentDir: string): StackFrame[] {
   const frames: StackFrame[] = [];
   let inApp = false;
   for (const site of sites) {
-    // Code compiled from a string (`new Function`, `vm`) has no file name but the `//# sourceURL=`
-    // it ends with: Vite's dev servers run each module of the app so, named by its path. The
-    // breakpoint condition, eval'd by V8, has none.
+    // Code compiled from a string (`new Function`, `vm`, webpack's eval) has no file name but the
+    // `//# sourceURL=` it ends with: Vite's dev servers name each module of the app by its path,
+    // `next dev`'s webpack by a bundler URL (`webpack-internal:///(rsc)/./app/page.js`), which the
+    // worker maps. The breakpoint condition, eval'd by V8, has none.
     const name = site.getFileName() ?? (site.isEval() ? site.getScriptNameOrSourceURL() : undefined) ?? '';
     // ES modules report file URLs, CommonJS plain paths.
     const file = name.startsWith('file://') ? fileURLToPath(name) : name;
     if (!inApp) {
-      // Skip the agent's frames and the breakpoint condition, which V8 runs as eval'd code with no name.
-      if (file === '' || file.startsWith(agentDir)) continue;
+      // Skip the agent's frames, the breakpoint condition and a bundler's own eval'd runtime.
+      if (file === '' || file.startsWith(agentDir) || (site.isEval() && bundlerSource(file, undefined)?.kind === 'own')) continue;
       inApp = true;
     }
     if (frames.length >= MAX_FRAMES) break;

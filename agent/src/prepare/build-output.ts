@@ -8,7 +8,7 @@
  * between prepared modules still work). Pure: reading and writing files is the caller's.
  */
 import { TraceMap } from '@jridgewell/trace-mapping';
-import { bundlerSource, writtenSource } from '../locate/bundler-sources.js';
+import { bundlerSource, writtenSource } from '../locate/bundler-urls.js';
 import { composedMap, type SourceMapJson } from './composed-map.js';
 import type { PreparedOutput } from './prepared-output.js';
 import { EXPORTED_BINDINGS, REGISTRY_GLOBAL, UNBOUND_EXCEPTION_SITES } from './prepared-messages.js';

@@ -208,6 +208,14 @@ const SITES: readonly ErrorHandlerSite[] = [
       `(typeof ${error}?.digest !== 'string' ? ${error} : ${store === 'digestErrorsMap' ? `${kept}.get(${error}.digest)` : 'undefined'})`,
   },
   {
+    // Next 13.4 and earlier run React's error handler from its own file, not a bundled runtime:
+    // the same closure, which keeps no error under its digest (a copy or a signal has one).
+    framework: "Next.js 13.4 (React's error handler, as a server component's or server action's error is answered)",
+    file: /\/next\/dist\/server\/app-render\/create-error-handler\.js$/,
+    head: /\bfunction\s+createErrorHandler\s*\(\s*\{[^}]*\}\s*\)\s*\{\s*return\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*=>\s*\{/,
+    handed: (error) => `(typeof ${error}?.digest !== 'string' ? ${error} : undefined)`,
+  },
+  {
     // A pages router page's error (getServerSideProps, getInitialProps, its render) and any other
     // a Next 14 or 13.5 server answers 500 itself reach this method, which logs it. 15's server
     // still has it, for errors its instrumentationOnRequestError was handed already: not again.
@@ -216,10 +224,20 @@ const SITES: readonly ErrorHandlerSite[] = [
     head: /\blogError\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*if\s*\(\s*this\.quiet\s*\)\s*return\s*;?\s*(?:_log\.error|console\.error)\(\s*\1\s*\))/,
   },
   {
+    // `next dev` logs every error it answers itself through this method, past logError: a pages
+    // router page's (getServerSideProps, its render), an app route handler's and a server
+    // component's (appDirDevErrorLogger) and an API route's the resolver threw on (13 and 14;
+    // 15 hands them to onRequestError first). One handed over already has no capture held.
+    framework: "Next.js (its dev server's logErrorWithOriginalStack, as `next dev` logs an error it answers)",
+    file: /\/next\/dist\/server\/dev\/next-dev-server\.js$/,
+    head: /\basync\s+logErrorWithOriginalStack\s*\(\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
+  },
+  {
     // A pages router API route's throw or rejection: the API resolver's catch logs it and answers
     // 500 (an ApiError with its own status); in `next dev` it throws it on to the server.
+    // 13.4 and earlier run it from its own file, not a bundled runtime.
     framework: "Next.js 13.5 and 14 (its API resolver's catch, as an API route's error is answered)",
-    file: /\/next\/dist\/compiled\/next-server\/pages-api[\w-]*\.runtime\.(?:prod|dev)\.js$/,
+    file: /\/next\/dist\/(?:compiled\/next-server\/pages-api[\w-]*\.runtime\.(?:prod|dev)\.js|server\/api-utils\/node\.js)$/,
     head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=\s*if\s*\(\s*\1\s+instanceof\s+[\w$.]+\s*\)\s*\{?\s*[\w$.(), ]*?\(\s*[\w$]+\s*,\s*\1\.statusCode\s*,\s*\1\.message\s*\))/,
   },
 ];

@@ -376,9 +376,9 @@ export class ExceptionWatch {
     const described = await this.frames.describe(data);
     const wanted = this.wanting(described, now);
     if (wanted.length === 0) return;
-    // Caught again (a rethrow between two catch blocks): it keeps its first throw site; or
-    // reported already, and thrown on to another handler: it was captured once.
-    if (caught && (await this.heldKey(objectId!)) !== -1) return;
+    // Caught again (a rethrow between two catch blocks): it keeps its first throw site; one
+    // reported already, thrown on to another handler (key 0), is not captured again.
+    if (caught && (await this.heldKey(objectId!)) >= 0) return;
     const site = await this.frames.site(top);
     const stack = fingerprint(all);
     const chosen = this.pick(wanted, site, stack, now);
@@ -476,7 +476,7 @@ export class ExceptionWatch {
   /** Publishes the capture held for the error `objectId`, if any, while the app waits; false when there was none. */
   private async releaseHeld(objectId: string): Promise<boolean> {
     const key = await this.heldKey(objectId);
-    if (key < 0) return false;
+    if (key <= 0) return false;
     const handedOff = this.handoff(key);
     if ((await this.session.callAgentOn(objectId, RELEASE)) === true) {
       await handedOff;

@@ -9,8 +9,8 @@ import { AnalysisCache } from './analysis-cache.js';
 import type { CdpTransport, Paused } from './cdp-transport.js';
 import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { type PauseRead, PauseReaders } from './pause-readers.js';
-import { bundlerSource } from '../locate/bundler-sources.js';
-import { scriptPath } from '../locate/script-match.js';
+import { bundlerSource } from '../locate/bundler-urls.js';
+import { evalModulePath, scriptPath } from '../locate/script-match.js';
 
 export interface LoadedScript {
   scriptId: string;
@@ -19,6 +19,12 @@ export interface LoadedScript {
   endLine: number;
   /** What the script's `//# sourceMappingURL=` says, if anything. */
   sourceMapURL?: string;
+  /**
+   * For a module run from a bundler's eval string (evalModulePath), the file V8 compiled last
+   * before it: the chunk that evals it, as a rule, whose folder leads to the project its map's
+   * paths are from (`dist/server.js`, `.next/server/app/cart/page.js`).
+   */
+  evaluatedAfter?: string;
   /** The execution context it runs in: a page that navigates or reloads takes its scripts along. */
   contextId?: number;
 }
@@ -57,6 +63,8 @@ export class InspectorSession {
   private readonly internals = new Map<string, string>();
   /** The URL of the file script V8 reported last. */
   private latest: string | undefined;
+  /** Its path, that of a file: not a module run from an eval string. */
+  private latestFile: string | undefined;
   /** Each pause this session's handler reads, until it resumes it. */
   private readonly reads = new WeakMap<Paused, PauseRead>();
   /** The last of them: ended when the session stops pausing or closes. */
@@ -98,7 +106,8 @@ export class InspectorSession {
     const session = this.transport();
     await session.connect();
     session.onScriptParsed((params) => {
-      const path = scriptPath(params.url);
+      const file = scriptPath(params.url);
+      const path = file ?? evalModulePath(params.url, params.sourceMapURL);
       if (path === undefined) {
         if (params.url.startsWith('node:')) this.internals.set(params.scriptId, params.url);
         const bundled = bundlerSource(params.url, undefined);
@@ -111,9 +120,12 @@ export class InspectorSession {
         path,
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
-        ...defined({ contextId: params.executionContextId }),
+        ...defined({ contextId: params.executionContextId, evaluatedAfter: file === undefined ? this.latestFile : undefined }),
       };
-      this.latest = params.url;
+      if (file !== undefined) {
+        this.latest = params.url;
+        this.latestFile = file;
+      }
       const replaced = this.scripts.get(path);
       if (replaced !== undefined) {
         this.byId.delete(replaced.scriptId);
@@ -157,6 +169,7 @@ export class InspectorSession {
     this.evaluated.clear();
     this.internals.clear();
     this.latest = undefined;
+    this.latestFile = undefined;
   }
 
   /**

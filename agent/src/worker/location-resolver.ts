@@ -6,7 +6,7 @@ import { WAITING_FOR_SCRIPT } from '@liveprobe/protocol';
 import type { InspectorSession, LoadedScript } from './inspector-session.js';
 import type { Placement } from './probe-state.js';
 import { inDependency } from '../locate/app-code.js';
-import { matchScript, normalizeRequested } from '../locate/script-match.js';
+import { evalModulePath, matchScript, normalizeRequested } from '../locate/script-match.js';
 import { sourceInPackage } from '../locate/package-source.js';
 import { shownSourcePath } from '../locate/source-shown.js';
 import { sourceOnDisk } from '../locate/unloaded-source.js';
@@ -91,12 +91,13 @@ export class LocationResolver {
       // Dependencies' maps are read only when the user names a dependency: there can be thousands.
       const readMap = script.sourceMapURL !== undefined && (wantsDependencies || !script.path.includes('/node_modules/'));
       const sources = readMap ? await this.sourcesOf(script) : undefined;
+      const file = namedByOwnPath(script, wanted);
       if (sources instanceof SourceMapError) {
         mapErrors.push(sources.message);
-        add(script.path, { script, sources: undefined });
+        if (file) add(script.path, { script, sources: undefined });
         continue;
       }
-      add(script.path, { script, sources });
+      if (file) add(script.path, { script, sources });
       brokenChains.push(...(this.brokenChains.get(script.scriptId) ?? []));
       for (const source of sources ?? []) {
         if (source === script.path) continue;
@@ -321,7 +322,8 @@ export class LocationResolver {
 
   /** `placed`: read in the positions of the script's running text (a prepared script's), which only placing and mapping need. */
   private read(script: LoadedScript, placed: boolean): Promise<ScriptSourceMap | SourceMapError> {
-    return loadSourceMap(script.path, script.sourceMapURL!, keptSourceName)
+    // A module run from an eval string has no folder of its own: its map's paths are read from the chunk's.
+    return loadSourceMap(script.evaluatedAfter ?? script.path, script.sourceMapURL!, keptSourceName)
       .then(async (loaded) => {
         if (loaded.untraced.length > 0) this.brokenChains.set(script.scriptId, loaded.untraced);
         const text = placed ? await this.runningText(script) : undefined;
@@ -344,6 +346,19 @@ function mayBeCopy(script: LoadedScript, file: string, holders: readonly Pick<Pl
   const stem = fileStem(normalizeRequested(file));
   if (fileStem(script.path) === stem) return true;
   return holders.some((holder) => holder.bundled === true || fileStem(holder.script.path) !== stem);
+}
+
+/**
+ * Whether a user naming `wanted` may mean the script itself rather than a source its map names.
+ * A module run from an eval string (evalModulePath) is named by its URL, not a file anyone
+ * names. Next.js's output mirrors its routes' paths (`.next/server/app/cart/page.js` holds
+ * `app/cart/page.js`): the route is meant, unless `.next/` is named. Before, `app/cart/page.js`
+ * was placed in the chunk's own lines where `next dev` had not yet compiled the page, and was
+ * refused as matching both once it had.
+ */
+function namedByOwnPath(script: LoadedScript, wanted: string): boolean {
+  if (evalModulePath(script.url, script.sourceMapURL) !== undefined) return false;
+  return !/[\\/]\.next[\\/]/.test(script.path) || wanted.includes('.next/');
 }
 
 /** `src/orders.ts` → `orders`: the name a source and its compiled script share. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundlerSource } from '../../../agent/src/locate/bundler-sources.js';
+import { bundlerSource } from '../../../agent/src/locate/bundler-urls.js';
 import { loadSourceMap } from '../../../agent/src/locate/source-maps.js';
 import { tempDir } from '../../helpers/index.js';
 
@@ -63,4 +63,19 @@ test('without the sources deployed, a webpack map’s project paths are read fro
   await writeFile(join(dir.path, 'app', 'dist', 'main', 'server.js.map'), MAP);
   const map = await loadSourceMap(join(dir.path, 'app', 'dist', 'main', 'server.js'), 'server.js.map');
   assert.deepEqual([...map.sources()], [join(dir.path, 'app', 'src', 'inventory.ts')]);
+});
+
+test('a Next.js chunk is no source: a page’s module run from an eval string (`next dev`) reads its map’s paths from the project above `.next/`, where the chunk mirrors the page’s path', async (t) => {
+  const dir = await tempDir('liveprobe-bundler-sources-');
+  t.after(() => dir.remove());
+  await mkdir(join(dir.path, 'app', 'pages'), { recursive: true });
+  await mkdir(join(dir.path, 'app', '.next', 'server', 'pages'), { recursive: true });
+  await writeFile(join(dir.path, 'app', 'pages', 'shelf.js'), 'export {};\n');
+  const chunk = join(dir.path, 'app', '.next', 'server', 'pages', 'shelf.js');
+  await writeFile(chunk, 'eval("…");\n');
+  const map = { version: 3, sources: ['webpack://app/./pages/shelf.js?5a1e'], names: [], mappings: 'AAAA' };
+  const inline = `data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+  // The module's map is read from the chunk's folder: the file V8 compiled before it.
+  const read = await loadSourceMap(chunk, inline);
+  assert.deepEqual([...read.sources()], [join(dir.path, 'app', 'pages', 'shelf.js')], 'before, .next/server/pages/shelf.js, the chunk');
 });

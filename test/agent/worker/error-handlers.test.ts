@@ -530,3 +530,60 @@ test("the Vite dev servers' framework files: SvelteKit 3's errors.js (sync, thre
     },
   ]);
 });
+
+test("`next dev`'s server (13.4.19, 13.5.11, 14.2.35): the method that logs every error it answers itself, past logError", () => {
+  const path = '/srv/app/node_modules/next/dist/server/dev/next-dev-server.js';
+  const head = '    async logErrorWithOriginalStack(err, type) {';
+  assert.deepEqual(
+    errorHandlerEntries(path, ['    }', head, '        await this.bundlerService.logErrorWithOriginalStack(err, type);'].join('\n')),
+    [
+      {
+        framework: "Next.js (its dev server's logErrorWithOriginalStack, as `next dev` logs an error it answers)",
+        lineNumber: 1,
+        columnNumber: head.length,
+        parameter: 'err',
+        handed: 'err',
+      },
+    ],
+  );
+});
+
+test("Next.js 13.4 (13.4.19's files, before the bundled runtimes): React's error handler and the API resolver's catch in their own files", () => {
+  const handler = [
+    'function createErrorHandler({ /**',
+    '   * Used for debugging',
+    '   */ _source , dev , isNextExport , errorLogger , capturedErrors , allCapturedErrors  }) {',
+    '    return (err)=>{',
+    '        var _err_message;',
+  ].join('\n');
+  const [entry, ...more] = errorHandlerEntries('/srv/app/node_modules/next/dist/server/app-render/create-error-handler.js', handler);
+  assert.deepEqual(more, []);
+  assert.deepEqual(
+    { ...entry, handed: undefined },
+    {
+      framework: "Next.js 13.4 (React's error handler, as a server component's or server action's error is answered)",
+      lineNumber: 3,
+      columnNumber: '    return (err)=>{'.length,
+      parameter: 'err',
+      handed: undefined,
+    },
+  );
+  const handed = new Function('err', `return ${entry!.handed}`) as (error: unknown) => unknown;
+  const thrown = new Error('x');
+  assert.equal(handed(thrown), thrown);
+  assert.equal(
+    handed(Object.assign(new Error('NEXT_NOT_FOUND'), { digest: 'NEXT_NOT_FOUND' })),
+    undefined,
+    "Next's signals and the HTML render's copies have a digest",
+  );
+
+  const resolver = [
+    '    } catch (err) {',
+    '        if (err instanceof _index.ApiError) {',
+    '            (0, _index.sendError)(apiRes, err.statusCode, err.message);',
+  ].join('\n');
+  assert.deepEqual(
+    errorHandlerEntries('/srv/app/node_modules/next/dist/server/api-utils/node.js', resolver).map((e) => [e.lineNumber, e.parameter]),
+    [[0, 'err']],
+  );
+});
