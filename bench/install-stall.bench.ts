@@ -85,7 +85,9 @@ const PREPARED_APPS: { key: AppKey; label: string }[] = [
 /** LIVEPROBE_BENCH_STALL_ONLY=startup: the session open from start-up, with and without Sparkplug, and the baseline build's. */
 const STARTUP_APPS: { key: AppKey; label: string }[] = [
   ...SESSION_APPS.filter((a) => a.key === 'startup' || a.key === 'startup-sparkplug'),
-  ...(BASELINE === undefined ? [] : [{ key: 'startup-baseline' as const, label: `session open from start-up, baseline build (${BASELINE})` }]),
+  ...(BASELINE === undefined
+    ? []
+    : [{ key: 'startup-baseline' as const, label: `session open from start-up, baseline build (${BASELINE})` }]),
 ];
 const APPS =
   ONLY === 'prepared'

@@ -120,9 +120,16 @@ function report(label, pid, marks, data) {
       .filter((x) => x.wait * 1e3 >= LIST_MS)
       .sort((a, b) => b.wait - a.wait)
       .slice(0, LISTED))
-      console.log(`  run queue ${ms(s.wait)} ms at +${ms(s.from - step.t0)} (${s.state.startsWith('R') ? `preempted in ${where(s.frames)}` : 'woken'})`);
+      console.log(
+        `  run queue ${ms(s.wait)} ms at +${ms(s.from - step.t0)} (${s.state.startsWith('R') ? `preempted in ${where(s.frames)}` : 'woken'})`,
+      );
     console.log(`  the app's other threads: ${app.map(([tid, s]) => `${names.get(tid)}/${tid} ${ms(s)}`).join(', ') || 'none'} ms`);
-    console.log(`  busiest other processes' threads: ${others.slice(0, 5).map(([tid, s]) => `${names.get(tid)}/${tid} ${ms(s)}`).join(', ')} ms`);
+    console.log(
+      `  busiest other processes' threads: ${others
+        .slice(0, 5)
+        .map(([tid, s]) => `${names.get(tid)}/${tid} ${ms(s)}`)
+        .join(', ')} ms`,
+    );
   }
 }
 
@@ -156,9 +163,28 @@ try {
       let perf;
       try {
         await agentConnected(app);
-        perf = spawn('perf', ['record', '-q', '-k', 'CLOCK_MONOTONIC', '-e', 'sched:sched_switch', '-e', 'sched:sched_wakeup', '-g', '-a', '-m', '8M', '-o', data], {
-          stdio: 'inherit',
-        });
+        perf = spawn(
+          'perf',
+          [
+            'record',
+            '-q',
+            '-k',
+            'CLOCK_MONOTONIC',
+            '-e',
+            'sched:sched_switch',
+            '-e',
+            'sched:sched_wakeup',
+            '-g',
+            '-a',
+            '-m',
+            '8M',
+            '-o',
+            data,
+          ],
+          {
+            stdio: 'inherit',
+          },
+        );
         // perf's own start (its buffers for every core) before the first step.
         await sleep(2000);
         const step = async (name, act) => {
