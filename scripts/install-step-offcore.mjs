@@ -108,6 +108,8 @@ function report(label, pid, marks, data) {
     const lockWaits = offs.filter((s) => !s.state.startsWith('R') && !/epoll/.test(where(s.frames)));
     const app = [...onCore].filter(([tid]) => owner.get(tid) === pid && tid !== pid).sort((a, b) => b[1] - a[1]);
     const others = [...onCore].filter(([tid]) => owner.get(tid) !== pid).sort((a, b) => b[1] - a[1]);
+    // The control plane and this script (the bench's side: its REST calls and the OTLP sink) by name.
+    KNOWN.set(pid, "the app's ");
     const longest = queued.reduce((a, b) => (b.wait > a.wait ? b : a), { wait: 0 });
     console.log(
       `${step.name}: delay ${step.maxMs.toFixed(2)} ms; main thread on a core ${ms(onCore.get(pid) ?? 0)} ms, ` +
@@ -123,6 +125,16 @@ function report(label, pid, marks, data) {
       console.log(
         `  run queue ${ms(s.wait)} ms at +${ms(s.from - step.t0)} (${s.state.startsWith('R') ? `preempted in ${where(s.frames)}` : 'woken'})`,
       );
+    if (longest.wait > 0) {
+      // Who had the cores while the app's thread waited longest for one.
+      const [from, to] = [longest.to - longest.wait, longest.to];
+      const held = new Map();
+      for (const c of out.filter((x) => x.kind === 'core' && x.to > from && x.from < to))
+        held.set(c.tid, (held.get(c.tid) ?? 0) + Math.min(c.to, to) - Math.max(c.from, from));
+      const whose = (tid) => `${KNOWN.get(owner.get(tid)) ?? ''}${names.get(tid)}/${tid}`;
+      const top = [...held].sort((a, b) => b[1] - a[1]).slice(0, 4);
+      console.log(`  the cores during its longest wait: ${top.map(([tid, v]) => `${whose(tid)} ${ms(v)}`).join(', ')} ms`);
+    }
     console.log(`  the app's other threads: ${app.map(([tid, s]) => `${names.get(tid)}/${tid} ${ms(s)}`).join(', ') || 'none'} ms`);
     console.log(
       `  busiest other processes' threads: ${others
@@ -134,6 +146,11 @@ function report(label, pid, marks, data) {
 }
 
 const cp = await startBenchControlPlane();
+/** Processes named in the report: the control plane, this script (the bench's REST calls and OTLP sink), each app in turn. */
+const KNOWN = new Map([
+  [cp.pid, 'the control plane: '],
+  [process.pid, 'this script: '],
+]);
 const sink = await otlpReceiver({ decode: false });
 const api = new ControlPlaneApi(cp.url);
 const line = lineOf(FILE, 'keeper');
@@ -186,7 +203,7 @@ try {
           },
         );
         // perf's own start (its buffers for every core) before the first step.
-        await sleep(2000);
+        await sleep(4000);
         const step = async (name, act) => {
           await app.ipc.request('resetDelay');
           const t0 = now();
