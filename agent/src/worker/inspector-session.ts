@@ -11,6 +11,7 @@ import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { type PauseRead, PauseReaders } from './pause-readers.js';
 import { bundlerSource } from '../locate/bundler-sources.js';
 import { scriptPath } from '../locate/script-match.js';
+import { textWithHash } from './script-on-disk.js';
 
 export interface LoadedScript {
   scriptId: string;
@@ -21,6 +22,8 @@ export interface LoadedScript {
   sourceMapURL?: string;
   /** The execution context it runs in: a page that navigates or reloads takes its scripts along. */
   contextId?: number;
+  /** V8's SHA-256 of its text, when the target reports one: its file is read instead when it matches (script-on-disk.ts). */
+  hash?: string;
 }
 
 export interface BreakpointResult {
@@ -111,7 +114,7 @@ export class InspectorSession {
         path,
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
-        ...defined({ contextId: params.executionContextId }),
+        ...defined({ contextId: params.executionContextId, hash: params.hash }),
       };
       this.latest = params.url;
       const replaced = this.scripts.get(path);
@@ -203,8 +206,13 @@ export class InspectorSession {
 
   source(script: LoadedScript): Promise<string> {
     return this.sources.get(script.scriptId, () => {
-      const source = this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then(
-        (r) => r.scriptSource,
+      // From its file when that is what V8 runs: V8 would serve the whole text on the app's thread.
+      const source = textWithHash(script.path, script.hash).then(
+        (text) =>
+          text ??
+          this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then(
+            (r) => r.scriptSource,
+          ),
       );
       // A failed read is not kept: the next reader asks again.
       source.catch(() => this.sources.delete(script.scriptId));
