@@ -1,9 +1,9 @@
 /**
  * A loaded script's text read from its file, off the app's thread, when the file holds exactly
  * what V8 runs. `Debugger.getScriptSource` is served on the app's main thread, which copies the
- * whole text into the inspector's JSON (~70 instructions a byte: ~65 M, some 20 ms, for a 1 MB
- * bundle), and the worker reads it again at each install after a quiet spell, since it keeps no
- * copy (inspector-session.ts). V8 reports each script's SHA-256 with it (`hash` in
+ * whole text into the inspector's JSON in one turn (~110 instructions a byte: 27 M for acorn.js,
+ * 247 KB, 61 M for lodash.js, 546 KB; docs/BENCHMARKS.md, install stall), and the worker reads
+ * it again at each install after a quiet spell, since it keeps no copy (inspector-session.ts). V8 reports each script's SHA-256 with it (`hash` in
  * `Debugger.scriptParsed`, over the text as UTF-8 on Node 20, 22 and 24): a file whose text has
  * that hash is that script; any other (changed since it loaded, transformed by a loader or the
  * agent's own preparing, not a file at all) is read from V8 as before.
