@@ -11,7 +11,9 @@
  * LIVEPROBE_BENCH_BASELINE=<another build's agent/dist> adds that build's agent in the prepared
  * file's app, side by side; LIVEPROBE_BENCH_STALL_ONLY=prepared runs only the prepared file's apps
  * and their stall steps (no app without the agent, no session costs, no callgrind), and
- * LIVEPROBE_BENCH_STALL_ONLY=on-demand only the app with the session on demand, likewise;
+ * LIVEPROBE_BENCH_STALL_ONLY=on-demand only the app with the session on demand, likewise, and
+ * LIVEPROBE_BENCH_STALL_ONLY=startup only the apps with the session open from start-up (Sparkplug off and
+ * kept on, and the baseline build's beside them when LIVEPROBE_BENCH_BASELINE is given);
  * LIVEPROBE_BENCH_APP_NODE=<a node binary> starts the apps on that Node (the control plane stays on this one).
  */
 import { fromRoot, lineOf, otlpReceiver, type Child } from '@liveprobe/harness';
@@ -52,12 +54,12 @@ const CYCLES = 3;
 
 const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
 const ONLY = process.env.LIVEPROBE_BENCH_STALL_ONLY;
-if (ONLY !== undefined && ONLY !== 'prepared' && ONLY !== 'on-demand')
-  throw new Error(`LIVEPROBE_BENCH_STALL_ONLY is "${ONLY}"; it takes prepared or on-demand`);
+if (ONLY !== undefined && ONLY !== 'prepared' && ONLY !== 'on-demand' && ONLY !== 'startup')
+  throw new Error(`LIVEPROBE_BENCH_STALL_ONLY is "${ONLY}"; it takes prepared, on-demand or startup`);
 /** Only some apps' stall steps: no app without the agent, no session costs, no callgrind. */
 const STALL_ONLY = ONLY !== undefined;
 
-type AppKey = 'bare' | 'on-demand' | 'startup' | 'startup-sparkplug' | 'prepared' | 'prepared-baseline';
+type AppKey = 'bare' | 'on-demand' | 'startup' | 'startup-sparkplug' | 'startup-baseline' | 'prepared' | 'prepared-baseline';
 const SESSION_APPS: { key: AppKey; label: string }[] = [
   { key: 'bare', label: 'no agent' },
   { key: 'on-demand', label: 'session on demand (default)' },
@@ -69,6 +71,7 @@ const SESSION_ENV: Partial<Record<AppKey, Record<string, string>>> = {
   'on-demand': { LIVEPROBE_INSPECTOR_SESSION: 'on-demand' },
   startup: { LIVEPROBE_INSPECTOR_SESSION: 'startup' },
   'startup-sparkplug': { LIVEPROBE_INSPECTOR_SESSION: 'startup', LIVEPROBE_SPARKPLUG: 'on' },
+  'startup-baseline': { LIVEPROBE_INSPECTOR_SESSION: 'startup' },
 };
 /** Install path 2: the action's file is prepared, so installing it opens no session at all. */
 /** Another Node for the apps (test/node-versions' 22, code-server's 24). */
@@ -79,12 +82,27 @@ const PREPARED_APPS: { key: AppKey; label: string }[] = [
   { key: 'prepared', label: 'on demand, the action on a prepared file' },
   ...(BASELINE === undefined ? [] : [{ key: 'prepared-baseline' as const, label: `the same, baseline build (${BASELINE})` }]),
 ];
+/** LIVEPROBE_BENCH_STALL_ONLY=startup: the session open from start-up, with and without Sparkplug, and the baseline build's. */
+const STARTUP_APPS: { key: AppKey; label: string }[] = [
+  ...SESSION_APPS.filter((a) => a.key === 'startup' || a.key === 'startup-sparkplug'),
+  ...(BASELINE === undefined
+    ? []
+    : [{ key: 'startup-baseline' as const, label: `session open from start-up, baseline build (${BASELINE})` }]),
+];
 const APPS =
   ONLY === 'prepared'
     ? PREPARED_APPS
     : ONLY === 'on-demand'
       ? SESSION_APPS.filter((a) => a.key === 'on-demand')
-      : [...SESSION_APPS, ...PREPARED_APPS];
+      : ONLY === 'startup'
+        ? STARTUP_APPS
+        : [...SESSION_APPS, ...PREPARED_APPS];
+/** For the intro: which apps a LIVEPROBE_BENCH_STALL_ONLY run starts. */
+const STALL_ONLY_APPS: Record<string, string> = {
+  prepared: 'the apps with the action on a prepared file',
+  'on-demand': 'the app with the session on demand',
+  startup: 'the apps with the session open from start-up',
+};
 /** For the intro: how many apps start in each round. */
 const APP_COUNT = ['no', 'one', 'two', 'three', 'four', 'five', 'six'];
 const isPrepared = (key: AppKey): boolean => key === 'prepared' || key === 'prepared-baseline';
@@ -197,7 +215,7 @@ const benchmark: Benchmark = {
                 agentId,
                 otlpEndpoint: sink.url,
                 quotas: 'default',
-                ...(key === 'prepared-baseline' ? { register: baselineRegister(BASELINE!) } : {}),
+                ...(key === 'prepared-baseline' || key === 'startup-baseline' ? { register: baselineRegister(BASELINE!) } : {}),
                 env: isPrepared(key) ? { LIVEPROBE_PREPARE: fromRoot(FILE), LIVEPROBE_PREPARE_CACHE: 'off' } : SESSION_ENV[key]!,
               },
             }),
@@ -397,7 +415,7 @@ const benchmark: Benchmark = {
     if (STALL_ONLY)
       return {
         blocks: [
-          `${intro} Only ${ONLY === 'prepared' ? 'the apps with the action on a prepared file' : 'the app with the session on demand'} (LIVEPROBE_BENCH_STALL_ONLY=${ONLY}), the apps on Node ${appNodeVersion()}.`,
+          `${intro} Only ${STALL_ONLY_APPS[ONLY!]} (LIVEPROBE_BENCH_STALL_ONLY=${ONLY}), the apps on Node ${appNodeVersion()}.`,
           stalls,
         ],
         targets,

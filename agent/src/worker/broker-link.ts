@@ -51,7 +51,9 @@ export class BrokerLink {
   private leaving = false;
   /** Messages are applied one after another, in the order they came. */
   private received: Promise<void> = Promise.resolve();
-  private readonly checker = new DesiredStateChecker();
+  private readonly checker = new DesiredStateChecker((cached) => {
+    if (this.config.logLevel === 'debug') this.log(`desired-state check loaded in a new context${cached ? ' from its code cache' : ''}`);
+  });
 
   constructor(
     private readonly config: AgentConfig,
@@ -73,6 +75,14 @@ export class BrokerLink {
       // The first desired state then compiles it, as without the warm-up.
       this.log(`the desired-state check could not be compiled ahead: ${errorMessage(err)}`);
     }
+  }
+
+  /**
+   * The desired-state check stays loaded once made, instead of being made again for each desired
+   * state after a quiet spell (worker/desired-state-checker.ts): with the session open from start-up.
+   */
+  keepCheckLoaded(): void {
+    this.checker.keepLoaded();
   }
 
   /** Called each time the broker acknowledged the agent's subscriptions (on every connection). */

@@ -12,6 +12,8 @@ export interface ScriptParsed {
   sourceMapURL?: string;
   /** The execution context (a page's global object) it was compiled in. */
   executionContextId?: number;
+  /** V8's SHA-256 of the script's text (as UTF-8), in hex. */
+  hash?: string;
 }
 
 /** A pause of the target, as `Debugger.paused` reports it: the parts the agent reads. */

@@ -8,7 +8,10 @@
  * as JSON, so nothing of that context's realm outlives it. What V8 compiled of the script in the
  * first burst (its code cache, ~0.4 MiB off the heap) is kept as that context is dropped: each
  * later context compiles the script from it instead of parsing its 0.45 MB of text again, ~70 M
- * fewer instructions on the worker per burst (docs/BENCHMARKS.md, install stall).
+ * fewer instructions on the worker per burst (docs/BENCHMARKS.md, install stall). With the
+ * inspector session open from start-up the context is kept instead (keepLoaded): that app chose to
+ * pay at start-up, not at each install, and rebuilding the context (zod's top level, ~80 M
+ * instructions) was most of the worker's work for an install or removal after a quiet spell.
  */
 import { fileURLToPath } from 'node:url';
 import { createContext, Script } from 'node:vm';
@@ -37,10 +40,22 @@ interface LoadedCheck {
 export class DesiredStateChecker {
   private loaded: LoadedCheck | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private keep = false;
+
+  /** `onLoad`: told each time a context is made, and whether V8 compiled the script from the code cache. */
+  constructor(private readonly onLoad: (cached: boolean) => void = () => {}) {}
+
+  /** From now on the context stays once made: a burst's end releases its garbage but keeps the check. */
+  keepLoaded(): void {
+    this.keep = true;
+  }
 
   /** The desired state in `text` as the schema parses it (defaults filled in), or the schema's issues, one line. */
   parse(text: string): { state: DesiredState } | { issues: string } {
-    this.loaded ??= loadCheck();
+    if (this.loaded === undefined) {
+      this.loaded = loadCheck();
+      this.onLoad(this.loaded.cached);
+    }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.forget(), FORGET_AFTER_MS);
     this.timer.unref();
@@ -50,7 +65,8 @@ export class DesiredStateChecker {
 
   /**
    * Makes the code cache before any desired state needs it: an empty one checked, its context
-   * dropped as a burst's is. False when there is one already, or a burst is under way to make it.
+   * dropped as a burst's is (or, after keepLoaded, kept for every later desired state). False
+   * when there is one already, or a burst is under way to make it.
    */
   warm(): boolean {
     if (codeCache !== undefined || this.loaded !== undefined) return false;
@@ -59,6 +75,10 @@ export class DesiredStateChecker {
   }
 
   private forget(): void {
+    if (this.keep) {
+      releaseHeap();
+      return;
+    }
     // Taken once the burst is over, not on an install's path (serializing costs ~27 M
     // instructions), and after its checks, so it also holds the functions they compiled lazily.
     if (this.loaded?.cached === false) codeCache = this.loaded.script.createCachedData();

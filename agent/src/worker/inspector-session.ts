@@ -11,6 +11,7 @@ import { DEBUGGER_ENABLE } from './debugger-enable.js';
 import { type PauseRead, PauseReaders } from './pause-readers.js';
 import { bundlerSource } from '../locate/bundler-urls.js';
 import { evalModulePath, scriptPath } from '../locate/script-match.js';
+import { textWithHash } from './script-on-disk.js';
 
 export interface LoadedScript {
   scriptId: string;
@@ -27,6 +28,8 @@ export interface LoadedScript {
   evaluatedAfter?: string;
   /** The execution context it runs in: a page that navigates or reloads takes its scripts along. */
   contextId?: number;
+  /** V8's SHA-256 of its text, when the target reports one: its file is read instead when it matches (script-on-disk.ts). */
+  hash?: string;
 }
 
 export interface BreakpointResult {
@@ -120,7 +123,7 @@ export class InspectorSession {
         path,
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
-        ...defined({ contextId: params.executionContextId, evaluatedAfter: file === undefined ? this.latestFile : undefined }),
+        ...defined({ contextId: params.executionContextId, evaluatedAfter: file === undefined ? this.latestFile : undefined, hash: params.hash }),
       };
       if (file !== undefined) {
         this.latest = params.url;
@@ -216,8 +219,13 @@ export class InspectorSession {
 
   source(script: LoadedScript): Promise<string> {
     return this.sources.get(script.scriptId, () => {
-      const source = this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then(
-        (r) => r.scriptSource,
+      // From its file when that is what V8 runs: V8 would serve the whole text on the app's thread.
+      const source = textWithHash(script.path, script.hash).then(
+        (text) =>
+          text ??
+          this.call<Debugger.GetScriptSourceReturnType>('Debugger.getScriptSource', { scriptId: script.scriptId }).then(
+            (r) => r.scriptSource,
+          ),
       );
       // A failed read is not kept: the next reader asks again.
       source.catch(() => this.sources.delete(script.scriptId));

@@ -54,8 +54,11 @@ function start(
   runtime.link.onSubscribed(() => Atomics.store(linkUp, 0, 1));
   // With the session open from start-up the app has chosen to pay at start, not at install: the
   // desired-state check (~170 M instructions compiled from its text, ~100 M from its code cache)
-  // is compiled once now, after the retained desired states a subscription brings have had their turn.
+  // is compiled once now, after the retained desired states a subscription brings have had their
+  // turn, and kept loaded: made again after each quiet spell, it was ~80 M of the ~90 M
+  // instructions the worker spent on a removal, and of the ~220 M of a first install (BENCHMARKS.md).
   if (inspectorSessionMode(process.env) === 'startup') {
+    runtime.link.keepCheckLoaded();
     runtime.link.onSubscribed(() => setTimeout(() => runtime.link.warmCheck(), WARM_CHECK_AFTER_MS).unref());
   }
   port.on('message', (message: ToWorker) => runtime.handle(message));

@@ -81,3 +81,20 @@ test('once a burst is over (its context dropped, the code cache kept), a new con
   assert.deepEqual(again.parse(JSON.stringify(published)), accepted);
   assert.deepEqual(again.parse(JSON.stringify(bad)), refused);
 });
+
+test('kept loaded (the session open from start-up), a burst ends without dropping the context: the next desired state is checked in it', async () => {
+  const made: boolean[] = [];
+  const kept = new DesiredStateChecker((cached) => made.push(cached));
+  kept.keepLoaded();
+  const accepted = kept.parse(JSON.stringify(published));
+  await new Promise((resolve) => setTimeout(resolve, 5500));
+  assert.deepEqual(kept.parse(JSON.stringify(published)), accepted);
+  assert.equal(made.length, 1, 'one context for both desired states');
+  // Without it, the same quiet spell drops the context and the next desired state makes another.
+  const dropped: boolean[] = [];
+  const plain = new DesiredStateChecker((cached) => dropped.push(cached));
+  plain.parse(JSON.stringify(published));
+  await new Promise((resolve) => setTimeout(resolve, 5500));
+  plain.parse(JSON.stringify(published));
+  assert.equal(dropped.length, 2);
+});

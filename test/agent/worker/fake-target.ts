@@ -6,6 +6,7 @@
  * records what the engine posts to the main thread. Asked to time a breakpoint calibration, it
  * answers as a main thread whose calls no breakpoint timed (this target runs no code).
  */
+import { createHash } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import type { Action } from '@liveprobe/protocol';
 import { Blocklist } from '../../../agent/src/locate/blocklist.js';
@@ -57,6 +58,8 @@ export class FakeTarget {
       scriptId: String(this.scripts.length + 1),
       url: `file://${path}`,
       endLine: source.split('\n').length - 1,
+      // As V8 reports it: the text's SHA-256, over its UTF-8.
+      hash: createHash('sha256').update(source, 'utf8').digest('hex'),
       source,
       ...(sourceMapURL === undefined ? {} : { sourceMapURL }),
     };

@@ -1,9 +1,14 @@
 /**
  * The worker's inspector session (agent/src/worker/inspector-session.ts) reads a script's source
  * once for a burst of installs and keeps no copy after it: kept for the session, each script an
- * action was placed in stayed in the worker's heap for as long as the action did.
+ * action was placed in stayed in the worker's heap for as long as the action did. It reads it
+ * from the script's file when the file holds what V8 runs (its hash), since V8 serves a source on
+ * the app's main thread.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mock, type TestContext, test } from 'node:test';
 import { InspectorSession, type LoadedScript } from '../../../agent/src/worker/inspector-session.js';
 import { FakeTarget } from './fake-target.js';
@@ -44,4 +49,39 @@ test('a source that could not be read is not kept: the next read asks again', as
   await assert.rejects(session.source(script));
   await session.open();
   assert.equal(await session.source(script), WORK);
+});
+
+/** A session on a target that loaded `text` from a real file, which then holds `onDisk`. */
+async function openOnFile(
+  t: TestContext,
+  text: string,
+  onDisk: string,
+): Promise<{ target: FakeTarget; session: InspectorSession; script: LoadedScript }> {
+  const dir = await mkdtemp(join(tmpdir(), 'liveprobe-script-on-disk-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'work.mjs');
+  await writeFile(path, onDisk);
+  const target = new FakeTarget();
+  target.load(path, text);
+  const session = new InspectorSession(
+    () => {},
+    target.transport,
+    () => false,
+  );
+  t.after(() => session.close());
+  await session.open();
+  return { target, session, script: session.script(path)! };
+}
+
+test("a script whose file holds what V8 runs is read from the file: V8 is not asked, which would serve it on the app's thread", async (t) => {
+  const text = `${WORK}// é ✓ 😀\n`;
+  const { target, session, script } = await openOnFile(t, text, text);
+  assert.equal(await session.source(script), text);
+  assert.deepEqual(target.sourceReads, []);
+});
+
+test('a script whose file changed since it loaded is read from V8, as it runs', async (t) => {
+  const { target, session, script } = await openOnFile(t, WORK, WORK.replace('n + 1', 'n + 2'));
+  assert.equal(await session.source(script), WORK);
+  assert.deepEqual(target.sourceReads, [script.scriptId]);
 });

@@ -17,6 +17,11 @@ const output = (message: string) => (e: SseEvent) => e.event === 'output' && (e.
 /** The worker's debug line once it compiled the desired-state check with no action yet (worker/worker.ts). */
 const CHECK_WARMED = 'desired-state check compiled ahead of the first action';
 
+/** The worker's debug line each time it makes the desired-state check's context (worker/broker-link.ts). */
+const CHECK_LOADED = 'desired-state check loaded in a new context';
+/** The desired-state check's context outlives a burst of desired states by this much (FORGET_AFTER_MS), and a bit. */
+const BURST_OVER_MS = 6000;
+
 /**
  * Installs an action, removes it and installs another on the app's first module, each hit once
  * with a request; resolves once the agent has logged the second one installed (its debug
@@ -68,6 +73,16 @@ test('with the session open from start-up, the worker compiles the desired-state
   const warmed = (service: App) => waitFor(() => service.output().includes(CHECK_WARMED), WAIT, 'the check compiled with no action yet');
   const text = (await installRemoveInstall(t, 'startup', warmed)).output();
   assert.equal(count(text, CHECK_WARMED), 1, `compiled ahead once:\n${text}`);
+});
+
+test('with the session open from start-up, the desired-state check stays loaded: actions after a quiet spell are checked in the context made at start-up', async (t) => {
+  const quiet = async (service: App) => {
+    await waitFor(() => service.output().includes(CHECK_WARMED), WAIT, 'the check compiled with no action yet');
+    await new Promise((resolve) => setTimeout(resolve, BURST_OVER_MS));
+  };
+  const text = (await installRemoveInstall(t, 'startup', quiet)).output();
+  assert.equal(count(text, CHECK_LOADED), 1, `one context, made ahead of the first action:\n${text}`);
+  assert.ok(text.indexOf(CHECK_LOADED) < text.indexOf(CHECK_WARMED), text);
 });
 
 test('by default the session opens with the first action and closes with the last, so an action that reappears opens it again', async (t) => {
