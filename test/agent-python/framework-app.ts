@@ -128,7 +128,10 @@ export async function answeredBy(t: TestContext, framework: string, spec: Answer
 
 /** Requests no route takes: a path none matches, and `/pay` (each fixture's POST route) with GET.
  * Asked first, so that a snapshot of either would reach the control plane before the app's own. */
-export const routerMisses = async (url: string): Promise<Answer[]> => [await answer(fetch(`${url}/nope`)), await answer(fetch(`${url}/pay`))];
+export const routerMisses = async (url: string): Promise<Answer[]> => [
+  await answer(fetch(`${url}/nope`)),
+  await answer(fetch(`${url}/pay`)),
+];
 
 /** The snapshot of a raised 404 (`order`'s): its throw site is the fixture's line. */
 export function orderAt(snapshots: SnapshotData[], type: string, script: string, marker: string, raiser = 'order') {
