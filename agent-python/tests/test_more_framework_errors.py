@@ -1,5 +1,5 @@
 """Exception actions on errors the frameworks of more_framework_errors.py answer, where a case is
-beyond the end-to-end tests' apps (test/agent-python/framework-exceptions-more.test.ts)."""
+beyond the end-to-end tests' apps (test/agent-python/framework-exceptions-asgi.test.ts and -wsgi.test.ts)."""
 import io
 from wsgiref.util import setup_testing_defaults
 

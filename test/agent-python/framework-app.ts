@@ -44,6 +44,7 @@ export async function withAndWithout(
   script: string,
   ask: (url: string) => Promise<Answer[]>,
   env: Record<string, string> = {},
+  files: string[] = ['--file', 'fixtures/*.py'],
 ) {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
@@ -55,7 +56,7 @@ export async function withAndWithout(
   const app = await startPythonApp(t, { script, broker: cp.mqttUrl, tags: ['web'], agentId, env });
   const hooks = async () => (await fetch(`${app.url}/hooks`)).json();
   const before = await hooks();
-  const added = await cli(['exception', 'add', '--tag', 'web', '--file', 'fixtures/*.py'], { server: cp.url });
+  const added = await cli(['exception', 'add', '--tag', 'web', ...files], { server: cp.url });
   assert.equal(added.code, 0, added.stdout + added.stderr);
   assert.match(added.stdout, /: installed/);
   const actionId = /created (act_\w+)/.exec(added.stdout)![1]!;
@@ -79,12 +80,21 @@ export interface Answered {
   types: string[];
   /** The functions that raise the 500 and the other error (Python's qualified names). */
   raisers?: [string, string];
+  /** An action on every file, not only the fixtures': the router's misses raise from the
+   * framework's frames, which `--file fixtures/*.py` would leave out whatever the agent does. */
+  anyFile?: boolean;
 }
 
 /** A framework's answers with the agent are those without; each error it answered gives one snapshot
  * of the frame that raised it: `pay`'s 500 and, when there is another, `reserve`'s are checked here. */
 export async function answeredBy(t: TestContext, framework: string, spec: Answered) {
-  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(t, spec.script, spec.ask, spec.env);
+  const { cp, events, app, without, hooks, before, actionId, removed } = await withAndWithout(
+    t,
+    spec.script,
+    spec.ask,
+    spec.env,
+    spec.anyFile ? [] : undefined,
+  );
   assert.deepEqual(before, spec.hooks[0]);
   assert.deepEqual(await hooks(), spec.hooks[1], 'hooked while the action is desired');
   assert.deepEqual(await (await fetch(`${app.url}/quote?currency=GBP`)).json(), { rate: 1 }, 'the handler handles its own KeyError');
@@ -114,4 +124,43 @@ export async function answeredBy(t: TestContext, framework: string, spec: Answer
     assert.deepEqual(find(reserve.locals, 'session_token'), { t: 'redacted' }, 'the session token is redacted');
   }
   return { app, snapshots, reserve: reserve! };
+}
+
+/** Requests no route takes: a path none matches, and `/pay` (each fixture's POST route) with GET.
+ * Asked first, so that a snapshot of either would reach the control plane before the app's own. */
+export const routerMisses = async (url: string): Promise<Answer[]> => [
+  await answer(fetch(`${url}/nope`)),
+  await answer(fetch(`${url}/pay`)),
+];
+
+/** The snapshot of a raised 404 (`order`'s): its throw site is the fixture's line. */
+export function orderAt(snapshots: SnapshotData[], type: string, script: string, marker: string, raiser = 'order') {
+  const missing = snapshots.find((s) => s.exception?.type === type)!;
+  assert.ok(missing, `a snapshot of the raised ${type}`);
+  assert.equal(missing.location.function, raiser);
+  assert.equal(missing.location.line, lineOf(`${FIXTURES}/${script}`, marker));
+  return missing;
+}
+
+/** Falcon's test, WSGI or ASGI (`suffix`: the fixture's async resources' names end with it). */
+export async function falconAnswered(t: TestContext, framework: string, env: Record<string, string>, suffix: string) {
+  const { snapshots, reserve } = await answeredBy(t, framework, {
+    script: 'falcon_shop.py',
+    env,
+    anyFile: true,
+    ask: async (url) => [
+      ...(await routerMisses(url)),
+      await post(`${url}/pay`, { amount: 500, card: CARD }),
+      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
+      await answer(fetch(`${url}/orders/7`)),
+      await answer(fetch(`${url}/old`, { redirect: 'manual' })),
+      await post(`${url}/pay`, { amount: 20, card: CARD }),
+    ],
+    statuses: [404, 405, 500, 409, 404, 302, 200],
+    hooks: [{ handleIsFalcons: true }, { handleIsFalcons: false }],
+    types: ['HTTPNotFound', 'OutOfStock', 'PaymentDeclined'],
+    raisers: [`Pay${suffix}.on_post`, `Reserve${suffix}.on_post`],
+  });
+  assert.equal(reserve.exception!.message, 'tea is short by 2');
+  orderAt(snapshots, 'HTTPNotFound', 'falcon_shop.py', `${framework}-order-raise`, `Order${suffix}.on_get`);
 }

@@ -23,7 +23,7 @@ framework offers where it offers something, else one function is wrapped (docs/d
 
 Tornado's and Sanic's methods an app class may override (`OVERRIDABLE`) are wrapped on each class
 that defines its own, and so are the methods they log a WebSocket handler's error with. A 404 or
-405 a router raises itself for a request no route takes is not reported (`ROUTER_MISSES`).
+405 a router raises itself for a request no route takes is not reported (router_misses.py).
 Litestar's, Quart's, Falcon's, Bottle's, Pyramid's and socketserver's: more_framework_errors.py."""
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ import types
 from typing import Any, Callable
 
 from .more_framework_errors import MORE_GLOBALS, MORE_WRAPPED
+from .router_misses import router_miss
 
 Seen = Callable[[BaseException | None, types.TracebackType | None], None]
 # Starlette ≥ 0.28 checks a found handler (by class or by status code) with this global of the
@@ -71,19 +72,6 @@ GRANIAN_DEPTH = 5
 TORNADO_LOG = ('tornado.web', 'RequestHandler', 'log_exception')
 SANIC_LOG = ('sanic.handlers.error', 'ErrorHandler', 'log')
 RESCAN_SECONDS = 1.0  # at most this long before an app class defined since is found (`attach_overrides`)
-# The raise sites of the HTTP errors a router raises itself for a request no route takes (404 for
-# its path, 405 for its method): no frame of the app, so not the app's error, as Flask and Django
-# send nothing for theirs. (function, file)
-ROUTER_MISSES = (
-    ('_handle', '/aiohttp/web_urldispatcher.py'),  # `SystemRoute`, the route of aiohttp's miss
-    ('prepare', '/tornado/web.py'),  # `ErrorHandler`, Tornado's handler for a path no route matches
-    ('_unimplemented_method', '/tornado/web.py'),  # a method the handler class does not define
-    ('_get', '/sanic/router.py'),
-    ('not_found', '/starlette/routing.py'),
-    ('handle', '/starlette/routing.py'),  # `Route.handle`'s 405
-)
-
-
 class FrameworkErrors:
     def __init__(self, seen: Seen) -> None:
         self.seen = seen
@@ -176,7 +164,7 @@ class FrameworkErrors:
             return call()
         self.answering.add(key)
         try:
-            if report and isinstance(error, BaseException) and not _router_miss(error):
+            if report and isinstance(error, BaseException) and not router_miss(error):
                 self.seen(error, error.__traceback__)
             return call()
         finally:
@@ -233,7 +221,7 @@ def _handler_found(owner: FrameworkErrors, original: Callable[..., Any]) -> Call
         caller = sys._getframe(1)
         if caller.f_code.co_name == 'wrapped_app' and caller.f_code.co_filename.endswith('_exception_handler.py'):
             error = caller.f_locals.get('exc')
-            if isinstance(error, BaseException) and not _router_miss(error):
+            if isinstance(error, BaseException) and not router_miss(error):
                 owner.seen(error, error.__traceback__)
         return original(handler)
     return is_async_callable
@@ -297,7 +285,7 @@ def _http_error_raised(owner: FrameworkErrors, original: Callable[..., Any]) -> 
     @functools.wraps(original)
     async def finish_response(handler: Any, request: Any, resp: Any, *args: Any, **kwargs: Any) -> Any:
         if (isinstance(resp, BaseException) and isinstance(http_error, type) and isinstance(resp, http_error)
-                and not _router_miss(resp)):
+                and not router_miss(resp)):
             owner.seen(resp, resp.__traceback__)
         return await original(handler, request, resp, *args, **kwargs)
     return finish_response
@@ -330,17 +318,6 @@ def _classes(base: type) -> list[type]:
             found[cls] = None
             todo.extend(cls.__subclasses__())
     return list(found)
-
-
-def _router_miss(error: BaseException) -> bool:
-    """Whether a router raised `error` itself for a request no route takes (`ROUTER_MISSES`)."""
-    tb = error.__traceback__
-    if tb is None:
-        return False
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    code = tb.tb_frame.f_code
-    return any(code.co_name == name and code.co_filename.replace('\\', '/').endswith(file) for name, file in ROUTER_MISSES)
 
 
 def _frame_of(frame: types.FrameType | None, depth: int, where: tuple[str, str]) -> types.FrameType | None:

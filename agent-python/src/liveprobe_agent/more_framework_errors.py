@@ -19,8 +19,9 @@ when the last action goes.
 - socketserver's `BaseServer.handle_error`, which a server calls from the `except` that caught a
   request handler's error (http.server's `do_GET`…), and which prints it.
 
-As for aiohttp, Tornado and Sanic, a raised HTTP error of 4xx or 5xx (the router's 404 included)
-is reported and a raised redirect or other answer below 400 is not."""
+As for aiohttp, Tornado and Sanic, a raised HTTP error of 4xx or 5xx is reported and a raised
+redirect or other answer below 400 is not, nor is the 404 or 405 the router raises itself for a
+request no route takes (router_misses.py)."""
 from __future__ import annotations
 
 import functools
@@ -28,6 +29,8 @@ import inspect
 import sys
 import types
 from typing import TYPE_CHECKING, Any, Callable
+
+from .router_misses import router_miss
 
 if TYPE_CHECKING:
     from .framework_errors import FrameworkErrors
@@ -57,10 +60,10 @@ def _answer_of(module: str, cls: str, status: str) -> Callable[[Any], bool]:
 def _reporting(owner: FrameworkErrors, original: Callable[..., Any], error_of: Callable[..., Any],
                answer: Callable[[Any], bool]) -> Callable[..., Any]:
     """A wrapper of `original`, sync or async as it is, reporting the error `error_of` finds in its
-    arguments, unless it is an `answer`, before calling it."""
+    arguments, unless it is an `answer` or a router's miss, before calling it."""
     def report(*args: Any, **kwargs: Any) -> None:
         error = error_of(*args, **kwargs)
-        if isinstance(error, BaseException) and not answer(error):
+        if isinstance(error, BaseException) and not answer(error) and not router_miss(error):
             owner.seen(error, error.__traceback__)
 
     if inspect.iscoroutinefunction(original):
@@ -126,7 +129,7 @@ def _bottle_answers(owner: FrameworkErrors, original: Callable[..., Any]) -> Cal
                     and caught[1] is getattr(out, 'exception', None):
                 if once(caught[2]):
                     owner.seen(caught[1], caught[2])
-            elif out.__traceback__ is not None and not below_400(out):
+            elif out.__traceback__ is not None and not below_400(out) and not router_miss(out):
                 owner.seen(out, out.__traceback__)
         return out
     return _handle
