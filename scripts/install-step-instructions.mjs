@@ -23,7 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromRoot, lineOf, otlpReceiver } from '@liveprobe/harness';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
-import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
+import { installCycle } from './install-cycle.mjs';
+import { ControlPlaneApi } from '../bench/dist/lib/control-plane-api.js';
 import { baselineRegister } from '../bench/dist/lib/baseline-agent.js';
 import { appUnderCallgrind } from './app-under-callgrind.mjs';
 
@@ -110,18 +111,17 @@ try {
     control('-d', name);
     steps.push(name);
   };
-  await step('idle', async () => {});
-  for (const install of ['first install', 'install again']) {
-    let id = '';
-    await step(install, async () => {
-      id = await api.addAction({ type: 'log', file: FILE, line: lineOf(FILE, 'keeper'), template: 'never hit', agents: [agentId] });
-      await api.waitForStatus(id, agentId, 'installed', 600_000);
-    });
-    await step(`removal after ${install}`, async () => {
-      await api.deleteAction(id);
-      await events.waitFor(isStatus(id, 'removed'), 600_000, `the agent to remove ${id}`);
-    });
-  }
+  await installCycle({
+    step,
+    api,
+    events,
+    file: FILE,
+    line: lineOf(FILE, 'keeper'),
+    agentId,
+    timeoutMs: 600_000,
+    idle: 'once',
+    removal: (install) => `removal after ${install}`,
+  });
   events.close();
 } finally {
   await app.stop();

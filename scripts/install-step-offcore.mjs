@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { fromRoot, lineOf, otlpReceiver } from '@liveprobe/harness';
 import { agentConnected, startFixtureApp } from '../bench/dist/lib/apps.js';
 import { startBenchControlPlane } from '../bench/dist/lib/control-plane.js';
-import { ControlPlaneApi, isStatus } from '../bench/dist/lib/control-plane-api.js';
+import { installCycle } from './install-cycle.mjs';
+import { ControlPlaneApi } from '../bench/dist/lib/control-plane-api.js';
 import { fixture } from '../bench/dist/lib/paths.js';
 import { baselineRegister } from '../bench/dist/lib/baseline-agent.js';
 
@@ -212,18 +213,7 @@ try {
           const { maxMs } = await app.ipc.request('delay');
           marks.push({ name, t0, t1: now(), maxMs });
         };
-        for (const install of ['first install', 'install again']) {
-          await step('idle', async () => {});
-          let id = '';
-          await step(install, async () => {
-            id = await api.addAction({ type: 'log', file: FILE, line, template: 'never hit', agents: [agentId] });
-            await api.waitForStatus(id, agentId, 'installed');
-          });
-          await step('removal', async () => {
-            await api.deleteAction(id);
-            await events.waitFor(isStatus(id, 'removed'), 30_000, `the agent to remove ${id}`);
-          });
-        }
+        await installCycle({ step, api, events, file: FILE, line, agentId });
       } finally {
         events.close();
         const exited = perf === undefined ? Promise.resolve() : new Promise((resolve) => perf.on('exit', resolve));

@@ -133,6 +133,23 @@ export const routerMisses = async (url: string): Promise<Answer[]> => [
   await answer(fetch(`${url}/pay`)),
 ];
 
+/**
+ * The shop fixtures' requests, in order: the router's misses, a declined payment (500), a short
+ * reservation (`reserve`: its JSON body, or `query` for a fixture that reads it from the URL), a
+ * missing order (a raised 404), the fixture's redirect when it has one, and a paid order.
+ */
+export const shopRequests = async (
+  url: string,
+  { reserve = 'body', redirect = true }: { reserve?: 'body' | 'query'; redirect?: boolean } = {},
+): Promise<Answer[]> => [
+  ...(await routerMisses(url)),
+  await post(`${url}/pay`, { amount: 500, card: CARD }),
+  reserve === 'body' ? await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }) : await post(`${url}/reserve?sku=tea&quantity=5`, {}),
+  await answer(fetch(`${url}/orders/7`)),
+  ...(redirect ? [await answer(fetch(`${url}/old`, { redirect: 'manual' }))] : []),
+  await post(`${url}/pay`, { amount: 20, card: CARD }),
+];
+
 /** The snapshot of a raised 404 (`order`'s): its throw site is the fixture's line. */
 export function orderAt(snapshots: SnapshotData[], type: string, script: string, marker: string, raiser = 'order') {
   const missing = snapshots.find((s) => s.exception?.type === type)!;
@@ -148,14 +165,7 @@ export async function falconAnswered(t: TestContext, framework: string, env: Rec
     script: 'falcon_shop.py',
     env,
     anyFile: true,
-    ask: async (url) => [
-      ...(await routerMisses(url)),
-      await post(`${url}/pay`, { amount: 500, card: CARD }),
-      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
-      await answer(fetch(`${url}/orders/7`)),
-      await answer(fetch(`${url}/old`, { redirect: 'manual' })),
-      await post(`${url}/pay`, { amount: 20, card: CARD }),
-    ],
+    ask: (url) => shopRequests(url),
     statuses: [404, 405, 500, 409, 404, 302, 200],
     hooks: [{ handleIsFalcons: true }, { handleIsFalcons: false }],
     types: ['HTTPNotFound', 'OutOfStock', 'PaymentDeclined'],

@@ -6,19 +6,13 @@
 // framework is as it was. The WSGI frameworks: framework-exceptions-wsgi.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answer, answeredBy, CARD, falconAnswered, orderAt, post, routerMisses } from './framework-app.js';
+import { answeredBy, falconAnswered, orderAt, shopRequests } from './framework-app.js';
 
 test("a Litestar handler's error, async or sync (in Litestar's thread), is captured whether Litestar answers 500, the app's exception handler for its class answers it or it is a raised HTTPException, not the router's 404 and 405; the answers are unchanged and Litestar as before once the action goes", async (t) => {
   const { snapshots, reserve } = await answeredBy(t, 'litestar', {
     script: 'litestar_shop.py',
     anyFile: true,
-    ask: async (url) => [
-      ...(await routerMisses(url)),
-      await post(`${url}/pay`, { amount: 500, card: CARD }),
-      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
-      await answer(fetch(`${url}/orders/7`)),
-      await post(`${url}/pay`, { amount: 20, card: CARD }),
-    ],
+    ask: (url) => shopRequests(url, { redirect: false }),
     statuses: [404, 405, 500, 409, 404, 200],
     hooks: [{ handleIsLitestars: true }, { handleIsLitestars: false }],
     types: ['NotFoundException', 'OutOfStock', 'PaymentDeclined'],
@@ -31,14 +25,7 @@ test("a Quart view's error, async or sync (in Quart's thread pool), is captured 
   const { snapshots, reserve } = await answeredBy(t, 'quart', {
     script: 'quart_shop.py',
     anyFile: true,
-    ask: async (url) => [
-      ...(await routerMisses(url)),
-      await post(`${url}/pay`, { amount: 500, card: CARD }),
-      await post(`${url}/reserve?sku=tea&quantity=5`, {}),
-      await answer(fetch(`${url}/orders/7`)),
-      await answer(fetch(`${url}/old`, { redirect: 'manual' })),
-      await post(`${url}/pay`, { amount: 20, card: CARD }),
-    ],
+    ask: (url) => shopRequests(url, { reserve: 'query' }),
     statuses: [404, 405, 500, 409, 404, 308, 200],
     hooks: [{ handleIsQuarts: true }, { handleIsQuarts: false }],
     types: ['NotFound', 'OutOfStock', 'PaymentDeclined'],

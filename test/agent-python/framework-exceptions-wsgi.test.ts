@@ -7,7 +7,7 @@
 // framework-exceptions-asgi.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Answer, answer, answeredBy, CARD, falconAnswered, orderAt, post, routerMisses } from './framework-app.js';
+import { type Answer, answer, answeredBy, CARD, falconAnswered, orderAt, post, shopRequests } from './framework-app.js';
 
 test("a Falcon WSGI responder's error is captured whether Falcon answers 500, the app's error handler for its class answers it or it is a raised HTTPError, not a raised redirect nor the router's 404 and 405; the answers are unchanged and Falcon as before once the action goes", async (t) => {
   await falconAnswered(t, 'falcon', {}, '');
@@ -17,14 +17,7 @@ test("a Bottle route's error is captured whether Bottle answers 500 or it is a r
   const { snapshots, reserve } = await answeredBy(t, 'bottle', {
     script: 'bottle_shop.py',
     anyFile: true,
-    ask: async (url) => [
-      ...(await routerMisses(url)),
-      await post(`${url}/pay`, { amount: 500, card: CARD }),
-      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
-      await answer(fetch(`${url}/orders/7`)),
-      await answer(fetch(`${url}/old`, { redirect: 'manual' })),
-      await post(`${url}/pay`, { amount: 20, card: CARD }),
-    ],
+    ask: (url) => shopRequests(url),
     statuses: [404, 405, 500, 409, 404, 303, 200],
     hooks: [{ handleIsBottles: true }, { handleIsBottles: false }],
     types: ['HTTPError', 'HTTPError', 'PaymentDeclined'],
@@ -39,14 +32,7 @@ test("a Pyramid view's error is captured whether no exception view answers it (t
   const { snapshots, reserve } = await answeredBy(t, 'pyramid', {
     script: 'pyramid_shop.py',
     anyFile: true,
-    ask: async (url) => [
-      ...(await routerMisses(url)),
-      await post(`${url}/pay`, { amount: 500, card: CARD }),
-      await post(`${url}/reserve`, { sku: 'tea', quantity: 5 }),
-      await answer(fetch(`${url}/orders/7`)),
-      await answer(fetch(`${url}/old`, { redirect: 'manual' })),
-      await post(`${url}/pay`, { amount: 20, card: CARD }),
-    ],
+    ask: (url) => shopRequests(url),
     statuses: [404, 404, 500, 409, 404, 302, 200],
     hooks: [{ errorHandlerIsPyramids: true }, { errorHandlerIsPyramids: false }],
     types: ['HTTPNotFound', 'OutOfStock', 'PaymentDeclined'],
