@@ -123,7 +123,11 @@ export class InspectorSession {
         path,
         endLine: params.endLine + 1,
         ...(params.sourceMapURL ? { sourceMapURL: params.sourceMapURL } : {}),
-        ...defined({ contextId: params.executionContextId, evaluatedAfter: file === undefined ? this.latestFile : undefined, hash: params.hash }),
+        ...defined({
+          contextId: params.executionContextId,
+          evaluatedAfter: file === undefined ? this.latestFile : undefined,
+          hash: params.hash,
+        }),
       };
       if (file !== undefined) {
         this.latest = params.url;
