@@ -16,10 +16,12 @@ import { FakeTarget } from './fake-target.js';
 const PATH = '/app/src/work.mjs';
 const WORK = ['export function work(n) {', '  return n + 1;', '}', ''].join('\n');
 
-/** A session opened on a target that has loaded `work.mjs`, and that script as the session knows it. */
-async function openOnWork(t: TestContext): Promise<{ target: FakeTarget; session: InspectorSession; script: LoadedScript }> {
+type Opened = { target: FakeTarget; session: InspectorSession; script: LoadedScript };
+
+/** A session opened on a target that has loaded `text` at `path`, and that script as the session knows it. */
+async function openOn(t: TestContext, path: string, text: string): Promise<Opened> {
   const target = new FakeTarget();
-  target.load(PATH, WORK);
+  target.load(path, text);
   const session = new InspectorSession(
     () => {},
     target.transport,
@@ -27,8 +29,11 @@ async function openOnWork(t: TestContext): Promise<{ target: FakeTarget; session
   );
   t.after(() => session.close());
   await session.open();
-  return { target, session, script: session.script(PATH)! };
+  return { target, session, script: session.script(path)! };
 }
+
+/** A session opened on a target that has loaded `work.mjs`. */
+const openOnWork = (t: TestContext): Promise<Opened> => openOn(t, PATH, WORK);
 
 test("a script's source is read once during a burst of installs and forgotten 5 s after the last read; the next read asks V8 again", async (t) => {
   const { target, session, script } = await openOnWork(t);
@@ -52,25 +57,12 @@ test('a source that could not be read is not kept: the next read asks again', as
 });
 
 /** A session on a target that loaded `text` from a real file, which then holds `onDisk`. */
-async function openOnFile(
-  t: TestContext,
-  text: string,
-  onDisk: string,
-): Promise<{ target: FakeTarget; session: InspectorSession; script: LoadedScript }> {
+async function openOnFile(t: TestContext, text: string, onDisk: string): Promise<Opened> {
   const dir = await mkdtemp(join(tmpdir(), 'liveprobe-script-on-disk-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'work.mjs');
   await writeFile(path, onDisk);
-  const target = new FakeTarget();
-  target.load(path, text);
-  const session = new InspectorSession(
-    () => {},
-    target.transport,
-    () => false,
-  );
-  t.after(() => session.close());
-  await session.open();
-  return { target, session, script: session.script(path)! };
+  return openOn(t, path, text);
 }
 
 test("a script whose file holds what V8 runs is read from the file: V8 is not asked, which would serve it on the app's thread", async (t) => {
