@@ -12,6 +12,7 @@
  * isolate's marking on Node 20; docs/decisions.md). It runs on the worker's thread and heap: the
  * app's thread is not paused by it.
  */
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 
@@ -40,11 +41,54 @@ export function releaseHeap(): void {
   const collect = exposedGc();
   if (collect === null) return;
   // V8 12 and later (Node 22, 24): the last-resort collection compacts the old generation and
-  // shrinks the young one back, as the memory reducer does. V8 11 (Node 20) has no such flavor.
+  // shrinks the young one back, as the memory reducer does. V8 11 (Node 20) has no such flavor:
+  // its `gc()` frees the garbage but leaves the pages it was on (after 100 installs, 11.2 MiB of
+  // old generation resident for 7.5 used), and the compaction comes from the thread's own
+  // inspector (below).
   if (LAST_RESORT) collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  else collect();
+  else {
+    collect();
+    compactThroughOwnInspector();
+  }
   last.at = performance.now();
   last.size = getHeapStatistics().total_physical_size;
+}
+
+/** A compaction through this thread's own inspector is under way (at most one at a time). */
+let compacting = false;
+/** This thread has no inspector to connect to (a Node built without it): no compaction is tried again. */
+let noOwnInspector = false;
+
+/**
+ * V8 11's compacting collection: `HeapProfiler.collectGarbage` on a session with this thread's own
+ * isolate runs V8's low-memory collection (the memory reducer's kind: it moves the live objects
+ * off sparse pages and gives the pages back, and shrinks the young generation), on this thread
+ * and this isolate only, without a V8 flag and without `gc`. V8 runs it as a task after the call
+ * returns, so the session stays open until it answers. The app's isolate is not touched (the
+ * worker's other session, with the app's thread, is another inspector).
+ */
+function compactThroughOwnInspector(): void {
+  if (compacting || noOwnInspector) return;
+  compacting = true;
+  const session = new Session();
+  try {
+    session.connect();
+  } catch {
+    noOwnInspector = true;
+    compacting = false;
+    return;
+  }
+  session
+    .post('HeapProfiler.collectGarbage')
+    .then(() => {
+      last.size = getHeapStatistics().total_physical_size;
+    })
+    // A release that does not run (the thread is ending) changes nothing the agent relies on.
+    .catch(() => {})
+    .finally(() => {
+      session.disconnect();
+      compacting = false;
+    });
 }
 
 /**
