@@ -1,7 +1,8 @@
 // The worker's heap release after a burst of installs (worker/heap-release.ts): it collects the
-// garbage the installs left where the app exposes `gc`, and leaves the app as it was: it never
-// turns V8's flags on or off under the app's running thread, no `gc` appears in a context the app
-// creates later, and an app started with --expose-gc keeps its own.
+// garbage the installs left where the app exposes `gc` and gives back the pages it was on, and
+// leaves the app as it was: it never turns V8's flags on or off under the app's running thread,
+// no `gc` appears in a context the app creates later, and an app started with --expose-gc keeps
+// its own.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -34,6 +35,32 @@ test('the garbage a burst of installs left is collected in an app started with -
     ],
   );
   assert.equal(stdout.trim(), 'true');
+});
+
+test('the release gives back the pages the garbage was on, not only the garbage (compaction), in an app started with --expose-gc', () => {
+  // Three objects in four die on every page of the old generation: a collection that only frees
+  // them keeps every page (V8 11's gc(): ~30 MiB free on its pages), one that compacts moves the
+  // survivors together and gives the rest back. V8's own accounting of its pages, not RSS.
+  const { stdout } = withRelease(
+    ['--expose-gc'],
+    [
+      "import { getHeapSpaceStatistics } from 'node:v8';",
+      "import { setTimeout as sleep } from 'node:timers/promises';",
+      "const old = () => getHeapSpaceStatistics().find((space) => space.space_name === 'old_space');",
+      'const free = () => old().physical_space_size - old().space_used_size;',
+      'const kept = [];',
+      "for (let i = 0; i < 200_000; i++) kept.push({ i, text: 'x'.repeat(20) + i });",
+      'gc(); gc();',
+      'for (let i = 0; i < kept.length; i++) if (i % 4 !== 0) kept[i] = null;',
+      'releaseHeap();',
+      // On V8 11 the compaction runs as a task of the thread's own inspector, after the call.
+      'for (let turn = 0; turn < 100 && free() > 4 * 1024 * 1024; turn++) await sleep(50);',
+      'console.log(JSON.stringify({ freeMiB: free() / 1048576, kept: kept.filter(Boolean).length }));',
+    ],
+  );
+  const { freeMiB, kept } = JSON.parse(stdout) as { freeMiB: number; kept: number };
+  assert.equal(kept, 50_000);
+  assert.ok(freeMiB <= 4, `${freeMiB.toFixed(1)} MiB free on the old generation's pages after the release`);
 });
 
 test("releases over and over on the agent's thread leave an app that compiles, allocates and holds breakpoints running", () => {
