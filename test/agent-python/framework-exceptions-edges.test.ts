@@ -125,3 +125,47 @@ test("Sanic: a WebSocket handler's error, and a handler's and a request middlewa
 test("FastAPI under uvicorn: a WebSocket endpoint's error is captured; Starlette's router's 404 and 405 are not", async (t) => {
   await edges(t, { script: 'fastapi_edges.py', framework: 'fastapi', types: ['BadReading'], feed: 'feed' });
 });
+
+test("Litestar under uvicorn: a WebSocket handler's error, which Litestar answers by closing the connection, is captured; Litestar's router's 404 and 405 are not", async (t) => {
+  await edges(t, {
+    script: 'litestar_edges.py',
+    framework: 'litestar',
+    hooks: [{ wsHandleIsLitestars: true }, { wsHandleIsLitestars: false }],
+    types: ['BadReading'],
+    feed: 'feed',
+  });
+});
+
+test("Quart under hypercorn: a WebSocket handler's error, an after_request function's (Quart's 500) and a teardown_request function's (hypercorn's 500) are each captured once; werkzeug's router's 404 and 405 are not", async (t) => {
+  const snapshots = await edges(t, {
+    script: 'quart_edges.py',
+    framework: 'quart',
+    hooks: [
+      { handle500IsQuarts: true, wsHandle500IsQuarts: true },
+      { handle500IsQuarts: false, wsHandle500IsQuarts: false },
+    ],
+    ask: async (url) => [await post(`${url}/audited`, {}), await answer(fetch(`${url}/ledger`))],
+    answers: [
+      {
+        status: 500,
+        body:
+          '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n' +
+          '<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
+      },
+      { status: 500, body: '' },
+    ],
+    types: ['AuditDown', 'BadReading', 'LedgerStuck'],
+    feed: 'feed',
+  });
+  const audit = snapshots.find((s) => s.exception?.type === 'AuditDown')!;
+  assert.equal(audit.location.function, 'audit');
+  assert.equal(audit.location.line, lineOf(`${FIXTURES}/quart_edges.py`, 'quart-after-raise'));
+  assert.deepEqual(find(audit.locals, 'trail'), { t: 'string', v: 'login' });
+  const ledger = snapshots.find((s) => s.exception?.type === 'LedgerStuck')!;
+  assert.equal(ledger.location.function, 'close_ledger');
+  assert.equal(ledger.location.line, lineOf(`${FIXTURES}/quart_edges.py`, 'quart-teardown-raise'));
+});
+
+test("Falcon ASGI under uvicorn: a WebSocket responder's error is captured; Falcon's router's 404 and 405 are not", async (t) => {
+  await edges(t, { script: 'falcon_edges.py', framework: 'falcon', types: ['BadReading'], feed: 'Feed.on_websocket' });
+});

@@ -61,10 +61,15 @@ AIOHTTP_DEPTH = 10
 # The loggers servers log an error that escaped the app to, with the error as `exc_info`.
 SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server', AIOHTTP_LOG, 'gunicorn.error', 'waitress')
 # Of these, the WSGI servers' log other errors with `exc_info` too (a socket's, a config hook's at
-# start): only the functions that log an error the app raised count, by the record's `funcName`.
+# start): only the functions that log an error the app raised count, (names, the module's file).
 # gunicorn's `handle_error` answers it 500 (its sync, gthread and async workers) and `handle_request`
 # logs one raised after the headers went out; waitress's `HTTPChannel.service` answers it 500.
-SERVER_LOG_CALLERS = {'gunicorn.error': ('handle_error', 'handle_request'), 'waitress': ('service',)}
+SERVER_LOG_CALLERS: dict[str, tuple[tuple[str, ...], str]] = {
+    'gunicorn.error': (('handle_error', 'handle_request'), '/gunicorn/workers/'),
+    'waitress': (('service',), '/waitress/channel.py'),
+}
+# Frames between the filter and those: the logger's own, and gunicorn's wrapper of it.
+SERVER_LOG_DEPTH = 10
 # granian's Rust side logs the escaped error's text only, from inside the call its Python task
 # makes with the error (`watcher.err(exc)` in `future_watcher`), so the error is that frame's.
 GRANIAN_LOG = '_granian.utils'
@@ -233,7 +238,8 @@ class FrameworkErrors:
     def server_filter(self, record: logging.LogRecord) -> bool:
         exc_info = record.exc_info
         if exc_info and isinstance(exc_info, tuple) and exc_info[1] is not None:
-            if record.funcName not in SERVER_LOG_CALLERS.get(record.name, (record.funcName,)):
+            callers = SERVER_LOG_CALLERS.get(record.name)
+            if callers is not None and not _logged_from(sys._getframe(1), SERVER_LOG_DEPTH, *callers):
                 return True
             if record.name != AIOHTTP_LOG or not _refused_request(sys._getframe(1)):
                 self.escaped(exc_info[1], exc_info[2])
@@ -360,6 +366,17 @@ def _frame_of(frame: types.FrameType | None, depth: int, where: tuple[str, str])
             return frame
         frame = frame.f_back
     return None
+
+
+def _logged_from(frame: types.FrameType | None, depth: int, names: tuple[str, ...], where: str) -> bool:
+    """Whether one of a server's functions (its name, in a file under `where`) logs the record."""
+    for _ in range(depth):
+        if frame is None:
+            return False
+        if frame.f_code.co_name in names and where in frame.f_code.co_filename.replace('\\', '/'):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _local_of(frame: types.FrameType | None, depth: int, where: tuple[str, str], name: str) -> BaseException | None:
