@@ -130,3 +130,47 @@ def test_quart_after_request_errors_give_one_snapshot_and_a_views_error_still_on
     agent.drain()
     assert sorted((s['location']['function'].rsplit('.', 1)[-1], s['exception']['message']) for s in snapshots(agent)) == [
         ('audit', 'audit after the view'), ('failing_view', 'the view failed')]
+
+
+class AuditMiddleware:
+    """A middleware whose own code fails, before the view runs."""
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        trail = request.path
+        raise LedgerFull(f'audit of {trail} failed')
+
+
+def async_audit_middleware(get_response):
+    from asgiref.sync import markcoroutinefunction
+
+    async def async_audit(request):
+        trail = request.path
+        raise LedgerFull(f'async audit of {trail} failed')
+    return markcoroutinefunction(async_audit)
+
+
+async_audit_middleware.sync_capable = False  # type: ignore[attr-defined]
+async_audit_middleware.async_capable = True  # type: ignore[attr-defined]
+
+
+def test_a_django_middlewares_own_error_sync_and_async_gives_one_snapshot(agent):
+    """Django answers 500 an error a middleware raised (its signal), through the WSGI and ASGI handlers."""
+    pytest.importorskip('django')
+    from asgiref.sync import async_to_sync
+    from django.conf import settings
+    if not settings.configured:
+        settings.configure(ROOT_URLCONF='test_exceptions', ALLOWED_HOSTS=['*'], DEBUG=False, MIDDLEWARE=[], SECRET_KEY='test-only')
+        import django
+        django.setup()
+    from django.test import AsyncClient, Client, override_settings
+
+    watch(agent)
+    with override_settings(MIDDLEWARE=[f'{__name__}.AuditMiddleware']):
+        assert Client(raise_request_exception=False).get('/django/checkout').status_code == 500
+    with override_settings(MIDDLEWARE=[f'{__name__}.async_audit_middleware']):
+        assert async_to_sync(AsyncClient(raise_request_exception=False).get)('/django/checkout').status_code == 500
+    agent.drain()
+    assert sorted((s['location']['function'].rsplit('.', 1)[-1], s['exception']['message']) for s in snapshots(agent)) == [
+        ('__call__', 'audit of /django/checkout failed'), ('async_audit', 'async audit of /django/checkout failed')]
