@@ -17,14 +17,18 @@ framework offers where it offers something, else one function is wrapped (docs/d
   replaced by a wrapper that calls it, and put back;
 - the servers' logs of an error that escaped the app (Starlette's 500 path re-raises it there):
   uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server`, granian's
-  `_granian.utils` (ASGI and RSGI) and aiohttp's `aiohttp.server` (its 500 for any other error a
-  handler raised; not its 400 for a request its parser refused), a filter that lets every record
-  through.
+  `_granian.utils` (ASGI and RSGI), aiohttp's `aiohttp.server` (its 500 for any other error a
+  handler raised; not its 400 for a request its parser refused), and the WSGI servers gunicorn's
+  `gunicorn.error` and waitress's `waitress` (their 500), a filter that lets every record through.
+
+An error that escapes to a server's or a framework's last answer is not reported again when a
+function hooked here was handed it on its way out (`FrameworkErrors.escaped`).
 
 Tornado's and Sanic's methods an app class may override (`OVERRIDABLE`) are wrapped on each class
 that defines its own, and so are the methods they log a WebSocket handler's error with. A 404 or
 405 a router raises itself for a request no route takes is not reported (router_misses.py).
-Litestar's, Quart's, Falcon's, Bottle's, Pyramid's and socketserver's: more_framework_errors.py."""
+Litestar's, Quart's, Falcon's, Bottle's, Pyramid's, socketserver's and wsgiref's:
+more_framework_errors.py."""
 from __future__ import annotations
 
 import functools

@@ -1,14 +1,16 @@
-"""Where Litestar, Quart, Falcon, Bottle and Pyramid, and socketserver's servers (http.server's),
-hand an error a handler raised to their error handling, each registered in framework_errors.py
-and so hooked as the others are: once the framework is imported, while an exception action is
-desired, by a wrapper that calls the framework's function and returns what it returns, put back
-when the last action goes.
+"""Where Litestar, Quart, Falcon, Bottle and Pyramid, socketserver's servers (http.server's) and
+wsgiref's handler hand an error a handler raised to their error handling, each registered in
+framework_errors.py and so hooked as the others are: once the framework is imported, while an
+exception action is desired, by a wrapper that calls the framework's function and returns what it
+returns, put back when the last action goes.
 
 - Litestar's `ExceptionHandlerMiddleware.handle_request_exception`, which answers every error a
-  handler raised (the app's exception handler for its class or status, else Litestar's own);
+  handler raised (the app's exception handler for its class or status, else Litestar's own), and
+  its `handle_websocket_exception`, a WebSocket handler's (it closes the connection);
 - Quart's `Quart.handle_user_exception`, asked for the answer to every error a view (or a
   `before_request` function) raised: the app's error handler, Quart's own for a werkzeug
-  `HTTPException`, or none, Quart then answering 500;
+  `HTTPException`, or none, Quart then answering 500 from `Quart.handle_exception`, which an
+  `after_request` function's error reaches straight (`handle_websocket_exception` for a WebSocket);
 - Falcon's `App._handle_exception` (WSGI) and `falcon.asgi.App._handle_exception` (ASGI), which
   answer every error a responder or middleware raised with the app's error handler for its class,
   else Falcon's own (500, or an `HTTPError`'s status);
@@ -17,7 +19,8 @@ when the last action goes.
 - Pyramid's exception view tween's `_error_handler` (a global of `pyramid.tweens`, looked up at
   each call), which asks the app's exception views for an answer to every error a view raised;
 - socketserver's `BaseServer.handle_error`, which a server calls from the `except` that caught a
-  request handler's error (http.server's `do_GET`…), and which prints it.
+  request handler's error (http.server's `do_GET`…), and which prints it;
+- wsgiref's `BaseHandler.handle_error`, which answers 500 an error that escaped the WSGI app.
 
 As for aiohttp, Tornado and Sanic, a raised HTTP error of 4xx or 5xx is reported and a raised
 redirect or other answer below 400 is not, nor is the 404 or 405 the router raises itself for a
