@@ -1,9 +1,11 @@
 // Exception actions on the Python agent for the errors web frameworks catch away from their usual
 // error handling, through a real control plane, broker and CLI: a WebSocket handler's error in
-// Tornado, aiohttp, Sanic and FastAPI, and the errors of an app class that answers them its own way
-// (a Tornado handler's `_handle_request_exception`, a Sanic `ErrorHandler` subclass's `response`,
-// never calling the framework's), each give one snapshot of the frame that raised it; the 404 and
-// 405 a framework's router raises for a request no route takes give none (no frame of the app).
+// Tornado, aiohttp, Sanic, FastAPI, Litestar, Quart, Falcon (ASGI) and Django Channels, Quart's
+// `after_request` and `teardown_request` functions' errors, and the errors of an app class that
+// answers them its own way (a Tornado handler's `_handle_request_exception`, a Sanic `ErrorHandler`
+// subclass's `response`, never calling the framework's), each give one snapshot of the frame that
+// raised it; the 404 and 405 a framework's router raises for a request no route takes give none
+// (no frame of the app).
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { cli, lineOf, sseEvents, waitFor } from '../helpers/index.js';
@@ -25,13 +27,18 @@ interface Edges {
   types: string[];
   /** The WebSocket handler raising the error (Python's qualified name). */
   feed: string;
+  /** The fixture's environment, and its probe marker of the WebSocket handler's raise when not
+   * `${framework}-ws-raise`. */
+  env?: Record<string, string>;
+  feedMarker?: string;
 }
 
 async function edges(t: TestContext, spec: Edges) {
   const cp = await controlPlane(t);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const app = await startPythonApp(t, { script: spec.script, broker: cp.mqttUrl, tags: ['web'], agentId: `${spec.framework}-edges` });
+  const agentId = [`${spec.framework}-edges`, ...Object.values(spec.env ?? {})].join('-');
+  const app = await startPythonApp(t, { script: spec.script, broker: cp.mqttUrl, tags: ['web'], agentId, env: spec.env });
   const hooks = async () => (await fetch(`${app.url}/hooks`)).json();
   const before = spec.hooks && (await hooks());
   assert.deepEqual(before, spec.hooks?.[0]);
@@ -60,7 +67,7 @@ async function edges(t: TestContext, spec: Edges) {
   const bad = snapshots.find((s) => s.exception?.type === 'BadReading')!;
   assert.equal(bad.exception!.message, '-300 is below absolute zero');
   assert.equal(bad.location.function, spec.feed);
-  assert.equal(bad.location.line, lineOf(`${FIXTURES}/${spec.script}`, `${spec.framework}-ws-raise`));
+  assert.equal(bad.location.line, lineOf(`${FIXTURES}/${spec.script}`, spec.feedMarker ?? `${spec.framework}-ws-raise`));
   assert.ok(find(bad.locals, 'reading'), "the handler's locals");
   assert.deepEqual(find(bad.locals, 'sensor_token'), { t: 'redacted' }, 'the sensor token is redacted');
 
@@ -125,3 +132,60 @@ test("Sanic: a WebSocket handler's error, and a handler's and a request middlewa
 test("FastAPI under uvicorn: a WebSocket endpoint's error is captured; Starlette's router's 404 and 405 are not", async (t) => {
   await edges(t, { script: 'fastapi_edges.py', framework: 'fastapi', types: ['BadReading'], feed: 'feed' });
 });
+
+test("Litestar under uvicorn: a WebSocket handler's error, which Litestar answers by closing the connection, is captured; Litestar's router's 404 and 405 are not", async (t) => {
+  await edges(t, {
+    script: 'litestar_edges.py',
+    framework: 'litestar',
+    hooks: [{ wsHandleIsLitestars: true }, { wsHandleIsLitestars: false }],
+    types: ['BadReading'],
+    feed: 'feed',
+  });
+});
+
+test("Quart under hypercorn: a WebSocket handler's error, an after_request function's (Quart's 500) and a teardown_request function's (hypercorn's 500) are each captured once; werkzeug's router's 404 and 405 are not", async (t) => {
+  const snapshots = await edges(t, {
+    script: 'quart_edges.py',
+    framework: 'quart',
+    hooks: [
+      { handle500IsQuarts: true, wsHandle500IsQuarts: true },
+      { handle500IsQuarts: false, wsHandle500IsQuarts: false },
+    ],
+    ask: async (url) => [await post(`${url}/audited`, {}), await answer(fetch(`${url}/ledger`))],
+    answers: [
+      {
+        status: 500,
+        body:
+          '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n' +
+          '<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
+      },
+      { status: 500, body: '' },
+    ],
+    types: ['AuditDown', 'BadReading', 'LedgerStuck'],
+    feed: 'feed',
+  });
+  const audit = snapshots.find((s) => s.exception?.type === 'AuditDown')!;
+  assert.equal(audit.location.function, 'audit');
+  assert.equal(audit.location.line, lineOf(`${FIXTURES}/quart_edges.py`, 'quart-after-raise'));
+  assert.deepEqual(find(audit.locals, 'trail'), { t: 'string', v: 'login' });
+  const ledger = snapshots.find((s) => s.exception?.type === 'LedgerStuck')!;
+  assert.equal(ledger.location.function, 'close_ledger');
+  assert.equal(ledger.location.line, lineOf(`${FIXTURES}/quart_edges.py`, 'quart-teardown-raise'));
+});
+
+test("Falcon ASGI under uvicorn: a WebSocket responder's error is captured; Falcon's router's 404 and 405 are not", async (t) => {
+  await edges(t, { script: 'falcon_edges.py', framework: 'falcon', types: ['BadReading'], feed: 'Feed.on_websocket' });
+});
+
+for (const consumer of ['async', 'sync']) {
+  test(`Django Channels under daphne: a${consumer === 'async' ? 'n async' : ' sync'} WebSocket consumer's error, which escapes to daphne, is captured; Django's own 404 and 405 are not`, async (t) => {
+    await edges(t, {
+      script: 'channels_edges.py',
+      framework: 'channels',
+      env: { CONSUMER: consumer },
+      types: ['BadReading'],
+      feed: consumer === 'async' ? 'Feed.receive' : 'SyncFeed.receive',
+      feedMarker: consumer === 'async' ? 'channels-ws-raise' : 'channels-sync-ws-raise',
+    });
+  });
+}

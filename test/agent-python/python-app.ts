@@ -20,7 +20,7 @@ export function ensureVenv(): void {
       PYTHON,
       [
         '-c',
-        'import liveprobe_agent, flask, pytest, mypy, gunicorn, django, fastapi, uvicorn, httpx, hypercorn, daphne, granian, aiohttp, tornado, sanic, litestar, quart, falcon, bottle, pyramid',
+        'import liveprobe_agent, flask, pytest, mypy, gunicorn, django, fastapi, uvicorn, httpx, hypercorn, daphne, granian, aiohttp, tornado, sanic, litestar, quart, falcon, bottle, pyramid, waitress, channels',
       ],
       { stdio: 'ignore' },
     ).status === 0;

@@ -47,6 +47,7 @@ PRIMITIVES = (str, int, float, bool, type(None))
 WATCHING = ("watching uncaught errors (sys.excepthook, threading.excepthook, asyncio's unhandled task exceptions), "
             "errors a Flask or Django view raises that no error handler answers, errors a Starlette/FastAPI endpoint raises "
             "that an exception handler answers, errors an aiohttp, Tornado or Sanic handler raises that the framework answers, "
+            "errors wsgiref, gunicorn or waitress answer 500 as escaping a WSGI app, "
             "and errors uvicorn, hypercorn, daphne or granian log as escaping the app (Starlette's 500); "
             "errors the app catches give no snapshot")
 

@@ -17,14 +17,18 @@ framework offers where it offers something, else one function is wrapped (docs/d
   replaced by a wrapper that calls it, and put back;
 - the servers' logs of an error that escaped the app (Starlette's 500 path re-raises it there):
   uvicorn's `uvicorn.error`, hypercorn's `hypercorn.error`, daphne's `daphne.server`, granian's
-  `_granian.utils` (ASGI and RSGI) and aiohttp's `aiohttp.server` (its 500 for any other error a
-  handler raised; not its 400 for a request its parser refused), a filter that lets every record
-  through.
+  `_granian.utils` (ASGI and RSGI), aiohttp's `aiohttp.server` (its 500 for any other error a
+  handler raised; not its 400 for a request its parser refused), and the WSGI servers gunicorn's
+  `gunicorn.error` and waitress's `waitress` (their 500), a filter that lets every record through.
+
+An error that escapes to a server's or a framework's last answer is not reported again when a
+function hooked here was handed it on its way out (`FrameworkErrors.escaped`).
 
 Tornado's and Sanic's methods an app class may override (`OVERRIDABLE`) are wrapped on each class
 that defines its own, and so are the methods they log a WebSocket handler's error with. A 404 or
 405 a router raises itself for a request no route takes is not reported (router_misses.py).
-Litestar's, Quart's, Falcon's, Bottle's, Pyramid's and socketserver's: more_framework_errors.py."""
+Litestar's, Quart's, Falcon's, Bottle's, Pyramid's, socketserver's and wsgiref's:
+more_framework_errors.py."""
 from __future__ import annotations
 
 import functools
@@ -59,7 +63,17 @@ AIOHTTP_ANSWER = ('handle_error', '/aiohttp/web_protocol.py')
 # Frames between the filter and that method (the logger's own, `log_exception`).
 AIOHTTP_DEPTH = 10
 # The loggers servers log an error that escaped the app to, with the error as `exc_info`.
-SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server', AIOHTTP_LOG)
+SERVER_LOGS = ('uvicorn.error', 'hypercorn.error', 'daphne.server', AIOHTTP_LOG, 'gunicorn.error', 'waitress')
+# Of these, the WSGI servers' log other errors with `exc_info` too (a socket's, a config hook's at
+# start): only the functions that log an error the app raised count, (names, the module's file).
+# gunicorn's `handle_error` answers it 500 (its sync, gthread and async workers) and `handle_request`
+# logs one raised after the headers went out; waitress's `HTTPChannel.service` answers it 500.
+SERVER_LOG_CALLERS: dict[str, tuple[tuple[str, ...], str]] = {
+    'gunicorn.error': (('handle_error', 'handle_request'), '/gunicorn/workers/'),
+    'waitress': (('service',), '/waitress/channel.py'),
+}
+# Frames between the filter and those: the logger's own, and gunicorn's wrapper of it.
+SERVER_LOG_DEPTH = 10
 # granian's Rust side logs the escaped error's text only, from inside the call its Python task
 # makes with the error (`watcher.err(exc)` in `future_watcher`), so the error is that frame's.
 GRANIAN_LOG = '_granian.utils'
@@ -78,6 +92,8 @@ class FrameworkErrors:
         self.flask_signal: Any = None
         self.django_signal: Any = None
         self.replaced: dict[tuple[Any, str], Callable[..., Any]] = {}
+        # The code of each function replaced, whose wrapper reports the error it is handed.
+        self.reporting: set[types.CodeType] = set()
         self.server_logs: list[logging.Logger] = []
         # The errors a wrapper further up the stack reports, or decided not to (an override that
         # calls the framework's method, which logs the error): ids, each held while it is answered.
@@ -118,12 +134,16 @@ class FrameworkErrors:
                 self.server_logs.append(logger)
 
     def replace(self, owner: Any, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+        if isinstance(owner, type) and isinstance(owner.__dict__.get(name), staticmethod):
+            self.replace_own(owner, name, wrap)  # Litestar's `handle_websocket_exception`
+            return
         original = getattr(owner, name, None)
         if owner is not None and (owner, name) not in self.replaced and callable(original):
             wrapper = wrap(original)
             wrapper._liveprobe = self  # type: ignore[attr-defined]
             setattr(owner, name, wrapper)
             self.replaced[(owner, name)] = original
+            self.reporting.add(getattr(original, '__code__', None))  # type: ignore[arg-type]
 
     def attach_overrides(self) -> None:
         """The framework's method and each app class's own override of it, as a class that answers
@@ -154,6 +174,7 @@ class FrameworkErrors:
         wrapper._liveprobe = self  # type: ignore[attr-defined]
         setattr(owner, name, staticmethod(wrapper) if static else wrapper)
         self.replaced[(owner, name)] = raw
+        self.reporting.add(getattr(original, '__code__', None))  # type: ignore[arg-type]
 
     # On the app's threads.
     def answer(self, error: Any, report: bool, call: Callable[[], Any]) -> Any:
@@ -170,6 +191,22 @@ class FrameworkErrors:
         finally:
             self.answering.discard(key)
 
+    def escaped(self, error: Any, tb: types.TracebackType | None) -> None:
+        """Reports an error the app let escape to the framework's or the server's last answer (its
+        500), unless a function the agent hooked was handed it on the way and so reported it (Quart's
+        `handle_user_exception`, which raises on an error no handler of the app answers; Pyramid's
+        `_error_handler`, to the WSGI server): that function's frame in the traceback holds it as a
+        local. An error a function raised anew in it (an app's error handler failing) is not one."""
+        if not isinstance(error, BaseException):
+            return
+        at = tb
+        while at is not None:
+            frame = at.tb_frame
+            if frame.f_code in self.reporting and any(v is error for v in frame.f_locals.values()):
+                return
+            at = at.tb_next
+        self.seen(error, tb)
+
     def detach(self) -> None:
         """Puts back exactly what was there; a function the app replaced since is left as it is."""
         if self.flask_signal is not None:
@@ -182,6 +219,7 @@ class FrameworkErrors:
             if getattr(getattr(owner, name, None), '_liveprobe', None) is self:
                 setattr(owner, name, original)
         self.replaced = {}
+        self.reporting = set()
         self.scanned = (0, 0.0)
         for logger in self.server_logs:
             # A new list, not `removeFilter`: a thread logging meanwhile walks the list it had, and
@@ -204,12 +242,15 @@ class FrameworkErrors:
     def server_filter(self, record: logging.LogRecord) -> bool:
         exc_info = record.exc_info
         if exc_info and isinstance(exc_info, tuple) and exc_info[1] is not None:
+            callers = SERVER_LOG_CALLERS.get(record.name)
+            if callers is not None and not _logged_from(sys._getframe(1), SERVER_LOG_DEPTH, *callers):
+                return True
             if record.name != AIOHTTP_LOG or not _refused_request(sys._getframe(1)):
-                self.seen(exc_info[1], exc_info[2])
+                self.escaped(exc_info[1], exc_info[2])
         elif record.name == GRANIAN_LOG and record.levelno >= logging.ERROR:
             error = _local_of(sys._getframe(1), GRANIAN_DEPTH, GRANIAN_WATCHER, 'exc')
             if error is not None:
-                self.seen(error, error.__traceback__)
+                self.escaped(error, error.__traceback__)
         return True  # the record goes on to the app's handlers as before
 
 
@@ -329,6 +370,17 @@ def _frame_of(frame: types.FrameType | None, depth: int, where: tuple[str, str])
             return frame
         frame = frame.f_back
     return None
+
+
+def _logged_from(frame: types.FrameType | None, depth: int, names: tuple[str, ...], where: str) -> bool:
+    """Whether one of a server's functions (its name, in a file under `where`) logs the record."""
+    for _ in range(depth):
+        if frame is None:
+            return False
+        if frame.f_code.co_name in names and where in frame.f_code.co_filename.replace('\\', '/'):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _local_of(frame: types.FrameType | None, depth: int, where: tuple[str, str], name: str) -> BaseException | None:

@@ -1,14 +1,16 @@
-"""Where Litestar, Quart, Falcon, Bottle and Pyramid, and socketserver's servers (http.server's),
-hand an error a handler raised to their error handling, each registered in framework_errors.py
-and so hooked as the others are: once the framework is imported, while an exception action is
-desired, by a wrapper that calls the framework's function and returns what it returns, put back
-when the last action goes.
+"""Where Litestar, Quart, Falcon, Bottle and Pyramid, socketserver's servers (http.server's) and
+wsgiref's handler hand an error a handler raised to their error handling, each registered in
+framework_errors.py and so hooked as the others are: once the framework is imported, while an
+exception action is desired, by a wrapper that calls the framework's function and returns what it
+returns, put back when the last action goes.
 
 - Litestar's `ExceptionHandlerMiddleware.handle_request_exception`, which answers every error a
-  handler raised (the app's exception handler for its class or status, else Litestar's own);
+  handler raised (the app's exception handler for its class or status, else Litestar's own), and
+  its `handle_websocket_exception`, a WebSocket handler's (it closes the connection);
 - Quart's `Quart.handle_user_exception`, asked for the answer to every error a view (or a
   `before_request` function) raised: the app's error handler, Quart's own for a werkzeug
-  `HTTPException`, or none, Quart then answering 500;
+  `HTTPException`, or none, Quart then answering 500 from `Quart.handle_exception`, which an
+  `after_request` function's error reaches straight (`handle_websocket_exception` for a WebSocket);
 - Falcon's `App._handle_exception` (WSGI) and `falcon.asgi.App._handle_exception` (ASGI), which
   answer every error a responder or middleware raised with the app's error handler for its class,
   else Falcon's own (500, or an `HTTPError`'s status);
@@ -17,7 +19,8 @@ when the last action goes.
 - Pyramid's exception view tween's `_error_handler` (a global of `pyramid.tweens`, looked up at
   each call), which asks the app's exception views for an answer to every error a view raised;
 - socketserver's `BaseServer.handle_error`, which a server calls from the `except` that caught a
-  request handler's error (http.server's `do_GET`…), and which prints it.
+  request handler's error (http.server's `do_GET`…), and which prints it;
+- wsgiref's `BaseHandler.handle_error`, which answers 500 an error that escaped the WSGI app.
 
 As for aiohttp, Tornado and Sanic, a raised HTTP error of 4xx or 5xx is reported and a raised
 redirect or other answer below 400 is not, nor is the 404 or 405 the router raises itself for a
@@ -36,11 +39,20 @@ if TYPE_CHECKING:
     from .framework_errors import FrameworkErrors
 
 LITESTAR_HANDLE = ('litestar.middleware._internal.exceptions.middleware', 'ExceptionHandlerMiddleware', 'handle_request_exception')
+# A WebSocket handler's error: Litestar closes the connection with 4500 (a `staticmethod`).
+LITESTAR_WS_HANDLE = (LITESTAR_HANDLE[0], LITESTAR_HANDLE[1], 'handle_websocket_exception')
 QUART_HANDLE = ('quart.app', 'Quart', 'handle_user_exception')
+# Quart's 500, for an error `handle_user_exception` raised on (reported there) and one an
+# `after_request` function raised (which reaches nothing else); and its WebSocket's.
+QUART_500 = ('quart.app', 'Quart', 'handle_exception')
+QUART_WS_500 = ('quart.app', 'Quart', 'handle_websocket_exception')
 FALCON_HANDLE = ('falcon.app', 'App', '_handle_exception')
 FALCON_ASGI_HANDLE = ('falcon.asgi.app', 'App', '_handle_exception')
 BOTTLE_HANDLE = ('bottle', 'Bottle', '_handle')
 SOCKETSERVER_ERROR = ('socketserver', 'BaseServer', 'handle_error')
+# wsgiref's handler (its simple_server's, Django's runserver's), which answers 500 an error that
+# escaped the WSGI app, called from the `except` that caught it.
+WSGIREF_ERROR = ('wsgiref.handlers', 'BaseHandler', 'handle_error')
 # A module's global, not a class's method: (module, name).
 PYRAMID_ERROR_HANDLER = ('pyramid.tweens', '_error_handler')
 
@@ -91,6 +103,15 @@ def _quart_answers(owner: FrameworkErrors, original: Callable[..., Any]) -> Call
     def error_of(app: Any, error: Any = None, *_: Any, **kwargs: Any) -> Any:
         return kwargs.get('error', error)
     return _reporting(owner, original, error_of, _answer_of('werkzeug.exceptions', 'HTTPException', 'code'))
+
+
+def _quart_fails(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """Quart answers 500 (or raises on, with `PROPAGATE_EXCEPTIONS`) an error no handler answered."""
+    @functools.wraps(original)
+    async def handle_exception(app: Any, error: Any, *args: Any, **kwargs: Any) -> Any:
+        owner.escaped(error, getattr(error, '__traceback__', None))
+        return await original(app, error, *args, **kwargs)
+    return handle_exception
 
 
 def _falcon_answers(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -152,15 +173,30 @@ def _server_prints(owner: FrameworkErrors, original: Callable[..., Any]) -> Call
     return handle_error
 
 
+def _wsgi_server_answers(owner: FrameworkErrors, original: Callable[..., Any]) -> Callable[..., Any]:
+    """wsgiref calls this from the `except` that caught the error; one a framework's hook reported
+    on its way out (Pyramid's with no exception view for it) is not reported again."""
+    @functools.wraps(original)
+    def handle_error(handler: Any, *args: Any, **kwargs: Any) -> Any:
+        _, error, tb = sys.exc_info()
+        owner.escaped(error, tb)
+        return original(handler, *args, **kwargs)
+    return handle_error
+
+
 Wrap = Callable[['FrameworkErrors', Callable[..., Any]], Callable[..., Any]]
 # Methods, as framework_errors.py's WRAPPED: ((module, class, method), wrap).
 MORE_WRAPPED: tuple[tuple[tuple[str, str, str], Wrap], ...] = (
     (LITESTAR_HANDLE, _litestar_answers),
+    (LITESTAR_WS_HANDLE, _litestar_answers),
     (QUART_HANDLE, _quart_answers),
+    (QUART_500, _quart_fails),
+    (QUART_WS_500, _quart_fails),
     (FALCON_HANDLE, _falcon_answers),
     (FALCON_ASGI_HANDLE, _falcon_answers),
     (BOTTLE_HANDLE, _bottle_answers),
     (SOCKETSERVER_ERROR, _server_prints),
+    (WSGIREF_ERROR, _wsgi_server_answers),
 )
 # Module globals: ((module, name), wrap).
 MORE_GLOBALS: tuple[tuple[tuple[str, str], Wrap], ...] = (
