@@ -18,14 +18,13 @@ import { createContext, Script } from 'node:vm';
 import type { DesiredState } from '@liveprobe/protocol';
 import type { DesiredStateCheck } from './desired-state-check.js';
 import { releaseHeap } from './heap-release.js';
+import { sampleState } from './install-path-warmup.js';
 import { readOwnFileText } from '../own-file-text.js';
 
 /** Beside the worker's bundle (wherever its folder was copied); from dist/worker/ or src/worker/ (tests), in the agent's dist/. */
 const SCRIPT = import.meta.url.includes('/worker-bundle/')
   ? new URL('desired-state-check.js', import.meta.url)
   : new URL('../../dist/worker-bundle/desired-state-check.js', import.meta.url);
-/** A desired state the schema accepts, for warm(). */
-const EMPTY_STATE = '{"rev":0,"actions":[]}';
 /** A burst (actions added one by one, each a new desired state) reuses one context. */
 const FORGET_AFTER_MS = 5000;
 
@@ -64,13 +63,13 @@ export class DesiredStateChecker {
   }
 
   /**
-   * Makes the code cache before any desired state needs it: an empty one checked, its context
+   * Makes the code cache before any desired state needs it: a sample one checked (install-path-warmup.ts), its context
    * dropped as a burst's is (or, after keepLoaded, kept for every later desired state). False
    * when there is one already, or a burst is under way to make it.
    */
   warm(): boolean {
     if (codeCache !== undefined || this.loaded !== undefined) return false;
-    this.parse(EMPTY_STATE);
+    this.parse(sampleState());
     return true;
   }
 

@@ -51,6 +51,16 @@ const MAP_BYTES_KEPT = 32 * 1024 * 1024;
 /** What a resolve needs of every script's map to find the one that holds a source: its sources' paths, or why it does not read. */
 type SourceList = ReadonlySet<string> | SourceMapError;
 
+/** A script holding a path; `source`: the map's own name of a source known here by another path (package-source.ts). */
+type Candidate = { script: LoadedScript; sources: ReadonlySet<string> | undefined; source?: string };
+
+/** What resolve() scanned the loaded scripts for. */
+interface Scan {
+  candidates: Map<string, Candidate[]>;
+  mapErrors: string[];
+  brokenChains: string[];
+}
+
 export class LocationResolver {
   /** Kept for every script that has a map, until its page goes or the session closes: small. */
   private readonly sourceLists = new Map<string, Promise<SourceList>>();
@@ -76,37 +86,20 @@ export class LocationResolver {
    */
   async resolve(file: string, line: number): Promise<ResolvedLocation[]> {
     const wanted = normalizeRequested(file);
-    const wantsDependencies = wanted.includes('node_modules/');
-    // `source`: the map's own name of a source known here by another path (package-source.ts).
-    type Candidate = { script: LoadedScript; sources: ReadonlySet<string> | undefined; source?: string };
-    const candidates = new Map<string, Candidate[]>();
-    const add = (path: string, entry: Candidate): void => {
-      const list = candidates.get(path) ?? [];
-      list.push(entry);
-      candidates.set(path, list);
-    };
-    const mapErrors: string[] = [];
-    const brokenChains: string[] = [];
-    for (const script of [...this.session.all()]) {
-      // Dependencies' maps are read only when the user names a dependency: there can be thousands.
-      const readMap = script.sourceMapURL !== undefined && (wantsDependencies || !script.path.includes('/node_modules/'));
-      const sources = readMap ? await this.sourcesOf(script) : undefined;
-      const file = namedByOwnPath(script, wanted);
-      if (sources instanceof SourceMapError) {
-        mapErrors.push(sources.message);
-        if (file) add(script.path, { script, sources: undefined });
-        continue;
-      }
-      if (file) add(script.path, { script, sources });
-      brokenChains.push(...(this.brokenChains.get(script.scriptId) ?? []));
-      for (const source of sources ?? []) {
-        if (source === script.path) continue;
-        add(source, { script, sources });
-        const inPackage = sourceInPackage(script.path, source);
-        if (inPackage !== undefined) add(inPackage, { script, sources, source });
-      }
+    // Only a path ending in the file's name can match it or be named as a similar file
+    // (matchScript), so the first scan keeps those: with thousands of scripts loaded, a map of every
+    // path was most of an install's work on the worker (docs/BENCHMARKS.md, install stall). Every
+    // path is scanned for only when none ends so, to suggest one a typo away.
+    const base = wanted.slice(wanted.lastIndexOf('/') + 1);
+    const endsWithBase = (path: string): boolean =>
+      path.endsWith(base) && (path.length === base.length || path[path.length - base.length - 1] === '/');
+    let scan = await this.candidates(wanted, endsWithBase);
+    let match = matchScript(file, scan.candidates.keys());
+    if (match.kind === 'none' && match.similar.length === 0) {
+      scan = await this.candidates(wanted, () => true);
+      match = matchScript(file, scan.candidates.keys());
     }
-    const match = matchScript(file, candidates.keys());
+    const { candidates, mapErrors, brokenChains } = scan;
     if (match.kind === 'ambiguous') {
       throw new LocationError(
         `\`${file}\` matches ${match.candidates.length} loaded files: ${match.candidates.join(', ')}; give more of the path`,
@@ -131,6 +124,7 @@ export class LocationResolver {
         brokenChains.length > 0
           ? `; ${brokenChains.length} built file(s) that loaded scripts' maps name could not be traced on to the sources they were built from, e.g. ${brokenChains[0]}`
           : '';
+      const wantsDependencies = wanted.includes('node_modules/');
       const inDependencies = wantsDependencies ? [] : await this.dependencySources(wanted);
       const dependency =
         inDependencies.length > 0
@@ -168,6 +162,44 @@ export class LocationResolver {
     const sources = await this.sourcesOf(script);
     if (sources instanceof SourceMapError) return false;
     return matchScript(file, sources).kind === 'found';
+  }
+
+  /**
+   * The paths of loaded scripts and of the sources their maps name that `keep` accepts, each with
+   * the scripts holding it (in the order V8 reported them), and why maps or their chains did not read.
+   */
+  private async candidates(wanted: string, keep: (path: string) => boolean): Promise<Scan> {
+    const wantsDependencies = wanted.includes('node_modules/');
+    const candidates = new Map<string, Candidate[]>();
+    const add = (path: string, entry: Candidate): void => {
+      if (!keep(path)) return;
+      const list = candidates.get(path);
+      if (list === undefined) candidates.set(path, [entry]);
+      else list.push(entry);
+    };
+    const mapErrors: string[] = [];
+    const brokenChains: string[] = [];
+    for (const script of [...this.session.all()]) {
+      // Dependencies' maps are read only when the user names a dependency: there can be thousands.
+      const readMap = script.sourceMapURL !== undefined && (wantsDependencies || !script.path.includes('/node_modules/'));
+      const sources = readMap ? await this.sourcesOf(script) : undefined;
+      const file = keep(script.path) && namedByOwnPath(script, wanted);
+      if (sources instanceof SourceMapError) {
+        mapErrors.push(sources.message);
+        if (file) add(script.path, { script, sources: undefined });
+        continue;
+      }
+      if (file) add(script.path, { script, sources });
+      const chains = this.brokenChains.get(script.scriptId);
+      if (chains !== undefined) brokenChains.push(...chains);
+      for (const source of sources ?? []) {
+        if (source === script.path) continue;
+        add(source, { script, sources });
+        const inPackage = sourceInPackage(script.path, source);
+        if (inPackage !== undefined) add(inPackage, { script, sources, source });
+      }
+    }
+    return { candidates, mapErrors, brokenChains };
   }
 
   private async inScript(

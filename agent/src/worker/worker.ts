@@ -16,6 +16,7 @@ import { StartupSession } from './startup-session.js';
 import { lowerThreadPriority } from './thread-priority.js';
 import { workerNice } from '../settings/worker-priority.js';
 import { inspectorSessionMode } from '../settings/inspector-session-mode.js';
+import { warmInstallPath } from './install-path-warmup.js';
 
 function start(
   { port, sessionOpen, exitFlushed, linkUp, pausingBeforeScripts, prepared, copyGate, preparing, prepareCache, startedAt }: WorkerData,
@@ -57,15 +58,33 @@ function start(
   // is compiled once now, after the retained desired states a subscription brings have had their
   // turn, and kept loaded: made again after each quiet spell, it was ~80 M of the ~90 M
   // instructions the worker spent on a removal, and of the ~220 M of a first install (BENCHMARKS.md).
+  // The install path itself (parsing a script, arming an action, its condition) is run once on a
+  // sample then too (install-path-warmup.ts): compiled for the first time, it was a third of the
+  // first install's work on the worker, beside the cores the app's thread waits for.
   if (inspectorSessionMode(process.env) === 'startup') {
     runtime.link.keepCheckLoaded();
-    runtime.link.onSubscribed(() => setTimeout(() => runtime.link.warmCheck(), WARM_CHECK_AFTER_MS).unref());
+    let installPathWarm = false;
+    runtime.link.onSubscribed(() =>
+      setTimeout(() => {
+        runtime.link.warmCheck();
+        if (installPathWarm) return;
+        installPathWarm = true;
+        try {
+          warmInstallPath();
+          if (config.logLevel === 'debug') log(INSTALL_PATH_WARMED);
+        } catch (err) {
+          // The first install then compiles it, as without the warm-up.
+          log(`the install path could not be run ahead of the first action: ${errorMessage(err)}`);
+        }
+      }, WARM_CHECK_AFTER_MS).unref(),
+    );
   }
   port.on('message', (message: ToWorker) => runtime.handle(message));
 }
 
 /** After the subscription: retained desired states arrive at once and make the cache themselves. */
 const WARM_CHECK_AFTER_MS = 1000;
+const INSTALL_PATH_WARMED = 'install path compiled ahead of the first action';
 
 const data = workerData as WorkerData;
 try {

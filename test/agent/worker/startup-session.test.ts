@@ -17,6 +17,9 @@ const output = (message: string) => (e: SseEvent) => e.event === 'output' && (e.
 /** The worker's debug line once it compiled the desired-state check with no action yet (worker/worker.ts). */
 const CHECK_WARMED = 'desired-state check compiled ahead of the first action';
 
+/** The worker's debug line once it ran its install path on a sample with no action yet (worker/install-path-warmup.ts). */
+const INSTALL_PATH_WARMED = 'install path compiled ahead of the first action';
+
 /** The worker's debug line each time it makes the desired-state check's context (worker/broker-link.ts). */
 const CHECK_LOADED = 'desired-state check loaded in a new context';
 /** The desired-state check's context outlives a burst of desired states by this much (FORGET_AFTER_MS), and a bit. */
@@ -75,6 +78,14 @@ test('with the session open from start-up, the worker compiles the desired-state
   assert.equal(count(text, CHECK_WARMED), 1, `compiled ahead once:\n${text}`);
 });
 
+test('with the session open from start-up, the worker runs its install path on a sample before any action, once, and actions still come and go', async (t) => {
+  const warmed = (service: App) =>
+    waitFor(() => service.output().includes(INSTALL_PATH_WARMED), WAIT, 'the install path run with no action yet');
+  const text = (await installRemoveInstall(t, 'startup', warmed)).output();
+  assert.equal(count(text, INSTALL_PATH_WARMED), 1, `run ahead once, not at each action:\n${text}`);
+  assert.ok(!text.includes('could not be run ahead'), text);
+});
+
 test('with the session open from start-up, the desired-state check stays loaded: actions after a quiet spell are checked in the context made at start-up', async (t) => {
   const quiet = async (service: App) => {
     await waitFor(() => service.output().includes(CHECK_WARMED), WAIT, 'the check compiled with no action yet');
@@ -91,6 +102,7 @@ test('by default the session opens with the first action and closes with the las
   assert.ok(!text.includes(SESSION_READY), `the app did not wait for a session:\n${text}`);
   assert.equal(count(text, 'inspector session opened:'), 2, text);
   assert.equal(count(text, 'no actions left; inspector session closed'), 1, text);
+  assert.ok(!text.includes(INSTALL_PATH_WARMED), `nothing run ahead of the first action on demand:\n${text}`);
 });
 
 test('an unknown LIVEPROBE_INSPECTOR_SESSION disables the agent with the accepted values, and the app runs without waiting', async (t) => {
