@@ -197,6 +197,15 @@ const SITES: readonly ErrorHandlerSite[] = [
       "Next 15.0 to 15.3 hand a request's error to their server's instrumentationOnRequestError, and Next 14 and 13.5 to their server's catches, React's error handler and the API resolver, watched instead",
   },
   {
+    // A pages router API route's error: 15.5's API resolver hands it to its route module's method
+    // (through the onError it is given) before it logs it and answers 500; an app route's error
+    // reaches the method too, from onRequestError above, and is not handed over twice.
+    framework: "Next.js (its route module's instrumentationOnRequestError, as a pages router API route's error is answered)",
+    file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/pages-api[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
+    head: /\basync\s+instrumentationOnRequestError\s*\(\s*[\w$]+\s*,\s*\.\.\.([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+    handed: (args) => `${args}[0]`,
+  },
+  {
     // Next 15.0 to 15.3 hand a request's error to the server's method instead (later ones still do for the pages router).
     framework: 'Next.js (its server, as a request ends in an error)',
     file: /\/next\/dist\/server\/base-server\.js$/,
