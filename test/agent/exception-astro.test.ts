@@ -6,7 +6,11 @@
  * gives it on Astro 4 and 5 (`dist/server/entry.mjs`, Astro's runtime bundled into
  * `dist/server/chunks/_@astrojs-ssr-adapter_<hash>.mjs`, each route a chunk under `pages/`
  * imported on its first request, `dist/client` beside it), written by the test, run as built and
- * as `liveprobe prepare` leaves it.
+ * as `liveprobe prepare` leaves it. Astro 7 built by Vite 8 (Rolldown) with @astrojs/node 11 has
+ * the catch in its request handler's function, bundled into a chunk named after another of its
+ * modules, `dist/server/chunks/server_<hash>.mjs`, each route a chunk beside it: the agent read no
+ * such chunk, and an exception action captured nothing in an Astro 7 build (checked on a real one:
+ * astro 7.4.8, @astrojs/node 11.1.11).
  */
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -49,11 +53,77 @@ class App {
 export { App };
 `;
 
-const ENTRY = `import { createServer } from 'node:http';
-import { App } from './chunks/_@astrojs-ssr-adapter_C-_Nljhk.mjs';
+// Written in the shape Astro 7.4 gives its request handler once Vite bundled it: the catch is in a
+// function of the request's state, not in the App's render.
+const HANDLER_CHUNK = `class Logger {
+  error(label, message) { console.error((label ? '[' + label + '] ' : '') + message); }
+}
+async function renderErrorFromState(state, request, { status }) {
+  return new Response(status === 404 ? 'Not found' : 'Internal server error', { status });
+}
+async function handleRouteRequest(state, request) {
+  let response;
+  try {
+    const mod = await state.route();
+    const page = await mod.page();
+    response = await page[request.method]({ url: state.url, request, locals: {} });
+  } catch (err) {
+    state.logger.error(null, err.stack || err.message || String(err));
+    return renderErrorFromState(state, request, { status: 500, error: err });
+  }
+  return response;
+}
+class App {
+  #logger = new Logger();
+  #routes;
+  constructor(routes) { this.#routes = routes; }
+  async render(request) {
+    const url = new URL(request.url);
+    const route = this.#routes.get(url.pathname);
+    if (!route) return renderErrorFromState({}, request, { status: 404 });
+    return handleRouteRequest({ url, route, logger: this.#logger }, request);
+  }
+}
+export { App };
+`;
+
+/** Where an Astro version's build puts its runtime chunk and its routes, under `dist/server/`. */
+interface AstroLayout {
+  version: string;
+  chunk: string;
+  chunkText: string;
+  reserve: string;
+  swallow: string;
+  routeFile: RegExp;
+  handlerOutput: RegExp;
+}
+
+const LAYOUTS: readonly AstroLayout[] = [
+  {
+    version: '4 and 5',
+    chunk: 'chunks/_@astrojs-ssr-adapter_C-_Nljhk.mjs',
+    chunkText: ADAPTER_CHUNK,
+    reserve: 'pages/api/reserve.astro.mjs',
+    swallow: 'pages/api/swallow.astro.mjs',
+    routeFile: /\/dist\/server\/pages\/api\/reserve\.astro\.mjs$/,
+    handlerOutput: /\[router\] Error while trying to render the route \/api\/reserve\nError: out of tea: wanted 5\n {4}at reserve /,
+  },
+  {
+    version: '7',
+    chunk: 'chunks/server_CgG1qGN_.mjs',
+    chunkText: HANDLER_CHUNK,
+    reserve: 'chunks/reserve__mn0RBd7.mjs',
+    swallow: 'chunks/swallow_Bq2mX1c4.mjs',
+    routeFile: /\/dist\/server\/chunks\/reserve__mn0RBd7\.mjs$/,
+    handlerOutput: /^Error: out of tea: wanted 5\n {4}at reserve /m,
+  },
+];
+
+const entry = (layout: AstroLayout): string => `import { createServer } from 'node:http';
+import { App } from './${layout.chunk}';
 const app = new App(new Map([
-  ['/api/reserve', () => import('./pages/api/reserve.astro.mjs')],
-  ['/api/swallow', () => import('./pages/api/swallow.astro.mjs')],
+  ['/api/reserve', () => import('./${layout.reserve}')],
+  ['/api/swallow', () => import('./${layout.swallow}')],
 ]));
 const server = createServer(async (req, res) => {
   const response = await app.render(new Request(new URL(req.url, 'http://127.0.0.1'), { method: req.method }));
@@ -77,30 +147,31 @@ const RESERVE_PAGE = asPage(`${RESERVE_BODY}const GET = async (event) => {
 const SWALLOW_PAGE = asPage(`const GET = async () => {
 ${SWALLOW_BODY.replace('return { swallowed: true };', 'return Response.json({ swallowed: true });')}};`);
 
-async function astroBuild(t: TestContext): Promise<string> {
+async function astroBuild(t: TestContext, layout: AstroLayout): Promise<string> {
   const dir = await tempDir('liveprobe-astro-');
   t.after(() => dir.remove());
   const dist = join(dir.path, 'dist');
   await write(join(dir.path, 'package.json'), JSON.stringify({ type: 'module' }));
-  await write(join(dist, 'server/entry.mjs'), ENTRY);
-  await write(join(dist, 'server/chunks/_@astrojs-ssr-adapter_C-_Nljhk.mjs'), ADAPTER_CHUNK);
-  await write(join(dist, 'server/pages/api/reserve.astro.mjs'), RESERVE_PAGE);
-  await write(join(dist, 'server/pages/api/swallow.astro.mjs'), SWALLOW_PAGE);
+  await write(join(dist, 'server/entry.mjs'), entry(layout));
+  await write(join(dist, 'server', layout.chunk), layout.chunkText);
+  await write(join(dist, 'server', layout.reserve), RESERVE_PAGE);
+  await write(join(dist, 'server', layout.swallow), SWALLOW_PAGE);
   await write(join(dist, 'client/_astro/client.BQ3sZ0xa.js'), 'export const start = () => {};\n');
   return dist;
 }
 
-for (const prepared of [false, true]) {
-  test(`an error Astro catches in an @astrojs/node build${prepared ? ' prepared by `liveprobe prepare`' : ''} gives a snapshot of its throw site; one the app swallows gives none; the answers are unchanged`, async (t) => {
-    const dist = await astroBuild(t);
-    const built = {
-      folder: dist,
-      entry: join(dist, 'server/entry.mjs'),
-      files: 4,
-      answer: 'Internal server error',
-      routeFile: /\/dist\/server\/pages\/api\/reserve\.astro\.mjs$/,
-      handlerOutput: /\[router\] Error while trying to render the route \/api\/reserve\nError: out of tea: wanted 5\n {4}at reserve /,
-    };
-    await assertCaughtAndAnswered(t, built, prepared, 'Astro');
-  });
-}
+for (const layout of LAYOUTS)
+  for (const prepared of [false, true]) {
+    test(`an error Astro ${layout.version} catches in an @astrojs/node build${prepared ? ' prepared by `liveprobe prepare`' : ''} gives a snapshot of its throw site; one the app swallows gives none; the answers are unchanged`, async (t) => {
+      const dist = await astroBuild(t, layout);
+      const built = {
+        folder: dist,
+        entry: join(dist, 'server/entry.mjs'),
+        files: 4,
+        answer: 'Internal server error',
+        routeFile: layout.routeFile,
+        handlerOutput: layout.handlerOutput,
+      };
+      await assertCaughtAndAnswered(t, built, prepared, 'Astro');
+    });
+  }

@@ -6,7 +6,11 @@
  * exception action captured nothing. The build here has adapter-node's layout (`build/index.js`,
  * SvelteKit's runtime bundled into `server/chunks/chunks/utils.js-<hash>.js`, each route a chunk
  * imported on its first request), written by the test, run as built and as `liveprobe prepare`
- * leaves it (the function then twice, prepared and twin).
+ * leaves it (the function then twice, prepared and twin). SvelteKit 3 built by Vite 8 (Rolldown)
+ * and adapter-node 6 names the chunk after another of its modules, `server/chunks/internal.js`,
+ * and each route `server/entries/…` without a hash: the agent read no such chunk, and an exception
+ * action captured nothing in a SvelteKit 3 build (checked on a real one: @sveltejs/kit 3.4.1,
+ * adapter-node 6.0.5, vite 8.4.1).
  */
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -38,11 +42,48 @@ export async function respond(request, options, routes) {
 }
 `;
 
-const INDEX = `import { createServer } from 'node:http';
-import { respond } from './server/chunks/chunks/utils.js-Ce83YrrO.js';
+// SvelteKit 3's: no options parameter nor async, the hooks read from the state.
+const KIT3_CHUNK = KIT_CHUNK.replace(
+  `async function handle_error_and_jsonify(event, state, options, error) {`,
+  `function handle_error_and_jsonify(event, state, error) {`,
+)
+  .replace('return (await options.hooks.handleError(', 'return (state.hooks.handleError(')
+  .replace('await handle_error_and_jsonify(event, {}, options, e)', 'await handle_error_and_jsonify(event, { hooks: options.hooks }, e)');
+
+/** Where a SvelteKit version's build puts its runtime chunk and its routes, under `build/`. */
+interface KitLayout {
+  version: string;
+  chunk: string;
+  chunkText: string;
+  reserve: string;
+  swallow: string;
+  routeFile: RegExp;
+}
+
+const LAYOUTS: readonly KitLayout[] = [
+  {
+    version: '2',
+    chunk: 'server/chunks/chunks/utils.js-Ce83YrrO.js',
+    chunkText: KIT_CHUNK,
+    reserve: 'server/chunks/entries/endpoints/api/reserve/_server.ts.js-BvKvGtOh.js',
+    swallow: 'server/chunks/entries/endpoints/api/swallow/_server.ts.js-D4t1rX9q.js',
+    routeFile: /\/api\/reserve\/_server\.ts\.js-BvKvGtOh\.js$/,
+  },
+  {
+    version: '3',
+    chunk: 'server/chunks/internal.js',
+    chunkText: KIT3_CHUNK,
+    reserve: 'server/entries/endpoints/api/reserve/_server.ts.js',
+    swallow: 'server/entries/endpoints/api/swallow/_server.ts.js',
+    routeFile: /\/server\/entries\/endpoints\/api\/reserve\/_server\.ts\.js$/,
+  },
+];
+
+const index = (layout: KitLayout): string => `import { createServer } from 'node:http';
+import { respond } from './${layout.chunk}';
 const routes = new Map([
-  ['/api/reserve', () => import('./server/chunks/entries/endpoints/api/reserve/_server.ts.js-BvKvGtOh.js')],
-  ['/api/swallow', () => import('./server/chunks/entries/endpoints/api/swallow/_server.ts.js-D4t1rX9q.js')],
+  ['/api/reserve', () => import('./${layout.reserve}')],
+  ['/api/swallow', () => import('./${layout.swallow}')],
 ]);
 const hooks = { handleError: ({ error, status }) => { console.log('handleError ' + status + ': ' + error.message); return { message: 'Something went wrong' }; } };
 const server = createServer(async (req, res) => {
@@ -63,30 +104,31 @@ const SWALLOW_ROUTE = `export const GET = async () => {
 ${SWALLOW_BODY}};
 `;
 
-async function kitBuild(t: TestContext): Promise<string> {
+async function kitBuild(t: TestContext, layout: KitLayout): Promise<string> {
   const dir = await tempDir('liveprobe-sveltekit-');
   t.after(() => dir.remove());
   const build = join(dir.path, 'build');
   await write(join(dir.path, 'package.json'), JSON.stringify({ type: 'module' }));
-  await write(join(build, 'index.js'), INDEX);
-  await write(join(build, 'server/chunks/chunks/utils.js-Ce83YrrO.js'), KIT_CHUNK);
-  await write(join(build, 'server/chunks/entries/endpoints/api/reserve/_server.ts.js-BvKvGtOh.js'), RESERVE_ROUTE);
-  await write(join(build, 'server/chunks/entries/endpoints/api/swallow/_server.ts.js-D4t1rX9q.js'), SWALLOW_ROUTE);
+  await write(join(build, 'index.js'), index(layout));
+  await write(join(build, layout.chunk), layout.chunkText);
+  await write(join(build, layout.reserve), RESERVE_ROUTE);
+  await write(join(build, layout.swallow), SWALLOW_ROUTE);
   await write(join(build, 'client/_app/immutable/entry/start.js'), 'export const start = () => {};\n');
   return build;
 }
 
-for (const prepared of [false, true]) {
-  test(`an error SvelteKit catches in an adapter-node build${prepared ? ' prepared by `liveprobe prepare`' : ''} gives a snapshot of its throw site; one the app swallows gives none; the answers are unchanged`, async (t) => {
-    const build = await kitBuild(t);
-    const built = {
-      folder: build,
-      entry: join(build, 'index.js'),
-      files: 4,
-      answer: '{"message":"Something went wrong"}',
-      routeFile: /\/api\/reserve\/_server\.ts\.js-BvKvGtOh\.js$/,
-      handlerOutput: /handleError 500: out of tea: wanted 5/,
-    };
-    await assertCaughtAndAnswered(t, built, prepared, 'SvelteKit');
-  });
-}
+for (const layout of LAYOUTS)
+  for (const prepared of [false, true]) {
+    test(`an error SvelteKit ${layout.version} catches in an adapter-node build${prepared ? ' prepared by `liveprobe prepare`' : ''} gives a snapshot of its throw site; one the app swallows gives none; the answers are unchanged`, async (t) => {
+      const build = await kitBuild(t, layout);
+      const built = {
+        folder: build,
+        entry: join(build, 'index.js'),
+        files: 4,
+        answer: '{"message":"Something went wrong"}',
+        routeFile: layout.routeFile,
+        handlerOutput: /handleError 500: out of tea: wanted 5/,
+      };
+      await assertCaughtAndAnswered(t, built, prepared, 'SvelteKit');
+    });
+  }

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import remapping from '@jridgewell/remapping';
-import { encodedMappings, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
+import { encodedMappings, FlattenMap, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 import { inlineMapText, mapFilePath } from './inline-map.js';
 import { lastSourceMappingURL } from './map-comment.js';
 
@@ -69,7 +69,7 @@ async function mapOf(path: string, embedded: string | undefined): Promise<TraceM
   if (url === undefined) return undefined;
   if (url.startsWith('data:')) {
     try {
-      return new TraceMap(inlineMapText(url), pathToFileURL(path).href);
+      return new FlattenMap(inlineMapText(url), pathToFileURL(path).href);
     } catch (err) {
       return `the inline source map of the built file ${path} is not a valid source map: ${(err as Error).message}`;
     }
@@ -82,7 +82,8 @@ async function mapOf(path: string, embedded: string | undefined): Promise<TraceM
     return `${path} (a built file a map names as its source) names its source map ${mapPath}, but ${unreadable(err as NodeJS.ErrnoException)}; ${deploy(path)}`;
   }
   try {
-    return new TraceMap(mapText, pathToFileURL(mapPath).href);
+    // Sectioned or not, as the script's own map (source-maps.ts).
+    return new FlattenMap(mapText, pathToFileURL(mapPath).href);
   } catch (err) {
     return `${mapPath} is not a valid source map: ${(err as Error).message}`;
   }

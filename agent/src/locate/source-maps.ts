@@ -9,7 +9,7 @@ import { bundlerSource } from './bundler-urls.js';
 import { throughBuiltSources } from './chained-maps.js';
 import { inlineMapText, mapFilePath } from './inline-map.js';
 import { scriptPath as pathOfUrl } from './script-match.js';
-import { eachMapping, encodedMappings, LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { eachMapping, encodedMappings, FlattenMap, LEAST_UPPER_BOUND, originalPositionFor, type TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
   file: string;
@@ -252,7 +252,9 @@ async function parseMap(
 ): Promise<ScriptSourceMap> {
   let map: TraceMap;
   try {
-    map = new TraceMap(text, mapUrl);
+    // A sectioned (index) map, one section per module, is what Turbopack writes (Next 16's
+    // `next build`, `next dev --turbopack`): flattened into one, as a plain map reads.
+    map = new FlattenMap(text, mapUrl);
   } catch (err) {
     throw new SourceMapError(`${what} is not a valid source map: ${(err as Error).message}`);
   }

@@ -22,6 +22,10 @@ interface ErrorHandlerSite {
   quietWhenMissing?: true;
 }
 
+const ASTRO_RENDER = "Astro (its app's render, as it logs the error and renders the 500 page)";
+/** The catch is told from the file's others by the stack it logs. */
+const ASTRO_RENDER_CATCH = /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=[^{}]*?\.error\(\s*null\s*,\s*\1\.stack\b)/;
+
 const SITES: readonly ErrorHandlerSite[] = [
   {
     framework: 'Express 4 (error middleware)',
@@ -85,9 +89,12 @@ const SITES: readonly ErrorHandlerSite[] = [
     // Vite bundles it into the server output and adapter-node bundles that again: its chunk is
     // `.svelte-kit/output/server/index.js` or `chunks/utils.js`, then `build/server/index.js` or
     // `build/server/chunks/…utils…-<hash>.js`; `vite dev` runs it from the package, `utils.js` in 2,
-    // `errors.js` in 3 (where it lost its `options` parameter and its `async`).
+    // `errors.js` in 3 (where it lost its `options` parameter and its `async`). The chunk is named
+    // by the bundler after one of its modules, which changes with SvelteKit's and Vite's versions
+    // (3 with Vite 8's Rolldown and adapter-node 6: `build/server/chunks/internal.js`), so any
+    // server chunk is read for the function; Next's `.next/server/chunks/` are not SvelteKit's.
     framework: "SvelteKit (handle_error_and_jsonify, before the app's handleError)",
-    file: /\/@sveltejs\/kit\/src\/runtime\/server\/(?:utils|errors)\.js$|\/server\/(?:index|chunks\/(?:chunks\/)?utils[\w.-]*)\.js$/,
+    file: /\/@sveltejs\/kit\/src\/runtime\/server\/(?:utils|errors)\.js$|(?<!\/node_modules\/.*|\/\.next)\/server\/(?:index|chunks\/(?:[\w.@-]+\/)*[\w.@-]+)\.js$/,
     head: /\b(?:async\s+)?function\s+handle_error_and_jsonify[\w$]*\s*\(\s*(?:[\w$]+\s*,\s*){2,3}([A-Za-z_$][\w$]*)\s*\)\s*\{/,
     quietWhenMissing: true,
   },
@@ -110,12 +117,22 @@ const SITES: readonly ErrorHandlerSite[] = [
   {
     // Astro's app (4 and 5, SSR with any adapter) catches what a page's frontmatter, an endpoint
     // or a middleware throws here, logs its stack and renders the 500 page: nothing is uncaught.
-    // A build bundles it into `chunks/_@astrojs-ssr-adapter_<hash>.mjs`, under whichever folder
-    // the adapter writes its server to; the catch is told from the file's others by the stack it logs.
-    // Astro 7 moved it to its request handler, which `astro dev` runs too.
-    framework: "Astro (its app's render, as it logs the error and renders the 500 page)",
-    file: /\/astro\/dist\/core\/(?:app\/index|routing\/handler)\.js$|\/chunks\/_@astrojs-ssr-adapter_[\w-]+\.mjs$/,
-    head: /catch\s*\(\s*([A-Za-z_$][\w$]*)\s*\)\s*\{(?=[^{}]*?\.error\(\s*null\s*,\s*\1\.stack\b)/,
+    // A build bundles it into a chunk of the server it writes (below). Astro 7 moved it to its
+    // request handler, which `astro dev` runs too.
+    framework: ASTRO_RENDER,
+    file: /\/astro\/dist\/core\/(?:app\/index|routing\/handler)\.js$/,
+    head: ASTRO_RENDER_CATCH,
+  },
+  {
+    // The same catch bundled into a build: the chunk is named by the bundler after one of its
+    // modules, which changed with Astro's and Vite's versions (4 and 5:
+    // `_@astrojs-ssr-adapter_<hash>.mjs`; 7 with Vite 8's Rolldown and @astrojs/node 11:
+    // `server_<hash>.mjs`), so any server chunk outside node_modules is read for it.
+    framework: ASTRO_RENDER,
+    file: /\/chunks\/_@astrojs-ssr-adapter_[\w-]+\.mjs$|(?<!\/node_modules\/.*)\/server\/chunks\/[\w@.-]+\.mjs$/,
+    head: ASTRO_RENDER_CATCH,
+    // Most server chunks are the app's pages and Astro's other modules.
+    quietWhenMissing: true,
   },
   {
     // `astro dev` (5 and 7) answers what a page, an endpoint or a middleware threw here, with its
@@ -178,6 +195,15 @@ const SITES: readonly ErrorHandlerSite[] = [
     head: /\basync\s+onRequestError\s*\(\s*[\w$]+\s*,\s*([A-Za-z_$][\w$]*)\s*,[^)]*\)\s*\{/,
     olderVersions:
       "Next 15.0 to 15.3 hand a request's error to their server's instrumentationOnRequestError, and Next 14 and 13.5 to their server's catches, React's error handler and the API resolver, watched instead",
+  },
+  {
+    // A pages router API route's error: 15.5's API resolver hands it to its route module's method
+    // (through the onError it is given) before it logs it and answers 500; an app route's error
+    // reaches the method too, from onRequestError above, and is not handed over twice.
+    framework: "Next.js (its route module's instrumentationOnRequestError, as a pages router API route's error is answered)",
+    file: /\/next\/dist\/(?:server\/route-modules\/route-module\.js|compiled\/next-server\/pages-api[\w-]*\.runtime\.(?:prod|dev)\.js)$/,
+    head: /\basync\s+instrumentationOnRequestError\s*\(\s*[\w$]+\s*,\s*\.\.\.([A-Za-z_$][\w$]*)\s*\)\s*\{/,
+    handed: (args) => `${args}[0]`,
   },
   {
     // Next 15.0 to 15.3 hand a request's error to the server's method instead (later ones still do for the pages router).

@@ -212,6 +212,18 @@ for (const [file, head] of [
   });
 }
 
+test("Next.js 15.5: the route module's instrumentationOnRequestError, to which the API resolver hands a pages router API route's error, takes it first after the request", () => {
+  const head = 'async instrumentationOnRequestError(e,...t){';
+  for (const file of ['compiled/next-server/pages-api.runtime.prod.js', 'server/route-modules/route-module.js']) {
+    const path = `/srv/app/node_modules/next/dist/${file}`;
+    const entries = errorHandlerEntries(path, `class tj{${head}{let{join:i}=r("node:path")}}}`);
+    assert.deepEqual(
+      entries.map((e) => [e.columnNumber, e.parameter, e.handed]),
+      [['class tj{'.length + head.length, 't', 't[0]']],
+    );
+  }
+});
+
 test("Next.js 15.0 to 15.3: the server's instrumentationOnRequestError takes the error first among its rest parameters", () => {
   const path = '/srv/app/node_modules/next/dist/server/base-server.js';
   const source = ['    }', '    async instrumentationOnRequestError(...args) {', '        const [err, req, ctx] = args;'].join('\n');
@@ -405,6 +417,8 @@ test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in
       '/srv/app/.svelte-kit/output/server/chunks/utils.js',
       '/srv/app/build/server/chunks/chunks/utils.js-BJOWooTV.js',
       '/srv/app/build/server/index.js',
+      // SvelteKit 3, Vite 8 (Rolldown), adapter-node 6: the chunk is named after another of its modules.
+      '/srv/app/build/server/chunks/internal.js',
     ],
     `const a = 1;\n${head}\n  return {};\n}`,
     head,
@@ -417,7 +431,12 @@ test("SvelteKit's handle_error_and_jsonify: in the package under vite dev and in
   );
   assert.equal(errorHandlerEntries('/srv/app/dist/server/index.js', 'export const app = express();')[0], undefined);
   assert.equal(noErrorHandlerMessage('/srv/app/dist/server/index.js'), undefined);
-  assert.equal(isErrorHandlerFile('/srv/app/build/server/chunks/entries/endpoints/api/orders/_server.ts.js-BvKvGtOh.js'), false);
+  // Any server chunk is read, a route's too, which has no such function and says nothing; Next's are not.
+  const route = '/srv/app/build/server/chunks/entries/endpoints/api/orders/_server.ts.js-BvKvGtOh.js';
+  assert.deepEqual(errorHandlerEntries(route, 'export const GET = () => handle_error_and_jsonify;'), []);
+  assert.equal(noErrorHandlerMessage(route), undefined);
+  assert.equal(isErrorHandlerFile('/srv/app/.next/server/chunks/611.js'), false);
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/some-lib/server/chunks/util.js'), false);
 });
 
 test("React Router 7's handleError in createRequestHandler: in the CommonJS index and in whichever ESM chunk holds it; its other chunks say nothing", () => {
@@ -458,6 +477,8 @@ test("Astro's app render catch: in the package and in a build's adapter chunk, A
   for (const path of [
     '/srv/app/node_modules/astro/dist/core/app/index.js',
     '/srv/app/dist/server/chunks/_@astrojs-ssr-adapter_C-_Nljhk.mjs',
+    // Astro 7, Vite 8 (Rolldown), @astrojs/node 11: the chunk is named after another of its modules.
+    '/srv/app/dist/server/chunks/server_CgG1qGN_.mjs',
   ]) {
     for (const source of [astro5, astro4]) {
       assert.deepEqual(errorHandlerEntries(path, `    try {\n${elsewhere}\n${source}`), [
@@ -466,6 +487,9 @@ test("Astro's app render catch: in the package and in a build's adapter chunk, A
     }
   }
   assert.equal(isErrorHandlerFile('/srv/app/dist/server/pages/api/orders.astro.mjs'), false);
+  // Any server chunk is read (Astro 7's routes are chunks too): one without the catch says nothing.
+  assert.equal(noErrorHandlerMessage('/srv/app/dist/server/chunks/reserve__mn0RBd7.mjs'), undefined);
+  assert.equal(isErrorHandlerFile('/srv/app/node_modules/some-lib/dist/server/chunks/util.mjs'), false);
   assert.equal(isErrorHandlerFile('/srv/app/dist/server/entry.mjs'), false);
   assert.equal(isFrameworkFile('/srv/app/node_modules/astro/dist/core/render-context.js'), true);
   assert.equal(isFrameworkFile('/srv/app/node_modules/@astrojs/node/dist/serve-app.js'), true);
