@@ -70,7 +70,7 @@ export function ActionsPage() {
               <option value="tictoc">tictoc: time from one line to another</option>
               <option value="duration">duration: time a whole function</option>
               <option value="metric">metric: record an expression's value</option>
-              <option value="exception">exception: capture where errors are thrown</option>
+              <option value="exception">exception: capture thrown errors</option>
             </select>
           </Field>
           <Field name="file" label="File" hint="as in your editor, e.g. src/orders.ts" size="wide" types={AT_A_LINE}>
