@@ -60,4 +60,13 @@ test('add commands print each agent’s outcome: installed (where, how), waiting
   const noWait = await cli(['log', 'add', `${SERVER_TS}:${line}`, 'order {order.id}', '--tag', 'e2e', '--no-wait'], server);
   assert.equal(noWait.code, 0, noWait.stderr);
   assert.doesNotMatch(noWait.stdout, /shop-out/);
+
+  // exception add waits and prints the same way, and takes --no-wait as the README says every add command does.
+  const exception = await cli(['exception', 'add', '--tag', 'e2e'], server);
+  assert.equal(exception.code, 0, exception.stderr);
+  assert.match(exception.stdout, /^ {2}shop-out: installed /m);
+  const exceptionNoWait = await cli(['exception', 'add', '--tag', 'e2e', '--no-wait'], server);
+  assert.equal(exceptionNoWait.code, 0, exceptionNoWait.stderr);
+  assert.match(exceptionNoWait.stdout, /^created act_\w+ \(exception at reported errors\)/);
+  assert.doesNotMatch(exceptionNoWait.stdout, /shop-out/);
 });

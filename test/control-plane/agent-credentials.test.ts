@@ -232,3 +232,62 @@ test('output and snapshots count only for actions that target the agent that sen
     [['snp_real', 'checkout-1']],
   );
 });
+
+test('an agent without a good token is refused with how to give it one, and one refused at every reconnect is not announced offline each time', async (t) => {
+  const cp = await startControlPlane({ auth: true });
+  t.after(() => cp.stop());
+  await assert.rejects(
+    mqtt.connectAsync(brokerUrl(cp), { clientId: 'shop-1', reconnectPeriod: 0, protocolVersion: 4 }),
+    /Bad username or password/,
+  );
+  await assert.rejects(connect(t, cp, 'shop-2', 'lpt_not-a-token'), /Bad username or password/);
+  const howTo = 'start agents with LIVEPROBE_BROKER_URL=mqtt://<name>:<agent token>@<broker host>:<port>';
+  await waitFor(() => cp.output().includes(`MQTT: refused shop-1: it sent no agent token; ${howTo}`), 5000, 'the no-token line');
+  await waitFor(
+    () =>
+      cp
+        .output()
+        .includes(
+          `MQTT: refused shop-2: its password is not an active agent token (unknown, revoked or expired; an API token is not one); ${howTo}`,
+        ),
+    5000,
+    'the wrong-token line',
+  );
+
+  // An agent claiming a tag its token does not grant: each connection is closed and fires its Last Will.
+  const token = await agentToken(cp, 'pay-fleet', ['--tag', 'payments', '--agent', 'pay-*']);
+  const will = {
+    topic: T.agentStatus('pay-5'),
+    payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: 'pay-5' })),
+    qos: 1 as const,
+    retain: true,
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const agent = await mqtt.connectAsync(brokerUrl(cp), {
+      clientId: 'pay-5',
+      username: 'agent',
+      password: token,
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+      will,
+    });
+    const closed = new Promise<void>((resolve) => agent.once('close', () => resolve()));
+    await agent.publishAsync(T.agentStatus('pay-5'), JSON.stringify(birth('pay-5', ['checkout'])), { qos: 0, retain: true });
+    await closed;
+  }
+  // Then an honest one that goes away without a goodbye: its offline is said, once.
+  const honest = await mqtt.connectAsync(brokerUrl(cp), {
+    clientId: 'pay-6',
+    username: 'agent',
+    password: token,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+    will: { ...will, topic: T.agentStatus('pay-6'), payload: Buffer.from(JSON.stringify({ state: 'offline', agentId: 'pay-6' })) },
+  });
+  await honest.publishAsync(T.agentStatus('pay-6'), JSON.stringify(birth('pay-6', ['payments'])), { qos: 1, retain: true });
+  await waitFor(() => cp.output().includes('agent pay-6 online'), 5000, 'the honest agent online');
+  honest.stream.destroy();
+  await waitFor(() => cp.output().includes('agent pay-6 offline'), 10_000, 'the honest agent offline');
+  assert.equal(cp.output().match(/it claims the tags checkout/g)?.length, 1, 'the refusal is said once');
+  assert.doesNotMatch(cp.output(), /agent pay-5 offline/, 'an agent never online is not announced offline');
+});

@@ -208,7 +208,9 @@ export class StandbyLink {
         drops.errored();
         if (reportedError || failures < 2) return;
         reportedError = true;
-        log(`broker ${shownUrl}: ${errorText(err)}; retrying every second`);
+        log(
+          `broker ${shownUrl}: ${errorText(err)}${/Bad username or password|Not authorized/.test(errorText(err)) ? ": the broker wants an agent token: LIVEPROBE_BROKER_URL=mqtt://<name>:<agent token>@host:port (liveprobe token create --role agent), LIVEPROBE_AGENT_ID among its --agent ids; the control plane's log says why it refused" : ''}; retrying every second`,
+        );
       }),
     );
     client.on(

@@ -163,7 +163,9 @@ export class BrokerLink {
       // mqtt.js retries every second; one line per outage is enough.
       if (reportedError) return;
       reportedError = true;
-      this.log(`broker ${shownUrl}: ${err.message}; retrying every second`);
+      this.log(
+        `broker ${shownUrl}: ${err.message}${/Bad username or password|Not authorized/.test(err.message) ? ": the broker wants an agent token: LIVEPROBE_BROKER_URL=mqtt://<name>:<agent token>@host:port (liveprobe token create --role agent), LIVEPROBE_AGENT_ID among its --agent ids; the control plane's log says why it refused" : ''}; retrying every second`,
+      );
     });
     // Each closed connection, not 'offline': that comes once until a CONNACK, and a broker that
     // closes a reconnect before its CONNACK is handled would go unseen.

@@ -3,7 +3,7 @@ import { defined } from '@liveprobe/protocol/util';
 import type { Command } from 'commander';
 import { collect, parseWholeNumber } from '../arguments.js';
 import type { Context } from '../context.js';
-import { createAction, targetFields, type TargetOptions } from './target-options.js';
+import { createAction, NO_WAIT_HELP, targetFields, type TargetOptions } from './target-options.js';
 
 interface ExceptionAddOptions extends Omit<TargetOptions, 'condition' | 'lineText'> {
   type?: string;
@@ -22,7 +22,7 @@ export function registerException(program: Command, ctx: Context): void {
   exception
     .command('add')
     .description(
-      'add an exception action; each uncaught error, unhandled rejection or error reaching the error handling of Express, Koa, Fastify, hapi, NestJS, Hono, h3 (Nitro, Nuxt), SvelteKit, React Router, Astro, Next.js, graphql-js or BullMQ (in Python: Flask, Django, Starlette/FastAPI, aiohttp, Tornado, Sanic) captures its throw site like a snapshot',
+      'add an exception action; each uncaught error, unhandled rejection or error reaching the error handling of Express, Koa, Fastify, hapi, NestJS, Hono, h3 (Nitro, Nuxt), SvelteKit, React Router, Astro, Next.js, graphql-js, BullMQ or a socket.io middleware (in Python: Flask, Django, Starlette/FastAPI, aiohttp, Tornado, Sanic, Litestar, Quart, Falcon, Bottle, Pyramid, http.server) captures its throw site like a snapshot',
     )
     .option('--tag <tag>', 'apply to agents started with this tag (repeatable)', collect)
     .option('--agent <id>', 'apply to this agent id (repeatable)', collect)
@@ -34,6 +34,7 @@ export function registerException(program: Command, ctx: Context): void {
     .option('--max-hits <n>', 'stop after this many snapshots (default 100)', parseWholeNumber)
     .option('--expires <duration>', 'remove the action after this long, e.g. 30m, 2h (default 1h, at most 7d)')
     .option('--json', 'print the response body as JSON')
+    .option('--no-wait', NO_WAIT_HELP)
     .action(async (options: ExceptionAddOptions, command: Command) => {
       await createAction(
         ctx,

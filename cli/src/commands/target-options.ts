@@ -33,6 +33,8 @@ export function withRateOption(command: Command): Command {
   );
 }
 
+export const NO_WAIT_HELP = `return at once instead of waiting up to ${ANSWER_WAIT_MS / 1000} s for each targeted agent's first status`;
+
 export function withTargetOptions(command: Command, maxHitsHelp: string): Command {
   return command
     .option('--tag <tag>', 'apply to agents started with this tag (repeatable)', collect)
@@ -45,7 +47,7 @@ export function withTargetOptions(command: Command, maxHitsHelp: string): Comman
       'the line as your editor shows it: agents running different code refuse the action instead of probing the wrong statement',
     )
     .option('--json', 'print the response body as JSON')
-    .option('--no-wait', `return at once instead of waiting up to ${ANSWER_WAIT_MS / 1000} s for each targeted agent's first status`);
+    .option('--no-wait', NO_WAIT_HELP);
 }
 
 /** The body fields the shared options set. */

@@ -95,8 +95,11 @@ export class Ingest {
       const line = arrival(status, before);
       if (line !== undefined) this.deps.log(line);
     } else {
+      // Said only for an agent that was online: one whose birth the broker refuses (tags its token
+      // does not grant) reconnects every second, and each refusal fires its Last Will.
+      const before = await this.deps.store.getAgent(status.agentId);
       await this.deps.store.recordOffline(status.agentId, now);
-      this.deps.log(`agent ${status.agentId} offline`);
+      if (before?.online === true) this.deps.log(`agent ${status.agentId} offline`);
     }
   }
 

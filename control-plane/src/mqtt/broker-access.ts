@@ -24,6 +24,10 @@ export function controlPlaneCredentials(): BrokerAccess['controlPlane'] {
 
 const identities = new WeakMap<Client, MqttIdentity>();
 
+/** What an agent without a good token needs: said where the operator watches, the control plane's log. */
+const AGENT_TOKEN_HOW_TO =
+  'start agents with LIVEPROBE_BROKER_URL=mqtt://<name>:<agent token>@<broker host>:<port> and a LIVEPROBE_AGENT_ID the token names; make one with liveprobe token create --name <name> --role agent --tag <tag> --agent <id or prefix*>';
+
 /** aedes hooks enforcing `access`: CONNACK 4 for bad credentials, SUBACK 0x80 and dropped publishes for what the rules refuse. */
 export function accessHooks(access: BrokerAccess): Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'> {
   // An agent refused for a reason comes back every second with the same one.
@@ -44,7 +48,9 @@ export function accessHooks(access: BrokerAccess): Pick<AedesOptions, 'authentic
         .agent(secret)
         .then((agent) => {
           if (agent === undefined) {
-            once.log(`MQTT: refused ${client.id}: its password is not an active agent token`);
+            once.log(
+              `MQTT: refused ${client.id}: ${secret === '' ? 'it sent no agent token' : 'its password is not an active agent token (unknown, revoked or expired; an API token is not one)'}; ${AGENT_TOKEN_HOW_TO}`,
+            );
             return done(badCredentials(), false);
           }
           const token = `"${agent.name}" (${agent.tokenId})`;

@@ -34,6 +34,8 @@ export function Layout({ title, page, script, children }: LayoutProps) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${title} · liveprobe`}</title>
+          {/* No icon: without this the browser asks for /favicon.ico and logs the 404 as an error in its console. */}
+          <link rel="icon" href="data:," />
           <style>{raw(styles)}</style>
           <script type="importmap">{raw(IMPORT_MAP)}</script>
         </head>

@@ -18,6 +18,9 @@ const WHAT_FIELDS = [
   'toc.line',
   'attributes',
   'description',
+  'errorType',
+  'messagePattern',
+  'files',
 ];
 /** Inputs whose placeholder shows the server's default for the chosen type (`data-<type>-default`). */
 const DEFAULTED_FIELDS = ['maxHits', 'unit'];
@@ -86,13 +89,20 @@ function bodyOf(form: HTMLFormElement): Record<string, unknown> {
     tictoc: { ...metric, toc: { ...optional('toc.file', 'file'), line: number('toc.line') } },
     duration: { ...metric, ...optional('function') },
     metric: { ...metric, expression: text('expression'), instrument: text('instrument'), ...optional('unit') },
+    exception: {
+      ...optional('errorType'),
+      ...optional('messagePattern'),
+      ...(text('files') === '' ? {} : { files: list('files', /\r?\n/) }),
+      ...(text('ratePerMinute') === '' ? {} : { ratePerMinute: number('ratePerMinute') }),
+      ...(text('frames') === '' ? {} : { frames: number('frames') }),
+    },
   };
+  // An exception action has no line and no condition: it is where errors are thrown, filtered by its own fields.
+  const where = type === 'exception' ? {} : { file: text('file'), line: number('line'), ...optional('condition') };
   return {
     type,
-    file: text('file'),
-    line: number('line'),
+    ...where,
     ...what[type],
-    ...optional('condition'),
     tags: list('tags', /,/),
     agents: list('agents', /,/),
     ...(text('maxHits') === '' ? {} : { maxHits: number('maxHits') }),

@@ -2,6 +2,7 @@
 // with pause and clear. Quota pauses, drops and status changes are shown as such.
 import type { ActionList, AgentList, LiveEvent } from '@liveprobe/protocol';
 import { describeReading } from '@liveprobe/protocol/metric-reading';
+import { locationOf } from './action-location.js';
 import { api } from './api.js';
 import { byId, h, replaceContent, type Child } from './dom.js';
 import { followEvents, type StreamState } from './event-stream.js';
@@ -187,7 +188,7 @@ async function refreshOptions(): Promise<void> {
     fill(
       actionFilter,
       'all actions',
-      actions.map((a) => [a.id, `${a.id} (${a.type} at ${a.file}:${a.line})`]),
+      actions.map((a) => [a.id, `${a.id} (${a.type} at ${locationOf(a)})`]),
     );
     fill(
       agentFilter,

@@ -1,7 +1,11 @@
 import {
+  DEFAULT_EXCEPTION_FRAMES,
+  DEFAULT_EXCEPTION_MAX_HITS,
+  DEFAULT_EXCEPTION_RATE,
   DEFAULT_EXPIRES_IN,
   DEFAULT_MAX_HITS,
   LOG_LEVELS,
+  MAX_EXCEPTION_FRAMES,
   MAX_METRIC_ATTRIBUTES,
   MAX_WATCHES,
   METRIC_ACTION_TYPES,
@@ -44,6 +48,8 @@ function Field({
 }
 
 const METRICS = METRIC_ACTION_TYPES;
+/** Every type but `exception`, which has no line: it catches errors wherever they are thrown. */
+const AT_A_LINE = ['log', 'snapshot', ...METRICS];
 
 export function ActionsPage() {
   return (
@@ -64,12 +70,13 @@ export function ActionsPage() {
               <option value="tictoc">tictoc: time from one line to another</option>
               <option value="duration">duration: time a whole function</option>
               <option value="metric">metric: record an expression's value</option>
+              <option value="exception">exception: capture thrown errors</option>
             </select>
           </Field>
-          <Field name="file" label="File" hint="as in your editor, e.g. src/orders.ts" size="wide">
+          <Field name="file" label="File" hint="as in your editor, e.g. src/orders.ts" size="wide" types={AT_A_LINE}>
             <input id="field-file" name="file" type="text" placeholder="src/orders.ts" aria-describedby="error-file" />
           </Field>
-          <Field name="line" label="Line">
+          <Field name="line" label="Line" types={AT_A_LINE}>
             <input id="field-line" name="line" type="number" min="1" placeholder="42" aria-describedby="error-line" />
           </Field>
           <Field name="template" label="Message template" hint="{expressions} are evaluated at the line" size="wide" types={['log']}>
@@ -157,7 +164,60 @@ export function ActionsPage() {
           <Field name="description" label="Description (optional)" size="wide" types={METRICS}>
             <input id="field-description" name="description" type="text" aria-describedby="error-description" />
           </Field>
-          <Field name="condition" label="Condition (optional)" hint="only when this is true" size="wide">
+          <Field name="errorType" label="Error type (optional)" hint="the class or a base class; empty: any error" types={['exception']}>
+            <input id="field-errorType" name="errorType" type="text" placeholder="TypeError" aria-describedby="error-errorType" />
+          </Field>
+          <Field
+            name="messagePattern"
+            label="Message pattern (optional)"
+            hint="a regular expression; empty: any message"
+            size="wide"
+            types={['exception']}
+          >
+            <input
+              id="field-messagePattern"
+              name="messagePattern"
+              type="text"
+              placeholder="timeout|ECONNRESET"
+              aria-describedby="error-messagePattern"
+            />
+          </Field>
+          <Field
+            name="files"
+            label="Files (optional)"
+            hint="where the error is thrown: globs, one per line; empty: any file"
+            size="wide"
+            types={['exception']}
+          >
+            <textarea id="field-files" name="files" rows={2} placeholder="src/**" aria-describedby="error-files"></textarea>
+          </Field>
+          <Field name="ratePerMinute" label="Snapshots a minute per stack" types={['exception']}>
+            <input
+              id="field-ratePerMinute"
+              name="ratePerMinute"
+              type="number"
+              min="1"
+              placeholder={String(DEFAULT_EXCEPTION_RATE)}
+              aria-describedby="error-ratePerMinute"
+            />
+          </Field>
+          <Field
+            name="frames"
+            label="Frames captured"
+            hint={`from the throw site outwards, 1-${MAX_EXCEPTION_FRAMES}`}
+            types={['exception']}
+          >
+            <input
+              id="field-frames"
+              name="frames"
+              type="number"
+              min="1"
+              max={String(MAX_EXCEPTION_FRAMES)}
+              placeholder={String(DEFAULT_EXCEPTION_FRAMES)}
+              aria-describedby="error-frames"
+            />
+          </Field>
+          <Field name="condition" label="Condition (optional)" hint="only when this is true" size="wide" types={AT_A_LINE}>
             <input id="field-condition" name="condition" type="text" placeholder="amount > 100" aria-describedby="error-condition" />
           </Field>
           <Field name="tags" label="Tags" hint="comma-separated">
@@ -175,6 +235,7 @@ export function ActionsPage() {
               placeholder={String(DEFAULT_MAX_HITS)}
               data-log-default={String(DEFAULT_MAX_HITS)}
               data-snapshot-default="1"
+              data-exception-default={String(DEFAULT_EXCEPTION_MAX_HITS)}
               {...Object.fromEntries(METRICS.map((type) => [`data-${type}-default`, String(METRIC_MAX_HITS)]))}
               aria-describedby="error-maxHits"
             />
