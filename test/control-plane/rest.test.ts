@@ -318,14 +318,11 @@ test('reports that arrive in one burst (a fleet connecting) are stored in their 
   await services.ingest.idle();
 
   const { agents } = (await (await app.request('/api/v1/agents')).json()) as { agents: AgentView[] };
-  assert.deepEqual(
-    agents.map((a) => [a.agentId, a.online, a.tags.join()]).sort(),
-    [
-      ['api-1', true, 'production'],
-      ['api-2', false, 'production'],
-      ['api-3', true, 'staging'],
-    ],
-  );
+  assert.deepEqual(agents.map((a) => [a.agentId, a.online, a.tags.join()]).sort(), [
+    ['api-1', true, 'production'],
+    ['api-2', false, 'production'],
+    ['api-3', true, 'staging'],
+  ]);
   assert.deepEqual(
     logs.filter((line) => line.startsWith('agent ')),
     [

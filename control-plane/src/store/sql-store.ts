@@ -208,7 +208,9 @@ export class SqlStore implements Store {
         .insertInto('agents')
         .values(chunk.map((birth) => ({ agent_id: birth.agentId, birth: JSON.stringify(birth), online: 1, last_seen })))
         .onConflict((oc) =>
-          oc.column('agent_id').doUpdateSet((eb) => ({ birth: eb.ref('excluded.birth'), online: 1, last_seen: eb.ref('excluded.last_seen') })),
+          oc
+            .column('agent_id')
+            .doUpdateSet((eb) => ({ birth: eb.ref('excluded.birth'), online: 1, last_seen: eb.ref('excluded.last_seen') })),
         )
         .execute();
     }
