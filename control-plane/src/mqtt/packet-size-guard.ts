@@ -102,6 +102,11 @@ export class PacketSizeGuard extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    // What was written before the end still goes (a CONNACK refusing the client, then the close): destroy would drop it.
+    if (this.#held) {
+      this.#held = false;
+      this.socket.uncork();
+    }
     this.socket.destroy();
     callback(err);
   }
