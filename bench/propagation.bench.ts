@@ -2,10 +2,13 @@
  * Propagation: from `POST /actions` until the action is installed on every simulated agent
  * of a fleet, through the control plane's embedded aedes broker and through Mosquitto. Each
  * fleet size gets its own tag and several actions, one after the other; latencies are pooled
- * over agents and actions.
+ * over agents and actions. LIVEPROBE_BENCH_BASELINE=<another build's repository root> adds that
+ * build's control plane on its embedded broker, measured after this build's, with the same
+ * simulator (a regression hunt: docs/BENCHMARKS.md, "Propagation").
  */
 import { mosquitto as startMosquitto, mosquittoAvailable, waitFor } from '@liveprobe/harness';
 import { errorMessage } from '@liveprobe/protocol/util';
+import { join } from 'node:path';
 import { startFleetProcesses, type AgentNotice } from './fleet-simulator/index.js';
 import { preciseNow } from '@liveprobe/harness/clock';
 import type { Benchmark, Report } from './lib/benchmark.js';
@@ -21,7 +24,9 @@ import { type TargetRow, spread, verdictAtMost } from './lib/targets.js';
 const PROCESSES = 2;
 const INSTALL_TIMEOUT_MS = 180_000;
 
-type Broker = 'aedes (embedded)' | 'Mosquitto';
+type Broker = 'aedes (embedded)' | 'aedes (embedded), baseline build' | 'Mosquitto';
+
+const BASELINE = process.env.LIVEPROBE_BENCH_BASELINE;
 
 interface SizeResult {
   broker: Broker;
@@ -45,13 +50,19 @@ const benchmark: Benchmark = {
   title: 'Propagation: POST /actions until installed on a simulated fleet',
   async run(ctx): Promise<Report> {
     const actionsPerSize = ctx.options.rounds ?? 5;
-    const brokers: Broker[] = ['aedes (embedded)'];
+    const brokers: Broker[] = ['aedes (embedded)', ...(BASELINE === undefined ? [] : ['aedes (embedded), baseline build' as const])];
     if (await mosquittoAvailable()) brokers.push('Mosquitto');
     const results: SizeResult[] = [];
     const failures: string[] = [];
     for (const broker of brokers) {
       const mosquitto = broker === 'Mosquitto' ? await startMosquitto({ quiet: true, settings: ['max_queued_messages 10000'] }) : undefined;
-      const cp = await startBenchControlPlane(mosquitto === undefined ? {} : { broker: mosquitto.url });
+      const cp = await startBenchControlPlane(
+        mosquitto !== undefined
+          ? { broker: mosquitto.url }
+          : broker === 'aedes (embedded)' || BASELINE === undefined
+            ? {}
+            : { main: join(BASELINE, 'bench/dist/lib/control-plane-main.js') },
+      );
       const api = new ControlPlaneApi(cp.url);
       try {
         for (const size of ctx.options.fleetSizes) {
@@ -112,7 +123,9 @@ const benchmark: Benchmark = {
       );
     return {
       blocks: [
-        'Control plane in its own process (SQLite) with its embedded aedes broker, then with Mosquitto (`--broker`) when /usr/sbin/mosquitto exists; ' +
+        'Control plane in its own process (SQLite) with its embedded aedes broker, ' +
+          (BASELINE === undefined ? '' : `then the baseline build's (${BASELINE}) likewise, `) +
+          'then with Mosquitto (`--broker`) when /usr/sbin/mosquitto exists; ' +
           `simulated agents (bench/fleet-simulator, one mqtt.js client each, heartbeats every 30 s) spread over ${PROCESSES} processes on the same machine. ` +
           `For each fleet size, ${actionsPerSize} log actions are created one after the other for the fleet's tag; each time is from sending \`POST /actions\`. ` +
           '"Delivered" is when the simulated agent received the new desired state (and published `installed`); "seen by the control plane" is when its `action_status` event reached an SSE client of `GET /events`; ' +

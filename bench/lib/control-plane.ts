@@ -9,10 +9,14 @@ export interface BenchControlPlane {
   stop(): Promise<void>;
 }
 
-/** Resolves once it printed its URLs; its embedded aedes broker serves agents unless `broker` is given. */
-export async function startBenchControlPlane(options: { broker?: string } = {}): Promise<BenchControlPlane> {
+/**
+ * Resolves once it printed its URLs; its embedded aedes broker serves agents unless `broker` is
+ * given. `main`: another build's bench/dist/lib/control-plane-main.js, to compare with it.
+ */
+export async function startBenchControlPlane(options: { broker?: string; main?: string } = {}): Promise<BenchControlPlane> {
   const dataDir = await tempDir('liveprobe-bench-cp-');
-  const main = fileURLToPath(new URL(`./control-plane-main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+  const main =
+    options.main ?? fileURLToPath(new URL(`./control-plane-main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
   const child = new Child(process.execPath, [main, dataDir.path, ...(options.broker === undefined ? [] : [options.broker])], {
     name: 'control plane',
   });

@@ -74,12 +74,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     }
 
     const names = topics(config.topicPrefix);
-    const connection = await connectToBroker(
-      mqttUrl,
-      log,
-      brokerAccess?.controlPlane,
-      config.brokerUrl === undefined ? tls?.trusted : undefined,
-    );
+    const embedded = config.brokerUrl === undefined;
+    // An external broker keeps QoS 1: only the embedded one was measured, and a broker's queue limits may treat QoS 0 apart.
+    const connection = await connectToBroker(mqttUrl, log, {
+      ...defined({ credentials: brokerAccess?.controlPlane, trusted: embedded ? tls?.trusted : undefined }),
+      reportQos: embedded ? 0 : 1,
+    });
     const signer = await DesiredStateSigner.load(config.signingKeyFile);
     const services = createServices({
       store,

@@ -301,6 +301,41 @@ test('the log says an agent is online once: its status sent again is no second a
   );
 });
 
+test('reports that arrive in one burst (a fleet connecting) are stored in their order: births, an offline and a birth again, heartbeats', async (t) => {
+  const { app, services, logs } = await inProcess(t);
+  const started = birth('api-1', ['production']);
+  // One socket read hands the control plane many reports at once; births are stored together.
+  const burst: Array<[string, Parameters<typeof receive>[2]]> = [
+    [statusTopic('api-1'), started],
+    [statusTopic('api-2'), birth('api-2', ['production'])],
+    [statusTopic('api-1'), { state: 'offline', agentId: 'api-1' }],
+    [statusTopic('api-3'), birth('api-3', ['staging'])],
+    [statusTopic('api-1'), started],
+    [statusTopic('api-2'), { state: 'offline', agentId: 'api-2' }],
+    [eventsTopic('api-3'), { kind: 'heartbeat', agentId: 'api-3', time: new Date(t0).toISOString(), actions: 0 }],
+  ];
+  for (const [topic, message] of burst) services.ingest.handle(topic, Buffer.from(JSON.stringify(message)));
+  await services.ingest.idle();
+
+  const { agents } = (await (await app.request('/api/v1/agents')).json()) as { agents: AgentView[] };
+  assert.deepEqual(agents.map((a) => [a.agentId, a.online, a.tags.join()]).sort(), [
+    ['api-1', true, 'production'],
+    ['api-2', false, 'production'],
+    ['api-3', true, 'staging'],
+  ]);
+  assert.deepEqual(
+    logs.filter((line) => line.startsWith('agent ')),
+    [
+      'agent api-1 online (host-1 pid 4242, tags: production)',
+      'agent api-2 online (host-1 pid 4242, tags: production)',
+      'agent api-1 offline',
+      'agent api-3 online (host-1 pid 4242, tags: staging)',
+      'agent api-1 reconnected (host-1 pid 4242, tags: production)',
+      'agent api-2 offline',
+    ],
+  );
+});
+
 test('malformed agent messages are logged and ignored', async (t) => {
   const { app, services, logs } = await inProcess(t);
   await receive(services, statusTopic('api-1'), 'not json');

@@ -118,8 +118,8 @@ for (const [name, open] of Object.entries(backends)) {
         [['hit_limit', 'reached 2 hits', 2]],
       );
 
-      await store.recordBirth(birth('api-1', ['t']), new Date(t0));
-      await store.recordBirth(birth('api-2', ['t']), new Date(t0));
+      await store.recordBirths([birth('api-1', ['t'])], new Date(t0));
+      await store.recordBirths([birth('api-2', ['t'])], new Date(t0));
       await store.recordOffline('api-2', new Date(t0 + 1000));
       assert.deepEqual(
         (await store.listAgents()).map((x) => [x.agentId, x.online]),

@@ -39,18 +39,20 @@ test('actions, the revision and agents survive closing and reopening the databas
   const path = await sqliteFile(t);
   const first = await openSqliteStore(path);
   const created = await first.createAction(action('act_a', { condition: 'n > 1', agents: ['api-1'] }));
-  await first.recordBirth(
-    {
-      state: 'online',
-      agentId: 'api-1',
-      hostname: 'h',
-      pid: 1,
-      runtime: 'node',
-      runtimeVersion: 'v20',
-      agentVersion: '0.1.0',
-      tags: ['t'],
-      startedAt: new Date(t0).toISOString(),
-    },
+  await first.recordBirths(
+    [
+      {
+        state: 'online',
+        agentId: 'api-1',
+        hostname: 'h',
+        pid: 1,
+        runtime: 'node',
+        runtimeVersion: 'v20',
+        agentVersion: '0.1.0',
+        tags: ['t'],
+        startedAt: new Date(t0).toISOString(),
+      },
+    ],
     new Date(t0),
   );
   await first.close();

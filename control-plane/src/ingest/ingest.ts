@@ -23,11 +23,24 @@ export interface IngestDeps {
 }
 
 /**
+ * Births and heartbeats received in one turn of the event loop, stored together: a fleet of
+ * thousands connecting sends as many births, and one statement per birth (with the read before
+ * it) was a large share of the control plane's work while they came.
+ */
+interface PresenceBatch {
+  births: AgentOnline[];
+  /** Agents whose heartbeat came. */
+  touched: Set<string>;
+}
+
+/**
  * Turns what agents publish (status, events) into stored state and live events.
  * Messages are applied in arrival order; anything that fails validation is logged and dropped.
  */
 export class Ingest {
   private readonly writes = new SerialQueue();
+  /** The batch last in `writes`, still taking births and heartbeats; anything else queued after it closes it. */
+  private presence: PresenceBatch | undefined;
   /** Events wait here, in arrival order, for the check that their action targets their agent. */
   private readonly checks = new SerialQueue();
   private readonly scope: ReportScope;
@@ -50,8 +63,13 @@ export class Ingest {
       return;
     }
     if (!('kind' in message)) {
-      if (message.state === 'online') this.scope.birth(message);
-      this.enqueue(topic, () => this.applyStatus(message));
+      if (message.state === 'online') {
+        this.scope.birth(message);
+        this.presenceBatch()?.births.push(message);
+      } else {
+        const { agentId } = message;
+        this.enqueue(topic, () => this.applyOffline(agentId));
+      }
       return;
     }
     void this.checks
@@ -64,8 +82,11 @@ export class Ingest {
         }
         // Live output goes out before it is counted: the console should not wait on the disk.
         // Heartbeats only keep `last seen` current; nobody watches them.
-        if (message.kind !== 'heartbeat') this.deps.events.publish(message);
-        this.enqueue(topic, () => this.applyEvent(message));
+        if (message.kind === 'heartbeat') this.presenceBatch()?.touched.add(message.agentId);
+        else {
+          this.deps.events.publish(message);
+          this.enqueue(topic, () => this.applyEvent(message));
+        }
       })
       .catch((err: unknown) => this.deps.log(`could not check a message from ${topic}: ${errorMessage(err)}`));
   }
@@ -87,20 +108,47 @@ export class Ingest {
     return false;
   }
 
-  private async applyStatus(status: AgentStatus): Promise<void> {
+  /** The open batch, or a new one queued to be stored once this turn of the event loop has run its I/O callbacks. */
+  private presenceBatch(): PresenceBatch | undefined {
+    if (this.deps.stores?.() === false) return undefined;
+    if (this.presence !== undefined) return this.presence;
+    const batch: PresenceBatch = { births: [], touched: new Set() };
+    this.presence = batch;
+    void this.writes
+      .run(async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.presence === batch) this.presence = undefined;
+        await this.applyPresence(batch);
+      })
+      .catch((err: unknown) => {
+        this.deps.log(
+          `could not store the births of ${batch.births.length} and heartbeats of ${batch.touched.size} agents: ${errorMessage(err)}`,
+        );
+      });
+    return batch;
+  }
+
+  private async applyPresence({ births, touched }: PresenceBatch): Promise<void> {
     const now = this.deps.now();
-    if (status.state === 'online') {
-      const before = await this.deps.store.getAgent(status.agentId);
-      await this.deps.store.recordBirth(status, now);
-      const line = arrival(status, before);
-      if (line !== undefined) this.deps.log(line);
-    } else {
-      // Said only for an agent that was online: one whose birth the broker refuses (tags its token
-      // does not grant) reconnects every second, and each refusal fires its Last Will.
-      const before = await this.deps.store.getAgent(status.agentId);
-      await this.deps.store.recordOffline(status.agentId, now);
-      if (before?.online === true) this.deps.log(`agent ${status.agentId} offline`);
+    if (births.length > 0) {
+      const known = new Map<string, Pick<AgentRecord, 'birth' | 'online'>>();
+      for (const record of await this.deps.store.getAgents([...new Set(births.map((b) => b.agentId))])) known.set(record.agentId, record);
+      await this.deps.store.recordBirths(births, now);
+      for (const birth of births) {
+        const line = arrival(birth, known.get(birth.agentId));
+        if (line !== undefined) this.deps.log(line);
+        known.set(birth.agentId, { birth, online: true });
+      }
     }
+    if (touched.size > 0) await this.deps.store.touchAgents([...touched], now);
+  }
+
+  private async applyOffline(agentId: string): Promise<void> {
+    // Said only for an agent that was online: one whose birth the broker refuses (tags its token
+    // does not grant) reconnects every second, and each refusal fires its Last Will.
+    const before = await this.deps.store.getAgent(agentId);
+    await this.deps.store.recordOffline(agentId, this.deps.now());
+    if (before?.online === true) this.deps.log(`agent ${agentId} offline`);
   }
 
   private async applyEvent(event: Exclude<AgentEvent, SnapshotEvent>): Promise<void> {
@@ -133,6 +181,8 @@ export class Ingest {
 
   private enqueue(topic: string, apply: () => Promise<void>): void {
     if (this.deps.stores?.() === false) return;
+    // What comes after this message must be stored after it.
+    this.presence = undefined;
     void this.writes.run(apply).catch((err: unknown) => {
       this.deps.log(`could not store a message from ${topic}: ${errorMessage(err)}`);
     });
@@ -145,7 +195,7 @@ export class Ingest {
  * changed. The agent publishes its status again as more of its files are prepared, and that is
  * not a second arrival.
  */
-function arrival(status: AgentOnline, before: AgentRecord | undefined): string | undefined {
+function arrival(status: AgentOnline, before: Pick<AgentRecord, 'birth' | 'online'> | undefined): string | undefined {
   const prepare = describePrepare(status.prepare);
   const sameProcess = before !== undefined && before.birth.startedAt === status.startedAt;
   if (sameProcess && before.online) {

@@ -6,11 +6,24 @@ import type { RetainedPublisher } from '../desired-state/desired-state.js';
 import { BrokerUnreachableError } from '../errors.js';
 
 export interface BrokerConnection extends RetainedPublisher {
-  /** Subscribes at QoS 1; mqtt.js renews the subscriptions after every reconnect. */
+  /** Subscribes at the connection's `reportQos`; mqtt.js renews the subscriptions after every reconnect. */
   subscribe(filters: string[], onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
   /** Called after the connection came back; the broker may have restarted and lost its retained messages. */
   onReconnect(handler: () => void): void;
   close(): Promise<void>;
+}
+
+/**
+ * `trusted`: CA certificates, given only for the embedded broker. `reportQos`: the QoS of the
+ * subscriptions to agents' reports. QoS 1 on a clean session buys no redelivery (a lost
+ * connection drops the session and what it had in flight), only a PUBACK per report and the
+ * broker's book-keeping of each until it comes; on the in-process embedded broker that was a
+ * share of the control plane's work while a fleet connects (docs/decisions.md).
+ */
+export interface BrokerConnectionOptions {
+  credentials?: { username: string; password: string };
+  trusted?: string[];
+  reportQos?: 0 | 1;
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -23,8 +36,7 @@ const CLOSE_TIMEOUT_MS = 2000;
 export async function connectToBroker(
   url: string,
   log: (line: string) => void,
-  credentials?: { username: string; password: string },
-  trusted?: string[],
+  { credentials, trusted, reportQos = 1 }: BrokerConnectionOptions = {},
 ): Promise<BrokerConnection> {
   // An external broker's credentials can also come in the URL (mqtt://user:pass@host), which mqtt.js reads.
   const client = mqtt.connect(url, {
@@ -72,7 +84,7 @@ export async function connectToBroker(
     },
     async subscribe(filters, onMessage) {
       client.on('message', (topic, payload) => onMessage(topic, payload));
-      await client.subscribeAsync(filters, { qos: 1 });
+      await client.subscribeAsync(filters, { qos: reportQos });
     },
     onReconnect(handler) {
       reconnectHandlers.push(handler);

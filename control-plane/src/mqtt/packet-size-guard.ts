@@ -28,6 +28,8 @@ export class PacketSizeGuard extends Duplex {
   /** Fixed-header bytes read of the next packet; 0 between packets. */
   #headerBytes = 0;
   #length = 0;
+  /** The socket is corked until the current turn of the event loop has run its I/O callbacks. */
+  #held = false;
 
   constructor(
     private readonly socket: Socket,
@@ -65,6 +67,7 @@ export class PacketSizeGuard extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.#holdUntilIdle();
     this.socket.write(chunk, callback);
   }
 
@@ -74,7 +77,24 @@ export class PacketSizeGuard extends Duplex {
    * fleet of thousands several times slower than it needs to be.
    */
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (err?: Error | null) => void): void {
+    this.#holdUntilIdle();
     this.socket.write(chunks.length === 1 ? (chunks[0] as { chunk: Buffer }).chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
+  }
+
+  /**
+   * Packets written in one turn of the event loop leave in one system call, after its I/O
+   * callbacks: mqtt-packet's own cork lasts one tick, which groups nothing across the reports
+   * of many agents. The control plane's own connection receives every agent's birth and events;
+   * while a fleet connects, one write per packet was a large share of the process's time.
+   */
+  #holdUntilIdle(): void {
+    if (this.#held) return;
+    this.#held = true;
+    this.socket.cork();
+    setImmediate(() => {
+      this.#held = false;
+      this.socket.uncork();
+    });
   }
 
   override _final(callback: (err?: Error | null) => void): void {
@@ -82,6 +102,11 @@ export class PacketSizeGuard extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    // What was written before the end still goes (a CONNACK refusing the client, then the close): destroy would drop it.
+    if (this.#held) {
+      this.#held = false;
+      this.socket.uncork();
+    }
     this.socket.destroy();
     callback(err);
   }

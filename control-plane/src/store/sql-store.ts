@@ -198,13 +198,22 @@ export class SqlStore implements Store {
     };
   }
 
-  async recordBirth(birth: AgentOnline, at: Date): Promise<void> {
-    const update = { birth: JSON.stringify(birth), online: 1, last_seen: at.toISOString() };
-    await this.db
-      .insertInto('agents')
-      .values({ agent_id: birth.agentId, ...update })
-      .onConflict((oc) => oc.column('agent_id').doUpdateSet(update))
-      .execute();
+  async recordBirths(births: readonly AgentOnline[], at: Date): Promise<void> {
+    const last_seen = at.toISOString();
+    // One statement per chunk: a fleet connecting sends thousands of births. Postgres refuses an
+    // upsert that meets one row twice, so only each agent's latest birth goes in.
+    const latest = [...new Map(births.map((birth) => [birth.agentId, birth])).values()];
+    for (const chunk of chunks(latest)) {
+      await this.db
+        .insertInto('agents')
+        .values(chunk.map((birth) => ({ agent_id: birth.agentId, birth: JSON.stringify(birth), online: 1, last_seen })))
+        .onConflict((oc) =>
+          oc
+            .column('agent_id')
+            .doUpdateSet((eb) => ({ birth: eb.ref('excluded.birth'), online: 1, last_seen: eb.ref('excluded.last_seen') })),
+        )
+        .execute();
+    }
   }
 
   async recordOffline(agentId: string, at: Date): Promise<void> {
@@ -213,6 +222,12 @@ export class SqlStore implements Store {
 
   async touchAgent(agentId: string, at: Date): Promise<void> {
     await this.db.updateTable('agents').set({ last_seen: at.toISOString() }).where('agent_id', '=', agentId).execute();
+  }
+
+  async touchAgents(agentIds: readonly string[], at: Date): Promise<void> {
+    for (const chunk of chunks(agentIds)) {
+      await this.db.updateTable('agents').set({ last_seen: at.toISOString() }).where('agent_id', 'in', chunk).execute();
+    }
   }
 
   async markAllAgentsOffline(): Promise<void> {
@@ -224,14 +239,25 @@ export class SqlStore implements Store {
     return rows.map(fromAgentRow);
   }
 
-  async getAgent(agentId: string): Promise<AgentRecord | undefined> {
-    const row = await this.db.selectFrom('agents').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
-    return row === undefined ? undefined : fromAgentRow(row);
+  async getAgents(agentIds: readonly string[]): Promise<AgentRecord[]> {
+    const records: AgentRecord[] = [];
+    for (const chunk of chunks(agentIds)) {
+      const rows = await this.db.selectFrom('agents').selectAll().where('agent_id', 'in', chunk).execute();
+      records.push(...rows.map(fromAgentRow));
+    }
+    return records;
   }
 
   close(): Promise<void> {
     return this.db.destroy();
   }
+}
+
+/** Rows (or ids) per statement: within SQLite's and Postgres' limits on bound parameters. */
+const CHUNK = 500;
+
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
 }
 
 /** A hit proves the action is installed there, even if the agent's status report is still on the way. */

@@ -87,13 +87,16 @@ export interface Store {
   listSnapshots(query: SnapshotQuery): Promise<SnapshotSummary[]>;
   getSnapshot(id: string): Promise<SnapshotRecord | undefined>;
 
-  recordBirth(birth: AgentOnline, at: Date): Promise<void>;
+  /** Each agent online with its birth, seen at `at`; of two births of one agent, the later counts. */
+  recordBirths(births: readonly AgentOnline[], at: Date): Promise<void>;
   recordOffline(agentId: string, at: Date): Promise<void>;
   touchAgent(agentId: string, at: Date): Promise<void>;
+  touchAgents(agentIds: readonly string[], at: Date): Promise<void>;
   /** Presence from a previous run is stale until agents announce themselves again. */
   markAllAgentsOffline(): Promise<void>;
   listAgents(): Promise<AgentRecord[]>;
-  getAgent(agentId: string): Promise<AgentRecord | undefined>;
+  /** Those of `agentIds` that are known. */
+  getAgents(agentIds: readonly string[]): Promise<AgentRecord[]>;
 
   close(): Promise<void>;
 }
