@@ -146,7 +146,7 @@ export class Ingest {
   private async applyOffline(agentId: string): Promise<void> {
     // Said only for an agent that was online: one whose birth the broker refuses (tags its token
     // does not grant) reconnects every second, and each refusal fires its Last Will.
-    const before = await this.deps.store.getAgent(agentId);
+    const [before] = await this.deps.store.getAgents([agentId]);
     await this.deps.store.recordOffline(agentId, this.deps.now());
     if (before?.online === true) this.deps.log(`agent ${agentId} offline`);
   }
