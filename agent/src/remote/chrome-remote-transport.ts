@@ -20,7 +20,18 @@ export interface TargetInfo {
   pageUrl: string;
 }
 
-export class RemoteConnection {
+/**
+ * A CDP connection the hook channel and the engine's sessions share: a remote target's WebSocket
+ * (RemoteConnection), or a session into one of the app's worker threads (worker/app-thread-connection.ts).
+ */
+export interface CdpConnection {
+  readonly target: Pick<TargetInfo, 'url' | 'title'>;
+  send<T = unknown>(method: string, params?: object): Promise<T>;
+  /** Subscribes to one CDP event; returns the unsubscribe function. */
+  on<T>(event: string, handler: (params: T) => void): () => void;
+}
+
+export class RemoteConnection implements CdpConnection {
   /** Resolves when the connection is gone, whoever closed it. */
   readonly closed: Promise<void>;
   private isClosed = false;
@@ -105,7 +116,7 @@ export class ChromeRemoteTransport implements CdpTransport {
   private enabled = false;
 
   constructor(
-    private readonly connection: RemoteConnection,
+    private readonly connection: CdpConnection,
     /** Every `Debugger.disable` in flight, so detaching can wait for them. */
     private readonly pending: Set<Promise<unknown>>,
   ) {
