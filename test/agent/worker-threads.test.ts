@@ -31,16 +31,22 @@ test('a log and a snapshot action on a file only an ES module worker thread load
   const snapshots = await snapshotsOnBroker(t, cp.mqttUrl);
   const events = await sseEvents(cp.url);
   t.after(() => events.close());
-  const shop = await app(t, { script: SERVER, broker: cp.mqttUrl, agentId: 'threads-esm', env: { LIVEPROBE_LOG_LEVEL: 'debug' } });
-  t.after(() => console.log(shop.output()));
+  const shop = await app(t, { script: SERVER, broker: cp.mqttUrl, agentId: 'threads-esm' });
   const threadId = /started (\d+)/.exec(await get(`${shop.url}/start?kind=esm`))?.[1];
   assert.ok(threadId !== undefined);
 
   const line = lineOf(ESM, 'price-esm');
-  const log = await addAction(cp, { type: 'log', file: ESM, line, template: 'priced {order.amount} in {order.thread}: {total}', tags: ['e2e'] });
+  const log = await addAction(cp, {
+    type: 'log',
+    file: ESM,
+    line,
+    template: 'priced {order.amount} in {order.thread}: {total}',
+    tags: ['e2e'],
+  });
   const snap = await addAction(cp, { type: 'snapshot', file: ESM, line, tags: ['e2e'] });
-  const where = new RegExp(`installed in the worker thread ${threadId} \\(pricing-esm\\)`);
-  for (const { action } of [log, snap]) await events.waitFor(installedIn(action.id, where), 5000, `${action.id} installed in the worker thread`);
+  const where = new RegExp(`installed in worker thread ${threadId} \\(pricing-esm\\)`);
+  for (const { action } of [log, snap])
+    await events.waitFor(installedIn(action.id, where), WAIT, `${action.id} installed in the worker thread`);
 
   assert.equal(await get(`${shop.url}/price?kind=esm&amount=4`), '13');
   const output = await events.waitFor(isOutput(log.action.id), WAIT, 'the log line from the worker thread');
@@ -80,5 +86,9 @@ test('a CommonJS worker thread started after the action picks it up, and one tha
   assert.notEqual(again, threadId);
   await events.waitFor(installedIn(log.action.id, new RegExp(`worker thread ${again} `)), WAIT, 'installed in the thread started again');
   assert.equal(await get(`${shop.url}/price?kind=cjs&amount=5`), '27');
-  await events.waitFor(isOutput(log.action.id, (e) => e.message === 'priced 5: 27'), WAIT, 'the log line from the second thread');
+  await events.waitFor(
+    isOutput(log.action.id, (e) => e.message === 'priced 5: 27'),
+    WAIT,
+    'the log line from the second thread',
+  );
 });

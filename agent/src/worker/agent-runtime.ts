@@ -42,8 +42,8 @@ import { AppThreads, type ThreadTarget } from './app-threads.js';
 import type { AppThreadConnection } from './app-thread-connection.js';
 import type { MainThreadTransport } from './cdp-transport.js';
 import { MAIN_THREAD, PlacedStatuses } from './placed-statuses.js';
-import { CdpHookChannel } from '../remote/cdp-hook-channel.js';
-import { ChromeRemoteTransport } from '../remote/chrome-remote-transport.js';
+import { CdpHookChannel } from './cdp-hook-channel.js';
+import { ConnectionTransport } from './connection-transport.js';
 
 export interface RuntimeOptions {
   config: AgentConfig;
@@ -239,17 +239,25 @@ export function startRuntime({
       channel,
       threadReport,
       log,
-      () => new ChromeRemoteTransport(connection, pending),
+      () => new ConnectionTransport(connection, pending),
       new Blocklist(blocklist),
     );
     const threadRelay = new HitRelay(config.agentId, threadEngine, exceptions, live, otel, broker, threadReport, notExported);
     await channel.inject(
-      (message) => {
-        // What a hook sends: hits and what the engine asked of it (no exit, settings or thread news).
-        if (message.t === 'calibrated') threadEngine.calibrated(message);
-        else if (message.t === 'notice') log(message.message);
-        else if (message.t !== 'exit' && message.t !== 'settings-applied' && message.t !== 'app-meter' && message.t !== 'prepare-summary' && message.t !== 'thread')
-          threadRelay.handle(message);
+      (received) => {
+        // What a hook sends, in batches as the main thread's: hits and what the engine asked of it.
+        for (const message of Array.isArray(received) ? (received as ToWorker[]) : [received]) {
+          if (message.t === 'calibrated') threadEngine.calibrated(message);
+          else if (message.t === 'notice') log(message.message);
+          else if (
+            message.t !== 'exit' &&
+            message.t !== 'settings-applied' &&
+            message.t !== 'app-meter' &&
+            message.t !== 'prepare-summary' &&
+            message.t !== 'thread'
+          )
+            threadRelay.handle(message);
+        }
       },
       (count) =>
         broker.publishEvent({
@@ -327,8 +335,7 @@ export function startRuntime({
         else if (message.t === 'thread') {
           if (message.online) threads?.threadOnline(message.threadId);
           else threads?.threadExited(message.threadId);
-        }
-        else relay.handle(message);
+        } else relay.handle(message);
       }
     },
     async close() {

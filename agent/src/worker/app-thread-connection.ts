@@ -5,7 +5,7 @@
  * the engine's session share it, as they share a remote target's WebSocket (remote/).
  */
 import { EventEmitter } from 'node:events';
-import type { CdpConnection } from '../remote/chrome-remote-transport.js';
+import type { CdpConnection } from './connection-transport.js';
 
 interface Reply {
   id?: number;

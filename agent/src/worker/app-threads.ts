@@ -3,7 +3,7 @@
  * piscina, thread pools). The agent runs in the main thread only; it reaches each app thread as
  * `liveprobe attach` reaches a remote target: through a CDP session into the thread (the NodeWorker
  * domain of its session on the main thread), with the probe hook injected there and its hits
- * coming back through a binding (remote/cdp-hook-channel.ts). Each thread gets an engine of its
+ * coming back through a binding (cdp-hook-channel.ts). Each thread gets an engine of its
  * own; this keeps them on the current line actions as threads start and end.
  */
 import { errorMessage } from '@liveprobe/protocol/util';

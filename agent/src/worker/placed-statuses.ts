@@ -55,7 +55,7 @@ export class PlacedStatuses {
       return;
     }
     const base = places.get(installed.includes(MAIN_THREAD) ? MAIN_THREAD : installed[0]!)!;
-    const where = `installed in the ${installed.join(', the ')}`;
+    const where = `installed in ${installed.join(', ')}`;
     this.publish({ ...base, message: base.message === undefined ? where : `${base.message}; ${where}` });
   }
 }
