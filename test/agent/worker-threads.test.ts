@@ -69,15 +69,19 @@ test('a CommonJS worker thread started after the action picks it up, and one tha
   await events.waitFor(isStatus(log.action.id, 'pending'), WAIT, 'pending while no thread loaded the file');
 
   const threadId = /started (\d+)/.exec(await get(`${shop.url}/start?kind=cjs`))?.[1];
-  await events.waitFor(installedIn(log.action.id, new RegExp(`worker thread ${threadId} `)), WAIT, 'installed in the new thread');
+  const installedEvent = await events.waitFor(
+    installedIn(log.action.id, new RegExp(`worker thread ${threadId} `)),
+    WAIT,
+    'installed in the new thread',
+  );
   assert.equal(await get(`${shop.url}/price?kind=cjs&amount=3`), '17');
   const output = await events.waitFor(isOutput(log.action.id), WAIT, 'the log line from the worker thread');
   assert.equal((output.data as OutputEvent).message, 'priced 3: 17');
 
   assert.equal(await get(`${shop.url}/stop?kind=cjs`), 'stopped');
-  const after = events.events().length;
+  const installedAt = events.events().indexOf(installedEvent);
   await events.waitFor(
-    (event) => events.events().indexOf(event) >= after && isStatus(log.action.id, 'pending')(event),
+    (event) => events.events().indexOf(event) > installedAt && isStatus(log.action.id, 'pending')(event),
     WAIT,
     'pending again once the thread ended',
   );
