@@ -80,7 +80,9 @@ export class HitRelay {
     await Promise.allSettled([...this.publishing]);
   }
 
-  handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' | 'prepare-summary' }>): void {
+  handle(
+    message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' | 'prepare-summary' | 'thread' }>,
+  ): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message);

@@ -36,6 +36,7 @@ function start(
     config,
     hook: port,
     transport: () => new MainThreadTransport(sessionOpen),
+    appThreads: () => new MainThreadTransport(sessionOpen),
     startupSession: StartupSession.take(),
     identity: { startedAt },
     log,
