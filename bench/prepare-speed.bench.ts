@@ -14,11 +14,11 @@
  */
 import { fromRoot } from '@liveprobe/harness';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { Benchmark, Report } from './lib/benchmark.js';
 import { median } from './lib/stats.js';
+import { CORPORA, jsFiles } from './lib/prepare-corpora.js';
 import { renderTable } from './lib/table.js';
 import { atMost, type TargetRow } from './lib/targets.js';
 
@@ -38,33 +38,6 @@ const PHASES = [
 ];
 /** The phases whose CPU per MB is a column; the build step's are shown as wall time too. */
 const CPU_COLUMNS = ['acorn', 'scope', 'transform', 'transform-warm', 'oxc', 'transform-oxc', 'transform-oxc-raw', 'build-1'];
-
-const CORPORA = [
-  { label: 'typescript 5 (lib/typescript.js, one file)', paths: ['node_modules/typescript/lib/typescript.js'] },
-  {
-    label: 'small files: express 4 lib, marked, acorn, and the six packages whose suites run prepared',
-    paths: [
-      'node_modules/express/lib',
-      'node_modules/marked/lib/marked.cjs',
-      'node_modules/acorn/dist/acorn.js',
-      'node_modules/qs',
-      'node_modules/minimist',
-      'node_modules/side-channel',
-      'node_modules/function-bind',
-      'node_modules/is-regex',
-      'node_modules/es-to-primitive',
-    ],
-  },
-];
-
-function jsFiles(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { withFileTypes: true }).flatMap((entry) => {
-    const child = join(path, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : jsFiles(child);
-    return /\.(c|m)?js$/.test(entry.name) ? [child] : [];
-  });
-}
 
 interface Sample {
   cpuMs: number;

@@ -25,7 +25,7 @@
 //
 // Corpus: `typescript` (lib/typescript.js), `small` (the 58 files of bench/prepare-speed.bench.ts),
 // or a file listing paths, one a line. Run from a built checkout.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,56 +37,22 @@ if (!STAGES.includes(stage ?? '') || !['raw', 'json', 'acorn'].includes(parserNa
   process.exit(2);
 }
 const root = resolve(import.meta.dirname, '..');
-const SMALL = [
-  'node_modules/express/lib',
-  'node_modules/marked/lib/marked.cjs',
-  'node_modules/acorn/dist/acorn.js',
-  'node_modules/qs',
-  'node_modules/minimist',
-  'node_modules/side-channel',
-  'node_modules/function-bind',
-  'node_modules/is-regex',
-  'node_modules/es-to-primitive',
-];
-// As bench/prepare-speed.bench.ts lists a corpus: .js, .cjs and .mjs files, nested node_modules left out.
-const jsFiles = (path) =>
-  !statSync(path).isDirectory()
-    ? [path]
-    : readdirSync(path, { withFileTypes: true }).flatMap((entry) => {
-        const child = join(path, entry.name);
-        if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : jsFiles(child);
-        return /\.(c|m)?js$/.test(entry.name) ? [child] : [];
-      });
+const fromDist = async (path) => import(pathToFileURL(join(root, path)).href);
+const { CORPORA, jsFiles } = await fromDist('bench/dist/lib/prepare-corpora.js');
 const files =
   corpus === 'typescript'
     ? [join(root, 'node_modules/typescript/lib/typescript.js')]
     : corpus === 'small'
-      ? SMALL.flatMap((p) => jsFiles(join(root, p)))
+      ? CORPORA[1].paths.flatMap((p) => jsFiles(join(root, p)))
       : readFileSync(corpus, 'utf8').split('\n').filter(Boolean);
 const sources = files.map((f) => readFileSync(f, 'utf8'));
 const kindOf = (file) => (file.endsWith('.mjs') ? 'module' : 'commonjs');
 
-const fromDist = async (path) => import(pathToFileURL(join(root, path)).href);
-const { prepareSource } = await fromDist('agent/dist/prepare/transform.js');
+const { prepareSource, parseWithAcorn: acorn } = await fromDist('agent/dist/prepare/transform.js');
 const { prepareForBuild } = await fromDist('agent/dist/prepare/build-output.js');
 const { analyseScopes } = await fromDist('agent/dist/locate/scope-pass.js');
-const { parseWithComments } = await fromDist('agent/dist/prepare/acorn-parse.js');
 const oxc = parserName === 'acorn' && stage !== 'lazy' ? undefined : await import('oxc-parser');
 
-const acorn = (source, kind) => {
-  const comments = [];
-  const program = parseWithComments(
-    source,
-    {
-      ecmaVersion: 'latest',
-      sourceType: kind === 'module' ? 'module' : 'script',
-      allowHashBang: true,
-      allowReturnOutsideFunction: kind === 'commonjs',
-    },
-    comments,
-  );
-  return { program, comments };
-};
 // As cli/src/prepare/oxc-parse.ts asks for it.
 const viaOxc = (raw) => (source, kind) => {
   const result = oxc.parseSync(kind === 'module' ? 'input.mjs' : 'input.cjs', source, {

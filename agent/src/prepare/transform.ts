@@ -107,7 +107,8 @@ export interface ParsedSource {
 /** Throws on a syntax error. */
 export type SourceParser = (source: string, kind: 'module' | 'commonjs') => ParsedSource;
 
-function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
+/** The agent's own parser, the default. */
+export function parseWithAcorn(source: string, kind: 'module' | 'commonjs'): ParsedSource {
   const comments: Comment[] = [];
   const program = parseWithComments(
     source,
