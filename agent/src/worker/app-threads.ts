@@ -46,12 +46,9 @@ export class AppThreads {
   /** The current line actions: every thread's engine gets them, and a thread started later too. */
   async reconcile(actions: readonly Action[]): Promise<void> {
     this.actions = actions;
-    // No session into the app's threads until there is something to install and a thread to
-    // install it in: most apps start none, and the session would be one more for every install.
-    if (this.parent === undefined) {
-      if (actions.length === 0 || this.online.size === 0) return;
-      await this.open();
-    }
+    // Nothing to install: no session into the app's threads until there is.
+    if (actions.length === 0 && this.parent === undefined) return;
+    if (this.parent === undefined) await this.open();
     await Promise.all(
       [...this.attached.values()].map(async (thread) => {
         const target = await thread.target;
@@ -61,12 +58,8 @@ export class AppThreads {
   }
 
   threadOnline(threadId: number): void {
-    // The agent's own thread is one of the app's workers to the main thread.
-    if (threadId === ownThreadId) return;
     this.online.add(threadId);
-    if (this.parent === undefined && this.actions.length > 0) {
-      this.open().catch((err: unknown) => this.log(`cannot reach the app's worker threads: ${errorMessage(err)}`));
-    } else this.startIfReady(threadId);
+    this.startIfReady(threadId);
   }
 
   threadExited(threadId: number): void {
