@@ -394,13 +394,6 @@ export interface PrepareSummaryChanged {
   summary: PrepareSummary;
 }
 
-/** main → worker: one of the app's worker threads runs its code (online) or has ended (main/app-threads.ts). */
-export interface AppThreadChanged {
-  t: 'thread';
-  threadId: number;
-  online: boolean;
-}
-
 /** main → worker: the process is exiting; close the inspector session now. */
 export interface Exiting {
   t: 'exit';
@@ -505,7 +498,6 @@ export type ToWorker =
   | Calibrated
   | AppMeterChanged
   | PrepareSummaryChanged
-  | AppThreadChanged
   | Exiting;
 
 /**

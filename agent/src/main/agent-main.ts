@@ -25,7 +25,6 @@ import { StandbyLink } from './standby-link.js';
 import { clearTimer, dateNow, setTimer } from './builtins.js';
 import { startWorker, workerAtStartup } from './worker-thread.js';
 import { isoTime } from '../iso-time.js';
-import { AppThreadWatch } from './app-threads.js';
 
 /** The longest an exiting app waits, by default, for the agent to close its session and flush its output. */
 const EXIT_FLUSH_MS = 1000;
@@ -75,8 +74,6 @@ export function startAgent(settings?: Record<string, string>): void {
     if (message.t === 'pausing-scripts') gateCommonJs(pausingBeforeScripts);
   });
   gateCompiledFunctions();
-  // Before the app's first module: a thread it starts at once is seen too.
-  const appThreads = new AppThreadWatch();
   // Install path 2: prepared files (built by `liveprobe prepare`, or LIVEPROBE_PREPARE as they load).
   const prepared = installPrepare(hook, env, sessionOpen);
   const sessionMode = inspectorSessionMode(env);
@@ -119,7 +116,6 @@ export function startAgent(settings?: Record<string, string>): void {
     const summary = prepared.tally.onChange(summaryToWorker);
     if (summary !== undefined) summaryToWorker(summary);
     startWorker(data, workerEnv, [port2, prepared.port]);
-    appThreads.tell((message) => port1.postMessage(message satisfies ToWorker));
   };
   if (workerAtStartup(env)) {
     start();

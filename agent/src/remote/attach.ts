@@ -9,11 +9,10 @@ import { hostname } from 'node:os';
 import type { AgentOnline } from '@liveprobe/protocol';
 import { startRuntime, type AgentRuntime } from '../worker/agent-runtime.js';
 import { readConfig } from '../settings/agent-config.js';
-import { AttachError } from '../attach-error.js';
-import { CdpHookChannel } from '../worker/cdp-hook-channel.js';
+import { AttachError } from './attach-error.js';
+import { CdpHookChannel } from './cdp-hook-channel.js';
 import { errorMessage } from '@liveprobe/protocol/util';
-import { RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
-import { ConnectionTransport } from '../worker/connection-transport.js';
+import { ChromeRemoteTransport, RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
 import { RemoteExceptionLink } from './exception-link.js';
 import { letExit, LOOPBACK, openNodeInspector } from './node-target.js';
 import { isoTime } from '../iso-time.js';
@@ -137,7 +136,7 @@ export async function attach(options: AttachOptions): Promise<Attachment> {
   runtime = startRuntime({
     config,
     hook: channel,
-    transport: () => new ConnectionTransport(connection, pending),
+    transport: () => new ChromeRemoteTransport(connection, pending),
     identity,
     log: options.log,
     env: options.env,

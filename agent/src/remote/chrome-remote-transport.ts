@@ -6,8 +6,8 @@
 import { errorMessage } from '@liveprobe/protocol/util';
 import type { EventEmitter } from 'node:events';
 import type CDP from 'chrome-remote-interface';
-import type { CdpConnection } from '../worker/connection-transport.js';
-import { AttachError } from '../attach-error.js';
+import type { CdpTransport, ScriptParsed } from '../worker/cdp-transport.js';
+import { AttachError } from './attach-error.js';
 
 type Client = CDP.Client;
 
@@ -20,7 +20,7 @@ export interface TargetInfo {
   pageUrl: string;
 }
 
-export class RemoteConnection implements CdpConnection {
+export class RemoteConnection {
   /** Resolves when the connection is gone, whoever closed it. */
   readonly closed: Promise<void>;
   private isClosed = false;
@@ -92,4 +92,57 @@ export async function listTargets(host: string, port: number, timeoutMs = 2000):
   return list
     .filter((t) => typeof t.webSocketDebuggerUrl === 'string')
     .map((t) => ({ url: t.webSocketDebuggerUrl!, type: t.type ?? 'unknown', title: t.title ?? '', pageUrl: t.url ?? '' }));
+}
+
+/**
+ * The engine's CDP session on the remote target. The engine opens one while actions exist;
+ * disconnecting disables the debugger for this client, which drops every breakpoint it set,
+ * and leaves the connection (and any other client of the target) alone.
+ */
+export class ChromeRemoteTransport implements CdpTransport {
+  readonly name: string;
+  private readonly unsubscribe: (() => void)[] = [];
+  private enabled = false;
+
+  constructor(
+    private readonly connection: RemoteConnection,
+    /** Every `Debugger.disable` in flight, so detaching can wait for them. */
+    private readonly pending: Set<Promise<unknown>>,
+  ) {
+    this.name = connection.target.title;
+  }
+
+  async connect(): Promise<void> {
+    this.enabled = true;
+  }
+
+  async post(method: string, params?: object): Promise<unknown> {
+    const result = await this.connection.send(method, params);
+    // The agent never pauses the target: `debugger;` statements and other clients' pauses are not ours.
+    if (method === 'Debugger.enable') await this.connection.send('Debugger.setSkipAllPauses', { skip: true });
+    return result;
+  }
+
+  onScriptParsed(handler: (script: ScriptParsed) => void): void {
+    this.unsubscribe.push(this.connection.on<ScriptParsed>('Debugger.scriptParsed', handler));
+  }
+
+  /** Runtime events: the hook channel enabled Runtime on this connection before the session opens. */
+  onContextGone(handler: (executionContextId: number | undefined) => void): void {
+    this.unsubscribe.push(
+      this.connection.on<{ executionContextId: number }>('Runtime.executionContextDestroyed', ({ executionContextId }) =>
+        handler(executionContextId),
+      ),
+      this.connection.on('Runtime.executionContextsCleared', () => handler(undefined)),
+    );
+  }
+
+  disconnect(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (!this.enabled) return;
+    this.enabled = false;
+    const disabling = this.connection.send('Debugger.disable').catch(() => undefined);
+    this.pending.add(disabling);
+    void disabling.finally(() => this.pending.delete(disabling));
+  }
 }

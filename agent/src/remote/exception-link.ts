@@ -13,7 +13,7 @@ import { errorMessage } from '@liveprobe/protocol/util';
 import type { HookChannel, ToMain } from '../bridge.js';
 import type { CdpTransport, Paused, ScriptParsed } from '../worker/cdp-transport.js';
 import { RemoteConnection } from './chrome-remote-transport.js';
-import { HOOK, receive } from '../worker/cdp-hook-channel.js';
+import { HOOK, receive } from './cdp-hook-channel.js';
 
 export class RemoteExceptionLink {
   private current: RemoteConnection | undefined;

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
-import { AttachError } from '../attach-error.js';
+import { AttachError } from './attach-error.js';
 import { listTargets, type RemoteConnection, type TargetInfo } from './chrome-remote-transport.js';
 
 /** Where SIGUSR1 opens the inspector when the process was not started with --inspect-port. */

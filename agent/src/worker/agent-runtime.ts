@@ -38,12 +38,6 @@ import { isoTime } from '../iso-time.js';
 import { conditionsRunAgainAtThrow } from './throw-reruns-version.js';
 import { PauseReaders } from './pause-readers.js';
 import { wantsAppLoggers } from '../settings/app-logger-setting.cjs';
-import { AppThreads, type ThreadTarget } from './app-threads.js';
-import type { AppThreadConnection } from './app-thread-connection.js';
-import type { MainThreadTransport } from './cdp-transport.js';
-import { MAIN_THREAD, PlacedStatuses } from './placed-statuses.js';
-import { CdpHookChannel } from './cdp-hook-channel.js';
-import { ConnectionTransport } from './connection-transport.js';
 
 export interface RuntimeOptions {
   config: AgentConfig;
@@ -80,11 +74,6 @@ export interface RuntimeOptions {
   appOutputs?: boolean;
   /** The debugged process's V8 version, when it is not this one's ('' when unknown: a browser page). */
   v8Version?: string;
-  /**
-   * A session on the app's main thread whose NodeWorker domain reaches the app's worker threads
-   * (the in-process agent): line actions install there too (app-threads.ts).
-   */
-  appThreads?: () => MainThreadTransport;
 }
 
 export interface AgentRuntime {
@@ -116,7 +105,6 @@ export function startRuntime({
   pausing,
   appOutputs = true,
   v8Version = process.versions.v8,
-  appThreads: appThreadSession,
 }: RuntimeOptions): AgentRuntime {
   // Desired state only arrives after broker.start(), by which time the engine exists.
   const readiness = new StartupReadiness(() => hook.postMessage({ t: 'ready' }));
@@ -153,13 +141,11 @@ export function startRuntime({
     else hitErrors.delete(status.actionId);
     publishStatus(status);
   };
-  // Each thread's engine reports its own install; the action has one status, saying where.
-  const placed = new PlacedStatuses(report);
   // The two sessions on the app share its pauses (pause-readers.ts).
   const pauses = new PauseReaders();
   const engine = new ProbeEngine(
     hook,
-    (status) => placed.report(MAIN_THREAD, status),
+    report,
     log,
     transport,
     new Blocklist(config.blocklist),
@@ -184,8 +170,7 @@ export function startRuntime({
     const isException = (a: Action): a is ExceptionAction => a.type === 'exception';
     wantsLogger.clear();
     for (const a of actions) if (!watchesLoggers && a.type === 'log' && a.outputs?.includes('logger')) wantsLogger.add(a.id);
-    const lines = actions.filter((a) => !isException(a));
-    await Promise.all([engine.reconcile(lines), exceptions.reconcile(actions.filter(isException)), threads?.reconcile(lines)]);
+    await Promise.all([engine.reconcile(actions.filter((a) => !isException(a))), exceptions.reconcile(actions.filter(isException))]);
   };
   const live = new LiveOutput(config.liveOutputPerSecond, config.agentId, (event) => broker.publishEvent(event));
   const otel = new OtelExport(config.agentId, env, log);
@@ -219,67 +204,14 @@ export function startRuntime({
     relay.settleCounts = (key) => prepared.counts.read(key);
   }
 
-  const init: ToMain = {
+  hook.postMessage({
     t: 'init',
     agentId: config.agentId,
     capture: config.capture,
     redaction: config.redaction,
     quotas: config.quotas,
     logOutputs: config.logOutputs,
-  };
-  hook.postMessage(init);
-  // An app worker thread: the hook injected there, an engine of its own on a session into it
-  // (its breakpoints only call the hook: the thread never pauses), its hits through a relay of its own.
-  const startThread = async (connection: AppThreadConnection): Promise<ThreadTarget> => {
-    const place = connection.target.title;
-    const channel = new CdpHookChannel(connection, log);
-    const pending = new Set<Promise<unknown>>();
-    const threadReport = (status: StatusReport): void => placed.report(place, status);
-    const threadEngine = new ProbeEngine(
-      channel,
-      threadReport,
-      log,
-      () => new ConnectionTransport(connection, pending),
-      new Blocklist(blocklist),
-    );
-    const threadRelay = new HitRelay(config.agentId, threadEngine, exceptions, live, otel, broker, threadReport, notExported);
-    await channel.inject(
-      (received) => {
-        // What a hook sends, in batches as the main thread's: hits and what the engine asked of it.
-        for (const message of Array.isArray(received) ? (received as ToWorker[]) : [received]) {
-          if (message.t === 'calibrated') threadEngine.calibrated(message);
-          else if (message.t === 'notice') log(message.message);
-          else if (
-            message.t !== 'exit' &&
-            message.t !== 'settings-applied' &&
-            message.t !== 'app-meter' &&
-            message.t !== 'prepare-summary' &&
-            message.t !== 'thread'
-          )
-            threadRelay.handle(message);
-        }
-      },
-      (count) =>
-        broker.publishEvent({
-          kind: 'dropped',
-          agentId: config.agentId,
-          time: isoTime(Date.now()),
-          count,
-          reason: `the hook’s queue in ${place} was full`,
-        }),
-    );
-    channel.postMessage(init);
-    if (config.logLevel === 'debug') log(`hook injected in ${place}`);
-    return {
-      reconcile: (actions) => threadEngine.reconcile(actions),
-      close: () => {
-        threadEngine.close();
-        placed.forget(place);
-      },
-    };
-  };
-  let blocklist = config.blocklist;
-  const threads = appThreadSession === undefined ? undefined : new AppThreads(appThreadSession, startThread, log);
+  } satisfies ToMain);
   broker.start();
   broker.startHeartbeat(HEARTBEAT_SECONDS, () => engine.size);
 
@@ -288,8 +220,6 @@ export function startRuntime({
     await Promise.all([
       changes.hook ? hookSettings.send(settings) : undefined,
       changes.blocklist ? engine.applyBlocklist(new Blocklist(settings.blocklist)) : undefined,
-      // Threads started from now on (the ones running keep theirs until they end).
-      changes.blocklist ? (blocklist = settings.blocklist) : undefined,
     ]);
   };
   let stopWatching: (() => void) | undefined;
@@ -318,7 +248,6 @@ export function startRuntime({
           prepared?.counts.readAll();
           engine.close();
           exceptions.close();
-          threads?.close();
           // Batched records would wait for their timers, which an exiting process does not have;
           // an exception captured on the way out is still being published.
           relay
@@ -332,10 +261,7 @@ export function startRuntime({
         else if (message.t === 'calibrated') engine.calibrated(message);
         else if (message.t === 'app-meter') useAppMeter(message.usable);
         else if (message.t === 'prepare-summary') broker.updateStatus({ prepare: message.summary });
-        else if (message.t === 'thread') {
-          if (message.online) threads?.threadOnline(message.threadId);
-          else threads?.threadExited(message.threadId);
-        } else relay.handle(message);
+        else relay.handle(message);
       }
     },
     async close() {
@@ -344,7 +270,6 @@ export function startRuntime({
       notExported.close();
       engine.close();
       exceptions.close();
-      threads?.close();
       await broker.close();
       await otel.shutdown();
     },

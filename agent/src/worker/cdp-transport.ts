@@ -110,11 +110,6 @@ export class MainThreadTransport implements CdpTransport {
     this.session.on('Debugger.resumed', handler);
   }
 
-  /** Any other event of the session: the NodeWorker domain's (app-threads.ts). */
-  onEvent<T>(method: string, handler: (params: T) => void): void {
-    this.session.on(method, (message: { params: T }) => handler(message.params));
-  }
-
   disconnect(): void {
     this.session.disconnect();
     if (!this.connected) return;

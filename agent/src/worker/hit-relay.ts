@@ -80,9 +80,7 @@ export class HitRelay {
     await Promise.allSettled([...this.publishing]);
   }
 
-  handle(
-    message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' | 'prepare-summary' | 'thread' }>,
-  ): void {
+  handle(message: Exclude<ToWorker, { t: 'exit' | 'settings-applied' | 'notice' | 'calibrated' | 'app-meter' | 'prepare-summary' }>): void {
     switch (message.t) {
       case 'logs':
         return this.unpackLogs(message);

@@ -36,7 +36,6 @@ function start(
     config,
     hook: port,
     transport: () => new MainThreadTransport(sessionOpen),
-    appThreads: () => new MainThreadTransport(sessionOpen),
     startupSession: StartupSession.take(),
     identity: { startedAt },
     log,

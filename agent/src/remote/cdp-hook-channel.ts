@@ -6,11 +6,11 @@
 import { defined } from '@liveprobe/protocol/util';
 import { readFile } from 'node:fs/promises';
 import { HOOK_KEY, type ArmProbe, type HookChannel, type Init, type ToMain, type ToWorker } from '../bridge.js';
-import { AttachError } from '../attach-error.js';
+import { AttachError } from './attach-error.js';
 import { errorMessage } from '@liveprobe/protocol/util';
-import type { CdpConnection } from './connection-transport.js';
-import { HOOK_BINDING } from '../remote/target/binding.js';
-import type { Batch, InstallResult } from '../remote/target/hook-entry.js';
+import type { RemoteConnection } from './chrome-remote-transport.js';
+import { HOOK_BINDING } from './target/binding.js';
+import type { Batch, InstallResult } from './target/hook-entry.js';
 
 export const HOOK = `globalThis[Symbol.for(${JSON.stringify(HOOK_KEY)})]`;
 
@@ -30,7 +30,7 @@ export class CdpHookChannel implements HookChannel {
   private unfollow: (() => void) | undefined;
 
   constructor(
-    private readonly connection: CdpConnection,
+    private readonly connection: RemoteConnection,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -63,8 +63,7 @@ export class CdpHookChannel implements HookChannel {
     await this.connection.send('Runtime.enable');
     this.injected = true;
     await this.connection.send('Runtime.addBinding', { name: HOOK_BINDING });
-    // From dist/worker/ or from the bundled agent worker in dist/worker-bundle/ (app-threads.ts).
-    const script = await readFile(new URL('../remote/probe-hook.bundle.js', import.meta.url), 'utf8');
+    const script = await readFile(new URL('./probe-hook.bundle.js', import.meta.url), 'utf8');
     this.script = script;
     const result = (await this.evaluate(script)) as InstallResult;
     if (result !== 'node' && result !== 'conservative') {
